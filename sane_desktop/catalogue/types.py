@@ -1,0 +1,120 @@
+"""The one internal representation every catalogue reader produces.
+
+Readers (Polyvore layout, manifest, plain folder) turn a folder into a :class:`Catalogue`; the store
+writes it to the database; training and evaluation read it back. Ids are the catalogue's own, as
+strings. Image paths are POSIX paths relative to the catalogue root (never absolute, never escaping).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass
+class ItemRecord:
+    """One product."""
+
+    item_id: str
+    image_path: str  # relative to the catalogue root, POSIX separators
+    category: str  # semantic category ("tops", "shoes", ...): the type of the type-aware model
+    fine_category: str = ""  # finer product type where the catalogue has one
+    title: str = ""
+    description: str = ""
+    # categorical attribute columns, e.g. {"colour": "red", "pattern": "striped"}
+    attributes: dict[str, str] = field(default_factory=dict)
+    # a stratum for fair negatives (MANGO's shoot season); "" when the catalogue has none
+    group: str = ""
+    # image facts filled in by validation
+    width: int = 0
+    height: int = 0
+    image_format: str = ""
+    image_mode: str = ""
+    content_hash: str = ""  # sha256 of the image file's bytes
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OutfitRecord:
+    """An outfit: an ordered list of item ids. ``index`` positions follow the catalogue (Polyvore's
+    ``setid_index`` numbering), so ``positions[i]`` is the index of ``item_ids[i]``."""
+
+    outfit_id: str
+    item_ids: list[str]
+    positions: list[int] = field(default_factory=list)
+    title: str = ""
+
+
+@dataclass
+class SplitRecord:
+    """Assignment of outfits to train/valid/test under one protocol (``nondisjoint``, ``disjoint``,
+    or ``generated`` for catalogues whose splits the app drew itself)."""
+
+    protocol: str
+    split: str
+    outfit_ids: list[str]
+
+
+@dataclass
+class FitbQuestion:
+    """Fill in the blank: the outfit's other items, 4 candidate answers, the right one's position."""
+
+    protocol: str
+    split: str
+    number: int  # position in the source file: a stable natural key
+    outfit_id: str
+    question_item_ids: list[str]
+    answer_item_ids: list[str]
+    correct: int  # index into answer_item_ids
+    blank_position: int = 0
+
+
+@dataclass
+class CompatibilityQuestion:
+    """An outfit labelled compatible (1) or not (0)."""
+
+    protocol: str
+    split: str
+    number: int
+    label: int
+    item_ids: list[str]
+
+
+@dataclass
+class Skip:
+    """Something left out at import, with the reason. ``kind`` is ``item``, ``outfit``,
+    ``question`` or ``metadata``."""
+
+    item_id: str
+    path: str
+    reason: str
+    kind: str = "item"
+
+    def as_dict(self) -> dict[str, str]:
+        return {"id": self.item_id, "path": self.path, "reason": self.reason, "kind": self.kind}
+
+
+@dataclass
+class Catalogue:
+    """Everything read from one catalogue folder."""
+
+    root: Path
+    format: str  # "polyvore", "manifest" or "folder"
+    name: str = ""
+    items: list[ItemRecord] = field(default_factory=list)
+    outfits: list[OutfitRecord] = field(default_factory=list)
+    splits: list[SplitRecord] = field(default_factory=list)
+    fitb: list[FitbQuestion] = field(default_factory=list)
+    compatibility: list[CompatibilityQuestion] = field(default_factory=list)
+    skipped: list[Skip] = field(default_factory=list)
+    # free text columns mined for descriptive words (besides title and description)
+    text_fields: tuple[str, ...] = ("title", "description")
+
+    def item_by_id(self) -> dict[str, ItemRecord]:
+        return {item.item_id: item for item in self.items}
+
+    def categories(self) -> list[str]:
+        return sorted({item.category for item in self.items})

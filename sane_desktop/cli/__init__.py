@@ -1,0 +1,77 @@
+"""``sane-desktop`` command line: one module per sub-command, each with ``register(subparsers)``.
+
+A command's handler returns a JSON-able dict (printed with ``--json``) or raises
+:class:`CliError`; the process exits 0 only on success and prints a one-line error otherwise.
+Progress bars go to stderr so that stdout stays clean for ``--json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sane_desktop import __version__
+
+# Each entry is a module in this package exposing ``register(subparsers) -> None``; the parser it
+# adds sets ``handler`` (args -> dict) and optionally ``render`` (dict -> str, the human summary).
+COMMAND_MODULES = [
+    "demo_cmd",
+    "import_cmd",
+]
+
+
+class CliError(Exception):
+    """A failure to report to the user in one line (no traceback)."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sane-desktop",
+        description="Why do these match? Outfit compatibility search with SANE explanations.",
+    )
+    parser.add_argument("--version", action="version", version=f"sane-desktop {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__name__}.{name}").register(subparsers)
+    return parser
+
+
+def add_json_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], dict[str, Any]] | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        result = handler(args)
+    except CliError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+    except Exception as error:  # one line for the user; SANE_DEBUG=1 shows the traceback
+        import os
+
+        if os.environ.get("SANE_DEBUG"):
+            raise
+        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    if result is None:
+        return 0
+    if getattr(args, "json", False):
+        json.dump(result, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        render: Callable[[dict[str, Any]], str] | None = getattr(args, "render", None)
+        print(render(result) if render else json.dumps(result, indent=2, default=str))
+    return 0
