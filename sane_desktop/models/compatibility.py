@@ -1,0 +1,85 @@
+"""Type-aware compatibility network (Vasileva et al., ECCV 2018; METHOD.md §1).
+
+E(x) = mean over the K cells of u_k = W F_k + b (F = the layer3 map), so E(x) equals the linear layer
+applied to the average-pooled map, and the per-cell outputs u_k give an exact attribution of every
+type-space cosine (METHOD.md §3). One ReLU'd mask per unordered category pair defines a type space.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from sane_desktop.models.backbone import ResNetTrunk
+
+
+def pair_table(n_categories: int) -> Tensor:
+    """(C, C) long tensor: unordered category pair -> type-space index (same-category pairs too)."""
+    table = torch.empty(n_categories, n_categories, dtype=torch.long)
+    index = 0
+    for a in range(n_categories):
+        for b in range(a, n_categories):
+            table[a, b] = table[b, a] = index
+            index += 1
+    return table
+
+
+class CompatibilityNet(nn.Module):
+    def __init__(self, categories: Sequence[str], embed_dim: int = 64, width: int = 64) -> None:
+        super().__init__()
+        self.categories = list(categories)
+        self.embed_dim = embed_dim
+        self.width = width
+        self.trunk = ResNetTrunk(width)
+        self.embed = nn.Linear(self.trunk.out_channels, embed_dim)
+        self.register_buffer("space_table", pair_table(len(self.categories)), persistent=False)
+        self.n_spaces = len(self.categories) * (len(self.categories) + 1) // 2
+        self.masks = nn.Parameter(torch.empty(self.n_spaces, embed_dim).normal_(0.9, 0.7))
+
+    # --- embeddings -------------------------------------------------------------------------
+    def feature_map(self, images: Tensor) -> Tensor:
+        """(B, 3, H, W) -> layer3 map (B, C_f, h, w)."""
+        return self.trunk(images)
+
+    def cells(self, images: Tensor) -> Tensor:
+        """Per-cell outputs u_k = W F_k + b, (B, K, D), K = h·w (49 at 112 px)."""
+        fmap = self.feature_map(images)
+        return self.embed(fmap.flatten(2).transpose(1, 2))
+
+    def forward(self, images: Tensor) -> Tensor:
+        """General embedding E(x) = cells(images).mean(1), (B, D)."""
+        return self.cells(images).mean(1)
+
+    # --- type spaces ------------------------------------------------------------------------
+    def space_index(self, a: int, b: int) -> int:
+        return int(self.space_table[a, b])
+
+    def space_masks(self) -> Tensor:
+        """(S, D) non-negative masks relu(m)."""
+        return F.relu(self.masks)
+
+    def project(self, embedding: Tensor, space: int | Tensor) -> Tensor:
+        """e_c(x) = normalise(relu(m_c) ⊙ E(x)); ``space`` is one index or one per row."""
+        return F.normalize(self.space_masks()[space] * embedding, dim=-1)
+
+    def stacked(self, embedding: Tensor, category: int) -> Tensor:
+        """(B, C·D): [e_{c(u, category)}(x) for every category u] — an item's FAISS vector."""
+        spaces = self.space_table[:, category]  # (C,)
+        projected = F.normalize(self.space_masks()[spaces].unsqueeze(0) * embedding.unsqueeze(1), dim=-1)
+        return projected.flatten(1)
+
+    def outfit_query(self, embeddings: Tensor, categories: Sequence[int], target: int) -> Tensor:
+        """Q (C·D,) with ⟨Q, stacked(E(x), target)⟩ = Σ_i cos_{c(u_i, target)}(q_i, x)."""
+        query = embeddings.new_zeros(len(self.categories), self.embed_dim)
+        cats = torch.as_tensor(list(categories), dtype=torch.long, device=embeddings.device)
+        if len(cats):
+            spaces = self.space_table.to(embeddings.device)[cats, target]
+            query.index_add_(0, cats, self.project(embeddings, spaces))
+        return query.flatten()
+
+    def pair_distance(self, a: Tensor, b: Tensor, space: Tensor) -> Tensor:
+        """Euclidean distance between e_c(a) and e_c(b) row by row (the FITB/training distance)."""
+        return (self.project(a, space) - self.project(b, space)).norm(dim=-1)
