@@ -1,0 +1,219 @@
+"""Write a read :class:`~sane_desktop.catalogue.types.Catalogue` into the store, idempotently.
+
+Everything happens in one transaction: a crash or an error mid-import leaves the database exactly
+as the previous import left it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, select, update
+
+from sane_desktop.catalogue.types import Catalogue
+from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
+from sane_desktop.paths import default_db_url
+from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.store import schema as S
+from sane_desktop.store.db import open_store
+from sane_desktop.store.sync import SyncCounts, id_map, sync_table
+
+
+@dataclass
+class ImportSummary:
+    name: str
+    format: str
+    root: str
+    items: int
+    outfits: int
+    attributes: int
+    questions: dict[str, int]
+    splits: dict[str, dict[str, int]]
+    skipped: list[dict[str, str]]
+    changes: dict[str, dict[str, int]] = field(default_factory=dict)
+    revision: int = 0
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "format": self.format,
+            "root": self.root,
+            "items": self.items,
+            "outfits": self.outfits,
+            "attributes": self.attributes,
+            "questions": self.questions,
+            "splits": self.splits,
+            "skipped": self.skipped,
+            "changes": self.changes,
+            "revision": self.revision,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def import_catalogue(catalogue: Catalogue, engine: Engine, name: str) -> ImportSummary:
+    """Sync ``catalogue`` into ``engine`` under ``name``; returns counts and what was skipped."""
+    started = time.perf_counter()
+    vocabulary = build_vocabulary(catalogue)
+    attributes_of = item_attributes(catalogue, vocabulary)
+    changes: dict[str, SyncCounts] = {}
+    with engine.begin() as connection:
+        catalogue_pk = _catalogue_row(connection, name, catalogue)
+        mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
+
+        categories = S.Category.__table__
+        changes["categories"] = sync_table(
+            connection, categories, ["catalogue_id", "name"],
+            [{"catalogue_id": catalogue_pk, "name": c} for c in catalogue.categories()],
+            mine(categories), delete_missing=False,
+        )
+        category_ids = id_map(connection, categories, "name", mine(categories))
+
+        items = S.Item.__table__
+        changes["items"] = sync_table(connection, items, ["catalogue_id", "item_id"], [
+            {
+                "catalogue_id": catalogue_pk, "item_id": item.item_id, "category_id": category_ids[item.category],
+                "fine_category": item.fine_category, "title": item.title, "description": item.description,
+                "image_path": item.image_path, "item_group": item.group, "width": item.width,
+                "height": item.height, "image_format": item.image_format, "image_mode": item.image_mode,
+                "content_hash": item.content_hash, "extra": item.extra,
+            }
+            for item in catalogue.items
+        ], mine(items))
+        item_ids = id_map(connection, items, "item_id", mine(items))
+        item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
+
+        attributes = S.Attribute.__table__
+        changes["attributes"] = sync_table(connection, attributes, ["catalogue_id", "name"], [
+            {"catalogue_id": catalogue_pk, "name": entry.name, "kind": entry.kind, "item_count": entry.count}
+            for entry in vocabulary
+        ], mine(attributes))
+        attribute_ids = id_map(connection, attributes, "name", mine(attributes))
+        item_attributes_table = S.ItemAttribute.__table__
+        changes["item_attributes"] = sync_table(connection, item_attributes_table, ["item_pk", "attribute_pk"], [
+            {"item_pk": item_ids[item_id], "attribute_pk": attribute_ids[attribute]}
+            for item_id, names in attributes_of.items() if item_id in item_ids
+            for attribute in names if attribute in attribute_ids
+        ], item_scope(item_attributes_table.c.item_pk))
+
+        outfits = S.Outfit.__table__
+        changes["outfits"] = sync_table(connection, outfits, ["catalogue_id", "outfit_id"], [
+            {"catalogue_id": catalogue_pk, "outfit_id": outfit.outfit_id, "title": outfit.title}
+            for outfit in catalogue.outfits
+        ], mine(outfits))
+        outfit_ids = id_map(connection, outfits, "outfit_id", mine(outfits))
+        outfit_scope = lambda column: column.in_(select(outfits.c.id).where(mine(outfits)))  # noqa: E731
+        outfit_items = S.OutfitItem.__table__
+        changes["outfit_items"] = sync_table(connection, outfit_items, ["outfit_pk", "position"], [
+            {"outfit_pk": outfit_ids[outfit.outfit_id], "position": position, "item_pk": item_ids[item_id]}
+            for outfit in catalogue.outfits
+            for position, item_id in zip(outfit.positions or range(1, len(outfit.item_ids) + 1), outfit.item_ids)
+            if item_id in item_ids
+        ], outfit_scope(outfit_items.c.outfit_pk))
+        splits = S.SplitAssignment.__table__
+        changes["splits"] = sync_table(connection, splits, ["outfit_pk", "protocol"], [
+            {"outfit_pk": outfit_ids[outfit_id], "protocol": record.protocol, "split": record.split}
+            for record in catalogue.splits for outfit_id in record.outfit_ids if outfit_id in outfit_ids
+        ], outfit_scope(splits.c.outfit_pk))
+
+        question_key = ["catalogue_id", "protocol", "split", "number"]
+        fitb = S.FitbQuestion.__table__
+        changes["fitb_questions"] = sync_table(connection, fitb, question_key, [
+            {"catalogue_id": catalogue_pk, "protocol": q.protocol, "split": q.split, "number": q.number,
+             "outfit_id": q.outfit_id, "question_item_ids": list(q.question_item_ids),
+             "answer_item_ids": list(q.answer_item_ids), "correct": q.correct, "blank_position": q.blank_position}
+            for q in catalogue.fitb
+        ], mine(fitb))
+        compatibility = S.CompatibilityQuestion.__table__
+        changes["compatibility_questions"] = sync_table(connection, compatibility, question_key, [
+            {"catalogue_id": catalogue_pk, "protocol": q.protocol, "split": q.split, "number": q.number,
+             "label": q.label, "item_ids": list(q.item_ids)}
+            for q in catalogue.compatibility
+        ], mine(compatibility))
+
+        issues = S.ImportIssue.__table__
+        changes["import_issues"] = sync_table(connection, issues, ["catalogue_id", "kind", "item_id", "path", "reason"], [
+            {"catalogue_id": catalogue_pk, "kind": skip.kind, "item_id": skip.item_id, "path": skip.path,
+             "reason": skip.reason}
+            for skip in catalogue.skipped
+        ], mine(issues))
+
+        # categories no item uses any more go last, once no item points at them
+        used = set(category_ids[item.category] for item in catalogue.items)
+        stale = [pk for pk in category_ids.values() if pk not in used]
+        if stale:
+            connection.execute(categories.delete().where(categories.c.id.in_(stale)))
+            changes["categories"].deleted += len(stale)
+
+        revision = _bump_revision(connection, catalogue_pk, any(c.changed for c in changes.values()))
+
+    split_counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for record in catalogue.splits:
+        split_counts[record.protocol][record.split] = len(record.outfit_ids)
+    return ImportSummary(
+        name=name,
+        format=catalogue.format,
+        root=str(catalogue.root),
+        items=len(catalogue.items),
+        outfits=len(catalogue.outfits),
+        attributes=len(vocabulary),
+        questions={"fitb": len(catalogue.fitb), "compatibility": len(catalogue.compatibility)},
+        splits=dict(split_counts),
+        skipped=[skip.as_dict() for skip in catalogue.skipped],
+        changes={table: counts.as_dict() for table, counts in changes.items()},
+        revision=revision,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _catalogue_row(connection, name: str, catalogue: Catalogue) -> int:  # type: ignore[no-untyped-def]
+    table = S.CatalogueRow.__table__
+    found = connection.execute(select(table.c.id).where(table.c.name == name)).scalar()
+    values = {"root": str(catalogue.root), "format": catalogue.format}
+    if found is None:
+        return connection.execute(table.insert().values(name=name, revision=0, **values)).inserted_primary_key[0]
+    connection.execute(update(table).where(table.c.id == found).values(**values))
+    return int(found)
+
+
+def _bump_revision(connection, catalogue_pk: int, changed: bool) -> int:  # type: ignore[no-untyped-def]
+    table = S.CatalogueRow.__table__
+    values: dict[str, Any] = {"imported_at": datetime.now(timezone.utc)} if changed else {}
+    if changed:
+        values["revision"] = table.c.revision + 1
+        connection.execute(update(table).where(table.c.id == catalogue_pk).values(**values))
+    return int(connection.execute(select(table.c.revision).where(table.c.id == catalogue_pk)).scalar_one())
+
+
+def category_counts(catalogue: Catalogue) -> dict[str, int]:
+    return dict(Counter(item.category for item in catalogue.items))
+
+
+def import_folder(
+    root: Path | str,
+    name: str | None = None,
+    db_url: str | None = None,
+    mapping: Path | str | None = None,
+    progress: Progress = no_progress,
+    should_stop: CancelCheck = never_cancel,
+) -> tuple[Engine, ImportSummary]:
+    """Read, validate and import the catalogue folder ``root`` (the ``import`` command's work).
+
+    ``name`` defaults to the folder's name; ``db_url`` to ``index/<name>/catalogue.db``.
+    """
+    from sane_desktop.catalogue import read_catalogue
+
+    root = Path(root).expanduser().resolve()
+    if not root.is_dir():
+        raise FileNotFoundError(f"catalogue folder not found: {root}")
+    name = name or root.name
+    catalogue = read_catalogue(
+        root, Path(mapping) if mapping else None, progress=progress, should_stop=should_stop
+    )
+    engine = open_store(db_url or default_db_url(name))
+    return engine, import_catalogue(catalogue, engine, name)

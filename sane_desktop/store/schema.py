@@ -1,0 +1,199 @@
+"""SQLAlchemy 2.0 models of the catalogue store.
+
+Every table that an import writes has a natural key (the catalogue's own ids, protocol/split/number
+for questions) so that :mod:`sane_desktop.store.importer` can sync rows in place: importing the same
+folder twice gives the same rows, and item primary keys (the FAISS ids) stay stable.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+SCHEMA_VERSION = 1
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+
+class SchemaVersion(Base):
+    __tablename__ = "schema_version"
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class CatalogueRow(Base):
+    """One imported catalogue; ``revision`` grows whenever an import changes its rows."""
+
+    __tablename__ = "catalogues"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    root: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(40))
+    revision: Mapped[int] = mapped_column(Integer, default=0)
+    imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Category(Base):
+    __tablename__ = "categories"
+    __table_args__ = (UniqueConstraint("catalogue_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Item(Base):
+    """A product. ``id`` is the FAISS id; ``item_id`` the catalogue's own id."""
+
+    __tablename__ = "items"
+    __table_args__ = (UniqueConstraint("catalogue_id", "item_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[str] = mapped_column(String(200))
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    fine_category: Mapped[str] = mapped_column(String(200), default="")
+    title: Mapped[str] = mapped_column(Text, default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    image_path: Mapped[str] = mapped_column(Text)
+    group: Mapped[str] = mapped_column("item_group", String(200), default="")
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    image_format: Mapped[str] = mapped_column(String(20), default="")
+    image_mode: Mapped[str] = mapped_column(String(20), default="")
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Attribute(Base):
+    """A vocabulary entry: ``colour:red`` (categorical) or ``floral`` (a mined word)."""
+
+    __tablename__ = "attributes"
+    __table_args__ = (UniqueConstraint("catalogue_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ItemAttribute(Base):
+    __tablename__ = "item_attributes"
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    attribute_pk: Mapped[int] = mapped_column(
+        ForeignKey("attributes.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+class Outfit(Base):
+    __tablename__ = "outfits"
+    __table_args__ = (UniqueConstraint("catalogue_id", "outfit_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    outfit_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutfitItem(Base):
+    __tablename__ = "outfit_items"
+    outfit_pk: Mapped[int] = mapped_column(ForeignKey("outfits.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class SplitAssignment(Base):
+    """Which split an outfit belongs to under a protocol (nondisjoint, disjoint, generated)."""
+
+    __tablename__ = "splits"
+    outfit_pk: Mapped[int] = mapped_column(ForeignKey("outfits.id", ondelete="CASCADE"), primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(40), primary_key=True)
+    split: Mapped[str] = mapped_column(String(20))
+
+
+class FitbQuestion(Base):
+    __tablename__ = "fitb_questions"
+    __table_args__ = (UniqueConstraint("catalogue_id", "protocol", "split", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    protocol: Mapped[str] = mapped_column(String(40))
+    split: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int] = mapped_column(Integer)
+    outfit_id: Mapped[str] = mapped_column(String(200))
+    question_item_ids: Mapped[list[str]] = mapped_column(JSON)
+    answer_item_ids: Mapped[list[str]] = mapped_column(JSON)
+    correct: Mapped[int] = mapped_column(Integer)
+    blank_position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CompatibilityQuestion(Base):
+    __tablename__ = "compatibility_questions"
+    __table_args__ = (UniqueConstraint("catalogue_id", "protocol", "split", "number"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    protocol: Mapped[str] = mapped_column(String(40))
+    split: Mapped[str] = mapped_column(String(20))
+    number: Mapped[int] = mapped_column(Integer)
+    label: Mapped[int] = mapped_column(Integer)
+    item_ids: Mapped[list[str]] = mapped_column(JSON)
+
+
+class ImportIssue(Base):
+    """Something the latest import of a catalogue left out, and why."""
+
+    __tablename__ = "import_issues"
+    __table_args__ = (UniqueConstraint("catalogue_id", "kind", "item_id", "path", "reason"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    item_id: Mapped[str] = mapped_column(String(200))
+    path: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class IndexManifest(Base):
+    """What a FAISS index beside the database was built from; a mismatch means rebuild."""
+
+    __tablename__ = "index_manifests"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    model_hash: Mapped[str] = mapped_column(String(64))
+    preprocessing: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dimension: Mapped[int] = mapped_column(Integer)
+    metric: Mapped[str] = mapped_column(String(20))
+    index_type: Mapped[str] = mapped_column(String(60))
+    vector_count: Mapped[int] = mapped_column(Integer)
+    db_revision: Mapped[int] = mapped_column(Integer)
+    path: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class ItemEmbedding(Base):
+    """Per item and model: the general embedding E(x), per-cell outputs and attribute scores
+    (float32/float16 bytes), with the image content hash they were computed from."""
+
+    __tablename__ = "item_embeddings"
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    model_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    cells: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    attribute_scores: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    norm: Mapped[float] = mapped_column(Float, default=0.0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
