@@ -14,6 +14,10 @@ from typing import Any
 SPLITS = ("train", "valid", "test")
 
 
+class CatalogueError(Exception):
+    """The catalogue as a whole cannot be read (unknown layout, malformed metadata file)."""
+
+
 @dataclass
 class ItemRecord:
     """One product."""
