@@ -1,0 +1,164 @@
+"""Saliency methods: exact decomposition, RISE mask bank and maps, sliding window."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from explain_toys import RegionNet, random_images, small_compatibility_net
+from sane_desktop.explain import get_explainer
+from sane_desktop.explain.fast import batch_cell_maps, cell_attribution, joint_cell_map
+from sane_desktop.explain.masks import generate_masks
+from sane_desktop.explain.rise import RiseExplainer, masked_embeddings, rise_maps, rise_scores
+from sane_desktop.explain.sliding import occluder_boxes
+
+
+def test_fast_cells_sum_to_model_cosine():
+    model = small_compatibility_net()
+    images = random_images(2)
+    space = model.space_index(0, 2)
+    result = get_explainer("fast", model).explain(images[0], images[1], space)
+    with torch.no_grad():
+        emb = model(images)
+        expected = float((model.project(emb[:1], space) * model.project(emb[1:], space)).sum())
+    assert result.forward_passes == 2
+    assert abs(result.similarity - expected) < 1e-5
+    assert abs(result.extras["query_cells"].sum() - expected) < 1e-5
+    assert abs(result.extras["candidate_cells"].sum() - expected) < 1e-5
+    assert abs(result.extras["joint"].sum() - expected) < 1e-5
+    assert result.extras["joint"].shape == (49, 49)
+    assert result.query_map.shape == (112, 112) and result.query_map.dtype == np.float32
+
+
+def test_fast_batch_matches_single_pairs():
+    model = small_compatibility_net(1)
+    images = random_images(5, seed=1)
+    with torch.no_grad():
+        cells = model.cells(images)
+    spaces = torch.tensor([model.space_index(0, c) for c in (0, 1, 2, 1)])
+    masks = model.space_masks()[spaces]
+    q_maps, c_maps, sims = batch_cell_maps(cells[0], cells[1:], masks)
+    assert q_maps.shape == (4, 7, 7)
+    for k in range(4):
+        single = cell_attribution(cells[0], cells[k + 1 : k + 2], masks[k])
+        assert torch.allclose(single.query_terms[0].reshape(7, 7), q_maps[k], atol=1e-6)
+        joint = joint_cell_map(cells[0], cells[k + 1], masks[k])
+        assert torch.allclose(joint.sum(1).reshape(7, 7), q_maps[k], atol=1e-6)
+        assert torch.allclose(joint.sum(0).reshape(7, 7), c_maps[k], atol=1e-6)
+        assert abs(float(q_maps[k].sum()) - float(sims[k])) < 1e-5
+
+
+def test_mask_bank_statistics_and_seed():
+    masks = generate_masks(n=1000, s=8, p=0.5, size=112, seed=3)
+    assert masks.shape == (1000, 112, 112)
+    assert float(masks.min()) >= 0.0 and float(masks.max()) <= 1.0
+    per_pixel = masks.mean(0)
+    assert abs(float(per_pixel.mean()) - 0.5) < 0.02
+    assert float((per_pixel - 0.5).abs().max()) < 0.08
+    assert torch.equal(masks[:5], generate_masks(n=1000, s=8, p=0.5, size=112, seed=3)[:5])
+    assert not torch.equal(masks[:5], generate_masks(n=1000, s=8, p=0.5, size=112, seed=4)[:5])
+    # smooth, not binary: bilinear upsampling of the grid
+    assert float(((masks > 0.05) & (masks < 0.95)).float().mean()) > 0.2
+
+
+def _mass_inside(saliency: np.ndarray, rows: slice, cols: slice) -> float:
+    """Share of the map's mass above its median that lies inside the region."""
+    positive = np.clip(saliency - np.median(saliency), 0, None)
+    return float(positive[rows, cols].sum() / (positive.sum() + 1e-12))
+
+
+@pytest.mark.parametrize("method", ["fast", "rise", "sliding"])
+def test_methods_light_up_the_only_region_the_model_sees(method):
+    torch.manual_seed(0)
+    model = RegionNet(region=(slice(4, 7), slice(4, 7)))  # bottom-right block of cells
+    images = random_images(2, seed=5)
+    options = {"n_masks": 2000} if method == "rise" else {}
+    # a pair of identical images: any change inside the seen region lowers the similarity
+    result = get_explainer(method, model, **options).explain(images[0], images[0].clone(), 0)
+    saliency = result.query_map
+    # the model sees pixels 64..112 on both axes; maps blur by up to half an occluder (16 px)
+    peak = np.unravel_index(np.argmax(saliency), saliency.shape)
+    assert min(peak) >= 56, peak
+    assert _mass_inside(saliency, slice(48, 112), slice(48, 112)) > 0.9
+    assert _mass_inside(saliency, slice(0, 48), slice(0, 112)) < 0.05
+
+
+def test_rise_reuse_equals_per_pair_and_counts_passes():
+    model = small_compatibility_net(2)
+    images = random_images(4, seed=2)
+    explainer = RiseExplainer(model, n_masks=64, seed=1)
+    spaces = torch.tensor([model.space_index(0, c) for c in (0, 1, 2)])
+    embeddings = explainer.embed(images)
+    shared = explainer.explain_many(images[0], embeddings[1:], spaces)
+    for k in range(3):
+        single, passes = explainer.explain_map(images[0], embeddings[k + 1], int(spaces[k]))
+        assert passes == 64
+        assert torch.allclose(single, shared[k], atol=1e-5)
+    # direct definition: S = Σ s_i M_i / Σ M_i with s_i the masked query's cosine
+    with torch.no_grad():
+        masked = model(images[0][None] * explainer.masks[:, None])
+        s = (model.project(masked, int(spaces[0])) * model.project(embeddings[1:2], int(spaces[0]))).sum(-1)
+        direct = (s[:, None, None] * explainer.masks).sum(0) / explainer.masks.sum(0)
+    assert torch.allclose(direct, shared[0], atol=1e-5)
+
+
+def test_rise_progressive_converges_to_full_map():
+    model = small_compatibility_net(3)
+    images = random_images(2, seed=3)
+    explainer = RiseExplainer(model, n_masks=200, seed=0)
+    reference = explainer.embed(images[1:])[0]
+    steps = list(explainer.progressive(images[0], reference, 0, chunk=50, stop_correlation=1.01))
+    assert [s.masks_used for s in steps] == [50, 100, 150, 200]
+    full, _ = explainer.explain_map(images[0], reference, 0)
+    assert torch.allclose(steps[-1].map, full, atol=1e-5)
+    early = list(explainer.progressive(images[0], reference, 0, chunk=50, stop_correlation=-1.0))
+    assert len(early) == 2 and early[-1].done
+
+
+def test_rise_scores_match_project():
+    model = small_compatibility_net(4)
+    torch.manual_seed(4)
+    emb, refs = torch.randn(6, 16), torch.randn(3, 16)
+    spaces = torch.tensor([0, 3, 5])
+    with torch.no_grad():
+        scores = rise_scores(emb, refs, model.space_masks(), spaces)
+        for k in range(3):
+            expected = (model.project(emb, int(spaces[k])) * model.project(refs[k : k + 1], int(spaces[k]))).sum(-1)
+            assert torch.allclose(scores[:, k], expected, atol=1e-5)
+    assert rise_maps(scores, torch.ones(6, 4, 4)).shape == (3, 4, 4)
+
+
+def test_sliding_window_shape_and_pass_count():
+    boxes = occluder_boxes(112)
+    assert len(boxes) == 625
+    assert boxes[0] == (0, 0, 24, 24) and boxes[-1] == (88, 88, 112, 112)
+    assert boxes[12 * 25 + 12] == (40, 40, 72, 72)  # centred occluder is a full 32×32 square
+    model = RegionNet()
+    images = random_images(2, seed=6)
+    explainer = get_explainer("sliding", model)
+    reference = explainer.embed(images[1:])[0]
+    model.forward_passes = 0
+    saliency, passes = explainer.explain_map(images[0], reference, 0)
+    assert passes == 625 and model.forward_passes == 625
+    assert saliency.shape == (112, 112)
+
+
+def test_masked_embeddings_batches_consistently():
+    model = small_compatibility_net(5)
+    image = random_images(1, seed=7)[0]
+    masks = generate_masks(n=10, seed=0)
+    a = masked_embeddings(model, image, masks, batch_size=3)
+    b = masked_embeddings(model, image, masks, batch_size=10)
+    assert torch.allclose(a, b, atol=1e-5)
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_rise_cuda_bf16_close_to_cpu():
+    model = small_compatibility_net(6)
+    images = random_images(2, seed=8)
+    cpu = RiseExplainer(model, n_masks=200).explain(images[0], images[1], 1)
+    gpu = RiseExplainer(model.cuda(), n_masks=200).explain(images[0], images[1], 1)
+    corr = np.corrcoef(cpu.query_map.ravel(), gpu.query_map.ravel())[0, 1]
+    assert corr > 0.95
