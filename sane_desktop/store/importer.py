@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select, update
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
 from sane_desktop.paths import default_db_url
-from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from sane_desktop.store import schema as S
 from sane_desktop.store.db import open_store
 from sane_desktop.store.sync import SyncCounts, id_map, sync_table
@@ -56,8 +56,13 @@ class ImportSummary:
         }
 
 
-def import_catalogue(catalogue: Catalogue, engine: Engine, name: str) -> ImportSummary:
-    """Sync ``catalogue`` into ``engine`` under ``name``; returns counts and what was skipped."""
+def import_catalogue(
+    catalogue: Catalogue, engine: Engine, name: str, should_stop: CancelCheck = never_cancel
+) -> ImportSummary:
+    """Sync ``catalogue`` into ``engine`` under ``name``; returns counts and what was skipped.
+
+    ``should_stop`` is checked between tables; cancelling rolls the whole import back.
+    """
     started = time.perf_counter()
     vocabulary = build_vocabulary(catalogue)
     attributes_of = item_attributes(catalogue, vocabulary)
@@ -67,7 +72,7 @@ def import_catalogue(catalogue: Catalogue, engine: Engine, name: str) -> ImportS
         mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
 
         categories = S.Category.__table__
-        changes["categories"] = sync_table(
+        changes["categories"] = _checked(should_stop) or sync_table(
             connection, categories, ["catalogue_id", "name"],
             [{"catalogue_id": catalogue_pk, "name": c} for c in catalogue.categories()],
             mine(categories), delete_missing=False,
@@ -75,7 +80,7 @@ def import_catalogue(catalogue: Catalogue, engine: Engine, name: str) -> ImportS
         category_ids = id_map(connection, categories, "name", mine(categories))
 
         items = S.Item.__table__
-        changes["items"] = sync_table(connection, items, ["catalogue_id", "item_id"], [
+        changes["items"] = _checked(should_stop) or sync_table(connection, items, ["catalogue_id", "item_id"], [
             {
                 "catalogue_id": catalogue_pk, "item_id": item.item_id, "category_id": category_ids[item.category],
                 "fine_category": item.fine_category, "title": item.title, "description": item.description,
@@ -89,55 +94,55 @@ def import_catalogue(catalogue: Catalogue, engine: Engine, name: str) -> ImportS
         item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
 
         attributes = S.Attribute.__table__
-        changes["attributes"] = sync_table(connection, attributes, ["catalogue_id", "name"], [
+        changes["attributes"] = _checked(should_stop) or sync_table(connection, attributes, ["catalogue_id", "name"], [
             {"catalogue_id": catalogue_pk, "name": entry.name, "kind": entry.kind, "item_count": entry.count}
             for entry in vocabulary
         ], mine(attributes))
         attribute_ids = id_map(connection, attributes, "name", mine(attributes))
         item_attributes_table = S.ItemAttribute.__table__
-        changes["item_attributes"] = sync_table(connection, item_attributes_table, ["item_pk", "attribute_pk"], [
+        changes["item_attributes"] = _checked(should_stop) or sync_table(connection, item_attributes_table, ["item_pk", "attribute_pk"], [
             {"item_pk": item_ids[item_id], "attribute_pk": attribute_ids[attribute]}
             for item_id, names in attributes_of.items() if item_id in item_ids
             for attribute in names if attribute in attribute_ids
         ], item_scope(item_attributes_table.c.item_pk))
 
         outfits = S.Outfit.__table__
-        changes["outfits"] = sync_table(connection, outfits, ["catalogue_id", "outfit_id"], [
+        changes["outfits"] = _checked(should_stop) or sync_table(connection, outfits, ["catalogue_id", "outfit_id"], [
             {"catalogue_id": catalogue_pk, "outfit_id": outfit.outfit_id, "title": outfit.title}
             for outfit in catalogue.outfits
         ], mine(outfits))
         outfit_ids = id_map(connection, outfits, "outfit_id", mine(outfits))
         outfit_scope = lambda column: column.in_(select(outfits.c.id).where(mine(outfits)))  # noqa: E731
         outfit_items = S.OutfitItem.__table__
-        changes["outfit_items"] = sync_table(connection, outfit_items, ["outfit_pk", "position"], [
+        changes["outfit_items"] = _checked(should_stop) or sync_table(connection, outfit_items, ["outfit_pk", "position"], [
             {"outfit_pk": outfit_ids[outfit.outfit_id], "position": position, "item_pk": item_ids[item_id]}
             for outfit in catalogue.outfits
             for position, item_id in zip(outfit.positions or range(1, len(outfit.item_ids) + 1), outfit.item_ids)
             if item_id in item_ids
         ], outfit_scope(outfit_items.c.outfit_pk))
         splits = S.SplitAssignment.__table__
-        changes["splits"] = sync_table(connection, splits, ["outfit_pk", "protocol"], [
+        changes["splits"] = _checked(should_stop) or sync_table(connection, splits, ["outfit_pk", "protocol"], [
             {"outfit_pk": outfit_ids[outfit_id], "protocol": record.protocol, "split": record.split}
             for record in catalogue.splits for outfit_id in record.outfit_ids if outfit_id in outfit_ids
         ], outfit_scope(splits.c.outfit_pk))
 
         question_key = ["catalogue_id", "protocol", "split", "number"]
         fitb = S.FitbQuestion.__table__
-        changes["fitb_questions"] = sync_table(connection, fitb, question_key, [
+        changes["fitb_questions"] = _checked(should_stop) or sync_table(connection, fitb, question_key, [
             {"catalogue_id": catalogue_pk, "protocol": q.protocol, "split": q.split, "number": q.number,
              "outfit_id": q.outfit_id, "question_item_ids": list(q.question_item_ids),
              "answer_item_ids": list(q.answer_item_ids), "correct": q.correct, "blank_position": q.blank_position}
             for q in catalogue.fitb
         ], mine(fitb))
         compatibility = S.CompatibilityQuestion.__table__
-        changes["compatibility_questions"] = sync_table(connection, compatibility, question_key, [
+        changes["compatibility_questions"] = _checked(should_stop) or sync_table(connection, compatibility, question_key, [
             {"catalogue_id": catalogue_pk, "protocol": q.protocol, "split": q.split, "number": q.number,
              "label": q.label, "item_ids": list(q.item_ids)}
             for q in catalogue.compatibility
         ], mine(compatibility))
 
         issues = S.ImportIssue.__table__
-        changes["import_issues"] = sync_table(connection, issues, ["catalogue_id", "kind", "item_id", "path", "reason"], [
+        changes["import_issues"] = _checked(should_stop) or sync_table(connection, issues, ["catalogue_id", "kind", "item_id", "path", "reason"], [
             {"catalogue_id": catalogue_pk, "kind": skip.kind, "item_id": skip.item_id, "path": skip.path,
              "reason": skip.reason}
             for skip in catalogue.skipped
@@ -169,6 +174,12 @@ def import_catalogue(catalogue: Catalogue, engine: Engine, name: str) -> ImportS
         revision=revision,
         seconds=time.perf_counter() - started,
     )
+
+
+def _checked(should_stop: CancelCheck) -> None:
+    """Raise :class:`Cancelled` (rolling the transaction back) when asked to stop."""
+    if should_stop():
+        raise Cancelled("import cancelled; the database is unchanged")
 
 
 def _catalogue_row(connection, name: str, catalogue: Catalogue) -> int:  # type: ignore[no-untyped-def]
@@ -216,4 +227,4 @@ def import_folder(
         root, Path(mapping) if mapping else None, progress=progress, should_stop=should_stop
     )
     engine = open_store(db_url or default_db_url(name))
-    return engine, import_catalogue(catalogue, engine, name)
+    return engine, import_catalogue(catalogue, engine, name, should_stop)

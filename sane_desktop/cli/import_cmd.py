@@ -1,0 +1,59 @@
+"""``sane-desktop import CATALOGUE``: read, validate and store a catalogue's metadata."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sane_desktop.cli import CliError, add_json_flag
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "import",
+        help="import a catalogue folder's metadata into the database",
+        description="Detects the catalogue format (Polyvore layout, manifest + mapping, plain folder), validates "
+        "every image and writes items, attributes, outfits, splits and questions to the database. Re-importing "
+        "the same folder changes nothing; bad items are skipped and reported.",
+    )
+    parser.add_argument("catalogue", help="catalogue folder")
+    parser.add_argument("--name", help="catalogue name (default: the folder's name)")
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under index/<name>/)")
+    parser.add_argument("--mapping", help="mapping file for a manifest catalogue (default: <folder>/sane-mapping.json)")
+    add_json_flag(parser)
+    parser.set_defaults(handler=run, render=render)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from sane_desktop.catalogue.types import CatalogueError
+    from sane_desktop.progress import TqdmProgress
+    from sane_desktop.store import StoreError
+    from sane_desktop.store.importer import import_folder
+
+    progress = TqdmProgress()
+    try:
+        engine, summary = import_folder(args.catalogue, args.name, args.db, args.mapping, progress=progress)
+    except (FileNotFoundError, CatalogueError, StoreError) as error:
+        raise CliError(str(error)) from error
+    finally:
+        progress.close()
+    result = summary.as_dict()
+    result["db"] = engine.url.render_as_string(hide_password=True)
+    engine.dispose()
+    return result
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = [
+        f"Imported {result['name']!r} ({result['format']}) into {result['db']}",
+        f"  items {result['items']}, outfits {result['outfits']}, attributes {result['attributes']}, "
+        f"FITB questions {result['questions']['fitb']}, compatibility questions {result['questions']['compatibility']}",
+        f"  revision {result['revision']} in {result['seconds']:.1f} s",
+    ]
+    skipped = result["skipped"]
+    if skipped:
+        lines.append(f"  skipped {len(skipped)}:")
+        lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped[:20]]
+        if len(skipped) > 20:
+            lines.append(f"    ... and {len(skipped) - 20} more (use --json for all)")
+    return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""The command line: help, one-line errors, exit codes, JSON on stdout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "sane_desktop", *args], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def test_help_lists_commands() -> None:
+    done = run_cli("--help")
+    assert done.returncode == 0
+    assert "import" in done.stdout and "demo" in done.stdout
+
+
+def test_missing_catalogue_is_a_one_line_error(tmp_path: Path) -> None:
+    done = run_cli("import", str(tmp_path / "nowhere"), "--json")
+    assert done.returncode == 1
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and "not found" in lines[0]
+
+
+def test_import_json_summary_of_a_folder_catalogue(tmp_path: Path) -> None:
+    from PIL import Image
+
+    root = tmp_path / "shop"
+    for category, colour in [("tops", "red"), ("shoes", "blue")]:
+        (root / category).mkdir(parents=True)
+        for n in range(3):
+            Image.new("RGB", (40, 60), colour).save(root / category / f"{colour}{n}.jpg")
+    (root / "tops" / "broken.jpg").write_bytes(b"not an image at all")
+    db = tmp_path / "db.sqlite"
+    done = run_cli("import", str(root), "--db", f"sqlite:///{db}", "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["items"] == 6 and result["outfits"] == 0
+    assert result["questions"] == {"fitb": 0, "compatibility": 0}
+    assert [s["id"] for s in result["skipped"]] == ["tops/broken"]
+    assert result["skipped"][0]["reason"]
+    again = json.loads(run_cli("import", str(root), "--db", f"sqlite:///{db}", "--json").stdout)
+    assert again["revision"] == result["revision"]

@@ -1,0 +1,150 @@
+"""The store: idempotent imports, in-place updates with stable ids, rollback on cancel, schema
+version — on SQLite and on a real PostgreSQL server."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, MetaData, select, text
+
+from sane_desktop.catalogue.types import (
+    Catalogue,
+    CompatibilityQuestion,
+    FitbQuestion,
+    ItemRecord,
+    OutfitRecord,
+    Skip,
+    SplitRecord,
+)
+from sane_desktop.progress import Cancelled
+from sane_desktop.store import StoreError, import_catalogue, open_store, schema_version
+from sane_desktop.store import schema as S
+
+
+def small_catalogue(root: Path) -> Catalogue:
+    colours = ["red", "blue", "green"]
+    items = [
+        ItemRecord(
+            item_id=f"{n:04d}", image_path=f"images/{n:04d}.jpg", category=["tops", "bottoms", "shoes"][n % 3],
+            title=f"{colours[n % 3]} floral item {n}", description="soft cotton with a floral print",
+            attributes={"colour": colours[(n // 3) % 3]}, content_hash=f"{n:064x}",
+        )
+        for n in range(12)
+    ]
+    outfits = [OutfitRecord(f"o{k}", [f"{3 * k:04d}", f"{3 * k + 1:04d}", f"{3 * k + 2:04d}"], [1, 2, 3]) for k in range(4)]
+    return Catalogue(
+        root=root, format="polyvore", name="small", items=items, outfits=outfits,
+        splits=[SplitRecord("nondisjoint", "train", ["o0", "o1"]), SplitRecord("nondisjoint", "test", ["o2", "o3"])],
+        fitb=[FitbQuestion("nondisjoint", "test", 0, "o2", ["0006", "0007"], ["0008", "0002", "0005", "0011"], 0, 3)],
+        compatibility=[CompatibilityQuestion("nondisjoint", "test", 0, 1, ["0006", "0007", "0008"])],
+        skipped=[Skip("0099", "images/0099.jpg", "file is empty")],
+    )
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Engine:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'store' / 'catalogue.db'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    engine = open_store(url)
+    yield engine
+    engine.dispose()
+
+
+def dump(engine: Engine) -> dict[str, list[tuple]]:
+    """Every row of every table, sorted, minus import timestamps."""
+    metadata = MetaData()
+    metadata.reflect(engine)
+    rows = {}
+    with engine.connect() as connection:
+        for table in metadata.sorted_tables:
+            columns = [c for c in table.columns if c.name not in ("imported_at", "applied_at", "created_at", "updated_at")]
+            rows[table.name] = sorted(tuple(map(repr, row)) for row in connection.execute(select(*columns)))
+    return rows
+
+
+def test_import_writes_every_table(engine: Engine, tmp_path: Path) -> None:
+    summary = import_catalogue(small_catalogue(tmp_path), engine, "small")
+    assert (summary.items, summary.outfits) == (12, 4)
+    assert summary.questions == {"fitb": 1, "compatibility": 1}
+    assert summary.skipped == [{"id": "0099", "path": "images/0099.jpg", "reason": "file is empty", "kind": "item"}]
+    assert summary.splits == {"nondisjoint": {"train": 2, "test": 2}}
+    with engine.connect() as connection:
+        assert connection.scalar(text("select count(*) from items")) == 12
+        assert connection.scalar(text("select count(*) from outfit_items")) == 12
+        assert connection.scalar(text("select count(*) from categories")) == 3
+        assert connection.scalar(text("select count(*) from import_issues")) == 1
+        names = set(connection.scalars(select(S.Attribute.name)))
+    assert {"colour:red", "colour:blue", "colour:green"} <= names
+    assert summary.attributes == len(names)
+
+
+def test_reimport_is_idempotent(engine: Engine, tmp_path: Path) -> None:
+    catalogue = small_catalogue(tmp_path)
+    first = import_catalogue(catalogue, engine, "small")
+    before = dump(engine)
+    second = import_catalogue(copy.deepcopy(catalogue), engine, "small")
+    assert dump(engine) == before
+    assert second.revision == first.revision
+    assert all(not any(c.values()) for c in second.changes.values())
+
+
+def test_changes_sync_in_place_and_keep_item_ids(engine: Engine, tmp_path: Path) -> None:
+    catalogue = small_catalogue(tmp_path)
+    first = import_catalogue(catalogue, engine, "small")
+    with engine.connect() as connection:
+        ids_before = dict(connection.execute(select(S.Item.item_id, S.Item.id)).all())
+    changed = copy.deepcopy(catalogue)
+    changed.items[0].title = "a new title"
+    del changed.items[-1]  # item 0011 disappears, and with it its place in outfit o3
+    changed.outfits[3].item_ids.remove("0011")
+    second = import_catalogue(changed, engine, "small")
+    assert second.changes["items"] == {"inserted": 0, "updated": 1, "deleted": 1}
+    assert second.revision == first.revision + 1
+    with engine.connect() as connection:
+        ids_after = dict(connection.execute(select(S.Item.item_id, S.Item.id)).all())
+        assert connection.scalar(select(S.Item.title).where(S.Item.item_id == "0000")) == "a new title"
+        assert connection.scalar(text("select count(*) from outfit_items")) == 11
+    assert ids_after == {k: v for k, v in ids_before.items() if k != "0011"}
+
+
+def test_cancel_rolls_back_everything(engine: Engine, tmp_path: Path) -> None:
+    catalogue = small_catalogue(tmp_path)
+    import_catalogue(catalogue, engine, "small")
+    before = dump(engine)
+    changed = copy.deepcopy(catalogue)
+    for item in changed.items:
+        item.title = "changed"
+    calls = iter(range(100))
+    with pytest.raises(Cancelled):  # stop after the items table was already rewritten
+        import_catalogue(changed, engine, "small", should_stop=lambda: next(calls) >= 3)
+    assert dump(engine) == before
+
+
+def test_two_catalogues_share_one_database(engine: Engine, tmp_path: Path) -> None:
+    import_catalogue(small_catalogue(tmp_path), engine, "one")
+    import_catalogue(small_catalogue(tmp_path), engine, "two")
+    with engine.connect() as connection:
+        assert connection.scalar(text("select count(*) from items")) == 24
+    import_catalogue(small_catalogue(tmp_path), engine, "one")
+    with engine.connect() as connection:
+        assert connection.scalar(text("select count(*) from items")) == 24
+
+
+def test_schema_version_is_recorded_and_newer_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'v.db'}"
+    engine = open_store(url)
+    assert schema_version(engine) == S.SCHEMA_VERSION
+    with engine.begin() as connection:
+        connection.execute(S.SchemaVersion.__table__.insert().values(version=S.SCHEMA_VERSION + 1))
+    engine.dispose()
+    with pytest.raises(StoreError, match="newer"):
+        open_store(url)
+
+
+def test_bad_url_is_a_clear_error() -> None:
+    with pytest.raises(StoreError):
+        open_store("not a url")
