@@ -8,7 +8,6 @@ STAMP := $(VENV)/.installed
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 
 # Reinstalls only when pyproject.toml changed since the last install.
 $(STAMP): pyproject.toml | $(BIN)/python
