@@ -46,7 +46,7 @@ def _hash(meta: dict[str, Any], tensors: dict[str, dict[str, torch.Tensor]]) -> 
         for key in sorted(tensors[group]):
             value = tensors[group][key].detach().cpu().contiguous()
             digest.update(f"{group}/{key}/{value.dtype}/{tuple(value.shape)}".encode())
-            digest.update(value.view(torch.uint8).numpy().tobytes() if value.numel() else b"")
+            digest.update(value.reshape(-1).view(torch.uint8).numpy().tobytes())
     return digest.hexdigest()
 
 

@@ -1,0 +1,180 @@
+"""Outfit and attribute metrics (METHOD.md §1) for the network and its baselines.
+
+Every method is a *pair distance* over item ids: FITB sums a candidate's distances to the question
+items (lowest wins); compatibility AUC scores an outfit by its mean pairwise distance (ROC-AUC of
+labels vs −score); attribute mAP averages per-attribute average precision."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from PIL import Image
+from sklearn.metrics import average_precision_score, roc_auc_score
+
+from sane_desktop.catalogue.types import CompatibilityQuestion, FitbQuestion, ItemRecord
+from sane_desktop.models.attributes import AttributeNet
+from sane_desktop.models.compatibility import CompatibilityNet
+from sane_desktop.models.preprocess import Preprocessing
+from sane_desktop.training.data import ImageCache
+
+PairDistance = Callable[[Sequence[str], Sequence[str]], np.ndarray]
+
+
+def fitb_accuracy(distance: PairDistance, questions: Sequence[FitbQuestion]) -> float | None:
+    left, right, owner = [], [], []
+    for q_index, question in enumerate(questions):
+        for a_index, answer in enumerate(question.answer_item_ids):
+            for item in question.question_item_ids:
+                left.append(item)
+                right.append(answer)
+                owner.append((q_index, a_index))
+    if not questions:
+        return None
+    totals = np.zeros((len(questions), 4 if not questions else max(len(q.answer_item_ids) for q in questions)))
+    totals[:] = np.inf
+    for q_index, question in enumerate(questions):
+        totals[q_index, : len(question.answer_item_ids)] = 0.0
+    if left:
+        values = distance(left, right)
+        for (q_index, a_index), value in zip(owner, values):
+            totals[q_index, a_index] += value
+    correct = [int(np.argmin(totals[i])) == q.correct for i, q in enumerate(questions)]
+    return float(np.mean(correct))
+
+
+def compatibility_auc(distance: PairDistance, questions: Sequence[CompatibilityQuestion]) -> float | None:
+    labels = [q.label for q in questions]
+    if len(set(labels)) < 2:
+        return None
+    left, right, owner = [], [], []
+    for index, question in enumerate(questions):
+        items = question.item_ids
+        for i in range(len(items)):
+            for j in range(i + 1, len(items)):
+                left.append(items[i])
+                right.append(items[j])
+                owner.append(index)
+    sums = np.zeros(len(questions))
+    counts = np.zeros(len(questions))
+    if left:
+        np.add.at(sums, owner, distance(left, right))
+        np.add.at(counts, owner, 1)
+    scores = -(sums / np.maximum(counts, 1))
+    return float(roc_auc_score(labels, scores))
+
+
+def mean_average_precision(scores: np.ndarray, targets: np.ndarray) -> float | None:
+    """Mean over attributes with at least one positive and one negative."""
+    aps = [average_precision_score(targets[:, j], scores[:, j]) for j in range(targets.shape[1])
+           if 0 < targets[:, j].sum() < len(targets)]
+    return float(np.mean(aps)) if aps else None
+
+
+# --- pair distances --------------------------------------------------------------------------
+@torch.no_grad()
+def network_distance(model: CompatibilityNet, cache: ImageCache, item_ids: Sequence[str],
+                     category: dict[str, int], prep: Preprocessing, device: torch.device,
+                     batch_size: int = 128) -> PairDistance:
+    """Type-space Euclidean distance under ``model`` (embeddings computed once per item)."""
+    ids = list(dict.fromkeys(item_ids))
+    row = {item_id: i for i, item_id in enumerate(ids)}
+    model.eval()
+    chunks = []
+    rows = cache.rows(ids)
+    for start in range(0, len(ids), batch_size):
+        images = prep.normalise(cache.images[rows[start : start + batch_size]].to(device))
+        chunks.append(model(images).float().cpu())
+    embeddings = torch.cat(chunks) if chunks else torch.empty(0, model.embed_dim)
+    model_cpu_table = model.space_table.cpu()
+    masks = model.space_masks().detach().float().cpu()
+
+    def distance(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+        a = torch.tensor([row[i] for i in left])
+        b = torch.tensor([row[i] for i in right])
+        space = model_cpu_table[torch.tensor([category[i] for i in left]),
+                                torch.tensor([category[i] for i in right])]
+        ea = torch.nn.functional.normalize(masks[space] * embeddings[a], dim=-1)
+        eb = torch.nn.functional.normalize(masks[space] * embeddings[b], dim=-1)
+        return (ea - eb).norm(dim=-1).numpy()
+
+    return distance
+
+
+def colour_histograms(cache: ImageCache, item_ids: Sequence[str], bins=(16, 4, 4)) -> dict[str, np.ndarray]:
+    """HSV 16×4×4 histograms (normalised to sum 1) of the cached images."""
+    out = {}
+    for item_id in dict.fromkeys(item_ids):
+        array = cache.images[cache.row[item_id]].permute(1, 2, 0).numpy()
+        hsv = np.asarray(Image.fromarray(array).convert("HSV")).reshape(-1, 3)
+        hist, _ = np.histogramdd(hsv, bins=bins, range=((0, 256), (0, 256), (0, 256)))
+        out[item_id] = (hist / hist.sum()).ravel()
+    return out
+
+
+def histogram_distance(histograms: dict[str, np.ndarray]) -> PairDistance:
+    def distance(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+        a = np.stack([histograms[i] for i in left])
+        b = np.stack([histograms[i] for i in right])
+        return 0.5 * ((a - b) ** 2 / (a + b + 1e-10)).sum(1)
+
+    return distance
+
+
+def random_distance(seed: int = 0) -> PairDistance:
+    """A seeded random but consistent distance per unordered pair."""
+
+    def distance(left: Sequence[str], right: Sequence[str]) -> np.ndarray:
+        keys = ["\0".join(sorted((a, b))) for a, b in zip(left, right)]
+        return np.array([zlib.crc32(f"{seed}\0{k}".encode()) / 2**32 for k in keys])
+
+    return distance
+
+
+@torch.no_grad()
+def attribute_scores(net: AttributeNet, cache: ImageCache, item_ids: Sequence[str],
+                     prep: Preprocessing, device: torch.device, batch_size: int = 128) -> np.ndarray:
+    net.eval()
+    rows = cache.rows(list(item_ids))
+    chunks = []
+    for start in range(0, len(rows), batch_size):
+        images = prep.normalise(cache.images[rows[start : start + batch_size]].to(device))
+        chunks.append(net(images)[0].float().cpu())
+    return torch.cat(chunks).numpy() if chunks else np.zeros((0, len(net.attributes)))
+
+
+# --- fair question variants -------------------------------------------------------------------
+def regroup_fitb(questions: Sequence[FitbQuestion], items: dict[str, ItemRecord], pool: Sequence[str],
+                 seed: int = 0) -> list[FitbQuestion]:
+    """The same questions with wrong answers redrawn from the same category, IGNORING the group
+    (MANGO season) — the unfair variant DATA.md asks to report beside the season-matched one."""
+    rng = np.random.default_rng(seed)
+    by_category: dict[str, list[str]] = {}
+    for item_id in pool:
+        by_category.setdefault(items[item_id].category, []).append(item_id)
+    out = []
+    for question in questions:
+        right = question.answer_item_ids[question.correct]
+        exclude = set(question.question_item_ids) | {right}
+        candidates = [i for i in by_category[items[right].category] if i not in exclude]
+        if len(candidates) < len(question.answer_item_ids) - 1:
+            continue
+        wrong = list(rng.choice(candidates, len(question.answer_item_ids) - 1, replace=False))
+        answers = wrong[: question.correct] + [right] + wrong[question.correct :]
+        out.append(FitbQuestion(question.protocol, question.split, question.number, question.outfit_id,
+                                list(question.question_item_ids), answers, question.correct,
+                                question.blank_position))
+    return out
+
+
+@dataclass
+class Figures:
+    fitb: float | None = None
+    auc: float | None = None
+    attribute_map: float | None = None
+
+    def as_dict(self) -> dict[str, float | None]:
+        return {"fitb": self.fitb, "auc": self.auc, "attribute_map": self.attribute_map}
