@@ -1,0 +1,97 @@
+"""Reading catalogue folders into one internal representation (:class:`Catalogue`).
+
+``read_catalogue`` detects the format (Polyvore layout, manifest + mapping, plain folder), reads it,
+validates every image (one bad item never stops the import), drops what lost its items, and gives
+catalogues with outfits but no splits a seeded split with generated questions.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sane_desktop.catalogue.detect import CatalogueError, detect_format
+from sane_desktop.catalogue.folder import read_folder
+from sane_desktop.catalogue.images import DEFAULT_MAX_PIXELS, load_rgb, validate_items
+from sane_desktop.catalogue.manifest import read_manifest
+from sane_desktop.catalogue.polyvore import read_polyvore
+from sane_desktop.catalogue.questions import generate_questions
+from sane_desktop.catalogue.types import Catalogue, Skip
+from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
+
+__all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_missing_items", "read_catalogue"]
+
+MIN_OUTFIT_ITEMS = 2
+
+
+def _why_missing(item_id: str, skipped: dict[str, str]) -> str:
+    return f"{item_id} ({skipped[item_id]})" if item_id in skipped else f"{item_id} (unknown item)"
+
+
+def prune_missing_items(catalogue: Catalogue) -> None:
+    """Remove references to items the catalogue does not hold (unknown ids, or items skipped at
+    validation): outfits keep their other items (dropped below two), questions are skipped."""
+    known = {item.item_id for item in catalogue.items}
+    skipped = {skip.item_id: skip.reason for skip in catalogue.skipped if skip.kind == "item"}
+    dropped: set[str] = set()
+    kept_outfits = []
+    for outfit in catalogue.outfits:
+        missing = [i for i in outfit.item_ids if i not in known]
+        if missing:
+            positions = outfit.positions or list(range(len(outfit.item_ids)))
+            pairs = [(i, p) for i, p in zip(outfit.item_ids, positions) if i in known]
+            outfit.item_ids, outfit.positions = [i for i, _ in pairs], [p for _, p in pairs]
+            left_out = ", ".join(_why_missing(i, skipped) for i in missing)
+            if len(outfit.item_ids) < MIN_OUTFIT_ITEMS:
+                reason = f"outfit dropped: fewer than {MIN_OUTFIT_ITEMS} items left without {left_out}"
+                dropped.add(outfit.outfit_id)
+            else:
+                reason = f"kept without {len(missing)} item(s): {left_out}"
+            catalogue.skipped.append(Skip(outfit.outfit_id, "", reason, "outfit"))
+        if outfit.outfit_id not in dropped:
+            kept_outfits.append(outfit)
+    catalogue.outfits = kept_outfits
+    for split in catalogue.splits:
+        split.outfit_ids = [i for i in split.outfit_ids if i not in dropped]
+
+    def usable(kind: str, question, item_ids: list[str]) -> bool:  # noqa: ANN001 - either question type
+        missing = [i for i in item_ids if i not in known]
+        if missing:
+            name = f"{question.protocol}/{question.split}/{kind}#{question.number}"
+            reason = "question skipped: needs " + ", ".join(_why_missing(i, skipped) for i in missing)
+            catalogue.skipped.append(Skip(name, "", reason, "question"))
+        return not missing
+
+    catalogue.fitb = [q for q in catalogue.fitb if usable("fill_in_blank", q, q.question_item_ids + q.answer_item_ids)]
+    catalogue.compatibility = [q for q in catalogue.compatibility if usable("compatibility", q, q.item_ids)]
+
+
+def read_catalogue(
+    root: Path,
+    mapping: Path | None = None,
+    *,
+    progress: Progress = no_progress,
+    should_stop: CancelCheck = never_cancel,
+    validate_images: bool = True,
+    seed: int = 0,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+) -> Catalogue:
+    """Detect, read and validate the catalogue at ``root`` (``mapping``: an explicit mapping file)."""
+    root = Path(root)
+    kind = detect_format(root, mapping)
+    progress(0, 0, "Reading catalogue")
+    if kind == "polyvore":
+        catalogue = read_polyvore(root)
+    elif kind == "manifest":
+        catalogue = read_manifest(root, Path(mapping) if mapping is not None else None)
+    else:
+        catalogue = read_folder(root)
+    if should_stop():
+        raise Cancelled("catalogue reading cancelled")
+    if validate_images:
+        kept, skips = validate_items(root, catalogue.items, max_pixels=max_pixels, progress=progress, should_stop=should_stop)
+        catalogue.items = kept
+        catalogue.skipped.extend(skips)
+    prune_missing_items(catalogue)
+    if catalogue.outfits and not catalogue.splits:
+        generate_questions(catalogue, seed)
+    return catalogue

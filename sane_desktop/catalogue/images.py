@@ -1,0 +1,188 @@
+"""Opening and validating catalogue images.
+
+:func:`load_rgb` is the one way the app turns an image file into RGB pixels (EXIF orientation
+applied, alpha composited onto white, CMYK / greyscale / palette / 16-bit converted).
+:func:`inspect_image` is the fast import-time check: header parse, a size limit enforced *before*
+any pixel is decoded (decompression bombs), then a reduced-size decode (JPEG draft mode) or a chunk
+CRC walk (PNG) that catches truncated files. :func:`validate_items` runs it over a catalogue on a
+small thread pool, turning every failure into a :class:`Skip` with a human reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import warnings
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from sane_desktop.catalogue.safepath import UnsafePath, resolve_inside
+from sane_desktop.catalogue.types import ItemRecord, Skip
+from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
+
+DEFAULT_MAX_PIXELS = 64_000_000
+WHITE = (255, 255, 255)
+_ORIENTATION_TAG = 0x0112
+_SWAPPING_ORIENTATIONS = {5, 6, 7, 8}  # the ones that rotate by 90 degrees
+_HIGH_BIT_DEPTH_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I", "F"}
+
+
+class ImageRejected(ValueError):
+    """An image file the catalogue cannot use; the message is the human reason."""
+
+
+@dataclass(frozen=True)
+class ImageFacts:
+    width: int  # after EXIF orientation
+    height: int
+    image_format: str
+    image_mode: str
+    content_hash: str  # sha256 of the file's bytes
+
+
+def _to_rgb(image: Image.Image) -> Image.Image:
+    if image.mode in _HIGH_BIT_DEPTH_MODES:
+        # Pillow's own I;16 -> L conversion clips instead of scaling; scale the full range down.
+        values = np.asarray(image, dtype=np.float64)
+        if values.size and values.max() > 255:
+            values = values / 257.0
+        grey = Image.fromarray(np.clip(np.rint(values), 0, 255).astype(np.uint8), "L")
+        return grey.convert("RGB")
+    has_alpha = image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
+        image.mode == "P" and "transparency" in image.info
+    )
+    if has_alpha:
+        rgba = image.convert("RGBA")
+        background = Image.new("RGBA", rgba.size, WHITE + (255,))
+        return Image.alpha_composite(background, rgba).convert("RGB")
+    return image.convert("RGB")
+
+
+def load_rgb(path: Path | str, max_side: int | None = None) -> Image.Image:
+    """Open an image as RGB, upright, alpha on white; with ``max_side`` a fast reduced decode
+    (JPEG draft mode, then a thumbnail) whose longer side is at most ``max_side``."""
+    with Image.open(path) as image:
+        if max_side is not None and image.format == "JPEG":
+            image.draft(image.mode, (max_side, max_side))
+        image.load()
+        upright = ImageOps.exif_transpose(image)
+        rgb = _to_rgb(upright)
+    if max_side is not None and max(rgb.size) > max_side:
+        rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
+    return rgb
+
+
+def _oriented_size(image: Image.Image) -> tuple[int, int]:
+    width, height = image.size
+    try:
+        orientation = image.getexif().get(_ORIENTATION_TAG, 1)
+    except Exception:  # a broken EXIF block is not worth refusing the image for
+        orientation = 1
+    return (height, width) if orientation in _SWAPPING_ORIENTATIONS else (width, height)
+
+
+def _check_decodes(data: bytes, image: Image.Image) -> None:
+    """Decode just enough to catch truncation, never the full pixels of a large JPEG."""
+    if image.format == "JPEG":
+        width, height = image.size
+        image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+        image.load()
+    elif image.format == "PNG":
+        with Image.open(io.BytesIO(data)) as fresh:
+            fresh.verify()  # walks every chunk and checks its CRC without inflating pixels
+    else:
+        image.load()
+
+
+def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFacts:
+    """Check one image file; raise :class:`ImageRejected` with a human reason if unusable."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ImageRejected("image file is missing") from None
+    except IsADirectoryError:
+        raise ImageRejected("image path is a folder, not a file") from None
+    except OSError as error:
+        raise ImageRejected(f"cannot read image file: {error.strerror or error}") from None
+    if not data:
+        raise ImageRejected("image file is empty (0 bytes)")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as image:
+                width, height = image.size
+                if width <= 0 or height <= 0:
+                    raise ImageRejected(f"image header gives an empty size {width}x{height}")
+                if width * height > max_pixels:
+                    raise ImageRejected(
+                        f"image too large: {width}x{height} = {width * height:,} pixels exceeds "
+                        f"the {max_pixels:,}-pixel limit (possible decompression bomb; not decoded)"
+                    )
+                image_format, image_mode = image.format or "", image.mode
+                oriented = _oriented_size(image)
+                _check_decodes(data, image)
+    except ImageRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise ImageRejected(f"image too large (possible decompression bomb; not decoded): {error}") from None
+    except UnidentifiedImageError:
+        raise ImageRejected("not an image file (unrecognised format)") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageRejected(f"truncated or corrupt image data: {error}") from None
+    return ImageFacts(
+        width=oriented[0],
+        height=oriented[1],
+        image_format=image_format,
+        image_mode=image_mode,
+        content_hash=hashlib.sha256(data).hexdigest(),
+    )
+
+
+def _validate_one(root: Path, item: ItemRecord, max_pixels: int) -> Skip | None:
+    try:
+        path = resolve_inside(root, item.image_path)
+        facts = inspect_image(path, max_pixels)
+    except (UnsafePath, ImageRejected) as error:
+        return Skip(item.item_id, item.image_path, str(error), "item")
+    item.width, item.height = facts.width, facts.height
+    item.image_format, item.image_mode = facts.image_format, facts.image_mode
+    item.content_hash = facts.content_hash
+    return None
+
+
+def validate_items(
+    root: Path,
+    items: Sequence[ItemRecord],
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    workers: int = 2,
+    progress: Progress = no_progress,
+    should_stop: CancelCheck = never_cancel,
+) -> tuple[list[ItemRecord], list[Skip]]:
+    """Validate every item's image (filling its image facts); return the usable items, in their
+    original order, and one :class:`Skip` per rejected item. Raises :class:`Cancelled` on stop."""
+    total = len(items)
+    message = "Checking images"
+    progress(0, total, message)
+    skips: dict[int, Skip] = {}
+    report_every = max(1, total // 200)
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate")
+    try:
+        futures = {executor.submit(_validate_one, root, item, max_pixels): index for index, item in enumerate(items)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            if should_stop():
+                raise Cancelled("image validation cancelled")
+            skip = future.result()
+            if skip is not None:
+                skips[futures[future]] = skip
+            if done % report_every == 0 or done == total:
+                progress(done, total, message)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    kept = [item for index, item in enumerate(items) if index not in skips]
+    return kept, [skips[index] for index in sorted(skips)]

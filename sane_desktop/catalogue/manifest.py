@@ -1,0 +1,308 @@
+"""Reader for a table of products (CSV or JSON) described by a small JSON mapping file.
+
+The mapping (format documented in ``resources/mappings/README.md``) names the id, image, category,
+text, attribute and group columns, and optionally an outfits table. Every path in it is relative to
+the catalogue root and must stay inside it. Ids are kept as strings exactly as written (zero padding
+preserved), or left-padded with zeros to ``id_width``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+import string
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, OutfitRecord, Skip
+
+MISSING_IMAGE_POLICIES = ("report", "count")
+
+
+@dataclass
+class AttributeColumn:
+    column: str
+    values: dict[str, str] = field(default_factory=dict)  # raw value -> display value
+
+
+@dataclass
+class Mapping:
+    """A parsed, checked mapping file."""
+
+    table: str
+    id_column: str
+    category_column: str
+    image_column: str = ""
+    image_template: str = ""
+    id_width: int = 0
+    missing_images: str = "report"
+    category_map: dict[str, str] = field(default_factory=dict)
+    exclude_categories: frozenset[str] = frozenset()
+    fine_category_column: str = ""
+    title_column: str = ""
+    description_column: str = ""
+    text_columns: tuple[str, ...] = ()
+    attributes: dict[str, AttributeColumn] = field(default_factory=dict)
+    group_column: str = ""
+    group_regex: str = ""
+    outfits_table: str = ""
+    outfit_id_column: str = ""
+    outfit_item_column: str = ""
+    name: str = ""
+
+    def item_columns(self) -> dict[str, str]:
+        """Column -> mapping key that needs it (to report missing columns clearly)."""
+        needed = {
+            self.id_column: "items.id",
+            self.category_column: "items.category",
+            self.image_column: "items.image",
+            self.fine_category_column: "items.fine_category",
+            self.title_column: "items.title",
+            self.description_column: "items.description",
+            self.group_column: "items.group",
+        }
+        needed.update({column: "items.text" for column in self.text_columns})
+        needed.update({a.column: f"items.attributes.{name}" for name, a in self.attributes.items()})
+        needed.update({name: "items.image_template" for name in _template_fields(self.image_template)})
+        return {column: key for column, key in needed.items() if column}
+
+
+class _SafeFormatter(string.Formatter):
+    """``str.format`` limited to plain column names: no attribute or index access."""
+
+    def get_field(self, field_name: str, args: Any, kwargs: Any) -> Any:
+        if any(mark in field_name for mark in ".[]"):
+            raise CatalogueError(f"image_template: only plain column names allowed, not {field_name!r}")
+        return kwargs[field_name], field_name
+
+
+def _template_fields(template: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(template) if name]
+
+
+def _require(section: dict[str, Any], key: str, where: str) -> str:
+    value = section.get(key)
+    if not isinstance(value, str) or not value:
+        raise CatalogueError(f"{where}: mapping key {key!r} is missing or not a string")
+    return value
+
+
+def _string_map(value: Any, where: str) -> dict[str, str]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise CatalogueError(f"{where}: expected an object of strings")
+    return {str(k): v for k, v in value.items()}
+
+
+def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
+    """Check a mapping document and turn it into a :class:`Mapping`."""
+    if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
+        raise CatalogueError(f"{source}: expected an object with an 'items' section")
+    items = data["items"]
+    image_column, template = items.get("image") or "", items.get("image_template") or ""
+    if bool(image_column) == bool(template):
+        raise CatalogueError(f"{source}: give exactly one of items.image (a column) or items.image_template")
+    attributes = {}
+    for name, spec in (items.get("attributes") or {}).items():
+        if isinstance(spec, str):
+            attributes[name] = AttributeColumn(spec)
+        elif isinstance(spec, dict) and isinstance(spec.get("column"), str):
+            attributes[name] = AttributeColumn(spec["column"], _string_map(spec.get("map"), f"{source}: {name}.map"))
+        else:
+            raise CatalogueError(f"{source}: items.attributes.{name} must be a column name or {{column, map}}")
+    group = items.get("group") or ""
+    group_column, group_regex = (group, "") if isinstance(group, str) else (group.get("column", ""), group.get("regex", ""))
+    if group_regex:
+        try:
+            re.compile(group_regex)
+        except re.error as error:
+            raise CatalogueError(f"{source}: items.group.regex is not a valid regular expression ({error})") from None
+    missing = items.get("missing_images", "report")
+    if missing not in MISSING_IMAGE_POLICIES:
+        raise CatalogueError(f"{source}: items.missing_images must be one of {MISSING_IMAGE_POLICIES}")
+    outfits = data.get("outfits") or {}
+    mapping = Mapping(
+        table=_require(items, "table", source),
+        id_column=_require(items, "id", source),
+        category_column=_require(items, "category", source),
+        image_column=image_column,
+        image_template=template,
+        id_width=int(items.get("id_width") or 0),
+        missing_images=missing,
+        category_map=_string_map(items.get("category_map"), f"{source}: items.category_map"),
+        exclude_categories=frozenset(items.get("exclude_categories") or ()),
+        fine_category_column=items.get("fine_category") or "",
+        title_column=items.get("title") or "",
+        description_column=items.get("description") or "",
+        text_columns=tuple(items.get("text") or ()),
+        attributes=attributes,
+        group_column=group_column,
+        group_regex=group_regex,
+        name=str(data.get("name") or ""),
+    )
+    if outfits:
+        mapping.outfits_table = _require(outfits, "table", f"{source}: outfits")
+        mapping.outfit_id_column = _require(outfits, "outfit_id", f"{source}: outfits")
+        mapping.outfit_item_column = _require(outfits, "item_id", f"{source}: outfits")
+    return mapping
+
+
+def load_mapping(path: Path) -> Mapping:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CatalogueError(f"{path.name}: mapping file not found ({path})") from None
+    except json.JSONDecodeError as error:
+        raise CatalogueError(f"{path.name}: invalid JSON ({error.msg} at line {error.lineno})") from None
+    return parse_mapping(data, path.name)
+
+
+def read_table(root: Path, relative: str, required: dict[str, str]) -> list[dict[str, str]]:
+    """Rows of a CSV or JSON (list of objects) table as string dicts; missing columns are an error."""
+    try:
+        path = resolve_inside(root, relative)
+    except UnsafePath as error:
+        raise CatalogueError(f"{relative}: {error}") from None
+    if not path.is_file():
+        raise CatalogueError(f"{relative}: table file not found")
+    try:
+        if path.suffix.lower() == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+                raise CatalogueError(f"{relative}: expected a JSON list of objects")
+            rows = [{k: "" if v is None else str(v) for k, v in row.items()} for row in data]
+            columns = set().union(*(row.keys() for row in rows)) if rows else set()
+        else:
+            with path.open(encoding="utf-8-sig", newline="") as handle:
+                reader = csv.DictReader(handle)
+                columns = set(reader.fieldnames or ())
+                rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+    except json.JSONDecodeError as error:
+        raise CatalogueError(f"{relative}: invalid JSON ({error.msg} at line {error.lineno})") from None
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise CatalogueError(f"{relative}: unreadable table ({error})") from None
+    absent = sorted(set(required) - columns)
+    if absent:
+        needs = ", ".join(f"{column!r} (for {required[column]})" for column in absent)
+        raise CatalogueError(f"{relative}: missing column(s) {needs}")
+    return rows
+
+
+class _RowReader:
+    """Turns one table row into an ItemRecord following a mapping."""
+
+    def __init__(self, mapping: Mapping) -> None:
+        self.mapping = mapping
+        self.formatter = _SafeFormatter()
+        self.group_pattern = re.compile(mapping.group_regex) if mapping.group_regex else None
+
+    def item_id(self, raw: str) -> str:
+        value = raw.strip()
+        return value.zfill(self.mapping.id_width) if self.mapping.id_width and value else value
+
+    def image_path(self, row: dict[str, str], item_id: str) -> str:
+        m = self.mapping
+        if m.image_column:
+            return check_relative(row[m.image_column].strip())
+        values = {**row, m.id_column: item_id}
+        return check_relative(self.formatter.format(m.image_template, **values))
+
+    def group(self, row: dict[str, str]) -> str:
+        value = row.get(self.mapping.group_column, "") if self.mapping.group_column else ""
+        if self.group_pattern is None or not value:
+            return value.strip()
+        match = self.group_pattern.search(value)
+        if match is None:
+            return ""
+        return match.group(1) if match.groups() else match.group(0)
+
+    def record(self, row: dict[str, str], item_id: str, raw_category: str) -> ItemRecord:
+        m = self.mapping
+        attributes = {}
+        for name, spec in m.attributes.items():
+            value = row.get(spec.column, "").strip()
+            if value:
+                attributes[name] = spec.values.get(value, value)
+        return ItemRecord(
+            item_id=item_id,
+            image_path=self.image_path(row, item_id),
+            category=m.category_map.get(raw_category, raw_category.lower()),
+            fine_category=row.get(m.fine_category_column, "").strip() if m.fine_category_column else "",
+            title=row.get(m.title_column, "").strip() if m.title_column else "",
+            description=row.get(m.description_column, "").strip() if m.description_column else "",
+            attributes=attributes,
+            group=self.group(row),
+            extra={column: row.get(column, "") for column in m.text_columns},
+        )
+
+
+def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
+    rows = read_table(root, mapping.table, mapping.item_columns())
+    reader = _RowReader(mapping)
+    seen: set[str] = set()
+    excluded = without_image = 0
+    for number, row in enumerate(rows, start=1):
+        item_id = reader.item_id(row[mapping.id_column])
+        where = f"{mapping.table} row {number}"
+        if not item_id:
+            catalogue.skipped.append(Skip("", where, "empty id", "item"))
+            continue
+        if item_id in seen:
+            catalogue.skipped.append(Skip(item_id, where, "duplicate id (first row kept)", "item"))
+            continue
+        raw_category = row[mapping.category_column].strip()
+        if raw_category in mapping.exclude_categories or mapping.category_map.get(raw_category) in mapping.exclude_categories:
+            excluded += 1
+            continue
+        if not raw_category:
+            catalogue.skipped.append(Skip(item_id, where, "empty category", "item"))
+            continue
+        try:
+            item = reader.record(row, item_id, raw_category)
+        except (UnsafePath, CatalogueError, ValueError, KeyError) as error:
+            catalogue.skipped.append(Skip(item_id, where, f"bad image path: {error}", "item"))
+            continue
+        if mapping.missing_images == "count" and not (root / item.image_path).is_file():
+            without_image += 1
+            continue
+        seen.add(item_id)
+        catalogue.items.append(item)
+    if excluded:
+        reason = f"{excluded} row(s) in excluded categories left out (items.exclude_categories)"
+        catalogue.skipped.append(Skip("", mapping.table, reason, "metadata"))
+    if without_image:
+        reason = f"{without_image} row(s) without an image file left out (items.missing_images = count)"
+        catalogue.skipped.append(Skip("", mapping.table, reason, "metadata"))
+
+
+def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
+    required = {mapping.outfit_id_column: "outfits.outfit_id", mapping.outfit_item_column: "outfits.item_id"}
+    rows = read_table(root, mapping.outfits_table, required)
+    reader = _RowReader(mapping)
+    outfits: dict[str, OutfitRecord] = {}
+    for row in rows:
+        outfit_id = row[mapping.outfit_id_column].strip()
+        item_id = reader.item_id(row[mapping.outfit_item_column])
+        if not outfit_id or not item_id:
+            continue
+        outfit = outfits.setdefault(outfit_id, OutfitRecord(outfit_id, []))
+        if item_id not in outfit.item_ids:
+            outfit.positions.append(len(outfit.item_ids))
+            outfit.item_ids.append(item_id)
+    catalogue.outfits = list(outfits.values())
+
+
+def read_manifest(root: Path, mapping_path: Path | None = None) -> Catalogue:
+    """Read a manifest catalogue (structure only; images are validated by the caller)."""
+    mapping = load_mapping(mapping_path or root / MAPPING_FILE_NAME)
+    catalogue = Catalogue(root=root, format="manifest", name=mapping.name or root.name)
+    catalogue.text_fields = ("title", "description", *mapping.text_columns)
+    _read_items(root, mapping, catalogue)
+    if mapping.outfits_table:
+        _read_outfits(root, mapping, catalogue)
+    return catalogue

@@ -1,0 +1,221 @@
+"""Reader for the Polyvore Outfits layout (Vasileva et al. 2018; METHOD.md section 2).
+
+Items come from ``polyvore_item_metadata.json`` and ``images/<item_id>.*``; outfits, splits and
+questions from ``nondisjoint/`` and ``disjoint/``. Questions name items as ``<set_id>_<index>``,
+resolved through the same protocol's split files. ``typespaces.p`` is a pickle and is never read.
+Image validation and the pruning of outfits/questions that lose items happen in
+:func:`sane_desktop.catalogue.read_catalogue`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.catalogue.detect import POLYVORE_METADATA, CatalogueError
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative
+from sane_desktop.catalogue.types import (
+    SPLITS,
+    Catalogue,
+    CompatibilityQuestion,
+    FitbQuestion,
+    ItemRecord,
+    OutfitRecord,
+    Skip,
+    SplitRecord,
+)
+
+PROTOCOLS = ("nondisjoint", "disjoint")
+QUESTION_SPLITS = ("valid", "test")
+
+
+def _load_json(path: Path) -> Any:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            return json.load(handle)
+    except json.JSONDecodeError as error:
+        raise CatalogueError(f"{path.name}: invalid JSON ({error.msg} at line {error.lineno})") from None
+    except UnicodeDecodeError:
+        raise CatalogueError(f"{path.name}: not UTF-8 text") from None
+
+
+def _image_files(images_dir: Path) -> dict[str, str]:
+    """Map file stem -> file name in ``images/`` (one directory listing, ``.jpg`` preferred)."""
+    found: dict[str, str] = {}
+    if not images_dir.is_dir():
+        return found
+    with os.scandir(images_dir) as entries:
+        for entry in entries:
+            stem, dot, suffix = entry.name.rpartition(".")
+            if not dot or not stem:
+                continue
+            if stem not in found or suffix.lower() == "jpg":
+                found[stem] = entry.name
+    return found
+
+
+def _fine_categories(path: Path) -> dict[str, str]:
+    """``categories.csv``: ``category_id, fine-grained name, semantic category`` (header optional)."""
+    if not path.is_file():
+        return {}
+    names: dict[str, str] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.reader(handle):
+            if len(row) >= 2 and row[0].strip().isdigit():
+                names[row[0].strip()] = row[1].strip()
+    return names
+
+
+def _read_items(root: Path, catalogue: Catalogue) -> None:
+    metadata = _load_json(root / POLYVORE_METADATA)
+    if not isinstance(metadata, dict):
+        raise CatalogueError(f"{POLYVORE_METADATA}: expected an object mapping item id -> metadata")
+    fine_names = _fine_categories(root / "categories.csv")
+    images = _image_files(root / "images")
+    for item_id, entry in metadata.items():
+        if not isinstance(entry, dict):
+            catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: entry is not an object", "item"))
+            continue
+        category = str(entry.get("semantic_category") or "").strip()
+        if not category:
+            catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: no semantic_category", "item"))
+            continue
+        file_name = images.get(item_id, f"{item_id}.jpg")
+        try:
+            image_path = check_relative(f"images/{file_name}")
+            if "/" in item_id or "\\" in item_id:
+                raise UnsafePath(f"item id contains a path separator: {item_id}")
+        except UnsafePath as error:
+            catalogue.skipped.append(Skip(item_id, f"images/{file_name}", str(error), "item"))
+            continue
+        category_id = str(entry.get("category_id") or "").strip()
+        catalogue.items.append(
+            ItemRecord(
+                item_id=item_id,
+                image_path=image_path,
+                category=category,
+                fine_category=fine_names.get(category_id, ""),
+                title=str(entry.get("title") or ""),
+                description=str(entry.get("description") or ""),
+                extra={"category_id": category_id, "url_name": str(entry.get("url_name") or "")},
+            )
+        )
+
+
+def _read_split_file(path: Path) -> list[tuple[str, list[str], list[int]]]:
+    data = _load_json(path)
+    if not isinstance(data, list):
+        raise CatalogueError(f"{path.parent.name}/{path.name}: expected a list of outfits")
+    outfits = []
+    for number, entry in enumerate(data):
+        try:
+            set_id = str(entry["set_id"])
+            items = [(str(item["item_id"]), int(item["index"])) for item in entry["items"]]
+        except (KeyError, TypeError, ValueError):
+            raise CatalogueError(
+                f"{path.parent.name}/{path.name}: outfit #{number} lacks set_id or items[{{item_id, index}}]"
+            ) from None
+        outfits.append((set_id, [item_id for item_id, _ in items], [index for _, index in items]))
+    return outfits
+
+
+def _question_skip(protocol: str, split: str, kind: str, number: int, reason: str) -> Skip:
+    return Skip(f"{protocol}/{split}/{kind}#{number}", f"{protocol}/{kind}_{split}", reason, "question")
+
+
+def _resolve(names: list[str], lookup: dict[str, str]) -> list[str] | str:
+    """Item ids for ``setid_index`` names, or the first unresolvable name."""
+    resolved = []
+    for name in names:
+        if name not in lookup:
+            return name
+        resolved.append(lookup[name])
+    return resolved
+
+
+def _read_fitb(path: Path, protocol: str, split: str, lookup: dict[str, str], catalogue: Catalogue) -> None:
+    data = _load_json(path)
+    if not isinstance(data, list):
+        raise CatalogueError(f"{protocol}/{path.name}: expected a list of questions")
+    for number, entry in enumerate(data):
+        try:
+            question, answers = list(entry["question"]), list(entry["answers"])
+            blank_position = int(entry.get("blank_position", 0))
+        except (KeyError, TypeError, ValueError):
+            catalogue.skipped.append(_question_skip(protocol, split, "fill_in_blank", number, "malformed question"))
+            continue
+        question_ids, answer_ids = _resolve(question, lookup), _resolve(answers, lookup)
+        unresolved = next((r for r in (question_ids, answer_ids) if isinstance(r, str)), None)
+        if unresolved is not None:
+            reason = f"unknown setid_index {unresolved!r}"
+            catalogue.skipped.append(_question_skip(protocol, split, "fill_in_blank", number, reason))
+            continue
+        set_id = str(question[0]).rsplit("_", 1)[0] if question else ""
+        correct = [i for i, name in enumerate(answers) if str(name).rsplit("_", 1)[0] == set_id]
+        if len(correct) != 1:
+            reason = "no single answer shares the question's set id"
+            catalogue.skipped.append(_question_skip(protocol, split, "fill_in_blank", number, reason))
+            continue
+        catalogue.fitb.append(
+            FitbQuestion(protocol, split, number, set_id, question_ids, answer_ids, correct[0], blank_position)
+        )
+
+
+def _read_compatibility(path: Path, protocol: str, split: str, lookup: dict[str, str], catalogue: Catalogue) -> None:
+    with path.open(encoding="utf-8") as handle:
+        lines = [line.split() for line in handle]
+    for number, fields in enumerate(field for field in lines if field):
+        if fields[0] not in ("0", "1") or len(fields) < 2:
+            reason = "line must be '<0|1> setid_index ...'"
+            catalogue.skipped.append(_question_skip(protocol, split, "compatibility", number, reason))
+            continue
+        item_ids = _resolve(fields[1:], lookup)
+        if isinstance(item_ids, str):
+            reason = f"unknown setid_index {item_ids!r}"
+            catalogue.skipped.append(_question_skip(protocol, split, "compatibility", number, reason))
+            continue
+        catalogue.compatibility.append(CompatibilityQuestion(protocol, split, number, int(fields[0]), item_ids))
+
+
+def _read_protocol(root: Path, protocol: str, catalogue: Catalogue, outfits: dict[str, OutfitRecord]) -> None:
+    folder = root / protocol
+    lookup: dict[str, str] = {}
+    for split in SPLITS:
+        path = folder / f"{split}.json"
+        if not path.is_file():
+            continue
+        ids = []
+        for set_id, item_ids, positions in _read_split_file(path):
+            ids.append(set_id)
+            lookup.update({f"{set_id}_{p}": item_id for item_id, p in zip(item_ids, positions)})
+            if set_id not in outfits:
+                outfits[set_id] = OutfitRecord(set_id, item_ids, positions)
+        catalogue.splits.append(SplitRecord(protocol, split, ids))
+    for split in QUESTION_SPLITS:
+        fitb_path = folder / f"fill_in_blank_{split}.json"
+        if fitb_path.is_file():
+            _read_fitb(fitb_path, protocol, split, lookup, catalogue)
+        compatibility_path = folder / f"compatibility_{split}.txt"
+        if compatibility_path.is_file():
+            _read_compatibility(compatibility_path, protocol, split, lookup, catalogue)
+
+
+def read_polyvore(root: Path) -> Catalogue:
+    """Read a Polyvore Outfits folder (structure only; images are validated by the caller)."""
+    catalogue = Catalogue(root=root, format="polyvore", name=root.name, text_fields=("title", "description", "url_name"))
+    _read_items(root, catalogue)
+    outfits: dict[str, OutfitRecord] = {}
+    for protocol in PROTOCOLS:
+        if (root / protocol).is_dir():
+            _read_protocol(root, protocol, catalogue, outfits)
+    titles_path = root / "polyvore_outfit_titles.json"
+    titles = _load_json(titles_path) if titles_path.is_file() else {}
+    for set_id, outfit in outfits.items():
+        entry = titles.get(set_id) if isinstance(titles, dict) else None
+        if isinstance(entry, dict):
+            outfit.title = str(entry.get("title") or entry.get("url_name") or "")
+    catalogue.outfits = list(outfits.values())
+    return catalogue

@@ -1,0 +1,51 @@
+"""Keep every catalogue path inside the catalogue folder.
+
+Ids and image paths come from files we do not control: an absolute path, a ``..`` step or a symlink
+pointing elsewhere must never make the app read (or later write thumbnails next to) files outside
+the catalogue root.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path, PurePosixPath, PureWindowsPath
+
+
+class UnsafePath(ValueError):
+    """A path that would leave the catalogue folder."""
+
+
+def check_relative(relative: str) -> str:
+    """Return ``relative`` as a normalised POSIX path, or raise :class:`UnsafePath`.
+
+    Pure string check (no file system): rejects empty paths, absolute paths (POSIX or Windows,
+    drive letters and UNC included), ``..`` components and NUL bytes.
+    """
+    if not relative or not relative.strip():
+        raise UnsafePath("empty path")
+    if "\x00" in relative:
+        raise UnsafePath(f"path contains a NUL byte: {relative!r}")
+    text = relative.replace("\\", "/")
+    windows = PureWindowsPath(relative)
+    if text.startswith("/") or windows.drive or windows.root:
+        raise UnsafePath(f"absolute path not allowed: {relative}")
+    parts = [part for part in PurePosixPath(text).parts if part not in ("", ".")]
+    if ".." in parts:
+        raise UnsafePath(f"path escapes the catalogue folder ('..'): {relative}")
+    if not parts:
+        raise UnsafePath(f"empty path: {relative!r}")
+    return "/".join(parts)
+
+
+def resolve_inside(root: Path, relative: str) -> Path:
+    """The absolute path of ``relative`` under ``root``, symlinks resolved, or :class:`UnsafePath`.
+
+    A symlink inside the catalogue that points outside it is rejected; one pointing elsewhere
+    inside it is fine. The target need not exist (missing files are reported by validation).
+    """
+    clean = check_relative(relative)
+    real_root = Path(os.path.realpath(root))
+    target = Path(os.path.realpath(real_root / clean))
+    if target != real_root and real_root not in target.parents:
+        raise UnsafePath(f"path resolves outside the catalogue folder (symlink?): {relative}")
+    return target
