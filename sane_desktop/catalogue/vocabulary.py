@@ -1,0 +1,137 @@
+"""The attribute vocabulary SANE explains with.
+
+Two kinds of attribute: *categorical* values from the catalogue's attribute columns, namespaced and
+lower-cased (``colour:red``, ``pattern:stripe``), and descriptive *words* mined from titles and
+descriptions (Plummer et al. mined 205 such words on Polyvore). Words are lower-cased tokens minus
+English stop words, numbers, very short tokens, and the category names with their singular forms
+(``dresses``, ``dress``): a category says nothing the type-aware model does not already know.
+Counts are numbers of items, not of occurrences.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sane_desktop.catalogue.types import Catalogue, ItemRecord
+
+MIN_WORD_LENGTH = 3
+_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+
+# The usual English function words (after the lists used by scikit-learn and NLTK), plus words that
+# only describe the product listing rather than how the product looks.
+STOP_WORDS = frozenset(
+    """
+    a about above after again against all almost along already also although always am among an and
+    another any anyone anything are around as at back be became because become been before behind
+    being below between both but by can cannot could did do does doing done down during each either
+    else enough even ever every few for from further get gets give go had has have having he her here
+    hers herself him himself his how however i if in inc into is it its itself just least less like
+    made make many may me might more most much must my myself neither never no nor not now of off
+    often on once one only onto or other others our ours ourselves out over own per perhaps please
+    put rather re same see seem seems several she should show since so some something still such
+    than that the their theirs them themselves then there therefore these they this those though
+    through thus to together too toward towards under until up upon us use used using very via was
+    we well were what whatever when where whether which while who whole whom whose why will with
+    within without would yet you your yours yourself yourselves
+    new size sizes item items product products style styles shop buy sale free shipping com www
+    http https polyvore fit fits wear worn features featuring available
+    """.split()
+)
+
+
+@dataclass(frozen=True)
+class VocabularyEntry:
+    name: str  # "colour:red" for categorical values, the bare word for words
+    kind: str  # "categorical" or "word"
+    count: int  # number of items that have it
+
+
+def normalise_value(value: str) -> str:
+    """Lower case, single spaces: ``"Light  Blue "`` -> ``"light blue"``."""
+    return " ".join(value.lower().split())
+
+
+def categorical_names(item: ItemRecord) -> set[str]:
+    return {
+        f"{normalise_value(namespace)}:{normalise_value(value)}"
+        for namespace, value in item.attributes.items()
+        if value and value.strip()
+    }
+
+
+def singular(word: str) -> str:
+    """A good-enough English singular for category names (``dresses`` -> ``dress``)."""
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("sses", "shes", "ches", "xes", "zes")):
+        return word[:-2]
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")) and len(word) > 3:
+        return word[:-1]
+    return word
+
+
+def tokenise(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower())
+
+
+def category_words(catalogue: Catalogue) -> set[str]:
+    names = {item.category for item in catalogue.items} | {item.fine_category for item in catalogue.items}
+    words = {token for name in names for token in tokenise(name)}
+    return words | {singular(word) for word in words}
+
+
+def item_text(item: ItemRecord, text_fields: Iterable[str]) -> str:
+    parts = []
+    for field_name in text_fields:
+        value = getattr(item, field_name, None) if field_name in ("title", "description") else item.extra.get(field_name)
+        if isinstance(value, str):
+            parts.append(value.replace("-", " "))  # url slugs: "red-silk-dress"
+    return " ".join(parts)
+
+
+def item_words(item: ItemRecord, text_fields: Iterable[str], excluded: set[str]) -> set[str]:
+    return {
+        token
+        for token in tokenise(item_text(item, text_fields))
+        if len(token) >= MIN_WORD_LENGTH
+        and not any(ch.isdigit() for ch in token)
+        and token not in STOP_WORDS
+        and token not in excluded
+    }
+
+
+def build_vocabulary(
+    catalogue: Catalogue,
+    min_count: int = 5,
+    *,
+    min_value_count: int = 1,
+    max_words: int | None = None,
+    extra_stop_words: Iterable[str] = (),
+) -> list[VocabularyEntry]:
+    """Categorical values (on at least ``min_value_count`` items), sorted by name, then words (on at
+    least ``min_count`` items; the ``max_words`` most frequent if given), most frequent first."""
+    values: Counter[str] = Counter()
+    words: Counter[str] = Counter()
+    excluded = category_words(catalogue) | {w.lower() for w in extra_stop_words}
+    for item in catalogue.items:
+        values.update(categorical_names(item))
+        words.update(item_words(item, catalogue.text_fields, excluded))
+    categorical = [VocabularyEntry(name, "categorical", n) for name, n in sorted(values.items()) if n >= min_value_count]
+    frequent = sorted(((w, n) for w, n in words.items() if n >= min_count), key=lambda wn: (-wn[1], wn[0]))
+    if max_words is not None:
+        frequent = frequent[:max_words]
+    return categorical + [VocabularyEntry(word, "word", n) for word, n in frequent]
+
+
+def item_attributes(catalogue: Catalogue, vocabulary: Iterable[VocabularyEntry]) -> dict[str, list[str]]:
+    """For every item, the vocabulary names it has (vocabulary order); items with none map to []."""
+    order = {entry.name: index for index, entry in enumerate(vocabulary)}
+    excluded = category_words(catalogue)
+    result: dict[str, list[str]] = {}
+    for item in catalogue.items:
+        present = categorical_names(item) | item_words(item, catalogue.text_fields, excluded)
+        result[item.item_id] = sorted((name for name in present if name in order), key=order.__getitem__)
+    return result
