@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sane_desktop.catalogue.types import CatalogueError
+
+__all__ = ["CatalogueError", "detect_format"]
+
 POLYVORE_METADATA = "polyvore_item_metadata.json"
 MAPPING_FILE_NAME = "sane-mapping.json"
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
-
-
-class CatalogueError(Exception):
-    """The catalogue as a whole cannot be read; the message names the file and what is wrong."""
 
 
 def detect_format(root: Path, mapping: Path | None = None) -> str:

@@ -8,7 +8,7 @@ import os
 from pathlib import Path, PurePosixPath
 
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, CatalogueError
-from sane_desktop.catalogue.types import Catalogue, ItemRecord
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
 
 ROOT_CATEGORY = "uncategorised"
 
@@ -25,12 +25,18 @@ def read_folder(root: Path) -> Catalogue:
             paths.append(name if relative_dir == "." else f"{relative_dir}/{name}")
     if not paths:
         raise CatalogueError(f"{root}: no images found (and no polyvore_item_metadata.json or sane-mapping.json)")
+    seen: set[str] = set()
     for relative in sorted(paths):
         path = PurePosixPath(relative)
+        item_id = path.with_suffix("").as_posix()
+        if item_id in seen:  # "a/x.jpg" and "a/x.png" would share an id
+            catalogue.skipped.append(Skip(item_id, relative, "another image has the same id (path without extension)"))
+            continue
+        seen.add(item_id)
         category = path.parts[0] if len(path.parts) > 1 else ROOT_CATEGORY
         catalogue.items.append(
             ItemRecord(
-                item_id=path.with_suffix("").as_posix(),
+                item_id=item_id,
                 image_path=relative,
                 category=category,
                 title=path.stem.replace("_", " ").replace("-", " "),

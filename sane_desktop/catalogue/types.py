@@ -122,3 +122,8 @@ class Catalogue:
 
     def categories(self) -> list[str]:
         return sorted({item.category for item in self.items})
+
+
+class CatalogueError(Exception):
+    """The catalogue as a whole cannot be read; the message names the file and what is wrong.
+    (Defined here, with the types, so that callers can catch it without importing the readers.)"""
