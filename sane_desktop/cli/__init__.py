@@ -21,6 +21,8 @@ from sane_desktop import __version__
 COMMAND_MODULES = [
     "demo_cmd",
     "import_cmd",
+    "train_cmd",
+    "evaluate_cmd",
 ]
 
 

@@ -79,3 +79,35 @@ def make_synthetic_catalogue(root: Path, n_outfits: int = 20, size: int = 64, se
                      for c in CATEGORIES]
             catalogue.compatibility.append(CompatibilityQuestion("generated", split, 2 * number + 1, 0, mixed))
     return catalogue
+
+
+def write_polyvore_layout(catalogue: Catalogue) -> None:
+    """Write ``catalogue`` (from :func:`make_synthetic_catalogue`) as Polyvore Outfits metadata
+    under its root, so that ``read_catalogue`` reads it back (used by the CLI tests)."""
+    import json
+
+    root = catalogue.root
+    metadata = {item.item_id: {"semantic_category": item.category, "category_id": item.category[0],
+                               "title": f"{item.attributes.get('colour', '')} {item.category}"}
+                for item in catalogue.items}
+    (root / "polyvore_item_metadata.json").write_text(json.dumps(metadata))
+    name = {}
+    for outfit in catalogue.outfits:
+        for item_id, position in zip(outfit.item_ids, outfit.positions):
+            name[item_id] = f"{outfit.outfit_id}_{position}"
+    by_id = {o.outfit_id: o for o in catalogue.outfits}
+    folder = root / "nondisjoint"
+    folder.mkdir(exist_ok=True)
+    for record in catalogue.splits:
+        outfits = [by_id[i] for i in record.outfit_ids]
+        rows = [{"set_id": o.outfit_id, "items": [{"item_id": i, "index": p} for i, p in zip(o.item_ids, o.positions)]}
+                for o in outfits]
+        (folder / f"{record.split}.json").write_text(json.dumps(rows))
+        if record.split == "train":
+            continue
+        fitb = [{"question": [name[i] for i in q.question_item_ids], "answers": [name[i] for i in q.answer_item_ids],
+                 "blank_position": q.blank_position} for q in catalogue.fitb if q.split == record.split]
+        (folder / f"fill_in_blank_{record.split}.json").write_text(json.dumps(fitb))
+        lines = [" ".join([str(q.label), *(name[i] for i in q.item_ids)])
+                 for q in catalogue.compatibility if q.split == record.split]
+        (folder / f"compatibility_{record.split}.txt").write_text("\n".join(lines) + "\n")

@@ -1,0 +1,53 @@
+"""``sane-desktop evaluate CATALOGUE --model CKPT``: FITB, compatibility AUC and attribute mAP of a
+model and of its baselines on one split."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.cli import CliError, add_json_flag
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "evaluate", help="FITB, compatibility AUC and attribute mAP of a model and baselines",
+        description="Scores the model, the untrained network (same architecture, seeded), a colour histogram "
+        "(HSV 16x4x4, chi-square) and random on the same questions.")
+    parser.add_argument("catalogue", help="catalogue folder")
+    parser.add_argument("--model", required=True, help="checkpoint file")
+    parser.add_argument("--split", default="test", choices=("train", "valid", "test"))
+    parser.add_argument("--seed", type=int, default=0, help="seed of generated questions and baselines")
+    parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
+    add_json_flag(parser)
+    parser.set_defaults(handler=run, render=render)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.catalogue.types import CatalogueError
+    from sane_desktop.models import CheckpointError, load_checkpoint
+    from sane_desktop.progress import TqdmProgress
+    from sane_desktop.training.report import evaluate
+
+    progress = TqdmProgress()
+    try:
+        bundle = load_checkpoint(args.model)
+        catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,
+                                   progress=progress, seed=args.seed)
+        return evaluate(catalogue, bundle, args.split, seed=args.seed, progress=progress)
+    except (FileNotFoundError, CatalogueError, CheckpointError, ValueError) as error:
+        raise CliError(str(error)) from error
+    finally:
+        progress.close()
+
+
+def render(result: dict[str, Any]) -> str:
+    fmt = lambda v: "  n/a " if v is None else f"{v:6.3f}"  # noqa: E731
+    keys = [k for k in ("fitb", "fitb_group_unmatched", "auc", "attribute_map") if k in result["methods"]["model"]]
+    lines = [f"{result['split']} split ({result['protocol']}): {result['counts']}",
+             f"{'method':18s}" + "".join(f"{k:>22s}" for k in keys)]
+    for name, figures in result["methods"].items():
+        lines.append(f"{name:18s}" + "".join(f"{fmt(figures[k]):>22s}" for k in keys))
+    return "\n".join(lines)
