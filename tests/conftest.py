@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,14 +54,14 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     bin_dir = _postgres_bin()
     if bin_dir is None:
         pytest.skip("PostgreSQL is not installed (Debian package 'postgresql')")
-    data = tmp_path_factory.mktemp("pgdata")
+    # not under pytest's 0700 temp root: the 'postgres' user must reach it
+    data = Path(tempfile.mkdtemp(prefix="sane-test-pgdata-"))
     as_root = os.geteuid() == 0
     prefix: list[str] = []
     if as_root:  # the server refuses to run as root: run it as the package's 'postgres' user
         if shutil.which("runuser") is None:
             pytest.skip("running as root without runuser: cannot start PostgreSQL")
         shutil.chown(data, "postgres", "postgres")
-        data.parent.chmod(0o755)
         prefix = ["runuser", "-u", "postgres", "--"]
     port = _free_port()
     try:
@@ -77,6 +78,7 @@ def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         subprocess.run([*prefix, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True, timeout=60)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @pytest.fixture
