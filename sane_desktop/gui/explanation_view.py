@@ -1,0 +1,206 @@
+"""Why does this match? The result with its saliency overlay, the outfit item it matches best with its
+own, the explaining attribute and runner-ups with their score parts, the method and its time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import qtawesome as qta
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
+    QPushButton, QSlider, QVBoxLayout, QWidget,
+)
+
+from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, colourise
+
+VIEW_SIDE = 224
+
+
+def rgb_image(array: np.ndarray) -> QImage:
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    height, width = array.shape[:2]
+    return QImage(array.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
+
+
+def rgba_image(array: np.ndarray) -> QImage:
+    array = np.ascontiguousarray(array, dtype=np.uint8)
+    height, width = array.shape[:2]
+    return QImage(array.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
+
+
+def composite(photo: QImage, overlay: QImage | None, opacity: float) -> QPixmap:
+    """Photo with the heat map on top, scaled for display (built on the GUI thread: QPixmap)."""
+    pixmap = QPixmap.fromImage(photo.scaled(VIEW_SIDE, VIEW_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
+                                            Qt.TransformationMode.SmoothTransformation))
+    if overlay is not None and opacity > 0:
+        painter = QPainter(pixmap)
+        painter.setOpacity(opacity)
+        painter.drawImage(pixmap.rect(), overlay.scaled(pixmap.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
+                                                        Qt.TransformationMode.SmoothTransformation))
+        painter.end()
+    return pixmap
+
+
+class AttributeBars(QWidget):
+    """The explaining attribute and runner-ups: total plus its parts (confidence, map match, prior)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.grid = QGridLayout(self)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+
+    def set_attributes(self, attributes: list[AttributeScore], limit: int = 5) -> None:
+        while self.grid.count():
+            widget = self.grid.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        if not attributes:
+            note = QLabel("No attribute explanation: this model has no attribute net or attribute choice.")
+            note.setWordWrap(True)
+            self.grid.addWidget(note, 0, 0, 1, 4)
+            return
+        for column, header in enumerate(("attribute", "confidence", "map match", "prior")):
+            self.grid.addWidget(QLabel(f"<small>{header}</small>"), 0, column)
+        for row, score in enumerate(attributes[:limit], start=1):
+            name = QLabel(f"<b>{score.name}</b>" if row == 1 else score.name)
+            name.setToolTip(f"total {score.total:.3f}")
+            self.grid.addWidget(name, row, 0)
+            for column, value in enumerate((score.confidence, score.match, score.prior), start=1):
+                bar = QProgressBar()
+                bar.setRange(0, 100)
+                bar.setValue(int(round(max(0.0, min(1.0, value)) * 100)))
+                bar.setFormat(f"{value:.2f}")
+                bar.setMaximumHeight(14)
+                self.grid.addWidget(bar, row, column)
+
+
+class ImagePanel(QLabel):
+    def __init__(self, caption: str) -> None:
+        super().__init__()
+        self.caption = caption
+        self.setFixedSize(VIEW_SIDE, VIEW_SIDE)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setStyleSheet("background: white; border-radius: 6px;")
+
+
+class ExplanationView(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.update_data: ExplanationUpdate | None = None
+        self._photos: dict[str, QImage] = {}
+        self._overlays: dict[str, QImage] = {}
+        self.candidate_panel, self.outfit_panel = ImagePanel("result"), ImagePanel("outfit item")
+        self.candidate_caption, self.outfit_caption = QLabel("This item"), QLabel("…matches this outfit item")
+        self.opacity = QSlider(Qt.Orientation.Horizontal)
+        self.opacity.setRange(0, 100)
+        self.opacity.setValue(55)
+        self.opacity.setToolTip("Overlay opacity")
+        self.colour_map = QComboBox()
+        self.colour_map.addItems(list(COLOUR_MAPS))
+        self.colour_map.setToolTip("Colour map of the saliency overlay")
+        self.overlay_toggle = QCheckBox("Overlay")
+        self.overlay_toggle.setChecked(True)
+        self.overlay_toggle.setToolTip("Show or hide the saliency map (O)")
+        self.export_button = QPushButton(qta.icon("mdi6.content-save-outline"), "Export PNG…")
+        self.export_button.setToolTip("Save this explanation as a PNG image")
+        self.export_button.setEnabled(False)
+        self.attribute_label = QLabel()
+        self.attribute_label.setWordWrap(True)
+        self.bars = AttributeBars()
+        self.method_label = QLabel()
+        self.status = QLabel("Click a compatible item to see why it matches the outfit.")
+        self.status.setWordWrap(True)
+
+        for signal in (self.opacity.valueChanged, self.overlay_toggle.toggled):
+            signal.connect(self._render)
+        self.colour_map.currentTextChanged.connect(self._recolour)
+        self.export_button.clicked.connect(lambda: self.export())
+
+        images = QGridLayout()
+        images.addWidget(self.candidate_caption, 0, 0)
+        images.addWidget(self.outfit_caption, 0, 1)
+        images.addWidget(self.candidate_panel, 1, 0)
+        images.addWidget(self.outfit_panel, 1, 1)
+        controls = QHBoxLayout()
+        controls.addWidget(self.overlay_toggle)
+        controls.addWidget(QLabel("Opacity"))
+        controls.addWidget(self.opacity, 1)
+        controls.addWidget(self.colour_map)
+        form = QFormLayout()
+        form.addRow("Explained by", self.attribute_label)
+        form.addRow("Method", self.method_label)
+        self.card = QWidget()  # the exported part
+        card_layout = QVBoxLayout(self.card)
+        card_layout.addLayout(images)
+        card_layout.addLayout(form)
+        card_layout.addWidget(self.bars)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.status)
+        layout.addWidget(self.card)
+        layout.addLayout(controls)
+        layout.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignRight)
+        layout.addStretch(1)
+        self.card.setVisible(False)
+
+    # --- state ---------------------------------------------------------------------------------
+    def show_pending(self, title: str) -> None:
+        self.status.setText(f"Explaining <b>{title}</b>…")
+
+    def show_error(self, message: str) -> None:
+        self.status.setText(f"<span style='color:#c0392b'>Could not explain: {message}</span>")
+
+    def show_update(self, payload: dict[str, Any], candidate_title: str = "", outfit_title: str = "") -> None:
+        update: ExplanationUpdate = payload["update"]
+        new_pair = self.update_data is None or (self.update_data.candidate_pk, self.update_data.outfit_pk) != (
+            update.candidate_pk, update.outfit_pk)
+        self.update_data = update
+        if new_pair:
+            self._photos = {"candidate": rgb_image(update.candidate_image), "outfit": rgb_image(update.outfit_image)}
+        if payload.get("colour_map") == self.colour_map.currentText():
+            self._overlays = {"candidate": rgba_image(payload["candidate_overlay"]),
+                              "outfit": rgba_image(payload["outfit_overlay"])}
+        else:
+            self._recolour(self.colour_map.currentText())
+        if candidate_title:
+            self.candidate_caption.setText(f"<b>{candidate_title}</b>")
+        if outfit_title:
+            self.outfit_caption.setText(f"matches best with <b>{outfit_title}</b>")
+        self.attribute_label.setText(f"<b>{update.attribute}</b>" if update.attribute else "—")
+        self.bars.set_attributes(update.attributes)
+        state = "final" if update.final else "refining…"
+        self.method_label.setText(f"{update.method} ({state}) · {update.seconds:.2f} s · similarity {update.similarity:.3f}")
+        self.status.setText(update.detail)
+        self.card.setVisible(True)
+        self.export_button.setEnabled(True)
+        self._render()
+
+    def _recolour(self, name: str) -> None:
+        if self.update_data is not None:  # a 112×112 map: cheap enough for the GUI thread
+            self._overlays = {"candidate": rgba_image(colourise(self.update_data.candidate_map, name)),
+                              "outfit": rgba_image(colourise(self.update_data.outfit_map, name))}
+            self._render()
+
+    def _render(self) -> None:
+        if not self._photos:
+            return
+        opacity = self.opacity.value() / 100 if self.overlay_toggle.isChecked() else 0.0
+        self.candidate_panel.setPixmap(composite(self._photos["candidate"], self._overlays.get("candidate"), opacity))
+        self.outfit_panel.setPixmap(composite(self._photos["outfit"], self._overlays.get("outfit"), opacity))
+
+    def overlay_is_empty(self) -> bool:
+        data = self.update_data
+        return data is None or float(np.ptp(data.candidate_map)) == 0.0
+
+    def export(self, path: str | Path | None = None) -> Path | None:
+        if path is None:
+            chosen, _ = QFileDialog.getSaveFileName(self, "Export explanation", "explanation.png", "PNG images (*.png)")
+            if not chosen:
+                return None
+            path = chosen
+        target = Path(path)
+        self.card.grab().save(str(target), "PNG")
+        return target

@@ -1,0 +1,164 @@
+"""List models for the item grids (catalogue browser, outfit, results) with custom roles."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QImage
+
+from sane_desktop.gui.thumbnails import ThumbnailLoader
+from sane_desktop.service import ItemInfo, SearchResult
+
+ITEM_MIME = "application/x-sane-item-pks"
+Index = QModelIndex | QPersistentModelIndex
+
+
+class Role(IntEnum):
+    ItemPk = Qt.ItemDataRole.UserRole + 1
+    Category = Qt.ItemDataRole.UserRole + 2
+    Score = Qt.ItemDataRole.UserRole + 3
+    Contributions = Qt.ItemDataRole.UserRole + 4  # outfit item pk -> part of the score
+    Attribute = Qt.ItemDataRole.UserRole + 5  # explaining attribute once known (issue 7 chip)
+    ExplanationState = Qt.ItemDataRole.UserRole + 6  # "", "pending", "done"
+    Thumbnail = Qt.ItemDataRole.UserRole + 7  # QImage or None while loading
+    Info = Qt.ItemDataRole.UserRole + 8
+
+
+@dataclass
+class Row:
+    item: ItemInfo
+    score: float | None = None
+    contributions: dict[int, float] = field(default_factory=dict)
+    attribute: str = ""
+    explanation_state: str = ""
+
+
+class ItemListModel(QAbstractListModel):
+    """Items with thumbnails loaded lazily when a view first asks for them."""
+
+    def __init__(self, thumbnails: ThumbnailLoader, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.thumbnails = thumbnails
+        self._rows: list[Row] = []
+        self._row_of_key: dict[str, list[int]] = {}
+        thumbnails.ready.connect(self._thumbnail_ready)
+
+    # --- filling -----------------------------------------------------------------------------
+    def set_items(self, items: list[ItemInfo]) -> None:
+        self._set_rows([Row(item) for item in items])
+
+    def set_results(self, results: list[SearchResult]) -> None:
+        self._set_rows([Row(r.item, r.score, dict(r.contributions)) for r in results])
+
+    def _set_rows(self, rows: list[Row]) -> None:
+        self.beginResetModel()
+        self._rows = rows
+        self._row_of_key = {}
+        for number, row in enumerate(rows):
+            key = self.thumbnails.key(row.item.image_path, row.item.content_hash)
+            self._row_of_key.setdefault(key, []).append(number)
+        self.endResetModel()
+
+    def append(self, item: ItemInfo) -> bool:
+        if any(row.item.pk == item.pk for row in self._rows):
+            return False
+        number = len(self._rows)
+        self.beginInsertRows(QModelIndex(), number, number)
+        self._rows.append(Row(item))
+        self._row_of_key.setdefault(self.thumbnails.key(item.image_path, item.content_hash), []).append(number)
+        self.endInsertRows()
+        return True
+
+    def remove_row(self, number: int) -> None:
+        if 0 <= number < len(self._rows):
+            self.beginRemoveRows(QModelIndex(), number, number)
+            del self._rows[number]
+            self.endRemoveRows()
+            self._row_of_key = {}
+            for n, row in enumerate(self._rows):
+                self._row_of_key.setdefault(self.thumbnails.key(row.item.image_path, row.item.content_hash), []).append(n)
+
+    def clear(self) -> None:
+        self._set_rows([])
+
+    def set_explanation(self, pk: int, state: str, attribute: str = "") -> None:
+        for number, row in enumerate(self._rows):
+            if row.item.pk == pk:
+                row.explanation_state, row.attribute = state, attribute or row.attribute
+                index = self.index(number)
+                self.dataChanged.emit(index, index, [Role.ExplanationState, Role.Attribute])
+
+    # --- reading -----------------------------------------------------------------------------
+    def items(self) -> list[ItemInfo]:
+        return [row.item for row in self._rows]
+
+    def pks(self) -> list[int]:
+        return [row.item.pk for row in self._rows]
+
+    def row(self, number: int) -> Row:
+        return self._rows[number]
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._rows)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+            return None
+        row = self._rows[index.row()]
+        item = row.item
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            lines = [f"<b>{item.title}</b>", f"{item.category} · id {item.item_id}"]
+            if row.score is not None:
+                lines.append(f"compatibility score {row.score:.3f}")
+            if item.attributes:
+                lines.append("attributes: " + ", ".join(item.attributes[:8]))
+            if row.attribute:
+                lines.append(f"explained by: <i>{row.attribute}</i>")
+            return "<br>".join(lines)
+        if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
+            image = self.thumbnails.get(item.image_path, item.content_hash)
+            return image if image is not None and not image.isNull() else None
+        return {
+            Role.ItemPk: item.pk, Role.Category: item.category, Role.Score: row.score,
+            Role.Contributions: row.contributions, Role.Attribute: row.attribute,
+            Role.ExplanationState: row.explanation_state, Role.Info: item,
+        }.get(role)
+
+    def roleNames(self) -> dict[int, QByteArray]:
+        names = super().roleNames()
+        for role in Role:
+            names[int(role)] = QByteArray(role.name.encode())
+        return names
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        base = super().flags(index)
+        return base | Qt.ItemFlag.ItemIsDragEnabled if index.isValid() else base
+
+    def mimeTypes(self) -> list[str]:
+        return [ITEM_MIME]
+
+    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+        mime = QMimeData()
+        pks = [self._rows[i.row()].item.pk for i in indexes if i.isValid()]
+        mime.setData(ITEM_MIME, QByteArray(json.dumps(pks).encode()))
+        return mime
+
+    def _thumbnail_ready(self, key: str, _image: QImage) -> None:
+        for number in self._row_of_key.get(key, []):
+            index = self.index(number)
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, Role.Thumbnail])
+
+
+def decode_item_mime(mime: QMimeData) -> list[int]:
+    if not mime.hasFormat(ITEM_MIME):
+        return []
+    try:
+        return [int(pk) for pk in json.loads(bytes(mime.data(ITEM_MIME).data()).decode())]
+    except (ValueError, TypeError):
+        return []

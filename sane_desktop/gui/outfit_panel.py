@@ -1,0 +1,125 @@
+"""The outfit being built: a strip of tiles that accepts catalogue items (click, drag and drop) and
+image files dropped from disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import qtawesome as qta
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
+
+from sane_desktop.gui.delegates import ItemTileDelegate
+from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
+from sane_desktop.service import ItemInfo
+
+IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+class OutfitView(QListView):
+    items_dropped = Signal(list)  # item pks
+    files_dropped = Signal(list)  # image paths from disk
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
+        self.setViewMode(QListView.ViewMode.IconMode)
+        self.setFlow(QListView.Flow.LeftToRight)
+        self.setWrapping(False)
+        self.setMovement(QListView.Movement.Static)
+        self.setFixedHeight(220)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if event.mimeData().hasFormat(ITEM_MIME) or event.mimeData().hasUrls():
+            event.acceptProposedAction()
+
+    def dragMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        pks = decode_item_mime(event.mimeData())
+        if pks:
+            self.items_dropped.emit(pks)
+        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        files = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES]
+        if files:
+            self.files_dropped.emit([str(f) for f in files])
+        event.acceptProposedAction()
+
+
+class OutfitPanel(QWidget):
+    changed = Signal(list)  # outfit item pks
+    add_file_requested = Signal(list)
+
+    def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.view = OutfitView()
+        self.view.setModel(model)
+        self.view.setItemDelegate(ItemTileDelegate(show_score=False, parent=self.view))
+        self.view.setIconSize(QSize(140, 140))
+        self.view.setToolTip("Your outfit. Drop catalogue items or image files here.")
+        self.placeholder = QLabel("Your outfit is empty: double-click an item in the catalogue, press Ctrl+Enter, "
+                                  "or drag items here.")
+        self.placeholder.setWordWrap(True)
+        self.remove_button = QPushButton(qta.icon("mdi6.minus-circle-outline"), "Remove")
+        self.remove_button.setToolTip("Remove the selected outfit item (Delete)")
+        self.clear_button = QPushButton(qta.icon("mdi6.broom"), "Clear")
+        self.clear_button.setToolTip("Remove every item from the outfit")
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.clear_button.clicked.connect(self.clear)
+        self.view.items_dropped.connect(self._dropped_pks)
+        self.view.files_dropped.connect(self.add_file_requested.emit)
+        self._pending_pks: list[int] = []
+
+        buttons = QHBoxLayout()
+        title = QLabel("<b>Outfit</b>")
+        buttons.addWidget(title)
+        buttons.addStretch(1)
+        buttons.addWidget(self.remove_button)
+        buttons.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(buttons)
+        layout.addWidget(self.placeholder)
+        layout.addWidget(self.view)
+        self._refresh()
+
+    def add_items(self, items: list[ItemInfo]) -> None:
+        added = [self.model.append(item) for item in items]
+        if any(added):
+            self._refresh()
+            self.changed.emit(self.model.pks())
+
+    def _dropped_pks(self, pks: list[int]) -> None:
+        self._pending_pks = pks
+        self.parent_lookup(pks)
+
+    def parent_lookup(self, pks: list[int]) -> None:
+        """Resolved by the main window (it knows the catalogue's items)."""
+        window = self.window()
+        resolve = getattr(window, "items_by_pk", None)
+        if resolve is not None:
+            self.add_items(resolve(pks))
+
+    def remove_selected(self) -> None:
+        rows = sorted((i.row() for i in self.view.selectionModel().selectedIndexes()), reverse=True)
+        for row in rows:
+            self.model.remove_row(row)
+        if rows:
+            self._refresh()
+            self.changed.emit(self.model.pks())
+
+    def clear(self) -> None:
+        if self.model.rowCount():
+            self.model.clear()
+            self._refresh()
+            self.changed.emit([])
+
+    def _refresh(self) -> None:
+        empty = self.model.rowCount() == 0
+        self.placeholder.setVisible(empty)
+        self.remove_button.setEnabled(not empty)
+        self.clear_button.setEnabled(not empty)

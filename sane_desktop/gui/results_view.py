@@ -1,0 +1,86 @@
+"""Compatible items for the outfit, best first, with a target category selector ("all" included)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QItemSelectionModel, QSize, Signal
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QListView, QStackedWidget, QVBoxLayout, QWidget
+
+from sane_desktop.gui.delegates import ItemTileDelegate
+from sane_desktop.gui.models import ItemListModel, Role
+from sane_desktop.service import SearchResult
+
+ALL_LABEL = "All categories"
+
+
+class ResultsView(QWidget):
+    target_changed = Signal(str)  # "" = all
+    result_activated = Signal(int)  # candidate pk
+
+    def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.target = QComboBox()
+        self.target.setToolTip("Category of the items to find for the outfit")
+        self.target.addItem(ALL_LABEL, "")
+        self.target.currentIndexChanged.connect(lambda _i: self.target_changed.emit(self.target.currentData() or ""))
+        self.view = QListView()
+        self.view.setModel(model)
+        self.view.setViewMode(QListView.ViewMode.IconMode)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setMovement(QListView.Movement.Static)
+        self.view.setUniformItemSizes(True)
+        self.view.setIconSize(QSize(140, 140))
+        self.view.setItemDelegate(ItemTileDelegate(show_score=True, parent=self.view))
+        self.view.setToolTip("Compatible items, best first. Click one to see why it matches.")
+        self.view.clicked.connect(lambda index: self.result_activated.emit(int(index.data(Role.ItemPk))))
+        self.view.activated.connect(lambda index: self.result_activated.emit(int(index.data(Role.ItemPk))))
+        self.empty = QLabel()
+        self.empty.setWordWrap(True)
+        self.empty.setMargin(24)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.empty)
+        self.stack.addWidget(self.view)
+        header = QHBoxLayout()
+        header.addWidget(QLabel("<b>Compatible items</b>"))
+        header.addStretch(1)
+        header.addWidget(QLabel("for"))
+        header.addWidget(self.target)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(header)
+        layout.addWidget(self.stack, 1)
+        self.show_message("Add items to the outfit to see what goes with them.")
+
+    def set_categories(self, categories: list[str]) -> None:
+        self.target.blockSignals(True)
+        self.target.clear()
+        self.target.addItem(ALL_LABEL, "")
+        for category in categories:
+            self.target.addItem(category, category)
+        self.target.blockSignals(False)
+
+    def current_target(self) -> str:
+        return self.target.currentData() or ""
+
+    def show_message(self, text: str) -> None:
+        self.empty.setText(text)
+        self.stack.setCurrentWidget(self.empty)
+
+    def set_results(self, results: dict[str, list[SearchResult]]) -> None:
+        merged = sorted((r for rs in results.values() for r in rs), key=lambda r: -r.score)
+        self.model.set_results(merged)
+        if merged:
+            self.stack.setCurrentWidget(self.view)
+        else:
+            self.show_message("No compatible items found for this outfit.")
+
+    def step(self, delta: int) -> None:
+        """Select the next/previous result and open its explanation."""
+        count = self.model.rowCount()
+        if not count:
+            return
+        current = self.view.currentIndex().row()
+        row = max(0, min(count - 1, (current if current >= 0 else -delta) + delta))
+        index = self.model.index(row)
+        self.view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.result_activated.emit(int(index.data(Role.ItemPk)))
