@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, Table, select, update
 
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
@@ -71,16 +71,21 @@ def import_catalogue(
         catalogue_pk = _catalogue_row(connection, name, catalogue)
         mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
 
+        def sync(name: str, table: Table, key: list[str], rows: list[dict[str, Any]], scope: Any,
+                 delete_missing: bool = True) -> None:
+            if should_stop():  # raising inside the transaction rolls the whole import back
+                raise Cancelled("import cancelled; the database is unchanged")
+            changes[name] = sync_table(connection, table, key, rows, scope, delete_missing)
+
         categories = S.Category.__table__
-        changes["categories"] = _checked(should_stop) or sync_table(
-            connection, categories, ["catalogue_id", "name"],
+        sync("categories", categories, ["catalogue_id", "name"],
             [{"catalogue_id": catalogue_pk, "name": c} for c in catalogue.categories()],
             mine(categories), delete_missing=False,
         )
         category_ids = id_map(connection, categories, "name", mine(categories))
 
         items = S.Item.__table__
-        changes["items"] = _checked(should_stop) or sync_table(connection, items, ["catalogue_id", "item_id"], [
+        sync("items", items, ["catalogue_id", "item_id"], [
             {
                 "catalogue_id": catalogue_pk, "item_id": item.item_id, "category_id": category_ids[item.category],
                 "fine_category": item.fine_category, "title": item.title, "description": item.description,
@@ -94,55 +99,55 @@ def import_catalogue(
         item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
 
         attributes = S.Attribute.__table__
-        changes["attributes"] = _checked(should_stop) or sync_table(connection, attributes, ["catalogue_id", "name"], [
+        sync("attributes", attributes, ["catalogue_id", "name"], [
             {"catalogue_id": catalogue_pk, "name": entry.name, "kind": entry.kind, "item_count": entry.count}
             for entry in vocabulary
         ], mine(attributes))
         attribute_ids = id_map(connection, attributes, "name", mine(attributes))
         item_attributes_table = S.ItemAttribute.__table__
-        changes["item_attributes"] = _checked(should_stop) or sync_table(connection, item_attributes_table, ["item_pk", "attribute_pk"], [
+        sync("item_attributes", item_attributes_table, ["item_pk", "attribute_pk"], [
             {"item_pk": item_ids[item_id], "attribute_pk": attribute_ids[attribute]}
             for item_id, names in attributes_of.items() if item_id in item_ids
             for attribute in names if attribute in attribute_ids
         ], item_scope(item_attributes_table.c.item_pk))
 
         outfits = S.Outfit.__table__
-        changes["outfits"] = _checked(should_stop) or sync_table(connection, outfits, ["catalogue_id", "outfit_id"], [
+        sync("outfits", outfits, ["catalogue_id", "outfit_id"], [
             {"catalogue_id": catalogue_pk, "outfit_id": outfit.outfit_id, "title": outfit.title}
             for outfit in catalogue.outfits
         ], mine(outfits))
         outfit_ids = id_map(connection, outfits, "outfit_id", mine(outfits))
         outfit_scope = lambda column: column.in_(select(outfits.c.id).where(mine(outfits)))  # noqa: E731
         outfit_items = S.OutfitItem.__table__
-        changes["outfit_items"] = _checked(should_stop) or sync_table(connection, outfit_items, ["outfit_pk", "position"], [
+        sync("outfit_items", outfit_items, ["outfit_pk", "position"], [
             {"outfit_pk": outfit_ids[outfit.outfit_id], "position": position, "item_pk": item_ids[item_id]}
             for outfit in catalogue.outfits
             for position, item_id in zip(outfit.positions or range(1, len(outfit.item_ids) + 1), outfit.item_ids)
             if item_id in item_ids
         ], outfit_scope(outfit_items.c.outfit_pk))
         splits = S.SplitAssignment.__table__
-        changes["splits"] = _checked(should_stop) or sync_table(connection, splits, ["outfit_pk", "protocol"], [
+        sync("splits", splits, ["outfit_pk", "protocol"], [
             {"outfit_pk": outfit_ids[outfit_id], "protocol": record.protocol, "split": record.split}
             for record in catalogue.splits for outfit_id in record.outfit_ids if outfit_id in outfit_ids
         ], outfit_scope(splits.c.outfit_pk))
 
         question_key = ["catalogue_id", "protocol", "split", "number"]
         fitb = S.FitbQuestion.__table__
-        changes["fitb_questions"] = _checked(should_stop) or sync_table(connection, fitb, question_key, [
+        sync("fitb_questions", fitb, question_key, [
             {"catalogue_id": catalogue_pk, "protocol": q.protocol, "split": q.split, "number": q.number,
              "outfit_id": q.outfit_id, "question_item_ids": list(q.question_item_ids),
              "answer_item_ids": list(q.answer_item_ids), "correct": q.correct, "blank_position": q.blank_position}
             for q in catalogue.fitb
         ], mine(fitb))
         compatibility = S.CompatibilityQuestion.__table__
-        changes["compatibility_questions"] = _checked(should_stop) or sync_table(connection, compatibility, question_key, [
+        sync("compatibility_questions", compatibility, question_key, [
             {"catalogue_id": catalogue_pk, "protocol": q.protocol, "split": q.split, "number": q.number,
              "label": q.label, "item_ids": list(q.item_ids)}
             for q in catalogue.compatibility
         ], mine(compatibility))
 
         issues = S.ImportIssue.__table__
-        changes["import_issues"] = _checked(should_stop) or sync_table(connection, issues, ["catalogue_id", "kind", "item_id", "path", "reason"], [
+        sync("import_issues", issues, ["catalogue_id", "kind", "item_id", "path", "reason"], [
             {"catalogue_id": catalogue_pk, "kind": skip.kind, "item_id": skip.item_id, "path": skip.path,
              "reason": skip.reason}
             for skip in catalogue.skipped
@@ -174,12 +179,6 @@ def import_catalogue(
         revision=revision,
         seconds=time.perf_counter() - started,
     )
-
-
-def _checked(should_stop: CancelCheck) -> None:
-    """Raise :class:`Cancelled` (rolling the transaction back) when asked to stop."""
-    if should_stop():
-        raise Cancelled("import cancelled; the database is unchanged")
 
 
 def _catalogue_row(connection, name: str, catalogue: Catalogue) -> int:  # type: ignore[no-untyped-def]
