@@ -1,0 +1,74 @@
+"""Paths that try to leave the catalogue, format detection, and the plain-folder reader."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from catalogue_fixtures import write_folder_catalogue, write_image, write_manifest_catalogue, write_polyvore_catalogue
+
+from sane_desktop.catalogue import CatalogueError, detect_format, read_catalogue
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
+
+
+@pytest.mark.parametrize("bad", ["", "../x.jpg", "images/../../x.jpg", "/etc/passwd", "C:\\x.jpg", "\\\\server\\x.jpg", "a\x00b"])
+def test_unsafe_relative_paths_are_rejected(bad: str) -> None:
+    with pytest.raises(UnsafePath):
+        check_relative(bad)
+
+
+def test_safe_relative_paths_are_normalised() -> None:
+    assert check_relative("./images//a.jpg") == "images/a.jpg"
+    assert check_relative("images\\b.jpg") == "images/b.jpg"
+
+
+def test_symlink_escaping_root_is_rejected(tmp_path: Path) -> None:
+    outside = write_image(tmp_path / "outside.jpg")
+    root = tmp_path / "catalogue"
+    root.mkdir()
+    os.symlink(outside, root / "link.jpg")
+    os.symlink(root, root / "inner")  # a link that stays inside is fine
+    with pytest.raises(UnsafePath, match="outside"):
+        resolve_inside(root, "link.jpg")
+    assert resolve_inside(root, "inner/x.jpg") == (root / "x.jpg").resolve()
+
+
+def test_folder_reader(tmp_path: Path) -> None:
+    expected = write_folder_catalogue(tmp_path, {"tops": 3, "shoes": 2})
+    write_image(tmp_path / "loose.png", image_format="PNG")
+    (tmp_path / "tops" / "notes.txt").write_text("not an image")
+    catalogue = read_catalogue(tmp_path)
+    assert catalogue.format == "folder" and not catalogue.outfits
+    assert [item.item_id for item in catalogue.items] == ["loose", *expected]
+    assert {item.item_id: item.category for item in catalogue.items}["tops/item_0"] == "tops"
+    assert catalogue.items[0].category == "uncategorised"
+
+
+def test_folder_reader_skips_symlink_escape_and_bad_files(tmp_path: Path) -> None:
+    root = tmp_path / "catalogue"
+    write_folder_catalogue(root, {"tops": 2})
+    outside = write_image(tmp_path / "secret.jpg")
+    os.symlink(outside, root / "tops" / "escape.jpg")
+    (root / "tops" / "broken.jpg").write_text("text")
+    catalogue = read_catalogue(root)
+    assert [item.item_id for item in catalogue.items] == ["tops/item_0", "tops/item_1"]
+    reasons = {skip.item_id: skip.reason for skip in catalogue.skipped}
+    assert "outside" in reasons["tops/escape"] and "not an image" in reasons["tops/broken"]
+
+
+def test_empty_folder_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(CatalogueError, match="no images"):
+        read_catalogue(tmp_path)
+    with pytest.raises(CatalogueError, match="does not exist"):
+        read_catalogue(tmp_path / "absent")
+
+
+def test_detection(tmp_path: Path) -> None:
+    write_polyvore_catalogue(tmp_path / "p", n_items=8, n_outfits=2)
+    write_manifest_catalogue(tmp_path / "m", n_items=3, n_outfits=1)
+    write_folder_catalogue(tmp_path / "f")
+    assert detect_format(tmp_path / "p") == "polyvore"
+    assert detect_format(tmp_path / "m") == "manifest"
+    assert detect_format(tmp_path / "f") == "folder"
+    assert detect_format(tmp_path / "f", mapping=tmp_path / "m" / "sane-mapping.json") == "manifest"
