@@ -1,0 +1,161 @@
+"""The built-in demo catalogue: procedurally drawn garments whose outfits follow a hidden rule.
+
+Each outfit shares exactly one theme attribute (colour, pattern or motif), so every matching pair
+has a known explanation and a known image region (``ground_truth.json``). The catalogue is written
+in the Polyvore Outfits layout, so it goes through the same reader, training and evaluation as a
+real one. ``style="alt"`` draws the same kind of world differently, for generalisation checks.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import time
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.demo.garments import RenderJob, Rendered, item_seed, render_many
+from sane_desktop.demo.questions import make_compatibility, make_fitb, split_outfits
+from sane_desktop.demo.styles import get_style
+from sane_desktop.demo.themes import plan_world
+from sane_desktop.demo.writer import PROTOCOL, write_ground_truth, write_metadata, write_splits
+from sane_desktop.progress import Cancelled, CancelCheck, Progress, never_cancel, no_progress
+
+DEFAULT_ITEMS = 1200
+OUTFITS_PER_ITEM = 0.7  # ~4 items per outfit, so each item appears in ~2-3 outfits
+BATCH = 40  # render jobs per task sent to a worker process
+_OWNED = ("images", "ground_truth_masks", PROTOCOL, "polyvore_item_metadata.json",
+          "polyvore_outfit_titles.json", "categories.csv", "ground_truth.json")
+
+
+@dataclass
+class DemoSummary:
+    out: Path
+    seed: int
+    style: str
+    items: int
+    outfits: int
+    outfits_per_split: dict[str, int] = field(default_factory=dict)
+    fitb_questions: dict[str, int] = field(default_factory=dict)
+    compatibility_outfits: dict[str, int] = field(default_factory=dict)
+    themes: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["out"] = str(self.out)
+        return data
+
+
+def _prepare_folder(out: Path, overwrite: bool) -> None:
+    if out.exists() and any(out.iterdir()):
+        if not overwrite:
+            raise FileExistsError(f"{out} is not empty (pass overwrite=True / --force to replace a demo)")
+        if not (out / "ground_truth.json").exists():
+            raise FileExistsError(f"{out} is not empty and does not hold a demo catalogue; not touching it")
+        for name in _OWNED:  # remove only what a previous demo run wrote
+            path = out / name
+            if path.is_dir():
+                shutil.rmtree(path)
+            elif path.exists():
+                path.unlink()
+    (out / "images").mkdir(parents=True, exist_ok=True)
+
+
+def _render_all(jobs: list[RenderJob], workers: int, progress: Progress,
+                should_stop: CancelCheck) -> dict[str, Rendered]:
+    batches = [jobs[i:i + BATCH] for i in range(0, len(jobs), BATCH)]
+    results: dict[str, Rendered] = {}
+
+    def collect(batch_results: list[Rendered]) -> None:
+        for rendered in batch_results:
+            results[rendered.item_id] = rendered
+        progress(len(results), len(jobs), "rendering demo garments")
+
+    if workers <= 1:
+        for batch in batches:
+            if should_stop():
+                raise Cancelled()
+            collect(render_many(batch))
+        return results
+    # spawn, not fork: the caller may be a GUI process with threads; results come back in order
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("spawn")) as pool:
+        for batch_results in pool.map(render_many, batches):
+            if should_stop():
+                pool.shutdown(wait=True, cancel_futures=True)
+                raise Cancelled()
+            collect(batch_results)
+    return results
+
+
+def generate_demo(
+    out: Path,
+    seed: int = 0,
+    items: int = DEFAULT_ITEMS,
+    style: str = "classic",
+    progress: Progress = no_progress,
+    *,
+    outfits: int | None = None,
+    workers: int | None = None,
+    masks: bool = True,
+    overwrite: bool = False,
+    should_stop: CancelCheck = never_cancel,
+) -> DemoSummary:
+    """Write a demo catalogue of ``items`` items into ``out`` (deterministic in seed and style).
+
+    ``outfits`` defaults to 0.7 per item; ``workers`` (render processes) to 2 for large catalogues;
+    ``masks`` also writes a garment mask PNG per item under ``ground_truth_masks/``."""
+    started = time.perf_counter()
+    get_style(style)  # fail early on a bad name
+    if items < 30:
+        raise ValueError("a demo catalogue needs at least 30 items")
+    out = Path(out)
+    n_outfits = outfits if outfits is not None else round(items * OUTFITS_PER_ITEM)
+    if workers is None:
+        workers = 1 if items < 400 else min(2, os.cpu_count() or 1)
+    _prepare_folder(out, overwrite)
+
+    item_plans, outfit_plans = plan_world(seed, items, n_outfits)
+    if masks:
+        (out / "ground_truth_masks").mkdir(exist_ok=True)
+    jobs = [
+        RenderJob(
+            item_id=item.item_id, fine_category=item.fine_category, colour=item.colour,
+            pattern=item.pattern, motif=item.motif, style=style,
+            seed=item_seed(seed, style, item.item_id),
+            image_path=str(out / "images" / f"{item.item_id}.jpg"),
+            mask_path=str(out / "ground_truth_masks" / f"{item.item_id}.png") if masks else "",
+        )
+        for item in item_plans
+    ]
+    rendered = _render_all(jobs, workers, progress, should_stop)
+
+    by_id = {item.item_id: item for item in item_plans}
+    rng = random.Random(f"demo-questions:{seed}")
+    splits = split_outfits(outfit_plans, rng)
+    fitb = {split: make_fitb(splits[split], by_id, rng) for split in ("valid", "test")}
+    compatibility = {split: make_compatibility(splits[split], by_id, rng) for split in ("valid", "test")}
+    write_metadata(out, item_plans, outfit_plans, seed)
+    write_splits(out, splits, fitb, compatibility)
+    write_ground_truth(out, item_plans, splits, rendered, seed, style, masks)
+
+    return DemoSummary(
+        out=out,
+        seed=seed,
+        style=style,
+        items=len(item_plans),
+        outfits=len(outfit_plans),
+        outfits_per_split={split: len(plans) for split, plans in splits.items()},
+        fitb_questions={split: len(questions) for split, questions in fitb.items()},
+        compatibility_outfits={split: len(lines) for split, lines in compatibility.items()},
+        themes=dict(sorted(Counter(plan.theme_kind for plan in outfit_plans).items())),
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+__all__ = ["DEFAULT_ITEMS", "DemoSummary", "generate_demo"]
