@@ -1,0 +1,112 @@
+"""The Polyvore Outfits reader on small generated layouts, good and bad."""
+
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+
+import pytest
+from catalogue_fixtures import write_image, write_polyvore_catalogue
+
+from sane_desktop.catalogue import CatalogueError, read_catalogue
+
+
+def test_reads_items_outfits_splits_and_questions(tmp_path: Path) -> None:
+    written = write_polyvore_catalogue(tmp_path, n_items=16, n_outfits=8, protocols=("nondisjoint", "disjoint"))
+    catalogue = read_catalogue(tmp_path)
+    assert catalogue.format == "polyvore" and not catalogue.skipped
+    assert {item.item_id: item.category for item in catalogue.items} == written["items"]
+    first = catalogue.item_by_id()["100"]
+    assert first.fine_category == "fine tops" and first.title.startswith("striped") and first.width == 16
+    assert first.extra["url_name"] == "red-striped-tops"
+    # an outfit in both protocols is one outfit, in two split records
+    assert {o.outfit_id: o.item_ids for o in catalogue.outfits} == written["outfits"]
+    outfit = next(o for o in catalogue.outfits if o.outfit_id == "5000")
+    assert outfit.positions == [1, 2, 3] and outfit.title == "outfit 5000"
+    assert {(s.protocol, s.split) for s in catalogue.splits} == {(p, s) for p in ("nondisjoint", "disjoint") for s in ("train", "valid", "test")}
+    valid = next(s for s in catalogue.splits if (s.protocol, s.split) == ("disjoint", "valid"))
+    assert valid.outfit_ids == [s for s, split in written["splits"].items() if split == "valid"]
+    # FITB: setid_index resolved; the right answer is the blank item of the question's outfit
+    question = next(q for q in catalogue.fitb if q.protocol == "nondisjoint")
+    outfit = written["outfits"][question.outfit_id]
+    assert question.question_item_ids == outfit[:-1] and question.answer_item_ids[question.correct] == outfit[-1]
+    assert question.blank_position == 3
+    assert len(catalogue.fitb) == 2 * 4 and len(catalogue.compatibility) == 2 * 8
+    assert {q.label for q in catalogue.compatibility} == {0, 1}
+
+
+def test_other_image_extensions(tmp_path: Path) -> None:
+    write_polyvore_catalogue(tmp_path, n_items=8, n_outfits=2)
+    (tmp_path / "images" / "101.jpg").unlink()
+    write_image(tmp_path / "images" / "101.png", image_format="PNG")
+    item = read_catalogue(tmp_path).item_by_id()["101"]
+    assert item.image_path == "images/101.png" and item.image_format == "PNG"
+
+
+def test_bad_items_unknown_items_and_unresolvable_questions(tmp_path: Path) -> None:
+    written = write_polyvore_catalogue(tmp_path, n_items=12, n_outfits=8)
+    valid_set = next(s for s, split in written["splits"].items() if split == "valid")
+    broken = written["outfits"][valid_set][0]
+    (tmp_path / "images" / f"{broken}.jpg").write_text("not a picture")
+    train_path = tmp_path / "nondisjoint" / "train.json"
+    train = json.loads(train_path.read_text())
+    train[0]["items"].append({"item_id": "999999", "index": 9})
+    train_path.write_text(json.dumps(train))
+    fitb_path = tmp_path / "nondisjoint" / "fill_in_blank_test.json"
+    fitb = json.loads(fitb_path.read_text())
+    fitb[0]["answers"][1] = "424242_1"
+    fitb_path.write_text(json.dumps(fitb))
+    catalogue = read_catalogue(tmp_path)
+    kinds = {(s.kind, s.item_id): s.reason for s in catalogue.skipped}
+    assert "not an image" in kinds[("item", broken)]
+    outfit_skips = [s for s in catalogue.skipped if s.kind == "outfit"]
+    assert any("999999 (unknown item)" in s.reason for s in outfit_skips)
+    assert any(broken in s.reason and "not an image" in s.reason for s in outfit_skips)
+    question_reasons = [s.reason for s in catalogue.skipped if s.kind == "question"]
+    assert any("424242_1" in r for r in question_reasons) and any(broken in r for r in question_reasons)
+    assert all(broken not in o.item_ids and "999999" not in o.item_ids for o in catalogue.outfits)
+    kept = {i for q in catalogue.fitb for i in q.question_item_ids + q.answer_item_ids}
+    assert broken not in kept
+
+
+def test_path_escaping_ids_are_skipped(tmp_path: Path) -> None:
+    write_polyvore_catalogue(tmp_path, n_items=8, n_outfits=2)
+    metadata_path = tmp_path / "polyvore_item_metadata.json"
+    metadata = json.loads(metadata_path.read_text())
+    metadata["../../etc/passwd"] = {"semantic_category": "tops"}
+    metadata["..\\evil"] = {"semantic_category": "tops"}
+    metadata_path.write_text(json.dumps(metadata))
+    catalogue = read_catalogue(tmp_path)
+    assert len(catalogue.items) == 8
+    assert {s.item_id for s in catalogue.skipped} == {"../../etc/passwd", "..\\evil"}
+
+
+def test_typespaces_pickle_is_never_loaded(tmp_path: Path) -> None:
+    write_polyvore_catalogue(tmp_path, n_items=8, n_outfits=2)
+    marker = tmp_path / "unpickled"
+
+    class Exploit:
+        def __reduce__(self):  # noqa: ANN204 - pickle protocol
+            return (Path.touch, (marker,))
+
+    (tmp_path / "nondisjoint" / "typespaces.p").write_bytes(pickle.dumps(Exploit()))
+    read_catalogue(tmp_path)
+    assert not marker.exists()
+
+
+def test_malformed_metadata_is_a_clear_error(tmp_path: Path) -> None:
+    write_polyvore_catalogue(tmp_path, n_items=8, n_outfits=2)
+    (tmp_path / "polyvore_item_metadata.json").write_text("{not json")
+    with pytest.raises(CatalogueError, match="polyvore_item_metadata.json: invalid JSON"):
+        read_catalogue(tmp_path)
+    (tmp_path / "polyvore_item_metadata.json").write_text("[1, 2]")
+    with pytest.raises(CatalogueError, match="expected an object"):
+        read_catalogue(tmp_path)
+
+
+def test_malformed_split_file_is_a_clear_error(tmp_path: Path) -> None:
+    write_polyvore_catalogue(tmp_path, n_items=8, n_outfits=2)
+    (tmp_path / "nondisjoint" / "train.json").write_text(json.dumps([{"set_id": "1"}]))
+    with pytest.raises(CatalogueError, match="nondisjoint/train.json: outfit #0"):
+        read_catalogue(tmp_path)
