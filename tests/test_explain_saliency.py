@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from explain_toys import RegionNet, random_images, small_compatibility_net
+from test_explain_toys import RegionNet, random_images, small_compatibility_net
 from sane_desktop.explain import get_explainer
 from sane_desktop.explain.fast import batch_cell_maps, cell_attribution, joint_cell_map
 from sane_desktop.explain.masks import generate_masks

@@ -1,0 +1,139 @@
+"""How saliency maps are scored (METHOD.md §5): insertion/deletion curves and the pointing game.
+
+For t = 0, 0.01, …, 1 keep (insertion) or remove (deletion) the top max(1, round(t·H·W)) pixels of
+the map, the rest (or those pixels) set to a white background passed through the same
+preprocessing, and record the similarity to the intact reference. Curves are min–max normalised
+per pair, averaged, and integrated (trapezoid); raw curves are reported too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from sane_desktop.explain.base import SimilarityModel, inference, model_device
+
+STEPS = 101  # thresholds 0, 0.01, …, 1
+
+
+def white_background(mean: Sequence[float], std: Sequence[float]) -> Tensor:
+    """A white pixel after normalisation, (3, 1, 1)."""
+    return ((1.0 - torch.tensor(mean)) / torch.tensor(std)).view(3, 1, 1)
+
+
+def pixel_counts(n_pixels: int, steps: int = STEPS) -> list[int]:
+    thresholds = np.linspace(0.0, 1.0, steps)
+    return [max(1, int(round(t * n_pixels))) for t in thresholds]
+
+
+def pixel_ranks(saliency: np.ndarray | Tensor) -> Tensor:
+    """Rank of every pixel (0 = most salient), ties broken by position (stable)."""
+    flat = torch.as_tensor(np.asarray(saliency, dtype=np.float32)).flatten()
+    order = torch.argsort(-flat, stable=True)
+    ranks = torch.empty_like(order)
+    ranks[order] = torch.arange(flat.numel())
+    return ranks
+
+
+def perturbed_images(image: Tensor, saliency: np.ndarray | Tensor, background: Tensor,
+                     steps: int = STEPS) -> tuple[Tensor, Tensor]:
+    """(insertion, deletion) stacks of ``steps`` images each."""
+    height, width = image.shape[-2:]
+    ranks = pixel_ranks(saliency).view(height, width)
+    counts = torch.tensor(pixel_counts(height * width, steps)).view(-1, 1, 1)
+    top = (ranks[None] < counts)[:, None].to(image.dtype)  # (steps, 1, H, W)
+    bg = background.to(image.dtype).expand_as(image)
+    insertion = top * image + (1 - top) * bg
+    deletion = top * bg + (1 - top) * image
+    return insertion, deletion
+
+
+def perturbation_curves(
+    model: SimilarityModel,
+    image: Tensor,
+    saliency: np.ndarray | Tensor,
+    reference: Tensor,
+    space: int,
+    background: Tensor,
+    batch_size: int = 101,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Raw similarity curves (insertion, deletion), each (101,): 202 forward passes."""
+    device = model_device(model)
+    insertion, deletion = perturbed_images(image, saliency, background)
+    stack = torch.cat([insertion, deletion])
+    sims = []
+    with inference(device):
+        ref = model.project(reference[None].float().to(device), space)
+        for start in range(0, stack.shape[0], batch_size):
+            emb = model(stack[start : start + batch_size].to(device)).float()
+            sims.append((model.project(emb, space) * ref).sum(-1).float().cpu())
+    curve = torch.cat(sims).numpy()
+    return curve[:STEPS], curve[STEPS:]
+
+
+def normalise_curve(curve: np.ndarray) -> np.ndarray:
+    low, high = float(np.min(curve)), float(np.max(curve))
+    if high - low < 1e-12:
+        return np.zeros_like(curve, dtype=np.float64)
+    return (np.asarray(curve, dtype=np.float64) - low) / (high - low)
+
+
+def auc(curve: np.ndarray) -> float:
+    """Area under a curve sampled at t = 0, 1/(n−1), …, 1."""
+    curve = np.asarray(curve, dtype=np.float64)
+    return float(np.trapezoid(curve, dx=1.0 / (len(curve) - 1)))
+
+
+@dataclass
+class CurveSummary:
+    auc: float  # of the mean per-pair normalised curve (the paper's number)
+    raw_auc: float  # of the mean raw similarity curve
+    mean_curve: list[float]
+    raw_mean_curve: list[float]
+    pairs: int
+
+    def as_dict(self, curves: bool = True) -> dict:
+        data = {"auc": self.auc, "raw_auc": self.raw_auc, "pairs": self.pairs}
+        if curves:
+            data["mean_curve"] = self.mean_curve
+            data["raw_mean_curve"] = self.raw_mean_curve
+        return data
+
+
+def summarise_curves(curves: Sequence[np.ndarray]) -> CurveSummary:
+    raw = np.stack([np.asarray(c, dtype=np.float64) for c in curves])
+    normalised = np.stack([normalise_curve(c) for c in raw])
+    mean_curve, raw_mean = normalised.mean(0), raw.mean(0)
+    return CurveSummary(
+        auc=auc(mean_curve),
+        raw_auc=auc(raw_mean),
+        mean_curve=[round(float(v), 5) for v in mean_curve],
+        raw_mean_curve=[round(float(v), 5) for v in raw_mean],
+        pairs=len(curves),
+    )
+
+
+def pointing_hit(saliency: np.ndarray, box: tuple[int, int, int, int]) -> bool:
+    """Whether the map's maximum (first one on ties) lies in box (top, left, bottom, right),
+    bottom/right exclusive, in map pixels."""
+    row, col = np.unravel_index(int(np.argmax(saliency)), saliency.shape)
+    top, left, bottom, right = box
+    return bool(top <= row < bottom and left <= col < right)
+
+
+def box_to_crop(box_xyxy: Sequence[float], image_size: tuple[int, int], size: int = 112) -> tuple[int, int, int, int]:
+    """Map a box (x0, y0, x1, y1) in original image pixels onto the model's centre crop (the
+    preprocessing's short-side resize + centre crop) as (top, left, bottom, right), clipped."""
+    width, height = image_size
+    scale = size / min(width, height)
+    new_w, new_h = max(size, round(width * scale)), max(size, round(height * scale))
+    sx, sy = new_w / width, new_h / height
+    left0, top0 = (new_w - size) // 2, (new_h - size) // 2
+    x0, y0, x1, y1 = box_xyxy
+    clip = lambda v: int(min(size, max(0, v)))  # noqa: E731
+    return (clip(np.floor(y0 * sy - top0)), clip(np.floor(x0 * sx - left0)),
+            clip(np.ceil(y1 * sy - top0)), clip(np.ceil(x1 * sx - left0)))
