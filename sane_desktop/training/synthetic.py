@@ -67,6 +67,9 @@ def make_synthetic_catalogue(root: Path, n_outfits: int = 20, size: int = 64, se
             category = right[-1]
             pool = [i.item_id for c, v in by_category.items() if c[0] == category for i in v
                     if i.item_id in split_ids and i.item_id not in outfit.item_ids]
+            if len(pool) < 3:  # tiny splits: borrow wrong answers from the whole catalogue
+                pool = [i.item_id for c, v in by_category.items() if c[0] == category for i in v
+                        if i.item_id not in outfit.item_ids]
             wrong = list(rng.choice(pool, 3, replace=False))
             correct = int(rng.integers(4))
             answers = wrong[:correct] + [right] + wrong[correct:]

@@ -1,0 +1,121 @@
+"""Training pieces: triplet sampling, losses, metrics, determinism, and the CLI end to end."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+
+from sane_desktop.catalogue.types import CompatibilityQuestion, FitbQuestion, ItemRecord, OutfitRecord
+from sane_desktop.models import load_checkpoint
+from sane_desktop.training.evaluation import (
+    compatibility_auc, fitb_accuracy, mean_average_precision, random_distance, regroup_fitb,
+)
+from sane_desktop.training.losses import positive_weights
+from sane_desktop.training.presets import preset
+from sane_desktop.training.sampling import outfit_triplets
+from sane_desktop.training.synthetic import make_synthetic_catalogue, write_polyvore_layout
+from sane_desktop.training.trainer import train
+
+
+def test_triplets_use_every_pair_and_fair_negatives():
+    outfits = [OutfitRecord(f"o{n}", [f"{n}t", f"{n}b", f"{n}s"]) for n in range(4)]
+    category = {f"{n}{c}": "tbs".index(c) for n in range(4) for c in "tbs"}
+    group = {item: ("2019" if item[0] in "01" else "2023") for item in category}
+    batch = outfit_triplets(outfits, category, group, np.random.default_rng(0))
+    assert len(batch.item_ids) == 12 and len(batch.anchor) == 4 * 6  # every ordered pair
+    for a, p, n in zip(batch.anchor, batch.positive, batch.negative):
+        anchor, positive, negative = (batch.item_ids[int(i)] for i in (a, p, n))
+        assert anchor[0] == positive[0] != negative[0]  # negative from another outfit
+        assert category[negative] == category[positive] and group[negative] == group[positive]
+
+
+def test_positive_weights_balance_rare_attributes():
+    targets = torch.tensor([[1.0, 0.0], [0.0, 0.0], [0.0, 0.0], [1.0, 1.0]])
+    torch.testing.assert_close(positive_weights(targets), torch.tensor([1.0, 3.0]))
+
+
+def _fitb(question, answers, correct=0):
+    return FitbQuestion("generated", "test", 0, "o", question, answers, correct)
+
+
+def test_fitb_and_auc_follow_the_distances():
+    def distance(left, right):  # items are numbers; compatible = close
+        return np.abs(np.array([float(a) for a in left]) - np.array([float(b) for b in right]))
+
+    questions = [_fitb(["1", "2"], ["3", "9", "12", "20"], 0), _fitb(["10"], ["0", "30", "11", "50"], 2)]
+    assert fitb_accuracy(distance, questions) == 1.0
+    questions[1].correct = 0
+    assert fitb_accuracy(distance, questions) == 0.5
+    compat = [CompatibilityQuestion("g", "test", 0, 1, ["1", "2", "3"]),
+              CompatibilityQuestion("g", "test", 1, 0, ["1", "20", "40"]),
+              CompatibilityQuestion("g", "test", 2, 1, ["5", "6"])]
+    assert compatibility_auc(distance, compat) == 1.0
+    chance = [fitb_accuracy(random_distance(seed), [_fitb(["q"], list("abcd"))] * 1) for seed in range(200)]
+    assert 0.15 < np.mean(chance) < 0.35
+
+
+def test_mean_average_precision_and_season_unmatched_questions():
+    targets = np.array([[1, 0], [0, 1], [1, 0], [0, 0]])
+    assert mean_average_precision(targets.astype(float), targets) == 1.0
+    items = {f"{s}{i}": ItemRecord(f"{s}{i}", "", "tops" if i < 6 else "shoes", group=s)
+             for s in ("a", "b") for i in range(8)}
+    question = _fitb(["a6"], ["a0", "a1", "a2", "a3"], 1)
+    for variant in regroup_fitb([question] * 20, items, list(items), seed=0):
+        assert variant.answer_item_ids[1] == "a1"
+        assert all(items[i].category == "tops" for i in variant.answer_item_ids)
+        assert len(set(variant.answer_item_ids)) == 4
+
+
+def test_training_is_deterministic_and_learns(tmp_path):
+    catalogue = make_synthetic_catalogue(tmp_path, n_outfits=30, size=48, seed=0)
+    config = preset("cpu", image_size=48, width=8, epochs=3, outfits_per_step=6, seed=5)
+    first = train(catalogue, config)
+    second = train(catalogue, config)
+    for key, value in first.bundle.compatibility.state_dict().items():
+        assert torch.equal(value, second.bundle.compatibility.state_dict()[key]), key
+    assert [h["loss"] for h in first.history] == [h["loss"] for h in second.history]
+    assert first.history[-1]["loss"] < first.history[0]["loss"]
+    best = max(h["valid_fitb"] for h in first.history)
+    assert first.history[first.best_epoch - 1]["valid_fitb"] == best
+    third = train(catalogue, preset("cpu", image_size=48, width=8, epochs=1, outfits_per_step=6, seed=6))
+    assert not torch.equal(third.bundle.compatibility.embed.weight, first.bundle.compatibility.embed.weight)
+
+
+def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
+    from sane_desktop.cli import main
+
+    catalogue = make_synthetic_catalogue(tmp_path / "cat", n_outfits=14, size=64, seed=1)  # 42 items
+    write_polyvore_layout(catalogue)
+    model = tmp_path / "model.pt"
+    code = main(["train", str(tmp_path / "cat"), "--out", str(model), "--epochs", "2", "--image-size", "64",
+                 "--width", "8", "--seed", "3", "--json"])
+    assert code == 0
+    trained = json.loads(capsys.readouterr().out)
+    assert trained["best_epoch"] in (1, 2) and len(trained["history"]) == 2
+    bundle = load_checkpoint(model)
+    assert bundle.content_hash == trained["content_hash"] and bundle.preprocessing.size == 64
+    assert bundle.attributes is not None and "red" in bundle.attributes.attributes  # mined from titles
+    code = main(["evaluate", str(tmp_path / "cat"), "--model", str(model), "--json"])
+    assert code == 0
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["methods"]) == {"model", "untrained", "colour_histogram", "random"}
+    assert report["counts"]["fitb"] > 0
+    for figures in report["methods"].values():
+        assert 0.0 <= figures["fitb"] <= 1.0 and 0.0 <= figures["auc"] <= 1.0
+    # the colour rule of this world is visible to a colour histogram
+    assert report["methods"]["colour_histogram"]["fitb"] >= 0.5
+
+
+def test_train_command_reports_bad_weights_in_one_line(tmp_path, capsys):
+    from sane_desktop.cli import main
+
+    catalogue = make_synthetic_catalogue(tmp_path / "cat", n_outfits=10, size=32, seed=1)
+    write_polyvore_layout(catalogue)
+    (tmp_path / "bad.pt").write_bytes(b"junk")
+    code = main(["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), "--weights",
+                 str(tmp_path / "bad.pt"), "--epochs", "1"])
+    assert code == 1
+    assert "cannot load weights" in capsys.readouterr().err.strip().splitlines()[-1]
