@@ -156,7 +156,7 @@ def write_manifest_catalogue(
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
-    outfits = {str(o + 1): rng.sample([r["article_id"] for r in rows], 3) for o in range(n_outfits)}
+    outfits = {str(o + 1): rng.sample([r["article_id"] for r in rows], min(3, n_items)) for o in range(n_outfits)}
     with (root / "outfits.csv").open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["outfit", "article"])

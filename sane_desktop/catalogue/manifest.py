@@ -107,6 +107,12 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
     image_column, template = items.get("image") or "", items.get("image_template") or ""
     if bool(image_column) == bool(template):
         raise CatalogueError(f"{source}: give exactly one of items.image (a column) or items.image_template")
+    try:
+        fields = _template_fields(template)
+    except ValueError as error:
+        raise CatalogueError(f"{source}: items.image_template is not a valid template ({error})") from None
+    if any(mark in name for name in fields for mark in ".[]"):
+        raise CatalogueError(f"{source}: items.image_template may only use plain column names, as in {{article_id:.3}}")
     attributes = {}
     for name, spec in (items.get("attributes") or {}).items():
         if isinstance(spec, str):

@@ -1,0 +1,153 @@
+"""The manifest reader: a product table plus a JSON mapping."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from catalogue_fixtures import write_image, write_manifest_catalogue
+
+from sane_desktop.catalogue import CatalogueError, read_catalogue
+
+
+@pytest.mark.parametrize("table_format", ["csv", "json"])
+def test_reads_items_and_outfits(tmp_path: Path, table_format: str) -> None:
+    written = write_manifest_catalogue(tmp_path, n_items=9, n_outfits=3, table_format=table_format)
+    catalogue = read_catalogue(tmp_path)
+    assert catalogue.format == "manifest" and catalogue.name == "test-manifest" and not catalogue.skipped
+    assert [item.item_id for item in catalogue.items] == [row["article_id"] for row in written["rows"]]
+    first = catalogue.items[0]
+    assert first.item_id == "0000000001" and first.image_path == "images/000/0000000001.jpg"
+    assert (first.category, first.fine_category, first.group) == ("tops", "type 0", "2019")
+    assert first.attributes == {"colour": "Red", "pattern": "striped"}
+    assert first.title == "Striped jersey 0" and first.width == 16
+    assert {o.outfit_id: o.item_ids for o in catalogue.outfits} == written["outfits"]
+
+
+def test_explicit_mapping_path_and_image_column(tmp_path: Path) -> None:
+    root = tmp_path / "catalogue"
+    written = write_manifest_catalogue(root, n_items=4, n_outfits=1)
+    mapping = written["mapping"]
+    del mapping["items"]["image_template"]
+    mapping["items"]["image"] = "path"
+    (root / "sane-mapping.json").unlink()
+    rows = [{**row, "path": f"images/{row['article_id'][:3]}/{row['article_id']}.jpg"} for row in written["rows"]]
+    with (root / "products.csv").open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    mapping_path = tmp_path / "my-mapping.json"
+    mapping_path.write_text(json.dumps(mapping))
+    catalogue = read_catalogue(root, mapping_path)
+    assert len(catalogue.items) == 4 and catalogue.items[1].image_path == "images/000/0000000002.jpg"
+
+
+def test_id_width_pads_ids_in_both_tables(tmp_path: Path) -> None:
+    written = write_manifest_catalogue(tmp_path, n_items=4, n_outfits=2, table_format="json", mapping_overrides={"id_width": 10})
+    rows = [{**row, "article_id": int(row["article_id"])} for row in written["rows"]]  # ids lost their zeros
+    (tmp_path / "products.json").write_text(json.dumps(rows))
+    catalogue = read_catalogue(tmp_path)
+    assert [item.item_id for item in catalogue.items][:2] == ["0000000001", "0000000002"]
+    assert not catalogue.skipped
+
+
+def test_excluded_categories_and_missing_image_policies(tmp_path: Path) -> None:
+    written = write_manifest_catalogue(tmp_path, n_items=9, n_outfits=0, mapping_overrides={"exclude_categories": ["shoes"]})
+    missing = written["rows"][0]["article_id"]
+    (tmp_path / "images" / missing[:3] / f"{missing}.jpg").unlink()
+    catalogue = read_catalogue(tmp_path)
+    assert len(catalogue.items) == 5 and {i.category for i in catalogue.items} == {"tops", "bottoms"}
+    reasons = [(s.kind, s.item_id, s.reason) for s in catalogue.skipped]
+    assert ("item", missing, "image file is missing") in reasons
+    assert any(kind == "metadata" and "3 row(s) in excluded categories" in reason for kind, _, reason in reasons)
+    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
+    mapping["items"]["missing_images"] = "count"
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    counted = read_catalogue(tmp_path)
+    assert len(counted.items) == 5 and not [s for s in counted.skipped if s.kind == "item"]
+    assert any("1 row(s) without an image file" in s.reason for s in counted.skipped)
+
+
+def test_outfit_with_unknown_items_keeps_the_rest(tmp_path: Path) -> None:
+    write_manifest_catalogue(tmp_path, n_items=6, n_outfits=0)
+    (tmp_path / "outfits.csv").write_text("outfit,article\nA,0000000001\nA,0000000002\nA,0000009999\nB,0000000003\nB,0000008888\n")
+    catalogue = read_catalogue(tmp_path)
+    assert [(o.outfit_id, o.item_ids) for o in catalogue.outfits] == [("A", ["0000000001", "0000000002"])]
+    reasons = {s.item_id: s.reason for s in catalogue.skipped if s.kind == "outfit"}
+    assert "0000009999 (unknown item)" in reasons["A"] and "dropped" in reasons["B"]
+
+
+def test_escaping_ids_and_absolute_paths_are_skipped(tmp_path: Path) -> None:
+    outside = write_image(tmp_path / "secret.jpg")
+    root = tmp_path / "catalogue"
+    write_manifest_catalogue(root, n_items=2, n_outfits=0, mapping_overrides={"image_template": "", "image": "path"})
+    rows = [
+        {"article_id": "a1", "group_name": "Shoes", "path": str(outside)},
+        {"article_id": "a2", "group_name": "Shoes", "path": "../secret.jpg"},
+        {"article_id": "a3", "group_name": "Shoes", "path": "images/000/0000000001.jpg"},
+    ]
+    (root / "products.json").write_text(json.dumps(rows))
+    mapping = json.loads((root / "sane-mapping.json").read_text())
+    mapping["items"] = {"table": "products.json", "id": "article_id", "image": "path", "category": "group_name"}
+    (root / "sane-mapping.json").write_text(json.dumps(mapping))
+    catalogue = read_catalogue(root)
+    assert [item.item_id for item in catalogue.items] == ["a3"]
+    reasons = {s.item_id: s.reason for s in catalogue.skipped}
+    assert "absolute" in reasons["a1"] and "escapes" in reasons["a2"]
+
+
+def test_template_with_dotdot_id_is_skipped(tmp_path: Path) -> None:
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0, mapping_overrides={"image_template": "images/{article_id}.jpg"})
+    header = (tmp_path / "products.csv").read_text().splitlines()[0]
+    (tmp_path / "products.csv").write_text(header + "\n../../etc/x,Shoes,t,n,d,Red,Solid,2019_x.jpg\n")
+    catalogue = read_catalogue(tmp_path)
+    assert not catalogue.items and "escapes" in catalogue.skipped[0].reason
+
+
+def test_template_attribute_access_is_refused(tmp_path: Path) -> None:
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0, mapping_overrides={"image_template": "{article_id.__class__}.jpg"})
+    with pytest.raises(CatalogueError, match="plain column names"):
+        read_catalogue(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("mapping_text", "message"),
+    [
+        ("{broken", "sane-mapping.json: invalid JSON"),
+        ('{"items": {"table": "products.csv", "id": "article_id", "category": "group_name"}}', "exactly one of"),
+        ('{"items": {"table": "products.csv", "image": "p", "category": "group_name"}}', "'id' is missing"),
+        ('{"items": {"table": "products.csv", "id": "nope", "image": "p", "category": "group_name"}}', "missing column"),
+        ('{"items": {"table": "../products.csv", "id": "a", "image": "p", "category": "c"}}', "escapes"),
+        ('{"items": {"table": "absent.csv", "id": "a", "image": "p", "category": "c"}}', "absent.csv: table file not found"),
+    ],
+)
+def test_malformed_mapping_is_a_clear_error(tmp_path: Path, mapping_text: str, message: str) -> None:
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)
+    (tmp_path / "sane-mapping.json").write_text(mapping_text)
+    with pytest.raises(CatalogueError, match=message):
+        read_catalogue(tmp_path)
+
+
+def test_malformed_tables_are_clear_errors(tmp_path: Path) -> None:
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=1, table_format="json")
+    (tmp_path / "products.json").write_text('{"rows": []}')
+    with pytest.raises(CatalogueError, match="products.json: expected a JSON list of objects"):
+        read_catalogue(tmp_path)
+    (tmp_path / "products.json").write_text("[{]")
+    with pytest.raises(CatalogueError, match="products.json: invalid JSON"):
+        read_catalogue(tmp_path)
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=1, table_format="json")
+    (tmp_path / "outfits.csv").write_text("outfit_code,item\n1,2\n")
+    with pytest.raises(CatalogueError, match=r"outfits.csv: missing column\(s\) 'article'"):
+        read_catalogue(tmp_path)
+
+
+def test_bad_rows_are_skipped_not_fatal(tmp_path: Path) -> None:
+    write_manifest_catalogue(tmp_path, n_items=3, n_outfits=0)
+    with (tmp_path / "products.csv").open("a") as handle:
+        handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n,Shoes,t,n,d,Red,Solid,x\n0000000077,,t,n,d,Red,Solid,x\n")
+    catalogue = read_catalogue(tmp_path)
+    assert len(catalogue.items) == 3
+    assert sorted(s.reason for s in catalogue.skipped) == ["duplicate id (first row kept)", "empty category", "empty id"]
