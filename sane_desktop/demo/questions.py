@@ -68,14 +68,20 @@ class _SplitPool:
 
 
 def make_fitb(outfits: list[OutfitPlan], items: dict[str, ItemPlan], rng: random.Random) -> list[dict]:
-    """One fill-in-the-blank question per outfit: blank a random item, 3 wrong same-category answers."""
+    """One fill-in-the-blank question per outfit: blank a random item, 3 wrong same-category answers
+    (outfits whose split holds too few distractors get none)."""
     pool = _SplitPool(outfits, items)
     questions = []
     for outfit in outfits:
-        blank = rng.randrange(len(outfit.item_ids))
-        blank_item = items[outfit.item_ids[blank]]
-        wrong = pool.distractors(blank_item.category, outfit, set(outfit.item_ids), 3, rng)
-        if not wrong:
+        # a random blank; in small splits, another position when its category has too few distractors
+        positions = list(range(len(outfit.item_ids)))
+        rng.shuffle(positions)
+        for blank in positions:
+            blank_item = items[outfit.item_ids[blank]]
+            wrong = pool.distractors(blank_item.category, outfit, set(outfit.item_ids), 3, rng)
+            if wrong:
+                break
+        else:
             continue
         answers = [reference(outfit, blank)] + [occurrence.ref for occurrence in wrong]
         rng.shuffle(answers)
