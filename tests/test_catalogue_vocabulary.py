@@ -1,0 +1,63 @@
+"""Attribute vocabulary on a constructed catalogue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sane_desktop.catalogue.types import Catalogue, ItemRecord
+from sane_desktop.catalogue.vocabulary import VocabularyEntry, build_vocabulary, item_attributes, singular
+
+
+def _catalogue() -> Catalogue:
+    def item(item_id: str, category: str, title: str, description: str = "", **attributes: str) -> ItemRecord:
+        return ItemRecord(item_id, f"{item_id}.jpg", category, fine_category="Day Dresses" if category == "dresses" else "",
+                          title=title, description=description, attributes=attributes)
+
+    items = [
+        item("1", "dresses", "Floral silk dress", "A floral dress with 2 pockets", colour="Red", pattern="Floral"),
+        item("2", "dresses", "Striped silk dresses", "Silk and floral, for the 2024 summer", colour="red"),
+        item("3", "tops", "Striped cotton top", "The top is cotton", colour="Light  Blue", pattern="Stripe"),
+        item("4", "tops", "Floral cotton tops", "", colour="Light Blue", pattern=""),
+        item("5", "shoes", "Leather shoe", "a leather shoe"),
+    ]
+    items[4].extra["url_name"] = "red-leather-boots"
+    return Catalogue(root=Path("."), format="manifest", items=items, text_fields=("title", "description", "url_name"))
+
+
+def test_vocabulary_entries_and_counts() -> None:
+    vocabulary = build_vocabulary(_catalogue(), min_count=2)
+    assert vocabulary == [
+        VocabularyEntry("colour:light blue", "categorical", 2),
+        VocabularyEntry("colour:red", "categorical", 2),
+        VocabularyEntry("pattern:floral", "categorical", 1),
+        VocabularyEntry("pattern:stripe", "categorical", 1),
+        VocabularyEntry("floral", "word", 3),
+        VocabularyEntry("cotton", "word", 2),
+        VocabularyEntry("silk", "word", 2),
+        VocabularyEntry("striped", "word", 2),
+    ]
+    # 'dress', 'dresses', 'top(s)', 'shoe', 'day' are category names; 'the', 'with', 'and' stop
+    # words; '2', '2024' numbers; 'leather' and 'red'/'boots' appear on one item only.
+
+
+def test_thresholds_and_word_cap() -> None:
+    catalogue = _catalogue()
+    with_rare = {e.name for e in build_vocabulary(catalogue, min_count=1)}
+    assert {"leather", "boots", "summer", "pockets"} <= with_rare
+    assert not {"dress", "dresses", "top", "tops", "shoe", "day", "the", "with", "2024"} & with_rare
+    capped = build_vocabulary(catalogue, min_count=1, max_words=1, min_value_count=2)
+    assert [e.name for e in capped] == ["colour:light blue", "colour:red", "floral"]
+
+
+def test_item_attributes_follow_vocabulary_order() -> None:
+    catalogue = _catalogue()
+    vocabulary = build_vocabulary(catalogue, min_count=2)
+    attributes = item_attributes(catalogue, vocabulary)
+    assert attributes["1"] == ["colour:red", "pattern:floral", "floral", "silk"]
+    assert attributes["3"] == ["colour:light blue", "pattern:stripe", "cotton", "striped"]
+    assert attributes["5"] == []
+
+
+def test_singular() -> None:
+    assert [singular(w) for w in ["dresses", "tops", "accessories", "shoes", "glass", "jeans"]] == [
+        "dress", "top", "accessory", "shoe", "glass", "jean"]
