@@ -156,9 +156,11 @@ def colourise(saliency: np.ndarray, cmap: str = "inferno") -> np.ndarray:
 class CatalogueService:
     """Catalogues under ``index_home``; one open at a time, with its model loaded lazily."""
 
-    def __init__(self, index_home: Path | None = None, device: str | None = None) -> None:
+    def __init__(self, index_home: Path | None = None, device: str | None = None,
+                 model: Path | None = None) -> None:
         self.index_home = Path(index_home) if index_home else paths.index_home()
         self._device = device
+        self._model_override = Path(model) if model else None
         self.name: str | None = None
         self._engine: Engine | None = None
         self._catalogue_pk: int | None = None
@@ -303,6 +305,8 @@ class CatalogueService:
         """The catalogue's own trained model when there is one, else the bundled demo model."""
         from sane_desktop.models.checkpoint import demo_model_path
 
+        if self._model_override is not None:
+            return self._model_override
         if self.name:
             for candidate in ("model.pt", "models/latest.pt"):
                 own = self.index_home / self.name / candidate
@@ -348,33 +352,35 @@ class CatalogueService:
     # --- outfit search ---------------------------------------------------------------------
     def search(self, outfit: Sequence[int], target: str = ALL_CATEGORIES, k: int = 24,
                should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
-        """Compatible items per target category (every category when ``target`` is empty), best
-        first, outfit items left out."""
+        """Compatible items per target category (every indexed category when ``target`` is empty),
+        best first, outfit items left out; each with its per-outfit-item score parts."""
         if not outfit:
             return {}
         searcher = self._outfit_searcher()
-        targets = [target] if target else self.categories()
+        query = searcher.query_items(list(outfit))  # embeddings once for every target
+        targets = [target] if target else searcher.categories
         results: dict[str, list[SearchResult]] = {}
         for category in targets:
             if should_stop():
                 break
-            hits = searcher.search(list(outfit), category, k)
-            pks = [int(getattr(hit, "item_pk", getattr(hit, "pk", 0))) for hit in hits]
-            infos = {info.pk: info for info in self.item_infos(pks)}
+            hits = searcher.search(query, category, k)
+            infos = {info.pk: info for info in self.item_infos([hit.item_pk for hit in hits])}
             results[category] = [
-                SearchResult(infos[pk], float(hit.score),
-                             {int(q): float(v) for q, v in dict(getattr(hit, "contributions", {}) or {}).items()})
-                for pk, hit in zip(pks, hits) if pk in infos
+                SearchResult(infos[hit.item_pk], float(hit.score),
+                             {int(q): float(c) for q, c in zip(outfit, hit.contributions)})
+                for hit in hits if hit.item_pk in infos
             ]
         return results
 
     def _outfit_searcher(self) -> Any:
         if self._searcher is None:
-            retrieval = _optional("sane_desktop.retrieval", "Outfit search (the retrieval index)")
-            opener = getattr(retrieval, "open_searcher", None)
-            if opener is None:
-                raise CoreMissing("Outfit search is not available in this build (no retrieval.open_searcher)")
-            self._searcher = opener(self._engine, self.index_home / str(self.name), self.model_path())
+            search = _optional("sane_desktop.retrieval.search", "Outfit search")
+            try:
+                self._searcher = search.OutfitSearcher.open(
+                    self._engine, name=self.name, index_dir=self.index_home / str(self.name),
+                    model_path=self.model_path())
+            except search.StaleIndexError as error:
+                raise ServiceError(str(error)) from error
         return self._searcher
 
     # --- explanations ----------------------------------------------------------------------
@@ -424,18 +430,31 @@ class CatalogueService:
         yield update("rise", c_map, q_map, True, "RISE refined")
 
     def _attributes(self, candidate: ItemInfo, outfit_item: ItemInfo, saliency: np.ndarray) -> list[AttributeScore]:
-        """Ranked explaining attributes (SANE) of the candidate; empty when the attribute choice
-        or an attribute model is not available."""
+        """Ranked explaining attributes (SANE) of the candidate: confidence × map match × prior, as
+        :mod:`sane_desktop.explain.attribute_choice` combines them; empty without an attribute net."""
         bundle = self.bundle()
-        if bundle.attributes is None:
+        net = bundle.attributes
+        if net is None:
             return []
-        try:
-            choice = importlib.import_module("sane_desktop.explain.choice")
-        except ImportError:
-            return []
-        ranked = choice.rank_attributes(bundle.attributes, self._image(candidate), saliency)
-        return [AttributeScore(r.name, float(r.total), float(r.confidence), float(r.match), float(r.prior))
-                for r in ranked]
+        import torch
+
+        from sane_desktop.explain import attribute_choice as choice
+
+        device = next(net.parameters()).device
+        with torch.inference_mode():
+            logits, maps = net(self._image(candidate)[None].to(device))
+            calibration = bundle.config.get("calibration")
+            if calibration:
+                confidence = choice.PlattCalibration(**calibration).probabilities(logits.float().cpu())[0]
+            else:
+                confidence = torch.sigmoid(logits.float())[0].cpu()
+            match = choice.map_match(maps.float().cpu()[0], torch.from_numpy(np.asarray(saliency, np.float32)))
+        names = list(net.attributes)
+        prior = np.asarray(bundle.config.get("attribute_prior") or np.full(len(names), 1.0 / max(1, len(names))))
+        weights = choice.SelectionWeights(**bundle.config.get("selection_weights", {}))
+        parts = choice.PairParts(confidence.numpy(), match.numpy(), prior)
+        ranked = choice.rank_attributes(parts, weights, names)
+        return [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior) for r in ranked]
 
     # --- indexing and training -------------------------------------------------------------
     def inspect_folder(self, root: Path) -> FolderReport:
@@ -448,26 +467,31 @@ class CatalogueService:
 
     def index_folder(self, root: Path, name: str | None = None, progress: Progress = no_progress,
                      should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
-        """Import a folder (validate, store) and build its search index; returns the summary."""
-        from sane_desktop.store.importer import import_folder
+        """Import a folder (validate, store) and build its search index; returns the import summary
+        with the index summary under ``index``."""
+        from sane_desktop.retrieval.indexer import index_catalogue
 
         root = Path(root).expanduser().resolve()
         name = name or root.name
-        engine, summary = import_folder(root, name, f"sqlite:///{(self.index_home / name / 'catalogue.db').as_posix()}",
-                                        progress=progress, should_stop=should_stop)
-        result = summary.as_dict()
-        try:
-            retrieval = importlib.import_module("sane_desktop.retrieval")
-            builder = getattr(retrieval, "build_index", None)
-            if builder is not None and not should_stop():
-                self.name = name
-                result["index"] = builder(engine, self.index_home / name, self.model_path(),
-                                          progress=progress, should_stop=should_stop)
-        except ImportError:
-            result["index"] = None
-        finally:
-            engine.dispose()
+        folder = self.index_home / name
+        summary = index_catalogue(root, name, self.model_path(), f"sqlite:///{(folder / 'catalogue.db').as_posix()}",
+                                  index_dir=folder, device=self._device, progress=progress, should_stop=should_stop)
+        result = dict(summary.import_summary or {})
+        result["index"] = summary.as_dict()
+        if name == self.name:  # the open catalogue changed: reopen its searcher lazily
+            self._searcher = None
         return result
+
+    def ensure_demo(self, items: int = 120, seed: int = 0, progress: Progress = no_progress,
+                    should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+        """First run: generate the demo catalogue into ``index/demo/source`` and index it as "demo"."""
+        from sane_desktop.demo import generate_demo
+
+        source = self.index_home / "demo" / "source"
+        if not (source / "ground_truth.json").is_file():
+            generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
+                          masks=False, overwrite=True)
+        return self.index_folder(source, "demo", progress=progress, should_stop=should_stop)
 
     def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
               epochs: int = 2) -> dict[str, Any]:

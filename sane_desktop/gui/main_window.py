@@ -1,0 +1,389 @@
+"""The main window: catalogue browser (left), outfit + results (centre), explanation (right dock).
+
+It holds no model and does no heavy work: every request goes to the worker with an id, and only
+the answer to the latest request of a kind is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import qtawesome as qta
+from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QApplication, QComboBox, QDockWidget, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMessageBox,
+    QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget,
+)
+
+from sane_desktop.gui.about import show_about
+from sane_desktop.gui.delegates import ItemTileDelegate
+from sane_desktop.gui.explanation_view import ExplanationView
+from sane_desktop.gui.models import ItemListModel, Role
+from sane_desktop.gui.outfit_panel import OutfitPanel
+from sane_desktop.gui.results_view import ResultsView
+from sane_desktop.gui.settings import Settings
+from sane_desktop.gui.theme import apply_theme
+from sane_desktop.gui.thumbnails import ThumbnailLoader
+from sane_desktop.gui.worker import WorkerClient
+from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
+
+SEARCH_DEBOUNCE_MS = 250
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, client: WorkerClient, settings: Settings, thumbnails: ThumbnailLoader) -> None:
+        super().__init__()
+        self.setWindowTitle("SANE Desktop — why do these match?")
+        self.client, self.settings, self.thumbnails = client, settings, thumbnails
+        self.catalogue: CatalogueInfo | None = None
+        self.device = "…"
+        self._items: dict[int, ItemInfo] = {}
+        self._results: dict[int, SearchResult] = {}
+        self._last_explained: int | None = None
+
+        self.browser_model = ItemListModel(thumbnails, self)
+        self.outfit_model = ItemListModel(thumbnails, self)
+        self.results_model = ItemListModel(thumbnails, self)
+        self._build_browser()
+        self.outfit_panel = OutfitPanel(self.outfit_model)
+        self.results = ResultsView(self.results_model)
+        centre = QSplitter(Qt.Orientation.Vertical)
+        centre.addWidget(self.outfit_panel)
+        centre.addWidget(self.results)
+        centre.setStretchFactor(1, 1)
+        splitter = QSplitter()
+        splitter.addWidget(self.browser)
+        splitter.addWidget(centre)
+        splitter.setSizes([420, 640])
+        self.setCentralWidget(splitter)
+        self.explanation = ExplanationView()
+        self.explanation.opacity.setValue(settings.get("opacity"))
+        self.explanation.colour_map.setCurrentText(settings.get("colour_map"))
+        client.set_colour_map(settings.get("colour_map"))
+        self.explanation.colour_map.currentTextChanged.connect(self.client.set_colour_map)
+        dock = QDockWidget("Why does it match?", self)
+        dock.setObjectName("explanation")
+        dock.setWidget(self.explanation)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self._build_actions()
+        self._build_status_bar()
+
+        self.outfit_panel.changed.connect(lambda _pks: self.request_search())
+        self.outfit_panel.add_file_requested.connect(self._files_dropped)
+        self.results.target_changed.connect(lambda _t: self.request_search())
+        self.results.result_activated.connect(self.explain)
+        worker = client.worker
+        worker.finished.connect(self._on_finished)
+        worker.errored.connect(self._on_error)
+        worker.partial.connect(self._on_partial)
+        worker.activity.connect(self.activity.setText)
+        worker.progress.connect(self._on_progress)
+        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        self._search_timer.timeout.connect(self.request_items)
+        geometry = settings.qsettings.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1440, 900)
+        state = settings.qsettings.value("window_state")
+        if state is not None:
+            self.restoreState(state)
+        self._ids: dict[str, int] = {}
+        self._ids["device"] = client.submit("device")
+
+    # --- layout ----------------------------------------------------------------------------
+    def _build_browser(self) -> None:
+        self.browser = QWidget()
+        self.catalogue_switcher = QComboBox()
+        self.catalogue_switcher.setToolTip("Indexed catalogues")
+        self.catalogue_switcher.activated.connect(lambda _i: self.open_catalogue(self.catalogue_switcher.currentData()))
+        self.search_box = QLineEdit()
+        self.search_box.setPlaceholderText("Search titles and attributes (Ctrl+F)")
+        self.search_box.setClearButtonEnabled(True)
+        self.search_box.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+        self.category_filter = QComboBox()
+        self.category_filter.setToolTip("Show one category")
+        self.category_filter.addItem("All categories", "")
+        self.category_filter.currentIndexChanged.connect(lambda _i: self.request_items())
+        self.grid = QListView()
+        self.grid.setModel(self.browser_model)
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(True)
+        self.grid.setIconSize(QSize(140, 140))
+        self.grid.setSelectionMode(QListView.SelectionMode.ExtendedSelection)
+        self.grid.setDragEnabled(True)
+        self.grid.setDragDropMode(QListView.DragDropMode.DragOnly)
+        self.grid.setItemDelegate(ItemTileDelegate(show_score=False, parent=self.grid))
+        self.grid.setToolTip("Double-click (or Ctrl+Enter) to add to the outfit; drag onto the outfit")
+        self.grid.doubleClicked.connect(lambda index: self.add_to_outfit([int(index.data(Role.ItemPk))]))
+        self.browser_empty = QLabel()
+        self.browser_empty.setWordWrap(True)
+        self.browser_empty.setVisible(False)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search_box, 1)
+        filters.addWidget(self.category_filter)
+        layout = QVBoxLayout(self.browser)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.catalogue_switcher)
+        layout.addLayout(filters)
+        layout.addWidget(self.browser_empty)
+        layout.addWidget(self.grid, 1)
+
+    def _action(self, icon: str, text: str, slot: Any, shortcut: str | QKeySequence | None = None, tip: str = "") -> QAction:
+        action = QAction(qta.icon(icon), text, self)
+        action.triggered.connect(slot)
+        if shortcut:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setToolTip(tip or text)
+        action.setStatusTip(tip or text)
+        return action
+
+    def _build_actions(self) -> None:
+        self.index_action = self._action("mdi6.folder-plus-outline", "Index catalogue folder…", self.show_index_dialog,
+                                         "Ctrl+O", "Import and index a catalogue folder")
+        self.train_action = self._action("mdi6.school-outline", "Train model on this catalogue…", self.show_train_dialog,
+                                         None, "Train the compatibility model on this catalogue's outfits")
+        self.train_action.setEnabled(False)
+        self.add_action = self._action("mdi6.plus-box-outline", "Add to outfit", self.add_selected_to_outfit,
+                                       "Ctrl+Return", "Add the selected catalogue items to the outfit")
+        self.clear_action = self._action("mdi6.broom", "Clear outfit", self.outfit_panel.clear, None)
+        self.next_action = self._action("mdi6.chevron-right", "Next result", lambda: self.results.step(1), "Alt+Right")
+        self.previous_action = self._action("mdi6.chevron-left", "Previous result", lambda: self.results.step(-1), "Alt+Left")
+        self.explain_action = self._action("mdi6.lightbulb-on-outline", "Open explanation", self.explain_current,
+                                           "Ctrl+E", "Explain the selected result")
+        self.export_action = self._action("mdi6.content-save-outline", "Export explanation…",
+                                          lambda: self.explanation.export(), "Ctrl+S")
+        self.about_action = self._action("mdi6.information-outline", "About SANE Desktop",
+                                         lambda: show_about(self, self.device))
+        self.quit_action = self._action("mdi6.exit-to-app", "Quit", self.close, QKeySequence.StandardKey.Quit)
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search_box.setFocus)
+        QShortcut(QKeySequence("Delete"), self.outfit_panel.view, activated=self.outfit_panel.remove_selected)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        for action in (self.index_action, self.train_action, self.export_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        outfit_menu = menu.addMenu("&Outfit")
+        for action in (self.add_action, self.clear_action, self.previous_action, self.next_action, self.explain_action):
+            outfit_menu.addAction(action)
+        view_menu = menu.addMenu("&View")
+        self.theme_actions = {}
+        for theme in ("system", "light", "dark"):
+            action = QAction(f"{theme.title()} theme", self, checkable=True)
+            action.setChecked(self.settings.get("theme") == theme)
+            action.triggered.connect(lambda _c=False, t=theme: self.set_theme(t))
+            view_menu.addAction(action)
+            self.theme_actions[theme] = action
+        menu.addMenu("&Help").addAction(self.about_action)
+        toolbar = QToolBar("Main")
+        toolbar.setObjectName("main-toolbar")
+        toolbar.setIconSize(QSize(20, 20))
+        for action in (self.index_action, self.train_action, None, self.add_action, self.clear_action, None,
+                       self.previous_action, self.next_action, self.explain_action, self.export_action):
+            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        self.activity = QLabel("Starting…")
+        self.device_label = QLabel()
+        self.device_label.setToolTip("Where the models and the search index run")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        bar = self.statusBar()
+        bar.addWidget(self.activity, 1)
+        bar.addPermanentWidget(self.progress)
+        bar.addPermanentWidget(self.device_label)
+
+    def set_theme(self, theme: str) -> None:
+        for name, action in self.theme_actions.items():
+            action.setChecked(name == theme)
+        self.settings.set("theme", theme)
+        apply_theme(QApplication.instance(), theme)  # type: ignore[arg-type]
+
+    # --- requests (GUI thread: submit and return) --------------------------------------------
+    def refresh_catalogues(self, select: str | None = None) -> None:
+        self._select_after_listing = select
+        self._ids["catalogues"] = self.client.submit("catalogues")
+
+    def open_catalogue(self, name: str | None) -> None:
+        if name:
+            self._ids["open"] = self.client.submit("open", name=name)
+
+    def request_items(self) -> None:
+        if self.catalogue is not None:
+            self._ids["items"] = self.client.submit("items", category=self.category_filter.currentData() or "",
+                                                    text=self.search_box.text())
+
+    def request_search(self) -> None:
+        outfit = self.outfit_model.pks()
+        if not outfit:
+            self.results_model.clear()
+            self.results.show_message("Add items to the outfit to see what goes with them.")
+            return
+        self.results.show_message("Searching…")
+        self._ids["search"] = self.client.submit("search", outfit=outfit, target=self.results.current_target(),
+                                                 k=self.settings.get("results_per_category"))
+
+    def explain(self, candidate_pk: int) -> None:
+        result = self._results.get(candidate_pk)
+        outfit = self.outfit_model.pks()
+        if result is None or not outfit:
+            return
+        best = result.best_outfit_item()
+        outfit_pk = best if best in outfit else outfit[0]
+        self._last_explained = candidate_pk
+        self.explanation.show_pending(result.item.title)
+        self.results_model.set_explanation(candidate_pk, "pending")
+        self._ids["explain"] = self.client.submit("explain", candidate=candidate_pk, outfit_item=outfit_pk)
+
+    def explain_current(self) -> None:
+        index = self.results.view.currentIndex()
+        if index.isValid():
+            self.explain(int(index.data(Role.ItemPk)))
+
+    def add_selected_to_outfit(self) -> None:
+        self.add_to_outfit([int(i.data(Role.ItemPk)) for i in self.grid.selectionModel().selectedIndexes()])
+
+    def add_to_outfit(self, pks: list[int]) -> None:
+        self.outfit_panel.add_items(self.items_by_pk(pks))
+
+    def items_by_pk(self, pks: list[int]) -> list[ItemInfo]:
+        known = {**self._items, **{pk: r.item for pk, r in self._results.items()}}
+        return [known[pk] for pk in pks if pk in known]
+
+    def _files_dropped(self, files: list[str]) -> None:
+        QMessageBox.information(self, "Add an image from disk", (
+            "Outfit queries run on indexed items. Put the image in a catalogue folder and index it "
+            "(File → Index catalogue folder…) to use it in an outfit.\n\n" + "\n".join(files)))
+
+    def show_index_dialog(self) -> None:
+        from sane_desktop.gui.index_dialog import IndexDialog
+
+        self.index_dialog = IndexDialog(self.client, self)
+        self.index_dialog.indexed.connect(lambda name: self.refresh_catalogues(select=name))
+        self.index_dialog.show()
+
+    def show_train_dialog(self) -> None:
+        from sane_desktop.gui.train_dialog import TrainDialog
+
+        if self.catalogue is not None:
+            self.train_dialog = TrainDialog(self.client, self.catalogue.name, self)
+            self.train_dialog.trained.connect(self.request_search)
+            self.train_dialog.show()
+
+    # --- answers (GUI thread) ------------------------------------------------------------------
+    def _current(self, kind: str, request_id: int) -> bool:
+        return self._ids.get(kind) == request_id
+
+    def _on_finished(self, request_id: int, kind: str, result: Any) -> None:
+        if not self._current(kind, request_id):
+            return
+        self.progress.setVisible(False)
+        if result is None:
+            return
+        if kind == "device":
+            self.device = result
+            self.device_label.setText(f"Device: {result}")
+        elif kind == "catalogues":
+            self._show_catalogues(result)
+        elif kind == "open":
+            self._catalogue_opened(result)
+        elif kind == "items":
+            self._items.update({item.pk: item for item in result})
+            self.browser_model.set_items(result)
+            self.browser_empty.setVisible(not result)
+            self.browser_empty.setText("No items match this search." if self.search_box.text() else "This catalogue has no items.")
+        elif kind == "search":
+            self._results = {r.item.pk: r for rs in result.values() for r in rs}
+            self.results.set_results(result)
+        elif kind == "explain":
+            self.results_model.set_explanation(result.candidate_pk, "done", result.attribute)
+
+    def _on_partial(self, request_id: int, kind: str, payload: Any) -> None:
+        if kind == "explain" and self._current("explain", request_id):
+            update = payload["update"]
+            candidate = self._results.get(update.candidate_pk)
+            outfit_item = next((i for i in self.outfit_model.items() if i.pk == update.outfit_pk), None)
+            self.explanation.show_update(payload, candidate.item.title if candidate else "",
+                                         outfit_item.title if outfit_item else "")
+
+    def _on_progress(self, request_id: int, done: int, total: int, message: str) -> None:
+        if request_id in (self._ids.get("demo"),):
+            self.progress.setVisible(True)
+            self.progress.setRange(0, max(1, total))
+            self.progress.setValue(done)
+            self.activity.setText(f"{message} {done}/{total}")
+
+    def _on_error(self, request_id: int, kind: str, message: str) -> None:
+        if not self._current(kind, request_id):
+            return
+        self.progress.setVisible(False)
+        if kind == "search":
+            self.results.show_message(f"Search is not available: {message}")
+        elif kind == "explain":
+            self.explanation.show_error(message)
+            if self._last_explained is not None:
+                self.results_model.set_explanation(self._last_explained, "")
+        elif kind in ("device",):
+            self.device_label.setText("Device: unknown")
+        else:
+            self.statusBar().showMessage(f"Error: {message}", 10000)
+            QMessageBox.warning(self, "SANE Desktop", message)
+
+    def _show_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
+        self.catalogue_switcher.clear()
+        for info in catalogues:
+            self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), f"{info.name} — {info.items} items ({info.format})",
+                                            info.name)
+        if not catalogues:
+            self.browser_empty.setText("No catalogue yet. Use File → Index catalogue folder… to add one.")
+            self.browser_empty.setVisible(True)
+            return
+        wanted = getattr(self, "_select_after_listing", None) or self.settings.get("catalogue")
+        names = [c.name for c in catalogues]
+        name = wanted if wanted in names else names[0]
+        self.catalogue_switcher.setCurrentIndex(names.index(name))
+        self.open_catalogue(name)
+
+    def _catalogue_opened(self, result: dict[str, Any]) -> None:
+        self.catalogue = result["info"]
+        self.settings.set("catalogue", self.catalogue.name)
+        self.setWindowTitle(f"SANE Desktop — {self.catalogue.name}")
+        self.train_action.setEnabled(bool(result["has_outfits"]))
+        self.category_filter.blockSignals(True)
+        self.category_filter.clear()
+        self.category_filter.addItem("All categories", "")
+        for category in result["categories"]:
+            self.category_filter.addItem(category, category)
+        self.category_filter.blockSignals(False)
+        self.results.set_categories(result["categories"])
+        self._items.clear()
+        self._results.clear()
+        self.outfit_panel.clear()
+        self.request_items()
+
+    def start_demo(self, items: int = 120) -> None:
+        """First run: generate the demo catalogue into index/ and index it, in the worker."""
+        self.activity.setText("Preparing the demo catalogue…")
+        self._ids["demo"] = self.client.submit("demo", items=items)
+        self.client.worker.finished.connect(self._demo_done)
+
+    def _demo_done(self, request_id: int, kind: str, result: Any) -> None:
+        if kind == "demo" and request_id == self._ids.get("demo"):
+            self.progress.setVisible(False)
+            self.refresh_catalogues(select=(result or {}).get("name"))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.settings.set("geometry", self.saveGeometry())
+        self.settings.set("window_state", self.saveState())
+        self.settings.set("opacity", self.explanation.opacity.value())
+        self.settings.set("colour_map", self.explanation.colour_map.currentText())
+        self.settings.sync()
+        super().closeEvent(event)
