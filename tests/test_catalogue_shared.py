@@ -1,0 +1,47 @@
+"""The shipped mappings import the real evaluation catalogues (skipped when ../shared/data is absent)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.catalogue import read_catalogue
+from sane_desktop.catalogue.vocabulary import build_vocabulary
+
+MAPPINGS = Path(__file__).resolve().parents[1] / "resources" / "mappings"
+
+pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
+
+
+def test_mango_outfits(shared_data: Path) -> None:
+    root = shared_data / "mango-outfits"
+    if not root.is_dir():
+        pytest.skip("mango-outfits not in shared data")
+    catalogue = read_catalogue(root, MAPPINGS / "mango-outfits.json")
+    assert len(catalogue.items) == 9222 and len(catalogue.outfits) == 7842
+    assert not [s for s in catalogue.skipped if s.kind != "metadata"]
+    categories = Counter(item.category for item in catalogue.items)
+    assert categories["tops"] == 2768 and categories["home"] + categories["beauty"] == 80
+    seasons = Counter(item.group for item in catalogue.items)
+    assert seasons["2023"] > 4000 and seasons["2019"] > 4000 and "" not in seasons
+    sizes = {len(s.outfit_ids) for s in catalogue.splits if s.split != "train"}
+    assert sizes == {784} and len(catalogue.fitb) > 1500
+    items = catalogue.item_by_id()
+    for question in catalogue.fitb[:200]:
+        right = items[question.answer_item_ids[question.correct]]
+        assert all(items[i].category == right.category for i in question.answer_item_ids)
+
+
+def test_hm_articles(shared_data: Path) -> None:
+    root = shared_data / "hm-articles"
+    if not root.is_dir():
+        pytest.skip("hm-articles not in shared data")
+    catalogue = read_catalogue(root, MAPPINGS / "hm-articles.json")
+    assert len(catalogue.items) == 5739 and not catalogue.outfits
+    assert [s.reason for s in catalogue.skipped] == ["6061 row(s) without an image file left out (items.missing_images = count)"]
+    assert all(len(item.item_id) == 10 for item in catalogue.items)
+    assert Counter(item.category for item in catalogue.items)["tops"] == 2313
+    names = {entry.name for entry in build_vocabulary(catalogue)}
+    assert {"colour:black", "pattern:stripe"} <= names and "jumper" in names
