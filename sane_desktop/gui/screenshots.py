@@ -1,0 +1,114 @@
+"""``python main.py --screenshot DIR``: start on the demo catalogue, walk the main path (outfit,
+results, explanation, indexing dialog, dark theme), save PNGs and quit. The tests drive the same path."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+
+from sane_desktop.gui.main_window import MainWindow
+from sane_desktop.gui.settings import Settings
+from sane_desktop.service import CatalogueService
+
+
+class PathTimeout(RuntimeError):
+    pass
+
+
+def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    """Run the event loop until ``condition`` holds (the worker answers through queued signals)."""
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise PathTimeout(f"timed out after {timeout_s:.0f} s waiting for {what}")
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+def open_first_catalogue(window: MainWindow, build_demo: bool, demo_items: int, timeout_s: float = 600) -> None:
+    if build_demo:
+        window.start_demo(items=demo_items)
+    else:
+        window.refresh_catalogues()
+    wait_until(lambda: window.browser_model.rowCount() > 0, timeout_s, "the catalogue's items")
+
+
+def build_outfit(window: MainWindow, size: int = 2) -> list[int]:
+    """Outfit of the first items of ``size`` different categories."""
+    chosen, seen = [], set()
+    for item in window.browser_model.items():
+        if item.category not in seen:
+            seen.add(item.category)
+            chosen.append(item.pk)
+        if len(chosen) == size:
+            break
+    window.add_to_outfit(chosen)
+    return chosen
+
+
+def wait_results(window: MainWindow, timeout_s: float = 120) -> None:
+    wait_until(lambda: window.results_model.rowCount() > 0 or window.results.stack.currentWidget() is window.results.empty
+               and window.results.empty.text() not in ("Searching…", ""), timeout_s, "search results")
+    wait_until(lambda: window.results_model.rowCount() > 0, 1, f"results ({window.results.empty.text()})")
+
+
+def explain_first_result(window: MainWindow, timeout_s: float = 300) -> None:
+    window.results.step(1)
+    wait_until(lambda: window.explanation.update_data is not None and window.explanation.update_data.final
+               or "Could not explain" in window.explanation.status.text(), timeout_s, "the explanation")
+    if window.explanation.update_data is None:
+        raise PathTimeout(window.explanation.status.text())
+
+
+def settle(window: MainWindow, ms: int = 300) -> None:
+    window.thumbnails.wait(10000)
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.01)
+
+
+def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120) -> int:
+    from sane_desktop.gui.app import create_window, first_run_needed
+
+    out.mkdir(parents=True, exist_ok=True)
+    # a private settings file: screenshots never change the user's remembered settings
+    scratch = Path(tempfile.mkdtemp(prefix="sane-shots-"))
+    settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
+    settings.set("theme", "light")
+    window, client = create_window(service, settings, cache_dir=scratch / "thumbnails")
+    window.resize(1500, 940)
+    window.show()
+    try:
+        open_first_catalogue(window, first_run_needed(service), demo_items)
+        settle(window)
+        window.grab().save(str(out / "01-catalogue.png"))
+        build_outfit(window, 2)
+        wait_results(window)
+        settle(window)
+        explain_first_result(window)
+        settle(window)
+        window.grab().save(str(out / "02-results-explanation.png"))
+        window.explanation.export(out / "03-explanation-export.png")
+        window.show_index_dialog()
+        dialog = window.index_dialog
+        source = service.index_home / "demo" / "source"
+        dialog.folder.setText(str(source))
+        dialog.inspect(str(source))
+        wait_until(lambda: "catalogue" in dialog.detected.text() or "color" in dialog.detected.text(), 60, "folder inspection")
+        settle(window, 200)
+        dialog.grab().save(str(out / "04-index-dialog.png"))
+        dialog.close()
+        window.set_theme("dark")
+        settle(window)
+        window.grab().save(str(out / "05-dark-theme.png"))
+    finally:
+        window.close()
+        client.shutdown()
+    print(f"screenshots written to {out}")
+    return 0
