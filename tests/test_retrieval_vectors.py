@@ -91,8 +91,8 @@ def test_block_restricted_search_equals_full_search() -> None:
     ids = np.arange(300, dtype=np.int64) + 100
     store = FaissVectorStore.build(vectors, ids, IndexSpec("flat"))
     query = np.zeros(40, dtype=np.float32)
-    query[8:16], query[32:40] = rng.normal(size=8), rng.normal(size=8)
-    blocks = [slice(8, 16), slice(32, 40)]
+    query[8:16] = rng.normal(size=8)
+    blocks = [slice(8, 16)]  # a fifth of the vector: the store scans only these columns
     full, restricted = store.search(query, 7), store.search(query, 7, blocks=blocks)
     np.testing.assert_array_equal(full.ids, restricted.ids)
     np.testing.assert_allclose(full.scores, restricted.scores, atol=1e-4)

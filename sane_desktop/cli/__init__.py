@@ -23,6 +23,8 @@ COMMAND_MODULES = [
     "import_cmd",
     "train_cmd",
     "evaluate_cmd",
+    "index_cmd",
+    "query_cmd",
 ]
 
 

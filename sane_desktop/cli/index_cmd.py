@@ -1,0 +1,67 @@
+"""``sane-desktop index CATALOGUE``: import, embed (incrementally) and build the FAISS indexes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.cli import CliError, add_json_flag
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "index",
+        help="import a catalogue folder, embed its images and build its search index",
+        description="Imports the catalogue (like 'import'), embeds every valid item not embedded yet with this "
+        "model (changed images again; removed ones leave), stores embeddings, per-cell outputs and attribute "
+        "scores, and rebuilds one FAISS index per category. Safe to interrupt and re-run.",
+    )
+    parser.add_argument("catalogue", type=Path, help="catalogue folder")
+    parser.add_argument("--name", help="catalogue name (default: the folder's name)")
+    parser.add_argument("--model", type=Path, help="model checkpoint (default: the bundled demo model)")
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under index/<name>/)")
+    parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
+    parser.add_argument("--index-dir", type=Path, help="folder for FAISS files and manifest (default: index/<name>/)")
+    parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass (default 64)")
+    parser.add_argument("--workers", type=int, default=2, help="image decoding processes (default 2)")
+    parser.add_argument("--device", help="torch device (default: cuda when available, else cpu)")
+    add_json_flag(parser)
+    parser.set_defaults(handler=run, render=render)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from sane_desktop.catalogue.types import CatalogueError
+    from sane_desktop.models.checkpoint import CheckpointError
+    from sane_desktop.progress import TqdmProgress
+    from sane_desktop.retrieval.indexer import index_catalogue
+    from sane_desktop.store import StoreError
+
+    progress = TqdmProgress(enabled=not args.json)
+    try:
+        summary = index_catalogue(args.catalogue, args.name, args.model, args.db, args.mapping,
+                                  index_dir=args.index_dir, batch_size=args.batch_size, workers=args.workers,
+                                  device=args.device, progress=progress)
+    except (FileNotFoundError, CatalogueError, StoreError, CheckpointError, LookupError) as error:
+        raise CliError(str(error)) from error
+    finally:
+        progress.close()
+    if summary.note:
+        print(f"note: {summary.note}", file=sys.stderr)
+    return summary.as_dict()
+
+
+def render(result: dict[str, Any]) -> str:
+    lines = [
+        f"Indexed {result['name']!r}: {result['items']} items, {result['embedded']} embedded, "
+        f"{result['reused']} unchanged, {len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
+        f"{result['images_per_second']} images/s)",
+        "  " + ", ".join(f"{c} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
+    ]
+    if result["rebuilt_because"]:
+        lines.append(f"  rebuilt: {result['rebuilt_because']}")
+    if result["unknown_categories"]:
+        lines.append(f"  not searchable (model does not know the category): {result['unknown_categories']}")
+    lines.append(f"  index: {result['index_dir']}")
+    return "\n".join(lines)

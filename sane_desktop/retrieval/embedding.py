@@ -1,0 +1,107 @@
+"""Batched embedding of item images: a torch DataLoader decodes in worker processes while the model
+runs in inference mode (bf16 autocast and channels-last on CUDA). One forward pass of the shared
+trunk gives the general embedding E(x), the per-cell outputs u_k and, where the attribute net shares
+the trunk, the attribute probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch.utils.data import DataLoader, Dataset
+
+from sane_desktop.models.checkpoint import ModelBundle
+from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
+from sane_desktop.progress import CancelCheck, Cancelled, never_cancel
+
+
+class ImageFiles(Dataset):
+    """uint8 (3, S, S) tensors of image files; an unreadable file yields ``ok = False``."""
+
+    def __init__(self, paths: Sequence[Path], preprocessing: Preprocessing) -> None:
+        self.paths = list(paths)
+        self.preprocessing = preprocessing
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int, bool]:
+        try:
+            return load_image_uint8(self.paths[index], self.preprocessing), index, True
+        except Exception:  # noqa: BLE001 - a bad file is reported by the indexer, not fatal
+            size = self.preprocessing.size
+            return torch.zeros(3, size, size, dtype=torch.uint8), index, False
+
+
+@dataclass
+class EmbeddedBatch:
+    indices: np.ndarray  # positions in the input sequence of the images that decoded
+    failed: list[int]  # positions that could not be decoded
+    embeddings: np.ndarray  # (B, D) float32, E(x)
+    cells: np.ndarray  # (B, K, D) float16, u_k(x)
+    attribute_scores: np.ndarray | None  # (B, A) float32 probabilities
+
+
+def pick_device(device: str | torch.device | None = None) -> torch.device:
+    if device is not None:
+        return torch.device(device)
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@torch.inference_mode()
+def embed_tensor_batch(bundle: ModelBundle, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """uint8 (B, 3, S, S) on the model's device -> (embeddings, cells, attribute probabilities)."""
+    compat, attributes = bundle.compatibility, bundle.attributes
+    device = next(compat.parameters()).device
+    batch = bundle.preprocessing.normalise(images.to(device, non_blocking=True))
+    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
+    if device.type == "cuda":
+        batch = batch.contiguous(memory_format=torch.channels_last)
+    with autocast:
+        fmap = compat.feature_map(batch)
+        cells = compat.embed(fmap.flatten(2).transpose(1, 2)).float()
+        scores = None
+        if attributes is not None:
+            maps = attributes.maps_from_features(fmap) if attributes.trunk is compat.trunk else attributes(batch)[1]
+            scores = torch.sigmoid(maps.float().mean((2, 3))).cpu().numpy()
+    return cells.mean(1).cpu().numpy(), cells.half().cpu().numpy(), scores
+
+
+def embed_images(
+    bundle: ModelBundle,
+    paths: Sequence[Path],
+    *,
+    batch_size: int = 64,
+    workers: int = 2,
+    should_stop: CancelCheck = never_cancel,
+) -> Iterator[EmbeddedBatch]:
+    """Embed ``paths`` batch by batch; raises :class:`Cancelled` between batches on request."""
+    if not paths:
+        return
+    device = next(bundle.compatibility.parameters()).device
+    workers = workers if len(paths) > batch_size else 0  # worker start-up costs more than it saves
+    loader = DataLoader(ImageFiles(paths, bundle.preprocessing), batch_size=batch_size, shuffle=False,
+                        num_workers=workers, pin_memory=device.type == "cuda",
+                        prefetch_factor=4 if workers else None)
+    for images, indices, ok in loader:
+        if should_stop():
+            raise Cancelled("indexing cancelled")
+        ok = ok.bool()
+        failed = indices[~ok].tolist()
+        if not ok.any():
+            yield EmbeddedBatch(np.empty(0, np.int64), failed, np.empty((0, bundle.compatibility.embed_dim), np.float32),
+                                np.empty((0, 0, bundle.compatibility.embed_dim), np.float16), None)
+            continue
+        embeddings, cells, scores = embed_tensor_batch(bundle, images[ok])
+        yield EmbeddedBatch(indices[ok].numpy().astype(np.int64), failed, embeddings, cells, scores)
+
+
+def embed_one(bundle: ModelBundle, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """One image, no DataLoader (outside images in queries; the naive baseline of the bench)."""
+    image = load_image_uint8(path, bundle.preprocessing).unsqueeze(0)
+    embeddings, cells, scores = embed_tensor_batch(bundle, image)
+    return embeddings[0], cells[0], None if scores is None else scores[0]

@@ -1,0 +1,99 @@
+"""The manifest beside a catalogue's FAISS files: what they were built from (DESIGN.md).
+
+``manifest.json`` is written atomically after every index file it names; the same facts go into
+the store's ``index_manifests`` table. :func:`check` says why an index cannot answer for a model and
+database any more — a reason means rebuild, never a silently wrong answer.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+FORMAT_VERSION = 1
+MANIFEST_NAME = "manifest.json"
+METRIC = "inner_product"
+
+
+@dataclass
+class CategoryIndex:
+    category: str
+    category_index: int  # position in the model's category list (the type)
+    file: str  # relative to the manifest's folder
+    index_type: str
+    spec: dict[str, Any]
+    vector_count: int
+
+
+@dataclass
+class Manifest:
+    catalogue: str
+    model_hash: str
+    model_path: str
+    model_categories: list[str]
+    preprocessing: dict[str, Any]
+    embed_dim: int
+    dimension: int
+    db_revision: int
+    metric: str = METRIC
+    format_version: int = FORMAT_VERSION
+    indexes: dict[str, CategoryIndex] = field(default_factory=dict)
+    created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+
+    @property
+    def vector_count(self) -> int:
+        return sum(entry.vector_count for entry in self.indexes.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        data = dict(data)
+        data["indexes"] = {name: CategoryIndex(**entry) for name, entry in data.get("indexes", {}).items()}
+        return cls(**data)
+
+
+def write_manifest(folder: Path, manifest: Manifest) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / MANIFEST_NAME
+    tmp = folder / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(manifest.as_dict(), handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+    return path
+
+
+def read_manifest(folder: Path) -> Manifest | None:
+    path = folder / MANIFEST_NAME
+    if not path.is_file():
+        return None
+    try:
+        manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as error:
+        raise ValueError(f"{path} is not a readable index manifest ({error})") from error
+    return manifest
+
+
+def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str, Any],
+          db_revision: int | None = None) -> str | None:
+    """The reason ``manifest`` does not describe an index for this model/database, or None."""
+    if manifest is None:
+        return "no index yet"
+    if manifest.format_version != FORMAT_VERSION:
+        return f"index format {manifest.format_version} (this program writes {FORMAT_VERSION})"
+    if manifest.model_hash != model_hash:
+        return f"built with another model ({manifest.model_hash[:12]}, now {model_hash[:12]})"
+    if manifest.preprocessing != preprocessing:
+        return f"built with other preprocessing ({manifest.preprocessing}, now {preprocessing})"
+    if manifest.metric != METRIC:
+        return f"built for metric {manifest.metric}"
+    if db_revision is not None and manifest.db_revision != db_revision:
+        return f"catalogue re-imported since indexing (revision {manifest.db_revision}, now {db_revision})"
+    return None

@@ -1,0 +1,185 @@
+"""Exact type-aware outfit search (the API the GUI service calls; Qt-free).
+
+    searcher = OutfitSearcher.open("my-catalogue")
+    results = searcher.search(searcher.resolve(["123", "456"]), "shoes", k=20)
+
+Each target category has its own index of stacked vectors X; the outfit becomes one query vector Q
+(:mod:`.vectors`), so one maximum-inner-product search ranks every candidate by Σ_i cos(q_i, x). The
+outfit's own items are left out; each result carries its per-outfit-item contributions, which sum
+to its score ("which outfit item drives the match").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
+from sane_desktop.paths import catalogue_dir, default_db_url
+from sane_desktop.retrieval.embedding import embed_one
+from sane_desktop.retrieval.faiss_index import FaissVectorStore, IndexSpec
+from sane_desktop.retrieval.indexer import catalogue_pk, load_embeddings
+from sane_desktop.retrieval.manifest import Manifest, check, read_manifest
+from sane_desktop.retrieval.vector_store import VectorStore
+from sane_desktop.retrieval.vectors import TypeSpaces
+from sane_desktop.store import schema as S
+from sane_desktop.store.db import open_store
+
+
+class StaleIndexError(RuntimeError):
+    """The index does not match the model or the database: re-run ``sane-desktop index``."""
+
+
+@dataclass(frozen=True)
+class QueryItem:
+    """One outfit member: a catalogue item (``item_pk``) or an outside image (``item_pk`` None)."""
+
+    embedding: np.ndarray  # (D,) general embedding E(q)
+    category: int  # position in the model's category list
+    item_pk: int | None = None
+    label: str = ""  # catalogue item id, or the image path
+
+
+@dataclass(frozen=True)
+class Result:
+    item_pk: int
+    item_id: str
+    category: str
+    score: float
+    contributions: list[float] = field(default_factory=list)  # one per query item, in query order
+
+    def as_dict(self, query: Sequence[QueryItem] = ()) -> dict[str, Any]:
+        data: dict[str, Any] = {"item_pk": self.item_pk, "item_id": self.item_id, "category": self.category,
+                                "score": round(self.score, 6)}
+        if query:
+            data["contributions"] = {q.label: round(c, 6) for q, c in zip(query, self.contributions)}
+        return data
+
+
+class OutfitSearcher:
+    def __init__(self, engine: Engine, manifest: Manifest, bundle: ModelBundle,
+                 stores: dict[str, VectorStore]) -> None:
+        self.engine = engine
+        self.manifest = manifest
+        self.bundle = bundle
+        self.spaces = TypeSpaces.from_model(bundle.compatibility)
+        self.stores = stores
+        self._catalogue = catalogue_pk(engine, manifest.catalogue)[0]
+
+    @classmethod
+    def open(cls, catalogue: str | Engine, *, name: str | None = None, index_dir: Path | None = None,
+             model_path: Path | str | None = None, use_gpu: bool | None = None) -> OutfitSearcher:
+        """Open the index of ``catalogue`` (a name under ``index/``, or an engine plus ``name``/``index_dir``).
+
+        Raises :class:`StaleIndexError` when the index was built with another model, other
+        preprocessing or an older import of the catalogue: never a silently wrong answer.
+        """
+        engine = open_store(default_db_url(catalogue)) if isinstance(catalogue, str) else catalogue
+        name = catalogue if isinstance(catalogue, str) else name
+        _, name, _, revision = catalogue_pk(engine, name)
+        index_dir = Path(index_dir) if index_dir else catalogue_dir(name)
+        manifest = read_manifest(index_dir)
+        if manifest is None:
+            raise StaleIndexError(f"catalogue {name!r} has no index in {index_dir}: run sane-desktop index")
+        bundle = load_checkpoint(model_path or manifest.model_path)
+        reason = check(manifest, model_hash=bundle.content_hash, preprocessing=bundle.preprocessing.as_dict(),
+                       db_revision=revision)
+        if reason:
+            raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
+        stores: dict[str, VectorStore] = {}
+        for category, entry in manifest.indexes.items():
+            path = index_dir / entry.file
+            if not path.is_file():
+                raise StaleIndexError(f"index file {path} is missing: re-run sane-desktop index")
+            store = FaissVectorStore.load(path, IndexSpec(**entry.spec), use_gpu=use_gpu)
+            if len(store) != entry.vector_count or store.dimension != manifest.dimension:
+                raise StaleIndexError(f"index file {path} does not match its manifest: re-run sane-desktop index")
+            stores[category] = store
+        return cls(engine, manifest, bundle, stores)
+
+    # --- building queries -----------------------------------------------------------------------
+    @property
+    def categories(self) -> list[str]:
+        """Categories that have an index (searchable targets)."""
+        return sorted(self.stores)
+
+    def category_index(self, category: str | int) -> int:
+        if isinstance(category, int):
+            return category
+        try:
+            return self.spaces.categories.index(category)
+        except ValueError:
+            raise KeyError(f"unknown category {category!r}; the model knows {list(self.spaces.categories)}") from None
+
+    def resolve(self, item_ids: Sequence[str]) -> list[int]:
+        """Catalogue item ids -> item primary keys (KeyError names the unknown ones)."""
+        with Session(self.engine) as session:
+            found = dict(session.execute(select(S.Item.item_id, S.Item.id).where(
+                S.Item.catalogue_id == self._catalogue, S.Item.item_id.in_(list(item_ids)))).tuples().all())
+        missing = [i for i in item_ids if i not in found]
+        if missing:
+            raise KeyError(f"unknown item ids: {', '.join(missing)}")
+        return [int(found[i]) for i in item_ids]
+
+    def query_items(self, item_pks: Sequence[int]) -> list[QueryItem]:
+        """The stored embeddings and categories of catalogue items."""
+        pks = [int(pk) for pk in item_pks]
+        found_pks, embeddings = load_embeddings(self.engine, self.manifest.model_hash, pks)
+        by_pk = {pk: embeddings[n] for n, pk in enumerate(found_pks.tolist())}
+        with Session(self.engine) as session:
+            meta = {int(pk): (item_id, category) for pk, item_id, category in session.execute(
+                select(S.Item.id, S.Item.item_id, S.Category.name).join(S.Category, S.Category.id == S.Item.category_id)
+                .where(S.Item.id.in_(pks)))}
+        missing = [pk for pk in pks if pk not in by_pk or pk not in meta]
+        if missing:
+            raise KeyError(f"items without an embedding for this model: {missing} (re-run sane-desktop index)")
+        return [QueryItem(by_pk[pk], self.category_index(meta[pk][1]), pk, meta[pk][0]) for pk in pks]
+
+    def embed_image(self, path: Path | str, category: str | int) -> QueryItem:
+        """An image from outside the catalogue as an outfit member."""
+        embedding, _, _ = embed_one(self.bundle, Path(path))
+        return QueryItem(embedding.astype(np.float32), self.category_index(category), None, str(path))
+
+    # --- searching --------------------------------------------------------------------------------
+    def search(self, outfit: Sequence[int | QueryItem], category: str | int, k: int = 20) -> list[Result]:
+        """Top ``k`` items of ``category`` for the outfit (item pks and/or :class:`QueryItem`)."""
+        query = self._as_query(outfit)
+        target = self.category_index(category)
+        name = self.spaces.categories[target]
+        store = self.stores.get(name)
+        if store is None or not query:
+            return []
+        embeddings = np.stack([q.embedding for q in query])
+        cats = [q.category for q in query]
+        vector = self.spaces.outfit_query(embeddings, cats, target)
+        blocks = [slice(c * self.spaces.embed_dim, (c + 1) * self.spaces.embed_dim)
+                  for c in self.spaces.present_blocks(cats)]
+        exclude = [q.item_pk for q in query if q.item_pk is not None]
+        hits = store.search(vector, k, exclude=exclude, blocks=blocks)
+        contributions = self.spaces.contributions(embeddings, cats, target, store.reconstruct(hits.ids.tolist()))
+        labels = self._item_ids(hits.ids.tolist())
+        return [Result(int(pk), labels.get(int(pk), ""), name, float(score), [float(c) for c in row])
+                for pk, score, row in zip(hits.ids.tolist(), hits.scores.tolist(), contributions)]
+
+    def search_all(self, outfit: Sequence[int | QueryItem], k: int = 20) -> dict[str, list[Result]]:
+        """One ranked list per indexed category."""
+        query = self._as_query(outfit)
+        return {category: self.search(query, category, k) for category in self.categories}
+
+    def _as_query(self, outfit: Sequence[int | QueryItem]) -> list[QueryItem]:
+        pks = [member for member in outfit if not isinstance(member, QueryItem)]
+        stored = iter(self.query_items(pks)) if pks else iter(())
+        return [member if isinstance(member, QueryItem) else next(stored) for member in outfit]
+
+    def _item_ids(self, pks: list[int]) -> dict[int, str]:
+        if not pks:
+            return {}
+        with Session(self.engine) as session:
+            return {int(pk): item_id for pk, item_id in
+                    session.execute(select(S.Item.id, S.Item.item_id).where(S.Item.id.in_(pks)))}
