@@ -157,10 +157,12 @@ class CatalogueService:
     """Catalogues under ``index_home``; one open at a time, with its model loaded lazily."""
 
     def __init__(self, index_home: Path | None = None, device: str | None = None,
-                 model: Path | None = None) -> None:
+                 model: Path | None = None, rise_masks: int | None = None) -> None:
         self.index_home = Path(index_home) if index_home else paths.index_home()
         self._device = device
         self._model_override = Path(model) if model else None
+        # RISE masks per map: None = 2000 on a GPU (the paper's N), 500 on a CPU
+        self.rise_masks = rise_masks
         self.name: str | None = None
         self._engine: Engine | None = None
         self._catalogue_pk: int | None = None
@@ -416,7 +418,7 @@ class CatalogueService:
             return
         import torch
 
-        masks = n_masks or (2000 if torch.cuda.is_available() else 500)
+        masks = n_masks or self.rise_masks or (2000 if torch.cuda.is_available() else 500)
         rise = get_explainer("rise", net, n_masks=masks, seed=0)
         embeddings = rise.embed(torch.stack([c_img, q_img]))
         c_map, q_map = fast.query_map, fast.candidate_map
@@ -425,7 +427,7 @@ class CatalogueService:
             yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on this item")
         for step in rise.progressive(q_img, embeddings[0], space, chunk=chunk, should_stop=should_stop):
             q_map = step.map.cpu().numpy().astype(np.float32)
-            yield update("rise", c_map, q_map, step.done, f"RISE: {step.masks_used}/{masks} masks on the outfit item")
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item")
         attributes[:] = self._attributes(candidate, outfit_item, c_map)
         yield update("rise", c_map, q_map, True, "RISE refined")
 

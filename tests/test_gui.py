@@ -1,0 +1,191 @@
+"""GUI tests (pytest-qt, offscreen): models, the main path end to end, latest-wins explanations,
+indexing from the GUI with cancel, and responsiveness (longest gap between GUI-thread timer ticks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+
+from sane_desktop.gui.app import create_window  # noqa: E402
+from sane_desktop.gui.models import ItemListModel, Role, decode_item_mime  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, explain_first_result, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.gui.settings import Settings  # noqa: E402
+from sane_desktop.gui.thumbnails import ThumbnailLoader  # noqa: E402
+from sane_desktop.service import CatalogueService  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+GAP_LIMIT_MS = 100
+RESULTS = REPO / "bench" / "results"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 60-item demo catalogue, a tiny seeded model with an attribute net, indexed as "demo"."""
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
+
+    root = tmp_path_factory.mktemp("gui")
+    generate_demo(root / "source", seed=0, items=60, masks=False)
+    generate_demo(root / "second", seed=1, items=60, masks=False)
+    catalogue = read_catalogue(root / "source", validate_images=False)
+    torch.manual_seed(0)
+    net = CompatibilityNet(catalogue.categories(), width=16)
+    attributes = AttributeNet(["green", "red", "blue", "striped", "dotted", "floral"], width=16)
+    save_checkpoint(root / "model.pt", ModelBundle(net, attributes, Preprocessing()))
+    service = CatalogueService(root / "index", model=root / "model.pt")
+    service.index_folder(root / "source", "demo")
+    return {"root": root, "index": root / "index", "model": root / "model.pt", "second": root / "second"}
+
+
+def make_window(world: dict[str, Path], qtbot, rise_masks: int = 64):  # type: ignore[no-untyped-def]
+    service = CatalogueService(world["index"], model=world["model"], rise_masks=rise_masks)
+    settings = Settings(QSettings(str(world["root"] / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
+    window, client = create_window(service, settings, cache_dir=world["root"] / "thumbs")
+    qtbot.addWidget(window)
+    window.show()
+    return window, client
+
+
+class GapMeter:
+    """Longest gap between ticks of a 10 ms timer on the GUI thread."""
+
+    def __init__(self) -> None:
+        self.clock = QElapsedTimer()
+        self.timer = QTimer(interval=10)
+        self.timer.timeout.connect(self._tick)
+        self.longest_ms = 0
+        self.ticks = 0
+
+    def _tick(self) -> None:
+        if self.ticks:
+            self.longest_ms = max(self.longest_ms, self.clock.restart())
+        else:
+            self.clock.start()
+        self.ticks += 1
+
+    def __enter__(self) -> GapMeter:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.stop()
+
+
+def record(name: str, values: dict[str, object]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    path = RESULTS / "gui_responsiveness.json"
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data[name] = values
+    path.write_text(json.dumps(data, indent=2))
+
+
+def test_service_imports_no_qt() -> None:
+    code = "import sys, sane_desktop.service; sys.exit(any(m.startswith('PySide6') for m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
+
+
+def test_item_models_pass_qtmodeltester(world, qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    service = CatalogueService(world["index"], model=world["model"])
+    service.open_catalogue("demo")
+    items = service.items()
+    loader = ThumbnailLoader(world["root"] / "thumbs-models")
+    model = ItemListModel(loader)
+    model.set_items(items)
+    qtmodeltester.check(model)
+    assert model.rowCount() == 60
+    qtbot.waitUntil(lambda: model.data(model.index(0), Role.Thumbnail) is not None, timeout=10000)
+    assert not model.data(model.index(0), Role.Thumbnail).isNull()
+    assert decode_item_mime(model.mimeData([model.index(2), model.index(3)])) == [items[2].pk, items[3].pk]
+    results = service.search([items[0].pk, items[1].pk], "", 5)
+    model.set_results([r for rs in results.values() for r in rs])
+    qtmodeltester.check(model)
+    assert model.data(model.index(0), Role.Score) is not None
+    # text search over titles and attributes runs in SQL
+    word = items[0].attributes[0]
+    found = service.items(text=word)
+    assert items[0].pk in [i.pk for i in found] and len(found) < 60
+
+
+def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window, client = make_window(world, qtbot)
+    with GapMeter() as meter:
+        open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+        assert window.catalogue is not None and window.catalogue.name == "demo"
+        outfit = build_outfit(window, 2)
+        assert window.outfit_model.pks() == outfit
+        wait_results(window, 60)
+        assert all(pk not in outfit for pk in window.results_model.pks())
+        scores = [window.results_model.data(window.results_model.index(r), Role.Score)
+                  for r in range(window.results_model.rowCount())]
+        assert scores == sorted(scores, reverse=True)
+        explain_first_result(window, 120)
+    update = window.explanation.update_data
+    assert update is not None and update.final and update.method == "rise"
+    assert float(np.ptp(update.candidate_map)) > 0 and not window.explanation.overlay_is_empty()
+    assert update.attribute, "an explaining attribute"
+    assert window.explanation.attribute_label.text()
+    exported = window.explanation.export(tmp_path / "explanation.png")
+    assert exported is not None and exported.stat().st_size > 1000
+    record("end_to_end", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
+    assert meter.longest_ms < GAP_LIMIT_MS
+    client.shutdown()
+
+
+def test_newer_explanation_cancels_older(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, client = make_window(world, qtbot, rise_masks=400)
+    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    finished: dict[int, object] = {}
+    client.worker.finished.connect(lambda rid, kind, result: finished.__setitem__(rid, result) if kind == "explain" else None)
+    pks = window.results_model.pks()
+    window.explain(pks[0])
+    older = window._ids["explain"]
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)  # older is running
+    window.explain(pks[1])
+    newer = window._ids["explain"]
+    qtbot.waitUntil(lambda: newer in finished, timeout=120000)
+    assert older in finished and finished[older] is None  # stopped early: no final result
+    assert finished[newer] is not None and window.explanation.update_data.candidate_pk == pks[1]
+    client.shutdown()
+
+
+def test_index_from_gui_with_cancel(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.gui.index_dialog import IndexDialog
+
+    window, client = make_window(world, qtbot)
+    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+    dialog = IndexDialog(client, window)
+    qtbot.addWidget(dialog)
+    dialog.folder.setText(str(world["second"]))
+    dialog.inspect(str(world["second"]))
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    assert "polyvore" in dialog.detected.text() and "60 items" in dialog.detected.text()
+    dialog.start()
+    dialog.cancel_or_close()
+    qtbot.waitUntil(lambda: dialog._request is None, timeout=60000)
+    assert "Cancelled" in dialog.phase.text()
+    with GapMeter() as meter, qtbot.waitSignal(dialog.indexed, timeout=120000) as indexed:
+        dialog.start()
+    assert indexed.args == ["second"]
+    assert "Indexed 60 items" in dialog.phase.text()
+    window.refresh_catalogues(select="second")
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=30000)
+    assert window.catalogue_switcher.count() == 2
+    record("indexing", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
+    assert meter.longest_ms < GAP_LIMIT_MS
+    client.shutdown()
