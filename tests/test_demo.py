@@ -151,10 +151,14 @@ def test_regions_are_real(demo: Path) -> None:
         assert 0.08 * IMAGE_SIZE <= max(x1 - x0, y1 - y0) <= 0.21 * IMAGE_SIZE
         pixels = np.asarray(Image.open(demo / "images" / f"{item_id}.jpg").convert("RGB")).astype(int)
         mask = np.asarray(Image.open(demo / item["mask"]).convert("L")) > 0
-        box = pixels[y0:y1, x0:x1]
-        # classic motifs are near-white with a dark outline: on the garment, inside the box only
-        on_garment_white = (box.min(axis=2) > 215) & mask[y0:y1, x0:x1]
-        assert on_garment_white.mean() > 0.08, item_id
+        # classic motifs are near-white with a dark outline: such pixels on the fabric (away from
+        # its anti-aliased edge) are many inside the motif box and rare outside it
+        inner = mask.copy()
+        for shift in (-2, 2):
+            inner &= np.roll(mask, shift, axis=0) & np.roll(mask, shift, axis=1)
+        white = (pixels.min(axis=2) > 215) & inner
+        inside = int(white[y0:y1, x0:x1].sum())
+        assert inside >= 20 and inside >= 0.9 * white.sum(), item_id
 
 
 def _digest(out: Path, names: list[str]) -> dict[str, str]:
@@ -188,7 +192,6 @@ def test_alt_style_draws_the_same_world_differently(demo: Path, tmp_path: Path) 
     assert np.abs(a - c).mean() > 10
 
 
-@pytest.mark.slow
 def test_worker_processes_give_identical_files(tmp_path: Path) -> None:
     single, pooled = tmp_path / "single", tmp_path / "pooled"
     generate_demo(single, seed=1, items=60, workers=1, masks=False)

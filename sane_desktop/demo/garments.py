@@ -24,7 +24,7 @@ IMAGE_SIZE = 224
 SCALE = 2
 CANVAS = IMAGE_SIZE * SCALE
 JPEG_QUALITY = 90
-MOTIF_SIDE = (0.11, 0.20)  # motif size (unrotated box side) as a fraction of the image side
+MOTIF_SIDE = (0.12, 0.20)  # motif box side as a fraction of the image side
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in output pixels, x1/y1 exclusive
 
@@ -155,41 +155,49 @@ def _draw_pattern(layer: Image.Image, pattern: str, ink: RGB, base: RGB, style: 
         for y in steps:
             points = [(x, y + period / 4 * math.sin(2 * math.pi * x / wavelength + phase))
                       for x in range(0, CANVAS + 8, 8)]
-            draw.line(points, fill=ink, width=width, joint="curve")
+            draw.line(points, fill=ink, width=width)  # dense points: no joints needed
     else:
         raise ValueError(f"unknown pattern: {pattern}")
 
 
-def _motif_position(body: np.ndarray, side: int, rng: np.random.Generator) -> tuple[int, int] | None:
-    """Top-left corner of a random side×side square lying on the garment (≥97% covered), if any."""
-    table = np.zeros((CANVAS + 1, CANVAS + 1), dtype=np.int64)
-    table[1:, 1:] = body.astype(np.int64).cumsum(0).cumsum(1)
-    sums = table[side:, side:] - table[:-side, side:] - table[side:, :-side] + table[:-side, :-side]
-    valid = np.flatnonzero(sums >= 0.97 * side * side)
+def _coverage_table(body: Image.Image) -> np.ndarray:
+    """Summed-area table of the fabric mask at output resolution (cheap, and precise enough)."""
+    fabric = np.asarray(body.reduce(SCALE)) > 127
+    table = np.zeros((IMAGE_SIZE + 1, IMAGE_SIZE + 1), dtype=np.int32)
+    table[1:, 1:] = fabric.cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32)
+    return table
+
+
+def _motif_position(table: np.ndarray, side: int, rng: np.random.Generator) -> tuple[int, int] | None:
+    """Top-left corner (canvas pixels) of a random side×side square on the fabric (≥97% covered)."""
+    cells = math.ceil(side / SCALE)
+    sums = table[cells:, cells:] - table[:-cells, cells:] - table[cells:, :-cells] + table[:-cells, :-cells]
+    valid = np.flatnonzero(sums >= 0.97 * cells * cells)
     if valid.size == 0:
         return None
     y, x = divmod(int(valid[rng.integers(valid.size)]), sums.shape[1])
-    return x, y
+    return x * SCALE, y * SCALE
 
 
 def _draw_motif(canvas: Image.Image, body: Image.Image, motif: str, style: Style,
                 rng: random.Random, nprng: np.random.Generator) -> Box | None:
-    coverage = np.asarray(body) > 127
+    coverage = _coverage_table(body)
     angle = math.radians(rng.uniform(-15, 15))
     cos, sin = math.cos(angle), math.sin(angle)
-    # the rotated outline of side `fit` needs a square of side fit * (|cos| + |sin|) of fabric
+    # a rotated outline of side `fit` spans a square of side fit * (|cos| + |sin|): that square, the
+    # motif's box, is what must be 10-20% of the image side and lie on the fabric
     spread = abs(cos) + abs(sin)
     smallest = MOTIF_SIDE[0] * CANVAS
-    fit = rng.uniform(*MOTIF_SIDE) * CANVAS
+    side = rng.uniform(*MOTIF_SIDE) * CANVAS
     corner = None
     while corner is None:
-        side = round(fit * spread)
-        corner = _motif_position(coverage, side, nprng)
+        corner = _motif_position(coverage, round(side), nprng)
         if corner is None:
-            if fit <= smallest:
+            if side <= smallest:
                 return None
-            fit = max(smallest, fit * 0.9)
-    cx, cy = corner[0] + side / 2, corner[1] + side / 2
+            side = max(smallest, side * 0.9)
+    fit = side / spread
+    cx, cy = corner[0] + round(side) / 2, corner[1] + round(side) / 2
     points = [(cx + ((u - 0.5) * cos - (v - 0.5) * sin) * fit, cy + ((u - 0.5) * sin + (v - 0.5) * cos) * fit)
               for u, v in motif_shape(motif)]
     ImageDraw.Draw(canvas).polygon(points, fill=style.motif_fill, outline=style.motif_outline,
