@@ -219,3 +219,15 @@ def test_cli_writes_summary_and_refuses_foreign_folders(tmp_path: Path, capsys: 
     (foreign / "notes.txt").write_text("mine")
     assert cli_main(["demo", str(foreign), "--items", "40", "--force"]) == 1
     assert (foreign / "notes.txt").exists()
+
+
+def test_catalogue_reader_takes_the_demo_as_is(demo: Path) -> None:
+    from sane_desktop.catalogue import read_catalogue
+
+    data = _load(demo)
+    catalogue = read_catalogue(demo)
+    assert catalogue.format == "polyvore" and catalogue.skipped == []
+    assert len(catalogue.items) == SMALL
+    assert len(catalogue.outfits) == sum(len(data["splits"][s]) for s in SPLITS)
+    assert len(catalogue.fitb) == sum(len(q) for q in data["fitb"].values())
+    assert len(catalogue.compatibility) == sum(len(lines) for lines in data["compat"].values())
