@@ -231,3 +231,13 @@ def test_catalogue_reader_takes_the_demo_as_is(demo: Path) -> None:
     assert len(catalogue.outfits) == sum(len(data["splits"][s]) for s in SPLITS)
     assert len(catalogue.fitb) == sum(len(q) for q in data["fitb"].values())
     assert len(catalogue.compatibility) == sum(len(lines) for lines in data["compat"].values())
+
+
+def test_an_interrupted_demo_can_be_replaced(tmp_path: Path) -> None:
+    out = tmp_path / "interrupted"
+    with pytest.raises(Cancelled):
+        generate_demo(out, items=40, workers=1, should_stop=lambda: True)
+    with pytest.raises(FileExistsError):
+        generate_demo(out, items=40, workers=1)
+    generate_demo(out, items=40, workers=1, overwrite=True)
+    assert (out / "ground_truth.json").is_file()

@@ -31,6 +31,7 @@ OUTFITS_PER_ITEM = 0.7  # ~4 items per outfit, so each item appears in ~2-3 outf
 BATCH = 40  # render jobs per task sent to a worker process
 _OWNED = ("images", "ground_truth_masks", PROTOCOL, "polyvore_item_metadata.json",
           "polyvore_outfit_titles.json", "categories.csv", "ground_truth.json")
+MARKER = ".sane-demo"  # written first, so that an interrupted run's folder is still known as ours
 
 
 @dataclass
@@ -56,7 +57,7 @@ def _prepare_folder(out: Path, overwrite: bool) -> None:
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise FileExistsError(f"{out} is not empty (pass overwrite=True / --force to replace a demo)")
-        if not (out / "ground_truth.json").exists():
+        if not ((out / "ground_truth.json").exists() or (out / MARKER).exists()):
             raise FileExistsError(f"{out} is not empty and does not hold a demo catalogue; not touching it")
         for name in _OWNED:  # remove only what a previous demo run wrote
             path = out / name
@@ -65,6 +66,7 @@ def _prepare_folder(out: Path, overwrite: bool) -> None:
             elif path.exists():
                 path.unlink()
     (out / "images").mkdir(parents=True, exist_ok=True)
+    (out / MARKER).write_text("written by sane-desktop demo; --force may replace this folder\n")
 
 
 def _render_all(jobs: list[RenderJob], workers: int, progress: Progress,
