@@ -121,7 +121,7 @@ class OutfitSearcher:
         """Catalogue item ids -> item primary keys (KeyError names the unknown ones)."""
         with Session(self.engine) as session:
             found = dict(session.execute(select(S.Item.item_id, S.Item.id).where(
-                S.Item.catalogue_id == self._catalogue, S.Item.item_id.in_(list(item_ids)))).tuples().all())
+                S.Item.catalogue_id == self._catalogue, S.Item.item_id.in_(list(item_ids)))).all())
         missing = [i for i in item_ids if i not in found]
         if missing:
             raise KeyError(f"unknown item ids: {', '.join(missing)}")
