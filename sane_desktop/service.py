@@ -143,8 +143,9 @@ def colourise(saliency: np.ndarray, cmap: str = "inferno") -> np.ndarray:
     """(H, W) map -> (H, W, 4) uint8 RGBA heat map, min-max normalised; alpha grows with saliency
     so that the photo stays visible where the map is low."""
     values = np.asarray(saliency, dtype=np.float32)
-    low, high = float(values.min(initial=0.0)), float(values.max(initial=0.0))
-    norm = (values - low) / (high - low) if high > low else np.zeros_like(values)
+    # robust range: one extreme pixel must not wash the whole overlay out
+    low, high = (float(v) for v in np.percentile(values, [1, 99])) if values.size else (0.0, 0.0)
+    norm = np.clip((values - low) / (high - low), 0, 1) if high > low else np.zeros_like(values)
     index = np.clip((norm * 255).round(), 0, 255).astype(np.uint8)
     rgba = np.empty((*values.shape, 4), dtype=np.uint8)
     rgba[..., :3] = colour_lut(cmap)[index]

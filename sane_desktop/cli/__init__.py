@@ -25,6 +25,9 @@ COMMAND_MODULES = [
     "evaluate_cmd",
     "index_cmd",
     "query_cmd",
+    "gui_cmd",
+    "explain_cmd",
+    "evaluate_explanations_cmd",
 ]
 
 

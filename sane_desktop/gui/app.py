@@ -24,11 +24,26 @@ def application(argv: Sequence[str] = ()) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def preload_core() -> None:
+    """Import the core's C-extension modules (FAISS, torch kernels) now, at start-up: loading a
+    shared library holds the GIL for hundreds of milliseconds, which would freeze the GUI if the
+    worker did it mid-session."""
+    import faiss  # noqa: F401
+
+    import sane_desktop.explain.attribute_choice  # noqa: F401
+    import sane_desktop.explain.fast  # noqa: F401
+    import sane_desktop.explain.rise  # noqa: F401
+    import sane_desktop.retrieval.indexer  # noqa: F401
+    import sane_desktop.retrieval.search  # noqa: F401
+    import sane_desktop.store.importer  # noqa: F401
+
+
 def create_window(service: CatalogueService, settings: Settings | None = None,
                   cache_dir: Path | None = None) -> tuple[MainWindow, WorkerClient]:
     """The main window wired to a worker that owns ``service``; catalogues are listed (or the demo
     built when there are none) once the event loop runs."""
     settings = settings or Settings()
+    preload_core()
     app = QApplication.instance()
     apply_theme(app, settings.get("theme"))  # type: ignore[arg-type]
     client = WorkerClient(service)

@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from sane_desktop.gui.models import Role
 
-TILE_W, THUMB_H, LINE_H = 150, 150, 18
+TILE_W, THUMB_H, LINE_H = 136, 136, 18
 
 
 class ItemTileDelegate(QStyledItemDelegate):

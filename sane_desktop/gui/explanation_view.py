@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import qtawesome as qta
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
@@ -15,6 +14,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSlider, QVBoxLayout, QWidget,
 )
 
+from sane_desktop.gui.theme import themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, colourise
 
 VIEW_SIDE = 224
@@ -105,7 +105,8 @@ class ExplanationView(QWidget):
         self.overlay_toggle = QCheckBox("Overlay")
         self.overlay_toggle.setChecked(True)
         self.overlay_toggle.setToolTip("Show or hide the saliency map (O)")
-        self.export_button = QPushButton(qta.icon("mdi6.content-save-outline"), "Export PNG…")
+        self.export_button = QPushButton("Export PNG…")
+        themed_icon(self.export_button, "mdi6.content-save-outline")
         self.export_button.setToolTip("Save this explanation as a PNG image")
         self.export_button.setEnabled(False)
         self.attribute_label = QLabel()

@@ -23,7 +23,7 @@ from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import ResultsView
 from sane_desktop.gui.settings import Settings
-from sane_desktop.gui.theme import apply_theme
+from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.worker import WorkerClient
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
@@ -55,7 +55,7 @@ class MainWindow(QMainWindow):
         splitter = QSplitter()
         splitter.addWidget(self.browser)
         splitter.addWidget(centre)
-        splitter.setSizes([420, 640])
+        splitter.setSizes([470, 620])
         self.setCentralWidget(splitter)
         self.explanation = ExplanationView()
         self.explanation.opacity.setValue(settings.get("opacity"))
@@ -134,7 +134,8 @@ class MainWindow(QMainWindow):
         layout.addWidget(self.grid, 1)
 
     def _action(self, icon: str, text: str, slot: Any, shortcut: str | QKeySequence | None = None, tip: str = "") -> QAction:
-        action = QAction(qta.icon(icon), text, self)
+        action = QAction(text, self)
+        themed_icon(action, icon)
         action.triggered.connect(slot)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))

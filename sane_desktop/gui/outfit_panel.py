@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import qtawesome as qta
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import ItemTileDelegate
+from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.service import ItemInfo
 
@@ -64,9 +64,11 @@ class OutfitPanel(QWidget):
         self.placeholder = QLabel("Your outfit is empty: double-click an item in the catalogue, press Ctrl+Enter, "
                                   "or drag items here.")
         self.placeholder.setWordWrap(True)
-        self.remove_button = QPushButton(qta.icon("mdi6.minus-circle-outline"), "Remove")
+        self.remove_button = QPushButton("Remove")
+        themed_icon(self.remove_button, "mdi6.minus-circle-outline")
         self.remove_button.setToolTip("Remove the selected outfit item (Delete)")
-        self.clear_button = QPushButton(qta.icon("mdi6.broom"), "Clear")
+        self.clear_button = QPushButton("Clear")
+        themed_icon(self.clear_button, "mdi6.broom")
         self.clear_button.setToolTip("Remove every item from the outfit")
         self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button.clicked.connect(self.clear)

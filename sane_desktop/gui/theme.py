@@ -47,4 +47,26 @@ def apply_theme(app: QApplication, theme: str) -> bool:
     app.setPalette(dark_palette() if dark else light_palette())
     qta.reset_cache()
     qta.set_defaults(color="#e8eaed" if dark else "#303134", color_disabled="#6b6e72" if dark else "#b0b3b8")
+    refresh_icons()
     return dark
+
+
+# actions and buttons whose qtawesome icons must be redrawn in the new colours on a theme change
+_THEMED: list[tuple[object, str]] = []
+
+
+def themed_icon(target: object, name: str) -> None:
+    """Give ``target`` (a QAction or button) the icon ``name`` now and after every theme change."""
+    target.setIcon(qta.icon(name))  # type: ignore[attr-defined]
+    _THEMED.append((target, name))
+
+
+def refresh_icons() -> None:
+    alive = []
+    for target, name in _THEMED:
+        try:
+            target.setIcon(qta.icon(name))  # type: ignore[attr-defined]
+        except RuntimeError:  # the C++ object was deleted
+            continue
+        alive.append((target, name))
+    _THEMED[:] = alive
