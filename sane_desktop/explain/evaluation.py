@@ -292,7 +292,9 @@ def _theme_accuracy(truth, pairs, rankings) -> dict[str, Any]:
             if not pair.positive or not theme:
                 continue
             n += 1
-            top1 += int(ranked[:1] == [theme])
-            top3 += int(theme in ranked[:3])
+            # the vocabulary may spell the theme bare ("star") or namespaced ("motif:star")
+            spellings = {theme, theme.split(":", 1)[-1]}
+            top1 += int(bool(ranked[:1]) and ranked[0] in spellings)
+            top3 += int(bool(spellings & set(ranked[:3])))
         result[rule] = {"top1": top1 / n if n else None, "top3": top3 / n if n else None, "pairs": n}
     return {"theme_accuracy": result}
