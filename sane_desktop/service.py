@@ -497,14 +497,34 @@ class CatalogueService:
         return self.index_folder(source, "demo", progress=progress, should_stop=should_stop)
 
     def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
-              epochs: int = 2) -> dict[str, Any]:
-        """Train a model on the open catalogue's outfits into ``index/<name>/model.pt``."""
-        training = _optional("sane_desktop.training", "Training")
-        trainer = getattr(training, "train_catalogue", None)
-        if trainer is None:
-            raise CoreMissing("Training is not available in this build (no training.train_catalogue)")
-        out = self.index_home / str(self.name) / "model.pt"
-        result = trainer(self._engine, out, epochs=epochs, progress=progress, should_stop=should_stop)
+              epochs: int = 5) -> dict[str, Any]:
+        """Train a model on the open catalogue's outfits into ``index/<name>/model.pt`` (the
+        catalogue's model from then on), then re-index the catalogue with it."""
+        from sane_desktop.catalogue import read_catalogue
+        from sane_desktop.models import pick_device, save_checkpoint
+        from sane_desktop.training.presets import preset
+        from sane_desktop.training.trainer import train
+
+        if self.name is None or self._root is None:
+            raise ServiceError("no catalogue is open")
+        name, root = self.name, self._root
+        device = pick_device() if self._device is None else __import__("torch").device(self._device)
+        config = preset("gpu" if device.type == "cuda" else "cpu", epochs=epochs)
+        catalogue = read_catalogue(root, progress=progress, should_stop=should_stop)
+        try:
+            result = train(catalogue, config, progress=progress, should_stop=should_stop, device=device)
+        except ValueError as error:  # e.g. no training outfits
+            raise ServiceError(str(error)) from error
+        if should_stop():
+            return {}
+        out = self.index_home / name / "model.pt"
+        content_hash = save_checkpoint(out, result.bundle)
+        self._model_override = None  # the catalogue's own model wins from now on
         self._bundle = self._searcher = None
         self._images.clear()
-        return dict(result) if isinstance(result, dict) else {"model": str(out)}
+        indexed = self.index_folder(root, name, progress=progress, should_stop=should_stop)
+        self.open_catalogue(name)
+        best = result.history[result.best_epoch - 1] if result.history else {}
+        return {"model": str(out), "content_hash": content_hash, "epochs": len(result.history),
+                "valid_fitb": best.get("valid_fitb"), "seconds": round(result.seconds, 1),
+                "vectors": indexed.get("index", {}).get("vectors")}

@@ -199,3 +199,47 @@ def test_index_from_gui_with_cancel(world, qtbot) -> None:  # type: ignore[no-un
     assert window.catalogue_switcher.count() == 2
     record("indexing", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
     assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
+
+
+def _train_window(world, qtbot, tmp_path):  # type: ignore[no-untyped-def]
+    """A window on its own index home (training replaces the catalogue's model and index)."""
+    service = CatalogueService(tmp_path / "index", model=world["model"], rise_masks=32)
+    service.index_folder(world["root"] / "source", "demo")
+    settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+    window, client = create_window(service, settings, cache_dir=tmp_path / "thumbs")
+    qtbot.addWidget(window)
+    _CLIENTS.append(client)
+    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+    assert window.train_action.isEnabled()  # the demo catalogue has outfits
+    return window, client, service
+
+
+def test_train_from_gui_cancels(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.gui.train_dialog import TrainDialog
+
+    window, client, service = _train_window(world, qtbot, tmp_path)
+    dialog = TrainDialog(client, "demo", window)
+    qtbot.addWidget(dialog)
+    dialog.epochs.setValue(50)
+    with qtbot.waitSignal(client.worker.progress, timeout=60000):
+        dialog.start()
+    dialog.cancel_or_close()
+    qtbot.waitUntil(lambda: dialog._request is None, timeout=120000)
+    assert "Cancelled" in dialog.phase.text()
+    assert not (service.index_home / "demo" / "model.pt").exists()
+
+
+@pytest.mark.slow
+def test_train_from_gui_replaces_model(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.gui.train_dialog import TrainDialog
+
+    window, client, service = _train_window(world, qtbot, tmp_path)
+    dialog = TrainDialog(client, "demo", window)
+    qtbot.addWidget(dialog)
+    dialog.epochs.setValue(1)
+    with qtbot.waitSignal(dialog.trained, timeout=300000):
+        dialog.start()
+    assert (service.index_home / "demo" / "model.pt").is_file()
+    assert service.model_path() == service.index_home / "demo" / "model.pt"
+    build_outfit(window, 2)
+    wait_results(window, 60)  # the index was rebuilt with the new model: search still works

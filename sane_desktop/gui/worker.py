@@ -119,7 +119,7 @@ class Worker(QObject):
     def _do_demo(self, request_id: int, stop: Callable[[], bool], items: int = 120) -> Any:
         return self.service.ensure_demo(items=items, progress=self._progress(request_id), should_stop=stop)
 
-    def _do_train(self, request_id: int, stop: Callable[[], bool], epochs: int = 2) -> Any:
+    def _do_train(self, request_id: int, stop: Callable[[], bool], epochs: int = 5) -> Any:
         return self.service.train(progress=self._progress(request_id), should_stop=stop, epochs=epochs)
 
     def _do_device(self, _id: int, _stop: Callable[[], bool]) -> Any:
