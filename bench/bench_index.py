@@ -1,0 +1,136 @@
+"""Indexing throughput: the batched pipeline (DataLoader workers, batched forward passes, one DB
+transaction per batch) vs a naive loop (decode, forward and commit one image at a time), same run,
+same catalogue, same model. Also the bounds: decode alone, model alone, and stored bytes per item.
+Writes bench/results/index.json.
+
+    .venv/bin/python bench/bench_index.py [--items 400] [--workers 2] [--batch-size 64]
+
+The model is the bundled demo model when present, else a freshly initialised full-width one
+(ResNet-18 to layer3, 112 px — the same cost per image as a trained one).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import Session
+
+from sane_desktop.models.attributes import AttributeNet
+from sane_desktop.models.checkpoint import ModelBundle, demo_model_path, load_checkpoint, save_checkpoint
+from sane_desktop.models.compatibility import CompatibilityNet
+from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
+from sane_desktop.retrieval.embedding import embed_one, embed_tensor_batch
+from sane_desktop.retrieval.indexer import _catalogue_items, catalogue_pk, index_store
+from sane_desktop.store import schema as S
+from sane_desktop.store.importer import import_folder
+
+RESULTS = Path(__file__).resolve().parent / "results" / "index.json"
+
+
+def model_path(work: Path) -> tuple[Path, str]:
+    if demo_model_path().is_file():
+        return demo_model_path(), "demo model"
+    torch.manual_seed(0)
+    categories = ["all-body", "bags", "bottoms", "hats", "outerwear", "shoes", "tops"]
+    compatibility = CompatibilityNet(categories)
+    attributes = AttributeNet([f"attribute{i}" for i in range(64)], trunk=compatibility.trunk)
+    path = work / "model.pt"
+    save_checkpoint(path, ModelBundle(compatibility, attributes, Preprocessing()))
+    return path, "fresh full-width model (demo model absent)"
+
+
+def naive(engine, name: str, bundle: ModelBundle) -> int:
+    """One image at a time: decode, forward, commit."""
+    pk, _, root, _ = catalogue_pk(engine, name)
+    items = _catalogue_items(engine, pk, Path(root))
+    table = S.ItemEmbedding.__table__
+    for item in items:
+        embedding, cells, scores = embed_one(bundle, item["path"])
+        with engine.begin() as connection:
+            connection.execute(insert(table), [{
+                "item_pk": item["pk"], "model_hash": bundle.content_hash, "content_hash": item["hash"],
+                "embedding": embedding.astype(np.float32).tobytes(), "cells": cells.astype(np.float16).tobytes(),
+                "attribute_scores": None if scores is None else scores.astype(np.float32).tobytes(),
+                "norm": float(np.linalg.norm(embedding)),
+            }])
+    return len(items)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--items", type=int, default=400)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args()
+    from sane_desktop.demo import generate_demo
+
+    with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
+        work = Path(tmp)
+        root = work / "shop"
+        generate_demo(root, seed=0, items=args.items, masks=False)
+        path, model_kind = model_path(work)
+        bundle = load_checkpoint(path)
+        os.environ["SANE_INDEX_HOME"] = str(work / "home")
+        naive_engine, _ = import_folder(root, "naive", f"sqlite:///{work}/naive.db")
+        pipe_engine, _ = import_folder(root, "pipeline", f"sqlite:///{work}/pipeline.db")
+        paths = [item["path"] for item in _catalogue_items(pipe_engine, catalogue_pk(pipe_engine, "pipeline")[0], root)]
+
+        start = time.perf_counter()
+        for p in paths:
+            load_image_uint8(p, bundle.preprocessing)
+        decode_s = time.perf_counter() - start
+
+        batch = torch.randint(0, 255, (args.batch_size, 3, 112, 112), dtype=torch.uint8)
+        embed_tensor_batch(bundle, batch)
+        start = time.perf_counter()
+        rounds = max(1, len(paths) // args.batch_size)
+        for _ in range(rounds):
+            embed_tensor_batch(bundle, batch)
+        model_ips = rounds * args.batch_size / (time.perf_counter() - start)
+
+        start = time.perf_counter()
+        count = naive(naive_engine, "naive", bundle)
+        naive_s = time.perf_counter() - start
+
+        start = time.perf_counter()
+        summary = index_store(pipe_engine, "pipeline", path, index_dir=work / "ix", batch_size=args.batch_size,
+                              workers=args.workers)
+        pipeline_s = time.perf_counter() - start
+        with Session(pipe_engine) as session:
+            stored = session.execute(select(
+                func.avg(func.length(S.ItemEmbedding.embedding)), func.avg(func.length(S.ItemEmbedding.cells)),
+                func.avg(func.length(S.ItemEmbedding.attribute_scores)))).one()
+        faiss_bytes = sum(f.stat().st_size for f in (work / "ix" / "faiss").glob("*.faiss"))
+
+    result = {
+        "benchmark": "indexing throughput (embed + store + FAISS build), CPU",
+        "model": model_kind, "items": count, "batch_size": args.batch_size, "workers": args.workers,
+        "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(), "machine": platform.machine(),
+        "naive_images_per_s": round(count / naive_s, 1),
+        "pipeline_images_per_s": round(summary.embedded / pipeline_s, 1),
+        "speedup_vs_naive": round(naive_s / pipeline_s, 2),
+        "bounds": {"decode_only_images_per_s_one_process": round(len(paths) / decode_s, 1),
+                   "model_only_images_per_s": round(model_ips, 1)},
+        "stored_bytes_per_item": {"embedding": float(stored[0]), "cells_fp16": float(stored[1]),
+                                  "attribute_scores": float(stored[2] or 0),
+                                  "faiss_flat": round(faiss_bytes / max(1, summary.items), 1)},
+    }
+    print(json.dumps(result, indent=2))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    tmp_out = args.out.with_suffix(".json.tmp")
+    tmp_out.write_text(json.dumps(result, indent=2))
+    os.replace(tmp_out, args.out)
+
+
+if __name__ == "__main__":
+    main()
