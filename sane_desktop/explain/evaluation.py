@@ -225,7 +225,7 @@ def _evaluate_attributes(catalogue, bundle, images, test_pairs, n_pairs, seed, b
     selection = SelectionModel.default(names)
     # 1. calibration on validation items
     valid_items = sorted({i for o in split_outfits(catalogue, "valid") for i in o.item_ids if i in images.by_id})
-    valid_items = valid_items[: max(200, 4 * n_pairs)]
+    valid_items = valid_items[: max(100, 10 * n_pairs)]
     if valid_items:
         logits = torch.cat([attribute_outputs(bundle.attributes, torch.stack([images[i] for i in valid_items[s:s + 64]]))[0]
                             for s in range(0, len(valid_items), 64)])

@@ -1,0 +1,103 @@
+"""``explain`` and ``evaluate-explanations`` end to end on a tiny demo catalogue and model."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sane_desktop.cli import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.models.attributes import AttributeNet
+    from sane_desktop.models.checkpoint import ModelBundle, save_checkpoint
+    from sane_desktop.models.compatibility import CompatibilityNet
+    from sane_desktop.models.preprocess import Preprocessing
+    from sane_desktop.training.data import attribute_vocabulary
+
+    root = tmp_path_factory.mktemp("explain-world")
+    catalogue_dir = root / "demo"
+    generate_demo(catalogue_dir, seed=1, items=60, workers=1, masks=False)
+    catalogue = read_catalogue(Path(catalogue_dir))
+    names, _ = attribute_vocabulary(catalogue)
+    torch.manual_seed(0)
+    compatibility = CompatibilityNet(catalogue.categories(), width=8)
+    attributes = AttributeNet(names, trunk=compatibility.trunk)
+    model = save_path = root / "model.pt"
+    save_checkpoint(save_path, ModelBundle(compatibility, attributes, Preprocessing()))
+    truth = json.loads((Path(catalogue_dir) / "ground_truth.json").read_text())
+    outfit = next(o for o in truth["outfits"].values() if len(o["items"]) >= 3)
+    return {"catalogue": Path(catalogue_dir), "model": model, "items": outfit["items"], "root": root}
+
+
+def _run(capsys: pytest.CaptureFixture, argv: list[str]) -> tuple[int, str, str]:
+    code = main(argv)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatch):
+    monkeypatch.setenv("SANE_INDEX_HOME", str(tmp_path / "index"))
+    code, _, err = _run(capsys, ["index", str(world["catalogue"]), "--name", "tiny", "--model", str(world["model"]),
+                                 "--json"])
+    assert code == 0, err
+    query, candidate, third = world["items"][:3]
+    argv = ["explain", "tiny", "--query", query, "--candidate", candidate, "--json",
+            "--save-maps", str(tmp_path / "maps")]
+    code, out, err = _run(capsys, argv)
+    assert code == 0, err
+    result = json.loads(out)
+    assert {"attribute", "attributes", "similarity", "method", "seconds", "maps"} <= result.keys()
+    assert result["method"] == "fast" and result["cached"] is False
+    assert -1.0 <= result["similarity"] <= 1.0
+    assert result["attribute"] == result["attributes"][0]["name"]
+    assert set(result["attributes"][0]) == {"name", "score", "confidence", "match", "prior"}
+    assert result["maps"]["resolution"] == [112, 112] and "centre crop" in result["maps"]["alignment"]
+    query_map = np.load(result["maps"]["query"])
+    assert query_map.shape == (112, 112) and query_map.dtype == np.float32
+    assert Path(result["maps"]["query_overlay"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the second call is served from the cache with the same maps
+    code, out, _ = _run(capsys, argv)
+    again = json.loads(out)
+    assert again["cached"] is True and again["similarity"] == result["similarity"]
+    assert np.array_equal(np.load(again["maps"]["query"]), query_map)
+    # --pairs: one JSON object per line
+    pairs = tmp_path / "pairs.json"
+    pairs.write_text(json.dumps([{"query": query, "candidate": candidate}, {"query": query, "candidate": third}]))
+    code, out, err = _run(capsys, ["explain", "tiny", "--pairs", str(pairs), "--no-cache"])
+    assert code == 0, err
+    lines = [json.loads(line) for line in out.strip().splitlines()]
+    assert [line["candidate"] for line in lines] == [candidate, third]
+    assert all(line["method"] == "fast" and line["forward_passes"] == 2 and not line["cached"] for line in lines)
+    # one-line errors
+    code, _, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", "no-such-item"])
+    assert code == 1 and "no-such-item" in err and len(err.strip().splitlines()) == 1
+    code, _, err = _run(capsys, ["explain", "absent", "--query", query, "--candidate", candidate])
+    assert code == 1 and "index" in err
+
+
+def test_evaluate_explanations_json(world, capsys, tmp_path):
+    selection = tmp_path / "selection.json"
+    code, out, err = _run(capsys, ["evaluate-explanations", str(world["catalogue"]), "--model", str(world["model"]),
+                                   "--pairs", "2", "--method", "fast", "--method", "random", "--method", "rise",
+                                   "--rise-masks", "16", "--save-selection", str(selection), "--curves", "--json"])
+    assert code == 0, err
+    report = json.loads(out)
+    assert set(report["saliency"]) == {"fast", "random", "rise"}
+    fast = report["saliency"]["fast"]
+    assert 0.0 <= fast["insertion"]["auc"] <= 1.0 and 0.0 <= fast["deletion"]["auc"] <= 1.0
+    assert len(fast["insertion"]["mean_curve"]) == 101 and len(fast["deletion"]["raw_mean_curve"]) == 101
+    assert fast["forward_passes_per_map"] == 1 and report["saliency"]["rise"]["forward_passes_per_map"] == 16
+    assert set(report["attributes"]["oracle_accuracy"]) == {"confidence", "match", "prior", "combined"}
+    assert "pointing_game" in report["ground_truth"] and "theme_accuracy" in report["ground_truth"]
+    saved = json.loads(selection.read_text())
+    assert saved["tuned"] is True and len(saved["prior"]) == len(saved["attributes"])
