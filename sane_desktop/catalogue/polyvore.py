@@ -10,6 +10,7 @@ Image validation and the pruning of outfits/questions that lose items happen in
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 from pathlib import Path
@@ -34,7 +35,7 @@ QUESTION_SPLITS = ("valid", "test")
 
 def _load_json(path: Path) -> Any:
     try:
-        with path.open(encoding="utf-8") as handle:
+        with path.open(encoding="utf-8-sig") as handle:  # -sig: tolerate a byte-order mark
             return json.load(handle)
     except json.JSONDecodeError as error:
         raise CatalogueError(f"{path.name}: invalid JSON ({error.msg} at line {error.lineno})") from None
@@ -57,15 +58,37 @@ def _image_files(images_dir: Path) -> dict[str, str]:
     return found
 
 
+def _read_text(path: Path, shown: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CatalogueError(f"{shown}: not UTF-8 text (byte {error.start})") from None
+
+
 def _fine_categories(path: Path) -> dict[str, str]:
-    """``categories.csv``: ``category_id, fine-grained name, semantic category`` (header optional)."""
+    """``categories.csv``: ``category_id, fine-grained name, semantic category`` (the real file has no
+    header; a first row whose id is not a number is taken as one). Any other row that is not
+    ``<number>,<name>[,...]`` makes the file unusable: a clear error rather than silently lost names."""
     if not path.is_file():
         return {}
     names: dict[str, str] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.reader(handle):
-            if len(row) >= 2 and row[0].strip().isdigit():
-                names[row[0].strip()] = row[1].strip()
+    text = _read_text(path, path.name)
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as error:
+        raise CatalogueError(f"{path.name}: malformed CSV ({error})") from None
+    for line, row in enumerate(rows, start=1):
+        if not any(cell.strip() for cell in row):
+            continue
+        category_id = row[0].strip()
+        if line == 1 and not category_id.isdigit():
+            continue  # a header row
+        if len(row) < 2 or not category_id.isdigit():
+            raise CatalogueError(
+                f"{path.name}: line {line} is not 'category_id,fine-grained name,semantic category': {','.join(row)!r}"
+            )
+        # an unquoted comma inside the name: the semantic category is the last field
+        names[category_id] = ",".join(row[1:-1] if len(row) > 3 else row[1:2]).strip()
     return names
 
 
@@ -165,8 +188,7 @@ def _read_fitb(path: Path, protocol: str, split: str, lookup: dict[str, str], ca
 
 
 def _read_compatibility(path: Path, protocol: str, split: str, lookup: dict[str, str], catalogue: Catalogue) -> None:
-    with path.open(encoding="utf-8") as handle:
-        lines = [line.split() for line in handle]
+    lines = [line.split() for line in io.StringIO(_read_text(path, f"{protocol}/{path.name}"), newline=None)]
     for number, fields in enumerate(field for field in lines if field):
         if fields[0] not in ("0", "1") or len(fields) < 2:
             reason = "line must be '<0|1> setid_index ...'"
