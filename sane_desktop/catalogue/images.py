@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import stat
 import warnings
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
@@ -102,6 +103,11 @@ def _check_decodes(data: bytes, image: Image.Image) -> None:
 def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFacts:
     """Check one image file; raise :class:`ImageRejected` with a human reason if unusable."""
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise ImageRejected("image path is a folder, not a file")
+        if not stat.S_ISREG(mode):  # a FIFO or device would block the read, or never end
+            raise ImageRejected("image path is not a regular file (pipe, socket or device)")
         data = path.read_bytes()
     except FileNotFoundError:
         raise ImageRejected("image file is missing") from None
@@ -149,6 +155,8 @@ def _validate_one(root: Path, item: ItemRecord, max_pixels: int) -> Skip | None:
         facts = inspect_image(path, max_pixels)
     except (UnsafePath, ImageRejected) as error:
         return Skip(item.item_id, item.image_path, str(error), "item")
+    except Exception as error:  # a decoder bug on a hostile file must not stop the whole import
+        return Skip(item.item_id, item.image_path, f"cannot read image: {type(error).__name__}: {error}", "item")
     item.width, item.height = facts.width, facts.height
     item.image_format, item.image_mode = facts.image_format, facts.image_mode
     item.content_hash = facts.content_hash
