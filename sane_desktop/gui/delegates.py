@@ -35,8 +35,9 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.fillRect(thumb_rect, QColor("white"))
         image = index.data(Role.Thumbnail)
         if image is not None:
-            scaled = image.scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                  Qt.TransformationMode.SmoothTransformation)
+            fits = image.width() <= thumb_rect.width() and image.height() <= thumb_rect.height()
+            scaled = image if fits else image.scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio,
+                                                     Qt.TransformationMode.FastTransformation)
             x = thumb_rect.left() + (thumb_rect.width() - scaled.width()) // 2
             y = thumb_rect.top() + (thumb_rect.height() - scaled.height()) // 2
             painter.drawImage(x, y, scaled)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QStandardPaths, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
-THUMB_SIDE = 160
+THUMB_SIDE = 128  # the tile's picture size: painting never rescales
 
 
 def default_cache_dir() -> Path:
@@ -61,13 +62,14 @@ class ThumbnailLoader(QObject):
 
     ready = Signal(str, QImage)
 
-    def __init__(self, cache_dir: Path | None = None, side: int = THUMB_SIDE, threads: int = 2,
+    def __init__(self, cache_dir: Path | None = None, side: int = THUMB_SIDE, threads: int | None = None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
         self.side = side
         self.pool = QThreadPool(self)
-        self.pool.setMaxThreadCount(threads)
+        # decoding competes with the GUI thread for the CPU: leave it a core
+        self.pool.setMaxThreadCount(threads or max(1, min(4, (os.cpu_count() or 2) - 1)))
         self._signals = _Signals()
         self._signals.ready.connect(self._deliver)
         self._memory: dict[str, QImage] = {}

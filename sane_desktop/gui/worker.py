@@ -153,6 +153,7 @@ class WorkerClient(QObject):
         self.worker.moveToThread(self.thread)
         self._submit.connect(self.worker.run)
         self.thread.start()
+        _leave_a_core_for_the_gui()
 
     def submit(self, kind: str, **args: Any) -> int:
         with self._lock:
@@ -176,3 +177,14 @@ class WorkerClient(QObject):
             self._cancelled.add(request_id)
         self.thread.quit()
         self.thread.wait(wait_ms)
+
+
+def _leave_a_core_for_the_gui() -> None:
+    """CPU inference uses every core by default, and the GUI thread then waits for the scheduler:
+    keep one core free for it (a GPU does the heavy work where there is one)."""
+    import os
+
+    import torch
+
+    if not torch.cuda.is_available():
+        torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
