@@ -162,10 +162,16 @@ class OutfitSearcher:
                   for c in self.spaces.present_blocks(cats)]
         exclude = [q.item_pk for q in query if q.item_pk is not None]
         hits = store.search(vector, k, exclude=exclude, blocks=blocks)
-        contributions = self.spaces.contributions(embeddings, cats, target, store.reconstruct(hits.ids.tolist()))
-        labels = self._item_ids(hits.ids.tolist())
-        return [Result(int(pk), labels.get(int(pk), ""), name, float(score), [float(c) for c in row])
-                for pk, score, row in zip(hits.ids.tolist(), hits.scores.tolist(), contributions)]
+        # Contributions (and the reported score, their sum) come from the fp32 embeddings in the
+        # database: exact whatever the index (IVF and fp16 GPU copies cannot always reconstruct).
+        pks, found = load_embeddings(self.engine, self.manifest.model_hash, hits.ids.tolist())
+        if not len(pks):
+            return []
+        contributions = self.spaces.contributions(embeddings, cats, target, self.spaces.stacked(found, target))
+        labels = self._item_ids(pks.tolist())
+        results = [Result(int(pk), labels.get(int(pk), ""), name, float(row.sum()), [float(c) for c in row])
+                   for pk, row in zip(pks.tolist(), contributions)]
+        return sorted(results, key=lambda result: (-result.score, result.item_pk))
 
     def search_all(self, outfit: Sequence[int | QueryItem], k: int = 20) -> dict[str, list[Result]]:
         """One ranked list per indexed category."""
