@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sane_desktop.catalogue.detect import CatalogueError, detect_format
+from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError, detect_format, shipped_mapping
 from sane_desktop.catalogue.folder import read_folder
 from sane_desktop.catalogue.images import DEFAULT_MAX_PIXELS, load_rgb, validate_items
 from sane_desktop.catalogue.manifest import read_manifest
@@ -82,6 +82,8 @@ def read_catalogue(
     if kind == "polyvore":
         catalogue = read_polyvore(root)
     elif kind == "manifest":
+        if mapping is None and not (root / MAPPING_FILE_NAME).is_file():
+            mapping = shipped_mapping(root)
         catalogue = read_manifest(root, Path(mapping) if mapping is not None else None)
     else:
         catalogue = read_folder(root)

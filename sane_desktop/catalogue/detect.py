@@ -1,15 +1,19 @@
 """Which reader a catalogue folder needs, and the error every reader raises when it cannot read one.
 
 - ``polyvore``: ``polyvore_item_metadata.json`` at the root (Polyvore Outfits layout);
-- ``manifest``: an explicit mapping file, or ``sane-mapping.json`` at the root;
+- ``manifest``: an explicit mapping file, or ``sane-mapping.json`` at the root, or a folder holding
+  the items table of a mapping shipped in ``resources/mappings`` (MANGO, H&M: these folders cannot
+  be given a ``sane-mapping.json`` of their own when they are read-only);
 - ``folder``: anything else that holds images (category = first folder level).
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from sane_desktop.catalogue.types import CatalogueError
+from sane_desktop.paths import RESOURCES_DIR
 
 __all__ = ["CatalogueError", "detect_format"]
 
@@ -28,4 +32,18 @@ def detect_format(root: Path, mapping: Path | None = None) -> str:
         return "manifest"
     if (root / POLYVORE_METADATA).is_file():
         return "polyvore"
+    if shipped_mapping(root) is not None:
+        return "manifest"
     return "folder"
+
+
+def shipped_mapping(root: Path) -> Path | None:
+    """The mapping in ``resources/mappings`` whose items table ``root`` holds, if any."""
+    for path in sorted((RESOURCES_DIR / "mappings").glob("*.json")):
+        try:
+            table = json.loads(path.read_text(encoding="utf-8"))["items"]["table"]
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+        if isinstance(table, str) and table and (root / table).is_file():
+            return path
+    return None
