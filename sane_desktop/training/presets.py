@@ -14,7 +14,7 @@ class TrainConfig:
     image_size: int = 112
     width: int = 32
     embed_dim: int = 64
-    outfits_per_step: int = 48
+    outfits_per_step: int = 16
     max_pairs_per_outfit: int = 12
     epochs: int = 12
     learning_rate: float = 1e-3
