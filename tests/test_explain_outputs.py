@@ -1,0 +1,70 @@
+"""Explanation cache, overlays, the selection model file and the match pipeline."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from test_explain_toys import random_images, small_compatibility_net
+from sane_desktop.explain.cache import ExplanationCache, cache_key
+from sane_desktop.explain.overlay import blend, colourise, denormalise, save_png
+from sane_desktop.explain.pipeline import SelectionModel, explain_match
+from sane_desktop.models.attributes import AttributeNet
+from sane_desktop.models.preprocess import Preprocessing
+
+
+def test_cache_roundtrip_keys_and_damaged_entries(tmp_path):
+    cache = ExplanationCache(tmp_path / "cache")
+    key = cache_key("hash", "q1", "r1", "fast")
+    assert key != cache_key("hash", "q1", "r1", "rise") != cache_key("other", "q1", "r1", "fast")
+    assert cache.get(key) is None
+    maps = {"query": np.random.default_rng(0).random((112, 112)).astype(np.float32)}
+    cache.put(key, {"similarity": 0.5}, maps)
+    summary, loaded = cache.get(key)
+    assert summary == {"similarity": 0.5} and np.array_equal(loaded["query"], maps["query"])
+    (tmp_path / "cache" / f"{key}.npz").write_bytes(b"not a zip")
+    assert cache.get(key) is None
+    assert not list((tmp_path / "cache").glob(".tmp-*"))
+
+
+def test_overlay_colours_and_png(tmp_path):
+    ramp = np.linspace(0, 1, 100).reshape(10, 10)
+    colours = colourise(ramp)
+    assert colours.shape == (10, 10, 3) and colours.dtype == np.uint8
+    assert colours[0, 0, 2] > colours[0, 0, 0] and colours[-1, -1, 0] > colours[-1, -1, 2]  # blue → red
+    assert np.array_equal(colourise(np.full((4, 4), 3.0)), colourise(np.zeros((4, 4))))  # flat map
+    prep = Preprocessing()
+    picture = np.random.default_rng(1).integers(0, 256, (112, 112, 3), dtype=np.uint8)
+    normalised = prep(Image.fromarray(picture)).numpy()
+    assert np.abs(denormalise(normalised, prep.mean, prep.std).astype(int) - picture).max() <= 1
+    mixed = blend(picture, np.zeros((112, 112)), opacity=0.0)
+    assert np.array_equal(mixed, picture)
+    path = save_png(blend(picture, np.random.default_rng(2).random((112, 112))), tmp_path / "o" / "x.png")
+    assert Image.open(path).size == (112, 112)
+
+
+def test_selection_model_file_roundtrip(tmp_path):
+    selection = SelectionModel.default(["red", "blue"])
+    selection.prior = [0.25, 0.75]
+    selection.tuned = True
+    path = selection.save(tmp_path / "selection.json")
+    loaded = SelectionModel.load(path, ["red", "blue"])
+    assert loaded.prior == [0.25, 0.75] and loaded.tuned and loaded.weights == selection.weights
+    with pytest.raises(ValueError, match="vocabulary"):
+        SelectionModel.load(path, ["red", "green"])
+
+
+def test_explain_match_ranks_present_attributes():
+    model = small_compatibility_net(7)
+    torch.manual_seed(7)
+    attributes = AttributeNet(["a", "b", "c", "d", "e"], trunk=model.trunk).eval()
+    images = random_images(2, seed=9)
+    result = explain_match(model, attributes, images[0], images[1], model.space_index(0, 1), "fast")
+    assert result.saliency.forward_passes == 2
+    assert len(result.attributes) >= 3 and result.attribute == result.attributes[0].name
+    scores = [s.score for s in result.attributes]
+    assert scores == sorted(scores, reverse=True)
+    no_attributes = explain_match(model, None, images[0], images[1], 0, "fast")
+    assert no_attributes.attributes == [] and no_attributes.attribute is None
