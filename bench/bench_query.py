@@ -130,7 +130,8 @@ def main() -> None:
         print(json.dumps(rows[-1]), flush=True)
     result = {"benchmark": "outfit query latency, one target category", "k": K,
               "categories": C, "embed_dim": D, "faiss": faiss.__version__, "faiss_threads": faiss.omp_get_max_threads(),
-              "cpus": os.cpu_count(), "machine": platform.machine(), "sizes": rows}
+              "cpus": os.cpu_count(), "machine": platform.machine(),
+              "load_average_1min_at_end": round(os.getloadavg()[0], 2), "sizes": rows}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     tmp = args.out.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(result, indent=2))

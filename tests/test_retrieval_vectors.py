@@ -102,3 +102,19 @@ def test_index_grows_from_flat_to_ivf() -> None:
     assert choose_spec(10_000).kind == "flat"
     big = choose_spec(4_000_000)
     assert big.kind == "ivf" and big.nlist == 2048 and big.nprobe > 0
+
+
+@pytest.mark.parametrize("spec", [IndexSpec("flat"), IndexSpec("ivf", nlist=4, nprobe=2)])
+def test_saved_index_loads_in_cpu_form_with_its_settings(spec: IndexSpec, tmp_path) -> None:
+    rng = np.random.default_rng(4)
+    vectors = rng.normal(size=(300, 16)).astype(np.float32)
+    ids = np.arange(300, dtype=np.int64) * 3
+    store = FaissVectorStore.build(vectors, ids, spec)
+    path = tmp_path / "sub" / "index.faiss"
+    store.save(path)
+    assert [p.name for p in path.parent.iterdir()] == ["index.faiss"]  # no temporary file left behind
+    loaded = FaissVectorStore.load(path, spec, use_gpu=False)
+    query = rng.normal(size=16).astype(np.float32)
+    np.testing.assert_array_equal(loaded.search(query, 5).ids, store.search(query, 5).ids)
+    if spec.kind == "ivf":
+        assert loaded.index.nprobe == spec.nprobe
