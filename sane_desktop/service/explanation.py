@@ -1,0 +1,128 @@
+"""Explanations: the click-through view (exact fast maps, then progressive RISE) and the batched
+fast explanations of the visible result tiles, each with its SANE explaining attribute."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from sane_desktop.progress import CancelCheck, never_cancel
+from sane_desktop.service.outfit_search import OutfitSearch
+from sane_desktop.service.values import AttributeScore, ExplanationUpdate, ItemInfo, TileExplanation
+
+TILE_MAP_SIDE = 56  # tile overlays: the 7×7 cell map upsampled, smooth at the 128 px thumbnail
+
+
+class Explanations(OutfitSearch):
+    def explain(
+        self,
+        candidate_pk: int,
+        outfit_pk: int,
+        *,
+        refine: bool = True,
+        n_masks: int | None = None,
+        chunk: int = 250,
+        should_stop: CancelCheck = never_cancel,
+    ) -> Iterator[ExplanationUpdate]:
+        """Why ``candidate`` matches ``outfit`` item: the exact fast map first (one pass per image),
+        then progressive RISE refinements of both maps, each step yielded as it lands."""
+        import torch
+
+        from sane_desktop.explain import get_explainer
+
+        started = time.perf_counter()
+        candidate, outfit_item = self.item(candidate_pk), self.item(outfit_pk)
+        net = self.bundle().compatibility
+        space = self._space(candidate, outfit_item)
+        c_img, q_img = self._image(candidate), self._image(outfit_item)
+        c_rgb, q_rgb = self._crop_rgb(candidate), self._crop_rgb(outfit_item)
+        fast = get_explainer("fast", net).explain(c_img, q_img, space)  # "query" = the candidate here
+        attributes = self.rank_attributes([candidate], fast.query_map[None])[0]
+
+        def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str) -> ExplanationUpdate:
+            return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb,
+                                     fast.similarity, time.perf_counter() - started, final, list(attributes), detail)
+
+        yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes")
+        if not refine or should_stop():
+            return
+        masks = n_masks or self.rise_masks or (2000 if torch.cuda.is_available() else 500)
+        rise = get_explainer("rise", net, n_masks=masks, seed=0)
+        embeddings = rise.embed(torch.stack([c_img, q_img]))
+        c_map, q_map = fast.query_map, fast.candidate_map
+        for step in rise.progressive(c_img, embeddings[1], space, chunk=chunk, should_stop=should_stop):
+            c_map = step.map.cpu().numpy().astype(np.float32)
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on this item")
+        for step in rise.progressive(q_img, embeddings[0], space, chunk=chunk, should_stop=should_stop):
+            q_map = step.map.cpu().numpy().astype(np.float32)
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item")
+        attributes = self.rank_attributes([candidate], c_map[None])[0]
+        yield update("rise", c_map, q_map, True, "RISE refined")
+
+    def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
+                      should_stop: CancelCheck = never_cancel) -> list[TileExplanation]:
+        """Fast explanations of many (candidate pk, outfit item pk) pairs in one batched pass:
+        the exact cell decomposition from stored per-cell outputs (no image pass for indexed
+        items), then one attribute-net pass over the candidates for their explaining attributes."""
+        import torch
+
+        from sane_desktop.explain.fast import batch_cell_maps
+
+        if not pairs:
+            return []
+        by_pk = {info.pk: info for info in self.item_infos(sorted({pk for pair in pairs for pk in pair}))}
+        pairs = [(c, q) for c, q in pairs if c in by_pk and q in by_pk]
+        if not pairs:
+            return []
+        candidates = [by_pk[c] for c, _ in pairs]
+        partners = [by_pk[q] for _, q in pairs]
+        net = self.bundle().compatibility
+        candidate_cells = torch.from_numpy(self._cells(candidates))
+        partner_cells = torch.from_numpy(self._cells(partners))
+        with torch.inference_mode():
+            masks = net.space_masks().float().cpu()[[self._space(c, q) for c, q in zip(candidates, partners)]]
+        if should_stop():
+            return []
+        # the candidate is the "query" of the decomposition: its map is the one drawn on its tile
+        maps, _, similarity = batch_cell_maps(candidate_cells, partner_cells, masks, (map_side, map_side))
+        maps_np = maps.cpu().numpy().astype(np.float32)
+        attributes = self.rank_attributes(candidates, maps_np, should_stop=should_stop)
+        return [TileExplanation(c.pk, q.pk, float(s), m, tuple(a[:3]))
+                for c, q, s, m, a in zip(candidates, partners, similarity.tolist(), maps_np, attributes)]
+
+    def rank_attributes(self, items: Sequence[ItemInfo], saliency: np.ndarray,
+                        should_stop: CancelCheck = never_cancel) -> list[list[AttributeScore]]:
+        """Ranked explaining attributes (SANE) of each item given its saliency map (B, H, W):
+        confidence × map match × prior, as :mod:`sane_desktop.explain.attribute_choice` combines
+        them, from one batched attribute-net pass; empty lists without an attribute net."""
+        bundle = self.bundle()
+        net = bundle.attributes
+        if net is None or not len(items):
+            return [[] for _ in items]
+        import torch
+
+        from sane_desktop.explain import attribute_choice as choice
+
+        device = next(net.parameters()).device
+        images = torch.stack([self._image(item) for item in items])
+        if should_stop():
+            return [[] for _ in items]
+        with torch.inference_mode():
+            logits, maps = net(images.to(device))
+            calibration = bundle.config.get("calibration")
+            if calibration:
+                confidence = choice.PlattCalibration(**calibration).probabilities(logits.float().cpu())
+            else:
+                confidence = torch.sigmoid(logits.float()).cpu()
+            match = choice.map_match(maps.float().cpu(), torch.from_numpy(np.asarray(saliency, np.float32)))
+        names = list(net.attributes)
+        prior = np.asarray(bundle.config.get("attribute_prior") or np.full(len(names), 1.0 / max(1, len(names))))
+        weights = choice.SelectionWeights(**bundle.config.get("selection_weights", {}))
+        ranked_all = []
+        for row in range(len(items)):
+            parts = choice.PairParts(confidence[row].numpy(), match[row].numpy(), prior)
+            ranked = choice.rank_attributes(parts, weights, names)
+            ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior) for r in ranked])
+        return ranked_all

@@ -1,0 +1,84 @@
+"""Building catalogues: inspect a folder, import and index it, the first-run demo, and training
+the open catalogue's own model (then re-indexing with it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.service.explanation import Explanations
+from sane_desktop.service.values import FolderReport, ServiceError
+
+
+class CatalogueService(Explanations):
+    """The one object the GUI's worker talks to (see the package docstring)."""
+
+
+    def inspect_folder(self, root: Path) -> FolderReport:
+        """Detected format and item count of a catalogue folder (quick: no image validation)."""
+        from sane_desktop.catalogue import read_catalogue
+
+        root = Path(root).expanduser().resolve()
+        catalogue = read_catalogue(root, validate_images=False)
+        return FolderReport(root, catalogue.format, len(catalogue.items), root.name)
+
+    def index_folder(self, root: Path, name: str | None = None, progress: Progress = no_progress,
+                     should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+        """Import a folder (validate, store) and build its search index; returns the import summary
+        with the index summary under ``index``."""
+        from sane_desktop.retrieval.indexer import index_catalogue
+
+        root = Path(root).expanduser().resolve()
+        name = name or root.name
+        folder = self.index_home / name
+        summary = index_catalogue(root, name, self.model_path(), f"sqlite:///{(folder / 'catalogue.db').as_posix()}",
+                                  index_dir=folder, device=self._device, progress=progress, should_stop=should_stop)
+        result = dict(summary.import_summary or {})
+        result["index"] = summary.as_dict()
+        if name == self.name:  # the open catalogue changed: reopen its searcher lazily
+            self._searcher = self._centroids = None
+        return result
+
+    def ensure_demo(self, items: int = 120, seed: int = 0, progress: Progress = no_progress,
+                    should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+        """First run: generate the demo catalogue into ``index/demo/source`` and index it as "demo"."""
+        from sane_desktop.demo import generate_demo
+
+        source = self.index_home / "demo" / "source"
+        if not (source / "ground_truth.json").is_file():
+            generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
+                          masks=False, overwrite=True)
+        return self.index_folder(source, "demo", progress=progress, should_stop=should_stop)
+
+    def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
+              epochs: int = 5) -> dict[str, Any]:
+        """Train a model on the open catalogue's outfits into ``index/<name>/model.pt`` (the
+        catalogue's model from then on), then re-index the catalogue with it."""
+        from sane_desktop.catalogue import read_catalogue
+        from sane_desktop.models import pick_device, save_checkpoint
+        from sane_desktop.training.presets import preset
+        from sane_desktop.training.trainer import train
+
+        if self.name is None or self._root is None:
+            raise ServiceError("no catalogue is open")
+        name, root = self.name, self._root
+        device = pick_device() if self._device is None else __import__("torch").device(self._device)
+        config = preset("gpu" if device.type == "cuda" else "cpu", epochs=epochs)
+        catalogue = read_catalogue(root, progress=progress, should_stop=should_stop)
+        try:
+            result = train(catalogue, config, progress=progress, should_stop=should_stop, device=device)
+        except ValueError as error:  # e.g. no training outfits
+            raise ServiceError(str(error)) from error
+        if should_stop():
+            return {}
+        out = self.index_home / name / "model.pt"
+        content_hash = save_checkpoint(out, result.bundle)
+        self._model_override = None  # the catalogue's own model wins from now on
+        self._forget_model()
+        indexed = self.index_folder(root, name, progress=progress, should_stop=should_stop)
+        self.open_catalogue(name)
+        best = result.history[result.best_epoch - 1] if result.history else {}
+        return {"model": str(out), "content_hash": content_hash, "epochs": len(result.history),
+                "valid_fitb": best.get("valid_fitb"), "seconds": round(result.seconds, 1),
+                "vectors": indexed.get("index", {}).get("vectors")}

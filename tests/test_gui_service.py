@@ -1,0 +1,110 @@
+"""The Qt-free service behind the GUI: batched tile explanations, score parts, images from disk."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sane_desktop.service import CatalogueService, TileExplanation
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory) -> CatalogueService:
+    """A 40-item demo catalogue and a tiny seeded model with an attribute net, indexed as "demo"."""
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
+
+    root = tmp_path_factory.mktemp("gui-service")
+    generate_demo(root / "source", seed=0, items=40, masks=False)
+    catalogue = read_catalogue(root / "source", validate_images=False)
+    torch.manual_seed(0)
+    net = CompatibilityNet(catalogue.categories(), width=16)
+    attributes = AttributeNet(["green", "red", "blue", "striped", "dotted", "floral"], width=16)
+    save_checkpoint(root / "model.pt", ModelBundle(net, attributes, Preprocessing()))
+    service = CatalogueService(root / "index", model=root / "model.pt", device="cpu")
+    service.index_folder(root / "source", "demo")
+    service.open_catalogue("demo")
+    return service
+
+
+def outfit_of(service: CatalogueService, size: int = 2) -> list[int]:
+    chosen: dict[str, int] = {}
+    for item in service.items():
+        chosen.setdefault(item.category, item.pk)
+    return list(chosen.values())[:size]
+
+
+def test_contributions_sum_to_the_score(service: CatalogueService) -> None:
+    outfit = outfit_of(service, 3)
+    results = [r for rs in service.search(outfit, "", 5).values() for r in rs]
+    assert results
+    for result in results:
+        assert set(result.contributions) == set(outfit)
+        assert sum(result.contributions.values()) == pytest.approx(result.score, abs=1e-4)
+        assert result.best_outfit_item() == max(outfit, key=result.contributions.__getitem__)
+
+
+def test_tile_explanations_match_the_strongest_part(service: CatalogueService) -> None:
+    outfit = outfit_of(service, 2)
+    results = [r for rs in service.search(outfit, "", 4).values() for r in rs]
+    pairs = [(r.item.pk, r.best_outfit_item()) for r in results]
+    tiles = service.explain_tiles(pairs, map_side=28)
+    assert [(t.candidate_pk, t.outfit_pk) for t in tiles] == pairs
+    for tile, result in zip(tiles, results):
+        assert isinstance(tile, TileExplanation)
+        # the batched decomposition from stored (fp16) cells reproduces the pair's score part
+        assert tile.similarity == pytest.approx(result.contributions[tile.outfit_pk], abs=2e-2)
+        assert tile.candidate_map.shape == (28, 28) and float(np.ptp(tile.candidate_map)) > 0
+        assert tile.attribute is not None and tile.attribute.name
+        assert 0 < tile.attribute.match <= 1 + 1e-6
+    # the same pair through the click-through path (image passes, fp32) agrees with the tile
+    first = next(service.explain(*pairs[0], refine=False))
+    assert first.similarity == pytest.approx(tiles[0].similarity, abs=2e-2)
+    assert first.attribute == tiles[0].attribute.name
+
+
+def test_tile_explanations_stop_when_cancelled(service: CatalogueService) -> None:
+    outfit = outfit_of(service, 2)
+    results = [r for rs in service.search(outfit, "", 3).values() for r in rs]
+    assert service.explain_tiles([(r.item.pk, outfit[0]) for r in results], should_stop=lambda: True) == []
+
+
+def test_image_from_disk_joins_the_outfit(service: CatalogueService, tmp_path: Path) -> None:
+    outfit = outfit_of(service, 2)
+    source = service.item(outfit[1])
+    copy = tmp_path / "my shoe.png"
+    copy.write_bytes(source.image_path.read_bytes())
+    guess = service.guess_category(copy)
+    assert guess.best == source.category  # an exact copy sits closest to its own category's centre
+    assert [c for c, _ in guess.ranked] == sorted(service.categories(), key=[c for c, _ in guess.ranked].index)
+    disk = service.add_image(copy, guess.best)
+    assert disk.pk < 0 and disk.from_disk and service.item(disk.pk) == disk
+    with_disk = service.search([outfit[0], disk.pk], "", 5)
+    with_catalogue = service.search([outfit[0], outfit[1]], "", 5)
+    for category, results in with_catalogue.items():
+        # the copy embeds like the catalogue item (same pixels): same ranking, same scores
+        disk_results = [r for r in with_disk[category] if r.item.pk != outfit[1]]
+        assert [r.item.pk for r in results][:3] == [r.item.pk for r in disk_results][:3]
+        assert results[0].score == pytest.approx(disk_results[0].score, abs=2e-2)
+        assert set(disk_results[0].contributions) == {outfit[0], disk.pk}
+    # its explanation pairs work: batched tiles (its cells come from embedding) and click-through
+    result = next(r for rs in with_disk.values() for r in rs if r.item.category != disk.category)
+    tile = service.explain_tiles([(result.item.pk, disk.pk)])[0]
+    assert tile.similarity == pytest.approx(result.contributions[disk.pk], abs=2e-2)
+    assert next(service.explain(result.item.pk, disk.pk, refine=False)).outfit_pk == disk.pk
+
+
+def test_image_from_disk_errors_are_messages(service: CatalogueService, tmp_path: Path) -> None:
+    from sane_desktop.service import ServiceError
+
+    with pytest.raises(ServiceError, match="no image file"):
+        service.guess_category(tmp_path / "missing.png")
+    (tmp_path / "broken.png").write_bytes(b"not an image")
+    with pytest.raises(ServiceError):
+        service.add_image(tmp_path / "broken.png", service.categories()[0])
+    with pytest.raises(ServiceError):
+        service.add_image(tmp_path / "broken.png", "no-such-category")
