@@ -96,7 +96,15 @@ class RiseExplainer(Explainer):
         size: int = 112,
     ) -> None:
         super().__init__(model, batch_size)
+        self._bank_args = (n_masks, cells, keep, seed)
         self.masks = mask_bank(n_masks, cells, keep, size, seed, str(self.device))
+
+    def _fit_bank(self, image: Tensor) -> None:
+        """Rebuild the bank for another input size (e.g. the gpu preset's 224 px)."""
+        size = image.shape[-1]
+        if self.masks.shape[-1] != size:
+            n, cells, keep, seed = self._bank_args
+            self.masks = mask_bank(n, cells, keep, size, seed, str(self.device))
 
     def explain_map(self, image: Tensor, reference: Tensor, space: int) -> tuple[Tensor, int]:
         maps = self.explain_many(image, reference[None], torch.tensor([space]))
@@ -104,6 +112,7 @@ class RiseExplainer(Explainer):
 
     def explain_many(self, image: Tensor, references: Tensor, spaces: Tensor) -> Tensor:
         """Maps of one image against K references (K, D) in their spaces (K,): N passes in all."""
+        self._fit_bank(image)
         embeddings = masked_embeddings(self.model, image, self.masks, self.batch_size)
         with torch.inference_mode():
             space_masks = self.model.space_masks().to(embeddings.device)
@@ -145,6 +154,7 @@ class RiseExplainer(Explainer):
         should_stop: CancelCheck = never_cancel,
     ) -> Iterator[ProgressiveStep]:
         """Yield the map after every ``chunk`` masks; stop early when it has settled."""
+        self._fit_bank(image)
         weighted = torch.zeros_like(self.masks[0])
         coverage = torch.zeros_like(self.masks[0])
         previous: Tensor | None = None

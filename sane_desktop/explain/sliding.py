@@ -2,7 +2,8 @@
 
 Occluder centres run 8, 12, …, 104 px on the 112 crop (symmetric about the centre; squares are
 clipped at the border), so there are exactly 25 × 25 = 625 occluded passes per map — the original
-code reshaped 627 scores into 25×25. Occluded pixels take the normalised value 0, as in RISE.
+code reshaped 627 scores into 25×25. Other input sizes (the gpu preset's 224) scale the stride and
+the occluder with the image. Occluded pixels take the normalised value 0, as in RISE.
 """
 
 from __future__ import annotations
@@ -18,10 +19,17 @@ STRIDE = 4
 OCCLUDER = 32
 
 
-def occluder_boxes(size: int = 112, positions: int = POSITIONS, stride: int = STRIDE,
-                   occluder: int = OCCLUDER) -> list[tuple[int, int, int, int]]:
+def _geometry(size: int) -> tuple[int, int, int]:
+    """(stride, occluder side, first centre) at this input size: 4, 32, 8 at 112 px."""
+    stride = max(1, round(STRIDE * size / 112))
+    occluder = max(1, round(OCCLUDER * size / 112))
+    return stride, occluder, (size - stride * (POSITIONS - 1)) // 2
+
+
+def occluder_boxes(size: int = 112) -> list[tuple[int, int, int, int]]:
     """(top, left, bottom, right) of every occluder, row-major, clipped to the image."""
-    first = (size - stride * (positions - 1)) // 2  # 8 at 112 px
+    stride, occluder, first = _geometry(size)
+    positions = POSITIONS
     centres = [first + stride * i for i in range(positions)]
     half = occluder // 2
     spans = [(max(0, c - half), min(size, c + half)) for c in centres]
@@ -57,8 +65,8 @@ class SlidingWindowExplainer(Explainer):
 
 def occluder_grid_to_image(grid: Tensor, size: int = 112) -> Tensor:
     """Bilinear map with each value at its occluder's centre (8 + 4i px); constant beyond them."""
-    first = (size - STRIDE * (POSITIONS - 1)) // 2
-    span = STRIDE * (POSITIONS - 1) + 1  # 97 px from the first centre to the last
+    stride, _, first = _geometry(size)
+    span = stride * (POSITIONS - 1) + 1  # 97 px from the first centre to the last at 112 px
     inner = F.interpolate(grid[None, None], size=(span, span), mode="bilinear", align_corners=True)
     pad = (first, size - first - span, first, size - first - span)
     return F.pad(inner, pad, mode="replicate")[0, 0]
