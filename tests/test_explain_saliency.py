@@ -162,3 +162,17 @@ def test_rise_cuda_bf16_close_to_cpu():
     gpu = RiseExplainer(model.cuda(), n_masks=200).explain(images[0], images[1], 1)
     corr = np.corrcoef(cpu.query_map.ravel(), gpu.query_map.ravel())[0, 1]
     assert corr > 0.95
+
+
+def test_methods_follow_the_input_size():
+    from sane_desktop.explain.sliding import occluder_boxes
+
+    model = small_compatibility_net(8)
+    images = random_images(2, seed=10, size=224)
+    fast = get_explainer("fast", model).explain(images[0], images[1], 1)
+    assert fast.query_map.shape == (224, 224) and fast.extras["joint"].shape == (196, 196)
+    assert abs(fast.extras["query_cells"].sum() - fast.similarity) < 1e-5
+    rise = get_explainer("rise", model, n_masks=8).explain(images[0], images[1], 1)
+    assert rise.query_map.shape == (224, 224)
+    boxes = occluder_boxes(224)
+    assert len(boxes) == 625 and boxes[12 * 25 + 12] == (80, 80, 144, 144)
