@@ -252,6 +252,8 @@ def _rebuild_indexes(engine: Engine, bundle: ModelBundle, model_path: Path, name
                         model_categories=list(spaces.categories), preprocessing=bundle.preprocessing.as_dict(),
                         embed_dim=spaces.embed_dim, dimension=spaces.dimension, db_revision=revision)
     folder = index_dir / "faiss"
+    for leftover in [*folder.glob(".*.tmp"), *index_dir.glob(".*.tmp")]:  # from a run killed mid-write
+        leftover.unlink(missing_ok=True)
     for step, (category, pks) in enumerate(sorted(by_category.items())):
         progress(step, len(by_category), "building index")
         ids, embeddings = load_embeddings(engine, bundle.content_hash, pks)
