@@ -12,21 +12,22 @@ import qtawesome as qta
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMessageBox,
+    QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMessageBox,
     QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.about import show_about
+from sane_desktop.gui.category_dialog import CategoryDialog
 from sane_desktop.gui.delegates import ItemTileDelegate
-from sane_desktop.gui.explanation_view import ExplanationView
+from sane_desktop.gui.explanation_view import ExplanationView, rgba_image
 from sane_desktop.gui.models import ItemListModel, Role
-from sane_desktop.gui.outfit_panel import OutfitPanel
+from sane_desktop.gui.outfit_panel import IMAGE_SUFFIXES, OutfitPanel
 from sane_desktop.gui.results_view import ResultsView
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.worker import WorkerClient
-from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
+from sane_desktop.service import CatalogueInfo, CategoryGuess, ItemInfo, SearchResult
 
 SEARCH_DEBOUNCE_MS = 250
 
@@ -44,6 +45,7 @@ class MainWindow(QMainWindow):
 
         self.browser_model = ItemListModel(thumbnails, self)
         self.outfit_model = ItemListModel(thumbnails, self)
+        self.outfit_model.outfit_mode = True
         self.results_model = ItemListModel(thumbnails, self)
         self._build_browser()
         self.outfit_panel = OutfitPanel(self.outfit_model)
@@ -73,6 +75,9 @@ class MainWindow(QMainWindow):
         self.outfit_panel.add_file_requested.connect(self._files_dropped)
         self.results.target_changed.connect(lambda _t: self.request_search())
         self.results.result_activated.connect(self.explain)
+        self.results.visible_changed.connect(self.request_tiles)
+        self.results.hovered.connect(self._result_hovered)
+        self.category_dialog: CategoryDialog | None = None
         worker = client.worker
         worker.finished.connect(self._on_finished)
         worker.errored.connect(self._on_error)
@@ -91,6 +96,9 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._ids: dict[str, int] = {}
         self._ids["device"] = client.submit("device")
+        self._pending_files: list[str] = []
+        self._tile_pairs: set[tuple[int, int]] = set()
+        self.set_tile_overlays(bool(settings.get("tile_overlays")))
 
     # --- layout ----------------------------------------------------------------------------
     def _build_browser(self) -> None:
@@ -151,6 +159,11 @@ class MainWindow(QMainWindow):
         self.train_action.setEnabled(False)
         self.add_action = self._action("mdi6.plus-box-outline", "Add to outfit", self.add_selected_to_outfit,
                                        "Ctrl+Return", "Add the selected catalogue items to the outfit")
+        self.add_image_action = self._action("mdi6.image-plus", "Add image from disk…", self.choose_images, "Ctrl+I",
+                                             "Add an image file to the outfit (its category is predicted)")
+        self.overlay_action = self._action("mdi6.layers-outline", "Saliency on tiles", self.set_tile_overlays, "Ctrl+M",
+                                           "Show each result's saliency map on its thumbnail")
+        self.overlay_action.setCheckable(True)
         self.clear_action = self._action("mdi6.broom", "Clear outfit", self.outfit_panel.clear, None)
         self.next_action = self._action("mdi6.chevron-right", "Next result", lambda: self.results.step(1), "Alt+Right")
         self.previous_action = self._action("mdi6.chevron-left", "Previous result", lambda: self.results.step(-1), "Alt+Left")
@@ -171,9 +184,11 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         outfit_menu = menu.addMenu("&Outfit")
-        for action in (self.add_action, self.clear_action, self.previous_action, self.next_action, self.explain_action):
+        for action in (self.add_action, self.add_image_action, self.clear_action, self.previous_action, self.next_action, self.explain_action):
             outfit_menu.addAction(action)
         view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.overlay_action)
+        view_menu.addSeparator()
         self.theme_actions = {}
         for theme in ("system", "light", "dark"):
             action = QAction(f"{theme.title()} theme", self, checkable=True)
@@ -185,8 +200,9 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setIconSize(QSize(20, 20))
-        for action in (self.index_action, self.train_action, None, self.add_action, self.clear_action, None,
-                       self.previous_action, self.next_action, self.explain_action, self.export_action):
+        for action in (self.index_action, self.train_action, None, self.add_action, self.add_image_action,
+                       self.clear_action, None, self.previous_action, self.next_action, self.explain_action,
+                       self.overlay_action, self.export_action):
             toolbar.addSeparator() if action is None else toolbar.addAction(action)
         self.addToolBar(toolbar)
 
@@ -224,6 +240,8 @@ class MainWindow(QMainWindow):
 
     def request_search(self) -> None:
         outfit = self.outfit_model.pks()
+        self._cancel_tiles()  # explanations of the old outfit's results are no longer wanted
+        self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         if not outfit:
             self.results_model.clear()
             self.results.show_message("Add items to the outfit to see what goes with them.")
@@ -231,6 +249,37 @@ class MainWindow(QMainWindow):
         self.results.show_message("Searching…")
         self._ids["search"] = self.client.submit("search", outfit=outfit, target=self.results.current_target(),
                                                  k=self.settings.get("results_per_category"))
+
+    def request_tiles(self, rows: list[int] | None = None) -> None:
+        """Fast, batched explanations of the visible result tiles that have none yet; a newer
+        request (scrolling on, a new outfit) stops the older one at its next batch."""
+        rows = self.results.visible_rows() if rows is None else rows
+        pairs = []
+        for pk in self.results_model.unexplained(rows):
+            best = self._results[pk].best_outfit_item() if pk in self._results else None
+            if best is not None:
+                pairs.append((pk, best))
+        if pairs and "tiles" in self._ids and set(pairs) <= self._tile_pairs:
+            return  # already being explained: restarting would only lose work
+        self._cancel_tiles()
+        if pairs:
+            self._tile_pairs = set(pairs)
+            self._ids["tiles"] = self.client.submit("tiles", pairs=pairs)
+
+    def _cancel_tiles(self) -> None:
+        request = self._ids.pop("tiles", None)
+        if request is not None:
+            self.client.cancel(request)
+
+    def set_tile_overlays(self, shown: bool) -> None:
+        self.overlay_action.setChecked(shown)
+        self.results.view.itemDelegate().show_overlays = shown
+        self.settings.set("tile_overlays", int(shown))
+        self.results.view.viewport().update()
+
+    def _result_hovered(self, pk: int | None) -> None:
+        result = self._results.get(pk) if pk is not None else None
+        self.outfit_model.set_highlight(dict(result.contributions) if result is not None else None)
 
     def explain(self, candidate_pk: int) -> None:
         result = self._results.get(candidate_pk)
@@ -259,10 +308,32 @@ class MainWindow(QMainWindow):
         known = {**self._items, **{pk: r.item for pk, r in self._results.items()}}
         return [known[pk] for pk in pks if pk in known]
 
+    def choose_images(self) -> None:
+        suffixes = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
+        files, _ = QFileDialog.getOpenFileNames(self, "Add images to the outfit", "", f"Images ({suffixes})")
+        self._files_dropped(files)
+
     def _files_dropped(self, files: list[str]) -> None:
-        QMessageBox.information(self, "Add an image from disk", (
-            "Outfit queries run on indexed items. Put the image in a catalogue folder and index it "
-            "(File → Index catalogue folder…) to use it in an outfit.\n\n" + "\n".join(files)))
+        """Images from disk: the worker guesses each one's category, the user confirms it, the
+        worker embeds it, and it joins the outfit like a catalogue item."""
+        if self.catalogue is None:
+            QMessageBox.information(self, "Add an image", "Open a catalogue first: its model embeds the image.")
+            return
+        self._pending_files += list(files)
+        self._next_file()
+
+    def _next_file(self) -> None:
+        busy = "guess" in self._ids or (self.category_dialog is not None and self.category_dialog.isVisible())
+        if self._pending_files and not busy:
+            self._ids["guess"] = self.client.submit("guess", path=self._pending_files.pop(0))
+
+    def _ask_category(self, guess: CategoryGuess) -> None:
+        self.category_dialog = CategoryDialog(guess, self)
+        self.category_dialog.chosen.connect(
+            lambda path, category: self._ids.__setitem__("add_image", self.client.submit("add_image", path=path,
+                                                                                         category=category)))
+        self.category_dialog.finished.connect(lambda _r: QTimer.singleShot(0, self._next_file))
+        self.category_dialog.open()
 
     def show_index_dialog(self) -> None:
         from sane_desktop.gui.index_dialog import IndexDialog
@@ -286,6 +357,8 @@ class MainWindow(QMainWindow):
     def _on_finished(self, request_id: int, kind: str, result: Any) -> None:
         if not self._current(kind, request_id):
             return
+        if kind in ("tiles", "guess"):
+            del self._ids[kind]
         self.progress.setVisible(False)
         if result is None:
             return
@@ -304,10 +377,18 @@ class MainWindow(QMainWindow):
         elif kind == "search":
             self._results = {r.item.pk: r for rs in result.values() for r in rs}
             self.results.set_results(result)
+            # the visible tiles are requested once laid out (ResultsView.visible_changed)
         elif kind == "explain":
             self.results_model.set_explanation(result.candidate_pk, "done", result.attribute)
+        elif kind == "guess":
+            self._ask_category(result)
+        elif kind == "add_image":
+            self._items[result.pk] = result
+            self.outfit_panel.add_items([result])
 
     def _on_partial(self, request_id: int, kind: str, payload: Any) -> None:
+        if kind == "tiles" and self._current("tiles", request_id):
+            self.results_model.set_tiles([(tile, rgba_image(overlay)) for tile, overlay in payload])
         if kind == "explain" and self._current("explain", request_id):
             update = payload["update"]
             candidate = self._results.get(update.candidate_pk)
@@ -328,6 +409,12 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(False)
         if kind == "search":
             self.results.show_message(f"Search is not available: {message}")
+        elif kind in ("tiles", "guess"):
+            del self._ids[kind]
+            self.statusBar().showMessage(f"Could not {'explain the results' if kind == 'tiles' else 'read the image'}: "
+                                         f"{message}", 10000)
+            if kind == "guess":
+                QTimer.singleShot(0, self._next_file)
         elif kind == "explain":
             self.explanation.show_error(message)
             if self._last_explained is not None:

@@ -11,7 +11,7 @@ from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelInde
 from PySide6.QtGui import QImage
 
 from sane_desktop.gui.thumbnails import ThumbnailLoader
-from sane_desktop.service import ItemInfo, SearchResult
+from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
 
 ITEM_MIME = "application/x-sane-item-pks"
 Index = QModelIndex | QPersistentModelIndex
@@ -26,6 +26,10 @@ class Role(IntEnum):
     ExplanationState = Qt.ItemDataRole.UserRole + 6  # "", "pending", "done"
     Thumbnail = Qt.ItemDataRole.UserRole + 7  # QImage or None while loading
     Info = Qt.ItemDataRole.UserRole + 8
+    Tile = Qt.ItemDataRole.UserRole + 9  # TileExplanation (fast, batched) once computed
+    Overlay = Qt.ItemDataRole.UserRole + 10  # QImage RGBA saliency overlay of the tile
+    Highlight = Qt.ItemDataRole.UserRole + 11  # outfit tiles: share of the hovered result's score
+    OutfitPosition = Qt.ItemDataRole.UserRole + 12  # outfit tiles: position = colour of its bars
 
 
 @dataclass
@@ -35,6 +39,9 @@ class Row:
     contributions: dict[int, float] = field(default_factory=dict)
     attribute: str = ""
     explanation_state: str = ""
+    tile: TileExplanation | None = None
+    overlay: QImage | None = None
+    highlight: float | None = None
 
 
 class ItemListModel(QAbstractListModel):
@@ -45,6 +52,8 @@ class ItemListModel(QAbstractListModel):
         self.thumbnails = thumbnails
         self._rows: list[Row] = []
         self._row_of_key: dict[str, list[int]] = {}
+        self.outfit_titles: dict[int, str] = {}  # outfit item pk -> title, for result tooltips
+        self.outfit_mode = False  # outfit tiles carry their position (bar colour) and highlight
         thumbnails.ready.connect(self._thumbnail_ready)
 
     # --- filling -----------------------------------------------------------------------------
@@ -92,6 +101,33 @@ class ItemListModel(QAbstractListModel):
                 index = self.index(number)
                 self.dataChanged.emit(index, index, [Role.ExplanationState, Role.Attribute])
 
+    def set_tiles(self, tiles: list[tuple[TileExplanation, QImage]]) -> None:
+        """Batched fast explanations: chip, overlay and tooltip of the tiles they explain."""
+        rows = {row.item.pk: number for number, row in enumerate(self._rows)}
+        for tile, overlay in tiles:
+            number = rows.get(tile.candidate_pk)
+            if number is None:
+                continue
+            row = self._rows[number]
+            row.tile, row.overlay = tile, overlay
+            if tile.attribute is not None and row.explanation_state != "done":
+                row.attribute = tile.attribute.name
+            index = self.index(number)
+            self.dataChanged.emit(index, index, [Role.Tile, Role.Overlay, Role.Attribute, Qt.ItemDataRole.ToolTipRole])
+
+    def unexplained(self, numbers: list[int]) -> list[int]:
+        """Of these rows, the pks that have no tile explanation yet."""
+        return [self._rows[n].item.pk for n in numbers if 0 <= n < len(self._rows) and self._rows[n].tile is None]
+
+    def set_highlight(self, shares: dict[int, float] | None) -> None:
+        """Outfit tiles: each item's part of the hovered result's score (None: no result hovered)."""
+        for number, row in enumerate(self._rows):
+            value = None if shares is None else shares.get(row.item.pk)
+            if value != row.highlight:
+                row.highlight = value
+                index = self.index(number)
+                self.dataChanged.emit(index, index, [Role.Highlight])
+
     # --- reading -----------------------------------------------------------------------------
     def items(self) -> list[ItemInfo]:
         return [row.item for row in self._rows]
@@ -118,8 +154,7 @@ class ItemListModel(QAbstractListModel):
                 lines.append(f"compatibility score {row.score:.3f}")
             if item.attributes:
                 lines.append("attributes: " + ", ".join(item.attributes[:8]))
-            if row.attribute:
-                lines.append(f"explained by: <i>{row.attribute}</i>")
+            lines += self._explanation_lines(row)
             return "<br>".join(lines)
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
             image = self.thumbnails.get(item.image_path, item.content_hash)
@@ -127,8 +162,28 @@ class ItemListModel(QAbstractListModel):
         return {
             Role.ItemPk: item.pk, Role.Category: item.category, Role.Score: row.score,
             Role.Contributions: row.contributions, Role.Attribute: row.attribute,
-            Role.ExplanationState: row.explanation_state, Role.Info: item,
+            Role.ExplanationState: row.explanation_state, Role.Info: item, Role.Tile: row.tile,
+            Role.Overlay: row.overlay, Role.Highlight: row.highlight,
+            Role.OutfitPosition: index.row() if self.outfit_mode else None,
         }.get(role)
+
+    def _explanation_lines(self, row: Row) -> list[str]:
+        lines = []
+        if row.contributions:
+            best = max(row.contributions, key=row.contributions.__getitem__)
+            parts = ", ".join(f"{self.outfit_titles.get(pk, pk)} {value:+.3f}" for pk, value in row.contributions.items())
+            lines.append(f"top contributing outfit item: <b>{self.outfit_titles.get(best, best)}</b>")
+            lines.append(f"score parts: {parts}")
+        if row.tile is not None:
+            lines.append(f"similarity with it: {row.tile.similarity:.3f} (its type-space cosine)")
+            attribute = row.tile.attribute
+            if attribute is not None:
+                lines.append(f"explained by: <i>{attribute.name}</i> — score {attribute.total:.2f} from "
+                             f"confidence {attribute.confidence:.2f}, map match {attribute.match:.2f}, "
+                             f"prior {attribute.prior:.2f}")
+        elif row.attribute:
+            lines.append(f"explained by: <i>{row.attribute}</i>")
+        return lines
 
     def roleNames(self) -> dict[int, QByteArray]:
         names = super().roleNames()

@@ -62,7 +62,7 @@ class OutfitPanel(QWidget):
         self.view.setIconSize(QSize(140, 140))
         self.view.setToolTip("Your outfit. Drop catalogue items or image files here.")
         self.placeholder = QLabel("Your outfit is empty: double-click an item in the catalogue, press Ctrl+Enter, "
-                                  "or drag items here.")
+                                  "drag items here, or drop an image file from disk (Ctrl+I).")
         self.placeholder.setWordWrap(True)
         self.remove_button = QPushButton("Remove")
         themed_icon(self.remove_button, "mdi6.minus-circle-outline")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, QSize, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QListView, QStackedWidget, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import ItemTileDelegate
@@ -10,11 +10,14 @@ from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.service import SearchResult
 
 ALL_LABEL = "All categories"
+VISIBLE_DEBOUNCE_MS = 80  # scrolling settles before the visible tiles are (re)requested
 
 
 class ResultsView(QWidget):
     target_changed = Signal(str)  # "" = all
     result_activated = Signal(int)  # candidate pk
+    visible_changed = Signal(list)  # row numbers of the tiles now in view (after scrolling settles)
+    hovered = Signal(object)  # candidate pk under the mouse, or None
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -34,6 +37,14 @@ class ResultsView(QWidget):
         self.view.setToolTip("Compatible items, best first. Click one to see why it matches.")
         self.view.clicked.connect(lambda index: self.result_activated.emit(int(index.data(Role.ItemPk))))
         self.view.activated.connect(lambda index: self.result_activated.emit(int(index.data(Role.ItemPk))))
+        self.view.setMouseTracking(True)
+        self.view.entered.connect(lambda index: self.hovered.emit(int(index.data(Role.ItemPk))))
+        self.view.viewportEntered.connect(lambda: self.hovered.emit(None))
+        self.view.viewport().installEventFilter(self)
+        self._visible_timer = QTimer(self, singleShot=True, interval=VISIBLE_DEBOUNCE_MS)
+        self._visible_timer.timeout.connect(lambda: self.visible_changed.emit(self.visible_rows()))
+        self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._visible_timer.start())
+        model.modelReset.connect(self._visible_timer.start)
         self.empty = QLabel()
         self.empty.setWordWrap(True)
         self.empty.setMargin(24)
@@ -50,6 +61,21 @@ class ResultsView(QWidget):
         layout.addLayout(header)
         layout.addWidget(self.stack, 1)
         self.show_message("Add items to the outfit to see what goes with them.")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Leave:
+            self.hovered.emit(None)
+        elif event.type() == QEvent.Type.Resize:
+            self._visible_timer.start()
+        return super().eventFilter(watched, event)
+
+    def visible_rows(self) -> list[int]:
+        """Rows whose tile intersects the viewport, top to bottom."""
+        if self.stack.currentWidget() is not self.view:
+            return []
+        area = self.view.viewport().rect()
+        return [row for row in range(self.model.rowCount())
+                if self.view.visualRect(self.model.index(row)).intersects(area)]
 
     def set_categories(self, categories: list[str]) -> None:
         self.target.blockSignals(True)

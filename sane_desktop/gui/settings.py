@@ -8,7 +8,7 @@ from typing import Any
 from PySide6.QtCore import QSettings
 
 DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity": 55, "catalogue": "",
-                            "results_per_category": 24}
+                            "results_per_category": 24, "tile_overlays": 0}
 
 
 class Settings:

@@ -20,7 +20,8 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from sane_desktop.progress import Cancelled
 from sane_desktop.service import CatalogueService, ExplanationUpdate, ServiceError, colourise
 
-LATEST_WINS = frozenset({"explain", "search", "items"})
+LATEST_WINS = frozenset({"explain", "search", "items", "tiles"})
+TILE_CHUNK = 8  # tiles per batched pass: the first chips land fast, cancellation is checked between passes
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second: the GUI stays responsive
 
 
@@ -110,6 +111,27 @@ class Worker(QObject):
             self.partial.emit(request_id, "explain", payload)
         return last
 
+    def _do_tiles(self, request_id: int, stop: Callable[[], bool], pairs: list[tuple[int, int]]) -> Any:
+        """Fast explanations of the visible tiles, batched, one partial signal per batch."""
+        done = 0
+        for start in range(0, len(pairs), TILE_CHUNK):
+            if stop():
+                raise Cancelled()
+            tiles = self.service.explain_tiles(pairs[start:start + TILE_CHUNK], should_stop=stop)
+            if stop():
+                raise Cancelled()
+            # overlays are coloured here, off the GUI thread
+            payload = [(tile, colourise(tile.candidate_map, self.colour_map)) for tile in tiles]
+            self.partial.emit(request_id, "tiles", payload)
+            done += len(tiles)
+        return done
+
+    def _do_guess(self, _id: int, _stop: Callable[[], bool], path: str) -> Any:
+        return self.service.guess_category(path)
+
+    def _do_add_image(self, _id: int, _stop: Callable[[], bool], path: str, category: str) -> Any:
+        return self.service.add_image(path, category)
+
     def _do_inspect(self, _id: int, _stop: Callable[[], bool], root: str) -> Any:
         return self.service.inspect_folder(root)
 
@@ -132,7 +154,8 @@ ACTIVITY = {
     "catalogues": "Listing catalogues…", "open": "Opening catalogue…", "items": "Loading items…",
     "search": "Searching compatible items…", "explain": "Explaining…", "inspect": "Inspecting folder…",
     "index": "Indexing catalogue…", "demo": "Preparing the demo catalogue…", "train": "Training…",
-    "device": "Checking device…",
+    "device": "Checking device…", "tiles": "Explaining visible results…", "guess": "Reading the image…",
+    "add_image": "Embedding the image…",
 }
 
 

@@ -1,0 +1,240 @@
+"""Issue 7 in the GUI: every visible result carries its explanation (chip, overlay, contribution
+bars, tooltip) without a click; outfit changes and scrolling cancel stale work; the window never
+freezes; images from disk join the outfit (menu and drag and drop)."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import QElapsedTimer, QMimeData, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
+from PySide6.QtGui import QDropEvent  # noqa: E402
+
+from sane_desktop.gui.app import create_window  # noqa: E402
+from sane_desktop.gui.models import Role  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.gui.settings import Settings  # noqa: E402
+from sane_desktop.service import CatalogueService  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+GAP_LIMIT_MS = 100
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 60-item demo catalogue, a tiny seeded model with an attribute net, indexed as "demo"."""
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
+
+    root = tmp_path_factory.mktemp("gui-tiles")
+    generate_demo(root / "source", seed=0, items=60, masks=False)
+    catalogue = read_catalogue(root / "source", validate_images=False)
+    torch.manual_seed(0)
+    net = CompatibilityNet(catalogue.categories(), width=16)
+    attributes = AttributeNet(["green", "red", "blue", "striped", "dotted", "floral"], width=16)
+    save_checkpoint(root / "model.pt", ModelBundle(net, attributes, Preprocessing()))
+    CatalogueService(root / "index", model=root / "model.pt").index_folder(root / "source", "demo")
+    return {"root": root, "index": root / "index", "model": root / "model.pt"}
+
+
+@pytest.fixture
+def window(world, qtbot):  # type: ignore[no-untyped-def]
+    service = CatalogueService(world["index"], model=world["model"], rise_masks=64)
+    settings = Settings(QSettings(str(world["root"] / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
+    window, client = create_window(service, settings, cache_dir=world["root"] / "thumbs")
+    qtbot.addWidget(window)
+    window.resize(1100, 760)
+    window.show()
+    qtbot.waitExposed(window)
+    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+    yield window
+    client.shutdown()
+
+
+def tiles_of(window, rows):  # type: ignore[no-untyped-def]
+    return [window.results_model.data(window.results_model.index(r), Role.Tile) for r in rows]
+
+
+def wait_visible_explained(window, qtbot, timeout: int = 60000) -> list[int]:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.results.visible_rows() and all(tiles_of(window, window.results.visible_rows())),
+                    timeout=timeout)
+    return window.results.visible_rows()
+
+
+class GapMeter:
+    """Longest gap between ticks of a 10 ms timer on the GUI thread."""
+
+    def __init__(self) -> None:
+        self.clock, self.timer = QElapsedTimer(), QTimer(interval=10)
+        self.timer.timeout.connect(self._tick)
+        self.longest_ms = self.ticks = 0
+
+    def _tick(self) -> None:
+        if self.ticks:
+            self.longest_ms = max(self.longest_ms, self.clock.restart())
+        else:
+            self.clock.start()
+        self.ticks += 1
+
+    def __enter__(self) -> GapMeter:
+        self.timer.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.stop()
+
+
+def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    outfit = build_outfit(window, 2)
+    wait_results(window, 60)
+    rows = wait_visible_explained(window, qtbot)
+    assert "explain" not in window._ids  # nothing was clicked: no click-through explanation ran
+    model = window.results_model
+    for row, tile in zip(rows, tiles_of(window, rows)):
+        index = model.index(row)
+        contributions = index.data(Role.Contributions)
+        # the explained pair is the strongest outfit item, and its cosine is that item's score part
+        assert tile.outfit_pk == max(contributions, key=contributions.__getitem__) and tile.outfit_pk in outfit
+        assert tile.similarity == pytest.approx(contributions[tile.outfit_pk], abs=2e-2)
+        assert index.data(Role.Attribute) == tile.attribute.name  # the chip
+        assert not index.data(Role.Overlay).isNull()
+        tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
+        assert "top contributing outfit item" in tooltip and "similarity with it" in tooltip
+        assert "map match" in tooltip and tile.attribute.name in tooltip
+    # the overlay toggle paints the saliency maps onto the thumbnails
+    window.thumbnails.wait(10000)
+    qtbot.wait(50)
+    plain = window.results.view.viewport().grab().toImage()
+    window.overlay_action.trigger()
+    assert window.overlay_action.isChecked() and window.results.view.itemDelegate().show_overlays
+    with_overlays = window.results.view.viewport().grab().toImage()
+    assert plain != with_overlays
+
+
+def test_contributions_sum_to_the_score_and_highlight_the_outfit(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    outfit = build_outfit(window, 3)
+    wait_results(window, 60)
+    model = window.results_model
+    for row in range(model.rowCount()):
+        index = model.index(row)
+        assert list(index.data(Role.Contributions)) == outfit
+        assert sum(index.data(Role.Contributions).values()) == pytest.approx(index.data(Role.Score), abs=1e-4)
+    hovered = model.index(0)
+    window._result_hovered(hovered.data(Role.ItemPk))
+    shares = [window.outfit_model.data(window.outfit_model.index(r), Role.Highlight) for r in range(3)]
+    assert shares == [hovered.data(Role.Contributions)[pk] for pk in outfit]
+    assert [window.outfit_model.data(window.outfit_model.index(r), Role.OutfitPosition) for r in range(3)] == [0, 1, 2]
+    window._result_hovered(None)
+    assert window.outfit_model.data(window.outfit_model.index(0), Role.Highlight) is None
+
+
+def test_outfit_change_cancels_tile_explanations(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    client = window.client
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    wait_visible_explained(window, qtbot)
+    finished: dict[int, object] = {}
+    partial: list[int] = []
+    client.worker.finished.connect(lambda rid, kind, result: finished.__setitem__(rid, result) if kind == "tiles" else None)
+    client.worker.partial.connect(lambda rid, kind, _p: partial.append(rid) if kind == "tiles" else None)
+    model = window.results_model
+    # keep the worker busy with a long RISE run so that the tile request is still queued
+    busy = client.submit("explain", candidate=model.row(0).item.pk, outfit_item=window.outfit_model.pks()[0],
+                         n_masks=4000)
+    for number in range(model.rowCount()):
+        model.row(number).tile = None
+    window.request_tiles()
+    stale = window._ids["tiles"]
+    extra = next(item.pk for item in window.browser_model.items() if item.pk not in window.outfit_model.pks())
+    window.add_to_outfit([extra])  # the outfit changed: its old results' explanations are stale
+    client.cancel(busy)
+    qtbot.waitUntil(lambda: stale in finished, timeout=60000)
+    assert finished[stale] is None and stale not in partial
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: len(window.results_model.row(0).contributions) == 3, timeout=60000)
+    rows = wait_visible_explained(window, qtbot)
+    assert all(tile.outfit_pk in window.outfit_model.pks() for tile in tiles_of(window, rows))
+
+
+def test_scrolling_cancels_tiles_out_of_view_and_never_freezes(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    client = window.client
+    finished: dict[int, object] = {}
+    client.worker.finished.connect(lambda rid, kind, result: finished.__setitem__(rid, result) if kind == "tiles" else None)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    bar = window.results.view.verticalScrollBar()
+    assert bar.maximum() > 0, "enough results to scroll"
+    # the worker is busy (long RISE run), the top tiles' request waits; scrolling to the bottom replaces it
+    busy = client.submit("explain", candidate=window.results_model.row(0).item.pk,
+                         outfit_item=window.outfit_model.pks()[0], n_masks=4000)
+    top = window.results.visible_rows()
+    window.request_tiles(top)
+    stale = window._ids["tiles"]
+    bar.setValue(bar.maximum())
+    qtbot.waitUntil(lambda: window._ids.get("tiles", stale) != stale, timeout=10000)
+    client.cancel(busy)
+    qtbot.waitUntil(lambda: stale in finished, timeout=60000)
+    assert finished[stale] is None
+    bottom = wait_visible_explained(window, qtbot)
+    assert not set(top) & set(bottom) and not any(tiles_of(window, top))  # out of view: never explained
+    # scroll back and forth through the results while the tiles are explained
+    with GapMeter() as meter:
+        for value in list(range(bar.maximum(), 0, -max(1, bar.maximum() // 25))) + [0]:
+            bar.setValue(value)
+            qtbot.wait(40)  # faster than the visible-tiles debounce at times, slower at others
+        rows = wait_visible_explained(window, qtbot)
+    assert rows[0] == 0
+    path = REPO / "bench" / "results" / "gui_responsiveness.json"
+    data = json.loads(path.read_text()) if path.is_file() else {}
+    data["scrolling_with_tile_explanations"] = {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks,
+                                                "tile_requests": len(finished)}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2))
+    assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
+
+
+def test_image_from_disk_joins_the_outfit(window, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    first, second = build_outfit(window, 2)
+    source = next(item for item in window.outfit_model.items() if item.pk == second)
+    window.outfit_model.remove_row(1)
+    copy = tmp_path / "from-disk.png"
+    copy.write_bytes(source.image_path.read_bytes())
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(copy)), QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
+    view = window.outfit_panel.view
+    view.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                              Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=30000)
+    dialog = window.category_dialog
+    assert dialog.category.currentData() == dialog.guess.best  # the prediction is preselected
+    assert dialog.guess.path == copy.resolve()
+    dialog.category.setCurrentIndex(dialog.category.findData(source.category))  # the curator corrects it
+    assert dialog.category.count() == window.results.target.count() - 1  # every category, "all" aside
+    dialog.accept()
+    qtbot.waitUntil(lambda: any(pk < 0 for pk in window.outfit_model.pks()), timeout=30000)
+    disk = next(pk for pk in window.outfit_model.pks() if pk < 0)
+    assert window.outfit_model.pks() == [first, disk]
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: disk in window.results_model.row(0).contributions, timeout=60000)
+    rows = wait_visible_explained(window, qtbot)
+    assert any(tile.outfit_pk == disk for tile in tiles_of(window, rows)) or all(
+        window.results_model.row(r).contributions[first] >= window.results_model.row(r).contributions[disk] for r in rows)
+    # the click-through explanation works with the image from disk as the partner
+    target = next(r for r in range(window.results_model.rowCount())
+                  if window.results_model.row(r).item.category != source.category)
+    candidate = window.results_model.row(target).item.pk
+    window._results[candidate] = type(window._results[candidate])(
+        window._results[candidate].item, window._results[candidate].score, {disk: 1.0})
+    window.explain(candidate)
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final,
+                    timeout=120000)
+    assert window.explanation.update_data.outfit_pk == disk
