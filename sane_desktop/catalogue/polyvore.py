@@ -13,6 +13,8 @@ import csv
 import io
 import json
 import os
+from collections import ChainMap
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -65,13 +67,13 @@ def _read_text(path: Path, shown: str) -> str:
         raise CatalogueError(f"{shown}: not UTF-8 text (byte {error.start})") from None
 
 
-def _fine_categories(path: Path) -> dict[str, str]:
+def _fine_categories(path: Path) -> dict[str, tuple[str, str]]:
     """``categories.csv``: ``category_id, fine-grained name, semantic category`` (the real file has no
     header; a first row whose id is not a number is taken as one). Any other row that is not
     ``<number>,<name>[,...]`` makes the file unusable: a clear error rather than silently lost names."""
     if not path.is_file():
         return {}
-    names: dict[str, str] = {}
+    names: dict[str, tuple[str, str]] = {}  # category id -> (fine-grained name, semantic category)
     text = _read_text(path, path.name)
     try:
         rows = list(csv.reader(io.StringIO(text, newline="")))
@@ -88,7 +90,8 @@ def _fine_categories(path: Path) -> dict[str, str]:
                 f"{path.name}: line {line} is not 'category_id,fine-grained name,semantic category': {','.join(row)!r}"
             )
         # an unquoted comma inside the name: the semantic category is the last field
-        names[category_id] = ",".join(row[1:-1] if len(row) > 3 else row[1:2]).strip()
+        fine = ",".join(row[1:-1] if len(row) > 3 else row[1:2]).strip()
+        names[category_id] = (fine, row[-1].strip() if len(row) >= 3 else "")
     return names
 
 
@@ -102,7 +105,10 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
         if not isinstance(entry, dict):
             catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: entry is not an object", "item"))
             continue
-        category = str(entry.get("semantic_category") or "").strip()
+        category_id = str(entry.get("category_id") or "").strip()
+        fine, semantic = fine_names.get(category_id, ("", ""))
+        # categories.csv knows the semantic category of a category id the entry names without one
+        category = str(entry.get("semantic_category") or semantic).strip()
         if not category:
             catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: no semantic_category", "item"))
             continue
@@ -114,13 +120,12 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
         except UnsafePath as error:
             catalogue.skipped.append(Skip(item_id, f"images/{file_name}", str(error), "item"))
             continue
-        category_id = str(entry.get("category_id") or "").strip()
         catalogue.items.append(
             ItemRecord(
                 item_id=item_id,
                 image_path=image_path,
                 category=category,
-                fine_category=fine_names.get(category_id, ""),
+                fine_category=fine,
                 title=str(entry.get("title") or ""),
                 description=str(entry.get("description") or ""),
                 extra={"category_id": category_id, "url_name": str(entry.get("url_name") or "")},
@@ -149,7 +154,7 @@ def _question_skip(protocol: str, split: str, kind: str, number: int, reason: st
     return Skip(f"{protocol}/{split}/{kind}#{number}", f"{protocol}/{kind}_{split}", reason, "question")
 
 
-def _resolve(names: list[str], lookup: dict[str, str]) -> list[str] | str:
+def _resolve(names: list[str], lookup: Mapping[str, str]) -> list[str] | str:
     """Item ids for ``setid_index`` names, or the first unresolvable name."""
     resolved = []
     for name in names:
@@ -159,7 +164,7 @@ def _resolve(names: list[str], lookup: dict[str, str]) -> list[str] | str:
     return resolved
 
 
-def _read_fitb(path: Path, protocol: str, split: str, lookup: dict[str, str], catalogue: Catalogue) -> None:
+def _read_fitb(path: Path, protocol: str, split: str, lookup: Mapping[str, str], catalogue: Catalogue) -> None:
     data = _load_json(path)
     if not isinstance(data, list):
         raise CatalogueError(f"{protocol}/{path.name}: expected a list of questions")
@@ -187,7 +192,7 @@ def _read_fitb(path: Path, protocol: str, split: str, lookup: dict[str, str], ca
         )
 
 
-def _read_compatibility(path: Path, protocol: str, split: str, lookup: dict[str, str], catalogue: Catalogue) -> None:
+def _read_compatibility(path: Path, protocol: str, split: str, lookup: Mapping[str, str], catalogue: Catalogue) -> None:
     lines = [line.split() for line in io.StringIO(_read_text(path, f"{protocol}/{path.name}"), newline=None)]
     for number, fields in enumerate(field for field in lines if field):
         if fields[0] not in ("0", "1") or len(fields) < 2:
@@ -202,7 +207,10 @@ def _read_compatibility(path: Path, protocol: str, split: str, lookup: dict[str,
         catalogue.compatibility.append(CompatibilityQuestion(protocol, split, number, int(fields[0]), item_ids))
 
 
-def _read_protocol(root: Path, protocol: str, catalogue: Catalogue, outfits: dict[str, OutfitRecord]) -> None:
+def _read_protocol_splits(
+    root: Path, protocol: str, catalogue: Catalogue, outfits: dict[str, OutfitRecord]
+) -> dict[str, str]:
+    """Read one protocol's split files; return its ``setid_index`` -> item id lookup."""
     folder = root / protocol
     lookup: dict[str, str] = {}
     for split in SPLITS:
@@ -216,6 +224,11 @@ def _read_protocol(root: Path, protocol: str, catalogue: Catalogue, outfits: dic
             if set_id not in outfits:
                 outfits[set_id] = OutfitRecord(set_id, item_ids, positions)
         catalogue.splits.append(SplitRecord(protocol, split, ids))
+    return lookup
+
+
+def _read_protocol_questions(root: Path, protocol: str, catalogue: Catalogue, lookup: Mapping[str, str]) -> None:
+    folder = root / protocol
     for split in QUESTION_SPLITS:
         fitb_path = folder / f"fill_in_blank_{split}.json"
         if fitb_path.is_file():
@@ -230,9 +243,15 @@ def read_polyvore(root: Path) -> Catalogue:
     catalogue = Catalogue(root=root, format="polyvore", name=root.name, text_fields=("title", "description", "url_name"))
     _read_items(root, catalogue)
     outfits: dict[str, OutfitRecord] = {}
-    for protocol in PROTOCOLS:
-        if (root / protocol).is_dir():
-            _read_protocol(root, protocol, catalogue, outfits)
+    lookups = {
+        protocol: _read_protocol_splits(root, protocol, catalogue, outfits)
+        for protocol in PROTOCOLS if (root / protocol).is_dir()
+    }
+    # a set id names one outfit in every protocol, so a name the protocol's own splits lack (a
+    # question built from the other protocol's outfits) still resolves; the protocol's own wins
+    everywhere = {name: item_id for lookup in lookups.values() for name, item_id in lookup.items()}
+    for protocol, lookup in lookups.items():
+        _read_protocol_questions(root, protocol, catalogue, ChainMap(lookup, everywhere))
     titles_path = root / "polyvore_outfit_titles.json"
     titles = _load_json(titles_path) if titles_path.is_file() else {}
     for set_id, outfit in outfits.items():
