@@ -15,6 +15,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,7 +139,8 @@ def test_bad_inputs_import_every_good_item_and_report_every_bad_one(bad: tuple[I
     skipped_items = {s["id"]: s for s in result["skipped"] if s["kind"] == "item"}
     assert set(skipped_items) == set(cases.rejected), "every bad item, and only those, reported"
     assert all(s["reason"].strip() for s in result["skipped"])
-    issues = {(kind, item_id): reason for kind, item_id, reason in query(db, "SELECT kind, item_id, reason FROM import_issues")}
+    rows = query(db, "SELECT kind, item_id, reason FROM import_issues")
+    issues = {(kind, item_id): reason for kind, item_id, reason in rows}
     assert len(issues) == len(result["skipped"])
     for skip in result["skipped"]:
         assert issues[(skip["kind"], skip["id"])] == skip["reason"]
@@ -239,7 +241,9 @@ def _fitb_not_a_list(root: Path) -> None:
         (_fitb_not_a_list, "fill_in_blank_test.json"),
     ],
 )
-def test_malformed_metadata_is_one_line_and_leaves_the_database(good: Imported, tmp_path: Path, spoil, names) -> None:  # noqa: ANN001
+def test_malformed_metadata_is_one_line_and_leaves_the_database(
+    good: Imported, tmp_path: Path, spoil: Callable[[Path], None], names: str
+) -> None:
     db = tmp_path / "existing.db"
     shutil.copyfile(good.db, db)
     before = dump(db)
@@ -276,3 +280,37 @@ def test_mango_imports_without_a_mapping_argument(shared_data: Path, tmp_path: P
     assert (result["items"], result["outfits"]) == (9222, 7842)
     assert count(tmp_path / "mango.db", "items") == 9222
     assert count(tmp_path / "mango.db", "outfits") == 7842
+
+
+def test_question_naming_the_other_protocols_outfit_resolves(tmp_path: Path) -> None:
+    from sane_desktop.catalogue import read_catalogue
+
+    world = write_world(tmp_path / "small", n_items=300, seed=3)
+    only_nondisjoint = next(s for s in world.protocol_splits["nondisjoint"]["train"]
+                            if all(s not in ids for ids in world.protocol_splits["disjoint"].values()))
+    line = "0 " + " ".join(f"{only_nondisjoint}_{n + 1}" for n in range(len(world.outfits[only_nondisjoint])))
+    with (world.root / "disjoint" / "compatibility_valid.txt").open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+    catalogue = read_catalogue(world.root, validate_images=False)
+    assert len(catalogue.compatibility) == world.compatibility_count + 1
+    assert catalogue.compatibility[-1 - world.compatibility_by_file["disjoint/test"]].item_ids \
+        == world.outfits[only_nondisjoint]
+    assert not [s for s in catalogue.skipped if s.kind == "question"]
+
+
+def test_categories_csv_header_bom_unquoted_comma_and_semantic_fallback(tmp_path: Path) -> None:
+    from sane_desktop.catalogue import read_catalogue
+
+    world = write_world(tmp_path / "small", n_items=200, seed=5)
+    (world.root / "categories.csv").write_text(
+        "\ufeffid,fine-grained,semantic\n11,Tops,tops\n27,Jeans, Denim,bottoms\n\n", encoding="utf-8")
+    path = world.root / "polyvore_item_metadata.json"
+    metadata = json.loads(path.read_text(encoding="utf-8"))
+    first, second = world.item_ids[:2]
+    metadata[first].update(category_id="27", semantic_category="")  # known only through categories.csv
+    metadata[second].update(category_id="11")
+    path.write_text(json.dumps(metadata), encoding="utf-8")
+    items = read_catalogue(world.root, validate_images=False).item_by_id()
+    assert (items[first].category, items[first].fine_category) == ("bottoms", "Jeans, Denim")
+    assert items[second].fine_category == "Tops"
+    assert len(items) == len(world.item_ids)
