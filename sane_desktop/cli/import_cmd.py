@@ -54,8 +54,12 @@ def render(result: dict[str, Any]) -> str:
     ]
     skipped = result["skipped"]
     if skipped:
+        # every skipped item is listed (a curator fixes those); outfits/questions that merely lost one
+        # are many on a big catalogue, so only the first of them are
+        items = [s for s in skipped if s["kind"] in ("item", "metadata")]
+        others = [s for s in skipped if s["kind"] not in ("item", "metadata")]
         lines.append(f"  skipped {len(skipped)}:")
-        lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped[:20]]
-        if len(skipped) > 20:
-            lines.append(f"    ... and {len(skipped) - 20} more (use --json for all)")
+        lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in items + others[:20]]
+        if len(others) > 20:
+            lines.append(f"    ... and {len(others) - 20} more outfit/question notes (use --json for all)")
     return "\n".join(lines)
