@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 from sane_desktop.gui.models import Role
 
 TILE_W, THUMB_H, LINE_H = 136, 136, 18
-OVERLAY_OPACITY = 0.6
+OVERLAY_OPACITY = 0.5
 # outfit item colours (Tableau 10): the same colour on the outfit tile and on every result's bar
 OUTFIT_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
                   "#9c755f", "#bab0ac")

@@ -1,5 +1,6 @@
 """``python main.py --screenshot DIR``: start on the demo catalogue, walk the main path (outfit,
-results, explanation, indexing dialog, dark theme), save PNGs and quit. The tests drive the same path."""
+results with their chips, tile overlays and contribution highlight, explanation, indexing dialog,
+dark theme), save PNGs and quit. The tests drive the same path."""
 
 from __future__ import annotations
 
@@ -57,6 +58,18 @@ def wait_results(window: MainWindow, timeout_s: float = 120) -> None:
     wait_until(lambda: window.results_model.rowCount() > 0, 1, f"results ({window.results.empty.text()})")
 
 
+def wait_tiles(window: MainWindow, timeout_s: float = 120) -> None:
+    """Every visible result tile has its background explanation (chip, overlay, tooltip)."""
+    from sane_desktop.gui.models import Role
+
+    def explained() -> bool:
+        rows = window.results.visible_rows()
+        return bool(rows) and all(window.results_model.data(window.results_model.index(r), Role.Tile) is not None
+                                  for r in rows)
+
+    wait_until(explained, timeout_s, "the visible tiles' explanations")
+
+
 def explain_first_result(window: MainWindow, timeout_s: float = 300) -> None:
     window.results.step(1)
     wait_until(lambda: window.explanation.update_data is not None and window.explanation.update_data.final
@@ -88,13 +101,19 @@ def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120
         open_first_catalogue(window, first_run_needed(service), demo_items)
         settle(window)
         window.grab().save(str(out / "01-catalogue.png"))
-        build_outfit(window, 2)
+        build_outfit(window, 3)
         wait_results(window)
+        wait_tiles(window)
         settle(window)
+        window.grab().save(str(out / "02-results-chips.png"))
+        window.set_tile_overlays(True)
+        window._result_hovered(window.results_model.row(0).item.pk)  # as when the mouse is on it
+        settle(window)
+        window.grab().save(str(out / "03-overlays-contributions.png"))
         explain_first_result(window)
         settle(window)
-        window.grab().save(str(out / "02-results-explanation.png"))
-        window.explanation.export(out / "03-explanation-export.png")
+        window.grab().save(str(out / "04-results-explanation.png"))
+        window.explanation.export(out / "05-explanation-export.png")
         window.show_index_dialog()
         dialog = window.index_dialog
         source = service.index_home / "demo" / "source"
@@ -102,11 +121,12 @@ def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120
         dialog.inspect(str(source))
         wait_until(lambda: "catalogue" in dialog.detected.text() or "color" in dialog.detected.text(), 60, "folder inspection")
         settle(window, 200)
-        dialog.grab().save(str(out / "04-index-dialog.png"))
+        dialog.grab().save(str(out / "06-index-dialog.png"))
         dialog.close()
+        window.set_tile_overlays(False)
         window.set_theme("dark")
         settle(window)
-        window.grab().save(str(out / "05-dark-theme.png"))
+        window.grab().save(str(out / "07-dark-theme.png"))
     finally:
         window.close()
         client.shutdown()
