@@ -72,11 +72,15 @@ def test_excluded_categories_and_missing_image_policies(tmp_path: Path) -> None:
 
 def test_outfit_with_unknown_items_keeps_the_rest(tmp_path: Path) -> None:
     write_manifest_catalogue(tmp_path, n_items=6, n_outfits=0)
-    (tmp_path / "outfits.csv").write_text("outfit,article\nA,0000000001\nA,0000000002\nA,0000009999\nB,0000000003\nB,0000008888\n")
+    (tmp_path / "outfits.csv").write_text(
+        "outfit,article\nA,0000000001\nA,0000000002\nA,0000009999\nB,0000000003\nB,0000008888\nC,0000007777\n"
+    )
     catalogue = read_catalogue(tmp_path)
-    assert [(o.outfit_id, o.item_ids) for o in catalogue.outfits] == [("A", ["0000000001", "0000000002"])]
+    assert [(o.outfit_id, o.item_ids) for o in catalogue.outfits] == [
+        ("A", ["0000000001", "0000000002"]), ("B", ["0000000003"])
+    ]
     reasons = {s.item_id: s.reason for s in catalogue.skipped if s.kind == "outfit"}
-    assert "0000009999 (unknown item)" in reasons["A"] and "dropped" in reasons["B"]
+    assert "0000009999 (unknown item)" in reasons["A"] and "kept" in reasons["B"] and "dropped" in reasons["C"]
 
 
 def test_escaping_ids_and_absolute_paths_are_skipped(tmp_path: Path) -> None:

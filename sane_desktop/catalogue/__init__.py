@@ -20,7 +20,8 @@ from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel
 
 __all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_missing_items", "read_catalogue"]
 
-MIN_OUTFIT_ITEMS = 2
+# Outfits naming unknown items are kept without them; only one left with no item at all is dropped.
+MIN_OUTFIT_ITEMS = 1
 
 
 def _why_missing(item_id: str, skipped: dict[str, str]) -> str:
@@ -29,7 +30,7 @@ def _why_missing(item_id: str, skipped: dict[str, str]) -> str:
 
 def prune_missing_items(catalogue: Catalogue) -> None:
     """Remove references to items the catalogue does not hold (unknown ids, or items skipped at
-    validation): outfits keep their other items (dropped below two), questions are skipped."""
+    validation): outfits keep their other items (dropped when none is left), questions are skipped."""
     known = {item.item_id for item in catalogue.items}
     skipped = {skip.item_id: skip.reason for skip in catalogue.skipped if skip.kind == "item"}
     dropped: set[str] = set()
@@ -42,7 +43,7 @@ def prune_missing_items(catalogue: Catalogue) -> None:
             outfit.item_ids, outfit.positions = [i for i, _ in pairs], [p for _, p in pairs]
             left_out = ", ".join(_why_missing(i, skipped) for i in missing)
             if len(outfit.item_ids) < MIN_OUTFIT_ITEMS:
-                reason = f"outfit dropped: fewer than {MIN_OUTFIT_ITEMS} items left without {left_out}"
+                reason = f"outfit dropped: no item left without {left_out}"
                 dropped.add(outfit.outfit_id)
             else:
                 reason = f"kept without {len(missing)} item(s): {left_out}"

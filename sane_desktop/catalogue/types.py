@@ -15,7 +15,8 @@ SPLITS = ("train", "valid", "test")
 
 
 class CatalogueError(Exception):
-    """The catalogue as a whole cannot be read (unknown layout, malformed metadata file)."""
+    """The catalogue as a whole cannot be read (unknown layout, malformed metadata file); the
+    message names the file and what is wrong."""
 
 
 @dataclass
@@ -122,8 +123,3 @@ class Catalogue:
 
     def categories(self) -> list[str]:
         return sorted({item.category for item in self.items})
-
-
-class CatalogueError(Exception):
-    """The catalogue as a whole cannot be read; the message names the file and what is wrong.
-    (Defined here, with the types, so that callers can catch it without importing the readers.)"""
