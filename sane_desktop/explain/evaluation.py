@@ -249,6 +249,8 @@ def _evaluate_attributes(catalogue, bundle, images, test_pairs, n_pairs, seed, b
     report = {
         "oracle_accuracy": {rule: explanation_accuracy(test_parts, test_oracle, w, names) for rule, w in rules.items()},
         "weights": selection.weights.as_dict(),
+        # top-3 is trivial when a pair has three candidates or fewer: say how many there were
+        "candidates_per_pair": float(np.mean([len(p.candidates) for p in test_parts])) if test_parts else 0.0,
         "pairs": {"train_prior": len(train_pairs), "valid_tuning": len(valid_pairs), "test": len(test_pairs),
                   "calibration_items": len(valid_items)},
         "_rankings": {rule: [[s.name for s in rank_attributes(p, w, names)] for p in test_parts]
