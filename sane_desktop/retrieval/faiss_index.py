@@ -21,10 +21,11 @@ import numpy as np
 from sane_desktop.retrieval.vector_store import Hits, block_scores, top_k
 
 FLAT_LIMIT = 1_000_000
-DEFAULT_NPROBE = 32  # 1M clustered synthetic vectors, nlist 1024: recall@10 0.996, p50 1.8 ms
+DEFAULT_NPROBE = 32  # 1M clustered synthetic vectors, nlist 1024: recall@10 0.996, p50 1.6–1.9 ms
 # Reading only the outfit's blocks pays off only when they are a small part of the vector: strided
-# reads and one BLAS pass per block cost more than one contiguous pass at 40–60 % (bench_query.py).
-BLOCK_SCAN_MAX_FRACTION = 0.25
+# reads and one BLAS pass per block made it 1.5× slower at ~50 % of the blocks and no faster at 20 %
+# (100k × 320-d, bench_query.py); kept for outfits covering at most a fifth of the categories.
+BLOCK_SCAN_MAX_FRACTION = 0.2
 TRAIN_POINTS_PER_LIST = 40  # FAISS warns below 39; more only slows k-means on 2 cores
 
 
@@ -171,7 +172,7 @@ class FaissVectorStore:
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dimension)
         # On CPU a flat index is scanned with numpy's threaded BLAS over FAISS's own storage: a
         # single query in FAISS runs on one thread, and this reads only the outfit's blocks
-        # (bench/results/query.json: 100k × 320-d, FAISS 32 ms, numpy 8 ms, present blocks 3.5 ms).
+        # (bench/results/query.json, 100k × 320-d: FAISS 30–48 ms, numpy 12 ms p50 on 2 busy cores).
         view = self._flat_view()
         if blocks is not None and sum(b.stop - b.start for b in blocks) > BLOCK_SCAN_MAX_FRACTION * self.dimension:
             blocks = None
