@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
     parser.add_argument("--image-size", type=int, help="override the preset's input size")
     parser.add_argument("--width", type=int, help="override the preset's trunk width (64 = ResNet-18)")
+    parser.add_argument("--lr", type=float, help="override the preset's learning rate")
     parser.add_argument("--time-budget", type=float, help="stop after this many seconds (keeps the best epoch)")
     parser.add_argument("--attribute-trunk", choices=("shared", "separate", "none"),
                         help="attribute net on the compatibility trunk (shared), its own, or none")
@@ -48,7 +49,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     device = pick_device()
     name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
     config = preset(name, epochs=args.epochs, seed=args.seed, weights=args.weights, image_size=args.image_size,
-                    width=args.width, time_budget_s=args.time_budget, attribute_trunk=args.attribute_trunk)
+                    width=args.width, time_budget_s=args.time_budget, learning_rate=args.lr, attribute_trunk=args.attribute_trunk)
     progress = TqdmProgress()
     try:
         catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,
