@@ -67,6 +67,9 @@ def bench_device(device: torch.device, args: argparse.Namespace) -> dict:
     out["fast_stored_cells"] = {"results": args.page, "seconds_per_page": seconds,
                                 "seconds_per_result": seconds / args.page, "forward_passes": 0}
 
+    if args.fast_only:
+        return out
+
     sliding = get_explainer("sliding", model, batch_size=args.batch_size)
     seconds, result = timed(lambda: sliding.explain(query, candidate, space), device, 1, warm_up=False)
     out["sliding"] = {"seconds_per_explanation": seconds, "forward_passes": result.forward_passes}
@@ -111,8 +114,12 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--batch-size", type=int, default=125)
     parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all")
+    parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
+    parser.add_argument("--fast-only", action="store_true", help="time only the fast paths")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     devices = []
     if args.device in ("cpu", "all"):
         devices.append(torch.device("cpu"))
