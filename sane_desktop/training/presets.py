@@ -1,5 +1,5 @@
-"""Training presets. ``cpu``: a narrow trunk (width 32, a quarter of ResNet-18's channels up to
-layer3, still 7×7 maps at 112 px; about 6× faster than width 64 on 2 cores) and a from-scratch
+"""Training presets. ``cpu``: a narrow trunk (width 16, a quarter of ResNet-18's channels up to
+layer3, still 7×7 maps at 112 px; bench/bench_training.py measures the speed-up) and a from-scratch
 learning rate. ``gpu``: full width at 224 px, bf16 autocast, channels_last, large batches."""
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from typing import Any
 class TrainConfig:
     preset: str = "cpu"
     image_size: int = 112
-    width: int = 32
+    width: int = 16
     embed_dim: int = 64
     outfits_per_step: int = 16
     max_pairs_per_outfit: int = 12
-    epochs: int = 12
-    learning_rate: float = 1e-3
+    epochs: int = 200
+    learning_rate: float = 3e-3
     lr_decay: float = 0.985  # per epoch, as in the paper
     margin: float = 0.3
     embed_weight: float = 5e-4
