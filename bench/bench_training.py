@@ -14,7 +14,7 @@ import torch
 
 from sane_desktop.models import CompatibilityNet
 
-VARIANTS = [(64, 112), (32, 112), (32, 96), (64, 64)]
+VARIANTS = [(64, 112), (32, 112), (16, 112), (16, 64)]
 
 
 def images_per_second(width: int, size: int, batch: int = 64, repeats: int = 3) -> float:
