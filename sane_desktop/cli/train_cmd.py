@@ -29,6 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--time-budget", type=float, help="stop after this many seconds (keeps the best epoch)")
     parser.add_argument("--attribute-trunk", choices=("shared", "separate", "none"),
                         help="attribute net on the compatibility trunk (shared), its own, or none")
+    parser.add_argument("--no-augment", dest="augment", action="store_false", default=None,
+                        help="train without random affine warps")
     parser.add_argument("--fp16", action="store_true", help="store weights in fp16 (half the file size)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
@@ -49,7 +51,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     device = pick_device()
     name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
     config = preset(name, epochs=args.epochs, seed=args.seed, weights=args.weights, image_size=args.image_size,
-                    width=args.width, time_budget_s=args.time_budget, learning_rate=args.lr, attribute_trunk=args.attribute_trunk)
+                    width=args.width, time_budget_s=args.time_budget, learning_rate=args.lr, attribute_trunk=args.attribute_trunk,
+                    augment=args.augment)
     progress = TqdmProgress()
     try:
         catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,

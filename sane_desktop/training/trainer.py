@@ -16,6 +16,7 @@ from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
 from sane_desktop.models.weights import load_trunk_weights
 from sane_desktop.progress import Cancelled, CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.training.augment import random_affine
 from sane_desktop.training.data import (
     ImageCache,
     attribute_targets,
@@ -66,6 +67,7 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     started = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
+    augment_rng = torch.Generator().manual_seed(config.seed)
     device = device or pick_device()
     prep = Preprocessing(size=config.image_size)
     categories = catalogue.categories()
@@ -113,11 +115,13 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
             batch = outfit_triplets(chosen, category, group, rng, config.max_pairs_per_outfit)
             if len(batch.anchor) == 0:
                 continue
-            images = cache.images[cache.rows(batch.item_ids)]
-            if config.flip:
+            images = prep.normalise(cache.images[cache.rows(batch.item_ids)])
+            if config.augment:
+                images = random_affine(images, augment_rng, flip=config.flip)
+            elif config.flip:
                 flip = torch.rand(len(images)) < 0.5
                 images[flip] = images[flip].flip(-1)
-            images = prep.normalise(images.to(device)).contiguous(memory_format=memory)
+            images = images.to(device).contiguous(memory_format=memory)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 fmap = compat.trunk(images)
                 embeddings = compat.embed(fmap.flatten(2).transpose(1, 2)).mean(1).float()
