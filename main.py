@@ -13,7 +13,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="start on the demo catalogue, walk through the main path, save PNGs to DIR and quit")
     parser.add_argument("--index-home", type=Path, help="folder of indexed catalogues (default: index/)")
     parser.add_argument("--model", type=Path, help="model checkpoint (default: the catalogue's own, else the demo model)")
-    parser.add_argument("--demo-items", type=int, default=120, help="size of the demo catalogue built on first run")
+    parser.add_argument("--demo-items", type=int, default=600, help="size of the demo catalogue built on first run")
     args = parser.parse_args(argv)
     from sane_desktop.gui.app import run
 
