@@ -149,7 +149,7 @@ class OutfitSearcher:
     # --- searching --------------------------------------------------------------------------------
     def search(self, outfit: Sequence[int | QueryItem], category: str | int, k: int = 20) -> list[Result]:
         """Top ``k`` items of ``category`` for the outfit (item pks and/or :class:`QueryItem`)."""
-        query = self._as_query(outfit)
+        query = self.as_query(outfit)
         target = self.category_index(category)
         name = self.spaces.categories[target]
         store = self.stores.get(name)
@@ -175,10 +175,10 @@ class OutfitSearcher:
 
     def search_all(self, outfit: Sequence[int | QueryItem], k: int = 20) -> dict[str, list[Result]]:
         """One ranked list per indexed category."""
-        query = self._as_query(outfit)
+        query = self.as_query(outfit)
         return {category: self.search(query, category, k) for category in self.categories}
 
-    def _as_query(self, outfit: Sequence[int | QueryItem]) -> list[QueryItem]:
+    def as_query(self, outfit: Sequence[int | QueryItem]) -> list[QueryItem]:
         pks = [member for member in outfit if not isinstance(member, QueryItem)]
         stored = iter(self.query_items(pks)) if pks else iter(())
         return [member if isinstance(member, QueryItem) else next(stored) for member in outfit]

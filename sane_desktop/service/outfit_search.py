@@ -40,7 +40,7 @@ class OutfitSearch(ModelAccess):
             return {}
         searcher = self._outfit_searcher()
         members = [self._disk_image(pk).query if pk < 0 else int(pk) for pk in outfit]
-        query = searcher._as_query(members)  # embeddings once for every target
+        query = searcher.as_query(members)  # embeddings once for every target
         targets = [target] if target else searcher.categories
         results: dict[str, list[SearchResult]] = {}
         for category in targets:
