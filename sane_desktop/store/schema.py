@@ -127,14 +127,19 @@ class SplitAssignment(Base):
     split: Mapped[str] = mapped_column(String(20))
 
 
-class FitbQuestion(Base):
-    __tablename__ = "fitb_questions"
-    __table_args__ = (UniqueConstraint("catalogue_id", "protocol", "split", "number"),)
+class QuestionKey:
+    """Columns every question table shares; (catalogue, protocol, split, number) is the natural key."""
+
     id: Mapped[int] = mapped_column(primary_key=True)
     catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
     protocol: Mapped[str] = mapped_column(String(40))
     split: Mapped[str] = mapped_column(String(20))
     number: Mapped[int] = mapped_column(Integer)
+
+
+class FitbQuestion(QuestionKey, Base):
+    __tablename__ = "fitb_questions"
+    __table_args__ = (UniqueConstraint("catalogue_id", "protocol", "split", "number"),)
     outfit_id: Mapped[str] = mapped_column(String(200))
     question_item_ids: Mapped[list[str]] = mapped_column(JSON)
     answer_item_ids: Mapped[list[str]] = mapped_column(JSON)
@@ -142,14 +147,9 @@ class FitbQuestion(Base):
     blank_position: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class CompatibilityQuestion(Base):
+class CompatibilityQuestion(QuestionKey, Base):
     __tablename__ = "compatibility_questions"
     __table_args__ = (UniqueConstraint("catalogue_id", "protocol", "split", "number"),)
-    id: Mapped[int] = mapped_column(primary_key=True)
-    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
-    protocol: Mapped[str] = mapped_column(String(40))
-    split: Mapped[str] = mapped_column(String(20))
-    number: Mapped[int] = mapped_column(Integer)
     label: Mapped[int] = mapped_column(Integer)
     item_ids: Mapped[list[str]] = mapped_column(JSON)
 
