@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from sane_desktop.models.compatibility import CompatibilityNet
-from sane_desktop.retrieval.faiss_index import FaissVectorStore, IndexSpec, choose_spec
+from sane_desktop.retrieval.faiss_index import FLAT_LIMIT, GPU_FLAT_LIMIT, FaissVectorStore, IndexSpec, choose_spec
 from sane_desktop.retrieval.vector_store import NumpyVectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
 
@@ -100,8 +100,11 @@ def test_block_restricted_search_equals_full_search() -> None:
 
 def test_index_grows_from_flat_to_ivf() -> None:
     assert choose_spec(10_000).kind == "flat"
-    big = choose_spec(4_000_000)
+    big = choose_spec(4_000_000, flat_limit=FLAT_LIMIT)
     assert big.kind == "ivf" and big.nlist == 2048 and big.nprobe > 0
+    million = choose_spec(1_000_000, flat_limit=FLAT_LIMIT)  # CPU: IVF meets 50 ms at 1M, exact does not
+    assert million.kind == "ivf" and million.nlist == 1024
+    assert choose_spec(1_000_000, flat_limit=GPU_FLAT_LIMIT).kind == "flat"  # GPU: exact
 
 
 @pytest.mark.parametrize("spec", [IndexSpec("flat"), IndexSpec("ivf", nlist=4, nprobe=2)])

@@ -1,6 +1,6 @@
 """FAISS layer: index choice by size, GPU clone at load, atomic persistence.
 
-Up to :data:`FLAT_LIMIT` vectors per category: exact ``IndexFlatIP`` inside an ``IndexIDMap2`` keyed
+Up to :data:`FLAT_LIMIT` vectors per category (:data:`GPU_FLAT_LIMIT` when FAISS sees a GPU): exact ``IndexFlatIP`` inside an ``IndexIDMap2`` keyed
 by item primary keys. Beyond: ``IndexIVFFlat`` (inner product, ids stored natively, a hashtable
 direct map for ``reconstruct``/``remove_ids``) with ``nlist ≈ √n`` and :data:`DEFAULT_NPROBE`
 (bench/bench_query.py measures recall@10 against exact search). Files are always written in CPU
@@ -20,7 +20,10 @@ import numpy as np
 
 from sane_desktop.retrieval.vector_store import Hits, block_scores, top_k
 
-FLAT_LIMIT = 1_000_000
+# Exact search stays under ~50 ms per query on 2 CPU cores up to about half a million 320-d vectors
+# (100k: 12 ms, 1M: 68-80 ms, bench_query.py); a GPU searches millions exactly.
+FLAT_LIMIT = 500_000
+GPU_FLAT_LIMIT = 20_000_000
 DEFAULT_NPROBE = 32  # 1M clustered synthetic vectors, nlist 1024: recall@10 0.996, p50 1.6–1.9 ms
 # Reading only the outfit's blocks pays off only when they are a small part of the vector: strided
 # reads and one BLAS pass per block made it 1.5× slower at ~50 % of the blocks and no faster at 20 %
@@ -43,7 +46,10 @@ class IndexSpec:
         return "IDMap2,FlatIP" if self.kind == "flat" else f"IVF{self.nlist},FlatIP"
 
 
-def choose_spec(n_vectors: int, flat_limit: int = FLAT_LIMIT) -> IndexSpec:
+def choose_spec(n_vectors: int, flat_limit: int | None = None) -> IndexSpec:
+    """Exact flat search while it is fast enough on this machine, IVF beyond."""
+    if flat_limit is None:
+        flat_limit = GPU_FLAT_LIMIT if gpu_available() else FLAT_LIMIT
     if n_vectors <= flat_limit:
         return IndexSpec("flat")
     nlist = int(2 ** round(np.log2(max(np.sqrt(n_vectors), 64))))
