@@ -9,31 +9,22 @@ from typing import Any
 import qtawesome as qta
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+    QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
     QProgressBar, QPushButton, QVBoxLayout,
 )
 
+from sane_desktop.gui.request_dialog import RequestDialog
 from sane_desktop.gui.worker import WorkerClient
 from sane_desktop.service import FolderReport
 
 
-def eta_text(done: int, total: int, elapsed: float) -> str:
-    if done <= 0 or total <= 0 or done >= total:
-        return ""
-    remaining = elapsed / done * (total - done)
-    return f"about {int(remaining // 60)} min {int(remaining % 60)} s left" if remaining >= 60 else f"about {remaining:.0f} s left"
-
-
-class IndexDialog(QDialog):
+class IndexDialog(RequestDialog):
     indexed = Signal(str)  # catalogue name
 
     def __init__(self, client: WorkerClient, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(client, parent)
         self.setWindowTitle("Index catalogue folder")
         self.setMinimumWidth(560)
-        self.client = client
-        self._request: int | None = None
-        self._started = 0.0
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("A catalogue folder (Polyvore layout, manifest + mapping, or plain images)")
         browse = QPushButton(qta.icon("mdi6.folder-open-outline"), "Choose…")
@@ -94,21 +85,6 @@ class IndexDialog(QDialog):
         self.start_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         self._request = self.client.submit("index", root=self.folder.text(), name=self.name.text() or None)
-
-    def cancel_or_close(self) -> None:
-        if self._request is not None:
-            self.client.cancel(self._request)
-            self.phase.setText("Cancelling…")
-        else:
-            self.reject()
-
-    def _on_progress(self, request_id: int, done: int, total: int, message: str) -> None:
-        if request_id != self._request:
-            return
-        self.progress_bar.setRange(0, max(1, total))
-        self.progress_bar.setValue(done)
-        eta = eta_text(done, total, time.monotonic() - self._started)
-        self.phase.setText(f"{message} {done}/{total}" + (f" — {eta}" if eta else ""))
 
     def _on_finished(self, request_id: int, kind: str, result: Any) -> None:
         if kind == "inspect" and request_id == getattr(self, "_inspect_request", None) and result is not None:

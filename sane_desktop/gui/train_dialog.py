@@ -6,22 +6,19 @@ import time
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QProgressBar, QSpinBox, QVBoxLayout
+from PySide6.QtWidgets import QDialogButtonBox, QFormLayout, QLabel, QProgressBar, QSpinBox, QVBoxLayout
 
-from sane_desktop.gui.index_dialog import eta_text
+from sane_desktop.gui.request_dialog import RequestDialog
 from sane_desktop.gui.worker import WorkerClient
 
 
-class TrainDialog(QDialog):
+class TrainDialog(RequestDialog):
     trained = Signal()
 
     def __init__(self, client: WorkerClient, catalogue: str, parent: Any = None) -> None:
-        super().__init__(parent)
+        super().__init__(client, parent)
         self.setWindowTitle(f"Train model on {catalogue}")
         self.setMinimumWidth(440)
-        self.client = client
-        self._request: int | None = None
-        self._started = 0.0
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 200)
         self.epochs.setValue(5)
@@ -50,20 +47,6 @@ class TrainDialog(QDialog):
         self.progress_bar.setRange(0, 0)
         self.start_button.setEnabled(False)
         self._request = self.client.submit("train", epochs=self.epochs.value())
-
-    def cancel_or_close(self) -> None:
-        if self._request is not None:
-            self.client.cancel(self._request)
-            self.phase.setText("Cancelling…")
-        else:
-            self.reject()
-
-    def _on_progress(self, request_id: int, done: int, total: int, message: str) -> None:
-        if request_id == self._request:
-            self.progress_bar.setRange(0, max(1, total))
-            self.progress_bar.setValue(done)
-            eta = eta_text(done, total, time.monotonic() - self._started)
-            self.phase.setText(f"{message} {done}/{total}" + (f" — {eta}" if eta else ""))
 
     def _on_finished(self, request_id: int, _kind: str, result: Any) -> None:
         if request_id != self._request:
