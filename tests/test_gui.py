@@ -3,21 +3,20 @@ indexing from the GUI with cancel, and responsiveness (longest gap between GUI-t
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-import torch  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import QElapsedTimer, QSettings, QTimer  # noqa: E402
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import GAP_LIMIT_MS, GapMeter, open_window, record_responsiveness  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 
 from sane_desktop.gui.app import create_window  # noqa: E402
 from sane_desktop.gui.models import ItemListModel, Role, decode_item_mime  # noqa: E402
@@ -26,28 +25,15 @@ from sane_desktop.gui.settings import Settings  # noqa: E402
 from sane_desktop.gui.thumbnails import ThumbnailLoader  # noqa: E402
 from sane_desktop.service import CatalogueService  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-GAP_LIMIT_MS = 100
-RESULTS = REPO / "bench" / "results"
-
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A 60-item demo catalogue, a tiny seeded model with an attribute net, indexed as "demo"."""
-    from sane_desktop.catalogue import read_catalogue
     from sane_desktop.demo import generate_demo
-    from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
 
     root = tmp_path_factory.mktemp("gui")
-    generate_demo(root / "source", seed=0, items=60, masks=False)
+    build_demo_world(root, 60)
     generate_demo(root / "second", seed=1, items=60, masks=False)
-    catalogue = read_catalogue(root / "source", validate_images=False)
-    torch.manual_seed(0)
-    net = CompatibilityNet(catalogue.categories(), width=16)
-    attributes = AttributeNet(["green", "red", "blue", "striped", "dotted", "floral"], width=16)
-    save_checkpoint(root / "model.pt", ModelBundle(net, attributes, Preprocessing()))
-    service = CatalogueService(root / "index", model=root / "model.pt")
-    service.index_folder(root / "source", "demo")
     return {"root": root, "index": root / "index", "model": root / "model.pt", "second": root / "second"}
 
 
@@ -63,47 +49,9 @@ def _stop_workers():  # type: ignore[no-untyped-def]
 
 
 def make_window(world: dict[str, Path], qtbot, rise_masks: int = 64):  # type: ignore[no-untyped-def]
-    service = CatalogueService(world["index"], model=world["model"], rise_masks=rise_masks)
-    settings = Settings(QSettings(str(world["root"] / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
-    window, client = create_window(service, settings, cache_dir=world["root"] / "thumbs")
-    qtbot.addWidget(window)
+    window, client = open_window(world, qtbot, rise_masks)
     _CLIENTS.append(client)
-    window.show()
-    qtbot.waitExposed(window)
     return window, client
-
-
-class GapMeter:
-    """Longest gap between ticks of a 10 ms timer on the GUI thread."""
-
-    def __init__(self) -> None:
-        self.clock = QElapsedTimer()
-        self.timer = QTimer(interval=10)
-        self.timer.timeout.connect(self._tick)
-        self.longest_ms = 0
-        self.ticks = 0
-
-    def _tick(self) -> None:
-        if self.ticks:
-            self.longest_ms = max(self.longest_ms, self.clock.restart())
-        else:
-            self.clock.start()
-        self.ticks += 1
-
-    def __enter__(self) -> GapMeter:
-        self.timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.timer.stop()
-
-
-def record(name: str, values: dict[str, object]) -> None:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / "gui_responsiveness.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data[name] = values
-    path.write_text(json.dumps(data, indent=2))
 
 
 def test_service_imports_no_qt() -> None:
@@ -153,7 +101,7 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     assert window.explanation.attribute_label.text()
     exported = window.explanation.export(tmp_path / "explanation.png")
     assert exported is not None and exported.stat().st_size > 1000
-    record("end_to_end", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
+    record_responsiveness("end_to_end", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
     assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
 
 
@@ -197,7 +145,7 @@ def test_index_from_gui_with_cancel(world, qtbot) -> None:  # type: ignore[no-un
     window.refresh_catalogues(select="second")
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=30000)
     assert window.catalogue_switcher.count() == 2
-    record("indexing", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
+    record_responsiveness("indexing", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
     assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
 
 

@@ -6,27 +6,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
+from demo_world import build_demo_world
 from sane_desktop.service import CatalogueService, TileExplanation
 
 
 @pytest.fixture(scope="module")
 def service(tmp_path_factory: pytest.TempPathFactory) -> CatalogueService:
     """A 40-item demo catalogue and a tiny seeded model with an attribute net, indexed as "demo"."""
-    from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.demo import generate_demo
-    from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
-
-    root = tmp_path_factory.mktemp("gui-service")
-    generate_demo(root / "source", seed=0, items=40, masks=False)
-    catalogue = read_catalogue(root / "source", validate_images=False)
-    torch.manual_seed(0)
-    net = CompatibilityNet(catalogue.categories(), width=16)
-    attributes = AttributeNet(["green", "red", "blue", "striped", "dotted", "floral"], width=16)
-    save_checkpoint(root / "model.pt", ModelBundle(net, attributes, Preprocessing()))
-    service = CatalogueService(root / "index", model=root / "model.pt", device="cpu")
-    service.index_folder(root / "source", "demo")
+    service = build_demo_world(tmp_path_factory.mktemp("gui-service"), 40, device="cpu")
     service.open_catalogue("demo")
     return service
 

@@ -4,57 +4,34 @@ freezes; images from disk join the outfit (menu and drag and drop)."""
 
 from __future__ import annotations
 
-import json
 import os
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-import torch  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from PySide6.QtCore import QElapsedTimer, QMimeData, QPointF, QSettings, Qt, QTimer, QUrl  # noqa: E402
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import GAP_LIMIT_MS, GapMeter, open_window, record_responsiveness  # noqa: E402
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 
-from sane_desktop.gui.app import create_window  # noqa: E402
 from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
-from sane_desktop.gui.settings import Settings  # noqa: E402
-from sane_desktop.service import CatalogueService  # noqa: E402
-
-REPO = Path(__file__).resolve().parents[1]
-GAP_LIMIT_MS = 100
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A 60-item demo catalogue, a tiny seeded model with an attribute net, indexed as "demo"."""
-    from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.demo import generate_demo
-    from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
-
     root = tmp_path_factory.mktemp("gui-tiles")
-    generate_demo(root / "source", seed=0, items=60, masks=False)
-    catalogue = read_catalogue(root / "source", validate_images=False)
-    torch.manual_seed(0)
-    net = CompatibilityNet(catalogue.categories(), width=16)
-    attributes = AttributeNet(["green", "red", "blue", "striped", "dotted", "floral"], width=16)
-    save_checkpoint(root / "model.pt", ModelBundle(net, attributes, Preprocessing()))
-    CatalogueService(root / "index", model=root / "model.pt").index_folder(root / "source", "demo")
+    build_demo_world(root, 60)
     return {"root": root, "index": root / "index", "model": root / "model.pt"}
 
 
 @pytest.fixture
 def window(world, qtbot):  # type: ignore[no-untyped-def]
-    service = CatalogueService(world["index"], model=world["model"], rise_masks=64)
-    settings = Settings(QSettings(str(world["root"] / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
-    window, client = create_window(service, settings, cache_dir=world["root"] / "thumbs")
-    qtbot.addWidget(window)
-    window.resize(1100, 760)
-    window.show()
-    qtbot.waitExposed(window)
+    window, client = open_window(world, qtbot, size=(1100, 760))
     open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
     yield window
     client.shutdown()
@@ -68,29 +45,6 @@ def wait_visible_explained(window, qtbot, timeout: int = 60000) -> list[int]:  #
     qtbot.waitUntil(lambda: window.results.visible_rows() and all(tiles_of(window, window.results.visible_rows())),
                     timeout=timeout)
     return window.results.visible_rows()
-
-
-class GapMeter:
-    """Longest gap between ticks of a 10 ms timer on the GUI thread."""
-
-    def __init__(self) -> None:
-        self.clock, self.timer = QElapsedTimer(), QTimer(interval=10)
-        self.timer.timeout.connect(self._tick)
-        self.longest_ms = self.ticks = 0
-
-    def _tick(self) -> None:
-        if self.ticks:
-            self.longest_ms = max(self.longest_ms, self.clock.restart())
-        else:
-            self.clock.start()
-        self.ticks += 1
-
-    def __enter__(self) -> GapMeter:
-        self.timer.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.timer.stop()
 
 
 def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -193,12 +147,8 @@ def test_scrolling_cancels_tiles_out_of_view_and_never_freezes(window, qtbot) ->
             qtbot.wait(40)  # faster than the visible-tiles debounce at times, slower at others
         rows = wait_visible_explained(window, qtbot)
     assert rows[0] == 0
-    path = REPO / "bench" / "results" / "gui_responsiveness.json"
-    data = json.loads(path.read_text()) if path.is_file() else {}
-    data["scrolling_with_tile_explanations"] = {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks,
-                                                "tile_requests": len(finished)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2))
+    record_responsiveness("scrolling_with_tile_explanations", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks,
+                                                               "tile_requests": len(finished)})
     assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
 
 
