@@ -23,7 +23,7 @@ import numpy as np
 
 from sane_desktop.retrieval.faiss_index import FaissVectorStore, IndexSpec
 from sane_desktop.retrieval.vector_store import Hits, block_scores, top_k
-from sane_desktop.retrieval.vectors import TypeSpaces, pair_table
+from sane_desktop.retrieval.vectors import TypeSpaces
 
 C, D, K, TARGET = 5, 64, 10, 0
 RESULTS = Path(__file__).resolve().parent / "results" / "query.json"

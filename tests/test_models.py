@@ -7,7 +7,6 @@ import io
 
 import pytest
 import torch
-import torch.nn.functional as F
 from PIL import Image
 
 from sane_desktop.models import (

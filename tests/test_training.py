@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 import torch
 
 from sane_desktop.catalogue.types import CompatibilityQuestion, FitbQuestion, ItemRecord, OutfitRecord

@@ -11,7 +11,6 @@ import hashlib
 import math
 import random
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -295,7 +294,3 @@ def render_item(job: RenderJob) -> Rendered:
 def render_many(jobs: list[RenderJob]) -> list[Rendered]:
     """A batch for one worker process (fewer round trips than one job per task)."""
     return [render_item(job) for job in jobs]
-
-
-def ensure_parent(path: str | Path) -> None:
-    Path(path).parent.mkdir(parents=True, exist_ok=True)

@@ -32,7 +32,7 @@ from sane_desktop.explain.attribute_choice import (
     rank_attributes,
     tune_weights,
 )
-from sane_desktop.explain.base import get_explainer, model_device
+from sane_desktop.explain.base import get_explainer
 from sane_desktop.explain.metrics import (
     box_to_crop,
     perturbation_curves,

@@ -5,7 +5,6 @@ the answer to the latest request of a kind is shown."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import qtawesome as qta

@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 

@@ -7,7 +7,7 @@ as the previous import left it.
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -198,10 +198,6 @@ def _bump_revision(connection, catalogue_pk: int, changed: bool) -> int:  # type
         values["revision"] = table.c.revision + 1
         connection.execute(update(table).where(table.c.id == catalogue_pk).values(**values))
     return int(connection.execute(select(table.c.revision).where(table.c.id == catalogue_pk)).scalar_one())
-
-
-def category_counts(catalogue: Catalogue) -> dict[str, int]:
-    return dict(Counter(item.category for item in catalogue.items))
 
 
 def import_folder(
