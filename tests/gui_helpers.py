@@ -4,6 +4,7 @@ Import after ``pytest.importorskip("pytestqt")``: ``from gui_helpers import GapM
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
@@ -57,7 +58,10 @@ class GapMeter:
 
 
 def record_responsiveness(name: str, values: dict[str, object]) -> None:
-    """Keep ``values`` under ``name`` in bench/results/gui_responsiveness.json, beside the other entries."""
+    """Keep ``values`` under ``name`` in bench/results/gui_responsiveness.json, beside the other entries,
+    when ``SANE_RECORD_BENCH=1`` (so that an ordinary test run leaves the repository untouched)."""
+    if os.environ.get("SANE_RECORD_BENCH") != "1":
+        return
     RESPONSIVENESS.parent.mkdir(parents=True, exist_ok=True)
     data = json.loads(RESPONSIVENESS.read_text()) if RESPONSIVENESS.is_file() else {}
     data[name] = values

@@ -28,14 +28,18 @@ def preload_core() -> None:
     """Import the core's C-extension modules (FAISS, torch kernels) now, at start-up: loading a
     shared library holds the GIL for hundreds of milliseconds, which would freeze the GUI if the
     worker did it mid-session."""
-    import faiss  # noqa: F401
+    import importlib
 
-    import sane_desktop.explain.attribute_choice  # noqa: F401
-    import sane_desktop.explain.fast  # noqa: F401
-    import sane_desktop.explain.rise  # noqa: F401
-    import sane_desktop.retrieval.indexer  # noqa: F401
-    import sane_desktop.retrieval.search  # noqa: F401
-    import sane_desktop.store.importer  # noqa: F401
+    # everything the worker imports lazily: a first import (or .pyc compile) there would stall the GUI
+    for module in (
+        "faiss", "torch", "sklearn.metrics",
+        "sane_desktop.catalogue", "sane_desktop.demo", "sane_desktop.store.importer",
+        "sane_desktop.models.checkpoint", "sane_desktop.models.preprocess",
+        "sane_desktop.explain", "sane_desktop.explain.attribute_choice", "sane_desktop.explain.fast",
+        "sane_desktop.explain.rise", "sane_desktop.retrieval.embedding", "sane_desktop.retrieval.indexer",
+        "sane_desktop.retrieval.search", "sane_desktop.training.presets", "sane_desktop.training.trainer",
+    ):
+        importlib.import_module(module)
 
 
 def create_window(service: CatalogueService, settings: Settings | None = None,
