@@ -36,16 +36,16 @@ from sane_desktop.store.importer import import_folder
 RESULTS = Path(__file__).resolve().parent / "results" / "index.json"
 
 
-def model_path(work: Path) -> tuple[Path, str]:
-    if demo_model_path().is_file():
-        return demo_model_path(), "demo model"
+def model_path(work: Path, kind: str = "demo") -> tuple[Path, str]:
+    if kind == "demo" and demo_model_path().is_file():
+        return demo_model_path(), "demo model (cpu preset: trunk width 16)"
     torch.manual_seed(0)
     categories = ["all-body", "bags", "bottoms", "hats", "outerwear", "shoes", "tops"]
     compatibility = CompatibilityNet(categories)
     attributes = AttributeNet([f"attribute{i}" for i in range(64)], trunk=compatibility.trunk)
     path = work / "model.pt"
     save_checkpoint(path, ModelBundle(compatibility, attributes, Preprocessing()))
-    return path, "fresh full-width model (demo model absent)"
+    return path, "fresh full-width model (ResNet-18 to layer3, as the gpu preset or ImageNet weights give)"
 
 
 def naive(engine, name: str, bundle: ModelBundle) -> int:
@@ -79,15 +79,18 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=400)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--model", choices=("demo", "full"), default="demo",
+                        help="the bundled cpu-preset demo model, or a full-width ResNet-18 trunk")
+    parser.add_argument("--out", type=Path, default=None, help="default: bench/results/index[_full].json")
     args = parser.parse_args()
+    args.out = args.out or RESULTS.with_name("index.json" if args.model == "demo" else "index_full.json")
     from sane_desktop.demo import generate_demo
 
     with tempfile.TemporaryDirectory(prefix="bench-index-") as tmp:
         work = Path(tmp)
         root = work / "shop"
         generate_demo(root, seed=0, items=args.items, masks=False)
-        path, model_kind = model_path(work)
+        path, model_kind = model_path(work, args.model)
         bundle = load_checkpoint(path)
         os.environ["SANE_INDEX_HOME"] = str(work / "home")
         naive_engine, _ = import_folder(root, "naive", f"sqlite:///{work}/naive.db")
