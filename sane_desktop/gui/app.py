@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -48,6 +49,11 @@ def create_window(service: CatalogueService, settings: Settings | None = None,
     built when there are none) once the event loop runs."""
     settings = settings or Settings()
     preload_core()
+    # A full garbage collection walks every live object with the GIL held: with torch, Qt and the
+    # core loaded that took ~300 ms and froze the window whenever the worker triggered one. Objects
+    # alive now live for the session, so move them out of the collector's sight.
+    gc.collect()
+    gc.freeze()
     app = QApplication.instance()
     apply_theme(app, settings.get("theme"))  # type: ignore[arg-type]
     client = WorkerClient(service)
