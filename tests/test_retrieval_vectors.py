@@ -102,9 +102,10 @@ def test_index_grows_from_flat_to_ivf() -> None:
     assert choose_spec(10_000).kind == "flat"
     big = choose_spec(4_000_000, flat_limit=FLAT_LIMIT)
     assert big.kind == "ivf" and big.nlist == 2048 and big.nprobe > 0
-    million = choose_spec(1_000_000, flat_limit=FLAT_LIMIT)  # CPU: IVF meets 50 ms at 1M, exact does not
-    assert million.kind == "ivf" and million.nlist == 1024
-    assert choose_spec(1_000_000, flat_limit=GPU_FLAT_LIMIT).kind == "flat"  # GPU: exact
+    assert choose_spec(1_000_000, flat_limit=FLAT_LIMIT).kind == "flat"  # CPU: exact up to ~1M
+    beyond = choose_spec(2_000_000, flat_limit=FLAT_LIMIT)
+    assert beyond.kind == "ivf" and beyond.nlist == 1024
+    assert choose_spec(2_000_000, flat_limit=GPU_FLAT_LIMIT).kind == "flat"  # GPU: exact
 
 
 @pytest.mark.parametrize("spec", [IndexSpec("flat"), IndexSpec("ivf", nlist=4, nprobe=2)])

@@ -20,9 +20,9 @@ import numpy as np
 
 from sane_desktop.retrieval.vector_store import Hits, block_scores, top_k
 
-# Exact search stays under ~50 ms per query on 2 CPU cores up to about half a million 320-d vectors
-# (100k: 12 ms, 1M: 68-80 ms, bench_query.py); a GPU searches millions exactly.
-FLAT_LIMIT = 500_000
+# Exact search stays under 50 ms per query on 2 CPU cores up to about a million 320-d vectors
+# (bench_query.py, unloaded: 100k 5 ms, 1M 36 ms; 80 ms under heavy load); a GPU searches millions.
+FLAT_LIMIT = 1_000_000
 GPU_FLAT_LIMIT = 20_000_000
 DEFAULT_NPROBE = 32  # 1M clustered synthetic vectors, nlist 1024: recall@10 0.996, p50 1.6–1.9 ms
 # Reading only the outfit's blocks pays off only when they are a small part of the vector: strided
