@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -67,18 +68,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("error: interrupted", file=sys.stderr)
         return 130
     except Exception as error:  # one line for the user; SANE_DEBUG=1 shows the traceback
-        import os
-
         if os.environ.get("SANE_DEBUG"):
             raise
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
         return 1
     if result is None:
         return 0
-    if getattr(args, "json", False):
-        json.dump(result, sys.stdout, indent=2, default=str)
-        sys.stdout.write("\n")
-    else:
-        render: Callable[[dict[str, Any]], str] | None = getattr(args, "render", None)
-        print(render(result) if render else json.dumps(result, indent=2, default=str))
+    try:
+        if getattr(args, "json", False):
+            json.dump(result, sys.stdout, indent=2, default=str)
+            sys.stdout.write("\n")
+        else:
+            render: Callable[[dict[str, Any]], str] | None = getattr(args, "render", None)
+            print(render(result) if render else json.dumps(result, indent=2, default=str))
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader left early (`| head`): the work is done, so not a failure
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
