@@ -14,17 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from sane_desktop.models.backbone import ResNetTrunk
-
-
-def pair_table(n_categories: int) -> Tensor:
-    """(C, C) long tensor: unordered category pair -> type-space index (same-category pairs too)."""
-    table = torch.empty(n_categories, n_categories, dtype=torch.long)
-    index = 0
-    for a in range(n_categories):
-        for b in range(a, n_categories):
-            table[a, b] = table[b, a] = index
-            index += 1
-    return table
+from sane_desktop.type_spaces import pair_table
 
 
 class CompatibilityNet(nn.Module):
@@ -35,7 +25,7 @@ class CompatibilityNet(nn.Module):
         self.width = width
         self.trunk = ResNetTrunk(width)
         self.embed = nn.Linear(self.trunk.out_channels, embed_dim)
-        self.register_buffer("space_table", pair_table(len(self.categories)), persistent=False)
+        self.register_buffer("space_table", torch.from_numpy(pair_table(len(self.categories))), persistent=False)
         self.n_spaces = len(self.categories) * (len(self.categories) + 1) // 2
         self.masks = nn.Parameter(torch.empty(self.n_spaces, embed_dim).normal_(0.9, 0.7))
 

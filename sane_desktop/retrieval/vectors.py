@@ -12,16 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-
-def pair_table(n_categories: int) -> np.ndarray:
-    """(C, C) int64: unordered category pair -> type-space index, same ordering as the model's."""
-    table = np.empty((n_categories, n_categories), dtype=np.int64)
-    index = 0
-    for a in range(n_categories):
-        for b in range(a, n_categories):
-            table[a, b] = table[b, a] = index
-            index += 1
-    return table
+from sane_desktop.type_spaces import pair_table
 
 
 def _normalise(rows: np.ndarray) -> np.ndarray:
