@@ -24,10 +24,12 @@ def no_progress(done: int, total: int, message: str = "") -> None:
 
 
 class TqdmProgress:
-    """Progress callback drawing one tqdm bar per message phase on stderr."""
+    """Progress callback drawing one tqdm bar per message phase on stderr — only for a person at a
+    terminal: redirected or captured stderr gets no carriage-return redraws, so it holds just the
+    messages and the one-line error."""
 
     def __init__(self, enabled: bool = True) -> None:
-        self.enabled = enabled and sys.stderr is not None
+        self.enabled = enabled and sys.stderr is not None and sys.stderr.isatty()
         self._bar = None
         self._phase = ""
 

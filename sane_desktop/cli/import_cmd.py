@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import Any
 
 from sane_desktop.cli import CliError, add_json_flag
@@ -31,8 +30,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.store import StoreError
     from sane_desktop.store.importer import import_folder
 
-    # bars only for a person at a terminal: captured stderr then holds just the one-line error
-    progress = TqdmProgress(enabled=sys.stderr is not None and sys.stderr.isatty())
+    progress = TqdmProgress()
     try:
         engine, summary = import_folder(args.catalogue, args.name, args.db, args.mapping, progress=progress)
     except (FileNotFoundError, CatalogueError, StoreError) as error:
