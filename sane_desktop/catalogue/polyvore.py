@@ -1,6 +1,9 @@
 """Reader for the Polyvore Outfits layout (Vasileva et al. 2018; METHOD.md section 2).
 
-Items come from ``polyvore_item_metadata.json`` and ``images/<item_id>.*``; outfits, splits and
+Items come from ``polyvore_item_metadata.json`` and ``images/<item_id>.*``; an entry may carry an
+``attributes`` object of categorical values (``{"colour": "red"}``, an extension of the layout): a
+catalogue that names its attributes is explained with those alone, one that does not gets words mined
+from its titles and descriptions. Outfits, splits and
 questions from ``nondisjoint/`` and ``disjoint/``. Questions name items as ``<set_id>_<index>``,
 resolved through the same protocol's split files. ``typespaces.p`` is a pickle and is never read.
 Image validation and the pruning of outfits/questions that lose items happen in
@@ -112,6 +115,11 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
         if not category:
             catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: no semantic_category", "item"))
             continue
+        attributes = entry.get("attributes") or {}
+        if not isinstance(attributes, dict) or not all(
+                isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in attributes.values()):
+            catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: attributes must map names to values", "item"))
+            continue
         file_name = images.get(item_id, f"{item_id}.jpg")
         try:
             image_path = check_relative(f"images/{file_name}")
@@ -128,6 +136,7 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
                 fine_category=fine,
                 title=str(entry.get("title") or ""),
                 description=str(entry.get("description") or ""),
+                attributes={str(k): str(v) for k, v in attributes.items()},
                 extra={"category_id": category_id, "url_name": str(entry.get("url_name") or "")},
             )
         )
@@ -242,6 +251,8 @@ def read_polyvore(root: Path) -> Catalogue:
     """Read a Polyvore Outfits folder (structure only; images are validated by the caller)."""
     catalogue = Catalogue(root=root, format="polyvore", name=root.name, text_fields=("title", "description", "url_name"))
     _read_items(root, catalogue)
+    if any(item.attributes for item in catalogue.items):
+        catalogue.text_fields = ()  # named attributes are the vocabulary; titles would add synonyms
     outfits: dict[str, OutfitRecord] = {}
     lookups = {
         protocol: _read_protocol_splits(root, protocol, catalogue, outfits)

@@ -48,6 +48,9 @@ def write_metadata(out: Path, items: list[ItemPlan], outfits: list[OutfitPlan], 
             "related": [],
             "category_id": str(ids[item.fine_category]),
             "semantic_category": item.category,
+            # the catalogue's own attribute columns, as a shop's product feed has them
+            "attributes": {"colour": item.colour, "pattern": item.pattern,
+                           **({"motif": item.motif} if item.motif != NO_MOTIF else {})},
         }
     _write_json(out / "polyvore_item_metadata.json", metadata)
     titles = {}
