@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import torch
 
-from sane_desktop.training.augment import random_affine
+from sane_desktop.training.augment import random_affine, random_photometric
 
 
 def test_identity_parameters_leave_images_unchanged() -> None:
@@ -30,3 +30,31 @@ def test_colours_are_kept_and_backdrop_fills_the_border() -> None:
     assert red.sum() > 0.6 * 2 * 400  # the square survives, still red
     corners = warped[:, :, [0, 0, -1, -1], [0, -1, 0, -1]]
     assert torch.allclose(corners, torch.ones_like(corners))  # out-of-frame pixels repeat the white border
+
+
+def test_photometric_jitter_keeps_hue_classes() -> None:
+    """Red stays red (never orange or pink): the jitter is a few per cent, not a hue shift."""
+    from sane_desktop.models.preprocess import IMAGENET_MEAN, IMAGENET_STD
+
+    mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
+    std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    pixels = torch.zeros(64, 3, 8, 8)
+    pixels[:, 0] = 205 / 255  # the demo's red (205, 35, 40)
+    pixels[:, 1], pixels[:, 2] = 35 / 255, 40 / 255
+    images = (pixels - mean) / std
+    jittered = random_photometric(images, torch.Generator().manual_seed(3), IMAGENET_MEAN, IMAGENET_STD)
+    back = (jittered * std + mean).mean((2, 3))
+    assert jittered.shape == images.shape and not torch.allclose(jittered, images)
+    assert (back[:, 0] > 0.65).all() and (back[:, 1] < 0.25).all() and (back[:, 2] < 0.25).all()
+    assert (back - pixels.mean((2, 3))).abs().max() < 0.15
+    again = random_photometric(images, torch.Generator().manual_seed(3), IMAGENET_MEAN, IMAGENET_STD)
+    assert torch.equal(jittered, again)
+
+
+def test_stretch_widens() -> None:
+    images = torch.ones(1, 3, 40, 40)
+    images[:, :, 15:25, 15:25] = 0.0  # a dark square
+    wide = random_affine(images, torch.Generator().manual_seed(0), scale=(1.0, 1.0), shift=0.0, degrees=0.0,
+                         flip=False, stretch=(1.2, 1.2))
+    dark = wide[0, 0] < 0.5
+    assert dark.any(0).sum() > dark.any(1).sum()  # wider than tall

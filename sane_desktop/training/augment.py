@@ -1,8 +1,11 @@
 """Batched geometric augmentation for training from a uint8 image cache.
 
 Product photos differ in framing, not in colour: a random affine warp (flip, scale, shift, small
-rotation) per image fights memorisation of a small catalogue, and leaves colours untouched because
-colour is often *the* reason two items match. Out-of-frame pixels repeat the border (the backdrop).
+rotation, a little stretch) per image fights memorisation of a small catalogue. Photometric jitter
+is mild on purpose — brightness, contrast, a few per cent of gain per channel and faint pixel noise —
+so that a shade or a backdrop from another studio still reads as the same colour, while red never
+turns into orange: colour is often *the* reason two items match. Out-of-frame pixels repeat the
+border (the backdrop).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ def random_affine(
     shift: float = 0.1,
     degrees: float = 10.0,
     flip: bool = True,
+    stretch: tuple[float, float] = (1.0, 1.0),
 ) -> torch.Tensor:
     """Warp each image of a float batch (B, 3, H, W) by its own random affine transform."""
     batch = images.shape[0]
@@ -27,10 +31,36 @@ def random_affine(
     zoom = uniform(*scale)
     angle = uniform(-degrees, degrees) * (math.pi / 180.0)
     mirror = torch.where(torch.rand(batch, generator=generator) < 0.5, -1.0, 1.0) if flip else torch.ones(batch)
+    aspect = uniform(*stretch)  # > 1 widens the garment: the grid samples x more densely
     cos, sin = torch.cos(angle) / zoom, torch.sin(angle) / zoom
     theta = torch.zeros(batch, 2, 3)
-    theta[:, 0, 0], theta[:, 0, 1] = cos * mirror, -sin
-    theta[:, 1, 0], theta[:, 1, 1] = sin * mirror, cos
+    theta[:, 0, 0], theta[:, 0, 1] = cos * mirror / aspect, -sin
+    theta[:, 1, 0], theta[:, 1, 1] = sin * mirror / aspect, cos
     theta[:, 0, 2], theta[:, 1, 2] = uniform(-shift, shift) * 2, uniform(-shift, shift) * 2
     grid = F.affine_grid(theta.to(images.device, images.dtype), list(images.shape), align_corners=False)
     return F.grid_sample(images, grid, mode="bilinear", padding_mode="border", align_corners=False)
+
+
+def random_photometric(
+    images: torch.Tensor,
+    generator: torch.Generator,
+    mean: tuple[float, float, float],
+    std: tuple[float, float, float],
+    brightness: float = 0.08,
+    contrast: float = 0.1,
+    gain: float = 0.05,
+    noise: float = 0.015,
+) -> torch.Tensor:
+    """Mild per-image photometric jitter of a normalised float batch (B, 3, H, W), done in [0, 1]."""
+    batch = images.shape[0]
+    m = torch.tensor(mean, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
+    s = torch.tensor(std, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
+    uniform = lambda low, high, *shape: (  # noqa: E731
+        low + (high - low) * torch.rand(batch, *shape, generator=generator)).to(images.device, images.dtype)
+    pixels = images * s + m
+    centre = pixels.mean((1, 2, 3), keepdim=True)
+    pixels = (pixels - centre) * uniform(1 - contrast, 1 + contrast, 1, 1, 1) + centre
+    pixels = pixels * uniform(1 - brightness, 1 + brightness, 1, 1, 1) * uniform(1 - gain, 1 + gain, 3, 1, 1)
+    grain = torch.randn(images.shape, generator=generator).to(images.device, images.dtype)
+    pixels = pixels + noise * uniform(0.0, 1.0, 1, 1, 1) * grain
+    return (pixels.clamp(0.0, 1.0) - m) / s
