@@ -96,7 +96,8 @@ def test_rank_attributes_reports_every_part_and_orders_by_combination():
                       np.array([0.25, 0.25, 0.25, 0.25]))
     ranked = rank_attributes(parts, SelectionWeights(1, 1, 1), NAMES)
     assert [s.name for s in ranked] == ["striped", "floral", "red"]  # denim is not present
-    assert ranked[0].as_dict().keys() == {"name", "score", "confidence", "match", "prior"}
+    assert ranked[0].as_dict().keys() == {"name", "score", "confidence", "match", "prior", "partner"}
+    assert ranked[0].partner == 1.0  # no partner probabilities: neutral
     expected = np.log(0.6) + np.log(0.9) + np.log(0.25)
     assert abs(ranked[0].score - expected) < 1e-9
     assert [s.name for s in rank_attributes(parts, RULES["confidence"], NAMES)] == ["red", "floral", "striped"]
@@ -110,3 +111,29 @@ def test_tuned_weights_beat_single_rules_on_constructed_case():
     assert explanation_accuracy(pairs, oracle, RULES["confidence"], NAMES)["top1"] < 0.6
     assert explanation_accuracy(pairs, oracle, RULES["prior"], NAMES)["top1"] < 0.6
     assert explanation_accuracy(pairs, oracle, RULES["match"], NAMES)["top1"] == 1.0
+
+
+def test_partner_part_prefers_the_attribute_both_items_have():
+    """q is red and striped; r is red only: with the partner weight on, red explains the match."""
+    parts = PairParts(np.array([0.9, 0.95, 0.05, 0.05]), np.array([0.5, 0.5, 0.5, 0.5]),
+                      np.full(4, 0.25), candidates=[0, 1], partner=np.array([0.9, 0.05, 0.1, 0.1]))
+    assert rank_attributes(parts, RULES["paper"], NAMES)[0].name == "striped"  # the paper's rule ignores r
+    ranked = rank_attributes(parts, SelectionWeights(1, 1, 1, 1), NAMES)
+    assert ranked[0].name == "red" and abs(ranked[0].partner - 0.9) < 1e-12
+    assert abs(ranked[0].score - (np.log(0.9) + np.log(0.5) + np.log(0.25) + np.log(0.9))) < 1e-9
+
+
+def test_tuning_turns_the_partner_part_on_only_when_it_helps():
+    rng = np.random.default_rng(1)
+    pairs, oracle = [], []
+    for _ in range(30):
+        answer = int(rng.integers(4))
+        partner = rng.uniform(0.05, 0.3, 4)
+        partner[answer] = 0.9
+        pairs.append(PairParts(rng.uniform(0.6, 0.9, 4), rng.uniform(0.3, 0.6, 4), np.full(4, 0.25),
+                               candidates=[0, 1, 2, 3], partner=partner))
+        oracle.append(answer)
+    weights, accuracy = tune_weights(pairs, oracle, NAMES)
+    assert weights.partner > 0 and accuracy["top1"] == 1.0
+    plain, _ = _constructed_pairs()  # no partner probabilities at all: the grid leaves it at 0
+    assert tune_weights(plain, _constructed_pairs()[1], NAMES)[0].partner == 0.0

@@ -34,6 +34,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-selection", type=Path,
                         help="write the fitted attribute selection (calibration, prior, weights) here; "
                         "copy it to index/<NAME>/explain_selection.json for `explain`")
+    parser.add_argument("--selection", type=Path,
+                        help="score this fitted attribute selection as it is (e.g. one fitted on another "
+                        "catalogue) instead of fitting one here")
     parser.add_argument("--curves", action="store_true", help="include the mean curves in the output")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
@@ -50,6 +53,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.catalogue import read_catalogue
     from sane_desktop.catalogue.types import CatalogueError
     from sane_desktop.explain.evaluation import evaluate_explanations
+    from sane_desktop.explain.pipeline import SelectionModel
     from sane_desktop.models.checkpoint import CheckpointError, load_checkpoint
     from sane_desktop.progress import TqdmProgress
 
@@ -63,8 +67,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         catalogue = read_catalogue(args.catalogue, args.mapping, progress=progress)
         truth_path = args.catalogue / "ground_truth.json"
         truth = json.loads(truth_path.read_text(encoding="utf-8")) if truth_path.is_file() else None
+        fixed = None
+        if args.selection is not None:
+            if bundle.attributes is None:
+                raise CliError("--selection needs a model with an attribute network")
+            try:
+                fixed = SelectionModel.load(args.selection, list(bundle.attributes.attributes))
+            except (OSError, KeyError, TypeError) as error:
+                raise CliError(f"{args.selection}: {error}") from error
         report, selection = evaluate_explanations(catalogue, bundle, args.pairs, methods, args.seed,
-                                                  args.rise_masks, truth, progress)
+                                                  args.rise_masks, truth, progress, fixed_selection=fixed)
     except (FileNotFoundError, CatalogueError, CheckpointError, ValueError) as error:
         raise CliError(str(error)) from error
     finally:

@@ -18,7 +18,6 @@ from typing import Any
 from sane_desktop.cli import CliError, add_json_flag
 
 METHOD_CHOICES = ("fast", "rise", "sliding")
-SELECTION_FILE = "explain_selection.json"
 ALIGNMENT = "model input: short side resized to {size} px, centre crop {size}x{size}"
 
 
@@ -35,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-maps", type=Path, help="folder for .npy maps and PNG overlays "
                         "(default: the cache folder)")
     parser.add_argument("--model", type=Path, help="checkpoint (default: the one the index was built with)")
-    parser.add_argument("--selection", type=Path, help=f"fitted attribute selection (default: index/<NAME>/{SELECTION_FILE}"
-                        " when present, written by evaluate-explanations --save-selection)")
+    parser.add_argument("--selection", type=Path, help="fitted attribute selection (default: index/<NAME>/explain_selection.json"
+                        " written by evaluate-explanations --save-selection, else <model>.selection.json beside the model)")
     parser.add_argument("--rise-masks", type=int, default=2000, help="RISE masks (default 2000)")
     parser.add_argument("--no-cache", action="store_true", help="recompute even when cached")
     add_json_flag(parser)
@@ -84,7 +83,7 @@ class _Session:
     def __init__(self, args: argparse.Namespace) -> None:
         from sane_desktop.explain.base import get_explainer
         from sane_desktop.explain.cache import ExplanationCache
-        from sane_desktop.explain.pipeline import SelectionModel
+        from sane_desktop.explain.pipeline import SelectionModel, find_selection
         from sane_desktop.models.checkpoint import CheckpointError, load_checkpoint
         from sane_desktop.paths import catalogue_dir, default_db_url
         from sane_desktop.store.db import open_store
@@ -101,14 +100,13 @@ class _Session:
         self.engine = open_store(default_db_url(args.name))
         self.model = self.bundle.compatibility.eval()
         names = list(self.bundle.attributes.attributes) if self.bundle.attributes is not None else []
-        selection_path = args.selection or self.index_dir / SELECTION_FILE
-        self.selection = SelectionModel.default(names)
-        if names and selection_path.is_file():
+        if args.selection:
             try:
-                self.selection = SelectionModel.load(selection_path, names)
-            except (ValueError, KeyError, TypeError) as error:
-                if args.selection:
-                    raise CliError(f"{selection_path}: {error}") from error
+                self.selection = SelectionModel.load(args.selection, names)
+            except (OSError, ValueError, KeyError, TypeError) as error:
+                raise CliError(f"{args.selection}: {error}") from error
+        else:
+            self.selection = find_selection(names, self.index_dir, _resolve_model(self.index_dir, args.model))
         options = {"n_masks": args.rise_masks} if args.method == "rise" else {}
         self.explainer = get_explainer(args.method, self.model, **options)
         self.cache = ExplanationCache(self.index_dir / "explanations")

@@ -6,9 +6,12 @@ Candidates are the attributes predicted present in q. Each gets three parts:
   resized to the AAM grid, standardised (else the softmax is one-hot), spatially softmax-normalised,
   compared by the Bhattacharyya coefficient Σ √(p·q) ∈ (0, 1] (histogram intersection punished
   peaked maps that sit inside the salient region below flat ones);
-- prior: how often the attribute is the removal-oracle answer on training pairs (smoothed).
-They combine log-linearly, score = w_c·log conf + w_m·log match + w_p·log prior, so rescaling any
-part by a constant leaves the ranking unchanged; the weights are grid-searched on validation pairs.
+- prior: how often the attribute is the removal-oracle answer on training pairs (smoothed);
+- partner (our addition, off in the paper's rule): the calibrated probability that r has the
+  attribute too — "why do these match?" is usually something both items show.
+They combine log-linearly, score = w_c·log conf + w_m·log match + w_p·log prior + w_s·log partner, so
+rescaling any part by a constant leaves the ranking unchanged; the weights are grid-searched on
+validation pairs, with w_s = 0 among the choices, so the paper's three-part rule is one candidate.
 """
 
 from __future__ import annotations
@@ -117,6 +120,7 @@ class SelectionWeights:
     confidence: float = 1.0
     match: float = 1.0
     prior: float = 1.0
+    partner: float = 0.0
 
     def as_dict(self) -> dict[str, float]:
         return asdict(self)
@@ -126,6 +130,8 @@ RULES = {
     "confidence": SelectionWeights(1.0, 0.0, 0.0),
     "match": SelectionWeights(0.0, 1.0, 0.0),
     "prior": SelectionWeights(0.0, 0.0, 1.0),
+    "partner": SelectionWeights(0.0, 0.0, 0.0, 1.0),
+    "paper": SelectionWeights(1.0, 1.0, 1.0, 0.0),  # the three parts of METHOD.md §4, untuned
 }
 
 
@@ -137,10 +143,11 @@ class AttributeScore:
     confidence: float
     match: float
     prior: float
+    partner: float = 1.0
 
     def as_dict(self) -> dict:
         return {"name": self.name, "score": round(self.score, 5), "confidence": round(self.confidence, 5),
-                "match": round(self.match, 5), "prior": round(self.prior, 5)}
+                "match": round(self.match, 5), "prior": round(self.prior, 5), "partner": round(self.partner, 5)}
 
 
 @dataclass
@@ -151,6 +158,7 @@ class PairParts:
     match: np.ndarray
     prior: np.ndarray
     candidates: list[int] = field(default_factory=list)
+    partner: np.ndarray | None = None  # r's calibrated probabilities; None: unknown (neutral)
 
 
 def candidate_attributes(confidence: np.ndarray, threshold: float = PRESENT_THRESHOLD,
@@ -167,9 +175,10 @@ def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence
     scored = []
     for a in candidates:
         conf, match, prior = (float(parts.confidence[a]), float(parts.match[a]), float(parts.prior[a]))
+        partner = 1.0 if parts.partner is None else float(parts.partner[a])
         score = (weights.confidence * np.log(max(conf, EPS)) + weights.match * np.log(max(match, EPS))
-                 + weights.prior * np.log(max(prior, EPS)))
-        scored.append(AttributeScore(a, names[a], float(score), conf, match, prior))
+                 + weights.prior * np.log(max(prior, EPS)) + weights.partner * np.log(max(partner, EPS)))
+        scored.append(AttributeScore(a, names[a], float(score), conf, match, prior, partner))
     # ties (e.g. the prior-only rule) fall back on confidence
     return sorted(scored, key=lambda s: (-s.score, -s.confidence, s.index))
 
@@ -194,10 +203,11 @@ def tune_weights(pairs: Sequence[PairParts], oracle: Sequence[int], names: Seque
     """Grid search of the combination weights for top-1 accuracy (top-3 breaks ties, then the
     simplest weights: first in the grid order)."""
     best: tuple[tuple[float, float], SelectionWeights, dict[str, float]] | None = None
-    for wc, wm, wp in itertools.product(grid, repeat=3):
-        if wc == wm == wp == 0:
+    partner_grid = grid if any(p.partner is not None for p in pairs) else (0.0,)
+    for wc, wm, wp, ws in itertools.product(grid, grid, grid, partner_grid):
+        if wc == wm == wp == ws == 0:
             continue
-        weights = SelectionWeights(wc, wm, wp)
+        weights = SelectionWeights(wc, wm, wp, ws)
         accuracy = explanation_accuracy(pairs, oracle, weights, names)
         key = (accuracy["top1"], accuracy["top3"])
         if best is None or key > best[0]:

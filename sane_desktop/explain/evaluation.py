@@ -5,9 +5,10 @@ Pairs (q, r) come from one split's outfits: half positive (two items of one outf
 in the paper. For each saliency method (and a seeded random map) the query's map against E(r) is
 scored by insertion/deletion (METHOD.md §5). The attribute choice is fitted without the test pairs:
 Platt calibration on validation items, the oracle prior on training pairs, combination weights on
-validation pairs; it is then scored against the removal oracle on the test pairs and, where the
-catalogue has ground truth (the demo), against the outfit's true theme attribute, with the
-pointing game for every saliency method.
+validation pairs — against the catalogue's ground truth (the outfit's true theme, on the demo)
+where there is one, else against the removal oracle; it is then scored against the removal oracle
+on the test pairs and, with ground truth, against the true theme, with the pointing game for every
+saliency method.
 """
 
 from __future__ import annotations
@@ -121,7 +122,10 @@ def evaluate_explanations(
     ground_truth: dict[str, Any] | None = None,
     progress: Progress = no_progress,
     should_stop: CancelCheck = never_cancel,
+    fixed_selection: SelectionModel | None = None,
 ) -> tuple[dict[str, Any], SelectionModel | None]:
+    """``fixed_selection``: score this fitted attribute selection as it is (e.g. one fitted on
+    another catalogue, to check that it transfers) instead of fitting one on this catalogue."""
     model = bundle.compatibility.eval()
     torch.manual_seed(seed)
     images = _Images(catalogue, bundle)
@@ -177,7 +181,8 @@ def evaluate_explanations(
     selection: SelectionModel | None = None
     if bundle.attributes is not None:
         selection, attribute_report = _evaluate_attributes(
-            catalogue, bundle, images, test_pairs, n_pairs, seed, background, progress, should_stop)
+            catalogue, bundle, images, test_pairs, n_pairs, seed, background, progress, should_stop, ground_truth,
+            fixed_selection)
         report["attributes"] = attribute_report
     if ground_truth:
         report["ground_truth"] = _pointing_game(ground_truth, bundle, test_pairs, query_maps, images)
@@ -211,16 +216,34 @@ def _pair_records(bundle, images, pairs, selection, background, should_stop) -> 
         space = _space(bundle, by_id, pair)
         reference = fast.embed(candidate[None])[0]
         saliency, _ = fast.explain_map(query, reference, space)
-        logits, maps = attribute_outputs(attribute_net, query[None])
-        parts = pair_parts(logits[0], maps[0], saliency.cpu().numpy(), selection)
+        logits, maps = attribute_outputs(attribute_net, torch.stack([query, candidate]))
+        parts = pair_parts(logits[0], maps[0], saliency.cpu().numpy(), selection, partner_logits=logits[1])
         answer, _ = oracle_attribute(model, query, maps[0], parts.candidates, reference, space, background)
         parts_list.append(parts)
         oracle.append(answer)
     return parts_list, oracle
 
 
-def _evaluate_attributes(catalogue, bundle, images, test_pairs, n_pairs, seed, background, progress, should_stop):
+def _theme_answers(truth: dict[str, Any] | None, pairs: Sequence[Pair], names: list[str]) -> list[int | None]:
+    """The vocabulary index of each positive pair's true theme (None: negative pair, no truth, or a
+    theme the vocabulary lacks)."""
+    if not truth:
+        return [None] * len(pairs)
+    column = {name: j for j, name in enumerate(names)}
+    outfits = truth.get("outfits", {})
+    answers: list[int | None] = []
+    for pair in pairs:
+        theme = (outfits.get(pair.outfit) or {}).get("theme") if pair.positive else None
+        answers.append(None if not theme else column.get(theme, column.get(theme.split(":", 1)[-1])))
+    return answers
+
+
+def _evaluate_attributes(catalogue, bundle, images, test_pairs, n_pairs, seed, background, progress, should_stop,
+                         truth=None, fixed=None):
     names = list(bundle.attributes.attributes)
+    if fixed is not None:
+        return fixed, _score_selection(bundle, images, test_pairs, fixed, names, background, should_stop,
+                                       "given (--selection)", {"test": len(test_pairs)})
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
     # 1. calibration on validation items
@@ -239,25 +262,36 @@ def _evaluate_attributes(catalogue, bundle, images, test_pairs, n_pairs, seed, b
     # 3. weights on validation pairs
     valid_pairs = sample_pairs(catalogue, "valid", n_pairs, seed + 2, bundle.compatibility.categories)
     valid_parts, valid_oracle = _pair_records(bundle, images, valid_pairs, selection, background, should_stop)
+    themes = _theme_answers(truth, valid_pairs, names)
+    tuned_on = "ground truth (true theme of positive validation pairs)" if any(t is not None for t in themes) \
+        else "removal oracle"
+    if tuned_on.startswith("ground"):
+        valid_parts, valid_oracle = zip(*[(p, t) for p, t in zip(valid_parts, themes) if t is not None])
     if valid_parts:
-        selection.weights, _ = tune_weights(valid_parts, valid_oracle, names)
+        selection.weights, _ = tune_weights(list(valid_parts), list(valid_oracle), names)
         selection.tuned = True
     progress(3, 4, "attribute choice")
     # 4. accuracy on test pairs
+    report = _score_selection(bundle, images, test_pairs, selection, names, background, should_stop, tuned_on,
+                              {"train_prior": len(train_pairs), "valid_tuning": len(valid_pairs),
+                               "test": len(test_pairs), "calibration_items": len(valid_items)})
+    progress(4, 4, "attribute choice")
+    return selection, report
+
+
+def _score_selection(bundle, images, test_pairs, selection, names, background, should_stop, tuned_on, counts):
     test_parts, test_oracle = _pair_records(bundle, images, test_pairs, selection, background, should_stop)
     rules = dict(RULES, combined=selection.weights)
-    report = {
+    return {
         "oracle_accuracy": {rule: explanation_accuracy(test_parts, test_oracle, w, names) for rule, w in rules.items()},
         "weights": selection.weights.as_dict(),
+        "weights_tuned_on": tuned_on,
         # top-3 is trivial when a pair has three candidates or fewer: say how many there were
         "candidates_per_pair": float(np.mean([len(p.candidates) for p in test_parts])) if test_parts else 0.0,
-        "pairs": {"train_prior": len(train_pairs), "valid_tuning": len(valid_pairs), "test": len(test_pairs),
-                  "calibration_items": len(valid_items)},
+        "pairs": counts,
         "_rankings": {rule: [[s.name for s in rank_attributes(p, w, names)] for p in test_parts]
                       for rule, w in rules.items()},
     }
-    progress(4, 4, "attribute choice")
-    return selection, report
 
 
 def _pointing_game(truth, bundle, pairs, query_maps, images) -> dict[str, Any]:

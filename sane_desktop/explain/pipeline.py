@@ -28,6 +28,7 @@ from sane_desktop.explain.attribute_choice import (
 from sane_desktop.explain.base import Explainer, PairSaliency, get_explainer, model_device
 
 DEFAULT_WEIGHTS = SelectionWeights(1.0, 1.0, 0.0)  # untuned: no prior without oracle answers
+SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evaluate-explanations
 
 
 @dataclass
@@ -63,6 +64,24 @@ class SelectionModel:
                    SelectionWeights(**data["weights"]), bool(data.get("tuned", False)))
 
 
+def find_selection(attributes: list[str], index_dir: Path | None, model_path: Path | None) -> SelectionModel:
+    """The fitted selection for this vocabulary: the catalogue's own (``index/<NAME>/{SELECTION_FILE}``),
+    else the one shipped beside the model (``<model>.selection.json``), else untuned defaults.
+    A file fitted for another vocabulary is passed over."""
+    paths = []
+    if index_dir is not None:
+        paths.append(Path(index_dir) / SELECTION_FILE)
+    if model_path is not None:
+        paths.append(Path(model_path).with_suffix(".selection.json"))
+    for path in paths:
+        if attributes and path.is_file():
+            try:
+                return SelectionModel.load(path, attributes)
+            except (ValueError, KeyError, TypeError):
+                continue
+    return SelectionModel.default(attributes)
+
+
 def attribute_outputs(attribute_net: torch.nn.Module, images: Tensor) -> tuple[Tensor, Tensor]:
     """(logits (B, A), maps (B, A, h, w)) on the CPU, float32."""
     device = model_device(attribute_net)
@@ -71,11 +90,14 @@ def attribute_outputs(attribute_net: torch.nn.Module, images: Tensor) -> tuple[T
     return logits.float().cpu(), maps.float().cpu()
 
 
-def pair_parts(logits: Tensor, maps: Tensor, saliency: np.ndarray | Tensor, selection: SelectionModel) -> PairParts:
-    """Confidence, match and prior of every attribute for one image (logits (A,), maps (A, h, w))."""
+def pair_parts(logits: Tensor, maps: Tensor, saliency: np.ndarray | Tensor, selection: SelectionModel,
+               partner_logits: Tensor | None = None) -> PairParts:
+    """Confidence, match and prior of every attribute for one image (logits (A,), maps (A, h, w)),
+    and the partner part from the other image's logits (A,) when given."""
     confidence = selection.calibration.probabilities(logits[None])[0].numpy()
     match = map_match(maps, torch.as_tensor(np.asarray(saliency, dtype=np.float32))).numpy()
-    return PairParts(confidence, match, np.asarray(selection.prior), candidate_attributes(confidence))
+    partner = None if partner_logits is None else selection.calibration.probabilities(partner_logits[None])[0].numpy()
+    return PairParts(confidence, match, np.asarray(selection.prior), candidate_attributes(confidence), partner)
 
 
 @dataclass
@@ -99,7 +121,8 @@ def explain_match(
     selection: SelectionModel | None = None,
     explainer: Explainer | None = None,
 ) -> MatchExplanation:
-    """Saliency of both images and, when there is an attribute net, the ranked attributes of q."""
+    """Saliency of both images and, when there is an attribute net, the ranked attributes of q (one
+    attribute pass over both images: r's probabilities are the partner part)."""
     start = time.perf_counter()
     explainer = explainer or get_explainer(method, compatibility)
     saliency = explainer.explain(query_image, candidate_image, space)
@@ -107,7 +130,7 @@ def explain_match(
     if attribute_net is not None:
         names = list(attribute_net.attributes)
         selection = selection or SelectionModel.default(names)
-        logits, maps = attribute_outputs(attribute_net, query_image[None])
-        parts = pair_parts(logits[0], maps[0], saliency.query_map, selection)
+        logits, maps = attribute_outputs(attribute_net, torch.stack([query_image, candidate_image]))
+        parts = pair_parts(logits[0], maps[0], saliency.query_map, selection, partner_logits=logits[1])
         ranked = rank_attributes(parts, selection.weights, names)
     return MatchExplanation(saliency, ranked, time.perf_counter() - start)

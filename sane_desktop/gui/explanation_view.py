@@ -46,7 +46,8 @@ def composite(photo: QImage, overlay: QImage | None, opacity: float) -> QPixmap:
 
 
 class AttributeBars(QWidget):
-    """The explaining attribute and runner-ups: total plus its parts (confidence, map match, prior)."""
+    """The explaining attribute and runner-ups: total plus its parts (confidence, map match, prior,
+    and whether the paired item has it too)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -61,15 +62,15 @@ class AttributeBars(QWidget):
         if not attributes:
             note = QLabel("No attribute explanation: this model has no attribute net or attribute choice.")
             note.setWordWrap(True)
-            self.grid.addWidget(note, 0, 0, 1, 4)
+            self.grid.addWidget(note, 0, 0, 1, 5)
             return
-        for column, header in enumerate(("attribute", "confidence", "map match", "prior")):
+        for column, header in enumerate(("attribute", "confidence", "map match", "prior", "pair has it")):
             self.grid.addWidget(QLabel(f"<small>{header}</small>"), 0, column)
         for row, score in enumerate(attributes[:limit], start=1):
             name = QLabel(f"<b>{score.name}</b>" if row == 1 else score.name)
             name.setToolTip(f"total {score.total:.3f}")
             self.grid.addWidget(name, row, 0)
-            for column, value in enumerate((score.confidence, score.match, score.prior), start=1):
+            for column, value in enumerate((score.confidence, score.match, score.prior, score.partner), start=1):
                 bar = QProgressBar()
                 bar.setRange(0, 100)
                 bar.setValue(int(round(max(0.0, min(1.0, value)) * 100)))

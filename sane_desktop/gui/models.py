@@ -180,7 +180,7 @@ class ItemListModel(QAbstractListModel):
             if attribute is not None:
                 lines.append(f"explained by: <i>{attribute.name}</i> — score {attribute.total:.2f} from "
                              f"confidence {attribute.confidence:.2f}, map match {attribute.match:.2f}, "
-                             f"prior {attribute.prior:.2f}")
+                             f"prior {attribute.prior:.2f}, outfit item has it {attribute.partner:.2f}")
         elif row.attribute:
             lines.append(f"explained by: <i>{row.attribute}</i>")
         return lines

@@ -29,6 +29,7 @@ class CatalogueBrowsing:
         self._catalogue_pk: int | None = None
         self._root: Path | None = None
         self._bundle: Any = None
+        self._selection: Any = None  # the fitted attribute selection (explain.pipeline.find_selection)
         self._searcher: Any = None
         self._images: dict[int, Any] = {}
         self._from_disk: dict[int, Any] = {}  # negative pk -> DiskImage (see outfit_search)
@@ -84,7 +85,7 @@ class CatalogueBrowsing:
 
     def _forget_model(self) -> None:
         """Everything computed with the current model (a new model or catalogue invalidates it)."""
-        self._bundle = self._searcher = self._centroids = None
+        self._bundle = self._searcher = self._centroids = self._selection = None
         self._images.clear()
         self._from_disk.clear()
 

@@ -39,7 +39,7 @@ class Explanations(OutfitSearch):
         c_img, q_img = self._image(candidate), self._image(outfit_item)
         c_rgb, q_rgb = self._crop_rgb(candidate), self._crop_rgb(outfit_item)
         fast = get_explainer("fast", net).explain(c_img, q_img, space)  # "query" = the candidate here
-        attributes = self.rank_attributes([candidate], fast.query_map[None])[0]
+        attributes = self.rank_attributes([candidate], fast.query_map[None], [outfit_item])[0]
 
         def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str) -> ExplanationUpdate:
             return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb,
@@ -58,7 +58,7 @@ class Explanations(OutfitSearch):
         for step in rise.progressive(q_img, embeddings[0], space, chunk=chunk, should_stop=should_stop):
             q_map = step.map.cpu().numpy().astype(np.float32)
             yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item")
-        attributes = self.rank_attributes([candidate], c_map[None])[0]
+        attributes = self.rank_attributes([candidate], c_map[None], [outfit_item])[0]
         yield update("rise", c_map, q_map, True, "RISE refined")
 
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
@@ -88,15 +88,17 @@ class Explanations(OutfitSearch):
         # the candidate is the "query" of the decomposition: its map is the one drawn on its tile
         maps, _, similarity = batch_cell_maps(candidate_cells, partner_cells, masks, (map_side, map_side))
         maps_np = maps.cpu().numpy().astype(np.float32)
-        attributes = self.rank_attributes(candidates, maps_np, should_stop=should_stop)
+        attributes = self.rank_attributes(candidates, maps_np, partners, should_stop=should_stop)
         return [TileExplanation(c.pk, q.pk, float(s), m, tuple(a[:3]))
                 for c, q, s, m, a in zip(candidates, partners, similarity.tolist(), maps_np, attributes)]
 
     def rank_attributes(self, items: Sequence[ItemInfo], saliency: np.ndarray,
+                        partners: Sequence[ItemInfo] | None = None,
                         should_stop: CancelCheck = never_cancel) -> list[list[AttributeScore]]:
-        """Ranked explaining attributes (SANE) of each item given its saliency map (B, H, W):
-        confidence × map match × prior, as :mod:`sane_desktop.explain.attribute_choice` combines
-        them, from one batched attribute-net pass; empty lists without an attribute net."""
+        """Ranked explaining attributes (SANE) of each item given its saliency map (B, H, W) and the
+        item it is paired with: confidence, map match, prior and partner, combined as
+        :mod:`sane_desktop.explain.attribute_choice` does with the fitted selection, from one batched
+        attribute-net pass; empty lists without an attribute net."""
         bundle = self.bundle()
         net = bundle.attributes
         if net is None or not len(items):
@@ -104,25 +106,29 @@ class Explanations(OutfitSearch):
         import torch
 
         from sane_desktop.explain import attribute_choice as choice
+        from sane_desktop.explain.pipeline import find_selection
 
+        if self._selection is None:
+            index_dir = self.index_home / str(self.name) if self.name else None
+            self._selection = find_selection(list(net.attributes), index_dir, self.model_path())
+        selection = self._selection
         device = next(net.parameters()).device
-        images = torch.stack([self._image(item) for item in items])
+        everyone = list(items) + list(partners or [])
+        images = torch.stack([self._image(item) for item in everyone])
         if should_stop():
             return [[] for _ in items]
         with torch.inference_mode():
             logits, maps = net(images.to(device))
-            calibration = bundle.config.get("calibration")
-            if calibration:
-                confidence = choice.PlattCalibration(**calibration).probabilities(logits.float().cpu())
-            else:
-                confidence = torch.sigmoid(logits.float()).cpu()
-            match = choice.map_match(maps.float().cpu(), torch.from_numpy(np.asarray(saliency, np.float32)))
-        names = list(net.attributes)
-        prior = np.asarray(bundle.config.get("attribute_prior") or np.full(len(names), 1.0 / max(1, len(names))))
-        weights = choice.SelectionWeights(**bundle.config.get("selection_weights", {}))
+            confidence = selection.calibration.probabilities(logits.float().cpu()).numpy()
+            match = choice.map_match(maps[: len(items)].float().cpu(),
+                                     torch.from_numpy(np.asarray(saliency, np.float32))).numpy()
+        names, prior = list(net.attributes), np.asarray(selection.prior)
         ranked_all = []
         for row in range(len(items)):
-            parts = choice.PairParts(confidence[row].numpy(), match[row].numpy(), prior)
-            ranked = choice.rank_attributes(parts, weights, names)
-            ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior) for r in ranked])
+            partner = confidence[len(items) + row] if partners else None
+            parts = choice.PairParts(confidence[row], match[row], prior,
+                                     choice.candidate_attributes(confidence[row]), partner)
+            ranked = choice.rank_attributes(parts, selection.weights, names)
+            ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner)
+                               for r in ranked])
         return ranked_all

@@ -63,6 +63,7 @@ class AttributeScore:
     confidence: float
     match: float
     prior: float
+    partner: float = 1.0  # probability the paired item has it too
 
 
 @dataclass
