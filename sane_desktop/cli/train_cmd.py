@@ -14,7 +14,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "train", help="train the type-aware compatibility and attribute networks on a catalogue",
         description="Trains on the catalogue's train split, evaluates valid FITB after every epoch and keeps the "
-        "best epoch. Same seed, same weights (on CPU).")
+        "best epoch. A catalogue without outfits trains the attribute network alone on an 80/10/10 item split "
+        "(crc32 of the id) and keeps the epoch with the best valid attribute mAP. Same seed, same weights (on CPU).")
     parser.add_argument("catalogue", help="catalogue folder")
     parser.add_argument("--out", required=True, help="checkpoint file to write")
     parser.add_argument("--preset", choices=("cpu", "gpu"), default=None,
@@ -64,14 +65,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         progress.close()
     content_hash = save_checkpoint(args.out, result.bundle, half=args.fp16)
-    best = result.history[result.best_epoch - 1]
+    best = result.history[result.best_epoch - 1] if result.history else {}
     return {"out": str(args.out), "content_hash": content_hash, "preset": name, "device": str(device),
             "threads": torch.get_num_threads(), "seconds": round(result.seconds, 1),
-            "best_epoch": result.best_epoch, "valid_fitb": best["valid_fitb"], "history": result.history,
+            "mode": result.bundle.config.get("mode", "compatibility"), "best_epoch": result.best_epoch,
+            "valid_fitb": best.get("valid_fitb"), "valid_map": best.get("valid_map"), "history": result.history,
             "items": len(catalogue.items), "config": {k: v for k, v in result.bundle.config.items() if k != "history"}}
 
 
 def render(result: dict[str, Any]) -> str:
-    fitb = result["valid_fitb"]
-    return (f"Saved {result['out']} (best epoch {result['best_epoch']}, valid FITB "
-            f"{'n/a' if fitb is None else f'{fitb:.3f}'}) in {result['seconds']} s on {result['device']}")
+    best = f"best epoch {result['best_epoch']}"
+    if result.get("mode") == "attributes":  # no outfits: the best epoch is ranked by valid attribute mAP
+        what, value = f"attribute network only, {best}, valid attribute mAP", result.get("valid_map")
+    else:
+        what, value = f"{best}, valid FITB", result.get("valid_fitb")
+    return (f"Saved {result['out']} ({what} {'n/a' if value is None else f'{value:.3f}'}) "
+            f"in {result['seconds']} s on {result['device']}")

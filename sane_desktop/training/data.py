@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections import Counter
 from dataclasses import dataclass
 
@@ -12,6 +13,7 @@ from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
 from sane_desktop.progress import Cancelled, CancelCheck, Progress, never_cancel, no_progress
 
 PROTOCOL_PREFERENCE = ("nondisjoint", "generated", "disjoint")
+ITEM_PROTOCOL = "items"  # the protocol name reported for the item split of outfit-less catalogues
 
 
 @dataclass
@@ -46,6 +48,22 @@ def pick_protocol(catalogue: Catalogue) -> str:
     if present:
         return sorted(present)[0]
     raise ValueError("the catalogue has no train/valid/test split (no outfits?)")
+
+
+def item_split(item_id: str) -> str:
+    """The split of one item of a catalogue WITHOUT outfits (attribute-only training and evaluation).
+
+    ``zlib.crc32`` of the UTF-8 id, modulo 100: buckets 0-79 are ``train``, 80-89 ``valid`` and 90-99
+    ``test`` (80/10/10). It is a pure function of the id — stable across runs, machines and Python
+    versions (unlike ``hash()``) — so ``train`` and ``evaluate`` agree without storing anything, and
+    adding or removing items never moves the others."""
+    bucket = zlib.crc32(item_id.encode("utf-8")) % 100
+    return "train" if bucket < 80 else "valid" if bucket < 90 else "test"
+
+
+def item_split_ids(catalogue: Catalogue, split: str) -> list[str]:
+    """The ids of the catalogue's items in ``split`` under :func:`item_split`, in catalogue order."""
+    return [item.item_id for item in catalogue.items if item_split(item.item_id) == split]
 
 
 def split_outfits(catalogue: Catalogue, split: str, protocol: str | None = None) -> list[OutfitRecord]:

@@ -1,5 +1,6 @@
 """One evaluation run: the trained model and its baselines (random, colour histogram, the untrained
-network of the same architecture) on one split, with the same questions for all."""
+network of the same architecture) on one split, with the same questions for all. Catalogues without
+outfit splits (H&M articles) get attribute mAP only, on the item split (``data.item_split``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ import torch
 
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, pick_device
+from sane_desktop.models.preprocess import Preprocessing
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.training.data import (
-    ImageCache, attribute_targets, attribute_vocabulary, pick_protocol, split_outfits, split_questions,
+    ITEM_PROTOCOL, ImageCache, attribute_targets, attribute_vocabulary, item_split_ids, pick_protocol,
+    split_outfits, split_questions,
 )
 from sane_desktop.training.evaluation import (
     PairDistance, attribute_scores, colour_histograms, compatibility_auc, fitb_accuracy,
@@ -33,9 +36,56 @@ def _untrained(bundle: ModelBundle, seed: int) -> tuple[CompatibilityNet, Attrib
     return compat.eval(), attr
 
 
+def _attribute_logits(net: AttributeNet | None, names: list[str], cache: ImageCache, item_ids: list[str],
+                      prep: Preprocessing, device: torch.device) -> np.ndarray | None:
+    if net is None or not names or not item_ids:
+        return None
+    # the model's vocabulary may differ from this catalogue's: score the shared names
+    column = {name: j for j, name in enumerate(net.attributes)}
+    scores = attribute_scores(net.to(device), cache, item_ids, prep, device)
+    return np.stack([scores[:, column[n]] if n in column else np.zeros(len(item_ids)) for n in names], 1)
+
+
+def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
+                        device: torch.device | None = None, progress: Progress = no_progress,
+                        should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+    """Attribute mAP of the model, the untrained network and random on the item split's ``split``;
+    FITB and AUC are None (no outfits to ask about)."""
+    started = time.perf_counter()
+    device = device or pick_device()
+    names, labels = attribute_vocabulary(catalogue)
+    if not names:
+        raise ValueError("the catalogue has neither outfit splits nor attributes to evaluate")
+    item_ids = item_split_ids(catalogue, split)
+    cache = ImageCache.build(catalogue, item_ids, bundle.preprocessing, progress, should_stop)
+    targets = attribute_targets(item_ids, names, labels).numpy()
+    scored = int(((targets.sum(0) > 0) & (targets.sum(0) < len(item_ids))).sum())  # mAP averages these
+
+    def figures(logits: np.ndarray | None) -> dict[str, float | None]:
+        value = mean_average_precision(logits, targets) if logits is not None else None
+        return {"fitb": None, "auc": None, "attribute_map": value}
+
+    logits = lambda net: _attribute_logits(net, names, cache, item_ids, bundle.preprocessing, device)  # noqa: E731
+    rng = np.random.default_rng(zlib.crc32(f"{seed}".encode()))
+    methods = {"model": figures(logits(bundle.attributes)),
+               "untrained": figures(logits(_untrained(bundle, seed)[1])),
+               "random": figures(rng.random(targets.shape) if item_ids else None)}
+    return {
+        "split": split, "protocol": ITEM_PROTOCOL, "model_hash": bundle.content_hash,
+        "counts": {"fitb": 0, "compatibility": 0, "attribute_items": len(item_ids), "attributes": len(names),
+                   "attributes_scored": scored},
+        "methods": methods, "seconds": round(time.perf_counter() - started, 1),
+        "notes": "no outfits: items split 80/10/10 by crc32 of the id; attribute mAP only, averaged over the "
+                 "attributes with a positive and a negative item in the split (attributes_scored)",
+    }
+
+
 def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
              device: torch.device | None = None, progress: Progress = no_progress,
              should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+    if not catalogue.splits:
+        return evaluate_attributes(catalogue, bundle, split, seed=seed, device=device, progress=progress,
+                                   should_stop=should_stop)
     started = time.perf_counter()
     device = device or pick_device()
     protocol = pick_protocol(catalogue)
@@ -65,13 +115,7 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
         return out
 
     def attribute_logits(net: AttributeNet | None) -> np.ndarray | None:
-        if net is None or not names:
-            return None
-        # the model's vocabulary may differ from this catalogue's: score the shared names
-        column = {name: j for j, name in enumerate(net.attributes)}
-        scores = attribute_scores(net.to(device), cache, split_items, bundle.preprocessing, device)
-        return np.stack([scores[:, column[n]] if n in column else np.zeros(len(split_items)) for n in names], 1) \
-            if len(split_items) else None
+        return _attribute_logits(net, names, cache, split_items, bundle.preprocessing, device)
 
     methods: dict[str, dict[str, float | None]] = {}
     model = bundle.compatibility.to(device)

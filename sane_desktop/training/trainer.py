@@ -1,5 +1,6 @@
 """Train the compatibility network (and the attribute network) on a catalogue's train split,
-keeping the epoch with the best valid FITB. Deterministic by seed on CPU."""
+keeping the epoch with the best valid FITB. Deterministic by seed on CPU. Catalogues without
+training outfits go to attribute_trainer.py (the attribute network alone, best valid mAP)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
 from sane_desktop.models.weights import load_trunk_weights
 from sane_desktop.progress import Cancelled, CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.training.augment import random_affine
+from sane_desktop.training.augment import random_affine, random_photometric
 from sane_desktop.training.data import (
     ImageCache,
     attribute_targets,
@@ -74,10 +75,14 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     category = {item.item_id: categories.index(item.category) for item in catalogue.items}
     group = {item.item_id: item.group for item in catalogue.items}
     names, labels = attribute_vocabulary(catalogue)
-    protocol = pick_protocol(catalogue)
-    outfits = [o for o in split_outfits(catalogue, "train", protocol) if len(set(o.item_ids)) >= 2]
-    if not outfits:
-        raise ValueError("no training outfits with two or more items")
+    protocol = pick_protocol(catalogue) if catalogue.splits else None
+    outfits = [o for o in split_outfits(catalogue, "train", protocol) if len(set(o.item_ids)) >= 2
+               ] if protocol else []
+    if not outfits:  # no outfits (H&M articles): the attribute network alone, on the item split
+        from sane_desktop.training.attribute_trainer import train_attributes  # imports this module
+
+        return train_attributes(catalogue, config, progress=progress, should_stop=should_stop, log=log,
+                                device=device)
     valid_fitb, _ = split_questions(catalogue, "valid", protocol)
     valid_items = {i for q in valid_fitb for i in [*q.question_item_ids, *q.answer_item_ids]}
     train_items = list(dict.fromkeys(i for o in outfits for i in o.item_ids))
@@ -117,7 +122,8 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
                 continue
             images = prep.normalise(cache.images[cache.rows(batch.item_ids)])
             if config.augment:
-                images = random_affine(images, augment_rng, flip=config.flip)
+                images = random_affine(images, augment_rng, flip=config.flip, stretch=(0.9, 1.12))
+                images = random_photometric(images, augment_rng, prep.mean, prep.std)
             elif config.flip:
                 flip = torch.rand(len(images)) < 0.5
                 images[flip] = images[flip].flip(-1)
@@ -168,5 +174,5 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
         attr.to(memory_format=torch.contiguous_format).cpu().eval()
     result.seconds = time.perf_counter() - started
     result.bundle.config = {**config.as_dict(), "weights": weights_label, "protocol": protocol,
-                            "best_epoch": result.best_epoch, "history": result.history}
+                            "mode": "compatibility", "best_epoch": result.best_epoch, "history": result.history}
     return result
