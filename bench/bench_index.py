@@ -1,9 +1,11 @@
-"""Indexing throughput: the batched pipeline (DataLoader workers, batched forward passes, one DB
-transaction per batch) vs a naive loop (decode, forward and commit one image at a time), same run,
-same catalogue, same model. Also the bounds: decode alone, model alone, and stored bytes per item.
+"""Indexing throughput: the batched pipeline (DataLoader workers decoding whole batches, batched
+forward passes with batch norms folded, one DB transaction per batch on a writer thread) vs a naive
+loop (decode, forward and commit one image at a time with the model as loaded), same run, same
+catalogue, same model. The naive loop with the folded model too, to show what folding alone buys.
+Also the bounds: decode alone, model alone, and stored bytes per item.
 Writes bench/results/index.json.
 
-    .venv/bin/python bench/bench_index.py [--items 400] [--workers 2] [--batch-size 64]
+    .venv/bin/python bench/bench_index.py [--items 400] [--workers N] [--batch-size 64] [--model demo|full]
 
 The model is the bundled demo model when present, else a freshly initialised full-width one
 (ResNet-18 to layer3, 112 px — the same cost per image as a trained one).
@@ -27,6 +29,7 @@ from sqlalchemy.orm import Session
 from sane_desktop.models.attributes import AttributeNet
 from sane_desktop.models.checkpoint import ModelBundle, demo_model_path, load_checkpoint, save_checkpoint
 from sane_desktop.models.compatibility import CompatibilityNet
+from sane_desktop.models.inference import inference_bundle
 from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
 from sane_desktop.retrieval.embedding import embed_one, embed_tensor_batch
 from sane_desktop.retrieval.indexer import _catalogue_items, catalogue_pk, index_store
@@ -77,7 +80,7 @@ def best_of(times: int, work) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--items", type=int, default=400)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None, help="decoding processes (default: the indexer's)")
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--model", choices=("demo", "full"), default="demo",
                         help="the bundled cpu-preset demo model, or a full-width ResNet-18 trunk")
@@ -105,16 +108,20 @@ def main() -> None:
         rounds = max(1, len(paths) // args.batch_size)
         model_ips = rounds * args.batch_size / best_of(3, lambda: [embed_tensor_batch(bundle, batch) for _ in range(rounds)])
 
-        # naive, pipeline, pipeline, naive: load drift on a shared machine hits both alike; best of two each
-        naive_runs, pipeline_runs = [], []
-        for method in ("naive", "pipeline", "pipeline", "naive"):
-            engine = naive_engine if method == "naive" else pipe_engine
+        # interleaved, so that load drift on a shared machine hits every method alike; best of two each
+        naive_runs, pipeline_runs, folded_runs = [], [], []
+        folded = inference_bundle(bundle)
+        for method in ("naive", "pipeline", "naive_folded", "pipeline", "naive", "naive_folded"):
+            engine = pipe_engine if method == "pipeline" else naive_engine
             with engine.begin() as connection:
                 connection.execute(S.ItemEmbedding.__table__.delete())
             start = time.perf_counter()
             if method == "naive":
                 count = naive(engine, "naive", bundle)
                 naive_runs.append(time.perf_counter() - start)
+            elif method == "naive_folded":
+                naive(engine, "naive", folded)
+                folded_runs.append(time.perf_counter() - start)
             else:
                 summary = index_store(engine, "pipeline", path, index_dir=work / "ix", batch_size=args.batch_size,
                                       workers=args.workers)
@@ -128,13 +135,15 @@ def main() -> None:
 
     result = {
         "benchmark": "indexing throughput (embed + store + FAISS build), CPU",
-        "model": model_kind, "items": count, "batch_size": args.batch_size, "workers": args.workers,
+        "model": model_kind, "items": count, "batch_size": args.batch_size, "workers": args.workers or "auto (half the cores, model on the rest)",
         "torch_threads": torch.get_num_threads(), "cpus": os.cpu_count(), "machine": platform.machine(),
         "load_average_1min_at_end": round(os.getloadavg()[0], 2),
         "naive_images_per_s": round(count / naive_s, 1),
         "pipeline_images_per_s": round(summary.embedded / pipeline_s, 1),
         "speedup_vs_naive": round(naive_s / pipeline_s, 2),
-        "runs_s": {"naive": [round(t, 2) for t in naive_runs], "pipeline": [round(t, 2) for t in pipeline_runs]},
+        "naive_folded_images_per_s": round(count / min(folded_runs), 1),
+        "runs_s": {"naive": [round(t, 2) for t in naive_runs], "pipeline": [round(t, 2) for t in pipeline_runs],
+                   "naive_folded": [round(t, 2) for t in folded_runs]},
         "bounds": {"decode_only_images_per_s_one_process": round(len(paths) / decode_s, 1),
                    "model_only_images_per_s": round(model_ips, 1)},
         "stored_bytes_per_item": {"embedding": float(stored[0]), "cells_fp16": float(stored[1]),

@@ -25,7 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
     parser.add_argument("--index-dir", type=Path, help="folder for FAISS files and manifest (default: index/<name>/)")
     parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass (default 64)")
-    parser.add_argument("--workers", type=int, default=2, help="image decoding processes (default 2)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="image decoding processes (default: half the CPU cores, at least 1; the model "
+                        "gets the other cores)")
     parser.add_argument("--device", help="torch device (default: cuda when available, else cpu)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)

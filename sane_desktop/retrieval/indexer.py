@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import sys
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -90,7 +91,7 @@ def index_catalogue(
     *,
     index_dir: Path | None = None,
     batch_size: int = 64,
-    workers: int = 2,
+    workers: int | None = None,
     device: str | None = None,
     progress: Progress = no_progress,
     should_stop: CancelCheck = never_cancel,
@@ -118,7 +119,7 @@ def index_store(
     *,
     index_dir: Path | None = None,
     batch_size: int = 64,
-    workers: int = 2,
+    workers: int | None = None,
     device: str | None = None,
     progress: Progress = no_progress,
     should_stop: CancelCheck = never_cancel,
@@ -187,34 +188,50 @@ def _embedded_hashes(engine: Engine, model_hash: str, pks: list[int]) -> dict[in
 
 
 def _embed_and_store(engine: Engine, bundle: ModelBundle, todo: list[dict[str, Any]], batch_size: int,
-                     workers: int, progress: Progress, should_stop: CancelCheck) -> tuple[int, list[dict[str, str]]]:
-    """Embed ``todo`` and commit each batch in its own transaction (delete-then-insert: no duplicates)."""
+                     workers: int | None, progress: Progress, should_stop: CancelCheck) -> tuple[int, list[dict[str, str]]]:
+    """Embed ``todo`` and commit each batch in its own transaction (delete-then-insert: no duplicates).
+    Commits run on a writer thread while the next batch is embedded (the database driver releases
+    the GIL); at most one batch waits, and a write error surfaces at the next batch."""
     embedded, failed = 0, []
-    table = S.ItemEmbedding.__table__
     progress(0, len(todo), "embedding")
-    for batch in embed_images(bundle, [item["path"] for item in todo], batch_size=batch_size,
-                              workers=workers, should_stop=should_stop):
-        failed += [{"id": todo[i]["item_id"], "path": str(todo[i]["path"]), "reason": "image could not be decoded"}
-                   for i in batch.failed]
-        rows = []
-        for row, position in enumerate(batch.indices.tolist()):
-            item = todo[position]
-            embedding = batch.embeddings[row].astype(np.float32)
-            rows.append({
-                "item_pk": item["pk"], "model_hash": bundle.content_hash, "content_hash": item["hash"],
-                "embedding": embedding.tobytes(), "cells": batch.cells[row].astype(np.float16).tobytes(),
-                "attribute_scores": None if batch.attribute_scores is None
-                else batch.attribute_scores[row].astype(np.float32).tobytes(),
-                "norm": float(np.linalg.norm(embedding)), "updated_at": S.utc_now(),
-            })
-        if rows:
-            with engine.begin() as connection:
-                connection.execute(delete(table).where(table.c.model_hash == bundle.content_hash,
-                                                       table.c.item_pk.in_([r["item_pk"] for r in rows])))
-                connection.execute(insert(table), rows)
-        embedded += len(rows)
-        progress(embedded + len(failed), len(todo), "embedding")
+    pending: Future[None] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="index-writer") as writer:
+        for batch in embed_images(bundle, [item["path"] for item in todo], batch_size=batch_size,
+                                  workers=workers, should_stop=should_stop):
+            failed += [{"id": todo[i]["item_id"], "path": str(todo[i]["path"]), "reason": "image could not be decoded"}
+                       for i in batch.failed]
+            rows = _embedding_rows(bundle, todo, batch)
+            if pending is not None:
+                pending.result()
+            pending = writer.submit(_store_rows, engine, bundle.content_hash, rows) if rows else None
+            embedded += len(rows)
+            progress(embedded + len(failed), len(todo), "embedding")
+        if pending is not None:
+            pending.result()
     return embedded, failed
+
+
+def _embedding_rows(bundle: ModelBundle, todo: list[dict[str, Any]], batch: Any) -> list[dict[str, Any]]:
+    rows = []
+    for row, position in enumerate(batch.indices.tolist()):
+        item = todo[position]
+        embedding = batch.embeddings[row].astype(np.float32)
+        rows.append({
+            "item_pk": item["pk"], "model_hash": bundle.content_hash, "content_hash": item["hash"],
+            "embedding": embedding.tobytes(), "cells": batch.cells[row].astype(np.float16).tobytes(),
+            "attribute_scores": None if batch.attribute_scores is None
+            else batch.attribute_scores[row].astype(np.float32).tobytes(),
+            "norm": float(np.linalg.norm(embedding)), "updated_at": S.utc_now(),
+        })
+    return rows
+
+
+def _store_rows(engine: Engine, model_hash: str, rows: list[dict[str, Any]]) -> None:
+    table = S.ItemEmbedding.__table__
+    with engine.begin() as connection:
+        connection.execute(delete(table).where(table.c.model_hash == model_hash,
+                                               table.c.item_pk.in_([r["item_pk"] for r in rows])))
+        connection.execute(insert(table), rows)
 
 
 def load_embeddings(engine: Engine, model_hash: str, pks: list[int]) -> tuple[np.ndarray, np.ndarray]:
