@@ -118,3 +118,27 @@ def test_train_command_reports_bad_weights_in_one_line(tmp_path, capsys):
                  str(tmp_path / "bad.pt"), "--epochs", "1"])
     assert code == 1
     assert "cannot load weights" in capsys.readouterr().err.strip().splitlines()[-1]
+
+
+def test_saliency_agreement_term_trains_only_the_attribute_side(tmp_path):
+    """The term is in [0, 1], its gradient reaches the attribute maps but not the saliency (which is
+    detached), and the train option runs and changes the result."""
+    from sane_desktop.models import CompatibilityNet
+    from sane_desktop.training.losses import pair_saliency_agreement
+
+    torch.manual_seed(0)
+    model = CompatibilityNet(["bottoms", "shoes", "tops"], embed_dim=8, width=8)
+    fmap = torch.randn(4, 32, 3, 3, requires_grad=True)
+    maps = torch.randn(4, 5, 3, 3, requires_grad=True)
+    targets = torch.tensor([[1, 0, 0, 0, 1], [0, 1, 0, 0, 0], [0, 0, 1, 0, 0], [1, 1, 0, 0, 0]]).float()
+    term = pair_saliency_agreement(model, fmap, maps, torch.tensor([0, 1, 2, 0]), torch.tensor([0, 1]),
+                                   torch.tensor([1, 2]), targets)
+    assert 0.0 <= float(term.detach()) <= 1.0
+    term.backward()
+    assert maps.grad is not None and maps.grad.abs().sum() > 0 and fmap.grad is None
+    catalogue = make_synthetic_catalogue(tmp_path, n_outfits=20, size=48, seed=0)
+    plain = train(catalogue, preset("cpu", image_size=48, width=8, epochs=1, outfits_per_step=6, seed=5))
+    agreeing = train(catalogue, preset("cpu", image_size=48, width=8, epochs=1, outfits_per_step=6, seed=5,
+                                       saliency_agreement=True))
+    assert agreeing.bundle.attributes is not None
+    assert not torch.equal(agreeing.bundle.attributes.head.weight, plain.bundle.attributes.head.weight)

@@ -30,6 +30,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--time-budget", type=float, help="stop after this many seconds (keeps the best epoch)")
     parser.add_argument("--attribute-trunk", choices=("shared", "separate", "none"),
                         help="attribute net on the compatibility trunk (shared), its own, or none")
+    parser.add_argument("--saliency-agreement", action="store_true", default=None,
+                        help="add SANE's saliency-agreement loss (weight 5e-3): each image's attribute maps must "
+                        "match its similarity saliency against an outfit partner")
     parser.add_argument("--no-augment", dest="augment", action="store_false", default=None,
                         help="train without random affine warps")
     parser.add_argument("--fp16", action="store_true", help="store weights in fp16 (half the file size)")
@@ -53,7 +56,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
     config = preset(name, epochs=args.epochs, seed=args.seed, weights=args.weights, image_size=args.image_size,
                     width=args.width, time_budget_s=args.time_budget, learning_rate=args.lr, attribute_trunk=args.attribute_trunk,
-                    augment=args.augment)
+                    augment=args.augment, saliency_agreement=args.saliency_agreement)
     progress = TqdmProgress()
     try:
         catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,

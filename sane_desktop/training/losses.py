@@ -33,3 +33,22 @@ def positive_weights(targets: Tensor, cap: float = 50.0) -> Tensor:
 
 def balanced_bce(logits: Tensor, targets: Tensor, pos_weight: Tensor) -> Tensor:
     return F.binary_cross_entropy_with_logits(logits, targets, pos_weight=pos_weight)
+
+
+def pair_saliency_agreement(model: CompatibilityNet, fmap: Tensor, attribute_maps: Tensor, categories: Tensor,
+                            anchor: Tensor, positive: Tensor, targets: Tensor) -> Tensor:
+    """SANE's saliency-agreement term (METHOD.md §4) on a step's matching pairs: the exact fast
+    saliency of each anchor against its positive (the per-cell split of their type-space cosine,
+    detached) must be matched by the attribute map of one of the anchor's true attributes.
+    Returns the unweighted term; the caller multiplies by SALIENCY_AGREEMENT_WEIGHT (5e-3)."""
+    from sane_desktop.explain.attribute_choice import saliency_agreement_loss
+    from sane_desktop.explain.fast import cell_attribution
+
+    with torch.no_grad():
+        cells = model.embed(fmap.detach().flatten(2).transpose(1, 2)).float()  # (B, K, D)
+        space = model.space_table.to(fmap.device)[categories[anchor], categories[positive]]
+        masks = model.space_masks().detach().float()[space]
+        terms = cell_attribution(cells[anchor], cells[positive], masks).query_terms
+        side = fmap.shape[-1]
+        saliency = terms.view(-1, fmap.shape[-2], side)
+    return saliency_agreement_loss(attribute_maps[anchor], saliency, targets[anchor] > 0.5)

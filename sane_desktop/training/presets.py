@@ -27,6 +27,7 @@ class TrainConfig:
     bf16: bool = False
     channels_last: bool = False
     flip: bool = True
+    saliency_agreement: bool = False  # SANE's saliency-agreement term on the attribute maps (weight 5e-3)
     augment: bool = True  # random affine warps + mild photometric jitter per image (training/augment.py)
     time_budget_s: float | None = 540.0  # stop early (keeping the best epoch) past this
     seed: int = 0

@@ -27,7 +27,10 @@ from sane_desktop.training.data import (
     split_questions,
 )
 from sane_desktop.training.evaluation import fitb_accuracy, network_distance
-from sane_desktop.training.losses import balanced_bce, positive_weights, type_aware_triplet_loss
+from sane_desktop.explain.attribute_choice import SALIENCY_AGREEMENT_WEIGHT
+from sane_desktop.training.losses import (
+    balanced_bce, pair_saliency_agreement, positive_weights, type_aware_triplet_loss,
+)
 from sane_desktop.training.presets import TrainConfig
 from sane_desktop.training.sampling import outfit_triplets
 
@@ -136,9 +139,14 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
                     batch.positive.to(device), batch.negative.to(device), config.margin,
                     config.embed_weight, config.mask_weight)
                 if attr is not None:
-                    logits = (attr.maps_from_features(fmap) if shared else attr(images)[1]).mean((2, 3))
+                    attribute_maps = attr.maps_from_features(fmap) if shared else attr(images)[1]
+                    logits = attribute_maps.mean((2, 3))
                     targets = attribute_targets(batch.item_ids, names, labels).to(device)
                     loss = loss + config.attribute_weight * balanced_bce(logits.float(), targets, pos_weight)
+                    if config.saliency_agreement:
+                        loss = loss + SALIENCY_AGREEMENT_WEIGHT * pair_saliency_agreement(
+                            compat, fmap, attribute_maps.float(), category_tensor(batch.item_ids),
+                            batch.anchor.to(device), batch.positive.to(device), targets)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
