@@ -110,3 +110,26 @@ def test_malformed_split_file_is_a_clear_error(tmp_path: Path) -> None:
     (tmp_path / "nondisjoint" / "train.json").write_text(json.dumps([{"set_id": "1"}]))
     with pytest.raises(CatalogueError, match="nondisjoint/train.json: outfit #0"):
         read_catalogue(tmp_path)
+
+
+def test_named_attributes_are_read_and_replace_title_words(tmp_path: Path) -> None:
+    from sane_desktop.training.data import attribute_vocabulary
+
+    root = tmp_path / "shop"
+    world = write_polyvore_catalogue(root)
+    metadata_path = root / "polyvore_item_metadata.json"
+    metadata = json.loads(metadata_path.read_text())
+    ids = list(world["items"])
+    for index, item_id in enumerate(ids):
+        metadata[item_id]["title"] = "Tangerine cotton tee"  # a synonym the vocabulary must not learn
+        metadata[item_id]["attributes"] = {"colour": ["red", "blue"][index % 2], "size": 38}
+    metadata[ids[0]]["attributes"] = ["not", "an", "object"]
+    metadata_path.write_text(json.dumps(metadata))
+    catalogue = read_catalogue(root)
+    by_id = catalogue.item_by_id()
+    assert ids[0] not in by_id
+    assert any(s.item_id == ids[0] and "attributes" in s.reason for s in catalogue.skipped)
+    assert by_id[ids[1]].attributes == {"colour": "blue", "size": "38"}
+    names, labels = attribute_vocabulary(catalogue)
+    assert "colour:red" in names and "colour:blue" in names and "tangerine" not in names
+    assert labels[ids[1]] == ["colour:blue", "size:38"]

@@ -60,7 +60,7 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert result["method"] == "fast" and result["cached"] is False
     assert -1.0 <= result["similarity"] <= 1.0
     assert result["attribute"] == result["attributes"][0]["name"]
-    assert set(result["attributes"][0]) == {"name", "score", "confidence", "match", "prior"}
+    assert set(result["attributes"][0]) == {"name", "score", "confidence", "match", "prior", "partner"}
     assert result["maps"]["resolution"] == [112, 112] and "centre crop" in result["maps"]["alignment"]
     query_map = np.load(result["maps"]["query"])
     assert query_map.shape == (112, 112) and query_map.dtype == np.float32
@@ -101,3 +101,28 @@ def test_evaluate_explanations_json(world, capsys, tmp_path):
     assert "pointing_game" in report["ground_truth"] and "theme_accuracy" in report["ground_truth"]
     saved = json.loads(selection.read_text())
     assert saved["tuned"] is True and len(saved["prior"]) == len(saved["attributes"])
+    assert report["attributes"]["weights_tuned_on"].startswith("ground truth")  # the world has a ground truth
+    # a selection fitted elsewhere is scored as it is, not refitted
+    code, out, err = _run(capsys, ["evaluate-explanations", str(world["catalogue"]), "--model", str(world["model"]),
+                                   "--pairs", "2", "--method", "fast", "--selection", str(selection), "--json"])
+    assert code == 0, err
+    again = json.loads(out)["attributes"]
+    assert again["weights_tuned_on"] == "given (--selection)" and again["weights"] == saved["weights"]
+
+
+def test_a_selection_beside_the_model_is_found_and_the_index_one_wins(tmp_path):
+    from sane_desktop.explain.attribute_choice import SelectionWeights
+    from sane_desktop.explain.pipeline import SELECTION_FILE, SelectionModel, find_selection
+
+    names = ["colour:red", "pattern:striped"]
+    model = tmp_path / "models" / "demo.pt"
+    beside = SelectionModel.default(names)
+    beside.weights, beside.tuned = SelectionWeights(0, 0, 0, 1), True
+    beside.save(model.with_suffix(".selection.json"))
+    index_dir = tmp_path / "index" / "shop"
+    assert find_selection(names, index_dir, model).weights == SelectionWeights(0, 0, 0, 1)
+    assert not find_selection(["other"], index_dir, model).tuned  # fitted for another vocabulary: passed over
+    own = SelectionModel.default(names)
+    own.weights = SelectionWeights(1, 2, 0, 0)
+    own.save(index_dir / SELECTION_FILE)
+    assert find_selection(names, index_dir, model).weights == SelectionWeights(1, 2, 0, 0)
