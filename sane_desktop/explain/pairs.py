@@ -1,0 +1,76 @@
+"""Pairs (q, r) sampled from one split's outfits for explanation evaluation.
+
+Half the pairs are positive (two items of one outfit), half negative (r swapped for another item of
+its category, of the same group where items have one). Decoded, preprocessed images are cached per
+item; ``pair_space`` is the type space the compatibility model compares a pair in.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from torch import Tensor
+
+from sane_desktop.catalogue.types import Catalogue
+from sane_desktop.models.checkpoint import ModelBundle
+from sane_desktop.models.preprocess import load_image_tensor
+from sane_desktop.training.data import split_outfits
+
+
+@dataclass(frozen=True)
+class Pair:
+    query: str
+    candidate: str
+    positive: bool
+    outfit: str
+
+
+def sample_pairs(catalogue: Catalogue, split: str, n: int, seed: int, categories: Sequence[str]) -> list[Pair]:
+    """``n`` seeded pairs from ``split``, alternately positive and negative."""
+    rng = random.Random(seed)
+    known = set(categories)
+    by_id = catalogue.item_by_id()
+    outfits = [o for o in split_outfits(catalogue, split)
+               if sum(1 for i in o.item_ids if i in by_id and by_id[i].category in known) >= 2]
+    pool: dict[tuple[str, str], list[str]] = {}
+    for item in catalogue.items:
+        pool.setdefault((item.category, item.group), []).append(item.item_id)
+    pairs: list[Pair] = []
+    for attempt in range(20 * n):
+        if len(pairs) >= n or not outfits:
+            break
+        outfit = rng.choice(outfits)
+        members = [i for i in outfit.item_ids if i in by_id and by_id[i].category in known]
+        query, candidate = rng.sample(members, 2)
+        positive = len(pairs) % 2 == 0
+        if not positive:
+            item = by_id[candidate]
+            choices = [i for i in pool.get((item.category, item.group), []) if i not in outfit.item_ids]
+            if not choices:
+                continue
+            candidate = rng.choice(choices)
+        pairs.append(Pair(query, candidate, positive, outfit.outfit_id))
+    return pairs
+
+
+class PairImages:
+    """Preprocessed image tensors, decoded once per item."""
+
+    def __init__(self, catalogue: Catalogue, bundle: ModelBundle) -> None:
+        self.by_id = catalogue.item_by_id()
+        self.root = catalogue.root
+        self.prep = bundle.preprocessing
+        self.cache: dict[str, Tensor] = {}
+
+    def __getitem__(self, item_id: str) -> Tensor:
+        if item_id not in self.cache:
+            self.cache[item_id] = load_image_tensor(self.root / self.by_id[item_id].image_path, self.prep)
+        return self.cache[item_id]
+
+
+def pair_space(bundle: ModelBundle, by_id: dict, pair: Pair) -> int:
+    cats = bundle.compatibility.categories
+    return bundle.compatibility.space_index(cats.index(by_id[pair.query].category),
+                                            cats.index(by_id[pair.candidate].category))
