@@ -84,6 +84,7 @@ def test_training_is_deterministic_and_learns(tmp_path):
 
 
 def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
+    from sane_desktop.catalogue import read_catalogue
     from sane_desktop.cli import main
 
     catalogue = make_synthetic_catalogue(tmp_path / "cat", n_outfits=14, size=64, seed=1)  # 42 items
@@ -106,6 +107,16 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
         assert 0.0 <= figures["fitb"] <= 1.0 and 0.0 <= figures["auc"] <= 1.0
     # the colour rule of this world is visible to a colour histogram
     assert report["methods"]["colour_histogram"]["fitb"] >= 0.5
+    assert "fitb_by_kind" not in report["methods"]["model"]  # no ground truth here
+    # with a ground truth naming each outfit's theme kind, FITB is also given per kind
+    outfits = sorted({o.outfit_id for o in read_catalogue(tmp_path / "cat").outfits})
+    truth = {"outfits": {o: {"theme_kind": ["colour", "pattern"][i % 2]} for i, o in enumerate(outfits)}}
+    (tmp_path / "cat" / "ground_truth.json").write_text(json.dumps(truth))
+    code = main(["evaluate", str(tmp_path / "cat"), "--model", str(model)])
+    assert code == 0 and "FITB by theme kind" in capsys.readouterr().out
+    code = main(["evaluate", str(tmp_path / "cat"), "--model", str(model), "--json"])
+    by_kind = json.loads(capsys.readouterr().out)["methods"]["model"]["fitb_by_kind"]
+    assert set(by_kind) <= {"colour", "pattern"} and all(0.0 <= v <= 1.0 for v in by_kind.values())
 
 
 def test_train_command_reports_bad_weights_in_one_line(tmp_path, capsys):

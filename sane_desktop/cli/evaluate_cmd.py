@@ -4,6 +4,7 @@ model and of its baselines on one split."""
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         bundle = load_checkpoint(args.model)
         catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,
                                    progress=progress, seed=args.seed)
-        return evaluate(catalogue, bundle, args.split, seed=args.seed, progress=progress)
+        # a catalogue with ground truth (the demo) also gets FITB per theme kind (colour, pattern, motif)
+        truth_path = Path(args.catalogue) / "ground_truth.json"
+        kinds = None
+        if truth_path.is_file():
+            outfits = json.loads(truth_path.read_text(encoding="utf-8")).get("outfits", {})
+            kinds = {o: str(v["theme_kind"]) for o, v in outfits.items() if isinstance(v, dict) and v.get("theme_kind")}
+        return evaluate(catalogue, bundle, args.split, seed=args.seed, progress=progress, outfit_kinds=kinds)
     except (FileNotFoundError, CatalogueError, CheckpointError, ValueError) as error:
         raise CliError(str(error)) from error
     finally:
@@ -56,4 +63,7 @@ def render(result: dict[str, Any]) -> str:
              f"{'method':18s}" + "".join(f"{k:>22s}" for k in keys)]
     for name, figures in result["methods"].items():
         lines.append(f"{name:18s}" + "".join(f"{fmt(figures[k]):>22s}" for k in keys))
+    by_kind = result["methods"]["model"].get("fitb_by_kind")
+    if by_kind:
+        lines.append("model FITB by theme kind: " + ", ".join(f"{k} {fmt(v).strip()}" for k, v in by_kind.items()))
     return "\n".join(lines)

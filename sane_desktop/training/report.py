@@ -82,7 +82,9 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
 
 def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
              device: torch.device | None = None, progress: Progress = no_progress,
-             should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+             should_stop: CancelCheck = never_cancel, outfit_kinds: dict[str, str] | None = None) -> dict[str, Any]:
+    """``outfit_kinds`` (outfit id -> a label, e.g. the demo's theme kind from its ground truth) adds
+    ``fitb_by_kind``: FITB on the questions of each label's outfits."""
     if not catalogue.splits:
         return evaluate_attributes(catalogue, bundle, split, seed=seed, device=device, progress=progress,
                                    should_stop=should_stop)
@@ -109,6 +111,10 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
         out = {"fitb": fitb_accuracy(distance, fitb), "auc": compatibility_auc(distance, compat_questions)}
         if grouped:
             out["fitb_group_unmatched"] = fitb_accuracy(distance, unmatched)
+        if outfit_kinds:
+            kinds = sorted({outfit_kinds[q.outfit_id] for q in fitb if q.outfit_id in outfit_kinds})
+            out["fitb_by_kind"] = {kind: fitb_accuracy(distance, [q for q in fitb if outfit_kinds.get(q.outfit_id) == kind])
+                                   for kind in kinds}
         out["attribute_map"] = None
         if attribute_logits is not None:
             out["attribute_map"] = mean_average_precision(attribute_logits, targets)
