@@ -19,7 +19,7 @@ from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
 from sane_desktop.models.weights import load_trunk_weights
 from sane_desktop.progress import Cancelled, CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.training.augment import random_affine, random_photometric
+from sane_desktop.training.augment import training_views
 from sane_desktop.training.data import (
     ITEM_PROTOCOL, ImageCache, attribute_targets, attribute_vocabulary, item_split_ids,
 )
@@ -84,12 +84,8 @@ def train_attributes(catalogue: Catalogue, config: TrainConfig, *, progress: Pro
                 raise Cancelled()
             chosen = [train_ids[i] for i in order[step * batch_size : (step + 1) * batch_size]]
             images = prep.normalise(cache.images[cache.rows(chosen)])
-            if config.augment:  # the same augmentations as the outfit loop (trainer.py)
-                images = random_affine(images, augment_rng, flip=config.flip, stretch=(0.9, 1.12))
-                images = random_photometric(images, augment_rng, prep.mean, prep.std)
-            elif config.flip:
-                flip = torch.rand(len(images)) < 0.5
-                images[flip] = images[flip].flip(-1)
+            images = training_views(images, augment_rng, augment=config.augment, flip=config.flip,
+                                    mean=prep.mean, std=prep.std)
             images = images.to(device).contiguous(memory_format=memory)
             targets = attribute_targets(chosen, names, labels).to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):

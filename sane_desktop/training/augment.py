@@ -64,3 +64,16 @@ def random_photometric(
     grain = torch.randn(images.shape, generator=generator).to(images.device, images.dtype)
     pixels = pixels + noise * uniform(0.0, 1.0, 1, 1, 1) * grain
     return (pixels.clamp(0.0, 1.0) - m) / s
+
+
+def training_views(images: torch.Tensor, generator: torch.Generator, *, augment: bool, flip: bool,
+                   mean: tuple[float, float, float], std: tuple[float, float, float]) -> torch.Tensor:
+    """The training recipe for a normalised batch, shared by the outfit and the attribute-only loops:
+    affine warp (a little stretch) and photometric jitter, or with ``augment`` off a random flip only."""
+    if augment:
+        images = random_affine(images, generator, flip=flip, stretch=(0.9, 1.12))
+        return random_photometric(images, generator, mean, std)
+    if flip:
+        mirrored = torch.rand(len(images)) < 0.5
+        images[mirrored] = images[mirrored].flip(-1)
+    return images

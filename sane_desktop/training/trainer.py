@@ -17,7 +17,7 @@ from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
 from sane_desktop.models.weights import load_trunk_weights
 from sane_desktop.progress import Cancelled, CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.training.augment import random_affine, random_photometric
+from sane_desktop.training.augment import training_views
 from sane_desktop.training.data import (
     ImageCache,
     attribute_targets,
@@ -124,12 +124,8 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
             if len(batch.anchor) == 0:
                 continue
             images = prep.normalise(cache.images[cache.rows(batch.item_ids)])
-            if config.augment:
-                images = random_affine(images, augment_rng, flip=config.flip, stretch=(0.9, 1.12))
-                images = random_photometric(images, augment_rng, prep.mean, prep.std)
-            elif config.flip:
-                flip = torch.rand(len(images)) < 0.5
-                images[flip] = images[flip].flip(-1)
+            images = training_views(images, augment_rng, augment=config.augment, flip=config.flip,
+                                    mean=prep.mean, std=prep.std)
             images = images.to(device).contiguous(memory_format=memory)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 fmap = compat.trunk(images)
