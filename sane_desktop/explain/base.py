@@ -67,12 +67,12 @@ def space_cosine(model: SimilarityModel, a: Tensor, b: Tensor, space: int) -> Te
     return (model.project(a.float(), space) * model.project(b.float(), space)).sum(-1)
 
 
-def upsample(cell_map: Tensor, size: tuple[int, int]) -> Tensor:
-    """Bilinear upsampling of (..., h, w) maps; align_corners=False puts cell centres at the
-    centres of the image blocks they summarise (each 7×7 cell covers 16×16 px of the 112 crop)."""
+def upsample(cell_map: Tensor, size: tuple[int, int], mode: str = "bilinear") -> Tensor:
+    """Upsampling of (..., h, w) maps (bilinear or bicubic); align_corners=False puts cell centres at
+    the centres of the image blocks they summarise (each 7×7 cell covers 16×16 px of the 112 crop)."""
     shape = cell_map.shape
     flat = cell_map.reshape(-1, 1, shape[-2], shape[-1]).float()
-    out = F.interpolate(flat, size=size, mode="bilinear", align_corners=False)
+    out = F.interpolate(flat, size=size, mode=mode, align_corners=False)
     return out.reshape(*shape[:-2], *size)
 
 
