@@ -4,7 +4,6 @@ model and of its baselines on one split."""
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.catalogue.ground_truth import read_ground_truth, theme_kinds
     from sane_desktop.catalogue.types import CatalogueError
     from sane_desktop.models import CheckpointError, load_checkpoint
     from sane_desktop.progress import TqdmProgress
@@ -42,11 +42,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,
                                    progress=progress, seed=args.seed)
         # a catalogue with ground truth (the demo) also gets FITB per theme kind (colour, pattern, motif)
-        truth_path = Path(args.catalogue) / "ground_truth.json"
-        kinds = None
-        if truth_path.is_file():
-            outfits = json.loads(truth_path.read_text(encoding="utf-8")).get("outfits", {})
-            kinds = {o: str(v["theme_kind"]) for o, v in outfits.items() if isinstance(v, dict) and v.get("theme_kind")}
+        kinds = theme_kinds(read_ground_truth(args.catalogue))
         return evaluate(catalogue, bundle, args.split, seed=args.seed, progress=progress, outfit_kinds=kinds)
     except (FileNotFoundError, CatalogueError, CheckpointError, ValueError) as error:
         raise CliError(str(error)) from error

@@ -8,7 +8,6 @@ catalogues with ``ground_truth.json`` (the demo) the true-theme accuracy and the
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
 from typing import Any
@@ -51,6 +50,7 @@ def _strip_curves(report: dict[str, Any]) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.catalogue.ground_truth import read_ground_truth
     from sane_desktop.catalogue.types import CatalogueError
     from sane_desktop.explain.evaluation import evaluate_explanations
     from sane_desktop.explain.pipeline import SelectionModel
@@ -65,8 +65,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         bundle = load_checkpoint(args.model)
         catalogue = read_catalogue(args.catalogue, args.mapping, progress=progress)
-        truth_path = args.catalogue / "ground_truth.json"
-        truth = json.loads(truth_path.read_text(encoding="utf-8")) if truth_path.is_file() else None
+        truth = read_ground_truth(args.catalogue)
         fixed = None
         if args.selection is not None:
             if bundle.attributes is None:

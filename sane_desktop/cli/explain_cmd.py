@@ -93,8 +93,9 @@ class _Session:
         if not (self.index_dir / "catalogue.db").is_file():
             raise CliError(f"no indexed catalogue named {args.name!r} in {self.index_dir.parent} "
                            "(run `sane-desktop index` first)")
+        model_path = _resolve_model(self.index_dir, args.model)
         try:
-            self.bundle = load_checkpoint(_resolve_model(self.index_dir, args.model))
+            self.bundle = load_checkpoint(model_path)
         except (FileNotFoundError, CheckpointError) as error:
             raise CliError(str(error)) from error
         self.engine = open_store(default_db_url(args.name))
@@ -106,7 +107,7 @@ class _Session:
             except (OSError, ValueError, KeyError, TypeError) as error:
                 raise CliError(f"{args.selection}: {error}") from error
         else:
-            self.selection = find_selection(names, self.index_dir, _resolve_model(self.index_dir, args.model))
+            self.selection = find_selection(names, self.index_dir, model_path)
         options = {"n_masks": args.rise_masks} if args.method == "rise" else {}
         self.explainer = get_explainer(args.method, self.model, **options)
         self.cache = ExplanationCache(self.index_dir / "explanations")

@@ -1,7 +1,7 @@
 """Batched embedding of item images: a torch DataLoader decodes whole batches in worker processes
 (one tensor per batch crosses the process boundary, not one per image) while the model runs in
-inference mode with its batch norms folded into the convolutions (bf16 autocast and channels-last on
-CUDA). One forward pass of the shared trunk gives the general embedding E(x), the per-cell outputs
+inference mode with its batch norms folded into the convolutions, in channels-last layout (and bf16
+autocast on CUDA). One forward pass of the shared trunk gives the general embedding E(x), the per-cell outputs
 u_k and, where the attribute net shares the trunk, the attribute probabilities."""
 
 from __future__ import annotations
