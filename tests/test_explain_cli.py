@@ -97,6 +97,9 @@ def test_evaluate_explanations_json(world, capsys, tmp_path):
     assert 0.0 <= fast["insertion"]["auc"] <= 1.0 and 0.0 <= fast["deletion"]["auc"] <= 1.0
     assert len(fast["insertion"]["mean_curve"]) == 101 and len(fast["deletion"]["raw_mean_curve"]) == 101
     assert fast["forward_passes_per_map"] == 1 and report["saliency"]["rise"]["forward_passes_per_map"] == 16
+    gap = fast["minus_rise"]["insertion"]
+    assert abs(gap["mean"] - (fast["insertion"]["auc"] - report["saliency"]["rise"]["insertion"]["auc"])) < 1e-9
+    assert gap["ci95"][0] <= gap["mean"] <= gap["ci95"][1] and "minus_rise" not in report["saliency"]["rise"]
     assert set(report["attributes"]["oracle_accuracy"]) == {"confidence", "match", "prior", "partner", "paper", "combined"}
     assert "pointing_game" in report["ground_truth"] and "theme_accuracy" in report["ground_truth"]
     saved = json.loads(selection.read_text())

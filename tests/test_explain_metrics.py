@@ -10,6 +10,7 @@ from sane_desktop.explain.metrics import (
     auc,
     box_to_crop,
     normalise_curve,
+    paired_difference,
     perturbation_curves,
     perturbed_images,
     pixel_counts,
@@ -47,6 +48,19 @@ def test_normalised_auc_hand_values():
     summary = summarise_curves([linear, 2 * linear])
     assert abs(summary.auc - 0.5) < 1e-9 and abs(summary.raw_auc - 0.6) < 1e-9
     assert normalise_curve(np.full(5, 0.3)).tolist() == [0.0] * 5
+
+
+def test_paired_difference_hand_case():
+    linear = np.linspace(0.0, 1.0, 101)  # normalised AUC 0.5
+    step = np.r_[np.zeros(50), np.ones(51)]  # 0.505
+    early = np.r_[np.zeros(10), np.ones(91)]  # 0.905
+    same = paired_difference([linear, step], [linear, step])
+    assert same["mean"] == 0.0 and same["ci95"] == [0.0, 0.0] and same["pairs"] == 2
+    better = paired_difference([early, early], [linear, step])
+    assert abs(better["mean"] - (0.905 - 0.5025)) < 1e-9
+    assert 0.39 < better["ci95"][0] <= better["mean"] <= better["ci95"][1] < 0.41
+    mixed = paired_difference([early, linear], [linear, early], resamples=4000)
+    assert abs(mixed["mean"]) < 1e-9 and mixed["ci95"][0] < 0 < mixed["ci95"][1]
 
 
 def test_white_background_is_white_after_normalisation():

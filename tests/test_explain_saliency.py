@@ -8,7 +8,13 @@ import torch
 
 from test_explain_toys import RegionNet, random_images, small_compatibility_net
 from sane_desktop.explain import get_explainer
-from sane_desktop.explain.fast import batch_cell_maps, cell_attribution, joint_cell_map
+from sane_desktop.explain.fast import (
+    batch_cell_maps,
+    cell_attribution,
+    content_weight,
+    fill_image,
+    joint_cell_map,
+)
 from sane_desktop.explain.masks import generate_masks
 from sane_desktop.explain.rise import RiseExplainer, masked_embeddings, rise_maps, rise_scores
 from sane_desktop.explain.sliding import occluder_boxes
@@ -29,6 +35,47 @@ def test_fast_cells_sum_to_model_cosine():
     assert abs(result.extras["joint"].sum() - expected) < 1e-5
     assert result.extras["joint"].shape == (49, 49)
     assert result.query_map.shape == (112, 112) and result.query_map.dtype == np.float32
+
+
+def test_fast_terms_relative_to_the_blank_image_sum_to_the_score_difference():
+    model = small_compatibility_net(3)
+    images = random_images(2, seed=4)
+    space = model.space_index(1, 2)
+    explainer = get_explainer("fast", model)
+    result = explainer.explain(images[0], images[1], space)
+    blank = fill_image((112, 112), explainer.preprocessing)
+    with torch.no_grad():
+        emb = model(torch.stack([images[0], images[1], blank]))
+        e = model.project(emb, space)
+    blank_vs_r, blank_vs_q = float(e[2] @ e[1]), float(e[2] @ e[0])
+    assert abs(result.extras["blank_share"][0] - blank_vs_r) < 1e-5
+    assert abs(result.extras["query_cells_vs_blank"].sum() - (result.similarity - blank_vs_r)) < 1e-5
+    assert abs(result.extras["candidate_cells_vs_blank"].sum() - (result.similarity - blank_vs_q)) < 1e-5
+
+
+def test_fast_makes_the_blank_image_pass_once_per_size():
+    model = RegionNet()
+    explainer = get_explainer("fast", model)
+    images = random_images(2, seed=6)
+    explainer.explain(images[0], images[1], 0)
+    assert model.forward_passes == 3  # the pair and the blank image
+    explainer.explain(images[1], images[0], 0)
+    assert model.forward_passes == 5
+
+
+def test_content_weight_is_zero_on_the_fill_and_one_far_from_it():
+    from sane_desktop.models.preprocess import Preprocessing
+
+    prep = Preprocessing()
+    white = fill_image((4, 4), prep)
+    black = ((torch.zeros(3) - torch.tensor(prep.mean)) / torch.tensor(prep.std)).view(3, 1, 1).expand(3, 4, 4)
+    grey = (white + black) / 2  # RGB 0.5: exactly at the default scale
+    weights = content_weight(torch.stack([white, black, grey]), prep)
+    assert weights.shape == (3, 4, 4)
+    assert float(weights[0].max()) < 1e-5
+    assert torch.allclose(weights[1], torch.ones(4, 4))
+    assert torch.allclose(weights[2], torch.ones(4, 4), atol=1e-4)
+    assert torch.allclose(content_weight(grey, prep, scale=1.0), torch.full((4, 4), 0.5), atol=1e-4)
 
 
 def test_fast_batch_matches_single_pairs():

@@ -108,7 +108,8 @@ class _Session:
                 raise CliError(f"{args.selection}: {error}") from error
         else:
             self.selection = find_selection(names, self.index_dir, model_path)
-        options = {"n_masks": args.rise_masks} if args.method == "rise" else {}
+        options = {"rise": {"n_masks": args.rise_masks},
+                   "fast": {"preprocessing": self.bundle.preprocessing}}.get(args.method, {})
         self.explainer = get_explainer(args.method, self.model, **options)
         self.cache = ExplanationCache(self.index_dir / "explanations")
         self.options = json.dumps({"masks": args.rise_masks if args.method == "rise" else None,

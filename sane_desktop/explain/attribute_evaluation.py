@@ -47,7 +47,7 @@ def _item_targets(item_ids: list[str], names: list[str], labels: dict[str, list[
 def _pair_records(bundle, images, pairs, selection, background, should_stop) -> tuple[list[PairParts], list[int]]:
     """Parts (with fast saliency) and oracle answers for pairs."""
     model, attribute_net = bundle.compatibility, bundle.attributes
-    fast = get_explainer("fast", model)
+    fast = get_explainer("fast", model, preprocessing=bundle.preprocessing)
     by_id = images.by_id
     parts_list, oracle = [], []
     for pair in pairs:

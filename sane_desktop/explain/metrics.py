@@ -117,6 +117,17 @@ def summarise_curves(curves: Sequence[np.ndarray]) -> CurveSummary:
     )
 
 
+def paired_difference(curves: Sequence[np.ndarray], reference: Sequence[np.ndarray], seed: int = 0,
+                      resamples: int = 2000) -> dict:
+    """Mean per-pair difference of normalised-curve AUCs (curves − reference, the same pairs in the
+    same order) and its 95 % bootstrap interval over pairs. The mean equals the difference of the two
+    summarised AUCs (the AUC of a mean curve is the mean of the AUCs)."""
+    diff = np.array([auc(normalise_curve(a)) - auc(normalise_curve(b)) for a, b in zip(curves, reference, strict=True)])
+    draws = np.random.default_rng(seed).integers(0, len(diff), (resamples, len(diff)))
+    low, high = np.percentile(diff[draws].mean(1), [2.5, 97.5])
+    return {"mean": float(diff.mean()), "ci95": [float(low), float(high)], "pairs": len(diff)}
+
+
 def pointing_hit(saliency: np.ndarray, box: tuple[int, int, int, int]) -> bool:
     """Whether the map's maximum (first one on ties) lies in box (top, left, bottom, right),
     bottom/right exclusive, in map pixels."""

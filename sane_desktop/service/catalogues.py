@@ -30,6 +30,7 @@ class CatalogueBrowsing:
         self._root: Path | None = None
         self._bundle: Any = None
         self._selection: Any = None  # the fitted attribute selection (explain.pipeline.find_selection)
+        self._fast: Any = None  # the fast explainer (keeps the blank image's cells)
         self._searcher: Any = None
         self._images: dict[int, Any] = {}
         self._from_disk: dict[int, Any] = {}  # negative pk -> DiskImage (see outfit_search)
@@ -85,7 +86,7 @@ class CatalogueBrowsing:
 
     def _forget_model(self) -> None:
         """Everything computed with the current model (a new model or catalogue invalidates it)."""
-        self._bundle = self._searcher = self._centroids = self._selection = None
+        self._bundle = self._searcher = self._centroids = self._selection = self._fast = None
         self._images.clear()
         self._from_disk.clear()
 

@@ -38,7 +38,7 @@ class Explanations(OutfitSearch):
         space = self._space(candidate, outfit_item)
         c_img, q_img = self._image(candidate), self._image(outfit_item)
         c_rgb, q_rgb = self._crop_rgb(candidate), self._crop_rgb(outfit_item)
-        fast = get_explainer("fast", net).explain(c_img, q_img, space)  # "query" = the candidate here
+        fast = self._fast_explainer().explain(c_img, q_img, space)  # "query" = the candidate here
         attributes = self.rank_attributes([candidate], fast.query_map[None], [outfit_item])[0]
 
         def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str) -> ExplanationUpdate:
@@ -67,8 +67,9 @@ class Explanations(OutfitSearch):
         the exact cell decomposition from stored per-cell outputs (no image pass for indexed
         items), then one attribute-net pass over the candidates for their explaining attributes."""
         import torch
+        import torch.nn.functional as F
 
-        from sane_desktop.explain.fast import batch_cell_maps
+        from sane_desktop.explain.fast import batch_cell_maps, content_weight
 
         if not pairs:
             return []
@@ -85,12 +86,25 @@ class Explanations(OutfitSearch):
             masks = net.space_masks().float().cpu()[[self._space(c, q) for c, q in zip(candidates, partners)]]
         if should_stop():
             return []
+        fast = self._fast_explainer()
+        prep = self.bundle().preprocessing
+        weights = F.adaptive_avg_pool2d(
+            content_weight(torch.stack([self._image(c) for c in candidates]), prep)[:, None], map_side)[:, 0]
         # the candidate is the "query" of the decomposition: its map is the one drawn on its tile
-        maps, _, similarity = batch_cell_maps(candidate_cells, partner_cells, masks, (map_side, map_side))
+        maps, _, similarity = batch_cell_maps(candidate_cells, partner_cells, masks, (map_side, map_side),
+                                              fast.baseline_cells((prep.size, prep.size)).cpu(), weights)
         maps_np = maps.cpu().numpy().astype(np.float32)
         attributes = self.rank_attributes(candidates, maps_np, partners, should_stop=should_stop)
         return [TileExplanation(c.pk, q.pk, float(s), m, tuple(a[:3]))
                 for c, q, s, m, a in zip(candidates, partners, similarity.tolist(), maps_np, attributes)]
+
+    def _fast_explainer(self) -> Any:
+        """The fast explainer of the current model (it keeps the blank image's cells)."""
+        if self._fast is None:
+            from sane_desktop.explain import get_explainer
+
+            self._fast = get_explainer("fast", self.bundle().compatibility, preprocessing=self.bundle().preprocessing)
+        return self._fast
 
     def rank_attributes(self, items: Sequence[ItemInfo], saliency: np.ndarray,
                         partners: Sequence[ItemInfo] | None = None,
