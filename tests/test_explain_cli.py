@@ -70,6 +70,12 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     again = json.loads(out)
     assert again["cached"] is True and again["similarity"] == result["similarity"]
     assert np.array_equal(np.load(again["maps"]["query"]), query_map)
+    # a new version of the method's maps is not served stale maps from the cache
+    from sane_desktop.explain.fast import FastExplainer
+
+    monkeypatch.setattr(FastExplainer, "version", FastExplainer.version + "-next")
+    code, out, _ = _run(capsys, argv)
+    assert json.loads(out)["cached"] is False
     # --pairs: one JSON object per line
     pairs = tmp_path / "pairs.json"
     pairs.write_text(json.dumps([{"query": query, "candidate": candidate}, {"query": query, "candidate": third}]))

@@ -113,6 +113,7 @@ class _Session:
         self.explainer = get_explainer(args.method, self.model, **options)
         self.cache = ExplanationCache(self.index_dir / "explanations")
         self.options = json.dumps({"masks": args.rise_masks if args.method == "rise" else None,
+                                   "version": self.explainer.version,
                                    "selection": hashlib.sha256(json.dumps(self.selection.as_dict()).encode())
                                    .hexdigest()[:16]})
 

@@ -80,6 +80,7 @@ class Explainer(ABC):
     """Template for one saliency method. Subclasses implement :meth:`explain_map`."""
 
     name: str = ""
+    version: str = "1"  # bumped when the maps a method draws change: cached explanations key on it
 
     def __init__(self, model: SimilarityModel, batch_size: int = 64) -> None:
         self.model = model

@@ -142,6 +142,7 @@ class FastExplainer(Explainer):
     fill image's pass is made once per input size and kept)."""
 
     name = "fast"
+    version = "2"  # 1: exact cell terms; 2: relative to the blank image, spread over content pixels
 
     def __init__(self, model, batch_size: int = 64, preprocessing: Preprocessing | None = None) -> None:
         super().__init__(model, batch_size)
