@@ -53,6 +53,12 @@ def test_tile_explanations_match_the_strongest_part(service: CatalogueService) -
     first = next(service.explain(*pairs[0], refine=False))
     assert first.similarity == pytest.approx(tiles[0].similarity, abs=2e-2)
     assert first.attribute == tiles[0].attribute.name
+    # and draws the same map: the tile's is the click-through one at tile resolution
+    import torch
+    import torch.nn.functional as F
+
+    full = F.adaptive_avg_pool2d(torch.from_numpy(first.candidate_map)[None, None], 28)[0, 0].numpy()
+    assert np.corrcoef(full.ravel(), tiles[0].candidate_map.ravel())[0, 1] > 0.99
 
 
 def test_tile_explanations_stop_when_cancelled(service: CatalogueService) -> None:

@@ -64,8 +64,9 @@ class Explanations(OutfitSearch):
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
                       should_stop: CancelCheck = never_cancel) -> list[TileExplanation]:
         """Fast explanations of many (candidate pk, outfit item pk) pairs in one batched pass:
-        the exact cell decomposition from stored per-cell outputs (no image pass for indexed
-        items), then one attribute-net pass over the candidates for their explaining attributes."""
+        the cell decomposition from stored per-cell outputs (no model pass for indexed items),
+        spread over each candidate's content pixels as the click-through map is, then one
+        attribute-net pass over the candidates for their explaining attributes."""
         import torch
         import torch.nn.functional as F
 
