@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "import_cmd",
     "train_cmd",
     "evaluate_cmd",
+    "adapt_cmd",
     "index_cmd",
     "query_cmd",
     "gui_cmd",

@@ -1,0 +1,104 @@
+"""Adapting a model's BatchNorm statistics to a catalogue (AdaBN): exact statistics, weights
+untouched, shared trunk adapted once, cancellation restores, and the CLI end to end."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from sane_desktop.cli import main
+from sane_desktop.models.adapt import adapt_batchnorm, batchnorm_layers
+from sane_desktop.models.attributes import AttributeNet
+from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint, save_checkpoint
+from sane_desktop.models.compatibility import CompatibilityNet
+from sane_desktop.models.preprocess import Preprocessing
+from sane_desktop.progress import Cancelled
+
+
+def _bundle(shared: bool = True) -> ModelBundle:
+    torch.manual_seed(0)
+    compat = CompatibilityNet(["tops", "bottoms"], embed_dim=8, width=8)
+    attributes = AttributeNet(["colour:red", "pattern:dotted"], width=8, trunk=compat.trunk if shared else None)
+    return ModelBundle(compat.eval(), attributes.eval(), Preprocessing())
+
+
+def _shifted_images(n: int, seed: int) -> torch.Tensor:
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randn(n, 3, 112, 112, generator=generator) * 0.5 + 1.5  # far from the init statistics
+
+
+def test_first_batchnorm_gets_the_catalogue_statistics_and_weights_stay():
+    bundle = _bundle()
+    trunk = bundle.compatibility.trunk
+    weights_before = {k: v.clone() for k, v in bundle.compatibility.state_dict().items() if "running" not in k
+                      and "num_batches" not in k}
+    images = _shifted_images(32, seed=1)
+    seen = adapt_batchnorm(bundle, [images[:16], images[16:]])
+    assert seen == 32
+    assert int(trunk.bn1.num_batches_tracked) == 2  # two batches; the shared trunk ran once for each
+    with torch.no_grad():
+        conv = trunk.conv1(images)
+    assert torch.allclose(trunk.bn1.running_mean, conv.mean((0, 2, 3)), atol=1e-4)
+    # the cumulative average of the two batches' unbiased variances
+    halves = [conv[:16], conv[16:]]
+    expected_var = torch.stack([h.var((0, 2, 3), unbiased=True) for h in halves]).mean(0)
+    assert torch.allclose(trunk.bn1.running_var, expected_var, rtol=1e-3)
+    after = bundle.compatibility.state_dict()
+    assert all(torch.equal(after[k], v) for k, v in weights_before.items())
+    assert not bundle.compatibility.training and not bundle.attributes.training
+    assert all(m.momentum == 0.1 for m in batchnorm_layers(bundle))
+
+
+def test_shared_trunk_is_adapted_once_and_a_separate_one_too():
+    shared = _bundle(shared=True)
+    assert len(batchnorm_layers(shared)) == len(batchnorm_layers(ModelBundle(shared.compatibility, None,
+                                                                              Preprocessing())))
+    separate = _bundle(shared=False)
+    images = _shifted_images(8, seed=2)
+    adapt_batchnorm(separate, [images])
+    for trunk in (separate.compatibility.trunk, separate.attributes.trunk):  # each with its own conv1
+        with torch.no_grad():
+            expected = trunk.conv1(images).mean((0, 2, 3))
+        assert torch.allclose(trunk.bn1.running_mean, expected, atol=1e-4)
+        assert int(trunk.bn1.num_batches_tracked) == 1
+
+
+def test_cancelled_or_empty_adaptation_leaves_the_statistics_alone():
+    bundle = _bundle()
+    before = bundle.compatibility.trunk.bn1.running_mean.clone()
+    with pytest.raises(Cancelled):
+        adapt_batchnorm(bundle, [_shifted_images(4, seed=3)], should_stop=lambda: True)
+    assert torch.equal(bundle.compatibility.trunk.bn1.running_mean, before)
+    assert adapt_batchnorm(bundle, []) == 0
+    assert torch.equal(bundle.compatibility.trunk.bn1.running_mean, before)
+    assert not bundle.compatibility.training
+
+
+def test_adapt_cli_writes_a_loadable_adapted_checkpoint(tmp_path: Path, capsys):
+    from sane_desktop.demo import generate_demo
+
+    catalogue = tmp_path / "demo"
+    generate_demo(catalogue, seed=2, items=40, workers=1, masks=False)
+    (catalogue / "images" / sorted(p.name for p in (catalogue / "images").iterdir())[0]).write_bytes(b"broken")
+    model = tmp_path / "model.pt"
+    from sane_desktop.catalogue import read_catalogue
+
+    torch.manual_seed(0)
+    compat = CompatibilityNet(read_catalogue(catalogue).categories(), embed_dim=8, width=8)
+    save_checkpoint(model, ModelBundle(compat, None, Preprocessing()))
+    out = tmp_path / "adapted.pt"
+    code = main(["adapt", str(catalogue), "--model", str(model), "--out", str(out), "--batch-size", "16", "--json"])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    report = json.loads(captured.out)
+    assert report["images"] + report["skipped"] <= 40 and report["images"] >= 30
+    adapted = load_checkpoint(out)
+    assert adapted.config["adapted_to"]["images"] == report["images"]
+    assert adapted.content_hash == report["content_hash"] != load_checkpoint(model).content_hash
+    assert not torch.equal(adapted.compatibility.trunk.bn1.running_mean, compat.trunk.bn1.running_mean)
+    # a folder without a catalogue is a one-line error
+    code = main(["adapt", str(tmp_path / "nothing"), "--model", str(model), "--out", str(tmp_path / "x.pt")])
+    assert code == 1 and len(capsys.readouterr().err.strip().splitlines()) == 1
