@@ -102,3 +102,19 @@ def test_adapt_cli_writes_a_loadable_adapted_checkpoint(tmp_path: Path, capsys):
     # a folder without a catalogue is a one-line error
     code = main(["adapt", str(tmp_path / "nothing"), "--model", str(model), "--out", str(tmp_path / "x.pt")])
     assert code == 1 and len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_service_adapt_is_cancellable_and_then_replaces_the_model(tmp_path: Path):
+    from demo_world import build_demo_world
+    from sane_desktop.progress import Cancelled
+
+    service = build_demo_world(tmp_path, 30, device="cpu")
+    service.open_catalogue("demo")
+    own = service.index_home / "demo" / "model.pt"
+    with pytest.raises(Cancelled):
+        service.adapt(should_stop=lambda: True)
+    assert not own.exists()
+    result = service.adapt()
+    assert own.is_file() and service.model_path() == own and result["images"] == 30
+    assert service.bundle().config["adapted_to"]["catalogue"] == "demo"
+    assert sum(result["vectors"].values()) == 30

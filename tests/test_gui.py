@@ -185,9 +185,29 @@ def test_train_from_gui_replaces_model(world, qtbot, tmp_path) -> None:  # type:
     dialog = TrainDialog(client, "demo", window)
     qtbot.addWidget(dialog)
     dialog.epochs.setValue(1)
-    with qtbot.waitSignal(dialog.trained, timeout=300000):
+    with qtbot.waitSignal(dialog.done, timeout=300000):
         dialog.start()
     assert (service.index_home / "demo" / "model.pt").is_file()
     assert service.model_path() == service.index_home / "demo" / "model.pt"
     build_outfit(window, 2)
     wait_results(window, 60)  # the index was rebuilt with the new model: search still works
+
+
+def test_adapt_from_gui_replaces_model_and_search_still_works(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.gui.adapt_dialog import AdaptDialog
+    from sane_desktop.models import load_checkpoint
+
+    window, client, service = _train_window(world, qtbot, tmp_path)
+    assert window.adapt_action.isEnabled()
+    before = load_checkpoint(service.model_path()).content_hash
+    dialog = AdaptDialog(client, "demo", window)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.done, timeout=120000):
+        dialog.start()
+    own = service.index_home / "demo" / "model.pt"
+    assert service.model_path() == own
+    adapted = load_checkpoint(own)
+    assert adapted.content_hash != before and adapted.config["adapted_to"]["from_model"] == before
+    assert adapted.config["adapted_to"]["images"] == 60 and "Adapted to 60 images" in dialog.phase.text()
+    build_outfit(window, 2)
+    wait_results(window, 60)  # re-indexed with the adapted model: search still works

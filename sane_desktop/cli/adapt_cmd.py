@@ -29,57 +29,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    import random
     import time
 
-    import torch
-
     from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.catalogue.images import ImageRejected
-    from sane_desktop.catalogue.safepath import UnsafePath, resolve_inside
     from sane_desktop.catalogue.types import CatalogueError
     from sane_desktop.models import CheckpointError, load_checkpoint
-    from sane_desktop.models.adapt import adapt_batchnorm, batchnorm_layers
+    from sane_desktop.models.adapt import adapt_batchnorm, adapted_config, batchnorm_layers, catalogue_batches
     from sane_desktop.models.checkpoint import save_checkpoint
-    from sane_desktop.models.preprocess import load_image_tensor
     from sane_desktop.progress import TqdmProgress
 
     if args.max_images <= 0 or args.batch_size <= 0:
         raise CliError("--max-images and --batch-size must be positive")
     started = time.perf_counter()
     progress = TqdmProgress()
+    skipped: list[str] = []
     try:
         bundle = load_checkpoint(args.model)
         catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,
                                    progress=progress)
+        seen = adapt_batchnorm(bundle, catalogue_batches(catalogue, bundle.preprocessing, args.batch_size,
+                                                         args.max_images, args.seed, skipped, progress))
     except (FileNotFoundError, CatalogueError, CheckpointError, ValueError) as error:
-        progress.close()
         raise CliError(str(error)) from error
-    items = list(catalogue.items)
-    if len(items) > args.max_images:
-        items = random.Random(args.seed).sample(items, args.max_images)
-    skipped: list[str] = []
-
-    def batches():
-        batch = []
-        for done, item in enumerate(items, 1):
-            try:
-                batch.append(load_image_tensor(resolve_inside(catalogue.root, item.image_path), bundle.preprocessing))
-            except (UnsafePath, ImageRejected, OSError, ValueError, SyntaxError) as error:
-                skipped.append(f"{item.item_id}: {error}")
-            if len(batch) == args.batch_size or (done == len(items) and batch):
-                yield torch.stack(batch)
-                batch = []
-            progress(done, len(items), "adapting BatchNorm statistics")
-
-    try:
-        seen = adapt_batchnorm(bundle, batches())
     finally:
         progress.close()
     if not seen:
         raise CliError(f"{args.catalogue}: no readable image to adapt to ({len(skipped)} skipped)")
-    bundle.config = {**bundle.config, "adapted_to": {"catalogue": Path(args.catalogue).name, "images": seen,
-                                                     "from_model": bundle.content_hash}}
+    bundle.config = adapted_config(bundle.config, Path(args.catalogue).name, seen, bundle.content_hash)
     content_hash = save_checkpoint(args.out, bundle)
     return {"out": str(args.out), "images": seen, "skipped": len(skipped), "skipped_examples": skipped[:5],
             "batchnorm_layers": len(batchnorm_layers(bundle)), "content_hash": content_hash,

@@ -35,7 +35,7 @@ def preload_core() -> None:
     for module in (
         "faiss", "torch", "sklearn.metrics",
         "sane_desktop.catalogue", "sane_desktop.demo", "sane_desktop.store.importer",
-        "sane_desktop.models.checkpoint", "sane_desktop.models.preprocess",
+        "sane_desktop.models.checkpoint", "sane_desktop.models.preprocess", "sane_desktop.models.adapt",
         "sane_desktop.explain", "sane_desktop.explain.attribute_choice", "sane_desktop.explain.fast",
         "sane_desktop.explain.rise", "sane_desktop.retrieval.embedding", "sane_desktop.retrieval.indexer",
         "sane_desktop.retrieval.search", "sane_desktop.training.presets", "sane_desktop.training.trainer",

@@ -156,6 +156,9 @@ class MainWindow(QMainWindow):
         self.train_action = self._action("mdi6.school-outline", "Train model on this catalogue…", self.show_train_dialog,
                                          None, "Train the compatibility model on this catalogue's outfits")
         self.train_action.setEnabled(False)
+        self.adapt_action = self._action("mdi6.tune-variant", "Adapt model to this catalogue…", self.show_adapt_dialog,
+                                         None, "Fit the model's normalisation to this catalogue's images (no labels)")
+        self.adapt_action.setEnabled(False)
         self.add_action = self._action("mdi6.plus-box-outline", "Add to outfit", self.add_selected_to_outfit,
                                        "Ctrl+Return", "Add the selected catalogue items to the outfit")
         self.add_image_action = self._action("mdi6.image-plus", "Add image from disk…", self.choose_images, "Ctrl+I",
@@ -178,7 +181,7 @@ class MainWindow(QMainWindow):
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (self.index_action, self.train_action, self.export_action):
+        for action in (self.index_action, self.train_action, self.adapt_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -341,12 +344,20 @@ class MainWindow(QMainWindow):
         self.index_dialog.indexed.connect(lambda name: self.refresh_catalogues(select=name))
         self.index_dialog.show()
 
+    def show_adapt_dialog(self) -> None:
+        from sane_desktop.gui.adapt_dialog import AdaptDialog
+
+        if self.catalogue is not None:
+            self.adapt_dialog = AdaptDialog(self.client, self.catalogue.name, self)
+            self.adapt_dialog.done.connect(self.request_search)
+            self.adapt_dialog.show()
+
     def show_train_dialog(self) -> None:
         from sane_desktop.gui.train_dialog import TrainDialog
 
         if self.catalogue is not None:
             self.train_dialog = TrainDialog(self.client, self.catalogue.name, self)
-            self.train_dialog.trained.connect(self.request_search)
+            self.train_dialog.done.connect(self.request_search)
             self.train_dialog.show()
 
     # --- answers (GUI thread) ------------------------------------------------------------------
@@ -444,6 +455,7 @@ class MainWindow(QMainWindow):
         self.settings.set("catalogue", self.catalogue.name)
         self.setWindowTitle(f"SANE Desktop — {self.catalogue.name}")
         self.train_action.setEnabled(bool(result["has_outfits"]))
+        self.adapt_action.setEnabled(True)
         self.category_filter.blockSignals(True)
         self.category_filter.clear()
         self.category_filter.addItem("All categories", "")

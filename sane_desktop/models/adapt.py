@@ -9,13 +9,16 @@ leaves the training rendering where it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import random
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 import torch
 from torch import Tensor, nn
 
 from sane_desktop.models.checkpoint import ModelBundle
-from sane_desktop.progress import CancelCheck, Cancelled, never_cancel
+from sane_desktop.models.preprocess import Preprocessing, load_image_tensor
+from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 
 def _trunks(bundle: ModelBundle) -> list[nn.Module]:
@@ -63,3 +66,32 @@ def adapt_batchnorm(bundle: ModelBundle, batches: Iterable[Tensor], should_stop:
         if bundle.attributes is not None:
             bundle.attributes.eval()
     return seen
+
+
+def catalogue_batches(catalogue: Any, preprocessing: Preprocessing, batch_size: int = 64, max_images: int = 10000,
+                      seed: int = 0, skipped: list[str] | None = None,
+                      progress: Progress = no_progress) -> Iterator[Tensor]:
+    """Batches of a catalogue's images (at most ``max_images``, a seeded sample), preprocessed as the
+    model's inputs; unreadable or unsafe images are left out and described in ``skipped``."""
+    from sane_desktop.catalogue.images import ImageRejected
+    from sane_desktop.catalogue.safepath import UnsafePath, resolve_inside
+
+    items = list(catalogue.items)
+    if len(items) > max_images:
+        items = random.Random(seed).sample(items, max_images)
+    batch: list[Tensor] = []
+    for done, item in enumerate(items, 1):
+        try:
+            batch.append(load_image_tensor(resolve_inside(catalogue.root, item.image_path), preprocessing))
+        except (UnsafePath, ImageRejected, OSError, ValueError, SyntaxError) as error:
+            if skipped is not None:
+                skipped.append(f"{item.item_id}: {error}")
+        if batch and (len(batch) == batch_size or done == len(items)):
+            yield torch.stack(batch)
+            batch = []
+        progress(done, len(items), "adapting BatchNorm statistics")
+
+
+def adapted_config(config: dict[str, Any], catalogue_name: str, images: int, from_model: str) -> dict[str, Any]:
+    """The checkpoint configuration of an adapted model: where its statistics come from."""
+    return {**config, "adapted_to": {"catalogue": catalogue_name, "images": images, "from_model": from_model}}

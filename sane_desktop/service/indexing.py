@@ -1,5 +1,5 @@
 """Building catalogues: inspect a folder, import and index it, the first-run demo, and training
-the open catalogue's own model (then re-indexing with it)."""
+the open catalogue's own model or adapting the current one to it (then re-indexing with it)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ from sane_desktop.service.values import FolderReport, ServiceError
 
 class CatalogueService(Explanations):
     """The one object the GUI's worker talks to (see the package docstring)."""
-
 
     def inspect_folder(self, root: Path) -> FolderReport:
         """Detected format and item count of a catalogue folder (quick: no image validation)."""
@@ -81,4 +80,32 @@ class CatalogueService(Explanations):
         best = result.history[result.best_epoch - 1] if result.history else {}
         return {"model": str(out), "content_hash": content_hash, "epochs": len(result.history),
                 "valid_fitb": best.get("valid_fitb"), "seconds": round(result.seconds, 1),
+                "vectors": indexed.get("index", {}).get("vectors")}
+
+    def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+        """Adapt the current model to the open catalogue's look without labels (its BatchNorm
+        statistics recomputed on the catalogue's images) into ``index/<name>/model.pt`` (the
+        catalogue's model from then on), then re-index the catalogue with it."""
+        from sane_desktop.catalogue import read_catalogue
+        from sane_desktop.models import load_checkpoint, save_checkpoint
+        from sane_desktop.models.adapt import adapt_batchnorm, adapted_config, catalogue_batches
+
+        if self.name is None or self._root is None:
+            raise ServiceError("no catalogue is open")
+        name, root = self.name, self._root
+        bundle = load_checkpoint(self.model_path(), map_location=self._device or "cpu")  # a copy: the live one serves
+        catalogue = read_catalogue(root, progress=progress, should_stop=should_stop)
+        skipped: list[str] = []
+        seen = adapt_batchnorm(bundle, catalogue_batches(catalogue, bundle.preprocessing, skipped=skipped,
+                                                         progress=progress), should_stop)
+        if not seen:
+            raise ServiceError(f"no readable image in {root} to adapt to ({len(skipped)} skipped)")
+        bundle.config = adapted_config(bundle.config, name, seen, bundle.content_hash)
+        out = self.index_home / name / "model.pt"
+        content_hash = save_checkpoint(out, bundle)
+        self._model_override = None  # the catalogue's own model wins from now on
+        self._forget_model()
+        indexed = self.index_folder(root, name, progress=progress, should_stop=should_stop)
+        self.open_catalogue(name)
+        return {"model": str(out), "content_hash": content_hash, "images": seen, "skipped": len(skipped),
                 "vectors": indexed.get("index", {}).get("vectors")}
