@@ -153,3 +153,15 @@ def test_saliency_agreement_term_trains_only_the_attribute_side(tmp_path):
                                        saliency_agreement=True))
     assert agreeing.bundle.attributes is not None
     assert not torch.equal(agreeing.bundle.attributes.head.weight, plain.bundle.attributes.head.weight)
+
+
+def test_palette_steps_train_deterministically_and_change_the_result(tmp_path):
+    catalogue = make_synthetic_catalogue(tmp_path, n_outfits=20, size=48, seed=0)
+    config = preset("cpu", image_size=48, width=8, epochs=1, outfits_per_step=6, seed=5)
+    plain = train(catalogue, config)
+    recoloured = train(catalogue, preset("cpu", **{**config.as_dict(), "palette_steps": 1.0}))
+    again = train(catalogue, preset("cpu", **{**config.as_dict(), "palette_steps": 1.0}))
+    weight = lambda result: result.bundle.compatibility.embed.weight  # noqa: E731
+    assert torch.equal(weight(recoloured), weight(again))
+    assert not torch.equal(weight(recoloured), weight(plain))
+    assert recoloured.bundle.config["palette_steps"] == 1.0

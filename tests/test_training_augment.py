@@ -58,3 +58,26 @@ def test_stretch_widens() -> None:
                          flip=False, stretch=(1.2, 1.2))
     dark = wide[0, 0] < 0.5
     assert dark.any(0).sum() > dark.any(1).sum()  # wider than tall
+
+
+def test_batch_palette_change_is_one_change_for_the_whole_batch() -> None:
+    from sane_desktop.models.preprocess import IMAGENET_MEAN, IMAGENET_STD
+    from sane_desktop.training.augment import batch_palette_change
+
+    mean, std = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1), torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
+    # two "outfit items" of the same red, one blue: whatever the change, the reds stay equal to each
+    # other and different from the blue, and every pixel stays a valid colour
+    rgb = torch.tensor([[0.8, 0.1, 0.15], [0.8, 0.1, 0.15], [0.15, 0.3, 0.8]]).view(3, 3, 1, 1).expand(3, 3, 4, 4)
+    images = (rgb - mean) / std
+    seen = set()
+    for seed in range(40):
+        changed = batch_palette_change(images.clone(), torch.Generator().manual_seed(seed), IMAGENET_MEAN, IMAGENET_STD)
+        pixels = changed * std + mean
+        assert torch.allclose(pixels[0], pixels[1]) and not torch.allclose(pixels[0], pixels[2])
+        assert float(pixels.min()) >= -1e-5 and float(pixels.max()) <= 1 + 1e-5
+        assert not torch.allclose(pixels, rgb)  # never the identity
+        seen.add(tuple(round(float(v), 3) for v in pixels[0, :, 0, 0]))
+    assert len(seen) == 11  # 5 channel orders, each with and without a negative, and the plain negative
+    again = batch_palette_change(images.clone(), torch.Generator().manual_seed(3), IMAGENET_MEAN, IMAGENET_STD)
+    first = batch_palette_change(images.clone(), torch.Generator().manual_seed(3), IMAGENET_MEAN, IMAGENET_STD)
+    assert torch.equal(again, first)

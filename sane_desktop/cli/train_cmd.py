@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "match its similarity saliency against an outfit partner")
     parser.add_argument("--no-augment", dest="augment", action="store_false", default=None,
                         help="train without random affine warps")
+    parser.add_argument("--palette-steps", type=float, default=None,
+                        help="share of steps (0-1) whose whole batch gets one random palette change (channel "
+                        "order, negative): outfit-wide, so every triplet keeps its answer (default: the preset's)")
     parser.add_argument("--fp16", action="store_true", help="store weights in fp16 (half the file size)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
@@ -56,7 +59,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
     config = preset(name, epochs=args.epochs, seed=args.seed, weights=args.weights, image_size=args.image_size,
                     width=args.width, time_budget_s=args.time_budget, learning_rate=args.lr, attribute_trunk=args.attribute_trunk,
-                    augment=args.augment, saliency_agreement=args.saliency_agreement)
+                    augment=args.augment, saliency_agreement=args.saliency_agreement,
+                    palette_steps=args.palette_steps)
     progress = TqdmProgress()
     try:
         catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,

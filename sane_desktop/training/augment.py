@@ -66,6 +66,27 @@ def random_photometric(
     return (pixels.clamp(0.0, 1.0) - m) / s
 
 
+# The five channel orders other than RGB itself, and whether to invert: one of them, drawn per step.
+_PERMUTATIONS = ((0, 2, 1), (1, 0, 2), (1, 2, 0), (2, 0, 1), (2, 1, 0))
+
+
+def batch_palette_change(images: torch.Tensor, generator: torch.Generator, mean: tuple[float, float, float],
+                         std: tuple[float, float, float]) -> torch.Tensor:
+    """One palette change for a whole normalised batch (B, 3, H, W): a random permutation of the
+    colour channels, or a negative, or both. Compatibility is a relation between the items of an
+    outfit, so changing every image of a step the same way keeps every triplet's answer, while the
+    trunk meets garments, prints and motifs in colours and polarities the catalogue never drew."""
+    m = torch.tensor(mean, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
+    s = torch.tensor(std, dtype=images.dtype, device=images.device).view(1, 3, 1, 1)
+    pixels = images * s + m
+    choice = int(torch.randint(0, 2 * len(_PERMUTATIONS) + 1, (1,), generator=generator))
+    if choice < 2 * len(_PERMUTATIONS):
+        pixels = pixels[:, list(_PERMUTATIONS[choice % len(_PERMUTATIONS)])]
+    if choice >= len(_PERMUTATIONS):  # the upper half of the draws (and the last: a plain negative)
+        pixels = 1.0 - pixels
+    return (pixels - m) / s
+
+
 def training_views(images: torch.Tensor, generator: torch.Generator, *, augment: bool, flip: bool,
                    mean: tuple[float, float, float], std: tuple[float, float, float]) -> torch.Tensor:
     """The training recipe for a normalised batch, shared by the outfit and the attribute-only loops:

@@ -29,6 +29,7 @@ class TrainConfig:
     flip: bool = True
     saliency_agreement: bool = False  # SANE's saliency-agreement term on the attribute maps (weight 5e-3)
     augment: bool = True  # random affine warps + mild photometric jitter per image (training/augment.py)
+    palette_steps: float = 0.0  # share of steps whose whole batch gets one palette change (augment.py)
     time_budget_s: float | None = 540.0  # stop early (keeping the best epoch) past this
     seed: int = 0
     weights: str | None = None

@@ -17,7 +17,7 @@ from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
 from sane_desktop.models.weights import load_trunk_weights
 from sane_desktop.progress import Cancelled, CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.training.augment import training_views
+from sane_desktop.training.augment import batch_palette_change, training_views
 from sane_desktop.training.data import (
     ImageCache,
     attribute_targets,
@@ -102,6 +102,8 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
         attr.to(memory_format=memory)
     shared = attr is not None and attr.trunk is compat.trunk
     pos_weight = positive_weights(attribute_targets(train_items, names, labels)).to(device) if attr else None
+    colour_free = torch.tensor([j for j, n in enumerate(names) if not n.startswith("colour:")], dtype=torch.long,
+                               device=device)
     optimiser = torch.optim.Adam(_parameters(compat, attr), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=config.lr_decay)
     category_tensor = lambda ids: torch.tensor([category[i] for i in ids], device=device)  # noqa: E731
@@ -126,6 +128,9 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
             images = prep.normalise(cache.images[cache.rows(batch.item_ids)])
             images = training_views(images, augment_rng, augment=config.augment, flip=config.flip,
                                     mean=prep.mean, std=prep.std)
+            recoloured = config.palette_steps > 0 and float(torch.rand(1, generator=augment_rng)) < config.palette_steps
+            if recoloured:
+                images = batch_palette_change(images, augment_rng, prep.mean, prep.std)
             images = images.to(device).contiguous(memory_format=memory)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 fmap = compat.trunk(images)
@@ -138,7 +143,10 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
                     attribute_maps = attr.maps_from_features(fmap) if shared else attr(images)[1]
                     logits = attribute_maps.mean((2, 3))
                     targets = attribute_targets(batch.item_ids, names, labels).to(device)
-                    loss = loss + config.attribute_weight * balanced_bce(logits.float(), targets, pos_weight)
+                    # a changed palette keeps patterns and motifs but not the colour names
+                    keep = colour_free if recoloured else slice(None)
+                    loss = loss + config.attribute_weight * balanced_bce(
+                        logits.float()[:, keep], targets[:, keep], pos_weight[keep])
                     if config.saliency_agreement:
                         loss = loss + SALIENCY_AGREEMENT_WEIGHT * pair_saliency_agreement(
                             compat, fmap, attribute_maps.float(), category_tensor(batch.item_ids),
