@@ -211,3 +211,21 @@ def test_adapt_from_gui_replaces_model_and_search_still_works(world, qtbot, tmp_
     assert adapted.config["adapted_to"]["images"] == 60 and "Adapted to 60 images" in dialog.phase.text()
     build_outfit(window, 2)
     wait_results(window, 60)  # re-indexed with the adapted model: search still works
+
+
+def test_stale_index_message_says_how_to_reindex_in_the_app(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    from sane_desktop.models import load_checkpoint, save_checkpoint
+
+    window, client, service = _train_window(world, qtbot, tmp_path)
+    other = load_checkpoint(world["model"])
+    with torch.no_grad():
+        other.compatibility.embed.bias.add_(0.01)  # another model: the index no longer matches it
+    save_checkpoint(tmp_path / "other.pt", other)
+    service._model_override = tmp_path / "other.pt"
+    service._forget_model()
+    build_outfit(window, 2)
+    qtbot.waitUntil(lambda: "Search is not available" in window.results.empty.text(), timeout=60000)
+    text = window.results.empty.text()
+    assert "out of date" in text and "File → Index catalogue folder…" in text and "'demo'" in text

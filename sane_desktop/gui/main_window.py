@@ -418,7 +418,11 @@ class MainWindow(QMainWindow):
             return
         self.progress.setVisible(False)
         if kind == "search":
-            self.results.show_message(f"Search is not available: {message}")
+            hint = ""
+            if "sane-desktop index" in message and self.catalogue is not None:
+                hint = (" In the app: File → Index catalogue folder…, choose the catalogue's folder and keep the "
+                        f"name {self.catalogue.name!r}.")
+            self.results.show_message(f"Search is not available: {message}.{hint}")
         elif kind in ("tiles", "guess"):
             del self._ids[kind]
             self.statusBar().showMessage(f"Could not {'explain the results' if kind == 'tiles' else 'read the image'}: "
