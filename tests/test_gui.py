@@ -213,7 +213,7 @@ def test_adapt_from_gui_replaces_model_and_search_still_works(world, qtbot, tmp_
     wait_results(window, 60)  # re-indexed with the adapted model: search still works
 
 
-def test_stale_index_message_says_how_to_reindex_in_the_app(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_stale_index_offers_a_reindex_that_makes_search_work_again(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     import torch
 
     from sane_desktop.models import load_checkpoint, save_checkpoint
@@ -228,4 +228,6 @@ def test_stale_index_message_says_how_to_reindex_in_the_app(world, qtbot, tmp_pa
     build_outfit(window, 2)
     qtbot.waitUntil(lambda: "Search is not available" in window.results.empty.text(), timeout=60000)
     text = window.results.empty.text()
-    assert "out of date" in text and "File → Index catalogue folder…" in text and "'demo'" in text
+    assert "out of date" in text and "File → Index catalogue folder…" in text and "href='reindex'" in text
+    window.results.empty.linkActivated.emit("reindex")  # the "Re-index 'demo' now" link
+    wait_results(window, 120)  # rebuilt with the current model: search works again

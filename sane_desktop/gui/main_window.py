@@ -5,6 +5,7 @@ the answer to the latest request of a kind is shown."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 
 import qtawesome as qta
@@ -76,6 +77,7 @@ class MainWindow(QMainWindow):
         self.results.result_activated.connect(self.explain)
         self.results.visible_changed.connect(self.request_tiles)
         self.results.hovered.connect(self._result_hovered)
+        self.results.link_activated.connect(lambda link: self.reindex_catalogue() if link == "reindex" else None)
         self.category_dialog: CategoryDialog | None = None
         worker = client.worker
         worker.finished.connect(self._on_finished)
@@ -392,6 +394,8 @@ class MainWindow(QMainWindow):
             self.results_model.set_explanation(result.candidate_pk, "done", result.attribute)
         elif kind == "guess":
             self._ask_category(result)
+        elif kind == "reindex":
+            self.request_search()
         elif kind == "add_image":
             self._items[result.pk] = result
             self.outfit_panel.add_items([result])
@@ -407,7 +411,7 @@ class MainWindow(QMainWindow):
                                          outfit_item.title if outfit_item else "")
 
     def _on_progress(self, request_id: int, done: int, total: int, message: str) -> None:
-        if request_id in (self._ids.get("demo"),):
+        if request_id in (self._ids.get("demo"), self._ids.get("reindex")):
             self.progress.setVisible(True)
             self.progress.setRange(0, max(1, total))
             self.progress.setValue(done)
@@ -418,11 +422,11 @@ class MainWindow(QMainWindow):
             return
         self.progress.setVisible(False)
         if kind == "search":
-            hint = ""
+            text = f"Search is not available: {html.escape(message)}."
             if "sane-desktop index" in message and self.catalogue is not None:
-                hint = (" In the app: File → Index catalogue folder…, choose the catalogue's folder and keep the "
-                        f"name {self.catalogue.name!r}.")
-            self.results.show_message(f"Search is not available: {message}.{hint}")
+                text += (f"<br><br><a href='reindex'>Re-index {html.escape(self.catalogue.name)!r} now</a> "
+                         "(or File → Index catalogue folder… on its folder, same name).")
+            self.results.show_message(text)
         elif kind in ("tiles", "guess"):
             del self._ids[kind]
             self.statusBar().showMessage(f"Could not {'explain the results' if kind == 'tiles' else 'read the image'}: "
@@ -471,6 +475,14 @@ class MainWindow(QMainWindow):
         self._results.clear()
         self.outfit_panel.clear()
         self.request_items()
+
+    def reindex_catalogue(self) -> None:
+        """Rebuild the open catalogue's index with the current model, in the worker, then search."""
+        if self.catalogue is None:
+            return
+        self.results.show_message(f"Re-indexing {html.escape(self.catalogue.name)!r} with the current model…")
+        self.activity.setText("Re-indexing the catalogue…")
+        self._ids["reindex"] = self.client.submit("reindex")
 
     def start_demo(self, items: int = 120) -> None:
         """First run: generate the demo catalogue into index/ and index it, in the worker."""

@@ -18,6 +18,7 @@ class ResultsView(QWidget):
     result_activated = Signal(int)  # candidate pk
     visible_changed = Signal(list)  # row numbers of the tiles now in view (after scrolling settles)
     hovered = Signal(object)  # candidate pk under the mouse, or None
+    link_activated = Signal(str)  # a link in the empty-state message (e.g. "reindex")
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -48,6 +49,7 @@ class ResultsView(QWidget):
         self.empty = QLabel()
         self.empty.setWordWrap(True)
         self.empty.setMargin(24)
+        self.empty.linkActivated.connect(self.link_activated)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)

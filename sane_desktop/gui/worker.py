@@ -144,6 +144,9 @@ class Worker(QObject):
     def _do_train(self, request_id: int, stop: Callable[[], bool], epochs: int = 5) -> Any:
         return self.service.train(progress=self._progress(request_id), should_stop=stop, epochs=epochs)
 
+    def _do_reindex(self, request_id: int, stop: Callable[[], bool]) -> Any:
+        return self.service.reindex(progress=self._progress(request_id), should_stop=stop)
+
     def _do_adapt(self, request_id: int, stop: Callable[[], bool]) -> Any:
         return self.service.adapt(progress=self._progress(request_id), should_stop=stop)
 
@@ -157,7 +160,7 @@ ACTIVITY = {
     "catalogues": "Listing catalogues…", "open": "Opening catalogue…", "items": "Loading items…",
     "search": "Searching compatible items…", "explain": "Explaining…", "inspect": "Inspecting folder…",
     "index": "Indexing catalogue…", "demo": "Preparing the demo catalogue…", "train": "Training…",
-    "adapt": "Adapting the model…",
+    "adapt": "Adapting the model…", "reindex": "Re-indexing the catalogue…",
     "device": "Checking device…", "tiles": "Explaining visible results…", "guess": "Reading the image…",
     "add_image": "Embedding the image…",
 }

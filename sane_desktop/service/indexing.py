@@ -39,6 +39,13 @@ class CatalogueService(Explanations):
             self._searcher = self._centroids = None
         return result
 
+    def reindex(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+        """Rebuild the open catalogue's index from its folder with the current model (after a model
+        change made it stale)."""
+        if self.name is None or self._root is None:
+            raise ServiceError("no catalogue is open")
+        return self.index_folder(self._root, self.name, progress=progress, should_stop=should_stop)
+
     def ensure_demo(self, items: int = 120, seed: int = 0, progress: Progress = no_progress,
                     should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
         """First run: generate the demo catalogue into ``index/demo/source`` and index it as "demo"."""
