@@ -165,3 +165,9 @@ def test_palette_steps_train_deterministically_and_change_the_result(tmp_path):
     assert torch.equal(weight(recoloured), weight(again))
     assert not torch.equal(weight(recoloured), weight(plain))
     assert recoloured.bundle.config["palette_steps"] == 1.0
+    # this vocabulary is all colours: on recoloured steps the attribute loss sits out (no NaN from an
+    # empty loss), with or without the saliency-agreement term, whose targets lose the colours too
+    assert np.isfinite(recoloured.history[0]["loss"])
+    both = train(catalogue, preset("cpu", **{**config.as_dict(), "palette_steps": 1.0, "saliency_agreement": True}))
+    assert np.isfinite(both.history[0]["loss"])
+    assert torch.equal(both.bundle.attributes.head.weight, recoloured.bundle.attributes.head.weight)

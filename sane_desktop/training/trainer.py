@@ -145,12 +145,15 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
                     targets = attribute_targets(batch.item_ids, names, labels).to(device)
                     # a changed palette keeps patterns and motifs but not the colour names
                     keep = colour_free if recoloured else slice(None)
-                    loss = loss + config.attribute_weight * balanced_bce(
-                        logits.float()[:, keep], targets[:, keep], pos_weight[keep])
+                    if not recoloured or len(colour_free):  # a colour-only vocabulary sits the step out
+                        loss = loss + config.attribute_weight * balanced_bce(
+                            logits.float()[:, keep], targets[:, keep], pos_weight[keep])
                     if config.saliency_agreement:
+                        held = torch.zeros_like(targets)
+                        held[:, keep] = targets[:, keep]  # only attributes whose names still hold
                         loss = loss + SALIENCY_AGREEMENT_WEIGHT * pair_saliency_agreement(
                             compat, fmap, attribute_maps.float(), category_tensor(batch.item_ids),
-                            batch.anchor.to(device), batch.positive.to(device), targets)
+                            batch.anchor.to(device), batch.positive.to(device), held)
             optimiser.zero_grad(set_to_none=True)
             loss.backward()
             optimiser.step()
