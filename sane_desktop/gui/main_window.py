@@ -422,11 +422,13 @@ class MainWindow(QMainWindow):
             return
         self.progress.setVisible(False)
         if kind == "search":
-            text = f"Search is not available: {html.escape(message)}."
+            text = f"Search is not available: {message}."
             if "sane-desktop index" in message and self.catalogue is not None:
-                text += (f"<br><br><a href='reindex'>Re-index {html.escape(self.catalogue.name)!r} now</a> "
-                         "(or File → Index catalogue folder… on its folder, same name).")
-            self.results.show_message(text)
+                self.results.show_message(
+                    f"{html.escape(text)}<br><br><a href='reindex'>Re-index {html.escape(repr(self.catalogue.name))} "
+                    "now</a> (or File → Index catalogue folder… on its folder, same name).", rich=True)
+            else:
+                self.results.show_message(text)
         elif kind in ("tiles", "guess"):
             del self._ids[kind]
             self.statusBar().showMessage(f"Could not {'explain the results' if kind == 'tiles' else 'read the image'}: "
@@ -480,7 +482,7 @@ class MainWindow(QMainWindow):
         """Rebuild the open catalogue's index with the current model, in the worker, then search."""
         if self.catalogue is None:
             return
-        self.results.show_message(f"Re-indexing {html.escape(self.catalogue.name)!r} with the current model…")
+        self.results.show_message(f"Re-indexing {self.catalogue.name!r} with the current model…")
         self.activity.setText("Re-indexing the catalogue…")
         self._ids["reindex"] = self.client.submit("reindex")
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QListView, QStackedWidget, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import ItemTileDelegate
@@ -90,7 +90,9 @@ class ResultsView(QWidget):
     def current_target(self) -> str:
         return self.target.currentData() or ""
 
-    def show_message(self, text: str) -> None:
+    def show_message(self, text: str, rich: bool = False) -> None:
+        """The empty state's message: plain text, or rich text (links) when ``rich``."""
+        self.empty.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
         self.empty.setText(text)
         self.stack.setCurrentWidget(self.empty)
 
