@@ -32,8 +32,9 @@ if ! $PY -c "import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)"
 fi
 DEVICE=$($PY -c "import torch; print('cuda' if torch.cuda.is_available() else 'cpu')")
 
-step "CUDA tests (RISE in bf16 against fp32 on the CPU)"
-timeout 120 $PY -m pytest -q -p no:cacheprovider tests/test_explain_saliency.py 2>&1 | tee "$OUT/cuda_tests.txt" | tail -3
+step "CUDA tests (RISE in bf16 against fp32 on the CPU; the gpu preset's recipe in bf16)"
+timeout 150 $PY -m pytest -q -p no:cacheprovider tests/test_explain_saliency.py tests/test_training.py \
+    -k "cuda or gpu or saliency" 2>&1 | tee "$OUT/cuda_tests.txt" | tail -3
 
 step "explanation speed: fast, RISE-2000 (target <= 0.2 s a map), sliding, RISE reuse"
 timeout 150 $PY bench/bench_explain.py --device "$DEVICE" --out "$OUT/explain_$DEVICE.json" 2>&1 | tail -40

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import torch
 
 from sane_desktop.catalogue.types import CompatibilityQuestion, FitbQuestion, ItemRecord, OutfitRecord
@@ -171,3 +172,26 @@ def test_palette_steps_train_deterministically_and_change_the_result(tmp_path):
     both = train(catalogue, preset("cpu", **{**config.as_dict(), "palette_steps": 1.0, "saliency_agreement": True}))
     assert np.isfinite(both.history[0]["loss"])
     assert torch.equal(both.bundle.attributes.head.weight, recoloured.bundle.attributes.head.weight)
+
+
+def _gpu_preset_smoke(tmp_path, device: torch.device):
+    """The gpu preset's recipe (full-width trunk, bf16 autocast on CUDA, channels_last), shrunk to a
+    few seconds: it trains, keeps finite losses and returns a CPU model in eval mode."""
+    catalogue = make_synthetic_catalogue(tmp_path, n_outfits=20, size=64, seed=0)
+    config = preset("gpu", image_size=64, epochs=1, outfits_per_step=8, seed=3)
+    assert config.width == 64 and config.channels_last and config.bf16
+    result = train(catalogue, config, device=device)
+    assert np.isfinite(result.history[0]["loss"])
+    assert next(result.bundle.compatibility.parameters()).device.type == "cpu"
+    assert not result.bundle.compatibility.training
+    return result
+
+
+def test_gpu_preset_recipe_runs_on_the_cpu(tmp_path):
+    _gpu_preset_smoke(tmp_path, torch.device("cpu"))  # bf16 is off on the CPU; channels_last stays
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_gpu_preset_trains_on_cuda_in_bf16(tmp_path):
+    result = _gpu_preset_smoke(tmp_path, torch.device("cuda"))
+    assert result.bundle.config["bf16"] is True
