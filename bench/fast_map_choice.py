@@ -76,7 +76,7 @@ def main() -> None:
     report = {
         "catalogue": str(args.catalogue), "model": str(args.model), "split": args.split,
         "pairs": len(pairs), "seed": args.seed, "rise_masks": args.rise_masks,
-        "machine": {"cpu_count": torch.get_num_threads(), "platform": platform.platform()},
+        "machine": {"torch_threads": torch.get_num_threads(), "platform": platform.platform()},
         "variants": {name: {kind: summarise_curves(values).auc for kind, values in entry.items()}
                      for name, entry in curves.items()},
     }
