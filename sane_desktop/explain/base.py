@@ -20,6 +20,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from sane_desktop import precision
+
 
 class SimilarityModel(Protocol):
     """What the explainers need from the compatibility net (the models engineer's contract)."""
@@ -53,13 +55,10 @@ def model_device(model: Any) -> torch.device:
 
 @contextlib.contextmanager
 def inference(device: torch.device) -> Iterator[None]:
-    """No grad; bf16 autocast on CUDA (the CPU path stays fp32 for exactness)."""
-    with torch.inference_mode():
-        if device.type == "cuda":
-            with torch.autocast("cuda", dtype=torch.bfloat16):
-                yield
-        else:
-            yield
+    """No grad; bf16 autocast where :mod:`sane_desktop.precision` says so (CUDA by default; the CPU
+    path stays fp32 for exactness)."""
+    with torch.inference_mode(), precision.autocast(device):
+        yield
 
 
 def space_cosine(model: SimilarityModel, a: Tensor, b: Tensor, space: int) -> Tensor:

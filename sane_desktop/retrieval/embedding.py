@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from sane_desktop import precision
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.models.inference import inference_bundle
 from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
@@ -78,10 +78,9 @@ def embed_tensor_batch(bundle: ModelBundle, images: torch.Tensor) -> tuple[np.nd
     compat, attributes = bundle.compatibility, bundle.attributes
     device = next(compat.parameters()).device
     batch = bundle.preprocessing.normalise(images.to(device, non_blocking=True))
-    autocast = torch.autocast("cuda", dtype=torch.bfloat16) if device.type == "cuda" else nullcontext()
     if device.type == "cuda" or compat.trunk.conv1.weight.is_contiguous(memory_format=torch.channels_last):
         batch = batch.contiguous(memory_format=torch.channels_last)  # the layout oneDNN/cuDNN run fastest
-    with autocast:
+    with precision.autocast(device):
         fmap = compat.feature_map(batch)
         cells = compat.embed(fmap.flatten(2).transpose(1, 2)).float()
         scores = None

@@ -15,6 +15,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 
+from sane_desktop import precision
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
 from sane_desktop.models.weights import load_trunk_weights
@@ -69,7 +70,7 @@ def train_attributes(catalogue: Catalogue, config: TrainConfig, *, progress: Pro
     pos_weight = positive_weights(attribute_targets(train_ids, names, labels)).to(device)
     optimiser = torch.optim.Adam(attr.parameters(), lr=config.learning_rate)  # trunk + head
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=config.lr_decay)
-    use_bf16 = config.bf16 and device.type == "cuda"
+    use_bf16 = config.bf16 and precision.uses_bf16(device)
     batch_size = items_per_step(config)
     steps_per_epoch = max(1, -(-len(train_ids) // batch_size))
     result = TrainResult(bundle=ModelBundle(compat, attr, prep))

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sane_desktop import precision
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
 from sane_desktop.models.weights import load_trunk_weights
@@ -107,7 +108,7 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     optimiser = torch.optim.Adam(_parameters(compat, attr), lr=config.learning_rate)
     scheduler = torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=config.lr_decay)
     category_tensor = lambda ids: torch.tensor([category[i] for i in ids], device=device)  # noqa: E731
-    use_bf16 = config.bf16 and device.type == "cuda"
+    use_bf16 = config.bf16 and precision.uses_bf16(device)
     steps_per_epoch = max(1, -(-len(outfits) // config.outfits_per_step))
     result = TrainResult(bundle=ModelBundle(compat, attr, prep))
     best_score, best_state = -1.0, None
