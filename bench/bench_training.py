@@ -1,12 +1,14 @@
 """Training throughput of the trunk variants (forward + backward, images per second), as ratios
 against full-width ResNet-18-through-layer3 at 112 px in the same process.
 
-    .venv/bin/python bench/bench_training.py  ->  bench/results/bench_training.json
+    .venv/bin/python bench/bench_training.py [--repeats N] [--out FILE]  ->  bench/results/bench_training.json
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import time
 from pathlib import Path
 
@@ -32,13 +34,16 @@ def images_per_second(width: int, size: int, batch: int = 64, repeats: int = 3) 
 
 
 def main() -> None:
-    results = {f"width{w}_{s}px": images_per_second(w, s) for w, s in VARIANTS}
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3, help="timed steps per variant (default 3)")
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results" / "bench_training.json")
+    args = parser.parse_args()
+    results = {f"width{w}_{s}px": images_per_second(w, s, repeats=args.repeats) for w, s in VARIANTS}
     baseline = results["width64_112px"]
-    report = {"threads": torch.get_num_threads(), "images_per_second": results,
+    report = {"threads": torch.get_num_threads(), "load_average": os.getloadavg(), "images_per_second": results,
               "speedup_vs_width64_112px": {k: v / baseline for k, v in results.items()},
               "note": "shared 2-core machine: absolute numbers vary with load; ratios are the point"}
-    out = Path(__file__).parent / "results" / "bench_training.json"
-    out.write_text(json.dumps(report, indent=2))
+    args.out.write_text(json.dumps(report, indent=2))
     print(json.dumps(report, indent=2))
 
 

@@ -8,12 +8,15 @@
 # needs them. Wheels put in .whl/ (see the device tool's README) are installed first, and the FAISS
 # GPU check runs only if faiss imports. Results land in $OUT (bench/results/gpu when OUT is unset):
 # six files, within the tool's eight; logs go to the output.
-# A smoke run on a CPU: GPU_CHECKS_ALLOW_CPU=1 ITEMS=120 EPOCHS=1 bash bench/gpu_checks.sh
+# A smoke run on a CPU: OUT=$(mktemp -d) GPU_CHECKS_ALLOW_CPU=1 ITEMS=120 EPOCHS=1 bash bench/gpu_checks.sh
 set -uo pipefail
 OUT=${OUT:-bench/results/gpu}
 ITEMS=${ITEMS:-4000}
 EPOCHS=${EPOCHS:-8}
-PY=${PYTHON:-python3}
+# the project's virtualenv where there is one (here), else the image's python (the device)
+if [ -x .venv/bin/python ]; then PY=${PYTHON:-.venv/bin/python}; else PY=${PYTHON:-python3}; fi
+WORK=$(mktemp -d)  # the demo catalogue and model of this run, never someone else's
+trap 'rm -rf "$WORK"' EXIT
 mkdir -p "$OUT"
 export PYTHONUNBUFFERED=1 PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 if ls .whl/*.whl >/dev/null 2>&1; then
@@ -40,10 +43,10 @@ step "explanation speed: fast, RISE-2000 (target <= 0.2 s a map), sliding, RISE 
 timeout 150 $PY bench/bench_explain.py --device "$DEVICE" --out "$OUT/explain_$DEVICE.json" 2>&1 | tail -40
 
 step "gpu preset end to end: $ITEMS-item demo, $EPOCHS epochs, then evaluate"
-$PY -m sane_desktop demo /tmp/gpu_demo --items "$ITEMS" --seed 0 > /dev/null
-timeout 240 $PY -m sane_desktop train /tmp/gpu_demo --out /tmp/gpu_demo.pt --preset gpu --seed 0 \
+$PY -m sane_desktop demo "$WORK/demo" --items "$ITEMS" --seed 0 > /dev/null
+timeout 240 $PY -m sane_desktop train "$WORK/demo" --out "$WORK/model.pt" --preset gpu --seed 0 \
     --epochs "$EPOCHS" --time-budget 0 --json > "$OUT/train_gpu.json"
-timeout 90 $PY -m sane_desktop evaluate /tmp/gpu_demo --model /tmp/gpu_demo.pt --json > "$OUT/evaluate_gpu.json"
+timeout 90 $PY -m sane_desktop evaluate "$WORK/demo" --model "$WORK/model.pt" --json > "$OUT/evaluate_gpu.json"
 $PY -c "import json; m = json.load(open('$OUT/evaluate_gpu.json'))['methods']['model']; print('test FITB', m['fitb'], 'AUC', m['auc'])"
 
 if $PY -c "import faiss" 2>/dev/null; then
