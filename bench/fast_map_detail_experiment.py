@@ -1,89 +1,140 @@
-"""Experiment (not shipped): sharpen the fast map with one backward pass. Variants of the drawn map on
-the same pairs — the shipped one (exact cell terms relative to the blank image × content weight),
-that map × (1 + β·g) where g is the smoothed positive part of gradient × (x − white) scaled to [0, 1],
-the cell terms spread within each cell by g, and gradient × input alone — scored by insertion /
-deletion AUC and the pointing game by theme kind (demo ground truth). Writes JSON.
+"""Experiment (not shipped): sharpen the fast map with one backward pass.
+
+Variants of the drawn map on the same pairs, scored by insertion/deletion AUC and by the pointing
+game per theme kind (demo ground truth):
+- ``current``: the shipped map (exact cell terms relative to the blank image × content weight);
+- ``current x (1 + β gxi+)``: that map × (1 + β·g), g the smoothed positive part of
+  gradient × (image − white), scaled to [0, 1];
+- ``cells x relu(gxi) within cell``: the cell terms spread inside each cell by g;
+- ``gradxinput alone``: gradient × (image − white), summed over channels.
 
     .venv/bin/python bench/fast_map_detail_experiment.py CATALOGUE SPLIT PAIRS [--out FILE]
 """
+
+from __future__ import annotations
+
+import argparse
 import json
-import sys, numpy as np, torch, torch.nn.functional as F
 from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
 from sane_desktop.catalogue import read_catalogue
 from sane_desktop.catalogue.ground_truth import read_ground_truth
-from sane_desktop.models.checkpoint import load_checkpoint
 from sane_desktop.explain import get_explainer
 from sane_desktop.explain.base import upsample
-from sane_desktop.explain.fast import fill_image, content_weight, _terms, MAP_MODE
-from sane_desktop.explain.pairs import PairImages, sample_pairs, pair_space
-from sane_desktop.explain.metrics import box_to_crop, pointing_hit, perturbation_curves, white_background, summarise_curves
+from sane_desktop.explain.fast import MAP_MODE, _terms, content_weight, fill_image
+from sane_desktop.explain.metrics import (
+    box_to_crop,
+    perturbation_curves,
+    pointing_hit,
+    summarise_curves,
+    white_background,
+)
+from sane_desktop.explain.pairs import PairImages, pair_space, sample_pairs
+from sane_desktop.models.checkpoint import load_checkpoint
 
-cat_path, split, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-out = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else None
-results = {"catalogue": cat_path, "split": split, "pairs": n, "seed": 1, "model": "resources/models/demo.pt", "variants": {}}
-catalogue = read_catalogue(cat_path); truth = read_ground_truth(cat_path)
-bundle = load_checkpoint("resources/models/demo.pt"); model = bundle.compatibility.eval(); prep = bundle.preprocessing
-for p in model.parameters(): p.requires_grad_(False)
-images = PairImages(catalogue, bundle); by_id = images.by_id
-pairs = sample_pairs(catalogue, split, n, 1, model.categories)
-fast = get_explainer("fast", model, preprocessing=prep)
-bg = white_background(prep.mean, prep.std)
-white = fill_image((112, 112), prep)
+MODEL = Path(__file__).resolve().parents[1] / "resources" / "models" / "demo.pt"
+SEED = 1
 
-def grad_input(q, ref, space):
-    x = q[None].clone().requires_grad_(True)
-    e = model(x)
-    s = (model.project(e, space) * model.project(ref[None], space)).sum()
-    g, = torch.autograd.grad(s, x)
-    return (g[0] * (q - white)).sum(0)  # (H, W) signed first-order contribution vs white
 
-def within_cell(weight, side=7, smooth=5):
-    w = F.avg_pool2d(weight[None, None], smooth, 1, smooth // 2, count_include_pad=False)[0, 0]
-    cell_mean = F.adaptive_avg_pool2d(w[None, None], side)  # (1,1,7,7)
-    local = upsample(cell_mean[0, 0], w.shape, "bilinear")
+def smooth(weight: Tensor, size: int = 5) -> Tensor:
+    return F.avg_pool2d(weight[None, None], size, 1, size // 2, count_include_pad=False)[0, 0]
+
+
+def grad_input(model, image: Tensor, reference: Tensor, space: int, white: Tensor) -> Tensor:
+    """(H, W) gradient of the type-space cosine × (image − white), summed over channels."""
+    x = image[None].clone().requires_grad_(True)
+    score = (model.project(model(x), space) * model.project(reference[None], space)).sum()
+    (grad,) = torch.autograd.grad(score, x)
+    return (grad[0] * (image - white)).sum(0).detach()
+
+
+def within_cell(weight: Tensor, side: int = 7) -> Tensor:
+    """Weights relative to their own cell's mean, so each cell keeps its total."""
+    w = smooth(weight)
+    local = upsample(F.adaptive_avg_pool2d(w[None, None], side)[0, 0], tuple(w.shape), "bilinear")
     return w / local.clamp_min(1e-6 * float(w.mean()) + 1e-12)
 
-variants = defaultdict(lambda: {"ins": [], "del": [], "hit": defaultdict(list)})
-for pair in pairs:
-    q, c = images[pair.query], images[pair.candidate]
-    space = pair_space(bundle, by_id, pair)
-    ref = fast.embed(c[None])[0]
+
+def variant_maps(fast, model, prep, image, reference, space, white) -> dict[str, Tensor]:
     with torch.inference_mode():
-        cells = fast.cells(q[None])[0]; base = fast.baseline_cells((112, 112))
+        cells, blank = fast.cells(image[None])[0], fast.baseline_cells(tuple(image.shape[-2:]))
         mask = model.space_masks()[space].float()
-        r = ref.float() * mask; r = r / r.norm()
-        terms = (_terms(cells, mask, r) - _terms(base, mask, r)).reshape(7, 7)
-    up = upsample(terms, (112, 112), MAP_MODE)
-    cw = content_weight(q, prep)
-    gi = grad_input(q, ref, space).detach()
-    gpos = gi.clamp_min(0); gpos = F.avg_pool2d(gpos[None, None], 5, 1, 2, count_include_pad=False)[0, 0]
-    gpos = gpos / gpos.max().clamp_min(1e-12)
-    cur = up * cw
-    maps = {
-        "current": cur,
-        "current x (1 + 1 gxi+)": cur * (1 + gpos),
-        "current x (1 + 3 gxi+)": cur * (1 + 3 * gpos),
-        "current x (1 + 10 gxi+)": cur * (1 + 10 * gpos),
-        "cells x relu(gxi) within cell": up * within_cell(gi.clamp_min(0)),
-        "gradxinput alone": gi,
+        unit = reference.float() * mask
+        unit = unit / unit.norm()
+        terms = (_terms(cells, mask, unit) - _terms(blank, mask, unit)).reshape(7, 7)
+    drawn = upsample(terms, tuple(image.shape[-2:]), MAP_MODE)
+    current = drawn * content_weight(image, prep)
+    gxi = grad_input(model, image, reference, space, white)
+    positive = smooth(gxi.clamp_min(0))
+    positive = positive / positive.max().clamp_min(1e-12)
+    return {
+        "current": current,
+        **{f"current x (1 + {beta} gxi+)": current * (1 + beta * positive) for beta in (1, 3, 10)},
+        "cells x relu(gxi) within cell": drawn * within_cell(gxi.clamp_min(0)),
+        "gradxinput alone": gxi,
     }
-    truth_box = None
-    if pair.positive:
-        outfit = truth["outfits"][pair.outfit]; item = truth["items"][pair.query]
-        region = outfit.get("region", "garment"); box = item["regions"].get(region)
-        if box:
-            truth_box = (outfit["theme_kind"], box_to_crop(box, (by_id[pair.query].width, by_id[pair.query].height), 112))
-    for name, m in maps.items():
-        m = m.detach().float().numpy()
-        ins, dele = perturbation_curves(model, q, m, ref, space, bg)
-        variants[name]["ins"].append(ins); variants[name]["del"].append(dele)
-        if truth_box:
-            variants[name]["hit"][truth_box[0]].append(pointing_hit(m, truth_box[1]))
-for name, v in variants.items():
-    ins = summarise_curves(v["ins"]).auc; dele = summarise_curves(v["del"]).auc
-    hits = {k: round(float(np.mean(h)), 2) for k, h in v["hit"].items()}
-    allh = np.mean([x for h in v["hit"].values() for x in h])
-    print(f"{cat_path} {split} {name:40s} ins {ins:.3f} del {dele:.3f} pointing {allh:.2f} {hits}")
-    results["variants"][name] = {"insertion_auc": ins, "deletion_auc": dele, "pointing": float(allh), "pointing_by_theme_kind": hits}
-if out:
-    open(out, "w").write(json.dumps(results, indent=1))
+
+
+def true_box(truth, pair, by_id) -> tuple[str, tuple[int, int, int, int]] | None:
+    if not pair.positive:
+        return None
+    outfit, item = truth["outfits"][pair.outfit], truth["items"][pair.query]
+    box = item["regions"].get(outfit.get("region", "garment"))
+    if not box:
+        return None
+    return outfit["theme_kind"], box_to_crop(box, (by_id[pair.query].width, by_id[pair.query].height), 112)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("catalogue")
+    parser.add_argument("split")
+    parser.add_argument("pairs", type=int)
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    catalogue, truth = read_catalogue(args.catalogue), read_ground_truth(args.catalogue)
+    bundle = load_checkpoint(MODEL)
+    model, prep = bundle.compatibility.eval(), bundle.preprocessing
+    for parameter in model.parameters():
+        parameter.requires_grad_(False)
+    images = PairImages(catalogue, bundle)
+    fast = get_explainer("fast", model, preprocessing=prep)
+    background, white = white_background(prep.mean, prep.std), fill_image((prep.size, prep.size), prep)
+
+    scores = defaultdict(lambda: {"insertion": [], "deletion": [], "hits": defaultdict(list)})
+    for pair in sample_pairs(catalogue, args.split, args.pairs, SEED, model.categories):
+        query = images[pair.query]
+        space = pair_space(bundle, images.by_id, pair)
+        reference = fast.embed(images[pair.candidate][None])[0]
+        box = true_box(truth, pair, images.by_id)
+        for name, saliency in variant_maps(fast, model, prep, query, reference, space, white).items():
+            saliency = saliency.float().numpy()
+            insertion, deletion = perturbation_curves(model, query, saliency, reference, space, background)
+            scores[name]["insertion"].append(insertion)
+            scores[name]["deletion"].append(deletion)
+            if box:
+                scores[name]["hits"][box[0]].append(pointing_hit(saliency, box[1]))
+
+    results = {"catalogue": args.catalogue, "split": args.split, "pairs": args.pairs, "seed": SEED,
+               "model": "resources/models/demo.pt", "variants": {}}
+    for name, s in scores.items():
+        every_hit = [hit for hits in s["hits"].values() for hit in hits]
+        row = {"insertion_auc": summarise_curves(s["insertion"]).auc,
+               "deletion_auc": summarise_curves(s["deletion"]).auc,
+               "pointing": float(np.mean(every_hit)),
+               "pointing_by_theme_kind": {kind: round(float(np.mean(h)), 2) for kind, h in s["hits"].items()}}
+        results["variants"][name] = row
+        print(f"{args.split} {name:32s} ins {row['insertion_auc']:.3f} del {row['deletion_auc']:.3f} "
+              f"pointing {row['pointing']:.2f} {row['pointing_by_theme_kind']}", flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1))
+
+
+if __name__ == "__main__":
+    main()
