@@ -149,10 +149,16 @@ def test_index_from_gui_with_cancel(world, qtbot) -> None:  # type: ignore[no-un
     assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
 
 
-def _train_window(world, qtbot, tmp_path):  # type: ignore[no-untyped-def]
-    """A window on its own index home (training replaces the catalogue's model and index)."""
+def _train_window(world, qtbot, tmp_path, builtin: bool = False):  # type: ignore[no-untyped-def]
+    """A window on its own index home (training replaces the catalogue's model and index);
+    ``builtin``: the catalogue sits where the app generates its own demo."""
+    import shutil
+
     service = CatalogueService(tmp_path / "index", model=world["model"], rise_masks=32)
-    service.index_folder(world["root"] / "source", "demo")
+    source = world["root"] / "source"
+    if builtin:
+        source = Path(shutil.copytree(source, service.demo_source()))
+    service.index_folder(source, "demo")
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     window, client = create_window(service, settings, cache_dir=tmp_path / "thumbs")
     qtbot.addWidget(window)
@@ -214,20 +220,40 @@ def test_adapt_from_gui_replaces_model_and_search_still_works(world, qtbot, tmp_
 
 
 def test_stale_index_offers_a_reindex_that_makes_search_work_again(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    import torch
-
-    from sane_desktop.models import load_checkpoint, save_checkpoint
-
     window, client, service = _train_window(world, qtbot, tmp_path)
-    other = load_checkpoint(world["model"])
-    with torch.no_grad():
-        other.compatibility.embed.bias.add_(0.01)  # another model: the index no longer matches it
-    save_checkpoint(tmp_path / "other.pt", other)
-    service._model_override = tmp_path / "other.pt"
-    service._forget_model()
+    assert not window.catalogue.builtin  # a user's catalogue: the app asks before re-indexing
+    _use_another_model(service, world, tmp_path)
     build_outfit(window, 2)
     qtbot.waitUntil(lambda: "Search is not available" in window.results.empty.text(), timeout=60000)
     text = window.results.empty.text()
     assert "out of date" in text and "File → Index catalogue folder…" in text and "href='reindex'" in text
     window.results.empty.linkActivated.emit("reindex")  # the "Re-index 'demo' now" link
     wait_results(window, 120)  # rebuilt with the current model: search works again
+
+
+def _use_another_model(service, world, tmp_path, shift: float = 0.01) -> None:  # type: ignore[no-untyped-def]
+    import torch
+
+    from sane_desktop.models import load_checkpoint, save_checkpoint
+
+    other = load_checkpoint(world["model"])
+    with torch.no_grad():
+        other.compatibility.embed.bias.add_(shift)  # another model: the index no longer matches it
+    path = tmp_path / f"other{shift}.pt"
+    save_checkpoint(path, other)
+    service._model_override = path
+    service._forget_model()
+
+
+def test_the_builtin_demo_is_reindexed_without_asking_once(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window, client, service = _train_window(world, qtbot, tmp_path, builtin=True)
+    assert window.catalogue.builtin and [c.builtin for c in service.list_catalogues()] == [True]
+    _use_another_model(service, world, tmp_path)  # as after an update of the bundled model
+    with qtbot.waitSignal(client.worker.progress, timeout=60000):  # the re-index reports progress
+        build_outfit(window, 2)
+    assert "reindex" in window._ids
+    wait_results(window, 120)  # no link to click: rebuilt with the current model, then searched
+    assert "href='reindex'" not in window.results.empty.text()
+    _use_another_model(service, world, tmp_path, shift=0.02)  # stale again: this time it asks
+    window.request_search()
+    qtbot.waitUntil(lambda: "href='reindex'" in window.results.empty.text(), timeout=60000)

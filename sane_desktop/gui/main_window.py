@@ -96,6 +96,7 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._ids: dict[str, int] = {}
+        self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
         self._ids["device"] = client.submit("device")
         self._pending_files: list[str] = []
         self._tile_pairs: set[tuple[int, int]] = set()
@@ -423,7 +424,13 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(False)
         if kind == "search":
             text = f"Search is not available: {message}."
-            if "sane-desktop index" in message and self.catalogue is not None:
+            stale = "sane-desktop index" in message and self.catalogue is not None
+            if stale and self.catalogue.builtin and self.catalogue.name not in self._auto_reindexed:
+                # the built-in demo is the app's own derived data (e.g. after an update of the
+                # bundled model): rebuild it without asking, once
+                self._auto_reindexed.add(self.catalogue.name)
+                self.reindex_catalogue()
+            elif stale:
                 self.results.show_message(
                     f"{html.escape(text)}<br><br><a href='reindex'>Re-index {html.escape(repr(self.catalogue.name))} "
                     "now</a> (or File → Index catalogue folder… on its folder, same name).", rich=True)

@@ -37,6 +37,10 @@ class CatalogueBrowsing:
         self._centroids: Any = None
 
     # --- catalogues ------------------------------------------------------------------------
+    def demo_source(self) -> Path:
+        """Where the built-in demo catalogue is generated (it is indexed as "demo")."""
+        return self.index_home / "demo" / "source"
+
     def list_catalogues(self) -> list[CatalogueInfo]:
         from sane_desktop.store import open_store
         from sane_desktop.store import schema as S
@@ -58,7 +62,8 @@ class CatalogueBrowsing:
                         continue
                     items = session.scalar(select(func.count()).where(S.Item.catalogue_id == row.id)) or 0
                     outfits = session.scalar(select(func.count()).where(S.Outfit.catalogue_id == row.id)) or 0
-                    found.append(CatalogueInfo(row.name, db, int(items), row.format, row.root, int(outfits)))
+                    builtin = Path(row.root).resolve() == self.demo_source().resolve()
+                    found.append(CatalogueInfo(row.name, db, int(items), row.format, row.root, int(outfits), builtin))
             finally:
                 engine.dispose()
         return found

@@ -51,7 +51,7 @@ class CatalogueService(Explanations):
         """First run: generate the demo catalogue into ``index/demo/source`` and index it as "demo"."""
         from sane_desktop.demo import generate_demo
 
-        source = self.index_home / "demo" / "source"
+        source = self.demo_source()
         if not (source / "ground_truth.json").is_file():
             generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
                           masks=False, overwrite=True)

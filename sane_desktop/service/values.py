@@ -28,6 +28,7 @@ class CatalogueInfo:
     format: str
     root: str
     outfits: int
+    builtin: bool = False  # the app's own demo catalogue: derived data, rebuilt without asking
 
 
 @dataclass(frozen=True)
