@@ -118,6 +118,7 @@ def test_indexing_embeddings_in_bf16_are_float32_and_close(monkeypatch):
     fp32, bf16 = _fp32_and_bf16(monkeypatch, lambda: embed_tensor_batch(bundle, images))
     (emb32, cells32, attr32), (emb16, cells16, attr16) = fp32, bf16
     assert emb16.dtype == np.float32 and cells16.dtype == np.float16 and attr16.dtype == np.float32
+    assert cells16.shape == cells32.shape
     cosine = (emb16 * emb32).sum(1) / np.linalg.norm(emb16, axis=1) / np.linalg.norm(emb32, axis=1)
     assert cosine.min() > 0.99
     assert np.abs(attr16 - attr32).max() < 0.05
