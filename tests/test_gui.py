@@ -193,6 +193,8 @@ def test_train_from_gui_replaces_model(world, qtbot, tmp_path) -> None:  # type:
     dialog.epochs.setValue(1)
     with qtbot.waitSignal(dialog.done, timeout=300000):
         dialog.start()
+    assert [epoch for epoch, _ in dialog.curve.curve()] == [1]  # the learning curve got its epoch
+    assert "Trained 1 epoch in" in dialog.phase.text() and "best validation FITB" in dialog.phase.text()
     assert (service.index_home / "demo" / "model.pt").is_file()
     assert service.model_path() == service.index_home / "demo" / "model.pt"
     build_outfit(window, 2)

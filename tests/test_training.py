@@ -72,7 +72,9 @@ def test_mean_average_precision_and_season_unmatched_questions():
 def test_training_is_deterministic_and_learns(tmp_path):
     catalogue = make_synthetic_catalogue(tmp_path, n_outfits=30, size=48, seed=0)
     config = preset("cpu", image_size=48, width=8, epochs=3, outfits_per_step=6, seed=5)
-    first = train(catalogue, config)
+    epochs_seen: list[dict] = []
+    first = train(catalogue, config, on_epoch=epochs_seen.append)
+    assert epochs_seen == first.history  # each epoch reported as it lands (the GUI's learning curve)
     second = train(catalogue, config)
     for key, value in first.bundle.compatibility.state_dict().items():
         assert torch.equal(value, second.bundle.compatibility.state_dict()[key]), key

@@ -58,8 +58,10 @@ def test_attribute_only_training_and_evaluation(tmp_path):
     assert not catalogue.outfits and not catalogue.splits
     assert item_split_ids(catalogue, "test")  # the tiny catalogue has test items to score
     logged: list[str] = []
-    result = train(catalogue, preset("cpu", **TINY), log=logged.append)
+    epochs_seen: list[dict] = []
+    result = train(catalogue, preset("cpu", **TINY), log=logged.append, on_epoch=epochs_seen.append)
     assert len(result.history) == 2 and result.best_epoch in (1, 2)
+    assert epochs_seen == result.history and "valid_map" in epochs_seen[0]
     assert result.bundle.config["mode"] == "attributes" and result.bundle.config["protocol"] == "items"
     assert all(h["valid_fitb"] is None for h in result.history)
     best = max(h["valid_map"] for h in result.history)

@@ -29,7 +29,7 @@ class Worker(QObject):
     """Runs on the worker thread. Slots are invoked through queued signals from :class:`WorkerClient`."""
 
     progress = Signal(int, int, int, str)  # request id, done, total, message
-    partial = Signal(int, str, object)  # request id, kind, partial result (explanation steps)
+    partial = Signal(int, str, object)  # request id, kind, partial result (explanation steps, epochs)
     finished = Signal(int, str, object)  # request id, kind, result (None when cancelled)
     errored = Signal(int, str, str)  # request id, kind, message
     activity = Signal(str)  # what the worker is doing, for the status bar
@@ -142,7 +142,11 @@ class Worker(QObject):
         return self.service.ensure_demo(items=items, progress=self._progress(request_id), should_stop=stop)
 
     def _do_train(self, request_id: int, stop: Callable[[], bool], epochs: int = 5) -> Any:
-        return self.service.train(progress=self._progress(request_id), should_stop=stop, epochs=epochs)
+        def epoch_done(entry: dict[str, Any]) -> None:  # the dialog's learning curve
+            self.partial.emit(request_id, "train", entry)
+
+        return self.service.train(progress=self._progress(request_id), should_stop=stop, epochs=epochs,
+                                  on_epoch=epoch_done)
 
     def _do_reindex(self, request_id: int, stop: Callable[[], bool]) -> Any:
         return self.service.reindex(progress=self._progress(request_id), should_stop=stop)

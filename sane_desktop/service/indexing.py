@@ -3,6 +3,7 @@ the open catalogue's own model or adapting the current one to it (then re-indexi
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,10 @@ class CatalogueService(Explanations):
         return self.index_folder(source, "demo", progress=progress, should_stop=should_stop)
 
     def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
-              epochs: int = 5) -> dict[str, Any]:
+              epochs: int = 5, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
         """Train a model on the open catalogue's outfits into ``index/<name>/model.pt`` (the
-        catalogue's model from then on), then re-index the catalogue with it."""
+        catalogue's model from then on), then re-index the catalogue with it. ``on_epoch`` gets
+        each epoch's history entry (epoch, loss, valid_fitb or valid_map, seconds) as it lands."""
         from sane_desktop.catalogue import read_catalogue
         from sane_desktop.models import pick_device, save_checkpoint
         from sane_desktop.training.presets import preset
@@ -73,7 +75,8 @@ class CatalogueService(Explanations):
         config = preset("gpu" if device.type == "cuda" else "cpu", epochs=epochs)
         catalogue = read_catalogue(root, progress=progress, should_stop=should_stop)
         try:
-            result = train(catalogue, config, progress=progress, should_stop=should_stop, device=device)
+            result = train(catalogue, config, progress=progress, should_stop=should_stop, device=device,
+                           on_epoch=on_epoch or (lambda _: None))
         except ValueError as error:  # e.g. no training outfits
             raise ServiceError(str(error)) from error
         if should_stop():

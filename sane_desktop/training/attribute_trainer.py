@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
@@ -40,7 +41,8 @@ def items_per_step(config: TrainConfig) -> int:
 
 def train_attributes(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_progress,
                      should_stop: CancelCheck = never_cancel, log: Callable[[str], None] = lambda _: None,
-                     device: torch.device | None = None) -> TrainResult:
+                     device: torch.device | None = None,
+                     on_epoch: Callable[[dict[str, Any]], None] = lambda _: None) -> TrainResult:
     started = time.perf_counter()
     if config.attribute_trunk == "none":
         raise ValueError("the catalogue has no training outfits, and attribute-only training needs the "
@@ -106,6 +108,7 @@ def train_attributes(catalogue: Catalogue, config: TrainConfig, *, progress: Pro
         entry = {"epoch": epoch, "loss": float(np.mean(losses)) if losses else None, "valid_map": valid,
                  "valid_fitb": None, "seconds": round(time.perf_counter() - started, 1)}
         result.history.append(entry)
+        on_epoch(dict(entry))
         loss_text = "n/a" if entry["loss"] is None else f"{entry['loss']:.4f}"
         log(f"epoch {epoch}: loss {loss_text} valid mAP {valid if valid is None else f'{valid:.3f}'} "
             f"({entry['seconds']} s)")

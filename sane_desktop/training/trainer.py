@@ -68,7 +68,9 @@ def _parameters(*modules: torch.nn.Module | None) -> list[torch.nn.Parameter]:
 
 def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_progress,
           should_stop: CancelCheck = never_cancel, log: Callable[[str], None] = lambda _: None,
-          device: torch.device | None = None) -> TrainResult:
+          device: torch.device | None = None,
+          on_epoch: Callable[[dict[str, Any]], None] = lambda _: None) -> TrainResult:
+    """``on_epoch`` receives each epoch's history entry as it lands (for a live learning curve)."""
     started = time.perf_counter()
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
@@ -86,7 +88,7 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
         from sane_desktop.training.attribute_trainer import train_attributes  # imports this module
 
         return train_attributes(catalogue, config, progress=progress, should_stop=should_stop, log=log,
-                                device=device)
+                                device=device, on_epoch=on_epoch)
     valid_fitb, _ = split_questions(catalogue, "valid", protocol)
     valid_items = {i for q in valid_fitb for i in [*q.question_item_ids, *q.answer_item_ids]}
     train_items = list(dict.fromkeys(i for o in outfits for i in o.item_ids))
@@ -171,6 +173,7 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
                  "triplet_accuracy": float(np.mean(accuracies)) if accuracies else None,
                  "valid_fitb": valid, "seconds": round(time.perf_counter() - started, 1)}
         result.history.append(entry)
+        on_epoch(dict(entry))
         log(f"epoch {epoch}: loss {entry['loss']:.4f} triplet acc {entry['triplet_accuracy']:.3f} "
             f"valid FITB {valid if valid is None else f'{valid:.3f}'} ({entry['seconds']} s)")
         score = valid if valid is not None else epoch  # no valid questions: keep the last epoch

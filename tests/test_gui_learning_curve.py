@@ -1,0 +1,34 @@
+"""The train dialog's learning curve: points per epoch, axes that follow the run, both score kinds."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from sane_desktop.gui.learning_curve import LearningCurve  # noqa: E402
+
+
+def test_curve_follows_the_epochs_and_the_loss(qtbot) -> None:  # type: ignore[no-untyped-def]
+    curve = LearningCurve()
+    qtbot.addWidget(curve)
+    curve.reset(3)
+    assert curve.curve() == [] and "after the first epoch" in curve.chart().title()
+    for epoch, (loss, fitb) in enumerate([(1.2, 0.40), (0.9, 0.55), (0.8, 0.52)], start=1):
+        curve.add_epoch({"epoch": epoch, "loss": loss, "triplet_accuracy": 0.6, "valid_fitb": fitb, "seconds": epoch})
+    assert curve.curve() == [(1, 0.40), (2, 0.55), (3, 0.52)]
+    assert [p.y() for p in curve.loss.points()] == [1.2, 0.9, 0.8]
+    assert abs(curve.loss_axis.max() - 1.32) < 1e-9  # the loss axis fits the largest loss
+    assert curve.chart().title() == "Epoch 3 — best FITB 0.550"
+    curve.add_epoch({"epoch": 7, "loss": 0.7, "valid_fitb": None, "seconds": 7})  # a longer run than planned
+    assert curve.x_axis.max() == 7 and len(curve.curve()) == 3  # no score: no point, loss still drawn
+    curve.reset(10)
+    assert curve.curve() == [] and curve.loss.count() == 0 and curve.x_axis.max() == 10
+
+
+def test_attribute_only_runs_plot_their_map(qtbot) -> None:  # type: ignore[no-untyped-def]
+    curve = LearningCurve()
+    qtbot.addWidget(curve)
+    curve.add_epoch({"epoch": 1, "loss": None, "valid_map": 0.31, "seconds": 2})
+    assert curve.curve() == [(1, 0.31)] and curve.loss.count() == 0
+    assert curve.score.name() == "validation mAP" and "best mAP 0.310" in curve.chart().title()
