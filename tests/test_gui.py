@@ -99,6 +99,16 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     assert float(np.ptp(update.candidate_map)) > 0 and not window.explanation.overlay_is_empty()
     assert update.attribute, "an explaining attribute"
     assert window.explanation.attribute_label.text()
+    view = window.explanation
+    saliency_overlay = view.candidate_panel.pixmap().toImage()
+    assert view.layer.count() == 1 + len(update.attribute_maps) >= 2  # saliency + the attributes' maps
+    view.bars.attribute_clicked.emit(update.attribute)  # clicking the attribute's name in the bars
+    assert view.layer.currentText() == f"Where: {update.attribute}"
+    assert view.candidate_panel.pixmap().toImage() != saliency_overlay  # now its activation map
+    assert update.attribute in view.overlay_label.text()  # the exported card says what it shows
+    view.show_attribute("not offered")
+    assert view.layer.currentText() == "Why similar (saliency)"
+    assert view.candidate_panel.pixmap().toImage() == saliency_overlay
     exported = window.explanation.export(tmp_path / "explanation.png")
     assert exported is not None and exported.stat().st_size > 1000
     record_responsiveness("end_to_end", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})

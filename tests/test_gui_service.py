@@ -103,3 +103,26 @@ def test_image_from_disk_errors_are_messages(service: CatalogueService, tmp_path
         service.add_image(tmp_path / "broken.png", service.categories()[0])
     with pytest.raises(ServiceError):
         service.add_image(tmp_path / "broken.png", "no-such-category")
+
+
+def test_click_explanations_carry_the_attribute_activation_maps(service: CatalogueService) -> None:
+    import torch
+
+    outfit = outfit_of(service, 2)
+    result = next(r for rs in service.search(outfit, "", 3).values() for r in rs)
+    candidate, partner = service.item(result.item.pk), service.item(result.best_outfit_item())
+    update = next(service.explain(candidate.pk, partner.pk, refine=False))
+    ranked = [a.name for a in update.attributes]
+    assert list(update.attribute_maps) == ranked[:3]
+    size = service.bundle().preprocessing.size
+    net = service.bundle().attributes
+    with torch.inference_mode():
+        logits, cells = net(torch.stack([service._image(candidate), service._image(partner)]))
+    for name, maps in update.attribute_maps.items():
+        assert len(maps) == 2 and all(m.shape == (size, size) and np.isfinite(m).all() for m in maps)
+        # the attribute net's own map, upsampled: its mean is the attribute's logit for each item
+        column = list(net.attributes).index(name)
+        for row, drawn in enumerate(maps):
+            assert float(cells[row, column].mean()) == pytest.approx(float(logits[row, column]), abs=1e-5)
+            assert float(drawn.mean()) == pytest.approx(float(logits[row, column]), abs=0.05 * float(np.ptp(drawn)) + 1e-4)
+    assert service.attribute_maps([candidate], ["no such attribute"]) == {}

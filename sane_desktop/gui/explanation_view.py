@@ -1,5 +1,6 @@
 """Why does this match? The result with its saliency overlay, the outfit item it matches best with its
-own, the explaining attribute and runner-ups with their score parts, the method and its time."""
+own, the explaining attribute and runner-ups with their score parts, the method and its time. The
+overlay can instead show where the attribute net sees one of those attributes (its activation map)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
@@ -18,6 +19,7 @@ from sane_desktop.gui.theme import themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, colourise
 
 VIEW_SIDE = 224
+SALIENCY_LAYER = "Why similar (saliency)"
 
 
 def rgb_image(array: np.ndarray) -> QImage:
@@ -47,7 +49,9 @@ def composite(photo: QImage, overlay: QImage | None, opacity: float) -> QPixmap:
 
 class AttributeBars(QWidget):
     """The explaining attribute and runner-ups: total plus its parts (confidence, map match, prior,
-    and whether the paired item has it too)."""
+    and whether the paired item has it too). Clicking a name emits ``attribute_clicked``."""
+
+    attribute_clicked = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -67,8 +71,10 @@ class AttributeBars(QWidget):
         for column, header in enumerate(("attribute", "confidence", "map match", "prior", "pair has it")):
             self.grid.addWidget(QLabel(f"<small>{header}</small>"), 0, column)
         for row, score in enumerate(attributes[:limit], start=1):
-            name = QLabel(f"<b>{score.name}</b>" if row == 1 else score.name)
-            name.setToolTip(f"total {score.total:.3f}")
+            text = f"<b>{score.name}</b>" if row == 1 else score.name
+            name = QLabel(f"<a href='{score.name}' style='text-decoration:none'>{text}</a>")
+            name.linkActivated.connect(self.attribute_clicked)
+            name.setToolTip(f"total {score.total:.3f} — click to see where the model sees it")
             self.grid.addWidget(name, row, 0)
             for column, value in enumerate((score.confidence, score.match, score.prior, score.partner), start=1):
                 bar = QProgressBar()
@@ -103,6 +109,10 @@ class ExplanationView(QWidget):
         self.colour_map = QComboBox()
         self.colour_map.addItems(list(COLOUR_MAPS))
         self.colour_map.setToolTip("Colour map of the saliency overlay")
+        self.layer = QComboBox()
+        self.layer.addItem(SALIENCY_LAYER)
+        self.layer.setToolTip("What the overlay shows: why the two items are similar (saliency), or where the\n"
+                              "attribute net sees an attribute on each item (its activation map)")
         self.overlay_toggle = QCheckBox("Overlay")
         self.overlay_toggle.setChecked(True)
         self.overlay_toggle.setToolTip("Show or hide the saliency map (O)")
@@ -114,12 +124,15 @@ class ExplanationView(QWidget):
         self.attribute_label.setWordWrap(True)
         self.bars = AttributeBars()
         self.method_label = QLabel()
+        self.overlay_label = QLabel()  # in the card, so an exported PNG says what its overlay is
         self.status = QLabel("Click a compatible item to see why it matches the outfit.")
         self.status.setWordWrap(True)
 
         for signal in (self.opacity.valueChanged, self.overlay_toggle.toggled):
             signal.connect(self._render)
         self.colour_map.currentTextChanged.connect(self._recolour)
+        self.layer.currentTextChanged.connect(lambda _: self._recolour(self.colour_map.currentText()))
+        self.bars.attribute_clicked.connect(self.show_attribute)
         self.export_button.clicked.connect(lambda: self.export())
 
         images = QGridLayout()
@@ -131,10 +144,12 @@ class ExplanationView(QWidget):
         controls.addWidget(self.overlay_toggle)
         controls.addWidget(QLabel("Opacity"))
         controls.addWidget(self.opacity, 1)
+        controls.addWidget(self.layer)
         controls.addWidget(self.colour_map)
         form = QFormLayout()
         form.addRow("Explained by", self.attribute_label)
         form.addRow("Method", self.method_label)
+        form.addRow("Overlay", self.overlay_label)
         self.card = QWidget()  # the exported part
         card_layout = QVBoxLayout(self.card)
         card_layout.addLayout(images)
@@ -162,7 +177,9 @@ class ExplanationView(QWidget):
         self.update_data = update
         if new_pair:
             self._photos = {"candidate": rgb_image(update.candidate_image), "outfit": rgb_image(update.outfit_image)}
-        if payload.get("colour_map") == self.colour_map.currentText():
+        self._offer_layers(update)
+        if payload.get("colour_map") == self.colour_map.currentText() and self.layer.currentText() == SALIENCY_LAYER:
+            self.overlay_label.setText("why the two are similar (saliency)")
             self._overlays = {"candidate": rgba_image(payload["candidate_overlay"]),
                               "outfit": rgba_image(payload["outfit_overlay"])}
         else:
@@ -180,11 +197,42 @@ class ExplanationView(QWidget):
         self.export_button.setEnabled(True)
         self._render()
 
+    def _offer_layers(self, update: ExplanationUpdate) -> None:
+        """One overlay choice per attribute with an activation map, keeping the current choice."""
+        wanted = [SALIENCY_LAYER] + [self._layer_name(name) for name in update.attribute_maps]
+        if [self.layer.itemText(i) for i in range(self.layer.count())] == wanted:
+            return
+        current = self.layer.currentText()
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        self.layer.addItems(wanted)
+        self.layer.setCurrentText(current if current in wanted else SALIENCY_LAYER)
+        self.layer.blockSignals(False)
+
+    @staticmethod
+    def _layer_name(attribute: str) -> str:
+        return f"Where: {attribute}"
+
+    def show_attribute(self, attribute: str) -> None:
+        """Overlay where the attribute net sees ``attribute`` (when it has a map), or the saliency."""
+        name = self._layer_name(attribute)
+        self.layer.setCurrentText(name if self.layer.findText(name) >= 0 else SALIENCY_LAYER)
+
     def _recolour(self, name: str) -> None:
-        if self.update_data is not None:  # a 112×112 map: cheap enough for the GUI thread
-            self._overlays = {"candidate": rgba_image(colourise(self.update_data.candidate_map, name)),
-                              "outfit": rgba_image(colourise(self.update_data.outfit_map, name))}
-            self._render()
+        data = self.update_data
+        if data is None:  # 112×112 maps: cheap enough for the GUI thread
+            return
+        layer = self.layer.currentText()
+        attribute = layer.removeprefix(self._layer_name(""))
+        if layer != SALIENCY_LAYER and attribute in data.attribute_maps:
+            candidate_map, outfit_map = data.attribute_maps[attribute]
+            self.overlay_label.setText(f"where the attribute net sees <b>{attribute}</b> (its activation map)")
+        else:
+            candidate_map, outfit_map = data.candidate_map, data.outfit_map
+            self.overlay_label.setText("why the two are similar (saliency)")
+        self._overlays = {"candidate": rgba_image(colourise(candidate_map, name)),
+                          "outfit": rgba_image(colourise(outfit_map, name))}
+        self._render()
 
     def _render(self) -> None:
         if not self._photos:

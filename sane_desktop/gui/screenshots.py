@@ -114,6 +114,10 @@ def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120
         settle(window)
         window.grab().save(str(out / "04-results-explanation.png"))
         window.explanation.export(out / "05-explanation-export.png")
+        window.explanation.show_attribute(window.explanation.update_data.attribute)  # its activation map
+        settle(window)
+        window.explanation.export(out / "08-attribute-map.png")
+        window.explanation.show_attribute("")  # back to the saliency
         window.show_index_dialog()
         dialog = window.index_dialog
         source = service.index_home / "demo" / "source"

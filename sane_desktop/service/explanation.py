@@ -14,6 +14,7 @@ from sane_desktop.service.outfit_search import OutfitSearch
 from sane_desktop.service.values import AttributeScore, ExplanationUpdate, ItemInfo, TileExplanation
 
 TILE_MAP_SIDE = 56  # tile overlays: the 7×7 cell map upsampled, smooth at the 128 px thumbnail
+ATTRIBUTE_MAPS = 3  # activation maps sent with a click-through explanation: its first-ranked attributes
 
 
 class Explanations(OutfitSearch):
@@ -41,10 +42,12 @@ class Explanations(OutfitSearch):
         c_rgb, q_rgb = self._crop_rgb(candidate), self._crop_rgb(outfit_item)
         fast = self._fast_explainer().explain(c_img, q_img, space)  # "query" = the candidate here
         attributes = self.rank_attributes([candidate], fast.query_map[None], [outfit_item])[0]
+        where = self.attribute_maps([candidate, outfit_item], [a.name for a in attributes[:ATTRIBUTE_MAPS]])
 
         def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str) -> ExplanationUpdate:
             return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb,
-                                     fast.similarity, time.perf_counter() - started, final, list(attributes), detail)
+                                     fast.similarity, time.perf_counter() - started, final, list(attributes), detail,
+                                     where)
 
         yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes")
         if not refine or should_stop():
@@ -60,6 +63,8 @@ class Explanations(OutfitSearch):
             q_map = step.map.cpu().numpy().astype(np.float32)
             yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item")
         attributes = self.rank_attributes([candidate], c_map[None], [outfit_item])[0]
+        missing = [a.name for a in attributes[:ATTRIBUTE_MAPS] if a.name not in where]
+        where = {**where, **self.attribute_maps([candidate, outfit_item], missing)} if missing else where
         yield update("rise", c_map, q_map, True, "RISE refined")
 
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
@@ -107,6 +112,25 @@ class Explanations(OutfitSearch):
 
             self._fast = get_explainer("fast", self.bundle().compatibility, preprocessing=self.bundle().preprocessing)
         return self._fast
+
+    def attribute_maps(self, items: Sequence[ItemInfo], names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
+        """Where the attribute net sees each named attribute on each item: name -> one map per item,
+        its activation map (per-cell logits, whose mean is the attribute's logit) upsampled to the
+        crop size. Drawn min-max like a saliency map: "where", not "how sure"."""
+        net = self.bundle().attributes
+        names = [n for n in names if net is not None and n in net.attributes]
+        if not names or not len(items):
+            return {}
+        import torch
+
+        from sane_desktop.explain.base import upsample
+
+        columns = [list(net.attributes).index(n) for n in names]
+        size = self.bundle().preprocessing.size
+        with torch.inference_mode():
+            _, maps = net(torch.stack([self._image(item) for item in items]).to(next(net.parameters()).device))
+            chosen = upsample(maps[:, columns].float().cpu(), (size, size), "bilinear")
+        return {name: tuple(chosen[i, j].numpy() for i in range(len(items))) for j, name in enumerate(names)}
 
     def rank_attributes(self, items: Sequence[ItemInfo], saliency: np.ndarray,
                         partners: Sequence[ItemInfo] | None = None,

@@ -83,6 +83,9 @@ class ExplanationUpdate:
     final: bool
     attributes: list[AttributeScore] = field(default_factory=list)
     detail: str = ""
+    # where the attribute net sees each of the first-ranked attributes: name -> (candidate map,
+    # outfit item map), SANE's attribute activation maps (logits) at the crop size
+    attribute_maps: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @property
     def attribute(self) -> str:
