@@ -65,11 +65,18 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     query_map = np.load(result["maps"]["query"])
     assert query_map.shape == (112, 112) and query_map.dtype == np.float32
     assert Path(result["maps"]["query_overlay"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the explaining attribute's activation maps (SANE's "where"), on both images, same crop
+    where = result["maps"]["attribute"]
+    assert where["name"] == result["attribute"]
+    aam = {role: np.load(where[role]) for role in ("query", "candidate")}
+    assert all(m.shape == (112, 112) and m.dtype == np.float32 and np.ptp(m) > 0 for m in aam.values())
+    assert Path(where["candidate_overlay"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the second call is served from the cache with the same maps
     code, out, _ = _run(capsys, argv)
     again = json.loads(out)
     assert again["cached"] is True and again["similarity"] == result["similarity"]
     assert np.array_equal(np.load(again["maps"]["query"]), query_map)
+    assert np.array_equal(np.load(again["maps"]["attribute"]["query"]), aam["query"])
     # a new version of the method's maps is not served stale maps from the cache
     from sane_desktop.explain.fast import FastExplainer
 

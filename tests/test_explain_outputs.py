@@ -66,5 +66,15 @@ def test_explain_match_ranks_present_attributes():
     assert len(result.attributes) >= 3 and result.attribute == result.attributes[0].name
     scores = [s.score for s in result.attributes]
     assert scores == sorted(scores, reverse=True)
+    # the explaining attribute's activation maps, one per image, aligned with the saliency maps
+    with torch.no_grad():
+        _, maps = attributes(images)
+    top = result.attributes[0].index
+    assert result.attribute_maps is not None
+    for drawn, cells in zip(result.attribute_maps, maps[:, top]):
+        assert drawn.shape == result.saliency.query_map.shape
+        assert float(drawn.max()) <= float(cells.max()) + 1e-5 and float(drawn.min()) >= float(cells.min()) - 1e-5
+        assert np.corrcoef(drawn[8::16, 8::16].ravel(), cells.numpy().ravel())[0, 1] > 0.9  # cell centres
     no_attributes = explain_match(model, None, images[0], images[1], 0, "fast")
     assert no_attributes.attributes == [] and no_attributes.attribute is None
+    assert no_attributes.attribute_maps is None

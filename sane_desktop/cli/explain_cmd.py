@@ -113,7 +113,7 @@ class _Session:
         self.explainer = get_explainer(args.method, self.model, **options)
         self.cache = ExplanationCache(self.index_dir / "explanations")
         self.options = json.dumps({"masks": args.rise_masks if args.method == "rise" else None,
-                                   "version": self.explainer.version,
+                                   "version": self.explainer.version, "attribute_maps": 1,
                                    "selection": hashlib.sha256(json.dumps(self.selection.as_dict()).encode())
                                    .hexdigest()[:16]})
 
@@ -142,6 +142,8 @@ class _Session:
             result = explain_match(self.model, self.bundle.attributes, images[query], images[candidate], space,
                                    self.args.method, self.selection, self.explainer)
             maps = {"query": result.saliency.query_map, "candidate": result.saliency.candidate_map}
+            if result.attribute_maps is not None:
+                maps["attribute_query"], maps["attribute_candidate"] = result.attribute_maps
             summary = {
                 "query": query, "candidate": candidate, "method": self.args.method,
                 "attribute": result.attribute,
@@ -154,15 +156,24 @@ class _Session:
             }
             self.cache.put(key, summary, maps)
         out_dir = self.args.save_maps or (self.index_dir / "explanations" / "maps")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        pictures = {role: denormalise(images[item].numpy(), prep.mean, prep.std)
+                    for role, item in (("query", query), ("candidate", candidate))}
+
+        def save(name: str, role: str, target: dict[str, Any]) -> None:
+            stem = out_dir / f"{key}_{name}"
+            np.save(stem.with_suffix(".npy"), maps[name].astype(np.float32))
+            save_png(blend(pictures[role], maps[name]), stem.with_suffix(".png"))
+            target[role], target[f"{role}_overlay"] = str(stem.with_suffix(".npy")), str(stem.with_suffix(".png"))
+
         paths: dict[str, Any] = {"resolution": [prep.size, prep.size], "alignment": ALIGNMENT.format(size=prep.size)}
         for role in ("query", "candidate"):
-            stem = out_dir / f"{key}_{role}"
-            out_dir.mkdir(parents=True, exist_ok=True)
-            np.save(stem.with_suffix(".npy"), maps[role].astype(np.float32))
-            picture = denormalise(images[query if role == "query" else candidate].numpy(), prep.mean, prep.std)
-            save_png(blend(picture, maps[role]), stem.with_suffix(".png"))
-            paths[role] = str(stem.with_suffix(".npy"))
-            paths[f"{role}_overlay"] = str(stem.with_suffix(".png"))
+            save(role, role, paths)
+        if "attribute_query" in maps and summary.get("attribute"):
+            # where the attribute net sees the explaining attribute (its activation map, logits)
+            paths["attribute"] = {"name": summary["attribute"]}
+            for role in ("query", "candidate"):
+                save(f"attribute_{role}", role, paths["attribute"])
         summary["maps"] = paths
         return summary
 

@@ -25,7 +25,7 @@ from sane_desktop.explain.attribute_choice import (
     map_match,
     rank_attributes,
 )
-from sane_desktop.explain.base import Explainer, PairSaliency, get_explainer, model_device
+from sane_desktop.explain.base import Explainer, PairSaliency, get_explainer, model_device, upsample
 
 DEFAULT_WEIGHTS = SelectionWeights(1.0, 1.0, 0.0)  # untuned: no prior without oracle answers
 SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evaluate-explanations
@@ -105,6 +105,9 @@ class MatchExplanation:
     saliency: PairSaliency
     attributes: list[AttributeScore]
     seconds: float
+    # the explaining attribute's activation map on q and on r (logits, upsampled to the image
+    # size, aligned with the saliency maps); None without an attribute net
+    attribute_maps: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def attribute(self) -> str | None:
@@ -127,10 +130,15 @@ def explain_match(
     explainer = explainer or get_explainer(method, compatibility)
     saliency = explainer.explain(query_image, candidate_image, space)
     ranked: list[AttributeScore] = []
+    attribute_maps = None
     if attribute_net is not None:
         names = list(attribute_net.attributes)
         selection = selection or SelectionModel.default(names)
         logits, maps = attribute_outputs(attribute_net, torch.stack([query_image, candidate_image]))
         parts = pair_parts(logits[0], maps[0], saliency.query_map, selection, partner_logits=logits[1])
         ranked = rank_attributes(parts, selection.weights, names)
-    return MatchExplanation(saliency, ranked, time.perf_counter() - start)
+        if ranked:
+            size = tuple(query_image.shape[-2:])
+            drawn = upsample(maps[:, ranked[0].index].float(), size, "bilinear").numpy().astype(np.float32)
+            attribute_maps = (drawn[0], drawn[1])
+    return MatchExplanation(saliency, ranked, time.perf_counter() - start, attribute_maps)
