@@ -102,6 +102,10 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     view = window.explanation
     saliency_overlay = view.candidate_panel.pixmap().toImage()
     assert view.layer.count() == 1 + len(update.attribute_maps) >= 2  # saliency + the attributes' maps
+    assert list(update.attribute_maps) == [a.name for a in update.attributes[:5]]  # one per listed name
+    second = view.bars.grid.itemAtPosition(2, 0).widget()  # the runner-up's name: a link
+    second.linkActivated.emit("1")
+    assert view.layer.currentText() == f"Where: {update.attributes[1].name}"
     view.bars.attribute_clicked.emit(update.attribute)  # clicking the attribute's name in the bars
     assert view.layer.currentText() == f"Where: {update.attribute}"
     assert view.candidate_panel.pixmap().toImage() != saliency_overlay  # now its activation map

@@ -29,6 +29,19 @@ def test_curve_follows_the_epochs_and_the_loss(qtbot) -> None:  # type: ignore[n
 def test_attribute_only_runs_plot_their_map(qtbot) -> None:  # type: ignore[no-untyped-def]
     curve = LearningCurve()
     qtbot.addWidget(curve)
-    curve.add_epoch({"epoch": 1, "loss": None, "valid_map": 0.31, "seconds": 2})
+    # the attribute trainer's entry, as it writes it: valid_fitb is there, and None
+    curve.add_epoch({"epoch": 1, "loss": None, "valid_map": 0.31, "valid_fitb": None, "seconds": 2})
     assert curve.curve() == [(1, 0.31)] and curve.loss.count() == 0
     assert curve.score.name() == "validation mAP" and "best mAP 0.310" in curve.chart().title()
+
+
+def test_title_and_labels_follow_the_palette(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QColor, QPalette
+
+    curve = LearningCurve()
+    qtbot.addWidget(curve)
+    dark = QPalette(curve.palette())
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#eeeeee"))
+    curve.setPalette(dark)  # as a switch to the dark theme does, with the dialog open
+    assert curve.chart().titleBrush().color() == QColor("#eeeeee")
+    assert curve.x_axis.labelsColor() == QColor("#eeeeee")

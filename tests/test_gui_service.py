@@ -113,7 +113,7 @@ def test_click_explanations_carry_the_attribute_activation_maps(service: Catalog
     candidate, partner = service.item(result.item.pk), service.item(result.best_outfit_item())
     update = next(service.explain(candidate.pk, partner.pk, refine=False))
     ranked = [a.name for a in update.attributes]
-    assert list(update.attribute_maps) == ranked[:3]
+    assert list(update.attribute_maps) == ranked[:5]
     size = service.bundle().preprocessing.size
     net = service.bundle().attributes
     with torch.inference_mode():
@@ -126,3 +126,12 @@ def test_click_explanations_carry_the_attribute_activation_maps(service: Catalog
             assert float(cells[row, column].mean()) == pytest.approx(float(logits[row, column]), abs=1e-5)
             assert float(drawn.mean()) == pytest.approx(float(logits[row, column]), abs=0.05 * float(np.ptp(drawn)) + 1e-4)
     assert service.attribute_maps([candidate], ["no such attribute"]) == {}
+
+
+def test_training_stopped_after_its_last_epoch_keeps_the_model(service: CatalogueService) -> None:
+    from sane_desktop.progress import Cancelled
+
+    stop: list[int] = []
+    with pytest.raises(Cancelled):  # not an empty "success": the dialog must say Cancelled
+        service.train(epochs=1, should_stop=lambda: bool(stop), on_epoch=lambda _: stop.append(1))
+    assert stop == [1] and not (service.index_home / "demo" / "model.pt").exists()

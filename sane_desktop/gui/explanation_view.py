@@ -4,6 +4,7 @@ overlay can instead show where the attribute net sees one of those attributes (i
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Any
 
@@ -70,10 +71,13 @@ class AttributeBars(QWidget):
             return
         for column, header in enumerate(("attribute", "confidence", "map match", "prior", "pair has it")):
             self.grid.addWidget(QLabel(f"<small>{header}</small>"), 0, column)
+        names = [score.name for score in attributes[:limit]]
         for row, score in enumerate(attributes[:limit], start=1):
-            text = f"<b>{score.name}</b>" if row == 1 else score.name
-            name = QLabel(f"<a href='{score.name}' style='text-decoration:none'>{text}</a>")
-            name.linkActivated.connect(self.attribute_clicked)
+            shown = html.escape(score.name)
+            text = f"<b>{shown}</b>" if row == 1 else shown
+            # the link carries the row, not the name: Qt hands hrefs back with their entities unresolved
+            name = QLabel(f"<a href='{row - 1}' style='text-decoration:none'>{text}</a>")
+            name.linkActivated.connect(lambda link: self.attribute_clicked.emit(names[int(link)]))
             name.setToolTip(f"total {score.total:.3f} — click to see where the model sees it")
             self.grid.addWidget(name, row, 0)
             for column, value in enumerate((score.confidence, score.match, score.prior, score.partner), start=1):
@@ -188,7 +192,7 @@ class ExplanationView(QWidget):
             self.candidate_caption.setText(f"<b>{candidate_title}</b>")
         if outfit_title:
             self.outfit_caption.setText(f"matches best with <b>{outfit_title}</b>")
-        self.attribute_label.setText(f"<b>{update.attribute}</b>" if update.attribute else "—")
+        self.attribute_label.setText(f"<b>{html.escape(update.attribute)}</b>" if update.attribute else "—")
         self.bars.set_attributes(update.attributes)
         state = "final" if update.final else "refining…"
         self.method_label.setText(f"{update.method} ({state}) · {update.seconds:.2f} s · similarity {update.similarity:.3f}")
@@ -226,7 +230,8 @@ class ExplanationView(QWidget):
         attribute = layer.removeprefix(self._layer_name(""))
         if layer != SALIENCY_LAYER and attribute in data.attribute_maps:
             candidate_map, outfit_map = data.attribute_maps[attribute]
-            self.overlay_label.setText(f"where the attribute net sees <b>{attribute}</b> (its activation map)")
+            self.overlay_label.setText(f"where the attribute net sees <b>{html.escape(attribute)}</b> "
+                                       "(its activation map)")
         else:
             candidate_map, outfit_map = data.candidate_map, data.outfit_map
             self.overlay_label.setText("why the two are similar (saliency)")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCharts import QChart, QChartView, QLineSeries, QValueAxis
-from PySide6.QtCore import QMargins, Qt
+from PySide6.QtCore import QEvent, QMargins, Qt
 from PySide6.QtGui import QColor, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QWidget
 
@@ -53,10 +53,16 @@ class LearningCurve(QChartView):
     def _follow_palette(self) -> None:
         text = self.palette().color(QPalette.ColorRole.WindowText)
         chart = self.chart()
+        chart.setTitleBrush(text)
         chart.legend().setLabelColor(text)
         for axis in (self.x_axis, self.score_axis, self.loss_axis):
             axis.setLabelsColor(text)
             axis.setTitleBrush(text)
+
+    def changeEvent(self, event: QEvent) -> None:  # a theme switch while the dialog is open
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self._follow_palette()
 
     def reset(self, epochs: int) -> None:
         """Empty curves for a run of ``epochs`` epochs."""
@@ -75,8 +81,9 @@ class LearningCurve(QChartView):
     def add_epoch(self, entry: dict[str, Any]) -> None:
         """One history entry of the trainer: epoch, loss, valid_fitb or valid_map."""
         epoch = int(entry["epoch"])
-        kind = "FITB" if "valid_fitb" in entry else "mAP"
-        score = entry.get("valid_fitb", entry.get("valid_map"))
+        # attribute-only runs (no usable outfits) score by mAP and carry valid_fitb = None
+        kind = "mAP" if entry.get("valid_map") is not None else "FITB"
+        score = entry.get("valid_map") if kind == "mAP" else entry.get("valid_fitb")
         self.score.setName(f"validation {kind}")
         self.score_axis.setTitleText(f"validation {kind}")
         if score is not None:

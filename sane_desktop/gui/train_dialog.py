@@ -41,8 +41,9 @@ class TrainDialog(ModelRequestDialog):
             self.curve.add_epoch(entry)
 
     def describe(self, result: Any) -> str:
-        fitb = result.get("valid_fitb")
-        score = f", best validation FITB {fitb:.3f}" if fitb is not None else ""
+        fitb, mean_ap = result.get("valid_fitb"), result.get("valid_map")
+        score = (f", best validation FITB {fitb:.3f}" if fitb is not None
+                 else f", best validation mAP {mean_ap:.3f}" if mean_ap is not None else "")
         vectors = f" ({result['vectors']} vectors)" if result.get("vectors") is not None else ""
         epochs = result.get("epochs")
         return (f"Trained {epochs} epoch{'' if epochs == 1 else 's'} in {result.get('seconds')} s{score}; the catalogue "

@@ -14,7 +14,7 @@ from sane_desktop.service.outfit_search import OutfitSearch
 from sane_desktop.service.values import AttributeScore, ExplanationUpdate, ItemInfo, TileExplanation
 
 TILE_MAP_SIDE = 56  # tile overlays: the 7×7 cell map upsampled, smooth at the 128 px thumbnail
-ATTRIBUTE_MAPS = 3  # activation maps sent with a click-through explanation: its first-ranked attributes
+ATTRIBUTE_MAPS = 5  # activation maps sent with a click-through explanation: as many as the view lists
 
 
 class Explanations(OutfitSearch):
@@ -63,8 +63,10 @@ class Explanations(OutfitSearch):
             q_map = step.map.cpu().numpy().astype(np.float32)
             yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item")
         attributes = self.rank_attributes([candidate], c_map[None], [outfit_item])[0]
-        missing = [a.name for a in attributes[:ATTRIBUTE_MAPS] if a.name not in where]
+        ranked = [a.name for a in attributes[:ATTRIBUTE_MAPS]]  # the refined ranking's, no more
+        missing = [name for name in ranked if name not in where]
         where = {**where, **self.attribute_maps([candidate, outfit_item], missing)} if missing else where
+        where = {name: where[name] for name in ranked if name in where}
         yield update("rise", c_map, q_map, True, "RISE refined")
 
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,

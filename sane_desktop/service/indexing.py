@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from sane_desktop.service.explanation import Explanations
 from sane_desktop.service.values import FolderReport, ServiceError
 
@@ -79,8 +79,8 @@ class CatalogueService(Explanations):
                            on_epoch=on_epoch or (lambda _: None))
         except ValueError as error:  # e.g. no training outfits
             raise ServiceError(str(error)) from error
-        if should_stop():
-            return {}
+        if should_stop():  # nothing replaced yet: the catalogue keeps its model
+            raise Cancelled("training cancelled")
         out = self.index_home / name / "model.pt"
         content_hash = save_checkpoint(out, result.bundle)
         self._model_override = None  # the catalogue's own model wins from now on
@@ -89,7 +89,8 @@ class CatalogueService(Explanations):
         self.open_catalogue(name)
         best = result.history[result.best_epoch - 1] if result.history else {}
         return {"model": str(out), "content_hash": content_hash, "epochs": len(result.history),
-                "valid_fitb": best.get("valid_fitb"), "seconds": round(result.seconds, 1),
+                "valid_fitb": best.get("valid_fitb"), "valid_map": best.get("valid_map"),
+                "seconds": round(result.seconds, 1),
                 "vectors": indexed.get("index", {}).get("vectors")}
 
     def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
