@@ -41,8 +41,10 @@ class Explanations(OutfitSearch):
         c_img, q_img = self._image(candidate), self._image(outfit_item)
         c_rgb, q_rgb = self._crop_rgb(candidate), self._crop_rgb(outfit_item)
         fast = self._fast_explainer().explain(c_img, q_img, space)  # "query" = the candidate here
-        attributes = self.rank_attributes([candidate], fast.query_map[None], [outfit_item])[0]
-        where = self.attribute_maps([candidate, outfit_item], [a.name for a in attributes[:ATTRIBUTE_MAPS]])
+        # one attribute-net pass over the pair serves the ranking, its refinement and the maps
+        outputs = self._attribute_pass([candidate, outfit_item])
+        attributes = self._rank(outputs, fast.query_map[None], 1, with_partners=True)[0]
+        where = self._where(outputs, [a.name for a in attributes[:ATTRIBUTE_MAPS]])
 
         def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str) -> ExplanationUpdate:
             return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb,
@@ -62,11 +64,8 @@ class Explanations(OutfitSearch):
         for step in rise.progressive(q_img, embeddings[0], space, chunk=chunk, should_stop=should_stop):
             q_map = step.map.cpu().numpy().astype(np.float32)
             yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item")
-        attributes = self.rank_attributes([candidate], c_map[None], [outfit_item])[0]
-        ranked = [a.name for a in attributes[:ATTRIBUTE_MAPS]]  # the refined ranking's, no more
-        missing = [name for name in ranked if name not in where]
-        where = {**where, **self.attribute_maps([candidate, outfit_item], missing)} if missing else where
-        where = {name: where[name] for name in ranked if name in where}
+        attributes = self._rank(outputs, c_map[None], 1, with_partners=True)[0]
+        where = self._where(outputs, [a.name for a in attributes[:ATTRIBUTE_MAPS]])  # the refined ranking's
         yield update("rise", c_map, q_map, True, "RISE refined")
 
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
@@ -119,20 +118,7 @@ class Explanations(OutfitSearch):
         """Where the attribute net sees each named attribute on each item: name -> one map per item,
         its activation map (per-cell logits, whose mean is the attribute's logit) upsampled to the
         crop size. Drawn min-max like a saliency map: "where", not "how sure"."""
-        net = self.bundle().attributes
-        names = [n for n in names if net is not None and n in net.attributes]
-        if not names or not len(items):
-            return {}
-        import torch
-
-        from sane_desktop.explain.base import upsample
-
-        columns = [list(net.attributes).index(n) for n in names]
-        size = self.bundle().preprocessing.size
-        with torch.inference_mode():
-            _, maps = net(torch.stack([self._image(item) for item in items]).to(next(net.parameters()).device))
-            chosen = upsample(maps[:, columns].float().cpu(), (size, size), "bilinear")
-        return {name: tuple(chosen[i, j].numpy() for i in range(len(items))) for j, name in enumerate(names)}
+        return self._where(self._attribute_pass(items), names)
 
     def rank_attributes(self, items: Sequence[ItemInfo], saliency: np.ndarray,
                         partners: Sequence[ItemInfo] | None = None,
@@ -141,36 +127,63 @@ class Explanations(OutfitSearch):
         item it is paired with: confidence, map match, prior and partner, combined as
         :mod:`sane_desktop.explain.attribute_choice` does with the fitted selection, from one batched
         attribute-net pass; empty lists without an attribute net."""
-        bundle = self.bundle()
-        net = bundle.attributes
-        if net is None or not len(items):
+        if should_stop():
             return [[] for _ in items]
+        outputs = self._attribute_pass(list(items) + list(partners or []))
+        return self._rank(outputs, saliency, len(items), with_partners=bool(partners))
+
+    def _attribute_pass(self, items: Sequence[ItemInfo]) -> tuple[np.ndarray, Any] | None:
+        """Calibrated probabilities (B, A) and activation maps (B, A, h, w; a CPU float tensor) of
+        the items, one batched pass; None without an attribute net or items."""
+        net = self.bundle().attributes
+        if net is None or not len(items):
+            return None
         import torch
 
-        from sane_desktop.explain import attribute_choice as choice
         from sane_desktop.explain.pipeline import find_selection
 
         if self._selection is None:
             index_dir = self.index_home / str(self.name) if self.name else None
             self._selection = find_selection(list(net.attributes), index_dir, self.model_path())
-        selection = self._selection
-        device = next(net.parameters()).device
-        everyone = list(items) + list(partners or [])
-        images = torch.stack([self._image(item) for item in everyone])
-        if should_stop():
-            return [[] for _ in items]
+        images = torch.stack([self._image(item) for item in items])
         with torch.inference_mode():
-            logits, maps = net(images.to(device))
-            confidence = selection.calibration.probabilities(logits.float().cpu()).numpy()
-            match = choice.map_match(maps[: len(items)].float().cpu(),
-                                     torch.from_numpy(np.asarray(saliency, np.float32))).numpy()
-        names, prior = list(net.attributes), np.asarray(selection.prior)
+            logits, maps = net(images.to(next(net.parameters()).device))
+            confidence = self._selection.calibration.probabilities(logits.float().cpu()).numpy()
+        return confidence, maps.float().cpu()
+
+    def _rank(self, outputs: tuple[np.ndarray, Any] | None, saliency: np.ndarray, n_items: int,
+              with_partners: bool) -> list[list[AttributeScore]]:
+        """Rankings of the first ``n_items`` of an attribute pass; with partners, row n_items + i is
+        item i's partner."""
+        if outputs is None:
+            return [[] for _ in range(n_items)]
+        import torch
+
+        from sane_desktop.explain import attribute_choice as choice
+
+        confidence, maps = outputs
+        selection = self._selection
+        names, prior = list(self.bundle().attributes.attributes), np.asarray(selection.prior)
+        match = choice.map_match(maps[:n_items], torch.from_numpy(np.asarray(saliency, np.float32))).numpy()
         ranked_all = []
-        for row in range(len(items)):
-            partner = confidence[len(items) + row] if partners else None
+        for row in range(n_items):
+            partner = confidence[n_items + row] if with_partners else None
             parts = choice.PairParts(confidence[row], match[row], prior,
                                      choice.candidate_attributes(confidence[row]), partner)
             ranked = choice.rank_attributes(parts, selection.weights, names)
             ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner)
                                for r in ranked])
         return ranked_all
+
+    def _where(self, outputs: tuple[np.ndarray, Any] | None, names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
+        """The named attributes' activation maps from an attribute pass, upsampled to the crop size."""
+        vocabulary = list(self.bundle().attributes.attributes) if outputs is not None else []
+        names = [name for name in names if name in vocabulary]
+        if not names:
+            return {}
+        from sane_desktop.explain.base import upsample
+
+        maps = outputs[1]
+        size = self.bundle().preprocessing.size
+        chosen = upsample(maps[:, [vocabulary.index(name) for name in names]], (size, size), "bilinear")
+        return {name: tuple(chosen[i, j].numpy() for i in range(maps.shape[0])) for j, name in enumerate(names)}
