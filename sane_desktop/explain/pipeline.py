@@ -90,6 +90,12 @@ def attribute_outputs(attribute_net: torch.nn.Module, images: Tensor) -> tuple[T
     return logits.float().cpu(), maps.float().cpu()
 
 
+def drawn_activation_maps(maps: Tensor, columns: list[int], size: tuple[int, int]) -> Tensor:
+    """Attribute activation maps (B, A, h, w) of the chosen vocabulary columns, upsampled to the
+    image size (bilinear, aligned with the saliency maps) for drawing: (B, len(columns), H, W)."""
+    return upsample(maps[:, columns].float(), size, "bilinear")
+
+
 def pair_parts(logits: Tensor, maps: Tensor, saliency: np.ndarray | Tensor, selection: SelectionModel,
                partner_logits: Tensor | None = None) -> PairParts:
     """Confidence, match and prior of every attribute for one image (logits (A,), maps (A, h, w)),
@@ -138,7 +144,6 @@ def explain_match(
         parts = pair_parts(logits[0], maps[0], saliency.query_map, selection, partner_logits=logits[1])
         ranked = rank_attributes(parts, selection.weights, names)
         if ranked:
-            size = tuple(query_image.shape[-2:])
-            drawn = upsample(maps[:, ranked[0].index].float(), size, "bilinear").numpy().astype(np.float32)
+            drawn = drawn_activation_maps(maps, [ranked[0].index], tuple(query_image.shape[-2:]))[:, 0].numpy()
             attribute_maps = (drawn[0], drawn[1])
     return MatchExplanation(saliency, ranked, time.perf_counter() - start, attribute_maps)

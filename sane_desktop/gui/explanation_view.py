@@ -114,7 +114,7 @@ class ExplanationView(QWidget):
         self.colour_map.addItems(list(COLOUR_MAPS))
         self.colour_map.setToolTip("Colour map of the saliency overlay")
         self.layer = QComboBox()
-        self.layer.addItem(SALIENCY_LAYER)
+        self.layer.addItem(SALIENCY_LAYER, None)
         self.layer.setToolTip("What the overlay shows: why the two items are similar (saliency), or where the\n"
                               "attribute net sees an attribute on each item (its activation map)")
         self.overlay_toggle = QCheckBox("Overlay")
@@ -135,7 +135,7 @@ class ExplanationView(QWidget):
         for signal in (self.opacity.valueChanged, self.overlay_toggle.toggled):
             signal.connect(self._render)
         self.colour_map.currentTextChanged.connect(self._recolour)
-        self.layer.currentTextChanged.connect(lambda _: self._recolour(self.colour_map.currentText()))
+        self.layer.currentIndexChanged.connect(lambda _: self._recolour(self.colour_map.currentText()))
         self.bars.attribute_clicked.connect(self.show_attribute)
         self.export_button.clicked.connect(lambda: self.export())
 
@@ -182,7 +182,7 @@ class ExplanationView(QWidget):
         if new_pair:
             self._photos = {"candidate": rgb_image(update.candidate_image), "outfit": rgb_image(update.outfit_image)}
         self._offer_layers(update)
-        if payload.get("colour_map") == self.colour_map.currentText() and self.layer.currentText() == SALIENCY_LAYER:
+        if payload.get("colour_map") == self.colour_map.currentText() and self.layer.currentData() is None:
             self.overlay_label.setText("why the two are similar (saliency)")
             self._overlays = {"candidate": rgba_image(payload["candidate_overlay"]),
                               "outfit": rgba_image(payload["outfit_overlay"])}
@@ -202,33 +202,30 @@ class ExplanationView(QWidget):
         self._render()
 
     def _offer_layers(self, update: ExplanationUpdate) -> None:
-        """One overlay choice per attribute with an activation map, keeping the current choice."""
-        wanted = [SALIENCY_LAYER] + [self._layer_name(name) for name in update.attribute_maps]
-        if [self.layer.itemText(i) for i in range(self.layer.count())] == wanted:
+        """One overlay choice per attribute with an activation map (its item data: the attribute's
+        name; the saliency's is None), keeping the current choice."""
+        wanted = [None, *update.attribute_maps]
+        if [self.layer.itemData(i) for i in range(self.layer.count())] == wanted:
             return
-        current = self.layer.currentText()
+        current = self.layer.currentData()
         self.layer.blockSignals(True)
         self.layer.clear()
-        self.layer.addItems(wanted)
-        self.layer.setCurrentText(current if current in wanted else SALIENCY_LAYER)
+        self.layer.addItem(SALIENCY_LAYER, None)
+        for attribute in update.attribute_maps:
+            self.layer.addItem(f"Where: {attribute}", attribute)
+        self.layer.setCurrentIndex(max(0, self.layer.findData(current)))
         self.layer.blockSignals(False)
-
-    @staticmethod
-    def _layer_name(attribute: str) -> str:
-        return f"Where: {attribute}"
 
     def show_attribute(self, attribute: str) -> None:
         """Overlay where the attribute net sees ``attribute`` (when it has a map), or the saliency."""
-        name = self._layer_name(attribute)
-        self.layer.setCurrentText(name if self.layer.findText(name) >= 0 else SALIENCY_LAYER)
+        self.layer.setCurrentIndex(max(0, self.layer.findData(attribute)))
 
     def _recolour(self, name: str) -> None:
         data = self.update_data
         if data is None:  # 112×112 maps: cheap enough for the GUI thread
             return
-        layer = self.layer.currentText()
-        attribute = layer.removeprefix(self._layer_name(""))
-        if layer != SALIENCY_LAYER and attribute in data.attribute_maps:
+        attribute = self.layer.currentData()
+        if attribute in data.attribute_maps:
             candidate_map, outfit_map = data.attribute_maps[attribute]
             self.overlay_label.setText(f"where the attribute net sees <b>{html.escape(attribute)}</b> "
                                        "(its activation map)")

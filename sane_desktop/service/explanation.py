@@ -140,16 +140,13 @@ class Explanations(OutfitSearch):
             return None
         import torch
 
-        from sane_desktop.explain.pipeline import find_selection
+        from sane_desktop.explain.pipeline import attribute_outputs, find_selection
 
         if self._selection is None:
             index_dir = self.index_home / str(self.name) if self.name else None
             self._selection = find_selection(list(net.attributes), index_dir, self.model_path())
-        images = torch.stack([self._image(item) for item in items])
-        with torch.inference_mode():
-            logits, maps = net(images.to(next(net.parameters()).device))
-            confidence = self._selection.calibration.probabilities(logits.float().cpu()).numpy()
-        return confidence, maps.float().cpu()
+        logits, maps = attribute_outputs(net, torch.stack([self._image(item) for item in items]))
+        return self._selection.calibration.probabilities(logits).numpy(), maps
 
     def _rank(self, outputs: tuple[np.ndarray, Any] | None, saliency: np.ndarray, n_items: int,
               with_partners: bool) -> list[list[AttributeScore]]:
@@ -181,9 +178,9 @@ class Explanations(OutfitSearch):
         names = [name for name in names if name in vocabulary]
         if not names:
             return {}
-        from sane_desktop.explain.base import upsample
+        from sane_desktop.explain.pipeline import drawn_activation_maps
 
         maps = outputs[1]
         size = self.bundle().preprocessing.size
-        chosen = upsample(maps[:, [vocabulary.index(name) for name in names]], (size, size), "bilinear")
+        chosen = drawn_activation_maps(maps, [vocabulary.index(name) for name in names], (size, size))
         return {name: tuple(chosen[i, j].numpy() for i in range(maps.shape[0])) for j, name in enumerate(names)}
