@@ -10,9 +10,11 @@ import sys
 from collections.abc import Callable
 from typing import Protocol
 
+from sane_desktop.errors import Cancelled
 
-class Cancelled(Exception):
-    """Raised by long-running core work when its cancel check says stop."""
+__all__ = ["CancelCheck", "Cancelled", "Progress", "TqdmProgress", "never_cancel", "no_progress"]
+
+
 
 
 class Progress(Protocol):

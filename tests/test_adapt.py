@@ -115,6 +115,6 @@ def test_service_adapt_is_cancellable_and_then_replaces_the_model(tmp_path: Path
         service.adapt(should_stop=lambda: True)
     assert not own.exists()
     result = service.adapt()
-    assert own.is_file() and service.model_path() == own and result["images"] == 30
+    assert own.is_file() and service.model_path() == own and result.images == 30
     assert service.bundle().config["adapted_to"]["catalogue"] == "demo"
-    assert sum(result["vectors"].values()) == 30
+    assert result.vectors is not None and sum(result.vectors.values()) == 30

@@ -13,6 +13,7 @@ from PIL import Image
 
 from sane_desktop.cli import main as cli_main
 from sane_desktop.demo import generate_demo
+from sane_desktop.errors import InputError
 from sane_desktop.demo.garments import IMAGE_SIZE
 from sane_desktop.progress import Cancelled
 
@@ -237,7 +238,7 @@ def test_an_interrupted_demo_can_be_replaced(tmp_path: Path) -> None:
     out = tmp_path / "interrupted"
     with pytest.raises(Cancelled):
         generate_demo(out, items=40, workers=1, should_stop=lambda: True)
-    with pytest.raises(FileExistsError):
+    with pytest.raises(InputError):
         generate_demo(out, items=40, workers=1)
     generate_demo(out, items=40, workers=1, overwrite=True)
     assert (out / "ground_truth.json").is_file()

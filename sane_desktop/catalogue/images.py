@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from sane_desktop.errors import InputError
 from sane_desktop.catalogue.safepath import UnsafePath, resolve_inside
 from sane_desktop.catalogue.types import ItemRecord, Skip
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
@@ -33,7 +34,7 @@ _SWAPPING_ORIENTATIONS = {5, 6, 7, 8}  # the ones that rotate by 90 degrees
 _HIGH_BIT_DEPTH_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I", "F"}
 
 
-class ImageRejected(ValueError):
+class ImageRejected(InputError):
     """An image file the catalogue cannot use; the message is the human reason."""
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 import os
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
+from sane_desktop.errors import InputError
 
-class UnsafePath(ValueError):
+
+class UnsafePath(InputError):
     """A path that would leave the catalogue folder."""
 
 

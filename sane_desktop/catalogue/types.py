@@ -11,10 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sane_desktop.errors import InputError
+
 SPLITS = ("train", "valid", "test")
 
 
-class CatalogueError(Exception):
+class CatalogueError(InputError):
     """The catalogue as a whole cannot be read (unknown layout, malformed metadata file); the
     message names the file and what is wrong."""
 

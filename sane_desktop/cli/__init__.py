@@ -1,7 +1,8 @@
 """``sane-desktop`` command line: one module per sub-command, each with ``register(subparsers)``.
 
-A command's handler returns a JSON-able dict (printed with ``--json``) or raises
-:class:`CliError`; the process exits 0 only on success and prints a one-line error otherwise.
+A command's handler returns a JSON-able dict (printed with ``--json``) or raises an error of the
+one tree (:mod:`sane_desktop.errors`), caught here once: the process exits 0 only on success and
+otherwise prints one line, ``error: <message>``, with an exit code by the error's kind.
 Progress bars go to stderr so that stdout stays clean for ``--json``.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from sane_desktop import __version__
+from sane_desktop.errors import InputError, SaneError, exit_code
 
 # Each entry is a module in this package exposing ``register(subparsers) -> None``; the parser it
 # adds sets ``handler`` (args -> dict) and optionally ``render`` (dict -> str, the human summary).
@@ -33,8 +35,8 @@ COMMAND_MODULES = [
 ]
 
 
-class CliError(Exception):
-    """A failure to report to the user in one line (no traceback)."""
+class CliError(InputError):
+    """Arguments that cannot be used together or as given (the CLI's own input error)."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,9 +64,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         result = handler(args)
-    except CliError as error:
+    except SaneError as error:
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return exit_code(error)
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         return 130

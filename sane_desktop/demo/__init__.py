@@ -19,6 +19,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from sane_desktop.errors import InputError
 from sane_desktop.demo.garments import RenderJob, Rendered, item_seed, render_many
 from sane_desktop.demo.questions import make_compatibility, make_fitb, split_outfits
 from sane_desktop.demo.styles import get_style
@@ -56,9 +57,9 @@ class DemoSummary:
 def _prepare_folder(out: Path, overwrite: bool) -> None:
     if out.exists() and any(out.iterdir()):
         if not overwrite:
-            raise FileExistsError(f"{out} is not empty (pass overwrite=True / --force to replace a demo)")
+            raise InputError(f"{out} is not empty (pass overwrite=True / --force to replace a demo)")
         if not ((out / "ground_truth.json").exists() or (out / MARKER).exists()):
-            raise FileExistsError(f"{out} is not empty and does not hold a demo catalogue; not touching it")
+            raise InputError(f"{out} is not empty and does not hold a demo catalogue; not touching it")
         for name in _OWNED:  # remove only what a previous demo run wrote
             path = out / name
             if path.is_dir():
@@ -115,7 +116,7 @@ def generate_demo(
     started = time.perf_counter()
     get_style(style)  # fail early on a bad name
     if items < 30:
-        raise ValueError("a demo catalogue needs at least 30 items")
+        raise InputError("a demo catalogue needs at least 30 items")
     out = Path(out)
     n_outfits = outfits if outfits is not None else round(items * OUTFITS_PER_ITEM)
     if workers is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sane_desktop.errors import NotFound
+
 RGB = tuple[int, int, int]
 
 
@@ -71,4 +73,4 @@ def get_style(name: str) -> Style:
     try:
         return STYLES[name]
     except KeyError:
-        raise ValueError(f"unknown demo style {name!r} (choose from {', '.join(STYLES)})") from None
+        raise NotFound(f"unknown demo style {name!r} (choose from {', '.join(STYLES)})") from None

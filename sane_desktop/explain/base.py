@@ -20,6 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from sane_desktop.errors import NotFound
 from sane_desktop import precision
 
 
@@ -125,6 +126,6 @@ METHODS = {
 def get_explainer(method: str, model: SimilarityModel, **options: Any) -> Explainer:
     """Explainer by name: ``fast``, ``rise`` or ``sliding``."""
     if method not in METHODS:
-        raise ValueError(f"unknown explanation method {method!r}; choose from {sorted(METHODS)}")
+        raise NotFound(f"unknown explanation method {method!r}; choose from {sorted(METHODS)}")
     module_name, class_name = METHODS[method].split(":")
     return getattr(importlib.import_module(module_name), class_name)(model, **options)

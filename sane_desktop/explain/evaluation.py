@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sane_desktop.errors import InputError
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.explain.attribute_evaluation import evaluate_attribute_choice, theme_accuracy
 from sane_desktop.explain.base import get_explainer
@@ -62,7 +63,7 @@ def evaluate_explanations(
     background = white_background(prep.mean, prep.std)
     test_pairs = sample_pairs(catalogue, "test", n_pairs, seed, model.categories)
     if not test_pairs:
-        raise ValueError("no test pairs: the catalogue's test split has no outfit with two known items")
+        raise InputError("no test pairs: the catalogue's test split has no outfit with two known items")
     options = {"rise": {"n_masks": rise_masks}, "fast": {"preprocessing": prep}}
     explainers = {m: get_explainer(m, model, **options.get(m, {})) for m in methods if m != "random"}
     embed = explainers.get("fast") or get_explainer("fast", model, preprocessing=prep)

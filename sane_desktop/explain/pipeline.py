@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sane_desktop.errors import InputError
 from sane_desktop.explain.attribute_choice import (
     AttributeScore,
     PairParts,
@@ -59,7 +60,7 @@ class SelectionModel:
     def load(cls, path: Path | str, attributes: list[str]) -> SelectionModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("attributes") != list(attributes):
-            raise ValueError(f"{path} was fitted for another attribute vocabulary")
+            raise InputError(f"{path} was fitted for another attribute vocabulary")
         return cls(list(attributes), PlattCalibration(**data["calibration"]), list(data["prior"]),
                    SelectionWeights(**data["weights"]), bool(data.get("tuned", False)))
 

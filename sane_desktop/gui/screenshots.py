@@ -12,12 +12,13 @@ from pathlib import Path
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
+from sane_desktop.errors import SaneError
 from sane_desktop.gui.main_window import MainWindow
 from sane_desktop.gui.settings import Settings
 from sane_desktop.service import CatalogueService
 
 
-class PathTimeout(RuntimeError):
+class PathTimeout(SaneError):
     pass
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from sane_desktop.errors import ModelError
 from sane_desktop.models.attributes import AttributeNet
 from sane_desktop.models.compatibility import CompatibilityNet
 from sane_desktop.models.preprocess import Preprocessing
@@ -23,7 +24,7 @@ _REQUIRED = ("format", "version", "config", "categories", "attributes", "preproc
              "compatibility", "attribute_net", "content_hash")
 
 
-class CheckpointError(ValueError):
+class CheckpointError(ModelError):
     """A file that is not a checkpoint this app can trust."""
 
 

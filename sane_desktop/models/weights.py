@@ -7,10 +7,11 @@ from pathlib import Path
 
 import torch
 
+from sane_desktop.errors import ModelError
 from sane_desktop.models.backbone import ResNetTrunk
 
 
-class WeightsError(ValueError):
+class WeightsError(ModelError):
     """Initial weights that cannot be obtained or do not fit the trunk."""
 
 

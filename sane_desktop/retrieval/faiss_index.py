@@ -18,6 +18,7 @@ from typing import Any
 import faiss
 import numpy as np
 
+from sane_desktop.errors import InputError
 from sane_desktop.retrieval.vector_store import Hits, block_scores, top_k
 
 # Exact search stays under 50 ms per query on 2 CPU cores up to about a million 320-d vectors
@@ -76,7 +77,7 @@ def build_index(vectors: np.ndarray, ids: np.ndarray, spec: IndexSpec, seed: int
         index.set_direct_map_type(faiss.DirectMap.Hashtable)
         index.nprobe = spec.nprobe
     else:
-        raise ValueError(f"unknown index kind {spec.kind!r}")
+        raise InputError(f"unknown index kind {spec.kind!r}")
     if len(vectors):
         index.add_with_ids(vectors, ids)
     return index
@@ -125,7 +126,7 @@ class FaissVectorStore:
     def create(cls, dimension: int, spec: IndexSpec | None = None) -> FaissVectorStore:
         spec = spec or IndexSpec("flat")
         if spec.kind != "flat":
-            raise ValueError("an empty IVF index needs training data: use build()")
+            raise InputError("an empty IVF index needs training data: use build()")
         return cls(build_index(np.empty((0, dimension), np.float32), np.empty(0, np.int64), spec), spec)
 
     @classmethod

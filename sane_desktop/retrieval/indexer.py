@@ -23,6 +23,7 @@ import numpy as np
 from sqlalchemy import Engine, delete, insert, select
 from sqlalchemy.orm import Session
 
+from sane_desktop.errors import NotFound
 from sane_desktop.models.checkpoint import ModelBundle, demo_model_path, load_checkpoint
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
@@ -67,9 +68,9 @@ def catalogue_pk(engine: Engine, name: str | None) -> tuple[int, str, str, int]:
                                .where(table.name == name) if name else
                                select(table.id, table.name, table.root, table.revision)).all()
     if not rows:
-        raise LookupError(f"no catalogue named {name!r} in the store" if name else "the store holds no catalogue")
+        raise NotFound(f"no catalogue named {name!r} in the store" if name else "the store holds no catalogue")
     if len(rows) > 1:
-        raise LookupError(f"the store holds several catalogues ({', '.join(r.name for r in rows)}): name one")
+        raise NotFound(f"the store holds several catalogues ({', '.join(r.name for r in rows)}): name one")
     pk, found_name, root, revision = rows[0]
     return int(pk), str(found_name), str(root), int(revision)
 

@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sane_desktop.errors import StaleIndexError
+
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
 METRIC = "inner_product"
@@ -77,7 +79,7 @@ def read_manifest(folder: Path) -> Manifest | None:
     try:
         manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError) as error:
-        raise ValueError(f"{path} is not a readable index manifest ({error})") from error
+        raise StaleIndexError(f"{path} is not a readable index manifest ({error})") from error
     return manifest
 
 

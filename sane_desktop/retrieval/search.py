@@ -25,6 +25,7 @@ from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.faiss_index import FaissVectorStore, IndexSpec
 from sane_desktop.retrieval.indexer import catalogue_pk, load_embeddings
+from sane_desktop.errors import NotFound, StaleIndexError
 from sane_desktop.retrieval.manifest import Manifest, check, read_manifest
 from sane_desktop.retrieval.vector_store import VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
@@ -32,8 +33,6 @@ from sane_desktop.store import schema as S
 from sane_desktop.store.db import open_store
 
 
-class StaleIndexError(RuntimeError):
-    """The index does not match the model or the database: re-run ``sane-desktop index``."""
 
 
 @dataclass(frozen=True)
@@ -115,7 +114,7 @@ class OutfitSearcher:
         try:
             return self.spaces.categories.index(category)
         except ValueError:
-            raise KeyError(f"unknown category {category!r}; the model knows {list(self.spaces.categories)}") from None
+            raise NotFound(f"unknown category {category!r}; the model knows {list(self.spaces.categories)}") from None
 
     def resolve(self, item_ids: Sequence[str]) -> list[int]:
         """Catalogue item ids -> item primary keys (KeyError names the unknown ones)."""
@@ -124,7 +123,7 @@ class OutfitSearcher:
                 S.Item.catalogue_id == self._catalogue, S.Item.item_id.in_(list(item_ids)))).all())
         missing = [i for i in item_ids if i not in found]
         if missing:
-            raise KeyError(f"unknown item ids: {', '.join(missing)}")
+            raise NotFound(f"unknown item ids: {', '.join(missing)}")
         return [int(found[i]) for i in item_ids]
 
     def query_items(self, item_pks: Sequence[int]) -> list[QueryItem]:
@@ -138,7 +137,7 @@ class OutfitSearcher:
                 .where(S.Item.id.in_(pks)))}
         missing = [pk for pk in pks if pk not in by_pk or pk not in meta]
         if missing:
-            raise KeyError(f"items without an embedding for this model: {missing} (re-run sane-desktop index)")
+            raise StaleIndexError(f"items without an embedding for this model: {missing} (re-run sane-desktop index)")
         return [QueryItem(by_pk[pk], self.category_index(meta[pk][1]), pk, meta[pk][0]) for pk in pks]
 
     def embed_image(self, path: Path | str, category: str | int) -> QueryItem:

@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, or_, select
 from sqlalchemy.orm import Session
 
 from sane_desktop import paths
-from sane_desktop.service.values import ALL_CATEGORIES, CatalogueInfo, ItemInfo, ServiceError
+from sane_desktop.service.values import ALL_CATEGORIES, CatalogueInfo, ItemInfo, OpenedCatalogue, ServiceError
 
 
 class CatalogueBrowsing:
@@ -68,7 +68,7 @@ class CatalogueBrowsing:
                 engine.dispose()
         return found
 
-    def open_catalogue(self, name: str) -> CatalogueInfo:
+    def open_catalogue(self, name: str) -> OpenedCatalogue:
         from sane_desktop.store import open_store
         from sane_desktop.store import schema as S
 
@@ -81,7 +81,7 @@ class CatalogueBrowsing:
             row = session.scalars(select(S.CatalogueRow).where(S.CatalogueRow.name == name)).one()
             self._catalogue_pk, self._root = row.id, Path(row.root)
         self.name = name
-        return info
+        return OpenedCatalogue(info, tuple(self.categories()), self.has_outfits())
 
     def close(self) -> None:
         if self._engine is not None:

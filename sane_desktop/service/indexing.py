@@ -9,7 +9,18 @@ from typing import Any
 
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from sane_desktop.service.explanation import Explanations
-from sane_desktop.service.values import FolderReport, ServiceError
+from sane_desktop.service.values import (
+    AdaptReport, FolderReport, IndexReport, ServiceError, SkippedFile, TrainReport,
+)
+
+
+def index_report(summary: Any) -> IndexReport:
+    """The service's view of ``retrieval.indexer.IndexSummary`` (with its import summary)."""
+    imported = dict(summary.import_summary or {})
+    skipped = tuple(SkippedFile(str(s.get("id", "")), str(s.get("path", "")), str(s.get("reason", "")),
+                                str(s.get("kind", ""))) for s in imported.get("skipped", []))
+    return IndexReport(summary.name, int(imported.get("items", summary.items)), int(imported.get("outfits", 0)),
+                       skipped, dict(summary.vectors), summary.seconds, imported, summary)
 
 
 class CatalogueService(Explanations):
@@ -24,9 +35,8 @@ class CatalogueService(Explanations):
         return FolderReport(root, catalogue.format, len(catalogue.items), root.name)
 
     def index_folder(self, root: Path, name: str | None = None, progress: Progress = no_progress,
-                     should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
-        """Import a folder (validate, store) and build its search index; returns the import summary
-        with the index summary under ``index``."""
+                     should_stop: CancelCheck = never_cancel) -> IndexReport:
+        """Import a folder (validate, store) and build its search index."""
         from sane_desktop.retrieval.indexer import index_catalogue
 
         root = Path(root).expanduser().resolve()
@@ -34,13 +44,11 @@ class CatalogueService(Explanations):
         folder = self.index_home / name
         summary = index_catalogue(root, name, self.model_path(), f"sqlite:///{(folder / 'catalogue.db').as_posix()}",
                                   index_dir=folder, device=self._device, progress=progress, should_stop=should_stop)
-        result = dict(summary.import_summary or {})
-        result["index"] = summary.as_dict()
         if name == self.name:  # the open catalogue changed: reopen its searcher lazily
             self._searcher = self._centroids = None
-        return result
+        return index_report(summary)
 
-    def reindex(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+    def reindex(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> IndexReport:
         """Rebuild the open catalogue's index from its folder with the current model (after a model
         change made it stale)."""
         if self.name is None or self._root is None:
@@ -48,7 +56,7 @@ class CatalogueService(Explanations):
         return self.index_folder(self._root, self.name, progress=progress, should_stop=should_stop)
 
     def ensure_demo(self, items: int = 120, seed: int = 0, progress: Progress = no_progress,
-                    should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+                    should_stop: CancelCheck = never_cancel) -> IndexReport:
         """First run: generate the demo catalogue into ``index/demo/source`` and index it as "demo"."""
         from sane_desktop.demo import generate_demo
 
@@ -59,7 +67,7 @@ class CatalogueService(Explanations):
         return self.index_folder(source, "demo", progress=progress, should_stop=should_stop)
 
     def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
-              epochs: int = 5, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+              epochs: int = 5, on_epoch: Callable[[dict[str, Any]], None] | None = None) -> TrainReport:
         """Train a model on the open catalogue's outfits into ``index/<name>/model.pt`` (the
         catalogue's model from then on), then re-index the catalogue with it. ``on_epoch`` gets
         each epoch's history entry (epoch, loss, valid_fitb or valid_map, seconds) as it lands."""
@@ -88,12 +96,10 @@ class CatalogueService(Explanations):
         indexed = self.index_folder(root, name, progress=progress, should_stop=should_stop)
         self.open_catalogue(name)
         best = result.history[result.best_epoch - 1] if result.history else {}
-        return {"model": str(out), "content_hash": content_hash, "epochs": len(result.history),
-                "valid_fitb": best.get("valid_fitb"), "valid_map": best.get("valid_map"),
-                "seconds": round(result.seconds, 1),
-                "vectors": indexed.get("index", {}).get("vectors")}
+        return TrainReport(out, content_hash, len(result.history), result.best_epoch, best.get("valid_fitb"),
+                           best.get("valid_map"), round(result.seconds, 1), indexed.vectors)
 
-    def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
+    def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> AdaptReport:
         """Adapt the current model to the open catalogue's look without labels (its BatchNorm
         statistics recomputed on the catalogue's images) into ``index/<name>/model.pt`` (the
         catalogue's model from then on), then re-index the catalogue with it."""
@@ -118,5 +124,4 @@ class CatalogueService(Explanations):
         self._forget_model()
         indexed = self.index_folder(root, name, progress=progress, should_stop=should_stop)
         self.open_catalogue(name)
-        return {"model": str(out), "content_hash": content_hash, "images": seen, "skipped": len(skipped),
-                "vectors": indexed.get("index", {}).get("vectors")}
+        return AdaptReport(out, content_hash, seen, len(skipped), indexed.vectors)

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import select
 
+from sane_desktop.errors import NotFound
 from sane_desktop.progress import CancelCheck, never_cancel
 from sane_desktop.service.model import ModelAccess
 from sane_desktop.service.values import (
@@ -88,7 +89,7 @@ class OutfitSearch(ModelAccess):
         searcher = self._outfit_searcher()
         try:
             position = searcher.category_index(category)
-        except KeyError as error:
+        except NotFound as error:
             raise ServiceError(str(error)) from None
         embedding, cells = self._embed_file(path)
         pk = min([0, *self._from_disk]) - 1

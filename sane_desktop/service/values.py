@@ -9,14 +9,16 @@ from typing import Any
 
 import numpy as np
 
+from sane_desktop.errors import SaneError
+
 ALL_CATEGORIES = ""  # target "all": one ranked list per category
 
 
-class ServiceError(Exception):
-    """A failure to show the user as a message."""
+# the service raises the tree of sane_desktop.errors; ServiceError is its root under an older name
+ServiceError = SaneError
 
 
-class CoreMissing(ServiceError):
+class CoreMissing(SaneError):
     """A core piece this feature needs is not available (not installed or not built yet)."""
 
 
@@ -117,6 +119,70 @@ class CategoryGuess:
     @property
     def best(self) -> str:
         return self.ranked[0][0] if self.ranked else ""
+
+
+@dataclass(frozen=True)
+class OpenedCatalogue:
+    """What opening a catalogue tells the window: the catalogue, its categories, whether it can train."""
+
+    info: CatalogueInfo
+    categories: tuple[str, ...]
+    has_outfits: bool
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """One file an import passed over, with its reason (``kind``: image, item, outfit, …)."""
+
+    id: str
+    path: str
+    reason: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class IndexReport:
+    """The result of importing and indexing a folder: ``imported`` (the import summary as a dict)
+    and ``indexed`` (``retrieval.indexer.IndexSummary``) are the core's own, kept whole for the
+    CLI's ``--json``."""
+
+    name: str
+    items: int
+    outfits: int
+    skipped: tuple[SkippedFile, ...]
+    vectors: dict[str, int]  # category -> vectors in its index
+    seconds: float
+    imported: dict[str, Any]
+    indexed: Any  # retrieval.indexer.IndexSummary
+
+    def as_dict(self) -> dict[str, Any]:
+        """The CLI's JSON: the import summary with the index summary under ``index``."""
+        return {**self.imported, "index": self.indexed.as_dict()}
+
+
+@dataclass(frozen=True)
+class TrainReport:
+    """A model trained on a catalogue (and the catalogue re-indexed with it, when trained in the app)."""
+
+    model: Path
+    content_hash: str
+    epochs: int
+    best_epoch: int
+    valid_fitb: float | None
+    valid_map: float | None
+    seconds: float
+    vectors: dict[str, int] | None = None  # after the re-index; None when not re-indexed
+
+
+@dataclass(frozen=True)
+class AdaptReport:
+    """A model adapted to a catalogue's images (BatchNorm statistics), and the re-index that followed."""
+
+    model: Path
+    content_hash: str
+    images: int
+    skipped: int
+    vectors: dict[str, int] | None = None
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,10 @@ from sqlalchemy import Engine, create_engine, event, inspect, select
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
+from sane_desktop.errors import StoreError
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
 
 
-class StoreError(Exception):
-    """The database cannot be used (newer schema, unreachable server, bad URL)."""
 
 
 # version -> function upgrading a database at that version to version + 1

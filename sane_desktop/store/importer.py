@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine, Table, select, update
 
+from sane_desktop.errors import NotFound
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
 from sane_desktop.paths import default_db_url
@@ -216,7 +217,7 @@ def import_folder(
 
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
-        raise FileNotFoundError(f"catalogue folder not found: {root}")
+        raise NotFound(f"catalogue folder not found: {root}")
     name = name or root.name
     catalogue = read_catalogue(
         root, Path(mapping) if mapping else None, progress=progress, should_stop=should_stop

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sane_desktop.errors import InputError
 from sane_desktop import precision
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
@@ -45,7 +46,7 @@ def train_attributes(catalogue: Catalogue, config: TrainConfig, *, progress: Pro
                      on_epoch: Callable[[dict[str, Any]], None] = lambda _: None) -> TrainResult:
     started = time.perf_counter()
     if config.attribute_trunk == "none":
-        raise ValueError("the catalogue has no training outfits, and attribute-only training needs the "
+        raise InputError("the catalogue has no training outfits, and attribute-only training needs the "
                          "attribute network (--attribute-trunk none leaves nothing to train)")
     if config.attribute_trunk == "separate":  # the compatibility net is not trained: a second trunk is waste
         log("attribute-only training: using one shared trunk (--attribute-trunk separate ignored)")
@@ -56,10 +57,10 @@ def train_attributes(catalogue: Catalogue, config: TrainConfig, *, progress: Pro
     prep = Preprocessing(size=config.image_size)
     names, labels = attribute_vocabulary(catalogue)
     if not names:
-        raise ValueError("the catalogue has neither training outfits nor attributes to train on")
+        raise InputError("the catalogue has neither training outfits nor attributes to train on")
     train_ids, valid_ids = item_split_ids(catalogue, "train"), item_split_ids(catalogue, "valid")
     if not train_ids:
-        raise ValueError("no items in the train part of the item split")
+        raise InputError("no items in the train part of the item split")
     cache = ImageCache.build(catalogue, [*train_ids, *valid_ids], prep, progress, should_stop)
     valid_targets = attribute_targets(valid_ids, names, labels).numpy()
 

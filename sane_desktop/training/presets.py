@@ -7,6 +7,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
+from sane_desktop.errors import InputError
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -47,5 +49,5 @@ PRESETS = {
 
 def preset(name: str, **overrides: Any) -> TrainConfig:
     if name not in PRESETS:
-        raise ValueError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
+        raise InputError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
     return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})

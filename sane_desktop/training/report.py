@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sane_desktop.errors import InputError
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, pick_device
 from sane_desktop.models.preprocess import Preprocessing
@@ -55,7 +56,7 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
     device = device or pick_device()
     names, labels = attribute_vocabulary(catalogue)
     if not names:
-        raise ValueError("the catalogue has neither outfit splits nor attributes to evaluate")
+        raise InputError("the catalogue has neither outfit splits nor attributes to evaluate")
     item_ids = item_split_ids(catalogue, split)
     cache = ImageCache.build(catalogue, item_ids, bundle.preprocessing, progress, should_stop)
     targets = attribute_targets(item_ids, names, labels).numpy()

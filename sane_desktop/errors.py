@@ -1,0 +1,72 @@
+"""One exception tree for the whole application (the shape of httpx's ``_exceptions.py``).
+
+Callers catch :class:`SaneError` once (the CLI in ``cli.main``, the GUI in its task runner) and
+branch only on the few kinds below, each of which a person acts on differently::
+
+    SaneError                 anything the app reports as one line: what failed and what to do
+    ├── InputError            bad input: a catalogue folder, a metadata file, an argument, a file
+    │   │                     (also a ValueError, so generic code that validates values still works)
+    │   └── NotFound          a named thing does not exist: catalogue, item, category, file
+    │                         (also a LookupError)
+    ├── StaleIndexError       a derived artefact no longer matches its source: re-index
+    ├── ModelError            a checkpoint or weights file is missing, foreign or corrupt
+    │                         (also a ValueError)
+    ├── StoreError            the database cannot be used: newer schema, unreachable, locked
+    └── Cancelled             the user (or a newer request) stopped the work
+
+Every module raises one of these (or a subclass that names its own domain, such as
+``catalogue.types.CatalogueError``), never a bare built-in, for a condition a user can cause.
+The exit codes of the CLI follow the kind (:data:`EXIT_CODES`).
+"""
+
+from __future__ import annotations
+
+
+class SaneError(Exception):
+    """Root of every error the app reports to a person: its message is the one line they see."""
+
+
+class InputError(SaneError, ValueError):
+    """The input cannot be used as given: a catalogue folder, a metadata file, an argument."""
+
+
+class NotFound(InputError, LookupError):
+    """A named catalogue, item, category, model or file does not exist."""
+
+    def __str__(self) -> str:  # LookupError/KeyError would quote the message; a person reads it plain
+        return str(self.args[0]) if self.args else ""
+
+
+class StaleIndexError(SaneError):
+    """A derived artefact (FAISS index, cache) does not match the model or the database: re-index."""
+
+
+class ModelError(SaneError, ValueError):
+    """A checkpoint or weights file that is missing, foreign, corrupt or incompatible."""
+
+
+class StoreError(SaneError):
+    """The database cannot be used (newer schema, unreachable server, bad URL, locked)."""
+
+
+class Cancelled(SaneError):
+    """Long-running work stopped because its cancel check said so."""
+
+
+# kind -> CLI exit code: 1 for bad input and any other SaneError, 2 is argparse's usage error,
+# 130 an interrupt (as a shell reports Ctrl+C)
+EXIT_CODES: dict[type[SaneError], int] = {
+    InputError: 1,
+    StaleIndexError: 3,
+    ModelError: 4,
+    StoreError: 5,
+    Cancelled: 130,
+}
+
+
+def exit_code(error: SaneError) -> int:
+    """The CLI exit code of ``error``: its kind's (most specific first), else 1."""
+    for kind in type(error).__mro__:
+        if kind in EXIT_CODES:
+            return EXIT_CODES[kind]
+    return 1
