@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test bench demo-model clean-index
+.PHONY: install run check test bench demo-model clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,13 @@ install: $(STAMP)
 run: install
 	$(BIN)/python main.py
 
-test: install
+# The layering (the import-linter contracts in pyproject.toml) and the types, before any test runs;
+# a broken contract or a type error fails `make test`.
+check: install
+	$(BIN)/lint-imports
+	$(BIN)/mypy sane_desktop
+
+test: check
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
 bench: install

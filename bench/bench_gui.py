@@ -70,7 +70,7 @@ def all_visible_explained(window) -> bool:  # type: ignore[no-untyped-def]
 
 def gui_timings(service: CatalogueService, scratch: Path, repeats: int) -> dict[str, object]:
     settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
-    window, client = create_window(service, settings, cache_dir=scratch / "thumbs")
+    window, runner = create_window(service, settings, cache_dir=scratch / "thumbs")
     window.resize(1500, 940)
     window.show()
     try:
@@ -96,7 +96,7 @@ def gui_timings(service: CatalogueService, scratch: Path, repeats: int) -> dict[
                 "visible_tiles": visible[1:]}
     finally:
         window.close()
-        client.shutdown()
+        runner.shutdown()
 
 
 def service_timings(service: CatalogueService, tiles: int) -> dict[str, object]:

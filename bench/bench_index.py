@@ -32,9 +32,10 @@ from sane_desktop.models.compatibility import CompatibilityNet
 from sane_desktop.models.inference import inference_bundle
 from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
 from sane_desktop.retrieval.embedding import embed_one, embed_tensor_batch
-from sane_desktop.retrieval.indexer import _catalogue_items, catalogue_pk, index_store
+from sane_desktop.retrieval.indexing import index_store, scan_items
 from sane_desktop.store import schema as S
 from sane_desktop.store.importer import import_folder
+from sane_desktop.store.items import find_catalogue
 
 RESULTS = Path(__file__).resolve().parent / "results" / "index.json"
 
@@ -53,14 +54,13 @@ def model_path(work: Path, kind: str = "demo") -> tuple[Path, str]:
 
 def naive(engine, name: str, bundle: ModelBundle) -> int:
     """One image at a time: decode, forward, commit."""
-    pk, _, root, _ = catalogue_pk(engine, name)
-    items = _catalogue_items(engine, pk, Path(root))
+    items = scan_items(engine, find_catalogue(engine, name))
     table = S.ItemEmbedding.__table__
     for item in items:
-        embedding, cells, scores = embed_one(bundle, item["path"])
+        embedding, cells, scores = embed_one(bundle, item.path)
         with engine.begin() as connection:
             connection.execute(insert(table), [{
-                "item_pk": item["pk"], "model_hash": bundle.content_hash, "content_hash": item["hash"],
+                "item_pk": item.pk, "model_hash": bundle.content_hash, "content_hash": item.content_hash,
                 "embedding": embedding.astype(np.float32).tobytes(), "cells": cells.astype(np.float16).tobytes(),
                 "attribute_scores": None if scores is None else scores.astype(np.float32).tobytes(),
                 "norm": float(np.linalg.norm(embedding)),
@@ -98,7 +98,7 @@ def main() -> None:
         os.environ["SANE_INDEX_HOME"] = str(work / "home")
         naive_engine, _ = import_folder(root, "naive", f"sqlite:///{work}/naive.db")
         pipe_engine, _ = import_folder(root, "pipeline", f"sqlite:///{work}/pipeline.db")
-        paths = [item["path"] for item in _catalogue_items(pipe_engine, catalogue_pk(pipe_engine, "pipeline")[0], root)]
+        paths = [item.path for item in scan_items(pipe_engine, find_catalogue(pipe_engine, "pipeline"))]
 
         # the machine is shared: bounds are the best of three runs
         decode_s = best_of(3, lambda: [load_image_uint8(p, bundle.preprocessing) for p in paths])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from typing import Protocol
+from typing import Any, Protocol
 
 from sane_desktop.errors import Cancelled
 
@@ -32,7 +32,7 @@ class TqdmProgress:
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled and sys.stderr is not None and sys.stderr.isatty()
-        self._bar = None
+        self._bar: Any = None  # a tqdm bar (tqdm is imported lazily, and untyped) or None
         self._phase = ""
 
     def __call__(self, done: int, total: int, message: str = "") -> None:

@@ -66,3 +66,100 @@ def record_responsiveness(name: str, values: dict[str, object]) -> None:
     data = json.loads(RESPONSIVENESS.read_text()) if RESPONSIVENESS.is_file() else {}
     data[name] = values
     RESPONSIVENESS.write_text(json.dumps(data, indent=2))
+
+
+# --- untrusted catalogue text (issue 14) ------------------------------------------------------
+HOSTILE = '<img src="file:///etc/hostname"><h1>FAKE</h1>'
+# a catalogue name cannot hold < > / (it names a folder), but entities: rich text would decode them
+HOSTILE_NAME = "FAKE &lt;h1&gt;heading &amp; co"
+HOSTILE_CATEGORY = "<i>tops</i>"
+# what only the hostile catalogue carries (the app's own markup uses <b>, <i>, <br>, <a>, <span>)
+HOSTILE_TAGS = ("<img", "<h1", "<i>tops", "<u>", "<s>", "&lt;h1&gt;heading")
+
+
+def build_hostile_world(root: Path, items: int = 40) -> dict[str, Path | str]:
+    """A demo catalogue whose every title starts with :data:`HOSTILE`, whose item ids are ``<s>…``,
+    whose "tops" category is ``<i>tops</i>``, whose attribute values and the model's attribute names
+    are ``<u>…</u>``, indexed as :data:`HOSTILE_NAME`."""
+    import json
+
+    import torch
+
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
+
+    source = root / "source"
+    generate_demo(source, seed=0, items=items, masks=False)
+    metadata_file = source / "polyvore_item_metadata.json"
+    metadata = json.loads(metadata_file.read_text())
+    new_id = {item_id: f"<s>{item_id}" for item_id in metadata}
+    rewritten = {}
+    for item_id, entry in metadata.items():
+        entry["title"] = f"{HOSTILE} {entry['title']}"
+        if entry["semantic_category"] == "tops":
+            entry["semantic_category"] = HOSTILE_CATEGORY
+        entry["attributes"] = {key: f"<u>{value}</u>" for key, value in entry.get("attributes", {}).items()}
+        rewritten[new_id[item_id]] = entry
+        (source / "images" / f"{item_id}.jpg").rename(source / "images" / f"{new_id[item_id]}.jpg")
+    metadata_file.write_text(json.dumps(rewritten))
+    categories = source / "categories.csv"
+    categories.write_text(categories.read_text().replace(",tops", f",{HOSTILE_CATEGORY}"))
+    for split in (source / "nondisjoint").glob("*.json"):
+        text = split.read_text()
+        for old, new in new_id.items():
+            text = text.replace(f'"{old}"', json.dumps(new))
+        split.write_text(text)
+    catalogue = read_catalogue(source, validate_images=False)
+    torch.manual_seed(0)
+    net = CompatibilityNet(catalogue.categories(), width=16)
+    attributes = AttributeNet([f"<u>{name}</u>" for name in ("green", "red", "blue", "striped", "dotted", "floral")],
+                              width=16)
+    save_checkpoint(root / "model.pt", ModelBundle(net, attributes, Preprocessing()))
+    CatalogueService(root / "index", model=root / "model.pt").index_folder(source, HOSTILE_NAME)
+    return {"root": root, "index": root / "index", "model": root / "model.pt", "source": source}
+
+
+def shown_as_rich_text(text: str, text_format: object) -> bool:
+    """Whether Qt interprets ``text`` as markup in a widget of ``text_format`` (AutoText: Qt's guess)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import Qt as GuiQt
+
+    if text_format == Qt.TextFormat.PlainText:
+        return False
+    if text_format == Qt.TextFormat.AutoText:
+        return bool(GuiQt.mightBeRichText(text))
+    return True  # RichText, MarkdownText
+
+
+def displayed(text: str, text_format: object) -> str:
+    """What a person reads: the text itself, or what the rich text renders to."""
+    from PySide6.QtGui import QTextDocument
+
+    if not shown_as_rich_text(text, text_format):
+        return text
+    document = QTextDocument()
+    document.setHtml(text)
+    return document.toPlainText()
+
+
+def assert_not_markup(text: str, text_format: object, where: str) -> None:
+    """No markup of the hostile catalogue reaches Qt's rich-text engine: when ``text`` is shown as rich
+    text, the catalogue's tags in it are escaped (and so read as the characters they are)."""
+    if shown_as_rich_text(text, text_format):
+        lowered = text.lower()
+        found = [tag for tag in HOSTILE_TAGS if tag in lowered]
+        assert not found, f"{where}: catalogue markup {found} is rendered as rich text: {text!r}"
+
+
+def assert_shows_literally(text: str, text_format: object, literal: str, where: str) -> None:
+    """``literal`` (catalogue text with markup in it) is what the person reads, character for character."""
+    assert_not_markup(text, text_format, where)
+    assert literal in displayed(text, text_format), f"{where}: {literal!r} not shown literally in {text!r}"
+
+
+def tooltip_format() -> object:
+    """Tooltips have no format setting: Qt guesses (``Qt::mightBeRichText``)."""
+    from PySide6.QtCore import Qt
+
+    return Qt.TextFormat.AutoText

@@ -250,7 +250,8 @@ def test_malformed_metadata_is_one_line_and_leaves_the_database(
     before = dump(db)
     root = _variant(good, tmp_path)
     spoil(root)
-    done = run_import(root, db, "--json")
+    # --replace: the variant folder is another folder under the same name; the read must fail first
+    done = run_import(root, db, "--json", "--replace")
     assert done.returncode == 1
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()

@@ -113,7 +113,7 @@ def test_malformed_split_file_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_named_attributes_are_read_and_replace_title_words(tmp_path: Path) -> None:
-    from sane_desktop.training.data import attribute_vocabulary
+    from sane_desktop.catalogue.splits import attribute_vocabulary
 
     root = tmp_path / "shop"
     world = write_polyvore_catalogue(root)

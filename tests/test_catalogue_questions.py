@@ -7,7 +7,7 @@ from pathlib import Path
 from catalogue_fixtures import write_manifest_catalogue
 
 from sane_desktop.catalogue import read_catalogue
-from sane_desktop.catalogue.questions import generate_questions, split_outfits
+from sane_desktop.catalogue.questions import assign_outfit_splits, generate_questions
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, OutfitRecord
 
 
@@ -27,11 +27,11 @@ def _world(n_outfits: int = 40) -> Catalogue:
 
 def test_split_is_deterministic_and_80_10_10() -> None:
     ids = [str(i) for i in range(100)]
-    first, again = split_outfits(ids, seed=3), split_outfits(reversed(ids), seed=3)
+    first, again = assign_outfit_splits(ids, seed=3), assign_outfit_splits(reversed(ids), seed=3)
     assert first == again
     assert [len(first[s]) for s in ("train", "valid", "test")] == [80, 10, 10]
     assert sorted(sum(first.values(), [])) == sorted(ids)
-    assert split_outfits(ids, seed=4) != first
+    assert assign_outfit_splits(ids, seed=4) != first
 
 
 def test_questions_match_category_and_group() -> None:

@@ -22,7 +22,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict:
     from sane_desktop.models.checkpoint import ModelBundle, save_checkpoint
     from sane_desktop.models.compatibility import CompatibilityNet
     from sane_desktop.models.preprocess import Preprocessing
-    from sane_desktop.training.data import attribute_vocabulary
+    from sane_desktop.catalogue.splits import attribute_vocabulary
 
     root = tmp_path_factory.mktemp("explain-world")
     catalogue_dir = root / "demo"

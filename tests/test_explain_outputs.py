@@ -8,8 +8,8 @@ import torch
 from PIL import Image
 
 from test_explain_toys import random_images, small_compatibility_net
-from sane_desktop.explain.cache import ExplanationCache, cache_key
-from sane_desktop.explain.overlay import blend, colourise, denormalise, save_png
+from sane_desktop.explain.cache import ExplanationCache, explanation_cache_key
+from sane_desktop.explain.overlay import COLOUR_MAPS, blend, colour_lut, colourise, denormalise, save_png
 from sane_desktop.explain.pipeline import SelectionModel, explain_match
 from sane_desktop.models.attributes import AttributeNet
 from sane_desktop.models.preprocess import Preprocessing
@@ -17,8 +17,8 @@ from sane_desktop.models.preprocess import Preprocessing
 
 def test_cache_roundtrip_keys_and_damaged_entries(tmp_path):
     cache = ExplanationCache(tmp_path / "cache")
-    key = cache_key("hash", "q1", "r1", "fast")
-    assert key != cache_key("hash", "q1", "r1", "rise") != cache_key("other", "q1", "r1", "fast")
+    key = explanation_cache_key("hash", "q1", "r1", "fast")
+    assert key != explanation_cache_key("hash", "q1", "r1", "rise") != explanation_cache_key("other", "q1", "r1", "fast")
     assert cache.get(key) is None
     maps = {"query": np.random.default_rng(0).random((112, 112)).astype(np.float32)}
     cache.put(key, {"similarity": 0.5}, maps)
@@ -31,10 +31,14 @@ def test_cache_roundtrip_keys_and_damaged_entries(tmp_path):
 
 def test_overlay_colours_and_png(tmp_path):
     ramp = np.linspace(0, 1, 100).reshape(10, 10)
-    colours = colourise(ramp)
-    assert colours.shape == (10, 10, 3) and colours.dtype == np.uint8
-    assert colours[0, 0, 2] > colours[0, 0, 0] and colours[-1, -1, 0] > colours[-1, -1, 2]  # blue → red
+    colours = colourise(ramp)  # inferno by default: near black → pale yellow, alpha rising
+    assert colours.shape == (10, 10, 4) and colours.dtype == np.uint8
+    assert colours[0, 0, :3].sum() < 30 and colours[-1, -1, :3].sum() > 600
+    assert colours[0, 0, 3] < colours[-1, -1, 3] == 255
     assert np.array_equal(colourise(np.full((4, 4), 3.0)), colourise(np.zeros((4, 4))))  # flat map
+    for name in COLOUR_MAPS:
+        assert colour_lut(name).shape == (256, 3) and not colour_lut(name).flags.writeable
+    assert np.array_equal(colour_lut("no such map"), colour_lut("inferno"))  # a stale setting still draws
     prep = Preprocessing()
     picture = np.random.default_rng(1).integers(0, 256, (112, 112, 3), dtype=np.uint8)
     normalised = prep(Image.fromarray(picture)).numpy()
@@ -43,6 +47,20 @@ def test_overlay_colours_and_png(tmp_path):
     assert np.array_equal(mixed, picture)
     path = save_png(blend(picture, np.random.default_rng(2).random((112, 112))), tmp_path / "o" / "x.png")
     assert Image.open(path).size == (112, 112)
+    # fully opaque, the PNG shows colourise's colours where their alpha is full: one code path
+    heat = np.linspace(0, 1, 112 * 112).reshape(112, 112)
+    rgba = colourise(heat, "viridis")
+    full = rgba[..., 3] == 255
+    assert np.array_equal(blend(picture, heat, opacity=1.0, cmap="viridis")[full], rgba[..., :3][full])
+
+
+def test_the_gui_and_the_cli_share_one_colour_map_implementation():
+    import sane_desktop.explain.overlay as overlay
+    import sane_desktop.service.colours as service_colours
+
+    assert service_colours.colourise is overlay.colourise
+    assert service_colours.colour_lut is overlay.colour_lut
+    assert service_colours.COLOUR_MAPS is overlay.COLOUR_MAPS and "inferno" in overlay.COLOUR_MAPS
 
 
 def test_selection_model_file_roundtrip(tmp_path):

@@ -124,17 +124,21 @@ def test_newer_explanation_cancels_older(world, qtbot) -> None:  # type: ignore[
     open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
     build_outfit(window, 2)
     wait_results(window, 60)
-    finished: dict[int, object] = {}
-    client.worker.finished.connect(lambda rid, kind, result: finished.__setitem__(rid, result) if kind == "explain" else None)
     pks = window.results_model.pks()
     window.explain(pks[0])
-    older = window._ids["explain"]
+    older = window.channels.explain.current
+    heard: list[object] = []
+    older.on_done(heard.append).on_cancelled(lambda: heard.append("cancelled")).on_failed(heard.append)
     qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)  # older is running
     window.explain(pks[1])
-    newer = window._ids["explain"]
-    qtbot.waitUntil(lambda: newer in finished, timeout=120000)
-    assert older in finished and finished[older] is None  # stopped early: no final result
-    assert finished[newer] is not None and window.explanation.update_data.candidate_pk == pks[1]
+    newer = window.channels.explain.current
+    assert newer is not older and older.stop_requested and not older.live  # cancelled and disconnected
+    with qtbot.waitSignal(newer.done, timeout=120000) as done:
+        pass
+    assert done.args[0].candidate_pk == pks[1] and done.args[0].final
+    qtbot.waitUntil(lambda: older.ended, timeout=60000)  # the older one stopped early
+    assert heard == []  # nothing of it reached a handler
+    assert window.explanation.update_data.candidate_pk == pks[1]
 
 
 def test_index_from_gui_with_cancel(world, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -150,7 +154,7 @@ def test_index_from_gui_with_cancel(world, qtbot) -> None:  # type: ignore[no-un
     assert "polyvore" in dialog.detected.text() and "60 items" in dialog.detected.text()
     dialog.start()
     dialog.cancel_or_close()
-    qtbot.waitUntil(lambda: dialog._request is None, timeout=60000)
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=60000)
     assert "Cancelled" in dialog.phase.text()
     with GapMeter() as meter, qtbot.waitSignal(dialog.indexed, timeout=120000) as indexed:
         dialog.start()
@@ -189,10 +193,11 @@ def test_train_from_gui_cancels(world, qtbot, tmp_path) -> None:  # type: ignore
     dialog = TrainDialog(client, "demo", window)
     qtbot.addWidget(dialog)
     dialog.epochs.setValue(50)
-    with qtbot.waitSignal(client.worker.progress, timeout=60000):
-        dialog.start()
+    task = dialog.start()
+    with qtbot.waitSignal(task.progress, timeout=60000):
+        pass
     dialog.cancel_or_close()
-    qtbot.waitUntil(lambda: dialog._request is None, timeout=120000)
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=120000)
     assert "Cancelled" in dialog.phase.text()
     assert not (service.index_home / "demo" / "model.pt").exists()
 
@@ -205,7 +210,7 @@ def test_train_from_gui_replaces_model(world, qtbot, tmp_path) -> None:  # type:
     dialog = TrainDialog(client, "demo", window)
     qtbot.addWidget(dialog)
     dialog.epochs.setValue(1)
-    with qtbot.waitSignal(dialog.done, timeout=300000):
+    with qtbot.waitSignal(dialog.model_ready, timeout=300000):
         dialog.start()
     assert [epoch for epoch, _ in dialog.curve.curve()] == [1]  # the learning curve got its epoch
     assert "Trained 1 epoch in" in dialog.phase.text() and "best validation FITB" in dialog.phase.text()
@@ -224,7 +229,7 @@ def test_adapt_from_gui_replaces_model_and_search_still_works(world, qtbot, tmp_
     before = load_checkpoint(service.model_path()).content_hash
     dialog = AdaptDialog(client, "demo", window)
     qtbot.addWidget(dialog)
-    with qtbot.waitSignal(dialog.done, timeout=120000):
+    with qtbot.waitSignal(dialog.model_ready, timeout=120000):
         dialog.start()
     own = service.index_home / "demo" / "model.pt"
     assert service.model_path() == own
@@ -257,17 +262,16 @@ def _use_another_model(service, world, tmp_path, shift: float = 0.01) -> None:  
         other.compatibility.embed.bias.add_(shift)  # another model: the index no longer matches it
     path = tmp_path / f"other{shift}.pt"
     save_checkpoint(path, other)
-    service._model_override = path
-    service._forget_model()
+    service.use_model(path)
 
 
 def test_the_builtin_demo_is_reindexed_without_asking_once(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     window, client, service = _train_window(world, qtbot, tmp_path, builtin=True)
     assert window.catalogue.builtin and [c.builtin for c in service.list_catalogues()] == [True]
     _use_another_model(service, world, tmp_path)  # as after an update of the bundled model
-    with qtbot.waitSignal(client.worker.progress, timeout=60000):  # the re-index reports progress
+    with qtbot.waitSignal(window.progress.valueChanged, timeout=60000):  # the re-index reports progress
         build_outfit(window, 2)
-    assert "reindex" in window._ids
+    assert window.channels.build.busy
     wait_results(window, 120)  # no link to click: rebuilt with the current model, then searched
     assert "href='reindex'" not in window.results.empty.text()
     _use_another_model(service, world, tmp_path, shift=0.02)  # stale again: this time it asks

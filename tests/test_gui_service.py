@@ -94,14 +94,14 @@ def test_image_from_disk_joins_the_outfit(service: CatalogueService, tmp_path: P
 
 
 def test_image_from_disk_errors_are_messages(service: CatalogueService, tmp_path: Path) -> None:
-    from sane_desktop.service import ServiceError
+    from sane_desktop.errors import SaneError
 
-    with pytest.raises(ServiceError, match="no image file"):
+    with pytest.raises(SaneError, match="no image file"):
         service.guess_category(tmp_path / "missing.png")
     (tmp_path / "broken.png").write_bytes(b"not an image")
-    with pytest.raises(ServiceError):
+    with pytest.raises(SaneError):
         service.add_image(tmp_path / "broken.png", service.categories()[0])
-    with pytest.raises(ServiceError):
+    with pytest.raises(SaneError):
         service.add_image(tmp_path / "broken.png", "no-such-category")
 
 
@@ -117,7 +117,7 @@ def test_click_explanations_carry_the_attribute_activation_maps(service: Catalog
     size = service.bundle().preprocessing.size
     net = service.bundle().attributes
     with torch.inference_mode():
-        logits, cells = net(torch.stack([service._image(candidate), service._image(partner)]))
+        logits, cells = net(torch.stack([service.image(candidate), service.image(partner)]))
     for name, maps in update.attribute_maps.items():
         assert len(maps) == 2 and all(m.shape == (size, size) and np.isfinite(m).all() for m in maps)
         # the attribute net's own map, upsampled: its mean is the attribute's logit for each item

@@ -51,7 +51,7 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
     outfit = build_outfit(window, 2)
     wait_results(window, 60)
     rows = wait_visible_explained(window, qtbot)
-    assert "explain" not in window._ids  # nothing was clicked: no click-through explanation ran
+    assert window.channels.explain.started == 0  # nothing was clicked: no click-through explanation ran
     model = window.results_model
     for row, tile in zip(rows, tiles_of(window, rows)):
         index = model.index(row)
@@ -91,28 +91,39 @@ def test_contributions_sum_to_the_score_and_highlight_the_outfit(window, qtbot) 
     assert window.outfit_model.data(window.outfit_model.index(0), Role.Highlight) is None
 
 
+def keep_busy(window):  # type: ignore[no-untyped-def]
+    """A long RISE run on the worker, so that a task started now waits in the queue."""
+    from sane_desktop.gui.explain_tasks import explain
+
+    model = window.results_model
+    return window.tasks.start(explain(model.row(0).item.pk, window.outfit_model.pks()[0], "inferno", n_masks=4000),
+                              "busy")
+
+
+def listen(task) -> list[object]:  # type: ignore[no-untyped-def]
+    heard: list[object] = []
+    task.on_done(heard.append).on_partial(heard.append).on_failed(heard.append)
+    task.on_cancelled(lambda: heard.append("cancelled")).on_finished(lambda: heard.append("finished"))
+    return heard
+
+
 def test_outfit_change_cancels_tile_explanations(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    client = window.client
     build_outfit(window, 2)
     wait_results(window, 60)
     wait_visible_explained(window, qtbot)
-    finished: dict[int, object] = {}
-    partial: list[int] = []
-    client.worker.finished.connect(lambda rid, kind, result: finished.__setitem__(rid, result) if kind == "tiles" else None)
-    client.worker.partial.connect(lambda rid, kind, _p: partial.append(rid) if kind == "tiles" else None)
     model = window.results_model
-    # keep the worker busy with a long RISE run so that the tile request is still queued
-    busy = client.submit("explain", candidate=model.row(0).item.pk, outfit_item=window.outfit_model.pks()[0],
-                         n_masks=4000)
+    busy = keep_busy(window)  # the tile task is still queued when the outfit changes
     for number in range(model.rowCount()):
         model.row(number).tile = None
     window.request_tiles()
-    stale = window._ids["tiles"]
+    stale = window.channels.tiles.current
+    heard = listen(stale)
     extra = next(item.pk for item in window.browser_model.items() if item.pk not in window.outfit_model.pks())
     window.add_to_outfit([extra])  # the outfit changed: its old results' explanations are stale
-    client.cancel(busy)
-    qtbot.waitUntil(lambda: stale in finished, timeout=60000)
-    assert finished[stale] is None and stale not in partial
+    assert stale.stop_requested and not stale.live and window.channels.tiles.current is not stale
+    busy.discard()
+    qtbot.waitUntil(lambda: stale.ended, timeout=60000)
+    assert heard == []  # neither a partial nor an answer of the stale task reached a handler
     wait_results(window, 60)
     qtbot.waitUntil(lambda: len(window.results_model.row(0).contributions) == 3, timeout=60000)
     rows = wait_visible_explained(window, qtbot)
@@ -120,24 +131,22 @@ def test_outfit_change_cancels_tile_explanations(window, qtbot) -> None:  # type
 
 
 def test_scrolling_cancels_tiles_out_of_view_and_never_freezes(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    client = window.client
-    finished: dict[int, object] = {}
-    client.worker.finished.connect(lambda rid, kind, result: finished.__setitem__(rid, result) if kind == "tiles" else None)
     build_outfit(window, 2)
     wait_results(window, 60)
     bar = window.results.view.verticalScrollBar()
     assert bar.maximum() > 0, "enough results to scroll"
-    # the worker is busy (long RISE run), the top tiles' request waits; scrolling to the bottom replaces it
-    busy = client.submit("explain", candidate=window.results_model.row(0).item.pk,
-                         outfit_item=window.outfit_model.pks()[0], n_masks=4000)
+    # the worker is busy (long RISE run), the top tiles' task waits; scrolling to the bottom replaces it
+    busy = keep_busy(window)
     top = window.results.visible_rows()
     window.request_tiles(top)
-    stale = window._ids["tiles"]
+    stale = window.channels.tiles.current
+    heard = listen(stale)
+    started = window.channels.tiles.started
     bar.setValue(bar.maximum())
-    qtbot.waitUntil(lambda: window._ids.get("tiles", stale) != stale, timeout=10000)
-    client.cancel(busy)
-    qtbot.waitUntil(lambda: stale in finished, timeout=60000)
-    assert finished[stale] is None
+    qtbot.waitUntil(lambda: window.channels.tiles.current not in (None, stale), timeout=10000)
+    busy.discard()
+    qtbot.waitUntil(lambda: stale.ended, timeout=60000)
+    assert stale.stop_requested and heard == []
     bottom = wait_visible_explained(window, qtbot)
     assert not set(top) & set(bottom) and not any(tiles_of(window, top))  # out of view: never explained
     # scroll back and forth through the results while the tiles are explained
@@ -148,7 +157,7 @@ def test_scrolling_cancels_tiles_out_of_view_and_never_freezes(window, qtbot) ->
         rows = wait_visible_explained(window, qtbot)
     assert rows[0] == 0
     record_responsiveness("scrolling_with_tile_explanations", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks,
-                                                               "tile_requests": len(finished)})
+                                                               "tile_requests": window.channels.tiles.started - started + 1})
     assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
 
 

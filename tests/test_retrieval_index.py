@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sane_desktop.cli import main
 from sane_desktop.models.checkpoint import load_checkpoint
 from sane_desktop.models.preprocess import load_image_tensor
-from sane_desktop.retrieval.indexer import index_catalogue
+from sane_desktop.retrieval.indexing import index_catalogue
 from sane_desktop.retrieval.search import OutfitSearcher, StaleIndexError
 from sane_desktop.store import schema as S
 from sane_desktop.store.importer import import_folder
@@ -132,7 +132,7 @@ def test_cli_index_and_query(world: dict[str, Path], tmp_path: Path, capsys: pyt
                              monkeypatch: pytest.MonkeyPatch) -> None:
     root = fresh_copy(world, tmp_path)
     # without --model the demo model is used, with a note: point it at the test model
-    monkeypatch.setattr("sane_desktop.retrieval.indexer.demo_model_path", lambda: world["model"])
+    monkeypatch.setattr("sane_desktop.retrieval.indexing.model.demo_model_path", lambda: world["model"])
     assert main(["index", str(root), "--workers", "0", "--json"]) == 0
     out, err = capsys.readouterr()
     summary = json.loads(out)

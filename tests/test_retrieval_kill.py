@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sane_desktop.retrieval.indexer import index_catalogue
+from sane_desktop.retrieval.indexing import index_catalogue
 from sane_desktop.retrieval.search import OutfitSearcher
 from tests.retrieval_world import make_catalogue, make_model
 

@@ -130,7 +130,7 @@ def test_train_command_reports_bad_weights_in_one_line(tmp_path, capsys):
     (tmp_path / "bad.pt").write_bytes(b"junk")
     code = main(["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), "--weights",
                  str(tmp_path / "bad.pt"), "--epochs", "1"])
-    assert code == 1
+    assert code == 4  # a model/weights error (sane_desktop.errors.EXIT_CODES)
     assert "cannot load weights" in capsys.readouterr().err.strip().splitlines()[-1]
 
 

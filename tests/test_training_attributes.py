@@ -15,7 +15,7 @@ from catalogue_fixtures import write_folder_catalogue, write_image
 
 from sane_desktop.catalogue import read_catalogue
 from sane_desktop.models import load_checkpoint, save_checkpoint
-from sane_desktop.training.data import item_split, item_split_ids
+from sane_desktop.catalogue.splits import item_split, item_split_ids
 from sane_desktop.training.presets import preset
 from sane_desktop.training.report import evaluate
 from sane_desktop.training.synthetic import make_synthetic_catalogue

@@ -12,10 +12,10 @@ from pathlib import Path
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError, detect_format, shipped_mapping
 from sane_desktop.catalogue.folder import read_folder
 from sane_desktop.catalogue.images import DEFAULT_MAX_PIXELS, load_rgb, validate_items
-from sane_desktop.catalogue.manifest import read_manifest
+from sane_desktop.catalogue.manifest import read_manifest_catalogue
 from sane_desktop.catalogue.polyvore import read_polyvore
 from sane_desktop.catalogue.questions import generate_questions
-from sane_desktop.catalogue.types import Catalogue, Skip
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, is_text, shown
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 __all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_missing_items", "read_catalogue"]
@@ -66,6 +66,40 @@ def prune_missing_items(catalogue: Catalogue) -> None:
     catalogue.compatibility = [q for q in catalogue.compatibility if usable("compatibility", q, q.item_ids)]
 
 
+def _bad_text_field(item: ItemRecord) -> str | None:
+    fields = {
+        "id": item.item_id, "image path": item.image_path, "category": item.category,
+        "fine category": item.fine_category, "title": item.title, "description": item.description,
+        "group": item.group,
+        **{f"attribute {shown(name)}": f"{name}{value}" for name, value in item.attributes.items()},
+        **{f"column {shown(name)}": f"{name}{value}" for name, value in item.extra.items() if isinstance(value, str)},
+    }
+    return next((name for name, text in fields.items() if not is_text(text)), None)
+
+
+def drop_unstorable_text(catalogue: Catalogue) -> None:
+    """Skip items and outfits whose text no database can store (a lone surrogate: a JSON
+    ``\\ud800`` escape, a file name that was not UTF-8), so nothing downstream meets one."""
+    kept = []
+    for item in catalogue.items:
+        field = _bad_text_field(item)
+        if field is None:
+            kept.append(item)
+        else:
+            reason = f"{field} is not valid Unicode text (lone surrogate)"
+            catalogue.skipped.append(Skip(item.item_id, item.image_path, reason, "item"))
+    catalogue.items = kept
+    outfits = []
+    for outfit in catalogue.outfits:
+        if is_text(outfit.outfit_id):
+            outfit.title = shown(outfit.title)
+            outfits.append(outfit)  # item ids that are not text name no item: pruned with a reason
+        else:
+            catalogue.skipped.append(Skip(outfit.outfit_id, "", "outfit id is not valid Unicode text", "outfit"))
+    catalogue.outfits = outfits
+    catalogue.name = shown(catalogue.name)
+
+
 def read_catalogue(
     root: Path,
     mapping: Path | None = None,
@@ -85,9 +119,10 @@ def read_catalogue(
     elif kind == "manifest":
         if mapping is None and not (root / MAPPING_FILE_NAME).is_file():
             mapping = shipped_mapping(root)
-        catalogue = read_manifest(root, Path(mapping) if mapping is not None else None)
+        catalogue = read_manifest_catalogue(root, Path(mapping) if mapping is not None else None)
     else:
         catalogue = read_folder(root)
+    drop_unstorable_text(catalogue)
     if should_stop():
         raise Cancelled("catalogue reading cancelled")
     if validate_images:

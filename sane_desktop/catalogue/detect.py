@@ -19,7 +19,12 @@ __all__ = ["CatalogueError", "detect_format"]
 
 POLYVORE_METADATA = "polyvore_item_metadata.json"
 MAPPING_FILE_NAME = "sane-mapping.json"
-IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"})
+# Names taken for images without a look inside (validation decodes them, and names the plugin a
+# HEIC/AVIF file needs); a file with any other name, or none, is identified by its content.
+IMAGE_SUFFIXES = frozenset({
+    ".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff",
+    ".avif", ".heic", ".heif",
+})
 
 
 def detect_format(root: Path, mapping: Path | None = None) -> str:

@@ -1,6 +1,18 @@
 """Reader for a plain folder tree of images: category = first folder level, id = the relative path
 without its extension (POSIX). Images directly at the root get the category ``uncategorised``.
-Symlinked folders are not followed (they could lead outside the catalogue)."""
+Symlinked folders are not followed (they could lead outside the catalogue).
+
+Every file the scan meets is either an item or a line in ``skipped`` with its reason, except:
+
+- hidden files and folders (a name starting with ``.``: ``.DS_Store``, ``.thumbnails/``, ``.git/``);
+- the app's own files at the root: ``ground_truth.json`` (the demo generator's answer key).
+
+A file is an image by its *content*: a known image suffix is taken on trust here (validation decodes
+it later), any other name (``.jfif``, ``.jpe``, ``.avif``, no suffix at all) is identified by Pillow
+and imported when it is an image; a HEIC/AVIF file Pillow has no plugin for is skipped with the
+plugin to install. A name that is not valid UTF-8 (Samba shares, old zips) is skipped with its bytes
+shown escaped, and an unreadable sub-folder is skipped with the reason.
+"""
 
 from __future__ import annotations
 
@@ -8,23 +20,73 @@ import os
 from pathlib import Path, PurePosixPath
 
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, CatalogueError
-from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
+from sane_desktop.catalogue.ground_truth import GROUND_TRUTH_FILE
+from sane_desktop.catalogue.images import ImageRejected, identify_image
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, is_text
 
 ROOT_CATEGORY = "uncategorised"
+# files at the root that belong to the app, not to the catalogue's items
+IGNORED_ROOT_FILES = frozenset({GROUND_TRUTH_FILE})
+NOT_UTF8 = "name is not valid UTF-8 (bytes shown as \\xNN); rename it to import it"
+
+
+def _relative(root: Path, path: str) -> str:
+    relative = Path(path).relative_to(root).as_posix()
+    return "" if relative == "." else relative
 
 
 def read_folder(root: Path) -> Catalogue:
+    """Read the folder tree at ``root`` (images are validated by the caller).
+
+    Raises:
+        CatalogueError: the folder holds no image at all (everything it met is named in the message's
+            count of skipped files), or the root itself cannot be listed.
+    """
     catalogue = Catalogue(root=root, format="folder", name=root.name)
     paths: list[str] = []
-    for directory, folders, files in os.walk(root):
-        folders[:] = sorted(name for name in folders if not name.startswith("."))
-        relative_dir = Path(directory).relative_to(root).as_posix()
-        for name in files:
-            if name.startswith(".") or Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+    unreadable_root: list[OSError] = []
+
+    def walk_error(error: OSError) -> None:
+        # os.walk drops a folder it cannot list unless told: report it instead of importing less
+        where = _relative(root, error.filename) if error.filename else ""
+        if not where:
+            unreadable_root.append(error)
+            return
+        catalogue.skipped.append(Skip("", where, f"cannot read folder: {error.strerror or error}", "metadata"))
+
+    for directory, folders, files in os.walk(root, onerror=walk_error):
+        relative_dir = _relative(root, directory)
+        kept_folders = []
+        for name in sorted(folders):
+            if name.startswith("."):
                 continue
-            paths.append(name if relative_dir == "." else f"{relative_dir}/{name}")
+            if not is_text(name):
+                shown_dir = f"{relative_dir}/{name}" if relative_dir else name
+                catalogue.skipped.append(Skip("", shown_dir, f"folder {NOT_UTF8}; its files were not read", "metadata"))
+                continue
+            kept_folders.append(name)
+        folders[:] = kept_folders
+        for name in sorted(files):
+            relative = f"{relative_dir}/{name}" if relative_dir else name
+            if name.startswith(".") or (not relative_dir and name in IGNORED_ROOT_FILES):
+                continue
+            if not is_text(name):
+                catalogue.skipped.append(Skip("", relative, f"file {NOT_UTF8}", "item"))
+                continue
+            if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+                try:
+                    identify_image(root / relative)
+                except ImageRejected as error:
+                    catalogue.skipped.append(Skip(PurePosixPath(relative).with_suffix("").as_posix(), relative, str(error), "item"))
+                    continue
+            paths.append(relative)
+    if unreadable_root:
+        first_error = unreadable_root[0]
+        raise CatalogueError(f"{root}: cannot read catalogue folder ({first_error.strerror or first_error})")
     if not paths:
-        raise CatalogueError(f"{root}: no images found (and no polyvore_item_metadata.json or sane-mapping.json)")
+        first = catalogue.skipped[0] if catalogue.skipped else None
+        skipped = f"; {len(catalogue.skipped)} skipped, first {first.path}: {first.reason}" if first else ""
+        raise CatalogueError(f"{root}: no images found (and no polyvore_item_metadata.json or sane-mapping.json){skipped}")
     seen: set[str] = set()
     for relative in sorted(paths):
         path = PurePosixPath(relative)

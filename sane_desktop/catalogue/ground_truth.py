@@ -4,17 +4,22 @@ exists; real catalogues have none."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
+
+from sane_desktop.catalogue.jsonfile import load_json_strict
 
 GROUND_TRUTH_FILE = "ground_truth.json"
 
 
 def read_ground_truth(folder: Path | str) -> dict[str, Any] | None:
-    """The parsed file, or None when the folder has none (malformed JSON raises ValueError)."""
+    """The parsed file, or None when the folder has none.
+
+    Raises:
+        CatalogueError: (a ValueError) malformed JSON, or a key written twice in one object.
+    """
     path = Path(folder) / GROUND_TRUTH_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+    return load_json_strict(path, GROUND_TRUTH_FILE) if path.is_file() else None
 
 
 def theme_kinds(truth: dict[str, Any] | None) -> dict[str, str] | None:

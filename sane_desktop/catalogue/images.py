@@ -1,6 +1,10 @@
 """Opening and validating catalogue images.
 
-:func:`load_rgb` is the one way the app turns an image file into RGB pixels (EXIF orientation
+:func:`open_bounded` is the one way the app opens an image file: header only, a pixel limit
+enforced before any pixel is decoded (over it: :class:`ImageRejected`, one line, and Pillow's own
+``DecompressionBombWarning`` is never printed), and a reason for formats Pillow lacks a plugin for
+(HEIC/HEIF, AVIF, JPEG XL). :func:`load_rgb` builds on it to turn an image file (a catalogue item,
+an image chosen for a query, a thumbnail) into RGB pixels (EXIF orientation
 applied, alpha composited onto white, CMYK / greyscale / palette / 16-bit converted).
 :func:`inspect_image` is the fast import-time check: header parse, a size limit enforced *before*
 any pixel is decoded (decompression bombs), then a reduced-size decode (JPEG draft mode) or a chunk
@@ -11,20 +15,24 @@ small thread pool, turning every failure into a :class:`Skip` with a human reaso
 from __future__ import annotations
 
 import hashlib
+import importlib
 import io
 import stat
+import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sane_desktop.errors import InputError
 from sane_desktop.catalogue.safepath import UnsafePath, resolve_inside
-from sane_desktop.catalogue.types import ItemRecord, Skip
+from sane_desktop.catalogue.types import ItemRecord, Skip, shown
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 DEFAULT_MAX_PIXELS = 64_000_000
@@ -36,6 +44,102 @@ _HIGH_BIT_DEPTH_MODES = {"I;16", "I;16L", "I;16B", "I;16N", "I", "F"}
 
 class ImageRejected(InputError):
     """An image file the catalogue cannot use; the message is the human reason."""
+
+
+def _register_optional_plugins() -> None:
+    """Let Pillow open HEIC/HEIF (and AVIF on Pillow builds without it) where the plugin is installed."""
+    try:
+        importlib.import_module("pillow_heif").register_heif_opener()
+    except Exception:  # not installed (the usual case) or broken: such files are skipped with a reason
+        pass
+
+
+_register_optional_plugins()
+
+# ISO base media ("ftyp") brands of the image formats Pillow may lack a plugin for
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"hevc", b"hevx", b"hevm", b"hevs", b"mif1", b"msf1"}
+_AVIF_BRANDS = {b"avif", b"avis"}
+_JXL_SIGNATURES = (b"\xff\x0a", b"\x00\x00\x00\x0cJXL \r\n\x87\n")
+
+
+def unsupported_format(header: bytes) -> str | None:
+    """The reason a file Pillow could not identify is still an image: its format by content
+    (HEIC/HEIF, AVIF, JPEG XL) and the plugin that would read it; None when it is no such image."""
+    if header.startswith(_JXL_SIGNATURES):
+        return "JPEG XL format not supported (install pillow-jxl-plugin)"
+    if header[4:8] == b"ftyp":
+        brands = {header[i:i + 4] for i in range(8, min(len(header), 64) - 3, 4)}
+        if brands & _AVIF_BRANDS:
+            return "AVIF format not supported (install pillow-avif-plugin, or Pillow >= 11.3 built with AVIF)"
+        if brands & _HEIF_BRANDS:
+            return "HEIC/HEIF format not supported (install pillow-heif)"
+    return None
+
+
+# warnings.catch_warnings() swaps process-wide state: the lock keeps our threads (validation pool,
+# thumbnails, the worker) from restoring each other's filters half-way. Held for the header only.
+_OPEN_LOCK = threading.Lock()
+
+
+@contextmanager
+def open_bounded(source: Path | str | IO[bytes], max_pixels: int = DEFAULT_MAX_PIXELS) -> Iterator[Image.Image]:
+    """Open an image (header only) and check its size before anything is decoded.
+
+    Raises:
+        ImageRejected: not an image (with the missing plugin named for HEIC/AVIF/JPEG XL), an
+            empty size, or more than ``max_pixels`` pixels (no Pillow warning is printed).
+        OSError: the file cannot be read.
+    """
+    try:
+        with _OPEN_LOCK, warnings.catch_warnings():
+            # over Pillow's own limit it warns (once per size, on stderr): our limit below decides
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            image = Image.open(source)
+    except Image.DecompressionBombError:
+        raise ImageRejected(
+            f"image too large: more than {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels exceeds the "
+            f"{max_pixels:,}-pixel limit (possible decompression bomb; not decoded)"
+        ) from None
+    except UnidentifiedImageError:
+        raise ImageRejected(_unidentified_reason(source)) from None
+    with image:
+        width, height = image.size
+        if width <= 0 or height <= 0:
+            raise ImageRejected(f"image header gives an empty size {width}x{height}")
+        if width * height > max_pixels:
+            raise ImageRejected(
+                f"image too large: {width}x{height} = {width * height:,} pixels exceeds "
+                f"the {max_pixels:,}-pixel limit (possible decompression bomb; not decoded)"
+            )
+        yield image
+
+
+def _unidentified_reason(source: Path | str | IO[bytes]) -> str:
+    try:
+        if isinstance(source, (str, Path)):
+            with open(source, "rb") as handle:
+                header = handle.read(64)
+        else:
+            source.seek(0)
+            header = source.read(64)
+    except OSError:
+        header = b""
+    return unsupported_format(header) or "not an image file (unrecognised format)"
+
+
+def identify_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> str:
+    """Pillow's format name for the file at ``path``, by content (its name is not looked at).
+
+    Raises:
+        ImageRejected: not a regular file, unreadable, or as :func:`open_bounded`.
+    """
+    try:
+        if not stat.S_ISREG(path.stat().st_mode):  # a FIFO would block the read
+            raise ImageRejected("not a regular file (folder, pipe, socket or device)")
+        with open_bounded(path, max_pixels) as image:
+            return image.format or "unknown"
+    except OSError as error:
+        raise ImageRejected(f"cannot read file: {error.strerror or error}") from None
 
 
 @dataclass(frozen=True)
@@ -65,15 +169,31 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_rgb(path: Path | str, max_side: int | None = None) -> Image.Image:
+def load_rgb(path: Path | str, max_side: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
     """Open an image as RGB, upright, alpha on white; with ``max_side`` a fast reduced decode
-    (JPEG draft mode, then a thumbnail) whose longer side is at most ``max_side``."""
-    with Image.open(path) as image:
-        if max_side is not None and image.format == "JPEG":
-            image.draft(image.mode, (max_side, max_side))
-        image.load()
-        upright = ImageOps.exif_transpose(image)
-        rgb = _to_rgb(upright)
+    (JPEG draft mode, then a thumbnail) whose longer side is at most ``max_side``. Every path that
+    opens a user's image (import, query image, the GUI's image from disk, thumbnails) comes here.
+
+    Raises:
+        ImageRejected: (an InputError) one line naming ``path``: missing, unreadable, not an image,
+            an unsupported format, more than ``max_pixels`` pixels (checked before decoding), or
+            corrupt data.
+    """
+    try:
+        with open_bounded(path, max_pixels) as image:
+            if max_side is not None and image.format == "JPEG":
+                image.draft(image.mode, (max_side, max_side))
+            image.load()
+            upright = ImageOps.exif_transpose(image)
+            rgb = _to_rgb(upright)
+    except ImageRejected as error:
+        raise ImageRejected(f"{shown(str(path))}: {error}") from None
+    except FileNotFoundError:
+        raise ImageRejected(f"{shown(str(path))}: image file not found") from None
+    except IsADirectoryError:
+        raise ImageRejected(f"{shown(str(path))}: is a folder, not an image file") from None
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
+        raise ImageRejected(f"{shown(str(path))}: cannot read image ({error})") from None
     if max_side is not None and max(rgb.size) > max_side:
         rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
     return rgb
@@ -119,26 +239,12 @@ def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFact
     if not data:
         raise ImageRejected("image file is empty (0 bytes)")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as image:
-                width, height = image.size
-                if width <= 0 or height <= 0:
-                    raise ImageRejected(f"image header gives an empty size {width}x{height}")
-                if width * height > max_pixels:
-                    raise ImageRejected(
-                        f"image too large: {width}x{height} = {width * height:,} pixels exceeds "
-                        f"the {max_pixels:,}-pixel limit (possible decompression bomb; not decoded)"
-                    )
-                image_format, image_mode = image.format or "", image.mode
-                oriented = _oriented_size(image)
-                _check_decodes(data, image)
+        with open_bounded(io.BytesIO(data), max_pixels) as image:
+            image_format, image_mode = image.format or "", image.mode
+            oriented = _oriented_size(image)
+            _check_decodes(data, image)
     except ImageRejected:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
-        raise ImageRejected(f"image too large (possible decompression bomb; not decoded): {error}") from None
-    except UnidentifiedImageError:
-        raise ImageRejected("not an image file (unrecognised format)") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ImageRejected(f"truncated or corrupt image data: {error}") from None
     return ImageFacts(

@@ -4,23 +4,46 @@ The mapping (format documented in ``resources/mappings/README.md``) names the id
 text, attribute and group columns, and optionally an outfits table. Every path in it is relative to
 the catalogue root and must stay inside it. Ids are kept as strings exactly as written (zero padding
 preserved), or left-padded with zeros to ``id_width``.
+
+A mapping auto-detected inside a catalogue folder is untrusted content: nothing in it may hang or
+exhaust the app. Its group regex runs under the ``regex`` package with a length limit and a time
+bound per value; its image template allows plain ``{column}`` fields with a short format spec
+(``{article_id:.3}``), no conversions, no attribute or index access, and widths and precisions of at
+most :data:`MAX_FORMAT_NUMBER`; ``id_width`` is bounded too. A key written twice in the mapping or a
+JSON table is an error (``json`` would keep the last silently).
 """
 
 from __future__ import annotations
 
 import csv
-import json
+import io
 import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# `regex` (PyPI; no type stubs): the stdlib `re` cannot stop a catastrophic backtrack
+import regex  # type: ignore[import-untyped]
+
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
+from sane_desktop.catalogue.jsonfile import load_json_strict
 from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, OutfitRecord, Skip
 
 MISSING_IMAGE_POLICIES = ("report", "count")
+# bounds on what an untrusted mapping may ask for
+MAX_REGEX_LENGTH = 500
+REGEX_TIMEOUT_S = 0.5  # per value: a normal group pattern takes microseconds
+MAX_TEMPLATE_LENGTH = 1000
+MAX_FORMAT_NUMBER = 255  # a width or precision in an image_template field
+MAX_ID_WIDTH = 64
+CSV_DELIMITERS = ",;\t|"
+
+
+class MappingError(CatalogueError):
+    """The mapping itself is at fault while rows are read (its group regex ran out of time): the
+    import stops, unlike a row's bad value, which only skips that row."""
 
 
 @dataclass
@@ -53,6 +76,7 @@ class Mapping:
     outfit_id_column: str = ""
     outfit_item_column: str = ""
     name: str = ""
+    source: str = MAPPING_FILE_NAME  # the mapping file's name, for messages
 
     def item_columns(self) -> dict[str, str]:
         """Column -> mapping key that needs it (to report missing columns clearly)."""
@@ -84,6 +108,62 @@ def _template_fields(template: str) -> list[str]:
     return [name for _, name, _, _ in string.Formatter().parse(template) if name]
 
 
+def _check_template(template: str, source: str) -> None:
+    """Refuse an image template whose rendering could exhaust memory or read more than columns.
+
+    Raises:
+        CatalogueError: too long, not a valid template, a field without a plain column name, a
+            conversion (``!r``), a nested field in a format spec, or a width/precision over the bound.
+    """
+    where = f"{source}: items.image_template"
+    if len(template) > MAX_TEMPLATE_LENGTH:
+        raise CatalogueError(f"{where}: longer than {MAX_TEMPLATE_LENGTH} characters")
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as error:
+        raise CatalogueError(f"{where}: not a valid template ({error})") from None
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        shown = f"{{{name}{'!' + conversion if conversion else ''}{':' + spec if spec else ''}}}"
+        if not name or any(mark in name for mark in ".[]"):
+            raise CatalogueError(f"{where}: {shown}: only plain column names allowed, as in {{article_id:.3}}")
+        if conversion:
+            raise CatalogueError(f"{where}: {shown}: conversions (!r, !s, !a) are not allowed")
+        if spec and "{" in spec:
+            raise CatalogueError(f"{where}: {shown}: nested fields in a format spec are not allowed")
+        for number in re.findall(r"\d+", spec or ""):
+            if len(number) > 3 or int(number) > MAX_FORMAT_NUMBER:
+                raise CatalogueError(f"{where}: {shown}: width or precision {number} exceeds {MAX_FORMAT_NUMBER}")
+
+
+def _compile_group_regex(pattern: Any, source: str) -> Any:
+    """The compiled ``items.group.regex`` (searched with a time bound by the row reader).
+
+    Raises:
+        CatalogueError: not a string, longer than :data:`MAX_REGEX_LENGTH`, or not a valid pattern.
+    """
+    where = f"{source}: items.group.regex"
+    if not isinstance(pattern, str):
+        raise CatalogueError(f"{where}: must be a string")
+    if len(pattern) > MAX_REGEX_LENGTH:
+        raise CatalogueError(f"{where}: longer than {MAX_REGEX_LENGTH} characters")
+    try:
+        return regex.compile(pattern)
+    except (regex.error, ValueError, OverflowError, RecursionError) as error:
+        raise CatalogueError(f"{where}: not a valid regular expression ({error})") from None
+
+
+def _id_width(value: Any, source: str) -> int:
+    try:
+        width = int(value or 0)
+    except (TypeError, ValueError):
+        raise CatalogueError(f"{source}: items.id_width must be a whole number, not {value!r}") from None
+    if not 0 <= width <= MAX_ID_WIDTH:
+        raise CatalogueError(f"{source}: items.id_width must be between 0 and {MAX_ID_WIDTH}, not {width}")
+    return width
+
+
 def _require(section: dict[str, Any], key: str, where: str) -> str:
     value = section.get(key)
     if not isinstance(value, str) or not value:
@@ -100,19 +180,20 @@ def _string_map(value: Any, where: str) -> dict[str, str]:
 
 
 def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
-    """Check a mapping document and turn it into a :class:`Mapping`."""
+    """Check a mapping document and turn it into a :class:`Mapping`.
+
+    Raises:
+        CatalogueError: one line naming ``source`` and the key at fault.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
         raise CatalogueError(f"{source}: expected an object with an 'items' section")
     items = data["items"]
     image_column, template = items.get("image") or "", items.get("image_template") or ""
     if bool(image_column) == bool(template):
         raise CatalogueError(f"{source}: give exactly one of items.image (a column) or items.image_template")
-    try:
-        fields = _template_fields(template)
-    except ValueError as error:
-        raise CatalogueError(f"{source}: items.image_template is not a valid template ({error})") from None
-    if any(mark in name for name in fields for mark in ".[]"):
-        raise CatalogueError(f"{source}: items.image_template may only use plain column names, as in {{article_id:.3}}")
+    if not isinstance(template, str) or not isinstance(image_column, str):
+        raise CatalogueError(f"{source}: items.image and items.image_template must be strings")
+    _check_template(template, source)
     attributes = {}
     for name, spec in (items.get("attributes") or {}).items():
         if isinstance(spec, str):
@@ -122,12 +203,11 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         else:
             raise CatalogueError(f"{source}: items.attributes.{name} must be a column name or {{column, map}}")
     group = items.get("group") or ""
+    if not isinstance(group, (str, dict)):
+        raise CatalogueError(f"{source}: items.group must be a column name or {{column, regex}}")
     group_column, group_regex = (group, "") if isinstance(group, str) else (group.get("column", ""), group.get("regex", ""))
     if group_regex:
-        try:
-            re.compile(group_regex)
-        except re.error as error:
-            raise CatalogueError(f"{source}: items.group.regex is not a valid regular expression ({error})") from None
+        _compile_group_regex(group_regex, source)
     missing = items.get("missing_images", "report")
     if missing not in MISSING_IMAGE_POLICIES:
         raise CatalogueError(f"{source}: items.missing_images must be one of {MISSING_IMAGE_POLICIES}")
@@ -138,7 +218,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         category_column=_require(items, "category", source),
         image_column=image_column,
         image_template=template,
-        id_width=int(items.get("id_width") or 0),
+        id_width=_id_width(items.get("id_width"), source),
         missing_images=missing,
         category_map=_string_map(items.get("category_map"), f"{source}: items.category_map"),
         exclude_categories=frozenset(items.get("exclude_categories") or ()),
@@ -150,6 +230,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         group_column=group_column,
         group_regex=group_regex,
         name=str(data.get("name") or ""),
+        source=source,
     )
     if outfits:
         mapping.outfits_table = _require(outfits, "table", f"{source}: outfits")
@@ -159,13 +240,40 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
 
 
 def load_mapping(path: Path) -> Mapping:
+    """Read and check the mapping file at ``path``.
+
+    Raises:
+        CatalogueError: missing, not JSON, a key written twice, or a bad mapping (see :func:`parse_mapping`).
+    """
+    if not path.is_file():
+        raise CatalogueError(f"{path.name}: mapping file not found ({path})")
+    return parse_mapping(load_json_strict(path, path.name), path.name)
+
+
+def _csv_dialect(text: str, required: dict[str, str]) -> str:
+    """The delimiter of a CSV table: the one whose header holds the most required columns (a
+    European spreadsheet writes ``;``), ties broken by ``csv.Sniffer``'s guess, then ``,``."""
+    sample = text[:65536]
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CatalogueError(f"{path.name}: mapping file not found ({path})") from None
-    except json.JSONDecodeError as error:
-        raise CatalogueError(f"{path.name}: invalid JSON ({error.msg} at line {error.lineno})") from None
-    return parse_mapping(data, path.name)
+        guess = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:
+        guess = ","
+    header_line = sample.splitlines()[0] if sample else ""
+
+    def score(delimiter: str) -> tuple[int, bool, bool]:
+        try:
+            header = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:
+            header = []
+        found = len(set(required) & {column.strip() for column in header})
+        return found, delimiter == guess, delimiter == ","
+
+    return max(CSV_DELIMITERS, key=score)
+
+
+def _describe_header(columns: list[str], delimiter: str) -> str:
+    names = ", ".join(repr(column) for column in columns[:8]) + (", ..." if len(columns) > 8 else "")
+    return f"the header, split on {delimiter!r}, has {len(columns)} column(s): {names}"
 
 
 def read_table(root: Path, relative: str, required: dict[str, str]) -> list[dict[str, str]]:
@@ -176,26 +284,30 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[dict
         raise CatalogueError(f"{relative}: {error}") from None
     if not path.is_file():
         raise CatalogueError(f"{relative}: table file not found")
-    try:
-        if path.suffix.lower() == ".json":
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
-                raise CatalogueError(f"{relative}: expected a JSON list of objects")
-            rows = [{k: "" if v is None else str(v) for k, v in row.items()} for row in data]
-            columns = set().union(*(row.keys() for row in rows)) if rows else set()
-        else:
-            with path.open(encoding="utf-8-sig", newline="") as handle:
-                reader = csv.DictReader(handle)
-                columns = set(reader.fieldnames or ())
-                rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
-    except json.JSONDecodeError as error:
-        raise CatalogueError(f"{relative}: invalid JSON ({error.msg} at line {error.lineno})") from None
-    except (UnicodeDecodeError, csv.Error) as error:
-        raise CatalogueError(f"{relative}: unreadable table ({error})") from None
+    header = ""
+    if path.suffix.lower() == ".json":
+        data = load_json_strict(path, relative)
+        if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
+            raise CatalogueError(f"{relative}: expected a JSON list of objects")
+        rows = [{k: "" if v is None else str(v) for k, v in row.items()} for row in data]
+        columns: set[str] = set().union(*(row.keys() for row in rows)) if rows else set()
+    else:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+            delimiter = _csv_dialect(text, required)
+            reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+            fieldnames = list(reader.fieldnames or ())
+            columns = set(fieldnames)
+            rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+        except UnicodeDecodeError as error:
+            raise CatalogueError(f"{relative}: not UTF-8 text (byte {error.start})") from None
+        except csv.Error as error:
+            raise CatalogueError(f"{relative}: unreadable table ({error})") from None
+        header = f"; {_describe_header(fieldnames, delimiter)}"
     absent = sorted(set(required) - columns)
     if absent:
         needs = ", ".join(f"{column!r} (for {required[column]})" for column in absent)
-        raise CatalogueError(f"{relative}: missing column(s) {needs}")
+        raise CatalogueError(f"{relative}: missing column(s) {needs}{header}")
     return rows
 
 
@@ -205,7 +317,7 @@ class _RowReader:
     def __init__(self, mapping: Mapping) -> None:
         self.mapping = mapping
         self.formatter = _SafeFormatter()
-        self.group_pattern = re.compile(mapping.group_regex) if mapping.group_regex else None
+        self.group_pattern = _compile_group_regex(mapping.group_regex, mapping.source) if mapping.group_regex else None
 
     def item_id(self, raw: str) -> str:
         value = raw.strip()
@@ -222,7 +334,13 @@ class _RowReader:
         value = row.get(self.mapping.group_column, "") if self.mapping.group_column else ""
         if self.group_pattern is None or not value:
             return value.strip()
-        match = self.group_pattern.search(value)
+        try:
+            match = self.group_pattern.search(value, timeout=REGEX_TIMEOUT_S)
+        except TimeoutError:
+            raise MappingError(
+                f"{self.mapping.source}: items.group.regex took over {REGEX_TIMEOUT_S} s on {value[:40]!r} "
+                "(catastrophic backtracking, as in (a+)+$?): simplify the pattern"
+            ) from None
         if match is None:
             return ""
         return match.group(1) if match.groups() else match.group(0)
@@ -270,6 +388,8 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             continue
         try:
             item = reader.record(row, item_id, raw_category)
+        except MappingError:
+            raise
         except (UnsafePath, CatalogueError, ValueError, KeyError) as error:
             catalogue.skipped.append(Skip(item_id, where, f"bad image path: {error}", "item"))
             continue
@@ -303,7 +423,7 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     catalogue.outfits = list(outfits.values())
 
 
-def read_manifest(root: Path, mapping_path: Path | None = None) -> Catalogue:
+def read_manifest_catalogue(root: Path, mapping_path: Path | None = None) -> Catalogue:
     """Read a manifest catalogue (structure only; images are validated by the caller)."""
     mapping = load_mapping(mapping_path or root / MAPPING_FILE_NAME)
     catalogue = Catalogue(root=root, format="manifest", name=mapping.name or root.name)

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 from collections import ChainMap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.catalogue.detect import POLYVORE_METADATA, CatalogueError
-from sane_desktop.catalogue.safepath import UnsafePath, check_relative
+from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, POLYVORE_METADATA, CatalogueError
+from sane_desktop.catalogue.jsonfile import JsonObject, first_duplicate, load_json_strict, read_json
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, separators
 from sane_desktop.catalogue.types import (
     SPLITS,
     Catalogue,
@@ -32,6 +32,7 @@ from sane_desktop.catalogue.types import (
     OutfitRecord,
     Skip,
     SplitRecord,
+    is_text,
 )
 
 PROTOCOLS = ("nondisjoint", "disjoint")
@@ -39,27 +40,41 @@ QUESTION_SPLITS = ("valid", "test")
 
 
 def _load_json(path: Path) -> Any:
-    try:
-        with path.open(encoding="utf-8-sig") as handle:  # -sig: tolerate a byte-order mark
-            return json.load(handle)
-    except json.JSONDecodeError as error:
-        raise CatalogueError(f"{path.name}: invalid JSON ({error.msg} at line {error.lineno})") from None
-    except UnicodeDecodeError:
-        raise CatalogueError(f"{path.name}: not UTF-8 text") from None
+    """A question, split or titles file: a key written twice in any object is an error."""
+    shown = path.name if path.parent.name in ("", ".") else f"{path.parent.name}/{path.name}"
+    return load_json_strict(path, shown)
 
 
-def _image_files(images_dir: Path) -> dict[str, str]:
-    """Map file stem -> file name in ``images/`` (one directory listing, ``.jpg`` preferred)."""
+def _image_files(images_dir: Path, catalogue: Catalogue) -> dict[str, str]:
+    """Map file stem -> file name in ``images/`` (one directory listing; a known image suffix is
+    preferred, ``.jpg`` first; a name without suffix is its own stem). A name that is not valid
+    UTF-8 can match no item id: it is listed in ``skipped``, as is a listing that fails."""
     found: dict[str, str] = {}
     if not images_dir.is_dir():
         return found
-    with os.scandir(images_dir) as entries:
-        for entry in entries:
-            stem, dot, suffix = entry.name.rpartition(".")
-            if not dot or not stem:
-                continue
-            if stem not in found or suffix.lower() == "jpg":
-                found[stem] = entry.name
+
+    def rank(name: str) -> int:
+        suffix = os.path.splitext(name)[1].lower()
+        return 0 if suffix == ".jpg" else 1 if suffix in IMAGE_SUFFIXES else 2
+
+    try:
+        with os.scandir(images_dir) as entries:
+            names = [entry.name for entry in entries]
+    except OSError as error:
+        reason = f"cannot list folder: {error.strerror or error}; every image is looked up by name"
+        catalogue.skipped.append(Skip("", "images", reason, "metadata"))
+        return found
+    for name in sorted(names):
+        if name.startswith("."):
+            continue
+        if not is_text(name):
+            reason = "file name is not valid UTF-8 (no item id can name it); rename the file"
+            catalogue.skipped.append(Skip("", f"images/{name}", reason, "metadata"))
+            continue
+        stem, dot, _ = name.rpartition(".")
+        stem = stem if dot and stem else name
+        if stem not in found or rank(name) < rank(found[stem]):
+            found[stem] = name
     return found
 
 
@@ -99,14 +114,22 @@ def _fine_categories(path: Path) -> dict[str, tuple[str, str]]:
 
 
 def _read_items(root: Path, catalogue: Catalogue) -> None:
-    metadata = _load_json(root / POLYVORE_METADATA)
+    metadata = read_json(root / POLYVORE_METADATA, POLYVORE_METADATA)
     if not isinstance(metadata, dict):
         raise CatalogueError(f"{POLYVORE_METADATA}: expected an object mapping item id -> metadata")
     fine_names = _fine_categories(root / "categories.csv")
-    images = _image_files(root / "images")
+    images = _image_files(root / "images", catalogue)
+    # an id written twice: the first entry is kept (as a manifest keeps a duplicate id's first row)
+    for item_id in metadata.duplicates if isinstance(metadata, JsonObject) else ():
+        catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: duplicate id (first entry kept)", "item"))
     for item_id, entry in metadata.items():
         if not isinstance(entry, dict):
             catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: entry is not an object", "item"))
+            continue
+        duplicate = first_duplicate(entry)
+        if duplicate is not None:
+            reason = f"{POLYVORE_METADATA}: entry repeats {duplicate.replace('$', 'the entry', 1)}"
+            catalogue.skipped.append(Skip(item_id, "", reason, "item"))
             continue
         category_id = str(entry.get("category_id") or "").strip()
         fine, semantic = fine_names.get(category_id, ("", ""))
@@ -123,7 +146,7 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
         file_name = images.get(item_id, f"{item_id}.jpg")
         try:
             image_path = check_relative(f"images/{file_name}")
-            if "/" in item_id or "\\" in item_id:
+            if any(mark in item_id for mark in separators()):
                 raise UnsafePath(f"item id contains a path separator: {item_id}")
         except UnsafePath as error:
             catalogue.skipped.append(Skip(item_id, f"images/{file_name}", str(error), "item"))
@@ -185,8 +208,8 @@ def _read_fitb(path: Path, protocol: str, split: str, lookup: Mapping[str, str],
             catalogue.skipped.append(_question_skip(protocol, split, "fill_in_blank", number, "malformed question"))
             continue
         question_ids, answer_ids = _resolve(question, lookup), _resolve(answers, lookup)
-        unresolved = next((r for r in (question_ids, answer_ids) if isinstance(r, str)), None)
-        if unresolved is not None:
+        if isinstance(question_ids, str) or isinstance(answer_ids, str):
+            unresolved = question_ids if isinstance(question_ids, str) else answer_ids
             reason = f"unknown setid_index {unresolved!r}"
             catalogue.skipped.append(_question_skip(protocol, split, "fill_in_blank", number, reason))
             continue

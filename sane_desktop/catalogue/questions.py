@@ -28,8 +28,13 @@ PROTOCOL = "generated"
 WRONG_ANSWERS = 3
 
 
-def split_outfits(outfit_ids: Iterable[str], seed: int = 0, fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> dict[str, list[str]]:
-    """``{"train": [...], "valid": [...], "test": [...]}``, deterministic for a seed."""
+def assign_outfit_splits(outfit_ids: Iterable[str], seed: int = 0,
+                         fractions: Sequence[float] = (0.8, 0.1, 0.1)) -> dict[str, list[str]]:
+    """Assign outfit ids to splits: ``{"train": [...], "valid": [...], "test": [...]}`` by ``fractions``
+    (train gets the rounding remainder), deterministic for a seed and independent of input order.
+
+    Used to make the ``generated`` protocol; to *read* a catalogue's split, see
+    :func:`sane_desktop.catalogue.splits.outfits_in_split`."""
     ids = sorted(set(outfit_ids), key=lambda value: (len(value), value))
     random.Random(seed).shuffle(ids)
     n_valid, n_test = round(fractions[1] * len(ids)), round(fractions[2] * len(ids))
@@ -97,7 +102,7 @@ def generate_questions(catalogue: Catalogue, seed: int = 0) -> None:
     """Fill ``catalogue.splits``, ``.fitb`` and ``.compatibility`` (protocol ``generated``)."""
     items = catalogue.item_by_id()
     outfits = {outfit.outfit_id: outfit for outfit in catalogue.outfits}
-    splits = split_outfits(outfits, seed)
+    splits = assign_outfit_splits(outfits, seed)
     rng = random.Random(seed)
     for split, outfit_ids in splits.items():
         catalogue.splits.append(SplitRecord(PROTOCOL, split, outfit_ids))

@@ -17,19 +17,35 @@ class UnsafePath(InputError):
     """A path that would leave the catalogue folder."""
 
 
-def check_relative(relative: str) -> str:
+# On Windows a backslash separates folders; on POSIX it is an ordinary character of a file name
+# (``a\\b.jpg`` is one file), so turning it into ``/`` there would look for a file that is not there.
+WINDOWS = os.name == "nt"
+
+
+def separators(windows: bool = WINDOWS) -> str:
+    """The characters that separate path components on this platform (or on Windows)."""
+    return "/\\" if windows else "/"
+
+
+def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
     """Return ``relative`` as a normalised POSIX path, or raise :class:`UnsafePath`.
 
     Pure string check (no file system): rejects empty paths, absolute paths (POSIX or Windows,
-    drive letters and UNC included), ``..`` components and NUL bytes.
+    drive letters and UNC included), ``..`` components and NUL bytes. A backslash separates
+    components only on Windows (``windows``); on POSIX it is part of a name, and a name such as
+    ``..\\x`` is then an ordinary file inside the folder (traversal needs a real ``..`` component).
+
+    Raises:
+        UnsafePath: the path is empty, absolute, holds a NUL byte or steps out with ``..``.
     """
     if not relative or not relative.strip():
         raise UnsafePath("empty path")
     if "\x00" in relative:
         raise UnsafePath(f"path contains a NUL byte: {relative!r}")
-    text = relative.replace("\\", "/")
-    windows = PureWindowsPath(relative)
-    if text.startswith("/") or windows.drive or windows.root:
+    text = relative.replace("\\", "/") if windows else relative
+    # a drive letter or UNC root is refused everywhere: the same catalogue may be opened on Windows
+    windows_path = PureWindowsPath(relative)
+    if text.startswith("/") or windows_path.drive or (windows and windows_path.root):
         raise UnsafePath(f"absolute path not allowed: {relative}")
     parts = [part for part in PurePosixPath(text).parts if part not in ("", ".")]
     if ".." in parts:

@@ -7,6 +7,7 @@ strings. Image paths are POSIX paths relative to the catalogue root (never absol
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,29 @@ from typing import Any
 from sane_desktop.errors import InputError
 
 SPLITS = ("train", "valid", "test")
+
+
+def is_text(value: str) -> bool:
+    """Whether ``value`` is real Unicode text: no lone surrogate, so UTF-8 (the database, JSON, a
+    terminal) can encode it. A file name that was not valid UTF-8 on disk arrives from ``os`` as a
+    str with surrogate escapes, and a JSON ``"\\ud800"`` escape gives a lone surrogate too."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown(value: str) -> str:
+    """``value`` safe to store and print: undecodable file-name bytes as ``\\xNN`` escapes (the bytes
+    ``os.fsencode`` gives back), any other lone surrogate as ``\\udNNN``."""
+    if is_text(value):
+        return value
+    try:
+        raw = os.fsencode(value)
+    except UnicodeEncodeError:  # a surrogate that no file-name byte produced
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 class CatalogueError(InputError):
@@ -93,12 +117,17 @@ class CompatibilityQuestion:
 @dataclass
 class Skip:
     """Something left out at import, with the reason. ``kind`` is ``item``, ``outfit``,
-    ``question`` or ``metadata``."""
+    ``question`` or ``metadata`` (a file or folder that is no item: unreadable sub-folder, a file
+    that is not an image, a summary line). Its texts are made printable (:func:`shown`)."""
 
     item_id: str
     path: str
     reason: str
     kind: str = "item"
+
+    def __post_init__(self) -> None:
+        # a skip often names what could not be decoded: keep the report itself storable and printable
+        self.item_id, self.path, self.reason = shown(self.item_id), shown(self.path), shown(self.reason)
 
     def as_dict(self) -> dict[str, str]:
         return {"id": self.item_id, "path": self.path, "reason": self.reason, "kind": self.kind}

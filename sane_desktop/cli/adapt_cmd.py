@@ -4,7 +4,6 @@ labels, by recomputing its BatchNorm statistics on the catalogue's images (AdaBN
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import CliError, add_json_flag
@@ -31,34 +30,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     import time
 
-    from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.catalogue.types import CatalogueError
-    from sane_desktop.models import CheckpointError, load_checkpoint
-    from sane_desktop.models.adapt import adapt_batchnorm, adapted_config, batchnorm_layers, catalogue_batches
-    from sane_desktop.models.checkpoint import save_checkpoint
     from sane_desktop.progress import TqdmProgress
+    from sane_desktop.service import building
 
     if args.max_images <= 0 or args.batch_size <= 0:
         raise CliError("--max-images and --batch-size must be positive")
     started = time.perf_counter()
     progress = TqdmProgress()
-    skipped: list[str] = []
     try:
-        bundle = load_checkpoint(args.model)
-        catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,
-                                   progress=progress)
-        seen = adapt_batchnorm(bundle, catalogue_batches(catalogue, bundle.preprocessing, args.batch_size,
-                                                         args.max_images, args.seed, skipped, progress))
-    except (FileNotFoundError, CatalogueError, CheckpointError, ValueError) as error:
-        raise CliError(str(error)) from error
+        report, layers, skipped = building.adapt_model(args.catalogue, args.model, args.out,
+                                                       max_images=args.max_images, batch_size=args.batch_size,
+                                                       seed=args.seed, mapping=args.mapping, progress=progress)
     finally:
         progress.close()
-    if not seen:
-        raise CliError(f"{args.catalogue}: no readable image to adapt to ({len(skipped)} skipped)")
-    bundle.config = adapted_config(bundle.config, Path(args.catalogue).name, seen, bundle.content_hash)
-    content_hash = save_checkpoint(args.out, bundle)
-    return {"out": str(args.out), "images": seen, "skipped": len(skipped), "skipped_examples": skipped[:5],
-            "batchnorm_layers": len(batchnorm_layers(bundle)), "content_hash": content_hash,
+    return {"out": str(args.out), "images": report.images, "skipped": report.skipped,
+            "skipped_examples": skipped[:5], "batchnorm_layers": layers, "content_hash": report.content_hash,
             "seconds": round(time.perf_counter() - started, 2)}
 
 

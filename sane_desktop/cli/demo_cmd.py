@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import add_json_flag
 
 
 def _positive(text: str) -> int:
@@ -46,8 +46,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             args.out, seed=args.seed, items=args.items, style=args.style, progress=progress,
             outfits=args.outfits, workers=args.workers, masks=not args.no_masks, overwrite=args.force,
         )
-    except (FileExistsError, ValueError) as error:
-        raise CliError(str(error)) from None
     finally:
         progress.close()
     return summary.as_dict()

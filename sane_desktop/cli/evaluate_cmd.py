@@ -4,12 +4,11 @@ model and of its baselines on one split."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.catalogue.splits import ITEM_PROTOCOL
+from sane_desktop.cli import add_json_flag
 
-ITEM_PROTOCOL = "items"  # training.data.ITEM_PROTOCOL, not imported: the CLI loads torch lazily
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,23 +28,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.catalogue.ground_truth import read_ground_truth, theme_kinds
-    from sane_desktop.catalogue.types import CatalogueError
-    from sane_desktop.models import CheckpointError, load_checkpoint
     from sane_desktop.progress import TqdmProgress
-    from sane_desktop.training.report import evaluate
+    from sane_desktop.service.evaluation import evaluate_model
 
     progress = TqdmProgress()
     try:
-        bundle = load_checkpoint(args.model)
-        catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,
-                                   progress=progress, seed=args.seed)
-        # a catalogue with ground truth (the demo) also gets FITB per theme kind (colour, pattern, motif)
-        kinds = theme_kinds(read_ground_truth(args.catalogue))
-        return evaluate(catalogue, bundle, args.split, seed=args.seed, progress=progress, outfit_kinds=kinds)
-    except (FileNotFoundError, CatalogueError, CheckpointError, ValueError) as error:
-        raise CliError(str(error)) from error
+        return evaluate_model(args.catalogue, args.model, args.split, seed=args.seed, mapping=args.mapping,
+                              progress=progress).figures
     finally:
         progress.close()
 

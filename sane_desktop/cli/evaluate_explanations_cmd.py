@@ -49,13 +49,8 @@ def _strip_curves(report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.catalogue.ground_truth import read_ground_truth
-    from sane_desktop.catalogue.types import CatalogueError
-    from sane_desktop.explain.evaluation import evaluate_explanations
-    from sane_desktop.explain.pipeline import SelectionModel
-    from sane_desktop.models.checkpoint import CheckpointError, load_checkpoint
     from sane_desktop.progress import TqdmProgress
+    from sane_desktop.service.evaluation import evaluate_explanation_methods
 
     if args.pairs <= 0 or args.rise_masks <= 0:
         raise CliError("--pairs and --rise-masks must be positive")
@@ -63,28 +58,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     progress = TqdmProgress()
     start = time.perf_counter()
     try:
-        bundle = load_checkpoint(args.model)
-        catalogue = read_catalogue(args.catalogue, args.mapping, progress=progress)
-        truth = read_ground_truth(args.catalogue)
-        fixed = None
-        if args.selection is not None:
-            if bundle.attributes is None:
-                raise CliError("--selection needs a model with an attribute network")
-            try:
-                fixed = SelectionModel.load(args.selection, list(bundle.attributes.attributes))
-            except (OSError, KeyError, TypeError) as error:
-                raise CliError(f"{args.selection}: {error}") from error
-        report, selection = evaluate_explanations(catalogue, bundle, args.pairs, methods, args.seed,
-                                                  args.rise_masks, truth, progress, fixed_selection=fixed)
-    except (FileNotFoundError, CatalogueError, CheckpointError, ValueError) as error:
-        raise CliError(str(error)) from error
+        outcome = evaluate_explanation_methods(args.catalogue, args.model, args.pairs, methods, seed=args.seed,
+                                               rise_masks=args.rise_masks, selection=args.selection,
+                                               mapping=args.mapping, progress=progress)
     finally:
         progress.close()
+    report = outcome.figures
     if not args.curves:
         _strip_curves(report)
-    if selection is not None and args.save_selection:
-        report["selection_file"] = str(selection.save(args.save_selection))
-    report.update(catalogue=str(args.catalogue), model=str(args.model), model_hash=bundle.content_hash,
+    if outcome.selection is not None and args.save_selection:
+        report["selection_file"] = str(outcome.selection.save(args.save_selection))
+    report.update(catalogue=str(args.catalogue), model=str(args.model), model_hash=outcome.model_hash,
                   seed=args.seed, rise_masks=args.rise_masks, seconds=round(time.perf_counter() - start, 2))
     return report
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import add_json_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +17,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the same folder changes nothing; bad items are skipped and reported.",
     )
     parser.add_argument("catalogue", help="catalogue folder")
-    parser.add_argument("--name", help="catalogue name (default: the folder's name)")
+    parser.add_argument("--name", help="catalogue name (default: the folder's name); one plain folder name")
+    parser.add_argument("--replace", action="store_true",
+                        help="replace a catalogue of that name built from another folder (default: refuse)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under index/<name>/)")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue (default: <folder>/sane-mapping.json)")
     add_json_flag(parser)
@@ -25,22 +27,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from sane_desktop.catalogue.types import CatalogueError
     from sane_desktop.progress import TqdmProgress
-    from sane_desktop.store import StoreError
-    from sane_desktop.store.importer import import_folder
+    from sane_desktop.service import building
 
     progress = TqdmProgress()
     try:
-        engine, summary = import_folder(args.catalogue, args.name, args.db, args.mapping, progress=progress)
-    except (FileNotFoundError, CatalogueError, StoreError) as error:
-        raise CliError(str(error)) from error
+        return building.import_folder(args.catalogue, args.name, args.db, args.mapping, progress=progress,
+                                      replace=args.replace)
     finally:
         progress.close()
-    result = summary.as_dict()
-    result["db"] = engine.url.render_as_string(hide_password=True)
-    engine.dispose()
-    return result
 
 
 def render(result: dict[str, Any]) -> str:

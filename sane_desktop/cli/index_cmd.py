@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import add_json_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -19,7 +19,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "scores, and rebuilds one FAISS index per category. Safe to interrupt and re-run.",
     )
     parser.add_argument("catalogue", type=Path, help="catalogue folder")
-    parser.add_argument("--name", help="catalogue name (default: the folder's name)")
+    parser.add_argument("--name", help="catalogue name (default: the folder's name); one plain folder name")
+    parser.add_argument("--replace", action="store_true",
+                        help="replace a catalogue of that name built from another folder (default: refuse)")
     parser.add_argument("--model", type=Path, help="model checkpoint (default: the bundled demo model)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under index/<name>/)")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
@@ -34,24 +36,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from sane_desktop.catalogue.types import CatalogueError
-    from sane_desktop.models.checkpoint import CheckpointError
     from sane_desktop.progress import TqdmProgress
-    from sane_desktop.retrieval.indexer import index_catalogue
-    from sane_desktop.store import StoreError
+    from sane_desktop.service import building
 
     progress = TqdmProgress(enabled=not args.json)
     try:
-        summary = index_catalogue(args.catalogue, args.name, args.model, args.db, args.mapping,
-                                  index_dir=args.index_dir, batch_size=args.batch_size, workers=args.workers,
-                                  device=args.device, progress=progress)
-    except (FileNotFoundError, CatalogueError, StoreError, CheckpointError, LookupError) as error:
-        raise CliError(str(error)) from error
+        report = building.index_folder(args.catalogue, args.name, args.model, db_url=args.db,
+                                       index_dir=args.index_dir, mapping=args.mapping, batch_size=args.batch_size,
+                                       workers=args.workers, device=args.device, progress=progress,
+                                       replace=args.replace)
     finally:
         progress.close()
-    if summary.note:
-        print(f"note: {summary.note}", file=sys.stderr)
-    return summary.as_dict()
+    summary = report.indexed.as_dict()
+    if summary.get("note"):
+        print(f"note: {summary['note']}", file=sys.stderr)
+    return summary
 
 
 def render(result: dict[str, Any]) -> str:

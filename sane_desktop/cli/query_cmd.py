@@ -29,10 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from sane_desktop.models.checkpoint import CheckpointError
-    from sane_desktop.retrieval.search import OutfitSearcher, StaleIndexError
-    from sane_desktop.store import StoreError
-    from sane_desktop.store.db import open_store
+    from sane_desktop.service import Catalogues
 
     item_ids = [part.strip() for part in args.outfit.split(",") if part.strip()]
     if len(args.image) != len(args.image_category):
@@ -41,25 +38,24 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("give an outfit: --outfit ID[,ID...] and/or --image PATH --image-category CAT")
     if args.k <= 0:
         raise CliError("-k must be positive")
+    catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
-        source = open_store(args.db) if args.db else args.name
-        searcher = OutfitSearcher.open(source, name=args.name, index_dir=args.index_dir)
-        query = searcher.query_items(searcher.resolve(item_ids)) if item_ids else []
+        outfit = catalogue.items.by_item_id(item_ids) if item_ids else []
         for path, category in zip(args.image, args.image_category):
             if not path.is_file():
                 raise CliError(f"image not found: {path}")
-            query.append(searcher.embed_image(path, category))
-        if args.category:
-            results = {searcher.spaces.categories[searcher.category_index(args.category)]:
-                       searcher.search(query, args.category, args.k)}
-        else:
-            results = searcher.search_all(query, args.k)
-    except (StaleIndexError, StoreError, CheckpointError, LookupError) as error:
-        raise CliError(str(error).strip("'\"")) from error
+            outfit.append(catalogue.search.add_image(path, category))
+        results = catalogue.search.search([item.pk for item in outfit], args.category or "", args.k)
+    finally:
+        catalogue.close()
+    labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
-        "catalogue": searcher.manifest.catalogue,
-        "outfit": [{"item": q.label, "category": searcher.spaces.categories[q.category]} for q in query],
-        "results": {category: [r.as_dict(query) for r in ranked] for category, ranked in results.items()},
+        "catalogue": catalogue.info.name,
+        "outfit": [{"item": labels[item.pk], "category": item.category} for item in outfit],
+        "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
+                                "score": round(r.score, 6),
+                                "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()}}
+                               for r in ranked] for category, ranked in results.items()},
     }
 
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import add_json_flag
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,40 +43,28 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    import torch
     from tqdm import tqdm
 
-    from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.catalogue.types import CatalogueError
-    from sane_desktop.models import pick_device, save_checkpoint
-    from sane_desktop.models.weights import WeightsError
     from sane_desktop.progress import TqdmProgress
-    from sane_desktop.training.presets import preset
-    from sane_desktop.training.trainer import train
+    from sane_desktop.service import building
 
-    device = pick_device()
-    name = args.preset or ("gpu" if device.type == "cuda" else "cpu")
-    config = preset(name, epochs=args.epochs, seed=args.seed, weights=args.weights, image_size=args.image_size,
-                    width=args.width, time_budget_s=args.time_budget, learning_rate=args.lr, attribute_trunk=args.attribute_trunk,
-                    augment=args.augment, saliency_agreement=args.saliency_agreement,
-                    palette_steps=args.palette_steps)
+    request = building.TrainRequest(
+        preset=args.preset, epochs=args.epochs, seed=args.seed, half=args.fp16,
+        overrides={"weights": args.weights, "image_size": args.image_size, "width": args.width,
+                   "time_budget_s": args.time_budget, "learning_rate": args.lr,
+                   "attribute_trunk": args.attribute_trunk, "augment": args.augment,
+                   "saliency_agreement": args.saliency_agreement, "palette_steps": args.palette_steps})
     progress = TqdmProgress()
     try:
-        catalogue = read_catalogue(Path(args.catalogue), Path(args.mapping) if args.mapping else None,
-                                   progress=progress, seed=args.seed)
-        result = train(catalogue, config, progress=progress, device=device,
-                       log=lambda line: tqdm.write(line, file=sys.stderr))
-    except (FileNotFoundError, CatalogueError, WeightsError, ValueError) as error:
-        raise CliError(str(error)) from error
+        outcome = building.train_model(args.catalogue, args.out, request, mapping=args.mapping, progress=progress,
+                                       log=lambda line: tqdm.write(line, file=sys.stderr))
     finally:
         progress.close()
-    content_hash = save_checkpoint(args.out, result.bundle, half=args.fp16)
-    best = result.history[result.best_epoch - 1] if result.history else {}
-    return {"out": str(args.out), "content_hash": content_hash, "preset": name, "device": str(device),
-            "threads": torch.get_num_threads(), "seconds": round(result.seconds, 1),
-            "mode": result.bundle.config.get("mode", "compatibility"), "best_epoch": result.best_epoch,
-            "valid_fitb": best.get("valid_fitb"), "valid_map": best.get("valid_map"), "history": result.history,
-            "items": len(catalogue.items), "config": {k: v for k, v in result.bundle.config.items() if k != "history"}}
+    report = outcome.report
+    return {"out": str(args.out), "content_hash": report.content_hash, "preset": outcome.preset,
+            "device": outcome.device, "threads": outcome.threads, "seconds": report.seconds, "mode": outcome.mode,
+            "best_epoch": report.best_epoch, "valid_fitb": report.valid_fitb, "valid_map": report.valid_map,
+            "history": outcome.history, "items": outcome.items, "config": outcome.config}
 
 
 def render(result: dict[str, Any]) -> str:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sane_desktop.errors import InputError
 from sane_desktop.demo.garments import RenderJob, Rendered, item_seed, render_many
-from sane_desktop.demo.questions import make_compatibility, make_fitb, split_outfits
+from sane_desktop.demo.questions import make_compatibility, make_fitb, split_outfit_plans
 from sane_desktop.demo.styles import get_style
 from sane_desktop.demo.themes import plan_world
 from sane_desktop.demo.writer import PROTOCOL, write_ground_truth, write_metadata, write_splits
@@ -140,7 +140,7 @@ def generate_demo(
 
     by_id = {item.item_id: item for item in item_plans}
     rng = random.Random(f"demo-questions:{seed}")
-    splits = split_outfits(outfit_plans, rng)
+    splits = split_outfit_plans(outfit_plans, rng)
     fitb = {split: make_fitb(splits[split], by_id, rng) for split in ("valid", "test")}
     compatibility = {split: make_compatibility(splits[split], by_id, rng) for split in ("valid", "test")}
     write_metadata(out, item_plans, outfit_plans, seed)

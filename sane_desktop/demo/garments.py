@@ -13,6 +13,7 @@ import random
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageDraw
 
 from sane_desktop.demo.shapes import GarmentShape, Polygon, garment_shape, motif_shape
@@ -208,7 +209,8 @@ def _draw_motif(canvas: Image.Image, body: Image.Image, motif: str, style: Style
 
 def _finish(image: Image.Image, mask: Image.Image, style: Style, nprng: np.random.Generator) -> Image.Image:
     """Directional light on the garment, a slight global exposure change and the backdrop texture."""
-    pixels = np.asarray(image, dtype=np.float32)
+    # float32 throughout at run time; numpy's stubs widen float32 · Python float to float64
+    pixels: npt.NDArray[np.floating] = np.asarray(image, dtype=np.float32)
     alpha = np.asarray(mask, dtype=np.float32)[..., None] / 255.0
     direction = nprng.uniform(0, 2 * math.pi)
     strength = nprng.uniform(0.05, 0.14)

@@ -21,8 +21,9 @@ def reference(outfit: OutfitPlan, position: int) -> str:
     return f"{outfit.set_id}_{position + 1}"
 
 
-def split_outfits(outfits: list[OutfitPlan], rng: random.Random) -> dict[str, list[OutfitPlan]]:
-    """Random 80/10/10 split by outfit (items may recur across splits: the non-disjoint protocol)."""
+def split_outfit_plans(outfits: list[OutfitPlan], rng: random.Random) -> dict[str, list[OutfitPlan]]:
+    """Random 80/10/10 split of the demo world's outfit plans (items may recur across splits: the
+    non-disjoint protocol), drawn from ``rng``; written out as the demo catalogue's split files."""
     order = list(outfits)
     rng.shuffle(order)
     n_valid = round(len(order) * SPLIT_FRACTIONS[1][1])

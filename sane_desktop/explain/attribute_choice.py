@@ -48,7 +48,7 @@ def to_grid(saliency: Tensor, grid: tuple[int, int]) -> Tensor:
 
 def map_match(attribute_maps: Tensor, saliency: Tensor) -> Tensor:
     """Agreement of (…, A, h, w) attribute maps with (…, H, W) saliency maps -> (…, A) in (0, 1]."""
-    grid = tuple(attribute_maps.shape[-2:])
+    grid = (int(attribute_maps.shape[-2]), int(attribute_maps.shape[-1]))
     target = spatial_distribution(to_grid(saliency, grid)).unsqueeze(-3)  # (…, 1, h, w)
     product = spatial_distribution(attribute_maps) * target
     return product.clamp_min(1e-20).sqrt().sum((-2, -1))
@@ -110,8 +110,8 @@ class PlattCalibration:
 def oracle_prior(oracle_answers: Sequence[int], n_attributes: int, smoothing: float = 1.0) -> np.ndarray:
     """Share of training pairs whose oracle answer is each attribute (Laplace-smoothed)."""
     counts = np.bincount(np.asarray(list(oracle_answers), dtype=np.int64), minlength=n_attributes)
-    counts = counts[:n_attributes].astype(np.float64) + smoothing
-    return counts / counts.sum()
+    smoothed = counts[:n_attributes].astype(np.float64) + smoothing
+    return smoothed / smoothed.sum()
 
 
 # --- combination ------------------------------------------------------------------------------
@@ -136,7 +136,10 @@ RULES = {
 
 
 @dataclass
-class AttributeScore:
+class RankedAttribute:
+    """One candidate attribute of a pair with its combined score and its parts (vocabulary index,
+    name). Not the service's ``AttributeScore``, which carries the same parts without the index."""
+
     index: int
     name: str
     score: float
@@ -145,7 +148,7 @@ class AttributeScore:
     prior: float
     partner: float = 1.0
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, str | float]:
         return {"name": self.name, "score": round(self.score, 5), "confidence": round(self.confidence, 5),
                 "match": round(self.match, 5), "prior": round(self.prior, 5), "partner": round(self.partner, 5)}
 
@@ -169,7 +172,7 @@ def candidate_attributes(confidence: np.ndarray, threshold: float = PRESENT_THRE
     return present if len(present) >= minimum else [int(a) for a in order[:minimum]]
 
 
-def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence[str]) -> list[AttributeScore]:
+def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence[str]) -> list[RankedAttribute]:
     """Candidates ranked best first by the log-linear combination."""
     candidates = parts.candidates or candidate_attributes(parts.confidence)
     scored = []
@@ -178,7 +181,7 @@ def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence
         partner = 1.0 if parts.partner is None else float(parts.partner[a])
         score = (weights.confidence * np.log(max(conf, EPS)) + weights.match * np.log(max(match, EPS))
                  + weights.prior * np.log(max(prior, EPS)) + weights.partner * np.log(max(partner, EPS)))
-        scored.append(AttributeScore(a, names[a], float(score), conf, match, prior, partner))
+        scored.append(RankedAttribute(a, names[a], float(score), conf, match, prior, partner))
     # ties (e.g. the prior-only rule) fall back on confidence
     return sorted(scored, key=lambda s: (-s.score, -s.confidence, s.index))
 

@@ -26,12 +26,12 @@ from sane_desktop.explain.attribute_choice import (
     rank_attributes,
     tune_weights,
 )
-from sane_desktop.explain.base import get_explainer
+from sane_desktop.explain.registry import get_explainer
 from sane_desktop.explain.oracle import oracle_attribute
 from sane_desktop.explain.pairs import Pair, pair_space, sample_pairs
 from sane_desktop.explain.pipeline import SelectionModel, attribute_outputs, pair_parts
 from sane_desktop.progress import Cancelled
-from sane_desktop.training.data import attribute_vocabulary, split_outfits
+from sane_desktop.catalogue.splits import attribute_vocabulary, outfits_in_split
 
 
 def _item_targets(item_ids: list[str], names: list[str], labels: dict[str, list[str]]) -> Tensor:
@@ -88,7 +88,7 @@ def evaluate_attribute_choice(catalogue, bundle, images, test_pairs, n_pairs, se
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
     # 1. calibration on validation items
-    valid_items = sorted({i for o in split_outfits(catalogue, "valid") for i in o.item_ids if i in images.by_id})
+    valid_items = sorted({i for o in outfits_in_split(catalogue, "valid") for i in o.item_ids if i in images.by_id})
     valid_items = valid_items[: max(100, 10 * n_pairs)]
     if valid_items:
         logits = torch.cat([attribute_outputs(bundle.attributes, torch.stack([images[i] for i in valid_items[s:s + 64]]))[0]
@@ -107,7 +107,8 @@ def evaluate_attribute_choice(catalogue, bundle, images, test_pairs, n_pairs, se
     tuned_on = "ground truth (true theme of positive validation pairs)" if any(t is not None for t in themes) \
         else "removal oracle"
     if tuned_on.startswith("ground"):
-        valid_parts, valid_oracle = zip(*[(p, t) for p, t in zip(valid_parts, themes) if t is not None])
+        with_theme = [(p, t) for p, t in zip(valid_parts, themes) if t is not None]
+        valid_parts, valid_oracle = [p for p, _ in with_theme], [t for _, t in with_theme]
     if valid_parts:
         selection.weights, _ = tune_weights(list(valid_parts), list(valid_oracle), names)
         selection.tuned = True

@@ -1,7 +1,15 @@
-"""The shared interface of every saliency method for a pair (q, r) scored in one type space.
+"""The template every saliency method fills in, and what they share.
 
-Template (as pytorch-grad-cam): :meth:`Explainer.explain` embeds both images once, then asks the
-method for one map per image against the other image's embedding (:meth:`Explainer.explain_map`).
+As pytorch-grad-cam's ``BaseCAM``: a method implements one step, :meth:`Explainer.explain_target`
+(the (H, W) map of where one image raises a :class:`~sane_desktop.explain.targets.Target`, and its
+cost in forward passes); the template does the rest. :meth:`Explainer.explain` embeds both images
+of a match (q, r) once and explains each against a :class:`~sane_desktop.explain.targets.PairScore`
+of the other (Plummer et al., ECCV 2020: "fixed reference" saliency for a similarity).
+
+Settings are per instance: each method's constructor takes its settings as keyword arguments and
+keeps them as a frozen :class:`MethodSettings` dataclass (never module globals), so two explainers
+with different settings never interfere. Methods are found by name in :mod:`.registry`.
+
 Images are preprocessed tensors (3, H, W) — the model's 112×112 centre crop, normalised — and maps
 are H×W float32 arrays aligned with that crop.
 """
@@ -9,31 +17,19 @@ are H×W float32 arrays aligned with that crop.
 from __future__ import annotations
 
 import contextlib
-import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from dataclasses import asdict, dataclass, field
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from sane_desktop.errors import NotFound
 from sane_desktop import precision
-
-
-class SimilarityModel(Protocol):
-    """What the explainers need from the compatibility net (the models engineer's contract)."""
-
-    def cells(self, images: Tensor) -> Tensor: ...  # (B, K, D) per-cell u_k
-
-    def __call__(self, images: Tensor) -> Tensor: ...  # (B, D) general embedding E(x)
-
-    def space_masks(self) -> Tensor: ...  # (S, D) relu(m)
-
-    def project(self, embedding: Tensor, space: int | Tensor) -> Tensor: ...
+from sane_desktop.explain.protocols import SimilarityModel as SimilarityModel  # re-exported: methods import it here
+from sane_desktop.explain.targets import PairScore, Target
 
 
 @dataclass
@@ -45,6 +41,17 @@ class PairSaliency:
     similarity: float  # cosine in the type space
     forward_passes: int  # images sent through the network, references included
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MethodSettings:
+    """Settings every method has; each method extends it with its own (frozen: a setting changes
+    by building another explainer)."""
+
+    batch_size: int = 64  # images per forward pass
+
+
+SettingsT = TypeVar("SettingsT", bound=MethodSettings)
 
 
 def model_device(model: Any) -> torch.device:
@@ -76,19 +83,28 @@ def upsample(cell_map: Tensor, size: tuple[int, int], mode: str = "bilinear") ->
     return out.reshape(*shape[:-2], *size)
 
 
-class Explainer(ABC):
-    """Template for one saliency method. Subclasses implement :meth:`explain_map`."""
+class Explainer(ABC, Generic[SettingsT]):
+    """Template for one saliency method. Subclasses implement :meth:`explain_target` and register
+    with :func:`~sane_desktop.explain.registry.register_method`."""
 
-    name: str = ""
-    version: str = "1"  # bumped when the maps a method draws change: cached explanations key on it
+    name: ClassVar[str] = ""  # set by register_method
+    version: ClassVar[str] = "1"  # bumped when the maps a method draws change: cached explanations key on it
 
-    def __init__(self, model: SimilarityModel, batch_size: int = 64) -> None:
+    def __init__(self, model: SimilarityModel, settings: SettingsT) -> None:
         self.model = model
-        self.batch_size = batch_size
+        self.settings = settings
         self.device = model_device(model)
 
+    @property
+    def batch_size(self) -> int:
+        return self.settings.batch_size
+
+    def describe(self) -> dict[str, Any]:
+        """Method, version and settings as plain values: what a cache key must include."""
+        return {"method": self.name, "version": self.version, **asdict(self.settings)}
+
     def embed(self, images: Tensor) -> Tensor:
-        """General embeddings E(x) of (B, 3, H, W) images, in batches, as float32."""
+        """General embeddings E(x) of (B, 3, H, W) images, in batches, as float32 (B, D)."""
         out = []
         with inference(self.device):
             for start in range(0, images.shape[0], self.batch_size):
@@ -96,36 +112,26 @@ class Explainer(ABC):
                 out.append(self.model(batch).float())
         return torch.cat(out)
 
+    @abstractmethod
+    def explain_target(self, image: Tensor, target: Target) -> tuple[Tensor, int]:
+        """Map (H, W) of where ``image`` (3, H, W) raises ``target``, and the number of forward
+        passes it took (passes whose cost is shared across calls are not counted)."""
+
+    def explain_map(self, image: Tensor, reference: Tensor, space: int) -> tuple[Tensor, int]:
+        """:meth:`explain_target` for the pair score against one reference embedding (D,)."""
+        return self.explain_target(image, PairScore(reference, space))
+
     def explain(self, query_image: Tensor, candidate_image: Tensor, space: int) -> PairSaliency:
+        """Both maps of a match (q, r) in type space ``space``: q against E(r) and r against E(q)."""
         pair = torch.stack([query_image, candidate_image])
         query_emb, candidate_emb = self.embed(pair)
         with torch.no_grad():
             similarity = float(space_cosine(self.model, query_emb[None], candidate_emb[None], space))
-        query_map, q_passes = self.explain_map(query_image, candidate_emb, space)
-        candidate_map, c_passes = self.explain_map(candidate_image, query_emb, space)
+        query_map, q_passes = self.explain_target(query_image, PairScore(candidate_emb, space))
+        candidate_map, c_passes = self.explain_target(candidate_image, PairScore(query_emb, space))
         return PairSaliency(
             query_map=query_map.cpu().numpy().astype(np.float32),
             candidate_map=candidate_map.cpu().numpy().astype(np.float32),
             similarity=similarity,
             forward_passes=2 + q_passes + c_passes,
         )
-
-    @abstractmethod
-    def explain_map(self, image: Tensor, reference: Tensor, space: int) -> tuple[Tensor, int]:
-        """Map (H, W) of where ``image`` makes it similar to the reference embedding (D,) in
-        ``space``, and the number of forward passes it took."""
-
-
-METHODS = {
-    "fast": "sane_desktop.explain.fast:FastExplainer",
-    "rise": "sane_desktop.explain.rise:RiseExplainer",
-    "sliding": "sane_desktop.explain.sliding:SlidingWindowExplainer",
-}
-
-
-def get_explainer(method: str, model: SimilarityModel, **options: Any) -> Explainer:
-    """Explainer by name: ``fast``, ``rise`` or ``sliding``."""
-    if method not in METHODS:
-        raise NotFound(f"unknown explanation method {method!r}; choose from {sorted(METHODS)}")
-    module_name, class_name = METHODS[method].split(":")
-    return getattr(importlib.import_module(module_name), class_name)(model, **options)

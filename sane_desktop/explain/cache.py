@@ -10,18 +10,24 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
 
-def cache_key(model_hash: str, query: str, candidate: str, method: str, options: str = "") -> str:
+def explanation_cache_key(model_hash: str, query: str, candidate: str, method: str, options: str = "") -> str:
+    """32 hex digits naming one explanation: model weights hash, item ids, method, and ``options``
+    (e.g. JSON of ``Explainer.describe()``: the method's version and settings)."""
     text = json.dumps([model_hash, query, candidate, method, options])
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+
 class ExplanationCache:
+    """Explanations on disk under ``folder``, keyed by :func:`explanation_cache_key`."""
+
     def __init__(self, folder: Path | str) -> None:
         self.folder = Path(folder)
 
@@ -43,10 +49,11 @@ class ExplanationCache:
     def put(self, key: str, summary: dict[str, Any], maps: dict[str, np.ndarray]) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         maps_path, summary_path = self._paths(key)
-        self._atomic(maps_path, lambda handle: np.savez_compressed(handle, **maps))
+        arrays: dict[str, Any] = dict(maps)  # numpy's stubs read ** of arrays as its allow_pickle flag
+        self._atomic(maps_path, lambda handle: np.savez_compressed(handle, **arrays))
         self._atomic(summary_path, lambda handle: handle.write(json.dumps(summary, default=str).encode()))
 
-    def _atomic(self, path: Path, write) -> None:  # type: ignore[no-untyped-def]
+    def _atomic(self, path: Path, write: Callable[[BinaryIO], object]) -> None:
         fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
         try:
             with os.fdopen(fd, "wb") as handle:

@@ -11,7 +11,7 @@ game. The explaining attribute's choice is fitted without the test pairs and sco
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +20,7 @@ import torch
 from sane_desktop.errors import InputError
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.explain.attribute_evaluation import evaluate_attribute_choice, theme_accuracy
-from sane_desktop.explain.base import get_explainer
+from sane_desktop.explain.registry import get_explainer, list_methods
 from sane_desktop.explain.metrics import (
     box_to_crop,
     paired_difference,
@@ -34,11 +34,17 @@ from sane_desktop.explain.pipeline import SelectionModel
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
-SALIENCY_METHODS = ("fast", "rise", "sliding", "random")
+SALIENCY_METHODS = tuple(list_methods())  # every registered method, the random baseline included
+RANDOM_SEED_STRIDE = 100003  # the random map of pair i is drawn with seed · stride + i
 
 
-def _random_map(seed: int, size: int) -> np.ndarray:
-    return np.random.default_rng(seed).random((size, size)).astype(np.float32)
+def method_settings_for(methods: Sequence[str], seed: int, rise_masks: int, preprocessing: Any,
+                        overrides: Mapping[str, Mapping[str, Any]] | None = None) -> dict[str, dict[str, Any]]:
+    """Constructor settings of each method in an evaluation: RISE's bank size, the bundle's
+    preprocessing for the fast method, the random baseline's seed, then ``overrides`` per method."""
+    defaults: dict[str, dict[str, Any]] = {"rise": {"n_masks": rise_masks}, "fast": {"preprocessing": preprocessing},
+                                           "random": {"seed": seed * RANDOM_SEED_STRIDE}}
+    return {m: {**defaults.get(m, {}), **(overrides or {}).get(m, {})} for m in methods}
 
 
 def evaluate_explanations(
@@ -52,9 +58,13 @@ def evaluate_explanations(
     progress: Progress = no_progress,
     should_stop: CancelCheck = never_cancel,
     fixed_selection: SelectionModel | None = None,
+    method_settings: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> tuple[dict[str, Any], SelectionModel | None]:
     """``fixed_selection``: score this fitted attribute selection as it is (e.g. one fitted on
-    another catalogue, to check that it transfers) instead of fitting one on this catalogue."""
+    another catalogue, to check that it transfers) instead of fitting one on this catalogue.
+    ``method_settings``: constructor settings per method name, over the evaluation's own (e.g.
+    ``{"fast": {"map_mode": "bilinear"}}``). Raises :class:`~sane_desktop.errors.InputError` when
+    the test split has no usable pair, :class:`~sane_desktop.errors.Cancelled` when stopped."""
     model = bundle.compatibility.eval()
     torch.manual_seed(seed)
     images = PairImages(catalogue, bundle)
@@ -64,8 +74,8 @@ def evaluate_explanations(
     test_pairs = sample_pairs(catalogue, "test", n_pairs, seed, model.categories)
     if not test_pairs:
         raise InputError("no test pairs: the catalogue's test split has no outfit with two known items")
-    options = {"rise": {"n_masks": rise_masks}, "fast": {"preprocessing": prep}}
-    explainers = {m: get_explainer(m, model, **options.get(m, {})) for m in methods if m != "random"}
+    settings = method_settings_for(methods, seed, rise_masks, prep, method_settings)
+    explainers = {m: get_explainer(m, model, **settings[m]) for m in methods}
     embed = explainers.get("fast") or get_explainer("fast", model, preprocessing=prep)
 
     curves: dict[str, dict[str, list[np.ndarray]]] = {m: {"insertion": [], "deletion": []} for m in methods}
@@ -79,11 +89,8 @@ def evaluate_explanations(
         reference = embed.embed(candidate[None])[0]
         for method in methods:
             start = time.perf_counter()
-            if method == "random":
-                saliency, passes = _random_map(seed * 100003 + index, prep.size), 0
-            else:
-                result, passes = explainers[method].explain_map(query, reference, space)
-                saliency = result.cpu().numpy()
+            result, passes = explainers[method].explain_map(query, reference, space)
+            saliency = result.cpu().numpy()
             cost[method]["seconds"] += time.perf_counter() - start
             cost[method]["forward_passes"] += passes
             query_maps[method].append(saliency)

@@ -13,7 +13,7 @@ with), each with its own normalisation, so the relative terms sum exactly to cos
 what each cell adds over an empty picture.
 Each cell's term is then spread over its pixels by how far they are from the fill (a pixel that
 already looks like the background carries no evidence). On 60 validation pairs of the default demo
-(bench/results/explain_fast_baseline.json) this moved insertion 0.611 → 0.661 and deletion
+(bench/experiments/results/explain_fast_baseline.json) this moved insertion 0.611 → 0.661 and deletion
 0.396 → 0.341, where RISE-2000 scores 0.644 and 0.399.
 The batched form works from stored cells (N, K, D), so maps for a page of results cost microseconds.
 """
@@ -21,23 +21,28 @@ The batched form works from stored cells (N, K, D), so maps for a page of result
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from sane_desktop.explain.base import Explainer, PairSaliency, upsample
+from sane_desktop.errors import InputError
+from sane_desktop.explain.base import Explainer, MethodSettings, PairSaliency, SimilarityModel, upsample
+from sane_desktop.explain.registry import register_method
+from sane_desktop.explain.targets import Target
 from sane_desktop.models.preprocess import Preprocessing
 
+# Defaults of FastSettings (read once, when the settings are built: change them per explainer).
 # How the 7×7 cell terms are drawn at pixel resolution. Bicubic was chosen on validation pairs
 # of the 4,000-item demo (60 pairs): pointing game 0.90 against bilinear's 0.77 (whose maximum always
 # sits on a cell centre), insertion/deletion unchanged within 0.005. The cells themselves are exact.
-MAP_MODE = "bicubic"
-FILL_RGB = (1.0, 1.0, 1.0)  # the blank image the terms are taken relative to
-# A pixel's weight is min(1, max-channel distance from the fill / CONTENT_SCALE), RGB in [0, 1].
+DEFAULT_MAP_MODE = "bicubic"
+MAP_MODES = ("bicubic", "bilinear")
+DEFAULT_FILL_RGB = (1.0, 1.0, 1.0)  # the blank image the terms are taken relative to
+# A pixel's weight is min(1, max-channel distance from the fill / content_scale), RGB in [0, 1].
 # Chosen on default-demo validation pairs among 0.1, 0.3, 0.5 and 1.0 (insertion − deletion).
-CONTENT_SCALE = 0.5
+DEFAULT_CONTENT_SCALE = 0.5
 
 EPS = 1e-12
 
@@ -119,37 +124,71 @@ def joint_cell_map(query_cells: Tensor, candidate_cells: Tensor, mask: Tensor) -
     return (q_masked @ c_masked.T) / (k * k * q_norm * c_norm)
 
 
-def fill_image(size: tuple[int, int], preprocessing: Preprocessing) -> Tensor:
-    """The blank image (3, H, W) of the fill colour, normalised as the model's inputs."""
+def fill_image(size: tuple[int, int], preprocessing: Preprocessing,
+               fill_rgb: tuple[float, float, float] = DEFAULT_FILL_RGB) -> Tensor:
+    """The blank image (3, H, W) of the fill colour (RGB in [0, 1]), normalised as the model's inputs."""
     mean, std = torch.tensor(preprocessing.mean), torch.tensor(preprocessing.std)
-    value = (torch.tensor(FILL_RGB) - mean) / std
+    value = (torch.tensor(fill_rgb) - mean) / std
     return value.view(3, 1, 1).expand(3, *size).contiguous()
 
 
-def content_weight(images: Tensor, preprocessing: Preprocessing, scale: float = CONTENT_SCALE) -> Tensor:
+def content_weight(images: Tensor, preprocessing: Preprocessing, scale: float = DEFAULT_CONTENT_SCALE,
+                   fill_rgb: tuple[float, float, float] = DEFAULT_FILL_RGB) -> Tensor:
     """(…, H, W) weights in [0, 1]: how far each pixel of normalised (…, 3, H, W) images is from
     the fill colour (max over channels, RGB in [0, 1]), saturating at ``scale``."""
     shape = (3, 1, 1)
     mean = torch.tensor(preprocessing.mean, device=images.device).view(shape)
     std = torch.tensor(preprocessing.std, device=images.device).view(shape)
-    fill = torch.tensor(FILL_RGB, device=images.device).view(shape)
+    fill = torch.tensor(fill_rgb, device=images.device).view(shape)
     distance = (images.float() * std + mean - fill).abs().amax(-3)
     return (distance / scale).clamp(0.0, 1.0)
 
 
-class FastExplainer(Explainer):
-    """White-box saliency from the exact decomposition: one forward pass per image (the blank
-    fill image's pass is made once per input size and kept)."""
+@dataclass(frozen=True)
+class FastSettings(MethodSettings):
+    """The fast method's settings: how the exact cell terms are drawn at pixel resolution."""
 
-    name = "fast"
+    preprocessing: Preprocessing = field(default_factory=Preprocessing)  # of the model's inputs
+    map_mode: str = DEFAULT_MAP_MODE  # "bicubic" or "bilinear" upsampling of the 7×7 cell terms
+    content_scale: float = DEFAULT_CONTENT_SCALE  # colour distance (RGB in [0, 1]) of full weight
+    fill_rgb: tuple[float, float, float] = DEFAULT_FILL_RGB  # the blank image's colour
+
+    def __post_init__(self) -> None:
+        if self.map_mode not in MAP_MODES:
+            raise InputError(f"map_mode must be one of {', '.join(MAP_MODES)}, not {self.map_mode!r}")
+        if self.content_scale <= 0:
+            raise InputError(f"content_scale must be positive, not {self.content_scale}")
+
+
+@register_method("fast")
+class FastExplainer(Explainer[FastSettings]):
+    """White-box saliency from the exact decomposition: one forward pass per image (the blank
+    fill image's pass is made once per input size and kept). Targets: any sum of type-space
+    cosines, whose per-cell terms add up (each decomposition is exact)."""
+
     version = "2"  # 1: exact cell terms; 2: relative to the blank image, spread over content pixels
 
-    def __init__(self, model, batch_size: int = 64, preprocessing: Preprocessing | None = None) -> None:
-        super().__init__(model, batch_size)
-        self.preprocessing = preprocessing or Preprocessing()
+    def __init__(
+        self,
+        model: SimilarityModel,
+        batch_size: int = 64,
+        preprocessing: Preprocessing | None = None,
+        map_mode: str = DEFAULT_MAP_MODE,
+        content_scale: float = DEFAULT_CONTENT_SCALE,
+        fill_rgb: tuple[float, float, float] = DEFAULT_FILL_RGB,
+    ) -> None:
+        red, green, blue = fill_rgb
+        super().__init__(model, FastSettings(batch_size=batch_size, preprocessing=preprocessing or Preprocessing(),
+                                             map_mode=map_mode, content_scale=content_scale,
+                                             fill_rgb=(red, green, blue)))
         self._baselines: dict[tuple[int, int], Tensor] = {}
 
+    @property
+    def preprocessing(self) -> Preprocessing:
+        return self.settings.preprocessing
+
     def cells(self, images: Tensor) -> Tensor:
+        """(B, K, D) per-cell outputs u_k of (B, 3, H, W) images, float32."""
         # fp32 even on CUDA: the terms must sum to the score exactly
         with torch.inference_mode():
             return self.model.cells(images.to(self.device)).float()
@@ -157,14 +196,32 @@ class FastExplainer(Explainer):
     def baseline_cells(self, size: tuple[int, int]) -> Tensor:
         """(K, D) cells of the blank fill image of this size."""
         if size not in self._baselines:
-            self._baselines[size] = self.cells(fill_image(size, self.preprocessing)[None])[0]
+            blank = fill_image(size, self.settings.preprocessing, self.settings.fill_rgb)
+            self._baselines[size] = self.cells(blank[None])[0]
         return self._baselines[size]
+
+    def content_weight(self, images: Tensor) -> Tensor:
+        """:func:`content_weight` of (…, 3, H, W) images with this explainer's settings: (…, H, W)."""
+        return content_weight(images, self.settings.preprocessing, self.settings.content_scale,
+                              self.settings.fill_rgb)
+
+    def cell_maps(
+        self, query_cells: Tensor, candidate_cells: Tensor, masks: Tensor, size: tuple[int, int] | None = None,
+        query_weights: Tensor | None = None, candidate_weights: Tensor | None = None,
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """:func:`batch_cell_maps` relative to this explainer's blank image, drawn with its map mode.
+        The blank image is the model's input size whatever ``size`` the maps are drawn at: the
+        cells it gives must be the cells of the inputs the stored cells came from."""
+        side = self.settings.preprocessing.size
+        baseline = self.baseline_cells((side, side)).to(candidate_cells.device)
+        return batch_cell_maps(query_cells, candidate_cells, masks, size, baseline, query_weights,
+                               candidate_weights, self.settings.map_mode)
 
     def _draw(self, terms: Tensor, image: Tensor) -> Tensor:
         side = math.isqrt(terms.shape[-1])
         size = (image.shape[-2], image.shape[-1])
-        weight = content_weight(image.to(terms.device), self.preprocessing)
-        return upsample(terms.reshape(side, side), size, MAP_MODE) * weight
+        weight = self.content_weight(image.to(terms.device))
+        return upsample(terms.reshape(side, side), size, self.settings.map_mode) * weight
 
     def explain(self, query_image: Tensor, candidate_image: Tensor, space: int) -> PairSaliency:
         size = (query_image.shape[-2], query_image.shape[-1])
@@ -193,33 +250,40 @@ class FastExplainer(Explainer):
             },
         )
 
-    def explain_map(self, image: Tensor, reference: Tensor, space: int) -> tuple[Tensor, int]:
+    def explain_target(self, image: Tensor, target: Target) -> tuple[Tensor, int]:
         cells = self.cells(image[None])[0]
         baseline = self.baseline_cells((image.shape[-2], image.shape[-1]))
         with torch.inference_mode():
-            mask = self.model.space_masks()[space].float()
-            ref = reference.float().to(cells.device) * mask
-            ref = ref / ref.norm().clamp_min(EPS)
-            terms = _terms(cells, mask, ref) - _terms(baseline, mask, ref)
+            space_masks = self.model.space_masks()
+            references = target.references.to(cells.device)
+            terms: Tensor | None = None
+            for reference, space in zip(references, target.spaces):
+                mask = space_masks[space].float()
+                ref = reference.float() * mask
+                ref = ref / ref.norm().clamp_min(EPS)
+                pair_terms = _terms(cells, mask, ref) - _terms(baseline, mask, ref)
+                terms = pair_terms if terms is None else terms + pair_terms
+            assert terms is not None  # targets have at least one reference
             return self._draw(terms, image), 1
 
 
 def batch_cell_maps(
     query_cells: Tensor, candidate_cells: Tensor, masks: Tensor, size: tuple[int, int] | None = None,
     baseline: Tensor | None = None, query_weights: Tensor | None = None,
-    candidate_weights: Tensor | None = None,
+    candidate_weights: Tensor | None = None, map_mode: str = DEFAULT_MAP_MODE,
 ) -> tuple[Tensor, Tensor, Tensor]:
     """Maps for one query against N stored results: (query_maps, candidate_maps, similarity).
 
     Maps are (N, side, side) cell maps, or (N, H, W) when ``size`` is given; ``baseline`` (K, D)
     takes the terms relative to the blank image; ``query_weights`` / ``candidate_weights`` ((N, H, W)
-    or (H, W), from :func:`content_weight`) spread them over the pixels.
+    or (H, W), from :func:`content_weight`) spread them over the pixels; ``map_mode`` is the
+    upsampling ("bicubic" or "bilinear"). :meth:`FastExplainer.cell_maps` fills in its settings.
     """
     with torch.inference_mode():
         attribution = cell_attribution(query_cells, candidate_cells, masks, baseline)
         q_grid, c_grid = attribution.grid()
         if size is not None:
-            q_grid, c_grid = upsample(q_grid, size, MAP_MODE), upsample(c_grid, size, MAP_MODE)
+            q_grid, c_grid = upsample(q_grid, size, map_mode), upsample(c_grid, size, map_mode)
             if query_weights is not None:
                 q_grid = q_grid * query_weights
             if candidate_weights is not None:

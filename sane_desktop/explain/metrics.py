@@ -97,7 +97,7 @@ class CurveSummary:
     pairs: int
 
     def as_dict(self, curves: bool = True) -> dict:
-        data = {"auc": self.auc, "raw_auc": self.raw_auc, "pairs": self.pairs}
+        data: dict[str, float | int | list[float]] = {"auc": self.auc, "raw_auc": self.raw_auc, "pairs": self.pairs}
         if curves:
             data["mean_curve"] = self.mean_curve
             data["raw_mean_curve"] = self.raw_mean_curve

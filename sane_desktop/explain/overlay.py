@@ -1,36 +1,56 @@
-"""Colour-mapped saliency overlays as numpy arrays, written as PNG with PIL (no Qt: the GUI turns
-the arrays into QImages on its own thread)."""
+"""Saliency overlays as numpy arrays: the one colour-map code path of the app. The GUI colours its
+overlays with :func:`colourise` (on its worker thread; it turns the arrays into QImages and
+composites them with the photo at its opacity slider's value) and the CLI writes the same
+composite as PNG with :func:`blend` + :func:`save_png` (PIL, no Qt).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
-# anchors of a perceptually ordered dark-blue → cyan → yellow → red map (turbo-like)
-_ANCHORS = np.array([
-    [48, 18, 59], [70, 107, 227], [40, 188, 235], [50, 242, 152],
-    [164, 252, 60], [239, 205, 58], [251, 128, 34], [204, 45, 4], [122, 4, 3],
-], dtype=np.float64)
+# a few anchors of each map (RGB), interpolated linearly to a 256-entry table
+_ANCHORS: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "inferno": ((0, 0, 4), (87, 16, 110), (188, 55, 84), (249, 142, 9), (252, 255, 164)),
+    "viridis": ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)),
+    "jet": ((0, 0, 143), (0, 128, 255), (128, 255, 128), (255, 128, 0), (128, 0, 0)),
+    "coolwarm": ((59, 76, 192), (141, 176, 254), (221, 221, 221), (244, 154, 123), (180, 4, 38)),
+}
+COLOUR_MAPS: tuple[str, ...] = tuple(_ANCHORS)
+DEFAULT_COLOUR_MAP = "inferno"  # the GUI's default too (gui/settings.py)
+DEFAULT_OPACITY = 0.5
+# overlay alpha grows with saliency from MIN_ALPHA to 255, so the photo shows where the map is low
+MIN_ALPHA = 80
 
 
-def scale_unit(saliency: np.ndarray) -> np.ndarray:
-    """Min–max scale a map to [0, 1] (a flat map becomes zeros)."""
-    saliency = np.asarray(saliency, dtype=np.float64)
-    low, high = float(saliency.min()), float(saliency.max())
-    if high - low < 1e-12:
-        return np.zeros_like(saliency)
-    return (saliency - low) / (high - low)
+@lru_cache(maxsize=len(_ANCHORS))
+def colour_lut(name: str) -> np.ndarray:
+    """(256, 3) uint8 table of colour map ``name`` (read-only). An unknown name (e.g. a stale saved
+    setting) falls back to :data:`DEFAULT_COLOUR_MAP` rather than failing to draw."""
+    anchors = np.array(_ANCHORS.get(name, _ANCHORS[DEFAULT_COLOUR_MAP]), dtype=np.float32)
+    positions = np.linspace(0, 1, len(anchors))
+    steps = np.linspace(0, 1, 256)
+    lut = np.stack([np.interp(steps, positions, anchors[:, c]) for c in range(3)], 1).astype(np.uint8)
+    lut.flags.writeable = False  # shared by every caller through the cache
+    return lut
 
 
-def colourise(saliency: np.ndarray) -> np.ndarray:
-    """(H, W) map -> (H, W, 3) uint8 colours, low = dark blue, high = dark red."""
-    unit = scale_unit(saliency)
-    positions = np.linspace(0.0, 1.0, len(_ANCHORS))
-    channels = [np.interp(unit, positions, _ANCHORS[:, c]) for c in range(3)]
-    return np.clip(np.stack(channels, -1).round(), 0, 255).astype(np.uint8)
+def colourise(saliency: np.ndarray, cmap: str = DEFAULT_COLOUR_MAP) -> np.ndarray:
+    """(H, W) map -> (H, W, 4) uint8 RGBA heat map. Values are scaled to [0, 1] between the 1st and
+    99th percentiles (one extreme pixel must not wash the overlay out; a flat map is all low);
+    alpha grows with saliency from :data:`MIN_ALPHA` to 255."""
+    values = np.asarray(saliency, dtype=np.float32)
+    low, high = (float(v) for v in np.percentile(values, [1, 99])) if values.size else (0.0, 0.0)
+    norm = np.clip((values - low) / (high - low), 0, 1) if high > low else np.zeros_like(values)
+    index = np.clip((norm * 255).round(), 0, 255).astype(np.uint8)
+    rgba = np.empty((*values.shape, 4), dtype=np.uint8)
+    rgba[..., :3] = colour_lut(cmap)[index]
+    rgba[..., 3] = np.clip(MIN_ALPHA + norm * (255 - MIN_ALPHA), 0, 255).astype(np.uint8)
+    return rgba
 
 
 def denormalise(image: np.ndarray, mean: Sequence[float], std: Sequence[float]) -> np.ndarray:
@@ -40,14 +60,18 @@ def denormalise(image: np.ndarray, mean: Sequence[float], std: Sequence[float]) 
     return np.clip(rgb.transpose(1, 2, 0) * 255.0 + 0.5, 0, 255).astype(np.uint8)
 
 
-def blend(picture: np.ndarray, saliency: np.ndarray, opacity: float = 0.5) -> np.ndarray:
-    """Heat map over a (H, W, 3) uint8 picture of the same size."""
-    heat = colourise(saliency).astype(np.float64)
-    mixed = (1.0 - opacity) * picture.astype(np.float64) + opacity * heat
+def blend(picture: np.ndarray, saliency: np.ndarray, opacity: float = DEFAULT_OPACITY,
+          cmap: str = DEFAULT_COLOUR_MAP) -> np.ndarray:
+    """The :func:`colourise` overlay drawn over a (H, W, 3) uint8 picture of the same size at
+    ``opacity`` ∈ [0, 1], as the GUI composites it (source-over with alpha · opacity): (H, W, 3) uint8."""
+    rgba = colourise(saliency, cmap).astype(np.float64)
+    alpha = opacity * rgba[..., 3:] / 255.0
+    mixed = (1.0 - alpha) * picture.astype(np.float64) + alpha * rgba[..., :3]
     return np.clip(mixed.round(), 0, 255).astype(np.uint8)
 
 
 def save_png(array: np.ndarray, path: Path | str) -> Path:
+    """Write a (H, W, 3) or (H, W, 4) uint8 array as PNG (folders made as needed); the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(np.ascontiguousarray(array)).save(path, format="PNG")

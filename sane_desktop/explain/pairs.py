@@ -16,7 +16,7 @@ from torch import Tensor
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.models.preprocess import load_image_tensor
-from sane_desktop.training.data import split_outfits
+from sane_desktop.catalogue.splits import outfits_in_split
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def sample_pairs(catalogue: Catalogue, split: str, n: int, seed: int, categories
     rng = random.Random(seed)
     known = set(categories)
     by_id = catalogue.item_by_id()
-    outfits = [o for o in split_outfits(catalogue, split)
+    outfits = [o for o in outfits_in_split(catalogue, split)
                if sum(1 for i in o.item_ids if i in by_id and by_id[i].category in known) >= 2]
     pool: dict[tuple[str, str], list[str]] = {}
     for item in catalogue.items:

@@ -10,7 +10,7 @@ import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -18,15 +18,16 @@ from torch import Tensor
 
 from sane_desktop.errors import InputError
 from sane_desktop.explain.attribute_choice import (
-    AttributeScore,
     PairParts,
     PlattCalibration,
+    RankedAttribute,
     SelectionWeights,
     candidate_attributes,
     map_match,
     rank_attributes,
 )
-from sane_desktop.explain.base import Explainer, PairSaliency, get_explainer, model_device, upsample
+from sane_desktop.explain.base import Explainer, PairSaliency, SimilarityModel, model_device, upsample
+from sane_desktop.explain.registry import get_explainer
 
 DEFAULT_WEIGHTS = SelectionWeights(1.0, 1.0, 0.0)  # untuned: no prior without oracle answers
 SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evaluate-explanations
@@ -110,7 +111,7 @@ def pair_parts(logits: Tensor, maps: Tensor, saliency: np.ndarray | Tensor, sele
 @dataclass
 class MatchExplanation:
     saliency: PairSaliency
-    attributes: list[AttributeScore]
+    attributes: list[RankedAttribute]
     seconds: float
     # the explaining attribute's activation map on q and on r (logits, upsampled to the image
     # size, aligned with the saliency maps); None without an attribute net
@@ -129,22 +130,22 @@ def explain_match(
     space: int,
     method: str = "fast",
     selection: SelectionModel | None = None,
-    explainer: Explainer | None = None,
+    explainer: Explainer[Any] | None = None,
 ) -> MatchExplanation:
     """Saliency of both images and, when there is an attribute net, the ranked attributes of q (one
     attribute pass over both images: r's probabilities are the partner part)."""
     start = time.perf_counter()
-    explainer = explainer or get_explainer(method, compatibility)
+    explainer = explainer or get_explainer(method, cast(SimilarityModel, compatibility))
     saliency = explainer.explain(query_image, candidate_image, space)
-    ranked: list[AttributeScore] = []
+    ranked: list[RankedAttribute] = []
     attribute_maps = None
     if attribute_net is not None:
-        names = list(attribute_net.attributes)
+        names = [str(name) for name in cast(list[str], attribute_net.attributes)]
         selection = selection or SelectionModel.default(names)
         logits, maps = attribute_outputs(attribute_net, torch.stack([query_image, candidate_image]))
         parts = pair_parts(logits[0], maps[0], saliency.query_map, selection, partner_logits=logits[1])
         ranked = rank_attributes(parts, selection.weights, names)
         if ranked:
-            drawn = drawn_activation_maps(maps, [ranked[0].index], tuple(query_image.shape[-2:]))[:, 0].numpy()
+            drawn = drawn_activation_maps(maps, [ranked[0].index], (query_image.shape[-2], query_image.shape[-1]))[:, 0].numpy()
             attribute_maps = (drawn[0], drawn[1])
     return MatchExplanation(saliency, ranked, time.perf_counter() - start, attribute_maps)

@@ -17,8 +17,11 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from sane_desktop.explain.base import Explainer, PairSaliency, SimilarityModel, inference
+from sane_desktop.errors import InputError
+from sane_desktop.explain.base import Explainer, MethodSettings, PairSaliency, SimilarityModel, inference
 from sane_desktop.explain.masks import DEFAULT_CELLS, DEFAULT_KEEP, DEFAULT_MASKS, mask_bank
+from sane_desktop.explain.registry import register_method
+from sane_desktop.explain.targets import PairScore, Target
 from sane_desktop.progress import CancelCheck, Cancelled, never_cancel
 
 EPS = 1e-12
@@ -80,10 +83,26 @@ class ProgressiveStep:
     done: bool
 
 
-class RiseExplainer(Explainer):
-    """RISE for similarity with a seeded bank (defaults N=2000, s=8, p=0.5 as the paper)."""
+@dataclass(frozen=True)
+class RiseSettings(MethodSettings):
+    """The mask bank (Petsiuk et al., BMVC 2018; the paper's N=2000, s=8, p=0.5) and its seed."""
 
-    name = "rise"
+    n_masks: int = DEFAULT_MASKS  # N
+    cells: int = DEFAULT_CELLS  # s: the random grid is s×s
+    keep: float = DEFAULT_KEEP  # p: keep probability of a grid cell
+    seed: int = 0
+    size: int = 112  # the bank's side in px; rebuilt for other input sizes
+
+    def __post_init__(self) -> None:
+        if self.n_masks <= 0 or self.cells <= 0 or not 0.0 < self.keep <= 1.0:
+            raise InputError(f"RISE needs n_masks > 0, cells > 0 and 0 < keep <= 1 "
+                             f"(got {self.n_masks}, {self.cells}, {self.keep})")
+
+
+@register_method("rise")
+class RiseExplainer(Explainer[RiseSettings]):
+    """RISE for similarity with a seeded bank (defaults N=2000, s=8, p=0.5 as the paper). The map
+    of a target Σ_k cos_k is Σ_i (Σ_k s_ik) M_i / Σ_i M_i: one masked pass per mask whatever K is."""
 
     def __init__(
         self,
@@ -95,20 +114,23 @@ class RiseExplainer(Explainer):
         batch_size: int = 64,
         size: int = 112,
     ) -> None:
-        super().__init__(model, batch_size)
-        self._bank_args = (n_masks, cells, keep, seed)
-        self.masks = mask_bank(n_masks, cells, keep, size, seed, str(self.device))
+        super().__init__(model, RiseSettings(batch_size=batch_size, n_masks=n_masks, cells=cells,
+                                               keep=keep, seed=seed, size=size))
+        self.masks = self._bank(size)
+
+    def _bank(self, size: int) -> Tensor:
+        s = self.settings
+        return mask_bank(s.n_masks, s.cells, s.keep, size, s.seed, str(self.device))
 
     def _fit_bank(self, image: Tensor) -> None:
         """Rebuild the bank for another input size (e.g. the gpu preset's 224 px)."""
         size = image.shape[-1]
         if self.masks.shape[-1] != size:
-            n, cells, keep, seed = self._bank_args
-            self.masks = mask_bank(n, cells, keep, size, seed, str(self.device))
+            self.masks = self._bank(size)
 
-    def explain_map(self, image: Tensor, reference: Tensor, space: int) -> tuple[Tensor, int]:
-        maps = self.explain_many(image, reference[None], torch.tensor([space]))
-        return maps[0], self.masks.shape[0]
+    def explain_target(self, image: Tensor, target: Target) -> tuple[Tensor, int]:
+        maps = self.explain_many(image, target.references, torch.tensor(target.spaces, dtype=torch.long))
+        return maps.sum(0), self.masks.shape[0]
 
     def explain_many(self, image: Tensor, references: Tensor, spaces: Tensor) -> Tensor:
         """Maps of one image against K references (K, D) in their spaces (K,): N passes in all."""
@@ -154,19 +176,33 @@ class RiseExplainer(Explainer):
         should_stop: CancelCheck = never_cancel,
     ) -> Iterator[ProgressiveStep]:
         """Yield the map after every ``chunk`` masks; stop early when it has settled."""
+        return self.progressive_target(image, PairScore(reference, space), chunk, stop_correlation, should_stop)
+
+    def progressive_target(
+        self,
+        image: Tensor,
+        target: Target,
+        chunk: int = 250,
+        stop_correlation: float = 0.98,
+        should_stop: CancelCheck = never_cancel,
+    ) -> Iterator[ProgressiveStep]:
+        """Yield the map of ``target`` after every ``chunk`` masks; stop once successive maps
+        correlate ≥ ``stop_correlation``. Raises :class:`~sane_desktop.errors.Cancelled` when
+        ``should_stop`` says so between batches."""
         self._fit_bank(image)
         weighted = torch.zeros_like(self.masks[0])
         coverage = torch.zeros_like(self.masks[0])
         previous: Tensor | None = None
         total = self.masks.shape[0]
         space_masks = self.model.space_masks().to(self.masks.device)
-        spaces = torch.tensor([space], device=self.masks.device)
+        spaces = torch.tensor(target.spaces, dtype=torch.long, device=self.masks.device)
+        references = target.references.to(self.masks.device)
         for start in range(0, total, chunk):
             masks = self.masks[start : start + chunk]
             embeddings = masked_embeddings(self.model, image, masks, self.batch_size, should_stop)
             with torch.inference_mode():
-                scores = rise_scores(embeddings, reference[None].to(masks.device), space_masks, spaces)
-                weighted += torch.einsum("n,nhw->hw", scores[:, 0], masks)
+                scores = rise_scores(embeddings, references, space_masks, spaces).sum(1)
+                weighted += torch.einsum("n,nhw->hw", scores, masks)
                 coverage += masks.sum(0)
             current = weighted / coverage.clamp_min(EPS)
             correlation = float("nan") if previous is None else _correlation(previous, current)

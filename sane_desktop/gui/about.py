@@ -2,27 +2,23 @@
 
 from __future__ import annotations
 
-import platform
-
 from PySide6.QtWidgets import QMessageBox, QWidget
+
+from sane_desktop.gui.text import escape
 
 
 def versions() -> dict[str, str]:
-    import faiss
+    """The app's and its pieces' versions (the core's from the service: the GUI never imports them)."""
     import PySide6
-    import sqlalchemy
-    import torch
 
-    from sane_desktop import __version__
+    from sane_desktop.service import library_versions
 
-    return {"SANE Desktop": __version__, "Python": platform.python_version(), "PySide6": PySide6.__version__,
-            "PyTorch": torch.__version__, "FAISS": getattr(faiss, "__version__", "?"),
-            "SQLAlchemy": sqlalchemy.__version__}
+    return {**library_versions(), "PySide6": PySide6.__version__}
 
 
 def show_about(parent: QWidget, device: str) -> None:
-    rows = "".join(f"<tr><td>{k}</td><td>{v}</td></tr>" for k, v in versions().items())
+    rows = "".join(f"<tr><td>{escape(k)}</td><td>{escape(v)}</td></tr>" for k, v in versions().items())
     QMessageBox.about(parent, "About SANE Desktop", (
         "<h3>SANE Desktop</h3><p>Why do these match? Type-aware outfit compatibility search "
         "(Vasileva et al., ECCV 2018) with SANE explanations (Plummer et al., ECCV 2020).</p>"
-        f"<table>{rows}<tr><td>Device</td><td>{device}</td></tr></table>"))
+        f"<table>{rows}<tr><td>Device</td><td>{escape(device)}</td></tr></table>"))

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sane_desktop.gui.request_dialog import ModelRequestDialog
-from sane_desktop.gui.worker import WorkerClient
+from sane_desktop.gui.tasks import TaskFn, TaskRunner, TaskState
+from sane_desktop.service import CatalogueService
+from sane_desktop.service.values import AdaptReport
 
 EXPLANATION = (
     "Recomputes the model's normalisation statistics on this catalogue's own images: no labels and no "
@@ -15,12 +17,18 @@ EXPLANATION = (
 )
 
 
-class AdaptDialog(ModelRequestDialog):
-    kind = "adapt"
+class AdaptDialog(ModelRequestDialog[AdaptReport]):
+    activity = "Adapting the model…"
 
-    def __init__(self, client: WorkerClient, catalogue: str, parent: Any = None) -> None:
-        super().__init__(client, f"Adapt model to {catalogue}", EXPLANATION, "Adapt", None, parent)
+    def __init__(self, tasks: TaskRunner[CatalogueService], catalogue: str, parent: Any = None) -> None:
+        super().__init__(tasks, f"Adapt model to {catalogue}", EXPLANATION, "Adapt", None, parent)
 
-    def describe(self, result: Any) -> str:
-        skipped = f", {result['skipped']} unreadable skipped" if result.get("skipped") else ""
-        return f"Adapted to {result['images']} images{skipped}; the catalogue was re-indexed with the adapted model."
+    def work(self) -> TaskFn[CatalogueService, None, AdaptReport]:
+        def adapt(service: CatalogueService, state: TaskState[None]) -> AdaptReport:
+            return service.adapt(progress=state.progress, should_stop=state.should_stop)
+
+        return adapt
+
+    def describe(self, result: AdaptReport) -> str:
+        skipped = f", {result.skipped} unreadable skipped" if result.skipped else ""
+        return f"Adapted to {result.images} images{skipped}; the catalogue was re-indexed with the adapted model."

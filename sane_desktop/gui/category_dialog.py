@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QPixmap
+from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from sane_desktop.gui.text import escape, plain_label, set_rich
 from sane_desktop.service import CategoryGuess
 
 
@@ -19,19 +21,20 @@ class CategoryDialog(QDialog):
         self.guess = guess
         self.setWindowTitle("Add an image to the outfit")
         picture = QLabel()
-        pixmap = QPixmap(str(guess.path))
-        if not pixmap.isNull():
-            picture.setPixmap(pixmap.scaled(160, 160, Qt.AspectRatioMode.KeepAspectRatio,
-                                            Qt.TransformationMode.SmoothTransformation))
+        if guess.preview is not None:  # decoded by the worker, bounded: never the full file here
+            rgb = np.ascontiguousarray(guess.preview)
+            image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], 3 * rgb.shape[1], QImage.Format.Format_RGB888)
+            picture.setPixmap(QPixmap.fromImage(image.copy()))
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.category = QComboBox()
         for name, cosine in guess.ranked:
             self.category.addItem(f"{name}  (closeness {cosine:.2f})", name)
         self.category.setToolTip("Categories ranked by how close the image's embedding is to each category's items")
         form = QFormLayout()
-        form.addRow("Image", QLabel(Path(guess.path).name))
+        form.addRow("Image", plain_label(Path(guess.path).name))  # a file name is anyone's text
         form.addRow("Category", self.category)
-        hint = QLabel(f"The model thinks this is <b>{guess.best}</b>. Change it if it is wrong.")
+        hint = QLabel()
+        set_rich(hint, f"The model thinks this is <b>{escape(guess.best)}</b>. Change it if it is wrong.")
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

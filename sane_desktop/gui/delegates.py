@@ -5,7 +5,7 @@ while a result is hovered, a highlight sized by their part of its score."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
@@ -24,7 +24,7 @@ def outfit_colour(position: int) -> QColor:
 
 
 class ItemTileDelegate(QStyledItemDelegate):
-    def __init__(self, show_score: bool = False, parent=None) -> None:  # type: ignore[no-untyped-def]
+    def __init__(self, show_score: bool = False, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.show_score = show_score
         self.show_overlays = False

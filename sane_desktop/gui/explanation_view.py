@@ -4,9 +4,7 @@ overlay can instead show where the attribute net sees one of those attributes (i
 
 from __future__ import annotations
 
-import html
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -16,6 +14,8 @@ from PySide6.QtWidgets import (
     QPushButton, QSlider, QVBoxLayout, QWidget,
 )
 
+from sane_desktop.gui.explain_tasks import ColouredUpdate
+from sane_desktop.gui.text import error_markup, escape, plain_label, plain_tooltip, set_plain, set_rich
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, colourise
 
@@ -61,11 +61,12 @@ class AttributeBars(QWidget):
 
     def set_attributes(self, attributes: list[AttributeScore], limit: int = 5) -> None:
         while self.grid.count():
-            widget = self.grid.takeAt(0).widget()
+            item = self.grid.takeAt(0)
+            widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         if not attributes:
-            note = QLabel("No attribute explanation: this model has no attribute net or attribute choice.")
+            note = plain_label("No attribute explanation: this model has no attribute net or attribute choice.")
             note.setWordWrap(True)
             self.grid.addWidget(note, 0, 0, 1, 5)
             return
@@ -73,12 +74,13 @@ class AttributeBars(QWidget):
             self.grid.addWidget(QLabel(f"<small>{header}</small>"), 0, column)
         names = [score.name for score in attributes[:limit]]
         for row, score in enumerate(attributes[:limit], start=1):
-            shown = html.escape(score.name)
+            shown = escape(score.name)  # an attribute name is the catalogue's (or model's) text
             text = f"<b>{shown}</b>" if row == 1 else shown
             # the link carries the row, not the name: Qt hands hrefs back with their entities unresolved
-            name = QLabel(f"<a href='{row - 1}' style='text-decoration:none'>{text}</a>")
+            name = QLabel()
+            set_rich(name, f"<a href='{row - 1}' style='text-decoration:none'>{text}</a>")
             name.linkActivated.connect(lambda link: self.attribute_clicked.emit(names[int(link)]))
-            name.setToolTip(f"total {score.total:.3f} — click to see where the model sees it")
+            name.setToolTip(plain_tooltip(f"{score.name}: total {score.total:.3f} — click to see where the model sees it"))
             self.grid.addWidget(name, row, 0)
             for column, value in enumerate((score.confidence, score.match, score.prior, score.partner), start=1):
                 bar = QProgressBar()
@@ -105,7 +107,7 @@ class ExplanationView(QWidget):
         self._photos: dict[str, QImage] = {}
         self._overlays: dict[str, QImage] = {}
         self.candidate_panel, self.outfit_panel = ImagePanel("result"), ImagePanel("outfit item")
-        self.candidate_caption, self.outfit_caption = QLabel("This item"), QLabel("…matches this outfit item")
+        self.candidate_caption, self.outfit_caption = plain_label("This item"), plain_label("…matches this outfit item")
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(55)
@@ -124,12 +126,13 @@ class ExplanationView(QWidget):
         themed_icon(self.export_button, "mdi6.content-save-outline")
         self.export_button.setToolTip("Save this explanation as a PNG image")
         self.export_button.setEnabled(False)
-        self.attribute_label = QLabel()
+        self.attribute_label = plain_label()
         self.attribute_label.setWordWrap(True)
         self.bars = AttributeBars()
-        self.method_label = QLabel()
-        self.overlay_label = QLabel()  # in the card, so an exported PNG says what its overlay is
-        self.status = QLabel("Click a compatible item to see why it matches the outfit.")
+        self.method_label = plain_label()
+        self.overlay_label = plain_label()  # in the card, so an exported PNG says what its overlay is
+        self.overlay_label.setWordWrap(True)
+        self.status = plain_label("Click a compatible item to see why it matches the outfit.")
         self.status.setWordWrap(True)
 
         for signal in (self.opacity.valueChanged, self.overlay_toggle.toggled):
@@ -169,34 +172,37 @@ class ExplanationView(QWidget):
 
     # --- state ---------------------------------------------------------------------------------
     def show_pending(self, title: str) -> None:
-        self.status.setText(f"Explaining <b>{title}</b>…")
+        set_rich(self.status, f"Explaining <b>{escape(title)}</b>…")
 
     def show_error(self, message: str) -> None:
-        self.status.setText(f"<span style='color:#c0392b'>Could not explain: {message}</span>")
+        set_rich(self.status, error_markup(message, "Could not explain: "))
 
-    def show_update(self, payload: dict[str, Any], candidate_title: str = "", outfit_title: str = "") -> None:
-        update: ExplanationUpdate = payload["update"]
+    def show_update(self, step: ColouredUpdate, candidate_title: str = "", outfit_title: str = "") -> None:
+        update = step.update
         new_pair = self.update_data is None or (self.update_data.candidate_pk, self.update_data.outfit_pk) != (
             update.candidate_pk, update.outfit_pk)
         self.update_data = update
         if new_pair:
             self._photos = {"candidate": rgb_image(update.candidate_image), "outfit": rgb_image(update.outfit_image)}
         self._offer_layers(update)
-        if payload.get("colour_map") == self.colour_map.currentText() and self.layer.currentData() is None:
-            self.overlay_label.setText("why the two are similar (saliency)")
-            self._overlays = {"candidate": rgba_image(payload["candidate_overlay"]),
-                              "outfit": rgba_image(payload["outfit_overlay"])}
+        if step.colour_map == self.colour_map.currentText() and self.layer.currentData() is None:
+            set_plain(self.overlay_label, "why the two are similar (saliency)")  # coloured by the worker
+            self._overlays = {"candidate": rgba_image(step.candidate_overlay), "outfit": rgba_image(step.outfit_overlay)}
         else:
             self._recolour(self.colour_map.currentText())
         if candidate_title:
-            self.candidate_caption.setText(f"<b>{candidate_title}</b>")
+            set_rich(self.candidate_caption, f"<b>{escape(candidate_title)}</b>")
         if outfit_title:
-            self.outfit_caption.setText(f"matches best with <b>{outfit_title}</b>")
-        self.attribute_label.setText(f"<b>{html.escape(update.attribute)}</b>" if update.attribute else "—")
+            set_rich(self.outfit_caption, f"matches best with <b>{escape(outfit_title)}</b>")
+        if update.attribute:
+            set_rich(self.attribute_label, f"<b>{escape(update.attribute)}</b>")
+        else:
+            set_plain(self.attribute_label, "—")
         self.bars.set_attributes(update.attributes)
         state = "final" if update.final else "refining…"
-        self.method_label.setText(f"{update.method} ({state}) · {update.seconds:.2f} s · similarity {update.similarity:.3f}")
-        self.status.setText(update.detail)
+        set_plain(self.method_label, f"{update.method} ({state}) · {update.seconds:.2f} s · "
+                                     f"similarity {update.similarity:.3f}")
+        set_plain(self.status, update.detail)
         self.card.setVisible(True)
         self.export_button.setEnabled(True)
         self._render()
@@ -227,11 +233,11 @@ class ExplanationView(QWidget):
         attribute = self.layer.currentData()
         if attribute in data.attribute_maps:
             candidate_map, outfit_map = data.attribute_maps[attribute]
-            self.overlay_label.setText(f"where the attribute net sees <b>{html.escape(attribute)}</b> "
-                                       "(its activation map)")
+            set_rich(self.overlay_label, f"where the attribute net sees <b>{escape(attribute)}</b> "
+                                         "(its activation map)")
         else:
             candidate_map, outfit_map = data.candidate_map, data.outfit_map
-            self.overlay_label.setText("why the two are similar (saliency)")
+            set_plain(self.overlay_label, "why the two are similar (saliency)")
         self._overlays = {"candidate": rgba_image(colourise(candidate_map, name)),
                           "outfit": rgba_image(colourise(outfit_map, name))}
         self._render()

@@ -1,28 +1,35 @@
 """"Index catalogue folder…": choose a folder, see its format and item count, index it in the worker
-with a progress bar, ETA and cancel, then a summary of what was skipped and why."""
+with a progress bar, ETA and cancel, then a summary of what was skipped and why.
+
+A name already in use is never overwritten silently: before indexing, the worker says which folder
+that catalogue was built from; when it is another folder, the user is asked whether to replace it
+(and only a Yes indexes with ``replace=True``); the same folder is re-synced without asking."""
 
 from __future__ import annotations
 
-import time
+from pathlib import Path
 from typing import Any
 
 import qtawesome as qta
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit,
+    QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QPlainTextEdit,
     QProgressBar, QPushButton, QVBoxLayout,
 )
 
-from sane_desktop.gui.request_dialog import RequestDialog
-from sane_desktop.gui.worker import WorkerClient
-from sane_desktop.service import FolderReport
+from sane_desktop.gui.request_dialog import RequestDialog, show_failure
+from sane_desktop.gui.tasks import Task, TaskRunner
+from sane_desktop.gui.text import message_box, plain_label, set_plain
+from sane_desktop.service import CatalogueService, FolderReport
+from sane_desktop.service.values import IndexReport
 
 
 class IndexDialog(RequestDialog):
     indexed = Signal(str)  # catalogue name
 
-    def __init__(self, client: WorkerClient, parent: Any = None) -> None:
-        super().__init__(client, parent)
+    def __init__(self, tasks: TaskRunner[CatalogueService], parent: Any = None) -> None:
+        super().__init__(tasks, parent)
         self.setWindowTitle("Index catalogue folder")
         self.setMinimumWidth(560)
         self.folder = QLineEdit()
@@ -31,11 +38,14 @@ class IndexDialog(RequestDialog):
         browse.clicked.connect(self.choose_folder)
         self.name = QLineEdit()
         self.name.setToolTip("Name of the catalogue in the switcher (default: the folder's name)")
-        self.detected = QLabel("Choose a folder to see its format and item count.")
+        self.detected = plain_label("Choose a folder to see its format and item count.")
+        self.detected.setWordWrap(True)  # a failure quotes the folder: shown in full, never cut
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
-        self.phase = QLabel()
+        self.phase = plain_label()
+        self.phase.setWordWrap(True)
+        self.replace_question: QMessageBox | None = None  # open while the user decides
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
         self.summary.setVisible(False)
@@ -61,9 +71,7 @@ class IndexDialog(RequestDialog):
         layout.addWidget(self.summary)
         layout.addWidget(self.buttons)
         self.folder.editingFinished.connect(lambda: self.inspect(self.folder.text()))
-        client.worker.progress.connect(self._on_progress)
-        client.worker.finished.connect(self._on_finished)
-        client.worker.errored.connect(self._on_error)
+        self._inspecting = tasks.channel()  # the folder's last inspection wins
 
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Catalogue folder")
@@ -73,55 +81,108 @@ class IndexDialog(RequestDialog):
 
     def inspect(self, folder: str) -> None:
         if folder:
-            self.detected.setText("Inspecting…")
+            set_plain(self.detected, "Inspecting…")
             self.start_button.setEnabled(False)
-            self._inspect_request = self.client.submit("inspect", root=folder)
+            root = Path(folder)
+            self._inspecting.start(lambda service, _state: service.inspect_folder(root), "Inspecting folder…") \
+                .on_done(self._inspected) \
+                .on_failed(lambda message: show_failure(self.detected, message))
+
+    def _inspected(self, report: FolderReport) -> None:
+        set_plain(self.detected, f"{report.format} catalogue, {report.items} items")
+        self.name.setText(self.name.text() or report.name)
+        self.start_button.setEnabled(report.items > 0)
 
     def start(self) -> None:
+        """Ask the worker what the name holds now, then index (asking first when that is another folder)."""
         self.summary.setVisible(False)
-        self._started = time.monotonic()
         self.progress_bar.setRange(0, 0)  # busy until the first progress report
-        self.phase.setText("Starting…")
+        set_plain(self.phase, "Starting…")
         self.start_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
-        self._request = self.client.submit("index", root=self.folder.text(), name=self.name.text() or None)
+        root, name = Path(self.folder.text()), self.name.text().strip() or None
+        task: Task[tuple[str, str, str | None], None] = self.tasks.start(
+            lambda service, _state: other_source(service, root, name), "Checking the catalogue name…")
+        self.watch(task).on_done(lambda answer: self._checked(task, answer)) \
+            .on_failed(self._failed).on_cancelled(self._cancelled)
 
-    def _on_finished(self, request_id: int, kind: str, result: Any) -> None:
-        if kind == "inspect" and request_id == getattr(self, "_inspect_request", None) and result is not None:
-            report: FolderReport = result
-            self.detected.setText(f"{report.format} catalogue, {report.items} items")
-            self.name.setText(self.name.text() or report.name)
-            self.start_button.setEnabled(report.items > 0)
-        if request_id != self._request:
+    def _checked(self, check: Task[tuple[str, str, str | None], None], answer: tuple[str, str, str | None]) -> None:
+        if check.stop_requested:  # Cancel was pressed after the worker had answered: do not index
+            self._cancelled()
             return
-        self._request = None
+        name, source, other = answer
+        if other is None:  # a new name, or the same folder again: re-sync without asking
+            self._index(Path(source), name, replace=False)
+            return
+        set_plain(self.phase, "Waiting for your answer…")
+        self.replace_question = box = message_box(
+            self, "Replace catalogue?",
+            f"A catalogue named “{name}” already holds {other}. Replace it with {source}? "
+            "Its search index and model are rebuilt.",
+            QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)  # replacing is the step that loses work
+        box.finished.connect(lambda _result: self._answered(box, Path(source), name))
+
+    def _answered(self, box: QMessageBox, root: Path, name: str) -> None:
+        if self.replace_question is not box:  # the dialog closed meanwhile: nothing is indexed
+            return
+        self.replace_question = None
+        if box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes:
+            self._index(root, name, replace=True)
+        else:
+            self._ended()
+            self.progress_bar.setValue(0)
+            set_plain(self.phase, f"Not indexed: the catalogue “{name}” was left as it was. "
+                                  "Choose another name to keep both.")
+
+    def _index(self, root: Path, name: str, replace: bool) -> None:
+        set_plain(self.phase, "Starting…")
+        # replace only when the user said Yes: without it the service refuses a name that holds another
+        # folder (say, one that was indexed elsewhere since the check)
+        task: Task[IndexReport, None] = self.tasks.start(
+            lambda service, state: service.index_folder(root, name, progress=state.progress,
+                                                        should_stop=state.should_stop, replace=replace),
+            "Indexing catalogue…")
+        self.watch(task).on_done(self._indexed).on_failed(self._failed).on_cancelled(self._cancelled)
+
+    def _ended(self) -> None:
         self.cancel_button.setText("Close")
         self.progress_bar.setRange(0, 1)
-        if result is None:
-            self.progress_bar.setValue(0)
-            self.phase.setText("Cancelled: nothing was changed.")
-            self.start_button.setEnabled(True)
-            return
+        self.start_button.setEnabled(True)
+
+    def _indexed(self, report: IndexReport) -> None:
+        self._ended()
         self.progress_bar.setValue(1)
-        skipped = result.get("skipped", [])
-        self.phase.setText(f"Indexed {result['items']} items, {result['outfits']} outfits in "
-                           f"{time.monotonic() - self._started:.1f} s; {len(skipped)} skipped.")
-        if skipped:
-            self.summary.setPlainText("\n".join(f"{s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped))
+        set_plain(self.phase, f"Indexed {report.items} items, {report.outfits} outfits in "
+                              f"{report.seconds:.1f} s; {len(report.skipped)} skipped.")
+        if report.skipped:
+            self.summary.setPlainText("\n".join(f"{s.kind} {s.id} ({s.path}): {s.reason}" for s in report.skipped))
             self.summary.setVisible(True)
-        self.indexed.emit(result["name"])
+        self.indexed.emit(report.name)
 
-    def _on_error(self, request_id: int, kind: str, message: str) -> None:
-        if kind == "inspect" and request_id == getattr(self, "_inspect_request", None):
-            self.detected.setText(f"<span style='color:#c0392b'>{message}</span>")
-        elif request_id == self._request:
-            self._request = None
-            self.progress_bar.setRange(0, 1)
-            self.phase.setText(f"<span style='color:#c0392b'>Failed: {message}</span>")
-            self.cancel_button.setText("Close")
-            self.start_button.setEnabled(True)
+    def _cancelled(self) -> None:
+        self._ended()
+        self.progress_bar.setValue(0)
+        set_plain(self.phase, "Cancelled: nothing was changed.")
 
-    def closeEvent(self, event: Any) -> None:
-        if self._request is not None:
-            self.client.cancel(self._request)
+    def _failed(self, message: str) -> None:
+        self._ended()
+        show_failure(self.phase, message)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self._inspecting.discard()
+        if self.replace_question is not None:  # closed without an answer: nothing is indexed
+            box, self.replace_question = self.replace_question, None
+            box.close()
         super().closeEvent(event)
+
+
+def other_source(service: CatalogueService, root: Path, name: str | None) -> tuple[str, str, str | None]:
+    """On the worker: (the catalogue's name, the folder to index, the *other* folder that name was
+    built from, or None when it is new or built from this folder)."""
+    source = root.expanduser().resolve()
+    name = name or source.name  # the service's default name
+    existing = service.existing_source(name)
+    if existing is None or Path(existing).expanduser().resolve() == source:
+        return name, str(source), None
+    return name, str(source), str(existing)

@@ -1,42 +1,76 @@
 """The main window: catalogue browser (left), outfit + results (centre), explanation (right dock).
 
-It holds no model and does no heavy work: every request goes to the worker with an id, and only
-the answer to the latest request of a kind is shown."""
+It holds no model and does no heavy work: each use case starts a task on the worker thread, on a
+channel of its own (search, explain, tiles, …), and handles the answer in a typed method. A newer task
+on a channel disconnects the older one, so whatever a handler receives is current."""
 
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import qtawesome as qta
 from PySide6.QtCore import QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMessageBox,
+    QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLineEdit, QListView, QMainWindow, QMessageBox,
     QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget,
 )
 
+from sane_desktop.gui import explain_tasks
 from sane_desktop.gui.about import show_about
+from sane_desktop.gui.adapt_dialog import AdaptDialog
 from sane_desktop.gui.category_dialog import CategoryDialog
 from sane_desktop.gui.delegates import ItemTileDelegate
+from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate
 from sane_desktop.gui.explanation_view import ExplanationView, rgba_image
+from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
-from sane_desktop.gui.outfit_panel import IMAGE_SUFFIXES, OutfitPanel
+from sane_desktop.catalogue.detect import IMAGE_SUFFIXES
+from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import ResultsView
 from sane_desktop.gui.settings import Settings
+from sane_desktop.gui.tasks import Channel, TaskRunner
+from sane_desktop.gui.text import message_box, plain_label
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
-from sane_desktop.gui.worker import WorkerClient
-from sane_desktop.service import CatalogueInfo, CategoryGuess, ItemInfo, SearchResult
+from sane_desktop.gui.train_dialog import TrainDialog
+from sane_desktop.service import CatalogueInfo, CatalogueService, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
+from sane_desktop.service import device_name as current_device
+from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
 
+Runner = TaskRunner[CatalogueService]
+
+
+@dataclass
+class Channels:
+    """The window's channels: each holds at most one live task, the latest of its kind."""
+
+    runner: Runner
+    catalogues: Channel[CatalogueService] = field(init=False)
+    open: Channel[CatalogueService] = field(init=False)
+    items: Channel[CatalogueService] = field(init=False)
+    search: Channel[CatalogueService] = field(init=False)
+    explain: Channel[CatalogueService] = field(init=False)
+    tiles: Channel[CatalogueService] = field(init=False)
+    guess: Channel[CatalogueService] = field(init=False)
+    build: Channel[CatalogueService] = field(init=False)  # the demo's first build, a re-index
+
+    def __post_init__(self) -> None:
+        for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build"):
+            setattr(self, name, self.runner.channel())
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, client: WorkerClient, settings: Settings, thumbnails: ThumbnailLoader) -> None:
+    def __init__(self, tasks: Runner, settings: Settings, thumbnails: ThumbnailLoader) -> None:
         super().__init__()
         self.setWindowTitle("SANE Desktop — why do these match?")
-        self.client, self.settings, self.thumbnails = client, settings, thumbnails
+        self.tasks, self.settings, self.thumbnails = tasks, settings, thumbnails
+        self.channels = Channels(tasks)
         self.catalogue: CatalogueInfo | None = None
         self.device = "…"
         self._items: dict[int, ItemInfo] = {}
@@ -62,8 +96,6 @@ class MainWindow(QMainWindow):
         self.explanation = ExplanationView()
         self.explanation.opacity.setValue(settings.get("opacity"))
         self.explanation.colour_map.setCurrentText(settings.get("colour_map"))
-        client.set_colour_map(settings.get("colour_map"))
-        self.explanation.colour_map.currentTextChanged.connect(self.client.set_colour_map)
         dock = QDockWidget("Why does it match?", self)
         dock.setObjectName("explanation")
         dock.setWidget(self.explanation)
@@ -79,12 +111,10 @@ class MainWindow(QMainWindow):
         self.results.hovered.connect(self._result_hovered)
         self.results.link_activated.connect(lambda link: self.reindex_catalogue() if link == "reindex" else None)
         self.category_dialog: CategoryDialog | None = None
-        worker = client.worker
-        worker.finished.connect(self._on_finished)
-        worker.errored.connect(self._on_error)
-        worker.partial.connect(self._on_partial)
-        worker.activity.connect(self.activity.setText)
-        worker.progress.connect(self._on_progress)
+        self.index_dialog: IndexDialog | None = None
+        self.train_dialog: TrainDialog | None = None
+        self.adapt_dialog: AdaptDialog | None = None
+        tasks.activity.connect(self.activity.setText)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.request_items)
         geometry = settings.qsettings.value("geometry")
@@ -95,9 +125,10 @@ class MainWindow(QMainWindow):
         state = settings.qsettings.value("window_state")
         if state is not None:
             self.restoreState(state)
-        self._ids: dict[str, int] = {}
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
-        self._ids["device"] = client.submit("device")
+        self._select_after_listing: str | None = None
+        self.tasks.start(lambda _service, _state: current_device(), "Checking device…") \
+            .on_done(self._show_device).on_failed(lambda _message: self.device_label.setText("Device: unknown"))
         self._pending_files: list[str] = []
         self._tile_pairs: set[tuple[int, int]] = set()
         self.set_tile_overlays(bool(settings.get("tile_overlays")))
@@ -130,7 +161,7 @@ class MainWindow(QMainWindow):
         self.grid.setItemDelegate(ItemTileDelegate(show_score=False, parent=self.grid))
         self.grid.setToolTip("Double-click (or Ctrl+Enter) to add to the outfit; drag onto the outfit")
         self.grid.doubleClicked.connect(lambda index: self.add_to_outfit([int(index.data(Role.ItemPk))]))
-        self.browser_empty = QLabel()
+        self.browser_empty = plain_label()
         self.browser_empty.setWordWrap(True)
         self.browser_empty.setVisible(False)
         filters = QHBoxLayout()
@@ -178,9 +209,9 @@ class MainWindow(QMainWindow):
                                           lambda: self.explanation.export(), "Ctrl+S")
         self.about_action = self._action("mdi6.information-outline", "About SANE Desktop",
                                          lambda: show_about(self, self.device))
-        self.quit_action = self._action("mdi6.exit-to-app", "Quit", self.close, QKeySequence.StandardKey.Quit)
-        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search_box.setFocus)
-        QShortcut(QKeySequence("Delete"), self.outfit_panel.view, activated=self.outfit_panel.remove_selected)
+        self.quit_action = self._action("mdi6.exit-to-app", "Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.search_box.setFocus)
+        QShortcut(QKeySequence("Delete"), self.outfit_panel.view).activated.connect(self.outfit_panel.remove_selected)
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -205,15 +236,16 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setIconSize(QSize(20, 20))
-        for action in (self.index_action, self.train_action, None, self.add_action, self.add_image_action,
-                       self.clear_action, None, self.previous_action, self.next_action, self.explain_action,
-                       self.overlay_action, self.export_action):
-            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        for entry in (self.index_action, self.train_action, None, self.add_action, self.add_image_action,
+                      self.clear_action, None, self.previous_action, self.next_action, self.explain_action,
+                      self.overlay_action, self.export_action):
+            toolbar.addSeparator() if entry is None else toolbar.addAction(entry)
         self.addToolBar(toolbar)
 
     def _build_status_bar(self) -> None:
-        self.activity = QLabel("Starting…")
-        self.device_label = QLabel()
+        # plain text: progress messages and device names are data, never markup
+        self.activity = plain_label("Starting…")
+        self.device_label = plain_label()
         self.device_label.setToolTip("Where the models and the search index run")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -229,56 +261,63 @@ class MainWindow(QMainWindow):
         self.settings.set("theme", theme)
         apply_theme(QApplication.instance(), theme)  # type: ignore[arg-type]
 
-    # --- requests (GUI thread: submit and return) --------------------------------------------
+    # --- tasks (GUI thread: start and return; the answers arrive in the handlers below) ---------
     def refresh_catalogues(self, select: str | None = None) -> None:
         self._select_after_listing = select
-        self._ids["catalogues"] = self.client.submit("catalogues")
+        self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…") \
+            .on_done(self._show_catalogues).on_failed(self._report_error)
 
     def open_catalogue(self, name: str | None) -> None:
         if name:
-            self._ids["open"] = self.client.submit("open", name=name)
+            self.channels.open.start(lambda service, _state: service.open_catalogue(name), "Opening catalogue…") \
+                .on_done(self._catalogue_opened).on_failed(self._report_error)
 
     def request_items(self) -> None:
-        if self.catalogue is not None:
-            self._ids["items"] = self.client.submit("items", category=self.category_filter.currentData() or "",
-                                                    text=self.search_box.text())
+        if self.catalogue is None:
+            return
+        category, text = self.category_filter.currentData() or "", self.search_box.text()
+        self.channels.items.start(lambda service, _state: service.items(category, text), "Loading items…") \
+            .on_done(self._show_items).on_failed(self._report_error)
 
     def request_search(self) -> None:
         outfit = self.outfit_model.pks()
         self._cancel_tiles()  # explanations of the old outfit's results are no longer wanted
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         if not outfit:
+            self.channels.search.discard()
             self.results_model.clear()
             self.results.show_message("Add items to the outfit to see what goes with them.")
             return
         self.results.show_message("Searching…")
-        self._ids["search"] = self.client.submit("search", outfit=outfit, target=self.results.current_target(),
-                                                 k=self.settings.get("results_per_category"))
+        target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
+        self.channels.search.start(lambda service, state: service.search(outfit, target, k, should_stop=state.should_stop),
+                                   "Searching compatible items…") \
+            .on_done(self._show_results).on_failed(self._search_failed)
 
     def request_tiles(self, rows: list[int] | None = None) -> None:
-        """Fast, batched explanations of the visible result tiles that have none yet; a newer
-        request (scrolling on, a new outfit) stops the older one at its next batch."""
+        """Fast, batched explanations of the visible result tiles that have none yet; a newer task
+        (scrolling on, a new outfit) stops the older one at its next batch."""
         rows = self.results.visible_rows() if rows is None else rows
         pairs = []
         for pk in self.results_model.unexplained(rows):
             best = self._results[pk].best_outfit_item() if pk in self._results else None
             if best is not None:
                 pairs.append((pk, best))
-        if pairs and "tiles" in self._ids and set(pairs) <= self._tile_pairs:
+        if pairs and self.channels.tiles.busy and set(pairs) <= self._tile_pairs:
             return  # already being explained: restarting would only lose work
         self._cancel_tiles()
         if pairs:
             self._tile_pairs = set(pairs)
-            self._ids["tiles"] = self.client.submit("tiles", pairs=pairs)
+            self.channels.tiles.start(explain_tasks.explain_tiles(pairs, self.explanation.colour_map.currentText()),
+                                      "Explaining visible results…") \
+                .on_partial(self._show_tiles).on_failed(self._tiles_failed)
 
     def _cancel_tiles(self) -> None:
-        request = self._ids.pop("tiles", None)
-        if request is not None:
-            self.client.cancel(request)
+        self.channels.tiles.discard()
 
     def set_tile_overlays(self, shown: bool) -> None:
         self.overlay_action.setChecked(shown)
-        self.results.view.itemDelegate().show_overlays = shown
+        self.results.delegate.show_overlays = shown
         self.settings.set("tile_overlays", int(shown))
         self.results.view.viewport().update()
 
@@ -293,10 +332,14 @@ class MainWindow(QMainWindow):
             return
         best = result.best_outfit_item()
         outfit_pk = best if best in outfit else outfit[0]
+        if self.channels.explain.busy and self._last_explained not in (None, candidate_pk):
+            self.results_model.set_explanation(self._last_explained, "")  # its explanation stops here
         self._last_explained = candidate_pk
         self.explanation.show_pending(result.item.title)
         self.results_model.set_explanation(candidate_pk, "pending")
-        self._ids["explain"] = self.client.submit("explain", candidate=candidate_pk, outfit_item=outfit_pk)
+        task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText())
+        self.channels.explain.start(task, "Explaining…") \
+            .on_partial(self._show_explanation_step).on_done(self._explained).on_failed(self._explain_failed)
 
     def explain_current(self) -> None:
         index = self.results.view.currentIndex()
@@ -315,142 +358,80 @@ class MainWindow(QMainWindow):
 
     def choose_images(self) -> None:
         suffixes = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
-        files, _ = QFileDialog.getOpenFileNames(self, "Add images to the outfit", "", f"Images ({suffixes})")
+        files, _ = QFileDialog.getOpenFileNames(self, "Add images to the outfit", "",
+                                                f"Images ({suffixes});;All files (*)")
         self._files_dropped(files)
 
     def _files_dropped(self, files: list[str]) -> None:
         """Images from disk: the worker guesses each one's category, the user confirms it, the
         worker embeds it, and it joins the outfit like a catalogue item."""
         if self.catalogue is None:
-            QMessageBox.information(self, "Add an image", "Open a catalogue first: its model embeds the image.")
+            message_box(self, "Add an image", "Open a catalogue first: its model embeds the image.",
+                        QMessageBox.Icon.Information)
             return
         self._pending_files += list(files)
         self._next_file()
 
     def _next_file(self) -> None:
-        busy = "guess" in self._ids or (self.category_dialog is not None and self.category_dialog.isVisible())
+        busy = self.channels.guess.busy or (self.category_dialog is not None and self.category_dialog.isVisible())
         if self._pending_files and not busy:
-            self._ids["guess"] = self.client.submit("guess", path=self._pending_files.pop(0))
+            path = Path(self._pending_files.pop(0))
+            self.channels.guess.start(lambda service, _state: service.guess_category(path), "Reading the image…") \
+                .on_done(self._ask_category).on_failed(self._guess_failed)
 
     def _ask_category(self, guess: CategoryGuess) -> None:
         self.category_dialog = CategoryDialog(guess, self)
-        self.category_dialog.chosen.connect(
-            lambda path, category: self._ids.__setitem__("add_image", self.client.submit("add_image", path=path,
-                                                                                         category=category)))
+        self.category_dialog.chosen.connect(self.add_image)
         self.category_dialog.finished.connect(lambda _r: QTimer.singleShot(0, self._next_file))
         self.category_dialog.open()
 
-    def show_index_dialog(self) -> None:
-        from sane_desktop.gui.index_dialog import IndexDialog
+    def add_image(self, path: str, category: str) -> None:
+        """Embed an image from disk as an item of ``category``; it then joins the outfit."""
+        self.tasks.start(lambda service, _state: service.add_image(Path(path), category), "Embedding the image…") \
+            .on_done(self._image_added).on_failed(self._report_error)
 
-        self.index_dialog = IndexDialog(self.client, self)
+    def show_index_dialog(self) -> None:
+        self.index_dialog = IndexDialog(self.tasks, self)
         self.index_dialog.indexed.connect(lambda name: self.refresh_catalogues(select=name))
         self.index_dialog.show()
 
     def show_adapt_dialog(self) -> None:
-        from sane_desktop.gui.adapt_dialog import AdaptDialog
-
         if self.catalogue is not None:
-            self.adapt_dialog = AdaptDialog(self.client, self.catalogue.name, self)
-            self.adapt_dialog.done.connect(self.request_search)
+            self.adapt_dialog = AdaptDialog(self.tasks, self.catalogue.name, self)
+            self.adapt_dialog.model_ready.connect(self.request_search)
             self.adapt_dialog.show()
 
     def show_train_dialog(self) -> None:
-        from sane_desktop.gui.train_dialog import TrainDialog
-
         if self.catalogue is not None:
-            self.train_dialog = TrainDialog(self.client, self.catalogue.name, self)
-            self.train_dialog.done.connect(self.request_search)
+            self.train_dialog = TrainDialog(self.tasks, self.catalogue.name, self)
+            self.train_dialog.model_ready.connect(self.request_search)
             self.train_dialog.show()
 
+    def reindex_catalogue(self) -> None:
+        """Rebuild the open catalogue's index with the current model, in the worker, then search."""
+        if self.catalogue is None:
+            return
+        self.results.show_message(f"Re-indexing {self.catalogue.name!r} with the current model…")
+        self.activity.setText("Re-indexing the catalogue…")
+        self.channels.build.start(lambda service, state: service.reindex(progress=state.progress,
+                                                                         should_stop=state.should_stop),
+                                  "Re-indexing the catalogue…") \
+            .on_progress(self._show_progress).on_done(lambda _report: self.request_search()) \
+            .on_failed(self._report_error).on_finished(self._hide_progress)
+
+    def start_demo(self, items: int = 120) -> None:
+        """First run: generate the demo catalogue into index/ and index it, in the worker."""
+        self.activity.setText("Preparing the demo catalogue…")
+        self.channels.build.start(lambda service, state: service.ensure_demo(items=items, progress=state.progress,
+                                                                             should_stop=state.should_stop),
+                                  "Preparing the demo catalogue…") \
+            .on_progress(self._show_progress).on_done(self._demo_ready) \
+            .on_failed(self._report_error).on_finished(self._hide_progress)
+
     # --- answers (GUI thread) ------------------------------------------------------------------
-    def _current(self, kind: str, request_id: int) -> bool:
-        return self._ids.get(kind) == request_id
-
-    def _on_finished(self, request_id: int, kind: str, result: Any) -> None:
-        if not self._current(kind, request_id):
-            return
-        if kind in ("tiles", "guess"):
-            del self._ids[kind]
-        self.progress.setVisible(False)
-        if result is None:
-            return
-        if kind == "device":
-            self.device = result
-            self.device_label.setText(f"Device: {result}")
-        elif kind == "catalogues":
-            self._show_catalogues(result)
-        elif kind == "open":
-            self._catalogue_opened(result)
-        elif kind == "items":
-            self._items.update({item.pk: item for item in result})
-            self.browser_model.set_items(result)
-            self.browser_empty.setVisible(not result)
-            self.browser_empty.setText("No items match this search." if self.search_box.text() else "This catalogue has no items.")
-        elif kind == "search":
-            self._results = {r.item.pk: r for rs in result.values() for r in rs}
-            self.results.set_results(result)
-            # the visible tiles are requested once laid out (ResultsView.visible_changed)
-        elif kind == "explain":
-            self.results_model.set_explanation(result.candidate_pk, "done", result.attribute)
-        elif kind == "guess":
-            self._ask_category(result)
-        elif kind == "reindex":
-            self.request_search()
-        elif kind == "add_image":
-            self._items[result.pk] = result
-            self.outfit_panel.add_items([result])
-
-    def _on_partial(self, request_id: int, kind: str, payload: Any) -> None:
-        if kind == "tiles" and self._current("tiles", request_id):
-            self.results_model.set_tiles([(tile, rgba_image(overlay)) for tile, overlay in payload])
-        if kind == "explain" and self._current("explain", request_id):
-            update = payload["update"]
-            candidate = self._results.get(update.candidate_pk)
-            outfit_item = next((i for i in self.outfit_model.items() if i.pk == update.outfit_pk), None)
-            self.explanation.show_update(payload, candidate.item.title if candidate else "",
-                                         outfit_item.title if outfit_item else "")
-
-    def _on_progress(self, request_id: int, done: int, total: int, message: str) -> None:
-        if request_id in (self._ids.get("demo"), self._ids.get("reindex")):
-            self.progress.setVisible(True)
-            self.progress.setRange(0, max(1, total))
-            self.progress.setValue(done)
-            self.activity.setText(f"{message} {done}/{total}")
-
-    def _on_error(self, request_id: int, kind: str, message: str) -> None:
-        if not self._current(kind, request_id):
-            return
-        self.progress.setVisible(False)
-        if kind == "search":
-            text = f"Search is not available: {message}."
-            stale = "sane-desktop index" in message and self.catalogue is not None
-            if stale and self.catalogue.builtin and self.catalogue.name not in self._auto_reindexed:
-                # the built-in demo is the app's own derived data (e.g. after an update of the
-                # bundled model): rebuild it without asking, once
-                self._auto_reindexed.add(self.catalogue.name)
-                self.reindex_catalogue()
-            elif stale:
-                self.results.show_message(
-                    f"{html.escape(text)}<br><br><a href='reindex'>Re-index {html.escape(repr(self.catalogue.name))} "
-                    "now</a> (or File → Index catalogue folder… on its folder, same name).", rich=True)
-            else:
-                self.results.show_message(text)
-        elif kind in ("tiles", "guess"):
-            del self._ids[kind]
-            self.statusBar().showMessage(f"Could not {'explain the results' if kind == 'tiles' else 'read the image'}: "
-                                         f"{message}", 10000)
-            if kind == "guess":
-                QTimer.singleShot(0, self._next_file)
-        elif kind == "explain":
-            self.explanation.show_error(message)
-            if self._last_explained is not None:
-                self.results_model.set_explanation(self._last_explained, "")
-        elif kind in ("device",):
-            self.device_label.setText("Device: unknown")
-        else:
-            self.statusBar().showMessage(f"Error: {message}", 10000)
-            QMessageBox.warning(self, "SANE Desktop", message)
+    def _show_device(self, name: str) -> None:
+        self.device = name
+        self.device_label.setText(f"Device: {name}")
 
     def _show_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
         self.catalogue_switcher.clear()
@@ -461,48 +442,104 @@ class MainWindow(QMainWindow):
             self.browser_empty.setText("No catalogue yet. Use File → Index catalogue folder… to add one.")
             self.browser_empty.setVisible(True)
             return
-        wanted = getattr(self, "_select_after_listing", None) or self.settings.get("catalogue")
+        wanted = self._select_after_listing or self.settings.get("catalogue")
         names = [c.name for c in catalogues]
         name = wanted if wanted in names else names[0]
         self.catalogue_switcher.setCurrentIndex(names.index(name))
         self.open_catalogue(name)
 
-    def _catalogue_opened(self, result: dict[str, Any]) -> None:
-        self.catalogue = result["info"]
+    def _catalogue_opened(self, opened: OpenedCatalogue) -> None:
+        self.catalogue = opened.info
         self.settings.set("catalogue", self.catalogue.name)
         self.setWindowTitle(f"SANE Desktop — {self.catalogue.name}")
-        self.train_action.setEnabled(bool(result["has_outfits"]))
+        self.train_action.setEnabled(opened.has_outfits)
         self.adapt_action.setEnabled(True)
         self.category_filter.blockSignals(True)
         self.category_filter.clear()
         self.category_filter.addItem("All categories", "")
-        for category in result["categories"]:
+        for category in opened.categories:
             self.category_filter.addItem(category, category)
         self.category_filter.blockSignals(False)
-        self.results.set_categories(result["categories"])
+        self.results.set_categories(list(opened.categories))
         self._items.clear()
         self._results.clear()
         self.outfit_panel.clear()
         self.request_items()
 
-    def reindex_catalogue(self) -> None:
-        """Rebuild the open catalogue's index with the current model, in the worker, then search."""
-        if self.catalogue is None:
-            return
-        self.results.show_message(f"Re-indexing {self.catalogue.name!r} with the current model…")
-        self.activity.setText("Re-indexing the catalogue…")
-        self._ids["reindex"] = self.client.submit("reindex")
+    def _show_items(self, items: list[ItemInfo]) -> None:
+        self._items.update({item.pk: item for item in items})
+        self.browser_model.set_items(items)
+        self.browser_empty.setVisible(not items)
+        self.browser_empty.setText("No items match this search." if self.search_box.text() else "This catalogue has no items.")
 
-    def start_demo(self, items: int = 120) -> None:
-        """First run: generate the demo catalogue into index/ and index it, in the worker."""
-        self.activity.setText("Preparing the demo catalogue…")
-        self._ids["demo"] = self.client.submit("demo", items=items)
-        self.client.worker.finished.connect(self._demo_done)
+    def _show_results(self, results: dict[str, list[SearchResult]]) -> None:
+        self._results = {r.item.pk: r for rs in results.values() for r in rs}
+        self.results.set_results(results)
+        # the visible tiles are requested once laid out (ResultsView.visible_changed)
 
-    def _demo_done(self, request_id: int, kind: str, result: Any) -> None:
-        if kind == "demo" and request_id == self._ids.get("demo"):
-            self.progress.setVisible(False)
-            self.refresh_catalogues(select=(result or {}).get("name"))
+    def _search_failed(self, message: str) -> None:
+        text = f"Search is not available: {message}."
+        stale = "sane-desktop index" in message and self.catalogue is not None
+        if stale and self.catalogue is not None and self.catalogue.builtin \
+                and self.catalogue.name not in self._auto_reindexed:
+            # the built-in demo is the app's own derived data (e.g. after an update of the bundled
+            # model): rebuild it without asking, once
+            self._auto_reindexed.add(self.catalogue.name)
+            self.reindex_catalogue()
+        elif stale and self.catalogue is not None:
+            self.results.show_message(
+                f"{html.escape(text)}<br><br><a href='reindex'>Re-index {html.escape(repr(self.catalogue.name))} "
+                "now</a> (or File → Index catalogue folder… on its folder, same name).", rich=True)
+        else:
+            self.results.show_message(text)
+
+    def _show_tiles(self, tiles: list[ColouredTile]) -> None:
+        self.results_model.set_tiles([(coloured.tile, rgba_image(coloured.overlay)) for coloured in tiles])
+
+    def _tiles_failed(self, message: str) -> None:
+        self.statusBar().showMessage(f"Could not explain the results: {message}", 10000)
+
+    def _show_explanation_step(self, step: ColouredUpdate) -> None:
+        update = step.update
+        candidate = self._results.get(update.candidate_pk)
+        outfit_item = next((i for i in self.outfit_model.items() if i.pk == update.outfit_pk), None)
+        self.explanation.show_update(step, candidate.item.title if candidate else "",
+                                     outfit_item.title if outfit_item else "")
+
+    def _explained(self, update: ExplanationUpdate | None) -> None:
+        if update is not None:
+            self.results_model.set_explanation(update.candidate_pk, "done", update.attribute)
+
+    def _explain_failed(self, message: str) -> None:
+        self.explanation.show_error(message)
+        if self._last_explained is not None:
+            self.results_model.set_explanation(self._last_explained, "")
+
+    def _guess_failed(self, message: str) -> None:
+        self._report_error(f"Could not read the image: {message}")  # the user chose it: say why in full
+        QTimer.singleShot(0, self._next_file)
+
+    def _image_added(self, item: ItemInfo) -> None:
+        self._items[item.pk] = item
+        self.outfit_panel.add_items([item])
+
+    def _demo_ready(self, report: IndexReport) -> None:
+        self.refresh_catalogues(select=report.name)
+
+    def _show_progress(self, done: int, total: int, message: str) -> None:
+        self.progress.setVisible(True)
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self.activity.setText(f"{message} {done}/{total}")
+
+    def _hide_progress(self) -> None:
+        self.progress.setVisible(False)
+
+    def _report_error(self, message: str) -> None:
+        """The task's message in full (plain text: it quotes names and folders), without blocking the
+        event loop; the status bar keeps it for a while after the box is closed."""
+        self.statusBar().showMessage(f"Error: {message}", 10000)
+        message_box(self, "SANE Desktop", message)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.settings.set("geometry", self.saveGeometry())

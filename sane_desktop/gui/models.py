@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from enum import IntEnum
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QImage
 
+from sane_desktop.gui.text import escape, rich_tooltip
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
 
@@ -147,42 +149,45 @@ class ItemListModel(QAbstractListModel):
         row = self._rows[index.row()]
         item = row.item
         if role == Qt.ItemDataRole.DisplayRole:
-            return item.title
+            return item.title  # plain: the tile delegate draws it with QPainter.drawText
         if role == Qt.ItemDataRole.ToolTipRole:
-            lines = [f"<b>{item.title}</b>", f"{item.category} · id {item.item_id}"]
+            # our markup around the catalogue's text, which is escaped: a title is never HTML
+            lines = [f"<b>{escape(item.title)}</b>", f"{escape(item.category)} · id {escape(item.item_id)}"]
             if row.score is not None:
                 lines.append(f"compatibility score {row.score:.3f}")
             if item.attributes:
-                lines.append("attributes: " + ", ".join(item.attributes[:8]))
+                lines.append("attributes: " + escape(", ".join(item.attributes[:8])))
             lines += self._explanation_lines(row)
-            return "<br>".join(lines)
+            return rich_tooltip("<br>".join(lines))
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
             image = self.thumbnails.get(item.image_path, item.content_hash)
             return image if image is not None and not image.isNull() else None
-        return {
+        values: dict[int, Any] = {
             Role.ItemPk: item.pk, Role.Category: item.category, Role.Score: row.score,
             Role.Contributions: row.contributions, Role.Attribute: row.attribute,
             Role.ExplanationState: row.explanation_state, Role.Info: item, Role.Tile: row.tile,
             Role.Overlay: row.overlay, Role.Highlight: row.highlight,
             Role.OutfitPosition: index.row() if self.outfit_mode else None,
-        }.get(role)
+        }
+        return values.get(int(role))
 
     def _explanation_lines(self, row: Row) -> list[str]:
         lines = []
         if row.contributions:
             best = max(row.contributions, key=row.contributions.__getitem__)
-            parts = ", ".join(f"{self.outfit_titles.get(pk, pk)} {value:+.3f}" for pk, value in row.contributions.items())
-            lines.append(f"top contributing outfit item: <b>{self.outfit_titles.get(best, best)}</b>")
+            parts = ", ".join(f"{escape(self.outfit_titles.get(pk, pk))} {value:+.3f}"
+                              for pk, value in row.contributions.items())
+            lines.append(f"top contributing outfit item: <b>{escape(self.outfit_titles.get(best, best))}</b>")
             lines.append(f"score parts: {parts}")
         if row.tile is not None:
             lines.append(f"similarity with it: {row.tile.similarity:.3f} (its type-space cosine)")
             attribute = row.tile.attribute
             if attribute is not None:
-                lines.append(f"explained by: <i>{attribute.name}</i> — score {attribute.total:.2f} from "
+                lines.append(f"explained by: <i>{escape(attribute.name)}</i> — score {attribute.total:.2f} from "
                              f"confidence {attribute.confidence:.2f}, map match {attribute.match:.2f}, "
                              f"prior {attribute.prior:.2f}, outfit item has it {attribute.partner:.2f}")
         elif row.attribute:
-            lines.append(f"explained by: <i>{row.attribute}</i>")
+            lines.append(f"explained by: <i>{escape(row.attribute)}</i>")
         return lines
 
     def roleNames(self) -> dict[int, QByteArray]:
@@ -198,7 +203,7 @@ class ItemListModel(QAbstractListModel):
     def mimeTypes(self) -> list[str]:
         return [ITEM_MIME]
 
-    def mimeData(self, indexes: list[QModelIndex]) -> QMimeData:
+    def mimeData(self, indexes: Sequence[QModelIndex]) -> QMimeData:
         mime = QMimeData()
         pks = [self._rows[i.row()].item.pk for i in indexes if i.isValid()]
         mime.setData(ITEM_MIME, QByteArray(json.dumps(pks).encode()))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import ItemTileDelegate
@@ -14,7 +14,6 @@ from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.service import ItemInfo
 
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
 
 
 class OutfitView(QListView):
@@ -35,7 +34,7 @@ class OutfitView(QListView):
         if event.mimeData().hasFormat(ITEM_MIME) or event.mimeData().hasUrls():
             event.acceptProposedAction()
 
-    def dragMoveEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
         event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
@@ -43,7 +42,7 @@ class OutfitView(QListView):
         if pks:
             self.items_dropped.emit(pks)
         files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        files = [f for f in files if f.suffix.lower() in IMAGE_SUFFIXES]
+        # every dropped file goes to the worker, which says why one is not an image (never silent)
         if files:
             self.files_dropped.emit([str(f) for f in files])
         event.acceptProposedAction()
@@ -73,7 +72,7 @@ class OutfitPanel(QWidget):
         self.remove_button.clicked.connect(self.remove_selected)
         self.clear_button.clicked.connect(self.clear)
         self.view.items_dropped.connect(self._dropped_pks)
-        self.view.files_dropped.connect(self.add_file_requested.emit)
+        self.view.files_dropped.connect(self.add_file_requested)  # signal to signal
         self._pending_pks: list[int] = []
 
         buttons = QHBoxLayout()

@@ -1,15 +1,27 @@
-"""What the index, train and adapt dialogs share: one request in the worker, shown as a progress bar
+"""What the index, train and adapt dialogs share: one task on the worker, shown as a progress bar
 and a phase line with an ETA, cancelled by the Cancel button (which reads Close when nothing runs)."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QProgressBar, QVBoxLayout
 
-from sane_desktop.gui.worker import WorkerClient
+from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner
+from sane_desktop.gui.text import error_markup, set_plain, set_rich
+from sane_desktop.service import CatalogueService
+
+R = TypeVar("R")
+
+
+def show_failure(label: QLabel, message: str) -> None:
+    """The task's failure in full (word-wrapped, never cut): the message quotes folders and names,
+    so it is escaped into the coloured line, never read as markup."""
+    label.setWordWrap(True)
+    set_rich(label, error_markup(message, "Failed: "))
 
 
 def eta_text(done: int, total: int, elapsed: float) -> str:
@@ -20,93 +32,105 @@ def eta_text(done: int, total: int, elapsed: float) -> str:
 
 
 class RequestDialog(QDialog):
-    """Subclasses build ``progress_bar`` and ``phase`` and set ``_request``/``_started`` when they submit."""
+    """Subclasses build ``progress_bar`` and ``phase``; :meth:`watch` follows the task they start
+    (``task`` is None when nothing runs)."""
 
     progress_bar: QProgressBar
     phase: QLabel
 
-    def __init__(self, client: WorkerClient, parent: Any = None) -> None:
+    def __init__(self, tasks: TaskRunner[CatalogueService], parent: Any = None) -> None:
         super().__init__(parent)
-        self.client = client
-        self._request: int | None = None
+        self.tasks = tasks
+        self.task: Task[Any, Any] | None = None
         self._started = 0.0
 
+    def watch(self, task: Task[R, Any]) -> Task[R, Any]:
+        """Show ``task``'s progress here; Cancel stops it, closing the dialog discards it."""
+        self.task = task
+        self._started = time.monotonic()
+        return task.on_progress(self._on_progress).on_finished(lambda: self._task_ended(task))
+
+    def _task_ended(self, task: Task[Any, Any]) -> None:
+        if self.task is task:  # a task started from the last one's handler is the one running now
+            self.task = None
+
     def cancel_or_close(self) -> None:
-        if self._request is not None:
-            self.client.cancel(self._request)
-            self.phase.setText("Cancelling…")
+        if self.task is not None:
+            self.task.cancel()  # its handlers stay connected: the phase line says "Cancelled" when it stops
+            set_plain(self.phase, "Cancelling…")
         else:
             self.reject()
 
-    def _on_progress(self, request_id: int, done: int, total: int, message: str) -> None:
-        if request_id != self._request:
-            return
+    def _on_progress(self, done: int, total: int, message: str) -> None:
         self.progress_bar.setRange(0, max(1, total))
         self.progress_bar.setValue(done)
         eta = eta_text(done, total, time.monotonic() - self._started)
-        self.phase.setText(f"{message} {done}/{total}" + (f" — {eta}" if eta else ""))
+        set_plain(self.phase, f"{message} {done}/{total}" + (f" — {eta}" if eta else ""))
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self.task is not None:
+            self.task.discard()  # nobody is left to show its answer
+            self.task = None
+        super().closeEvent(event)
 
 
-class ModelRequestDialog(RequestDialog):
+class ModelRequestDialog(RequestDialog, Generic[R]):
     """A dialog that makes the open catalogue a model of its own (train, adapt): an introduction,
-    optional settings, a start button, progress, cancel; ``done`` is emitted when the new model
-    is in place and the catalogue re-indexed."""
+    optional settings, a start button, progress, cancel; ``model_ready`` is emitted when the new
+    model is in place and the catalogue re-indexed."""
 
-    done = Signal()
-    kind = ""  # the worker request this dialog submits
+    model_ready = Signal()
+    activity = ""  # the status-bar text while the task runs
 
-    def __init__(self, client: WorkerClient, title: str, intro: str, action: str,
+    def __init__(self, tasks: TaskRunner[CatalogueService], title: str, intro: str, action: str,
                  settings: QFormLayout | None = None, parent: Any = None) -> None:
-        super().__init__(client, parent)
+        super().__init__(tasks, parent)
         self.setWindowTitle(title)
         self.setMinimumWidth(440)
         self.progress_bar = QProgressBar()
-        self.phase = QLabel(intro)
+        self.phase = QLabel()
         self.phase.setWordWrap(True)
+        set_plain(self.phase, intro)
         self.buttons = QDialogButtonBox()
         self.start_button = self.buttons.addButton(action, QDialogButtonBox.ButtonRole.AcceptRole)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel_or_close)
-        layout = QVBoxLayout(self)
+        self.body = layout = QVBoxLayout(self)  # subclasses insert their own widgets into it
         if settings is not None:
             layout.addLayout(settings)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.phase)
         layout.addWidget(self.buttons)
-        client.worker.progress.connect(self._on_progress)
-        client.worker.finished.connect(self._on_finished)
-        client.worker.errored.connect(self._on_error)
 
-    def options(self) -> dict[str, Any]:
-        """Keyword arguments of the request."""
-        return {}
+    def work(self) -> TaskFn[CatalogueService, Any, R]:
+        """The task function, with the settings read now (on the GUI thread)."""
+        raise NotImplementedError
 
-    def describe(self, result: Any) -> str:
-        """The phase line once the request succeeded."""
+    def describe(self, result: R) -> str:
+        """The phase line once the task succeeded."""
         return f"Done: {result}"
 
-    def start(self) -> None:
-        self._started = time.monotonic()
+    def start(self) -> Task[R, Any]:
         self.progress_bar.setRange(0, 0)
         self.start_button.setEnabled(False)
-        self._request = self.client.submit(self.kind, **self.options())
+        return self.watch(self.tasks.start(self.work(), self.activity)) \
+            .on_done(self._succeeded).on_failed(self._failed).on_cancelled(self._cancelled)
 
-    def _on_finished(self, request_id: int, _kind: str, result: Any) -> None:
-        if request_id != self._request:
-            return
-        self._request = None
+    def _ended(self, phase: str, value: int) -> None:
         self.start_button.setEnabled(True)
         self.cancel_button.setText("Close")
         self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(0 if result is None else 1)
-        self.phase.setText("Cancelled: the model is unchanged." if result is None else self.describe(result))
-        if result is not None:
-            self.done.emit()
+        self.progress_bar.setValue(value)
+        set_plain(self.phase, phase)
 
-    def _on_error(self, request_id: int, _kind: str, message: str) -> None:
-        if request_id == self._request:
-            self._request = None
-            self.start_button.setEnabled(True)
-            self.progress_bar.setRange(0, 1)
-            self.phase.setText(f"<span style='color:#c0392b'>Failed: {message}</span>")
+    def _succeeded(self, result: R) -> None:
+        self._ended(self.describe(result), 1)
+        self.model_ready.emit()
+
+    def _cancelled(self) -> None:
+        self._ended("Cancelled: the model is unchanged.", 0)
+
+    def _failed(self, message: str) -> None:
+        self._ended("", 0)
+        show_failure(self.phase, message)

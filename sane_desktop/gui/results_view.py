@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QListView, QStacke
 
 from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.models import ItemListModel, Role
+from sane_desktop.gui.text import set_plain, set_rich
 from sane_desktop.service import SearchResult
 
 ALL_LABEL = "All categories"
@@ -34,7 +35,8 @@ class ResultsView(QWidget):
         self.view.setMovement(QListView.Movement.Static)
         self.view.setUniformItemSizes(True)
         self.view.setIconSize(QSize(140, 140))
-        self.view.setItemDelegate(ItemTileDelegate(show_score=True, parent=self.view))
+        self.delegate = ItemTileDelegate(show_score=True, parent=self.view)
+        self.view.setItemDelegate(self.delegate)
         self.view.setToolTip("Compatible items, best first. Click one to see why it matches.")
         self.view.clicked.connect(lambda index: self.result_activated.emit(int(index.data(Role.ItemPk))))
         self.view.activated.connect(lambda index: self.result_activated.emit(int(index.data(Role.ItemPk))))
@@ -91,9 +93,8 @@ class ResultsView(QWidget):
         return self.target.currentData() or ""
 
     def show_message(self, text: str, rich: bool = False) -> None:
-        """The empty state's message: plain text, or rich text (links) when ``rich``."""
-        self.empty.setTextFormat(Qt.TextFormat.RichText if rich else Qt.TextFormat.PlainText)
-        self.empty.setText(text)
+        """The empty state's message: plain text, or when ``rich`` our markup (links) around escaped text."""
+        (set_rich if rich else set_plain)(self.empty, text)
         self.stack.setCurrentWidget(self.empty)
 
     def set_results(self, results: dict[str, list[SearchResult]]) -> None:

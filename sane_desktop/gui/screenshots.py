@@ -14,7 +14,9 @@ from PySide6.QtWidgets import QApplication
 
 from sane_desktop.errors import SaneError
 from sane_desktop.gui.main_window import MainWindow
+from sane_desktop.gui.models import Role
 from sane_desktop.gui.settings import Settings
+from sane_desktop.gui.startup import create_window, first_run_needed
 from sane_desktop.service import CatalogueService
 
 
@@ -54,14 +56,18 @@ def build_outfit(window: MainWindow, size: int = 2) -> list[int]:
 
 
 def wait_results(window: MainWindow, timeout_s: float = 120) -> None:
-    wait_until(lambda: window.results_model.rowCount() > 0 or window.results.stack.currentWidget() is window.results.empty
-               and window.results.empty.text() not in ("Searching…", ""), timeout_s, "search results")
+    """Results shown, or a message once no search (or re-index before one) is under way."""
+    def settled() -> bool:
+        busy = window.channels.search.busy or window.channels.build.busy
+        return window.results_model.rowCount() > 0 or not busy and window.results.stack.currentWidget() is window.results.empty \
+            and window.results.empty.text() not in ("Searching…", "")
+
+    wait_until(settled, timeout_s, "search results")
     wait_until(lambda: window.results_model.rowCount() > 0, 1, f"results ({window.results.empty.text()})")
 
 
 def wait_tiles(window: MainWindow, timeout_s: float = 120) -> None:
     """Every visible result tile has its background explanation (chip, overlay, tooltip)."""
-    from sane_desktop.gui.models import Role
 
     def explained() -> bool:
         rows = window.results.visible_rows()
@@ -88,14 +94,12 @@ def settle(window: MainWindow, ms: int = 300) -> None:
 
 
 def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120) -> int:
-    from sane_desktop.gui.app import create_window, first_run_needed
-
     out.mkdir(parents=True, exist_ok=True)
     # a private settings file: screenshots never change the user's remembered settings
     scratch = Path(tempfile.mkdtemp(prefix="sane-shots-"))
     settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))
     settings.set("theme", "light")
-    window, client = create_window(service, settings, cache_dir=scratch / "thumbnails")
+    window, runner = create_window(service, settings, cache_dir=scratch / "thumbnails")
     window.resize(1500, 940)
     window.show()
     try:
@@ -115,12 +119,15 @@ def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120
         settle(window)
         window.grab().save(str(out / "04-results-explanation.png"))
         window.explanation.export(out / "05-explanation-export.png")
-        window.explanation.show_attribute(window.explanation.update_data.attribute)  # its activation map
+        shown = window.explanation.update_data
+        assert shown is not None, "the explanation view shows no explanation"
+        window.explanation.show_attribute(shown.attribute)  # its activation map
         settle(window)
         window.explanation.export(out / "08-attribute-map.png")
         window.explanation.show_attribute("")  # back to the saliency
         window.show_index_dialog()
         dialog = window.index_dialog
+        assert dialog is not None, "File → Index catalogue folder… opened no dialog"
         source = service.index_home / "demo" / "source"
         dialog.folder.setText(str(source))
         dialog.inspect(str(source))
@@ -134,6 +141,6 @@ def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120
         window.grab().save(str(out / "07-dark-theme.png"))
     finally:
         window.close()
-        client.shutdown()
+        runner.shutdown()
     print(f"screenshots written to {out}")
     return 0

@@ -20,7 +20,7 @@ class Settings:
         value = self.qsettings.value(key, default)
         if isinstance(default, int) and not isinstance(value, int):
             try:
-                return int(value)
+                return int(str(value))  # QSettings hands back strings from INI files
             except (TypeError, ValueError):
                 return default
         return value

@@ -52,7 +52,7 @@ class _ThumbnailJob(QRunnable):
         image = QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
         self.cache_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.cache_file.with_suffix(".tmp.png")
-        if image.save(str(temporary), "PNG"):
+        if image.save(str(temporary)):  # PNG, from the suffix
             temporary.replace(self.cache_file)  # atomic: a reader never sees half a file
         return image
 

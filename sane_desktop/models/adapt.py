@@ -3,7 +3,7 @@ recomputed on the catalogue's own images (AdaBN; Li et al., "Revisiting Batch No
 Practical Domain Adaptation", 2016). No labels and no gradients: the learned weights stay as they
 are; only the per-channel means and variances the trunk normalises with change, so photographs from
 another studio (or garments drawn by another renderer) are normalised the way the training images
-were. Measured on the demo's renderings in bench/results/demo_adapt_evaluation.json (README).
+were. Measured on the demo's renderings in bench/experiments/results/demo_adapt_evaluation.json (README).
 """
 
 from __future__ import annotations
@@ -15,13 +15,14 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
+from sane_desktop.errors import ModelError
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.models.preprocess import Preprocessing, load_image_tensor
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 
 def _trunks(bundle: ModelBundle) -> list[nn.Module]:
-    trunks = [bundle.compatibility.trunk]
+    trunks: list[nn.Module] = [bundle.compatibility.trunk]
     if bundle.attributes is not None and bundle.attributes.trunk is not bundle.compatibility.trunk:
         trunks.append(bundle.attributes.trunk)
     return trunks
@@ -31,14 +32,21 @@ def batchnorm_layers(bundle: ModelBundle) -> list[nn.modules.batchnorm._BatchNor
     return [m for trunk in _trunks(bundle) for m in trunk.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
 
+def _running_stats(m: nn.modules.batchnorm._BatchNorm) -> tuple[Tensor, Tensor, Tensor]:
+    """The running mean, variance and batch count of ``m`` (every BatchNorm the models build keeps them)."""
+    mean, var, count = m.running_mean, m.running_var, m.num_batches_tracked
+    if mean is None or var is None or count is None:
+        raise ModelError(f"{m} keeps no running statistics to adapt (track_running_stats=False)")
+    return mean, var, count
+
+
 def adapt_batchnorm(bundle: ModelBundle, batches: Iterable[Tensor], should_stop: CancelCheck = never_cancel) -> int:
     """Replace the running statistics of every BatchNorm in the bundle's trunk(s) (a shared trunk
     once) by the average of their batch statistics over ``batches`` of normalised images
     (B, 3, H, W). Returns the number of images seen; the bundle is back in eval mode either way,
     and untouched if no image came or the run was cancelled."""
     layers = batchnorm_layers(bundle)
-    saved = [(m.momentum, m.running_mean.clone(), m.running_var.clone(), m.num_batches_tracked.clone())
-             for m in layers]
+    saved = [(m.momentum, [stat.clone() for stat in _running_stats(m)]) for m in layers]
     device = next(bundle.compatibility.parameters()).device
     seen, completed = 0, False
     try:
@@ -55,10 +63,11 @@ def adapt_batchnorm(bundle: ModelBundle, batches: Iterable[Tensor], should_stop:
                 seen += batch.shape[0]
         completed = seen > 0
     finally:
-        for m, (momentum, mean, var, count) in zip(layers, saved):
+        for m, (momentum, stats) in zip(layers, saved):
             m.momentum = momentum
             if not completed:  # cancelled, failed or no image: put the old statistics back
-                m.running_mean.copy_(mean), m.running_var.copy_(var), m.num_batches_tracked.copy_(count)
+                for stat, old in zip(_running_stats(m), stats):
+                    stat.copy_(old)
         bundle.compatibility.eval()
         if bundle.attributes is not None:
             bundle.attributes.eval()

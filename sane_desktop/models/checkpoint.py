@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -93,12 +94,110 @@ def _float32(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     return {k: v.float() if v.is_floating_point() else v for k, v in state.items()}
 
 
+# sane bounds for the sizes a checkpoint's configuration asks for: far above any model this app
+# trains (width 64, embed_dim 64, 11 categories), far below what would exhaust memory while building
+MAX_WIDTH = 512
+MAX_EMBED_DIM = 4096
+MAX_CATEGORIES = 1000  # the type-space table is C × C and the masks C(C+1)/2 × D
+MAX_ATTRIBUTES = 100_000
+MAX_IMAGE_SIZE = 1024  # preprocessing's input side; memory per image grows with its square
+
+
+def _size(name: str, config: dict[str, Any], low: int, high: int, where: str) -> int:
+    value = config.get(name)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise CheckpointError(f"{where} has {name}={value!r} in its configuration, expected a whole number "
+                              f"from {low} to {high}")
+    return value
+
+
+def _names(value: Any, what: str, where: str, high: int) -> list[str]:
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise CheckpointError(f"{where} has malformed {what} (expected a list of names)")
+    if len(value) > high:
+        raise CheckpointError(f"{where} has {len(value)} {what}, more than the {high} this app accepts")
+    return value
+
+
+def _tensors(value: Any, group: str, where: str) -> dict[str, torch.Tensor]:
+    if not isinstance(value, dict) or not all(isinstance(k, str) and isinstance(v, torch.Tensor)
+                                              for k, v in value.items()):
+        raise CheckpointError(f"{where} has malformed {group} weights (expected named tensors)")
+    return value
+
+
+def _check_structure(data: dict[str, Any], where: str) -> None:
+    """Types of every field before anything is hashed or built from them (untrusted content)."""
+    for key in ("config", "preprocessing"):
+        if not isinstance(data[key], dict):
+            raise CheckpointError(f"{where} has a malformed {key} (expected a mapping)")
+    _names(data["categories"], "categories", where, MAX_CATEGORIES)
+    _names(data["attributes"], "attributes", where, MAX_ATTRIBUTES)
+    _tensors(data["compatibility"], "compatibility", where)
+    _tensors(data["attribute_net"], "attribute_net", where)
+    if not isinstance(data["content_hash"], str):
+        raise CheckpointError(f"{where} has a malformed content_hash")
+    try:
+        json.dumps({key: data[key] for key in ("config", "preprocessing")})
+    except (TypeError, ValueError) as error:
+        raise CheckpointError(f"{where} has a configuration that is not plain data ({error})") from error
+
+
+def _preprocessing(data: dict[str, Any], where: str) -> Preprocessing:
+    size = data.get("size", 112)
+    if isinstance(size, bool) or not isinstance(size, int) or not 16 <= size <= MAX_IMAGE_SIZE:
+        raise CheckpointError(f"{where} has preprocessing size={size!r}, expected a whole number from 16 "
+                              f"to {MAX_IMAGE_SIZE}")
+    for key in ("mean", "std"):
+        values = data.get(key, [0.5, 0.5, 0.5])
+        if (not isinstance(values, (list, tuple)) or len(values) != 3
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and abs(v) < 1e3
+                           for v in values)
+                or (key == "std" and not all(v > 0 for v in values))):
+            raise CheckpointError(f"{where} has malformed preprocessing {key}={values!r}")
+    try:
+        return Preprocessing.from_dict(data)
+    except (TypeError, ValueError, KeyError) as error:
+        raise CheckpointError(f"{where} has malformed preprocessing ({error})") from error
+
+
+def _shapes_of(build: Callable[[], torch.nn.Module], skip_prefix: str | None) -> dict[str, tuple[int, ...]]:
+    """The state dict shapes of the module ``build`` makes, on the meta device (no memory is used)."""
+    with torch.device("meta"):
+        module = build()
+    return {key: tuple(value.shape) for key, value in module.state_dict().items()
+            if not (skip_prefix and key.startswith(skip_prefix))}
+
+
+def _match(group: str, state: dict[str, torch.Tensor], expected: dict[str, tuple[int, ...]], where: str) -> None:
+    """Strict: the file's tensors are exactly the network's, shape for shape (a missing head would
+    otherwise keep its random initialisation and answer silently wrong)."""
+    missing = sorted(set(expected) - set(state))
+    unexpected = sorted(set(state) - set(expected))
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(missing[:5])}{' …' if len(missing) > 5 else ''}")
+        if unexpected:
+            parts.append(f"unexpected {', '.join(unexpected[:5])}{' …' if len(unexpected) > 5 else ''}")
+        raise CheckpointError(f"{where} {group} weights do not match its configuration: {'; '.join(parts)}")
+    for key, shape in expected.items():
+        if tuple(state[key].shape) != shape:
+            raise CheckpointError(f"{where} {group} weight {key} has shape {tuple(state[key].shape)}, "
+                                  f"its configuration says {shape}")
+
+
 def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") -> ModelBundle:
+    """Load the checkpoint at ``path`` onto ``map_location``.
+
+    Raises :class:`CheckpointError` (a ModelError) for a missing, unloadable, foreign or tampered
+    file, a configuration whose sizes are out of bounds or disagree with its tensors, and weights
+    that miss or add any tensor of any network (strict), all checked before a network is built."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     try:
-        data = torch.load(path, map_location="cpu", weights_only=True)
+        data = torch.load(path, map_location="cpu", weights_only=True)  # no pickled code runs
     except Exception as error:  # unpickling refused or corrupt archive
         raise CheckpointError(f"{path.name} is not a loadable checkpoint ({type(error).__name__}: "
                               f"{str(error).splitlines()[0] if str(error) else ''})") from error
@@ -109,27 +208,51 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"{path.name} is missing {', '.join(missing)}")
     if data["version"] != VERSION:
         raise CheckpointError(f"{path.name} has checkpoint version {data['version']}, expected {VERSION}")
+    where = path.name
+    _check_structure(data, where)
     meta = {key: data[key] for key in ("format", "version", "config", "categories", "attributes",
                                        "preprocessing")}
     tensors = {"compatibility": data["compatibility"], "attribute_net": data["attribute_net"]}
     if _hash(meta, tensors) != data["content_hash"]:
-        raise CheckpointError(f"{path.name} failed its content hash check (corrupt or modified)")
+        raise CheckpointError(f"{where} failed its content hash check (corrupt or modified)")
+    # every size is bounded, then checked against the tensors, before anything is allocated
     config = data["config"]
-    compat = CompatibilityNet(data["categories"], embed_dim=int(config["embed_dim"]),
-                              width=int(config["width"]))
+    categories, attributes = data["categories"], data["attributes"]
+    if not categories:
+        raise CheckpointError(f"{where} has no categories")
+    width = _size("width", config, 1, MAX_WIDTH, where)
+    embed_dim = _size("embed_dim", config, 1, MAX_EMBED_DIM, where)
+    trunk_kind = config.get("attribute_trunk")
+    if trunk_kind not in (None, "shared", "separate"):
+        raise CheckpointError(f"{where} has attribute_trunk={trunk_kind!r}, expected shared, separate or none")
+    preprocessing = _preprocessing(data["preprocessing"], where)
+    _match("compatibility", tensors["compatibility"],
+           _shapes_of(lambda: CompatibilityNet(categories, embed_dim=embed_dim, width=width), None), where)
+    shared = trunk_kind == "shared"
+    attribute_shapes = {} if trunk_kind is None else _shapes_of(
+        lambda: AttributeNet(attributes, width=width), "trunk." if shared else None)
+    _match("attribute_net", tensors["attribute_net"], attribute_shapes, where)
+
+    compat = CompatibilityNet(categories, embed_dim=embed_dim, width=width)
     try:
         compat.load_state_dict(_float32(tensors["compatibility"]))
         attr = None
-        if config.get("attribute_trunk"):
-            shared = config["attribute_trunk"] == "shared"
-            attr = AttributeNet(data["attributes"], width=compat.width,
-                                trunk=compat.trunk if shared else None)
-            attr.load_state_dict(_float32(tensors["attribute_net"]), strict=not shared)
+        if trunk_kind is not None:
+            attr = AttributeNet(attributes, width=width, trunk=compat.trunk if shared else None)
+            result = attr.load_state_dict(_float32(tensors["attribute_net"]), strict=not shared)
+            # the shared trunk came with the compatibility weights; nothing else may be left out
+            if [key for key in result.missing_keys if not key.startswith("trunk.")] or result.unexpected_keys:
+                raise CheckpointError(f"{where} attribute_net weights do not match its configuration")
     except RuntimeError as error:
-        raise CheckpointError(f"{path.name} weights do not match its configuration: "
-                              f"{str(error).splitlines()[0]}") from error
+        raise CheckpointError(f"{where} weights do not match its configuration: "
+                              f"{_error_detail(error)}") from error
     compat.to(map_location).eval()
     if attr is not None:
         attr.to(map_location).eval()
-    return ModelBundle(compat, attr, Preprocessing.from_dict(data["preprocessing"]), dict(config),
-                       data["content_hash"])
+    return ModelBundle(compat, attr, preprocessing, dict(config), data["content_hash"])
+
+
+def _error_detail(error: RuntimeError) -> str:
+    # load_state_dict's first line only names the class; the cause is on the next one
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    return (lines[1] if len(lines) > 1 else lines[0] if lines else "")[:200]

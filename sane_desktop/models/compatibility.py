@@ -18,6 +18,8 @@ from sane_desktop.type_spaces import pair_table
 
 
 class CompatibilityNet(nn.Module):
+    space_table: Tensor  # (C, C) category pair -> type space; a buffer, so nn.Module types it loosely
+
     def __init__(self, categories: Sequence[str], embed_dim: int = 64, width: int = 64) -> None:
         super().__init__()
         self.categories = list(categories)

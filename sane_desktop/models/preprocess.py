@@ -11,18 +11,15 @@ import numpy as np
 import torch
 from PIL import Image
 
+from sane_desktop.catalogue.images import load_rgb
+
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def _load_rgb(path: Path | str, max_side: int | None = None) -> Image.Image:
-    # The catalogue package owns image decoding (EXIF, alpha, CMYK); fall back to plain PIL only
-    # while it has not landed.
-    try:
-        from sane_desktop.catalogue.images import load_rgb
-    except ImportError:
-        with Image.open(path) as image:
-            return image.convert("RGB")
+    # The catalogue package owns image opening: EXIF, alpha, CMYK, and the pixel limit checked
+    # before decoding, so a query image or an image from disk is bounded like an imported one.
     return load_rgb(path, max_side=max_side)
 
 
@@ -73,10 +70,19 @@ class Preprocessing:
 
 
 def load_image_uint8(path: Path | str, prep: Preprocessing) -> torch.Tensor:
-    """Decode once at reduced size (JPEG draft mode) and return the uint8 cache form."""
+    """Decode once at reduced size (JPEG draft mode) and return the uint8 cache form.
+
+    Raises:
+        ImageRejected: (an InputError) one line naming the file: missing, not an image, over the
+            pixel limit (refused before decoding), corrupt.
+    """
     return prep.to_uint8(_load_rgb(path, max_side=prep.size * 2))
 
 
 def load_image_tensor(path: Path | str, prep: Preprocessing) -> torch.Tensor:
-    """Normalised float tensor (3, size, size) of the image at ``path``."""
+    """Normalised float tensor (3, size, size) of the image at ``path``.
+
+    Raises:
+        ImageRejected: as :func:`load_image_uint8`.
+    """
     return prep.normalise(load_image_uint8(path, prep))

@@ -66,12 +66,6 @@ class EmbeddedBatch:
     attribute_scores: np.ndarray | None  # (B, A) float32 probabilities
 
 
-def pick_device(device: str | torch.device | None = None) -> torch.device:
-    if device is not None:
-        return torch.device(device)
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
 @torch.inference_mode()
 def embed_tensor_batch(bundle: ModelBundle, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """uint8 (B, 3, S, S) on the model's device -> (embeddings, cells, attribute probabilities)."""

@@ -62,6 +62,9 @@ def build_index(vectors: np.ndarray, ids: np.ndarray, spec: IndexSpec, seed: int
     vectors = np.ascontiguousarray(vectors, dtype=np.float32)
     ids = np.ascontiguousarray(ids, dtype=np.int64)
     dim = vectors.shape[1]
+    # Any: faiss's SWIG stubs lack the attributes and numpy-taking wrappers it installs at import
+    index: Any
+    quantizer: Any
     if spec.kind == "flat":
         index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
     elif spec.kind == "ivf":
@@ -74,7 +77,7 @@ def build_index(vectors: np.ndarray, ids: np.ndarray, spec: IndexSpec, seed: int
         sample = np.random.default_rng(seed).choice(
             len(vectors), min(len(vectors), spec.nlist * TRAIN_POINTS_PER_LIST), replace=False)
         index.train(vectors[np.sort(sample)])
-        index.set_direct_map_type(faiss.DirectMap.Hashtable)
+        index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]  # SWIG nested enum
         index.nprobe = spec.nprobe
     else:
         raise InputError(f"unknown index kind {spec.kind!r}")
@@ -119,7 +122,7 @@ class FaissVectorStore:
     """:class:`~sane_desktop.retrieval.vector_store.VectorStore` over a FAISS index."""
 
     def __init__(self, index: faiss.Index, spec: IndexSpec) -> None:
-        self.index = index
+        self.index: Any = index  # Any: the stubs miss the numpy-taking wrappers (remove_ids(ndarray), ...)
         self.spec = spec
 
     @classmethod
@@ -201,7 +204,7 @@ class FaissVectorStore:
         if isinstance(self.index, faiss.IndexIDMap2):
             return faiss.vector_to_array(self.index.id_map).astype(np.int64)
         ivf = faiss.extract_index_ivf(self.index)
-        invlists = ivf.invlists
+        invlists: Any = ivf.invlists  # never None for an index that holds vectors
         return np.concatenate([
             faiss.rev_swig_ptr(invlists.get_ids(lst), invlists.list_size(lst)).copy()
             for lst in range(ivf.nlist)

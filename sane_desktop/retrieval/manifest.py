@@ -16,9 +16,10 @@ from typing import Any
 
 from sane_desktop.errors import StaleIndexError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: every index file's SHA-256 (older manifests mean rebuild)
 MANIFEST_NAME = "manifest.json"
 METRIC = "inner_product"
+NO_INDEX = "no index yet"  # check()'s reason when there is no manifest at all
 
 
 @dataclass
@@ -29,6 +30,7 @@ class CategoryIndex:
     index_type: str
     spec: dict[str, Any]
     vector_count: int
+    sha256: str = ""  # of the file as written; loading verifies it (format 1 manifests lack it)
 
 
 @dataclass
@@ -60,7 +62,8 @@ class Manifest:
         return cls(**data)
 
 
-def write_manifest(folder: Path, manifest: Manifest) -> Path:
+def write_index_manifest(folder: Path, manifest: Manifest) -> Path:
+    """Write ``folder/manifest.json`` atomically (temporary file, fsync, rename); returns its path."""
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / MANIFEST_NAME
     tmp = folder / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
@@ -72,7 +75,8 @@ def write_manifest(folder: Path, manifest: Manifest) -> Path:
     return path
 
 
-def read_manifest(folder: Path) -> Manifest | None:
+def read_index_manifest(folder: Path) -> Manifest | None:
+    """The manifest in ``folder``, None when there is none; raises StaleIndexError when unreadable."""
     path = folder / MANIFEST_NAME
     if not path.is_file():
         return None
@@ -83,11 +87,23 @@ def read_manifest(folder: Path) -> Manifest | None:
     return manifest
 
 
+def manifest_stamp(folder: Path) -> tuple[int, int, int] | None:
+    """A cheap identity of ``folder``'s manifest: (inode, mtime_ns, size), None when there is none.
+
+    Every build writes a new manifest by rename, so a re-index from anywhere changes it; an open
+    catalogue compares it with what it loaded before each search (never a stale answer)."""
+    try:
+        stat = (folder / MANIFEST_NAME).stat()
+    except FileNotFoundError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns, stat.st_size
+
+
 def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str, Any],
           db_revision: int | None = None) -> str | None:
     """The reason ``manifest`` does not describe an index for this model/database, or None."""
     if manifest is None:
-        return "no index yet"
+        return NO_INDEX
     if manifest.format_version != FORMAT_VERSION:
         return f"index format {manifest.format_version} (this program writes {FORMAT_VERSION})"
     if manifest.model_hash != model_hash:

@@ -17,22 +17,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Engine
 
+from sane_desktop.errors import NotFound, StaleIndexError
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.faiss_index import FaissVectorStore, IndexSpec
-from sane_desktop.retrieval.indexer import catalogue_pk, load_embeddings
-from sane_desktop.errors import NotFound, StaleIndexError
-from sane_desktop.retrieval.manifest import Manifest, check, read_manifest
+from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, check, read_index_manifest
 from sane_desktop.retrieval.vector_store import VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
-from sane_desktop.store import schema as S
 from sane_desktop.store.db import open_store
+from sane_desktop.store.embeddings import load_embeddings
+from sane_desktop.store.items import find_catalogue, item_labels, item_pks
 
-
+__all__ = ["NotFound", "OutfitSearcher", "QueryItem", "Result", "StaleIndexError"]
 
 
 @dataclass(frozen=True)
@@ -61,6 +60,34 @@ class Result:
         return data
 
 
+def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu: bool | None = None) -> VectorStore:
+    """One category's FAISS file, checked against its manifest entry before and after loading.
+
+    The file's SHA-256 must be the one the build recorded (a file changed, truncated or copied
+    from another build answers wrongly, or crashes FAISS); FAISS's own read errors and a vector
+    count or dimension off the manifest say the same. Raises :class:`StaleIndexError` naming the
+    file, one line, never a raw FAISS error."""
+    from sane_desktop.retrieval.indexing.scan import file_hash
+
+    path = index_dir / entry.file
+    mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
+    try:
+        digest = file_hash(path)
+    except FileNotFoundError:
+        raise StaleIndexError(f"index file {path} is missing: re-run sane-desktop index") from None
+    except OSError as error:
+        raise StaleIndexError(f"index file {path} cannot be read ({error.strerror}): re-run sane-desktop index") from None
+    if digest != entry.sha256:
+        raise StaleIndexError(mismatch)
+    try:
+        store = FaissVectorStore.load(path, IndexSpec(**entry.spec), use_gpu=use_gpu)
+    except RuntimeError as error:  # FAISS reports a corrupt file as a C++ exception with a page of text
+        raise StaleIndexError(mismatch) from error
+    if len(store) != entry.vector_count or store.dimension != dimension:
+        raise StaleIndexError(mismatch)
+    return store
+
+
 class OutfitSearcher:
     def __init__(self, engine: Engine, manifest: Manifest, bundle: ModelBundle,
                  stores: dict[str, VectorStore]) -> None:
@@ -69,7 +96,7 @@ class OutfitSearcher:
         self.bundle = bundle
         self.spaces = TypeSpaces.from_model(bundle.compatibility)
         self.stores = stores
-        self._catalogue = catalogue_pk(engine, manifest.catalogue)[0]
+        self._catalogue = find_catalogue(engine, manifest.catalogue).pk
 
     @classmethod
     def open(cls, catalogue: str | Engine, *, name: str | None = None, index_dir: Path | None = None,
@@ -81,9 +108,10 @@ class OutfitSearcher:
         """
         engine = open_store(default_db_url(catalogue)) if isinstance(catalogue, str) else catalogue
         name = catalogue if isinstance(catalogue, str) else name
-        _, name, _, revision = catalogue_pk(engine, name)
+        found = find_catalogue(engine, name)
+        name, revision = found.name, found.revision
         index_dir = Path(index_dir) if index_dir else catalogue_dir(name)
-        manifest = read_manifest(index_dir)
+        manifest = read_index_manifest(index_dir)
         if manifest is None:
             raise StaleIndexError(f"catalogue {name!r} has no index in {index_dir}: run sane-desktop index")
         bundle = load_checkpoint(model_path or manifest.model_path)
@@ -91,15 +119,8 @@ class OutfitSearcher:
                        db_revision=revision)
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
-        stores: dict[str, VectorStore] = {}
-        for category, entry in manifest.indexes.items():
-            path = index_dir / entry.file
-            if not path.is_file():
-                raise StaleIndexError(f"index file {path} is missing: re-run sane-desktop index")
-            store = FaissVectorStore.load(path, IndexSpec(**entry.spec), use_gpu=use_gpu)
-            if len(store) != entry.vector_count or store.dimension != manifest.dimension:
-                raise StaleIndexError(f"index file {path} does not match its manifest: re-run sane-desktop index")
-            stores[category] = store
+        stores = {category: load_verified(index_dir, entry, manifest.dimension, use_gpu)
+                  for category, entry in manifest.indexes.items()}
         return cls(engine, manifest, bundle, stores)
 
     # --- building queries -----------------------------------------------------------------------
@@ -117,28 +138,24 @@ class OutfitSearcher:
             raise NotFound(f"unknown category {category!r}; the model knows {list(self.spaces.categories)}") from None
 
     def resolve(self, item_ids: Sequence[str]) -> list[int]:
-        """Catalogue item ids -> item primary keys (KeyError names the unknown ones)."""
-        with Session(self.engine) as session:
-            found = dict(session.execute(select(S.Item.item_id, S.Item.id).where(
-                S.Item.catalogue_id == self._catalogue, S.Item.item_id.in_(list(item_ids)))).all())
+        """Catalogue item ids -> item primary keys, in order (NotFound names the unknown ones)."""
+        found = item_pks(self.engine, self._catalogue, item_ids)
         missing = [i for i in item_ids if i not in found]
         if missing:
             raise NotFound(f"unknown item ids: {', '.join(missing)}")
         return [int(found[i]) for i in item_ids]
 
     def query_items(self, item_pks: Sequence[int]) -> list[QueryItem]:
-        """The stored embeddings and categories of catalogue items."""
+        """The stored embeddings and categories of catalogue items (StaleIndexError for an item
+        without an embedding of this model)."""
         pks = [int(pk) for pk in item_pks]
         found_pks, embeddings = load_embeddings(self.engine, self.manifest.model_hash, pks)
         by_pk = {pk: embeddings[n] for n, pk in enumerate(found_pks.tolist())}
-        with Session(self.engine) as session:
-            meta = {int(pk): (item_id, category) for pk, item_id, category in session.execute(
-                select(S.Item.id, S.Item.item_id, S.Category.name).join(S.Category, S.Category.id == S.Item.category_id)
-                .where(S.Item.id.in_(pks)))}
+        meta = item_labels(self.engine, pks)
         missing = [pk for pk in pks if pk not in by_pk or pk not in meta]
         if missing:
             raise StaleIndexError(f"items without an embedding for this model: {missing} (re-run sane-desktop index)")
-        return [QueryItem(by_pk[pk], self.category_index(meta[pk][1]), pk, meta[pk][0]) for pk in pks]
+        return [QueryItem(by_pk[pk], self.category_index(meta[pk].category), pk, meta[pk].item_id) for pk in pks]
 
     def embed_image(self, path: Path | str, category: str | int) -> QueryItem:
         """An image from outside the catalogue as an outfit member."""
@@ -183,8 +200,4 @@ class OutfitSearcher:
         return [member if isinstance(member, QueryItem) else next(stored) for member in outfit]
 
     def _item_ids(self, pks: list[int]) -> dict[int, str]:
-        if not pks:
-            return {}
-        with Session(self.engine) as session:
-            return {int(pk): item_id for pk, item_id in
-                    session.execute(select(S.Item.id, S.Item.item_id).where(S.Item.id.in_(pks)))}
+        return {pk: label.item_id for pk, label in item_labels(self.engine, pks).items()}

@@ -1,182 +1,170 @@
-"""Catalogue browsing: the indexed catalogues under ``index_home``, one open at a time, and its
-items (plus images added from disk, which live only in this session under negative keys)."""
+"""The indexed catalogues under an index home, and one opened catalogue composed of small typed
+parts: its items (store access), its model, its outfit search and its explanations.
+
+``Catalogues(home).open(name)`` is what the CLI's ``query``/``explain`` and the window's worker
+both call, so the two front ends answer from the same code.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.service.values import ALL_CATEGORIES, CatalogueInfo, ItemInfo, OpenedCatalogue, ServiceError
+from sane_desktop.errors import NotFound, SaneError
+from sane_desktop.service.explanation import Explanations
+from sane_desktop.service.items import CatalogueItems
+from sane_desktop.service.model import ModelContext
+from sane_desktop.service.search import OutfitSearch
+from sane_desktop.service.values import CatalogueInfo, CatalogueListing, UnreadableCatalogue
+from sane_desktop.store import browse
+
+DB_FILE = "catalogue.db"
+OWN_MODELS = ("model.pt", "models/latest.pt")  # a catalogue's own model, trained or adapted in the app
 
 
-class CatalogueBrowsing:
-    """State shared by every part of the service, and the browsing queries."""
+@dataclass(frozen=True)
+class OpenCatalogue:
+    """One catalogue ready to browse, search and explain; every part is typed and owned here."""
 
-    def __init__(self, index_home: Path | None = None, device: str | None = None,
-                 model: Path | None = None, rise_masks: int | None = None) -> None:
-        self.index_home = Path(index_home) if index_home else paths.index_home()
-        self._device = device
-        self._model_override = Path(model) if model else None
-        # RISE masks per map: None = 2000 on a GPU (the paper's N), 500 on a CPU
-        self.rise_masks = rise_masks
-        self.name: str | None = None
-        self._engine: Engine | None = None
-        self._catalogue_pk: int | None = None
-        self._root: Path | None = None
-        self._bundle: Any = None
-        self._selection: Any = None  # the fitted attribute selection (explain.pipeline.find_selection)
-        self._fast: Any = None  # the fast explainer (keeps the blank image's cells)
-        self._searcher: Any = None
-        self._images: dict[int, Any] = {}
-        self._from_disk: dict[int, Any] = {}  # negative pk -> DiskImage (see outfit_search)
-        self._centroids: Any = None
-
-    # --- catalogues ------------------------------------------------------------------------
-    def demo_source(self) -> Path:
-        """Where the built-in demo catalogue is generated (it is indexed as "demo")."""
-        return self.index_home / "demo" / "source"
-
-    def list_catalogues(self) -> list[CatalogueInfo]:
-        from sane_desktop.store import open_store
-        from sane_desktop.store import schema as S
-
-        found: list[CatalogueInfo] = []
-        if not self.index_home.is_dir():
-            return found
-        for folder in sorted(self.index_home.iterdir()):
-            db = folder / "catalogue.db"
-            if not db.is_file():
-                continue
-            engine = open_store(f"sqlite:///{db.as_posix()}")
-            try:
-                with Session(engine) as session:
-                    row = session.scalars(select(S.CatalogueRow).where(S.CatalogueRow.name == folder.name)).first()
-                    if row is None:
-                        row = session.scalars(select(S.CatalogueRow)).first()
-                    if row is None:
-                        continue
-                    items = session.scalar(select(func.count()).where(S.Item.catalogue_id == row.id)) or 0
-                    outfits = session.scalar(select(func.count()).where(S.Outfit.catalogue_id == row.id)) or 0
-                    builtin = Path(row.root).resolve() == self.demo_source().resolve()
-                    found.append(CatalogueInfo(row.name, db, int(items), row.format, row.root, int(outfits), builtin))
-            finally:
-                engine.dispose()
-        return found
-
-    def open_catalogue(self, name: str) -> OpenedCatalogue:
-        from sane_desktop.store import open_store
-        from sane_desktop.store import schema as S
-
-        info = next((c for c in self.list_catalogues() if c.name == name), None)
-        if info is None:
-            raise ServiceError(f"no indexed catalogue named {name!r} under {self.index_home}")
-        self.close()
-        self._engine = open_store(f"sqlite:///{info.db_path.as_posix()}")
-        with Session(self._engine) as session:
-            row = session.scalars(select(S.CatalogueRow).where(S.CatalogueRow.name == name)).one()
-            self._catalogue_pk, self._root = row.id, Path(row.root)
-        self.name = name
-        return OpenedCatalogue(info, tuple(self.categories()), self.has_outfits())
+    info: CatalogueInfo
+    folder: Path  # index/<name>/: its database, FAISS files, manifest, explanation cache
+    items: CatalogueItems
+    model: ModelContext
+    search: OutfitSearch
+    explanations: Explanations
 
     def close(self) -> None:
-        if self._engine is not None:
-            self._engine.dispose()
-        self._engine = self._catalogue_pk = self._root = self.name = None
-        self._forget_model()
+        self.items.close()
 
-    def _forget_model(self) -> None:
-        """Everything computed with the current model (a new model or catalogue invalidates it)."""
-        self._bundle = self._searcher = self._centroids = self._selection = self._fast = None
-        self._images.clear()
-        self._from_disk.clear()
 
-    def _session(self) -> Session:
-        if self._engine is None:
-            raise ServiceError("no catalogue is open")
-        return Session(self._engine)
+class Catalogues:
+    """The catalogues indexed under ``home`` (one folder each); ``model``/``device`` override
+    the model a catalogue opens with and the torch device."""
 
-    # --- items -----------------------------------------------------------------------------
-    def categories(self) -> list[str]:
-        from sane_desktop.store import schema as S
+    def __init__(self, home: Path | None = None, *, model: Path | None = None, device: str | None = None) -> None:
+        self.home = Path(home) if home else paths.index_home()
+        self.model_override = Path(model) if model else None
+        self.device = device
 
-        with self._session() as session:
-            return list(session.scalars(
-                select(S.Category.name).where(S.Category.catalogue_id == self._catalogue_pk).order_by(S.Category.name)
-            ))
+    def folder(self, name: str) -> Path:
+        """``home/<name>``; raises InputError for a name that is not one plain folder name
+        (:func:`sane_desktop.paths.check_catalogue_name`: nothing may land outside the home)."""
+        return paths.catalogue_dir(name, self.home)
 
-    def items(self, category: str = ALL_CATEGORIES, text: str = "", limit: int = 5000) -> list[ItemInfo]:
-        """Items of ``category`` (all when empty) whose title, id or any attribute contains every
-        word of ``text`` (case-insensitive, in SQL)."""
-        from sane_desktop.store import schema as S
+    def source(self, name: str) -> str | None:
+        """The folder the catalogue called ``name`` was built from, None when there is none (or its
+        database cannot be read: then opening it says why). InputError for an invalid name."""
+        from sane_desktop.store import open_store
+        from sane_desktop.store.items import catalogue_source
 
-        query = (
-            select(S.Item.id)
-            .join(S.Category, S.Category.id == S.Item.category_id)
-            .where(S.Item.catalogue_id == self._catalogue_pk)
-        )
-        if category:
-            query = query.where(S.Category.name == category)
-        for word in text.lower().split():
-            pattern = f"%{word}%"
-            attribute_hit = (
-                select(S.ItemAttribute.item_pk)
-                .join(S.Attribute, S.Attribute.id == S.ItemAttribute.attribute_pk)
-                .where(func.lower(S.Attribute.name).like(pattern))
-            )
-            query = query.where(or_(
-                func.lower(S.Item.title).like(pattern),
-                func.lower(S.Item.item_id).like(pattern),
-                func.lower(S.Item.fine_category).like(pattern),
-                S.Item.id.in_(attribute_hit),
-            ))
-        with self._session() as session:
-            pks = list(session.scalars(query.order_by(S.Item.id).limit(limit)))
-        return self.item_infos(pks)
+        db = self.folder(name) / DB_FILE
+        if not db.is_file():
+            return None
+        try:
+            engine = open_store(f"sqlite:///{db.as_posix()}")
+        except (SaneError, SQLAlchemyError, OSError):
+            return None
+        try:
+            return catalogue_source(engine, name)
+        except (SQLAlchemyError, OSError):
+            return None
+        finally:
+            engine.dispose()
 
-    def item_infos(self, pks: Sequence[int]) -> list[ItemInfo]:
-        """Items by primary key, in the order given (unknown keys are left out)."""
-        from sane_desktop.store import schema as S
+    def demo_source(self) -> Path:
+        """Where the built-in demo catalogue is generated (it is indexed as "demo")."""
+        return self.home / "demo" / "source"
 
-        if not pks:
-            return []
-        stored = [pk for pk in pks if pk >= 0]
-        by_pk: dict[int, ItemInfo] = {pk: self._from_disk[pk].info for pk in pks if pk in self._from_disk}
-        if stored:
-            with self._session() as session:
-                rows = session.execute(
-                    select(S.Item.id, S.Item.item_id, S.Category.name, S.Item.title, S.Item.image_path,
-                           S.Item.content_hash)
-                    .join(S.Category, S.Category.id == S.Item.category_id)
-                    .where(S.Item.id.in_(stored))
-                ).all()
-                attributes: dict[int, list[str]] = {}
-                for item_pk, name in session.execute(
-                    select(S.ItemAttribute.item_pk, S.Attribute.name)
-                    .join(S.Attribute, S.Attribute.id == S.ItemAttribute.attribute_pk)
-                    .where(S.ItemAttribute.item_pk.in_(stored))
-                ):
-                    attributes.setdefault(item_pk, []).append(name)
-            root = self._root or Path(".")
-            by_pk.update({
-                pk: ItemInfo(pk, item_id, category, title or item_id, root / image_path, content_hash or "",
-                             tuple(sorted(attributes.get(pk, ()))))
-                for pk, item_id, category, title, image_path, content_hash in rows
-            })
-        return [by_pk[pk] for pk in pks if pk in by_pk]
+    def model_path(self, name: str | None, index_dir: Path | None = None) -> Path:
+        """The override, else the model the catalogue was indexed with (its index manifest names
+        it), else its own trained/adapted model, else the bundled demo model."""
+        from sane_desktop.models.checkpoint import demo_model_path
+        from sane_desktop.retrieval.manifest import read_index_manifest
 
-    def item(self, pk: int) -> ItemInfo:
-        found = self.item_infos([pk])
-        if not found:
-            raise ServiceError(f"unknown item {pk}")
-        return found[0]
+        if self.model_override is not None:
+            return self.model_override
+        if name:
+            try:
+                manifest = read_index_manifest(index_dir or self.folder(name))
+            except SaneError:  # an unreadable manifest: the index is stale anyway, search says so
+                manifest = None
+            if manifest is not None and manifest.model_path and Path(manifest.model_path).is_file():
+                return Path(manifest.model_path)
+            for candidate in OWN_MODELS:
+                own = self.folder(name) / candidate
+                if own.is_file():
+                    return own
+        return demo_model_path()
 
-    def has_outfits(self) -> bool:
-        from sane_desktop.store import schema as S
+    def list(self) -> list[CatalogueInfo]:
+        """Every catalogue under the home that can be read, sorted by name (see :meth:`scan`)."""
+        return list(self.scan().catalogues)
 
-        with self._session() as session:
-            return bool(session.scalar(select(func.count()).where(S.Outfit.catalogue_id == self._catalogue_pk)))
+    def scan(self) -> CatalogueListing:
+        """Every folder under the home with a database, sorted by name: those that open, and those
+        that do not with the reason (an unreadable or foreign database is skipped and reported,
+        never allowed to stop the listing)."""
+        from sane_desktop.store import open_store
+
+        found: list[CatalogueInfo] = []
+        broken: list[UnreadableCatalogue] = []
+        if not self.home.is_dir():
+            return CatalogueListing((), ())
+        for folder in sorted(self.home.iterdir()):
+            db = folder / DB_FILE
+            if not db.is_file():
+                continue
+            try:
+                paths.check_catalogue_name(folder.name)
+                engine = open_store(f"sqlite:///{db.as_posix()}")
+                try:
+                    record = browse.catalogue_record(engine, folder.name)
+                finally:
+                    engine.dispose()
+                if record.name != folder.name:  # a database that is another catalogue's is not this one
+                    raise NotFound(f"{db} holds catalogue {record.name!r}, not {folder.name!r}")
+            except (SaneError, SQLAlchemyError, OSError) as error:
+                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+                broken.append(UnreadableCatalogue(folder.name, db, reason))
+                continue
+            found.append(CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
+                                       self._builtin(record.root)))
+        return CatalogueListing(tuple(found), tuple(broken))
+
+    def _builtin(self, root: str) -> bool:
+        return Path(root).resolve() == self.demo_source().resolve()
+
+    def open(self, name: str, *, db_url: str | None = None, index_dir: Path | None = None,
+             selection: Path | None = None) -> OpenCatalogue:
+        """Open catalogue ``name``: its SQLite database under the home (or ``db_url``), its index
+        files in its folder (or ``index_dir``); ``selection``: a fitted attribute selection file
+        (default: the catalogue's own, else the model's).
+
+        Raises InputError for an invalid name, :class:`NotFound` when there is no such catalogue
+        (also when the database holds only another one); the index itself is checked
+        against the model and database when first searched (StaleIndexError)."""
+        from sane_desktop.store import open_store
+
+        folder = Path(index_dir) if index_dir else self.folder(name)  # FAISS files, manifest, cache
+        db = self.folder(name) / DB_FILE
+        if db_url is None and not db.is_file():
+            raise NotFound(f"no indexed catalogue named {name!r} under {self.home} (run `sane-desktop index` first)")
+        engine = open_store(db_url or f"sqlite:///{db.as_posix()}")
+        try:
+            record = browse.catalogue_record(engine, name)
+        except NotFound:
+            engine.dispose()
+            raise
+        if record.name != name:  # catalogue_record falls back to the store's first catalogue: not this one
+            engine.dispose()
+            raise NotFound(f"no catalogue named {name!r} in {db_url or db} (it holds {record.name!r})")
+        info = CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
+                             self._builtin(record.root))
+        items = CatalogueItems(engine, record)
+        model = ModelContext(self.model_path(name, folder), self.device)
+        return OpenCatalogue(info, folder, items, model, OutfitSearch(items, model, folder),
+                             Explanations(items, model, folder, cache_dir=folder / "explanations",
+                                          selection_file=selection))

@@ -1,124 +1,227 @@
-"""Explanations: the click-through view (exact fast maps, then progressive RISE) and the batched
-fast explanations of the visible result tiles, each with its SANE explaining attribute."""
+"""Explanations of one catalogue: a pair's SANE explanation (cached; the CLI's ``explain`` and the
+window's first view), its progressive RISE refinement, and the batched fast explanations of the
+visible result tiles, each with its explaining attribute."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import time
 from collections.abc import Iterator, Sequence
-from typing import Any
+from pathlib import Path
+from typing import Any, TypedDict, cast
 
 import numpy as np
+import torch
 
+from sane_desktop.errors import InputError
+from sane_desktop.explain.base import Explainer
+from sane_desktop.explain.cache import ExplanationCache, explanation_cache_key
+from sane_desktop.explain.fast import FastExplainer
+from sane_desktop.explain.registry import get_explainer
+from sane_desktop.explain.rise import RiseExplainer
+from sane_desktop.explain.pipeline import SelectionModel
 from sane_desktop.progress import CancelCheck, never_cancel
-from sane_desktop.service.outfit_search import OutfitSearch
-from sane_desktop.service.values import AttributeScore, ExplanationUpdate, ItemInfo, TileExplanation
+from sane_desktop.service.items import CatalogueItems
+from sane_desktop.service.model import ModelContext
+from sane_desktop.service.values import (
+    AttributeScore, ExplanationUpdate, ItemInfo, PairExplanation, TileExplanation,
+)
+
+log = logging.getLogger(__name__)
 
 TILE_MAP_SIDE = 56  # tile overlays: the 7×7 cell map upsampled, smooth at the 128 px thumbnail
 ATTRIBUTE_MAPS = 5  # activation maps sent with a click-through explanation: as many as the view lists
+CACHE_VERSION = 2  # bump when what a cached entry holds changes
+
+# (calibrated probabilities (B, A), activation maps (B, A, h, w) on the CPU), or None without an attribute net
+AttributePass = tuple[np.ndarray, torch.Tensor] | None
 
 
-class Explanations(OutfitSearch):
-    def explain(
-        self,
-        candidate_pk: int,
-        outfit_pk: int,
-        *,
-        refine: bool = True,
-        n_masks: int | None = None,
-        chunk: int = 250,
-        should_stop: CancelCheck = never_cancel,
-    ) -> Iterator[ExplanationUpdate]:
-        """Why ``candidate`` matches ``outfit`` item: the exact fast map first (one pass per image),
-        then progressive RISE refinements of both maps, each step yielded as it lands."""
-        import torch
+def default_rise_masks() -> int:
+    """RISE masks per map: the paper's 2,000 on a GPU, 500 on a CPU (a refinement in seconds)."""
+    return 2000 if torch.cuda.is_available() else 500
 
-        from sane_desktop.explain import get_explainer
 
+class Explanations:
+    """SANE explanations with one model over one catalogue's items; ``cache_dir`` None: no cache."""
+
+    def __init__(self, items: CatalogueItems | None, model: ModelContext, index_dir: Path | None,
+                 cache_dir: Path | None = None, selection_file: Path | None = None) -> None:
+        self.items = items
+        self.model = model
+        self.index_dir = index_dir
+        self.cache = ExplanationCache(cache_dir) if cache_dir is not None else None
+        self.selection_file = selection_file  # None: found beside the catalogue or the model
+        self._selection: SelectionModel | None = None
+        self._explainers: dict[tuple[str, int], Explainer[Any]] = {}
+
+    # --- the pieces ------------------------------------------------------------------------
+    def selection(self) -> SelectionModel:
+        """The fitted attribute selection (the catalogue's own, else the model's, else defaults)."""
+        if self._selection is None:
+            from sane_desktop.explain.pipeline import find_selection
+
+            net = self.model.bundle().attributes
+            names = list(net.attributes) if net is not None else []
+            if self.selection_file is None:
+                self._selection = find_selection(names, self.index_dir, self.model.path)
+            else:
+                try:
+                    self._selection = SelectionModel.load(self.selection_file, names)
+                except (OSError, KeyError, TypeError, ValueError) as error:
+                    raise InputError(f"{self.selection_file}: not a selection for this model ({error})") from error
+        return self._selection
+
+    def explainer(self, method: str, n_masks: int = 2000) -> Explainer[Any]:
+        """The ``method`` explainer of explain's registry for this model, one instance per (method,
+        masks): fast keeps the blank image's cells between calls."""
+        key = (method, n_masks if method == "rise" else 0)
+        if key not in self._explainers:
+            bundle = self.model.bundle()
+            settings: dict[str, Any] = {}
+            if method == "fast":  # maps drawn on the content of this model's inputs
+                settings = {"preprocessing": bundle.preprocessing}
+            elif method == "rise":
+                settings = {"n_masks": n_masks, "seed": 0}
+            self._explainers[key] = get_explainer(method, bundle.compatibility, **settings)
+        return self._explainers[key]
+
+    def fast(self) -> FastExplainer:
+        explainer = self.explainer("fast")
+        assert isinstance(explainer, FastExplainer)  # the registry's "fast"
+        return explainer
+
+    def rise(self, n_masks: int) -> RiseExplainer:
+        explainer = self.explainer("rise", n_masks)
+        assert isinstance(explainer, RiseExplainer)  # the registry's "rise"
+        return explainer
+
+    def _options(self, method: str, n_masks: int) -> str:
+        """What besides the model, items and method decides a cached entry's content: the method's
+        version and settings (``Explainer.describe``), the selection, the cache layout."""
+        selection = hashlib.sha256(json.dumps(self.selection().as_dict()).encode()).hexdigest()[:16]
+        described = {k: v for k, v in self.explainer(method, n_masks).describe().items() if k != "preprocessing"}
+        return json.dumps({"method": described, "cache": CACHE_VERSION, "attribute_maps": ATTRIBUTE_MAPS,
+                           "selection": selection}, default=str, sort_keys=True)
+
+    # --- a pair ----------------------------------------------------------------------------
+    def explain_pair(self, query: ItemInfo, candidate: ItemInfo, method: str = "fast", *, n_masks: int = 2000,
+                     use_cache: bool = True) -> PairExplanation:
+        """Why ``query`` matches ``candidate``: saliency of both in their type space (``method`` of
+        explain's registry), the query's ranked attributes (SANE; one attribute-net pass over both:
+        the candidate's probabilities are the partner part) and the first ones' activation maps.
+
+        Cached (when the object has a cache) by model hash, both images' content hashes, method and
+        settings; raises NotFound for a category the model lacks, ModelError without a model."""
+        space = self.model.space(query, candidate)
+        bundle = self.model.bundle()
+        key = explanation_cache_key(bundle.content_hash, f"{query.item_id}@{query.content_hash}",
+                        f"{candidate.item_id}@{candidate.content_hash}", method, self._options(method, n_masks))
+        if use_cache and self.cache is not None:
+            hit = self.cache.get(key)
+            cached = _from_cache(query, candidate, method, hit) if hit is not None else None
+            if cached is not None:
+                return cached
         started = time.perf_counter()
-        candidate, outfit_item = self.item(candidate_pk), self.item(outfit_pk)
-        net = self.bundle().compatibility
-        space = self._space(candidate, outfit_item)
-        c_img, q_img = self._image(candidate), self._image(outfit_item)
-        c_rgb, q_rgb = self._crop_rgb(candidate), self._crop_rgb(outfit_item)
-        fast = self._fast_explainer().explain(c_img, q_img, space)  # "query" = the candidate here
-        # one attribute-net pass over the pair serves the ranking, its refinement and the maps
-        outputs = self._attribute_pass([candidate, outfit_item])
-        attributes = self._rank(outputs, fast.query_map[None], 1, with_partners=True)[0]
-        where = self._where(outputs, [a.name for a in attributes[:ATTRIBUTE_MAPS]])
+        q_img, c_img = self.model.image(query), self.model.image(candidate)
+        saliency = self.explainer(method, n_masks).explain(q_img, c_img, space)
+        outputs = self.attribute_pass([query, candidate])
+        ranked = self.rank(outputs, saliency.query_map[None], 1, with_partners=True)[0]
+        where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
+        result = PairExplanation(
+            query, candidate, method, space, float(saliency.similarity), time.perf_counter() - started,
+            int(saliency.forward_passes), np.asarray(saliency.query_map, np.float32),
+            np.asarray(saliency.candidate_map, np.float32), tuple(ranked),
+            {name: (maps[0], maps[1]) for name, maps in where.items()}, self.selection().tuned, bundle.content_hash)
+        if self.cache is not None:
+            try:
+                self.cache.put(key, *_to_cache(result))
+            except OSError as error:  # a read-only catalogue folder explains without caching
+                log.info("explanation not cached (%s)", error)
+        return result
 
-        def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str) -> ExplanationUpdate:
-            return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb,
-                                     fast.similarity, time.perf_counter() - started, final, list(attributes), detail,
-                                     where)
+    def explain(self, candidate_pk: int, outfit_pk: int, *, refine: bool = True, n_masks: int | None = None,
+                chunk: int = 250, should_stop: CancelCheck = never_cancel) -> Iterator[ExplanationUpdate]:
+        """Why the result ``candidate`` matches the outfit item: the exact fast map first (the same
+        :meth:`explain_pair` the CLI runs, the candidate as its query), then progressive RISE
+        refinements of both maps, each step yielded as it lands."""
+        items = self._items()
+        candidate, outfit_item = items.get(candidate_pk), items.get(outfit_pk)
+        started = time.perf_counter()
+        fast = self.explain_pair(candidate, outfit_item, "fast", use_cache=False)
+        c_rgb, q_rgb = self.model.crop_rgb(candidate), self.model.crop_rgb(outfit_item)
 
-        yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes")
+        def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str,
+                   ranked: Sequence[AttributeScore], where: dict[str, tuple[np.ndarray, np.ndarray]]) -> ExplanationUpdate:
+            return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb, fast.similarity,
+                                     time.perf_counter() - started, final, list(ranked), detail, dict(where))
+
+        yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes",
+                     fast.attributes, fast.attribute_maps)
         if not refine or should_stop():
             return
-        masks = n_masks or self.rise_masks or (2000 if torch.cuda.is_available() else 500)
-        rise = get_explainer("rise", net, n_masks=masks, seed=0)
+        masks = n_masks or default_rise_masks()
+        rise = self.rise(masks)
+        c_img, q_img = self.model.image(candidate), self.model.image(outfit_item)
         embeddings = rise.embed(torch.stack([c_img, q_img]))
         c_map, q_map = fast.query_map, fast.candidate_map
-        for step in rise.progressive(c_img, embeddings[1], space, chunk=chunk, should_stop=should_stop):
+        for step in rise.progressive(c_img, embeddings[1], fast.space, chunk=chunk, should_stop=should_stop):
             c_map = step.map.cpu().numpy().astype(np.float32)
-            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on this item")
-        for step in rise.progressive(q_img, embeddings[0], space, chunk=chunk, should_stop=should_stop):
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on this item",
+                         fast.attributes, fast.attribute_maps)
+        for step in rise.progressive(q_img, embeddings[0], fast.space, chunk=chunk, should_stop=should_stop):
             q_map = step.map.cpu().numpy().astype(np.float32)
-            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item")
-        attributes = self._rank(outputs, c_map[None], 1, with_partners=True)[0]
-        where = self._where(outputs, [a.name for a in attributes[:ATTRIBUTE_MAPS]])  # the refined ranking's
-        yield update("rise", c_map, q_map, True, "RISE refined")
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item",
+                         fast.attributes, fast.attribute_maps)
+        outputs = self.attribute_pass([candidate, outfit_item])  # the refined ranking's, from the refined map
+        ranked = self.rank(outputs, c_map[None], 1, with_partners=True)[0]
+        where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
+        yield update("rise", c_map, q_map, True, "RISE refined", ranked,
+                     {name: (maps[0], maps[1]) for name, maps in where.items()})
 
+    # --- many tiles ------------------------------------------------------------------------
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
                       should_stop: CancelCheck = never_cancel) -> list[TileExplanation]:
-        """Fast explanations of many (candidate pk, outfit item pk) pairs in one batched pass:
-        the cell decomposition from stored per-cell outputs (no model pass for indexed items),
-        spread over each candidate's content pixels as the click-through map is, then one
-        attribute-net pass over the candidates for their explaining attributes."""
-        import torch
+        """Fast explanations of many (candidate pk, outfit item pk) pairs in one batched pass: the
+        cell decomposition from stored per-cell outputs (no model pass for indexed items), spread
+        over each candidate's content pixels as the click-through map is, then one attribute-net
+        pass over the candidates for their explaining attributes."""
         import torch.nn.functional as F
-
-        from sane_desktop.explain.fast import batch_cell_maps, content_weight
 
         if not pairs:
             return []
-        by_pk = {info.pk: info for info in self.item_infos(sorted({pk for pair in pairs for pk in pair}))}
+        items = self._items()
+        by_pk = {info.pk: info for info in items.infos(sorted({pk for pair in pairs for pk in pair}))}
         pairs = [(c, q) for c, q in pairs if c in by_pk and q in by_pk]
         if not pairs:
             return []
         candidates = [by_pk[c] for c, _ in pairs]
         partners = [by_pk[q] for _, q in pairs]
-        net = self.bundle().compatibility
-        candidate_cells = torch.from_numpy(self._cells(candidates))
-        partner_cells = torch.from_numpy(self._cells(partners))
+        net = self.model.bundle().compatibility
+        candidate_cells = torch.from_numpy(self.model.cells(candidates, items))
+        partner_cells = torch.from_numpy(self.model.cells(partners, items))
         with torch.inference_mode():
-            masks = net.space_masks().float().cpu()[[self._space(c, q) for c, q in zip(candidates, partners)]]
+            masks = net.space_masks().float().cpu()[[self.model.space(c, q) for c, q in zip(candidates, partners)]]
         if should_stop():
             return []
-        fast = self._fast_explainer()
-        prep = self.bundle().preprocessing
+        fast = self.fast()
         weights = F.adaptive_avg_pool2d(
-            content_weight(torch.stack([self._image(c) for c in candidates]), prep)[:, None], map_side)[:, 0]
+            fast.content_weight(torch.stack([self.model.image(c) for c in candidates]))[:, None], map_side)[:, 0]
         # the candidate is the "query" of the decomposition: its map is the one drawn on its tile
-        maps, _, similarity = batch_cell_maps(candidate_cells, partner_cells, masks, (map_side, map_side),
-                                              fast.baseline_cells((prep.size, prep.size)).cpu(), weights)
+        maps, _, similarity = fast.cell_maps(candidate_cells, partner_cells, masks, (map_side, map_side), weights)
         maps_np = maps.cpu().numpy().astype(np.float32)
         attributes = self.rank_attributes(candidates, maps_np, partners, should_stop=should_stop)
         return [TileExplanation(c.pk, q.pk, float(s), m, tuple(a[:3]))
                 for c, q, s, m, a in zip(candidates, partners, similarity.tolist(), maps_np, attributes)]
 
-    def _fast_explainer(self) -> Any:
-        """The fast explainer of the current model (it keeps the blank image's cells)."""
-        if self._fast is None:
-            from sane_desktop.explain import get_explainer
-
-            self._fast = get_explainer("fast", self.bundle().compatibility, preprocessing=self.bundle().preprocessing)
-        return self._fast
-
+    # --- attributes (SANE) -----------------------------------------------------------------
     def attribute_maps(self, items: Sequence[ItemInfo], names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
         """Where the attribute net sees each named attribute on each item: name -> one map per item,
         its activation map (per-cell logits, whose mean is the attribute's logit) upsampled to the
         crop size. Drawn min-max like a saliency map: "where", not "how sure"."""
-        return self._where(self._attribute_pass(items), names)
+        return self.where(self.attribute_pass(items), names)
 
     def rank_attributes(self, items: Sequence[ItemInfo], saliency: np.ndarray,
                         partners: Sequence[ItemInfo] | None = None,
@@ -129,38 +232,32 @@ class Explanations(OutfitSearch):
         attribute-net pass; empty lists without an attribute net."""
         if should_stop():
             return [[] for _ in items]
-        outputs = self._attribute_pass(list(items) + list(partners or []))
-        return self._rank(outputs, saliency, len(items), with_partners=bool(partners))
+        outputs = self.attribute_pass(list(items) + list(partners or []))
+        return self.rank(outputs, saliency, len(items), with_partners=bool(partners))
 
-    def _attribute_pass(self, items: Sequence[ItemInfo]) -> tuple[np.ndarray, Any] | None:
+    def attribute_pass(self, items: Sequence[ItemInfo]) -> AttributePass:
         """Calibrated probabilities (B, A) and activation maps (B, A, h, w; a CPU float tensor) of
         the items, one batched pass; None without an attribute net or items."""
-        net = self.bundle().attributes
+        from sane_desktop.explain.pipeline import attribute_outputs
+
+        net = self.model.bundle().attributes
         if net is None or not len(items):
             return None
-        import torch
+        logits, maps = attribute_outputs(net, torch.stack([self.model.image(item) for item in items]))
+        return self.selection().calibration.probabilities(logits).numpy(), maps
 
-        from sane_desktop.explain.pipeline import attribute_outputs, find_selection
-
-        if self._selection is None:
-            index_dir = self.index_home / str(self.name) if self.name else None
-            self._selection = find_selection(list(net.attributes), index_dir, self.model_path())
-        logits, maps = attribute_outputs(net, torch.stack([self._image(item) for item in items]))
-        return self._selection.calibration.probabilities(logits).numpy(), maps
-
-    def _rank(self, outputs: tuple[np.ndarray, Any] | None, saliency: np.ndarray, n_items: int,
-              with_partners: bool) -> list[list[AttributeScore]]:
+    def rank(self, outputs: AttributePass, saliency: np.ndarray, n_items: int,
+             with_partners: bool) -> list[list[AttributeScore]]:
         """Rankings of the first ``n_items`` of an attribute pass; with partners, row n_items + i is
         item i's partner."""
-        if outputs is None:
+        net = self.model.bundle().attributes
+        if outputs is None or net is None:
             return [[] for _ in range(n_items)]
-        import torch
-
         from sane_desktop.explain import attribute_choice as choice
 
         confidence, maps = outputs
-        selection = self._selection
-        names, prior = list(self.bundle().attributes.attributes), np.asarray(selection.prior)
+        selection = self.selection()
+        names, prior = list(net.attributes), np.asarray(selection.prior)
         match = choice.map_match(maps[:n_items], torch.from_numpy(np.asarray(saliency, np.float32))).numpy()
         ranked_all = []
         for row in range(n_items):
@@ -172,15 +269,75 @@ class Explanations(OutfitSearch):
                                for r in ranked])
         return ranked_all
 
-    def _where(self, outputs: tuple[np.ndarray, Any] | None, names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
+    def where(self, outputs: AttributePass, names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
         """The named attributes' activation maps from an attribute pass, upsampled to the crop size."""
-        vocabulary = list(self.bundle().attributes.attributes) if outputs is not None else []
+        net = self.model.bundle().attributes
+        vocabulary = list(net.attributes) if outputs is not None and net is not None else []
         names = [name for name in names if name in vocabulary]
-        if not names:
+        if outputs is None or not names:
             return {}
         from sane_desktop.explain.pipeline import drawn_activation_maps
 
         maps = outputs[1]
-        size = self.bundle().preprocessing.size
+        size = self.model.bundle().preprocessing.size
         chosen = drawn_activation_maps(maps, [vocabulary.index(name) for name in names], (size, size))
         return {name: tuple(chosen[i, j].numpy() for i in range(maps.shape[0])) for j, name in enumerate(names)}
+
+    def _items(self) -> CatalogueItems:
+        if self.items is None:
+            raise ValueError("these explanations have no catalogue")  # a programming error, not a user's
+        return self.items
+
+
+class _CachedAttribute(TypedDict):
+    name: str
+    score: float
+    confidence: float
+    match: float
+    prior: float
+    partner: float
+
+
+class _CachedSummary(TypedDict):
+    """What a cache entry's JSON holds beside its maps (the maps of ``attribute_maps``, in order,
+    are ``attribute_<i>_query``/``attribute_<i>_candidate`` in its npz)."""
+
+    similarity: float
+    space: int
+    seconds: float
+    forward_passes: int
+    selection_tuned: bool
+    model_hash: str
+    attributes: list[_CachedAttribute]
+    attribute_maps: list[str]
+
+
+def _to_cache(result: PairExplanation) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    summary = _CachedSummary(
+        similarity=result.similarity, space=result.space, seconds=result.seconds,
+        forward_passes=result.forward_passes, selection_tuned=result.selection_tuned, model_hash=result.model_hash,
+        attributes=[_CachedAttribute(name=a.name, score=a.total, confidence=a.confidence, match=a.match,
+                                     prior=a.prior, partner=a.partner) for a in result.attributes],
+        attribute_maps=list(result.attribute_maps))
+    maps = {"query": result.query_map, "candidate": result.candidate_map}
+    for i, (q_map, c_map) in enumerate(result.attribute_maps.values()):
+        maps[f"attribute_{i}_query"], maps[f"attribute_{i}_candidate"] = q_map, c_map
+    return dict(summary), maps
+
+
+def _from_cache(query: ItemInfo, candidate: ItemInfo, method: str,
+                hit: tuple[dict[str, Any], dict[str, np.ndarray]]) -> PairExplanation | None:
+    """The cached explanation, or None when the entry is not one this version wrote (a miss)."""
+    raw, maps = hit
+    try:
+        summary = cast(_CachedSummary, raw)
+        attributes = tuple(AttributeScore(a["name"], a["score"], a["confidence"], a["match"], a["prior"], a["partner"])
+                           for a in summary["attributes"])
+        where = {name: (maps[f"attribute_{i}_query"], maps[f"attribute_{i}_candidate"])
+                 for i, name in enumerate(summary["attribute_maps"])}
+        return PairExplanation(query, candidate, method, int(summary["space"]), float(summary["similarity"]),
+                               float(summary["seconds"]), int(summary["forward_passes"]), maps["query"],
+                               maps["candidate"], attributes, where, bool(summary["selection_tuned"]),
+                               str(summary["model_hash"]), cached=True)
+    except (KeyError, TypeError, ValueError):
+        return None

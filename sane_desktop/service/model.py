@@ -1,91 +1,115 @@
-"""The open catalogue's model (its own trained one, else the demo model) and per-item model inputs:
-image tensors, centre crops, and the per-cell outputs stored by the indexer."""
+"""The open catalogue's model and the per-item model inputs: image tensors, centre crops, and the
+per-cell outputs the indexer stored (or computed now for what it did not)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+import torch
 
-from sane_desktop.service.catalogues import CatalogueBrowsing
-from sane_desktop.service.values import CoreMissing, ItemInfo, ServiceError
+from sane_desktop.errors import ModelError, NotFound, StaleIndexError
+from sane_desktop.models import pick_device
+from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
+from sane_desktop.service.items import CatalogueItems
+from sane_desktop.service.values import ItemInfo
+from sane_desktop.store import browse
 
 
-class ModelAccess(CatalogueBrowsing):
-    def model_path(self) -> Path:
-        """The catalogue's own trained model when there is one, else the bundled demo model."""
-        from sane_desktop.models.checkpoint import demo_model_path
+class ModelContext:
+    """One checkpoint, loaded on first use on ``device``, and what it computes per item.
 
-        if self._model_override is not None:
-            return self._model_override
-        if self.name:
-            for candidate in ("model.pt", "models/latest.pt"):
-                own = self.index_home / self.name / candidate
-                if own.is_file():
-                    return own
-        return demo_model_path()
+    ``path`` is fixed for the object's life: a new model is a new context, so nothing computed
+    with the old one (tensors of another preprocessing, cells of another trunk) can leak."""
 
-    def bundle(self) -> Any:
+    def __init__(self, path: Path, device: str | None = None) -> None:
+        self.path = Path(path)
+        self.device = torch.device(device) if device else pick_device()
+        self._bundle: ModelBundle | None = None
+        # keyed by (pk, indexed content hash): a re-index that changed an image is another entry
+        self._images: dict[tuple[int, str], torch.Tensor] = {}
+        self._crops: dict[tuple[int, str], np.ndarray] = {}
+        self._verified: set[tuple[Path, str]] = set()
+
+    def bundle(self) -> ModelBundle:
+        """The checkpoint, in eval mode on the device; raises :class:`ModelError` when missing."""
         if self._bundle is None:
-            from sane_desktop.models import load_checkpoint, pick_device
-
-            path = self.model_path()
-            if not path.is_file():
-                raise CoreMissing(f"no model found ({path}); train one on this catalogue first")
-            bundle = load_checkpoint(path, map_location="cpu")
-            device = self._device or str(pick_device())
-            bundle.compatibility.to(device).eval()
+            if not self.path.is_file():
+                raise ModelError(f"no model found ({self.path}); train one on this catalogue first")
+            bundle = load_checkpoint(self.path, map_location="cpu")
+            bundle.compatibility.to(self.device).eval()
             if bundle.attributes is not None:
-                bundle.attributes.to(device).eval()
+                bundle.attributes.to(self.device).eval()
             self._bundle = bundle
         return self._bundle
 
-    def _image(self, item: ItemInfo) -> Any:
-        """Normalised (3, S, S) tensor of an item, cached per session."""
-        if item.pk not in self._images:
-            from sane_desktop.models import load_image_tensor
+    def verify(self, item: ItemInfo) -> None:
+        """Check that the item's file is still the picture that was indexed (its SHA-256 against
+        the ``content_hash`` the import recorded), once per file and content for the context's
+        life. Search ranks the indexed picture; explaining another one would disagree with it.
 
-            self._images[item.pk] = load_image_tensor(item.image_path, self.bundle().preprocessing)
-        return self._images[item.pk]
+        Raises :class:`StaleIndexError` when the file changed, NotFound when it cannot be read.
+        An item without a recorded hash (a reader that did not hash) is not checked."""
+        from sane_desktop.retrieval.indexing.scan import file_hash
 
-    def _crop_rgb(self, item: ItemInfo) -> np.ndarray:
-        from sane_desktop.models.preprocess import load_image_uint8
+        key = (item.image_path, item.content_hash)
+        if not item.content_hash or key in self._verified:
+            return
+        try:
+            digest = file_hash(item.image_path)
+        except OSError as error:
+            raise NotFound(f"cannot read the image of {item.item_id} ({item.image_path}: {error.strerror})") from None
+        if digest != item.content_hash:
+            raise StaleIndexError(f"{item.image_path} changed since the catalogue was indexed: re-index")
+        self._verified.add(key)
 
-        return load_image_uint8(item.image_path, self.bundle().preprocessing).permute(1, 2, 0).numpy().copy()
+    def image(self, item: ItemInfo) -> torch.Tensor:
+        """Normalised (3, S, S) tensor of an item, cached for the context's life; raises
+        StaleIndexError when its file is no longer the indexed picture (:meth:`verify`)."""
+        key = (item.pk, item.content_hash)
+        if key not in self._images:
+            from sane_desktop.models.preprocess import load_image_tensor
 
-    def _category_index(self, category: str) -> int:
+            self.verify(item)
+            self._images[key] = load_image_tensor(item.image_path, self.bundle().preprocessing)
+        return self._images[key]
+
+    def crop_rgb(self, item: ItemInfo) -> np.ndarray:
+        """(S, S, 3) uint8 centre crop of the item: the picture its maps align with (verified and
+        cached like :meth:`image`)."""
+        key = (item.pk, item.content_hash)
+        if key not in self._crops:
+            from sane_desktop.models.preprocess import load_image_uint8
+
+            self.verify(item)
+            self._crops[key] = load_image_uint8(item.image_path, self.bundle().preprocessing).permute(1, 2, 0).numpy()
+        return self._crops[key].copy()  # a caller may draw on it
+
+    def category_index(self, category: str) -> int:
+        """The model's index of ``category``; raises :class:`NotFound` for a category it lacks."""
         try:
             return self.bundle().compatibility.categories.index(category)
         except ValueError:
-            raise ServiceError(f"the model does not know category {category!r}") from None
+            raise NotFound(f"the model does not know category {category!r}") from None
 
-    def _space(self, a: ItemInfo, b: ItemInfo) -> int:
-        return self.bundle().compatibility.space_index(self._category_index(a.category), self._category_index(b.category))
+    def space(self, a: ItemInfo, b: ItemInfo) -> int:
+        """The type space (pair of categories) in which ``a`` and ``b`` are compared."""
+        return self.bundle().compatibility.space_index(self.category_index(a.category), self.category_index(b.category))
 
-    def _cells(self, items: Sequence[ItemInfo]) -> np.ndarray:
+    def cells(self, items: Sequence[ItemInfo], catalogue: CatalogueItems | None) -> np.ndarray:
         """(N, K, D) float32 per-cell outputs u_k: stored by the indexer (float16) for catalogue
         items, computed at embedding time for images from disk, else computed now in one batch."""
-        import torch
-
-        from sane_desktop.store import schema as S
-
         net = self.bundle().compatibility
-        stored: dict[int, np.ndarray] = {pk: image.cells for pk, image in self._from_disk.items()}
+        stored: dict[int, np.ndarray] = catalogue.disk_cells() if catalogue is not None else {}
         wanted = [item.pk for item in items if item.pk not in stored]
-        if wanted and self._engine is not None:
-            with self._session() as session:
-                for pk, blob in session.execute(select(S.ItemEmbedding.item_pk, S.ItemEmbedding.cells).where(
-                        S.ItemEmbedding.model_hash == self.bundle().content_hash, S.ItemEmbedding.item_pk.in_(wanted))):
-                    if blob:
-                        stored[int(pk)] = np.frombuffer(blob, dtype=np.float16).reshape(-1, net.embed_dim)
+        if wanted and catalogue is not None:
+            for pk, blob in browse.stored_cells(catalogue.engine, self.bundle().content_hash, wanted).items():
+                stored[pk] = np.frombuffer(blob, dtype=np.float16).reshape(-1, net.embed_dim)
         missing = [item for item in items if item.pk not in stored]
         if missing:
-            device = next(net.parameters()).device
             with torch.inference_mode():
-                batch = torch.stack([self._image(item) for item in missing]).to(device)
+                batch = torch.stack([self.image(item) for item in missing]).to(self.device)
                 computed = net.cells(batch).float().cpu().numpy()
             stored.update({item.pk: cells for item, cells in zip(missing, computed)})
         return np.stack([np.asarray(stored[item.pk], dtype=np.float32) for item in items])

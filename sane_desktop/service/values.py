@@ -1,25 +1,14 @@
-"""Plain values that cross from the worker thread to the GUI: results, explanations, errors."""
+"""Plain values the application layer returns: frozen dataclasses that cross threads and front ends."""
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from sane_desktop.errors import SaneError
-
 ALL_CATEGORIES = ""  # target "all": one ranked list per category
-
-
-# the service raises the tree of sane_desktop.errors; ServiceError is its root under an older name
-ServiceError = SaneError
-
-
-class CoreMissing(SaneError):
-    """A core piece this feature needs is not available (not installed or not built yet)."""
 
 
 @dataclass(frozen=True)
@@ -31,6 +20,24 @@ class CatalogueInfo:
     root: str
     outfits: int
     builtin: bool = False  # the app's own demo catalogue: derived data, rebuilt without asking
+
+
+@dataclass(frozen=True)
+class UnreadableCatalogue:
+    """A folder under the index home whose database cannot be listed, and why (one line)."""
+
+    name: str  # the folder's name
+    db_path: Path
+    reason: str
+
+
+@dataclass(frozen=True)
+class CatalogueListing:
+    """What :meth:`Catalogues.scan` found: the catalogues that open, and the folders that do not
+    (one broken database never hides the others)."""
+
+    catalogues: tuple[CatalogueInfo, ...]
+    unreadable: tuple[UnreadableCatalogue, ...]
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,37 @@ class AttributeScore:
     match: float
     prior: float
     partner: float = 1.0  # probability the paired item has it too
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "score": round(self.total, 5), "confidence": round(self.confidence, 5),
+                "match": round(self.match, 5), "prior": round(self.prior, 5), "partner": round(self.partner, 5)}
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    """Why ``query`` matches ``candidate`` (SANE): saliency maps of both images in the pair's type
+    space, the query's ranked explaining attributes and where the attribute net sees the first ones.
+    The CLI's ``explain`` and the window's first (fast) view are both this, from the same code."""
+
+    query: ItemInfo
+    candidate: ItemInfo
+    method: str  # a name of explain's registry: fast, rise, sliding, random
+    space: int  # the type space (pair of categories) of the comparison
+    similarity: float  # cosine of the two items in that space
+    seconds: float
+    forward_passes: int
+    query_map: np.ndarray  # (S, S) float32 over the model's centre crop of the query
+    candidate_map: np.ndarray  # (S, S) float32 over the candidate's crop
+    attributes: tuple[AttributeScore, ...]
+    # name -> (query map, candidate map): activation maps (logits) of the first-ranked attributes
+    attribute_maps: dict[str, tuple[np.ndarray, np.ndarray]]
+    selection_tuned: bool
+    model_hash: str
+    cached: bool = False
+
+    @property
+    def attribute(self) -> str | None:
+        return self.attributes[0].name if self.attributes else None
 
 
 @dataclass
@@ -115,6 +153,7 @@ class CategoryGuess:
 
     path: Path
     ranked: tuple[tuple[str, float], ...]
+    preview: np.ndarray | None = None  # (h, w, 3) uint8, longer side ≤ PREVIEW_SIDE: decoded bounded, off the GUI thread
 
     @property
     def best(self) -> str:
@@ -195,13 +234,6 @@ class FolderReport:
     name: str
 
 
-def optional_module(module: str, what: str) -> Any:
-    try:
-        return importlib.import_module(module)
-    except ImportError as error:
-        raise CoreMissing(f"{what} is not available in this build ({error})") from error
-
-
 def device_name() -> str:
     """CUDA GPU name, or "CPU"."""
     import torch
@@ -209,3 +241,17 @@ def device_name() -> str:
     if torch.cuda.is_available():
         return torch.cuda.get_device_name(0)
     return "CPU"
+
+
+def library_versions() -> dict[str, str]:
+    """Versions of the app and of the libraries it computes with, for an About box or a bug report."""
+    import platform
+
+    import faiss
+    import sqlalchemy
+    import torch
+
+    from sane_desktop import __version__
+
+    return {"SANE Desktop": __version__, "Python": platform.python_version(), "PyTorch": torch.__version__,
+            "FAISS": getattr(faiss, "__version__", "?"), "SQLAlchemy": sqlalchemy.__version__}

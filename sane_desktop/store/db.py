@@ -2,87 +2,366 @@
 
 SQLite gets foreign keys on (so deletes cascade) and WAL journaling (readers never block the
 writer, and a crash mid-import leaves the last committed state intact).
+
+The store boundary is here, once, for every engine :func:`open_store` makes:
+
+- **errors** — a ``handle_error`` engine event turns every DBAPI error (locked, read-only, disk
+  full, not a database, a table from another version, an unreachable server, ...) into one
+  :class:`StoreError` line that names the database and carries no SQL text;
+- **waiting** — another program holding the write lock is waited for :data:`BUSY_TIMEOUT_S`
+  seconds (a person is watching a desktop app), then reported as locked;
+- **read-only use** — a database this process cannot write (read-only file or folder, read-only
+  medium) is opened read-only (``mode=ro``, or ``immutable=1`` when SQLite could not even create
+  its WAL side files), without migrations; writing through it is a "read-only" StoreError;
+- **crash windows** — creating the tables and stamping the schema version is one transaction, and
+  a database with our tables but no version (a crash of an older build) is stamped when its tables
+  match, never refused forever.
 """
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
 
-from sqlalchemy import Engine, create_engine, event, inspect, select
-from sqlalchemy.engine import make_url
-from sqlalchemy.orm import Session
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, select
+from sqlalchemy.engine import ExceptionContext, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.pool import ConnectionPoolEntry
 
-from sane_desktop.errors import StoreError
+from sane_desktop.errors import SaneError, StoreError
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
 
+# how long to wait for another program's lock before saying so: long enough for a commit of a
+# running import to pass, short enough that a person does not think the app hung (was 30 s)
+BUSY_TIMEOUT_S = 5.0
+# a PostgreSQL server that does not answer within this many seconds is reported unreachable
+CONNECT_TIMEOUT_S = 10
+
+# version -> function upgrading a database at that version to version + 1; it runs inside the
+# transaction that also stamps the new version, so a crash leaves the old version intact
+UPGRADES: dict[int, Callable[[Connection], None]] = {}
+
+AccessMode = Literal["rw", "ro", "immutable"]
+
+# engines opened read-only (an Engine has no spare attribute for it; weak, so disposal frees them)
+_READ_ONLY: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
+@dataclass(frozen=True)
+class SqliteAccess:
+    """How a SQLite file can be opened: ``rw``; ``ro`` (SQLite may still create or use the WAL
+    side files); ``immutable`` (nothing at all may be written, not even ``-shm``)."""
 
-# version -> function upgrading a database at that version to version + 1
-UPGRADES: dict[int, Callable[[Engine], None]] = {}
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+    mode: AccessMode
+    reason: str = ""  # why not read-write, for the person reading the messages
 
 
-def create_store_engine(url: str) -> Engine:
-    """An engine for ``url``; creates the folder of a SQLite file."""
+def is_read_only(engine: Engine) -> bool:
+    """Whether :func:`open_store` opened ``engine`` read-only (callers skip caches and writes)."""
+    return engine in _READ_ONLY
+
+
+# --- read-only detection ---------------------------------------------------------------------------
+
+def sqlite_access(path: Path, access: Callable[[Path, int], bool] = os.access) -> SqliteAccess:
+    """How to open the existing or new SQLite database ``path``, judged by ``access`` (``os.access``).
+
+    WAL needs ``<db>-wal`` and ``<db>-shm`` beside the file: without write permission on the file
+    SQLite can only read (``mode=ro``), which still needs those side files to exist or be creatable
+    (a writable folder); when neither holds, ``immutable=1`` reads the main file alone — correct only
+    when no committed changes wait in a ``-wal`` file.
+
+    Raises :class:`StoreError` when the file cannot be created (its folder is read-only) or when it
+    can only be read without a ``-wal`` file that holds changes (reading it would be silently stale).
+    """
+    folder = path.parent
+    if not path.exists():
+        if folder.is_dir() and not access(folder, os.W_OK):
+            raise StoreError(f"cannot create the catalogue database {path}: its folder is read-only")
+        return SqliteAccess("rw")
+    file_writable = access(path, os.W_OK)
+    folder_writable = access(folder, os.W_OK)
+    if file_writable and folder_writable:
+        return SqliteAccess("rw")
+    reason = ("the file and its folder are read-only" if not (file_writable or folder_writable)
+              else "the file is read-only" if not file_writable else "its folder is read-only")
+    if folder_writable:
+        return SqliteAccess("ro", reason)
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    if wal.exists() and shm.exists() and access(wal, os.R_OK) and access(shm, os.R_OK):
+        return SqliteAccess("ro", reason)
+    if wal.exists() and wal.stat().st_size > 0:
+        raise StoreError(f"the catalogue database {path} cannot be read: {reason} and its changes still wait in "
+                         f"{wal.name} (open it once with write access, or copy the folder somewhere writable)")
+    return SqliteAccess("immutable", reason)
+
+
+def sqlite_read_only_url(path: Path, mode: AccessMode) -> URL:
+    """The SQLAlchemy URL opening ``path`` read-only through a SQLite URI (``mode`` ``ro`` or
+    ``immutable``); the path is percent-encoded, since ``?``, ``#`` and ``%`` are URI syntax."""
+    if mode == "rw":
+        raise ValueError("sqlite_read_only_url is for read-only modes")
+    query = {"mode": "ro", "uri": "true"}
+    if mode == "immutable":
+        query["immutable"] = "1"
+    return URL.create("sqlite", database="file:" + quote(str(path.absolute())), query=query)
+
+
+# --- one-line errors -------------------------------------------------------------------------------
+
+def _first_line(error: BaseException) -> str:
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    text = lines[0] if lines else type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+# SQLite primary result codes (sqlite3.h) that a person can act on
+_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 5, 6, 8, 10, 11
+_SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB, _SQLITE_PERM, _SQLITE_AUTH = 13, 14, 26, 3, 23
+
+
+def describe_database_error(error: BaseException, where: str, *, read_only_reason: str = "",
+                            busy_timeout: float = BUSY_TIMEOUT_S) -> str:
+    """One line, without SQL, saying what went wrong with the database ``where`` and what to do.
+
+    ``error`` is the DBAPI's exception (``sqlite3``'s or ``psycopg``'s); its first line at most is
+    quoted, since the following lines of a server's message may repeat the statement."""
+    detail = _first_line(error)
+    lowered = detail.lower()
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    sqlstate = str(getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or "")
+    if (primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in lowered
+            or sqlstate in ("55P03", "40P01") or "lock timeout" in lowered):
+        return (f"the catalogue database {where} is locked by another program (waited {busy_timeout:g} s: "
+                "close the other program or wait for it to finish, then try again)")
+    if primary == _SQLITE_READONLY or "readonly database" in lowered or sqlstate == "25006":
+        why = read_only_reason or "no write permission"
+        return f"the catalogue database {where} is read-only ({why}): it can be searched but not changed"
+    if primary == _SQLITE_FULL or "disk is full" in lowered or sqlstate.startswith("53"):
+        return f"the disk holding the catalogue database {where} is full (free some space, then try again)"
+    if primary in (_SQLITE_NOTADB, _SQLITE_CORRUPT) or "not a database" in lowered or "malformed" in lowered:
+        return f"{where} is not a catalogue database, or it is damaged ({detail}): index the catalogue again"
+    if ("no such table" in lowered or "no such column" in lowered or "has no column named" in lowered
+            or sqlstate in ("42P01", "42703")):
+        return (f"the catalogue database {where} was made by another version of sane-desktop ({detail}): "
+                "use that version, or index the catalogue again")
+    if primary == _SQLITE_CANTOPEN or "unable to open database" in lowered:
+        return f"cannot open the catalogue database {where} (does its folder exist, and may it be read?)"
+    if primary == _SQLITE_IOERR or "disk i/o error" in lowered:
+        return f"the disk failed while using the catalogue database {where} ({detail})"
+    if primary in (_SQLITE_PERM, _SQLITE_AUTH) or sqlstate.startswith("28") or sqlstate == "42501":
+        return f"no permission to use the catalogue database {where} ({detail})"
+    if sqlstate == "3D000":
+        return f"the catalogue database {where} does not exist on its server (create it first)"
+    if sqlstate.startswith("08") or (not sqlstate and type(error).__name__ == "OperationalError"
+                                     and code is None and "connect" in lowered):
+        return f"cannot reach the catalogue database server {where} ({detail})"
+    if type(error).__name__ == "IntegrityError":
+        return f"the catalogue database {where} refused a change that breaks its rules ({detail})"
+    return f"the catalogue database {where} failed ({detail})"
+
+
+def _error_handler(where: str, read_only_reason: str, busy_timeout: float) -> Callable[[ExceptionContext], None]:
+    def handle_error(context: ExceptionContext) -> None:
+        if context.is_pre_ping:  # the pool reconnects on its own after a failed ping
+            return
+        original = context.original_exception
+        # only the driver's errors are environment faults; anything else is a bug, and its traceback
+        # must stay (a KeyboardInterrupt or our own Cancelled pass untouched too)
+        if not isinstance(original, Exception) or context.sqlalchemy_exception is None:
+            return
+        raise StoreError(describe_database_error(original, where, read_only_reason=read_only_reason,
+                                                 busy_timeout=busy_timeout)) from original
+    return handle_error
+
+
+# --- engines ---------------------------------------------------------------------------------------
+
+def _sqlite_pragmas(read_only: bool) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
+    def connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        if not read_only:  # switching the journal mode writes the file header
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+    return connect
+
+
+def _display(url: URL) -> str:
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ":memory:"
+        return database if database == ":memory:" else os.path.abspath(database)
+    return url.render_as_string(hide_password=True)
+
+
+def create_store_engine(url: str, *, busy_timeout: float | None = None) -> Engine:
+    """An engine for ``url`` with the store's error boundary; creates the folder of a SQLite file and
+    opens a SQLite file this process cannot write read-only (see :func:`is_read_only`).
+
+    Raises :class:`StoreError` for a URL that is not one, a missing driver, a folder that cannot be
+    created, or a file that cannot be read as it is (:func:`sqlite_access`)."""
+    timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
     try:
         parsed = make_url(url)
+        parsed.get_dialect()  # a missing driver (psycopg not installed) shows here, not at first use
     except Exception as error:
-        raise StoreError(f"not a database URL: {url!r} ({error})") from error
-    if parsed.get_backend_name() == "sqlite":
-        database = parsed.database or ""
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
-
-
-def open_store(url: str) -> Engine:
-    """Open (creating or upgrading as needed) the store at ``url``."""
-    engine = create_store_engine(url)
+        raise StoreError(f"not a usable database URL: {url!r} ({_first_line(error)})") from error
+    where = _display(parsed)
+    access = SqliteAccess("rw")
     try:
-        existing = set(inspect(engine).get_table_names())
-    except Exception as error:
-        raise StoreError(f"cannot open database {make_url(url).render_as_string(hide_password=True)}: {error}") from error
-    if "schema_version" not in existing:
-        Base.metadata.create_all(engine)
-        with Session(engine) as session, session.begin():
-            session.add(SchemaVersion(version=SCHEMA_VERSION))
-        return engine
-    upgrade(engine)
-    Base.metadata.create_all(engine)  # tables added in this version without a migration step
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not database.startswith("file:"):
+                path = Path(database)
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                except OSError as error:
+                    raise StoreError(f"cannot create the folder of the catalogue database {where} "
+                                     f"({error.strerror or error})") from error
+                access = sqlite_access(path)
+                if access.mode != "rw":
+                    parsed = sqlite_read_only_url(path, access.mode)
+            engine = create_engine(parsed, connect_args={"timeout": timeout})
+            event.listen(engine, "connect", _sqlite_pragmas(access.mode != "rw"))
+        elif parsed.get_backend_name() == "postgresql":
+            # libpq waits forever for a silent server and a lock: a desktop app must not
+            engine = create_engine(parsed, pool_pre_ping=True, connect_args={
+                "connect_timeout": CONNECT_TIMEOUT_S, "options": f"-c lock_timeout={int(timeout * 1000)}"})
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True)
+    except SaneError:
+        raise
+    except Exception as error:  # bad arguments for this dialect
+        raise StoreError(f"cannot use the database {where} ({_first_line(error)})") from error
+    event.listen(engine, "handle_error", _error_handler(where, access.reason, timeout))
+    if access.mode != "rw":
+        _READ_ONLY.add(engine)
+    return engine
+
+
+# --- schema ----------------------------------------------------------------------------------------
+
+def _version(connection: Connection, tables: set[str]) -> int:
+    if SchemaVersion.__tablename__ not in tables:
+        return 0
+    return connection.scalar(select(SchemaVersion.version).order_by(SchemaVersion.version.desc())) or 0
+
+
+def _differences(connection: Connection, tables: set[str]) -> list[str]:
+    """How the existing tables of ours differ from this version's columns (missing tables are fine:
+    creating them is what a crash interrupted)."""
+    inspector = inspect(connection)
+    found = []
+    for name, table in Base.metadata.tables.items():
+        if name not in tables:
+            continue
+        have = {column["name"] for column in inspector.get_columns(name)}
+        want = {column.name for column in table.columns}
+        found += [f"{name} lacks {column}" for column in sorted(want - have)]
+        found += [f"{name} has an unknown column {column}" for column in sorted(have - want)]
+    return found
+
+
+def _needs_work(connection: Connection) -> bool:
+    tables = set(inspect(connection).get_table_names())
+    return _version(connection, tables) != SCHEMA_VERSION or not set(Base.metadata.tables) <= tables
+
+
+def _migrate(connection: Connection, where: str) -> int:
+    """Create, stamp or upgrade the schema inside the caller's transaction; returns the version."""
+    tables = set(inspect(connection).get_table_names())
+    version = _version(connection, tables)
+    if version > SCHEMA_VERSION:
+        raise StoreError(f"the catalogue database {where} has schema version {version}, newer than this "
+                         f"program's ({SCHEMA_VERSION}): upgrade sane-desktop")
+    if version == 0:
+        # new, or tables without a version: a crash between creating them and stamping (older
+        # builds did that in two transactions). Tables that match are this version's: stamp them.
+        differences = _differences(connection, tables)
+        if differences:
+            raise StoreError(f"the catalogue database {where} has no schema version and its tables differ from "
+                             f"this version's ({'; '.join(differences[:3])}): it was made by another version "
+                             "of sane-desktop")
+        Base.metadata.create_all(connection)
+        connection.execute(SchemaVersion.__table__.insert().values(version=SCHEMA_VERSION))
+        return SCHEMA_VERSION
+    while version < SCHEMA_VERSION:
+        step = UPGRADES.get(version)
+        if step is None:
+            raise StoreError(f"the catalogue database {where} has schema version {version}, which this "
+                             f"program cannot upgrade to {SCHEMA_VERSION}: index the catalogue again")
+        step(connection)
+        version += 1
+        connection.execute(SchemaVersion.__table__.insert().values(version=version))
+    Base.metadata.create_all(connection)  # tables added in this version without a migration step
+    return version
+
+
+def _begin_exclusive(connection: Connection) -> None:
+    """Start the write transaction now. Python's sqlite3 would otherwise run CREATE TABLE outside
+    any transaction (it only opens one before INSERT/UPDATE/DELETE), so a kill between creating
+    the tables and stamping the version would leave them unstamped; IMMEDIATE also makes a second
+    program opening the same new file wait, then see the finished schema."""
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def upgrade(engine: Engine) -> int:
+    """Bring the database to :data:`SCHEMA_VERSION` in one transaction: create it, stamp matching
+    unversioned tables, or apply the :data:`UPGRADES` steps; returns the version.
+
+    Raises :class:`StoreError` for a newer schema, a version without an upgrade path, unversioned
+    tables that differ, or any database fault (locked, read-only, ...)."""
+    where = _display(engine.url)
+    with engine.connect() as connection:
+        if not _needs_work(connection):  # the usual case takes no write lock
+            return SCHEMA_VERSION
+        connection.rollback()
+        _begin_exclusive(connection)
+        version = _migrate(connection, where)  # re-checked under the lock: another program may have won
+        connection.commit()
+        return version
+
+
+def _check_read_only(engine: Engine, where: str) -> None:
+    with engine.connect() as connection:
+        tables = set(inspect(connection).get_table_names())
+        version = _version(connection, tables)
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"the catalogue database {where} has schema version {version}, newer than this "
+                             f"program's ({SCHEMA_VERSION}): upgrade sane-desktop")
+        if version < SCHEMA_VERSION or not set(Base.metadata.tables) <= tables:
+            raise StoreError(f"the catalogue database {where} is read-only and was left unfinished or made by "
+                             "another version (it needs changes before use): open it once with write access")
+
+
+def open_store(url: str, *, busy_timeout: float | None = None) -> Engine:
+    """Open (creating or upgrading as needed) the store at ``url``; a SQLite file this process cannot
+    write is opened read-only, without any migration (:func:`is_read_only` tells).
+
+    ``busy_timeout``: seconds to wait for another program's lock (default :data:`BUSY_TIMEOUT_S`).
+
+    Raises :class:`StoreError` (one line, naming the database) when it cannot be used."""
+    engine = create_store_engine(url, busy_timeout=busy_timeout)
+    try:
+        if is_read_only(engine):
+            _check_read_only(engine, _display(make_url(url)))
+        else:
+            upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
 
 
 def schema_version(engine: Engine) -> int:
-    with Session(engine) as session:
-        return session.scalar(select(SchemaVersion.version).order_by(SchemaVersion.version.desc())) or 0
-
-
-def upgrade(engine: Engine) -> int:
-    """Apply the upgrade steps from the database's version to :data:`SCHEMA_VERSION`."""
-    version = schema_version(engine)
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"database schema version {version} is newer than this program's ({SCHEMA_VERSION}); "
-            "upgrade sane-desktop"
-        )
-    while version < SCHEMA_VERSION:
-        step = UPGRADES.get(version)
-        if step is None:
-            raise StoreError(f"no upgrade from schema version {version}")
-        step(engine)
-        version += 1
-        with Session(engine) as session, session.begin():
-            session.add(SchemaVersion(version=version))
-    return version
+    """The database's schema version (0: none recorded). Raises :class:`StoreError` on a fault."""
+    with engine.connect() as connection:
+        return _version(connection, set(inspect(connection).get_table_names()))

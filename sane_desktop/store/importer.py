@@ -13,12 +13,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, Table, select, update
+from sqlalchemy import Connection, Engine, Table, select, update
 
-from sane_desktop.errors import NotFound
+from sane_desktop.errors import InputError, NotFound
 from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
-from sane_desktop.paths import default_db_url
+from sane_desktop.paths import check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from sane_desktop.store import schema as S
 from sane_desktop.store.db import open_store
@@ -58,18 +58,23 @@ class ImportSummary:
 
 
 def import_catalogue(
-    catalogue: Catalogue, engine: Engine, name: str, should_stop: CancelCheck = never_cancel
+    catalogue: Catalogue, engine: Engine, name: str, should_stop: CancelCheck = never_cancel, *,
+    replace: bool = False,
 ) -> ImportSummary:
     """Sync ``catalogue`` into ``engine`` under ``name``; returns counts and what was skipped.
 
-    ``should_stop`` is checked between tables; cancelling rolls the whole import back.
+    A name already imported from another folder is that catalogue: syncing this one into it would
+    delete its rows (and strand what was derived from them), so it raises :class:`InputError`
+    naming both folders unless ``replace`` says to. ``should_stop`` is checked between tables;
+    cancelling rolls the whole import back. Raises InputError for an invalid name.
     """
+    check_catalogue_name(name)
     started = time.perf_counter()
     vocabulary = build_vocabulary(catalogue)
     attributes_of = item_attributes(catalogue, vocabulary)
     changes: dict[str, SyncCounts] = {}
     with engine.begin() as connection:
-        catalogue_pk = _catalogue_row(connection, name, catalogue)
+        catalogue_pk = _catalogue_row(connection, name, catalogue, replace)
         mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
 
         def sync(name: str, table: Table, key: list[str], rows: list[dict[str, Any]], scope: Any,
@@ -182,17 +187,37 @@ def import_catalogue(
     )
 
 
-def _catalogue_row(connection, name: str, catalogue: Catalogue) -> int:  # type: ignore[no-untyped-def]
+def same_folder(a: Path | str, b: Path | str) -> bool:
+    """Whether two catalogue roots are one folder (resolved; the stored one may be gone)."""
+    return Path(a).expanduser().resolve() == Path(b).expanduser().resolve()
+
+
+def source_conflict(name: str, stored_root: str | None, root: Path | str) -> InputError | None:
+    """The error for importing ``root`` as ``name`` when ``name`` was imported from
+    ``stored_root`` (None: a new name, no conflict)."""
+    if stored_root is None or same_folder(stored_root, root):
+        return None
+    return InputError(f"catalogue {name!r} was built from {stored_root}, not {Path(root)}: give this folder "
+                      f"another name (--name), or replace that catalogue (--replace)")
+
+
+def _catalogue_row(connection: Connection, name: str, catalogue: Catalogue, replace: bool) -> int:
     table = S.CatalogueRow.__table__
-    found = connection.execute(select(table.c.id).where(table.c.name == name)).scalar()
+    row = connection.execute(select(table.c.id, table.c.root).where(table.c.name == name)).first()
+    found = None if row is None else row.id
+    conflict = None if row is None or replace else source_conflict(name, row.root, catalogue.root)
+    if conflict is not None:  # checked inside the transaction too: another run may have imported since
+        raise conflict
     values = {"root": str(catalogue.root), "format": catalogue.format}
     if found is None:
-        return connection.execute(table.insert().values(name=name, revision=0, **values)).inserted_primary_key[0]
+        inserted = connection.execute(table.insert().values(name=name, revision=0, **values)).inserted_primary_key
+        assert inserted is not None  # None only for executemany; this inserts one row
+        return int(inserted[0])
     connection.execute(update(table).where(table.c.id == found).values(**values))
     return int(found)
 
 
-def _bump_revision(connection, catalogue_pk: int, changed: bool) -> int:  # type: ignore[no-untyped-def]
+def _bump_revision(connection: Connection, catalogue_pk: int, changed: bool) -> int:
     table = S.CatalogueRow.__table__
     values: dict[str, Any] = {"imported_at": datetime.now(timezone.utc)} if changed else {}
     if changed:
@@ -208,19 +233,31 @@ def import_folder(
     mapping: Path | str | None = None,
     progress: Progress = no_progress,
     should_stop: CancelCheck = never_cancel,
+    *,
+    replace: bool = False,
 ) -> tuple[Engine, ImportSummary]:
     """Read, validate and import the catalogue folder ``root`` (the ``import`` command's work).
 
-    ``name`` defaults to the folder's name; ``db_url`` to ``index/<name>/catalogue.db``.
+    ``name`` defaults to the folder's name; ``db_url`` to ``index/<name>/catalogue.db``. Raises
+    InputError for an invalid name and (before reading a single image) for a name already built
+    from another folder unless ``replace``; NotFound for a missing folder; what reading raises.
     """
     from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.store.items import catalogue_source
 
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
         raise NotFound(f"catalogue folder not found: {root}")
-    name = name or root.name
-    catalogue = read_catalogue(
-        root, Path(mapping) if mapping else None, progress=progress, should_stop=should_stop
-    )
+    name = check_catalogue_name(name if name is not None else root.name)
     engine = open_store(db_url or default_db_url(name))
-    return engine, import_catalogue(catalogue, engine, name, should_stop)
+    try:
+        conflict = None if replace else source_conflict(name, catalogue_source(engine, name), root)
+        if conflict is not None:
+            raise conflict
+        catalogue = read_catalogue(
+            root, Path(mapping) if mapping else None, progress=progress, should_stop=should_stop
+        )
+        return engine, import_catalogue(catalogue, engine, name, should_stop, replace=replace)
+    except BaseException:
+        engine.dispose()
+        raise

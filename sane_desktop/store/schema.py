@@ -8,7 +8,7 @@ folder twice gives the same rows, and item primary keys (the FAISS ids) stay sta
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -18,6 +18,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -32,6 +33,11 @@ def utc_now() -> datetime:
 
 class Base(DeclarativeBase):
     type_annotation_map = {dict[str, Any]: JSON, list[str]: JSON, list[Any]: JSON}
+
+    if TYPE_CHECKING:
+        # SQLAlchemy types ``__table__`` as a FromClause (a class may be mapped to any selectable);
+        # every class here is mapped to a table, so the sync code gets ``insert``/``delete`` typed.
+        __table__: ClassVar[Table]
 
 
 class SchemaVersion(Base):

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from sane_desktop.explain.attribute_choice import saliency_agreement_loss
+from sane_desktop.explain.fast import cell_attribution
 from sane_desktop.models.compatibility import CompatibilityNet
 
 
@@ -41,9 +43,6 @@ def pair_saliency_agreement(model: CompatibilityNet, fmap: Tensor, attribute_map
     saliency of each anchor against its positive (the per-cell split of their type-space cosine,
     detached) must be matched by the attribute map of one of the anchor's true attributes.
     Returns the unweighted term; the caller multiplies by SALIENCY_AGREEMENT_WEIGHT (5e-3)."""
-    from sane_desktop.explain.attribute_choice import saliency_agreement_loss
-    from sane_desktop.explain.fast import cell_attribution
-
     with torch.no_grad():
         cells = model.embed(fmap.detach().flatten(2).transpose(1, 2)).float()  # (B, K, D)
         space = model.space_table.to(fmap.device)[categories[anchor], categories[positive]]

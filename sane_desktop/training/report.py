@@ -1,6 +1,6 @@
 """One evaluation run: the trained model and its baselines (random, colour histogram, the untrained
 network of the same architecture) on one split, with the same questions for all. Catalogues without
-outfit splits (H&M articles) get attribute mAP only, on the item split (``data.item_split``)."""
+outfit splits (H&M articles) get attribute mAP only, on the item split (``catalogue.splits.item_split``)."""
 
 from __future__ import annotations
 
@@ -16,10 +16,10 @@ from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, pick_device
 from sane_desktop.models.preprocess import Preprocessing
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.training.data import (
-    ITEM_PROTOCOL, ImageCache, attribute_targets, attribute_vocabulary, item_split_ids, pick_protocol,
-    split_outfits, split_questions,
+from sane_desktop.catalogue.splits import (
+    ITEM_PROTOCOL, attribute_vocabulary, item_split_ids, outfits_in_split, pick_protocol, questions_in_split,
 )
+from sane_desktop.training.data import ImageCache, attribute_targets
 from sane_desktop.training.evaluation import (
     PairDistance, attribute_scores, colour_histograms, compatibility_auc, fitb_accuracy,
     histogram_distance, mean_average_precision, network_distance, random_distance, regroup_fitb,
@@ -92,12 +92,12 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
     started = time.perf_counter()
     device = device or pick_device()
     protocol = pick_protocol(catalogue)
-    fitb, compat_questions = split_questions(catalogue, split, protocol)
+    fitb, compat_questions = questions_in_split(catalogue, split, protocol)
     items = catalogue.item_by_id()
     known = set(bundle.compatibility.categories)
     fitb = [q for q in fitb if all(items[i].category in known for i in [*q.question_item_ids, *q.answer_item_ids])]
     compat_questions = [q for q in compat_questions if all(items[i].category in known for i in q.item_ids)]
-    split_items = list(dict.fromkeys(i for o in split_outfits(catalogue, split, protocol) for i in o.item_ids
+    split_items = list(dict.fromkeys(i for o in outfits_in_split(catalogue, split, protocol) for i in o.item_ids
                                      if items[i].category in known))
     grouped = any(item.group for item in catalogue.items)
     unmatched = regroup_fitb(fitb, items, split_items, seed) if grouped else []
@@ -108,8 +108,8 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
     names, labels = attribute_vocabulary(catalogue)
     targets = attribute_targets(split_items, names, labels).numpy()
 
-    def figures(distance: PairDistance, attribute_logits: np.ndarray | None) -> dict[str, float | None]:
-        out = {"fitb": fitb_accuracy(distance, fitb), "auc": compatibility_auc(distance, compat_questions)}
+    def figures(distance: PairDistance, attribute_logits: np.ndarray | None) -> dict[str, Any]:
+        out: dict[str, Any] = {"fitb": fitb_accuracy(distance, fitb), "auc": compatibility_auc(distance, compat_questions)}
         if grouped:
             out["fitb_group_unmatched"] = fitb_accuracy(distance, unmatched)
         if outfit_kinds:

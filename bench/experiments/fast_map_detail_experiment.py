@@ -8,7 +8,7 @@ game per theme kind (demo ground truth):
 - ``cells x relu(gxi) within cell``: the cell terms spread inside each cell by g;
 - ``gradxinput alone``: gradient × (image − white), summed over channels.
 
-    .venv/bin/python bench/fast_map_detail_experiment.py CATALOGUE SPLIT PAIRS [--out FILE]
+    .venv/bin/python bench/experiments/fast_map_detail_experiment.py CATALOGUE SPLIT PAIRS [--out FILE]
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from sane_desktop.catalogue import read_catalogue
 from sane_desktop.catalogue.ground_truth import read_ground_truth
 from sane_desktop.explain import get_explainer
 from sane_desktop.explain.base import upsample
-from sane_desktop.explain.fast import MAP_MODE, _terms, content_weight, fill_image
+from sane_desktop.explain.fast import _terms, content_weight, fill_image
 from sane_desktop.explain.metrics import (
     box_to_crop,
     perturbation_curves,
@@ -38,7 +38,7 @@ from sane_desktop.explain.metrics import (
 from sane_desktop.explain.pairs import PairImages, pair_space, sample_pairs
 from sane_desktop.models.checkpoint import load_checkpoint
 
-MODEL = Path(__file__).resolve().parents[1] / "resources" / "models" / "demo.pt"
+MODEL = Path(__file__).resolve().parents[2] / "resources" / "models" / "demo.pt"
 SEED = 1
 
 
@@ -68,7 +68,7 @@ def variant_maps(fast, model, prep, image, reference, space, white) -> dict[str,
         unit = reference.float() * mask
         unit = unit / unit.norm()
         terms = (_terms(cells, mask, unit) - _terms(blank, mask, unit)).reshape(7, 7)
-    drawn = upsample(terms, tuple(image.shape[-2:]), MAP_MODE)
+    drawn = upsample(terms, tuple(image.shape[-2:]), fast.settings.map_mode)
     current = drawn * content_weight(image, prep)
     gxi = grad_input(model, image, reference, space, white)
     positive = smooth(gxi.clamp_min(0))

@@ -2,8 +2,8 @@
 the exact cell terms, the terms relative to a blank image, and each spread over the pixels by
 content weights of several scales, next to RISE-2000 on the same pairs. Writes JSON.
 
-    .venv/bin/python bench/fast_map_choice.py CATALOGUE --model CKPT [--split valid] [--pairs 60]
-        [--out bench/results/explain_fast_baseline.json]
+    .venv/bin/python bench/experiments/fast_map_choice.py CATALOGUE --model CKPT [--split valid] [--pairs 60]
+        [--out bench/experiments/results/explain_fast_baseline.json]
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import torch
 from sane_desktop.catalogue import read_catalogue
 from sane_desktop.explain import get_explainer
 from sane_desktop.explain.base import upsample
-from sane_desktop.explain.fast import MAP_MODE, cell_attribution, content_weight
+from sane_desktop.explain.fast import cell_attribution, content_weight
 from sane_desktop.explain.metrics import perturbation_curves, summarise_curves, white_background
 from sane_desktop.explain.pairs import PairImages, pair_space, sample_pairs
 from sane_desktop.models.checkpoint import load_checkpoint
@@ -65,7 +65,7 @@ def main() -> None:
             cells = fast.cells(torch.stack([query, candidate]))
             for name, baseline in (("exact terms", None), ("relative to blank", blank)):
                 terms = cell_attribution(cells[0], cells[1:2], mask, baseline).grid()[0][0]
-                drawn = upsample(terms, size, MAP_MODE)
+                drawn = upsample(terms, size, fast.settings.map_mode)
                 score(name, drawn, query, reference, space)
                 for scale in SCALES:
                     score(f"{name} x content {scale}", drawn * content_weight(query, prep, scale),

@@ -1,0 +1,78 @@
+"""Reading the catalogue's JSON files without losing what a duplicate key would hide.
+
+``json`` keeps the *last* value of a key written twice in one object, silently: an item listed twice
+in ``polyvore_item_metadata.json`` would change category, a mapping naming ``category`` twice would
+read another column. Every object here is a :class:`JsonObject` that keeps the *first* value (as the
+manifest reader keeps the first row of a duplicate id) and remembers the keys it saw again, so a
+reader can report them: as skipped entries where one entry is at fault, or as an error
+(:func:`load_json_strict`) where the whole file's meaning would change.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.catalogue.types import CatalogueError
+
+
+class JsonObject(dict[str, Any]):
+    """A JSON object that keeps the first value of a repeated key and lists the repeated keys."""
+
+    def __init__(self, pairs: list[tuple[str, Any]]) -> None:
+        super().__init__()
+        self.duplicates: list[str] = []
+        for key, value in pairs:
+            if key in self:
+                self.duplicates.append(key)
+            else:
+                self[key] = value
+
+
+def read_json(path: Path, shown: str) -> Any:
+    """Parse ``path`` (UTF-8, a byte-order mark tolerated); objects come back as :class:`JsonObject`.
+
+    Raises:
+        CatalogueError: the file is missing, unreadable, not UTF-8, not JSON, or nested too deeply.
+    """
+    try:
+        with path.open(encoding="utf-8-sig") as handle:  # -sig: tolerate a byte-order mark
+            return json.load(handle, object_pairs_hook=JsonObject)
+    except json.JSONDecodeError as error:
+        raise CatalogueError(f"{shown}: invalid JSON ({error.msg} at line {error.lineno})") from None
+    except UnicodeDecodeError as error:
+        raise CatalogueError(f"{shown}: not UTF-8 text (byte {error.start})") from None
+    except RecursionError:
+        raise CatalogueError(f"{shown}: JSON nested too deeply") from None
+    except FileNotFoundError:
+        raise CatalogueError(f"{shown}: file not found") from None
+    except OSError as error:
+        raise CatalogueError(f"{shown}: cannot read file ({error.strerror or error})") from None
+
+
+def first_duplicate(value: Any) -> str | None:
+    """Where the first repeated key in ``value`` is, as ``key 'k' in <json path>``, or None."""
+    stack: list[tuple[str, Any]] = [("$", value)]
+    while stack:  # iterative: a deeply nested file must not exhaust the Python stack here either
+        where, node = stack.pop()
+        if isinstance(node, JsonObject):
+            if node.duplicates:
+                return f"key {node.duplicates[0]!r} in {where}"
+            stack.extend((f"{where}[{key!r}]", child) for key, child in reversed(list(node.items())))
+        elif isinstance(node, list):
+            stack.extend((f"{where}[{index}]", child) for index, child in reversed(list(enumerate(node))))
+    return None
+
+
+def load_json_strict(path: Path, shown: str) -> Any:
+    """Like :func:`read_json`, but a key repeated in any object is an error naming it.
+
+    Raises:
+        CatalogueError: as :func:`read_json`, or a repeated key (``<shown>: duplicate key 'k' in $[0]``).
+    """
+    data = read_json(path, shown)
+    duplicate = first_duplicate(data)
+    if duplicate is not None:
+        raise CatalogueError(f"{shown}: duplicate {duplicate} (a key may appear once in an object)")
+    return data

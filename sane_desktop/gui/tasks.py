@@ -1,0 +1,307 @@
+"""Typed background tasks on the one worker thread (Orange's ``TaskState``/``ConcurrentMixin`` and
+superqt's typed workers are the models).
+
+A task is a plain function ``fn(owner, state) -> R``. ``owner`` is the one object the worker thread
+owns (the app's ``CatalogueService``, and through it the models, the FAISS index and the GPU): the GUI
+never holds it, so it can only be used where it is safe. ``state`` is a :class:`TaskState`:
+``progress(done, total, message)`` (throttled to 20 signals a second), ``partial(value)`` and
+``should_stop()``. :meth:`TaskRunner.start` queues the function with the status-bar text saying what it
+does and returns a :class:`Task` handle whose own signals carry its values to the GUI thread:
+``progress``, ``partial``, then exactly one of ``done(result)``, ``failed(message)`` or ``cancelled``,
+then ``finished``. A :class:`Channel` (search, explain, tiles, …) holds at most one live task: starting
+another cancels the old one *and disconnects it*, so a stale answer never reaches a handler and no
+handler compares ids.
+
+Errors are caught once, here: :class:`~sane_desktop.errors.Cancelled` ends a task as cancelled
+(silently), any other :class:`~sane_desktop.errors.SaneError` fails it with its message as-is (the
+one line a person acts on); any other exception is a bug: its traceback goes to the log and the
+handle fails with "Something went wrong: … (details in the log)" (:func:`bug_message`).
+
+Why one dedicated ``QThread`` reading a queue, and not superqt: FAISS GPU resources and a CUDA model
+must stay on one thread for the whole session. superqt's ``create_worker`` starts each worker on the
+*global* ``QThreadPool`` (any of its threads) and its ``FunctionWorker`` cannot be asked to stop. A
+private ``QThreadPool`` of one thread would do, but a queue of our own also lets a task cancelled while
+still queued be skipped without running, and shutdown drop whatever waits and join one named thread.
+Every signal from the worker crosses to the GUI thread through one queued connection, so the handles
+(``QObject``s of the GUI thread) emit only there, in the order the worker reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, Generic, TypeAlias, TypeVar
+
+from PySide6.QtCore import QObject, Qt, QThread, Signal, SignalInstance
+
+from sane_desktop.errors import Cancelled, SaneError
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S")  # what the worker thread owns (the service)
+P = TypeVar("P")  # a task's partial results
+R = TypeVar("R")  # a task's result
+
+TaskFn: TypeAlias = Callable[[S, "TaskState[P]"], R]
+
+PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second: the GUI stays responsive
+READY = "Ready"
+
+
+class TaskState(Generic[P]):
+    """What a task function gets to talk to its handle (used on the worker thread). ``progress`` and
+    ``should_stop`` fit the core's ``progress=`` and ``should_stop=`` parameters as they are."""
+
+    def __init__(self, post: Callable[[Callable[[], None]], None], task: Task[Any, P]) -> None:
+        self._post, self._task = post, task
+        self._stop = threading.Event()
+        self._last_progress = 0.0
+
+    def should_stop(self) -> bool:
+        return self._stop.is_set()
+
+    def progress(self, done: int, total: int, message: str = "") -> None:
+        now = time.monotonic()
+        if now - self._last_progress >= PROGRESS_INTERVAL_S or done >= total:
+            self._last_progress = now
+            self._post(partial(self._task._report_progress, int(done), int(total), message))
+
+    def partial(self, value: P) -> None:
+        self._post(partial(self._task._report_partial, value))
+
+    def request_stop(self) -> None:
+        self._stop.set()
+
+
+class Task(QObject, Generic[R, P]):
+    """The GUI-thread handle of one task: its signals are emitted on the GUI thread only. The
+    ``on_*`` methods connect a handler whose signature mypy checks against ``R`` and ``P``."""
+
+    progress = Signal(int, int, str)  # done, total, message
+    partial = Signal(object)  # P
+    done = Signal(object)  # R
+    failed = Signal(str)  # a message for a person
+    cancelled = Signal()  # stopped (Cancel button, shutdown) without being discarded
+    finished = Signal()  # always last, after done, failed or cancelled
+
+    def __init__(self, activity: str, post: Callable[[Callable[[], None]], None],
+                 forget: Callable[[Task[Any, Any]], None] = lambda _task: None) -> None:
+        super().__init__()
+        self.activity = activity
+        self.state: TaskState[P] = TaskState(post, self)
+        self.ended = False
+        self._live = True  # False once discarded: nothing more is emitted
+        self._forget = forget  # the runner's bookkeeping, called once the task has ended
+
+    # --- typed connections -------------------------------------------------------------------
+    def on_done(self, handler: Callable[[R], None]) -> Task[R, P]:
+        self.done.connect(handler)
+        return self
+
+    def on_partial(self, handler: Callable[[P], None]) -> Task[R, P]:
+        self.partial.connect(handler)
+        return self
+
+    def on_progress(self, handler: Callable[[int, int, str], None]) -> Task[R, P]:
+        self.progress.connect(handler)
+        return self
+
+    def on_failed(self, handler: Callable[[str], None]) -> Task[R, P]:
+        self.failed.connect(handler)
+        return self
+
+    def on_cancelled(self, handler: Callable[[], None]) -> Task[R, P]:
+        self.cancelled.connect(handler)
+        return self
+
+    def on_finished(self, handler: Callable[[], None]) -> Task[R, P]:
+        self.finished.connect(handler)
+        return self
+
+    # --- control (GUI thread) ------------------------------------------------------------------
+    @property
+    def stop_requested(self) -> bool:
+        return self.state.should_stop()
+
+    @property
+    def live(self) -> bool:
+        return self._live
+
+    def cancel(self) -> None:
+        """Ask the function to stop at its next check; the handle still says how it ended."""
+        self.state.request_stop()
+
+    def discard(self) -> None:
+        """Cancel and disconnect every handler: whatever the function still reports goes nowhere."""
+        self.cancel()
+        self._live = False
+        self._disconnect()
+
+    def _disconnect(self) -> None:
+        # also breaks the cycles handler -> task -> connection that Python's collector cannot see
+        for signal in (self.progress, self.partial, self.done, self.failed, self.cancelled, self.finished):
+            _disconnect_all(signal)
+
+    # --- delivery (GUI thread, posted by the worker) ---------------------------------------------
+    def _report_progress(self, done: int, total: int, message: str) -> None:
+        if self._live:
+            self.progress.emit(done, total, message)
+
+    def _report_partial(self, value: P) -> None:
+        if self._live:
+            self.partial.emit(value)
+
+    def _end(self, outcome: Callable[[], None]) -> None:
+        self.ended = True
+        self._forget(self)
+        if self._live:
+            outcome()
+            self.finished.emit()
+            self._disconnect()  # nothing more will come
+
+
+def _disconnect_all(signal: SignalInstance) -> None:
+    with warnings.catch_warnings():  # PySide warns when there was nothing to disconnect
+        warnings.simplefilter("ignore", RuntimeWarning)
+        try:
+            signal.disconnect()
+        except (RuntimeError, TypeError):
+            pass
+
+
+@dataclass
+class _Job(Generic[S]):
+    task: Task[Any, Any]
+    fn: Callable[[S, TaskState[Any]], Any]
+
+
+class _WorkerThread(QThread, Generic[S]):
+    """The one long-lived thread: runs queued jobs one after the other until it reads ``None``."""
+
+    def __init__(self, owner: S, jobs: queue.SimpleQueue[_Job[S] | None],
+                 post: Callable[[Callable[[], None]], None], activity: Callable[[str], None]) -> None:
+        super().__init__()
+        self.setObjectName("sane-worker")
+        self._owner, self._jobs, self._post, self._activity = owner, jobs, post, activity
+
+    def run(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            self._run(job)
+
+    def _run(self, job: _Job[S]) -> None:
+        task, state = job.task, job.task.state
+        if state.should_stop():  # cancelled while queued: never started
+            self._post(partial(task._end, task.cancelled.emit))
+            return
+        self._activity(task.activity)
+        outcome: Callable[[], None]
+        try:
+            result = job.fn(self._owner, state)
+        except Cancelled:
+            outcome = task.cancelled.emit
+        except SaneError as error:
+            outcome = partial(task.failed.emit, str(error))
+        except Exception as error:  # a bug, not a condition a person caused: keep the traceback
+            log.exception("background task %r failed", task.activity)
+            outcome = partial(task.failed.emit, bug_message(error))
+        else:
+            # stop was asked for: the person (or a newer task) no longer wants this answer
+            outcome = task.cancelled.emit if state.should_stop() else partial(task.done.emit, result)
+        self._post(partial(task._end, outcome))
+        if self._jobs.empty():
+            self._activity(READY)
+
+
+def bug_message(error: BaseException) -> str:
+    """What a person reads when a task hit a bug: no class name or traceback (those are in the log),
+    just the first line of what went wrong."""
+    lines = str(error).strip().splitlines()
+    return f"Something went wrong: {lines[0]} (details in the log)" if lines else \
+        "Something went wrong (details in the log)"
+
+
+class TaskRunner(QObject, Generic[S]):
+    """Starts tasks on the one worker thread that owns ``owner``; lives on the GUI thread."""
+
+    activity = Signal(str)  # what the worker is doing, for the status bar ("Ready" when idle)
+    _posted = Signal(object)  # a zero-argument callable to run on the GUI thread
+
+    def __init__(self, owner: S, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._posted.connect(self._call, Qt.ConnectionType.QueuedConnection)
+        self._jobs: queue.SimpleQueue[_Job[S] | None] = queue.SimpleQueue()
+        self._tasks: set[Task[Any, Any]] = set()  # started and not yet ended
+        self._thread: _WorkerThread[S] = _WorkerThread(owner, self._jobs, self._posted.emit,
+                                                       lambda text: self._posted.emit(partial(self.activity.emit, text)))
+        self._stopped = False
+        self._thread.start()
+
+    def start(self, fn: Callable[[S, TaskState[P]], R], activity: str) -> Task[R, P]:
+        """Queue ``fn`` on the worker thread; ``activity`` is the status-bar text while it runs."""
+        task: Task[R, P] = Task(activity, self._posted.emit, self._tasks.discard)
+        if self._stopped:  # e.g. a debounce timer firing during shutdown: the task never runs
+            task.discard()
+            return task
+        self._tasks.add(task)
+        self._jobs.put(_Job(task, fn))
+        return task
+
+    def channel(self) -> Channel[S]:
+        return Channel(self)
+
+    @property
+    def worker_thread(self) -> QThread:
+        return self._thread
+
+    def shutdown(self, wait_ms: int = 5000) -> bool:
+        """Discard every task, stop the worker thread once its current task checks should_stop; True
+        when the thread ended within ``wait_ms``. Safe to call twice (aboutToQuit, then tests)."""
+        self._stopped = True
+        for task in list(self._tasks):
+            task.discard()
+        self._tasks.clear()
+        self._jobs.put(None)
+        stopped = self._thread.wait(wait_ms)
+        if not stopped:
+            log.warning("the worker thread did not stop within %d ms", wait_ms)
+        return bool(stopped)
+
+    def _call(self, fn: Callable[[], None]) -> None:
+        fn()
+
+
+class Channel(Generic[S]):
+    """At most one live task: starting one cancels and disconnects the one before."""
+
+    def __init__(self, runner: TaskRunner[S]) -> None:
+        self._runner = runner
+        self.current: Task[Any, Any] | None = None
+        self.started = 0  # tasks started on this channel (tests and benchmarks count them)
+
+    @property
+    def busy(self) -> bool:
+        return self.current is not None
+
+    def start(self, fn: Callable[[S, TaskState[P]], R], activity: str) -> Task[R, P]:
+        self.discard()
+        task = self._runner.start(fn, activity)
+        self.current = task
+        self.started += 1
+        task.finished.connect(partial(self._ended, task))
+        return task
+
+    def discard(self) -> None:
+        """Stop the current task, if any; nothing it reports reaches a handler any more."""
+        if self.current is not None:
+            self.current.discard()
+            self.current = None
+
+    def _ended(self, task: Task[Any, Any]) -> None:
+        if self.current is task:
+            self.current = None

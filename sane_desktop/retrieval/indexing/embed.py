@@ -1,0 +1,71 @@
+"""Embed stage: images of :class:`IndexItem` values -> typed embedding rows, batch by batch.
+
+The heavy lifting (decode workers, batched forward passes) is
+:func:`sane_desktop.retrieval.embedding.embed_images`; this stage ties each embedded image back to
+its item and turns the arrays into :class:`~sane_desktop.store.embeddings.EmbeddingRow` bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypedDict
+
+import numpy as np
+
+from sane_desktop.models.checkpoint import ModelBundle
+from sane_desktop.progress import CancelCheck, never_cancel
+from sane_desktop.retrieval.embedding import EmbeddedBatch, embed_images
+from sane_desktop.retrieval.indexing.scan import IndexItem
+from sane_desktop.store.embeddings import EmbeddingRow
+
+DECODE_FAILED = "image could not be decoded"
+
+
+class IndexFailure(TypedDict):
+    """An item left out of the index (the ``failed`` entries of ``index --json``)."""
+
+    id: str  # the catalogue's item id
+    path: str  # the image file
+    reason: str
+
+
+@dataclass(frozen=True)
+class EmbeddedChunk:
+    """What one batch gave: rows to store, and the items whose image could not be decoded."""
+
+    rows: tuple[EmbeddingRow, ...]
+    failed: tuple[IndexFailure, ...]
+
+
+def embed_items(
+    bundle: ModelBundle,
+    items: Sequence[IndexItem],
+    *,
+    batch_size: int = 64,
+    workers: int | None = None,
+    should_stop: CancelCheck = never_cancel,
+) -> Iterator[EmbeddedChunk]:
+    """One :class:`EmbeddedChunk` per batch of ``batch_size`` items, lazily (nothing runs until the
+    first chunk is asked for). Raises :class:`~sane_desktop.errors.Cancelled` between batches when
+    ``should_stop()`` says so."""
+    paths = [item.path for item in items]
+    for batch in embed_images(bundle, paths, batch_size=batch_size, workers=workers, should_stop=should_stop):
+        failed = tuple(IndexFailure(id=items[i].item_id, path=str(items[i].path), reason=DECODE_FAILED)
+                       for i in batch.failed)
+        yield EmbeddedChunk(_rows(bundle.content_hash, items, batch), failed)
+
+
+def _rows(model_hash: str, items: Sequence[IndexItem], batch: EmbeddedBatch) -> tuple[EmbeddingRow, ...]:
+    rows = []
+    for row, position in enumerate(batch.indices.tolist()):
+        item = items[position]
+        embedding = batch.embeddings[row].astype(np.float32)
+        scores = batch.attribute_scores
+        rows.append(EmbeddingRow(
+            item_pk=item.pk, model_hash=model_hash, content_hash=item.content_hash,
+            embedding=embedding.tobytes(), cells=batch.cells[row].astype(np.float16).tobytes(),
+            attribute_scores=None if scores is None else scores[row].astype(np.float32).tobytes(),
+            norm=float(np.linalg.norm(embedding)),
+        ))
+    return tuple(rows)

@@ -1,0 +1,42 @@
+"""The model an indexing run uses, resolved and loaded once, then passed to every stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from sane_desktop.models import pick_device
+from sane_desktop.models.checkpoint import ModelBundle, demo_model_path, load_checkpoint
+
+DEMO_NOTE = "indexed with the bundled demo model; a model trained on this catalogue (sane-desktop train) will do better"
+
+
+@dataclass(frozen=True)
+class IndexModel:
+    """A loaded checkpoint and where it came from (``path`` goes into the manifest)."""
+
+    path: Path  # absolute
+    bundle: ModelBundle  # on ``device``
+    device: torch.device
+    note: str | None = None  # set when the bundled demo model stands in for a trained one
+
+    @property
+    def content_hash(self) -> str:
+        """SHA-256 hex of the checkpoint's content (covers its preprocessing): the embeddings' key."""
+        return self.bundle.content_hash
+
+
+def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None) -> IndexModel:
+    """Load ``model_path`` (the bundled demo model when None) onto ``device`` (CUDA when present).
+
+    Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` (a ModelError) for a missing,
+    foreign or corrupt checkpoint.
+    """
+    note = None
+    if model_path is None:
+        model_path, note = demo_model_path(), DEMO_NOTE
+    path = Path(model_path).resolve()
+    torch_device = pick_device(device)
+    return IndexModel(path, load_checkpoint(path, map_location=torch_device), torch_device, note)

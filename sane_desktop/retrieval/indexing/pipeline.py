@@ -1,0 +1,149 @@
+"""The ``index`` command's work, one stage after another: import → scan → embed → store → build.
+
+Each stage is its own module and hands the next one typed values (:class:`IndexItem`,
+:class:`EmbeddedChunk`, :class:`StoredEmbeddings`, :class:`BuiltIndexes`); the model is loaded once
+(:class:`IndexModel`) and passed down.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from sqlalchemy import Engine
+
+from sane_desktop.errors import InputError, StaleIndexError
+from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_url
+from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.retrieval.indexing.build import build_indexes
+from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items
+from sane_desktop.retrieval.indexing.model import load_index_model
+from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
+from sane_desktop.retrieval.indexing.store import store_embeddings
+from sane_desktop.retrieval.manifest import NO_INDEX, check, read_index_manifest
+from sane_desktop.store.items import find_catalogue
+
+if TYPE_CHECKING:  # the importer (and the catalogue readers) load only when importing
+    from sane_desktop.store.importer import ImportSummary
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    """What an indexing run did; :meth:`as_dict` is the ``index --json`` output."""
+
+    name: str
+    items: int
+    embedded: int  # embeddings computed and stored by this run
+    reused: int  # items whose stored embedding was still valid
+    failed: list[IndexFailure]
+    unknown_categories: dict[str, int]  # category the model lacks -> items left unsearchable
+    vectors: dict[str, int]  # category -> vectors in its index
+    index_types: dict[str, str]
+    rebuilt_because: str | None  # why an existing index was replaced (another model, ...)
+    model: str  # checkpoint path
+    model_hash: str
+    device: str
+    index_dir: str
+    seconds: float
+    images_per_second: float
+    note: str | None = None
+    import_summary: ImportSummary | None = None  # set by index_catalogue, which imports first
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["import_summary"] = self.import_summary.as_dict() if self.import_summary is not None else {}
+        return data
+
+
+def index_catalogue(
+    root: Path | str,
+    name: str | None = None,
+    model_path: Path | str | None = None,
+    db_url: str | None = None,
+    mapping: Path | str | None = None,
+    *,
+    index_dir: Path | None = None,
+    batch_size: int = 64,
+    workers: int | None = None,
+    device: str | None = None,
+    progress: Progress = no_progress,
+    should_stop: CancelCheck = never_cancel,
+    replace: bool = False,
+) -> IndexSummary:
+    """Import the catalogue folder ``root`` (under ``name``, default the folder's name) into
+    ``db_url`` (default ``index/<name>/catalogue.db``), then :func:`index_store` it.
+
+    ``replace``: a catalogue of that name built from another folder is replaced (else InputError
+    naming both folders, before anything is written). Raises what the import raises (InputError,
+    CatalogueError, StoreError, Cancelled) and what :func:`index_store` raises.
+    """
+    from sane_desktop.store.importer import import_folder  # the catalogue readers load only when importing
+
+    root = Path(root).expanduser().resolve()
+    name = check_catalogue_name(name if name is not None else root.name)
+    engine, imported = import_folder(root, name, db_url or default_db_url(name), mapping,
+                                     progress=progress, should_stop=should_stop, replace=replace)
+    try:
+        summary = index_store(engine, name, model_path, index_dir=index_dir, batch_size=batch_size,
+                              workers=workers, device=device, progress=progress, should_stop=should_stop,
+                              replace=replace)
+    finally:
+        engine.dispose()
+    return dataclasses.replace(summary, import_summary=imported)
+
+
+def index_store(
+    engine: Engine,
+    name: str,
+    model_path: Path | str | None = None,
+    *,
+    index_dir: Path | None = None,
+    batch_size: int = 64,
+    workers: int | None = None,
+    device: str | torch.device | None = None,
+    progress: Progress = no_progress,
+    should_stop: CancelCheck = never_cancel,
+    replace: bool = False,
+) -> IndexSummary:
+    """Embed the items of catalogue ``name`` that need it, then rebuild its FAISS indexes.
+
+    ``model_path`` None means the bundled demo model (the summary's ``note`` says so); ``index_dir``
+    defaults to ``index/<name>/``; an unreadable manifest is rebuilt. An index folder holding
+    another catalogue's index is not overwritten unless ``replace`` (InputError). Raises NotFound
+    (no such catalogue), InputError, CheckpointError (model), Cancelled (between batches;
+    finished batches stay).
+    """
+    started = time.perf_counter()
+    model = load_index_model(model_path, device)
+    catalogue = find_catalogue(engine, name)
+    index_dir = Path(index_dir) if index_dir else catalogue_dir(catalogue.name)
+    try:
+        previous = read_index_manifest(index_dir)
+        stale = check(previous, model_hash=model.content_hash, preprocessing=model.bundle.preprocessing.as_dict())
+    except StaleIndexError as error:  # an unreadable manifest is what a re-index repairs
+        previous, stale = None, str(error)
+    if previous is not None and previous.catalogue != catalogue.name and not replace:
+        raise InputError(f"{index_dir} holds the index of catalogue {previous.catalogue!r}, not {catalogue.name!r}: "
+                         "choose another index folder, or replace it (--replace)")
+
+    items = scan_items(engine, catalogue)
+    todo = items_to_embed(engine, model.content_hash, items)
+    embed_started = time.perf_counter()
+    chunks = embed_items(model.bundle, todo, batch_size=batch_size, workers=workers, should_stop=should_stop)
+    stored = store_embeddings(engine, chunks, len(todo), progress)
+    embed_seconds = time.perf_counter() - embed_started
+    built = build_indexes(engine, model, catalogue, items, index_dir, progress)
+
+    return IndexSummary(
+        name=catalogue.name, items=len(items), embedded=stored.embedded, reused=len(items) - len(todo),
+        failed=list(stored.failed), unknown_categories=built.unknown_categories, vectors=built.vectors,
+        index_types=built.index_types, rebuilt_because=stale if stale != NO_INDEX else None,
+        model=str(model.path), model_hash=model.content_hash, device=str(model.device), index_dir=str(index_dir),
+        seconds=round(time.perf_counter() - started, 3),
+        images_per_second=round(stored.embedded / embed_seconds, 1) if stored.embedded and embed_seconds > 0 else 0.0,
+        note=model.note,
+    )

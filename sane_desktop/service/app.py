@@ -1,0 +1,230 @@
+"""The window's one service object: the catalogues under an index home and the one that is open.
+
+It holds no state of its own beyond *which* catalogue is open: everything else belongs to the
+composed :class:`~sane_desktop.service.catalogues.OpenCatalogue` (items, model, search,
+explanations), and building work goes through :mod:`sane_desktop.service.building`, which the
+CLI calls too. Every method may be slow and runs on the worker thread, never the GUI thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sane_desktop.errors import InputError
+from sane_desktop.models.checkpoint import ModelBundle
+from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.service import building
+from sane_desktop.service.building import EpochCallback, TrainRequest
+from sane_desktop.service.catalogues import Catalogues, OpenCatalogue
+from sane_desktop.service.explanation import TILE_MAP_SIDE
+from sane_desktop.service.locking import catalogue_lock
+from sane_desktop.service.values import (
+    ALL_CATEGORIES, AdaptReport, AttributeScore, CatalogueInfo, CatalogueListing, CategoryGuess, ExplanationUpdate,
+    FolderReport,
+    IndexReport, ItemInfo, OpenedCatalogue, SearchResult, TileExplanation, TrainReport,
+)
+
+
+class CatalogueService:
+    """Facade over :class:`Catalogues` for a front end that has one catalogue open at a time."""
+
+    def __init__(self, index_home: Path | None = None, device: str | None = None,
+                 model: Path | None = None, rise_masks: int | None = None) -> None:
+        self.catalogues = Catalogues(index_home, model=model, device=device)
+        self.rise_masks = rise_masks  # None: the paper's 2000 on a GPU, 500 on a CPU
+        self._open: OpenCatalogue | None = None
+
+    # --- which catalogue -------------------------------------------------------------------
+    @property
+    def index_home(self) -> Path:
+        return self.catalogues.home
+
+    @property
+    def name(self) -> str | None:
+        return self._open.info.name if self._open else None
+
+    def demo_source(self) -> Path:
+        return self.catalogues.demo_source()
+
+    def list_catalogues(self) -> list[CatalogueInfo]:
+        """The catalogues that can be opened (an unreadable one is left out: see :meth:`scan_catalogues`)."""
+        return self.catalogues.list()
+
+    def scan_catalogues(self) -> CatalogueListing:
+        """The catalogues that can be opened, and the folders whose database cannot be read, with why."""
+        return self.catalogues.scan()
+
+    def existing_source(self, name: str) -> str | None:
+        """The source folder a catalogue called ``name`` was built from, None when there is none:
+        the index dialog asks before indexing another folder under that name (``replace=True``).
+        Raises InputError for an invalid name (the one line to show)."""
+        return self.catalogues.source(name)
+
+    def open_catalogue(self, name: str) -> OpenedCatalogue:
+        """Open ``name`` (closing the one that was open); NotFound when there is none."""
+        self.close()
+        self._open = self.catalogues.open(name)
+        return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits())
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open.close()
+        self._open = None
+
+    def current(self) -> OpenCatalogue:
+        """The open catalogue; InputError when none is."""
+        if self._open is None:
+            raise InputError("no catalogue is open")
+        return self._open
+
+    def _reopen(self) -> None:
+        """Drop everything derived from the open catalogue's model or index (after a re-index or a
+        new model): the next call opens it afresh."""
+        if self._open is not None:
+            self.open_catalogue(self._open.info.name)
+
+    # --- browsing --------------------------------------------------------------------------
+    def categories(self) -> list[str]:
+        return self.current().items.categories()
+
+    def has_outfits(self) -> bool:
+        return self.current().items.has_outfits()
+
+    def items(self, category: str = ALL_CATEGORIES, text: str = "", limit: int = 5000) -> list[ItemInfo]:
+        return self.current().items.search(category, text, limit)
+
+    def item_infos(self, pks: Sequence[int]) -> list[ItemInfo]:
+        return self.current().items.infos(pks)
+
+    def item(self, pk: int) -> ItemInfo:
+        return self.current().items.get(pk)
+
+    # --- the model -------------------------------------------------------------------------
+    def model_path(self) -> Path:
+        """The model the open catalogue uses (see Catalogues.model_path)."""
+        return self._open.model.path if self._open else self.catalogues.model_path(None)
+
+    def use_model(self, path: Path | None) -> None:
+        """Search and explain with the checkpoint at ``path`` from now on (None: each catalogue's
+        own); the open catalogue is reopened so nothing of the previous model survives."""
+        self.catalogues.model_override = Path(path) if path else None
+        self._reopen()
+
+    def bundle(self) -> ModelBundle:
+        return self.current().model.bundle()
+
+    def image(self, item: ItemInfo) -> torch.Tensor:
+        """The item's normalised model input (3, S, S)."""
+        return self.current().model.image(item)
+
+    # --- search and explanations -----------------------------------------------------------
+    def search(self, outfit: Sequence[int], target: str = ALL_CATEGORIES, k: int = 24,
+               should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
+        return self.current().search.search(outfit, target, k, should_stop)
+
+    def guess_category(self, path: Path | str) -> CategoryGuess:
+        return self.current().search.guess_category(path)
+
+    def add_image(self, path: Path | str, category: str) -> ItemInfo:
+        return self.current().search.add_image(path, category)
+
+    def explain(self, candidate_pk: int, outfit_pk: int, *, refine: bool = True, n_masks: int | None = None,
+                chunk: int = 250, should_stop: CancelCheck = never_cancel) -> Iterator[ExplanationUpdate]:
+        return self.current().explanations.explain(candidate_pk, outfit_pk, refine=refine,
+                                                   n_masks=n_masks or self.rise_masks, chunk=chunk,
+                                                   should_stop=should_stop)
+
+    def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
+                      should_stop: CancelCheck = never_cancel) -> list[TileExplanation]:
+        return self.current().explanations.explain_tiles(pairs, map_side, should_stop=should_stop)
+
+    def attribute_maps(self, items: Sequence[ItemInfo], names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
+        return self.current().explanations.attribute_maps(items, names)
+
+    def rank_attributes(self, items: Sequence[ItemInfo], saliency: np.ndarray,
+                        partners: Sequence[ItemInfo] | None = None) -> list[list[AttributeScore]]:
+        return self.current().explanations.rank_attributes(items, saliency, partners)
+
+    # --- building --------------------------------------------------------------------------
+    def inspect_folder(self, root: Path | str) -> FolderReport:
+        return building.inspect_folder(root)
+
+    def index_folder(self, root: Path | str, name: str | None = None, progress: Progress = no_progress,
+                     should_stop: CancelCheck = never_cancel, model: Path | None = None,
+                     replace: bool = False) -> IndexReport:
+        """Import a folder and build its index (with ``model``, else the model that catalogue uses).
+
+        ``name`` defaults to the folder's. A catalogue of that name built from another folder
+        (:meth:`existing_source`) is replaced only with ``replace=True``, else InputError naming
+        both folders. Raises InputError for an invalid name, StoreError when another run is
+        writing that catalogue, and what indexing raises (Cancelled, ModelError, …)."""
+        root = Path(root).expanduser().resolve()
+        name = building.catalogue_name(root, name)
+        folder = self.catalogues.folder(name)
+        report = building.index_folder(root, name, model or self.catalogues.model_path(name),
+                                       db_url=f"sqlite:///{(folder / 'catalogue.db').as_posix()}", index_dir=folder,
+                                       device=self.catalogues.device, progress=progress, should_stop=should_stop,
+                                       replace=replace)
+        if name == self.name:  # the open catalogue changed: its searcher and cells are stale
+            self._reopen()
+        return report
+
+    def reindex(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> IndexReport:
+        """Rebuild the open catalogue's index from its folder with its model (after a model change
+        made it stale)."""
+        current = self.current()
+        return self.index_folder(current.items.root, current.info.name, progress, should_stop)
+
+    def ensure_demo(self, items: int = 120, seed: int = 0, progress: Progress = no_progress,
+                    should_stop: CancelCheck = never_cancel) -> IndexReport:
+        """First run: generate the demo catalogue into ``<home>/demo/source`` and index it as "demo"."""
+        from sane_desktop.demo import generate_demo
+
+        source = self.demo_source()
+        if not (source / "ground_truth.json").is_file():
+            generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
+                          masks=False, overwrite=True)
+        return self.index_folder(source, "demo", progress=progress, should_stop=should_stop)
+
+    def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
+              epochs: int = 5, on_epoch: EpochCallback | None = None) -> TrainReport:
+        """Train a model on the open catalogue into ``<home>/<name>/model.pt`` (the catalogue's model
+        from then on), then re-index the catalogue with it. ``on_epoch`` gets each epoch's history
+        entry (epoch, loss, valid_fitb or valid_map, seconds) as it lands."""
+        current = self.current()
+        name, folder = current.info.name, self.catalogues.folder(current.info.name)
+        out = folder / "model.pt"
+        with catalogue_lock(folder, f"train {name}"):  # model and re-index are one write
+            outcome = building.train_model(current.items.root, out, TrainRequest(epochs=epochs),
+                                           device=self.catalogues.device, progress=progress, should_stop=should_stop,
+                                           on_epoch=on_epoch)
+            self.catalogues.model_override = None  # the catalogue's own model wins from now on
+            indexed = self._index_with(name, out, progress, should_stop)
+        return replace(outcome.report, vectors=indexed.vectors)
+
+    def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> AdaptReport:
+        """Adapt the open catalogue's model to its images without labels (BatchNorm statistics) into
+        ``<home>/<name>/model.pt`` (the catalogue's model from then on), then re-index with it."""
+        current = self.current()
+        name, folder = current.info.name, self.catalogues.folder(current.info.name)
+        out = folder / "model.pt"
+        with catalogue_lock(folder, f"adapt {name}"):
+            report, _, _ = building.adapt_model(current.items.root, current.model.path, out,
+                                                device=self.catalogues.device, name=name, progress=progress,
+                                                should_stop=should_stop)
+            self.catalogues.model_override = None
+            indexed = self._index_with(name, out, progress, should_stop)
+        return AdaptReport(report.model, report.content_hash, report.images, report.skipped, indexed.vectors)
+
+    def _index_with(self, name: str, model: Path, progress: Progress, should_stop: CancelCheck) -> IndexReport:
+        current = self.current()
+        self.close()  # the old model's tensors, cells and searcher must go before the re-index
+        try:
+            return self.index_folder(current.items.root, name, progress, should_stop, model=model)
+        finally:
+            self.open_catalogue(name)

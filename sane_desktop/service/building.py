@@ -1,0 +1,204 @@
+"""Building catalogues and models, the use cases both front ends run: inspect a folder, import it,
+index it, train a model on it, adapt a model to it. The CLI's ``import``/``index``/``train``/
+``adapt`` and the window's dialogs call these same functions (one orchestration)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sane_desktop import paths
+from sane_desktop.errors import Cancelled, InputError
+from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.service.locking import catalogue_lock
+from sane_desktop.service.values import AdaptReport, FolderReport, IndexReport, SkippedFile, TrainReport
+
+EpochCallback = Callable[[dict[str, Any]], None]
+
+
+def inspect_folder(root: Path | str) -> FolderReport:
+    """Detected format and item count of a catalogue folder (quick: no image validation)."""
+    from sane_desktop.catalogue import read_catalogue
+
+    root = Path(root).expanduser().resolve()
+    catalogue = read_catalogue(root, validate_images=False)
+    return FolderReport(root, catalogue.format, len(catalogue.items), root.name)
+
+
+def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None = None) -> Path:
+    """The folder whose writer lock an import/index of catalogue ``name`` holds: the index
+    folder when given, else a SQLite database's folder, else ``index/<name>/``."""
+    from sqlalchemy.engine import make_url
+
+    if index_dir is not None:
+        return Path(index_dir)
+    if db_url:
+        url = make_url(db_url)
+        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+            return Path(url.database).parent
+    return paths.catalogue_dir(name)
+
+
+def catalogue_name(root: Path, name: str | None) -> str:
+    """``name`` (default: the folder's name) once it can name a catalogue; InputError otherwise."""
+    return paths.check_catalogue_name(name if name is not None else root.name)
+
+
+def import_folder(root: Path | str, name: str | None = None, db_url: str | None = None,
+                  mapping: Path | str | None = None, progress: Progress = no_progress, *,
+                  replace: bool = False) -> dict[str, Any]:
+    """Read, validate and store a catalogue's metadata; the import summary (JSON-able) with ``db``,
+    the database URL without its password.
+
+    Raises InputError for an invalid name, or a name already built from another folder unless
+    ``replace``; StoreError when another run is writing that catalogue; what the import raises."""
+    from sane_desktop.store.importer import import_folder as store_import
+
+    root = Path(root).expanduser().resolve()
+    name = catalogue_name(root, name)
+    with catalogue_lock(writer_folder(name, db_url), f"import {root}"):
+        engine, summary = store_import(root, name, db_url, mapping, progress=progress, replace=replace)
+    try:
+        result = summary.as_dict()
+        result["db"] = engine.url.render_as_string(hide_password=True)
+    finally:
+        engine.dispose()
+    return result
+
+
+def index_report(summary: Any) -> IndexReport:
+    """The service's view of ``retrieval.indexer.IndexSummary`` (with its import summary)."""
+    imported = summary.import_summary.as_dict() if summary.import_summary is not None else {}
+    skipped = tuple(SkippedFile(str(s.get("id", "")), str(s.get("path", "")), str(s.get("reason", "")),
+                                str(s.get("kind", ""))) for s in imported.get("skipped", []))
+    return IndexReport(summary.name, int(imported.get("items", summary.items)), int(imported.get("outfits", 0)),
+                       skipped, dict(summary.vectors), summary.seconds, imported, summary)
+
+
+def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_url: str | None = None,
+                 index_dir: Path | None = None, mapping: Path | str | None = None, batch_size: int = 64,
+                 workers: int | None = None, device: str | None = None, progress: Progress = no_progress,
+                 should_stop: CancelCheck = never_cancel, replace: bool = False) -> IndexReport:
+    """Import a folder (validate, store), embed what is new or changed with ``model`` (None: the
+    bundled demo model, with a note saying so) and rebuild its FAISS indexes
+    (``retrieval.indexer``; safe to interrupt and re-run), holding the catalogue's writer lock.
+
+    ``replace``: a catalogue of that name built from another folder is replaced; without it that
+    is an InputError naming both folders (nothing is written). Raises InputError for an invalid
+    name, StoreError when another run is writing the catalogue, and what indexing raises."""
+    from sane_desktop.retrieval.indexer import index_catalogue
+
+    root = Path(root).expanduser().resolve()
+    name = catalogue_name(root, name)
+    with catalogue_lock(writer_folder(name, db_url, index_dir), f"index {root}"):
+        summary = index_catalogue(root, name, model, db_url, mapping, index_dir=index_dir, batch_size=batch_size,
+                                  workers=workers, device=device, progress=progress, should_stop=should_stop,
+                                  replace=replace)
+    return index_report(summary)
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """What to train: the preset (``cpu``/``gpu``; None = by device) and its overrides (None = the preset's)."""
+
+    preset: str | None = None
+    epochs: int | None = None
+    seed: int = 0
+    overrides: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields: weights, width, lr, …
+    half: bool = False  # store weights in fp16
+
+
+@dataclass(frozen=True)
+class TrainOutcome:
+    """A trained model written to disk, with what the CLI's ``--json`` reports of it."""
+
+    report: TrainReport
+    preset: str
+    device: str
+    threads: int
+    mode: str  # "compatibility", or "attributes" for a catalogue without outfits
+    items: int
+    history: list[dict[str, Any]]
+    config: dict[str, Any]
+
+
+def train_model(root: Path | str, out: Path | str, request: TrainRequest = TrainRequest(), *,
+                mapping: Path | str | None = None, device: str | None = None, progress: Progress = no_progress,
+                should_stop: CancelCheck = never_cancel, log: Callable[[str], None] | None = None,
+                on_epoch: EpochCallback | None = None) -> TrainOutcome:
+    """Train the type-aware compatibility network and the attribute network on a catalogue folder
+    (Vasileva et al. ECCV 2018; SANE's attribute net, METHOD.md) and save the checkpoint to ``out``.
+
+    Raises :class:`Cancelled` when stopped (nothing is written), InputError for a catalogue that
+    cannot train (no outfits and no attributes)."""
+    import torch
+
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.models import pick_device, save_checkpoint
+    from sane_desktop.training.presets import preset
+    from sane_desktop.training.trainer import train
+
+    torch_device = torch.device(device) if device else pick_device()
+    name = request.preset or ("gpu" if torch_device.type == "cuda" else "cpu")
+    config = preset(name, epochs=request.epochs, seed=request.seed, **request.overrides)
+    catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress,
+                               should_stop=should_stop, seed=request.seed)
+    options: dict[str, Any] = {"progress": progress, "should_stop": should_stop, "device": torch_device,
+                               "on_epoch": on_epoch or (lambda _: None)}
+    if log is not None:
+        options["log"] = log
+    result = train(catalogue, config, **options)
+    if should_stop():  # nothing written: a catalogue keeps its model
+        raise Cancelled("training cancelled")
+    with _model_lock(Path(out)):
+        content_hash = save_checkpoint(out, result.bundle, half=request.half)
+    best = result.history[result.best_epoch - 1] if result.history else {}
+    report = TrainReport(Path(out), content_hash, len(result.history), result.best_epoch, best.get("valid_fitb"),
+                         best.get("valid_map"), round(result.seconds, 1))
+    return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
+                        result.bundle.config.get("mode", "compatibility"), len(catalogue.items), result.history,
+                        {k: v for k, v in result.bundle.config.items() if k != "history"})
+
+
+def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_images: int = 10000,
+                batch_size: int = 64, seed: int = 0, mapping: Path | str | None = None, device: str | None = None,
+                name: str | None = None, progress: Progress = no_progress,
+                should_stop: CancelCheck = never_cancel) -> tuple[AdaptReport, int, list[str]]:
+    """Adapt ``model`` to a catalogue's images without labels — every BatchNorm's statistics
+    recomputed on them (AdaBN, Li et al. 2016) — and save it to ``out``.
+
+    ``name``: the catalogue's name recorded in the model (default: the folder's). Returns the
+    report, the number of BatchNorm layers and the skipped images' descriptions.
+    Raises InputError when no image could be read, Cancelled when stopped (nothing written)."""
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.models import load_checkpoint, save_checkpoint
+    from sane_desktop.models.adapt import adapt_batchnorm, adapted_config, batchnorm_layers, catalogue_batches
+
+    if max_images <= 0 or batch_size <= 0:
+        raise InputError("the image count and batch size must be positive")
+    bundle = load_checkpoint(Path(model), map_location=device or "cpu")  # a copy: a live model keeps serving
+    catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress,
+                               should_stop=should_stop)
+    skipped: list[str] = []
+    seen = adapt_batchnorm(bundle, catalogue_batches(catalogue, bundle.preprocessing, batch_size, max_images, seed,
+                                                     skipped, progress), should_stop)
+    if should_stop():
+        raise Cancelled("adaptation cancelled")
+    if not seen:
+        raise InputError(f"{root}: no readable image to adapt to ({len(skipped)} skipped)")
+    bundle.config = adapted_config(bundle.config, name or Path(root).name, seen, bundle.content_hash)
+    with _model_lock(Path(out)):
+        content_hash = save_checkpoint(out, bundle)
+    return AdaptReport(Path(out), content_hash, seen, len(skipped)), len(batchnorm_layers(bundle)), skipped
+
+
+def _model_lock(out: Path) -> AbstractContextManager[None]:
+    """The writer lock of the catalogue folder a model is written into (``<home>/<name>/model.pt``
+    or ``…/models/latest.pt``), nothing for a model written anywhere else."""
+    for folder in (out.parent, out.parent.parent):
+        if (folder / "catalogue.db").is_file():
+            return catalogue_lock(folder, f"write model {out.name}")
+    return nullcontext()

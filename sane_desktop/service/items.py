@@ -1,0 +1,116 @@
+"""The open catalogue's items: its database (through :mod:`sane_desktop.store.browse`) plus the
+images added from disk in this session, which live only here under negative keys."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy import Engine
+
+from sane_desktop.errors import NotFound
+from sane_desktop.retrieval.search import QueryItem
+from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo
+from sane_desktop.store import browse
+from sane_desktop.store.browse import CatalogueRecord
+from sane_desktop.store.items import item_pks
+
+
+@dataclass(frozen=True)
+class DiskImage:
+    """An image from outside the catalogue, embedded for this session's outfits."""
+
+    info: ItemInfo
+    query: QueryItem  # its type-space embeddings as an outfit member
+    cells: np.ndarray  # (K, D) float32 per-cell outputs, for its explanations
+
+
+class CatalogueItems:
+    """Items of one catalogue by key: stored ones (pk ≥ 0) and images from disk (pk < 0)."""
+
+    def __init__(self, engine: Engine, record: CatalogueRecord) -> None:
+        self.engine = engine
+        self.record = record
+        self._from_disk: dict[int, DiskImage] = {}
+
+    @property
+    def root(self) -> Path:
+        """The folder the catalogue's images are in (as of the last :meth:`refresh`)."""
+        return Path(self.record.root)
+
+    def refresh(self) -> bool:
+        """Re-read the catalogue's row when another import changed it since (its revision moved:
+        a re-index from the CLI, a replaced source folder); True when it did. One small query.
+
+        Raises NotFound when the catalogue is gone from its database."""
+        revision = browse.catalogue_revision(self.engine, self.record.pk)
+        if revision is None:
+            raise NotFound(f"catalogue {self.record.name!r} is no longer in its database; open it again")
+        if revision == self.record.revision:
+            return False
+        self.record = browse.catalogue_record(self.engine, self.record.name)
+        return True
+
+    # --- stored items ----------------------------------------------------------------------
+    def categories(self) -> list[str]:
+        return browse.category_names(self.engine, self.record.pk)
+
+    def search(self, category: str = ALL_CATEGORIES, text: str = "", limit: int = 5000) -> list[ItemInfo]:
+        """Items of ``category`` (all when empty) matching every word of ``text`` (see store.browse)."""
+        return self.infos(browse.search_items(self.engine, self.record.pk, category, text, limit))
+
+    def infos(self, pks: Sequence[int]) -> list[ItemInfo]:
+        """Items by primary key, in the order given (unknown keys are left out)."""
+        self.refresh()  # paths are relative to the root, which a replacing import may have moved
+        rows = browse.item_rows(self.engine, [pk for pk in pks if pk >= 0])
+        found: dict[int, ItemInfo] = {pk: self._from_disk[pk].info for pk in pks if pk in self._from_disk}
+        found.update({pk: ItemInfo(pk, row.item_id, row.category, row.title, self.root / row.image_path,
+                                   row.content_hash, row.attributes) for pk, row in rows.items()})
+        return [found[pk] for pk in pks if pk in found]
+
+    def get(self, pk: int) -> ItemInfo:
+        """One item; raises :class:`NotFound` for an unknown key."""
+        found = self.infos([pk])
+        if not found:
+            raise NotFound(f"unknown item {pk}")
+        return found[0]
+
+    def by_item_id(self, item_ids: Sequence[str]) -> list[ItemInfo]:
+        """Items by the catalogue's own ids, in the order given; raises :class:`NotFound` naming
+        the unknown ones."""
+        pks = item_pks(self.engine, self.record.pk, item_ids)
+        missing = [item_id for item_id in item_ids if item_id not in pks]
+        if missing:
+            raise NotFound(f"unknown item ids: {', '.join(missing[:5])} (catalogue {self.record.name!r})")
+        return self.infos([pks[item_id] for item_id in item_ids])
+
+    def has_outfits(self) -> bool:
+        self.refresh()
+        return self.record.outfits > 0
+
+    # --- images from disk ------------------------------------------------------------------
+    def add_disk_image(self, path: Path, category: str, content_hash: str, query: QueryItem,
+                       cells: np.ndarray) -> ItemInfo:
+        """Keep an embedded image from disk under the next free negative key; returns its item."""
+        pk = min([0, *self._from_disk]) - 1
+        info = ItemInfo(pk, path.name, category, path.stem, path, content_hash, ())
+        self._from_disk[pk] = DiskImage(info, query, cells.astype(np.float32))
+        return info
+
+    def disk_image(self, pk: int) -> DiskImage:
+        if pk not in self._from_disk:
+            raise NotFound(f"the image from disk {pk} is no longer loaded; add it again")
+        return self._from_disk[pk]
+
+    def disk_cells(self) -> dict[int, np.ndarray]:
+        return {pk: image.cells for pk, image in self._from_disk.items()}
+
+    def forget_disk_images(self) -> None:
+        """Images from disk were embedded with the current model: a new model drops them."""
+        self._from_disk.clear()
+
+    def close(self) -> None:
+        self._from_disk.clear()
+        self.engine.dispose()

@@ -1,0 +1,95 @@
+"""One writer per catalogue folder, across processes: the CLI's ``index`` and the window's
+"Index catalogue folder…" must not rebuild one catalogue at once (the second would delete the
+first one's temporary FAISS files, and both would write the manifest).
+
+:func:`catalogue_lock` holds an OS file lock (the ``filelock`` package: ``flock`` on POSIX,
+``LockFileEx`` on Windows; released by the OS when a process dies) on ``<folder>/.sane-writer.lock``
+while import, index, train or adapt write the folder, and writes who holds it (PID, command, since
+when) beside it, so the run that finds it busy fails at once with one line naming the holder. The
+same thread may take the lock again (train → re-index with the new model is one piece of work).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock, Timeout
+
+from sane_desktop.errors import StoreError
+
+LOCK_NAME = ".sane-writer.lock"
+HOLDER_NAME = ".sane-writer.json"
+
+
+@dataclass
+class _Held:
+    lock: FileLock
+    thread: int
+    depth: int
+
+
+_guard = threading.Lock()
+_held: dict[str, _Held] = {}  # resolved folder -> the lock this process holds on it
+
+
+def holder(folder: Path) -> str:
+    """Who holds ``folder``'s lock, as a person reads it ("pid 123 (sane-desktop index shop) since
+    12:01:02"); a placeholder when the side file is gone or unreadable."""
+    try:
+        data = json.loads((Path(folder) / HOLDER_NAME).read_text(encoding="utf-8"))
+        since = time.strftime("%H:%M:%S", time.localtime(float(data["since"])))
+        return f"pid {int(data['pid'])} ({data['command']}) since {since}"
+    except (OSError, ValueError, KeyError, TypeError):
+        return "another run"
+
+
+@contextmanager
+def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
+    """Hold the writer lock of catalogue ``folder`` (created when missing) for the block.
+
+    ``what`` says what this run does (written into the side file for whoever finds it busy);
+    ``wait``: seconds to wait for a busy lock (0: fail at once). Re-entrant for the thread that
+    holds it. Raises :class:`StoreError` ("… is busy: pid … is writing it …") when another
+    process or thread holds it."""
+    folder = Path(folder).expanduser().resolve()
+    key, me = str(folder), threading.get_ident()
+    with _guard:
+        mine = _held.get(key)
+        if mine is not None and mine.thread == me:
+            mine.depth += 1
+    if mine is not None and mine.thread == me:
+        try:
+            yield
+        finally:
+            with _guard:
+                mine.depth -= 1
+        return
+
+    folder.mkdir(parents=True, exist_ok=True)
+    # thread_local=False: another thread of this process must be refused like another process
+    lock = FileLock(str(folder / LOCK_NAME), thread_local=False)
+    try:
+        lock.acquire(timeout=wait)
+    except Timeout:
+        raise StoreError(f"catalogue folder {folder} is busy: {holder(folder)} is writing it; "
+                         "wait for it to finish (or stop it) and try again") from None
+    with _guard:
+        _held[key] = _Held(lock, me, 1)
+    side = folder / HOLDER_NAME
+    try:
+        side.write_text(json.dumps({"pid": os.getpid(), "command": f"{what} [{' '.join(sys.argv[:4])}]",
+                                    "since": time.time()}), encoding="utf-8")
+        yield
+    finally:
+        with _guard:
+            _held.pop(key, None)
+        side.unlink(missing_ok=True)  # before releasing: the next holder writes its own
+        lock.release()

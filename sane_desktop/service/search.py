@@ -1,0 +1,148 @@
+"""Outfit search: compatible items per category for an outfit of catalogue items and images from
+disk (a disk image is embedded once, its category predicted by the nearest category centre)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from sane_desktop.errors import InputError, NotFound, StaleIndexError
+from sane_desktop.progress import CancelCheck, never_cancel
+from sane_desktop.retrieval.manifest import manifest_stamp
+from sane_desktop.retrieval.search import OutfitSearcher, QueryItem
+from sane_desktop.service.items import CatalogueItems
+from sane_desktop.service.model import ModelContext
+from sane_desktop.service.values import ALL_CATEGORIES, CategoryGuess, ItemInfo, SearchResult
+from sane_desktop.store import browse
+
+
+PREVIEW_SIDE = 160  # the category dialog's picture of an image from disk
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+
+class OutfitSearch:
+    """Exact type-aware outfit search over one catalogue's FAISS indexes (opened on first use;
+    :class:`~sane_desktop.errors.StaleIndexError` when they do not match the model or database).
+
+    What it loads is derived from the index folder's manifest and the catalogue's import revision;
+    before every use it compares both with what it loaded (a stat and one small query) and reloads
+    the searcher and the category centres when another process re-indexed or re-imported the
+    catalogue since: a window left open never serves the old index's answers."""
+
+    def __init__(self, items: CatalogueItems, model: ModelContext, index_dir: Path) -> None:
+        self.items = items
+        self.model = model
+        self.index_dir = index_dir
+        self._searcher: OutfitSearcher | None = None
+        self._centres: tuple[list[str], np.ndarray] | None = None
+        self._loaded: tuple[object, ...] | None = None  # the stamp the loaded parts were derived from
+
+    def _stamp(self) -> tuple[object, ...]:
+        self.items.refresh()
+        return manifest_stamp(self.index_dir), self.items.record.revision
+
+    def refresh(self) -> tuple[object, ...]:
+        """Drop what was loaded from an older index or import (the next use reloads it); returns
+        the current stamp."""
+        stamp = self._stamp()
+        if stamp != self._loaded:
+            self._searcher, self._centres, self._loaded = None, None, stamp
+        return stamp
+
+    def searcher(self) -> OutfitSearcher:
+        """The loaded index, reloaded when it is stale; raises StaleIndexError when the index on
+        disk does not match the model or the database."""
+        stamp = self.refresh()
+        if self._searcher is None:
+            try:
+                self._searcher = self._open_searcher()
+            except StaleIndexError:
+                if self._stamp() == stamp:
+                    raise
+                # a build replaced files while we read them (its manifest is written last): read the new one
+                self._loaded = self._stamp()
+                self._searcher = self._open_searcher()
+        return self._searcher
+
+    def _open_searcher(self) -> OutfitSearcher:
+        return OutfitSearcher.open(self.items.engine, name=self.items.record.name, index_dir=self.index_dir,
+                                   model_path=self.model.path)
+
+    def search(self, outfit: Sequence[int], target: str = ALL_CATEGORIES, k: int = 24,
+               should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
+        """Compatible items per target category (every indexed category when ``target`` is empty),
+        best first, outfit items left out; each with its per-outfit-item score parts."""
+        if not outfit:
+            return {}
+        searcher = self.searcher()
+        members: list[int | QueryItem] = [self.items.disk_image(pk).query if pk < 0 else int(pk) for pk in outfit]
+        query = searcher.as_query(members)  # embeddings once for every target
+        targets = [target] if target else searcher.categories
+        results: dict[str, list[SearchResult]] = {}
+        for category in targets:
+            if should_stop():
+                break
+            hits = searcher.search(query, category, k)
+            infos = {info.pk: info for info in self.items.infos([hit.item_pk for hit in hits])}
+            results[category] = [
+                SearchResult(infos[hit.item_pk], float(hit.score),
+                             {int(q): float(c) for q, c in zip(outfit, hit.contributions)})
+                for hit in hits if hit.item_pk in infos
+            ]
+        return results
+
+    # --- images from disk ------------------------------------------------------------------
+    def guess_category(self, path: Path | str) -> CategoryGuess:
+        """Categories of the catalogue ranked by the cosine between the image's embedding and each
+        category's centre (mean unit embedding of its indexed items)."""
+        from sane_desktop.catalogue.images import load_rgb
+
+        path = Path(path).expanduser().resolve()
+        embedding, _ = self._embed_file(path)
+        preview = np.asarray(load_rgb(path, max_side=PREVIEW_SIDE), dtype=np.uint8)
+        names, centres = self._category_centres()
+        if not names:
+            return CategoryGuess(path, (), preview)
+        cosines = _unit(centres) @ _unit(embedding[None])[0]
+        order = np.argsort(-cosines, kind="stable")
+        return CategoryGuess(path, tuple((names[i], float(cosines[i])) for i in order), preview)
+
+    def add_image(self, path: Path | str, category: str) -> ItemInfo:
+        """Embed an image from disk as an outfit member of ``category``; returns its (negative-key) item."""
+        from sane_desktop.retrieval.indexer import file_hash
+
+        path = Path(path).expanduser().resolve()
+        position = self.searcher().category_index(category)  # NotFound for a category without an index
+        embedding, cells = self._embed_file(path)
+        query = QueryItem(embedding.astype(np.float32), position, None, str(path))
+        return self.items.add_disk_image(path, category, file_hash(path), query, cells)
+
+    def _embed_file(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
+        """(E(x), cells) of one image: the same single-image path the searcher's embed_image takes,
+        keeping the cells for the image's explanations."""
+        from sane_desktop.retrieval.embedding import embed_one
+
+        if not path.is_file():
+            raise NotFound(f"no image file at {path}")
+        try:
+            embedding, cells, _ = embed_one(self.model.bundle(), path)
+        except (OSError, ValueError) as error:
+            raise InputError(f"cannot read {path.name} as an image ({error})") from error
+        return np.asarray(embedding, np.float32), np.asarray(cells, np.float32)
+
+    def _category_centres(self) -> tuple[list[str], np.ndarray]:
+        self.refresh()  # centres are means of the stored embeddings: a re-index moves them
+        if self._centres is None:
+            sums: dict[str, np.ndarray] = {}
+            for name, blob in browse.category_embeddings(self.items.engine, self.items.record.pk,
+                                                         self.model.bundle().content_hash):
+                vector = _unit(np.frombuffer(blob, dtype=np.float32))
+                sums[name] = sums[name] + vector if name in sums else vector.copy()
+            names = sorted(sums)
+            self._centres = (names, np.stack([sums[n] for n in names]) if names else np.empty((0, 0)))
+        return self._centres

@@ -1,0 +1,140 @@
+"""Read-only queries that browsing and explaining a catalogue need: its row, categories, items
+with their attributes, text search, and the per-item model outputs the indexer stored.
+
+All SQL of the application layer lives here (rclip's ``db.py`` is the model): the service passes
+ids and plain values in and gets typed rows out; no ORM object leaves this module.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, or_, select
+from sqlalchemy.orm import Session
+
+from sane_desktop.errors import NotFound
+from sane_desktop.store import schema as S
+
+
+@dataclass(frozen=True)
+class CatalogueRecord:
+    """One catalogue's row with its item and outfit counts."""
+
+    pk: int
+    name: str
+    root: str
+    format: str
+    revision: int
+    items: int
+    outfits: int
+
+
+@dataclass(frozen=True)
+class ItemRow:
+    """One item as browsing shows it; ``image_path`` is relative to the catalogue root."""
+
+    pk: int
+    item_id: str
+    category: str
+    title: str
+    image_path: str
+    content_hash: str
+    attributes: tuple[str, ...]
+
+
+def catalogue_record(engine: Engine, name: str | None) -> CatalogueRecord:
+    """The catalogue called ``name``, else (``name`` None or not found) the store's only/first one.
+
+    Raises :class:`NotFound` when the store holds no catalogue."""
+    with Session(engine) as session:
+        row = None
+        if name is not None:
+            row = session.scalars(select(S.CatalogueRow).where(S.CatalogueRow.name == name)).first()
+        if row is None:
+            row = session.scalars(select(S.CatalogueRow).order_by(S.CatalogueRow.id)).first()
+        if row is None:
+            raise NotFound(f"the store holds no catalogue{'' if name is None else f' (looked for {name!r})'}")
+        items = session.scalar(select(func.count()).where(S.Item.catalogue_id == row.id)) or 0
+        outfits = session.scalar(select(func.count()).where(S.Outfit.catalogue_id == row.id)) or 0
+        return CatalogueRecord(int(row.id), row.name, row.root, row.format, int(row.revision or 0),
+                               int(items), int(outfits))
+
+
+def catalogue_revision(engine: Engine, catalogue_pk: int) -> int | None:
+    """The catalogue's import revision (bumped by every import that changed it), None when the
+    row is gone: one small query, cheap enough to ask before every search."""
+    with Session(engine) as session:
+        revision = session.scalar(select(S.CatalogueRow.revision).where(S.CatalogueRow.id == catalogue_pk))
+    return None if revision is None else int(revision)
+
+
+def category_names(engine: Engine, catalogue_pk: int) -> list[str]:
+    """The catalogue's category names, sorted."""
+    with Session(engine) as session:
+        return list(session.scalars(
+            select(S.Category.name).where(S.Category.catalogue_id == catalogue_pk).order_by(S.Category.name)))
+
+
+def search_items(engine: Engine, catalogue_pk: int, category: str = "", text: str = "", limit: int = 5000) -> list[int]:
+    """Primary keys of the items of ``category`` (all when empty) whose title, id, fine category or
+    any attribute contains every word of ``text`` (case-insensitive), in key order, at most ``limit``."""
+    query = (select(S.Item.id).join(S.Category, S.Category.id == S.Item.category_id)
+             .where(S.Item.catalogue_id == catalogue_pk))
+    if category:
+        query = query.where(S.Category.name == category)
+    for word in text.lower().split():
+        pattern = f"%{word}%"
+        attribute_hit = (select(S.ItemAttribute.item_pk)
+                         .join(S.Attribute, S.Attribute.id == S.ItemAttribute.attribute_pk)
+                         .where(func.lower(S.Attribute.name).like(pattern)))
+        query = query.where(or_(
+            func.lower(S.Item.title).like(pattern),
+            func.lower(S.Item.item_id).like(pattern),
+            func.lower(S.Item.fine_category).like(pattern),
+            S.Item.id.in_(attribute_hit),
+        ))
+    with Session(engine) as session:
+        return [int(pk) for pk in session.scalars(query.order_by(S.Item.id).limit(limit))]
+
+
+def item_rows(engine: Engine, pks: Sequence[int]) -> dict[int, ItemRow]:
+    """Items by primary key with their attribute names (sorted); unknown keys are left out."""
+    if not pks:
+        return {}
+    with Session(engine) as session:
+        rows = session.execute(
+            select(S.Item.id, S.Item.item_id, S.Category.name, S.Item.title, S.Item.image_path, S.Item.content_hash)
+            .join(S.Category, S.Category.id == S.Item.category_id)
+            .where(S.Item.id.in_(list(pks)))).all()
+        attributes: dict[int, list[str]] = {}
+        for item_pk, name in session.execute(
+                select(S.ItemAttribute.item_pk, S.Attribute.name)
+                .join(S.Attribute, S.Attribute.id == S.ItemAttribute.attribute_pk)
+                .where(S.ItemAttribute.item_pk.in_(list(pks)))):
+            attributes.setdefault(int(item_pk), []).append(name)
+    return {
+        int(pk): ItemRow(int(pk), item_id, category, title or item_id, image_path, content_hash or "",
+                         tuple(sorted(attributes.get(int(pk), ()))))
+        for pk, item_id, category, title, image_path, content_hash in rows
+    }
+
+
+def stored_cells(engine: Engine, model_hash: str, pks: Sequence[int]) -> dict[int, bytes]:
+    """The indexer's per-cell outputs (float16 bytes, K × D) of ``model_hash`` for the given items."""
+    if not pks:
+        return {}
+    with Session(engine) as session:
+        return {int(pk): blob for pk, blob in session.execute(
+            select(S.ItemEmbedding.item_pk, S.ItemEmbedding.cells).where(
+                S.ItemEmbedding.model_hash == model_hash, S.ItemEmbedding.item_pk.in_(list(pks)))) if blob}
+
+
+def category_embeddings(engine: Engine, catalogue_pk: int, model_hash: str) -> Iterator[tuple[str, bytes]]:
+    """(category name, float32 embedding bytes) of every item embedded with ``model_hash``."""
+    with Session(engine) as session:
+        yield from ((str(name), blob) for name, blob in session.execute(
+            select(S.Category.name, S.ItemEmbedding.embedding)
+            .join(S.Item, S.Item.category_id == S.Category.id)
+            .join(S.ItemEmbedding, S.ItemEmbedding.item_pk == S.Item.id)
+            .where(S.Item.catalogue_id == catalogue_pk, S.ItemEmbedding.model_hash == model_hash)))

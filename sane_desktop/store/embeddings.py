@@ -1,0 +1,116 @@
+"""SQL of the derived rows: item embeddings per model, and the records of built FAISS indexes.
+
+Embeddings are keyed by (item primary key, model content hash) and remember the image content hash
+they were computed from, which is what makes re-indexing incremental. Vectors are stored as raw
+little-endian bytes: ``embedding`` (D,) float32, ``cells`` (K, D) float16, ``attribute_scores``
+(A,) float32.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.orm import Session
+
+from sane_desktop.store import schema as S
+from sane_desktop.store.items import IN_CHUNK
+
+
+@dataclass(frozen=True)
+class EmbeddingRow:
+    """One ``item_embeddings`` row as written by the indexer (``updated_at`` is set on write)."""
+
+    item_pk: int
+    model_hash: str
+    content_hash: str  # SHA-256 hex of the image file the vectors were computed from
+    embedding: bytes  # (D,) float32
+    cells: bytes | None  # (K, D) float16 per-cell outputs
+    attribute_scores: bytes | None  # (A,) float32 probabilities
+    norm: float  # L2 norm of the embedding
+
+
+@dataclass(frozen=True)
+class IndexRecord:
+    """One ``index_manifests`` row: the facts of one category's FAISS file (mirrors manifest.json)."""
+
+    model_hash: str
+    preprocessing: dict[str, Any]
+    dimension: int
+    metric: str
+    index_type: str
+    vector_count: int
+    db_revision: int
+    path: str  # absolute path of the FAISS file
+
+
+def embedded_hashes(engine: Engine, model_hash: str, pks: Sequence[int]) -> dict[int, str]:
+    """Item pk -> image content hash of the stored embedding, for the ``pks`` embedded by ``model_hash``."""
+    found: dict[int, str] = {}
+    table = S.ItemEmbedding
+    with Session(engine) as session:
+        for start in range(0, len(pks), IN_CHUNK):
+            rows = session.execute(select(table.item_pk, table.content_hash).where(
+                table.model_hash == model_hash, table.item_pk.in_(list(pks[start : start + IN_CHUNK]))))
+            found.update((int(pk), str(content_hash)) for pk, content_hash in rows)
+    return found
+
+
+def replace_embeddings(engine: Engine, rows: Sequence[EmbeddingRow]) -> None:
+    """Write ``rows`` in one transaction, replacing any stored row of the same (item, model).
+
+    Delete-then-insert in the same transaction: a re-embedded item never ends up twice, and a
+    crash leaves either the old row or the new one. Raises SQLAlchemy's errors unchanged.
+    """
+    if not rows:
+        return
+    table = S.ItemEmbedding.__table__
+    now = S.utc_now()
+    by_model: dict[str, list[int]] = {}
+    for row in rows:
+        by_model.setdefault(row.model_hash, []).append(row.item_pk)
+    with engine.begin() as connection:
+        for model_hash, pks in by_model.items():
+            connection.execute(delete(table).where(table.c.model_hash == model_hash, table.c.item_pk.in_(pks)))
+        connection.execute(insert(table), [
+            {"item_pk": row.item_pk, "model_hash": row.model_hash, "content_hash": row.content_hash,
+             "embedding": row.embedding, "cells": row.cells, "attribute_scores": row.attribute_scores,
+             "norm": row.norm, "updated_at": now}
+            for row in rows])
+
+
+def load_embeddings(engine: Engine, model_hash: str, pks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """(item pks (N,) int64, embeddings (N, D) float32) stored for ``model_hash`` among ``pks``.
+
+    Items without an embedding are left out (N may be less than ``len(pks)``); order follows the
+    database. Nothing found gives shapes (0,) and (0, 0).
+    """
+    table = S.ItemEmbedding
+    found_pks: list[int] = []
+    blobs: list[np.ndarray] = []
+    with Session(engine) as session:
+        for start in range(0, len(pks), IN_CHUNK):
+            for item_pk, blob in session.execute(select(table.item_pk, table.embedding).where(
+                    table.model_hash == model_hash, table.item_pk.in_(list(pks[start : start + IN_CHUNK])))):
+                found_pks.append(int(item_pk))
+                blobs.append(np.frombuffer(blob, dtype=np.float32))
+    if not blobs:
+        return np.empty(0, np.int64), np.empty((0, 0), np.float32)
+    return np.asarray(found_pks, dtype=np.int64), np.stack(blobs)
+
+
+def replace_index_records(engine: Engine, catalogue_pk: int, records: Sequence[IndexRecord]) -> None:
+    """Make ``records`` the catalogue's only ``index_manifests`` rows (one transaction)."""
+    table = S.IndexManifest.__table__
+    now = S.utc_now()
+    with engine.begin() as connection:
+        connection.execute(delete(table).where(table.c.catalogue_id == catalogue_pk))
+        if records:
+            connection.execute(insert(table), [
+                {"catalogue_id": catalogue_pk, "model_hash": r.model_hash, "preprocessing": r.preprocessing,
+                 "dimension": r.dimension, "metric": r.metric, "index_type": r.index_type,
+                 "vector_count": r.vector_count, "db_revision": r.db_revision, "path": r.path, "created_at": now}
+                for r in records])

@@ -1,0 +1,113 @@
+"""SQL of the catalogue and item look-ups that indexing and search need (read only).
+
+Rows cross this boundary as frozen dataclasses, never ORM objects, so they can travel between the
+worker thread and the writer thread of the indexer without a session.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from sane_desktop.errors import NotFound
+from sane_desktop.store import schema as S
+
+# SQLite's bound-parameter limit was 999 before 3.32; stay under it on every backend
+IN_CHUNK = 900
+
+
+@dataclass(frozen=True)
+class CatalogueRef:
+    """One catalogue row: primary key, unique name, folder it was imported from, import revision."""
+
+    pk: int
+    name: str
+    root: str
+    revision: int
+
+
+@dataclass(frozen=True)
+class ItemImageRow:
+    """What indexing needs of one item: ``image_path`` is relative to the catalogue root and
+    ``content_hash`` the SHA-256 hex the import recorded ("" when the reader did not hash)."""
+
+    pk: int
+    item_id: str
+    category: str
+    image_path: str
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class ItemLabel:
+    """The catalogue's own id and the category name of an item primary key."""
+
+    item_id: str
+    category: str
+
+
+def find_catalogue(engine: Engine, name: str | None) -> CatalogueRef:
+    """Catalogue ``name``, or the only catalogue of the store when ``name`` is None.
+
+    Raises :class:`~sane_desktop.errors.NotFound` when there is no such catalogue, or when ``name``
+    is None and the store holds several (the caller must name one).
+    """
+    table = S.CatalogueRow
+    query = select(table.id, table.name, table.root, table.revision)
+    if name:
+        query = query.where(table.name == name)
+    with Session(engine) as session:
+        rows = session.execute(query).all()
+    if not rows:
+        raise NotFound(f"no catalogue named {name!r} in the store" if name else "the store holds no catalogue")
+    if len(rows) > 1:
+        raise NotFound(f"the store holds several catalogues ({', '.join(r.name for r in rows)}): name one")
+    pk, found_name, root, revision = rows[0]
+    return CatalogueRef(int(pk), str(found_name), str(root), int(revision))
+
+
+def catalogue_source(engine: Engine, name: str) -> str | None:
+    """The folder catalogue ``name`` was imported from, None when the store has no such catalogue."""
+    with Session(engine) as session:
+        root = session.scalar(select(S.CatalogueRow.root).where(S.CatalogueRow.name == name))
+    return None if root is None else str(root)
+
+
+def catalogue_items(engine: Engine, catalogue_pk: int) -> list[ItemImageRow]:
+    """Every item of a catalogue with its category name, in primary-key order."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(S.Item.id, S.Item.item_id, S.Category.name, S.Item.image_path, S.Item.content_hash)
+            .join(S.Category, S.Category.id == S.Item.category_id)
+            .where(S.Item.catalogue_id == catalogue_pk).order_by(S.Item.id)
+        ).all()
+    return [ItemImageRow(int(pk), str(item_id), str(category), str(image_path), str(content_hash or ""))
+            for pk, item_id, category, image_path, content_hash in rows]
+
+
+def item_pks(engine: Engine, catalogue_pk: int, item_ids: Sequence[str]) -> dict[str, int]:
+    """Catalogue item id -> item primary key, for the ids of ``item_ids`` the catalogue holds."""
+    wanted = list(dict.fromkeys(item_ids))
+    found: dict[str, int] = {}
+    with Session(engine) as session:
+        for start in range(0, len(wanted), IN_CHUNK):
+            found.update((str(item_id), int(pk)) for item_id, pk in session.execute(
+                select(S.Item.item_id, S.Item.id).where(S.Item.catalogue_id == catalogue_pk,
+                                                        S.Item.item_id.in_(wanted[start : start + IN_CHUNK]))))
+    return found
+
+
+def item_labels(engine: Engine, pks: Sequence[int]) -> dict[int, ItemLabel]:
+    """Item primary key -> (item id, category name) for the keys of ``pks`` that exist."""
+    wanted = list(dict.fromkeys(int(pk) for pk in pks))
+    found: dict[int, ItemLabel] = {}
+    with Session(engine) as session:
+        for start in range(0, len(wanted), IN_CHUNK):
+            found.update((int(pk), ItemLabel(str(item_id), str(category))) for pk, item_id, category in session.execute(
+                select(S.Item.id, S.Item.item_id, S.Category.name)
+                .join(S.Category, S.Category.id == S.Item.category_id)
+                .where(S.Item.id.in_(wanted[start : start + IN_CHUNK]))))
+    return found

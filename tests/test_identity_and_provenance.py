@@ -1,0 +1,366 @@
+"""Issue 14: a catalogue name is checked before it becomes a folder, a catalogue remembers the folder
+it was built from, and everything derived (FAISS files, the open searcher, image tensors, the
+explanation cache) is checked against its source: refuse with one line, never a silently wrong answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sane_desktop import paths
+from sane_desktop.cli import main
+from sane_desktop.errors import InputError, StaleIndexError, StoreError
+from sane_desktop.retrieval.indexing import file_hash, index_catalogue
+from sane_desktop.retrieval.manifest import FORMAT_VERSION, read_index_manifest, write_index_manifest
+from sane_desktop.retrieval.search import OutfitSearcher
+from sane_desktop.service import Catalogues, CatalogueService, building
+from sane_desktop.service.locking import HOLDER_NAME, catalogue_lock
+from sane_desktop.store.importer import import_folder
+from tests.retrieval_world import make_catalogue, make_model
+
+PACKAGE = Path(paths.__file__).resolve().parent
+BAD_NAMES = ["../escaped", "/elsewhere/abs", "a/b", "./demo", "a\\b", ".", "..", "", "tab\there", "nul\x00x",
+             "C:evil", " padded", "dot."]
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("identity")
+    return {"a": make_catalogue(base / "a" / "shop", items=30, seed=0),
+            "b": make_catalogue(base / "b" / "shop", items=30, seed=1),
+            "model": make_model(base / "model.pt"), "other_model": make_model(base / "other.pt", seed=1), "base": base}
+
+
+def copy_of(world: dict[str, Path], which: str, tmp_path: Path) -> Path:
+    return Path(shutil.copytree(world[which], tmp_path / which / "shop"))
+
+
+def index(root: Path, model: Path, *extra: str) -> int:
+    return main(["index", str(root), "--model", str(model), "--workers", "0", "--json", *extra])
+
+
+def one_line(err: str) -> str:
+    lines = [line for line in err.strip().splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    return lines[0]
+
+
+def outfit_and_target(catalogue: Any) -> tuple[list[int], str]:
+    by_category: dict[str, int] = {}
+    for item in catalogue.items.search():
+        by_category.setdefault(item.category, item.pk)
+    categories = sorted(by_category)
+    return [by_category[categories[0]], by_category[categories[1]]], categories[2]
+
+
+def ranked(catalogue: Any, outfit: list[int], target: str) -> list[tuple[int, float]]:
+    return [(r.item.pk, round(r.score, 5)) for r in catalogue.search.search(outfit, target, 5)[target]]
+
+
+# --- kind 1: a catalogue name is a key and a path ----------------------------------------------------
+@pytest.mark.parametrize("name", BAD_NAMES)
+def test_bad_names_are_refused_in_one_place_with_one_line(name: str) -> None:
+    with pytest.raises(InputError, match=r"^invalid catalogue name .*: "):
+        paths.check_catalogue_name(name)
+    for good in ("demo", "shop 2024", "Été-collection_1", ".hidden"):
+        assert paths.check_catalogue_name(good) == good
+
+
+@pytest.mark.parametrize("name", ["../escaped", "/elsewhere/abs", "a/b", "./demo", ".."])
+def test_cli_import_and_index_refuse_names_that_escape_the_home(world: dict[str, Path], tmp_path: Path, name: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    home = paths.index_home()
+    before = sorted(p for p in tmp_path.parent.rglob("*"))
+    for command in (["import", str(world["a"]), "--name", name],
+                    ["index", str(world["a"]), "--name", name, "--model", str(world["model"]), "--workers", "0"]):
+        assert main(command) == 1
+        assert "invalid catalogue name" in one_line(capsys.readouterr().err)
+    assert not home.exists() or not any(home.iterdir())
+    assert sorted(p for p in tmp_path.parent.rglob("*")) == before  # nothing written anywhere
+    assert not Path("/elsewhere").exists()
+
+
+def test_every_entry_that_takes_a_name_checks_it(world: dict[str, Path], tmp_path: Path) -> None:
+    """The kind: each public way in refuses an escaping name before touching the disk."""
+    home = tmp_path / "home"
+    service = CatalogueService(home, model=world["model"], device="cpu")
+    entries: list[Callable[[str], object]] = [
+        paths.catalogue_dir, paths.default_db_url,
+        lambda n: import_folder(world["a"], n),
+        lambda n: index_catalogue(world["a"], n, world["model"]),
+        lambda n: building.import_folder(world["a"], n),
+        lambda n: building.index_folder(world["a"], n, world["model"]),
+        lambda n: Catalogues(home).folder(n), lambda n: Catalogues(home).open(n), lambda n: Catalogues(home).source(n),
+        lambda n: service.index_folder(world["a"], n), service.existing_source, service.open_catalogue,
+        lambda n: OutfitSearcher.open(n),
+    ]
+    for entry in entries:
+        for name in ("../escaped", "a/b", ""):
+            with pytest.raises(InputError, match="invalid catalogue name"):
+                entry(name)
+    assert not home.exists() and not (tmp_path / "escaped").exists()
+
+
+def test_names_become_folders_only_through_paths() -> None:
+    """A new ``home / name`` join anywhere in the package would bypass the check: there is none."""
+    join = re.compile(r"(home|index_home\(\))\s*/\s*(name|[a-z_.]*\.name)\b")
+    offenders = [f"{path.relative_to(PACKAGE)}:{n}" for path in PACKAGE.rglob("*.py") if path.name != "paths.py"
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if join.search(line)]
+    assert offenders == []
+
+
+def test_a_second_folder_with_the_same_name_is_refused_until_replace(world: dict[str, Path], tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    a, b = copy_of(world, "a", tmp_path), copy_of(world, "b", tmp_path)
+    assert index(a, world["model"]) == 0
+    capsys.readouterr()
+    manifest = (paths.catalogue_dir("shop") / "manifest.json").read_bytes()
+    catalogue = Catalogues().open("shop")
+    outfit, target = outfit_and_target(catalogue)
+    before = ranked(catalogue, outfit, target)
+    catalogue.close()
+
+    for command in (["import", str(b)], ["index", str(b), "--model", str(world["model"]), "--workers", "0"]):
+        assert main(command) == 1
+        line = one_line(capsys.readouterr().err)
+        assert str(a) in line and str(b) in line and "--replace" in line
+    # the first catalogue is untouched: its rows, its index, its answers
+    assert (paths.catalogue_dir("shop") / "manifest.json").read_bytes() == manifest
+    assert Catalogues().source("shop") == str(a)
+    catalogue = Catalogues().open("shop")
+    assert ranked(catalogue, outfit, target) == before
+    catalogue.close()
+
+    assert index(b, world["model"], "--replace") == 0
+    assert Catalogues().source("shop") == str(b)
+    assert index(b, world["model"]) == 0  # the same folder again needs no --replace
+
+
+def test_index_other_as_dot_demo_leaves_demo_alone(world: dict[str, Path], tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    a = copy_of(world, "a", tmp_path)
+    assert index(a, world["model"], "--name", "demo") == 0
+    ids = [item.item_id for item in Catalogues().open("demo").items.search()[:2]]
+    assert index(copy_of(world, "b", tmp_path), world["model"], "--name", "./demo") == 1
+    capsys.readouterr()
+    assert main(["query", "demo", "--outfit", ",".join(ids), "-k", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["catalogue"] == "demo"
+
+
+def test_service_reports_the_existing_source_and_replaces_only_when_asked(world: dict[str, Path],
+                                                                          tmp_path: Path) -> None:
+    a, b = copy_of(world, "a", tmp_path), copy_of(world, "b", tmp_path)
+    service = CatalogueService(tmp_path / "home", model=world["model"], device="cpu")
+    assert service.existing_source("shop") is None
+    service.index_folder(a)
+    assert service.existing_source("shop") == str(a)
+    with pytest.raises(InputError, match="was built from") as refused:
+        service.index_folder(b)
+    assert str(a) in str(refused.value) and str(b) in str(refused.value)
+    assert service.existing_source("shop") == str(a)
+    service.index_folder(b, replace=True)
+    assert service.existing_source("shop") == str(b)
+    service.open_catalogue("shop")
+    assert all(item.image_path.is_relative_to(b) for item in service.items())
+
+
+def test_open_refuses_a_database_that_holds_another_catalogue(world: dict[str, Path], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    building.import_folder(world["a"], "shop", f"sqlite:///{home / 'other' / 'catalogue.db'}")
+    with pytest.raises(InputError, match="holds 'shop'"):
+        Catalogues(home).open("other")
+    listing = Catalogues(home).scan()
+    assert listing.catalogues == () and [u.name for u in listing.unreadable] == ["other"]
+
+
+# --- kind 2: derived data knows what it was derived from ---------------------------------------------
+@pytest.fixture
+def indexed(world: dict[str, Path], tmp_path: Path) -> Path:
+    root = copy_of(world, "a", tmp_path)
+    building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
+    return root
+
+
+def test_manifest_records_and_loading_verifies_each_faiss_file(world: dict[str, Path], indexed: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    folder = paths.catalogue_dir("shop")
+    manifest = read_index_manifest(folder)
+    assert manifest is not None and manifest.format_version == FORMAT_VERSION == 2
+    for entry in manifest.indexes.values():
+        assert entry.sha256 == file_hash(folder / entry.file)
+    entry = next(iter(manifest.indexes.values()))
+    path = folder / entry.file
+    data = bytearray(path.read_bytes())
+
+    data[-1] ^= 0xFF  # one flipped byte: same size, FAISS would load it
+    path.write_bytes(bytes(data))
+    with pytest.raises(StaleIndexError, match=re.escape(f"index file {path} does not match its manifest")):
+        OutfitSearcher.open("shop")
+
+    path.write_bytes(b"not a faiss index at all")  # corrupt, and the manifest made to agree with it
+    entry.sha256 = file_hash(path)
+    write_index_manifest(folder, manifest)
+    with pytest.raises(StaleIndexError, match=re.escape(f"index file {path} does not match its manifest")):
+        OutfitSearcher.open("shop")
+    item_id = Catalogues().open("shop").items.search()[0].item_id
+    assert main(["query", "shop", "--outfit", item_id]) == 3
+    assert "does not match its manifest" in one_line(capsys.readouterr().err)
+
+
+def test_a_format_1_manifest_means_rebuild(indexed: Path) -> None:
+    folder = paths.catalogue_dir("shop")
+    data = json.loads((folder / "manifest.json").read_text())
+    data["format_version"] = 1
+    for entry in data["indexes"].values():
+        del entry["sha256"]
+    (folder / "manifest.json").write_text(json.dumps(data))
+    with pytest.raises(StaleIndexError, match="index format 1"):
+        OutfitSearcher.open("shop")
+
+
+def test_explaining_an_image_changed_since_indexing_is_refused(indexed: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    catalogue = Catalogues(device="cpu").open("shop")
+    outfit, target = outfit_and_target(catalogue)
+    query, candidate = catalogue.items.get(outfit[0]), catalogue.items.get(outfit[1])
+    hashed: list[Path] = []
+    from sane_desktop.retrieval.indexing import scan
+
+    monkeypatch.setattr(scan, "file_hash", lambda path: hashed.append(path) or file_hash(path))
+    catalogue.model.image(query)
+    catalogue.model.image(query)
+    catalogue.model.crop_rgb(query)
+    assert hashed == [query.image_path]  # hashed once per item for the session
+
+    shutil.copyfile(query.image_path, candidate.image_path)  # the file now shows another picture
+    assert ranked(catalogue, outfit[:1], target)  # search still ranks the indexed pictures
+    with pytest.raises(StaleIndexError, match=re.escape(f"{candidate.image_path} changed since the catalogue was "
+                                                        "indexed: re-index")):
+        catalogue.explanations.explain_pair(query, candidate)
+    catalogue.close()
+
+
+def test_reindexing_a_replaced_image_misses_the_explanation_cache(world: dict[str, Path], indexed: Path) -> None:
+    catalogue = Catalogues(device="cpu").open("shop")
+    outfit, _ = outfit_and_target(catalogue)
+    query, candidate = catalogue.items.get(outfit[0]), catalogue.items.get(outfit[1])
+    first = catalogue.explanations.explain_pair(query, candidate)
+    assert not first.cached and catalogue.explanations.explain_pair(query, candidate).cached
+    other = next(i for i in catalogue.items.search(candidate.category) if i.content_hash != candidate.content_hash)
+    catalogue.close()
+
+    shutil.copyfile(other.image_path, candidate.image_path)
+    building.index_folder(indexed, "shop", world["model"], workers=0, device="cpu")
+    catalogue = Catalogues(device="cpu").open("shop")
+    query, candidate = catalogue.items.get(outfit[0]), catalogue.items.get(outfit[1])
+    again = catalogue.explanations.explain_pair(query, candidate)
+    assert not again.cached and again.similarity != pytest.approx(first.similarity, abs=1e-6)
+    fresh = catalogue.explanations.explain_pair(query, catalogue.items.get(other.pk), use_cache=False)
+    assert again.similarity == pytest.approx(fresh.similarity, abs=1e-5)  # the new picture's similarity
+    catalogue.close()
+
+
+def test_an_open_catalogue_notices_a_reindex_from_elsewhere(world: dict[str, Path], indexed: Path) -> None:
+    opened = Catalogues(device="cpu").open("shop")
+    outfit, target = outfit_and_target(opened)
+    before = ranked(opened, outfit, target)
+    changed = opened.items.get(outfit[0])
+    other = next(i for i in opened.items.search() if i.category == changed.category and i.pk != changed.pk)
+    shutil.copyfile(other.image_path, changed.image_path)
+
+    building.index_folder(indexed, "shop", world["model"], workers=0, device="cpu")  # "from the CLI"
+    fresh = Catalogues(device="cpu").open("shop")
+    expected = ranked(fresh, outfit, target)
+    assert expected != before
+    assert ranked(opened, outfit, target) == expected  # the open one reloaded, not the old answer
+    assert opened.items.get(outfit[0]).content_hash == file_hash(changed.image_path)
+    opened.close()
+    fresh.close()
+
+
+def test_the_model_a_catalogue_was_indexed_with_stays_its_model(world: dict[str, Path], tmp_path: Path) -> None:
+    root = copy_of(world, "a", tmp_path)
+    service = CatalogueService(tmp_path / "home", device="cpu")  # no override: each catalogue's own model
+    service.index_folder(root, model=world["other_model"])
+    service.open_catalogue("shop")
+    assert service.model_path() == world["other_model"].resolve()
+    outfit, target = outfit_and_target(service.current())
+    assert service.search(outfit, target, 3)[target]
+    report = service.reindex()
+    assert report.indexed.model == str(world["other_model"].resolve())
+    manifest = read_index_manifest(tmp_path / "home" / "shop")
+    assert manifest is not None and manifest.model_path == str(world["other_model"].resolve())
+    assert service.search(outfit, target, 3)[target]
+
+
+# --- kind 5 (parts): one broken catalogue, two writers ------------------------------------------------
+def test_an_unreadable_database_is_skipped_and_reported(world: dict[str, Path], tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    service = CatalogueService(home, model=world["model"], device="cpu")
+    service.index_folder(copy_of(world, "a", tmp_path))
+    (home / "broken").mkdir()
+    (home / "broken" / "catalogue.db").write_bytes(b"this is not a database" * 100)
+    assert [info.name for info in service.list_catalogues()] == ["shop"]
+    listing = service.scan_catalogues()
+    assert [info.name for info in listing.catalogues] == ["shop"]
+    [broken] = listing.unreadable
+    assert broken.name == "broken" and broken.db_path == home / "broken" / "catalogue.db" and broken.reason
+    assert "\n" not in broken.reason
+    service.open_catalogue("shop")  # the others still open
+
+
+def test_a_second_writer_in_this_process_fails_at_once(world: dict[str, Path], tmp_path: Path) -> None:
+    root = copy_of(world, "a", tmp_path)
+    folder = paths.catalogue_dir("shop")
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with catalogue_lock(folder, "index elsewhere"):
+            held.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        info = json.loads((folder / HOLDER_NAME).read_text())
+        assert info["pid"] == os.getpid() and "index elsewhere" in info["command"]
+        with pytest.raises(StoreError, match=rf"is busy: pid {os.getpid()} \(index elsewhere"):
+            building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
+    finally:
+        done.set()
+        holder.join()
+    assert not (folder / HOLDER_NAME).exists()
+    with catalogue_lock(folder, "outer"), catalogue_lock(folder, "inner"):  # the holder may nest
+        building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
+
+
+def test_a_second_index_process_fails_at_once_naming_the_holder(world: dict[str, Path], tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    root = copy_of(world, "a", tmp_path)
+    folder = paths.catalogue_dir("shop")
+    script = ("import sys; from sane_desktop.service.locking import catalogue_lock\n"
+              f"with catalogue_lock({str(folder)!r}, 'index other-run'):\n"
+              "    print('held', flush=True); sys.stdin.read()\n")
+    child = subprocess.Popen([sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             text=True, cwd=Path(__file__).resolve().parent.parent)
+    try:
+        assert child.stdout is not None and child.stdout.readline().strip() == "held"
+        assert index(root, world["model"]) == 5
+        line = one_line(capsys.readouterr().err)
+        assert f"pid {child.pid} (index other-run" in line and "busy" in line
+    finally:
+        assert child.stdin is not None
+        child.stdin.close()
+        child.wait(30)
+    assert index(root, world["model"]) == 0
