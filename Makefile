@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run check test bench demo-model clean-index
+.PHONY: install run check test wheel-check bench demo-model clean-index
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,8 +16,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# the checkout's index/ (an installed app uses the per-user data folder)
 run: install
-	$(BIN)/python main.py
+	SANE_INDEX_HOME=$(CURDIR)/index $(BIN)/python main.py
 
 # The layering (the import-linter contracts in pyproject.toml) and the types, before any test runs;
 # a broken contract or a type error fails `make test`.
@@ -25,8 +26,14 @@ check: install
 	$(BIN)/lint-imports
 	$(BIN)/mypy sane_desktop
 
-test: check
+# pytest last: its summary line closes the output
+test: check wheel-check
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+# The installed app: the wheel in a fresh venv, run from an empty folder with a temporary HOME
+# (demo -> index -> query -> explain, gui --screenshot); nothing may be written into site-packages.
+wheel-check: install
+	PYTHON=$(BIN)/python bash tools/wheel_check.sh
 
 bench: install
 	$(BIN)/python bench/run_all.py

@@ -52,7 +52,7 @@ def main() -> None:
     args = parser.parse_args()
     results: dict[str, object] = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version()}}
     for name, mapping_file in CATALOGUES.items():
-        root, mapping = SHARED / name, REPO / "resources" / "mappings" / mapping_file
+        root, mapping = SHARED / name, REPO / "sane_desktop" / "resources" / "mappings" / mapping_file
         if not root.is_dir():
             print(f"{name}: not found under {SHARED}, skipped")
             continue

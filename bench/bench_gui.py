@@ -1,7 +1,7 @@
 """Time from an outfit change to every visible result tile explained (chip + overlay), in the GUI.
 
 In one process, per device (CPU, and CUDA when present): a 120-item demo catalogue indexed with the
-bundled demo model (``resources/models/demo.pt``) or, until it lands, a seeded default-size model
+bundled demo model (``sane_desktop/resources/models/demo.pt``) or, until it lands, a seeded default-size model
 (width 64, shared-trunk attribute net). The offscreen main window (1500×940) gets a new 2-item outfit
 ``--repeats`` times; we time outfit change -> results shown -> all visible tiles explained. Then the
 service alone: the batched tile pass (stored cells, one attribute-net pass) against the baseline of

@@ -1,22 +1,34 @@
-"""Where things live by default: the repository's ``index/`` and ``resources/`` folders, and the
-one check every catalogue name passes before it becomes a folder under the index home."""
+"""Where things live: the per-user folders (``platformdirs``: data, cache, logs, config), the
+resources shipped inside the package, and the one check every catalogue name passes before it
+becomes a folder under the index home.
+
+Nothing is ever written inside the installed package. ``SANE_INDEX_HOME`` (or the CLI's
+``--index-home``, through :func:`use_index_home`) moves the index home; ``make run`` points it at
+the checkout's ``index/``.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import unicodedata
+from importlib import resources as _resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sane_desktop.errors import InputError
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-PROJECT_DIR = PACKAGE_DIR.parent
-RESOURCES_DIR = PROJECT_DIR / "resources"
+if TYPE_CHECKING:
+    from importlib.abc import Traversable
 
 MAX_NAME_BYTES = 200  # below every file system's 255-byte limit on one path component
 # a name is a database key *and* a folder under the index home: anything that could make the
 # folder land elsewhere (or be the same folder as another name) is refused
 _FORBIDDEN = frozenset('/\\:*?"<>|')
+# names Windows keeps for devices, with or without an extension: a catalogue folder must be portable
+_RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))})
 
 
 def check_catalogue_name(name: str) -> str:
@@ -36,6 +48,8 @@ def check_catalogue_name(name: str) -> str:
         why = "it contains / \\ : * ? \" < > or | (a catalogue name is a single folder name, not a path)"
     elif any(unicodedata.category(char) in ("Cc", "Cf") for char in name):
         why = "it contains control characters"
+    elif name.split(".")[0].upper() in _RESERVED:
+        why = "it is a device name on Windows (CON, PRN, AUX, NUL, COM1–9, LPT1–9)"
     elif name != name.strip() or name.endswith("."):
         why = "it starts or ends with a space, or ends with a dot"
     elif len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
@@ -45,9 +59,84 @@ def check_catalogue_name(name: str) -> str:
     return name
 
 
+APP_NAME = "sane-desktop"
+_index_home_override: Path | None = None
+_extracted_resources: Path | None = None
+
+
+def resource(*parts: str) -> Path:
+    """A real file-system path to ``sane_desktop/resources/<parts...>`` (the demo model
+    ``resource("models", "demo.pt")``, the shipped mappings ``resource("mappings")``), read through
+    :mod:`importlib.resources`, so it works from a checkout, an installed wheel or any importer.
+
+    An installed package is a plain folder and the path points into it (read only: nothing is ever
+    written there). Where the package is not on the file system (a zip), the whole ``resources``
+    tree is copied once into a temporary folder removed at exit, so files that sit side by side
+    (``demo.pt`` and ``demo.selection.json``) still do. The path may not exist (a missing file)."""
+    root = _resources.files("sane_desktop").joinpath("resources")
+    if isinstance(root, Path):
+        return root.joinpath(*parts)
+    global _extracted_resources
+    if _extracted_resources is None:
+        folder = Path(tempfile.mkdtemp(prefix="sane-desktop-resources-"))
+        atexit.register(shutil.rmtree, folder, True)
+        _copy_tree(root, folder)
+        _extracted_resources = folder
+    return _extracted_resources.joinpath(*parts)
+
+
+def _copy_tree(source: Traversable, target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for child in source.iterdir():
+        if child.is_dir():
+            _copy_tree(child, target / child.name)
+        elif child.is_file():
+            (target / child.name).write_bytes(child.read_bytes())
+
+
+def use_index_home(folder: Path | str | None) -> None:
+    """Make ``folder`` the index home of this process (the CLI's ``--index-home``); None: back to
+    ``SANE_INDEX_HOME`` or the per-user default."""
+    global _index_home_override
+    _index_home_override = Path(folder).expanduser().resolve() if folder is not None else None
+
+
 def index_home() -> Path:
-    """Folder holding one sub-folder per indexed catalogue (``SANE_INDEX_HOME`` overrides)."""
-    return Path(os.environ.get("SANE_INDEX_HOME", PROJECT_DIR / "index"))
+    """Folder holding one sub-folder per indexed catalogue: :func:`use_index_home`, else
+    ``SANE_INDEX_HOME``, else the per-user data folder's ``catalogues/``."""
+    if _index_home_override is not None:
+        return _index_home_override
+    if os.environ.get("SANE_INDEX_HOME"):
+        return Path(os.environ["SANE_INDEX_HOME"]).expanduser()
+    return user_data_dir() / "catalogues"
+
+
+def user_data_dir() -> Path:
+    """Per-user data folder (``~/.local/share/sane-desktop`` on Linux; platformdirs elsewhere)."""
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
+def user_cache_dir() -> Path:
+    """Per-user cache folder (thumbnails): ``SANE_CACHE_HOME`` overrides."""
+    import platformdirs
+
+    return Path(os.environ.get("SANE_CACHE_HOME") or platformdirs.user_cache_path(APP_NAME, appauthor=False))
+
+
+def user_log_dir() -> Path:
+    """Per-user log folder: ``SANE_LOG_HOME`` overrides."""
+    import platformdirs
+
+    return Path(os.environ.get("SANE_LOG_HOME") or platformdirs.user_log_path(APP_NAME, appauthor=False))
+
+
+def user_config_dir() -> Path:
+    """Per-user settings folder (the window's remembered settings): ``SANE_CONFIG_HOME`` overrides."""
+    import platformdirs
+
+    return Path(os.environ.get("SANE_CONFIG_HOME") or platformdirs.user_config_path(APP_NAME, appauthor=False))
 
 
 def catalogue_dir(name: str, home: Path | None = None) -> Path:
@@ -57,5 +146,5 @@ def catalogue_dir(name: str, home: Path | None = None) -> Path:
 
 
 def default_db_url(name: str) -> str:
-    """SQLite database of a catalogue, ``index/<name>/catalogue.db`` (InputError for a bad name)."""
+    """SQLite database of a catalogue, ``<index home>/<name>/catalogue.db`` (InputError for a bad name)."""
     return f"sqlite:///{(catalogue_dir(name) / 'catalogue.db').as_posix()}"

@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -27,10 +28,35 @@ def shared_data() -> Path:
     return SHARED_DATA
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_user_folders(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Keep the whole session away from the user's own folders: HOME, the XDG folders (platformdirs'
+    data, cache, config and state on Linux), and SANE_CACHE_HOME / SANE_LOG_HOME / SANE_CONFIG_HOME
+    point into one session tmp folder (subprocesses inherit them). A test that sets its own wins."""
+    root = tmp_path_factory.mktemp("user")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, folder in {"HOME": "home", "XDG_DATA_HOME": "home/.local/share", "XDG_CACHE_HOME": "home/.cache",
+                             "XDG_CONFIG_HOME": "home/.config", "XDG_STATE_HOME": "home/.local/state",
+                             "SANE_CACHE_HOME": "cache", "SANE_LOG_HOME": "logs", "SANE_CONFIG_HOME": "config"}.items():
+            (root / folder).mkdir(parents=True, exist_ok=True)
+            patch.setenv(name, str(root / folder))
+        yield root
+
+
 @pytest.fixture(autouse=True)
-def _isolated_index_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep tests away from the repository's own ``index/`` folder."""
+def _isolated_index_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keep tests away from the repository's own ``index/`` folder and from each other's: a fresh
+    SANE_INDEX_HOME per test, and no ``--index-home`` override left over from an in-process CLI run."""
+    from sane_desktop import paths
+
     monkeypatch.setenv("SANE_INDEX_HOME", str(tmp_path_factory.mktemp("index-home")))
+    paths.use_index_home(None)
+    yield
+    paths.use_index_home(None)
+    # an in-process CLI run (cli.main) configures the process's log: the next test starts unconfigured
+    logs = sys.modules.get("sane_desktop.logs")
+    if logs is not None and hasattr(logs, "unconfigure"):
+        logs.unconfigure()
 
 
 def _free_port() -> int:

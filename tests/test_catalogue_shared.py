@@ -9,8 +9,9 @@ import pytest
 
 from sane_desktop.catalogue import read_catalogue
 from sane_desktop.catalogue.vocabulary import build_vocabulary
+from sane_desktop.paths import resource
 
-MAPPINGS = Path(__file__).resolve().parents[1] / "resources" / "mappings"
+MAPPINGS = resource("mappings")
 
 pytestmark = [pytest.mark.shared_data, pytest.mark.slow]
 

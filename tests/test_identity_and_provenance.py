@@ -30,7 +30,7 @@ from tests.retrieval_world import make_catalogue, make_model
 
 PACKAGE = Path(paths.__file__).resolve().parent
 BAD_NAMES = ["../escaped", "/elsewhere/abs", "a/b", "./demo", "a\\b", ".", "..", "", "tab\there", "nul\x00x",
-             "C:evil", " padded", "dot."]
+             "C:evil", " padded", "dot.", "CON", "nul.txt", "lpt1"]
 
 
 @pytest.fixture(scope="module")
@@ -80,13 +80,18 @@ def test_bad_names_are_refused_in_one_place_with_one_line(name: str) -> None:
 def test_cli_import_and_index_refuse_names_that_escape_the_home(world: dict[str, Path], tmp_path: Path, name: str,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     home = paths.index_home()
-    before = sorted(p for p in tmp_path.parent.rglob("*"))
+    logs = paths.user_log_dir()  # the app's log (the refusal is logged) is the one thing allowed
+
+    def written() -> list[Path]:
+        return sorted(p for p in tmp_path.parent.rglob("*") if logs not in (p, *p.parents))
+
+    before = written()
     for command in (["import", str(world["a"]), "--name", name],
                     ["index", str(world["a"]), "--name", name, "--model", str(world["model"]), "--workers", "0"]):
         assert main(command) == 1
         assert "invalid catalogue name" in one_line(capsys.readouterr().err)
     assert not home.exists() or not any(home.iterdir())
-    assert sorted(p for p in tmp_path.parent.rglob("*")) == before  # nothing written anywhere
+    assert written() == before  # nothing written anywhere else
     assert not Path("/elsewhere").exists()
 
 
@@ -248,6 +253,59 @@ def test_explaining_an_image_changed_since_indexing_is_refused(indexed: Path,
                                                         "indexed: re-index")):
         catalogue.explanations.explain_pair(query, candidate)
     catalogue.close()
+
+
+def test_an_image_replaced_by_a_fifo_is_refused_not_waited_on(indexed: Path) -> None:
+    """Kind 2 again: hashing a FIFO would block forever; the check looks at the file type first."""
+    catalogue = Catalogues(device="cpu").open("shop")
+    outfit, _ = outfit_and_target(catalogue)
+    query, candidate = catalogue.items.get(outfit[0]), catalogue.items.get(outfit[1])
+    candidate.image_path.unlink()
+    os.mkfifo(candidate.image_path)
+    with pytest.raises(StaleIndexError, match="no longer a regular file"):
+        catalogue.explanations.explain_pair(query, candidate)
+    catalogue.close()
+
+
+def test_explain_never_substitutes_another_model_for_the_indexed_one(world: dict[str, Path], tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Kind 2: the model a catalogue was indexed with moved away, or its manifest is unreadable:
+    explain refuses (search does too) instead of explaining with the bundled demo model."""
+    moved = Path(shutil.copyfile(world["other_model"], tmp_path / "trained.pt"))
+    root = copy_of(world, "a", tmp_path)
+    building.index_folder(root, "shop", moved, workers=0, device="cpu")
+    catalogue = Catalogues(device="cpu").open("shop")
+    outfit, _ = outfit_and_target(catalogue)
+    query, candidate = (catalogue.items.get(pk).item_id for pk in outfit)
+    catalogue.close()
+    argv = ["explain", "shop", "--query", query, "--candidate", candidate, "--no-cache", "--json",
+            "--save-maps", str(tmp_path / "maps")]
+    assert main(argv) == 0
+    capsys.readouterr()
+
+    moved.rename(tmp_path / "elsewhere.pt")
+    assert main(argv) == 4  # a model error: not an answer from another model
+    assert f"the model {moved} is missing" in one_line(capsys.readouterr().err)
+    (tmp_path / "elsewhere.pt").rename(moved)
+
+    (paths.catalogue_dir("shop") / "manifest.json").write_text("{not json")
+    assert main(argv) == 3  # the index cannot say which model it was built with: re-index
+    assert "manifest" in one_line(capsys.readouterr().err)
+
+
+def test_a_moved_bundled_model_is_found_by_its_content_hash(world: dict[str, Path], tmp_path: Path) -> None:
+    """An update of the app moves the bundled demo model: the catalogue indexed with it still
+    explains with the same weights (found by content hash), never with a different model."""
+    from sane_desktop.models.checkpoint import demo_model_path, stored_content_hash
+
+    root = copy_of(world, "a", tmp_path)
+    (tmp_path / "old-install").mkdir()
+    old_place = Path(shutil.copyfile(demo_model_path(), tmp_path / "old-install" / "demo.pt"))
+    building.index_folder(root, "shop", old_place, workers=0, device="cpu")
+    shutil.rmtree(tmp_path / "old-install")
+    found = Catalogues().model_path("shop")
+    assert found == demo_model_path() and stored_content_hash(found) == read_index_manifest(
+        paths.catalogue_dir("shop")).model_hash
 
 
 def test_reindexing_a_replaced_image_misses_the_explanation_cache(world: dict[str, Path], indexed: Path) -> None:

@@ -38,7 +38,7 @@ from sane_desktop.catalogue.safepath import UnsafePath, check_relative
 from sane_desktop.catalogue.types import Catalogue, is_text
 from sane_desktop.errors import InputError
 from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
-from sane_desktop.paths import RESOURCES_DIR
+from sane_desktop.paths import resource
 
 POSIX = os.name != "nt"
 NOT_UTF8 = os.fsdecode(b"caf\xe9.jpg")  # what os.listdir gives for Latin-1 bytes on a UTF-8 system
@@ -293,9 +293,17 @@ def test_every_file_the_folder_scan_meets_is_imported_or_skipped(tmp_path: Path)
     write_bomb_png(tmp_path / "tops" / "bomb.png", 20_000, 20_000)
     os.mkfifo(tmp_path / "tops" / "pipe")
     os.symlink(write_image(tmp_path.parent / f"{tmp_path.name}-secret.jpg"), tmp_path / "tops" / "escape.jpg")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    write_image(outside / "o.jpg")
+    os.symlink(outside, tmp_path / "linked-category")  # a category folder that is a link: not followed
+    os.symlink(tmp_path / "tops", tmp_path / "shoes" / "loop")  # a link back inside
     catalogue = read_catalogue(tmp_path)
     accounted = {item.image_path for item in catalogue.items} | set(skipped_paths(catalogue))
-    for directory, _, files in os.walk(tmp_path):
+    for directory, folders, files in os.walk(tmp_path):
+        for name in folders:  # a folder the walk does not enter must be named with its reason
+            relative = Path(directory, name).relative_to(tmp_path).as_posix()
+            if os.path.islink(Path(directory, name)):
+                assert relative in accounted, f"linked folder {relative!r} passed over in silence"
         for name in files:
             relative = Path(directory, name).relative_to(tmp_path).as_posix()
             if not name.startswith("."):
@@ -418,7 +426,7 @@ def test_hostile_mapping_fails_fast_with_one_line(tmp_path: Path, overrides: dic
 
 
 def test_shipped_mappings_still_parse() -> None:
-    for path in sorted((RESOURCES_DIR / "mappings").glob("*.json")):
+    for path in sorted(resource("mappings").glob("*.json")):
         load_mapping(path)
 
 
@@ -473,3 +481,20 @@ def test_no_module_opens_images_around_the_bounded_open() -> None:
            for line in path.read_text(encoding="utf-8").splitlines()
            if any(call in line for call in qt_loads) and "self.cache_file" not in line]  # the app's own PNGs
     assert gui == []
+
+
+def test_an_outfit_listed_twice_in_a_protocol_is_reported_not_merged(tmp_path: Path) -> None:
+    """Kind 3: a repeated set_id in a split file (or in two splits of one protocol) used to drop
+    or double-count an outfit in silence."""
+    import json
+
+    write_polyvore_catalogue(tmp_path, n_items=12, n_outfits=4)
+    train = tmp_path / "nondisjoint" / "train.json"
+    outfits = json.loads(train.read_text())
+    repeat = dict(outfits[0], items=list(reversed(outfits[0]["items"])))  # same set_id, other items
+    train.write_text(json.dumps([*outfits, repeat]))
+    catalogue = read_catalogue(tmp_path)
+    split = next(s for s in catalogue.splits if (s.protocol, s.split) == ("nondisjoint", "train"))
+    assert split.outfit_ids.count(str(outfits[0]["set_id"])) == 1
+    assert [(s.item_id, s.kind) for s in catalogue.skipped if "listed again" in s.reason] == [
+        (str(outfits[0]["set_id"]), "outfit")]

@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sane_desktop.errors import StoreError
 from sane_desktop.models import checkpoint as ckpt
 from sane_desktop.models import AttributeNet, CheckpointError, CompatibilityNet, ModelBundle, Preprocessing
-from sane_desktop.store import db
+from sane_desktop.store import db, migrations
 from sane_desktop.store import schema as S
 from sane_desktop.store.db import is_read_only, open_store, schema_version, sqlite_access, sqlite_read_only_url
 
@@ -282,6 +282,7 @@ def test_tables_without_schema_version_are_stamped_not_refused(tmp_path: Path) -
     engine.dispose()
     engine = open_store(sqlite_url(path))
     assert schema_version(engine) == S.SCHEMA_VERSION
+    assert db.schema_revisions(engine) == set(migrations.script_directory().get_heads())
     engine.dispose()
 
 
@@ -292,6 +293,7 @@ def test_some_tables_without_version_are_completed(tmp_path: Path) -> None:
     engine.dispose()
     engine = open_store(sqlite_url(path))
     assert schema_version(engine) == S.SCHEMA_VERSION
+    assert db.schema_revisions(engine) == set(migrations.script_directory().get_heads())
     with engine.connect() as connection:
         assert connection.scalar(text("SELECT count(*) FROM item_embeddings")) == 0
     engine.dispose()
@@ -315,10 +317,11 @@ KILL_SCRIPT = textwrap.dedent("""
     point = sys.argv[2]
     def die(*args, **kwargs):
         os._exit(9)
-    if point == "version":
+    if point in ("version", "revision"):
+        table = "schema_version" if point == "version" else "alembic_version"
         @event.listens_for(Engine, "after_cursor_execute")
         def after(conn, cursor, statement, *args):
-            if statement.startswith("INSERT INTO schema_version"):
+            if statement.startswith("INSERT INTO " + table):
                 os._exit(9)
     else:
         event.listen(S.Base.metadata.tables[point], "after_create", die)
@@ -327,9 +330,10 @@ KILL_SCRIPT = textwrap.dedent("""
 """)
 
 
-@pytest.mark.parametrize("point", ["catalogues", "items", "item_embeddings", "version"])
+@pytest.mark.parametrize("point", ["catalogues", "items", "item_embeddings", "version", "revision"])
 def test_kill_at_any_point_of_creation_leaves_an_openable_store(tmp_path: Path, point: str) -> None:
-    """The kind: ``kill -9`` after any table is created, or after the version row, before the commit."""
+    """The kind: ``kill -9`` after any table is created, or after the version or revision row, before
+    the commit."""
     path = tmp_path / "catalogue.db"
     killed = subprocess.run([sys.executable, "-c", KILL_SCRIPT, str(path), point], capture_output=True,
                             text=True, cwd=REPO, timeout=120)
@@ -338,25 +342,84 @@ def test_kill_at_any_point_of_creation_leaves_an_openable_store(tmp_path: Path, 
         assert check.execute("SELECT count(*) FROM sqlite_master WHERE type='table'").fetchone()[0] == 0
     engine = open_store(sqlite_url(path))
     assert schema_version(engine) == S.SCHEMA_VERSION
+    assert db.schema_revisions(engine) == set(migrations.script_directory().get_heads())
     engine.dispose()
 
 
-def test_upgrade_step_and_its_version_are_one_transaction(store_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    def failing_step(connection: Any) -> None:
-        connection.exec_driver_sql("CREATE TABLE added_in_2 (id INTEGER PRIMARY KEY)")
-        raise RuntimeError("killed mid-upgrade")
+def write_revision(folder: Path, revision: str, down_revision: str, body: str) -> Path:
+    """A throwaway Alembic revision in ``folder`` (tests only), after ``down_revision``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"r{revision}_throwaway.py"
+    path.write_text(textwrap.dedent(f"""
+        import os
+        import sqlalchemy as sa
+        from alembic import op
+        revision = {revision!r}
+        down_revision = {down_revision!r}
+        branch_labels = None
+        depends_on = None
+        def upgrade():
+        """) + textwrap.indent(textwrap.dedent(body), "    ") + "\n")
+    return path
 
-    monkeypatch.setattr(db, "SCHEMA_VERSION", S.SCHEMA_VERSION + 1)
-    monkeypatch.setitem(db.UPGRADES, S.SCHEMA_VERSION, failing_step)
+
+def test_upgrade_step_and_its_revision_are_one_transaction(store_file: Path, tmp_path: Path) -> None:
+    """A revision that fails half-way leaves neither its changes nor its revision; fixed, it applies."""
+    versions = tmp_path / "versions"
+    write_revision(versions, "9001", migrations.BASELINE, """
+        op.create_table("added_in_2", sa.Column("id", sa.Integer, primary_key=True))
+        raise RuntimeError("killed mid-upgrade")
+    """)
+    engine = create_engine(sqlite_url(store_file))
     with pytest.raises(RuntimeError):
-        open_store(sqlite_url(store_file))
+        db.upgrade(engine, version_locations=[migrations.VERSIONS, versions])
+    engine.dispose()
     with sqlite3.connect(store_file) as check:
-        assert check.execute("SELECT max(version) FROM schema_version").fetchone()[0] == S.SCHEMA_VERSION
+        assert check.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.BASELINE,)]
         assert check.execute("SELECT count(*) FROM sqlite_master WHERE name='added_in_2'").fetchone()[0] == 0
-    monkeypatch.setitem(db.UPGRADES, S.SCHEMA_VERSION,
-                        lambda connection: connection.exec_driver_sql("CREATE TABLE added_in_2 (id INTEGER)"))
+    write_revision(versions, "9001", migrations.BASELINE,
+                   'op.create_table("added_in_2", sa.Column("id", sa.Integer, primary_key=True))')
     engine = open_store(sqlite_url(store_file))
-    assert schema_version(engine) == S.SCHEMA_VERSION + 1
+    db.upgrade(engine, version_locations=[migrations.VERSIONS, versions])
+    assert db.schema_revisions(engine) == {"9001"}
+    with engine.connect() as connection:  # the pooled connection has its foreign keys back on
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+MIGRATION_KILL_SCRIPT = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from sane_desktop.store import db, migrations
+    engine = db.create_store_engine("sqlite:///" + sys.argv[1])
+    db.upgrade(engine, version_locations=[migrations.VERSIONS, Path(sys.argv[2])])
+    print("not killed")
+""")
+
+
+def test_kill_during_a_migration_leaves_the_database_as_it_was(store_file: Path, tmp_path: Path) -> None:
+    """The kind, for upgrades: ``kill -9`` after SQLite rebuilt ``items`` (batch mode), before the commit."""
+    with sqlite3.connect(store_file) as connection:
+        connection.execute("INSERT INTO catalogues(name, root, format, revision) VALUES ('shop', '/', 'x', 0)")
+        connection.execute("INSERT INTO categories(catalogue_id, name) VALUES (1, 'tops')")
+        connection.execute("INSERT INTO items(catalogue_id, item_id, category_id, fine_category, title, description,"
+                           " image_path, item_group, width, height, image_format, image_mode, content_hash, extra)"
+                           " VALUES (1, 'a', 1, '', 't', '', 'a.jpg', '', 1, 1, '', '', '', '{}')")
+    versions = tmp_path / "versions"
+    write_revision(versions, "9001", migrations.BASELINE, """
+        with op.batch_alter_table("items", recreate="always") as batch:
+            batch.add_column(sa.Column("colour", sa.String(40), nullable=True))
+        os._exit(9)
+    """)
+    killed = subprocess.run([sys.executable, "-c", MIGRATION_KILL_SCRIPT, str(store_file), str(versions)],
+                            capture_output=True, text=True, cwd=REPO, timeout=120)
+    assert killed.returncode == 9, killed.stdout + killed.stderr[-2000:]
+    with sqlite3.connect(store_file) as check:
+        assert check.execute("SELECT version_num FROM alembic_version").fetchall() == [(migrations.BASELINE,)]
+        assert "colour" not in {row[1] for row in check.execute("PRAGMA table_info(items)")}
+        assert check.execute("SELECT item_id FROM items").fetchall() == [("a",)]
+    engine = open_store(sqlite_url(store_file))
+    assert db.schema_revisions(engine) == {migrations.BASELINE}
     engine.dispose()
 
 

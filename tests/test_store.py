@@ -1,5 +1,5 @@
 """The store: idempotent imports, in-place updates with stable ids, rollback on cancel, schema
-version — on SQLite and on a real PostgreSQL server."""
+version and revision — on SQLite and on a real PostgreSQL server (migrations: test_migrations.py)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from sane_desktop.catalogue.types import (
     SplitRecord,
 )
 from sane_desktop.progress import Cancelled
-from sane_desktop.store import StoreError, import_catalogue, open_store, schema_version
+from sane_desktop.store import StoreError, db, import_catalogue, migrations, open_store, schema_version
 from sane_desktop.store import schema as S
 
 
@@ -138,10 +138,11 @@ def test_schema_version_is_recorded_and_newer_refused(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'v.db'}"
     engine = open_store(url)
     assert schema_version(engine) == S.SCHEMA_VERSION
+    assert db.schema_revisions(engine) == set(migrations.script_directory().get_heads())
     with engine.begin() as connection:
         connection.execute(S.SchemaVersion.__table__.insert().values(version=S.SCHEMA_VERSION + 1))
     engine.dispose()
-    with pytest.raises(StoreError, match="newer"):
+    with pytest.raises(StoreError, match="written by a newer version of SANE Desktop"):
         open_store(url)
 
 

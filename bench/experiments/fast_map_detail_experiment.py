@@ -38,7 +38,7 @@ from sane_desktop.explain.metrics import (
 from sane_desktop.explain.pairs import PairImages, pair_space, sample_pairs
 from sane_desktop.models.checkpoint import load_checkpoint
 
-MODEL = Path(__file__).resolve().parents[2] / "resources" / "models" / "demo.pt"
+MODEL = Path(__file__).resolve().parents[2] / "sane_desktop" / "resources" / "models" / "demo.pt"
 SEED = 1
 
 
@@ -122,7 +122,7 @@ def main() -> None:
                 scores[name]["hits"][box[0]].append(pointing_hit(saliency, box[1]))
 
     results = {"catalogue": args.catalogue, "split": args.split, "pairs": args.pairs, "seed": SEED,
-               "model": "resources/models/demo.pt", "variants": {}}
+               "model": "sane_desktop/resources/models/demo.pt", "variants": {}}
     for name, s in scores.items():
         every_hit = [hit for hits in s["hits"].values() for hit in hits]
         row = {"insertion_auc": summarise_curves(s["insertion"]).auc,

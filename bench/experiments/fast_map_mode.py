@@ -22,7 +22,7 @@ from sane_desktop.explain.pipeline import SelectionModel
 from sane_desktop.models.checkpoint import load_checkpoint
 
 RESULTS = Path(__file__).resolve().parent / "results" / "explain_fast_map_mode.json"
-SELECTION = Path(__file__).resolve().parents[2] / "resources" / "models" / "demo.selection.json"
+SELECTION = Path(__file__).resolve().parents[2] / "sane_desktop" / "resources" / "models" / "demo.selection.json"
 
 
 def main() -> None:

@@ -2,7 +2,7 @@
 
 - ``polyvore``: ``polyvore_item_metadata.json`` at the root (Polyvore Outfits layout);
 - ``manifest``: an explicit mapping file, or ``sane-mapping.json`` at the root, or a folder holding
-  the items table of a mapping shipped in ``resources/mappings`` (MANGO, H&M: these folders cannot
+  the items table of a mapping shipped in ``sane_desktop/resources/mappings`` (MANGO, H&M: these folders cannot
   be given a ``sane-mapping.json`` of their own when they are read-only);
 - ``folder``: anything else that holds images (category = first folder level).
 """
@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 
 from sane_desktop.catalogue.types import CatalogueError
-from sane_desktop.paths import RESOURCES_DIR
+from sane_desktop.paths import resource
 
 __all__ = ["CatalogueError", "detect_format"]
 
@@ -43,8 +43,9 @@ def detect_format(root: Path, mapping: Path | None = None) -> str:
 
 
 def shipped_mapping(root: Path) -> Path | None:
-    """The mapping in ``resources/mappings`` whose items table ``root`` holds, if any."""
-    for path in sorted((RESOURCES_DIR / "mappings").glob("*.json")):
+    """The mapping shipped in ``sane_desktop/resources/mappings`` (package data) whose items table
+    ``root`` holds, if any."""
+    for path in sorted(resource("mappings").glob("*.json")):
         try:
             table = json.loads(path.read_text(encoding="utf-8"))["items"]["table"]
         except (OSError, ValueError, KeyError, TypeError):

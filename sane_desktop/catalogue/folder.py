@@ -1,6 +1,7 @@
 """Reader for a plain folder tree of images: category = first folder level, id = the relative path
 without its extension (POSIX). Images directly at the root get the category ``uncategorised``.
-Symlinked folders are not followed (they could lead outside the catalogue).
+Symlinked folders are not followed (they could lead outside the catalogue): each is listed in
+``skipped``.
 
 Every file the scan meets is either an item or a line in ``skipped`` with its reason, except:
 
@@ -60,9 +61,14 @@ def read_folder(root: Path) -> Catalogue:
         for name in sorted(folders):
             if name.startswith("."):
                 continue
+            shown_dir = f"{relative_dir}/{name}" if relative_dir else name
             if not is_text(name):
-                shown_dir = f"{relative_dir}/{name}" if relative_dir else name
                 catalogue.skipped.append(Skip("", shown_dir, f"folder {NOT_UTF8}; its files were not read", "metadata"))
+                continue
+            if os.path.islink(os.path.join(directory, name)):  # os.walk lists it but does not go in
+                catalogue.skipped.append(Skip("", shown_dir, "a link to a folder: not followed (it could lead "
+                                                             "outside the catalogue); move the folder in to import it",
+                                              "metadata"))
                 continue
             kept_folders.append(name)
         folders[:] = kept_folders

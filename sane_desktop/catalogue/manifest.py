@@ -1,6 +1,6 @@
 """Reader for a table of products (CSV or JSON) described by a small JSON mapping file.
 
-The mapping (format documented in ``resources/mappings/README.md``) names the id, image, category,
+The mapping (format documented in ``sane_desktop/resources/mappings/README.md``) names the id, image, category,
 text, attribute and group columns, and optionally an outfits table. Every path in it is relative to
 the catalogue root and must stay inside it. Ids are kept as strings exactly as written (zero padding
 preserved), or left-padded with zeros to ``id_width``.

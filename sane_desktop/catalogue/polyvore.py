@@ -245,12 +245,21 @@ def _read_protocol_splits(
     """Read one protocol's split files; return its ``setid_index`` -> item id lookup."""
     folder = root / protocol
     lookup: dict[str, str] = {}
+    first_in: dict[str, str] = {}  # set id -> the split file of this protocol that listed it first
     for split in SPLITS:
         path = folder / f"{split}.json"
         if not path.is_file():
             continue
         ids = []
+        where = f"{protocol}/{split}.json"
         for set_id, item_ids, positions in _read_split_file(path):
+            # a set id names one outfit of a protocol: listed again (in this split file or another
+            # of the protocol), the first stands and the repeat is reported, never silently merged
+            if set_id in first_in:
+                catalogue.skipped.append(Skip(set_id, where, f"outfit listed again (first in {first_in[set_id]}); "
+                                                             "the first kept", kind="outfit"))
+                continue
+            first_in[set_id] = where
             ids.append(set_id)
             lookup.update({f"{set_id}_{p}": item_id for item_id, p in zip(item_ids, positions)})
             if set_id not in outfits:

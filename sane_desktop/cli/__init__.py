@@ -3,7 +3,9 @@
 A command's handler returns a JSON-able dict (printed with ``--json``) or raises an error of the
 one tree (:mod:`sane_desktop.errors`), caught here once: the process exits 0 only on success and
 otherwise prints one line, ``error: <message>``, with an exit code by the error's kind.
-Progress bars go to stderr so that stdout stays clean for ``--json``.
+Progress bars go to stderr so that stdout stays clean for ``--json``. The log
+(:mod:`sane_desktop.logs`) gets each command and the traceback of an unexpected error; ``--verbose``
+also prints it on stderr.
 """
 
 from __future__ import annotations
@@ -11,13 +13,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from sane_desktop import __version__
+from sane_desktop import __version__, logs, paths
 from sane_desktop.errors import InputError, SaneError, exit_code
+
+log = logging.getLogger(__name__)
 
 # Each entry is a module in this package exposing ``register(subparsers) -> None``; the parser it
 # adds sets ``handler`` (args -> dict) and optionally ``render`` (dict -> str, the human summary).
@@ -45,6 +51,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Why do these match? Outfit compatibility search with SANE explanations.",
     )
     parser.add_argument("--version", action="version", version=f"sane-desktop {__version__}")
+    # before the sub-command (`sane-desktop --index-home D query ...`); its own dest, so that a
+    # sub-command's option of the same name (gui) cannot overwrite it with its default
+    parser.add_argument("--index-home", dest="global_index_home", type=Path, metavar="DIR",
+                        help="folder of indexed catalogues (default: $SANE_INDEX_HOME, else the per-user data folder)")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="also print the log (INFO and above) on stderr; it always goes to the log file")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
@@ -55,22 +67,43 @@ def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
 
+def os_error_line(error: OSError) -> str:
+    """An OSError as a person reads it: what failed, on which file ("No space left on device:
+    /x/y"), without Python's class name and errno."""
+    reason = error.strerror or str(error) or type(error).__name__
+    names = [name for name in (error.filename, getattr(error, "filename2", None)) if name]
+    return f"{reason}: {' -> '.join(str(name) for name in names)}" if names else reason
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.global_index_home is not None:
+        paths.use_index_home(args.global_index_home)
     handler: Callable[[argparse.Namespace], dict[str, Any]] | None = getattr(args, "handler", None)
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
+    logs.configure("cli", verbose=args.verbose)
+    log.info("command %s", args.command)
     try:
         result = handler(args)
     except SaneError as error:
+        log.warning("command %s failed: %s", args.command, error)
         print(f"error: {error}", file=sys.stderr)
         return exit_code(error)
     except KeyboardInterrupt:
+        log.warning("command %s interrupted", args.command)
         print("error: interrupted", file=sys.stderr)
         return 130
-    except Exception as error:  # one line for the user; SANE_DEBUG=1 shows the traceback
+    except OSError as error:  # the file system said no (a folder that is a file, no space, no access)
+        log.warning("command %s failed: %s", args.command, error)
+        if os.environ.get("SANE_DEBUG"):
+            raise
+        print(f"error: {os_error_line(error)}", file=sys.stderr)
+        return 1
+    except Exception as error:  # one line for the user, the traceback in the log; SANE_DEBUG=1 shows it too
+        log.exception("command %s failed with an unexpected error", args.command)
         if os.environ.get("SANE_DEBUG"):
             raise
         print(f"error: {type(error).__name__}: {error}", file=sys.stderr)

@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mapping", type=Path, help="mapping file for a manifest catalogue")
     parser.add_argument("--save-selection", type=Path,
                         help="write the fitted attribute selection (calibration, prior, weights) here; "
-                        "copy it to index/<NAME>/explain_selection.json for `explain`")
+                        "copy it to <index home>/<NAME>/explain_selection.json for `explain`")
     parser.add_argument("--selection", type=Path,
                         help="score this fitted attribute selection as it is (e.g. one fitted on another "
                         "catalogue) instead of fitting one here")

@@ -5,7 +5,7 @@ with each part of its score. Maps are saved as ``.npy`` at the model's 112×112 
 with the centre crop of the short-side-resized image, plus PNG overlays. A thin client of the
 service: the explanation is ``Explanations.explain_pair`` (the window's first view runs the same),
 cached by model hash, both images' content hashes, method and settings under
-``index/<NAME>/explanations/``.
+``<index home>/<NAME>/explanations/``.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "explain", help="explain why two catalogue items match (saliency + attribute)",
         description="SANE explanation of a match: saliency maps of both images in the pair's type space and "
         "the query's explaining attribute (confidence, map match, prior).")
-    parser.add_argument("name", help="indexed catalogue name (index/<NAME>/)")
+    parser.add_argument("name", help="indexed catalogue name (<index home>/<NAME>/)")
     parser.add_argument("--query", help="catalogue item id of the query")
     parser.add_argument("--candidate", help="catalogue item id of the candidate")
     parser.add_argument("--method", choices=METHOD_CHOICES, default="fast")
@@ -39,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--save-maps", type=Path, help="folder for .npy maps and PNG overlays "
                         "(default: the cache folder)")
     parser.add_argument("--model", type=Path, help="checkpoint (default: the one the index was built with)")
-    parser.add_argument("--selection", type=Path, help="fitted attribute selection (default: index/<NAME>/explain_selection.json"
+    parser.add_argument("--selection", type=Path, help="fitted attribute selection (default: <index home>/<NAME>/explain_selection.json"
                         " written by evaluate-explanations --save-selection, else <model>.selection.json beside the model)")
     parser.add_argument("--rise-masks", type=int, default=2000, help="RISE masks (default 2000)")
     parser.add_argument("--no-cache", action="store_true", help="recompute even when cached")
@@ -47,14 +47,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run, render=render)
 
 
-def _read_pairs(path: Path) -> list[tuple[str, str]]:
+PAIR_SHAPE = '{"query": ID, "candidate": ID}'
+
+
+def _read_pairs(path: Path) -> list[tuple[str, str] | str]:
+    """The pairs of a ``--pairs`` file, in order: a (query, candidate) per good entry, and for a
+    malformed entry the reason, so that one bad line is reported and the others still run.
+    Raises InputError when the file itself cannot be read or is not a JSON list."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        pairs = [(str(entry["query"]), str(entry["candidate"])) for entry in data]
-    except (OSError, ValueError, TypeError, KeyError) as error:
-        raise CliError(f"{path}: expected a JSON list of {{\"query\": ID, \"candidate\": ID}} ({error})") from error
-    if not pairs:
-        raise CliError(f"{path}: no pairs")
+    except OSError as error:
+        raise CliError(f"cannot read {path}: {error.strerror}") from error
+    except ValueError as error:
+        raise CliError(f"{path}: not JSON ({error})") from error
+    if not isinstance(data, list) or not data:
+        raise CliError(f"{path}: expected a non-empty JSON list of {PAIR_SHAPE}")
+    pairs: list[tuple[str, str] | str] = []
+    for entry in data:
+        ok = isinstance(entry, dict) and all(isinstance(entry.get(key), (str, int)) for key in ("query", "candidate"))
+        pairs.append((str(entry["query"]), str(entry["candidate"])) if ok else f"expected {PAIR_SHAPE}, got "
+                     f"{json.dumps(entry)[:80]}")
     return pairs
 
 
@@ -120,9 +132,13 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
 
     if args.pairs is None and not (args.query and args.candidate):
         raise CliError("give --query ID --candidate ID, or --pairs FILE")
+    if args.pairs is not None and (args.query or args.candidate):
+        raise CliError("give either --query/--candidate or --pairs, not both")
     if args.rise_masks <= 0:
         raise CliError("--rise-masks must be positive")
     pairs = _read_pairs(args.pairs) if args.pairs is not None else [(args.query, args.candidate)]
+    if all(isinstance(pair, str) for pair in pairs):
+        raise CliError(f"{args.pairs}: no entry is a pair ({pairs[0]})")
     catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
     try:
         def explain(query_id: str, candidate_id: str) -> dict[str, Any]:
@@ -134,12 +150,17 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
         if args.pairs is None:
             return explain(args.query, args.candidate)
         failed = 0
-        for number, (query_id, candidate_id) in enumerate(pairs, 1):  # one JSON object per line, as each finishes
+        for number, pair in enumerate(pairs, 1):  # one JSON object per line, as each finishes
+            if isinstance(pair, str):  # a malformed entry: reported on its own line, the others go on
+                failed += 1
+                print(f"error: pair {number}: {pair}", file=sys.stderr)
+                continue
+            query_id, candidate_id = pair
             try:
                 line = json.dumps(explain(query_id, candidate_id), default=str)
             except SaneError as error:  # a bad pair is reported on its own line; the others go on
                 failed += 1
-                print(f"error: pair {number} ({query_id}, {candidate_id}): {error}", file=sys.stderr)
+                print(f"error: pair {number} ({query_id!r}, {candidate_id!r}): {error}", file=sys.stderr)
                 continue
             sys.stdout.write(line + "\n")
             sys.stdout.flush()

@@ -9,8 +9,10 @@ from typing import Any
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gui", help="open the desktop application",
-                                   description="Opens SANE Desktop; on first run it builds and indexes the demo catalogue.")
-    parser.add_argument("--index-home", type=Path, help="folder of indexed catalogues (default: index/)")
+                                   description="Opens SANE Desktop; when the demo catalogue is missing (first run) it builds and indexes it.")
+    parser.add_argument("--index-home", type=Path, metavar="DIR",
+                        help="folder of indexed catalogues (as `sane-desktop --index-home DIR gui`; default: "
+                             "$SANE_INDEX_HOME, else the per-user data folder)")
     parser.add_argument("--model", type=Path, help="model checkpoint (default: the catalogue's own, else the demo model)")
     parser.add_argument("--screenshot", type=Path, metavar="DIR", help="save screenshots of the main path to DIR and quit")
     parser.add_argument("--demo-items", type=int, default=120, help="size of the demo catalogue built on first run")
@@ -21,6 +23,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     from sane_desktop.cli import CliError
     from sane_desktop.gui.app import run as run_gui
 
+    # None: the global --index-home, else SANE_INDEX_HOME, else the per-user folder (paths.index_home)
     code = run_gui(args.index_home, args.model, args.demo_items, args.screenshot)
     if code:
         raise CliError(f"the application exited with code {code}")

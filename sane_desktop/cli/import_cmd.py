@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", help="catalogue name (default: the folder's name); one plain folder name")
     parser.add_argument("--replace", action="store_true",
                         help="replace a catalogue of that name built from another folder (default: refuse)")
-    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under index/<name>/)")
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue (default: <folder>/sane-mapping.json)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)

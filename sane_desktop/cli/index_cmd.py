@@ -23,9 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--replace", action="store_true",
                         help="replace a catalogue of that name built from another folder (default: refuse)")
     parser.add_argument("--model", type=Path, help="model checkpoint (default: the bundled demo model)")
-    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under index/<name>/)")
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
-    parser.add_argument("--index-dir", type=Path, help="folder for FAISS files and manifest (default: index/<name>/)")
+    parser.add_argument("--index-dir", type=Path, help="folder for FAISS files and manifest (default: <index home>/<name>/)")
     parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass (default 64)")
     parser.add_argument("--workers", type=int, default=None,
                         help="image decoding processes (default: half the CPU cores, at least 1; the model "

@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("-k", type=int, default=10, help="results per category (default 10)")
     parser.add_argument("--image", type=Path, action="append", default=[], help="an outside image as an outfit item")
     parser.add_argument("--image-category", action="append", default=[], help="category of each --image")
-    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under index/<name>/)")
-    parser.add_argument("--index-dir", type=Path, help="folder of the FAISS files (default: index/<name>/)")
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=Path, help="folder of the FAISS files (default: <index home>/<name>/)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 
@@ -38,12 +38,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("give an outfit: --outfit ID[,ID...] and/or --image PATH --image-category CAT")
     if args.k <= 0:
         raise CliError("-k must be positive")
+    repeated = sorted({item_id for item_id in item_ids if item_ids.count(item_id) > 1})
+    if repeated:
+        raise CliError(f"--outfit names {', '.join(repeated)} more than once (an outfit holds an item once)")
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
         outfit = catalogue.items.by_item_id(item_ids) if item_ids else []
         for path, category in zip(args.image, args.image_category):
-            if not path.is_file():
+            if not path.exists():
                 raise CliError(f"image not found: {path}")
+            if not path.is_file():
+                raise CliError(f"not an image file: {path} (a folder or a special file)")
             outfit.append(catalogue.search.add_image(path, category))
         results = catalogue.search.search([item.pk for item in outfit], args.category or "", args.k)
     finally:

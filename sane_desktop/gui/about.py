@@ -1,10 +1,18 @@
-"""About box: what the app is, versions of the pieces it runs on, the device."""
+"""About box: what the app is, versions of the pieces it runs on, the device, the log folder; and
+Help → Open log folder."""
 
 from __future__ import annotations
 
+import logging
+
+from PySide6.QtCore import QUrl
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
+from sane_desktop import logs
 from sane_desktop.gui.text import escape
+
+log = logging.getLogger(__name__)
 
 
 def versions() -> dict[str, str]:
@@ -21,4 +29,20 @@ def show_about(parent: QWidget, device: str) -> None:
     QMessageBox.about(parent, "About SANE Desktop", (
         "<h3>SANE Desktop</h3><p>Why do these match? Type-aware outfit compatibility search "
         "(Vasileva et al., ECCV 2018) with SANE explanations (Plummer et al., ECCV 2020).</p>"
-        f"<table>{rows}<tr><td>Device</td><td>{escape(device)}</td></tr></table>"))
+        f"<table>{rows}<tr><td>Device</td><td>{escape(device)}</td></tr>"
+        f"<tr><td>Log folder</td><td>{escape(str(logs.log_folder()))}</td></tr></table>"))
+
+
+def open_log_folder() -> bool:
+    """Open the log folder in the desktop's file manager (creating it first); False when the
+    folder cannot be created or nothing opened it."""
+    folder = logs.log_folder()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        log.warning("cannot create the log folder %s: %s", folder, error)
+        return False
+    opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
+    if not opened:
+        log.warning("no application opened the log folder %s", folder)
+    return bool(opened)

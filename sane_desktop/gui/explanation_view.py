@@ -174,6 +174,13 @@ class ExplanationView(QWidget):
     def show_pending(self, title: str) -> None:
         set_rich(self.status, f"Explaining <b>{escape(title)}</b>…")
 
+    def clear(self, why: str = "Click a compatible item to see why it matches the outfit.") -> None:
+        """Forget the explanation shown (its catalogue, outfit or index changed) and say why."""
+        self.update_data = None
+        self._overlays = {}
+        self.card.setVisible(False)
+        set_plain(self.status, why)
+
     def show_error(self, message: str) -> None:
         set_rich(self.status, error_markup(message, "Could not explain: "))
 

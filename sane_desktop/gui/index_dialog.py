@@ -30,6 +30,7 @@ class IndexDialog(RequestDialog):
 
     def __init__(self, tasks: TaskRunner[CatalogueService], parent: Any = None) -> None:
         super().__init__(tasks, parent)
+        self.last_report: IndexReport | None = None  # the last finished index, for the window
         self.setWindowTitle("Index catalogue folder")
         self.setMinimumWidth(560)
         self.folder = QLineEdit()
@@ -158,6 +159,7 @@ class IndexDialog(RequestDialog):
         if report.skipped:
             self.summary.setPlainText("\n".join(f"{s.kind} {s.id} ({s.path}): {s.reason}" for s in report.skipped))
             self.summary.setVisible(True)
+        self.last_report = report
         self.indexed.emit(report.name)
 
     def _cancelled(self) -> None:

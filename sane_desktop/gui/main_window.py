@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop.gui import explain_tasks
-from sane_desktop.gui.about import show_about
+from sane_desktop.gui.about import open_log_folder, show_about
 from sane_desktop.gui.adapt_dialog import AdaptDialog
 from sane_desktop.gui.category_dialog import CategoryDialog
 from sane_desktop.gui.delegates import ItemTileDelegate
@@ -59,9 +59,10 @@ class Channels:
     tiles: Channel[CatalogueService] = field(init=False)
     guess: Channel[CatalogueService] = field(init=False)
     build: Channel[CatalogueService] = field(init=False)  # the demo's first build, a re-index
+    outfit: Channel[CatalogueService] = field(init=False)  # restoring a catalogue's outfit
 
     def __post_init__(self) -> None:
-        for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build"):
+        for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build", "outfit"):
             setattr(self, name, self.runner.channel())
 
 
@@ -96,7 +97,7 @@ class MainWindow(QMainWindow):
         self.explanation = ExplanationView()
         self.explanation.opacity.setValue(settings.get("opacity"))
         self.explanation.colour_map.setCurrentText(settings.get("colour_map"))
-        dock = QDockWidget("Why does it match?", self)
+        self.explanation_dock = dock = QDockWidget("Why does it match?", self)
         dock.setObjectName("explanation")
         dock.setWidget(self.explanation)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
@@ -126,7 +127,9 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
+        self._outfits: dict[str, list[int]] = {}  # catalogue name -> its outfit's item keys, this session
         self._select_after_listing: str | None = None
+        self._reopen_after_listing = True
         self.tasks.start(lambda _service, _state: current_device(), "Checking device…") \
             .on_done(self._show_device).on_failed(lambda _message: self.device_label.setText("Device: unknown"))
         self._pending_files: list[str] = []
@@ -209,6 +212,8 @@ class MainWindow(QMainWindow):
                                           lambda: self.explanation.export(), "Ctrl+S")
         self.about_action = self._action("mdi6.information-outline", "About SANE Desktop",
                                          lambda: show_about(self, self.device))
+        self.log_folder_action = self._action("mdi6.folder-text-outline", "Open log folder", open_log_folder, None,
+                                              "Open the folder of the app's log file (attach it to a problem report)")
         self.quit_action = self._action("mdi6.exit-to-app", "Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.search_box.setFocus)
         QShortcut(QKeySequence("Delete"), self.outfit_panel.view).activated.connect(self.outfit_panel.remove_selected)
@@ -225,6 +230,14 @@ class MainWindow(QMainWindow):
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.overlay_action)
         view_menu.addSeparator()
+        # every panel can be brought back after it was closed (a dock's own show/hide action)
+        panels = view_menu.addMenu("Panels")
+        explanation_toggle = self.explanation_dock.toggleViewAction()
+        explanation_toggle.setText("Explanation panel")
+        explanation_toggle.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        panels.addAction(explanation_toggle)
+        self.panel_actions = [explanation_toggle]
+        view_menu.addSeparator()
         self.theme_actions = {}
         for theme in ("system", "light", "dark"):
             action = QAction(f"{theme.title()} theme", self, checkable=True)
@@ -232,7 +245,9 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, t=theme: self.set_theme(t))
             view_menu.addAction(action)
             self.theme_actions[theme] = action
-        menu.addMenu("&Help").addAction(self.about_action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.log_folder_action)
+        help_menu.addAction(self.about_action)
         toolbar = QToolBar("Main")
         toolbar.setObjectName("main-toolbar")
         toolbar.setIconSize(QSize(20, 20))
@@ -241,6 +256,10 @@ class MainWindow(QMainWindow):
                       self.overlay_action, self.export_action):
             toolbar.addSeparator() if entry is None else toolbar.addAction(entry)
         self.addToolBar(toolbar)
+        toolbar_toggle = toolbar.toggleViewAction()
+        toolbar_toggle.setText("Toolbar")
+        panels.addAction(toolbar_toggle)
+        self.panel_actions.append(toolbar_toggle)
 
     def _build_status_bar(self) -> None:
         # plain text: progress messages and device names are data, never markup
@@ -262,8 +281,11 @@ class MainWindow(QMainWindow):
         apply_theme(QApplication.instance(), theme)  # type: ignore[arg-type]
 
     # --- tasks (GUI thread: start and return; the answers arrive in the handlers below) ---------
-    def refresh_catalogues(self, select: str | None = None) -> None:
+    def refresh_catalogues(self, select: str | None = None, reopen: bool = True) -> None:
+        """List the catalogues again and open ``select`` (else the remembered one); with ``reopen``
+        False the open catalogue stays as it is when it is the one selected (the list changed)."""
         self._select_after_listing = select
+        self._reopen_after_listing = reopen
         self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…") \
             .on_done(self._show_catalogues).on_failed(self._report_error)
 
@@ -335,6 +357,8 @@ class MainWindow(QMainWindow):
         if self.channels.explain.busy and self._last_explained not in (None, candidate_pk):
             self.results_model.set_explanation(self._last_explained, "")  # its explanation stops here
         self._last_explained = candidate_pk
+        self.explanation_dock.show()  # a closed panel comes back when asked for an explanation
+        self.explanation_dock.raise_()
         self.explanation.show_pending(result.item.title)
         self.results_model.set_explanation(candidate_pk, "pending")
         task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText())
@@ -392,7 +416,7 @@ class MainWindow(QMainWindow):
 
     def show_index_dialog(self) -> None:
         self.index_dialog = IndexDialog(self.tasks, self)
-        self.index_dialog.indexed.connect(lambda name: self.refresh_catalogues(select=name))
+        self.index_dialog.indexed.connect(self._folder_indexed)
         self.index_dialog.show()
 
     def show_adapt_dialog(self) -> None:
@@ -446,9 +470,29 @@ class MainWindow(QMainWindow):
         names = [c.name for c in catalogues]
         name = wanted if wanted in names else names[0]
         self.catalogue_switcher.setCurrentIndex(names.index(name))
-        self.open_catalogue(name)
+        if self._reopen_after_listing or self.catalogue is None or self.catalogue.name != name:
+            self.open_catalogue(name)
+
+    def _folder_indexed(self, name: str) -> None:
+        """After "Index catalogue folder…": switch to the new catalogue only when it has items; a
+        re-index of the open one keeps its outfit and drops the explanation of the old index."""
+        report = self.index_dialog.last_report if self.index_dialog is not None else None
+        current = self.catalogue.name if self.catalogue is not None else None
+        if report is not None and report.items == 0:
+            self.statusBar().showMessage(f"“{name}” has no item that could be indexed: staying on the catalogue "
+                                         "you have open", 10000)
+            self.refresh_catalogues(select=current, reopen=False)
+            return
+        if name == current:
+            self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
+        self.refresh_catalogues(select=name)
 
     def _catalogue_opened(self, opened: OpenedCatalogue) -> None:
+        previous = self.catalogue.name if self.catalogue is not None else None
+        if previous is not None:  # each catalogue keeps the outfit built in it (images from disk aside)
+            self._outfits[previous] = [pk for pk in self.outfit_model.pks() if pk >= 0]
+        if previous != opened.info.name:
+            self.explanation.clear()
         self.catalogue = opened.info
         self.settings.set("catalogue", self.catalogue.name)
         self.setWindowTitle(f"SANE Desktop — {self.catalogue.name}")
@@ -465,6 +509,16 @@ class MainWindow(QMainWindow):
         self._results.clear()
         self.outfit_panel.clear()
         self.request_items()
+        self._restore_outfit(opened.info.name)
+
+    def _restore_outfit(self, name: str) -> None:
+        """Bring back the outfit last built in catalogue ``name`` (its items still there; a
+        re-index keeps item keys stable)."""
+        saved = self._outfits.get(name)
+        if not saved:
+            return
+        self.channels.outfit.start(lambda service, _state: service.item_infos(saved), "Restoring the outfit…") \
+            .on_done(lambda items: self.outfit_panel.add_items(items)).on_failed(self._report_error)
 
     def _show_items(self, items: list[ItemInfo]) -> None:
         self._items.update({item.pk: item for item in items})

@@ -22,12 +22,16 @@ class OutfitView(QListView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setAcceptDrops(True)
-        self.setDropIndicatorShown(True)
         self.setViewMode(QListView.ViewMode.IconMode)
         self.setFlow(QListView.Flow.LeftToRight)
         self.setWrapping(False)
+        # QListView.setMovement(Static) turns drops off on the viewport (it allows only what its
+        # movement allows): set the mode first, then accept drops — outside drops only
         self.setMovement(QListView.Movement.Static)
+        self.setDragDropMode(QListView.DragDropMode.DropOnly)
+        self.setAcceptDrops(True)
+        self.viewport().setAcceptDrops(True)
+        self.setDropIndicatorShown(True)
         self.setFixedHeight(220)
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:

@@ -1,19 +1,30 @@
 """Settings remembered between runs (QSettings): window geometry and state, theme, overlay choices,
-the last catalogue."""
+the last catalogue. By default an INI file, ``settings.ini`` in the per-user config folder
+(:func:`sane_desktop.paths.user_config_dir`), the same on every platform and isolated by a test's HOME
+(or ``SANE_CONFIG_HOME``)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings
+
+from sane_desktop import paths
+
+SETTINGS_FILE = "settings.ini"
 
 DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity": 55, "catalogue": "",
                             "results_per_category": 24, "tile_overlays": 0}
 
 
+def default_settings_file() -> Path:
+    return paths.user_config_dir() / SETTINGS_FILE
+
+
 class Settings:
     def __init__(self, settings: QSettings | None = None) -> None:
-        self.qsettings = settings or QSettings("SANE Desktop", "sane-desktop")
+        self.qsettings = settings or QSettings(str(default_settings_file()), QSettings.Format.IniFormat)
 
     def get(self, key: str) -> Any:
         default = DEFAULTS.get(key)

@@ -20,6 +20,7 @@ from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueService
 
 SHUTDOWN_WAIT_MS = 5000  # quitting waits at most this long for the running task to check should_stop
+DEMO = "demo"  # the name CatalogueService.ensure_demo indexes the built-in demo catalogue under
 
 
 def application(argv: Sequence[str] = ()) -> QApplication:
@@ -60,8 +61,8 @@ def leave_a_core_for_the_gui() -> None:
 
 def create_window(service: CatalogueService, settings: Settings | None = None,
                   cache_dir: Path | None = None) -> tuple[MainWindow, TaskRunner[CatalogueService]]:
-    """The main window wired to the worker thread that owns ``service``; catalogues are listed (or
-    the demo built when there are none) once the event loop runs."""
+    """The main window wired to the worker thread that owns ``service``; :func:`start` says what it
+    opens first."""
     settings = settings or Settings()
     preload_core()
     # A full garbage collection walks every live object with the GIL held: with torch, Qt and the
@@ -79,6 +80,19 @@ def create_window(service: CatalogueService, settings: Settings | None = None,
     return window, runner
 
 
-def first_run_needed(service: CatalogueService) -> bool:
-    home = service.index_home
-    return not any((folder / "catalogue.db").is_file() for folder in home.iterdir()) if home.is_dir() else True
+def demo_needed(service: CatalogueService) -> bool:
+    """True when the index home holds no catalogue named "demo" (the first run, or the demo was
+    removed since): the start builds it (:meth:`CatalogueService.ensure_demo`), whatever other
+    catalogues (indexed, or imported and not indexed) are there."""
+    return not any(info.name == DEMO for info in service.list_catalogues())
+
+
+def start(window: MainWindow, service: CatalogueService, demo_items: int, *, demo: bool = False) -> None:
+    """What the window shows first: the demo catalogue, built when missing; otherwise (a later run,
+    ``demo`` False) the remembered catalogue, or the demo when none is remembered."""
+    if demo_needed(service):
+        window.start_demo(items=demo_items)  # selects the demo once built
+    elif demo or not window.settings.get("catalogue"):
+        window.refresh_catalogues(select=DEMO)
+    else:
+        window.refresh_catalogues()

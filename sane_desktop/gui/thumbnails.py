@@ -6,15 +6,17 @@ import hashlib
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRunnable, QStandardPaths, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
+
+from sane_desktop import paths
 
 THUMB_SIDE = 128  # the tile's picture size: painting never rescales
 
 
 def default_cache_dir() -> Path:
-    base = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.CacheLocation) or "/tmp/sane-desktop"
-    return Path(base) / "thumbnails"
+    """``thumbnails/`` in the per-user cache folder (``SANE_CACHE_HOME`` overrides it)."""
+    return paths.user_cache_dir() / "thumbnails"
 
 
 def cache_key(path: Path, content_hash: str, side: int) -> str:

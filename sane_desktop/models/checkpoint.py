@@ -17,7 +17,7 @@ from sane_desktop.errors import ModelError
 from sane_desktop.models.attributes import AttributeNet
 from sane_desktop.models.compatibility import CompatibilityNet
 from sane_desktop.models.preprocess import Preprocessing
-from sane_desktop.paths import RESOURCES_DIR
+from sane_desktop.paths import resource
 
 FORMAT = "sane-desktop-checkpoint"
 VERSION = 1
@@ -38,8 +38,21 @@ class ModelBundle:
     content_hash: str = ""
 
 
+def stored_content_hash(path: Path | str) -> str | None:
+    """The content hash a checkpoint file records (None when it is not a readable checkpoint):
+    enough to tell whether two files hold the same model without building it."""
+    try:
+        data = torch.load(Path(path), map_location="cpu", weights_only=True)
+    except Exception:  # not a loadable checkpoint: no hash to compare
+        return None
+    value = data.get("content_hash") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def demo_model_path() -> Path:
-    return RESOURCES_DIR / "models" / "demo.pt"
+    """The bundled demo model, ``sane_desktop/resources/models/demo.pt`` (package data; its fitted
+    attribute selection ``demo.selection.json`` sits beside it)."""
+    return resource("models", "demo.pt")
 
 
 def _hash(meta: dict[str, Any], tensors: dict[str, dict[str, torch.Tensor]]) -> str:
@@ -215,6 +228,10 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     tensors = {"compatibility": data["compatibility"], "attribute_net": data["attribute_net"]}
     if _hash(meta, tensors) != data["content_hash"]:
         raise CheckpointError(f"{where} failed its content hash check (corrupt or modified)")
+    for group, state in tensors.items():  # a diverged training run saves NaNs: every score would be NaN
+        broken = [key for key, tensor in state.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+        if broken:
+            raise CheckpointError(f"{where} has non-finite {group} weights ({', '.join(broken[:3])})")
     # every size is bounded, then checked against the tensors, before anything is allocated
     config = data["config"]
     categories, attributes = data["categories"], data["attributes"]

@@ -8,6 +8,7 @@ CLI calls too. Every method may be slow and runs on the worker thread, never the
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +30,8 @@ from sane_desktop.service.values import (
     IndexReport, ItemInfo, OpenedCatalogue, SearchResult, TileExplanation, TrainReport,
 )
 
+log = logging.getLogger(__name__)
+
 
 class CatalogueService:
     """Facade over :class:`Catalogues` for a front end that has one catalogue open at a time."""
@@ -38,6 +41,7 @@ class CatalogueService:
         self.catalogues = Catalogues(index_home, model=model, device=device)
         self.rise_masks = rise_masks  # None: the paper's 2000 on a GPU, 500 on a CPU
         self._open: OpenCatalogue | None = None
+        log.info("service: index home %s, device %s, model %s", self.index_home, device or "auto", model or "catalogue's")
 
     # --- which catalogue -------------------------------------------------------------------
     @property
@@ -68,7 +72,10 @@ class CatalogueService:
     def open_catalogue(self, name: str) -> OpenedCatalogue:
         """Open ``name`` (closing the one that was open); NotFound when there is none."""
         self.close()
+        log.info("open catalogue %r", name)
         self._open = self.catalogues.open(name)
+        log.info("opened catalogue %r: %d items, model %s on %s", name, self._open.info.items,
+                 self._open.model.path, self._open.model.device)
         return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits())
 
     def close(self) -> None:

@@ -4,6 +4,8 @@ index it, train a model on it, adapt a model to it. The CLI's ``import``/``index
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -15,6 +17,8 @@ from sane_desktop.errors import Cancelled, InputError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service.locking import catalogue_lock
 from sane_desktop.service.values import AdaptReport, FolderReport, IndexReport, SkippedFile, TrainReport
+
+logger = logging.getLogger(__name__)  # `log` is train_model's parameter
 
 EpochCallback = Callable[[dict[str, Any]], None]
 
@@ -43,8 +47,14 @@ def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None =
 
 
 def catalogue_name(root: Path, name: str | None) -> str:
-    """``name`` (default: the folder's name) once it can name a catalogue; InputError otherwise."""
-    return paths.check_catalogue_name(name if name is not None else root.name)
+    """``name`` (default: the folder's name) once it can name a catalogue and ``root`` can be one;
+    InputError otherwise (a folder that holds the index home would index the app's own files)."""
+    home = paths.index_home().expanduser().resolve()
+    folder = Path(root).expanduser().resolve()
+    if folder == home or folder in home.parents:
+        raise InputError(f"{folder} holds the catalogues' index home ({home}): choose the folder of the "
+                         "catalogue's images itself")
+    return paths.check_catalogue_name(name if name is not None else folder.name)
 
 
 def import_folder(root: Path | str, name: str | None = None, db_url: str | None = None,
@@ -93,11 +103,15 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
 
     root = Path(root).expanduser().resolve()
     name = catalogue_name(root, name)
+    logger.info("index %s as %r: model %s, device %s", root, name, model or "demo", device or "auto")
     with catalogue_lock(writer_folder(name, db_url, index_dir), f"index {root}"):
         summary = index_catalogue(root, name, model, db_url, mapping, index_dir=index_dir, batch_size=batch_size,
                                   workers=workers, device=device, progress=progress, should_stop=should_stop,
                                   replace=replace)
-    return index_report(summary)
+    report = index_report(summary)
+    logger.info("indexed %r: %d items, %d outfits, %d skipped, %.1f s", report.name, report.items, report.outfits,
+                len(report.skipped), report.seconds)
+    return report
 
 
 @dataclass(frozen=True)
@@ -143,6 +157,8 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
 
     torch_device = torch.device(device) if device else pick_device()
     name = request.preset or ("gpu" if torch_device.type == "cuda" else "cpu")
+    logger.info("train on %s: preset %s, device %s, epochs %s -> %s", root, name, torch_device,
+                request.epochs or "preset", out)
     config = preset(name, epochs=request.epochs, seed=request.seed, **request.overrides)
     catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress,
                                should_stop=should_stop, seed=request.seed)
@@ -158,6 +174,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     best = result.history[result.best_epoch - 1] if result.history else {}
     report = TrainReport(Path(out), content_hash, len(result.history), result.best_epoch, best.get("valid_fitb"),
                          best.get("valid_map"), round(result.seconds, 1))
+    logger.info("trained %s: %d epochs (best %d), %.1f s", out, report.epochs, report.best_epoch, report.seconds)
     return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
                         result.bundle.config.get("mode", "compatibility"), len(catalogue.items), result.history,
                         {k: v for k, v in result.bundle.config.items() if k != "history"})
@@ -179,6 +196,8 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
 
     if max_images <= 0 or batch_size <= 0:
         raise InputError("the image count and batch size must be positive")
+    logger.info("adapt %s to %s (at most %d images, device %s) -> %s", model, root, max_images, device or "cpu", out)
+    started = time.monotonic()
     bundle = load_checkpoint(Path(model), map_location=device or "cpu")  # a copy: a live model keeps serving
     catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress,
                                should_stop=should_stop)
@@ -192,6 +211,7 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
     bundle.config = adapted_config(bundle.config, name or Path(root).name, seen, bundle.content_hash)
     with _model_lock(Path(out)):
         content_hash = save_checkpoint(out, bundle)
+    logger.info("adapted %s: %d images, %d skipped, %.1f s", out, seen, len(skipped), time.monotonic() - started)
     return AdaptReport(Path(out), content_hash, seen, len(skipped)), len(batchnorm_layers(bundle)), skipped
 
 

@@ -7,13 +7,14 @@ both call, so the two front ends answer from the same code.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import NotFound, SaneError
+from sane_desktop.errors import NotFound, SaneError, StaleIndexError
 from sane_desktop.service.explanation import Explanations
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
@@ -38,6 +39,24 @@ class OpenCatalogue:
 
     def close(self) -> None:
         self.items.close()
+
+
+def index_check(name: str, folder: Path, model: ModelContext) -> Callable[[], None]:
+    """A check that catalogue ``name``'s index in ``folder`` was built with ``model``: what is
+    explained must be what the search ranked. Raises StaleIndexError (no index, an unreadable
+    manifest, another model) with what to do; ModelError when the model itself is missing."""
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    def check() -> None:
+        manifest = read_index_manifest(folder)
+        if manifest is None:
+            raise StaleIndexError(f"catalogue {name!r} has no index in {folder}: run sane-desktop index")
+        loaded = model.bundle().content_hash
+        if manifest.model_hash != loaded:
+            raise StaleIndexError(f"the index of {name!r} was built with another model ({manifest.model_hash[:12]}, "
+                                  f"now {loaded[:12]}): re-index it")
+
+    return check
 
 
 class Catalogues:
@@ -80,24 +99,32 @@ class Catalogues:
 
     def model_path(self, name: str | None, index_dir: Path | None = None) -> Path:
         """The override, else the model the catalogue was indexed with (its index manifest names
-        it), else its own trained/adapted model, else the bundled demo model."""
-        from sane_desktop.models.checkpoint import demo_model_path
+        it; a file moved since — the bundled demo model after an update of the app — is found by
+        its content hash among the catalogue's own and the bundled model), else the catalogue's
+        own trained/adapted model, else the bundled demo model.
+
+        Never another model in place of the indexed one: when that file is gone, its path is
+        returned all the same and loading it says it is missing."""
+        from sane_desktop.models.checkpoint import demo_model_path, stored_content_hash
         from sane_desktop.retrieval.manifest import read_index_manifest
 
         if self.model_override is not None:
             return self.model_override
+        own = [self.folder(name) / candidate for candidate in OWN_MODELS] if name else []
         if name:
             try:
                 manifest = read_index_manifest(index_dir or self.folder(name))
-            except SaneError:  # an unreadable manifest: the index is stale anyway, search says so
+            except SaneError:  # an unreadable manifest: explaining and searching refuse (re-index)
                 manifest = None
-            if manifest is not None and manifest.model_path and Path(manifest.model_path).is_file():
-                return Path(manifest.model_path)
-            for candidate in OWN_MODELS:
-                own = self.folder(name) / candidate
-                if own.is_file():
-                    return own
-        return demo_model_path()
+            if manifest is not None and manifest.model_path:
+                recorded = Path(manifest.model_path)
+                if recorded.is_file():
+                    return recorded
+                for candidate in [*own, demo_model_path()]:
+                    if candidate.is_file() and stored_content_hash(candidate) == manifest.model_hash:
+                        return candidate
+                return recorded
+        return next((path for path in own if path.is_file()), demo_model_path())
 
     def list(self) -> list[CatalogueInfo]:
         """Every catalogue under the home that can be read, sorted by name (see :meth:`scan`)."""
@@ -152,6 +179,17 @@ class Catalogues:
         db = self.folder(name) / DB_FILE
         if db_url is None and not db.is_file():
             raise NotFound(f"no indexed catalogue named {name!r} under {self.home} (run `sane-desktop index` first)")
+        if db_url is not None:
+            from sqlalchemy.engine import make_url
+
+            try:
+                url = make_url(db_url)
+            except Exception:  # SQLAlchemy's own parse error: open_store says it in one line
+                url = None
+            database = url.database if url is not None and url.get_backend_name() == "sqlite" else None
+            if database and database != ":memory:" and not Path(database).is_file():
+                # opening would create an empty database (and its folders): searching needs one
+                raise NotFound(f"no catalogue database at {database}")
         engine = open_store(db_url or f"sqlite:///{db.as_posix()}")
         try:
             record = browse.catalogue_record(engine, name)
@@ -167,4 +205,6 @@ class Catalogues:
         model = ModelContext(self.model_path(name, folder), self.device)
         return OpenCatalogue(info, folder, items, model, OutfitSearch(items, model, folder),
                              Explanations(items, model, folder, cache_dir=folder / "explanations",
-                                          selection_file=selection))
+                                          selection_file=selection,  # a model the caller chose is explained as asked
+                                          verify_index=None if self.model_override else index_check(name, folder,
+                                                                                                    model)))

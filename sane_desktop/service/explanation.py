@@ -8,7 +8,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
@@ -48,12 +48,16 @@ class Explanations:
     """SANE explanations with one model over one catalogue's items; ``cache_dir`` None: no cache."""
 
     def __init__(self, items: CatalogueItems | None, model: ModelContext, index_dir: Path | None,
-                 cache_dir: Path | None = None, selection_file: Path | None = None) -> None:
+                 cache_dir: Path | None = None, selection_file: Path | None = None,
+                 verify_index: Callable[[], None] | None = None) -> None:
         self.items = items
         self.model = model
         self.index_dir = index_dir
         self.cache = ExplanationCache(cache_dir) if cache_dir is not None else None
         self.selection_file = selection_file  # None: found beside the catalogue or the model
+        # raises StaleIndexError when the catalogue's index was not built with this model (an
+        # explanation must be of the model that ranked the results); None: the caller chose the model
+        self.verify_index = verify_index
         self._selection: SelectionModel | None = None
         self._explainers: dict[tuple[str, int], Explainer[Any]] = {}
 
@@ -115,6 +119,8 @@ class Explanations:
 
         Cached (when the object has a cache) by model hash, both images' content hashes, method and
         settings; raises NotFound for a category the model lacks, ModelError without a model."""
+        if self.verify_index is not None:
+            self.verify_index()
         space = self.model.space(query, candidate)
         bundle = self.model.bundle()
         key = explanation_cache_key(bundle.content_hash, f"{query.item_id}@{query.content_hash}",
@@ -192,6 +198,8 @@ class Explanations:
 
         if not pairs:
             return []
+        if self.verify_index is not None:
+            self.verify_index()
         items = self._items()
         by_pk = {info.pk: info for info in items.infos(sorted({pk for pair in pairs for pk in pair}))}
         pairs = [(c, q) for c, q in pairs if c in by_pk and q in by_pk]

@@ -73,14 +73,17 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
                 mine.depth -= 1
         return
 
-    folder.mkdir(parents=True, exist_ok=True)
     # thread_local=False: another thread of this process must be refused like another process
     lock = FileLock(str(folder / LOCK_NAME), thread_local=False)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait)
     except Timeout:
         raise StoreError(f"catalogue folder {folder} is busy: {holder(folder)} is writing it; "
                          "wait for it to finish (or stop it) and try again") from None
+    except OSError as error:  # a read-only folder or medium: it can be searched, not rebuilt
+        raise StoreError(f"cannot write the catalogue folder {folder} ({error.strerror}): it is read-only "
+                         "here; it can be searched and explained, not indexed") from None
     with _guard:
         _held[key] = _Held(lock, me, 1)
     side = folder / HOLDER_NAME

@@ -3,6 +3,8 @@ per-cell outputs the indexer stored (or computed now for what it did not)."""
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -36,7 +38,8 @@ class ModelContext:
         """The checkpoint, in eval mode on the device; raises :class:`ModelError` when missing."""
         if self._bundle is None:
             if not self.path.is_file():
-                raise ModelError(f"no model found ({self.path}); train one on this catalogue first")
+                raise ModelError(f"the model {self.path} is missing: restore it, or re-index the catalogue "
+                                 "with another model")
             bundle = load_checkpoint(self.path, map_location="cpu")
             bundle.compatibility.to(self.device).eval()
             if bundle.attributes is not None:
@@ -57,6 +60,8 @@ class ModelContext:
         if not item.content_hash or key in self._verified:
             return
         try:
+            if not stat.S_ISREG(os.stat(item.image_path).st_mode):  # a FIFO would block the read forever
+                raise StaleIndexError(f"{item.image_path} is no longer a regular file: re-index")
             digest = file_hash(item.image_path)
         except OSError as error:
             raise NotFound(f"cannot read the image of {item.item_id} ({item.image_path}: {error.strerror})") from None

@@ -13,27 +13,35 @@ The store boundary is here, once, for every engine :func:`open_store` makes:
 - **read-only use** — a database this process cannot write (read-only file or folder, read-only
   medium) is opened read-only (``mode=ro``, or ``immutable=1`` when SQLite could not even create
   its WAL side files), without migrations; writing through it is a "read-only" StoreError;
-- **crash windows** — creating the tables and stamping the schema version is one transaction, and
-  a database with our tables but no version (a crash of an older build) is stamped when its tables
-  match, never refused forever.
+- **migrations** — a writable database is brought to the newest Alembic revision on open
+  (:mod:`sane_desktop.store.migrations`); one written before migrations (``schema_version`` 1, no
+  ``alembic_version``) is stamped with the baseline first; one at a revision this program does not
+  know was written by a newer version and is refused;
+- **crash windows** — creating the tables and stamping the schema version and revision is one
+  transaction, and so is every upgrade; a database with our tables but no version (a crash of an
+  older build) is stamped when its tables match, never refused forever.
 """
 
 from __future__ import annotations
 
 import os
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import quote
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, select
+from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from sane_desktop.errors import SaneError, StoreError
+from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
 
 # how long to wait for another program's lock before saying so: long enough for a commit of a
@@ -41,10 +49,6 @@ from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
 BUSY_TIMEOUT_S = 5.0
 # a PostgreSQL server that does not answer within this many seconds is reported unreachable
 CONNECT_TIMEOUT_S = 10
-
-# version -> function upgrading a database at that version to version + 1; it runs inside the
-# transaction that also stamps the new version, so a crash leaves the old version intact
-UPGRADES: dict[int, Callable[[Connection], None]] = {}
 
 AccessMode = Literal["rw", "ro", "immutable"]
 
@@ -248,13 +252,29 @@ def create_store_engine(url: str, *, busy_timeout: float | None = None) -> Engin
 
 # --- schema ----------------------------------------------------------------------------------------
 
-def _version(connection: Connection, tables: set[str]) -> int:
+@dataclass(frozen=True)
+class _State:
+    tables: frozenset[str]
+    version: int  # the highest schema_version row (0: none)
+    revisions: frozenset[str]  # Alembic's applied revisions (empty: none recorded)
+
+
+def _version(connection: Connection, tables: set[str] | frozenset[str]) -> int:
     if SchemaVersion.__tablename__ not in tables:
         return 0
     return connection.scalar(select(SchemaVersion.version).order_by(SchemaVersion.version.desc())) or 0
 
 
-def _differences(connection: Connection, tables: set[str]) -> list[str]:
+def _state(connection: Connection) -> _State:
+    """What the database holds, read without Alembic (whose context logs on every configure)."""
+    tables = frozenset(inspect(connection).get_table_names())
+    revisions: frozenset[str] = frozenset()
+    if migrations.VERSION_TABLE in tables:
+        revisions = frozenset(connection.execute(text(f"SELECT version_num FROM {migrations.VERSION_TABLE}")).scalars())
+    return _State(tables, _version(connection, tables), revisions)
+
+
+def _differences(connection: Connection, tables: frozenset[str]) -> list[str]:
     """How the existing tables of ours differ from this version's columns (missing tables are fine:
     creating them is what a crash interrupted)."""
     inspector = inspect(connection)
@@ -269,77 +289,155 @@ def _differences(connection: Connection, tables: set[str]) -> list[str]:
     return found
 
 
-def _needs_work(connection: Connection) -> bool:
-    tables = set(inspect(connection).get_table_names())
-    return _version(connection, tables) != SCHEMA_VERSION or not set(Base.metadata.tables) <= tables
+def _newer(where: str, detail: str) -> StoreError:
+    return StoreError(f"the catalogue database {where} was written by a newer version of SANE Desktop ({detail}): "
+                      "upgrade SANE Desktop to use it")
 
 
-def _migrate(connection: Connection, where: str) -> int:
-    """Create, stamp or upgrade the schema inside the caller's transaction; returns the version."""
-    tables = set(inspect(connection).get_table_names())
-    version = _version(connection, tables)
-    if version > SCHEMA_VERSION:
-        raise StoreError(f"the catalogue database {where} has schema version {version}, newer than this "
-                         f"program's ({SCHEMA_VERSION}): upgrade sane-desktop")
-    if version == 0:
-        # new, or tables without a version: a crash between creating them and stamping (older
-        # builds did that in two transactions). Tables that match are this version's: stamp them.
-        differences = _differences(connection, tables)
-        if differences:
-            raise StoreError(f"the catalogue database {where} has no schema version and its tables differ from "
-                             f"this version's ({'; '.join(differences[:3])}): it was made by another version "
-                             "of sane-desktop")
-        Base.metadata.create_all(connection)
-        connection.execute(SchemaVersion.__table__.insert().values(version=SCHEMA_VERSION))
-        return SCHEMA_VERSION
-    while version < SCHEMA_VERSION:
-        step = UPGRADES.get(version)
-        if step is None:
-            raise StoreError(f"the catalogue database {where} has schema version {version}, which this "
-                             f"program cannot upgrade to {SCHEMA_VERSION}: index the catalogue again")
-        step(connection)
-        version += 1
-        connection.execute(SchemaVersion.__table__.insert().values(version=version))
-    Base.metadata.create_all(connection)  # tables added in this version without a migration step
-    return version
+def _refuse_newer(state: _State, script: ScriptDirectory, where: str) -> None:
+    if state.version > SCHEMA_VERSION:
+        raise _newer(where, f"schema version {state.version}, this program knows {SCHEMA_VERSION}")
+    known = {revision.revision for revision in script.walk_revisions()}
+    unknown = sorted(state.revisions - known)
+    if unknown:
+        raise _newer(where, f"schema revision {', '.join(unknown)}, unknown to this program")
 
 
-def _begin_exclusive(connection: Connection) -> None:
-    """Start the write transaction now. Python's sqlite3 would otherwise run CREATE TABLE outside
-    any transaction (it only opens one before INSERT/UPDATE/DELETE), so a kill between creating
-    the tables and stamping the version would leave them unstamped; IMMEDIATE also makes a second
-    program opening the same new file wait, then see the finished schema."""
+def _at_head(state: _State, script: ScriptDirectory, *, unstamped_is_baseline: bool = False) -> bool:
+    """Whether the database needs nothing: at the newest revision, with all of this version's tables.
+    ``unstamped_is_baseline``: one written before migrations (``schema_version`` 1, no revision) counts
+    as the baseline (for reading; a writable one is stamped)."""
+    revisions = state.revisions
+    if not revisions and unstamped_is_baseline and state.version >= 1:
+        revisions = frozenset({migrations.BASELINE})
+    return (revisions == set(script.get_heads()) and set(Base.metadata.tables) <= state.tables
+            and state.version <= SCHEMA_VERSION)
+
+
+def _run_revisions(connection: Connection, script: ScriptDirectory, destination: str) -> None:
+    """Alembic's ``upgrade destination`` through the package's ``env.py``, on ``connection`` and in
+    its transaction (Alembic sees one already begun: it neither begins nor commits)."""
+    config = migrations.alembic_config()
+    config.attributes["connection"] = connection
+
+    def steps(revision: Any, _context: MigrationContext) -> Any:
+        return script._upgrade_revs(destination, revision)
+
+    with EnvironmentContext(config, script, fn=steps, destination_rev=destination):
+        script.run_env()
+
+
+def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> None:
+    """Create, stamp or upgrade the schema inside the caller's transaction."""
+    state = _state(connection)
+    _refuse_newer(state, script, where)
+    if not state.revisions:
+        if state.version == 0:
+            # new, or tables without any version: a crash between creating them and stamping (builds
+            # before 2 did that in two transactions). Tables that match are this version's: complete
+            # and stamp them. A new database is made from the models, not by replaying revisions.
+            differences = _differences(connection, state.tables)
+            if differences:
+                raise StoreError(f"the catalogue database {where} has no schema version and its tables differ "
+                                 f"from this version's ({'; '.join(differences[:3])}): it was made by another "
+                                 "version of sane-desktop")
+            Base.metadata.create_all(connection)
+            connection.execute(SchemaVersion.__table__.insert().values(version=SCHEMA_VERSION))
+            MigrationContext.configure(connection, opts={"version_table": migrations.VERSION_TABLE}).stamp(
+                script, "heads")
+            return
+        # written before migrations came: its schema is the baseline's
+        MigrationContext.configure(connection, opts={"version_table": migrations.VERSION_TABLE}).stamp(
+            script, migrations.BASELINE)
+    _run_revisions(connection, script, "heads")
+
+
+def _lock_for_schema_change(connection: Connection) -> None:
+    """Start the write transaction now and hold the lock until it ends, so a second program opening the
+    same database waits, then sees the finished schema.
+
+    SQLite: Python's sqlite3 would otherwise run CREATE TABLE outside any transaction (it only opens
+    one before INSERT/UPDATE/DELETE), so a kill between creating the tables and stamping the version
+    would leave them unstamped. PostgreSQL: its DDL is transactional already; an advisory lock makes
+    two programs creating one new database take turns instead of one failing."""
     if connection.dialect.name == "sqlite":
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
 
 
-def upgrade(engine: Engine) -> int:
-    """Bring the database to :data:`SCHEMA_VERSION` in one transaction: create it, stamp matching
-    unversioned tables, or apply the :data:`UPGRADES` steps; returns the version.
+# pg_advisory_xact_lock's key for schema changes (any constant other programs are unlikely to use)
+_ADVISORY_LOCK_KEY = 0x5A4E_E5C4
 
-    Raises :class:`StoreError` for a newer schema, a version without an upgrade path, unversioned
-    tables that differ, or any database fault (locked, read-only, ...)."""
-    where = _display(engine.url)
-    with engine.connect() as connection:
-        if not _needs_work(connection):  # the usual case takes no write lock
-            return SCHEMA_VERSION
+
+def _check_foreign_keys(connection: Connection, where: str) -> None:
+    """After a migration ran with SQLite's foreign keys off (a batch rebuild drops and recreates a
+    table: with them on, dropping ``items`` would cascade-delete every row that points at it), refuse
+    to commit rows that point nowhere."""
+    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        tables = sorted({str(row[0]) for row in broken})
+        raise StoreError(f"upgrading the catalogue database {where} would leave rows of {', '.join(tables)} "
+                         "pointing at nothing: nothing was changed (report this to the SANE Desktop developers)")
+
+
+def _foreign_keys_on(connection: Connection) -> None:
+    """End whatever transaction is left and turn SQLite's foreign keys back on, before the connection
+    goes back to the pool; a connection that cannot be restored is discarded instead."""
+    try:
         connection.rollback()
-        _begin_exclusive(connection)
-        version = _migrate(connection, where)  # re-checked under the lock: another program may have won
+        connection.exec_driver_sql("PRAGMA foreign_keys=ON")
         connection.commit()
-        return version
+    except Exception:
+        connection.invalidate()
+
+
+def upgrade(engine: Engine, *, version_locations: Sequence[Path] = ()) -> None:
+    """Bring the database to the newest revision in one transaction: create it (and stamp it), stamp a
+    database written before migrations with the baseline, and apply the revisions it lacks.
+
+    ``version_locations``: the folders of revisions (default: the package's ``migrations/versions``).
+
+    A kill at any point leaves the database as it was: everything happens in one transaction, which
+    on SQLite holds the write lock from the first statement (and runs with foreign keys off, as
+    SQLite's table rebuilds need, checked before the commit).
+
+    Raises :class:`StoreError` for a database written by a newer version, unversioned tables that
+    differ, or any database fault (locked, read-only, ...)."""
+    where = _display(engine.url)
+    script = migrations.script_directory(version_locations)
+    with engine.connect() as connection:
+        state = _state(connection)
+        _refuse_newer(state, script, where)
+        if _at_head(state, script):  # the usual case takes no write lock
+            return
+        connection.rollback()
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:  # only outside a transaction does this pragma take effect
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            _lock_for_schema_change(connection)
+            _migrate(connection, where, script)  # re-checked under the lock: another program may have won
+            if sqlite:
+                _check_foreign_keys(connection, where)
+            connection.commit()
+        finally:
+            if sqlite:
+                _foreign_keys_on(connection)
 
 
 def _check_read_only(engine: Engine, where: str) -> None:
+    """A read-only database is used as it is: only at the newest revision (one written before
+    migrations counts as the baseline). An older one is refused, since whether this version can read
+    it without the revisions it lacks is not known."""
+    script = migrations.script_directory()
     with engine.connect() as connection:
-        tables = set(inspect(connection).get_table_names())
-        version = _version(connection, tables)
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"the catalogue database {where} has schema version {version}, newer than this "
-                             f"program's ({SCHEMA_VERSION}): upgrade sane-desktop")
-        if version < SCHEMA_VERSION or not set(Base.metadata.tables) <= tables:
-            raise StoreError(f"the catalogue database {where} is read-only and was left unfinished or made by "
-                             "another version (it needs changes before use): open it once with write access")
+        state = _state(connection)
+        _refuse_newer(state, script, where)
+        if not _at_head(state, script, unstamped_is_baseline=True):
+            raise StoreError(f"the catalogue database {where} is read-only and was left unfinished or written by an "
+                             "older version of SANE Desktop (it needs changes before use): open it once with "
+                             "write access")
 
 
 def open_store(url: str, *, busy_timeout: float | None = None) -> Engine:
@@ -362,6 +460,14 @@ def open_store(url: str, *, busy_timeout: float | None = None) -> Engine:
 
 
 def schema_version(engine: Engine) -> int:
-    """The database's schema version (0: none recorded). Raises :class:`StoreError` on a fault."""
+    """The database's ``schema_version`` (0: none recorded): the level that builds before migrations
+    check. Raises :class:`StoreError` on a fault."""
     with engine.connect() as connection:
         return _version(connection, set(inspect(connection).get_table_names()))
+
+
+def schema_revisions(engine: Engine) -> frozenset[str]:
+    """The Alembic revisions the database is at (empty: none recorded, e.g. written before
+    migrations). Raises :class:`StoreError` on a fault."""
+    with engine.connect() as connection:
+        return _state(connection).revisions

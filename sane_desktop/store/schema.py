@@ -24,6 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+# The level written to the ``schema_version`` table, which builds from before Alembic migrations
+# check (they refuse a higher one). The schema itself is versioned by the Alembic revisions in
+# ``store/migrations``; raise this only with a revision that those builds could not read.
 SCHEMA_VERSION = 1
 
 

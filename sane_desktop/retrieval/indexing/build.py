@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sane_desktop.errors import StoreError
 from sane_desktop.progress import Progress, no_progress
 from sane_desktop.retrieval.faiss_index import FaissVectorStore, choose_spec
 from sane_desktop.retrieval.indexing.model import IndexModel
@@ -79,6 +80,7 @@ def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, it
         spec = choose_spec(len(ids))
         store = FaissVectorStore.build(spaces.stacked(embeddings, known[category]), ids, spec)
         name = faiss_file_name(model.content_hash, known[category])
+        _make_room(folder / name)
         store.save(folder / name)
         manifest.indexes[category] = CategoryIndex(category, known[category], f"{FAISS_FOLDER}/{name}", spec.label,
                                                    spec.as_dict(), len(store), file_hash(folder / name))
@@ -99,6 +101,16 @@ def _group(items: Sequence[IndexItem], known: dict[str, int]) -> tuple[dict[str,
         else:
             unknown[item.category] = unknown.get(item.category, 0) + 1
     return by_category, unknown
+
+
+def _make_room(target: Path) -> None:
+    """Something that is not a file where an index file goes (a folder, say): an empty folder is
+    removed; anything else is not ours to delete, so the user is told (StoreError, one line)."""
+    if target.is_dir() and not target.is_symlink():
+        try:
+            target.rmdir()
+        except OSError:
+            raise StoreError(f"{target} is a folder where an index file belongs: move it away, then re-index") from None
 
 
 def _records(manifest: Manifest, index_dir: Path) -> list[IndexRecord]:

@@ -1,0 +1,99 @@
+"""The app's log: stdlib :mod:`logging`, configured here once per process by the front end (the CLI's
+``main``, the GUI's ``run``).
+
+The app's records at INFO and above (other libraries' at WARNING and above) go to a rotating file
+in the per-user log folder (:func:`sane_desktop.paths.user_log_dir`, ``SANE_LOG_HOME`` overrides):
+``sane-desktop.log``, :data:`MAX_BYTES` each, :data:`BACKUP_COUNT` old files kept. ``verbose`` (the CLI's ``--verbose``)
+mirrors it to stderr. Nothing is logged at DEBUG. When the folder cannot be written the app still
+runs: the log goes to stderr (warnings and errors only, unless verbose) after one warning saying so.
+
+Modules log with ``logging.getLogger(__name__)``; this module never imports Qt.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import platform
+import sys
+from pathlib import Path
+
+from sane_desktop import __version__, paths
+
+LOG_FILE_NAME = "sane-desktop.log"
+MAX_BYTES = 1_000_000
+BACKUP_COUNT = 5
+APP_LOGGER = "sane_desktop"  # the package's loggers: INFO and above; other libraries': WARNING and above
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+
+_installed: list[logging.Handler] = []  # the handlers configure() added to the root logger
+_log_file: Path | None = None
+
+
+def log_folder() -> Path:
+    """Where the log file lives (it may not exist yet)."""
+    return paths.user_log_dir()
+
+
+def log_file() -> Path | None:
+    """The file the log is written to now; None before :func:`configure` or when it fell back to stderr."""
+    return _log_file
+
+
+def configured() -> bool:
+    return bool(_installed)
+
+
+def configure(interface: str, *, verbose: bool = False, folder: Path | None = None) -> Path | None:
+    """Send the process's log to the rotating file in ``folder`` (default :func:`log_folder`) and,
+    with ``verbose``, to stderr; ``interface`` ("cli", "gui") goes in the start line.
+
+    Calling it again replaces what an earlier call set up. Returns the log file, or None when the
+    folder could not be written (then stderr only, with one warning). Never raises for the folder."""
+    global _log_file
+    unconfigure()
+    root = logging.getLogger()
+    formatter = logging.Formatter(FORMAT)
+    folder = Path(folder) if folder is not None else log_folder()
+    problem = None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        file_handler = logging.handlers.RotatingFileHandler(folder / LOG_FILE_NAME, maxBytes=MAX_BYTES,
+                                                            backupCount=BACKUP_COUNT, encoding="utf-8", delay=False)
+    except OSError as error:
+        problem = f"cannot write the log in {folder} ({error.strerror or error}): logging to stderr only"
+    else:
+        file_handler.setLevel(logging.INFO)
+        file_handler.setFormatter(formatter)
+        _installed.append(file_handler)
+        _log_file = folder / LOG_FILE_NAME
+    if verbose or problem:
+        stderr_handler = logging.StreamHandler(sys.stderr)
+        stderr_handler.setLevel(logging.INFO if verbose else logging.WARNING)
+        stderr_handler.setFormatter(formatter)
+        _installed.append(stderr_handler)
+    for handler in _installed:
+        root.addHandler(handler)
+    # the app's own INFO (start, each use case's start and end), other libraries' warnings and
+    # errors; never DEBUG: the file is meant to be attached to a problem report
+    root.setLevel(logging.WARNING)
+    logging.getLogger(APP_LOGGER).setLevel(logging.INFO)
+    log = logging.getLogger(__name__)
+    if problem:
+        log.warning(problem)
+    log.info("sane-desktop %s (%s) started: Python %s on %s; index home %s; log %s", __version__, interface,
+             platform.python_version(), platform.platform(), paths.index_home(), _log_file or "stderr only")
+    return _log_file
+
+
+def unconfigure() -> None:
+    """Remove and close what :func:`configure` installed (tests; a process normally keeps its log)."""
+    global _log_file
+    root = logging.getLogger()
+    if _installed:
+        logging.getLogger(APP_LOGGER).setLevel(logging.NOTSET)
+    for handler in _installed:
+        root.removeHandler(handler)
+        handler.close()
+    _installed.clear()
+    _log_file = None

@@ -1,0 +1,47 @@
+"""Drag and drop onto the outfit, end to end on a real X server: starts Xvfb, runs
+``xvfb_drag_and_drop.py`` in a Qt process on the xcb platform (the offscreen platform of this
+session has no drag manager), and passes when its drags really drop. Skips, saying why, where
+Xvfb or Qt's xcb libraries are missing (``.ci/run`` installs them from Debian)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture(scope="module")
+def display():  # type: ignore[no-untyped-def]
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (Debian: apt install xvfb)")
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
+                              pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()  # Xvfb writes its display number once it is ready
+    if not number:
+        server.kill()
+        pytest.skip("Xvfb did not start")
+    yield f":{number}"
+    server.terminate()
+    server.wait(10)
+
+
+def test_drags_drop_onto_the_outfit_through_the_real_event_path(display: str) -> None:
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+    probe = subprocess.run([sys.executable, "-c", "from PySide6.QtWidgets import QApplication; QApplication([])"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        pytest.skip(f"Qt's xcb platform cannot start here: {probe.stderr.strip().splitlines()[-1:]}")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(HERE / "xvfb_drag_and_drop.py")],
+                          env=env, cwd=HERE.parent, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    assert "2 passed" in done.stdout

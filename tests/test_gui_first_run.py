@@ -1,0 +1,138 @@
+"""First run and ``--screenshot`` open the demo catalogue whatever else the index home holds (even a
+catalogue imported and not indexed, alphabetically before "demo"); a missing demo is rebuilt; a failed
+screenshot walk ends with one line and exit code 1, never a hang."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("pytestqt")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+
+from sane_desktop.gui.screenshots import open_demo_catalogue, wait_until  # noqa: E402
+from sane_desktop.gui.settings import Settings  # noqa: E402
+from sane_desktop.gui.startup import create_window, demo_needed, start  # noqa: E402
+from sane_desktop.service import CatalogueService  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DEMO_ITEMS = 40
+
+
+def _shop(folder: Path) -> Path:
+    from PIL import Image
+
+    for category, colour in [("tops", "red"), ("shoes", "blue")]:
+        (folder / category).mkdir(parents=True)
+        for n in range(3):
+            Image.new("RGB", (40, 60), colour).save(folder / category / f"{colour}{n}.jpg")
+    return folder
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    """An index home holding "aaa", imported and not indexed (listed before "demo"), and no demo."""
+    from sane_desktop.cli import main
+
+    home = tmp_path / "index"
+    assert main(["--index-home", str(home), "import", str(_shop(tmp_path / "shop")), "--name", "aaa", "--json"]) == 0
+    assert (home / "aaa" / "catalogue.db").is_file()
+    return home
+
+
+@pytest.fixture
+def windows(qtbot, tmp_path: Path) -> Iterator:  # type: ignore[no-untyped-def]
+    """Opens windows on a service (fresh settings unless given); stops their workers afterwards."""
+    runners = []
+
+    def open_window(service: CatalogueService, remembered: str = ""):  # type: ignore[no-untyped-def]
+        settings = Settings(QSettings(str(tmp_path / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
+        if remembered:
+            settings.set("catalogue", remembered)
+        window, runner = create_window(service, settings, cache_dir=tmp_path / "thumbs")
+        runners.append(runner)
+        qtbot.addWidget(window)
+        window.show()
+        return window
+
+    yield open_window
+    for runner in runners:
+        runner.shutdown()
+
+
+def _opened(window, name: str, timeout_s: float = 300) -> None:  # type: ignore[no-untyped-def]
+    wait_until(lambda: window.catalogue is not None and window.catalogue.name == name
+               and window.browser_model.rowCount() > 0, timeout_s, f"catalogue {name!r}")
+
+
+@pytest.mark.slow
+def test_screenshot_start_builds_and_opens_the_demo_beside_other_catalogues(home: Path, windows) -> None:  # type: ignore[no-untyped-def]
+    service = CatalogueService(home)
+    assert [info.name for info in service.list_catalogues()] == ["aaa"] and demo_needed(service)
+    window = windows(service)
+    open_demo_catalogue(window, service, DEMO_ITEMS, timeout_s=300)
+    assert window.catalogue is not None and window.catalogue.name == "demo" and window.catalogue.builtin
+    assert not demo_needed(service)
+    assert service.demo_source().is_relative_to(home)  # generated under the index home
+
+    # a later start with "aaa" remembered opens "aaa"; with nothing remembered, the demo
+    later = windows(CatalogueService(home), remembered="aaa")
+    start(later, CatalogueService(home), DEMO_ITEMS)
+    _opened(later, "aaa", 60)
+    fresh = windows(CatalogueService(home))
+    start(fresh, CatalogueService(home), DEMO_ITEMS)
+    _opened(fresh, "demo", 60)
+
+    # the demo removed: the next start rebuilds it, even with another catalogue remembered
+    for runner_window in (window, later, fresh):
+        runner_window.close()
+    shutil.rmtree(home / "demo")
+    service = CatalogueService(home)
+    assert demo_needed(service)
+    again = windows(service, remembered="aaa")
+    start(again, service, DEMO_ITEMS)
+    _opened(again, "demo", 300)
+    assert (home / "demo" / "catalogue.db").is_file()
+
+
+def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert done.returncode == 1, done.stderr[-3000:]
+    assert len(errors) == 1, done.stderr[-3000:]
+    return errors[0]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("entry", ["main.py", "cli"])
+def test_a_failing_screenshot_walk_ends_with_one_line_and_exit_code_1(home: Path, tmp_path: Path, entry: str) -> None:
+    missing = tmp_path / "no-such-model.pt"
+    options = ["--screenshot", str(tmp_path / "shots"), "--model", str(missing), "--demo-items", str(DEMO_ITEMS)]
+    command = ([sys.executable, str(REPO / "main.py"), "--index-home", str(home), *options] if entry == "main.py"
+               else [sys.executable, "-m", "sane_desktop", "--index-home", str(home), "gui", *options])
+    started = time.monotonic()
+    done = subprocess.run(command, capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    line = _one_error_line(done)
+    assert "screenshots" in line and "no-such-model.pt" in line
+    assert time.monotonic() - started < 240
+
+
+@pytest.mark.slow
+def test_the_screenshot_walk_deadline_ends_the_process(home: Path, tmp_path: Path) -> None:
+    """However the walk is stuck, the watchdog ends the process at the deadline with one line."""
+    code = ("import sys, time; from sane_desktop.gui.app import application; "
+            "from sane_desktop.gui import screenshots as s; application(); "
+            "s.take_screenshots = lambda *a, **k: time.sleep(600); "  # stuck without returning to any wait
+            "s.run_screenshots(lambda: None, __import__('pathlib').Path(sys.argv[1]), deadline_s=1)")
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-c", code, str(tmp_path / "shots")], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    line = _one_error_line(done)
+    assert "did not finish within 1 s" in line
+    assert time.monotonic() - started < 90

@@ -1,0 +1,107 @@
+"""The window keeps what the user built and can always bring back what they closed (issue 18,
+faults 2 and 4), through Qt's real event paths: menu actions triggered, mouse clicks on views."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import open_window  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    from sane_desktop.demo import generate_demo
+
+    root = tmp_path_factory.mktemp("window-state")
+    build_demo_world(root, 40)
+    generate_demo(root / "second", seed=1, items=40, masks=False)
+    empty = root / "nothing-usable" / "tops"
+    empty.mkdir(parents=True)
+    (empty / "broken.jpg").write_bytes(b"not an image")  # a folder tree whose one file cannot be indexed
+    return {"root": root, "index": root / "index", "model": root / "model.pt", "second": root / "second",
+            "empty": root / "nothing-usable"}
+
+
+@pytest.fixture
+def window(world, qtbot):  # type: ignore[no-untyped-def]
+    window, client = open_window(world, qtbot, size=(1200, 800))
+    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
+    yield window
+    client.shutdown()
+
+
+def _index_folder(window, qtbot, folder: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+    window.index_action.trigger()  # File → Index catalogue folder…
+    dialog = window.index_dialog
+    qtbot.waitExposed(dialog)
+    dialog.folder.setText(str(folder))
+    dialog.name.setText(name)
+    dialog.inspect(str(folder))
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    dialog.start_button.click()
+    assert dialog.phase.text(), "Start did nothing"
+    qtbot.waitUntil(lambda: dialog.last_report is not None or "Failed" in dialog.phase.text(), timeout=120000)
+    assert dialog.last_report is not None, dialog.phase.text()
+    dialog.close()
+
+
+def _click_result(window, qtbot, row: int = 0) -> None:  # type: ignore[no-untyped-def]
+    view = window.results.view
+    rect = view.visualRect(window.results_model.index(row))
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def test_a_closed_explanation_panel_comes_back_from_the_view_menu_and_on_a_click(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    dock = window.explanation_dock
+    assert dock.isVisible()
+    dock.toggleViewAction().trigger()  # as its title-bar close button does
+    qtbot.waitUntil(lambda: not dock.isVisible(), timeout=5000)
+    toggle = next(a for a in window.panel_actions if a.text() == "Explanation panel")
+    menu_texts = [a.text() for a in window.menuBar().actions()]
+    assert "&View" in menu_texts
+    toggle.trigger()  # View → Panels → Explanation panel
+    qtbot.waitUntil(dock.isVisible, timeout=5000)
+    toggle.trigger()
+    qtbot.waitUntil(lambda: not dock.isVisible(), timeout=5000)
+    _click_result(window, qtbot)  # clicking a result reopens it, with the explanation on the way
+    qtbot.waitUntil(dock.isVisible, timeout=5000)
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
+
+
+def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(window, qtbot, world) -> None:  # type: ignore[no-untyped-def]
+    outfit = build_outfit(window, 2)
+    wait_results(window, 60)
+    _click_result(window, qtbot)
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
+
+    _index_folder(window, qtbot, world["empty"], "nothing")  # 0 items indexed: stay where we are
+    qtbot.waitUntil(lambda: not window.channels.catalogues.busy and not window.channels.open.busy, timeout=30000)
+    assert window.catalogue.name == "demo" and window.outfit_model.pks() == outfit
+
+    _index_folder(window, qtbot, world["second"], "second")  # a real catalogue: switch to it
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=60000)
+    assert window.outfit_model.pks() == [] and window.explanation.update_data is None  # nothing stale on screen
+
+    switcher = window.catalogue_switcher  # back to the demo: its outfit is there again
+    switcher.setCurrentIndex(switcher.findData("demo"))
+    switcher.activated.emit(switcher.currentIndex())
+    qtbot.waitUntil(lambda: window.catalogue.name == "demo" and window.outfit_model.pks() == outfit, timeout=60000)
+    wait_results(window, 60)
+    assert window.results_model.rowCount() > 0
+    shutil.rmtree(world["index"] / "second", ignore_errors=True)
+    shutil.rmtree(world["index"] / "nothing", ignore_errors=True)

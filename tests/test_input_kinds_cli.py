@@ -1,0 +1,146 @@
+"""Issue 14, the kinds a new user met through the command line after the first fixes: every one a
+single ``error:`` line with the exit code of its kind, nothing half-written, no other model used."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sane_desktop import paths
+from sane_desktop.cli import main
+from sane_desktop.service import Catalogues, building
+from tests.retrieval_world import make_catalogue, make_model
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("cli-kinds")
+    return {"catalogue": make_catalogue(base / "shop", items=30), "model": make_model(base / "model.pt")}
+
+
+@pytest.fixture
+def shop(world: dict[str, Path], tmp_path: Path) -> dict[str, object]:
+    root = Path(shutil.copytree(world["catalogue"], tmp_path / "shop"))
+    building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
+    catalogue = Catalogues().open("shop")
+    by_category: dict[str, str] = {}
+    for item in catalogue.items.search():
+        by_category.setdefault(item.category, item.item_id)
+    catalogue.close()
+    return {"root": root, "ids": sorted(by_category.values())}
+
+
+def one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: "), lines
+    assert "Error:" not in lines[0] and "Traceback" not in lines[0]  # no Python class names for a person
+    return lines[0]
+
+
+def test_explain_pairs_reports_each_malformed_entry_and_explains_the_rest(shop, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    a, b, c = shop["ids"][:3]  # type: ignore[index]
+    pairs = tmp_path / "pairs.json"
+    pairs.write_text(json.dumps([{"query": a, "candidate": b}, {"query": a}, 42, ["x", "y"],
+                                 {"query": "nope", "candidate": b}, {"query": a, "candidate": c}]))
+    assert main(["explain", "shop", "--pairs", str(pairs), "--save-maps", str(tmp_path / "maps")]) == 1
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["candidate"] for line in out.splitlines()] == [b, c]
+    errors = err.strip().splitlines()
+    assert [line.split(":")[1].strip() for line in errors[:4]] == ["pair 2", "pair 3", "pair 4", "pair 5 ('nope', '"
+                                                                  + b + "')"]
+    assert errors[-1] == "error: 4 of 6 pairs could not be explained (see above)"
+    assert main(["explain", "shop", "--pairs", str(tmp_path / "missing.json")]) == 1
+    assert "cannot read" in one_line(capsys)
+    assert main(["explain", "shop", "--pairs", str(pairs), "--query", a, "--candidate", b]) == 1
+    assert "not both" in one_line(capsys)
+
+
+def test_query_refuses_what_is_not_an_outfit_or_an_image(shop, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    a = shop["ids"][0]  # type: ignore[index]
+    assert main(["query", "shop", "--outfit", f"{a},{a}"]) == 1
+    assert "more than once" in one_line(capsys)
+    assert main(["query", "shop", "--image", str(tmp_path), "--image-category", "tops"]) == 1
+    assert "not an image file" in one_line(capsys)
+    missing = tmp_path / "nowhere" / "x.db"
+    assert main(["query", "shop", "--outfit", a, "--db", f"sqlite:///{missing}"]) == 1
+    assert "no catalogue database" in one_line(capsys)
+    assert not missing.parent.exists()  # a query creates nothing
+
+
+def test_a_folder_where_an_index_file_belongs(shop, world, capsys) -> None:  # type: ignore[no-untyped-def]
+    folder = paths.catalogue_dir("shop")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    target = folder / next(iter(manifest["indexes"].values()))["file"]
+    target.unlink()
+    target.mkdir()  # empty: the next index puts the file back
+    assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0", "--json"]) == 0
+    capsys.readouterr()
+    assert target.is_file()
+    target.unlink()
+    target.mkdir()
+    (target / "keep.txt").write_text("not ours")  # not empty: not ours to delete, the user is told
+    assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0"]) == 5
+    assert "is a folder where an index file belongs" in one_line(capsys)
+    assert (target / "keep.txt").is_file()
+
+
+def test_indexing_a_folder_that_holds_the_index_home_is_refused(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SANE_INDEX_HOME", str(tmp_path / "inside" / "home"))
+    assert main(["index", str(tmp_path)]) == 1
+    assert "holds the catalogues' index home" in one_line(capsys)
+
+
+def test_an_index_home_that_is_a_file_is_one_plain_line(tmp_path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    home = tmp_path / "home"
+    home.write_text("a file, not a folder")
+    monkeypatch.setenv("SANE_INDEX_HOME", str(home))
+    root = make_catalogue(tmp_path / "c", items=30)
+    assert main(["import", str(root)]) in (1, 5)
+    line = one_line(capsys)
+    assert str(home) in line
+
+
+@pytest.mark.skipif(os.geteuid() != 0 and not hasattr(os, "chmod"), reason="needs chmod")
+def test_indexing_in_a_read_only_folder_is_a_store_error(shop, world, capsys) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.service.locking import catalogue_lock
+
+    folder = paths.catalogue_dir("shop")
+
+    def refuse(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise PermissionError(13, "Permission denied", str(folder / ".sane-writer.lock"))
+
+    import filelock
+
+    original = filelock.FileLock.acquire
+    filelock.FileLock.acquire = refuse  # type: ignore[method-assign]  # root ignores chmod: fake the refusal
+    try:
+        with pytest.raises(Exception, match="read-only here"):
+            with catalogue_lock(folder, "index"):
+                pass
+        assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0"]) == 5
+        assert "read-only" in one_line(capsys)
+    finally:
+        filelock.FileLock.acquire = original  # type: ignore[method-assign]
+
+
+def test_a_checkpoint_with_non_finite_weights_is_refused(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A diverged training run saves NaNs (with a valid content hash): every score would be NaN."""
+    import torch
+
+    from sane_desktop.models.checkpoint import load_checkpoint, save_checkpoint
+
+    bundle = load_checkpoint(make_model(tmp_path / "good.pt"))
+    with torch.no_grad():
+        bundle.compatibility.embed.weight[0, 0] = float("nan")
+    save_checkpoint(tmp_path / "nan.pt", bundle)
+    with pytest.raises(Exception, match="non-finite compatibility weights"):
+        load_checkpoint(tmp_path / "nan.pt")
+    root = make_catalogue(tmp_path / "c", items=30)
+    assert main(["index", str(root), "--model", str(tmp_path / "nan.pt"), "--workers", "0"]) == 4
+    assert "non-finite" in one_line(capsys)

@@ -1,0 +1,174 @@
+"""The app's log (issue 15): a rotating file in the per-user log folder, ``--verbose`` on stderr, the
+traceback of a bug (CLI or GUI task) in the file, stderr alone when the folder cannot be written, and
+Help → Open log folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+from sane_desktop import logs  # noqa: E402
+
+
+@pytest.fixture
+def log_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """``SANE_LOG_HOME`` in tmp; whatever a test configured is removed after it."""
+    folder = tmp_path / "logs"
+    monkeypatch.setenv("SANE_LOG_HOME", str(folder))
+    yield folder
+    logs.unconfigure()
+
+
+def test_the_log_goes_to_the_per_user_folder_at_info_never_debug(log_home: Path) -> None:
+    assert logs.log_folder() == log_home
+    written = logs.configure("test")
+    assert written == log_home / logs.LOG_FILE_NAME == logs.log_file()
+    logging.getLogger("sane_desktop.somewhere").info("hello from a module")
+    logging.getLogger("sane_desktop.somewhere").debug("too chatty")
+    text = written.read_text(encoding="utf-8")
+    assert "started" in text and "index home" in text  # the start line
+    assert "hello from a module" in text and "sane_desktop.somewhere" in text
+    assert "too chatty" not in text
+
+
+def test_the_log_rotates(log_home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(logs, "MAX_BYTES", 2000)
+    logs.configure("test")
+    for number in range(400):
+        logging.getLogger("sane_desktop.chatty").info("line %d %s", number, "x" * 40)
+    files = sorted(path.name for path in log_home.iterdir())
+    assert files[0] == logs.LOG_FILE_NAME
+    assert f"{logs.LOG_FILE_NAME}.1" in files
+    assert len(files) == 1 + logs.BACKUP_COUNT  # the oldest are dropped
+    assert all(path.stat().st_size <= 2000 for path in log_home.iterdir())
+    assert "line 399" in (log_home / logs.LOG_FILE_NAME).read_text(encoding="utf-8")
+
+
+def test_configuring_again_replaces_the_handlers(log_home: Path) -> None:
+    logs.configure("test")
+    logs.configure("test")
+    logging.getLogger("sane_desktop.once").info("only once")
+    assert (log_home / logs.LOG_FILE_NAME).read_text(encoding="utf-8").count("only once") == 1
+
+
+def test_an_unwritable_folder_falls_back_to_stderr_with_one_warning(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the log folder should be")
+    monkeypatch.setenv("SANE_LOG_HOME", str(blocker / "logs"))
+    try:
+        assert logs.configure("test") is None and logs.log_file() is None
+        logging.getLogger("sane_desktop.x").info("quiet info")
+        logging.getLogger("sane_desktop.x").error("loud error")
+    finally:
+        logs.unconfigure()
+    err = capsys.readouterr().err
+    assert err.count("cannot write the log") == 1 and "logging to stderr only" in err
+    assert "loud error" in err and "quiet info" not in err  # stderr alone: warnings and errors
+
+
+def test_verbose_mirrors_the_log_to_stderr(log_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sane_desktop.cli import main
+
+    assert main(["--verbose", "import", str(log_home.parent / "nowhere")]) == 1
+    err = capsys.readouterr().err
+    assert "INFO sane_desktop.logs" in err and "started" in err  # the log, on stderr
+    assert err.strip().splitlines()[-1].startswith("error: ")  # the one-line error stays as it is
+    assert "command import" in (log_home / logs.LOG_FILE_NAME).read_text(encoding="utf-8")
+
+
+def test_without_verbose_stderr_has_only_the_error_line(log_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sane_desktop.cli import main
+
+    assert main(["import", str(log_home.parent / "nowhere")]) == 1
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ")
+    assert "command import failed" in (log_home / logs.LOG_FILE_NAME).read_text(encoding="utf-8")
+
+
+def test_an_unexpected_cli_error_is_one_line_and_its_traceback_is_in_the_log(
+        log_home: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from sane_desktop.cli import gui_cmd, main
+
+    def boom(_args: object) -> None:
+        raise RuntimeError("kaboom in a handler")
+
+    monkeypatch.setattr(gui_cmd, "run", boom)
+    monkeypatch.delenv("SANE_DEBUG", raising=False)
+    assert main(["gui"]) == 1
+    assert capsys.readouterr().err.strip().splitlines() == ["error: RuntimeError: kaboom in a handler"]
+    text = (log_home / logs.LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "Traceback (most recent call last)" in text and "RuntimeError: kaboom in a handler" in text
+    monkeypatch.setenv("SANE_DEBUG", "1")  # still re-raised for a developer
+    with pytest.raises(RuntimeError, match="kaboom"):
+        main(["gui"])
+
+
+def test_a_bug_in_a_gui_task_lands_in_the_log_file_with_its_traceback(log_home: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("pytestqt")
+    from sane_desktop.gui.tasks import TaskRunner
+
+    def buggy(_owner: object, _state: object) -> int:
+        return {}["no-such-key"]  # type: ignore[no-any-return]
+
+    logs.configure("gui")
+    runner: TaskRunner[object] = TaskRunner(object())
+    try:
+        task = runner.start(buggy, "a buggy task")
+        with qtbot.waitSignal(task.failed, timeout=5000):
+            pass
+    finally:
+        assert runner.shutdown(5000)
+    text = (log_home / logs.LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "ERROR sane_desktop.gui.tasks" in text and "a buggy task" in text
+    assert "Traceback (most recent call last)" in text and "KeyError: 'no-such-key'" in text
+
+
+def test_help_open_log_folder_opens_the_log_folder(log_home: Path, tmp_path: Path, qtbot,  # type: ignore[no-untyped-def]
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("pytestqt")
+    from PySide6.QtCore import QSettings, QUrl
+    from PySide6.QtGui import QDesktopServices
+
+    from sane_desktop.gui.main_window import MainWindow
+    from sane_desktop.gui.settings import Settings
+    from sane_desktop.gui.tasks import TaskRunner
+    from sane_desktop.gui.thumbnails import ThumbnailLoader
+    from sane_desktop.service import CatalogueService
+
+    opened: list[QUrl] = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(QUrl(url)) or True)
+    runner: TaskRunner[CatalogueService] = TaskRunner(CatalogueService(tmp_path / "index"))
+    try:
+        settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
+        window = MainWindow(runner, settings, ThumbnailLoader(tmp_path / "thumbs"))
+        qtbot.addWidget(window)
+        help_menu = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Help")
+        entry = next(action for action in help_menu.actions() if action.text() == "Open log folder")
+        assert not log_home.exists()
+        entry.trigger()
+    finally:
+        assert runner.shutdown(5000)
+    assert log_home.is_dir()  # created before it is opened
+    assert [url.toLocalFile() for url in opened] == [str(log_home)]
+
+
+def test_the_about_box_shows_the_log_folder(log_home: Path, monkeypatch: pytest.MonkeyPatch, qtbot) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("pytestqt")
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from sane_desktop.gui import about
+
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "about", lambda _parent, _title, text: shown.append(text))
+    monkeypatch.setattr(about, "versions", lambda: {"SANE Desktop": "test"})
+    parent = QWidget()
+    qtbot.addWidget(parent)
+    about.show_about(parent, "CPU")
+    assert "Log folder" in shown[0] and str(log_home) in shown[0]

@@ -1,0 +1,328 @@
+"""Issue 15, point 5: schema migrations with Alembic, applied on open — on SQLite (batch mode) and on
+a real PostgreSQL server.
+
+- a database written before migrations (``schema_version`` 1, no ``alembic_version``) is stamped at
+  the baseline on open, its rows untouched, and stays usable;
+- a new revision (a throwaway one, from a temporary folder) applies through the same upgrade code
+  and keeps the rows, also those that reference a table SQLite rebuilds;
+- the revisions, replayed from nothing, equal the models (a forgotten revision fails here);
+- a database at a revision this program does not know is refused in one line; read-only databases
+  are never migrated, and one at an older revision is refused.
+"""
+
+from __future__ import annotations
+
+import copy
+import textwrap
+from collections.abc import Iterator
+from fnmatch import fnmatch
+from pathlib import Path
+
+import pytest
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Engine, create_engine, event, inspect, text
+
+from sane_desktop.errors import StoreError
+from sane_desktop.store import db, import_catalogue, migrations, open_store, schema_version
+from sane_desktop.store import schema as S
+from sane_desktop.store.migrations.__main__ import main as migrations_main
+
+from test_store import dump, small_catalogue
+
+REPO = Path(__file__).resolve().parents[1]
+HEADS = set(migrations.script_directory().get_heads())
+
+# rows in the baseline's columns, written with plain SQL so that they stay valid whatever later
+# revisions change in the models
+BASELINE_ROWS = [
+    "INSERT INTO catalogues(id, name, root, format, revision) VALUES (1, 'shop', '/shop', 'polyvore', 3)",
+    "INSERT INTO categories(id, catalogue_id, name) VALUES (1, 1, 'tops'), (2, 1, 'shoes')",
+    "INSERT INTO items(id, catalogue_id, item_id, category_id, fine_category, title, description, image_path,"
+    " item_group, width, height, image_format, image_mode, content_hash, extra) VALUES"
+    " (1, 1, 'a', 1, 'tee', 'red tee', 'soft', 'a.jpg', 'g', 10, 20, 'JPEG', 'RGB', 'h1', '{\"k\": 1}'),"
+    " (2, 1, 'b', 2, 'boot', 'boot', '', 'b.jpg', '', 30, 40, 'PNG', 'RGB', 'h2', '{}')",
+    "INSERT INTO attributes(id, catalogue_id, name, kind, item_count) VALUES (1, 1, 'colour:red', 'categorical', 1)",
+    "INSERT INTO item_attributes(item_pk, attribute_pk) VALUES (1, 1)",
+    "INSERT INTO outfits(id, catalogue_id, outfit_id, title) VALUES (1, 1, 'o1', 'look')",
+    "INSERT INTO outfit_items(outfit_pk, position, item_pk) VALUES (1, 1, 1), (1, 2, 2)",
+    "INSERT INTO splits(outfit_pk, protocol, split) VALUES (1, 'nondisjoint', 'train')",
+    "INSERT INTO item_embeddings(item_pk, model_hash, content_hash, embedding, norm, updated_at)"
+    " VALUES (1, 'm', 'h1', :blob, 1.5, '2024-01-01 00:00:00+00:00')",
+]
+# what each of them must still read after any migration (columns of the baseline only)
+BASELINE_QUERIES = {
+    "items": "SELECT id, item_id, category_id, title, extra, width FROM items ORDER BY id",
+    "item_attributes": "SELECT item_pk, attribute_pk FROM item_attributes",
+    "outfit_items": "SELECT outfit_pk, position, item_pk FROM outfit_items ORDER BY position",
+    "splits": "SELECT outfit_pk, protocol, split FROM splits",
+    "item_embeddings": "SELECT item_pk, model_hash, embedding, norm FROM item_embeddings",
+    "catalogues": "SELECT id, name, revision FROM catalogues",
+}
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'store' / 'catalogue.db'}"
+    return str(request.getfixturevalue("postgres_url"))
+
+
+def plain_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    return create_engine(url)
+
+
+def write_baseline_rows(engine: Engine) -> None:
+    with engine.begin() as connection:
+        for statement in BASELINE_ROWS:
+            connection.execute(text(statement), {"blob": b"\x00\x01\x02"} if ":blob" in statement else {})
+        if connection.dialect.name == "postgresql":  # explicit ids leave the sequences behind
+            for table in ("catalogues", "categories", "items", "attributes", "outfits"):
+                connection.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), max(id)) FROM {table}"))
+
+
+def read_baseline_rows(engine: Engine) -> dict[str, list[tuple]]:
+    with engine.connect() as connection:
+        return {name: [tuple(row) for row in connection.execute(text(query))]
+                for name, query in BASELINE_QUERIES.items()}
+
+
+def database_before_migrations(url: str) -> None:
+    """What sane-desktop wrote before migrations: the baseline's tables and a ``schema_version`` row 1,
+    no ``alembic_version`` (made here by replaying the baseline, then forgetting the revision)."""
+    engine = plain_engine(url)
+    command.upgrade(migrations.alembic_config(url=url), migrations.BASELINE)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE {migrations.VERSION_TABLE}"))
+    write_baseline_rows(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def statements() -> Iterator[list[str]]:
+    """Every statement any engine runs meanwhile."""
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+    event.listen(Engine, "before_cursor_execute", record)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", record)
+
+
+def test_database_written_before_migrations_upgrades_on_open(url: str, tmp_path: Path,
+                                                             statements: list[str]) -> None:
+    """The issue's test: a database written by the current schema opens, is stamped at the baseline
+    and brought to the newest revision, its rows intact; it then takes imports, and opening it
+    again changes nothing."""
+    database_before_migrations(url)
+    engine = plain_engine(url)
+    before = read_baseline_rows(engine)
+    engine.dispose()
+
+    engine = open_store(url)
+    assert db.schema_revisions(engine) == HEADS
+    assert schema_version(engine) == 1  # kept: builds before migrations still read it
+    assert read_baseline_rows(engine) == before
+    import_catalogue(small_catalogue(tmp_path), engine, "small")
+    after_import = dump(engine)
+    engine.dispose()
+
+    statements.clear()
+    engine = open_store(url)  # at the newest revision: nothing to do, no write lock taken
+    assert not any(s.startswith(("BEGIN IMMEDIATE", "CREATE", "INSERT", "UPDATE", "ALTER", "DROP"))
+                   or "advisory" in s for s in statements), statements
+    assert dump(engine) == after_import
+    engine.dispose()
+
+
+def test_new_database_is_at_the_newest_revision(url: str) -> None:
+    engine = open_store(url)
+    assert db.schema_revisions(engine) == HEADS
+    assert schema_version(engine) == S.SCHEMA_VERSION
+    engine.dispose()
+
+
+def test_revisions_replayed_from_nothing_equal_the_models(url: str) -> None:
+    """A new database is made from the models, an old one by its revisions: both must end the same.
+    Fails when a model changed without a revision (write one: README, "Schema migrations")."""
+    engine = plain_engine(url)
+    command.upgrade(migrations.alembic_config(url=url), "heads")
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection, opts={"compare_type": True}),
+                                       S.Base.metadata)
+        replayed_indexes = {name: sorted(index["name"] for index in inspect(connection).get_indexes(name))
+                            for name in S.Base.metadata.tables}
+    engine.dispose()
+    assert differences == []
+    fresh = open_store(url.replace("catalogue.db", "fresh.db")) if url.startswith("sqlite") else None
+    if fresh is not None:
+        with fresh.connect() as connection:
+            assert replayed_indexes == {name: sorted(index["name"] for index in inspect(connection).get_indexes(name))
+                                        for name in S.Base.metadata.tables}
+        fresh.dispose()
+
+
+def test_the_helper_finds_no_missing_revision(capsys: pytest.CaptureFixture[str]) -> None:
+    assert migrations_main(["check"]) == 0, capsys.readouterr().err
+
+
+# --- a revision after the baseline, through the same code -----------------------------------------
+
+ADD_COLUMN = """
+    # SQLite rebuilds the table (recreate="always" proves that the rows referencing it survive);
+    # PostgreSQL alters it in place
+    recreate = "always" if op.get_bind().dialect.name == "sqlite" else "auto"
+    with op.batch_alter_table("items", recreate=recreate) as batch:
+        batch.add_column(sa.Column("colour", sa.String(40), nullable=True))
+    op.execute("UPDATE items SET colour = 'red' WHERE title LIKE 'red%'")
+"""
+
+
+def write_revision(folder: Path, revision: str, down_revision: str, body: str) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"r{revision}_throwaway.py"
+    path.write_text(textwrap.dedent(f"""
+        import sqlalchemy as sa
+        from alembic import op
+        revision = {revision!r}
+        down_revision = {down_revision!r}
+        branch_labels = None
+        depends_on = None
+        def upgrade():
+        """) + textwrap.indent(textwrap.dedent(body), "    ") + "\n")
+    return path
+
+
+def test_next_revision_applies_on_upgrade_and_keeps_the_data(url: str, tmp_path: Path) -> None:
+    versions = tmp_path / "versions"
+    (head,) = HEADS
+    write_revision(versions, "9001", head, ADD_COLUMN)
+    engine = open_store(url)
+    write_baseline_rows(engine)
+    before = read_baseline_rows(engine)
+
+    db.upgrade(engine, version_locations=[migrations.VERSIONS, versions])
+    assert db.schema_revisions(engine) == {"9001"}
+    assert read_baseline_rows(engine) == before  # also the rows pointing at the rebuilt items
+    with engine.connect() as connection:
+        assert [tuple(r) for r in connection.execute(text("SELECT item_id, colour FROM items ORDER BY id"))] == [
+            ("a", "red"), ("b", None)]
+        if connection.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            # the cascade still works on the rebuilt table
+            connection.execute(text("DELETE FROM items WHERE id = 1"))
+            assert connection.scalar(text("SELECT count(*) FROM item_attributes")) == 0
+            connection.rollback()
+    engine.dispose()
+
+    # this program's revisions stop at the baseline: to it, 9001 is from a newer version
+    with pytest.raises(StoreError, match="written by a newer version of SANE Desktop") as caught:
+        open_store(url)
+    assert "\n" not in str(caught.value) and "9001" in str(caught.value)
+
+
+def test_database_before_migrations_upgrades_through_a_new_revision(url: str, tmp_path: Path) -> None:
+    """Stamped at the baseline, then the revisions after it run, in the same transaction."""
+    versions = tmp_path / "versions"
+    write_revision(versions, "9001", migrations.BASELINE, ADD_COLUMN)
+    database_before_migrations(url)
+    engine = db.create_store_engine(url)
+    before = read_baseline_rows(engine)
+    db.upgrade(engine, version_locations=[migrations.VERSIONS, versions])
+    assert db.schema_revisions(engine) == {"9001"}
+    assert read_baseline_rows(engine) == before
+    engine.dispose()
+
+
+def test_revision_that_breaks_references_is_not_committed(tmp_path: Path) -> None:
+    """SQLite migrates with foreign keys off (its rebuilds need it): rows left pointing at nothing
+    are refused before the commit, in one line."""
+    url = f"sqlite:///{tmp_path / 'catalogue.db'}"
+    engine = open_store(url)
+    write_baseline_rows(engine)
+    before = read_baseline_rows(engine)
+    versions = tmp_path / "versions"
+    write_revision(versions, "9001", migrations.BASELINE, 'op.execute("DELETE FROM categories")')
+    with pytest.raises(StoreError, match="pointing at nothing: nothing was changed") as caught:
+        db.upgrade(engine, version_locations=[migrations.VERSIONS, versions])
+    assert "\n" not in str(caught.value)
+    assert read_baseline_rows(engine) == before
+    assert db.schema_revisions(engine) == {migrations.BASELINE}
+    engine.dispose()
+
+
+# --- refusals ---------------------------------------------------------------------------------------
+
+def test_unknown_revision_is_one_line_also_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "catalogue.db"
+    engine = open_store(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'f00d'"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="written by a newer version of SANE Desktop") as caught:
+        open_store(f"sqlite:///{path}")
+    assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+    monkeypatch.setattr(db, "sqlite_access", lambda _path: db.SqliteAccess("ro", "the file is read-only"))
+    with pytest.raises(StoreError, match="written by a newer version of SANE Desktop"):
+        open_store(f"sqlite:///{path}")
+
+
+def test_read_only_database_is_not_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Written before migrations: opened read-only as the baseline it is, without stamping it. At a
+    revision older than this program's newest: refused, since reading it might need that revision."""
+    url = f"sqlite:///{tmp_path / 'store' / 'catalogue.db'}"
+    database_before_migrations(url)
+    monkeypatch.setattr(db, "sqlite_access", lambda _path: db.SqliteAccess("ro", "the file is read-only"))
+    engine = open_store(url)
+    assert db.is_read_only(engine) and db.schema_revisions(engine) == frozenset()
+    assert read_baseline_rows(engine)["items"][0][1] == "a"
+    engine.dispose()
+
+    versions = tmp_path / "versions"
+    write_revision(versions, "9001", migrations.BASELINE, ADD_COLUMN)
+    newer = migrations.script_directory([migrations.VERSIONS, versions])
+    monkeypatch.setattr(migrations, "_package_scripts", lambda: newer)
+    with pytest.raises(StoreError, match="is read-only and was left unfinished or written by an older") as caught:
+        open_store(url)
+    assert "\n" not in str(caught.value) and "open it once with write access" in str(caught.value)
+
+
+def test_revision_files_ship_with_the_package() -> None:
+    """A wheel carries every revision: each folder of ``migrations`` is a package, and every other
+    file there is package data."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+    package = REPO / "sane_desktop"
+    config = tomllib.loads((REPO / "pyproject.toml").read_text())
+    globs = config["tool"]["setuptools"]["package-data"]["sane_desktop"]
+    for path in migrations.HERE.rglob("*"):
+        if "__pycache__" in path.parts or path.is_dir():
+            continue
+        if path.suffix == ".py":
+            assert (path.parent / "__init__.py").exists(), path
+        else:
+            relative = path.relative_to(package).as_posix()
+            assert any(fnmatch(relative, pattern) for pattern in globs), relative
+    assert any(p.name.startswith("r0001_") for p in migrations.VERSIONS.glob("*.py"))
+
+
+def test_dump_of_upgraded_and_new_databases_match(tmp_path: Path) -> None:
+    """The same import into a database from before migrations (upgraded on open) and into a new one
+    gives the same rows."""
+    old_url = f"sqlite:///{tmp_path / 'old' / 'catalogue.db'}"
+    engine = plain_engine(old_url)
+    command.upgrade(migrations.alembic_config(url=old_url), migrations.BASELINE)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE {migrations.VERSION_TABLE}"))
+    engine.dispose()
+    catalogue = small_catalogue(tmp_path)
+    dumps = []
+    for url in (old_url, f"sqlite:///{tmp_path / 'new' / 'catalogue.db'}"):
+        engine = open_store(url)
+        import_catalogue(copy.deepcopy(catalogue), engine, "small")
+        dumps.append(dump(engine))
+        engine.dispose()
+    assert dumps[0] == dumps[1]

@@ -1,0 +1,160 @@
+"""Resources shipped inside the package, per-user folders, ``--index-home``, and an installed layout:
+the package alone (no checkout around it) runs ``demo → index → query`` and writes nothing into itself."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import zipfile
+from importlib import resources
+from pathlib import Path
+
+import pytest
+
+from sane_desktop import paths
+
+REPO = Path(__file__).resolve().parents[1]
+PACKAGE = REPO / "sane_desktop"
+
+
+def test_demo_model_and_mappings_are_package_resources() -> None:
+    from sane_desktop.catalogue.manifest import load_mapping
+    from sane_desktop.models import demo_model_path, load_checkpoint
+
+    package = Path(str(resources.files("sane_desktop")))
+    model = demo_model_path()
+    assert model == paths.resource("models", "demo.pt") and model.is_file()
+    assert package in model.parents  # inside the package, not beside a checkout
+    bundle = load_checkpoint(model)
+    assert bundle.content_hash and bundle.attributes is not None
+    assert model.with_suffix(".selection.json").is_file()  # read beside the model (explain/pipeline.py)
+    assert json.loads(paths.resource("models", "demo.json").read_text(encoding="utf-8"))
+    mappings = sorted(path.name for path in paths.resource("mappings").glob("*.json"))
+    assert mappings == ["hm-articles.json", "mango-outfits.json"]
+    for name in mappings:
+        load_mapping(paths.resource("mappings", name))
+    assert (paths.resource("mappings") / "README.md").is_file()
+    assert not (REPO / "resources").exists(), "the top-level resources/ moved into sane_desktop/resources/"
+
+
+def test_a_shipped_mapping_picks_the_reader(tmp_path: Path) -> None:
+    from sane_desktop.catalogue.detect import detect_format, shipped_mapping
+
+    mapping = paths.resource("mappings", "mango-outfits.json")
+    table = json.loads(mapping.read_text(encoding="utf-8"))["items"]["table"]
+    (tmp_path / table).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / table).write_text("id\n", encoding="utf-8")
+    assert shipped_mapping(tmp_path) == mapping
+    assert detect_format(tmp_path) == "manifest"
+
+
+def test_resources_from_a_zipped_package_are_real_side_by_side_files(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    archive = tmp_path / "package.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for path in (PACKAGE / "resources").rglob("*"):
+            if path.is_file():
+                zipped.write(path, f"sane_desktop/{path.relative_to(PACKAGE).as_posix()}")
+    with zipfile.ZipFile(archive) as zipped:
+        monkeypatch.setattr(paths._resources, "files", lambda _name: zipfile.Path(zipped, "sane_desktop/"))
+        monkeypatch.setattr(paths, "_extracted_resources", None)
+        model = paths.resource("models", "demo.pt")
+        assert model.is_file() and model.read_bytes() == (PACKAGE / "resources" / "models" / "demo.pt").read_bytes()
+        assert model.with_suffix(".selection.json").is_file()
+        assert paths.resource("mappings", "hm-articles.json").is_file()
+        assert PACKAGE not in model.parents
+
+
+def test_per_user_folders_and_overrides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # conftest: HOME and the XDG folders are a session tmp folder, so the defaults land there
+    assert paths.user_data_dir().is_relative_to(Path(os.environ["HOME"]))
+    assert paths.user_config_dir().is_relative_to(Path(os.environ["SANE_CONFIG_HOME"]).parent)
+    monkeypatch.delenv("SANE_INDEX_HOME")
+    assert paths.index_home() == paths.user_data_dir() / "catalogues"
+    assert PACKAGE not in paths.index_home().parents and REPO not in paths.index_home().parents
+    monkeypatch.setenv("SANE_INDEX_HOME", str(tmp_path / "env"))
+    assert paths.index_home() == tmp_path / "env"
+    paths.use_index_home(tmp_path / "option")
+    try:
+        assert paths.index_home() == tmp_path / "option"  # the CLI option beats the variable
+    finally:
+        paths.use_index_home(None)
+    monkeypatch.setenv("SANE_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("SANE_CONFIG_HOME", str(tmp_path / "config"))
+    assert paths.user_cache_dir() == tmp_path / "cache" and paths.user_config_dir() == tmp_path / "config"
+
+
+def test_gui_settings_and_thumbnails_go_to_the_per_user_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytest.importorskip("PySide6")
+    from sane_desktop.gui.settings import Settings
+    from sane_desktop.gui.thumbnails import default_cache_dir
+
+    monkeypatch.setenv("SANE_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("SANE_CACHE_HOME", str(tmp_path / "cache"))
+    settings = Settings()
+    settings.set("theme", "dark")
+    settings.sync()
+    assert Path(settings.qsettings.fileName()) == tmp_path / "config" / "settings.ini"
+    assert "dark" in (tmp_path / "config" / "settings.ini").read_text(encoding="utf-8")
+    assert default_cache_dir() == tmp_path / "cache" / "thumbnails"
+
+
+def test_global_index_home_option_comes_before_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sane_desktop.cli import build_parser, main
+
+    args = build_parser().parse_args(["--index-home", str(tmp_path / "home"), "gui"])
+    assert args.global_index_home == tmp_path / "home" and args.index_home is None  # gui's own default kept apart
+    source = tmp_path / "shop"
+    from PIL import Image
+
+    for category, colour in [("tops", "red"), ("shoes", "blue")]:
+        (source / category).mkdir(parents=True)
+        for n in range(2):
+            Image.new("RGB", (40, 60), colour).save(source / category / f"{colour}{n}.jpg")
+    assert main(["--index-home", str(tmp_path / "home"), "import", str(source), "--json"]) == 0
+    capsys.readouterr()
+    assert (tmp_path / "home" / "shop" / "catalogue.db").is_file()
+    assert not (Path(os.environ["SANE_INDEX_HOME"]) / "shop").exists()
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
+    return {str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns) if path.is_file() else (-1, 0)
+            for path in folder.rglob("*")}
+
+
+@pytest.mark.slow
+def test_installed_layout_runs_demo_index_query_without_writing_into_the_package(tmp_path: Path) -> None:
+    """The package copied alone (as a wheel installs it) works from an empty folder with a fresh HOME."""
+    site = tmp_path / "site-packages"
+    shutil.copytree(PACKAGE, site / "sane_desktop", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    home, work = tmp_path / "home", tmp_path / "cwd"
+    home.mkdir()
+    work.mkdir()
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("SANE_", "XDG_")) and key not in ("PYTHONPATH", "HOME")}
+    env.update(HOME=str(home), PYTHONPATH=str(site), PYTHONDONTWRITEBYTECODE="1", QT_QPA_PLATFORM="offscreen")
+    before = _snapshot(site)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        done = subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=600, cwd=work, env=env)
+        assert done.returncode == 0, done.stderr[-3000:]
+        return done
+
+    where = run("-c", "import sane_desktop, sane_desktop.paths as p; print(sane_desktop.__file__); "
+                      "print(p.index_home()); print(p.resource('models', 'demo.pt'))").stdout.splitlines()
+    assert Path(where[0]).parent == site / "sane_desktop"  # the copy, not the checkout
+    assert Path(where[1]).is_relative_to(home) and Path(where[2]).is_relative_to(site)
+    source = tmp_path / "demo-source"
+    run("-m", "sane_desktop", "demo", str(source), "--items", "40", "--no-masks", "--workers", "1", "--json")
+    indexed = json.loads(run("-m", "sane_desktop", "index", str(source), "--name", "demo", "--workers", "0",
+                             "--json").stdout)
+    assert indexed["index_dir"] and Path(indexed["index_dir"]).is_relative_to(home)
+    assert (Path(where[1]) / "demo" / "catalogue.db").is_file()
+    item = next(iter(json.loads((source / "polyvore_item_metadata.json").read_text(encoding="utf-8"))))
+    found = json.loads(run("-m", "sane_desktop", "query", "demo", "--outfit", item, "-k", "3", "--json").stdout)
+    assert found
+    assert _snapshot(site) == before, "something was written inside the installed package"
+    assert not any(work.iterdir()), "something was written into the working folder"

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The installed app, as a new user gets it: build the wheel, install it into a fresh venv in a
+# temporary folder, and from an empty working directory with a temporary HOME run
+#   sane-desktop demo -> index -> query -> explain, and gui --screenshot (offscreen),
+# then check that nothing was written inside the installed package (site-packages), in the
+# working directory or in the checkout, and that the app's files landed in the per-user folders.
+# `make test` runs it (after the unit tests); WHEEL_CHECK_KEEP=1 keeps the temporary folder.
+set -euo pipefail
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+python="${PYTHON:-python3}"
+work="$(mktemp -d -t sane-wheel-XXXXXX)"
+[ "${WHEEL_CHECK_KEEP:-}" = 1 ] || trap 'rm -rf "$work"' EXIT
+say() { printf 'wheel-check: %s\n' "$*" >&2; }
+fail() { say "FAILED: $*"; exit 1; }
+
+say "building the wheel"
+"$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$repo" >/dev/null
+wheel="$(ls "$work"/dist/sane_desktop-*.whl)"
+unzip -l "$wheel" | grep -q "sane_desktop/resources/models/demo.pt" || fail "the wheel carries no demo model"
+
+say "installing it into a fresh venv"
+"$python" -m venv "$work/venv"
+"$work/venv/bin/python" -m pip install --quiet "$wheel" 2>&1 | grep -v "^WARNING: Location" || true
+mkdir -p "$work/home" "$work/cwd"
+cd "$work/cwd"  # an empty folder: the checkout must not be on the import path
+"$work/venv/bin/python" -c "import sane_desktop" || fail "the installed package does not import"
+site="$("$work/venv/bin/python" -c 'import sane_desktop, pathlib; print(pathlib.Path(sane_desktop.__file__).parent)')"
+case "$site" in "$work"/venv/*) ;; *) fail "imported sane_desktop from $site, not from the fresh venv";; esac
+
+listing() { (cd "$1" && find . -newer "$work/stamp" -print | sort); }
+touch "$work/stamp"; sleep 1
+export HOME="$work/home" QT_QPA_PLATFORM=offscreen
+unset SANE_INDEX_HOME SANE_CACHE_HOME SANE_LOG_HOME XDG_DATA_HOME XDG_CACHE_HOME XDG_STATE_HOME XDG_CONFIG_HOME || true
+app="$work/venv/bin/sane-desktop"
+say "demo -> index -> query -> explain"
+"$app" demo "$work/catalogue" --items 60 --json >/dev/null
+"$app" index "$work/catalogue" --name shop --json > "$work/index.json"
+first=$("$work/venv/bin/python" - "$work/catalogue" <<'PY'
+import json, sys
+truth = json.load(open(f"{sys.argv[1]}/ground_truth.json"))
+outfit = next(o for o in truth["outfits"].values() if len(o["items"]) >= 2)
+print(" ".join(outfit["items"][:2]))
+PY
+)
+set -- $first
+"$app" query shop --outfit "$1" -k 3 --json > "$work/query.json"
+"$app" explain shop --query "$1" --candidate "$2" --json > "$work/explain.json"
+grep -q '"similarity"' "$work/explain.json" || fail "explain printed no similarity"
+say "gui --screenshot (offscreen)"
+timeout 600 "$app" gui --screenshot "$work/shots" > "$work/gui.log" 2>&1 \
+  || { tail -5 "$work/gui.log" >&2; fail "gui --screenshot failed"; }
+ls "$work/shots"/*.png >/dev/null 2>&1 || fail "gui --screenshot wrote no picture"
+
+say "checking where things were written"
+written_site="$(listing "$site" | grep -v '/__pycache__' | grep -v '^\.$' || true)"
+[ -z "$written_site" ] || fail "written inside the installed package: $(echo "$written_site" | head -5)"
+[ -z "$(ls -A "$work/cwd")" ] || fail "written into the working directory: $(ls -A "$work/cwd" | head -5)"
+[ -d "$HOME/.local/share/sane-desktop/catalogues/shop" ] || fail "the catalogue is not in the per-user data folder"
+[ -d "$HOME/.local/share/sane-desktop/catalogues/demo" ] || fail "the first run built no demo in the per-user data folder"
+say "passed: wheel $(basename "$wheel") installs and runs outside the repository"
