@@ -44,7 +44,8 @@ def preload_core() -> None:
         "sane_desktop.catalogue", "sane_desktop.demo", "sane_desktop.store.importer",
         "sane_desktop.models.checkpoint", "sane_desktop.models.preprocess", "sane_desktop.models.adapt",
         "sane_desktop.explain", "sane_desktop.explain.attribute_choice", "sane_desktop.explain.fast",
-        "sane_desktop.explain.rise", "sane_desktop.retrieval.embedding", "sane_desktop.retrieval.indexer",
+        "sane_desktop.explain.rise", "sane_desktop.explain.sliding", "sane_desktop.explain.random_baseline",
+        "sane_desktop.retrieval.embedding", "sane_desktop.retrieval.indexer",
         "sane_desktop.retrieval.search", "sane_desktop.training.presets", "sane_desktop.training.trainer",
     ):
         importlib.import_module(module)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,10 +174,16 @@ def _preprocessing(data: dict[str, Any], where: str) -> Preprocessing:
         raise CheckpointError(f"{where} has malformed preprocessing ({error})") from error
 
 
-def _shapes_of(build: Callable[[], torch.nn.Module], skip_prefix: str | None) -> dict[str, tuple[int, ...]]:
-    """The state dict shapes of the module ``build`` makes, on the meta device (no memory is used)."""
+@lru_cache(maxsize=32)
+def _shapes_of(kind: str, categories: int, attributes: int, embed_dim: int, width: int,
+               skip_prefix: str | None) -> dict[str, tuple[int, ...]]:
+    """The state dict shapes of a ``kind`` network ("compatibility" or "attributes") of these sizes,
+    built on the meta device (no memory is used). Cached: building runs Python-level init code
+    that holds the GIL for tens of milliseconds (the window's worker loads models mid-session)."""
     with torch.device("meta"):
-        module = build()
+        module: torch.nn.Module = (
+            CompatibilityNet([f"c{i}" for i in range(categories)], embed_dim=embed_dim, width=width)
+            if kind == "compatibility" else AttributeNet([f"a{i}" for i in range(attributes)], width=width))
     return {key: tuple(value.shape) for key, value in module.state_dict().items()
             if not (skip_prefix and key.startswith(skip_prefix))}
 
@@ -244,10 +250,10 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"{where} has attribute_trunk={trunk_kind!r}, expected shared, separate or none")
     preprocessing = _preprocessing(data["preprocessing"], where)
     _match("compatibility", tensors["compatibility"],
-           _shapes_of(lambda: CompatibilityNet(categories, embed_dim=embed_dim, width=width), None), where)
+           _shapes_of("compatibility", len(categories), len(attributes), embed_dim, width, None), where)
     shared = trunk_kind == "shared"
     attribute_shapes = {} if trunk_kind is None else _shapes_of(
-        lambda: AttributeNet(attributes, width=width), "trunk." if shared else None)
+        "attributes", len(categories), len(attributes), embed_dim, width, "trunk." if shared else None)
     _match("attribute_net", tensors["attribute_net"], attribute_shapes, where)
 
     compat = CompatibilityNet(categories, embed_dim=embed_dim, width=width)

@@ -100,8 +100,11 @@ class OutfitSearcher:
 
     @classmethod
     def open(cls, catalogue: str | Engine, *, name: str | None = None, index_dir: Path | None = None,
-             model_path: Path | str | None = None, use_gpu: bool | None = None) -> OutfitSearcher:
-        """Open the index of ``catalogue`` (a name under ``index/``, or an engine plus ``name``/``index_dir``).
+             model_path: Path | str | None = None, use_gpu: bool | None = None,
+             bundle: ModelBundle | None = None) -> OutfitSearcher:
+        """Open the index of ``catalogue`` (a name under ``index/``, or an engine plus ``name``/``index_dir``)
+        with the model at ``model_path`` (default: the manifest's), or ``bundle`` already loaded (an
+        application that holds the model passes it: one load, one copy in memory).
 
         Raises :class:`StaleIndexError` when the index was built with another model, other
         preprocessing or an older import of the catalogue: never a silently wrong answer.
@@ -114,7 +117,7 @@ class OutfitSearcher:
         manifest = read_index_manifest(index_dir)
         if manifest is None:
             raise StaleIndexError(f"catalogue {name!r} has no index in {index_dir}: run sane-desktop index")
-        bundle = load_checkpoint(model_path or manifest.model_path)
+        bundle = bundle if bundle is not None else load_checkpoint(model_path or manifest.model_path)
         reason = check(manifest, model_hash=bundle.content_hash, preprocessing=bundle.preprocessing.as_dict(),
                        db_revision=revision)
         if reason:

@@ -71,7 +71,7 @@ class OutfitSearch:
 
     def _open_searcher(self) -> OutfitSearcher:
         return OutfitSearcher.open(self.items.engine, name=self.items.record.name, index_dir=self.index_dir,
-                                   model_path=self.model.path)
+                                   bundle=self.model.bundle())
 
     def search(self, outfit: Sequence[int], target: str = ALL_CATEGORIES, k: int = 24,
                should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
