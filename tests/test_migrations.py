@@ -33,6 +33,7 @@ from test_store import dump, small_catalogue
 
 REPO = Path(__file__).resolve().parents[1]
 HEADS = set(migrations.script_directory().get_heads())
+(HEAD,) = HEADS  # the newest revision of the package: a throwaway test revision goes on top of it
 
 # rows in the baseline's columns, written with plain SQL so that they stay valid whatever later
 # revisions change in the models
@@ -228,7 +229,7 @@ def test_next_revision_applies_on_upgrade_and_keeps_the_data(url: str, tmp_path:
 def test_database_before_migrations_upgrades_through_a_new_revision(url: str, tmp_path: Path) -> None:
     """Stamped at the baseline, then the revisions after it run, in the same transaction."""
     versions = tmp_path / "versions"
-    write_revision(versions, "9001", migrations.BASELINE, ADD_COLUMN)
+    write_revision(versions, "9001", HEAD, ADD_COLUMN)
     database_before_migrations(url)
     engine = db.create_store_engine(url)
     before = read_baseline_rows(engine)
@@ -246,12 +247,12 @@ def test_revision_that_breaks_references_is_not_committed(tmp_path: Path) -> Non
     write_baseline_rows(engine)
     before = read_baseline_rows(engine)
     versions = tmp_path / "versions"
-    write_revision(versions, "9001", migrations.BASELINE, 'op.execute("DELETE FROM categories")')
+    write_revision(versions, "9001", HEAD, 'op.execute("DELETE FROM categories")')
     with pytest.raises(StoreError, match="pointing at nothing: nothing was changed") as caught:
         db.upgrade(engine, version_locations=[migrations.VERSIONS, versions])
     assert "\n" not in str(caught.value)
     assert read_baseline_rows(engine) == before
-    assert db.schema_revisions(engine) == {migrations.BASELINE}
+    assert db.schema_revisions(engine) == HEADS
     engine.dispose()
 
 
@@ -272,18 +273,29 @@ def test_unknown_revision_is_one_line_also_read_only(tmp_path: Path, monkeypatch
 
 
 def test_read_only_database_is_not_migrated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Written before migrations: opened read-only as the baseline it is, without stamping it. At a
-    revision older than this program's newest: refused, since reading it might need that revision."""
+    """Never migrated read-only. Written before migrations, it counts as the baseline: read as it is
+    while the baseline is the newest revision, refused once revisions follow it (reading it might
+    need them) — as is any database at a revision older than this program's newest."""
     url = f"sqlite:///{tmp_path / 'store' / 'catalogue.db'}"
     database_before_migrations(url)
     monkeypatch.setattr(db, "sqlite_access", lambda _path: db.SqliteAccess("ro", "the file is read-only"))
-    engine = open_store(url)
-    assert db.is_read_only(engine) and db.schema_revisions(engine) == frozenset()
-    assert read_baseline_rows(engine)["items"][0][1] == "a"
-    engine.dispose()
+    if HEADS == {migrations.BASELINE}:
+        engine = open_store(url)
+        assert db.is_read_only(engine) and db.schema_revisions(engine) == frozenset()
+        assert read_baseline_rows(engine)["items"][0][1] == "a"
+        engine.dispose()
+    else:
+        with pytest.raises(StoreError, match="open it once with write access"):
+            open_store(url)
+        monkeypatch.setattr(db, "sqlite_access", lambda _path: db.SqliteAccess("rw"))
+        open_store(url).dispose()  # once with write access: brought to the newest revision
+        monkeypatch.setattr(db, "sqlite_access", lambda _path: db.SqliteAccess("ro", "the file is read-only"))
+        engine = open_store(url)
+        assert db.is_read_only(engine) and db.schema_revisions(engine) == HEADS
+        engine.dispose()
 
     versions = tmp_path / "versions"
-    write_revision(versions, "9001", migrations.BASELINE, ADD_COLUMN)
+    write_revision(versions, "9001", HEAD, ADD_COLUMN)
     newer = migrations.script_directory([migrations.VERSIONS, versions])
     monkeypatch.setattr(migrations, "_package_scripts", lambda: newer)
     with pytest.raises(StoreError, match="is read-only and was left unfinished or written by an older") as caught:

@@ -7,10 +7,12 @@ ids and plain values in and gets typed rows out; no ORM object leaves this modul
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, or_, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from sane_desktop.errors import NotFound
@@ -76,24 +78,42 @@ def category_names(engine: Engine, catalogue_pk: int) -> list[str]:
             select(S.Category.name).where(S.Category.catalogue_id == catalogue_pk).order_by(S.Category.name)))
 
 
+# a word: a run of letters and digits (underscores and punctuation separate words)
+_WORD = re.compile(r"[^\W_]+")
+
+
+def search_tokens(text: str) -> list[str]:
+    """The words of ``text`` as search compares them: letters and digits only, case folded, accents
+    removed ("Café-Noir" → ["cafe", "noir"]). Untrusted text is safe here: nothing else survives."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return _WORD.findall(unicodedata.normalize("NFKC", folded))
+
+
+def search_words(*texts: str) -> str:
+    """What ``items.search_text`` stores: every word of ``texts``, each between spaces (" red tee "),
+    so that a word match is a plain ``LIKE`` on both SQLite and PostgreSQL."""
+    words = [word for text in texts if text for word in search_tokens(text)]
+    return f" {' '.join(words)} " if words else ""
+
+
 def search_items(engine: Engine, catalogue_pk: int, category: str = "", text: str = "", limit: int = 5000) -> list[int]:
-    """Primary keys of the items of ``category`` (all when empty) whose title, id, fine category or
-    any attribute contains every word of ``text`` (case-insensitive), in key order, at most ``limit``."""
+    """Primary keys of the items of ``category`` (all when empty) whose words (title, description,
+    fine category, id, attribute names: ``items.search_text``) hold every word of ``text``, in key
+    order, at most ``limit``.
+
+    Word-aware: "star" finds "Star print tee", never "Mustard knit". Every word but the last must be
+    a whole word; the last may be the start of one, as the user is still typing it ("str" finds
+    "striped"). Case and accents do not matter; punctuation separates words."""
     query = (select(S.Item.id).join(S.Category, S.Category.id == S.Item.category_id)
              .where(S.Item.catalogue_id == catalogue_pk))
     if category:
         query = query.where(S.Category.name == category)
-    for word in text.lower().split():
-        pattern = f"%{word}%"
-        attribute_hit = (select(S.ItemAttribute.item_pk)
-                         .join(S.Attribute, S.Attribute.id == S.ItemAttribute.attribute_pk)
-                         .where(func.lower(S.Attribute.name).like(pattern)))
-        query = query.where(or_(
-            func.lower(S.Item.title).like(pattern),
-            func.lower(S.Item.item_id).like(pattern),
-            func.lower(S.Item.fine_category).like(pattern),
-            S.Item.id.in_(attribute_hit),
-        ))
+    words = search_tokens(text)
+    for position, word in enumerate(words):
+        # only letters and digits: no LIKE wildcard or escape can come from the user's text
+        pattern = f"% {word}%" if position == len(words) - 1 else f"% {word} %"
+        query = query.where(S.Item.search_text.like(pattern))
     with Session(engine) as session:
         return [int(pk) for pk in session.scalars(query.order_by(S.Item.id).limit(limit))]
 

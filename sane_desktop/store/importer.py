@@ -21,6 +21,7 @@ from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
 from sane_desktop.paths import check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from sane_desktop.store import schema as S
+from sane_desktop.store.browse import search_words
 from sane_desktop.store.db import open_store
 from sane_desktop.store.sync import SyncCounts, id_map, sync_table
 
@@ -98,6 +99,9 @@ def import_catalogue(
                 "image_path": item.image_path, "item_group": item.group, "width": item.width,
                 "height": item.height, "image_format": item.image_format, "image_mode": item.image_mode,
                 "content_hash": item.content_hash, "extra": item.extra,
+                # the words text search matches, attribute names included (see browse.search_items)
+                "search_text": search_words(item.title, item.description, item.fine_category, item.item_id,
+                                            *sorted(attributes_of.get(item.item_id, ()))),
             }
             for item in catalogue.items
         ], mine(items))

@@ -89,6 +89,10 @@ class Item(Base):
     image_mode: Mapped[str] = mapped_column(String(20), default="")
     content_hash: Mapped[str] = mapped_column(String(64), default="")
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # the item's words for text search: title, description, fine category, id and attribute names,
+    # lower-cased, accents folded, each between spaces (" red tee colour red "); written by the
+    # importer (see :func:`sane_desktop.store.browse.search_words`)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class Attribute(Base):
