@@ -13,7 +13,6 @@ a real PostgreSQL server.
 from __future__ import annotations
 
 import copy
-import textwrap
 from collections.abc import Iterator
 from fnmatch import fnmatch
 from pathlib import Path
@@ -29,6 +28,7 @@ from sane_desktop.store import db, import_catalogue, migrations, open_store, sch
 from sane_desktop.store import schema as S
 from sane_desktop.store.migrations.__main__ import main as migrations_main
 
+from test_input_kinds_store import write_revision
 from test_store import dump, small_catalogue
 
 REPO = Path(__file__).resolve().parents[1]
@@ -181,21 +181,6 @@ ADD_COLUMN = """
         batch.add_column(sa.Column("colour", sa.String(40), nullable=True))
     op.execute("UPDATE items SET colour = 'red' WHERE title LIKE 'red%'")
 """
-
-
-def write_revision(folder: Path, revision: str, down_revision: str, body: str) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"r{revision}_throwaway.py"
-    path.write_text(textwrap.dedent(f"""
-        import sqlalchemy as sa
-        from alembic import op
-        revision = {revision!r}
-        down_revision = {down_revision!r}
-        branch_labels = None
-        depends_on = None
-        def upgrade():
-        """) + textwrap.indent(textwrap.dedent(body), "    ") + "\n")
-    return path
 
 
 def test_next_revision_applies_on_upgrade_and_keeps_the_data(url: str, tmp_path: Path) -> None:
