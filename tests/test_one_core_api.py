@@ -36,13 +36,16 @@ def test_cli_and_window_explain_a_pair_with_the_same_numbers(world, capsys, monk
     outfit_item = items[0]
     window = next(iter(service.explain(candidate.pk, outfit_item.pk, refine=False)))
     assert main(["explain", "demo", "--query", candidate.item_id, "--candidate", outfit_item.item_id,
-                 "--model", str(root / "model.pt"), "--no-cache", "--json", "--save-maps", str(root / "maps")]) == 0
+                 "--model", str(root / "model.pt"), "--json", "--save-maps", str(root / "maps")]) == 0
     cli = json.loads(capsys.readouterr().out)
     assert cli["similarity"] == pytest.approx(window.similarity, abs=1e-7)
     assert [a["name"] for a in cli["attributes"]] == [a.name for a in window.attributes]
     assert [a["score"] for a in cli["attributes"]] == pytest.approx([a.total for a in window.attributes], abs=1e-5)
     assert np.array_equal(np.load(cli["maps"]["query"]), window.candidate_map)  # the result is the CLI's query
     assert np.array_equal(np.load(cli["maps"]["candidate"]), window.outfit_map)
+    # and one cache: the CLI is served the entry the window's view of the pair wrote
+    assert cli["cached"] is True
+    assert len(list((root / "index" / "demo" / "explanations").glob("*.json"))) == 1
 
 
 def test_cli_query_and_window_search_rank_alike(world, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]

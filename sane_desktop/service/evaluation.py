@@ -7,10 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sane_desktop.errors import InputError
 from sane_desktop.progress import Progress, no_progress
+
+if TYPE_CHECKING:  # loads torch: only the type is needed here
+    from sane_desktop.explain.pipeline import SelectionModel
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ class ExplanationEvaluation:
     model: Path
     model_hash: str
     figures: dict[str, Any]
-    selection: Any  # explain.pipeline.SelectionModel | None
+    selection: SelectionModel | None
 
 
 def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int, methods: tuple[str, ...], *,

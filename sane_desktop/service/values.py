@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:  # the indexing pipeline loads torch and FAISS: only its type is needed here
+    from sane_desktop.retrieval.indexing import IndexSummary
 
 ALL_CATEGORIES = ""  # target "all": one ranked list per category
 
@@ -192,7 +195,7 @@ class IndexReport:
     vectors: dict[str, int]  # category -> vectors in its index
     seconds: float
     imported: dict[str, Any]
-    indexed: Any  # retrieval.indexer.IndexSummary
+    indexed: IndexSummary
 
     def as_dict(self) -> dict[str, Any]:
         """The CLI's JSON: the import summary with the index summary under ``index``."""
