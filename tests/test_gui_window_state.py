@@ -105,3 +105,22 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     assert window.results_model.rowCount() > 0
     shutil.rmtree(world["index"] / "second", ignore_errors=True)
     shutil.rmtree(world["index"] / "nothing", ignore_errors=True)
+
+
+def test_changing_the_outfit_clears_the_explanation_of_the_old_one(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The explanation on screen was of the old outfit (its pair, its score): a new outfit item
+    added with a real double-click removes it, saying why, instead of leaving it as if current."""
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    _click_result(window, qtbot)
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
+    outfit = set(window.outfit_model.pks())
+    grid = window.grid
+    row = next(r for r in range(window.browser_model.rowCount())
+               if window.browser_model.items()[r].pk not in outfit)
+    rect = grid.visualRect(window.browser_model.index(row))
+    # a user's double-click: press, release, then the double-click event (Qt needs the first press)
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=10000)
+    assert window.explanation.update_data is None and "outfit changed" in window.explanation.status.text()

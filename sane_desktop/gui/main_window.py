@@ -104,7 +104,7 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._build_status_bar()
 
-        self.outfit_panel.changed.connect(lambda _pks: self.request_search())
+        self.outfit_panel.changed.connect(self._outfit_changed)
         self.outfit_panel.add_file_requested.connect(self._files_dropped)
         self.results.target_changed.connect(lambda _t: self.request_search())
         self.results.result_activated.connect(self.explain)
@@ -300,6 +300,14 @@ class MainWindow(QMainWindow):
         category, text = self.category_filter.currentData() or "", self.search_box.text()
         self.channels.items.start(lambda service, _state: service.items(category, text), "Loading items…") \
             .on_done(self._show_items).on_failed(self._report_error)
+
+    def _outfit_changed(self, _pks: list[int]) -> None:
+        """A new outfit: the explanation on screen was of the old one (its pair, its score), so it
+        goes, saying why, and the results are searched again."""
+        if self.explanation.update_data is not None or self.channels.explain.busy:
+            self.channels.explain.discard()
+            self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit.")
+        self.request_search()
 
     def request_search(self) -> None:
         outfit = self.outfit_model.pks()
