@@ -25,6 +25,12 @@ def _world(n_outfits: int = 40) -> Catalogue:
     return Catalogue(root=Path("."), format="manifest", items=items, outfits=outfits)
 
 
+def _only_generated(catalogue: Catalogue) -> None:
+    catalogue.splits = [s for s in catalogue.splits if s.protocol == "generated"]
+    catalogue.fitb = [q for q in catalogue.fitb if q.protocol == "generated"]
+    catalogue.compatibility = [q for q in catalogue.compatibility if q.protocol == "generated"]
+
+
 def test_split_is_deterministic_and_80_10_10() -> None:
     ids = [str(i) for i in range(100)]
     first, again = assign_outfit_splits(ids, seed=3), assign_outfit_splits(reversed(ids), seed=3)
@@ -37,6 +43,7 @@ def test_split_is_deterministic_and_80_10_10() -> None:
 def test_questions_match_category_and_group() -> None:
     catalogue = _world()
     generate_questions(catalogue, seed=0)
+    _only_generated(catalogue)  # generated-disjoint has its own tests (test_disjoint_split.py)
     items = catalogue.item_by_id()
     outfits = {o.outfit_id: o for o in catalogue.outfits}
     assert {(s.protocol, s.split): len(s.outfit_ids) for s in catalogue.splits} == {
@@ -73,5 +80,7 @@ def test_questions_are_deterministic_by_seed() -> None:
 def test_read_catalogue_generates_questions_for_manifest_outfits(tmp_path: Path) -> None:
     write_manifest_catalogue(tmp_path, n_items=18, n_outfits=20)
     catalogue = read_catalogue(tmp_path, seed=5)
+    assert {s.protocol for s in catalogue.splits} <= {"generated", "generated-disjoint"}
+    _only_generated(catalogue)
     assert {s.protocol for s in catalogue.splits} == {"generated"}
     assert len(catalogue.fitb) == 4 and len(catalogue.compatibility) == 8

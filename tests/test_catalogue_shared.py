@@ -27,8 +27,9 @@ def test_mango_outfits(shared_data: Path) -> None:
     assert categories["tops"] == 2768 and categories["home"] + categories["beauty"] == 80
     seasons = Counter(item.group for item in catalogue.items)
     assert seasons["2023"] > 4000 and seasons["2019"] > 4000 and "" not in seasons
-    sizes = {len(s.outfit_ids) for s in catalogue.splits if s.split != "train"}
-    assert sizes == {784} and len(catalogue.fitb) > 1500
+    sizes = {len(s.outfit_ids) for s in catalogue.splits if s.split != "train" and s.protocol == "generated"}
+    assert sizes == {784} and len([q for q in catalogue.fitb if q.protocol == "generated"]) > 1500
+    assert {s.protocol for s in catalogue.splits} == {"generated", "generated-disjoint"}
     items = catalogue.item_by_id()
     for question in catalogue.fitb[:200]:
         right = items[question.answer_item_ids[question.correct]]

@@ -91,7 +91,9 @@ def test_cli_import_and_index_refuse_names_that_escape_the_home(world: dict[str,
         assert main(command) == 1
         assert "invalid catalogue name" in one_line(capsys.readouterr().err)
     assert not home.exists() or not any(home.iterdir())
-    assert written() == before  # nothing written anywhere else
+    # nothing written anywhere else (files of earlier tests may go: SQLite drops its -shm sidecar when a
+    # garbage-collected engine of another test closes)
+    assert not set(written()) - set(before)
     assert not Path("/elsewhere").exists()
 
 
@@ -200,7 +202,7 @@ def test_manifest_records_and_loading_verifies_each_faiss_file(world: dict[str, 
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     folder = paths.catalogue_dir("shop")
     manifest = read_index_manifest(folder)
-    assert manifest is not None and manifest.format_version == FORMAT_VERSION == 2
+    assert manifest is not None and manifest.format_version == FORMAT_VERSION == 3
     for entry in manifest.indexes.values():
         assert entry.sha256 == file_hash(folder / entry.file)
     entry = next(iter(manifest.indexes.values()))

@@ -53,7 +53,7 @@ def test_cell_terms_sum_to_type_space_cosine(net):
 def test_type_spaces_are_unordered_pairs_with_initialised_masks():
     torch.manual_seed(0)
     model = CompatibilityNet(list("abcdefghijk"))
-    assert model.n_spaces == 66 and model.space_masks().shape == (66, 64)
+    assert model.n_spaces == 66 and model.space_masks().shape == (67, 64)  # + the general space
     indices = {model.space_index(a, b) for a in range(11) for b in range(11)}
     assert indices == set(range(66))
     assert all(model.space_index(a, b) == model.space_index(b, a) for a in range(11) for b in range(11))

@@ -132,7 +132,7 @@ def test_cli_index_and_query(world: dict[str, Path], tmp_path: Path, capsys: pyt
                              monkeypatch: pytest.MonkeyPatch) -> None:
     root = fresh_copy(world, tmp_path)
     # without --model the demo model is used, with a note: point it at the test model
-    monkeypatch.setattr("sane_desktop.retrieval.indexing.model.demo_model_path", lambda: world["model"])
+    monkeypatch.setattr("sane_desktop.retrieval.indexing.model.bundled_model_path", lambda root: world["model"])
     assert main(["index", str(root), "--workers", "0", "--json"]) == 0
     out, err = capsys.readouterr()
     summary = json.loads(out)

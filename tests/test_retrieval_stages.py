@@ -144,7 +144,7 @@ def test_build_writes_files_then_manifest_and_mirrors_it_in_the_store(world: dic
     assert manifest is not None and sum(first.vectors.values()) == manifest.vector_count == ITEMS
     for entry in manifest.indexes.values():
         stored = FaissVectorStore.load(index_dir / entry.file, IndexSpec(**entry.spec), use_gpu=False)
-        assert len(stored) == entry.vector_count and stored.dimension == manifest.dimension
+        assert len(stored) == entry.vector_count and stored.dimension == entry.dimension == manifest.dimension
     assert not [*index_dir.rglob("*.tmp")]
     with Session(engine) as session:
         records = session.execute(select(S.IndexManifest.path, S.IndexManifest.vector_count)).all()
@@ -214,9 +214,9 @@ def test_index_catalogue_summary_keys_are_the_cli_json(world: dict[str, Path], t
     summary = index_catalogue(root, "shop", world["model"], f"sqlite:///{tmp_path / 'db.sqlite'}",
                               index_dir=tmp_path / "ix", workers=0, device="cpu")
     data = summary.as_dict()
-    assert list(data) == ["name", "items", "embedded", "reused", "failed", "unknown_categories", "vectors",
+    assert list(data) == ["name", "items", "embedded", "reused", "failed", "mapped", "mapped_how", "vectors",
                           "index_types", "rebuilt_because", "model", "model_hash", "device", "index_dir", "seconds",
-                          "images_per_second", "note", "import_summary"]
+                          "images_per_second", "note", "suggestions", "import_summary"]
     assert data["import_summary"]["items"] == ITEMS and data["import_summary"]["name"] == "shop"
     assert json.loads(json.dumps(data)) == data and data["note"] is None and data["device"] == "cpu"
 

@@ -32,14 +32,23 @@ def brute_force_score(spaces: TypeSpaces, outfit: np.ndarray, outfit_cats: list[
 
 
 def test_numpy_vectors_match_the_model(model: CompatibilityNet) -> None:
+    """The model's type blocks, then the general block ê(x) (the model's general space)."""
     spaces = TypeSpaces.from_model(model)
     embeddings = torch.randn(6, model.embed_dim)
+    general = torch.nn.functional.normalize(embeddings, dim=-1).numpy()
+    typed = len(CATEGORIES) * model.embed_dim
     for category in range(len(CATEGORIES)):
         expected = model.stacked(embeddings, category).detach().numpy()
-        np.testing.assert_allclose(spaces.stacked(embeddings.numpy(), category), expected, atol=1e-6)
+        stacked = spaces.stacked(embeddings.numpy(), category)
+        np.testing.assert_allclose(stacked[:, :typed], expected, atol=1e-6)
+        np.testing.assert_allclose(stacked[:, typed:], general, atol=1e-6)
     cats = [0, 2, 2]
     expected_q = model.outfit_query(embeddings[:3], cats, 3).detach().numpy()
-    np.testing.assert_allclose(spaces.outfit_query(embeddings[:3].numpy(), cats, 3), expected_q, atol=1e-6)
+    query = spaces.outfit_query(embeddings[:3].numpy(), cats, 3)
+    np.testing.assert_allclose(query[:typed], expected_q, atol=1e-6)
+    assert not query[typed:].any()  # no outfit item in the general space
+    general_space = model.project(embeddings, model.general_space).detach().numpy()
+    np.testing.assert_allclose(spaces.project(embeddings.numpy(), spaces.general_space), general_space, atol=1e-6)
 
 
 def test_inner_product_equals_sum_of_type_space_cosines(model: CompatibilityNet) -> None:

@@ -94,7 +94,7 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
     write_polyvore_layout(catalogue)
     model = tmp_path / "model.pt"
     code = main(["train", str(tmp_path / "cat"), "--out", str(model), "--epochs", "2", "--image-size", "64",
-                 "--width", "8", "--seed", "3", "--json"])
+                 "--width", "8", "--seed", "3", "--preset", "cpu", "--json"])
     assert code == 0
     trained = json.loads(capsys.readouterr().out)
     assert trained["best_epoch"] in (1, 2) and len(trained["history"]) == 2
@@ -104,7 +104,7 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
     code = main(["evaluate", str(tmp_path / "cat"), "--model", str(model), "--json"])
     assert code == 0
     report = json.loads(capsys.readouterr().out)
-    assert set(report["methods"]) == {"model", "untrained", "colour_histogram", "random"}
+    assert set(report["methods"]) == {"model", "random_features", "untrained", "colour_histogram", "random"}
     assert report["counts"]["fitb"] > 0
     for figures in report["methods"].values():
         assert 0.0 <= figures["fitb"] <= 1.0 and 0.0 <= figures["auc"] <= 1.0
@@ -129,7 +129,7 @@ def test_train_command_reports_bad_weights_in_one_line(tmp_path, capsys):
     write_polyvore_layout(catalogue)
     (tmp_path / "bad.pt").write_bytes(b"junk")
     code = main(["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), "--weights",
-                 str(tmp_path / "bad.pt"), "--epochs", "1"])
+                 str(tmp_path / "bad.pt"), "--epochs", "1", "--preset", "cpu"])
     assert code == 4  # a model/weights error (sane_desktop.errors.EXIT_CODES)
     assert "cannot load weights" in capsys.readouterr().err.strip().splitlines()[-1]
 

@@ -16,7 +16,11 @@ fail() { say "FAILED: $*"; exit 1; }
 say "building the wheel"
 "$python" -m pip wheel --quiet --no-deps --wheel-dir "$work/dist" "$repo" >/dev/null
 wheel="$(ls "$work"/dist/sane_desktop-*.whl)"
-unzip -l "$wheel" | grep -q "sane_desktop/resources/models/demo.pt" || fail "the wheel carries no demo model"
+# the listing first: `grep -q` stops reading at its match, and under pipefail unzip's SIGPIPE would fail
+contents="$(unzip -l "$wheel")"
+for model in demo.pt general.pt; do
+  grep -q "sane_desktop/resources/models/$model" <<<"$contents" || fail "the wheel carries no $model"
+done
 
 say "installing it into a fresh venv"
 "$python" -m venv "$work/venv"
@@ -46,6 +50,23 @@ set -- $first
 "$app" query shop --outfit "$1" -k 3 --json > "$work/query.json"
 "$app" explain shop --query "$1" --candidate "$2" --json > "$work/explain.json"
 grep -q '"similarity"' "$work/explain.json" || fail "explain printed no similarity"
+say "a folder of photos: index with the bundled pretrained-trunk model, query, explain"
+"$work/venv/bin/python" - "$work/photos" <<'PY'
+import sys
+from pathlib import Path
+from PIL import Image, ImageDraw
+for n, (folder, colour) in enumerate([("Tops", "red"), ("Tops", "navy"), ("Jewellery", "gold"), ("Jewellery", "silver")]):
+    image = Image.new("RGB", (120, 160), "white")
+    ImageDraw.Draw(image).ellipse((20, 30, 100, 130), fill=colour)
+    (Path(sys.argv[1]) / folder).mkdir(parents=True, exist_ok=True)
+    image.save(Path(sys.argv[1]) / folder / f"item{n}.jpg")
+PY
+"$app" index "$work/photos" --name closet --json > "$work/photos.json"
+grep -q 'general.pt' "$work/photos.json" || fail "a photo folder was not indexed with the bundled general model"
+"$app" query closet --outfit "Tops/item0,Jewellery/item2" -k 2 --json > "$work/photos_query.json"
+"$app" explain closet --query "Tops/item1" --candidate "Jewellery/item2" --json > "$work/photos_explain.json"
+grep -q '"similarity"' "$work/photos_explain.json" || fail "explain on the photo folder printed no similarity"
+
 say "gui --screenshot (offscreen)"
 timeout 600 "$app" gui --screenshot "$work/shots" > "$work/gui.log" 2>&1 \
   || { tail -5 "$work/gui.log" >&2; fail "gui --screenshot failed"; }

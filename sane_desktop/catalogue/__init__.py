@@ -2,7 +2,8 @@
 
 ``read_catalogue`` detects the format (Polyvore layout, manifest + mapping, plain folder), reads it,
 validates every image (one bad item never stops the import), drops what lost its items, and gives
-catalogues with outfits but no splits a seeded split with generated questions.
+catalogues with outfits but no splits seeded splits with generated questions (protocols ``generated``
+and the item-disjoint ``generated-disjoint``, :mod:`sane_desktop.catalogue.questions`).
 """
 
 from __future__ import annotations

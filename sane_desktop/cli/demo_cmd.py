@@ -31,6 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="classic, or alt: the same world drawn differently (generalisation checks)")
     parser.add_argument("--workers", type=_positive, default=None, help="render processes (default: up to 2)")
     parser.add_argument("--no-masks", action="store_true", help="skip ground_truth_masks/*.png")
+    parser.add_argument("--text-attributes-only", action="store_true",
+                        help="name colour, pattern and motif only in titles and descriptions (no attribute columns)")
     parser.add_argument("--force", action="store_true", help="replace a demo catalogue already in OUT")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
@@ -45,6 +47,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         summary = generate_demo(
             args.out, seed=args.seed, items=args.items, style=args.style, progress=progress,
             outfits=args.outfits, workers=args.workers, masks=not args.no_masks, overwrite=args.force,
+            text_attributes_only=args.text_attributes_only,
         )
     finally:
         progress.close()

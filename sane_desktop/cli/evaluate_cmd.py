@@ -1,21 +1,25 @@
 """``sane-desktop evaluate CATALOGUE --model CKPT``: FITB, compatibility AUC and attribute mAP of a
-model and of its baselines on one split."""
+model and of its baselines on one split of every outfit protocol of the catalogue, the item-disjoint
+one first where there is one (``--json``: keyed by protocol under ``protocols``)."""
 
 from __future__ import annotations
 
 import argparse
 from typing import Any
 
-from sane_desktop.catalogue.splits import ITEM_PROTOCOL
+from sane_desktop.catalogue.splits import DISJOINT_MEANING, ITEM_PROTOCOL
 from sane_desktop.cli import add_json_flag
 
+RANDOM_FEATURES = "random_features"  # training.report.RANDOM_FEATURES (not imported: it loads torch)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="FITB, compatibility AUC and attribute mAP of a model and baselines",
         description="Scores the model, the untrained network (same architecture, seeded), a colour histogram "
-        "(HSV 16x4x4, chi-square) and random on the same questions. A catalogue without outfits gets attribute "
+        "(HSV 16x4x4, chi-square) and random on the same questions, for every outfit protocol of the catalogue: "
+        "the headline is the item-disjoint one where the catalogue has it (no item of a valid/test outfit in any "
+        "training outfit), each with its sizes and leakage. A catalogue without outfits gets attribute "
         "mAP only (model, untrained network, random) on its 80/10/10 item split (crc32 of the id); FITB and AUC "
         "are then null.")
     parser.add_argument("catalogue", help="catalogue folder")
@@ -39,16 +43,60 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         progress.close()
 
 
-def render(result: dict[str, Any]) -> str:
-    fmt = lambda v: "  n/a " if v is None else f"{v:6.3f}"  # noqa: E731
-    keys = [k for k in ("fitb", "fitb_group_unmatched", "auc", "attribute_map") if k in result["methods"]["model"]]
-    if result["protocol"] == ITEM_PROTOCOL:  # no outfits: FITB and AUC are None for every method
-        keys = ["attribute_map"]
-    lines = [f"{result['split']} split ({result['protocol']}): {result['counts']}",
-             f"{'method':18s}" + "".join(f"{k:>22s}" for k in keys)]
-    for name, figures in result["methods"].items():
-        lines.append(f"{name:18s}" + "".join(f"{fmt(figures[k]):>22s}" for k in keys))
-    by_kind = result["methods"]["model"].get("fitb_by_kind")
+def _fmt(value: float | None) -> str:
+    return "  n/a " if value is None else f"{value:6.3f}"
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.0%}"
+
+
+def _table(methods: dict[str, dict[str, Any]], keys: list[str]) -> list[str]:
+    # the model first, then the reserved random-features row when present, then the other baselines
+    order = sorted(methods, key=lambda name: (name != "model", name != RANDOM_FEATURES))
+    lines = [f"{'method':18s}" + "".join(f"{k:>22s}" for k in keys)]
+    for name in order:
+        lines.append(f"{name:18s}" + "".join(f"{_fmt(methods[name].get(k)):>22s}" for k in keys))
+    by_kind = methods["model"].get("fitb_by_kind")
     if by_kind:
-        lines.append("model FITB by theme kind: " + ", ".join(f"{k} {fmt(v).strip()}" for k, v in by_kind.items()))
+        lines.append("model FITB by theme kind: " + ", ".join(f"{k} {_fmt(v).strip()}" for k, v in by_kind.items()))
+    return lines
+
+
+def _protocol_lines(name: str, entry: dict[str, Any], split: str, headline: bool) -> list[str]:
+    counts, leakage = entry["counts"], entry["leakage"] or {}
+    outfits = counts["outfits"]
+    why = " (a disjoint split leaves out outfits sharing an item with a valid/test one)" if entry["disjoint"] else ""
+    dropped = f", {outfits['unassigned']} in no split{why}" if outfits.get("unassigned") else ""
+    lines = [f"== {name}{' (headline)' if headline else ''}{' - disjoint' if entry['disjoint'] else ''} ==",
+             f"outfits: train {outfits.get('train', 0)}, valid {outfits.get('valid', 0)}, test {outfits.get('test', 0)}"
+             f"{dropped}; scored on {split}: {counts['fitb']} FITB questions, {counts['compatibility']} compatibility "
+             f"outfits, {counts['attribute_items']} items",
+             f"leakage: {_share(leakage.get('fitb_answer_with_question_item_in_train'))} of FITB right answers share "
+             f"a training outfit with a question item; {_share(leakage.get('items_in_train'))} of {split} items are "
+             "in training outfits"]
+    notes = [note for note in entry["notes"].split("; ") if note and note != DISJOINT_MEANING]  # said once, above
+    if notes:
+        lines.append("notes: " + "; ".join(notes))
+    methods = entry["methods"]
+    keys = [k for k in ("fitb", "fitb_group_unmatched", "auc", "attribute_map") if k in methods["model"]]
+    return lines + _table(methods, keys)
+
+
+def render(result: dict[str, Any]) -> str:
+    """Text report: the headline protocol first (the item-disjoint one where the catalogue has it),
+    then every other protocol, each with its sizes, leakage and a table of methods."""
+    if result["protocol"] == ITEM_PROTOCOL:  # no outfits: FITB and AUC are None for every method
+        return "\n".join([f"{result['split']} split ({result['protocol']}): {result['counts']}",
+                           *_table(result["methods"], ["attribute_map"])])
+    headline, split = result["headline"], result["split"]
+    model = result["methods"]["model"]
+    season = " (same-season wrong answers)" if "fitb_group_unmatched" in model else ""
+    trained = f"; model trained on {result['trained_protocol']}" if result.get("trained_protocol") else ""
+    lines = [f"{headline} {split}: model FITB {_fmt(model['fitb']).strip()}{season}, "
+             f"AUC {_fmt(model['auc']).strip()}{trained}"]
+    if any(entry["disjoint"] for entry in result["protocols"].values()):
+        lines.append(DISJOINT_MEANING)
+    for name, entry in result["protocols"].items():
+        lines += ["", *_protocol_lines(name, entry, split, name == headline)]
     return "\n".join(lines)

@@ -16,7 +16,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="import a catalogue folder, embed its images and build its search index",
         description="Imports the catalogue (like 'import'), embeds every valid item not embedded yet with this "
         "model (changed images again; removed ones leave), stores embeddings, per-cell outputs and attribute "
-        "scores, and rebuilds one FAISS index per category. Safe to interrupt and re-run.",
+        "scores, and rebuilds one FAISS index per category. Safe to interrupt and re-run. Each catalogue category is "
+        "searched as the model category of its name (exact, or up to case and plural: Tops -> tops), as the one "
+        "--category-map names, or else by visual similarity (the general space).",
     )
     parser.add_argument("catalogue", type=Path, help="catalogue folder")
     parser.add_argument("--name", help="catalogue name (default: the folder's name); one plain folder name")
@@ -25,6 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", type=Path, help="model checkpoint (default: the bundled demo model)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
+    parser.add_argument("--category-map", metavar="MAP",
+                        help="catalogue category -> model category or 'general', for categories the model does not "
+                        "know by name: a JSON file, or inline 'Tops=tops,Jewellery=general' (default: the choices "
+                        "of the last index; categories not named are mapped by name, else 'general')")
     parser.add_argument("--index-dir", type=Path, help="folder for FAISS files and manifest (default: <index home>/<name>/)")
     parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass (default 64)")
     parser.add_argument("--workers", type=int, default=None,
@@ -39,12 +45,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.progress import TqdmProgress
     from sane_desktop.service import building
 
+    from sane_desktop.service.mapping import read_category_map
+
+    category_map = read_category_map(args.category_map) if args.category_map is not None else None
     progress = TqdmProgress(enabled=not args.json)
     try:
         report = building.index_folder(args.catalogue, args.name, args.model, db_url=args.db,
                                        index_dir=args.index_dir, mapping=args.mapping, batch_size=args.batch_size,
                                        workers=args.workers, device=args.device, progress=progress,
-                                       replace=args.replace)
+                                       replace=args.replace, category_map=category_map)
     finally:
         progress.close()
     summary = report.indexed.as_dict()
@@ -62,7 +71,13 @@ def render(result: dict[str, Any]) -> str:
     ]
     if result["rebuilt_because"]:
         lines.append(f"  rebuilt: {result['rebuilt_because']}")
-    if result["unknown_categories"]:
-        lines.append(f"  not searchable (model does not know the category): {result['unknown_categories']}")
+    how = {"auto": "by name", "user": "your choice", "general": "no model category: visual similarity"}
+    unmatched = {c: t for c, t in result["mapped"].items() if result["mapped_how"].get(c) != "exact"}
+    if unmatched:
+        lines.append("  categories: " + ", ".join(
+            f"{c} -> {t} ({how.get(result['mapped_how'].get(c, ''), result['mapped_how'].get(c))})"
+            for c, t in unmatched.items()))
+    for category, suggestion in result.get("suggestions", {}).items():
+        lines.append(f"  {category}: try --category-map {category}={suggestion['category']} ({suggestion['reason']})")
     lines.append(f"  index: {result['index_dir']}")
     return "\n".join(lines)

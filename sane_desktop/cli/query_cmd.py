@@ -1,4 +1,5 @@
-"""``sane-desktop query NAME --outfit ID,...``: the items of a category that best complete an outfit."""
+"""``sane-desktop query NAME --outfit ID,...``: the items of a category that best complete an outfit;
+``--similar ID``: the items that look most like one item."""
 
 from __future__ import annotations
 
@@ -14,11 +15,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "query",
         help="rank catalogue items by compatibility with an outfit",
         description="Exact type-aware outfit search: score(x) = sum over outfit items of their type-space "
-        "cosine with x. Leaves the outfit's own items out; one list per category unless --category is given.",
+        "cosine with x (the general space for a category the model does not know). Leaves the outfit's own items "
+        "out; one list per category unless --category is given. With --similar: the items that look most like one "
+        "item (cosine of the general embeddings).",
     )
     parser.add_argument("name", help="indexed catalogue name")
     parser.add_argument("--outfit", default="", help="comma-separated catalogue item ids")
-    parser.add_argument("--category", help="target category (default: every indexed category)")
+    parser.add_argument("--similar", metavar="ID", help="rank by visual similarity to this catalogue item instead")
+    parser.add_argument("--category", help="target category, one of the catalogue's (default: every indexed category)")
     parser.add_argument("-k", type=int, default=10, help="results per category (default 10)")
     parser.add_argument("--image", type=Path, action="append", default=[], help="an outside image as an outfit item")
     parser.add_argument("--image-category", action="append", default=[], help="category of each --image")
@@ -34,13 +38,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     item_ids = [part.strip() for part in args.outfit.split(",") if part.strip()]
     if len(args.image) != len(args.image_category):
         raise CliError("give one --image-category per --image")
-    if not item_ids and not args.image:
+    if args.similar is not None and (item_ids or args.image):
+        raise CliError("--similar ranks by one item: give it without --outfit or --image")
+    if args.similar is None and not item_ids and not args.image:
         raise CliError("give an outfit: --outfit ID[,ID...] and/or --image PATH --image-category CAT")
     if args.k <= 0:
         raise CliError("-k must be positive")
     repeated = sorted({item_id for item_id in item_ids if item_ids.count(item_id) > 1})
     if repeated:
         raise CliError(f"--outfit names {', '.join(repeated)} more than once (an outfit holds an item once)")
+    if args.similar is not None:
+        item_ids = [args.similar.strip()]
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
         outfit = catalogue.items.by_item_id(item_ids) if item_ids else []
@@ -50,12 +58,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if not path.is_file():
                 raise CliError(f"not an image file: {path} (a folder or a special file)")
             outfit.append(catalogue.search.add_image(path, category))
-        results = catalogue.search.search([item.pk for item in outfit], args.category or "", args.k)
+        if args.similar is not None:
+            results = catalogue.search.similar(outfit[0].pk, args.category or "", args.k)
+        else:
+            results = catalogue.search.search([item.pk for item in outfit], args.category or "", args.k)
     finally:
         catalogue.close()
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
         "catalogue": catalogue.info.name,
+        "mode": "similar" if args.similar is not None else "outfit",
         "outfit": [{"item": labels[item.pk], "category": item.category} for item in outfit],
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
                                 "score": round(r.score, 6),
@@ -65,10 +77,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def render(result: dict[str, Any]) -> str:
-    lines = [f"Outfit: {', '.join(q['item'] + ' (' + q['category'] + ')' for q in result['outfit'])}"]
+    members = ", ".join(q["item"] + " (" + q["category"] + ")" for q in result["outfit"])
+    lines = [f"Visually similar to {members}" if result.get("mode") == "similar" else f"Outfit: {members}"]
     for category, ranked in result["results"].items():
         lines.append(f"{category}:")
         for rank, row in enumerate(ranked, 1):
             driver = max(row.get("contributions", {}).items(), key=lambda kv: kv[1], default=("", 0.0))[0]
-            lines.append(f"  {rank:3d}. {row['item_id']:<20} {row['score']:+.4f}  (most from {driver})")
+            why = "" if result.get("mode") == "similar" else f"  (most from {driver})"
+            lines.append(f"  {rank:3d}. {row['item_id']:<20} {row['score']:+.4f}{why}")
     return "\n".join(lines)

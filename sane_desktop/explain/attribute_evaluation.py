@@ -79,12 +79,13 @@ def _theme_answers(truth: dict[str, Any] | None, pairs: Sequence[Pair], names: l
     return answers
 
 
-def evaluate_attribute_choice(catalogue, bundle, images, test_pairs, n_pairs, seed, background, progress,
-                              should_stop, truth=None, fixed=None):
+def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress, should_stop, truth=None):
+    """Fit the attribute selection of ``bundle`` on the catalogue's train/valid splits (SANE,
+    Plummer et al. ECCV 2020, section 3.3): Platt calibration of the attribute logits on validation
+    items, the oracle prior on training pairs, the part weights on validation pairs (against the
+    true theme where ``truth`` has one, else the removal oracle). Returns (selection, tuned_on,
+    counts) — never looks at the test split."""
     names = list(bundle.attributes.attributes)
-    if fixed is not None:
-        return fixed, _score_selection(bundle, images, test_pairs, fixed, names, background, should_stop,
-                                       "given (--selection)", {"test": len(test_pairs)})
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
     # 1. calibration on validation items
@@ -113,10 +114,21 @@ def evaluate_attribute_choice(catalogue, bundle, images, test_pairs, n_pairs, se
         selection.weights, _ = tune_weights(list(valid_parts), list(valid_oracle), names)
         selection.tuned = True
     progress(3, 4, "attribute choice")
+    counts = {"train_prior": len(train_pairs), "valid_tuning": len(valid_pairs), "calibration_items": len(valid_items)}
+    return selection, tuned_on, counts
+
+
+def evaluate_attribute_choice(catalogue, bundle, images, test_pairs, n_pairs, seed, background, progress,
+                              should_stop, truth=None, fixed=None):
+    names = list(bundle.attributes.attributes)
+    if fixed is not None:
+        return fixed, _score_selection(bundle, images, test_pairs, fixed, names, background, should_stop,
+                                       "given (--selection)", {"test": len(test_pairs)})
+    selection, tuned_on, counts = fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress,
+                                                should_stop, truth)
     # 4. accuracy on test pairs
     report = _score_selection(bundle, images, test_pairs, selection, names, background, should_stop, tuned_on,
-                              {"train_prior": len(train_pairs), "valid_tuning": len(valid_pairs),
-                               "test": len(test_pairs), "calibration_items": len(valid_items)})
+                              {**counts, "test": len(test_pairs)})
     progress(4, 4, "attribute choice")
     return selection, report
 

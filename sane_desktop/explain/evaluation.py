@@ -19,7 +19,7 @@ import torch
 
 from sane_desktop.errors import InputError
 from sane_desktop.catalogue.types import Catalogue
-from sane_desktop.explain.attribute_evaluation import evaluate_attribute_choice, theme_accuracy
+from sane_desktop.explain.attribute_evaluation import evaluate_attribute_choice, fit_selection, theme_accuracy
 from sane_desktop.explain.registry import get_explainer, list_methods
 from sane_desktop.explain.metrics import (
     box_to_crop,
@@ -45,6 +45,25 @@ def method_settings_for(methods: Sequence[str], seed: int, rise_masks: int, prep
     defaults: dict[str, dict[str, Any]] = {"rise": {"n_masks": rise_masks}, "fast": {"preprocessing": preprocessing},
                                            "random": {"seed": seed * RANDOM_SEED_STRIDE}}
     return {m: {**defaults.get(m, {}), **(overrides or {}).get(m, {})} for m in methods}
+
+
+SELECTION_PAIRS = 40  # validation pairs the train command fits the selection on (~1 min on 2 cores)
+
+
+def fit_model_selection(catalogue: Catalogue, bundle: ModelBundle, n_pairs: int = SELECTION_PAIRS, seed: int = 0,
+                        ground_truth: dict[str, Any] | None = None, progress: Progress = no_progress,
+                        should_stop: CancelCheck = never_cancel) -> tuple[SelectionModel, str] | None:
+    """The attribute selection fitted for a freshly trained model on the catalogue's validation
+    pairs (ground truth where the catalogue has it, else the removal oracle): what ``train`` saves
+    beside the checkpoint. None when the model has no attribute network or the catalogue no
+    outfits to draw pairs from. Returns (selection, what it was tuned on)."""
+    if bundle.attributes is None or not catalogue.splits:
+        return None
+    images = PairImages(catalogue, bundle)
+    background = white_background(bundle.preprocessing.mean, bundle.preprocessing.std)
+    selection, tuned_on, _ = fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress,
+                                           should_stop, ground_truth)
+    return selection, tuned_on
 
 
 def evaluate_explanations(

@@ -2,13 +2,14 @@
 
 Half the pairs are positive (two items of one outfit), half negative (r swapped for another item of
 its category, of the same group where items have one). Decoded, preprocessed images are cached per
-item; ``pair_space`` is the type space the compatibility model compares a pair in.
+item; ``pair_space`` is the type space the compatibility model compares a pair in (the general
+space when either category is one the model lacks, :mod:`sane_desktop.retrieval.category_map`).
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from torch import Tensor
@@ -17,6 +18,7 @@ from sane_desktop.catalogue.types import Catalogue
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.models.preprocess import load_image_tensor
 from sane_desktop.catalogue.splits import outfits_in_split
+from sane_desktop.retrieval.category_map import GENERAL, target_of
 
 
 @dataclass(frozen=True)
@@ -28,9 +30,10 @@ class Pair:
 
 
 def sample_pairs(catalogue: Catalogue, split: str, n: int, seed: int, categories: Sequence[str]) -> list[Pair]:
-    """``n`` seeded pairs from ``split``, alternately positive and negative."""
+    """``n`` seeded pairs from ``split``, alternately positive and negative, of items whose category
+    is one of ``categories`` (the model's) by name, up to case and plural."""
     rng = random.Random(seed)
-    known = set(categories)
+    known = {name for name in catalogue.categories() if target_of(name, list(categories)) != GENERAL}  # Tops: tops
     by_id = catalogue.item_by_id()
     outfits = [o for o in outfits_in_split(catalogue, split)
                if sum(1 for i in o.item_ids if i in by_id and by_id[i].category in known) >= 2]
@@ -70,7 +73,12 @@ class PairImages:
         return self.cache[item_id]
 
 
-def pair_space(bundle: ModelBundle, by_id: dict, pair: Pair) -> int:
-    cats = bundle.compatibility.categories
-    return bundle.compatibility.space_index(cats.index(by_id[pair.query].category),
-                                            cats.index(by_id[pair.candidate].category))
+def pair_space(bundle: ModelBundle, by_id: dict, pair: Pair, mapping: Mapping[str, str] | None = None) -> int:
+    """The space the model compares the pair in: its categories' pair (each catalogue category taken
+    as ``mapping`` says, else by name, :func:`~sane_desktop.retrieval.category_map.target_of`), or
+    the general space when either has no model category."""
+    net = bundle.compatibility
+    first, second = (target_of(by_id[item].category, net.categories, mapping) for item in (pair.query, pair.candidate))
+    if GENERAL in (first, second):
+        return net.general_space
+    return net.space_index(net.categories.index(first), net.categories.index(second))

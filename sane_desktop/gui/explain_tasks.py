@@ -32,15 +32,15 @@ class ColouredTile:
     overlay: np.ndarray
 
 
-def explain(candidate_pk: int, outfit_pk: int, colour_map: str,
-            n_masks: int | None = None) -> TaskFn[CatalogueService, ColouredUpdate, ExplanationUpdate | None]:
+def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | None = None,
+            general: bool = False) -> TaskFn[CatalogueService, ColouredUpdate, ExplanationUpdate | None]:
     """The click-through explanation: each step (fast map, then refinements) as a partial result;
-    the last step is the result."""
+    the last step is the result. ``general``: a "visually similar" result (``SearchResult.general``)."""
 
     def run(service: CatalogueService, state: TaskState[ColouredUpdate]) -> ExplanationUpdate | None:
         last: ExplanationUpdate | None = None
         for update in service.explain(candidate_pk, outfit_pk, refine=True, n_masks=n_masks,
-                                      should_stop=state.should_stop):
+                                      should_stop=state.should_stop, general=general):
             if state.should_stop():
                 raise Cancelled("a newer explanation was asked for")
             last = update
@@ -51,16 +51,18 @@ def explain(candidate_pk: int, outfit_pk: int, colour_map: str,
     return run
 
 
-def explain_tiles(pairs: list[tuple[int, int]], colour_map: str) -> TaskFn[CatalogueService, list[ColouredTile], int]:
+def explain_tiles(pairs: list[tuple[int, int]], colour_map: str,
+                  general: bool = False) -> TaskFn[CatalogueService, list[ColouredTile], int]:
     """Fast explanations of the visible tiles, batched, one partial result per batch; the result is
-    how many were explained."""
+    how many were explained. ``general``: tiles of "visually similar" results."""
 
     def run(service: CatalogueService, state: TaskState[list[ColouredTile]]) -> int:
         done = 0
         for start in range(0, len(pairs), TILE_CHUNK):
             if state.should_stop():
                 raise Cancelled("the visible tiles changed")
-            tiles = service.explain_tiles(pairs[start:start + TILE_CHUNK], should_stop=state.should_stop)
+            tiles = service.explain_tiles(pairs[start:start + TILE_CHUNK], should_stop=state.should_stop,
+                                          general=general)
             if state.should_stop():
                 raise Cancelled("the visible tiles changed")
             state.partial([ColouredTile(tile, colourise(tile.candidate_map, colour_map)) for tile in tiles])

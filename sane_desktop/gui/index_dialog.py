@@ -1,5 +1,11 @@
 """"Index catalogue folder…": choose a folder, see its format and item count, index it in the worker
-with a progress bar, ETA and cancel, then a summary of what was skipped and why.
+with a progress bar, ETA and cancel, then a summary of what was skipped and why, and of how its
+categories were mapped to the model's.
+
+When the model lacks some of the folder's categories (``Jewellery/`` for a model that knows
+``tops``, ``bags``, …), a table says what each category will be searched as — a model category or
+"general (visual similarity)" — preselected with the service's suggestion
+(:meth:`CatalogueService.category_plan`), and the user's picks are indexed with it.
 
 A name already in use is never overwritten silently: before indexing, the worker says which folder
 that catalogue was built from; when it is another folder, the user is asked whether to replace it
@@ -14,15 +20,19 @@ import qtawesome as qta
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLineEdit, QMessageBox, QPlainTextEdit,
-    QProgressBar, QPushButton, QVBoxLayout,
+    QAbstractItemView, QComboBox, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLineEdit,
+    QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from sane_desktop.gui.request_dialog import RequestDialog, show_failure
 from sane_desktop.gui.tasks import Task, TaskRunner
 from sane_desktop.gui.text import message_box, plain_label, set_plain
+from sane_desktop.errors import SaneError
 from sane_desktop.service import CatalogueService, FolderReport
-from sane_desktop.service.values import IndexReport
+from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, IndexReport
+
+GENERAL_LABEL = "general (visual similarity)"
+HOW = {"exact": "same name", "auto": "matched by name", "user": "your choice", "general": "no model category"}
 
 
 class IndexDialog(RequestDialog):
@@ -41,6 +51,16 @@ class IndexDialog(RequestDialog):
         self.name.setToolTip("Name of the catalogue in the switcher (default: the folder's name)")
         self.detected = plain_label("Choose a folder to see its format and item count.")
         self.detected.setWordWrap(True)  # a failure quotes the folder: shown in full, never cut
+        self.plan: CategoryPlan | None = None  # how the folder's categories map to the model's
+        self.mapping_note = plain_label()
+        self.mapping_note.setWordWrap(True)
+        self.mapping_table = QTableWidget(0, 3)
+        self.mapping_table.setHorizontalHeaderLabels(["Category", "Items", "Searched as"])
+        self.mapping_table.verticalHeader().setVisible(False)
+        self.mapping_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.mapping_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.mapping_note.setVisible(False)
+        self.mapping_table.setVisible(False)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
@@ -67,6 +87,8 @@ class IndexDialog(RequestDialog):
         form.addRow("Detected", self.detected)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
+        layout.addWidget(self.mapping_note)
+        layout.addWidget(self.mapping_table)
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.phase)
         layout.addWidget(self.summary)
@@ -84,15 +106,66 @@ class IndexDialog(RequestDialog):
         if folder:
             set_plain(self.detected, "Inspecting…")
             self.start_button.setEnabled(False)
-            root = Path(folder)
-            self._inspecting.start(lambda service, _state: service.inspect_folder(root), "Inspecting folder…") \
+            self.show_plan(None)
+            root, name = Path(folder), self.name.text().strip() or None
+            self._inspecting.start(lambda service, _state: inspect_with_plan(service, root, name),
+                                   "Inspecting folder…") \
                 .on_done(self._inspected) \
                 .on_failed(lambda message: show_failure(self.detected, message))
 
-    def _inspected(self, report: FolderReport) -> None:
+    def _inspected(self, answer: tuple[FolderReport, CategoryPlan | None]) -> None:
+        report, plan = answer
         set_plain(self.detected, f"{report.format} catalogue, {report.items} items")
         self.name.setText(self.name.text() or report.name)
+        self.show_plan(plan)
         self.start_button.setEnabled(report.items > 0)
+
+    # --- the category mapping --------------------------------------------------------------
+    def show_plan(self, plan: CategoryPlan | None) -> None:
+        """Show the mapping table when the model lacks some of the folder's categories (or an
+        earlier choice applies), each row preselected with the plan's suggestion; hide it otherwise."""
+        self.plan = plan
+        shown = plan is not None and plan.needs_choice
+        self.mapping_table.setRowCount(0)
+        self.mapping_note.setVisible(shown)
+        self.mapping_table.setVisible(shown)
+        if plan is None or not shown:
+            return
+        lacking = sum(1 for row in plan.rows if row.automatic == GENERAL_CATEGORY)
+        set_plain(self.mapping_note, f"The model does not know {lacking} of these categories by name. Choose what "
+                                     "each is searched as: one of the model's categories, or general (items "
+                                     "that look alike).")
+        self.mapping_table.setRowCount(len(plan.rows))
+        for n, row in enumerate(plan.rows):
+            name = QTableWidgetItem(row.category)  # plain text: a category name is data, never markup
+            name.setToolTip(row.reason)
+            self.mapping_table.setItem(n, 0, name)
+            self.mapping_table.setItem(n, 1, QTableWidgetItem(str(row.items)))
+            combo = QComboBox()
+            for category in plan.model_categories:
+                combo.addItem(category, category)
+            combo.addItem(GENERAL_LABEL, GENERAL_CATEGORY)
+            combo.setCurrentIndex(max(0, combo.findData(row.preselected)))
+            combo.setToolTip(f"Suggested: {row.suggested} ({row.reason})")
+            self.mapping_table.setCellWidget(n, 2, combo)
+        self.mapping_table.resizeColumnsToContents()
+        self.mapping_table.setMinimumHeight(min(260, 34 + 30 * len(plan.rows)))
+
+    def picked(self) -> dict[str, str]:
+        """What the table says each category is searched as (category -> model category or general)."""
+        picked = {}
+        for n in range(self.mapping_table.rowCount()):
+            name, combo = self.mapping_table.item(n, 0), self.mapping_table.cellWidget(n, 2)
+            if name is not None and isinstance(combo, QComboBox):
+                picked[name.text()] = str(combo.currentData())
+        return picked
+
+    def category_map(self) -> dict[str, str] | None:
+        """The category map to index with: the table's picks that differ from the automatic mapping,
+        or None (keep the last index's choices) when no table is shown."""
+        if self.plan is None or not self.plan.needs_choice:
+            return None
+        return self.plan.choices(self.picked())
 
     def start(self) -> None:
         """Ask the worker what the name holds now, then index (asking first when that is another folder)."""
@@ -138,11 +211,13 @@ class IndexDialog(RequestDialog):
 
     def _index(self, root: Path, name: str, replace: bool) -> None:
         set_plain(self.phase, "Starting…")
+        category_map = self.category_map()
         # replace only when the user said Yes: without it the service refuses a name that holds another
         # folder (say, one that was indexed elsewhere since the check)
         task: Task[IndexReport, None] = self.tasks.start(
             lambda service, state: service.index_folder(root, name, progress=state.progress,
-                                                        should_stop=state.should_stop, replace=replace),
+                                                        should_stop=state.should_stop, replace=replace,
+                                                        category_map=category_map),
             "Indexing catalogue…")
         self.watch(task).on_done(self._indexed).on_failed(self._failed).on_cancelled(self._cancelled)
 
@@ -154,10 +229,18 @@ class IndexDialog(RequestDialog):
     def _indexed(self, report: IndexReport) -> None:
         self._ended()
         self.progress_bar.setValue(1)
+        mapped = report.mapped
+        general = sum(1 for target, _how in mapped.values() if target == GENERAL_CATEGORY)
+        visual = f"; {general} categories searched by visual similarity" if general else ""
         set_plain(self.phase, f"Indexed {report.items} items, {report.outfits} outfits in "
-                              f"{report.seconds:.1f} s; {len(report.skipped)} skipped.")
+                              f"{report.seconds:.1f} s; {len(report.skipped)} skipped{visual}.")
+        categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
+                      for category, (target, how) in mapped.items() if how != "exact"]
+        lines = ["Categories:", *categories] if categories else []
         if report.skipped:
-            self.summary.setPlainText("\n".join(f"{s.kind} {s.id} ({s.path}): {s.reason}" for s in report.skipped))
+            lines += (["Skipped:"] if lines else []) + [f"{s.kind} {s.id} ({s.path}): {s.reason}" for s in report.skipped]
+        if lines:
+            self.summary.setPlainText("\n".join(lines))
             self.summary.setVisible(True)
         self.last_report = report
         self.indexed.emit(report.name)
@@ -177,6 +260,18 @@ class IndexDialog(RequestDialog):
             box, self.replace_question = self.replace_question, None
             box.close()
         super().closeEvent(event)
+
+
+def inspect_with_plan(service: CatalogueService, root: Path,
+                      name: str | None) -> tuple[FolderReport, CategoryPlan | None]:
+    """On the worker: the folder's format and item count, and how its categories would map to the
+    model's (None when that cannot be worked out: indexing then maps them itself)."""
+    report = service.inspect_folder(root)
+    try:
+        plan = service.category_plan(root, name) if report.items else None
+    except SaneError:  # advice only: the index run says what is wrong, if anything
+        plan = None
+    return report, plan
 
 
 def other_source(service: CatalogueService, root: Path, name: str | None) -> tuple[str, str, str | None]:

@@ -44,7 +44,11 @@ def adapt_batchnorm(bundle: ModelBundle, batches: Iterable[Tensor], should_stop:
     """Replace the running statistics of every BatchNorm in the bundle's trunk(s) (a shared trunk
     once) by the average of their batch statistics over ``batches`` of normalised images
     (B, 3, H, W). Returns the number of images seen; the bundle is back in eval mode either way,
-    and untouched if no image came or the run was cancelled."""
+    and untouched if no image came or the run was cancelled. Raises ModelError for a frozen
+    pretrained trunk (stored by reference to its package: new statistics would be another trunk)."""
+    if bundle.config.get("trunk_frozen"):
+        raise ModelError("this model keeps the pretrained trunk frozen: adapting its batch norms would change it; "
+                         "train its heads on the catalogue instead (sane-desktop train)")
     layers = batchnorm_layers(bundle)
     saved = [(m.momentum, [stat.clone() for stat in _running_stats(m)]) for m in layers]
     device = next(bundle.compatibility.parameters()).device

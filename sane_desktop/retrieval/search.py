@@ -1,16 +1,19 @@
 """Exact type-aware outfit search (the API the GUI service calls; Qt-free).
 
     searcher = OutfitSearcher.open("my-catalogue")
-    results = searcher.search(searcher.resolve(["123", "456"]), "shoes", k=20)
+    results = searcher.search(searcher.resolve(["123", "456"]), "Shoes", k=20)
 
-Each target category has its own index of stacked vectors X; the outfit becomes one query vector Q
-(:mod:`.vectors`), so one maximum-inner-product search ranks every candidate by Σ_i cos(q_i, x). The
-outfit's own items are left out; each result carries its per-outfit-item contributions, which sum
-to its score ("which outfit item drives the match").
+Categories are the catalogue's own names. Each has its own index of stacked vectors X, built as the
+model category its manifest maps it to, or in the general space (:mod:`.category_map`); the outfit
+becomes one query vector Q (:mod:`.vectors`), so one maximum-inner-product search ranks every
+candidate by Σ_i cos(q_i, x). The outfit's own items are left out; each result carries its
+per-outfit-item contributions, which sum to its score ("which outfit item drives the match").
+:meth:`OutfitSearcher.similar` ranks by the general-space cosine with one item ("visually similar").
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +25,7 @@ from sqlalchemy import Engine
 from sane_desktop.errors import NotFound, StaleIndexError
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.paths import catalogue_dir, default_db_url
+from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.faiss_index import FaissVectorStore, IndexSpec
 from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, check, read_index_manifest
@@ -39,7 +43,7 @@ class QueryItem:
     """One outfit member: a catalogue item (``item_pk``) or an outside image (``item_pk`` None)."""
 
     embedding: np.ndarray  # (D,) general embedding E(q)
-    category: int  # position in the model's category list
+    category: int  # position in the model's category list; its length (g) for the general space
     item_pk: int | None = None
     label: str = ""  # catalogue item id, or the image path
 
@@ -48,7 +52,7 @@ class QueryItem:
 class Result:
     item_pk: int
     item_id: str
-    category: str
+    category: str  # the catalogue's category name
     score: float
     contributions: list[float] = field(default_factory=list)  # one per query item, in query order
 
@@ -122,23 +126,28 @@ class OutfitSearcher:
                        db_revision=revision)
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
-        stores = {category: load_verified(index_dir, entry, manifest.dimension, use_gpu)
+        stores = {category: load_verified(index_dir, entry, entry.dimension or manifest.dimension, use_gpu)
                   for category, entry in manifest.indexes.items()}
         return cls(engine, manifest, bundle, stores)
 
     # --- building queries -----------------------------------------------------------------------
     @property
     def categories(self) -> list[str]:
-        """Categories that have an index (searchable targets)."""
+        """The catalogue's categories that have an index (searchable targets)."""
         return sorted(self.stores)
 
+    def model_category(self, category: str) -> str:
+        """The model category a catalogue category is searched as, or ``general``: the manifest's
+        mapping, else (a name it does not hold) the automatic one. Never raises."""
+        return target_of(category, self.spaces.categories, self.manifest.category_map)
+
     def category_index(self, category: str | int) -> int:
+        """A catalogue category's position in the model's category list, or the general category
+        g (:attr:`TypeSpaces.general_category`); an int is taken as it is. Never raises."""
         if isinstance(category, int):
             return category
-        try:
-            return self.spaces.categories.index(category)
-        except ValueError:
-            raise NotFound(f"unknown category {category!r}; the model knows {list(self.spaces.categories)}") from None
+        target = self.model_category(category)
+        return self.spaces.general_category if target == GENERAL else self.spaces.categories.index(target)
 
     def resolve(self, item_ids: Sequence[str]) -> list[int]:
         """Catalogue item ids -> item primary keys, in order (NotFound names the unknown ones)."""
@@ -161,26 +170,36 @@ class OutfitSearcher:
         return [QueryItem(by_pk[pk], self.category_index(meta[pk].category), pk, meta[pk].item_id) for pk in pks]
 
     def embed_image(self, path: Path | str, category: str | int) -> QueryItem:
-        """An image from outside the catalogue as an outfit member."""
+        """An image from outside the catalogue as an outfit member of the catalogue's ``category``."""
         embedding, _, _ = embed_one(self.bundle, Path(path))
         return QueryItem(embedding.astype(np.float32), self.category_index(category), None, str(path))
 
     # --- searching --------------------------------------------------------------------------------
-    def search(self, outfit: Sequence[int | QueryItem], category: str | int, k: int = 20) -> list[Result]:
-        """Top ``k`` items of ``category`` for the outfit (item pks and/or :class:`QueryItem`)."""
+    def search(self, outfit: Sequence[int | QueryItem], category: str, k: int = 20) -> list[Result]:
+        """Top ``k`` items of the catalogue's ``category`` for the outfit (item pks and/or
+        :class:`QueryItem`); none for a category without an index."""
         query = self.as_query(outfit)
-        target = self.category_index(category)
-        name = self.spaces.categories[target]
-        store = self.stores.get(name)
+        store = self.stores.get(category)
         if store is None or not query:
             return []
+        return self._ranked(store, query, category, k)
+
+    def similar(self, item: int | QueryItem, category: str, k: int = 20) -> list[Result]:
+        """Top ``k`` items of the catalogue's ``category`` by the cosine of their general embeddings
+        with ``item``'s ("visually similar"): the item asked as one of the general category g, so the
+        general block alone; ``item`` itself is left out."""
+        query = [dataclasses.replace(member, category=self.spaces.general_category)
+                 for member in self.as_query([item])]
+        store = self.stores.get(category)
+        return self._ranked(store, query, category, k) if store is not None else []
+
+    def _ranked(self, store: VectorStore, query: list[QueryItem], category: str, k: int) -> list[Result]:
+        target = self.category_index(category)
         embeddings = np.stack([q.embedding for q in query])
         cats = [q.category for q in query]
         vector = self.spaces.outfit_query(embeddings, cats, target)
-        blocks = [slice(c * self.spaces.embed_dim, (c + 1) * self.spaces.embed_dim)
-                  for c in self.spaces.present_blocks(cats)]
         exclude = [q.item_pk for q in query if q.item_pk is not None]
-        hits = store.search(vector, k, exclude=exclude, blocks=blocks)
+        hits = store.search(vector, k, exclude=exclude, blocks=self.spaces.query_blocks(cats, target))
         # Contributions (and the reported score, their sum) come from the fp32 embeddings in the
         # database: exact whatever the index (IVF and fp16 GPU copies cannot always reconstruct).
         pks, found = load_embeddings(self.engine, self.manifest.model_hash, hits.ids.tolist())
@@ -188,7 +207,7 @@ class OutfitSearcher:
             return []
         contributions = self.spaces.contributions(embeddings, cats, target, self.spaces.stacked(found, target))
         labels = self._item_ids(pks.tolist())
-        results = [Result(int(pk), labels.get(int(pk), ""), name, float(row.sum()), [float(c) for c in row])
+        results = [Result(int(pk), labels.get(int(pk), ""), category, float(row.sum()), [float(c) for c in row])
                    for pk, row in zip(pks.tolist(), contributions)]
         return sorted(results, key=lambda result: (-result.score, result.item_pk))
 

@@ -19,16 +19,18 @@ import torch
 from sane_desktop.errors import InputError
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.service import building
+from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
 from sane_desktop.service.catalogues import Catalogues, OpenCatalogue
 from sane_desktop.service.explanation import TILE_MAP_SIDE
 from sane_desktop.service.locking import catalogue_lock
+from sane_desktop.service.outfits import SavedOutfits
 from sane_desktop.service.values import (
-    ALL_CATEGORIES, AdaptReport, AttributeScore, CatalogueInfo, CatalogueListing, CategoryGuess, ExplanationUpdate,
-    FolderReport,
+    ALL_CATEGORIES, AdaptReport, AttributeScore, CatalogueInfo, CatalogueListing, CategoryGuess, CategoryPlan,
+    ExplanationUpdate, FolderReport,
     IndexReport, ItemInfo, OpenedCatalogue, SearchResult, TileExplanation, TrainReport,
 )
+from sane_desktop.service.values import LoadedOutfit, SavedOutfit, SavedOutfitInfo
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +113,29 @@ class CatalogueService:
     def item(self, pk: int) -> ItemInfo:
         return self.current().items.get(pk)
 
+    # --- saved outfits (see :mod:`sane_desktop.service.outfits`) ---------------------------
+    def saved_outfits(self) -> SavedOutfits:
+        """The open catalogue's saved outfits; InputError when none is open."""
+        items = self.current().items
+        return SavedOutfits(items.engine, items.record.pk)
+
+    def list_saved_outfits(self) -> list[SavedOutfitInfo]:
+        return self.saved_outfits().list()
+
+    def save_outfit(self, name: str, item_pks: Sequence[int], overwrite: bool = False) -> SavedOutfit:
+        """Save the outfit's catalogue items as ``name``; OutfitNameTaken when that name is saved
+        already and ``overwrite`` is false (ask, then save again with it)."""
+        return self.saved_outfits().save(name, item_pks, overwrite=overwrite)
+
+    def load_saved_outfit(self, pk: int) -> LoadedOutfit:
+        return self.saved_outfits().load(pk)
+
+    def rename_saved_outfit(self, pk: int, name: str) -> str:
+        return self.saved_outfits().rename(pk, name)
+
+    def delete_saved_outfit(self, pk: int) -> None:
+        self.saved_outfits().delete(pk)
+
     # --- the model -------------------------------------------------------------------------
     def model_path(self) -> Path:
         """The model the open catalogue uses (see Catalogues.model_path)."""
@@ -134,6 +159,12 @@ class CatalogueService:
                should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
         return self.current().search.search(outfit, target, k, should_stop)
 
+    def similar(self, item_pk: int, target: str = ALL_CATEGORIES, k: int = 24,
+                should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
+        """Items that look like ``item_pk`` per target category (all when empty), by the cosine of
+        the general embeddings; the results carry ``general=True`` (explain them with it)."""
+        return self.current().search.similar(item_pk, target, k, should_stop)
+
     def guess_category(self, path: Path | str) -> CategoryGuess:
         return self.current().search.guess_category(path)
 
@@ -141,14 +172,16 @@ class CatalogueService:
         return self.current().search.add_image(path, category)
 
     def explain(self, candidate_pk: int, outfit_pk: int, *, refine: bool = True, n_masks: int | None = None,
-                chunk: int = 250, should_stop: CancelCheck = never_cancel) -> Iterator[ExplanationUpdate]:
+                chunk: int = 250, should_stop: CancelCheck = never_cancel,
+                general: bool = False) -> Iterator[ExplanationUpdate]:
+        """``general``: the result came from :meth:`similar` (``SearchResult.general``)."""
         return self.current().explanations.explain(candidate_pk, outfit_pk, refine=refine,
                                                    n_masks=n_masks or self.rise_masks, chunk=chunk,
-                                                   should_stop=should_stop)
+                                                   should_stop=should_stop, general=general)
 
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
-                      should_stop: CancelCheck = never_cancel) -> list[TileExplanation]:
-        return self.current().explanations.explain_tiles(pairs, map_side, should_stop=should_stop)
+                      should_stop: CancelCheck = never_cancel, general: bool = False) -> list[TileExplanation]:
+        return self.current().explanations.explain_tiles(pairs, map_side, should_stop=should_stop, general=general)
 
     def attribute_maps(self, items: Sequence[ItemInfo], names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
         return self.current().explanations.attribute_maps(items, names)
@@ -161,22 +194,32 @@ class CatalogueService:
     def inspect_folder(self, root: Path | str) -> FolderReport:
         return building.inspect_folder(root)
 
+    def category_plan(self, root: Path | str, name: str | None = None, model: Path | None = None) -> CategoryPlan:
+        """How indexing ``root`` as ``name`` (default: the folder's name) with ``model`` (default:
+        the one :meth:`index_folder` would use) would search each of its categories, with
+        suggestions for those the model lacks (:func:`sane_desktop.service.mapping.category_plan`)."""
+        root = Path(root).expanduser().resolve()
+        name = building.catalogue_name(root, name)
+        return mapping.category_plan(root, model or self.catalogues.model_path(name, root=root), name=name,
+                                     index_dir=self.catalogues.folder(name))
+
     def index_folder(self, root: Path | str, name: str | None = None, progress: Progress = no_progress,
                      should_stop: CancelCheck = never_cancel, model: Path | None = None,
-                     replace: bool = False) -> IndexReport:
+                     replace: bool = False, category_map: dict[str, str] | None = None) -> IndexReport:
         """Import a folder and build its index (with ``model``, else the model that catalogue uses).
 
         ``name`` defaults to the folder's. A catalogue of that name built from another folder
         (:meth:`existing_source`) is replaced only with ``replace=True``, else InputError naming
-        both folders. Raises InputError for an invalid name, StoreError when another run is
-        writing that catalogue, and what indexing raises (Cancelled, ModelError, …)."""
+        both folders. ``category_map``: the user's category choices (see :meth:`category_plan`);
+        None keeps the last index's. Raises InputError for an invalid name, StoreError when another
+        run is writing that catalogue, and what indexing raises (Cancelled, ModelError, …)."""
         root = Path(root).expanduser().resolve()
         name = building.catalogue_name(root, name)
         folder = self.catalogues.folder(name)
-        report = building.index_folder(root, name, model or self.catalogues.model_path(name),
+        report = building.index_folder(root, name, model or self.catalogues.model_path(name, root=root),
                                        db_url=f"sqlite:///{(folder / 'catalogue.db').as_posix()}", index_dir=folder,
                                        device=self.catalogues.device, progress=progress, should_stop=should_stop,
-                                       replace=replace)
+                                       replace=replace, category_map=category_map)
         if name == self.name:  # the open catalogue changed: its searcher and cells are stale
             self._reopen()
         return report

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,10 +91,15 @@ def index_report(summary: Any) -> IndexReport:
 def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_url: str | None = None,
                  index_dir: Path | None = None, mapping: Path | str | None = None, batch_size: int = 64,
                  workers: int | None = None, device: str | None = None, progress: Progress = no_progress,
-                 should_stop: CancelCheck = never_cancel, replace: bool = False) -> IndexReport:
+                 should_stop: CancelCheck = never_cancel, replace: bool = False,
+                 category_map: Mapping[str, str] | None = None) -> IndexReport:
     """Import a folder (validate, store), embed what is new or changed with ``model`` (None: the
     bundled demo model, with a note saying so) and rebuild its FAISS indexes
     (``retrieval.indexer``; safe to interrupt and re-run), holding the catalogue's writer lock.
+
+    ``category_map``: catalogue category -> model category or ``general`` for the categories the
+    user maps (the rest by name, else the general space); None keeps the last index's choices
+    (:func:`sane_desktop.retrieval.indexing.index_store`).
 
     ``replace``: a catalogue of that name built from another folder is replaced; without it that
     is an InputError naming both folders (nothing is written). Raises InputError for an invalid
@@ -107,7 +112,7 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     with catalogue_lock(writer_folder(name, db_url, index_dir), f"index {root}"):
         summary = index_catalogue(root, name, model, db_url, mapping, index_dir=index_dir, batch_size=batch_size,
                                   workers=workers, device=device, progress=progress, should_stop=should_stop,
-                                  replace=replace)
+                                  replace=replace, category_map=category_map)
     report = index_report(summary)
     logger.info("indexed %r: %d items, %d outfits, %d skipped, %.1f s", report.name, report.items, report.outfits,
                 len(report.skipped), report.seconds)
@@ -116,13 +121,16 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
 
 @dataclass(frozen=True)
 class TrainRequest:
-    """What to train: the preset (``cpu``/``gpu``; None = by device) and its overrides (None = the preset's)."""
+    """What to train: the preset (``pretrained``/``cpu``/``gpu``; None = by catalogue and device, see
+    :func:`default_preset`), the trunk (None = the preset's) and overrides (None = the preset's)."""
 
     preset: str | None = None
+    trunk: str | None = None
     epochs: int | None = None
     seed: int = 0
     overrides: dict[str, Any] = field(default_factory=dict)  # TrainConfig fields: weights, width, lr, …
     half: bool = False  # store weights in fp16
+    selection_pairs: int = 40  # validation pairs the explanation's attribute selection is fitted on (0: none)
 
 
 @dataclass(frozen=True)
@@ -137,6 +145,7 @@ class TrainOutcome:
     items: int
     history: list[dict[str, Any]]
     config: dict[str, Any]
+    selection: str | None = None  # what the saved attribute selection was tuned on (None: none saved)
 
 
 def train_model(root: Path | str, out: Path | str, request: TrainRequest = TrainRequest(), *,
@@ -156,12 +165,18 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     from sane_desktop.training.trainer import train
 
     torch_device = torch.device(device) if device else pick_device()
-    name = request.preset or ("gpu" if torch_device.type == "cuda" else "cpu")
-    logger.info("train on %s: preset %s, device %s, epochs %s -> %s", root, name, torch_device,
-                request.epochs or "preset", out)
-    config = preset(name, epochs=request.epochs, seed=request.seed, **request.overrides)
     catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress,
                                should_stop=should_stop, seed=request.seed)
+    name = request.preset or default_preset(Path(root), torch_device.type, request.trunk)
+    logger.info("train on %s: preset %s, device %s, epochs %s -> %s", root, name, torch_device,
+                request.epochs or "preset", out)
+    overrides = dict(request.overrides)
+    if request.trunk is not None and request.trunk != preset(name).trunk:
+        overrides.update(trunk_overrides(request.trunk))
+    config = preset(name, epochs=request.epochs, seed=request.seed, **overrides)
+    if config.freeze_trunk and config.weights != "imagenet":
+        raise InputError(f"the {name} preset keeps the ImageNet trunk shipped with the app frozen; to start from "
+                         f"other weights ({config.weights}) train the whole network: --preset cpu or --preset gpu")
     options: dict[str, Any] = {"progress": progress, "should_stop": should_stop, "device": torch_device,
                                "on_epoch": on_epoch or (lambda _: None)}
     if log is not None:
@@ -171,13 +186,57 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
         raise Cancelled("training cancelled")
     with _model_lock(Path(out)):
         content_hash = save_checkpoint(out, result.bundle, half=request.half)
+        selection = _fit_selection(Path(root), catalogue, result.bundle, Path(out), request.selection_pairs,
+                                   progress, should_stop)
     best = result.history[result.best_epoch - 1] if result.history else {}
     report = TrainReport(Path(out), content_hash, len(result.history), result.best_epoch, best.get("valid_fitb"),
-                         best.get("valid_map"), round(result.seconds, 1))
+                         best.get("valid_map", result.bundle.config.get("valid_map")), round(result.seconds, 1))
     logger.info("trained %s: %d epochs (best %d), %.1f s", out, report.epochs, report.best_epoch, report.seconds)
     return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
                         result.bundle.config.get("mode", "compatibility"), len(catalogue.items), result.history,
-                        {k: v for k, v in result.bundle.config.items() if k != "history"})
+                        {k: v for k, v in result.bundle.config.items() if k != "history"}, selection)
+
+
+def _fit_selection(root: Path, catalogue: Any, bundle: Any, out: Path, pairs: int, progress: Progress,
+                   should_stop: CancelCheck) -> str | None:
+    """Fit the explanation's attribute selection on validation pairs and save it beside the model
+    (``<out>.selection.json``, found by ``index``/``explain``/the window); returns what it was tuned
+    on, or None when there is nothing to fit (no attribute network, no outfits). A stale file from an
+    earlier model at that path is removed first: it would describe another model."""
+    from sane_desktop.catalogue.ground_truth import read_ground_truth
+    from sane_desktop.explain.evaluation import fit_model_selection
+
+    target = out.with_suffix(".selection.json")
+    target.unlink(missing_ok=True)
+    if pairs <= 0:
+        return None
+    fitted = fit_model_selection(catalogue, bundle, pairs, ground_truth=read_ground_truth(root), progress=progress,
+                                 should_stop=should_stop)
+    if fitted is None:
+        return None
+    selection, tuned_on = fitted
+    selection.save(target)
+    return tuned_on
+
+
+def default_preset(root: Path, device_type: str, trunk: str | None = None) -> str:
+    """The preset a catalogue trains with when none is asked for: the frozen ImageNet trunk
+    (``pretrained``) for real catalogues, and for the app's drawn demo world (a folder with its
+    ground truth) the from-scratch ResNet trunk it was designed for (``cpu``, or ``gpu`` on CUDA),
+    which measures better there (README, "Trunks"). An explicit ``trunk`` decides instead."""
+    from sane_desktop.catalogue.ground_truth import GROUND_TRUTH_FILE
+
+    scratch = "gpu" if device_type == "cuda" else "cpu"
+    if trunk is not None:
+        return "pretrained" if trunk == "efficientnet_lite0" else scratch
+    return scratch if (root / GROUND_TRUTH_FILE).is_file() else "pretrained"
+
+
+def trunk_overrides(trunk: str) -> dict[str, Any]:
+    """TrainConfig fields that put ``trunk`` into a preset made for another one."""
+    if trunk == "efficientnet_lite0":
+        return {"trunk": trunk, "weights": "imagenet", "image_size": 224}
+    return {"trunk": trunk, "freeze_trunk": False}
 
 
 def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_images: int = 10000,

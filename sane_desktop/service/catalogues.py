@@ -97,15 +97,16 @@ class Catalogues:
         """Where the built-in demo catalogue is generated (it is indexed as "demo")."""
         return self.home / "demo" / "source"
 
-    def model_path(self, name: str | None, index_dir: Path | None = None) -> Path:
+    def model_path(self, name: str | None, index_dir: Path | None = None, root: Path | None = None) -> Path:
         """The override, else the model the catalogue was indexed with (its index manifest names
-        it; a file moved since — the bundled demo model after an update of the app — is found by
-        its content hash among the catalogue's own and the bundled model), else the catalogue's
-        own trained/adapted model, else the bundled demo model.
+        it; a file moved since — a bundled model after an update of the app — is found by its
+        content hash among the catalogue's own and the bundled models), else the catalogue's own
+        trained/adapted model, else the bundled model for its folder ``root`` (the demo model for
+        the drawn demo world, the general pretrained-trunk model for real photos).
 
         Never another model in place of the indexed one: when that file is gone, its path is
         returned all the same and loading it says it is missing."""
-        from sane_desktop.models.checkpoint import demo_model_path, stored_content_hash
+        from sane_desktop.models.checkpoint import bundled_model_path, bundled_model_paths, stored_content_hash
         from sane_desktop.retrieval.manifest import read_index_manifest
 
         if self.model_override is not None:
@@ -120,11 +121,22 @@ class Catalogues:
                 recorded = Path(manifest.model_path)
                 if recorded.is_file():
                     return recorded
-                for candidate in [*own, demo_model_path()]:
+                for candidate in [*own, *bundled_model_paths()]:
                     if candidate.is_file() and stored_content_hash(candidate) == manifest.model_hash:
                         return candidate
                 return recorded
-        return next((path for path in own if path.is_file()), demo_model_path())
+        return next((path for path in own if path.is_file()), bundled_model_path(root if root is not None
+                                                                                  else self._root_of(name)))
+
+    def _root_of(self, name: str | None) -> Path | None:
+        """The source folder of an imported catalogue (None when unknown or unreadable)."""
+        if not name:
+            return None
+        try:
+            source = self.source(name)
+        except SaneError:
+            return None
+        return Path(source) if source else None
 
     def list(self) -> list[CatalogueInfo]:
         """Every catalogue under the home that can be read, sorted by name (see :meth:`scan`)."""

@@ -28,8 +28,11 @@ class EvaluationReport:
 def evaluate_model(root: Path | str, model: Path | str, split: str = "test", *, seed: int = 0,
                    mapping: Path | str | None = None, progress: Progress = no_progress) -> EvaluationReport:
     """FITB, compatibility AUC and attribute mAP of ``model`` on a split of a catalogue, with the
-    baselines run on the same questions (``training.report.evaluate``); a catalogue with ground
-    truth (the demo) also gets FITB per theme kind."""
+    baselines run on the same questions (``training.report.evaluate``), for every outfit protocol
+    of the catalogue (``figures["protocols"]``, keyed by name) with the headline one — the
+    item-disjoint ``generated-disjoint`` where the catalogue has it — repeated at the top level,
+    each with its sizes and leakage. ``seed`` also seeds the generated splits, as in ``train``. A
+    catalogue with ground truth (the demo) also gets FITB per theme kind."""
     from sane_desktop.catalogue import read_catalogue
     from sane_desktop.catalogue.ground_truth import read_ground_truth, theme_kinds
     from sane_desktop.models import load_checkpoint

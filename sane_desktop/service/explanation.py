@@ -15,7 +15,7 @@ from typing import Any, TypedDict, cast
 import numpy as np
 import torch
 
-from sane_desktop.errors import InputError
+from sane_desktop.errors import InputError, StaleIndexError
 from sane_desktop.explain.base import Explainer
 from sane_desktop.explain.cache import ExplanationCache, explanation_cache_key
 from sane_desktop.explain.fast import FastExplainer
@@ -23,6 +23,7 @@ from sane_desktop.explain.registry import get_explainer
 from sane_desktop.explain.rise import RiseExplainer
 from sane_desktop.explain.pipeline import SelectionModel
 from sane_desktop.progress import CancelCheck, never_cancel
+from sane_desktop.retrieval.manifest import manifest_stamp, read_index_manifest
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
 from sane_desktop.service.values import (
@@ -39,9 +40,15 @@ CACHE_VERSION = 2  # bump when what a cached entry holds changes
 AttributePass = tuple[np.ndarray, torch.Tensor] | None
 
 
-def default_rise_masks() -> int:
-    """RISE masks per map: the paper's 2,000 on a GPU, 500 on a CPU (a refinement in seconds)."""
-    return 2000 if torch.cuda.is_available() else 500
+# RISE masks per map on a CPU, by trunk: a refinement in seconds. The pretrained EfficientNet-Lite0
+# at 224 px runs ~40 masked images/s on 2 cores (ResNet width 16 at 112 px ~2,800/s), so it gets
+# fewer masks: a noisier map, said in the progress line; a GPU runs the paper's 2,000 for any trunk.
+CPU_RISE_MASKS = {"resnet18": 500, "efficientnet_lite0": 160}
+
+
+def default_rise_masks(trunk: str = "resnet18") -> int:
+    """RISE masks per map: the paper's 2,000 on a GPU; on a CPU :data:`CPU_RISE_MASKS` of ``trunk``."""
+    return 2000 if torch.cuda.is_available() else CPU_RISE_MASKS.get(trunk, 500)
 
 
 class Explanations:
@@ -60,8 +67,29 @@ class Explanations:
         self.verify_index = verify_index
         self._selection: SelectionModel | None = None
         self._explainers: dict[tuple[str, int], Explainer[Any]] = {}
+        self._category_map: tuple[object, dict[str, str]] | None = None  # (manifest stamp, its map)
 
     # --- the pieces ------------------------------------------------------------------------
+    def category_map(self) -> dict[str, str]:
+        """The category mapping of the catalogue's index (catalogue category -> model category or
+        ``general``, from its manifest; re-read when the manifest changes), so that a pair is
+        explained in the space its score was computed in; empty without an index (automatic)."""
+        if self.index_dir is None:
+            return {}
+        stamp = manifest_stamp(self.index_dir)
+        if self._category_map is None or self._category_map[0] != stamp:
+            try:
+                manifest = read_index_manifest(self.index_dir)
+            except StaleIndexError:  # searching says so; explaining falls back to the automatic mapping
+                manifest = None
+            self._category_map = (stamp, dict(manifest.category_map) if manifest is not None else {})
+        return self._category_map[1]
+
+    def space(self, a: ItemInfo, b: ItemInfo, general: bool = False) -> int:
+        """The space ``a`` and ``b`` are compared in by the search (:meth:`ModelContext.space` with
+        the index's category map); the general space for a "visually similar" pair (``general``)."""
+        return self.model.space(a, b, self.category_map(), general=general)
+
     def selection(self) -> SelectionModel:
         """The fitted attribute selection (the catalogue's own, else the model's, else defaults)."""
         if self._selection is None:
@@ -102,29 +130,32 @@ class Explanations:
         assert isinstance(explainer, RiseExplainer)  # the registry's "rise"
         return explainer
 
-    def _options(self, method: str, n_masks: int) -> str:
-        """What besides the model, items and method decides a cached entry's content: the method's
+    def _options(self, method: str, n_masks: int, space: int) -> str:
+        """What besides the model, items and method decides a cached entry's content: the space the
+        pair is compared in (a category map or a "visually similar" result changes it), the method's
         version and settings (``Explainer.describe``), the selection, the cache layout."""
         selection = hashlib.sha256(json.dumps(self.selection().as_dict()).encode()).hexdigest()[:16]
         described = {k: v for k, v in self.explainer(method, n_masks).describe().items() if k != "preprocessing"}
         return json.dumps({"method": described, "cache": CACHE_VERSION, "attribute_maps": ATTRIBUTE_MAPS,
-                           "selection": selection}, default=str, sort_keys=True)
+                           "selection": selection, "space": space}, default=str, sort_keys=True)
 
     # --- a pair ----------------------------------------------------------------------------
     def explain_pair(self, query: ItemInfo, candidate: ItemInfo, method: str = "fast", *, n_masks: int = 2000,
-                     use_cache: bool = True) -> PairExplanation:
+                     use_cache: bool = True, general: bool = False) -> PairExplanation:
         """Why ``query`` matches ``candidate``: saliency of both in their type space (``method`` of
         explain's registry), the query's ranked attributes (SANE; one attribute-net pass over both:
         the candidate's probabilities are the partner part) and the first ones' activation maps.
 
-        Cached (when the object has a cache) by model hash, both images' content hashes, method and
-        settings; raises NotFound for a category the model lacks, ModelError without a model."""
+        The space is the one the search compares the pair in (:meth:`space`: the index's category
+        map; the general space for a category the model lacks, or always with ``general``, a
+        "visually similar" pair). Cached (when the object has a cache) by model hash, both images'
+        content hashes, space, method and settings; raises ModelError without a model."""
         if self.verify_index is not None:
             self.verify_index()
-        space = self.model.space(query, candidate)
+        space = self.space(query, candidate, general)
         bundle = self.model.bundle()
         key = explanation_cache_key(bundle.content_hash, f"{query.item_id}@{query.content_hash}",
-                        f"{candidate.item_id}@{candidate.content_hash}", method, self._options(method, n_masks))
+                        f"{candidate.item_id}@{candidate.content_hash}", method, self._options(method, n_masks, space))
         if use_cache and self.cache is not None:
             hit = self.cache.get(key)
             cached = _from_cache(query, candidate, method, hit) if hit is not None else None
@@ -149,14 +180,16 @@ class Explanations:
         return result
 
     def explain(self, candidate_pk: int, outfit_pk: int, *, refine: bool = True, n_masks: int | None = None,
-                chunk: int = 250, should_stop: CancelCheck = never_cancel) -> Iterator[ExplanationUpdate]:
+                chunk: int = 250, should_stop: CancelCheck = never_cancel,
+                general: bool = False) -> Iterator[ExplanationUpdate]:
         """Why the result ``candidate`` matches the outfit item: the exact fast map first (the same
         :meth:`explain_pair` the CLI runs, the candidate as its query), then progressive RISE
-        refinements of both maps, each step yielded as it lands."""
+        refinements of both maps, each step yielded as it lands. ``general``: a "visually similar"
+        result (``SearchResult.general``), explained in the general space it was ranked in."""
         items = self._items()
         candidate, outfit_item = items.get(candidate_pk), items.get(outfit_pk)
         started = time.perf_counter()
-        fast = self.explain_pair(candidate, outfit_item, "fast", use_cache=False)
+        fast = self.explain_pair(candidate, outfit_item, "fast", use_cache=False, general=general)
         c_rgb, q_rgb = self.model.crop_rgb(candidate), self.model.crop_rgb(outfit_item)
 
         def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str,
@@ -168,18 +201,20 @@ class Explanations:
                      fast.attributes, fast.attribute_maps)
         if not refine or should_stop():
             return
-        masks = n_masks or default_rise_masks()
+        trunk = self.model.bundle().compatibility.trunk.kind
+        masks = n_masks or default_rise_masks(trunk)
+        why = "" if n_masks or masks >= 2000 else f" (fewer on a CPU for the {trunk} trunk; 2,000 on a GPU)"
         rise = self.rise(masks)
         c_img, q_img = self.model.image(candidate), self.model.image(outfit_item)
         embeddings = rise.embed(torch.stack([c_img, q_img]))
         c_map, q_map = fast.query_map, fast.candidate_map
         for step in rise.progressive(c_img, embeddings[1], fast.space, chunk=chunk, should_stop=should_stop):
             c_map = step.map.cpu().numpy().astype(np.float32)
-            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on this item",
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on this item{why}",
                          fast.attributes, fast.attribute_maps)
         for step in rise.progressive(q_img, embeddings[0], fast.space, chunk=chunk, should_stop=should_stop):
             q_map = step.map.cpu().numpy().astype(np.float32)
-            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item",
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item{why}",
                          fast.attributes, fast.attribute_maps)
         outputs = self.attribute_pass([candidate, outfit_item])  # the refined ranking's, from the refined map
         ranked = self.rank(outputs, c_map[None], 1, with_partners=True)[0]
@@ -189,11 +224,12 @@ class Explanations:
 
     # --- many tiles ------------------------------------------------------------------------
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
-                      should_stop: CancelCheck = never_cancel) -> list[TileExplanation]:
+                      should_stop: CancelCheck = never_cancel, general: bool = False) -> list[TileExplanation]:
         """Fast explanations of many (candidate pk, outfit item pk) pairs in one batched pass: the
         cell decomposition from stored per-cell outputs (no model pass for indexed items), spread
         over each candidate's content pixels as the click-through map is, then one attribute-net
-        pass over the candidates for their explaining attributes."""
+        pass over the candidates for their explaining attributes. Each pair in the space its score
+        used (:meth:`space`; ``general``: "visually similar" results)."""
         import torch.nn.functional as F
 
         if not pairs:
@@ -211,7 +247,7 @@ class Explanations:
         candidate_cells = torch.from_numpy(self.model.cells(candidates, items))
         partner_cells = torch.from_numpy(self.model.cells(partners, items))
         with torch.inference_mode():
-            masks = net.space_masks().float().cpu()[[self.model.space(c, q) for c, q in zip(candidates, partners)]]
+            masks = net.space_masks().float().cpu()[[self.space(c, q, general) for c, q in zip(candidates, partners)]]
         if should_stop():
             return []
         fast = self.fast()

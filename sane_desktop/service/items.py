@@ -1,5 +1,10 @@
 """The open catalogue's items: its database (through :mod:`sane_desktop.store.browse`) plus the
-images added from disk in this session, which live only here under negative keys."""
+images added from disk in this session, which live only here under negative keys. A stored item
+whose title is a code gets a readable one (:func:`sane_desktop.service.titles.readable_title`).
+
+Also the two things a front end needs to show an item's own photo under its explanation maps:
+:func:`photo_pixels` (the photo, decoded bounded) and :func:`model_crop_box` (the part of it the
+model saw, which the maps cover)."""
 
 from __future__ import annotations
 
@@ -10,12 +15,38 @@ from pathlib import Path
 import numpy as np
 from sqlalchemy import Engine
 
+from sane_desktop.catalogue.images import load_rgb
 from sane_desktop.errors import NotFound
 from sane_desktop.retrieval.search import QueryItem
+from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo
 from sane_desktop.store import browse
 from sane_desktop.store.browse import CatalogueRecord
 from sane_desktop.store.items import item_pks
+
+
+PHOTO_SIDE = 2048  # an item's photo as the explanation shows it: its own pixels, up to this side
+
+
+def photo_pixels(path: Path | str, max_side: int = PHOTO_SIDE) -> np.ndarray:
+    """(h, w, 3) uint8: the item's photo, whole (not the model's crop), EXIF-oriented like the
+    model's input, its longer side bounded by ``max_side`` (decoded at reduced size when larger).
+
+    Raises ImageRejected (an InputError): a missing, unreadable or oversized file, one line."""
+    return np.asarray(load_rgb(path, max_side=max_side), dtype=np.uint8)
+
+
+def model_crop_box(width: int, height: int, input_side: int) -> tuple[float, float, float, float]:
+    """(left, top, width, height), in the pixels of a ``width`` × ``height`` photo, of what the model
+    saw of it: ``models.preprocess.resize_crop`` scales the short side to ``input_side`` and takes
+    the centre square, so an explanation map (over that square) covers exactly this box."""
+    if width <= 0 or height <= 0 or input_side <= 0:
+        return (0.0, 0.0, float(max(width, 0)), float(max(height, 0)))
+    scale = input_side / min(width, height)
+    new_w, new_h = max(input_side, round(width * scale)), max(input_side, round(height * scale))
+    left, top = (new_w - input_side) // 2, (new_h - input_side) // 2
+    fx, fy = new_w / width, new_h / height  # the resize's own factors (rounded sizes)
+    return (left / fx, top / fy, input_side / fx, input_side / fy)
 
 
 @dataclass(frozen=True)
@@ -66,8 +97,10 @@ class CatalogueItems:
         self.refresh()  # paths are relative to the root, which a replacing import may have moved
         rows = browse.item_rows(self.engine, [pk for pk in pks if pk >= 0])
         found: dict[int, ItemInfo] = {pk: self._from_disk[pk].info for pk in pks if pk in self._from_disk}
-        found.update({pk: ItemInfo(pk, row.item_id, row.category, row.title, self.root / row.image_path,
-                                   row.content_hash, row.attributes) for pk, row in rows.items()})
+        found.update({pk: ItemInfo(pk, row.item_id, row.category,
+                                   readable_title(row.title, row.category, row.attributes, row.item_id),
+                                   self.root / row.image_path, row.content_hash, row.attributes)
+                      for pk, row in rows.items()})
         return [found[pk] for pk in pks if pk in found]
 
     def get(self, pk: int) -> ItemInfo:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +14,7 @@ import torch
 from sane_desktop.errors import ModelError, NotFound, StaleIndexError
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
+from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import ItemInfo
 from sane_desktop.store import browse
@@ -91,16 +92,25 @@ class ModelContext:
             self._crops[key] = load_image_uint8(item.image_path, self.bundle().preprocessing).permute(1, 2, 0).numpy()
         return self._crops[key].copy()  # a caller may draw on it
 
-    def category_index(self, category: str) -> int:
-        """The model's index of ``category``; raises :class:`NotFound` for a category it lacks."""
-        try:
-            return self.bundle().compatibility.categories.index(category)
-        except ValueError:
-            raise NotFound(f"the model does not know category {category!r}") from None
+    def model_category(self, category: str, mapping: Mapping[str, str] | None = None) -> str:
+        """The model category a catalogue category is compared as, or ``general``: ``mapping``'s
+        (the index manifest's category map) when it names one the model has, else the automatic
+        one (same name, or up to case and plural; else general). Never raises."""
+        return target_of(category, self.bundle().compatibility.categories, mapping)
 
-    def space(self, a: ItemInfo, b: ItemInfo) -> int:
-        """The type space (pair of categories) in which ``a`` and ``b`` are compared."""
-        return self.bundle().compatibility.space_index(self.category_index(a.category), self.category_index(b.category))
+    def space(self, a: ItemInfo, b: ItemInfo, mapping: Mapping[str, str] | None = None, *,
+              general: bool = False) -> int:
+        """The type space in which ``a`` and ``b`` are compared: their categories' pair, or the
+        general space when either category is compared there (``mapping``: catalogue category ->
+        model category or general, see :meth:`model_category`) or ``general`` is asked for (a
+        "visually similar" result)."""
+        net = self.bundle().compatibility
+        if general:
+            return net.general_space
+        first, second = self.model_category(a.category, mapping), self.model_category(b.category, mapping)
+        if GENERAL in (first, second):
+            return net.general_space
+        return net.space_index(net.categories.index(first), net.categories.index(second))
 
     def cells(self, items: Sequence[ItemInfo], catalogue: CatalogueItems | None) -> np.ndarray:
         """(N, K, D) float32 per-cell outputs u_k: stored by the indexer (float16) for catalogue

@@ -1,17 +1,20 @@
 """Outfit search: compatible items per category for an outfit of catalogue items and images from
-disk (a disk image is embedded once, its category predicted by the nearest category centre)."""
+disk (a disk image is embedded once, its category predicted by the nearest category centre), and
+"visually similar" items to one item (the general space). Categories are the catalogue's own names."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
 
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
 from sane_desktop.progress import CancelCheck, never_cancel
+from sane_desktop.retrieval.category_map import FALLBACK, automatic
 from sane_desktop.retrieval.manifest import manifest_stamp
-from sane_desktop.retrieval.search import OutfitSearcher, QueryItem
+from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
 from sane_desktop.service.values import ALL_CATEGORIES, CategoryGuess, ItemInfo, SearchResult
@@ -76,22 +79,46 @@ class OutfitSearch:
     def search(self, outfit: Sequence[int], target: str = ALL_CATEGORIES, k: int = 24,
                should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
         """Compatible items per target category (every indexed category when ``target`` is empty),
-        best first, outfit items left out; each with its per-outfit-item score parts."""
+        best first, outfit items left out; each with its per-outfit-item score parts. Categories
+        are the catalogue's: one the model lacks is compared in the general space (never an error)."""
         if not outfit:
             return {}
         searcher = self.searcher()
-        members: list[int | QueryItem] = [self.items.disk_image(pk).query if pk < 0 else int(pk) for pk in outfit]
-        query = searcher.as_query(members)  # embeddings once for every target
+        query = searcher.as_query([self._member(searcher, pk) for pk in outfit])  # embeddings once for every target
+        return self._collect(searcher, outfit, target, should_stop,
+                             lambda category: searcher.search(query, category, k), general=False)
+
+    def similar(self, item_pk: int, target: str = ALL_CATEGORIES, k: int = 24,
+                should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
+        """Items that look like ``item_pk`` (a catalogue item or an image from disk) per target
+        category (every indexed category when ``target`` is empty), best first by the cosine of
+        their general embeddings, the item itself left out. Each result has that cosine as its one
+        contribution and ``general`` set: it is explained in the general space too."""
+        searcher = self.searcher()
+        member = searcher.as_query([self._member(searcher, item_pk)])[0]
+        return self._collect(searcher, [item_pk], target, should_stop,
+                             lambda category: searcher.similar(member, category, k), general=True)
+
+    def _member(self, searcher: OutfitSearcher, pk: int) -> int | QueryItem:
+        """An outfit member for the searcher: a catalogue item's key, or a disk image's query with
+        its category resolved by the index now open (its mapping may have changed since it was added)."""
+        if pk >= 0:
+            return int(pk)
+        image = self.items.disk_image(pk)
+        return dataclasses.replace(image.query, category=searcher.category_index(image.info.category))
+
+    def _collect(self, searcher: OutfitSearcher, outfit: Sequence[int], target: str, should_stop: CancelCheck,
+                 ranked: Callable[[str], list[Result]], general: bool) -> dict[str, list[SearchResult]]:
         targets = [target] if target else searcher.categories
         results: dict[str, list[SearchResult]] = {}
         for category in targets:
             if should_stop():
                 break
-            hits = searcher.search(query, category, k)
+            hits = ranked(category)
             infos = {info.pk: info for info in self.items.infos([hit.item_pk for hit in hits])}
             results[category] = [
                 SearchResult(infos[hit.item_pk], float(hit.score),
-                             {int(q): float(c) for q, c in zip(outfit, hit.contributions)})
+                             {int(q): float(c) for q, c in zip(outfit, hit.contributions)}, general)
                 for hit in hits if hit.item_pk in infos
             ]
         return results
@@ -113,14 +140,27 @@ class OutfitSearch:
         return CategoryGuess(path, tuple((names[i], float(cosines[i])) for i in order), preview)
 
     def add_image(self, path: Path | str, category: str) -> ItemInfo:
-        """Embed an image from disk as an outfit member of ``category``; returns its (negative-key) item."""
+        """Embed an image from disk as an outfit member of the catalogue's ``category`` (a spelling
+        of one, ``tops`` for ``Tops``, is taken as it); returns its (negative-key) item. NotFound
+        for a name that is none of the catalogue's categories."""
         from sane_desktop.retrieval.indexer import file_hash
 
         path = Path(path).expanduser().resolve()
-        position = self.searcher().category_index(category)  # NotFound for a category without an index
+        searcher = self.searcher()
+        category = self._catalogue_category(searcher, category)
+        position = searcher.category_index(category)
         embedding, cells = self._embed_file(path)
         query = QueryItem(embedding.astype(np.float32), position, None, str(path))
         return self.items.add_disk_image(path, category, file_hash(path), query, cells)
+
+    def _catalogue_category(self, searcher: OutfitSearcher, category: str) -> str:
+        names = sorted(set(searcher.categories) | set(self.items.categories()))
+        if category in names:
+            return category
+        match = automatic(category, names)
+        if match.how != FALLBACK:
+            return match.target
+        raise NotFound(f"the catalogue has no category {category!r} (it has {', '.join(names)})")
 
     def _embed_file(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
         """(E(x), cells) of one image: the same single-image path the searcher's embed_image takes,

@@ -64,6 +64,9 @@ class SearchResult:
     score: float
     # outfit item pk -> its part of the score (Σ parts = score); drives "best matching outfit item"
     contributions: dict[int, float] = field(default_factory=dict)
+    # ranked in the general space alone ("visually similar": one item, the cosine of the general
+    # embeddings): explain it there too (``explain(..., general=True)``)
+    general: bool = False
 
     def best_outfit_item(self) -> int | None:
         return max(self.contributions, key=self.contributions.__getitem__) if self.contributions else None
@@ -201,6 +204,12 @@ class IndexReport:
         """The CLI's JSON: the import summary with the index summary under ``index``."""
         return {**self.imported, "index": self.indexed.as_dict()}
 
+    @property
+    def mapped(self) -> dict[str, tuple[str, str]]:
+        """Catalogue category -> (the model category it is searched as, or general; how that was
+        decided: exact, auto, user or general)."""
+        return {name: (target, self.indexed.mapped_how.get(name, "")) for name, target in self.indexed.mapped.items()}
+
 
 @dataclass(frozen=True)
 class TrainReport:
@@ -225,6 +234,53 @@ class AdaptReport:
     images: int
     skipped: int
     vectors: dict[str, int] | None = None
+
+
+GENERAL_CATEGORY = "general"  # a catalogue category's target when it is compared by visual similarity
+
+
+@dataclass(frozen=True)
+class CategoryChoice:
+    """One catalogue category in a mapping plan: what indexing would search it as without asking
+    (``automatic``: the model category of its name, else general), the user's earlier choice still
+    in force (``current``), and a proposal with its reason (``suggested``; the automatic target when
+    there is one)."""
+
+    category: str
+    items: int
+    automatic: str  # a model category, or GENERAL_CATEGORY
+    suggested: str  # a model category, or GENERAL_CATEGORY
+    reason: str
+    current: str | None = None  # the user's choice recorded by the last index, when it still applies
+
+    @property
+    def preselected(self) -> str:
+        """What a chooser starts on: the user's earlier choice, else the automatic match, else the suggestion."""
+        if self.current is not None:
+            return self.current
+        return self.automatic if self.automatic != GENERAL_CATEGORY else self.suggested
+
+
+@dataclass(frozen=True)
+class CategoryPlan:
+    """How a folder's categories would be searched with a model (issue 16): one row per catalogue
+    category. The index dialog shows it when :attr:`needs_choice`, and indexes with
+    :meth:`choices` of what the user picked."""
+
+    model: Path
+    model_categories: tuple[str, ...]
+    rows: tuple[CategoryChoice, ...]
+
+    @property
+    def needs_choice(self) -> bool:
+        """Some category has no model category of its name, or carries an earlier choice."""
+        return any(row.automatic == GENERAL_CATEGORY or row.current is not None for row in self.rows)
+
+    def choices(self, picked: dict[str, str]) -> dict[str, str]:
+        """The category map to index with from the targets ``picked`` per category: those that
+        differ from the automatic mapping (the rest needs no choice)."""
+        automatic = {row.category: row.automatic for row in self.rows}
+        return {name: target for name, target in picked.items() if name in automatic and target != automatic[name]}
 
 
 @dataclass(frozen=True)
@@ -258,3 +314,43 @@ def library_versions() -> dict[str, str]:
 
     return {"SANE Desktop": __version__, "Python": platform.python_version(), "PyTorch": torch.__version__,
             "FAISS": getattr(faiss, "__version__", "?"), "SQLAlchemy": sqlalchemy.__version__}
+
+
+# --- saved outfits (issue 18, point 12) ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SavedOutfitInfo:
+    """One saved outfit of the open catalogue, as the "Open saved outfit" list shows it."""
+
+    pk: int
+    name: str
+    saved_items: int  # how many items were saved
+    items: int  # how many are still in the catalogue (a re-import may have removed some)
+    created_at: str  # ISO 8601, UTC
+    updated_at: str
+
+    @property
+    def missing(self) -> int:
+        return max(0, self.saved_items - self.items)
+
+
+@dataclass(frozen=True)
+class SavedOutfit:
+    """What :meth:`SavedOutfits.save` stored: ``left_out`` images from disk are never saved."""
+
+    pk: int
+    name: str
+    items: int
+    left_out: int
+    replaced: bool  # an outfit of that name was overwritten
+
+
+@dataclass(frozen=True)
+class LoadedOutfit:
+    """A saved outfit to rebuild: its catalogue item keys in order; ``missing`` of the saved items
+    are no longer in the catalogue (a re-import removed them)."""
+
+    pk: int
+    name: str
+    item_pks: tuple[int, ...]
+    missing: int

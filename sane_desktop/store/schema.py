@@ -210,3 +210,28 @@ class ItemEmbedding(Base):
     attribute_scores: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     norm: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class SavedOutfit(Base):
+    """An outfit a stylist saved by name (issue 18, point 12): its items are catalogue items, in
+    order (images from disk are not saved); SQL in :mod:`sane_desktop.store.outfits`."""
+
+    __tablename__ = "saved_outfits"
+    __table_args__ = (UniqueConstraint("catalogue_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # how many items were saved: fewer rows left means a re-import removed some (the UI says so)
+    item_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class SavedOutfitItem(Base):
+    """One item of a saved outfit; an item a re-import removes takes its row with it (the outfit
+    keeps its other items)."""
+
+    __tablename__ = "saved_outfit_items"
+    outfit_pk: Mapped[int] = mapped_column(ForeignKey("saved_outfits.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)

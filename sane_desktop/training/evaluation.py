@@ -81,7 +81,6 @@ def network_distance(model: CompatibilityNet, cache: ImageCache, item_ids: Seque
                      batch_size: int = 128) -> PairDistance:
     """Type-space Euclidean distance under ``model`` (embeddings computed once per item)."""
     ids = list(dict.fromkeys(item_ids))
-    row = {item_id: i for i, item_id in enumerate(ids)}
     model.eval()
     chunks = []
     rows = cache.rows(ids)
@@ -89,6 +88,16 @@ def network_distance(model: CompatibilityNet, cache: ImageCache, item_ids: Seque
         images = prep.normalise(cache.images[rows[start : start + batch_size]].to(device))
         chunks.append(model(images).float().cpu())
     embeddings = torch.cat(chunks) if chunks else torch.empty(0, model.embed_dim)
+    return embedding_distance(model, embeddings, ids, category)
+
+
+@torch.no_grad()
+def embedding_distance(model: CompatibilityNet, embeddings: torch.Tensor, item_ids: Sequence[str],
+                       category: dict[str, int]) -> PairDistance:
+    """Type-space Euclidean distance between items with general embeddings (N, D), row i for
+    ``item_ids[i]``, under ``model``'s masks."""
+    row = {item_id: i for i, item_id in enumerate(item_ids)}
+    embeddings = embeddings.detach().float().cpu()
     model_cpu_table = model.space_table.cpu()
     masks = model.space_masks().detach().float().cpu()
 

@@ -92,8 +92,9 @@ def seed_everything(seed: int) -> RandomSources:
 
 def make_optimiser(parameters: Sequence[torch.nn.Parameter], config: TrainConfig
                    ) -> tuple[torch.optim.Optimizer, torch.optim.lr_scheduler.LRScheduler]:
-    """Adam at ``config.learning_rate``, decayed by ``config.lr_decay`` per epoch (as in the paper)."""
-    optimiser = torch.optim.Adam(parameters, lr=config.learning_rate)
+    """Adam at ``config.learning_rate`` (L2 ``config.weight_decay``), decayed by ``config.lr_decay``
+    per epoch (as in the paper)."""
+    optimiser = torch.optim.Adam(parameters, lr=config.learning_rate, weight_decay=config.weight_decay)
     return optimiser, torch.optim.lr_scheduler.ExponentialLR(optimiser, gamma=config.lr_decay)
 
 

@@ -1,4 +1,5 @@
-"""Training presets. ``cpu``: a narrow trunk (width 16, a quarter of ResNet-18's channels up to
+"""Training presets. ``pretrained`` (the default for real catalogues): the ImageNet EfficientNet-Lite0
+trunk frozen at 224 px, only the heads trained, on cached features. ``cpu``: a narrow trunk (width 16, a quarter of ResNet-18's channels up to
 layer3, still 7×7 maps at 112 px; bench/bench_training.py measures the speed-up) and a from-scratch
 learning rate. ``gpu``: full width at 224 px, bf16 autocast, channels_last, large batches."""
 
@@ -35,12 +36,21 @@ class TrainConfig:
     time_budget_s: float | None = 540.0  # stop early (keeping the best epoch) past this
     seed: int = 0
     weights: str | None = None
+    trunk: str = "resnet18"  # sane_desktop.models.backbone.TRUNKS
+    freeze_trunk: bool = False  # heads only, on cached trunk features (training/head_trainer.py)
+    feature_dropout: float = 0.5  # on the standardised pooled features (heads on a frozen trunk only)
+    weight_decay: float = 0.0  # Adam's L2 penalty
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 PRESETS = {
+    # real catalogues on a laptop: the ImageNet EfficientNet-Lite0 frozen, its features computed
+    # once (and cached), then the heads fitted in seconds per epoch (training/head_trainer.py)
+    "pretrained": TrainConfig(preset="pretrained", trunk="efficientnet_lite0", freeze_trunk=True, weights="imagenet",
+                              image_size=224, outfits_per_step=128, epochs=30, learning_rate=3e-4, lr_decay=0.97,
+                              weight_decay=1e-4, augment=False, flip=False, time_budget_s=240.0),
     "cpu": TrainConfig(),
     "gpu": TrainConfig(preset="gpu", image_size=224, width=64, outfits_per_step=256, epochs=20,
                        learning_rate=5e-4, bf16=True, channels_last=True, time_budget_s=None),

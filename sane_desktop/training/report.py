@@ -1,25 +1,35 @@
 """One evaluation run: the trained model and its baselines (random, colour histogram, the untrained
-network of the same architecture) on one split, with the same questions for all. Catalogues without
-outfit splits (H&M articles) get attribute mAP only, on the item split (``catalogue.splits.item_split``)."""
+network of the same architecture) on one split, with the same questions for all.
+
+Every outfit protocol of the catalogue is reported (``protocols``, keyed by name); the headline is
+:func:`~sane_desktop.catalogue.splits.pick_protocol`'s (the item-disjoint ``generated-disjoint``
+where the catalogue has it, Polyvore's ``nondisjoint`` on Polyvore) and is repeated at the top level
+(``protocol``, ``counts``, ``methods``). Each protocol also gets its sizes and its leakage
+(:func:`~sane_desktop.catalogue.splits.protocol_leakage`). Catalogues without outfit splits (H&M
+articles) get attribute mAP only, on the item split (``catalogue.splits.item_split``)."""
 
 from __future__ import annotations
 
 import time
 import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import torch
 
 from sane_desktop.errors import InputError
-from sane_desktop.catalogue.types import Catalogue
+from sane_desktop.catalogue.types import Catalogue, CompatibilityQuestion, FitbQuestion, ItemRecord
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, pick_device
 from sane_desktop.models.preprocess import Preprocessing
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.catalogue.splits import (
-    ITEM_PROTOCOL, attribute_vocabulary, item_split_ids, outfits_in_split, pick_protocol, questions_in_split,
+    DISJOINT_MEANING, DISJOINT_PROTOCOLS, ITEM_PROTOCOL, attribute_vocabulary, item_split_ids, outfit_protocols,
+    outfits_in_split, pick_protocol, protocol_counts, protocol_leakage, questions_in_split,
 )
 from sane_desktop.training.data import ImageCache, attribute_targets
+from sane_desktop.training.head_trainer import random_features_distance
 from sane_desktop.training.evaluation import (
     PairDistance, attribute_scores, colour_histograms, compatibility_auc, fitb_accuracy,
     histogram_distance, mean_average_precision, network_distance, random_distance, regroup_fitb,
@@ -29,11 +39,12 @@ from sane_desktop.training.evaluation import (
 def _untrained(bundle: ModelBundle, seed: int) -> tuple[CompatibilityNet, AttributeNet | None]:
     torch.manual_seed(seed)
     compat = CompatibilityNet(bundle.compatibility.categories, bundle.compatibility.embed_dim,
-                              bundle.compatibility.width)
+                              bundle.compatibility.width, trunk=bundle.compatibility.trunk.kind)
     attr = None
     if bundle.attributes is not None:
         shared = bundle.attributes.trunk is bundle.compatibility.trunk
-        attr = AttributeNet(bundle.attributes.attributes, compat.width, compat.trunk if shared else None)
+        attr = AttributeNet(bundle.attributes.attributes, compat.width, compat.trunk if shared else None,
+                            kind=compat.trunk.kind)
     return compat.eval(), attr
 
 
@@ -71,75 +82,176 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
     methods = {"model": figures(logits(bundle.attributes)),
                "untrained": figures(logits(_untrained(bundle, seed)[1])),
                "random": figures(rng.random(targets.shape) if item_ids else None)}
+    counts = {"fitb": 0, "compatibility": 0, "attribute_items": len(item_ids), "attributes": len(names),
+              "attributes_scored": scored}
+    notes = ("no outfits: items split 80/10/10 by crc32 of the id; attribute mAP only, averaged over the "
+             "attributes with a positive and a negative item in the split (attributes_scored)")
     return {
-        "split": split, "protocol": ITEM_PROTOCOL, "model_hash": bundle.content_hash,
-        "counts": {"fitb": 0, "compatibility": 0, "attribute_items": len(item_ids), "attributes": len(names),
-                   "attributes_scored": scored},
-        "methods": methods, "seconds": round(time.perf_counter() - started, 1),
-        "notes": "no outfits: items split 80/10/10 by crc32 of the id; attribute mAP only, averaged over the "
-                 "attributes with a positive and a negative item in the split (attributes_scored)",
+        "split": split, "protocol": ITEM_PROTOCOL, "headline": ITEM_PROTOCOL, "model_hash": bundle.content_hash,
+        "trained_protocol": bundle.config.get("protocol"), "counts": counts, "methods": methods,
+        "protocols": {ITEM_PROTOCOL: {"counts": counts, "methods": methods, "leakage": None, "disjoint": True,
+                                      "notes": notes}},
+        "seconds": round(time.perf_counter() - started, 1), "notes": notes,
     }
+
+
+GROUP_NOTE = ("fitb: wrong answers as the catalogue's questions draw them (same category, and same group where "
+              "items have one); fitb_group_unmatched: same category, any group")
+RANDOM_FEATURES = "random_features"  # the reserved baseline row, see _scorers
+
+
+@dataclass
+class _Questions:
+    """One protocol's questions on the evaluated split, kept to the model's categories."""
+
+    protocol: str
+    fitb: list[FitbQuestion]
+    compatibility: list[CompatibilityQuestion]
+    split_items: list[str]  # the split's outfit items (attribute mAP and the unmatched FITB pool)
+    unmatched: list[FitbQuestion]  # the same FITB questions, wrong answers from any group
+
+
+@dataclass
+class _Scorer:
+    """One method: a pair distance and attribute logits (rows: ``attribute_items``), or None."""
+
+    distance: PairDistance
+    attribute_logits: np.ndarray | None
+
+
+def _questions(catalogue: Catalogue, protocol: str, split: str, items: dict[str, ItemRecord], known: set[str],
+               grouped: bool, seed: int) -> _Questions:
+    fitb, compat = questions_in_split(catalogue, split, protocol)
+    fitb = [q for q in fitb if all(items[i].category in known for i in [*q.question_item_ids, *q.answer_item_ids])]
+    compat = [q for q in compat if all(items[i].category in known for i in q.item_ids)]
+    split_items = list(dict.fromkeys(i for o in outfits_in_split(catalogue, split, protocol) for i in o.item_ids
+                                     if items[i].category in known))
+    unmatched = regroup_fitb(fitb, items, split_items, seed) if grouped else []
+    return _Questions(protocol, fitb, compat, split_items, unmatched)
+
+
+def _scorers(catalogue: Catalogue, bundle: ModelBundle, cache: ImageCache, needed: list[str], category: dict[str, int],
+             attribute_logits: Callable[[AttributeNet | None], np.ndarray | None], attribute_shape: tuple[int, int],
+             seed: int, device: torch.device) -> dict[str, _Scorer]:
+    """The model and its baselines, in report order, each scoring every protocol's questions."""
+    scorers: dict[str, _Scorer] = {}
+    model = bundle.compatibility.to(device)
+    scorers["model"] = _Scorer(network_distance(model, cache, needed, category, bundle.preprocessing, device),
+                               attribute_logits(bundle.attributes))
+    # a head trained on seeded random per-item features, on the train outfits of the protocol the
+    # model was trained on: what remembering item identities alone is worth (issue 16) — high on a
+    # leaky protocol, chance on a disjoint one
+    trained = bundle.config.get("protocol")
+    protocols = {record.protocol for record in catalogue.splits}
+    protocol = trained if isinstance(trained, str) and trained in protocols else pick_protocol(catalogue)
+    scorers[RANDOM_FEATURES] = _Scorer(random_features_distance(catalogue, protocol, model.categories, needed, seed),
+                                       None)
+    untrained, untrained_attr = _untrained(bundle, seed)
+    untrained.to(device)
+    scorers["untrained"] = _Scorer(network_distance(untrained, cache, needed, category, bundle.preprocessing, device),
+                                   attribute_logits(untrained_attr))
+    scorers["colour_histogram"] = _Scorer(histogram_distance(colour_histograms(cache, needed)), None)
+    rng = np.random.default_rng(zlib.crc32(f"{seed}".encode()))
+    scorers["random"] = _Scorer(random_distance(seed), rng.random(attribute_shape) if attribute_shape[1] else None)
+    return scorers
+
+
+def _trained_overlap(catalogue: Catalogue, trained_protocol: Any, split_items: list[str]) -> float | None:
+    """Share of ``split_items`` in the train outfits of the protocol the model says it was trained on
+    (None when it names none this catalogue has). Meaningful when the model was trained on this
+    catalogue: then anything above 0 means the model saw these items in training."""
+    if not isinstance(trained_protocol, str) or not split_items:
+        return None
+    if trained_protocol not in {s.protocol for s in catalogue.splits}:
+        return None
+    seen = {i for o in outfits_in_split(catalogue, "train", trained_protocol) for i in o.item_ids}
+    return sum(1 for i in split_items if i in seen) / len(split_items)
 
 
 def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
              device: torch.device | None = None, progress: Progress = no_progress,
              should_stop: CancelCheck = never_cancel, outfit_kinds: dict[str, str] | None = None) -> dict[str, Any]:
-    """``outfit_kinds`` (outfit id -> a label, e.g. the demo's theme kind from its ground truth) adds
-    ``fitb_by_kind``: FITB on the questions of each label's outfits."""
+    """FITB, compatibility AUC and attribute mAP of the model and its baselines on ``split`` of every
+    outfit protocol of the catalogue, each image decoded and embedded once for all of them.
+
+    Returns ``{"split", "headline", "protocol" (= headline), "model_hash", "trained_protocol",
+    "counts", "methods", "notes" (the headline's), "protocols": {name: {"counts", "methods",
+    "leakage", "disjoint", "notes"}}, "seconds"}``. ``methods``: ``{method: {"fitb", "auc",
+    "attribute_map"[, "fitb_group_unmatched"][, "fitb_by_kind"]}}``. ``outfit_kinds`` (outfit id -> a
+    label, e.g. the demo's theme kind from its ground truth) adds ``fitb_by_kind``: FITB on the
+    questions of each label's outfits. Without outfit splits: :func:`evaluate_attributes`."""
     if not catalogue.splits:
         return evaluate_attributes(catalogue, bundle, split, seed=seed, device=device, progress=progress,
                                    should_stop=should_stop)
     started = time.perf_counter()
     device = device or pick_device()
-    protocol = pick_protocol(catalogue)
-    fitb, compat_questions = questions_in_split(catalogue, split, protocol)
     items = catalogue.item_by_id()
     known = set(bundle.compatibility.categories)
-    fitb = [q for q in fitb if all(items[i].category in known for i in [*q.question_item_ids, *q.answer_item_ids])]
-    compat_questions = [q for q in compat_questions if all(items[i].category in known for i in q.item_ids)]
-    split_items = list(dict.fromkeys(i for o in outfits_in_split(catalogue, split, protocol) for i in o.item_ids
-                                     if items[i].category in known))
     grouped = any(item.group for item in catalogue.items)
-    unmatched = regroup_fitb(fitb, items, split_items, seed) if grouped else []
-    needed = list(dict.fromkeys([*split_items, *(i for q in fitb for i in [*q.question_item_ids, *q.answer_item_ids]),
-                                 *(i for q in compat_questions for i in q.item_ids)]))
+    asked = [_questions(catalogue, p, split, items, known, grouped, seed) for p in outfit_protocols(catalogue)]
+    attribute_items = list(dict.fromkeys(i for a in asked for i in a.split_items))
+    asked_items = [i for a in asked for q in a.fitb for i in [*q.question_item_ids, *q.answer_item_ids]]
+    needed = list(dict.fromkeys([*attribute_items, *asked_items,
+                                 *(i for a in asked for q in a.compatibility for i in q.item_ids)]))
     cache = ImageCache.build(catalogue, needed, bundle.preprocessing, progress, should_stop)
     category = {i: bundle.compatibility.categories.index(items[i].category) for i in needed}
     names, labels = attribute_vocabulary(catalogue)
-    targets = attribute_targets(split_items, names, labels).numpy()
-
-    def figures(distance: PairDistance, attribute_logits: np.ndarray | None) -> dict[str, Any]:
-        out: dict[str, Any] = {"fitb": fitb_accuracy(distance, fitb), "auc": compatibility_auc(distance, compat_questions)}
-        if grouped:
-            out["fitb_group_unmatched"] = fitb_accuracy(distance, unmatched)
-        if outfit_kinds:
-            kinds = sorted({outfit_kinds[q.outfit_id] for q in fitb if q.outfit_id in outfit_kinds})
-            out["fitb_by_kind"] = {kind: fitb_accuracy(distance, [q for q in fitb if outfit_kinds.get(q.outfit_id) == kind])
-                                   for kind in kinds}
-        out["attribute_map"] = None
-        if attribute_logits is not None:
-            out["attribute_map"] = mean_average_precision(attribute_logits, targets)
-        return out
+    row = {item_id: k for k, item_id in enumerate(attribute_items)}
 
     def attribute_logits(net: AttributeNet | None) -> np.ndarray | None:
-        return _attribute_logits(net, names, cache, split_items, bundle.preprocessing, device)
+        return _attribute_logits(net, names, cache, attribute_items, bundle.preprocessing, device)
 
-    methods: dict[str, dict[str, float | None]] = {}
-    model = bundle.compatibility.to(device)
-    methods["model"] = figures(network_distance(model, cache, needed, category, bundle.preprocessing, device),
-                               attribute_logits(bundle.attributes))
-    untrained, untrained_attr = _untrained(bundle, seed)
-    untrained.to(device)
-    methods["untrained"] = figures(network_distance(untrained, cache, needed, category, bundle.preprocessing, device),
-                                   attribute_logits(untrained_attr))
-    methods["colour_histogram"] = figures(histogram_distance(colour_histograms(cache, needed)), None)
-    rng = np.random.default_rng(zlib.crc32(f"{seed}".encode()))
-    methods["random"] = figures(random_distance(seed), rng.random(targets.shape) if names else None)
+    scorers = _scorers(catalogue, bundle, cache, needed, category, attribute_logits, (len(attribute_items), len(names)),
+                       seed, device)
+    trained_protocol = bundle.config.get("protocol")
+    protocols = {a.protocol: _protocol_report(catalogue, a, split, scorers, row, names, labels, grouped,
+                                              outfit_kinds, trained_protocol) for a in asked}
+    headline = asked[0].protocol
     return {
-        "split": split, "protocol": protocol, "model_hash": bundle.content_hash,
-        "counts": {"fitb": len(fitb), "compatibility": len(compat_questions), "attribute_items": len(split_items),
-                   "attributes": len(names), "fitb_group_unmatched": len(unmatched) if grouped else None},
-        "methods": methods, "seconds": round(time.perf_counter() - started, 1),
-        "notes": ("fitb: wrong answers as the catalogue's questions draw them (same category, and same group "
-                  "where items have one); fitb_group_unmatched: same category, any group") if grouped else "",
+        "split": split, "headline": headline, "protocol": headline, "model_hash": bundle.content_hash,
+        "trained_protocol": trained_protocol, "counts": protocols[headline]["counts"],
+        "methods": protocols[headline]["methods"], "notes": protocols[headline]["notes"],
+        "protocols": protocols, "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorers: dict[str, _Scorer],
+                     row: dict[str, int], names: list[str], labels: dict[str, list[str]], grouped: bool,
+                     outfit_kinds: dict[str, str] | None, trained_protocol: Any) -> dict[str, Any]:
+    """One protocol's entry of :func:`evaluate`'s ``protocols``."""
+    targets = attribute_targets(asked.split_items, names, labels).numpy()
+    rows = np.array([row[i] for i in asked.split_items], dtype=np.int64)
+
+    def figures(scorer: _Scorer) -> dict[str, Any]:
+        out: dict[str, Any] = {"fitb": fitb_accuracy(scorer.distance, asked.fitb),
+                               "auc": compatibility_auc(scorer.distance, asked.compatibility)}
+        if grouped:
+            out["fitb_group_unmatched"] = fitb_accuracy(scorer.distance, asked.unmatched)
+        if outfit_kinds:
+            kinds = sorted({outfit_kinds[q.outfit_id] for q in asked.fitb if q.outfit_id in outfit_kinds})
+            out["fitb_by_kind"] = {kind: fitb_accuracy(scorer.distance, [q for q in asked.fitb
+                                                                          if outfit_kinds.get(q.outfit_id) == kind])
+                                   for kind in kinds}
+        out["attribute_map"] = None
+        if scorer.attribute_logits is not None:
+            out["attribute_map"] = mean_average_precision(scorer.attribute_logits[rows], targets)
+        return out
+
+    sizes = protocol_counts(catalogue, asked.protocol)
+    counts = {"fitb": len(asked.fitb), "compatibility": len(asked.compatibility),
+              "attribute_items": len(asked.split_items), "attributes": len(names),
+              "fitb_group_unmatched": len(asked.unmatched) if grouped else None,
+              "outfits": sizes["outfits"],
+              "questions": {"fitb": sizes["fitb"], "compatibility": sizes["compatibility"]}}
+    leakage: dict[str, float | None] = dict(protocol_leakage(catalogue, asked.protocol, split))
+    leakage["items_in_model_training"] = _trained_overlap(catalogue, trained_protocol, asked.split_items)
+    disjoint = asked.protocol in DISJOINT_PROTOCOLS
+    notes = [DISJOINT_MEANING] if disjoint else []
+    if grouped:
+        notes.append(GROUP_NOTE)
+    seen = leakage["items_in_model_training"]
+    if isinstance(trained_protocol, str) and trained_protocol != asked.protocol and seen:
+        notes.append(f"the model was trained on protocol {trained_protocol!r}: if on this catalogue, it saw "
+                     f"{seen:.0%} of these {split} items in training")
+    return {"counts": counts, "methods": {name: figures(scorer) for name, scorer in scorers.items()},
+            "leakage": leakage, "disjoint": disjoint, "notes": "; ".join(notes)}

@@ -29,6 +29,7 @@ from sane_desktop.training.attribute_trainer import train_attributes
 from sane_desktop.training.augment import batch_palette_change, training_views
 from sane_desktop.training.data import ImageCache, attribute_targets
 from sane_desktop.training.evaluation import fitb_accuracy, network_distance
+from sane_desktop.training.head_trainer import train_heads
 from sane_desktop.training.loop import (
     Clock, Hooks, HistoryEntry, RandomSources, StepOutput, TrainResult, fit, make_optimiser, release,
     seed_everything, unique_parameters,
@@ -45,12 +46,12 @@ __all__ = ["TrainResult", "train"]
 def _build_models(categories: list[str], attributes: list[str], config: TrainConfig
                   ) -> tuple[CompatibilityNet, AttributeNet | None, str]:
     """The networks (initial weights from torch's global generator) and the trunk weights' label."""
-    compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=config.width)
+    compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=config.width, trunk=config.trunk)
     label = load_trunk_weights(compat.trunk, config.weights)
     attr = None
     if attributes and config.attribute_trunk != "none":
         shared = config.attribute_trunk == "shared"
-        attr = AttributeNet(attributes, width=config.width, trunk=compat.trunk if shared else None)
+        attr = AttributeNet(attributes, width=config.width, trunk=compat.trunk if shared else None, kind=config.trunk)
         if not shared:
             load_trunk_weights(attr.trunk, config.weights)
     return compat, attr, label
@@ -157,6 +158,8 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     :class:`~sane_desktop.errors.InputError` when there is nothing to train on."""
     started = time.perf_counter()
     hooks = Hooks(progress, should_stop, log, on_epoch)
+    if config.freeze_trunk:  # a frozen pretrained trunk: heads on cached features
+        return train_heads(catalogue, config, hooks, device=device, started=started)
     protocol = pick_protocol(catalogue) if catalogue.splits else None
     outfits = [o for o in outfits_in_split(catalogue, "train", protocol) if len(set(o.item_ids)) >= 2
                ] if protocol else []
@@ -164,7 +167,7 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
         return train_attributes(catalogue, config, hooks, device=device, started=started)
     random = seed_everything(config.seed)
     device = device or pick_device()
-    prep = Preprocessing(size=config.image_size)
+    prep = Preprocessing.for_trunk(config.trunk, config.image_size)
     categories = catalogue.categories()
     category = {item.item_id: categories.index(item.category) for item in catalogue.items}
     group = {item.item_id: item.group for item in catalogue.items}

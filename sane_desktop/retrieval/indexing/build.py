@@ -4,19 +4,27 @@ Always a full rebuild from the stored embeddings (cheap next to embedding), so a
 point leaves either the previous complete index or none: each FAISS file is written to a temporary
 name and renamed, and ``manifest.json`` is written last (atomically), naming only files already in
 place. Files of an earlier build that the new manifest does not name are deleted afterwards.
+
+Every catalogue category gets an index, under its own name: one the model knows is searched as that
+model category, any other in the general space (:mod:`sane_desktop.retrieval.category_map`); the
+mapping is recorded in the manifest.
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 from sqlalchemy import Engine
 
 from sane_desktop.errors import StoreError
 from sane_desktop.progress import Progress, no_progress
+from sane_desktop.retrieval.category_map import (
+    FALLBACK, GENERAL, Mapped, Suggestion, category_centres, model_centres, resolve, suggest,
+)
 from sane_desktop.retrieval.faiss_index import FaissVectorStore, choose_spec
 from sane_desktop.retrieval.indexing.model import IndexModel
 from sane_desktop.retrieval.indexing.scan import IndexItem, file_hash
@@ -31,10 +39,12 @@ FAISS_FOLDER = "faiss"
 
 @dataclass(frozen=True)
 class BuiltIndexes:
-    """The manifest just written, and the items left out because the model lacks their category."""
+    """The manifest just written, the category mapping it records, and suggestions for the
+    categories that fell back to the general space."""
 
     manifest: Manifest
-    unknown_categories: dict[str, int]  # category name -> number of items
+    mapping: dict[str, Mapped]  # catalogue category -> its target and how it was decided
+    suggestions: dict[str, Suggestion] = field(default_factory=dict)  # general fallbacks with a model category
 
     @property
     def vectors(self) -> dict[str, int]:
@@ -47,60 +57,74 @@ class BuiltIndexes:
         return {category: entry.index_type for category, entry in self.manifest.indexes.items()}
 
 
-def faiss_file_name(model_hash: str, category_index: int) -> str:
-    """File name of one category's index: model hash prefix and the category's position."""
-    return f"{model_hash[:12]}-{category_index:03d}.faiss"
+def faiss_file_name(model_hash: str, category: str) -> str:
+    """File name of one catalogue category's index: model hash prefix and a digest of the name
+    (any name, safe on every file system)."""
+    return f"{model_hash[:12]}-{hashlib.sha256(category.encode('utf-8')).hexdigest()[:12]}.faiss"
 
 
 def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Sequence[IndexItem],
-                  index_dir: Path, progress: Progress = no_progress) -> BuiltIndexes:
-    """Rebuild one FAISS index per category of ``items`` from their stored embeddings.
+                  index_dir: Path, progress: Progress = no_progress,
+                  mapping: Mapping[str, Mapped] | None = None) -> BuiltIndexes:
+    """Rebuild one FAISS index per catalogue category of ``items`` from their stored embeddings.
 
-    Writes ``index_dir/faiss/*.faiss`` and ``index_dir/manifest.json`` and mirrors the manifest
-    into the store's ``index_manifests`` rows. Items without a stored embedding (their image
-    failed to decode) are simply absent. Raises OSError when ``index_dir`` cannot be written.
+    ``mapping`` (default: :func:`~sane_desktop.retrieval.category_map.resolve` without user
+    choices) says which model category each catalogue category is searched as, or the general
+    space. Writes ``index_dir/faiss/*.faiss`` and ``index_dir/manifest.json`` and mirrors the
+    manifest into the store's ``index_manifests`` rows. Items without a stored embedding (their
+    image failed to decode) are simply absent. Raises OSError when ``index_dir`` cannot be written.
     """
     spaces = TypeSpaces.from_model(model.bundle.compatibility)
-    known = {category: position for position, category in enumerate(spaces.categories)}
-    by_category, unknown = _group(items, known)
-    if unknown:
-        print(f"warning: the model does not know categories {sorted(unknown)}; their items are not searchable",
-              file=sys.stderr)
+    by_category: dict[str, list[int]] = {}
+    for item in items:
+        by_category.setdefault(item.category, []).append(item.pk)
+    resolved = resolve(by_category, spaces.categories)  # what nobody chose ...
+    resolved.update({name: m for name, m in (mapping or {}).items() if name in resolved})  # ... then the choices
     manifest = Manifest(catalogue=catalogue.name, model_hash=model.content_hash, model_path=str(model.path),
                         model_categories=list(spaces.categories), preprocessing=model.bundle.preprocessing.as_dict(),
-                        embed_dim=spaces.embed_dim, dimension=spaces.dimension, db_revision=catalogue.revision)
+                        embed_dim=spaces.embed_dim, dimension=spaces.dimension, db_revision=catalogue.revision,
+                        category_map={name: m.target for name, m in sorted(resolved.items())},
+                        category_how={name: m.how for name, m in sorted(resolved.items())})
     folder = index_dir / FAISS_FOLDER
     for leftover in [*folder.glob(".*.tmp"), *index_dir.glob(".*.tmp")]:  # from a run killed mid-write
         leftover.unlink(missing_ok=True)
+    centres: dict[str, np.ndarray] = {}
     for step, (category, pks) in enumerate(sorted(by_category.items())):
         progress(step, len(by_category), PHASE)
         ids, embeddings = load_embeddings(engine, model.content_hash, pks)
         if not len(ids):
             continue
+        target = resolved[category].target
+        position = spaces.general_category if target == GENERAL else spaces.categories.index(target)
+        centres.update(category_centres((category, row) for row in embeddings))
         spec = choose_spec(len(ids))
-        store = FaissVectorStore.build(spaces.stacked(embeddings, known[category]), ids, spec)
-        name = faiss_file_name(model.content_hash, known[category])
+        store = FaissVectorStore.build(spaces.stacked(embeddings, position), ids, spec)
+        name = faiss_file_name(model.content_hash, category)
         _make_room(folder / name)
         store.save(folder / name)
-        manifest.indexes[category] = CategoryIndex(category, known[category], f"{FAISS_FOLDER}/{name}", spec.label,
-                                                   spec.as_dict(), len(store), file_hash(folder / name))
+        manifest.indexes[category] = CategoryIndex(category, position, f"{FAISS_FOLDER}/{name}", spec.label,
+                                                   spec.as_dict(), len(store), file_hash(folder / name),
+                                                   target, store.dimension)
     write_index_manifest(index_dir, manifest)  # last: it names only files already in place
     replace_index_records(engine, catalogue.pk, _records(manifest, index_dir))
     _remove_unnamed(folder, manifest)
     progress(len(by_category), len(by_category), PHASE)
-    return BuiltIndexes(manifest, unknown)
+    return BuiltIndexes(manifest, resolved, _suggestions(resolved, centres, spaces.categories))
 
 
-def _group(items: Sequence[IndexItem], known: dict[str, int]) -> tuple[dict[str, list[int]], dict[str, int]]:
-    """(category -> item pks, category the model lacks -> item count)."""
-    by_category: dict[str, list[int]] = {}
-    unknown: dict[str, int] = {}
-    for item in items:
-        if item.category in known:
-            by_category.setdefault(item.category, []).append(item.pk)
-        else:
-            unknown[item.category] = unknown.get(item.category, 0) + 1
-    return by_category, unknown
+def _suggestions(mapping: dict[str, Mapped], centres: dict[str, np.ndarray],
+                 model_categories: Sequence[str]) -> dict[str, Suggestion]:
+    """For each category that fell back to the general space, a model category worth trying, when
+    one is close by name or by appearance."""
+    known = model_centres(centres, mapping)
+    found = {}
+    for name, mapped in sorted(mapping.items()):
+        if mapped.how != FALLBACK:
+            continue
+        suggestion = suggest(name, model_categories, centres.get(name), known)
+        if suggestion.target != GENERAL:
+            found[name] = suggestion
+    return found
 
 
 def _make_room(target: Path) -> None:
@@ -115,7 +139,8 @@ def _make_room(target: Path) -> None:
 
 def _records(manifest: Manifest, index_dir: Path) -> list[IndexRecord]:
     return [IndexRecord(model_hash=manifest.model_hash, preprocessing=manifest.preprocessing,
-                        dimension=manifest.dimension, metric=manifest.metric, index_type=entry.index_type,
+                        dimension=entry.dimension or manifest.dimension, metric=manifest.metric,
+                        index_type=entry.index_type,
                         vector_count=entry.vector_count, db_revision=manifest.db_revision,
                         path=str(index_dir / entry.file))
             for entry in manifest.indexes.values()]

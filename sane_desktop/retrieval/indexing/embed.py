@@ -15,7 +15,8 @@ import numpy as np
 
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.progress import CancelCheck, never_cancel
-from sane_desktop.retrieval.embedding import EmbeddedBatch, embed_images
+from sane_desktop.retrieval.embedding import EmbeddedBatch, embed_images, has_frozen_trunk, trunk_identity
+from sane_desktop.retrieval.feature_cache import FeatureCache
 from sane_desktop.retrieval.indexing.scan import IndexItem
 from sane_desktop.store.embeddings import EmbeddingRow
 
@@ -50,7 +51,11 @@ def embed_items(
     first chunk is asked for). Raises :class:`~sane_desktop.errors.Cancelled` between batches when
     ``should_stop()`` says so."""
     paths = [item.path for item in items]
-    for batch in embed_images(bundle, paths, batch_size=batch_size, workers=workers, should_stop=should_stop):
+    # a frozen pretrained trunk: its features are cached by image content (train reuses them)
+    cache = FeatureCache(trunk_identity(bundle)) if has_frozen_trunk(bundle) else None
+    hashes = [item.content_hash for item in items] if cache is not None else None
+    for batch in embed_images(bundle, paths, batch_size=batch_size, workers=workers, should_stop=should_stop,
+                              hashes=hashes, cache=cache):
         failed = tuple(IndexFailure(id=items[i].item_id, path=str(items[i].path), reason=DECODE_FAILED)
                        for i in batch.failed)
         yield EmbeddedChunk(_rows(bundle.content_hash, items, batch), failed)

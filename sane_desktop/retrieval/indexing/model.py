@@ -8,9 +8,9 @@ from pathlib import Path
 import torch
 
 from sane_desktop.models import pick_device
-from sane_desktop.models.checkpoint import ModelBundle, demo_model_path, load_checkpoint
+from sane_desktop.models.checkpoint import ModelBundle, bundled_model_path, load_checkpoint
 
-DEMO_NOTE = "indexed with the bundled demo model; a model trained on this catalogue (sane-desktop train) will do better"
+DEMO_NOTE = "indexed with a bundled model; a model trained on this catalogue (sane-desktop train) will do better"
 
 
 @dataclass(frozen=True)
@@ -28,15 +28,17 @@ class IndexModel:
         return self.bundle.content_hash
 
 
-def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None) -> IndexModel:
-    """Load ``model_path`` (the bundled demo model when None) onto ``device`` (CUDA when present).
+def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None,
+                     root: Path | str | None = None) -> IndexModel:
+    """Load ``model_path`` (when None, the bundled model for the catalogue folder ``root``:
+    :func:`~sane_desktop.models.checkpoint.bundled_model_path`) onto ``device`` (CUDA when present).
 
     Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` (a ModelError) for a missing,
     foreign or corrupt checkpoint.
     """
     note = None
     if model_path is None:
-        model_path, note = demo_model_path(), DEMO_NOTE
+        model_path, note = bundled_model_path(root), DEMO_NOTE
     path = Path(model_path).resolve()
     torch_device = pick_device(device)
     return IndexModel(path, load_checkpoint(path, map_location=torch_device), torch_device, note)

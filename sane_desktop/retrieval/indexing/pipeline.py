@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +25,9 @@ from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items
 from sane_desktop.retrieval.indexing.model import load_index_model
 from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
 from sane_desktop.retrieval.indexing.store import store_embeddings
+from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
 from sane_desktop.retrieval.manifest import NO_INDEX, check, read_index_manifest
+from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.items import find_catalogue
 
 if TYPE_CHECKING:  # the importer (and the catalogue readers) load only when importing
@@ -40,7 +43,8 @@ class IndexSummary:
     embedded: int  # embeddings computed and stored by this run
     reused: int  # items whose stored embedding was still valid
     failed: list[IndexFailure]
-    unknown_categories: dict[str, int]  # category the model lacks -> items left unsearchable
+    mapped: dict[str, str]  # catalogue category -> the model category it is searched as, or "general"
+    mapped_how: dict[str, str]  # catalogue category -> how that was decided: exact, auto, user or general
     vectors: dict[str, int]  # category -> vectors in its index
     index_types: dict[str, str]
     rebuilt_because: str | None  # why an existing index was replaced (another model, ...)
@@ -51,6 +55,8 @@ class IndexSummary:
     seconds: float
     images_per_second: float
     note: str | None = None
+    # general fallbacks worth mapping: category -> {"category": model category, "reason": why}
+    suggestions: dict[str, dict[str, str]] = field(default_factory=dict)
     import_summary: ImportSummary | None = None  # set by index_catalogue, which imports first
 
     def as_dict(self) -> dict[str, Any]:
@@ -73,9 +79,11 @@ def index_catalogue(
     progress: Progress = no_progress,
     should_stop: CancelCheck = never_cancel,
     replace: bool = False,
+    category_map: Mapping[str, str] | None = None,
 ) -> IndexSummary:
     """Import the catalogue folder ``root`` (under ``name``, default the folder's name) into
-    ``db_url`` (default ``index/<name>/catalogue.db``), then :func:`index_store` it.
+    ``db_url`` (default ``index/<name>/catalogue.db``), then :func:`index_store` it (with
+    ``category_map``, see there).
 
     ``replace``: a catalogue of that name built from another folder is replaced (else InputError
     naming both folders, before anything is written). Raises what the import raises (InputError,
@@ -90,7 +98,7 @@ def index_catalogue(
     try:
         summary = index_store(engine, name, model_path, index_dir=index_dir, batch_size=batch_size,
                               workers=workers, device=device, progress=progress, should_stop=should_stop,
-                              replace=replace)
+                              replace=replace, category_map=category_map)
     finally:
         engine.dispose()
     return dataclasses.replace(summary, import_summary=imported)
@@ -108,8 +116,14 @@ def index_store(
     progress: Progress = no_progress,
     should_stop: CancelCheck = never_cancel,
     replace: bool = False,
+    category_map: Mapping[str, str] | None = None,
 ) -> IndexSummary:
     """Embed the items of catalogue ``name`` that need it, then rebuild its FAISS indexes.
+
+    ``category_map``: the user's choices, catalogue category -> model category or ``general``
+    (:mod:`~sane_desktop.retrieval.category_map`); every other category is mapped automatically.
+    None keeps the choices the previous index recorded (those still valid); a map, even empty,
+    replaces them. Checked before anything is embedded (InputError).
 
     ``model_path`` None means the bundled demo model (the summary's ``note`` says so); ``index_dir``
     defaults to ``index/<name>/``; an unreadable manifest is rebuilt. An index folder holding
@@ -118,8 +132,8 @@ def index_store(
     finished batches stay).
     """
     started = time.perf_counter()
-    model = load_index_model(model_path, device)
     catalogue = find_catalogue(engine, name)
+    model = load_index_model(model_path, device, root=catalogue.root)
     index_dir = Path(index_dir) if index_dir else catalogue_dir(catalogue.name)
     try:
         previous = read_index_manifest(index_dir)
@@ -131,19 +145,30 @@ def index_store(
                          "choose another index folder, or replace it (--replace)")
 
     items = scan_items(engine, catalogue)
+    model_categories = TypeSpaces.from_model(model.bundle.compatibility).categories
+    present = {item.category for item in items}
+    if category_map is None:
+        category_map = kept_choices(previous.user_map, present, model_categories) if previous is not None else {}
+    mapping = resolve(present, model_categories, category_map)
+    user_map = {name: m.target for name, m in mapping.items() if m.how == USER}
+    if stale is None and previous is not None:
+        stale = check(previous, model_hash=model.content_hash, preprocessing=model.bundle.preprocessing.as_dict(),
+                      user_map=user_map)
     todo = items_to_embed(engine, model.content_hash, items)
     embed_started = time.perf_counter()
     chunks = embed_items(model.bundle, todo, batch_size=batch_size, workers=workers, should_stop=should_stop)
     stored = store_embeddings(engine, chunks, len(todo), progress)
     embed_seconds = time.perf_counter() - embed_started
-    built = build_indexes(engine, model, catalogue, items, index_dir, progress)
+    built = build_indexes(engine, model, catalogue, items, index_dir, progress, mapping)
 
     return IndexSummary(
         name=catalogue.name, items=len(items), embedded=stored.embedded, reused=len(items) - len(todo),
-        failed=list(stored.failed), unknown_categories=built.unknown_categories, vectors=built.vectors,
+        failed=list(stored.failed), mapped={name: m.target for name, m in sorted(built.mapping.items())},
+        mapped_how={name: m.how for name, m in sorted(built.mapping.items())}, vectors=built.vectors,
         index_types=built.index_types, rebuilt_because=stale if stale != NO_INDEX else None,
         model=str(model.path), model_hash=model.content_hash, device=str(model.device), index_dir=str(index_dir),
         seconds=round(time.perf_counter() - started, 3),
         images_per_second=round(stored.embedded / embed_seconds, 1) if stored.embedded and embed_seconds > 0 else 0.0,
         note=model.note,
+        suggestions={name: {"category": s.target, "reason": s.reason} for name, s in built.suggestions.items()},
     )

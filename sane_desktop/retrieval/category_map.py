@@ -1,0 +1,250 @@
+"""Catalogue categories -> the model's categories (issue 16).
+
+A catalogue names its categories its own way (``Tops/``, ``Dresses/``, ``Jewellery/``); the
+compatibility model knows its own list (``tops``, ``all-body``, …). Each catalogue category is
+searched as one of:
+
+- a model category: the same name (``exact``), a name equal up to case, separators and a plural
+  (``auto``: ``Tops`` -> ``tops``, ``All Body`` -> ``all-body``, ``Shoe`` -> ``shoes``), or one the
+  user chose (``user``);
+- :data:`GENERAL`: compared in the general space (the cosine of the general embeddings, the model's
+  last mask row of ones), for a category the model lacks (``general``, the fallback) or by the
+  user's choice (``user``).
+
+Nothing is left out: every category is searchable and explainable. The mapping an index was built
+with is recorded in its manifest, so search and explanations use the same one.
+
+:func:`suggest` proposes a model category for a category that fell back to the general space: by
+name similarity, and where the catalogue holds items of the model's categories, by the nearest
+category centre (mean unit general embedding) of the stored embeddings.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sane_desktop.errors import InputError
+
+GENERAL = "general"  # the target of a category compared in the general space
+# how a category's target was decided
+EXACT, AUTO, USER, FALLBACK = "exact", "auto", "user", "general"
+
+NAME_MIN = 0.75  # name similarity (difflib ratio of the normalised names) a suggestion by name needs
+CENTRE_MIN = 0.8  # cosine between category centres a suggestion by appearance needs ...
+CENTRE_MARGIN = 0.05  # ... and its lead over the next model category
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """Where one catalogue category is searched: ``target`` (a model category or :data:`GENERAL`)
+    and ``how`` it was decided (exact / auto / user / general)."""
+
+    target: str
+    how: str
+
+    @property
+    def general(self) -> bool:
+        return self.target == GENERAL
+
+
+def _key(name: str) -> str:
+    return "".join(ch for ch in name.casefold() if ch.isalnum())
+
+
+def _stems(name: str) -> set[str]:
+    """The normalised name and its singulars (``dresses`` -> dress, ``accessories`` -> accessory)."""
+    key = _key(name)
+    stems = {key}
+    if len(key) > 4 and key.endswith("ies"):
+        stems.add(key[:-3] + "y")
+    if len(key) > 3 and key.endswith("es"):
+        stems.add(key[:-2])
+    if len(key) > 2 and key.endswith("s"):
+        stems.add(key[:-1])
+    return stems
+
+
+def automatic(category: str, model_categories: Sequence[str]) -> Mapped:
+    """The mapping nobody chose: the model category of that exact name, else the one equal up to
+    case, separators and a plural (the closest spelling first), else the general space."""
+    if category in model_categories:
+        return Mapped(category, EXACT)
+    stems = _stems(category)
+    matches = [name for name in model_categories if stems & _stems(name)]
+    if matches:
+        best = min(matches, key=lambda name: (_key(name) != _key(category), name.casefold() != category.casefold()))
+        return Mapped(best, AUTO)
+    return Mapped(GENERAL, FALLBACK)
+
+
+def target_of(category: str, model_categories: Sequence[str], mapping: Mapping[str, str] | None = None) -> str:
+    """Where ``category`` is compared: ``mapping``'s target (an index's recorded category map) when
+    it is :data:`GENERAL` or a category the model has, else the automatic one. Never raises."""
+    target = (mapping or {}).get(category)
+    if target is not None and (target == GENERAL or target in model_categories):
+        return target
+    return automatic(category, model_categories).target
+
+
+def model_target(value: str, model_categories: Sequence[str]) -> str:
+    """A user's choice as a target: :data:`GENERAL`, a model category, or a spelling of one
+    (``Tops`` for ``tops``); InputError naming the model's categories otherwise."""
+    if value in model_categories:
+        return value
+    if _key(value) == GENERAL:
+        return GENERAL
+    match = automatic(value, model_categories)
+    if match.how == FALLBACK:
+        raise InputError(f"{value!r} is not a category of the model (it knows {', '.join(model_categories)}; "
+                         f"or {GENERAL!r} for visual similarity)")
+    return match.target
+
+
+def resolve(categories: Iterable[str], model_categories: Sequence[str],
+            user: Mapping[str, str] | None = None) -> dict[str, Mapped]:
+    """Every catalogue category's mapping: the user's choice where given (``user``), else
+    :func:`automatic`. InputError for a choice naming a category the catalogue lacks or a target
+    the model lacks."""
+    present = sorted(set(categories))
+    user = dict(user or {})
+    unknown = [name for name in user if name not in present]
+    if unknown:
+        raise InputError(f"the category map names {', '.join(map(repr, sorted(unknown)))}, which the catalogue "
+                         f"does not have (its categories: {', '.join(present) or 'none'})")
+    return {name: Mapped(model_target(user[name], model_categories), USER) if name in user
+            else automatic(name, model_categories) for name in present}
+
+
+def kept_choices(previous: Mapping[str, str], categories: Iterable[str],
+                 model_categories: Sequence[str]) -> dict[str, str]:
+    """The user's earlier choices that still apply (their category is still there and the model has
+    their target): what a re-index without a new map keeps."""
+    present = set(categories)
+    kept = {}
+    for name, target in previous.items():
+        if name not in present:
+            continue
+        try:
+            kept[name] = model_target(target, model_categories)
+        except InputError:
+            continue
+    return kept
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # an inline map too long for a file name, say
+        return False
+
+
+def parse_category_map(text: str) -> dict[str, str]:
+    """A category map given on the command line: a JSON file holding an object (catalogue category
+    -> model category or ``general``), inline JSON, or ``Tops=tops,Jewellery=general``
+    (names holding ``,`` or ``=`` need the JSON forms). InputError when malformed."""
+    text = text.strip()
+    if not text:
+        return {}
+    inline = text.startswith("{")
+    path = Path(text).expanduser()
+    if inline or path.suffix.lower() == ".json" or _is_file(path):
+        source = "inline JSON" if inline else str(path)
+        try:
+            data = json.loads(text if inline else path.read_text(encoding="utf-8"))
+        except OSError as error:
+            raise InputError(f"cannot read the category map {path} ({error.strerror or error})") from None
+        except ValueError as error:
+            raise InputError(f"the category map ({source}) is not JSON ({error})") from None
+        if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+            raise InputError(f"the category map ({source}) must be a JSON object of catalogue category -> "
+                             "model category or \"general\"")
+        return {k.strip(): v.strip() for k, v in data.items()}
+    mapping: dict[str, str] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, target = part.partition("=")
+        if not sep or not name.strip() or not target.strip():
+            raise InputError(f"category map entry {part.strip()!r} is not CATEGORY=TARGET "
+                             "(e.g. Tops=tops,Jewellery=general)")
+        mapping[name.strip()] = target.strip()
+    return mapping
+
+
+# --- suggestions -----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Suggestion:
+    """A proposed target for a category the model lacks, and why."""
+
+    category: str
+    target: str  # a model category, or GENERAL when none is close
+    reason: str
+    by_name: tuple[tuple[str, float], ...]  # model categories by name similarity, best first
+    by_centre: tuple[tuple[str, float], ...] = ()  # by cosine of category centres, best first (needs embeddings)
+
+
+def name_similarity(a: str, b: str) -> float:
+    """difflib's ratio of the closest normalised spellings (singulars included), 0..1."""
+    return max(difflib.SequenceMatcher(None, x, y).ratio() for x in _stems(a) for y in _stems(b) if x and y) \
+        if _key(a) and _key(b) else 0.0
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
+
+
+def category_centres(embeddings: Iterable[tuple[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Mean unit general embedding per category name from (category, embedding) rows."""
+    sums: dict[str, np.ndarray] = {}
+    for name, vector in embeddings:
+        unit = _unit(np.asarray(vector, np.float32).reshape(-1))
+        sums[name] = sums[name] + unit if name in sums else unit.copy()
+    return sums  # a sum has the mean's direction: only cosines are taken
+
+
+def model_centres(centres: Mapping[str, np.ndarray], mapping: Mapping[str, Mapped]) -> dict[str, np.ndarray]:
+    """Centres of the model's categories from the catalogue categories mapped to them (sums of the
+    catalogue categories' unit centres, so that each catalogue category counts once)."""
+    found: dict[str, np.ndarray] = {}
+    for name, centre in centres.items():
+        mapped = mapping.get(name)
+        if mapped is None or mapped.general:
+            continue
+        unit = _unit(centre)
+        found[mapped.target] = found[mapped.target] + unit if mapped.target in found else unit
+    return found
+
+
+def suggest(category: str, model_categories: Sequence[str], own_centre: np.ndarray | None = None,
+            centres: Mapping[str, np.ndarray] | None = None) -> Suggestion:
+    """A model category for ``category``: its automatic match when there is one; else the most
+    similar name when close enough (:data:`NAME_MIN`); else, with embeddings, the model category
+    whose centre is nearest to this category's (cosine ≥ :data:`CENTRE_MIN`, ahead of the next by
+    :data:`CENTRE_MARGIN`); else :data:`GENERAL`."""
+    by_name = tuple(sorted(((name, round(name_similarity(category, name), 4)) for name in model_categories),
+                           key=lambda pair: (-pair[1], pair[0])))
+    by_centre: tuple[tuple[str, float], ...] = ()
+    if own_centre is not None and centres:
+        names = sorted(centres)
+        cosines = _unit(np.stack([centres[n] for n in names])) @ _unit(np.asarray(own_centre, np.float32))
+        by_centre = tuple(sorted(((n, round(float(c), 4)) for n, c in zip(names, cosines)),
+                                 key=lambda pair: (-pair[1], pair[0])))
+    match = automatic(category, model_categories)
+    if match.how != FALLBACK:
+        return Suggestion(category, match.target, f"same name as the model's {match.target!r}", by_name, by_centre)
+    if by_name and by_name[0][1] >= NAME_MIN:
+        name, ratio = by_name[0]
+        return Suggestion(category, name, f"name like the model's {name!r} ({ratio:.2f})", by_name, by_centre)
+    if by_centre and by_centre[0][1] >= CENTRE_MIN and (len(by_centre) == 1
+                                                         or by_centre[0][1] - by_centre[1][1] >= CENTRE_MARGIN):
+        name, cosine = by_centre[0]
+        return Suggestion(category, name, f"its items look like this catalogue's {name!r} items "
+                                          f"(cosine {cosine:.2f} between category centres)", by_name, by_centre)
+    return Suggestion(category, GENERAL, "no model category is close: compared by visual similarity",
+                      by_name, by_centre)

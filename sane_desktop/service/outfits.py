@@ -1,0 +1,112 @@
+"""Saved outfits of the open catalogue (issue 18, point 12), and the CSV of an outfit with its
+suggestions.
+
+Only catalogue items are saved: images added from disk live in this session alone and are left
+out (the front end says so). An item that a re-import removed is gone from its saved outfits; the
+outfit keeps its other items and :class:`LoadedOutfit` says how many went missing.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from sane_desktop.errors import InputError
+from sane_desktop.service.values import ItemInfo, LoadedOutfit, SavedOutfit, SavedOutfitInfo, SearchResult
+from sane_desktop.store import outfits as store
+from sane_desktop.store.outfits import OutfitNameTaken
+
+__all__ = ["OutfitNameTaken", "SavedOutfits", "outfit_csv_rows", "write_outfit_csv"]
+
+
+def _iso(moment: datetime) -> str:
+    if moment.tzinfo is None:  # SQLite hands back naive UTC
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc).isoformat(timespec="seconds")
+
+
+class SavedOutfits:
+    """The saved outfits of one catalogue (``catalogue_pk`` in the database ``engine``)."""
+
+    def __init__(self, engine: Engine, catalogue_pk: int) -> None:
+        self.engine = engine
+        self.catalogue_pk = catalogue_pk
+
+    def list(self) -> list[SavedOutfitInfo]:
+        return [SavedOutfitInfo(row.pk, row.name, row.saved_items, row.items, _iso(row.created_at),
+                                _iso(row.updated_at))
+                for row in store.list_outfits(self.engine, self.catalogue_pk)]
+
+    def exists(self, name: str) -> bool:
+        return store.outfit_pk(self.engine, self.catalogue_pk, name) is not None
+
+    def save(self, name: str, item_pks: Sequence[int], *, overwrite: bool = False) -> SavedOutfit:
+        """Save the outfit's catalogue items in order as ``name``.
+
+        Raises :class:`OutfitNameTaken` (an InputError) when that name is saved already and
+        ``overwrite`` is false: ask the person, then save again with ``overwrite=True``. InputError
+        for an empty name or an outfit without catalogue items."""
+        left_out = sum(1 for pk in item_pks if pk < 0)
+        replaced = overwrite and self.exists(name)
+        pk = store.save_outfit(self.engine, self.catalogue_pk, name, item_pks, overwrite=overwrite)
+        saved_name, saved, _ = store.outfit_items(self.engine, self.catalogue_pk, pk)
+        return SavedOutfit(pk, saved_name, saved, left_out, replaced)
+
+    def load(self, pk: int) -> LoadedOutfit:
+        """The saved outfit's items still in the catalogue, in order (NotFound when it is gone)."""
+        name, saved, items = store.outfit_items(self.engine, self.catalogue_pk, pk)
+        return LoadedOutfit(pk, name, tuple(items), max(0, saved - len(items)))
+
+    def rename(self, pk: int, name: str) -> str:
+        """Raises :class:`OutfitNameTaken` when another saved outfit has ``name``."""
+        return store.rename_outfit(self.engine, self.catalogue_pk, pk, name)
+
+    def delete(self, pk: int) -> None:
+        store.delete_outfit(self.engine, self.catalogue_pk, pk)
+
+
+# --- CSV export ------------------------------------------------------------------------------------
+
+def _text(value: str) -> str:
+    """A catalogue's text as a cell a spreadsheet will not run as a formula."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def _number(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def outfit_csv_rows(outfit: Sequence[ItemInfo],
+                    results: Mapping[str, Sequence[SearchResult]]) -> list[list[str]]:
+    """The CSV's rows: a header; the outfit's items (section ``outfit``, rank = position from 1);
+    then per target category its ranked results (section ``result``) with their score and each
+    outfit item's share of it (columns ``share <outfit item id>``; the shares sum to the score)."""
+    shares = [f"share {item.item_id}" for item in outfit]
+    rows = [["section", "target", "rank", "item_id", "title", "category", "score", *shares]]
+    for position, item in enumerate(outfit, start=1):
+        rows.append(["outfit", "", str(position), _text(item.item_id), _text(item.title), _text(item.category), "", *[""] * len(outfit)])
+    for target, ranked in results.items():
+        for rank, result in enumerate(ranked, start=1):
+            parts = [_number(result.contributions[item.pk]) if item.pk in result.contributions else ""
+                     for item in outfit]
+            rows.append(["result", _text(target), str(rank), _text(result.item.item_id), _text(result.item.title),
+                         _text(result.item.category),
+                         _number(result.score), *parts])
+    return rows
+
+
+def write_outfit_csv(path: Path | str, outfit: Sequence[ItemInfo],
+                     results: Mapping[str, Sequence[SearchResult]]) -> Path:
+    """Write :func:`outfit_csv_rows` to ``path`` (UTF-8 with a BOM, which spreadsheets read as
+    UTF-8). Raises InputError when the file cannot be written (one line)."""
+    target = Path(path)
+    try:
+        with target.open("w", newline="", encoding="utf-8-sig") as handle:
+            csv.writer(handle).writerows(outfit_csv_rows(outfit, results))
+    except OSError as error:
+        raise InputError(f"cannot write {target}: {error.strerror or error}") from error
+    return target

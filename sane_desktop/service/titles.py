@@ -1,0 +1,156 @@
+"""Words a stylist reads: a readable title for an item whose catalogue title is a code, and the one
+sentence that says what an explaining attribute means. Qt-free, no I/O: the GUI and the CLI show
+the same words.
+
+Titles: a catalogue without a title column (MANGO) leaves the importer the file name or the id
+("2023 57064028 09"). :func:`readable_title` keeps every real title and composes one for a code
+from the item's metadata: colour + material + type ("Brown handbag", "Blue denim jeans"), the type
+taken from a type-like attribute (``type:``, ``family:``, ``garment:`` …) or else the category.
+
+Sentences: attribute names are ``kind:value`` (``motif:bolt``, ``colour:green``,
+``pattern:dotted``, ``fabric:denim``) or a bare word mined from text (``floral``).
+:func:`match_sentence` says in plain words what the two items share and that the highlighted
+areas drove the match; a kind it does not know gets a generic sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+# words that make a title a file or product code rather than a name (camera files, references)
+CODE_WORDS = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "image", "photo", "pic", "picture", "scan", "sku",
+                        "ref", "item", "product", "copy", "screenshot", "jpg", "jpeg", "png", "webp"})
+COLOUR_KINDS = ("colour", "color", "colour_group", "color_group", "colour_family", "color_family")
+TYPE_KINDS = ("type", "product_type", "fine_category", "garment_type", "subcategory", "family", "garment")
+MATERIAL_KINDS = ("fabric", "material")
+# materials worth naming in a title (a fabric column also holds weave names: "woven", "circular knit")
+MATERIALS = frozenset({"leather", "faux leather", "denim", "suede", "wool", "cotton", "linen", "silk", "satin",
+                       "velvet", "corduroy", "knitwear", "cashmere", "lace", "sequin", "sequins", "canvas",
+                       "straw", "raffia", "jersey", "tweed", "fleece"})
+UNINFORMATIVE = frozenset({"", "other", "others", "unknown", "undefined", "none", "n/a", "na", "-", "general",
+                           "various", "mixed", "misc"})
+# nouns without a singular, or whose singular reads wrong
+PLURAL_ONLY = frozenset({"trousers", "jeans", "shorts", "leggings", "tights", "pants", "glasses", "sunglasses",
+                         "pyjamas", "joggers", "clothes", "accessories", "earrings", "sneakers", "trainers",
+                         "boots", "sandals", "shoes", "heels", "flats", "loafers", "socks", "gloves", "jewellery",
+                         "jewelry", "swimwear", "footwear", "knitwear", "outerwear", "underwear", "beachwear",
+                         "lingerie", "mules", "slippers", "overalls", "dungarees", "briefs", "bottoms"})
+MOTIF_WORDS = {"bolt": "lightning-bolt", "lightning": "lightning-bolt", "flower": "flower", "heart": "heart",
+               "star": "star", "moon": "crescent-moon", "cross": "cross", "diamond": "diamond"}
+PATTERN_PLAIN = frozenset({"solid", "plain", "solid colour", "solid color", "uni"})
+DROVE = "the highlighted areas drove the match."
+
+
+# --- titles -----------------------------------------------------------------------------------
+def _normal(text: str) -> str:
+    return re.sub(r"[\W_]+", "", text.casefold())
+
+
+def looks_like_code(title: str, item_id: str = "") -> bool:
+    """Whether ``title`` names nothing a person reads: empty, the item's id again, or no word of three
+    letters or more besides file and reference words ("2023 57064028 09", "IMG_2034", "53000586-TO")."""
+    title = title.strip()
+    if not title:
+        return True
+    if item_id and _normal(title) == _normal(item_id) and any(ch.isdigit() for ch in title):
+        return True
+    words = [word.casefold() for word in re.findall(r"[^\W\d_]+", title)]
+    return not any(len(word) >= 3 and word not in CODE_WORDS for word in words)
+
+
+def attribute_parts(name: str) -> tuple[str, str]:
+    """``kind:value`` -> (kind, value); a bare word -> ("", word). Both stripped, as written."""
+    kind, sep, value = name.partition(":")
+    return (kind.strip(), value.strip()) if sep else ("", name.strip())
+
+
+def _first(attributes: Sequence[str], kinds: Sequence[str]) -> str:
+    found = {}
+    for name in attributes:
+        kind, value = attribute_parts(name)
+        kind = kind.casefold()
+        if kind in kinds and value.casefold() not in UNINFORMATIVE and kind not in found:
+            found[kind] = value
+    return next((found[kind] for kind in kinds if kind in found), "")
+
+
+def singular(noun: str) -> str:
+    """A naive singular of a one-word English noun ("bags" -> "bag", "dresses" -> "dress",
+    "accessories" stays); anything longer is kept as written."""
+    word = noun.strip()
+    lower = word.casefold()
+    if not re.fullmatch(r"[^\W\d_]+", word) or lower in PLURAL_ONLY or len(word) < 4:
+        return word
+    if lower.endswith("ies"):
+        return word[:-3] + "y"
+    if lower.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        return word[:-2]
+    if lower.endswith("s") and not lower.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def readable_title(title: str, category: str, attributes: Sequence[str] = (), item_id: str = "") -> str:
+    """``title`` when it is one; for a code, a title composed from the item's metadata: its colour,
+    a named material, and its type (a type-like attribute, else the category), e.g. "Brown handbag".
+    With nothing to compose from, the title as it was (else the id)."""
+    if not looks_like_code(title, item_id):
+        return title
+    colour = _first(attributes, COLOUR_KINDS)
+    material = _first(attributes, MATERIAL_KINDS)
+    material = material if material.casefold() in MATERIALS else ""
+    noun = _first(attributes, TYPE_KINDS) or ("" if category.casefold() in UNINFORMATIVE else category)
+    noun = singular(noun.replace("_", " "))
+    if not noun:
+        return title.strip() or item_id
+    words = " ".join(part for part in (colour, material, noun) if part).casefold()
+    return words[:1].upper() + words[1:]
+
+
+# --- what an attribute means --------------------------------------------------------------------
+def _article(phrase: str) -> str:
+    return "an" if phrase[:1].casefold() in "aeiou" else "a"
+
+
+def attribute_words(name: str) -> str:
+    """The attribute as words: ``motif:bolt`` -> "lightning-bolt motif", ``colour:green`` -> "green",
+    ``pattern:dotted`` -> "dotted pattern", a bare word as it is."""
+    kind, value = attribute_parts(name)
+    kind, words = kind.casefold(), value.replace("_", " ").strip()
+    if kind == "motif":
+        return f"{MOTIF_WORDS.get(words.casefold(), words)} motif"
+    if kind in ("pattern", "print"):
+        return "plain colour" if words.casefold() in PATTERN_PLAIN else f"{words} pattern"
+    if kind in MATERIAL_KINDS:
+        return f"{words} fabric"
+    return words
+
+
+def match_sentence(attribute: str, both: bool = True) -> str:
+    """One sentence for the default explanation view: what the two items share (``both``: the
+    outfit item has it too) and where, e.g. "Both have a lightning-bolt motif — the highlighted
+    areas drove the match." An empty ``attribute``: what the highlight means, alone."""
+    if not attribute.strip():
+        return "The highlighted areas are what made these two a match."
+    kind, value = attribute_parts(attribute)
+    kind, words = kind.casefold(), value.replace("_", " ").strip()
+    if kind == "motif":
+        phrase = attribute_words(attribute)
+        return (f"Both have {_article(phrase)} {phrase} — {DROVE}" if both
+                else f"This item's {phrase} goes with the outfit item — {DROVE}")
+    if kind in COLOUR_KINDS:
+        return (f"Both are {words} — {DROVE}" if both
+                else f"This item's {words} colour goes with the outfit item — {DROVE}")
+    if kind in ("pattern", "print"):
+        if words.casefold() in PATTERN_PLAIN:
+            return (f"Both are plain, without a pattern — {DROVE}" if both
+                    else f"This item's plain colour goes with the outfit item — {DROVE}")
+        return (f"Both have {_article(words)} {words} pattern — {DROVE}" if both
+                else f"This item's {words} pattern goes with the outfit item — {DROVE}")
+    if kind in MATERIAL_KINDS:
+        return (f"Both are made of {words} — {DROVE}" if both
+                else f"This item's {words} fabric goes with the outfit item — {DROVE}")
+    label = words if not kind else f"{kind} {words}"
+    return (f"Both share “{label}” — {DROVE}" if both
+            else f"“{label}” on this item goes with the outfit item — {DROVE}")

@@ -1,0 +1,87 @@
+"""A catalogue's images through a frozen pretrained trunk, once: pooled cell features for training
+the heads (:mod:`sane_desktop.training.head_trainer`), read from and added to the feature cache
+(:mod:`sane_desktop.retrieval.feature_cache`) that ``index`` fills too."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from sane_desktop.catalogue.types import Catalogue
+from sane_desktop.errors import Cancelled, InputError
+from sane_desktop.models import ModelBundle
+from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.retrieval.embedding import EmbeddedBatch, embed_images, trunk_identity
+from sane_desktop.retrieval.feature_cache import FeatureCache, pool_cells
+from sane_desktop.retrieval.indexing.scan import file_hash
+
+PHASE_HASH = "reading images"
+PHASE_TRUNK = "computing image features"
+
+
+@dataclass(frozen=True)
+class PooledFeatures:
+    """float32 ``features`` (N, C): the mean over cells of each item's trunk map; ``row[item_id]``
+    its row. ``computed`` images went through the trunk in this run (the others came cached)."""
+
+    features: torch.Tensor
+    row: dict[str, int]
+    computed: int
+
+    def rows(self, item_ids: Sequence[str]) -> torch.Tensor:
+        return torch.tensor([self.row[i] for i in item_ids], dtype=torch.long)
+
+
+def pooled_features(catalogue: Catalogue, item_ids: Sequence[str], bundle: ModelBundle, *,
+                    progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
+                    cache: FeatureCache | None = None) -> PooledFeatures:
+    """Pooled trunk features of ``item_ids`` (their image files hashed, cached ones read, the
+    others decoded and run through ``bundle``'s frozen trunk and added to the cache).
+
+    Raises InputError naming an image that cannot be read or decoded; Cancelled on request. A
+    cache folder that cannot be written is not an error (the features are kept in memory)."""
+    ids = list(dict.fromkeys(item_ids))
+    by_id = catalogue.item_by_id()
+    paths = [catalogue.root / by_id[i].image_path for i in ids]
+    hashes = []
+    for n, path in enumerate(paths):
+        if should_stop():
+            raise Cancelled()
+        try:
+            hashes.append(file_hash(path))
+        except OSError as error:
+            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        if n % 500 == 0 or n == len(paths) - 1:
+            progress(n + 1, len(paths), PHASE_HASH)
+    cache = cache or FeatureCache(trunk_identity(bundle))
+    missing = set(cache.missing(hashes))
+    todo = [n for n, h in enumerate(hashes) if h in missing]
+    fresh: dict[str, np.ndarray] = {}
+    writable = True
+
+    def keep(batch: EmbeddedBatch, features: np.ndarray) -> None:
+        nonlocal writable
+        keys = [hashes[todo[i]] for i in batch.indices.tolist()]
+        for key, pooled_row in zip(keys, pool_cells(features)):
+            fresh[key] = pooled_row
+        if writable:
+            try:
+                cache.add(keys, features)
+            except OSError:
+                writable = False
+
+    done = 0
+    for batch in embed_images(bundle, [paths[n] for n in todo], should_stop=should_stop, on_features=keep):
+        if batch.failed:
+            bad = paths[todo[batch.failed[0]]]
+            raise InputError(f"cannot decode {bad} as an image (fix or remove it, then train again)")
+        done += len(batch.indices)
+        progress(done, len(todo), PHASE_TRUNK)
+    cached = [h for h in hashes if h not in fresh]
+    pooled = dict(zip(cached, cache.pooled(cached))) if cached else {}
+    pooled.update(fresh)
+    features = torch.from_numpy(np.stack([pooled[h] for h in hashes]).astype(np.float32))
+    return PooledFeatures(features, {item_id: n for n, item_id in enumerate(ids)}, len(todo))

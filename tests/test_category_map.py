@@ -1,0 +1,127 @@
+"""Catalogue categories -> model categories (issue 16): automatic matching, the user's map, parsing
+``--category-map``, suggestions, and the general block of the stacked vectors against brute force."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sane_desktop.errors import InputError
+from sane_desktop.models.compatibility import CompatibilityNet
+from sane_desktop.retrieval.category_map import (
+    AUTO, EXACT, FALLBACK, GENERAL, USER, Mapped, automatic, kept_choices, parse_category_map, resolve, suggest,
+    target_of,
+)
+from sane_desktop.retrieval.manifest import Manifest, check
+from sane_desktop.retrieval.vectors import TypeSpaces
+
+MODEL = ["all-body", "bags", "bottoms", "hats", "outerwear", "shoes", "tops"]
+
+
+def test_automatic_matches_names_up_to_case_separators_and_plurals() -> None:
+    assert automatic("tops", MODEL) == Mapped("tops", EXACT)
+    assert automatic("Tops", MODEL) == Mapped("tops", AUTO)
+    assert automatic("SHOE", MODEL) == Mapped("shoes", AUTO)
+    assert automatic("All Body", MODEL) == Mapped("all-body", AUTO)
+    assert automatic("Hat", MODEL) == Mapped("hats", AUTO)
+    assert automatic("Jewellery", MODEL) == Mapped(GENERAL, FALLBACK)
+    assert automatic("Dresses", MODEL).general
+
+
+def test_resolve_takes_the_users_choices_and_checks_them() -> None:
+    mapping = resolve(["Tops", "Dresses", "Jewellery", "shoes"], MODEL, {"Dresses": "All-Body", "Jewellery": "general"})
+    assert mapping == {"Tops": Mapped("tops", AUTO), "Dresses": Mapped("all-body", USER),
+                       "Jewellery": Mapped(GENERAL, USER), "shoes": Mapped("shoes", EXACT)}
+    with pytest.raises(InputError, match="'Belts', which the catalogue does not have"):
+        resolve(["Tops"], MODEL, {"Belts": "bags"})
+    with pytest.raises(InputError, match="'scarves' is not a category of the model"):
+        resolve(["Tops"], MODEL, {"Tops": "scarves"})
+    # a re-index keeps the earlier choices that still apply
+    assert kept_choices({"Dresses": "all-body", "Gone": "bags", "Jewellery": "belts"}, ["Dresses", "Jewellery"],
+                        MODEL) == {"Dresses": "all-body"}
+    assert target_of("Tops", MODEL, {"Tops": "bottoms"}) == "bottoms"
+    assert target_of("Tops", MODEL, {"Tops": "not-a-model-category"}) == "tops"  # a stale map never raises
+    assert target_of("Jewellery", MODEL) == GENERAL
+
+
+def test_parse_category_map_inline_and_json(tmp_path: Path) -> None:
+    assert parse_category_map("Tops=tops, Jewellery = general") == {"Tops": "tops", "Jewellery": "general"}
+    assert parse_category_map('{"Sac, à main": "bags"}') == {"Sac, à main": "bags"}
+    path = tmp_path / "map.json"
+    path.write_text(json.dumps({"Dresses": "all-body"}))
+    assert parse_category_map(str(path)) == {"Dresses": "all-body"}
+    assert parse_category_map("") == {}
+    for bad in ("Tops", "=tops", "Tops="):
+        with pytest.raises(InputError, match="is not CATEGORY=TARGET"):
+            parse_category_map(bad)
+    path.write_text("[1, 2]")
+    with pytest.raises(InputError, match="must be a JSON object"):
+        parse_category_map(str(path))
+    with pytest.raises(InputError, match="cannot read the category map"):
+        parse_category_map(str(tmp_path / "missing.json"))
+    assert parse_category_map("x" * 5000 + "=tops") == {"x" * 5000: "tops"}  # too long to be a file name
+
+
+def test_suggestions_by_name_then_by_centre() -> None:
+    assert suggest("Top", MODEL).target == "tops"
+    near = suggest("Shoos", MODEL)
+    assert near.target == "shoes" and "name like" in near.reason and near.by_name[0][0] == "shoes"
+    rng = np.random.default_rng(0)
+    centres = {name: rng.normal(size=16) for name in ("bags", "tops")}
+    own = centres["bags"] + 0.05 * rng.normal(size=16)
+    by_look = suggest("Pochettes", MODEL, own, centres)
+    assert by_look.target == "bags" and "cosine" in by_look.reason and by_look.by_centre[0][0] == "bags"
+    far = suggest("Pochettes", MODEL, rng.normal(size=16), centres)
+    assert far.target == GENERAL and "visual similarity" in far.reason
+
+
+def test_manifest_check_says_when_the_users_choices_changed() -> None:
+    manifest = Manifest("shop", "h", "m.pt", MODEL, {}, 8, 64, 1, category_map={"Tops": "tops", "Jewellery": "bags"},
+                        category_how={"Tops": AUTO, "Jewellery": USER})
+    assert manifest.user_map == {"Jewellery": "bags"}
+    assert check(manifest, model_hash="h", preprocessing={}, user_map={"Jewellery": "bags"}) is None
+    assert "category mapping changed (Jewellery=bags, now automatic)" == check(
+        manifest, model_hash="h", preprocessing={}, user_map={})
+    old = Manifest.from_dict({**manifest.as_dict(), "format_version": 2})
+    assert "index format 2" in (check(old, model_hash="h", preprocessing={}) or "")
+
+
+# --- vectors with the general category -----------------------------------------------------------
+@pytest.fixture(scope="module")
+def spaces() -> TypeSpaces:
+    torch.manual_seed(0)
+    return TypeSpaces.from_model(CompatibilityNet(["bags", "shoes", "tops"], width=8, embed_dim=16).eval())
+
+
+def cosine_in(spaces: TypeSpaces, space: int, a: np.ndarray, b: np.ndarray) -> float:
+    x, y = spaces.masks[space] * a, spaces.masks[space] * b
+    return float(x @ y / (np.linalg.norm(x) * np.linalg.norm(y)))
+
+
+@pytest.mark.parametrize("target", [0, 2, 3])  # bags, tops, general
+def test_mixed_outfits_score_exactly_and_parts_sum_to_scores(spaces: TypeSpaces, target: int) -> None:
+    g = spaces.general_category
+    rng = np.random.default_rng(target)
+    outfit = rng.normal(size=(4, spaces.embed_dim)).astype(np.float32)
+    cats = [1, g, 2, g]  # shoes, a category the model lacks, tops, another one
+    candidates = rng.normal(size=(6, spaces.embed_dim)).astype(np.float32)
+    stacked = spaces.stacked(candidates, target)
+    assert stacked.shape == (6, spaces.dimension_for(target))
+    assert spaces.dimension_for(target) == (spaces.embed_dim if target == g else spaces.dimension)
+    query = spaces.outfit_query(outfit, cats, target)
+    parts = spaces.contributions(outfit, cats, target, stacked)
+    blocks = spaces.query_blocks(cats, target)
+    for row, candidate in enumerate(candidates):
+        want = [cosine_in(spaces, spaces.general_space if g in (u, target) else spaces.space(u, target), q, candidate)
+                for q, u in zip(outfit, cats)]
+        np.testing.assert_allclose(parts[row], want, atol=1e-5)
+        assert stacked[row] @ query == pytest.approx(sum(want), abs=1e-5)
+        assert sum(stacked[row][b] @ query[b] for b in blocks) == pytest.approx(sum(want), abs=1e-5)
+    if target != g:  # the general block holds the unit general embedding
+        unit = candidates / np.linalg.norm(candidates, axis=1, keepdims=True)
+        np.testing.assert_allclose(stacked[:, -spaces.embed_dim:], unit, atol=1e-6)
+        assert len(blocks) == 3  # shoes, tops and the general block

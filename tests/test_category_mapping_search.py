@@ -1,0 +1,252 @@
+"""Issue 16 points 3–4 end to end: a folder-per-category tree whose names are not the model's
+(``Tops/``, ``Dresses/``, ``Jewellery/`` …) indexed with the bundled demo model — every category
+mapped (by name, by the user, or to the general space) and searchable, never an error; mixed outfits
+score exactly (against numpy) with parts that sum to the scores; "visually similar" ranks by the
+general-space cosine; explanations use the space the score used; a changed user mapping rebuilds."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from sane_desktop.cli import main
+from sane_desktop.models.checkpoint import demo_model_path
+from sane_desktop.retrieval.manifest import check, read_index_manifest
+from sane_desktop.retrieval.vectors import TypeSpaces
+from sane_desktop.service import Catalogues, CatalogueService
+from sane_desktop.service.values import GENERAL_CATEGORY
+from tests.closet_world import ITEMS, make_closet
+
+MODEL = demo_model_path()
+
+
+def index_json(home: Path, root: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> dict:
+    code = main(["--index-home", str(home), "index", str(root), "--name", "closet", "--model", str(MODEL),
+                 "--workers", "0", "--device", "cpu", "--json", *extra])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return json.loads(out.out)
+
+
+@pytest.fixture(scope="module")
+def closet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("closet")
+    return {"root": make_closet(base / "closet"), "base": base}
+
+
+@pytest.fixture()
+def indexed(closet: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[Path, dict]:
+    home = tmp_path / "home"
+    return home, index_json(home, closet["root"], capsys, "--category-map", "Dresses=all-body")
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return rows / np.linalg.norm(rows, axis=-1, keepdims=True)
+
+
+def test_index_maps_every_category_and_search_never_fails(indexed: tuple[Path, dict]) -> None:
+    home, data = indexed
+    assert data["mapped"] == {"Bottoms": "bottoms", "Dresses": "all-body", "Jewellery": "general", "Shoes": "shoes",
+                              "Tops": "tops", "bags": "bags", "uncategorised": "general"}
+    assert data["mapped_how"] == {"Bottoms": "auto", "Dresses": "user", "Jewellery": "general", "Shoes": "auto",
+                                  "Tops": "auto", "bags": "exact", "uncategorised": "general"}
+    assert sum(data["vectors"].values()) == data["items"] == ITEMS  # nothing left out
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None and manifest.category_map == data["mapped"]
+    assert manifest.indexes["Jewellery"].dimension == 64 and manifest.indexes["Tops"].dimension == 8 * 64
+
+    catalogue = Catalogues(home, device="cpu").open("closet")
+    try:
+        searcher = catalogue.search.searcher()
+        spaces = TypeSpaces.from_model(searcher.bundle.compatibility)
+        everything = catalogue.items.search()
+        first = {category: [i for i in everything if i.category == category] for category in data["mapped"]}
+        outfits = [[first["Tops"][0], first["Jewellery"][0]], [first["Jewellery"][1]],
+                   [first["Dresses"][0], first["Shoes"][0], first["uncategorised"][0]],
+                   [first["bags"][0], first["Bottoms"][0]]]
+        stored = {q.item_pk: q for q in searcher.query_items([i.pk for i in everything])}
+
+        def expected(outfit: list, candidate_pk: int) -> list[float]:
+            """Σ_i cos in space c(u_i, t), the general space when either side is general, pair by pair."""
+            parts = []
+            candidate = stored[candidate_pk]
+            for member in outfit:
+                query = stored[member.pk]
+                space = spaces.space(query.category, candidate.category)
+                a, b = spaces.masks[space] * query.embedding, spaces.masks[space] * candidate.embedding
+                parts.append(float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b))))
+            return parts
+
+        for outfit in outfits:
+            pks = [item.pk for item in outfit]
+            results = catalogue.search.search(pks, "", k=50)
+            assert sorted(results) == sorted(data["mapped"])  # every target answers
+            for category, ranked in results.items():
+                candidates = [i.pk for i in first[category] if i.pk not in pks]
+                assert sorted(r.item.pk for r in ranked) == sorted(candidates)
+                for result in ranked:
+                    want = expected(outfit, result.item.pk)
+                    assert [result.contributions[pk] for pk in pks] == pytest.approx(want, abs=1e-4)
+                    assert sum(result.contributions.values()) == pytest.approx(result.score, abs=1e-5)
+                    assert not result.general
+                assert [r.score for r in ranked] == sorted((r.score for r in ranked), reverse=True)
+        # a general-mapped target: every outfit item in the general space, whatever its category
+        jewellery = catalogue.search.search([first["Tops"][0].pk], "Jewellery", k=5)["Jewellery"]
+        top = unit(stored[first["Tops"][0].pk].embedding)
+        for result in jewellery:
+            assert result.score == pytest.approx(float(top @ unit(stored[result.item.pk].embedding)), abs=1e-5)
+        # an image from disk of a category the model lacks joins an outfit like a catalogue item
+        added = catalogue.search.add_image(closet_image(home), "jewellery")  # a spelling of "Jewellery"
+        assert added.category == "Jewellery"
+        mixed = catalogue.search.search([added.pk, first["Tops"][1].pk], "Tops", k=3)["Tops"]
+        assert mixed and all(sum(r.contributions.values()) == pytest.approx(r.score, abs=1e-5) for r in mixed)
+    finally:
+        catalogue.close()
+
+
+def closet_image(home: Path) -> Path:
+    path = home.parent / "ring.png"
+    Image.new("RGB", (48, 48), (235, 205, 50)).save(path)
+    return path
+
+
+def test_similar_ranks_by_general_space_cosine_and_explains_there(indexed: tuple[Path, dict]) -> None:
+    home, data = indexed
+    service = CatalogueService(home, device="cpu", rise_masks=16)
+    service.open_catalogue("closet")
+    catalogue = service.current()
+    searcher = catalogue.search.searcher()
+    everything = catalogue.items.search()
+    stored = {q.item_pk: q for q in searcher.query_items([i.pk for i in everything])}
+    item = next(i for i in everything if i.category == "Tops")
+    results = service.similar(item.pk, k=50)
+    assert sorted(results) == sorted(data["mapped"])
+    mine = unit(stored[item.pk].embedding)
+    for category, ranked in results.items():
+        others = [i.pk for i in everything if i.category == category and i.pk != item.pk]
+        cosines = {pk: float(mine @ unit(stored[pk].embedding)) for pk in others}
+        want = sorted(others, key=lambda pk: (-cosines[pk], pk))
+        assert [r.item.pk for r in ranked] == want  # the nearest neighbours, in order
+        for result in ranked:
+            assert result.general and result.score == pytest.approx(cosines[result.item.pk], abs=1e-5)
+            assert result.contributions == {item.pk: pytest.approx(result.score, abs=1e-6)}
+    assert [r.item.pk for r in service.similar(item.pk, "Tops", k=2)["Tops"]] == \
+        [r.item.pk for r in results["Tops"][:2]]
+
+    # its explanation is in the general space: the fast map's exact cells sum to its score
+    result = results["Tops"][0]
+    net = service.bundle().compatibility
+    explanations = catalogue.explanations
+    space = explanations.space(result.item, item, general=True)
+    assert space == net.general_space != explanations.space(result.item, item)  # a type space otherwise
+    pair = explanations.explain_pair(result.item, item, "fast", general=True)
+    assert pair.space == net.general_space and pair.similarity == pytest.approx(result.score, abs=1e-3)
+    saliency = explanations.fast().explain(catalogue.model.image(result.item), catalogue.model.image(item), space)
+    assert float(saliency.extras["query_cells"].sum()) == pytest.approx(result.score, abs=1e-3)
+    assert float(saliency.extras["candidate_cells"].sum()) == pytest.approx(result.score, abs=1e-3)
+    updates = list(service.explain(result.item.pk, item.pk, refine=False, general=True))
+    assert updates[-1].similarity == pytest.approx(result.score, abs=1e-3)
+    tiles = service.explain_tiles([(r.item.pk, item.pk) for r in results["Tops"][:3]], general=True)
+    assert [t.similarity for t in tiles] == pytest.approx([r.score for r in results["Tops"][:3]], abs=1e-3)
+    service.close()
+
+
+def test_explanations_use_the_space_the_score_used(indexed: tuple[Path, dict]) -> None:
+    home, _ = indexed
+    service = CatalogueService(home, device="cpu")
+    service.open_catalogue("closet")
+    everything = service.items()
+    jewel = next(i for i in everything if i.category == "Jewellery")
+    top = next(i for i in everything if i.category == "Tops")
+    shoes = next(i for i in everything if i.category == "Shoes")
+    outfit = [top.pk, jewel.pk]
+    for target in ("Tops", "Shoes", "Jewellery", "Dresses"):
+        ranked = service.search(outfit, target, k=2)[target]
+        tiles = service.explain_tiles([(r.item.pk, q) for r in ranked for q in outfit])
+        parts = [r.contributions[q] for r in ranked for q in outfit]
+        assert [t.similarity for t in tiles] == pytest.approx(parts, abs=1e-3)  # each part is its pair's cosine
+    net = service.bundle().compatibility
+    explanations = service.current().explanations
+    assert explanations.space(jewel, top) == net.general_space
+    assert explanations.space(shoes, top) == net.space_index(net.categories.index("shoes"), net.categories.index("tops"))
+    service.close()
+
+
+def test_a_changed_user_mapping_rebuilds_and_is_kept(closet: dict[str, Path], indexed: tuple[Path, dict],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    home, _ = indexed
+    service = CatalogueService(home, device="cpu")
+    service.open_catalogue("closet")  # open before the re-index: it must not answer from the old one
+    dress = next(i for i in service.items() if i.category == "Dresses")
+    top = next(i for i in service.items() if i.category == "Tops")
+    before = service.search([top.pk], "Dresses", k=5)["Dresses"]
+
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None
+    bundle = service.bundle()
+    assert "category mapping changed" in (check(manifest, model_hash=bundle.content_hash,
+                                                preprocessing=bundle.preprocessing.as_dict(),
+                                                user_map={"Dresses": "general"}) or "")
+    again = index_json(home, closet["root"], capsys, "--category-map", "Dresses=general,Jewellery=bags")
+    assert again["embedded"] == 0 and "category mapping changed" in again["rebuilt_because"]
+    assert again["mapped"]["Dresses"] == "general" and again["mapped_how"]["Dresses"] == "user"
+    assert again["mapped"]["Jewellery"] == "bags"
+
+    after = service.search([top.pk], "Dresses", k=5)["Dresses"]
+    embeddings = {q.item_pk: q.embedding for q in service.current().search.searcher().query_items(
+        [top.pk, *(r.item.pk for r in after)])}
+    for result in after:  # now the general space: the plain cosine of the general embeddings
+        assert result.score == pytest.approx(float(unit(embeddings[top.pk]) @ unit(embeddings[result.item.pk])),
+                                             abs=1e-5)
+    assert [r.score for r in after] != [r.score for r in before]
+    assert service.current().explanations.space(dress, top) == service.bundle().compatibility.general_space
+
+    kept = index_json(home, closet["root"], capsys)  # no --category-map: the choices stay
+    assert kept["mapped_how"]["Dresses"] == "user" and kept["rebuilt_because"] is None
+    reset = index_json(home, closet["root"], capsys, "--category-map", "")  # an empty map: all automatic
+    assert reset["mapped"]["Dresses"] == "general" and reset["mapped_how"]["Dresses"] == "general"
+    assert reset["mapped_how"]["Jewellery"] == "general"
+    service.close()
+
+
+def test_cli_category_map_errors_and_query_similar(closet: dict[str, Path], indexed: tuple[Path, dict],
+                                                   tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home, _ = indexed
+    base = ["--index-home", str(home)]
+    assert main([*base, "index", str(closet["root"]), "--name", "closet", "--model", str(MODEL), "--workers", "0",
+                 "--category-map", "Dresses=frocks"]) == 1
+    assert "'frocks' is not a category of the model" in capsys.readouterr().err
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"Belts": "bags"}))
+    assert main([*base, "index", str(closet["root"]), "--name", "closet", "--model", str(MODEL), "--workers", "0",
+                 "--category-map", str(mapping)]) == 1
+    assert "'Belts', which the catalogue does not have" in capsys.readouterr().err
+
+    item_id = next(i for i in Catalogues(home).open("closet").items.search() if i.category == "Jewellery").item_id
+    assert main([*base, "query", "closet", "--similar", item_id, "--category", "Jewellery", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["mode"] == "similar" and list(data["results"]) == ["Jewellery"]
+    assert [r["item_id"] for r in data["results"]["Jewellery"]] and item_id not in [
+        r["item_id"] for r in data["results"]["Jewellery"]]
+    assert main([*base, "query", "closet", "--similar", item_id]) == 0
+    assert f"Visually similar to {item_id} (Jewellery)" in capsys.readouterr().out
+    assert main([*base, "query", "closet", "--similar", item_id, "--outfit", item_id]) == 1
+    capsys.readouterr()
+    assert main([*base, "query", "closet", "--outfit", item_id, "--category", "Tops", "--json"]) == 0  # never an error
+    assert json.loads(capsys.readouterr().out)["results"]["Tops"]
+
+
+def test_category_plan_suggests_for_what_the_model_lacks(closet: dict[str, Path], indexed: tuple[Path, dict]) -> None:
+    home, _ = indexed
+    service = CatalogueService(home, device="cpu")
+    plan = service.category_plan(closet["root"], "closet", model=MODEL)
+    rows = {row.category: row for row in plan.rows}
+    assert plan.needs_choice and "all-body" in plan.model_categories and plan.model == MODEL
+    assert rows["Tops"].automatic == "tops" and rows["Tops"].preselected == "tops" and rows["Tops"].items == 4
+    assert rows["Jewellery"].automatic == GENERAL_CATEGORY and rows["Jewellery"].reason
+    assert rows["Dresses"].current == "all-body" and rows["Dresses"].preselected == "all-body"  # the last index's
+    assert plan.choices({"Tops": "tops", "Dresses": "all-body", "Jewellery": "general"}) == {"Dresses": "all-body"}

@@ -1,0 +1,124 @@
+"""Issue 16 in the GUI (pytest-qt, offscreen): the index dialog's category mapping table for a folder
+whose categories the model lacks, and "Find visually similar" from an item's context menu (catalogue
+grid and results), its heading and its explanation in the general space."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from closet_world import make_closet  # noqa: E402
+from gui_helpers import open_window  # noqa: E402
+from PySide6.QtWidgets import QComboBox  # noqa: E402
+
+from sane_desktop.gui.index_dialog import GENERAL_LABEL, IndexDialog  # noqa: E402
+from sane_desktop.gui.models import Role  # noqa: E402
+from sane_desktop.gui.screenshots import open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.gui.tasks import TaskRunner  # noqa: E402
+from sane_desktop.models.checkpoint import demo_model_path  # noqa: E402
+from sane_desktop.service import CatalogueService  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def closet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("gui-closet")
+    root = make_closet(base / "closet")
+    CatalogueService(base / "index", model=demo_model_path(), device="cpu").index_folder(root, "closet")
+    return {"root": root, "index": base / "index", "model": demo_model_path(), "base": base}
+
+
+def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
+    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.folder.setText(str(closet["root"]))
+        dialog.inspect(str(closet["root"]))
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
+        table = dialog.mapping_table
+        assert table.isVisible() and dialog.mapping_note.isVisible()
+        rows = {table.item(n, 0).text(): n for n in range(table.rowCount())}
+        assert sorted(rows) == ["Bottoms", "Dresses", "Jewellery", "Shoes", "Tops", "bags", "uncategorised"]
+
+        def combo(name: str) -> QComboBox:
+            widget = table.cellWidget(rows[name], 2)
+            assert isinstance(widget, QComboBox)
+            return widget
+
+        assert table.item(rows["Tops"], 1).text() == "4"
+        assert combo("Tops").currentData() == "tops" and combo("bags").currentData() == "bags"
+        assert combo("Jewellery").currentData() == "general" and combo("Jewellery").currentText() == GENERAL_LABEL
+        assert [combo("Dresses").itemData(i) for i in range(combo("Dresses").count())] == [
+            "all-body", "bags", "bottoms", "hats", "outerwear", "shoes", "tops", "general"]
+        combo("Dresses").setCurrentIndex(combo("Dresses").findData("all-body"))
+        assert dialog.category_map() == {"Dresses": "all-body"}
+        with qtbot.waitSignal(dialog.indexed, timeout=180000):
+            dialog.start()
+        report = dialog.last_report
+        assert report is not None
+        assert report.mapped["Dresses"] == ("all-body", "user") and report.mapped["Tops"] == ("tops", "auto")
+        assert report.mapped["Jewellery"] == ("general", "general")
+        summary = dialog.summary.toPlainText()
+        assert dialog.summary.isVisible() and "Dresses → all-body (your choice)" in summary
+        assert f"Jewellery → {GENERAL_LABEL} (no model category)" in summary and "Tops → tops" in summary
+        assert "searched by visual similarity" in dialog.phase.text()
+
+        # indexing again: the earlier choice is offered again
+        dialog.inspect(str(closet["root"]))
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled() and table.rowCount() > 0, timeout=60000)
+        rows = {table.item(n, 0).text(): n for n in range(table.rowCount())}
+        assert combo("Dresses").currentData() == "all-body"
+    finally:
+        runner.shutdown()
+
+
+def test_find_visually_similar_from_the_context_menu(closet, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, client = open_window(closet, qtbot, rise_masks=16)
+    try:
+        open_first_catalogue(window, build_demo=False, demo_items=0, timeout_s=60)
+        grid = window.grid
+        index = window.browser_model.index(0)
+        item_pk = int(index.data(Role.ItemPk))
+        assert window.item_menu(grid, grid.viewport().rect().bottomRight() * 2) is None  # no item there
+        menu = window.item_menu(grid, grid.visualRect(index).center())
+        assert menu is not None
+        action = next(a for a in menu.actions() if a.text() == "Find visually similar")
+        action.trigger()
+        wait_results(window, 60)
+        heading = window._results_heading
+        assert heading is not None and "Visually similar to" in heading.text()
+        results = window._results
+        assert results and all(r.general and set(r.contributions) == {item_pk} for r in results.values())
+        assert item_pk not in results
+        scores = [window.results_model.data(window.results_model.index(r), Role.Score)
+                  for r in range(window.results_model.rowCount())]
+        assert scores == sorted(scores, reverse=True)
+
+        # a click explains the result with the item it is similar to, in the general space
+        first = window.results_model.pks()[0]
+        window.explain(first)
+        task = window.channels.explain.current
+        with qtbot.waitSignal(task.done, timeout=120000) as done:
+            pass
+        update = done.args[0]
+        assert update.outfit_pk == item_pk and update.similarity == pytest.approx(results[first].score, abs=1e-3)
+
+        # from the results too; an outfit search brings the compatible items back
+        view = window.results.view
+        row = window.results_model.index(0)
+        menu = window.item_menu(view, view.visualRect(row).center())
+        assert menu is not None
+        window.add_to_outfit([item_pk])
+        wait_results(window, 60)
+        qtbot.waitUntil(lambda: bool(window._results) and not any(r.general for r in window._results.values()),
+                        timeout=60000)
+        assert heading.text() == "<b>Compatible items</b>"
+    finally:
+        client.shutdown()

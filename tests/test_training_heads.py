@@ -1,0 +1,116 @@
+"""Training the heads on a frozen pretrained trunk's cached features (issue 16 point 2): the features
+are computed once (a second run decodes nothing), the run is deterministic, the trained embedding
+from an image equals the head applied to the cached pooled features (so index and train agree), and a
+catalogue without outfits gets a general space and an attribute head."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from sane_desktop.catalogue import read_catalogue
+from sane_desktop.demo import generate_demo
+from sane_desktop.models.preprocess import load_image_tensor
+from sane_desktop.training.presets import preset
+from sane_desktop.training.trainer import train
+
+
+@pytest.fixture(scope="module")
+def catalogue(tmp_path_factory):
+    root = tmp_path_factory.mktemp("heads") / "demo"
+    generate_demo(root, seed=0, items=60, masks=False)
+    return read_catalogue(root, validate_images=False)
+
+
+def test_heads_train_on_cached_features_deterministically(catalogue):
+    config = preset("pretrained", epochs=3)
+    first = train(catalogue, config)
+    second = train(catalogue, config)
+    assert first.bundle.config["features_computed"] > 0
+    assert second.bundle.config["features_computed"] == 0  # every image came from the cache
+    for a, b in zip(first.bundle.compatibility.state_dict().values(), second.bundle.compatibility.state_dict().values()):
+        assert torch.equal(a, b)
+    assert first.bundle.config["trunk_frozen"] and first.bundle.config["mode"] == "compatibility"
+    assert {entry["phase"] for entry in first.history} == {"compatibility", "attributes"}
+    assert first.bundle.config["valid_map"] is not None
+
+
+def test_the_embedding_of_an_image_is_the_head_of_its_cached_features(catalogue):
+    from sane_desktop.retrieval.embedding import trunk_identity
+    from sane_desktop.retrieval.feature_cache import FeatureCache
+    from sane_desktop.retrieval.indexing.scan import file_hash
+
+    bundle = train(catalogue, preset("pretrained", epochs=1)).bundle
+    item = catalogue.items[0]
+    path = catalogue.root / item.image_path
+    with torch.no_grad():
+        from_image = bundle.compatibility(load_image_tensor(path, bundle.preprocessing)[None])[0]
+        pooled = FeatureCache(trunk_identity(bundle)).pooled([file_hash(path)])
+        from_cache = bundle.compatibility.embed(torch.from_numpy(pooled))[0]
+    # float16 storage of the features: close, not bit-equal
+    assert torch.allclose(from_image, from_cache, atol=2e-2 * float(from_image.abs().max()))
+
+
+def test_a_catalogue_without_outfits_gets_a_general_space_and_attributes(catalogue):
+    plain = dataclasses.replace(catalogue, outfits=[], splits=[], fitb=[], compatibility=[])
+    result = train(plain, preset("pretrained", epochs=2))
+    bundle = result.bundle
+    assert bundle.config["mode"] == "attributes" and bundle.attributes is not None
+    from sane_desktop.retrieval.embedding import trunk_identity
+    from sane_desktop.retrieval.feature_cache import FeatureCache
+    from sane_desktop.retrieval.indexing.scan import file_hash
+
+    hashes = [file_hash(catalogue.root / item.image_path) for item in catalogue.items[:20]]
+    pooled = torch.from_numpy(FeatureCache(trunk_identity(bundle)).pooled(hashes))
+    with torch.no_grad():
+        general = bundle.compatibility.project(bundle.compatibility.embed(pooled), bundle.compatibility.general_space)
+    centred = torch.nn.functional.normalize(pooled - pooled.mean(0), dim=-1)
+    ours = (general @ general.T).numpy()[np.triu_indices(20, 1)]
+    trunk = (centred @ centred.T).numpy()[np.triu_indices(20, 1)]
+    assert np.corrcoef(ours, trunk)[0, 1] > 0.9  # the general space keeps the trunk's similarities
+
+
+def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):
+    from sane_desktop.explain.pipeline import find_selection
+    from sane_desktop.models import load_checkpoint
+    from sane_desktop.service import building
+
+    out = tmp_path / "model.pt"
+    out.with_suffix(".selection.json").write_text("{}")  # an earlier model's: must not survive
+    outcome = building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
+                                                                                  selection_pairs=3))
+    assert outcome.preset == "pretrained" and outcome.config["trunk"] == "efficientnet_lite0"
+    assert outcome.selection is not None and "ground truth" in outcome.selection  # the demo has its themes
+    bundle = load_checkpoint(out)
+    selection = find_selection(list(bundle.attributes.attributes), None, out)
+    assert selection.tuned
+
+
+def test_the_default_preset_follows_the_catalogue(tmp_path, catalogue):
+    from sane_desktop.service.building import default_preset
+
+    assert default_preset(catalogue.root, "cpu") == "cpu"  # the drawn demo world: the from-scratch trunk
+    assert default_preset(tmp_path, "cpu") == "pretrained"  # real photos: the ImageNet trunk
+    assert default_preset(catalogue.root, "cpu", trunk="efficientnet_lite0") == "pretrained"
+    assert default_preset(tmp_path, "cuda", trunk="resnet18") == "gpu"
+
+
+def test_the_gpu_preset_can_fine_tune_the_pretrained_trunk(catalogue, tmp_path):
+    """``--preset gpu --trunk efficientnet_lite0``: the whole network trains (run here small, on the
+    CPU); the checkpoint then carries its own trunk weights, not a reference to the package."""
+    from sane_desktop.models import load_checkpoint, save_checkpoint
+    from sane_desktop.models.weights import trunk_digest
+    from sane_desktop.service.building import trunk_overrides
+
+    config = preset("gpu", **{**trunk_overrides("efficientnet_lite0"), "image_size": 64}, epochs=1,
+                    outfits_per_step=8, bf16=False, channels_last=False)
+    result = train(catalogue, config)
+    trunk = result.bundle.compatibility.trunk
+    assert trunk.kind == "efficientnet_lite0" and not result.bundle.config.get("trunk_frozen")
+    assert result.bundle.preprocessing.mean == (0.5, 0.5, 0.5)
+    save_checkpoint(tmp_path / "tuned.pt", result.bundle)
+    loaded = load_checkpoint(tmp_path / "tuned.pt")
+    assert trunk_digest(loaded.compatibility.trunk) == trunk_digest(trunk)
