@@ -16,7 +16,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
 from gui_helpers import GAP_LIMIT_MS, GapMeter, open_window, record_responsiveness  # noqa: E402
-from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from sane_desktop.gui.app import create_window  # noqa: E402
 from sane_desktop.gui.models import ItemListModel, Role, decode_item_mime  # noqa: E402
@@ -103,8 +103,9 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     saliency_overlay = view.candidate_panel.pixmap().toImage()
     assert view.layer.count() == 1 + len(update.attribute_maps) >= 2  # saliency + the attributes' maps
     assert list(update.attribute_maps) == [a.name for a in update.attributes[:5]]  # one per listed name
+    qtbot.mouseClick(view.details_button, Qt.MouseButton.LeftButton)  # the score parts are behind "Details"
     second = view.bars.grid.itemAtPosition(2, 0).widget()  # the runner-up's name: a link
-    second.linkActivated.emit("1")
+    qtbot.mouseClick(second, Qt.MouseButton.LeftButton)
     assert view.layer.currentText() == f"Where: {update.attributes[1].name}"
     view.bars.attribute_clicked.emit(update.attribute)  # clicking the attribute's name in the bars
     assert view.layer.currentText() == f"Where: {update.attribute}"

@@ -1,15 +1,23 @@
 """Tile painting for the item grids. A tile is laid out in bands: thumbnail (with the saliency
-overlay when shown), title, score bar, then the explaining-attribute chip with one small bar per
-outfit item (its part of the score, in that item's colour). Outfit tiles carry their colour and,
-while a result is hovered, a highlight sized by their part of its score."""
+overlay when shown), title, the result's rank and match (#1, a bar and a 0–100 figure; the raw
+score is in the tooltip), then the explaining-attribute chip with one small bar per outfit item
+(its part of the score, in that item's colour). Outfit tiles carry their colour and, while a result
+is hovered, a highlight sized by their part of its score.
+
+Every text colour comes from :class:`TileColours`, derived from the palette (the contrast test
+checks each against its background in both themes)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from dataclasses import dataclass
+
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from sane_desktop.gui.models import Role
+from sane_desktop.gui.text import rich_tooltip
+from sane_desktop.gui.theme import readable_text
 
 TILE_W, THUMB_H, LINE_H = 136, 136, 18
 OVERLAY_OPACITY = 0.5
@@ -19,8 +27,61 @@ OUTFIT_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc94
 Index = QModelIndex | QPersistentModelIndex
 
 
+THUMB_BACKGROUND = QColor("white")  # product photos are shot on white, in either theme
+PLACEHOLDER_ON_THUMB = QColor("#5f6368")
+SCORE_FILL = QColor(46, 160, 110)
+
+
 def outfit_colour(position: int) -> QColor:
     return QColor(OUTFIT_COLOURS[position % len(OUTFIT_COLOURS)])
+
+
+def _mix(a: QColor, b: QColor, t: float) -> QColor:
+    return QColor(*(round((1 - t) * x + t * y) for x, y in zip((a.red(), a.green(), a.blue()), (b.red(), b.green(), b.blue()))))
+
+
+@dataclass(frozen=True)
+class TileColours:
+    """What a tile is painted with, from the palette: its background and text, selected or not, the
+    chip's, and the placeholder on the (white) thumbnail."""
+
+    background: QColor
+    text: QColor
+    selected_background: QColor
+    selected_text: QColor
+    border: QColor
+    chip: QColor
+    chip_text: QColor
+
+    @classmethod
+    def of(cls, palette: QPalette) -> TileColours:
+        role = QPalette.ColorRole
+        # a selected tile is tinted with the highlight, and keeps the ordinary text colour (white
+        # text on a highlight lightened for a tile read 2:1 in the light theme)
+        return cls(background=palette.color(role.AlternateBase).lighter(110), text=palette.color(role.Text),
+                   selected_background=_mix(palette.color(role.Base), palette.color(role.Highlight), 0.28),
+                   selected_text=palette.color(role.Text), border=palette.color(role.Highlight),
+                   chip=palette.color(role.Highlight), chip_text=palette.color(role.HighlightedText))
+
+
+def match_percent(score: float, outfit_items: int) -> int:
+    """A result's score as a 0–100 match: its mean cosine with the outfit items (a score is the sum
+    of one cosine per outfit item) mapped from [-1, 1] to [0, 100]: 50 is "unrelated", 100 the
+    closest two items can be."""
+    mean = max(-1.0, min(1.0, float(score) / max(1, outfit_items)))
+    return round(50 * (mean + 1))
+
+
+def text_colour_pairs(palette: QPalette) -> dict[str, tuple[QColor, QColor]]:
+    """Every (text, background) pair the delegate paints, for the contrast test."""
+    colours = TileColours.of(palette)
+    pairs = {"tile title": (colours.text, colours.background),
+             "selected tile title": (colours.selected_text, colours.selected_background),
+             "attribute chip": (colours.chip_text, colours.chip),
+             "placeholder on a thumbnail": (PLACEHOLDER_ON_THUMB, THUMB_BACKGROUND)}
+    for position, name in enumerate(OUTFIT_COLOURS):
+        pairs[f"share label on outfit colour {name}"] = (readable_text(outfit_colour(position)), outfit_colour(position))
+    return pairs
 
 
 class ItemTileDelegate(QStyledItemDelegate):
@@ -30,6 +91,32 @@ class ItemTileDelegate(QStyledItemDelegate):
         self.show_overlays = False
         self._scaled: dict[tuple[int, int], QImage] = {}  # overlay cache: (image key, side) -> scaled
 
+    def score_summary(self, index: Index) -> str:
+        """The tooltip's first line for a result: rank, match and the raw score (our markup)."""
+        score = index.data(Role.Score)
+        if score is None:
+            return ""
+        outfit_items = len(index.data(Role.Contributions) or {})
+        count = index.model().rowCount() if index.model() is not None else 0
+        what = (f"the sum of its cosines with {outfit_items} outfit items" if outfit_items > 1
+                else "its cosine with the item")
+        return (f"<b>#{index.row() + 1}</b> of {count} · match {match_percent(float(score), outfit_items)}/100 "
+                f"(raw score {float(score):.3f}: {what})")
+
+    def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,  # noqa: N802
+                  index: Index) -> bool:
+        """A result's tooltip starts with its rank, match and raw score, then the model's tooltip."""
+        if event is not None and event.type() == QEvent.Type.ToolTip and self.show_score and index.isValid():
+            summary = self.score_summary(index)
+            tip = str(index.data(Qt.ItemDataRole.ToolTipRole) or "")
+            if summary:
+                inner = tip[4:-5] if tip.startswith("<qt>") and tip.endswith("</qt>") else ""
+                QToolTip.showText(event.globalPos(), rich_tooltip("<br>".join(p for p in (summary, inner) if p)),
+                                  view.viewport() if view is not None else None, view.visualRect(index)
+                                  if view is not None else QRect())
+                return True
+        return super().helpEvent(event, view, option, index)
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         bands = 1 + (2 if self.show_score else 0)
         return QSize(TILE_W + 8, THUMB_H + 8 + bands * LINE_H + 4)
@@ -37,15 +124,16 @@ class ItemTileDelegate(QStyledItemDelegate):
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
         palette = option.palette
+        colours = TileColours.of(palette)
         rect = option.rect.adjusted(4, 4, -4, -4)
         selected = bool(option.state & QStyle.StateFlag.State_Selected)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QColor(palette.color(QPalette.ColorRole.Highlight)) if selected else Qt.PenStyle.NoPen)
-        painter.setBrush(palette.color(QPalette.ColorRole.AlternateBase if not selected else QPalette.ColorRole.Highlight).lighter(110 if not selected else 160))
+        painter.setPen(QPen(colours.border, 2) if selected else Qt.PenStyle.NoPen)
+        painter.setBrush(colours.selected_background if selected else colours.background)
         painter.drawRoundedRect(rect, 6, 6)
 
         thumb_rect = QRect(rect.left() + 4, rect.top() + 4, rect.width() - 8, THUMB_H - 8)
-        painter.fillRect(thumb_rect, QColor("white"))
+        painter.fillRect(thumb_rect, THUMB_BACKGROUND)
         image = index.data(Role.Thumbnail)
         if image is not None:
             fits = image.width() <= thumb_rect.width() and image.height() <= thumb_rect.height()
@@ -57,12 +145,12 @@ class ItemTileDelegate(QStyledItemDelegate):
             if self.show_overlays:
                 self._paint_overlay(painter, index, QRect(x, y, scaled.width(), scaled.height()))
         else:
-            painter.setPen(palette.color(QPalette.ColorRole.PlaceholderText))
+            painter.setPen(PLACEHOLDER_ON_THUMB)
             painter.drawText(thumb_rect, Qt.AlignmentFlag.AlignCenter, "…")
         self._paint_outfit_marks(painter, index, rect)
 
         y = rect.top() + THUMB_H
-        text_color = palette.color(QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text)
+        text_color = colours.selected_text if selected else colours.text
         painter.setPen(text_color)
         metrics = QFontMetrics(option.font)
         title = metrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideRight,
@@ -70,10 +158,10 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.drawText(QRect(rect.left() + 4, y, rect.width() - 8, LINE_H), Qt.AlignmentFlag.AlignVCenter, title)
         y += LINE_H
         if self.show_score:
-            self._paint_score(painter, index, QRect(rect.left() + 4, y + 4, rect.width() - 8, LINE_H - 8), text_color)
+            self._paint_score(painter, index, QRect(rect.left() + 4, y, rect.width() - 8, LINE_H), text_color)
             y += LINE_H
             bars = self._paint_contributions(painter, index, QRect(rect.right() - 4, y + 2, 0, LINE_H - 4))
-            self._paint_chip(painter, index, QRect(rect.left() + 4, y, rect.width() - 12 - bars, LINE_H), palette)
+            self._paint_chip(painter, index, QRect(rect.left() + 4, y, rect.width() - 12 - bars, LINE_H), colours)
         painter.restore()
 
     def _paint_overlay(self, painter: QPainter, index: Index, photo: QRect) -> None:
@@ -110,26 +198,29 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawRoundedRect(label, 8, 8)
-        painter.setPen(QColor("white"))
+        painter.setPen(readable_text(colour))
         painter.drawText(label, Qt.AlignmentFlag.AlignCenter, f"{float(share):+.2f}")
 
-    def _paint_score(self, painter: QPainter, index: Index, bar: QRect, text_color: QColor) -> None:
+    def _paint_score(self, painter: QPainter, index: Index, band: QRect, text_color: QColor) -> None:
+        """"#rank", a bar and the 0–100 match (:func:`match_percent`) in one band."""
         score = index.data(Role.Score)
         if score is None:
             return
-        contributions = index.data(Role.Contributions) or {}
-        # outfit scores are sums of cosines: normalise by the number of outfit items for the bar
-        scale = max(1, len(contributions))
-        fraction = max(0.0, min(1.0, (float(score) / scale + 1) / 2))
+        match = match_percent(float(score), len(index.data(Role.Contributions) or {}))
+        metrics = painter.fontMetrics()
+        rank_w, value_w = metrics.horizontalAdvance("#888"), metrics.horizontalAdvance("100")
+        painter.setPen(text_color)
+        align = Qt.AlignmentFlag.AlignVCenter
+        painter.drawText(QRect(band.left(), band.top(), rank_w, band.height()), align | Qt.AlignmentFlag.AlignLeft,
+                         f"#{index.row() + 1}")
+        painter.drawText(QRect(band.right() - value_w, band.top(), value_w + 1, band.height()),
+                         align | Qt.AlignmentFlag.AlignRight, f"{match}")
+        bar = QRect(band.left() + rank_w + 4, band.top() + 5, band.width() - rank_w - value_w - 10, band.height() - 10)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(128, 128, 128, 60))
-        painter.drawRoundedRect(bar.adjusted(0, 0, -40, 0), 3, 3)
-        filled = QRect(bar.left(), bar.top(), int((bar.width() - 40) * fraction), bar.height())
-        painter.setBrush(QColor(46, 160, 110))
-        painter.drawRoundedRect(filled, 3, 3)
-        painter.setPen(text_color)
-        painter.drawText(bar.adjusted(bar.width() - 38, -4, 0, 4), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         f"{float(score):.2f}")
+        painter.drawRoundedRect(bar, 3, 3)
+        painter.setBrush(SCORE_FILL)
+        painter.drawRoundedRect(QRect(bar.left(), bar.top(), int(bar.width() * match / 100), bar.height()), 3, 3)
 
     def _paint_contributions(self, painter: QPainter, index: Index, anchor: QRect) -> int:
         """One small vertical bar per outfit item, right-aligned at ``anchor``: height = its cosine
@@ -151,7 +242,7 @@ class ItemTileDelegate(QStyledItemDelegate):
             painter.drawRect(bar)
         return len(contributions) * (width + gap)
 
-    def _paint_chip(self, painter: QPainter, index: Index, rect: QRect, palette: QPalette) -> None:
+    def _paint_chip(self, painter: QPainter, index: Index, rect: QRect, colours: TileColours) -> None:
         state = index.data(Role.ExplanationState) or ""
         attribute = index.data(Role.Attribute) or ("explaining…" if state == "pending" else "")
         if not attribute:
@@ -160,7 +251,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         width = min(rect.width(), metrics.horizontalAdvance(attribute) + 12)
         chip = QRect(rect.left(), rect.top() + 1, width, rect.height() - 2)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(palette.color(QPalette.ColorRole.Highlight))
+        painter.setBrush(colours.chip)
         painter.drawRoundedRect(chip, 7, 7)
-        painter.setPen(palette.color(QPalette.ColorRole.HighlightedText))
+        painter.setPen(colours.chip_text)
         painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, metrics.elidedText(attribute, Qt.TextElideMode.ElideRight, width - 8))

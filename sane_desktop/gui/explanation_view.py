@@ -1,26 +1,42 @@
-"""Why does this match? The result with its saliency overlay, the outfit item it matches best with its
-own, the explaining attribute and runner-ups with their score parts, the method and its time. The
-overlay can instead show where the attribute net sees one of those attributes (its activation map)."""
+"""Why does this match? The result and the outfit item it matches best, each as its own photo with
+the saliency map laid over the part of it the model saw; one sentence saying what they share and
+where, a heat-map legend, and behind "Details" the method's own terms (type-space cosine, the
+attribute's score parts, the method and its time). The overlay can instead show where the attribute
+net sees one of the explaining attributes (its activation map).
+
+The panel never re-lays the window: every text in it is elided to its width (full text in the
+tooltip), the photos take the room the panel has and grow with it, the controls keep their sizes.
+Photos are decoded on a small thread pool of their own (never the GUI thread, never the busy
+worker): until one arrives, the model's crop stands in."""
 
 from __future__ import annotations
 
+import re
+from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtCore import QObject, QRectF, QRunnable, QSize, QStandardPaths, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QFileDialog, QFormLayout, QGridLayout, QHBoxLayout, QLabel, QProgressBar,
-    QPushButton, QSlider, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+    QScrollArea, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.explain_tasks import ColouredUpdate
-from sane_desktop.gui.text import error_markup, escape, plain_label, plain_tooltip, set_plain, set_rich
-from sane_desktop.gui.theme import themed_icon
-from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, colourise
+from sane_desktop.gui.text import ElidedLabel, LinkLabel, message_box, set_plain
+from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
+from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo, colour_lut, colourise
+from sane_desktop.service.titles import match_sentence
 
-VIEW_SIDE = 224
+PHOTO_MIN, PHOTO_HINT = 96, QSize(200, 250)  # a photo's smallest side, and what it asks for
+PHOTO_ASPECT = 1.25  # a photo's room is this much higher than wide (product photos are mostly portrait)
+PHOTO_BACKGROUND = QColor("white")  # product photos are shot on white: the letterbox blends in
 SALIENCY_LAYER = "Why similar (saliency)"
+SALIENCY_CAPTION = "Highlighted: what drove the match"
+PROMPT = "Click a compatible item to see why it matches the outfit."
+METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)"}
+PHOTO_CACHE = 8
 
 
 def rgb_image(array: np.ndarray) -> QImage:
@@ -35,17 +51,256 @@ def rgba_image(array: np.ndarray) -> QImage:
     return QImage(array.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
 
 
-def composite(photo: QImage, overlay: QImage | None, opacity: float) -> QPixmap:
-    """Photo with the heat map on top, scaled for display (built on the GUI thread: QPixmap)."""
-    pixmap = QPixmap.fromImage(photo.scaled(VIEW_SIDE, VIEW_SIDE, Qt.AspectRatioMode.KeepAspectRatio,
-                                            Qt.TransformationMode.SmoothTransformation))
-    if overlay is not None and opacity > 0:
+def compose(photo: QImage, crop: QRectF, overlay: QImage | None, opacity: float, bound: QSize,
+            scaled: QImage | None = None) -> QPixmap:
+    """The whole ``photo`` fitted into ``bound`` (its aspect ratio kept: letterboxed by whoever shows
+    it), with ``overlay`` (a map over the model's view of it, ``crop`` in the photo's pixels)
+    resampled onto that box at ``opacity``; nothing outside the box. ``scaled``: the photo already
+    scaled to the fitted size (a cache), else it is scaled here. Built on the GUI thread (QPixmap)."""
+    size = photo.size().scaled(bound, Qt.AspectRatioMode.KeepAspectRatio)
+    if photo.isNull() or size.isEmpty():
+        return QPixmap()
+    base = scaled if scaled is not None and scaled.size() == size else photo.scaled(
+        size, Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.SmoothTransformation)
+    pixmap = QPixmap.fromImage(base)
+    if overlay is not None and not overlay.isNull() and opacity > 0:
+        sx, sy = size.width() / photo.width(), size.height() / photo.height()
+        target = QRectF(crop.x() * sx, crop.y() * sy, crop.width() * sx, crop.height() * sy)
         painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.setClipRect(target)
         painter.setOpacity(opacity)
-        painter.drawImage(pixmap.rect(), overlay.scaled(pixmap.size(), Qt.AspectRatioMode.IgnoreAspectRatio,
-                                                        Qt.TransformationMode.SmoothTransformation))
+        painter.drawImage(target, overlay)
         painter.end()
     return pixmap
+
+
+# --- photos, decoded off the GUI thread ------------------------------------------------------------
+class _PhotoSignals(QObject):
+    ready = Signal(str, QImage)  # key, photo (null when it cannot be read)
+
+
+class _PhotoJob(QRunnable):
+    def __init__(self, key: str, path: Path, signals: _PhotoSignals) -> None:
+        super().__init__()
+        self.key, self.path, self.signals = key, path, signals
+
+    def run(self) -> None:
+        # imported where used: the window's module imports stay as light as the service allows
+        from sane_desktop.service.items import photo_pixels
+
+        try:
+            image = rgb_image(photo_pixels(self.path))
+        except Exception:  # missing, unreadable: the model's crop stays on screen
+            image = QImage()
+        self.signals.ready.emit(self.key, image)
+
+
+class PhotoLoader(QObject):
+    """Items' photos at their own resolution (bounded), decoded on one pool thread; ``ready`` fires
+    on the GUI thread. The last few stay in memory (stepping back and forth through results)."""
+
+    ready = Signal(str, QImage)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.pool = QThreadPool(self)
+        self.pool.setMaxThreadCount(1)
+        self._signals = _PhotoSignals()
+        self._signals.ready.connect(self._deliver)
+        self._memory: OrderedDict[str, QImage] = OrderedDict()
+        self._pending: set[str] = set()
+
+    @staticmethod
+    def key(item: ItemInfo) -> str:
+        return f"{item.pk}|{item.content_hash}|{item.image_path}"
+
+    def get(self, item: ItemInfo) -> QImage | None:
+        """The photo when loaded; otherwise schedules it and returns None (``ready`` follows)."""
+        key = self.key(item)
+        if key in self._memory:
+            self._memory.move_to_end(key)
+            return self._memory[key]
+        if key not in self._pending:
+            self._pending.add(key)
+            self.pool.start(_PhotoJob(key, Path(item.image_path), self._signals))
+        return None
+
+    def _deliver(self, key: str, image: QImage) -> None:
+        self._pending.discard(key)
+        self._memory[key] = image
+        while len(self._memory) > PHOTO_CACHE:
+            self._memory.popitem(last=False)
+        self.ready.emit(key, image)
+
+    def wait(self, ms: int = 5000) -> bool:
+        return self.pool.waitForDone(ms)
+
+
+class PhotoView(QWidget):
+    """One item's photo, whole and letterboxed in whatever room the panel gives it, with its map
+    over the model's view of it. Its size never depends on the photo."""
+
+    def __init__(self, caption: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.caption = caption
+        self.photo = QImage()
+        self.crop = QRectF()
+        self.overlay: QImage | None = None
+        self.opacity = 0.0
+        self.full = False  # the item's own photo (else the model's crop stands in)
+        self._scaled: tuple[tuple[int, int, int], QImage] | None = None
+        self._composed: tuple[tuple[object, ...], QPixmap] | None = None
+        policy = QSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        policy.setHeightForWidth(True)  # as high as its width allows: it grows with the panel
+        self.setSizePolicy(policy)
+        self.setMinimumSize(PHOTO_MIN, PHOTO_MIN)
+        self.setAccessibleName(caption)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return PHOTO_HINT
+
+    def heightForWidth(self, width: int) -> int:  # noqa: N802 - Qt's name
+        return max(PHOTO_MIN, round(width * PHOTO_ASPECT))
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return True
+
+    def set_photo(self, photo: QImage, crop: QRectF, full: bool) -> None:
+        self.photo, self.crop, self.full = photo, crop, full
+        self._scaled = self._composed = None
+        self.update()
+
+    def set_overlay(self, overlay: QImage | None, opacity: float) -> None:
+        self.overlay, self.opacity = overlay, opacity
+        self._composed = None
+        self.update()
+
+    def clear(self) -> None:
+        self.set_photo(QImage(), QRectF(), False)
+        self.set_overlay(None, 0.0)
+
+    def _bound(self) -> QSize:
+        ratio = self.devicePixelRatioF()
+        inner = self.rect().adjusted(4, 4, -4, -4).size()
+        return QSize(max(1, round(inner.width() * ratio)), max(1, round(inner.height() * ratio)))
+
+    def pixmap(self) -> QPixmap:
+        """The photo with its overlay as drawn now (cached per size, overlay and opacity)."""
+        bound = self._bound()
+        overlay_key = self.overlay.cacheKey() if self.overlay is not None else 0
+        key = (self.photo.cacheKey(), bound.width(), bound.height(), overlay_key, round(self.opacity, 3))
+        if self._composed is not None and self._composed[0] == key:
+            return self._composed[1]
+        size = self.photo.size().scaled(bound, Qt.AspectRatioMode.KeepAspectRatio)
+        scaled_key = (self.photo.cacheKey(), size.width(), size.height())
+        if not self.photo.isNull() and (self._scaled is None or self._scaled[0] != scaled_key):
+            self._scaled = (scaled_key, self.photo.scaled(size, Qt.AspectRatioMode.IgnoreAspectRatio,
+                                                          Qt.TransformationMode.SmoothTransformation))
+        pixmap = compose(self.photo, self.crop, self.overlay, self.opacity, bound,
+                         self._scaled[1] if self._scaled is not None else None)
+        pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+        self._composed = (key, pixmap)
+        return pixmap
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(PHOTO_BACKGROUND)
+        painter.drawRoundedRect(QRectF(self.rect()), 6, 6)
+        if not self.photo.isNull():
+            pixmap = self.pixmap()
+            ratio = pixmap.devicePixelRatio() or 1.0
+            width, height = pixmap.width() / ratio, pixmap.height() / ratio
+            painter.drawPixmap(QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height),
+                               pixmap, QRectF(pixmap.rect()))
+        painter.end()
+
+
+class HeatLegend(QWidget):
+    """The overlay's colour bar, "less → more influence", in the colour map the overlays use (the
+    service's one colour-map code)."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.colour_map = ""
+        self.low, self.high = "less", "more influence"
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self._bar = QImage()
+        self.set_colour_map(COLOUR_MAPS[0])
+
+    def set_colour_map(self, name: str) -> None:
+        lut = np.ascontiguousarray(colour_lut(name)[None, :, :])  # (1, 256, 3)
+        self.colour_map, self._bar = name, rgb_image(lut)
+        self.update()
+
+    def set_words(self, low: str, high: str) -> None:
+        self.low, self.high = low, high
+        self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(160, self.fontMetrics().height() + 4)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(60, self.fontMetrics().height() + 4)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        metrics = self.fontMetrics()
+        low_w, high_w = metrics.horizontalAdvance(self.low), metrics.horizontalAdvance(self.high)
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        painter.setPen(text)
+        height = self.height()
+        painter.drawText(0, 0, low_w, height, int(Qt.AlignmentFlag.AlignVCenter), self.low)
+        bar_left, bar_right = low_w + 6, self.width() - high_w - 6
+        if bar_right - bar_left >= 16:
+            bar = QRectF(bar_left, height / 2 - 5, bar_right - bar_left, 10)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(bar, self._bar)
+            painter.drawText(round(bar.right()) + 6, 0, high_w, height, int(Qt.AlignmentFlag.AlignVCenter), self.high)
+        painter.end()
+
+
+class StatusLine(ElidedLabel):
+    """The panel's status: two lines at most, in the error colour of the theme after a failure."""
+
+    def __init__(self, text: str = "") -> None:
+        self.error = False
+        super().__init__(text, lines=2)
+
+    def text_colour(self) -> QColor:
+        return error_colour(self.palette()) if self.error else super().text_colour()
+
+
+class ScoreBar(QWidget):
+    """A value in [0, 1] as its number (window text on the window: readable in both themes) over
+    a thin bar; narrow columns never clip it."""
+
+    def __init__(self, value: float, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.value = float(value)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setToolTip(f"{self.value:.3f}")
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(60, self.fontMetrics().height() + 5)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(28, self.fontMetrics().height() + 5)
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        palette = self.palette()
+        text_height = self.fontMetrics().height()
+        painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+        painter.drawText(0, 0, self.width(), text_height, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter),
+                         f"{self.value:.2f}")
+        track = QRectF(0, text_height + 1, self.width() - 4, 3)
+        painter.fillRect(track, QColor(128, 128, 128, 70))
+        painter.fillRect(QRectF(track.left(), track.top(), track.width() * max(0.0, min(1.0, self.value)), 3),
+                         palette.color(QPalette.ColorRole.Highlight))
+        painter.end()
 
 
 class AttributeBars(QWidget):
@@ -58,6 +313,9 @@ class AttributeBars(QWidget):
         super().__init__(parent)
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setColumnStretch(0, 3)
+        for column in range(1, 5):
+            self.grid.setColumnStretch(column, 2)
 
     def set_attributes(self, attributes: list[AttributeScore], limit: int = 5) -> None:
         while self.grid.count():
@@ -66,152 +324,264 @@ class AttributeBars(QWidget):
             if widget is not None:
                 widget.deleteLater()
         if not attributes:
-            note = plain_label("No attribute explanation: this model has no attribute net or attribute choice.")
-            note.setWordWrap(True)
-            self.grid.addWidget(note, 0, 0, 1, 5)
+            self.grid.addWidget(ElidedLabel("No attribute explanation: this model has no attribute net or "
+                                            "attribute choice.", lines=2), 0, 0, 1, 5)
             return
         for column, header in enumerate(("attribute", "confidence", "map match", "prior", "pair has it")):
-            self.grid.addWidget(QLabel(f"<small>{header}</small>"), 0, column)
-        names = [score.name for score in attributes[:limit]]
+            label = ElidedLabel(header)
+            font = label.font()
+            font.setPointSizeF(font.pointSizeF() * 0.85)
+            label.setFont(font)
+            self.grid.addWidget(label, 0, column)
         for row, score in enumerate(attributes[:limit], start=1):
-            shown = escape(score.name)  # an attribute name is the catalogue's (or model's) text
-            text = f"<b>{shown}</b>" if row == 1 else shown
-            # the link carries the row, not the name: Qt hands hrefs back with their entities unresolved
-            name = QLabel()
-            set_rich(name, f"<a href='{row - 1}' style='text-decoration:none'>{text}</a>")
-            name.linkActivated.connect(lambda link: self.attribute_clicked.emit(names[int(link)]))
-            name.setToolTip(plain_tooltip(f"{score.name}: total {score.total:.3f} — click to see where the model sees it"))
+            name = LinkLabel(score.name)  # the catalogue's (or model's) text: plain, elided
+            if row == 1:
+                font = name.font()
+                font.setBold(True)
+                name.setFont(font)
+            name.set_hint(f"total {score.total:.3f} — click to see where the model sees it")
+            name.clicked.connect(lambda attribute=score.name: self.attribute_clicked.emit(attribute))
             self.grid.addWidget(name, row, 0)
             for column, value in enumerate((score.confidence, score.match, score.prior, score.partner), start=1):
-                bar = QProgressBar()
-                bar.setRange(0, 100)
-                bar.setValue(int(round(max(0.0, min(1.0, value)) * 100)))
-                bar.setFormat(f"{value:.2f}")
-                bar.setMaximumHeight(14)
-                self.grid.addWidget(bar, row, column)
+                self.grid.addWidget(ScoreBar(value), row, column)
 
 
-class ImagePanel(QLabel):
-    def __init__(self, caption: str) -> None:
-        super().__init__()
-        self.caption = caption
-        self.setFixedSize(VIEW_SIDE, VIEW_SIDE)
-        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.setStyleSheet("background: white; border-radius: 6px;")
+def progress_words(update: ExplanationUpdate) -> str:
+    """The status line of an explanation step, in plain words (the method's own line is in Details)."""
+    if update.final:
+        return f"Explained in {update.seconds:.1f} s."
+    found = re.search(r"(\d+)/(\d+) masks on (this item|the outfit item)", update.detail)
+    if found and int(found.group(2)):
+        share = round(100 * int(found.group(1)) / int(found.group(2)))
+        return f"Refining the highlighted areas on {found.group(3)}… {share}%"
+    return "First look — refining the highlighted areas…"
 
 
 class ExplanationView(QWidget):
+    details_toggled = Signal(bool)
+    exported = Signal(str)  # the path of a saved explanation
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.setMinimumWidth(220)
         self.update_data: ExplanationUpdate | None = None
+        self.export_folder = ""  # where the export dialog opens (the user's Pictures folder when empty)
         self._photos: dict[str, QImage] = {}
         self._overlays: dict[str, QImage] = {}
-        self.candidate_panel, self.outfit_panel = ImagePanel("result"), ImagePanel("outfit item")
-        self.candidate_caption, self.outfit_caption = plain_label("This item"), plain_label("…matches this outfit item")
+        self._items: dict[str, ItemInfo | None] = {"candidate": None, "outfit": None}
+        self._titles = ("", "")
+        self.export_dialog: QFileDialog | None = None
+        self.loader = PhotoLoader(self)
+        self.loader.ready.connect(self._photo_ready)
+        self.candidate_panel, self.outfit_panel = PhotoView("result"), PhotoView("outfit item")
+        self.candidate_caption = ElidedLabel("This item")
+        bold = self.candidate_caption.font()
+        bold.setBold(True)
+        self.candidate_caption.setFont(bold)
+        self.outfit_caption = ElidedLabel("…matches this outfit item")
+        self.headline = ElidedLabel("", lines=3)
+        self.headline.setFont(bold)
+        self.legend = HeatLegend()
+        self.overlay_label = ElidedLabel(SALIENCY_CAPTION)  # in the card: an exported PNG says what it shows
+        self.attribute_label = LinkLabel()
+        self.attribute_label.set_hint("Click to see where the model sees it on both items")
+        self.attribute_caption = QLabel("See where:")
         self.opacity = QSlider(Qt.Orientation.Horizontal)
         self.opacity.setRange(0, 100)
         self.opacity.setValue(55)
         self.opacity.setToolTip("Overlay opacity")
+        self.opacity.setFixedWidth(120)  # its size never follows the combo boxes beside it
         self.colour_map = QComboBox()
         self.colour_map.addItems(list(COLOUR_MAPS))
-        self.colour_map.setToolTip("Colour map of the saliency overlay")
+        self.colour_map.setToolTip("Colour map of the overlay")
         self.layer = QComboBox()
         self.layer.addItem(SALIENCY_LAYER, None)
         self.layer.setToolTip("What the overlay shows: why the two items are similar (saliency), or where the\n"
                               "attribute net sees an attribute on each item (its activation map)")
+        self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.layer.setMinimumContentsLength(10)
+        self.layer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.overlay_toggle = QCheckBox("Overlay")
         self.overlay_toggle.setChecked(True)
-        self.overlay_toggle.setToolTip("Show or hide the saliency map (O)")
+        self.overlay_toggle.setToolTip("Show or hide the highlighted areas (O)")
         self.export_button = QPushButton("Export PNG…")
         themed_icon(self.export_button, "mdi6.content-save-outline")
         self.export_button.setToolTip("Save this explanation as a PNG image")
         self.export_button.setEnabled(False)
-        self.attribute_label = plain_label()
-        self.attribute_label.setWordWrap(True)
+        self.details_button = QToolButton()
+        self.details_button.setText("Details")
+        self.details_button.setCheckable(True)
+        self.details_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.details_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.details_button.setAutoRaise(True)
+        self.details_button.setToolTip("The method's own numbers: similarity, the attribute's score parts, timing")
+        self.method_label = ElidedLabel(lines=2)
+        self.similarity_label = ElidedLabel()
         self.bars = AttributeBars()
-        self.method_label = plain_label()
-        self.overlay_label = plain_label()  # in the card, so an exported PNG says what its overlay is
-        self.overlay_label.setWordWrap(True)
-        self.status = plain_label("Click a compatible item to see why it matches the outfit.")
-        self.status.setWordWrap(True)
+        self.status = StatusLine(PROMPT)
 
         for signal in (self.opacity.valueChanged, self.overlay_toggle.toggled):
             signal.connect(self._render)
         self.colour_map.currentTextChanged.connect(self._recolour)
         self.layer.currentIndexChanged.connect(lambda _: self._recolour(self.colour_map.currentText()))
         self.bars.attribute_clicked.connect(self.show_attribute)
+        self.attribute_label.clicked.connect(lambda: self.show_attribute(self.attribute_label.text()))
         self.export_button.clicked.connect(lambda: self.export())
+        self.details_button.toggled.connect(self._details_toggled)
 
         images = QGridLayout()
         images.addWidget(self.candidate_caption, 0, 0)
         images.addWidget(self.outfit_caption, 0, 1)
         images.addWidget(self.candidate_panel, 1, 0)
         images.addWidget(self.outfit_panel, 1, 1)
-        controls = QHBoxLayout()
-        controls.addWidget(self.overlay_toggle)
-        controls.addWidget(QLabel("Opacity"))
-        controls.addWidget(self.opacity, 1)
-        controls.addWidget(self.layer)
-        controls.addWidget(self.colour_map)
-        form = QFormLayout()
-        form.addRow("Explained by", self.attribute_label)
-        form.addRow("Method", self.method_label)
-        form.addRow("Overlay", self.overlay_label)
+        images.setColumnStretch(0, 1)
+        images.setColumnStretch(1, 1)
+        reason = QHBoxLayout()
+        reason.addWidget(self.attribute_caption)
+        reason.addWidget(self.attribute_label, 1)
+        self.details = QWidget()
+        details = QVBoxLayout(self.details)
+        details.setContentsMargins(0, 0, 0, 0)
+        details.addWidget(self.similarity_label)
+        details.addWidget(self.method_label)
+        details.addWidget(self.bars)
+        self.details.setVisible(False)
         self.card = QWidget()  # the exported part
         card_layout = QVBoxLayout(self.card)
+        card_layout.addWidget(self.headline)
         card_layout.addLayout(images)
-        card_layout.addLayout(form)
-        card_layout.addWidget(self.bars)
-        layout = QVBoxLayout(self)
+        card_layout.addWidget(self.overlay_label)
+        card_layout.addWidget(self.legend)
+        card_layout.addLayout(reason)
+        card_layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
+        card_layout.addWidget(self.details)
+        overlay_row = QHBoxLayout()
+        overlay_row.addWidget(self.overlay_toggle)
+        overlay_row.addWidget(QLabel("Opacity"))
+        overlay_row.addWidget(self.opacity)
+        overlay_row.addStretch(1)
+        layer_row = QHBoxLayout()
+        layer_row.addWidget(self.layer, 1)
+        layer_row.addWidget(self.colour_map)
+        # everything scrolls when the panel is shorter than its content (Details open in a small
+        # window): the panel never asks the window for more room
+        self.body = QWidget()
+        layout = QVBoxLayout(self.body)
         layout.addWidget(self.status)
         layout.addWidget(self.card)
-        layout.addLayout(controls)
+        layout.addLayout(overlay_row)
+        layout.addLayout(layer_row)
         layout.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignRight)
         layout.addStretch(1)
+        self.scroller = QScrollArea()
+        self.scroller.setWidget(self.body)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.scroller.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # its width never comes and goes
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.scroller)
         self.card.setVisible(False)
+        self.legend.set_colour_map(self.colour_map.currentText())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(400, 640)  # the panel's first width; later the user's (the window remembers it)
 
     # --- state ---------------------------------------------------------------------------------
-    def show_pending(self, title: str) -> None:
-        set_rich(self.status, f"Explaining <b>{escape(title)}</b>…")
+    def _say(self, text: str, error: bool = False, hint: str = "") -> None:
+        self.status.error = error
+        set_plain(self.status, text)
+        self.status.set_hint(hint)
 
-    def clear(self, why: str = "Click a compatible item to see why it matches the outfit.") -> None:
+    def show_pending(self, title: str) -> None:
+        self._say(f"Explaining {title}…")
+
+    def clear(self, why: str = PROMPT) -> None:
         """Forget the explanation shown (its catalogue, outfit or index changed) and say why."""
         self.update_data = None
         self._overlays = {}
-        self.card.setVisible(False)
-        set_plain(self.status, why)
+        self._photos = {}
+        self._items = {"candidate": None, "outfit": None}
+        for panel in (self.candidate_panel, self.outfit_panel):
+            panel.clear()
+        self._show_card(False)
+        self.export_button.setEnabled(False)
+        self._say(why)
 
     def show_error(self, message: str) -> None:
-        set_rich(self.status, error_markup(message, "Could not explain: "))
+        self._say(f"Could not explain: {message}", error=True)
 
-    def show_update(self, step: ColouredUpdate, candidate_title: str = "", outfit_title: str = "") -> None:
+    def _show_card(self, shown: bool) -> None:
+        self.card.setVisible(shown)
+
+    def set_details_shown(self, shown: bool) -> None:
+        """Show or hide the Details part (its state is the window's setting)."""
+        self.details_button.setChecked(shown)
+        self._details_toggled(shown)
+
+    def _details_toggled(self, shown: bool) -> None:
+        self.details.setVisible(shown)
+        self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self.details_toggled.emit(shown)
+
+    def show_update(self, step: ColouredUpdate, candidate: ItemInfo | None = None,
+                    outfit: ItemInfo | None = None) -> None:
         update = step.update
         new_pair = self.update_data is None or (self.update_data.candidate_pk, self.update_data.outfit_pk) != (
             update.candidate_pk, update.outfit_pk)
         self.update_data = update
         if new_pair:
+            self._items = {"candidate": candidate, "outfit": outfit}
             self._photos = {"candidate": rgb_image(update.candidate_image), "outfit": rgb_image(update.outfit_image)}
+            for role, panel in self._panels().items():  # the model's crop until the photo is decoded
+                crop = self._photos[role]
+                panel.set_photo(crop, QRectF(0, 0, crop.width(), crop.height()), False)
+            for item in (candidate, outfit):
+                if item is not None:
+                    photo = self.loader.get(item)
+                    if photo is not None:
+                        self._photo_ready(self.loader.key(item), photo)
         self._offer_layers(update)
         if step.colour_map == self.colour_map.currentText() and self.layer.currentData() is None:
-            set_plain(self.overlay_label, "why the two are similar (saliency)")  # coloured by the worker
+            self._caption_overlay(None)  # coloured by the worker
             self._overlays = {"candidate": rgba_image(step.candidate_overlay), "outfit": rgba_image(step.outfit_overlay)}
         else:
             self._recolour(self.colour_map.currentText())
-        if candidate_title:
-            set_rich(self.candidate_caption, f"<b>{escape(candidate_title)}</b>")
-        if outfit_title:
-            set_rich(self.outfit_caption, f"matches best with <b>{escape(outfit_title)}</b>")
-        if update.attribute:
-            set_rich(self.attribute_label, f"<b>{escape(update.attribute)}</b>")
-        else:
-            set_plain(self.attribute_label, "—")
+        if candidate is not None:
+            set_plain(self.candidate_caption, candidate.title)
+        if outfit is not None:
+            set_plain(self.outfit_caption, f"matches best with {outfit.title}")
+        first = update.attributes[0] if update.attributes else None
+        set_plain(self.headline, match_sentence(update.attribute, first is None or first.partner >= 0.5))
+        set_plain(self.attribute_label, update.attribute)
+        self.attribute_caption.setVisible(bool(update.attribute))
+        self.attribute_label.setVisible(bool(update.attribute))
         self.bars.set_attributes(update.attributes)
         state = "final" if update.final else "refining…"
-        set_plain(self.method_label, f"{update.method} ({state}) · {update.seconds:.2f} s · "
-                                     f"similarity {update.similarity:.3f}")
-        set_plain(self.status, update.detail)
-        self.card.setVisible(True)
+        set_plain(self.similarity_label, f"Similarity {update.similarity:.3f} (type-space cosine of the two items)")
+        set_plain(self.method_label, f"Method: {METHOD_NAMES.get(update.method, update.method)}, {state} · "
+                                     f"{update.seconds:.2f} s · {update.detail}")
+        self._say(progress_words(update), hint=update.detail)
+        self._show_card(True)
         self.export_button.setEnabled(True)
+        self._render()
+
+    def _panels(self) -> dict[str, PhotoView]:
+        return {"candidate": self.candidate_panel, "outfit": self.outfit_panel}
+
+    def _photo_ready(self, key: str, photo: QImage) -> None:
+        """An item's own photo: it replaces the model's crop, the map laid over the part the model saw."""
+        if photo.isNull() or self.update_data is None:
+            return
+        from sane_desktop.service.items import model_crop_box
+
+        side = int(self.update_data.candidate_image.shape[0])
+        for role, panel in self._panels().items():
+            item = self._items.get(role)
+            if item is not None and self.loader.key(item) == key:
+                left, top, width, height = model_crop_box(photo.width(), photo.height(), side)
+                panel.set_photo(photo, QRectF(left, top, width, height), True)
         self._render()
 
     def _offer_layers(self, update: ExplanationUpdate) -> None:
@@ -233,39 +603,84 @@ class ExplanationView(QWidget):
         """Overlay where the attribute net sees ``attribute`` (when it has a map), or the saliency."""
         self.layer.setCurrentIndex(max(0, self.layer.findData(attribute)))
 
+    def _caption_overlay(self, attribute: str | None) -> None:
+        if attribute is None:
+            set_plain(self.overlay_label, SALIENCY_CAPTION)
+            self.legend.set_words("less", "more influence")
+        else:
+            set_plain(self.overlay_label, f"Highlighted: where the model sees {attribute}")
+            self.legend.set_words("less", "more of it")
+
     def _recolour(self, name: str) -> None:
+        self.legend.set_colour_map(name)
         data = self.update_data
-        if data is None:  # 112×112 maps: cheap enough for the GUI thread
+        if data is None:  # maps at the model's input size: cheap enough for the GUI thread
             return
         attribute = self.layer.currentData()
         if attribute in data.attribute_maps:
             candidate_map, outfit_map = data.attribute_maps[attribute]
-            set_rich(self.overlay_label, f"where the attribute net sees <b>{escape(attribute)}</b> "
-                                         "(its activation map)")
+            self._caption_overlay(attribute)
         else:
             candidate_map, outfit_map = data.candidate_map, data.outfit_map
-            set_plain(self.overlay_label, "why the two are similar (saliency)")
+            self._caption_overlay(None)
         self._overlays = {"candidate": rgba_image(colourise(candidate_map, name)),
                           "outfit": rgba_image(colourise(outfit_map, name))}
         self._render()
 
     def _render(self) -> None:
-        if not self._photos:
-            return
         opacity = self.opacity.value() / 100 if self.overlay_toggle.isChecked() else 0.0
-        self.candidate_panel.setPixmap(composite(self._photos["candidate"], self._overlays.get("candidate"), opacity))
-        self.outfit_panel.setPixmap(composite(self._photos["outfit"], self._overlays.get("outfit"), opacity))
+        for role, panel in self._panels().items():
+            panel.set_overlay(self._overlays.get(role), opacity)
 
     def overlay_is_empty(self) -> bool:
         data = self.update_data
         return data is None or float(np.ptp(data.candidate_map)) == 0.0
 
+    # --- export ------------------------------------------------------------------------------------
+    def default_export_name(self) -> str:
+        candidate = self._items.get("candidate")
+        title = candidate.title if candidate is not None else ""
+        words = re.sub(r"[^\w-]+", "-", title.casefold()).strip("-")[:60]
+        return f"why-{words}.png" if words else "explanation.png"
+
+    def export_directory(self) -> str:
+        """Where the dialog opens: the last folder used, else the user's Pictures folder, else home."""
+        for folder in (self.export_folder,
+                       QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation),
+                       QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)):
+            if folder and Path(folder).is_dir():
+                return folder
+        return str(Path.home())
+
     def export(self, path: str | Path | None = None) -> Path | None:
-        if path is None:
-            chosen, _ = QFileDialog.getSaveFileName(self, "Export explanation", "explanation.png", "PNG images (*.png)")
-            if not chosen:
-                return None
-            path = chosen
-        target = Path(path)
-        self.card.grab().save(str(target), "PNG")
+        """Save the card as PNG at ``path``; without one, ask where (a file dialog opened without a
+        nested event loop, in :meth:`export_directory`): the answer saves it. ``exported`` says where."""
+        if path is not None:
+            return self._save(Path(path))
+        if self.update_data is None:
+            return None
+        dialog = QFileDialog(self, "Export explanation", self.export_directory(), "PNG images (*.png)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setDefaultSuffix("png")
+        dialog.selectFile(self.default_export_name())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda chosen: self._save(Path(chosen)) if chosen else None)
+        self.export_dialog = dialog
+        dialog.open()
+        return None
+
+    def _save(self, target: Path) -> Path | None:
+        if not self.card.grab().save(str(target), "PNG"):
+            message_box(self, "Export explanation", f"Could not save the explanation as {target}: the folder "
+                                                    "cannot be written, or the name is not a PNG file.")
+            return None
+        self.export_folder = str(target.parent)
+        self.exported.emit(str(target))
         return target
+
+
+def text_colour_pairs(palette: QPalette) -> dict[str, tuple[QColor, QColor]]:
+    """The colours this view picks for text itself, with their backgrounds (the contrast test)."""
+    window = palette.color(QPalette.ColorRole.Window)
+    return {"attribute link": (link_colour(palette), window), "status after a failure": (error_colour(palette), window)}

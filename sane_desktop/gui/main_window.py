@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import qtawesome as qta
-from PySide6.QtCore import QSize, Qt, QTimer
+from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLineEdit, QListView, QMainWindow, QMessageBox,
-    QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget,
+    QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
+    QMessageBox, QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui import explain_tasks
@@ -31,9 +31,10 @@ from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import ResultsView
+from sane_desktop.gui.saved_outfits import SavedOutfitsController
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Channel, TaskRunner
-from sane_desktop.gui.text import message_box, plain_label
+from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_rich
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
@@ -42,6 +43,7 @@ from sane_desktop.service import device_name as current_device
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
+COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
 
 Runner = TaskRunner[CatalogueService]
 
@@ -97,6 +99,11 @@ class MainWindow(QMainWindow):
         self.explanation = ExplanationView()
         self.explanation.opacity.setValue(settings.get("opacity"))
         self.explanation.colour_map.setCurrentText(settings.get("colour_map"))
+        self.explanation.set_details_shown(bool(settings.get("explanation_details")))
+        self.explanation.details_toggled.connect(lambda shown: settings.set("explanation_details", int(shown)))
+        self.explanation.export_folder = str(settings.get("export_folder") or "")
+        self.explanation.exported.connect(self._explanation_exported)
+        self._quit_confirmed = False
         self.explanation_dock = dock = QDockWidget("Why does it match?", self)
         dock.setObjectName("explanation")
         dock.setWidget(self.explanation)
@@ -111,6 +118,10 @@ class MainWindow(QMainWindow):
         self.results.visible_changed.connect(self.request_tiles)
         self.results.hovered.connect(self._result_hovered)
         self.results.link_activated.connect(lambda link: self.reindex_catalogue() if link == "reindex" else None)
+        self._similar_to: ItemInfo | None = None  # the item the results are "visually similar" to, if they are
+        self._results_heading = next((label for label in self.results.findChildren(QLabel)
+                                      if label.text() == COMPATIBLE_HEADING), None)
+        self._build_item_menus()
         self.category_dialog: CategoryDialog | None = None
         self.index_dialog: IndexDialog | None = None
         self.train_dialog: TrainDialog | None = None
@@ -140,6 +151,8 @@ class MainWindow(QMainWindow):
     def _build_browser(self) -> None:
         self.browser = QWidget()
         self.catalogue_switcher = QComboBox()
+        self.catalogue_switcher.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.catalogue_switcher.setMinimumContentsLength(12)  # a long catalogue name never widens the window
         self.catalogue_switcher.setToolTip("Indexed catalogues")
         self.catalogue_switcher.activated.connect(lambda _i: self.open_catalogue(self.catalogue_switcher.currentData()))
         self.search_box = QLineEdit()
@@ -148,6 +161,8 @@ class MainWindow(QMainWindow):
         self.search_box.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self.category_filter = QComboBox()
+        self.category_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.category_filter.setMinimumContentsLength(10)
         self.category_filter.setToolTip("Show one category")
         self.category_filter.addItem("All categories", "")
         self.category_filter.currentIndexChanged.connect(lambda _i: self.request_items())
@@ -227,6 +242,19 @@ class MainWindow(QMainWindow):
         outfit_menu = menu.addMenu("&Outfit")
         for action in (self.add_action, self.add_image_action, self.clear_action, self.previous_action, self.next_action, self.explain_action):
             outfit_menu.addAction(action)
+        # saved outfits (issue 18, point 12): gui/saved_outfits.py does the work
+        self.saved_outfits = SavedOutfitsController(self, self)
+        self.save_outfit_action = self._action("mdi6.content-save-all-outline", "Save outfit…", self.saved_outfits.save,
+                                               "Ctrl+Shift+S", "Save the outfit under a name in the catalogue's database")
+        self.open_outfit_action = self._action("mdi6.folder-open-outline", "Open saved outfit…",
+                                               self.saved_outfits.open_dialog, None,
+                                               "Open, rename or delete the outfits saved in this catalogue")
+        self.export_outfit_action = self._action("mdi6.file-export-outline", "Export outfit…",
+                                                 lambda: self.saved_outfits.export(), None,
+                                                 "Export the outfit and its suggestions as a PNG or PDF sheet, or CSV")
+        outfits_menu = menu.addMenu("Outfi&ts")
+        for action in (self.save_outfit_action, self.open_outfit_action, self.export_outfit_action):
+            outfits_menu.addAction(action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.overlay_action)
         view_menu.addSeparator()
@@ -263,7 +291,7 @@ class MainWindow(QMainWindow):
 
     def _build_status_bar(self) -> None:
         # plain text: progress messages and device names are data, never markup
-        self.activity = plain_label("Starting…")
+        self.activity = ElidedLabel("Starting…")  # elided: a long message never widens the window
         self.device_label = plain_label()
         self.device_label.setToolTip("Where the models and the search index run")
         self.progress = QProgressBar()
@@ -312,6 +340,7 @@ class MainWindow(QMainWindow):
     def request_search(self) -> None:
         outfit = self.outfit_model.pks()
         self._cancel_tiles()  # explanations of the old outfit's results are no longer wanted
+        self._show_similar_heading(None)
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         if not outfit:
             self.channels.search.discard()
@@ -338,7 +367,8 @@ class MainWindow(QMainWindow):
         self._cancel_tiles()
         if pairs:
             self._tile_pairs = set(pairs)
-            self.channels.tiles.start(explain_tasks.explain_tiles(pairs, self.explanation.colour_map.currentText()),
+            self.channels.tiles.start(explain_tasks.explain_tiles(pairs, self.explanation.colour_map.currentText(),
+                                                                  general=self._similar_to is not None),
                                       "Explaining visible results…") \
                 .on_partial(self._show_tiles).on_failed(self._tiles_failed)
 
@@ -358,10 +388,11 @@ class MainWindow(QMainWindow):
     def explain(self, candidate_pk: int) -> None:
         result = self._results.get(candidate_pk)
         outfit = self.outfit_model.pks()
-        if result is None or not outfit:
+        best = result.best_outfit_item() if result is not None else None
+        if result is None or not outfit and not (result.general and best is not None):
             return
-        best = result.best_outfit_item()
-        outfit_pk = best if best in outfit else outfit[0]
+        # a "visually similar" result is explained with the item it is similar to (in no outfit)
+        outfit_pk = best if best is not None and (best in outfit or result.general) else outfit[0]
         if self.channels.explain.busy and self._last_explained not in (None, candidate_pk):
             self.results_model.set_explanation(self._last_explained, "")  # its explanation stops here
         self._last_explained = candidate_pk
@@ -369,7 +400,8 @@ class MainWindow(QMainWindow):
         self.explanation_dock.raise_()
         self.explanation.show_pending(result.item.title)
         self.results_model.set_explanation(candidate_pk, "pending")
-        task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText())
+        task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText(),
+                                     general=result.general)
         self.channels.explain.start(task, "Explaining…") \
             .on_partial(self._show_explanation_step).on_done(self._explained).on_failed(self._explain_failed)
 
@@ -421,6 +453,56 @@ class MainWindow(QMainWindow):
         """Embed an image from disk as an item of ``category``; it then joins the outfit."""
         self.tasks.start(lambda service, _state: service.add_image(Path(path), category), "Embedding the image…") \
             .on_done(self._image_added).on_failed(self._report_error)
+
+    # --- "Find visually similar" --------------------------------------------------------------
+    def item_menu(self, view: QListView, pos: QPoint) -> QMenu | None:
+        """The context menu of the item at ``pos`` in ``view`` (the catalogue grid or the results)."""
+        index = view.indexAt(pos)
+        if not index.isValid():
+            return None
+        pk = int(index.data(Role.ItemPk))
+        menu = QMenu(self)
+        action = menu.addAction(qta.icon("mdi6.image-search-outline"), "Find visually similar")
+        action.setStatusTip("Show the catalogue items that look most like this one")
+        action.triggered.connect(lambda _checked=False: self.find_similar(pk))
+        return menu
+
+    def _build_item_menus(self) -> None:
+        """Right-click an item (catalogue grid, results): "Find visually similar"."""
+        for view in (self.grid, self.results.view):
+            view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+            view.customContextMenuRequested.connect(lambda pos, v=view: self._item_context_menu(v, pos))
+
+    def _item_context_menu(self, view: QListView, pos: QPoint) -> None:
+        menu = self.item_menu(view, pos)
+        if menu is not None:
+            menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            menu.popup(view.viewport().mapToGlobal(pos))
+
+    def find_similar(self, pk: int) -> None:
+        """Show the items that look most like item ``pk`` (cosine of the general embeddings) in the
+        results, for the results' target category, under a heading that says so; a click explains
+        one in that same general space. The next outfit search brings the compatible items back."""
+        item = next(iter(self.items_by_pk([pk])), None)
+        if item is None or self.catalogue is None:
+            return
+        self._cancel_tiles()
+        self._show_similar_heading(item)
+        self.results_model.outfit_titles = {item.pk: item.title}
+        self.results.show_message("Searching…")
+        target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
+        self.channels.search.start(lambda service, state: service.similar(pk, target, k, should_stop=state.should_stop),
+                                   "Finding visually similar items…") \
+            .on_done(self._show_results).on_failed(self._search_failed)
+
+    def _show_similar_heading(self, item: ItemInfo | None) -> None:
+        """The results' heading: "Visually similar to …" for ``item``, else the compatible items'."""
+        self._similar_to = item
+        if self._results_heading is not None:
+            set_rich(self._results_heading, COMPATIBLE_HEADING if item is None else
+                     f"<b>Visually similar to {escape(item.title or item.item_id)}</b> ({escape(item.category)})")
+        if item is not None:
+            self.statusBar().showMessage(f"Visually similar to {item.title or item.item_id}", 5000)
 
     def show_index_dialog(self) -> None:
         self.index_dialog = IndexDialog(self.tasks, self)
@@ -565,8 +647,9 @@ class MainWindow(QMainWindow):
         update = step.update
         candidate = self._results.get(update.candidate_pk)
         outfit_item = next((i for i in self.outfit_model.items() if i.pk == update.outfit_pk), None)
-        self.explanation.show_update(step, candidate.item.title if candidate else "",
-                                     outfit_item.title if outfit_item else "")
+        if outfit_item is None and self._similar_to is not None and self._similar_to.pk == update.outfit_pk:
+            outfit_item = self._similar_to
+        self.explanation.show_update(step, candidate.item if candidate else None, outfit_item)
 
     def _explained(self, update: ExplanationUpdate | None) -> None:
         if update is not None:
@@ -603,7 +686,45 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Error: {message}", 10000)
         message_box(self, "SANE Desktop", message)
 
+    def _explanation_exported(self, path: str) -> None:
+        self.settings.set("export_folder", str(Path(path).parent))
+        self.statusBar().showMessage(f"Saved the explanation to {path}", 10000)
+
+    def long_work(self) -> str:
+        """What long work is under way and would be lost by quitting ("" when none)."""
+        for dialog, what in ((self.index_dialog, "indexing a catalogue folder"), (self.train_dialog, "training a model"),
+                             (self.adapt_dialog, "adapting the model")):
+            if dialog is not None and dialog.task is not None and dialog.task.live:
+                return what
+        build = self.channels.build.current
+        return "indexing the catalogue" if build is not None and build.live else ""
+
+    def _ask_before_quitting(self, work: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Question, "Quit SANE Desktop?", "", QMessageBox.StandardButton.NoButton, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"SANE Desktop is {work}. Quitting now stops it, and what it has done so far is lost.")
+        keep = box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
+        leave = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("quit-question")
+        self.quit_question = box
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is leave:
+                self._quit_confirmed = True
+                QTimer.singleShot(0, self.close)
+
+        box.finished.connect(answered)
+        box.open()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        work = "" if self._quit_confirmed else self.long_work()
+        if work:  # indexing or training would be lost: ask first
+            event.ignore()
+            self._ask_before_quitting(work)
+            return
         self.settings.set("geometry", self.saveGeometry())
         self.settings.set("window_state", self.saveState())
         self.settings.set("opacity", self.explanation.opacity.value())

@@ -1,13 +1,17 @@
-"""Compatible items for the outfit, best first, with a target category selector ("all" included)."""
+"""Compatible items for the outfit, best first, with a target category selector ("all" included).
+Each new result list starts at the top; the heading is elided to its width (a long "Visually similar
+to …" title never widens the window)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QListView, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QComboBox, QHBoxLayout, QLabel, QListView, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget,
+)
 
 from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.models import ItemListModel, Role
-from sane_desktop.gui.text import set_plain, set_rich
+from sane_desktop.gui.text import ElidedLabel, set_plain, set_rich
 from sane_desktop.service import SearchResult
 
 ALL_LABEL = "All categories"
@@ -27,6 +31,9 @@ class ResultsView(QWidget):
         self.target = QComboBox()
         self.target.setToolTip("Category of the items to find for the outfit")
         self.target.addItem(ALL_LABEL, "")
+        # as wide as a short category name, whatever the catalogue's longest: the window keeps its width
+        self.target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.target.setMinimumContentsLength(12)
         self.target.currentIndexChanged.connect(lambda _i: self.target_changed.emit(self.target.currentData() or ""))
         self.view = QListView()
         self.view.setModel(model)
@@ -50,14 +57,19 @@ class ResultsView(QWidget):
         model.modelReset.connect(self._visible_timer.start)
         self.empty = QLabel()
         self.empty.setWordWrap(True)
+        self.empty.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.empty.setMargin(24)
         self.empty.linkActivated.connect(self.link_activated)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)
+        self.heading = ElidedLabel()
+        set_rich(self.heading, "<b>Compatible items</b>")  # the window may say "Visually similar to …" here
+        bold = self.heading.font()
+        bold.setBold(True)
+        self.heading.setFont(bold)
         header = QHBoxLayout()
-        header.addWidget(QLabel("<b>Compatible items</b>"))
-        header.addStretch(1)
+        header.addWidget(self.heading, 1)
         header.addWidget(QLabel("for"))
         header.addWidget(self.target)
         layout = QVBoxLayout(self)
@@ -100,6 +112,9 @@ class ResultsView(QWidget):
     def set_results(self, results: dict[str, list[SearchResult]]) -> None:
         merged = sorted((r for rs in results.values() for r in rs), key=lambda r: -r.score)
         self.model.set_results(merged)
+        # a new list (another target category, another outfit) starts at its best result
+        self.view.scrollToTop()
+        self.view.verticalScrollBar().setValue(0)
         if merged:
             self.stack.setCurrentWidget(self.view)
         else:

@@ -1,5 +1,6 @@
 """Settings remembered between runs (QSettings): window geometry and state, theme, overlay choices,
-the last catalogue. By default an INI file, ``settings.ini`` in the per-user config folder
+whether the explanation's Details are open, the folder explanations were last exported to, the last
+catalogue. By default an INI file, ``settings.ini`` in the per-user config folder
 (:func:`sane_desktop.paths.user_config_dir`), the same on every platform and isolated by a test's HOME
 (or ``SANE_CONFIG_HOME``)."""
 
@@ -15,7 +16,8 @@ from sane_desktop import paths
 SETTINGS_FILE = "settings.ini"
 
 DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity": 55, "catalogue": "",
-                            "results_per_category": 24, "tile_overlays": 0}
+                            "results_per_category": 24, "tile_overlays": 0, "explanation_details": 0,
+                            "export_folder": ""}
 
 
 def default_settings_file() -> Path:

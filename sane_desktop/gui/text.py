@@ -12,7 +12,10 @@ the format instead of letting Qt guess:
   passed through :func:`escape` first;
 - :func:`rich_tooltip` for a tooltip with our own markup (escaped parts), :func:`plain_tooltip` for one
   that is only data;
-- :func:`message_box` for every message box (plain text, word-wrapped, never cut).
+- :func:`message_box` for every message box (plain text, word-wrapped, never cut);
+- :class:`ElidedLabel` for a label whose text must never move the layout around it (titles,
+  attribute names, status lines in the explanation panel): at most N lines, the last one elided,
+  the full text in its tooltip; :class:`LinkLabel` is one that is clicked like a link.
 
 Combo box and list items, window titles, the status bar's messages and ``QPainter.drawText`` (the tile
 delegate) are always plain text.
@@ -22,10 +25,14 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor, QEnterEvent, QFocusEvent, QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent,
+    QTextDocumentFragment, QTextLayout, QTextOption,
+)
+from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStyle, QStyleOptionFocusRect, QWidget
 
-ERROR_COLOUR = "#c0392b"
+from sane_desktop.gui.theme import error_colour, link_colour
 
 
 def escape(text: object) -> str:
@@ -51,8 +58,9 @@ def plain_label(text: str = "") -> QLabel:
 
 
 def error_markup(message: str, prefix: str = "") -> str:
-    """A failure line in the error colour; ``prefix`` and ``message`` are plain text."""
-    return f"<span style='color:{ERROR_COLOUR}'>{escape(prefix + message)}</span>"
+    """A failure line in the error colour of the current theme; ``prefix`` and ``message`` are plain text."""
+    colour = error_colour(QGuiApplication.palette()).name()
+    return f"<span style='color:{colour}'>{escape(prefix + message)}</span>"
 
 
 def rich_tooltip(markup: str) -> str:
@@ -79,3 +87,201 @@ def message_box(parent: QWidget | None, title: str, text: str,
         label.setWordWrap(True)
     box.open()
     return box
+
+
+class ElidedLabel(QLabel):
+    """A label whose size never depends on its text: at most ``lines`` lines (word-wrapped), the
+    last one elided with "…", the full text in the tooltip when it does not fit. It is as high as
+    its lines whatever the text, and as narrow as its layout makes it, so that a long title or a
+    new message never re-lays the window around it.
+
+    ``text()`` and ``textFormat()`` are QLabel's: plain text (:func:`set_plain`), or our markup
+    (:func:`set_rich`), which is drawn as its plain text (so escaped catalogue text shows literally)."""
+
+    def __init__(self, text: str = "", lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._lines = max(1, lines)
+        self._colour: QColor | None = None
+        self._hint = ""
+        self._shown: list[str] = []
+        self._elided = False
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        set_plain(self, text)
+
+    # --- the text ---------------------------------------------------------------------------
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._relayout()
+
+    def setTextFormat(self, format: Qt.TextFormat) -> None:  # noqa: N802, A002 - Qt's names
+        super().setTextFormat(format)
+        self._relayout()
+
+    def set_hint(self, hint: str) -> None:
+        """A tooltip line (plain text) shown after the full text, elided or not."""
+        self._hint = hint
+        self._relayout()
+
+    def set_colour(self, colour: QColor | None) -> None:
+        """Draw the text in ``colour`` (None: the palette's window text)."""
+        self._colour = colour
+        self.update()
+
+    def plain_text(self) -> str:
+        """What is shown: the text itself, or the text of our markup."""
+        if self.textFormat() == Qt.TextFormat.RichText:
+            return QTextDocumentFragment.fromHtml(self.text()).toPlainText()
+        return self.text()
+
+    def shown_lines(self) -> list[str]:
+        """The lines as drawn at the current width."""
+        return list(self._shown)
+
+    def is_elided(self) -> bool:
+        """Whether some of the text does not show at the current width."""
+        return self._elided
+
+    def _relayout(self) -> None:
+        self._shown, self._elided = self._layout(self.plain_text(), max(1, self.contentsRect().width()))
+        full = self.plain_text()
+        lines = [full] if full and self.is_elided() else []
+        lines += [self._hint] if self._hint else []
+        self.setToolTip(rich_tooltip("<br>".join(escape(line) for line in lines)) if lines else "")
+        self.update()
+
+    def _layout(self, text: str, width: int) -> tuple[list[str], bool]:
+        """The lines shown at ``width``, and whether some text was left out."""
+        text = " ".join(text.split())  # one paragraph: a newline in a title is a space here
+        metrics = self.fontMetrics()
+        if not text:
+            return [], False
+        if self._lines == 1:
+            single = metrics.elidedText(text, Qt.TextElideMode.ElideRight, width)
+            return [single], single != text
+        layout = QTextLayout(text, self.font())
+        option = QTextOption()
+        option.setWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        layout.setTextOption(option)
+        layout.beginLayout()
+        lines: list[str] = []
+        elided = False
+        while len(lines) < self._lines:
+            line = layout.createLine()
+            if not line.isValid():
+                break
+            line.setLineWidth(width)
+            start, length = line.textStart(), line.textLength()
+            if len(lines) == self._lines - 1:
+                rest = text[start:]
+                lines.append(metrics.elidedText(rest, Qt.TextElideMode.ElideRight, width))
+                elided = lines[-1] != rest
+            else:
+                lines.append(text[start:start + length].rstrip())
+        layout.endLayout()
+        return lines, elided
+
+    # --- geometry and painting ----------------------------------------------------------------
+    def _height(self) -> int:
+        margins = self.contentsMargins()
+        return self._lines * self.fontMetrics().lineSpacing() + margins.top() + margins.bottom() + 2 * self.margin()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(160, self._height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(24, self._height())
+
+    def heightForWidth(self, _width: int) -> int:  # noqa: N802 - Qt's name
+        return self._height()
+
+    def hasHeightForWidth(self) -> bool:  # noqa: N802 - Qt's name
+        return False
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._relayout()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.FontChange:
+            self.updateGeometry()
+            self._relayout()
+
+    def text_colour(self) -> QColor:
+        return self._colour if self._colour is not None else self.palette().color(self.foregroundRole())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setPen(self.text_colour())
+        painter.setFont(self.font())
+        area = self.contentsRect().adjusted(self.margin(), self.margin(), -self.margin(), -self.margin())
+        step = self.fontMetrics().lineSpacing()
+        horizontal = self.alignment() & (Qt.AlignmentFlag.AlignHorizontal_Mask)
+        for number, line in enumerate(self._shown):
+            box = QRect(area.left(), area.top() + number * step, area.width(), step)
+            painter.drawText(box, int(horizontal | Qt.AlignmentFlag.AlignVCenter), line)  # drawText: plain text
+        painter.end()
+
+
+class LinkLabel(ElidedLabel):
+    """An :class:`ElidedLabel` clicked like a link: in the palette's link colour (made readable on
+    the theme's background, at paint time), underlined under the mouse, focusable, activated by a
+    click, Enter or Space (``clicked``)."""
+
+    clicked = Signal()
+
+    def __init__(self, text: str = "", lines: int = 1, parent: QWidget | None = None) -> None:
+        super().__init__(text, lines, parent)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def text_colour(self) -> QColor:
+        return link_colour(self.palette())
+
+    def _underline(self, on: bool) -> None:
+        font = self.font()
+        if font.underline() != on:
+            font.setUnderline(on)
+            self.setFont(font)
+
+    def enterEvent(self, event: QEnterEvent) -> None:  # noqa: N802 - Qt's name
+        self._underline(True)
+        super().enterEvent(event)
+
+    def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        self._underline(False)
+        super().leaveEvent(event)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            event.accept()
+            self.clicked.emit()
+        else:
+            super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            event.accept()
+            self.clicked.emit()
+        else:
+            super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        super().focusOutEvent(event)
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        super().paintEvent(event)
+        if self.hasFocus():
+            painter = QPainter(self)
+            option = QStyleOptionFocusRect()
+            option.initFrom(self)
+            self.style().drawPrimitive(QStyle.PrimitiveElement.PE_FrameFocusRect, option, painter, self)
+            painter.end()

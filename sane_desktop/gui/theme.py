@@ -1,13 +1,22 @@
-"""Light and dark themes: Fusion with a palette; "system" follows the desktop's colour scheme."""
+"""Light and dark themes: Fusion with a palette; "system" follows the desktop's colour scheme.
+
+Every text colour the window draws is checked against its background in both palettes
+(``tests/test_gui_contrast.py``: WCAG contrast ≥ 4.5:1): the palette's text roles
+(:func:`palette_text_pairs`) and the colours the tile delegate and the explanation view pick
+themselves (``text_colour_pairs`` in those modules). Colours that depend on the theme are derived
+from the palette at paint time (:func:`link_colour`, :func:`error_colour`, :func:`readable_text`),
+never fixed, so a theme switch at run time repaints them right."""
 
 from __future__ import annotations
 
 import qtawesome as qta
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QLabel
 
 THEMES = ("system", "light", "dark")
+MIN_CONTRAST = 4.5  # WCAG 2 AA for normal text
+ERROR_LIGHT, ERROR_DARK = "#b03a2e", "#ff8a80"
 
 
 def system_is_dark() -> bool:
@@ -15,28 +24,126 @@ def system_is_dark() -> bool:
     return hints.colorScheme() == Qt.ColorScheme.Dark
 
 
+# --- contrast (WCAG 2) ------------------------------------------------------------------------
+def _rgb(colour: QColor) -> tuple[int, int, int]:
+    return colour.red(), colour.green(), colour.blue()
+
+
+def _channel(value: float) -> float:
+    value /= 255.0
+    return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+
+def over(colour: QColor, background: QColor) -> QColor:
+    """``colour`` composited over an opaque ``background`` (a translucent role shows what is under it)."""
+    alpha = colour.alphaF()
+    if alpha >= 1.0:
+        return QColor(colour.red(), colour.green(), colour.blue())
+    mix = [round(alpha * a + (1 - alpha) * b) for a, b in zip(_rgb(colour), _rgb(background))]
+    return QColor(*mix)
+
+
+def luminance(colour: QColor) -> float:
+    """WCAG relative luminance of an opaque colour."""
+    return 0.2126 * _channel(colour.red()) + 0.7152 * _channel(colour.green()) + 0.0722 * _channel(colour.blue())
+
+
+def contrast(foreground: QColor, background: QColor) -> float:
+    """WCAG contrast ratio (1 … 21) of ``foreground`` drawn on ``background``."""
+    background = over(background, QColor("white"))
+    lighter, darker = sorted((luminance(over(foreground, background)), luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def is_dark(palette: QPalette) -> bool:
+    return luminance(palette.color(QPalette.ColorRole.Window)) < 0.2
+
+
+def readable(colour: QColor, background: QColor, minimum: float = MIN_CONTRAST) -> QColor:
+    """``colour`` itself when it reaches ``minimum`` contrast on ``background``, else the nearest
+    shade of it that does (mixed towards white on a dark background, towards black on a light one)."""
+    if contrast(colour, background) >= minimum:
+        return QColor(colour)
+    target = QColor("white") if luminance(over(background, QColor("white"))) < 0.18 else QColor("black")
+    for step in range(1, 21):
+        t = step / 20
+        mixed = QColor(*(round((1 - t) * a + t * b) for a, b in zip(_rgb(colour), _rgb(target))))
+        if contrast(mixed, background) >= minimum:
+            return mixed
+    return target
+
+
+def readable_text(background: QColor) -> QColor:
+    """Black or white, whichever reads better on ``background`` (labels on coloured marks)."""
+    return QColor("black") if contrast(QColor("black"), background) >= contrast(QColor("white"), background) \
+        else QColor("white")
+
+
+def link_colour(palette: QPalette) -> QColor:
+    """The palette's link colour, made readable on the window's background (dark themes)."""
+    return readable(palette.color(QPalette.ColorRole.Link), palette.color(QPalette.ColorRole.Window))
+
+
+def error_colour(palette: QPalette) -> QColor:
+    """The colour of a failure line on the window's background."""
+    base = QColor(ERROR_DARK if is_dark(palette) else ERROR_LIGHT)
+    return readable(base, palette.color(QPalette.ColorRole.Window))
+
+
+def palette_text_pairs(palette: QPalette) -> dict[str, tuple[QColor, QColor]]:
+    """Every (text, background) pair of palette roles the window's widgets draw text with."""
+    role = QPalette.ColorRole
+    colour = palette.color
+    return {
+        "window text": (colour(role.WindowText), colour(role.Window)),
+        "text": (colour(role.Text), colour(role.Base)),
+        "text on alternate rows": (colour(role.Text), colour(role.AlternateBase)),
+        "button text": (colour(role.ButtonText), colour(role.Button)),
+        "highlighted text": (colour(role.HighlightedText), colour(role.Highlight)),
+        "tooltip text": (colour(role.ToolTipText), colour(role.ToolTipBase)),
+        "placeholder text": (colour(role.PlaceholderText), colour(role.Base)),
+        "link on window": (colour(role.Link), colour(role.Window)),
+        "link on base": (colour(role.Link), colour(role.Base)),
+        "visited link on window": (colour(role.LinkVisited), colour(role.Window)),
+        "visited link on base": (colour(role.LinkVisited), colour(role.Base)),
+        "the app's links": (link_colour(palette), colour(role.Window)),
+        "error line": (error_colour(palette), colour(role.Window)),
+    }
+
+
+# --- palettes ---------------------------------------------------------------------------------
 def dark_palette() -> QPalette:
     palette = QPalette()
     colours = {
         QPalette.ColorRole.Window: "#202124", QPalette.ColorRole.WindowText: "#e8eaed",
         QPalette.ColorRole.Base: "#17181a", QPalette.ColorRole.AlternateBase: "#2a2b2e",
         QPalette.ColorRole.Text: "#e8eaed", QPalette.ColorRole.Button: "#2d2e31",
-        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#3d7bd9",
+        # white on the highlight reaches 4.5:1 (the earlier #3d7bd9 gave 4.2:1)
+        QPalette.ColorRole.ButtonText: "#e8eaed", QPalette.ColorRole.Highlight: "#2f66c4",
         QPalette.ColorRole.HighlightedText: "#ffffff", QPalette.ColorRole.ToolTipBase: "#2d2e31",
-        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#8a8d91",
-        QPalette.ColorRole.Link: "#8ab4f8",
+        QPalette.ColorRole.ToolTipText: "#e8eaed", QPalette.ColorRole.PlaceholderText: "#9aa0a6",
+        QPalette.ColorRole.Link: "#8ab4f8", QPalette.ColorRole.LinkVisited: "#c58af9",
+        QPalette.ColorRole.BrightText: "#ffffff",
     }
     for role, colour in colours.items():
         palette.setColor(role, QColor(colour))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor("#6b6e72"))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.ButtonText, QColor("#6b6e72"))
+    palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.WindowText, QColor("#6b6e72"))
     return palette
 
 
 def light_palette() -> QPalette:
     palette = QApplication.style().standardPalette()
-    palette.setColor(QPalette.ColorRole.AlternateBase, QColor("#eef0f3"))
-    palette.setColor(QPalette.ColorRole.Highlight, QColor("#2f6fd1"))
+    colours = {
+        QPalette.ColorRole.AlternateBase: "#eef0f3", QPalette.ColorRole.Highlight: "#2f6fd1",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        # Fusion's placeholder is the text colour at half alpha: grey enough, but say it
+        QPalette.ColorRole.PlaceholderText: "#5f6368",
+        QPalette.ColorRole.Link: "#1a57b8", QPalette.ColorRole.LinkVisited: "#6a3fa0",
+    }
+    for role, colour in colours.items():
+        palette.setColor(role, QColor(colour))
     return palette
 
 
@@ -48,7 +155,19 @@ def apply_theme(app: QApplication, theme: str) -> bool:
     qta.reset_cache()
     qta.set_defaults(color="#e8eaed" if dark else "#303134", color_disabled="#6b6e72" if dark else "#b0b3b8")
     refresh_icons()
+    refresh_links(app)
     return dark
+
+
+def refresh_links(app: QApplication) -> None:
+    """A rich-text label lays its links out in the link colour of the palette it had when its text
+    was set, and keeps it (dark blue on black after a switch to the dark theme): set each such
+    text again, so that it takes the new palette's."""
+    for widget in app.allWidgets():
+        if isinstance(widget, QLabel) and widget.textFormat() != Qt.TextFormat.PlainText and "<a " in widget.text():
+            text = widget.text()
+            widget.setText("")
+            widget.setText(text)
 
 
 # actions and buttons whose qtawesome icons must be redrawn in the new colours on a theme change

@@ -1,0 +1,568 @@
+"""Saved outfits in the window (issue 18, point 12): the "Outfits" menu's Save outfit…, Open saved
+outfit… (a list with Open, Rename… and Delete…) and Export outfit… (a contact sheet as PNG or PDF,
+or a CSV of the outfit's suggestions).
+
+The database work runs on the worker thread (typed tasks, :mod:`sane_desktop.gui.tasks`); every
+dialog opens without a nested event loop. Only catalogue items are saved: images added from disk
+live in this session alone, and the save dialog says so when the outfit has any. The contact sheet
+is painted here from what the window already shows (thumbnails, the ranked results with their
+scores, the sentence of the explanation on screen); the CSV is written by the service
+(:func:`sane_desktop.service.outfits.write_outfit_csv`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+from PySide6.QtCore import QMarginsF, QObject, QRect, QSizeF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
+    QMessageBox, QPushButton, QStatusBar, QVBoxLayout, QWidget,
+)
+
+from sane_desktop.gui.explanation_view import ExplanationView
+from sane_desktop.gui.models import ItemListModel
+from sane_desktop.gui.outfit_panel import OutfitPanel
+from sane_desktop.gui.settings import Settings
+from sane_desktop.gui.tasks import TaskRunner
+from sane_desktop.gui.text import message_box, plain_label, set_plain
+from sane_desktop.gui.thumbnails import ThumbnailLoader
+from sane_desktop.service import CatalogueInfo, CatalogueService, ItemInfo, SearchResult
+from sane_desktop.service.outfits import OutfitNameTaken, write_outfit_csv
+from sane_desktop.service.values import LoadedOutfit, SavedOutfit, SavedOutfitInfo
+
+DISK_NOTE = "Images added from disk are not saved: only the catalogue's items are."
+SHEET_WIDTH = 1240  # the contact sheet's width in pixels (PNG); the PDF page has its proportions
+SHEET_RESULTS = 6  # results per target category on the sheet
+CARD_HEIGHT = 560  # the explanation card's height at most
+EXPORT_FILTERS = {"png": "PNG contact sheet (*.png)", "pdf": "PDF contact sheet (*.pdf)", "csv": "CSV table (*.csv)"}
+
+
+class OutfitWindow(Protocol):
+    """What the controller uses of the main window (a protocol: the window imports this module)."""
+
+    @property
+    def tasks(self) -> TaskRunner[CatalogueService]: ...
+    @property
+    def catalogue(self) -> CatalogueInfo | None: ...
+    @property
+    def outfit_model(self) -> ItemListModel: ...
+    @property
+    def outfit_panel(self) -> OutfitPanel: ...
+    @property
+    def explanation(self) -> ExplanationView: ...
+    @property
+    def thumbnails(self) -> ThumbnailLoader: ...
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def _results(self) -> dict[int, SearchResult]: ...  # the results on screen, by item key
+    @property
+    def _last_explained(self) -> int | None: ...  # the result whose explanation is on screen
+
+    def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
+    def _report_error(self, message: str) -> None: ...
+
+
+# --- dialogs ---------------------------------------------------------------------------------------
+
+class NameDialog(QDialog):
+    """Asks for an outfit's name (Save outfit…, Rename…); ``note`` is a line under the field."""
+
+    def __init__(self, title: str, label: str, name: str = "", note: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(title)
+        self.name_edit = QLineEdit(name)
+        self.name_edit.setMaxLength(200)
+        self.name_edit.selectAll()
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.name_edit.textChanged.connect(lambda text: self.ok_button.setEnabled(bool(text.strip())))
+        self.ok_button.setEnabled(bool(name.strip()))
+        layout = QVBoxLayout(self)
+        layout.addWidget(plain_label(label))
+        layout.addWidget(self.name_edit)
+        self.note = plain_label(note)
+        self.note.setWordWrap(True)
+        self.note.setVisible(bool(note))
+        layout.addWidget(self.note)
+        layout.addWidget(self.buttons)
+
+    def name(self) -> str:
+        return self.name_edit.text().strip()
+
+
+def _describe(outfit: SavedOutfitInfo) -> str:
+    items = f"{outfit.items} item{'s' if outfit.items != 1 else ''}"
+    missing = f", {outfit.missing} no longer in the catalogue" if outfit.missing else ""
+    return f"{outfit.name} — {items}{missing}"
+
+
+class SavedOutfitsDialog(QDialog):
+    """The saved outfits of the open catalogue: Open (or double-click), Rename…, Delete… (asks)."""
+
+    def __init__(self, controller: SavedOutfitsController, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.setWindowTitle("Saved outfits")
+        self.resize(460, 360)
+        self.list = QListWidget()
+        self.list.itemDoubleClicked.connect(lambda _item: self.open_selected())
+        self.list.currentRowChanged.connect(lambda _row: self._enable())
+        self.status = plain_label("Loading…")
+        self.status.setWordWrap(True)
+        self.open_button = QPushButton("Open")
+        self.open_button.setDefault(True)
+        self.rename_button = QPushButton("Rename…")
+        self.delete_button = QPushButton("Delete…")
+        self.close_button = QPushButton("Close")
+        self.open_button.clicked.connect(self.open_selected)
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.close_button.clicked.connect(self.reject)
+        buttons = QHBoxLayout()
+        for button in (self.open_button, self.rename_button, self.delete_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.close_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.name_dialog: NameDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+        self._enable()
+
+    def show_outfits(self, outfits: list[SavedOutfitInfo], select: int | None = None) -> None:
+        self.list.clear()
+        for outfit in outfits:
+            entry = QListWidgetItem(_describe(outfit))
+            entry.setData(Qt.ItemDataRole.UserRole, outfit)
+            self.list.addItem(entry)
+            if outfit.pk == select:
+                self.list.setCurrentItem(entry)
+        if self.list.currentRow() < 0 and self.list.count():
+            self.list.setCurrentRow(0)
+        set_plain(self.status, "" if outfits else "No outfit of this catalogue is saved yet (Outfits → Save outfit…).")
+        self._enable()
+
+    def show_error(self, message: str) -> None:
+        set_plain(self.status, message)
+        self._enable()
+
+    def selected(self) -> SavedOutfitInfo | None:
+        entry = self.list.currentItem()
+        outfit = entry.data(Qt.ItemDataRole.UserRole) if entry is not None else None
+        return outfit if isinstance(outfit, SavedOutfitInfo) else None
+
+    def _enable(self) -> None:
+        chosen = self.selected() is not None
+        for button in (self.open_button, self.rename_button, self.delete_button):
+            button.setEnabled(chosen)
+
+    def open_selected(self) -> None:
+        outfit = self.selected()
+        if outfit is not None:
+            self.controller.load(outfit.pk)
+            self.accept()
+
+    def rename_selected(self) -> None:
+        outfit = self.selected()
+        if outfit is None:
+            return
+        dialog = NameDialog("Rename outfit", "New name:", outfit.name, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self.controller.rename(outfit.pk, dialog.name()))
+        self.name_dialog = dialog
+        dialog.open()
+
+    def delete_selected(self) -> None:
+        outfit = self.selected()
+        if outfit is None:
+            return
+        box = message_box(self, "Delete outfit", f"Delete the saved outfit {outfit.name!r}? This cannot be undone.",
+                          QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        yes = box.button(QMessageBox.StandardButton.Yes)
+        box.finished.connect(lambda _answer: self.controller.delete(outfit.pk) if box.clickedButton() is yes else None)
+        self.confirm_box = box
+
+
+# --- the controller --------------------------------------------------------------------------------
+
+class SavedOutfitsController(QObject):
+    """The Outfits menu's work for ``window``: dialogs on the GUI thread, the database on the worker."""
+
+    def __init__(self, window: OutfitWindow, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.window = window
+        self.parent_widget = parent  # the dialogs' parent (the window itself)
+        self.channel = window.tasks.channel()
+        self.name = ""  # the outfit's name once saved or opened (the export's default file name)
+        self.name_dialog: NameDialog | None = None
+        self.confirm_box: QMessageBox | None = None
+        self.dialog: SavedOutfitsDialog | None = None
+        self.export_dialog: QFileDialog | None = None
+
+    def _status(self, text: str) -> None:
+        self.window.statusBar().showMessage(text, 10000)
+
+    def _has_catalogue(self, what: str) -> bool:
+        if self.window.catalogue is None:
+            message_box(self.parent_widget, what, "Open a catalogue first: outfits are saved in its database.",
+                        QMessageBox.Icon.Information)
+            return False
+        return True
+
+    # --- save ------------------------------------------------------------------------------------
+    def save(self) -> None:
+        """Ask for a name, then save the outfit's catalogue items under it."""
+        if not self._has_catalogue("Save outfit"):
+            return
+        pks = self.window.outfit_model.pks()
+        if not any(pk >= 0 for pk in pks):
+            message_box(self.parent_widget, "Save outfit", "The outfit has no catalogue items to save. " + DISK_NOTE,
+                        QMessageBox.Icon.Information)
+            return
+        dialog = NameDialog("Save outfit", "Save the outfit as:", self.name,
+                            DISK_NOTE if any(pk < 0 for pk in pks) else "", self.parent_widget)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(lambda: self._save(dialog.name(), pks, overwrite=False))
+        self.name_dialog = dialog
+        dialog.open()
+
+    def _save(self, name: str, pks: list[int], overwrite: bool) -> None:
+        def task(service: CatalogueService, _state: object) -> SavedOutfit | None:
+            try:
+                return service.save_outfit(name, pks, overwrite=overwrite)
+            except OutfitNameTaken:
+                return None  # the person is asked whether to replace it
+
+        self.channel.start(task, "Saving the outfit…") \
+            .on_done(lambda saved: self._saved(saved, name, pks)).on_failed(self.window._report_error)
+
+    def _saved(self, saved: SavedOutfit | None, name: str, pks: list[int]) -> None:
+        if saved is None:
+            box = message_box(self.parent_widget, "Save outfit",
+                              f"An outfit called {name!r} is already saved. Replace it with this outfit?",
+                              QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+            box.setDefaultButton(QMessageBox.StandardButton.No)
+            yes = box.button(QMessageBox.StandardButton.Yes)
+            box.finished.connect(lambda _answer: self._save(name, pks, overwrite=True)
+                                 if box.clickedButton() is yes else self._status("Not saved"))
+            self.confirm_box = box
+            return
+        self.name = saved.name
+        verb = "Replaced" if saved.replaced else "Saved"
+        note = (f" ({saved.left_out} image{'s' if saved.left_out != 1 else ''} from disk not saved)"
+                if saved.left_out else "")
+        self._status(f"{verb} the outfit {saved.name!r}: {saved.items} item{'s' if saved.items != 1 else ''}{note}")
+
+    # --- open, rename, delete ---------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        if not self._has_catalogue("Open saved outfit"):
+            return
+        dialog = SavedOutfitsDialog(self, self.parent_widget)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.destroyed.connect(lambda _obj=None: setattr(self, "dialog", None))
+        self.dialog = dialog
+        dialog.open()
+        self.refresh()
+
+    def refresh(self, select: int | None = None) -> None:
+        dialog = self.dialog
+        if dialog is None:
+            return
+        self.channel.start(lambda service, _state: service.list_saved_outfits(), "Listing saved outfits…") \
+            .on_done(lambda outfits: self._listed(outfits, select)).on_failed(self._list_failed)
+
+    def _listed(self, outfits: list[SavedOutfitInfo], select: int | None) -> None:
+        if self.dialog is not None:
+            self.dialog.show_outfits(outfits, select)
+
+    def _list_failed(self, message: str) -> None:
+        if self.dialog is not None:
+            self.dialog.show_error(message)
+        else:
+            self.window._report_error(message)
+
+    def load(self, pk: int) -> None:
+        def task(service: CatalogueService, _state: object) -> tuple[LoadedOutfit, list[ItemInfo]]:
+            loaded = service.load_saved_outfit(pk)
+            return loaded, service.item_infos(list(loaded.item_pks))
+
+        self.channel.start(task, "Opening the saved outfit…").on_done(self._loaded).on_failed(self.window._report_error)
+
+    def _loaded(self, answer: tuple[LoadedOutfit, list[ItemInfo]]) -> None:
+        loaded, items = answer
+        panel = self.window.outfit_panel
+        panel.clear()
+        panel.add_items(items)
+        self.name = loaded.name
+        missing = loaded.missing + len(loaded.item_pks) - len(items)
+        if missing:
+            text = (f"Opened the outfit {loaded.name!r}: {missing} of its items "
+                    f"{'is' if missing == 1 else 'are'} no longer in the catalogue (a re-import removed "
+                    f"{'it' if missing == 1 else 'them'}); the others are here.")
+            self._status(text)
+            message_box(self.parent_widget, "Open saved outfit", text, QMessageBox.Icon.Information)
+        else:
+            self._status(f"Opened the outfit {loaded.name!r}")
+
+    def rename(self, pk: int, name: str) -> None:
+        def task(service: CatalogueService, _state: object) -> str | None:
+            try:
+                return service.rename_saved_outfit(pk, name)
+            except OutfitNameTaken:
+                return None
+
+        self.channel.start(task, "Renaming the outfit…") \
+            .on_done(lambda renamed: self._renamed(pk, name, renamed)).on_failed(self._list_failed)
+
+    def _renamed(self, pk: int, name: str, renamed: str | None) -> None:
+        if renamed is None:
+            if self.dialog is not None:
+                self.dialog.show_error(f"Another saved outfit is called {name!r}: choose another name.")
+            return
+        self._status(f"Renamed the outfit to {renamed!r}")
+        self.refresh(select=pk)
+
+    def delete(self, pk: int) -> None:
+        self.channel.start(lambda service, _state: service.delete_saved_outfit(pk), "Deleting the outfit…") \
+            .on_done(lambda _none: self._deleted()).on_failed(self._list_failed)
+
+    def _deleted(self) -> None:
+        self._status("Deleted the saved outfit")
+        self.refresh()
+
+    # --- export ----------------------------------------------------------------------------------
+    def default_export_name(self) -> str:
+        words = re.sub(r"[^\w-]+", "-", self.name.casefold()).strip("-")[:60]
+        return f"outfit-{words}" if words else "outfit"
+
+    def export(self, path: str | Path | None = None) -> Path | None:
+        """Export the outfit with its suggestions to ``path`` (PNG, PDF or CSV by its suffix); without
+        one, ask where (a file dialog in the last export folder, else the user's Pictures folder)."""
+        if not self.window.outfit_model.pks():
+            message_box(self.parent_widget, "Export outfit", "Add items to the outfit first.", QMessageBox.Icon.Information)
+            return None
+        if path is not None:
+            return self._export(Path(path))
+        dialog = QFileDialog(self.parent_widget, "Export outfit", self.window.explanation.export_directory(),
+                             ";;".join(EXPORT_FILTERS.values()))
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setFileMode(QFileDialog.FileMode.AnyFile)
+        dialog.setDefaultSuffix("png")
+
+        def type_chosen(chosen: str) -> None:  # the file's name follows the type chosen
+            suffix = next((suffix for suffix, text in EXPORT_FILTERS.items() if text == chosen), "png")
+            dialog.setDefaultSuffix(suffix)
+            dialog.selectFile(f"{self.default_export_name()}.{suffix}")
+
+        dialog.filterSelected.connect(type_chosen)
+        dialog.selectFile(self.default_export_name() + ".png")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.fileSelected.connect(lambda chosen: self._export(Path(chosen)) if chosen else None)
+        self.export_dialog = dialog
+        dialog.open()
+        return None
+
+    def _grouped_results(self) -> dict[str, list[SearchResult]]:
+        """The window's results per target category (each result is of its target's category), best first."""
+        grouped: dict[str, list[SearchResult]] = {}
+        for result in sorted(self.window._results.values(), key=lambda r: -r.score):
+            grouped.setdefault(result.item.category, []).append(result)
+        return grouped
+
+    def _explanation_lines(self) -> list[str]:
+        view = self.window.explanation
+        pk = self.window._last_explained
+        result = self.window._results.get(pk) if pk is not None else None
+        if view.update_data is None or result is None:
+            return []
+        return [f"Why {result.item.title!r} matches:", view.headline.text()]
+
+    def _export(self, target: Path) -> Path | None:
+        suffix = target.suffix.lower().lstrip(".")
+        if suffix not in EXPORT_FILTERS:
+            message_box(self.parent_widget, "Export outfit", f"Cannot export as {target.name}: choose a .png, .pdf or .csv name.")
+            return None
+        outfit, results = self.window.outfit_model.items(), self._grouped_results()
+        if suffix == "csv":
+            try:
+                write_outfit_csv(target, outfit, results)
+            except Exception as error:  # InputError: the folder cannot be written
+                message_box(self.parent_widget, "Export outfit", str(error))
+                return None
+        else:
+            lines = self._explanation_lines()
+            card = self.window.explanation.card.grab().toImage() if lines else None  # its maps, as on screen
+            sheet = ContactSheet(self.name or "Outfit", self.window.catalogue.name if self.window.catalogue else "",
+                                 outfit, results, lines, self._thumbnail, card)
+            if not (sheet.save_pdf(target) if suffix == "pdf" else sheet.save_png(target)):
+                message_box(self.parent_widget, "Export outfit", f"Could not save the outfit as {target}: the folder cannot "
+                                                          "be written.")
+                return None
+        self.window.settings.set("export_folder", str(target.parent))
+        self.window.explanation.export_folder = str(target.parent)
+        self._status(f"Saved the outfit to {target}")
+        return target
+
+    def _thumbnail(self, item: ItemInfo) -> QImage:
+        """The window's thumbnail of ``item`` when loaded, else its photo decoded small here."""
+        loaded = self.window.thumbnails.get(item.image_path, item.content_hash)
+        if loaded is not None and not loaded.isNull():
+            return loaded
+        # decoded through the app's bounded open (a pixel limit before decoding), never Qt's readers
+        from sane_desktop.gui.explanation_view import rgb_image
+        from sane_desktop.service.items import photo_pixels
+
+        try:
+            return rgb_image(photo_pixels(item.image_path, ContactSheet.TILE))
+        except Exception:  # missing or unreadable: an empty tile
+            return QImage()
+
+
+# --- the contact sheet -----------------------------------------------------------------------------
+
+class ContactSheet:
+    """An outfit with its suggestions on one page: the outfit's items, then per target category its
+    best results with rank and score, then the sentence of the explanation on screen (if any)."""
+
+    TILE = 170
+    GAP = 14
+    MARGIN = 36
+
+    def __init__(self, name: str, catalogue: str, outfit: Sequence[ItemInfo], results: dict[str, list[SearchResult]],
+                 explanation: Sequence[str], thumbnail: Callable[[ItemInfo], QImage],
+                 explanation_card: QImage | None = None) -> None:
+        self.name, self.catalogue, self.outfit, self.results = name, catalogue, list(outfit), results
+        self.explanation, self.thumbnail = list(explanation), thumbnail
+        self.card = explanation_card if explanation_card is not None and not explanation_card.isNull() else None
+        self.width = SHEET_WIDTH
+
+    def _fonts(self) -> tuple[QFont, QFont, QFont]:
+        title, heading, body = QFont(), QFont(), QFont()
+        title.setPixelSize(26)
+        title.setBold(True)
+        heading.setPixelSize(17)
+        heading.setBold(True)
+        body.setPixelSize(13)
+        return title, heading, body
+
+    def height(self) -> int:
+        return self.paint(None)
+
+    def paint(self, painter: QPainter | None) -> int:
+        """Paint the sheet (``painter`` None: only measure); returns its height in pixels."""
+        title_font, heading_font, body_font = self._fonts()
+        body = QFontMetrics(body_font)
+        y, left, inner = self.MARGIN, self.MARGIN, self.width - 2 * self.MARGIN
+        ink, muted = QColor("#111111"), QColor("#555555")
+
+        def text(font: QFont, colour: QColor, line: str, height: int, flags: int = 0) -> None:
+            nonlocal y
+            if painter is not None:
+                painter.setFont(font)
+                painter.setPen(colour)
+                painter.drawText(QRect(left, y, inner, height), flags | int(Qt.AlignmentFlag.AlignLeft), line)
+            y += height
+
+        def tiles(entries: list[tuple[ItemInfo, str]]) -> None:
+            nonlocal y
+            per_row = max(1, (inner + self.GAP) // (self.TILE + self.GAP))
+            caption = 2 * body.lineSpacing() + 6
+            for start in range(0, len(entries), per_row):
+                for column, (item, label) in enumerate(entries[start:start + per_row]):
+                    x = left + column * (self.TILE + self.GAP)
+                    if painter is not None:
+                        box = QRect(x, y, self.TILE, self.TILE)
+                        painter.fillRect(box, QColor("#f2f2f2"))
+                        image = self.thumbnail(item)
+                        if not image.isNull():
+                            scaled = image.scaled(self.TILE, self.TILE, Qt.AspectRatioMode.KeepAspectRatio,
+                                                  Qt.TransformationMode.SmoothTransformation)
+                            painter.drawImage(x + (self.TILE - scaled.width()) // 2,
+                                              y + (self.TILE - scaled.height()) // 2, scaled)
+                        painter.setFont(body_font)
+                        painter.setPen(ink)
+                        painter.drawText(QRect(x, y + self.TILE + 4, self.TILE, body.lineSpacing()),
+                                         int(Qt.AlignmentFlag.AlignLeft), body.elidedText(label, Qt.TextElideMode.ElideRight, self.TILE))
+                        painter.setPen(muted)
+                        painter.drawText(QRect(x, y + self.TILE + 4 + body.lineSpacing(), self.TILE, body.lineSpacing()),
+                                         int(Qt.AlignmentFlag.AlignLeft),
+                                         body.elidedText(item.title, Qt.TextElideMode.ElideRight, self.TILE))
+                y += self.TILE + caption + self.GAP
+
+        if painter is not None:
+            painter.fillRect(QRect(0, 0, self.width, 100000), QColor("white"))
+        text(title_font, ink, f"Outfit: {self.name}", 36)
+        when = datetime.now().strftime("%Y-%m-%d %H:%M")
+        text(body_font, muted, f"Catalogue {self.catalogue} · exported {when} by SANE Desktop", body.lineSpacing() + 16)
+        text(heading_font, ink, "The outfit", 28)
+        tiles([(item, f"{position}. {item.category}") for position, item in enumerate(self.outfit, start=1)])
+        for target, ranked in self.results.items():
+            shown = ranked[:SHEET_RESULTS]
+            text(heading_font, ink, f"Goes with it — {target} (best {len(shown)} of {len(ranked)})", 28)
+            tiles([(result.item, f"#{rank} · score {result.score:.3f}") for rank, result in enumerate(shown, start=1)])
+        if self.explanation:
+            text(heading_font, ink, self.explanation[0], 28)
+            for line in self.explanation[1:]:
+                lines = max(1, (body.horizontalAdvance(line) // max(1, inner)) + 1)
+                text(body_font, ink, line, lines * body.lineSpacing() + 8, int(Qt.TextFlag.TextWordWrap))
+            if self.card is not None:  # the explanation panel's card: the photos and their maps
+                card = self.card.scaled(min(inner, self.card.width()), CARD_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
+                                        Qt.TransformationMode.SmoothTransformation)
+                if painter is not None:
+                    painter.drawImage(left, y + 4, card)
+                y += card.height() + 8
+        return y + self.MARGIN
+
+    def image(self) -> QImage:
+        image = QImage(self.width, self.height(), QImage.Format.Format_RGB32)
+        image.fill(QColor("white"))
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        self.paint(painter)
+        painter.end()
+        return image
+
+    def save_png(self, target: Path) -> bool:
+        return self.image().save(str(target))  # PNG: the name ends in .png
+
+    def save_pdf(self, target: Path) -> bool:
+        """One page of the sheet's own proportions (210 mm wide), vector text."""
+        height = self.height()
+        if not _writable(target):
+            return False
+        writer = QPdfWriter(str(target))
+        width_mm = 210.0
+        writer.setPageLayout(QPageLayout(QPageSize(QSizeF(width_mm, width_mm * height / self.width),
+                                                   QPageSize.Unit.Millimeter, "sheet"),
+                                         QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+        writer.setResolution(150)
+        writer.setTitle(f"Outfit: {self.name}")
+        painter = QPainter(writer)
+        if not painter.isActive():
+            return False
+        scale = writer.width() / self.width
+        painter.scale(scale, scale)
+        self.paint(painter)
+        return painter.end()
+
+
+def _writable(target: Path) -> bool:
+    try:
+        with target.open("ab"):
+            pass
+    except OSError:
+        return False
+    return True

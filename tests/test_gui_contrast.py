@@ -1,0 +1,117 @@
+"""Every text colour the window draws reads on its background in the light and the dark theme
+(issue 18, point 9): WCAG 2 contrast ratios ≥ 4.5:1 for the palette's text roles, the links, the
+error line, and the colours the tile delegate and the explanation view pick themselves. Links are
+drawn in the palette's link colour, also after a switch of theme at run time (clickable attribute
+names were dark blue on black)."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from PySide6.QtGui import QColor, QImage, QPalette  # noqa: E402
+from PySide6.QtWidgets import QApplication, QLabel  # noqa: E402
+
+from sane_desktop.gui import delegates, explanation_view, theme  # noqa: E402
+from sane_desktop.gui.text import LinkLabel, error_markup, set_rich  # noqa: E402
+
+MINIMUM = 4.5
+
+
+@pytest.fixture(params=["light", "dark"])
+def palette(request, qapp) -> QPalette:  # type: ignore[no-untyped-def]
+    theme.apply_theme(qapp, request.param)
+    yield qapp.palette()
+    theme.apply_theme(qapp, "light")
+
+
+def test_contrast_formula_matches_wcag() -> None:
+    assert theme.contrast(QColor("black"), QColor("white")) == pytest.approx(21.0)
+    assert theme.contrast(QColor("white"), QColor("white")) == pytest.approx(1.0)
+    assert theme.contrast(QColor("#767676"), QColor("white")) == pytest.approx(4.54, abs=0.01)  # WCAG's own example
+    assert theme.contrast(QColor(0, 0, 0, 128), QColor("white")) == pytest.approx(
+        theme.contrast(QColor("#808080"), QColor("white")), abs=0.1)  # translucent text: what shows
+
+
+def every_pair(palette: QPalette) -> dict[str, tuple[QColor, QColor]]:
+    return {**theme.palette_text_pairs(palette), **delegates.text_colour_pairs(palette),
+            **explanation_view.text_colour_pairs(palette)}
+
+
+def test_every_text_colour_reads_on_its_background(palette) -> None:  # type: ignore[no-untyped-def]
+    failing = {name: round(theme.contrast(text, background), 2) for name, (text, background) in every_pair(palette).items()
+               if theme.contrast(text, background) < MINIMUM}
+    assert not failing, failing
+
+
+def test_the_themes_are_what_they_say(palette) -> None:  # type: ignore[no-untyped-def]
+    dark = QApplication.instance().palette().color(QPalette.ColorRole.Window).lightness() < 128
+    assert theme.is_dark(palette) == dark
+
+
+def test_a_dark_link_colour_is_lifted_on_a_dark_window(qapp) -> None:  # type: ignore[no-untyped-def]
+    palette = theme.dark_palette()
+    palette.setColor(QPalette.ColorRole.Link, QColor("#0000ff"))  # Qt's default link blue
+    lifted = theme.link_colour(palette)
+    assert theme.contrast(lifted, palette.color(QPalette.ColorRole.Window)) >= MINIMUM
+    assert lifted.blue() > lifted.red()  # still a blue
+
+
+def _colours(image: QImage) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for x in range(image.width()):
+        for y in range(image.height()):
+            name = image.pixelColor(x, y).name()
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+def _text_colour(widget) -> QColor:  # type: ignore[no-untyped-def]
+    """The most used colour of the widget's pixels other than its background: its text's."""
+    counts = _colours(widget.grab().toImage())
+    background = max(counts, key=counts.__getitem__)
+    del counts[background]
+    return QColor(max(counts, key=counts.__getitem__)), QColor(background)
+
+
+def test_links_take_the_new_theme_at_run_time(qapp, qtbot) -> None:  # type: ignore[no-untyped-def]
+    theme.apply_theme(qapp, "light")
+    link = LinkLabel("WWWWWWWWWWWW motif:bolt")  # the clickable attribute name of the explanation view
+    rich = QLabel()  # a rich-text label with a link (the results' "Re-index now")
+    set_rich(rich, "<a href='reindex'><b>WWWWWWWWWWWW</b></a>")
+    for widget in (link, rich):
+        qtbot.addWidget(widget)
+        widget.resize(260, 30)
+        widget.show()
+    qtbot.waitExposed(rich)
+    try:
+        theme.apply_theme(qapp, "dark")
+        QApplication.processEvents()
+        for widget in (link, rich):
+            text, background = _text_colour(widget)
+            assert background == QColor("#202124")
+            assert theme.contrast(text, background) >= MINIMUM, (widget, text.name())
+        assert _text_colour(link)[0] == theme.link_colour(qapp.palette())
+    finally:
+        theme.apply_theme(qapp, "light")
+
+
+def test_the_error_line_uses_the_themes_error_colour(qapp) -> None:  # type: ignore[no-untyped-def]
+    for name in ("light", "dark"):
+        theme.apply_theme(qapp, name)
+        markup = error_markup("cannot read x.jpg")
+        colour = theme.error_colour(qapp.palette())
+        assert colour.name() in markup
+        assert theme.contrast(colour, qapp.palette().color(QPalette.ColorRole.Window)) >= MINIMUM
+    theme.apply_theme(qapp, "light")
+
+
+def test_share_labels_on_outfit_colours_read(qapp) -> None:  # type: ignore[no-untyped-def]
+    """The share label on an outfit tile: black on the light outfit colours, white on the dark ones."""
+    for position, name in enumerate(delegates.OUTFIT_COLOURS):
+        colour = delegates.outfit_colour(position)
+        assert theme.contrast(theme.readable_text(colour), colour) >= MINIMUM, name

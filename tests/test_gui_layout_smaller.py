@@ -1,0 +1,270 @@
+"""The smaller points of issue 18 (point 11), through Qt's real event paths (key presses on the
+target selector, double-clicks on the catalogue grid, clicks on buttons, a help event on a tile):
+new results start at the top; results carry a rank and a 0–100 match (the raw score in the
+tooltip); "Export" asks where, in the Pictures folder, and confirms in the status bar; quitting
+during long work asks first; the opacity slider keeps its size; the category guess of an image
+from disk says how sure the model is."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import open_window  # noqa: E402
+from PySide6.QtCore import QEvent, QPoint, QRect, QStandardPaths, Qt  # noqa: E402
+from PySide6.QtGui import QHelpEvent, QImage, QPainter  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractSlider, QApplication, QDialogButtonBox, QLineEdit, QListView, QMessageBox, QStyleOptionViewItem,
+    QToolTip,
+)
+
+from sane_desktop.gui.category_dialog import CategoryDialog, confidences  # noqa: E402
+from sane_desktop.gui.delegates import match_percent  # noqa: E402
+from sane_desktop.gui.models import Role  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.service import CategoryGuess  # noqa: E402
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("smaller")
+    build_demo_world(root, 60)
+    return {"root": root, "index": root / "index", "model": root / "model.pt"}
+
+
+@pytest.fixture
+def window(world, qtbot):  # type: ignore[no-untyped-def]
+    window, client = open_window(world, qtbot, rise_masks=32, size=(1100, 760))
+    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+    yield window
+    client.shutdown()
+
+
+def settle(ms: int = 150) -> None:
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+def wait_new_results(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: not window.channels.search.busy and window.results_model.rowCount() > 0, timeout=60000)
+    settle(200)
+
+
+def scroll_to_bottom(view: QListView) -> int:
+    view.verticalScrollBar().triggerAction(QAbstractSlider.SliderAction.SliderToMaximum)
+    settle(50)
+    return view.verticalScrollBar().value()
+
+
+def double_click_catalogue_item(window, qtbot, row: int) -> None:  # type: ignore[no-untyped-def]
+    index = window.browser_model.index(row)
+    window.grid.scrollTo(index)
+    centre = window.grid.visualRect(index).center()
+    qtbot.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a view double-clicks what it pressed
+    qtbot.mouseDClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+
+
+# --- results start at the top ----------------------------------------------------------------------
+def test_new_results_start_at_the_top(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    assert scroll_to_bottom(view) > 0  # "all categories": more results than fit
+    # the outfit changes (a double-click on a catalogue item): the new results start at the top
+    outfit = set(window.outfit_model.pks())
+    row = next(r for r in range(window.browser_model.rowCount()) if window.browser_model.row(r).item.pk not in outfit)
+    double_click_catalogue_item(window, qtbot, row)
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=10000)
+    wait_new_results(window, qtbot)
+    assert view.verticalScrollBar().value() == 0
+    # another target category, chosen with the keyboard, then "all categories" again
+    scroll_to_bottom(view)
+    window.results.target.setFocus()
+    qtbot.keyClick(window.results.target, Qt.Key.Key_Down)
+    assert window.results.current_target() != ""
+    wait_new_results(window, qtbot)
+    assert view.verticalScrollBar().value() == 0
+    scroll_to_bottom(view)
+    qtbot.keyClick(window.results.target, Qt.Key.Key_Up)
+    assert window.results.current_target() == ""
+    wait_new_results(window, qtbot)
+    assert view.verticalScrollBar().maximum() > 0 and view.verticalScrollBar().value() == 0
+
+
+# --- rank and match --------------------------------------------------------------------------------
+class RecordingPainter(QPainter):
+    def __init__(self, device: QImage) -> None:
+        super().__init__(device)
+        self.texts: list[str] = []
+
+    def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]
+        self.texts += [a for a in args if isinstance(a, str)]
+        super().drawText(*args)
+
+
+def painted_texts(view: QListView, row: int) -> list[str]:
+    index = view.model().index(row, 0)
+    option = QStyleOptionViewItem()
+    option.font, option.palette = view.font(), view.palette()
+    option.rect = QRect(QPoint(0, 0), view.itemDelegate().sizeHint(option, index))
+    image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
+    painter = RecordingPainter(image)
+    view.itemDelegate().paint(painter, option, index)
+    painter.end()
+    return painter.texts
+
+
+def test_results_show_a_rank_and_a_match_with_the_raw_score_in_the_tooltip(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    model = window.results_model
+    for row in (0, 1, 4):
+        texts = painted_texts(window.results.view, row)
+        score, parts = model.data(model.index(row), Role.Score), model.data(model.index(row), Role.Contributions)
+        assert f"#{row + 1}" in texts
+        assert str(match_percent(score, len(parts))) in texts
+        assert f"{score:.2f}" not in texts  # the raw score is not on the tile
+    assert match_percent(2.0, 2) == 100 and match_percent(0.0, 2) == 50 and match_percent(-3.0, 2) == 0
+    view = window.results.view
+    index = model.index(1)
+    point = view.visualRect(index).center()
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, point, view.viewport().mapToGlobal(point)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=5000)
+    tip = QToolTip.text()
+    score = model.data(index, Role.Score)
+    assert "#2</b> of" in tip and "match" in tip and f"raw score {score:.3f}" in tip
+    assert model.row(1).item.title.split()[0] in tip  # the model's own tooltip follows
+    QToolTip.hideText()
+
+
+# --- export ----------------------------------------------------------------------------------------
+def test_export_asks_where_in_the_pictures_folder_and_confirms(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    pictures = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation))
+    pictures.mkdir(parents=True, exist_ok=True)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final,
+                    timeout=120000)
+    qtbot.mouseClick(window.explanation.export_button, Qt.MouseButton.LeftButton)
+    dialog = window.explanation.export_dialog
+    qtbot.waitUntil(lambda: dialog.isVisible(), timeout=5000)
+    assert Path(dialog.directory().absolutePath()) == pictures.resolve()  # not the install folder
+    assert dialog.selectedFiles()[0].endswith(".png")
+    name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
+    name_edit.clear()
+    qtbot.keyClicks(name_edit, "my explanation")
+    qtbot.keyClick(name_edit, Qt.Key.Key_Return)
+    saved = pictures / "my explanation.png"
+    qtbot.waitUntil(saved.exists, timeout=10000)
+    assert saved.stat().st_size > 1000
+    assert str(saved) in window.statusBar().currentMessage()  # confirmed in the status bar
+    assert window.settings.get("export_folder") == str(pictures)
+    # Ctrl+S (the menu's shortcut) opens the dialog in the folder used last
+    window.activateWindow()
+    qtbot.waitActive(window)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    again = window.explanation.export_dialog
+    qtbot.waitUntil(lambda: again is not dialog and again.isVisible(), timeout=5000)
+    assert Path(again.directory().absolutePath()) == pictures.resolve()
+    again.reject()
+
+
+# --- quitting during long work asks --------------------------------------------------------------------
+def message_boxes() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def long_work(_service, state) -> None:  # type: ignore[no-untyped-def]
+    """A stand-in for an index run: works until asked to stop (at most a minute)."""
+    end = time.monotonic() + 60
+    while not state.should_stop() and time.monotonic() < end:
+        time.sleep(0.02)
+
+
+def test_quitting_during_indexing_asks(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.channels.build.start(long_work, "Indexing the catalogue…")
+    assert window.long_work() == "indexing the catalogue"
+    window.close()  # File → Quit, or the window's close button
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=5000)
+    box = message_boxes()[0]
+    assert "indexing" in box.text() and box.textFormat() == Qt.TextFormat.PlainText
+    keep = next(b for b in box.buttons() if b.text() == "Keep working")
+    qtbot.mouseClick(keep, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not message_boxes(), timeout=5000)
+    settle()
+    assert window.isVisible() and window.channels.build.busy  # still working
+    window.close()  # asks again
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=5000)
+    leave = next(b for b in message_boxes()[0].buttons() if b.text() == "Quit anyway")
+    qtbot.mouseClick(leave, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+
+
+def test_quitting_when_idle_does_not_ask(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    assert window.long_work() == ""
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert not message_boxes()
+
+
+# --- the opacity slider keeps its size --------------------------------------------------------------
+def test_the_opacity_slider_keeps_its_size(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    slider = window.explanation.opacity
+    before = slider.width()
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    for row in (0, 3):
+        index = window.results_model.index(row)
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+        pk = window.results_model.row(row).item.pk
+        qtbot.waitUntil(lambda: window.explanation.update_data is not None
+                        and window.explanation.update_data.candidate_pk == pk and window.explanation.update_data.final,
+                        timeout=120000)
+        settle()
+        assert slider.width() == before
+    layer = window.explanation.layer
+    assert layer.count() > 1
+    layer.setFocus()
+    qtbot.keyClick(layer, Qt.Key.Key_Down)  # an attribute's map: "Where: …"
+    settle()
+    assert layer.currentData() is not None and slider.width() == before
+
+
+# --- the category guess says how sure it is ------------------------------------------------------------
+def test_the_category_guess_shows_its_confidence(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    guess = CategoryGuess(tmp_path / "photo.jpg", (("tops", 0.82), ("bags", 0.61), ("shoes", 0.40)))
+    shares = confidences(guess.ranked)
+    assert sum(shares.values()) == pytest.approx(1.0) and shares["tops"] > 0.8
+    dialog = CategoryDialog(guess)
+    qtbot.addWidget(dialog)
+    chosen: list[tuple[str, str]] = []
+    dialog.chosen.connect(lambda path, category: chosen.append((path, category)))
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    hint = dialog.hint.text()
+    assert "this is <b>tops</b>." in hint and f"{round(100 * shares['tops'])} %" in hint and "sure" in hint
+    assert [dialog.category.itemText(i) for i in range(3)] == [
+        f"{name} — {round(100 * shares[name])} %" for name, _ in guess.ranked]
+    assert dialog.category.currentData() == "tops"
+    dialog.category.setFocus()
+    qtbot.keyClick(dialog.category, Qt.Key.Key_Down)  # the curator corrects it
+    ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
+    qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
+    assert chosen == [(str(guess.path), "bags")]
+    unsure = CategoryDialog(CategoryGuess(tmp_path / "x.jpg", (("tops", 0.50), ("bags", 0.49), ("shoes", 0.48))))
+    qtbot.addWidget(unsure)
+    assert "unsure" in unsure.hint.text()

@@ -1,0 +1,93 @@
+"""Words a stylist reads (issue 18, points 8 and 11), without Qt: items whose catalogue title is a
+code ("2023 57064028 09") get one composed from their metadata ("Brown handbag"), through the
+service as every front end sees them; an explaining attribute becomes one plain sentence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from catalogue_fixtures import write_manifest_catalogue
+
+from sane_desktop.service.titles import (
+    attribute_words, looks_like_code, match_sentence, readable_title, singular,
+)
+
+
+@pytest.mark.parametrize("title", ["2023 57064028 09", "2023_57064028_09", "53000586-TO", "IMG_2034", "DSC01234",
+                                   "", "   ", "41085800 02 jpg"])
+def test_codes_are_recognised(title: str) -> None:
+    assert looks_like_code(title)
+
+
+@pytest.mark.parametrize("title", ["Star print tee", "Red dress", "Jet black solid a-line skirt", "Top", "Bag 2",
+                                   "Été jupe"])
+def test_real_titles_are_kept(title: str) -> None:
+    assert not looks_like_code(title)
+    assert readable_title(title, "tops", ("colour:red",)) == title
+
+
+def test_a_title_that_is_the_id_again_is_a_code() -> None:
+    assert looks_like_code("SKU12345", "sku12345") and not looks_like_code("Blazer", "blazer")
+
+
+def test_a_code_gets_a_title_from_colour_material_and_type() -> None:
+    assert readable_title("2023 57064028 09", "bags", ("colour:brown", "family:handbags", "line:she")) == "Brown handbag"
+    assert readable_title("2023 57064028 09", "bags", ("colour:brown",)) == "Brown bag"  # the category is the type
+    assert readable_title("53000586 TO", "bottoms", ("colour:blue", "fabric:denim", "family:jeans")) == "Blue denim jeans"
+    assert readable_title("1234", "tops", ("fabric:woven", "colour:white")) == "White top"  # a weave is no material
+    assert readable_title("1234", "all-body", ("colour:other", "family:dresses")) == "Dress"  # "other" says nothing
+    assert readable_title("IMG_2034", "general", ()) == "IMG_2034"  # nothing to compose from: as it was
+    assert readable_title("", "general", (), "a-17") == "a-17"
+
+
+def test_singular_nouns() -> None:
+    assert [singular(w) for w in ("bags", "dresses", "accessories", "watches", "trousers", "jeans", "top", "all-body",
+                                  "trousers & leggings", "blouses", "shoes")] == \
+        ["bag", "dress", "accessories", "watch", "trousers", "jeans", "top", "all-body", "trousers & leggings",
+         "blouse", "shoes"]
+
+
+def test_the_service_shows_readable_titles(tmp_path: Path) -> None:
+    """A manifest catalogue whose title column holds file names: every item, through the service."""
+    from sane_desktop.service.building import import_folder
+    from sane_desktop.service.catalogues import Catalogues
+
+    root = tmp_path / "catalogue"
+    written = write_manifest_catalogue(root, n_items=6, n_outfits=0, mapping_overrides={"title": "photo"})
+    summary = import_folder(root, "codes")
+    catalogue = Catalogues(tmp_path / "home").open("codes", db_url=summary["db"])
+    try:
+        items = catalogue.items.search()
+        assert len(items) == 6
+        by_id = {item.item_id: item for item in items}
+        first = by_id[written["rows"][0]["article_id"]]
+        assert written["rows"][0]["photo"].startswith("2019_")  # what the catalogue calls it
+        assert first.title == "Red top"
+        assert {item.title for item in items} == {"Red top", "Light blue bottoms", "Black shoes"}
+        assert catalogue.items.get(first.pk).title == "Red top"
+    finally:
+        catalogue.close()
+
+
+@pytest.mark.parametrize(("attribute", "both", "sentence"), [
+    ("motif:bolt", True, "Both have a lightning-bolt motif — the highlighted areas drove the match."),
+    ("motif:star", False, "This item's star motif goes with the outfit item — the highlighted areas drove the match."),
+    ("colour:green", True, "Both are green — the highlighted areas drove the match."),
+    ("pattern:dotted", True, "Both have a dotted pattern — the highlighted areas drove the match."),
+    ("pattern:solid", True, "Both are plain, without a pattern — the highlighted areas drove the match."),
+    ("fabric:denim", True, "Both are made of denim — the highlighted areas drove the match."),
+    ("floral", True, "Both share “floral” — the highlighted areas drove the match."),
+    ("season:summer", False, "“season summer” on this item goes with the outfit item — the highlighted areas drove "
+                             "the match."),
+    ("", True, "The highlighted areas are what made these two a match."),
+])
+def test_match_sentences(attribute: str, both: bool, sentence: str) -> None:
+    assert match_sentence(attribute, both) == sentence
+
+
+def test_attribute_words() -> None:
+    assert attribute_words("motif:bolt") == "lightning-bolt motif"
+    assert attribute_words("pattern:dotted") == "dotted pattern"
+    assert attribute_words("colour:green") == "green"
+    assert attribute_words("<u>red</u>") == "<u>red</u>"  # text, as written: the GUI shows it as plain text

@@ -1,0 +1,174 @@
+"""Issue 18, point 12 in the window (pytest-qt, offscreen): save an outfit, open it again (the outfit
+panel shows the same items in order), replace, rename and delete it through clicks on the widgets,
+and export the outfit with its suggestions as PNG, PDF and CSV."""
+
+from __future__ import annotations
+
+import csv
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import open_window  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtGui import QImage, QKeySequence  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+
+from sane_desktop.gui.screenshots import build_outfit, explain_first_result, open_first_catalogue, wait_results  # noqa: E402
+
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("saved-outfits")
+    build_demo_world(root, 30)
+    return {"root": root, "index": root / "index", "model": root / "model.pt"}
+
+
+def status(window) -> str:  # type: ignore[no-untyped-def]
+    return window.statusBar().currentMessage()
+
+
+def type_name(qtbot, dialog, name: str) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(dialog.isVisible, timeout=5000)
+    dialog.name_edit.selectAll()
+    QTest.keyClick(dialog.name_edit, Qt.Key.Key_Backspace)
+    QTest.keyClicks(dialog.name_edit, name)
+    QTest.mouseClick(dialog.ok_button, LEFT)
+
+
+def click_yes(qtbot, box) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: box is not None and box.isVisible(), timeout=5000)
+    QTest.mouseClick(box.button(QMessageBox.StandardButton.Yes), LEFT)
+
+
+def names_listed(dialog) -> list[str]:  # type: ignore[no-untyped-def]
+    return [dialog.list.item(row).text().split(" — ")[0] for row in range(dialog.list.count())]
+
+
+def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window, client = open_window(world, qtbot)
+    try:
+        controller = window.saved_outfits
+        assert window.save_outfit_action.shortcut() == QKeySequence("Ctrl+Shift+S")
+        assert [a.text() for a in window.menuBar().actions()].count("Outfi&ts") == 1
+        open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
+        outfit = build_outfit(window, 3)
+        assert len(outfit) == 3
+
+        # save: the menu's action, a name typed into the dialog, OK clicked
+        window.save_outfit_action.trigger()
+        type_name(qtbot, controller.name_dialog, "Party")
+        qtbot.waitUntil(lambda: "Saved the outfit 'Party': 3 items" in status(window), timeout=20000)
+
+        # another outfit under the same name asks before replacing; "Yes" replaces it
+        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
+        assert window.outfit_model.pks() == []
+        window.add_to_outfit(list(reversed(outfit[:2])))
+        window.save_outfit_action.trigger()
+        type_name(qtbot, controller.name_dialog, "Party")
+        qtbot.waitUntil(lambda: controller.confirm_box is not None and controller.confirm_box.isVisible(), timeout=20000)
+        click_yes(qtbot, controller.confirm_box)
+        qtbot.waitUntil(lambda: "Replaced the outfit 'Party': 2 items" in status(window), timeout=20000)
+        window.add_to_outfit([outfit[2]])
+        window.save_outfit_action.trigger()
+        type_name(qtbot, controller.name_dialog, "Brunch")
+        qtbot.waitUntil(lambda: "Saved the outfit 'Brunch'" in status(window), timeout=20000)
+
+        # open it again: the outfit panel shows the same items in the same order
+        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
+        window.open_outfit_action.trigger()
+        dialog = controller.dialog
+        qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=20000)
+        assert names_listed(dialog) == ["Brunch", "Party"]
+        rect = dialog.list.visualItemRect(dialog.list.item(1))
+        QTest.mouseClick(dialog.list.viewport(), LEFT, pos=rect.center())
+        assert dialog.selected().name == "Party"
+        QTest.mouseClick(dialog.open_button, LEFT)
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == [outfit[1], outfit[0]], timeout=20000)
+        assert "Opened the outfit 'Party'" in status(window)
+
+        # rename, then delete (asks first), through the list dialog's buttons
+        window.open_outfit_action.trigger()
+        dialog = controller.dialog
+        qtbot.waitUntil(lambda: dialog.list.count() == 2, timeout=20000)
+        dialog.list.setCurrentRow(1)
+        QTest.mouseClick(dialog.rename_button, LEFT)
+        type_name(qtbot, dialog.name_dialog, "Brunch")  # taken: said in the dialog, nothing renamed
+        qtbot.waitUntil(lambda: "Another saved outfit is called 'Brunch'" in dialog.status.text(), timeout=20000)
+        QTest.mouseClick(dialog.rename_button, LEFT)
+        type_name(qtbot, dialog.name_dialog, "Gala")
+        qtbot.waitUntil(lambda: names_listed(dialog) == ["Brunch", "Gala"], timeout=20000)
+        assert dialog.selected().name == "Gala"
+        QTest.mouseClick(dialog.delete_button, LEFT)
+        click_yes(qtbot, dialog.confirm_box)
+        qtbot.waitUntil(lambda: names_listed(dialog) == ["Brunch"], timeout=20000)
+        QTest.mouseClick(dialog.close_button, LEFT)
+
+        # export the outfit with its suggestions: PNG, PDF, CSV by the file's type
+        wait_results(window)
+        explain_first_result(window)  # the sheet ends with the sentence of the explanation on screen
+        lines = controller._explanation_lines()
+        assert lines and lines[1] == window.explanation.headline.text() != ""
+        for suffix in ("png", "pdf", "csv"):
+            target = tmp_path / f"look.{suffix}"
+            assert controller.export(target) == target
+            assert f"Saved the outfit to {target}" in status(window)
+        image = QImage(str(tmp_path / "look.png"))
+        assert not image.isNull() and image.width() == 1240 and image.height() > 600
+        assert (tmp_path / "look.pdf").read_bytes().startswith(b"%PDF")
+        with (tmp_path / "look.csv").open(encoding="utf-8-sig", newline="") as handle:
+            rows = list(csv.reader(handle))
+        assert rows[0][:7] == ["section", "target", "rank", "item_id", "title", "category", "score"]
+        outfit_items = window.outfit_model.items()
+        assert [row[3] for row in rows if row[0] == "outfit"] == [item.item_id for item in outfit_items]
+        assert sum(row[0] == "result" for row in rows) == window.results_model.rowCount()
+    finally:
+        client.shutdown()
+
+
+def test_an_outfit_whose_item_a_reimport_removed_opens_with_the_others(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """One item's row of the saved outfit goes, as the ON DELETE CASCADE takes it when a re-import
+    deletes the item (tests/test_saved_outfits.py checks that on a real re-import; here the item
+    itself stays, so the shared index stays whole): the outfit opens with its other items in order,
+    and the window says one went missing."""
+    from sqlalchemy import text
+
+    from sane_desktop.store import open_store
+
+    window, client = open_window(world, qtbot)
+    engine = None
+    try:
+        controller = window.saved_outfits
+        open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
+        outfit = build_outfit(window, 3)
+        window.save_outfit_action.trigger()
+        type_name(qtbot, controller.name_dialog, "Missing one")
+        qtbot.waitUntil(lambda: "Saved the outfit 'Missing one'" in status(window), timeout=20000)
+        engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM saved_outfit_items WHERE item_pk = :pk"), {"pk": outfit[1]})
+
+        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
+        window.open_outfit_action.trigger()
+        dialog = controller.dialog
+        qtbot.waitUntil(lambda: "Missing one" in names_listed(dialog), timeout=20000)
+        row = names_listed(dialog).index("Missing one")
+        assert "1 no longer in the catalogue" in dialog.list.item(row).text()
+        QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(row)).center())
+        QTest.mouseClick(dialog.open_button, LEFT)
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == [outfit[0], outfit[2]], timeout=20000)
+        assert "1 of its items is no longer in the catalogue" in status(window)
+    finally:
+        if engine is not None:
+            with engine.begin() as connection:  # the module's world as it was for the other tests
+                connection.execute(text("DELETE FROM saved_outfits WHERE name = 'Missing one'"))
+            engine.dispose()
+        client.shutdown()
