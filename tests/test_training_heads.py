@@ -85,8 +85,11 @@ def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):
     assert outcome.preset == "pretrained" and outcome.config["trunk"] == "efficientnet_lite0"
     assert outcome.selection is not None and "ground truth" in outcome.selection  # the demo has its themes
     bundle = load_checkpoint(out)
-    selection = find_selection(list(bundle.attributes.attributes), None, out)
-    assert selection.tuned
+    names = list(bundle.attributes.attributes)
+    selection = find_selection(names, None, out, bundle.content_hash)
+    assert selection.tuned and selection.model_hash == bundle.content_hash
+    # another checkpoint put at that path by hand: its old neighbour's selection is not used for it
+    assert not find_selection(names, None, out, "0" * 64).tuned
 
 
 def test_the_default_preset_follows_the_catalogue(tmp_path, catalogue):

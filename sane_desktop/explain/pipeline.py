@@ -40,6 +40,7 @@ class SelectionModel:
     prior: list[float]
     weights: SelectionWeights
     tuned: bool = False
+    model_hash: str | None = None  # the checkpoint it was fitted for (``train`` records it), None: any
 
     @classmethod
     def default(cls, attributes: list[str]) -> SelectionModel:
@@ -49,7 +50,7 @@ class SelectionModel:
     def as_dict(self) -> dict[str, Any]:
         return {"attributes": self.attributes, "calibration": {"scale": self.calibration.scale,
                 "bias": self.calibration.bias}, "prior": self.prior, "weights": self.weights.as_dict(),
-                "tuned": self.tuned}
+                "tuned": self.tuned, **({"model_hash": self.model_hash} if self.model_hash else {})}
 
     def save(self, path: Path | str) -> Path:
         path = Path(path)
@@ -62,14 +63,18 @@ class SelectionModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("attributes") != list(attributes):
             raise InputError(f"{path} was fitted for another attribute vocabulary")
+        model_hash = data.get("model_hash")
         return cls(list(attributes), PlattCalibration(**data["calibration"]), list(data["prior"]),
-                   SelectionWeights(**data["weights"]), bool(data.get("tuned", False)))
+                   SelectionWeights(**data["weights"]), bool(data.get("tuned", False)),
+                   model_hash if isinstance(model_hash, str) else None)
 
 
-def find_selection(attributes: list[str], index_dir: Path | None, model_path: Path | None) -> SelectionModel:
+def find_selection(attributes: list[str], index_dir: Path | None, model_path: Path | None,
+                   model_hash: str | None = None) -> SelectionModel:
     """The fitted selection for this vocabulary: the catalogue's own (``index/<NAME>/{SELECTION_FILE}``),
     else the one shipped beside the model (``<model>.selection.json``), else untuned defaults.
-    A file fitted for another vocabulary is passed over."""
+    A file fitted for another vocabulary, or recorded as fitted for another checkpoint than
+    ``model_hash`` (a model file replaced by hand beside its old selection), is passed over."""
     paths = []
     if index_dir is not None:
         paths.append(Path(index_dir) / SELECTION_FILE)
@@ -78,9 +83,11 @@ def find_selection(attributes: list[str], index_dir: Path | None, model_path: Pa
     for path in paths:
         if attributes and path.is_file():
             try:
-                return SelectionModel.load(path, attributes)
+                found = SelectionModel.load(path, attributes)
             except (ValueError, KeyError, TypeError):
                 continue
+            if model_hash is None or found.model_hash in (None, model_hash):
+                return found
     return SelectionModel.default(attributes)
 
 

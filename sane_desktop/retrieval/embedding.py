@@ -81,7 +81,7 @@ def trunk_identity(bundle: ModelBundle) -> TrunkIdentity:
                          bundle.preprocessing.as_dict())
 
 
-def _heads(bundle: ModelBundle, fmap: torch.Tensor | None, features: torch.Tensor,
+def _heads(bundle: ModelBundle, features: torch.Tensor,
            batch: torch.Tensor | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(E(x), cells u_k, attribute probabilities) from cell features (B, K, C) of the trunk."""
     compat, attributes = bundle.compatibility, bundle.attributes
@@ -111,7 +111,7 @@ def embed_tensor_batch(bundle: ModelBundle, images: torch.Tensor, keep_features:
     with precision.autocast(device):
         fmap = compat.feature_map(batch)
         features = fmap.flatten(2).transpose(1, 2)  # (B, K, C)
-        embeddings, cells, scores = _heads(bundle, fmap, features, batch)
+        embeddings, cells, scores = _heads(bundle, features, batch)
     kept = features.half().cpu().numpy() if keep_features else None
     return embeddings, cells, scores, kept
 
@@ -122,7 +122,7 @@ def embed_features(bundle: ModelBundle, features: np.ndarray) -> tuple[np.ndarra
     the heads alone, no image decoded (a frozen trunk's re-index after training)."""
     device = next(bundle.compatibility.parameters()).device
     tensor = torch.from_numpy(np.asarray(features)).to(device).float()
-    return _heads(bundle, None, tensor, None)
+    return _heads(bundle, tensor, None)
 
 
 def embed_images(

@@ -215,6 +215,7 @@ def _fit_selection(root: Path, catalogue: Any, bundle: Any, out: Path, pairs: in
     if fitted is None:
         return None
     selection, tuned_on = fitted
+    selection.model_hash = bundle.content_hash  # save_checkpoint set it: the file names its model
     selection.save(target)
     return tuned_on
 

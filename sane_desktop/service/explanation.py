@@ -98,7 +98,8 @@ class Explanations:
             net = self.model.bundle().attributes
             names = list(net.attributes) if net is not None else []
             if self.selection_file is None:
-                self._selection = find_selection(names, self.index_dir, self.model.path)
+                self._selection = find_selection(names, self.index_dir, self.model.path,
+                                                 self.model.bundle().content_hash)
             else:
                 try:
                     self._selection = SelectionModel.load(self.selection_file, names)
