@@ -8,11 +8,12 @@ and the item-disjoint ``generated-disjoint``, :mod:`sane_desktop.catalogue.quest
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError, detect_format, shipped_mapping
 from sane_desktop.catalogue.folder import read_folder
-from sane_desktop.catalogue.images import DEFAULT_MAX_PIXELS, load_rgb, validate_items
+from sane_desktop.catalogue.images import DEFAULT_MAX_PIXELS, KnownImage, load_rgb, validate_items
 from sane_desktop.catalogue.manifest import read_manifest_catalogue
 from sane_desktop.catalogue.polyvore import read_polyvore
 from sane_desktop.catalogue.questions import generate_questions
@@ -110,8 +111,12 @@ def read_catalogue(
     validate_images: bool = True,
     seed: int = 0,
     max_pixels: int = DEFAULT_MAX_PIXELS,
+    known: Mapping[str, KnownImage] | None = None,
 ) -> Catalogue:
-    """Detect, read and validate the catalogue at ``root`` (``mapping``: an explicit mapping file)."""
+    """Detect, read and validate the catalogue at ``root`` (``mapping``: an explicit mapping file).
+
+    ``known``: image path -> what the previous import recorded of it; files whose (size, mtime) are
+    unchanged are not opened (:func:`~sane_desktop.catalogue.images.validate_items`)."""
     root = Path(root)
     kind = detect_format(root, mapping)
     progress(0, 0, "Reading catalogue")
@@ -127,7 +132,8 @@ def read_catalogue(
     if should_stop():
         raise Cancelled("catalogue reading cancelled")
     if validate_images:
-        kept, skips = validate_items(root, catalogue.items, max_pixels=max_pixels, progress=progress, should_stop=should_stop)
+        kept, skips = validate_items(root, catalogue.items, max_pixels=max_pixels, progress=progress,
+                                     should_stop=should_stop, known=known)
         catalogue.items = kept
         catalogue.skipped.extend(skips)
     prune_missing_items(catalogue)

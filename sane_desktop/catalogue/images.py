@@ -9,7 +9,9 @@ applied, alpha composited onto white, CMYK / greyscale / palette / 16-bit conver
 :func:`inspect_image` is the fast import-time check: header parse, a size limit enforced *before*
 any pixel is decoded (decompression bombs), then a reduced-size decode (JPEG draft mode) or a chunk
 CRC walk (PNG) that catches truncated files. :func:`validate_items` runs it over a catalogue on a
-small thread pool, turning every failure into a :class:`Skip` with a human reason.
+thread pool of every core, turning every failure into a :class:`Skip` with a human reason; a file
+whose (size, mtime) equals what the previous import recorded (:class:`KnownImage`) is not read at
+all (issue 19, point 5: a no-op re-import opens no image).
 """
 
 from __future__ import annotations
@@ -17,10 +19,11 @@ from __future__ import annotations
 import hashlib
 import importlib
 import io
+import os
 import stat
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +34,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sane_desktop.errors import InputError
-from sane_desktop.catalogue.safepath import UnsafePath, resolve_inside
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
 from sane_desktop.catalogue.types import ItemRecord, Skip, shown
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
@@ -149,6 +152,24 @@ class ImageFacts:
     image_format: str
     image_mode: str
     content_hash: str  # sha256 of the file's bytes
+    file_size: int | None = None  # bytes, from the stat taken just before the file was read
+    file_mtime_ns: int | None = None  # st_mtime_ns of that stat
+
+
+@dataclass(frozen=True, slots=True)  # slots: one per item, a million at scale
+class KnownImage:
+    """What the previous import recorded of one image file: its stat (size in bytes, mtime in ns)
+    and the facts validation found. A file with the same (size, mtime) is taken as unchanged, the
+    rule rclip and rsync use: an edit that keeps both (a tool resetting mtime to the same size) is
+    not seen until the file's size or mtime moves."""
+
+    file_size: int
+    file_mtime_ns: int
+    width: int
+    height: int
+    image_format: str
+    image_mode: str
+    content_hash: str
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -224,7 +245,8 @@ def _check_decodes(data: bytes, image: Image.Image) -> None:
 def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFacts:
     """Check one image file; raise :class:`ImageRejected` with a human reason if unusable."""
     try:
-        mode = path.stat().st_mode
+        before = path.stat()  # taken before reading: a file written meanwhile has a newer mtime next time
+        mode = before.st_mode
         if stat.S_ISDIR(mode):
             raise ImageRejected("image path is a folder, not a file")
         if not stat.S_ISREG(mode):  # a FIFO or device would block the read, or never end
@@ -253,7 +275,42 @@ def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFact
         image_format=image_format,
         image_mode=image_mode,
         content_hash=hashlib.sha256(data).hexdigest(),
+        file_size=before.st_size,
+        file_mtime_ns=before.st_mtime_ns,
     )
+
+
+def _reuse_known(real_root: str, item: ItemRecord, known: KnownImage | None, folders: dict[str, str | None]) -> bool:
+    """Fill ``item`` from ``known`` when its file still has that size and mtime; False when it must
+    be read (changed, unknown, gone, a symlink, or a path validation will judge).
+
+    The cheap form of :func:`resolve_inside` for the common case: the item's folder is resolved
+    once per folder (``folders`` caches it; None: outside the root), and the file itself must be a
+    regular file, not a link (a link goes the full way, through the worker)."""
+    if known is None:
+        return False
+    try:
+        clean = check_relative(item.image_path)
+    except UnsafePath:
+        return False
+    parent, _, name = clean.rpartition("/")
+    if parent not in folders:
+        real = os.path.realpath(os.path.join(real_root, parent)) if parent else real_root
+        folders[parent] = real if real == real_root or real.startswith(real_root + os.sep) else None
+    folder = folders[parent]
+    if folder is None:
+        return False
+    try:
+        now = os.lstat(os.path.join(folder, name))
+    except OSError:
+        return False
+    if not stat.S_ISREG(now.st_mode) or now.st_size != known.file_size or now.st_mtime_ns != known.file_mtime_ns:
+        return False
+    item.width, item.height = known.width, known.height
+    item.image_format, item.image_mode = known.image_format, known.image_mode
+    item.content_hash = known.content_hash
+    item.file_size, item.file_mtime_ns = known.file_size, known.file_mtime_ns
+    return True
 
 
 def _validate_one(root: Path, item: ItemRecord, max_pixels: int) -> Skip | None:
@@ -267,7 +324,12 @@ def _validate_one(root: Path, item: ItemRecord, max_pixels: int) -> Skip | None:
     item.width, item.height = facts.width, facts.height
     item.image_format, item.image_mode = facts.image_format, facts.image_mode
     item.content_hash = facts.content_hash
+    item.file_size, item.file_mtime_ns = facts.file_size, facts.file_mtime_ns
     return None
+
+
+# items in flight at once: bounds the futures held (one per item would be ~1 KB each at 1M items)
+VALIDATE_WINDOW = 4096
 
 
 def validate_items(
@@ -275,28 +337,49 @@ def validate_items(
     items: Sequence[ItemRecord],
     *,
     max_pixels: int = DEFAULT_MAX_PIXELS,
-    workers: int = 2,
+    workers: int | None = None,
     progress: Progress = no_progress,
     should_stop: CancelCheck = never_cancel,
+    known: Mapping[str, KnownImage] | None = None,
 ) -> tuple[list[ItemRecord], list[Skip]]:
-    """Validate every item's image (filling its image facts); return the usable items, in their
-    original order, and one :class:`Skip` per rejected item. Raises :class:`Cancelled` on stop."""
+    """Validate every item's image (filling its image facts and file stat); return the usable
+    items, in their original order, and one :class:`Skip` per rejected item.
+
+    ``known``: image path (as in the item) -> what the previous import recorded; an item whose file
+    still has that (size, mtime) takes those facts without its file being opened. ``workers``
+    defaults to every core (hashing and decoding release the GIL). Raises :class:`Cancelled` on stop.
+    """
     total = len(items)
     message = "Checking images"
     progress(0, total, message)
     skips: dict[int, Skip] = {}
     report_every = max(1, total // 200)
-    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="validate")
+    known = known or {}
+    real_root = os.path.realpath(root)
+    folders: dict[str, str | None] = {}  # relative folder -> its real path (None: outside the root)
+    executor = ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2, thread_name_prefix="validate")
+    done = 0
     try:
-        futures = {executor.submit(_validate_one, root, item, max_pixels): index for index, item in enumerate(items)}
-        for done, future in enumerate(as_completed(futures), start=1):
+        for start in range(0, total, VALIDATE_WINDOW):
+            window = items[start : start + VALIDATE_WINDOW]
+            # an unchanged file costs one stat: done here, a thread-pool round trip would cost more
+            reused = [_reuse_known(real_root, item, known.get(item.image_path), folders) for item in window]
+            done += sum(reused)
+            futures = {executor.submit(_validate_one, root, item, max_pixels): start + i
+                       for i, item in enumerate(window) if not reused[i]}
+            if not futures and (done % report_every < len(window) or done == total):
+                progress(done, total, message)
             if should_stop():
                 raise Cancelled("image validation cancelled")
-            skip = future.result()
-            if skip is not None:
-                skips[futures[future]] = skip
-            if done % report_every == 0 or done == total:
-                progress(done, total, message)
+            for future in as_completed(futures):
+                if should_stop():
+                    raise Cancelled("image validation cancelled")
+                skip = future.result()
+                if skip is not None:
+                    skips[futures[future]] = skip
+                done += 1
+                if done % report_every == 0 or done == total:
+                    progress(done, total, message)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     kept = [item for index, item in enumerate(items) if index not in skips]

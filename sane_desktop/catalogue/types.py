@@ -65,6 +65,8 @@ class ItemRecord:
     image_format: str = ""
     image_mode: str = ""
     content_hash: str = ""  # sha256 of the image file's bytes
+    file_size: int | None = None  # bytes, from the stat taken before the file was read
+    file_mtime_ns: int | None = None  # st_mtime_ns of that stat
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -19,7 +19,7 @@ import faiss
 import numpy as np
 
 from sane_desktop.errors import InputError
-from sane_desktop.retrieval.vector_store import Hits, block_scores, top_k
+from sane_desktop.retrieval.vector_store import NO_FILTER, Hits, SearchFilter, block_scores, top_k
 
 # Exact search stays under 50 ms per query on 2 CPU cores up to about a million 320-d vectors
 # (bench_query.py, unloaded: 100k 5 ms, 1M 36 ms; 80 ms under heavy load); a GPU searches millions.
@@ -35,16 +35,45 @@ TRAIN_POINTS_PER_LIST = 40  # FAISS warns below 39; more only slows k-means on 2
 
 @dataclass(frozen=True)
 class IndexSpec:
-    kind: str  # "flat" or "ivf"
+    """How one index is built, recorded in the manifest and checked again at load.
+
+    ``kind``: ``flat`` (exact), ``ivf`` (IVF-Flat), or a compressed kind re-ranked exactly from
+    stored vectors (:mod:`.compressed`): ``ivfpq`` (product quantiser, ``m`` sub-vectors of
+    ``nbits`` bits) or ``ivfsq8`` (8-bit scalar quantiser); ``pgvector``: a table with an HNSW index
+    on the catalogue's PostgreSQL server (:mod:`.pgvector_store`), searched with ``ef_search``. ``rerank``: how many candidates per
+    result the compressed index hands to the exact re-ranking (k × rerank); ``rerank_dtype`` the
+    stored vectors' type (``float16`` or ``float32``). Older manifests lack the last four fields.
+    """
+
+    kind: str  # "flat", "ivf", "ivfpq", "ivfsq8" or "pgvector"
     nlist: int = 0
     nprobe: int = 0
+    m: int = 0  # ivfpq: sub-quantisers (bytes per vector at 8 bits)
+    nbits: int = 0  # ivfpq: bits per sub-quantiser code
+    rerank: int = 0  # compressed kinds: candidates per wanted result, re-scored exactly
+    rerank_dtype: str = ""  # compressed kinds: "float16" or "float32"
+    ef_search: int = 0  # pgvector: HNSW candidates per search (hnsw.ef_search)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
     @property
+    def compressed(self) -> bool:
+        return self.kind in COMPRESSED_KINDS
+
+    @property
     def label(self) -> str:
-        return "IDMap2,FlatIP" if self.kind == "flat" else f"IVF{self.nlist},FlatIP"
+        if self.kind == "flat":
+            return "IDMap2,FlatIP"
+        if self.kind == "ivf":
+            return f"IVF{self.nlist},FlatIP"
+        if self.kind == "pgvector":
+            return f"pgvector,HNSW,ef_search{self.ef_search}"
+        codes = f"PQ{self.m}x{self.nbits}" if self.kind == "ivfpq" else "SQ8"
+        return f"IVF{self.nlist},{codes},rerank{self.rerank}x{self.rerank_dtype}"
+
+
+COMPRESSED_KINDS = ("ivfpq", "ivfsq8")
 
 
 def choose_spec(n_vectors: int, flat_limit: int | None = None) -> IndexSpec:
@@ -79,6 +108,27 @@ def build_index(vectors: np.ndarray, ids: np.ndarray, spec: IndexSpec, seed: int
         index.train(vectors[np.sort(sample)])
         index.set_direct_map_type(faiss.DirectMap.Hashtable)  # type: ignore[attr-defined]  # SWIG nested enum
         index.nprobe = spec.nprobe
+    elif spec.kind in COMPRESSED_KINDS:
+        quantizer = faiss.IndexFlatIP(dim)
+        if spec.kind == "ivfpq":
+            index = faiss.IndexIVFPQ(quantizer, dim, spec.nlist, spec.m, spec.nbits, faiss.METRIC_INNER_PRODUCT)
+            index.do_polysemous_training = False  # only for Hamming filtering, which is not used; slow
+            # the codebooks' k-means on short sub-vectors is FAISS's slow path: 64 points a centroid
+            # and 10 rounds (not 256 and 25) keep training to seconds at 10M vectors
+            index.pq.cp.max_points_per_centroid = 64
+            index.pq.cp.niter = 10
+        else:
+            index = faiss.IndexIVFScalarQuantizer(quantizer, dim, spec.nlist, faiss.ScalarQuantizer.QT_8bit,
+                                                  faiss.METRIC_INNER_PRODUCT)
+        index.own_fields = True
+        quantizer.this.disown()
+        index.cp.seed = seed
+        index.cp.niter = 10
+        # the coarse k-means wants ~40 points a list, the PQ codebooks ~40 a centroid (2^nbits)
+        wanted = max(spec.nlist, 2 ** spec.nbits if spec.kind == "ivfpq" else 0) * TRAIN_POINTS_PER_LIST
+        sample = np.random.default_rng(seed).choice(len(vectors), min(len(vectors), wanted), replace=False)
+        index.train(vectors[np.sort(sample)])
+        index.nprobe = spec.nprobe  # no direct map: the re-rank store answers reconstruct()
     else:
         raise InputError(f"unknown index kind {spec.kind!r}")
     if len(vectors):
@@ -116,6 +166,51 @@ def to_gpu(index: faiss.Index) -> faiss.Index:
     options = faiss.GpuClonerOptions()
     options.useFloat16 = True  # halves GPU memory; scores stay within ~1e-3
     return faiss.index_cpu_to_gpu(_GPU_RESOURCES, 0, index, options)
+
+
+def selector_parameters(index: Any, where: SearchFilter) -> Any:
+    """FAISS search parameters restricting a CPU IVF index to ``where.allowed`` (None when the
+    filter allows every id, or for an index FAISS cannot filter inside: GPU ones)."""
+    if where.allowed is None or _is_gpu(index):
+        return None
+    ivf = faiss.try_extract_index_ivf(index)
+    if ivf is None:
+        return None
+    selector = faiss.IDSelectorBatch(np.ascontiguousarray(where.allowed, dtype=np.int64))
+    # Any: the stubs do not know the keyword constructor FAISS's Python layer adds
+    parameters: Any = faiss.SearchParametersIVF(sel=selector, nprobe=int(ivf.nprobe))  # type: ignore[call-arg]
+    parameters.keep_alive = selector  # the C++ side holds a bare pointer
+    return parameters
+
+
+# an index FAISS cannot filter inside is asked for this many times more hits until enough pass
+OVERFETCH_GROWTH = 4
+
+
+def filtered_search(index: Any, query: np.ndarray, k: int, exclude: Sequence[int] = (),
+                    where: SearchFilter = NO_FILTER) -> Hits:
+    """Top ``k`` of a FAISS ``index`` for one ``query`` (1, d), ``exclude`` left out, ``where``
+    applied: inside the search (an ``IDSelector``) when FAISS can, else by asking for
+    ``OVERFETCH_GROWTH`` times more hits until ``k`` pass or the index has no more."""
+    total = int(index.ntotal)
+    excluded = np.asarray(list(exclude), dtype=np.int64)
+    parameters = selector_parameters(index, where)
+    wanted = min(total, k + excluded.size)
+    while True:
+        if wanted <= 0 or k <= 0:
+            return Hits(np.empty(0, np.int64), np.empty(0, np.float32))
+        scores, ids = index.search(query, wanted, params=parameters) if parameters is not None \
+            else index.search(query, wanted)
+        keep = (ids[0] >= 0) & ~np.isin(ids[0], excluded)
+        if parameters is None:
+            keep &= where.permits(ids[0])
+        passing = scores[0][keep]
+        # hits come best first: once one is under the bound, asking for more finds none above it
+        below = where.min_score is not None and passing.size > 0 and float(passing[-1]) < where.min_score
+        hits = where.bound(Hits(ids[0][keep][:k].astype(np.int64), passing[:k].astype(np.float32)))
+        if parameters is not None or len(hits.ids) >= k or below or wanted >= total:
+            return hits
+        wanted = min(total, wanted * OVERFETCH_GROWTH)
 
 
 class FaissVectorStore:
@@ -177,7 +272,7 @@ class FaissVectorStore:
         return vectors, faiss.vector_to_array(self.index.id_map)
 
     def search(self, query: np.ndarray, k: int, exclude: Iterable[int] = (),
-               blocks: Sequence[slice] | None = None) -> Hits:
+               blocks: Sequence[slice] | None = None, where: SearchFilter = NO_FILTER) -> Hits:
         exclude = list(exclude)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, self.dimension)
         # On CPU a flat index is scanned with numpy's threaded BLAS over FAISS's own storage: a
@@ -187,13 +282,8 @@ class FaissVectorStore:
         if blocks is not None and sum(b.stop - b.start for b in blocks) > BLOCK_SCAN_MAX_FRACTION * self.dimension:
             blocks = None
         if view is not None:
-            return top_k(block_scores(view[0], query[0], blocks), view[1], k, exclude)
-        wanted = min(len(self), k + len(exclude))
-        if wanted <= 0:
-            return Hits(np.empty(0, np.int64), np.empty(0, np.float32))
-        scores, ids = self.index.search(query, wanted)
-        keep = (ids[0] >= 0) & ~np.isin(ids[0], np.asarray(exclude, dtype=np.int64))
-        return Hits(ids[0][keep][:k].astype(np.int64), scores[0][keep][:k].astype(np.float32))
+            return top_k(block_scores(view[0], query[0], blocks), view[1], k, exclude, where)
+        return filtered_search(self.index, query, k, exclude, where)
 
     def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
         if not len(ids):

@@ -14,7 +14,7 @@ per-outfit-item contributions, which sum to its score ("which outfit item drives
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,15 +27,20 @@ from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
-from sane_desktop.retrieval.faiss_index import FaissVectorStore, IndexSpec
+from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
+from sane_desktop.retrieval.compressed import load_store
+from sane_desktop.retrieval.faiss_index import IndexSpec
 from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, check, read_index_manifest
-from sane_desktop.retrieval.vector_store import VectorStore
+from sane_desktop.retrieval.pgvector_store import PgVectorStore
+from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.db import open_store
 from sane_desktop.store.embeddings import load_embeddings
 from sane_desktop.store.items import find_catalogue, item_labels, item_pks
 
-__all__ = ["NotFound", "OutfitSearcher", "QueryItem", "Result", "StaleIndexError"]
+INDEX_SCORE_SLACK = 1e-2  # per outfit item: above any index's error on a unit cosine (fp16 ≈ 1e-3)
+
+__all__ = ["NotFound", "OutfitSearcher", "QueryItem", "Result", "SearchFilter", "StaleIndexError"]
 
 
 @dataclass(frozen=True)
@@ -64,15 +69,23 @@ class Result:
         return data
 
 
-def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu: bool | None = None) -> VectorStore:
+def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu: bool | None = None,
+                  connection: Any = None) -> VectorStore:
     """One category's FAISS file, checked against its manifest entry before and after loading.
 
     The file's SHA-256 must be the one the build recorded (a file changed, truncated or copied
     from another build answers wrongly, or crashes FAISS); FAISS's own read errors and a vector
-    count or dimension off the manifest say the same. Raises :class:`StaleIndexError` naming the
+    count, dimension or index kind off the manifest (a compressed index: its re-rank store too)
+    say the same. Raises :class:`StaleIndexError` naming the
     file, one line, never a raw FAISS error."""
     from sane_desktop.retrieval.indexing.scan import file_hash
 
+    spec = IndexSpec(**entry.spec)
+    if spec.kind == PGVECTOR:  # a table on the catalogue's server: checked by dimension and count
+        if connection is None:
+            raise StaleIndexError(f"the index of category {entry.category!r} is on a PostgreSQL server: "
+                                  "open the catalogue by its postgresql URL")
+        return PgVectorStore.open(connection, entry.file, dimension, entry.vector_count, ef_search=spec.ef_search)
     path = index_dir / entry.file
     mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
     try:
@@ -84,9 +97,11 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
     if digest != entry.sha256:
         raise StaleIndexError(mismatch)
     try:
-        store = FaissVectorStore.load(path, IndexSpec(**entry.spec), use_gpu=use_gpu)
-    except RuntimeError as error:  # FAISS reports a corrupt file as a C++ exception with a page of text
+        store = load_store(path, spec, use_gpu=use_gpu)
+    except (RuntimeError, ValueError) as error:  # FAISS reports a corrupt file as a C++ exception with a page of text
         raise StaleIndexError(mismatch) from error
+    except OSError as error:  # a compressed index's stored vectors missing or unreadable
+        raise StaleIndexError(f"{mismatch} ({error.strerror or error})") from None
     if len(store) != entry.vector_count or store.dimension != dimension:
         raise StaleIndexError(mismatch)
     return store
@@ -126,7 +141,9 @@ class OutfitSearcher:
                        db_revision=revision)
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
-        stores = {category: load_verified(index_dir, entry, entry.dimension or manifest.dimension, use_gpu)
+        on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())
+        connection = pg_connection(engine) if on_server and engine.url.get_backend_name() == "postgresql" else None
+        stores = {category: load_verified(index_dir, entry, entry.dimension or manifest.dimension, use_gpu, connection)
                   for category, entry in manifest.indexes.items()}
         return cls(engine, manifest, bundle, stores)
 
@@ -174,32 +191,58 @@ class OutfitSearcher:
         embedding, _, _ = embed_one(self.bundle, Path(path))
         return QueryItem(embedding.astype(np.float32), self.category_index(category), None, str(path))
 
+    # --- filtering ---------------------------------------------------------------------------------
+    def filter_for(self, values: Mapping[str, Collection[str]] | None = None, categories: Collection[str] = (),
+                   min_score: float | None = None) -> SearchFilter:
+        """The :class:`SearchFilter` of a metadata filter: items holding, for every key of
+        ``values``, one of its values (``{"colour": {"red", "blue"}}``: red or blue; OR within a
+        key, AND across keys, the rule of :mod:`sane_desktop.store.facets`), in one of
+        ``categories`` (none: any), scored at least ``min_score`` (the raw score, a sum of one
+        cosine per outfit item). No ticks at all: only the score bound. The item keys are resolved
+        in SQL once here; pass the filter to :meth:`search`, :meth:`similar` or :meth:`search_all`."""
+        from sane_desktop.store.facets import filtered_item_pks
+
+        selection = {key: list(wanted) for key, wanted in (values or {}).items() if wanted}
+        if not selection and not categories:
+            return SearchFilter(None, min_score)
+        pks = filtered_item_pks(self.engine, self._catalogue, selection, list(categories), sort="key",
+                                limit=2**62)
+        return SearchFilter.of(pks, min_score)
+
     # --- searching --------------------------------------------------------------------------------
-    def search(self, outfit: Sequence[int | QueryItem], category: str, k: int = 20) -> list[Result]:
+    def search(self, outfit: Sequence[int | QueryItem], category: str, k: int = 20,
+               where: SearchFilter = NO_FILTER) -> list[Result]:
         """Top ``k`` items of the catalogue's ``category`` for the outfit (item pks and/or
-        :class:`QueryItem`); none for a category without an index."""
+        :class:`QueryItem`) among those ``where`` allows (:meth:`filter_for`); none for a category
+        without an index."""
         query = self.as_query(outfit)
         store = self.stores.get(category)
         if store is None or not query:
             return []
-        return self._ranked(store, query, category, k)
+        return self._ranked(store, query, category, k, where)
 
-    def similar(self, item: int | QueryItem, category: str, k: int = 20) -> list[Result]:
+    def similar(self, item: int | QueryItem, category: str, k: int = 20,
+                where: SearchFilter = NO_FILTER) -> list[Result]:
         """Top ``k`` items of the catalogue's ``category`` by the cosine of their general embeddings
         with ``item``'s ("visually similar"): the item asked as one of the general category g, so the
-        general block alone; ``item`` itself is left out."""
+        general block alone; ``item`` itself is left out; ``where`` as for :meth:`search`."""
         query = [dataclasses.replace(member, category=self.spaces.general_category)
                  for member in self.as_query([item])]
         store = self.stores.get(category)
-        return self._ranked(store, query, category, k) if store is not None else []
+        return self._ranked(store, query, category, k, where) if store is not None else []
 
-    def _ranked(self, store: VectorStore, query: list[QueryItem], category: str, k: int) -> list[Result]:
+    def _ranked(self, store: VectorStore, query: list[QueryItem], category: str, k: int,
+                where: SearchFilter = NO_FILTER) -> list[Result]:
         target = self.category_index(category)
         embeddings = np.stack([q.embedding for q in query])
         cats = [q.category for q in query]
         vector = self.spaces.outfit_query(embeddings, cats, target)
         exclude = [q.item_pk for q in query if q.item_pk is not None]
-        hits = store.search(vector, k, exclude=exclude, blocks=self.spaces.query_blocks(cats, target))
+        # The index's scores are approximate (fp32 summed in another order, fp16 or PQ codes): it cuts
+        # at a bound loosened by INDEX_SCORE_SLACK per outfit item, the exact bound is applied below.
+        loose = where if where.min_score is None else \
+            dataclasses.replace(where, min_score=where.min_score - INDEX_SCORE_SLACK * len(query))
+        hits = store.search(vector, k, exclude=exclude, blocks=self.spaces.query_blocks(cats, target), where=loose)
         # Contributions (and the reported score, their sum) come from the fp32 embeddings in the
         # database: exact whatever the index (IVF and fp16 GPU copies cannot always reconstruct).
         pks, found = load_embeddings(self.engine, self.manifest.model_hash, hits.ids.tolist())
@@ -209,12 +252,17 @@ class OutfitSearcher:
         labels = self._item_ids(pks.tolist())
         results = [Result(int(pk), labels.get(int(pk), ""), category, float(row.sum()), [float(c) for c in row])
                    for pk, row in zip(pks.tolist(), contributions)]
+        if where.min_score is not None:  # again on the exact scores (a compressed store's are fp16)
+            results = [result for result in results if result.score >= where.min_score]
         return sorted(results, key=lambda result: (-result.score, result.item_pk))
 
-    def search_all(self, outfit: Sequence[int | QueryItem], k: int = 20) -> dict[str, list[Result]]:
-        """One ranked list per indexed category."""
+    def search_all(self, outfit: Sequence[int | QueryItem], k: int = 20, where: SearchFilter = NO_FILTER,
+                   categories: Collection[str] = ()) -> dict[str, list[Result]]:
+        """One ranked list per indexed category (of ``categories`` only, when given), ``where``
+        applied to each."""
         query = self.as_query(outfit)
-        return {category: self.search(query, category, k) for category in self.categories}
+        return {category: self.search(query, category, k, where) for category in self.categories
+                if not categories or category in categories}
 
     def as_query(self, outfit: Sequence[int | QueryItem]) -> list[QueryItem]:
         pks = [member for member in outfit if not isinstance(member, QueryItem)]

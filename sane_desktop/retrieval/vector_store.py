@@ -1,9 +1,18 @@
 """A small typed vector-store boundary: maximum inner-product search keyed by item primary keys.
 
 :class:`FaissVectorStore` is the real one (flat or IVF, CPU or GPU, see :mod:`.faiss_index`);
-:class:`NumpyVectorStore` is its exact in-memory twin for tests and for brute-force checks (the
-shape httpx gives its transports). A PostgreSQL/pgvector or Qdrant store would implement the same
-protocol. Adding an id that is present replaces its vector (FAISS would otherwise duplicate it).
+:class:`~sane_desktop.retrieval.compressed.RerankedVectorStore` the compressed one (IVF-PQ/SQ8
+re-ranked from stored vectors); :class:`NumpyVectorStore` is their exact in-memory twin for tests
+and for brute-force checks (the shape httpx gives its transports). A PostgreSQL/pgvector or Qdrant
+store would implement the same protocol. Adding an id that is present replaces its vector (FAISS
+would otherwise duplicate it).
+
+Ids are the stable item primary keys of the store (the importer syncs rows in place, so a re-import
+keeps them). A search may carry a :class:`SearchFilter` (issue 19, point 1): the ids it may return
+(an attribute/category filter resolved to item keys by
+:meth:`~sane_desktop.retrieval.search.OutfitSearcher.filter_for`) and a lowest score; the store
+applies it *inside* the search (FAISS ``IDSelector``), so the best ``k`` passing items come back in
+one pass, not the passing part of the unfiltered ``k``.
 """
 
 from __future__ import annotations
@@ -23,6 +32,41 @@ class Hits:
     scores: np.ndarray  # (k,) float32
 
 
+@dataclass(frozen=True)
+class SearchFilter:
+    """Which hits a search may return: ids in ``allowed`` (sorted unique int64 item keys; None: any)
+    with a score of at least ``min_score`` (None: any). The default filter passes everything."""
+
+    allowed: np.ndarray | None = None
+    min_score: float | None = None
+
+    @classmethod
+    def of(cls, allowed: Iterable[int] | None = None, min_score: float | None = None) -> SearchFilter:
+        """A filter from any iterable of ids (sorted and made unique here)."""
+        ids = None if allowed is None else np.unique(np.fromiter(allowed, dtype=np.int64))
+        return cls(ids, min_score)
+
+    @property
+    def active(self) -> bool:
+        return self.allowed is not None or self.min_score is not None
+
+    def permits(self, ids: np.ndarray) -> np.ndarray:
+        """(n,) bool: which of ``ids`` the id part of the filter lets through."""
+        if self.allowed is None:
+            return np.ones(len(ids), dtype=bool)
+        return np.isin(ids, self.allowed, assume_unique=False)
+
+    def bound(self, hits: Hits) -> Hits:
+        """``hits`` (best first) cut at ``min_score``."""
+        if self.min_score is None:
+            return hits
+        keep = hits.scores >= self.min_score
+        return Hits(hits.ids[keep], hits.scores[keep])
+
+
+NO_FILTER = SearchFilter()
+
+
 @runtime_checkable
 class VectorStore(Protocol):
     @property
@@ -35,9 +79,10 @@ class VectorStore(Protocol):
     def remove(self, ids: Iterable[int]) -> int: ...
 
     def search(self, query: np.ndarray, k: int, exclude: Iterable[int] = (),
-               blocks: Sequence[slice] | None = None) -> Hits:
-        """Top ``k`` by ⟨query, x⟩, leaving out ``exclude``. ``blocks`` (column slices) says where
-        the query may be non-zero; a store may use it to read only those columns."""
+               blocks: Sequence[slice] | None = None, where: SearchFilter = NO_FILTER) -> Hits:
+        """Top ``k`` by ⟨query, x⟩ among the ids ``where`` allows with a score of at least its
+        ``min_score``, leaving out ``exclude``. ``blocks`` (column slices) says where the query may
+        be non-zero; a store may use it to read only those columns."""
         ...
 
     def reconstruct(self, ids: Sequence[int]) -> np.ndarray: ...
@@ -45,11 +90,18 @@ class VectorStore(Protocol):
     def ids(self) -> np.ndarray: ...
 
 
-def top_k(scores: np.ndarray, ids: np.ndarray, k: int, exclude: Iterable[int] = ()) -> Hits:
-    """Best ``k`` of a full score vector (ties broken by smaller id, so results are deterministic)."""
+def top_k(scores: np.ndarray, ids: np.ndarray, k: int, exclude: Iterable[int] = (),
+          where: SearchFilter = NO_FILTER) -> Hits:
+    """Best ``k`` of a full score vector among the ids ``where`` allows, cut at its ``min_score``
+    (ties broken by smaller id, so results are deterministic)."""
     excluded = np.fromiter(exclude, dtype=np.int64)
-    if excluded.size:
-        keep = ~np.isin(ids, excluded)
+    if excluded.size or where.allowed is not None:
+        keep = where.permits(ids)
+        if excluded.size:
+            keep &= ~np.isin(ids, excluded)
+        scores, ids = scores[keep], ids[keep]
+    if where.min_score is not None:
+        keep = scores >= where.min_score
         scores, ids = scores[keep], ids[keep]
     k = min(k, len(scores))
     if k <= 0:
@@ -98,9 +150,9 @@ class NumpyVectorStore:
         return int(gone.sum())
 
     def search(self, query: np.ndarray, k: int, exclude: Iterable[int] = (),
-               blocks: Sequence[slice] | None = None) -> Hits:
+               blocks: Sequence[slice] | None = None, where: SearchFilter = NO_FILTER) -> Hits:
         query = np.asarray(query, dtype=np.float32).reshape(self._dimension)
-        return top_k(block_scores(self._vectors, query, blocks), self._ids, k, exclude)
+        return top_k(block_scores(self._vectors, query, blocks), self._ids, k, exclude, where)
 
     def reconstruct(self, ids: Sequence[int]) -> np.ndarray:
         position = {int(i): n for n, i in enumerate(self._ids)}

@@ -114,3 +114,14 @@ def replace_index_records(engine: Engine, catalogue_pk: int, records: Sequence[I
                  "dimension": r.dimension, "metric": r.metric, "index_type": r.index_type,
                  "vector_count": r.vector_count, "db_revision": r.db_revision, "path": r.path, "created_at": now}
                 for r in records])
+
+
+def delete_other_models(engine: Engine, catalogue_pk: int, model_hash: str) -> int:
+    """Delete the catalogue's embedding rows of every model but ``model_hash`` (issue 19, point 4:
+    a catalogue that moved to a new model keeps no full copy per old model); returns rows deleted.
+    Called once the new model's index is in place, so a failed run keeps the old rows."""
+    table = S.ItemEmbedding.__table__
+    mine = select(S.Item.id).where(S.Item.catalogue_id == catalogue_pk)
+    with engine.begin() as connection:
+        result = connection.execute(delete(table).where(table.c.model_hash != model_hash, table.c.item_pk.in_(mine)))
+    return int(result.rowcount or 0)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -78,7 +79,7 @@ def import_catalogue(
         catalogue_pk = _catalogue_row(connection, name, catalogue, replace)
         mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
 
-        def sync(name: str, table: Table, key: list[str], rows: list[dict[str, Any]], scope: Any,
+        def sync(name: str, table: Table, key: list[str], rows: Iterable[dict[str, Any]], scope: Any,
                  delete_missing: bool = True) -> None:
             if should_stop():  # raising inside the transaction rolls the whole import back
                 raise Cancelled("import cancelled; the database is unchanged")
@@ -92,19 +93,20 @@ def import_catalogue(
         category_ids = id_map(connection, categories, "name", mine(categories))
 
         items = S.Item.__table__
-        sync("items", items, ["catalogue_id", "item_id"], [
+        sync("items", items, ["catalogue_id", "item_id"], (  # a generator: the sync streams it
             {
                 "catalogue_id": catalogue_pk, "item_id": item.item_id, "category_id": category_ids[item.category],
                 "fine_category": item.fine_category, "title": item.title, "description": item.description,
                 "image_path": item.image_path, "item_group": item.group, "width": item.width,
                 "height": item.height, "image_format": item.image_format, "image_mode": item.image_mode,
                 "content_hash": item.content_hash, "extra": item.extra,
+                "file_size": item.file_size, "file_mtime_ns": item.file_mtime_ns,
                 # the words text search matches, attribute names included (see browse.search_items)
                 "search_text": search_words(item.title, item.description, item.fine_category, item.item_id,
                                             *sorted(attributes_of.get(item.item_id, ()))),
             }
             for item in catalogue.items
-        ], mine(items))
+        ), mine(items))
         item_ids = id_map(connection, items, "item_id", mine(items))
         item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
 
@@ -247,7 +249,7 @@ def import_folder(
     from another folder unless ``replace``; NotFound for a missing folder; what reading raises.
     """
     from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.store.items import catalogue_source
+    from sane_desktop.store.items import catalogue_source, known_images
 
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
@@ -258,8 +260,11 @@ def import_folder(
         conflict = None if replace else source_conflict(name, catalogue_source(engine, name), root)
         if conflict is not None:
             raise conflict
+        # files unchanged since the last import of this folder are not read again (issue 19, point 5);
+        # passed inline so that the records are freed before the sync
         catalogue = read_catalogue(
-            root, Path(mapping) if mapping else None, progress=progress, should_stop=should_stop
+            root, Path(mapping) if mapping else None, progress=progress, should_stop=should_stop,
+            known={} if replace else known_images(engine, name),
         )
         return engine, import_catalogue(catalogue, engine, name, should_stop, replace=replace)
     except BaseException:

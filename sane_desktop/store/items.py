@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from sane_desktop.catalogue.images import KnownImage
 from sane_desktop.errors import NotFound
 from sane_desktop.store import schema as S
 
@@ -86,6 +87,23 @@ def catalogue_items(engine: Engine, catalogue_pk: int) -> list[ItemImageRow]:
         ).all()
     return [ItemImageRow(int(pk), str(item_id), str(category), str(image_path), str(content_hash or ""))
             for pk, item_id, category, image_path, content_hash in rows]
+
+
+def known_images(engine: Engine, name: str) -> dict[str, KnownImage]:
+    """Image path -> what the last import of catalogue ``name`` recorded of its file (stat and
+    facts), for the items it read and hashed; empty for an unknown catalogue. Rows are streamed."""
+    query = (select(S.Item.image_path, S.Item.file_size, S.Item.file_mtime_ns, S.Item.width, S.Item.height,
+                    S.Item.image_format, S.Item.image_mode, S.Item.content_hash)
+             .join(S.CatalogueRow, S.CatalogueRow.id == S.Item.catalogue_id)
+             .where(S.CatalogueRow.name == name, S.Item.file_size.is_not(None), S.Item.file_mtime_ns.is_not(None),
+                    S.Item.content_hash != ""))
+    found: dict[str, KnownImage] = {}
+    with engine.connect() as connection:
+        for path, size, mtime, width, height, image_format, image_mode, content_hash in connection.execute(query):
+            assert size is not None and mtime is not None  # filtered out by the query
+            found[str(path)] = KnownImage(int(size), int(mtime), int(width), int(height), str(image_format),
+                                          str(image_mode), str(content_hash))
+    return found
 
 
 def item_pks(engine: Engine, catalogue_pk: int, item_ids: Sequence[str]) -> dict[str, int]:

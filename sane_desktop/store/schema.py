@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     DateTime,
     Float,
     ForeignKey,
@@ -93,6 +94,10 @@ class Item(Base):
     # lower-cased, accents folded, each between spaces (" red tee colour red "); written by the
     # importer (see :func:`sane_desktop.store.browse.search_words`)
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # (last: the order revision 0004 adds them in) the image file as the import last read it (issue 19, point 5): a re-import skips a file whose
+    # (size, mtime) is unchanged without reading it; None until an import has read it (rev. 0004)
+    file_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    file_mtime_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Attribute(Base):

@@ -6,7 +6,7 @@ surrogate primary keys (the FAISS ids of items) stay stable across imports.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,29 +33,75 @@ def sync_table(
     connection: Connection,
     table: Table,
     key: Sequence[str],
-    rows: Sequence[dict[str, Any]],
+    rows: Iterable[dict[str, Any]],
     scope: ColumnElement[bool],
     delete_missing: bool = True,
 ) -> SyncCounts:
-    """Make the rows of ``table`` matching ``scope`` equal to ``rows`` (matched on ``key``)."""
+    """Make the rows of ``table`` matching ``scope`` equal to ``rows`` (matched on ``key``).
+
+    Streams (issue 19, point 5): ``rows`` is consumed ``CHUNK`` at a time and only the stored rows
+    of that chunk's keys are read back, so besides the caller's rows it holds one chunk and the set
+    of keys (to drop duplicates and find what is gone), never a copy of the table. Every row of one
+    call must carry the same columns.
+    """
     counts = SyncCounts()
-    desired: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:  # later duplicates of a key lose: the first occurrence wins, deterministically
-        desired.setdefault(tuple(row[column] for column in key), row)
-    compared = sorted({column for row in desired.values() for column in row} - set(key))
-    existing: dict[tuple[Any, ...], dict[str, Any]] = {}
-    selected = [table.c[column] for column in (*key, *compared)]
-    primary = [column.name for column in table.primary_key.columns]
-    selected += [table.c[name] for name in primary if name not in key and name not in compared]
-    for record in connection.execute(select(*selected).where(scope)).mappings():
-        existing[tuple(record[column] for column in key)] = dict(record)
-
-    new_rows = [row for row_key, row in desired.items() if row_key not in existing]
-    for start in range(0, len(new_rows), CHUNK):
-        connection.execute(insert(table), new_rows[start : start + CHUNK])
-    counts.inserted = len(new_rows)
-
+    seen: set[tuple[Any, ...]] = set()
     key_columns = [table.c[column] for column in key]
+    chunk: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:  # later duplicates of a key lose: the first occurrence wins, deterministically
+        row_key = tuple(row[column] for column in key)
+        if row_key in seen:
+            continue
+        seen.add(row_key)
+        chunk[row_key] = row
+        if len(chunk) >= CHUNK:
+            _sync_chunk(connection, table, key, key_columns, chunk, scope, counts)
+            chunk = {}
+    if chunk:
+        _sync_chunk(connection, table, key, key_columns, chunk, scope, counts)
+
+    if delete_missing:
+        gone = [tuple(record) for record in connection.execute(select(*key_columns).where(scope))
+                if tuple(record) not in seen]
+        for start in range(0, len(gone), CHUNK):
+            part = gone[start : start + CHUNK]
+            if len(key_columns) == 1:
+                condition = key_columns[0].in_([row_key[0] for row_key in part])
+            else:
+                condition = tuple_(*key_columns).in_(part)
+            connection.execute(delete(table).where(scope, condition))
+        counts.deleted = len(gone)
+    return counts
+
+
+def _key_conditions(key_columns: list[Any], keys: list[tuple[Any, ...]]) -> list[ColumnElement[bool]]:
+    """WHERE terms selecting the rows of ``keys`` that an index can serve: a key column with one
+    value in the chunk (the catalogue) is an equality, one varying column an ``IN``; with several
+    varying, the first one's ``IN`` (a primary key's leading column) narrows a row-value ``IN``,
+    which SQLite would otherwise answer by scanning the whole table once per chunk."""
+    varying = [i for i in range(len(key_columns)) if len({key[i] for key in keys}) > 1]
+    terms: list[ColumnElement[bool]] = [key_columns[i] == keys[0][i] for i in range(len(key_columns)) if i not in varying]
+    if len(varying) == 1:
+        terms.append(key_columns[varying[0]].in_([key[varying[0]] for key in keys]))
+    elif varying:
+        terms.append(key_columns[varying[0]].in_(sorted({key[varying[0]] for key in keys}, key=repr)))
+        terms.append(tuple_(*key_columns).in_(keys))
+    return terms
+
+
+def _sync_chunk(connection: Connection, table: Table, key: Sequence[str], key_columns: list[Any],
+                desired: dict[tuple[Any, ...], dict[str, Any]], scope: ColumnElement[bool],
+                counts: SyncCounts) -> None:
+    """Insert the new rows of one chunk and update the changed ones (their stored rows read here)."""
+    compared = sorted({column for row in desired.values() for column in row} - set(key))
+    keys = list(desired)
+    existing: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for record in connection.execute(select(*key_columns, *[table.c[c] for c in compared]).where(scope, *_key_conditions(key_columns, keys))).mappings():
+        existing[tuple(record[column] for column in key)] = dict(record)
+    new_rows = [row for row_key, row in desired.items() if row_key not in existing]
+    if new_rows:
+        connection.execute(insert(table), new_rows)
+    counts.inserted += len(new_rows)
     for row_key, row in desired.items():
         old = existing.get(row_key)
         if old is None:
@@ -66,18 +112,6 @@ def sync_table(
                 update(table).where(*[column == value for column, value in zip(key_columns, row_key)]).values(**changes)
             )
             counts.updated += 1
-
-    if delete_missing:
-        gone = [row_key for row_key in existing if row_key not in desired]
-        for start in range(0, len(gone), CHUNK):
-            chunk = gone[start : start + CHUNK]
-            if len(key_columns) == 1:
-                condition = key_columns[0].in_([row_key[0] for row_key in chunk])
-            else:
-                condition = tuple_(*key_columns).in_(chunk)
-            connection.execute(delete(table).where(scope, condition))
-        counts.deleted = len(gone)
-    return counts
 
 
 def id_map(connection: Connection, table: Table, key: str, scope: ColumnElement[bool]) -> dict[Any, int]:

@@ -13,19 +13,24 @@ mapping is recorded in the manifest.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy import Engine
 
-from sane_desktop.errors import StoreError
+from sane_desktop.errors import InputError, StoreError
 from sane_desktop.progress import Progress, no_progress
+from sane_desktop.retrieval.faiss_index import IndexSpec
 from sane_desktop.retrieval.category_map import (
     FALLBACK, GENERAL, Mapped, Suggestion, category_centres, model_centres, resolve, suggest,
 )
-from sane_desktop.retrieval.faiss_index import FaissVectorStore, choose_spec
+from sane_desktop.retrieval.backends import PGVECTOR, choose_backend, pg_connection, pg_table_name, pg_table_prefix
+from sane_desktop.retrieval.compressed import build_store, choose_by_budget, rerank_paths
+from sane_desktop.retrieval.pgvector_store import DEFAULT_EF_SEARCH, PgVectorStore
 from sane_desktop.retrieval.indexing.model import IndexModel
 from sane_desktop.retrieval.indexing.scan import IndexItem, file_hash
 from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, write_index_manifest
@@ -65,7 +70,8 @@ def faiss_file_name(model_hash: str, category: str) -> str:
 
 def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Sequence[IndexItem],
                   index_dir: Path, progress: Progress = no_progress,
-                  mapping: Mapping[str, Mapped] | None = None) -> BuiltIndexes:
+                  mapping: Mapping[str, Mapped] | None = None, memory_budget: int | None = None,
+                  vector_backend: str | None = None) -> BuiltIndexes:
     """Rebuild one FAISS index per catalogue category of ``items`` from their stored embeddings.
 
     ``mapping`` (default: :func:`~sane_desktop.retrieval.category_map.resolve` without user
@@ -73,7 +79,32 @@ def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, it
     space. Writes ``index_dir/faiss/*.faiss`` and ``index_dir/manifest.json`` and mirrors the
     manifest into the store's ``index_manifests`` rows. Items without a stored embedding (their
     image failed to decode) are simply absent. Raises OSError when ``index_dir`` cannot be written.
+
+    ``memory_budget``: bytes all the catalogue's indexes may hold in memory (default: the
+    ``SANE_INDEX_MEMORY_BUDGET`` environment variable, e.g. ``4G``; unset: no budget), shared out by
+    vector count; a category over its share gets a compressed index re-ranked from stored vectors
+    (:func:`~sane_desktop.retrieval.compressed.choose_by_budget`, ValueError when even IVF-PQ does
+    not fit).
+
+    ``vector_backend``: ``faiss`` (files, the default) or ``pgvector`` (one table a category with an
+    HNSW index on the catalogue's PostgreSQL server; the manifest names the tables), chosen by
+    :func:`~sane_desktop.retrieval.backends.choose_backend` (InputError for pgvector off PostgreSQL).
     """
+    backend = choose_backend(engine, vector_backend)
+    connection = pg_connection(engine) if backend == PGVECTOR else None
+    try:
+        return _build(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget, connection)
+    finally:
+        if connection is not None:
+            connection.close()
+
+
+def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Sequence[IndexItem],
+           index_dir: Path, progress: Progress, mapping: Mapping[str, Mapped] | None, memory_budget: int | None,
+           connection: Any) -> BuiltIndexes:
+    if memory_budget is None:
+        memory_budget = budget_from_environment()
+    total_items = max(len(items), 1)
     spaces = TypeSpaces.from_model(model.bundle.compatibility)
     by_category: dict[str, list[int]] = {}
     for item in items:
@@ -97,8 +128,17 @@ def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, it
         target = resolved[category].target
         position = spaces.general_category if target == GENERAL else spaces.categories.index(target)
         centres.update(category_centres((category, row) for row in embeddings))
-        spec = choose_spec(len(ids))
-        store = FaissVectorStore.build(spaces.stacked(embeddings, position), ids, spec)
+        vectors = spaces.stacked(embeddings, position)
+        if connection is not None:  # pgvector: the table is replaced in one transaction
+            table = pg_table_name(catalogue.pk, model.content_hash, category)
+            spec = IndexSpec(PGVECTOR, ef_search=DEFAULT_EF_SEARCH)
+            pg_store = PgVectorStore.build(connection, table, vectors, ids, ef_search=spec.ef_search)
+            manifest.indexes[category] = CategoryIndex(category, position, table, spec.label, spec.as_dict(),
+                                                       len(ids), "", target, pg_store.dimension)
+            continue
+        share = None if memory_budget is None else memory_budget * len(ids) // total_items
+        spec = choose_by_budget(len(ids), vectors.shape[1], share)
+        store = build_store(vectors, ids, spec)
         name = faiss_file_name(model.content_hash, category)
         _make_room(folder / name)
         store.save(folder / name)
@@ -108,6 +148,8 @@ def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, it
     write_index_manifest(index_dir, manifest)  # last: it names only files already in place
     replace_index_records(engine, catalogue.pk, _records(manifest, index_dir))
     _remove_unnamed(folder, manifest)
+    if connection is not None:
+        _drop_unnamed_tables(connection, catalogue.pk, manifest)
     progress(len(by_category), len(by_category), PHASE)
     return BuiltIndexes(manifest, resolved, _suggestions(resolved, centres, spaces.categories))
 
@@ -137,6 +179,17 @@ def _make_room(target: Path) -> None:
             raise StoreError(f"{target} is a folder where an index file belongs: move it away, then re-index") from None
 
 
+def _drop_unnamed_tables(connection: Any, catalogue_pk: int, manifest: Manifest) -> None:
+    """Drop this catalogue's vector tables of earlier builds (another model, a category now empty)."""
+    wanted = {entry.file for entry in manifest.indexes.values()}
+    prefix = pg_table_prefix(catalogue_pk)
+    rows = connection.execute("SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                              "AND left(tablename, %s) = %s", (len(prefix), prefix)).fetchall()
+    for (table,) in rows:
+        if table not in wanted:
+            connection.execute(f'DROP TABLE IF EXISTS "{table}"')
+
+
 def _records(manifest: Manifest, index_dir: Path) -> list[IndexRecord]:
     return [IndexRecord(model_hash=manifest.model_hash, preprocessing=manifest.preprocessing,
                         dimension=entry.dimension or manifest.dimension, metric=manifest.metric,
@@ -149,6 +202,28 @@ def _records(manifest: Manifest, index_dir: Path) -> list[IndexRecord]:
 def _remove_unnamed(folder: Path, manifest: Manifest) -> None:
     """Delete FAISS files of earlier builds (another model, a category now empty)."""
     wanted = {Path(entry.file).name for entry in manifest.indexes.values()}
-    for stale in folder.glob("*.faiss") if folder.is_dir() else []:
+    wanted |= {extra.name for entry in manifest.indexes.values() if IndexSpec(**entry.spec).compressed
+               for extra in rerank_paths(folder / Path(entry.file).name)}  # a compressed index's stored vectors
+    for stale in [*folder.glob("*.faiss"), *folder.glob("*.faiss.*.npy")] if folder.is_dir() else []:
         if stale.name not in wanted:
             stale.unlink(missing_ok=True)
+
+
+BUDGET_VARIABLE = "SANE_INDEX_MEMORY_BUDGET"
+_UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
+
+
+def budget_from_environment() -> int | None:
+    """``SANE_INDEX_MEMORY_BUDGET`` in bytes (``4G``, ``512M``, ``1500000000``), None when unset;
+    InputError (one line) for a value that is not a size."""
+    text = os.environ.get(BUDGET_VARIABLE, "").strip().upper().removesuffix("B").removesuffix("I")
+    if not text:
+        return None
+    unit = text[-1] if text[-1] in _UNITS else ""
+    try:
+        value = float(text[:-1] if unit else text)
+    except ValueError:
+        raise InputError(f"{BUDGET_VARIABLE}={os.environ[BUDGET_VARIABLE]!r} is not a size (e.g. 4G, 512M)") from None
+    if value <= 0:
+        raise InputError(f"{BUDGET_VARIABLE} must be a positive size, not {os.environ[BUDGET_VARIABLE]!r}")
+    return int(value * _UNITS[unit])

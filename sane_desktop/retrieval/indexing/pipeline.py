@@ -28,6 +28,7 @@ from sane_desktop.retrieval.indexing.store import store_embeddings
 from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
 from sane_desktop.retrieval.manifest import NO_INDEX, check, read_index_manifest
 from sane_desktop.retrieval.vectors import TypeSpaces
+from sane_desktop.store.embeddings import delete_other_models
 from sane_desktop.store.items import find_catalogue
 
 if TYPE_CHECKING:  # the importer (and the catalogue readers) load only when importing
@@ -80,10 +81,12 @@ def index_catalogue(
     should_stop: CancelCheck = never_cancel,
     replace: bool = False,
     category_map: Mapping[str, str] | None = None,
+    memory_budget: int | None = None,
+    vector_backend: str | None = None,
 ) -> IndexSummary:
     """Import the catalogue folder ``root`` (under ``name``, default the folder's name) into
     ``db_url`` (default ``index/<name>/catalogue.db``), then :func:`index_store` it (with
-    ``category_map``, see there).
+    ``category_map``, ``memory_budget`` and ``vector_backend``, see there).
 
     ``replace``: a catalogue of that name built from another folder is replaced (else InputError
     naming both folders, before anything is written). Raises what the import raises (InputError,
@@ -98,7 +101,8 @@ def index_catalogue(
     try:
         summary = index_store(engine, name, model_path, index_dir=index_dir, batch_size=batch_size,
                               workers=workers, device=device, progress=progress, should_stop=should_stop,
-                              replace=replace, category_map=category_map)
+                              replace=replace, category_map=category_map, memory_budget=memory_budget,
+                              vector_backend=vector_backend)
     finally:
         engine.dispose()
     return dataclasses.replace(summary, import_summary=imported)
@@ -117,8 +121,15 @@ def index_store(
     should_stop: CancelCheck = never_cancel,
     replace: bool = False,
     category_map: Mapping[str, str] | None = None,
+    memory_budget: int | None = None,
+    vector_backend: str | None = None,
 ) -> IndexSummary:
     """Embed the items of catalogue ``name`` that need it, then rebuild its FAISS indexes.
+
+    ``memory_budget``: bytes the indexes may hold in memory; over it a category gets a compressed
+    index with exact re-ranking (:func:`~sane_desktop.retrieval.indexing.build.build_indexes`;
+    default ``SANE_INDEX_MEMORY_BUDGET``, else none). ``vector_backend``: ``faiss`` or ``pgvector``
+    (:func:`~sane_desktop.retrieval.backends.choose_backend`; default ``SANE_VECTOR_BACKEND``, else faiss).
 
     ``category_map``: the user's choices, catalogue category -> model category or ``general``
     (:mod:`~sane_desktop.retrieval.category_map`); every other category is mapped automatically.
@@ -159,7 +170,9 @@ def index_store(
     chunks = embed_items(model.bundle, todo, batch_size=batch_size, workers=workers, should_stop=should_stop)
     stored = store_embeddings(engine, chunks, len(todo), progress)
     embed_seconds = time.perf_counter() - embed_started
-    built = build_indexes(engine, model, catalogue, items, index_dir, progress, mapping)
+    built = build_indexes(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget,
+                          vector_backend)
+    delete_other_models(engine, catalogue.pk, model.content_hash)  # the new index is in place: old rows go
 
     return IndexSummary(
         name=catalogue.name, items=len(items), embedded=stored.embedded, reused=len(items) - len(todo),
