@@ -57,6 +57,10 @@ def bench_device(device: torch.device, args: argparse.Namespace) -> dict:
     fast = get_explainer("fast", model)
     seconds, result = timed(lambda: fast.explain(query, candidate, space), device, args.repeats)
     out["fast"] = {"seconds_per_explanation": seconds, "forward_passes": result.forward_passes}
+    detail = get_explainer("fast_detail", model)  # + gradient × input: a forward and a backward pass per image
+    seconds, result = timed(lambda: detail.explain(query, candidate, space), device, args.repeats)
+    out["fast_detail"] = {"seconds_per_explanation": seconds, "forward_passes": result.forward_passes,
+                          "backward_passes": 2}
 
     # maps for a page of results from stored cells: no forward pass at all
     with torch.inference_mode():
@@ -99,6 +103,8 @@ def bench_device(device: torch.device, args: argparse.Namespace) -> dict:
     }
     out["ratios"] = {
         "rise_over_fast_seconds": out["rise"]["seconds_per_explanation"] / out["fast"]["seconds_per_explanation"],
+        "rise_over_fast_detail_seconds": (out["rise"]["seconds_per_explanation"]
+                                          / out["fast_detail"]["seconds_per_explanation"]),
         "sliding_over_fast_seconds": out["sliding"]["seconds_per_explanation"] / out["fast"]["seconds_per_explanation"],
     }
     return out

@@ -113,7 +113,9 @@ def test_evaluate_explanations_json(world, capsys, tmp_path):
     gap = fast["minus_rise"]["insertion"]
     assert abs(gap["mean"] - (fast["insertion"]["auc"] - report["saliency"]["rise"]["insertion"]["auc"])) < 1e-9
     assert gap["ci95"][0] <= gap["mean"] <= gap["ci95"][1] and "minus_rise" not in report["saliency"]["rise"]
-    assert set(report["attributes"]["oracle_accuracy"]) == {"confidence", "match", "prior", "partner", "paper", "combined"}
+    assert set(report["attributes"]["oracle_accuracy"]) == {"confidence", "match", "prior", "partner", "paper",
+                                                            "shared_match", "combined"}
+    assert "abstention" in report["attributes"] and "weights_degenerate" in report["attributes"]
     assert "pointing_game" in report["ground_truth"] and "theme_accuracy" in report["ground_truth"]
     saved = json.loads(selection.read_text())
     assert saved["tuned"] is True and len(saved["prior"]) == len(saved["attributes"])

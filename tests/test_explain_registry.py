@@ -16,12 +16,12 @@ TINY = {"rise": {"n_masks": 16}, "sliding": {"positions": 5, "stride": 20}}
 
 
 def test_every_builtin_method_is_registered_once_in_order():
-    assert list_methods() == ["fast", "rise", "sliding", "random"]
+    assert list_methods() == ["fast", "fast_detail", "rise", "sliding", "random"]
     for name in list_methods():
         assert method_class(name).name == name
 
 
-@pytest.mark.parametrize("name", ["fast", "rise", "sliding", "random"])
+@pytest.mark.parametrize("name", ["fast", "fast_detail", "rise", "sliding", "random"])
 def test_every_registered_method_explains_a_tiny_pair(name):
     model = small_compatibility_net(1)
     images = random_images(2, seed=2)
@@ -86,9 +86,10 @@ def test_random_baseline_is_seeded_per_instance_and_ignores_the_target():
 
 @pytest.mark.parametrize("name", ["fast", "rise", "sliding"])
 def test_the_outfit_score_map_is_the_sum_of_its_pair_maps(name):
-    """Every method is linear in a sum of type-space cosines: the map of an outfit score equals the
-    sum of the maps of its pairs (exactly so for fast and RISE, whose maps are linear in the
-    score; sliding's 1 − score adds a constant per extra pair)."""
+    """Every method but fast_detail is linear in a sum of type-space cosines: the map of an outfit
+    score equals the sum of the maps of its pairs (exactly so for fast and RISE, whose maps are
+    linear in the score; sliding's 1 − score adds a constant per extra pair). fast_detail's
+    gradient × input factor depends on the target, so only its exact cells add up."""
     model = small_compatibility_net(5)
     images = random_images(3, seed=6)
     explainer = get_explainer(name, model, **TINY.get(name, {}))

@@ -29,6 +29,10 @@ def test_fast_cells_sum_to_model_cosine():
         emb = model(images)
         expected = float((model.project(emb[:1], space) * model.project(emb[1:], space)).sum())
     assert result.forward_passes == 2
+    detailed = get_explainer("fast_detail", model).explain(images[0], images[1], space)
+    assert detailed.forward_passes == 4  # the pair, then each image again for the gradient × input detail
+    assert abs(detailed.extras["query_cells"].sum() - expected) < 1e-5  # the exact cells stay available
+    assert not np.allclose(detailed.query_map, result.query_map)
     assert abs(result.similarity - expected) < 1e-5
     assert abs(result.extras["query_cells"].sum() - expected) < 1e-5
     assert abs(result.extras["candidate_cells"].sum() - expected) < 1e-5

@@ -27,8 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--items", type=_positive, default=1200, help="number of items (default 1200)")
     parser.add_argument("--outfits", type=_positive, default=None,
                         help="number of outfits (default 0.7 per item)")
-    parser.add_argument("--style", choices=("classic", "alt"), default="classic",
-                        help="classic, or alt: the same world drawn differently (generalisation checks)")
+    parser.add_argument("--style", choices=("classic", "alt", "studio"), default="classic",
+                        help="classic; alt: the same world drawn differently (generalisation checks); studio: a "
+                        "third look (sheared, flared silhouettes without outlines, a shaded studio backdrop, smaller "
+                        "and larger motifs) kept out of all tuning, for final figures")
     parser.add_argument("--workers", type=_positive, default=None, help="render processes (default: up to 2)")
     parser.add_argument("--no-masks", action="store_true", help="skip ground_truth_masks/*.png")
     parser.add_argument("--text-attributes-only", action="store_true",

@@ -14,7 +14,7 @@ from typing import Any
 
 from sane_desktop.cli import CliError, add_json_flag
 
-METHODS = ("fast", "rise", "sliding", "random")
+METHODS = ("fast", "fast_detail", "rise", "sliding", "random")  # fast_detail: + gradient × input detail
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", type=Path, required=True, help="checkpoint file")
     parser.add_argument("--pairs", type=int, default=10, help="test pairs (default 10)")
     parser.add_argument("--method", action="append", choices=METHODS,
-                        help="saliency method to score (repeatable; default all four)")
+                        help="saliency method to score (repeatable; default all five)")
     parser.add_argument("--rise-masks", type=int, default=2000, help="RISE masks (default 2000, as the paper)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mapping", type=Path, help="mapping file for a manifest catalogue")
@@ -84,10 +84,22 @@ def render(result: dict[str, Any]) -> str:
         lines.append("explanation accuracy vs removal oracle (top-1 / top-3):")
         for rule, acc in result["attributes"]["oracle_accuracy"].items():
             lines.append(f"  {rule:11s}{acc['top1']:7.3f} / {acc['top3']:.3f}")
+        attributes = result["attributes"]
+        weights = ", ".join(f"{k} {v}" for k, v in attributes["weights"].items())
+        lines.append(f"weights ({attributes['weights_tuned_on']}): {weights}")
+        if attributes.get("weights_degenerate"):
+            lines.append(f"  degenerate: the fitted rule rests on {attributes['weights_degenerate']} alone")
+        abstain = attributes.get("abstention")
+        if abstain:
+            lines.append(f"nothing-explains threshold {abstain['threshold']:.3f}: abstained on positive pairs "
+                         f"{abstain['positive_pairs']}, negative pairs {abstain['negative_pairs']}")
     truth = result.get("ground_truth")
     if truth:
         lines.append("pointing game: " + ", ".join(f"{m} {v:.3f}" if v is not None else f"{m} n/a"
                                                    for m, v in truth["pointing_game"].items()))
+        for region, per in truth.get("pointing_by_region", {}).items():
+            lines.append(f"  {region} pairs ({per['pairs']}): " + ", ".join(
+                f"{m} {v:.3f}" for m, v in per.items() if m != "pairs"))
         for rule, acc in truth.get("theme_accuracy", {}).items():
             if acc["top1"] is not None:
                 lines.append(f"  true theme {rule:11s}{acc['top1']:7.3f} / {acc['top3']:.3f}")

@@ -22,7 +22,7 @@ from sane_desktop.errors import InputError, SaneError
 if TYPE_CHECKING:
     from sane_desktop.service import OpenCatalogue, PairExplanation
 
-METHOD_CHOICES = ("fast", "rise", "sliding")
+METHOD_CHOICES = ("fast", "fast_detail", "rise", "sliding")  # fast_detail: finer maps for small regions
 ALIGNMENT = "model input: short side resized to {size} px, centre crop {size}x{size}"
 
 
@@ -36,6 +36,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--candidate", help="catalogue item id of the candidate")
     parser.add_argument("--method", choices=METHOD_CHOICES, default="fast")
     parser.add_argument("--pairs", type=Path, help='JSON list of {"query": ID, "candidate": ID}: one JSON line each')
+    parser.add_argument("--outfit", action="append", metavar="ID[,ID...]",
+                        help="with --candidate: explain the candidate's summed score against this outfit (the score "
+                        "outfit search ranks by), split over its items, with the outfit-level attribute (repeatable)")
     parser.add_argument("--save-maps", type=Path, help="folder for .npy maps and PNG overlays "
                         "(default: the cache folder)")
     parser.add_argument("--model", type=Path, help="checkpoint (default: the one the index was built with)")
@@ -120,7 +123,8 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         save("attribute_candidate", "candidate", c_map, paths["attribute"])
     return {
         "query": result.query.item_id, "candidate": result.candidate.item_id, "method": result.method,
-        "attribute": result.attribute, "attributes": [a.as_dict() for a in result.attributes],
+        "attribute": result.attribute, "abstained": result.abstained,
+        "attributes": [a.as_dict() for a in result.attributes],
         "similarity": result.similarity, "space": result.space, "seconds": round(result.seconds, 5),
         "forward_passes": result.forward_passes, "selection_tuned": result.selection_tuned,
         "model_hash": result.model_hash, "cached": result.cached, "maps": paths,
@@ -130,8 +134,10 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
 def run(args: argparse.Namespace) -> dict[str, Any] | None:
     from sane_desktop.service import Catalogues
 
+    if args.outfit:
+        return _run_outfit(args)
     if args.pairs is None and not (args.query and args.candidate):
-        raise CliError("give --query ID --candidate ID, or --pairs FILE")
+        raise CliError("give --query ID --candidate ID, --candidate ID --outfit ID,ID..., or --pairs FILE")
     if args.pairs is not None and (args.query or args.candidate):
         raise CliError("give either --query/--candidate or --pairs, not both")
     if args.rise_masks <= 0:
@@ -171,9 +177,53 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     return None
 
 
+def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
+    """``--candidate ID --outfit ID,...``: the outfit's reason (issue 17) and each item's pair view."""
+    from sane_desktop.service import Catalogues
+
+    if not args.candidate or args.query or args.pairs is not None:
+        raise CliError("--outfit takes --candidate ID (not --query or --pairs)")
+    outfit_ids = list(dict.fromkeys(i.strip() for entry in args.outfit for i in entry.split(",") if i.strip()))
+    if not outfit_ids:
+        raise CliError("--outfit: give at least one item id")
+    catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
+    try:
+        candidate, *members = catalogue.items.by_item_id([args.candidate, *outfit_ids])
+        reason = catalogue.explanations.explain_outfit(candidate.pk, [m.pk for m in members])
+        assert reason is not None  # never stopped here
+        summary = reason.as_dict()
+        for share in summary["shares"]:  # the drill-down: each pair's own explaining attribute
+            pair = catalogue.explanations.explain_pair(candidate, next(m for m in members if m.item_id == share["item"]),
+                                                       "fast", use_cache=not args.no_cache)
+            share["pair_attribute"], share["pair_abstained"] = pair.attribute, pair.abstained
+    finally:
+        catalogue.close()
+    summary["outfit"] = outfit_ids
+    return {"outfit_reason": summary}
+
+
+def _render_outfit(result: dict[str, Any]) -> str:
+    reason = result["outfit_reason"]
+    lines = [f"{reason['candidate']} with outfit {', '.join(reason['outfit'])}: outfit score {reason['score']:.3f} "
+             f"(Σ of its cosines; the cells sum to {reason['cells_sum']:.3f})"]
+    if reason["attribute"]:
+        lines.append(f"explaining attribute (whole outfit): {reason['attribute']}")
+    elif reason["abstained"]:
+        lines.append(f"no explaining attribute: {reason['abstained']}")
+    for share in reason["shares"]:
+        pair = share["pair_attribute"] or f"none ({share['pair_abstained'] or 'no attribute net'})"
+        lines.append(f"  {share['item']:>12s}  share {share['share']:+.3f}  shows it {share['shows_attribute']:.2f}  "
+                     f"pair's own attribute: {pair}")
+    return "\n".join(lines)
+
+
 def render(result: dict[str, Any]) -> str:
+    if "outfit_reason" in result:
+        return _render_outfit(result)
     lines = [f"{result['query']} ~ {result['candidate']}: similarity {result['similarity']:.3f} "
              f"({result['method']}, {result['seconds'] * 1000:.1f} ms{', cached' if result.get('cached') else ''})"]
+    if result.get("abstained"):
+        lines.append(f"no explaining attribute: {result['abstained']}")
     if result["attribute"]:
         lines.append(f"explaining attribute: {result['attribute']}")
         for entry in result["attributes"][:5]:

@@ -24,7 +24,7 @@ IMAGE_SIZE = 224
 SCALE = 2
 CANVAS = IMAGE_SIZE * SCALE
 JPEG_QUALITY = 90
-MOTIF_SIDE = (0.12, 0.20)  # motif box side as a fraction of the image side
+MOTIF_SIDE = (0.12, 0.20)  # classic and alt motif box side as a fraction of the image side (Style.motif_side)
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in output pixels, x1/y1 exclusive
 
@@ -95,6 +95,9 @@ class _Placement:
         self.cos, self.sin = math.cos(angle), math.sin(angle)
         self.style = style
         self.rng = rng
+        # drawn only for styles that use them, so classic and alt keep their random sequence (bytes)
+        self.taper = rng.uniform(-style.taper, style.taper) if style.taper else 0.0
+        self.shear = rng.uniform(-style.shear, style.shear) if style.shear else 0.0
 
     def __call__(self, points: Polygon, closed: bool = True) -> Polygon:
         if self.style.smooth:
@@ -103,7 +106,9 @@ class _Placement:
             points = _chaikin(points, closed)
         placed = []
         for u, v in points:
-            x, y = (u - 0.5) * self.width, (v - 0.5) * self.height
+            # taper: width grows (or shrinks) downwards; shear: the garment leans sideways
+            u = 0.5 + (u - 0.5) * (1.0 + self.taper * (2 * v - 1))
+            x, y = (u - 0.5) * self.width + self.shear * (v - 0.5) * self.height, (v - 0.5) * self.height
             placed.append((self.cx + x * self.cos - y * self.sin, self.cy + x * self.sin + y * self.cos))
         return placed
 
@@ -187,8 +192,8 @@ def _draw_motif(canvas: Image.Image, body: Image.Image, motif: str, style: Style
     # a rotated outline of side `fit` spans a square of side fit * (|cos| + |sin|): that square, the
     # motif's box, is what must be 10-20% of the image side and lie on the fabric
     spread = abs(cos) + abs(sin)
-    smallest = MOTIF_SIDE[0] * CANVAS
-    side = rng.uniform(*MOTIF_SIDE) * CANVAS
+    smallest = style.motif_side[0] * CANVAS
+    side = rng.uniform(*style.motif_side) * CANVAS
     corner = None
     while corner is None:
         corner = _motif_position(coverage, round(side), nprng)
@@ -250,6 +255,10 @@ def draw_item(job: RenderJob) -> tuple[Image.Image, Image.Image, Box, Box | None
         mask_draw.line(line, fill=255, width=stroke_width, joint="curve")
 
     canvas = Image.new("RGB", (CANVAS, CANVAS), background)
+    if style.backdrop_shade:  # a studio backdrop: lighter at the top, shaded towards the floor
+        ramp = 1.0 - style.backdrop_shade * np.linspace(0.0, 1.0, CANVAS, dtype=np.float32)
+        shaded = np.asarray(background, dtype=np.float32)[None, None, :] * ramp[:, None, None]
+        canvas = Image.fromarray(np.broadcast_to(shaded, (CANVAS, CANVAS, 3)).round().astype(np.uint8), mode="RGB")
     layer = Image.new("RGB", (CANVAS, CANVAS), base)
     _draw_pattern(layer, job.pattern, _secondary(base), base, style, rng)
     canvas.paste(layer, mask=mask)
@@ -259,7 +268,7 @@ def draw_item(job: RenderJob) -> tuple[Image.Image, Image.Image, Box, Box | None
         draw.polygon(polygon, fill=_mix(base, (0, 0, 0), 0.55), outline=dark, width=2)
     for line in seams:
         draw.line(line, fill=dark, width=max(2, style.outline_width - 2))
-    for polygon in body_polygons:
+    for polygon in body_polygons if style.outline_width > 0 else []:
         draw.line(polygon + polygon[:1], fill=dark, width=style.outline_width, joint="curve")
 
     motif_box = None

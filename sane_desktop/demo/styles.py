@@ -1,5 +1,8 @@
-"""Two renderings of the same world: ``classic`` (the training look) and ``alt`` (an unseen look for
-generalisation checks: other shades, rounded wobbly outlines, cartoon strokes, textured paper)."""
+"""Renderings of the same world: ``classic`` (the training look), ``alt`` (an unseen look for
+generalisation checks: other shades, rounded wobbly outlines, cartoon strokes, textured paper) and
+``studio`` (issue 17: a third look kept out of all tuning, for final figures only — flared or
+narrowed and sheared silhouettes without outlines on a shaded grey-beige studio backdrop, motifs
+from much smaller to larger than the others', drawn in an ink colour)."""
 
 from __future__ import annotations
 
@@ -24,6 +27,11 @@ class Style:
     motif_fill: RGB
     motif_outline: RGB
     rotation: float  # max garment rotation, degrees
+    # issue 17's third style; the defaults draw classic and alt exactly as before (same bytes)
+    motif_side: tuple[float, float] = (0.12, 0.20)  # motif box side as a fraction of the image side
+    backdrop_shade: float = 0.0  # > 0: the backdrop darkens by this share from top to bottom
+    taper: float = 0.0  # > 0: garments flare or narrow downwards by up to this share of their width
+    shear: float = 0.0  # > 0: garments lean sideways by up to this share of their height
 
 
 CLASSIC = Style(
@@ -66,7 +74,31 @@ ALT = Style(
     rotation=12.0,
 )
 
-STYLES = {style.name: style for style in (CLASSIC, ALT)}
+STUDIO = Style(
+    name="studio",
+    palette={
+        "red": (215, 55, 30), "orange": (225, 110, 10), "yellow": (235, 215, 70),
+        "green": (30, 120, 80), "teal": (40, 170, 165), "blue": (25, 60, 150),
+        "purple": (95, 40, 120), "pink": (250, 160, 200), "brown": (100, 60, 35),
+        "black": (20, 22, 30),
+    },
+    background=(222, 214, 204),
+    textured_background=False,
+    outline_colour=None,
+    outline_width=0,
+    smooth=False,
+    aspect=0.9,
+    diagonal_patterns=True,
+    motif_fill=(250, 236, 150),
+    motif_outline=(60, 30, 90),
+    rotation=5.0,
+    motif_side=(0.09, 0.26),
+    backdrop_shade=0.18,
+    taper=0.22,
+    shear=0.12,
+)
+
+STYLES = {style.name: style for style in (CLASSIC, ALT, STUDIO)}
 
 
 def get_style(name: str) -> Style:

@@ -12,6 +12,14 @@ Candidates are the attributes predicted present in q. Each gets three parts:
 They combine log-linearly, score = w_c·log conf + w_m·log match + w_p·log prior + w_s·log partner, so
 rescaling any part by a constant leaves the ranking unchanged; the weights are grid-searched on
 validation pairs, with w_s = 0 among the choices, so the paper's three-part rule is one candidate.
+
+``shared_first`` (issue 17): the attributes both items show (q's and r's calibrated probability
+≥ 0.5) are ranked ahead of the rest, and the combination orders them — so among two shared
+attributes the one the saliency points at wins, instead of the partner part alone deciding (it is
+≈ 1 for both). A selection whose weights leave one part only is reported as degenerate
+(:meth:`SelectionWeights.degenerate`). When nothing explains the match — a flat or zero saliency
+map, or no attribute likely on both items (``evidence`` below a threshold fitted on validation
+pairs) — :func:`abstention` says so instead of naming an attribute.
 """
 
 from __future__ import annotations
@@ -121,9 +129,22 @@ class SelectionWeights:
     match: float = 1.0
     prior: float = 1.0
     partner: float = 0.0
+    shared_first: bool = False  # attributes both items show rank ahead (issue 17); False: the old rule
 
-    def as_dict(self) -> dict[str, float]:
+    def as_dict(self) -> dict[str, float | bool]:
         return asdict(self)
+
+    def parts_used(self) -> list[str]:
+        """The evidence the rule uses: the parts with a weight, and ``shared`` for the gate."""
+        used = [name for name in ("confidence", "match", "prior", "partner") if getattr(self, name) != 0]
+        return used + (["shared"] if self.shared_first else [])
+
+    def degenerate(self) -> str | None:
+        """The one part the rule rests on when it uses one only (e.g. ``partner``), else None."""
+        used = self.parts_used()
+        if self.shared_first and set(used) <= {"shared", "partner"}:
+            return "partner"  # the gate and the partner part are the same evidence: r has it too
+        return used[0] if len(used) == 1 else None
 
 
 RULES = {
@@ -132,6 +153,8 @@ RULES = {
     "prior": SelectionWeights(0.0, 0.0, 1.0),
     "partner": SelectionWeights(0.0, 0.0, 0.0, 1.0),
     "paper": SelectionWeights(1.0, 1.0, 1.0, 0.0),  # the three parts of METHOD.md §4, untuned
+    # issue 17: among the attributes both items show, the one the saliency points at
+    "shared_match": SelectionWeights(0.0, 1.0, 0.0, 0.0, True),
 }
 
 
@@ -172,8 +195,14 @@ def candidate_attributes(confidence: np.ndarray, threshold: float = PRESENT_THRE
     return present if len(present) >= minimum else [int(a) for a in order[:minimum]]
 
 
+def shared(attribute: RankedAttribute, threshold: float = PRESENT_THRESHOLD) -> bool:
+    """Both items show it: q's and r's calibrated probabilities ≥ ``threshold``."""
+    return attribute.confidence >= threshold and attribute.partner >= threshold
+
+
 def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence[str]) -> list[RankedAttribute]:
-    """Candidates ranked best first by the log-linear combination."""
+    """Candidates ranked best first by the log-linear combination (with ``shared_first`` and a
+    partner known, the attributes both items show first)."""
     candidates = parts.candidates or candidate_attributes(parts.confidence)
     scored = []
     for a in candidates:
@@ -182,8 +211,84 @@ def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence
         score = (weights.confidence * np.log(max(conf, EPS)) + weights.match * np.log(max(match, EPS))
                  + weights.prior * np.log(max(prior, EPS)) + weights.partner * np.log(max(partner, EPS)))
         scored.append(RankedAttribute(a, names[a], float(score), conf, match, prior, partner))
+    gate = weights.shared_first and parts.partner is not None
     # ties (e.g. the prior-only rule) fall back on confidence
-    return sorted(scored, key=lambda s: (-s.score, -s.confidence, s.index))
+    return sorted(scored, key=lambda s: (-(gate and shared(s)), -s.score, -s.confidence, s.index))
+
+
+# --- "nothing explains this match" ----------------------------------------------------------
+FLAT_RELATIVE = 1e-3  # a map whose range is below this share of its largest magnitude is flat
+
+
+def evidence(attribute: RankedAttribute) -> float:
+    """How likely the attribute is on both items: q's probability times r's (r unknown: 1)."""
+    return attribute.confidence * attribute.partner
+
+
+def flat_map(saliency: np.ndarray | Tensor) -> bool:
+    """True for a zero or (nearly) constant saliency map: no region drives the score."""
+    values = np.asarray(saliency, dtype=np.float64)
+    if values.size == 0 or not np.isfinite(values).all():
+        return True
+    spread = float(values.max() - values.min())
+    return spread <= FLAT_RELATIVE * max(float(np.abs(values).max()), 1e-12) or spread < 1e-12
+
+
+def abstention(ranked: Sequence[RankedAttribute] | Sequence[object], saliency: np.ndarray | Tensor | None,
+               threshold: float) -> str:
+    """Why no attribute is named for a match ("" when the first ranked one is named): no candidate,
+    a flat or zero saliency map, or the first one's :func:`evidence` below ``threshold`` (fitted on
+    validation pairs, :func:`fit_abstain_threshold`). ``ranked`` items need ``name``,
+    ``confidence`` and ``partner`` (a :class:`RankedAttribute` or the service's AttributeScore)."""
+    if not ranked:
+        return "no attribute to name"
+    if saliency is not None and flat_map(saliency):
+        return "the saliency map is flat: no region of the image drives this match"
+    top = ranked[0]
+    value = float(getattr(top, "confidence")) * float(getattr(top, "partner"))
+    if value < threshold:
+        return (f"no attribute is likely on both items (best, {getattr(top, 'name')}: {value:.2f} "
+                f"< {threshold:.2f})")
+    return ""
+
+
+ABSTAIN_TOLERANCE = 0.05  # share of rightly named validation pairs the threshold may silence
+
+
+def fit_abstain_threshold(evidences: Sequence[float], named_right: Sequence[bool], explainable: Sequence[bool],
+                          tolerance: float = ABSTAIN_TOLERANCE,
+                          ceiling: float = PRESENT_THRESHOLD ** 2) -> tuple[float, dict[str, float]]:
+    """The evidence threshold below which a match is left unexplained, fitted on validation pairs:
+    the one that leaves the most of the pairs with nothing to name (``explainable`` False, e.g.
+    negative pairs) unexplained while silencing at most ``tolerance`` of the explainable pairs the
+    rule names right — a wrong "nothing explains it" on a real match costs more than a weak
+    answer on a chance pair. Candidates are 0 (never abstain) and midpoints between observed
+    evidences up to ``ceiling`` (default 0.25: an attribute both items show, each with probability
+    ≥ 0.5, is always named — abstaining is for low confidence, not for a confident model's noise);
+    ties keep the smaller. Returns (threshold, {"abstain_other",
+    "abstain_explainable", "right_silenced"})."""
+    e = np.asarray(list(evidences), dtype=np.float64)
+    right = np.asarray(list(named_right), dtype=bool)
+    good = np.asarray(list(explainable), dtype=bool)
+    named = right & good
+    if e.size == 0:
+        return 0.0, {"abstain_other": 0.0, "abstain_explainable": 0.0, "right_silenced": 0.0}
+    values = np.unique(e)
+    thresholds = [0.0] + [float(t) for t in (values[:-1] + values[1:]) / 2] + [float(values[-1]) + 1e-9]
+    best: tuple[float, float, dict[str, float]] | None = None
+    for t in (t for t in thresholds if t <= ceiling):
+        silenced = e < t
+        lost = float(silenced[named].mean()) if named.any() else float(silenced[good].mean()) if good.any() else 0.0
+        if lost > tolerance + 1e-12:
+            continue
+        other = float(silenced[~good].mean()) if (~good).any() else 0.0
+        stats = {"abstain_other": other, "abstain_explainable": float(silenced[good].mean()) if good.any() else 0.0,
+                 "right_silenced": lost}
+        if best is None or other > best[1] + 1e-12:
+            best = (t, other, stats)
+    if best is None:  # even 0 silenced named pairs (evidence below 0 or NaN on a barely trained model): never abstain
+        return 0.0, {"abstain_other": 0.0, "abstain_explainable": 0.0, "right_silenced": 0.0}
+    return best[0], best[2]
 
 
 def explanation_accuracy(pairs: Sequence[PairParts], oracle: Sequence[int], weights: SelectionWeights,
@@ -205,14 +310,18 @@ def tune_weights(pairs: Sequence[PairParts], oracle: Sequence[int], names: Seque
                  grid: Sequence[float] = WEIGHT_GRID) -> tuple[SelectionWeights, dict[str, float]]:
     """Grid search of the combination weights for top-1 accuracy (top-3 breaks ties, then the
     simplest weights: first in the grid order)."""
-    best: tuple[tuple[float, float], SelectionWeights, dict[str, float]] | None = None
-    partner_grid = grid if any(p.partner is not None for p in pairs) else (0.0,)
-    for wc, wm, wp, ws in itertools.product(grid, grid, grid, partner_grid):
+    best: tuple[tuple[float, float, int], SelectionWeights, dict[str, float]] | None = None
+    with_partner = any(p.partner is not None for p in pairs)
+    partner_grid = grid if with_partner else (0.0,)
+    gates = (False, True) if with_partner else (False,)
+    for gate, wc, wm, wp, ws in itertools.product(gates, grid, grid, grid, partner_grid):
         if wc == wm == wp == ws == 0:
             continue
-        weights = SelectionWeights(wc, wm, wp, ws)
+        weights = SelectionWeights(wc, wm, wp, ws, gate)
         accuracy = explanation_accuracy(pairs, oracle, weights, names)
-        key = (accuracy["top1"], accuracy["top3"])
+        # among equally accurate rules keep the one using the most evidence (issue 17: a rule that
+        # rests on one part only, e.g. partner, when match would do as well, hides what the map says)
+        key = (accuracy["top1"], accuracy["top3"], len(weights.parts_used()))
         if best is None or key > best[0]:
             best = (key, weights, accuracy)
     assert best is not None

@@ -21,7 +21,11 @@ from sane_desktop.explain.attribute_choice import (
     RULES,
     PairParts,
     PlattCalibration,
+    SelectionWeights,
+    abstention,
     explanation_accuracy,
+    fit_abstain_threshold,
+    flat_map,
     oracle_prior,
     rank_attributes,
     tune_weights,
@@ -44,8 +48,10 @@ def _item_targets(item_ids: list[str], names: list[str], labels: dict[str, list[
     return targets
 
 
-def _pair_records(bundle, images, pairs, selection, background, should_stop) -> tuple[list[PairParts], list[int]]:
-    """Parts (with fast saliency) and oracle answers for pairs."""
+def _pair_records(bundle, images, pairs, selection, background, should_stop,
+                  flat: list[bool] | None = None) -> tuple[list[PairParts], list[int]]:
+    """Parts (with fast saliency) and oracle answers for pairs; ``flat`` (when given) gets whether
+    each pair's saliency map is flat (nothing to point at)."""
     model, attribute_net = bundle.compatibility, bundle.attributes
     fast = get_explainer("fast", model, preprocessing=bundle.preprocessing)
     by_id = images.by_id
@@ -58,7 +64,10 @@ def _pair_records(bundle, images, pairs, selection, background, should_stop) -> 
         reference = fast.embed(candidate[None])[0]
         saliency, _ = fast.explain_map(query, reference, space)
         logits, maps = attribute_outputs(attribute_net, torch.stack([query, candidate]))
-        parts = pair_parts(logits[0], maps[0], saliency.cpu().numpy(), selection, partner_logits=logits[1])
+        saliency_np = saliency.cpu().numpy()
+        if flat is not None:
+            flat.append(flat_map(saliency_np))
+        parts = pair_parts(logits[0], maps[0], saliency_np, selection, partner_logits=logits[1])
         answer, _ = oracle_attribute(model, query, maps[0], parts.candidates, reference, space, background)
         parts_list.append(parts)
         oracle.append(answer)
@@ -103,19 +112,39 @@ def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress
     progress(2, 4, "attribute choice")
     # 3. weights on validation pairs
     valid_pairs = sample_pairs(catalogue, "valid", n_pairs, seed + 2, bundle.compatibility.categories)
-    valid_parts, valid_oracle = _pair_records(bundle, images, valid_pairs, selection, background, should_stop)
+    valid_flat: list[bool] = []
+    all_parts, all_oracle = _pair_records(bundle, images, valid_pairs, selection, background, should_stop, valid_flat)
     themes = _theme_answers(truth, valid_pairs, names)
     tuned_on = "ground truth (true theme of positive validation pairs)" if any(t is not None for t in themes) \
         else "removal oracle"
-    if tuned_on.startswith("ground"):
-        with_theme = [(p, t) for p, t in zip(valid_parts, themes) if t is not None]
-        valid_parts, valid_oracle = [p for p, _ in with_theme], [t for _, t in with_theme]
-    if valid_parts:
-        selection.weights, _ = tune_weights(list(valid_parts), list(valid_oracle), names)
+    # the answer each validation pair should name (None: none to name)
+    answers: list[int | None] = list(themes) if tuned_on.startswith("ground") else \
+        [o if p.positive else None for o, p in zip(all_oracle, valid_pairs)]
+    # weights: against the true theme on themed pairs, else the oracle on every pair (as before)
+    fitted = [(p, a) for p, a in zip(all_parts, themes if tuned_on.startswith("ground") else all_oracle)
+              if a is not None]
+    if fitted:
+        selection.weights, _ = tune_weights([p for p, _ in fitted], [a for _, a in fitted], names)
         selection.tuned = True
+        selection.abstain_below = _fit_abstain(all_parts, answers, valid_flat, selection.weights, names)
     progress(3, 4, "attribute choice")
     counts = {"train_prior": len(train_pairs), "valid_tuning": len(valid_pairs), "calibration_items": len(valid_items)}
     return selection, tuned_on, counts
+
+
+def _fit_abstain(parts: Sequence[PairParts], answers: Sequence[int | None], flat: Sequence[bool],
+                 weights: SelectionWeights, names: list[str]) -> float:
+    """The abstain threshold on validation pairs: pairs with an answer (positive pairs with their
+    true theme, or their oracle answer) should be named right, the others (negative pairs) left
+    unexplained. A flat map abstains whatever the threshold, so its evidence counts as none."""
+    evidences, right = [], []
+    for p, answer, is_flat in zip(parts, answers, flat):
+        ranked = rank_attributes(p, weights, names)
+        top = ranked[0] if ranked else None
+        evidences.append(-1.0 if top is None or is_flat else top.confidence * top.partner)
+        right.append(top is not None and top.index == answer)
+    threshold, _ = fit_abstain_threshold(evidences, right, [a is not None for a in answers])
+    return max(0.0, threshold)
 
 
 def evaluate_attribute_choice(catalogue, bundle, images, test_pairs, n_pairs, seed, background, progress,
@@ -134,24 +163,48 @@ def evaluate_attribute_choice(catalogue, bundle, images, test_pairs, n_pairs, se
 
 
 def _score_selection(bundle, images, test_pairs, selection, names, background, should_stop, tuned_on, counts):
-    test_parts, test_oracle = _pair_records(bundle, images, test_pairs, selection, background, should_stop)
+    flat: list[bool] = []
+    test_parts, test_oracle = _pair_records(bundle, images, test_pairs, selection, background, should_stop, flat)
     rules = dict(RULES, combined=selection.weights)
+    rankings = {rule: [[s.name for s in rank_attributes(p, w, names)] for p in test_parts] for rule, w in rules.items()}
+    # the shipped answer: the combined rule, or nothing where it abstains
+    reasons = [abstention(rank_attributes(p, selection.weights, names), None, selection.abstain_below)
+               or ("flat saliency map" if f else "") for p, f in zip(test_parts, flat)]
+    rankings["combined_or_abstain"] = [[] if why else ranked for why, ranked in zip(reasons, rankings["combined"])]
+    positive = [p.positive for p in test_pairs]
+    abstained = [bool(why) for why in reasons]
+    oracle_named = [bool(r) and r[0] == names[o] for r, o in zip(rankings["combined_or_abstain"], test_oracle)]
     return {
         "oracle_accuracy": {rule: explanation_accuracy(test_parts, test_oracle, w, names) for rule, w in rules.items()},
+        "oracle_accuracy_or_abstain": {"top1": float(np.mean(oracle_named)) if oracle_named else 0.0},
+        "abstention": {
+            "threshold": selection.abstain_below,
+            "positive_pairs": float(np.mean([a for a, p in zip(abstained, positive) if p])) if any(positive) else None,
+            "negative_pairs": (float(np.mean([a for a, p in zip(abstained, positive) if not p]))
+                               if not all(positive) else None),
+            "flat_maps": int(sum(flat)),
+        },
         "weights": selection.weights.as_dict(),
+        "weights_degenerate": selection.weights.degenerate(),
         "weights_tuned_on": tuned_on,
         # top-3 is trivial when a pair has three candidates or fewer: say how many there were
         "candidates_per_pair": float(np.mean([len(p.candidates) for p in test_parts])) if test_parts else 0.0,
         "pairs": counts,
-        "_rankings": {rule: [[s.name for s in rank_attributes(p, w, names)] for p in test_parts]
-                      for rule, w in rules.items()},
+        "_rankings": rankings,
     }
 
 
 def theme_accuracy(truth, pairs, rankings) -> dict[str, Any]:
     """Top-1 (and top-3) explaining attribute = the outfit's true theme, positive pairs."""
     outfits = truth.get("outfits", {})
-    result = {}
+    result: dict[str, Any] = {}
+    kinds: dict[str, dict[str, list[bool]]] = {}  # the shipped answer per theme kind (colour, pattern, motif)
+    for pair, ranked in zip(pairs, rankings.get("combined_or_abstain", [])):
+        theme = (outfits.get(pair.outfit) or {}).get("theme")
+        if pair.positive and theme:
+            kind = theme.split(":", 1)[0] if ":" in theme else str((outfits.get(pair.outfit) or {}).get("theme_kind", "?"))
+            kinds.setdefault(kind, {"right": []})["right"].append(
+                bool(ranked) and ranked[0] in {theme, theme.split(":", 1)[-1]})
     for rule, ranked_lists in rankings.items():
         top1 = top3 = n = 0
         for pair, ranked in zip(pairs, ranked_lists):
@@ -164,4 +217,6 @@ def theme_accuracy(truth, pairs, rankings) -> dict[str, Any]:
             top1 += int(bool(ranked[:1]) and ranked[0] in spellings)
             top3 += int(bool(spellings & set(ranked[:3])))
         result[rule] = {"top1": top1 / n if n else None, "top3": top3 / n if n else None, "pairs": n}
-    return {"theme_accuracy": result}
+    return {"theme_accuracy": result,
+            "theme_accuracy_by_kind": {k: {"top1": float(np.mean(v["right"])), "pairs": len(v["right"])}
+                                       for k, v in sorted(kinds.items())}}

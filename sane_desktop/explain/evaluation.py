@@ -43,6 +43,7 @@ def method_settings_for(methods: Sequence[str], seed: int, rise_masks: int, prep
     """Constructor settings of each method in an evaluation: RISE's bank size, the bundle's
     preprocessing for the fast method, the random baseline's seed, then ``overrides`` per method."""
     defaults: dict[str, dict[str, Any]] = {"rise": {"n_masks": rise_masks}, "fast": {"preprocessing": preprocessing},
+                                           "fast_detail": {"preprocessing": preprocessing},
                                            "random": {"seed": seed * RANDOM_SEED_STRIDE}}
     return {m: {**defaults.get(m, {}), **(overrides or {}).get(m, {})} for m in methods}
 
@@ -157,6 +158,7 @@ def _pointing_game(truth, bundle, pairs, query_maps, images) -> dict[str, Any]:
     items, outfits = truth.get("items", {}), truth.get("outfits", {})
     size = bundle.preprocessing.size
     hits: dict[str, list[bool]] = {m: [] for m in query_maps}
+    by_region: dict[str, dict[str, list[bool]]] = {}  # small motif boxes apart from whole garments
     for index, pair in enumerate(pairs):
         outfit = outfits.get(pair.outfit)
         item = items.get(pair.query)
@@ -169,7 +171,13 @@ def _pointing_game(truth, bundle, pairs, query_maps, images) -> dict[str, Any]:
         if not all(image_size):
             image_size = tuple(truth.get("image_size", (size, size)))
         crop_box = box_to_crop(box, image_size, size)
+        region = str(outfit.get("region", "garment"))
         for method, maps in query_maps.items():
-            hits[method].append(pointing_hit(maps[index], crop_box))
+            hit = pointing_hit(maps[index], crop_box)
+            hits[method].append(hit)
+            by_region.setdefault(region, {}).setdefault(method, []).append(hit)
     return {"pointing_game": {m: (float(np.mean(h)) if h else None) for m, h in hits.items()},
-            "pointing_pairs": len(next(iter(hits.values()), []))}
+            "pointing_pairs": len(next(iter(hits.values()), [])),
+            "pointing_by_region": {region: {"pairs": len(next(iter(per.values()))),
+                                            **{m: float(np.mean(h)) for m, h in per.items()}}
+                                   for region, per in sorted(by_region.items())}}

@@ -31,6 +31,9 @@ from sane_desktop.explain.registry import get_explainer
 
 DEFAULT_WEIGHTS = SelectionWeights(1.0, 1.0, 0.0)  # untuned: no prior without oracle answers
 SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evaluate-explanations
+# 1: weights + calibration + prior; 2 (issue 17): + the shared-first gate and the abstain threshold
+# (a format-1 file still loads: the old rule, never abstaining on evidence)
+SELECTION_FORMAT = 2
 
 
 @dataclass
@@ -41,6 +44,9 @@ class SelectionModel:
     weights: SelectionWeights
     tuned: bool = False
     model_hash: str | None = None  # the checkpoint it was fitted for (``train`` records it), None: any
+    # evidence (q's × r's probability of the first attribute) below which no attribute is named,
+    # fitted on validation pairs; 0: only flat maps and empty rankings abstain (files before format 2)
+    abstain_below: float = 0.0
 
     @classmethod
     def default(cls, attributes: list[str]) -> SelectionModel:
@@ -50,7 +56,10 @@ class SelectionModel:
     def as_dict(self) -> dict[str, Any]:
         return {"attributes": self.attributes, "calibration": {"scale": self.calibration.scale,
                 "bias": self.calibration.bias}, "prior": self.prior, "weights": self.weights.as_dict(),
-                "tuned": self.tuned, **({"model_hash": self.model_hash} if self.model_hash else {})}
+                "tuned": self.tuned, **({"model_hash": self.model_hash} if self.model_hash else {}),
+                "format": SELECTION_FORMAT, "abstain_below": self.abstain_below,
+                # said in the file too: a rule resting on one part only (issue 17)
+                "degenerate": self.weights.degenerate()}
 
     def save(self, path: Path | str) -> Path:
         path = Path(path)
@@ -63,10 +72,13 @@ class SelectionModel:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
         if data.get("attributes") != list(attributes):
             raise InputError(f"{path} was fitted for another attribute vocabulary")
+        if int(data.get("format", 1)) > SELECTION_FORMAT:
+            raise InputError(f"{path} was written by a newer version (selection format {data['format']})")
         model_hash = data.get("model_hash")
+        weights = {k: v for k, v in data["weights"].items() if k in SelectionWeights.__dataclass_fields__}
         return cls(list(attributes), PlattCalibration(**data["calibration"]), list(data["prior"]),
-                   SelectionWeights(**data["weights"]), bool(data.get("tuned", False)),
-                   model_hash if isinstance(model_hash, str) else None)
+                   SelectionWeights(**weights), bool(data.get("tuned", False)),
+                   model_hash if isinstance(model_hash, str) else None, float(data.get("abstain_below", 0.0)))
 
 
 def find_selection(attributes: list[str], index_dir: Path | None, model_path: Path | None,

@@ -1,0 +1,86 @@
+"""Issue 17 (1): the outfit's reason — the summed outfit score the search ranks by, split exactly
+over the outfit items and the candidate's cells, with one explaining attribute for the whole."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from sane_desktop.explain.fast import cell_attribution
+from sane_desktop.explain.outfit import outfit_attribution, outfit_parts, share_weights
+
+
+def test_outfit_attribution_is_exact_and_the_sum_of_its_pairs():
+    torch.manual_seed(0)
+    candidate, outfit = torch.randn(49, 16), torch.randn(3, 49, 16)
+    masks, blank = torch.rand(3, 16), torch.randn(49, 16)
+    split = outfit_attribution(candidate, outfit, masks, blank)
+    pairs = [float(cell_attribution(candidate, outfit[j:j + 1], masks[j]).similarity[0]) for j in range(3)]
+    assert np.allclose(split.shares, pairs, atol=1e-6)
+    assert abs(split.score - sum(pairs)) < 1e-5
+    assert abs(split.cells.sum() - split.score) < 1e-5  # cells add up to the outfit score
+    assert np.allclose(split.cells.sum(1), split.shares, atol=1e-5)
+    assert np.allclose(split.cells_vs_blank.sum(1), split.shares - split.blank_shares, atol=1e-5)
+    assert abs(split.outfit_cells().sum() - split.score) < 1e-5
+    with pytest.raises(ValueError):
+        outfit_attribution(candidate, outfit[:0], masks[:0])
+
+
+def test_outfit_partner_is_weighted_by_the_items_that_drive_the_score():
+    assert np.allclose(share_weights(np.array([0.6, 0.2, -0.4])), [0.75, 0.25, 0.0])
+    assert np.allclose(share_weights(np.array([-0.1, -0.2])), [0.5, 0.5])
+    probabilities = np.array([[0.9, 0.1], [0.9, 0.1], [0.05, 0.95]])  # two items show a, one shows b
+    parts = outfit_parts(np.array([0.8, 0.8]), np.array([0.5, 0.5]), np.full(2, 0.5), probabilities,
+                         np.array([0.5, 0.4, -0.2]))
+    assert parts.partner is not None and parts.partner[0] > 0.85 and parts.partner[1] < 0.15
+
+
+@pytest.mark.slow
+def test_service_outfit_reason_shares_sum_to_the_search_score(tmp_path: Path, capsys: pytest.CaptureFixture):
+    from demo_world import build_demo_world
+
+    service = build_demo_world(tmp_path, 40, device="cpu")
+    service.open_catalogue("demo")
+    opened = service.current()
+    truth = json.loads((tmp_path / "source" / "ground_truth.json").read_text())
+    outfit_ids = next(o["items"] for o in truth["outfits"].values() if len(o["items"]) >= 3)[:2]
+    outfit = [info.pk for info in opened.items.by_item_id(outfit_ids)]
+    results = service.search(outfit, k=3)
+    checked = 0
+    for hits in results.values():
+        for hit in hits[:2]:
+            reason = opened.explanations.explain_outfit(hit.item.pk, outfit)
+            assert reason is not None
+            # the score the search ranks by, split over the outfit items as the search splits it
+            assert abs(reason.score - hit.score) < 1e-4
+            assert abs(sum(s.share for s in reason.shares) - hit.score) < 1e-4
+            for share in reason.shares:
+                assert abs(share.share - hit.contributions[share.outfit_pk]) < 1e-4
+                assert abs(float(share.cells.sum()) - share.share) < 1e-4
+            assert abs(float(reason.cells.sum()) - hit.score) < 1e-4
+            assert reason.candidate_map.shape == (112, 112)
+            assert reason.attributes and (reason.attribute is None) == bool(reason.abstained)
+            assert json.dumps(reason.as_dict())
+            checked += 1
+    assert checked >= 2
+    with pytest.raises(Exception, match="besides the candidate"):
+        opened.explanations.explain_outfit(outfit[0], [outfit[0]])
+    # the CLI shows the same split: explain --candidate ID --outfit ID,ID
+    from sane_desktop.cli import main
+
+    hit = next(iter(results.values()))[0]
+    home = ["--index-home", str(tmp_path / "index"), "explain", "demo", "--candidate", hit.item.item_id]
+    assert main([*home, "--outfit", ",".join(outfit_ids), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)["outfit_reason"]
+    assert abs(shown["score"] - hit.score) < 1e-4 and [s["item"] for s in shown["shares"]] == outfit_ids
+    assert abs(sum(s["share"] for s in shown["shares"]) - hit.score) < 1e-4
+    assert all("pair_attribute" in s for s in shown["shares"])
+    assert main([*home, "--outfit", outfit_ids[0], "--outfit", outfit_ids[1]]) == 0
+    text = capsys.readouterr().out
+    assert "outfit score" in text and "share" in text
+    assert main([*home, "--outfit", outfit_ids[0], "--query", outfit_ids[1]]) == 1  # one clear line
+    assert len(capsys.readouterr().err.strip().splitlines()) == 1
