@@ -16,12 +16,15 @@ def main(argv: list[str] | None = None) -> int:
                              "`make run` uses the checkout's index/)")
     parser.add_argument("--model", type=Path, help="model checkpoint (default: the catalogue's own, else the demo model)")
     parser.add_argument("--demo-items", type=int, default=600, help="size of the demo catalogue built on first run")
+    parser.add_argument("--launch-probe", action="store_true",
+                        help="print when the window is first painted and when the catalogue first shows items "
+                             "(epoch seconds on stdout), then quit: what bench/bench_launch.py times")
     args = parser.parse_args(argv)
     from sane_desktop.errors import SaneError
     from sane_desktop.gui.app import run
 
     try:
-        return run(args.index_home, args.model, args.demo_items, args.screenshot)
+        return run(args.index_home, args.model, args.demo_items, args.screenshot, probe=args.launch_probe)
     except SaneError as error:  # one line, as the CLI prints it (a failed --screenshot walk, ...)
         print(f"error: {error}", file=sys.stderr)
         return 1

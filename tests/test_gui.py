@@ -97,8 +97,13 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     update = window.explanation.update_data
     assert update is not None and update.final and update.method == "rise"
     assert float(np.ptp(update.candidate_map)) > 0 and not window.explanation.overlay_is_empty()
-    assert update.attribute, "an explaining attribute"
-    assert window.explanation.attribute_label.text()
+    # an attribute, or (a barely trained test model) the reason none explains it, never neither
+    assert bool(update.attribute) != bool(update.abstained), "an explaining attribute or the reason for none"
+    if update.abstained:  # the window says so in words, and names no attribute
+        assert "No single attribute explains" in window.explanation.headline.text()
+        assert not window.explanation.attribute_label.isVisibleTo(window.explanation)
+    else:
+        assert window.explanation.attribute_label.text()
     view = window.explanation
     saliency_overlay = view.candidate_panel.pixmap().toImage()
     assert view.layer.count() == 1 + len(update.attribute_maps) >= 2  # saliency + the attributes' maps
@@ -107,10 +112,11 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     second = view.bars.grid.itemAtPosition(2, 0).widget()  # the runner-up's name: a link
     qtbot.mouseClick(second, Qt.MouseButton.LeftButton)
     assert view.layer.currentText() == f"Where: {update.attributes[1].name}"
-    view.bars.attribute_clicked.emit(update.attribute)  # clicking the attribute's name in the bars
-    assert view.layer.currentText() == f"Where: {update.attribute}"
+    top = update.attributes[0].name  # the named attribute, or the best-ranked when none explains it
+    view.bars.attribute_clicked.emit(top)  # clicking the attribute's name in the bars
+    assert view.layer.currentText() == f"Where: {top}"
     assert view.candidate_panel.pixmap().toImage() != saliency_overlay  # now its activation map
-    assert update.attribute in view.overlay_label.text()  # the exported card says what it shows
+    assert top in view.overlay_label.text()  # the exported card says what it shows
     view.show_attribute("not offered")
     assert view.layer.currentText() == "Why similar (saliency)"
     assert view.candidate_panel.pixmap().toImage() == saliency_overlay

@@ -143,8 +143,13 @@ def test_results_show_a_rank_and_a_match_with_the_raw_score_in_the_tooltip(windo
     qtbot.waitUntil(QToolTip.isVisible, timeout=5000)
     tip = QToolTip.text()
     score = model.data(index, Role.Score)
-    assert "#2</b> of" in tip and "match" in tip and f"raw score {score:.3f}" in tip
+    # plain words: a rank among those shown (never read as a total), no raw score without Details
+    assert f"rank 2 of the {model.rowCount()} shown" in tip and "Match score" in tip and "raw score" not in tip
     assert model.row(1).item.title.split()[0] in tip  # the model's own tooltip follows
+    QToolTip.hideText()
+    window.explanation.set_details_shown(True)  # the research terms come with Details (issue 18 finding)
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, point, view.viewport().mapToGlobal(point)))
+    qtbot.waitUntil(lambda: f"raw score {score:.3f}" in QToolTip.text(), timeout=5000)
     QToolTip.hideText()
 
 

@@ -63,7 +63,10 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
         assert not index.data(Role.Overlay).isNull()
         tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
         assert "top contributing outfit item" in tooltip and "similarity with it" in tooltip
-        assert "map match" in tooltip and tile.attribute.name in tooltip
+        assert "map match" not in tooltip and tile.attribute.name in tooltip  # plain words by default
+        window.explanation.set_details_shown(True)  # the research terms come with Details (issue 18 finding)
+        assert "map match" in index.data(Qt.ItemDataRole.ToolTipRole)
+        window.explanation.set_details_shown(False)
     # the overlay toggle paints the saliency maps onto the thumbnails
     window.thumbnails.wait(10000)
     qtbot.wait(50)

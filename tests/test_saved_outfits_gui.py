@@ -119,7 +119,10 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path) ->
         assert lines and lines[1] == window.explanation.headline.text() != ""
         for suffix in ("png", "pdf", "csv"):
             target = tmp_path / f"look.{suffix}"
-            assert controller.export(target) == target
+            # a sheet's photos not loaded yet are decoded on the worker first: written a moment later
+            with qtbot.waitSignal(controller.exported, timeout=60000) as written:
+                assert controller.export(target) in (target, None)
+            assert written.args == [str(target)]
             assert f"Saved the outfit to {target}" in status(window)
         image = QImage(str(tmp_path / "look.png"))
         assert not image.isNull() and image.width() == 1240 and image.height() > 600

@@ -141,6 +141,8 @@ def test_upgraded_words_equal_imported_ones(tmp_path: Path) -> None:
         connection.execute(text("ALTER TABLE items DROP COLUMN search_text"))
         connection.execute(text("DROP TABLE saved_outfit_items"))  # later revisions' tables (r0003)
         connection.execute(text("DROP TABLE saved_outfits"))
+        connection.execute(text("ALTER TABLE items DROP COLUMN file_size"))  # r0004's columns
+        connection.execute(text("ALTER TABLE items DROP COLUMN file_mtime_ns"))
     engine.dispose()
     engine = open_store(url)
     try:

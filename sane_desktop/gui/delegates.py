@@ -9,17 +9,19 @@ checks each against its background in both themes)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPalette, QPen
-from PySide6.QtWidgets import QAbstractItemView, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
+from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import rich_tooltip
 from sane_desktop.gui.theme import readable_text
 
-TILE_W, THUMB_H, LINE_H = 136, 136, 18
+TILE_W, THUMB_H, LINE_H = 136, 136, 18  # the default tile: the thumbnail-size slider changes the side
+TILE_SIDES = (72, 320)  # the slider's range (a thumbnail's side in pixels)
 OVERLAY_OPACITY = 0.5
 # outfit item colours (Tableau 10): the same colour on the outfit tile and on every result's bar
 OUTFIT_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7",
@@ -72,6 +74,29 @@ def match_percent(score: float, outfit_items: int) -> int:
     return round(50 * (mean + 1))
 
 
+def score_bound(match: int, outfit_items: int) -> float | None:
+    """The raw score below which a result's shown match (:func:`match_percent`) is under ``match``:
+    "hide matches below 60" keeps every tile that reads 60 or more. None for ``match`` ≤ 0 (no bound)."""
+    if match <= 0:
+        return None
+    return ((match - 0.5) / 50 - 1) * max(1, outfit_items)
+
+
+def tile_size_slider(side: int, on_change: Callable[[int], None]) -> QSlider:
+    """The thumbnail-size slider (status bar): a thumbnail's side within :data:`TILE_SIDES`, starting
+    at ``side``; ``on_change`` gets each new side."""
+    slider = QSlider(Qt.Orientation.Horizontal)
+    slider.setRange(*TILE_SIDES)
+    slider.setSingleStep(8)
+    slider.setPageStep(32)
+    slider.setValue(max(TILE_SIDES[0], min(TILE_SIDES[1], int(side))))
+    slider.setMaximumWidth(140)
+    slider.setToolTip("Thumbnail size (catalogue and results)")
+    slider.setAccessibleName("Thumbnail size")
+    slider.valueChanged.connect(on_change)
+    return slider
+
+
 def text_colour_pairs(palette: QPalette) -> dict[str, tuple[QColor, QColor]]:
     """Every (text, background) pair the delegate paints, for the contrast test."""
     colours = TileColours.of(palette)
@@ -89,19 +114,33 @@ class ItemTileDelegate(QStyledItemDelegate):
         super().__init__(parent)
         self.show_score = show_score
         self.show_overlays = False
+        self.side = THUMB_H  # the thumbnail's side (the thumbnail-size slider), the tile's width with it
         self._scaled: dict[tuple[int, int], QImage] = {}  # overlay cache: (image key, side) -> scaled
 
+    def set_side(self, side: int) -> None:
+        """The thumbnail's side in pixels, within :data:`TILE_SIDES` (the view relays its tiles when
+        its icon size is set to match)."""
+        self.side = max(TILE_SIDES[0], min(TILE_SIDES[1], int(side)))
+        self._scaled.clear()
+
     def score_summary(self, index: Index) -> str:
-        """The tooltip's first line for a result: rank, match and the raw score (our markup)."""
+        """The tooltip's first line for a result, in plain words: "Match score 82/100 · rank 3 of the
+        24 shown" (the rank by score, whatever the sort); the raw score and what it sums only when
+        the model's ``details`` is on (our markup)."""
         score = index.data(Role.Score)
         if score is None:
             return ""
         outfit_items = len(index.data(Role.Contributions) or {})
-        count = index.model().rowCount() if index.model() is not None else 0
-        what = (f"the sum of its cosines with {outfit_items} outfit items" if outfit_items > 1
-                else "its cosine with the item")
-        return (f"<b>#{index.row() + 1}</b> of {count} · match {match_percent(float(score), outfit_items)}/100 "
-                f"(raw score {float(score):.3f}: {what})")
+        model = index.model()
+        count = model.rowCount() if model is not None else 0
+        rank = index.data(Role.Rank) or index.row() + 1
+        summary = (f"<b>Match score {match_percent(float(score), outfit_items)}/100</b> · "
+                   f"rank {rank} of the {count} shown")
+        if getattr(model, "details", False):
+            what = (f"the sum of its type-space cosines with {outfit_items} outfit items" if outfit_items > 1
+                    else "its cosine with the item")
+            summary += f" (raw score {float(score):.3f}: {what})"
+        return summary
 
     def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,  # noqa: N802
                   index: Index) -> bool:
@@ -119,7 +158,7 @@ class ItemTileDelegate(QStyledItemDelegate):
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         bands = 1 + (2 if self.show_score else 0)
-        return QSize(TILE_W + 8, THUMB_H + 8 + bands * LINE_H + 4)
+        return QSize(self.side + 8, self.side + 8 + bands * LINE_H + 4)
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()
@@ -132,13 +171,11 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.setBrush(colours.selected_background if selected else colours.background)
         painter.drawRoundedRect(rect, 6, 6)
 
-        thumb_rect = QRect(rect.left() + 4, rect.top() + 4, rect.width() - 8, THUMB_H - 8)
+        thumb_rect = QRect(rect.left() + 4, rect.top() + 4, rect.width() - 8, self.side - 8)
         painter.fillRect(thumb_rect, THUMB_BACKGROUND)
         image = index.data(Role.Thumbnail)
         if image is not None:
-            fits = image.width() <= thumb_rect.width() and image.height() <= thumb_rect.height()
-            scaled = image if fits else image.scaled(thumb_rect.size(), Qt.AspectRatioMode.KeepAspectRatio,
-                                                     Qt.TransformationMode.FastTransformation)
+            scaled = self._fitted(image, thumb_rect.size())
             x = thumb_rect.left() + (thumb_rect.width() - scaled.width()) // 2
             y = thumb_rect.top() + (thumb_rect.height() - scaled.height()) // 2
             painter.drawImage(x, y, scaled)
@@ -149,7 +186,7 @@ class ItemTileDelegate(QStyledItemDelegate):
             painter.drawText(thumb_rect, Qt.AlignmentFlag.AlignCenter, "…")
         self._paint_outfit_marks(painter, index, rect)
 
-        y = rect.top() + THUMB_H
+        y = rect.top() + self.side
         text_color = colours.selected_text if selected else colours.text
         painter.setPen(text_color)
         metrics = QFontMetrics(option.font)
@@ -163,6 +200,22 @@ class ItemTileDelegate(QStyledItemDelegate):
             bars = self._paint_contributions(painter, index, QRect(rect.right() - 4, y + 2, 0, LINE_H - 4))
             self._paint_chip(painter, index, QRect(rect.left() + 4, y, rect.width() - 12 - bars, LINE_H), colours)
         painter.restore()
+
+    def _fitted(self, image: QImage, room: QSize) -> QImage:
+        """The thumbnail as drawn in ``room``: shrunk when larger; grown (smoothly, cached) when the
+        slider made tiles much larger than the thumbnails; else its own pixels."""
+        if image.width() > room.width() or image.height() > room.height():
+            return image.scaled(room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
+        if min(room.width() - image.width(), room.height() - image.height()) <= 16:
+            return image
+        key = (image.cacheKey(), -room.width() * 100000 - room.height())
+        grown = self._scaled.get(key)
+        if grown is None:
+            if len(self._scaled) > 512:
+                self._scaled.clear()
+            grown = image.scaled(room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
+            self._scaled[key] = grown
+        return grown
 
     def _paint_overlay(self, painter: QPainter, index: Index, photo: QRect) -> None:
         """The saliency map covers the model's centre crop: the centred square of the photo."""
@@ -202,7 +255,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.drawText(label, Qt.AlignmentFlag.AlignCenter, f"{float(share):+.2f}")
 
     def _paint_score(self, painter: QPainter, index: Index, band: QRect, text_color: QColor) -> None:
-        """"#rank", a bar and the 0–100 match (:func:`match_percent`) in one band."""
+        """"#rank" (by score, whatever the sort), a bar and the 0–100 match (:func:`match_percent`)."""
         score = index.data(Role.Score)
         if score is None:
             return
@@ -212,7 +265,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.setPen(text_color)
         align = Qt.AlignmentFlag.AlignVCenter
         painter.drawText(QRect(band.left(), band.top(), rank_w, band.height()), align | Qt.AlignmentFlag.AlignLeft,
-                         f"#{index.row() + 1}")
+                         f"#{index.data(Role.Rank) or index.row() + 1}")
         painter.drawText(QRect(band.right() - value_w, band.top(), value_w + 1, band.height()),
                          align | Qt.AlignmentFlag.AlignRight, f"{match}")
         bar = QRect(band.left() + rank_w + 4, band.top() + 5, band.width() - rank_w - value_w - 10, band.height() - 10)

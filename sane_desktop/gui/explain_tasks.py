@@ -16,12 +16,14 @@ TILE_CHUNK = 8  # tiles per batched pass: the first chips land fast, cancellatio
 
 @dataclass(frozen=True)
 class ColouredUpdate:
-    """One explanation step with its overlays already coloured (RGBA uint8) in ``colour_map``."""
+    """One explanation step with its overlays already coloured (RGBA uint8) in ``colour_map``;
+    ``general``: a "visually similar" result, explained beside the item it looks like (no outfit)."""
 
     update: ExplanationUpdate
     candidate_overlay: np.ndarray
     outfit_overlay: np.ndarray
     colour_map: str
+    general: bool = False
 
 
 @dataclass(frozen=True)
@@ -45,7 +47,7 @@ def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | N
                 raise Cancelled("a newer explanation was asked for")
             last = update
             state.partial(ColouredUpdate(update, colourise(update.candidate_map, colour_map),
-                                         colourise(update.outfit_map, colour_map), colour_map))
+                                         colourise(update.outfit_map, colour_map), colour_map, general))
         return last
 
     return run

@@ -34,6 +34,7 @@ PHOTO_ASPECT = 1.25  # a photo's room is this much higher than wide (product pho
 PHOTO_BACKGROUND = QColor("white")  # product photos are shot on white: the letterbox blends in
 SALIENCY_LAYER = "Why similar (saliency)"
 SALIENCY_CAPTION = "Highlighted: what drove the match"
+SIMILAR_CAPTION = "Highlighted: what makes the two look alike"
 PROMPT = "Click a compatible item to see why it matches the outfit."
 METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)"}
 PHOTO_CACHE = 8
@@ -49,6 +50,19 @@ def rgba_image(array: np.ndarray) -> QImage:
     array = np.ascontiguousarray(array, dtype=np.uint8)
     height, width = array.shape[:2]
     return QImage(array.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
+
+
+def wrapped_label() -> QLabel:
+    """A plain-text label that wraps at word boundaries and is as high as its text at the width its
+    layout gives it: never cut, never widening the panel (its width is the layout's to choose)."""
+    label = QLabel()
+    set_plain(label, "")
+    label.setWordWrap(True)
+    policy = QSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    policy.setHeightForWidth(True)
+    label.setSizePolicy(policy)
+    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)  # numbers can be copied
+    return label
 
 
 def compose(photo: QImage, crop: QRectF, overlay: QImage | None, opacity: float, bound: QSize,
@@ -316,6 +330,7 @@ class AttributeBars(QWidget):
         self.grid.setColumnStretch(0, 3)
         for column in range(1, 5):
             self.grid.setColumnStretch(column, 2)
+        self.partner_header = "pair has it"  # "both have it" for a "visually similar" pair
 
     def set_attributes(self, attributes: list[AttributeScore], limit: int = 5) -> None:
         while self.grid.count():
@@ -327,8 +342,8 @@ class AttributeBars(QWidget):
             self.grid.addWidget(ElidedLabel("No attribute explanation: this model has no attribute net or "
                                             "attribute choice.", lines=2), 0, 0, 1, 5)
             return
-        for column, header in enumerate(("attribute", "confidence", "map match", "prior", "pair has it")):
-            label = ElidedLabel(header)
+        for column, header in enumerate(("attribute", "confidence", "map match", "prior", self.partner_header)):
+            label = ElidedLabel(header, lines=2)  # "map match" wraps in a narrow panel instead of being cut
             font = label.font()
             font.setPointSizeF(font.pointSizeF() * 0.85)
             label.setFont(font)
@@ -346,15 +361,63 @@ class AttributeBars(QWidget):
                 self.grid.addWidget(ScoreBar(value), row, column)
 
 
-def progress_words(update: ExplanationUpdate) -> str:
-    """The status line of an explanation step, in plain words (the method's own line is in Details)."""
+RISE_STEP = re.compile(r"(\d+)/(\d+) masks on (this item|the outfit item)")
+# the parts of a refinement, as shares of the whole: this item's RISE map, the other item's, and
+# the attribute choice over the refined map (a batched attribute-net pass, then the ranking)
+MAP_SHARE = 45
+CHOOSING = "Almost done: choosing the attribute that explains the match…"
+CHOOSING_SIMILAR = "Almost done: choosing the attribute the two share…"
+
+
+def progress_words(update: ExplanationUpdate, general: bool = False) -> str:
+    """The status line of an explanation step, in plain words (the method's own line is in Details).
+
+    A step arrives when its part is *done*, and the line says what runs *next*: after the last batch
+    of this item's map, the other item's map is refined; after the other item's, the attribute is
+    chosen. The share is of the whole refinement, so it never says 100 % while work goes on (a map
+    that settles early leaves a jump, never an overstatement). ``general``: a "visually similar"
+    result (the other item is the one it looks like, not an outfit item)."""
     if update.final:
         return f"Explained in {update.seconds:.1f} s."
-    found = re.search(r"(\d+)/(\d+) masks on (this item|the outfit item)", update.detail)
-    if found and int(found.group(2)):
-        share = round(100 * int(found.group(1)) / int(found.group(2)))
-        return f"Refining the highlighted areas on {found.group(3)}… {share}%"
-    return "First look — refining the highlighted areas…"
+    other = "the item it looks like" if general else "the outfit item"
+    found = RISE_STEP.search(update.detail)
+    if found is None or not int(found.group(2)):
+        return "First look — refining the highlighted areas on this item…"
+    used, total = min(int(found.group(1)), int(found.group(2))), int(found.group(2))
+    if found.group(3) == "this item":
+        if used < total:
+            return f"Refining the highlighted areas on this item… {round(MAP_SHARE * used / total)}%"
+        return f"Refining the highlighted areas on {other}… {MAP_SHARE}%"
+    if used < total:
+        return f"Refining the highlighted areas on {other}… {round(MAP_SHARE * (1 + used / total))}%"
+    return CHOOSING_SIMILAR if general else CHOOSING
+
+
+SIMILAR_DROVE = "the highlighted areas drove the likeness."
+
+
+def similar_sentence(attribute: str, title: str, both: bool = True) -> str:
+    """The headline of a "visually similar" result: what it shares with ``title`` (the item it looks
+    like; ``both``: that item has the attribute too), e.g. "Looks like Rose dotted sneakers: both have
+    a dotted pattern — the highlighted areas drove the likeness." Never speaks of an outfit."""
+    from sane_desktop.service.titles import COLOUR_KINDS, MATERIAL_KINDS, attribute_parts, attribute_words
+
+    looks = f"Looks like {title}" if title.strip() else "Looks like the other item"
+    if not attribute.strip():
+        return f"{looks}: the highlighted areas are what the two have most in common."
+    kind, value = attribute_parts(attribute)
+    kind, words, phrase = kind.casefold(), value.replace("_", " ").strip(), attribute_words(attribute)
+    if not both:
+        return f"{looks}, most in the highlighted areas (this item's {phrase} is its own)."
+    if kind in COLOUR_KINDS:
+        shared = f"both are {words}"
+    elif kind in MATERIAL_KINDS:
+        shared = f"both are made of {words}"
+    elif kind in ("motif", "pattern", "print"):
+        shared = f"both have {'an' if phrase[:1].casefold() in 'aeiou' else 'a'} {phrase}"
+    else:
+        shared = f"both share “{phrase if not kind else f'{kind} {words}'}”"
+    return f"{looks}: {shared} — {SIMILAR_DROVE}"
 
 
 class ExplanationView(QWidget):
@@ -365,6 +428,7 @@ class ExplanationView(QWidget):
         super().__init__(parent)
         self.setMinimumWidth(220)
         self.update_data: ExplanationUpdate | None = None
+        self.general = False  # the explanation shown is of a "visually similar" result
         self.export_folder = ""  # where the export dialog opens (the user's Pictures folder when empty)
         self._photos: dict[str, QImage] = {}
         self._overlays: dict[str, QImage] = {}
@@ -415,8 +479,8 @@ class ExplanationView(QWidget):
         self.details_button.setArrowType(Qt.ArrowType.RightArrow)
         self.details_button.setAutoRaise(True)
         self.details_button.setToolTip("The method's own numbers: similarity, the attribute's score parts, timing")
-        self.method_label = ElidedLabel(lines=2)
-        self.similarity_label = ElidedLabel()
+        # Details wrap in full (the panel scrolls): their numbers are what a person came to read
+        self.method_label, self.similarity_label = wrapped_label(), wrapped_label()
         self.bars = AttributeBars()
         self.status = StatusLine(PROMPT)
 
@@ -500,6 +564,7 @@ class ExplanationView(QWidget):
     def clear(self, why: str = PROMPT) -> None:
         """Forget the explanation shown (its catalogue, outfit or index changed) and say why."""
         self.update_data = None
+        self.general = False
         self._overlays = {}
         self._photos = {}
         self._items = {"candidate": None, "outfit": None}
@@ -528,6 +593,7 @@ class ExplanationView(QWidget):
     def show_update(self, step: ColouredUpdate, candidate: ItemInfo | None = None,
                     outfit: ItemInfo | None = None) -> None:
         update = step.update
+        self.general = step.general  # before any caption: "visually similar" speaks of likeness
         new_pair = self.update_data is None or (self.update_data.candidate_pk, self.update_data.outfit_pk) != (
             update.candidate_pk, update.outfit_pk)
         self.update_data = update
@@ -551,18 +617,26 @@ class ExplanationView(QWidget):
         if candidate is not None:
             set_plain(self.candidate_caption, candidate.title)
         if outfit is not None:
-            set_plain(self.outfit_caption, f"matches best with {outfit.title}")
+            set_plain(self.outfit_caption, f"{'looks like' if step.general else 'matches best with'} {outfit.title}")
+        self.outfit_panel.setAccessibleName("the item it looks like" if step.general else "outfit item")
         first = update.attributes[0] if update.attributes else None
-        set_plain(self.headline, match_sentence(update.attribute, first is None or first.partner >= 0.5))
+        both = first is None or first.partner >= 0.5
+        set_plain(self.headline, similar_sentence(update.attribute, outfit.title if outfit is not None else "", both)
+                  if step.general else match_sentence(update.attribute, both))
+        if update.abstained:  # say that nothing explains it rather than name a weak attribute (issue 17)
+            set_plain(self.headline, f"No single attribute explains this {'likeness' if step.general else 'match'} "
+                                     f"({update.abstained}); the highlighted areas drove it.")
+        self.bars.partner_header = "both have it" if step.general else "pair has it"
         set_plain(self.attribute_label, update.attribute)
         self.attribute_caption.setVisible(bool(update.attribute))
         self.attribute_label.setVisible(bool(update.attribute))
         self.bars.set_attributes(update.attributes)
         state = "final" if update.final else "refining…"
-        set_plain(self.similarity_label, f"Similarity {update.similarity:.3f} (type-space cosine of the two items)")
+        space = "general-space cosine: how alike they look" if step.general else "type-space cosine of the two items"
+        set_plain(self.similarity_label, f"Similarity {update.similarity:.3f} ({space})")
         set_plain(self.method_label, f"Method: {METHOD_NAMES.get(update.method, update.method)}, {state} · "
                                      f"{update.seconds:.2f} s · {update.detail}")
-        self._say(progress_words(update), hint=update.detail)
+        self._say(progress_words(update, step.general), hint=update.detail)
         self._show_card(True)
         self.export_button.setEnabled(True)
         self._render()
@@ -605,7 +679,7 @@ class ExplanationView(QWidget):
 
     def _caption_overlay(self, attribute: str | None) -> None:
         if attribute is None:
-            set_plain(self.overlay_label, SALIENCY_CAPTION)
+            set_plain(self.overlay_label, SIMILAR_CAPTION if self.general else SALIENCY_CAPTION)
             self.legend.set_words("less", "more influence")
         else:
             set_plain(self.overlay_label, f"Highlighted: where the model sees {attribute}")

@@ -17,22 +17,23 @@ from pathlib import Path
 from typing import Any
 
 import qtawesome as qta
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLineEdit,
-    QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout,
 )
 
 from sane_desktop.gui.request_dialog import RequestDialog, show_failure
 from sane_desktop.gui.tasks import Task, TaskRunner
-from sane_desktop.gui.text import message_box, plain_label, set_plain
+from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.errors import SaneError
 from sane_desktop.service import CatalogueService, FolderReport
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, IndexReport
 
 GENERAL_LABEL = "general (visual similarity)"
 HOW = {"exact": "same name", "auto": "matched by name", "user": "your choice", "general": "no model category"}
+TABLE_ROWS = 8  # rows the mapping table shows whole at its smallest; more scroll, a row at a time
 
 
 class IndexDialog(RequestDialog):
@@ -58,7 +59,18 @@ class IndexDialog(RequestDialog):
         self.mapping_table.setHorizontalHeaderLabels(["Category", "Items", "Searched as"])
         self.mapping_table.verticalHeader().setVisible(False)
         self.mapping_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.mapping_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # no horizontal scroll bar to hide a row under: the names take the room left (elided, whole in
+        # the tooltip), the counts and the choosers their own width
+        columns = self.mapping_table.horizontalHeader()
+        columns.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        columns.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        columns.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        self.mapping_table.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # whole rows only: scrolling moves a row at a time, and the rows keep their height (the
+        # table grows with the dialog instead)
+        self.mapping_table.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerItem)
+        self.mapping_table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.mapping_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.mapping_note.setVisible(False)
         self.mapping_table.setVisible(False)
         self.progress_bar = QProgressBar()
@@ -88,7 +100,7 @@ class IndexDialog(RequestDialog):
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.mapping_note)
-        layout.addWidget(self.mapping_table)
+        layout.addWidget(self.mapping_table, 1)  # the dialog's extra height goes to the table
         layout.addWidget(self.progress_bar)
         layout.addWidget(self.phase)
         layout.addWidget(self.summary)
@@ -111,7 +123,11 @@ class IndexDialog(RequestDialog):
             self._inspecting.start(lambda service, _state: inspect_with_plan(service, root, name),
                                    "Inspecting folder…") \
                 .on_done(self._inspected) \
-                .on_failed(lambda message: show_failure(self.detected, message))
+                .on_failed(self._inspect_failed)
+
+    def _inspect_failed(self, message: str) -> None:
+        show_failure(self.detected, message)
+        self.keep_whole()  # the message quotes the folder: shown in full
 
     def _inspected(self, answer: tuple[FolderReport, CategoryPlan | None]) -> None:
         report, plan = answer
@@ -130,6 +146,7 @@ class IndexDialog(RequestDialog):
         self.mapping_note.setVisible(shown)
         self.mapping_table.setVisible(shown)
         if plan is None or not shown:
+            self.keep_whole()
             return
         lacking = sum(1 for row in plan.rows if row.automatic == GENERAL_CATEGORY)
         set_plain(self.mapping_note, f"The model does not know {lacking} of these categories by name. Choose what "
@@ -138,7 +155,7 @@ class IndexDialog(RequestDialog):
         self.mapping_table.setRowCount(len(plan.rows))
         for n, row in enumerate(plan.rows):
             name = QTableWidgetItem(row.category)  # plain text: a category name is data, never markup
-            name.setToolTip(row.reason)
+            name.setToolTip(plain_tooltip(f"{row.category}: {row.reason}"))  # the whole name, should it be elided
             self.mapping_table.setItem(n, 0, name)
             self.mapping_table.setItem(n, 1, QTableWidgetItem(str(row.items)))
             combo = QComboBox()
@@ -146,10 +163,32 @@ class IndexDialog(RequestDialog):
                 combo.addItem(category, category)
             combo.addItem(GENERAL_LABEL, GENERAL_CATEGORY)
             combo.setCurrentIndex(max(0, combo.findData(row.preselected)))
-            combo.setToolTip(f"Suggested: {row.suggested} ({row.reason})")
+            combo.setToolTip(plain_tooltip(f"Suggested: {row.suggested} ({row.reason})"))
             self.mapping_table.setCellWidget(n, 2, combo)
-        self.mapping_table.resizeColumnsToContents()
-        self.mapping_table.setMinimumHeight(min(260, 34 + 30 * len(plan.rows)))
+        self.mapping_table.resizeRowsToContents()
+        self.mapping_table.setMinimumHeight(self.table_height(min(TABLE_ROWS, len(plan.rows))))
+        self.keep_whole()
+
+    def keep_whole(self) -> None:
+        """Keep the dialog at least as high as its parts need at its narrowest. Qt's minimum height
+        of a window leaves out what its word-wrapped labels (the note above the table, the detected
+        format, the phase) need at that width, so a dialog made small laid the progress bar over the
+        table's last row; this minimum is computed with them."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.invalidate()
+        layout.activate()
+        self.setMinimumHeight(max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(self.minimumWidth())))
+
+    def table_height(self, rows: int) -> int:
+        """The mapping table's height (px) that shows its header and its first ``rows`` rows whole
+        (their own heights: a combo box row is higher than a text row)."""
+        table = self.mapping_table
+        table.ensurePolished()
+        header = table.horizontalHeader().sizeHint().height()
+        body = sum(table.rowHeight(n) for n in range(min(rows, table.rowCount())))
+        return header + body + 2 * table.frameWidth()
 
     def picked(self) -> dict[str, str]:
         """What the table says each category is searched as (category -> model category or general)."""
@@ -242,6 +281,7 @@ class IndexDialog(RequestDialog):
         if lines:
             self.summary.setPlainText("\n".join(lines))
             self.summary.setVisible(True)
+            self.keep_whole()
         self.last_report = report
         self.indexed.emit(report.name)
 
@@ -253,6 +293,7 @@ class IndexDialog(RequestDialog):
     def _failed(self, message: str) -> None:
         self._ended()
         show_failure(self.phase, message)
+        self.keep_whole()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._inspecting.discard()

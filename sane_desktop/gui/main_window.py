@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import qtawesome as qta
-from PySide6.QtCore import QPoint, QSize, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
     QMessageBox, QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget,
@@ -22,8 +22,11 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui import explain_tasks
 from sane_desktop.gui.about import open_log_folder, show_about
 from sane_desktop.gui.adapt_dialog import AdaptDialog
+from sane_desktop.gui.catalogue_manager import CatalogueManager
 from sane_desktop.gui.category_dialog import CategoryDialog
-from sane_desktop.gui.delegates import ItemTileDelegate
+from sane_desktop.gui.delegates import ItemTileDelegate, score_bound, tile_size_slider
+from sane_desktop.gui.detail_view import DetailKeys, DetailView
+from sane_desktop.gui.filters_panel import FiltersPanel, catalogue_sort_combo
 from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate
 from sane_desktop.gui.explanation_view import ExplanationView, rgba_image
 from sane_desktop.gui.index_dialog import IndexDialog
@@ -34,18 +37,32 @@ from sane_desktop.gui.results_view import ResultsView
 from sane_desktop.gui.saved_outfits import SavedOutfitsController
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Channel, TaskRunner
-from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_rich
+from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_plain, set_rich
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CatalogueService, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
-from sane_desktop.service import device_name as current_device
+from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
 
 Runner = TaskRunner[CatalogueService]
+
+
+class RightClickKeepsSelection(QObject):
+    """Eats the right mouse button on an item view's viewport, so a right-click opens the item's
+    context menu (Qt sends that event anyway) without selecting the item: what is selected stays
+    what the explanation panel explains (issue 18: they disagreed after a right-click)."""
+
+    BUTTON_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() in self.BUTTON_EVENTS and isinstance(event, QMouseEvent) \
+                and event.button() == Qt.MouseButton.RightButton:
+            return True
+        return super().eventFilter(watched, event)
 
 
 @dataclass
@@ -108,6 +125,17 @@ class MainWindow(QMainWindow):
         dock.setObjectName("explanation")
         dock.setWidget(self.explanation)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        # the filters sidebar (issue 18, point 13): its ticks filter the catalogue grid and the results
+        self.filters = FiltersPanel(tasks)
+        self.filters.changed.connect(self._filters_changed)
+        self.filters_dock = QDockWidget("Filters", self)
+        self.filters_dock.setObjectName("filters")
+        self.filters_dock.setWidget(self.filters)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.filters_dock)
+        # opened from the toolbar's "Filters" (and View → Panels): closed at first, the grids keep their
+        # columns in a small window; the saved window state brings it back as it was left
+        self.filters_dock.hide()
+        self.detail_view: DetailView | None = None  # issue 18, point 16: made on first use
         self._build_actions()
         self._build_status_bar()
 
@@ -126,6 +154,7 @@ class MainWindow(QMainWindow):
         self.index_dialog: IndexDialog | None = None
         self.train_dialog: TrainDialog | None = None
         self.adapt_dialog: AdaptDialog | None = None
+        self.catalogue_manager: CatalogueManager | None = None
         tasks.activity.connect(self.activity.setText)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.request_items)
@@ -141,11 +170,12 @@ class MainWindow(QMainWindow):
         self._outfits: dict[str, list[int]] = {}  # catalogue name -> its outfit's item keys, this session
         self._select_after_listing: str | None = None
         self._reopen_after_listing = True
-        self.tasks.start(lambda _service, _state: current_device(), "Checking device…") \
-            .on_done(self._show_device).on_failed(lambda _message: self.device_label.setText("Device: unknown"))
+        # the device is shown once the worker has loaded the models (gui/startup.py, load_models):
+        # asking for it here would load torch before the catalogue opens (issue 18 point 10)
         self._pending_files: list[str] = []
         self._tile_pairs: set[tuple[int, int]] = set()
         self.set_tile_overlays(bool(settings.get("tile_overlays")))
+        self._build_filter_wiring()
 
     # --- layout ----------------------------------------------------------------------------
     def _build_browser(self) -> None:
@@ -182,12 +212,16 @@ class MainWindow(QMainWindow):
         self.browser_empty = plain_label()
         self.browser_empty.setWordWrap(True)
         self.browser_empty.setVisible(False)
+        self.catalogue_sort = catalogue_sort_combo(str(self.settings.get("catalogue_sort")), self._catalogue_sort_chosen)
         filters = QHBoxLayout()
         filters.addWidget(self.search_box, 1)
         filters.addWidget(self.category_filter)
         layout = QVBoxLayout(self.browser)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.catalogue_switcher)
+        switcher = QHBoxLayout()  # the sort beside the switcher: the filter row keeps its width
+        switcher.addWidget(self.catalogue_switcher, 1)
+        switcher.addWidget(self.catalogue_sort)
+        layout.addLayout(switcher)
         layout.addLayout(filters)
         layout.addWidget(self.browser_empty)
         layout.addWidget(self.grid, 1)
@@ -233,9 +267,12 @@ class MainWindow(QMainWindow):
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.search_box.setFocus)
         QShortcut(QKeySequence("Delete"), self.outfit_panel.view).activated.connect(self.outfit_panel.remove_selected)
 
+        # issue 18 point 15: rename, delete, re-sync, show folder (gui/catalogue_manager.py)
+        self.manage_action = self._action("mdi6.database-cog-outline", "Manage catalogues…", self.show_catalogue_manager,
+                                          None, "Rename, delete or re-sync the indexed catalogues")
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (self.index_action, self.train_action, self.adapt_action, self.export_action):
+        for action in (self.index_action, self.manage_action, self.train_action, self.adapt_action, self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -264,7 +301,13 @@ class MainWindow(QMainWindow):
         explanation_toggle.setText("Explanation panel")
         explanation_toggle.setShortcut(QKeySequence("Ctrl+Shift+E"))
         panels.addAction(explanation_toggle)
-        self.panel_actions = [explanation_toggle]
+        self.filters_toggle = filters_toggle = self.filters_dock.toggleViewAction()
+        filters_toggle.setText("Filters panel")
+        filters_toggle.setShortcut(QKeySequence("Ctrl+Shift+F"))
+        filters_toggle.setToolTip("Filter the catalogue and the results by category and attribute values")
+        themed_icon(filters_toggle, "mdi6.filter-variant")
+        panels.addAction(filters_toggle)
+        self.panel_actions = [explanation_toggle, filters_toggle]
         view_menu.addSeparator()
         self.theme_actions = {}
         for theme in ("system", "light", "dark"):
@@ -283,6 +326,8 @@ class MainWindow(QMainWindow):
                       self.clear_action, None, self.previous_action, self.next_action, self.explain_action,
                       self.overlay_action, self.export_action):
             toolbar.addSeparator() if entry is None else toolbar.addAction(entry)
+        toolbar.addSeparator()
+        toolbar.addAction(self.filters_toggle)
         self.addToolBar(toolbar)
         toolbar_toggle = toolbar.toggleViewAction()
         toolbar_toggle.setText("Toolbar")
@@ -300,6 +345,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         bar.addWidget(self.activity, 1)
         bar.addPermanentWidget(self.progress)
+        self.tile_size = tile_size_slider(int(self.settings.get("tile_size")), self.set_tile_side)
+        bar.addPermanentWidget(self.tile_size)
         bar.addPermanentWidget(self.device_label)
 
     def set_theme(self, theme: str) -> None:
@@ -323,11 +370,17 @@ class MainWindow(QMainWindow):
                 .on_done(self._catalogue_opened).on_failed(self._report_error)
 
     def request_items(self) -> None:
+        """The catalogue grid's items (category, text search, the filters' ticks, the chosen order),
+        and the filters' counts under the same search, both on the worker."""
         if self.catalogue is None:
             return
         category, text = self.category_filter.currentData() or "", self.search_box.text()
-        self.channels.items.start(lambda service, _state: service.items(category, text), "Loading items…") \
+        item_filter, sort = self.filters.item_filter(), str(self.catalogue_sort.currentData() or "title")
+        self.channels.items.start(lambda service, _state: filtered_items(service.current().items, item_filter,
+                                                                         category, text, sort),
+                                  "Loading items…") \
             .on_done(self._show_items).on_failed(self._report_error)
+        self.filters.request_counts(category, text)
 
     def _outfit_changed(self, _pks: list[int]) -> None:
         """A new outfit: the explanation on screen was of the old one (its pair, its score), so it
@@ -349,8 +402,9 @@ class MainWindow(QMainWindow):
             return
         self.results.show_message("Searching…")
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
-        self.channels.search.start(lambda service, state: service.search(outfit, target, k, should_stop=state.should_stop),
-                                   "Searching compatible items…") \
+        item_filter = self._results_filter(len(outfit))
+        self.channels.search.start(lambda service, state: service.current().search.search(
+            outfit, target, k, state.should_stop, item_filter), "Searching compatible items…") \
             .on_done(self._show_results).on_failed(self._search_failed)
 
     def request_tiles(self, rows: list[int] | None = None) -> None:
@@ -465,13 +519,18 @@ class MainWindow(QMainWindow):
         action = menu.addAction(qta.icon("mdi6.image-search-outline"), "Find visually similar")
         action.setStatusTip("Show the catalogue items that look most like this one")
         action.triggered.connect(lambda _checked=False: self.find_similar(pk))
+        details = menu.addAction(qta.icon("mdi6.card-text-outline"), "Details…")
+        details.setStatusTip("The item's photo and everything the catalogue says about it (Space)")
+        details.triggered.connect(lambda _checked=False: self.show_details(pk))
         return menu
 
     def _build_item_menus(self) -> None:
         """Right-click an item (catalogue grid, results): "Find visually similar"."""
+        self._right_click_filter = RightClickKeepsSelection(self)
         for view in (self.grid, self.results.view):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             view.customContextMenuRequested.connect(lambda pos, v=view: self._item_context_menu(v, pos))
+            view.viewport().installEventFilter(self._right_click_filter)  # the menu leaves the selection be
 
     def _item_context_menu(self, view: QListView, pos: QPoint) -> None:
         menu = self.item_menu(view, pos)
@@ -491,8 +550,9 @@ class MainWindow(QMainWindow):
         self.results_model.outfit_titles = {item.pk: item.title}
         self.results.show_message("Searching…")
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
-        self.channels.search.start(lambda service, state: service.similar(pk, target, k, should_stop=state.should_stop),
-                                   "Finding visually similar items…") \
+        item_filter = self._results_filter(1)  # one cosine: the match is that of one item
+        self.channels.search.start(lambda service, state: service.current().search.similar(
+            pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
             .on_done(self._show_results).on_failed(self._search_failed)
 
     def _show_similar_heading(self, item: ItemInfo | None) -> None:
@@ -501,8 +561,126 @@ class MainWindow(QMainWindow):
         if self._results_heading is not None:
             set_rich(self._results_heading, COMPATIBLE_HEADING if item is None else
                      f"<b>Visually similar to {escape(item.title or item.item_id)}</b> ({escape(item.category)})")
+        # the visible line under the heading (issue 18 finding: it was only in the status bar)
+        self.results.set_similar_heading("" if item is None else
+                                         f"Similar to “{item.title or item.item_id}” ({item.category})")
         if item is not None:
             self.statusBar().showMessage(f"Visually similar to {item.title or item.item_id}", 5000)
+
+    # --- filters, sort, thumbnail size, details (issue 18, points 13 and 16) --------------------
+    def _build_filter_wiring(self) -> None:
+        """Remembered choices back on screen, then the signals (restoring them searches nothing)."""
+        self.results.threshold.blockSignals(True)
+        self.results.threshold.setValue(int(self.settings.get("min_match")))
+        self.results.threshold.blockSignals(False)
+        self.results.set_sort(str(self.settings.get("results_sort")))
+        self.results.sort_changed.connect(lambda sort: self.settings.set("results_sort", sort))
+        self.results.threshold_changed.connect(self._threshold_changed)
+        self.results.link_activated.connect(lambda link: self.clear_filters() if link == "clearfilters" else None)
+        self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters" else None)
+        self.set_tile_side(self.tile_size.value())
+        # plain tooltips; the research terms with the explanation's Details (one remembered switch)
+        self.results_model.details = bool(self.settings.get("explanation_details"))
+        self.explanation.details_toggled.connect(lambda shown: setattr(self.results_model, "details", bool(shown)))
+        self.results.view.doubleClicked.connect(lambda index: self.show_details(int(index.data(Role.ItemPk))))
+        self._detail_keys = [DetailKeys(self.grid, (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter),
+                                        self.show_details),
+                             DetailKeys(self.results.view, (Qt.Key.Key_Space,), self.show_details)]
+
+    def _results_filter(self, outfit_items: int) -> ItemFilter | None:
+        """The results' filter: the sidebar's ticks and "hide matches below" (a shown 0–100 match,
+        as a raw score bound for ``outfit_items`` cosines); None when it hides nothing."""
+        item_filter = self.filters.item_filter(score_bound(self.results.threshold.value(), outfit_items))
+        return item_filter if item_filter.active else None
+
+    def clear_filters(self) -> None:
+        """The empty states' "clear filters": untick everything and hide no match by its score."""
+        self.results.threshold.setValue(0)  # searches again once the spin box settles
+        self.filters.clear()
+
+    def _filters_changed(self) -> None:
+        self.request_items()
+        self._search_again()
+
+    def _threshold_changed(self, value: int) -> None:
+        self.settings.set("min_match", value)
+        self._search_again()
+
+    def _search_again(self) -> None:
+        """The results under the new filter: the same kind of search (similar or compatible)."""
+        if self._similar_to is not None:
+            self.find_similar(self._similar_to.pk)
+        elif self.outfit_model.pks():
+            self.request_search()
+
+    def _note_results(self) -> None:
+        """The line under the results' controls: what the filters hide, and whether the explanation
+        on screen is of a result still shown. An explanation of a result the filters now hide stays
+        (the outfit, and so the explanation, is the same) and this line says so; a shown one keeps
+        its chip's state."""
+        parts = []
+        ticks, bound = self.filters.describe(), self.results.threshold.value()
+        if ticks or bound:
+            shown = " and ".join(p for p in (escape(ticks), f"matches of {bound}/100 or more" if bound else "") if p)
+            parts.append(f"Showing only {shown} — <a href='clearfilters'>clear filters</a>")
+        explained = self._last_explained
+        on_screen = self.explanation.update_data is not None or self.channels.explain.busy
+        if explained is not None and on_screen:
+            if explained in self._results:
+                self.results_model.set_explanation(explained, "pending" if self.channels.explain.busy else "done")
+            else:
+                title = self.explanation_title()
+                parts.append(f"The explanation on the right is of “{escape(title)}”, which is not among the results "
+                             "shown (the outfit is the same).")
+        self.results.set_filter_note("<br>".join(parts))
+
+    def explanation_title(self) -> str:
+        """The title of the result the explanation panel is about ("" when unknown)."""
+        item = next(iter(self.items_by_pk([self._last_explained])), None) if self._last_explained is not None else None
+        return item.title if item is not None else ""
+
+    def _catalogue_sort_chosen(self, sort: str) -> None:
+        self.settings.set("catalogue_sort", sort)
+        self.request_items()
+
+    def set_tile_side(self, side: int) -> None:
+        """Thumbnails of ``side`` pixels in both grids (the slider); remembered."""
+        delegate = self.grid.itemDelegate()
+        if isinstance(delegate, ItemTileDelegate):
+            delegate.set_side(side)
+            self.grid.setIconSize(QSize(delegate.side, delegate.side))
+            self.grid.doItemsLayout()
+        self.results.set_tile_side(side)
+        self.settings.set("tile_size", self.results.delegate.side)
+
+    def show_details(self, pk: int) -> None:
+        """The detail view of item ``pk`` (a catalogue item or a result): photo and metadata."""
+        item = next(iter(self.items_by_pk([pk])), None)
+        if item is None:
+            return
+        if self.detail_view is None:
+            self.detail_view = DetailView(self)
+            self.detail_view.add_requested.connect(lambda item_pk: self.add_to_outfit([item_pk]))
+            self.detail_view.similar_requested.connect(self.find_similar)
+        self.detail_view.show_item(item)
+
+    def show_catalogue_manager(self) -> CatalogueManager:
+        if self.catalogue_manager is None:
+            self.catalogue_manager = CatalogueManager(self.tasks, self)
+            self.catalogue_manager.changed.connect(self._catalogues_managed)
+        self.catalogue_manager.refresh(self.catalogue.name if self.catalogue is not None else "")
+        self.catalogue_manager.show()
+        self.catalogue_manager.raise_()
+        return self.catalogue_manager
+
+    def _catalogues_managed(self, old: str, new: str) -> None:
+        """Renamed (old, new), deleted (old, "") or re-synced (name, name) in the manager: the switcher
+        lists again; the open catalogue, when it was the one changed, opens again (under its new name)."""
+        current = self.catalogue.name if self.catalogue is not None else None
+        if current == old and new:
+            self.refresh_catalogues(select=new)
+        else:
+            self.refresh_catalogues(select=current, reopen=False)
 
     def show_index_dialog(self) -> None:
         self.index_dialog = IndexDialog(self.tasks, self)
@@ -595,6 +773,7 @@ class MainWindow(QMainWindow):
             self.category_filter.addItem(category, category)
         self.category_filter.blockSignals(False)
         self.results.set_categories(list(opened.categories))
+        self.filters.reset()  # another catalogue's values: its own ticks start empty
         self._items.clear()
         self._results.clear()
         self.outfit_panel.clear()
@@ -613,12 +792,20 @@ class MainWindow(QMainWindow):
     def _show_items(self, items: list[ItemInfo]) -> None:
         self._items.update({item.pk: item for item in items})
         self.browser_model.set_items(items)
-        self.browser_empty.setVisible(not items)
-        self.browser_empty.setText("No items match this search." if self.search_box.text() else "This catalogue has no items.")
+        ticks = self.filters.describe()
+        self.browser_empty.setVisible(not items or bool(ticks))
+        if ticks and items:  # filtered, even with the sidebar closed: say so, and how to see every item
+            set_rich(self.browser_empty, f"Showing only {escape(ticks)} — <a href='clearfilters'>clear filters</a>")
+        elif ticks:  # say why nothing is shown, and how to see items again
+            set_rich(self.browser_empty, "No items match the filters — <a href='clearfilters'>clear filters</a>")
+        else:
+            set_plain(self.browser_empty, "No items match this search." if self.search_box.text()
+                      else "This catalogue has no items.")
 
     def _show_results(self, results: dict[str, list[SearchResult]]) -> None:
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
-        self.results.set_results(results)
+        self.results.set_results(results, filtered=self._results_filter(1) is not None)
+        self._note_results()
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
 
     def _search_failed(self, message: str) -> None:
@@ -650,6 +837,8 @@ class MainWindow(QMainWindow):
         if outfit_item is None and self._similar_to is not None and self._similar_to.pk == update.outfit_pk:
             outfit_item = self._similar_to
         self.explanation.show_update(step, candidate.item if candidate else None, outfit_item)
+        # a "visually similar" result is explained as a likeness, not a match with the outfit
+        self.explanation_dock.setWindowTitle("Why do they look alike?" if step.general else "Why does it match?")
 
     def _explained(self, update: ExplanationUpdate | None) -> None:
         if update is not None:

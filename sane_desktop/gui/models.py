@@ -1,4 +1,8 @@
-"""List models for the item grids (catalogue browser, outfit, results) with custom roles."""
+"""List models for the item grids (catalogue browser, outfit, results) with custom roles.
+
+Tooltips speak plainly by default (title, category, attributes, the outfit item it matches best);
+the research terms (raw scores, score parts, type-space cosines, an attribute's score parts) appear
+only while ``details`` is on (the explanation panel's Details, a remembered setting)."""
 
 from __future__ import annotations
 
@@ -32,6 +36,9 @@ class Role(IntEnum):
     Overlay = Qt.ItemDataRole.UserRole + 10  # QImage RGBA saliency overlay of the tile
     Highlight = Qt.ItemDataRole.UserRole + 11  # outfit tiles: share of the hovered result's score
     OutfitPosition = Qt.ItemDataRole.UserRole + 12  # outfit tiles: position = colour of its bars
+    Rank = Qt.ItemDataRole.UserRole + 13  # results: 1-based rank by score among those shown (any sort)
+
+RESULT_SORTS = ("score", "title")  # the results' orders: best match first (the default), title
 
 
 @dataclass
@@ -44,6 +51,7 @@ class Row:
     tile: TileExplanation | None = None
     overlay: QImage | None = None
     highlight: float | None = None
+    rank: int | None = None
 
 
 class ItemListModel(QAbstractListModel):
@@ -56,6 +64,8 @@ class ItemListModel(QAbstractListModel):
         self._row_of_key: dict[str, list[int]] = {}
         self.outfit_titles: dict[int, str] = {}  # outfit item pk -> title, for result tooltips
         self.outfit_mode = False  # outfit tiles carry their position (bar colour) and highlight
+        self.details = False  # tooltips carry the research terms (raw scores, cosines, score parts)
+        self.result_order = "score"  # results: one of RESULT_SORTS
         thumbnails.ready.connect(self._thumbnail_ready)
 
     # --- filling -----------------------------------------------------------------------------
@@ -63,7 +73,24 @@ class ItemListModel(QAbstractListModel):
         self._set_rows([Row(item) for item in items])
 
     def set_results(self, results: list[SearchResult]) -> None:
-        self._set_rows([Row(r.item, r.score, dict(r.contributions)) for r in results])
+        """Results, ranked by score (best first; ties by key) and shown in :attr:`sort` order."""
+        ranked = sorted(results, key=lambda r: (-r.score, r.item.pk))
+        rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1) for number, r in enumerate(ranked)]
+        self._set_rows(self._sorted(rows))
+
+    def set_sort(self, sort: str) -> None:
+        """Show the rows in another order (one of RESULT_SORTS), keeping each row's explanation,
+        tile and rank. ValueError for an unknown order."""
+        if sort not in RESULT_SORTS:
+            raise ValueError(f"unknown results order {sort!r}")
+        self.result_order = sort
+        if any(row.rank is not None for row in self._rows):
+            self._set_rows(self._sorted(list(self._rows)))
+
+    def _sorted(self, rows: list[Row]) -> list[Row]:
+        if self.result_order == "title":
+            return sorted(rows, key=lambda row: (row.item.title.casefold(), row.rank or 0))
+        return sorted(rows, key=lambda row: row.rank or 0)
 
     def _set_rows(self, rows: list[Row]) -> None:
         self.beginResetModel()
@@ -153,8 +180,8 @@ class ItemListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             # our markup around the catalogue's text, which is escaped: a title is never HTML
             lines = [f"<b>{escape(item.title)}</b>", f"{escape(item.category)} · id {escape(item.item_id)}"]
-            if row.score is not None:
-                lines.append(f"compatibility score {row.score:.3f}")
+            if row.score is not None and self.details:
+                lines.append(f"raw score {row.score:.3f}")
             if item.attributes:
                 lines.append("attributes: " + escape(", ".join(item.attributes[:8])))
             lines += self._explanation_lines(row)
@@ -167,7 +194,7 @@ class ItemListModel(QAbstractListModel):
             Role.Contributions: row.contributions, Role.Attribute: row.attribute,
             Role.ExplanationState: row.explanation_state, Role.Info: item, Role.Tile: row.tile,
             Role.Overlay: row.overlay, Role.Highlight: row.highlight,
-            Role.OutfitPosition: index.row() if self.outfit_mode else None,
+            Role.OutfitPosition: index.row() if self.outfit_mode else None, Role.Rank: row.rank,
         }
         return values.get(int(role))
 
@@ -178,14 +205,18 @@ class ItemListModel(QAbstractListModel):
             parts = ", ".join(f"{escape(self.outfit_titles.get(pk, pk))} {value:+.3f}"
                               for pk, value in row.contributions.items())
             lines.append(f"top contributing outfit item: <b>{escape(self.outfit_titles.get(best, best))}</b>")
-            lines.append(f"score parts: {parts}")
+            if self.details:
+                lines.append(f"score parts: {parts}")
         if row.tile is not None:
-            lines.append(f"similarity with it: {row.tile.similarity:.3f} (its type-space cosine)")
+            lines.append(f"similarity with it: {row.tile.similarity:.2f}"
+                         + (" (its type-space cosine)" if self.details else ""))
             attribute = row.tile.attribute
-            if attribute is not None:
+            if attribute is not None and self.details:
                 lines.append(f"explained by: <i>{escape(attribute.name)}</i> — score {attribute.total:.2f} from "
                              f"confidence {attribute.confidence:.2f}, map match {attribute.match:.2f}, "
                              f"prior {attribute.prior:.2f}, outfit item has it {attribute.partner:.2f}")
+            elif attribute is not None:
+                lines.append(f"explained by: <i>{escape(attribute.name)}</i>")
         elif row.attribute:
             lines.append(f"explained by: <i>{escape(row.attribute)}</i>")
         return lines

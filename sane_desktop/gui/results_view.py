@@ -1,21 +1,26 @@
 """Compatible items for the outfit, best first, with a target category selector ("all" included).
-Each new result list starts at the top; the heading is elided to its width (a long "Visually similar
-to …" title never widens the window)."""
+Each new result list starts at the top; the headings are elided to their width (a long "Similar to …"
+title never widens the window). Above the grid: "Hide matches below …" (a 0–100 match, as the tiles
+show it; the window searches again with it) and the order (best match, title). An empty list says
+why: no outfit, nothing compatible, or nothing passing the filters (with a link to clear them)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QListView, QSizePolicy, QStackedWidget, QVBoxLayout, QWidget,
+    QComboBox, QHBoxLayout, QLabel, QListView, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.delegates import ItemTileDelegate
-from sane_desktop.gui.models import ItemListModel, Role
+from sane_desktop.gui.models import RESULT_SORTS, ItemListModel, Role
 from sane_desktop.gui.text import ElidedLabel, set_plain, set_rich
 from sane_desktop.service import SearchResult
 
 ALL_LABEL = "All categories"
 VISIBLE_DEBOUNCE_MS = 80  # scrolling settles before the visible tiles are (re)requested
+THRESHOLD_DEBOUNCE_MS = 300  # typing "65" searches once, not for "6" then "65"
+SORT_LABELS = {"score": "Best match", "title": "Title"}
+NO_MATCH_FILTERED = "No items match the filters — <a href='clearfilters'>clear filters</a>"
 
 
 class ResultsView(QWidget):
@@ -23,7 +28,9 @@ class ResultsView(QWidget):
     result_activated = Signal(int)  # candidate pk
     visible_changed = Signal(list)  # row numbers of the tiles now in view (after scrolling settles)
     hovered = Signal(object)  # candidate pk under the mouse, or None
-    link_activated = Signal(str)  # a link in the empty-state message (e.g. "reindex")
+    link_activated = Signal(str)  # a link in the empty-state message (e.g. "reindex", "clearfilters")
+    threshold_changed = Signal(int)  # "Hide matches below": a 0–100 match, 0 = hide nothing (debounced)
+    sort_changed = Signal(str)  # one of RESULT_SORTS
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -68,13 +75,49 @@ class ResultsView(QWidget):
         bold = self.heading.font()
         bold.setBold(True)
         self.heading.setFont(bold)
+        # "Similar to …" while the results are the items that look like one item; empty (hidden)
+        # otherwise. Plain text: the title is the catalogue's.
+        self.similar_heading = ElidedLabel()
+        self.similar_heading.setObjectName("similar-heading")
+        self.similar_heading.setVisible(False)
+        self.threshold = QSpinBox()
+        self.threshold.setRange(0, 100)
+        self.threshold.setSuffix("/100")
+        self.threshold.setSpecialValueText("off")
+        self.threshold.setToolTip("Hide matches whose match score (the figure on each tile) is below this")
+        self.threshold.setAccessibleName("Hide matches below")
+        self._threshold_timer = QTimer(self, singleShot=True, interval=THRESHOLD_DEBOUNCE_MS)
+        self._threshold_timer.timeout.connect(lambda: self.threshold_changed.emit(self.threshold.value()))
+        self.threshold.valueChanged.connect(lambda _v: self._threshold_timer.start())
+        self.sort = QComboBox()
+        self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.sort.setMinimumContentsLength(6)
+        self.sort.setAccessibleName("Sort results by")
+        for key in RESULT_SORTS:
+            self.sort.addItem(SORT_LABELS[key], key)
+        self.sort.setToolTip("Order of the results (the rank on each tile stays the match rank)")
+        self.sort.currentIndexChanged.connect(lambda _i: self._sort_chosen())
+        self.filter_note = QLabel()  # what the filters hide, with a link to clear them (our markup)
+        self.filter_note.setWordWrap(True)
+        self.filter_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.filter_note.linkActivated.connect(self.link_activated)
+        self.filter_note.setVisible(False)
         header = QHBoxLayout()
         header.addWidget(self.heading, 1)
         header.addWidget(QLabel("for"))
         header.addWidget(self.target)
+        controls = QHBoxLayout()
+        below = ElidedLabel("Hide matches below")  # elided in a narrow window (full text in its tooltip)
+        controls.addWidget(below, 1)
+        controls.addWidget(self.threshold)
+        controls.addSpacing(8)
+        controls.addWidget(self.sort)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(header)
+        layout.addWidget(self.similar_heading)
+        layout.addLayout(controls)
+        layout.addWidget(self.filter_note)
         layout.addWidget(self.stack, 1)
         self.show_message("Add items to the outfit to see what goes with them.")
 
@@ -109,7 +152,30 @@ class ResultsView(QWidget):
         (set_rich if rich else set_plain)(self.empty, text)
         self.stack.setCurrentWidget(self.empty)
 
-    def set_results(self, results: dict[str, list[SearchResult]]) -> None:
+    def set_similar_heading(self, text: str) -> None:
+        """The visible "Similar to …" line (plain text); empty hides it (not in similar mode)."""
+        set_plain(self.similar_heading, text)
+        self.similar_heading.setVisible(bool(text))
+
+    def set_filter_note(self, markup: str) -> None:
+        """A line under the controls (our markup: the caller escapes catalogue text); empty hides it."""
+        set_rich(self.filter_note, markup)
+        self.filter_note.setVisible(bool(markup))
+
+    def set_sort(self, sort: str) -> None:
+        """Choose the order (one of RESULT_SORTS; an unknown one is ignored) as if picked in the combo."""
+        number = self.sort.findData(sort)
+        if number >= 0:
+            self.sort.setCurrentIndex(number)
+
+    def _sort_chosen(self) -> None:
+        sort = str(self.sort.currentData() or "score")
+        self.model.set_sort(sort)
+        self.sort_changed.emit(sort)
+
+    def set_results(self, results: dict[str, list[SearchResult]], filtered: bool = False) -> None:
+        """Show ``results`` (the model ranks them by score and orders them by the chosen sort);
+        ``filtered``: filters or a score bound were applied, so an empty list says so."""
         merged = sorted((r for rs in results.values() for r in rs), key=lambda r: -r.score)
         self.model.set_results(merged)
         # a new list (another target category, another outfit) starts at its best result
@@ -117,8 +183,16 @@ class ResultsView(QWidget):
         self.view.verticalScrollBar().setValue(0)
         if merged:
             self.stack.setCurrentWidget(self.view)
+        elif filtered:
+            self.show_message(NO_MATCH_FILTERED, rich=True)
         else:
             self.show_message("No compatible items found for this outfit.")
+
+    def set_tile_side(self, side: int) -> None:
+        """The thumbnail-size slider: tiles of ``side`` pixels (the grid relays them)."""
+        self.delegate.set_side(side)
+        self.view.setIconSize(QSize(self.delegate.side, self.delegate.side))
+        self.view.doItemsLayout()
 
     def step(self, delta: int) -> None:
         """Select the next/previous result and open its explanation."""

@@ -4,10 +4,12 @@ or a CSV of the outfit's suggestions).
 
 The database work runs on the worker thread (typed tasks, :mod:`sane_desktop.gui.tasks`); every
 dialog opens without a nested event loop. Only catalogue items are saved: images added from disk
-live in this session alone, and the save dialog says so when the outfit has any. The contact sheet
-is painted here from what the window already shows (thumbnails, the ranked results with their
-scores, the sentence of the explanation on screen); the CSV is written by the service
-(:func:`sane_desktop.service.outfits.write_outfit_csv`).
+live in this session alone, and the save dialog says so when the outfit has any. Opening a saved
+outfit over one being built that is not saved as it is asks first: Save, Discard or Cancel.
+The contact sheet is painted here from what the window already shows (thumbnails, the ranked
+results with their scores, the sentence of the explanation on screen), and painted and saved on
+the worker, which first decodes the photos whose thumbnails are not loaded yet (:func:`write_sheet`,
+with progress). The CSV is written by the service (:func:`sane_desktop.service.outfits.write_outfit_csv`).
 """
 
 from __future__ import annotations
@@ -18,21 +20,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from PySide6.QtCore import QMarginsF, QObject, QRect, QSizeF, Qt
+from PySide6.QtCore import QMarginsF, QObject, QRect, QSizeF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
     QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
     QMessageBox, QPushButton, QStatusBar, QVBoxLayout, QWidget,
 )
 
-from sane_desktop.gui.explanation_view import ExplanationView
+from sane_desktop.errors import Cancelled, SaneError
+from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
 from sane_desktop.gui.models import ItemListModel
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.settings import Settings
-from sane_desktop.gui.tasks import TaskRunner
+from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import message_box, plain_label, set_plain
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, CatalogueService, ItemInfo, SearchResult
+from sane_desktop.service.items import photo_pixels
 from sane_desktop.service.outfits import OutfitNameTaken, write_outfit_csv
 from sane_desktop.service.values import LoadedOutfit, SavedOutfit, SavedOutfitInfo
 
@@ -67,6 +71,8 @@ class OutfitWindow(Protocol):
 
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
     def _report_error(self, message: str) -> None: ...
+    def _show_progress(self, done: int, total: int, message: str) -> None: ...
+    def _hide_progress(self) -> None: ...
 
 
 # --- dialogs ---------------------------------------------------------------------------------------
@@ -168,10 +174,10 @@ class SavedOutfitsDialog(QDialog):
             button.setEnabled(chosen)
 
     def open_selected(self) -> None:
+        """Open the chosen outfit; the controller first asks, should it replace an unsaved one."""
         outfit = self.selected()
         if outfit is not None:
-            self.controller.load(outfit.pk)
-            self.accept()
+            self.controller.open_saved(outfit, self)
 
     def rename_selected(self) -> None:
         outfit = self.selected()
@@ -198,18 +204,25 @@ class SavedOutfitsDialog(QDialog):
 # --- the controller --------------------------------------------------------------------------------
 
 class SavedOutfitsController(QObject):
-    """The Outfits menu's work for ``window``: dialogs on the GUI thread, the database on the worker."""
+    """The Outfits menu's work for ``window``: dialogs on the GUI thread, the database and the
+    photos of a contact sheet on the worker. ``exported`` carries the path of each file written."""
+
+    exported = Signal(str)
 
     def __init__(self, window: OutfitWindow, parent: QWidget) -> None:
         super().__init__(parent)
         self.window = window
         self.parent_widget = parent  # the dialogs' parent (the window itself)
         self.channel = window.tasks.channel()
+        self.export_channel = window.tasks.channel()  # a newer export replaces one still decoding
+        self.export_task: Task[bool, None] | None = None  # the last contact sheet being written
         self.name = ""  # the outfit's name once saved or opened (the export's default file name)
         self.name_dialog: NameDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self.dialog: SavedOutfitsDialog | None = None
         self.export_dialog: QFileDialog | None = None
+        self.open_question: QMessageBox | None = None  # "Save the outfit first?" while it is asked
+        self._after_save: Callable[[], None] | None = None  # what a save asked for by that question opens
 
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 10000)
@@ -228,6 +241,7 @@ class SavedOutfitsController(QObject):
             return
         pks = self.window.outfit_model.pks()
         if not any(pk >= 0 for pk in pks):
+            self._after_save = None  # nothing saved: nothing opens after it
             message_box(self.parent_widget, "Save outfit", "The outfit has no catalogue items to save. " + DISK_NOTE,
                         QMessageBox.Icon.Information)
             return
@@ -235,6 +249,7 @@ class SavedOutfitsController(QObject):
                             DISK_NOTE if any(pk < 0 for pk in pks) else "", self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._save(dialog.name(), pks, overwrite=False))
+        dialog.rejected.connect(lambda: setattr(self, "_after_save", None))  # not saved: stay as it is
         self.name_dialog = dialog
         dialog.open()
 
@@ -246,7 +261,11 @@ class SavedOutfitsController(QObject):
                 return None  # the person is asked whether to replace it
 
         self.channel.start(task, "Saving the outfit…") \
-            .on_done(lambda saved: self._saved(saved, name, pks)).on_failed(self.window._report_error)
+            .on_done(lambda saved: self._saved(saved, name, pks)).on_failed(self._save_failed)
+
+    def _save_failed(self, message: str) -> None:
+        self._after_save = None  # the outfit was not saved: it is not replaced either
+        self.window._report_error(message)
 
     def _saved(self, saved: SavedOutfit | None, name: str, pks: list[int]) -> None:
         if saved is None:
@@ -256,7 +275,7 @@ class SavedOutfitsController(QObject):
             box.setDefaultButton(QMessageBox.StandardButton.No)
             yes = box.button(QMessageBox.StandardButton.Yes)
             box.finished.connect(lambda _answer: self._save(name, pks, overwrite=True)
-                                 if box.clickedButton() is yes else self._status("Not saved"))
+                                 if box.clickedButton() is yes else self._not_saved())
             self.confirm_box = box
             return
         self.name = saved.name
@@ -264,6 +283,68 @@ class SavedOutfitsController(QObject):
         note = (f" ({saved.left_out} image{'s' if saved.left_out != 1 else ''} from disk not saved)"
                 if saved.left_out else "")
         self._status(f"{verb} the outfit {saved.name!r}: {saved.items} item{'s' if saved.items != 1 else ''}{note}")
+        after, self._after_save = self._after_save, None
+        if after is not None:  # saved as asked before opening another outfit: open it now
+            after()
+
+    def _not_saved(self) -> None:
+        self._after_save = None
+        self._status("Not saved")
+
+    # --- asking before an unsaved outfit is replaced ------------------------------------------------
+    def open_saved(self, outfit: SavedOutfitInfo, dialog: QDialog | None = None) -> None:
+        """Open the saved ``outfit`` in place of the one being built. When that one has items and is
+        not saved as it is (the worker compares it with every saved outfit), ask first: Save (then
+        open), Discard (open), or Cancel (nothing changes; the list stays open). ``dialog``: the
+        list it was chosen in, closed once the outfit opens."""
+        pks = self.window.outfit_model.pks()
+        if not pks:
+            self._open_now(outfit.pk, dialog)
+            return
+        self.channel.start(lambda service, _state: service.saved_outfits().matching(pks), "Checking the outfit…") \
+            .on_done(lambda saved_as: self._checked(outfit, dialog, pks, saved_as)).on_failed(self.window._report_error)
+
+    def _checked(self, outfit: SavedOutfitInfo, dialog: QDialog | None, pks: list[int], saved_as: str | None) -> None:
+        if self.window.outfit_model.pks() != pks:  # it changed while the worker looked: look again
+            self.open_saved(outfit, dialog)
+        elif saved_as is not None:
+            self._open_now(outfit.pk, dialog)
+        else:
+            self._ask_before_open(outfit, dialog)
+
+    def _open_now(self, pk: int, dialog: QDialog | None) -> None:
+        if dialog is not None:
+            dialog.accept()
+        self.load(pk)
+
+    def _ask_before_open(self, outfit: SavedOutfitInfo, dialog: QDialog | None) -> None:
+        buttons = QMessageBox.StandardButton
+        pks = self.window.outfit_model.pks()
+        savable = any(pk >= 0 for pk in pks)
+        box = message_box(dialog or self.parent_widget, "Open saved outfit",
+                          f"The outfit you are building is not saved. Save it before opening {outfit.name!r}? "
+                          "Otherwise it is replaced and lost." + (f" {DISK_NOTE}" if any(pk < 0 for pk in pks) else ""),
+                          QMessageBox.Icon.Question, buttons.Save | buttons.Discard | buttons.Cancel)
+        box.button(buttons.Save).setEnabled(savable)  # images from disk alone cannot be saved
+        box.setDefaultButton(buttons.Save if savable else buttons.Cancel)
+        box.setEscapeButton(buttons.Cancel)
+        box.button(buttons.Discard).setText("Discard it")
+        box.setObjectName("open-question")
+        self.open_question = box
+
+        def answered(_result: int) -> None:
+            self.open_question = None
+            answer = box.standardButton(box.clickedButton()) if box.clickedButton() is not None else buttons.Cancel
+            if answer == buttons.Discard:
+                self._open_now(outfit.pk, dialog)
+            elif answer == buttons.Save:
+                if dialog is not None:
+                    dialog.accept()
+                self._after_save = lambda: self.load(outfit.pk)
+                self.save()
+            # Cancel (or Escape): the outfit stays, and so does the list
+
+        box.finished.connect(answered)
 
     # --- open, rename, delete ---------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -349,7 +430,9 @@ class SavedOutfitsController(QObject):
 
     def export(self, path: str | Path | None = None) -> Path | None:
         """Export the outfit with its suggestions to ``path`` (PNG, PDF or CSV by its suffix); without
-        one, ask where (a file dialog in the last export folder, else the user's Pictures folder)."""
+        one, ask where (a file dialog in the last export folder, else the user's Pictures folder).
+        Returns the path when the file is written before this returns, else None (a sheet whose
+        photos are decoded on the worker first, or a dialog); ``exported`` fires once it is written."""
         if not self.window.outfit_model.pks():
             message_box(self.parent_widget, "Export outfit", "Add items to the outfit first.", QMessageBox.Icon.Information)
             return None
@@ -390,6 +473,10 @@ class SavedOutfitsController(QObject):
         return [f"Why {result.item.title!r} matches:", view.headline.text()]
 
     def _export(self, target: Path) -> Path | None:
+        """Write ``target``: a CSV at once (the path is returned); a PNG or PDF sheet on the worker
+        (None is returned): the photos whose thumbnails are not loaded are decoded there, then the
+        sheet is painted and saved there, with progress in the status bar; the window stays
+        responsive. ``exported`` says when the file is written."""
         suffix = target.suffix.lower().lstrip(".")
         if suffix not in EXPORT_FILTERS:
             message_box(self.parent_widget, "Export outfit", f"Cannot export as {target.name}: choose a .png, .pdf or .csv name.")
@@ -401,33 +488,70 @@ class SavedOutfitsController(QObject):
             except Exception as error:  # InputError: the folder cannot be written
                 message_box(self.parent_widget, "Export outfit", str(error))
                 return None
-        else:
-            lines = self._explanation_lines()
-            card = self.window.explanation.card.grab().toImage() if lines else None  # its maps, as on screen
-            sheet = ContactSheet(self.name or "Outfit", self.window.catalogue.name if self.window.catalogue else "",
-                                 outfit, results, lines, self._thumbnail, card)
-            if not (sheet.save_pdf(target) if suffix == "pdf" else sheet.save_png(target)):
-                message_box(self.parent_widget, "Export outfit", f"Could not save the outfit as {target}: the folder cannot "
-                                                          "be written.")
-                return None
+            return self._written(target)
+        # what the sheet shows, as it is on screen now: the explanation's card, the items' thumbnails
+        lines = self._explanation_lines()
+        card = self.window.explanation.card.grab().toImage() if lines else None  # its maps, as on screen
+        sheet = ContactSheet(self.name or "Outfit", self.window.catalogue.name if self.window.catalogue else "",
+                             outfit, results, lines, lambda _item: QImage(), card)
+        loaded: dict[int, QImage] = {}
+        missing: dict[int, ItemInfo] = {}
+        for item in sheet.items():
+            thumbnail = self.window.thumbnails.get(item.image_path, item.content_hash)
+            if thumbnail is not None and not thumbnail.isNull():
+                loaded[item.pk] = thumbnail
+            else:
+                missing.setdefault(item.pk, item)
+        steps = len(missing) + 1  # each photo to decode, then painting and saving the sheet
+        self.window._show_progress(0, steps, "Preparing the outfit sheet…")  # at once: the worker may be busy
+
+        def written(saved: bool) -> None:
+            if saved:
+                self._written(target)
+            else:
+                message_box(self.parent_widget, "Export outfit", f"Could not save the outfit as {target}: the folder "
+                                                                 "cannot be written.")
+
+        self.export_task = task = self.export_channel.start(
+            write_sheet(sheet, loaded, list(missing.values()), target), "Preparing the outfit sheet…")
+        task.on_progress(self.window._show_progress).on_done(written).on_failed(self.window._report_error) \
+            .on_finished(self.window._hide_progress)
+        return None
+
+    def _written(self, target: Path) -> Path:
         self.window.settings.set("export_folder", str(target.parent))
         self.window.explanation.export_folder = str(target.parent)
         self._status(f"Saved the outfit to {target}")
+        self.exported.emit(str(target))
         return target
 
-    def _thumbnail(self, item: ItemInfo) -> QImage:
-        """The window's thumbnail of ``item`` when loaded, else its photo decoded small here."""
-        loaded = self.window.thumbnails.get(item.image_path, item.content_hash)
-        if loaded is not None and not loaded.isNull():
-            return loaded
-        # decoded through the app's bounded open (a pixel limit before decoding), never Qt's readers
-        from sane_desktop.gui.explanation_view import rgb_image
-        from sane_desktop.service.items import photo_pixels
 
-        try:
-            return rgb_image(photo_pixels(item.image_path, ContactSheet.TILE))
-        except Exception:  # missing or unreadable: an empty tile
-            return QImage()
+def write_sheet(sheet: ContactSheet, loaded: dict[int, QImage], missing: Sequence[ItemInfo],
+                target: Path) -> TaskFn[CatalogueService, None, bool]:
+    """On the worker: decode the photos of ``missing`` items (their longer side at most
+    :attr:`ContactSheet.TILE` px, through the app's bounded open: a pixel limit before decoding,
+    never Qt's readers; a missing or unreadable photo leaves an empty tile), then paint ``sheet``
+    with them and the ``loaded`` thumbnails and save it as ``target`` (PDF by its suffix, else PNG;
+    QPainter on a QImage or a QPdfWriter may run off the GUI thread). Progress per photo, then one
+    step for the sheet; True when the file was written, False when the folder cannot be written."""
+    images = dict(loaded)  # the worker's own copy (QImages are shared implicitly, never written)
+
+    def run(_service: CatalogueService, state: TaskState[None]) -> bool:
+        steps = len(missing) + 1
+        for done, item in enumerate(missing, start=1):
+            if state.should_stop():
+                raise Cancelled("a newer export was asked for")
+            try:
+                images[item.pk] = rgb_image(photo_pixels(item.image_path, ContactSheet.TILE))
+            except SaneError:  # ImageRejected: missing, unreadable, oversized
+                pass
+            state.progress(done, steps, "Preparing the outfit sheet…")
+        sheet.thumbnail = lambda item: images.get(item.pk, QImage())
+        saved = sheet.save_pdf(target) if target.suffix.lower() == ".pdf" else sheet.save_png(target)
+        state.progress(steps, steps, "Preparing the outfit sheet…")
+        return saved
+
+    return run
 
 
 # --- the contact sheet -----------------------------------------------------------------------------
@@ -447,6 +571,10 @@ class ContactSheet:
         self.explanation, self.thumbnail = list(explanation), thumbnail
         self.card = explanation_card if explanation_card is not None and not explanation_card.isNull() else None
         self.width = SHEET_WIDTH
+
+    def items(self) -> list[ItemInfo]:
+        """Every item the sheet draws, in order: the outfit's, then each target's results shown."""
+        return [*self.outfit, *(result.item for ranked in self.results.values() for result in ranked[:SHEET_RESULTS])]
 
     def _fonts(self) -> tuple[QFont, QFont, QFont]:
         title, heading, body = QFont(), QFont(), QFont()

@@ -1,8 +1,8 @@
 """Settings remembered between runs (QSettings): window geometry and state, theme, overlay choices,
-whether the explanation's Details are open, the folder explanations were last exported to, the last
-catalogue. By default an INI file, ``settings.ini`` in the per-user config folder
-(:func:`sane_desktop.paths.user_config_dir`), the same on every platform and isolated by a test's HOME
-(or ``SANE_CONFIG_HOME``)."""
+whether the explanation's Details are open, the thumbnail size, the grids' orders, "hide matches
+below", the folder explanations were last exported to, the last catalogue. By default an INI file,
+``settings.ini`` in the per-user config folder (:func:`sane_desktop.paths.user_config_dir`), the same
+on every platform and isolated by a test's HOME (or ``SANE_CONFIG_HOME``)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ SETTINGS_FILE = "settings.ini"
 
 DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity": 55, "catalogue": "",
                             "results_per_category": 24, "tile_overlays": 0, "explanation_details": 0,
-                            "export_folder": ""}
+                            "export_folder": "",
+                            # issue 18, points 13 and 16: tile size, the grids' orders, "hide matches below"
+                            "tile_size": 136, "catalogue_sort": "title", "results_sort": "score", "min_match": 0}
 
 
 def default_settings_file() -> Path:

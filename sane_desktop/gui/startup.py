@@ -1,26 +1,52 @@
 """Build a running GUI: the QApplication, the theme, the one worker thread (a :class:`TaskRunner`
 owning the service) and the main window. The entry point (:mod:`.app`) and the screenshot walk
-(:mod:`.screenshots`) both start from here, so neither imports the other."""
+(:mod:`.screenshots`) both start from here, so neither imports the other.
+
+The window comes first (issue 18 point 10): nothing imported here loads torch or FAISS. The
+worker lists and opens the catalogue and shows its items (browsing needs neither), then loads the
+models (:func:`load_models`: the core's C extensions, with progress in the status bar, "Loading
+models… 3/23", and the device once known); a search queued before that loads what it needs itself."""
 
 from __future__ import annotations
 
 import gc
 import os
 import sys
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from sane_desktop.errors import Cancelled
 from sane_desktop.gui.main_window import MainWindow
 from sane_desktop.gui.settings import Settings
-from sane_desktop.gui.tasks import TaskRunner
+from sane_desktop.gui.tasks import TaskRunner, TaskState
 from sane_desktop.gui.theme import apply_theme
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueService
 
 SHUTDOWN_WAIT_MS = 5000  # quitting waits at most this long for the running task to check should_stop
+# then, once the event loop has ended, at most this long more: a shared library being loaded (torch)
+# cannot be interrupted, and a QThread destroyed while it runs aborts the process
+LATE_SHUTDOWN_WAIT_MS = 60000
 DEMO = "demo"  # the name CatalogueService.ensure_demo indexes the built-in demo catalogue under
+# the models load once the catalogue shows its items, or this long after the first paint at the latest
+MODELS_AFTER_PAINT_MS = 4000
+LOADING = "Loading models…"
+# everything the worker imports lazily: a first import (or .pyc compile) there mid-session would stall
+# the GUI for as long as loading a shared library holds the GIL
+CORE_MODULES = (
+    "faiss", "torch", "sklearn.metrics",
+    "sane_desktop.catalogue", "sane_desktop.demo", "sane_desktop.store.importer",
+    "sane_desktop.models.checkpoint", "sane_desktop.models.preprocess", "sane_desktop.models.adapt",
+    "sane_desktop.explain", "sane_desktop.explain.attribute_choice", "sane_desktop.explain.fast",
+    "sane_desktop.explain.rise", "sane_desktop.explain.sliding", "sane_desktop.explain.random_baseline",
+    "sane_desktop.retrieval.embedding", "sane_desktop.retrieval.indexer",
+    "sane_desktop.retrieval.search", "sane_desktop.service.explanation", "sane_desktop.service.model",
+    "sane_desktop.service.search", "sane_desktop.training.presets", "sane_desktop.training.trainer",
+)
 
 
 def application(argv: Sequence[str] = ()) -> QApplication:
@@ -32,23 +58,108 @@ def application(argv: Sequence[str] = ()) -> QApplication:
     return app
 
 
-def preload_core() -> None:
-    """Import the core's C-extension modules (FAISS, torch kernels) now, at start-up: loading a
-    shared library holds the GIL for hundreds of milliseconds, which would freeze the GUI if the
-    worker did it mid-session."""
+def preload_core(progress: Callable[[int, int, str], None] | None = None,
+                 should_stop: Callable[[], bool] = lambda: False) -> None:
+    """Import the core's C-extension modules (FAISS, torch kernels; :data:`CORE_MODULES`) at the
+    start of the session, on the worker thread once the window shows the catalogue: loading a shared library
+    holds the GIL for hundreds of milliseconds, which would freeze the GUI if the worker did it
+    mid-session. ``progress(done, total, message)`` before each module; between two modules
+    ``should_stop()`` True (the app is quitting) raises Cancelled."""
     import importlib
 
-    # everything the worker imports lazily: a first import (or .pyc compile) there would stall the GUI
-    for module in (
-        "faiss", "torch", "sklearn.metrics",
-        "sane_desktop.catalogue", "sane_desktop.demo", "sane_desktop.store.importer",
-        "sane_desktop.models.checkpoint", "sane_desktop.models.preprocess", "sane_desktop.models.adapt",
-        "sane_desktop.explain", "sane_desktop.explain.attribute_choice", "sane_desktop.explain.fast",
-        "sane_desktop.explain.rise", "sane_desktop.explain.sliding", "sane_desktop.explain.random_baseline",
-        "sane_desktop.retrieval.embedding", "sane_desktop.retrieval.indexer",
-        "sane_desktop.retrieval.search", "sane_desktop.training.presets", "sane_desktop.training.trainer",
-    ):
+    for done, module in enumerate(CORE_MODULES):
+        if should_stop():
+            raise Cancelled("quitting while the models load")
+        if progress is not None:
+            progress(done, len(CORE_MODULES), LOADING)
         importlib.import_module(module)
+    if progress is not None:
+        progress(len(CORE_MODULES), len(CORE_MODULES), LOADING)
+
+
+class FirstPaint(QObject):
+    """Calls each of ``callbacks`` once, right after ``window``'s first paint has been handled
+    (the top-level widget's first Paint event: the QWindow's Expose is not sent to the widget);
+    ``painted`` is set then (the launch probe and the model loading's fallback timer start from it)."""
+
+    def __init__(self, window: QObject, callbacks: Sequence[Callable[[], None]] = ()) -> None:
+        super().__init__(window)
+        self.painted = threading.Event()
+        self._callbacks = list(callbacks)
+        window.installEventFilter(self)
+
+    def add(self, callback: Callable[[], None]) -> None:
+        if self.painted.is_set():
+            callback()
+        else:
+            self._callbacks.append(callback)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint and not self.painted.is_set():
+            watched.removeEventFilter(self)
+            QTimer.singleShot(0, self._fire)  # after Qt has painted the window
+        return False
+
+    def _fire(self) -> None:
+        self.painted.set()
+        for callback in self._callbacks:
+            callback()
+        self._callbacks.clear()
+
+
+def load_models(state: TaskState[None]) -> str:
+    """The worker's model loading: import the core with progress, freeze the start-up objects out
+    of the garbage collector's sight, keep a core for the GUI; returns the device's name for the
+    status bar."""
+    from sane_desktop.service import device_name
+
+    preload_core(state.progress, state.should_stop)
+    # A full garbage collection walks every live object with the GIL held (~300 ms with torch, Qt
+    # and the core loaded) and froze the window whenever the worker triggered one. Objects alive now
+    # live for the session: move them out of the collector's sight. No gc.collect() first: with
+    # the window up, that pause is what the freeze is there to avoid.
+    gc.freeze()
+    leave_a_core_for_the_gui()
+    return device_name()
+
+
+def core_loaded() -> bool:
+    """Whether this process has imported torch already (then there is no launch cost to defer)."""
+    return "torch" in sys.modules
+
+
+def schedule_model_loading(window: MainWindow, runner: TaskRunner[CatalogueService]) -> None:
+    """Queue :func:`load_models` once the catalogue grid first shows items (browsing needs no torch,
+    so the catalogue opens first), or :data:`MODELS_AFTER_PAINT_MS` after the window's first paint
+    when nothing has opened by then (a first run building the demo, an empty home)."""
+    queued: list[bool] = []
+
+    def queue() -> None:
+        if queued:
+            return
+        queued.append(True)
+        window._show_device("loading…")
+        runner.start(lambda _owner, state: load_models(state), LOADING) \
+            .on_progress(window._show_progress).on_done(window._show_device) \
+            .on_failed(window._report_error).on_finished(window._hide_progress)
+
+    def items_shown() -> None:
+        if window.browser_model.rowCount() > 0:
+            queue()
+
+    if core_loaded():
+        # The process has the core already (tests, benchmarks, a host program): nothing to defer, so
+        # finish the loading here, before the window's tasks, as the app did before the window came
+        # first; its pauses (imports, a full collection) then never land in the middle of a session.
+        preload_core()
+        gc.collect()
+        queue()
+        return
+    window.browser_model.modelReset.connect(items_shown)
+    window.browser_model.rowsInserted.connect(items_shown)
+    first_paint = window.findChild(FirstPaint)
+    assert first_paint is not None
+    first_paint.add(lambda: QTimer.singleShot(MODELS_AFTER_PAINT_MS, queue))
 
 
 def leave_a_core_for_the_gui() -> None:
@@ -65,18 +176,15 @@ def create_window(service: CatalogueService, settings: Settings | None = None,
     """The main window wired to the worker thread that owns ``service``; :func:`start` says what it
     opens first."""
     settings = settings or Settings()
-    preload_core()
-    # A full garbage collection walks every live object with the GIL held: with torch, Qt and the
-    # core loaded that took ~300 ms and froze the window whenever the worker triggered one. Objects
-    # alive now live for the session, so move them out of the collector's sight.
-    gc.collect()
-    gc.freeze()
     app = QApplication.instance()
     apply_theme(app, settings.get("theme"))  # type: ignore[arg-type]
     runner: TaskRunner[CatalogueService] = TaskRunner(service)
-    leave_a_core_for_the_gui()
     thumbnails = ThumbnailLoader(cache_dir)
     window = MainWindow(runner, settings, thumbnails)
+    FirstPaint(window)  # owned by the window (its parent); window.findChild finds it
+    window.browser_empty.setText("Opening the catalogue…")
+    window.browser_empty.setVisible(True)
+    schedule_model_loading(window, runner)
     app.aboutToQuit.connect(lambda: runner.shutdown(SHUTDOWN_WAIT_MS))  # type: ignore[union-attr]
     return window, runner
 
@@ -90,10 +198,18 @@ def demo_needed(service: CatalogueService) -> bool:
 
 def start(window: MainWindow, service: CatalogueService, demo_items: int, *, demo: bool = False) -> None:
     """What the window shows first: the demo catalogue, built when missing; otherwise (a later run,
-    ``demo`` False) the remembered catalogue, or the demo when none is remembered."""
-    if demo_needed(service):
-        window.start_demo(items=demo_items)  # selects the demo once built
-    elif demo or not window.settings.get("catalogue"):
-        window.refresh_catalogues(select=DEMO)
-    else:
-        window.refresh_catalogues()
+    ``demo`` False) the remembered catalogue, or the demo when none is remembered. The look at the
+    index home runs on the worker (it opens every catalogue's database), after the model loading."""
+
+    def decide(needed: bool) -> None:
+        if needed:
+            window.browser_empty.setText("Preparing the demo catalogue: its pictures are drawn and indexed once, "
+                                         "on the first run (progress below).")
+            window.start_demo(items=demo_items)  # selects the demo once built
+        elif demo or not window.settings.get("catalogue"):
+            window.refresh_catalogues(select=DEMO)
+        else:
+            window.refresh_catalogues()
+
+    window.tasks.start(lambda _owner, _state: demo_needed(service), "Looking for catalogues…") \
+        .on_done(decide).on_failed(window._report_error)

@@ -12,17 +12,17 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import torch
 
 from sane_desktop.errors import InputError
-from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
-from sane_desktop.service.catalogues import Catalogues, OpenCatalogue
-from sane_desktop.service.explanation import TILE_MAP_SIDE
+from sane_desktop.service.catalogues import (
+    CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, rename_catalogue,
+)
 from sane_desktop.service.locking import catalogue_lock
 from sane_desktop.service.outfits import SavedOutfits
 from sane_desktop.service.values import (
@@ -30,7 +30,12 @@ from sane_desktop.service.values import (
     ExplanationUpdate, FolderReport,
     IndexReport, ItemInfo, OpenedCatalogue, SearchResult, TileExplanation, TrainReport,
 )
-from sane_desktop.service.values import LoadedOutfit, SavedOutfit, SavedOutfitInfo
+from sane_desktop.service.values import TILE_MAP_SIDE, LoadedOutfit, SavedOutfit, SavedOutfitInfo
+
+if TYPE_CHECKING:  # torch loads in the worker, after the window is up (issue 18 point 10)
+    import torch
+
+    from sane_desktop.models.checkpoint import ModelBundle
 
 log = logging.getLogger(__name__)
 
@@ -71,13 +76,50 @@ class CatalogueService:
         Raises InputError for an invalid name (the one line to show)."""
         return self.catalogues.source(name)
 
+    # --- managing catalogues (issue 18 point 15) ---------------------------------------------
+    def catalogue_details(self) -> list[CatalogueDetails]:
+        """Each catalogue with its source folder, item count, model and indexing time."""
+        return catalogue_details(self.catalogues)
+
+    def rename_catalogue(self, old: str, new: str) -> CatalogueInfo:
+        """Rename catalogue ``old`` to ``new`` (see :func:`~.catalogues.rename_catalogue` for the
+        errors); the open one is closed for the move and opened again under its new name."""
+        was_open, name_now = self.name == old, old
+        if was_open:
+            self.close()
+        try:
+            info = rename_catalogue(self.catalogues, old, new)  # all or nothing
+            name_now = new
+        finally:
+            if was_open:  # under the name it has now: the old one when the rename was refused
+                self.open_catalogue(name_now)
+        return info
+
+    def delete_catalogue(self, name: str) -> Path:
+        """Delete catalogue ``name`` from the index home (its source photos stay); InputError while it
+        is the open one, else the errors of :func:`~.catalogues.delete_catalogue`."""
+        if self.name == name:
+            raise InputError(f"{name!r} is open: switch to another catalogue before deleting it")
+        return delete_catalogue(self.catalogues, name)
+
+    def resync_catalogue(self, name: str, progress: Progress = no_progress,
+                         should_stop: CancelCheck = never_cancel) -> IndexReport:
+        """Index catalogue ``name`` again from its source folder (photos added, changed or removed
+        since), with the model it uses; InputError when its source folder is unknown or gone."""
+        source = self.catalogues.source(name)
+        if not source:
+            raise InputError(f"the source folder of {name!r} is not recorded: index its folder again instead")
+        if not Path(source).is_dir():
+            raise InputError(f"the source folder of {name!r} is gone ({source}): nothing to re-sync from")
+        return self.index_folder(source, name, progress, should_stop)
+
     def open_catalogue(self, name: str) -> OpenedCatalogue:
         """Open ``name`` (closing the one that was open); NotFound when there is none."""
         self.close()
         log.info("open catalogue %r", name)
         self._open = self.catalogues.open(name)
-        log.info("opened catalogue %r: %d items, model %s on %s", name, self._open.info.items,
-                 self._open.model.path, self._open.model.device)
+        # its model loads on first search or explanation (ModelContext logs it): browsing needs no torch
+        log.info("opened catalogue %r: %d items", name, self._open.info.items)
         return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits())
 
     def close(self) -> None:

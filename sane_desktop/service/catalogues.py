@@ -7,35 +7,68 @@ both call, so the two front ends answer from the same code.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
 from sane_desktop.errors import NotFound, SaneError, StaleIndexError
-from sane_desktop.service.explanation import Explanations
 from sane_desktop.service.items import CatalogueItems
-from sane_desktop.service.model import ModelContext
-from sane_desktop.service.search import OutfitSearch
 from sane_desktop.service.values import CatalogueInfo, CatalogueListing, UnreadableCatalogue
 from sane_desktop.store import browse
+
+if TYPE_CHECKING:  # these load torch/FAISS: imported when an open catalogue first needs its model (worker)
+    from sane_desktop.service.explanation import Explanations
+    from sane_desktop.service.model import ModelContext
+    from sane_desktop.service.search import OutfitSearch
+
+log = logging.getLogger(__name__)
 
 DB_FILE = "catalogue.db"
 OWN_MODELS = ("model.pt", "models/latest.pt")  # a catalogue's own model, trained or adapted in the app
 
 
-@dataclass(frozen=True)
 class OpenCatalogue:
-    """One catalogue ready to browse, search and explain; every part is typed and owned here."""
+    """One catalogue ready to browse, search and explain; every part is typed and owned here.
 
-    info: CatalogueInfo
-    folder: Path  # index/<name>/: its database, FAISS files, manifest, explanation cache
-    items: CatalogueItems
-    model: ModelContext
-    search: OutfitSearch
-    explanations: Explanations
+    ``info``, ``folder`` (index/<name>/: its database, FAISS files, manifest, explanation cache) and
+    ``items`` are there from the start; ``model``, ``search`` and ``explanations`` are made on first
+    use, so that browsing a catalogue needs neither torch nor FAISS (the window shows its items while
+    the worker is still loading the models: issue 18 point 10)."""
+
+    def __init__(self, info: CatalogueInfo, folder: Path, items: CatalogueItems, model_path: Callable[[], Path],
+                 device: str | None, *, selection: Path | None = None, verify_index: bool = True) -> None:
+        self.info, self.folder, self.items = info, folder, items
+        self._model_path, self._device = model_path, device
+        self._selection, self._verify_index = selection, verify_index
+
+    @cached_property
+    def model(self) -> ModelContext:
+        from sane_desktop.service.model import ModelContext
+
+        model = ModelContext(self._model_path(), self._device)
+        log.info("catalogue %r: model %s on %s", self.info.name, model.path, model.device)
+        return model
+
+    @cached_property
+    def search(self) -> OutfitSearch:
+        from sane_desktop.service.search import OutfitSearch
+
+        return OutfitSearch(self.items, self.model, self.folder)
+
+    @cached_property
+    def explanations(self) -> Explanations:
+        from sane_desktop.service.explanation import Explanations
+
+        check = index_check(self.info.name, self.folder, self.model) if self._verify_index else None
+        # a model the caller chose (verify_index False) is explained as asked
+        return Explanations(self.items, self.model, self.folder, cache_dir=self.folder / "explanations",
+                            selection_file=self._selection, verify_index=check)
 
     def close(self) -> None:
         self.items.close()
@@ -214,9 +247,140 @@ class Catalogues:
         info = CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
                              self._builtin(record.root))
         items = CatalogueItems(engine, record)
-        model = ModelContext(self.model_path(name, folder), self.device)
-        return OpenCatalogue(info, folder, items, model, OutfitSearch(items, model, folder),
-                             Explanations(items, model, folder, cache_dir=folder / "explanations",
-                                          selection_file=selection,  # a model the caller chose is explained as asked
-                                          verify_index=None if self.model_override else index_check(name, folder,
-                                                                                                    model)))
+        return OpenCatalogue(info, folder, items, lambda: self.model_path(name, folder), self.device,
+                             selection=selection, verify_index=self.model_override is None)
+
+
+# --- catalogue management (issue 18 point 15): details, rename, delete -----------------------------
+TOMBSTONE = ".deleting-"  # a catalogue folder being deleted is first renamed to this prefix + name + pid
+
+
+@dataclass(frozen=True)
+class CatalogueDetails:
+    """What the catalogue manager shows for one catalogue. ``source``: the folder it was imported
+    from ("" when unknown; the user's photos, never touched by rename/delete); ``items``: rows in
+    its database; ``model_name``/``model_hash``: file name and the first 12 hex digits of the
+    SHA-256 of the model its index was built with, ``vectors``: vectors in that index and
+    ``indexed_at``: when it was written (ISO 8601, UTC) — all three from ``<folder>/manifest.json``,
+    empty/0 when it was imported and never indexed (an index written before the manifest recorded
+    the time gives "")."""
+
+    name: str
+    folder: Path
+    source: str
+    items: int
+    model_name: str
+    model_hash: str
+    vectors: int
+    indexed_at: str
+    builtin: bool
+
+
+def index_facts(folder: Path) -> tuple[str, str, int, str]:
+    """(model file name, model hash short, vector count, indexed-at) from ``folder``'s index
+    manifest; ("", "", 0, "") without one. Raises StaleIndexError for an unreadable manifest."""
+    import json
+
+    from sane_desktop.retrieval.manifest import MANIFEST_NAME, read_index_manifest
+
+    manifest = read_index_manifest(folder)
+    if manifest is None:
+        return "", "", 0, ""
+    # Manifest() fills a missing created_at with "now": read the file itself so an old one says unknown
+    raw = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    indexed_at = str(raw.get("created_at", "")) if isinstance(raw, dict) else ""
+    return Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at
+
+
+def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
+    """Every catalogue :meth:`Catalogues.list` finds, with its source, model and indexing time
+    (sorted by name). A catalogue whose manifest cannot be read shows no model ("", re-index it)."""
+    found = []
+    for info in catalogues.list():
+        folder = catalogues.folder(info.name)
+        try:
+            model_name, model_hash, vectors, indexed_at = index_facts(folder)
+        except (SaneError, OSError, ValueError):
+            model_name, model_hash, vectors, indexed_at = "", "", 0, ""
+        found.append(CatalogueDetails(info.name, folder, info.root, info.items, model_name, model_hash, vectors,
+                                      indexed_at, info.builtin))
+    return found
+
+
+def _existing(catalogues: Catalogues, name: str) -> Path:
+    """The folder of catalogue ``name`` (InputError for a bad name, NotFound when it has no database)."""
+    folder = catalogues.folder(name)
+    if not (folder / DB_FILE).is_file():
+        raise NotFound(f"no catalogue named {name!r} under {catalogues.home}")
+    return folder
+
+
+def _not_busy(folder: Path, what: str) -> None:
+    """StoreError when another run (an index, a training) is writing ``folder`` right now."""
+    from sane_desktop.service.locking import catalogue_lock
+
+    with catalogue_lock(folder, what):
+        pass
+
+
+def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInfo:
+    """Rename catalogue ``old`` to ``new``: its folder under the home, the name in its database and
+    in its index manifest (so the index stays searchable; nothing is rebuilt). The source photos are
+    not touched. Raises InputError for an invalid name or a ``new`` already taken, NotFound when
+    ``old`` does not exist, StoreError when a run is writing it. The caller closes it first when it
+    has it open (:meth:`~sane_desktop.service.app.CatalogueService.rename_catalogue`)."""
+    from sqlalchemy import update
+
+    from sane_desktop.errors import InputError
+    from sane_desktop.retrieval.manifest import read_index_manifest, write_index_manifest
+    from sane_desktop.store import open_store
+    from sane_desktop.store import schema as S
+
+    source = _existing(catalogues, old)
+    target = catalogues.folder(new)
+    if new == old:
+        raise InputError(f"the catalogue is already called {new!r}")
+    if target.exists():
+        raise InputError(f"a catalogue called {new!r} already exists under {catalogues.home}: choose another name")
+    _not_busy(source, f"rename {old}")
+    manifest = read_index_manifest(source)  # StaleIndexError before anything moved
+    source.rename(target)
+    try:
+        engine = open_store(f"sqlite:///{(target / DB_FILE).as_posix()}")
+        try:
+            with engine.begin() as connection:
+                connection.execute(update(S.CatalogueRow).where(S.CatalogueRow.name == old).values(name=new))
+        finally:
+            engine.dispose()
+        if manifest is not None:
+            manifest.catalogue = new
+            own = Path(manifest.model_path)
+            if own.is_relative_to(source):  # the catalogue's own model moved with its folder
+                manifest.model_path = str(target / own.relative_to(source))
+            write_index_manifest(target, manifest)
+    except BaseException:
+        target.rename(source)  # all or nothing: the database still says the old name
+        raise
+    return next(info for info in catalogues.list() if info.name == new)
+
+
+def delete_catalogue(catalogues: Catalogues, name: str) -> Path:
+    """Delete catalogue ``name``'s folder under the home (database, index, manifest, explanation
+    cache, its own trained model); returns the folder deleted. Never touches anything outside the
+    home: the source photos stay. Raises InputError for an invalid name (a path, ``..``), NotFound
+    when there is no such catalogue, StoreError when a run is writing it."""
+    import os
+    import shutil
+
+    folder = _existing(catalogues, name)
+    home = catalogues.home.resolve()
+    if folder.is_symlink() or folder.resolve().parent != home:  # a link would lead rmtree elsewhere
+        from sane_desktop.errors import InputError
+
+        raise InputError(f"{folder} is not a folder of the index home {home}: not deleted")
+    _not_busy(folder, f"delete {name}")
+    # renamed first (atomic): a half-deleted folder is never listed as a catalogue
+    doomed = folder.with_name(f"{TOMBSTONE}{name}-{os.getpid()}")
+    folder.rename(doomed)
+    shutil.rmtree(doomed)
+    return folder

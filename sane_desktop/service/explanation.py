@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
 import numpy as np
@@ -26,15 +27,16 @@ from sane_desktop.progress import CancelCheck, never_cancel
 from sane_desktop.retrieval.manifest import manifest_stamp, read_index_manifest
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
+from sane_desktop.service import values
 from sane_desktop.service.values import (
     AttributeScore, ExplanationUpdate, ItemInfo, PairExplanation, TileExplanation,
 )
 
 log = logging.getLogger(__name__)
 
-TILE_MAP_SIDE = 56  # tile overlays: the 7×7 cell map upsampled, smooth at the 128 px thumbnail
+TILE_MAP_SIDE = values.TILE_MAP_SIDE  # defined with the values so that the facade needs no torch to name it
 ATTRIBUTE_MAPS = 5  # activation maps sent with a click-through explanation: as many as the view lists
-CACHE_VERSION = 2  # bump when what a cached entry holds changes
+CACHE_VERSION = 3  # bump when what a cached entry holds changes (3: the abstention)
 
 # (calibrated probabilities (B, A), activation maps (B, A, h, w) on the CPU), or None without an attribute net
 AttributePass = tuple[np.ndarray, torch.Tensor] | None
@@ -49,6 +51,50 @@ CPU_RISE_MASKS = {"resnet18": 500, "efficientnet_lite0": 160}
 def default_rise_masks(trunk: str = "resnet18") -> int:
     """RISE masks per map: the paper's 2,000 on a GPU; on a CPU :data:`CPU_RISE_MASKS` of ``trunk``."""
     return 2000 if torch.cuda.is_available() else CPU_RISE_MASKS.get(trunk, 500)
+
+
+@dataclass(frozen=True)
+class OutfitShare:
+    """One outfit item's part of a candidate's outfit score (the drill-down is the pair view,
+    :meth:`Explanations.explain` of (candidate, ``outfit_pk``))."""
+
+    outfit_pk: int
+    item: ItemInfo
+    share: float  # the candidate's cosine with this item in their space: its part of the score
+    space: int  # the type space of the pair
+    weight: float  # its weight in the outfit-level partner part: positive share / Σ positive shares
+    shows_attribute: float  # calibrated probability this item shows the outfit-level attribute (0 without one)
+    cells: np.ndarray  # (side, side) float32 exact per-cell terms of the candidate; sums to ``share``
+
+
+@dataclass(frozen=True)
+class OutfitExplanation:
+    """Why ``candidate`` completes the outfit (issue 17): the summed outfit score the search ranks
+    by, split exactly over the outfit items (``shares``, Σ share = ``score``) and over the
+    candidate's cells (``cells``, Σ = ``score``), the explaining attribute of the match with the
+    outfit as a whole, or ``abstained`` saying why none is named."""
+
+    candidate: ItemInfo
+    score: float  # Σ_j cos(candidate, outfit item j): SearchResult.score for the same outfit
+    shares: tuple[OutfitShare, ...]  # in the outfit's order
+    cells: np.ndarray  # (side, side) float32 exact cell map of the candidate; sums to ``score``
+    candidate_map: np.ndarray  # (S, S) float32 drawn map over the candidate's crop (relative to a blank image)
+    attributes: tuple[AttributeScore, ...]  # ranked; partner = the outfit's share-weighted probability
+    abstained: str = ""  # why no attribute is named ("" when one is)
+    selection_tuned: bool = False
+    model_hash: str = ""
+
+    @property
+    def attribute(self) -> str | None:
+        return self.attributes[0].name if self.attributes and not self.abstained else None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (no maps)."""
+        return {"candidate": self.candidate.item_id, "score": self.score, "attribute": self.attribute,
+                "abstained": self.abstained, "attributes": [a.as_dict() for a in self.attributes[:5]],
+                "shares": [{"item": s.item.item_id, "share": s.share, "space": s.space, "weight": round(s.weight, 5),
+                            "shows_attribute": round(s.shows_attribute, 5)} for s in self.shares],
+                "cells_sum": float(self.cells.sum()), "selection_tuned": self.selection_tuned}
 
 
 class Explanations:
@@ -114,7 +160,7 @@ class Explanations:
         if key not in self._explainers:
             bundle = self.model.bundle()
             settings: dict[str, Any] = {}
-            if method == "fast":  # maps drawn on the content of this model's inputs
+            if method in ("fast", "fast_detail"):  # maps drawn on the content of this model's inputs
                 settings = {"preprocessing": bundle.preprocessing}
             elif method == "rise":
                 settings = {"n_masks": n_masks, "seed": 0}
@@ -172,7 +218,8 @@ class Explanations:
             query, candidate, method, space, float(saliency.similarity), time.perf_counter() - started,
             int(saliency.forward_passes), np.asarray(saliency.query_map, np.float32),
             np.asarray(saliency.candidate_map, np.float32), tuple(ranked),
-            {name: (maps[0], maps[1]) for name, maps in where.items()}, self.selection().tuned, bundle.content_hash)
+            {name: (maps[0], maps[1]) for name, maps in where.items()}, self.selection().tuned, bundle.content_hash,
+            abstained=self.abstention(ranked, saliency.query_map))
         if self.cache is not None:
             try:
                 self.cache.put(key, *_to_cache(result))
@@ -196,7 +243,8 @@ class Explanations:
         def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str,
                    ranked: Sequence[AttributeScore], where: dict[str, tuple[np.ndarray, np.ndarray]]) -> ExplanationUpdate:
             return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb, fast.similarity,
-                                     time.perf_counter() - started, final, list(ranked), detail, dict(where))
+                                     time.perf_counter() - started, final, list(ranked), detail, dict(where),
+                                     self.abstention(ranked, c_map))
 
         yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes",
                      fast.attributes, fast.attribute_maps)
@@ -222,6 +270,65 @@ class Explanations:
         where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
         yield update("rise", c_map, q_map, True, "RISE refined", ranked,
                      {name: (maps[0], maps[1]) for name, maps in where.items()})
+
+    # --- the outfit as a whole (issue 17) ---------------------------------------------------
+    def explain_outfit(self, candidate_pk: int, outfit: Sequence[int], *, general: bool = False,
+                       should_stop: CancelCheck = never_cancel) -> OutfitExplanation | None:
+        """Why ``candidate_pk`` completes the outfit ``outfit`` (item keys, disk images' negative
+        keys included): the score the search ranks it by (Σ of its cosines with the outfit items,
+        each in the space the search uses, :meth:`space`; ``general``: a "visually similar" result)
+        split exactly over the outfit items and the candidate's cells — fresh fp32 cells, one
+        forward pass per image — and the outfit-level explaining attribute
+        (:mod:`sane_desktop.explain.outfit`) or why none is named. None when stopped. Raises
+        InputError for an empty outfit or one that holds only the candidate."""
+        from sane_desktop.explain import attribute_choice as choice
+        from sane_desktop.explain.outfit import outfit_attribution, outfit_parts, share_weights
+        from sane_desktop.explain.base import upsample
+
+        members = [pk for pk in dict.fromkeys(outfit) if pk != candidate_pk]
+        if not members:
+            raise InputError("the outfit has no item besides the candidate to explain the match with")
+        if self.verify_index is not None:
+            self.verify_index()
+        items = self._items()
+        candidate = items.get(candidate_pk)
+        others = [items.get(pk) for pk in members]
+        bundle = self.model.bundle()
+        fast = self.fast()
+        images = torch.stack([self.model.image(item) for item in [candidate, *others]])
+        cells = fast.cells(images)
+        if should_stop():
+            return None
+        spaces = [self.space(candidate, other, general) for other in others]
+        side = bundle.preprocessing.size
+        with torch.inference_mode():
+            masks = bundle.compatibility.space_masks().float()[spaces].to(cells.device)
+            split = outfit_attribution(cells[0], cells[1:], masks, fast.baseline_cells((side, side)).to(cells.device))
+            grid = int(round(len(split.cells[0]) ** 0.5))
+            relative = torch.from_numpy(split.outfit_cells(relative=True).reshape(1, grid, grid)).float()
+            drawn = (upsample(relative, (side, side), fast.settings.map_mode)[0]
+                     * fast.content_weight(images[0].cpu()).float()).numpy().astype(np.float32)
+        outputs = self.attribute_pass([candidate, *others])
+        ranked: list[AttributeScore] = []
+        shows = np.zeros(len(others))
+        net = bundle.attributes
+        if outputs is not None and net is not None:
+            probabilities, maps = outputs
+            names, selection = list(net.attributes), self.selection()
+            match = choice.map_match(maps[:1], torch.from_numpy(drawn[None])).numpy()[0]
+            parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares)
+            ranked_all = choice.rank_attributes(parts, selection.weights, names)
+            ranked = [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner) for r in ranked_all]
+            if ranked_all:
+                shows = probabilities[1:, ranked_all[0].index]
+        weights = share_weights(split.shares)
+        shares = tuple(OutfitShare(pk, other, float(share), space, float(weight), float(show),
+                                   split.cells[j].reshape(grid, grid).astype(np.float32))
+                       for j, (pk, other, share, space, weight, show)
+                       in enumerate(zip(members, others, split.shares, spaces, weights, shows)))
+        return OutfitExplanation(candidate, split.score, shares,
+                                 split.outfit_cells().reshape(grid, grid).astype(np.float32), drawn, tuple(ranked),
+                                 self.abstention(ranked, drawn), self.selection().tuned, bundle.content_hash)
 
     # --- many tiles ------------------------------------------------------------------------
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
@@ -258,7 +365,7 @@ class Explanations:
         maps, _, similarity = fast.cell_maps(candidate_cells, partner_cells, masks, (map_side, map_side), weights)
         maps_np = maps.cpu().numpy().astype(np.float32)
         attributes = self.rank_attributes(candidates, maps_np, partners, should_stop=should_stop)
-        return [TileExplanation(c.pk, q.pk, float(s), m, tuple(a[:3]))
+        return [TileExplanation(c.pk, q.pk, float(s), m, tuple(a[:3]), self.abstention(a, m))
                 for c, q, s, m, a in zip(candidates, partners, similarity.tolist(), maps_np, attributes)]
 
     # --- attributes (SANE) -----------------------------------------------------------------
@@ -314,6 +421,16 @@ class Explanations:
                                for r in ranked])
         return ranked_all
 
+    def abstention(self, ranked: Sequence[AttributeScore], saliency: np.ndarray | None) -> str:
+        """Why no attribute is named for a ranking with its saliency map ("" when the first is
+        named): :func:`sane_desktop.explain.attribute_choice.abstention` with the selection's fitted
+        threshold. Without an attribute net (empty ranking) nothing is said ("")."""
+        from sane_desktop.explain.attribute_choice import abstention
+
+        if not ranked:
+            return ""
+        return abstention(ranked, saliency, self.selection().abstain_below)
+
     def where(self, outputs: AttributePass, names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
         """The named attributes' activation maps from an attribute pass, upsampled to the crop size."""
         net = self.model.bundle().attributes
@@ -355,6 +472,7 @@ class _CachedSummary(TypedDict):
     model_hash: str
     attributes: list[_CachedAttribute]
     attribute_maps: list[str]
+    abstained: str
 
 
 def _to_cache(result: PairExplanation) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -363,7 +481,7 @@ def _to_cache(result: PairExplanation) -> tuple[dict[str, Any], dict[str, np.nda
         forward_passes=result.forward_passes, selection_tuned=result.selection_tuned, model_hash=result.model_hash,
         attributes=[_CachedAttribute(name=a.name, score=a.total, confidence=a.confidence, match=a.match,
                                      prior=a.prior, partner=a.partner) for a in result.attributes],
-        attribute_maps=list(result.attribute_maps))
+        attribute_maps=list(result.attribute_maps), abstained=result.abstained)
     maps = {"query": result.query_map, "candidate": result.candidate_map}
     for i, (q_map, c_map) in enumerate(result.attribute_maps.values()):
         maps[f"attribute_{i}_query"], maps[f"attribute_{i}_candidate"] = q_map, c_map
@@ -383,6 +501,6 @@ def _from_cache(query: ItemInfo, candidate: ItemInfo, method: str,
         return PairExplanation(query, candidate, method, int(summary["space"]), float(summary["similarity"]),
                                float(summary["seconds"]), int(summary["forward_passes"]), maps["query"],
                                maps["candidate"], attributes, where, bool(summary["selection_tuned"]),
-                               str(summary["model_hash"]), cached=True)
+                               str(summary["model_hash"]), cached=True, abstained=str(summary["abstained"]))
     except (KeyError, TypeError, ValueError):
         return None

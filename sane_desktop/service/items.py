@@ -11,18 +11,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy import Engine
 
 from sane_desktop.catalogue.images import load_rgb
 from sane_desktop.errors import NotFound
-from sane_desktop.retrieval.search import QueryItem
 from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo
 from sane_desktop.store import browse
 from sane_desktop.store.browse import CatalogueRecord
 from sane_desktop.store.items import item_pks
+
+if TYPE_CHECKING:  # retrieval.search loads FAISS: the worker imports it, not the window
+    from sane_desktop.retrieval.search import QueryItem
 
 
 PHOTO_SIDE = 2048  # an item's photo as the explanation shows it: its own pixels, up to this side

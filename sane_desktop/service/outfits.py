@@ -61,6 +61,20 @@ class SavedOutfits:
         name, saved, items = store.outfit_items(self.engine, self.catalogue_pk, pk)
         return LoadedOutfit(pk, name, tuple(items), max(0, saved - len(items)))
 
+    def matching(self, item_pks: Sequence[int]) -> str | None:
+        """The name of a saved outfit that is ``item_pks`` (catalogue item keys) in this order, as it
+        opens now (its items still in the catalogue), or None: the outfit is not saved as it is.
+        An outfit holding an image from disk (a negative key) is never saved, so never matches."""
+        wanted = [int(pk) for pk in item_pks]
+        if not wanted or any(pk < 0 for pk in wanted):
+            return None
+        for row in store.list_outfits(self.engine, self.catalogue_pk):
+            if row.items == len(wanted):
+                name, _saved, items = store.outfit_items(self.engine, self.catalogue_pk, row.pk)
+                if items == wanted:
+                    return name
+        return None
+
     def rename(self, pk: int, name: str) -> str:
         """Raises :class:`OutfitNameTaken` when another saved outfit has ``name``."""
         return store.rename_outfit(self.engine, self.catalogue_pk, pk, name)

@@ -15,6 +15,8 @@ from sane_desktop.progress import CancelCheck, never_cancel
 from sane_desktop.retrieval.category_map import FALLBACK, automatic
 from sane_desktop.retrieval.manifest import manifest_stamp
 from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result
+from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter
+from sane_desktop.service.filters import ItemFilter
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
 from sane_desktop.service.values import ALL_CATEGORIES, CategoryGuess, ItemInfo, SearchResult
@@ -77,27 +79,35 @@ class OutfitSearch:
                                    bundle=self.model.bundle())
 
     def search(self, outfit: Sequence[int], target: str = ALL_CATEGORIES, k: int = 24,
-               should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
+               should_stop: CancelCheck = never_cancel,
+               item_filter: ItemFilter | None = None) -> dict[str, list[SearchResult]]:
         """Compatible items per target category (every indexed category when ``target`` is empty),
         best first, outfit items left out; each with its per-outfit-item score parts. Categories
-        are the catalogue's: one the model lacks is compared in the general space (never an error)."""
+        are the catalogue's: one the model lacks is compared in the general space (never an error).
+
+        ``item_filter`` (issue 18, point 13): only items passing its ticks, scored at least its
+        ``min_score``: the best ``k`` of those, filtered inside the vector search
+        (:meth:`OutfitSearcher.filter_for`), not the passing part of the unfiltered ``k``."""
         if not outfit:
             return {}
         searcher = self.searcher()
         query = searcher.as_query([self._member(searcher, pk) for pk in outfit])  # embeddings once for every target
         return self._collect(searcher, outfit, target, should_stop,
-                             lambda category: searcher.search(query, category, k), general=False)
+                             lambda category, n, where: searcher.search(query, category, n, where), k, item_filter, general=False)
 
     def similar(self, item_pk: int, target: str = ALL_CATEGORIES, k: int = 24,
-                should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
+                should_stop: CancelCheck = never_cancel,
+                item_filter: ItemFilter | None = None) -> dict[str, list[SearchResult]]:
         """Items that look like ``item_pk`` (a catalogue item or an image from disk) per target
         category (every indexed category when ``target`` is empty), best first by the cosine of
         their general embeddings, the item itself left out. Each result has that cosine as its one
-        contribution and ``general`` set: it is explained in the general space too."""
+        contribution and ``general`` set: it is explained in the general space too.
+        ``item_filter``: as for :meth:`search`."""
         searcher = self.searcher()
         member = searcher.as_query([self._member(searcher, item_pk)])[0]
         return self._collect(searcher, [item_pk], target, should_stop,
-                             lambda category: searcher.similar(member, category, k), general=True)
+                             lambda category, n, where: searcher.similar(member, category, n, where), k, item_filter,
+                             general=True)
 
     def _member(self, searcher: OutfitSearcher, pk: int) -> int | QueryItem:
         """An outfit member for the searcher: a catalogue item's key, or a disk image's query with
@@ -108,13 +118,19 @@ class OutfitSearch:
         return dataclasses.replace(image.query, category=searcher.category_index(image.info.category))
 
     def _collect(self, searcher: OutfitSearcher, outfit: Sequence[int], target: str, should_stop: CancelCheck,
-                 ranked: Callable[[str], list[Result]], general: bool) -> dict[str, list[SearchResult]]:
+                 ranked: Callable[[str, int, SearchFilter], list[Result]], k: int, item_filter: ItemFilter | None,
+                 general: bool) -> dict[str, list[SearchResult]]:
         targets = [target] if target else searcher.categories
+        where = NO_FILTER
+        if item_filter is not None and item_filter.active:  # the ticks resolved to item keys once per search
+            where = searcher.filter_for(item_filter.values, item_filter.categories, item_filter.min_score)
         results: dict[str, list[SearchResult]] = {}
         for category in targets:
             if should_stop():
                 break
-            hits = ranked(category)
+            if item_filter is not None and item_filter.categories and category not in item_filter.categories:
+                continue  # a category the filter leaves out is not searched at all
+            hits = ranked(category, k, where)
             infos = {info.pk: info for info in self.items.infos([hit.item_pk for hit in hits])}
             results[category] = [
                 SearchResult(infos[hit.item_pk], float(hit.score),

@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # the indexing pipeline loads torch and FAISS: only its type 
     from sane_desktop.retrieval.indexing import IndexSummary
 
 ALL_CATEGORIES = ""  # target "all": one ranked list per category
+TILE_MAP_SIDE = 56  # tile overlays: the 7×7 cell map upsampled, smooth at the 128 px thumbnail
 
 
 @dataclass(frozen=True)
@@ -107,10 +108,12 @@ class PairExplanation:
     selection_tuned: bool
     model_hash: str
     cached: bool = False
+    # why no attribute is named ("" when one is): a flat map, or none likely on both items (issue 17)
+    abstained: str = ""
 
     @property
     def attribute(self) -> str | None:
-        return self.attributes[0].name if self.attributes else None
+        return self.attributes[0].name if self.attributes and not self.abstained else None
 
 
 @dataclass
@@ -132,10 +135,11 @@ class ExplanationUpdate:
     # where the attribute net sees each of the first-ranked attributes: name -> (candidate map,
     # outfit item map), SANE's attribute activation maps (logits) at the crop size
     attribute_maps: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    abstained: str = ""  # why no attribute is named ("" when one is; the ranking is still listed)
 
     @property
     def attribute(self) -> str:
-        return self.attributes[0].name if self.attributes else ""
+        return self.attributes[0].name if self.attributes and not self.abstained else ""
 
 
 @dataclass(frozen=True)
@@ -147,10 +151,11 @@ class TileExplanation:
     similarity: float  # cosine in the pair's type space = that outfit item's part of the score
     candidate_map: np.ndarray  # (S, S) float32 over the model's centre crop, S = the tile map size
     attributes: tuple[AttributeScore, ...] = ()
+    abstained: str = ""  # why no attribute is named ("" when one is)
 
     @property
     def attribute(self) -> AttributeScore | None:
-        return self.attributes[0] if self.attributes else None
+        return self.attributes[0] if self.attributes and not self.abstained else None
 
 
 @dataclass(frozen=True)

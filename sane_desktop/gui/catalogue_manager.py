@@ -1,0 +1,230 @@
+"""File → Manage catalogues… (issue 18 point 15): a table of the indexed catalogues (name, items,
+source folder, model, when indexed) with Rename…, Delete…, Re-sync and Show folder.
+
+Every change runs on the worker (the service's ``rename_catalogue``/``delete_catalogue``/
+``resync_catalogue``), never on the GUI thread; the dialog then lists the catalogues again and asks
+the window to refresh its catalogue switcher. Delete asks first and names what stays (the photos).
+The questions open without a nested event loop (``open``), so the window keeps painting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import Qt, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
+from PySide6.QtWidgets import (
+    QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
+    QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
+)
+
+from sane_desktop.gui.tasks import Channel, TaskRunner
+from sane_desktop.gui.text import ElidedLabel, message_box
+
+if TYPE_CHECKING:
+    from sane_desktop.service import CatalogueDetails, CatalogueService
+
+COLUMNS = ("Catalogue", "Items", "Source folder", "Model", "Indexed")
+
+
+def when(indexed_at: str) -> str:
+    """An ISO time from a manifest as a person reads it, in local time ("2026-11-30 21:04");
+    "not recorded" when empty (never indexed, or indexed before the time was kept), the text as
+    written when it does not parse."""
+    if not indexed_at:
+        return "not recorded"
+    try:
+        return datetime.fromisoformat(indexed_at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return indexed_at
+
+
+def model_text(details: CatalogueDetails) -> str:
+    return f"{details.model_name} ({details.model_hash})" if details.model_name else "not indexed"
+
+
+class CatalogueManager(QDialog):
+    """The catalogue manager. ``changed(old, new)`` after a rename (old name, new name), a delete
+    (name, "") or a re-sync (name, name): the window lists its catalogues again."""
+
+    changed = Signal(str, str)
+
+    def __init__(self, tasks: TaskRunner[CatalogueService], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Manage catalogues")
+        self.resize(820, 360)
+        self.tasks = tasks
+        self.channel: Channel[CatalogueService] = tasks.channel()  # one change at a time
+        self.listing: Channel[CatalogueService] = tasks.channel()
+        self.details: list[CatalogueDetails] = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(list(COLUMNS))
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.rename_button = QPushButton("Rename…")
+        self.delete_button = QPushButton("Delete…")
+        self.resync_button = QPushButton("Re-sync")
+        self.resync_button.setToolTip("Index the catalogue again from its source folder: photos added, changed "
+                                      "or removed since are picked up")
+        self.show_button = QPushButton("Show folder")
+        self.show_button.setToolTip("Open the catalogue's source folder (your photos) in the file manager")
+        self.rename_button.clicked.connect(self.ask_rename)
+        self.delete_button.clicked.connect(self.ask_delete)
+        self.resync_button.clicked.connect(self.resync)
+        self.show_button.clicked.connect(self.show_folder)
+        self.status = ElidedLabel("")
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        buttons = QHBoxLayout()
+        for button in (self.rename_button, self.delete_button, self.resync_button, self.show_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.status)
+        layout.addLayout(buttons)
+        self.question: QMessageBox | QInputDialog | None = None
+        self._update_buttons()
+
+    # --- listing ------------------------------------------------------------------------------
+    def refresh(self, select: str = "") -> None:
+        """List the catalogues again (on the worker), selecting ``select`` (else the selected one)."""
+        keep = select or self.selected_name()
+        self.listing.start(lambda service, _state: service.catalogue_details(), "Listing catalogues…") \
+            .on_done(lambda details: self._show(details, keep)).on_failed(self._failed)
+
+    def _show(self, details: list[CatalogueDetails], select: str) -> None:
+        self.details = details
+        self.table.setRowCount(len(details))
+        for row, entry in enumerate(details):
+            cells = (entry.name, str(entry.items), entry.source or "unknown", model_text(entry), when(entry.indexed_at))
+            for column, text in enumerate(cells):
+                cell = QTableWidgetItem(text)  # plain text: names and folders are data, never markup
+                cell.setToolTip(text)
+                if column == 1:
+                    cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, cell)
+        names = [entry.name for entry in details]
+        if names:
+            self.table.selectRow(names.index(select) if select in names else 0)
+        if not details:
+            self.status.setText("No catalogue yet. Use File → Index catalogue folder… to add one.")
+        self._update_buttons()
+
+    def selected(self) -> CatalogueDetails | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.details[rows[0].row()] if rows and rows[0].row() < len(self.details) else None
+
+    def selected_name(self) -> str:
+        entry = self.selected()
+        return entry.name if entry is not None else ""
+
+    def _update_buttons(self) -> None:
+        entry, idle = self.selected(), not self.channel.busy
+        for button in (self.rename_button, self.delete_button):
+            button.setEnabled(entry is not None and idle)
+        self.resync_button.setEnabled(entry is not None and idle and bool(entry.source))
+        self.show_button.setEnabled(entry is not None and bool(entry.source))
+
+    # --- the four actions -------------------------------------------------------------------------
+    def ask_rename(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        dialog = QInputDialog(self)
+        dialog.setWindowTitle("Rename catalogue")
+        dialog.setLabelText(f"New name for “{entry.name}” (its photos stay where they are):")
+        dialog.setTextEchoMode(QLineEdit.EchoMode.Normal)
+        dialog.setTextValue(entry.name)
+        dialog.textValueSelected.connect(lambda name: self.rename(entry.name, name.strip()))
+        self.question = dialog
+        dialog.open()
+
+    def rename(self, old: str, new: str) -> None:
+        if not new or new == old:
+            return
+        self._run(lambda service, _state: service.rename_catalogue(old, new).name, f"Renaming “{old}”…",
+                  lambda name: self._done(f"Renamed “{old}” to “{name}”.", old, name))
+
+    def ask_delete(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        box = message_box(self, "Delete catalogue",
+                          f"Delete the catalogue “{entry.name}”? Its index, database, saved outfits and "
+                          f"explanation cache are removed from {entry.folder}.\n\nThe photos in "
+                          f"{entry.source or 'its source folder'} are not touched.",
+                          QMessageBox.Icon.Question,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        name = entry.name
+
+        def answered(result: int) -> None:
+            if result == QMessageBox.StandardButton.Yes:
+                self.delete(name)
+
+        box.finished.connect(answered)
+        self.question = box
+
+    def delete(self, name: str) -> None:
+        self._run(lambda service, _state: str(service.delete_catalogue(name)), f"Deleting “{name}”…",
+                  lambda _folder: self._done(f"Deleted “{name}” (its photos stay where they were).", name, ""))
+
+    def resync(self) -> None:
+        entry = self.selected()
+        if entry is None:
+            return
+        name = entry.name
+        self._run(lambda service, state: service.resync_catalogue(name, state.progress, state.should_stop).items,
+                  f"Re-syncing “{name}” with its folder…",
+                  lambda items: self._done(f"Re-synced “{name}”: {items} items.", name, name))
+
+    def show_folder(self) -> bool:
+        """Open the selected catalogue's source folder in the desktop's file manager; False when
+        there is none to open (the status line says why)."""
+        entry = self.selected()
+        if entry is None or not entry.source:
+            return False
+        if not Path(entry.source).is_dir():
+            self.status.setText(f"The source folder is gone: {entry.source}")
+            return False
+        return QDesktopServices.openUrl(QUrl.fromLocalFile(entry.source))
+
+    # --- running on the worker -------------------------------------------------------------------
+    def _run(self, fn: Any, activity: str, on_done: Any) -> None:
+        self.status.setText(activity)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        task = self.channel.start(fn, activity)
+        task.on_progress(self._progress).on_done(on_done).on_failed(self._failed) \
+            .on_finished(self._finished)
+        self._update_buttons()
+
+    def _progress(self, done: int, total: int, message: str) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        self.status.setText(f"{message} {done}/{total}")
+
+    def _done(self, message: str, old: str, new: str) -> None:
+        self.status.setText(message)
+        self.refresh(new)
+        self.changed.emit(old, new)
+
+    def _failed(self, message: str) -> None:
+        self.status.setText(message)  # plain: it quotes names and folders
+
+    def _finished(self) -> None:
+        self.progress.setVisible(False)
+        self._update_buttons()

@@ -1,0 +1,202 @@
+"""The filters sidebar (issue 18, point 13): the catalogue's categories and attribute values (colour,
+pattern, fabric …) as check boxes, each with the number of items ticking it would show. OR within a
+key, AND across keys; the ticks filter both the catalogue grid and the results (the window asks
+again through the worker). Counts come from the database on the worker thread
+(:func:`sane_desktop.service.filters.facets`), on a channel of their own: a newer request drops the
+older one. Also the catalogue grid's sort choice (:func:`catalogue_sort_combo`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QSize, Signal
+from PySide6.QtGui import QShowEvent
+from PySide6.QtWidgets import (
+    QCheckBox, QComboBox, QGroupBox, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+)
+
+from sane_desktop.gui.tasks import TaskRunner
+from sane_desktop.gui.text import plain_label, set_plain
+from sane_desktop.service import CatalogueService
+from sane_desktop.service.filters import SORT_KEYS, FacetCounts, ItemFilter, facets
+
+CATEGORY_GROUP = "Category"
+PANEL_HINT = QSize(170, 400)
+CATALOGUE_SORT_LABELS = {"title": "Title", "category": "Category", "newest": "Newest indexed", "colour": "Colour"}
+
+
+def catalogue_sort_combo(chosen: str, on_change: Callable[[str], None]) -> QComboBox:
+    """The catalogue grid's order: title, category, newest indexed, colour; starts at ``chosen``
+    (the remembered one; an unknown one is title) and calls ``on_change`` with the new key."""
+    combo = QComboBox()
+    combo.setToolTip("Order of the catalogue's items")
+    # as wide as a short label, whatever the longest: the window keeps its smallest width
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(6)
+    combo.setAccessibleName("Sort catalogue by")
+    for key in SORT_KEYS:
+        combo.addItem(CATALOGUE_SORT_LABELS[key], key)
+    combo.setCurrentIndex(max(0, combo.findData(chosen)))
+    combo.currentIndexChanged.connect(lambda _i: on_change(str(combo.currentData())))
+    return combo
+
+
+def value_label(value: str, count: int) -> str:
+    return f"{value} ({count})"
+
+
+class FiltersPanel(QWidget):
+    """Check boxes per attribute key and per category; ``changed`` fires on every tick or untick."""
+
+    changed = Signal()
+
+    def __init__(self, runner: TaskRunner[CatalogueService], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.channel = runner.channel()
+        self._ticked: dict[str, set[str]] = {}  # group (attribute key, or CATEGORY_GROUP) -> ticked values
+        self._boxes: dict[str, dict[str, QCheckBox]] = {}  # group -> value -> its check box
+        self._groups: dict[str, QGroupBox] = {}
+        self.counts: FacetCounts | None = None
+        self._search = ("", "")  # the browser's category and text the counts are under
+        self._stale = False  # counts were asked for while hidden
+        self.summary = plain_label()
+        self.summary.setWordWrap(True)
+        self.clear_button = QPushButton("Clear filters")
+        self.clear_button.setToolTip("Untick every value: show every item")
+        self.clear_button.clicked.connect(self.clear)
+        self.clear_button.setEnabled(False)
+        top = QVBoxLayout()  # stacked: the dock stays narrow
+        top.addWidget(self.summary)
+        top.addWidget(self.clear_button)
+        self._inner = QWidget()
+        self._inner_layout = QVBoxLayout(self._inner)
+        self._inner_layout.setContentsMargins(0, 0, 0, 0)
+        self._inner_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self._inner)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(top)
+        layout.addWidget(scroll, 1)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        set_plain(self.summary, "Open a catalogue to filter its items.")
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if self._stale:
+            self.request_counts(*self._search)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return PANEL_HINT  # narrow: the catalogue grid keeps its columns beside it
+
+    # --- the filter ----------------------------------------------------------------------------
+    def item_filter(self, min_score: float | None = None) -> ItemFilter:
+        """The ticks as a filter, with the results' score bound ``min_score``."""
+        values = {key: frozenset(ticked) for key, ticked in self._ticked.items()
+                  if key != CATEGORY_GROUP and ticked}
+        return ItemFilter(values, frozenset(self._ticked.get(CATEGORY_GROUP, ())), min_score)
+
+    def describe(self) -> str:
+        """The ticks in words ("colour: red or blue; pattern: striped"), plain text; "" when none."""
+        return "; ".join(f"{key.lower()}: {' or '.join(sorted(ticked))}"
+                         for key, ticked in sorted(self._ticked.items()) if ticked)
+
+    def tick(self, group: str, value: str, on: bool = True) -> None:
+        """Tick (or untick) ``value`` of ``group`` as a click on its box would."""
+        box = self._boxes.get(group, {}).get(value)
+        if box is not None:
+            box.setChecked(on)
+
+    def box(self, group: str, value: str) -> QCheckBox | None:
+        return self._boxes.get(group, {}).get(value)
+
+    def clear(self) -> None:
+        """Untick everything (``changed`` fires once when anything was ticked)."""
+        had = any(self._ticked.values())
+        self._ticked.clear()
+        for boxes in self._boxes.values():
+            for box in boxes.values():
+                box.blockSignals(True)
+                box.setChecked(False)
+                box.blockSignals(False)
+        self.clear_button.setEnabled(False)
+        if had:
+            self.changed.emit()
+
+    def reset(self) -> None:
+        """Another catalogue: forget the ticks and the boxes (no ``changed``)."""
+        self.channel.discard()
+        self._ticked.clear()
+        for group in list(self._groups):
+            self._remove_group(group)
+        self.counts = None
+        self.clear_button.setEnabled(False)
+        set_plain(self.summary, "Counting…")
+
+    # --- counts (worker thread) ------------------------------------------------------------------
+    def request_counts(self, category: str, text: str) -> None:
+        """Count the values under the current ticks (and the browser's category and text search);
+        while the panel is hidden, once it is shown."""
+        self._search = (category, text)
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._stale = False
+        item_filter = self.item_filter()
+        self.channel.start(lambda service, _state: facets(service.current().items, item_filter, category, text),
+                           "Counting attribute values…") \
+            .on_done(self.show_counts).on_failed(lambda message: set_plain(self.summary, f"No counts: {message}"))
+
+    def show_counts(self, counts: FacetCounts) -> None:
+        self.counts = counts
+        groups = [(CATEGORY_GROUP, list(counts.categories))] + [(f.key, list(f.values)) for f in counts.facets]
+        wanted = {group for group, _values in groups}
+        for group in list(self._groups):
+            if group not in wanted:
+                self._remove_group(group)
+        for position, (group, values) in enumerate(groups):
+            self._show_group(position, group, values)
+        if not counts.facets and not counts.categories:
+            set_plain(self.summary, "This catalogue has no attribute values to filter by.")
+        elif any(self._ticked.values()):
+            set_plain(self.summary, f"{counts.total} items match the filters.")
+        else:
+            set_plain(self.summary, f"{counts.total} items; tick values to show only those.")
+
+    def _show_group(self, position: int, group: str, values: list[tuple[str, int]]) -> None:
+        boxes = self._boxes.get(group)
+        if boxes is not None and list(boxes) == [value for value, _n in values]:
+            for value, count in values:  # the same values: new counts only (focus and ticks stay)
+                boxes[value].setText(value_label(value, count))
+            return
+        self._remove_group(group)
+        title = group if group == CATEGORY_GROUP else group[:1].upper() + group[1:]
+        box_group = QGroupBox(title)
+        box_layout = QVBoxLayout(box_group)
+        box_layout.setSpacing(2)
+        boxes = {}
+        ticked = self._ticked.get(group, set())
+        for value, count in values:
+            box = QCheckBox(value_label(value, count))  # a check box's text is always plain
+            box.setChecked(value in ticked)
+            box.toggled.connect(lambda on, g=group, v=value: self._toggled(g, v, on))
+            box_layout.addWidget(box)
+            boxes[value] = box
+        self._boxes[group], self._groups[group] = boxes, box_group
+        self._inner_layout.insertWidget(min(position, self._inner_layout.count() - 1), box_group)
+
+    def _remove_group(self, group: str) -> None:
+        box_group = self._groups.pop(group, None)
+        self._boxes.pop(group, None)
+        if box_group is not None:
+            box_group.setParent(None)
+            box_group.deleteLater()
+
+    def _toggled(self, group: str, value: str, on: bool) -> None:
+        ticked = self._ticked.setdefault(group, set())
+        (ticked.add if on else ticked.discard)(value)
+        self.clear_button.setEnabled(any(self._ticked.values()))
+        self.changed.emit()
+

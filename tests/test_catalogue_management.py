@@ -1,0 +1,343 @@
+"""Catalogue management through the service (issue 18 point 15): the details a manager lists, rename
+(the index stays searchable), delete (only the folder in the index home, never while open or being
+written, never a path outside the home) and re-sync (an added and a removed photo are picked up)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+import torch
+
+from sane_desktop.errors import InputError, NotFound, StoreError
+from sane_desktop.models import CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
+from sane_desktop.models.checkpoint import stored_content_hash
+from sane_desktop.service import CatalogueService
+from sane_desktop.service.locking import catalogue_lock
+
+
+def write_shop(folder: Path) -> Path:
+    """Six plain photos in two category folders: a catalogue of the user's own photos."""
+    from PIL import Image
+
+    for category, colour in [("tops", "red"), ("shoes", "blue")]:
+        (folder / category).mkdir(parents=True)
+        for n in range(3):
+            Image.new("RGB", (40, 60), (40 * n, 90, 200) if colour == "blue" else (200, 40 * n, 60)) \
+                .save(folder / category / f"{colour}{n}.jpg")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny seeded model and "shop" indexed with it under ``root/index`` (copied per test)."""
+    root = tmp_path_factory.mktemp("manage")
+    write_shop(root / "shop")
+    torch.manual_seed(0)
+    save_checkpoint(root / "model.pt", ModelBundle(CompatibilityNet(["tops", "shoes"], width=16), None,
+                                                    Preprocessing()))
+    CatalogueService(root / "index", model=root / "model.pt", device="cpu").index_folder(root / "shop", "shop")
+    return root
+
+
+@pytest.fixture
+def world(built: Path, tmp_path: Path) -> Path:
+    """A private copy of the built world (the index's recorded source folder is the copy's)."""
+    root = tmp_path / "w"
+    shutil.copytree(built / "shop", root / "shop")
+    shutil.copy(built / "model.pt", root / "model.pt")
+    CatalogueService(root / "index", model=root / "model.pt", device="cpu").index_folder(root / "shop", "shop")
+    return root
+
+
+def service_on(root: Path) -> CatalogueService:
+    return CatalogueService(root / "index", model=root / "model.pt", device="cpu")
+
+
+def photos(root: Path) -> list[str]:
+    return sorted(str(path.relative_to(root)) for path in (root / "shop").rglob("*.jpg"))
+
+
+def ranked(service: CatalogueService) -> list[tuple[str, str]]:
+    """(item id, category) of every result for an outfit of the first top."""
+    top = next(item for item in service.items() if item.category == "tops")
+    return [(result.item.item_id, category) for category, results in sorted(service.search([top.pk], "", 5).items())
+            for result in results]
+
+
+def test_details_say_source_items_model_and_when_indexed(world: Path) -> None:
+    [details] = service_on(world).catalogue_details()
+    assert details.name == "shop" and details.items == 6 and details.vectors == 6
+    assert Path(details.source) == (world / "shop").resolve()
+    assert details.folder == world / "index" / "shop"
+    assert details.model_name == "model.pt"
+    assert details.model_hash == (stored_content_hash(world / "model.pt") or "")[:12] and len(details.model_hash) == 12
+    written = datetime.fromisoformat(details.indexed_at)
+    assert timedelta(0) <= datetime.now(timezone.utc) - written < timedelta(hours=1)
+
+
+def test_an_old_manifest_without_a_time_reads_as_unknown_not_now(world: Path) -> None:
+    manifest = world / "index" / "shop" / "manifest.json"
+    data = json.loads(manifest.read_text())
+    del data["created_at"]
+    manifest.write_text(json.dumps(data))
+    [details] = service_on(world).catalogue_details()
+    assert details.indexed_at == "" and details.model_name == "model.pt" and details.items == 6
+
+
+def test_rename_keeps_the_index_searchable_and_the_photos_untouched(world: Path) -> None:
+    service = service_on(world)
+    service.open_catalogue("shop")
+    before, shop_photos = ranked(service), photos(world)
+    assert before
+    info = service.rename_catalogue("shop", "my shop")
+    assert info.name == "my shop" and info.items == 6
+    assert service.name == "my shop"  # it was open: it is open again under the new name
+    assert ranked(service) == before
+    assert not (world / "index" / "shop").exists() and photos(world) == shop_photos
+    fresh = service_on(world)  # another process: finds it by its new name only
+    assert [c.name for c in fresh.list_catalogues()] == ["my shop"]
+    fresh.open_catalogue("my shop")
+    assert ranked(fresh) == before
+    # a re-sync after the rename finds its recorded folder and index under the new name
+    assert fresh.resync_catalogue("my shop").items == 6
+
+
+@pytest.mark.parametrize("bad", ["", "..", "a/b", "../elsewhere", "/tmp/x"])
+def test_rename_refuses_a_bad_name_and_changes_nothing(world: Path, bad: str) -> None:
+    service = service_on(world)
+    service.open_catalogue("shop")
+    with pytest.raises(InputError):
+        service.rename_catalogue("shop", bad)
+    assert [c.name for c in service.list_catalogues()] == ["shop"]
+    assert service.name == "shop" and ranked(service)  # still open, still searchable
+
+
+def test_rename_refuses_a_taken_name_and_a_missing_catalogue(world: Path) -> None:
+    service = service_on(world)
+    (world / "index" / "taken").mkdir()
+    with pytest.raises(InputError, match="already exists"):
+        service.rename_catalogue("shop", "taken")
+    with pytest.raises(NotFound):
+        service.rename_catalogue("nothing", "other")
+    assert [c.name for c in service.list_catalogues()] == ["shop"]
+
+
+def test_delete_removes_the_index_folder_only_and_never_the_open_one(world: Path) -> None:
+    service = service_on(world)
+    service.open_catalogue("shop")
+    shop_photos = photos(world)
+    with pytest.raises(InputError, match="open"):
+        service.delete_catalogue("shop")
+    assert (world / "index" / "shop" / "catalogue.db").is_file()
+    service.close()
+    assert service.delete_catalogue("shop") == world / "index" / "shop"
+    assert not (world / "index" / "shop").exists() and service.list_catalogues() == []
+    assert photos(world) == shop_photos and (world / "model.pt").is_file()
+    assert list((world / "index").iterdir()) == []  # no tombstone left behind
+
+
+@pytest.mark.parametrize("bad", ["..", "../w", "/tmp", "a/b", ""])
+def test_delete_refuses_bad_names(world: Path, bad: str) -> None:
+    with pytest.raises((InputError, NotFound)):
+        service_on(world).delete_catalogue(bad)
+    assert (world / "index" / "shop" / "catalogue.db").is_file() and len(photos(world)) == 6
+
+
+def test_delete_refuses_a_link_that_leads_outside_the_home(world: Path, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    shutil.copytree(world / "index" / "shop", outside)  # a real catalogue folder, elsewhere
+    (world / "index" / "linked").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(InputError, match="not a folder of the index home"):
+        service_on(world).delete_catalogue("linked")
+    assert (outside / "catalogue.db").is_file()
+
+
+def test_delete_and_rename_refuse_while_a_run_writes_the_catalogue(world: Path) -> None:
+    held, release = threading.Event(), threading.Event()
+
+    def writer() -> None:
+        with catalogue_lock(world / "index" / "shop", "index shop"):
+            held.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    try:
+        assert held.wait(30)
+        service = service_on(world)
+        with pytest.raises(StoreError, match="busy"):
+            service.delete_catalogue("shop")
+        with pytest.raises(StoreError, match="busy"):
+            service.rename_catalogue("shop", "other")
+    finally:
+        release.set()
+        thread.join()
+    assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]
+
+
+def test_resync_picks_up_an_added_and_a_removed_photo(world: Path) -> None:
+    from PIL import Image
+
+    service = service_on(world)
+    service.open_catalogue("shop")
+    Image.new("RGB", (40, 60), (10, 220, 10)).save(world / "shop" / "tops" / "green.jpg")
+    (world / "shop" / "shoes" / "blue0.jpg").unlink()
+    report = service.resync_catalogue("shop")
+    assert report.items == 6
+    ids = {item.item_id for item in service.items()}  # the open catalogue was reopened on the new index
+    assert any("green" in item_id for item_id in ids) and not any("blue0" in item_id for item_id in ids)
+    [details] = service.catalogue_details()
+    assert details.items == 6 and details.vectors == 6
+    assert ranked(service)
+
+
+def test_resync_says_when_the_source_folder_is_gone(world: Path) -> None:
+    shutil.rmtree(world / "shop")
+    with pytest.raises(InputError, match="gone"):
+        service_on(world).resync_catalogue("shop")
+
+
+# --- the manager dialog, through its widgets -----------------------------------------------------
+needs_qt = pytest.mark.skipif(__import__("importlib").util.find_spec("pytestqt") is None, reason="pytest-qt")
+
+
+@pytest.fixture
+def managed(world: Path, qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
+    """A window on the world with a second catalogue "other" (a copy of the shop), "shop" open, and
+    its catalogue manager listing both."""
+    from gui_helpers import open_window
+    from sane_desktop.gui.screenshots import wait_until
+
+    shutil.copytree(world / "shop", world / "shop2")
+    service_on(world).index_folder(world / "shop2", "other")
+    window, client = open_window({"index": world / "index", "model": world / "model.pt", "root": world}, qtbot)
+    window.refresh_catalogues(select="shop")
+    wait_until(lambda: window.catalogue is not None and window.catalogue.name == "shop"
+               and window.browser_model.rowCount() == 6, 120, "shop's items")
+    window.manage_action.trigger()
+    manager = window.catalogue_manager
+    assert manager is not None
+    qtbot.waitUntil(lambda: manager.table.rowCount() == 2, timeout=60000)
+    yield window, manager
+    manager.close()
+    client.shutdown()
+
+
+def cell(manager, name: str, column: int) -> str:  # type: ignore[no-untyped-def]
+    rows = [row for row in range(manager.table.rowCount()) if manager.table.item(row, 0).text() == name]
+    return manager.table.item(rows[0], column).text() if rows else ""
+
+
+def select(manager, name: str) -> None:  # type: ignore[no-untyped-def]
+    row = next(row for row in range(manager.table.rowCount()) if manager.table.item(row, 0).text() == name)
+    manager.table.selectRow(row)
+
+
+def click(button) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    assert button.isEnabled(), button.text()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+@needs_qt
+def test_manager_lists_source_items_model_and_time(managed, world: Path) -> None:  # type: ignore[no-untyped-def]
+    _window, manager = managed
+    assert cell(manager, "shop", 1) == "6" and Path(cell(manager, "shop", 2)) == (world / "shop").resolve()
+    assert cell(manager, "shop", 3) == f"model.pt ({(stored_content_hash(world / 'model.pt') or '')[:12]})"
+    assert cell(manager, "shop", 4)[:4].isdigit()  # "2026-11-30 21:04"
+    assert [manager.table.horizontalHeaderItem(c).text() for c in range(5)] == \
+        ["Catalogue", "Items", "Source folder", "Model", "Indexed"]
+
+
+@needs_qt
+def test_manager_renames_and_the_window_follows(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QInputDialog
+
+    window, manager = managed
+    select(manager, "shop")  # the open one: it opens again under its new name
+    click(manager.rename_button)
+    dialog = manager.question
+    assert isinstance(dialog, QInputDialog) and dialog.isVisible()
+    dialog.setTextValue("boutique")
+    dialog.accept()
+    qtbot.waitUntil(lambda: cell(manager, "boutique", 1) == "6", timeout=60000)
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "boutique"
+                    and window.browser_model.rowCount() == 6, timeout=60000)
+    names = [window.catalogue_switcher.itemData(i) for i in range(window.catalogue_switcher.count())]
+    assert sorted(names) == ["boutique", "other"]
+    assert (world / "index" / "boutique" / "catalogue.db").is_file() and not (world / "index" / "shop").exists()
+    assert "Renamed" in manager.status.text()
+
+
+@needs_qt
+def test_manager_deletes_after_asking_and_never_the_open_one(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    window, manager = managed
+    select(manager, "other")
+    click(manager.delete_button)
+    box = manager.question
+    assert isinstance(box, QMessageBox) and "not touched" in box.text()
+    click(box.button(QMessageBox.StandardButton.Cancel))
+    qtbot.wait(200)
+    assert (world / "index" / "other").is_dir() and manager.table.rowCount() == 2
+
+    select(manager, "other")
+    click(manager.delete_button)
+    click(manager.question.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: manager.table.rowCount() == 1, timeout=60000)
+    assert not (world / "index" / "other").exists() and len(list((world / "shop2").rglob("*.jpg"))) == 6
+    qtbot.waitUntil(lambda: window.catalogue_switcher.count() == 1, timeout=60000)
+    assert window.catalogue is not None and window.catalogue.name == "shop"
+
+    select(manager, "shop")  # the open one: refused, with the reason in the dialog
+    click(manager.delete_button)
+    click(manager.question.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: "switch to another catalogue" in manager.status.text(), timeout=60000)
+    assert (world / "index" / "shop" / "catalogue.db").is_file() and manager.table.rowCount() == 1
+
+
+@needs_qt
+def test_manager_resyncs_a_changed_folder(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    window, manager = managed
+    Image.new("RGB", (40, 60), (10, 220, 10)).save(world / "shop" / "tops" / "green.jpg")
+    select(manager, "shop")
+    click(manager.resync_button)
+    qtbot.waitUntil(lambda: cell(manager, "shop", 1) == "7", timeout=120000)
+    assert "Re-synced" in manager.status.text()
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == 7, timeout=60000)  # the open one reloaded
+    assert any("green" in item.item_id for item in window.browser_model.items())
+
+
+@needs_qt
+def test_manager_shows_the_source_folder(managed, world: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtCore import QObject, QUrl, Slot
+    from PySide6.QtGui import QDesktopServices
+
+    class Catcher(QObject):
+        def __init__(self) -> None:
+            super().__init__()
+            self.urls: list[QUrl] = []
+
+        @Slot(QUrl)
+        def handle(self, url: QUrl) -> None:
+            self.urls.append(url)
+
+    _window, manager = managed
+    catcher = Catcher()
+    QDesktopServices.setUrlHandler("file", catcher, "handle")
+    try:
+        select(manager, "other")
+        click(manager.show_button)
+    finally:
+        QDesktopServices.unsetUrlHandler("file")
+    assert [Path(url.toLocalFile()) for url in catcher.urls] == [(world / "shop2").resolve()]

@@ -1,0 +1,104 @@
+"""Issue 18, point 16 through Qt's real event path: the detail view opens on a result's double-click
+and on Space/Enter in the catalogue grid, shows the item's own photo (its pixels, not the thumbnail)
+and all its metadata, and its buttons add the item to the outfit and find what looks like it."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import open_window  # noqa: E402
+from PIL import Image  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QLabel  # noqa: E402
+
+from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("gui-details")
+    build_demo_world(root, 40)
+    return {"root": root, "index": root / "index", "model": root / "model.pt"}
+
+
+@pytest.fixture
+def window(world, qtbot):  # type: ignore[no-untyped-def]
+    window, client = open_window(world, qtbot, size=(1200, 800))
+    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
+    yield window
+    client.shutdown()
+
+
+def form_text(window) -> str:  # type: ignore[no-untyped-def]
+    form = window.detail_view.form
+    return "\n".join(form.itemAt(i).widget().text() for i in range(form.count())
+                     if isinstance(form.itemAt(i).widget(), QLabel))
+
+
+def test_double_click_on_a_result_opens_its_details(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    index = window.results_model.index(1)
+    item = window.results_model.row(1).item
+    centre = view.visualRect(index).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a view double-clicks what it pressed
+    qtbot.mouseDClick(view.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.waitUntil(lambda: window.detail_view is not None and window.detail_view.isVisible(), timeout=5000)
+    details = window.detail_view
+    assert details.title.text() == item.title and item.title in details.windowTitle()
+    text = form_text(window)
+    assert item.category in text and str(item.image_path) in text and item.item_id in text
+    for name in item.attributes:  # every attribute, by key
+        assert name.split(":", 1)[-1] in text
+    # the photo at its own resolution: the file's pixels, not the 128-pixel thumbnail
+    qtbot.waitUntil(lambda: not details.photo.photo.isNull(), timeout=10000)
+    with Image.open(item.image_path) as image:
+        assert (details.photo.photo.width(), details.photo.photo.height()) == image.size
+    assert f"{image.size[0]} × {image.size[1]} pixels" in form_text(window)
+    drawn = details.photo.drawn_rect()  # letterboxed: aspect kept, never enlarged past its pixels
+    assert drawn.width() <= image.size[0] + 1 and drawn.height() <= image.size[1] + 1
+    assert abs(drawn.width() / drawn.height() - image.size[0] / image.size[1]) < 0.02
+    # "Add to outfit"
+    outfit = len(window.outfit_model.pks())
+    qtbot.mouseClick(details.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == outfit + 1, timeout=5000)
+    assert window.outfit_model.pks()[-1] == item.pk
+
+
+def test_space_in_the_catalogue_opens_details_and_find_similar_works(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    grid = window.grid
+    item = window.browser_model.row(2).item
+    grid.setFocus()
+    grid.setCurrentIndex(window.browser_model.index(2))
+    qtbot.keyClick(grid, Qt.Key.Key_Space)
+    qtbot.waitUntil(lambda: window.detail_view is not None and window.detail_view.isVisible(), timeout=5000)
+    assert window.detail_view.title.text() == item.title
+    assert window.outfit_model.rowCount() == 0  # Space opens the details; it adds nothing
+    qtbot.mouseClick(window.detail_view.similar_button, Qt.MouseButton.LeftButton)
+    wait_results(window, 60)
+    assert window._similar_to is not None and window._similar_to.pk == item.pk
+    assert window.results.similar_heading.isVisible() and item.title in window.results.similar_heading.plain_text()
+    # Enter on another item shows that one in the same dialog
+    grid.setFocus()
+    grid.setCurrentIndex(window.browser_model.index(3))
+    qtbot.keyClick(grid, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.detail_view.title.text() == window.browser_model.row(3).item.title, timeout=5000)
+
+
+def test_the_context_menu_offers_details(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    grid = window.grid
+    pos = grid.visualRect(window.browser_model.index(0)).center()
+    menu = window.item_menu(grid, pos)
+    assert menu is not None
+    details = next(a for a in menu.actions() if a.text() == "Details…")
+    details.trigger()
+    qtbot.waitUntil(lambda: window.detail_view is not None and window.detail_view.isVisible(), timeout=5000)
+    assert window.detail_view.title.text() == window.browser_model.row(0).item.title

@@ -1,0 +1,248 @@
+"""Issue 18, point 13 (and the finding on the results' heading and tooltips) through Qt's real event
+path: ticking a value in the filters sidebar filters the catalogue grid (counts as a direct SQL query
+says) and the results; "Hide matches below" hides low scores; empty states say why; the results sort;
+the thumbnail-size slider; the "Similar to …" heading; tooltips in plain words."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import open_window  # noqa: E402
+from PySide6.QtCore import QPoint, Qt  # noqa: E402
+from PySide6.QtWidgets import QToolBar  # noqa: E402
+
+from sane_desktop.gui.delegates import match_percent  # noqa: E402
+from sane_desktop.gui.models import Role  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("gui-filters")
+    build_demo_world(root, 60)
+    return {"root": root, "index": root / "index", "model": root / "model.pt"}
+
+
+@pytest.fixture
+def window(world, qtbot):  # type: ignore[no-untyped-def]
+    window, client = open_window(world, qtbot, size=(1300, 820))
+    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+    # closed at first (the grids keep their columns); the toolbar's "Filters" opens it
+    assert not window.filters_dock.isVisible()
+    toolbar = window.findChild(QToolBar, "main-toolbar")
+    qtbot.mouseClick(toolbar.widgetForAction(window.filters_toggle), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.filters_dock.isVisible() and window.filters.counts is not None, timeout=20000)
+    yield window
+    client.shutdown()
+
+
+def colour_counts(world: dict[str, Path]) -> dict[str, set[int]]:
+    """colour value -> item pks, by a plain SQL query on the catalogue's database."""
+    out: dict[str, set[int]] = {}
+    with sqlite3.connect(world["index"] / "demo" / "catalogue.db") as connection:
+        for pk, name in connection.execute(
+                "SELECT ia.item_pk, a.name FROM item_attributes ia JOIN attributes a ON a.id = ia.attribute_pk "
+                "WHERE a.name LIKE 'colour:%'"):
+            out.setdefault(name.split(":", 1)[1], set()).add(pk)
+    return out
+
+
+def click(qtbot, widget) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton, pos=QPoint(8, widget.height() // 2))
+
+
+def settled(window, qtbot, started: int) -> None:  # type: ignore[no-untyped-def]
+    """A search started after ``started`` ran and answered."""
+    qtbot.waitUntil(lambda: window.channels.search.started > started and not window.channels.search.busy,
+                    timeout=60000)
+
+
+def test_ticking_a_colour_filters_the_grid_and_counts_match_the_database(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    truth = colour_counts(world)
+    colour = max(sorted(truth), key=lambda c: len(truth[c]))
+    box = window.filters.box("colour", colour)
+    assert box is not None and box.text() == f"{colour} ({len(truth[colour])})"
+    for value, pks in truth.items():  # every count in the sidebar is the database's
+        assert window.filters.box("colour", value).text() == f"{value} ({len(pks)})"
+    assert window.browser_model.rowCount() > len(truth[colour])
+    click(qtbot, box)
+    assert box.isChecked()
+    qtbot.waitUntil(lambda: set(window.browser_model.pks()) == truth[colour], timeout=20000)
+    assert all(f"colour:{colour}" in item.attributes for item in window.browser_model.items())
+    # the grid says it is filtered (also with the sidebar closed)
+    assert window.browser_empty.isVisible() and f"Showing only colour: {colour}" in window.browser_empty.text()
+    qtbot.waitUntil(lambda: window.filters.counts.total == len(truth[colour]), timeout=20000)
+    # OR within a key: a second colour adds its items
+    other = next(c for c in sorted(truth) if c != colour)
+    click(qtbot, window.filters.box("colour", other))
+    qtbot.waitUntil(lambda: set(window.browser_model.pks()) == truth[colour] | truth[other], timeout=20000)
+    # "Clear filters" brings every item back
+    click(qtbot, window.filters.clear_button)
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == sum(1 for _ in window.browser_model.items())
+                    and window.browser_model.rowCount() >= len(truth[colour] | truth[other]) + 1, timeout=20000)
+    assert not box.isChecked()
+
+
+def test_an_empty_grid_says_the_filters_hide_everything(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    truth = colour_counts(world)
+    colour = sorted(truth)[0]
+    click(qtbot, window.filters.box("colour", colour))
+    qtbot.waitUntil(lambda: set(window.browser_model.pks()) == truth[colour], timeout=20000)
+    # a search for a title of another colour: nothing passes both
+    other = next(i for i in window._items.values() if f"colour:{colour}" not in i.attributes)
+    window.search_box.setFocus()
+    qtbot.keyClicks(window.search_box, other.title)
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == 0, timeout=20000)
+    assert window.browser_empty.isVisible()
+    assert "No items match the filters" in window.browser_empty.text() and "clear filters" in window.browser_empty.text()
+    window.browser_empty.linkActivated.emit("clearfilters")  # the link's own signal
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=20000)
+
+
+def test_filters_and_threshold_apply_to_the_results(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    before = window.results_model.rowCount()
+    outfit_items = len(window.outfit_model.pks())
+    matches = sorted(match_percent(window.results_model.row(r).score, outfit_items) for r in range(before))
+    distinct = sorted(set(matches))
+    assert len(distinct) > 1
+    bound = distinct[max(1, len(distinct) // 2)]  # hides some, keeps some
+    started = window.channels.search.started
+    spin = window.results.threshold
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(spin, str(bound))
+    settled(window, qtbot, started)
+    shown = [match_percent(window.results_model.row(r).score, outfit_items)
+             for r in range(window.results_model.rowCount())]
+    assert shown and min(shown) >= bound and len(shown) == sum(1 for m in matches if m >= bound) < before
+    assert f"matches of {bound}/100 or more" in window.results.filter_note.text()
+    assert int(window.settings.get("min_match")) == bound
+    # a colour tick: every result has it
+    truth = colour_counts(world)
+    colour = max(sorted(truth), key=lambda c: len(truth[c]))
+    started = window.channels.search.started
+    click(qtbot, window.filters.box("colour", colour))
+    settled(window, qtbot, started)
+    assert all(pk in truth[colour] for pk in window.results_model.pks())
+    # results for one category while the sidebar ticks another: nothing passes, and the empty list says why
+    categories = [window.results.target.itemData(i) for i in range(1, window.results.target.count())]
+    ticked = next(c for c in categories if window.filters.box("Category", c) is not None)
+    target = next(c for c in categories if c != ticked)
+    started = window.channels.search.started
+    click(qtbot, window.filters.box("Category", ticked))
+    settled(window, qtbot, started)
+    started = window.channels.search.started
+    window.results.target.setCurrentIndex(window.results.target.findData(target))
+    settled(window, qtbot, started)
+    assert window.results_model.rowCount() == 0
+    assert window.results.stack.currentWidget() is window.results.empty
+    assert "No items match the filters" in window.results.empty.text()
+    started = window.channels.search.started
+    window.results.empty.linkActivated.emit("clearfilters")
+    qtbot.waitUntil(lambda: window.results_model.rowCount() > 0 and not window.channels.search.busy, timeout=60000)
+    assert spin.value() == 0 and not window.filters.item_filter().selects
+    assert all(r.item.category == target for r in window._results.values())
+
+
+def test_an_explained_result_hidden_by_a_filter_is_said_so(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
+    explained = window._last_explained
+    item = window._results[explained].item
+    colour = next(a.split(":", 1)[1] for a in item.attributes if a.startswith("colour:"))
+    other = next(c for c in sorted(colour_counts(world)) if c != colour)
+    started = window.channels.search.started
+    click(qtbot, window.filters.box("colour", other))
+    settled(window, qtbot, started)
+    assert explained not in window.results_model.pks()
+    # the explanation stays (same outfit) and the results say it is of an item not shown
+    assert window.explanation.update_data is not None
+    assert "not among the results shown" in window.results.filter_note.text()
+    assert item.title in window.results.filter_note.text()
+
+
+def test_results_sort_by_title_keeps_the_match_rank(window, qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    model = window.results_model
+    by_score = {model.row(r).item.pk: model.row(r).rank for r in range(model.rowCount())}
+    assert [model.row(r).rank for r in range(model.rowCount())] == list(range(1, model.rowCount() + 1))
+    combo = window.results.sort
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # "Best match" → "Title"
+    assert combo.currentData() == "title"
+    titles = [model.row(r).item.title.casefold() for r in range(model.rowCount())]
+    assert titles == sorted(titles)
+    assert {model.row(r).item.pk: model.row(r).rank for r in range(model.rowCount())} == by_score
+    first = model.index(0)
+    tip = window.results.delegate.score_summary(first)
+    assert f"rank {by_score[model.row(0).item.pk]} of the {model.rowCount()} shown" in tip
+    assert window.settings.get("results_sort") == "title"
+    qtmodeltester.check(model)  # the re-sorted model is still a well-behaved list model
+
+
+def test_tooltips_speak_plainly_unless_details(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    index = window.results_model.index(0)
+    summary = window.results.delegate.score_summary(index)
+    tip = index.data(Qt.ItemDataRole.ToolTipRole)
+    assert summary.startswith("<b>Match score ") and f"rank 1 of the {window.results_model.rowCount()} shown" in summary
+    for jargon in ("cosine", "raw score", "score parts"):
+        assert jargon not in summary and jargon not in tip
+    window.explanation.set_details_shown(True)  # the explanation's Details: the research terms too
+    assert "raw score" in window.results.delegate.score_summary(index)
+    assert "raw score" in index.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_thumbnail_slider_resizes_both_grids_and_is_remembered(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    grid, results = window.grid, window.results.view
+    before = grid.visualRect(window.browser_model.index(0)).width()
+    slider = window.tile_size
+    slider.setFocus()
+    qtbot.keyClick(slider, Qt.Key.Key_PageUp)
+    qtbot.keyClick(slider, Qt.Key.Key_PageUp)
+    side = slider.value()
+    assert side > 136
+    assert grid.iconSize().width() == side and results.iconSize().width() == side
+    qtbot.waitUntil(lambda: grid.visualRect(window.browser_model.index(0)).width() == side + 8, timeout=5000)
+    assert grid.visualRect(window.browser_model.index(0)).width() > before
+    assert results.visualRect(window.results_model.index(0)).width() == side + 8
+    assert int(window.settings.get("tile_size")) == side
+
+
+def test_similar_mode_has_a_visible_heading(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    assert not window.results.similar_heading.isVisible() and window.results.similar_heading.plain_text() == ""
+    item = window.browser_model.items()[0]
+    window.find_similar(item.pk)
+    wait_results(window, 60)
+    heading = window.results.similar_heading
+    assert heading.isVisible() and f"Similar to “{item.title}”" in heading.plain_text()
+    build_outfit(window, 2)  # an outfit search: the heading goes
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: not heading.isVisible(), timeout=5000)
+    assert heading.plain_text() == ""
+
+
+def test_filters_panel_is_under_view_panels(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    toggle = next(a for a in window.panel_actions if a.text() == "Filters panel")
+    assert window.filters_dock.isVisible() and toggle.isChecked()
+    toggle.trigger()
+    qtbot.waitUntil(lambda: not window.filters_dock.isVisible(), timeout=2000)
+    toggle.trigger()
+    qtbot.waitUntil(lambda: window.filters_dock.isVisible(), timeout=2000)
