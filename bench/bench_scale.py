@@ -46,7 +46,7 @@ import faiss  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sane_desktop.retrieval.compressed import (  # noqa: E402
-    COMPRESSED_NPROBE, DEFAULT_RERANK, build_store, choose_by_budget, index_bytes, load_store, nlist_for,
+    DEFAULT_RERANK, compressed_nprobe, build_store, choose_by_budget, index_bytes, load_store, nlist_for,
     rerank_paths,
 )
 from sane_desktop.retrieval.faiss_index import DEFAULT_NPROBE, IndexSpec  # noqa: E402
@@ -80,10 +80,10 @@ def spec_for(kind: str, n: int, dim: int) -> IndexSpec:
         return IndexSpec("ivf", nlist=nlist, nprobe=DEFAULT_NPROBE)
     if kind == "ivfpq":  # 2 dimensions a byte (32 bytes a 64-d vector), the budget rule's first PQ:
         # at 4 a byte, 1M clustered vectors kept recall@10 at 0.85 after re-ranking k×10 (0.91 at 300k)
-        return IndexSpec("ivfpq", nlist=nlist, nprobe=COMPRESSED_NPROBE, m=max(1, dim // 2), nbits=8,
+        return IndexSpec("ivfpq", nlist=nlist, nprobe=compressed_nprobe(nlist), m=max(1, dim // 2), nbits=8,
                          rerank=DEFAULT_RERANK, rerank_dtype="float16")
     if kind == "ivfsq8":
-        return IndexSpec("ivfsq8", nlist=nlist, nprobe=COMPRESSED_NPROBE, rerank=DEFAULT_RERANK,
+        return IndexSpec("ivfsq8", nlist=nlist, nprobe=compressed_nprobe(nlist), rerank=DEFAULT_RERANK,
                          rerank_dtype="float16")
     raise SystemExit(f"unknown kind {kind!r}; choose from {', '.join(KINDS)}")
 

@@ -37,6 +37,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="image decoding processes (default: half the CPU cores, at least 1; the model "
                         "gets the other cores)")
     parser.add_argument("--device", help="torch device (default: cuda when available, else cpu)")
+    parser.add_argument("--memory-budget", metavar="SIZE",
+                        help="memory all the catalogue's indexes may hold, e.g. 4GiB or 512M: a category over its "
+                        "share gets a compressed index re-ranked exactly from stored vectors (default: "
+                        "$SANE_INDEX_MEMORY_BUDGET, else no budget)")
+    parser.add_argument("--vector-backend", choices=("faiss", "pgvector"),
+                        help="where the vectors are searched: FAISS files in the index folder, or pgvector tables "
+                        "on the catalogue's PostgreSQL server (default: $SANE_VECTOR_BACKEND, else faiss)")
+    parser.add_argument("--shard", metavar="I/N",
+                        help="run as worker I of N on a catalogue shared on PostgreSQL (--db postgresql+psycopg://"
+                        "...), on this or other machines: workers claim batches of items with FOR UPDATE SKIP "
+                        "LOCKED (worker I first takes the items with id %% N == I-1, then helps with the rest), "
+                        "take over a dead worker's batch, and each builds its index folder once every item is "
+                        "embedded. Refused on SQLite")
+    parser.add_argument("--cells", choices=("auto", "stored", "on-demand"), default="auto",
+                        help="keep each item's per-cell outputs (what the tiles' explanations read: ~6 KB an item) "
+                        "in the database, or compute them for the items on screen when asked (default auto: "
+                        "stored up to 1,000,000 items)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 
@@ -48,15 +65,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service.mapping import read_category_map
 
     category_map = read_category_map(args.category_map) if args.category_map is not None else None
+    budget = building.memory_budget_bytes(args.memory_budget) if args.memory_budget is not None else None
     progress = TqdmProgress(enabled=not args.json)
     try:
         report = building.index_folder(args.catalogue, args.name, args.model, db_url=args.db,
                                        index_dir=args.index_dir, mapping=args.mapping, batch_size=args.batch_size,
                                        workers=args.workers, device=args.device, progress=progress,
-                                       replace=args.replace, category_map=category_map)
+                                       replace=args.replace, category_map=category_map, memory_budget=budget,
+                                       vector_backend=args.vector_backend, shard=args.shard, cells=args.cells)
     finally:
         progress.close()
     summary = report.indexed.as_dict()
+    summary["shard"] = args.shard
     if summary.get("note"):
         print(f"note: {summary['note']}", file=sys.stderr)
     return summary
@@ -65,7 +85,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def render(result: dict[str, Any]) -> str:
     lines = [
         f"Indexed {result['name']!r}: {result['items']} items, {result['embedded']} embedded, "
-        f"{result['reused']} unchanged, {len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
+        f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
+        f"{len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
         f"{result['images_per_second']} images/s)",
         "  " + ", ".join(f"{c} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]

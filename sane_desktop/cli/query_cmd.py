@@ -28,6 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--image-category", action="append", default=[], help="category of each --image")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
     parser.add_argument("--index-dir", type=Path, help="folder of the FAISS files (default: <index home>/<name>/)")
+    parser.add_argument("--vector-backend", choices=("faiss", "pgvector"),
+                        help="require the index to be searched in this store (the index records the store it was "
+                        "built in, by 'index --vector-backend'; a mismatch is refused). The memory budget is an "
+                        "'index' setting: the compressed index it chose is what query opens")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 
@@ -51,6 +55,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         item_ids = [args.similar.strip()]
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
+        if args.vector_backend is not None:
+            catalogue.search.check_backend(args.vector_backend)
         outfit = catalogue.items.by_item_id(item_ids) if item_ids else []
         for path, category in zip(args.image, args.image_category):
             if not path.exists():

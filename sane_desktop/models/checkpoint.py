@@ -56,6 +56,20 @@ def stored_content_hash(path: Path | str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def recorded_content_hash(data: bytes) -> str | None:
+    """The content hash checkpoint file bytes ``data`` record (None when they are not a readable
+    checkpoint), read as :func:`stored_content_hash` reads a file; :func:`load_checkpoint` later
+    verifies it against the weights."""
+    import io
+
+    try:
+        loaded = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception:  # not a loadable checkpoint: no hash to compare
+        return None
+    value = loaded.get("content_hash") if isinstance(loaded, dict) else None
+    return value if isinstance(value, str) else None
+
+
 def demo_model_path() -> Path:
     """The bundled demo model, ``sane_desktop/resources/models/demo.pt`` (package data; its fitted
     attribute selection ``demo.selection.json`` sits beside it): the from-scratch ResNet trunk

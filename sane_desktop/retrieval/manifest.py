@@ -4,6 +4,13 @@
 the store's ``index_manifests`` table. :func:`check` says why an index cannot answer for a model and
 database any more — a reason means rebuild, never a silently wrong answer.
 
+A catalogue whose indexes are pgvector tables on its PostgreSQL server keeps its manifest there too
+(:func:`share_manifest`, table ``shared_manifests``), with the bytes of the model that built it
+(``model_checkpoints``, keyed by the content hash the checkpoint records): every machine that opens
+the catalogue by URL mirrors the server's copy into its own index folder before each use
+(:func:`sync_shared_manifest`), so every check here applies to it unchanged, and a machine that
+lacks the model file loads the server's copy (cached in ``<index folder>/checkpoints/``).
+
 Format 3 records the category mapping (``category_map``: catalogue category -> model category or
 ``general``, and ``category_how``: exact / auto / user / general, :mod:`.category_map`); the indexes
 are keyed by the catalogue's own category names. Older manifests still read (their new fields
@@ -12,20 +19,29 @@ empty) and :func:`check` answers "re-run sane-desktop index" for them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sane_desktop.errors import StaleIndexError
+from sane_desktop.errors import ModelError, StaleIndexError
 from sane_desktop.retrieval.category_map import USER
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from sane_desktop.store.manifests import StoredCheckpoint
 
 FORMAT_VERSION = 3  # 2: every index file's SHA-256; 3: the category mapping (older manifests mean rebuild)
 MANIFEST_NAME = "manifest.json"
 METRIC = "inner_product"
 NO_INDEX = "no index yet"  # check()'s reason when there is no manifest at all
+CHECKPOINT_FOLDER = "checkpoints"  # in an index folder: server copies of the models of shared catalogues
+_PGVECTOR = "pgvector"  # an index's spec kind when it is a table on the catalogue's server (backends.PGVECTOR)
 
 
 @dataclass
@@ -80,15 +96,25 @@ class Manifest:
 
 def write_index_manifest(folder: Path, manifest: Manifest) -> Path:
     """Write ``folder/manifest.json`` atomically (temporary file, fsync, rename); returns its path."""
-    folder.mkdir(parents=True, exist_ok=True)
     path = folder / MANIFEST_NAME
-    tmp = folder / f".{MANIFEST_NAME}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(manifest.as_dict(), handle, indent=2)
+    _write_atomically(path, manifest_text(manifest).encode("utf-8"))
+    return path
+
+
+def manifest_text(manifest: Manifest) -> str:
+    """The JSON text of ``manifest``, byte for byte what ``manifest.json`` and the server's row hold."""
+    return json.dumps(manifest.as_dict(), indent=2)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """``path`` holds ``data`` or what it held before, never part (temporary file, fsync, rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as handle:
+        handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
     os.replace(tmp, path)
-    return path
 
 
 def read_index_manifest(folder: Path) -> Manifest | None:
@@ -138,3 +164,159 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
 
 def _describe(user_map: dict[str, str]) -> str:
     return ", ".join(f"{name}={target}" for name, target in sorted(user_map.items())) or "automatic"
+
+
+# --- a shared catalogue's manifest on its server (issue 19, point 2) ----------------------------
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def is_shared(manifest: Manifest) -> bool:
+    """Whether ``manifest`` names pgvector tables (its indexes live on the catalogue's server)."""
+    return any(entry.spec.get("kind") == _PGVECTOR for entry in manifest.indexes.values())
+
+
+def _on_server(engine: Engine) -> bool:
+    return engine.url.get_backend_name() == "postgresql"
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def shared_checkpoint_path(folder: Path, model_hash: str) -> Path:
+    """Where the server's copy of model ``model_hash`` is cached in index folder ``folder``."""
+    return folder / CHECKPOINT_FOLDER / f"{model_hash}.pt"
+
+
+def share_manifest(engine: Engine, catalogue_pk: int, manifest: Manifest, model_path: Path | str) -> None:
+    """Put ``manifest`` on the catalogue's server when its indexes are pgvector tables there, with
+    the bytes of the model file ``model_path`` that built it (one transaction, after the tables and
+    before the previous build's tables are dropped: a reader sees the old manifest with the old
+    tables or the new with the new). A FAISS build (files on one machine; the server's tables and
+    row stay as they were, still valid) and a SQLite catalogue put nothing on a server: no-op.
+
+    Raises ModelError when ``model_path`` no longer holds the model ``manifest`` names (replaced
+    while indexing), StoreError on a database fault."""
+    from sane_desktop.store.manifests import StoredManifest, write_shared_manifest
+
+    if not _on_server(engine) or not is_shared(manifest):
+        return
+    text = manifest_text(manifest)
+    row = StoredManifest(manifest.model_hash, text, _sha256(text.encode("utf-8")))
+    write_shared_manifest(engine, catalogue_pk, row, _checkpoint_of(Path(model_path), manifest.model_hash))
+
+
+def _checkpoint_of(path: Path, model_hash: str) -> StoredCheckpoint:
+    from sane_desktop.models.checkpoint import recorded_content_hash
+    from sane_desktop.store.manifests import StoredCheckpoint
+
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise ModelError(f"the model {path} cannot be read to share it ({error.strerror or error}): "
+                         "re-run sane-desktop index") from None
+    recorded = recorded_content_hash(data)
+    if recorded != model_hash:
+        raise ModelError(f"the model file {path} changed while indexing (it holds {str(recorded)[:12]}, the index "
+                         f"was built with {model_hash[:12]}): re-run sane-desktop index")
+    beside = path.with_suffix(".selection.json")  # the fitted attribute selection shipped with it
+    selection = beside.read_text(encoding="utf-8") if beside.is_file() else None
+    return StoredCheckpoint(model_hash, _sha256(data), path.name, data, selection)
+
+
+def sync_shared_manifest(engine: Engine, catalogue: str, folder: Path) -> bool:
+    """Make ``folder/manifest.json`` the server's manifest of ``catalogue`` (a PostgreSQL catalogue
+    whose indexes are pgvector tables), fetching the model that built it into
+    ``folder/checkpoints/`` when this machine has no copy; True when it wrote a new copy. One
+    small query when nothing changed: called before each search and explanation, so a re-index
+    from any machine is seen (the next search reloads; the model a catalogue opened with is
+    checked against the new manifest, never silently mixed).
+
+    No-op (False) for a SQLite catalogue, and for a folder whose manifest is a FAISS one (this
+    machine's own index files of the catalogue; the server's pgvector index is another index of
+    it, and stays untouched). Raises StaleIndexError,
+    one line, when the server's manifest is missing (and this folder holds a copy of an earlier
+    one), does not match its recorded SHA-256, is not readable, or names another catalogue, model
+    or tables; and when the server's model bytes do not match theirs."""
+    from sane_desktop.store.items import find_catalogue
+    from sane_desktop.store.manifests import read_shared_manifest, shared_manifest_sha256
+
+    if not _on_server(engine):
+        return False
+    pk = find_catalogue(engine, catalogue).pk
+    digests = shared_manifest_sha256(engine, pk)
+    local = folder / MANIFEST_NAME
+    missing = (f"catalogue {catalogue!r} has no index manifest on its server (removed, or indexed by an older "
+               "version of SANE Desktop): re-run sane-desktop index")
+    tampered = (f"the index manifest of {catalogue!r} on the server does not match what it records "
+                "(changed outside SANE Desktop): re-run sane-desktop index")
+    try:
+        previous = read_index_manifest(folder)
+    except StaleIndexError:  # unreadable: replaced by the server's when it has one
+        previous = None
+    if previous is not None and not is_shared(previous):  # this machine's own FAISS files
+        return False
+    if digests is None:
+        if previous is not None:  # a copy of a manifest the server no longer has
+            raise StaleIndexError(missing)
+        return False
+    recorded, actual = digests
+    if actual != recorded:  # refused even where this folder holds a good copy: the server's is what is shared
+        raise StaleIndexError(tampered)
+    try:
+        if _sha256(local.read_bytes()) == recorded:
+            return False
+    except FileNotFoundError:
+        pass
+    row = read_shared_manifest(engine, pk)
+    if row is None:  # removed since the query above
+        raise StaleIndexError(missing)
+    if _sha256(row.text.encode("utf-8")) != row.sha256:
+        raise StaleIndexError(tampered)
+    try:
+        manifest = Manifest.from_dict(json.loads(row.text))
+    except (ValueError, TypeError, AttributeError) as error:
+        raise StaleIndexError(f"the index manifest of {catalogue!r} on the server is not readable ({error}): "
+                              "re-run sane-desktop index") from None
+    prefix = f"vec_{int(pk)}_"  # backends.pg_table_prefix: this catalogue's tables, and only on the server
+    if (manifest.catalogue != catalogue or manifest.model_hash != row.model_hash
+            or not _HEX64.fullmatch(manifest.model_hash)
+            or not all(entry.spec.get("kind") == _PGVECTOR and entry.file.startswith(prefix)
+                       for entry in manifest.indexes.values())):
+        raise StaleIndexError(tampered)
+    try:
+        fetch_shared_checkpoint(engine, manifest.model_hash, folder)
+        _write_atomically(local, row.text.encode("utf-8"))
+    except OSError as error:  # a read-only or full index folder: said in one line, not a traceback
+        raise StaleIndexError(f"cannot keep the copy of {catalogue!r}'s server manifest in {folder} "
+                              f"({error.strerror or error}): choose a writable index folder") from None
+    return True
+
+
+def fetch_shared_checkpoint(engine: Engine, model_hash: str, folder: Path) -> Path | None:
+    """The server's copy of model ``model_hash`` in ``folder/checkpoints/`` (fetched when not there
+    yet, with the attribute selection shipped beside it), None when the server holds none (a model
+    file on this machine with that content hash is then used, or loading names the missing one).
+    Copies of other models there are removed. Raises StaleIndexError (one line) when the stored
+    bytes do not match their SHA-256 or do not record ``model_hash``."""
+    from sane_desktop.models.checkpoint import recorded_content_hash
+    from sane_desktop.store.manifests import read_checkpoint
+
+    if not _HEX64.fullmatch(model_hash):
+        raise StaleIndexError(f"{model_hash[:20]!r} is not a model content hash: re-run sane-desktop index")
+    target = shared_checkpoint_path(folder, model_hash)
+    if not target.is_file():
+        stored = read_checkpoint(engine, model_hash)
+        if stored is None:
+            return None
+        if _sha256(stored.data) != stored.file_sha256 or recorded_content_hash(stored.data) != model_hash:
+            raise StaleIndexError(f"the model {stored.name} ({model_hash[:12]}) stored on the server does not match "
+                                  "its checksum (changed outside SANE Desktop): re-run sane-desktop index")
+        if stored.selection is not None:  # first: a checkpoint in place has its selection beside it
+            _write_atomically(target.with_suffix(".selection.json"), stored.selection.encode("utf-8"))
+        _write_atomically(target, stored.data)
+    for other in target.parent.glob("*.pt"):  # a model the catalogue moved away from
+        if other.name != target.name:
+            other.unlink(missing_ok=True)
+            other.with_suffix(".selection.json").unlink(missing_ok=True)
+    return target

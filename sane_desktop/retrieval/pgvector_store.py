@@ -112,6 +112,11 @@ class PgVectorStore:
     def save(self) -> None:
         """Nothing to write: every change is committed on the server when it is made."""
 
+    def close(self) -> None:
+        """Close the connection (the server's session ends). One searcher's stores share one
+        connection: closing it again is harmless (psycopg ignores a second close)."""
+        self.connection.close()
+
     def _copy(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         with self.connection.cursor() as cursor, cursor.copy(f"COPY {self.table} (id, embedding) FROM STDIN") as copy:
             for item, vector in zip(ids.tolist(), vectors):

@@ -30,7 +30,9 @@ from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
 from sane_desktop.retrieval.compressed import load_store
 from sane_desktop.retrieval.faiss_index import IndexSpec
-from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, check, read_index_manifest
+from sane_desktop.retrieval.manifest import (
+    CategoryIndex, Manifest, check, is_shared, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
+)
 from sane_desktop.retrieval.pgvector_store import PgVectorStore
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
@@ -133,19 +135,40 @@ class OutfitSearcher:
         found = find_catalogue(engine, name)
         name, revision = found.name, found.revision
         index_dir = Path(index_dir) if index_dir else catalogue_dir(name)
+        sync_shared_manifest(engine, name, index_dir)  # a pgvector catalogue: the server's manifest, and model
         manifest = read_index_manifest(index_dir)
         if manifest is None:
-            raise StaleIndexError(f"catalogue {name!r} has no index in {index_dir}: run sane-desktop index")
+            where = f"in {index_dir} or on its server" if engine.url.get_backend_name() == "postgresql" else f"in {index_dir}"
+            raise StaleIndexError(f"catalogue {name!r} has no index {where}: run sane-desktop index")
+        if bundle is None and model_path is None and is_shared(manifest):  # the server's copy when this machine has it
+            cached = shared_checkpoint_path(index_dir, manifest.model_hash)
+            model_path = cached if cached.is_file() else None
         bundle = bundle if bundle is not None else load_checkpoint(model_path or manifest.model_path)
         reason = check(manifest, model_hash=bundle.content_hash, preprocessing=bundle.preprocessing.as_dict(),
                        db_revision=revision)
+        if reason and is_shared(manifest) and manifest.model_hash != bundle.content_hash:
+            raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
+                                  f"({manifest.model_hash[:12]}; opened with {bundle.content_hash[:12]}): open it again")
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
         on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())
         connection = pg_connection(engine) if on_server and engine.url.get_backend_name() == "postgresql" else None
-        stores = {category: load_verified(index_dir, entry, entry.dimension or manifest.dimension, use_gpu, connection)
-                  for category, entry in manifest.indexes.items()}
+        try:
+            stores = {category: load_verified(index_dir, entry, entry.dimension or manifest.dimension, use_gpu,
+                                              connection) for category, entry in manifest.indexes.items()}
+        except BaseException:  # a stale table: the connection must not outlive the refusal
+            if connection is not None:
+                connection.close()
+            raise
         return cls(engine, manifest, bundle, stores)
+
+    def close(self) -> None:
+        """Release what the stores hold outside this process (a pgvector store's server
+        connection); FAISS stores have nothing to release. The searcher is unusable afterwards."""
+        for store in self.stores.values():
+            close = getattr(store, "close", None)
+            if callable(close):
+                close()
 
     # --- building queries -----------------------------------------------------------------------
     @property

@@ -92,7 +92,8 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
                  index_dir: Path | None = None, mapping: Path | str | None = None, batch_size: int = 64,
                  workers: int | None = None, device: str | None = None, progress: Progress = no_progress,
                  should_stop: CancelCheck = never_cancel, replace: bool = False,
-                 category_map: Mapping[str, str] | None = None) -> IndexReport:
+                 category_map: Mapping[str, str] | None = None, memory_budget: int | None = None,
+                 vector_backend: str | None = None, shard: str | None = None, cells: str = "auto") -> IndexReport:
     """Import a folder (validate, store), embed what is new or changed with ``model`` (None: the
     bundled demo model, with a note saying so) and rebuild its FAISS indexes
     (``retrieval.indexer``; safe to interrupt and re-run), holding the catalogue's writer lock.
@@ -103,20 +104,45 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
 
     ``replace``: a catalogue of that name built from another folder is replaced; without it that
     is an InputError naming both folders (nothing is written). Raises InputError for an invalid
-    name, StoreError when another run is writing the catalogue, and what indexing raises."""
+    name, StoreError when another run is writing the catalogue, and what indexing raises.
+
+    ``memory_budget``: bytes the catalogue's indexes may hold in memory (None: ``SANE_INDEX_MEMORY_BUDGET``,
+    else no budget; :func:`memory_budget_bytes` reads "4GiB"); ``vector_backend``: ``faiss`` or
+    ``pgvector`` (None: ``SANE_VECTOR_BACKEND``, else faiss). ``shard``: ``"i/n"``, this run is worker i
+    of n on a catalogue shared on PostgreSQL (InputError on SQLite, one line): workers claim batches
+    with ``FOR UPDATE SKIP LOCKED`` (:mod:`sane_desktop.store.work_queue`) and hold the folder's writer
+    lock only while building its index, one worker after another. ``cells``: ``auto``, ``stored`` or
+    ``on-demand``, whether the items' per-cell outputs are kept in the database (:func:`index_store`)."""
     from sane_desktop.retrieval.indexer import index_catalogue
+    from sane_desktop.store.work_queue import Shard
 
     root = Path(root).expanduser().resolve()
     name = catalogue_name(root, name)
-    logger.info("index %s as %r: model %s, device %s", root, name, model or "demo", device or "auto")
-    with catalogue_lock(writer_folder(name, db_url, index_dir), f"index {root}"):
+    worker = Shard.parse(shard) if shard is not None else None
+    logger.info("index %s as %r: model %s, device %s%s", root, name, model or "demo", device or "auto",
+                f", shard {worker.label}" if worker is not None else "")
+    folder = writer_folder(name, db_url, index_dir)
+    # a shard worker shares the catalogue with the others: the database's locks order them, and
+    # the folder's writer lock is held only while this worker writes the folder (its build)
+    whole_run = catalogue_lock(folder, f"index {root}") if worker is None else nullcontext()
+    with whole_run:
         summary = index_catalogue(root, name, model, db_url, mapping, index_dir=index_dir, batch_size=batch_size,
                                   workers=workers, device=device, progress=progress, should_stop=should_stop,
-                                  replace=replace, category_map=category_map)
+                                  replace=replace, category_map=category_map, memory_budget=memory_budget,
+                                  vector_backend=vector_backend, shard=worker, cells=cells,
+                                  build_guard=lambda: catalogue_lock(folder, f"index --shard {shard} {root}"))
     report = index_report(summary)
     logger.info("indexed %r: %d items, %d outfits, %d skipped, %.1f s", report.name, report.items, report.outfits,
                 len(report.skipped), report.seconds)
     return report
+
+
+def memory_budget_bytes(text: str) -> int:
+    """A memory budget as a person writes it ("4GiB", "512M", "1500000000") in bytes; InputError
+    (one line) for anything else. Same reading as ``SANE_INDEX_MEMORY_BUDGET``."""
+    from sane_desktop.retrieval.indexing.build import parse_size
+
+    return parse_size(text, "--memory-budget")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from sane_desktop.service.values import CatalogueInfo, CatalogueListing, Unreada
 from sane_desktop.store import browse
 
 if TYPE_CHECKING:  # these load torch/FAISS: imported when an open catalogue first needs its model (worker)
+    from sqlalchemy import Engine
+
     from sane_desktop.service.explanation import Explanations
     from sane_desktop.service.model import ModelContext
     from sane_desktop.service.search import OutfitSearch
@@ -65,26 +67,37 @@ class OpenCatalogue:
     def explanations(self) -> Explanations:
         from sane_desktop.service.explanation import Explanations
 
-        check = index_check(self.info.name, self.folder, self.model) if self._verify_index else None
+        check = index_check(self.info.name, self.folder, self.model, self.items.engine) if self._verify_index else None
         # a model the caller chose (verify_index False) is explained as asked
         return Explanations(self.items, self.model, self.folder, cache_dir=self.folder / "explanations",
                             selection_file=self._selection, verify_index=check)
 
     def close(self) -> None:
+        """Release the searcher (a pgvector one's server connection) and the store's engine."""
+        search = self.__dict__.get("search")  # only when it was made (cached_property)
+        if search is not None:
+            search.close()
         self.items.close()
 
 
-def index_check(name: str, folder: Path, model: ModelContext) -> Callable[[], None]:
+def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | None = None) -> Callable[[], None]:
     """A check that catalogue ``name``'s index in ``folder`` was built with ``model``: what is
     explained must be what the search ranked. Raises StaleIndexError (no index, an unreadable
-    manifest, another model) with what to do; ModelError when the model itself is missing."""
-    from sane_desktop.retrieval.manifest import read_index_manifest
+    manifest, another model) with what to do; ModelError when the model itself is missing.
+    ``engine``: the catalogue's store; a pgvector catalogue's manifest is first brought up to date
+    from its server (:func:`~sane_desktop.retrieval.manifest.sync_shared_manifest`)."""
+    from sane_desktop.retrieval.manifest import is_shared, read_index_manifest, sync_shared_manifest
 
     def check() -> None:
+        if engine is not None:
+            sync_shared_manifest(engine, name, folder)
         manifest = read_index_manifest(folder)
         if manifest is None:
             raise StaleIndexError(f"catalogue {name!r} has no index in {folder}: run sane-desktop index")
         loaded = model.bundle().content_hash
+        if manifest.model_hash != loaded and is_shared(manifest):
+            raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
+                                  f"({manifest.model_hash[:12]}; opened with {loaded[:12]}): open it again")
         if manifest.model_hash != loaded:
             raise StaleIndexError(f"the index of {name!r} was built with another model ({manifest.model_hash[:12]}, "
                                   f"now {loaded[:12]}): re-index it")
@@ -140,7 +153,7 @@ class Catalogues:
         Never another model in place of the indexed one: when that file is gone, its path is
         returned all the same and loading it says it is missing."""
         from sane_desktop.models.checkpoint import bundled_model_path, bundled_model_paths, stored_content_hash
-        from sane_desktop.retrieval.manifest import read_index_manifest
+        from sane_desktop.retrieval.manifest import read_index_manifest, shared_checkpoint_path
 
         if self.model_override is not None:
             return self.model_override
@@ -152,6 +165,12 @@ class Catalogues:
                 manifest = None
             if manifest is not None and manifest.model_path:
                 recorded = Path(manifest.model_path)
+                # a shared catalogue's model as fetched from its server (sync_shared_manifest): used
+                # unless the recorded file here is that very model
+                fetched = shared_checkpoint_path(index_dir or self.folder(name), manifest.model_hash)
+                if fetched.is_file() and not (recorded.is_file()
+                                              and stored_content_hash(recorded) == manifest.model_hash):
+                    return fetched
                 if recorded.is_file():
                     return recorded
                 for candidate in [*own, *bundled_model_paths()]:
@@ -246,9 +265,23 @@ class Catalogues:
             raise NotFound(f"no catalogue named {name!r} in {db_url or db} (it holds {record.name!r})")
         info = CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
                              self._builtin(record.root))
+        if db_url is not None:  # a shared (pgvector) catalogue: its manifest and model come from the server
+            _sync_manifest(engine, name, folder)
         items = CatalogueItems(engine, record)
         return OpenCatalogue(info, folder, items, lambda: self.model_path(name, folder), self.device,
                              selection=selection, verify_index=self.model_override is None)
+
+
+def _sync_manifest(engine: Engine, name: str, folder: Path) -> None:
+    """Bring ``folder``'s copy of a shared catalogue's manifest (and its model) up to date from the
+    server before the model is chosen. A manifest that cannot be used leaves the catalogue
+    browsable: searching and explaining check again and refuse with the reason."""
+    from sane_desktop.retrieval.manifest import sync_shared_manifest
+
+    try:
+        sync_shared_manifest(engine, name, folder)
+    except StaleIndexError as error:
+        log.warning("catalogue %r: %s", name, error)
 
 
 # --- catalogue management (issue 18 point 15): details, rename, delete -----------------------------

@@ -13,7 +13,7 @@ import numpy as np
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
 from sane_desktop.progress import CancelCheck, never_cancel
 from sane_desktop.retrieval.category_map import FALLBACK, automatic
-from sane_desktop.retrieval.manifest import manifest_stamp
+from sane_desktop.retrieval.manifest import manifest_stamp, sync_shared_manifest
 from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter
 from sane_desktop.service.filters import ItemFilter
@@ -49,6 +49,7 @@ class OutfitSearch:
 
     def _stamp(self) -> tuple[object, ...]:
         self.items.refresh()
+        sync_shared_manifest(self.items.engine, self.items.record.name, self.index_dir)  # pgvector: the server's
         return manifest_stamp(self.index_dir), self.items.record.revision
 
     def refresh(self) -> tuple[object, ...]:
@@ -56,8 +57,15 @@ class OutfitSearch:
         the current stamp."""
         stamp = self._stamp()
         if stamp != self._loaded:
+            self.close()
             self._searcher, self._centres, self._loaded = None, None, stamp
         return stamp
+
+    def close(self) -> None:
+        """Release the loaded searcher (a pgvector searcher's server connection); the next use loads it again."""
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
 
     def searcher(self) -> OutfitSearcher:
         """The loaded index, reloaded when it is stale; raises StaleIndexError when the index on
@@ -138,6 +146,20 @@ class OutfitSearch:
                 for hit in hits if hit.item_pk in infos
             ]
         return results
+
+    def check_backend(self, backend: str) -> None:
+        """InputError (one line) unless the catalogue's indexes live in ``backend`` (``faiss`` or
+        ``pgvector``). The index folder's manifest decides which store answers a search, so a query
+        that asks for the other store is refused rather than answered from the one it did not ask
+        for. No index yet: nothing to check (searching reports it)."""
+        from sane_desktop.retrieval.manifest import read_index_manifest
+
+        manifest = read_index_manifest(self.index_dir)
+        kinds = {"pgvector" if entry.spec.get("kind") == "pgvector" else "faiss"
+                 for entry in (manifest.indexes.values() if manifest is not None else ())}
+        if kinds and kinds != {backend}:
+            raise InputError(f"the index in {self.index_dir} is searched with {' and '.join(sorted(kinds))}, not "
+                             f"{backend}: re-index with --vector-backend {backend}, or leave the flag out")
 
     # --- images from disk ------------------------------------------------------------------
     def guess_category(self, path: Path | str) -> CategoryGuess:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from sane_desktop.store import schema as S
@@ -47,14 +47,16 @@ class IndexRecord:
     path: str  # absolute path of the FAISS file
 
 
-def embedded_hashes(engine: Engine, model_hash: str, pks: Sequence[int]) -> dict[int, str]:
-    """Item pk -> image content hash of the stored embedding, for the ``pks`` embedded by ``model_hash``."""
+def embedded_hashes(engine: Engine, model_hash: str, pks: Sequence[int], with_cells: bool = False) -> dict[int, str]:
+    """Item pk -> image content hash of the stored embedding, for the ``pks`` embedded by ``model_hash``
+    (``with_cells``: only rows that hold their per-cell outputs)."""
     found: dict[int, str] = {}
     table = S.ItemEmbedding
     with Session(engine) as session:
         for start in range(0, len(pks), IN_CHUNK):
-            rows = session.execute(select(table.item_pk, table.content_hash).where(
-                table.model_hash == model_hash, table.item_pk.in_(list(pks[start : start + IN_CHUNK]))))
+            query = select(table.item_pk, table.content_hash).where(
+                table.model_hash == model_hash, table.item_pk.in_(list(pks[start : start + IN_CHUNK])))
+            rows = session.execute(query.where(table.cells.is_not(None)) if with_cells else query)
             found.update((int(pk), str(content_hash)) for pk, content_hash in rows)
     return found
 
@@ -67,19 +69,27 @@ def replace_embeddings(engine: Engine, rows: Sequence[EmbeddingRow]) -> None:
     """
     if not rows:
         return
+    with engine.begin() as connection:
+        write_embeddings(connection, rows)
+
+
+def write_embeddings(connection: Connection, rows: Sequence[EmbeddingRow]) -> None:
+    """:func:`replace_embeddings` inside the caller's transaction (an ``index --shard`` worker
+    commits the vectors together with the release of the rows it claimed)."""
+    if not rows:
+        return
     table = S.ItemEmbedding.__table__
     now = S.utc_now()
     by_model: dict[str, list[int]] = {}
     for row in rows:
         by_model.setdefault(row.model_hash, []).append(row.item_pk)
-    with engine.begin() as connection:
-        for model_hash, pks in by_model.items():
-            connection.execute(delete(table).where(table.c.model_hash == model_hash, table.c.item_pk.in_(pks)))
-        connection.execute(insert(table), [
-            {"item_pk": row.item_pk, "model_hash": row.model_hash, "content_hash": row.content_hash,
-             "embedding": row.embedding, "cells": row.cells, "attribute_scores": row.attribute_scores,
-             "norm": row.norm, "updated_at": now}
-            for row in rows])
+    for model_hash, pks in by_model.items():
+        connection.execute(delete(table).where(table.c.model_hash == model_hash, table.c.item_pk.in_(pks)))
+    connection.execute(insert(table), [
+        {"item_pk": row.item_pk, "model_hash": row.model_hash, "content_hash": row.content_hash,
+         "embedding": row.embedding, "cells": row.cells, "attribute_scores": row.attribute_scores,
+         "norm": row.norm, "updated_at": now}
+        for row in rows])
 
 
 def load_embeddings(engine: Engine, model_hash: str, pks: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
@@ -124,4 +134,15 @@ def delete_other_models(engine: Engine, catalogue_pk: int, model_hash: str) -> i
     mine = select(S.Item.id).where(S.Item.catalogue_id == catalogue_pk)
     with engine.begin() as connection:
         result = connection.execute(delete(table).where(table.c.model_hash != model_hash, table.c.item_pk.in_(mine)))
+    return int(result.rowcount or 0)
+
+
+def drop_cells(engine: Engine, catalogue_pk: int, model_hash: str) -> int:
+    """Clear the stored per-cell outputs of the catalogue's ``model_hash`` rows (a catalogue indexed
+    with ``--cells on-demand`` keeps none, also of items embedded before); returns rows cleared."""
+    table = S.ItemEmbedding.__table__
+    mine = select(S.Item.id).where(S.Item.catalogue_id == catalogue_pk)
+    with engine.begin() as connection:
+        result = connection.execute(update(table).values(cells=None).where(
+            table.c.model_hash == model_hash, table.c.cells.is_not(None), table.c.item_pk.in_(mine)))
     return int(result.rowcount or 0)

@@ -240,3 +240,31 @@ class SavedOutfitItem(Base):
     outfit_pk: Mapped[int] = mapped_column(ForeignKey("saved_outfits.id", ondelete="CASCADE"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+
+
+class SharedManifest(Base):
+    """A pgvector catalogue's index manifest on its server (revision 0005, :mod:`sane_desktop.store.manifests`):
+    the ``manifest.json`` text every machine that opens the catalogue by URL reads, its SHA-256, and
+    the content hash of the model that built it (a :class:`ModelCheckpoint` row)."""
+
+    __tablename__ = "shared_manifests"
+    catalogue_id: Mapped[int] = mapped_column(ForeignKey("catalogues.id", ondelete="CASCADE"), primary_key=True)
+    model_hash: Mapped[str] = mapped_column(String(64))
+    manifest: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+
+
+class ModelCheckpoint(Base):
+    """A checkpoint file's bytes keyed by the content hash it records (a few hundred kB), so that a
+    machine without the model file searches and explains a shared catalogue; ``selection``: the
+    attribute selection shipped beside it (``<model>.selection.json``), when there was one."""
+
+    __tablename__ = "model_checkpoints"
+    content_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    name: Mapped[str] = mapped_column(String(255))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    selection: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -7,6 +7,8 @@
         ├── items_to_embed     -> list[IndexItem]     scan.py: those without a current embedding
         ├── embed_items        -> EmbeddedChunk, ...  embed.py: batched decode + forward passes
         ├── store_embeddings   -> StoredEmbeddings    store.py: one commit per batch, writer thread
+        │   (index --shard i/n: embed_claimed           shard.py: claim → embed → write → commit per
+        │    batch on a shared PostgreSQL, SELECT … FOR UPDATE SKIP LOCKED; store/work_queue.py)
         └── build_indexes      -> BuiltIndexes        build.py: FAISS files + manifest from the DB
 
 Crash safety comes from the order of work: embeddings are committed batch by batch (a killed run
@@ -24,10 +26,11 @@ from sane_desktop.retrieval.indexing.embed import EmbeddedChunk, IndexFailure, e
 from sane_desktop.retrieval.indexing.model import DEMO_NOTE, IndexModel, load_index_model
 from sane_desktop.retrieval.indexing.pipeline import IndexSummary, index_catalogue, index_store
 from sane_desktop.retrieval.indexing.scan import IndexItem, file_hash, items_to_embed, scan_items
+from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import StoredEmbeddings, store_embeddings
 
 __all__ = [
     "DEMO_NOTE", "BuiltIndexes", "EmbeddedChunk", "IndexFailure", "IndexItem", "IndexModel",
-    "IndexSummary", "StoredEmbeddings", "build_indexes", "embed_items", "file_hash", "index_catalogue",
+    "IndexSummary", "StoredEmbeddings", "build_indexes", "embed_claimed", "embed_items", "file_hash", "index_catalogue",
     "index_store", "items_to_embed", "load_index_model", "scan_items", "store_embeddings",
 ]

@@ -33,7 +33,7 @@ from sane_desktop.retrieval.compressed import build_store, choose_by_budget, rer
 from sane_desktop.retrieval.pgvector_store import DEFAULT_EF_SEARCH, PgVectorStore
 from sane_desktop.retrieval.indexing.model import IndexModel
 from sane_desktop.retrieval.indexing.scan import IndexItem, file_hash
-from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, write_index_manifest
+from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, share_manifest, write_index_manifest
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.embeddings import IndexRecord, load_embeddings, replace_index_records
 from sane_desktop.store.items import CatalogueRef
@@ -146,6 +146,7 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
                                                    spec.as_dict(), len(store), file_hash(folder / name),
                                                    target, store.dimension)
     write_index_manifest(index_dir, manifest)  # last: it names only files already in place
+    share_manifest(engine, catalogue.pk, manifest, model.path)  # pgvector: the server's copy, with the model
     replace_index_records(engine, catalogue.pk, _records(manifest, index_dir))
     _remove_unnamed(folder, manifest)
     if connection is not None:
@@ -216,14 +217,19 @@ _UNITS = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30, "T": 2**40}
 def budget_from_environment() -> int | None:
     """``SANE_INDEX_MEMORY_BUDGET`` in bytes (``4G``, ``512M``, ``1500000000``), None when unset;
     InputError (one line) for a value that is not a size."""
-    text = os.environ.get(BUDGET_VARIABLE, "").strip().upper().removesuffix("B").removesuffix("I")
-    if not text:
-        return None
-    unit = text[-1] if text[-1] in _UNITS else ""
+    raw = os.environ.get(BUDGET_VARIABLE, "")
+    return parse_size(raw, BUDGET_VARIABLE) if raw.strip() else None
+
+
+def parse_size(raw: str, what: str) -> int:
+    """A size in bytes from ``4G``, ``4GiB``, ``512M``, ``1500000000`` (binary units: K, M, G, T);
+    InputError (one line, naming ``what``: the variable or flag it came from) for anything else."""
+    text = raw.strip().upper().removesuffix("B").removesuffix("I")
+    unit = text[-1] if text and text[-1] in _UNITS else ""
     try:
         value = float(text[:-1] if unit else text)
     except ValueError:
-        raise InputError(f"{BUDGET_VARIABLE}={os.environ[BUDGET_VARIABLE]!r} is not a size (e.g. 4G, 512M)") from None
-    if value <= 0:
-        raise InputError(f"{BUDGET_VARIABLE} must be a positive size, not {os.environ[BUDGET_VARIABLE]!r}")
+        raise InputError(f"{what}={raw!r} is not a size (e.g. 4G, 512M)") from None
+    if not 0 < value < float("inf"):
+        raise InputError(f"{what} must be a positive size, not {raw!r}")
     return int(value * _UNITS[unit])

@@ -21,6 +21,19 @@ from sane_desktop.retrieval.indexing.scan import IndexItem
 from sane_desktop.store.embeddings import EmbeddingRow
 
 DECODE_FAILED = "image could not be decoded"
+# Per-cell outputs (K × D float16: 6.3 KB an item with the Lite0 trunk, three quarters of the database)
+# are stored for catalogues up to this many items; above it they are computed on demand for the items
+# on screen (issue 19: at 10M items they alone would be ~60 GB). ``index --cells`` overrides.
+CELLS_STORED_LIMIT = 1_000_000
+CELLS_POLICIES = ("auto", "stored", "on-demand")
+
+
+def store_cells_for(policy: str, n_items: int) -> bool:
+    """Whether the indexer stores per-cell outputs under ``policy`` (``auto``: up to
+    :data:`CELLS_STORED_LIMIT` items) for a catalogue of ``n_items``; ValueError for another policy."""
+    if policy not in CELLS_POLICIES:
+        raise ValueError(f"unknown cells policy {policy!r}; choose from {', '.join(CELLS_POLICIES)}")
+    return policy == "stored" or (policy == "auto" and n_items <= CELLS_STORED_LIMIT)
 
 
 class IndexFailure(TypedDict):
@@ -46,10 +59,12 @@ def embed_items(
     batch_size: int = 64,
     workers: int | None = None,
     should_stop: CancelCheck = never_cancel,
+    store_cells: bool = True,
 ) -> Iterator[EmbeddedChunk]:
     """One :class:`EmbeddedChunk` per batch of ``batch_size`` items, lazily (nothing runs until the
     first chunk is asked for). Raises :class:`~sane_desktop.errors.Cancelled` between batches when
-    ``should_stop()`` says so."""
+    ``should_stop()`` says so. ``store_cells`` False: the rows carry no per-cell outputs (the
+    explanations compute them when asked, :meth:`sane_desktop.service.model.ModelContext.cells`)."""
     paths = [item.path for item in items]
     # a frozen pretrained trunk: its features are cached by image content (train reuses them)
     cache = FeatureCache(trunk_identity(bundle)) if has_frozen_trunk(bundle) else None
@@ -58,10 +73,11 @@ def embed_items(
                               hashes=hashes, cache=cache):
         failed = tuple(IndexFailure(id=items[i].item_id, path=str(items[i].path), reason=DECODE_FAILED)
                        for i in batch.failed)
-        yield EmbeddedChunk(_rows(bundle.content_hash, items, batch), failed)
+        yield EmbeddedChunk(_rows(bundle.content_hash, items, batch, store_cells), failed)
 
 
-def _rows(model_hash: str, items: Sequence[IndexItem], batch: EmbeddedBatch) -> tuple[EmbeddingRow, ...]:
+def _rows(model_hash: str, items: Sequence[IndexItem], batch: EmbeddedBatch,
+          store_cells: bool = True) -> tuple[EmbeddingRow, ...]:
     rows = []
     for row, position in enumerate(batch.indices.tolist()):
         item = items[position]
@@ -69,7 +85,7 @@ def _rows(model_hash: str, items: Sequence[IndexItem], batch: EmbeddedBatch) -> 
         scores = batch.attribute_scores
         rows.append(EmbeddingRow(
             item_pk=item.pk, model_hash=model_hash, content_hash=item.content_hash,
-            embedding=embedding.tobytes(), cells=batch.cells[row].astype(np.float16).tobytes(),
+            embedding=embedding.tobytes(), cells=batch.cells[row].astype(np.float16).tobytes() if store_cells else None,
             attribute_scores=None if scores is None else scores[row].astype(np.float32).tobytes(),
             norm=float(np.linalg.norm(embedding)),
         ))

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,18 +22,24 @@ from sane_desktop.errors import InputError, StaleIndexError
 from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.retrieval.indexing.build import build_indexes
-from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items
+from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items, store_cells_for
 from sane_desktop.retrieval.indexing.model import load_index_model
 from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
+from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import store_embeddings
+from sane_desktop.retrieval.backends import choose_backend
 from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
-from sane_desktop.retrieval.manifest import NO_INDEX, check, read_index_manifest
+from sane_desktop.retrieval.manifest import NO_INDEX, check, read_index_manifest, sync_shared_manifest
 from sane_desktop.retrieval.vectors import TypeSpaces
-from sane_desktop.store.embeddings import delete_other_models
+from sane_desktop.store.embeddings import delete_other_models, drop_cells
 from sane_desktop.store.items import find_catalogue
+from sane_desktop.store.work_queue import Shard, advisory_lock, require_server, require_server_url
 
 if TYPE_CHECKING:  # the importer (and the catalogue readers) load only when importing
     from sane_desktop.store.importer import ImportSummary
+
+# what an index --shard worker holds while it builds the index folder (the caller's file lock on it)
+BuildGuard = Callable[[], AbstractContextManager[None]]
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class IndexSummary:
     seconds: float
     images_per_second: float
     note: str | None = None
+    cells_stored: bool = True  # per-cell outputs stored (else computed on demand: ``index --cells``)
     # general fallbacks worth mapping: category -> {"category": model category, "reason": why}
     suggestions: dict[str, dict[str, str]] = field(default_factory=dict)
     import_summary: ImportSummary | None = None  # set by index_catalogue, which imports first
@@ -83,6 +91,9 @@ def index_catalogue(
     category_map: Mapping[str, str] | None = None,
     memory_budget: int | None = None,
     vector_backend: str | None = None,
+    shard: Shard | None = None,
+    build_guard: BuildGuard = nullcontext,
+    cells: str = "auto",
 ) -> IndexSummary:
     """Import the catalogue folder ``root`` (under ``name``, default the folder's name) into
     ``db_url`` (default ``index/<name>/catalogue.db``), then :func:`index_store` it (with
@@ -91,18 +102,36 @@ def index_catalogue(
     ``replace``: a catalogue of that name built from another folder is replaced (else InputError
     naming both folders, before anything is written). Raises what the import raises (InputError,
     CatalogueError, StoreError, Cancelled) and what :func:`index_store` raises.
+
+    ``shard``: this run is one ``index --shard i/n`` worker of a catalogue on a shared PostgreSQL
+    server (InputError on SQLite, before anything is written): the workers import one after another
+    under an advisory lock (the first syncs, the later ones find nothing changed), then claim batches
+    (:func:`index_store`).
     """
+    from sane_desktop.store.db import open_store
     from sane_desktop.store.importer import import_folder  # the catalogue readers load only when importing
 
     root = Path(root).expanduser().resolve()
     name = check_catalogue_name(name if name is not None else root.name)
-    engine, imported = import_folder(root, name, db_url or default_db_url(name), mapping,
-                                     progress=progress, should_stop=should_stop, replace=replace)
+    url = db_url or default_db_url(name)
+    if shard is None:
+        engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
+                                         replace=replace)
+    else:
+        require_server_url(url)  # before open_store, which would create a SQLite file
+        lock_engine = open_store(url)
+        try:
+            require_server(lock_engine)
+            with advisory_lock(lock_engine, f"import:{name}"):
+                engine, imported = import_folder(root, name, url, mapping, progress=progress,
+                                                 should_stop=should_stop, replace=replace)
+        finally:
+            lock_engine.dispose()
     try:
         summary = index_store(engine, name, model_path, index_dir=index_dir, batch_size=batch_size,
                               workers=workers, device=device, progress=progress, should_stop=should_stop,
                               replace=replace, category_map=category_map, memory_budget=memory_budget,
-                              vector_backend=vector_backend)
+                              vector_backend=vector_backend, shard=shard, build_guard=build_guard, cells=cells)
     finally:
         engine.dispose()
     return dataclasses.replace(summary, import_summary=imported)
@@ -123,6 +152,9 @@ def index_store(
     category_map: Mapping[str, str] | None = None,
     memory_budget: int | None = None,
     vector_backend: str | None = None,
+    shard: Shard | None = None,
+    build_guard: BuildGuard = nullcontext,
+    cells: str = "auto",
 ) -> IndexSummary:
     """Embed the items of catalogue ``name`` that need it, then rebuild its FAISS indexes.
 
@@ -141,12 +173,28 @@ def index_store(
     another catalogue's index is not overwritten unless ``replace`` (InputError). Raises NotFound
     (no such catalogue), InputError, CheckpointError (model), Cancelled (between batches;
     finished batches stay).
+
+    ``shard``: one of several workers on a shared PostgreSQL catalogue (InputError on SQLite): the
+    embed stage claims batches (:func:`~sane_desktop.retrieval.indexing.shard.embed_claimed`) until
+    no item is left, waiting for the other workers' batches; then, once everything is embedded, each
+    worker rebuilds its ``index_dir`` in turn under an advisory lock and ``build_guard()`` (the
+    service's file lock on the folder), so workers sharing a folder or a pgvector table never build
+    at once. ``embedded`` then counts this worker's rows only.
+
+    ``cells``: ``stored`` keeps every item's per-cell outputs in the database (the tiles' fast
+    explanations read them), ``on-demand`` stores none (they are computed for the items on screen),
+    ``auto`` stores them up to :data:`~sane_desktop.retrieval.indexing.embed.CELLS_STORED_LIMIT` items
+    (InputError for another word).
     """
     started = time.perf_counter()
+    if shard is not None:
+        require_server(engine)
+    choose_backend(engine, vector_backend)  # an unusable backend is refused before anything is embedded
     catalogue = find_catalogue(engine, name)
     model = load_index_model(model_path, device, root=catalogue.root)
     index_dir = Path(index_dir) if index_dir else catalogue_dir(catalogue.name)
     try:
+        sync_shared_manifest(engine, catalogue.name, index_dir)  # pgvector: the server's (its category choices)
         previous = read_index_manifest(index_dir)
         stale = check(previous, model_hash=model.content_hash, preprocessing=model.bundle.preprocessing.as_dict())
     except StaleIndexError as error:  # an unreadable manifest is what a re-index repairs
@@ -165,17 +213,31 @@ def index_store(
     if stale is None and previous is not None:
         stale = check(previous, model_hash=model.content_hash, preprocessing=model.bundle.preprocessing.as_dict(),
                       user_map=user_map)
-    todo = items_to_embed(engine, model.content_hash, items)
+    try:
+        store_cells = store_cells_for(cells, len(items))
+    except ValueError as error:
+        raise InputError(str(error)) from error
     embed_started = time.perf_counter()
-    chunks = embed_items(model.bundle, todo, batch_size=batch_size, workers=workers, should_stop=should_stop)
-    stored = store_embeddings(engine, chunks, len(todo), progress)
+    if shard is None:
+        todo = items_to_embed(engine, model.content_hash, items, need_cells=store_cells)
+        chunks = embed_items(model.bundle, todo, batch_size=batch_size, workers=workers, should_stop=should_stop,
+                             store_cells=store_cells)
+        stored = store_embeddings(engine, chunks, len(todo), progress)
+        reused = len(items) - len(todo)
+    else:
+        stored = embed_claimed(engine, model, catalogue, shard, batch_size=batch_size, workers=workers,
+                               should_stop=should_stop, progress=progress, store_cells=store_cells)
+        reused = len(items) - stored.embedded - len(stored.failed)  # stored before, or by another worker
     embed_seconds = time.perf_counter() - embed_started
-    built = build_indexes(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget,
-                          vector_backend)
-    delete_other_models(engine, catalogue.pk, model.content_hash)  # the new index is in place: old rows go
+    with advisory_lock(engine, f"build:{catalogue.pk}") if shard is not None else nullcontext(), build_guard():
+        built = build_indexes(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget,
+                              vector_backend)
+        delete_other_models(engine, catalogue.pk, model.content_hash)  # the new index is in place: old rows go
+        if not store_cells:
+            drop_cells(engine, catalogue.pk, model.content_hash)
 
     return IndexSummary(
-        name=catalogue.name, items=len(items), embedded=stored.embedded, reused=len(items) - len(todo),
+        name=catalogue.name, items=len(items), embedded=stored.embedded, reused=reused,
         failed=list(stored.failed), mapped={name: m.target for name, m in sorted(built.mapping.items())},
         mapped_how={name: m.how for name, m in sorted(built.mapping.items())}, vectors=built.vectors,
         index_types=built.index_types, rebuilt_because=stale if stale != NO_INDEX else None,
@@ -184,4 +246,5 @@ def index_store(
         images_per_second=round(stored.embedded / embed_seconds, 1) if stored.embedded and embed_seconds > 0 else 0.0,
         note=model.note,
         suggestions={name: {"category": s.target, "reason": s.reason} for name, s in built.suggestions.items()},
+        cells_stored=store_cells,
     )

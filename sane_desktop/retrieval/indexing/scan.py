@@ -58,7 +58,9 @@ def scan_items(engine: Engine, catalogue: CatalogueRef) -> list[IndexItem]:
     return items
 
 
-def items_to_embed(engine: Engine, model_hash: str, items: Sequence[IndexItem]) -> list[IndexItem]:
-    """The ``items`` without a stored embedding for ``model_hash`` of their current image content."""
-    done = embedded_hashes(engine, model_hash, [item.pk for item in items])
+def items_to_embed(engine: Engine, model_hash: str, items: Sequence[IndexItem],
+                   need_cells: bool = False) -> list[IndexItem]:
+    """The ``items`` without a stored embedding for ``model_hash`` of their current image content
+    (``need_cells``: or whose stored row lacks its per-cell outputs, e.g. indexed ``--cells on-demand``)."""
+    done = embedded_hashes(engine, model_hash, [item.pk for item in items], with_cells=need_cells)
     return [item for item in items if done.get(item.pk) != item.content_hash]
