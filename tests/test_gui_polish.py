@@ -95,9 +95,11 @@ def record_steps(window) -> list[tuple[bool, str, str]]:  # type: ignore[no-unty
     steps: list[tuple[bool, str, str]] = []
     task = window.channels.explain.current
     assert task is not None
-    # connected after the window's own handler: it runs once the panel has shown the step
+    # connected after the window's own handler: it runs once the panel has shown the step (the
+    # outfit's reason, sent first with an outfit of two or more, is no step of the pair's)
     task.partial.connect(lambda step: steps.append((step.update.final, step.update.detail,
-                                                    window.explanation.status.text())))
+                                                    window.explanation.status.text()))
+                         if hasattr(step, "update") else None)
     return steps
 
 

@@ -212,8 +212,9 @@ def _render_outfit(result: dict[str, Any]) -> str:
         lines.append(f"no explaining attribute: {reason['abstained']}")
     for share in reason["shares"]:
         pair = share["pair_attribute"] or f"none ({share['pair_abstained'] or 'no attribute net'})"
-        lines.append(f"  {share['item']:>12s}  share {share['share']:+.3f}  shows it {share['shows_attribute']:.2f}  "
-                     f"pair's own attribute: {pair}")
+        percent = f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  "
+        lines.append(f"  {share['item']:>12s}  share {share['share']:+.3f} ({percent})  shows it "
+                     f"{share['shows_attribute']:.2f}  pair's own attribute: {pair}")
     return "\n".join(lines)
 
 

@@ -3,13 +3,20 @@ there (numpy), so that the GUI thread only wraps finished RGBA arrays in a QPixm
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from sane_desktop.errors import Cancelled
 from sane_desktop.gui.tasks import TaskFn, TaskState
-from sane_desktop.service import CatalogueService, ExplanationUpdate, TileExplanation, colourise
+from sane_desktop.service import ExplanationUpdate, TileExplanation
+
+if TYPE_CHECKING:  # a value the worker sends; naming it loads nothing on the GUI thread
+    import numpy as np  # the arrays are made and coloured on the worker (colourise, imported there)
+
+    from sane_desktop.service import OutfitExplanation
+    # the service's module loads the database layer: the worker imports it, after the window is up
+    from sane_desktop.service import CatalogueService
 
 TILE_CHUNK = 8  # tiles per batched pass: the first chips land fast, cancellation is checked between passes
 
@@ -34,12 +41,36 @@ class ColouredTile:
     overlay: np.ndarray
 
 
-def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | None = None,
-            general: bool = False) -> TaskFn[CatalogueService, ColouredUpdate, ExplanationUpdate | None]:
-    """The click-through explanation: each step (fast map, then refinements) as a partial result;
-    the last step is the result. ``general``: a "visually similar" result (``SearchResult.general``)."""
+@dataclass(frozen=True)
+class OutfitReasonStep:
+    """The outfit's reason for a result (issue 17), with each outfit item's thumbnail: the (S, S, 3)
+    uint8 crop the model sees, in the order of ``reason.shares``."""
 
-    def run(service: CatalogueService, state: TaskState[ColouredUpdate]) -> ExplanationUpdate | None:
+    reason: OutfitExplanation
+    thumbnails: tuple[np.ndarray, ...]
+
+
+ExplainStep = ColouredUpdate | OutfitReasonStep
+
+
+def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | None = None,
+            general: bool = False,
+            outfit: Sequence[int] = ()) -> TaskFn[CatalogueService, ExplainStep, ExplanationUpdate | None]:
+    """The click-through explanation: with an ``outfit`` of two or more items besides the candidate,
+    first the outfit's reason (:class:`OutfitReasonStep`: the score the search ranks by, split over
+    the outfit items); then the pair view of (candidate, ``outfit_pk``), each step (fast map, then
+    refinements) as a partial result; the last step is the result. ``general``: a "visually
+    similar" result (``SearchResult.general``; it has no outfit)."""
+    members = [pk for pk in dict.fromkeys(outfit) if pk != candidate_pk]
+
+    def run(service: CatalogueService, state: TaskState[ExplainStep]) -> ExplanationUpdate | None:
+        from sane_desktop.service import colourise  # numpy: on the worker (see the imports)
+
+        if len(members) >= 2 and not general:  # one item: its pair view is the whole reason
+            reason = service.explain_outfit(candidate_pk, members, should_stop=state.should_stop)
+            if reason is None or state.should_stop():
+                raise Cancelled("a newer explanation was asked for")
+            state.partial(OutfitReasonStep(reason, tuple(service.crops([s.item for s in reason.shares]))))
         last: ExplanationUpdate | None = None
         for update in service.explain(candidate_pk, outfit_pk, refine=True, n_masks=n_masks,
                                       should_stop=state.should_stop, general=general):
@@ -59,6 +90,8 @@ def explain_tiles(pairs: list[tuple[int, int]], colour_map: str,
     how many were explained. ``general``: tiles of "visually similar" results."""
 
     def run(service: CatalogueService, state: TaskState[list[ColouredTile]]) -> int:
+        from sane_desktop.service import colourise  # numpy: on the worker (see the imports)
+
         done = 0
         for start in range(0, len(pairs), TILE_CHUNK):
             if state.should_stop():

@@ -14,20 +14,27 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-from PySide6.QtCore import QObject, QRectF, QRunnable, QSize, QStandardPaths, Qt, QThreadPool, Signal
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QRunnable, QSize, QStandardPaths, Qt, QThreadPool, Signal
+from PySide6.QtGui import QColor, QFocusEvent, QImage, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
     QScrollArea, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget,
 )
 
-from sane_desktop.gui.explain_tasks import ColouredUpdate
-from sane_desktop.gui.text import ElidedLabel, LinkLabel, message_box, set_plain
+from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
+from sane_desktop.gui.text import ElidedLabel, LinkLabel, message_box, plain_tooltip, set_plain
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
-from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo, colour_lut, colourise
+from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
 from sane_desktop.service.titles import match_sentence
+
+if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
+    # numpy (and the colouring code, colour_lut/colourise) is imported where an array is handled: the
+    # window is built before numpy loads, and arrays only arrive from the worker, which has loaded it
+    import numpy as np
+
+    from sane_desktop.service import OutfitExplanation, OutfitShare
 
 PHOTO_MIN, PHOTO_HINT = 96, QSize(200, 250)  # a photo's smallest side, and what it asks for
 PHOTO_ASPECT = 1.25  # a photo's room is this much higher than wide (product photos are mostly portrait)
@@ -41,12 +48,16 @@ PHOTO_CACHE = 8
 
 
 def rgb_image(array: np.ndarray) -> QImage:
+    import numpy as np  # see the note at the imports
+
     array = np.ascontiguousarray(array, dtype=np.uint8)
     height, width = array.shape[:2]
     return QImage(array.data, width, height, 3 * width, QImage.Format.Format_RGB888).copy()
 
 
 def rgba_image(array: np.ndarray) -> QImage:
+    import numpy as np  # see the note at the imports
+
     array = np.ascontiguousarray(array, dtype=np.uint8)
     height, width = array.shape[:2]
     return QImage(array.data, width, height, 4 * width, QImage.Format.Format_RGBA8888).copy()
@@ -245,9 +256,18 @@ class HeatLegend(QWidget):
         self.set_colour_map(COLOUR_MAPS[0])
 
     def set_colour_map(self, name: str) -> None:
-        lut = np.ascontiguousarray(colour_lut(name)[None, :, :])  # (1, 256, 3)
-        self.colour_map, self._bar = name, rgb_image(lut)
+        self.colour_map, self._bar = name, QImage()  # drawn at the next paint (numpy: not before the window)
         self.update()
+
+    def bar(self) -> QImage:
+        """The colour bar, 256 × 1 pixels, made on first use."""
+        if self._bar.isNull():
+            import numpy as np  # see the note at the imports
+
+            from sane_desktop.service import colour_lut
+
+            self._bar = rgb_image(np.ascontiguousarray(colour_lut(self.colour_map)[None, :, :]))  # (1, 256, 3)
+        return self._bar
 
     def set_words(self, low: str, high: str) -> None:
         self.low, self.high = low, high
@@ -271,7 +291,7 @@ class HeatLegend(QWidget):
         if bar_right - bar_left >= 16:
             bar = QRectF(bar_left, height / 2 - 5, bar_right - bar_left, 10)
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(bar, self._bar)
+            painter.drawImage(bar, self.bar())
             painter.drawText(round(bar.right()) + 6, 0, high_w, height, int(Qt.AlignmentFlag.AlignVCenter), self.high)
         painter.end()
 
@@ -361,6 +381,262 @@ class AttributeBars(QWidget):
                 self.grid.addWidget(ScoreBar(value), row, column)
 
 
+# --- the outfit's reason (issue 17) -----------------------------------------------------------------
+OUTFIT_HINT = "Click an item to see that pair below."
+PAIR_TITLE = "The match with one outfit item"
+SHARE_THUMB = 36  # a share row's thumbnail side (px)
+
+
+def outfit_phrase(attribute: str) -> str:
+    """The attribute as the words after "through its": ``motif:bolt`` -> "lightning-bolt motif",
+    ``colour:blue`` -> "blue colour", ``pattern:dotted`` -> "dotted pattern", ``fabric:denim`` ->
+    "denim fabric"; a bare word as its look ("dotted" -> "dotted look"); another kind as “kind value”."""
+    from sane_desktop.service.titles import COLOUR_KINDS, MATERIAL_KINDS, attribute_parts, attribute_words
+
+    kind, value = attribute_parts(attribute)
+    kind = kind.casefold()
+    if kind in ("motif", "pattern", "print") or kind in MATERIAL_KINDS:
+        return attribute_words(attribute)
+    if kind in COLOUR_KINDS:
+        return f"{attribute_words(attribute)} colour"
+    words = value.replace("_", " ").strip()
+    return f"{words} look" if not kind else f"“{kind} {words}”"
+
+
+EVEN_SPREAD = 10.0  # percentage points between the largest and smallest share: "about equally"
+
+
+def outfit_sentence(reason: OutfitExplanation) -> str:
+    """The outfit's reason in a stylist's words, e.g. "Goes with your outfit mainly through its
+    lightning-bolt motif — 70 % of the match comes from Blue bolt shirt." (or, shares within
+    :data:`EVEN_SPREAD` points, "— all 3 outfit items carry it about equally"; an item with a negative
+    share, "— most of the match comes from A, while B pulls it down"). When the attribute
+    choice abstains it says so (the pair view's wording); when the outfit score is not positive,
+    that the outfit as a whole does not pull it in."""
+    percentages = reason.percentages()
+    if percentages is None or not reason.shares:
+        towards = [s.item.title for s in reason.shares if s.share > 0]
+        if not towards:
+            return "This item does not really go with your outfit: none of its items pulls it in."
+        return (f"This item barely goes with your outfit as a whole: its match with {' and '.join(towards)} is "
+                "offset by the others.")
+    against = [s.item.title for s in reason.shares if s.share < 0]
+    if against:  # a share over 100 % reads oddly: say who carries it and who pulls it down
+        verb = "pulls" if len(against) == 1 else "pull"
+        carries = (f"most of the match comes from {reason.leading().item.title}, while {' and '.join(against)} "
+                   f"{verb} it down")
+    elif len(percentages) > 1 and max(percentages) - min(percentages) < EVEN_SPREAD:
+        carries = f"all {len(percentages)} outfit items carry it about equally"
+    else:
+        carries = f"{round(max(percentages))} % of the match comes from {reason.leading().item.title}"
+    if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
+        return f"No single attribute explains this match ({reason.abstained}); {carries}."
+    if reason.attribute:
+        return f"Goes with your outfit mainly through its {outfit_phrase(reason.attribute)} — {carries}."
+    return f"Goes with your outfit — {carries}."
+
+
+def percent_text(value: float) -> str:
+    """A share in percent as shown: "70 %", "−12 %" (a true minus sign)."""
+    rounded = round(value)
+    return f"{'−' if rounded < 0 else ''}{abs(rounded)} %"
+
+
+class ShareRow(QWidget):
+    """One outfit item's share of the match: its thumbnail, its name (elided), a bar and the
+    percentage, drawn in a fixed height whatever the text. A click (or Enter/Space) emits
+    ``clicked`` with the outfit item's key: the drill-down to the pair view. A negative share (the
+    item pulls the score down) is drawn in the error colour."""
+
+    clicked = Signal(int)
+
+    def __init__(self, share: OutfitShare, percent: float | None, thumbnail: QImage,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.outfit_pk, self.title, self.share, self.percent = share.outfit_pk, share.item.title, share.share, percent
+        self.thumbnail = thumbnail
+        self.selected = False
+        self._thumb: QPixmap | None = None
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.setFixedHeight(SHARE_THUMB + 8)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        part = (f"{self.value_text()} of the match" if percent is not None else
+                f"its part of the outfit score: {self.value_text()} ({'towards' if share.share > 0 else 'against'} a match)")
+        self.setToolTip(plain_tooltip(f"{self.title}\n{part} — click to see the pair"))
+        self.setAccessibleName(f"{self.title}: {self.value_text()} of the match")
+
+    def value_text(self) -> str:
+        """The percentage, or (the outfit score not positive) the signed share itself."""
+        return percent_text(self.percent) if self.percent is not None else f"{self.share:+.2f}"
+
+    def set_selected(self, selected: bool) -> None:
+        if selected != self.selected:
+            self.selected = selected
+            self.update()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(240, SHARE_THUMB + 8)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(120, SHARE_THUMB + 8)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
+            event.accept()
+            self.clicked.emit(self.outfit_pk)
+        else:
+            super().mouseReleaseEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
+            event.accept()
+            self.clicked.emit(self.outfit_pk)
+        else:
+            super().keyPressEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        super().focusInEvent(event)
+        self.update()
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
+        super().focusOutEvent(event)
+        self.update()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        palette = self.palette()
+        box = QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5)
+        if self.selected:  # the pair shown below
+            fill = QColor(palette.color(QPalette.ColorRole.Highlight))
+            fill.setAlpha(45)
+            painter.setPen(palette.color(QPalette.ColorRole.Highlight))
+            painter.setBrush(fill)
+            painter.drawRoundedRect(box, 5, 5)
+        elif self.hasFocus():
+            painter.setPen(QColor(128, 128, 128, 160))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(box, 5, 5)
+        thumb = QRectF(4, 4, SHARE_THUMB, SHARE_THUMB)
+        if not self.thumbnail.isNull():
+            if self._thumb is None:
+                side = round(SHARE_THUMB * self.devicePixelRatioF())
+                self._thumb = QPixmap.fromImage(self.thumbnail.scaled(
+                    side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
+            painter.drawPixmap(thumb, self._thumb, QRectF(self._thumb.rect()))
+        metrics = self.fontMetrics()
+        text = palette.color(QPalette.ColorRole.WindowText)
+        value = self.value_text()
+        value_w = max(metrics.horizontalAdvance("−100 %"), metrics.horizontalAdvance(value))
+        left = thumb.right() + 8
+        right = self.width() - 6
+        bar_w = 0 if self.percent is None else max(36, min(120, round(self.width() * 0.25)))
+        value_left = right - value_w
+        bar_left = value_left - 6 - bar_w
+        title_w = max(0, round(bar_left - 8 - left))
+        painter.setPen(text)
+        middle = int(Qt.AlignmentFlag.AlignVCenter)
+        painter.drawText(QRectF(left, 0, title_w, self.height()), middle | int(Qt.AlignmentFlag.AlignLeft),
+                         metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, title_w))
+        if bar_w and self.percent is not None:
+            track = QRectF(bar_left, self.height() / 2 - 4, bar_w, 8)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(QColor(128, 128, 128, 70))
+            painter.drawRoundedRect(track, 3, 3)
+            part = max(0.0, min(1.0, abs(self.percent) / 100))
+            if part > 0:
+                painter.setBrush(error_colour(palette) if self.percent < 0 else palette.color(QPalette.ColorRole.Highlight))
+                painter.drawRoundedRect(QRectF(track.left(), track.top(), max(3.0, track.width() * part), 8), 3, 3)
+        painter.setPen(error_colour(palette) if self.share < 0 else text)
+        painter.drawText(QRectF(value_left, 0, value_w, self.height()), middle | int(Qt.AlignmentFlag.AlignRight), value)
+        painter.end()
+
+
+class OutfitReasonView(QWidget):
+    """The outfit's reason (issue 17): one sentence on why the result goes with the outfit as a
+    whole, and one :class:`ShareRow` per outfit item (its share of the match); clicking a row emits
+    ``item_clicked`` (the drill-down to that pair). Its height depends only on the outfit's size."""
+
+    item_clicked = Signal(int)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.reason: OutfitExplanation | None = None
+        self.rows: list[ShareRow] = []
+        self.title = ElidedLabel("Why it goes with your outfit")
+        small = self.title.font()
+        small.setPointSizeF(small.pointSizeF() * 0.9)
+        self.title.setFont(small)
+        self.sentence = ElidedLabel("", lines=3)
+        bold = self.sentence.font()
+        bold.setBold(True)
+        self.sentence.setFont(bold)
+        self.hint = ElidedLabel(OUTFIT_HINT)
+        self.hint.setFont(small)
+        self._rows = QVBoxLayout()
+        self._rows.setContentsMargins(0, 0, 0, 0)
+        self._rows.setSpacing(2)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addWidget(self.title)
+        layout.addWidget(self.sentence)
+        layout.addLayout(self._rows)
+        layout.addWidget(self.hint)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        self.item_clicked.connect(self.set_selected)  # at once: the pair follows from the worker
+
+    def show_reason(self, reason: OutfitExplanation, thumbnails: tuple[np.ndarray, ...]) -> None:
+        """Show ``reason`` with the outfit items' thumbnails ((S, S, 3) uint8, the shares' order)."""
+        self.reason = reason
+        for row in self.rows:
+            self._rows.removeWidget(row)
+            row.deleteLater()
+        percentages = reason.percentages()
+        self.rows = []
+        for j, share in enumerate(reason.shares):
+            thumbnail = rgb_image(thumbnails[j]) if j < len(thumbnails) else QImage()
+            row = ShareRow(share, percentages[j] if percentages is not None else None, thumbnail)
+            row.clicked.connect(self.item_clicked)
+            self._rows.addWidget(row)
+            self.rows.append(row)
+        set_plain(self.sentence, outfit_sentence(reason))
+
+    def set_selected(self, outfit_pk: int | None) -> None:
+        """Mark the row of the pair shown below (None: none)."""
+        for row in self.rows:
+            row.set_selected(row.outfit_pk == outfit_pk)
+
+    def row(self, outfit_pk: int) -> ShareRow | None:
+        return next((row for row in self.rows if row.outfit_pk == outfit_pk), None)
+
+    def clear(self) -> None:
+        self.reason = None
+        for row in self.rows:
+            self._rows.removeWidget(row)
+            row.deleteLater()
+        self.rows = []
+        set_plain(self.sentence, "")
+
+
+def outfit_terms(reason: OutfitExplanation) -> str:
+    """The outfit's reason in the method's own terms (for Details): the outfit score as the exact
+    sum of type-space cosines, each item's cosine, and the outfit-level attribute's parts."""
+    shares = ", ".join(f"{s.item.title} {s.share:+.3f}" for s in reason.shares)
+    text = (f"Outfit score {reason.score:.3f} = Σ of the type-space cosines with each outfit item (exact; the "
+            f"ranking's score): {shares}. The result's cells sum to {float(reason.cells.sum()):.3f}.")
+    if reason.attributes:
+        first = reason.attributes[0]
+        text += (f" Outfit-level attribute {first.name}: total {first.total:.3f}, confidence {first.confidence:.3f}, "
+                 f"map match {first.match:.3f} (vs the outfit-level map), prior {first.prior:.3f}, outfit shows it "
+                 f"{first.partner:.3f} (weighted by the items' positive shares).")
+    return text
+
+
 RISE_STEP = re.compile(r"(\d+)/(\d+) masks on (this item|the outfit item)")
 # the parts of a refinement, as shares of the whole: this item's RISE map, the other item's, and
 # the attribute choice over the refined map (a batched attribute-net pass, then the ranking)
@@ -423,11 +699,13 @@ def similar_sentence(attribute: str, title: str, both: bool = True) -> str:
 class ExplanationView(QWidget):
     details_toggled = Signal(bool)
     exported = Signal(str)  # the path of a saved explanation
+    outfit_item_clicked = Signal(int)  # an outfit item's share row: show the pair (result, that item)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setMinimumWidth(220)
         self.update_data: ExplanationUpdate | None = None
+        self.outfit_data: OutfitExplanation | None = None  # the outfit's reason shown above the pair
         self.general = False  # the explanation shown is of a "visually similar" result
         self.export_folder = ""  # where the export dialog opens (the user's Pictures folder when empty)
         self._photos: dict[str, QImage] = {}
@@ -483,6 +761,15 @@ class ExplanationView(QWidget):
         self.method_label, self.similarity_label = wrapped_label(), wrapped_label()
         self.bars = AttributeBars()
         self.status = StatusLine(PROMPT)
+        # the outfit's reason first (issue 17): the pair view below it is its drill-down
+        self.outfit_reason = OutfitReasonView()
+        self.outfit_reason.item_clicked.connect(self.outfit_item_clicked)
+        self.outfit_rule = QFrame()
+        self.outfit_rule.setFrameShape(QFrame.Shape.HLine)
+        self.outfit_rule.setFrameShadow(QFrame.Shadow.Sunken)
+        self.pair_title = ElidedLabel(PAIR_TITLE)  # over the pair view when it is the drill-down
+        self.pair_title.setFont(self.outfit_reason.title.font())
+        self.outfit_terms = wrapped_label()
 
         for signal in (self.opacity.valueChanged, self.overlay_toggle.toggled):
             signal.connect(self._render)
@@ -506,12 +793,16 @@ class ExplanationView(QWidget):
         self.details = QWidget()
         details = QVBoxLayout(self.details)
         details.setContentsMargins(0, 0, 0, 0)
+        details.addWidget(self.outfit_terms)
         details.addWidget(self.similarity_label)
         details.addWidget(self.method_label)
         details.addWidget(self.bars)
         self.details.setVisible(False)
         self.card = QWidget()  # the exported part
         card_layout = QVBoxLayout(self.card)
+        card_layout.addWidget(self.outfit_reason)
+        card_layout.addWidget(self.outfit_rule)
+        card_layout.addWidget(self.pair_title)
         card_layout.addWidget(self.headline)
         card_layout.addLayout(images)
         card_layout.addWidget(self.overlay_label)
@@ -547,6 +838,7 @@ class ExplanationView(QWidget):
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self.scroller)
         self.card.setVisible(False)
+        self._show_outfit(False)
         self.legend.set_colour_map(self.colour_map.currentText())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
@@ -564,6 +856,7 @@ class ExplanationView(QWidget):
     def clear(self, why: str = PROMPT) -> None:
         """Forget the explanation shown (its catalogue, outfit or index changed) and say why."""
         self.update_data = None
+        self._show_outfit(False)
         self.general = False
         self._overlays = {}
         self._photos = {}
@@ -580,6 +873,42 @@ class ExplanationView(QWidget):
     def _show_card(self, shown: bool) -> None:
         self.card.setVisible(shown)
 
+    def _show_outfit(self, shown: bool) -> None:
+        """Show or hide the outfit's reason (hidden: forgotten)."""
+        if not shown:
+            self.outfit_data = None
+            self.outfit_reason.clear()
+        for widget in (self.outfit_reason, self.outfit_rule, self.pair_title, self.outfit_terms):
+            widget.setVisible(shown)
+
+    def show_outfit_reason(self, step: OutfitReasonStep) -> None:
+        """The outfit's reason for a result (issue 17), first, above its pair view; a pair view of
+        another result still on screen goes (the pair of this result follows)."""
+        reason = step.reason
+        if self.update_data is not None and self.update_data.candidate_pk != reason.candidate.pk:
+            self._forget_pair()
+        self.outfit_data = reason
+        self.outfit_reason.show_reason(reason, step.thumbnails)
+        self.outfit_reason.set_selected(self.update_data.outfit_pk if self.update_data is not None else None)
+        set_plain(self.outfit_terms, outfit_terms(reason))
+        self._show_outfit(True)
+        self._show_card(True)
+        self._settle_layout()
+
+    def _forget_pair(self) -> None:
+        """Empty the pair view, keeping its size (its next update fills it): no other result's pair
+        stays under an outfit's reason."""
+        self.update_data = None
+        self._overlays = {}
+        self._photos = {}
+        self._items = {"candidate": None, "outfit": None}
+        for panel in (self.candidate_panel, self.outfit_panel):
+            panel.clear()
+        for label in (self.headline, self.candidate_caption, self.outfit_caption, self.attribute_label):
+            set_plain(label, "")
+        self.attribute_caption.setVisible(False)
+        self.export_button.setEnabled(False)
+
     def set_details_shown(self, shown: bool) -> None:
         """Show or hide the Details part (its state is the window's setting)."""
         self.details_button.setChecked(shown)
@@ -588,7 +917,14 @@ class ExplanationView(QWidget):
     def _details_toggled(self, shown: bool) -> None:
         self.details.setVisible(shown)
         self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+        self._settle_layout()
         self.details_toggled.emit(shown)
+
+    def _settle_layout(self) -> None:
+        """Let the scroll area size its content now: until its posted layout request runs, a taller
+        content (Details opened under an outfit's reason) is squeezed into the old height and the
+        photos shrink for a moment."""
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
 
     def show_update(self, step: ColouredUpdate, candidate: ItemInfo | None = None,
                     outfit: ItemInfo | None = None) -> None:
@@ -616,8 +952,16 @@ class ExplanationView(QWidget):
             self._recolour(self.colour_map.currentText())
         if candidate is not None:
             set_plain(self.candidate_caption, candidate.title)
+        reason = self.outfit_data
+        if reason is not None and (step.general or reason.candidate.pk != update.candidate_pk):
+            self._show_outfit(False)  # the pair of another result, or a likeness: no outfit's reason over it
+            reason = None
+        if reason is not None:
+            self.outfit_reason.set_selected(update.outfit_pk)
         if outfit is not None:
-            set_plain(self.outfit_caption, f"{'looks like' if step.general else 'matches best with'} {outfit.title}")
+            best = reason is None or reason.leading().outfit_pk == update.outfit_pk
+            set_plain(self.outfit_caption, f"{'looks like' if step.general else 'matches best with' if best else 'with'} "
+                                           f"{outfit.title}")
         self.outfit_panel.setAccessibleName("the item it looks like" if step.general else "outfit item")
         first = update.attributes[0] if update.attributes else None
         both = first is None or first.partner >= 0.5
@@ -697,6 +1041,8 @@ class ExplanationView(QWidget):
         else:
             candidate_map, outfit_map = data.candidate_map, data.outfit_map
             self._caption_overlay(None)
+        from sane_desktop.service import colourise  # see the note at the imports
+
         self._overlays = {"candidate": rgba_image(colourise(candidate_map, name)),
                           "outfit": rgba_image(colourise(outfit_map, name))}
         self._render()
@@ -708,7 +1054,7 @@ class ExplanationView(QWidget):
 
     def overlay_is_empty(self) -> bool:
         data = self.update_data
-        return data is None or float(np.ptp(data.candidate_map)) == 0.0
+        return data is None or float(data.candidate_map.max() - data.candidate_map.min()) == 0.0
 
     # --- export ------------------------------------------------------------------------------------
     def default_export_name(self) -> str:

@@ -10,7 +10,6 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from dataclasses import dataclass
 from typing import Any, TypedDict, cast
 
 import numpy as np
@@ -28,6 +27,7 @@ from sane_desktop.retrieval.manifest import manifest_stamp, read_index_manifest
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
 from sane_desktop.service import values
+from sane_desktop.service.outfit_reason import OutfitExplanation, OutfitShare
 from sane_desktop.service.values import (
     AttributeScore, ExplanationUpdate, ItemInfo, PairExplanation, TileExplanation,
 )
@@ -51,50 +51,6 @@ CPU_RISE_MASKS = {"resnet18": 500, "efficientnet_lite0": 160}
 def default_rise_masks(trunk: str = "resnet18") -> int:
     """RISE masks per map: the paper's 2,000 on a GPU; on a CPU :data:`CPU_RISE_MASKS` of ``trunk``."""
     return 2000 if torch.cuda.is_available() else CPU_RISE_MASKS.get(trunk, 500)
-
-
-@dataclass(frozen=True)
-class OutfitShare:
-    """One outfit item's part of a candidate's outfit score (the drill-down is the pair view,
-    :meth:`Explanations.explain` of (candidate, ``outfit_pk``))."""
-
-    outfit_pk: int
-    item: ItemInfo
-    share: float  # the candidate's cosine with this item in their space: its part of the score
-    space: int  # the type space of the pair
-    weight: float  # its weight in the outfit-level partner part: positive share / Σ positive shares
-    shows_attribute: float  # calibrated probability this item shows the outfit-level attribute (0 without one)
-    cells: np.ndarray  # (side, side) float32 exact per-cell terms of the candidate; sums to ``share``
-
-
-@dataclass(frozen=True)
-class OutfitExplanation:
-    """Why ``candidate`` completes the outfit (issue 17): the summed outfit score the search ranks
-    by, split exactly over the outfit items (``shares``, Σ share = ``score``) and over the
-    candidate's cells (``cells``, Σ = ``score``), the explaining attribute of the match with the
-    outfit as a whole, or ``abstained`` saying why none is named."""
-
-    candidate: ItemInfo
-    score: float  # Σ_j cos(candidate, outfit item j): SearchResult.score for the same outfit
-    shares: tuple[OutfitShare, ...]  # in the outfit's order
-    cells: np.ndarray  # (side, side) float32 exact cell map of the candidate; sums to ``score``
-    candidate_map: np.ndarray  # (S, S) float32 drawn map over the candidate's crop (relative to a blank image)
-    attributes: tuple[AttributeScore, ...]  # ranked; partner = the outfit's share-weighted probability
-    abstained: str = ""  # why no attribute is named ("" when one is)
-    selection_tuned: bool = False
-    model_hash: str = ""
-
-    @property
-    def attribute(self) -> str | None:
-        return self.attributes[0].name if self.attributes and not self.abstained else None
-
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready summary (no maps)."""
-        return {"candidate": self.candidate.item_id, "score": self.score, "attribute": self.attribute,
-                "abstained": self.abstained, "attributes": [a.as_dict() for a in self.attributes[:5]],
-                "shares": [{"item": s.item.item_id, "share": s.share, "space": s.space, "weight": round(s.weight, 5),
-                            "shows_attribute": round(s.shows_attribute, 5)} for s in self.shares],
-                "cells_sum": float(self.cells.sum()), "selection_tuned": self.selection_tuned}
 
 
 class Explanations:

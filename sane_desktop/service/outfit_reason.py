@@ -1,0 +1,75 @@
+"""The outfit's reason as plain values (issue 17): why a result completes the outfit — the summed
+score the search ranks it by, split exactly over the outfit items, with one explaining attribute
+for the whole — and its percentages and sentence, as the window and the CLI show them.
+
+Torch-free (numpy only), so that the window can name these types on its GUI thread before the
+models load; :meth:`sane_desktop.service.explanation.Explanations.explain_outfit` computes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from sane_desktop.service.values import AttributeScore, ItemInfo
+
+
+@dataclass(frozen=True)
+class OutfitShare:
+    """One outfit item's part of a candidate's outfit score (the drill-down is the pair view,
+    :meth:`Explanations.explain` of (candidate, ``outfit_pk``))."""
+
+    outfit_pk: int
+    item: ItemInfo
+    share: float  # the candidate's cosine with this item in their space: its part of the score
+    space: int  # the type space of the pair
+    weight: float  # its weight in the outfit-level partner part: positive share / Σ positive shares
+    shows_attribute: float  # calibrated probability this item shows the outfit-level attribute (0 without one)
+    cells: np.ndarray  # (side, side) float32 exact per-cell terms of the candidate; sums to ``share``
+
+
+@dataclass(frozen=True)
+class OutfitExplanation:
+    """Why ``candidate`` completes the outfit (issue 17): the summed outfit score the search ranks
+    by, split exactly over the outfit items (``shares``, Σ share = ``score``) and over the
+    candidate's cells (``cells``, Σ = ``score``), the explaining attribute of the match with the
+    outfit as a whole, or ``abstained`` saying why none is named."""
+
+    candidate: ItemInfo
+    score: float  # Σ_j cos(candidate, outfit item j): SearchResult.score for the same outfit
+    shares: tuple[OutfitShare, ...]  # in the outfit's order
+    cells: np.ndarray  # (side, side) float32 exact cell map of the candidate; sums to ``score``
+    candidate_map: np.ndarray  # (S, S) float32 drawn map over the candidate's crop (relative to a blank image)
+    attributes: tuple[AttributeScore, ...]  # ranked; partner = the outfit's share-weighted probability
+    abstained: str = ""  # why no attribute is named ("" when one is)
+    selection_tuned: bool = False
+    model_hash: str = ""
+
+    @property
+    def attribute(self) -> str | None:
+        return self.attributes[0].name if self.attributes and not self.abstained else None
+
+    def percentages(self) -> tuple[float, ...] | None:
+        """Each outfit item's share of the score in percent (share / score × 100, in the outfit's
+        order; Σ = 100 exactly up to rounding). An item that pulls the score down has a negative
+        percentage, and the others then add up to more than 100. None when the score is not
+        positive: a share of a score at or below zero is no part of a match (say so instead)."""
+        if not self.score > 0:
+            return None
+        return tuple(100.0 * s.share / self.score for s in self.shares)
+
+    def leading(self) -> OutfitShare:
+        """The outfit item with the largest share (the first on a tie): the one carrying the match."""
+        return max(self.shares, key=lambda s: s.share)
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready summary (no maps)."""
+        percentages = self.percentages()
+        return {"candidate": self.candidate.item_id, "score": self.score, "attribute": self.attribute,
+                "abstained": self.abstained, "attributes": [a.as_dict() for a in self.attributes[:5]],
+                "shares": [{"item": s.item.item_id, "share": s.share, "space": s.space, "weight": round(s.weight, 5),
+                            "percent": round(percentages[j], 3) if percentages is not None else None,
+                            "shows_attribute": round(s.shows_attribute, 5)} for j, s in enumerate(self.shares)],
+                "cells_sum": float(self.cells.sum()), "selection_tuned": self.selection_tuned}

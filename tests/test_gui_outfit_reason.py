@@ -1,0 +1,179 @@
+"""Issue 17 (1) in the window: a click on a result shows first the outfit's reason — the score the
+search ranks it by, split over the outfit items as percentages, with one attribute for the whole —
+and a click on an outfit item's row drills down to the pair view of (result, that item). Real Qt
+event path (mouse clicks on the viewport and on the row), real worker, real FAISS and SQLite."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import open_window  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtGui import QImage  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+
+from sane_desktop.gui.models import Role  # noqa: E402
+from sane_desktop.gui.explanation_view import ShareRow, outfit_phrase, outfit_sentence, percent_text  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.service import (  # noqa: E402
+    AttributeScore, CatalogueService, ItemInfo, OutfitExplanation, OutfitShare,
+)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 60-item demo catalogue with a tiny seeded model (attribute net included), indexed as "demo"."""
+    root = tmp_path_factory.mktemp("outfit-reason")
+    build_demo_world(root, 60)
+    return {"root": root, "index": root / "index", "model": root / "model.pt"}
+
+
+def _reason(shares: list[float], attribute: str = "motif:bolt", abstained: str = "") -> OutfitExplanation:
+    """An outfit's reason with these shares (outfit items titled "Item 0", "Item 1", …)."""
+    members = tuple(OutfitShare(10 + j, ItemInfo(10 + j, f"i{j}", "tops", f"Item {j}", Path(f"/nowhere/{j}.png"), ""),
+                                share, 0, 0.5, 0.5, np.zeros((7, 7), np.float32)) for j, share in enumerate(shares))
+    candidate = ItemInfo(1, "c", "shoes", "Candidate", Path("/nowhere/c.png"), "")
+    return OutfitExplanation(candidate, float(sum(shares)), members, np.zeros((7, 7), np.float32),
+                             np.zeros((112, 112), np.float32), (AttributeScore(attribute, 1.0, 0.9, 0.5, 0.2, 0.8),),
+                             abstained)
+
+
+def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ignore[no-untyped-def]
+    reason = _reason([0.7, 0.3])
+    assert reason.percentages() == pytest.approx((70.0, 30.0))
+    assert outfit_sentence(reason) == ("Goes with your outfit mainly through its lightning-bolt motif — 70 % of the "
+                                       "match comes from Item 0.")
+    assert "blue colour" in outfit_sentence(_reason([0.2, 0.6], "colour:blue"))
+    assert "Item 1" in outfit_sentence(_reason([0.2, 0.6], "colour:blue"))
+    assert "dotted look" in outfit_sentence(_reason([0.2, 0.6], "dotted"))  # a bare attribute word
+    assert "about equally" in outfit_sentence(_reason([0.5, 0.49, 0.51]))
+    abstains = outfit_sentence(_reason([0.7, 0.3], abstained="the saliency map is flat"))
+    assert abstains.startswith("No single attribute explains this match (the saliency map is flat)")
+    assert "motif" not in abstains  # no weak attribute named
+    # an item that pulls the score down: a negative share, the others above 100 %, still Σ = 100
+    pulled = _reason([0.9, -0.3])
+    assert pulled.percentages() == pytest.approx((150.0, -50.0)) and percent_text(-50.0) == "−50 %"
+    assert outfit_sentence(pulled).endswith("— most of the match comes from Item 0, while Item 1 pulls it down.")
+    row = ShareRow(pulled.shares[1], -50.0, QImage())
+    qtbot.addWidget(row)
+    assert row.value_text() == "−50 %"
+    # a score at or below zero has no shares of a match: the sentence says so, the rows show the cosines
+    lost = _reason([0.2, -0.4])
+    assert lost.percentages() is None
+    assert outfit_sentence(lost) == ("This item barely goes with your outfit as a whole: its match with Item 0 is "
+                                     "offset by the others.")
+    assert "none of its items pulls it in" in outfit_sentence(_reason([-0.2, -0.1]))
+    lost_row = ShareRow(lost.shares[0], None, QImage())
+    qtbot.addWidget(lost_row)
+    assert lost_row.value_text() == "+0.20"
+
+
+def test_service_outfit_reason_is_the_search_score_split_exactly(world) -> None:  # type: ignore[no-untyped-def]
+    service = CatalogueService(world["index"], model=world["model"])
+    service.open_catalogue("demo")
+    items = service.items()
+    categories: dict[str, int] = {}
+    for item in items:
+        categories.setdefault(item.category, item.pk)
+    outfit = list(categories.values())[:2]
+    results = service.search(outfit, "", 4)
+    checked = 0
+    for hits in results.values():
+        for hit in hits[:2]:
+            reason = service.explain_outfit(hit.item.pk, outfit)  # the facade the window's worker calls
+            assert isinstance(reason, OutfitExplanation)
+            assert [s.outfit_pk for s in reason.shares] == outfit  # the outfit's order
+            total = sum(s.share for s in reason.shares)
+            assert total == pytest.approx(reason.score, abs=1e-9)  # the split is exact
+            assert reason.score == pytest.approx(hit.score, abs=1e-4)  # ... of the score the search ranks by
+            for share in reason.shares:
+                assert share.share == pytest.approx(hit.contributions[share.outfit_pk], abs=1e-4)
+            percentages = reason.percentages()
+            assert percentages is not None and sum(percentages) == pytest.approx(100.0, abs=1e-9)
+            assert [row["percent"] for row in reason.as_dict()["shares"]] == [round(p, 3) for p in percentages]
+            checked += 1
+    assert checked >= 2
+    crops = service.crops([s.item for s in reason.shares])
+    assert [c.shape for c in crops] == [(112, 112, 3)] * 2
+    service.close()
+
+
+def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, client = open_window(world, qtbot, rise_masks=32)
+    try:
+        open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+        outfit = build_outfit(window, 2)
+        wait_results(window, 60)
+        view, results = window.explanation, window.results.view
+        index = window.results_model.index(0)
+        candidate_pk = int(index.data(Role.ItemPk))
+        results.scrollTo(index)
+        geometry = (window.size(), window.explanation_dock.size())
+        QTest.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         results.visualRect(index).center())
+        qtbot.waitUntil(lambda: view.outfit_data is not None and view.update_data is not None
+                        and view.update_data.final and not window.channels.explain.busy, timeout=120000)
+        reason = view.outfit_data
+        assert reason is not None and reason.candidate.pk == candidate_pk
+        assert view.outfit_reason.isVisibleTo(view) and view.pair_title.isVisibleTo(view)
+
+        # the service's own numbers, from a second service on the same catalogue
+        service = CatalogueService(world["index"], model=world["model"])
+        service.open_catalogue("demo")
+        truth = service.explain_outfit(candidate_pk, outfit)
+        service.close()
+        assert truth is not None
+        expected = truth.percentages()
+        assert expected is not None
+        rows = view.outfit_reason.rows
+        assert [row.outfit_pk for row in rows] == outfit
+        shown = [row.percent for row in rows]
+        assert all(value is not None for value in shown)
+        assert sum(v for v in shown if v is not None) == pytest.approx(100.0, abs=1.0)
+        assert shown == pytest.approx(list(expected), abs=0.01)  # the service's numbers
+        assert [row.value_text() for row in rows] == [percent_text(p) for p in expected]
+        # ... of the score the search ranked this result by
+        assert truth.score == pytest.approx(window._results[candidate_pk].score, abs=1e-4)
+        # the attribute named is the service's (or the panel says plainly that none explains it)
+        assert reason.attribute == truth.attribute and reason.abstained == truth.abstained
+        sentence = view.outfit_reason.sentence.plain_text()
+        assert sentence == outfit_sentence(truth)
+        if truth.attribute:
+            assert outfit_phrase(truth.attribute) in sentence
+        else:
+            assert sentence.startswith("No single attribute explains this match")
+        # research terms are behind Details: the cosines there, not in the sentence
+        assert view.outfit_terms.isVisibleTo(view.details) and "cosine" in view.outfit_terms.text()
+        assert "cosine" not in sentence
+
+        # the pair view first shows the outfit item carrying the most; a click on another row drills down
+        best = window._results[candidate_pk].best_outfit_item()
+        assert view.update_data is not None and view.update_data.outfit_pk == best
+        other = next(row for row in rows if row.outfit_pk != best)
+        assert isinstance(other, ShareRow) and not other.selected
+        QTest.mouseClick(other, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, other.rect().center())
+        assert other.selected  # at once, before the worker answers
+        qtbot.waitUntil(lambda: view.update_data is not None and view.update_data.outfit_pk == other.outfit_pk
+                        and view.update_data.final and not window.channels.explain.busy, timeout=120000)
+        update = view.update_data
+        assert update.candidate_pk == candidate_pk and update.method == "rise"
+        assert update.similarity == pytest.approx(next(s.share for s in truth.shares
+                                                       if s.outfit_pk == other.outfit_pk), abs=1e-4)
+        assert view._items["outfit"] is not None and view._items["outfit"].pk == other.outfit_pk
+        assert other.title in view.outfit_caption.text()
+        # the outfit's reason stays above its drill-down, the same numbers
+        assert view.outfit_data is reason and [r.percent for r in view.outfit_reason.rows] == shown
+        assert [r.selected for r in view.outfit_reason.rows] == [r.outfit_pk == other.outfit_pk for r in rows]
+        # the window never re-laid around the panel: the reason and its drill-down fit in the dock as it was
+        assert (window.size(), window.explanation_dock.size()) == geometry
+        assert all(row.height() == rows[0].height() for row in view.outfit_reason.rows)
+    finally:
+        client.shutdown()
