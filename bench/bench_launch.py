@@ -2,7 +2,8 @@
 first paint, and to the catalogue grid's first items.
 
 Each launch runs ``main.py --launch-probe`` (offscreen Qt, its own settings/cache/log folders), which
-prints the epoch time of both events and whether torch was loaded at each, then quits. **Cold**: an
+prints the epoch time of both events and which heavy modules (torch, FAISS, SQLAlchemy, Alembic,
+numpy, PIL) were loaded at each, then quits. **Cold**: an
 empty index home, so the first run generates and indexes the demo catalogue (``--demo-items``, the
 app's default 600) with the window already up; **warm**: the same home afterwards (demo indexed).
 Baselines in the same run, same interpreter: ``python -c pass``, ``python -c "import PySide6.QtWidgets"``
@@ -62,7 +63,15 @@ def launch(home: Path, scratch: Path, demo_items: int, timeout_s: float) -> dict
         "window_shown_s": round(float(marks["window-shown"][0]) - started, 3),
         "first_results_s": round(float(marks["first-results"][0]) - started, 3),
         "torch_loaded_at_window": marks["window-shown"][1] == "torch=yes",
+        "loaded_at_window": loaded(marks["window-shown"]),
+        "loaded_at_first_results": loaded(marks["first-results"]),
     }
+
+
+def loaded(mark: list[str]) -> list[str]:
+    """The heavy modules a probe line says were loaded (``loaded=numpy,PIL``; ``-``: none)."""
+    field = next((word for word in mark if word.startswith("loaded=")), "loaded=-")
+    return [name for name in field.removeprefix("loaded=").split(",") if name not in ("", "-")]
 
 
 def summary(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -163,3 +163,21 @@ def tooltip_format() -> object:
     from PySide6.QtCore import Qt
 
     return Qt.TextFormat.AutoText
+
+
+def click_link(qtbot, label) -> None:  # type: ignore[no-untyped-def]
+    """Click the first link in rich-text ``label`` with real mouse events: hover across the label
+    until Qt shows the pointing-hand cursor (its own hit test of the link), then press and release
+    there, so the click travels Qt's event path to ``linkActivated``."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    rect = label.contentsRect()
+    for y in range(rect.top() + 2, rect.bottom(), 3):
+        for x in range(rect.left() + 2, rect.right(), 3):
+            QTest.mouseMove(label, QPoint(x, y))
+            if label.cursor().shape() == Qt.CursorShape.PointingHandCursor:
+                qtbot.mouseClick(label, Qt.MouseButton.LeftButton, pos=QPoint(x, y))
+                return
+    raise AssertionError(f"no link under the mouse anywhere in {label.text()!r} (visible {label.isVisible()}, "
+                         f"rect {rect}, flags {label.textInteractionFlags()}, tracking {label.hasMouseTracking()})")

@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import GAP_LIMIT_MS, GapMeter, open_window, record_responsiveness  # noqa: E402
+from gui_helpers import GAP_LIMIT_MS, GapMeter, click_link, open_window, record_responsiveness  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from sane_desktop.gui.app import create_window  # noqa: E402
@@ -255,7 +255,10 @@ def test_stale_index_offers_a_reindex_that_makes_search_work_again(world, qtbot,
     qtbot.waitUntil(lambda: "Search is not available" in window.results.empty.text(), timeout=60000)
     text = window.results.empty.text()
     assert "out of date" in text and "File → Index catalogue folder…" in text and "href='reindex'" in text
-    window.results.empty.linkActivated.emit("reindex")  # the "Re-index 'demo' now" link
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.results.stack.currentWidget() is window.results.empty
+    click_link(qtbot, window.results.empty)  # the "Re-index 'demo' now" link, real mouse events
     wait_results(window, 120)  # rebuilt with the current model: search works again
 
 

@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window  # noqa: E402
+from gui_helpers import click_link, open_window  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtWidgets import QToolBar  # noqa: E402
 
@@ -103,7 +103,7 @@ def test_an_empty_grid_says_the_filters_hide_everything(window, world, qtbot) ->
     qtbot.waitUntil(lambda: window.browser_model.rowCount() == 0, timeout=20000)
     assert window.browser_empty.isVisible()
     assert "No items match the filters" in window.browser_empty.text() and "clear filters" in window.browser_empty.text()
-    window.browser_empty.linkActivated.emit("clearfilters")  # the link's own signal
+    click_link(qtbot, window.browser_empty)  # real mouse events on the link
     qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=20000)
 
 
@@ -148,7 +148,7 @@ def test_filters_and_threshold_apply_to_the_results(window, world, qtbot) -> Non
     assert window.results.stack.currentWidget() is window.results.empty
     assert "No items match the filters" in window.results.empty.text()
     started = window.channels.search.started
-    window.results.empty.linkActivated.emit("clearfilters")
+    click_link(qtbot, window.results.empty)
     qtbot.waitUntil(lambda: window.results_model.rowCount() > 0 and not window.channels.search.busy, timeout=60000)
     assert spin.value() == 0 and not window.filters.item_filter().selects
     assert all(r.item.category == target for r in window._results.values())
@@ -172,6 +172,12 @@ def test_an_explained_result_hidden_by_a_filter_is_said_so(window, world, qtbot)
     assert window.explanation.update_data is not None
     assert "not among the results shown" in window.results.filter_note.text()
     assert item.title in window.results.filter_note.text()
+    # a click on a result shown: the line no longer holds and goes at once (the filter's line stays)
+    shown = window.results_model.index(0)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(shown).center())
+    assert window._last_explained == shown.data(Role.ItemPk)
+    assert "not among the results shown" not in window.results.filter_note.text()
+    assert f"colour: {other}" in window.results.filter_note.text()
 
 
 def test_results_sort_by_title_keeps_the_match_rank(window, qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]

@@ -77,17 +77,17 @@ def test_screenshot_start_builds_and_opens_the_demo_beside_other_catalogues(home
     service = CatalogueService(home)
     assert [info.name for info in service.list_catalogues()] == ["aaa"] and demo_needed(service)
     window = windows(service)
-    open_demo_catalogue(window, service, DEMO_ITEMS, timeout_s=300)
+    open_demo_catalogue(window, DEMO_ITEMS, timeout_s=300)
     assert window.catalogue is not None and window.catalogue.name == "demo" and window.catalogue.builtin
     assert not demo_needed(service)
     assert service.demo_source().is_relative_to(home)  # generated under the index home
 
     # a later start with "aaa" remembered opens "aaa"; with nothing remembered, the demo
     later = windows(CatalogueService(home), remembered="aaa")
-    start(later, CatalogueService(home), DEMO_ITEMS)
+    start(later, DEMO_ITEMS)
     _opened(later, "aaa", 60)
     fresh = windows(CatalogueService(home))
-    start(fresh, CatalogueService(home), DEMO_ITEMS)
+    start(fresh, DEMO_ITEMS)
     _opened(fresh, "demo", 60)
 
     # the demo removed: the next start rebuilds it, even with another catalogue remembered
@@ -97,7 +97,7 @@ def test_screenshot_start_builds_and_opens_the_demo_beside_other_catalogues(home
     service = CatalogueService(home)
     assert demo_needed(service)
     again = windows(service, remembered="aaa")
-    start(again, service, DEMO_ITEMS)
+    start(again, DEMO_ITEMS)
     _opened(again, "demo", 300)
     assert (home / "demo" / "catalogue.db").is_file()
 

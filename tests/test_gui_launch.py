@@ -1,7 +1,9 @@
-"""The window comes before the models (issue 18 point 10): importing the GUI's entry modules and the
-service loads no torch/FAISS/torchvision/timm, the worker loads them after the window's first paint
-with progress in the status bar, and a real launch (``main.py --launch-probe``) paints its window
-with torch still unloaded, then shows the catalogue. Timings live in ``bench/bench_launch.py``."""
+"""The window comes before the models and the database layer (issue 18 point 10): importing the
+GUI's entry modules and the service package loads no torch/FAISS/torchvision/timm, no
+SQLAlchemy/Alembic and no numpy/PIL; the app's worker makes the service (those imports) after the
+window's first paint, then loads the models with progress in the status bar; a real launch
+(``main.py --launch-probe``) paints its window with none of them loaded, then shows the catalogue. Which
+modules are loaded is checked here; timings live in ``bench/bench_launch.py``."""
 
 from __future__ import annotations
 
@@ -15,15 +17,21 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-HEAVY = ("torch", "faiss", "torchvision", "timm")
-ENTRY_MODULES = ("sane_desktop.service", "sane_desktop.gui.app", "sane_desktop.gui.main_window",
-                 "sane_desktop.gui.startup", "sane_desktop.gui.catalogue_manager", "sane_desktop.cli",
-                 "sane_desktop.cli.gui_cmd")
+MODELS = ("torch", "faiss", "torchvision", "timm")
+DATABASE = ("sqlalchemy", "alembic")
+ARRAYS = ("numpy", "PIL")  # the image and array libraries: loaded with the service, on the worker
+HEAVY = MODELS + DATABASE + ARRAYS
+ENTRY_MODULES = ("main", "sane_desktop.service", "sane_desktop.gui.app", "sane_desktop.gui.main_window",
+                 "sane_desktop.gui.startup", "sane_desktop.gui.catalogue_manager", "sane_desktop.gui.screenshots",
+                 "sane_desktop.cli", "sane_desktop.cli.gui_cmd",
+                 # what the window imports from the service and the store before it is on screen
+                 "sane_desktop.service.filters", "sane_desktop.service.values", "sane_desktop.store",
+                 "sane_desktop.store.facet_names")
 
 
-def loaded_after(code: str) -> list[str]:
-    """The heavy modules in ``sys.modules`` after running ``code`` in a fresh interpreter."""
-    probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {HEAVY!r} if m in sys.modules]))"
+def loaded_after(code: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    """The ``heavy`` modules in ``sys.modules`` after running ``code`` in a fresh interpreter."""
+    probe = f"{code}\nimport json, sys\nprint(json.dumps([m for m in {heavy!r} if m in sys.modules]))"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     done = subprocess.run([sys.executable, "-c", probe], cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -32,8 +40,19 @@ def loaded_after(code: str) -> list[str]:
 
 
 @pytest.mark.parametrize("module", ENTRY_MODULES)
-def test_importing_an_entry_module_loads_no_torch_or_faiss(module: str) -> None:
+def test_importing_an_entry_module_loads_no_models_and_no_database_layer(module: str) -> None:
     assert loaded_after(f"import {module}") == []
+
+
+def test_the_store_loads_alembic_only_to_open_a_database() -> None:
+    assert loaded_after("import sane_desktop.store.db, sane_desktop.store.migrations", ("alembic", "mako")) == []
+
+
+def test_the_colour_map_names_load_no_numpy() -> None:
+    # the explanation panel lists them when the window is built; the colouring loads numpy when used
+    assert loaded_after("from sane_desktop.service import COLOUR_MAPS\nassert 'inferno' in COLOUR_MAPS") == []
+    assert loaded_after("from sane_desktop.service import colour_lut\nassert colour_lut('inferno').shape == (256, 3)",
+                        ARRAYS) == ["numpy"]
 
 
 def test_the_service_names_the_gui_uses_load_no_torch_or_faiss() -> None:
@@ -43,7 +62,7 @@ def test_the_service_names_the_gui_uses_load_no_torch_or_faiss() -> None:
             "from sane_desktop.service.filters import filtered_items\n"
             "from sane_desktop.service.items import photo_pixels\n"
             "import main")
-    assert loaded_after(code) == []
+    assert loaded_after(code, MODELS) == []
 
 
 def test_the_lazy_service_package_resolves_every_exported_name() -> None:
@@ -53,6 +72,105 @@ def test_the_lazy_service_package_resolves_every_exported_name() -> None:
         assert getattr(service, name) is not None, name
     with pytest.raises(AttributeError):
         service.NoSuchName  # noqa: B018 - the lookup is the test
+
+
+def test_the_lazy_store_package_resolves_every_exported_name() -> None:
+    import sane_desktop.store as store
+    from sane_desktop.store import db, importer
+
+    assert {name: getattr(store, name) for name in store.__all__} == {
+        "ImportSummary": importer.ImportSummary, "StoreError": db.StoreError, "import_catalogue": importer.import_catalogue,
+        "open_store": db.open_store, "schema_version": db.schema_version}
+    with pytest.raises(AttributeError):
+        store.NoSuchName  # noqa: B018 - the lookup is the test
+
+
+# A window made the app's way (make_service), shown, and asked for its service by a first task, in a fresh
+# interpreter: what is loaded at the first paint, where the service was made, what is loaded after it.
+WINDOW_FIRST = """
+import json, sys, threading
+from pathlib import Path
+from PySide6.QtCore import QSettings
+from sane_desktop.gui.settings import Settings
+from sane_desktop.gui.startup import FirstPaint, application, create_window
+
+home = Path(sys.argv[1])
+app = application()
+made_on_gui_thread = []
+
+def make_service():
+    from sane_desktop.service import CatalogueService
+    made_on_gui_thread.append(threading.current_thread() is threading.main_thread())
+    return CatalogueService(home / "index")
+
+settings = Settings(QSettings(str(home / "settings.ini"), QSettings.Format.IniFormat))
+window, runner = create_window(settings=settings, cache_dir=home / "thumbs", make_service=make_service)
+seen = {"owner_before": repr(runner.owner)}
+
+def owner_made(name):
+    seen.update(owner=name, after=[m for m in HEAVY if m in sys.modules])
+    app.quit()
+
+def first_task(service, _state):
+    assert service.list_catalogues() == []  # an empty index home
+    return type(service).__name__
+
+def painted():
+    seen["at_paint"] = [m for m in HEAVY if m in sys.modules]
+    runner.start(first_task, "asking for the service").on_done(owner_made).on_failed(print)
+
+window.findChild(FirstPaint).add(painted)
+window.show()
+app.exec()
+seen["made_on_gui_thread"] = made_on_gui_thread
+print(json.dumps(seen))
+"""
+
+
+def test_the_app_window_is_painted_before_its_worker_makes_the_service(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config"),
+           "SANE_CACHE_HOME": str(tmp_path / "cache"), "SANE_LOG_HOME": str(tmp_path / "logs")}
+    done = subprocess.run([sys.executable, "-c", f"HEAVY = {HEAVY!r}\n{WINDOW_FIRST}", str(tmp_path)], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert seen["owner_before"] == "None"  # nothing made before the worker's first task
+    assert seen["at_paint"] == []  # no model, database or array library when the window is first painted
+    assert seen["owner"] == "CatalogueService" and seen["made_on_gui_thread"] == [False]
+    assert "sqlalchemy" in seen["after"]  # the worker imported the service, and with it the database layer
+
+
+def test_a_runner_makes_its_owner_on_the_worker_and_retries_after_a_failure(qtbot) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from sane_desktop.errors import InputError
+    from sane_desktop.gui.tasks import TaskRunner
+
+    attempts: list[bool] = []  # whether each attempt ran on the GUI thread
+
+    def make_owner() -> dict[str, int]:
+        attempts.append(threading.current_thread() is threading.main_thread())
+        if len(attempts) == 1:
+            raise InputError("the index home is not a folder")
+        return {"made": len(attempts)}
+
+    runner: TaskRunner[dict[str, int]] = TaskRunner(make_owner=make_owner)
+    try:
+        assert runner.owner is None and attempts == []  # nothing made before a task asks
+        outcomes: list[str] = []
+        for _ in range(3):
+            runner.start(lambda owner, _state: f"owner {owner['made']}", "a task") \
+                .on_done(outcomes.append).on_failed(lambda message: outcomes.append(f"failed: {message}"))
+        qtbot.waitUntil(lambda: len(outcomes) == 3, timeout=10000)
+        # the first task fails with the maker's one line, the next makes it again, the third reuses it
+        assert outcomes == ["failed: the index home is not a folder", "owner 2", "owner 2"]
+        assert attempts == [False, False] and runner.owner == {"made": 2}
+    finally:
+        runner.shutdown()
+    with pytest.raises(ValueError):
+        TaskRunner()
+    with pytest.raises(ValueError):
+        TaskRunner({"made": 0}, make_owner=make_owner)
 
 
 def test_preload_reports_progress_up_to_the_whole() -> None:
@@ -92,7 +210,7 @@ def test_the_catalogue_opens_first_then_the_models_load_with_progress(qtbot, tmp
         assert first_paint is not None and not first_paint.painted.is_set()
         messages: list[str] = []
         runner.activity.connect(messages.append)
-        start(window, service, 30)
+        start(window, 30)
         window.show()
         qtbot.waitUntil(first_paint.painted.is_set, timeout=10000)
         qtbot.waitUntil(lambda: window.catalogue is not None and window.browser_model.rowCount() == 30, timeout=120000)
@@ -122,4 +240,7 @@ def test_a_real_launch_paints_its_window_before_torch_loads(tmp_path: Path) -> N
     shown, results = float(marks["window-shown"][0]), float(marks["first-results"][0])
     assert started < shown <= results
     assert marks["window-shown"][1] == "torch=no"  # the window came first
+    loaded = set(marks["window-shown"][2].removeprefix("loaded=").split(","))
+    assert not loaded & set(HEAVY), loaded  # before the models, the database layer, numpy and PIL
+    assert {"sqlalchemy", "alembic"} <= set(marks["first-results"][2].removeprefix("loaded=").split(","))
     # the catalogue's items need no model: they may show before torch is loaded

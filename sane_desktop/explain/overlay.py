@@ -11,17 +11,14 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-# a few anchors of each map (RGB), interpolated linearly to a 256-entry table
-_ANCHORS: dict[str, tuple[tuple[int, int, int], ...]] = {
-    "inferno": ((0, 0, 4), (87, 16, 110), (188, 55, 84), (249, 142, 9), (252, 255, 164)),
-    "viridis": ((68, 1, 84), (59, 82, 139), (33, 145, 140), (94, 201, 98), (253, 231, 37)),
-    "jet": ((0, 0, 143), (0, 128, 255), (128, 255, 128), (255, 128, 0), (128, 0, 0)),
-    "coolwarm": ((59, 76, 192), (141, 176, 254), (221, 221, 221), (244, 154, 123), (180, 4, 38)),
-}
-COLOUR_MAPS: tuple[str, ...] = tuple(_ANCHORS)
-DEFAULT_COLOUR_MAP = "inferno"  # the GUI's default too (gui/settings.py)
+# the maps' names and anchors live in a numpy-free module (the window lists them before numpy loads)
+from sane_desktop.explain.colour_maps import ANCHORS as _ANCHORS
+from sane_desktop.explain.colour_maps import COLOUR_MAPS, DEFAULT_COLOUR_MAP
+
+__all__ = ["COLOUR_MAPS", "DEFAULT_COLOUR_MAP", "DEFAULT_OPACITY", "MIN_ALPHA", "blend", "colour_lut", "colourise",
+           "denormalise", "save_png"]
+
 DEFAULT_OPACITY = 0.5
 # overlay alpha grows with saliency from MIN_ALPHA to 255, so the photo shows where the map is low
 MIN_ALPHA = 80
@@ -74,5 +71,7 @@ def save_png(array: np.ndarray, path: Path | str) -> Path:
     """Write a (H, W, 3) or (H, W, 4) uint8 array as PNG (folders made as needed); the path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    from PIL import Image  # only the CLI writes PNGs: the window's overlays never load PIL for this
+
     Image.fromarray(np.ascontiguousarray(array)).save(path, format="PNG")
     return path

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sane_desktop.gui.request_dialog import ModelRequestDialog
 from sane_desktop.gui.tasks import TaskFn, TaskRunner, TaskState
-from sane_desktop.service import CatalogueService
 from sane_desktop.service.values import AdaptReport
+
+if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
+    from sane_desktop.service import CatalogueService
 
 EXPLANATION = (
     "Recomputes the model's normalisation statistics on this catalogue's own images: no labels and no "

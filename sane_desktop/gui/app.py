@@ -1,10 +1,12 @@
 """Start the GUI (``python main.py``, ``sane-desktop gui``): the main window, or with
 ``screenshot_dir`` the screenshot walk; the demo catalogue is built when missing (first run).
 
-The window is on screen before torch and FAISS load (the worker loads them: :mod:`.startup`).
-``launch_probe`` prints ``launch-probe <event> <epoch seconds> torch=yes|no`` on stdout when the window is first
-painted (``window-shown``) and when the catalogue grid first has items (``first-results``), then
-quits: what ``bench/bench_launch.py`` times."""
+The window is on screen before the heavy libraries load: the worker thread makes the service
+(SQLAlchemy, Alembic, the catalogue readers) before its first task, which starts after the window's
+first paint, and loads torch and FAISS once the catalogue shows (:mod:`.startup`).
+``launch_probe`` prints ``launch-probe <event> <epoch seconds> torch=yes|no loaded=<heavy modules>`` on
+stdout when the window is first painted (``window-shown``) and when the catalogue grid first has
+items (``first-results``), then quits: what ``bench/bench_launch.py`` times."""
 
 from __future__ import annotations
 
@@ -12,26 +14,33 @@ import logging
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtWidgets import QApplication
 
 from sane_desktop import logs, paths
-from sane_desktop.gui.screenshots import run_screenshots
 from sane_desktop.gui.main_window import MainWindow
 from sane_desktop.gui.startup import LATE_SHUTDOWN_WAIT_MS, FirstPaint, application, create_window, demo_needed, start
 from sane_desktop.gui.system_check import system_check
-from sane_desktop.service import CatalogueService
 
-__all__ = ["application", "create_window", "demo_needed", "run"]
+if TYPE_CHECKING:  # the worker thread imports the service (see make_service in run)
+    from sane_desktop.service import CatalogueService
+
+__all__ = ["HEAVY_MODULES", "application", "create_window", "demo_needed", "run"]
+
+# what must not be loaded before the window's first paint (tests/test_gui_launch.py checks the list
+# the probe prints): the models' libraries, the database layer, the image decoder
+HEAVY_MODULES = ("torch", "faiss", "torchvision", "timm", "sklearn", "sqlalchemy", "alembic", "numpy", "PIL")
 
 
 def launch_probe(window: MainWindow) -> None:
     """Print the launch milestones (window painted, first items in the grid) and quit after the second."""
 
     def mark(event: str) -> None:
-        # whether torch was loaded by then: the window must come first (issue 18 point 10)
+        # which heavy modules were loaded by then: the window must come first (issue 18 point 10)
         torch = "yes" if "torch" in sys.modules else "no"
-        print(f"launch-probe {event} {time.time():.4f} torch={torch}", flush=True)
+        loaded = ",".join(name for name in HEAVY_MODULES if name in sys.modules) or "-"
+        print(f"launch-probe {event} {time.time():.4f} torch={torch} loaded={loaded}", flush=True)
 
     first_paint = window.findChild(FirstPaint)
     assert first_paint is not None  # create_window installs it
@@ -64,15 +73,27 @@ def run(index_home: Path | None = None, model: Path | None = None, demo_items: i
         logging.getLogger(__name__).error(problem)
         raise SystemExit(problem)
     app = application()
+
+    def make_service() -> CatalogueService:
+        # imported here: the window's worker thread calls this after the window is up (the
+        # screenshot walk before its window), and the service's module loads SQLAlchemy, Alembic,
+        # numpy and the catalogue readers (~0.8 s of imports on a loaded 2-core machine)
+        from sane_desktop.service import CatalogueService
+
+        return CatalogueService(index_home, model=model)
+
     if screenshot_dir is not None:
-        return run_screenshots(lambda: CatalogueService(index_home, model=model), Path(screenshot_dir),
-                               demo_items=demo_items)
-    service = CatalogueService(index_home, model=model)
-    window, runner = create_window(service)
+        from sane_desktop.gui.screenshots import run_screenshots  # only this mode needs the walk
+
+        return run_screenshots(make_service, Path(screenshot_dir), demo_items=demo_items)
+    window, runner = create_window(make_service=make_service)
     if probe:
         launch_probe(window)
+    first_paint = window.findChild(FirstPaint)
+    assert first_paint is not None  # create_window installs it
+    # the first task (which makes the service: imports holding the GIL) waits for the first paint
+    first_paint.add(lambda: start(window, demo_items))
     window.show()
-    start(window, service, demo_items)
     code = app.exec()
     runner.shutdown(LATE_SHUTDOWN_WAIT_MS)  # no-op when aboutToQuit's shutdown ended the worker
     return code

@@ -11,11 +11,11 @@ import math
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
+from sane_desktop.gui.explanation_view import rgb_image
 from sane_desktop.gui.text import escape, plain_label, set_rich
 from sane_desktop.service import CategoryGuess
 
@@ -53,9 +53,7 @@ class CategoryDialog(QDialog):
         self.setWindowTitle("Add an image to the outfit")
         picture = QLabel()
         if guess.preview is not None:  # decoded by the worker, bounded: never the full file here
-            rgb = np.ascontiguousarray(guess.preview)
-            image = QImage(rgb.data, rgb.shape[1], rgb.shape[0], 3 * rgb.shape[1], QImage.Format.Format_RGB888)
-            picture.setPixmap(QPixmap.fromImage(image.copy()))
+            picture.setPixmap(QPixmap.fromImage(rgb_image(guess.preview)))
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.category = QComboBox()
         self.confidence = confidences(guess.ranked)

@@ -8,6 +8,7 @@ older one. Also the catalogue grid's sort choice (:func:`catalogue_sort_combo`).
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSize, Signal
 from PySide6.QtGui import QShowEvent
@@ -17,8 +18,10 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.tasks import TaskRunner
 from sane_desktop.gui.text import plain_label, set_plain
-from sane_desktop.service import CatalogueService
 from sane_desktop.service.filters import SORT_KEYS, FacetCounts, ItemFilter, facets
+
+if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
+    from sane_desktop.service import CatalogueService
 
 CATEGORY_GROUP = "Category"
 PANEL_HINT = QSize(170, 400)

@@ -14,7 +14,7 @@ that catalogue was built from; when it is another folder, the user is asked whet
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
 from PySide6.QtCore import Qt, Signal
@@ -28,8 +28,10 @@ from sane_desktop.gui.request_dialog import RequestDialog, show_failure
 from sane_desktop.gui.tasks import Task, TaskRunner
 from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.errors import SaneError
-from sane_desktop.service import CatalogueService, FolderReport
-from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, IndexReport
+from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
+
+if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
+    from sane_desktop.service import CatalogueService
 
 GENERAL_LABEL = "general (visual similarity)"
 HOW = {"exact": "same name", "auto": "matched by name", "user": "your choice", "general": "no model category"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer
@@ -27,28 +27,31 @@ from sane_desktop.gui.category_dialog import CategoryDialog
 from sane_desktop.gui.delegates import ItemTileDelegate, score_bound, tile_size_slider
 from sane_desktop.gui.detail_view import DetailKeys, DetailView
 from sane_desktop.gui.filters_panel import FiltersPanel, catalogue_sort_combo
-from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate
+from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.explanation_view import ExplanationView, rgba_image
 from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
-from sane_desktop.catalogue.detect import IMAGE_SUFFIXES
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import ResultsView
 from sane_desktop.gui.saved_outfits import SavedOutfitsController
 from sane_desktop.gui.settings import Settings
+from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_plain, set_rich
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
-from sane_desktop.service import CatalogueInfo, CatalogueService, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
+from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
 
-Runner = TaskRunner[CatalogueService]
+if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
+    from sane_desktop.service import CatalogueService
+
+Runner = TaskRunner["CatalogueService"]
 
 
 class RightClickKeepsSelection(QObject):
@@ -92,6 +95,8 @@ class MainWindow(QMainWindow):
         self.tasks, self.settings, self.thumbnails = tasks, settings, thumbnails
         self.channels = Channels(tasks)
         self.catalogue: CatalogueInfo | None = None
+        self.shared = ""  # where the open catalogue lives when it is a shared one (no password)
+        self.shared_dialog: SharedCatalogueDialog | None = None
         self.device = "…"
         self._items: dict[int, ItemInfo] = {}
         self._results: dict[int, SearchResult] = {}
@@ -120,6 +125,8 @@ class MainWindow(QMainWindow):
         self.explanation.details_toggled.connect(lambda shown: settings.set("explanation_details", int(shown)))
         self.explanation.export_folder = str(settings.get("export_folder") or "")
         self.explanation.exported.connect(self._explanation_exported)
+        self.explanation.outfit_item_clicked.connect(  # the outfit's reason drills down to a pair
+            lambda pk: self.explain(self._last_explained, pk) if self._last_explained is not None else None)
         self._quit_confirmed = False
         self.explanation_dock = dock = QDockWidget("Why does it match?", self)
         dock.setObjectName("explanation")
@@ -270,9 +277,13 @@ class MainWindow(QMainWindow):
         # issue 18 point 15: rename, delete, re-sync, show folder (gui/catalogue_manager.py)
         self.manage_action = self._action("mdi6.database-cog-outline", "Manage catalogues…", self.show_catalogue_manager,
                                           None, "Rename, delete or re-sync the indexed catalogues")
+        # issue 19 point 2: a catalogue on a PostgreSQL server (gui/shared_catalogue_dialog.py)
+        self.shared_action = self._action("mdi6.server-network", "Open shared catalogue…", self.show_shared_dialog,
+                                          None, "Open a catalogue kept on a PostgreSQL server, by its address")
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        for action in (self.index_action, self.manage_action, self.train_action, self.adapt_action, self.export_action):
+        for action in (self.index_action, self.shared_action, self.manage_action, self.train_action, self.adapt_action,
+                       self.export_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -439,7 +450,9 @@ class MainWindow(QMainWindow):
         result = self._results.get(pk) if pk is not None else None
         self.outfit_model.set_highlight(dict(result.contributions) if result is not None else None)
 
-    def explain(self, candidate_pk: int) -> None:
+    def explain(self, candidate_pk: int, pair_with: int | None = None) -> None:
+        """Explain a result: the outfit's reason first (issue 17), then its pair view with the
+        outfit item it matches best, or with ``pair_with`` (an outfit item's row: the drill-down)."""
         result = self._results.get(candidate_pk)
         outfit = self.outfit_model.pks()
         best = result.best_outfit_item() if result is not None else None
@@ -447,6 +460,14 @@ class MainWindow(QMainWindow):
             return
         # a "visually similar" result is explained with the item it is similar to (in no outfit)
         outfit_pk = best if best is not None and (best in outfit or result.general) else outfit[0]
+        if pair_with is not None and pair_with in outfit:
+            outfit_pk = pair_with
+        shown = self.explanation.outfit_data  # a drill-down keeps the outfit's reason on screen
+        drill_down = pair_with is not None and shown is not None and shown.candidate.pk == candidate_pk
+        on_screen = self.explanation.update_data
+        if drill_down and on_screen is not None and on_screen.final and not self.channels.explain.busy \
+                and (on_screen.candidate_pk, on_screen.outfit_pk) == (candidate_pk, outfit_pk):
+            return  # that pair is the one shown, finished: nothing to redo
         if self.channels.explain.busy and self._last_explained not in (None, candidate_pk):
             self.results_model.set_explanation(self._last_explained, "")  # its explanation stops here
         self._last_explained = candidate_pk
@@ -455,9 +476,10 @@ class MainWindow(QMainWindow):
         self.explanation.show_pending(result.item.title)
         self.results_model.set_explanation(candidate_pk, "pending")
         task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText(),
-                                     general=result.general)
+                                     general=result.general, outfit=() if drill_down or result.general else outfit)
         self.channels.explain.start(task, "Explaining…") \
             .on_partial(self._show_explanation_step).on_done(self._explained).on_failed(self._explain_failed)
+        self._note_results()  # a line saying the explanation is of a hidden result no longer holds
 
     def explain_current(self) -> None:
         index = self.results.view.currentIndex()
@@ -475,6 +497,9 @@ class MainWindow(QMainWindow):
         return [known[pk] for pk in pks if pk in known]
 
     def choose_images(self) -> None:
+        # here, not at the top: the catalogue package loads numpy and PIL, after the window is up
+        from sane_desktop.catalogue.detect import IMAGE_SUFFIXES
+
         suffixes = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
         files, _ = QFileDialog.getOpenFileNames(self, "Add images to the outfit", "",
                                                 f"Images ({suffixes});;All files (*)")
@@ -682,6 +707,23 @@ class MainWindow(QMainWindow):
         else:
             self.refresh_catalogues(select=current, reopen=False)
 
+    def show_shared_dialog(self) -> SharedCatalogueDialog:
+        self.shared_dialog = SharedCatalogueDialog(self.tasks, self.settings, self)
+        self.shared_dialog.opened.connect(self._shared_catalogue_opened)
+        self.shared_dialog.show()
+        return self.shared_dialog
+
+    def _shared_catalogue_opened(self, opened: OpenedCatalogue, where: str) -> None:
+        """The service has a shared catalogue open: shown as a local one, named in the switcher and
+        the title; its outfit is not carried to or from a local catalogue of the same name (item keys
+        are each database's own), and the next start still opens the remembered local catalogue."""
+        self._catalogue_opened(opened, shared=where)
+        self.catalogue_switcher.insertItem(0, qta.icon("mdi6.server-network"), f"{opened.info.name} — on {where}", "")
+        self.catalogue_switcher.setCurrentIndex(0)
+        self.setWindowTitle(f"SANE Desktop — {opened.info.name} (shared, {where})")
+        self.train_action.setEnabled(False)  # these build into the index home, not on the server
+        self.adapt_action.setEnabled(False)
+
     def show_index_dialog(self) -> None:
         self.index_dialog = IndexDialog(self.tasks, self)
         self.index_dialog.indexed.connect(self._folder_indexed)
@@ -755,14 +797,16 @@ class MainWindow(QMainWindow):
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
         self.refresh_catalogues(select=name)
 
-    def _catalogue_opened(self, opened: OpenedCatalogue) -> None:
+    def _catalogue_opened(self, opened: OpenedCatalogue, shared: str = "") -> None:
+        """``shared``: where a shared catalogue lives (user@host:port/db), "" for a local one."""
         previous = self.catalogue.name if self.catalogue is not None else None
-        if previous is not None:  # each catalogue keeps the outfit built in it (images from disk aside)
+        if previous is not None and not self.shared:  # each catalogue keeps the outfit built in it (images from disk aside)
             self._outfits[previous] = [pk for pk in self.outfit_model.pks() if pk >= 0]
-        if previous != opened.info.name:
+        if previous != opened.info.name or shared or self.shared:
             self.explanation.clear()
-        self.catalogue = opened.info
-        self.settings.set("catalogue", self.catalogue.name)
+        self.catalogue, self.shared = opened.info, shared
+        if not shared:
+            self.settings.set("catalogue", self.catalogue.name)
         self.setWindowTitle(f"SANE Desktop — {self.catalogue.name}")
         self.train_action.setEnabled(opened.has_outfits)
         self.adapt_action.setEnabled(True)
@@ -778,7 +822,8 @@ class MainWindow(QMainWindow):
         self._results.clear()
         self.outfit_panel.clear()
         self.request_items()
-        self._restore_outfit(opened.info.name)
+        if not shared:
+            self._restore_outfit(opened.info.name)
 
     def _restore_outfit(self, name: str) -> None:
         """Bring back the outfit last built in catalogue ``name`` (its items still there; a
@@ -830,7 +875,10 @@ class MainWindow(QMainWindow):
     def _tiles_failed(self, message: str) -> None:
         self.statusBar().showMessage(f"Could not explain the results: {message}", 10000)
 
-    def _show_explanation_step(self, step: ColouredUpdate) -> None:
+    def _show_explanation_step(self, step: ColouredUpdate | OutfitReasonStep) -> None:
+        if isinstance(step, OutfitReasonStep):
+            self.explanation.show_outfit_reason(step)
+            return
         update = step.update
         candidate = self._results.get(update.candidate_pk)
         outfit_item = next((i for i in self.outfit_model.items() if i.pk == update.outfit_pk), None)

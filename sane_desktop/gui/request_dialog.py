@@ -4,7 +4,7 @@ and a phase line with an ETA, cancelled by the Cancel button (which reads Close 
 from __future__ import annotations
 
 import time
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QCloseEvent
@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QP
 
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner
 from sane_desktop.gui.text import error_markup, set_plain, set_rich
-from sane_desktop.service import CatalogueService
+
+if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
+    from sane_desktop.service import CatalogueService
 
 R = TypeVar("R")
 

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from PySide6.QtCore import QMarginsF, QObject, QRect, QSizeF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
@@ -35,10 +35,15 @@ from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import message_box, plain_label, set_plain
 from sane_desktop.gui.thumbnails import ThumbnailLoader
-from sane_desktop.service import CatalogueInfo, CatalogueService, ItemInfo, SearchResult
-from sane_desktop.service.items import photo_pixels
-from sane_desktop.service.outfits import OutfitNameTaken, write_outfit_csv
+from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
 from sane_desktop.service.values import LoadedOutfit, SavedOutfit, SavedOutfitInfo
+
+# The service's modules load the database layer (SQLAlchemy, Alembic): the worker imports them after
+# the window is up, so they are imported where used, never at this module's top.
+if TYPE_CHECKING:
+    import numpy as np
+
+    from sane_desktop.service import CatalogueService
 
 DISK_NOTE = "Images added from disk are not saved: only the catalogue's items are."
 SHEET_WIDTH = 1240  # the contact sheet's width in pixels (PNG); the PDF page has its proportions
@@ -255,6 +260,8 @@ class SavedOutfitsController(QObject):
 
     def _save(self, name: str, pks: list[int], overwrite: bool) -> None:
         def task(service: CatalogueService, _state: object) -> SavedOutfit | None:
+            from sane_desktop.service.outfits import OutfitNameTaken  # see the note at the imports
+
             try:
                 return service.save_outfit(name, pks, overwrite=overwrite)
             except OutfitNameTaken:
@@ -399,6 +406,8 @@ class SavedOutfitsController(QObject):
 
     def rename(self, pk: int, name: str) -> None:
         def task(service: CatalogueService, _state: object) -> str | None:
+            from sane_desktop.service.outfits import OutfitNameTaken  # see the note at the imports
+
             try:
                 return service.rename_saved_outfit(pk, name)
             except OutfitNameTaken:
@@ -483,6 +492,8 @@ class SavedOutfitsController(QObject):
             return None
         outfit, results = self.window.outfit_model.items(), self._grouped_results()
         if suffix == "csv":
+            from sane_desktop.service.outfits import write_outfit_csv  # see the note at the imports
+
             try:
                 write_outfit_csv(target, outfit, results)
             except Exception as error:  # InputError: the folder cannot be written
@@ -524,6 +535,14 @@ class SavedOutfitsController(QObject):
         self._status(f"Saved the outfit to {target}")
         self.exported.emit(str(target))
         return target
+
+
+def photo_pixels(path: Path | str, max_side: int) -> np.ndarray:
+    """:func:`sane_desktop.service.items.photo_pixels`, imported on the first call (see the note at the
+    imports): the item's photo, (h, w, 3) uint8, its longer side at most ``max_side``."""
+    from sane_desktop.service.items import photo_pixels as decode
+
+    return decode(path, max_side)
 
 
 def write_sheet(sheet: ContactSheet, loaded: dict[int, QImage], missing: Sequence[ItemInfo],

@@ -2,8 +2,10 @@
 owning the service) and the main window. The entry point (:mod:`.app`) and the screenshot walk
 (:mod:`.screenshots`) both start from here, so neither imports the other.
 
-The window comes first (issue 18 point 10): nothing imported here loads torch or FAISS. The
-worker lists and opens the catalogue and shows its items (browsing needs neither), then loads the
+The window comes first (issue 18 point 10): nothing imported here loads torch, FAISS, SQLAlchemy,
+Alembic, numpy or PIL. The app's worker makes the service itself before its first task
+(:func:`create_window`'s ``make_service``: those imports happen off the GUI thread, after the first
+paint), lists and opens the catalogue and shows its items (browsing needs no model), then loads the
 models (:func:`load_models`: the core's C extensions, with progress in the status bar, "Loading
 models… 3/23", and the device once known); a search queued before that loads what it needs itself."""
 
@@ -15,6 +17,7 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
@@ -25,7 +28,9 @@ from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import TaskRunner, TaskState
 from sane_desktop.gui.theme import apply_theme
 from sane_desktop.gui.thumbnails import ThumbnailLoader
-from sane_desktop.service import CatalogueService
+
+if TYPE_CHECKING:  # importing the service loads SQLAlchemy and Alembic: the worker does, after the first paint
+    from sane_desktop.service import CatalogueService
 
 SHUTDOWN_WAIT_MS = 5000  # quitting waits at most this long for the running task to check should_stop
 # then, once the event loop has ended, at most this long more: a shared library being loaded (torch)
@@ -42,6 +47,7 @@ CORE_MODULES = (
     "sane_desktop.catalogue", "sane_desktop.demo", "sane_desktop.store.importer",
     "sane_desktop.models.checkpoint", "sane_desktop.models.preprocess", "sane_desktop.models.adapt",
     "sane_desktop.explain", "sane_desktop.explain.attribute_choice", "sane_desktop.explain.fast",
+    "sane_desktop.explain.overlay",
     "sane_desktop.explain.rise", "sane_desktop.explain.sliding", "sane_desktop.explain.random_baseline",
     "sane_desktop.retrieval.embedding", "sane_desktop.retrieval.indexer",
     "sane_desktop.retrieval.search", "sane_desktop.service.explanation", "sane_desktop.service.model",
@@ -171,22 +177,35 @@ def leave_a_core_for_the_gui() -> None:
         torch.set_num_threads(max(1, (os.cpu_count() or 2) - 1))
 
 
-def create_window(service: CatalogueService, settings: Settings | None = None,
-                  cache_dir: Path | None = None) -> tuple[MainWindow, TaskRunner[CatalogueService]]:
-    """The main window wired to the worker thread that owns ``service``; :func:`start` says what it
-    opens first."""
+def create_window(service: CatalogueService | None = None, settings: Settings | None = None,
+                  cache_dir: Path | None = None, *, make_service: Callable[[], CatalogueService] | None = None
+                  ) -> tuple[MainWindow, TaskRunner[CatalogueService]]:
+    """The main window wired to the worker thread that owns ``service``, or that makes it with
+    ``make_service`` before its first task (the app does: the service's imports then happen on the
+    worker, after the window is on screen); :func:`start` says what it opens first."""
     settings = settings or Settings()
     app = QApplication.instance()
     apply_theme(app, settings.get("theme"))  # type: ignore[arg-type]
-    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    runner: TaskRunner[CatalogueService] = TaskRunner(service, make_owner=make_service)
     thumbnails = ThumbnailLoader(cache_dir)
     window = MainWindow(runner, settings, thumbnails)
     FirstPaint(window)  # owned by the window (its parent); window.findChild finds it
     window.browser_empty.setText("Opening the catalogue…")
     window.browser_empty.setVisible(True)
     schedule_model_loading(window, runner)
-    app.aboutToQuit.connect(lambda: runner.shutdown(SHUTDOWN_WAIT_MS))  # type: ignore[union-attr]
+    app.aboutToQuit.connect(lambda: stop_worker(runner, SHUTDOWN_WAIT_MS))  # type: ignore[union-attr]
     return window, runner
+
+
+def stop_worker(runner: TaskRunner[CatalogueService], wait_ms: int) -> bool:
+    """Stop the worker thread, then close the open catalogue (its store engine, and a shared one's
+    pgvector connection: the server's sessions end now, not when the process dies). Only once the
+    worker has ended, so nothing uses the catalogue while it closes; True when it ended in time."""
+    stopped = runner.shutdown(wait_ms)
+    service = runner.owner  # None: the worker never made it (quit before its first task)
+    if stopped and service is not None:
+        service.close()
+    return stopped
 
 
 def demo_needed(service: CatalogueService) -> bool:
@@ -196,10 +215,10 @@ def demo_needed(service: CatalogueService) -> bool:
     return not any(info.name == DEMO for info in service.list_catalogues())
 
 
-def start(window: MainWindow, service: CatalogueService, demo_items: int, *, demo: bool = False) -> None:
+def start(window: MainWindow, demo_items: int, *, demo: bool = False) -> None:
     """What the window shows first: the demo catalogue, built when missing; otherwise (a later run,
     ``demo`` False) the remembered catalogue, or the demo when none is remembered. The look at the
-    index home runs on the worker (it opens every catalogue's database), after the model loading."""
+    index home runs on the worker, with the service it owns (it opens every catalogue's database)."""
 
     def decide(needed: bool) -> None:
         if needed:
@@ -211,5 +230,5 @@ def start(window: MainWindow, service: CatalogueService, demo_items: int, *, dem
         else:
             window.refresh_catalogues()
 
-    window.tasks.start(lambda _owner, _state: demo_needed(service), "Looking for catalogues…") \
+    window.tasks.start(lambda service, _state: demo_needed(service), "Looking for catalogues…") \
         .on_done(decide).on_failed(window._report_error)

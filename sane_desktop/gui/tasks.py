@@ -184,11 +184,12 @@ class _Job(Generic[S]):
 class _WorkerThread(QThread, Generic[S]):
     """The one long-lived thread: runs queued jobs one after the other until it reads ``None``."""
 
-    def __init__(self, owner: S, jobs: queue.SimpleQueue[_Job[S] | None],
+    def __init__(self, make_owner: Callable[[], S], jobs: queue.SimpleQueue[_Job[S] | None],
                  post: Callable[[Callable[[], None]], None], activity: Callable[[str], None]) -> None:
         super().__init__()
         self.setObjectName("sane-worker")
-        self._owner, self._jobs, self._post, self._activity = owner, jobs, post, activity
+        self._make_owner, self._jobs, self._post, self._activity = make_owner, jobs, post, activity
+        self.owner: S | None = None  # given, or made before the first task runs (see TaskRunner)
 
     def run(self) -> None:
         while (job := self._jobs.get()) is not None:
@@ -202,7 +203,9 @@ class _WorkerThread(QThread, Generic[S]):
         self._activity(task.activity)
         outcome: Callable[[], None]
         try:
-            result = job.fn(self._owner, state)
+            if self.owner is None:  # a failure fails this task; the next one tries again
+                self.owner = self._make_owner()
+            result = job.fn(self.owner, state)
         except Cancelled:
             outcome = task.cancelled.emit
         except SaneError as error:
@@ -218,6 +221,10 @@ class _WorkerThread(QThread, Generic[S]):
             self._activity(READY)
 
 
+def _never_called() -> Any:
+    raise AssertionError("the worker was given its owner")  # a TaskRunner(owner) never makes one
+
+
 def bug_message(error: BaseException) -> str:
     """What a person reads when a task hit a bug: no class name or traceback (those are in the log),
     just the first line of what went wrong."""
@@ -227,18 +234,27 @@ def bug_message(error: BaseException) -> str:
 
 
 class TaskRunner(QObject, Generic[S]):
-    """Starts tasks on the one worker thread that owns ``owner``; lives on the GUI thread."""
+    """Starts tasks on the one worker thread that owns ``owner``; lives on the GUI thread.
+
+    ``make_owner`` instead of ``owner``: the worker thread makes its owner itself, before running its
+    first task (a failure fails that task with the same messages as a task's own error, and the next
+    task tries again). The window's service is made so: importing it loads the database layer, which
+    then happens off the GUI thread, after the window is on screen (issue 18 point 10)."""
 
     activity = Signal(str)  # what the worker is doing, for the status bar ("Ready" when idle)
     _posted = Signal(object)  # a zero-argument callable to run on the GUI thread
 
-    def __init__(self, owner: S, parent: QObject | None = None) -> None:
+    def __init__(self, owner: S | None = None, parent: QObject | None = None, *,
+                 make_owner: Callable[[], S] | None = None) -> None:
+        if (owner is None) == (make_owner is None):
+            raise ValueError("TaskRunner needs exactly one of owner and make_owner")
         super().__init__(parent)
         self._posted.connect(self._call, Qt.ConnectionType.QueuedConnection)
         self._jobs: queue.SimpleQueue[_Job[S] | None] = queue.SimpleQueue()
         self._tasks: set[Task[Any, Any]] = set()  # started and not yet ended
-        self._thread: _WorkerThread[S] = _WorkerThread(owner, self._jobs, self._posted.emit,
+        self._thread: _WorkerThread[S] = _WorkerThread(make_owner or _never_called, self._jobs, self._posted.emit,
                                                        lambda text: self._posted.emit(partial(self.activity.emit, text)))
+        self._thread.owner = owner
         self._stopped = False
         self._thread.start()
 
@@ -258,6 +274,12 @@ class TaskRunner(QObject, Generic[S]):
     @property
     def worker_thread(self) -> QThread:
         return self._thread
+
+    @property
+    def owner(self) -> S | None:
+        """The worker's owner; None until the worker has made it (``make_owner``). Use it on the
+        GUI thread only once the worker has ended (:meth:`shutdown` returned True)."""
+        return self._thread.owner
 
     def shutdown(self, wait_ms: int = 5000) -> bool:
         """Discard every task, stop the worker thread once its current task checks should_stop; True

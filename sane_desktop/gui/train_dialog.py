@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtWidgets import QFormLayout, QSpinBox
 
 from sane_desktop.gui.learning_curve import LearningCurve
 from sane_desktop.gui.request_dialog import ModelRequestDialog
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
-from sane_desktop.service import CatalogueService
 from sane_desktop.service.values import TrainReport
+
+if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
+    from sane_desktop.service import CatalogueService
 
 Epoch = dict[str, Any]  # one entry of the training history: epoch, losses, validation scores
 

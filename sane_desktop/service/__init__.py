@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from sane_desktop.service.app import CatalogueService
     from sane_desktop.service.catalogues import CatalogueDetails, Catalogues, OpenCatalogue
     from sane_desktop.service.filters import Facet, FacetCounts, ItemFilter
+    from sane_desktop.service.outfit_reason import OutfitExplanation, OutfitShare
     from sane_desktop.service.values import (
         ALL_CATEGORIES, TILE_MAP_SIDE, AdaptReport, AttributeScore, CatalogueInfo, CatalogueListing, CategoryGuess,
         ExplanationUpdate, FolderReport, IndexReport, ItemInfo, OpenedCatalogue, PairExplanation, SearchResult,
@@ -37,6 +38,7 @@ _MODULES = {
     "app": ("CatalogueService",),
     "catalogues": ("CatalogueDetails", "Catalogues", "OpenCatalogue"),
     "filters": ("Facet", "FacetCounts", "ItemFilter"),
+    "outfit_reason": ("OutfitExplanation", "OutfitShare"),
     "values": (
         "ALL_CATEGORIES", "TILE_MAP_SIDE", "AdaptReport", "AttributeScore", "CatalogueInfo", "CatalogueListing", "CategoryGuess",
         "ExplanationUpdate", "FolderReport", "IndexReport", "ItemInfo", "OpenedCatalogue", "PairExplanation",
@@ -64,7 +66,8 @@ __all__ = [
     "CatalogueDetails",
     "ALL_CATEGORIES", "COLOUR_MAPS", "TILE_MAP_SIDE", "AdaptReport", "AttributeScore", "CatalogueInfo",
     "CatalogueListing", "CatalogueService", "Catalogues", "CategoryGuess", "ExplanationUpdate", "Facet",
-    "FacetCounts", "FolderReport", "ItemFilter", "IndexReport", "ItemInfo", "OpenCatalogue", "OpenedCatalogue", "PairExplanation", "SearchResult",
+    "FacetCounts", "FolderReport", "ItemFilter", "IndexReport", "ItemInfo", "OpenCatalogue", "OpenedCatalogue", "OutfitExplanation",
+    "OutfitShare", "PairExplanation", "SearchResult",
     "SkippedFile", "TileExplanation", "TrainReport", "UnreadableCatalogue", "colour_lut", "colourise",
     "device_name", "library_versions",
 ]

@@ -24,7 +24,9 @@ from sane_desktop.service.catalogues import (
     CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, rename_catalogue,
 )
 from sane_desktop.service.locking import catalogue_lock
+from sane_desktop.service.outfit_reason import OutfitExplanation
 from sane_desktop.service.outfits import SavedOutfits
+from sane_desktop.service.shared import ServerAddress, SharedCatalogue, list_on_server, open_shared
 from sane_desktop.service.values import (
     ALL_CATEGORIES, AdaptReport, AttributeScore, CatalogueInfo, CatalogueListing, CategoryGuess, CategoryPlan,
     ExplanationUpdate, FolderReport,
@@ -48,6 +50,7 @@ class CatalogueService:
         self.catalogues = Catalogues(index_home, model=model, device=device)
         self.rise_masks = rise_masks  # None: the paper's 2000 on a GPU, 500 on a CPU
         self._open: OpenCatalogue | None = None
+        self._shared: tuple[ServerAddress, str | None] | None = None  # where the open one is, when on a server
         log.info("service: index home %s, device %s, model %s", self.index_home, device or "auto", model or "catalogue's")
 
     # --- which catalogue -------------------------------------------------------------------
@@ -84,7 +87,7 @@ class CatalogueService:
     def rename_catalogue(self, old: str, new: str) -> CatalogueInfo:
         """Rename catalogue ``old`` to ``new`` (see :func:`~.catalogues.rename_catalogue` for the
         errors); the open one is closed for the move and opened again under its new name."""
-        was_open, name_now = self.name == old, old
+        was_open, name_now = self.name == old and self._shared is None, old  # a shared one of that name stays
         if was_open:
             self.close()
         try:
@@ -122,10 +125,38 @@ class CatalogueService:
         log.info("opened catalogue %r: %d items", name, self._open.info.items)
         return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits())
 
+    # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
+    def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:
+        """The catalogues on that server's database (StoreError/NotFound: one clear line)."""
+        return list_on_server(address, password)
+
+    def open_shared(self, address: ServerAddress, password: str | None, name: str) -> OpenedCatalogue:
+        """Open catalogue ``name`` on ``address`` (closing the one that was open, only once the new
+        one opened: a refused one leaves the window as it was). The password stays in memory."""
+        opened = open_shared(self.catalogues, address, password, name)
+        self.close()
+        self._open, self._shared = opened, (address, password)
+        log.info("opened shared catalogue %r on %s: %d items", name, address.display(), opened.info.items)
+        return OpenedCatalogue(opened.info, tuple(opened.items.categories()), opened.items.has_outfits())
+
+    @property
+    def shared_address(self) -> ServerAddress | None:
+        """Where the open catalogue lives when it is on a server, None for a local one."""
+        return self._shared[0] if self._shared is not None and self._open is not None else None
+
     def close(self) -> None:
         if self._open is not None:
             self._open.close()
-        self._open = None
+        self._open, self._shared = None, None
+
+    def _local(self, what: str) -> OpenCatalogue:
+        """The open catalogue when it is a local one; InputError for a shared one, which these
+        local builds would shadow with a copy under the index home instead of changing it."""
+        current = self.current()
+        if self._shared is not None:
+            raise InputError(f"{current.info.name!r} is a shared catalogue on {self._shared[0].display()}: it cannot "
+                             f"be {what} from this window (index it with `sane-desktop index --db URL`)")
+        return current
 
     def current(self) -> OpenCatalogue:
         """The open catalogue; InputError when none is."""
@@ -136,7 +167,9 @@ class CatalogueService:
     def _reopen(self) -> None:
         """Drop everything derived from the open catalogue's model or index (after a re-index or a
         new model): the next call opens it afresh."""
-        if self._open is not None:
+        if self._open is not None and self._shared is not None:
+            self.open_shared(*self._shared, self._open.info.name)
+        elif self._open is not None:
             self.open_catalogue(self._open.info.name)
 
     # --- browsing --------------------------------------------------------------------------
@@ -225,6 +258,20 @@ class CatalogueService:
                       should_stop: CancelCheck = never_cancel, general: bool = False) -> list[TileExplanation]:
         return self.current().explanations.explain_tiles(pairs, map_side, should_stop=should_stop, general=general)
 
+    def explain_outfit(self, candidate_pk: int, outfit: Sequence[int], *, general: bool = False,
+                       should_stop: CancelCheck = never_cancel) -> OutfitExplanation | None:
+        """Why ``candidate_pk`` completes ``outfit`` as a whole (issue 17): the score the search
+        ranks it by split over the outfit items, and the outfit-level attribute
+        (:meth:`~sane_desktop.service.explanation.Explanations.explain_outfit`); None when stopped."""
+        return self.current().explanations.explain_outfit(candidate_pk, outfit, general=general,
+                                                          should_stop=should_stop)
+
+    def crops(self, items: Sequence[ItemInfo]) -> list[np.ndarray]:
+        """(S, S, 3) uint8 centre crops the model sees of ``items``, in order (thumbnails that
+        need no photo decoding on the GUI thread)."""
+        model = self.current().model
+        return [model.crop_rgb(item) for item in items]
+
     def attribute_maps(self, items: Sequence[ItemInfo], names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
         return self.current().explanations.attribute_maps(items, names)
 
@@ -269,7 +316,7 @@ class CatalogueService:
     def reindex(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> IndexReport:
         """Rebuild the open catalogue's index from its folder with its model (after a model change
         made it stale)."""
-        current = self.current()
+        current = self._local("re-indexed")
         return self.index_folder(current.items.root, current.info.name, progress, should_stop)
 
     def ensure_demo(self, items: int = 120, seed: int = 0, progress: Progress = no_progress,
@@ -288,7 +335,7 @@ class CatalogueService:
         """Train a model on the open catalogue into ``<home>/<name>/model.pt`` (the catalogue's model
         from then on), then re-index the catalogue with it. ``on_epoch`` gets each epoch's history
         entry (epoch, loss, valid_fitb or valid_map, seconds) as it lands."""
-        current = self.current()
+        current = self._local("trained on")
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
         with catalogue_lock(folder, f"train {name}"):  # model and re-index are one write
@@ -302,7 +349,7 @@ class CatalogueService:
     def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> AdaptReport:
         """Adapt the open catalogue's model to its images without labels (BatchNorm statistics) into
         ``<home>/<name>/model.pt`` (the catalogue's model from then on), then re-index with it."""
-        current = self.current()
+        current = self._local("adapted to")
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
         with catalogue_lock(folder, f"adapt {name}"):

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo
-from sane_desktop.store import facets as store_facets
-from sane_desktop.store.facets import SORT_KEYS, SortKey, split_attribute
+from sane_desktop.store.facet_names import SORT_KEYS, SortKey, split_attribute
+
+# The window imports this module for ItemFilter before it is on screen; the SQL (SQLAlchemy) and
+# the item reader load where a function runs, on the worker (issue 18 point 10).
+if TYPE_CHECKING:
+    from sane_desktop.service.items import CatalogueItems
 
 __all__ = ["SORT_KEYS", "Facet", "FacetCounts", "ItemFilter", "SortKey", "facets", "filtered_items",
            "split_attribute"]
@@ -74,6 +78,8 @@ class FacetCounts:
 def facets(items: CatalogueItems, item_filter: ItemFilter = ItemFilter(), category: str = ALL_CATEGORIES,
            text: str = "") -> FacetCounts:
     """The catalogue's facets under ``item_filter`` (and the browser's ``category``/``text`` search)."""
+    from sane_desktop.store import facets as store_facets  # see the note at the imports
+
     items.refresh()
     counts = store_facets.facet_counts(items.engine, items.record.pk, item_filter.values, item_filter.categories,
                                        category, text)
@@ -90,6 +96,8 @@ def filtered_items(items: CatalogueItems, item_filter: ItemFilter = ItemFilter()
     order = next((key for key in SORT_KEYS if key == sort), None)
     if order is None:
         raise ValueError(f"unknown sort {sort!r} (one of {', '.join(SORT_KEYS)})")
+    from sane_desktop.store import facets as store_facets  # see the note at the imports
+
     pks = store_facets.filtered_item_pks(items.engine, items.record.pk, item_filter.values, item_filter.categories,
                                          category, text, order, limit)
     found = items.infos(pks)

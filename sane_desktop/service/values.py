@@ -6,9 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:  # the indexing pipeline loads torch and FAISS: only its type is needed here
+    # numpy too: the arrays only cross here, and the window imports these values before numpy loads
+    import numpy as np
+
     from sane_desktop.retrieval.indexing import IndexSummary
 
 ALL_CATEGORIES = ""  # target "all": one ranked list per category

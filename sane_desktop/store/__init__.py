@@ -1,6 +1,30 @@
-"""The catalogue store: SQLAlchemy models, opening databases, importing catalogues."""
+"""The catalogue store: SQLAlchemy models, opening databases, importing catalogues.
 
-from sane_desktop.store.db import StoreError, open_store, schema_version
-from sane_desktop.store.importer import ImportSummary, import_catalogue
+Importing this package is cheap: each name below loads its module on first use (PEP 562), so a
+light submodule (:mod:`.facet_names`) can be imported without SQLAlchemy and Alembic, which load
+on the worker thread after the window is on screen (issue 18 point 10)."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sane_desktop.store.db import StoreError, open_store, schema_version
+    from sane_desktop.store.importer import ImportSummary, import_catalogue
+
+# name -> the module that defines it; the TYPE_CHECKING block above says the same for type checkers
+_LAZY = {"StoreError": "db", "open_store": "db", "schema_version": "db",
+         "ImportSummary": "importer", "import_catalogue": "importer"}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
 
 __all__ = ["ImportSummary", "StoreError", "import_catalogue", "open_store", "schema_version"]

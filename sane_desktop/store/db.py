@@ -29,12 +29,9 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
-from alembic.runtime.environment import EnvironmentContext
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import URL, Connection, Engine, create_engine, event, inspect, select, text
 from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
@@ -43,6 +40,12 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sane_desktop.errors import SaneError, StoreError
 from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
+
+# Alembic is imported where a migration runs (and by migrations.script_directory), not at this
+# module's top: importing the store stays free of it (issue 18 point 10, the window comes first)
+if TYPE_CHECKING:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
 
 # how long to wait for another program's lock before saying so: long enough for a commit of a
 # running import to pass, short enough that a person does not think the app hung (was 30 s)
@@ -317,6 +320,8 @@ def _at_head(state: _State, script: ScriptDirectory, *, unstamped_is_baseline: b
 def _run_revisions(connection: Connection, script: ScriptDirectory, destination: str) -> None:
     """Alembic's ``upgrade destination`` through the package's ``env.py``, on ``connection`` and in
     its transaction (Alembic sees one already begun: it neither begins nor commits)."""
+    from alembic.runtime.environment import EnvironmentContext  # see the note at the imports
+
     config = migrations.alembic_config()
     config.attributes["connection"] = connection
 
@@ -329,6 +334,8 @@ def _run_revisions(connection: Connection, script: ScriptDirectory, destination:
 
 def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> None:
     """Create, stamp or upgrade the schema inside the caller's transaction."""
+    from alembic.runtime.migration import MigrationContext  # see the note at the imports
+
     state = _state(connection)
     _refuse_newer(state, script, where)
     if not state.revisions:

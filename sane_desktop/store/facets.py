@@ -11,28 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal
-
 from sqlalchemy import ColumnElement, ColumnExpressionArgument, Engine, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from sane_desktop.store import schema as S
 from sane_desktop.store.browse import search_tokens
+from sane_desktop.store.facet_names import SORT_KEYS, SortKey, split_attribute  # re-exported: SQL-free
 
 CATEGORICAL = "categorical"
-SortKey = Literal["title", "category", "newest", "colour", "key"]
-SORT_KEYS: tuple[SortKey, ...] = ("title", "category", "newest", "colour")
 COLOUR_KEYS = ("colour", "color")  # the key "colour" sorts by, whichever spelling the catalogue uses
 
 # (key -> ticked values); an absent or empty key does not filter
 Selection = Mapping[str, Collection[str]]
-
-
-def split_attribute(name: str) -> tuple[str, str] | None:
-    """``"colour:light blue"`` → ``("colour", "light blue")``; None for a mined word (no key). The
-    key is what precedes the first colon (a key is a column name; a value may hold colons)."""
-    key, colon, value = name.partition(":")
-    return (key, value) if colon and key and value else None
 
 
 @dataclass(frozen=True)

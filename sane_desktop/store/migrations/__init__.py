@@ -20,9 +20,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic.config import Config
-from alembic.script import ScriptDirectory
+# Alembic (~0.1-0.3 s to import, with Mako) loads when a database is first opened, not with this
+# package: the constants below are read without it (issue 18 point 10, the window comes first)
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
 HERE = Path(__file__).resolve().parent
 VERSIONS = HERE / "versions"
@@ -38,6 +42,8 @@ FILE_TEMPLATE = "r%(rev)s_%(slug)s"
 def alembic_config(*, url: str | None = None) -> Config:
     """Alembic's configuration for the package's revisions, without any file; ``url`` is the
     database the command line works on (``open_store`` passes its connection instead)."""
+    from alembic.config import Config  # see the note at the imports
+
     config = Config()
     config.set_main_option("script_location", str(HERE))
     config.set_main_option("file_template", FILE_TEMPLATE.replace("%", "%%"))
@@ -49,6 +55,8 @@ def alembic_config(*, url: str | None = None) -> Config:
 def script_directory(version_locations: Sequence[Path] = ()) -> ScriptDirectory:
     """The revisions: the package's own, or those in ``version_locations`` (tests add a folder of
     throwaway revisions on top of the package's this way)."""
+    from alembic.script import ScriptDirectory  # see the note at the imports
+
     if not version_locations:
         return _package_scripts()
     return ScriptDirectory(str(HERE), version_locations=[str(path) for path in version_locations])
@@ -56,4 +64,6 @@ def script_directory(version_locations: Sequence[Path] = ()) -> ScriptDirectory:
 
 @lru_cache(maxsize=1)
 def _package_scripts() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory  # see the note at the imports
+
     return ScriptDirectory(str(HERE), version_locations=[str(VERSIONS)])
