@@ -113,7 +113,9 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     qtbot.mouseClick(second, Qt.MouseButton.LeftButton)
     assert view.layer.currentText() == f"Where: {update.attributes[1].name}"
     top = update.attributes[0].name  # the named attribute, or the best-ranked when none explains it
-    view.bars.attribute_clicked.emit(top)  # clicking the attribute's name in the bars
+    first = view.bars.grid.itemAtPosition(1, 0).widget()  # the top attribute's name in the bars
+    assert top in first.text()
+    qtbot.mouseClick(first, Qt.MouseButton.LeftButton)
     assert view.layer.currentText() == f"Where: {top}"
     assert view.candidate_panel.pixmap().toImage() != saliency_overlay  # now its activation map
     assert top in view.overlay_label.text()  # the exported card says what it shows

@@ -15,6 +15,7 @@ pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
 from gui_helpers import open_window  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QApplication  # noqa: E402
 
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
 
@@ -69,14 +70,19 @@ def test_a_closed_explanation_panel_comes_back_from_the_view_menu_and_on_a_click
     wait_results(window, 60)
     dock = window.explanation_dock
     assert dock.isVisible()
-    dock.toggleViewAction().trigger()  # as its title-bar close button does
+    close = dock.findChild(QAbstractButton, "qt_dockwidget_closebutton")
+    qtbot.mouseClick(close, Qt.MouseButton.LeftButton)  # its title bar's close button, a real click
     qtbot.waitUntil(lambda: not dock.isVisible(), timeout=5000)
     toggle = next(a for a in window.panel_actions if a.text() == "Explanation panel")
     menu_texts = [a.text() for a in window.menuBar().actions()]
     assert "&View" in menu_texts
-    toggle.trigger()  # View → Panels → Explanation panel
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    shortcut = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
+    assert toggle.shortcut().toString() == "Ctrl+Shift+E"
+    qtbot.keyClick(window, Qt.Key.Key_E, shortcut)  # View → Panels → Explanation panel's shortcut
     qtbot.waitUntil(dock.isVisible, timeout=5000)
-    toggle.trigger()
+    qtbot.keyClick(window, Qt.Key.Key_E, shortcut)
     qtbot.waitUntil(lambda: not dock.isVisible(), timeout=5000)
     _click_result(window, qtbot)  # clicking a result reopens it, with the explanation on the way
     qtbot.waitUntil(dock.isVisible, timeout=5000)
@@ -98,8 +104,9 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     assert window.outfit_model.pks() == [] and window.explanation.update_data is None  # nothing stale on screen
 
     switcher = window.catalogue_switcher  # back to the demo: its outfit is there again
-    switcher.setCurrentIndex(switcher.findData("demo"))
-    switcher.activated.emit(switcher.currentIndex())
+    switcher.setFocus()  # choose it with the keyboard, as a user would
+    while switcher.currentData() != "demo":
+        qtbot.keyClick(switcher, Qt.Key.Key_Up if switcher.findData("demo") < switcher.currentIndex() else Qt.Key.Key_Down)
     qtbot.waitUntil(lambda: window.catalogue.name == "demo" and window.outfit_model.pks() == outfit, timeout=60000)
     wait_results(window, 60)
     assert window.results_model.rowCount() > 0
