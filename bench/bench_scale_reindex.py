@@ -7,9 +7,19 @@ recorded stats cleared (what the re-import cost before revision 0004: every file
 hashed). Each import runs in a process of its own; its peak RSS is VmHWM. The embedding and
 FAISS-build stages of ``index`` are not part of this figure (bench_index.py and bench_scale.py).
 
-    .venv/bin/python bench/bench_scale_reindex.py [--n 100000] [--workdir DIR] [--out FILE]
+``--index`` also times a no-op ``index`` end to end (import, embed check, build or skip:
+``index_catalogue``, each run a process of its own): a tiny 11-category model (width 16) and, instead
+of embedding N images on 2 cores, seeded random embeddings written for every item with its image's
+content hash (so the embed stage finds nothing to do, as after a real index), ``--cells on-demand``
+(the seeded rows hold no per-cell outputs). Then, alternately (``--repeats`` times), ``index
+--rebuild`` (what every no-op ``index`` cost before: a full rebuild of the FAISS indexes) and a plain
+``index`` (now: the indexes are verified and kept).
 
-JSON to ``bench/results/scale_reindex_<n>.json``.
+    .venv/bin/python bench/bench_scale_reindex.py [--n 100000] [--workdir DIR] [--out FILE]
+    .venv/bin/python bench/bench_scale_reindex.py --n 100000 --index --skip-cleared \
+        --out bench/results/scale_noop_index_100000.json
+
+JSON to ``bench/results/scale_reindex_<n>.json`` (or ``--out``).
 """
 
 from __future__ import annotations
@@ -84,6 +94,53 @@ def child(root: Path, db: Path, clear_stats: bool) -> dict[str, Any]:
             "items": summary.items, "changes": summary.changes.get("items", {})}
 
 
+def seed_embeddings(root: Path, db: Path) -> dict[str, Any]:
+    """A tiny model over the 11 category folders, and a random embedding of it stored for every
+    item (with its image's content hash: valid, nothing left to embed)."""
+    import numpy as np
+    import torch
+    from sqlalchemy import insert, select
+
+    from sane_desktop.models import CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
+    from sane_desktop.store import schema as S
+    from sane_desktop.store.db import open_store
+
+    torch.manual_seed(0)
+    net = CompatibilityNet(CATEGORIES, width=16)
+    model_hash = save_checkpoint(root.parent / "model.pt", ModelBundle(net, None, Preprocessing()))
+    started = time.perf_counter()
+    engine = open_store(f"sqlite:///{db}")
+    with engine.begin() as connection:
+        rows = connection.execute(select(S.Item.id, S.Item.content_hash)).all()
+        vectors = np.random.default_rng(0).standard_normal((len(rows), net.embed_dim)).astype(np.float32)
+        table = S.ItemEmbedding.__table__
+        for start in range(0, len(rows), 10_000):
+            connection.execute(insert(table), [
+                {"item_pk": pk, "model_hash": model_hash, "content_hash": content_hash,
+                 "embedding": vectors[i].tobytes(), "cells": None, "attribute_scores": None,
+                 "norm": float(np.linalg.norm(vectors[i])), "updated_at": S.utc_now()}
+                for i, (pk, content_hash) in enumerate(rows[start : start + 10_000], start)])
+    engine.dispose()
+    return {"seconds": round(time.perf_counter() - started, 2), "rows": len(rows), "embed_dim": net.embed_dim}
+
+
+def index_child(root: Path, db: Path, rebuild: bool) -> dict[str, Any]:
+    """One ``index`` run end to end (import, embed check, build or skip), timed in this process."""
+    from sane_desktop.retrieval.indexing.pipeline import index_catalogue
+
+    started = time.perf_counter()
+    summary = index_catalogue(root, "scale", root.parent / "model.pt", f"sqlite:///{db}",
+                              index_dir=root.parent / "index", device="cpu", workers=1, cells="on-demand",
+                              rebuild=rebuild)
+    seconds = time.perf_counter() - started
+    # summary.seconds is index_store's own time (scan, embed check, build or skip); the rest is the import
+    return {"seconds": round(seconds, 2), "import_stage_seconds": round(seconds - summary.seconds, 2),
+            "index_stage_seconds": round(summary.seconds, 2),
+            "peak_rss_mb": peak_rss_mb(), "items": summary.items, "embedded": summary.embedded,
+            "rebuilt": summary.rebuilt, "rebuild_reason": summary.rebuild_reason,
+            "vectors": sum(summary.vectors.values()), "index_types": sorted(set(summary.index_types.values()))}
+
+
 def run(role: str, root: Path, db: Path) -> dict[str, Any]:
     done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--child", role, "--root", str(root),
                            "--db", str(db)], capture_output=True, text=True)
@@ -93,6 +150,25 @@ def run(role: str, root: Path, db: Path) -> dict[str, Any]:
     return result
 
 
+def _noop_index_report(runs: dict[str, Any]) -> dict[str, Any]:
+    """Before (forced rebuild) and after (skip) of a no-op ``index``: every run, and the medians."""
+    from statistics import median
+
+    before, after = runs["rebuild"], runs["index"]
+    assert all(r["rebuilt"] for r in before) and not any(r["rebuilt"] for r in after), "unexpected rebuild decision"
+    return {
+        "setup": "index_catalogue end to end, one process each (timed inside it: Python and torch start-up "
+                 "not included); seeded embeddings (nothing to embed), --cells on-demand, 11-category model "
+                 "(width 16, embed_dim 64: 768-d stacked vectors, as the real model), workers=1, device cpu",
+        "seed": runs["seed"], "first_index": runs["first_index"],
+        "before_forced_rebuild": before, "after_skip": after,
+        "before_median_seconds": round(median(r["seconds"] for r in before), 2),
+        "after_median_seconds": round(median(r["seconds"] for r in after), 2),
+        "before_median_index_stage_seconds": round(median(r["index_stage_seconds"] for r in before), 2),
+        "after_median_index_stage_seconds": round(median(r["index_stage_seconds"] for r in after), 2),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000)
@@ -100,10 +176,19 @@ def main() -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--skip-cleared", action="store_true",
                         help="leave out the re-import that reads every file (the slow baseline)")
-    parser.add_argument("--child", choices=["import", "reimport", "cleared"], help=argparse.SUPPRESS)
+    parser.add_argument("--index", action="store_true",
+                        help="also time a no-op index end to end: forced rebuild (before) vs skip (after)")
+    parser.add_argument("--repeats", type=int, default=2, help="rebuild/skip pairs with --index (default 2)")
+    parser.add_argument("--child", choices=["import", "reimport", "cleared", "seed", "index", "rebuild"],
+                        help=argparse.SUPPRESS)
     parser.add_argument("--root", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--db", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child in ("seed", "index", "rebuild"):
+        result = (seed_embeddings(args.root, args.db) if args.child == "seed"
+                  else index_child(args.root, args.db, rebuild=args.child == "rebuild"))
+        print(json.dumps(result))
+        return 0
     if args.child:
         print(json.dumps(child(args.root, args.db, clear_stats=args.child == "cleared")))
         return 0
@@ -116,6 +201,14 @@ def main() -> int:
         for role in ("import", "reimport") if args.skip_cleared else ("import", "reimport", "cleared"):
             phases[role] = run(role, root, db)
             print(f"{role}: {phases[role]}", flush=True)
+        index_runs: dict[str, Any] = {}
+        if args.index:
+            index_runs["seed"] = run("seed", root, db)
+            index_runs["first_index"] = run("index", root, db)
+            print(f"first index: {index_runs['first_index']}", flush=True)
+            for role in ["rebuild", "index"] * args.repeats:  # alternated: drift and caches hit both alike
+                index_runs.setdefault(role, []).append(run(role, root, db))
+                print(f"{role}: {index_runs[role][-1]}", flush=True)
     finally:
         if args.workdir is None:
             shutil.rmtree(workdir, ignore_errors=True)
@@ -125,6 +218,7 @@ def main() -> int:
         "reimport_reading_every_file": phases.get("cleared"),
         "noop_speedup": round(phases["cleared"]["seconds"] / max(phases["reimport"]["seconds"], 1e-9), 2)
         if "cleared" in phases else None,
+        "noop_index": _noop_index_report(index_runs) if args.index else None,
         "machine": {"platform": platform.platform(), "cpus_visible": len(os.sched_getaffinity(0)),
                     "python": platform.python_version()},
     }

@@ -24,7 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", help="catalogue name (default: the folder's name); one plain folder name")
     parser.add_argument("--replace", action="store_true",
                         help="replace a catalogue of that name built from another folder (default: refuse)")
-    parser.add_argument("--model", type=Path, help="model checkpoint (default: the bundled demo model)")
+    parser.add_argument("--model", type=Path, help="model checkpoint (default: a bundled model: the demo model for the "
+                        "drawn demo catalogue, else general.pt, the pretrained-trunk model for real photos)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
     parser.add_argument("--category-map", metavar="MAP",
@@ -54,6 +55,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="keep each item's per-cell outputs (what the tiles' explanations read: ~6 KB an item) "
                         "in the database, or compute them for the items on screen when asked (default auto: "
                         "stored up to 1,000,000 items)")
+    parser.add_argument("--rebuild", action="store_true",
+                        help="rebuild the indexes even when nothing changed (default: a run that changed nothing, "
+                        "with every index file verified against its checksum, keeps them)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 
@@ -72,7 +76,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                        index_dir=args.index_dir, mapping=args.mapping, batch_size=args.batch_size,
                                        workers=args.workers, device=args.device, progress=progress,
                                        replace=args.replace, category_map=category_map, memory_budget=budget,
-                                       vector_backend=args.vector_backend, shard=args.shard, cells=args.cells)
+                                       vector_backend=args.vector_backend, shard=args.shard, cells=args.cells,
+                                       rebuild=args.rebuild)
     finally:
         progress.close()
     summary = report.indexed.as_dict()
@@ -90,8 +95,12 @@ def render(result: dict[str, Any]) -> str:
         f"{result['images_per_second']} images/s)",
         "  " + ", ".join(f"{c} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]
-    if result["rebuilt_because"]:
+    if result.get("rebuilt") is False:
+        lines.append(f"  not rebuilt: {result.get('rebuild_reason')}")
+    elif result["rebuilt_because"]:
         lines.append(f"  rebuilt: {result['rebuilt_because']}")
+    elif result.get("rebuild_reason"):
+        lines.append(f"  rebuilt: {result['rebuild_reason']}")
     how = {"auto": "by name", "user": "your choice", "general": "no model category: visual similarity"}
     unmatched = {c: t for c, t in result["mapped"].items() if result["mapped_how"].get(c) != "exact"}
     if unmatched:
@@ -100,5 +109,12 @@ def render(result: dict[str, Any]) -> str:
             for c, t in unmatched.items()))
     for category, suggestion in result.get("suggestions", {}).items():
         lines.append(f"  {category}: try --category-map {category}={suggestion['category']} ({suggestion['reason']})")
+    # the files left out, as `import` lists them: an index run must not hide them behind "0 failed"
+    skipped = [s for s in (result.get("import_summary") or {}).get("skipped", []) if s["kind"] in ("item", "metadata")]
+    if skipped:
+        lines.append(f"  skipped {len(skipped)} (not indexed):")
+        lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped[:20]]
+        if len(skipped) > 20:
+            lines.append(f"    ... and {len(skipped) - 20} more (use --json for all)")
     lines.append(f"  index: {result['index_dir']}")
     return "\n".join(lines)

@@ -30,7 +30,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from sane_desktop.errors import StaleIndexError
+from sane_desktop.errors import InputError, StaleIndexError
 from sane_desktop.retrieval.faiss_index import (
     COMPRESSED_KINDS, DEFAULT_NPROBE, FLAT_LIMIT, GPU_FLAT_LIMIT, TRAIN_POINTS_PER_LIST, FaissVectorStore, IndexSpec,
     build_index, gpu_available, selector_parameters, write_index_atomic,
@@ -91,7 +91,7 @@ def choose_by_budget(n_vectors: int, dimension: int, memory_budget: int | None,
     :func:`~sane_desktop.retrieval.faiss_index.choose_spec`).
 
     Order: flat (up to ``flat_limit`` vectors), IVF-Flat, IVF-SQ8, IVF-PQ with the largest code
-    (bytes a vector, a divisor of ``dimension``) that fits. Raises ValueError when even the smallest
+    (bytes a vector, a divisor of ``dimension``) that fits. Raises InputError (a ValueError) when even the smallest
     PQ code (``dimension / 16`` bytes, at least 1) does not fit.
     """
     if flat_limit is None:
@@ -115,9 +115,20 @@ def choose_by_budget(n_vectors: int, dimension: int, memory_budget: int | None,
         if index_bytes(spec, n_vectors, dimension) <= memory_budget:
             return spec
     smallest = candidates[-1]
-    raise ValueError(f"{n_vectors} vectors of {dimension} dimensions need at least "
-                     f"{index_bytes(smallest, n_vectors, dimension) / 2**30:.2f} GiB as {smallest.label}; "
-                     f"the memory budget is {memory_budget / 2**30:.2f} GiB")
+    raise InputError(f"the memory budget is too small: {n_vectors} vectors of {dimension} dimensions need at "
+                     f"least {_readable_size(index_bytes(smallest, n_vectors, dimension))} even as "
+                     f"{smallest.label}, and their share of the budget is {_readable_size(memory_budget)}; "
+                     f"raise the memory budget")
+
+
+def _readable_size(n_bytes: int) -> str:
+    """``n_bytes`` in the largest binary unit that keeps it ≥ 1 (a small budget must not read "0.00 GiB")."""
+    size = float(n_bytes)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    raise AssertionError("unreachable")
 
 
 class RerankedVectorStore:

@@ -55,6 +55,8 @@ class CategoryIndex:
     sha256: str = ""  # of the file as written; loading verifies it (format 1 manifests lack it)
     model_category: str = ""  # the model category it is searched as, or "general" (format 3)
     dimension: int = 0  # of its vectors; 0: the manifest's (format 2)
+    # a compressed index's re-rank store (stored vectors, sorted ids), as written: loading verifies them
+    rerank_sha256: list[str] = field(default_factory=list)
 
 
 @dataclass

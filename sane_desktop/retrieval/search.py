@@ -28,12 +28,10 @@ from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
-from sane_desktop.retrieval.compressed import load_store
-from sane_desktop.retrieval.faiss_index import IndexSpec
+from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
-    CategoryIndex, Manifest, check, is_shared, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
+    Manifest, check, is_shared, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
 )
-from sane_desktop.retrieval.pgvector_store import PgVectorStore
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.db import open_store
@@ -69,44 +67,6 @@ class Result:
         if query:
             data["contributions"] = {q.label: round(c, 6) for q, c in zip(query, self.contributions)}
         return data
-
-
-def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu: bool | None = None,
-                  connection: Any = None) -> VectorStore:
-    """One category's FAISS file, checked against its manifest entry before and after loading.
-
-    The file's SHA-256 must be the one the build recorded (a file changed, truncated or copied
-    from another build answers wrongly, or crashes FAISS); FAISS's own read errors and a vector
-    count, dimension or index kind off the manifest (a compressed index: its re-rank store too)
-    say the same. Raises :class:`StaleIndexError` naming the
-    file, one line, never a raw FAISS error."""
-    from sane_desktop.retrieval.indexing.scan import file_hash
-
-    spec = IndexSpec(**entry.spec)
-    if spec.kind == PGVECTOR:  # a table on the catalogue's server: checked by dimension and count
-        if connection is None:
-            raise StaleIndexError(f"the index of category {entry.category!r} is on a PostgreSQL server: "
-                                  "open the catalogue by its postgresql URL")
-        return PgVectorStore.open(connection, entry.file, dimension, entry.vector_count, ef_search=spec.ef_search)
-    path = index_dir / entry.file
-    mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
-    try:
-        digest = file_hash(path)
-    except FileNotFoundError:
-        raise StaleIndexError(f"index file {path} is missing: re-run sane-desktop index") from None
-    except OSError as error:
-        raise StaleIndexError(f"index file {path} cannot be read ({error.strerror}): re-run sane-desktop index") from None
-    if digest != entry.sha256:
-        raise StaleIndexError(mismatch)
-    try:
-        store = load_store(path, spec, use_gpu=use_gpu)
-    except (RuntimeError, ValueError) as error:  # FAISS reports a corrupt file as a C++ exception with a page of text
-        raise StaleIndexError(mismatch) from error
-    except OSError as error:  # a compressed index's stored vectors missing or unreadable
-        raise StaleIndexError(f"{mismatch} ({error.strerror or error})") from None
-    if len(store) != entry.vector_count or store.dimension != dimension:
-        raise StaleIndexError(mismatch)
-    return store
 
 
 class OutfitSearcher:

@@ -93,7 +93,8 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
                  workers: int | None = None, device: str | None = None, progress: Progress = no_progress,
                  should_stop: CancelCheck = never_cancel, replace: bool = False,
                  category_map: Mapping[str, str] | None = None, memory_budget: int | None = None,
-                 vector_backend: str | None = None, shard: str | None = None, cells: str = "auto") -> IndexReport:
+                 vector_backend: str | None = None, shard: str | None = None, cells: str = "auto",
+                 rebuild: bool = False) -> IndexReport:
     """Import a folder (validate, store), embed what is new or changed with ``model`` (None: the
     bundled demo model, with a note saying so) and rebuild its FAISS indexes
     (``retrieval.indexer``; safe to interrupt and re-run), holding the catalogue's writer lock.
@@ -112,7 +113,9 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     of n on a catalogue shared on PostgreSQL (InputError on SQLite, one line): workers claim batches
     with ``FOR UPDATE SKIP LOCKED`` (:mod:`sane_desktop.store.work_queue`) and hold the folder's writer
     lock only while building its index, one worker after another. ``cells``: ``auto``, ``stored`` or
-    ``on-demand``, whether the items' per-cell outputs are kept in the database (:func:`index_store`)."""
+    ``on-demand``, whether the items' per-cell outputs are kept in the database (:func:`index_store`).
+    ``rebuild``: rebuild the indexes even when they are current (a no-op run keeps them: ``report.indexed``
+    says ``rebuilt`` and ``rebuild_reason``)."""
     from sane_desktop.retrieval.indexer import index_catalogue
     from sane_desktop.store.work_queue import Shard
 
@@ -129,7 +132,7 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
         summary = index_catalogue(root, name, model, db_url, mapping, index_dir=index_dir, batch_size=batch_size,
                                   workers=workers, device=device, progress=progress, should_stop=should_stop,
                                   replace=replace, category_map=category_map, memory_budget=memory_budget,
-                                  vector_backend=vector_backend, shard=worker, cells=cells,
+                                  vector_backend=vector_backend, shard=worker, cells=cells, rebuild=rebuild,
                                   build_guard=lambda: catalogue_lock(folder, f"index --shard {shard} {root}"))
     report = index_report(summary)
     logger.info("indexed %r: %d items, %d outfits, %d skipped, %.1f s", report.name, report.items, report.outfits,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sane_desktop.store import schema as S
@@ -146,3 +146,16 @@ def drop_cells(engine: Engine, catalogue_pk: int, model_hash: str) -> int:
         result = connection.execute(update(table).values(cells=None).where(
             table.c.model_hash == model_hash, table.c.cells.is_not(None), table.c.item_pk.in_(mine)))
     return int(result.rowcount or 0)
+
+
+def embedding_counts(engine: Engine, catalogue_pk: int, model_hash: str) -> dict[str, int]:
+    """Catalogue category name -> stored ``model_hash`` embedding rows of its items (what a build
+    of its indexes would load; categories without any are absent). One grouped COUNT query."""
+    table = S.ItemEmbedding
+    query = (select(S.Category.name, func.count())
+             .select_from(table).join(S.Item, S.Item.id == table.item_pk)
+             .join(S.Category, S.Category.id == S.Item.category_id)
+             .where(S.Item.catalogue_id == catalogue_pk, table.model_hash == model_hash)
+             .group_by(S.Category.name))
+    with Session(engine) as session:
+        return {str(name): int(count) for name, count in session.execute(query)}

@@ -102,8 +102,7 @@ def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, it
 def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Sequence[IndexItem],
            index_dir: Path, progress: Progress, mapping: Mapping[str, Mapped] | None, memory_budget: int | None,
            connection: Any) -> BuiltIndexes:
-    if memory_budget is None:
-        memory_budget = budget_from_environment()
+    memory_budget = effective_budget(memory_budget)
     total_items = max(len(items), 1)
     spaces = TypeSpaces.from_model(model.bundle.compatibility)
     by_category: dict[str, list[int]] = {}
@@ -129,22 +128,21 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
         position = spaces.general_category if target == GENERAL else spaces.categories.index(target)
         centres.update(category_centres((category, row) for row in embeddings))
         vectors = spaces.stacked(embeddings, position)
+        spec = plan_spec(len(ids), vectors.shape[1], total_items, memory_budget, pgvector=connection is not None)
         if connection is not None:  # pgvector: the table is replaced in one transaction
             table = pg_table_name(catalogue.pk, model.content_hash, category)
-            spec = IndexSpec(PGVECTOR, ef_search=DEFAULT_EF_SEARCH)
             pg_store = PgVectorStore.build(connection, table, vectors, ids, ef_search=spec.ef_search)
             manifest.indexes[category] = CategoryIndex(category, position, table, spec.label, spec.as_dict(),
                                                        len(ids), "", target, pg_store.dimension)
             continue
-        share = None if memory_budget is None else memory_budget * len(ids) // total_items
-        spec = choose_by_budget(len(ids), vectors.shape[1], share)
         store = build_store(vectors, ids, spec)
         name = faiss_file_name(model.content_hash, category)
         _make_room(folder / name)
         store.save(folder / name)
-        manifest.indexes[category] = CategoryIndex(category, position, f"{FAISS_FOLDER}/{name}", spec.label,
-                                                   spec.as_dict(), len(store), file_hash(folder / name),
-                                                   target, store.dimension)
+        manifest.indexes[category] = CategoryIndex(
+            category, position, f"{FAISS_FOLDER}/{name}", spec.label, spec.as_dict(), len(store),
+            file_hash(folder / name), target, store.dimension,
+            [file_hash(path) for path in rerank_paths(folder / name)] if spec.compressed else [])
     write_index_manifest(index_dir, manifest)  # last: it names only files already in place
     share_manifest(engine, catalogue.pk, manifest, model.path)  # pgvector: the server's copy, with the model
     replace_index_records(engine, catalogue.pk, _records(manifest, index_dir))
@@ -153,6 +151,41 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
         _drop_unnamed_tables(connection, catalogue.pk, manifest)
     progress(len(by_category), len(by_category), PHASE)
     return BuiltIndexes(manifest, resolved, _suggestions(resolved, centres, spaces.categories))
+
+
+def effective_budget(memory_budget: int | None) -> int | None:
+    """The memory budget a build uses: ``memory_budget``, else ``SANE_INDEX_MEMORY_BUDGET`` (None: none)."""
+    return budget_from_environment() if memory_budget is None else memory_budget
+
+
+def plan_spec(n_vectors: int, dimension: int, total_items: int, memory_budget: int | None, *,
+              pgvector: bool = False) -> IndexSpec:
+    """The index one category of ``n_vectors`` stacked vectors of ``dimension`` gets, in a
+    catalogue of ``total_items`` items whose indexes share ``memory_budget`` bytes (already
+    :func:`effective_budget`; shared out by vector count): a pgvector table, else
+    :func:`~sane_desktop.retrieval.compressed.choose_by_budget` (ValueError when even IVF-PQ does
+    not fit). The build and the "is the index current" check both ask this, so they cannot disagree."""
+    if pgvector:
+        return IndexSpec(PGVECTOR, ef_search=DEFAULT_EF_SEARCH)
+    share = None if memory_budget is None else memory_budget * n_vectors // max(total_items, 1)
+    return choose_by_budget(n_vectors, dimension, share)
+
+
+def stored_suggestions(engine: Engine, model: IndexModel, items: Sequence[IndexItem],
+                       mapping: Mapping[str, Mapped]) -> dict[str, Suggestion]:
+    """What a build would suggest for the general fallbacks of ``mapping``, from the stored
+    embeddings, without building (an index kept as current); nothing to read when no category fell back."""
+    if not any(mapped.how == FALLBACK for mapped in mapping.values()):
+        return {}
+    spaces = TypeSpaces.from_model(model.bundle.compatibility)
+    by_category: dict[str, list[int]] = {}
+    for item in items:
+        by_category.setdefault(item.category, []).append(item.pk)
+    centres: dict[str, np.ndarray] = {}
+    for category, pks in sorted(by_category.items()):
+        _, embeddings = load_embeddings(engine, model.content_hash, pks)
+        centres.update(category_centres((category, row) for row in embeddings))
+    return _suggestions(dict(mapping), centres, spaces.categories)
 
 
 def _suggestions(mapping: dict[str, Mapped], centres: dict[str, np.ndarray],

@@ -21,7 +21,8 @@ from sqlalchemy import Engine
 from sane_desktop.errors import InputError, StaleIndexError
 from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.retrieval.indexing.build import build_indexes
+from sane_desktop.retrieval.indexing.build import BuiltIndexes, build_indexes, stored_suggestions
+from sane_desktop.retrieval.indexing.current import CURRENT, rebuild_reason
 from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items, store_cells_for
 from sane_desktop.retrieval.indexing.model import load_index_model
 from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
@@ -29,7 +30,7 @@ from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import store_embeddings
 from sane_desktop.retrieval.backends import choose_backend
 from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
-from sane_desktop.retrieval.manifest import NO_INDEX, check, read_index_manifest, sync_shared_manifest
+from sane_desktop.retrieval.manifest import NO_INDEX, Manifest, check, read_index_manifest, sync_shared_manifest
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.embeddings import delete_other_models, drop_cells
 from sane_desktop.store.items import find_catalogue
@@ -37,6 +38,8 @@ from sane_desktop.store.work_queue import Shard, advisory_lock, require_server, 
 
 if TYPE_CHECKING:  # the importer (and the catalogue readers) load only when importing
     from sane_desktop.store.importer import ImportSummary
+
+FORCED = "forced (--rebuild)"  # IndexSummary.rebuild_reason when the caller asked for a rebuild
 
 # what an index --shard worker holds while it builds the index folder (the caller's file lock on it)
 BuildGuard = Callable[[], AbstractContextManager[None]]
@@ -67,6 +70,10 @@ class IndexSummary:
     # general fallbacks worth mapping: category -> {"category": model category, "reason": why}
     suggestions: dict[str, dict[str, str]] = field(default_factory=dict)
     import_summary: ImportSummary | None = None  # set by index_catalogue, which imports first
+    # whether the build stage rebuilt the indexes, and why ("index is current" when it kept them:
+    # retrieval.indexing.current; "forced (--rebuild)"; else the first reason found)
+    rebuilt: bool = True
+    rebuild_reason: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -94,6 +101,7 @@ def index_catalogue(
     shard: Shard | None = None,
     build_guard: BuildGuard = nullcontext,
     cells: str = "auto",
+    rebuild: bool = False,
 ) -> IndexSummary:
     """Import the catalogue folder ``root`` (under ``name``, default the folder's name) into
     ``db_url`` (default ``index/<name>/catalogue.db``), then :func:`index_store` it (with
@@ -131,7 +139,8 @@ def index_catalogue(
         summary = index_store(engine, name, model_path, index_dir=index_dir, batch_size=batch_size,
                               workers=workers, device=device, progress=progress, should_stop=should_stop,
                               replace=replace, category_map=category_map, memory_budget=memory_budget,
-                              vector_backend=vector_backend, shard=shard, build_guard=build_guard, cells=cells)
+                              vector_backend=vector_backend, shard=shard, build_guard=build_guard, cells=cells,
+                              rebuild=rebuild)
     finally:
         engine.dispose()
     return dataclasses.replace(summary, import_summary=imported)
@@ -155,8 +164,13 @@ def index_store(
     shard: Shard | None = None,
     build_guard: BuildGuard = nullcontext,
     cells: str = "auto",
+    rebuild: bool = False,
 ) -> IndexSummary:
-    """Embed the items of catalogue ``name`` that need it, then rebuild its FAISS indexes.
+    """Embed the items of catalogue ``name`` that need it, then rebuild its FAISS indexes unless
+    they are provably current (:func:`~sane_desktop.retrieval.indexing.current.rebuild_reason`:
+    same model, preprocessing, import revision, mapping and plan, nothing embedded or failed, the
+    database's vector counts, every index verified); ``rebuild`` forces the build. The summary's
+    ``rebuilt`` and ``rebuild_reason`` say which and why.
 
     ``memory_budget``: bytes the indexes may hold in memory; over it a category gets a compressed
     index with exact re-ranking (:func:`~sane_desktop.retrieval.indexing.build.build_indexes`;
@@ -230,8 +244,16 @@ def index_store(
         reused = len(items) - stored.embedded - len(stored.failed)  # stored before, or by another worker
     embed_seconds = time.perf_counter() - embed_started
     with advisory_lock(engine, f"build:{catalogue.pk}") if shard is not None else nullcontext(), build_guard():
-        built = build_indexes(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget,
-                              vector_backend)
+        # decided under the build lock: a shard worker sees what the others built and embedded
+        current = None if rebuild else _manifest_now(engine, catalogue.name, index_dir)
+        why = FORCED if rebuild else rebuild_reason(
+            engine, model, catalogue, items, index_dir, current, mapping, embedded=stored.embedded,
+            failed=len(stored.failed), memory_budget=memory_budget, vector_backend=vector_backend)
+        if why is None and current is not None:  # provably what a build would write: kept as it is
+            built = BuiltIndexes(current, dict(mapping), stored_suggestions(engine, model, items, mapping))
+        else:
+            built = build_indexes(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget,
+                                  vector_backend)
         delete_other_models(engine, catalogue.pk, model.content_hash)  # the new index is in place: old rows go
         if not store_cells:
             drop_cells(engine, catalogue.pk, model.content_hash)
@@ -241,6 +263,7 @@ def index_store(
         failed=list(stored.failed), mapped={name: m.target for name, m in sorted(built.mapping.items())},
         mapped_how={name: m.how for name, m in sorted(built.mapping.items())}, vectors=built.vectors,
         index_types=built.index_types, rebuilt_because=stale if stale != NO_INDEX else None,
+        rebuilt=why is not None, rebuild_reason=why if why is not None else CURRENT,
         model=str(model.path), model_hash=model.content_hash, device=str(model.device), index_dir=str(index_dir),
         seconds=round(time.perf_counter() - started, 3),
         images_per_second=round(stored.embedded / embed_seconds, 1) if stored.embedded and embed_seconds > 0 else 0.0,
@@ -248,3 +271,13 @@ def index_store(
         suggestions={name: {"category": s.target, "reason": s.reason} for name, s in built.suggestions.items()},
         cells_stored=store_cells,
     )
+
+
+def _manifest_now(engine: Engine, catalogue: str, index_dir: Path) -> Manifest | None:
+    """The index folder's manifest as it is now (re-read under the build lock: another ``--shard``
+    worker may have built since this run started), None when there is none or it is unreadable."""
+    try:
+        sync_shared_manifest(engine, catalogue, index_dir)
+        return read_index_manifest(index_dir)
+    except StaleIndexError:
+        return None

@@ -1,0 +1,59 @@
+"""An index as a search loads it, verified against its manifest entry (shared by search and by the
+no-op re-index check, :mod:`~sane_desktop.retrieval.indexing.current`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.errors import StaleIndexError
+from sane_desktop.retrieval.backends import PGVECTOR
+from sane_desktop.retrieval.compressed import load_store, rerank_paths
+from sane_desktop.retrieval.faiss_index import IndexSpec
+from sane_desktop.retrieval.indexing.scan import file_hash
+from sane_desktop.retrieval.manifest import CategoryIndex
+from sane_desktop.retrieval.pgvector_store import PgVectorStore
+from sane_desktop.retrieval.vector_store import VectorStore
+
+
+def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu: bool | None = None,
+                  connection: Any = None) -> VectorStore:
+    """One category's FAISS file, checked against its manifest entry before and after loading.
+
+    The file's SHA-256 must be the one the build recorded (a file changed, truncated or copied
+    from another build answers wrongly, or crashes FAISS); FAISS's own read errors and a vector
+    count, dimension or index kind off the manifest (a compressed index: its re-rank store too)
+    say the same. Raises :class:`StaleIndexError` naming the
+    file, one line, never a raw FAISS error."""
+    spec = IndexSpec(**entry.spec)
+    if spec.kind == PGVECTOR:  # a table on the catalogue's server: checked by dimension and count
+        if connection is None:
+            raise StaleIndexError(f"the index of category {entry.category!r} is on a PostgreSQL server: "
+                                  "open the catalogue by its postgresql URL")
+        return PgVectorStore.open(connection, entry.file, dimension, entry.vector_count, ef_search=spec.ef_search)
+    path = index_dir / entry.file
+    mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
+    try:
+        digest = file_hash(path)
+    except FileNotFoundError:
+        raise StaleIndexError(f"index file {path} is missing: re-run sane-desktop index") from None
+    except OSError as error:
+        raise StaleIndexError(f"index file {path} cannot be read ({error.strerror}): re-run sane-desktop index") from None
+    if digest != entry.sha256:
+        raise StaleIndexError(mismatch)
+    if spec.compressed:  # the stored vectors re-score every candidate: a changed byte changes a score
+        try:
+            stored = [file_hash(part) for part in rerank_paths(path)]
+        except OSError as error:
+            raise StaleIndexError(f"{mismatch} (its re-rank store: {error.strerror or error})") from None
+        if stored != list(entry.rerank_sha256):
+            raise StaleIndexError(f"{mismatch} (its re-rank store)")
+    try:
+        store = load_store(path, spec, use_gpu=use_gpu)
+    except (RuntimeError, ValueError) as error:  # FAISS reports a corrupt file as a C++ exception with a page of text
+        raise StaleIndexError(mismatch) from error
+    except OSError as error:  # a compressed index's stored vectors missing or unreadable
+        raise StaleIndexError(f"{mismatch} ({error.strerror or error})") from None
+    if len(store) != entry.vector_count or store.dimension != dimension:
+        raise StaleIndexError(mismatch)
+    return store
