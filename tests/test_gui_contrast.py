@@ -95,7 +95,14 @@ def test_links_take_the_new_theme_at_run_time(qapp, qtbot) -> None:  # type: ign
             text, background = _text_colour(widget)
             assert background == QColor("#202124")
             assert theme.contrast(text, background) >= MINIMUM, (widget, text.name())
-        assert _text_colour(link)[0] == theme.link_colour(qapp.palette())
+        # the glyphs' cores are the new link colour; the most used text shade is that colour or an
+        # anti-aliased blend of it (which wins by a pixel or two depending on whether the mouse
+        # happens to hover the label and underline it), never the light theme's link colour
+        expected, drawn = theme.link_colour(qapp.palette()), _colours(link.grab().toImage())
+        assert drawn.get(expected.name(), 0) > 0, expected.name()
+        shade = _text_colour(link)[0]
+        assert max(abs(shade.red() - expected.red()), abs(shade.green() - expected.green()),
+                   abs(shade.blue() - expected.blue())) <= 24, (shade.name(), expected.name())
     finally:
         theme.apply_theme(qapp, "light")
 

@@ -143,6 +143,8 @@ def test_upgraded_words_equal_imported_ones(tmp_path: Path) -> None:
         connection.execute(text("DROP TABLE saved_outfits"))
         connection.execute(text("ALTER TABLE items DROP COLUMN file_size"))  # r0004's columns
         connection.execute(text("ALTER TABLE items DROP COLUMN file_mtime_ns"))
+        connection.execute(text("DROP TABLE model_checkpoints"))  # r0005's tables
+        connection.execute(text("DROP TABLE shared_manifests"))
     engine.dispose()
     engine = open_store(url)
     try:

@@ -139,7 +139,9 @@ class ItemListModel(QAbstractListModel):
                 continue
             row = self._rows[number]
             row.tile, row.overlay = tile, overlay
-            if tile.attribute is not None and row.explanation_state != "done":
+            # a click-through explanation's attribute wins; a row listed again (a filter, a sort) has
+            # none, and then its tile's fills the chip
+            if tile.attribute is not None and (row.explanation_state != "done" or not row.attribute):
                 row.attribute = tile.attribute.name
             index = self.index(number)
             self.dataChanged.emit(index, index, [Role.Tile, Role.Overlay, Role.Attribute, Qt.ItemDataRole.ToolTipRole])

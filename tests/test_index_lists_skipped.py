@@ -1,0 +1,28 @@
+"""``index`` names the files it could not index, as ``import`` does (found by the trial run: a folder
+with an empty, a corrupt and a truncated JPEG printed "18 items, … 0 failed" and nothing about the
+three photos left out)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.cli import main
+from tests.retrieval_world import make_catalogue, make_model
+
+
+def test_index_summary_lists_the_skipped_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_catalogue(tmp_path / "shop", items=30)
+    images = sorted((root / "images").glob("*.jpg"))
+    images[0].write_bytes(b"")  # an empty file
+    images[1].write_bytes(b"not a picture at all")  # a non-image named .jpg
+    model = make_model(tmp_path / "model.pt")
+    code = main(["index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu",
+                 "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "skipped 2 (not indexed):" in out, out
+    for image in images[:2]:
+        line = next((line for line in out.splitlines() if image.stem in line), "")
+        assert f"images/{image.name}" in line and ("empty" in line or "not an image" in line), out
