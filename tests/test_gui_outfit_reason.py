@@ -56,7 +56,7 @@ def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ig
     assert "dotted look" in outfit_sentence(_reason([0.2, 0.6], "dotted"))  # a bare attribute word
     assert "about equally" in outfit_sentence(_reason([0.5, 0.49, 0.51]))
     abstains = outfit_sentence(_reason([0.7, 0.3], abstained="the saliency map is flat"))
-    assert abstains.startswith("No single attribute explains this match (the saliency map is flat)")
+    assert abstains.startswith("No single attribute explains this match: no part of the picture stands out")
     assert "motif" not in abstains  # no weak attribute named
     # an item that pulls the score down: a negative share, the others above 100 %, still Σ = 100
     pulled = _reason([0.9, -0.3])

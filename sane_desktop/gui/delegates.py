@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDel
 from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import rich_tooltip
 from sane_desktop.gui.theme import readable_text
+from sane_desktop.service.titles import attribute_words
 
 TILE_W, THUMB_H, LINE_H = 136, 136, 18  # the default tile: the thumbnail-size slider changes the side
 TILE_SIDES = (72, 320)  # the slider's range (a thumbnail's side in pixels)
@@ -297,7 +298,9 @@ class ItemTileDelegate(QStyledItemDelegate):
 
     def _paint_chip(self, painter: QPainter, index: Index, rect: QRect, colours: TileColours) -> None:
         state = index.data(Role.ExplanationState) or ""
-        attribute = index.data(Role.Attribute) or ("explaining…" if state == "pending" else "")
+        name = index.data(Role.Attribute)
+        # in words ("lightning-bolt motif", "dotted pattern", "green"); the raw name stays in the tooltip
+        attribute = attribute_words(name) if name else ("explaining…" if state == "pending" else "")
         if not attribute:
             return
         metrics = painter.fontMetrics()

@@ -430,7 +430,7 @@ def outfit_sentence(reason: OutfitExplanation) -> str:
     else:
         carries = f"{round(max(percentages))} % of the match comes from {reason.leading().item.title}"
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
-        return f"No single attribute explains this match ({reason.abstained}); {carries}."
+        return f"No single attribute explains this match: {plain_abstention(reason.abstained)}; {carries}."
     if reason.attribute:
         return f"Goes with your outfit mainly through its {outfit_phrase(reason.attribute)} — {carries}."
     return f"Goes with your outfit — {carries}."
@@ -440,6 +440,18 @@ def percent_text(value: float) -> str:
     """A share in percent as shown: "70 %", "−12 %" (a true minus sign)."""
     rounded = round(value)
     return f"{'−' if rounded < 0 else ''}{abs(rounded)} %"
+
+
+def plain_abstention(reason: str) -> str:
+    """The core's reason for naming no attribute (:func:`sane_desktop.explain.attribute_choice.abstention`,
+    with its numbers) in a stylist's words; the numbers go to the tooltip."""
+    if reason.startswith("no attribute is likely on both"):
+        return "none of them is clearly on both items"
+    if reason.startswith("the saliency map is flat"):
+        return "no part of the picture stands out"
+    if reason.startswith("no attribute to name"):
+        return "this model knows no attributes to name"
+    return "the evidence is too weak"
 
 
 class ShareRow(QWidget):
@@ -968,8 +980,11 @@ class ExplanationView(QWidget):
         set_plain(self.headline, similar_sentence(update.attribute, outfit.title if outfit is not None else "", both)
                   if step.general else match_sentence(update.attribute, both))
         if update.abstained:  # say that nothing explains it rather than name a weak attribute (issue 17)
-            set_plain(self.headline, f"No single attribute explains this {'likeness' if step.general else 'match'} "
-                                     f"({update.abstained}); the highlighted areas drove it.")
+            set_plain(self.headline, f"No single attribute explains this {'likeness' if step.general else 'match'}: "
+                                     f"{plain_abstention(update.abstained)}; the highlighted areas drove it.")
+            self.headline.setToolTip(plain_tooltip(f"Why none is named: {update.abstained}"))  # the numbers
+        else:
+            self.headline.setToolTip("")
         self.bars.partner_header = "both have it" if step.general else "pair has it"
         set_plain(self.attribute_label, update.attribute)
         self.attribute_caption.setVisible(bool(update.attribute))

@@ -91,7 +91,8 @@ class Channels:
 class MainWindow(QMainWindow):
     def __init__(self, tasks: Runner, settings: Settings, thumbnails: ThumbnailLoader) -> None:
         super().__init__()
-        self.setWindowTitle("SANE Desktop — why do these match?")
+        # the platform appends the application display name ("… — SANE Desktop"), so titles leave it out
+        self.setWindowTitle("Why do these match?")
         self.tasks, self.settings, self.thumbnails = tasks, settings, thumbnails
         self.channels = Channels(tasks)
         self.catalogue: CatalogueInfo | None = None
@@ -720,7 +721,7 @@ class MainWindow(QMainWindow):
         self._catalogue_opened(opened, shared=where)
         self.catalogue_switcher.insertItem(0, qta.icon("mdi6.server-network"), f"{opened.info.name} — on {where}", "")
         self.catalogue_switcher.setCurrentIndex(0)
-        self.setWindowTitle(f"SANE Desktop — {opened.info.name} (shared, {where})")
+        self.setWindowTitle(f"{opened.info.name} (shared, {where})")
         self.train_action.setEnabled(False)  # these build into the index home, not on the server
         self.adapt_action.setEnabled(False)
 
@@ -807,7 +808,7 @@ class MainWindow(QMainWindow):
         self.catalogue, self.shared = opened.info, shared
         if not shared:
             self.settings.set("catalogue", self.catalogue.name)
-        self.setWindowTitle(f"SANE Desktop — {self.catalogue.name}")
+        self.setWindowTitle(self.catalogue.name)
         self.train_action.setEnabled(opened.has_outfits)
         self.adapt_action.setEnabled(True)
         self.category_filter.blockSignals(True)
