@@ -5,9 +5,10 @@ index it, train a model on it, adapt a model to it. The CLI's ``import``/``index
 from __future__ import annotations
 
 import logging
+import shutil
 import time
-from collections.abc import Callable, Mapping
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,6 +47,24 @@ def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None =
     return paths.catalogue_dir(name)
 
 
+@contextmanager
+def forgotten_on_failure(name: str, db_url: str | None, index_dir: Path | None) -> Iterator[None]:
+    """A first import or index of catalogue ``name`` that fails leaves no empty catalogue behind:
+    its new folder in the index home (database, lock file) is removed when the database holds no
+    catalogue, else the name would look taken and ``query`` say "the store holds no catalogue".
+    Only the default layout (no ``db_url``, no ``index_dir``) and only a folder this run created."""
+    folder = paths.catalogue_dir(name)
+    owned = db_url is None and index_dir is None and not folder.exists()
+    try:
+        yield
+    except BaseException:
+        from sane_desktop.store.items import sqlite_holds_a_catalogue
+
+        if owned and folder.is_dir() and not sqlite_holds_a_catalogue(folder / "catalogue.db"):
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+
+
 def catalogue_name(root: Path, name: str | None) -> str:
     """``name`` (default: the folder's name) once it can name a catalogue and ``root`` can be one;
     InputError otherwise (a folder that holds the index home would index the app's own files)."""
@@ -69,7 +88,7 @@ def import_folder(root: Path | str, name: str | None = None, db_url: str | None 
 
     root = Path(root).expanduser().resolve()
     name = catalogue_name(root, name)
-    with catalogue_lock(writer_folder(name, db_url), f"import {root}"):
+    with forgotten_on_failure(name, db_url, None), catalogue_lock(writer_folder(name, db_url), f"import {root}"):
         engine, summary = store_import(root, name, db_url, mapping, progress=progress, replace=replace)
     try:
         result = summary.as_dict()
@@ -128,7 +147,7 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     # a shard worker shares the catalogue with the others: the database's locks order them, and
     # the folder's writer lock is held only while this worker writes the folder (its build)
     whole_run = catalogue_lock(folder, f"index {root}") if worker is None else nullcontext()
-    with whole_run:
+    with forgotten_on_failure(name, db_url, index_dir), whole_run:
         summary = index_catalogue(root, name, model, db_url, mapping, index_dir=index_dir, batch_size=batch_size,
                                   workers=workers, device=device, progress=progress, should_stop=should_stop,
                                   replace=replace, category_map=category_map, memory_budget=memory_budget,

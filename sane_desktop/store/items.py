@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, create_engine, func, inspect, select
 from sqlalchemy.orm import Session
 
 from sane_desktop.catalogue.images import KnownImage
@@ -129,3 +130,21 @@ def item_labels(engine: Engine, pks: Sequence[int]) -> dict[int, ItemLabel]:
                 .join(S.Category, S.Category.id == S.Item.category_id)
                 .where(S.Item.id.in_(wanted[start : start + IN_CHUNK]))))
     return found
+
+
+def sqlite_holds_a_catalogue(path: Path) -> bool:
+    """Whether the SQLite database file ``path`` holds a catalogue row. False for a missing file or
+    one without the table; True when it cannot be read (a caller deciding what to delete must keep
+    what it cannot check). Opened read-only, without the migrations a store open would run."""
+    if not path.is_file():
+        return False
+    engine = create_engine(f"sqlite:///file:{path.as_posix()}?mode=ro&uri=true")
+    try:
+        if S.CatalogueRow.__tablename__ not in inspect(engine).get_table_names():
+            return False
+        with engine.connect() as connection:
+            return bool(connection.execute(select(func.count()).select_from(S.CatalogueRow)).scalar())
+    except Exception:  # unreadable or locked: keep it
+        return True
+    finally:
+        engine.dispose()
