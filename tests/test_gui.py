@@ -24,6 +24,7 @@ from sane_desktop.gui.screenshots import build_outfit, explain_first_result, ope
 from sane_desktop.gui.settings import Settings  # noqa: E402
 from sane_desktop.gui.thumbnails import ThumbnailLoader  # noqa: E402
 from sane_desktop.service import CatalogueService  # noqa: E402
+from sane_desktop.service.titles import attribute_words  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -111,16 +112,16 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     qtbot.mouseClick(view.details_button, Qt.MouseButton.LeftButton)  # the score parts are behind "Details"
     second = view.bars.grid.itemAtPosition(2, 0).widget()  # the runner-up's name: a link
     qtbot.mouseClick(second, Qt.MouseButton.LeftButton)
-    assert view.layer.currentText() == f"Where: {update.attributes[1].name}"
+    assert view.layer.currentText() == f"Where: {attribute_words(update.attributes[1].name)}"
     top = update.attributes[0].name  # the named attribute, or the best-ranked when none explains it
     first = view.bars.grid.itemAtPosition(1, 0).widget()  # the top attribute's name in the bars
     assert top in first.text()
     qtbot.mouseClick(first, Qt.MouseButton.LeftButton)
-    assert view.layer.currentText() == f"Where: {top}"
+    assert view.layer.currentText() == f"Where: {attribute_words(top)}"
     assert view.candidate_panel.pixmap().toImage() != saliency_overlay  # now its activation map
     assert top in view.overlay_label.text()  # the exported card says what it shows
     view.show_attribute("not offered")
-    assert view.layer.currentText() == "Why similar (saliency)"
+    assert view.layer.currentText() == "What drove the match"
     assert view.candidate_panel.pixmap().toImage() == saliency_overlay
     exported = window.explanation.export(tmp_path / "explanation.png")
     assert exported is not None and exported.stat().st_size > 1000

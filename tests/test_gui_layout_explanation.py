@@ -238,10 +238,10 @@ def test_the_default_view_says_what_matched_and_details_are_remembered(world, qt
     # a click on an attribute's name (a link) shows where the model sees it
     runner_up = view.bars.grid.itemAtPosition(2, 0).widget()
     qtbot.mouseClick(runner_up, Qt.MouseButton.LeftButton)
-    assert view.layer.currentText() == f"Where: {view.update_data.attributes[1].name}"
+    assert view.layer.currentData() == view.update_data.attributes[1].name
     assert view.update_data.attributes[1].name in view.overlay_label.text()
     qtbot.mouseClick(view.attribute_label, Qt.MouseButton.LeftButton)  # "See where:" in the default view
-    assert view.layer.currentText() == f"Where: {view.update_data.attribute}"
+    assert view.layer.currentData() == view.update_data.attribute
 
     settings_file = Path(window.settings.qsettings.fileName())
     window.settings.sync()

@@ -35,6 +35,7 @@ from sane_desktop.gui.screenshots import (  # noqa: E402
 )
 from sane_desktop.gui.tasks import TaskRunner  # noqa: E402
 from sane_desktop.service import CatalogueService  # noqa: E402
+from sane_desktop.service.titles import attribute_words  # noqa: E402
 
 HAS_EXISTING_SOURCE = hasattr(CatalogueService, "existing_source")
 needs_existing_source = pytest.mark.skipif(
@@ -145,13 +146,14 @@ def test_explanation_view_and_exported_card_show_catalogue_text_literally(window
     assert update is not None and update.attribute.startswith("<u>")
     for label in (view.candidate_caption, view.outfit_caption):
         assert_shows_literally(label.text(), label.textFormat(), HOSTILE, "explanation caption")
-    assert_shows_literally(view.attribute_label.text(), view.attribute_label.textFormat(), update.attribute,
-                           "explaining attribute")
+    assert_shows_literally(view.attribute_label.text(), view.attribute_label.textFormat(),
+                           attribute_words(update.attribute), "explaining attribute (in words)")
     first = view.bars.grid.itemAtPosition(1, 0).widget()
     assert_shows_literally(first.text(), first.textFormat(), update.attribute, "attribute bars")
     view.show_attribute(update.attribute)
     assert_shows_literally(view.overlay_label.text(), view.overlay_label.textFormat(), update.attribute, "overlay")
-    assert view.layer.currentText() == f"Where: {update.attribute}"  # combo items are plain text
+    assert view.layer.currentData() == update.attribute  # the hostile name reaches the map as it is
+    assert view.layer.currentText() == f"Where: {attribute_words(update.attribute)}"  # combo items: plain text
     exported = view.export(tmp_path / "card.png")
     assert exported is not None and exported.stat().st_size > 1000
     for label in view.card.findChildren(QLabel):  # what the exported PNG shows

@@ -27,7 +27,7 @@ from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.text import ElidedLabel, LinkLabel, message_box, plain_tooltip, set_plain
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
-from sane_desktop.service.titles import match_sentence
+from sane_desktop.service.titles import attribute_words, match_sentence
 
 if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
     # numpy (and the colouring code, colour_lut/colourise) is imported where an array is handled: the
@@ -39,7 +39,7 @@ if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, 
 PHOTO_MIN, PHOTO_HINT = 96, QSize(200, 250)  # a photo's smallest side, and what it asks for
 PHOTO_ASPECT = 1.25  # a photo's room is this much higher than wide (product photos are mostly portrait)
 PHOTO_BACKGROUND = QColor("white")  # product photos are shot on white: the letterbox blends in
-SALIENCY_LAYER = "Why similar (saliency)"
+SALIENCY_LAYER = "What drove the match"  # the saliency map, in words
 SALIENCY_CAPTION = "Highlighted: what drove the match"
 SIMILAR_CAPTION = "Highlighted: what makes the two look alike"
 PROMPT = "Click a compatible item to see why it matches the outfit."
@@ -788,7 +788,8 @@ class ExplanationView(QWidget):
         self.colour_map.currentTextChanged.connect(self._recolour)
         self.layer.currentIndexChanged.connect(lambda _: self._recolour(self.colour_map.currentText()))
         self.bars.attribute_clicked.connect(self.show_attribute)
-        self.attribute_label.clicked.connect(lambda: self.show_attribute(self.attribute_label.text()))
+        self.attribute_name = ""  # the attribute the label names in words ("dotted pattern" for pattern:dotted)
+        self.attribute_label.clicked.connect(lambda: self.show_attribute(self.attribute_name))
         self.export_button.clicked.connect(lambda: self.export())
         self.details_button.toggled.connect(self._details_toggled)
 
@@ -986,7 +987,8 @@ class ExplanationView(QWidget):
         else:
             self.headline.setToolTip("")
         self.bars.partner_header = "both have it" if step.general else "pair has it"
-        set_plain(self.attribute_label, update.attribute)
+        self.attribute_name = update.attribute
+        set_plain(self.attribute_label, attribute_words(update.attribute) if update.attribute else "")
         self.attribute_caption.setVisible(bool(update.attribute))
         self.attribute_label.setVisible(bool(update.attribute))
         self.bars.set_attributes(update.attributes)
@@ -1028,7 +1030,7 @@ class ExplanationView(QWidget):
         self.layer.clear()
         self.layer.addItem(SALIENCY_LAYER, None)
         for attribute in update.attribute_maps:
-            self.layer.addItem(f"Where: {attribute}", attribute)
+            self.layer.addItem(f"Where: {attribute_words(attribute)}", attribute)  # the raw name is its data
         self.layer.setCurrentIndex(max(0, self.layer.findData(current)))
         self.layer.blockSignals(False)
 
