@@ -37,6 +37,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="score this fitted attribute selection as it is (e.g. one fitted on another "
                         "catalogue) instead of fitting one here")
     parser.add_argument("--curves", action="store_true", help="include the mean curves in the output")
+    parser.add_argument("--weak-truth", metavar="KINDS",
+                        help="instead: weak ground truth on a real catalogue — held-out pairs sharing exactly "
+                        "one labelled value of these attribute kinds (e.g. colour,pattern); scores how often "
+                        "the explaining attribute is the shared value, for the model's selection and one "
+                        "fitted on the valid split (--save-selection writes that one)")
+    parser.add_argument("--weak-truth-oracle", action="store_true",
+                        help="with --weak-truth: also run the removal oracle (one pass per candidate attribute)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 
@@ -54,6 +61,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.pairs <= 0 or args.rise_masks <= 0:
         raise CliError("--pairs and --rise-masks must be positive")
+    if args.weak_truth is not None:
+        return _run_weak_truth(args)
     methods = tuple(dict.fromkeys(args.method or METHODS))
     progress = TqdmProgress()
     start = time.perf_counter()
@@ -73,7 +82,48 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return report
 
 
+def _run_weak_truth(args: argparse.Namespace) -> dict[str, Any]:
+    from sane_desktop.progress import TqdmProgress
+    from sane_desktop.service.weak_truth import evaluate_weak_truth_explanations
+
+    kinds = [k.strip() for k in args.weak_truth.split(",") if k.strip()]
+    if not kinds:
+        raise CliError("--weak-truth needs attribute kinds, e.g. colour,pattern")
+    progress = TqdmProgress()
+    start = time.perf_counter()
+    try:
+        outcome = evaluate_weak_truth_explanations(args.catalogue, args.model, args.pairs, kinds, seed=args.seed,
+                                                   selection=args.selection, mapping=args.mapping,
+                                                   oracle=args.weak_truth_oracle, progress=progress)
+    finally:
+        progress.close()
+    report = outcome.figures
+    if outcome.selection is not None and args.save_selection:
+        report["selection_file"] = str(outcome.selection.save(args.save_selection))
+    report.update(catalogue=str(args.catalogue), model=str(args.model), model_hash=outcome.model_hash,
+                  seed=args.seed, seconds=round(time.perf_counter() - start, 2))
+    return report
+
+
+def _render_weak_truth(result: dict[str, Any]) -> str:
+    truth = result["weak_truth"]
+    lines = [f"{truth['pairs']} held-out pairs sharing exactly one {' or '.join(truth['kinds'])} value "
+             f"({', '.join(f'{k} {n}' for k, n in truth['pairs_by_kind'].items())}), seed {result['seed']}; "
+             f"most frequent answer {truth['majority_answer']['name']} ({truth['majority_answer']['share']:.2f})"]
+    for label, fig in truth["selections"].items():
+        named = "n/a" if fig["named"] is None else f"{fig['named']:.3f}"
+        lines.append(f"{label} selection ({fig['source']}): the shared value named {fig['all']:.3f} of all pairs, "
+                     f"{named} of the {fig['pairs'] - fig['abstained']} named; abstained {fig['abstained']}")
+        for kind, per in fig["by_kind"].items():
+            lines.append(f"  {kind} pairs ({per['pairs']}): {per['all']:.3f}")
+        if fig["named_instead"]:
+            lines.append("  named instead: " + ", ".join(f"{k} {v}" for k, v in fig["named_instead"].items()))
+    return "\n".join(lines)
+
+
 def render(result: dict[str, Any]) -> str:
+    if "weak_truth" in result:
+        return _render_weak_truth(result)
     lines = [f"{result['pairs']['test']} test pairs ({result['pairs']['positive']} positive), seed {result['seed']}",
              f"{'method':10s}{'insertion':>11s}{'deletion':>10s}{'ins raw':>9s}{'del raw':>9s}{'s/map':>9s}{'passes':>8s}"]
     for method, fig in result["saliency"].items():
