@@ -270,6 +270,7 @@ def main() -> int:
     report = {
         "benchmark": "scale", "n": args.n, "dimension": args.dim, "queries": args.queries, "k": K,
         "threads": args.threads, "seed": args.seed, "world": {"centres": CENTRES, "noise": NOISE, **world},
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],  # other jobs on the machine
         "machine": {"platform": platform.platform(), "cpus_visible": len(os.sched_getaffinity(0)),
                     "cpu_count": os.cpu_count(), "faiss": faiss.__version__, "numpy": np.__version__,
                     "python": platform.python_version()},
