@@ -355,3 +355,32 @@ def test_service_lines_for_each_failure(server, world) -> None:  # type: ignore[
     while sessions(server) and time.monotonic() < deadline:  # the pool's sessions end with dispose
         time.sleep(0.1)
     assert sessions(server) == 0
+
+
+def test_a_port_where_something_else_answers_is_said_plainly() -> None:
+    """A web server (or anything not PostgreSQL) on the port: libpq's "invalid response to SSL
+    negotiation" becomes a line a person can act on (found by a new-user trial). No PostgreSQL needed."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(4)
+    port = listener.getsockname()[1]
+
+    def answer() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(1024)
+                connection.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        with pytest.raises(StoreError, match=rf"^something answers at 127\.0\.0\.1:{port}, but it is not a PostgreSQL"):
+            list_on_server(ServerAddress("127.0.0.1", port, DATABASE, USER), PASSWORD)
+    finally:
+        listener.close()

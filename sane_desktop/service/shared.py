@@ -118,6 +118,12 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
                                          "timeout expired", "could not connect", "network is unreachable",
                                          "no route to host", "name or service not known")):
         return f"cannot reach a PostgreSQL server at {where}: is it running, and are the host and port right?"
+    if any(reason in text for reason in ("ssl negotiation", "server closed the connection unexpectedly",
+                                         "received invalid response", "unsupported frontend protocol",
+                                         "invalid response", "unexpected response")):
+        # something answered, but not PostgreSQL (a web server on that port, say): libpq's own words help nobody
+        return (f"something answers at {where}, but it is not a PostgreSQL server: check the port "
+                "(PostgreSQL's is usually 5432)")
     first = str(error).strip().splitlines()
     line = first[0] if first else f"cannot use the database {address.display()}"
     if password:
