@@ -18,7 +18,6 @@ is driven by key and mouse clicks on its widgets:
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,6 +35,7 @@ from keyring.backend import KeyringBackend  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
+from pg_helpers import pg_server  # noqa: E402
 from sane_desktop.errors import NotFound, StoreError  # noqa: E402
 from sane_desktop.gui.app import create_window  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, explain_first_result, wait_results  # noqa: E402
@@ -80,13 +80,7 @@ class WeakKeyring(MemoryKeyring):
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict[str, Any]]:
     """pgserver with a password-protected user ``alice`` owning database ``shared`` (pgvector on)."""
-    pgserver = pytest.importorskip("pgserver", reason="pgserver not installed (pip install -e '.[test]')")
-    folder = tempfile.mkdtemp(prefix="sane-shared-")
-    try:
-        pg = pgserver.get_server(folder, cleanup_mode="delete")
-    except Exception as error:  # noqa: BLE001 - any start failure is a reason to skip, shown
-        pytest.skip(f"pgserver could not start PostgreSQL here: {type(error).__name__}: {error}")
-    try:
+    with pg_server("sane-shared-") as pg:
         with psycopg.connect(pg.get_uri(), autocommit=True) as admin:
             admin.execute(f"CREATE ROLE {USER} LOGIN PASSWORD '{PASSWORD}'")
             admin.execute(f"CREATE DATABASE {DATABASE} OWNER {USER}")
@@ -98,8 +92,6 @@ def server() -> Iterator[dict[str, Any]]:
         with psycopg.connect(pg.get_uri(DATABASE), autocommit=True) as admin:
             admin.execute("CREATE EXTENSION IF NOT EXISTS vector")
         yield {"pg": pg, "host": host, "port": port, "address": ServerAddress(host, port, DATABASE, USER)}
-    finally:
-        pg.cleanup()
 
 
 def sessions(server: dict[str, Any]) -> int:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import torch
 
+from pg_helpers import pg_server, vector_database
 from sane_desktop.catalogue import read_catalogue
 from sane_desktop.demo import generate_demo
 from sane_desktop.paths import catalogue_dir
@@ -179,27 +180,17 @@ def test_pgvector_tables_are_kept_when_current_and_rebuilt_when_changed(tmp_path
     """The same skip for a pgvector catalogue on a real server (pgserver; skipped, with the reason,
     where it cannot run): kept when current; a table missing a row is rebuilt."""
     psycopg = pytest.importorskip("psycopg", reason="psycopg not installed (pip install -e '.[test]')")
-    pgserver = pytest.importorskip("pgserver", reason="pgserver not installed (pip install -e '.[test]')")
     from retrieval_world import make_catalogue, make_model
 
     from sane_desktop.retrieval.indexing import index_catalogue
 
-    try:
-        pg = pgserver.get_server(tmp_path / "pg", cleanup_mode="delete")
-    except Exception as error:  # noqa: BLE001 - any start failure is a reason to skip, shown
-        pytest.skip(f"pgserver could not start PostgreSQL here: {type(error).__name__}: {error}")
-    try:
-        with psycopg.connect(pg.get_uri(), autocommit=True) as admin:
-            admin.execute('CREATE DATABASE "noop"')
-            user, host = admin.info.user, admin.info.host
-        libpq = f"postgresql://{user}@/noop?host={host}"
-        with psycopg.connect(libpq, autocommit=True) as admin:
-            admin.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    with pg_server("sane-noop-") as pg:
+        url, libpq = vector_database(pg, "noop")
         source = make_catalogue(tmp_path / "source", items=40)
         model = make_model(tmp_path / "model.pt", seed=0)
 
         def index_pg() -> IndexSummary:
-            return index_catalogue(source, "shop", model, f"postgresql+psycopg://{user}@/noop?host={host}",
+            return index_catalogue(source, "shop", model, url,
                                    index_dir=tmp_path / "ix", vector_backend="pgvector", device="cpu", workers=0)
 
         assert index_pg().rebuilt
@@ -213,8 +204,6 @@ def test_pgvector_tables_are_kept_when_current_and_rebuilt_when_changed(tmp_path
         repaired = index_pg()
         assert repaired.rebuilt and table in repaired.rebuild_reason
         assert not index_pg().rebuilt
-    finally:
-        pg.cleanup()
 
 
 def test_a_changed_rerank_store_is_refused_by_search_and_rebuilt(world: Path) -> None:

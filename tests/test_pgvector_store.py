@@ -12,7 +12,6 @@ PostgreSQL 16 with pgvector 0.6 on a local socket; skipped, with the reason, whe
 from __future__ import annotations
 
 import json
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from pg_helpers import pg_server
 from sane_desktop.errors import StaleIndexError
 from sane_desktop.retrieval.faiss_index import FaissVectorStore, IndexSpec
 from sane_desktop.retrieval.vector_store import SearchFilter
@@ -30,18 +30,9 @@ psycopg = pytest.importorskip("psycopg", reason="psycopg not installed (pip inst
 @pytest.fixture(scope="module")
 def pg() -> Iterator[Any]:
     """An autocommit connection to a fresh pgserver instance with the vector extension."""
-    pgserver = pytest.importorskip("pgserver", reason="pgserver not installed (pip install -e '.[test]')")
-    folder = tempfile.mkdtemp(prefix="sane-pgvector-")
-    try:
-        server = pgserver.get_server(folder, cleanup_mode="delete")
-    except Exception as error:  # noqa: BLE001 - any start failure is a reason to skip, shown
-        pytest.skip(f"pgserver could not start PostgreSQL here: {type(error).__name__}: {error}")
-    try:
-        with psycopg.connect(server.get_uri(), autocommit=True) as connection:
-            connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
-            yield connection
-    finally:
-        server.cleanup()
+    with pg_server("sane-pgvector-") as server, psycopg.connect(server.get_uri(), autocommit=True) as connection:
+        connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+        yield connection
 
 
 def clustered(n: int, dim: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,6 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from pg_helpers import pg_server
 from sane_desktop.cli import main
 from tests.retrieval_world import make_catalogue, make_model
 
@@ -44,16 +44,8 @@ DEADLINE_S = 300  # a hung worker fails the test instead of hanging it (not a sp
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Any]:
-    pgserver = pytest.importorskip("pgserver", reason="pgserver not installed (pip install -e '.[test]')")
-    folder = tempfile.mkdtemp(prefix="sane-shards-")
-    try:
-        pg = pgserver.get_server(folder, cleanup_mode="delete")
-    except Exception as error:  # noqa: BLE001 - any start failure is a reason to skip, shown
-        pytest.skip(f"pgserver could not start PostgreSQL here: {type(error).__name__}: {error}")
-    try:
+    with pg_server("sane-shards-") as pg:
         yield pg
-    finally:
-        pg.cleanup()
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -31,6 +30,7 @@ import pytest
 
 psycopg = pytest.importorskip("psycopg", reason="psycopg not installed (pip install -e '.[test]')")
 
+from pg_helpers import pg_server, vector_database  # noqa: E402
 from retrieval_world import make_catalogue, make_model  # noqa: E402
 
 from sane_desktop.errors import ModelError, StaleIndexError  # noqa: E402
@@ -46,22 +46,9 @@ ITEMS = 40
 @pytest.fixture(scope="module")
 def server() -> Iterator[dict[str, str]]:
     """A pgserver instance with database ``shared`` (vector extension on): SQLAlchemy and libpq URLs."""
-    pgserver = pytest.importorskip("pgserver", reason="pgserver not installed (pip install -e '.[test]')")
-    folder = tempfile.mkdtemp(prefix="sane-shared-manifest-")
-    try:
-        pg = pgserver.get_server(folder, cleanup_mode="delete")
-    except Exception as error:  # noqa: BLE001 - any start failure is a reason to skip, shown
-        pytest.skip(f"pgserver could not start PostgreSQL here: {type(error).__name__}: {error}")
-    try:
-        with psycopg.connect(pg.get_uri(), autocommit=True) as admin:
-            admin.execute('CREATE DATABASE "shared"')
-            user, host = admin.info.user, admin.info.host
-        libpq = f"postgresql://{user}@/shared?host={host}"
-        with psycopg.connect(libpq, autocommit=True) as admin:
-            admin.execute("CREATE EXTENSION IF NOT EXISTS vector")
-        yield {"url": f"postgresql+psycopg://{user}@/shared?host={host}", "libpq": libpq}
-    finally:
-        pg.cleanup()
+    with pg_server("sane-shared-manifest-") as pg:
+        url, libpq = vector_database(pg, "shared")
+        yield {"url": url, "libpq": libpq}
 
 
 def sql(server: dict[str, str], statement: str, *args: Any) -> list[tuple[Any, ...]]:

@@ -1,0 +1,41 @@
+"""A real PostgreSQL 16 + pgvector for the tests, from PyPI's ``pgserver`` (Qt-free):
+``from pg_helpers import pg_server, vector_database`` (``tests/`` is on pytest's path)."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+
+@contextmanager
+def pg_server(prefix: str) -> Iterator[Any]:
+    """A fresh pgserver instance in a temporary folder (``prefix`` names it), removed afterwards.
+    Skips the test, with the reason, when pgserver is not installed or cannot start here."""
+    pgserver = pytest.importorskip("pgserver", reason="pgserver not installed (pip install -e '.[test]')")
+    folder = tempfile.mkdtemp(prefix=prefix)
+    try:
+        server = pgserver.get_server(folder, cleanup_mode="delete")
+    except Exception as error:  # noqa: BLE001 - any start failure is a reason to skip, shown
+        pytest.skip(f"pgserver could not start PostgreSQL here: {type(error).__name__}: {error}")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+def vector_database(server: Any, name: str) -> tuple[str, str]:
+    """Create database ``name`` on ``server`` with the vector extension; returns its SQLAlchemy
+    (``postgresql+psycopg``) and libpq URLs, as the server's superuser over its local socket."""
+    import psycopg
+
+    with psycopg.connect(server.get_uri(), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        user, host = admin.info.user, admin.info.host
+    libpq = f"postgresql://{user}@/{name}?host={host}"
+    with psycopg.connect(libpq, autocommit=True) as admin:
+        admin.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    return f"postgresql+psycopg://{user}@/{name}?host={host}", libpq
