@@ -25,9 +25,9 @@ from __future__ import annotations
 
 import html
 
-from PySide6.QtCore import QEvent, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QColor, QEnterEvent, QFocusEvent, QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent,
+    QColor, QEnterEvent, QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QResizeEvent,
     QTextDocumentFragment, QTextLayout, QTextOption,
 )
 from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStyle, QStyleOptionFocusRect, QWidget
@@ -223,6 +223,37 @@ class ElidedLabel(QLabel):
         painter.end()
 
 
+class ClickActivation(QObject):
+    """Makes ``widget`` act as a button for mouse and keyboard users, as an event filter: a left
+    click released inside it, or Enter/Return/Space while it has focus, emits ``activated``; focus
+    changes repaint it (its focus frame). Used by :class:`LinkLabel` and the explanation panel's
+    share rows, which differ only in what they draw."""
+
+    activated = Signal()
+    KEYS = (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space)
+
+    def __init__(self, widget: QWidget) -> None:
+        super().__init__(widget)
+        widget.setCursor(Qt.CursorShape.PointingHandCursor)
+        widget.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        widget.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            return True  # taken here, so that the release comes here too
+        if kind == QEvent.Type.MouseButtonRelease and isinstance(event, QMouseEvent) and isinstance(watched, QWidget):
+            if event.button() == Qt.MouseButton.LeftButton and watched.rect().contains(event.position().toPoint()):
+                self.activated.emit()
+                return True
+        elif kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) and event.key() in self.KEYS:
+            self.activated.emit()
+            return True
+        elif kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut) and isinstance(watched, QWidget):
+            watched.update()
+        return False
+
+
 class LinkLabel(ElidedLabel):
     """An :class:`ElidedLabel` clicked like a link: in the palette's link colour (made readable on
     the theme's background, at paint time), underlined under the mouse, focusable, activated by a
@@ -232,8 +263,7 @@ class LinkLabel(ElidedLabel):
 
     def __init__(self, text: str = "", lines: int = 1, parent: QWidget | None = None) -> None:
         super().__init__(text, lines, parent)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        ClickActivation(self).activated.connect(self.clicked)
 
     def text_colour(self) -> QColor:
         return link_colour(self.palette())
@@ -251,31 +281,6 @@ class LinkLabel(ElidedLabel):
     def leaveEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         self._underline(False)
         super().leaveEvent(event)
-
-    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        event.accept()
-
-    def mouseReleaseEvent(self, event: QMouseEvent) -> None:  # noqa: N802 - Qt's name
-        if event.button() == Qt.MouseButton.LeftButton and self.rect().contains(event.position().toPoint()):
-            event.accept()
-            self.clicked.emit()
-        else:
-            super().mouseReleaseEvent(event)
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_Space):
-            event.accept()
-            self.clicked.emit()
-        else:
-            super().keyPressEvent(event)
-
-    def focusInEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
-        super().focusInEvent(event)
-        self.update()
-
-    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802 - Qt's name
-        super().focusOutEvent(event)
-        self.update()
 
     def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         super().paintEvent(event)
