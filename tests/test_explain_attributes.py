@@ -137,3 +137,16 @@ def test_tuning_turns_the_partner_part_on_only_when_it_helps():
     assert weights.partner > 0 and accuracy["top1"] == 1.0
     plain, _ = _constructed_pairs()  # no partner probabilities at all: the grid leaves it at 0
     assert tune_weights(plain, _constructed_pairs()[1], NAMES)[0].partner == 0.0
+
+
+def test_map_match_on_a_one_cell_grid_is_one_not_nan() -> None:
+    """A model whose attribute maps are 1×1 (a small --image-size): the sample std of one value is
+    NaN, which made every map match NaN and the attribute choice compare NaNs (found by a fresh
+    new-user check). One cell carries no spatial evidence: every attribute agrees fully."""
+    import torch
+
+    from sane_desktop.explain.attribute_choice import map_match
+
+    match = map_match(torch.rand(3, 1, 1), torch.rand(8, 8))
+    assert torch.equal(match, torch.ones(3))
+    assert not torch.isnan(map_match(torch.rand(2, 3, 2, 2), torch.rand(2, 8, 8))).any()

@@ -41,8 +41,11 @@ EPS = 1e-8
 
 # --- map agreement (shared by the choice and the training loss) -------------------------------
 def spatial_distribution(maps: Tensor) -> Tensor:
-    """Standardise each (…, h, w) map, then softmax over its positions."""
+    """Standardise each (…, h, w) map, then softmax over its positions (a 1×1 map: 1, its only
+    position; the sample std of one value is NaN, which would turn every map match into NaN)."""
     flat = maps.flatten(-2).float()
+    if flat.shape[-1] < 2:
+        return torch.ones_like(flat).view_as(maps)
     flat = (flat - flat.mean(-1, keepdim=True)) / flat.std(-1, keepdim=True).clamp_min(1e-6)
     return flat.softmax(-1).view_as(maps)
 
