@@ -37,6 +37,7 @@ import shutil
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -182,6 +183,8 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
     started = time.perf_counter()
     for category in range(args.build_only or args.categories):
         spec = IndexSpec(**json.loads((args.workdir / f"spec{category}.json").read_text()))
+        if args.serve_on_disk and spec.compressed:  # the same files, lists memory-mapped (IO_FLAG_MMAP)
+            spec = replace(spec, on_disk=True)
         specs.append(spec)
         stores.append(load_store(args.workdir / f"category{category}.faiss", spec, use_gpu=False))
     load_seconds = time.perf_counter() - started
@@ -205,7 +208,7 @@ def child_serve(args: argparse.Namespace) -> dict[str, Any]:
                      "p99_ms": round(float(np.percentile(times, 99)), 3),
                      "recall_at_10": round(float(np.mean(recalls)), 4), "queries": len(times)})
         print(json.dumps({"progress": rows[-1]}), file=sys.stderr, flush=True)
-    return {"load_seconds": round(load_seconds, 1), "rss_before_load_mb": before, "rss_loaded_mb": loaded,
+    return {"labels": sorted({spec.label for spec in specs}), "load_seconds": round(load_seconds, 1), "rss_before_load_mb": before, "rss_loaded_mb": loaded,
             "rss_after_queries_mb": rss_mb(), "rss_anon_after_queries_mb": rss_mb("RssAnon"),
             "rss_file_after_queries_mb": rss_mb("RssFile"), "peak_rss_mb": peak_rss_mb(),
             "index_memory_mb": round(sum(getattr(s, "resident_bytes", 0) for s in stores) / 2**20, 1),
@@ -218,7 +221,8 @@ def run_child(role: str, args: argparse.Namespace, category: int = -1) -> dict[s
                "--centres", str(args.centres), "--noise", str(args.noise), "--seed", str(args.seed),
                "--threads", str(args.threads), "--budget", str(args.budget),
                "--queries-per-category", str(args.queries_per_category), "--flat-limit", str(args.flat_limit),
-               *(["--build-only", str(args.build_only)] if args.build_only else [])]
+               *(["--build-only", str(args.build_only)] if args.build_only else []),
+               *(["--serve-on-disk"] if args.serve_on_disk else [])]
     done = subprocess.run(command, stdout=subprocess.PIPE, text=True)
     if done.returncode:
         raise SystemExit(f"{role} {category} failed (exit {done.returncode})")
@@ -246,6 +250,9 @@ def main() -> int:
                         help="build and serve only the first M categories, each at its full size (a 2-core "
                              "machine's time); memory for all is then the per-index estimate, summed")
     parser.add_argument("--keep", action="store_true", help="keep the workdir (indexes) afterwards")
+    parser.add_argument("--serve-on-disk", action="store_true",
+                        help="serve the compressed indexes with their inverted lists on disk (FAISS "
+                             "OnDiskInvertedLists, memory-mapped) instead of loaded")
     parser.add_argument("--out", type=Path)
     parser.add_argument("--child", choices=["build", "serve", "queries"], help=argparse.SUPPRESS)
     parser.add_argument("--category", type=int, default=-1, help=argparse.SUPPRESS)
@@ -293,7 +300,7 @@ def main() -> int:
             index_bytes(choose_by_budget(size, BLOCK * (args.categories + 1), args.budget * size // args.n,
                                          flat_limit=args.flat_limit), size, BLOCK * (args.categories + 1))
             for size in category_sizes(args.n, args.categories)) / GIB, 3),
-        "builds": builds, "serve": served,
+        "builds": builds, "serve": served, "served_on_disk": args.serve_on_disk,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")

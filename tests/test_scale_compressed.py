@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sane_desktop.errors import StaleIndexError
+from sane_desktop.errors import InputError, StaleIndexError
 from sane_desktop.retrieval.compressed import (
     RerankedVectorStore, build_store, choose_by_budget, index_bytes, load_store, rerank_paths,
 )
@@ -125,10 +125,37 @@ def test_budget_walks_from_exact_to_compressed() -> None:
         kinds.append((spec.kind, spec.m))
     assert kinds == [("ivf", 0), ("ivfsq8", 0), ("ivfpq", 352), ("ivfpq", 176), ("ivfpq", 88)]
     assert choose_by_budget(500_000, dim, 8 * 2**30, flat_limit=1_000_000).kind == "flat"
+    # below the smallest in-memory codes: the finest PQ with its lists on disk (centroids and
+    # codebooks resident: 1,024 × 704 × 4 + 352 × 256 × 2 × 4 bytes)
+    on_disk = choose_by_budget(n, dim, int(0.1 * 2**30), flat_limit=1_000_000)
+    assert (on_disk.kind, on_disk.m, on_disk.on_disk) == ("ivfpq", 352, True) and on_disk.label.endswith(",ondisk")
+    assert index_bytes(on_disk, n, dim) == 1024 * 704 * 4 + 352 * 256 * 2 * 4
     with pytest.raises(ValueError, match="memory budget"):
-        choose_by_budget(n, dim, int(0.1 * 2**30), flat_limit=1_000_000)
+        choose_by_budget(n, dim, 2**20, flat_limit=1_000_000)
     tiny = choose_by_budget(50, 64, 12_000, flat_limit=10)
     assert tiny.kind == "ivfsq8" and tiny.nlist == 1  # one list: trainable on 50 points
+
+
+def test_on_disk_lists_answer_as_in_memory_and_are_read_only(tmp_path: Path) -> None:
+    """FAISS's OnDiskInvertedLists (read_index with IO_FLAG_MMAP): the same answers as the lists
+    loaded into memory; adding or removing is refused in one line, not FAISS's C++ assertion."""
+    vectors, ids = clustered(1200, 32, seed=3)
+    spec = IndexSpec(**{**PQ.as_dict(), "on_disk": True})
+    path = tmp_path / "d.faiss"
+    build_store(vectors, ids, spec).save(path)
+    on_disk, in_memory = load_store(path, spec), load_store(path, PQ)
+    assert isinstance(on_disk, RerankedVectorStore) and on_disk.read_only and not in_memory.read_only  # type: ignore[union-attr]
+    rng = np.random.default_rng(4)
+    for row in rng.choice(len(ids), 10, replace=False):
+        query = vectors[row] + 0.1 * rng.normal(size=32).astype(np.float32)
+        got, want = on_disk.search(query, 10), in_memory.search(query, 10)
+        np.testing.assert_array_equal(got.ids, want.ids)
+        np.testing.assert_allclose(got.scores, want.scores)
+    with pytest.raises(InputError, match="read-only"):
+        on_disk.add(ids[:1], vectors[:1])
+    with pytest.raises(InputError, match="read-only"):
+        on_disk.remove([int(ids[0])])
+    assert len(on_disk) == 1200
 
 
 def test_bench_scale_imports_with_numpy_and_faiss_only(tmp_path: Path) -> None:

@@ -42,7 +42,10 @@ class IndexSpec:
     ``nbits`` bits) or ``ivfsq8`` (8-bit scalar quantiser); ``pgvector``: a table with an HNSW index
     on the catalogue's PostgreSQL server (:mod:`.pgvector_store`), searched with ``ef_search``. ``rerank``: how many candidates per
     result the compressed index hands to the exact re-ranking (k × rerank); ``rerank_dtype`` the
-    stored vectors' type (``float16`` or ``float32``). Older manifests lack the last four fields.
+    stored vectors' type (``float16`` or ``float32``). ``on_disk`` (compressed kinds): the inverted
+    lists stay in the index file and are memory-mapped at load (FAISS ``IO_FLAG_MMAP``, its
+    ``OnDiskInvertedLists``, read-only), so only the coarse centroids and codebooks are resident.
+    Older manifests lack the last five fields.
     """
 
     kind: str  # "flat", "ivf", "ivfpq", "ivfsq8" or "pgvector"
@@ -53,6 +56,7 @@ class IndexSpec:
     rerank: int = 0  # compressed kinds: candidates per wanted result, re-scored exactly
     rerank_dtype: str = ""  # compressed kinds: "float16" or "float32"
     ef_search: int = 0  # pgvector: HNSW candidates per search (hnsw.ef_search)
+    on_disk: bool = False  # compressed kinds: inverted lists memory-mapped from the file, not loaded
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,7 +74,7 @@ class IndexSpec:
         if self.kind == "pgvector":
             return f"pgvector,HNSW,ef_search{self.ef_search}"
         codes = f"PQ{self.m}x{self.nbits}" if self.kind == "ivfpq" else "SQ8"
-        return f"IVF{self.nlist},{codes},rerank{self.rerank}x{self.rerank_dtype}"
+        return f"IVF{self.nlist},{codes},rerank{self.rerank}x{self.rerank_dtype}" + (",ondisk" if self.on_disk else "")
 
 
 COMPRESSED_KINDS = ("ivfpq", "ivfsq8")
