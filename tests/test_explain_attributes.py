@@ -96,8 +96,8 @@ def test_rank_attributes_reports_every_part_and_orders_by_combination():
                       np.array([0.25, 0.25, 0.25, 0.25]))
     ranked = rank_attributes(parts, SelectionWeights(1, 1, 1), NAMES)
     assert [s.name for s in ranked] == ["striped", "floral", "red"]  # denim is not present
-    assert ranked[0].as_dict().keys() == {"name", "score", "confidence", "match", "prior", "partner"}
-    assert ranked[0].partner == 1.0  # no partner probabilities: neutral
+    assert ranked[0].as_dict().keys() == {"name", "score", "confidence", "match", "prior", "partner", "base_rate"}
+    assert ranked[0].partner == 1.0 and ranked[0].base_rate == 1.0  # no partner, no base rates: neutral
     expected = np.log(0.6) + np.log(0.9) + np.log(0.25)
     assert abs(ranked[0].score - expected) < 1e-9
     assert [s.name for s in rank_attributes(parts, RULES["confidence"], NAMES)] == ["red", "floral", "striped"]

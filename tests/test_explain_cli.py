@@ -60,7 +60,7 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert result["method"] == "fast" and result["cached"] is False
     assert -1.0 <= result["similarity"] <= 1.0
     assert result["attribute"] == result["attributes"][0]["name"]
-    assert set(result["attributes"][0]) == {"name", "score", "confidence", "match", "prior", "partner"}
+    assert set(result["attributes"][0]) == {"name", "score", "confidence", "match", "prior", "partner", "base_rate"}
     assert result["maps"]["resolution"] == [112, 112] and "centre crop" in result["maps"]["alignment"]
     query_map = np.load(result["maps"]["query"])
     assert query_map.shape == (112, 112) and query_map.dtype == np.float32

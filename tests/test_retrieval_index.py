@@ -145,6 +145,13 @@ def test_cli_index_and_query(world: dict[str, Path], tmp_path: Path, capsys: pyt
     for ranked in answer["results"].values():
         assert len(ranked) <= 2 and not set(r["item_id"] for r in ranked) & set(ids)
         assert all(set(r["contributions"]) == set(ids) for r in ranked)
+        assert all(isinstance(r["title"], str) for r in ranked)
+    # the text output names each result by id and title (a person picks by title, not by id)
+    assert main(["query", "shop", "--outfit", ",".join(ids), "-k", "2"]) == 0
+    text = capsys.readouterr().out
+    first = next(iter(answer["results"].values()))[0]
+    row = next(line for line in text.splitlines() if line.strip().startswith("1. " + first["item_id"]))
+    assert first["title"] and " ".join(first["title"].split())[:20] in row
     image = next((root / "images").glob("*.jpg"))
     assert main(["query", "shop", "--image", str(image), "--image-category", "tops", "--category", "shoes",
                  "--json"]) == 0

@@ -76,10 +76,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "mode": "similar" if args.similar is not None else "outfit",
         "outfit": [{"item": labels[item.pk], "category": item.category} for item in outfit],
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
-                                "score": round(r.score, 6),
+                                "title": r.item.title, "score": round(r.score, 6),
                                 "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()}}
                                for r in ranked] for category, ranked in results.items()},
     }
+
+
+TITLE_WIDTH = 36  # characters of a result's title in the text output (the JSON has it whole)
 
 
 def render(result: dict[str, Any]) -> str:
@@ -90,5 +93,7 @@ def render(result: dict[str, Any]) -> str:
         for rank, row in enumerate(ranked, 1):
             driver = max(row.get("contributions", {}).items(), key=lambda kv: kv[1], default=("", 0.0))[0]
             why = "" if result.get("mode") == "similar" else f"  (most from {driver})"
-            lines.append(f"  {rank:3d}. {row['item_id']:<20} {row['score']:+.4f}{why}")
+            title = " ".join(str(row.get("title") or "").split())  # the catalogue's text: one line
+            title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
+            lines.append(f"  {rank:3d}. {row['item_id']:<20} {row['score']:+.4f}  {title:<{TITLE_WIDTH}}{why}".rstrip())
     return "\n".join(lines)

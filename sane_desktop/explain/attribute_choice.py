@@ -9,9 +9,14 @@ Candidates are the attributes predicted present in q. Each gets three parts:
 - prior: how often the attribute is the removal-oracle answer on training pairs (smoothed);
 - partner (our addition, off in the paper's rule): the calibrated probability that r has the
   attribute too — "why do these match?" is usually something both items show.
-They combine log-linearly, score = w_c·log conf + w_m·log match + w_p·log prior + w_s·log partner, so
-rescaling any part by a constant leaves the ranking unchanged; the weights are grid-searched on
-validation pairs, with w_s = 0 among the choices, so the paper's three-part rule is one candidate.
+- specificity (issue 17, our addition): the attribute's information content −log b_a, b_a its
+  base rate among the training items' labels (Laplace-smoothed) — Resnik's (IJCAI 1995) measure of
+  how much a shared concept says: two items sharing "dark blue" are more alike than two sharing
+  "dark tone" or "ladieswear", labels most items carry.
+They combine log-linearly, score = w_c·log conf + w_m·log match + w_p·log prior + w_s·log partner
++ w_i·(−log b), so rescaling any part by a constant leaves the ranking unchanged; the weights are
+grid-searched on validation pairs, with w_s = w_i = 0 among the choices, so the paper's three-part
+rule is one candidate.
 
 ``shared_first`` (issue 17): the attributes both items show (q's and r's calibrated probability
 ≥ 0.5) are ranked ahead of the rest, and the combination orders them — so among two shared
@@ -19,19 +24,23 @@ attributes the one the saliency points at wins, instead of the partner part alon
 ≈ 1 for both). A selection whose weights leave one part only is reported as degenerate
 (:meth:`SelectionWeights.degenerate`). When nothing explains the match — a flat or zero saliency
 map, or no attribute likely on both items (``evidence`` below a threshold fitted on validation
-pairs) — :func:`abstention` says so instead of naming an attribute.
+pairs) — :func:`abstention` says so instead of naming an attribute. ``curated_first``: the
+catalogue's own labelled values (``colour:dark blue``) rank ahead of words mined from free text
+(``waist``), when validation pairs say so.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
+
+from sane_desktop.explain.abstain import FLAT_MAP, NO_ATTRIBUTE, WEAK_EVIDENCE
 
 SALIENCY_AGREEMENT_WEIGHT = 5e-3
 PRESENT_THRESHOLD = 0.5
@@ -133,21 +142,27 @@ class SelectionWeights:
     prior: float = 1.0
     partner: float = 0.0
     shared_first: bool = False  # attributes both items show rank ahead (issue 17); False: the old rule
+    specificity: float = 0.0  # weight of the information content −log(base rate) (issue 17)
+    curated_first: bool = False  # labelled values rank ahead of mined words (issue 17)
 
     def as_dict(self) -> dict[str, float | bool]:
         return asdict(self)
 
     def parts_used(self) -> list[str]:
-        """The evidence the rule uses: the parts with a weight, and ``shared`` for the gate."""
-        used = [name for name in ("confidence", "match", "prior", "partner") if getattr(self, name) != 0]
-        return used + (["shared"] if self.shared_first else [])
+        """The evidence the rule uses: the parts with a weight, ``shared`` and ``curated`` for the gates."""
+        used = [name for name in PART_NAMES if getattr(self, name) != 0]
+        return used + (["shared"] if self.shared_first else []) + (["curated"] if self.curated_first else [])
 
     def degenerate(self) -> str | None:
-        """The one part the rule rests on when it uses one only (e.g. ``partner``), else None."""
-        used = self.parts_used()
+        """The one part the rule rests on when it uses one only (e.g. ``partner``), else None. The
+        curated gate sorts by the kind of label, not by evidence about the pair: it is left out."""
+        used = [name for name in self.parts_used() if name != "curated"]
         if self.shared_first and set(used) <= {"shared", "partner"}:
             return "partner"  # the gate and the partner part are the same evidence: r has it too
         return used[0] if len(used) == 1 else None
+
+
+PART_NAMES = ("confidence", "match", "prior", "partner", "specificity")
 
 
 RULES = {
@@ -173,10 +188,12 @@ class RankedAttribute:
     match: float
     prior: float
     partner: float = 1.0
+    base_rate: float = 1.0  # share of training items labelled with it (1: unknown)
 
     def as_dict(self) -> dict[str, str | float]:
         return {"name": self.name, "score": round(self.score, 5), "confidence": round(self.confidence, 5),
-                "match": round(self.match, 5), "prior": round(self.prior, 5), "partner": round(self.partner, 5)}
+                "match": round(self.match, 5), "prior": round(self.prior, 5), "partner": round(self.partner, 5),
+                "base_rate": round(self.base_rate, 5)}
 
 
 @dataclass
@@ -188,6 +205,26 @@ class PairParts:
     prior: np.ndarray
     candidates: list[int] = field(default_factory=list)
     partner: np.ndarray | None = None  # r's calibrated probabilities; None: unknown (neutral)
+    base_rate: np.ndarray | None = None  # share of training items with each attribute; None: unknown (neutral)
+
+
+def base_rates(labels: Iterable[Iterable[str]], names: Sequence[str], smoothing: float = 1.0) -> np.ndarray:
+    """(A,) share of items labelled with each vocabulary name, Laplace-smoothed ((count + s) /
+    (items + 2s), never 0 or 1) — ``labels``: each training item's attribute names."""
+    column = {name: j for j, name in enumerate(names)}
+    counts = np.zeros(len(names), dtype=np.float64)
+    items = 0
+    for item in labels:
+        items += 1
+        for name in set(item):
+            if name in column:
+                counts[column[name]] += 1
+    return (counts + smoothing) / (items + 2 * smoothing)
+
+
+def curated(name: str) -> bool:
+    """A value of one of the catalogue's labelled attributes (``colour:red``), not a mined word."""
+    return ":" in name
 
 
 def candidate_attributes(confidence: np.ndarray, threshold: float = PRESENT_THRESHOLD,
@@ -211,12 +248,23 @@ def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence
     for a in candidates:
         conf, match, prior = (float(parts.confidence[a]), float(parts.match[a]), float(parts.prior[a]))
         partner = 1.0 if parts.partner is None else float(parts.partner[a])
-        score = (weights.confidence * np.log(max(conf, EPS)) + weights.match * np.log(max(match, EPS))
-                 + weights.prior * np.log(max(prior, EPS)) + weights.partner * np.log(max(partner, EPS)))
-        scored.append(RankedAttribute(a, names[a], float(score), conf, match, prior, partner))
+        base = 1.0 if parts.base_rate is None else float(parts.base_rate[a])
+        score = float(np.dot(_log_parts(conf, match, prior, partner, base), _weight_vector(weights)))
+        scored.append(RankedAttribute(a, names[a], score, conf, match, prior, partner, base))
     gate = weights.shared_first and parts.partner is not None
     # ties (e.g. the prior-only rule) fall back on confidence
-    return sorted(scored, key=lambda s: (-(gate and shared(s)), -s.score, -s.confidence, s.index))
+    return sorted(scored, key=lambda s: (-(gate and shared(s)), -(weights.curated_first and curated(s.name)),
+                                         -s.score, -s.confidence, s.index))
+
+
+def _log_parts(conf: float, match: float, prior: float, partner: float, base: float) -> np.ndarray:
+    """The five log parts in :data:`PART_NAMES` order (specificity is −log of the base rate)."""
+    return np.array([np.log(max(conf, EPS)), np.log(max(match, EPS)), np.log(max(prior, EPS)),
+                     np.log(max(partner, EPS)), -np.log(max(base, EPS))])
+
+
+def _weight_vector(weights: SelectionWeights) -> np.ndarray:
+    return np.array([float(getattr(weights, name)) for name in PART_NAMES])
 
 
 # --- "nothing explains this match" ----------------------------------------------------------
@@ -241,17 +289,17 @@ def abstention(ranked: Sequence[RankedAttribute] | Sequence[object], saliency: n
                threshold: float) -> str:
     """Why no attribute is named for a match ("" when the first ranked one is named): no candidate,
     a flat or zero saliency map, or the first one's :func:`evidence` below ``threshold`` (fitted on
-    validation pairs, :func:`fit_abstain_threshold`). ``ranked`` items need ``name``,
+    validation pairs, :func:`fit_abstain_threshold`); the sentences and their kinds are
+    :mod:`.abstain`'s. ``ranked`` items need ``name``,
     ``confidence`` and ``partner`` (a :class:`RankedAttribute` or the service's AttributeScore)."""
     if not ranked:
-        return "no attribute to name"
+        return NO_ATTRIBUTE
     if saliency is not None and flat_map(saliency):
-        return "the saliency map is flat: no region of the image drives this match"
+        return f"{FLAT_MAP}: no region of the image drives this match"
     top = ranked[0]
     value = float(getattr(top, "confidence")) * float(getattr(top, "partner"))
     if value < threshold:
-        return (f"no attribute is likely on both items (best, {getattr(top, 'name')}: {value:.2f} "
-                f"< {threshold:.2f})")
+        return f"{WEAK_EVIDENCE} (best, {getattr(top, 'name')}: {value:.2f} < {threshold:.2f})"
     return ""
 
 
@@ -309,22 +357,84 @@ def explanation_accuracy(pairs: Sequence[PairParts], oracle: Sequence[int], weig
 WEIGHT_GRID = (0.0, 0.25, 0.5, 1.0, 2.0)
 
 
+@dataclass
+class _RankingTable:
+    """Every pair's candidates as padded arrays, so that a weight vector ranks all pairs at once
+    (the grid search below tries thousands): log parts (P, C, 5), the gates' flags, confidence and
+    vocabulary index for the tie-breaks, and the answer's column (-1: not a candidate)."""
+
+    logs: np.ndarray
+    shared: np.ndarray
+    curated: np.ndarray
+    confidence: np.ndarray
+    index: np.ndarray
+    valid: np.ndarray
+    answer: np.ndarray
+
+    @classmethod
+    def build(cls, pairs: Sequence[PairParts], answers: Sequence[int], names: Sequence[str]) -> _RankingTable:
+        width = max([len(p.candidates or candidate_attributes(p.confidence)) for p in pairs] + [1])
+        n = len(pairs)
+        logs, conf = np.zeros((n, width, len(PART_NAMES))), np.zeros((n, width))
+        shared_, curated_, valid = (np.zeros((n, width), dtype=bool) for _ in range(3))
+        index, answer = np.full((n, width), np.iinfo(np.int64).max), np.full(n, -1)
+        for row, (parts, correct) in enumerate(zip(pairs, answers)):
+            for col, a in enumerate(parts.candidates or candidate_attributes(parts.confidence)):
+                partner = 1.0 if parts.partner is None else float(parts.partner[a])
+                base = 1.0 if parts.base_rate is None else float(parts.base_rate[a])
+                c = float(parts.confidence[a])
+                logs[row, col] = _log_parts(c, float(parts.match[a]), float(parts.prior[a]), partner, base)
+                conf[row, col], index[row, col], valid[row, col] = c, a, True
+                shared_[row, col] = parts.partner is not None and c >= PRESENT_THRESHOLD and partner >= PRESENT_THRESHOLD
+                curated_[row, col] = curated(names[a])
+                if a == correct:
+                    answer[row] = col
+        return cls(logs, shared_, curated_, conf, index, valid, answer)
+
+    def answer_rank(self, weights: SelectionWeights) -> np.ndarray:
+        """(P,) the answer's place in each pair's ranking (0: named first; a large number when it is
+        no candidate) — the order of :func:`rank_attributes`, ties included."""
+        score = self.logs @ _weight_vector(weights)
+        gates = (weights.shared_first * self.shared.astype(np.int64) * 2
+                 + weights.curated_first * self.curated.astype(np.int64))
+        rows = np.arange(len(self.answer))
+        col = np.maximum(self.answer, 0)
+        g_a, s_a = gates[rows, col][:, None], score[rows, col][:, None]
+        c_a, i_a = self.confidence[rows, col][:, None], self.index[rows, col][:, None]
+        better = (gates > g_a) | ((gates == g_a) & ((score > s_a) | ((score == s_a) & (
+            (self.confidence > c_a) | ((self.confidence == c_a) & (self.index < i_a))))))
+        place = (better & self.valid).sum(1)
+        return np.where(self.answer >= 0, place, np.iinfo(np.int32).max)
+
+
 def tune_weights(pairs: Sequence[PairParts], oracle: Sequence[int], names: Sequence[str],
                  grid: Sequence[float] = WEIGHT_GRID) -> tuple[SelectionWeights, dict[str, float]]:
-    """Grid search of the combination weights for top-1 accuracy (top-3 breaks ties, then the
-    simplest weights: first in the grid order)."""
-    best: tuple[tuple[float, float, int], SelectionWeights, dict[str, float]] | None = None
+    """Grid search of the combination weights and gates for top-1 accuracy against ``oracle``
+    (each pair's answer: a vocabulary index); top-3 breaks ties, then the rule using the most
+    evidence, then the first in grid order. The specificity part is tried only when base rates are
+    known, the shared gate when partners are, the curated gate when the candidates mix labelled
+    values and words. Returns (weights, {"top1", "top3", "pairs"})."""
+    table = _RankingTable.build(pairs, oracle, names)
     with_partner = any(p.partner is not None for p in pairs)
     partner_grid = grid if with_partner else (0.0,)
+    specificity_grid = grid if any(p.base_rate is not None for p in pairs) else (0.0,)
     gates = (False, True) if with_partner else (False,)
-    for gate, wc, wm, wp, ws in itertools.product(gates, grid, grid, grid, partner_grid):
-        if wc == wm == wp == ws == 0:
+    kinds = table.curated[table.valid]
+    curated_gates = (False, True) if kinds.any() and not kinds.all() else (False,)
+    best: tuple[tuple[float, float, int], SelectionWeights, dict[str, float]] | None = None
+    n = max(1, len(pairs))
+    for gate, cgate, wc, wm, wp, ws, wi in itertools.product(gates, curated_gates, grid, grid, grid, partner_grid,
+                                                             specificity_grid):
+        if wc == wm == wp == ws == wi == 0:
             continue
-        weights = SelectionWeights(wc, wm, wp, ws, gate)
-        accuracy = explanation_accuracy(pairs, oracle, weights, names)
+        weights = SelectionWeights(wc, wm, wp, ws, gate, wi, cgate)
+        place = table.answer_rank(weights)
+        accuracy = {"top1": float((place == 0).sum()) / n, "top3": float((place < 3).sum()) / n,
+                    "pairs": len(pairs)}
         # among equally accurate rules keep the one using the most evidence (issue 17: a rule that
         # rests on one part only, e.g. partner, when match would do as well, hides what the map says)
-        key = (accuracy["top1"], accuracy["top3"], len(weights.parts_used()))
+        # (the curated gate is not evidence about the pair: on a tie the rule without it stays)
+        key = (accuracy["top1"], accuracy["top3"], len([u for u in weights.parts_used() if u != "curated"]))
         if best is None or key > best[0]:
             best = (key, weights, accuracy)
     assert best is not None

@@ -23,6 +23,7 @@ from sane_desktop.explain.attribute_choice import (
     PlattCalibration,
     SelectionWeights,
     abstention,
+    base_rates,
     explanation_accuracy,
     fit_abstain_threshold,
     flat_map,
@@ -30,6 +31,7 @@ from sane_desktop.explain.attribute_choice import (
     rank_attributes,
     tune_weights,
 )
+from sane_desktop.explain.abstain import FLAT_MAP
 from sane_desktop.explain.registry import get_explainer
 from sane_desktop.explain.oracle import oracle_attribute
 from sane_desktop.explain.pairs import Pair, pair_space, sample_pairs
@@ -97,6 +99,9 @@ def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress
     names = list(bundle.attributes.attributes)
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
+    # 0. how common each attribute is among the training items (the specificity part)
+    train_items = {i for o in outfits_in_split(catalogue, "train") for i in o.item_ids}
+    selection.base_rate = base_rates((labels.get(i, []) for i in sorted(train_items)), names).tolist()
     # 1. calibration on validation items
     valid_items = sorted({i for o in outfits_in_split(catalogue, "valid") for i in o.item_ids if i in images.by_id})
     valid_items = valid_items[: max(100, 10 * n_pairs)]
@@ -169,7 +174,7 @@ def _score_selection(bundle, images, test_pairs, selection, names, background, s
     rankings = {rule: [[s.name for s in rank_attributes(p, w, names)] for p in test_parts] for rule, w in rules.items()}
     # the shipped answer: the combined rule, or nothing where it abstains
     reasons = [abstention(rank_attributes(p, selection.weights, names), None, selection.abstain_below)
-               or ("flat saliency map" if f else "") for p, f in zip(test_parts, flat)]
+               or (FLAT_MAP if f else "") for p, f in zip(test_parts, flat)]
     rankings["combined_or_abstain"] = [[] if why else ranked for why, ranked in zip(reasons, rankings["combined"])]
     positive = [p.positive for p in test_pairs]
     abstained = [bool(why) for why in reasons]

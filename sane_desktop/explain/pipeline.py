@@ -32,8 +32,9 @@ from sane_desktop.explain.registry import get_explainer
 DEFAULT_WEIGHTS = SelectionWeights(1.0, 1.0, 0.0)  # untuned: no prior without oracle answers
 SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evaluate-explanations
 # 1: weights + calibration + prior; 2 (issue 17): + the shared-first gate and the abstain threshold
-# (a format-1 file still loads: the old rule, never abstaining on evidence)
-SELECTION_FORMAT = 2
+# (a format-1 file still loads: the old rule, never abstaining on evidence); 3: + the attributes'
+# base rates, the specificity weight and the curated-first gate (older files: neither, as before)
+SELECTION_FORMAT = 3
 
 
 @dataclass
@@ -47,6 +48,8 @@ class SelectionModel:
     # evidence (q's × r's probability of the first attribute) below which no attribute is named,
     # fitted on validation pairs; 0: only flat maps and empty rankings abstain (files before format 2)
     abstain_below: float = 0.0
+    # share of the training items labelled with each attribute (the specificity part); None: unknown
+    base_rate: list[float] | None = None
 
     @classmethod
     def default(cls, attributes: list[str]) -> SelectionModel:
@@ -58,6 +61,7 @@ class SelectionModel:
                 "bias": self.calibration.bias}, "prior": self.prior, "weights": self.weights.as_dict(),
                 "tuned": self.tuned, **({"model_hash": self.model_hash} if self.model_hash else {}),
                 "format": SELECTION_FORMAT, "abstain_below": self.abstain_below,
+                **({"base_rate": self.base_rate} if self.base_rate is not None else {}),
                 # said in the file too: a rule resting on one part only (issue 17)
                 "degenerate": self.weights.degenerate()}
 
@@ -76,9 +80,17 @@ class SelectionModel:
             raise InputError(f"{path} was written by a newer version (selection format {data['format']})")
         model_hash = data.get("model_hash")
         weights = {k: v for k, v in data["weights"].items() if k in SelectionWeights.__dataclass_fields__}
+        base_rate = data.get("base_rate")
+        if base_rate is not None and len(base_rate) != len(attributes):
+            raise InputError(f"{path}: {len(base_rate)} base rates for {len(attributes)} attributes")
         return cls(list(attributes), PlattCalibration(**data["calibration"]), list(data["prior"]),
                    SelectionWeights(**weights), bool(data.get("tuned", False)),
-                   model_hash if isinstance(model_hash, str) else None, float(data.get("abstain_below", 0.0)))
+                   model_hash if isinstance(model_hash, str) else None, float(data.get("abstain_below", 0.0)),
+                   [float(b) for b in base_rate] if base_rate is not None else None)
+
+    def base_rates(self) -> np.ndarray | None:
+        """(A,) the base rates as an array, None when unknown."""
+        return None if self.base_rate is None else np.asarray(self.base_rate, dtype=np.float64)
 
 
 def find_selection(attributes: list[str], index_dir: Path | None, model_path: Path | None,
@@ -124,7 +136,8 @@ def pair_parts(logits: Tensor, maps: Tensor, saliency: np.ndarray | Tensor, sele
     confidence = selection.calibration.probabilities(logits[None])[0].numpy()
     match = map_match(maps, torch.as_tensor(np.asarray(saliency, dtype=np.float32))).numpy()
     partner = None if partner_logits is None else selection.calibration.probabilities(partner_logits[None])[0].numpy()
-    return PairParts(confidence, match, np.asarray(selection.prior), candidate_attributes(confidence), partner)
+    return PairParts(confidence, match, np.asarray(selection.prior), candidate_attributes(confidence), partner,
+                     selection.base_rates())
 
 
 @dataclass

@@ -39,6 +39,7 @@ from sane_desktop.explain.attribute_choice import (
     RankedAttribute,
     SelectionWeights,
     abstention,
+    base_rates,
     fit_abstain_threshold,
     flat_map,
     oracle_prior,
@@ -48,6 +49,7 @@ from sane_desktop.explain.attribute_choice import (
 from sane_desktop.explain.oracle import oracle_attribute
 from sane_desktop.explain.pairs import Pair, PairImages, pair_space
 from sane_desktop.explain.pipeline import SelectionModel, attribute_outputs, pair_parts
+from sane_desktop.explain.abstain import FLAT_MAP
 from sane_desktop.explain.registry import get_explainer
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
@@ -201,7 +203,7 @@ def oracle_answers(bundle: ModelBundle, images: PairImages, pairs: Sequence[Weak
 
 def _chip(ranked: Sequence[RankedAttribute], flat: bool, threshold: float) -> tuple[str | None, str]:
     """(the named attribute or None, the abstention reason or "")."""
-    reason = abstention(ranked, None, threshold) or ("the saliency map is flat" if flat else "")
+    reason = abstention(ranked, None, threshold) or (FLAT_MAP if flat else "")
     return (None if reason else ranked[0].name), reason
 
 
@@ -275,8 +277,8 @@ def fit_weak_selection(catalogue: Catalogue, bundle: ModelBundle, images: PairIm
                        progress: Progress = no_progress,
                        should_stop: CancelCheck = never_cancel) -> tuple[SelectionModel, dict[str, Any]]:
     """A selection fitted on the ``valid`` split only: Platt calibration on its labelled items,
-    the weights grid-searched for naming the shared value of ``n_pairs`` validation weak-truth
-    pairs, and the abstain threshold that leaves most of ``n_pairs // 2`` unrelated validation
+    the base rates on the train split's labels, the weights and gates grid-searched for naming the
+    shared value of ``n_pairs`` validation weak-truth pairs, and the abstain threshold that leaves most of ``n_pairs // 2`` unrelated validation
     pairs unexplained while silencing ≤ 5 % of the rightly named ones. The prior is the removal
     oracle's answers on the validation pairs when ``background`` is given, else uniform (and its
     weight then set to 0: a constant changes no ranking). Returns (selection, what it saw)."""
@@ -284,6 +286,8 @@ def fit_weak_selection(catalogue: Catalogue, bundle: ModelBundle, images: PairIm
     names = list(bundle.attributes.attributes)
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
+    # how common each attribute is among the training items (the specificity part)
+    selection.base_rate = base_rates((labels.get(i, []) for i in held_out_items(catalogue, "train")), names).tolist()
     valid_items = [i for i in held_out_items(catalogue, "valid") if i in images.by_id]
     if valid_items:
         logits = torch.cat([attribute_outputs(bundle.attributes, torch.stack([images[i] for i in valid_items[s:s + 64]]))[0]

@@ -348,7 +348,7 @@ class AttributeBars(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setColumnStretch(0, 3)
-        for column in range(1, 5):
+        for column in range(1, 6):
             self.grid.setColumnStretch(column, 2)
         self.partner_header = "pair has it"  # "both have it" for a "visually similar" pair
 
@@ -360,9 +360,10 @@ class AttributeBars(QWidget):
                 widget.deleteLater()
         if not attributes:
             self.grid.addWidget(ElidedLabel("No attribute explanation: this model has no attribute net or "
-                                            "attribute choice.", lines=2), 0, 0, 1, 5)
+                                            "attribute choice.", lines=2), 0, 0, 1, 6)
             return
-        for column, header in enumerate(("attribute", "confidence", "map match", "prior", self.partner_header)):
+        for column, header in enumerate(("attribute", "confidence", "map match", "prior", self.partner_header,
+                                         "rarity")):
             label = ElidedLabel(header, lines=2)  # "map match" wraps in a narrow panel instead of being cut
             font = label.font()
             font.setPointSizeF(font.pointSizeF() * 0.85)
@@ -379,6 +380,11 @@ class AttributeBars(QWidget):
             self.grid.addWidget(name, row, 0)
             for column, value in enumerate((score.confidence, score.match, score.prior, score.partner), start=1):
                 self.grid.addWidget(ScoreBar(value), row, column)
+            # rarity: the share of the catalogue's labelled items without it (the specificity part)
+            rarity = ScoreBar(1.0 - score.base_rate)
+            rarity.setToolTip(f"on {score.base_rate:.0%} of the labelled items" if score.base_rate < 1.0
+                              else "how common it is is unknown for this selection")
+            self.grid.addWidget(rarity, row, 5)
 
 
 # --- the outfit's reason (issue 17) -----------------------------------------------------------------
@@ -445,13 +451,14 @@ def percent_text(value: float) -> str:
 def plain_abstention(reason: str) -> str:
     """The core's reason for naming no attribute (:func:`sane_desktop.explain.attribute_choice.abstention`,
     with its numbers) in a stylist's words; the numbers go to the tooltip."""
-    if reason.startswith("no attribute is likely on both"):
-        return "none of them is clearly on both items"
-    if reason.startswith("the saliency map is flat"):
-        return "no part of the picture stands out"
-    if reason.startswith("no attribute to name"):
-        return "this model knows no attributes to name"
-    return "the evidence is too weak"
+    from sane_desktop.explain.abstain import abstention_kind
+
+    return ABSTENTION_WORDS[abstention_kind(reason) or "weak_evidence"]
+
+
+ABSTENTION_WORDS = {"weak_evidence": "none of them is clearly on both items",
+                    "flat_map": "no part of the picture stands out",
+                    "no_attribute": "this model knows no attributes to name"}
 
 
 class ShareRow(QWidget):

@@ -272,9 +272,10 @@ class Explanations:
             probabilities, maps = outputs
             names, selection = list(net.attributes), self.selection()
             match = choice.map_match(maps[:1], torch.from_numpy(drawn[None])).numpy()[0]
-            parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares)
+            parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares,
+                                 selection.base_rates())
             ranked_all = choice.rank_attributes(parts, selection.weights, names)
-            ranked = [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner) for r in ranked_all]
+            ranked = [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate) for r in ranked_all]
             if ranked_all:
                 shows = probabilities[1:, ranked_all[0].index]
         weights = share_weights(split.shares)
@@ -371,9 +372,9 @@ class Explanations:
         for row in range(n_items):
             partner = confidence[n_items + row] if with_partners else None
             parts = choice.PairParts(confidence[row], match[row], prior,
-                                     choice.candidate_attributes(confidence[row]), partner)
+                                     choice.candidate_attributes(confidence[row]), partner, selection.base_rates())
             ranked = choice.rank_attributes(parts, selection.weights, names)
-            ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner)
+            ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate)
                                for r in ranked])
         return ranked_all
 
@@ -407,13 +408,17 @@ class Explanations:
         return self.items
 
 
-class _CachedAttribute(TypedDict):
+class _CachedAttributeParts(TypedDict):
     name: str
     score: float
     confidence: float
     match: float
     prior: float
     partner: float
+
+
+class _CachedAttribute(_CachedAttributeParts, total=False):
+    base_rate: float  # entries written before it lack it: unknown (1)
 
 
 class _CachedSummary(TypedDict):
@@ -436,7 +441,8 @@ def _to_cache(result: PairExplanation) -> tuple[dict[str, Any], dict[str, np.nda
         similarity=result.similarity, space=result.space, seconds=result.seconds,
         forward_passes=result.forward_passes, selection_tuned=result.selection_tuned, model_hash=result.model_hash,
         attributes=[_CachedAttribute(name=a.name, score=a.total, confidence=a.confidence, match=a.match,
-                                     prior=a.prior, partner=a.partner) for a in result.attributes],
+                                     prior=a.prior, partner=a.partner, base_rate=a.base_rate)
+                    for a in result.attributes],
         attribute_maps=list(result.attribute_maps), abstained=result.abstained)
     maps = {"query": result.query_map, "candidate": result.candidate_map}
     for i, (q_map, c_map) in enumerate(result.attribute_maps.values()):
@@ -450,7 +456,8 @@ def _from_cache(query: ItemInfo, candidate: ItemInfo, method: str,
     raw, maps = hit
     try:
         summary = cast(_CachedSummary, raw)
-        attributes = tuple(AttributeScore(a["name"], a["score"], a["confidence"], a["match"], a["prior"], a["partner"])
+        attributes = tuple(AttributeScore(a["name"], a["score"], a["confidence"], a["match"], a["prior"], a["partner"],
+                                          a.get("base_rate", 1.0))
                            for a in summary["attributes"])
         where = {name: (maps[f"attribute_{i}_query"], maps[f"attribute_{i}_candidate"])
                  for i, name in enumerate(summary["attribute_maps"])}

@@ -82,10 +82,12 @@ class AttributeScore:
     match: float
     prior: float
     partner: float = 1.0  # probability the paired item has it too
+    base_rate: float = 1.0  # share of the training items labelled with it (1: unknown)
 
     def as_dict(self) -> dict[str, Any]:
         return {"name": self.name, "score": round(self.total, 5), "confidence": round(self.confidence, 5),
-                "match": round(self.match, 5), "prior": round(self.prior, 5), "partner": round(self.partner, 5)}
+                "match": round(self.match, 5), "prior": round(self.prior, 5), "partner": round(self.partner, 5),
+                "base_rate": round(self.base_rate, 5)}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,28 @@
+"""Why no attribute is named for a match: the kinds of abstention and their sentences (issue 17).
+
+:func:`sane_desktop.explain.attribute_choice.abstention` writes a reason as one of these sentences
+(with numbers after it); the reason travels as text (the explanation cache, the CLI's JSON), and
+:func:`abstention_kind` reads the kind back here, beside the sentences, so the GUI's words never
+depend on the core's wording. Imports nothing: the GUI loads it before torch.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+AbstentionKind = Literal["", "no_attribute", "flat_map", "weak_evidence"]
+
+NO_ATTRIBUTE = "no attribute to name"
+FLAT_MAP = "the saliency map is flat"
+WEAK_EVIDENCE = "no attribute is likely on both items"
+
+_SENTENCES: dict[str, AbstentionKind] = {NO_ATTRIBUTE: "no_attribute", FLAT_MAP: "flat_map",
+                                         WEAK_EVIDENCE: "weak_evidence"}
+
+
+def abstention_kind(reason: str) -> AbstentionKind:
+    """The kind of a reason written by ``abstention`` ("" for no reason). A reason of another kind
+    (written by a newer version) reads as ``weak_evidence``: no attribute is named either way."""
+    if not reason:
+        return ""
+    return next((kind for sentence, kind in _SENTENCES.items() if reason.startswith(sentence)), "weak_evidence")
