@@ -32,7 +32,8 @@ from sane_desktop.retrieval.backends import PGVECTOR, choose_backend, pg_connect
 from sane_desktop.retrieval.compressed import build_store, choose_by_budget, rerank_paths
 from sane_desktop.retrieval.pgvector_store import DEFAULT_EF_SEARCH, PgVectorStore
 from sane_desktop.retrieval.indexing.model import IndexModel
-from sane_desktop.retrieval.indexing.scan import IndexItem, file_hash
+from sane_desktop.retrieval.indexing.digests import verified_hash
+from sane_desktop.retrieval.indexing.scan import IndexItem
 from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, share_manifest, write_index_manifest
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.embeddings import IndexRecord, load_embeddings, replace_index_records
@@ -141,8 +142,8 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
         store.save(folder / name)
         manifest.indexes[category] = CategoryIndex(
             category, position, f"{FAISS_FOLDER}/{name}", spec.label, spec.as_dict(), len(store),
-            file_hash(folder / name), target, store.dimension,
-            [file_hash(path) for path in rerank_paths(folder / name)] if spec.compressed else [])
+            verified_hash(folder / name), target, store.dimension,  # remembered: the first open reads nothing
+            [verified_hash(path) for path in rerank_paths(folder / name)] if spec.compressed else [])
     write_index_manifest(index_dir, manifest)  # last: it names only files already in place
     share_manifest(engine, catalogue.pk, manifest, model.path)  # pgvector: the server's copy, with the model
     replace_index_records(engine, catalogue.pk, _records(manifest, index_dir))

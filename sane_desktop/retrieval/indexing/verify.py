@@ -10,7 +10,7 @@ from sane_desktop.errors import StaleIndexError
 from sane_desktop.retrieval.backends import PGVECTOR
 from sane_desktop.retrieval.compressed import load_store, rerank_paths
 from sane_desktop.retrieval.faiss_index import IndexSpec
-from sane_desktop.retrieval.indexing.scan import file_hash
+from sane_desktop.retrieval.indexing.digests import verified_hash
 from sane_desktop.retrieval.manifest import CategoryIndex
 from sane_desktop.retrieval.pgvector_store import PgVectorStore
 from sane_desktop.retrieval.vector_store import VectorStore
@@ -21,7 +21,8 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
     """One category's FAISS file, checked against its manifest entry before and after loading.
 
     The file's SHA-256 must be the one the build recorded (a file changed, truncated or copied
-    from another build answers wrongly, or crashes FAISS); FAISS's own read errors and a vector
+    from another build answers wrongly, or crashes FAISS); it is read and hashed once per version
+    of the file (:mod:`.digests`: remembered with the file's inode, size, mtime and ctime); FAISS's own read errors and a vector
     count, dimension or index kind off the manifest (a compressed index: its re-rank store too)
     say the same. Raises :class:`StaleIndexError` naming the
     file, one line, never a raw FAISS error."""
@@ -34,7 +35,7 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
     path = index_dir / entry.file
     mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
     try:
-        digest = file_hash(path)
+        digest = verified_hash(path)
     except FileNotFoundError:
         raise StaleIndexError(f"index file {path} is missing: re-run sane-desktop index") from None
     except OSError as error:
@@ -43,7 +44,7 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
         raise StaleIndexError(mismatch)
     if spec.compressed:  # the stored vectors re-score every candidate: a changed byte changes a score
         try:
-            stored = [file_hash(part) for part in rerank_paths(path)]
+            stored = [verified_hash(part) for part in rerank_paths(path)]
         except OSError as error:
             raise StaleIndexError(f"{mismatch} (its re-rank store: {error.strerror or error})") from None
         if stored != list(entry.rerank_sha256):
