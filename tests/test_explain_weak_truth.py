@@ -181,3 +181,36 @@ def test_hm_pairs_share_one_labelled_colour_or_pattern(shared_data):
         q, r = rows[pair.query], rows[pair.candidate]
         same = [k for k, column in columns.items() if q[column] == r[column]]
         assert same == [pair.kind] and pair.shared == f"{pair.kind}:{' '.join(q[columns[pair.kind]].lower().split())}"
+
+
+def test_finest_kinds_drop_a_kind_another_determines():
+    """colour group -> colour family (as H&M's perceived colour follows its colour group): sharing
+    the finer value shares the coarser, so no pair could share exactly one; a kind with one value
+    says nothing either."""
+    from sane_desktop.catalogue.types import Catalogue, ItemRecord
+    from sane_desktop.explain.weak_truth import finest_kinds
+
+    family = {"navy": "blue", "sky": "blue", "wine": "red", "rose": "red", "olive": "green"}
+    items = [ItemRecord(f"i{n}", f"{n}.jpg", "tops", attributes={
+        "colour": colour, "family": family[colour], "pattern": ("solid", "striped", "dotted")[n % 3], "line": "she"})
+        for n, colour in enumerate(list(family) * 6)]
+    names = [f"{k}:{v}" for item in items for k, v in item.attributes.items()] + ["waist"]
+    catalogue = Catalogue(Path("."), "manifest", items=items)
+    assert finest_kinds(catalogue, sorted(set(names))) == ["colour", "pattern"]
+    # two kinds that determine each other (renamed copies): the first by name stays
+    for item in items:
+        item.attributes["hue"] = item.attributes["colour"].upper()
+    assert finest_kinds(catalogue, sorted(set(names)) + ["hue:NAVY"]) == ["colour", "pattern"]
+
+
+def test_train_fits_a_selection_on_weak_truth_without_outfits(world):
+    """A catalogue without outfits (H&M's case) gets a fitted selection from ``train`` instead of
+    untuned defaults: on validation pairs sharing one value of its finest labelled kinds."""
+    from sane_desktop.explain.evaluation import fit_model_selection
+    from sane_desktop.models import load_checkpoint
+
+    fitted = fit_model_selection(world["catalogue"], load_checkpoint(world["model"]), n_pairs=6)
+    assert fitted is not None
+    selection, tuned_on = fitted
+    assert tuned_on == "weak ground truth (validation pairs sharing one colour, pattern value)"
+    assert selection.tuned and selection.base_rate is not None and len(selection.base_rate) == len(world["names"])

@@ -56,15 +56,35 @@ def fit_model_selection(catalogue: Catalogue, bundle: ModelBundle, n_pairs: int 
                         should_stop: CancelCheck = never_cancel) -> tuple[SelectionModel, str] | None:
     """The attribute selection fitted for a freshly trained model on the catalogue's validation
     pairs (ground truth where the catalogue has it, else the removal oracle): what ``train`` saves
-    beside the checkpoint. None when the model has no attribute network or the catalogue no
-    outfits to draw pairs from. Returns (selection, what it was tuned on)."""
-    if bundle.attributes is None or not catalogue.splits:
+    beside the checkpoint. A catalogue without outfits is fitted on weak ground truth instead
+    (:mod:`.weak_truth`: validation items sharing exactly one value of its finest labelled kinds,
+    :func:`~sane_desktop.explain.weak_truth.finest_kinds`). None when the model has no attribute
+    network, or there are neither outfits nor such pairs. Returns (selection, what it was tuned on)."""
+    if bundle.attributes is None:
         return None
+    if not catalogue.splits:
+        return _fit_on_weak_truth(catalogue, bundle, n_pairs, seed, progress, should_stop)
     images = PairImages(catalogue, bundle)
     background = white_background(bundle.preprocessing.mean, bundle.preprocessing.std)
     selection, tuned_on, _ = fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress,
                                            should_stop, ground_truth)
     return selection, tuned_on
+
+
+def _fit_on_weak_truth(catalogue: Catalogue, bundle: ModelBundle, n_pairs: int, seed: int, progress: Progress,
+                       should_stop: CancelCheck) -> tuple[SelectionModel, str] | None:
+    from sane_desktop.explain.weak_truth import fit_weak_selection, finest_kinds
+
+    assert bundle.attributes is not None
+    kinds = finest_kinds(catalogue, list(bundle.attributes.attributes))
+    if not kinds:
+        return None
+    try:
+        selection, _ = fit_weak_selection(catalogue, bundle, PairImages(catalogue, bundle), kinds, n_pairs, seed,
+                                          progress=progress, should_stop=should_stop)
+    except InputError:  # no validation pair shares exactly one value: nothing to fit on
+        return None
+    return selection, f"weak ground truth (validation pairs sharing one {', '.join(kinds)} value)"
 
 
 def evaluate_explanations(
