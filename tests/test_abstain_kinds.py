@@ -33,3 +33,22 @@ def test_the_window_words_each_kind_plainly() -> None:
     assert plain_abstention(abstention(_ranked(0.9, 0.9), np.ones((4, 4)), 0.1)) == ABSTENTION_WORDS["flat_map"]
     assert plain_abstention(abstention(_ranked(0.3, 0.2), varied, 0.1)) == "none of them is clearly on both items"
     assert all("<" not in words and "0." not in words for words in ABSTENTION_WORDS.values())
+
+
+def test_the_details_bars_say_how_common_an_attribute_is(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The specificity part (issue 17) in a stylist's terms: an attribute name's tooltip says on
+    what share of the labelled items it is; nothing is said where the selection knows no base rates,
+    and the bars keep their five columns (a sixth squeezed the names)."""
+    from sane_desktop.gui.explanation_view import AttributeBars
+    from sane_desktop.gui.text import LinkLabel
+    from sane_desktop.service import AttributeScore
+
+    bars = AttributeBars()
+    qtbot.addWidget(bars)
+    bars.set_attributes([AttributeScore("colour:dark blue", 1.0, 0.7, 0.5, 0.2, 0.6, 0.06),
+                         AttributeScore("tone:dark", 0.5, 0.9, 0.5, 0.2, 0.9)])
+    names = [w for w in bars.findChildren(LinkLabel)]
+    hints = {label.text(): label.toolTip() for label in names}
+    assert "on 6% of the labelled items" in hints["colour:dark blue"]
+    assert "labelled items" not in hints["tone:dark"]
+    assert bars.grid.columnCount() == 5

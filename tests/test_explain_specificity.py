@@ -136,5 +136,5 @@ def test_selection_file_keeps_the_base_rates(tmp_path):
     # base rates of another length are refused in one line
     data["base_rate"] = [0.5]
     path.write_text(json.dumps(data))
-    with pytest.raises(InputError, match="1 base rates for 5 attributes"):
+    with pytest.raises(InputError, match="1 values for 5 attributes"):
         SelectionModel.load(path, NAMES)

@@ -159,6 +159,10 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         assert view.update_data is not None and view.update_data.outfit_pk == best
         other = next(row for row in rows if row.outfit_pk != best)
         assert isinstance(other, ShareRow) and not other.selected
+        # the tiles' batched explanations fill an empty chip when they arrive: wait for them first
+        qtbot.waitUntil(lambda: window.results_model.index(0).data(Role.Tile) is not None, timeout=120000)
+        chip = window.results_model.index(0).data(Role.Attribute)
+        assert chip  # the click's explanation (or its tile) named one: the drill-down must not rename it
         QTest.mouseClick(other, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, other.rect().center())
         assert other.selected  # at once, before the worker answers
         qtbot.waitUntil(lambda: view.update_data is not None and view.update_data.outfit_pk == other.outfit_pk
@@ -169,6 +173,18 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
                                                        if s.outfit_pk == other.outfit_pk), abs=1e-4)
         assert view._items["outfit"] is not None and view._items["outfit"].pk == other.outfit_pk
         assert other.title in view.outfit_caption.text()
+        # the result's chip stays what the click showed: a drill-down is a look at one pair, not a
+        # new answer to "why does it match?" (a trial saw it change from "black" to "plain colour")
+        assert window.results_model.index(0).data(Role.Attribute) == chip
+        # the rule itself, where the drill-down's pair names another attribute than the chip (this
+        # world's pairs often agree): a drill-down's answer keeps the chip, a click's replaces it
+        from types import SimpleNamespace
+
+        window._explained(SimpleNamespace(candidate_pk=candidate_pk, attribute="motif:star"), keep_chip=True)
+        assert window.results_model.index(0).data(Role.Attribute) == chip
+        window._explained(SimpleNamespace(candidate_pk=candidate_pk, attribute="motif:star"))
+        assert window.results_model.index(0).data(Role.Attribute) == "motif:star"
+        window._explained(SimpleNamespace(candidate_pk=candidate_pk, attribute=chip))
         # the outfit's reason stays above its drill-down, the same numbers
         assert view.outfit_data is reason and [r.percent for r in view.outfit_reason.rows] == shown
         assert [r.selected for r in view.outfit_reason.rows] == [r.outfit_pk == other.outfit_pk for r in rows]

@@ -20,6 +20,16 @@ def test_too_small_a_budget_is_an_input_error_in_readable_units() -> None:
     message = str(raised.value)
     assert "0.00 GiB" not in message and "4.9 KiB" in message, message  # the share: 5,000 bytes
     assert choose_by_budget(34, 512, 10**9, flat_limit=1_000_000).kind == "flat"  # a real budget still fits
+    # the "at least" is the least any index needs (found by a trial: for a small category it named
+    # the on-disk PQ, whose codebooks outweigh the SQ8 index a slightly larger budget then chose)
+    for n in (100, 1_200):
+        with pytest.raises(InputError) as raised:
+            choose_by_budget(n, 768, 1_000, flat_limit=10)
+        stated = float(str(raised.value).split("at least ")[1].split(" KiB")[0]) * 1024
+        fits = choose_by_budget(n, 768, int(stated) + 1024, flat_limit=10)  # rounding of the message: 0.1 KiB
+        assert abs(index_bytes(fits, n, 768) - stated) <= 0.05 * 1024, (n, fits.label, stated)
+        with pytest.raises(InputError):
+            choose_by_budget(n, 768, int(stated) - 1024, flat_limit=10)
     assert index_bytes(choose_by_budget(2_000, 64, 200_000, flat_limit=10), 2_000, 64) <= 200_000
 
 

@@ -156,5 +156,8 @@ def test_cli_index_and_query(world: dict[str, Path], tmp_path: Path, capsys: pyt
     assert main(["query", "shop", "--image", str(image), "--image-category", "tops", "--category", "shoes",
                  "--json"]) == 0
     assert list(json.loads(capsys.readouterr().out)["results"]) == ["shoes"]
+    assert main(["query", "shop", "--outfit", ",".join(ids), "--category", "shoez"]) == 1  # a typo
+    err = capsys.readouterr().err
+    assert "no indexed category 'shoez'" in err and "shoes" in err and len(err.strip().splitlines()) == 1
     assert main(["query", "shop", "--outfit", "no-such-item"]) == 1
     assert "unknown item ids: no-such-item" in capsys.readouterr().err

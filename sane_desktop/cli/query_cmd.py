@@ -57,6 +57,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         if args.vector_backend is not None:
             catalogue.search.check_backend(args.vector_backend)
+        known = catalogue.search.searcher().categories
+        if args.category and args.category not in known:  # a typo would print an empty list
+            raise CliError(f"no indexed category {args.category!r}; the catalogue's are: {', '.join(known)}")
         outfit = catalogue.items.by_item_id(item_ids) if item_ids else []
         for path, category in zip(args.image, args.image_category):
             if not path.exists():

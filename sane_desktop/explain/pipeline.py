@@ -73,24 +73,67 @@ class SelectionModel:
 
     @classmethod
     def load(cls, path: Path | str, attributes: list[str]) -> SelectionModel:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        """Read a file written by :meth:`save` for the model with these ``attributes``. Raises
+        :class:`StaleSelection` when it was fitted for another attribute vocabulary (a catalogue's
+        selection left from an earlier model: passed over by :func:`find_selection`), and
+        InputError naming the file for anything else: unreadable, not JSON, a newer format, or a
+        value out of range (a base rate outside (0, 1], a non-finite weight) — such a file would
+        name attributes by numbers nobody fitted."""
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as error:
+            raise InputError(f"{path}: not a readable selection file ({error})") from None
+        if not isinstance(data, dict):
+            raise InputError(f"{path}: not a selection file (a JSON object is expected)")
         if data.get("attributes") != list(attributes):
-            raise InputError(f"{path} was fitted for another attribute vocabulary")
-        if int(data.get("format", 1)) > SELECTION_FORMAT:
-            raise InputError(f"{path} was written by a newer version (selection format {data['format']})")
-        model_hash = data.get("model_hash")
-        weights = {k: v for k, v in data["weights"].items() if k in SelectionWeights.__dataclass_fields__}
-        base_rate = data.get("base_rate")
-        if base_rate is not None and len(base_rate) != len(attributes):
-            raise InputError(f"{path}: {len(base_rate)} base rates for {len(attributes)} attributes")
-        return cls(list(attributes), PlattCalibration(**data["calibration"]), list(data["prior"]),
-                   SelectionWeights(**weights), bool(data.get("tuned", False)),
-                   model_hash if isinstance(model_hash, str) else None, float(data.get("abstain_below", 0.0)),
-                   [float(b) for b in base_rate] if base_rate is not None else None)
+            raise StaleSelection(f"{path} was fitted for another attribute vocabulary")
+        try:
+            version = int(data.get("format", 1))
+            if version > SELECTION_FORMAT:
+                raise InputError(f"{path} was written by a newer version (selection format {version})")
+            n = len(attributes)
+            scale, bias = _numbers(data["calibration"]["scale"], n), _numbers(data["calibration"]["bias"], n)
+            prior = _numbers(data["prior"], n, low=0.0)
+            weights = {k: v for k, v in data["weights"].items() if k in SelectionWeights.__dataclass_fields__}
+            for name, value in weights.items():
+                if not isinstance(value, bool) and not (isinstance(value, (int, float)) and np.isfinite(value)
+                                                        and value >= 0):
+                    raise ValueError(f"weight {name} = {value!r}")
+            base_rate = data.get("base_rate")
+            rates = None if base_rate is None else _numbers(base_rate, n, low=0.0, high=1.0, open_low=True)
+            abstain_below = float(data.get("abstain_below", 0.0))
+            if not np.isfinite(abstain_below):
+                raise ValueError(f"abstain_below = {abstain_below!r}")
+            model_hash = data.get("model_hash")
+            return cls(list(attributes), PlattCalibration(scale, bias), prior, SelectionWeights(**weights),
+                       bool(data.get("tuned", False)), model_hash if isinstance(model_hash, str) else None,
+                       abstain_below, rates)
+        except InputError:
+            raise
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise InputError(f"{path}: not a valid selection file ({error})") from None
 
     def base_rates(self) -> np.ndarray | None:
         """(A,) the base rates as an array, None when unknown."""
         return None if self.base_rate is None else np.asarray(self.base_rate, dtype=np.float64)
+
+
+class StaleSelection(InputError):
+    """A selection file fitted for another attribute vocabulary (another model's): not this one's."""
+
+
+def _numbers(values: Any, n: int, low: float | None = None, high: float | None = None,
+             open_low: bool = False) -> list[float]:
+    """``values`` as ``n`` finite floats within [low, high] ((low, high] with ``open_low``); ValueError else."""
+    if not isinstance(values, list) or len(values) != n:
+        raise ValueError(f"{len(values) if isinstance(values, list) else type(values).__name__} values "
+                         f"for {n} attributes")
+    out = [float(v) for v in values]
+    for v in out:
+        if not np.isfinite(v) or (low is not None and (v <= low if open_low else v < low)) or \
+                (high is not None and v > high):
+            raise ValueError(f"value {v!r} out of range")
+    return out
 
 
 def find_selection(attributes: list[str], index_dir: Path | None, model_path: Path | None,
@@ -98,7 +141,9 @@ def find_selection(attributes: list[str], index_dir: Path | None, model_path: Pa
     """The fitted selection for this vocabulary: the catalogue's own (``index/<NAME>/{SELECTION_FILE}``),
     else the one shipped beside the model (``<model>.selection.json``), else untuned defaults.
     A file fitted for another vocabulary, or recorded as fitted for another checkpoint than
-    ``model_hash`` (a model file replaced by hand beside its old selection), is passed over."""
+    ``model_hash`` (a model file replaced by hand beside its old selection), is passed over; a
+    broken one (not JSON, a newer format, values out of range) raises InputError naming it rather
+    than being silently replaced by another selection."""
     paths = []
     if index_dir is not None:
         paths.append(Path(index_dir) / SELECTION_FILE)
@@ -108,7 +153,7 @@ def find_selection(attributes: list[str], index_dir: Path | None, model_path: Pa
         if attributes and path.is_file():
             try:
                 found = SelectionModel.load(path, attributes)
-            except (ValueError, KeyError, TypeError):
+            except StaleSelection:
                 continue
             if model_hash is None or found.model_hash in (None, model_hash):
                 return found

@@ -348,7 +348,7 @@ class AttributeBars(QWidget):
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
         self.grid.setColumnStretch(0, 3)
-        for column in range(1, 6):
+        for column in range(1, 5):
             self.grid.setColumnStretch(column, 2)
         self.partner_header = "pair has it"  # "both have it" for a "visually similar" pair
 
@@ -360,10 +360,9 @@ class AttributeBars(QWidget):
                 widget.deleteLater()
         if not attributes:
             self.grid.addWidget(ElidedLabel("No attribute explanation: this model has no attribute net or "
-                                            "attribute choice.", lines=2), 0, 0, 1, 6)
+                                            "attribute choice.", lines=2), 0, 0, 1, 5)
             return
-        for column, header in enumerate(("attribute", "confidence", "map match", "prior", self.partner_header,
-                                         "rarity")):
+        for column, header in enumerate(("attribute", "confidence", "map match", "prior", self.partner_header)):
             label = ElidedLabel(header, lines=2)  # "map match" wraps in a narrow panel instead of being cut
             font = label.font()
             font.setPointSizeF(font.pointSizeF() * 0.85)
@@ -375,16 +374,13 @@ class AttributeBars(QWidget):
                 font = name.font()
                 font.setBold(True)
                 name.setFont(font)
-            name.set_hint(f"total {score.total:.3f} — click to see where the model sees it")
+            # how common it is (the specificity part) goes in the hint: a sixth column squeezed the names
+            common = f", on {score.base_rate:.0%} of the labelled items" if score.base_rate < 1.0 else ""
+            name.set_hint(f"total {score.total:.3f}{common} — click to see where the model sees it")
             name.clicked.connect(lambda attribute=score.name: self.attribute_clicked.emit(attribute))
             self.grid.addWidget(name, row, 0)
             for column, value in enumerate((score.confidence, score.match, score.prior, score.partner), start=1):
                 self.grid.addWidget(ScoreBar(value), row, column)
-            # rarity: the share of the catalogue's labelled items without it (the specificity part)
-            rarity = ScoreBar(1.0 - score.base_rate)
-            rarity.setToolTip(f"on {score.base_rate:.0%} of the labelled items" if score.base_rate < 1.0
-                              else "how common it is is unknown for this selection")
-            self.grid.addWidget(rarity, row, 5)
 
 
 # --- the outfit's reason (issue 17) -----------------------------------------------------------------

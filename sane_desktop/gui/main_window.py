@@ -479,7 +479,8 @@ class MainWindow(QMainWindow):
         task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText(),
                                      general=result.general, outfit=() if drill_down or result.general else outfit)
         self.channels.explain.start(task, "Explaining…") \
-            .on_partial(self._show_explanation_step).on_done(self._explained).on_failed(self._explain_failed)
+            .on_partial(self._show_explanation_step) \
+            .on_done(lambda update: self._explained(update, keep_chip=drill_down)).on_failed(self._explain_failed)
         self._note_results()  # a line saying the explanation is of a hidden result no longer holds
 
     def explain_current(self) -> None:
@@ -889,9 +890,11 @@ class MainWindow(QMainWindow):
         # a "visually similar" result is explained as a likeness, not a match with the outfit
         self.explanation_dock.setWindowTitle("Why do they look alike?" if step.general else "Why does it match?")
 
-    def _explained(self, update: ExplanationUpdate | None) -> None:
+    def _explained(self, update: ExplanationUpdate | None, keep_chip: bool = False) -> None:
+        """A finished explanation: its result's chip names its attribute — unless it was a drill-down
+        to another outfit item's pair, which is a look at one pair, not a new answer for the tile."""
         if update is not None:
-            self.results_model.set_explanation(update.candidate_pk, "done", update.attribute)
+            self.results_model.set_explanation(update.candidate_pk, "done", "" if keep_chip else update.attribute)
 
     def _explain_failed(self, message: str) -> None:
         self.explanation.show_error(message)

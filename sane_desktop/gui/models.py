@@ -216,8 +216,8 @@ class ItemListModel(QAbstractListModel):
             if attribute is not None and self.details:
                 lines.append(f"explained by: <i>{escape(attribute.name)}</i> — score {attribute.total:.2f} from "
                              f"confidence {attribute.confidence:.2f}, map match {attribute.match:.2f}, "
-                             f"prior {attribute.prior:.2f}, outfit item has it {attribute.partner:.2f}, "
-                             f"on {attribute.base_rate:.0%} of items")
+                             f"prior {attribute.prior:.2f}, outfit item has it {attribute.partner:.2f}"
+                             + (f", on {attribute.base_rate:.0%} of items" if attribute.base_rate < 1.0 else ""))
             elif attribute is not None:
                 lines.append(f"explained by: <i>{escape(attribute.name)}</i>")
         elif row.attribute:

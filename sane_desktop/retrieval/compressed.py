@@ -124,7 +124,8 @@ def choose_by_budget(n_vectors: int, dimension: int, memory_budget: int | None,
     for spec in candidates:
         if index_bytes(spec, n_vectors, dimension) <= memory_budget:
             return spec
-    smallest = candidates[-1]
+    # the least memory any candidate needs (for a small category PQ codebooks outweigh SQ8 codes)
+    smallest = min(candidates, key=lambda spec: index_bytes(spec, n_vectors, dimension))
     raise InputError(f"the memory budget is too small: {n_vectors} vectors of {dimension} dimensions need at "
                      f"least {_readable_size(index_bytes(smallest, n_vectors, dimension))} even as "
                      f"{smallest.label}, and their share of the budget is {_readable_size(memory_budget)}; "

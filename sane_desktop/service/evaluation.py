@@ -77,10 +77,7 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     if selection is not None:
         if bundle.attributes is None:
             raise InputError("a selection needs a model with an attribute network")
-        try:
-            fixed = SelectionModel.load(selection, list(bundle.attributes.attributes))
-        except (OSError, KeyError, TypeError) as error:
-            raise InputError(f"{selection}: {error}") from error
+        fixed = SelectionModel.load(selection, list(bundle.attributes.attributes))  # InputError naming the file
     figures, fitted = evaluate_explanations(catalogue, bundle, pairs, methods, seed, rise_masks,
                                             read_ground_truth(Path(root)), progress, fixed_selection=fixed)
     return ExplanationEvaluation(Path(model), bundle.content_hash, figures, fitted)

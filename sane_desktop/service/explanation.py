@@ -103,10 +103,7 @@ class Explanations:
                 self._selection = find_selection(names, self.index_dir, self.model.path,
                                                  self.model.bundle().content_hash)
             else:
-                try:
-                    self._selection = SelectionModel.load(self.selection_file, names)
-                except (OSError, KeyError, TypeError, ValueError) as error:
-                    raise InputError(f"{self.selection_file}: not a selection for this model ({error})") from error
+                self._selection = SelectionModel.load(self.selection_file, names)  # InputError naming the file
         return self._selection
 
     def explainer(self, method: str, n_masks: int = 2000) -> Explainer[Any]:

@@ -34,10 +34,7 @@ def evaluate_weak_truth_explanations(root: Path | str, model: Path | str, pairs:
         raise InputError("the weak ground truth scores the explaining attribute: the model has no attribute network")
     names = list(bundle.attributes.attributes)
     if selection is not None:
-        try:
-            shipped = SelectionModel.load(selection, names)
-        except (OSError, KeyError, TypeError, ValueError) as error:
-            raise InputError(f"{selection}: {error}") from error
+        shipped = SelectionModel.load(selection, names)  # InputError naming the file
         source = f"given: {selection}"
     else:
         shipped = find_selection(names, None, Path(model), bundle.content_hash)
