@@ -91,3 +91,11 @@ def test_attribute_words() -> None:
     assert attribute_words("pattern:dotted") == "dotted pattern"
     assert attribute_words("colour:green") == "green"
     assert attribute_words("<u>red</u>") == "<u>red</u>"  # text, as written: the GUI shows it as plain text
+
+
+def test_counts_read_in_the_right_number() -> None:
+    """"1 items" was in the index dialog (a trial): one helper words every count."""
+    from sane_desktop.service.titles import counted
+
+    assert [counted(n, "item") for n in (0, 1, 2)] == ["0 items", "1 item", "2 items"]
+    assert counted(1, "category", "categories") == "1 category" and counted(3, "category", "categories") == "3 categories"

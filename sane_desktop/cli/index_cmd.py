@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import add_json_flag
+from sane_desktop.service.titles import counted
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -89,7 +90,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def render(result: dict[str, Any]) -> str:
     lines = [
-        f"Indexed {result['name']!r}: {result['items']} items, {result['embedded']} embedded, "
+        f"Indexed {result['name']!r}: {counted(result['items'], 'item')}, {result['embedded']} embedded, "
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
         f"{len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
         f"{result['images_per_second']} images/s)",

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.tasks import Channel, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, message_box
+from sane_desktop.service.titles import counted
 
 if TYPE_CHECKING:
     from sane_desktop.service import CatalogueDetails, CatalogueService
@@ -189,7 +190,7 @@ class CatalogueManager(QDialog):
         name = entry.name
         self._run(lambda service, state: service.resync_catalogue(name, state.progress, state.should_stop).items,
                   f"Re-syncing “{name}” with its folder…",
-                  lambda items: self._done(f"Re-synced “{name}”: {items} items.", name, name))
+                  lambda items: self._done(f"Re-synced “{name}”: {counted(items, 'item')}.", name, name))
 
     def show_folder(self) -> bool:
         """Open the selected catalogue's source folder in the desktop's file manager; False when

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.tasks import TaskRunner
 from sane_desktop.gui.text import plain_label, set_plain
 from sane_desktop.service.filters import SORT_KEYS, FacetCounts, ItemFilter, facets
+from sane_desktop.service.titles import counted
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
@@ -164,9 +165,9 @@ class FiltersPanel(QWidget):
         if not counts.facets and not counts.categories:
             set_plain(self.summary, "This catalogue has no attribute values to filter by.")
         elif any(self._ticked.values()):
-            set_plain(self.summary, f"{counts.total} items match the filters.")
+            set_plain(self.summary, f"{counted(counts.total, 'item')} {'matches' if counts.total == 1 else 'match'} the filters.")
         else:
-            set_plain(self.summary, f"{counts.total} items; tick values to show only those.")
+            set_plain(self.summary, f"{counted(counts.total, 'item')}; tick values to show only those.")
 
     def _show_group(self, position: int, group: str, values: list[tuple[str, int]]) -> None:
         boxes = self._boxes.get(group)

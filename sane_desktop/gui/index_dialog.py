@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.request_dialog import RequestDialog, show_failure
 from sane_desktop.gui.tasks import Task, TaskRunner
 from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
+from sane_desktop.service.titles import counted
 from sane_desktop.errors import SaneError
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
 
@@ -133,7 +134,7 @@ class IndexDialog(RequestDialog):
 
     def _inspected(self, answer: tuple[FolderReport, CategoryPlan | None]) -> None:
         report, plan = answer
-        set_plain(self.detected, f"{report.format} catalogue, {report.items} items")
+        set_plain(self.detected, f"{report.format} catalogue, {counted(report.items, 'item')}")
         self.name.setText(self.name.text() or report.name)
         self.show_plan(plan)
         self.start_button.setEnabled(report.items > 0)
@@ -273,7 +274,7 @@ class IndexDialog(RequestDialog):
         mapped = report.mapped
         general = sum(1 for target, _how in mapped.values() if target == GENERAL_CATEGORY)
         visual = f"; {general} categories searched by visual similarity" if general else ""
-        set_plain(self.phase, f"Indexed {report.items} items, {report.outfits} outfits in "
+        set_plain(self.phase, f"Indexed {counted(report.items, 'item')}, {counted(report.outfits, 'outfit')} in "
                               f"{report.seconds:.1f} s; {len(report.skipped)} skipped{visual}.")
         categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
                       for category, (target, how) in mapped.items() if how != "exact"]

@@ -43,6 +43,7 @@ from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
+from sane_desktop.service.titles import counted
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
@@ -772,7 +773,7 @@ class MainWindow(QMainWindow):
     def _show_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
         self.catalogue_switcher.clear()
         for info in catalogues:
-            self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), f"{info.name} — {info.items} items ({info.format})",
+            self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), f"{info.name} — {counted(info.items, 'item')} ({info.format})",
                                             info.name)
         if not catalogues:
             self.browser_empty.setText("No catalogue yet. Use File → Index catalogue folder… to add one.")

@@ -309,7 +309,7 @@ def check_kind(index: Any, spec: IndexSpec, path: Path) -> None:
     actual: Any = faiss.downcast_index(index)
     pq: Any = getattr(actual, "pq", None)
     if not isinstance(actual, expected) or (spec.kind == "ivfpq" and (pq.M != spec.m or pq.nbits != spec.nbits)):
-        raise StaleIndexError(f"index {path} is a {type(actual).__name__}, not the {spec.label} its manifest "
+        raise StaleIndexError(f"index {path} is of type {type(actual).__name__}, not the {spec.label} its manifest "
                               "records: re-run sane-desktop index")
 
 

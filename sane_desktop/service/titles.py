@@ -154,3 +154,8 @@ def match_sentence(attribute: str, both: bool = True) -> str:
     label = words if not kind else f"{kind} {words}"
     return (f"Both share “{label}” — {DROVE}" if both
             else f"“{label}” on this item goes with the outfit item — {DROVE}")
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the right number: ``counted(1, "item")`` → "1 item", 2 → "2 items"."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

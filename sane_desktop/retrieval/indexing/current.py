@@ -81,7 +81,7 @@ def rebuild_reason(engine: Engine, model: IndexModel, catalogue: CatalogueRef, i
         except ValueError as error:
             return str(error)
         if spec.as_dict() != entry.spec or spec.label != entry.index_type:
-            return f"category {name!r} would get a {spec.label} index now, not {entry.index_type}"
+            return f"category {name!r} would now get the index {spec.label}, not {entry.index_type}"
     return _unverified(engine, manifest, index_dir, spaces, pgvector)
 
 
