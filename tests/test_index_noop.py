@@ -167,7 +167,7 @@ def test_a_memory_budget_that_changes_the_plan_rebuilds(world: Path) -> None:
     assert not kept.rebuilt
     flat_bytes = sum(e.vector_count * (e.dimension * 4 + 8) for e in manifest.indexes.values())
     summary = index(world, memory_budget=flat_bytes * 4 // 5)  # flat no longer fits: IVF-SQ8 (re-ranked)
-    assert summary.rebuilt and "would get" in summary.rebuild_reason
+    assert summary.rebuilt and "would now get the index" in summary.rebuild_reason
     assert any(kind != "IDMap2,FlatIP" for kind in summary.index_types.values())
 
 
