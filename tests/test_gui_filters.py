@@ -243,6 +243,19 @@ def test_similar_mode_has_a_visible_heading(window, qtbot) -> None:  # type: ign
     wait_results(window, 60)
     qtbot.waitUntil(lambda: not heading.isVisible(), timeout=5000)
     assert heading.plain_text() == ""
+    # with an outfit, similar mode offers the way back (a trial found none but changing the target)
+    note = window.results.filter_note
+    assert "Back to the items" not in note.text()
+    window.find_similar(item.pk)
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: "Back to the items that complete your outfit" in note.text() and note.isVisible(),
+                    timeout=5000)
+    click_link(qtbot, note)
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: not heading.isVisible() and window._similar_to is None, timeout=10000)
+    assert "Back to the items" not in note.text()
+    qtbot.waitUntil(lambda: bool(window._results) and not any(r.general for r in window._results.values()),
+                    timeout=60000)  # the outfit's compatible items again, not likenesses
 
 
 def test_filters_panel_is_under_view_panels(window, qtbot) -> None:  # type: ignore[no-untyped-def]

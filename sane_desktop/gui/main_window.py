@@ -594,6 +594,7 @@ class MainWindow(QMainWindow):
                                          f"Similar to “{item.title or item.item_id}” ({item.category})")
         if item is not None:
             self.statusBar().showMessage(f"Visually similar to {item.title or item.item_id}", 5000)
+        self._note_results()  # the way back to the outfit's items follows the mode
 
     # --- filters, sort, thumbnail size, details (issue 18, points 13 and 16) --------------------
     def _build_filter_wiring(self) -> None:
@@ -604,7 +605,7 @@ class MainWindow(QMainWindow):
         self.results.set_sort(str(self.settings.get("results_sort")))
         self.results.sort_changed.connect(lambda sort: self.settings.set("results_sort", sort))
         self.results.threshold_changed.connect(self._threshold_changed)
-        self.results.link_activated.connect(lambda link: self.clear_filters() if link == "clearfilters" else None)
+        self.results.link_activated.connect(self._results_link)
         self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters" else None)
         self.set_tile_side(self.tile_size.value())
         # plain tooltips; the research terms with the explanation's Details (one remembered switch)
@@ -630,6 +631,14 @@ class MainWindow(QMainWindow):
         self.request_items()
         self._search_again()
 
+    def _results_link(self, link: str) -> None:
+        """A link in the line under the results' controls: clear the filters, or leave "visually
+        similar" for the items that complete the outfit."""
+        if link == "clearfilters":
+            self.clear_filters()
+        elif link == "compatible":
+            self.request_search()
+
     def _threshold_changed(self, value: int) -> None:
         self.settings.set("min_match", value)
         self._search_again()
@@ -647,6 +656,8 @@ class MainWindow(QMainWindow):
         (the outfit, and so the explanation, is the same) and this line says so; a shown one keeps
         its chip's state."""
         parts = []
+        if self._similar_to is not None and self.outfit_model.pks():  # the way back (a trial found none)
+            parts.append("<a href='compatible'>Back to the items that complete your outfit</a>")
         ticks, bound = self.filters.describe(), self.results.threshold.value()
         if ticks or bound:
             shown = " and ".join(p for p in (escape(ticks), f"matches of {bound}/100 or more" if bound else "") if p)
