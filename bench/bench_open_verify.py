@@ -28,6 +28,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -51,9 +52,9 @@ def index_files(folder: Path) -> list[Path]:
                   and not p.name.startswith(("queries", "truth")))
 
 
-def timed(files: list[Path], digest: object) -> tuple[float, list[str]]:
+def timed(files: list[Path], digest: Callable[[Path], str]) -> tuple[float, list[str]]:
     start = time.perf_counter()
-    values = [digest(path) for path in files]  # type: ignore[operator]
+    values = [digest(path) for path in files]
     return time.perf_counter() - start, values
 
 

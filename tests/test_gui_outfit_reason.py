@@ -176,8 +176,9 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         # the result's chip stays what the click showed: a drill-down is a look at one pair, not a
         # new answer to "why does it match?" (a trial saw it change from "black" to "plain colour")
         assert window.results_model.index(0).data(Role.Attribute) == chip
-        # the rule itself, where the drill-down's pair names another attribute than the chip (this
-        # world's pairs often agree): a drill-down's answer keeps the chip, a click's replaces it
+        # the rule itself, called directly: in this test world every drill-down names the chip's
+        # attribute or none (12 results tried), so the real click above cannot tell the rule apart;
+        # a drill-down's answer keeps the chip, a click's replaces it
         from types import SimpleNamespace
 
         window._explained(SimpleNamespace(candidate_pk=candidate_pk, attribute="motif:star"), keep_chip=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -56,52 +57,48 @@ def _strip_curves(report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from sane_desktop.progress import TqdmProgress
-    from sane_desktop.service.evaluation import evaluate_explanation_methods
-
     if args.pairs <= 0 or args.rise_masks <= 0:
         raise CliError("--pairs and --rise-masks must be positive")
     if args.weak_truth is not None:
         return _run_weak_truth(args)
+    from sane_desktop.service.evaluation import evaluate_explanation_methods
+
     methods = tuple(dict.fromkeys(args.method or METHODS))
-    progress = TqdmProgress()
-    start = time.perf_counter()
-    try:
-        outcome = evaluate_explanation_methods(args.catalogue, args.model, args.pairs, methods, seed=args.seed,
-                                               rise_masks=args.rise_masks, selection=args.selection,
-                                               mapping=args.mapping, progress=progress)
-    finally:
-        progress.close()
-    report = outcome.figures
+    report = _evaluated(args, lambda progress: evaluate_explanation_methods(
+        args.catalogue, args.model, args.pairs, methods, seed=args.seed, rise_masks=args.rise_masks,
+        selection=args.selection, mapping=args.mapping, progress=progress), rise_masks=args.rise_masks)
     if not args.curves:
         _strip_curves(report)
-    if outcome.selection is not None and args.save_selection:
-        report["selection_file"] = str(outcome.selection.save(args.save_selection))
-    report.update(catalogue=str(args.catalogue), model=str(args.model), model_hash=outcome.model_hash,
-                  seed=args.seed, rise_masks=args.rise_masks, seconds=round(time.perf_counter() - start, 2))
     return report
 
 
 def _run_weak_truth(args: argparse.Namespace) -> dict[str, Any]:
-    from sane_desktop.progress import TqdmProgress
     from sane_desktop.service.weak_truth import evaluate_weak_truth_explanations
 
     kinds = [k.strip() for k in args.weak_truth.split(",") if k.strip()]
     if not kinds:
         raise CliError("--weak-truth needs attribute kinds, e.g. colour,pattern")
+    return _evaluated(args, lambda progress: evaluate_weak_truth_explanations(
+        args.catalogue, args.model, args.pairs, kinds, seed=args.seed, selection=args.selection,
+        mapping=args.mapping, oracle=args.weak_truth_oracle, progress=progress))
+
+
+def _evaluated(args: argparse.Namespace, evaluate: Callable[[Any], Any], **extra: Any) -> dict[str, Any]:
+    """Run one evaluation with a progress bar, save the selection it fitted when asked, and add what
+    was run (catalogue, model, seed, seconds) to its figures."""
+    from sane_desktop.progress import TqdmProgress
+
     progress = TqdmProgress()
     start = time.perf_counter()
     try:
-        outcome = evaluate_weak_truth_explanations(args.catalogue, args.model, args.pairs, kinds, seed=args.seed,
-                                                   selection=args.selection, mapping=args.mapping,
-                                                   oracle=args.weak_truth_oracle, progress=progress)
+        outcome = evaluate(progress)
     finally:
         progress.close()
-    report = outcome.figures
+    report: dict[str, Any] = outcome.figures
     if outcome.selection is not None and args.save_selection:
         report["selection_file"] = str(outcome.selection.save(args.save_selection))
     report.update(catalogue=str(args.catalogue), model=str(args.model), model_hash=outcome.model_hash,
-                  seed=args.seed, seconds=round(time.perf_counter() - start, 2))
+                  seed=args.seed, **extra, seconds=round(time.perf_counter() - start, 2))
     return report
 
 

@@ -11,8 +11,9 @@ cheap to import for the GUI.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sane_desktop.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from sane_desktop.explain.base import Explainer, MethodSettings, PairSaliency, SimilarityModel
@@ -27,7 +28,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_EXPORTS[name]}"), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

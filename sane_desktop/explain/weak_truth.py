@@ -29,8 +29,8 @@ import torch
 from torch import Tensor
 
 from sane_desktop.catalogue.splits import attribute_vocabulary, item_split_ids, outfits_in_split
-from sane_desktop.catalogue.types import Catalogue
-from sane_desktop.catalogue.vocabulary import normalise_value
+from sane_desktop.catalogue.types import Catalogue, ItemRecord
+from sane_desktop.catalogue.vocabulary import categorical_names, normalise_value
 from sane_desktop.errors import InputError
 from sane_desktop.explain.attribute_choice import (
     RULES,
@@ -92,10 +92,15 @@ def labelled_values(catalogue: Catalogue, kinds: Sequence[str]) -> dict[str, dic
     wanted = [normalise_value(k) for k in kinds]
     out: dict[str, dict[str, str]] = {}
     for item in catalogue.items:
-        attributes = {normalise_value(k): normalise_value(v) for k, v in item.attributes.items() if v and v.strip()}
+        attributes = _kind_values(item)
         if all(k in attributes for k in wanted):
             out[item.item_id] = {k: f"{k}:{attributes[k]}" for k in wanted}
     return out
+
+
+def _kind_values(item: ItemRecord) -> dict[str, str]:
+    """kind -> value of an item's labelled attributes, spelled as the vocabulary spells them."""
+    return dict(name.split(":", 1) for name in categorical_names(item))
 
 
 DETERMINED_SHARE = 0.8  # a kind whose value follows from another's in this share of items is the coarser (H&M: colour group -> perceived colour 92 %, -> tone 82 %)
@@ -110,10 +115,7 @@ def finest_kinds(catalogue: Catalogue, vocabulary: Sequence[str]) -> list[str]:
     share the coarser too, so no pair could share exactly one of them. Of two kinds that determine
     each other the first by name stays. Sorted names."""
     kinds = sorted({name.split(":", 1)[0] for name in vocabulary if ":" in name})
-    values: dict[str, dict[str, str]] = {}  # item -> kind -> value
-    for item in catalogue.items:
-        labelled = {normalise_value(k): normalise_value(v) for k, v in item.attributes.items() if v and v.strip()}
-        values[item.item_id] = {k: labelled[k] for k in kinds if k in labelled}
+    values = {item.item_id: _kind_values(item) for item in catalogue.items}  # item -> kind -> value
     distinct = {k: len({v[k] for v in values.values() if k in v}) for k in kinds}
     kinds = [k for k in kinds if distinct[k] >= 2]
 

@@ -17,8 +17,9 @@ the worker loads the models (issue 18 point 10; ``tests/test_gui_launch.py`` gua
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sane_desktop.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from sane_desktop.service.colours import COLOUR_MAPS, colour_lut, colourise
@@ -49,13 +50,7 @@ _MODULES = {
 _LAZY = {name: module for module, names in _MODULES.items() for name in names}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

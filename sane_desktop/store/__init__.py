@@ -6,8 +6,9 @@ on the worker thread after the window is on screen (issue 18 point 10)."""
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sane_desktop.lazy import lazy_getattr
 
 if TYPE_CHECKING:
     from sane_desktop.store.db import StoreError, open_store, schema_version
@@ -18,13 +19,7 @@ _LAZY = {"StoreError": "db", "open_store": "db", "schema_version": "db",
          "ImportSummary": "importer", "import_catalogue": "importer"}
 
 
-def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 __all__ = ["ImportSummary", "StoreError", "import_catalogue", "open_store", "schema_version"]
