@@ -45,6 +45,7 @@ SIMILAR_CAPTION = "Highlighted: what makes the two look alike"
 PROMPT = "Click a compatible item to see why it matches the outfit."
 METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)"}
 PHOTO_CACHE = 8
+PANEL_MIN_WIDTH = 220  # the panel's least width, whatever it shows
 
 
 def rgb_image(array: np.ndarray) -> QImage:
@@ -692,7 +693,7 @@ class ExplanationView(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setMinimumWidth(220)
+        self._content_width = 0  # the body's narrowest width, last told to the dock (minimumSizeHint)
         self.update_data: ExplanationUpdate | None = None
         self.outfit_data: OutfitExplanation | None = None  # the outfit's reason shown above the pair
         self.general = False  # the explanation shown is of a "visually similar" result
@@ -721,7 +722,11 @@ class ExplanationView(QWidget):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(55)
         self.opacity.setToolTip("Overlay opacity")
-        self.opacity.setFixedWidth(120)  # its size never follows the combo boxes beside it
+        # its size never follows the combo boxes below it; it gives way (down to half) only in a
+        # narrow panel, so that a small window with the Filters open cuts nothing off
+        self.opacity.setMinimumWidth(60)
+        self.opacity.setMaximumWidth(120)
+        self.opacity.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.colour_map = QComboBox()
         self.colour_map.addItems(list(COLOUR_MAPS))
         self.colour_map.setToolTip("Colour map of the overlay")
@@ -730,7 +735,7 @@ class ExplanationView(QWidget):
         self.layer.setToolTip("What the overlay shows: why the two items are similar (saliency), or where the\n"
                               "attribute net sees an attribute on each item (its activation map)")
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.layer.setMinimumContentsLength(10)
+        self.layer.setMinimumContentsLength(8)  # elided below that: the panel fits a small window
         self.layer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.overlay_toggle = QCheckBox("Overlay")
         self.overlay_toggle.setChecked(True)
@@ -803,7 +808,7 @@ class ExplanationView(QWidget):
         overlay_row = QHBoxLayout()
         overlay_row.addWidget(self.overlay_toggle)
         overlay_row.addWidget(QLabel("Opacity"))
-        overlay_row.addWidget(self.opacity)
+        overlay_row.addWidget(self.opacity, 1)
         overlay_row.addStretch(1)
         layer_row = QHBoxLayout()
         layer_row.addWidget(self.layer, 1)
@@ -830,9 +835,27 @@ class ExplanationView(QWidget):
         self.card.setVisible(False)
         self._show_outfit(False)
         self.legend.set_colour_map(self.colour_map.currentText())
+        self.body.installEventFilter(self)  # its narrowest width changes with what it shows
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(400, 640)  # the panel's first width; later the user's (the window remembers it)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        """As wide as the content's narrowest layout and the scroll bar, never under
+        :data:`PANEL_MIN_WIDTH`: the scroll area scrolls up and down only, so a narrower panel (a small
+        window with the Filters open, a narrow width remembered from before) would cut controls off.
+        The dock holds to it, also when a saved window state asks for less."""
+        bar = self.scroller.verticalScrollBar().sizeHint().width()
+        content = self.body.minimumSizeHint().width() + bar + 2 * self.scroller.frameWidth()
+        return QSize(max(PANEL_MIN_WIDTH, content), super().minimumSizeHint().height())
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if watched is self.body and event.type() == QEvent.Type.LayoutRequest:
+            width = self.body.minimumSizeHint().width()
+            if width != self._content_width:  # the dock asks again only when it changed
+                self._content_width = width
+                self.updateGeometry()
+        return super().eventFilter(watched, event)
 
     # --- state ---------------------------------------------------------------------------------
     def _say(self, text: str, error: bool = False, hint: str = "") -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
@@ -67,6 +67,17 @@ class RightClickKeepsSelection(QObject):
                 and event.button() == Qt.MouseButton.RightButton:
             return True
         return super().eventFilter(watched, event)
+
+
+class CatalogueSwitcher(QComboBox):
+    """The catalogue switcher: says when its list is about to open, so the window can list the
+    catalogues again (one indexed from the command line meanwhile shows up without a restart)."""
+
+    popup_opening = Signal()
+
+    def showPopup(self) -> None:  # noqa: N802 - Qt's name
+        self.popup_opening.emit()
+        super().showPopup()
 
 
 @dataclass
@@ -189,9 +200,12 @@ class MainWindow(QMainWindow):
     # --- layout ----------------------------------------------------------------------------
     def _build_browser(self) -> None:
         self.browser = QWidget()
-        self.catalogue_switcher = QComboBox()
+        self.catalogue_switcher = CatalogueSwitcher()
+        self.catalogue_switcher.popup_opening.connect(self.relist_catalogues)
         self.catalogue_switcher.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        self.catalogue_switcher.setMinimumContentsLength(12)  # a long catalogue name never widens the window
+        # a long catalogue name never widens the window; 8 letters leave room, at 800 × 600, for the
+        # Filters and an explanation panel that cuts nothing off (the full name is in the list)
+        self.catalogue_switcher.setMinimumContentsLength(8)
         self.catalogue_switcher.setToolTip("Indexed catalogues")
         self.catalogue_switcher.activated.connect(lambda _i: self.open_catalogue(self.catalogue_switcher.currentData()))
         self.search_box = QLineEdit()
@@ -261,7 +275,8 @@ class MainWindow(QMainWindow):
         self.overlay_action = self._action("mdi6.layers-outline", "Saliency on tiles", self.set_tile_overlays, "Ctrl+M",
                                            "Show each result's saliency map on its thumbnail")
         self.overlay_action.setCheckable(True)
-        self.clear_action = self._action("mdi6.broom", "Clear outfit", self.outfit_panel.clear, None)
+        self.clear_action = self._action("mdi6.broom", "Clear outfit", self.outfit_panel.clear_with_undo, None,
+                                         "Remove every item from the outfit (Undo brings them back)")
         self.next_action = self._action("mdi6.chevron-right", "Next result", lambda: self.results.step(1), "Alt+Right")
         self.previous_action = self._action("mdi6.chevron-left", "Previous result", lambda: self.results.step(-1), "Alt+Left")
         self.explain_action = self._action("mdi6.lightbulb-on-outline", "Open explanation", self.explain_current,
@@ -376,6 +391,48 @@ class MainWindow(QMainWindow):
         self._reopen_after_listing = reopen
         self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…") \
             .on_done(self._show_catalogues).on_failed(self._report_error)
+
+    def relist_catalogues(self) -> None:
+        """List the catalogues again in the worker (the window came back to the front, the switcher
+        opens), adding what was indexed elsewhere — ``sane-desktop index`` in a terminal — to the
+        switcher. Nothing opens and the choice shown stays; one listing at a time, none while
+        another is under way (it would be cancelled) or before a catalogue is open (startup lists)."""
+        if self.catalogue is None or self.channels.catalogues.busy:
+            return
+        self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…") \
+            .on_done(self._merge_catalogues).on_failed(lambda message: self.statusBar().showMessage(
+                f"Could not list the catalogues: {message}", 10000))  # a background check: no box
+
+    def _merge_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
+        """Bring the switcher's entries in line with ``catalogues`` in place: new ones inserted in
+        the listing's order, counts updated, vanished ones removed — except the entry shown, so the
+        open catalogue, the person's choice and an open popup's highlight stay as they are."""
+        switcher = self.catalogue_switcher
+        names = [info.name for info in catalogues]
+        for row in reversed(range(switcher.count())):
+            name = switcher.itemData(row)
+            if name and name not in names and row != switcher.currentIndex():
+                switcher.removeItem(row)
+        after = sum(1 for row in range(switcher.count()) if not switcher.itemData(row))  # a shared one first
+        for info in catalogues:
+            text = self._switcher_text(info)
+            row = switcher.findData(info.name)
+            if row < 0:
+                switcher.insertItem(after, qta.icon("mdi6.hanger"), text, info.name)
+                row = after
+            elif switcher.itemText(row) != text:
+                switcher.setItemText(row, text)
+            after = row + 1
+
+    @staticmethod
+    def _switcher_text(info: CatalogueInfo) -> str:
+        return f"{info.name} — {counted(info.items, 'item')} ({info.format})"
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        # back from the terminal (or any other app): a catalogue indexed there meanwhile is listed
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self.relist_catalogues()
 
     def open_catalogue(self, name: str | None) -> None:
         if name:
@@ -784,8 +841,7 @@ class MainWindow(QMainWindow):
     def _show_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
         self.catalogue_switcher.clear()
         for info in catalogues:
-            self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), f"{info.name} — {counted(info.items, 'item')} ({info.format})",
-                                            info.name)
+            self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), self._switcher_text(info), info.name)
         if not catalogues:
             self.browser_empty.setText("No catalogue yet. Use File → Index catalogue folder… to add one.")
             self.browser_empty.setVisible(True)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import ItemTileDelegate
+from sane_desktop.gui.text import ElidedLabel
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.service import ItemInfo
 
+UNDO_OFFER_MS = 15000  # how long "Outfit cleared — Undo" stays offered after Clear
 
 
 class OutfitView(QListView):
@@ -74,7 +76,19 @@ class OutfitPanel(QWidget):
         themed_icon(self.clear_button, "mdi6.broom")
         self.clear_button.setToolTip("Remove every item from the outfit")
         self.remove_button.clicked.connect(self.remove_selected)
-        self.clear_button.clicked.connect(self.clear)
+        self.clear_button.clicked.connect(self.clear_with_undo)
+        # a misclick on Clear must not lose a built outfit: Undo (or Ctrl+Z) brings it back for a while
+        self.undo_note = ElidedLabel("Outfit cleared")  # elided: the offer never widens the window
+        self.undo_button = QPushButton("Undo")
+        themed_icon(self.undo_button, "mdi6.undo")
+        self.undo_button.setToolTip("Bring back the outfit you just cleared (Ctrl+Z)")
+        self.undo_button.clicked.connect(self.undo_clear)
+        self.undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
+        self.undo_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # wherever the focus went after the click
+        self.undo_shortcut.activated.connect(self.undo_clear)
+        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_OFFER_MS)
+        self._undo_timer.timeout.connect(self._withdraw_undo)
+        self._cleared: list[ItemInfo] = []
         self.view.items_dropped.connect(self._dropped_pks)
         self.view.files_dropped.connect(self.add_file_requested)  # signal to signal
         self._pending_pks: list[int] = []
@@ -83,6 +97,8 @@ class OutfitPanel(QWidget):
         title = QLabel("<b>Outfit</b>")
         buttons.addWidget(title)
         buttons.addStretch(1)
+        buttons.addWidget(self.undo_note)
+        buttons.addWidget(self.undo_button)
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.clear_button)
         layout = QVBoxLayout(self)
@@ -90,11 +106,13 @@ class OutfitPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.placeholder)
         layout.addWidget(self.view)
+        self._withdraw_undo()
         self._refresh()
 
     def add_items(self, items: list[ItemInfo]) -> None:
         added = [self.model.append(item) for item in items]
         if any(added):
+            self._withdraw_undo()  # a new outfit is being built: the cleared one is not brought back into it
             self._refresh()
             self.changed.emit(self.model.pks())
 
@@ -118,10 +136,49 @@ class OutfitPanel(QWidget):
             self.changed.emit(self.model.pks())
 
     def clear(self) -> None:
+        """Empty the outfit (another catalogue opened, a saved outfit replacing it): nothing to undo."""
+        self._withdraw_undo()
         if self.model.rowCount():
             self.model.clear()
             self._refresh()
             self.changed.emit([])
+
+    def clear_with_undo(self) -> None:
+        """The person's Clear: empty the outfit and offer "Outfit cleared — Undo" (also Ctrl+Z) for
+        :data:`UNDO_OFFER_MS`, which brings back exactly these items, in their order."""
+        items = self.model.items()
+        if not items:
+            return
+        self.clear()
+        self._cleared = items
+        self._offer(True)
+        self._undo_timer.start()
+
+    @property
+    def undo_offered(self) -> bool:
+        """Whether a cleared outfit can still be brought back."""
+        return bool(self._cleared)
+
+    def undo_clear(self) -> None:
+        """Bring back the outfit the last Clear emptied (when still offered and the outfit is empty)."""
+        items = self._cleared
+        self._withdraw_undo()
+        if items and not self.model.rowCount():
+            self.add_items(items)
+
+    def _withdraw_undo(self) -> None:
+        self._cleared = []
+        self._undo_timer.stop()
+        self._offer(False)
+
+    def _offer(self, shown: bool) -> None:
+        """Show "Outfit cleared — Undo" in place of Remove and Clear (an empty outfit has no use
+        for them), or put them back."""
+        for widget in (self.undo_note, self.undo_button):
+            widget.setVisible(shown)
+        for widget in (self.remove_button, self.clear_button):
+            widget.setVisible(not shown)
+        self.undo_shortcut.setEnabled(shown)
 
     def _refresh(self) -> None:
         empty = self.model.rowCount() == 0

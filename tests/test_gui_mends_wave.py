@@ -1,0 +1,250 @@
+"""Three faults a trial found, through Qt's real event paths (window activation, mouse clicks on the
+switcher, the outfit's buttons and the toolbar, Ctrl+Z):
+
+- a catalogue indexed from the command line while the window is open shows up in the switcher when
+  the window comes back to the front or the switcher opens, without opening it or changing the
+  choice shown;
+- at 800 × 600 with the Filters panel open, nothing in the explanation panel is cut off: what does
+  not fit its height scrolls, and its width holds every control, also after a too-narrow panel width
+  was remembered;
+- Clear on the outfit offers "Outfit cleared — Undo" (and Ctrl+Z), which brings back exactly the
+  cleared items, in their order.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import open_window  # noqa: E402
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QToolBar, QWidget  # noqa: E402
+
+from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.gui.settings import Settings  # noqa: E402
+from sane_desktop.service import CatalogueService  # noqa: E402
+
+pytestmark = pytest.mark.slow
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("mends-wave")
+    build_demo_world(root, 40)
+    return {"root": root, "index": root / "index", "model": root / "model.pt", "source": root / "source"}
+
+
+_CLIENTS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_workers():  # type: ignore[no-untyped-def]
+    yield
+    while _CLIENTS:
+        _CLIENTS.pop().shutdown()
+
+
+def make_window(world, qtbot, size=(1200, 800), settings_file: Path | None = None):  # type: ignore[no-untyped-def]
+    if settings_file is None:
+        window, client = open_window(world, qtbot, rise_masks=32, size=size)
+    else:  # a window on settings a former session left
+        from sane_desktop.gui.app import create_window
+
+        window, client = create_window(CatalogueService(world["index"], model=world["model"], rise_masks=32),
+                                       Settings(QSettings(str(settings_file), QSettings.Format.IniFormat)),
+                                       cache_dir=world["root"] / "thumbs")
+        qtbot.addWidget(window)
+        window.resize(*size)
+        window.show()
+        qtbot.waitExposed(window)
+    _CLIENTS.append(client)
+    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
+    return window
+
+
+def settle(ms: int = 200) -> None:
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.005)
+
+
+def switcher_names(window) -> list[str]:  # type: ignore[no-untyped-def]
+    switcher = window.catalogue_switcher
+    return [switcher.itemData(row) for row in range(switcher.count())]
+
+
+def activate(qtbot, widget: QWidget) -> None:
+    widget.activateWindow()
+    qtbot.waitUntil(widget.isActiveWindow, timeout=5000)
+
+
+# --- 1. a catalogue indexed from the command line shows up ------------------------------------------
+def index_elsewhere(world: dict[str, Path], name: str) -> None:
+    """What ``sane-desktop index`` in a terminal does: a service of its own indexes into the same home."""
+    CatalogueService(world["index"], model=world["model"]).index_folder(world["source"], name)
+
+
+def test_a_catalogue_indexed_elsewhere_is_listed_when_the_window_comes_back(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot)
+    activate(qtbot, window)
+    qtbot.waitUntil(lambda: not window.channels.catalogues.busy, timeout=20000)
+    assert switcher_names(window) == ["demo"]
+    shown = window.catalogue_switcher.currentText()
+    other = QWidget()  # the terminal the person switched to
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitExposed(other)
+    activate(qtbot, other)
+    index_elsewhere(world, "terminal")
+    opened = window.channels.open.started
+    activate(qtbot, window)  # back to the app: the window is activated
+    qtbot.waitUntil(lambda: "terminal" in switcher_names(window), timeout=20000)
+    settle()
+    assert window.catalogue.name == "demo" and window.catalogue_switcher.currentData() == "demo"
+    assert window.catalogue_switcher.currentText() == shown
+    assert window.channels.open.started == opened  # listed, not opened
+    assert window.browser_model.rowCount() > 0
+
+    # at most one listing at a time: a second reason to list while one runs starts none
+    started = window.channels.catalogues.started
+    window.relist_catalogues()
+    window.relist_catalogues()
+    assert window.channels.catalogues.started == started + 1
+    qtbot.waitUntil(lambda: not window.channels.catalogues.busy, timeout=20000)
+
+
+def test_a_catalogue_indexed_elsewhere_is_listed_when_the_switcher_opens(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot)
+    activate(qtbot, window)
+    qtbot.waitUntil(lambda: not window.channels.catalogues.busy, timeout=20000)
+    before = switcher_names(window)
+    assert "popup" not in before
+    index_elsewhere(world, "popup")  # while the window stays in front
+    switcher = window.catalogue_switcher
+    opened = window.channels.open.started
+    QTest.mouseClick(switcher, LEFT)  # opens the list
+    qtbot.waitUntil(lambda: "popup" in switcher_names(window), timeout=20000)
+    assert switcher.view().isVisible()  # the list stays open, the new entry in it
+    QTest.keyClick(switcher.view(), Qt.Key.Key_Escape)
+    settle()
+    assert window.catalogue.name == "demo" and switcher.currentData() == "demo"
+    assert window.channels.open.started == opened
+    assert sorted(switcher_names(window)) == sorted([*before, "popup"])
+
+
+# --- 2. the explanation panel at 800 × 600 with the filters open ---------------------------------------
+def open_filters_and_explain(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    toolbar = window.findChild(QToolBar, "main-toolbar")
+    qtbot.mouseClick(toolbar.widgetForAction(window.filters_toggle), LEFT)
+    qtbot.waitUntil(window.filters_dock.isVisible, timeout=20000)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    index = window.results_model.index(0)
+    qtbot.mouseClick(view.viewport(), LEFT, pos=view.visualRect(index).center())
+    pk = window.results_model.row(0).item.pk
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.candidate_pk == pk
+                    and window.explanation.update_data.final, timeout=120000)
+    settle(300)
+
+
+def cut_off(window) -> list[str]:  # type: ignore[no-untyped-def]
+    """The panel's shown widgets not wholly within reach: wider than the scroll area's viewport
+    (nothing scrolls sideways) or outside the content the vertical scroll bar reaches."""
+    view = window.explanation
+    viewport, body = view.scroller.viewport(), view.body
+    reach = body.height() - viewport.height()
+    assert view.scroller.verticalScrollBar().maximum() >= reach  # what is below can be scrolled to
+    cut = []
+    for widget in [body, *body.findChildren(QWidget)]:
+        if widget.isWindow() or not widget.isVisible():
+            continue
+        rect = QRect(widget.mapTo(viewport, QPoint(0, 0)), widget.size())
+        horizontally = rect.left() >= 0 and rect.right() < viewport.width()
+        vertically = widget.mapTo(body, QPoint(0, 0)).y() >= 0 and widget.mapTo(body, QPoint(0, widget.height())).y() <= body.height()
+        if not (horizontally and vertically):
+            cut.append(f"{type(widget).__name__} {rect.getRect()} in a {viewport.width()}-pixel-wide panel")
+    return cut
+
+
+def test_the_explanation_is_whole_at_800_by_600_with_the_filters_open(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot, size=(800, 600))
+    open_filters_and_explain(window, qtbot)
+    assert (window.width(), window.height()) == (800, 600)
+    assert window.explanation_dock.isVisible() and window.filters_dock.isVisible()
+    assert cut_off(window) == []
+    qtbot.mouseClick(window.explanation.details_button, LEFT)  # Details open: taller, still whole
+    settle()
+    assert window.explanation.details.isVisible()
+    assert cut_off(window) == []
+    assert (window.width(), window.height()) == (800, 600)
+
+
+def test_a_too_narrow_remembered_panel_width_is_not_restored(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot, size=(800, 600))
+    dock = window.explanation_dock
+    window.explanation.setMinimumWidth(40)  # a panel squeezed as an older version allowed
+    window.explanation.setMaximumWidth(90)
+    settle()
+    assert dock.width() < 120
+    settings_file = tmp_path / "narrow.ini"
+    narrow = Settings(QSettings(str(settings_file), QSettings.Format.IniFormat))
+    narrow.set("geometry", window.saveGeometry())
+    narrow.set("window_state", window.saveState())
+    narrow.sync()
+    window.close()
+
+    again = make_window(world, qtbot, size=(800, 600), settings_file=settings_file)
+    open_filters_and_explain(again, qtbot)
+    assert again.explanation_dock.width() >= 220
+    assert cut_off(again) == []
+
+
+# --- 3. Clear on the outfit can be undone ------------------------------------------------------------
+def test_clear_can_be_undone_with_the_undo_button_and_ctrl_z(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot)
+    activate(qtbot, window)
+    chosen = build_outfit(window, 3)
+    window.outfit_panel.clear()  # the outfit in an order of the person's own, not the catalogue's
+    window.add_to_outfit(list(reversed(chosen)))
+    outfit = window.outfit_model.pks()
+    assert outfit == list(reversed(chosen))
+    panel = window.outfit_panel
+    assert not panel.undo_button.isVisible()  # nothing to undo yet
+
+    least = window.minimumSizeHint()
+    QTest.mouseClick(panel.clear_button, LEFT)
+    assert window.outfit_model.pks() == []
+    assert panel.undo_button.isVisible() and panel.undo_note.plain_text() == "Outfit cleared"
+    assert window.minimumSizeHint() == least  # the offer never widens the window
+    QTest.mouseClick(panel.undo_button, LEFT)
+    assert window.outfit_model.pks() == outfit
+    assert not panel.undo_button.isVisible()
+    wait_results(window, 60)  # the restored outfit is searched again
+    assert window.results_model.rowCount() > 0
+
+    QTest.mouseClick(panel.clear_button, LEFT)
+    assert window.outfit_model.pks() == []
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.outfit_model.pks() == outfit
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # offered once: nothing doubles
+    assert window.outfit_model.pks() == outfit
+
+    # the toolbar's "Clear outfit" offers the same; a new outfit built meanwhile withdraws the offer
+    toolbar = window.findChild(QToolBar, "main-toolbar")
+    qtbot.mouseClick(toolbar.widgetForAction(window.clear_action), LEFT)
+    assert window.outfit_model.pks() == [] and panel.undo_button.isVisible()
+    window.add_to_outfit([chosen[0]])
+    assert not panel.undo_button.isVisible()
+    QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.outfit_model.pks() == [chosen[0]]
