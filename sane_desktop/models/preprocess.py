@@ -56,7 +56,7 @@ class Preprocessing:
     def for_trunk(cls, trunk: str, size: int) -> Preprocessing:
         """The input scaling a trunk's weights expect: ImageNet mean/std, except EfficientNet-Lite's
         TF-Lite convention mean = std = 0.5 (inputs in [-1, 1])."""
-        if trunk == "efficientnet_lite0":
+        if trunk.startswith("efficientnet_lite0"):  # the plain trunk and its colour-cells variant
             return cls(size=size, mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5))
         return cls(size=size)
 

@@ -274,16 +274,19 @@ def default_preset(root: Path, device_type: str, trunk: str | None = None) -> st
     ground truth) the from-scratch ResNet trunk it was designed for (``cpu``, or ``gpu`` on CUDA),
     which measures better there (README, "Trunks"). An explicit ``trunk`` decides instead."""
     from sane_desktop.catalogue.ground_truth import GROUND_TRUTH_FILE
+    from sane_desktop.models.backbone import LITE_TRUNKS
 
     scratch = "gpu" if device_type == "cuda" else "cpu"
     if trunk is not None:
-        return "pretrained" if trunk == "efficientnet_lite0" else scratch
+        return "pretrained" if trunk in LITE_TRUNKS else scratch
     return scratch if (root / GROUND_TRUTH_FILE).is_file() else "pretrained"
 
 
 def trunk_overrides(trunk: str) -> dict[str, Any]:
     """TrainConfig fields that put ``trunk`` into a preset made for another one."""
-    if trunk == "efficientnet_lite0":
+    from sane_desktop.models.backbone import LITE_TRUNKS
+
+    if trunk in LITE_TRUNKS:
         return {"trunk": trunk, "weights": "imagenet", "image_size": 224}
     return {"trunk": trunk, "freeze_trunk": False}
 

@@ -45,7 +45,7 @@ AttributePass = tuple[np.ndarray, torch.Tensor] | None
 # RISE masks per map on a CPU, by trunk: a refinement in seconds. The pretrained EfficientNet-Lite0
 # at 224 px runs ~40 masked images/s on 2 cores (ResNet width 16 at 112 px ~2,800/s), so it gets
 # fewer masks: a noisier map, said in the progress line; a GPU runs the paper's 2,000 for any trunk.
-CPU_RISE_MASKS = {"resnet18": 500, "efficientnet_lite0": 160}
+CPU_RISE_MASKS = {"resnet18": 500, "efficientnet_lite0": 160, "efficientnet_lite0_colour": 160}
 
 
 def default_rise_masks(trunk: str = "resnet18") -> int:
@@ -270,7 +270,7 @@ class Explanations:
             names, selection = list(net.attributes), self.selection()
             match = choice.map_match(maps[:1], torch.from_numpy(drawn[None])).numpy()[0]
             parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares,
-                                 selection.base_rates())
+                                 selection.base_rates(), selection.finer_indices())
             ranked_all = choice.rank_attributes(parts, selection.weights, names)
             ranked = [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate) for r in ranked_all]
             if ranked_all:
@@ -369,7 +369,8 @@ class Explanations:
         for row in range(n_items):
             partner = confidence[n_items + row] if with_partners else None
             parts = choice.PairParts(confidence[row], match[row], prior,
-                                     choice.candidate_attributes(confidence[row]), partner, selection.base_rates())
+                                     choice.candidate_attributes(confidence[row]), partner, selection.base_rates(),
+                                     selection.finer_indices())
             ranked = choice.rank_attributes(parts, selection.weights, names)
             ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate)
                                for r in ranked])
