@@ -27,12 +27,23 @@ map, or no attribute likely on both items (``evidence`` below a threshold fitted
 pairs) — :func:`abstention` says so instead of naming an attribute. ``curated_first``: the
 catalogue's own labelled values (``colour:dark blue``) rank ahead of words mined from free text
 (``waist``), when validation pairs say so.
+
+Finer first (issue 17): catalogues label one property at several grains — H&M's colour group
+("dark blue"), perceived colour ("blue") and tone ("dark") — and two items sharing the finest share
+the coarser ones too, with about the same base rate (all black garments are "black" at both grains),
+so specificity cannot tell them apart. An attribute is *implied* by a finer one of another kind
+when ≥ 80 % of the training items labelled with the finer one carry it and it is the more common of
+the two (:func:`finer_attributes`); with the ``finer_first`` gate, when its finer one is in the pair
+too (both items show it), the coarser says nothing more and ranks after the attributes that do. A
+gate, tried both ways on validation pairs like ``curated_first``: on H&M it turns "dark" into "dark
+blue"; on MANGO it turns "accessory fabric" into "accessories", which its colour/fabric weak truth
+counts as a miss.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -46,6 +57,8 @@ SALIENCY_AGREEMENT_WEIGHT = 5e-3
 PRESENT_THRESHOLD = 0.5
 MIN_CANDIDATES = 3
 EPS = 1e-8
+IMPLIES_SHARE = 0.8  # of the finer attribute's items carry the coarser one (weak_truth.DETERMINED_SHARE's idea per value)
+IMPLIES_MIN_ITEMS = 5  # a finer attribute seen on fewer training items implies nothing (chance co-occurrence)
 
 
 # --- map agreement (shared by the choice and the training loss) -------------------------------
@@ -144,6 +157,7 @@ class SelectionWeights:
     shared_first: bool = False  # attributes both items show rank ahead (issue 17); False: the old rule
     specificity: float = 0.0  # weight of the information content −log(base rate) (issue 17)
     curated_first: bool = False  # labelled values rank ahead of mined words (issue 17)
+    finer_first: bool = False  # a value implied by a finer one the pair shows ranks after it (issue 17)
 
     def as_dict(self) -> dict[str, float | bool]:
         return asdict(self)
@@ -151,12 +165,13 @@ class SelectionWeights:
     def parts_used(self) -> list[str]:
         """The evidence the rule uses: the parts with a weight, ``shared`` and ``curated`` for the gates."""
         used = [name for name in PART_NAMES if getattr(self, name) != 0]
-        return used + (["shared"] if self.shared_first else []) + (["curated"] if self.curated_first else [])
+        return (used + (["shared"] if self.shared_first else []) + (["curated"] if self.curated_first else [])
+                + (["finer"] if self.finer_first else []))
 
     def degenerate(self) -> str | None:
         """The one part the rule rests on when it uses one only (e.g. ``partner``), else None. The
-        curated gate sorts by the kind of label, not by evidence about the pair: it is left out."""
-        used = [name for name in self.parts_used() if name != "curated"]
+        curated and finer gates sort by the kind of label, not by evidence about the pair: left out."""
+        used = [name for name in self.parts_used() if name not in ("curated", "finer")]
         if self.shared_first and set(used) <= {"shared", "partner"}:
             return "partner"  # the gate and the partner part are the same evidence: r has it too
         return used[0] if len(used) == 1 else None
@@ -206,6 +221,7 @@ class PairParts:
     candidates: list[int] = field(default_factory=list)
     partner: np.ndarray | None = None  # r's calibrated probabilities; None: unknown (neutral)
     base_rate: np.ndarray | None = None  # share of training items with each attribute; None: unknown (neutral)
+    finer: list[list[int]] | None = None  # per attribute, the finer ones that imply it; None: unknown (no rule)
 
 
 def base_rates(labels: Iterable[Iterable[str]], names: Sequence[str], smoothing: float = 1.0) -> np.ndarray:
@@ -220,6 +236,80 @@ def base_rates(labels: Iterable[Iterable[str]], names: Sequence[str], smoothing:
             if name in column:
                 counts[column[name]] += 1
     return (counts + smoothing) / (items + 2 * smoothing)
+
+
+def finer_attributes(labels: Iterable[Iterable[str]], names: Sequence[str], share: float = IMPLIES_SHARE,
+                     min_items: int = IMPLIES_MIN_ITEMS) -> dict[str, list[str]]:
+    """{coarser name: [finer names that imply it]} among the labelled values (``kind:value``) of
+    ``labels`` (each training item's attribute names). A value b implies a value a of another kind
+    when b's kind is a finer grain of a's — its value determines a's in ≥ ``share`` of the items
+    labelled with both kinds (H&M's colour group determines perceived colour and tone; it does not
+    determine the pattern, however often black garments are plain) — and b is on ≥ ``min_items``
+    items, ≥ ``share`` of them carry a, and a is on more items than b (two values always seen
+    together are synonyms: neither is finer). Only coarser names with a finer one are keys; lists
+    in vocabulary order. H&M: ``colour_family:blue`` ← [``colour:dark blue``, …]."""
+    # every labelled value counts towards the grains (also those the vocabulary left out); the
+    # answer names the vocabulary's only
+    rows = [sorted({n for n in item if curated(n)}) for item in labels]
+    seen = sorted({n for row in rows for n in row})
+    column = {name: j for j, name in enumerate(seen)}
+    kind = {j: name.split(":", 1)[0] for name, j in column.items()}
+    count = np.zeros(len(seen), dtype=np.int64)
+    joint: dict[tuple[int, int], int] = {}
+    for row in rows:
+        present = [column[n] for n in row]
+        for a in present:
+            count[a] += 1
+        for a, b in itertools.permutations(present, 2):
+            if kind[a] != kind[b]:
+                joint[(a, b)] = joint.get((a, b), 0) + 1
+    # kind-level grain: per (finer kind, coarser kind), items whose coarser value is the one most
+    # often seen with their finer value, over all items labelled with both kinds
+    modal: dict[tuple[str, str], int] = {}
+    total: dict[tuple[str, str], int] = {}
+    best: dict[tuple[int, str], int] = {}
+    for (a, b), both in joint.items():
+        best[(b, kind[a])] = max(best.get((b, kind[a]), 0), both)
+    for (b, coarse_kind), most in best.items():
+        key = (kind[b], coarse_kind)
+        modal[key] = modal.get(key, 0) + most
+    for (a, b), both in joint.items():
+        key = (kind[b], kind[a])
+        total[key] = total.get(key, 0) + both
+    grain = {key for key, most in modal.items() if most >= share * total[key]}
+    wanted = {name: j for j, name in enumerate(names)}
+    out: dict[int, list[int]] = {}
+    for (a, b), both in joint.items():  # does b imply a?
+        if (seen[a] in wanted and seen[b] in wanted and (kind[b], kind[a]) in grain and count[b] >= min_items
+                and both >= share * count[b] and count[a] > count[b]):
+            out.setdefault(wanted[seen[a]], []).append(wanted[seen[b]])
+    return {names[a]: [names[b] for b in sorted(bs)] for a, bs in sorted(out.items())}
+
+
+def finer_indices(finer: Mapping[str, Sequence[str]] | None, names: Sequence[str]) -> list[list[int]] | None:
+    """:func:`finer_attributes`' names as vocabulary indices, one list per attribute (None stays None)."""
+    if finer is None:
+        return None
+    column = {name: j for j, name in enumerate(names)}
+    out: list[list[int]] = [[] for _ in names]
+    for coarse, fine in finer.items():
+        if coarse in column:
+            out[column[coarse]] = [column[f] for f in fine if f in column]
+    return out
+
+
+def redundant_attributes(parts: PairParts, candidates: Sequence[int]) -> set[int]:
+    """The candidates a finer candidate implies while the pair shows the finer one (both items'
+    calibrated probabilities ≥ 0.5; q's alone when the partner is unknown): they say nothing more."""
+    if parts.finer is None:
+        return set()
+
+    def in_pair(b: int) -> bool:
+        return bool(parts.confidence[b] >= PRESENT_THRESHOLD
+                    and (parts.partner is None or parts.partner[b] >= PRESENT_THRESHOLD))
+
+    shown = {b for b in candidates if in_pair(b)}
+    return {a for a in candidates if any(b in shown for b in parts.finer[a])}
 
 
 def curated(name: str) -> bool:
@@ -252,8 +342,10 @@ def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence
         score = float(np.dot(_log_parts(conf, match, prior, partner, base), _weight_vector(weights)))
         scored.append(RankedAttribute(a, names[a], score, conf, match, prior, partner, base))
     gate = weights.shared_first and parts.partner is not None
+    redundant = redundant_attributes(parts, candidates) if weights.finer_first else set()
     # ties (e.g. the prior-only rule) fall back on confidence
-    return sorted(scored, key=lambda s: (-(gate and shared(s)), -(weights.curated_first and curated(s.name)),
+    return sorted(scored, key=lambda s: (-(gate and shared(s)), s.index in redundant,
+                                         -(weights.curated_first and curated(s.name)),
                                          -s.score, -s.confidence, s.index))
 
 
@@ -365,6 +457,7 @@ class _RankingTable:
 
     logs: np.ndarray
     shared: np.ndarray
+    redundant: np.ndarray
     curated: np.ndarray
     confidence: np.ndarray
     index: np.ndarray
@@ -376,26 +469,30 @@ class _RankingTable:
         width = max([len(p.candidates or candidate_attributes(p.confidence)) for p in pairs] + [1])
         n = len(pairs)
         logs, conf = np.zeros((n, width, len(PART_NAMES))), np.zeros((n, width))
-        shared_, curated_, valid = (np.zeros((n, width), dtype=bool) for _ in range(3))
+        shared_, redundant_, curated_, valid = (np.zeros((n, width), dtype=bool) for _ in range(4))
         index, answer = np.full((n, width), np.iinfo(np.int64).max), np.full(n, -1)
         for row, (parts, correct) in enumerate(zip(pairs, answers)):
-            for col, a in enumerate(parts.candidates or candidate_attributes(parts.confidence)):
+            candidates = parts.candidates or candidate_attributes(parts.confidence)
+            redundant = redundant_attributes(parts, candidates)
+            for col, a in enumerate(candidates):
                 partner = 1.0 if parts.partner is None else float(parts.partner[a])
                 base = 1.0 if parts.base_rate is None else float(parts.base_rate[a])
                 c = float(parts.confidence[a])
                 logs[row, col] = _log_parts(c, float(parts.match[a]), float(parts.prior[a]), partner, base)
                 conf[row, col], index[row, col], valid[row, col] = c, a, True
                 shared_[row, col] = parts.partner is not None and c >= PRESENT_THRESHOLD and partner >= PRESENT_THRESHOLD
+                redundant_[row, col] = a in redundant
                 curated_[row, col] = curated(names[a])
                 if a == correct:
                     answer[row] = col
-        return cls(logs, shared_, curated_, conf, index, valid, answer)
+        return cls(logs, shared_, redundant_, curated_, conf, index, valid, answer)
 
     def answer_rank(self, weights: SelectionWeights) -> np.ndarray:
         """(P,) the answer's place in each pair's ranking (0: named first; a large number when it is
         no candidate) — the order of :func:`rank_attributes`, ties included."""
         score = self.logs @ _weight_vector(weights)
-        gates = (weights.shared_first * self.shared.astype(np.int64) * 2
+        gates = (weights.shared_first * self.shared.astype(np.int64) * 4
+                 + weights.finer_first * (~self.redundant).astype(np.int64) * 2
                  + weights.curated_first * self.curated.astype(np.int64))
         rows = np.arange(len(self.answer))
         col = np.maximum(self.answer, 0)
@@ -413,7 +510,7 @@ def tune_weights(pairs: Sequence[PairParts], oracle: Sequence[int], names: Seque
     (each pair's answer: a vocabulary index); top-3 breaks ties, then the rule using the most
     evidence, then the first in grid order. The specificity part is tried only when base rates are
     known, the shared gate when partners are, the curated gate when the candidates mix labelled
-    values and words. Returns (weights, {"top1", "top3", "pairs"})."""
+    values and words, the finer gate when some pair shows a value and a finer one implying it. Returns (weights, {"top1", "top3", "pairs"})."""
     table = _RankingTable.build(pairs, oracle, names)
     with_partner = any(p.partner is not None for p in pairs)
     partner_grid = grid if with_partner else (0.0,)
@@ -421,20 +518,21 @@ def tune_weights(pairs: Sequence[PairParts], oracle: Sequence[int], names: Seque
     gates = (False, True) if with_partner else (False,)
     kinds = table.curated[table.valid]
     curated_gates = (False, True) if kinds.any() and not kinds.all() else (False,)
+    finer_gates = (False, True) if table.redundant[table.valid].any() else (False,)
     best: tuple[tuple[float, float, int], SelectionWeights, dict[str, float]] | None = None
     n = max(1, len(pairs))
-    for gate, cgate, wc, wm, wp, ws, wi in itertools.product(gates, curated_gates, grid, grid, grid, partner_grid,
-                                                             specificity_grid):
+    for gate, cgate, fgate, wc, wm, wp, ws, wi in itertools.product(gates, curated_gates, finer_gates, grid, grid, grid,
+                                                                    partner_grid, specificity_grid):
         if wc == wm == wp == ws == wi == 0:
             continue
-        weights = SelectionWeights(wc, wm, wp, ws, gate, wi, cgate)
+        weights = SelectionWeights(wc, wm, wp, ws, gate, wi, cgate, fgate)
         place = table.answer_rank(weights)
         accuracy = {"top1": float((place == 0).sum()) / n, "top3": float((place < 3).sum()) / n,
                     "pairs": len(pairs)}
         # among equally accurate rules keep the one using the most evidence (issue 17: a rule that
         # rests on one part only, e.g. partner, when match would do as well, hides what the map says)
-        # (the curated gate is not evidence about the pair: on a tie the rule without it stays)
-        key = (accuracy["top1"], accuracy["top3"], len([u for u in weights.parts_used() if u != "curated"]))
+        # (the curated and finer gates are not evidence about the pair: on a tie the rule without them stays)
+        key = (accuracy["top1"], accuracy["top3"], len([u for u in weights.parts_used() if u not in ("curated", "finer")]))
         if best is None or key > best[0]:
             best = (key, weights, accuracy)
     assert best is not None

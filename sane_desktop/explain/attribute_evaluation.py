@@ -24,6 +24,7 @@ from sane_desktop.explain.attribute_choice import (
     SelectionWeights,
     abstention,
     base_rates,
+    finer_attributes,
     explanation_accuracy,
     fit_abstain_threshold,
     flat_map,
@@ -101,7 +102,9 @@ def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress
     selection = SelectionModel.default(names)
     # 0. how common each attribute is among the training items (the specificity part)
     train_items = {i for o in outfits_in_split(catalogue, "train") for i in o.item_ids}
-    selection.base_rate = base_rates((labels.get(i, []) for i in sorted(train_items)), names).tolist()
+    train_labels = [labels.get(i, []) for i in sorted(train_items)]
+    selection.base_rate = base_rates(train_labels, names).tolist()
+    selection.finer = finer_attributes(train_labels, names)  # the finer-first rule's table
     # 1. calibration on validation items
     valid_items = sorted({i for o in outfits_in_split(catalogue, "valid") for i in o.item_ids if i in images.by_id})
     valid_items = valid_items[: max(100, 10 * n_pairs)]

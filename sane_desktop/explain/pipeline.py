@@ -23,6 +23,7 @@ from sane_desktop.explain.attribute_choice import (
     RankedAttribute,
     SelectionWeights,
     candidate_attributes,
+    finer_indices,
     map_match,
     rank_attributes,
 )
@@ -33,8 +34,9 @@ DEFAULT_WEIGHTS = SelectionWeights(1.0, 1.0, 0.0)  # untuned: no prior without o
 SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evaluate-explanations
 # 1: weights + calibration + prior; 2 (issue 17): + the shared-first gate and the abstain threshold
 # (a format-1 file still loads: the old rule, never abstaining on evidence); 3: + the attributes'
-# base rates, the specificity weight and the curated-first gate (older files: neither, as before)
-SELECTION_FORMAT = 3
+# base rates, the specificity weight and the curated-first gate (older files: neither, as before);
+# 4: + the finer attributes that imply each coarser one (older files: no finer-first rule)
+SELECTION_FORMAT = 4
 
 
 @dataclass
@@ -50,6 +52,8 @@ class SelectionModel:
     abstain_below: float = 0.0
     # share of the training items labelled with each attribute (the specificity part); None: unknown
     base_rate: list[float] | None = None
+    # coarser attribute -> the finer ones that imply it (attribute_choice.finer_attributes); None: unknown
+    finer: dict[str, list[str]] | None = None
 
     @classmethod
     def default(cls, attributes: list[str]) -> SelectionModel:
@@ -62,6 +66,7 @@ class SelectionModel:
                 "tuned": self.tuned, **({"model_hash": self.model_hash} if self.model_hash else {}),
                 "format": SELECTION_FORMAT, "abstain_below": self.abstain_below,
                 **({"base_rate": self.base_rate} if self.base_rate is not None else {}),
+                **({"finer": self.finer} if self.finer is not None else {}),
                 # said in the file too: a rule resting on one part only (issue 17)
                 "degenerate": self.weights.degenerate()}
 
@@ -101,13 +106,21 @@ class SelectionModel:
                     raise ValueError(f"weight {name} = {value!r}")
             base_rate = data.get("base_rate")
             rates = None if base_rate is None else _numbers(base_rate, n, low=0.0, high=1.0, open_low=True)
+            finer = data.get("finer")
+            if finer is not None:
+                known = set(attributes)
+                if not isinstance(finer, dict) or not all(
+                        isinstance(k, str) and k in known and isinstance(v, list) and all(f in known and f != k for f in v)
+                        for k, v in finer.items()):
+                    raise ValueError("finer names attributes outside the vocabulary")
+                finer = {k: list(v) for k, v in finer.items()}
             abstain_below = float(data.get("abstain_below", 0.0))
             if not np.isfinite(abstain_below):
                 raise ValueError(f"abstain_below = {abstain_below!r}")
             model_hash = data.get("model_hash")
             return cls(list(attributes), PlattCalibration(scale, bias), prior, SelectionWeights(**weights),
                        bool(data.get("tuned", False)), model_hash if isinstance(model_hash, str) else None,
-                       abstain_below, rates)
+                       abstain_below, rates, finer)
         except InputError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -116,6 +129,10 @@ class SelectionModel:
     def base_rates(self) -> np.ndarray | None:
         """(A,) the base rates as an array, None when unknown."""
         return None if self.base_rate is None else np.asarray(self.base_rate, dtype=np.float64)
+
+    def finer_indices(self) -> list[list[int]] | None:
+        """Per attribute, the vocabulary indices of the finer ones that imply it; None when unknown."""
+        return finer_indices(self.finer, self.attributes)
 
 
 class StaleSelection(InputError):
@@ -182,7 +199,7 @@ def pair_parts(logits: Tensor, maps: Tensor, saliency: np.ndarray | Tensor, sele
     match = map_match(maps, torch.as_tensor(np.asarray(saliency, dtype=np.float32))).numpy()
     partner = None if partner_logits is None else selection.calibration.probabilities(partner_logits[None])[0].numpy()
     return PairParts(confidence, match, np.asarray(selection.prior), candidate_attributes(confidence), partner,
-                     selection.base_rates())
+                     selection.base_rates(), selection.finer_indices())
 
 
 @dataclass

@@ -40,6 +40,7 @@ from sane_desktop.explain.attribute_choice import (
     SelectionWeights,
     abstention,
     base_rates,
+    finer_attributes,
     fit_abstain_threshold,
     flat_map,
     oracle_prior,
@@ -329,7 +330,9 @@ def fit_weak_selection(catalogue: Catalogue, bundle: ModelBundle, images: PairIm
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
     # how common each attribute is among the training items (the specificity part)
-    selection.base_rate = base_rates((labels.get(i, []) for i in held_out_items(catalogue, "train")), names).tolist()
+    train_labels = [labels.get(i, []) for i in held_out_items(catalogue, "train")]
+    selection.base_rate = base_rates(train_labels, names).tolist()
+    selection.finer = finer_attributes(train_labels, names)  # the finer-first rule's table
     valid_items = [i for i in held_out_items(catalogue, "valid") if i in images.by_id]
     if valid_items:
         logits = torch.cat([attribute_outputs(bundle.attributes, torch.stack([images[i] for i in valid_items[s:s + 64]]))[0]

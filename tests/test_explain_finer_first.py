@@ -1,0 +1,120 @@
+"""Issue 17 (2): the finer-first rule — a catalogue that labels one property at several grains (H&M's
+colour group "dark blue", perceived colour "blue", tone "dark") is explained by the finest value the
+pair shares, not by a coarser one it implies; the implication table comes from the training labels,
+travels in the selection file, and the vectorised grid search ranks exactly as rank_attributes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from sane_desktop.errors import InputError
+from sane_desktop.explain.attribute_choice import (
+    PairParts,
+    SelectionWeights,
+    _RankingTable,
+    finer_attributes,
+    finer_indices,
+    rank_attributes,
+    redundant_attributes,
+    tune_weights,
+)
+from sane_desktop.explain.pipeline import SelectionModel, pair_parts
+
+NAMES = ["colour:dark blue", "colour_family:blue", "tone:dark", "pattern:solid", "colour:light blue", "pocket"]
+DARK_BLUE, BLUE, DARK, SOLID, LIGHT_BLUE, POCKET = range(6)
+
+
+def _training_labels() -> list[list[str]]:
+    """32 dark blue items (all blue, all dark, nearly all plain), 20 light blue (blue, light), 40
+    black (dark), half of the light blue and black ones striped; a mined word on some."""
+    items: list[list[str]] = []
+    items += [["colour:dark blue", "colour_family:blue", "tone:dark", "pattern:solid"] for _ in range(30)]
+    items += [["colour:dark blue", "colour_family:blue", "tone:dark"] for _ in range(2)]
+    for n in range(20):
+        items.append(["colour:light blue", "colour_family:blue", "tone:light", "pocket", f"pattern:{('solid', 'stripe')[n % 2]}"])
+    for n in range(40):
+        items.append(["colour:black", "colour_family:black", "tone:dark", f"pattern:{('solid', 'stripe')[n % 2]}"])
+    return items
+
+
+def test_finer_attributes_are_the_values_that_imply_a_more_common_one_of_another_kind():
+    finer = finer_attributes(_training_labels(), NAMES)
+    assert finer == {"colour_family:blue": ["colour:dark blue", "colour:light blue"], "tone:dark": ["colour:dark blue"]}
+    # dark blue is nearly always plain, but a colour does not fix the pattern (black and light blue
+    # come plain and striped): no grain, no implication. Synonyms (always together, as common) imply
+    # nothing; rare values imply nothing; words take no part
+    twins = [["colour:navy", "colour_family:navy"]] * 10
+    assert finer_attributes(twins, ["colour:navy", "colour_family:navy"]) == {}
+    assert finer_attributes(_training_labels()[:3] + [["colour_family:blue"]] * 9, NAMES, min_items=5) == {}
+    assert finer_indices(finer, NAMES)[BLUE] == [DARK_BLUE, LIGHT_BLUE] and finer_indices(None, NAMES) is None
+
+
+def _pair(finer: list[list[int]] | None, dark_blue_on_r: float = 0.8) -> PairParts:
+    """Both items dark blue (hence blue, dark): the coarse values are the more confident, as on H&M."""
+    confidence = np.array([0.70, 0.95, 0.92, 0.40, 0.05, 0.60])
+    partner = np.array([dark_blue_on_r, 0.93, 0.90, 0.30, 0.10, 0.10])
+    return PairParts(confidence, np.full(6, 0.5), np.full(6, 1 / 6), [DARK_BLUE, BLUE, DARK, POCKET], partner,
+                     None, finer)
+
+
+def test_the_pair_is_named_by_its_finest_shared_value():
+    finer = finer_indices(finer_attributes(_training_labels(), NAMES), NAMES)
+    confident = SelectionWeights(1.0, 0.0, 0.0, 1.0, True, finer_first=True)
+    assert rank_attributes(_pair(None), confident, NAMES)[0].name == "colour_family:blue"  # no table: no rule
+    gate_off = SelectionWeights(1.0, 0.0, 0.0, 1.0, True)
+    assert rank_attributes(_pair(finer), gate_off, NAMES)[0].name == "colour_family:blue"  # the gate is off
+    ranked = [r.name for r in rank_attributes(_pair(finer), confident, NAMES)]
+    assert ranked[0] == "colour:dark blue"
+    assert ranked.index("colour_family:blue") > ranked.index("colour:dark blue")
+    assert redundant_attributes(_pair(finer), [DARK_BLUE, BLUE, DARK, POCKET]) == {BLUE, DARK}
+    # r is not dark blue: the finer value is not in the pair, the coarse one stays first
+    assert rank_attributes(_pair(finer, dark_blue_on_r=0.2), confident, NAMES)[0].name == "colour_family:blue"
+
+
+def test_the_grid_search_ranks_with_the_rule_exactly_as_rank_attributes():
+    rng = np.random.default_rng(4)
+    finer = finer_indices(finer_attributes(_training_labels(), NAMES), NAMES)
+    pairs, answers = [], []
+    for _ in range(40):
+        confidence, partner = rng.uniform(0.3, 0.99, 6), rng.uniform(0.3, 0.99, 6)
+        candidates = [int(a) for a in rng.permutation(6)[:4]]
+        pairs.append(PairParts(confidence, rng.uniform(0.1, 1, 6), np.full(6, 1 / 6), candidates, partner, None, finer))
+        answers.append(int(rng.choice(candidates)))
+    table = _RankingTable.build(pairs, answers, NAMES)
+    for weights in (SelectionWeights(1, 0, 0, 1, True, finer_first=True), SelectionWeights(0, 1, 0, 0.5),
+                    SelectionWeights(0.25, 2, 0, 0, True, finer_first=True), SelectionWeights(1, 0, 0, 1, True)):
+        places = table.answer_rank(weights)
+        for parts, answer, place in zip(pairs, answers, places):
+            assert [r.index for r in rank_attributes(parts, weights, NAMES)].index(answer) == place
+    tuned, accuracy = tune_weights(pairs, answers, NAMES)
+    assert accuracy["top1"] == pytest.approx(float(np.mean(
+        [rank_attributes(p, tuned, NAMES)[0].index == a for p, a in zip(pairs, answers)])))
+    # the gate is tuned: where the answer is the finest shared value it is switched on, where it is
+    # the coarser one (a weak truth asking for perceived colour) it stays off
+    finest = [_pair(finer) for _ in range(10)]
+    assert tune_weights(finest, [DARK_BLUE] * 10, NAMES)[0].finer_first
+    assert not tune_weights(finest, [BLUE] * 10, NAMES)[0].finer_first
+
+
+def test_the_selection_file_carries_the_table_and_refuses_a_foreign_one(tmp_path):
+    import torch
+
+    selection = SelectionModel.default(NAMES)
+    selection.finer = finer_attributes(_training_labels(), NAMES)
+    path = selection.save(tmp_path / "s.json")
+    loaded = SelectionModel.load(path, NAMES)
+    assert loaded.finer == selection.finer and loaded.finer_indices() == finer_indices(selection.finer, NAMES)
+    parts = pair_parts(torch.zeros(6), torch.zeros(6, 2, 2), np.zeros((4, 4)), loaded, torch.zeros(6))
+    assert parts.finer is not None and parts.finer[BLUE] == [DARK_BLUE, LIGHT_BLUE]
+    data = json.loads(path.read_text())
+    del data["finer"]
+    data["format"] = 3
+    path.write_text(json.dumps(data))
+    assert SelectionModel.load(path, NAMES).finer is None  # an older file: no rule, as before
+    data["finer"] = {"colour_family:blue": ["colour:navy"]}  # a name outside the vocabulary
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="not a valid selection file"):
+        SelectionModel.load(path, NAMES)
