@@ -118,3 +118,29 @@ def test_the_selection_file_carries_the_table_and_refuses_a_foreign_one(tmp_path
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match="not a valid selection file"):
         SelectionModel.load(path, NAMES)
+
+
+@pytest.mark.parametrize("finer, said", [
+    (["colour:dark blue"], "must map attributes"),
+    ({"colour_family:blue": "colour:dark blue"}, "must be a list"),
+    ({"colour_family:blue": ["colour_family:blue"]}, "names the attribute itself"),
+    ({"colour_family:blue": ["colour:navy"]}, "'colour:navy', which is not in the vocabulary"),
+])
+def test_a_broken_finer_table_is_refused_saying_what_is_wrong(tmp_path, finer, said):
+    selection = SelectionModel.default(NAMES)
+    data = selection.as_dict()
+    data["finer"] = finer
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match=said):
+        SelectionModel.load(path, NAMES)
+
+
+@pytest.mark.parametrize("value", [1, 0.5, "yes", None])
+def test_a_gate_is_true_or_false_only(tmp_path, value):
+    data = SelectionModel.default(NAMES).as_dict()
+    data["weights"]["finer_first"] = value
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="gate finer_first"):
+        SelectionModel.load(path, NAMES)

@@ -144,3 +144,15 @@ def test_a_checkpoint_with_non_finite_weights_is_refused(tmp_path, capsys) -> No
     root = make_catalogue(tmp_path / "c", items=30)
     assert main(["index", str(root), "--model", str(tmp_path / "nan.pt"), "--workers", "0"]) == 4
     assert "non-finite" in one_line(capsys)
+
+
+def test_train_refuses_an_output_that_is_a_folder_before_training(world, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """``train --out FOLDER`` is one line at once (a trial saw it train to the end, then fail and
+    leave a ``.tmp`` file beside the folder)."""
+    out = tmp_path / "models"
+    out.mkdir()
+    assert main(["train", str(world["catalogue"]), "--out", str(out), "--epochs", "1"]) == 1
+    assert "is a folder" in one_line(capsys)
+    assert not (tmp_path / "models.tmp").exists() and list(out.iterdir()) == []
+    assert main(["train", str(world["catalogue"]), "--out", str(tmp_path / "nowhere" / "m.pt"), "--epochs", "1"]) == 1
+    assert "does not exist" in one_line(capsys)

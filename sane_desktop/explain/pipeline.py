@@ -100,20 +100,17 @@ class SelectionModel:
             scale, bias = _numbers(data["calibration"]["scale"], n), _numbers(data["calibration"]["bias"], n)
             prior = _numbers(data["prior"], n, low=0.0)
             weights = {k: v for k, v in data["weights"].items() if k in SelectionWeights.__dataclass_fields__}
+            gates = {name for name, f in SelectionWeights.__dataclass_fields__.items() if f.type in (bool, "bool")}
             for name, value in weights.items():
-                if not isinstance(value, bool) and not (isinstance(value, (int, float)) and np.isfinite(value)
-                                                        and value >= 0):
+                if name in gates:  # a gate is on or off: 0.5 or "yes" would be read as something nobody fitted
+                    if not isinstance(value, bool):
+                        raise ValueError(f"gate {name} = {value!r} (true or false)")
+                elif isinstance(value, bool) or not (isinstance(value, (int, float)) and np.isfinite(value)
+                                                     and value >= 0):
                     raise ValueError(f"weight {name} = {value!r}")
             base_rate = data.get("base_rate")
             rates = None if base_rate is None else _numbers(base_rate, n, low=0.0, high=1.0, open_low=True)
-            finer = data.get("finer")
-            if finer is not None:
-                known = set(attributes)
-                if not isinstance(finer, dict) or not all(
-                        isinstance(k, str) and k in known and isinstance(v, list) and all(f in known and f != k for f in v)
-                        for k, v in finer.items()):
-                    raise ValueError("finer names attributes outside the vocabulary")
-                finer = {k: list(v) for k, v in finer.items()}
+            finer = _finer_table(data.get("finer"), attributes)
             abstain_below = float(data.get("abstain_below", 0.0))
             if not np.isfinite(abstain_below):
                 raise ValueError(f"abstain_below = {abstain_below!r}")
@@ -133,6 +130,27 @@ class SelectionModel:
     def finer_indices(self) -> list[list[int]] | None:
         """Per attribute, the vocabulary indices of the finer ones that imply it; None when unknown."""
         return finer_indices(self.finer, self.attributes)
+
+
+def _finer_table(finer: Any, attributes: list[str]) -> dict[str, list[str]] | None:
+    """The selection file's ``finer`` table checked: a mapping of vocabulary names to lists of
+    other vocabulary names (None when absent). ValueError names what is wrong."""
+    if finer is None:
+        return None
+    if not isinstance(finer, dict):
+        raise ValueError(f"finer must map attributes to lists of finer ones, not a {type(finer).__name__}")
+    known = set(attributes)
+    for coarse, fine in finer.items():
+        if coarse not in known:
+            raise ValueError(f"finer names {coarse!r}, which is not in the vocabulary")
+        if not isinstance(fine, list) or not all(isinstance(f, str) for f in fine):
+            raise ValueError(f"finer[{coarse!r}] must be a list of attribute names")
+        if coarse in fine:
+            raise ValueError(f"finer[{coarse!r}] names the attribute itself")
+        unknown = [f for f in fine if f not in known]
+        if unknown:
+            raise ValueError(f"finer[{coarse!r}] names {unknown[0]!r}, which is not in the vocabulary")
+    return {k: list(v) for k, v in finer.items()}
 
 
 class StaleSelection(InputError):

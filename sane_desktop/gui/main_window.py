@@ -200,6 +200,7 @@ class MainWindow(QMainWindow):
     # --- layout ----------------------------------------------------------------------------
     def _build_browser(self) -> None:
         self.browser = QWidget()
+        self._reopening_switcher = False  # the switcher's list re-opened at a new size: no second listing
         self.catalogue_switcher = CatalogueSwitcher()
         self.catalogue_switcher.popup_opening.connect(self.relist_catalogues)
         self.catalogue_switcher.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -397,7 +398,7 @@ class MainWindow(QMainWindow):
         opens), adding what was indexed elsewhere — ``sane-desktop index`` in a terminal — to the
         switcher. Nothing opens and the choice shown stays; one listing at a time, none while
         another is under way (it would be cancelled) or before a catalogue is open (startup lists)."""
-        if self.catalogue is None or self.channels.catalogues.busy:
+        if self.catalogue is None or self.channels.catalogues.busy or self._reopening_switcher:
             return
         self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…") \
             .on_done(self._merge_catalogues).on_failed(lambda message: self.statusBar().showMessage(
@@ -408,6 +409,7 @@ class MainWindow(QMainWindow):
         the listing's order, counts updated, vanished ones removed — except the entry shown, so the
         open catalogue, the person's choice and an open popup's highlight stay as they are."""
         switcher = self.catalogue_switcher
+        rows_before = switcher.count()
         names = [info.name for info in catalogues]
         for row in reversed(range(switcher.count())):
             name = switcher.itemData(row)
@@ -423,6 +425,15 @@ class MainWindow(QMainWindow):
             elif switcher.itemText(row) != text:
                 switcher.setItemText(row, text)
             after = row + 1
+        if switcher.count() != rows_before and switcher.view().isVisible():
+            # the open list was sized for the old entries: open it again at its new size (the
+            # new entry would hide behind a scroll arrow), without listing once more
+            self._reopening_switcher = True
+            try:
+                switcher.hidePopup()
+                switcher.showPopup()
+            finally:
+                self._reopening_switcher = False
 
     @staticmethod
     def _switcher_text(info: CatalogueInfo) -> str:

@@ -97,7 +97,7 @@ class OutfitPanel(QWidget):
         title = QLabel("<b>Outfit</b>")
         buttons.addWidget(title)
         buttons.addStretch(1)
-        buttons.addWidget(self.undo_note)
+        buttons.addWidget(self.undo_note, 1)  # shares the free room with the stretch: an elided label has no width of its own
         buttons.addWidget(self.undo_button)
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.clear_button)

@@ -353,7 +353,7 @@ def _load_frozen_trunk(trunk: Trunk, expected: str, where: str) -> None:
         raise CheckpointError(f"{where} needs its pretrained trunk: {error}") from error
     if found != expected:
         raise CheckpointError(f"{where} was trained on other {trunk.kind} weights than the installed package "
-                              f"holds (trunk digest {found[:12]}, expected {expected[:12]}): retrain it")
+                              f"holds (trunk digest: {expected[:12]} in the checkpoint, {found[:12]} installed): retrain it")
 
 
 def _error_detail(error: RuntimeError) -> str:

@@ -212,6 +212,12 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     from sane_desktop.training.presets import preset
     from sane_desktop.training.trainer import train
 
+    # the output is checked before minutes of training, not when it is written
+    target = Path(out)
+    if target.is_dir():
+        raise InputError(f"--out {target} is a folder: give the checkpoint file to write (e.g. {target / 'model.pt'})")
+    if not target.parent.is_dir():
+        raise InputError(f"--out {target}: its folder {target.parent} does not exist")
     torch_device = torch.device(device) if device else pick_device()
     catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress,
                                should_stop=should_stop, seed=request.seed)
@@ -234,6 +240,8 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
         raise Cancelled("training cancelled")
     with _model_lock(Path(out)):
         content_hash = save_checkpoint(out, result.bundle, half=request.half)
+        if log is not None and request.selection_pairs > 0:  # minutes on a large catalogue: say what runs
+            log(f"saved {out}; fitting the explanation's attribute choice on validation pairs…")
         selection = _fit_selection(Path(root), catalogue, result.bundle, Path(out), request.selection_pairs,
                                    progress, should_stop)
     best = result.history[result.best_epoch - 1] if result.history else {}
