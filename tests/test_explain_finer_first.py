@@ -144,3 +144,15 @@ def test_a_gate_is_true_or_false_only(tmp_path, value):
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match="gate finer_first"):
         SelectionModel.load(path, NAMES)
+
+
+def test_a_selection_fitted_for_another_model_is_passed_over_with_a_logged_reason(tmp_path, caplog):
+    from sane_desktop.explain.pipeline import find_selection
+
+    selection = SelectionModel.default(NAMES)
+    selection.tuned, selection.model_hash = True, "a" * 64
+    selection.save(tmp_path / "model.selection.json")
+    with caplog.at_level("WARNING", logger="sane_desktop.explain.pipeline"):
+        found = find_selection(NAMES, None, tmp_path / "model.pt", "b" * 64)
+    assert not found.tuned  # untuned defaults, not another model's fit
+    assert "fitted for another model (aaaaaaaaaaaa, not bbbbbbbbbbbb)" in caplog.text

@@ -7,6 +7,7 @@ fitted by ``evaluate-explanations`` and saved as JSON, and falls back to untuned
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +31,7 @@ from sane_desktop.explain.attribute_choice import (
 from sane_desktop.explain.base import Explainer, PairSaliency, SimilarityModel, model_device, upsample
 from sane_desktop.explain.registry import get_explainer
 
+logger = logging.getLogger(__name__)
 DEFAULT_WEIGHTS = SelectionWeights(1.0, 1.0, 0.0)  # untuned: no prior without oracle answers
 SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evaluate-explanations
 # 1: weights + calibration + prior; 2 (issue 17): + the shared-first gate and the abstain threshold
@@ -189,9 +191,13 @@ def find_selection(attributes: list[str], index_dir: Path | None, model_path: Pa
             try:
                 found = SelectionModel.load(path, attributes)
             except StaleSelection:
+                logger.warning("%s was fitted for another attribute vocabulary: not used", path)
                 continue
             if model_hash is None or found.model_hash in (None, model_hash):
                 return found
+            # a model file replaced beside its old selection: the log says why the choice is untuned
+            logger.warning("%s was fitted for another model (%s, not %s): not used", path,
+                           str(found.model_hash)[:12], model_hash[:12])
     return SelectionModel.default(attributes)
 
 
