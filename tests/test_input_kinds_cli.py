@@ -156,3 +156,14 @@ def test_train_refuses_an_output_that_is_a_folder_before_training(world, tmp_pat
     assert not (tmp_path / "models.tmp").exists() and list(out.iterdir()) == []
     assert main(["train", str(world["catalogue"]), "--out", str(tmp_path / "nowhere" / "m.pt"), "--epochs", "1"]) == 1
     assert "does not exist" in one_line(capsys)
+
+
+def test_index_with_a_model_that_cannot_load_imports_nothing(world, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """A refused checkpoint leaves no catalogue behind: a trial found one listed, browsable and
+    unsearchable after ``index --model BROKEN``."""
+    broken = tmp_path / "broken.pt"
+    broken.write_bytes(b"not a checkpoint")
+    assert main(["index", str(world["catalogue"]), "--name", "halfmade", "--model", str(broken)]) == 4
+    assert "broken.pt" in one_line(capsys)
+    assert not paths.catalogue_dir("halfmade").exists()
+    assert "halfmade" not in [info.name for info in Catalogues().list()]

@@ -267,8 +267,10 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)  # no pickled code runs
     except Exception as error:  # unpickling refused or corrupt archive
-        raise CheckpointError(f"{path.name} is not a loadable checkpoint ({type(error).__name__}: "
-                              f"{str(error).splitlines()[0] if str(error) else ''})") from error
+        # not torch's own words: they name Python classes and suggest weights_only=False, which
+        # would run whatever code the file holds
+        raise CheckpointError(f"{path.name} is not a loadable checkpoint: damaged, not a PyTorch file, or it "
+                              "holds more than tensors and plain data") from error
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CheckpointError(f"{path.name} is not a SANE Desktop checkpoint")
     missing = [key for key in _REQUIRED if key not in data]

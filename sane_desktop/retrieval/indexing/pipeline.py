@@ -24,7 +24,7 @@ from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progre
 from sane_desktop.retrieval.indexing.build import BuiltIndexes, build_indexes, stored_suggestions
 from sane_desktop.retrieval.indexing.current import CURRENT, rebuild_reason
 from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items, store_cells_for
-from sane_desktop.retrieval.indexing.model import load_index_model
+from sane_desktop.retrieval.indexing.model import IndexModel, load_index_model
 from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
 from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import store_embeddings
@@ -122,6 +122,9 @@ def index_catalogue(
     root = Path(root).expanduser().resolve()
     name = check_catalogue_name(name if name is not None else root.name)
     url = db_url or default_db_url(name)
+    # the model first: one that cannot load is refused before a catalogue is imported (a trial found
+    # a half-made catalogue listed, browsable and unsearchable, after a refused checkpoint)
+    model = load_index_model(model_path, device, root=root)
     if shard is None:
         engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
                                          replace=replace)
@@ -140,7 +143,7 @@ def index_catalogue(
                               workers=workers, device=device, progress=progress, should_stop=should_stop,
                               replace=replace, category_map=category_map, memory_budget=memory_budget,
                               vector_backend=vector_backend, shard=shard, build_guard=build_guard, cells=cells,
-                              rebuild=rebuild)
+                              rebuild=rebuild, loaded=model)
     finally:
         engine.dispose()
     return dataclasses.replace(summary, import_summary=imported)
@@ -165,6 +168,7 @@ def index_store(
     build_guard: BuildGuard = nullcontext,
     cells: str = "auto",
     rebuild: bool = False,
+    loaded: IndexModel | None = None,
 ) -> IndexSummary:
     """Embed the items of catalogue ``name`` that need it, then rebuild its FAISS indexes unless
     they are provably current (:func:`~sane_desktop.retrieval.indexing.current.rebuild_reason`:
@@ -205,7 +209,8 @@ def index_store(
         require_server(engine)
     choose_backend(engine, vector_backend)  # an unusable backend is refused before anything is embedded
     catalogue = find_catalogue(engine, name)
-    model = load_index_model(model_path, device, root=catalogue.root)
+    # ``loaded``: ``model_path`` already loaded by the caller (index_catalogue checks it before importing)
+    model = loaded if loaded is not None else load_index_model(model_path, device, root=catalogue.root)
     index_dir = Path(index_dir) if index_dir else catalogue_dir(catalogue.name)
     try:
         sync_shared_manifest(engine, catalogue.name, index_dir)  # pgvector: the server's (its category choices)
