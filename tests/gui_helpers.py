@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
+from PySide6.QtWidgets import QApplication
 
 from sane_desktop.gui.app import create_window
 from sane_desktop.gui.settings import Settings
@@ -19,10 +20,12 @@ RESPONSIVENESS = Path(__file__).resolve().parents[1] / "bench" / "results" / "gu
 
 
 def open_window(world: dict[str, Path], qtbot, rise_masks: int = 64,  # type: ignore[no-untyped-def]
-                size: tuple[int, int] | None = None):
-    """A shown main window on ``world``'s index and model, with fresh settings; returns (window, client)."""
+                size: tuple[int, int] | None = None, settings_file: Path | None = None):
+    """A shown main window on ``world``'s index and model, with fresh settings (or those a former
+    session left in ``settings_file``); returns (window, client)."""
     service = CatalogueService(world["index"], model=world["model"], rise_masks=rise_masks)
-    settings = Settings(QSettings(str(world["root"] / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
+    settings_file = settings_file or world["root"] / f"settings-{time.monotonic_ns()}.ini"
+    settings = Settings(QSettings(str(settings_file), QSettings.Format.IniFormat))
     window, client = create_window(service, settings, cache_dir=world["root"] / "thumbs")
     qtbot.addWidget(window)
     if size is not None:
@@ -30,6 +33,14 @@ def open_window(world: dict[str, Path], qtbot, rise_masks: int = 64,  # type: ig
     window.show()
     qtbot.waitExposed(window)
     return window, client
+
+
+def settle(ms: int = 150) -> None:
+    """Let the GUI thread run its events for ``ms`` milliseconds (layouts, deferred calls)."""
+    end = time.monotonic() + ms / 1000
+    while time.monotonic() < end:
+        QApplication.processEvents()
+        time.sleep(0.005)
 
 
 class GapMeter:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -21,10 +20,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from gui_helpers import open_window  # noqa: E402
+from gui_helpers import open_window, settle  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QColor  # noqa: E402
-from PySide6.QtWidgets import QApplication, QLabel, QListView  # noqa: E402
+from PySide6.QtWidgets import QLabel, QListView  # noqa: E402
 
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
 from sane_desktop.gui.settings import Settings  # noqa: E402
@@ -91,12 +90,6 @@ def make_window(world, qtbot, size=(1280, 800)):  # type: ignore[no-untyped-def]
     open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
     return window
 
-
-def settle(ms: int = 150) -> None:
-    end = time.monotonic() + ms / 1000
-    while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.005)
 
 
 def columns(view: QListView) -> int:

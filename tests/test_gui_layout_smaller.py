@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window  # noqa: E402
+from gui_helpers import open_window, settle  # noqa: E402
 from PySide6.QtCore import QEvent, QPoint, QRect, QStandardPaths, Qt  # noqa: E402
 from PySide6.QtGui import QHelpEvent, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
@@ -48,12 +48,6 @@ def window(world, qtbot):  # type: ignore[no-untyped-def]
     yield window
     client.shutdown()
 
-
-def settle(ms: int = 150) -> None:
-    end = time.monotonic() + ms / 1000
-    while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.005)
 
 
 def wait_new_results(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,6 @@ switcher, the outfit's buttons and the toolbar, Ctrl+Z):
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -23,10 +22,10 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window  # noqa: E402
+from gui_helpers import open_window, settle  # noqa: E402
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QApplication, QToolBar, QWidget  # noqa: E402
+from PySide6.QtWidgets import QToolBar, QWidget  # noqa: E402
 
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
 from sane_desktop.gui.settings import Settings  # noqa: E402
@@ -54,28 +53,11 @@ def _stop_workers():  # type: ignore[no-untyped-def]
 
 
 def make_window(world, qtbot, size=(1200, 800), settings_file: Path | None = None):  # type: ignore[no-untyped-def]
-    if settings_file is None:
-        window, client = open_window(world, qtbot, rise_masks=32, size=size)
-    else:  # a window on settings a former session left
-        from sane_desktop.gui.app import create_window
-
-        window, client = create_window(CatalogueService(world["index"], model=world["model"], rise_masks=32),
-                                       Settings(QSettings(str(settings_file), QSettings.Format.IniFormat)),
-                                       cache_dir=world["root"] / "thumbs")
-        qtbot.addWidget(window)
-        window.resize(*size)
-        window.show()
-        qtbot.waitExposed(window)
+    window, client = open_window(world, qtbot, rise_masks=32, size=size, settings_file=settings_file)
     _CLIENTS.append(client)
     open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
     return window
 
-
-def settle(ms: int = 200) -> None:
-    end = time.monotonic() + ms / 1000
-    while time.monotonic() < end:
-        QApplication.processEvents()
-        time.sleep(0.005)
 
 
 def switcher_names(window) -> list[str]:  # type: ignore[no-untyped-def]
@@ -109,7 +91,7 @@ def test_a_catalogue_indexed_elsewhere_is_listed_when_the_window_comes_back(worl
     opened = window.channels.open.started
     activate(qtbot, window)  # back to the app: the window is activated
     qtbot.waitUntil(lambda: "terminal" in switcher_names(window), timeout=20000)
-    settle()
+    settle(200)
     assert window.catalogue.name == "demo" and window.catalogue_switcher.currentData() == "demo"
     assert window.catalogue_switcher.currentText() == shown
     assert window.channels.open.started == opened  # listed, not opened
@@ -136,13 +118,13 @@ def test_a_catalogue_indexed_elsewhere_is_listed_when_the_switcher_opens(world, 
     qtbot.waitUntil(lambda: "popup" in switcher_names(window), timeout=20000)
     assert switcher.view().isVisible()  # the list stays open, the new entry in it
     view = switcher.view()
-    settle()
+    settle(200)
     # and every entry is in sight: the list opened before the new one arrived is sized again
     qtbot.waitUntil(lambda: all(0 <= view.visualRect(view.model().index(row, 0)).top()
                                 and view.visualRect(view.model().index(row, 0)).bottom() < view.viewport().height()
                                 for row in range(switcher.count())), timeout=5000)
     QTest.keyClick(switcher.view(), Qt.Key.Key_Escape)
-    settle()
+    settle(200)
     assert window.catalogue.name == "demo" and switcher.currentData() == "demo"
     assert window.channels.open.started == opened
     assert sorted(switcher_names(window)) == sorted([*before, "popup"])
@@ -190,7 +172,7 @@ def test_the_explanation_is_whole_at_800_by_600_with_the_filters_open(world, qtb
     assert window.explanation_dock.isVisible() and window.filters_dock.isVisible()
     assert cut_off(window) == []
     qtbot.mouseClick(window.explanation.details_button, LEFT)  # Details open: taller, still whole
-    settle()
+    settle(200)
     assert window.explanation.details.isVisible()
     assert cut_off(window) == []
     assert (window.width(), window.height()) == (800, 600)
@@ -201,7 +183,7 @@ def test_a_too_narrow_remembered_panel_width_is_not_restored(world, qtbot, tmp_p
     dock = window.explanation_dock
     window.explanation.setMinimumWidth(40)  # a panel squeezed as an older version allowed
     window.explanation.setMaximumWidth(90)
-    settle()
+    settle(200)
     assert dock.width() < 120
     settings_file = tmp_path / "narrow.ini"
     narrow = Settings(QSettings(str(settings_file), QSettings.Format.IniFormat))

@@ -128,7 +128,7 @@ class _HeadAttributeTask:
     """Balanced-BCE steps of the attribute head on pooled features, standardised per channel (the
     train items' mean and spread) with dropout, as the compatibility head's; the scaling is folded
     into the 1×1 convolution afterwards (:meth:`fold_standardisation`), so each cell's map stays
-    W F_k + b. Measured on H&M's *valid* items: mAP 0.416 → 0.432 with the plain trunk, and channels
+    W F_k + b. Measured on H&M's *valid* items: mAP 0.416 → 0.430 with the plain trunk, and channels
     of another scale (the colour cells beside Lite0's 1280) get their share of the fit."""
 
     step_metrics: tuple[str, ...] = ()
