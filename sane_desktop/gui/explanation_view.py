@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -388,6 +389,7 @@ class AttributeBars(QWidget):
 OUTFIT_HINT = "Click an item to see that pair below."
 PAIR_TITLE = "The match with one outfit item"
 SHARE_THUMB = 36  # a share row's thumbnail side (px)
+SHARE_TITLE_LEAST = 110  # a share row's title gets a line of its own rather than keep under this width (px)
 
 
 def outfit_phrase(attribute: str) -> str:
@@ -458,6 +460,15 @@ ABSTENTION_WORDS = {"weak_evidence": "none of them is clearly on both items",
                     "no_attribute": "this model knows no attributes to name"}
 
 
+@dataclass(frozen=True)
+class SharePlacement:
+    """Where a :class:`ShareRow` draws its title, its bar and its value (its own coordinates)."""
+
+    title: QRectF
+    bar: QRectF
+    value: QRectF
+
+
 class ShareRow(QWidget):
     """One outfit item's share of the match: its thumbnail, its name (elided), a bar and the
     percentage, drawn in a fixed height whatever the text. A click (or Enter/Space) emits
@@ -496,6 +507,31 @@ class ShareRow(QWidget):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return QSize(120, SHARE_THUMB + 8)
 
+    def placement(self) -> SharePlacement:
+        """Where the title, the bar and the value go at the current width: one line beside the
+        thumbnail; in a narrow panel (the title would keep under :data:`SHARE_TITLE_LEAST` px) the
+        title on a line of its own above the bar and the value, so that it is read, not "Blac…"."""
+        metrics = self.fontMetrics()
+        value_w = max(metrics.horizontalAdvance("−100 %"), metrics.horizontalAdvance(self.value_text()))
+        left = 4 + SHARE_THUMB + 8
+        right = self.width() - 6
+        bar_w = 0 if self.percent is None else max(36, min(120, round(self.width() * 0.25)))
+        value_left = right - value_w
+        bar_left = value_left - 6 - bar_w
+        title_w = max(0, round(bar_left - 8 - left))
+        height = self.height()
+        if title_w >= min(SHARE_TITLE_LEAST, metrics.horizontalAdvance(self.title)):
+            return SharePlacement(QRectF(left, 0, title_w, height), QRectF(bar_left, 0, bar_w, height),
+                                  QRectF(value_left, 0, value_w, height))
+        half = height / 2
+        bar_w = 0 if self.percent is None else max(0, round(value_left - 6 - left))
+        return SharePlacement(QRectF(left, 2, max(0, right - left), half - 2), QRectF(left, half, bar_w, half - 2),
+                              QRectF(value_left, half, value_w, half - 2))
+
+    def shown_title(self) -> str:
+        """The title as drawn at the current width (elided with "…" when it does not fit)."""
+        return self.fontMetrics().elidedText(self.title, Qt.TextElideMode.ElideRight, int(self.placement().title.width()))
+
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -518,22 +554,13 @@ class ShareRow(QWidget):
                 self._thumb = QPixmap.fromImage(self.thumbnail.scaled(
                     side, side, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation))
             painter.drawPixmap(thumb, self._thumb, QRectF(self._thumb.rect()))
-        metrics = self.fontMetrics()
         text = palette.color(QPalette.ColorRole.WindowText)
-        value = self.value_text()
-        value_w = max(metrics.horizontalAdvance("−100 %"), metrics.horizontalAdvance(value))
-        left = thumb.right() + 8
-        right = self.width() - 6
-        bar_w = 0 if self.percent is None else max(36, min(120, round(self.width() * 0.25)))
-        value_left = right - value_w
-        bar_left = value_left - 6 - bar_w
-        title_w = max(0, round(bar_left - 8 - left))
+        place = self.placement()
         painter.setPen(text)
         middle = int(Qt.AlignmentFlag.AlignVCenter)
-        painter.drawText(QRectF(left, 0, title_w, self.height()), middle | int(Qt.AlignmentFlag.AlignLeft),
-                         metrics.elidedText(self.title, Qt.TextElideMode.ElideRight, title_w))
-        if bar_w and self.percent is not None:
-            track = QRectF(bar_left, self.height() / 2 - 4, bar_w, 8)
+        painter.drawText(place.title, middle | int(Qt.AlignmentFlag.AlignLeft), self.shown_title())
+        if place.bar.width() > 0 and self.percent is not None:
+            track = QRectF(place.bar.left(), place.bar.center().y() - 4, place.bar.width(), 8)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(128, 128, 128, 70))
             painter.drawRoundedRect(track, 3, 3)
@@ -542,7 +569,7 @@ class ShareRow(QWidget):
                 painter.setBrush(error_colour(palette) if self.percent < 0 else palette.color(QPalette.ColorRole.Highlight))
                 painter.drawRoundedRect(QRectF(track.left(), track.top(), max(3.0, track.width() * part), 8), 3, 3)
         painter.setPen(error_colour(palette) if self.share < 0 else text)
-        painter.drawText(QRectF(value_left, 0, value_w, self.height()), middle | int(Qt.AlignmentFlag.AlignRight), value)
+        painter.drawText(place.value, middle | int(Qt.AlignmentFlag.AlignRight), self.value_text())
         painter.end()
 
 

@@ -1,6 +1,7 @@
 """The filters sidebar (issue 18, point 13): the catalogue's categories and attribute values (colour,
 pattern, fabric …) as check boxes, each with the number of items ticking it would show. OR within a
-key, AND across keys; the ticks filter both the catalogue grid and the results (the window asks
+key, AND across keys; in a narrow panel a long value is elided ("…") and its count always shows,
+so the panel never scrolls sideways; the ticks filter both the catalogue grid and the results (the window asks
 again through the worker). Counts come from the database on the worker thread
 (:func:`sane_desktop.service.filters.facets`), on a channel of their own: a newer request drops the
 older one. Also the catalogue grid's sort choice (:func:`catalogue_sort_combo`)."""
@@ -10,14 +11,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSize, Signal
-from PySide6.QtGui import QShowEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QPaintEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QGroupBox, QPushButton, QScrollArea, QSizePolicy, QVBoxLayout, QWidget,
+    QCheckBox, QComboBox, QGroupBox, QPushButton, QScrollArea, QSizePolicy, QStyle, QStyleOptionButton,
+    QStyleOptionGroupBox, QStylePainter, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.tasks import TaskRunner
-from sane_desktop.gui.text import plain_label, set_plain
+from sane_desktop.gui.text import plain_label, plain_tooltip, set_plain
 from sane_desktop.service.filters import SORT_KEYS, FacetCounts, ItemFilter, facets
 from sane_desktop.service.titles import counted
 
@@ -49,6 +51,96 @@ def value_label(value: str, count: int) -> str:
     return f"{value} ({count})"
 
 
+ELLIPSIS = "…"
+
+
+class ValueBox(QCheckBox):
+    """A value's check box, "value (count)" (its ``text()``, plain). Narrower than its text, it
+    draws the value elided ("…") and the count whole, the full text in its tooltip; it never
+    shrinks below "… (count)", so the count is always read."""
+
+    def __init__(self, value: str, count: int, parent: QWidget | None = None) -> None:
+        super().__init__(value_label(value, count), parent)
+        self.value, self.count = value, count
+        # a check box will not shrink below its text (Minimum): this one may, down to minimumSizeHint
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+
+    def set_count(self, count: int) -> None:
+        """A new count for the same value (the tick and the focus stay)."""
+        self.count = count
+        self.setText(value_label(self.value, count))
+        self.updateGeometry()
+        self._update_tooltip()
+
+    def shown_text(self) -> str:
+        """The text as drawn at the current width: whole, or the value elided and the count whole."""
+        metrics = self.fontMetrics()
+        room = self._text_room()
+        if metrics.horizontalAdvance(self.text()) <= room:
+            return self.text()
+        count = f" ({self.count})"
+        room -= metrics.horizontalAdvance(count)
+        value = metrics.elidedText(self.value, Qt.TextElideMode.ElideRight, max(0, room))
+        return (value or ELLIPSIS) + count
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = self.sizeHint()
+        metrics = self.fontMetrics()
+        shortest = metrics.horizontalAdvance(f"{ELLIPSIS} ({self.count})")
+        return QSize(min(hint.width(), hint.width() - metrics.horizontalAdvance(self.text()) + shortest), hint.height())
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        # QCheckBox's own painting, with the text as shown at this width
+        painter = QStylePainter(self)
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        option.text = self.shown_text()
+        painter.drawControl(QStyle.ControlElement.CE_CheckBox, option)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._update_tooltip()
+
+    def _text_room(self) -> int:
+        option = QStyleOptionButton()
+        self.initStyleOption(option)
+        return self.style().subElementRect(QStyle.SubElement.SE_CheckBoxContents, option, self).width()
+
+    def _update_tooltip(self) -> None:
+        self.setToolTip(plain_tooltip(self.text()) if self.shown_text() != self.text() else "")
+
+
+class ValueGroup(QGroupBox):
+    """A key's group of values. Its title is elided ("…", the full title in the tooltip) rather
+    than widening the panel: its smallest width is that of its values."""
+
+    def __init__(self, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(title, parent)
+        self.full_title = title
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().minimumSizeHint()
+        layout = self.layout()
+        if layout is not None:
+            margins = self.contentsMargins()
+            hint.setWidth(layout.minimumSize().width() + margins.left() + margins.right())
+        return hint
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        # the style's title rectangle is the text and its padding; the text gets what the padding leaves
+        option = QStyleOptionGroupBox()
+        self.initStyleOption(option)
+        label = self.style().subControlRect(QStyle.ComplexControl.CC_GroupBox, option,
+                                            QStyle.SubControl.SC_GroupBoxLabel, self)
+        padding = max(0, label.width() - self.fontMetrics().horizontalAdvance(self.title()))
+        room = max(0, self.width() - max(0, label.left()) - padding)
+        shown = self.fontMetrics().elidedText(self.full_title, Qt.TextElideMode.ElideRight, room)
+        if shown != self.title():
+            self.setTitle(shown)
+            self.setToolTip(plain_tooltip(self.full_title) if shown != self.full_title else "")
+
+
 class FiltersPanel(QWidget):
     """Check boxes per attribute key and per category; ``changed`` fires on every tick or untick."""
 
@@ -58,8 +150,8 @@ class FiltersPanel(QWidget):
         super().__init__(parent)
         self.channel = runner.channel()
         self._ticked: dict[str, set[str]] = {}  # group (attribute key, or CATEGORY_GROUP) -> ticked values
-        self._boxes: dict[str, dict[str, QCheckBox]] = {}  # group -> value -> its check box
-        self._groups: dict[str, QGroupBox] = {}
+        self._boxes: dict[str, dict[str, ValueBox]] = {}  # group -> value -> its check box
+        self._groups: dict[str, ValueGroup] = {}
         self.counts: FacetCounts | None = None
         self._search = ("", "")  # the browser's category and text the counts are under
         self._stale = False  # counts were asked for while hidden
@@ -113,7 +205,7 @@ class FiltersPanel(QWidget):
         if box is not None:
             box.setChecked(on)
 
-    def box(self, group: str, value: str) -> QCheckBox | None:
+    def box(self, group: str, value: str) -> ValueBox | None:
         return self._boxes.get(group, {}).get(value)
 
     def clear(self) -> None:
@@ -173,17 +265,18 @@ class FiltersPanel(QWidget):
         boxes = self._boxes.get(group)
         if boxes is not None and list(boxes) == [value for value, _n in values]:
             for value, count in values:  # the same values: new counts only (focus and ticks stay)
-                boxes[value].setText(value_label(value, count))
+                boxes[value].set_count(count)
             return
         self._remove_group(group)
         title = group if group == CATEGORY_GROUP else group[:1].upper() + group[1:]
-        box_group = QGroupBox(title)
+        box_group = ValueGroup(title)
         box_layout = QVBoxLayout(box_group)
+        box_layout.setContentsMargins(2, 2, 2, 2)  # narrow margins: room for the values in a narrow panel
         box_layout.setSpacing(2)
         boxes = {}
         ticked = self._ticked.get(group, set())
         for value, count in values:
-            box = QCheckBox(value_label(value, count))  # a check box's text is always plain
+            box = ValueBox(value, count)  # a check box's text is always plain
             box.setChecked(value in ticked)
             box.toggled.connect(lambda on, g=group, v=value: self._toggled(g, v, on))
             box_layout.addWidget(box)

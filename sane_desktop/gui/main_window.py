@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
-    QMessageBox, QProgressBar, QSplitter, QToolBar, QVBoxLayout, QWidget,
+    QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui import explain_tasks
@@ -26,7 +26,7 @@ from sane_desktop.gui.catalogue_manager import CatalogueManager
 from sane_desktop.gui.category_dialog import CategoryDialog
 from sane_desktop.gui.delegates import ItemTileDelegate, score_bound, tile_size_slider
 from sane_desktop.gui.detail_view import DetailKeys, DetailView
-from sane_desktop.gui.filters_panel import FiltersPanel, catalogue_sort_combo
+from sane_desktop.gui.filters_panel import PANEL_HINT, FiltersPanel, catalogue_sort_combo
 from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.explanation_view import ExplanationView, rgba_image
 from sane_desktop.gui.index_dialog import IndexDialog
@@ -48,6 +48,9 @@ from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
+# the Filters panel's width: a value's first ten characters and its count beside the tick
+FILTERS_WIDTH = PANEL_HINT.width()
+FILTERS_SHARE = 0.4  # of the explanation's column the Filters panel takes when stacked below it
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
@@ -157,6 +160,12 @@ class MainWindow(QMainWindow):
         self.filters_dock.hide()
         self.detail_view: DetailView | None = None  # issue 18, point 16: made on first use
         self._build_actions()
+        # the Filters panel gets room to be read each time it is opened (toolbar, Ctrl+Shift+F, View → Panels),
+        # when the window first shows (a remembered layout) and when the window is narrowed with it open
+        self.filters_toggle.triggered.connect(lambda shown: self._give_filters_room() if shown else None)
+        self._filters_room_timer = QTimer(self, singleShot=True, interval=0)
+        self._filters_room_timer.timeout.connect(lambda: self._give_filters_room(opened=False))
+        self._shown_once = False
         self._build_status_bar()
 
         self.outfit_panel.changed.connect(self._outfit_changed)
@@ -198,6 +207,63 @@ class MainWindow(QMainWindow):
         self._build_filter_wiring()
 
     # --- layout ----------------------------------------------------------------------------
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._shown_once:  # at the window's size: a panel squeezed in an older session gets its room
+            self._shown_once = True
+            self._give_filters_room()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if self._shown_once and self.filters_dock.isVisible():
+            self._filters_room_timer.start()  # once the resize is done (never re-docked within it)
+
+    def _filters_column_room(self) -> int:
+        """The most a Filters column of its own can have: the window's width less the central panels
+        and the docked explanation at their smallest, and the dock separators."""
+        separator = self.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self)
+        central = self.centralWidget()
+        taken = (central.minimumSizeHint().width() if central is not None else 0) + separator
+        explanation = self.explanation_dock
+        if explanation.isVisible() and not explanation.isFloating():
+            taken += explanation.minimumSizeHint().width() + separator
+        return self.width() - taken
+
+    def _give_filters_room(self, opened: bool = True) -> None:
+        """Give the shown Filters panel room to read its values: a column of its own on the left, at
+        least FILTERS_WIDTH wide, where the window has that room beside the catalogue, the outfit and
+        the explanation at their smallest; else (a narrow window: 800 px) below the explanation, at its
+        width — four columns in 800 px left the panel ~92 px, each value "… (4)". ``opened`` False (the
+        window was resized): only a panel squeezed in its column moves, none moves back (no jumping to
+        and fro as a window edge is dragged). A floating panel, or one at the top or bottom, stays."""
+        dock, explanation = self.filters_dock, self.explanation_dock
+        area = self.dockWidgetArea(dock)
+        sides = (Qt.DockWidgetArea.LeftDockWidgetArea, Qt.DockWidgetArea.RightDockWidgetArea)
+        if not dock.isVisible() or dock.isFloating() or area not in sides:
+            return
+        shares_explanation = explanation.isVisible() and not explanation.isFloating() \
+            and self.dockWidgetArea(explanation) == area
+        if self._filters_column_room() >= FILTERS_WIDTH or not explanation.isVisible() or explanation.isFloating():
+            if not opened:
+                return
+            if shares_explanation or area != Qt.DockWidgetArea.LeftDockWidgetArea:
+                self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+            self._lay_out_docks()  # the dock's width as laid out, not as it was when last shown
+            if dock.width() < FILTERS_WIDTH:
+                self.resizeDocks([dock], [FILTERS_WIDTH], Qt.Orientation.Horizontal)
+        elif not shares_explanation:
+            self.splitDockWidget(explanation, dock, Qt.Orientation.Vertical)
+            self._lay_out_docks()
+            height = explanation.height() + dock.height()
+            self.resizeDocks([explanation, dock], [round(height * (1 - FILTERS_SHARE)), round(height * FILTERS_SHARE)],
+                             Qt.Orientation.Vertical)
+
+    def _lay_out_docks(self) -> None:
+        """Apply the docks' placement now (Qt would at its next layout pass), so their sizes are current."""
+        layout = self.layout()
+        if layout is not None:
+            layout.activate()
+
     def _build_browser(self) -> None:
         self.browser = QWidget()
         self._reopening_switcher = False  # the switcher's list re-opened at a new size: no second listing
@@ -400,7 +466,9 @@ class MainWindow(QMainWindow):
         another is under way (it would be cancelled) or before a catalogue is open (startup lists)."""
         if self.catalogue is None or self.channels.catalogues.busy or self._reopening_switcher:
             return
-        self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…") \
+        # quiet: a check on every activation says "Listing catalogues…" only when it takes a while
+        self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…",
+                                       quiet=True) \
             .on_done(self._merge_catalogues).on_failed(lambda message: self.statusBar().showMessage(
                 f"Could not list the catalogues: {message}", 10000))  # a background check: no box
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.text import ElidedLabel
@@ -94,8 +94,8 @@ class OutfitPanel(QWidget):
         self._pending_pks: list[int] = []
 
         buttons = QHBoxLayout()
-        title = QLabel("<b>Outfit</b>")
-        buttons.addWidget(title)
+        self.title = QLabel("<b>Outfit</b>")
+        buttons.addWidget(self.title)
         buttons.addStretch(1)
         buttons.addWidget(self.undo_note, 1)  # shares the free room with the stretch: an elided label has no width of its own
         buttons.addWidget(self.undo_button)
@@ -106,6 +106,11 @@ class OutfitPanel(QWidget):
         layout.addLayout(buttons)
         layout.addWidget(self.placeholder)
         layout.addWidget(self.view)
+        # the room the splitter gives beyond the strip goes below it, whether the placeholder shows
+        # or not: the header keeps its place when the first item is added (it moved down 20 px)
+        layout.addStretch(1)
+        # ... and the panel is never taller than what it shows (:meth:`_fit_height`): the room the
+        # placeholder leaves goes to the results below, not to a blank gap under the strip
         self._withdraw_undo()
         self._refresh()
 
@@ -180,8 +185,31 @@ class OutfitPanel(QWidget):
             widget.setVisible(not shown)
         self.undo_shortcut.setEnabled(shown)
 
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():  # the placeholder wraps anew
+            self._fit_height()
+
+    def _fit_height(self) -> None:
+        """At most the height of the header, the placeholder (when shown, wrapped at this width) and
+        the strip: in the window's outfit/results splitter the rest goes to the results."""
+        layout = self.layout()
+        if layout is None:
+            return
+        height = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() else layout.sizeHint().height()
+        height = max(height, layout.minimumSize().height())
+        self.setMaximumHeight(height)
+        splitter = self.parentWidget()
+        if isinstance(splitter, QSplitter):  # a splitter keeps a shrunk panel's old share as a gap: hand it on
+            sizes, mine = splitter.sizes(), splitter.indexOf(self)
+            if mine + 1 < len(sizes) and sizes[mine] > height:
+                sizes[mine + 1] += sizes[mine] - height
+                sizes[mine] = height
+                splitter.setSizes(sizes)
+
     def _refresh(self) -> None:
         empty = self.model.rowCount() == 0
         self.placeholder.setVisible(empty)
+        self._fit_height()
         self.remove_button.setEnabled(not empty)
         self.clear_button.setEnabled(not empty)

@@ -2,24 +2,34 @@
 Each new result list starts at the top; the headings are elided to their width (a long "Similar to …"
 title never widens the window). Above the grid: "Hide matches below …" (a 0–100 match, as the tiles
 show it; the window searches again with it) and the order (best match, title). An empty list says
-why: no outfit, nothing compatible, or nothing passing the filters (with a link to clear them)."""
+why: no outfit, nothing compatible, or nothing passing the filters (with a link to clear them).
+
+The header is two rows when the panel has room ("Compatible items for [category]", then "Hide matches
+below [spin] [order]"); in a narrow panel (the middle column of an 800-pixel window) it takes more
+rows rather than eliding its words: the heading above "for [category]", the spin box beside or below
+its label, the order on a row of its own."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
-    QComboBox, QHBoxLayout, QLabel, QListView, QSizePolicy, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
+    QBoxLayout, QComboBox, QLabel, QListView, QSizePolicy, QSpacerItem, QSpinBox, QStackedWidget, QStyle,
+    QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.models import RESULT_SORTS, ItemListModel, Role
-from sane_desktop.gui.text import ElidedLabel, set_plain, set_rich
+from sane_desktop.gui.text import ElidedLabel, plain_label, set_plain, set_rich
 from sane_desktop.service import SearchResult
 
 ALL_LABEL = "All categories"
 VISIBLE_DEBOUNCE_MS = 80  # scrolling settles before the visible tiles are (re)requested
 THRESHOLD_DEBOUNCE_MS = 300  # typing "65" searches once, not for "6" then "65"
 SORT_LABELS = {"score": "Best match", "title": "Title"}
+THRESHOLD_LABEL = "Hide matches below"
+SORT_GAP = 8  # px between the spin box and the order, on top of the layout's spacing
+LTR, TTB = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
 NO_MATCH_FILTERED = "No items match the filters — <a href='clearfilters'>clear filters</a>"
 
 
@@ -102,24 +112,112 @@ class ResultsView(QWidget):
         self.filter_note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.filter_note.linkActivated.connect(self.link_activated)
         self.filter_note.setVisible(False)
-        header = QHBoxLayout()
-        header.addWidget(self.heading, 1)
-        header.addWidget(QLabel("for"))
-        header.addWidget(self.target)
-        controls = QHBoxLayout()
-        below = ElidedLabel("Hide matches below")  # elided in a narrow window (full text in its tooltip)
-        controls.addWidget(below, 1)
-        controls.addWidget(self.threshold)
-        controls.addSpacing(8)
-        controls.addWidget(self.sort)
+        self.for_label = plain_label("for")
+        # elided only when the panel is narrower than its smallest layout (full text in its tooltip)
+        self.threshold_label = ElidedLabel(THRESHOLD_LABEL)
+        # each row is a box whose direction _reflow turns (left to right, or top to bottom) with the width
+        self._category_row = QBoxLayout(LTR)
+        self._category_row.addWidget(self.for_label)
+        self._category_row.addWidget(self.target)
+        self._header = QBoxLayout(LTR)
+        self._header.addWidget(self.heading, 1)
+        self._header.addLayout(self._category_row)
+        self._threshold_row = QBoxLayout(LTR)
+        self._threshold_row.addWidget(self.threshold_label, 1)
+        self._threshold_row.addWidget(self.threshold)
+        self._sort_gap = QSpacerItem(SORT_GAP, 0, QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
+        self._controls = QBoxLayout(LTR)
+        self._controls.addLayout(self._threshold_row, 1)
+        self._controls.addItem(self._sort_gap)
+        self._controls.addWidget(self.sort)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addLayout(header)
+        layout.addLayout(self._header)
         layout.addWidget(self.similar_heading)
-        layout.addLayout(controls)
+        layout.addLayout(self._controls)
         layout.addWidget(self.filter_note)
         layout.addWidget(self.stack, 1)
         self.show_message("Add items to the outfit to see what goes with them.")
+
+    # --- the header's rows ---------------------------------------------------------------------
+    def _spacing(self) -> int:
+        """The layouts' horizontal spacing, as they lay out (the style's when they have none of their own)."""
+        spacing = self._header.spacing()
+        if spacing < 0:
+            spacing = self.style().pixelMetric(QStyle.PixelMetric.PM_LayoutHorizontalSpacing, None, self)
+        return max(0, spacing)
+
+    @staticmethod
+    def _widths(box: QBoxLayout, widget: QWidget) -> tuple[int, int]:
+        """``widget``'s preferred and least widths as ``box`` lays it out (its size policy applied)."""
+        item = box.itemAt(box.indexOf(widget))
+        assert item is not None, "laid out in __init__"
+        return item.sizeHint().width(), item.minimumSize().width()
+
+    @staticmethod
+    def _text_width(label: ElidedLabel) -> int:
+        """Pixels ``label`` needs to show all its text on one line."""
+        margins = label.contentsMargins()
+        return (label.fontMetrics().horizontalAdvance(label.plain_text()) + margins.left() + margins.right()
+                + 2 * label.margin() + 1)  # +1: fractional advances round up
+
+    def header_fits(self, width: int) -> tuple[bool, bool, bool]:
+        """At ``width`` pixels: whether the heading and "for [category]" share a row, "Hide matches below"
+        and its spin box share a row, and that row and the order share a row (all at their preferred
+        widths, the words whole)."""
+        gap = self._spacing()
+        category = (self._widths(self._category_row, self.for_label)[0] + gap
+                    + self._widths(self._category_row, self.target)[0])
+        threshold = self._text_width(self.threshold_label) + gap + self._widths(self._threshold_row, self.threshold)[0]
+        # the spacer before the order takes no spacing of its own
+        controls = threshold + gap + SORT_GAP + self._widths(self._controls, self.sort)[0]
+        return self._text_width(self.heading) + gap + category <= width, threshold <= width, controls <= width
+
+    def narrowest_width(self) -> int:
+        """The panel's least width: what the two-row header needs with its words elided (the panel's
+        least width as it always was), or what the header on the most rows needs with its words whole
+        when that is more (a large font)."""
+        gap = self._spacing()
+        for_least = self._widths(self._category_row, self.for_label)[1]
+        target_least = self._widths(self._category_row, self.target)[1]
+        spin_least = self._widths(self._threshold_row, self.threshold)[1]
+        sort_least = self._widths(self._controls, self.sort)[1]
+        two_rows = max(2 * gap + for_least + target_least, 2 * gap + SORT_GAP + spin_least + sort_least)
+        most_rows = max(self._text_width(self.heading), self._text_width(self.threshold_label),
+                        gap + for_least + target_least, spin_least, sort_least)
+        return max(two_rows, most_rows)
+
+    def _reflow(self) -> None:
+        """Turn the header's rows to fit the current width (only what changed, so a resize that keeps
+        the arrangement re-lays nothing)."""
+        heading_beside, spin_beside, sort_beside = self.header_fits(self.width())
+        if self.minimumWidth() != self.narrowest_width():
+            # the panel never gets narrower than before, so the window around it keeps its layout
+            self.setMinimumWidth(self.narrowest_width())
+        changed = False
+        for box, direction in ((self._header, LTR if heading_beside else TTB),
+                               (self._controls, LTR if sort_beside else TTB),
+                               (self._threshold_row, LTR if spin_beside or sort_beside else TTB)):
+            if box.direction() != direction:
+                box.setDirection(direction)
+                changed = True
+        if changed:
+            # a narrow header: the category combo fills its row, the order sits under the spin box
+            self._category_row.setStretch(1, 0 if heading_beside else 1)
+            self._sort_gap.changeSize(SORT_GAP if sort_beside else 0, 0,
+                                      QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Minimum)
+            self._controls.setAlignment(self.sort, Qt.AlignmentFlag(0) if sort_beside
+                                        else Qt.AlignmentFlag.AlignLeft)
+            self._controls.invalidate()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._reflow()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self._reflow()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Leave:

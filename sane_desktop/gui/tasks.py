@@ -6,7 +6,8 @@ owns (the app's ``CatalogueService``, and through it the models, the FAISS index
 never holds it, so it can only be used where it is safe. ``state`` is a :class:`TaskState`:
 ``progress(done, total, message)`` (throttled to 20 signals a second), ``partial(value)`` and
 ``should_stop()``. :meth:`TaskRunner.start` queues the function with the status-bar text saying what it
-does and returns a :class:`Task` handle whose own signals carry its values to the GUI thread:
+does (a *quiet* task, a check the person did not ask for, says so only once it has run
+:data:`QUIET_MS`) and returns a :class:`Task` handle whose own signals carry its values to the GUI thread:
 ``progress``, ``partial``, then exactly one of ``done(result)``, ``failed(message)`` or ``cancelled``,
 then ``finished``. A :class:`Channel` (search, explain, tiles, …) holds at most one live task: starting
 another cancels the old one *and disconnects it*, so a stale answer never reaches a handler and no
@@ -38,7 +39,7 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeAlias, TypeVar
 
-from PySide6.QtCore import QObject, Qt, QThread, Signal, SignalInstance
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, SignalInstance
 
 from sane_desktop.errors import Cancelled, SaneError
 
@@ -52,6 +53,7 @@ TaskFn: TypeAlias = Callable[[S, "TaskState[P]"], R]
 
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second: the GUI stays responsive
 READY = "Ready"
+QUIET_MS = 500  # a quiet task's status-bar text shows only once it has run this long (a quick one is silent)
 
 
 class TaskState(Generic[P]):
@@ -91,9 +93,10 @@ class Task(QObject, Generic[R, P]):
     finished = Signal()  # always last, after done, failed or cancelled
 
     def __init__(self, activity: str, post: Callable[[Callable[[], None]], None],
-                 forget: Callable[[Task[Any, Any]], None] = lambda _task: None) -> None:
+                 forget: Callable[[Task[Any, Any]], None] = lambda _task: None, quiet: bool = False) -> None:
         super().__init__()
         self.activity = activity
+        self.quiet = quiet  # ``activity`` shows only once the task has run QUIET_MS
         self.state: TaskState[P] = TaskState(post, self)
         self.ended = False
         self._live = True  # False once discarded: nothing more is emitted
@@ -185,10 +188,12 @@ class _WorkerThread(QThread, Generic[S]):
     """The one long-lived thread: runs queued jobs one after the other until it reads ``None``."""
 
     def __init__(self, make_owner: Callable[[], S], jobs: queue.SimpleQueue[_Job[S] | None],
-                 post: Callable[[Callable[[], None]], None], activity: Callable[[str], None]) -> None:
+                 post: Callable[[Callable[[], None]], None], activity: Callable[[str], None],
+                 began: Callable[[Task[Any, Any]], None]) -> None:
         super().__init__()
         self.setObjectName("sane-worker")
         self._make_owner, self._jobs, self._post, self._activity = make_owner, jobs, post, activity
+        self._began = began  # says (on the GUI thread) what the task now running does
         self.owner: S | None = None  # given, or made before the first task runs (see TaskRunner)
 
     def run(self) -> None:
@@ -200,7 +205,7 @@ class _WorkerThread(QThread, Generic[S]):
         if state.should_stop():  # cancelled while queued: never started
             self._post(partial(task._end, task.cancelled.emit))
             return
-        self._activity(task.activity)
+        self._began(task)
         outcome: Callable[[], None]
         try:
             if self.owner is None:  # a failure fails this task; the next one tries again
@@ -252,15 +257,18 @@ class TaskRunner(QObject, Generic[S]):
         self._posted.connect(self._call, Qt.ConnectionType.QueuedConnection)
         self._jobs: queue.SimpleQueue[_Job[S] | None] = queue.SimpleQueue()
         self._tasks: set[Task[Any, Any]] = set()  # started and not yet ended
-        self._thread: _WorkerThread[S] = _WorkerThread(make_owner or _never_called, self._jobs, self._posted.emit,
-                                                       lambda text: self._posted.emit(partial(self.activity.emit, text)))
+        self._thread: _WorkerThread[S] = _WorkerThread(
+            make_owner or _never_called, self._jobs, self._posted.emit,
+            lambda text: self._posted.emit(partial(self.activity.emit, text)),
+            lambda task: self._posted.emit(partial(self._began, task)))
         self._thread.owner = owner
         self._stopped = False
         self._thread.start()
 
-    def start(self, fn: Callable[[S, TaskState[P]], R], activity: str) -> Task[R, P]:
-        """Queue ``fn`` on the worker thread; ``activity`` is the status-bar text while it runs."""
-        task: Task[R, P] = Task(activity, self._posted.emit, self._tasks.discard)
+    def start(self, fn: Callable[[S, TaskState[P]], R], activity: str, quiet: bool = False) -> Task[R, P]:
+        """Queue ``fn`` on the worker thread; ``activity`` is the status-bar text while it runs (with
+        ``quiet``, only once it has run :data:`QUIET_MS`: a quick background check says nothing)."""
+        task: Task[R, P] = Task(activity, self._posted.emit, self._tasks.discard, quiet)
         if self._stopped:  # e.g. a debounce timer firing during shutdown: the task never runs
             task.discard()
             return task
@@ -297,6 +305,18 @@ class TaskRunner(QObject, Generic[S]):
     def _call(self, fn: Callable[[], None]) -> None:
         fn()
 
+    def _began(self, task: Task[Any, Any]) -> None:
+        """The worker started ``task`` (GUI thread): say what it does, a quiet one only if it still
+        runs after QUIET_MS."""
+        if not task.quiet:
+            self.activity.emit(task.activity)
+        else:
+            QTimer.singleShot(QUIET_MS, self, partial(self._still_running, task))
+
+    def _still_running(self, task: Task[Any, Any]) -> None:
+        if not task.ended and task.live:  # ended: the worker's "Ready" (or the next task) was said
+            self.activity.emit(task.activity)
+
 
 class Channel(Generic[S]):
     """At most one live task: starting one cancels and disconnects the one before."""
@@ -310,9 +330,10 @@ class Channel(Generic[S]):
     def busy(self) -> bool:
         return self.current is not None
 
-    def start(self, fn: Callable[[S, TaskState[P]], R], activity: str) -> Task[R, P]:
+    def start(self, fn: Callable[[S, TaskState[P]], R], activity: str, quiet: bool = False) -> Task[R, P]:
+        """Start ``fn`` (see :meth:`TaskRunner.start`); the task before is cancelled and disconnected."""
         self.discard()
-        task = self._runner.start(fn, activity)
+        task = self._runner.start(fn, activity, quiet)
         self.current = task
         self.started += 1
         task.finished.connect(partial(self._ended, task))

@@ -1,0 +1,195 @@
+"""The Filters panel has room to be read at every window size, through Qt's real event paths (the
+toolbar's Filters button, Ctrl+Shift+F, a window resize):
+
+- at 800 × 600 the panel was squeezed to ~92 px (the central panels and the explanation panel at
+  their smallest widths take the rest), so nearly every value read "… (4)"; now each value shows at
+  least its first ten characters (or all of it) and its count, nothing scrolls sideways, the window
+  stays 800 px wide and the central panels and the explanation keep their controls whole;
+- at larger sizes the panel keeps its place on the left, at least as wide as before;
+- a narrow panel remembered from an older session, or a window narrowed with the panel open,
+  does not bring the squeezed panel back.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from demo_world import build_demo_world  # noqa: E402
+from gui_helpers import open_window, settle  # noqa: E402
+from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
+from PySide6.QtWidgets import QLayout, QScrollArea, QToolBar, QWidget  # noqa: E402
+
+from sane_desktop.gui.screenshots import open_first_catalogue  # noqa: E402
+from sane_desktop.gui.settings import Settings  # noqa: E402
+from sane_desktop.gui.text import ElidedLabel  # noqa: E402
+
+pytestmark = pytest.mark.slow
+LEFT = Qt.MouseButton.LeftButton
+READABLE = 160  # px: "all-body (4)", ten characters and a count, beside the tick
+SHOWN_CHARACTERS = 10
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("filters-width")
+    build_demo_world(root, 40)
+    return {"root": root, "index": root / "index", "model": root / "model.pt", "source": root / "source"}
+
+
+_CLIENTS: list = []
+
+
+@pytest.fixture(autouse=True)
+def _stop_workers():  # type: ignore[no-untyped-def]
+    yield
+    while _CLIENTS:
+        _CLIENTS.pop().shutdown()
+
+
+def make_window(world, qtbot, size, settings_file: Path | None = None):  # type: ignore[no-untyped-def]
+    window, client = open_window(world, qtbot, rise_masks=32, size=size, settings_file=settings_file)
+    _CLIENTS.append(client)
+    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
+    return window
+
+
+def click_filters(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The toolbar's Filters button, as a person clicks it."""
+    toolbar = window.findChild(QToolBar, "main-toolbar")
+    qtbot.mouseClick(toolbar.widgetForAction(window.filters_toggle), LEFT)
+
+
+def wait_counts(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: window.filters_dock.isVisible() and window.filters.counts is not None
+                    and not window.filters.channel.busy, timeout=20000)
+    settle(300)
+
+
+def values(window) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+    counts = window.filters.counts
+    found = {("Category", value): n for value, n in counts.categories}
+    found.update({(facet.key, value): n for facet in counts.facets for value, n in facet.values})
+    assert found
+    return found
+
+
+def laid_out(layout: QLayout | None, widget: QWidget) -> bool:
+    """Whether ``layout`` or one of its nested layouts holds ``widget``."""
+    if layout is None:
+        return False
+    for index in range(layout.count()):
+        item = layout.itemAt(index)
+        if item.widget() is widget or laid_out(item.layout(), widget):
+            return True
+    return False
+
+
+def clipped(parent: QWidget) -> list[str]:
+    """``parent``'s shown widgets narrower than their smallest width (their controls cut off) or
+    reaching past ``parent``'s edges."""
+    cut = []
+    for widget in parent.findChildren(QWidget):
+        holder = widget.parentWidget()
+        if widget.isWindow() or not widget.isVisible() or holder is None:
+            continue
+        if not laid_out(holder.layout(), widget):
+            continue  # not laid out: a control's own parts (a line edit's buttons, a scroll area's viewport)
+        rect = QRect(widget.mapTo(parent, QPoint(0, 0)), widget.size())
+        # an elided label shows at least its "…" (the results' "Hide matches below" is one at 800 px)
+        least = widget.fontMetrics().horizontalAdvance("…") if isinstance(widget, ElidedLabel) \
+            else widget.minimumSizeHint().width()
+        if widget.width() < least or rect.left() < 0 or rect.right() >= parent.width():
+            cut.append(f"{type(widget).__name__} {widget.objectName()!r} {rect.getRect()}, "
+                       f"at least {least} px, in {parent.width()} px")
+    return cut
+
+
+def assert_readable(window) -> None:  # type: ignore[no-untyped-def]
+    """Every value shows its first ten characters (or all of it) and its whole count; nothing scrolls sideways."""
+    dock = window.filters_dock
+    assert dock.width() >= READABLE, f"the Filters panel is {dock.width()} px wide"
+    scroll = window.filters.findChild(QScrollArea)
+    assert scroll.horizontalScrollBar().maximum() == 0, \
+        f"the filters scroll sideways: {scroll.widget().width()} px in a {scroll.viewport().width()}-pixel viewport"
+    for (group, value), count in values(window).items():
+        box = window.filters.box(group, value)
+        assert box is not None and box.isVisible()
+        text = box.shown_text()
+        start = value[:min(SHOWN_CHARACTERS, len(value))]
+        assert text.startswith(start) and text.endswith(f"({count})"), \
+            f"{group} {value!r} reads {text!r} in a {box.width()}-pixel box"
+
+
+def assert_whole_window(window, size) -> None:  # type: ignore[no-untyped-def]
+    """The window kept its size; the central panels and the explanation kept their controls."""
+    assert (window.width(), window.height()) == size
+    assert clipped(window.centralWidget()) == []
+    explanation = window.explanation_dock
+    assert explanation.isVisible() and explanation.width() >= window.explanation.minimumSizeHint().width()
+
+
+def test_the_filters_are_read_at_800_by_600(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot, size=(800, 600))
+    click_filters(window, qtbot)
+    wait_counts(window, qtbot)
+    assert_readable(window)
+    assert_whole_window(window, (800, 600))
+    # closed and opened again with Ctrl+Shift+F: the same room
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: not window.filters_dock.isVisible(), timeout=5000)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
+    wait_counts(window, qtbot)
+    assert_readable(window)
+    assert_whole_window(window, (800, 600))
+
+
+@pytest.mark.parametrize("size", [(1200, 800), (1600, 1000)])
+def test_larger_windows_keep_the_filters_on_the_left(world, qtbot, size) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot, size=size)
+    click_filters(window, qtbot)
+    wait_counts(window, qtbot)
+    assert window.dockWidgetArea(window.filters_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
+    assert window.filters_dock.width() >= 170  # as wide as before (its size hint)
+    # a column of its own, left of the catalogue, as tall as the window's middle
+    assert window.filters_dock.geometry().right() < window.centralWidget().geometry().left()
+    assert window.filters_dock.height() >= window.centralWidget().height()
+    assert_readable(window)
+    assert_whole_window(window, size)
+
+
+def test_a_narrowed_window_keeps_the_filters_readable(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot, size=(1200, 800))
+    click_filters(window, qtbot)
+    wait_counts(window, qtbot)
+    window.resize(800, 600)
+    settle(400)
+    assert_readable(window)
+    assert_whole_window(window, (800, 600))
+
+
+def test_a_squeezed_panel_remembered_from_an_older_session_is_not_restored(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, qtbot, size=(800, 600))
+    click_filters(window, qtbot)
+    wait_counts(window, qtbot)
+    # the layout an older version left: the panel in the left column, at its smallest
+    window.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, window.filters_dock)
+    window.filters.setMaximumWidth(92)
+    settle(300)
+    assert window.filters_dock.width() < 120
+    settings_file = tmp_path / "squeezed.ini"
+    squeezed = Settings(QSettings(str(settings_file), QSettings.Format.IniFormat))
+    squeezed.set("geometry", window.saveGeometry())
+    squeezed.set("window_state", window.saveState())
+    squeezed.sync()
+    window.close()
+
+    again = make_window(world, qtbot, size=(800, 600), settings_file=settings_file)
+    wait_counts(again, qtbot)  # open, as it was left
+    assert_readable(again)
+    assert_whole_window(again, (800, 600))
