@@ -11,6 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,6 +58,18 @@ def _isolated_index_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: 
     logs = sys.modules.get("sane_desktop.logs")
     if logs is not None and hasattr(logs, "unconfigure"):
         logs.unconfigure()
+
+
+@pytest.fixture
+def make_window(qtbot: Any) -> Iterator[Any]:
+    """GUI tests: ``make_window(world, size, settings_file, rise_masks=32, open_catalogue=True,
+    settle_ms=0)`` opens a shown main window on ``world`` (``gui_helpers.WindowFactory``); every
+    worker client it started is shut down when the test ends, passed or failed."""
+    from gui_helpers import WindowFactory  # imports Qt: only the tests that ask for a window do
+
+    factory = WindowFactory(qtbot)
+    yield factory
+    factory.shutdown()
 
 
 def _free_port() -> int:

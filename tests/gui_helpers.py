@@ -1,4 +1,5 @@
-"""What the GUI tests share: a window on a demo world, a GUI-thread gap meter and its results file.
+"""What the GUI tests share: a demo world, a window on it (and the ``make_window`` fixture's factory,
+see conftest.py), a GUI-thread gap meter and its results file.
 Import after ``pytest.importorskip("pytestqt")``: ``from gui_helpers import GapMeter, open_window``."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from PySide6.QtCore import QElapsedTimer, QSettings, QTimer
 from PySide6.QtWidgets import QApplication
 
 from sane_desktop.gui.app import create_window
+from sane_desktop.gui.screenshots import open_first_catalogue
 from sane_desktop.gui.settings import Settings
 from sane_desktop.service import CatalogueService
 
@@ -33,6 +35,51 @@ def open_window(world: dict[str, Path], qtbot, rise_masks: int = 64,  # type: ig
     window.show()
     qtbot.waitExposed(window)
     return window, client
+
+
+def demo_world(root: Path, items: int = 40) -> dict[str, Path]:
+    """An ``items``-item demo catalogue indexed as "demo" with a tiny seeded model (``build_demo_world``),
+    as the paths a window needs: root, index, model and source."""
+    from demo_world import build_demo_world
+
+    build_demo_world(root, items)
+    return {"root": root, "index": root / "index", "model": root / "model.pt", "source": root / "source"}
+
+
+class WindowFactory:
+    """Opens shown main windows for one test and keeps their worker clients, so that the test's end
+    shuts every one down, passed or failed (conftest.py's ``make_window`` fixture)."""
+
+    def __init__(self, qtbot) -> None:  # type: ignore[no-untyped-def]
+        self.qtbot = qtbot
+        self.clients: list = []
+
+    def __call__(self, world: dict[str, Path], size: tuple[int, int] | None = None,  # type: ignore[no-untyped-def]
+                 settings_file: Path | None = None, *, rise_masks: int = 32, open_catalogue: bool = True,
+                 settle_ms: int = 0):
+        """A window on ``world`` (see :func:`open_window`) showing its first catalogue's items (unless
+        ``open_catalogue`` is false), after ``settle_ms`` of the GUI thread's events."""
+        window, client = open_window(world, self.qtbot, rise_masks=rise_masks, size=size, settings_file=settings_file)
+        self.clients.append(client)
+        if open_catalogue:
+            open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
+        if settle_ms:
+            settle(settle_ms)
+        return window
+
+    def shutdown(self) -> None:
+        """Stop every worker client this factory started."""
+        while self.clients:
+            self.clients.pop().shutdown()
+
+
+def filter_counts(window) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
+    """(group, value) -> count, as the Filters panel's last counts say (never empty)."""
+    counts = window.filters.counts
+    found = {("Category", value): n for value, n in counts.categories}
+    found.update({(facet.key, value): n for facet in counts.facets for value, n in facet.values})
+    assert found
+    return found
 
 
 def settle(ms: int = 150) -> None:

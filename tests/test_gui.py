@@ -14,8 +14,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import GAP_LIMIT_MS, GapMeter, click_link, open_window, record_responsiveness  # noqa: E402
+from gui_helpers import GAP_LIMIT_MS, GapMeter, click_link, demo_world, record_responsiveness  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from sane_desktop.gui.app import create_window  # noqa: E402
@@ -32,27 +31,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A 60-item demo catalogue, a tiny seeded model with an attribute net, indexed as "demo"."""
     from sane_desktop.demo import generate_demo
 
-    root = tmp_path_factory.mktemp("gui")
-    build_demo_world(root, 60)
-    generate_demo(root / "second", seed=1, items=60, masks=False)
-    return {"root": root, "index": root / "index", "model": root / "model.pt", "second": root / "second"}
-
-
-_CLIENTS: list = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_workers():  # type: ignore[no-untyped-def]
-    """Every worker thread ends with its test, passed or failed."""
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().shutdown()
-
-
-def make_window(world: dict[str, Path], qtbot, rise_masks: int = 64):  # type: ignore[no-untyped-def]
-    window, client = open_window(world, qtbot, rise_masks)
-    _CLIENTS.append(client)
-    return window, client
+    world = demo_world(tmp_path_factory.mktemp("gui"), 60)
+    generate_demo(world["root"] / "second", seed=1, items=60, masks=False)
+    return {**world, "second": world["root"] / "second"}
 
 
 def test_service_imports_no_qt() -> None:
@@ -82,8 +63,8 @@ def test_item_models_pass_qtmodeltester(world, qtbot, qtmodeltester) -> None:  #
     assert items[0].pk in [i.pk for i in found] and len(found) < 60
 
 
-def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    window, client = make_window(world, qtbot)
+def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, rise_masks=64, open_catalogue=False)
     with GapMeter() as meter:
         open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
         assert window.catalogue is not None and window.catalogue.name == "demo"
@@ -129,8 +110,8 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, tmp_path) -> None: 
     assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
 
 
-def test_newer_explanation_cancels_older(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window, client = make_window(world, qtbot, rise_masks=400)
+def test_newer_explanation_cancels_older(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, rise_masks=400, open_catalogue=False)
     open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
     build_outfit(window, 2)
     wait_results(window, 60)
@@ -151,12 +132,12 @@ def test_newer_explanation_cancels_older(world, qtbot) -> None:  # type: ignore[
     assert window.explanation.update_data.candidate_pk == pks[1]
 
 
-def test_index_from_gui_with_cancel(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_index_from_gui_with_cancel(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     from sane_desktop.gui.index_dialog import IndexDialog
 
-    window, client = make_window(world, qtbot)
+    window = make_window(world, rise_masks=64, open_catalogue=False)
     open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
-    dialog = IndexDialog(client, window)
+    dialog = IndexDialog(make_window.clients[-1], window)
     qtbot.addWidget(dialog)
     dialog.folder.setText(str(world["second"]))
     dialog.inspect(str(world["second"]))
@@ -177,9 +158,10 @@ def test_index_from_gui_with_cancel(world, qtbot) -> None:  # type: ignore[no-un
     assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
 
 
-def _train_window(world, qtbot, tmp_path, builtin: bool = False):  # type: ignore[no-untyped-def]
+def _train_window(world, qtbot, tmp_path, make_window, builtin: bool = False):  # type: ignore[no-untyped-def]
     """A window on its own index home (training replaces the catalogue's model and index);
-    ``builtin``: the catalogue sits where the app generates its own demo."""
+    ``builtin``: the catalogue sits where the app generates its own demo; ``make_window`` (the fixture)
+    shuts its worker down with the test."""
     import shutil
 
     service = CatalogueService(tmp_path / "index", model=world["model"], rise_masks=32)
@@ -190,16 +172,16 @@ def _train_window(world, qtbot, tmp_path, builtin: bool = False):  # type: ignor
     settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
     window, client = create_window(service, settings, cache_dir=tmp_path / "thumbs")
     qtbot.addWidget(window)
-    _CLIENTS.append(client)
+    make_window.clients.append(client)
     open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
     assert window.train_action.isEnabled()  # the demo catalogue has outfits
     return window, client, service
 
 
-def test_train_from_gui_cancels(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_train_from_gui_cancels(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sane_desktop.gui.train_dialog import TrainDialog
 
-    window, client, service = _train_window(world, qtbot, tmp_path)
+    window, client, service = _train_window(world, qtbot, tmp_path, make_window)
     dialog = TrainDialog(client, "demo", window)
     qtbot.addWidget(dialog)
     dialog.epochs.setValue(50)
@@ -213,10 +195,10 @@ def test_train_from_gui_cancels(world, qtbot, tmp_path) -> None:  # type: ignore
 
 
 @pytest.mark.slow
-def test_train_from_gui_replaces_model(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_train_from_gui_replaces_model(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sane_desktop.gui.train_dialog import TrainDialog
 
-    window, client, service = _train_window(world, qtbot, tmp_path)
+    window, client, service = _train_window(world, qtbot, tmp_path, make_window)
     dialog = TrainDialog(client, "demo", window)
     qtbot.addWidget(dialog)
     dialog.epochs.setValue(1)
@@ -230,11 +212,11 @@ def test_train_from_gui_replaces_model(world, qtbot, tmp_path) -> None:  # type:
     wait_results(window, 60)  # the index was rebuilt with the new model: search still works
 
 
-def test_adapt_from_gui_replaces_model_and_search_still_works(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_adapt_from_gui_replaces_model_and_search_still_works(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from sane_desktop.gui.adapt_dialog import AdaptDialog
     from sane_desktop.models import load_checkpoint
 
-    window, client, service = _train_window(world, qtbot, tmp_path)
+    window, client, service = _train_window(world, qtbot, tmp_path, make_window)
     assert window.adapt_action.isEnabled()
     before = load_checkpoint(service.model_path()).content_hash
     dialog = AdaptDialog(client, "demo", window)
@@ -250,8 +232,8 @@ def test_adapt_from_gui_replaces_model_and_search_still_works(world, qtbot, tmp_
     wait_results(window, 60)  # re-indexed with the adapted model: search still works
 
 
-def test_stale_index_offers_a_reindex_that_makes_search_work_again(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    window, client, service = _train_window(world, qtbot, tmp_path)
+def test_stale_index_offers_a_reindex_that_makes_search_work_again(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window, client, service = _train_window(world, qtbot, tmp_path, make_window)
     assert not window.catalogue.builtin  # a user's catalogue: the app asks before re-indexing
     _use_another_model(service, world, tmp_path)
     build_outfit(window, 2)
@@ -278,8 +260,8 @@ def _use_another_model(service, world, tmp_path, shift: float = 0.01) -> None:  
     service.use_model(path)
 
 
-def test_the_builtin_demo_is_reindexed_without_asking_once(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    window, client, service = _train_window(world, qtbot, tmp_path, builtin=True)
+def test_the_builtin_demo_is_reindexed_without_asking_once(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window, client, service = _train_window(world, qtbot, tmp_path, make_window, builtin=True)
     assert window.catalogue.builtin and [c.builtin for c in service.list_catalogues()] == [True]
     _use_another_model(service, world, tmp_path)  # as after an update of the bundled model
     with qtbot.waitSignal(window.progress.valueChanged, timeout=60000):  # the re-index reports progress

@@ -20,12 +20,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window, settle  # noqa: E402
+from gui_helpers import demo_world, filter_counts, settle  # noqa: E402
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
 from PySide6.QtWidgets import QLayout, QScrollArea, QToolBar, QWidget  # noqa: E402
 
-from sane_desktop.gui.screenshots import open_first_catalogue  # noqa: E402
 from sane_desktop.gui.settings import Settings  # noqa: E402
 from sane_desktop.gui.text import ElidedLabel  # noqa: E402
 
@@ -37,26 +35,7 @@ SHOWN_CHARACTERS = 10
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("filters-width")
-    build_demo_world(root, 40)
-    return {"root": root, "index": root / "index", "model": root / "model.pt", "source": root / "source"}
-
-
-_CLIENTS: list = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_workers():  # type: ignore[no-untyped-def]
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().shutdown()
-
-
-def make_window(world, qtbot, size, settings_file: Path | None = None):  # type: ignore[no-untyped-def]
-    window, client = open_window(world, qtbot, rise_masks=32, size=size, settings_file=settings_file)
-    _CLIENTS.append(client)
-    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
-    return window
+    return demo_world(tmp_path_factory.mktemp("filters-width"))
 
 
 def click_filters(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -69,14 +48,6 @@ def wait_counts(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: window.filters_dock.isVisible() and window.filters.counts is not None
                     and not window.filters.channel.busy, timeout=20000)
     settle(300)
-
-
-def values(window) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
-    counts = window.filters.counts
-    found = {("Category", value): n for value, n in counts.categories}
-    found.update({(facet.key, value): n for facet in counts.facets for value, n in facet.values})
-    assert found
-    return found
 
 
 def laid_out(layout: QLayout | None, widget: QWidget) -> bool:
@@ -117,7 +88,7 @@ def assert_readable(window) -> None:  # type: ignore[no-untyped-def]
     scroll = window.filters.findChild(QScrollArea)
     assert scroll.horizontalScrollBar().maximum() == 0, \
         f"the filters scroll sideways: {scroll.widget().width()} px in a {scroll.viewport().width()}-pixel viewport"
-    for (group, value), count in values(window).items():
+    for (group, value), count in filter_counts(window).items():
         box = window.filters.box(group, value)
         assert box is not None and box.isVisible()
         text = box.shown_text()
@@ -134,8 +105,8 @@ def assert_whole_window(window, size) -> None:  # type: ignore[no-untyped-def]
     assert explanation.isVisible() and explanation.width() >= window.explanation.minimumSizeHint().width()
 
 
-def test_the_filters_are_read_at_800_by_600(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(800, 600))
+def test_the_filters_are_read_at_800_by_600(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(800, 600))
     click_filters(window, qtbot)
     wait_counts(window, qtbot)
     assert_readable(window)
@@ -150,8 +121,8 @@ def test_the_filters_are_read_at_800_by_600(world, qtbot) -> None:  # type: igno
 
 
 @pytest.mark.parametrize("size", [(1200, 800), (1600, 1000)])
-def test_larger_windows_keep_the_filters_on_the_left(world, qtbot, size) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=size)
+def test_larger_windows_keep_the_filters_on_the_left(world, qtbot, make_window, size) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=size)
     click_filters(window, qtbot)
     wait_counts(window, qtbot)
     assert window.dockWidgetArea(window.filters_dock) == Qt.DockWidgetArea.LeftDockWidgetArea
@@ -163,8 +134,8 @@ def test_larger_windows_keep_the_filters_on_the_left(world, qtbot, size) -> None
     assert_whole_window(window, size)
 
 
-def test_a_narrowed_window_keeps_the_filters_readable(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(1200, 800))
+def test_a_narrowed_window_keeps_the_filters_readable(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(1200, 800))
     click_filters(window, qtbot)
     wait_counts(window, qtbot)
     window.resize(800, 600)
@@ -173,8 +144,8 @@ def test_a_narrowed_window_keeps_the_filters_readable(world, qtbot) -> None:  # 
     assert_whole_window(window, (800, 600))
 
 
-def test_a_squeezed_panel_remembered_from_an_older_session_is_not_restored(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(800, 600))
+def test_a_squeezed_panel_remembered_from_an_older_session_is_not_restored(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(800, 600))
     click_filters(window, qtbot)
     wait_counts(window, qtbot)
     # the layout an older version left: the panel in the left column, at its smallest
@@ -189,7 +160,7 @@ def test_a_squeezed_panel_remembered_from_an_older_session_is_not_restored(world
     squeezed.sync()
     window.close()
 
-    again = make_window(world, qtbot, size=(800, 600), settings_file=settings_file)
+    again = make_window(world, size=(800, 600), settings_file=settings_file)
     wait_counts(again, qtbot)  # open, as it was left
     assert_readable(again)
     assert_whole_window(again, (800, 600))

@@ -20,16 +20,17 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from gui_helpers import open_window, settle  # noqa: E402
+from gui_helpers import settle  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtGui import QColor  # noqa: E402
 from PySide6.QtWidgets import QLabel, QListView  # noqa: E402
 
-from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
 from sane_desktop.gui.settings import Settings  # noqa: E402
 from sane_desktop.gui.text import ElidedLabel  # noqa: E402
 
 pytestmark = pytest.mark.slow
+SIZE = (1280, 800)  # the windows' size unless a test says
 
 LONG = " — a very long product title that goes on and on about the cut, the fabric and the care label"
 JARGON = ("type-space cosine", "map match", "prior", "exact cell decomposition")
@@ -74,24 +75,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return build_long_title_world(tmp_path_factory.mktemp("layout"))
 
 
-_CLIENTS: list = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_workers():  # type: ignore[no-untyped-def]
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().shutdown()
-
-
-def make_window(world, qtbot, size=(1280, 800)):  # type: ignore[no-untyped-def]
-    window, client = open_window(world, qtbot, rise_masks=32, size=size)
-    _CLIENTS.append(client)
-    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
-    return window
-
-
-
 def columns(view: QListView) -> int:
     model = view.model()
     return len({view.visualRect(model.index(row)).x() for row in range(min(model.rowCount(), 24))})
@@ -121,8 +104,8 @@ def wait_explained(window, qtbot, pk: int, final: bool = False) -> None:  # type
     qtbot.waitUntil(shown, timeout=120000)
 
 
-def test_clicking_through_results_never_relays_the_window(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_clicking_through_results_never_relays_the_window(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     build_outfit(window, 2)
     wait_results(window, 60)
     settle(300)
@@ -142,8 +125,8 @@ def test_clicking_through_results_never_relays_the_window(world, qtbot) -> None:
     assert LONG.strip()[:20] in window.explanation.candidate_caption.toolTip()
 
 
-def test_the_window_can_be_800_by_600_with_an_explanation_and_its_details(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(1280, 800))
+def test_the_window_can_be_800_by_600_with_an_explanation_and_its_details(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(1280, 800))
     build_outfit(window, 3)
     wait_results(window, 60)
     pk = click_result(window, qtbot, 0)
@@ -163,8 +146,8 @@ def test_the_window_can_be_800_by_600_with_an_explanation_and_its_details(world,
     assert window.minimumSizeHint().width() <= 800
 
 
-def test_a_portrait_photo_is_shown_whole_with_the_map_over_what_the_model_saw(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_a_portrait_photo_is_shown_whole_with_the_map_over_what_the_model_saw(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     build_outfit(window, 2)
     wait_results(window, 60)
     row = next(r for r in range(window.results_model.rowCount())
@@ -204,8 +187,8 @@ def _is_portrait(path: Path) -> bool:
         return image.height > image.width
 
 
-def test_the_default_view_says_what_matched_and_details_are_remembered(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_the_default_view_says_what_matched_and_details_are_remembered(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     build_outfit(window, 2)
     wait_results(window, 60)
     pk = click_result(window, qtbot, 0)
@@ -246,7 +229,7 @@ def test_the_default_view_says_what_matched_and_details_are_remembered(world, qt
     again, client = create_window(CatalogueService(world["index"], model=world["model"]),
                                   Settings(QSettings(str(settings_file), QSettings.Format.IniFormat)),
                                   cache_dir=world["root"] / "thumbs")
-    _CLIENTS.append(client)
+    make_window.clients.append(client)  # shut down with the test's other windows
     qtbot.addWidget(again)
     assert again.explanation.details_button.isChecked()  # remembered: open again
     again.explanation.details_button.click()

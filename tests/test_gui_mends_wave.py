@@ -21,43 +21,23 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window, settle  # noqa: E402
+from gui_helpers import demo_world, settle  # noqa: E402
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QToolBar, QWidget  # noqa: E402
 
-from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
 from sane_desktop.gui.settings import Settings  # noqa: E402
 from sane_desktop.service import CatalogueService  # noqa: E402
 
 pytestmark = pytest.mark.slow
+SIZE = (1200, 800)  # the windows' size unless a test says
 LEFT = Qt.MouseButton.LeftButton
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("mends-wave")
-    build_demo_world(root, 40)
-    return {"root": root, "index": root / "index", "model": root / "model.pt", "source": root / "source"}
-
-
-_CLIENTS: list = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_workers():  # type: ignore[no-untyped-def]
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().shutdown()
-
-
-def make_window(world, qtbot, size=(1200, 800), settings_file: Path | None = None):  # type: ignore[no-untyped-def]
-    window, client = open_window(world, qtbot, rise_masks=32, size=size, settings_file=settings_file)
-    _CLIENTS.append(client)
-    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
-    return window
-
+    return demo_world(tmp_path_factory.mktemp("mends-wave"))
 
 
 def switcher_names(window) -> list[str]:  # type: ignore[no-untyped-def]
@@ -76,8 +56,8 @@ def index_elsewhere(world: dict[str, Path], name: str) -> None:
     CatalogueService(world["index"], model=world["model"]).index_folder(world["source"], name)
 
 
-def test_a_catalogue_indexed_elsewhere_is_listed_when_the_window_comes_back(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_a_catalogue_indexed_elsewhere_is_listed_when_the_window_comes_back(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     activate(qtbot, window)
     qtbot.waitUntil(lambda: not window.channels.catalogues.busy, timeout=20000)
     assert switcher_names(window) == ["demo"]
@@ -105,8 +85,8 @@ def test_a_catalogue_indexed_elsewhere_is_listed_when_the_window_comes_back(worl
     qtbot.waitUntil(lambda: not window.channels.catalogues.busy, timeout=20000)
 
 
-def test_a_catalogue_indexed_elsewhere_is_listed_when_the_switcher_opens(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_a_catalogue_indexed_elsewhere_is_listed_when_the_switcher_opens(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     activate(qtbot, window)
     qtbot.waitUntil(lambda: not window.channels.catalogues.busy, timeout=20000)
     before = switcher_names(window)
@@ -165,8 +145,8 @@ def cut_off(window) -> list[str]:  # type: ignore[no-untyped-def]
     return cut
 
 
-def test_the_explanation_is_whole_at_800_by_600_with_the_filters_open(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(800, 600))
+def test_the_explanation_is_whole_at_800_by_600_with_the_filters_open(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(800, 600))
     open_filters_and_explain(window, qtbot)
     assert (window.width(), window.height()) == (800, 600)
     assert window.explanation_dock.isVisible() and window.filters_dock.isVisible()
@@ -178,8 +158,8 @@ def test_the_explanation_is_whole_at_800_by_600_with_the_filters_open(world, qtb
     assert (window.width(), window.height()) == (800, 600)
 
 
-def test_a_too_narrow_remembered_panel_width_is_not_restored(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(800, 600))
+def test_a_too_narrow_remembered_panel_width_is_not_restored(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(800, 600))
     dock = window.explanation_dock
     window.explanation.setMinimumWidth(40)  # a panel squeezed as an older version allowed
     window.explanation.setMaximumWidth(90)
@@ -192,15 +172,15 @@ def test_a_too_narrow_remembered_panel_width_is_not_restored(world, qtbot, tmp_p
     narrow.sync()
     window.close()
 
-    again = make_window(world, qtbot, size=(800, 600), settings_file=settings_file)
+    again = make_window(world, size=(800, 600), settings_file=settings_file)
     open_filters_and_explain(again, qtbot)
     assert again.explanation_dock.width() >= 220
     assert cut_off(again) == []
 
 
 # --- 3. Clear on the outfit can be undone ------------------------------------------------------------
-def test_clear_can_be_undone_with_the_undo_button_and_ctrl_z(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_clear_can_be_undone_with_the_undo_button_and_ctrl_z(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     activate(qtbot, window)
     chosen = build_outfit(window, 3)
     window.outfit_panel.clear()  # the outfit in an order of the person's own, not the catalogue's

@@ -26,41 +26,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window  # noqa: E402
+from gui_helpers import demo_world  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QListView, QMenu, QMessageBox, QWidget  # noqa: E402
 
 from sane_desktop.gui.explanation_view import CHOOSING, CHOOSING_SIMILAR  # noqa: E402
-from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
 
 pytestmark = pytest.mark.slow
+SIZE = (1280, 800)  # the windows' size unless a test says
 
 LEFT, RIGHT = Qt.MouseButton.LeftButton, Qt.MouseButton.RightButton
-_CLIENTS: list = []
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("polish")
-    build_demo_world(root, 40)
-    return {"root": root, "index": root / "index", "model": root / "model.pt"}
-
-
-@pytest.fixture(autouse=True)
-def _stop_workers():  # type: ignore[no-untyped-def]
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().shutdown()
-
-
-def make_window(world, qtbot, size=(1280, 800)):  # type: ignore[no-untyped-def]
-    window, client = open_window(world, qtbot, rise_masks=32, size=size)
-    _CLIENTS.append(client)
-    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
-    return window
+    return demo_world(tmp_path_factory.mktemp("polish"))
 
 
 def window_point(widget: QWidget, pos: QPoint) -> QPoint:
@@ -103,8 +86,8 @@ def record_steps(window) -> list[tuple[bool, str, str]]:  # type: ignore[no-unty
     return steps
 
 
-def test_the_status_line_never_claims_100_percent_while_the_attribute_is_chosen(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_the_status_line_never_claims_100_percent_while_the_attribute_is_chosen(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     build_outfit(window, 2)
     wait_results(window, 60)
     pk = click_result(qtbot, window, 0)
@@ -121,8 +104,8 @@ def test_the_status_line_never_claims_100_percent_while_the_attribute_is_chosen(
     assert steps[-1][2].startswith("Explained in")
 
 
-def test_a_right_click_keeps_the_selection_on_the_explained_result(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_a_right_click_keeps_the_selection_on_the_explained_result(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     build_outfit(window, 2)
     wait_results(window, 60)
     view = window.results.view
@@ -147,8 +130,8 @@ def test_a_right_click_keeps_the_selection_on_the_explained_result(world, qtbot)
                     and window.explanation.update_data.candidate_pk == other, timeout=120000)
 
 
-def test_visually_similar_speaks_of_likeness_and_its_details_wrap(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(900, 640))
+def test_visually_similar_speaks_of_likeness_and_its_details_wrap(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(900, 640))
     build_outfit(window, 2)
     wait_results(window, 60)
     view = window.results.view
@@ -282,8 +265,8 @@ def _answer(qtbot, window, button: QMessageBox.StandardButton) -> None:  # type:
     QTest.mouseClick(controller.open_question.button(button), LEFT)
 
 
-def test_opening_a_saved_outfit_over_an_unsaved_one_asks_first(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_opening_a_saved_outfit_over_an_unsaved_one_asks_first(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     controller = window.saved_outfits
     items = [item.pk for item in window.browser_model.items()]
     status = window.statusBar().currentMessage
@@ -324,12 +307,12 @@ def test_opening_a_saved_outfit_over_an_unsaved_one_asks_first(world, qtbot) -> 
     qtbot.waitUntil(lambda: window.outfit_model.pks() == building, timeout=20000)
 
 
-def test_the_outfit_sheet_decodes_photos_on_the_worker_with_progress(world, qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_the_outfit_sheet_decodes_photos_on_the_worker_with_progress(world, qtbot, make_window, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     from gui_helpers import GapMeter, record_responsiveness
 
     from sane_desktop.gui import saved_outfits
 
-    window = make_window(world, qtbot)
+    window = make_window(world, size=SIZE)
     controller = window.saved_outfits
     build_outfit(window, 3)
     wait_results(window, 60)

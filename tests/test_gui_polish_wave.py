@@ -22,42 +22,23 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window, settle  # noqa: E402
+from gui_helpers import demo_world, filter_counts, settle  # noqa: E402
 from PySide6.QtCore import QPoint, QRect, Qt  # noqa: E402
 from PySide6.QtWidgets import QCheckBox, QScrollArea, QStyle, QStyleOptionButton, QToolBar, QWidget  # noqa: E402
 
-from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
 from sane_desktop.gui.tasks import QUIET_MS, TaskRunner, TaskState  # noqa: E402
 from sane_desktop.service import CatalogueService  # noqa: E402
 
 pytestmark = pytest.mark.slow
+SIZE = (1200, 800)  # the windows' size unless a test says
 LEFT = Qt.MouseButton.LeftButton
 LISTING = "Listing catalogues…"
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("polish-wave")
-    build_demo_world(root, 40)
-    return {"root": root, "index": root / "index", "model": root / "model.pt", "source": root / "source"}
-
-
-_CLIENTS: list = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_workers():  # type: ignore[no-untyped-def]
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().shutdown()
-
-
-def make_window(world, qtbot, size=(1200, 800)):  # type: ignore[no-untyped-def]
-    window, client = open_window(world, qtbot, rise_masks=32, size=size)
-    _CLIENTS.append(client)
-    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
-    return window
+    return demo_world(tmp_path_factory.mktemp("polish-wave"))
 
 
 def activate(qtbot, widget: QWidget) -> None:
@@ -79,15 +60,6 @@ def text_rect(box: QCheckBox) -> QRect:
     return box.style().subElementRect(QStyle.SubElement.SE_CheckBoxContents, option, box)
 
 
-def shown_counts(window) -> dict[tuple[str, str], int]:  # type: ignore[no-untyped-def]
-    """(group, value) -> count, as the panel's last counts say."""
-    counts = window.filters.counts
-    expected = {("Category", value): n for value, n in counts.categories}
-    expected.update({(facet.key, value): n for facet in counts.facets for value, n in facet.values})
-    assert expected
-    return expected
-
-
 def values_fit(window) -> int:  # type: ignore[no-untyped-def]
     """Every value's count whole and its text within the panel, which never scrolls sideways; returns
     how many values are elided (their tooltips carry the whole text)."""
@@ -95,7 +67,7 @@ def values_fit(window) -> int:  # type: ignore[no-untyped-def]
     viewport = scroll.viewport()
     assert scroll.horizontalScrollBar().maximum() == 0 and not scroll.horizontalScrollBar().isVisible(), \
         f"the filters scroll sideways: {scroll.widget().width()} px of content in a {viewport.width()}-pixel viewport"
-    expected = shown_counts(window)
+    expected = filter_counts(window)
     elided = 0
     for (group, value), count in expected.items():
         box = window.filters.box(group, value)
@@ -115,8 +87,8 @@ def values_fit(window) -> int:  # type: ignore[no-untyped-def]
     return elided
 
 
-def test_the_filters_panel_never_scrolls_sideways_at_800_by_600(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(800, 600))
+def test_the_filters_panel_never_scrolls_sideways_at_800_by_600(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(800, 600))
     toolbar = window.findChild(QToolBar, "main-toolbar")
     qtbot.mouseClick(toolbar.widgetForAction(window.filters_toggle), LEFT)
     qtbot.waitUntil(lambda: window.filters_dock.isVisible() and window.filters.counts is not None, timeout=20000)
@@ -130,7 +102,7 @@ def test_the_filters_panel_never_scrolls_sideways_at_800_by_600(world, qtbot) ->
     elided = values_fit(window)
     assert elided  # at this width some values are elided (else the test would not test that)
     # the ticks still work on a narrow box: a click on its (elided) text ticks it
-    group, value = next(iter(shown_counts(window)))
+    group, value = next(iter(filter_counts(window)))
     box = window.filters.box(group, value)
     qtbot.mouseClick(box, LEFT, pos=text_rect(box).center())
     assert box.isChecked() and value in window.filters.describe()
@@ -141,7 +113,7 @@ def test_the_filters_panel_never_scrolls_sideways_at_800_by_600(world, qtbot) ->
     window.resizeDocks([window.filters_dock], [260], Qt.Orientation.Horizontal)
     settle(300)
     whole = 0
-    for (group, value), count in shown_counts(window).items():
+    for (group, value), count in filter_counts(window).items():
         box = window.filters.box(group, value)
         if box.width() >= box.sizeHint().width():
             whole += 1
@@ -149,8 +121,8 @@ def test_the_filters_panel_never_scrolls_sideways_at_800_by_600(world, qtbot) ->
     assert whole
 
 
-def test_the_outfit_reason_rows_are_read_at_800_by_600_with_the_filters_open(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=(800, 600))
+def test_the_outfit_reason_rows_are_read_at_800_by_600_with_the_filters_open(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(800, 600))
     toolbar = window.findChild(QToolBar, "main-toolbar")
     qtbot.mouseClick(toolbar.widgetForAction(window.filters_toggle), LEFT)
     qtbot.waitUntil(window.filters_dock.isVisible, timeout=20000)
@@ -181,8 +153,8 @@ def header_geometry(window) -> dict[str, tuple[int, int, int, int]]:  # type: ig
 
 
 @pytest.mark.parametrize("size", [(1200, 800), (800, 600)])
-def test_the_outfit_header_keeps_its_place_when_the_first_item_is_added(world, qtbot, size) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, size=size)
+def test_the_outfit_header_keeps_its_place_when_the_first_item_is_added(world, qtbot, make_window, size) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=size)
     panel = window.outfit_panel
     assert panel.model.rowCount() == 0 and panel.placeholder.isVisible()
     settle(200)
@@ -209,8 +181,8 @@ def test_the_outfit_header_keeps_its_place_when_the_first_item_is_added(world, q
 
 
 # --- 3. a quick listing on activation is quiet -----------------------------------------------------
-def test_listing_on_activation_is_quiet_when_quick_and_still_refreshes(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot)
+def test_listing_on_activation_is_quiet_when_quick_and_still_refreshes(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
     activate(qtbot, window)
     qtbot.waitUntil(lambda: not window.channels.catalogues.busy, timeout=20000)
     shown: list[str] = []

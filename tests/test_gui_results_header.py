@@ -19,12 +19,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window, settle  # noqa: E402
+from gui_helpers import demo_world, settle  # noqa: E402
 from PySide6.QtCore import QPoint, QRect  # noqa: E402
 from PySide6.QtWidgets import QLabel, QWidget  # noqa: E402
 
-from sane_desktop.gui.screenshots import open_first_catalogue  # noqa: E402
 from sane_desktop.gui.text import ElidedLabel  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -34,27 +32,7 @@ THRESHOLD = "Hide matches below"
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("results-header")
-    build_demo_world(root, 40)
-    return {"root": root, "index": root / "index", "model": root / "model.pt", "source": root / "source"}
-
-
-_CLIENTS: list = []
-
-
-@pytest.fixture(autouse=True)
-def _stop_workers():  # type: ignore[no-untyped-def]
-    yield
-    while _CLIENTS:
-        _CLIENTS.pop().shutdown()
-
-
-def make_window(world, qtbot, size):  # type: ignore[no-untyped-def]
-    window, client = open_window(world, qtbot, rise_masks=32, size=size)
-    _CLIENTS.append(client)
-    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
-    settle(300)
-    return window
+    return demo_world(tmp_path_factory.mktemp("results-header"))
 
 
 def label(results: QWidget, text: str) -> ElidedLabel:
@@ -134,8 +112,8 @@ def assert_wide_layout(window) -> None:  # type: ignore[no-untyped-def]
         assert widgets[name].width() == widgets[name].sizeHint().width(), name
 
 
-def test_the_header_reads_whole_at_800_by_600(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, (800, 600))
+def test_the_header_reads_whole_at_800_by_600(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, (800, 600), settle_ms=300)
     assert (window.width(), window.height()) == (800, 600)
     assert window.results.width() < 300  # the narrow middle column this is about
     assert_read_whole(window)
@@ -144,8 +122,8 @@ def test_the_header_reads_whole_at_800_by_600(world, qtbot) -> None:  # type: ig
     assert rect_in(results, label(results, HEADING)).bottom() < rect_in(results, results.target).top()
 
 
-def test_the_wide_header_is_unchanged_and_a_resize_reflows_it(world, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, qtbot, (1200, 800))
+def test_the_wide_header_is_unchanged_and_a_resize_reflows_it(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, (1200, 800), settle_ms=300)
     assert_read_whole(window)
     assert_wide_layout(window)
     window.resize(800, 600)
