@@ -105,7 +105,7 @@ def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):
     out.with_suffix(".selection.json").write_text("{}")  # an earlier model's: must not survive
     outcome = building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
                                                                                   selection_pairs=3))
-    assert outcome.preset == "pretrained" and outcome.config["trunk"] == "efficientnet_lite0"
+    assert outcome.preset == "pretrained" and outcome.config["trunk"] == "efficientnet_lite0_colour"
     assert outcome.selection is not None and "ground truth" in outcome.selection  # the demo has its themes
     bundle = load_checkpoint(out)
     names = list(bundle.attributes.attributes)

