@@ -117,7 +117,7 @@ def test_selection_file_keeps_the_base_rates(tmp_path):
     selection.base_rate = BASE.tolist()
     selection.weights = SelectionWeights(0, 0.5, 0, 1, True, 1.0, True)
     path = selection.save(tmp_path / "s.json")
-    assert json.loads(path.read_text())["format"] == SELECTION_FORMAT == 4
+    assert json.loads(path.read_text())["format"] == SELECTION_FORMAT == 5
     loaded = SelectionModel.load(path, NAMES)
     assert loaded.base_rate == pytest.approx(BASE.tolist()) and loaded.weights == selection.weights
     # the parts a pair gets carry them, so the app's ranking uses them

@@ -111,6 +111,7 @@ def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):
     names = list(bundle.attributes.attributes)
     selection = find_selection(names, None, out, bundle.content_hash)
     assert selection.tuned and selection.model_hash == bundle.content_hash
+    assert isinstance(selection.unseen_kinds, list)  # measured on the validation items, saved
     # another checkpoint put at that path by hand: its old neighbour's selection is not used for it
     assert not find_selection(names, None, out, "0" * 64).tuned
 

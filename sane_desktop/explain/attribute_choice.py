@@ -38,6 +38,12 @@ too (both items show it), the coarser says nothing more and ranks after the attr
 gate, tried both ways on validation pairs like ``curated_first``: on H&M it turns "dark" into "dark
 blue"; on MANGO it turns "accessory fabric" into "accessories", which its colour/fabric weak truth
 counts as a miss.
+
+Only what the model can see explains a match (issue 17): a labelled kind whose values the attribute
+network cannot tell apart on held-out items — its top-1 within the kind no better than always naming
+the kind's commonest value (:func:`unrecognised_kinds`; H&M's department ``index``, where it names
+"ladieswear" for every item, and MANGO's ``line``, "she" on 99 % of items) — is left out of the
+candidates, however often both items carry its commonest value.
 """
 
 from __future__ import annotations
@@ -59,6 +65,8 @@ MIN_CANDIDATES = 3
 EPS = 1e-8
 IMPLIES_SHARE = 0.8  # of the finer attribute's items carry the coarser one (weak_truth.DETERMINED_SHARE's idea per value)
 IMPLIES_MIN_ITEMS = 5  # a finer attribute seen on fewer training items implies nothing (chance co-occurrence)
+RECOGNISED_MIN_GAIN = 0.1  # of the way from always naming a kind's commonest value to always right
+RECOGNISED_MIN_ITEMS = 20  # held-out items labelled with a kind needed to judge it (fewer: kept)
 
 
 # --- map agreement (shared by the choice and the training loss) -------------------------------
@@ -318,11 +326,51 @@ def curated(name: str) -> bool:
 
 
 def candidate_attributes(confidence: np.ndarray, threshold: float = PRESENT_THRESHOLD,
-                         minimum: int = MIN_CANDIDATES) -> list[int]:
-    """Attributes predicted present; at least the ``minimum`` most confident ones."""
+                         minimum: int = MIN_CANDIDATES, allowed: np.ndarray | None = None) -> list[int]:
+    """Attributes predicted present; at least the ``minimum`` most confident ones. ``allowed`` (A,)
+    bool: only these can be candidates (None: all; :meth:`SelectionModel.explainable`)."""
     order = np.argsort(-confidence, kind="stable")
+    if allowed is not None:
+        order = order[np.asarray(allowed, dtype=bool)[order]]
     present = [int(a) for a in order if confidence[a] >= threshold]
     return present if len(present) >= minimum else [int(a) for a in order[:minimum]]
+
+
+def unrecognised_kinds(probabilities: np.ndarray | Tensor, targets: np.ndarray | Tensor, names: Sequence[str],
+                       min_gain: float = RECOGNISED_MIN_GAIN, min_items: int = RECOGNISED_MIN_ITEMS) -> list[str]:
+    """The labelled kinds (``colour`` of ``colour:red``) the attribute network cannot tell apart.
+
+    ``probabilities`` (N, A): calibrated attribute probabilities of N held-out items (the ranking's
+    confidence); ``targets`` (N, A) 0/1: their labels; ``names``: the A vocabulary names. For each
+    kind with ≥ 2 values in the vocabulary, over the items labelled with exactly one of them: the
+    share whose most probable value of the kind is the labelled one (top-1), against the share of
+    the commonest value (what always naming it scores). A kind is unrecognised when its gain
+    (top-1 − commonest) / (1 − commonest) — Cohen's κ-like, 0 for a model that always names the
+    commonest value, 1 when always right — is below ``min_gain``. Kinds seen on fewer than
+    ``min_items`` such items are kept (too few to judge). Returns sorted kind names. Measured on
+    valid items: H&M ``index`` 0.00 (ladieswear for every item), MANGO ``line`` −4.7; every other
+    kind of both ≥ 0.19."""
+    probs = np.asarray(probabilities, dtype=np.float64)
+    labels = np.asarray(targets, dtype=np.float64) > 0.5
+    kinds: dict[str, list[int]] = {}
+    for j, name in enumerate(names):
+        if curated(name):
+            kinds.setdefault(name.split(":", 1)[0], []).append(j)
+    unseen = []
+    for kind, columns in sorted(kinds.items()):
+        if len(columns) < 2:
+            continue
+        truth = labels[:, columns]
+        rows = truth.sum(1) == 1
+        if int(rows.sum()) < min_items:
+            continue
+        true_column = truth[rows].argmax(1)
+        top1 = float((probs[rows][:, columns].argmax(1) == true_column).mean())
+        commonest = float(np.bincount(true_column).max()) / int(rows.sum())
+        gain = (top1 - commonest) / (1.0 - commonest) if commonest < 1.0 else 0.0
+        if gain < min_gain:
+            unseen.append(kind)
+    return unseen
 
 
 def shared(attribute: RankedAttribute, threshold: float = PRESENT_THRESHOLD) -> bool:

@@ -31,6 +31,7 @@ from sane_desktop.explain.attribute_choice import (
     oracle_prior,
     rank_attributes,
     tune_weights,
+    unrecognised_kinds,
 )
 from sane_desktop.explain.abstain import FLAT_MAP
 from sane_desktop.explain.registry import get_explainer
@@ -111,7 +112,10 @@ def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress
     if valid_items:
         logits = torch.cat([attribute_outputs(bundle.attributes, torch.stack([images[i] for i in valid_items[s:s + 64]]))[0]
                             for s in range(0, len(valid_items), 64)])
-        selection.calibration = PlattCalibration.fit(logits, _item_targets(valid_items, names, labels))
+        targets = _item_targets(valid_items, names, labels)
+        selection.calibration = PlattCalibration.fit(logits, targets)
+        # the kinds it cannot tell apart on these items are never named (issue 17: MANGO's line "she")
+        selection.unseen_kinds = unrecognised_kinds(selection.calibration.probabilities(logits), targets, names)
     progress(1, 4, "attribute choice")
     # 2. prior from oracle answers on training pairs
     train_pairs = sample_pairs(catalogue, "train", 2 * n_pairs, seed + 1, bundle.compatibility.categories)

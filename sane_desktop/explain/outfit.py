@@ -77,11 +77,12 @@ def share_weights(shares: np.ndarray) -> np.ndarray:
 
 def outfit_parts(confidence: np.ndarray, match: np.ndarray, prior: np.ndarray, outfit_probabilities: np.ndarray,
                  shares: np.ndarray, base_rate: np.ndarray | None = None,
-                 finer: list[list[int]] | None = None) -> PairParts:
+                 finer: list[list[int]] | None = None, allowed: np.ndarray | None = None) -> PairParts:
     """The candidate's attribute parts against the whole outfit: confidence (A,) and match (A,) of the
     candidate (match against the outfit-level map), the prior (A,), and the partner part — the
     share-weighted mean of the outfit items' calibrated probabilities (J, A); ``base_rate`` (A,) the
-    specificity part's base rates (None: unknown); ``finer`` the finer-first rule's table (None: no rule)."""
+    specificity part's base rates (None: unknown); ``finer`` the finer-first rule's table (None: no rule);
+    ``allowed`` (A,) bool the attributes that may be candidates (None: all)."""
     partner = share_weights(shares) @ np.asarray(outfit_probabilities, dtype=np.float64)
-    return PairParts(np.asarray(confidence), np.asarray(match), np.asarray(prior), candidate_attributes(confidence),
-                     partner, base_rate, finer)
+    return PairParts(np.asarray(confidence), np.asarray(match), np.asarray(prior),
+                     candidate_attributes(confidence, allowed=allowed), partner, base_rate, finer)

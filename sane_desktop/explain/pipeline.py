@@ -37,8 +37,9 @@ SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evalua
 # 1: weights + calibration + prior; 2 (issue 17): + the shared-first gate and the abstain threshold
 # (a format-1 file still loads: the old rule, never abstaining on evidence); 3: + the attributes'
 # base rates, the specificity weight and the curated-first gate (older files: neither, as before);
-# 4: + the finer attributes that imply each coarser one (older files: no finer-first rule)
-SELECTION_FORMAT = 4
+# 4: + the finer attributes that imply each coarser one (older files: no finer-first rule); 5: + the
+# labelled kinds the model cannot recognise, never named (older files: every kind may be)
+SELECTION_FORMAT = 5
 
 
 @dataclass
@@ -56,6 +57,9 @@ class SelectionModel:
     base_rate: list[float] | None = None
     # coarser attribute -> the finer ones that imply it (attribute_choice.finer_attributes); None: unknown
     finer: dict[str, list[str]] | None = None
+    # labelled kinds the attribute network cannot tell apart on validation items
+    # (attribute_choice.unrecognised_kinds): their values are never candidates; None: unknown (all may be)
+    unseen_kinds: list[str] | None = None
 
     @classmethod
     def default(cls, attributes: list[str]) -> SelectionModel:
@@ -69,6 +73,7 @@ class SelectionModel:
                 "format": SELECTION_FORMAT, "abstain_below": self.abstain_below,
                 **({"base_rate": self.base_rate} if self.base_rate is not None else {}),
                 **({"finer": self.finer} if self.finer is not None else {}),
+                **({"unseen_kinds": self.unseen_kinds} if self.unseen_kinds is not None else {}),
                 # said in the file too: a rule resting on one part only (issue 17)
                 "degenerate": self.weights.degenerate()}
 
@@ -113,13 +118,14 @@ class SelectionModel:
             base_rate = data.get("base_rate")
             rates = None if base_rate is None else _numbers(base_rate, n, low=0.0, high=1.0, open_low=True)
             finer = _finer_table(data.get("finer"), attributes)
+            unseen = _unseen_kinds(data.get("unseen_kinds"), attributes)
             abstain_below = float(data.get("abstain_below", 0.0))
             if not np.isfinite(abstain_below):
                 raise ValueError(f"abstain_below = {abstain_below!r}")
             model_hash = data.get("model_hash")
             return cls(list(attributes), PlattCalibration(scale, bias), prior, SelectionWeights(**weights),
                        bool(data.get("tuned", False)), model_hash if isinstance(model_hash, str) else None,
-                       abstain_below, rates, finer)
+                       abstain_below, rates, finer, unseen)
         except InputError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as error:
@@ -132,6 +138,21 @@ class SelectionModel:
     def finer_indices(self) -> list[list[int]] | None:
         """Per attribute, the vocabulary indices of the finer ones that imply it; None when unknown."""
         return finer_indices(self.finer, self.attributes)
+
+    def explainable(self) -> np.ndarray | None:
+        """(A,) bool: the attributes that may explain a match — all but the values of the kinds the
+        model cannot recognise (``unseen_kinds``); None when every attribute may, or when the unseen
+        kinds are the whole vocabulary (a barely trained model: leaving nothing would leave the
+        ranking, the oracle and the outfit's reason no candidate, so nothing is left out)."""
+        if not self.unseen_kinds:
+            return None
+        unseen = set(self.unseen_kinds)
+        mask = np.array([not (":" in name and name.split(":", 1)[0] in unseen) for name in self.attributes])
+        return mask if mask.any() else None
+
+    def candidates(self, confidence: np.ndarray) -> list[int]:
+        """The attributes a ranking considers for an image with these calibrated probabilities (A,)."""
+        return candidate_attributes(confidence, allowed=self.explainable())
 
 
 def _finer_table(finer: Any, attributes: list[str]) -> dict[str, list[str]] | None:
@@ -153,6 +174,20 @@ def _finer_table(finer: Any, attributes: list[str]) -> dict[str, list[str]] | No
         if unknown:
             raise ValueError(f"finer[{coarse!r}] names {unknown[0]!r}, which is not in the vocabulary")
     return {k: list(v) for k, v in finer.items()}
+
+
+def _unseen_kinds(kinds: Any, attributes: list[str]) -> list[str] | None:
+    """The selection file's ``unseen_kinds`` checked: a list of labelled kinds of the vocabulary
+    (None when absent). ValueError names what is wrong."""
+    if kinds is None:
+        return None
+    if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+        raise ValueError("unseen_kinds must be a list of attribute kinds")
+    known = {name.split(":", 1)[0] for name in attributes if ":" in name}
+    unknown = [k for k in kinds if k not in known]
+    if unknown:
+        raise ValueError(f"unseen_kinds names {unknown[0]!r}, which is no kind of the vocabulary")
+    return list(kinds)
 
 
 class StaleSelection(InputError):
@@ -222,7 +257,7 @@ def pair_parts(logits: Tensor, maps: Tensor, saliency: np.ndarray | Tensor, sele
     confidence = selection.calibration.probabilities(logits[None])[0].numpy()
     match = map_match(maps, torch.as_tensor(np.asarray(saliency, dtype=np.float32))).numpy()
     partner = None if partner_logits is None else selection.calibration.probabilities(partner_logits[None])[0].numpy()
-    return PairParts(confidence, match, np.asarray(selection.prior), candidate_attributes(confidence), partner,
+    return PairParts(confidence, match, np.asarray(selection.prior), selection.candidates(confidence), partner,
                      selection.base_rates(), selection.finer_indices())
 
 

@@ -46,6 +46,7 @@ from sane_desktop.explain.attribute_choice import (
     oracle_prior,
     rank_attributes,
     tune_weights,
+    unrecognised_kinds,
 )
 from sane_desktop.explain.oracle import oracle_attribute
 from sane_desktop.explain.pairs import Pair, PairImages, pair_space
@@ -344,6 +345,8 @@ def fit_weak_selection(catalogue: Catalogue, bundle: ModelBundle, images: PairIm
                 if name in column:
                     targets[row, column[name]] = 1.0
         selection.calibration = PlattCalibration.fit(logits, targets)
+        # the kinds it cannot tell apart on these items are never named (issue 17: H&M's department)
+        selection.unseen_kinds = unrecognised_kinds(selection.calibration.probabilities(logits), targets, names)
     pairs = sample_weak_pairs(catalogue, kinds, n_pairs, seed + 2, "valid", names, unrelated=n_pairs // 2)
     related = [p for p in pairs if p.shared]
     if not related:

@@ -270,7 +270,7 @@ class Explanations:
             names, selection = list(net.attributes), self.selection()
             match = choice.map_match(maps[:1], torch.from_numpy(drawn[None])).numpy()[0]
             parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares,
-                                 selection.base_rates(), selection.finer_indices())
+                                 selection.base_rates(), selection.finer_indices(), selection.explainable())
             ranked_all = choice.rank_attributes(parts, selection.weights, names)
             ranked = [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate) for r in ranked_all]
             if ranked_all:
@@ -369,7 +369,7 @@ class Explanations:
         for row in range(n_items):
             partner = confidence[n_items + row] if with_partners else None
             parts = choice.PairParts(confidence[row], match[row], prior,
-                                     choice.candidate_attributes(confidence[row]), partner, selection.base_rates(),
+                                     selection.candidates(confidence[row]), partner, selection.base_rates(),
                                      selection.finer_indices())
             ranked = choice.rank_attributes(parts, selection.weights, names)
             ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate)
