@@ -234,3 +234,13 @@ def test_evaluate_reports_every_protocol(tmp_path: Path, capsys: pytest.CaptureF
     assert lines[0].startswith(f"{DISJOINT_PROTOCOL} test: model FITB") and lines[1] == DISJOINT_MEANING
     headers = [line for line in lines if line.startswith("== ")]
     assert headers == [f"== {DISJOINT_PROTOCOL} (headline) - disjoint ==", f"== {PROTOCOL} =="]
+    # keep_answers (bench/experiments/trunk_choice.py's paired comparison): one answer per question,
+    # keyed by outfit and question items, whose mean is the model's FITB
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.training.report import evaluate
+
+    kept = evaluate(read_catalogue(root), load_checkpoint(model), "test", keep_answers=True)
+    for name, entry in kept["protocols"].items():
+        answers = entry["fitb_answers"]
+        assert len(answers) == entry["counts"]["fitb"] == report["protocols"][name]["counts"]["fitb"]
+        assert abs(sum(answers.values()) / len(answers) - entry["methods"]["model"]["fitb"]) < 1e-12

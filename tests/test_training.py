@@ -11,7 +11,7 @@ import torch
 from sane_desktop.catalogue.types import CompatibilityQuestion, FitbQuestion, ItemRecord, OutfitRecord
 from sane_desktop.models import load_checkpoint
 from sane_desktop.training.evaluation import (
-    compatibility_auc, fitb_accuracy, mean_average_precision, random_distance, regroup_fitb,
+    compatibility_auc, fitb_accuracy, fitb_answers, mean_average_precision, random_distance, regroup_fitb,
 )
 from sane_desktop.training.losses import positive_weights
 from sane_desktop.training.presets import preset
@@ -49,6 +49,8 @@ def test_fitb_and_auc_follow_the_distances():
     assert fitb_accuracy(distance, questions) == 1.0
     questions[1].correct = 0
     assert fitb_accuracy(distance, questions) == 0.5
+    assert fitb_answers(distance, questions) == [True, False] and fitb_answers(distance, []) == []
+    assert fitb_accuracy(distance, []) is None
     compat = [CompatibilityQuestion("g", "test", 0, 1, ["1", "2", "3"]),
               CompatibilityQuestion("g", "test", 1, 0, ["1", "20", "40"]),
               CompatibilityQuestion("g", "test", 2, 1, ["5", "6"])]

@@ -25,6 +25,19 @@ PairDistance = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
 
 def fitb_accuracy(distance: PairDistance, questions: Sequence[FitbQuestion]) -> float | None:
+    """Share of ``questions`` whose right answer has the smallest summed distance to the question
+    items (Vasileva et al., ECCV 2018); None without questions."""
+    answers = fitb_answers(distance, questions)
+    return float(np.mean(answers)) if answers else None
+
+
+def fitb_question_key(question: FitbQuestion) -> str:
+    """A FITB question's identity across models and runs: its outfit and its question items."""
+    return f"{question.outfit_id}:{','.join(question.question_item_ids)}"
+
+
+def fitb_answers(distance: PairDistance, questions: Sequence[FitbQuestion]) -> list[bool]:
+    """Per question, whether ``distance`` picks its right answer (ties: the first candidate)."""
     left, right, owner = [], [], []
     for q_index, question in enumerate(questions):
         for a_index, answer in enumerate(question.answer_item_ids):
@@ -33,8 +46,8 @@ def fitb_accuracy(distance: PairDistance, questions: Sequence[FitbQuestion]) -> 
                 right.append(answer)
                 owner.append((q_index, a_index))
     if not questions:
-        return None
-    totals = np.zeros((len(questions), 4 if not questions else max(len(q.answer_item_ids) for q in questions)))
+        return []
+    totals = np.zeros((len(questions), max(len(q.answer_item_ids) for q in questions)))
     totals[:] = np.inf
     for q_index, question in enumerate(questions):
         totals[q_index, : len(question.answer_item_ids)] = 0.0
@@ -42,8 +55,7 @@ def fitb_accuracy(distance: PairDistance, questions: Sequence[FitbQuestion]) -> 
         values = distance(left, right)
         for (q_index, a_index), value in zip(owner, values):
             totals[q_index, a_index] += value
-    correct = [int(np.argmin(totals[i])) == q.correct for i, q in enumerate(questions)]
-    return float(np.mean(correct))
+    return [int(np.argmin(totals[i])) == q.correct for i, q in enumerate(questions)]
 
 
 def compatibility_auc(distance: PairDistance, questions: Sequence[CompatibilityQuestion]) -> float | None:

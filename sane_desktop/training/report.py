@@ -31,8 +31,8 @@ from sane_desktop.catalogue.splits import (
 from sane_desktop.training.data import ImageCache, attribute_targets
 from sane_desktop.training.head_trainer import random_features_distance
 from sane_desktop.training.evaluation import (
-    PairDistance, attribute_scores, colour_histograms, compatibility_auc, fitb_accuracy,
-    histogram_distance, mean_average_precision, network_distance, random_distance, regroup_fitb,
+    PairDistance, attribute_scores, colour_histograms, compatibility_auc, fitb_accuracy, fitb_answers,
+    fitb_question_key, histogram_distance, mean_average_precision, network_distance, random_distance, regroup_fitb,
 )
 
 
@@ -170,9 +170,13 @@ def _trained_overlap(catalogue: Catalogue, trained_protocol: Any, split_items: l
 
 def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
              device: torch.device | None = None, progress: Progress = no_progress,
-             should_stop: CancelCheck = never_cancel, outfit_kinds: dict[str, str] | None = None) -> dict[str, Any]:
+             should_stop: CancelCheck = never_cancel, outfit_kinds: dict[str, str] | None = None,
+             keep_answers: bool = False) -> dict[str, Any]:
     """FITB, compatibility AUC and attribute mAP of the model and its baselines on ``split`` of every
     outfit protocol of the catalogue, each image decoded and embedded once for all of them.
+    ``keep_answers`` adds each protocol's ``fitb_answers``: question key
+    (:func:`~sane_desktop.training.evaluation.fitb_question_key`) -> the model answered it right,
+    for paired comparisons of two models on the same questions (``bench/experiments/trunk_choice.py``).
 
     Returns ``{"split", "headline", "protocol" (= headline), "model_hash", "trained_protocol",
     "counts", "methods", "notes" (the headline's), "protocols": {name: {"counts", "methods",
@@ -206,6 +210,11 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
     trained_protocol = bundle.config.get("protocol")
     protocols = {a.protocol: _protocol_report(catalogue, a, split, scorers, row, names, labels, grouped,
                                               outfit_kinds, trained_protocol) for a in asked}
+    if keep_answers:
+        model = scorers["model"].distance
+        for a in asked:
+            protocols[a.protocol]["fitb_answers"] = {fitb_question_key(q): right
+                                                     for q, right in zip(a.fitb, fitb_answers(model, a.fitb))}
     headline = asked[0].protocol
     return {
         "split": split, "headline": headline, "protocol": headline, "model_hash": bundle.content_hash,
