@@ -10,14 +10,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-AbstentionKind = Literal["", "no_attribute", "flat_map", "weak_evidence"]
+AbstentionKind = Literal["", "no_attribute", "flat_map", "weak_evidence", "foreign_model"]
 
 NO_ATTRIBUTE = "no attribute to name"
 FLAT_MAP = "the saliency map is flat"
 WEAK_EVIDENCE = "no attribute is likely on both items"
+# the model's attribute head was fitted on another catalogue (the bundled general model's on drawn
+# garments): its names (wavy, heart) and its confidence mean nothing on these photos
+FOREIGN_MODEL = "the model learnt its attributes on another catalogue"
 
 _SENTENCES: dict[str, AbstentionKind] = {NO_ATTRIBUTE: "no_attribute", FLAT_MAP: "flat_map",
-                                         WEAK_EVIDENCE: "weak_evidence"}
+                                         WEAK_EVIDENCE: "weak_evidence", FOREIGN_MODEL: "foreign_model"}
 
 
 def abstention_kind(reason: str) -> AbstentionKind:

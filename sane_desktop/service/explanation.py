@@ -4,6 +4,8 @@ visible result tiles, each with its explaining attribute."""
 
 from __future__ import annotations
 
+import functools
+
 import hashlib
 import json
 import logging
@@ -384,7 +386,21 @@ class Explanations:
 
         if not ranked:
             return ""
-        return abstention(ranked, saliency, self.selection().abstain_below)
+        return self.foreign_attributes() or abstention(ranked, saliency, self.selection().abstain_below)
+
+    def foreign_attributes(self) -> str:
+        """Why the model's attributes cannot name a reason here ("" when they can): the bundled
+        general model (``general.pt``) had its attribute head fitted on the drawn demo garments — on
+        a folder of real photos it named "wavy" and "red" for a black tee and boots with confidence
+        0.98 — so its chip is withheld (the maps and scores stay) until a model is trained on the
+        catalogue. Told by content hash, so a copy of ``general.pt`` under another name is the same
+        model; any other model, the bundled demo model included, is unaffected."""
+        from sane_desktop.explain.abstain import FOREIGN_MODEL
+
+        if self.model.bundle().content_hash != _general_model_hash():
+            return ""
+        return (f"{FOREIGN_MODEL} (the bundled general model's were fitted on drawn demo garments): "
+                "train a model on this catalogue (sane-desktop train) to name why")
 
     def where(self, outputs: AttributePass, names: Sequence[str]) -> dict[str, tuple[np.ndarray, ...]]:
         """The named attributes' activation maps from an attribute pass, upsampled to the crop size."""
@@ -404,6 +420,17 @@ class Explanations:
         if self.items is None:
             raise ValueError("these explanations have no catalogue")  # a programming error, not a user's
         return self.items
+
+
+@functools.lru_cache(maxsize=1)
+def _general_model_hash() -> str | None:
+    """The bundled general model's content hash, as recorded in its file (None when unreadable)."""
+    from sane_desktop.models.checkpoint import general_model_path, stored_content_hash
+
+    try:
+        return stored_content_hash(general_model_path())
+    except OSError:
+        return None
 
 
 class _CachedAttributeParts(TypedDict):
