@@ -23,7 +23,7 @@ from sane_desktop.models import load_checkpoint
 from sane_desktop.training import report
 
 
-def per_question(catalogue_root: Path, model: Path, split: str) -> dict[str, Any]:
+def evaluated(catalogue_root: Path, model: Path, split: str) -> dict[str, Any]:
     """The evaluation's report of ``model`` on ``split``, with each protocol's per-question answers."""
     return report.evaluate(read_catalogue(catalogue_root), load_checkpoint(model), split, keep_answers=True)
 
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--split", default="valid")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args()
-    runs = [per_question(args.catalogue, m, args.split) for m in (args.model_a, args.model_b)]
+    runs = [evaluated(args.catalogue, m, args.split) for m in (args.model_a, args.model_b)]
     rng = np.random.default_rng(0)
     result: dict[str, Any] = {"catalogue": str(args.catalogue), "split": args.split,
                               "model_a": str(args.model_a), "model_b": str(args.model_b), "protocols": {}}
