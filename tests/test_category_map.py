@@ -13,9 +13,10 @@ import torch
 from sane_desktop.errors import InputError
 from sane_desktop.models.compatibility import CompatibilityNet
 from sane_desktop.retrieval.category_map import (
-    AUTO, EXACT, FALLBACK, GENERAL, USER, Mapped, automatic, kept_choices, parse_category_map, resolve, suggest,
-    target_of,
+    AUTO, EXACT, FALLBACK, GENERAL, USER, Mapped, automatic, kept_choices, name_similarity, parse_category_map, resolve,
+    suggest, target_of,
 )
+from sane_desktop.retrieval.garment_words import FAMILIES
 from sane_desktop.retrieval.manifest import Manifest, check
 from sane_desktop.retrieval.vectors import TypeSpaces
 
@@ -77,6 +78,41 @@ def test_suggestions_by_name_then_by_centre() -> None:
     assert by_look.target == "bags" and "cosine" in by_look.reason and by_look.by_centre[0][0] == "bags"
     far = suggest("Pochettes", MODEL, rng.normal(size=16), centres)
     assert far.target == GENERAL and "visual similarity" in far.reason
+
+
+def test_suggestions_by_garment_word_name_the_family() -> None:
+    with_jewellery = [*MODEL, "jewellery"]
+    trousers = suggest("Trousers", MODEL)
+    assert trousers.target == "bottoms" and trousers.reason == "trousers are bottoms"
+    assert suggest("Sneakers", MODEL).target == "shoes" and suggest("Sneaker", MODEL).reason == "sneakers are shoes"
+    assert suggest("Earrings", with_jewellery).target == "jewellery"
+    assert suggest("Earrings", with_jewellery).reason == "earrings are jewellery"
+    assert suggest("Knitwear", MODEL).reason == "knitwear counts as tops"
+    assert suggest("Women's Jeans", MODEL).target == "bottoms" and suggest("Ankle Boots", MODEL).target == "shoes"
+    # a model naming the family otherwise: its own category, said so
+    assert suggest("Gowns", ["dresses", "tops"]).reason == "gowns are all-body, like the model's 'dresses'"
+    assert suggest("Shoes", ["footwear", "tops"]).target == "footwear"
+
+
+def test_garment_words_never_leave_the_model_or_beat_its_names() -> None:
+    # the model lacks jewellery: no family suggestion, the name and centre steps as before
+    assert suggest("Earrings", MODEL).target == GENERAL
+    assert suggest("Bags & Accessories", MODEL).target == GENERAL  # its words disagree on the family
+    # an exact or automatic match wins over the table: the model's "skirts" for Skirts, not bottoms
+    exact = suggest("skirts", [*MODEL, "skirts"])
+    assert exact.target == "skirts" and "same name" in exact.reason
+    assert suggest("Skirt", [*MODEL, "skirts"]).target == "skirts"
+    # a word the table lacks falls back to name similarity as before
+    assert "name like" in suggest("Shoos", MODEL).reason and suggest("Pochettes", MODEL).target == GENERAL
+    for category in ("Trousers", "Sneakers", "Earrings", "Coats"):  # never to a family the model lacks
+        assert suggest(category, ["tops"]).target == GENERAL
+
+
+def test_garment_words_belong_to_one_family() -> None:
+    words = [(word, family) for family, members in FAMILIES.items() for word in (family, *members)]
+    clashes = [(a, b) for i, (a, fa) in enumerate(words) for b, fb in words[i + 1:]
+               if fa != fb and name_similarity(a, b) == 1.0]
+    assert clashes == []
 
 
 def test_manifest_check_says_when_the_users_choices_changed() -> None:

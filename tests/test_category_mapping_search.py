@@ -237,7 +237,30 @@ def test_cli_category_map_errors_and_query_similar(closet: dict[str, Path], inde
     assert main([*base, "query", "closet", "--similar", item_id, "--outfit", item_id]) == 1
     capsys.readouterr()
     assert main([*base, "query", "closet", "--outfit", item_id, "--category", "Tops", "--json"]) == 0  # never an error
-    assert json.loads(capsys.readouterr().out)["results"]["Tops"]
+    data = json.loads(capsys.readouterr().out)
+    assert data["results"]["Tops"] and data["spaces"] == {"Tops": "compatibility"}
+
+
+def test_cli_query_says_which_lists_only_look_alike(indexed: tuple[Path, dict],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # Jewellery and the loose image's "uncategorised" are categories the model lacks: their lists
+    # are ranked by look, and the output must not read as compatibility
+    home, _ = indexed
+    base = ["--index-home", str(home)]
+    top = next(i for i in Catalogues(home).open("closet").items.search() if i.category == "Tops").item_id
+    assert main([*base, "query", "closet", "--outfit", top, "-k", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["spaces"] == {"Bottoms": "compatibility", "Dresses": "compatibility", "Jewellery": "general",
+                              "Shoes": "compatibility", "Tops": "compatibility", "bags": "compatibility",
+                              "uncategorised": "general"}
+    assert data["results"]["Jewellery"] and {r["space"] for r in data["results"]["Jewellery"]} == {"general"}
+    assert {r["space"] for r in data["results"]["Shoes"]} == {"compatibility"}
+    assert main([*base, "query", "closet", "--outfit", top, "-k", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert ("Jewellery — looks alike (no model category for 'Jewellery': compared by visual similarity, "
+            "not compatibility)") in lines
+    assert "Shoes:" in lines and not any(line.startswith("Shoes —") for line in lines)
+    assert sum("looks alike" in line for line in lines) == 2  # Jewellery and uncategorised, nothing else
 
 
 def test_category_plan_suggests_for_what_the_model_lacks(closet: dict[str, Path], indexed: tuple[Path, dict]) -> None:

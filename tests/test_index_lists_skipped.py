@@ -22,6 +22,8 @@ def test_index_summary_lists_the_skipped_files(tmp_path: Path, capsys: pytest.Ca
                  "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])
     out = capsys.readouterr().out
     assert code == 0, out
+    headline = out.splitlines()[0]  # the count beside "failed", not only further down
+    assert ", 28 embedded, 0 unchanged, 2 skipped, 0 failed (" in headline, out
     assert "skipped 2 (not indexed):" in out, out
     for image in images[:2]:
         line = next((line for line in out.splitlines() if image.stem in line), "")

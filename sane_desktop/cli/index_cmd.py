@@ -89,10 +89,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def render(result: dict[str, Any]) -> str:
+    # the files left out, as `import` lists them: counted in the headline too, so that "0 failed"
+    # never reads as "everything went in"
+    skipped = [s for s in (result.get("import_summary") or {}).get("skipped", []) if s["kind"] in ("item", "metadata")]
     lines = [
         f"Indexed {result['name']!r}: {counted(result['items'], 'item')}, {result['embedded']} embedded, "
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
-        f"{len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
+        f"{len(skipped)} skipped, {len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
         f"{result['images_per_second']} images/s)",
         "  " + ", ".join(f"{c} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]
@@ -110,8 +113,6 @@ def render(result: dict[str, Any]) -> str:
             for c, t in unmatched.items()))
     for category, suggestion in result.get("suggestions", {}).items():
         lines.append(f"  {category}: try --category-map {category}={suggestion['category']} ({suggestion['reason']})")
-    # the files left out, as `import` lists them: an index run must not hide them behind "0 failed"
-    skipped = [s for s in (result.get("import_summary") or {}).get("skipped", []) if s["kind"] in ("item", "metadata")]
     if skipped:
         lines.append(f"  skipped {len(skipped)} (not indexed):")
         lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped[:20]]

@@ -8,6 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
+
+COMPATIBILITY = "compatibility"  # a category's JSON "space" when ranked by the model, else GENERAL (visual similarity)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "query",
         help="rank catalogue items by compatibility with an outfit",
         description="Exact type-aware outfit search: score(x) = sum over outfit items of their type-space "
-        "cosine with x (the general space for a category the model does not know). Leaves the outfit's own items "
+        "cosine with x (the general space for a category the model does not know: its list is labelled 'looks "
+        "alike', and its JSON \"space\" is \"general\" instead of \"compatibility\"). Leaves the outfit's own items "
         "out; one list per category unless --category is given. With --similar: the items that look most like one "
         "item (cosine of the general embeddings).",
     )
@@ -71,6 +75,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             results = catalogue.search.similar(outfit[0].pk, args.category or "", args.k)
         else:
             results = catalogue.search.search([item.pk for item in outfit], args.category or "", args.k)
+        # "similar" ranks every category by look; an outfit search only the categories the model lacks
+        spaces = {category: GENERAL if args.similar is not None or catalogue.search.is_general(category)
+                  else COMPATIBILITY for category in results}
     finally:
         catalogue.close()
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
@@ -78,8 +85,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "catalogue": catalogue.info.name,
         "mode": "similar" if args.similar is not None else "outfit",
         "outfit": [{"item": labels[item.pk], "category": item.category} for item in outfit],
+        "spaces": spaces,
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
-                                "title": r.item.title, "score": round(r.score, 6),
+                                "title": r.item.title, "score": round(r.score, 6), "space": spaces[category],
                                 "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()}}
                                for r in ranked] for category, ranked in results.items()},
     }
@@ -92,7 +100,10 @@ def render(result: dict[str, Any]) -> str:
     members = ", ".join(q["item"] + " (" + q["category"] + ")" for q in result["outfit"])
     lines = [f"Visually similar to {members}" if result.get("mode") == "similar" else f"Outfit: {members}"]
     for category, ranked in result["results"].items():
-        lines.append(f"{category}:")
+        by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
+        # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
+        lines.append(f"{category} — looks alike (no model category for {category!r}: compared by visual similarity, "
+                     "not compatibility)" if by_look else f"{category}:")
         for rank, row in enumerate(ranked, 1):
             driver = max(row.get("contributions", {}).items(), key=lambda kv: kv[1], default=("", 0.0))[0]
             why = "" if result.get("mode") == "similar" else f"  (most from {driver})"

@@ -15,14 +15,16 @@ Nothing is left out: every category is searchable and explainable. The mapping a
 with is recorded in its manifest, so search and explanations use the same one.
 
 :func:`suggest` proposes a model category for a category that fell back to the general space: by
-name similarity, and where the catalogue holds items of the model's categories, by the nearest
-category centre (mean unit general embedding) of the stored embeddings.
+garment family (:mod:`~sane_desktop.retrieval.garment_words`: trousers are bottoms), by name
+similarity, and where the catalogue holds items of the model's categories, by the nearest category
+centre (mean unit general embedding) of the stored embeddings.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from sane_desktop.errors import InputError
+from sane_desktop.retrieval.garment_words import FAMILIES
 
 GENERAL = "general"  # the target of a category compared in the general space
 # how a category's target was decided
@@ -195,6 +198,43 @@ def name_similarity(a: str, b: str) -> float:
         if _key(a) and _key(b) else 0.0
 
 
+def _related(a: str, b: str) -> bool:
+    """Whether two names are one word up to case, separators and a plural (``Trouser``, ``trousers``)."""
+    return _key(a) in _stems(b) or _key(b) in _stems(a)
+
+
+def _garment_word(category: str) -> tuple[str, str] | None:
+    """The garment word of :data:`FAMILIES` that ``category`` names and its family: the whole name
+    (``Ankle Boots``), else its words when they agree on one family (``Women's Jeans``,
+    ``Shirts & Blouses``); None when the table does not know it or its words disagree
+    (``Bags & Accessories``)."""
+    def found(name: str) -> list[tuple[str, str]]:
+        return [(word, family) for family, words in FAMILIES.items() for word in (family, *words)
+                if _related(name, word)]
+
+    whole = found(category)
+    parts = whole or [hit for part in re.split(r"[\W_]+", category) if part for hit in found(part)]
+    return parts[0] if len({family for _, family in parts}) == 1 else None
+
+
+def _family_member(family: str, model_categories: Sequence[str]) -> str | None:
+    """The model category of ``family``: one whose name is the family's or one of its words (the
+    family's own name first); None when the model has none."""
+    members = [name for name in model_categories if any(_related(name, word) for word in (family, *FAMILIES[family]))]
+    return min(members, key=lambda name: (not _related(name, family), name)) if members else None
+
+
+def _family_reason(word: str, family: str, target: str) -> str:
+    """``trousers are bottoms`` in a stylist's words, naming the model's category when it is not the family's name."""
+    def verb(noun: str) -> str:
+        return "are" if noun.endswith("s") else "counts as"  # knitwear, footwear: no plural
+
+    if _key(word) == _key(family):  # the catalogue named the family; the model calls it otherwise
+        return f"the model's {target!r} {verb(target)} {family}"
+    reason = f"{word} {verb(word)} {family}"
+    return reason if _key(target) == _key(family) else f"{reason}, like the model's {target!r}"
+
+
 def _unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
 
@@ -223,10 +263,11 @@ def model_centres(centres: Mapping[str, np.ndarray], mapping: Mapping[str, Mappe
 
 def suggest(category: str, model_categories: Sequence[str], own_centre: np.ndarray | None = None,
             centres: Mapping[str, np.ndarray] | None = None) -> Suggestion:
-    """A model category for ``category``: its automatic match when there is one; else the most
-    similar name when close enough (:data:`NAME_MIN`); else, with embeddings, the model category
-    whose centre is nearest to this category's (cosine ≥ :data:`CENTRE_MIN`, ahead of the next by
-    :data:`CENTRE_MARGIN`); else :data:`GENERAL`."""
+    """A model category for ``category``: its automatic match when there is one; else the model
+    category of its garment family (:func:`_garment_word`: Trousers -> bottoms), when the model has
+    that family; else the most similar name when close enough (:data:`NAME_MIN`); else, with
+    embeddings, the model category whose centre is nearest to this category's (cosine ≥
+    :data:`CENTRE_MIN`, ahead of the next by :data:`CENTRE_MARGIN`); else :data:`GENERAL`."""
     by_name = tuple(sorted(((name, round(name_similarity(category, name), 4)) for name in model_categories),
                            key=lambda pair: (-pair[1], pair[0])))
     by_centre: tuple[tuple[str, float], ...] = ()
@@ -238,6 +279,10 @@ def suggest(category: str, model_categories: Sequence[str], own_centre: np.ndarr
     match = automatic(category, model_categories)
     if match.how != FALLBACK:
         return Suggestion(category, match.target, f"same name as the model's {match.target!r}", by_name, by_centre)
+    garment = _garment_word(category)
+    member = _family_member(garment[1], model_categories) if garment else None
+    if garment and member:
+        return Suggestion(category, member, _family_reason(*garment, member), by_name, by_centre)
     if by_name and by_name[0][1] >= NAME_MIN:
         name, ratio = by_name[0]
         return Suggestion(category, name, f"name like the model's {name!r} ({ratio:.2f})", by_name, by_centre)

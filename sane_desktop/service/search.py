@@ -12,7 +12,7 @@ import numpy as np
 
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
 from sane_desktop.progress import CancelCheck, never_cancel
-from sane_desktop.retrieval.category_map import FALLBACK, automatic
+from sane_desktop.retrieval.category_map import FALLBACK, GENERAL, automatic
 from sane_desktop.retrieval.manifest import manifest_stamp, sync_shared_manifest
 from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter
@@ -81,6 +81,11 @@ class OutfitSearch:
                 self._loaded = self._stamp()
                 self._searcher = self._open_searcher()
         return self._searcher
+
+    def is_general(self, category: str) -> bool:
+        """Whether an outfit search ranks ``category`` (a catalogue category) in the general space,
+        by visual similarity rather than compatibility: the index maps it to no model category."""
+        return self.searcher().model_category(category) == GENERAL
 
     def _open_searcher(self) -> OutfitSearcher:
         return OutfitSearcher.open(self.items.engine, name=self.items.record.name, index_dir=self.index_dir,
