@@ -7,6 +7,7 @@ on a channel disconnects the older one, so whatever a handler receives is curren
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -48,6 +49,8 @@ from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
+# an outfit search whose every shown category the model has no matches learnt for: ranked by looks alone
+LOOK_ALIKE_HEADING = "<b>Items that look like your outfit</b>"
 # the Filters panel's width: a value's first ten characters and its count beside the tick
 FILTERS_WIDTH = PANEL_HINT.width()
 FILTERS_SHARE = 0.4  # of the explanation's column the Filters panel takes when stacked below it
@@ -56,6 +59,18 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
     from sane_desktop.service import CatalogueService
 
 Runner = TaskRunner["CatalogueService"]
+# an outfit search's results per category, and the shown categories ranked in the general space
+OutfitResults = tuple[dict[str, list[SearchResult]], tuple[str, ...]]
+
+
+def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
+                   should_stop: Callable[[], bool], item_filter: ItemFilter | None) -> OutfitResults:
+    """On the worker: the outfit's compatible items per category, and which shown categories the
+    index ranks by looks alone (``is_general``: the model has no category for them), asked here
+    and not on the GUI thread, since it may open the index."""
+    search = service.current().search
+    results = search.search(outfit, target, k, should_stop, item_filter)
+    return results, tuple(category for category, found in results.items() if found and search.is_general(category))
 
 
 class RightClickKeepsSelection(QObject):
@@ -552,9 +567,9 @@ class MainWindow(QMainWindow):
         self.results.show_message("Searching…")
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
         item_filter = self._results_filter(len(outfit))
-        self.channels.search.start(lambda service, state: service.current().search.search(
-            outfit, target, k, state.should_stop, item_filter), "Searching compatible items…") \
-            .on_done(self._show_results).on_failed(self._search_failed)
+        self.channels.search.start(lambda service, state: _outfit_search(service, outfit, target, k, state.should_stop,
+                                                                         item_filter), "Searching compatible items…") \
+            .on_done(self._show_outfit_results).on_failed(self._search_failed)
 
     def request_tiles(self, rows: list[int] | None = None) -> None:
         """Fast, batched explanations of the visible result tiles that have none yet; a newer task
@@ -731,6 +746,23 @@ class MainWindow(QMainWindow):
         if item is not None:
             self.statusBar().showMessage(f"Visually similar to {item.title or item.item_id}", 5000)
         self._note_results()  # the way back to the outfit's items follows the mode
+
+    def _show_look_alike_heading(self, general: list[str], shown: list[str]) -> None:
+        """An outfit search's heading, from the categories the worker found ranked in the general
+        space (``general``, of those ``shown``): the model has no matches learnt for them, so their
+        items are there because they look like the outfit's, not because they go with it. Every
+        shown category so: "Items that look like your outfit"; some: the compatible items' heading,
+        the line under it naming those; none: as before (no line)."""
+        if not general:
+            return  # request_search already put the compatible items' heading back
+        if self._results_heading is not None and set(shown) <= set(general):
+            set_rich(self._results_heading, LOOK_ALIKE_HEADING)
+        names = " and ".join(general) if len(general) < 3 else f"{', '.join(general[:-1])} and {general[-1]}"
+        these = "these" if set(shown) <= set(general) else "its items here" if len(general) == 1 else "their items here"
+        # short enough to read whole in the results' column of a 1200-pixel window; the full sentence in its tooltip
+        self.results.set_similar_heading(f"{names}: no matches learnt — look-alikes, not compatibility picks.",
+                                         f"The model has no matches learnt for {names}: {these} look like your "
+                                         "outfit's items (visual similarity), they are not compatibility picks.")
 
     # --- filters, sort, thumbnail size, details (issue 18, points 13 and 16) --------------------
     def _build_filter_wiring(self) -> None:
@@ -995,6 +1027,12 @@ class MainWindow(QMainWindow):
         else:
             set_plain(self.browser_empty, "No items match this search." if self.search_box.text()
                       else "This catalogue has no items.")
+
+    def _show_outfit_results(self, found: OutfitResults) -> None:
+        """An outfit search's results, under a heading that says which are only look-alikes."""
+        results, general = found
+        self._show_results(results)
+        self._show_look_alike_heading(list(general), [category for category, shown in results.items() if shown])
 
     def _show_results(self, results: dict[str, list[SearchResult]]) -> None:
         self._results = {r.item.pk: r for rs in results.values() for r in rs}

@@ -85,8 +85,9 @@ class ResultsView(QWidget):
         bold = self.heading.font()
         bold.setBold(True)
         self.heading.setFont(bold)
-        # "Similar to …" while the results are the items that look like one item; empty (hidden)
-        # otherwise. Plain text: the title is the catalogue's.
+        # "Similar to …" while the results are the items that look like one item, or which categories
+        # an outfit search could only rank by looks; empty (hidden) otherwise. Plain text: the title
+        # and the categories are the catalogue's.
         self.similar_heading = ElidedLabel()
         self.similar_heading.setObjectName("similar-heading")
         self.similar_heading.setVisible(False)
@@ -250,9 +251,12 @@ class ResultsView(QWidget):
         (set_rich if rich else set_plain)(self.empty, text)
         self.stack.setCurrentWidget(self.empty)
 
-    def set_similar_heading(self, text: str) -> None:
-        """The visible "Similar to …" line (plain text); empty hides it (not in similar mode)."""
+    def set_similar_heading(self, text: str, hint: str = "") -> None:
+        """The visible line under the heading (plain text): "Similar to …", or which categories are
+        only look-alikes; empty hides it. ``hint``: a fuller sentence for its tooltip (none by default,
+        so a new line never keeps an old one's)."""
         set_plain(self.similar_heading, text)
+        self.similar_heading.set_hint(hint)
         self.similar_heading.setVisible(bool(text))
 
     def set_filter_note(self, markup: str) -> None:

@@ -1,0 +1,147 @@
+"""The results heading says when an outfit's results are only look-alikes (pytest-qt, offscreen).
+
+A catalogue category the model has no category for (the "closet" catalogue's Jewellery, indexed with
+the bundled demo model) is ranked in the general space: by how much its items look like the outfit's,
+not by compatibility. Through the real window (a double-click adds an outfit item, the keyboard picks
+the target category in the real combo): for Jewellery the heading reads "Items that look like your
+outfit" and the line under it says why; with "All categories" the heading stays "Compatible items"
+and the line names the look-alike categories; back on Tops the heading is "Compatible items" again,
+with no line. "Visually similar to …" and the empty state are as they were."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from closet_world import make_closet  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from sane_desktop.gui.main_window import COMPATIBLE_HEADING, LOOK_ALIKE_HEADING  # noqa: E402
+from sane_desktop.gui.models import Role  # noqa: E402
+from sane_desktop.gui.results_view import ALL_LABEL  # noqa: E402
+from sane_desktop.models.checkpoint import demo_model_path  # noqa: E402
+from sane_desktop.service import CatalogueService  # noqa: E402
+
+EMPTY = "Add items to the outfit to see what goes with them."
+
+
+@pytest.fixture(scope="module")
+def closet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The closet folder indexed with the bundled demo model: Jewellery goes to the general space."""
+    base = tmp_path_factory.mktemp("alike-heading")
+    root = make_closet(base / "closet")
+    CatalogueService(base / "index", model=demo_model_path(), device="cpu").index_folder(root, "closet")
+    return {"root": base, "index": base / "index", "model": demo_model_path()}
+
+
+def heading_text(window) -> str:  # type: ignore[no-untyped-def]
+    heading = window._results_heading
+    assert heading is not None
+    return str(heading.text())
+
+
+def line(window) -> str:  # type: ignore[no-untyped-def]
+    """The visible line under the heading ("" when hidden)."""
+    label = window.results.similar_heading
+    return str(label.plain_text()) if label.isVisible() else ""
+
+
+def tooltip(window) -> str:  # type: ignore[no-untyped-def]
+    """The line's tooltip as read (its markup's text)."""
+    return html.unescape(str(window.results.similar_heading.toolTip()))
+
+
+def add_by_double_click(window, qtbot, category: str) -> int:  # type: ignore[no-untyped-def]
+    """Double-click the catalogue's first ``category`` item (it joins the outfit); its key."""
+    row = next(r for r in range(window.browser_model.rowCount())
+               if window.browser_model.row(r).item.category == category)
+    index = window.browser_model.index(row)
+    window.grid.scrollTo(index)
+    centre = window.grid.visualRect(index).center()
+    qtbot.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a view double-clicks what it pressed
+    qtbot.mouseDClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    pk = int(index.data(Role.ItemPk))
+    qtbot.waitUntil(lambda: pk in window.outfit_model.pks(), timeout=10000)
+    return pk
+
+
+def choose_target(window, qtbot, category: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``category`` ("" for all) in the results' combo with the arrow keys, as a stylist would."""
+    combo = window.results.target
+    wanted = combo.findData(category)
+    assert wanted >= 0, f"no {category!r} in the combo"
+    combo.setFocus()
+    while combo.currentIndex() != wanted:
+        before = combo.currentIndex()
+        qtbot.keyClick(combo, Qt.Key.Key_Down if wanted > before else Qt.Key.Key_Up)
+        assert combo.currentIndex() != before, "the arrow key moved nothing"
+
+
+def wait_results_of(window, qtbot, categories: set[str] | None) -> None:  # type: ignore[no-untyped-def]
+    """The search under way has answered with results only of ``categories`` (None: any)."""
+    def shown() -> bool:
+        if window.channels.search.busy or window.results_model.rowCount() == 0:
+            return False
+        return categories is None or {r.item.category for r in window._results.values()} <= categories
+    qtbot.waitUntil(shown, timeout=120000)
+
+
+def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(closet, size=(1200, 800), rise_masks=16)
+    assert heading_text(window) == COMPATIBLE_HEADING and line(window) == ""
+    assert window.results.empty.text() == EMPTY  # the empty state, before any outfit
+
+    add_by_double_click(window, qtbot, "Tops")
+    # "All categories": compatible items and, among them, Jewellery's look-alikes, which the line names
+    assert window.results.target.currentText() == ALL_LABEL
+    wait_results_of(window, qtbot, None)
+    assert any(r.item.category == "Jewellery" for r in window._results.values())
+    assert heading_text(window) == COMPATIBLE_HEADING
+    text = line(window)
+    assert "Jewellery" in text and "Tops" not in text
+    assert text.endswith(": no matches learnt — look-alikes, not compatibility picks.")
+    assert "items here look like your outfit's items (visual similarity)" in tooltip(window)
+
+    # Jewellery alone: every shown item is a look-alike, and the heading says so
+    choose_target(window, qtbot, "Jewellery")
+    wait_results_of(window, qtbot, {"Jewellery"})
+    assert heading_text(window) == LOOK_ALIKE_HEADING
+    assert window._results_heading.plain_text() == "Items that look like your outfit"
+    assert line(window) == "Jewellery: no matches learnt — look-alikes, not compatibility picks."
+    assert not window.results.similar_heading.is_elided()  # read whole at this size, not only on hover
+    assert ("The model has no matches learnt for Jewellery: these look like your outfit's items (visual similarity), "
+            "they are not compatibility picks.") in tooltip(window)
+    tiles = window.results_model.rowCount()
+    assert tiles > 0 and window.results.stack.currentWidget() is window.results.view  # the tiles as ever
+
+    # back to a category the model knows: "Compatible items", no line
+    choose_target(window, qtbot, "Tops")
+    wait_results_of(window, qtbot, {"Tops"})
+    assert heading_text(window) == COMPATIBLE_HEADING and line(window) == ""
+
+    # "Visually similar to …" is its own heading and line, whatever the target
+    choose_target(window, qtbot, "Jewellery")
+    wait_results_of(window, qtbot, {"Jewellery"})
+    assert heading_text(window) == LOOK_ALIKE_HEADING
+    view = window.results.view
+    menu = window.item_menu(view, view.visualRect(window.results_model.index(0)).center())
+    assert menu is not None
+    similar_to = window._results[window.results_model.pks()[0]].item
+    next(a for a in menu.actions() if a.text() == "Find visually similar").trigger()
+    qtbot.waitUntil(lambda: not window.channels.search.busy and bool(window._results)
+                    and all(r.general for r in window._results.values()), timeout=120000)
+    assert heading_text(window).startswith("<b>Visually similar to ")
+    assert line(window) == f"Similar to “{similar_to.title or similar_to.item_id}” (Jewellery)"
+    assert "no matches learnt" not in tooltip(window)  # the look-alike hint went with its line
+
+    # the empty state: an outfit cleared shows its message under "Compatible items", no line
+    qtbot.mouseClick(window.outfit_panel.clear_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.outfit_model.pks(), timeout=10000)
+    assert window.results.stack.currentWidget() is window.results.empty and window.results.empty.text() == EMPTY
+    assert heading_text(window) == COMPATIBLE_HEADING and line(window) == ""
