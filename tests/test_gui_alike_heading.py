@@ -6,7 +6,8 @@ not by compatibility. Through the real window (a double-click adds an outfit ite
 the target category in the real combo): for Jewellery the heading reads "Items that look like your
 outfit" and the line under it says why; with "All categories" the heading stays "Compatible items"
 and the line names the look-alike categories; back on Tops the heading is "Compatible items" again,
-with no line. "Visually similar to …" and the empty state are as they were."""
+with no line. A clicked look-alike is explained under "Why does it look like your outfit?", a
+compatible one under "Why does it match?". "Visually similar to …" and the empty state are as they were."""
 
 from __future__ import annotations
 
@@ -119,11 +120,25 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
             "they are not compatibility picks.") in tooltip(window)
     tiles = window.results_model.rowCount()
     assert tiles > 0 and window.results.stack.currentWidget() is window.results.view  # the tiles as ever
+    # a click explains it, and the explanation's title asks the look-alike's question
+    view = window.results.view
+    index = window.results_model.index(0)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    clicked = window.results_model.row(0).item.pk
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None
+                    and window.explanation.update_data.candidate_pk == clicked, timeout=120000)
+    assert window.explanation_dock.windowTitle() == "Why does it look like your outfit?"
 
     # back to a category the model knows: "Compatible items", no line
     choose_target(window, qtbot, "Tops")
     wait_results_of(window, qtbot, {"Tops"})
     assert heading_text(window) == COMPATIBLE_HEADING and line(window) == ""
+    index = window.results_model.index(0)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    clicked = window.results_model.row(0).item.pk
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None
+                    and window.explanation.update_data.candidate_pk == clicked, timeout=120000)
+    assert window.explanation_dock.windowTitle() == "Why does it match?"
 
     # "Visually similar to …" is its own heading and line, whatever the target
     choose_target(window, qtbot, "Jewellery")

@@ -131,6 +131,7 @@ class MainWindow(QMainWindow):
         self.device = "…"
         self._items: dict[int, ItemInfo] = {}
         self._results: dict[int, SearchResult] = {}
+        self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
         self._last_explained: int | None = None
 
         self.browser_model = ItemListModel(thumbnails, self)
@@ -1032,10 +1033,12 @@ class MainWindow(QMainWindow):
         """An outfit search's results, under a heading that says which are only look-alikes."""
         results, general = found
         self._show_results(results)
+        self._look_alike = frozenset(general)
         self._show_look_alike_heading(list(general), [category for category, shown in results.items() if shown])
 
     def _show_results(self, results: dict[str, list[SearchResult]]) -> None:
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
+        self._look_alike = frozenset()  # an outfit search sets it after this
         self.results.set_results(results, filtered=self._results_filter(1) is not None)
         self._note_results()
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
@@ -1073,7 +1076,9 @@ class MainWindow(QMainWindow):
             outfit_item = self._similar_to
         self.explanation.show_update(step, candidate.item if candidate else None, outfit_item)
         # a "visually similar" result is explained as a likeness, not a match with the outfit
-        self.explanation_dock.setWindowTitle("Why do they look alike?" if step.general else "Why does it match?")
+        alike = candidate is not None and candidate.item.category in self._look_alike
+        self.explanation_dock.setWindowTitle("Why do they look alike?" if step.general else
+                                             "Why does it look like your outfit?" if alike else "Why does it match?")
 
     def _explained(self, update: ExplanationUpdate | None, keep_chip: bool = False) -> None:
         """A finished explanation: its result's chip names its attribute — unless it was a drill-down
