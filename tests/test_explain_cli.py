@@ -77,6 +77,10 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert again["cached"] is True and again["similarity"] == result["similarity"]
     assert np.array_equal(np.load(again["maps"]["query"]), query_map)
     assert np.array_equal(np.load(again["maps"]["attribute"]["query"]), aam["query"])
+    # in words: a cached answer does not pass its first run's time off as this one's
+    code, out, _ = _run(capsys, argv[:-3])
+    first = out.splitlines()[0]
+    assert "from the cache; computed in" in first and first.endswith(" ms then)"), first
     # a new version of the method's maps is not served stale maps from the cache
     from sane_desktop.explain.fast import FastExplainer
 

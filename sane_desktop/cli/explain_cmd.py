@@ -222,7 +222,8 @@ def render(result: dict[str, Any]) -> str:
     if "outfit_reason" in result:
         return _render_outfit(result)
     lines = [f"{result['query']} ~ {result['candidate']}: similarity {result['similarity']:.3f} "
-             f"({result['method']}, {result['seconds'] * 1000:.1f} ms{', cached' if result.get('cached') else ''})"]
+             f"({result['method']}, " + (f"from the cache; computed in {result['seconds'] * 1000:.1f} ms then)"
+                                         if result.get('cached') else f"{result['seconds'] * 1000:.1f} ms)")]
     if result.get("abstained"):
         lines.append(f"no explaining attribute: {result['abstained']}")
     if result["attribute"]:
