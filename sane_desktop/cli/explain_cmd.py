@@ -32,8 +32,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="SANE explanation of a match: saliency maps of both images in the pair's type space and "
         "the query's explaining attribute (confidence, map match, prior).")
     parser.add_argument("name", help="indexed catalogue name (<index home>/<NAME>/)")
-    parser.add_argument("--query", help="catalogue item id of the query")
-    parser.add_argument("--candidate", help="catalogue item id of the candidate")
+    parser.add_argument("--query", help="catalogue item id of the query: the item whose attributes are ranked (SANE "
+                        "explains the query; the window's query is the result you click)")
+    parser.add_argument("--candidate", help="catalogue item id of the item it is matched with (the window's outfit item); "
+                        "with --outfit: the result whose match with the outfit is explained")
     parser.add_argument("--method", choices=METHOD_CHOICES, default="fast")
     parser.add_argument("--pairs", type=Path, help='JSON list of {"query": ID, "candidate": ID}: one JSON line each')
     parser.add_argument("--outfit", action="append", metavar="ID[,ID...]",
@@ -227,7 +229,7 @@ def render(result: dict[str, Any]) -> str:
     if result.get("abstained"):
         lines.append(f"no explaining attribute: {result['abstained']}")
     if result["attribute"]:
-        lines.append(f"explaining attribute: {result['attribute']}")
+        lines.append(f"explaining attribute (of {result['query']}): {result['attribute']}")
         for entry in result["attributes"][:5]:
             lines.append(f"  {entry['name']:16s} score {entry['score']:8.3f}  confidence {entry['confidence']:.3f}  "
                          f"match {entry['match']:.3f}  prior {entry['prior']:.3f}")
