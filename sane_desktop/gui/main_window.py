@@ -73,6 +73,16 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     return results, tuple(category for category, found in results.items() if found and search.is_general(category))
 
 
+def _hand_on_spare(splitter: QSplitter, panel: QWidget, height: int) -> None:
+    """Give what ``panel`` holds in ``splitter`` beyond ``height`` (px) to the widget after it: a
+    splitter keeps a shrunk widget's old share as a blank gap."""
+    sizes, mine = splitter.sizes(), splitter.indexOf(panel)
+    if 0 <= mine and mine + 1 < len(sizes) and sizes[mine] > height:
+        sizes[mine + 1] += sizes[mine] - height
+        sizes[mine] = height
+        splitter.setSizes(sizes)
+
+
 class RightClickKeepsSelection(QObject):
     """Eats the right mouse button on an item view's viewport, so a right-click opens the item's
     context menu (Qt sends that event anyway) without selecting the item: what is selected stays
@@ -145,6 +155,8 @@ class MainWindow(QMainWindow):
         centre.addWidget(self.outfit_panel)
         centre.addWidget(self.results)
         centre.setStretchFactor(1, 1)
+        self.outfit_panel.height_fitted.connect(lambda height: _hand_on_spare(centre, self.outfit_panel, height))
+        self.outfit_panel.add_items_requested.connect(self.add_to_outfit)
         splitter = QSplitter()
         splitter.addWidget(self.browser)
         splitter.addWidget(centre)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.text import ElidedLabel
@@ -57,6 +57,12 @@ class OutfitView(QListView):
 class OutfitPanel(QWidget):
     changed = Signal(list)  # outfit item pks
     add_file_requested = Signal(list)
+    # catalogue item pks dropped on the strip: the window resolves them (it knows the items) and
+    # calls add_items, so the panel never reaches into its window
+    add_items_requested = Signal(list)
+    # the panel's new maximum height (px) after its contents changed: the window's outfit/results
+    # splitter hands the panel's spare share to the results (a splitter keeps it as a gap otherwise)
+    height_fitted = Signal(int)
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -89,9 +95,8 @@ class OutfitPanel(QWidget):
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_OFFER_MS)
         self._undo_timer.timeout.connect(self._withdraw_undo)
         self._cleared: list[ItemInfo] = []
-        self.view.items_dropped.connect(self._dropped_pks)
-        self.view.files_dropped.connect(self.add_file_requested)  # signal to signal
-        self._pending_pks: list[int] = []
+        self.view.items_dropped.connect(self.add_items_requested)  # signal to signal
+        self.view.files_dropped.connect(self.add_file_requested)
 
         buttons = QHBoxLayout()
         self.title = QLabel("<b>Outfit</b>")
@@ -120,17 +125,6 @@ class OutfitPanel(QWidget):
             self._withdraw_undo()  # a new outfit is being built: the cleared one is not brought back into it
             self._refresh()
             self.changed.emit(self.model.pks())
-
-    def _dropped_pks(self, pks: list[int]) -> None:
-        self._pending_pks = pks
-        self.parent_lookup(pks)
-
-    def parent_lookup(self, pks: list[int]) -> None:
-        """Resolved by the main window (it knows the catalogue's items)."""
-        window = self.window()
-        resolve = getattr(window, "items_by_pk", None)
-        if resolve is not None:
-            self.add_items(resolve(pks))
 
     def remove_selected(self) -> None:
         rows = sorted((i.row() for i in self.view.selectionModel().selectedIndexes()), reverse=True)
@@ -192,20 +186,14 @@ class OutfitPanel(QWidget):
 
     def _fit_height(self) -> None:
         """At most the height of the header, the placeholder (when shown, wrapped at this width) and
-        the strip: in the window's outfit/results splitter the rest goes to the results."""
+        the strip; :attr:`height_fitted` tells the window, whose splitter gives the rest to the results."""
         layout = self.layout()
         if layout is None:
             return
         height = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() else layout.sizeHint().height()
         height = max(height, layout.minimumSize().height())
         self.setMaximumHeight(height)
-        splitter = self.parentWidget()
-        if isinstance(splitter, QSplitter):  # a splitter keeps a shrunk panel's old share as a gap: hand it on
-            sizes, mine = splitter.sizes(), splitter.indexOf(self)
-            if mine + 1 < len(sizes) and sizes[mine] > height:
-                sizes[mine + 1] += sizes[mine] - height
-                sizes[mine] = height
-                splitter.setSizes(sizes)
+        self.height_fitted.emit(height)
 
     def _refresh(self) -> None:
         empty = self.model.rowCount() == 0
