@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 import torch
 
 from test_explain_toys import RegionNet, random_images
@@ -116,3 +117,5 @@ def test_removal_oracle_picks_the_map_over_the_seen_region():
     assert abs(drops[0]) < 1e-6 and drops[1] > 1e-4
     answer, cand_drops = oracle_attribute(model, images[0], maps, [0, 1, 2], reference, 0, bg)
     assert answer == 1 and np.allclose(cand_drops, drops, atol=1e-6)
+    with pytest.raises(ValueError, match="at least one candidate"):  # not numpy's "argmax of an empty sequence"
+        oracle_attribute(model, images[0], maps, [], reference, 0, bg)

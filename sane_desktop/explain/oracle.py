@@ -62,7 +62,10 @@ def oracle_attribute(
     background: Tensor,
 ) -> tuple[int, np.ndarray]:
     """The candidate (vocabulary index) whose removal lowers the similarity most, and the drops
-    of all candidates (aligned with ``candidates``). Maps are (A, h, w) over the vocabulary."""
+    of all candidates (aligned with ``candidates``). Maps are (A, h, w) over the vocabulary.
+    Raises ValueError for no candidates (the selection's fallback always leaves one)."""
     candidates = list(candidates)
+    if not candidates:
+        raise ValueError("the removal oracle needs at least one candidate attribute")
     drops = similarity_drops(model, image, attribute_maps[candidates], reference, space, background)
     return int(candidates[int(np.argmax(drops))]), drops
