@@ -257,7 +257,7 @@ def test_cli_query_says_which_lists_only_look_alike(indexed: tuple[Path, dict],
     assert {r["space"] for r in data["results"]["Shoes"]} == {"compatibility"}
     assert main([*base, "query", "closet", "--outfit", top, "-k", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert ("Jewellery — looks alike (no model category for 'Jewellery': compared by visual similarity, "
+    assert ("Jewellery — looks alike (the model has no matches learnt for 'Jewellery': compared by visual similarity, "
             "not compatibility)") in lines
     assert "Shoes:" in lines and not any(line.startswith("Shoes —") for line in lines)
     assert sum("looks alike" in line for line in lines) == 2  # Jewellery and uncategorised, nothing else

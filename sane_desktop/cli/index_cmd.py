@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -112,7 +113,9 @@ def render(result: dict[str, Any]) -> str:
             f"{c} -> {t} ({how.get(result['mapped_how'].get(c, ''), result['mapped_how'].get(c))})"
             for c, t in unmatched.items()))
     for category, suggestion in result.get("suggestions", {}).items():
-        lines.append(f"  {category}: try --category-map {category}={suggestion['category']} ({suggestion['reason']})")
+        # quoted as a shell needs it, so a suggestion for "Ankle Boots" can be pasted as it is
+        choice = shlex.quote(f"{category}={suggestion['category']}")
+        lines.append(f"  {category}: try --category-map {choice} ({suggestion['reason']})")
     if skipped:
         lines.append(f"  skipped {len(skipped)} (not indexed):")
         lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped[:20]]

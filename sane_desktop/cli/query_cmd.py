@@ -78,13 +78,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # "similar" ranks every category by look; an outfit search only the categories the model lacks
         spaces = {category: GENERAL if args.similar is not None or catalogue.search.is_general(category)
                   else COMPATIBILITY for category in results}
+        # an outfit item of such a category adds its look-alike cosine to every score (issue 16's mixed outfits)
+        outfit_spaces = {item.pk: GENERAL if catalogue.search.is_general(item.category) else COMPATIBILITY
+                         for item in outfit}
     finally:
         catalogue.close()
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
         "catalogue": catalogue.info.name,
         "mode": "similar" if args.similar is not None else "outfit",
-        "outfit": [{"item": labels[item.pk], "category": item.category} for item in outfit],
+        "outfit": [{"item": labels[item.pk], "category": item.category, "space": outfit_spaces[item.pk]}
+                   for item in outfit],
         "spaces": spaces,
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
                                 "title": r.item.title, "score": round(r.score, 6), "space": spaces[category],
@@ -99,11 +103,15 @@ TITLE_WIDTH = 36  # characters of a result's title in the text output (the JSON 
 def render(result: dict[str, Any]) -> str:
     members = ", ".join(q["item"] + " (" + q["category"] + ")" for q in result["outfit"])
     lines = [f"Visually similar to {members}" if result.get("mode") == "similar" else f"Outfit: {members}"]
+    by_look_items = [q["item"] for q in result["outfit"] if q.get("space") == GENERAL]
+    if result.get("mode") != "similar" and by_look_items:
+        lines.append(f"note: {', '.join(by_look_items)} count by visual similarity (the model has no matches learnt for "
+                     "their categories): their share of each score is how alike the items look")
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
         # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
-        lines.append(f"{category} — looks alike (no model category for {category!r}: compared by visual similarity, "
-                     "not compatibility)" if by_look else f"{category}:")
+        lines.append(f"{category} — looks alike (the model has no matches learnt for {category!r}: compared by "
+                     "visual similarity, not compatibility)" if by_look else f"{category}:")
         for rank, row in enumerate(ranked, 1):
             driver = max(row.get("contributions", {}).items(), key=lambda kv: kv[1], default=("", 0.0))[0]
             why = "" if result.get("mode") == "similar" else f"  (most from {driver})"

@@ -80,5 +80,9 @@ def render(result: dict[str, Any]) -> str:
         what, value = f"attribute network only, {best}, valid attribute mAP", result.get("valid_map")
     else:
         what, value = f"{best}, valid FITB", result.get("valid_fitb")
-    return (f"Saved {result['out']} ({what} {'n/a' if value is None else f'{value:.3f}'}) "
+    line = (f"Saved {result['out']} ({what} {'n/a' if value is None else f'{value:.3f}'}) "
             f"in {result['seconds']} s on {result['device']}")
+    if result.get("mode") == "attributes":  # say it where a stylist reads it, not only in --json
+        line += ("\n  no outfits to learn matches from: searches with this model rank every category by visual "
+                 "similarity ('looks alike'), and its explanations name the catalogue's attributes")
+    return line

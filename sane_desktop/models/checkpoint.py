@@ -44,6 +44,14 @@ class ModelBundle:
     config: dict[str, Any] = field(default_factory=dict)
     content_hash: str = ""
 
+    @property
+    def matched_categories(self) -> tuple[str, ...]:
+        """The categories whose compatibility the model learnt: the compatibility net's, or none for
+        a model trained without outfits (``config["mode"] == "attributes"``, H&M articles or a plain
+        folder), whose type-space masks were never trained. A category outside this tuple is
+        compared in the general space (visual similarity), never in an untrained type space."""
+        return () if self.config.get("mode") == "attributes" else tuple(self.compatibility.categories)
+
 
 def stored_content_hash(path: Path | str) -> str | None:
     """The content hash a checkpoint file records (None when it is not a readable checkpoint):

@@ -102,6 +102,9 @@ def model_target(value: str, model_categories: Sequence[str]) -> str:
         return value
     if _key(value) == GENERAL:
         return GENERAL
+    if not model_categories:
+        raise InputError(f"{value!r}: this model learnt no matches (trained without outfits), so every category "
+                         f"is compared by visual similarity ({GENERAL!r})")
     match = automatic(value, model_categories)
     if match.how == FALLBACK:
         raise InputError(f"{value!r} is not a category of the model (it knows {', '.join(model_categories)}; "

@@ -109,6 +109,11 @@ class OutfitSearcher:
         if reason and is_shared(manifest) and manifest.model_hash != bundle.content_hash:
             raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
                                   f"({manifest.model_hash[:12]}; opened with {bundle.content_hash[:12]}): open it again")
+        unlearnt = sorted(c for c, target in manifest.category_map.items()
+                          if target != GENERAL and target not in bundle.matched_categories)
+        if not reason and unlearnt:  # built before the model's untrained type spaces were left out
+            reason = (f"it compares {', '.join(unlearnt)} in type spaces this model never learnt (trained without "
+                      "outfits, it compares by visual similarity)")
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
         on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())
@@ -139,7 +144,7 @@ class OutfitSearcher:
     def model_category(self, category: str) -> str:
         """The model category a catalogue category is searched as, or ``general``: the manifest's
         mapping, else (a name it does not hold) the automatic one. Never raises."""
-        return target_of(category, self.spaces.categories, self.manifest.category_map)
+        return target_of(category, self.bundle.matched_categories, self.manifest.category_map)
 
     def category_index(self, category: str | int) -> int:
         """A catalogue category's position in the model's category list, or the general category

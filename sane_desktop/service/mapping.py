@@ -44,7 +44,7 @@ def category_plan(root: Path | str, model: Path, *, name: str | None = None, ind
     catalogue = read_catalogue(root, Path(mapping) if mapping else None, validate_images=False)
     counts = Counter(item.category for item in catalogue.items)
     bundle = load_checkpoint(model, map_location="cpu")
-    model_categories = list(bundle.compatibility.categories)
+    model_categories = list(bundle.matched_categories)  # none for a model trained without outfits
     previous, centres = _previous_index(root, name or root.name, index_dir, bundle.content_hash)
     earlier = kept_choices(previous, counts, model_categories)
     mapping_now = resolve(counts, model_categories, earlier)

@@ -96,7 +96,7 @@ class ModelContext:
         """The model category a catalogue category is compared as, or ``general``: ``mapping``'s
         (the index manifest's category map) when it names one the model has, else the automatic
         one (same name, or up to case and plural; else general). Never raises."""
-        return target_of(category, self.bundle().compatibility.categories, mapping)
+        return target_of(category, self.bundle().matched_categories, mapping)
 
     def space(self, a: ItemInfo, b: ItemInfo, mapping: Mapping[str, str] | None = None, *,
               general: bool = False) -> int:

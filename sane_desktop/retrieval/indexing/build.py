@@ -109,7 +109,9 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
     by_category: dict[str, list[int]] = {}
     for item in items:
         by_category.setdefault(item.category, []).append(item.pk)
-    resolved = resolve(by_category, spaces.categories)  # what nobody chose ...
+    # what nobody chose, among the categories whose compatibility the model learnt (none: a model
+    # trained without outfits compares every category by visual similarity) ...
+    resolved = resolve(by_category, model.bundle.matched_categories)
     resolved.update({name: m for name, m in (mapping or {}).items() if name in resolved})  # ... then the choices
     manifest = Manifest(catalogue=catalogue.name, model_hash=model.content_hash, model_path=str(model.path),
                         model_categories=list(spaces.categories), preprocessing=model.bundle.preprocessing.as_dict(),
@@ -151,7 +153,7 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
     if connection is not None:
         _drop_unnamed_tables(connection, catalogue.pk, manifest)
     progress(len(by_category), len(by_category), PHASE)
-    return BuiltIndexes(manifest, resolved, _suggestions(resolved, centres, spaces.categories))
+    return BuiltIndexes(manifest, resolved, _suggestions(resolved, centres, model.bundle.matched_categories))
 
 
 def effective_budget(memory_budget: int | None) -> int | None:
@@ -186,7 +188,7 @@ def stored_suggestions(engine: Engine, model: IndexModel, items: Sequence[IndexI
     for category, pks in sorted(by_category.items()):
         _, embeddings = load_embeddings(engine, model.content_hash, pks)
         centres.update(category_centres((category, row) for row in embeddings))
-    return _suggestions(dict(mapping), centres, spaces.categories)
+    return _suggestions(dict(mapping), centres, model.bundle.matched_categories)
 
 
 def _suggestions(mapping: dict[str, Mapped], centres: dict[str, np.ndarray],

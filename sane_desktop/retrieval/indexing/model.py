@@ -28,6 +28,10 @@ class IndexModel:
         return self.bundle.content_hash
 
 
+NO_MATCHES_NOTE = ("this model learnt no matches (trained without outfits): every category is searched by visual "
+                   "similarity, 'looks alike'")
+
+
 def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None,
                      root: Path | str | None = None) -> IndexModel:
     """Load ``model_path`` (when None, the bundled model for the catalogue folder ``root``:
@@ -41,4 +45,7 @@ def load_index_model(model_path: Path | str | None, device: str | torch.device |
         model_path, note = bundled_model_path(root), DEMO_NOTE
     path = Path(model_path).resolve()
     torch_device = pick_device(device)
-    return IndexModel(path, load_checkpoint(path, map_location=torch_device), torch_device, note)
+    bundle = load_checkpoint(path, map_location=torch_device)
+    if not bundle.matched_categories:  # trained without outfits: its type spaces were never fitted
+        note = NO_MATCHES_NOTE if note is None else f"{note}; {NO_MATCHES_NOTE}"
+    return IndexModel(path, bundle, torch_device, note)

@@ -31,7 +31,6 @@ from sane_desktop.retrieval.indexing.store import store_embeddings
 from sane_desktop.retrieval.backends import choose_backend
 from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
 from sane_desktop.retrieval.manifest import NO_INDEX, Manifest, check, read_index_manifest, sync_shared_manifest
-from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.embeddings import delete_other_models, drop_cells
 from sane_desktop.store.items import find_catalogue
 from sane_desktop.store.work_queue import Shard, advisory_lock, require_server, require_server_url
@@ -223,7 +222,7 @@ def index_store(
                          "choose another index folder, or replace it (--replace)")
 
     items = scan_items(engine, catalogue)
-    model_categories = TypeSpaces.from_model(model.bundle.compatibility).categories
+    model_categories = model.bundle.matched_categories  # none for a model trained without outfits
     present = {item.category for item in items}
     if category_map is None:
         category_map = kept_choices(previous.user_map, present, model_categories) if previous is not None else {}
