@@ -117,10 +117,31 @@ def test_train_and_evaluate_commands_without_outfits(tmp_path, capsys):
     assert trained["mode"] == "attributes" and trained["valid_fitb"] is None
     assert isinstance(trained["valid_map"], float)
     assert main(args) == 0
-    assert "valid attribute mAP" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "valid attribute mAP" in said and "no outfits to learn matches from" in said  # and how it will search
     assert main(["evaluate", str(root), "--model", str(model), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["protocol"] == "items" and report["methods"]["model"]["fitb"] is None
+    counts = report["counts"]
+    assert counts["attributes_known_to_model"] == counts["attributes"] > 0  # trained here: it knows them all
+    assert isinstance(report["methods"]["model"]["attribute_map"], float)
     assert main(["evaluate", str(root), "--model", str(model)]) == 0
     text = capsys.readouterr().out
-    assert "attribute_map" in text and "fitb" not in text.splitlines()[1]
+    assert "attribute_map" in text and "fitb" not in text.splitlines()[1] and "{" not in text  # words, not a dict
+    assert f"{counts['attributes']} attributes, {counts['attributes']} of them known to the model" in text
+
+    # a model that learnt its attributes elsewhere (the bundled demo model's, renamed so that none is
+    # this catalogue's) scores none of these: no mAP, rather than its base rate passed off as the model's
+    from sane_desktop.models.checkpoint import demo_model_path, load_checkpoint, save_checkpoint
+
+    bundle = load_checkpoint(demo_model_path())
+    assert bundle.attributes is not None
+    bundle.attributes.attributes = [f"elsewhere:{name}" for name in bundle.attributes.attributes]
+    other = tmp_path / "elsewhere.pt"
+    save_checkpoint(other, bundle)
+    assert main(["evaluate", str(root), "--model", str(other), "--json"]) == 0
+    foreign = json.loads(capsys.readouterr().out)
+    assert foreign["counts"]["attributes_known_to_model"] == 0
+    assert {m["attribute_map"] for m in foreign["methods"].values()} == {None}
+    assert main(["evaluate", str(root), "--model", str(other)]) == 0
+    assert "no attribute mAP: the model learnt its attributes on another catalogue" in capsys.readouterr().out

@@ -87,8 +87,15 @@ def render(result: dict[str, Any]) -> str:
     """Text report: the headline protocol first (the item-disjoint one where the catalogue has it),
     then every other protocol, each with its sizes, leakage and a table of methods."""
     if result["protocol"] == ITEM_PROTOCOL:  # no outfits: FITB and AUC are None for every method
-        return "\n".join([f"{result['split']} split ({result['protocol']}): {result['counts']}",
-                           *_table(result["methods"], ["attribute_map"])])
+        counts = result["counts"]
+        known = counts.get("attributes_known_to_model", counts["attributes"])
+        lines = [f"{result['split']} split (no outfits: items): {counts['attribute_items']} items, "
+                 f"{counts['attributes']} attributes, {known} of them known to the model, "
+                 f"{counts['attributes_scored']} scored (a positive and a negative item in the split)"]
+        if not known:
+            lines.append("no attribute mAP: the model learnt its attributes on another catalogue "
+                         "(train one on this catalogue: sane-desktop train)")
+        return "\n".join([*lines, *_table(result["methods"], ["attribute_map"])])
     headline, split = result["headline"], result["split"]
     model = result["methods"]["model"]
     season = " (same-season wrong answers)" if "fitb_group_unmatched" in model else ""

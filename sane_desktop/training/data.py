@@ -41,10 +41,12 @@ class ImageCache:
 
 
 def attribute_targets(item_ids: list[str], names: list[str], labels: dict[str, list[str]]) -> torch.Tensor:
-    """(N, A) float 0/1 target matrix: row i marks item i's ``labels`` among the A ``names``."""
+    """(N, A) float 0/1 target matrix: row i marks item i's ``labels`` among the A ``names`` (a label
+    outside ``names``, e.g. one a model evaluated here never learnt, marks nothing)."""
     column = {name: j for j, name in enumerate(names)}
     targets = torch.zeros(len(item_ids), len(names))
     for i, item_id in enumerate(item_ids):
         for name in labels.get(item_id, []):
-            targets[i, column[name]] = 1.0
+            if name in column:
+                targets[i, column[name]] = 1.0
     return targets

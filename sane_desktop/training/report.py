@@ -48,14 +48,23 @@ def _untrained(bundle: ModelBundle, seed: int) -> tuple[CompatibilityNet, Attrib
     return compat.eval(), attr
 
 
+def scored_attributes(names: list[str], bundle: ModelBundle) -> list[str]:
+    """The catalogue's attribute ``names`` that the model's attribute net has (all of them when it
+    has none: then nothing is scored anyway). A name the model never learnt is left out of every
+    method's mAP, not scored as a constant (which would pass its base rate off as the model's AP)."""
+    if bundle.attributes is None:
+        return names
+    known = set(bundle.attributes.attributes)
+    return [name for name in names if name in known]
+
+
 def _attribute_logits(net: AttributeNet | None, names: list[str], cache: ImageCache, item_ids: list[str],
                       prep: Preprocessing, device: torch.device) -> np.ndarray | None:
     if net is None or not names or not item_ids:
         return None
-    # the model's vocabulary may differ from this catalogue's: score the shared names
-    column = {name: j for j, name in enumerate(net.attributes)}
+    column = {name: j for j, name in enumerate(net.attributes)}  # ``names``: scored_attributes'
     scores = attribute_scores(net.to(device), cache, item_ids, prep, device)
-    return np.stack([scores[:, column[n]] if n in column else np.zeros(len(item_ids)) for n in names], 1)
+    return np.stack([scores[:, column[n]] for n in names], 1)
 
 
 def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
@@ -65,9 +74,10 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
     FITB and AUC are None (no outfits to ask about)."""
     started = time.perf_counter()
     device = device or pick_device()
-    names, labels = attribute_vocabulary(catalogue)
-    if not names:
+    labelled, labels = attribute_vocabulary(catalogue)
+    if not labelled:
         raise InputError("the catalogue has neither outfit splits nor attributes to evaluate")
+    names = scored_attributes(labelled, bundle)
     item_ids = item_split_ids(catalogue, split)
     cache = ImageCache.build(catalogue, item_ids, bundle.preprocessing, progress, should_stop)
     targets = attribute_targets(item_ids, names, labels).numpy()
@@ -81,11 +91,14 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
     rng = np.random.default_rng(zlib.crc32(f"{seed}".encode()))
     methods = {"model": figures(logits(bundle.attributes)),
                "untrained": figures(logits(_untrained(bundle, seed)[1])),
-               "random": figures(rng.random(targets.shape) if item_ids else None)}
-    counts = {"fitb": 0, "compatibility": 0, "attribute_items": len(item_ids), "attributes": len(names),
-              "attributes_scored": scored}
+               "random": figures(rng.random(targets.shape) if item_ids and names else None)}
+    counts = {"fitb": 0, "compatibility": 0, "attribute_items": len(item_ids), "attributes": len(labelled),
+              "attributes_known_to_model": len(names), "attributes_scored": scored}
     notes = ("no outfits: items split 80/10/10 by crc32 of the id; attribute mAP only, averaged over the "
              "attributes with a positive and a negative item in the split (attributes_scored)")
+    if not names:
+        notes += ("; the model knows none of this catalogue's attributes (it learnt its own on another "
+                  "catalogue): no attribute mAP")
     return {
         "split": split, "protocol": ITEM_PROTOCOL, "headline": ITEM_PROTOCOL, "model_hash": bundle.content_hash,
         "trained_protocol": bundle.config.get("protocol"), "counts": counts, "methods": methods,
@@ -199,7 +212,8 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
                                  *(i for a in asked for q in a.compatibility for i in q.item_ids)]))
     cache = ImageCache.build(catalogue, needed, bundle.preprocessing, progress, should_stop)
     category = {i: bundle.compatibility.categories.index(items[i].category) for i in needed}
-    names, labels = attribute_vocabulary(catalogue)
+    labelled, labels = attribute_vocabulary(catalogue)
+    names = scored_attributes(labelled, bundle)
     row = {item_id: k for k, item_id in enumerate(attribute_items)}
 
     def attribute_logits(net: AttributeNet | None) -> np.ndarray | None:
