@@ -239,6 +239,14 @@ def test_cli_category_map_errors_and_query_similar(closet: dict[str, Path], inde
     assert main([*base, "query", "closet", "--outfit", item_id, "--category", "Tops", "--json"]) == 0  # never an error
     data = json.loads(capsys.readouterr().out)
     assert data["results"]["Tops"] and data["spaces"] == {"Tops": "compatibility"}
+    # explain says in words which space a pair is compared in, as query does
+    top, shoe = (next(i for i in Catalogues(home).open("closet").items.search() if i.category == c).item_id
+                 for c in ("Tops", "Shoes"))
+    for other, compared_by in ((item_id, "general"), (shoe, "compatibility")):
+        assert main([*base, "explain", "closet", "--query", top, "--candidate", other, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["compared_by"] == compared_by
+    assert main([*base, "explain", "closet", "--query", top, "--candidate", item_id]) == 0
+    assert "(visual similarity: how alike they look)" in capsys.readouterr().out.splitlines()[0]
 
 
 def test_cli_query_says_which_lists_only_look_alike(indexed: tuple[Path, dict],

@@ -127,7 +127,11 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         "query": result.query.item_id, "candidate": result.candidate.item_id, "method": result.method,
         "attribute": result.attribute, "abstained": result.abstained,
         "attributes": [a.as_dict() for a in result.attributes],
-        "similarity": result.similarity, "space": result.space, "seconds": round(result.seconds, 5),
+        "similarity": result.similarity, "space": result.space,
+        # in words, as query's "space": the pair's learnt type space, or the general one (how alike they look)
+        "compared_by": "general" if result.space == catalogue.model.bundle().compatibility.general_space
+        else "compatibility",
+        "seconds": round(result.seconds, 5),
         "forward_passes": result.forward_passes, "selection_tuned": result.selection_tuned,
         "model_hash": result.model_hash, "cached": result.cached, "maps": paths,
     }
@@ -223,7 +227,8 @@ def _render_outfit(result: dict[str, Any]) -> str:
 def render(result: dict[str, Any]) -> str:
     if "outfit_reason" in result:
         return _render_outfit(result)
-    lines = [f"{result['query']} ~ {result['candidate']}: similarity {result['similarity']:.3f} "
+    looks = " (visual similarity: how alike they look)" if result.get("compared_by") == "general" else ""
+    lines = [f"{result['query']} ~ {result['candidate']}: similarity {result['similarity']:.3f}{looks} "
              f"({result['method']}, " + (f"from the cache; computed in {result['seconds'] * 1000:.1f} ms then)"
                                          if result.get('cached') else f"{result['seconds'] * 1000:.1f} ms)")]
     if result.get("abstained"):
