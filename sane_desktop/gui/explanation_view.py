@@ -41,8 +41,15 @@ PHOTO_MIN, PHOTO_HINT = 96, QSize(200, 250)  # a photo's smallest side, and what
 PHOTO_ASPECT = 1.25  # a photo's room is this much higher than wide (product photos are mostly portrait)
 PHOTO_BACKGROUND = QColor("white")  # product photos are shot on white: the letterbox blends in
 SALIENCY_LAYER = "What drove the match"  # the saliency map, in words
+LIKENESS_LAYER = "What drove the likeness"  # the same, for a look-alike or a "visually similar" result
 SALIENCY_CAPTION = "Highlighted: what drove the match"
+LOOK_ALIKE_CAPTION = "Highlighted: what drove the likeness"
 SIMILAR_CAPTION = "Highlighted: what makes the two look alike"
+# the panel's question (its dock's title): a compatible result, a look-alike of the outfit (its
+# category ranked by looks alone), a "visually similar" result
+QUESTION = "Why does it match?"
+LOOK_ALIKE_QUESTION = "Why does it look like your outfit?"
+SIMILAR_QUESTION = "Why do they look alike?"
 PROMPT = "Click a compatible item to see why it matches the outfit."
 METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)"}
 PHOTO_CACHE = 8
@@ -387,7 +394,10 @@ class AttributeBars(QWidget):
 
 # --- the outfit's reason (issue 17) -----------------------------------------------------------------
 OUTFIT_HINT = "Click an item to see that pair below."
+OUTFIT_TITLE = "Why it goes with your outfit"
+LOOK_ALIKE_OUTFIT_TITLE = "Why it looks like your outfit"
 PAIR_TITLE = "The match with one outfit item"
+LOOK_ALIKE_PAIR_TITLE = "The likeness with one outfit item"
 SHARE_THUMB = 36  # a share row's thumbnail side (px)
 SHARE_TITLE_LEAST = 110  # a share row's title gets a line of its own rather than keep under this width (px)
 
@@ -411,34 +421,38 @@ def outfit_phrase(attribute: str) -> str:
 EVEN_SPREAD = 10.0  # percentage points between the largest and smallest share: "about equally"
 
 
-def outfit_sentence(reason: OutfitExplanation) -> str:
+def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     """The outfit's reason in a stylist's words, e.g. "Goes with your outfit mainly through its
     lightning-bolt motif — 70 % of the match comes from Blue bolt shirt." (or, shares within
     :data:`EVEN_SPREAD` points, "— all 3 outfit items carry it about equally"; an item with a negative
     share, "— most of the match comes from A, while B pulls it down"). When the attribute
     choice abstains it says so (the pair view's wording); when the outfit score is not positive,
-    that the outfit as a whole does not pull it in."""
+    that the outfit as a whole does not pull it in. ``alike``: the result is only a look-alike (its
+    category ranked by looks alone): "Looks like your outfit …", "… of the likeness comes from …"."""
+    noun, goes = ("likeness", "looks like") if alike else ("match", "goes with")
     percentages = reason.percentages()
     if percentages is None or not reason.shares:
         towards = [s.item.title for s in reason.shares if s.share > 0]
         if not towards:
-            return "This item does not really go with your outfit: none of its items pulls it in."
-        return (f"This item barely goes with your outfit as a whole: its match with {' and '.join(towards)} is "
+            return f"This item does not really {'look like' if alike else 'go with'} your outfit: none of its items " \
+                   "pulls it in."
+        return (f"This item barely {goes} your outfit as a whole: its {noun} with {' and '.join(towards)} is "
                 "offset by the others.")
     against = [s.item.title for s in reason.shares if s.share < 0]
     if against:  # a share over 100 % reads oddly: say who carries it and who pulls it down
         verb = "pulls" if len(against) == 1 else "pull"
-        carries = (f"most of the match comes from {reason.leading().item.title}, while {' and '.join(against)} "
+        carries = (f"most of the {noun} comes from {reason.leading().item.title}, while {' and '.join(against)} "
                    f"{verb} it down")
     elif len(percentages) > 1 and max(percentages) - min(percentages) < EVEN_SPREAD:
         carries = f"all {len(percentages)} outfit items carry it about equally"
     else:
-        carries = f"{round(max(percentages))} % of the match comes from {reason.leading().item.title}"
+        carries = f"{round(max(percentages))} % of the {noun} comes from {reason.leading().item.title}"
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
-        return f"No single attribute explains this match: {plain_abstention(reason.abstained)}; {carries}."
+        return f"No single attribute explains this {noun}: {plain_abstention(reason.abstained)}; {carries}."
+    opening = "Looks like your outfit" if alike else "Goes with your outfit"
     if reason.attribute:
-        return f"Goes with your outfit mainly through its {outfit_phrase(reason.attribute)} — {carries}."
-    return f"Goes with your outfit — {carries}."
+        return f"{opening} mainly through its {outfit_phrase(reason.attribute)} — {carries}."
+    return f"{opening} — {carries}."
 
 
 def percent_text(value: float) -> str:
@@ -480,7 +494,8 @@ class ShareRow(QWidget):
     clicked = Signal(int)
 
     def __init__(self, share: OutfitShare, percent: float | None, thumbnail: QImage,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, noun: str = "match") -> None:
+        """``noun``: what the share is of ("match", "likeness" for a look-alike result)."""
         super().__init__(parent)
         self.outfit_pk, self.title, self.share, self.percent = share.outfit_pk, share.item.title, share.share, percent
         self.thumbnail = thumbnail
@@ -489,10 +504,10 @@ class ShareRow(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(SHARE_THUMB + 8)
         ClickActivation(self).activated.connect(lambda: self.clicked.emit(self.outfit_pk))
-        part = (f"{self.value_text()} of the match" if percent is not None else
-                f"its part of the outfit score: {self.value_text()} ({'towards' if share.share > 0 else 'against'} a match)")
+        part = (f"{self.value_text()} of the {noun}" if percent is not None else
+                f"its part of the outfit score: {self.value_text()} ({'towards' if share.share > 0 else 'against'} a {noun})")
         self.setToolTip(plain_tooltip(f"{self.title}\n{part} — click to see the pair"))
-        self.setAccessibleName(f"{self.title}: {self.value_text()} of the match")
+        self.setAccessibleName(f"{self.title}: {self.value_text()} of the {noun}")
 
     def value_text(self) -> str:
         """The percentage, or (the outfit score not positive) the signed share itself."""
@@ -586,7 +601,7 @@ class OutfitReasonView(QWidget):
         super().__init__(parent)
         self.reason: OutfitExplanation | None = None
         self.rows: list[ShareRow] = []
-        self.title = ElidedLabel("Why it goes with your outfit")
+        self.title = ElidedLabel(OUTFIT_TITLE)
         small = self.title.font()
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.title.setFont(small)
@@ -609,9 +624,11 @@ class OutfitReasonView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.item_clicked.connect(self.set_selected)  # at once: the pair follows from the worker
 
-    def show_reason(self, reason: OutfitExplanation, thumbnails: tuple[np.ndarray, ...]) -> None:
-        """Show ``reason`` with the outfit items' thumbnails ((S, S, 3) uint8, the shares' order)."""
+    def show_reason(self, reason: OutfitExplanation, thumbnails: tuple[np.ndarray, ...], alike: bool = False) -> None:
+        """Show ``reason`` with the outfit items' thumbnails ((S, S, 3) uint8, the shares' order);
+        ``alike``: the result is only a look-alike of the outfit, and the words say so."""
         self.reason = reason
+        set_plain(self.title, LOOK_ALIKE_OUTFIT_TITLE if alike else OUTFIT_TITLE)
         for row in self.rows:
             self._rows.removeWidget(row)
             row.deleteLater()
@@ -619,11 +636,12 @@ class OutfitReasonView(QWidget):
         self.rows = []
         for j, share in enumerate(reason.shares):
             thumbnail = rgb_image(thumbnails[j]) if j < len(thumbnails) else QImage()
-            row = ShareRow(share, percentages[j] if percentages is not None else None, thumbnail)
+            row = ShareRow(share, percentages[j] if percentages is not None else None, thumbnail,
+                           noun="likeness" if alike else "match")
             row.clicked.connect(self.item_clicked)
             self._rows.addWidget(row)
             self.rows.append(row)
-        set_plain(self.sentence, outfit_sentence(reason))
+        set_plain(self.sentence, outfit_sentence(reason, alike))
 
     def set_selected(self, outfit_pk: int | None) -> None:
         """Mark the row of the pair shown below (None: none)."""
@@ -664,14 +682,15 @@ CHOOSING = "Almost done: choosing the attribute that explains the match…"
 CHOOSING_SIMILAR = "Almost done: choosing the attribute the two share…"
 
 
-def progress_words(update: ExplanationUpdate, general: bool = False) -> str:
+def progress_words(update: ExplanationUpdate, general: bool = False, likeness: bool | None = None) -> str:
     """The status line of an explanation step, in plain words (the method's own line is in Details).
 
     A step arrives when its part is *done*, and the line says what runs *next*: after the last batch
     of this item's map, the other item's map is refined; after the other item's, the attribute is
     chosen. The share is of the whole refinement, so it never says 100 % while work goes on (a map
     that settles early leaves a jump, never an overstatement). ``general``: a "visually similar"
-    result (the other item is the one it looks like, not an outfit item)."""
+    result (the other item is the one it looks like, not an outfit item). ``likeness`` (default:
+    ``general``): the attribute chosen is what the two share, not what explains a match (a look-alike)."""
     if update.final:
         return f"Explained in {update.seconds:.1f} s."
     other = "the item it looks like" if general else "the outfit item"
@@ -685,7 +704,7 @@ def progress_words(update: ExplanationUpdate, general: bool = False) -> str:
         return f"Refining the highlighted areas on {other}… {MAP_SHARE}%"
     if used < total:
         return f"Refining the highlighted areas on {other}… {round(MAP_SHARE * (1 + used / total))}%"
-    return CHOOSING_SIMILAR if general else CHOOSING
+    return CHOOSING_SIMILAR if (general if likeness is None else likeness) else CHOOSING
 
 
 SIMILAR_DROVE = "the highlighted areas drove the likeness."
@@ -719,6 +738,7 @@ class ExplanationView(QWidget):
     details_toggled = Signal(bool)
     exported = Signal(str)  # the path of a saved explanation
     outfit_item_clicked = Signal(int)  # an outfit item's share row: show the pair (result, that item)
+    question_changed = Signal(str)  # the question the panel answers (its dock's title), see question()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -726,6 +746,7 @@ class ExplanationView(QWidget):
         self.update_data: ExplanationUpdate | None = None
         self.outfit_data: OutfitExplanation | None = None  # the outfit's reason shown above the pair
         self.general = False  # the explanation shown is of a "visually similar" result
+        self.look_alike = False  # … of a look-alike of the outfit (set_look_alike: the window knows which)
         self.export_folder = ""  # where the export dialog opens (the user's Pictures folder when empty)
         self._photos: dict[str, QImage] = {}
         self._overlays: dict[str, QImage] = {}
@@ -895,11 +916,40 @@ class ExplanationView(QWidget):
     def show_pending(self, title: str) -> None:
         self._say(f"Explaining {title}…")
 
+    # --- which question the panel answers ------------------------------------------------------------
+    def question(self) -> str:
+        """The question the explanation shown answers (its dock's title): why a "visually similar"
+        result looks like its item, why a look-alike looks like the outfit, else why it matches."""
+        return SIMILAR_QUESTION if self.general else LOOK_ALIKE_QUESTION if self.look_alike else QUESTION
+
+    def set_look_alike(self, alike: bool) -> None:
+        """Say whether the results explained next are only look-alikes of the outfit (their category
+        ranked by looks alone, the model having no matches learnt for it): the panel's words, from the
+        outfit's reason to the overlay's name, then speak of likeness, not of a match. :meth:`clear`
+        forgets it."""
+        if alike != self.look_alike:
+            self.look_alike = alike
+            self._speak()
+
+    def _saliency_layer(self) -> str:
+        return LIKENESS_LAYER if self.general or self.look_alike else SALIENCY_LAYER
+
+    def _speak(self) -> None:
+        """The words that follow the kind of explanation (a match, a look-alike, a "visually similar"
+        pair) on the panel's fixed parts, and its question to the dock."""
+        set_plain(self.outfit_reason.title, LOOK_ALIKE_OUTFIT_TITLE if self.look_alike else OUTFIT_TITLE)
+        set_plain(self.pair_title, LOOK_ALIKE_PAIR_TITLE if self.look_alike else PAIR_TITLE)
+        self.layer.setItemText(max(0, self.layer.findData(None)), self._saliency_layer())
+        if self.layer.currentData() is None:
+            self._caption_overlay(None)
+        self.question_changed.emit(self.question())
+
     def clear(self, why: str = PROMPT) -> None:
         """Forget the explanation shown (its catalogue, outfit or index changed) and say why."""
         self.update_data = None
         self._show_outfit(False)
-        self.general = False
+        self.general = self.look_alike = False  # the next explanation says which it is
+        self._speak()
         self._overlays = {}
         self._photos = {}
         self._items = {"candidate": None, "outfit": None}
@@ -930,7 +980,9 @@ class ExplanationView(QWidget):
         if self.update_data is not None and self.update_data.candidate_pk != reason.candidate.pk:
             self._forget_pair()
         self.outfit_data = reason
-        self.outfit_reason.show_reason(reason, step.thumbnails)
+        self.general = False  # an outfit's reason is never of a "visually similar" result
+        self._speak()
+        self.outfit_reason.show_reason(reason, step.thumbnails, self.look_alike)
         self.outfit_reason.set_selected(self.update_data.outfit_pk if self.update_data is not None else None)
         set_plain(self.outfit_terms, outfit_terms(reason))
         self._show_outfit(True)
@@ -972,6 +1024,7 @@ class ExplanationView(QWidget):
                     outfit: ItemInfo | None = None) -> None:
         update = step.update
         self.general = step.general  # before any caption: "visually similar" speaks of likeness
+        self._speak()
         new_pair = self.update_data is None or (self.update_data.candidate_pk, self.update_data.outfit_pk) != (
             update.candidate_pk, update.outfit_pk)
         self.update_data = update
@@ -1002,15 +1055,17 @@ class ExplanationView(QWidget):
             self.outfit_reason.set_selected(update.outfit_pk)
         if outfit is not None:
             best = reason is None or reason.leading().outfit_pk == update.outfit_pk
-            set_plain(self.outfit_caption, f"{'looks like' if step.general else 'matches best with' if best else 'with'} "
-                                           f"{outfit.title}")
+            verb = ("looks like" if step.general or (self.look_alike and not best) else "looks most like"
+                    if self.look_alike else "matches best with" if best else "with")
+            set_plain(self.outfit_caption, f"{verb} {outfit.title}")
         self.outfit_panel.setAccessibleName("the item it looks like" if step.general else "outfit item")
         first = update.attributes[0] if update.attributes else None
         both = first is None or first.partner >= 0.5
+        likeness = step.general or self.look_alike  # a look-alike's headline speaks of likeness too
         set_plain(self.headline, similar_sentence(update.attribute, outfit.title if outfit is not None else "", both)
-                  if step.general else match_sentence(update.attribute, both))
+                  if likeness else match_sentence(update.attribute, both))
         if update.abstained:  # say that nothing explains it rather than name a weak attribute (issue 17)
-            set_plain(self.headline, f"No single attribute explains this {'likeness' if step.general else 'match'}: "
+            set_plain(self.headline, f"No single attribute explains this {'likeness' if likeness else 'match'}: "
                                      f"{plain_abstention(update.abstained)}; the highlighted areas drove it.")
             self.headline.setToolTip(plain_tooltip(f"Why none is named: {update.abstained}"))  # the numbers
         else:
@@ -1026,7 +1081,7 @@ class ExplanationView(QWidget):
         set_plain(self.similarity_label, f"Similarity {update.similarity:.3f} ({space})")
         set_plain(self.method_label, f"Method: {METHOD_NAMES.get(update.method, update.method)}, {state} · "
                                      f"{update.seconds:.2f} s · {update.detail}")
-        self._say(progress_words(update, step.general), hint=update.detail)
+        self._say(progress_words(update, step.general, likeness), hint=update.detail)
         self._show_card(True)
         self.export_button.setEnabled(True)
         self._render()
@@ -1057,7 +1112,7 @@ class ExplanationView(QWidget):
         current = self.layer.currentData()
         self.layer.blockSignals(True)
         self.layer.clear()
-        self.layer.addItem(SALIENCY_LAYER, None)
+        self.layer.addItem(self._saliency_layer(), None)
         for attribute in update.attribute_maps:
             self.layer.addItem(f"Where: {attribute_words(attribute)}", attribute)  # the raw name is its data
         self.layer.setCurrentIndex(max(0, self.layer.findData(current)))
@@ -1069,7 +1124,8 @@ class ExplanationView(QWidget):
 
     def _caption_overlay(self, attribute: str | None) -> None:
         if attribute is None:
-            set_plain(self.overlay_label, SIMILAR_CAPTION if self.general else SALIENCY_CAPTION)
+            set_plain(self.overlay_label, SIMILAR_CAPTION if self.general else LOOK_ALIKE_CAPTION if self.look_alike
+                      else SALIENCY_CAPTION)
             self.legend.set_words("less", "more influence")
         else:
             set_plain(self.overlay_label, f"Highlighted: where the model sees {attribute}")

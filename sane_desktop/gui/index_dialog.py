@@ -17,14 +17,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QComboBox, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QHeaderView, QLineEdit,
-    QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QVBoxLayout,
+    QAbstractItemView, QComboBox, QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QHeaderView,
+    QLineEdit, QMessageBox, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea, QSizePolicy, QTableWidget,
+    QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.request_dialog import RequestDialog, show_failure
+from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.tasks import Task, TaskRunner
 from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.service.titles import counted
@@ -37,6 +39,18 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
 GENERAL_LABEL = "general (visual similarity)"
 HOW = {"exact": "same name", "auto": "matched by name", "user": "your choice", "general": "no model category"}
 TABLE_ROWS = 8  # rows the mapping table shows whole at its smallest; more scroll, a row at a time
+FOUND_TIP = ("Files found in the folder, before they are read: a file that cannot be read as a photo is "
+             "skipped when indexing (the summary names each one)")
+
+
+def detected_words(report: FolderReport) -> str:
+    """What the inspection found, in words that hold before the photos are read (the inspection
+    decodes none: indexing skips what cannot be read, and then says how many it indexed)."""
+    if report.format == "folder":
+        return (f"Folder of photos: {counted(report.items, 'photo file')} found — files that cannot be read are "
+                "skipped when indexing.")
+    return (f"{report.format} catalogue: {counted(report.items, 'item')} found — items whose photo cannot be read "
+            "are skipped when indexing.")
 
 
 class IndexDialog(RequestDialog):
@@ -59,7 +73,10 @@ class IndexDialog(RequestDialog):
         self.mapping_note = plain_label()
         self.mapping_note.setWordWrap(True)
         self.mapping_table = QTableWidget(0, 3)
-        self.mapping_table.setHorizontalHeaderLabels(["Category", "Items", "Searched as"])
+        self.mapping_table.setHorizontalHeaderLabels(["Category", "Found", "Searched as"])
+        found = self.mapping_table.horizontalHeaderItem(1)
+        if found is not None:
+            found.setToolTip(FOUND_TIP)
         self.mapping_table.verticalHeader().setVisible(False)
         self.mapping_table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         # no horizontal scroll bar to hide a row under: the names take the room left (elided, whole in
@@ -100,13 +117,24 @@ class IndexDialog(RequestDialog):
         form.addRow("Folder", row)
         form.addRow("Name", self.name)
         form.addRow("Detected", self.detected)
+        # everything but the buttons scrolls when the screen is lower than the dialog's content (a
+        # summary after indexing on an 800-pixel screen): the buttons stay on screen
+        self.body = QWidget()
+        body = QVBoxLayout(self.body)
+        body.setContentsMargins(0, 0, 0, 0)
+        body.addLayout(form)
+        body.addWidget(self.mapping_note)
+        body.addWidget(self.mapping_table, 1)  # the dialog's extra height goes to the table
+        body.addWidget(self.progress_bar)
+        body.addWidget(self.phase)
+        body.addWidget(self.summary)
+        self.scroller = QScrollArea()
+        self.scroller.setWidget(self.body)
+        self.scroller.setWidgetResizable(True)
+        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.mapping_note)
-        layout.addWidget(self.mapping_table, 1)  # the dialog's extra height goes to the table
-        layout.addWidget(self.progress_bar)
-        layout.addWidget(self.phase)
-        layout.addWidget(self.summary)
+        layout.addWidget(self.scroller, 1)
         layout.addWidget(self.buttons)
         self.folder.editingFinished.connect(lambda: self.inspect(self.folder.text()))
         self._inspecting = tasks.channel()  # the folder's last inspection wins
@@ -134,7 +162,7 @@ class IndexDialog(RequestDialog):
 
     def _inspected(self, answer: tuple[FolderReport, CategoryPlan | None]) -> None:
         report, plan = answer
-        set_plain(self.detected, f"{report.format} catalogue, {counted(report.items, 'item')}")
+        set_plain(self.detected, detected_words(report))
         self.name.setText(self.name.text() or report.name)
         self.show_plan(plan)
         self.start_button.setEnabled(report.items > 0)
@@ -173,16 +201,33 @@ class IndexDialog(RequestDialog):
         self.keep_whole()
 
     def keep_whole(self) -> None:
-        """Keep the dialog at least as high as its parts need at its narrowest. Qt's minimum height
-        of a window leaves out what its word-wrapped labels (the note above the table, the detected
-        format, the phase) need at that width, so a dialog made small laid the progress bar over the
-        table's last row; this minimum is computed with them."""
-        layout = self.layout()
-        if layout is None:
+        """Keep the dialog at least as high as its parts need at its narrowest, as far as its screen
+        has the room. Qt's minimum height of a window leaves out what its word-wrapped labels (the
+        note above the table, the detected format, the phase) need at that width, so a dialog made
+        small laid the progress bar over the table's last row; this minimum is computed with them.
+        On a screen lower than that (the summary after indexing, on an 800-pixel screen) the dialog
+        stops at the screen's available height, moved up onto it: its content scrolls, the buttons
+        stay in view."""
+        layout, body = self.layout(), self.body.layout()
+        if layout is None or body is None:
             return
-        layout.invalidate()
-        layout.activate()
-        self.setMinimumHeight(max(layout.totalMinimumSize().height(), layout.totalHeightForWidth(self.minimumWidth())))
+        body.invalidate()
+        body.activate()
+        outer = layout.contentsMargins()
+        width = self.minimumWidth() - outer.left() - outer.right()
+        content = max(body.totalMinimumSize().height(), body.totalHeightForWidth(width))
+        needed = content + outer.top() + outer.bottom() + layout.spacing() + self.buttons.sizeHint().height()
+        self.setMinimumHeight(min(needed, self.screen_room().height()))
+        fit_window(self)
+
+    def screen_room(self) -> QSize:
+        """The most the dialog may take, frame left out: its screen's available geometry."""
+        margins = frame_margins(self)
+        return screen_of(self).availableGeometry().size().shrunkBy(margins)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.keep_whole()  # placed over its window: kept on the screen
 
     def table_height(self, rows: int) -> int:
         """The mapping table's height (px) that shows its header and its first ``rows`` rows whole

@@ -35,6 +35,7 @@ from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import ResultsView
 from sane_desktop.gui.saved_outfits import SavedOutfitsController
+from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, TaskRunner
@@ -48,6 +49,7 @@ from sane_desktop.service.titles import counted
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
+DEFAULT_SIZE = QSize(1440, 900)  # the first run's window, on a screen with the room for it
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
 # an outfit search whose every shown category the model has no matches learnt for: ranked by looks alone
 LOOK_ALIKE_HEADING = "<b>Items that look like your outfit</b>"
@@ -172,7 +174,9 @@ class MainWindow(QMainWindow):
         self.explanation.outfit_item_clicked.connect(  # the outfit's reason drills down to a pair
             lambda pk: self.explain(self._last_explained, pk) if self._last_explained is not None else None)
         self._quit_confirmed = False
-        self.explanation_dock = dock = QDockWidget("Why does it match?", self)
+        self.explanation_dock = dock = QDockWidget(self.explanation.question(), self)
+        # the panel's question follows what it shows: a likeness, a match, or (cleared) the default
+        self.explanation.question_changed.connect(dock.setWindowTitle)
         dock.setObjectName("explanation")
         dock.setWidget(self.explanation)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
@@ -216,10 +220,11 @@ class MainWindow(QMainWindow):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.request_items)
         geometry = settings.qsettings.value("geometry")
-        if geometry is not None:
+        if geometry is not None:  # remembered from a larger screen, it is shrunk to this one
             self.restoreGeometry(geometry)
-        else:
-            self.resize(1440, 900)
+            fit_window(self)
+        else:  # the first run: as large as the design wants, if the screen has the room (frame included)
+            self.resize(fitted_size(DEFAULT_SIZE, screen_of(self).availableGeometry(), FRAME_ALLOWANCE))
         state = settings.qsettings.value("window_state")
         if state is not None:
             self.restoreState(state)
@@ -1078,19 +1083,19 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Could not explain the results: {message}", 10000)
 
     def _show_explanation_step(self, step: ColouredUpdate | OutfitReasonStep) -> None:
+        # a result of a category ranked by looks alone is a look-alike of the outfit: the panel (and
+        # its dock's title) speak of likeness, from the outfit's reason down to the pair
+        pk = step.reason.candidate.pk if isinstance(step, OutfitReasonStep) else step.update.candidate_pk
+        candidate = self._results.get(pk)
+        self.explanation.set_look_alike(candidate is not None and candidate.item.category in self._look_alike)
         if isinstance(step, OutfitReasonStep):
             self.explanation.show_outfit_reason(step)
             return
         update = step.update
-        candidate = self._results.get(update.candidate_pk)
         outfit_item = next((i for i in self.outfit_model.items() if i.pk == update.outfit_pk), None)
         if outfit_item is None and self._similar_to is not None and self._similar_to.pk == update.outfit_pk:
             outfit_item = self._similar_to
         self.explanation.show_update(step, candidate.item if candidate else None, outfit_item)
-        # a "visually similar" result is explained as a likeness, not a match with the outfit
-        alike = candidate is not None and candidate.item.category in self._look_alike
-        self.explanation_dock.setWindowTitle("Why do they look alike?" if step.general else
-                                             "Why does it look like your outfit?" if alike else "Why does it match?")
 
     def _explained(self, update: ExplanationUpdate | None, keep_chip: bool = False) -> None:
         """A finished explanation: its result's chip names its attribute — unless it was a drill-down

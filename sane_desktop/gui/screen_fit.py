@@ -1,0 +1,65 @@
+"""Windows that fit the screen they open on: a first-run window of 1440 × 900 on a 1280 × 800 screen
+had its explanation panel and status bar off-screen, and a dialog that grew after indexing hid its
+buttons below the screen's bottom edge. The choices are small pure functions (tested directly:
+an offscreen test cannot fake a small screen); :func:`fit_window` applies them to a window."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
+from PySide6.QtGui import QGuiApplication, QScreen
+from PySide6.QtWidgets import QWidget
+
+# a title bar and borders, for a window whose frame the window manager has not told yet (not shown)
+FRAME_ALLOWANCE = QMargins(8, 40, 8, 8)
+
+
+def fitted_size(wanted: QSize, available: QRect, frame: QMargins | None = None) -> QSize:
+    """``wanted`` (a window's inner size) shrunk where it must be so that, with ``frame`` round it,
+    it fits in ``available`` (a screen's available geometry); never grown, never under 1 × 1."""
+    room = available.size().shrunkBy(frame if frame is not None else QMargins())
+    return QSize(max(1, min(wanted.width(), room.width())), max(1, min(wanted.height(), room.height())))
+
+
+def fitted_rect(frame: QRect, available: QRect) -> QRect:
+    """``frame`` (a window with its frame) shrunk to ``available`` where larger, then moved as little
+    as it takes to lie inside it."""
+    size = frame.size().boundedTo(available.size())
+    left = max(available.left(), min(frame.left(), available.left() + available.width() - size.width()))
+    top = max(available.top(), min(frame.top(), available.top() + available.height() - size.height()))
+    return QRect(QPoint(left, top), size)
+
+
+def screen_of(window: QWidget) -> QScreen:
+    """The screen ``window`` is on, or (not shown yet) the one its geometry's centre lies on, else
+    the primary screen."""
+    if window.isVisible():
+        return window.screen()
+    found = QGuiApplication.screenAt(window.geometry().center())
+    return found if found is not None else window.screen()
+
+
+def frame_margins(window: QWidget) -> QMargins:
+    """The window manager's frame round ``window``: as it is once shown, else :data:`FRAME_ALLOWANCE`."""
+    if not window.isVisible():
+        return FRAME_ALLOWANCE
+    outer, inner = window.frameGeometry(), window.geometry()
+    return QMargins(inner.left() - outer.left(), inner.top() - outer.top(),
+                    outer.right() - inner.right(), outer.bottom() - inner.bottom())
+
+
+def fit_window(window: QWidget) -> None:
+    """Shrink ``window`` where it is larger than its screen's available geometry and, when it has a
+    position of its own (a remembered one, or shown), move it back inside; a maximized or full-screen
+    window is the window manager's to size."""
+    if window.isMaximized() or window.isFullScreen():
+        return
+    available = screen_of(window).availableGeometry()
+    margins = frame_margins(window)
+    size = fitted_size(window.size(), available, margins).expandedTo(window.minimumSize())
+    if size != window.size():
+        window.resize(size)
+    if window.isVisible() or window.testAttribute(Qt.WidgetAttribute.WA_Moved):
+        frame = QRect(window.pos(), window.size().grownBy(margins))
+        target = fitted_rect(frame, available)
+        if target.topLeft() != frame.topLeft():
+            window.move(target.topLeft())
