@@ -84,3 +84,18 @@ def test_service_outfit_reason_shares_sum_to_the_search_score(tmp_path: Path, ca
     assert "outfit score" in text and "share" in text
     assert main([*home, "--outfit", outfit_ids[0], "--query", outfit_ids[1]]) == 1  # one clear line
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+
+
+def test_outfit_text_says_an_abstention_once_and_no_meaningless_column() -> None:
+    from sane_desktop.cli.explain_cmd import render
+
+    because = "no attribute is shown by both enough to explain the match"
+    shares = [{"item": item, "share": 0.2, "percent": 50.0, "shows_attribute": 1.0, "pair_attribute": "",
+               "pair_abstained": because} for item in ("a", "b")]
+    reason = {"candidate": "c", "outfit": ["a", "b"], "score": 0.4, "cells_sum": 0.4, "attribute": "",
+              "abstained": because, "shares": shares}
+    text = render({"outfit_reason": reason})
+    assert text.count(because) == 1 and "shows it" not in text and text.count("none (as above)") == 2
+    named = render({"outfit_reason": {**reason, "attribute": "colour:red", "abstained": "",
+                                      "shares": [{**shares[0], "pair_attribute": "colour:red"}]}})
+    assert "shows it 1.00" in named and "pair's own attribute: colour:red" in named

@@ -217,10 +217,14 @@ def _render_outfit(result: dict[str, Any]) -> str:
     elif reason["abstained"]:
         lines.append(f"no explaining attribute: {reason['abstained']}")
     for share in reason["shares"]:
-        pair = share["pair_attribute"] or f"none ({share['pair_abstained'] or 'no attribute net'})"
+        # the same reason for every pair is said once, above, not repeated on each line
+        why = share["pair_abstained"] or "no attribute net"
+        pair = share["pair_attribute"] or ("none (as above)" if why == reason["abstained"] else f"none ({why})")
         percent = f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  "
-        lines.append(f"  {share['item']:>12s}  share {share['share']:+.3f} ({percent})  shows it "
-                     f"{share['shows_attribute']:.2f}  pair's own attribute: {pair}")
+        # how much the item shows the outfit's attribute: meaningless when none was named
+        shows = f"  shows it {share['shows_attribute']:.2f}" if reason["attribute"] else ""
+        lines.append(f"  {share['item']:>12s}  share {share['share']:+.3f} ({percent}){shows}  "
+                     f"pair's own attribute: {pair}")
     return "\n".join(lines)
 
 

@@ -64,6 +64,9 @@ class ModelContext:
             if not stat.S_ISREG(os.stat(item.image_path).st_mode):  # a FIFO would block the read forever
                 raise StaleIndexError(f"{item.image_path} is no longer a regular file: re-index")
             digest = file_hash(item.image_path)
+        except FileNotFoundError:
+            raise NotFound(f"the image of {item.item_id} is gone from {item.image_path} (moved or deleted since "
+                           "indexing): put it back, or re-index to leave it out") from None
         except OSError as error:
             raise NotFound(f"cannot read the image of {item.item_id} ({item.image_path}: {error.strerror})") from None
         if digest != item.content_hash:
