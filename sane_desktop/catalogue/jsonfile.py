@@ -6,11 +6,16 @@ read another column. Every object here is a :class:`JsonObject` that keeps the *
 manifest reader keeps the first row of a duplicate id) and remembers the keys it saw again, so a
 reader can report them: as skipped entries where one entry is at fault, or as an error
 (:func:`load_json_strict`) where the whole file's meaning would change.
+
+A value of the wrong JSON type is never turned into text with ``str()`` (an object would become
+``"{'x': 1}"``, a list ``"['black']"``): :func:`scalar_text` gives text only for strings and numbers,
+and :func:`json_kind` names what was found instead, for the reader's one-line report.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -45,10 +50,45 @@ def read_json(path: Path, shown: str) -> Any:
         raise CatalogueError(f"{shown}: not UTF-8 text (byte {error.start})") from None
     except RecursionError:
         raise CatalogueError(f"{shown}: JSON nested too deeply") from None
+    except ValueError as error:  # a number json cannot hold (an integer of over 4,300 digits)
+        raise CatalogueError(f"{shown}: invalid JSON ({error})") from None
     except FileNotFoundError:
         raise CatalogueError(f"{shown}: file not found") from None
     except OSError as error:
         raise CatalogueError(f"{shown}: cannot read file ({error.strerror or error})") from None
+
+
+def json_kind(value: Any) -> str:
+    """What a JSON value is, in a message: ``an object``, ``a list``, ``true/false``, ``null``,
+    ``a number``, ``NaN/Infinity`` or ``text``."""
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, bool):
+        return "true/false"
+    if value is None:
+        return "null"
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN/Infinity"
+    if isinstance(value, (int, float)):
+        return "a number"
+    return "text" if isinstance(value, str) else type(value).__name__
+
+
+def scalar_text(value: Any) -> str | None:
+    """A JSON value as the text of one field: a string as it is, a number as written (``7``, ``0.5``),
+    null as ``""`` (no value); None for anything else (an object, a list, true/false, NaN/Infinity),
+    which the caller reports naming the field and :func:`json_kind`, never stringifies."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return str(value)
 
 
 def first_duplicate(value: Any) -> str | None:

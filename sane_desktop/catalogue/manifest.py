@@ -11,6 +11,11 @@ bound per value; its image template allows plain ``{column}`` fields with a shor
 (``{article_id:.3}``), no conversions, no attribute or index access, and widths and precisions of at
 most :data:`MAX_FORMAT_NUMBER`; ``id_width`` is bounded too. A key written twice in the mapping or a
 JSON table is an error (``json`` would keep the last silently).
+
+Every value is read as text. In a JSON table a number is taken as written; a value of another type
+(an object, a list, true/false) in a column the mapping reads is never turned into text: its row is
+skipped with one line naming the row, the column and what was found (one value per column: a list
+is not read as several values). A mapping key of the wrong type stops the import naming the key.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from typing import Any
 import regex  # type: ignore[import-untyped]
 
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
-from sane_desktop.catalogue.jsonfile import load_json_strict
+from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
 from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, OutfitRecord, Skip
 
@@ -79,20 +84,25 @@ class Mapping:
     source: str = MAPPING_FILE_NAME  # the mapping file's name, for messages
 
     def item_columns(self) -> dict[str, str]:
-        """Column -> mapping key that needs it (to report missing columns clearly)."""
-        needed = {
-            self.id_column: "items.id",
-            self.category_column: "items.category",
-            self.image_column: "items.image",
-            self.fine_category_column: "items.fine_category",
-            self.title_column: "items.title",
-            self.description_column: "items.description",
-            self.group_column: "items.group",
-        }
-        needed.update({column: "items.text" for column in self.text_columns})
-        needed.update({a.column: f"items.attributes.{name}" for name, a in self.attributes.items()})
-        needed.update({name: "items.image_template" for name in _template_fields(self.image_template)})
-        return {column: key for column, key in needed.items() if column}
+        """Column -> mapping key that needs it (to report missing columns clearly); a column two keys
+        read is named by the first of id, category, image, ..., text, attributes, image template."""
+        needed = [
+            (self.id_column, "items.id"),
+            (self.category_column, "items.category"),
+            (self.image_column, "items.image"),
+            (self.fine_category_column, "items.fine_category"),
+            (self.title_column, "items.title"),
+            (self.description_column, "items.description"),
+            (self.group_column, "items.group"),
+            *((column, "items.text") for column in self.text_columns),
+            *((a.column, f"items.attributes.{name}") for name, a in self.attributes.items()),
+            *((name, "items.image_template") for name in _template_fields(self.image_template)),
+        ]
+        columns: dict[str, str] = {}
+        for column, key in needed:
+            if column:
+                columns.setdefault(column, key)
+        return columns
 
 
 class _SafeFormatter(string.Formatter):
@@ -155,6 +165,8 @@ def _compile_group_regex(pattern: Any, source: str) -> Any:
 
 
 def _id_width(value: Any, source: str) -> int:
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise CatalogueError(f"{source}: items.id_width must be a whole number, not {value!r}")
     try:
         width = int(value or 0)
     except (TypeError, ValueError):
@@ -169,6 +181,28 @@ def _require(section: dict[str, Any], key: str, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise CatalogueError(f"{where}: mapping key {key!r} is missing or not a string")
     return value
+
+
+def _column(section: dict[str, Any], key: str, where: str) -> str:
+    """An optional column name (``""`` when absent); a value that is not text is an error, never a column."""
+    value = section.get(key)
+    if value is None or value == "":
+        return ""
+    if not isinstance(value, str):
+        raise CatalogueError(f"{where}: {key} must be a column name (text), not {json_kind(value)}")
+    return value
+
+
+def _string_list(section: dict[str, Any], key: str, where: str, what: str) -> tuple[str, ...]:
+    """An optional list of texts (``()`` when absent): one text is not read letter by letter."""
+    value = section.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        found = json_kind(value) if not isinstance(value, list) else "a list holding " + next(
+            json_kind(v) for v in value if not isinstance(v, str))
+        raise CatalogueError(f"{where}: {key} must be a list of {what} (text), not {found}")
+    return tuple(value)
 
 
 def _string_map(value: Any, where: str) -> dict[str, str]:
@@ -188,6 +222,8 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
     if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
         raise CatalogueError(f"{source}: expected an object with an 'items' section")
     items = data["items"]
+    if not isinstance(data.get("name") or "", str):
+        raise CatalogueError(f"{source}: name must be text, not {json_kind(data['name'])}")
     image_column, template = items.get("image") or "", items.get("image_template") or ""
     if bool(image_column) == bool(template):
         raise CatalogueError(f"{source}: give exactly one of items.image (a column) or items.image_template")
@@ -195,6 +231,8 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         raise CatalogueError(f"{source}: items.image and items.image_template must be strings")
     _check_template(template, source)
     attributes = {}
+    if not isinstance(items.get("attributes") or {}, dict):
+        raise CatalogueError(f"{source}: items.attributes must be an object of name -> column")
     for name, spec in (items.get("attributes") or {}).items():
         if isinstance(spec, str):
             attributes[name] = AttributeColumn(spec)
@@ -205,13 +243,16 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
     group = items.get("group") or ""
     if not isinstance(group, (str, dict)):
         raise CatalogueError(f"{source}: items.group must be a column name or {{column, regex}}")
-    group_column, group_regex = (group, "") if isinstance(group, str) else (group.get("column", ""), group.get("regex", ""))
+    group_column, group_regex = (group, "") if isinstance(group, str) else (
+        _column(group, "column", f"{source}: items.group"), group.get("regex", ""))
     if group_regex:
         _compile_group_regex(group_regex, source)
     missing = items.get("missing_images", "report")
     if missing not in MISSING_IMAGE_POLICIES:
         raise CatalogueError(f"{source}: items.missing_images must be one of {MISSING_IMAGE_POLICIES}")
     outfits = data.get("outfits") or {}
+    if not isinstance(outfits, dict):
+        raise CatalogueError(f"{source}: outfits must be an object {{table, outfit_id, item_id}}")
     mapping = Mapping(
         table=_require(items, "table", source),
         id_column=_require(items, "id", source),
@@ -221,15 +262,15 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         id_width=_id_width(items.get("id_width"), source),
         missing_images=missing,
         category_map=_string_map(items.get("category_map"), f"{source}: items.category_map"),
-        exclude_categories=frozenset(items.get("exclude_categories") or ()),
-        fine_category_column=items.get("fine_category") or "",
-        title_column=items.get("title") or "",
-        description_column=items.get("description") or "",
-        text_columns=tuple(items.get("text") or ()),
+        exclude_categories=frozenset(_string_list(items, "exclude_categories", f"{source}: items", "category values")),
+        fine_category_column=_column(items, "fine_category", f"{source}: items"),
+        title_column=_column(items, "title", f"{source}: items"),
+        description_column=_column(items, "description", f"{source}: items"),
+        text_columns=_string_list(items, "text", f"{source}: items", "column names"),
         attributes=attributes,
         group_column=group_column,
         group_regex=group_regex,
-        name=str(data.get("name") or ""),
+        name=data.get("name") or "",
         source=source,
     )
     if outfits:
@@ -276,8 +317,42 @@ def _describe_header(columns: list[str], delimiter: str) -> str:
     return f"the header, split on {delimiter!r}, has {len(columns)} column(s): {names}"
 
 
-def read_table(root: Path, relative: str, required: dict[str, str]) -> list[dict[str, str]]:
-    """Rows of a CSV or JSON (list of objects) table as string dicts; missing columns are an error."""
+class Row(dict[str, str]):
+    """One table row as text. ``wrong``: column -> what a JSON table held there instead of text or
+    a number (``a list``, ``an object``, ``true/false``); such a cell reads as ``""`` and the reader
+    reports it where the mapping reads that column."""
+
+    def __init__(self, cells: dict[str, str], wrong: dict[str, str] | None = None) -> None:
+        super().__init__(cells)
+        self.wrong: dict[str, str] = wrong or {}
+
+
+def _json_row(entry: dict[str, Any]) -> Row:
+    cells: dict[str, str] = {}
+    wrong: dict[str, str] = {}
+    for column, value in entry.items():
+        text = scalar_text(value)
+        if text is None:
+            wrong[column] = json_kind(value)
+        cells[column] = text or ""
+    return Row(cells, wrong)
+
+
+def _wrong_cells(row: Row, columns: dict[str, str]) -> str:
+    """One clause for the cells of ``columns`` (column -> mapping key) whose JSON value is no text
+    or number, or ``""`` when none is."""
+    found = [f"column {column!r} ({key}) is {row.wrong[column]}" for column, key in columns.items()
+             if column in row.wrong]
+    if not found:
+        return ""
+    listed = any(row.wrong[column] == "a list" for column in columns if column in row.wrong)
+    hint = " (one value per column: a list is not read as several values)" if listed else ""
+    return "; ".join(found) + f", not text or a number{hint}"
+
+
+def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]:
+    """Rows of a CSV or JSON (list of objects) table as string dicts; missing columns are an error.
+    A JSON value that is no text or number is left out of the text and named in :attr:`Row.wrong`."""
     try:
         path = resolve_inside(root, relative)
     except UnsafePath as error:
@@ -289,7 +364,7 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[dict
         data = load_json_strict(path, relative)
         if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
             raise CatalogueError(f"{relative}: expected a JSON list of objects")
-        rows = [{k: "" if v is None else str(v) for k, v in row.items()} for row in data]
+        rows = [_json_row(row) for row in data]
         columns: set[str] = set().union(*(row.keys() for row in rows)) if rows else set()
     else:
         try:
@@ -298,7 +373,7 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[dict
             reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
             fieldnames = list(reader.fieldnames or ())
             columns = set(fieldnames)
-            rows = [{k: v or "" for k, v in row.items() if k is not None} for row in reader]
+            rows = [Row({k: v or "" for k, v in row.items() if k is not None}) for row in reader]
         except UnicodeDecodeError as error:
             raise CatalogueError(f"{relative}: not UTF-8 text (byte {error.start})") from None
         except csv.Error as error:
@@ -370,9 +445,14 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     reader = _RowReader(mapping)
     seen: set[str] = set()
     excluded = without_image = 0
+    columns = mapping.item_columns()
     for number, row in enumerate(rows, start=1):
         item_id = reader.item_id(row[mapping.id_column])
         where = f"{mapping.table} row {number}"
+        wrong = _wrong_cells(row, columns)
+        if mapping.id_column in row.wrong:  # no id to name the row by
+            catalogue.skipped.append(Skip("", where, wrong, "item"))
+            continue
         if not item_id:
             catalogue.skipped.append(Skip("", where, "empty id", "item"))
             continue
@@ -380,8 +460,13 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             catalogue.skipped.append(Skip(item_id, where, "duplicate id (first row kept)", "item"))
             continue
         raw_category = row[mapping.category_column].strip()
-        if raw_category in mapping.exclude_categories or mapping.category_map.get(raw_category) in mapping.exclude_categories:
+        if mapping.category_column not in row.wrong and (
+                raw_category in mapping.exclude_categories
+                or mapping.category_map.get(raw_category) in mapping.exclude_categories):
             excluded += 1
+            continue
+        if wrong:
+            catalogue.skipped.append(Skip(item_id, where, wrong, "item"))
             continue
         if not raw_category:
             catalogue.skipped.append(Skip(item_id, where, "empty category", "item"))
@@ -411,9 +496,15 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     rows = read_table(root, mapping.outfits_table, required)
     reader = _RowReader(mapping)
     outfits: dict[str, OutfitRecord] = {}
-    for row in rows:
+    for number, row in enumerate(rows, start=1):
         outfit_id = row[mapping.outfit_id_column].strip()
         item_id = reader.item_id(row[mapping.outfit_item_column])
+        wrong = _wrong_cells(row, required)
+        if wrong:
+            named = "" if mapping.outfit_id_column in row.wrong else outfit_id
+            catalogue.skipped.append(Skip(named, f"{mapping.outfits_table} row {number}", f"row left out: {wrong}",
+                                          "outfit"))
+            continue
         if not outfit_id or not item_id:
             continue
         outfit = outfits.setdefault(outfit_id, OutfitRecord(outfit_id, []))

@@ -6,6 +6,8 @@ catalogue that names its attributes is explained with those alone, one that does
 from its titles and descriptions. Outfits, splits and
 questions from ``nondisjoint/`` and ``disjoint/``. Questions name items as ``<set_id>_<index>``,
 resolved through the same protocol's split files. ``typespaces.p`` is a pickle and is never read.
+A value of the wrong JSON type (an object or a list where text or a number belongs) is reported
+naming the entry, the field and what was found, never turned into text.
 Image validation and the pruning of outfits/questions that lose items happen in
 :func:`sane_desktop.catalogue.read_catalogue`.
 """
@@ -21,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, POLYVORE_METADATA, CatalogueError
-from sane_desktop.catalogue.jsonfile import JsonObject, first_duplicate, load_json_strict, read_json
+from sane_desktop.catalogue.jsonfile import JsonObject, first_duplicate, json_kind, load_json_strict, read_json, scalar_text
 from sane_desktop.catalogue.safepath import UnsafePath, check_relative, separators
 from sane_desktop.catalogue.types import (
     SPLITS,
@@ -113,6 +115,33 @@ def _fine_categories(path: Path) -> dict[str, tuple[str, str]]:
     return names
 
 
+# the text fields of a metadata entry (an absent one or null reads as "")
+ENTRY_TEXT_FIELDS = ("category_id", "semantic_category", "title", "description", "url_name")
+
+
+def _entry_texts(entry: dict[str, Any]) -> dict[str, str] | str:
+    """The entry's text fields as text (numbers as written), or the reason the entry is skipped:
+    each field or attribute holding an object, a list or true/false, with what it holds."""
+    texts: dict[str, str] = {}
+    wrong: list[str] = []
+    for name in ENTRY_TEXT_FIELDS:
+        text = scalar_text(entry.get(name))
+        if text is None:
+            wrong.append(f"{name} is {json_kind(entry[name])}")
+        texts[name] = text or ""
+    attributes = entry.get("attributes")
+    if attributes is not None and not isinstance(attributes, dict):
+        wrong.append(f"attributes is {json_kind(attributes)}, not an object of names to values")
+    for name, value in (attributes or {}).items() if isinstance(attributes, dict) else ():
+        if scalar_text(value) is None or value is None:
+            wrong.append(f"attribute {name!r} is {json_kind(value)}")
+    if not wrong:
+        return texts
+    listed = " (one value per attribute: a list is not read as several values)" if any(
+        w.startswith("attribute ") and w.endswith("is a list") for w in wrong) else ""
+    return f"{POLYVORE_METADATA}: " + "; ".join(wrong) + f", not text or a number{listed}"
+
+
 def _read_items(root: Path, catalogue: Catalogue) -> None:
     metadata = read_json(root / POLYVORE_METADATA, POLYVORE_METADATA)
     if not isinstance(metadata, dict):
@@ -131,18 +160,18 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
             reason = f"{POLYVORE_METADATA}: entry repeats {duplicate.replace('$', 'the entry', 1)}"
             catalogue.skipped.append(Skip(item_id, "", reason, "item"))
             continue
-        category_id = str(entry.get("category_id") or "").strip()
+        texts = _entry_texts(entry)
+        if isinstance(texts, str):
+            catalogue.skipped.append(Skip(item_id, "", texts, "item"))
+            continue
+        category_id = texts["category_id"].strip()
         fine, semantic = fine_names.get(category_id, ("", ""))
         # categories.csv knows the semantic category of a category id the entry names without one
-        category = str(entry.get("semantic_category") or semantic).strip()
+        category = (texts["semantic_category"] or semantic).strip()
         if not category:
             catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: no semantic_category", "item"))
             continue
-        attributes = entry.get("attributes") or {}
-        if not isinstance(attributes, dict) or not all(
-                isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in attributes.values()):
-            catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: attributes must map names to values", "item"))
-            continue
+        attributes = {name: scalar_text(value) or "" for name, value in (entry.get("attributes") or {}).items()}
         file_name = images.get(item_id, f"{item_id}.jpg")
         try:
             image_path = check_relative(f"images/{file_name}")
@@ -157,28 +186,55 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
                 image_path=image_path,
                 category=category,
                 fine_category=fine,
-                title=str(entry.get("title") or ""),
-                description=str(entry.get("description") or ""),
-                attributes={str(k): str(v) for k, v in attributes.items()},
-                extra={"category_id": category_id, "url_name": str(entry.get("url_name") or "")},
+                title=texts["title"],
+                description=texts["description"],
+                attributes=attributes,
+                extra={"category_id": category_id, "url_name": texts["url_name"]},
             )
         )
 
 
+def _name(value: Any) -> str | None:
+    """An id as text (a number as written), or None for null, an object, a list or true/false."""
+    return None if value is None else scalar_text(value)
+
+
+def _position(value: Any) -> int | None:
+    """A whole number (``3``, ``"3"``), or None for anything else (``2.5``, true, a list)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
 def _read_split_file(path: Path) -> list[tuple[str, list[str], list[int]]]:
+    shown = f"{path.parent.name}/{path.name}"
     data = _load_json(path)
     if not isinstance(data, list):
-        raise CatalogueError(f"{path.parent.name}/{path.name}: expected a list of outfits")
+        raise CatalogueError(f"{shown}: expected a list of outfits")
     outfits = []
     for number, entry in enumerate(data):
         try:
-            set_id = str(entry["set_id"])
-            items = [(str(item["item_id"]), int(item["index"])) for item in entry["items"]]
+            set_id = entry["set_id"]
+            members = [(item["item_id"], item["index"]) for item in entry["items"]]
         except (KeyError, TypeError, ValueError):
-            raise CatalogueError(
-                f"{path.parent.name}/{path.name}: outfit #{number} lacks set_id or items[{{item_id, index}}]"
-            ) from None
-        outfits.append((set_id, [item_id for item_id, _ in items], [index for _, index in items]))
+            raise CatalogueError(f"{shown}: outfit #{number} lacks set_id or items[{{item_id, index}}]") from None
+        # an id or index of the wrong type would name another outfit or item: the file is at fault
+        wrong = [f"set_id is {json_kind(set_id)}"] if _name(set_id) is None else []
+        wrong += [f"item #{n} item_id is {json_kind(item_id)}" for n, (item_id, _) in enumerate(members)
+                  if _name(item_id) is None]
+        wrong += [f"item #{n} index is {json_kind(index) if not isinstance(index, float) else index}"
+                  for n, (_, index) in enumerate(members) if _position(index) is None]
+        if wrong:
+            raise CatalogueError(f"{shown}: outfit #{number}: {'; '.join(wrong)} (ids are text or numbers, "
+                                 "an index a whole number)")
+        item_ids = [_name(item_id) or "" for item_id, _ in members]
+        outfits.append((_name(set_id) or "", item_ids, [_position(index) or 0 for _, index in members]))
     return outfits
 
 
@@ -202,10 +258,24 @@ def _read_fitb(path: Path, protocol: str, split: str, lookup: Mapping[str, str],
         raise CatalogueError(f"{protocol}/{path.name}: expected a list of questions")
     for number, entry in enumerate(data):
         try:
-            question, answers = list(entry["question"]), list(entry["answers"])
-            blank_position = int(entry.get("blank_position", 0))
-        except (KeyError, TypeError, ValueError):
+            question, answers = entry["question"], entry["answers"]
+            blank_position = _position(entry.get("blank_position", 0))
+        except (KeyError, TypeError, AttributeError):
             catalogue.skipped.append(_question_skip(protocol, split, "fill_in_blank", number, "malformed question"))
+            continue
+        # a text where a list belongs would be read letter by letter, an object in a list could not be looked up
+        wrong = []
+        for name, names in (("question", question), ("answers", answers)):
+            if not isinstance(names, list):
+                wrong.append(f"{name} is {json_kind(names)}, not a list of setid_index names")
+            elif any(not isinstance(value, str) for value in names):
+                odd = next(value for value in names if not isinstance(value, str))
+                wrong.append(f"{name} holds {json_kind(odd)}, not a setid_index name")
+        if blank_position is None:
+            wrong.append(f"blank_position is {json_kind(entry['blank_position'])}, not a whole number")
+        if wrong or blank_position is None:
+            reason = "malformed question: " + "; ".join(wrong)
+            catalogue.skipped.append(_question_skip(protocol, split, "fill_in_blank", number, reason))
             continue
         question_ids, answer_ids = _resolve(question, lookup), _resolve(answers, lookup)
         if isinstance(question_ids, str) or isinstance(answer_ids, str):
@@ -300,6 +370,12 @@ def read_polyvore(root: Path) -> Catalogue:
     for set_id, outfit in outfits.items():
         entry = titles.get(set_id) if isinstance(titles, dict) else None
         if isinstance(entry, dict):
-            outfit.title = str(entry.get("title") or entry.get("url_name") or "")
+            title, url_name = scalar_text(entry.get("title")), scalar_text(entry.get("url_name"))
+            wrong = [f"{name} is {json_kind(entry[name])}" for name, text in (("title", title), ("url_name", url_name))
+                     if text is None]
+            if wrong:  # the outfit stands; its name is not made up from an object
+                reason = f"kept without a title: {'; '.join(wrong)}, not text"
+                catalogue.skipped.append(Skip(set_id, "polyvore_outfit_titles.json", reason, "outfit"))
+            outfit.title = title or url_name or ""
     catalogue.outfits = list(outfits.values())
     return catalogue

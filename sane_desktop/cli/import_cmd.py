@@ -55,4 +55,12 @@ def render(result: dict[str, Any]) -> str:
         lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in items + others[:20]]
         if len(others) > 20:
             lines.append(f"    ... and {len(others) - 20} more outfit/question notes (use --json for all)")
+    # a photo under two ids is information, not a skip: both items are imported
+    copies = result.get("duplicates", [])
+    if copies:
+        lines.append(f"  same photo as another item {len(copies)} (both imported; a search leaves out copies "
+                     "of the outfit's own photos):")
+        lines += [f"    {s['id']} ({s['path']}): {s['reason']}" for s in copies[:20]]
+        if len(copies) > 20:
+            lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
     return "\n".join(lines)

@@ -116,6 +116,13 @@ def render(result: dict[str, Any]) -> str:
         # quoted as a shell needs it, so a suggestion for "Ankle Boots" can be pasted as it is
         choice = shlex.quote(f"{category}={suggestion['category']}")
         lines.append(f"  {category}: try --category-map {choice} ({suggestion['reason']})")
+    copies = (result.get("import_summary") or {}).get("duplicates", [])
+    if copies:  # information, not errors: both are indexed, and a search leaves out copies of the outfit's photos
+        lines.append(f"  same photo as another item: {len(copies)} (both indexed; a search leaves out copies of the "
+                     "outfit's own photos):")
+        lines += [f"    {s['id']} ({s['path']}): {s['reason']}" for s in copies[:20]]
+        if len(copies) > 20:
+            lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
     if skipped:
         lines.append(f"  skipped {len(skipped)} (not indexed):")
         lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped[:20]]

@@ -1,6 +1,9 @@
 """Outfit search: compatible items per category for an outfit of catalogue items and images from
 disk (a disk image is embedded once, its category predicted by the nearest category centre), and
-"visually similar" items to one item (the general space). Categories are the catalogue's own names."""
+"visually similar" items to one item (the general space). Categories are the catalogue's own names.
+
+Both leave out the outfit's own items and every item whose photo has the same bytes (content hash)
+as an outfit item's: a copy of a photo under another id is not a match, it is the same picture."""
 
 from __future__ import annotations
 
@@ -95,8 +98,9 @@ class OutfitSearch:
                should_stop: CancelCheck = never_cancel,
                item_filter: ItemFilter | None = None) -> dict[str, list[SearchResult]]:
         """Compatible items per target category (every indexed category when ``target`` is empty),
-        best first, outfit items left out; each with its per-outfit-item score parts. Categories
-        are the catalogue's: one the model lacks is compared in the general space (never an error).
+        best first, outfit items and copies of their photos left out; each with its per-outfit-item
+        score parts. Categories are the catalogue's: one the model lacks is compared in the general
+        space (never an error).
 
         ``item_filter`` (issue 18, point 13): only items passing its ticks, scored at least its
         ``min_score``: the best ``k`` of those, filtered inside the vector search
@@ -113,8 +117,8 @@ class OutfitSearch:
                 item_filter: ItemFilter | None = None) -> dict[str, list[SearchResult]]:
         """Items that look like ``item_pk`` (a catalogue item or an image from disk) per target
         category (every indexed category when ``target`` is empty), best first by the cosine of
-        their general embeddings, the item itself left out. Each result has that cosine as its one
-        contribution and ``general`` set: it is explained in the general space too.
+        their general embeddings, the item itself and copies of its photo left out. Each result has
+        that cosine as its one contribution and ``general`` set: it is explained in the general space too.
         ``item_filter``: as for :meth:`search`."""
         searcher = self.searcher()
         member = searcher.as_query([self._member(searcher, item_pk)])[0]
@@ -137,20 +141,34 @@ class OutfitSearch:
         where = NO_FILTER
         if item_filter is not None and item_filter.active:  # the ticks resolved to item keys once per search
             where = searcher.filter_for(item_filter.values, item_filter.categories, item_filter.min_score)
+        # the outfit's photos: an item with the same bytes under another id scores as the item itself
+        photos = {info.content_hash for info in self.items.infos(list(outfit)) if info.content_hash}
         results: dict[str, list[SearchResult]] = {}
         for category in targets:
             if should_stop():
                 break
             if item_filter is not None and item_filter.categories and category not in item_filter.categories:
                 continue  # a category the filter leaves out is not searched at all
-            hits = ranked(category, k, where)
-            infos = {info.pk: info for info in self.items.infos([hit.item_pk for hit in hits])}
+            hits, infos = self._without_copies(ranked, category, k, where, photos)
             results[category] = [
                 SearchResult(infos[hit.item_pk], float(hit.score),
                              {int(q): float(c) for q, c in zip(outfit, hit.contributions)}, general)
-                for hit in hits if hit.item_pk in infos
+                for hit in hits
             ]
         return results
+
+    def _without_copies(self, ranked: Callable[[str, int, SearchFilter], list[Result]], category: str, k: int,
+                        where: SearchFilter, photos: set[str]) -> tuple[list[Result], dict[int, ItemInfo]]:
+        """The best ``k`` hits of ``category`` whose photo is none of ``photos``, with their items:
+        asks the index for more (twice as many each time) while copies took places and it has more."""
+        wanted = k
+        while True:
+            hits = ranked(category, wanted, where)
+            infos = {info.pk: info for info in self.items.infos([hit.item_pk for hit in hits])}
+            kept = [hit for hit in hits if hit.item_pk in infos and infos[hit.item_pk].content_hash not in photos]
+            if not photos or len(kept) >= k or len(hits) < wanted:
+                return kept[:k], infos
+            wanted *= 2
 
     def check_backend(self, backend: str) -> None:
         """InputError (one line) unless the catalogue's indexes live in ``backend`` (``faiss`` or

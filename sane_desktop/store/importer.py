@@ -2,6 +2,11 @@
 
 Everything happens in one transaction: a crash or an error mid-import leaves the database exactly
 as the previous import left it.
+
+Besides what the reader skipped, the summary lists in ``duplicates`` every item whose photo has the
+same bytes as an earlier item's ("same photo as <id>"): information, not a skip (both are imported,
+since a catalogue may list one photo under two products); searches leave such copies of an outfit
+item out.
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select, update
 
 from sane_desktop.errors import InputError, NotFound
-from sane_desktop.catalogue.types import Catalogue
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
 from sane_desktop.paths import check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
@@ -38,6 +43,8 @@ class ImportSummary:
     questions: dict[str, int]
     splits: dict[str, dict[str, int]]
     skipped: list[dict[str, str]]
+    # items whose photo is an earlier item's, shaped as skipped entries (kind "duplicate"); both imported
+    duplicates: list[dict[str, str]] = field(default_factory=list)
     changes: dict[str, dict[str, int]] = field(default_factory=dict)
     revision: int = 0
     seconds: float = 0.0
@@ -53,10 +60,28 @@ class ImportSummary:
             "questions": self.questions,
             "splits": self.splits,
             "skipped": self.skipped,
+            "duplicates": self.duplicates,
             "changes": self.changes,
             "revision": self.revision,
             "seconds": round(self.seconds, 3),
         }
+
+
+DUPLICATE = "duplicate"  # the kind of a same-photo note in ``duplicates``
+
+
+def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
+    """One note per item whose image bytes (content hash) equal an earlier item's, naming that item.
+    Items without a hash (images not validated) are not compared."""
+    first: dict[str, ItemRecord] = {}
+    notes = []
+    for item in items:
+        if not item.content_hash:
+            continue
+        original = first.setdefault(item.content_hash, item)
+        if original is not item:
+            notes.append(Skip(item.item_id, item.image_path, f"same photo as {original.item_id} (both kept)", DUPLICATE))
+    return notes
 
 
 def import_catalogue(
@@ -187,6 +212,7 @@ def import_catalogue(
         questions={"fitb": len(catalogue.fitb), "compatibility": len(catalogue.compatibility)},
         splits=dict(split_counts),
         skipped=[skip.as_dict() for skip in catalogue.skipped],
+        duplicates=[note.as_dict() for note in same_photo_notes(catalogue.items)],
         changes={table: counts.as_dict() for table, counts in changes.items()},
         revision=revision,
         seconds=time.perf_counter() - started,

@@ -1,0 +1,148 @@
+"""An exact copy of a photo under another id: the import and the index report it in one line per
+copy ("same photo as <id>", both items kept), and an outfit search or "visually similar" leaves out
+every result whose photo has the same bytes as an outfit item's, still returning k results where the
+catalogue has enough (a copy is the same picture, never the best match)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image, ImageDraw
+
+from sane_desktop.catalogue.types import ItemRecord
+from sane_desktop.cli import main
+from sane_desktop.cli.import_cmd import render
+from sane_desktop.models.checkpoint import demo_model_path
+from sane_desktop.service import Catalogues
+from sane_desktop.store.importer import same_photo_notes
+
+MODEL = demo_model_path()
+COPY_NOTE = {"id": "Tops/z_copy", "path": "Tops/z_copy.jpg", "reason": "same photo as Tops/a (both kept)",
+             "kind": "duplicate"}
+
+
+def draw(path: Path, colour: tuple[int, int, int], ellipse: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", (56, 72), (245, 245, 245))
+    (ImageDraw.Draw(image).ellipse if ellipse else ImageDraw.Draw(image).rectangle)([8, 10, 46, 62], fill=colour)
+    image.save(path)
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tops a, b, c, d and z_copy (the bytes of a), Bottoms x and y."""
+    root = tmp_path_factory.mktemp("same-photo") / "shop"
+    draw(root / "Tops" / "a.jpg", (200, 40, 40), False)
+    draw(root / "Tops" / "b.jpg", (60, 160, 60), True)
+    draw(root / "Tops" / "c.jpg", (40, 40, 200), False)
+    draw(root / "Tops" / "d.jpg", (230, 200, 40), True)
+    shutil.copyfile(root / "Tops" / "a.jpg", root / "Tops" / "z_copy.jpg")
+    draw(root / "Bottoms" / "x.jpg", (30, 30, 30), False)
+    draw(root / "Bottoms" / "y.jpg", (150, 100, 40), True)
+    return root
+
+
+def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
+    code = main([*args, "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    data: dict[str, Any] = json.loads(out.out)
+    return data
+
+
+@pytest.fixture()
+def indexed(shop: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[str, dict[str, Any]]:
+    home = str(tmp_path / "home")
+    data = run_json(capsys, "--index-home", home, "index", str(shop), "--name", "shop", "--model", str(MODEL),
+                    "--workers", "0", "--device", "cpu")
+    return home, data
+
+
+def query(capsys: pytest.CaptureFixture[str], home: str, *args: str) -> list[str]:
+    data = run_json(capsys, "--index-home", home, "query", "shop", "--category", "Tops", *args)
+    return [result["item_id"] for result in data["results"]["Tops"]]
+
+
+def test_import_reports_each_copy_in_one_line_and_keeps_both(shop: Path, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    home = str(tmp_path / "home")
+    summary = run_json(capsys, "--index-home", home, "import", str(shop))
+    assert summary["items"] == 7
+    assert summary["duplicates"] == [COPY_NOTE] and summary["skipped"] == []  # information, not a skip
+    assert main(["--index-home", home, "import", str(shop)]) == 0
+    text = capsys.readouterr().out
+    assert "  same photo as another item 1 (both imported;" in text
+    assert "    Tops/z_copy (Tops/z_copy.jpg): same photo as Tops/a (both kept)" in text
+    assert "skipped" not in text  # a copy is not a skip
+
+
+def test_index_reports_the_copy_and_indexes_both(indexed: tuple[str, dict[str, Any]]) -> None:
+    _, data = indexed
+    assert data["import_summary"]["duplicates"] == [COPY_NOTE]
+    assert data["vectors"]["Tops"] == 5  # both kept: a catalogue may list one photo under two products
+    from sane_desktop.cli.index_cmd import render
+
+    text = render(data)
+    assert "  same photo as another item: 1 (both indexed;" in text
+    assert "    Tops/z_copy (Tops/z_copy.jpg): same photo as Tops/a (both kept)" in text
+
+
+def test_similar_leaves_out_copies_of_the_item_and_keeps_k(indexed: tuple[str, dict[str, Any]],
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    home, _ = indexed
+    ranked = query(capsys, home, "--similar", "Tops/a", "-k", "3")
+    assert sorted(ranked) == ["Tops/b", "Tops/c", "Tops/d"]  # z_copy would score 1.0 and rank first
+    assert query(capsys, home, "--similar", "Tops/z_copy", "-k", "2") == query(capsys, home, "--similar", "Tops/a",
+                                                                               "-k", "2")
+
+
+def test_outfit_search_leaves_out_copies_of_outfit_photos(indexed: tuple[str, dict[str, Any]],
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    home, _ = indexed
+    assert sorted(query(capsys, home, "--outfit", "Tops/a", "-k", "3")) == ["Tops/b", "Tops/c", "Tops/d"]
+    assert sorted(query(capsys, home, "--outfit", "Tops/a,Bottoms/x", "-k", "10")) == ["Tops/b", "Tops/c", "Tops/d"]
+    # no outfit photo among the tops: every top is a candidate, copies of each other included
+    assert sorted(query(capsys, home, "--outfit", "Bottoms/x", "-k", "10")) == \
+        ["Tops/a", "Tops/b", "Tops/c", "Tops/d", "Tops/z_copy"]
+
+
+def test_image_from_disk_with_a_catalogue_photo_leaves_out_both_copies(shop: Path, indexed: tuple[str, dict[str, Any]],
+                                                                       tmp_path: Path) -> None:
+    home, _ = indexed
+    outside = tmp_path / "from-my-disk.jpg"
+    shutil.copyfile(shop / "Tops" / "a.jpg", outside)
+    catalogue = Catalogues(Path(home), device="cpu").open("shop")
+    try:
+        added = catalogue.search.add_image(outside, "Tops")
+        for results in (catalogue.search.search([added.pk], "Tops", k=3), catalogue.search.similar(added.pk, "Tops", k=3)):
+            assert sorted(r.item.item_id for r in results["Tops"]) == ["Tops/b", "Tops/c", "Tops/d"]
+    finally:
+        catalogue.close()
+
+
+def test_one_photo_listed_under_two_products_is_one_note_per_copy() -> None:
+    items = [ItemRecord("p1", "img/a.jpg", "tops", content_hash="h1"),
+             ItemRecord("p2", "img/a.jpg", "tops", content_hash="h1"),  # one photo file, two products
+             ItemRecord("p3", "img/b.jpg", "tops", content_hash="h2"),
+             ItemRecord("p4", "img/c.jpg", "tops", content_hash="h1"),
+             ItemRecord("p5", "img/d.jpg", "tops")]  # not validated: no hash, nothing compared
+    assert [note.as_dict() for note in same_photo_notes(items)] == [
+        {"id": "p2", "path": "img/a.jpg", "reason": "same photo as p1 (both kept)", "kind": "duplicate"},
+        {"id": "p4", "path": "img/c.jpg", "reason": "same photo as p1 (both kept)", "kind": "duplicate"},
+    ]
+
+
+def test_the_import_summary_lists_the_first_copies_and_counts_the_rest() -> None:
+    copies = [{"id": f"p{n}", "path": f"img/{n}.jpg", "reason": "same photo as p0 (both kept)", "kind": "duplicate"}
+              for n in range(1, 26)]
+    text = render({"name": "shop", "format": "folder", "db": "sqlite://", "items": 26, "outfits": 0,
+                   "attributes": 0, "questions": {"fitb": 0, "compatibility": 0}, "revision": 1, "seconds": 0.1,
+                   "skipped": [], "duplicates": copies})
+    lines = text.splitlines()
+    assert lines[3].startswith("  same photo as another item 25 (both imported;")
+    assert lines[4:24] == [f"    p{n} (img/{n}.jpg): same photo as p0 (both kept)" for n in range(1, 21)]
+    assert lines[24:] == ["    ... and 5 more (use --json for all)"]
