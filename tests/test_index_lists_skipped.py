@@ -28,3 +28,9 @@ def test_index_summary_lists_the_skipped_files(tmp_path: Path, capsys: pytest.Ca
     for image in images[:2]:
         line = next((line for line in out.splitlines() if image.stem in line), "")
         assert f"images/{image.name}" in line and ("empty" in line or "not an image" in line), out
+    assert "images/s)" in headline and "nothing new to embed" not in headline
+    # a re-index with nothing new says so, rather than "0.0 images/s"
+    code = main(["index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu",
+                 "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])
+    again = capsys.readouterr().out.splitlines()[0]
+    assert code == 0 and ", 0 embedded, 28 unchanged," in again and again.endswith("nothing new to embed)"), again

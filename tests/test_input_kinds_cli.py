@@ -67,6 +67,13 @@ def test_query_refuses_what_is_not_an_outfit_or_an_image(shop, tmp_path, capsys)
     assert "more than once" in one_line(capsys)
     assert main(["query", "shop", "--image", str(tmp_path), "--image-category", "tops"]) == 1
     assert "not an image file" in one_line(capsys)
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    assert main(["query", "shop", "--image", str(empty), "--image-category", "tops"]) == 1
+    assert "image file is empty (0 bytes)" in one_line(capsys)  # in the import's words
+    for category in ("TOPS", "Tops"):  # a category's case is not a typo worth refusing
+        assert main(["query", "shop", "--outfit", a, "--category", category]) == 0
+        capsys.readouterr()
     missing = tmp_path / "nowhere" / "x.db"
     assert main(["query", "shop", "--outfit", a, "--db", f"sqlite:///{missing}"]) == 1
     assert "no catalogue database" in one_line(capsys)

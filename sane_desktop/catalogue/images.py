@@ -127,6 +127,8 @@ def _unidentified_reason(source: Path | str | IO[bytes]) -> str:
             header = source.read(64)
     except OSError:
         header = b""
+    if not header:  # as the import says it, whichever path met the file first
+        return "image file is empty (0 bytes)"
     return unsupported_format(header) or "not an image file (unrecognised format)"
 
 

@@ -97,7 +97,7 @@ def render(result: dict[str, Any]) -> str:
         f"Indexed {result['name']!r}: {counted(result['items'], 'item')}, {result['embedded']} embedded, "
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
         f"{len(skipped)} skipped, {len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
-        f"{result['images_per_second']} images/s)",
+        + (f"{result['images_per_second']} images/s)" if result["embedded"] else "nothing new to embed)"),
         "  " + ", ".join(f"{c} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]
     if result.get("rebuilt") is False:

@@ -62,6 +62,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.vector_backend is not None:
             catalogue.search.check_backend(args.vector_backend)
         known = catalogue.search.searcher().categories
+        if args.category and args.category not in known:  # 'earrings' for 'Earrings': one spelling, not a typo
+            same = [name for name in known if name.casefold() == args.category.casefold()]
+            args.category = same[0] if len(same) == 1 else args.category
         if args.category and args.category not in known:  # a typo would print an empty list
             raise CliError(f"no indexed category {args.category!r}; the catalogue's are: {', '.join(known)}")
         outfit = catalogue.items.by_item_id(item_ids) if item_ids else []
