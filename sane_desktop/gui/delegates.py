@@ -2,7 +2,9 @@
 overlay when shown), title, the result's rank and match (#1, a bar and a 0–100 figure; the raw
 score is in the tooltip), then the explaining-attribute chip with one small bar per outfit item
 (its part of the score, in that item's colour). Outfit tiles carry their colour and, while a result
-is hovered, a highlight sized by their part of its score.
+is hovered, a highlight sized by their part of its score and a badge with the points of its 0–100
+match they add (the raw part too with the explanation's Details). A tile whose photo is missing or
+cannot be decoded says so on its thumbnail ("photo missing", "can't read photo"), never "…" for good.
 
 Every text colour comes from :class:`TileColours`, derived from the palette (the contrast test
 checks each against its background in both themes)."""
@@ -13,11 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QImage, QPainter, QPalette, QPen
+from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QIcon, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import rich_tooltip
+from sane_desktop.gui.thumbnails import LOADING, MISSING, READY, UNREADABLE
 from sane_desktop.gui.theme import readable_text
 from sane_desktop.service.titles import attribute_words
 
@@ -33,6 +36,21 @@ Index = QModelIndex | QPersistentModelIndex
 THUMB_BACKGROUND = QColor("white")  # product photos are shot on white, in either theme
 PLACEHOLDER_ON_THUMB = QColor("#5f6368")
 SCORE_FILL = QColor(46, 160, 110)
+
+
+@dataclass(frozen=True)
+class ThumbnailPlaceholder:
+    """What a tile without a picture shows on its thumbnail: a few words and, for a failure, an icon
+    (a qtawesome name)."""
+
+    text: str
+    icon: str | None = None
+
+
+# by thumbnail state (thumbnails.py); READY has none
+PLACEHOLDERS = {LOADING: ThumbnailPlaceholder("…"),
+                MISSING: ThumbnailPlaceholder("photo missing", "mdi6.image-off-outline"),
+                UNREADABLE: ThumbnailPlaceholder("can't read photo", "mdi6.image-broken-variant")}
 
 
 def outfit_colour(position: int) -> QColor:
@@ -117,6 +135,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         self.show_overlays = False
         self.side = THUMB_H  # the thumbnail's side (the thumbnail-size slider), the tile's width with it
         self._scaled: dict[tuple[int, int], QImage] = {}  # overlay cache: (image key, side) -> scaled
+        self._icons: dict[str, QIcon] = {}  # placeholder icons by name: made once, not at each paint
 
     def set_side(self, side: int) -> None:
         """The thumbnail's side in pixels, within :data:`TILE_SIDES` (the view relays its tiles when
@@ -143,11 +162,58 @@ class ItemTileDelegate(QStyledItemDelegate):
             summary += f" (raw score {float(score):.3f}: {what})"
         return summary
 
+    def share_points(self, index: Index) -> int | None:
+        """An outfit tile while a result is hovered: the points of the result's 0–100 match this item
+        adds (negative: takes off). The match is 50 plus these points summed over the outfit items
+        (:func:`match_percent`). None when no result is hovered."""
+        share = index.data(Role.Highlight)
+        if share is None:
+            return None
+        model = index.model()
+        items = sum(1 for r in range(model.rowCount()) if model.index(r, 0).data(Role.Highlight) is not None) \
+            if model is not None else 1
+        return round(50 * float(share) / max(1, items))
+
+    def badge_text(self, index: Index) -> str:
+        """The outfit tile's badge while a result is hovered: "+17" (points of the match, see
+        :meth:`share_points`), with the raw part of the score only when the model's ``details`` is on:
+        "+17 (+0.34)". Empty when no result is hovered."""
+        points = self.share_points(index)
+        if points is None:
+            return ""
+        text = f"{'−' if points < 0 else '+'}{abs(points)}"
+        if getattr(index.model(), "details", False):
+            text += f" ({float(index.data(Role.Highlight)):+.2f})"
+        return text
+
+    def share_summary(self, index: Index) -> str:
+        """An outfit tile's tooltip line while a result is hovered, in plain words: "Adds 17/100 to
+        this result's match"; the raw part of the score only when the model's ``details`` is on."""
+        points = self.share_points(index)
+        if points is None:
+            return ""
+        summary = (f"<b>Adds {points}/100 to this result's match</b>" if points >= 0
+                   else f"<b>Takes {-points}/100 off this result's match</b>")
+        if getattr(index.model(), "details", False):
+            raw = float(index.data(Role.Highlight))
+            summary += f" (raw part of its score {raw:+.3f}: this item's type-space cosine with the result)"
+        return summary
+
+    def thumbnail_placeholder(self, index: Index) -> ThumbnailPlaceholder | None:
+        """What the tile shows instead of its picture (the model's thumbnail state): "…" while
+        loading, "photo missing" or "can't read photo" with an icon once the load failed; None when
+        the picture is there."""
+        state = index.data(Role.ThumbnailState)
+        if index.data(Role.Thumbnail) is not None or state == READY:
+            return None
+        return PLACEHOLDERS.get(str(state), PLACEHOLDERS[LOADING])
+
     def helpEvent(self, event: QHelpEvent, view: QAbstractItemView, option: QStyleOptionViewItem,  # noqa: N802
                   index: Index) -> bool:
-        """A result's tooltip starts with its rank, match and raw score, then the model's tooltip."""
-        if event is not None and event.type() == QEvent.Type.ToolTip and self.show_score and index.isValid():
-            summary = self.score_summary(index)
+        """A result's tooltip starts with its rank and match (an outfit tile's, while a result is
+        hovered, with what it adds to that match), then the model's tooltip."""
+        if event is not None and event.type() == QEvent.Type.ToolTip and index.isValid():
+            summary = self.score_summary(index) if self.show_score else self.share_summary(index)
             tip = str(index.data(Qt.ItemDataRole.ToolTipRole) or "")
             if summary:
                 inner = tip[4:-5] if tip.startswith("<qt>") and tip.endswith("</qt>") else ""
@@ -183,8 +249,7 @@ class ItemTileDelegate(QStyledItemDelegate):
             if self.show_overlays:
                 self._paint_overlay(painter, index, QRect(x, y, scaled.width(), scaled.height()))
         else:
-            painter.setPen(PLACEHOLDER_ON_THUMB)
-            painter.drawText(thumb_rect, Qt.AlignmentFlag.AlignCenter, "…")
+            self._paint_placeholder(painter, thumb_rect, self.thumbnail_placeholder(index) or PLACEHOLDERS[LOADING])
         self._paint_outfit_marks(painter, index, rect)
 
         y = rect.top() + self.side
@@ -201,6 +266,26 @@ class ItemTileDelegate(QStyledItemDelegate):
             bars = self._paint_contributions(painter, index, QRect(rect.right() - 4, y + 2, 0, LINE_H - 4))
             self._paint_chip(painter, index, QRect(rect.left() + 4, y, rect.width() - 12 - bars, LINE_H), colours)
         painter.restore()
+
+    def _paint_placeholder(self, painter: QPainter, room: QRect, placeholder: ThumbnailPlaceholder) -> None:
+        """The words (and the failure's icon above them) centred on the white thumbnail."""
+        painter.setPen(PLACEHOLDER_ON_THUMB)
+        if placeholder.icon is None:
+            painter.drawText(room, Qt.AlignmentFlag.AlignCenter, placeholder.text)
+            return
+        icon = self._icons.get(placeholder.icon)
+        if icon is None:
+            import qtawesome as qta  # only once a photo failed: most sessions never need it here
+
+            icon = self._icons[placeholder.icon] = qta.icon(placeholder.icon, color=PLACEHOLDER_ON_THUMB)
+        metrics = painter.fontMetrics()
+        words = QRect(room.left() + 4, 0, room.width() - 8, 2 * metrics.height())  # room for two lines
+        side = max(0, min(48, room.height() - words.height() - 8, room.width() - 8))
+        top = room.top() + (room.height() - side - words.height()) // 2
+        icon.paint(painter, QRect(room.center().x() - side // 2, top, side, side))
+        words.moveTop(top + side)
+        painter.drawText(words, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                         placeholder.text)
 
     def _fitted(self, image: QImage, room: QSize) -> QImage:
         """The thumbnail as drawn in ``room``: shrunk when larger; grown (smoothly, cached) when the
@@ -248,12 +333,17 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.setPen(QPen(colour, 1 + 5 * max(0.0, min(1.0, float(share)))))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 6, 6)
-        label = QRect(rect.right() - 58, rect.top() + 8, 54, 18)
+        # the points of the match this item adds, in words a stylist reads (the raw part with Details)
+        text = self.badge_text(index)
+        metrics = painter.fontMetrics()
+        width = min(rect.width() - 8, max(36, metrics.horizontalAdvance(text) + 14))
+        label = QRect(rect.right() - 4 - width, rect.top() + 8, width, 18)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(colour)
         painter.drawRoundedRect(label, 8, 8)
         painter.setPen(readable_text(colour))
-        painter.drawText(label, Qt.AlignmentFlag.AlignCenter, f"{float(share):+.2f}")
+        painter.drawText(label, Qt.AlignmentFlag.AlignCenter,
+                         metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 8))
 
     def _paint_score(self, painter: QPainter, index: Index, band: QRect, text_color: QColor) -> None:
         """"#rank" (by score, whatever the sort), a bar and the 0–100 match (:func:`match_percent`)."""

@@ -795,8 +795,10 @@ class MainWindow(QMainWindow):
         self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters" else None)
         self.set_tile_side(self.tile_size.value())
         # plain tooltips; the research terms with the explanation's Details (one remembered switch)
-        self.results_model.details = bool(self.settings.get("explanation_details"))
-        self.explanation.details_toggled.connect(lambda shown: setattr(self.results_model, "details", bool(shown)))
+        for model in (self.results_model, self.outfit_model):  # the outfit's badges carry raw parts with Details
+            model.details = bool(self.settings.get("explanation_details"))
+            self.explanation.details_toggled.connect(lambda shown, model=model: setattr(model, "details", bool(shown)))
+        self.explanation.details_toggled.connect(lambda _shown: self.outfit_panel.view.viewport().update())
         self.results.view.doubleClicked.connect(lambda index: self.show_details(int(index.data(Role.ItemPk))))
         self._detail_keys = [DetailKeys(self.grid, (Qt.Key.Key_Space, Qt.Key.Key_Return, Qt.Key.Key_Enter),
                                         self.show_details),

@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelInde
 from PySide6.QtGui import QImage
 
 from sane_desktop.gui.text import escape, rich_tooltip
-from sane_desktop.gui.thumbnails import ThumbnailLoader
+from sane_desktop.gui.thumbnails import MISSING, UNREADABLE, ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
 
 ITEM_MIME = "application/x-sane-item-pks"
@@ -30,13 +30,14 @@ class Role(IntEnum):
     Contributions = Qt.ItemDataRole.UserRole + 4  # outfit item pk -> part of the score
     Attribute = Qt.ItemDataRole.UserRole + 5  # explaining attribute once known (issue 7 chip)
     ExplanationState = Qt.ItemDataRole.UserRole + 6  # "", "pending", "done"
-    Thumbnail = Qt.ItemDataRole.UserRole + 7  # QImage or None while loading
+    Thumbnail = Qt.ItemDataRole.UserRole + 7  # QImage, or None while loading or failed (ThumbnailState)
     Info = Qt.ItemDataRole.UserRole + 8
     Tile = Qt.ItemDataRole.UserRole + 9  # TileExplanation (fast, batched) once computed
     Overlay = Qt.ItemDataRole.UserRole + 10  # QImage RGBA saliency overlay of the tile
     Highlight = Qt.ItemDataRole.UserRole + 11  # outfit tiles: share of the hovered result's score
     OutfitPosition = Qt.ItemDataRole.UserRole + 12  # outfit tiles: position = colour of its bars
     Rank = Qt.ItemDataRole.UserRole + 13  # results: 1-based rank by score among those shown (any sort)
+    ThumbnailState = Qt.ItemDataRole.UserRole + 14  # "loading", "ready", "missing", "unreadable" (thumbnails.py)
 
 RESULT_SORTS = ("score", "title")  # the results' orders: best match first (the default), title
 
@@ -93,6 +94,8 @@ class ItemListModel(QAbstractListModel):
         return sorted(rows, key=lambda row: row.rank or 0)
 
     def _set_rows(self, rows: list[Row]) -> None:
+        # a photo that failed is looked at again whenever a list is shown (it may be back)
+        self.thumbnails.retry(row.item.image_path for row in rows)
         self.beginResetModel()
         self._rows = rows
         self._row_of_key = {}
@@ -105,6 +108,7 @@ class ItemListModel(QAbstractListModel):
         if any(row.item.pk == item.pk for row in self._rows):
             return False
         number = len(self._rows)
+        self.thumbnails.retry([item.image_path])
         self.beginInsertRows(QModelIndex(), number, number)
         self._rows.append(Row(item))
         self._row_of_key.setdefault(self.thumbnails.key(item.image_path, item.content_hash), []).append(number)
@@ -182,6 +186,7 @@ class ItemListModel(QAbstractListModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             # our markup around the catalogue's text, which is escaped: a title is never HTML
             lines = [f"<b>{escape(item.title)}</b>", f"{escape(item.category)} · id {escape(item.item_id)}"]
+            lines += self._photo_lines(item)
             if row.score is not None and self.details:
                 lines.append(f"raw score {row.score:.3f}")
             if item.attributes:
@@ -191,6 +196,9 @@ class ItemListModel(QAbstractListModel):
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
             image = self.thumbnails.get(item.image_path, item.content_hash)
             return image if image is not None and not image.isNull() else None
+        if role == Role.ThumbnailState:
+            self.thumbnails.get(item.image_path, item.content_hash)  # asked for first: schedules it
+            return self.thumbnails.state(item.image_path, item.content_hash)
         values: dict[int, Any] = {
             Role.ItemPk: item.pk, Role.Category: item.category, Role.Score: row.score,
             Role.Contributions: row.contributions, Role.Attribute: row.attribute,
@@ -224,6 +232,15 @@ class ItemListModel(QAbstractListModel):
             lines.append(f"explained by: <i>{escape(row.attribute)}</i>")
         return lines
 
+    def _photo_lines(self, item: ItemInfo) -> list[str]:
+        """A tile whose photo failed says so, with the file's path (where to look for it)."""
+        state = self.thumbnails.state(item.image_path, item.content_hash)
+        if state == MISSING:
+            return [f"<b>Photo missing</b>: no file at {escape(str(item.image_path))}"]
+        if state == UNREADABLE:
+            return [f"<b>Can't read photo</b> at {escape(str(item.image_path))} (damaged, or not a photo)"]
+        return []
+
     def roleNames(self) -> dict[int, QByteArray]:
         names = super().roleNames()
         for role in Role:
@@ -246,7 +263,8 @@ class ItemListModel(QAbstractListModel):
     def _thumbnail_ready(self, key: str, _image: QImage) -> None:
         for number in self._row_of_key.get(key, []):
             index = self.index(number)
-            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, Role.Thumbnail])
+            self.dataChanged.emit(index, index, [Qt.ItemDataRole.DecorationRole, Role.Thumbnail, Role.ThumbnailState,
+                                                 Qt.ItemDataRole.ToolTipRole])
 
 
 def decode_item_mime(mime: QMimeData) -> list[int]:

@@ -1,9 +1,15 @@
-"""Thumbnails decoded on a CPU thread pool, cached on disk keyed by the image's content hash."""
+"""Thumbnails decoded on a CPU thread pool, cached on disk keyed by the image's content hash.
+
+A loaded thumbnail is kept by its content hash (the same photo in two catalogues is decoded once);
+a failure (the file is gone, or cannot be decoded) is kept by the file's path only, so that it
+never stands for a byte-identical photo elsewhere, and :meth:`ThumbnailLoader.retry` looks again
+(the models call it whenever they are filled: a catalogue opened, a list shown again)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
@@ -13,6 +19,9 @@ from sane_desktop import paths
 
 THUMB_SIDE = 128  # the tile's picture size: painting never rescales
 
+# a thumbnail's states (ThumbnailLoader.state): the tiles draw one placeholder for each but READY
+LOADING, READY, MISSING, UNREADABLE = "loading", "ready", "missing", "unreadable"
+
 
 def default_cache_dir() -> Path:
     """``thumbnails/`` in the per-user cache folder (``SANE_CACHE_HOME`` overrides it)."""
@@ -20,6 +29,7 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(path: Path, content_hash: str, side: int) -> str:
+    """The thumbnail's name in the cache: the content hash (else path, size and mtime) and the side."""
     if not content_hash:  # fall back to path + size + mtime when the catalogue gave no hash
         stat = path.stat() if path.exists() else None
         content_hash = hashlib.sha256(f"{path}|{stat and stat.st_size}|{stat and stat.st_mtime_ns}".encode()).hexdigest()
@@ -27,7 +37,8 @@ def cache_key(path: Path, content_hash: str, side: int) -> str:
 
 
 class _Signals(QObject):
-    ready = Signal(str, QImage)  # key, image (a null image when the file cannot be decoded)
+    # key, path, image (null when it failed), state (READY, MISSING or UNREADABLE)
+    ready = Signal(str, str, QImage, str)
 
 
 class _ThumbnailJob(QRunnable):
@@ -39,28 +50,36 @@ class _ThumbnailJob(QRunnable):
         image = QImage()
         if self.cache_file.is_file():
             image.load(str(self.cache_file))
+        state = READY
         if image.isNull():
-            image = self._decode()
-        self.signals.ready.emit(self.key, image)
+            image, state = self._decode()
+        self.signals.ready.emit(self.key, str(self.path), image, state)
 
-    def _decode(self) -> QImage:
+    def _decode(self) -> tuple[QImage, str]:
+        if not self.path.exists():
+            return QImage(), MISSING
         try:
             from sane_desktop.catalogue.images import load_rgb
 
             rgb = load_rgb(self.path, max_side=self.side)
-        except Exception:
-            return QImage()
+        except FileNotFoundError:  # gone between the check and the read
+            return QImage(), MISSING
+        except Exception:  # not a photo, a truncated one, no permission: whatever it is, it cannot be shown
+            return QImage(), UNREADABLE
         data = rgb.tobytes()
         image = QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
+        if image.isNull():
+            return image, UNREADABLE
         self.cache_file.parent.mkdir(parents=True, exist_ok=True)
         temporary = self.cache_file.with_suffix(".tmp.png")
         if image.save(str(temporary)):  # PNG, from the suffix
             temporary.replace(self.cache_file)  # atomic: a reader never sees half a file
-        return image
+        return image, READY
 
 
 class ThumbnailLoader(QObject):
-    """Asynchronous thumbnails: :meth:`request` returns at once, ``ready`` fires on the GUI thread."""
+    """Asynchronous thumbnails: :meth:`get` returns at once, ``ready`` fires on the GUI thread
+    (with a null image when the load failed: :meth:`state` then says why)."""
 
     ready = Signal(str, QImage)
 
@@ -74,27 +93,59 @@ class ThumbnailLoader(QObject):
         self.pool.setMaxThreadCount(threads or max(1, min(4, (os.cpu_count() or 2) - 1)))
         self._signals = _Signals()
         self._signals.ready.connect(self._deliver)
-        self._memory: dict[str, QImage] = {}
-        self._pending: set[str] = set()
+        self._memory: dict[str, QImage] = {}  # key (content hash) -> loaded thumbnail: never a null one
+        self._failed: dict[str, str] = {}  # file path -> MISSING or UNREADABLE
+        self._rechecking: dict[str, str] = {}  # file path -> its former failure, shown while it is looked at again
+        self._pending: set[str] = set()  # keys being loaded (one job per photo, whatever its paths)
 
     def key(self, path: Path, content_hash: str) -> str:
+        """The cache key of this photo (see :func:`cache_key`)."""
         return cache_key(Path(path), content_hash, self.side)
 
     def get(self, path: Path, content_hash: str) -> QImage | None:
-        """The thumbnail when already loaded; otherwise schedules it and returns None."""
+        """The thumbnail when already loaded; otherwise schedules it (unless it failed at this path)
+        and returns None."""
         key = self.key(path, content_hash)
         if key in self._memory:
             return self._memory[key]
+        name = str(Path(path))
+        if name in self._failed:
+            return None
         if key not in self._pending:
             self._pending.add(key)
             cache_file = self.cache_dir / key[:2] / f"{key}.png"
             self.pool.start(_ThumbnailJob(key, Path(path), cache_file, self.side, self._signals))
         return None
 
-    def _deliver(self, key: str, image: QImage) -> None:
+    def state(self, path: Path, content_hash: str) -> str:
+        """READY, LOADING, MISSING (no file at ``path``) or UNREADABLE (a file that is no photo it can
+        decode). A path looked at again (:meth:`retry`) keeps its former failure until it is known."""
+        if self.key(path, content_hash) in self._memory:
+            return READY
+        name = str(Path(path))
+        return self._failed.get(name) or self._rechecking.get(name) or LOADING
+
+    def retry(self, paths: Iterable[Path]) -> None:
+        """Look again at those of ``paths`` whose thumbnail failed (the file may be back, or fixed):
+        the next :meth:`get` schedules them."""
+        if not self._failed:  # the usual case: a large catalogue's list costs nothing more
+            return
+        for path in paths:
+            name = str(Path(path))
+            failure = self._failed.pop(name, None)
+            if failure is not None:
+                self._rechecking[name] = failure
+
+    def _deliver(self, key: str, path: str, image: QImage, state: str) -> None:
         self._pending.discard(key)
-        self._memory[key] = image
+        self._rechecking.pop(path, None)
+        if state == READY and not image.isNull():
+            self._memory[key] = image
+            self._failed.pop(path, None)
+        else:
+            self._failed[path] = state if state != READY else UNREADABLE
         self.ready.emit(key, image)
 
     def wait(self, ms: int = 5000) -> bool:
+        """Wait up to ``ms`` for every scheduled thumbnail; False when some are still loading."""
         return self.pool.waitForDone(ms)

@@ -1,0 +1,238 @@
+"""A tile's thumbnail states (new-user trial): a photo moved away says "photo missing" and a damaged
+one "can't read photo" (icon, words, the path in the tooltip), never "…" for good; a failure is
+kept by the file's path, so that a byte-identical photo elsewhere (another catalogue, an image from
+disk) still shows, and it is looked at again when the list is shown again. And the outfit strip's
+badges speak in points of the 0–100 match, with the raw figure only under the explanation's Details."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from gui_helpers import demo_world  # noqa: E402
+from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRect, Qt, QUrl  # noqa: E402
+from PySide6.QtGui import QColor, QDropEvent, QHelpEvent, QImage, QPainter  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QApplication, QListView, QStyleOptionViewItem, QToolTip  # noqa: E402
+
+from sane_desktop.gui.delegates import ItemTileDelegate, match_percent  # noqa: E402
+from sane_desktop.gui.models import ItemListModel, Role  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
+from sane_desktop.gui.thumbnails import LOADING, MISSING, READY, UNREADABLE, ThumbnailLoader  # noqa: E402
+from sane_desktop.service import CatalogueService, ItemInfo  # noqa: E402
+
+SIZE = (1100, 760)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A 30-item demo catalogue with a tiny seeded model, indexed as "demo"."""
+    return demo_world(tmp_path_factory.mktemp("gui-thumbnail-states"), 30)
+
+
+@pytest.fixture
+def items(world: dict[str, Path]) -> list[ItemInfo]:
+    """The catalogue's items, with a cold thumbnail cache (each test's window decodes afresh: a
+    thumbnail cached by an earlier test would hide a failure)."""
+    shutil.rmtree(world["root"] / "thumbs", ignore_errors=True)
+    service = CatalogueService(world["index"])
+    service.open_catalogue("demo")
+    return service.items()
+
+
+@pytest.fixture
+def restore(items: list[ItemInfo]):  # type: ignore[no-untyped-def]
+    """Every photo's bytes (path -> bytes), put back after the test (the module's catalogue is shared)."""
+    kept = {item.image_path: item.image_path.read_bytes() for item in items}
+    yield kept
+    for path, data in kept.items():
+        path.write_bytes(data)
+
+
+class RecordingPainter(QPainter):
+    def __init__(self, device: QImage) -> None:
+        super().__init__(device)
+        self.texts: list[str] = []
+
+    def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]
+        self.texts += [a for a in args if isinstance(a, str)]
+        super().drawText(*args)
+
+
+def painted_texts(view: QListView, row: int) -> list[str]:
+    """The texts the view's delegate paints for ``row`` (its own paint, into an image)."""
+    index = view.model().index(row, 0)
+    delegate = view.itemDelegate()
+    option = QStyleOptionViewItem()
+    option.font, option.palette = view.font(), view.palette()
+    option.rect = QRect(QPoint(0, 0), delegate.sizeHint(option, index))
+    image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = RecordingPainter(image)
+    delegate.paint(painter, option, index)
+    painter.end()
+    return painter.texts
+
+
+def shown_tooltip(qtbot, view: QListView, row: int) -> str:  # type: ignore[no-untyped-def]
+    """The tooltip Qt shows over ``row``'s tile (a real tooltip event on the view's viewport)."""
+    QToolTip.hideText()
+    point = view.visualRect(view.model().index(row, 0)).center()
+    QApplication.sendEvent(view.viewport(), QHelpEvent(QEvent.Type.ToolTip, point, view.viewport().mapToGlobal(point)))
+    qtbot.waitUntil(QToolTip.isVisible, timeout=5000)
+    text = QToolTip.text()
+    QToolTip.hideText()
+    return text
+
+
+def row_of(model: ItemListModel, pk: int) -> int:
+    return model.pks().index(pk)
+
+
+def test_a_moved_or_damaged_photo_says_so_and_is_looked_at_again(  # type: ignore[no-untyped-def]
+        world, items, restore, make_window, qtbot, tmp_path) -> None:
+    gone, damaged = items[0], items[1]
+    moved = tmp_path / "moved" / gone.image_path.name
+    moved.parent.mkdir()
+    shutil.move(gone.image_path, moved)  # as `mv` does: the catalogue still names the old place
+    damaged.image_path.write_bytes(b"not a photo at all")
+    window = make_window(world, size=SIZE)
+    model, grid = window.browser_model, window.grid
+    qtbot.waitUntil(lambda: model.data(model.index(row_of(model, gone.pk)), Role.ThumbnailState) == MISSING,
+                    timeout=20000)
+    qtbot.waitUntil(lambda: model.data(model.index(row_of(model, damaged.pk)), Role.ThumbnailState) == UNREADABLE,
+                    timeout=20000)
+    delegate = grid.itemDelegate()
+    assert isinstance(delegate, ItemTileDelegate)
+    for item, words, icon in ((gone, "photo missing", "mdi6.image-off-outline"),
+                              (damaged, "can't read photo", "mdi6.image-broken-variant")):
+        row = row_of(model, item.pk)
+        placeholder = delegate.thumbnail_placeholder(model.index(row))
+        assert placeholder is not None and (placeholder.text, placeholder.icon) == (words, icon)
+        texts = painted_texts(grid, row)
+        assert words in texts and "…" not in texts  # the tile says what is wrong, not "loading"
+        assert str(item.image_path) in shown_tooltip(qtbot, grid, row)  # where to look for it
+    assert "Photo missing" in shown_tooltip(qtbot, grid, row_of(model, gone.pk))
+    assert "Can't read photo" in shown_tooltip(qtbot, grid, row_of(model, damaged.pk))
+    # the other tiles have their pictures and no such words
+    fine = next(r for r in range(model.rowCount()) if model.row(r).item.pk not in (gone.pk, damaged.pk))
+    qtbot.waitUntil(lambda: model.data(model.index(fine), Role.ThumbnailState) == READY, timeout=20000)
+    assert delegate.thumbnail_placeholder(model.index(fine)) is None
+    assert "Photo missing" not in str(model.data(model.index(fine), Qt.ItemDataRole.ToolTipRole))
+
+    # the photos are back: opening the catalogue again shows them (no restart needed)
+    shutil.move(moved, gone.image_path)
+    damaged.image_path.write_bytes(restore[damaged.image_path])
+    window.open_catalogue("demo")
+    for item in (gone, damaged):
+        qtbot.waitUntil(lambda item=item: item.pk in model.pks() and model.data(
+            model.index(row_of(model, item.pk)), Role.ThumbnailState) == READY, timeout=20000)
+        index = model.index(row_of(model, item.pk))
+        assert model.data(index, Role.Thumbnail) is not None and delegate.thumbnail_placeholder(index) is None
+
+
+def test_a_failure_is_kept_by_path_not_by_the_photo_s_content(  # type: ignore[no-untyped-def]
+        world, items, restore, make_window, qtbot, tmp_path) -> None:
+    """The trial's second finding: the same photo at another path (an image from disk, dropped on
+    the outfit after its catalogue copy failed) shows its thumbnail."""
+    gone = items[0]
+    copy = tmp_path / f"same-photo{gone.image_path.suffix}"
+    copy.write_bytes(gone.image_path.read_bytes())
+    gone.image_path.unlink()
+    window = make_window(world, size=SIZE)
+    model = window.browser_model
+    qtbot.waitUntil(lambda: model.data(model.index(row_of(model, gone.pk)), Role.ThumbnailState) == MISSING,
+                    timeout=20000)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(copy))])
+    window.outfit_panel.view.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=30000)
+    window.category_dialog.accept()
+    qtbot.waitUntil(lambda: any(pk < 0 for pk in window.outfit_model.pks()), timeout=30000)
+    outfit = window.outfit_model
+    row = next(r for r, pk in enumerate(outfit.pks()) if pk < 0)
+    assert outfit.row(row).item.content_hash == gone.content_hash  # the same photo, the same thumbnail key
+    qtbot.waitUntil(lambda: outfit.data(outfit.index(row), Role.ThumbnailState) == READY, timeout=20000)
+    assert outfit.data(outfit.index(row), Role.Thumbnail) is not None
+    assert "photo missing" not in painted_texts(window.outfit_panel.view, row)
+
+
+def test_two_catalogues_with_the_same_photo_one_missing(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Two catalogues (models on one loader, as in the window) hold byte-identical photos; the first's
+    file is gone. The second shows its thumbnail all the same (the trial saw "…" there for good)."""
+    image = QImage(40, 30, QImage.Format.Format_RGB888)
+    image.fill(QColor("#3366cc"))
+    present = tmp_path / "b" / "shirt.png"
+    present.parent.mkdir()
+    assert image.save(str(present))
+    gone = tmp_path / "a" / "shirt.png"  # never written: moved away before the catalogue opened
+    loader = ThumbnailLoader(tmp_path / "cache", threads=1)
+    first, second = ItemListModel(loader), ItemListModel(loader)
+    item = ItemInfo(1, "shirt", "tops", "Blue shirt", gone, "ab" * 32)
+    first.set_items([item])
+    assert first.data(first.index(0), Role.ThumbnailState) in (LOADING, MISSING)
+    qtbot.waitUntil(lambda: first.data(first.index(0), Role.ThumbnailState) == MISSING, timeout=10000)
+    second.set_items([replace(item, pk=2, image_path=present)])
+    qtbot.waitUntil(lambda: second.data(second.index(0), Role.ThumbnailState) == READY, timeout=10000)
+    assert second.data(second.index(0), Role.Thumbnail) is not None
+    # a success is kept by content: the first catalogue's tile has the same photo's picture now
+    # (whichever catalogue loaded it first), while its failure never stood for the second's
+    assert first.data(first.index(0), Role.ThumbnailState) == READY
+
+
+def test_a_damaged_photo_is_not_taken_for_a_missing_one(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    loader = ThumbnailLoader(tmp_path / "cache", threads=1)
+    model = ItemListModel(loader)
+    model.set_items([ItemInfo(1, "b", "tops", "Broken", broken, "cd" * 32)])
+    qtbot.waitUntil(lambda: model.data(model.index(0), Role.ThumbnailState) == UNREADABLE, timeout=10000)
+    assert model.data(model.index(0), Role.Thumbnail) is None
+    assert "Can't read photo" in str(model.data(model.index(0), Qt.ItemDataRole.ToolTipRole))
+    # shown again while still damaged: it keeps saying so (no "…" in between), and stays failed
+    model.set_items([ItemInfo(1, "b", "tops", "Broken", broken, "cd" * 32)])
+    assert model.data(model.index(0), Role.ThumbnailState) == UNREADABLE
+    loader.wait(5000)
+    qtbot.waitUntil(lambda: not loader._pending, timeout=10000)
+    assert model.data(model.index(0), Role.ThumbnailState) == UNREADABLE
+
+
+def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=SIZE)
+    outfit = build_outfit(window, 3)
+    wait_results(window, 60)
+    results, view = window.results_model, window.results.view
+    # hover a result with the mouse: the outfit tiles get their badges
+    QTest.mouseMove(view.viewport(), view.visualRect(results.index(0)).center())
+    outfit_model, outfit_view = window.outfit_model, window.outfit_panel.view
+    qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(0), Role.Highlight) is not None, timeout=10000)
+    hovered = results.row(0)
+    delegate = outfit_view.itemDelegate()
+    assert isinstance(delegate, ItemTileDelegate)
+    badges = [delegate.badge_text(outfit_model.index(r)) for r in range(len(outfit))]
+    assert all(re.fullmatch(r"[+−]\d{1,3}", badge) for badge in badges), badges  # no raw "+0.34"
+    points = [int(badge.replace("−", "-")) for badge in badges]
+    # the points add up to the result's match above "unrelated" (50), give or take their rounding
+    assert abs(50 + sum(points) - match_percent(hovered.score or 0.0, len(hovered.contributions))) <= len(points)
+    for r, badge in enumerate(badges):
+        assert badge in painted_texts(outfit_view, r)
+    tip = shown_tooltip(qtbot, outfit_view, 0)
+    assert re.search(r"(Adds|Takes) \d+/100 (to|off) this result's match", tip) and "raw" not in tip
+    assert "cosine" not in tip
+    assert not re.search(r"[+−-]0\.\d\d", tip)
+    # with the explanation's Details, the raw part of the score too
+    window.explanation.set_details_shown(True)
+    share = outfit_model.data(outfit_model.index(0), Role.Highlight)
+    assert delegate.badge_text(outfit_model.index(0)) == f"{badges[0]} ({share:+.2f})"
+    assert f"{share:+.3f}" in shown_tooltip(qtbot, outfit_view, 0)
+    window.explanation.set_details_shown(False)
+    assert delegate.badge_text(outfit_model.index(0)) == badges[0]
