@@ -139,6 +139,11 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     qtbot.waitUntil(lambda: window.explanation.update_data is not None
                     and window.explanation.update_data.candidate_pk == clicked, timeout=120000)
     assert window.explanation_dock.windowTitle() == "Why does it match?"
+    # a Jewellery item in the outfit: Tops stay compatibility picks, and the line says that item counts by looks
+    add_by_double_click(window, qtbot, "Jewellery")
+    qtbot.waitUntil(lambda: line(window) == "Your Jewellery counts by looks.", timeout=120000)
+    assert heading_text(window) == COMPATIBLE_HEADING
+    assert "in every score, their share is how much the result looks like them" in tooltip(window)
 
     # "Visually similar to …" is its own heading and line, whatever the target
     choose_target(window, qtbot, "Jewellery")

@@ -7,7 +7,7 @@ on a channel disconnects the older one, so whatever a handler receives is curren
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -61,18 +61,27 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
     from sane_desktop.service import CatalogueService
 
 Runner = TaskRunner["CatalogueService"]
-# an outfit search's results per category, and the shown categories ranked in the general space
-OutfitResults = tuple[dict[str, list[SearchResult]], tuple[str, ...]]
+# an outfit search's results per category, the shown categories ranked in the general space, and the
+# outfit's own categories that count by looks (their share of every score is a visual similarity)
+OutfitResults = tuple[dict[str, list[SearchResult]], tuple[str, ...], tuple[str, ...]]
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
-                   should_stop: Callable[[], bool], item_filter: ItemFilter | None) -> OutfitResults:
-    """On the worker: the outfit's compatible items per category, and which shown categories the
-    index ranks by looks alone (``is_general``: the model has no category for them), asked here
-    and not on the GUI thread, since it may open the index."""
+                   should_stop: Callable[[], bool], item_filter: ItemFilter | None,
+                   outfit_categories: tuple[str, ...] = ()) -> OutfitResults:
+    """On the worker: the outfit's compatible items per category, which shown categories the index
+    ranks by looks alone (``is_general``: the model has no matches learnt for them), and which of
+    ``outfit_categories`` count by looks — asked here and not on the GUI thread, since it may open
+    the index."""
     search = service.current().search
     results = search.search(outfit, target, k, should_stop, item_filter)
-    return results, tuple(category for category, found in results.items() if found and search.is_general(category))
+    return (results, tuple(category for category, found in results.items() if found and search.is_general(category)),
+            tuple(category for category in outfit_categories if search.is_general(category)))
+
+
+def _listed(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _hand_on_spare(splitter: QSplitter, panel: QWidget, height: int) -> None:
@@ -585,8 +594,10 @@ class MainWindow(QMainWindow):
         self.results.show_message("Searching…")
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
         item_filter = self._results_filter(len(outfit))
+        categories = tuple(dict.fromkeys(item.category for item in self.outfit_model.items()))
         self.channels.search.start(lambda service, state: _outfit_search(service, outfit, target, k, state.should_stop,
-                                                                         item_filter), "Searching compatible items…") \
+                                                                         item_filter, categories),
+                                   "Searching compatible items…") \
             .on_done(self._show_outfit_results).on_failed(self._search_failed)
 
     def request_tiles(self, rows: list[int] | None = None) -> None:
@@ -765,22 +776,31 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Visually similar to {item.title or item.item_id}", 5000)
         self._note_results()  # the way back to the outfit's items follows the mode
 
-    def _show_look_alike_heading(self, general: list[str], shown: list[str]) -> None:
+    def _show_look_alike_heading(self, general: list[str], shown: list[str], outfit_by_looks: Sequence[str] = ()) -> None:
         """An outfit search's heading, from the categories the worker found ranked in the general
         space (``general``, of those ``shown``): the model has no matches learnt for them, so their
         items are there because they look like the outfit's, not because they go with it. Every
         shown category so: "Items that look like your outfit"; some: the compatible items' heading,
-        the line under it naming those; none: as before (no line)."""
-        if not general:
-            return  # request_search already put the compatible items' heading back
-        if self._results_heading is not None and set(shown) <= set(general):
-            set_rich(self._results_heading, LOOK_ALIKE_HEADING)
-        names = " and ".join(general) if len(general) < 3 else f"{', '.join(general[:-1])} and {general[-1]}"
-        these = "these" if set(shown) <= set(general) else "its items here" if len(general) == 1 else "their items here"
-        # short enough to read whole in the results' column of a 1200-pixel window; the full sentence in its tooltip
-        self.results.set_similar_heading(f"{names}: no matches learnt — look-alikes, not compatibility picks.",
-                                         f"The model has no matches learnt for {names}: {these} look like your "
-                                         "outfit's items (visual similarity), they are not compatibility picks.")
+        the line under it naming those; none: as before (no line). ``outfit_by_looks``: the outfit's
+        own categories the model has no matches learnt for — where compatibility lists are shown, the
+        line says those items count by looks (their share of every score is a visual similarity)."""
+        lines, hints = [], []
+        if general:
+            if self._results_heading is not None and set(shown) <= set(general):
+                set_rich(self._results_heading, LOOK_ALIKE_HEADING)
+            names = _listed(general)
+            these = "these" if set(shown) <= set(general) else "its items here" if len(general) == 1 else "their items here"
+            # short enough to read whole in the results' column of a 1200-pixel window; the full sentence in its tooltip
+            lines.append(f"{names}: no matches learnt — look-alikes, not compatibility picks.")
+            hints.append(f"The model has no matches learnt for {names}: {these} look like your outfit's items "
+                         "(visual similarity), they are not compatibility picks.")
+        if outfit_by_looks and not set(shown) <= set(general):  # compatibility lists, partly ranked by looks
+            names = _listed(list(outfit_by_looks))
+            lines.append(f"Your {names} {'counts' if len(outfit_by_looks) == 1 else 'count'} by looks.")
+            hints.append(f"The model has no matches learnt for {names}: in every score, their share is how much "
+                         "the result looks like them (visual similarity), not how well it goes with them.")
+        if lines:  # request_search already put the compatible items' heading back and hid the line
+            self.results.set_similar_heading(" ".join(lines), " ".join(hints))
 
     # --- filters, sort, thumbnail size, details (issue 18, points 13 and 16) --------------------
     def _build_filter_wiring(self) -> None:
@@ -1050,10 +1070,11 @@ class MainWindow(QMainWindow):
 
     def _show_outfit_results(self, found: OutfitResults) -> None:
         """An outfit search's results, under a heading that says which are only look-alikes."""
-        results, general = found
+        results, general, outfit_by_looks = found
         self._show_results(results)
         self._look_alike = frozenset(general)
-        self._show_look_alike_heading(list(general), [category for category, shown in results.items() if shown])
+        shown = [category for category, listed in results.items() if listed]
+        self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
 
     def _show_results(self, results: dict[str, list[SearchResult]]) -> None:
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
