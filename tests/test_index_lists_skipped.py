@@ -34,3 +34,9 @@ def test_index_summary_lists_the_skipped_files(tmp_path: Path, capsys: pytest.Ca
                  "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])
     again = capsys.readouterr().out.splitlines()[0]
     assert code == 0 and ", 0 embedded, 28 unchanged," in again and again.endswith("nothing new to embed)"), again
+    # a photo removed: the re-index says what changed since the last import (the item is left out)
+    images[5].unlink()
+    code = main(["index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu",
+                 "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])
+    out = capsys.readouterr().out
+    assert code == 0 and "  items since the last import: 0 new, 0 changed, 1 removed" in out.splitlines(), out

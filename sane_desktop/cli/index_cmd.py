@@ -116,6 +116,10 @@ def render(result: dict[str, Any]) -> str:
         # quoted as a shell needs it, so a suggestion for "Ankle Boots" can be pasted as it is
         choice = shlex.quote(f"{category}={suggestion['category']}")
         lines.append(f"  {category}: try --category-map {choice} ({suggestion['reason']})")
+    items = ((result.get("import_summary") or {}).get("changes") or {}).get("items") or {}
+    if any(items.get(key) for key in ("inserted", "updated", "deleted")):  # what the re-import found changed
+        lines.append(f"  items since the last import: {items.get('inserted', 0)} new, {items.get('updated', 0)} "
+                     f"changed, {items.get('deleted', 0)} removed")
     copies = (result.get("import_summary") or {}).get("duplicates", [])
     if copies:  # information, not errors: both are indexed, and a search leaves out copies of the outfit's photos
         lines.append(f"  same photo as another item: {len(copies)} (both indexed; a search leaves out copies of the "
