@@ -223,9 +223,14 @@ class ItemTileDelegate(QStyledItemDelegate):
                 return True
         return super().helpEvent(event, view, option, index)
 
-    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+    def tile_size(self, side: int | None = None) -> QSize:
+        """A tile's size with a thumbnail of ``side`` pixels (the current side by default)."""
+        side = self.side if side is None else side
         bands = 1 + (2 if self.show_score else 0)
-        return QSize(self.side + 8, self.side + 8 + bands * LINE_H + 4)
+        return QSize(side + 8, side + 8 + bands * LINE_H + 4)
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        return self.tile_size()
 
     def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         painter.save()

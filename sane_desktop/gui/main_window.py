@@ -94,6 +94,33 @@ def _hand_on_spare(splitter: QSplitter, panel: QWidget, height: int) -> None:
         splitter.setSizes(sizes)
 
 
+class CentreColumn(QSplitter):
+    """The outfit above the results. The results get their share first: in a short window the
+    outfit strip gives up its spare room, then its tiles shrink, so that the results still show one
+    whole row of tiles under their header (a tall window sees no change)."""
+
+    def __init__(self, outfit: OutfitPanel, results: ResultsView) -> None:
+        super().__init__(Qt.Orientation.Vertical)
+        self.outfit, self.results = outfit, results
+        self.addWidget(outfit)
+        self.addWidget(results)
+        self.setStretchFactor(1, 1)
+        outfit.height_fitted.connect(lambda height: _hand_on_spare(self, outfit, height))
+        # once the layout pass is over: refitting the outfit re-sizes this splitter's children
+        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer.timeout.connect(self.fit)
+        results.least_height_changed.connect(self._fit_timer.start)
+
+    def fit(self) -> None:
+        """Give the outfit what the results leave of this column's height."""
+        self.outfit.fit_to(self.height() - self.handleWidth() - self.results.least_height())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.size().height() != event.oldSize().height():
+            self._fit_timer.start()
+
+
 class RightClickKeepsSelection(QObject):
     """Eats the right mouse button on an item view's viewport, so a right-click opens the item's
     context menu (Qt sends that event anyway) without selecting the item: what is selected stays
@@ -162,11 +189,7 @@ class MainWindow(QMainWindow):
         self._build_browser()
         self.outfit_panel = OutfitPanel(self.outfit_model)
         self.results = ResultsView(self.results_model)
-        centre = QSplitter(Qt.Orientation.Vertical)
-        centre.addWidget(self.outfit_panel)
-        centre.addWidget(self.results)
-        centre.setStretchFactor(1, 1)
-        self.outfit_panel.height_fitted.connect(lambda height: _hand_on_spare(centre, self.outfit_panel, height))
+        centre = CentreColumn(self.outfit_panel, self.results)
         self.outfit_panel.add_items_requested.connect(self.add_to_outfit)
         splitter = QSplitter()
         splitter.addWidget(self.browser)

@@ -1,5 +1,6 @@
 """The outfit being built: a strip of tiles that accepts catalogue items (click, drag and drop) and
-image files dropped from disk."""
+image files dropped from disk. In a short window the strip gives up its spare room, then its tiles
+shrink (:meth:`OutfitPanel.fit_to`), so the results below keep a whole row of tiles."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
-from sane_desktop.gui.delegates import ItemTileDelegate
+from sane_desktop.gui.delegates import THUMB_H, TILE_SIDES, ItemTileDelegate
 from sane_desktop.gui.text import ElidedLabel
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.service import ItemInfo
 
 UNDO_OFFER_MS = 15000  # how long "Outfit cleared — Undo" stays offered after Clear
+STRIP_HEIGHT = 220  # the strip's height when the window has the room (its tiles at their full side)
 
 
 class OutfitView(QListView):
@@ -34,7 +36,38 @@ class OutfitView(QListView):
         self.setAcceptDrops(True)
         self.viewport().setAcceptDrops(True)
         self.setDropIndicatorShown(True)
-        self.setFixedHeight(220)
+        self.setFixedHeight(STRIP_HEIGHT)
+
+    def _chrome(self) -> int:
+        """Pixels of the strip's height that are not tile: its frame and the horizontal scroll bar
+        (room kept for it: a long outfit scrolls sideways)."""
+        return 2 * self.frameWidth() + self.horizontalScrollBar().sizeHint().height()
+
+    def _tile_height(self, side: int) -> int:
+        delegate = self.itemDelegate()
+        assert isinstance(delegate, ItemTileDelegate), "set in OutfitPanel.__init__"
+        return delegate.tile_size(side).height()
+
+    def least_height(self) -> int:
+        """The strip's height with its smallest tiles."""
+        return self._tile_height(TILE_SIDES[0]) + self._chrome()
+
+    def fit(self, height: int) -> None:
+        """Be ``height`` pixels tall (within :meth:`least_height` and :data:`STRIP_HEIGHT`): the spare
+        room under the tiles goes first, then the tiles shrink to fit (full size again when there is room)."""
+        height = max(self.least_height(), min(STRIP_HEIGHT, height))
+        delegate = self.itemDelegate()
+        assert isinstance(delegate, ItemTileDelegate), "set in OutfitPanel.__init__"
+        room = height - self._chrome()
+        side = THUMB_H
+        while side > TILE_SIDES[0] and self._tile_height(side) > room:
+            side -= 1
+        if height != self.maximumHeight():
+            self.setFixedHeight(height)
+        if side != delegate.side:
+            delegate.set_side(side)
+            self.setIconSize(QSize(side, side))
+            self.doItemsLayout()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(ITEM_MIME) or event.mimeData().hasUrls():
@@ -71,6 +104,7 @@ class OutfitPanel(QWidget):
         self.view.setModel(model)
         self.view.setItemDelegate(ItemTileDelegate(show_score=False, parent=self.view))
         self.view.setIconSize(QSize(140, 140))
+        self._room: int | None = None  # the most the window lets the panel take (:meth:`fit_to`), None: no bound
         self.view.setToolTip("Your outfit. Drop catalogue items or image files here.")
         self.placeholder = QLabel("Your outfit is empty: double-click an item in the catalogue, press Ctrl+Enter, "
                                   "drag items here, or drop an image file from disk (Ctrl+I).")
@@ -184,14 +218,32 @@ class OutfitPanel(QWidget):
         if event.size().width() != event.oldSize().width():  # the placeholder wraps anew
             self._fit_height()
 
+    def fit_to(self, room: int | None) -> None:
+        """Take at most ``room`` pixels of height (None: as much as the strip wants): the strip gives
+        up its spare room, then its tiles shrink, down to the smallest thumbnail side; the window's
+        splitter gives what the panel leaves to the results."""
+        self._room = room
+        self._fit_height()
+
+    def _natural_height(self) -> int:
+        """What the layout wants at this width: the header, the placeholder (when shown, wrapped at
+        this width) and the strip as it is now."""
+        layout = self.layout()
+        assert layout is not None, "laid out in __init__"
+        height = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() else layout.sizeHint().height()
+        return max(height, layout.minimumSize().height())
+
     def _fit_height(self) -> None:
-        """At most the height of the header, the placeholder (when shown, wrapped at this width) and
-        the strip; :attr:`height_fitted` tells the window, whose splitter gives the rest to the results."""
+        """At most the height of the header, the placeholder (when shown) and the strip (fitted to
+        the room :meth:`fit_to` gave); :attr:`height_fitted` tells the window, whose splitter gives
+        the rest to the results."""
         layout = self.layout()
         if layout is None:
             return
-        height = layout.heightForWidth(self.width()) if layout.hasHeightForWidth() else layout.sizeHint().height()
-        height = max(height, layout.minimumSize().height())
+        above = self._natural_height() - self.view.maximumHeight()  # the header and the placeholder (fixed: the strip)
+        self.view.fit(STRIP_HEIGHT if self._room is None else self._room - above)
+        layout.invalidate()  # the strip's new fixed height, in this heightForWidth
+        height = self._natural_height()
         self.setMaximumHeight(height)
         self.height_fitted.emit(height)
 

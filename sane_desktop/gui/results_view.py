@@ -7,7 +7,8 @@ why: no outfit, nothing compatible, or nothing passing the filters (with a link 
 The header is two rows when the panel has room ("Compatible items for [category]", then "Hide matches
 below [spin] [order]"); in a narrow panel (the middle column of an 800-pixel window) it takes more
 rows rather than eliding its words: the heading above "for [category]", the spin box beside or below
-its label, the order on a row of its own."""
+its label, the order on a row of its own. :meth:`ResultsView.least_height` is what the panel needs to
+show one whole row of tiles under that header (the window's outfit strip shrinks to leave it)."""
 
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ class ResultsView(QWidget):
     link_activated = Signal(str)  # a link in the empty-state message (e.g. "reindex", "clearfilters")
     threshold_changed = Signal(int)  # "Hide matches below": a 0–100 match, 0 = hide nothing (debounced)
     sort_changed = Signal(str)  # one of RESULT_SORTS
+    # the header's rows or the tiles' size changed: :meth:`least_height` may have (the window refits the outfit strip)
+    least_height_changed = Signal()
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -211,14 +214,33 @@ class ResultsView(QWidget):
                                         else Qt.AlignmentFlag.AlignLeft)
             self._controls.invalidate()
 
+    def least_height(self) -> int:
+        """Pixels of height the panel needs to show its header (its rows at this width, the lines
+        under it when shown) and one whole row of tiles below it."""
+        layout = self.layout()
+        assert layout is not None, "laid out in __init__"
+        margins = layout.contentsMargins()
+        width = self.width() - margins.left() - margins.right()
+        height = margins.top() + margins.bottom()
+        for number in range(layout.count()):
+            item = layout.itemAt(number)
+            if item is None or item.isEmpty() or item.widget() is self.stack:
+                continue
+            height += (item.heightForWidth(width) if item.hasHeightForWidth() else item.sizeHint().height())
+            height += max(0, layout.spacing())
+        return height + self.delegate.tile_size().height() + 2 * self.view.frameWidth()
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._reflow()
+        if event.size().width() != event.oldSize().width():  # the header's rows may have changed
+            self.least_height_changed.emit()
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
         if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
             self._reflow()
+            self.least_height_changed.emit()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Leave:
@@ -258,11 +280,13 @@ class ResultsView(QWidget):
         set_plain(self.similar_heading, text)
         self.similar_heading.set_hint(hint)
         self.similar_heading.setVisible(bool(text))
+        self.least_height_changed.emit()
 
     def set_filter_note(self, markup: str) -> None:
         """A line under the controls (our markup: the caller escapes catalogue text); empty hides it."""
         set_rich(self.filter_note, markup)
         self.filter_note.setVisible(bool(markup))
+        self.least_height_changed.emit()
 
     def set_sort(self, sort: str) -> None:
         """Choose the order (one of RESULT_SORTS; an unknown one is ignored) as if picked in the combo."""
@@ -295,6 +319,7 @@ class ResultsView(QWidget):
         self.delegate.set_side(side)
         self.view.setIconSize(QSize(self.delegate.side, self.delegate.side))
         self.view.doItemsLayout()
+        self.least_height_changed.emit()
 
     def step(self, delta: int) -> None:
         """Select the next/previous result and open its explanation."""

@@ -1,0 +1,135 @@
+"""A small screen keeps the results usable (pytest-qt, offscreen, through the real window).
+
+A new-user trial at 800 × 600 saw the results grid as a ~130 px strip, less than one tile: the
+outfit strip kept its full-size tiles (220 px high) and the narrow middle column's results header
+took four rows. Now, in a short window, the outfit strip gives up its spare room and then its tiles
+shrink so that the results show one whole row of tiles under their header, at 800 × 600 and at
+1024 × 600, with an outfit built by double-clicks and a line under the header (a threshold typed
+into "Hide matches below"); the outfit strip still shows a whole tile and the explanation panel
+stays. A window made tall again has the full-size strip back, as a window opened at that size does.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from gui_helpers import demo_world, settle  # noqa: E402
+from PySide6.QtCore import QRect, Qt  # noqa: E402
+from PySide6.QtWidgets import QListView  # noqa: E402
+
+from sane_desktop.gui.delegates import THUMB_H, ItemTileDelegate  # noqa: E402
+from sane_desktop.gui.models import Role  # noqa: E402
+from sane_desktop.gui.outfit_panel import STRIP_HEIGHT  # noqa: E402
+
+pytestmark = pytest.mark.slow
+LEFT = Qt.MouseButton.LeftButton
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return demo_world(tmp_path_factory.mktemp("small-screen"))
+
+
+def add_by_double_click(window, qtbot, row: int) -> None:  # type: ignore[no-untyped-def]
+    """Double-click the catalogue's item at ``row``: it joins the outfit."""
+    index = window.browser_model.index(row)
+    window.grid.scrollTo(index)
+    centre = window.grid.visualRect(index).center()
+    qtbot.mouseClick(window.grid.viewport(), LEFT, pos=centre)  # a view double-clicks what it pressed
+    qtbot.mouseDClick(window.grid.viewport(), LEFT, pos=centre)
+    pk = int(index.data(Role.ItemPk))
+    qtbot.waitUntil(lambda: pk in window.outfit_model.pks(), timeout=10000)
+
+
+def wait_for_results(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.waitUntil(lambda: not window.channels.search.busy and window.results_model.rowCount() > 0
+                    and window.results.stack.currentWidget() is window.results.view, timeout=60000)
+    settle(200)  # the layout passes after the results (the strip is refitted once they are over)
+
+
+def with_an_outfit(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Two outfit items of different categories, added by double-click; the results shown."""
+    first = window.browser_model.row(0).item.category
+    other = next(r for r in range(window.browser_model.rowCount()) if window.browser_model.row(r).item.category != first)
+    add_by_double_click(window, qtbot, 0)
+    add_by_double_click(window, qtbot, other)
+    wait_for_results(window, qtbot)
+
+
+def tile_size(view: QListView) -> tuple[int, int]:
+    """A tile's full size (thumbnail, title and the result's bands) as the view's delegate lays it out."""
+    delegate = view.itemDelegate()
+    assert isinstance(delegate, ItemTileDelegate)
+    size = delegate.tile_size()
+    return size.width(), size.height()
+
+
+def whole_tile_shown(view: QListView) -> bool:
+    """The view's first tile lies whole inside its viewport."""
+    area = view.viewport().rect()
+    tile = view.visualRect(view.model().index(0, 0))
+    return tile.isValid() and area.contains(tile)
+
+
+def assert_usable(window) -> None:  # type: ignore[no-untyped-def]
+    """One whole row of result tiles, a whole outfit tile, and the explanation panel beside them."""
+    results = window.results.view
+    width, height = tile_size(results)
+    viewport = results.viewport()
+    assert viewport.height() >= height, f"results grid {viewport.height()} px high, a tile is {height} px"
+    assert viewport.width() >= width
+    assert whole_tile_shown(results)
+    strip = window.outfit_panel.view
+    width, height = tile_size(strip)
+    assert strip.viewport().height() >= height and strip.viewport().width() >= width
+    assert whole_tile_shown(strip)
+    assert window.outfit_panel.isVisible() and window.outfit_panel.height() > 0
+    dock = window.explanation_dock
+    assert dock.isVisible() and not dock.isFloating() and dock.width() > 0 and dock.height() > 0
+    assert QRect(0, 0, window.width(), window.height()).contains(dock.geometry())
+    # nothing overlaps: the outfit strip above the results, both left of the explanation
+    centre = window.outfit_panel.parentWidget()
+    assert window.outfit_panel.geometry().bottom() < window.results.geometry().top()
+    assert centre.mapTo(window, centre.rect().topRight()).x() < dock.geometry().left()
+
+
+@pytest.mark.parametrize("size", [(800, 600), (1024, 600)])
+def test_a_small_window_shows_a_whole_row_of_results(world, qtbot, make_window, size) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=size)
+    with_an_outfit(window, qtbot)
+    assert (window.width(), window.height()) == size
+    assert_usable(window)
+    # one more line under the header ("Showing only matches of 10/100 or more"): still a whole row
+    spin = window.results.threshold
+    spin.setFocus()
+    spin.selectAll()
+    qtbot.keyClicks(spin, "10")
+    qtbot.waitUntil(lambda: window.results.filter_note.isVisible() and "10/100" in window.results.filter_note.text(),
+                    timeout=10000)
+    wait_for_results(window, qtbot)
+    assert_usable(window)
+
+
+def test_a_tall_window_keeps_the_full_size_outfit_strip(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(800, 600))
+    with_an_outfit(window, qtbot)
+    strip = window.outfit_panel.view
+    delegate = strip.itemDelegate()
+    assert isinstance(delegate, ItemTileDelegate)
+    assert delegate.side < THUMB_H and strip.height() < STRIP_HEIGHT  # shrunk in the short window
+    window.resize(1200, 800)
+    qtbot.waitUntil(lambda: window.height() == 800, timeout=5000)
+    settle(200)
+    assert (delegate.side, strip.height()) == (THUMB_H, STRIP_HEIGHT)
+    tall = make_window(world, size=(1200, 800))
+    with_an_outfit(tall, qtbot)
+    assert (tall.outfit_panel.view.itemDelegate().side, tall.outfit_panel.view.height()) == (THUMB_H, STRIP_HEIGHT)
+    # the results get the same room as in a window opened at this size
+    assert window.results.view.viewport().height() == tall.results.view.viewport().height()
+    assert_usable(tall)
