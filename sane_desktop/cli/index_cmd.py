@@ -26,8 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--name", help="catalogue name (default: the folder's name); one plain folder name")
     parser.add_argument("--replace", action="store_true",
                         help="replace a catalogue of that name built from another folder (default: refuse)")
-    parser.add_argument("--model", type=Path, help="model checkpoint (default: a bundled model: the demo model for the "
-                        "drawn demo catalogue, else general.pt, the pretrained-trunk model for real photos)")
+    parser.add_argument("--model", type=Path, help="model checkpoint (default: the model the catalogue was last indexed "
+                        "with, when its file is still there; else a bundled model: the demo model for the drawn demo "
+                        "catalogue, else general.pt, the pretrained-trunk model for real photos)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
     parser.add_argument("--category-map", metavar="MAP",

@@ -9,6 +9,7 @@ import torch
 
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, bundled_model_path, load_checkpoint
+from sane_desktop.retrieval.manifest import read_index_manifest
 
 DEMO_NOTE = "indexed with a bundled model; a model trained on this catalogue (sane-desktop train) will do better"
 
@@ -32,16 +33,37 @@ NO_MATCHES_NOTE = ("this model learnt no matches (trained without outfits): ever
                    "similarity, 'looks alike'")
 
 
+def recorded_model(index_dir: Path, catalogue: str) -> Path | None:
+    """The model file the catalogue's last index was built with, when its manifest (in
+    ``index_dir``, of catalogue ``catalogue``) names one that is still there: a re-index without
+    ``--model`` keeps the catalogue's own model (a trial lost a trained one to the bundled model).
+    None when there is no readable manifest, it is another catalogue's, or the file is gone."""
+    from sane_desktop.errors import SaneError
+
+    try:
+        manifest = read_index_manifest(index_dir)
+    except SaneError:  # unreadable: the re-index rebuilds it, with the bundled model
+        return None
+    if manifest is None or manifest.catalogue != catalogue or not manifest.model_path:
+        return None
+    path = Path(manifest.model_path)
+    return path if path.is_file() else None
+
+
 def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None,
-                     root: Path | str | None = None) -> IndexModel:
-    """Load ``model_path`` (when None, the bundled model for the catalogue folder ``root``:
+                     root: Path | str | None = None, recorded: Path | None = None) -> IndexModel:
+    """Load ``model_path`` (when None: ``recorded``, the catalogue's own model from its index
+    manifest (:func:`recorded_model`), else the bundled model for the catalogue folder ``root``:
     :func:`~sane_desktop.models.checkpoint.bundled_model_path`) onto ``device`` (CUDA when present).
 
     Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` (a ModelError) for a missing,
     foreign or corrupt checkpoint.
     """
     note = None
-    if model_path is None:
+    if model_path is None and recorded is not None:  # the catalogue's own model, as its index names it
+        model_path, note = recorded, f"re-indexed with the model this catalogue was built with ({recorded}); " \
+                                     "--model chooses another"
+    elif model_path is None:
         model_path, note = bundled_model_path(root), DEMO_NOTE
     path = Path(model_path).resolve()
     torch_device = pick_device(device)

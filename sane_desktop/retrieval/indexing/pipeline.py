@@ -24,7 +24,7 @@ from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progre
 from sane_desktop.retrieval.indexing.build import BuiltIndexes, build_indexes, stored_suggestions
 from sane_desktop.retrieval.indexing.current import CURRENT, rebuild_reason
 from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items, store_cells_for
-from sane_desktop.retrieval.indexing.model import IndexModel, load_index_model
+from sane_desktop.retrieval.indexing.model import IndexModel, load_index_model, recorded_model
 from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
 from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import store_embeddings
@@ -123,7 +123,8 @@ def index_catalogue(
     url = db_url or default_db_url(name)
     # the model first: one that cannot load is refused before a catalogue is imported (a trial found
     # a half-made catalogue listed, browsable and unsearchable, after a refused checkpoint)
-    model = load_index_model(model_path, device, root=root)
+    model = load_index_model(model_path, device, root=root,
+                             recorded=recorded_model(Path(index_dir) if index_dir else catalogue_dir(name), name))
     if shard is None:
         engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
                                          replace=replace)
@@ -185,7 +186,9 @@ def index_store(
     None keeps the choices the previous index recorded (those still valid); a map, even empty,
     replaces them. Checked before anything is embedded (InputError).
 
-    ``model_path`` None means the bundled demo model (the summary's ``note`` says so); ``index_dir``
+    ``model_path`` None means the model the catalogue's last index was built with, when its file is
+    still there (:func:`~sane_desktop.retrieval.indexing.model.recorded_model`), else the bundled model
+    (the summary's ``note`` says which); ``index_dir``
     defaults to ``index/<name>/``; an unreadable manifest is rebuilt. An index folder holding
     another catalogue's index is not overwritten unless ``replace`` (InputError). Raises NotFound
     (no such catalogue), InputError, CheckpointError (model), Cancelled (between batches;
@@ -209,8 +212,9 @@ def index_store(
     choose_backend(engine, vector_backend)  # an unusable backend is refused before anything is embedded
     catalogue = find_catalogue(engine, name)
     # ``loaded``: ``model_path`` already loaded by the caller (index_catalogue checks it before importing)
-    model = loaded if loaded is not None else load_index_model(model_path, device, root=catalogue.root)
     index_dir = Path(index_dir) if index_dir else catalogue_dir(catalogue.name)
+    model = loaded if loaded is not None else load_index_model(
+        model_path, device, root=catalogue.root, recorded=recorded_model(index_dir, catalogue.name))
     try:
         sync_shared_manifest(engine, catalogue.name, index_dir)  # pgvector: the server's (its category choices)
         previous = read_index_manifest(index_dir)
