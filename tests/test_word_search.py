@@ -145,6 +145,7 @@ def test_upgraded_words_equal_imported_ones(tmp_path: Path) -> None:
         connection.execute(text("ALTER TABLE items DROP COLUMN file_mtime_ns"))
         connection.execute(text("DROP TABLE model_checkpoints"))  # r0005's tables
         connection.execute(text("DROP TABLE shared_manifests"))
+        connection.execute(text("ALTER TABLE catalogues DROP COLUMN mapping"))  # r0006's column
     engine.dispose()
     engine = open_store(url)
     try:

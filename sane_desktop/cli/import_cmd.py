@@ -21,7 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--replace", action="store_true",
                         help="replace a catalogue of that name built from another folder (default: refuse)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
-    parser.add_argument("--mapping", help="mapping file for a manifest catalogue (default: <folder>/sane-mapping.json)")
+    parser.add_argument("--mapping", help="mapping file for a manifest catalogue (default: the one this catalogue was "
+                        "imported with, else <folder>/sane-mapping.json)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 

@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "with, when its file is still there; else a bundled model: the demo model for the drawn demo "
                         "catalogue, else general.pt, the pretrained-trunk model for real photos)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
-    parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
+    parser.add_argument("--mapping", help="mapping file for a manifest catalogue (default: the one this catalogue was "
+                        "imported with, else <folder>/sane-mapping.json)")
     parser.add_argument("--category-map", metavar="MAP",
                         help="catalogue category -> model category or 'general', for categories the model does not "
                         "know by name: a JSON file, or inline 'Tops=tops,Jewellery=general' (default: the choices "

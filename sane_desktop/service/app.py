@@ -340,8 +340,8 @@ class CatalogueService:
         out = folder / "model.pt"
         with catalogue_lock(folder, f"train {name}"):  # model and re-index are one write
             outcome = building.train_model(current.items.root, out, TrainRequest(epochs=epochs),
-                                           device=self.catalogues.device, progress=progress, should_stop=should_stop,
-                                           on_epoch=on_epoch)
+                                           mapping=self._import_mapping(current), device=self.catalogues.device,
+                                           progress=progress, should_stop=should_stop, on_epoch=on_epoch)
             self.catalogues.model_override = None  # the catalogue's own model wins from now on
             indexed = self._index_with(name, out, progress, should_stop)
         return replace(outcome.report, vectors=indexed.vectors)
@@ -354,11 +354,20 @@ class CatalogueService:
         out = folder / "model.pt"
         with catalogue_lock(folder, f"adapt {name}"):
             report, _, _ = building.adapt_model(current.items.root, current.model.path, out,
-                                                device=self.catalogues.device, name=name, progress=progress,
-                                                should_stop=should_stop)
+                                                mapping=self._import_mapping(current), device=self.catalogues.device,
+                                                name=name, progress=progress, should_stop=should_stop)
             self.catalogues.model_override = None
             indexed = self._index_with(name, out, progress, should_stop)
         return AdaptReport(report.model, report.content_hash, report.images, report.skipped, indexed.vectors)
+
+    @staticmethod
+    def _import_mapping(current: OpenCatalogue) -> str | None:
+        """The mapping the open catalogue was imported with (None: none, or found in its folder):
+        training or adapting reads the folder as the import did, never as a plain folder of photos."""
+        from sane_desktop.store.importer import stored_catalogue
+
+        stored = stored_catalogue(current.items.engine, current.info.name)
+        return stored.mapping if stored is not None else None
 
     def _index_with(self, name: str, model: Path, progress: Progress, should_stop: CancelCheck) -> IndexReport:
         current = self.current()

@@ -115,7 +115,7 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
                  vector_backend: str | None = None, shard: str | None = None, cells: str = "auto",
                  rebuild: bool = False) -> IndexReport:
     """Import a folder (validate, store), embed what is new or changed with ``model`` (None: the
-    bundled demo model, with a note saying so) and rebuild its FAISS indexes
+    model its last index was built with, else a bundled model, the note says which) and rebuild its FAISS indexes
     (``retrieval.indexer``; safe to interrupt and re-run), holding the catalogue's writer lock.
 
     ``category_map``: catalogue category -> model category or ``general`` for the categories the

@@ -3,6 +3,12 @@
 Everything happens in one transaction: a crash or an error mid-import leaves the database exactly
 as the previous import left it.
 
+A catalogue remembers the mapping file it was imported with when the folder would not find it by
+itself (``catalogues.mapping``): a re-import given no mapping reads it again, and one that would read
+the folder in another format than the stored catalogue's is refused before anything is written
+unless a mapping is given or the catalogue replaced (a trial found a manifest catalogue silently
+re-imported as a plain folder of photos, its items renumbered and its saved outfits emptied).
+
 Besides what the reader skipped, the summary lists in ``duplicates`` every item whose photo has the
 same bytes as an earlier item's ("same photo as <id>"): information, not a skip (both are imported,
 since a catalogue may list one photo under two products); searches leave such copies of an outfit
@@ -48,6 +54,11 @@ class ImportSummary:
     changes: dict[str, dict[str, int]] = field(default_factory=dict)
     revision: int = 0
     seconds: float = 0.0
+    # the mapping file recorded for the catalogue (None: none, or one the folder finds by itself)
+    mapping: str | None = None
+    # the one recorded before when this import changed it (a mapping given by the user), else None
+    mapping_before: str | None = None
+    mapping_changed: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -64,6 +75,9 @@ class ImportSummary:
             "changes": self.changes,
             "revision": self.revision,
             "seconds": round(self.seconds, 3),
+            "mapping": self.mapping,
+            "mapping_changed": self.mapping_changed,
+            "mapping_before": self.mapping_before,
         }
 
 
@@ -86,7 +100,7 @@ def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
 
 def import_catalogue(
     catalogue: Catalogue, engine: Engine, name: str, should_stop: CancelCheck = never_cancel, *,
-    replace: bool = False,
+    replace: bool = False, mapping: str | None = None, keep_format: bool = False,
 ) -> ImportSummary:
     """Sync ``catalogue`` into ``engine`` under ``name``; returns counts and what was skipped.
 
@@ -94,6 +108,10 @@ def import_catalogue(
     delete its rows (and strand what was derived from them), so it raises :class:`InputError`
     naming both folders unless ``replace`` says to. ``should_stop`` is checked between tables;
     cancelling rolls the whole import back. Raises InputError for an invalid name.
+
+    ``mapping``: the mapping file to record for the catalogue (:func:`recorded_mapping`; None: the
+    catalogue was read without one from outside its folder). ``keep_format``: a stored catalogue
+    of that name in another format than ``catalogue.format`` is an InputError naming both.
     """
     check_catalogue_name(name)
     started = time.perf_counter()
@@ -101,7 +119,7 @@ def import_catalogue(
     attributes_of = item_attributes(catalogue, vocabulary)
     changes: dict[str, SyncCounts] = {}
     with engine.begin() as connection:
-        catalogue_pk = _catalogue_row(connection, name, catalogue, replace)
+        catalogue_pk, mapping_before = _catalogue_row(connection, name, catalogue, replace, mapping, keep_format)
         mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
 
         def sync(name: str, table: Table, key: list[str], rows: Iterable[dict[str, Any]], scope: Any,
@@ -199,6 +217,7 @@ def import_catalogue(
 
         revision = _bump_revision(connection, catalogue_pk, any(c.changed for c in changes.values()))
 
+    changed_mapping = mapping_before is not _NEW and mapping_before != mapping
     split_counts: dict[str, dict[str, int]] = defaultdict(dict)
     for record in catalogue.splits:
         split_counts[record.protocol][record.split] = len(record.outfit_ids)
@@ -216,6 +235,9 @@ def import_catalogue(
         changes={table: counts.as_dict() for table, counts in changes.items()},
         revision=revision,
         seconds=time.perf_counter() - started,
+        mapping=mapping,
+        mapping_before=mapping_before if changed_mapping else None,
+        mapping_changed=changed_mapping,
     )
 
 
@@ -233,20 +255,41 @@ def source_conflict(name: str, stored_root: str | None, root: Path | str) -> Inp
                       f"another name (--name), or replace that catalogue (--replace)")
 
 
-def _catalogue_row(connection: Connection, name: str, catalogue: Catalogue, replace: bool) -> int:
+def format_conflict(name: str, stored_format: str, root: Path | str, now: str) -> InputError:
+    """The error for re-importing catalogue ``name``, stored as ``stored_format``, from ``root``
+    that now reads as ``now``."""
+    return InputError(f"catalogue {name!r} was imported as a {stored_format} catalogue, but {Path(root)} now reads "
+                      f"as a {now} catalogue: give its mapping with --mapping FILE, or replace the catalogue "
+                      f"on purpose (--replace; its items get new ids)")
+
+
+class _New:
+    """The previous mapping of a catalogue that did not exist before this import."""
+
+
+_NEW: Any = _New()
+
+
+def _catalogue_row(connection: Connection, name: str, catalogue: Catalogue, replace: bool, mapping: str | None,
+                   keep_format: bool) -> tuple[int, Any]:
+    """The catalogue's primary key (its row written) and the mapping recorded before (``_NEW``
+    for a new catalogue)."""
     table = S.CatalogueRow.__table__
-    row = connection.execute(select(table.c.id, table.c.root).where(table.c.name == name)).first()
-    found = None if row is None else row.id
+    row = connection.execute(select(table.c.id, table.c.root, table.c.format, table.c.mapping)
+                             .where(table.c.name == name)).first()
+    # both checked inside the transaction too: another run may have imported since
     conflict = None if row is None or replace else source_conflict(name, row.root, catalogue.root)
-    if conflict is not None:  # checked inside the transaction too: another run may have imported since
+    if conflict is not None:
         raise conflict
-    values = {"root": str(catalogue.root), "format": catalogue.format}
-    if found is None:
+    if row is not None and keep_format and not replace and row.format != catalogue.format:
+        raise format_conflict(name, row.format, catalogue.root, catalogue.format)
+    values = {"root": str(catalogue.root), "format": catalogue.format, "mapping": mapping}
+    if row is None:
         inserted = connection.execute(table.insert().values(name=name, revision=0, **values)).inserted_primary_key
         assert inserted is not None  # None only for executemany; this inserts one row
-        return int(inserted[0])
-    connection.execute(update(table).where(table.c.id == found).values(**values))
-    return int(found)
+        return int(inserted[0]), _NEW
+    connection.execute(update(table).where(table.c.id == row.id).values(**values))
+    return int(row.id), row.mapping
 
 
 def _bump_revision(connection: Connection, catalogue_pk: int, changed: bool) -> int:
@@ -256,6 +299,57 @@ def _bump_revision(connection: Connection, catalogue_pk: int, changed: bool) -> 
         values["revision"] = table.c.revision + 1
         connection.execute(update(table).where(table.c.id == catalogue_pk).values(**values))
     return int(connection.execute(select(table.c.revision).where(table.c.id == catalogue_pk)).scalar_one())
+
+
+@dataclass(frozen=True)
+class StoredCatalogue:
+    """What the store records of a catalogue's source: folder, format, mapping file (or None)."""
+
+    root: str
+    format: str
+    mapping: str | None
+
+
+def stored_catalogue(engine: Engine, name: str) -> StoredCatalogue | None:
+    """The stored catalogue ``name``'s source, None when the store has no such catalogue."""
+    table = S.CatalogueRow.__table__
+    with engine.connect() as connection:
+        row = connection.execute(select(table.c.root, table.c.format, table.c.mapping)
+                                 .where(table.c.name == name)).first()
+    return None if row is None else StoredCatalogue(str(row.root), str(row.format), row.mapping)
+
+
+def recorded_mapping(root: Path, mapping: Path | None) -> str | None:
+    """What a catalogue read from ``root`` with ``mapping`` records: the mapping's absolute path, or
+    None when there is none or the folder finds that very file by itself (its own
+    ``sane-mapping.json``, or a mapping shipped with the app for the table it holds), found again
+    at every import wherever the folder or the app moves."""
+    from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, POLYVORE_METADATA, shipped_mapping
+
+    if mapping is None:
+        return None
+    given = mapping.expanduser().resolve()
+    if (root / MAPPING_FILE_NAME).is_file():
+        found: Path | None = root / MAPPING_FILE_NAME
+    elif (root / POLYVORE_METADATA).is_file():
+        found = None  # a Polyvore folder given a mapping is read with it: that mapping is needed
+    else:
+        found = shipped_mapping(root)
+    return None if found is not None and found.resolve() == given else str(given)
+
+
+def _recorded_mapping_file(name: str, recorded: str) -> Path:
+    """The mapping file catalogue ``name`` was imported with, once it can be read; InputError
+    (one line, nothing written) when it is gone or cannot be read."""
+    path = Path(recorded)
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as error:
+        why = "which is gone" if not path.exists() else f"which cannot be read ({error.strerror or error})"
+        raise InputError(f"catalogue {name!r} was imported with the mapping {path}, {why}: put it back, or give "
+                         "the mapping with --mapping FILE") from None
+    return path
 
 
 def import_folder(
@@ -273,9 +367,16 @@ def import_folder(
     ``name`` defaults to the folder's name; ``db_url`` to ``index/<name>/catalogue.db``. Raises
     InputError for an invalid name and (before reading a single image) for a name already built
     from another folder unless ``replace``; NotFound for a missing folder; what reading raises.
+
+    ``mapping``: the mapping file of a manifest catalogue. Without one, a re-import of a stored
+    catalogue (same name, same folder) reads the mapping it was imported with, and InputError (one
+    line, before anything is written) says when that file is gone or unreadable, or when the folder
+    now reads in another format than the stored catalogue (say a manifest catalogue now read as a
+    plain folder) — unless ``replace``, which reads the folder as it is now. A mapping given
+    replaces the recorded one (the summary's ``mapping_changed``).
     """
-    from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.store.items import catalogue_source, known_images
+    from sane_desktop.catalogue import detect_format, read_catalogue
+    from sane_desktop.store.items import known_images
 
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
@@ -283,16 +384,25 @@ def import_folder(
     name = check_catalogue_name(name if name is not None else root.name)
     engine = open_store(db_url or default_db_url(name))
     try:
-        conflict = None if replace else source_conflict(name, catalogue_source(engine, name), root)
+        stored = None if replace else stored_catalogue(engine, name)
+        conflict = None if stored is None else source_conflict(name, stored.root, root)
         if conflict is not None:
             raise conflict
+        given = Path(mapping).expanduser().resolve() if mapping else None
+        if given is None and stored is not None and stored.mapping:  # read as it was imported
+            given = _recorded_mapping_file(name, stored.mapping)
+        # an import never silently changes how a catalogue is read: a new format needs the user's word
+        keep_format = stored is not None and not mapping
+        if keep_format and stored is not None and (now := detect_format(root, given)) != stored.format:
+            raise format_conflict(name, stored.format, root, now)
         # files unchanged since the last import of this folder are not read again (issue 19, point 5);
         # passed inline so that the records are freed before the sync
         catalogue = read_catalogue(
-            root, Path(mapping) if mapping else None, progress=progress, should_stop=should_stop,
+            root, given, progress=progress, should_stop=should_stop,
             known={} if replace else known_images(engine, name),
         )
-        return engine, import_catalogue(catalogue, engine, name, should_stop, replace=replace)
+        return engine, import_catalogue(catalogue, engine, name, should_stop, replace=replace,
+                                        mapping=recorded_mapping(root, given), keep_format=keep_format)
     except BaseException:
         engine.dispose()
         raise

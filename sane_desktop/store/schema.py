@@ -51,7 +51,11 @@ class SchemaVersion(Base):
 
 
 class CatalogueRow(Base):
-    """One imported catalogue; ``revision`` grows whenever an import changes its rows."""
+    """One imported catalogue; ``revision`` grows whenever an import changes its rows.
+
+    ``mapping``: the absolute path of the mapping file a manifest catalogue was imported with, when
+    the folder would not find it by itself (None: no mapping, or the folder's own
+    ``sane-mapping.json``, or one shipped with the app); a re-import given none reads it again."""
 
     __tablename__ = "catalogues"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -60,6 +64,7 @@ class CatalogueRow(Base):
     format: Mapped[str] = mapped_column(String(40))
     revision: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    mapping: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class Category(Base):
