@@ -253,3 +253,24 @@ def test_manager_resync_keeps_the_mapping_and_says_when_it_is_gone(hm30: tuple[P
     stored = stored_catalogue(engine := open_store(url), "hm30")
     engine.dispose()
     assert stored is not None and stored.mapping == str(mapping.resolve())
+
+
+def test_every_service_reader_reads_the_folder_as_its_import_did(hm30: tuple[Path, Path], tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Train, adapt, evaluate and the index dialog's plan read a source folder through one reader,
+    which falls back on the recorded mapping: never a plain folder of photos for want of --mapping."""
+    from sane_desktop.service.sources import read_source, source_mapping
+
+    root, mapping = hm30
+    monkeypatch.setenv("SANE_INDEX_HOME", str(tmp_path / "home"))
+    assert source_mapping(root) is None and read_source(root, validate_images=False).format == "folder"
+    from sane_desktop import paths
+
+    engine, _ = import_folder(root, "hm30", f"sqlite:///{paths.catalogue_dir('hm30') / 'catalogue.db'}", mapping)
+    engine.dispose()
+    assert source_mapping(root) == mapping.resolve()
+    read = read_source(root, validate_images=False)
+    assert read.format == "manifest" and len(read.items) == 12
+    other = tmp_path / "elsewhere.json"
+    assert source_mapping(root, other) == other  # a mapping given wins
+    assert source_mapping(tmp_path / "another-folder", name="hm30") is None  # recorded for another folder

@@ -26,10 +26,10 @@ EpochCallback = Callable[[dict[str, Any]], None]
 
 def inspect_folder(root: Path | str) -> FolderReport:
     """Detected format and item count of a catalogue folder (quick: no image validation)."""
-    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.service.sources import read_source
 
     root = Path(root).expanduser().resolve()
-    catalogue = read_catalogue(root, validate_images=False)
+    catalogue = read_source(root, validate_images=False)
     return FolderReport(root, catalogue.format, len(catalogue.items), root.name)
 
 
@@ -207,7 +207,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     cannot train (no outfits and no attributes)."""
     import torch
 
-    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.service.sources import read_source
     from sane_desktop.models import pick_device, save_checkpoint
     from sane_desktop.training.presets import preset
     from sane_desktop.training.trainer import train
@@ -219,8 +219,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     if not target.parent.is_dir():
         raise InputError(f"--out {target}: its folder {target.parent} does not exist")
     torch_device = torch.device(device) if device else pick_device()
-    catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress,
-                               should_stop=should_stop, seed=request.seed)
+    catalogue = read_source(root, mapping, progress=progress, should_stop=should_stop, seed=request.seed)
     name = request.preset or default_preset(Path(root), torch_device.type, request.trunk)
     logger.info("train on %s: preset %s, device %s, epochs %s -> %s", root, name, torch_device,
                 request.epochs or "preset", out)
@@ -309,7 +308,7 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
     ``name``: the catalogue's name recorded in the model (default: the folder's). Returns the
     report, the number of BatchNorm layers and the skipped images' descriptions.
     Raises InputError when no image could be read, Cancelled when stopped (nothing written)."""
-    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.service.sources import read_source
     from sane_desktop.models import load_checkpoint, save_checkpoint
     from sane_desktop.models.adapt import adapt_batchnorm, adapted_config, batchnorm_layers, catalogue_batches
 
@@ -318,8 +317,7 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
     logger.info("adapt %s to %s (at most %d images, device %s) -> %s", model, root, max_images, device or "cpu", out)
     started = time.monotonic()
     bundle = load_checkpoint(Path(model), map_location=device or "cpu")  # a copy: a live model keeps serving
-    catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress,
-                               should_stop=should_stop)
+    catalogue = read_source(root, mapping, name=name, progress=progress, should_stop=should_stop)
     skipped: list[str] = []
     seen = adapt_batchnorm(bundle, catalogue_batches(catalogue, bundle.preprocessing, batch_size, max_images, seed,
                                                      skipped, progress), should_stop)

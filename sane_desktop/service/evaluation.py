@@ -33,13 +33,13 @@ def evaluate_model(root: Path | str, model: Path | str, split: str = "test", *, 
     item-disjoint ``generated-disjoint`` where the catalogue has it — repeated at the top level,
     each with its sizes and leakage. ``seed`` also seeds the generated splits, as in ``train``. A
     catalogue with ground truth (the demo) also gets FITB per theme kind."""
-    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.service.sources import read_source
     from sane_desktop.catalogue.ground_truth import read_ground_truth, theme_kinds
     from sane_desktop.models import load_checkpoint
     from sane_desktop.training.report import evaluate
 
     bundle = load_checkpoint(Path(model))
-    catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress, seed=seed)
+    catalogue = read_source(root, mapping, progress=progress, seed=seed)
     kinds = theme_kinds(read_ground_truth(Path(root)))
     figures = evaluate(catalogue, bundle, split, seed=seed, progress=progress, outfit_kinds=kinds)
     return EvaluationReport(Path(model), bundle.content_hash, figures)
@@ -63,7 +63,7 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     """Insertion/deletion AUC, attribute accuracy and pointing game of each method over ``pairs``
     test pairs (``explain.evaluation``; Petsiuk et al. 2018 for the curves, Plummer et al. 2020
     for the attribute choice). ``selection``: a fitted selection file to use instead of fitting."""
-    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.service.sources import read_source
     from sane_desktop.catalogue.ground_truth import read_ground_truth
     from sane_desktop.explain.evaluation import evaluate_explanations
     from sane_desktop.explain.pipeline import SelectionModel
@@ -72,7 +72,7 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     if pairs <= 0 or rise_masks <= 0:
         raise InputError("the pair count and RISE masks must be positive")
     bundle = load_checkpoint(Path(model))
-    catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress)
+    catalogue = read_source(root, mapping, progress=progress)
     fixed = None
     if selection is not None:
         if bundle.attributes is None:

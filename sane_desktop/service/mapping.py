@@ -37,11 +37,11 @@ def category_plan(root: Path | str, model: Path, *, name: str | None = None, ind
     stored embeddings. The user's choices recorded by that index are kept (``current``).
 
     Quick: no image is validated or embedded. Raises what reading the folder or the model raises."""
-    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.service.sources import read_source
     from sane_desktop.models.checkpoint import load_checkpoint
 
     root = Path(root).expanduser().resolve()
-    catalogue = read_catalogue(root, Path(mapping) if mapping else None, validate_images=False)
+    catalogue = read_source(root, mapping, name=name, index_dir=index_dir, validate_images=False)
     counts = Counter(item.category for item in catalogue.items)
     bundle = load_checkpoint(model, map_location="cpu")
     model_categories = list(bundle.matched_categories)  # none for a model trained without outfits

@@ -21,7 +21,7 @@ def evaluate_weak_truth_explanations(root: Path | str, model: Path | str, pairs:
     the one saved beside the model, else untuned defaults) and, with ``fit``, for one fitted on
     the valid split (returned as ``selection`` of the result). ``oracle``: also the removal oracle
     (one forward pass per candidate attribute). Raises InputError on bad arguments or files."""
-    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.service.sources import read_source
     from sane_desktop.explain.metrics import white_background
     from sane_desktop.explain.pipeline import SelectionModel, find_selection
     from sane_desktop.explain.weak_truth import evaluate_weak_truth
@@ -41,7 +41,7 @@ def evaluate_weak_truth_explanations(root: Path | str, model: Path | str, pairs:
         beside = Path(model).with_suffix(".selection.json")
         source = f"beside the model: {beside.name}" if shipped.tuned or shipped.model_hash else "untuned defaults"
     # generated splits at their default seed, as ``train`` drew them: ``seed`` draws the pairs only
-    catalogue = read_catalogue(Path(root), Path(mapping) if mapping else None, progress=progress)
+    catalogue = read_source(root, mapping, progress=progress)
     prep = bundle.preprocessing
     figures, fitted = evaluate_weak_truth(catalogue, bundle, kinds, pairs, seed, shipped, source, fit, oracle,
                                           white_background(prep.mean, prep.std), progress)
