@@ -1,11 +1,17 @@
-""""Adapt model to this catalogue…": what it does, progress with ETA, cancel, result."""
+""""Adapt model to this catalogue…": what it does, which model it starts from and which file it writes,
+progress with ETA, cancel, result (a run goes on in the background when the dialog is closed: see
+:class:`~sane_desktop.gui.train_dialog.ModelRunDialog`)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sane_desktop.gui.request_dialog import ModelRequestDialog
+from sane_desktop import paths
 from sane_desktop.gui.tasks import TaskFn, TaskRunner, TaskState
+from sane_desktop.gui.text import plain_label, set_plain
+from sane_desktop.gui.train_dialog import READING, REINDEX, ModelRunDialog, Stage
 from sane_desktop.service.values import AdaptReport
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
@@ -17,13 +23,79 @@ EXPLANATION = (
     "look different from the ones the model was trained on. The catalogue is then re-indexed with the "
     "adapted model, which becomes this catalogue's model."
 )
+OWN_MODEL = "model.pt"  # what the service's adapt writes in the catalogue's folder
+ADAPT_STAGES = (
+    Stage("Adapting the model", 0.5, {**READING, "adapting BatchNorm statistics": (0.35, 1.0)}),
+    Stage("Re-indexing with the adapted model", 0.5, REINDEX.labels),
+)
 
 
-class AdaptDialog(ModelRequestDialog[AdaptReport]):
+@dataclass(frozen=True)
+class StartingModel:
+    """The model an adapt starts from and the file it writes (found on the worker)."""
+
+    path: Path
+    # "trained"/"adapted" (this catalogue's own), "bundled" (shipped with the app), "other", "none" (nothing open)
+    origin: str
+    target: Path  # the catalogue's model file the adapted model is written to
+    replaces: bool  # the target exists (this catalogue's model file is overwritten)
+
+
+def starting_model(service: CatalogueService) -> StartingModel:
+    """The open catalogue's model and where adapting it writes (worker thread)."""
+    name = service.name
+    model = service.model_path()
+    if name is None:
+        return StartingModel(model, "none", model, False)
+    folder = paths.catalogue_dir(name, service.index_home)
+    target = folder / OWN_MODEL
+    if model.parent.resolve() == paths.resource("models").resolve():
+        origin = "bundled"
+    elif model.is_relative_to(folder):
+        origin = "adapted" if service.bundle().config.get("adapted_to") else "trained"
+    else:
+        origin = "other"
+    return StartingModel(model, origin, target, target.is_file())
+
+
+def starting_words(start: StartingModel) -> str:
+    """What the dialog says before the person starts: the model it starts from, the file it writes."""
+    if start.origin == "none":
+        return "No catalogue is open: open the catalogue to adapt the model to first."
+    origin = {"trained": "this catalogue's own model, trained on this catalogue",
+              "adapted": "this catalogue's own model, already adapted to this catalogue",
+              "bundled": "the model bundled with the app",
+              "other": f"the model in {start.path.parent}"}[start.origin]
+    writes = f"Writes the adapted model to {start.target}, " + (
+        "replacing this catalogue's model file (the current one is overwritten)" if start.replaces
+        else "which becomes this catalogue's model file")
+    if start.origin == "bundled":
+        writes += "; the bundled model itself is not changed"
+    return f"Starts from {start.path.name}: {origin}. {writes}."
+
+
+class AdaptDialog(ModelRunDialog[AdaptReport]):
     activity = "Adapting the model…"
+    run_words = "Adapting the model"
+    menu_entry = "File → Adapt model to this catalogue…"
+    cancel_words = "Cancel adapting"
+    stages = ADAPT_STAGES
 
     def __init__(self, tasks: TaskRunner[CatalogueService], catalogue: str, parent: Any = None) -> None:
-        super().__init__(tasks, f"Adapt model to {catalogue}", EXPLANATION, "Adapt", None, parent)
+        super().__init__(tasks, catalogue, f"Adapt model to {catalogue}", EXPLANATION, "Adapt", None, parent)
+        self.start_from = plain_label("Finding the model this catalogue uses…")
+        self.start_from.setWordWrap(True)  # it quotes folders: shown in full, never cut
+        self.body.insertWidget(0, self.start_from)  # above the progress bar and the explanation
+        self.starting: StartingModel | None = None
+        tasks.start(lambda service, _state: starting_model(service), "Finding the catalogue's model…", quiet=True) \
+            .on_done(self._found_model).on_failed(self._model_unknown)
+
+    def _found_model(self, start: StartingModel) -> None:
+        self.starting = start
+        set_plain(self.start_from, starting_words(start))
+
+    def _model_unknown(self, message: str) -> None:
+        set_plain(self.start_from, f"The model this catalogue uses could not be found: {message}")
 
     def work(self) -> TaskFn[CatalogueService, None, AdaptReport]:
         def adapt(service: CatalogueService, state: TaskState[None]) -> AdaptReport:

@@ -424,8 +424,8 @@ EVEN_SPREAD = 10.0  # percentage points between the largest and smallest share: 
 def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     """The outfit's reason in a stylist's words, e.g. "Goes with your outfit mainly through its
     lightning-bolt motif — 70 % of the match comes from Blue bolt shirt." (or, shares within
-    :data:`EVEN_SPREAD` points, "— all 3 outfit items carry it about equally"; an item with a negative
-    share, "— most of the match comes from A, while B pulls it down"). When the attribute
+    :data:`EVEN_SPREAD` points, "— all 3 outfit items carry it about equally", "— both outfit items …" for
+    two; an item with a negative share, "— most of the match comes from A, while B pulls it down"). When the attribute
     choice abstains it says so (the pair view's wording); when the outfit score is not positive,
     that the outfit as a whole does not pull it in. ``alike``: the result is only a look-alike (its
     category ranked by looks alone): "Looks like your outfit …", "… of the likeness comes from …"."""
@@ -444,7 +444,7 @@ def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         carries = (f"most of the {noun} comes from {reason.leading().item.title}, while {' and '.join(against)} "
                    f"{verb} it down")
     elif len(percentages) > 1 and max(percentages) - min(percentages) < EVEN_SPREAD:
-        carries = f"all {len(percentages)} outfit items carry it about equally"
+        carries = f"{'both' if len(percentages) == 2 else f'all {len(percentages)}'} outfit items carry it about equally"
     else:
         carries = f"{round(max(percentages))} % of the {noun} comes from {reason.leading().item.title}"
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute

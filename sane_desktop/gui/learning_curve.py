@@ -22,7 +22,7 @@ class LearningCurve(QChartView):
         chart = QChart()
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.setMinimumHeight(200)
+        self.setMinimumHeight(260)  # a plot area tall enough for the vertical axes' titles
         chart.setMargins(QMargins(4, 4, 4, 4))
         chart.setBackgroundVisible(False)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
@@ -34,7 +34,9 @@ class LearningCurve(QChartView):
         self.x_axis.setLabelFormat("%d")
         self.x_axis.setTickType(QValueAxis.TickType.TicksDynamic)  # ticks on whole epochs
         self.x_axis.setTickAnchor(0)
-        self.loss_axis.setTitleText("training loss")
+        # the axes' titles are short (a vertical title longer than the plot is cut): the legend says
+        # "validation …" and "training loss", and each axis has its line's colour
+        self.loss_axis.setTitleText("loss")
         self.score_axis.setRange(0.0, 1.0)
         self.score_axis.setLabelFormat("%.2f")
         self.loss_axis.setLabelFormat("%.2f")
@@ -71,7 +73,7 @@ class LearningCurve(QChartView):
         self.loss.clear()
         self._epoch_range(epochs)
         self.loss_axis.setRange(0.0, 1.0)
-        self.score_axis.setTitleText("validation score")
+        self.score_axis.setTitleText("score")
         self.chart().setTitle("The learning curve appears after the first epoch")
 
     def _epoch_range(self, epochs: int) -> None:
@@ -86,7 +88,7 @@ class LearningCurve(QChartView):
         kind = "mAP" if entry.get("valid_map") is not None else "FITB"
         score = entry.get("valid_map") if kind == "mAP" else entry.get("valid_fitb")
         self.score.setName(f"validation {kind}")
-        self.score_axis.setTitleText(f"validation {kind}")
+        self.score_axis.setTitleText(kind)
         if score is not None:
             self.score.append(epoch, float(score))
         if entry.get("loss") is not None:

@@ -34,11 +34,11 @@ from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import ResultsView
-from sane_desktop.gui.saved_outfits import SavedOutfitsController
+from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
-from sane_desktop.gui.tasks import Channel, TaskRunner
+from sane_desktop.gui.tasks import Channel, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_plain, set_rich
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
@@ -61,9 +61,20 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
     from sane_desktop.service import CatalogueService
 
 Runner = TaskRunner["CatalogueService"]
-# an outfit search's results per category, the shown categories ranked in the general space, and the
-# outfit's own categories that count by looks (their share of every score is a visual similarity)
-OutfitResults = tuple[dict[str, list[SearchResult]], tuple[str, ...], tuple[str, ...]]
+
+
+@dataclass(frozen=True)
+class OutfitResults:
+    """An outfit search's answer: the results per category, the shown categories ranked in the
+    general space, the outfit's own categories that count by looks (their share of every score is
+    a visual similarity), the catalogue's import revision it searched, and the outfit's catalogue
+    items a re-import removed (then nothing was searched: the window drops them and searches again)."""
+
+    results: dict[str, list[SearchResult]]
+    general: tuple[str, ...] = ()
+    outfit_by_looks: tuple[str, ...] = ()
+    revision: int | None = None
+    gone: tuple[int, ...] = ()
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
@@ -72,11 +83,20 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     """On the worker: the outfit's compatible items per category, which shown categories the index
     ranks by looks alone (``is_general``: the model has no matches learnt for them), and which of
     ``outfit_categories`` count by looks — asked here and not on the GUI thread, since it may open
-    the index."""
-    search = service.current().search
+    the index. First, which of the outfit's catalogue items are still in the catalogue (a re-import
+    from the command line may have removed some since they were added): any gone, nothing is searched."""
+    current = service.current()
+    stored = [pk for pk in outfit if pk >= 0]
+    present = {info.pk for info in current.items.infos(stored)}  # re-reads the catalogue's row when it moved on
+    revision = current.items.record.revision
+    gone = tuple(pk for pk in stored if pk not in present)
+    if gone:
+        return OutfitResults({}, revision=revision, gone=gone)
+    search = current.search
     results = search.search(outfit, target, k, should_stop, item_filter)
-    return (results, tuple(category for category, found in results.items() if found and search.is_general(category)),
-            tuple(category for category in outfit_categories if search.is_general(category)))
+    return OutfitResults(results,
+                         tuple(category for category, found in results.items() if found and search.is_general(category)),
+                         tuple(category for category in outfit_categories if search.is_general(category)), revision)
 
 
 def _listed(names: list[str]) -> str:
@@ -262,6 +282,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
         self._outfits: dict[str, list[int]] = {}  # catalogue name -> its outfit's item keys, this session
+        self._revision: int | None = None  # the open catalogue's import revision, as its last search found it
+        self._renamed: tuple[str, str] | None = None  # the open catalogue's rename (old, new), until it reopens
         self._select_after_listing: str | None = None
         self._reopen_after_listing = True
         # the device is shown once the worker has loaded the models (gui/startup.py, load_models):
@@ -945,8 +967,16 @@ class MainWindow(QMainWindow):
 
     def _catalogues_managed(self, old: str, new: str) -> None:
         """Renamed (old, new), deleted (old, "") or re-synced (name, name) in the manager: the switcher
-        lists again; the open catalogue, when it was the one changed, opens again (under its new name)."""
+        lists again; the open catalogue, when it was the one changed, opens again (under its new name).
+        The outfit kept for a renamed catalogue follows its new name — the one being built too, when
+        it is the open one (item keys stay: the database only moved); a deleted one's goes with it."""
+        if old != new:
+            kept = self._outfits.pop(old, None)
+            if new and kept is not None:
+                self._outfits[new] = kept
         current = self.catalogue.name if self.catalogue is not None else None
+        if new and old != new and current == old and not self.shared:
+            self._renamed = (old, new)  # reopened under its new name, with the outfit as it is now
         if current == old and new:
             self.refresh_catalogues(select=new)
         else:
@@ -975,16 +1005,27 @@ class MainWindow(QMainWindow):
         self.index_dialog.show()
 
     def show_adapt_dialog(self) -> None:
-        if self.catalogue is not None:
+        if self.catalogue is not None and not self._show_again(self.adapt_dialog):
             self.adapt_dialog = AdaptDialog(self.tasks, self.catalogue.name, self)
             self.adapt_dialog.model_ready.connect(self.request_search)
             self.adapt_dialog.show()
 
     def show_train_dialog(self) -> None:
-        if self.catalogue is not None:
+        if self.catalogue is not None and not self._show_again(self.train_dialog):
             self.train_dialog = TrainDialog(self.tasks, self.catalogue.name, self)
             self.train_dialog.model_ready.connect(self.request_search)
             self.train_dialog.show()
+
+    def _show_again(self, dialog: TrainDialog | AdaptDialog | None) -> bool:
+        """Bring ``dialog`` back when its run has not ended (shown, or kept running in the background)
+        or it is open on this catalogue: the menu never opens a second, idle dialog beside it."""
+        same = dialog is not None and self.catalogue is not None and dialog.catalogue == self.catalogue.name
+        if dialog is None or not (dialog.task is not None or (same and dialog.isVisible())):
+            return False
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return True
 
     def reindex_catalogue(self) -> None:
         """Rebuild the open catalogue's index with the current model, in the worker, then search."""
@@ -1044,11 +1085,15 @@ class MainWindow(QMainWindow):
     def _catalogue_opened(self, opened: OpenedCatalogue, shared: str = "") -> None:
         """``shared``: where a shared catalogue lives (user@host:port/db), "" for a local one."""
         previous = self.catalogue.name if self.catalogue is not None else None
+        if self._renamed == (previous, opened.info.name):
+            previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
+        self._renamed = None
         if previous is not None and not self.shared:  # each catalogue keeps the outfit built in it (images from disk aside)
             self._outfits[previous] = [pk for pk in self.outfit_model.pks() if pk >= 0]
         if previous != opened.info.name or shared or self.shared:
             self.explanation.clear()
         self.catalogue, self.shared = opened.info, shared
+        self._revision = None  # the first search of this catalogue says which revision it is at
         if not shared:
             self.settings.set("catalogue", self.catalogue.name)
         self.setWindowTitle(self.catalogue.name)
@@ -1093,7 +1138,11 @@ class MainWindow(QMainWindow):
 
     def _show_outfit_results(self, found: OutfitResults) -> None:
         """An outfit search's results, under a heading that says which are only look-alikes."""
-        results, general, outfit_by_looks = found
+        if found.gone:
+            self._outfit_items_gone(found.gone, found.revision)
+            return
+        self._catalogue_seen(found.revision)
+        results, general, outfit_by_looks = found.results, found.general, found.outfit_by_looks
         self._show_results(results)
         self._look_alike = frozenset(general)
         shown = [category for category, listed in results.items() if listed]
@@ -1105,6 +1154,32 @@ class MainWindow(QMainWindow):
         self.results.set_results(results, filtered=self._results_filter(1) is not None)
         self._note_results()
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
+
+    def _catalogue_seen(self, revision: int | None, changed: bool = False) -> None:
+        """A search found the open catalogue at import ``revision``: when a re-import moved it on since
+        the last one (or ``changed``), the catalogue grid and the switcher's counts are listed again."""
+        if changed or (revision is not None and self._revision is not None and revision != self._revision):
+            self.request_items()
+            self.relist_catalogues()
+        self._revision = revision
+
+    def _outfit_items_gone(self, gone: Sequence[int], revision: int | None) -> None:
+        """A re-import removed outfit items ``gone`` from the catalogue: say so (their titles, never
+        their keys), list the catalogue again, and take them out of the outfit, which searches again
+        with the rest."""
+        for pk in gone:
+            self._items.pop(pk, None)
+        self._catalogue_seen(revision, changed=True)
+        titles = [f"“{item.title or item.item_id}”" for item in self.outfit_model.items() if item.pk in set(gone)]
+        if not titles:  # none of them is in the outfit any more: search the outfit as it is
+            self.request_search()
+            return
+        count = len(titles)
+        text = (f"{counted(count, 'item')} of your outfit {no_longer_in_catalogue(count)}: {_listed(titles)} "
+                f"{'is' if count == 1 else 'are'} left out.")
+        self.statusBar().showMessage(text, 15000)
+        message_box(self, "Outfit", text, QMessageBox.Icon.Information)
+        self.outfit_panel.remove_items(list(gone))  # a new outfit: it is searched again (_outfit_changed)
 
     def _search_failed(self, message: str) -> None:
         text = f"Search is not available: {message}."
@@ -1185,13 +1260,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Saved the explanation to {path}", 10000)
 
     def long_work(self) -> str:
-        """What long work is under way and would be lost by quitting ("" when none)."""
-        for dialog, what in ((self.index_dialog, "indexing a catalogue folder"), (self.train_dialog, "training a model"),
-                             (self.adapt_dialog, "adapting the model")):
-            if dialog is not None and dialog.task is not None and dialog.task.live:
+        """What long work is under way and would be lost by quitting ("" when none): asked of the
+        tasks, never of a dialog's visibility — an index, train or adapt run goes on while its dialog
+        is hidden (kept running in the background) or after another dialog replaced it."""
+        def working(task: Task[Any, Any] | None) -> bool:  # a task asked to stop has nothing left to lose
+            return task is not None and task.live and not task.ended and not task.stop_requested
+
+        dialogs = self.children()
+        for kind, what in ((IndexDialog, "indexing a catalogue folder"), (TrainDialog, "training a model"),
+                           (AdaptDialog, "adapting the model")):
+            if any(isinstance(dialog, kind) and working(dialog.task) for dialog in dialogs):
                 return what
-        build = self.channels.build.current
-        return "indexing the catalogue" if build is not None and build.live else ""
+        return "indexing the catalogue" if working(self.channels.build.current) else ""
 
     def _ask_before_quitting(self, work: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Quit SANE Desktop?", "", QMessageBox.StandardButton.NoButton, self)

@@ -168,6 +168,19 @@ class OutfitPanel(QWidget):
             self._refresh()
             self.changed.emit(self.model.pks())
 
+    def remove_items(self, pks: list[int]) -> list[ItemInfo]:
+        """Take the items of ``pks`` out of the outfit (a re-import removed them from the catalogue);
+        returns those that were in it. Nothing to undo: they cannot come back."""
+        wanted = set(pks)
+        removed = [item for item in self.model.items() if item.pk in wanted]
+        for row in reversed(range(self.model.rowCount())):
+            if self.model.row(row).item.pk in wanted:
+                self.model.remove_row(row)
+        if removed:
+            self._refresh()
+            self.changed.emit(self.model.pks())
+        return removed
+
     def clear(self) -> None:
         """Empty the outfit (another catalogue opened, a saved outfit replacing it): nothing to undo."""
         self._withdraw_undo()

@@ -20,22 +20,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QMarginsF, QObject, QRect, QSizeF, Qt, Signal
+from PySide6.QtCore import QMarginsF, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, QSizeF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget, QListWidgetItem,
-    QMessageBox, QPushButton, QStatusBar, QVBoxLayout, QWidget,
+    QApplication, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+    QListWidgetItem, QMessageBox, QPushButton, QStatusBar, QStyle, QStyledItemDelegate, QStyleOptionViewItem,
+    QVBoxLayout, QWidget,
 )
 
 from sane_desktop.errors import Cancelled, SaneError
 from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
 from sane_desktop.gui.models import ItemListModel
 from sane_desktop.gui.outfit_panel import OutfitPanel
+from sane_desktop.gui.screen_fit import fit_window
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
-from sane_desktop.gui.text import message_box, plain_label, set_plain
+from sane_desktop.gui.text import ElidedLabel, message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
+from sane_desktop.service.titles import counted
 from sane_desktop.service.values import LoadedOutfit, SavedOutfit, SavedOutfitInfo
 
 # The service's modules load the database layer (SQLAlchemy, Alembic): the worker imports them after
@@ -50,6 +53,25 @@ SHEET_WIDTH = 1240  # the contact sheet's width in pixels (PNG); the PDF page ha
 SHEET_RESULTS = 6  # results per target category on the sheet
 CARD_HEIGHT = 560  # the explanation card's height at most
 EXPORT_FILTERS = {"png": "PNG contact sheet (*.png)", "pdf": "PDF contact sheet (*.pdf)", "csv": "CSV table (*.csv)"}
+NAME_IN_TEXT = 48  # characters of an outfit's name quoted in a message (a name may have 200): the middle elided
+
+
+def quoted(name: str) -> str:
+    """An outfit's name as a message quotes it: ``'Party'``; a name longer than :data:`NAME_IN_TEXT`
+    characters loses its middle ("'Long autumn lo…ening look'"), so that no message is wider than
+    the screen for one unbroken word."""
+    if len(name) > NAME_IN_TEXT:
+        half = (NAME_IN_TEXT - 1) // 2
+        name = f"{name[:half]}…{name[len(name) - half:]}"
+    return repr(name)
+
+
+def no_longer_in_catalogue(missing: int) -> str:
+    """"is no longer in the catalogue (a re-import removed it)", or for several "are … them": the
+    words for outfit items a re-import took out of the catalogue (a saved outfit opened, or the
+    outfit being built when the catalogue changed under it)."""
+    one = missing == 1
+    return f"{'is' if one else 'are'} no longer in the catalogue (a re-import removed {'it' if one else 'them'})"
 
 
 class OutfitWindow(Protocol):
@@ -110,10 +132,50 @@ class NameDialog(QDialog):
         return self.name_edit.text().strip()
 
 
-def _describe(outfit: SavedOutfitInfo) -> str:
-    items = f"{outfit.items} item{'s' if outfit.items != 1 else ''}"
+def _count_text(outfit: SavedOutfitInfo) -> str:
+    """A list row's count: " — 2 items", ", 1 no longer in the catalogue" when so, " — 2 items, none in
+    the catalogue any more" when a re-import removed them all."""
+    if outfit.missing and not outfit.items:
+        return f" — {counted(outfit.saved_items, 'item')}, none in the catalogue any more"
     missing = f", {outfit.missing} no longer in the catalogue" if outfit.missing else ""
-    return f"{outfit.name} — {items}{missing}"
+    return f" — {counted(outfit.items, 'item')}{missing}"
+
+
+def _describe(outfit: SavedOutfitInfo) -> str:
+    return f"{outfit.name}{_count_text(outfit)}"
+
+
+class OutfitRowDelegate(QStyledItemDelegate):
+    """A saved outfit's row: the name elided in its middle so that the count after it always shows
+    (a 200-character name scrolled the list sideways and hid it); the full row in the tooltip."""
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem,
+              index: QModelIndex | QPersistentModelIndex) -> None:
+        shown = QStyleOptionViewItem(option)
+        self.initStyleOption(shown, index)
+        outfit = index.data(Qt.ItemDataRole.UserRole)
+        if isinstance(outfit, SavedOutfitInfo):
+            shown.text = self.row_text(outfit, shown.fontMetrics, shown.rect.width())
+        widget = shown.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, shown, painter, widget)
+
+    @staticmethod
+    def row_text(outfit: SavedOutfitInfo, metrics: QFontMetrics, width: int) -> str:
+        """The row's text at ``width`` pixels: the count whole, the name elided in the middle to the rest
+        (a margin kept for the style's padding)."""
+        count = _count_text(outfit)
+        room = width - metrics.horizontalAdvance(count) - 4 * metrics.averageCharWidth()
+        return metrics.elidedText(outfit.name, Qt.TextElideMode.ElideMiddle, max(room, 0)) + count
+
+    def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802 - Qt's name
+                 index: QModelIndex | QPersistentModelIndex) -> QSize:
+        # never wider than the list: no sideways scrolling, the row is elided to its width instead
+        size = super().sizeHint(option, index)
+        widget = option.widget
+        if isinstance(widget, QListWidget):
+            size.setWidth(min(size.width(), widget.viewport().width()))
+        return size
 
 
 class SavedOutfitsDialog(QDialog):
@@ -125,10 +187,13 @@ class SavedOutfitsDialog(QDialog):
         self.setWindowTitle("Saved outfits")
         self.resize(460, 360)
         self.list = QListWidget()
+        self.list.setItemDelegate(OutfitRowDelegate(self.list))
+        self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)  # rows laid out (and elided) anew at each width
         self.list.itemDoubleClicked.connect(lambda _item: self.open_selected())
         self.list.currentRowChanged.connect(lambda _row: self._enable())
-        self.status = plain_label("Loading…")
-        self.status.setWordWrap(True)
+        # at most three lines whatever it says (a long name in it never widens the dialog), all of it in the tooltip
+        self.status = ElidedLabel("Loading…", lines=3)
         self.open_button = QPushButton("Open")
         self.open_button.setDefault(True)
         self.rename_button = QPushButton("Rename…")
@@ -156,6 +221,7 @@ class SavedOutfitsDialog(QDialog):
         for outfit in outfits:
             entry = QListWidgetItem(_describe(outfit))
             entry.setData(Qt.ItemDataRole.UserRole, outfit)
+            entry.setToolTip(plain_tooltip(_describe(outfit)))
             self.list.addItem(entry)
             if outfit.pk == select:
                 self.list.setCurrentItem(entry)
@@ -167,6 +233,7 @@ class SavedOutfitsDialog(QDialog):
     def show_error(self, message: str) -> None:
         set_plain(self.status, message)
         self._enable()
+        fit_window(self)  # the dialog never reaches past the screen's edge, its Close button with it
 
     def selected(self) -> SavedOutfitInfo | None:
         entry = self.list.currentItem()
@@ -198,7 +265,7 @@ class SavedOutfitsDialog(QDialog):
         outfit = self.selected()
         if outfit is None:
             return
-        box = message_box(self, "Delete outfit", f"Delete the saved outfit {outfit.name!r}? This cannot be undone.",
+        box = message_box(self, "Delete outfit", f"Delete the saved outfit {quoted(outfit.name)}? This cannot be undone.",
                           QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.setDefaultButton(QMessageBox.StandardButton.No)
         yes = box.button(QMessageBox.StandardButton.Yes)
@@ -277,7 +344,7 @@ class SavedOutfitsController(QObject):
     def _saved(self, saved: SavedOutfit | None, name: str, pks: list[int]) -> None:
         if saved is None:
             box = message_box(self.parent_widget, "Save outfit",
-                              f"An outfit called {name!r} is already saved. Replace it with this outfit?",
+                              f"An outfit called {quoted(name)} is already saved. Replace it with this outfit?",
                               QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
             box.setDefaultButton(QMessageBox.StandardButton.No)
             yes = box.button(QMessageBox.StandardButton.Yes)
@@ -289,7 +356,7 @@ class SavedOutfitsController(QObject):
         verb = "Replaced" if saved.replaced else "Saved"
         note = (f" ({saved.left_out} image{'s' if saved.left_out != 1 else ''} from disk not saved)"
                 if saved.left_out else "")
-        self._status(f"{verb} the outfit {saved.name!r}: {saved.items} item{'s' if saved.items != 1 else ''}{note}")
+        self._status(f"{verb} the outfit {quoted(saved.name)}: {saved.items} item{'s' if saved.items != 1 else ''}{note}")
         after, self._after_save = self._after_save, None
         if after is not None:  # saved as asked before opening another outfit: open it now
             after()
@@ -329,7 +396,7 @@ class SavedOutfitsController(QObject):
         pks = self.window.outfit_model.pks()
         savable = any(pk >= 0 for pk in pks)
         box = message_box(dialog or self.parent_widget, "Open saved outfit",
-                          f"The outfit you are building is not saved. Save it before opening {outfit.name!r}? "
+                          f"The outfit you are building is not saved. Save it before opening {quoted(outfit.name)}? "
                           "Otherwise it is replaced and lost." + (f" {DISK_NOTE}" if any(pk < 0 for pk in pks) else ""),
                           QMessageBox.Icon.Question, buttons.Save | buttons.Discard | buttons.Cancel)
         box.button(buttons.Save).setEnabled(savable)  # images from disk alone cannot be saved
@@ -396,13 +463,18 @@ class SavedOutfitsController(QObject):
         self.name = loaded.name
         missing = loaded.missing + len(loaded.item_pks) - len(items)
         if missing:
-            text = (f"Opened the outfit {loaded.name!r}: {missing} of its items "
-                    f"{'is' if missing == 1 else 'are'} no longer in the catalogue (a re-import removed "
-                    f"{'it' if missing == 1 else 'them'}); the others are here.")
+            if items:
+                text = (f"Opened the outfit {quoted(loaded.name)}: {missing} of its items "
+                        f"{no_longer_in_catalogue(missing)}; the others are here.")
+            elif missing == 1:
+                text = f"Opened the outfit {quoted(loaded.name)}: its item {no_longer_in_catalogue(1)}."
+            else:
+                text = (f"Opened the outfit {quoted(loaded.name)}: none of its items are in the catalogue any more "
+                        "(a re-import removed them).")
             self._status(text)
             message_box(self.parent_widget, "Open saved outfit", text, QMessageBox.Icon.Information)
         else:
-            self._status(f"Opened the outfit {loaded.name!r}")
+            self._status(f"Opened the outfit {quoted(loaded.name)}")
 
     def rename(self, pk: int, name: str) -> None:
         def task(service: CatalogueService, _state: object) -> str | None:
@@ -419,9 +491,9 @@ class SavedOutfitsController(QObject):
     def _renamed(self, pk: int, name: str, renamed: str | None) -> None:
         if renamed is None:
             if self.dialog is not None:
-                self.dialog.show_error(f"Another saved outfit is called {name!r}: choose another name.")
+                self.dialog.show_error(f"Another saved outfit is called {quoted(name)}: choose another name.")
             return
-        self._status(f"Renamed the outfit to {renamed!r}")
+        self._status(f"Renamed the outfit to {quoted(renamed)}")
         self.refresh(select=pk)
 
     def delete(self, pk: int) -> None:

@@ -170,8 +170,18 @@ class OutfitSearcher:
         by_pk = {pk: embeddings[n] for n, pk in enumerate(found_pks.tolist())}
         meta = item_labels(self.engine, pks)
         missing = [pk for pk in pks if pk not in by_pk or pk not in meta]
-        if missing:
-            raise StaleIndexError(f"items without an embedding for this model: {missing} (re-run sane-desktop index)")
+        if missing:  # named by the catalogue's ids, never by database keys (they mean nothing to a person)
+            unindexed = [meta[pk].item_id for pk in missing if pk in meta]
+            gone = len(missing) - len(unindexed)
+            parts: list[str] = []
+            if unindexed:
+                more = f" and {len(unindexed) - 5} more" if len(unindexed) > 5 else ""
+                parts.append(f"items without an embedding for this model: {', '.join(unindexed[:5])}{more} "
+                             "(re-run sane-desktop index)")
+            if gone:
+                parts.append(f"{gone} item{' is' if gone == 1 else 's are'} no longer in the catalogue (a re-import "
+                             f"removed {'it' if gone == 1 else 'them'}): leave {'it' if gone == 1 else 'them'} out")
+            raise StaleIndexError("; ".join(parts))
         return [QueryItem(by_pk[pk], self.category_index(meta[pk].category), pk, meta[pk].item_id) for pk in pks]
 
     def embed_image(self, path: Path | str, category: str | int) -> QueryItem:

@@ -1,0 +1,262 @@
+"""The train and adapt dialogs' life cycle: a running training survives Escape and the close button
+(asked: keep it running in the background, cancel it, or go back), File → Train shows the running
+dialog again instead of a second idle one, quitting asks while a run goes hidden; one progress bar
+over the whole run that only moves forward, with an estimate for the whole run; the adapt dialog
+names the model it starts from and the file it writes. Real widgets, keys and clicks; real tiny runs
+on a 40-item demo catalogue (the training of a few epochs takes seconds)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from gui_helpers import demo_world, settle  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QApplication, QMessageBox  # noqa: E402
+
+from sane_desktop.gui.adapt_dialog import ADAPT_STAGES, AdaptDialog, StartingModel, starting_words  # noqa: E402
+from sane_desktop.gui.train_dialog import BAR_STEPS, TRAIN_STAGES, RunProgress, TrainDialog  # noqa: E402
+
+LONG_RUN = 200  # epochs: the run goes on until the test cancels it
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Path]:
+    """A fresh 40-item demo world per test: a finished run writes the catalogue's own model."""
+    return demo_world(tmp_path / "world", 40)
+
+
+def boxes(name: str) -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible() and w.objectName() == name]
+
+
+def button(box: QMessageBox, text: str) -> QAbstractButton:
+    return next(b for b in box.buttons() if b.text() == text)
+
+
+def answer(qtbot, name: str, text: str) -> QMessageBox:  # type: ignore[no-untyped-def]
+    """Wait for the question box ``name`` and click its button ``text``; returns the box."""
+    qtbot.waitUntil(lambda: bool(boxes(name)), timeout=5000)
+    box = boxes(name)[0]
+    qtbot.mouseClick(button(box, text), Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not boxes(name), timeout=5000)
+    return box
+
+
+def train_dialogs(window) -> list[TrainDialog]:  # type: ignore[no-untyped-def]
+    return [child for child in window.children() if isinstance(child, TrainDialog)]
+
+
+def start_training(window, qtbot, epochs: int) -> TrainDialog:  # type: ignore[no-untyped-def]
+    """File → Train model on this catalogue…, ``epochs``, a click on Train."""
+    window.train_action.trigger()
+    dialog = window.train_dialog
+    assert isinstance(dialog, TrainDialog) and dialog.isVisible()
+    dialog.epochs.setValue(epochs)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert dialog.running and dialog.cancel_button.text() == "Cancel"
+    return dialog
+
+
+def cancel_and_wait(dialog: TrainDialog, qtbot) -> None:  # type: ignore[no-untyped-def]
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=120000)
+    assert "Cancelled" in dialog.phase.text() and dialog.cancel_button.text() == "Close"
+
+
+# --- Escape, reopening, quitting ----------------------------------------------------------------------
+def test_escape_keeps_the_run_and_file_train_shows_it_again(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world)
+    dialog = start_training(window, qtbot, LONG_RUN)
+    with qtbot.waitSignal(dialog.task.progress, timeout=60000):  # under way: the bar has moved off busy
+        pass
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    box = answer(qtbot, "running-question", "Keep running in the background")
+    assert "still running" in box.text() and box.textFormat() == Qt.TextFormat.PlainText
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    assert dialog.running  # hidden, not stopped
+    shown_at = dialog.progress_bar.value()
+
+    window.train_action.trigger()  # File → Train: the same dialog, still running, no second idle one
+    assert window.train_dialog is dialog and dialog.isVisible() and train_dialogs(window) == [dialog]
+    assert not dialog.start_button.isEnabled() and dialog.cancel_button.text() == "Cancel"
+    assert dialog.progress_bar.value() >= shown_at and dialog.progress_bar.maximum() == BAR_STEPS
+
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # Back leaves it as it is
+    answer(qtbot, "running-question", "Back")
+    assert dialog.isVisible() and dialog.running
+
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # hidden again: quitting still asks
+    answer(qtbot, "running-question", "Keep running in the background")
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    assert window.long_work() == "training a model"
+    window.close()  # File → Quit, Ctrl+Q, the window's close button
+    quit_box = answer(qtbot, "quit-question", "Keep working")
+    assert "training a model" in quit_box.text()
+    settle()
+    assert window.isVisible() and dialog.running
+
+    window.train_action.trigger()
+    cancel_and_wait(dialog, qtbot)
+    assert window.long_work() == ""
+    assert not (world["index"] / "demo" / "model.pt").exists()  # cancelled: the catalogue keeps its model
+
+
+def test_closing_can_cancel_and_a_second_run_reads_cancel(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world)
+    dialog = start_training(window, qtbot, LONG_RUN)
+    dialog.close()  # the title bar's close button
+    answer(qtbot, "running-question", "Cancel the training")
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=120000)
+    assert not dialog.isVisible() and "Cancelled" in dialog.phase.text()
+    assert dialog.cancel_button.text() == "Close" and window.long_work() == ""
+
+    window.train_action.trigger()  # nothing runs and it was closed: a fresh dialog
+    again = window.train_dialog
+    assert again is not dialog and again.isVisible()
+    qtbot.mouseClick(again.start_button, Qt.MouseButton.LeftButton)  # its first run
+    assert again.cancel_button.text() == "Cancel"
+    cancel_and_wait(again, qtbot)
+    qtbot.mouseClick(again.start_button, Qt.MouseButton.LeftButton)  # a second run in the same dialog
+    assert again.running and again.cancel_button.text() == "Cancel"  # not the "Close" the first one left
+    window.close()  # the dialog is open: quitting asks all the same
+    answer(qtbot, "quit-question", "Keep working")
+    cancel_and_wait(again, qtbot)
+
+
+def test_idle_dialog_closes_at_once_and_quitting_does_not_ask(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world)
+    window.train_action.trigger()
+    dialog = window.train_dialog
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    settle()
+    assert not dialog.isVisible() and not boxes("running-question")
+    assert window.long_work() == ""
+
+
+# --- one bar over the whole run ----------------------------------------------------------------------
+def reports(epochs: int, steps: int = 3, items: int = 40) -> list[tuple[int, int, str]]:
+    """A training run's progress reports, as the service gives them (labels from a real run)."""
+    run = [(0, 0, "Reading catalogue")] + [(i, items, "Checking images") for i in range(0, items + 1, 10)]
+    run += [(i, items, "decoding images") for i in range(0, items + 1, 10)]
+    run += [(step, steps, f"epoch {epoch}/{epochs}") for epoch in range(1, epochs + 1) for step in range(1, steps + 1)]
+    run += [(i, 4, "attribute choice") for i in range(1, 5)]
+    run += [(0, 0, "Reading catalogue")] + [(i, items, "Checking images") for i in range(0, items + 1, 20)]
+    run += [(i, items, "embedding") for i in range(0, items + 1, 10)] + [(7, 7, "building index")]
+    return run
+
+
+def test_the_bar_only_moves_forward_over_every_stage() -> None:
+    progress = RunProgress(TRAIN_STAGES, started=0.0)
+    seen = [progress.update(done, total, message, now=float(n)) for n, (done, total, message) in enumerate(reports(5))]
+    fractions = [fraction for fraction, _ in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    lines = [line for _, line in seen]
+    assert lines[0] == "Reading the images: Reading catalogue"
+    assert any(line.startswith("Training: epoch 2/5") for line in lines)
+    assert any(line.startswith("Choosing the attributes that explanations name: attribute choice 2/4") for line in lines)
+    # the re-index reads the catalogue again: those reports belong to the re-index, not to the start
+    assert lines[-1].startswith("Re-indexing with the new model: building index 7/7")
+    assert sum(line.startswith("Re-indexing") for line in lines) == 1 + 3 + 5 + 1
+    unknown = progress.update(1, 2, "a label no stage knows", now=100.0)
+    assert unknown[0] == fractions[-1]  # the bar stays where it is
+
+
+def test_the_estimate_covers_the_whole_run() -> None:
+    progress = RunProgress(TRAIN_STAGES, started=0.0)
+    progress.update(40, 40, "decoding images", now=10.0)  # reading the images took 10 s
+    progress.update(1, 2, "epoch 1/4", now=10.0)  # the epochs' clock starts at their first report
+    _, line = progress.update(2, 2, "epoch 1/4", now=25.0)  # one epoch of four: 15 s
+    # three epochs left at 15 s, and the attribute choice and re-index as long as reading took (10 s)
+    assert line == "Training: epoch 1/4 — about 55 s left in all"
+    _, line = progress.update(2, 2, "epoch 3/4", now=55.0)
+    assert line == "Training: epoch 3/4 — about 25 s left in all"
+    _, before = RunProgress(TRAIN_STAGES, started=0.0).update(10, 40, "decoding images", now=5.0)
+    assert before == "Reading the images: decoding images 10/40"  # nothing to go by yet
+
+
+def test_adapt_bar_counts_the_reindex_after_the_adapting() -> None:
+    progress = RunProgress(ADAPT_STAGES, started=0.0)
+    run = [(0, 0, "Reading catalogue"), (40, 40, "Checking images"), (20, 40, "adapting BatchNorm statistics"),
+           (40, 40, "adapting BatchNorm statistics"), (0, 0, "Reading catalogue"), (40, 40, "Checking images"),
+           (20, 40, "embedding"), (7, 7, "building index")]
+    seen = [progress.update(done, total, message, now=float(n)) for n, (done, total, message) in enumerate(run)]
+    assert [f for f, _ in seen] == sorted(f for f, _ in seen) and seen[-1][0] == pytest.approx(1.0)
+    assert seen[3][0] == pytest.approx(0.5) and seen[4][1].startswith("Re-indexing with the adapted model")
+
+
+def test_a_real_training_moves_one_bar_forward_to_its_end(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world)
+    window.train_action.trigger()
+    dialog = window.train_dialog
+    dialog.epochs.setValue(2)
+    seen: list[tuple[int, str]] = []
+    with qtbot.waitSignal(dialog.model_ready, timeout=300000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        dialog.task.on_progress(lambda *_: seen.append((dialog.progress_bar.value(), dialog.phase.text())))
+    values = [value for value, _ in seen]
+    assert values and values == sorted(values)
+    titles = {stage.title for stage in TRAIN_STAGES}
+    assert all(line.split(":")[0] in titles for _, line in seen), seen  # every report found its stage
+    assert any(line.startswith("Training: epoch 2/2") for _, line in seen)
+    assert any(line.startswith("Re-indexing with the new model") for _, line in seen)
+    assert values[-1] >= BAR_STEPS * 0.99  # the last report (the index built) fills the bar
+    assert "Trained 2 epochs" in dialog.phase.text()
+
+
+# --- the adapt dialog says what it starts from and what it writes ---------------------------------------
+def test_adapt_dialog_names_its_model_and_the_file_it_writes(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world)
+    own = world["index"] / "demo" / "model.pt"
+    window.adapt_action.trigger()
+    dialog = window.adapt_dialog
+    assert isinstance(dialog, AdaptDialog) and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.starting is not None, timeout=30000)
+    said = dialog.start_from.text()
+    assert said == (f"Starts from model.pt: the model in {world['model'].parent}. Writes the adapted model to "
+                    f"{own}, which becomes this catalogue's model file.")
+    assert dialog.start_from.textFormat() == Qt.TextFormat.PlainText
+    with qtbot.waitSignal(dialog.model_ready, timeout=120000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)  # it reads Close now
+    assert not dialog.isVisible()
+    window.adapt_action.trigger()  # a fresh dialog: the catalogue's own, adapted model
+    again = window.adapt_dialog
+    assert again is not dialog
+    qtbot.waitUntil(lambda: again.starting is not None, timeout=30000)
+    assert again.start_from.text() == (f"Starts from model.pt: this catalogue's own model, already adapted to this "
+                                       f"catalogue. Writes the adapted model to {own}, replacing this catalogue's "
+                                       "model file (the current one is overwritten).")
+
+
+def test_adapt_words_for_the_bundled_and_a_trained_model(tmp_path: Path) -> None:
+    target = tmp_path / "home" / "shop" / "model.pt"
+    bundled = starting_words(StartingModel(Path("/app/resources/models/general.pt"), "bundled", target, False))
+    assert bundled == (f"Starts from general.pt: the model bundled with the app. Writes the adapted model to {target}, "
+                       "which becomes this catalogue's model file; the bundled model itself is not changed.")
+    trained = starting_words(StartingModel(target, "trained", target, True))
+    assert trained.startswith("Starts from model.pt: this catalogue's own model, trained on this catalogue.")
+
+
+def test_curve_axis_titles_fit_at_the_dialogs_default_size(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtGui import QFontMetricsF
+
+    dialog = TrainDialog(None, "demo")  # type: ignore[arg-type]  # nothing is started: no worker needed
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    curve = dialog.curve
+    for epoch in (1, 2):
+        curve.add_epoch({"epoch": epoch, "loss": 1.2 / epoch, "valid_map": 0.3 * epoch, "valid_fitb": None})
+    settle()
+    plot = curve.chart().plotArea()
+    for axis in (curve.score_axis, curve.loss_axis):  # vertical: a title longer than the plot is cut
+        assert QFontMetricsF(axis.titleFont()).horizontalAdvance(axis.titleText()) <= plot.height(), axis.titleText()
+    assert QFontMetricsF(curve.x_axis.titleFont()).horizontalAdvance(curve.x_axis.titleText()) <= plot.width()
+    assert {curve.score.name(), curve.loss.name()} == {"validation mAP", "training loss"}  # the legend says the rest
