@@ -274,3 +274,4 @@ def test_every_service_reader_reads_the_folder_as_its_import_did(hm30: tuple[Pat
     other = tmp_path / "elsewhere.json"
     assert source_mapping(root, other) == other  # a mapping given wins
     assert source_mapping(tmp_path / "another-folder", name="hm30") is None  # recorded for another folder
+    assert source_mapping(tmp_path / "<h1>x") is None  # no valid catalogue name: never imported, never an error

@@ -30,7 +30,10 @@ def source_mapping(root: Path | str, mapping: Path | str | None = None, name: st
     if mapping:
         return Path(mapping)
     root = Path(root).expanduser().resolve()
-    database = (index_dir or catalogue_dir(name or root.name)) / "catalogue.db"
+    try:  # a folder whose name is no valid catalogue name ("<h1>x", "..") was never imported under it
+        database = (index_dir or catalogue_dir(name or root.name)) / "catalogue.db"
+    except SaneError:
+        return None
     if not database.is_file():
         return None
     from sqlalchemy.exc import SQLAlchemyError
