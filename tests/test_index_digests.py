@@ -64,3 +64,21 @@ def test_a_foreign_or_broken_record_is_ignored_and_rewritten(tmp_path: Path, cou
 def test_a_missing_file_raises_as_before(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError):
         verified_hash(tmp_path / "gone.faiss")
+
+
+def test_a_read_only_mount_still_verifies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a read-only mount (a copied catalogue on read-only media) writing the record fails with
+    EROFS, and so does even unlinking a temp file that was never made: the hash is still returned
+    (a trial found the catalogue refused as "cannot be read" instead)."""
+    import errno
+
+    target = tmp_path / "index.faiss"
+    target.write_bytes(b"vectors")
+
+    def read_only(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(Path, "write_text", read_only)
+    monkeypatch.setattr(Path, "unlink", read_only)
+    assert verified_hash(target) == file_hash(target)
+    assert not (tmp_path / DIGESTS).exists()

@@ -13,6 +13,7 @@ ignored (the file is hashed), and a record that cannot be written costs only a l
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -43,8 +44,9 @@ def _write(folder: Path, record: dict[str, dict[str, object]]) -> None:
     try:
         tmp.write_text(json.dumps(record, indent=0, sort_keys=True), encoding="utf-8")
         os.replace(tmp, folder / DIGESTS)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a read-only folder: hashed again next time, nothing wrong
+    except OSError:  # a read-only folder or a full disk: hashed again next time, nothing wrong
+        with contextlib.suppress(OSError):  # on a read-only mount even unlinking a missing file raises EROFS
+            tmp.unlink(missing_ok=True)
 
 
 def verified_hash(path: Path) -> str:
