@@ -153,7 +153,8 @@ def evaluate_explanations(
                 kind: paired_difference(curves[method][kind], curves["rise"][kind], seed)
                 for kind in ("insertion", "deletion")}
     report: dict[str, Any] = {
-        "pairs": {"test": len(test_pairs), "positive": sum(p.positive for p in test_pairs)},
+        # "asked" beside "test": fewer distinct pairs than asked when the split holds no more
+        "pairs": {"test": len(test_pairs), "positive": sum(p.positive for p in test_pairs), "asked": n_pairs},
         "saliency": saliency_report,
         "maps": "query map of each pair against the intact candidate, 112x112 model crop",
     }

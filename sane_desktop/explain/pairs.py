@@ -30,8 +30,11 @@ class Pair:
 
 
 def sample_pairs(catalogue: Catalogue, split: str, n: int, seed: int, categories: Sequence[str]) -> list[Pair]:
-    """``n`` seeded pairs from ``split``, alternately positive and negative, of items whose category
-    is one of ``categories`` (the model's) by name, up to case and plural."""
+    """Up to ``n`` seeded pairs from ``split``, alternately positive and negative, of items whose
+    category is one of ``categories`` (the model's) by name, up to case and plural. Pairs are
+    distinct (as unordered pairs of items): a repeated pair would count twice in a mean and make a
+    bootstrap interval look tighter than it is (a trial found 687 distinct of 1,000 asked). Fewer
+    than ``n`` come back when the split holds no more (the caller reports how many)."""
     rng = random.Random(seed)
     known = {name for name in catalogue.categories() if target_of(name, list(categories)) != GENERAL}  # Tops: tops
     by_id = catalogue.item_by_id()
@@ -41,6 +44,7 @@ def sample_pairs(catalogue: Catalogue, split: str, n: int, seed: int, categories
     for item in catalogue.items:
         pool.setdefault((item.category, item.group), []).append(item.item_id)
     pairs: list[Pair] = []
+    seen: set[frozenset[str]] = set()
     for attempt in range(20 * n):
         if len(pairs) >= n or not outfits:
             break
@@ -54,6 +58,9 @@ def sample_pairs(catalogue: Catalogue, split: str, n: int, seed: int, categories
             if not choices:
                 continue
             candidate = rng.choice(choices)
+        if frozenset((query, candidate)) in seen:
+            continue
+        seen.add(frozenset((query, candidate)))
         pairs.append(Pair(query, candidate, positive, outfit.outfit_id))
     return pairs
 
