@@ -71,6 +71,15 @@ def test_query_refuses_what_is_not_an_outfit_or_an_image(shop, tmp_path, capsys)
     empty.write_bytes(b"")
     assert main(["query", "shop", "--image", str(empty), "--image-category", "tops"]) == 1
     assert "image file is empty (0 bytes)" in one_line(capsys)  # in the import's words
+    from PIL import Image
+
+    strip, tiny = tmp_path / "strip.png", tmp_path / "tiny.png"
+    Image.new("RGB", (400, 20), (200, 40, 40)).save(strip)
+    Image.new("RGB", (1, 1), (200, 40, 40)).save(tiny)
+    for image, said in ((strip, "strip.png is 400×20 pixels: the model sees its centre square, 5 % of it"),
+                        (tiny, "tiny.png is only 1×1 pixels: the model sees it enlarged")):
+        assert main(["query", "shop", "--image", str(image), "--image-category", "tops", "--category", "shoes"]) == 0
+        assert said in capsys.readouterr().err  # ranked all the same, with a line that says what it saw
     for category in ("TOPS", "Tops"):  # a category's case is not a typo worth refusing
         assert main(["query", "shop", "--outfit", a, "--category", category]) == 0
         capsys.readouterr()
