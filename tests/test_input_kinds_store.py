@@ -159,7 +159,7 @@ def test_every_driver_error_becomes_one_store_line(store_file: Path, statement: 
     (sqlite3.DatabaseError("database disk image is malformed"), "damaged"),
     (sqlite3.OperationalError("no such table: items"), "another version"),
     (sqlite3.OperationalError("unable to open database file"), "cannot open"),
-    (sqlite3.OperationalError("disk I/O error"), "disk failed"),
+    (sqlite3.OperationalError("disk I/O error"), "a full disk gives this too: check its free space"),
     (sqlite3.OperationalError('near "x": syntax error\nLINE 1: SELECT x'), "failed"),
 ])
 def test_database_errors_are_described_in_one_line(error: Exception, expected: str) -> None:

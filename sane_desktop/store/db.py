@@ -161,7 +161,9 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
     if primary == _SQLITE_CANTOPEN or "unable to open database" in lowered:
         return f"cannot open the catalogue database {where} (does its folder exist, and may it be read?)"
     if primary == _SQLITE_IOERR or "disk i/o error" in lowered:
-        return f"the disk failed while using the catalogue database {where} ({detail})"
+        # SQLite says "disk I/O error" too when a full disk stops it growing its journal (a trial)
+        return (f"the disk failed while using the catalogue database {where} ({detail}; a full disk "
+                "gives this too: check its free space)")
     if primary in (_SQLITE_PERM, _SQLITE_AUTH) or sqlstate.startswith("28") or sqlstate == "42501":
         return f"no permission to use the catalogue database {where} ({detail})"
     if sqlstate == "3D000":
