@@ -136,8 +136,12 @@ def test_indexing_in_a_read_only_folder_is_a_store_error(shop, world, capsys) ->
     original = filelock.FileLock.acquire
     filelock.FileLock.acquire = refuse  # type: ignore[method-assign]  # root ignores chmod: fake the refusal
     try:
-        with pytest.raises(Exception, match="read-only here"):
+        with pytest.raises(Exception, match="read-only here; it can be searched and explained, not indexed"):
             with catalogue_lock(folder, "index"):
+                pass
+        # a catalogue folder with no index in it: nothing there to search, and the line says so
+        with pytest.raises(Exception, match="read-only here; nothing can be indexed there"):
+            with catalogue_lock(folder.parent / "newcat", "index"):
                 pass
         assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0"]) == 5
         assert "read-only" in one_line(capsys)

@@ -75,15 +75,18 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
 
     # thread_local=False: another thread of this process must be refused like another process
     lock = FileLock(str(folder / LOCK_NAME), thread_local=False)
+    existed = (folder / "manifest.json").is_file()  # an index is there to be searched
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait)
     except Timeout:
         raise StoreError(f"catalogue folder {folder} is busy: {holder(folder)} is writing it; "
                          "wait for it to finish (or stop it) and try again") from None
-    except OSError as error:  # a read-only folder or medium: it can be searched, not rebuilt
+    except OSError as error:  # a read-only folder or medium: an index there can be searched, not rebuilt
+        usable = "it can be searched and explained, not indexed" if existed else \
+            "nothing can be indexed there (choose another index home)"
         raise StoreError(f"cannot write the catalogue folder {folder} ({error.strerror}): it is read-only "
-                         "here; it can be searched and explained, not indexed") from None
+                         f"here; {usable}") from None
     with _guard:
         _held[key] = _Held(lock, me, 1)
     side = folder / HOLDER_NAME
