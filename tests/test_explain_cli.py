@@ -148,3 +148,17 @@ def test_a_selection_beside_the_model_is_found_and_the_index_one_wins(tmp_path):
     own.weights = SelectionWeights(1, 2, 0, 0)
     own.save(index_dir / SELECTION_FILE)
     assert find_selection(names, index_dir, model).weights == SelectionWeights(1, 2, 0, 0)
+
+
+def test_maps_of_a_read_only_catalogue_go_to_one_cache_folder(tmp_path, monkeypatch):
+    """A read-only catalogue's maps: one folder per catalogue in the user's cache, the same every run
+    (a trial found a new temporary folder left behind by every explain)."""
+    import os
+
+    from sane_desktop.cli.explain_cmd import _default_maps_dir
+
+    monkeypatch.setattr(os, "access", lambda *_args, **_kwargs: False)  # as on read-only media
+    monkeypatch.setenv("SANE_CACHE_HOME", str(tmp_path / "cache"))
+    first, again = _default_maps_dir(tmp_path / "shop"), _default_maps_dir(tmp_path / "shop")
+    assert first == again and first.is_relative_to(tmp_path / "cache")
+    assert _default_maps_dir(tmp_path / "other") != first

@@ -76,16 +76,19 @@ def _read_pairs(path: Path) -> list[tuple[str, str] | str]:
 
 
 def _default_maps_dir(folder: Path) -> Path:
-    """``<catalogue>/explanations/maps``, or a temporary folder when the catalogue is read-only
-    (a finished catalogue on read-only media can still be explained)."""
+    """``<catalogue>/explanations/maps``, or, when the catalogue is read-only (a finished catalogue
+    on read-only media can still be explained), one folder per catalogue in the user's cache folder,
+    reused by every run (maps are named by their content: nothing piles up, as temporary folders did)."""
+    import hashlib
     import os
-    import tempfile
+
+    from sane_desktop.paths import user_cache_dir
 
     maps = folder / "explanations" / "maps"
     existing = next((p for p in (maps, maps.parent, folder) if p.exists()), folder)
     if os.access(existing, os.W_OK):
         return maps
-    return Path(tempfile.mkdtemp(prefix="sane-explain-maps-"))
+    return user_cache_dir() / "explain-maps" / hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
 
 
 def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path | None) -> dict[str, Any]:
