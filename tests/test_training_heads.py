@@ -141,3 +141,26 @@ def test_the_gpu_preset_can_fine_tune_the_pretrained_trunk(catalogue, tmp_path):
     save_checkpoint(tmp_path / "tuned.pt", result.bundle)
     loaded = load_checkpoint(tmp_path / "tuned.pt")
     assert trunk_digest(loaded.compatibility.trunk) == trunk_digest(trunk)
+
+
+def test_a_run_stopped_while_fitting_the_selection_keeps_the_old_model_and_selection(catalogue, tmp_path,
+                                                                                     monkeypatch):
+    """The model and its selection change together (a trial killed ``train`` in the minute between
+    "saved" and the selection: the new model stood there without one, the old selection deleted)."""
+    from sane_desktop.errors import Cancelled
+    from sane_desktop.explain import evaluation
+    from sane_desktop.service import building
+
+    out = tmp_path / "model.pt"
+    out.write_bytes(b"the old model")
+    out.with_suffix(".selection.json").write_text('{"old": true}')
+
+    def stopped(*_args, **_kwargs):
+        raise Cancelled("stopped while fitting the selection")
+
+    monkeypatch.setattr(evaluation, "fit_model_selection", stopped)
+    with pytest.raises(Cancelled):
+        building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
+                                                                          selection_pairs=3))
+    assert out.read_bytes() == b"the old model" and out.with_suffix(".selection.json").read_text() == '{"old": true}'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "model.selection.json"]  # nothing staged left

@@ -141,7 +141,8 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     root = Path(root).expanduser().resolve()
     name = catalogue_name(root, name)
     worker = Shard.parse(shard) if shard is not None else None
-    logger.info("index %s as %r: model %s, device %s%s", root, name, model or "demo", device or "auto",
+    logger.info("index %s as %r: model %s, device %s%s", root, name, model or "the catalogue's own, else bundled",
+                device or "auto",
                 f", shard {worker.label}" if worker is not None else "")
     folder = writer_folder(name, db_url, index_dir)
     # a shard worker shares the catalogue with the others: the database's locks order them, and
@@ -238,11 +239,19 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     if should_stop():  # nothing written: a catalogue keeps its model
         raise Cancelled("training cancelled")
     with _model_lock(Path(out)):
-        content_hash = save_checkpoint(out, result.bundle, half=request.half)
-        if log is not None and request.selection_pairs > 0:  # minutes on a large catalogue: say what runs
-            log(f"saved {out}; fitting the explanation's attribute choice on validation pairs…")
-        selection = _fit_selection(Path(root), catalogue, result.bundle, Path(out), request.selection_pairs,
-                                   progress, should_stop)
+        # the model and its selection change together: both are staged beside ``out`` and moved into
+        # place only once the selection is fitted, so a run killed while fitting it (minutes) leaves
+        # the old model and its selection as they were (a trial found the new model without one)
+        out = Path(out)
+        staged = out.with_name(f".{out.name}.new")
+        try:
+            content_hash = save_checkpoint(staged, result.bundle, half=request.half)
+            if log is not None and request.selection_pairs > 0:  # minutes on a large catalogue: say what runs
+                log(f"fitting the explanation's attribute choice on validation pairs before saving {out}…")
+            selection = _fit_selection(Path(root), catalogue, result.bundle, out, request.selection_pairs,
+                                       progress, should_stop, staged)
+        finally:
+            staged.unlink(missing_ok=True)  # moved into place, or a run that stopped: nothing half-made stays
     best = result.history[result.best_epoch - 1] if result.history else {}
     report = TrainReport(Path(out), content_hash, len(result.history), result.best_epoch, best.get("valid_fitb"),
                          best.get("valid_map", result.bundle.config.get("valid_map")), round(result.seconds, 1))
@@ -253,21 +262,25 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
 
 
 def _fit_selection(root: Path, catalogue: Any, bundle: Any, out: Path, pairs: int, progress: Progress,
-                   should_stop: CancelCheck) -> str | None:
-    """Fit the explanation's attribute selection on validation pairs and save it beside the model
-    (``<out>.selection.json``, found by ``index``/``explain``/the window); returns what it was tuned
-    on, or None when there is nothing to fit (no attribute network, no outfits). A stale file from an
-    earlier model at that path is removed first: it would describe another model."""
+                   should_stop: CancelCheck, staged: Path) -> str | None:
+    """Fit the explanation's attribute selection on validation pairs, then move the staged model
+    ``staged`` to ``out`` and write the selection beside it (``<out>.selection.json``, found by
+    ``index``/``explain``/the window); returns what it was tuned on, or None when there is nothing to
+    fit (no attribute network, no outfits). A file from an earlier model at that path is removed: it
+    would describe another model (and is refused by its model hash if a kill leaves it)."""
+    import os
+
     from sane_desktop.catalogue.ground_truth import read_ground_truth
     from sane_desktop.explain.evaluation import fit_model_selection
 
     target = out.with_suffix(".selection.json")
-    target.unlink(missing_ok=True)
-    if pairs <= 0:
-        return None
     fitted = fit_model_selection(catalogue, bundle, pairs, ground_truth=read_ground_truth(root), progress=progress,
-                                 should_stop=should_stop)
+                                 should_stop=should_stop) if pairs > 0 else None
+    if should_stop():  # stopped while fitting: the old model and selection stay
+        raise Cancelled("training cancelled")
+    os.replace(staged, out)
     if fitted is None:
+        target.unlink(missing_ok=True)
         return None
     selection, tuned_on = fitted
     selection.model_hash = bundle.content_hash  # save_checkpoint set it: the file names its model
