@@ -95,6 +95,11 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     lines = [json.loads(line) for line in out.strip().splitlines()]
     assert [line["candidate"] for line in lines] == [candidate, third]
     assert all(line["method"] == "fast" and line["forward_passes"] == 2 and not line["cached"] for line in lines)
+    assert not any("rise_masks" in line for line in lines)
+    code, out, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", candidate, "--method", "rise",
+                                   "--rise-masks", "8", "--json", "--no-cache"])
+    assert code == 0, err
+    assert json.loads(out)["rise_masks"] == 8  # the run's setting, beside its forward passes
     # one-line errors
     code, _, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", "no-such-item"])
     assert code == 1 and "no-such-item" in err and len(err.strip().splitlines()) == 1

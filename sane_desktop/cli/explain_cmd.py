@@ -160,7 +160,10 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
             query, candidate = catalogue.items.by_item_id([query_id, candidate_id])
             result = catalogue.explanations.explain_pair(query, candidate, args.method, n_masks=args.rise_masks,
                                                          use_cache=not args.no_cache)
-            return _summary(catalogue, result, args.save_maps)
+            summary = _summary(catalogue, result, args.save_maps)
+            if result.method == "rise":  # what a researcher needs to compare runs: passes alone do not say
+                summary["rise_masks"] = args.rise_masks
+            return summary
 
         if args.pairs is None:
             return explain(args.query, args.candidate)
