@@ -259,7 +259,7 @@ def test_similar_mode_has_a_visible_heading(window, qtbot) -> None:  # type: ign
 
 
 def test_filters_panel_is_under_view_panels(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    toggle = next(a for a in window.panel_actions if a.text() == "Filters panel")
+    toggle = next(a for a in window.panel_actions if a.text().replace("&", "") == "Filters panel")
     assert window.filters_dock.isVisible() and toggle.isChecked()
     toggle.trigger()
     qtbot.waitUntil(lambda: not window.filters_dock.isVisible(), timeout=2000)

@@ -73,7 +73,7 @@ def test_a_closed_explanation_panel_comes_back_from_the_view_menu_and_on_a_click
     close = dock.findChild(QAbstractButton, "qt_dockwidget_closebutton")
     qtbot.mouseClick(close, Qt.MouseButton.LeftButton)  # its title bar's close button, a real click
     qtbot.waitUntil(lambda: not dock.isVisible(), timeout=5000)
-    toggle = next(a for a in window.panel_actions if a.text() == "Explanation panel")
+    toggle = next(a for a in window.panel_actions if a.text().replace("&", "") == "Explanation panel")
     menu_texts = [a.text() for a in window.menuBar().actions()]
     assert "&View" in menu_texts
     window.activateWindow()

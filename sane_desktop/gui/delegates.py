@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QIcon, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
@@ -270,6 +270,10 @@ class ItemTileDelegate(QStyledItemDelegate):
             y += LINE_H
             bars = self._paint_contributions(painter, index, QRect(rect.right() - 4, y + 2, 0, LINE_H - 4))
             self._paint_chip(painter, index, QRect(rect.left() + 4, y, rect.width() - 12 - bars, LINE_H), colours)
+        if option.state & QStyle.StateFlag.State_HasFocus:  # the keyboard's item: a dashed frame around the tile
+            painter.setPen(QPen(colours.border, 1.5, Qt.PenStyle.DashLine))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5), 8, 8)
         painter.restore()
 
     def _paint_placeholder(self, painter: QPainter, room: QRect, placeholder: ThumbnailPlaceholder) -> None:

@@ -33,7 +33,7 @@ from sane_desktop.gui.explanation_view import ExplanationView, rgba_image
 from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
-from sane_desktop.gui.results_view import ResultsView
+from sane_desktop.gui.results_view import KeyboardFocusSelects, ResultsView
 from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
@@ -386,6 +386,7 @@ class MainWindow(QMainWindow):
         self.grid.setItemDelegate(ItemTileDelegate(show_score=False, parent=self.grid))
         self.grid.setToolTip("Double-click (or Ctrl+Enter) to add to the outfit; drag onto the outfit")
         self.grid.doubleClicked.connect(lambda index: self.add_to_outfit([int(index.data(Role.ItemPk))]))
+        self.grid_focus = KeyboardFocusSelects(self.grid)  # Tab in: the first item, selected (Ctrl+Enter adds it)
         self.browser_empty = plain_label()
         self.browser_empty.setWordWrap(True)
         self.browser_empty.setVisible(False)
@@ -409,47 +410,48 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         if shortcut:
             action.setShortcut(QKeySequence(shortcut))
-        action.setToolTip(tip or text)
-        action.setStatusTip(tip or text)
+        plain = text.replace("&", "")  # the mnemonic's "&" underlines a letter in menus, never in tooltips
+        action.setToolTip(tip or plain)
+        action.setStatusTip(tip or plain)
         return action
 
     def _build_actions(self) -> None:
-        self.index_action = self._action("mdi6.folder-plus-outline", "Index catalogue folder…", self.show_index_dialog,
+        self.index_action = self._action("mdi6.folder-plus-outline", "&Index catalogue folder…", self.show_index_dialog,
                                          "Ctrl+O", "Import and index a catalogue folder")
-        self.train_action = self._action("mdi6.school-outline", "Train model on this catalogue…", self.show_train_dialog,
+        self.train_action = self._action("mdi6.school-outline", "&Train model on this catalogue…", self.show_train_dialog,
                                          None, "Train the compatibility model on this catalogue's outfits")
         self.train_action.setEnabled(False)
-        self.adapt_action = self._action("mdi6.tune-variant", "Adapt model to this catalogue…", self.show_adapt_dialog,
+        self.adapt_action = self._action("mdi6.tune-variant", "&Adapt model to this catalogue…", self.show_adapt_dialog,
                                          None, "Fit the model's normalisation to this catalogue's images (no labels)")
         self.adapt_action.setEnabled(False)
-        self.add_action = self._action("mdi6.plus-box-outline", "Add to outfit", self.add_selected_to_outfit,
+        self.add_action = self._action("mdi6.plus-box-outline", "&Add to outfit", self.add_selected_to_outfit,
                                        "Ctrl+Return", "Add the selected catalogue items to the outfit")
-        self.add_image_action = self._action("mdi6.image-plus", "Add image from disk…", self.choose_images, "Ctrl+I",
+        self.add_image_action = self._action("mdi6.image-plus", "Add &image from disk…", self.choose_images, "Ctrl+I",
                                              "Add an image file to the outfit (its category is predicted)")
-        self.overlay_action = self._action("mdi6.layers-outline", "Saliency on tiles", self.set_tile_overlays, "Ctrl+M",
+        self.overlay_action = self._action("mdi6.layers-outline", "&Saliency on tiles", self.set_tile_overlays, "Ctrl+M",
                                            "Show each result's saliency map on its thumbnail")
         self.overlay_action.setCheckable(True)
-        self.clear_action = self._action("mdi6.broom", "Clear outfit", self.outfit_panel.clear_with_undo, None,
+        self.clear_action = self._action("mdi6.broom", "&Clear outfit", self.outfit_panel.clear_with_undo, None,
                                          "Remove every item from the outfit (Undo brings them back)")
-        self.next_action = self._action("mdi6.chevron-right", "Next result", lambda: self.results.step(1), "Alt+Right")
-        self.previous_action = self._action("mdi6.chevron-left", "Previous result", lambda: self.results.step(-1), "Alt+Left")
-        self.explain_action = self._action("mdi6.lightbulb-on-outline", "Open explanation", self.explain_current,
+        self.next_action = self._action("mdi6.chevron-right", "&Next result", lambda: self.results.step(1), "Alt+Right")
+        self.previous_action = self._action("mdi6.chevron-left", "&Previous result", lambda: self.results.step(-1), "Alt+Left")
+        self.explain_action = self._action("mdi6.lightbulb-on-outline", "Open &explanation", self.explain_current,
                                            "Ctrl+E", "Explain the selected result")
-        self.export_action = self._action("mdi6.content-save-outline", "Export explanation…",
+        self.export_action = self._action("mdi6.content-save-outline", "&Export explanation…",
                                           lambda: self.explanation.export(), "Ctrl+S")
-        self.about_action = self._action("mdi6.information-outline", "About SANE Desktop",
+        self.about_action = self._action("mdi6.information-outline", "&About SANE Desktop",
                                          lambda: show_about(self, self.device))
-        self.log_folder_action = self._action("mdi6.folder-text-outline", "Open log folder", open_log_folder, None,
+        self.log_folder_action = self._action("mdi6.folder-text-outline", "Open &log folder", open_log_folder, None,
                                               "Open the folder of the app's log file (attach it to a problem report)")
-        self.quit_action = self._action("mdi6.exit-to-app", "Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
+        self.quit_action = self._action("mdi6.exit-to-app", "&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.search_box.setFocus)
         QShortcut(QKeySequence("Delete"), self.outfit_panel.view).activated.connect(self.outfit_panel.remove_selected)
 
         # issue 18 point 15: rename, delete, re-sync, show folder (gui/catalogue_manager.py)
-        self.manage_action = self._action("mdi6.database-cog-outline", "Manage catalogues…", self.show_catalogue_manager,
+        self.manage_action = self._action("mdi6.database-cog-outline", "&Manage catalogues…", self.show_catalogue_manager,
                                           None, "Rename, delete or re-sync the indexed catalogues")
         # issue 19 point 2: a catalogue on a PostgreSQL server (gui/shared_catalogue_dialog.py)
-        self.shared_action = self._action("mdi6.server-network", "Open shared catalogue…", self.show_shared_dialog,
+        self.shared_action = self._action("mdi6.server-network", "Open &shared catalogue…", self.show_shared_dialog,
                                           None, "Open a catalogue kept on a PostgreSQL server, by its address")
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -463,12 +465,12 @@ class MainWindow(QMainWindow):
             outfit_menu.addAction(action)
         # saved outfits (issue 18, point 12): gui/saved_outfits.py does the work
         self.saved_outfits = SavedOutfitsController(self, self)
-        self.save_outfit_action = self._action("mdi6.content-save-all-outline", "Save outfit…", self.saved_outfits.save,
+        self.save_outfit_action = self._action("mdi6.content-save-all-outline", "&Save outfit…", self.saved_outfits.save,
                                                "Ctrl+Shift+S", "Save the outfit under a name in the catalogue's database")
-        self.open_outfit_action = self._action("mdi6.folder-open-outline", "Open saved outfit…",
+        self.open_outfit_action = self._action("mdi6.folder-open-outline", "&Open saved outfit…",
                                                self.saved_outfits.open_dialog, None,
                                                "Open, rename or delete the outfits saved in this catalogue")
-        self.export_outfit_action = self._action("mdi6.file-export-outline", "Export outfit…",
+        self.export_outfit_action = self._action("mdi6.file-export-outline", "&Export outfit…",
                                                  lambda: self.saved_outfits.export(), None,
                                                  "Export the outfit and its suggestions as a PNG or PDF sheet, or CSV")
         outfits_menu = menu.addMenu("Outfi&ts")
@@ -478,13 +480,13 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.overlay_action)
         view_menu.addSeparator()
         # every panel can be brought back after it was closed (a dock's own show/hide action)
-        panels = view_menu.addMenu("Panels")
+        panels = view_menu.addMenu("&Panels")
         explanation_toggle = self.explanation_dock.toggleViewAction()
-        explanation_toggle.setText("Explanation panel")
+        explanation_toggle.setText("&Explanation panel")
         explanation_toggle.setShortcut(QKeySequence("Ctrl+Shift+E"))
         panels.addAction(explanation_toggle)
         self.filters_toggle = filters_toggle = self.filters_dock.toggleViewAction()
-        filters_toggle.setText("Filters panel")
+        filters_toggle.setText("&Filters panel")
         filters_toggle.setShortcut(QKeySequence("Ctrl+Shift+F"))
         filters_toggle.setToolTip("Filter the catalogue and the results by category and attribute values")
         themed_icon(filters_toggle, "mdi6.filter-variant")
@@ -492,8 +494,8 @@ class MainWindow(QMainWindow):
         self.panel_actions = [explanation_toggle, filters_toggle]
         view_menu.addSeparator()
         self.theme_actions = {}
-        for theme in ("system", "light", "dark"):
-            action = QAction(f"{theme.title()} theme", self, checkable=True)
+        for theme, label in (("system", "S&ystem theme"), ("light", "&Light theme"), ("dark", "&Dark theme")):
+            action = QAction(label, self, checkable=True)
             action.setChecked(self.settings.get("theme") == theme)
             action.triggered.connect(lambda _c=False, t=theme: self.set_theme(t))
             view_menu.addAction(action)
@@ -512,7 +514,7 @@ class MainWindow(QMainWindow):
         toolbar.addAction(self.filters_toggle)
         self.addToolBar(toolbar)
         toolbar_toggle = toolbar.toggleViewAction()
-        toolbar_toggle.setText("Toolbar")
+        toolbar_toggle.setText("&Toolbar")
         panels.addAction(toolbar_toggle)
         self.panel_actions.append(toolbar_toggle)
 

@@ -13,10 +13,10 @@ show one whole row of tiles under that header (the window's outfit strip shrinks
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import (
-    QBoxLayout, QComboBox, QLabel, QListView, QSizePolicy, QSpacerItem, QSpinBox, QStackedWidget, QStyle,
-    QVBoxLayout, QWidget,
+    QAbstractItemView, QBoxLayout, QComboBox, QLabel, QListView, QSizePolicy, QSpacerItem, QSpinBox, QStackedWidget,
+    QStyle, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.delegates import ItemTileDelegate
@@ -32,6 +32,37 @@ THRESHOLD_LABEL = "Hide matches below"
 SORT_GAP = 8  # px between the spin box and the order, on top of the layout's spacing
 LTR, TTB = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
 NO_MATCH_FILTERED = "No items match the filters — <a href='clearfilters'>clear filters</a>"
+
+KEYBOARD_FOCUS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.ShortcutFocusReason)
+
+
+class KeyboardFocusSelects(QObject):
+    """On an item view: when the keyboard (Tab, Shift+Tab, a shortcut) gives it the focus and nothing
+    is selected, its current item (the first one when there is none) becomes current and selected.
+    Qt alone makes the first item current without selecting it: Ctrl+Enter then added nothing and
+    the first Right press went to the second item. A click keeps Qt's own behaviour."""
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.view = view
+        view.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.FocusIn and isinstance(event, QFocusEvent) \
+                and event.reason() in KEYBOARD_FOCUS:
+            self.select_current()
+        return super().eventFilter(watched, event)
+
+    def select_current(self) -> None:
+        """Select the current item (the first when none is current), unless something is selected."""
+        model, selection = self.view.model(), self.view.selectionModel()
+        if model is None or selection is None or selection.hasSelection() or not model.rowCount():
+            return
+        index = self.view.currentIndex()
+        if not index.isValid():
+            index = model.index(0, 0, self.view.rootIndex())
+        selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.view.scrollTo(index)
 
 
 class ResultsView(QWidget):
@@ -71,6 +102,7 @@ class ResultsView(QWidget):
         self.view.entered.connect(lambda index: self.hovered.emit(int(index.data(Role.ItemPk))))
         self.view.viewportEntered.connect(lambda: self.hovered.emit(None))
         self.view.viewport().installEventFilter(self)
+        self.keyboard_focus = KeyboardFocusSelects(self.view)  # Tab in: the first result, selected
         self._visible_timer = QTimer(self, singleShot=True, interval=VISIBLE_DEBOUNCE_MS)
         self._visible_timer.timeout.connect(lambda: self.visible_changed.emit(self.visible_rows()))
         self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._visible_timer.start())

@@ -1,0 +1,185 @@
+"""Keyboard-only use of the window (a new user's trial), through real key events on real widgets
+(pytest-qt, offscreen):
+
+1. File → Manage catalogues: a row is selected when the dialog opens; Tab leaves the table for the
+   buttons (it never walks the cells) and the row stays selected, so Rename… and the rest work;
+2. Tab into the catalogue grid (or the results) makes the first item current and selected, drawn
+   with a focus frame, so Ctrl+Enter adds it to the outfit and Right moves to the second;
+3. the menu bar's menus and their entries have mnemonics (Alt+letter), none shared within a menu.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from gui_helpers import demo_world  # noqa: E402
+from PySide6.QtCore import QPoint, QRect, Qt  # noqa: E402
+from PySide6.QtGui import QAction, QImage, QPainter  # noqa: E402
+from PySide6.QtWidgets import (  # noqa: E402
+    QAbstractItemView, QApplication, QInputDialog, QMenu, QStyle, QStyleOptionViewItem, QWidget,
+)
+
+from sane_desktop.gui.models import Role  # noqa: E402
+from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
+
+pytestmark = pytest.mark.slow
+TAB, CTRL = Qt.Key.Key_Tab, Qt.KeyboardModifier.ControlModifier
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return demo_world(tmp_path_factory.mktemp("keyboard"))
+
+
+@pytest.fixture
+def window(make_window, world: dict[str, Path], qtbot):  # type: ignore[no-untyped-def]
+    shown = make_window(world, (1280, 800))
+    shown.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is shown, timeout=5000)
+    return shown
+
+
+def tab_into(qtbot, target: QWidget) -> None:  # type: ignore[no-untyped-def]
+    """Focus the widget before ``target`` in the tab chain, then press Tab: ``target`` gets the focus
+    the way a keyboard user gives it."""
+    before = target.previousInFocusChain()
+    while before is not target and not (before.isVisible() and before.isEnabled()
+                                        and before.focusPolicy() & Qt.FocusPolicy.TabFocus):
+        before = before.previousInFocusChain()
+    before.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(before.hasFocus, timeout=5000)
+    qtbot.keyClick(before, TAB)
+    qtbot.waitUntil(target.hasFocus, timeout=5000)
+
+
+def painted_states(view: QAbstractItemView) -> dict[int, QStyle.StateFlag]:
+    """The state each visible row was painted with, by a real repaint of the view."""
+    delegate = view.itemDelegate()
+    states: dict[int, QStyle.StateFlag] = {}
+    paint = delegate.paint
+
+    def recording(painter, option, index):  # type: ignore[no-untyped-def]
+        states[index.row()] = option.state
+        paint(painter, option, index)
+
+    delegate.paint = recording  # type: ignore[method-assign]
+    try:
+        view.viewport().repaint()
+    finally:
+        del delegate.paint
+    return states
+
+
+def tile(view: QAbstractItemView, row: int, focused: bool) -> QImage:
+    """Row ``row``'s tile as the delegate paints it, with or without the focus state."""
+    index = view.model().index(row, 0)
+    option = QStyleOptionViewItem()
+    view.initViewItemOption(option)
+    option.rect = QRect(QPoint(0, 0), view.visualRect(index).size())
+    option.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Selected
+    if focused:
+        option.state |= QStyle.StateFlag.State_HasFocus
+    image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
+    image.fill(0)
+    painter = QPainter(image)
+    view.itemDelegate().paint(painter, option, index)
+    painter.end()
+    return image
+
+
+# --- 1. the catalogue manager --------------------------------------------------------------------
+def test_tab_leaves_the_catalogue_table_for_the_buttons_with_the_row_kept(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window.manage_action.trigger()
+    manager = window.catalogue_manager
+    assert manager is not None
+    qtbot.waitUntil(lambda: manager.table.rowCount() == 1, timeout=60000)
+    assert manager.selected_name() == "demo"  # the open catalogue's row, selected on opening
+    manager.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is manager, timeout=5000)
+    manager.table.setFocus(Qt.FocusReason.TabFocusReason)
+    qtbot.waitUntil(manager.table.hasFocus, timeout=5000)
+    qtbot.keyClick(manager.table, TAB)
+    focused = QApplication.focusWidget()
+    assert focused is manager.rename_button, focused
+    assert manager.selected_name() == "demo" and manager.rename_button.isEnabled()
+    qtbot.keyClick(focused, TAB)
+    assert QApplication.focusWidget() is manager.delete_button and manager.selected_name() == "demo"
+    qtbot.keyClick(QApplication.focusWidget(), TAB, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.keyClick(QApplication.focusWidget(), TAB, Qt.KeyboardModifier.ShiftModifier)
+    assert QApplication.focusWidget() is manager.table and manager.selected_name() == "demo"
+    qtbot.keyClick(manager.table, TAB)
+    qtbot.keyClick(manager.rename_button, Qt.Key.Key_Space)  # Rename… pressed from the keyboard
+    question = manager.question
+    assert isinstance(question, QInputDialog) and question.isVisible() and question.textValue() == "demo"
+    question.reject()
+    manager.close()
+
+
+# --- 2. the catalogue grid and the results ---------------------------------------------------------
+def test_tab_into_the_grid_makes_the_first_item_current_and_ctrl_enter_adds_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    grid = window.grid
+    assert grid.model().rowCount() > 2 and not grid.selectionModel().hasSelection()
+    tab_into(qtbot, grid)
+    first = grid.model().index(0, 0)
+    assert grid.currentIndex() == first and grid.selectionModel().isSelected(first)
+    assert painted_states(grid)[0] & QStyle.StateFlag.State_HasFocus  # the current tile, drawn focused
+    assert tile(grid, 0, focused=True) != tile(grid, 0, focused=False)  # ... with a frame that shows
+    qtbot.keyClick(grid, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 1, timeout=5000)
+    assert window.outfit_model.pks() == [int(first.data(Role.ItemPk))]
+    qtbot.keyClick(grid, Qt.Key.Key_Right)  # from the first item to the second, not to the third
+    assert grid.currentIndex().row() == 1
+
+
+def test_tab_into_the_grid_keeps_a_selection_the_user_made(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    grid = window.grid
+    grid.setCurrentIndex(grid.model().index(3, 0))
+    tab_into(qtbot, grid)
+    assert grid.currentIndex().row() == 3
+    assert [index.row() for index in grid.selectionModel().selectedIndexes()] == [3]
+
+
+def test_tab_into_the_results_makes_the_first_result_current(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    view.selectionModel().clear()  # as a fresh search leaves it
+    tab_into(qtbot, view)
+    assert view.currentIndex().row() == 0 and view.selectionModel().isSelected(view.model().index(0, 0))
+
+
+# --- 3. mnemonics ----------------------------------------------------------------------------------
+def mnemonic(text: str) -> str:
+    """The letter after a single "&" ("Outfi&ts" → "t"); "" when there is none."""
+    found = re.search(r"(?<!&)&([^&])", text)
+    return found.group(1).lower() if found else ""
+
+
+def test_every_menu_title_and_entry_has_a_mnemonic_of_its_own(window) -> None:  # type: ignore[no-untyped-def]
+    titles = [action.text() for action in window.menuBar().actions()]
+    assert titles == ["&File", "&Outfit", "Outfi&ts", "&View", "&Help"]
+    letters = [mnemonic(title) for title in titles]
+    assert all(letters) and len(set(letters)) == len(letters), titles
+
+    def check(menu: QMenu) -> None:
+        entries = [action for action in menu.actions() if not action.isSeparator()]
+        letters = [mnemonic(action.text()) for action in entries]
+        assert all(letters), [action.text() for action in entries]
+        assert len(set(letters)) == len(letters), [action.text() for action in entries]
+        for action in entries:
+            if action.menu() is not None:
+                check(action.menu())
+
+    for action in window.menuBar().actions():
+        check(action.menu())
+    # the shortcuts are the ones they were; tooltips read without the "&"
+    assert window.add_action.shortcut().toString() == "Ctrl+Return"
+    assert window.index_action.shortcut().toString() == "Ctrl+O"
+    assert all("&" not in action.toolTip() for action in window.findChildren(QAction) if action.toolTip())
