@@ -61,3 +61,20 @@ def test_item_attributes_follow_vocabulary_order() -> None:
 def test_singular() -> None:
     assert [singular(w) for w in ["dresses", "tops", "accessories", "shoes", "glass", "jeans"]] == [
         "dress", "top", "accessory", "shoe", "glass", "jean"]
+
+
+def test_placeholder_values_are_missing_labels_not_attributes() -> None:
+    """H&M writes "Unknown"/"Undefined" where it has no value: a trial heard "both are unknown" for a
+    grey skirt and a beige top. Such values are no attribute, whatever their case or spacing."""
+    from sane_desktop.catalogue.vocabulary import categorical_names, is_placeholder
+
+    def item(item_id: str, **attributes: str) -> ItemRecord:
+        return ItemRecord(item_id, f"{item_id}.jpg", "tops", attributes=attributes)
+
+    items = [item("1", colour="Unknown", pattern="Solid"), item("2", colour=" undefined ", pattern="Solid"),
+             item("3", colour="N/A", pattern="solid"), item("4", colour="Grey", pattern="Unknown")]
+    catalogue = Catalogue(root=Path("."), format="manifest", items=items)
+    names = {e.name for e in build_vocabulary(catalogue, min_count=1)}
+    assert names == {"pattern:solid", "colour:grey"}
+    assert categorical_names(items[3]) == {"colour:grey"}
+    assert is_placeholder("UNKNOWN") and not is_placeholder("Other") and not is_placeholder("Nude")

@@ -54,11 +54,23 @@ def normalise_value(value: str) -> str:
     return " ".join(value.lower().split())
 
 
+# values a catalogue writes where it has none (H&M: "Unknown", "Undefined"): a missing label, never an
+# attribute (a trial heard "both are unknown" for a grey skirt and a beige top, one item being "Unknown")
+PLACEHOLDER_VALUES = frozenset({"unknown", "undefined", "not applicable", "n/a", "na", "none", "null", "nan",
+                                "-", "--", "?", "not specified", "unspecified"})
+
+
+def is_placeholder(value: str) -> bool:
+    """Whether an attribute value means "no value" (:data:`PLACEHOLDER_VALUES`, any case and spacing)."""
+    return normalise_value(value) in PLACEHOLDER_VALUES
+
+
 def categorical_names(item: ItemRecord) -> set[str]:
+    """The item's labelled ``kind:value`` names; empty values and placeholders ("Unknown") are missing."""
     return {
         f"{normalise_value(namespace)}:{normalise_value(value)}"
         for namespace, value in item.attributes.items()
-        if value and value.strip()
+        if value and value.strip() and not is_placeholder(value)
     }
 
 
