@@ -119,6 +119,7 @@ def test_train_and_evaluate_commands_without_outfits(tmp_path, capsys):
     assert main(args) == 0
     said = capsys.readouterr().out
     assert "valid attribute mAP" in said and "no outfits to learn matches from" in said  # and how it will search
+    assert "attribute choice for explanations: " in said  # fitted on what, or not fitted and why
     assert main(["evaluate", str(root), "--model", str(model), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["protocol"] == "items" and report["methods"]["model"]["fitb"] is None
@@ -145,3 +146,12 @@ def test_train_and_evaluate_commands_without_outfits(tmp_path, capsys):
     assert {m["attribute_map"] for m in foreign["methods"].values()} == {None}
     assert main(["evaluate", str(root), "--model", str(other)]) == 0
     assert "no attribute mAP: the model learnt its attributes on another catalogue" in capsys.readouterr().out
+
+
+def test_train_text_says_whether_the_attribute_choice_was_fitted() -> None:
+    from sane_desktop.cli.train_cmd import render
+
+    base = {"out": "m.pt", "best_epoch": 1, "valid_fitb": 0.5, "seconds": 1.0, "device": "cpu"}
+    assert "fitted on ground truth (themes)" in render({**base, "selection": "ground truth (themes)"})
+    said = render({**base, "selection": None})
+    assert "not fitted (too few labelled validation pairs, or no attribute network): explanations use the default weights" in said

@@ -82,6 +82,10 @@ def render(result: dict[str, Any]) -> str:
         what, value = f"{best}, valid FITB", result.get("valid_fitb")
     line = (f"Saved {result['out']} ({what} {'n/a' if value is None else f'{value:.3f}'}) "
             f"in {result['seconds']} s on {result['device']}")
+    # the explanation's attribute choice: fitted, or (too few labelled validation pairs) the defaults
+    line += (f"\n  attribute choice for explanations: fitted on {result['selection']}" if result.get("selection")
+             else "\n  attribute choice for explanations: not fitted (too few labelled validation pairs, or no attribute network): "
+                  "explanations use the default weights")
     if result.get("mode") == "attributes":  # say it where a stylist reads it, not only in --json
         line += ("\n  no outfits to learn matches from: searches with this model rank every category by visual "
                  "similarity ('looks alike'), and its explanations name the catalogue's attributes")
