@@ -46,3 +46,18 @@ def test_import_json_summary_of_a_folder_catalogue(tmp_path: Path) -> None:
     assert result["skipped"][0]["reason"]
     again = json.loads(run_cli("import", str(root), "--db", f"sqlite:///{db}", "--json").stdout)
     assert again["revision"] == result["revision"]
+
+
+def test_options_are_taken_only_as_written(capsys) -> None:  # type: ignore[no-untyped-def]
+    """A prefix is not an option: ``explain --out DIR`` was read as ``--outfit DIR`` (a trial)."""
+    import pytest
+
+    from sane_desktop.cli import build_parser
+
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["explain", "shop", "--query", "a", "--candidate", "b", "--out", "maps"])
+    assert "unrecognized arguments: --out" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--index", "home", "demo", "x"])  # --index-home, written short
+    capsys.readouterr()

@@ -45,8 +45,17 @@ class CliError(InputError):
     """Arguments that cannot be used together or as given (the CLI's own input error)."""
 
 
+class _ExactOptionsParser(argparse.ArgumentParser):
+    """A parser that takes options only as written: argparse's prefix matching read ``explain --out
+    DIR`` as ``--outfit DIR`` (a trial), and any new option could change what an old prefix means."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _ExactOptionsParser(
         prog="sane-desktop",
         description="Why do these match? Outfit compatibility search with SANE explanations.",
     )
@@ -57,7 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder of indexed catalogues (default: $SANE_INDEX_HOME, else the per-user data folder)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print the log (INFO and above) on stderr; it always goes to the log file")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ExactOptionsParser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser
