@@ -183,3 +183,18 @@ def test_every_menu_title_and_entry_has_a_mnemonic_of_its_own(window) -> None:  
     assert window.add_action.shortcut().toString() == "Ctrl+Return"
     assert window.index_action.shortcut().toString() == "Ctrl+O"
     assert all("&" not in action.toolTip() for action in window.findChildren(QAction) if action.toolTip())
+
+
+def test_choosing_the_open_catalogue_again_keeps_what_is_on_screen(window, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A trial lost an explanation it had waited 26 s for ("the outfit changed") by choosing the open
+    catalogue again in the switcher: that choice now leaves the window as it is."""
+    opened: list[str] = []
+    monkeypatch.setattr(window, "open_catalogue", lambda name: opened.append(name))
+    switcher = window.catalogue_switcher
+    assert switcher.currentData() == window.catalogue.name
+    switcher.setFocus()
+    switcher.showPopup()
+    qtbot.waitUntil(switcher.view().isVisible, timeout=5000)
+    qtbot.keyClick(switcher.view(), Qt.Key.Key_Return)  # the open one, as the popup offers it
+    qtbot.waitUntil(lambda: not switcher.view().isVisible(), timeout=5000)
+    assert opened == []

@@ -361,7 +361,7 @@ class MainWindow(QMainWindow):
         # Filters and an explanation panel that cuts nothing off (the full name is in the list)
         self.catalogue_switcher.setMinimumContentsLength(8)
         self.catalogue_switcher.setToolTip("Indexed catalogues")
-        self.catalogue_switcher.activated.connect(lambda _i: self.open_catalogue(self.catalogue_switcher.currentData()))
+        self.catalogue_switcher.activated.connect(lambda _i: self._switcher_chose(self.catalogue_switcher.currentData()))
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText("Search titles and attributes (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
@@ -601,6 +601,13 @@ class MainWindow(QMainWindow):
         # back from the terminal (or any other app): a catalogue indexed there meanwhile is listed
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.relist_catalogues()
+
+    def _switcher_chose(self, name: str | None) -> None:
+        """The switcher's choice: the local catalogue already open is left as it is (a trial lost an
+        explanation it had waited 26 s for, told "the outfit changed", by choosing it again)."""
+        if name and self.catalogue is not None and name == self.catalogue.name and not self.shared:
+            return
+        self.open_catalogue(name)
 
     def open_catalogue(self, name: str | None) -> None:
         if name:

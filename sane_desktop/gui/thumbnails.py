@@ -53,7 +53,10 @@ class _ThumbnailJob(QRunnable):
         state = READY
         if image.isNull():
             image, state = self._decode()
-        self.signals.ready.emit(self.key, str(self.path), image, state)
+        try:
+            self.signals.ready.emit(self.key, str(self.path), image, state)
+        except RuntimeError:  # the window closed while this photo was decoded: nobody to tell
+            pass
 
     def _decode(self) -> tuple[QImage, str]:
         if not self.path.exists():
