@@ -1106,7 +1106,12 @@ class MainWindow(QMainWindow):
         if not shared:
             self.settings.set("catalogue", self.catalogue.name)
         self.setWindowTitle(self.catalogue.name)
-        self.train_action.setEnabled(opened.has_outfits)
+        # outfits, or labelled attributes alone (the attribute network: explanations then name this
+        # catalogue's own attributes, which the bundled model cannot)
+        self.train_action.setEnabled(opened.can_train)
+        self.train_action.setToolTip("Train a model on this catalogue's outfits and attributes" if opened.can_train
+                                     else "Nothing to train on: this catalogue has neither outfits nor labelled "
+                                          "attributes")
         self.adapt_action.setEnabled(True)
         self.category_filter.blockSignals(True)
         self.category_filter.clear()

@@ -123,7 +123,8 @@ class CatalogueService:
         self._open = self.catalogues.open(name)
         # its model loads on first search or explanation (ModelContext logs it): browsing needs no torch
         log.info("opened catalogue %r: %d items", name, self._open.info.items)
-        return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits())
+        return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits(),
+                               self._open.items.can_train())
 
     # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
     def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:
@@ -137,7 +138,8 @@ class CatalogueService:
         self.close()
         self._open, self._shared = opened, (address, password)
         log.info("opened shared catalogue %r on %s: %d items", name, address.display(), opened.info.items)
-        return OpenedCatalogue(opened.info, tuple(opened.items.categories()), opened.items.has_outfits())
+        return OpenedCatalogue(opened.info, tuple(opened.items.categories()), opened.items.has_outfits(),
+                               opened.items.can_train())
 
     @property
     def shared_address(self) -> ServerAddress | None:

@@ -126,6 +126,13 @@ class CatalogueItems:
         self.refresh()
         return self.record.outfits > 0
 
+    def can_train(self) -> bool:
+        """Whether ``train`` has something to learn here: outfits (compatibility and attributes) or,
+        without outfits, labelled attributes (the attribute network alone)."""
+        from sane_desktop.store.browse import has_attributes
+
+        return self.has_outfits() or has_attributes(self.engine, self.record.pk)
+
     # --- images from disk ------------------------------------------------------------------
     def add_disk_image(self, path: Path, category: str, content_hash: str, query: QueryItem,
                        cells: np.ndarray) -> ItemInfo:

@@ -181,6 +181,7 @@ class OpenedCatalogue:
     info: CatalogueInfo
     categories: tuple[str, ...]
     has_outfits: bool
+    can_train: bool = False  # outfits, or labelled attributes to train the attribute network alone
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,13 @@ def catalogue_revision(engine: Engine, catalogue_pk: int) -> int | None:
     return None if revision is None else int(revision)
 
 
+def has_attributes(engine: Engine, catalogue_pk: int) -> bool:
+    """Whether the catalogue has any attribute in its vocabulary (something to train an attribute
+    network on, without outfits)."""
+    with Session(engine) as session:
+        return session.scalar(select(S.Attribute.id).where(S.Attribute.catalogue_id == catalogue_pk).limit(1)) is not None
+
+
 def category_names(engine: Engine, catalogue_pk: int) -> list[str]:
     """The catalogue's category names, sorted."""
     with Session(engine) as session:
