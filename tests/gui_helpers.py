@@ -238,3 +238,70 @@ def click_link(qtbot, label) -> None:  # type: ignore[no-untyped-def]
                 return
     raise AssertionError(f"no link under the mouse anywhere in {label.text()!r} (visible {label.isVisible()}, "
                          f"rect {rect}, flags {label.textInteractionFlags()}, tracking {label.hasMouseTracking()})")
+
+
+# --- shared real-event steps and paint probes (several GUI test files use them) ------------------
+def double_click_item(window, qtbot, row: int) -> int:  # type: ignore[no-untyped-def]
+    """Double-click the catalogue grid's item at ``row`` (it joins the outfit, as a stylist adds
+    one); waits until it is in the outfit and returns its key."""
+    from PySide6.QtCore import Qt
+
+    from sane_desktop.gui.models import Role
+
+    index = window.browser_model.index(row)
+    window.grid.scrollTo(index)
+    centre = window.grid.visualRect(index).center()
+    qtbot.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a view double-clicks what it pressed
+    qtbot.mouseDClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    pk = int(index.data(Role.ItemPk))
+    qtbot.waitUntil(lambda: pk in window.outfit_model.pks(), timeout=10000)
+    return pk
+
+
+def add_by_double_click(window, qtbot, category: str, nth: int = 0) -> int:  # type: ignore[no-untyped-def]
+    """Double-click the catalogue's ``nth`` item of ``category`` into the outfit; its key."""
+    rows = [r for r in range(window.browser_model.rowCount()) if window.browser_model.row(r).item.category == category]
+    return double_click_item(window, qtbot, rows[nth])
+
+
+def choose_target(window, qtbot, category: str) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``category`` ("" for all) in the results' combo with the arrow keys, as a stylist would."""
+    from PySide6.QtCore import Qt
+
+    combo = window.results.target
+    wanted = combo.findData(category)
+    assert wanted >= 0, f"no {category!r} in the combo"
+    combo.setFocus()
+    while combo.currentIndex() != wanted:
+        before = combo.currentIndex()
+        qtbot.keyClick(combo, Qt.Key.Key_Down if wanted > before else Qt.Key.Key_Up)
+        assert combo.currentIndex() != before, "the arrow key moved nothing"
+
+
+def painted_texts(view, row: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The texts ``view``'s delegate paints for ``row`` (its own paint into an image, through a
+    painter that keeps every string it is asked to draw)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QColor, QImage, QPainter
+    from PySide6.QtWidgets import QStyleOptionViewItem
+
+    class RecordingPainter(QPainter):
+        def __init__(self, device: QImage) -> None:
+            super().__init__(device)
+            self.texts: list[str] = []
+
+        def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]  # noqa: N802 - Qt's name
+            self.texts += [a for a in args if isinstance(a, str)]
+            super().drawText(*args)
+
+    index = view.model().index(row, 0)
+    delegate = view.itemDelegate()
+    option = QStyleOptionViewItem()
+    option.font, option.palette = view.font(), view.palette()
+    option.rect = QRect(QPoint(0, 0), delegate.sizeHint(option, index))
+    image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
+    image.fill(QColor("white"))
+    painter = RecordingPainter(image)
+    delegate.paint(painter, option, index)
+    painter.end()
+    return painter.texts

@@ -20,6 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
+from gui_helpers import add_by_double_click, choose_target  # noqa: E402
 from closet_world import make_closet  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
@@ -56,32 +57,6 @@ def line(window) -> str:  # type: ignore[no-untyped-def]
 def tooltip(window) -> str:  # type: ignore[no-untyped-def]
     """The line's tooltip as read (its markup's text)."""
     return html.unescape(str(window.results.similar_heading.toolTip()))
-
-
-def add_by_double_click(window, qtbot, category: str) -> int:  # type: ignore[no-untyped-def]
-    """Double-click the catalogue's first ``category`` item (it joins the outfit); its key."""
-    row = next(r for r in range(window.browser_model.rowCount())
-               if window.browser_model.row(r).item.category == category)
-    index = window.browser_model.index(row)
-    window.grid.scrollTo(index)
-    centre = window.grid.visualRect(index).center()
-    qtbot.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a view double-clicks what it pressed
-    qtbot.mouseDClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
-    pk = int(index.data(Role.ItemPk))
-    qtbot.waitUntil(lambda: pk in window.outfit_model.pks(), timeout=10000)
-    return pk
-
-
-def choose_target(window, qtbot, category: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick ``category`` ("" for all) in the results' combo with the arrow keys, as a stylist would."""
-    combo = window.results.target
-    wanted = combo.findData(category)
-    assert wanted >= 0, f"no {category!r} in the combo"
-    combo.setFocus()
-    while combo.currentIndex() != wanted:
-        before = combo.currentIndex()
-        qtbot.keyClick(combo, Qt.Key.Key_Down if wanted > before else Qt.Key.Key_Up)
-        assert combo.currentIndex() != before, "the arrow key moved nothing"
 
 
 def wait_results_of(window, qtbot, categories: set[str] | None) -> None:  # type: ignore[no-untyped-def]

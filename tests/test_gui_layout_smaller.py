@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window, settle  # noqa: E402
+from gui_helpers import open_window, painted_texts, settle  # noqa: E402
 from PySide6.QtCore import QEvent, QPoint, QRect, QStandardPaths, Qt  # noqa: E402
 from PySide6.QtGui import QHelpEvent, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
@@ -47,7 +47,6 @@ def window(world, qtbot):  # type: ignore[no-untyped-def]
     open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
     yield window
     client.shutdown()
-
 
 
 def wait_new_results(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -97,28 +96,6 @@ def test_new_results_start_at_the_top(window, qtbot) -> None:  # type: ignore[no
 
 
 # --- rank and match --------------------------------------------------------------------------------
-class RecordingPainter(QPainter):
-    def __init__(self, device: QImage) -> None:
-        super().__init__(device)
-        self.texts: list[str] = []
-
-    def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]
-        self.texts += [a for a in args if isinstance(a, str)]
-        super().drawText(*args)
-
-
-def painted_texts(view: QListView, row: int) -> list[str]:
-    index = view.model().index(row, 0)
-    option = QStyleOptionViewItem()
-    option.font, option.palette = view.font(), view.palette()
-    option.rect = QRect(QPoint(0, 0), view.itemDelegate().sizeHint(option, index))
-    image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
-    painter = RecordingPainter(image)
-    view.itemDelegate().paint(painter, option, index)
-    painter.end()
-    return painter.texts
-
-
 def test_results_show_a_rank_and_a_match_with_the_raw_score_in_the_tooltip(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     build_outfit(window, 2)
     wait_results(window, 60)

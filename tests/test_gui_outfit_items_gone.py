@@ -23,6 +23,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
+from gui_helpers import add_by_double_click, choose_target  # noqa: E402
 from closet_world import ITEMS, make_closet  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -55,31 +56,6 @@ def index_closet(index: Path, source: Path) -> None:
 
 def status(window) -> str:  # type: ignore[no-untyped-def]
     return str(window.statusBar().currentMessage())
-
-
-def add_by_double_click(window, qtbot, category: str, nth: int = 0) -> int:  # type: ignore[no-untyped-def]
-    """Double-click the catalogue's ``nth`` item of ``category`` (it joins the outfit); its key."""
-    rows = [r for r in range(window.browser_model.rowCount()) if window.browser_model.row(r).item.category == category]
-    index = window.browser_model.index(rows[nth])
-    window.grid.scrollTo(index)
-    centre = window.grid.visualRect(index).center()
-    qtbot.mouseClick(window.grid.viewport(), LEFT, pos=centre)  # a view double-clicks what it pressed
-    qtbot.mouseDClick(window.grid.viewport(), LEFT, pos=centre)
-    pk = int(index.data(Role.ItemPk))
-    qtbot.waitUntil(lambda: pk in window.outfit_model.pks(), timeout=10000)
-    return pk
-
-
-def choose_target(window, qtbot, category: str) -> None:  # type: ignore[no-untyped-def]
-    """Pick ``category`` in the results' combo with the arrow keys (a new search)."""
-    combo = window.results.target
-    wanted = combo.findData(category)
-    assert wanted >= 0, f"no {category!r} in the combo"
-    combo.setFocus()
-    while combo.currentIndex() != wanted:
-        before = combo.currentIndex()
-        qtbot.keyClick(combo, Qt.Key.Key_Down if wanted > before else Qt.Key.Key_Up)
-        assert combo.currentIndex() != before, "the arrow key moved nothing"
 
 
 def results_shown(window) -> bool:  # type: ignore[no-untyped-def]

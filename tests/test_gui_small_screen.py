@@ -19,7 +19,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from gui_helpers import demo_world, settle  # noqa: E402
+from gui_helpers import demo_world, double_click_item, settle  # noqa: E402
 from PySide6.QtCore import QRect, Qt  # noqa: E402
 from PySide6.QtWidgets import QListView  # noqa: E402
 
@@ -36,17 +36,6 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return demo_world(tmp_path_factory.mktemp("small-screen"))
 
 
-def add_by_double_click(window, qtbot, row: int) -> None:  # type: ignore[no-untyped-def]
-    """Double-click the catalogue's item at ``row``: it joins the outfit."""
-    index = window.browser_model.index(row)
-    window.grid.scrollTo(index)
-    centre = window.grid.visualRect(index).center()
-    qtbot.mouseClick(window.grid.viewport(), LEFT, pos=centre)  # a view double-clicks what it pressed
-    qtbot.mouseDClick(window.grid.viewport(), LEFT, pos=centre)
-    pk = int(index.data(Role.ItemPk))
-    qtbot.waitUntil(lambda: pk in window.outfit_model.pks(), timeout=10000)
-
-
 def wait_for_results(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     qtbot.waitUntil(lambda: not window.channels.search.busy and window.results_model.rowCount() > 0
                     and window.results.stack.currentWidget() is window.results.view, timeout=60000)
@@ -57,8 +46,8 @@ def with_an_outfit(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Two outfit items of different categories, added by double-click; the results shown."""
     first = window.browser_model.row(0).item.category
     other = next(r for r in range(window.browser_model.rowCount()) if window.browser_model.row(r).item.category != first)
-    add_by_double_click(window, qtbot, 0)
-    add_by_double_click(window, qtbot, other)
+    double_click_item(window, qtbot, 0)
+    double_click_item(window, qtbot, other)
     wait_for_results(window, qtbot)
 
 

@@ -17,7 +17,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from gui_helpers import demo_world  # noqa: E402
+from gui_helpers import demo_world, painted_texts  # noqa: E402
 from PySide6.QtCore import QEvent, QMimeData, QPoint, QPointF, QRect, Qt, QUrl  # noqa: E402
 from PySide6.QtGui import QColor, QDropEvent, QHelpEvent, QImage, QPainter  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
@@ -55,31 +55,6 @@ def restore(items: list[ItemInfo]):  # type: ignore[no-untyped-def]
     yield kept
     for path, data in kept.items():
         path.write_bytes(data)
-
-
-class RecordingPainter(QPainter):
-    def __init__(self, device: QImage) -> None:
-        super().__init__(device)
-        self.texts: list[str] = []
-
-    def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]
-        self.texts += [a for a in args if isinstance(a, str)]
-        super().drawText(*args)
-
-
-def painted_texts(view: QListView, row: int) -> list[str]:
-    """The texts the view's delegate paints for ``row`` (its own paint, into an image)."""
-    index = view.model().index(row, 0)
-    delegate = view.itemDelegate()
-    option = QStyleOptionViewItem()
-    option.font, option.palette = view.font(), view.palette()
-    option.rect = QRect(QPoint(0, 0), delegate.sizeHint(option, index))
-    image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
-    image.fill(QColor("white"))
-    painter = RecordingPainter(image)
-    delegate.paint(painter, option, index)
-    painter.end()
-    return painter.texts
 
 
 def shown_tooltip(qtbot, view: QListView, row: int) -> str:  # type: ignore[no-untyped-def]

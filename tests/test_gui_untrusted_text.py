@@ -21,7 +21,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 from gui_helpers import (  # noqa: E402
     HOSTILE, HOSTILE_CATEGORY, HOSTILE_NAME, assert_not_markup, assert_shows_literally, build_hostile_world,
-    displayed, open_window, tooltip_format,
+    displayed, open_window, painted_texts, tooltip_format,
 )
 from PySide6.QtCore import QEvent, QPoint, QRect, Qt  # noqa: E402
 from PySide6.QtGui import QHelpEvent, QImage, QPainter  # noqa: E402
@@ -68,32 +68,6 @@ def session(window) -> None:  # type: ignore[no-untyped-def]
     wait_results(window, 60)
     wait_tiles(window, 60)
     explain_first_result(window, 120)
-
-
-class RecordingPainter(QPainter):
-    """A painter that keeps every string the delegate draws (its ``drawText`` calls are Python calls)."""
-
-    def __init__(self, device: QImage) -> None:
-        super().__init__(device)
-        self.texts: list[str] = []
-
-    def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]
-        self.texts += [a for a in args if isinstance(a, str)]
-        super().drawText(*args)
-
-
-def painted_texts(view: QListView, row: int) -> list[str]:
-    index = view.model().index(row, 0)
-    delegate = view.itemDelegate()
-    option = QStyleOptionViewItem()
-    option.font, option.palette = view.font(), view.palette()
-    size = delegate.sizeHint(option, index)
-    option.rect = QRect(QPoint(0, 0), size)
-    image = QImage(size, QImage.Format.Format_ARGB32)
-    painter = RecordingPainter(image)
-    delegate.paint(painter, option, index)
-    painter.end()
-    return painter.texts
 
 
 # --- tiles: browser grid, outfit strip, results -------------------------------------------------
