@@ -74,6 +74,42 @@ def test_truncated_jpeg_is_rejected(tmp_path: Path) -> None:
     assert "truncated" in _reason(truncated)
 
 
+def _noisy_jpeg(path: Path) -> bytes:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 255, (96, 64, 3), dtype=np.uint8)).save(path, quality=90)
+    return path.read_bytes()
+
+
+def test_jpeg_with_zeroed_middle_is_rejected_not_decoded_grey(tmp_path: Path) -> None:
+    # Pillow decodes this without an error (the lost blocks come out grey); libjpeg-turbo warns
+    data = bytearray(_noisy_jpeg(tmp_path / "full.jpg"))
+    third = len(data) // 3
+    data[third : 2 * third] = bytes(third)
+    damaged = tmp_path / "zeroed.jpg"
+    damaged.write_bytes(bytes(data))
+    from PIL import Image
+
+    with Image.open(damaged) as image:
+        image.load()  # the silent decode this check exists for
+    assert "corrupt JPEG data" in _reason(damaged)
+    with pytest.raises(ImageRejected, match=r"zeroed\.jpg: corrupt JPEG data"):
+        load_rgb(damaged)
+    with pytest.raises(ImageRejected, match="corrupt JPEG data"):
+        load_rgb(damaged, max_side=32)  # the thumbnail and embedding path too
+
+
+def test_jpeg_padded_before_its_end_marker_is_kept(tmp_path: Path) -> None:
+    # some cameras pad before EOI: libjpeg warns, yet every pixel is decoded
+    data = _noisy_jpeg(tmp_path / "full.jpg")
+    assert data.endswith(b"\xff\xd9")
+    padded = tmp_path / "padded.jpg"
+    padded.write_bytes(data[:-2] + b"\x00\x00\x00" + b"\xff\xd9")
+    assert inspect_image(padded).image_format == "JPEG"
+    assert load_rgb(padded).size == (64, 96)
+
+
 def test_truncated_png_is_rejected(tmp_path: Path) -> None:
     full = write_image(tmp_path / "full.png", size=(64, 64))
     cut = tmp_path / "cut.png"

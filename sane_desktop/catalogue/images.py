@@ -8,7 +8,8 @@ an image chosen for a query, a thumbnail) into RGB pixels (EXIF orientation
 applied, alpha composited onto white, CMYK / greyscale / palette / 16-bit converted).
 :func:`inspect_image` is the fast import-time check: header parse, a size limit enforced *before*
 any pixel is decoded (decompression bombs), then a reduced-size decode (JPEG draft mode) or a chunk
-CRC walk (PNG) that catches truncated files. :func:`validate_items` runs it over a catalogue on a
+CRC walk (PNG) that catches truncated files, and for JPEG a strict libjpeg-turbo pass
+(:func:`check_jpeg_data`) that catches damaged data Pillow would silently decode as grey. :func:`validate_items` runs it over a catalogue on a
 thread pool of every core, turning every failure into a :class:`Skip` with a human reason; a file
 whose (size, mtime) equals what the previous import recorded (:class:`KnownImage`) is not read at
 all (issue 19, point 5: a no-op re-import opens no image).
@@ -20,6 +21,7 @@ import hashlib
 import importlib
 import io
 import os
+import re
 import stat
 import threading
 import warnings
@@ -39,6 +41,9 @@ from sane_desktop.catalogue.types import ItemRecord, Skip, shown
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
 DEFAULT_MAX_PIXELS = 64_000_000
+# The version of the import's image check: a catalogue records the one its images passed, and a
+# file passed by an older one is read again (even unchanged). 2: JPEG data decoded strictly.
+IMAGE_CHECK = 2
 WHITE = (255, 255, 255)
 _ORIENTATION_TAG = 0x0112
 _SWAPPING_ORIENTATIONS = {5, 6, 7, 8}  # the ones that rotate by 90 degrees
@@ -204,8 +209,10 @@ def load_rgb(path: Path | str, max_side: int | None = None, max_pixels: int = DE
     """
     try:
         with open_bounded(path, max_pixels) as image:
-            if max_side is not None and image.format == "JPEG":
-                image.draft(image.mode, (max_side, max_side))
+            if image.format == "JPEG":
+                check_jpeg_data(Path(path).read_bytes())
+                if max_side is not None:
+                    image.draft(image.mode, (max_side, max_side))
             image.load()
             upright = ImageOps.exif_transpose(image)
             rgb = _to_rgb(upright)
@@ -220,6 +227,42 @@ def load_rgb(path: Path | str, max_side: int | None = None, max_pixels: int = DE
     if max_side is not None and max(rgb.size) > max_side:
         rgb.thumbnail((max_side, max_side), Image.Resampling.BILINEAR)
     return rgb
+
+
+# libjpeg's warnings that mean lost or garbled blocks. Not every failure of the strict pass: a
+# header libjpeg-turbo's TurboJPEG layer cannot classify (exotic sampling) is left to Pillow.
+_JPEG_DAMAGE = re.compile(r"Corrupt JPEG data|Premature end of JPEG file|Inconsistent progression")
+# ...except padding before the end-of-image marker, which some cameras and editors write: every
+# pixel is decoded. A damaged stream also ends with "extraneous bytes", but thousands of them.
+_JPEG_PADDING = re.compile(r"(\d+) extraneous bytes before marker 0xd9")
+_MAX_JPEG_PADDING = 32  # bytes
+
+
+def check_jpeg_data(data: bytes) -> None:
+    """Raise :class:`ImageRejected` when a JPEG's entropy-coded data is damaged.
+
+    Pillow (libjpeg) decodes a JPEG whose middle bytes were zeroed or garbled *without an error*,
+    filling the lost blocks with grey: such a photo would be indexed and searched as a grey garment.
+    libjpeg-turbo reports the damage as a warning ("Corrupt JPEG data: premature end of data
+    segment"); simplejpeg's strict mode turns warnings into ``ValueError``. The decode is at 1/8
+    scale, where every coefficient is still Huffman-decoded (about 0.5 ms for a 540 px photo).
+
+    Raises:
+        ImageRejected: the warning, in one line.
+    """
+    import simplejpeg  # libjpeg-turbo, bundled in its wheel
+
+    try:
+        header = simplejpeg.decode_jpeg_header(data)
+        colourspace = {"CMYK": "CMYK", "Gray": "GRAY"}.get(str(header[2]), "RGB")
+        simplejpeg.decode_jpeg(data, colorspace=colourspace, strict=True, min_height=0, min_width=0, min_factor=8)
+    except ValueError as error:
+        message = str(error).strip()
+        padding = _JPEG_PADDING.search(message)
+        if padding is not None and int(padding.group(1)) <= _MAX_JPEG_PADDING:
+            return
+        if _JPEG_DAMAGE.search(message):
+            raise ImageRejected(f"corrupt JPEG data ({message}): parts of the photo are lost") from None
 
 
 def _oriented_size(image: Image.Image) -> tuple[int, int]:
@@ -237,6 +280,7 @@ def _check_decodes(data: bytes, image: Image.Image) -> None:
         width, height = image.size
         image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
         image.load()
+        check_jpeg_data(data)
     elif image.format == "PNG":
         with Image.open(io.BytesIO(data)) as fresh:
             fresh.verify()  # walks every chunk and checks its CRC without inflating pixels

@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select, update
 
 from sane_desktop.errors import InputError, NotFound
+from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
 from sane_desktop.paths import check_catalogue_name, default_db_url
@@ -283,7 +284,7 @@ def _catalogue_row(connection: Connection, name: str, catalogue: Catalogue, repl
         raise conflict
     if row is not None and keep_format and not replace and row.format != catalogue.format:
         raise format_conflict(name, row.format, catalogue.root, catalogue.format)
-    values = {"root": str(catalogue.root), "format": catalogue.format, "mapping": mapping}
+    values = {"root": str(catalogue.root), "format": catalogue.format, "mapping": mapping, "image_check": IMAGE_CHECK}
     if row is None:
         inserted = connection.execute(table.insert().values(name=name, revision=0, **values)).inserted_primary_key
         assert inserted is not None  # None only for executemany; this inserts one row
@@ -308,15 +309,28 @@ class StoredCatalogue:
     root: str
     format: str
     mapping: str | None
+    image_check: int | None = None
 
 
 def stored_catalogue(engine: Engine, name: str) -> StoredCatalogue | None:
     """The stored catalogue ``name``'s source, None when the store has no such catalogue."""
     table = S.CatalogueRow.__table__
     with engine.connect() as connection:
-        row = connection.execute(select(table.c.root, table.c.format, table.c.mapping)
+        row = connection.execute(select(table.c.root, table.c.format, table.c.mapping, table.c.image_check)
                                  .where(table.c.name == name)).first()
-    return None if row is None else StoredCatalogue(str(row.root), str(row.format), row.mapping)
+    return None if row is None else StoredCatalogue(str(row.root), str(row.format), row.mapping, row.image_check)
+
+
+def checked_known_images(engine: Engine, name: str, image_check: int | None) -> dict[str, KnownImage]:
+    """What the last import recorded of catalogue ``name``'s image files (they are not read again
+    while their size and mtime hold), less the JPEGs when that import's check (``image_check``)
+    predates the strict JPEG decode: those are read again, once."""
+    from sane_desktop.store.items import known_images
+
+    known = known_images(engine, name)
+    if (image_check or 0) < IMAGE_CHECK:
+        known = {path: facts for path, facts in known.items() if facts.image_format != "JPEG"}
+    return known
 
 
 def recorded_mapping(root: Path, mapping: Path | None) -> str | None:
@@ -376,7 +390,6 @@ def import_folder(
     replaces the recorded one (the summary's ``mapping_changed``).
     """
     from sane_desktop.catalogue import detect_format, read_catalogue
-    from sane_desktop.store.items import known_images
 
     root = Path(root).expanduser().resolve()
     if not root.is_dir():
@@ -399,7 +412,7 @@ def import_folder(
         # passed inline so that the records are freed before the sync
         catalogue = read_catalogue(
             root, given, progress=progress, should_stop=should_stop,
-            known={} if replace else known_images(engine, name),
+            known={} if stored is None else checked_known_images(engine, name, stored.image_check),
         )
         return engine, import_catalogue(catalogue, engine, name, should_stop, replace=replace,
                                         mapping=recorded_mapping(root, given), keep_format=keep_format)

@@ -55,7 +55,9 @@ class CatalogueRow(Base):
 
     ``mapping``: the absolute path of the mapping file a manifest catalogue was imported with, when
     the folder would not find it by itself (None: no mapping, or the folder's own
-    ``sane-mapping.json``, or one shipped with the app); a re-import given none reads it again."""
+    ``sane-mapping.json``, or one shipped with the app); a re-import given none reads it again.
+    ``image_check``: the :data:`~sane_desktop.catalogue.images.IMAGE_CHECK` version the stored
+    images passed (None: before versions were recorded); older ones are read again at import."""
 
     __tablename__ = "catalogues"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +67,7 @@ class CatalogueRow(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)
     imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     mapping: Mapped[str | None] = mapped_column(Text, nullable=True)
+    image_check: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class Category(Base):
