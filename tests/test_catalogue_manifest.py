@@ -117,6 +117,45 @@ def test_template_attribute_access_is_refused(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
+    ("where", "key", "message"),
+    [
+        ((), "itmes", r"sane-mapping.json: unknown key 'itmes' \(did you mean 'items'\?\)"),
+        (("items",), "catgory_map", r"items: unknown key 'catgory_map' \(did you mean 'category_map'\?\)"),
+        (("items",), "colour", r"items: unknown key 'colour' \(known keys: table, id, "),
+        (("outfits",), "outfit", r"outfits: unknown key 'outfit' \(did you mean 'outfit_id'\?\)"),
+    ],
+)
+def test_unknown_mapping_key_stops_the_import_naming_it(tmp_path: Path, where: tuple[str, ...], key: str,
+                                                        message: str) -> None:
+    # a typo'd key used to be ignored: "catgory_map" left every category unmapped without a word
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=2)
+    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
+    section = mapping
+    for name in where:
+        section = section[name]
+    section[key] = "x"
+    section["_comment"] = "a key starting with an underscore is the writer's note"
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    with pytest.raises(CatalogueError, match=message):
+        read_catalogue(tmp_path)
+    del section[key]  # the comment alone is fine
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    assert len(read_catalogue(tmp_path).items) == 2
+
+
+def test_mapping_format_other_than_version_one_is_refused(tmp_path: Path) -> None:
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)
+    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
+    mapping["format"] = "sane-mapping/2"
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    with pytest.raises(CatalogueError, match="format 'sane-mapping/2' is not 'sane-mapping/1'"):
+        read_catalogue(tmp_path)
+    mapping["format"] = "sane-mapping/1"
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    assert len(read_catalogue(tmp_path).items) == 2
+
+
+@pytest.mark.parametrize(
     ("mapping_text", "message"),
     [
         ("{broken", "sane-mapping.json: invalid JSON"),

@@ -176,6 +176,30 @@ def _id_width(value: Any, source: str) -> int:
     return width
 
 
+# The keys a mapping may hold, per section. A key outside them would be silently ignored (a typo:
+# "catgory_map" left every category unmapped), so it stops the import, with the nearest known key.
+# Keys starting with "_" are the writer's comments.
+_TOP_KEYS = ("format", "name", "items", "outfits")
+MAPPING_FORMAT = "sane-mapping/1"  # the optional "format" key's one value this build reads
+_ITEM_KEYS = ("table", "id", "id_width", "image", "image_template", "missing_images", "category", "category_map",
+              "exclude_categories", "fine_category", "title", "description", "text", "attributes", "group")
+_OUTFIT_KEYS = ("table", "outfit_id", "item_id")
+_ATTRIBUTE_KEYS = ("column", "map")
+_GROUP_KEYS = ("column", "regex")
+
+
+def _check_keys(section: dict[str, Any], known: tuple[str, ...], where: str) -> None:
+    """Raise CatalogueError for a key of ``section`` outside ``known`` (comments, "_…", aside)."""
+    import difflib
+
+    for key in section:
+        if isinstance(key, str) and key.startswith("_") or key in known:
+            continue
+        near = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f" (did you mean {near[0]!r}?)" if near else f" (known keys: {', '.join(known)})"
+        raise CatalogueError(f"{where}: unknown key {key!r}{hint}; a key starting with '_' is a comment")
+
+
 def _require(section: dict[str, Any], key: str, where: str) -> str:
     value = section.get(key)
     if not isinstance(value, str) or not value:
@@ -222,6 +246,11 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
     if not isinstance(data, dict) or not isinstance(data.get("items"), dict):
         raise CatalogueError(f"{source}: expected an object with an 'items' section")
     items = data["items"]
+    _check_keys(data, _TOP_KEYS, source)
+    if data.get("format", MAPPING_FORMAT) != MAPPING_FORMAT:
+        raise CatalogueError(f"{source}: format {data['format']!r} is not {MAPPING_FORMAT!r}, the one this version of "
+                             "SANE Desktop reads")
+    _check_keys(items, _ITEM_KEYS, f"{source}: items")
     if not isinstance(data.get("name") or "", str):
         raise CatalogueError(f"{source}: name must be text, not {json_kind(data['name'])}")
     image_column, template = items.get("image") or "", items.get("image_template") or ""
@@ -237,6 +266,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         if isinstance(spec, str):
             attributes[name] = AttributeColumn(spec)
         elif isinstance(spec, dict) and isinstance(spec.get("column"), str):
+            _check_keys(spec, _ATTRIBUTE_KEYS, f"{source}: items.attributes.{name}")
             attributes[name] = AttributeColumn(spec["column"], _string_map(spec.get("map"), f"{source}: {name}.map"))
         else:
             raise CatalogueError(f"{source}: items.attributes.{name} must be a column name or {{column, map}}")
@@ -245,6 +275,8 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         raise CatalogueError(f"{source}: items.group must be a column name or {{column, regex}}")
     group_column, group_regex = (group, "") if isinstance(group, str) else (
         _column(group, "column", f"{source}: items.group"), group.get("regex", ""))
+    if isinstance(group, dict):
+        _check_keys(group, _GROUP_KEYS, f"{source}: items.group")
     if group_regex:
         _compile_group_regex(group_regex, source)
     missing = items.get("missing_images", "report")
@@ -253,6 +285,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
     outfits = data.get("outfits") or {}
     if not isinstance(outfits, dict):
         raise CatalogueError(f"{source}: outfits must be an object {{table, outfit_id, item_id}}")
+    _check_keys(outfits, _OUTFIT_KEYS, f"{source}: outfits")
     mapping = Mapping(
         table=_require(items, "table", source),
         id_column=_require(items, "id", source),
