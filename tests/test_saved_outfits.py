@@ -138,15 +138,50 @@ def test_csv_lists_the_outfit_then_each_targets_ranked_results(tmp_path: Path) -
     results = {"bottoms": [SearchResult(item(7, "b7", "Blue jeans", "bottoms"), 0.9, {1: 0.6, 2: 0.3}),
                            SearchResult(item(8, "b8", "Skirt, pleated", "bottoms"), 0.5, {1: 0.5})],
                "bags": [SearchResult(item(9, "g9", "Tote", "bags"), 0.25, {1: 0.1, 2: 0.15})]}
-    path = write_outfit_csv(tmp_path / "look.csv", [top, shoe], results)
+    # bags: a category the model has no matches learnt for, its results look-alikes
+    path = write_outfit_csv(tmp_path / "look.csv", [top, shoe], results, alike={"bags"})
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
-    assert rows == outfit_csv_rows([top, shoe], results)
-    assert rows[0] == ["section", "target", "rank", "item_id", "title", "category", "score", "share t1", "share s1"]
-    assert rows[1] == ["outfit", "", "1", "t1", "Red tee", "tops", "", "", ""]
-    assert rows[2] == ["outfit", "", "2", "s1", "'=cmd()", "shoes", "", "", ""]  # never a formula
-    assert rows[3] == ["result", "bottoms", "1", "b7", "Blue jeans", "bottoms", "0.9000", "0.6000", "0.3000"]
-    assert rows[4] == ["result", "bottoms", "2", "b8", "Skirt, pleated", "bottoms", "0.5000", "0.5000", ""]
-    assert rows[5] == ["result", "bags", "1", "g9", "Tote", "bags", "0.2500", "0.1000", "0.1500"]
+    assert rows == outfit_csv_rows([top, shoe], results, {"bags"})
+    assert rows[0] == ["section", "target", "rank", "item_id", "title", "category", "ranked_by", "score", "share t1",
+                       "share s1"]
+    assert rows[1] == ["outfit", "", "1", "t1", "Red tee", "tops", "", "", "", ""]
+    assert rows[2] == ["outfit", "", "2", "s1", "'=cmd()", "shoes", "", "", "", ""]  # never a formula
+    assert rows[3] == ["result", "bottoms", "1", "b7", "Blue jeans", "bottoms", "compatibility", "0.9000", "0.6000",
+                       "0.3000"]
+    assert rows[4] == ["result", "bottoms", "2", "b8", "Skirt, pleated", "bottoms", "compatibility", "0.5000", "0.5000",
+                       ""]
+    assert rows[5] == ["result", "bags", "1", "g9", "Tote", "bags", "looks", "0.2500", "0.1000", "0.1500"]
     with pytest.raises(InputError, match="cannot write"):
         write_outfit_csv(tmp_path / "missing" / "look.csv", [top], results)
+
+
+def test_outfit_sheet_heads_look_alikes_as_such_with_the_tiles_match(qapp) -> None:  # type: ignore[no-untyped-def]
+    # a category ranked by looks alone was headed "Goes with it" with raw scores (fresh-user trial)
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from sane_desktop.gui.saved_outfits import ContactSheet
+
+    top = item(1, "t1", "Red tee", "tops")
+    results = {"bottoms": [SearchResult(item(7, "b7", "Blue jeans", "bottoms"), 0.8, {1: 0.8})],
+               "bags": [SearchResult(item(9, "g9", "Tote", "bags"), -0.2, {1: -0.2})]}
+    sheet = ContactSheet("Look", "shop", [top], results, [], lambda _item: QImage(), alike={"bags"})
+
+    class Recording(QPainter):
+        def __init__(self, device: QImage) -> None:
+            super().__init__(device)
+            self.texts: list[str] = []
+
+        def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]  # noqa: N802 - Qt's name
+            self.texts += [a for a in args if isinstance(a, str)]
+            super().drawText(*args)
+
+    image = QImage(sheet.width, sheet.height(), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = Recording(image)
+    sheet.paint(painter)
+    painter.end()
+    assert "Goes with it — bottoms (best 1 of 1)" in painter.texts
+    assert "Looks like your outfit (no matches learnt) — bags (best 1 of 1)" in painter.texts
+    assert "#1 · 90 match" in painter.texts and "#1 · 40 likeness" in painter.texts  # the tiles' 0–100 figure
+    assert not any("score" in text for text in painter.texts)

@@ -15,7 +15,7 @@ with progress). The CSV is written by the service (:func:`sane_desktop.service.o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop.errors import Cancelled, SaneError
+from sane_desktop.gui.delegates import match_percent
 from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
 from sane_desktop.gui.models import ItemListModel
 from sane_desktop.gui.outfit_panel import OutfitPanel
@@ -551,7 +552,8 @@ class SavedOutfitsController(QObject):
         result = self.window._results.get(pk) if pk is not None else None
         if view.update_data is None or result is None:
             return []
-        return [f"Why {result.item.title!r} matches:", view.headline.text()]
+        alike = result.item.category in self.window._look_alike
+        return [f"Why {result.item.title!r} {'looks like your outfit' if alike else 'matches'}:", view.headline.text()]
 
     def _export(self, target: Path) -> Path | None:
         """Write ``target``: a CSV at once (the path is returned); a PNG or PDF sheet on the worker
@@ -567,7 +569,7 @@ class SavedOutfitsController(QObject):
             from sane_desktop.service.outfits import write_outfit_csv  # see the note at the imports
 
             try:
-                write_outfit_csv(target, outfit, results)
+                write_outfit_csv(target, outfit, results, self.window._look_alike)
             except Exception as error:  # InputError: the folder cannot be written
                 message_box(self.parent_widget, "Export outfit", str(error))
                 return None
@@ -576,7 +578,7 @@ class SavedOutfitsController(QObject):
         lines = self._explanation_lines()
         card = self.window.explanation.card.grab().toImage() if lines else None  # its maps, as on screen
         sheet = ContactSheet(self.name or "Outfit", self.window.catalogue.name if self.window.catalogue else "",
-                             outfit, results, lines, lambda _item: QImage(), card)
+                             outfit, results, lines, lambda _item: QImage(), card, self.window._look_alike)
         loaded: dict[int, QImage] = {}
         missing: dict[int, ItemInfo] = {}
         for item in sheet.items():
@@ -649,7 +651,9 @@ def write_sheet(sheet: ContactSheet, loaded: dict[int, QImage], missing: Sequenc
 
 class ContactSheet:
     """An outfit with its suggestions on one page: the outfit's items, then per target category its
-    best results with rank and score, then the sentence of the explanation on screen (if any)."""
+    best results with rank and 0–100 match (as the window's tiles show it), then the sentence of the
+    explanation on screen (if any). A target in ``alike`` (no matches learnt: ranked by looks) is
+    headed as look-alikes, not as what goes with the outfit."""
 
     TILE = 170
     GAP = 14
@@ -657,7 +661,8 @@ class ContactSheet:
 
     def __init__(self, name: str, catalogue: str, outfit: Sequence[ItemInfo], results: dict[str, list[SearchResult]],
                  explanation: Sequence[str], thumbnail: Callable[[ItemInfo], QImage],
-                 explanation_card: QImage | None = None) -> None:
+                 explanation_card: QImage | None = None, alike: Collection[str] = ()) -> None:
+        self.alike = frozenset(alike)
         self.name, self.catalogue, self.outfit, self.results = name, catalogue, list(outfit), results
         self.explanation, self.thumbnail = list(explanation), thumbnail
         self.card = explanation_card if explanation_card is not None and not explanation_card.isNull() else None
@@ -729,8 +734,12 @@ class ContactSheet:
         tiles([(item, f"{position}. {item.category}") for position, item in enumerate(self.outfit, start=1)])
         for target, ranked in self.results.items():
             shown = ranked[:SHEET_RESULTS]
-            text(heading_font, ink, f"Goes with it — {target} (best {len(shown)} of {len(ranked)})", 28)
-            tiles([(result.item, f"#{rank} · score {result.score:.3f}") for rank, result in enumerate(shown, start=1)])
+            alike = target in self.alike
+            heading = "Looks like your outfit (no matches learnt)" if alike else "Goes with it"
+            text(heading_font, ink, f"{heading} — {target} (best {len(shown)} of {len(ranked)})", 28)
+            noun = "likeness" if alike else "match"
+            tiles([(result.item, f"#{rank} · {match_percent(result.score, len(self.outfit))} {noun}")
+                   for rank, result in enumerate(shown, start=1)])
         if self.explanation:
             text(heading_font, ink, self.explanation[0], 28)
             for line in self.explanation[1:]:

@@ -9,7 +9,7 @@ outfit keeps its other items and :class:`LoadedOutfit` says how many went missin
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -94,33 +94,36 @@ def _number(value: float) -> str:
     return f"{value:.4f}"
 
 
-def outfit_csv_rows(outfit: Sequence[ItemInfo],
-                    results: Mapping[str, Sequence[SearchResult]]) -> list[list[str]]:
+def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[SearchResult]],
+                    alike: Collection[str] = ()) -> list[list[str]]:
     """The CSV's rows: a header; the outfit's items (section ``outfit``, rank = position from 1);
-    then per target category its ranked results (section ``result``) with their score and each
-    outfit item's share of it (columns ``share <outfit item id>``; the shares sum to the score)."""
+    then per target category its ranked results (section ``result``) with what they were ranked by
+    (``compatibility``, or ``looks`` for a target in ``alike``: one the model has no matches learnt
+    for, whose results are look-alikes of the outfit), their score and each outfit item's share of
+    it (columns ``share <outfit item id>``; the shares sum to the score)."""
     shares = [f"share {item.item_id}" for item in outfit]
-    rows = [["section", "target", "rank", "item_id", "title", "category", "score", *shares]]
+    rows = [["section", "target", "rank", "item_id", "title", "category", "ranked_by", "score", *shares]]
     for position, item in enumerate(outfit, start=1):
-        rows.append(["outfit", "", str(position), _text(item.item_id), _text(item.title), _text(item.category), "", *[""] * len(outfit)])
+        rows.append(["outfit", "", str(position), _text(item.item_id), _text(item.title), _text(item.category), "", "",
+                     *[""] * len(outfit)])
     for target, ranked in results.items():
+        ranked_by = "looks" if target in alike else "compatibility"
         for rank, result in enumerate(ranked, start=1):
             parts = [_number(result.contributions[item.pk]) if item.pk in result.contributions else ""
                      for item in outfit]
             rows.append(["result", _text(target), str(rank), _text(result.item.item_id), _text(result.item.title),
-                         _text(result.item.category),
-                         _number(result.score), *parts])
+                         _text(result.item.category), ranked_by, _number(result.score), *parts])
     return rows
 
 
 def write_outfit_csv(path: Path | str, outfit: Sequence[ItemInfo],
-                     results: Mapping[str, Sequence[SearchResult]]) -> Path:
+                     results: Mapping[str, Sequence[SearchResult]], alike: Collection[str] = ()) -> Path:
     """Write :func:`outfit_csv_rows` to ``path`` (UTF-8 with a BOM, which spreadsheets read as
     UTF-8). Raises InputError when the file cannot be written (one line)."""
     target = Path(path)
     try:
         with target.open("w", newline="", encoding="utf-8-sig") as handle:
-            csv.writer(handle).writerows(outfit_csv_rows(outfit, results))
+            csv.writer(handle).writerows(outfit_csv_rows(outfit, results, alike))
     except OSError as error:
         raise InputError(f"cannot write {target}: {error.strerror or error}") from error
     return target
