@@ -81,6 +81,22 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     code, out, _ = _run(capsys, argv[:-3])
     first = out.splitlines()[0]
     assert "from the cache; computed in" in first and first.endswith(" ms then)"), first
+    # this model has no fitted selection: the text says its attribute was chosen by untuned weights
+    from sane_desktop.cli.explain_cmd import UNTUNED_NOTE, render
+
+    assert result["selection_tuned"] is False and UNTUNED_NOTE in out.splitlines()
+    assert UNTUNED_NOTE not in render({**result, "selection_tuned": True}).splitlines()
+    # the window's steps carry it too (its Details say so)
+    from sane_desktop.service import CatalogueService
+
+    service = CatalogueService(tmp_path / "index", device="cpu", rise_masks=8)
+    try:
+        service.open_catalogue("tiny")
+        pks = {item.item_id: item.pk for item in service.current().items.search()}
+        steps = list(service.explain(pks[candidate], pks[query], refine=True, chunk=8))
+        assert steps and not any(step.selection_tuned for step in steps)
+    finally:
+        service.close()
     # a new version of the method's maps is not served stale maps from the cache
     from sane_desktop.explain.fast import FastExplainer
 

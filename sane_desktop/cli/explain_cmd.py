@@ -214,6 +214,13 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
     return {"outfit_reason": summary}
 
 
+# said under an explanation whose attribute was chosen by the untuned default weights: a choice
+# nobody fitted for this model reads as confidently as a fitted one otherwise
+UNTUNED_NOTE = ("note: the attribute was chosen by untuned default weights, not a selection fitted for this model "
+                "(evaluate-explanations CATALOGUE --model CKPT --save-selection <index home>/NAME/explain_selection.json "
+                "fits one)")
+
+
 def _render_outfit(result: dict[str, Any]) -> str:
     reason = result["outfit_reason"]
     lines = [f"{reason['candidate']} with outfit {', '.join(reason['outfit'])}: outfit score {reason['score']:.3f} "
@@ -231,6 +238,8 @@ def _render_outfit(result: dict[str, Any]) -> str:
         shows = f"  shows it {share['shows_attribute']:.2f}" if reason["attribute"] else ""
         lines.append(f"  {share['item']:>12s}  share {share['share']:+.3f} ({percent}){shows}  "
                      f"pair's own attribute: {pair}")
+    if reason["attribute"] and not reason.get("selection_tuned", True):
+        lines.append(UNTUNED_NOTE)
     return "\n".join(lines)
 
 
@@ -248,5 +257,7 @@ def render(result: dict[str, Any]) -> str:
         for entry in result["attributes"][:5]:
             lines.append(f"  {entry['name']:16s} score {entry['score']:8.3f}  confidence {entry['confidence']:.3f}  "
                          f"match {entry['match']:.3f}  prior {entry['prior']:.3f}")
+        if not result.get("selection_tuned", True):
+            lines.append(UNTUNED_NOTE)
     lines.append(f"maps: {result['maps']['query_overlay']}, {result['maps']['candidate_overlay']}")
     return "\n".join(lines)

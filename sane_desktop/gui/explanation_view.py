@@ -1079,8 +1079,10 @@ class ExplanationView(QWidget):
         state = "final" if update.final else "refining…"
         space = "general-space cosine: how alike they look" if step.general else "type-space cosine of the two items"
         set_plain(self.similarity_label, f"Similarity {update.similarity:.3f} ({space})")
+        untuned = " · attribute chosen by untuned default weights (no selection fitted for this model)" \
+            if update.attributes and not update.selection_tuned else ""
         set_plain(self.method_label, f"Method: {METHOD_NAMES.get(update.method, update.method)}, {state} · "
-                                     f"{update.seconds:.2f} s · {update.detail}")
+                                     f"{update.seconds:.2f} s · {update.detail}{untuned}")
         self._say(progress_words(update, step.general, likeness), hint=update.detail)
         self._show_card(True)
         self.export_button.setEnabled(True)

@@ -199,7 +199,7 @@ class Explanations:
                    ranked: Sequence[AttributeScore], where: dict[str, tuple[np.ndarray, np.ndarray]]) -> ExplanationUpdate:
             return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb, fast.similarity,
                                      time.perf_counter() - started, final, list(ranked), detail, dict(where),
-                                     self.abstention(ranked, c_map))
+                                     self.abstention(ranked, c_map), selection_tuned=fast.selection_tuned)
 
         yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes",
                      fast.attributes, fast.attribute_maps)

@@ -139,6 +139,7 @@ class ExplanationUpdate:
     # outfit item map), SANE's attribute activation maps (logits) at the crop size
     attribute_maps: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     abstained: str = ""  # why no attribute is named ("" when one is; the ranking is still listed)
+    selection_tuned: bool = True  # False: the attribute was ranked by untuned default weights
 
     @property
     def attribute(self) -> str:
