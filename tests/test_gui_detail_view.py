@@ -102,3 +102,19 @@ def test_the_context_menu_offers_details(window, qtbot) -> None:  # type: ignore
     details.trigger()
     qtbot.waitUntil(lambda: window.detail_view is not None and window.detail_view.isVisible(), timeout=5000)
     assert window.detail_view.title.text() == window.browser_model.row(0).item.title
+
+
+def test_details_name_attribute_kinds_in_words() -> None:
+    # a mapping's key used to be shown as written: "Colour_family", "Graphical_appearance"
+    from pathlib import Path
+
+    from sane_desktop.gui.detail_view import metadata_rows
+    from sane_desktop.service import ItemInfo
+    from sane_desktop.service.titles import kind_label
+
+    item = ItemInfo(3, "0108775015", "tops", "Strap top", Path("/x/a.jpg"), "",
+                    ("colour_family:Dark", "graphical-appearance:Solid", "colour:Black", "cotton"))
+    rows = dict(metadata_rows(item))
+    assert rows["Colour family"] == "Dark" and rows["Graphical appearance"] == "Solid" and rows["Colour"] == "Black"
+    assert rows["Words"] == "cotton"
+    assert kind_label("  tone__value ") == "Tone value" and kind_label("GSM") == "GSM"

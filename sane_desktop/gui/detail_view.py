@@ -21,6 +21,7 @@ from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import plain_label, set_plain
 from sane_desktop.service import ItemInfo
 from sane_desktop.service.filters import split_attribute
+from sane_desktop.service.titles import kind_label
 
 PHOTO_ROOM = QSize(420, 520)  # what the photo asks for; it takes what the dialog gives it
 BACKGROUND = QColor("white")  # product photos are shot on white: the letterbox blends in
@@ -188,7 +189,7 @@ def metadata_rows(item: ItemInfo) -> list[tuple[str, str]]:
         else:
             by_key.setdefault(parts[0], []).append(parts[1])
     for key in sorted(by_key):
-        rows.append((key[:1].upper() + key[1:], ", ".join(sorted(by_key[key]))))
+        rows.append((kind_label(key), ", ".join(sorted(by_key[key]))))
     if words:
         rows.append(("Words", ", ".join(sorted(words))))
     if not item.attributes:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.tasks import TaskRunner
 from sane_desktop.gui.text import plain_label, plain_tooltip, set_plain
 from sane_desktop.service.filters import SORT_KEYS, FacetCounts, ItemFilter, facets
-from sane_desktop.service.titles import counted
+from sane_desktop.service.titles import counted, kind_label
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
@@ -268,7 +268,7 @@ class FiltersPanel(QWidget):
                 boxes[value].set_count(count)
             return
         self._remove_group(group)
-        title = group if group == CATEGORY_GROUP else group[:1].upper() + group[1:]
+        title = group if group == CATEGORY_GROUP else kind_label(group)
         box_group = ValueGroup(title)
         box_layout = QVBoxLayout(box_group)
         box_layout.setContentsMargins(2, 2, 2, 2)  # narrow margins: room for the values in a narrow panel

@@ -109,6 +109,13 @@ def readable_title(title: str, category: str, attributes: Sequence[str] = (), it
 
 
 # --- what an attribute means --------------------------------------------------------------------
+def kind_label(kind: str) -> str:
+    """An attribute kind (a mapping's key) as a heading: ``colour_family`` -> "Colour family",
+    ``graphical-appearance`` -> "Graphical appearance"; the rest of the word as written."""
+    words = " ".join(kind.replace("_", " ").replace("-", " ").split())
+    return words[:1].upper() + words[1:]
+
+
 def _article(phrase: str) -> str:
     return "an" if phrase[:1].casefold() in "aeiou" else "a"
 
