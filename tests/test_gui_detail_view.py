@@ -42,7 +42,7 @@ def form_text(window) -> str:  # type: ignore[no-untyped-def]
                      if isinstance(form.itemAt(i).widget(), QLabel))
 
 
-def test_double_click_on_a_result_opens_its_details(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_double_click_on_a_result_opens_its_details(world, window, qtbot) -> None:  # type: ignore[no-untyped-def]
     build_outfit(window, 2)
     wait_results(window, 60)
     view = window.results.view
@@ -58,6 +58,22 @@ def test_double_click_on_a_result_opens_its_details(window, qtbot) -> None:  # t
     assert item.category in text and str(item.image_path) in text and item.item_id in text
     for name in item.attributes:  # every attribute, by key
         assert name.split(":", 1)[-1] in text
+    # the catalogue's product type and description follow from the worker, under the category
+    form = details.form
+    qtbot.waitUntil(lambda: any(form.itemAt(i, form.ItemRole.LabelRole) is not None
+                                and form.itemAt(i, form.ItemRole.LabelRole).widget().text() == "Description"
+                                for i in range(form.rowCount())), timeout=10000)
+    labels = [form.itemAt(i, form.ItemRole.LabelRole).widget().text() for i in range(form.rowCount())]
+    assert labels[:4] == ["Title", "Category", "Product type", "Description"], labels
+    from sqlalchemy import create_engine
+
+    from sane_desktop.store.browse import item_text
+
+    engine = create_engine(f"sqlite:///{world['index'] / window.catalogue.name / 'catalogue.db'}")
+    product_type, description = item_text(engine, item.pk)  # type: ignore[misc]
+    engine.dispose()
+    fields = [form.itemAt(i, form.ItemRole.FieldRole).widget().text() for i in range(4)]
+    assert fields[2:] == [product_type, description] and product_type and description
     # the photo at its own resolution: the file's pixels, not the 128-pixel thumbnail
     qtbot.waitUntil(lambda: not details.photo.photo.isNull(), timeout=10000)
     with Image.open(item.image_path) as image:

@@ -1,6 +1,7 @@
 """An item's detail view (issue 18, point 16): its photo at its own resolution (never enlarged past
 its pixels, letterboxed on white, sharp on high-density screens) beside every piece of its metadata —
-title, category, the catalogue's id, its attributes by key, and the source file — with "Add to
+title, category, product type and description (read on the worker), the catalogue's id, its
+attributes by key, and the source file — with "Add to
 outfit" and "Find visually similar". Opened from the catalogue grid (Space or Enter) and the results
 (double-click or Space), or from an item's context menu. The photo is decoded off the GUI thread
 (:class:`~sane_desktop.gui.explanation_view.PhotoLoader`); catalogue text is shown as plain text."""
@@ -20,6 +21,7 @@ from sane_desktop.gui.explanation_view import PhotoLoader
 from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import plain_label, set_plain
 from sane_desktop.service import ItemInfo
+from sane_desktop.service.values import ItemText
 from sane_desktop.service.filters import split_attribute
 from sane_desktop.service.titles import kind_label
 
@@ -153,6 +155,20 @@ class DetailView(QDialog):
         self.show()
         self.raise_()
         self.activateWindow()
+
+    def show_text(self, pk: int, text: ItemText | None) -> None:
+        """Add item ``pk``'s product type and description under its category, when it is still the
+        item shown (they are read on the worker; None: they could not be read, nothing is added)."""
+        if self.item is None or self.item.pk != pk or text is None:
+            return
+        row = 2  # after the title and the category
+        for label, value in (("Product type", text.product_type), ("Description", text.description)):
+            if value.strip():
+                field = plain_label(value.strip())
+                field.setWordWrap(True)
+                field.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+                self.form.insertRow(row, label, field)
+                row += 1
 
     def _photo_ready(self, key: str, photo: QImage) -> None:
         if self.item is not None and key == PhotoLoader.key(self.item):

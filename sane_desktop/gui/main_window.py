@@ -180,9 +180,11 @@ class Channels:
     guess: Channel[CatalogueService] = field(init=False)
     build: Channel[CatalogueService] = field(init=False)  # the demo's first build, a re-index
     outfit: Channel[CatalogueService] = field(init=False)  # restoring a catalogue's outfit
+    details: Channel[CatalogueService] = field(init=False)  # an item's description, for its details
 
     def __post_init__(self) -> None:
-        for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build", "outfit"):
+        for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build", "outfit",
+                     "details"):
             setattr(self, name, self.runner.channel())
 
 
@@ -964,6 +966,9 @@ class MainWindow(QMainWindow):
             self.detail_view.add_requested.connect(lambda item_pk: self.add_to_outfit([item_pk]))
             self.detail_view.similar_requested.connect(self.find_similar)
         self.detail_view.show_item(item)
+        view = self.detail_view  # its product type and description, read on the worker
+        self.channels.details.start(lambda service, _state: service.current().items.text(pk), "Reading the item…") \
+            .on_done(lambda text: view.show_text(pk, text)).on_failed(lambda _error: view.show_text(pk, None))
 
     def show_catalogue_manager(self) -> CatalogueManager:
         if self.catalogue_manager is None:

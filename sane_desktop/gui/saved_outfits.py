@@ -96,6 +96,8 @@ class OutfitWindow(Protocol):
     def _results(self) -> dict[int, SearchResult]: ...  # the results on screen, by item key
     @property
     def _last_explained(self) -> int | None: ...  # the result whose explanation is on screen
+    @property
+    def _look_alike(self) -> frozenset[str]: ...  # result categories ranked by looks alone
 
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
     def _report_error(self, message: str) -> None: ...

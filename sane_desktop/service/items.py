@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from sane_desktop.catalogue.images import load_rgb
 from sane_desktop.errors import NotFound
 from sane_desktop.service.titles import readable_title
-from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo
+from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo, ItemText
 from sane_desktop.store import browse
 from sane_desktop.store.browse import CatalogueRecord
 from sane_desktop.store.items import item_pks
@@ -112,6 +112,18 @@ class CatalogueItems:
         if not found:
             raise NotFound(f"unknown item {pk}")
         return found[0]
+
+    def text(self, pk: int) -> ItemText:
+        """Item ``pk``'s product type and description (empty for an image from disk); raises
+        :class:`NotFound` for an unknown key."""
+        if pk < 0:
+            if pk in self._from_disk:
+                return ItemText()
+            raise NotFound(f"unknown item {pk}")
+        found = browse.item_text(self.engine, pk)
+        if found is None:
+            raise NotFound(f"unknown item {pk}")
+        return ItemText(*found)
 
     def by_item_id(self, item_ids: Sequence[str]) -> list[ItemInfo]:
         """Items by the catalogue's own ids, in the order given; raises :class:`NotFound` naming

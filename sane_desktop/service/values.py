@@ -61,6 +61,15 @@ class ItemInfo:
 
 
 @dataclass(frozen=True)
+class ItemText:
+    """An item's longer text, for its details: the catalogue's fine product type ("Vest top") and
+    description, "" where the catalogue has none."""
+
+    product_type: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class SearchResult:
     item: ItemInfo
     score: float

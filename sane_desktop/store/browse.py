@@ -147,6 +147,14 @@ def item_rows(engine: Engine, pks: Sequence[int]) -> dict[int, ItemRow]:
     }
 
 
+def item_text(engine: Engine, pk: int) -> tuple[str, str] | None:
+    """Item ``pk``'s (fine category, description) as imported ("" where the catalogue has none);
+    None for an unknown key."""
+    with Session(engine) as session:
+        row = session.execute(select(S.Item.fine_category, S.Item.description).where(S.Item.id == pk)).first()
+    return None if row is None else (str(row.fine_category or ""), str(row.description or ""))
+
+
 def stored_cells(engine: Engine, model_hash: str, pks: Sequence[int]) -> dict[int, bytes]:
     """The indexer's per-cell outputs (float16 bytes, K × D) of ``model_hash`` for the given items."""
     if not pks:
