@@ -260,3 +260,56 @@ def test_curve_axis_titles_fit_at_the_dialogs_default_size(qtbot) -> None:  # ty
         assert QFontMetricsF(axis.titleFont()).horizontalAdvance(axis.titleText()) <= plot.height(), axis.titleText()
     assert QFontMetricsF(curve.x_axis.titleFont()).horizontalAdvance(curve.x_axis.titleText()) <= plot.width()
     assert {curve.score.name(), curve.loss.name()} == {"validation mAP", "training loss"}  # the legend says the rest
+
+
+# --- the index dialog: the same life cycle, and one model run at a time --------------------------------
+def test_index_run_survives_escape_and_file_index_shows_it_again(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from sane_desktop.gui.index_dialog import IndexDialog
+
+    window = make_window(world)
+    window.index_action.trigger()
+    dialog = window.index_dialog
+    assert isinstance(dialog, IndexDialog) and dialog.isVisible()
+    dialog.folder.setText(str(world["source"]))
+    dialog.name.setText("second")
+    dialog.inspect(str(world["source"]))  # as leaving the folder field does
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    gate = threading.Event()  # the worker is busy before the run: it cannot end while the test looks
+    blocker = window.tasks.start(lambda _service, _state: gate.wait(60), "Busy…")
+    try:
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        assert dialog.running
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+        box = answer(qtbot, "running-question", "Keep running in the background")
+        assert box.text().startswith("The indexing is still running") and "File → Index catalogue folder…" in box.text()
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+        assert dialog.running and window.long_work() == "indexing a catalogue folder"
+
+        window.index_action.trigger()  # the same dialog, still running: no second one beside it
+        assert window.index_dialog is dialog and dialog.isVisible()
+        assert [c for c in window.children() if isinstance(c, IndexDialog)] == [dialog]
+
+        dialog.close()  # the title bar's close button asks too
+        answer(qtbot, "running-question", "Cancel the indexing")
+    finally:
+        gate.set()
+    qtbot.waitUntil(lambda: dialog.task is None and blocker.ended, timeout=60000)
+    assert not dialog.isVisible() and "Cancelled" in dialog.phase.text() and window.long_work() == ""
+    window.index_action.trigger()  # idle and closed: a fresh dialog
+    assert window.index_dialog is not dialog and window.index_dialog.isVisible()
+
+
+def test_adapt_while_training_brings_the_training_back(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world)
+    dialog = start_training(window, qtbot, LONG_RUN)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    answer(qtbot, "running-question", "Keep running in the background")
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    window.adapt_action.trigger()  # two runs would each write the catalogue's model
+    assert window.adapt_dialog is None and dialog.isVisible()
+    assert "A model is training on “demo”" in window.statusBar().currentMessage()
+    cancel_and_wait(dialog, qtbot)
+    window.adapt_action.trigger()  # once it has ended, Adapt opens
+    assert isinstance(window.adapt_dialog, AdaptDialog) and window.adapt_dialog.isVisible()

@@ -9,7 +9,11 @@ When the model lacks some of the folder's categories (``Jewellery/`` for a model
 
 A name already in use is never overwritten silently: before indexing, the worker says which folder
 that catalogue was built from; when it is another folder, the user is asked whether to replace it
-(and only a Yes indexes with ``replace=True``); the same folder is re-synced without asking."""
+(and only a Yes indexes with ``replace=True``); the same folder is re-synced without asking.
+
+An index run outlives the dialog's closing: Escape or the close button while it runs asks whether to
+keep it running in the background (File → Index catalogue folder… shows this same dialog again) or
+to cancel it (:class:`~sane_desktop.gui.request_dialog.BackgroundRun`, as the train dialog)."""
 
 from __future__ import annotations
 
@@ -25,7 +29,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from sane_desktop.gui.request_dialog import RequestDialog, show_failure
+from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_failure
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.tasks import Task, TaskRunner
 from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
@@ -53,8 +57,13 @@ def detected_words(report: FolderReport) -> str:
             "are skipped when indexing.")
 
 
-class IndexDialog(RequestDialog):
+class IndexDialog(BackgroundRun, RequestDialog):
     indexed = Signal(str)  # catalogue name
+    # Escape or closing while it indexes asks: keep indexing in the background, or cancel
+    run_words = "The indexing"
+    menu_entry = "File → Index catalogue folder…"
+    cancel_words = "Cancel the indexing"
+    cancel_effect = "Cancelling leaves the catalogue as it was."
 
     def __init__(self, tasks: TaskRunner[CatalogueService], parent: Any = None) -> None:
         super().__init__(tasks, parent)
@@ -344,10 +353,11 @@ class IndexDialog(RequestDialog):
         self.keep_whole()
 
     def closeEvent(self, event: QCloseEvent) -> None:
-        self._inspecting.discard()
-        if self.replace_question is not None:  # closed without an answer: nothing is indexed
-            box, self.replace_question = self.replace_question, None
-            box.close()
+        if not self.running:  # while it runs, closing asks first (BackgroundRun)
+            self._inspecting.discard()
+            if self.replace_question is not None:  # closed without an answer: nothing is indexed
+                box, self.replace_question = self.replace_question, None
+                box.close()
         super().closeEvent(event)
 
 

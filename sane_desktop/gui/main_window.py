@@ -1014,21 +1014,43 @@ class MainWindow(QMainWindow):
         self.adapt_action.setEnabled(False)
 
     def show_index_dialog(self) -> None:
+        """The index dialog: the one whose run goes on (shown, or kept running in the background)
+        or that is open, brought back; else a fresh one."""
+        dialog = self.index_dialog
+        if dialog is not None and (dialog.task is not None or dialog.isVisible()):
+            dialog.show()
+            dialog.raise_()
+            dialog.activateWindow()
+            return
         self.index_dialog = IndexDialog(self.tasks, self)
         self.index_dialog.indexed.connect(self._folder_indexed)
         self.index_dialog.show()
 
     def show_adapt_dialog(self) -> None:
-        if self.catalogue is not None and not self._show_again(self.adapt_dialog):
+        if self.catalogue is not None and not self._show_again(self.adapt_dialog) \
+                and not self._other_model_run(self.train_dialog, "training", "adapt"):
             self.adapt_dialog = AdaptDialog(self.tasks, self.catalogue.name, self)
             self.adapt_dialog.model_ready.connect(self.request_search)
             self.adapt_dialog.show()
 
     def show_train_dialog(self) -> None:
-        if self.catalogue is not None and not self._show_again(self.train_dialog):
+        if self.catalogue is not None and not self._show_again(self.train_dialog) \
+                and not self._other_model_run(self.adapt_dialog, "adapting", "train"):
             self.train_dialog = TrainDialog(self.tasks, self.catalogue.name, self)
             self.train_dialog.model_ready.connect(self.request_search)
             self.train_dialog.show()
+
+    def _other_model_run(self, dialog: TrainDialog | AdaptDialog | None, running: str, wanted: str) -> bool:
+        """True (and ``dialog`` brought back, with a line in the status bar) when ``dialog``'s run
+        goes on: two runs would each write the catalogue's model, the later one over the other's."""
+        if dialog is None or not dialog.running:
+            return False
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        self.statusBar().showMessage(f"A model is {running} on “{dialog.catalogue}”: {wanted} when it has ended, or "
+                                     "cancel it first.", 10000)
+        return True
 
     def _show_again(self, dialog: TrainDialog | AdaptDialog | None) -> bool:
         """Bring ``dialog`` back when its run has not ended (shown, or kept running in the background)

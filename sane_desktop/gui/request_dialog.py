@@ -1,14 +1,15 @@
 """What the index, train and adapt dialogs share: one task on the worker, shown as a progress bar
-and a phase line with an ETA, cancelled by the Cancel button (which reads Close when nothing runs)."""
+and a phase line with an ETA, cancelled by the Cancel button (which reads Close when nothing runs);
+a run outlives its dialog's closing (:class:`BackgroundRun`)."""
 
 from __future__ import annotations
 
 import time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QProgressBar, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QProgressBar, QVBoxLayout
 
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner
 from sane_desktop.gui.text import error_markup, set_plain, set_rich
@@ -74,6 +75,76 @@ class RequestDialog(QDialog):
             self.task.discard()  # nobody is left to show its answer
             self.task = None
         super().closeEvent(event)
+
+
+# A plain mixin, not a second QDialog subclass: PySide's signals break in a diamond of Python
+# QObject subclasses (the train dialog's model_ready stopped reaching its slots).
+if TYPE_CHECKING:
+    _MixinBase = RequestDialog
+else:
+    _MixinBase = object
+
+
+class BackgroundRun(_MixinBase):
+    """Mixed into a :class:`RequestDialog` (listed before it): a dialog whose run is never lost by
+    closing it. Escape or the close button while the run goes asks whether to keep it running in
+    the background (the dialog hides; the window's menu entry shows this same dialog again) or to
+    cancel it; Back leaves it as it is."""
+
+    run_words = "The run"  # "<run_words> is still running."
+    menu_entry = ""  # the menu entry that shows the dialog again
+    cancel_words = "Cancel it"
+    cancel_effect = "Cancelling leaves the catalogue's model as it was."
+    running_question: QMessageBox | None = None
+
+    @property
+    def running(self) -> bool:
+        """A run is going and has not been asked to stop."""
+        task = self.task
+        return task is not None and task.live and not task.ended and not task.stop_requested
+
+    def reject(self) -> None:  # Escape, and the Close button when nothing runs
+        if self.running:
+            self.ask_about_running()
+        else:
+            super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # the title bar's close button
+        if self.running:
+            event.ignore()
+            self.ask_about_running()
+            return
+        super().closeEvent(event)
+
+    def ask_about_running(self) -> None:
+        """Ask, without a nested event loop, whether the run goes on in the background or stops;
+        Back (or Escape) leaves the dialog as it is."""
+        if self.running_question is not None and self.running_question.isVisible():
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), "", QMessageBox.StandardButton.NoButton, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"{self.run_words} is still running. Keep it running in the background ({self.menu_entry} shows "
+                    f"it again), or cancel it? {self.cancel_effect}")
+        keep = box.addButton("Keep running in the background", QMessageBox.ButtonRole.AcceptRole)
+        stop = box.addButton(self.cancel_words, QMessageBox.ButtonRole.DestructiveRole)
+        back = box.addButton("Back", QMessageBox.ButtonRole.RejectRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(back)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("running-question")
+        self.running_question = box
+
+        def answered(_result: int) -> None:
+            self.running_question = None
+            clicked = box.clickedButton()
+            if clicked is keep and self.running:
+                QDialog.reject(self)  # hide: the task and its handlers stay
+            elif clicked is stop and self.running:
+                self.cancel_or_close()  # the phase line says "Cancelling…", then "Cancelled"
+                QDialog.reject(self)
+
+        box.finished.connect(answered)
+        box.open()
 
 
 class ModelRequestDialog(RequestDialog, Generic[R]):

@@ -14,12 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QFormLayout, QMessageBox, QSpinBox
+from PySide6.QtWidgets import QFormLayout, QSpinBox
 
 from sane_desktop.gui.learning_curve import LearningCurve
-from sane_desktop.gui.request_dialog import ModelRequestDialog
+from sane_desktop.gui.request_dialog import BackgroundRun, ModelRequestDialog
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import set_plain
 from sane_desktop.service.values import TrainReport
@@ -162,15 +160,11 @@ class RunProgress:
 
 
 # --- a run that can go on in the background ---------------------------------------------------------
-class ModelRunDialog(ModelRequestDialog[R]):
-    """A model dialog whose run is never lost by closing it: Escape or the close button while the
-    run goes asks whether to keep it running in the background (the dialog hides; the window shows
-    it again from its menu) or to cancel it; the Cancel button reads Cancel whenever a run goes.
-    The bar covers the whole run (``stages``, see :class:`RunProgress`)."""
+class ModelRunDialog(BackgroundRun, ModelRequestDialog[R]):
+    """A model dialog whose run is never lost by closing it (:class:`BackgroundRun`); the Cancel
+    button reads Cancel whenever a run goes. The bar covers the whole run (``stages``, see
+    :class:`RunProgress`)."""
 
-    run_words = "The run"  # "<run_words> is still running."
-    menu_entry = ""  # the menu entry that shows the dialog again
-    cancel_words = "Cancel it"
     stages: Sequence[Stage] = ()
 
     def __init__(self, tasks: TaskRunner[CatalogueService], catalogue: str, title: str, intro: str, action: str,
@@ -178,13 +172,6 @@ class ModelRunDialog(ModelRequestDialog[R]):
         super().__init__(tasks, title, intro, action, settings, parent)
         self.catalogue = catalogue  # the window shows this dialog again only for the same catalogue
         self.run_progress = RunProgress(self.stages)
-        self.running_question: QMessageBox | None = None
-
-    @property
-    def running(self) -> bool:
-        """A run is going and has not been asked to stop."""
-        task = self.task
-        return task is not None and task.live and not task.ended and not task.stop_requested
 
     def start(self) -> Task[R, Any]:
         self.run_progress.reset()
@@ -197,49 +184,6 @@ class ModelRunDialog(ModelRequestDialog[R]):
         self.progress_bar.setRange(0, BAR_STEPS)
         self.progress_bar.setValue(round(fraction * BAR_STEPS))
         set_plain(self.phase, line)
-
-    def reject(self) -> None:  # Escape, and the Close button when nothing runs
-        if self.running:
-            self.ask_about_running()
-        else:
-            super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:  # the title bar's close button
-        if self.running:
-            event.ignore()
-            self.ask_about_running()
-            return
-        super().closeEvent(event)
-
-    def ask_about_running(self) -> None:
-        """Ask, without a nested event loop, whether the run goes on in the background or stops;
-        Back (or Escape) leaves the dialog as it is."""
-        if self.running_question is not None and self.running_question.isVisible():
-            return
-        box = QMessageBox(QMessageBox.Icon.Question, self.windowTitle(), "", QMessageBox.StandardButton.NoButton, self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"{self.run_words} is still running. Keep it running in the background ({self.menu_entry} shows "
-                    "it again), or cancel it? Cancelling leaves the catalogue's model as it was.")
-        keep = box.addButton("Keep running in the background", QMessageBox.ButtonRole.AcceptRole)
-        stop = box.addButton(self.cancel_words, QMessageBox.ButtonRole.DestructiveRole)
-        back = box.addButton("Back", QMessageBox.ButtonRole.RejectRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(back)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setObjectName("running-question")
-        self.running_question = box
-
-        def answered(_result: int) -> None:
-            self.running_question = None
-            clicked = box.clickedButton()
-            if clicked is keep and self.running:
-                super(ModelRunDialog, self).reject()  # hide: the task and its handlers stay
-            elif clicked is stop and self.running:
-                self.cancel_or_close()  # the phase line says "Cancelling…", then "Cancelled"
-                super(ModelRunDialog, self).reject()
-
-        box.finished.connect(answered)
-        box.open()
 
 
 class TrainDialog(ModelRunDialog[TrainReport]):
