@@ -173,6 +173,10 @@ def test_explanations_use_the_space_the_score_used(indexed: tuple[Path, dict]) -
     explanations = service.current().explanations
     assert explanations.space(jewel, top) == net.general_space
     assert explanations.space(shoes, top) == net.space_index(net.categories.index("shoes"), net.categories.index("tops"))
+    # the window's Details name the space each pair was compared in: a jewellery pair by looks
+    [by_looks] = service.explain(jewel.pk, top.pk, refine=False)
+    [typed] = service.explain(shoes.pk, top.pk, refine=False)
+    assert by_looks.general_space and not typed.general_space
     service.close()
 
 

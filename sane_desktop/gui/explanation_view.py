@@ -1077,7 +1077,10 @@ class ExplanationView(QWidget):
         self.attribute_label.setVisible(bool(update.attribute))
         self.bars.set_attributes(update.attributes)
         state = "final" if update.final else "refining…"
-        space = "general-space cosine: how alike they look" if step.general else "type-space cosine of the two items"
+        # from the space the pair was compared in: a look-alike category's pair, or one with an outfit
+        # item that counts by looks, is compared in the general space too
+        space = "general-space cosine: how alike they look" if step.general or update.general_space \
+            else "type-space cosine of the two items"
         set_plain(self.similarity_label, f"Similarity {update.similarity:.3f} ({space})")
         untuned = " · attribute chosen by untuned default weights (no selection fitted for this model)" \
             if update.attributes and not update.selection_tuned else ""

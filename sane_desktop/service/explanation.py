@@ -194,12 +194,14 @@ class Explanations:
         started = time.perf_counter()
         fast = self.explain_pair(candidate, outfit_item, "fast", use_cache=False, general=general)
         c_rgb, q_rgb = self.model.crop_rgb(candidate), self.model.crop_rgb(outfit_item)
+        general_space = self.model.bundle().compatibility.general_space
 
         def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str,
                    ranked: Sequence[AttributeScore], where: dict[str, tuple[np.ndarray, np.ndarray]]) -> ExplanationUpdate:
             return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb, fast.similarity,
                                      time.perf_counter() - started, final, list(ranked), detail, dict(where),
-                                     self.abstention(ranked, c_map), selection_tuned=fast.selection_tuned)
+                                     self.abstention(ranked, c_map), selection_tuned=fast.selection_tuned,
+                                     general_space=fast.space == general_space)
 
         yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes",
                      fast.attributes, fast.attribute_maps)

@@ -149,6 +149,7 @@ class ExplanationUpdate:
     attribute_maps: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
     abstained: str = ""  # why no attribute is named ("" when one is; the ranking is still listed)
     selection_tuned: bool = True  # False: the attribute was ranked by untuned default weights
+    general_space: bool = False  # compared in the general space (how alike they look), not a type space
 
     @property
     def attribute(self) -> str:
