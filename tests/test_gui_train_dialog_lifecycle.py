@@ -313,3 +313,17 @@ def test_adapt_while_training_brings_the_training_back(world, qtbot, make_window
     cancel_and_wait(dialog, qtbot)
     window.adapt_action.trigger()  # once it has ended, Adapt opens
     assert isinstance(window.adapt_dialog, AdaptDialog) and window.adapt_dialog.isVisible()
+
+
+def test_a_run_the_time_budget_stopped_says_so(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.service.values import TrainReport
+
+    window = make_window(world)
+    window.train_action.trigger()
+    dialog = window.train_dialog
+    dialog.epochs.setValue(5)
+    dialog.work()  # what Train reads when clicked
+    stopped = TrainReport(Path("m.pt"), "h", 3, 2, 0.5, None, 12.0)
+    assert dialog.describe(stopped).startswith("Trained 3 epochs (the time budget stopped it before the 5 asked for)")
+    whole = TrainReport(Path("m.pt"), "h", 5, 2, 0.5, None, 12.0)
+    assert dialog.describe(whole).startswith("Trained 5 epochs in 12.0 s")

@@ -124,6 +124,25 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
     assert set(by_kind) <= {"colour", "pattern"} and all(0.0 <= v <= 1.0 for v in by_kind.values())
 
 
+def test_train_says_when_the_time_budget_ended_the_run(tmp_path, capsys):
+    # a budget-stopped model depends on the machine's speed and load: the text says so, and how to
+    # repeat the run's length; --time-budget 0 lifts the budget
+    from sane_desktop.cli import main
+    from sane_desktop.cli.train_cmd import budget_note
+
+    catalogue = make_synthetic_catalogue(tmp_path / "cat", n_outfits=14, size=48, seed=1)
+    write_polyvore_layout(catalogue)
+    argv = ["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), "--image-size", "48", "--width", "8",
+            "--preset", "cpu", "--epochs", "3"]
+    assert main([*argv, "--time-budget", "0.001"]) == 0
+    out = capsys.readouterr().out
+    assert "stopped by the 0.001 s time budget after epoch 1 of 3" in out
+    assert "--epochs 1 --time-budget 0 repeats this run's length anywhere" in out
+    assert main([*argv, "--time-budget", "0", "--json"]) == 0
+    unlimited = json.loads(capsys.readouterr().out)
+    assert len(unlimited["history"]) == 3 and budget_note(unlimited) == ""
+
+
 def test_train_command_reports_bad_weights_in_one_line(tmp_path, capsys):
     from sane_desktop.cli import main
 

@@ -32,7 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--image-size", type=int, help="override the preset's input size")
     parser.add_argument("--width", type=int, help="override the preset's trunk width (64 = ResNet-18)")
     parser.add_argument("--lr", type=float, help="override the preset's learning rate")
-    parser.add_argument("--time-budget", type=float, help="stop after this many seconds (keeps the best epoch)")
+    parser.add_argument("--time-budget", type=float,
+                        help="stop after this many seconds (keeps the best epoch); 0: no budget, every epoch runs")
     parser.add_argument("--attribute-trunk", choices=("shared", "separate", "none"),
                         help="attribute net on the compatibility trunk (shared), its own, or none")
     parser.add_argument("--saliency-agreement", action="store_true", default=None,
@@ -74,6 +75,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "selection": outcome.selection}
 
 
+def budget_note(result: dict[str, Any]) -> str:
+    """A line when the time budget, not the epoch count, ended the run: the model then depends on
+    this machine's speed and load, and the line says how to repeat its length anywhere."""
+    config, history = result.get("config") or {}, result.get("history") or []
+    epochs, budget = config.get("epochs"), config.get("time_budget_s")
+    if not history or not budget or not epochs or len(history) >= epochs:
+        return ""
+    ran = len(history)
+    return (f"\n  stopped by the {budget:g} s time budget after epoch {ran} of {epochs}: a faster or less busy machine "
+            f"trains more epochs; --epochs {ran} --time-budget 0 repeats this run's length anywhere")
+
+
 def render(result: dict[str, Any]) -> str:
     best = f"best epoch {result['best_epoch']}"
     if result.get("mode") == "attributes":  # no outfits: the best epoch is ranked by valid attribute mAP
@@ -86,6 +99,7 @@ def render(result: dict[str, Any]) -> str:
     line += (f"\n  attribute choice for explanations: fitted on {result['selection']}" if result.get("selection")
              else "\n  attribute choice for explanations: not fitted (too few labelled validation pairs, or no attribute network): "
                   "explanations use the default weights")
+    line += budget_note(result)
     if result.get("mode") == "attributes":  # say it where a stylist reads it, not only in --json
         line += ("\n  no outfits to learn matches from: searches with this model rank every category by visual "
                  "similarity ('looks alike'), and its explanations name the catalogue's attributes")

@@ -203,12 +203,13 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         super().__init__(tasks, catalogue, f"Train model on {catalogue}",
                          "Trains the compatibility and attribute models on this catalogue's outfits.", "Train",
                          form, parent)
+        self.requested = 0  # the epochs the last run was asked for
         self.curve = LearningCurve(self)
         self.body.insertWidget(1, self.curve)  # under the settings, above the progress bar
         self.setMinimumWidth(520)
 
     def work(self) -> TaskFn[CatalogueService, Epoch, TrainReport]:
-        epochs = self.epochs.value()
+        epochs = self.requested = self.epochs.value()
 
         def train(service: CatalogueService, state: TaskState[Epoch]) -> TrainReport:
             return service.train(progress=state.progress, should_stop=state.should_stop, epochs=epochs,
@@ -226,5 +227,8 @@ class TrainDialog(ModelRunDialog[TrainReport]):
                  else f", best validation mAP {mean_ap:.3f}" if mean_ap is not None else "")
         vectors = f" ({sum(result.vectors.values())} vectors)" if result.vectors is not None else ""
         epochs = result.epochs
-        return (f"Trained {epochs} epoch{'' if epochs == 1 else 's'} in {result.seconds:.1f} s{score}; the catalogue "
-                f"was re-indexed with the new model{vectors}.")
+        # the time budget, not the count asked for, ended it: another run here may train more epochs
+        budget = (f" (the time budget stopped it before the {self.requested} asked for)"
+                  if 0 < epochs < self.requested else "")
+        return (f"Trained {epochs} epoch{'' if epochs == 1 else 's'}{budget} in {result.seconds:.1f} s{score}; the "
+                f"catalogue was re-indexed with the new model{vectors}.")
