@@ -11,6 +11,8 @@ compatible one under "Why does it match?". "Visually similar to …" and the emp
 
 from __future__ import annotations
 
+import re
+
 import html
 import os
 from pathlib import Path
@@ -119,6 +121,13 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     qtbot.waitUntil(lambda: line(window) == "Your Jewellery counts by looks.", timeout=120000)
     assert heading_text(window) == COMPATIBLE_HEADING
     assert "in every score, their share is how much the result looks like them" in tooltip(window)
+    # every category: both sentences, read whole (two lines) in this 1200-pixel window
+    choose_target(window, qtbot, "")
+    wait_results_of(window, qtbot, None)
+    qtbot.waitUntil(lambda: "Your Jewellery counts by looks." in line(window), timeout=120000)
+    assert re.fullmatch(r"[^:]*Jewellery[^:]*: no matches learnt — look-alikes, not compatibility picks\. "
+                        r"Your Jewellery counts by looks\.", line(window)), line(window)
+    assert not window.results.similar_heading.is_elided()
 
     # "Visually similar to …" is its own heading and line, whatever the target
     choose_target(window, qtbot, "Jewellery")

@@ -123,7 +123,9 @@ class ResultsView(QWidget):
         # "Similar to …" while the results are the items that look like one item, or which categories
         # an outfit search could only rank by looks; empty (hidden) otherwise. Plain text: the title
         # and the categories are the catalogue's.
-        self.similar_heading = ElidedLabel()
+        # two lines: both of its sentences (look-alike categories, outfit items counting by looks) read
+        # whole in a 1280-pixel window's results column
+        self.similar_heading = ElidedLabel(lines=2)
         self.similar_heading.setObjectName("similar-heading")
         self.similar_heading.setVisible(False)
         self.threshold = QSpinBox()
