@@ -6,6 +6,7 @@ badges speak in points of the 0–100 match, with the raw figure only under the 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import shutil
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import QApplication, QListView, QStyleOptionViewItem, QTo
 from sane_desktop.gui.delegates import ItemTileDelegate, match_percent  # noqa: E402
 from sane_desktop.gui.models import ItemListModel, Role  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
-from sane_desktop.gui.thumbnails import LOADING, MISSING, READY, UNREADABLE, ThumbnailLoader  # noqa: E402
+from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREADABLE, ThumbnailLoader  # noqa: E402
 from sane_desktop.service import CatalogueService, ItemInfo  # noqa: E402
 
 SIZE = (1100, 760)
@@ -152,7 +153,7 @@ def test_two_catalogues_with_the_same_photo_one_missing(qtbot, tmp_path) -> None
     gone = tmp_path / "a" / "shirt.png"  # never written: moved away before the catalogue opened
     loader = ThumbnailLoader(tmp_path / "cache", threads=1)
     first, second = ItemListModel(loader), ItemListModel(loader)
-    item = ItemInfo(1, "shirt", "tops", "Blue shirt", gone, "ab" * 32)
+    item = ItemInfo(1, "shirt", "tops", "Blue shirt", gone, hashlib.sha256(present.read_bytes()).hexdigest())
     first.set_items([item])
     assert first.data(first.index(0), Role.ThumbnailState) in (LOADING, MISSING)
     qtbot.waitUntil(lambda: first.data(first.index(0), Role.ThumbnailState) == MISSING, timeout=10000)
@@ -169,16 +170,52 @@ def test_a_damaged_photo_is_not_taken_for_a_missing_one(qtbot, tmp_path) -> None
     broken.write_bytes(b"\xff\xd8\xff\xe0 truncated")
     loader = ThumbnailLoader(tmp_path / "cache", threads=1)
     model = ItemListModel(loader)
-    model.set_items([ItemInfo(1, "b", "tops", "Broken", broken, "cd" * 32)])
+    recorded = hashlib.sha256(broken.read_bytes()).hexdigest()
+    model.set_items([ItemInfo(1, "b", "tops", "Broken", broken, recorded)])
     qtbot.waitUntil(lambda: model.data(model.index(0), Role.ThumbnailState) == UNREADABLE, timeout=10000)
     assert model.data(model.index(0), Role.Thumbnail) is None
     assert "Can't read photo" in str(model.data(model.index(0), Qt.ItemDataRole.ToolTipRole))
     # shown again while still damaged: it keeps saying so (no "…" in between), and stays failed
-    model.set_items([ItemInfo(1, "b", "tops", "Broken", broken, "cd" * 32)])
+    model.set_items([ItemInfo(1, "b", "tops", "Broken", broken, recorded)])
     assert model.data(model.index(0), Role.ThumbnailState) == UNREADABLE
     loader.wait(5000)
     qtbot.waitUntil(lambda: not loader._pending, timeout=10000)
     assert model.data(model.index(0), Role.ThumbnailState) == UNREADABLE
+
+
+def test_a_replaced_photo_is_never_cached_as_the_recorded_one(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A trial: a.jpg replaced after its import by another photo, its tile drawn before a re-index,
+    cached the new picture under the recorded photo's hash, so catalogue B's byte-identical copy of
+    the old photo showed the new one, for good. Now a photo whose bytes are not the recorded ones
+    says "photo changed: re-index" and nothing is cached under the recorded hash."""
+    def photo(path: Path, colour: str) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image = QImage(40, 30, QImage.Format.Format_RGB888)
+        image.fill(QColor(colour))
+        assert image.save(str(path))
+        return path
+
+    original = photo(tmp_path / "a" / "top.png", "#e07020")  # the orange top both catalogues imported
+    (tmp_path / "b").mkdir()
+    copy = Path(shutil.copy(original, tmp_path / "b" / "same_top.png"))  # catalogue B's copy of it
+    recorded = hashlib.sha256(original.read_bytes()).hexdigest()
+    photo(original, "#2050c0")  # replaced since the import (a blue bag), not re-indexed
+    loader = ThumbnailLoader(tmp_path / "cache", threads=1)
+    first, second = ItemListModel(loader), ItemListModel(loader)
+    first.set_items([ItemInfo(1, "top", "tops", "Orange top", original, recorded)])
+    qtbot.waitUntil(lambda: first.data(first.index(0), Role.ThumbnailState) == CHANGED, timeout=10000)
+    assert first.data(first.index(0), Role.Thumbnail) is None
+    assert "Photo changed" in str(first.data(first.index(0), Qt.ItemDataRole.ToolTipRole))
+    assert not list((tmp_path / "cache").rglob("*.png"))  # nothing cached under the recorded hash
+    second.set_items([ItemInfo(2, "same_top", "tops", "Orange top", copy, recorded)])
+    qtbot.waitUntil(lambda: second.data(second.index(0), Role.ThumbnailState) == READY, timeout=10000)
+    orange = QColor("#e07020").rgb()
+    assert second.data(second.index(0), Role.Thumbnail).pixel(5, 5) == orange
+    # after a restart, from the disk cache: still the recorded photo
+    again = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))
+    again.set_items([ItemInfo(2, "same_top", "tops", "Orange top", copy, recorded)])
+    qtbot.waitUntil(lambda: again.data(again.index(0), Role.ThumbnailState) == READY, timeout=10000)
+    assert again.data(again.index(0), Role.Thumbnail).pixel(5, 5) == orange
 
 
 def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -197,10 +197,12 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def load_rgb(path: Path | str, max_side: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS) -> Image.Image:
+def load_rgb(path: Path | str, max_side: int | None = None, max_pixels: int = DEFAULT_MAX_PIXELS,
+             data: bytes | None = None) -> Image.Image:
     """Open an image as RGB, upright, alpha on white; with ``max_side`` a fast reduced decode
     (JPEG draft mode, then a thumbnail) whose longer side is at most ``max_side``. Every path that
     opens a user's image (import, query image, the GUI's image from disk, thumbnails) comes here.
+    ``data``: the file's bytes when the caller has read them (``path`` then only names the file).
 
     Raises:
         ImageRejected: (an InputError) one line naming ``path``: missing, unreadable, not an image,
@@ -208,9 +210,10 @@ def load_rgb(path: Path | str, max_side: int | None = None, max_pixels: int = DE
             corrupt data.
     """
     try:
-        with open_bounded(path, max_pixels) as image:
+        # ``data``: the file's bytes, already read (by a caller that hashed them): decoded as they are
+        with open_bounded(path if data is None else io.BytesIO(data), max_pixels) as image:
             if image.format == "JPEG":
-                check_jpeg_data(Path(path).read_bytes())
+                check_jpeg_data(Path(path).read_bytes() if data is None else data)
                 if max_side is not None:
                     image.draft(image.mode, (max_side, max_side))
             image.load()

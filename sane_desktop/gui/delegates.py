@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDel
 
 from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import rich_tooltip
-from sane_desktop.gui.thumbnails import LOADING, MISSING, READY, UNREADABLE
+from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREADABLE
 from sane_desktop.gui.theme import readable_text
 from sane_desktop.service.titles import attribute_words
 
@@ -50,7 +50,8 @@ class ThumbnailPlaceholder:
 # by thumbnail state (thumbnails.py); READY has none
 PLACEHOLDERS = {LOADING: ThumbnailPlaceholder("…"),
                 MISSING: ThumbnailPlaceholder("photo missing", "mdi6.image-off-outline"),
-                UNREADABLE: ThumbnailPlaceholder("can't read photo", "mdi6.image-broken-variant")}
+                UNREADABLE: ThumbnailPlaceholder("can't read photo", "mdi6.image-broken-variant"),
+                CHANGED: ThumbnailPlaceholder("photo changed: re-index", "mdi6.image-refresh-outline")}
 
 
 def outfit_colour(position: int) -> QColor:

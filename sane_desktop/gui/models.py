@@ -16,7 +16,7 @@ from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelInde
 from PySide6.QtGui import QImage
 
 from sane_desktop.gui.text import escape, rich_tooltip
-from sane_desktop.gui.thumbnails import MISSING, UNREADABLE, ThumbnailLoader
+from sane_desktop.gui.thumbnails import CHANGED, MISSING, UNREADABLE, ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
 
 ITEM_MIME = "application/x-sane-item-pks"
@@ -239,6 +239,9 @@ class ItemListModel(QAbstractListModel):
             return [f"<b>Photo missing</b>: no file at {escape(str(item.image_path))}"]
         if state == UNREADABLE:
             return [f"<b>Can't read photo</b> at {escape(str(item.image_path))} (damaged, or not a photo)"]
+        if state == CHANGED:
+            return [f"<b>Photo changed</b> since the catalogue was indexed: {escape(str(item.image_path))} holds "
+                    "another photo now; re-index to search it as it is"]
         return []
 
     def roleNames(self) -> dict[int, QByteArray]:

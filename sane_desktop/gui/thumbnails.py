@@ -1,7 +1,8 @@
 """Thumbnails decoded on a CPU thread pool, cached on disk keyed by the image's content hash.
 
 A loaded thumbnail is kept by its content hash (the same photo in two catalogues is decoded once);
-a failure (the file is gone, or cannot be decoded) is kept by the file's path only, so that it
+a failure (the file is gone, cannot be decoded, or is no longer the photo the catalogue recorded)
+is kept by the file's path only, so that it
 never stands for a byte-identical photo elsewhere, and :meth:`ThumbnailLoader.retry` looks again
 (the models call it whenever they are filled: a catalogue opened, a list shown again)."""
 
@@ -19,8 +20,13 @@ from sane_desktop import paths
 
 THUMB_SIDE = 128  # the tile's picture size: painting never rescales
 
-# a thumbnail's states (ThumbnailLoader.state): the tiles draw one placeholder for each but READY
-LOADING, READY, MISSING, UNREADABLE = "loading", "ready", "missing", "unreadable"
+# a thumbnail's states (ThumbnailLoader.state): the tiles draw one placeholder for each but READY.
+# CHANGED: the file's bytes are no longer the photo the catalogue recorded (content hash): it was
+# replaced since the last import, and showing it would show a photo the search never saw.
+LOADING, READY, MISSING, UNREADABLE, CHANGED = "loading", "ready", "missing", "unreadable", "changed"
+# bumped when a cached thumbnail may not be its key's photo: thumbnails cached before the content
+# check (a replaced file's pixels stored under the recorded hash) are never read again
+CACHE_VERSION = "v2"
 
 
 def default_cache_dir() -> Path:
@@ -33,7 +39,7 @@ def cache_key(path: Path, content_hash: str, side: int) -> str:
     if not content_hash:  # fall back to path + size + mtime when the catalogue gave no hash
         stat = path.stat() if path.exists() else None
         content_hash = hashlib.sha256(f"{path}|{stat and stat.st_size}|{stat and stat.st_mtime_ns}".encode()).hexdigest()
-    return f"{content_hash[:40]}_{side}"
+    return f"{content_hash[:40]}_{side}_{CACHE_VERSION}"
 
 
 class _Signals(QObject):
@@ -42,9 +48,11 @@ class _Signals(QObject):
 
 
 class _ThumbnailJob(QRunnable):
-    def __init__(self, key: str, path: Path, cache_file: Path, side: int, signals: _Signals) -> None:
+    def __init__(self, key: str, path: Path, cache_file: Path, side: int, signals: _Signals,
+                 content_hash: str = "") -> None:
         super().__init__()
         self.key, self.path, self.cache_file, self.side, self.signals = key, path, cache_file, side, signals
+        self.content_hash = content_hash  # the photo the catalogue recorded ("" when it gave none)
 
     def run(self) -> None:
         image = QImage()
@@ -64,11 +72,17 @@ class _ThumbnailJob(QRunnable):
         try:
             from sane_desktop.catalogue.images import load_rgb
 
-            rgb = load_rgb(self.path, max_side=self.side)
+            data = self.path.read_bytes()
+            rgb = load_rgb(self.path, max_side=self.side, data=data)
         except FileNotFoundError:  # gone between the check and the read
             return QImage(), MISSING
         except Exception:  # not a photo, a truncated one, no permission: whatever it is, it cannot be shown
             return QImage(), UNREADABLE
+        # the thumbnail is cached under the recorded photo's hash: only that photo's pixels may be (a
+        # trial found a replaced file's picture cached as the old photo's, for every catalogue holding
+        # that photo). Checked on the very bytes decoded.
+        if self.content_hash and hashlib.sha256(data).hexdigest() != self.content_hash:
+            return QImage(), CHANGED
         data = rgb.tobytes()
         image = QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
         if image.isNull():
@@ -117,12 +131,13 @@ class ThumbnailLoader(QObject):
         if key not in self._pending:
             self._pending.add(key)
             cache_file = self.cache_dir / key[:2] / f"{key}.png"
-            self.pool.start(_ThumbnailJob(key, Path(path), cache_file, self.side, self._signals))
+            self.pool.start(_ThumbnailJob(key, Path(path), cache_file, self.side, self._signals, content_hash))
         return None
 
     def state(self, path: Path, content_hash: str) -> str:
-        """READY, LOADING, MISSING (no file at ``path``) or UNREADABLE (a file that is no photo it can
-        decode). A path looked at again (:meth:`retry`) keeps its former failure until it is known."""
+        """READY, LOADING, MISSING (no file at ``path``), UNREADABLE (a file that is no photo it can
+        decode) or CHANGED (another photo than the catalogue recorded: re-index). A path looked at
+        again (:meth:`retry`) keeps its former failure until it is known."""
         if self.key(path, content_hash) in self._memory:
             return READY
         name = str(Path(path))
