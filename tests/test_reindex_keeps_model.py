@@ -1,7 +1,9 @@
 """A re-index without ``--model`` keeps the model the catalogue was indexed with (a trial lost a
 catalogue's trained model: a plain re-index rebuilt it with the bundled model, the window then
 refused to search, and "Adapt model" started from the bundled model and overwrote the trained one).
-When that model file is gone, the bundled model stands in, and the note says so."""
+When that model file is gone, the re-index refuses in one line (a second trial saw the bundled model
+replace a catalogue's own model without a word when its drive was not mounted) — unless it was a
+model shipped with an earlier install of the app, for which today's bundled model stands in."""
 
 from __future__ import annotations
 
@@ -40,6 +42,25 @@ def test_a_reindex_keeps_the_catalogues_own_model(tmp_path: Path, capsys: pytest
     manifest = read_index_manifest(home / "closet")
     assert manifest is not None and Path(manifest.model_path) == own.resolve()
 
-    own.unlink()  # gone: the bundled model stands in, and the note says it is the bundled one
-    fallback = index(capsys, home, root)
-    assert Path(fallback["model"]) != own.resolve() and DEMO_NOTE in fallback["note"]
+    own.unlink()  # gone: refused, naming it; nothing rebuilt with another model
+    code = main(["--index-home", str(home), "index", str(root), "--name", "closet", "--workers", "0",
+                 "--device", "cpu"])
+    err = capsys.readouterr().err.strip()
+    assert code == 4 and "\n" not in err, err
+    assert err == (f"error: the model this catalogue was indexed with, {own.resolve()}, is missing: put it back, or "
+                   "give --model FILE to index it with another")
+    assert Path(read_index_manifest(home / "closet").model_path) == own.resolve()  # type: ignore[union-attr]
+    with_another = index(capsys, home, root, "--model", str(demo_model_path()))  # the way out it names
+    assert Path(with_another["model"]) == demo_model_path().resolve()
+
+
+def test_a_bundled_model_of_an_earlier_install_is_replaced_by_todays(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    index(capsys, home, root, "--model", str(demo_model_path()))
+    manifest_file = home / "closet" / "manifest.json"
+    data = json.loads(manifest_file.read_text())
+    data["model_path"] = "/old/venv/lib/python3.11/site-packages/sane_desktop/resources/models/demo.pt"
+    manifest_file.write_text(json.dumps(data))
+    fallback = index(capsys, home, root)  # an upgrade moved the app: today's bundled model, said in the note
+    assert Path(fallback["model"]) != Path(data["model_path"]) and DEMO_NOTE in fallback["note"]

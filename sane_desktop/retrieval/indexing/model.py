@@ -8,7 +8,7 @@ from pathlib import Path
 import torch
 
 from sane_desktop.models import pick_device
-from sane_desktop.models.checkpoint import ModelBundle, bundled_model_path, load_checkpoint
+from sane_desktop.models.checkpoint import ModelBundle, bundled_model_path, bundled_model_paths, load_checkpoint
 from sane_desktop.retrieval.manifest import read_index_manifest
 
 DEMO_NOTE = "indexed with a bundled model; a model trained on this catalogue (sane-desktop train) will do better"
@@ -34,11 +34,18 @@ NO_MATCHES_NOTE = ("this model learnt no matches (trained without outfits): ever
 
 
 def recorded_model(index_dir: Path, catalogue: str) -> Path | None:
-    """The model file the catalogue's last index was built with, when its manifest (in
-    ``index_dir``, of catalogue ``catalogue``) names one that is still there: a re-index without
-    ``--model`` keeps the catalogue's own model (a trial lost a trained one to the bundled model).
-    None when there is no readable manifest, it is another catalogue's, or the file is gone."""
-    from sane_desktop.errors import SaneError
+    """The model file the catalogue's last index was built with, as its manifest (in ``index_dir``,
+    of catalogue ``catalogue``) names it: a re-index without ``--model`` keeps the catalogue's own
+    model (a trial lost a trained one to the bundled model). None when there is no readable
+    manifest, it is another catalogue's, or it names a model shipped with an earlier install of the
+    app (today's bundled model stands in).
+
+    Raises:
+        ModelError: the recorded model is not a bundled one and its file is gone (a drive not
+            mounted, a file moved): indexing with the bundled model instead would replace the
+            catalogue's own model without a word (a trial saw exactly that).
+    """
+    from sane_desktop.errors import ModelError, SaneError
 
     try:
         manifest = read_index_manifest(index_dir)
@@ -47,7 +54,18 @@ def recorded_model(index_dir: Path, catalogue: str) -> Path | None:
     if manifest is None or manifest.catalogue != catalogue or not manifest.model_path:
         return None
     path = Path(manifest.model_path)
-    return path if path.is_file() else None
+    if path.is_file():
+        return path
+    if _shipped_with_the_app(path):
+        return None
+    raise ModelError(f"the model this catalogue was indexed with, {path}, is missing: put it back, or give --model "
+                     "FILE to index it with another")
+
+
+def _shipped_with_the_app(path: Path) -> bool:
+    """Whether ``path`` names a bundled model, of this install or another (``…/resources/models/demo.pt``)."""
+    return path.name in {p.name for p in bundled_model_paths()} and path.parent.name == "models" \
+        and path.parent.parent.name == "resources"
 
 
 def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None,

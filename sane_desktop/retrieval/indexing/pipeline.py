@@ -123,8 +123,8 @@ def index_catalogue(
     url = db_url or default_db_url(name)
     # the model first: one that cannot load is refused before a catalogue is imported (a trial found
     # a half-made catalogue listed, browsable and unsearchable, after a refused checkpoint)
-    model = load_index_model(model_path, device, root=root,
-                             recorded=recorded_model(Path(index_dir) if index_dir else catalogue_dir(name), name))
+    model = load_index_model(model_path, device, root=root, recorded=None if model_path is not None else
+                             recorded_model(Path(index_dir) if index_dir else catalogue_dir(name), name))
     if shard is None:
         engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
                                          replace=replace)
@@ -214,7 +214,8 @@ def index_store(
     # ``loaded``: ``model_path`` already loaded by the caller (index_catalogue checks it before importing)
     index_dir = Path(index_dir) if index_dir else catalogue_dir(catalogue.name)
     model = loaded if loaded is not None else load_index_model(
-        model_path, device, root=catalogue.root, recorded=recorded_model(index_dir, catalogue.name))
+        model_path, device, root=catalogue.root,
+        recorded=None if model_path is not None else recorded_model(index_dir, catalogue.name))
     try:
         sync_shared_manifest(engine, catalogue.name, index_dir)  # pgvector: the server's (its category choices)
         previous = read_index_manifest(index_dir)
