@@ -64,3 +64,27 @@ def test_a_bundled_model_of_an_earlier_install_is_replaced_by_todays(tmp_path: P
     manifest_file.write_text(json.dumps(data))
     fallback = index(capsys, home, root)  # an upgrade moved the app: today's bundled model, said in the note
     assert Path(fallback["model"]) != Path(data["model_path"]) and DEMO_NOTE in fallback["note"]
+
+
+def test_rebuild_reads_a_photo_edited_in_place_that_kept_its_size_and_time(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    # a trial: an in-place metadata edit (size and mtime kept) was never re-embedded, and explain's
+    # "changed since the catalogue was indexed: re-index" could not be satisfied by a re-index
+    import os
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    index(capsys, home, root, "--model", str(demo_model_path()))
+    photo = sorted(root.rglob("*.jpg"))[0]
+    before = photo.stat()
+    data = bytearray(photo.read_bytes())
+    assert data[2:4] == b"\xff\xe0" and data[6:11] == b"JFIF\0"
+    data[15] ^= 0x01  # the JFIF pixel density: another file, the same size, still a sound JPEG
+    photo.write_bytes(bytes(data))
+    os.utime(photo, ns=(before.st_atime_ns, before.st_mtime_ns))
+
+    plain = index(capsys, home, root)  # (size, mtime) unchanged: taken as the same file
+    assert plain["embedded"] == 0
+    rebuilt = index(capsys, home, root, "--rebuild")  # reads every photo again
+    assert rebuilt["embedded"] == 1
+    again = index(capsys, home, root)
+    assert again["embedded"] == 0

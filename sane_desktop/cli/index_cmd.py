@@ -60,7 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "in the database, or compute them for the items on screen when asked (default auto: "
                         "stored up to 1,000,000 items)")
     parser.add_argument("--rebuild", action="store_true",
-                        help="rebuild the indexes even when nothing changed (default: a run that changed nothing, "
+                        help="read every photo again (also those whose size and modification time did not move) "
+                        "and rebuild the indexes even when nothing changed (default: a run that changed nothing, "
                         "with every index file verified against its checksum, keeps them)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)

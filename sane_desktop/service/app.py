@@ -296,30 +296,33 @@ class CatalogueService:
 
     def index_folder(self, root: Path | str, name: str | None = None, progress: Progress = no_progress,
                      should_stop: CancelCheck = never_cancel, model: Path | None = None,
-                     replace: bool = False, category_map: dict[str, str] | None = None) -> IndexReport:
+                     replace: bool = False, category_map: dict[str, str] | None = None,
+                     rebuild: bool = False) -> IndexReport:
         """Import a folder and build its index (with ``model``, else the model that catalogue uses).
 
         ``name`` defaults to the folder's. A catalogue of that name built from another folder
         (:meth:`existing_source`) is replaced only with ``replace=True``, else InputError naming
         both folders. ``category_map``: the user's category choices (see :meth:`category_plan`);
-        None keeps the last index's. Raises InputError for an invalid name, StoreError when another
-        run is writing that catalogue, and what indexing raises (Cancelled, ModelError, …)."""
+        None keeps the last index's. ``rebuild``: read every photo again and rebuild the indexes
+        (``index --rebuild``). Raises InputError for an invalid name, StoreError when another run is
+        writing that catalogue, and what indexing raises (Cancelled, ModelError, …)."""
         root = Path(root).expanduser().resolve()
         name = building.catalogue_name(root, name)
         folder = self.catalogues.folder(name)
         report = building.index_folder(root, name, model or self.catalogues.model_path(name, root=root),
                                        db_url=f"sqlite:///{(folder / 'catalogue.db').as_posix()}", index_dir=folder,
                                        device=self.catalogues.device, progress=progress, should_stop=should_stop,
-                                       replace=replace, category_map=category_map)
+                                       replace=replace, category_map=category_map, rebuild=rebuild)
         if name == self.name:  # the open catalogue changed: its searcher and cells are stale
             self._reopen()
         return report
 
     def reindex(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> IndexReport:
         """Rebuild the open catalogue's index from its folder with its model (after a model change
-        made it stale)."""
+        made it stale, or a photo changed): every photo is read again, so one edited in place that
+        kept its size and modification time is seen too."""
         current = self._local("re-indexed")
-        return self.index_folder(current.items.root, current.info.name, progress, should_stop)
+        return self.index_folder(current.items.root, current.info.name, progress, should_stop, rebuild=True)
 
     def ensure_demo(self, items: int = 120, seed: int = 0, progress: Progress = no_progress,
                     should_stop: CancelCheck = never_cancel) -> IndexReport:

@@ -70,7 +70,8 @@ class ModelContext:
         except OSError as error:
             raise NotFound(f"cannot read the image of {item.item_id} ({item.image_path}: {error.strerror})") from None
         if digest != item.content_hash:
-            raise StaleIndexError(f"{item.image_path} changed since the catalogue was indexed: re-index")
+            raise StaleIndexError(f"{item.image_path} changed since the catalogue was indexed: re-index (index --rebuild "
+                                  "when a plain re-index does not see it: it reads every photo again)")
         self._verified.add(key)
 
     def image(self, item: ItemInfo) -> torch.Tensor:

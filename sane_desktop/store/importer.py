@@ -375,8 +375,12 @@ def import_folder(
     should_stop: CancelCheck = never_cancel,
     *,
     replace: bool = False,
+    reread: bool = False,
 ) -> tuple[Engine, ImportSummary]:
     """Read, validate and import the catalogue folder ``root`` (the ``import`` command's work).
+
+    ``reread``: read and hash every image file again, also those whose size and modification time
+    are what the last import recorded (an edit that kept both is otherwise not seen).
 
     ``name`` defaults to the folder's name; ``db_url`` to ``index/<name>/catalogue.db``. Raises
     InputError for an invalid name and (before reading a single image) for a name already built
@@ -412,7 +416,7 @@ def import_folder(
         # passed inline so that the records are freed before the sync
         catalogue = read_catalogue(
             root, given, progress=progress, should_stop=should_stop,
-            known={} if stored is None else checked_known_images(engine, name, stored.image_check),
+            known={} if stored is None or reread else checked_known_images(engine, name, stored.image_check),
         )
         return engine, import_catalogue(catalogue, engine, name, should_stop, replace=replace,
                                         mapping=recorded_mapping(root, given), keep_format=keep_format)

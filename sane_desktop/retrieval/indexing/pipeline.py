@@ -126,8 +126,10 @@ def index_catalogue(
     model = load_index_model(model_path, device, root=root, recorded=None if model_path is not None else
                              recorded_model(Path(index_dir) if index_dir else catalogue_dir(name), name))
     if shard is None:
+        # --rebuild reads every photo again: a file edited in place that kept its size and mtime
+        # (a metadata tool's in-place write) is otherwise never seen (a trial's explain loop)
         engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
-                                         replace=replace)
+                                         replace=replace, reread=rebuild)
     else:
         require_server_url(url)  # before open_store, which would create a SQLite file
         lock_engine = open_store(url)
@@ -135,7 +137,7 @@ def index_catalogue(
             require_server(lock_engine)
             with advisory_lock(lock_engine, f"import:{name}"):
                 engine, imported = import_folder(root, name, url, mapping, progress=progress,
-                                                 should_stop=should_stop, replace=replace)
+                                                 should_stop=should_stop, replace=replace, reread=rebuild)
         finally:
             lock_engine.dispose()
     try:
