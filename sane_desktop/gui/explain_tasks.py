@@ -18,6 +18,9 @@ if TYPE_CHECKING:  # a value the worker sends; naming it loads nothing on the GU
     # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
 
+# why an explanation was not started: the catalogue moved on under the results on screen (a re-index
+# from elsewhere); the window searches again rather than explain a new photo under an old tile
+RESULTS_OUTDATED = "the catalogue changed since these results were found (re-indexed from elsewhere)"
 TILE_CHUNK = 8  # tiles per batched pass: the first chips land fast, cancellation is checked between passes
 
 
@@ -54,17 +57,25 @@ ExplainStep = ColouredUpdate | OutfitReasonStep
 
 
 def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | None = None,
-            general: bool = False,
-            outfit: Sequence[int] = ()) -> TaskFn[CatalogueService, ExplainStep, ExplanationUpdate | None]:
+            general: bool = False, outfit: Sequence[int] = (),
+            revision: int | None = None) -> TaskFn[CatalogueService, ExplainStep, ExplanationUpdate | None]:
     """The click-through explanation: with an ``outfit`` of two or more items besides the candidate,
     first the outfit's reason (:class:`OutfitReasonStep`: the score the search ranks by, split over
     the outfit items); then the pair view of (candidate, ``outfit_pk``), each step (fast map, then
     refinements) as a partial result; the last step is the result. ``general``: a "visually
-    similar" result (``SearchResult.general``; it has no outfit)."""
+    similar" result (``SearchResult.general``; it has no outfit). ``revision``: the catalogue's
+    import revision the results on screen were found at; when it moved on, or the index was
+    rebuilt with another model, StaleIndexError(:data:`RESULTS_OUTDATED`) instead."""
     members = [pk for pk in dict.fromkeys(outfit) if pk != candidate_pk]
 
     def run(service: CatalogueService, state: TaskState[ExplainStep]) -> ExplanationUpdate | None:
+        from sane_desktop.errors import StaleIndexError
         from sane_desktop.service import colourise  # numpy: on the worker (see the imports)
+
+        reopened = service.follow_index()
+        items = service.current().items
+        if reopened or (revision is not None and (items.refresh() or items.record.revision != revision)):
+            raise StaleIndexError(RESULTS_OUTDATED)
 
         if len(members) >= 2 and not general:  # one item: its pair view is the whole reason
             reason = service.explain_outfit(candidate_pk, members, should_stop=state.should_stop)

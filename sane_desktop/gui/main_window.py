@@ -85,6 +85,7 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     ``outfit_categories`` count by looks — asked here and not on the GUI thread, since it may open
     the index. First, which of the outfit's catalogue items are still in the catalogue (a re-import
     from the command line may have removed some since they were added): any gone, nothing is searched."""
+    service.follow_index()  # re-indexed from elsewhere with another model: answer with that one
     current = service.current()
     stored = [pk for pk in outfit if pk >= 0]
     present = {info.pk for info in current.items.infos(stored)}  # re-reads the catalogue's row when it moved on
@@ -97,6 +98,14 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in outfit_categories if search.is_general(category)), revision)
+
+
+def _similar_search(service: CatalogueService, pk: int, target: str, k: int, should_stop: Callable[[], bool],
+                    item_filter: ItemFilter | None) -> dict[str, list[SearchResult]]:
+    """On the worker: items that look like ``pk`` (see :meth:`OutfitSearch.similar`), with the model
+    the catalogue's index now holds."""
+    service.follow_index()
+    return service.current().search.similar(pk, target, k, should_stop, item_filter)
 
 
 def _listed(names: list[str]) -> str:
@@ -714,7 +723,8 @@ class MainWindow(QMainWindow):
         self.explanation.show_pending(result.item.title)
         self.results_model.set_explanation(candidate_pk, "pending")
         task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText(),
-                                     general=result.general, outfit=() if drill_down or result.general else outfit)
+                                     general=result.general, outfit=() if drill_down or result.general else outfit,
+                                     revision=self._revision)
         self.channels.explain.start(task, "Explaining…") \
             .on_partial(self._show_explanation_step) \
             .on_done(lambda update: self._explained(update, keep_chip=drill_down)).on_failed(self._explain_failed)
@@ -815,8 +825,8 @@ class MainWindow(QMainWindow):
         self.results.show_message("Searching…")
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
         item_filter = self._results_filter(1)  # one cosine: the match is that of one item
-        self.channels.search.start(lambda service, state: service.current().search.similar(
-            pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
+        self.channels.search.start(lambda service, state: _similar_search(
+            service, pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
             .on_done(self._show_results).on_failed(self._search_failed)
 
     def _show_similar_heading(self, item: ItemInfo | None) -> None:
@@ -1266,9 +1276,19 @@ class MainWindow(QMainWindow):
             self.results_model.set_explanation(update.candidate_pk, "done", "" if keep_chip else update.attribute)
 
     def _explain_failed(self, message: str) -> None:
-        self.explanation.show_error(message)
         if self._last_explained is not None:
             self.results_model.set_explanation(self._last_explained, "")
+        if explain_tasks.RESULTS_OUTDATED in message:  # the tiles are of an older catalogue: search again
+            self.explanation.clear()
+            self._last_explained = None
+            self.statusBar().showMessage("The catalogue was re-indexed since these results: they were searched "
+                                         "again; click a result to see why it matches.", 15000)
+            if self._similar_to is not None:
+                self.find_similar(self._similar_to.pk)
+            else:
+                self.request_search()
+            return
+        self.explanation.show_error(message)
 
     def _guess_failed(self, message: str) -> None:
         self._report_error(f"Could not read the image: {message}")  # the user chose it: say why in full

@@ -174,6 +174,31 @@ class CatalogueService:
         elif self._open is not None:
             self.open_catalogue(self._open.info.name)
 
+    def follow_index(self) -> bool:
+        """Reopen the open catalogue when its index was rebuilt with another model from elsewhere
+        (``sane-desktop index --model …`` while the window is open) and it is searched with its own
+        model: the window answers with the model its index now holds, instead of calling a current
+        index out of date (a trial). True when it reopened. A shared catalogue, a model chosen for
+        the session, or an unreadable manifest (the search then says what is wrong) are left as they are."""
+        from sane_desktop.errors import SaneError
+        from sane_desktop.retrieval.manifest import read_index_manifest
+
+        current = self._open
+        if current is None or self._shared is not None or self.catalogues.model_override is not None:
+            return False
+        try:
+            manifest = read_index_manifest(current.folder)
+        except SaneError:
+            return False
+        if manifest is None or manifest.catalogue != current.info.name or "model" not in current.__dict__:
+            return False  # no model loaded yet: the next use loads the one the manifest names
+        if manifest.model_hash == current.model.bundle().content_hash:
+            return False
+        log.info("catalogue %r was re-indexed with another model (%s): reopened", current.info.name,
+                 manifest.model_hash[:12])
+        self._reopen()
+        return True
+
     # --- browsing --------------------------------------------------------------------------
     def categories(self) -> list[str]:
         return self.current().items.categories()
@@ -234,12 +259,14 @@ class CatalogueService:
     # --- search and explanations -----------------------------------------------------------
     def search(self, outfit: Sequence[int], target: str = ALL_CATEGORIES, k: int = 24,
                should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
+        self.follow_index()
         return self.current().search.search(outfit, target, k, should_stop)
 
     def similar(self, item_pk: int, target: str = ALL_CATEGORIES, k: int = 24,
                 should_stop: CancelCheck = never_cancel) -> dict[str, list[SearchResult]]:
         """Items that look like ``item_pk`` per target category (all when empty), by the cosine of
         the general embeddings; the results carry ``general=True`` (explain them with it)."""
+        self.follow_index()
         return self.current().search.similar(item_pk, target, k, should_stop)
 
     def guess_category(self, path: Path | str) -> CategoryGuess:

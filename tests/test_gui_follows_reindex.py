@@ -1,0 +1,83 @@
+"""A fresh-user trial re-indexed an open catalogue from the command line:
+
+- a result clicked afterwards drew the *new* photo's explanation under the *old* tile (picture,
+  title, match): an explanation now first checks that the catalogue is still at the revision the
+  results on screen were found at, and when it moved on the window searches again instead (status
+  line says so), the panel cleared;
+- a re-index with another model made the window call a current index "out of date": the service
+  now follows the index (reopens the catalogue with the model its manifest names) when the
+  catalogue is searched with its own model.
+Real widgets and clicks; the re-index runs through a second service, as the command line's would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from gui_helpers import demo_world  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
+from sane_desktop.models.checkpoint import demo_model_path  # noqa: E402
+from sane_desktop.service import CatalogueService  # noqa: E402
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Path]:
+    return demo_world(tmp_path / "world", 40)
+
+
+def test_a_click_after_a_reindex_from_elsewhere_searches_again(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    row = 0
+    result = window.results_model.row(row).item
+    other = next(item for item in window.browser_model.items() if item.pk != result.pk
+                 and item.image_path.read_bytes() != result.image_path.read_bytes())
+    # elsewhere: the result's photo is replaced, and the catalogue re-indexed (as `sane-desktop index`)
+    shutil.copyfile(other.image_path, result.image_path)
+    elsewhere = CatalogueService(world["index"], device="cpu")
+    try:
+        elsewhere.index_folder(world["source"], "demo")
+    finally:
+        elsewhere.close()
+    before = window._revision
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(row)).center())
+    qtbot.waitUntil(lambda: "re-indexed since these results" in window.statusBar().currentMessage(), timeout=60000)
+    qtbot.waitUntil(lambda: window._revision is not None and window._revision != before
+                    and not window.channels.search.busy and window.results_model.rowCount() > 0, timeout=60000)
+    assert window.explanation.update_data is None  # no explanation of a new photo under an old tile
+    assert "Could not explain" not in window.explanation.status.text()
+    shown = {window.results_model.row(r).item.pk: window.results_model.row(r).item for r in range(window.results_model.rowCount())}
+    if result.pk in shown:  # listed again: with the photo as it is now
+        assert shown[result.pk].content_hash != result.content_hash
+
+
+def test_a_reindex_with_another_model_is_followed(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    service = CatalogueService(world["index"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        outfit = [item.pk for item in service.items()[:2]]
+        service.search(outfit, k=3)
+        first = service.bundle().content_hash
+        other = tmp_path / "other.pt"
+        shutil.copyfile(demo_model_path(), other)  # another checkpoint than the world's tiny one
+        elsewhere = CatalogueService(world["index"], device="cpu")
+        try:
+            elsewhere.index_folder(world["source"], "demo", model=other)
+        finally:
+            elsewhere.close()
+        assert service.follow_index()  # the index holds another model now: reopened with it
+        assert service.bundle().content_hash != first and service.model_path() == other.resolve()
+        assert service.search(outfit, k=3)  # a current index answers, not "out of date"
+        assert not service.follow_index()
+    finally:
+        service.close()
