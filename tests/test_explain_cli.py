@@ -116,6 +116,17 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
                                    "--rise-masks", "8", "--json", "--no-cache"])
     assert code == 0, err
     assert json.loads(out)["rise_masks"] == 8  # the run's setting, beside its forward passes
+    # another model than the index's: said on stderr, the JSON on stdout untouched
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    code, out, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", candidate, "--json",
+                                   "--model", str(demo_model_path()), "--no-cache"])
+    assert code == 0 and json.loads(out)["model_hash"] != result["model_hash"]
+    assert err.startswith(f"note: explained with --model {demo_model_path()}, not the model the index was built "
+                          f"with ({world['model'].resolve()})"), err
+    code, out, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", candidate,
+                                   "--model", str(world["model"])])  # the index's own: nothing to say
+    assert code == 0 and "note: explained with" not in err
     # one-line errors
     code, _, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", "no-such-item"])
     assert code == 1 and "no-such-item" in err and len(err.strip().splitlines()) == 1

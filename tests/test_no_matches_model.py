@@ -70,7 +70,8 @@ def test_every_category_is_looks_alike_and_said_so(world: dict[str, Path], tmp_p
     lines = out.splitlines()
     headings = [line for line in lines if not line.startswith((" ", "Outfit:", "note:"))]
     assert headings and all(" — looks alike (the model has no matches learnt for " in line for line in headings)
-    assert any(line.startswith(f"note: {top} count by visual similarity") for line in lines)
+    assert any(line.startswith(f"note: {top} counts by visual similarity (the model has no matches learnt for its "
+                               "category): its share") for line in lines)
 
     code, _, err = index(world, home, capsys, "--category-map", "Tops=tops")
     assert code == 1 and "this model learnt no matches (trained without outfits)" in err

@@ -156,6 +156,8 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
         raise CliError(f"{args.pairs}: no entry is a pair ({pairs[0]})")
     catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
     try:
+        _say_model(catalogue, args.model)
+
         def explain(query_id: str, candidate_id: str) -> dict[str, Any]:
             query, candidate = catalogue.items.by_item_id([query_id, candidate_id])
             result = catalogue.explanations.explain_pair(query, candidate, args.method, n_masks=args.rise_masks,
@@ -189,6 +191,24 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     return None
 
 
+def _say_model(catalogue: Any, model: Path | None) -> None:
+    """A ``note:`` line (stderr) when ``--model`` is not the model the catalogue's index was built
+    with: its similarities and scores are not the ones ``query`` ranked by (a trial saw 0.70 become
+    0.998 for one pair without a word)."""
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    if model is None:
+        return
+    try:
+        manifest = read_index_manifest(catalogue.folder)
+    except SaneError:
+        return
+    if manifest is not None and manifest.model_hash != catalogue.model.bundle().content_hash:
+        print(f"note: explained with --model {model}, not the model the index was built with "
+              f"({manifest.model_path or manifest.model_hash[:12]}): its scores are not the ones query ranks by",
+              file=sys.stderr)
+
+
 def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
     """``--candidate ID --outfit ID,...``: the outfit's reason (issue 17) and each item's pair view."""
     from sane_desktop.service import Catalogues
@@ -200,6 +220,7 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("--outfit: give at least one item id")
     catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
     try:
+        _say_model(catalogue, args.model)
         candidate, *members = catalogue.items.by_item_id([args.candidate, *outfit_ids])
         reason = catalogue.explanations.explain_outfit(candidate.pk, [m.pk for m in members])
         assert reason is not None  # never stopped here

@@ -132,8 +132,10 @@ def render(result: dict[str, Any]) -> str:
     lines = [f"Visually similar to {members}" if result.get("mode") == "similar" else f"Outfit: {members}"]
     by_look_items = [q["item"] for q in result["outfit"] if q.get("space") == GENERAL]
     if result.get("mode") != "similar" and by_look_items:
-        lines.append(f"note: {', '.join(by_look_items)} count by visual similarity (the model has no matches learnt for "
-                     "their categories): their share of each score is how alike the items look")
+        one = len(by_look_items) == 1
+        lines.append(f"note: {', '.join(by_look_items)} {'counts' if one else 'count'} by visual similarity (the model "
+                     f"has no matches learnt for {'its category' if one else 'their categories'}): "
+                     f"{'its' if one else 'their'} share of each score is how alike the items look")
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
         # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
