@@ -49,6 +49,11 @@ class StoreError(SaneError):
     """The database cannot be used (newer schema, unreachable server, bad URL, locked)."""
 
 
+class DamagedStoreError(StoreError):
+    """The database file is not a database or is damaged (SQLite's NOTADB/CORRUPT): ``index
+    --replace`` sets it aside and builds the catalogue anew."""
+
+
 class Cancelled(SaneError):
     """Long-running work stopped because its cancel check said so."""
 

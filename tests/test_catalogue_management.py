@@ -341,3 +341,26 @@ def test_manager_shows_the_source_folder(managed, world: Path) -> None:  # type:
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [Path(url.toLocalFile()) for url in catcher.urls] == [(world / "shop2").resolve()]
+
+
+@needs_qt
+def test_manager_lists_a_damaged_catalogue_and_deletes_it(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # a trial: a damaged catalogue.db was left out of the switcher and of this dialog, a dead end
+    from PySide6.QtWidgets import QMessageBox
+
+    window, manager = managed
+    database = world / "index" / "other" / "catalogue.db"
+    with database.open("r+b") as handle:
+        handle.truncate(4096)
+    manager.refresh(select="other")
+    qtbot.waitUntil(lambda: cell(manager, "other", 1) == "damaged", timeout=60000)
+    assert cell(manager, "other", 3) == "cannot be read"
+    select(manager, "shop")
+    select(manager, "other")
+    assert manager.delete_button.isEnabled()
+    assert not manager.rename_button.isEnabled() and not manager.resync_button.isEnabled()
+    assert manager.status.text().startswith("“other” cannot be read (") and "with --replace" in manager.status.text()
+    click(manager.delete_button)
+    click(manager.question.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: manager.table.rowCount() == 1, timeout=60000)
+    assert not (world / "index" / "other").exists() and cell(manager, "shop", 1) == "6"

@@ -88,3 +88,24 @@ def test_rebuild_reads_a_photo_edited_in_place_that_kept_its_size_and_time(tmp_p
     assert rebuilt["embedded"] == 1
     again = index(capsys, home, root)
     assert again["embedded"] == 0
+
+
+def test_a_damaged_database_is_set_aside_by_replace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # a trial: a damaged catalogue.db was a dead end (every command, --replace too, refused)
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    first = index(capsys, home, root, "--model", str(demo_model_path()))
+    database = home / "closet" / "catalogue.db"
+    with database.open("r+b") as handle:
+        handle.truncate(4096)  # the header page alone: "database disk image is malformed"
+    argv = ["--index-home", str(home), "index", str(root), "--name", "closet", "--workers", "0", "--device", "cpu"]
+    code = main(argv)
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and "\n" not in err and "is damaged" in err and "again with --replace" in err, err
+    code = main([*argv, "--replace"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    [aside] = list((home / "closet").glob("catalogue.damaged-*.db"))
+    assert f"the damaged catalogue database was set aside as {aside}" in out.out
+    assert aside.stat().st_size == 4096  # kept as it was, never deleted
+    again = index(capsys, home, root)
+    assert again["items"] == first["items"] and again["embedded"] == 0

@@ -123,6 +123,9 @@ def render(result: dict[str, Any]) -> str:
     if any(items.get(key) for key in ("inserted", "updated", "deleted")):  # what the re-import found changed
         lines.append(f"  items since the last import: {items.get('inserted', 0)} new, {items.get('updated', 0)} "
                      f"changed, {items.get('deleted', 0)} removed")
+    aside = (result.get("import_summary") or {}).get("damaged_set_aside")
+    if aside:
+        lines.append(f"  the damaged catalogue database was set aside as {aside}; the catalogue was built anew")
     copies = (result.get("import_summary") or {}).get("duplicates", [])
     if copies:  # information, not errors: both are indexed, and a search leaves out copies of the outfit's photos
         lines.append(f"  same photo as another item: {len(copies)} (both indexed; a search leaves out copies of the "

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop.gui.tasks import Channel, TaskRunner
-from sane_desktop.gui.text import ElidedLabel, message_box
+from sane_desktop.gui.text import ElidedLabel, message_box, set_plain
 from sane_desktop.service.titles import counted
 
 if TYPE_CHECKING:
@@ -43,6 +43,8 @@ def when(indexed_at: str) -> str:
 
 
 def model_text(details: CatalogueDetails) -> str:
+    if details.damaged:
+        return "cannot be read"
     return f"{details.model_name} ({details.model_hash})" if details.model_name else "not indexed"
 
 
@@ -72,7 +74,7 @@ class CatalogueManager(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.itemSelectionChanged.connect(self._selection_changed)
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
         self.resync_button = QPushButton("Re-sync")
@@ -100,6 +102,7 @@ class CatalogueManager(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.question: QMessageBox | QInputDialog | None = None
+        self._damaged_said = False  # the status line speaks of a damaged catalogue
         self._update_buttons()
 
     # --- listing ------------------------------------------------------------------------------
@@ -113,10 +116,11 @@ class CatalogueManager(QDialog):
         self.details = details
         self.table.setRowCount(len(details))
         for row, entry in enumerate(details):
-            cells = (entry.name, str(entry.items), entry.source or "unknown", model_text(entry), when(entry.indexed_at))
+            cells = (entry.name, "damaged" if entry.damaged else str(entry.items), entry.source or "unknown",
+                     model_text(entry), when(entry.indexed_at))
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)  # plain text: names and folders are data, never markup
-                cell.setToolTip(text)
+                cell.setToolTip(f"{text}: {entry.damaged}" if entry.damaged else text)
                 if column == 1:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, cell)
@@ -126,6 +130,18 @@ class CatalogueManager(QDialog):
         if not details:
             self.status.setText("No catalogue yet. Use File → Index catalogue folder… to add one.")
         self._update_buttons()
+
+    def _selection_changed(self) -> None:
+        """Buttons for the selected catalogue; one whose database cannot be read says what can be done."""
+        self._update_buttons()
+        entry = self.selected()
+        if entry is not None and entry.damaged:
+            self._damaged_said = True
+            set_plain(self.status, f"“{entry.name}” cannot be read ({entry.damaged}). Delete it here, or index its "
+                                   "folder again under this name with --replace.")
+        elif self._damaged_said:
+            self._damaged_said = False
+            set_plain(self.status, "")
 
     def selected(self) -> CatalogueDetails | None:
         rows = self.table.selectionModel().selectedRows()
@@ -137,10 +153,11 @@ class CatalogueManager(QDialog):
 
     def _update_buttons(self) -> None:
         entry, idle = self.selected(), not self.channel.busy
-        for button in (self.rename_button, self.delete_button):
-            button.setEnabled(entry is not None and idle)
-        self.resync_button.setEnabled(entry is not None and idle and bool(entry.source))
-        self.show_button.setEnabled(entry is not None and bool(entry.source))
+        readable = entry is not None and not entry.damaged  # a damaged one can only be deleted
+        self.rename_button.setEnabled(readable and idle)
+        self.delete_button.setEnabled(entry is not None and idle)
+        self.resync_button.setEnabled(readable and idle and bool(entry.source))  # type: ignore[union-attr]
+        self.show_button.setEnabled(readable and bool(entry.source))  # type: ignore[union-attr]
 
     # --- the four actions -------------------------------------------------------------------------
     def ask_rename(self) -> None:

@@ -307,6 +307,7 @@ class CatalogueDetails:
     vectors: int
     indexed_at: str
     builtin: bool
+    damaged: str = ""  # why its database cannot be read ("" when it can): it can only be deleted here
 
 
 def index_facts(folder: Path) -> tuple[str, str, int, str]:
@@ -326,10 +327,16 @@ def index_facts(folder: Path) -> tuple[str, str, int, str]:
 
 
 def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
-    """Every catalogue :meth:`Catalogues.list` finds, with its source, model and indexing time
-    (sorted by name). A catalogue whose manifest cannot be read shows no model ("", re-index it)."""
+    """Every catalogue :meth:`Catalogues.scan` finds, with its source, model and indexing time
+    (sorted by name). A catalogue whose manifest cannot be read shows no model ("", re-index it);
+    one whose database cannot be read is listed too, with ``damaged`` saying why (a trial found no
+    way to delete it from the window)."""
     found = []
-    for info in catalogues.list():
+    listing = catalogues.scan()
+    for broken in listing.unreadable:
+        found.append(CatalogueDetails(broken.name, broken.db_path.parent, "", 0, "", "", 0, "", False,
+                                      damaged=broken.reason))
+    for info in listing.catalogues:
         folder = catalogues.folder(info.name)
         try:
             model_name, model_hash, vectors, indexed_at = index_facts(folder)
@@ -337,7 +344,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
             model_name, model_hash, vectors, indexed_at = "", "", 0, ""
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, model_name, model_hash, vectors,
                                       indexed_at, info.builtin))
-    return found
+    return sorted(found, key=lambda entry: entry.name)
 
 
 def _existing(catalogues: Catalogues, name: str) -> Path:

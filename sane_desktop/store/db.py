@@ -37,7 +37,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from sane_desktop.errors import SaneError, StoreError
+from sane_desktop.errors import DamagedStoreError, SaneError, StoreError
 from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
 
@@ -132,6 +132,14 @@ _SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT =
 _SQLITE_FULL, _SQLITE_CANTOPEN, _SQLITE_NOTADB, _SQLITE_PERM, _SQLITE_AUTH = 13, 14, 26, 3, 23
 
 
+def is_damage(error: BaseException) -> bool:
+    """Whether a driver error says the file is no database or a damaged one (SQLite NOTADB/CORRUPT)."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    lowered = _first_line(error).lower()
+    return primary in (_SQLITE_NOTADB, _SQLITE_CORRUPT) or "not a database" in lowered or "malformed" in lowered
+
+
 def describe_database_error(error: BaseException, where: str, *, read_only_reason: str = "",
                             busy_timeout: float = BUSY_TIMEOUT_S) -> str:
     """One line, without SQL, saying what went wrong with the database ``where`` and what to do.
@@ -152,8 +160,9 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
         return f"the catalogue database {where} is read-only ({why}): it can be searched but not changed"
     if primary == _SQLITE_FULL or "disk is full" in lowered or sqlstate.startswith("53"):
         return f"the disk holding the catalogue database {where} is full (free some space, then try again)"
-    if primary in (_SQLITE_NOTADB, _SQLITE_CORRUPT) or "not a database" in lowered or "malformed" in lowered:
-        return f"{where} is not a catalogue database, or it is damaged ({detail}): index the catalogue again"
+    if is_damage(error):
+        return (f"{where} is not a catalogue database, or it is damaged ({detail}): index the catalogue's folder "
+                "again with --replace (the damaged file is set aside), or delete the catalogue")
     if ("no such table" in lowered or "no such column" in lowered or "has no column named" in lowered
             or sqlstate in ("42P01", "42703")):
         return (f"the catalogue database {where} was made by another version of sane-desktop ({detail}): "
@@ -185,8 +194,9 @@ def _error_handler(where: str, read_only_reason: str, busy_timeout: float) -> Ca
         # must stay (a KeyboardInterrupt or our own Cancelled pass untouched too)
         if not isinstance(original, Exception) or context.sqlalchemy_exception is None:
             return
-        raise StoreError(describe_database_error(original, where, read_only_reason=read_only_reason,
-                                                 busy_timeout=busy_timeout)) from original
+        kind = DamagedStoreError if is_damage(original) else StoreError
+        raise kind(describe_database_error(original, where, read_only_reason=read_only_reason,
+                                           busy_timeout=busy_timeout)) from original
     return handle_error
 
 

@@ -21,13 +21,14 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from dataclasses import replace as replace_field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, update
 
-from sane_desktop.errors import InputError, NotFound
+from sane_desktop.errors import DamagedStoreError, InputError, NotFound, StoreError
 from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
@@ -60,6 +61,8 @@ class ImportSummary:
     # the one recorded before when this import changed it (a mapping given by the user), else None
     mapping_before: str | None = None
     mapping_changed: bool = False
+    # where a damaged database was set aside by this import (--replace), else None
+    damaged_set_aside: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +82,7 @@ class ImportSummary:
             "mapping": self.mapping,
             "mapping_changed": self.mapping_changed,
             "mapping_before": self.mapping_before,
+            "damaged_set_aside": self.damaged_set_aside,
         }
 
 
@@ -366,6 +370,24 @@ def _recorded_mapping_file(name: str, recorded: str) -> Path:
     return path
 
 
+def set_damaged_aside(database: Path) -> Path:
+    """Rename a damaged SQLite ``database`` (and its ``-wal``/``-shm``/``-journal`` files) to
+    ``<name>.damaged-<UTC time>.db`` beside it; returns the new path. Raises StoreError when it
+    cannot be renamed."""
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    aside = database.with_name(f"{database.stem}.damaged-{stamp}{database.suffix}")
+    try:
+        for suffix in ("-wal", "-shm", "-journal"):
+            companion = database.with_name(database.name + suffix)
+            if companion.exists():
+                companion.rename(aside.with_name(aside.name + suffix))
+        database.rename(aside)
+    except OSError as error:
+        raise StoreError(f"cannot set the damaged catalogue database {database} aside ({error.strerror or error})") \
+            from None
+    return aside
+
+
 def import_folder(
     root: Path | str,
     name: str | None = None,
@@ -399,7 +421,17 @@ def import_folder(
     if not root.is_dir():
         raise NotFound(f"catalogue folder not found: {root}")
     name = check_catalogue_name(name if name is not None else root.name)
-    engine = open_store(db_url or default_db_url(name))
+    url = db_url or default_db_url(name)
+    set_aside = None
+    try:
+        engine = open_store(url)
+    except DamagedStoreError:
+        if not replace or not url.startswith("sqlite:///"):
+            raise
+        # --replace on a damaged file: kept beside, never deleted, and the catalogue built anew (a
+        # trial found no way out but deleting the folder by hand)
+        set_aside = set_damaged_aside(Path(url.removeprefix("sqlite:///")))
+        engine = open_store(url)
     try:
         stored = None if replace else stored_catalogue(engine, name)
         conflict = None if stored is None else source_conflict(name, stored.root, root)
@@ -418,8 +450,9 @@ def import_folder(
             root, given, progress=progress, should_stop=should_stop,
             known={} if stored is None or reread else checked_known_images(engine, name, stored.image_check),
         )
-        return engine, import_catalogue(catalogue, engine, name, should_stop, replace=replace,
-                                        mapping=recorded_mapping(root, given), keep_format=keep_format)
+        summary = import_catalogue(catalogue, engine, name, should_stop, replace=replace,
+                                   mapping=recorded_mapping(root, given), keep_format=keep_format)
+        return engine, replace_field(summary, damaged_set_aside=None if set_aside is None else str(set_aside))
     except BaseException:
         engine.dispose()
         raise
