@@ -195,18 +195,14 @@ def _say_model(catalogue: Any, model: Path | None) -> None:
     """A ``note:`` line (stderr) when ``--model`` is not the model the catalogue's index was built
     with: its similarities and scores are not the ones ``query`` ranked by (a trial saw 0.70 become
     0.998 for one pair without a word)."""
-    from sane_desktop.retrieval.manifest import read_index_manifest
+    from sane_desktop.service.catalogues import index_model
 
     if model is None:
         return
-    try:
-        manifest = read_index_manifest(catalogue.folder)
-    except SaneError:
-        return
-    if manifest is not None and manifest.model_hash != catalogue.model.bundle().content_hash:
+    indexed = index_model(catalogue.folder)
+    if indexed is not None and indexed[1] != catalogue.model.bundle().content_hash:
         print(f"note: explained with --model {model}, not the model the index was built with "
-              f"({manifest.model_path or manifest.model_hash[:12]}): its scores are not the ones query ranks by",
-              file=sys.stderr)
+              f"({indexed[0] or indexed[1][:12]}): its scores are not the ones query ranks by", file=sys.stderr)
 
 
 def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:

@@ -63,6 +63,7 @@ def _framing_note(path: Path) -> str:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import Catalogues
+    from sane_desktop.service.items import photos_changed
 
     item_ids = [part.strip() for part in args.outfit.split(",") if part.strip()]
     if len(args.image) != len(args.image_category):
@@ -108,8 +109,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # an outfit item of such a category adds its look-alike cosine to every score (issue 16's mixed outfits)
         outfit_spaces = {item.pk: GENERAL if catalogue.search.is_general(item.category) else COMPATIBILITY
                          for item in outfit}
+        changed = photos_changed([r.item for ranked in results.values() for r in ranked])
     finally:
         catalogue.close()
+    if changed:  # ranked by the photos as indexed: say which are no longer what the folder holds
+        shown = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in changed[:5])
+        more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
+        print(f"note: {len(changed)} result photo{'s' if len(changed) != 1 else ''} changed since indexing: {shown}{more}; "
+              "they are ranked as indexed: re-index (index --rebuild if a file kept its size and time)",
+              file=sys.stderr)
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
         "catalogue": catalogue.info.name,
@@ -117,6 +125,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "outfit": [{"item": labels[item.pk], "category": item.category, "space": outfit_spaces[item.pk]}
                    for item in outfit],
         "spaces": spaces,
+        "photos_changed": changed,
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
                                 "title": r.item.title, "score": round(r.score, 6), "space": spaces[category],
                                 "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()}}

@@ -310,6 +310,18 @@ class CatalogueDetails:
     damaged: str = ""  # why its database cannot be read ("" when it can): it can only be deleted here
 
 
+def index_model(folder: Path) -> tuple[str, str] | None:
+    """(model path, model content hash) the index in ``folder`` was built with, as its manifest
+    records them; None without a readable manifest."""
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    try:
+        manifest = read_index_manifest(folder)
+    except SaneError:
+        return None
+    return None if manifest is None else (manifest.model_path, manifest.model_hash)
+
+
 def index_facts(folder: Path) -> tuple[str, str, int, str]:
     """(model file name, model hash short, vector count, indexed-at) from ``folder``'s index
     manifest; ("", "", 0, "") without one. Raises StaleIndexError for an unreadable manifest."""
