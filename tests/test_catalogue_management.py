@@ -364,3 +364,21 @@ def test_manager_lists_a_damaged_catalogue_and_deletes_it(managed, world: Path, 
     click(manager.question.button(QMessageBox.StandardButton.Yes))
     qtbot.waitUntil(lambda: manager.table.rowCount() == 1, timeout=60000)
     assert not (world / "index" / "other").exists() and cell(manager, "shop", 1) == "6"
+
+
+@needs_qt
+def test_resync_of_the_open_catalogue_keeps_the_chosen_categories(managed, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # a trial: a re-sync put the results' target back to "All categories"
+    from gui_helpers import choose_target
+
+    window, manager = managed
+    category = window.results.target.itemData(1)
+    choose_target(window, qtbot, category)
+    window.category_filter.setCurrentIndex(window.category_filter.findData(category))
+    before = window.catalogue
+    select(manager, "shop")
+    click(manager.resync_button)
+    qtbot.waitUntil(lambda: "Re-synced" in manager.status.text(), timeout=120000)
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue is not before, timeout=60000)
+    assert window.results.current_target() == category
+    assert window.category_filter.currentData() == category

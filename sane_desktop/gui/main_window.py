@@ -1150,13 +1150,17 @@ class MainWindow(QMainWindow):
                                      else "Nothing to train on: this catalogue has neither outfits nor labelled "
                                           "attributes")
         self.adapt_action.setEnabled(True)
+        # the same catalogue again (a re-sync, a re-index): the chosen categories stay chosen
+        same = previous == opened.info.name
+        browsed, target = (self.category_filter.currentData() or "", self.results.current_target()) if same else ("", "")
         self.category_filter.blockSignals(True)
         self.category_filter.clear()
         self.category_filter.addItem("All categories", "")
         for category in opened.categories:
             self.category_filter.addItem(category, category)
+        self.category_filter.setCurrentIndex(max(0, self.category_filter.findData(browsed)))
         self.category_filter.blockSignals(False)
-        self.results.set_categories(list(opened.categories))
+        self.results.set_categories(list(opened.categories), keep=target)
         self.filters.reset()  # another catalogue's values: its own ticks start empty
         self._items.clear()
         self._results.clear()

@@ -291,12 +291,15 @@ class ResultsView(QWidget):
         return [row for row in range(self.model.rowCount())
                 if self.view.visualRect(self.model.index(row)).intersects(area)]
 
-    def set_categories(self, categories: list[str]) -> None:
+    def set_categories(self, categories: list[str], keep: str = "") -> None:
+        """The target choices: every category, then ``categories``; ``keep`` stays chosen when it is
+        still one of them (the same catalogue re-synced), else every category."""
         self.target.blockSignals(True)
         self.target.clear()
         self.target.addItem(ALL_LABEL, "")
         for category in categories:
             self.target.addItem(category, category)
+        self.target.setCurrentIndex(max(0, self.target.findData(keep)) if keep else 0)
         self.target.blockSignals(False)
 
     def current_target(self) -> str:
