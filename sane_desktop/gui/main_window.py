@@ -294,6 +294,7 @@ class MainWindow(QMainWindow):
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
         self._outfits: dict[str, list[int]] = {}  # catalogue name -> its outfit's item keys, this session
         self._revision: int | None = None  # the open catalogue's import revision, as its last search found it
+        self._has_outfits = True  # the open catalogue's
         self._renamed: tuple[str, str] | None = None  # the open catalogue's rename (old, new), until it reopens
         self._select_after_listing: str | None = None
         self._reopen_after_listing = True
@@ -1046,7 +1047,7 @@ class MainWindow(QMainWindow):
     def show_train_dialog(self) -> None:
         if self.catalogue is not None and not self._show_again(self.train_dialog) \
                 and not self._other_model_run(self.adapt_dialog, "adapting", "train"):
-            self.train_dialog = TrainDialog(self.tasks, self.catalogue.name, self)
+            self.train_dialog = TrainDialog(self.tasks, self.catalogue.name, self, has_outfits=self._has_outfits)
             self.train_dialog.model_ready.connect(self.request_search)
             self.train_dialog.show()
 
@@ -1145,6 +1146,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.catalogue.name)
         # outfits, or labelled attributes alone (the attribute network: explanations then name this
         # catalogue's own attributes, which the bundled model cannot)
+        self._has_outfits = opened.has_outfits  # without: training learns attributes, no matches (its dialog says so)
         self.train_action.setEnabled(opened.can_train)
         self.train_action.setToolTip("Train a model on this catalogue's outfits and attributes" if opened.can_train
                                      else "Nothing to train on: this catalogue has neither outfits nor labelled "

@@ -193,16 +193,21 @@ class TrainDialog(ModelRunDialog[TrainReport]):
     cancel_words = "Cancel the training"
     stages = TRAIN_STAGES
 
-    def __init__(self, tasks: TaskRunner[CatalogueService], catalogue: str, parent: Any = None) -> None:
+    def __init__(self, tasks: TaskRunner[CatalogueService], catalogue: str, parent: Any = None, *,
+                 has_outfits: bool = True) -> None:
         self.epochs = QSpinBox()
         self.epochs.setRange(1, 200)
         self.epochs.setValue(5)
         self.epochs.setToolTip("Passes over the catalogue's training outfits")
         form = QFormLayout()
         form.addRow("Epochs", self.epochs)
-        super().__init__(tasks, catalogue, f"Train model on {catalogue}",
-                         "Trains the compatibility and attribute models on this catalogue's outfits.", "Train",
-                         form, parent)
+        intro = ("Trains the compatibility and attribute models on this catalogue's outfits. The new model "
+                 "replaces the current one only if it answers the validation questions at least as well."
+                 if has_outfits else
+                 "This catalogue has no outfits: training learns its labelled attributes only (explanations then "
+                 "name them), and no matches — every search with the new model ranks by looks (look-alikes), "
+                 "not by what goes together. Keep the current model for compatibility picks.")
+        super().__init__(tasks, catalogue, f"Train model on {catalogue}", intro, "Train", form, parent)
         self.requested = 0  # the epochs the last run was asked for
         self.curve = LearningCurve(self)
         self.body.insertWidget(1, self.curve)  # under the settings, above the progress bar
@@ -230,5 +235,7 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         # the time budget, not the count asked for, ended it: another run here may train more epochs
         budget = (f" (the time budget stopped it before the {self.requested} asked for)"
                   if 0 < epochs < self.requested else "")
-        return (f"Trained {epochs} epoch{'' if epochs == 1 else 's'}{budget} in {result.seconds:.1f} s{score}; the "
-                f"catalogue was re-indexed with the new model{vectors}.")
+        trained = f"Trained {epochs} epoch{'' if epochs == 1 else 's'}{budget} in {result.seconds:.1f} s{score}"
+        if result.kept:  # not better than the model the catalogue has: nothing was replaced
+            return f"{trained}; not used: {result.kept}."
+        return f"{trained}; the catalogue was re-indexed with the new model{vectors}."

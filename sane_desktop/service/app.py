@@ -12,11 +12,11 @@ import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sane_desktop.errors import InputError
+from sane_desktop.errors import InputError, SaneError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
@@ -370,13 +370,42 @@ class CatalogueService:
         current = self._local("trained on")
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
+        gate = self._no_worse_than(current.model.bundle(), progress)
         with catalogue_lock(folder, f"train {name}"):  # model and re-index are one write
-            outcome = building.train_model(current.items.root, out, TrainRequest(epochs=epochs),
-                                           mapping=self._import_mapping(current), device=self.catalogues.device,
-                                           progress=progress, should_stop=should_stop, on_epoch=on_epoch)
+            try:
+                outcome = building.train_model(current.items.root, out, TrainRequest(epochs=epochs),
+                                               mapping=self._import_mapping(current), device=self.catalogues.device,
+                                               progress=progress, should_stop=should_stop, on_epoch=on_epoch,
+                                               gate=gate)
+            except building.ModelKept as kept:  # the current model answers more validation questions right
+                log.info("trained on %r, model kept: %s", name, kept)
+                return kept.report
             self.catalogues.model_override = None  # the catalogue's own model wins from now on
             indexed = self._index_with(name, out, progress, should_stop)
         return replace(outcome.report, vectors=indexed.vectors)
+
+    @staticmethod
+    def _no_worse_than(current: Any, progress: Progress) -> building.ModelGate:
+        """The window's training keeps the catalogue's model when the new one answers fewer of the
+        same validation FITB questions right (a trial's runs of a few epochs replaced the demo's
+        good model by one scoring every item 100, without a word, and with no way back)."""
+        from sane_desktop.service.evaluation import compare_on_valid
+
+        def gate(catalogue: Any, trained: Any) -> str | None:
+            try:
+                compared = compare_on_valid(catalogue, current, trained, progress=progress)
+            except (SaneError, KeyError, ValueError) as error:  # cannot compare: the new model is taken
+                log.info("the new model was not compared with the current one (%s)", error)
+                return None
+            if compared is None:
+                return None
+            before, after, questions = compared
+            if after >= before:
+                return None
+            return (f"the new model answers {after:.0%} of {questions} validation questions right, the current one "
+                    f"{before:.0%}: the catalogue keeps its current model (train longer, or on more outfits)")
+
+        return gate
 
     def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> AdaptReport:
         """Adapt the open catalogue's model to its images without labels (BatchNorm statistics) into

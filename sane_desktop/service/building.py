@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop import paths
-from sane_desktop.errors import Cancelled, InputError
+from sane_desktop.errors import Cancelled, InputError, SaneError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service.locking import catalogue_lock
 from sane_desktop.service.values import AdaptReport, FolderReport, IndexReport, SkippedFile, TrainReport
@@ -182,6 +182,18 @@ class TrainRequest:
     selection_pairs: int = 40  # validation pairs the explanation's attribute selection is fitted on (0: none)
 
 
+# (catalogue, trained bundle) -> why the catalogue keeps its current model, or None to save the new one
+ModelGate = Callable[[Any, Any], "str | None"]
+
+
+class ModelKept(SaneError):
+    """Training ran, but the gate kept the catalogue's current model; ``report`` says what was trained."""
+
+    def __init__(self, reason: str, report: TrainReport) -> None:
+        super().__init__(reason)
+        self.report = report
+
+
 @dataclass(frozen=True)
 class TrainOutcome:
     """A trained model written to disk, with what the CLI's ``--json`` reports of it."""
@@ -200,12 +212,14 @@ class TrainOutcome:
 def train_model(root: Path | str, out: Path | str, request: TrainRequest = TrainRequest(), *,
                 mapping: Path | str | None = None, device: str | None = None, progress: Progress = no_progress,
                 should_stop: CancelCheck = never_cancel, log: Callable[[str], None] | None = None,
-                on_epoch: EpochCallback | None = None) -> TrainOutcome:
+                on_epoch: EpochCallback | None = None, gate: ModelGate | None = None) -> TrainOutcome:
     """Train the type-aware compatibility network and the attribute network on a catalogue folder
     (Vasileva et al. ECCV 2018; SANE's attribute net, METHOD.md) and save the checkpoint to ``out``.
+    ``gate``: asked with the catalogue and the trained bundle before anything is written; a reason
+    it returns keeps ``out`` as it was (:class:`ModelKept`).
 
     Raises :class:`Cancelled` when stopped (nothing is written), InputError for a catalogue that
-    cannot train (no outfits and no attributes)."""
+    cannot train (no outfits and no attributes), :class:`ModelKept` when the gate refused the model."""
     import torch
 
     from sane_desktop.service.sources import read_source
@@ -238,6 +252,13 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     result = train(catalogue, config, **options)
     if should_stop():  # nothing written: a catalogue keeps its model
         raise Cancelled("training cancelled")
+    if gate is not None:
+        reason = gate(catalogue, result.bundle)
+        if reason:
+            best = result.history[result.best_epoch - 1] if result.history else {}
+            raise ModelKept(reason, TrainReport(Path(out), result.bundle.content_hash, len(result.history),
+                                                result.best_epoch, best.get("valid_fitb"), best.get("valid_map"),
+                                                round(result.seconds, 1), kept=reason))
     with _model_lock(Path(out)):
         # the model and its selection change together: both are staged beside ``out`` and moved into
         # place only once the selection is fitted, so a run killed while fitting it (minutes) leaves

@@ -81,3 +81,28 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     figures, fitted = evaluate_explanations(catalogue, bundle, pairs, methods, seed, rise_masks,
                                             read_ground_truth(Path(root)), progress, fixed_selection=fixed)
     return ExplanationEvaluation(Path(model), bundle.content_hash, figures, fitted)
+
+
+MIN_SHARED_QUESTIONS = 20  # fewer common validation questions: no comparison (too little to tell)
+
+
+def compare_on_valid(catalogue: Any, current: Any, candidate: Any, *, seed: int = 0,
+                     progress: Progress = no_progress) -> tuple[float, float, int] | None:
+    """(current FITB, candidate FITB, questions) of two model bundles on the *same* validation FITB
+    questions of the catalogue's headline protocol: those both models can answer (a model lacking a
+    category is asked only the questions of its categories, so each is scored on the common ones).
+    None when the catalogue has no outfit questions or fewer than :data:`MIN_SHARED_QUESTIONS` are
+    common. The core's :func:`~sane_desktop.training.report.evaluate`, its per-question answers."""
+    from sane_desktop.training.report import evaluate
+
+    if not catalogue.splits:
+        return None
+    answers = []
+    for bundle in (current, candidate):
+        figures = evaluate(catalogue, bundle, "valid", seed=seed, progress=progress, keep_answers=True)
+        answers.append(figures["protocols"][figures["headline"]].get("fitb_answers") or {})
+    common = sorted(set(answers[0]) & set(answers[1]))
+    if len(common) < MIN_SHARED_QUESTIONS:
+        return None
+    return (sum(answers[0][key] for key in common) / len(common),
+            sum(answers[1][key] for key in common) / len(common), len(common))

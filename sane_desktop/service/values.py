@@ -243,6 +243,7 @@ class TrainReport:
     valid_map: float | None
     seconds: float
     vectors: dict[str, int] | None = None  # after the re-index; None when not re-indexed
+    kept: str = ""  # why the catalogue kept its current model ("" when the new one replaced it)
 
 
 @dataclass(frozen=True)

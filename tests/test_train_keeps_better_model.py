@@ -1,0 +1,92 @@
+"""A trial trained the demo in the window a few times: the last model scored every result 100 (its
+validation FITB near chance), it replaced the demo's good model without a word, and there was no way
+back. The window's training now compares the new model with the catalogue's current one on the same
+validation FITB questions and keeps the current one when the new one answers fewer right; the dialog
+says so."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gui_helpers import demo_world
+from sane_desktop.catalogue import read_catalogue
+from sane_desktop.models import load_checkpoint
+from sane_desktop.service import CatalogueService
+from sane_desktop.service import evaluation
+from sane_desktop.service.evaluation import MIN_SHARED_QUESTIONS, compare_on_valid
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Path]:
+    return demo_world(tmp_path / "world", 40)
+
+
+def test_compare_on_valid_scores_both_models_on_the_same_questions(world: dict[str, Path], tmp_path: Path) -> None:
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    small = read_catalogue(world["source"])  # 40 items: too few validation questions to tell
+    model, bundled = load_checkpoint(world["model"]), load_checkpoint(demo_model_path())
+    assert compare_on_valid(small, model, bundled) is None
+    generate_demo(tmp_path / "demo300", seed=3, items=300, workers=1, masks=False)
+    catalogue = read_catalogue(tmp_path / "demo300")
+    same = compare_on_valid(catalogue, bundled, bundled)
+    assert same is not None and same[0] == same[1] and same[2] >= MIN_SHARED_QUESTIONS
+    tiny, good, questions = compare_on_valid(catalogue, model, bundled)  # type: ignore[misc]
+    assert questions == same[2] and good == same[0]  # the same questions, whichever model is asked first
+    assert good > tiny  # the bundled demo model beats a tiny seeded one
+
+
+def test_a_worse_model_is_not_used_and_the_report_says_why(world: dict[str, Path],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[str, str]] = []
+
+    def worse(catalogue, current, candidate, **_options):  # type: ignore[no-untyped-def]
+        calls.append((current.content_hash, candidate.content_hash))
+        return 0.62, 0.25, 48
+
+    monkeypatch.setattr(evaluation, "compare_on_valid", worse)
+    service = CatalogueService(world["index"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        before = service.bundle().content_hash
+        report = service.train(epochs=1)
+        assert report.kept.startswith("the new model answers 25% of 48 validation questions right, the current one "
+                                      "62%: the catalogue keeps its current model")
+        assert calls and calls[0][0] == before and calls[0][1] != before
+        assert not (world["index"] / "demo" / "model.pt").exists()  # nothing written
+        assert report.vectors is None  # nothing re-indexed
+        service.open_catalogue("demo")
+        assert service.bundle().content_hash == before  # the catalogue answers as before
+    finally:
+        service.close()
+
+
+def test_a_model_as_good_or_better_replaces_the_current_one(world: dict[str, Path],
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(evaluation, "compare_on_valid", lambda *a, **k: (0.40, 0.40, 48))
+    service = CatalogueService(world["index"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        report = service.train(epochs=1)
+        assert report.kept == "" and report.vectors is not None
+        assert (world["index"] / "demo" / "model.pt").is_file()
+    finally:
+        service.close()
+
+
+def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path], qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("pytestqt")
+    from sane_desktop.service.values import TrainReport
+
+    window = make_window(world)
+    window.train_action.trigger()
+    dialog = window.train_dialog
+    dialog.epochs.setValue(2)
+    dialog.work()
+    kept = TrainReport(Path("m.pt"), "h", 2, 2, 0.25, None, 9.0, kept="the new model answers 25% of 48 …")
+    assert dialog.describe(kept) == ("Trained 2 epochs in 9.0 s, best validation FITB 0.250; not used: the new model "
+                                     "answers 25% of 48 ….")
+    assert "only if it answers the validation questions at least as well" in dialog.phase.text()
