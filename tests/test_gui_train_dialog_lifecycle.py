@@ -327,3 +327,43 @@ def test_a_run_the_time_budget_stopped_says_so(world, qtbot, make_window) -> Non
     assert dialog.describe(stopped).startswith("Trained 3 epochs (the time budget stopped it before the 5 asked for)")
     whole = TrainReport(Path("m.pt"), "h", 5, 2, 0.5, None, 12.0)
     assert dialog.describe(whole).startswith("Trained 5 epochs in 12.0 s")
+
+
+def test_an_index_that_ends_while_asked_or_hidden(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    # a trial: the question stayed up over a finished run; a run ended in the background switched
+    # the open catalogue without a word
+    import threading
+
+    window = make_window(world)
+    window.index_action.trigger()
+    dialog = window.index_dialog
+    dialog.folder.setText(str(world["source"]))
+    dialog.name.setText("second")
+    dialog.inspect(str(world["source"]))
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    gate = threading.Event()
+    window.tasks.start(lambda _service, _state: gate.wait(60), "Busy…")
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: bool(boxes("running-question")), timeout=5000)
+    gate.set()  # the run goes on and ends while the question is up
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=120000)
+    qtbot.waitUntil(lambda: not boxes("running-question"), timeout=5000)  # nothing left to ask about
+    assert dialog.isVisible() and "Indexed" in dialog.phase.text()
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=60000)
+
+    # again, kept running in the background from "second": the window stays where it is
+    window.refresh_catalogues(select="demo")
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=60000)
+    dialog.name.setText("third")
+    gate.clear()
+    window.tasks.start(lambda _service, _state: gate.wait(60), "Busy…")
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    answer(qtbot, "running-question", "Keep running in the background")
+    gate.set()
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=120000)
+    qtbot.waitUntil(lambda: "Indexed “third”" in window.statusBar().currentMessage(), timeout=30000)
+    assert "in the background: choose it in the catalogue switcher" in window.statusBar().currentMessage()
+    settle()
+    assert window.catalogue is not None and window.catalogue.name == "demo"

@@ -1127,6 +1127,13 @@ class MainWindow(QMainWindow):
             return
         if name == current:
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
+        elif current is not None and self.index_dialog is not None and not self.index_dialog.isVisible():
+            # indexed in the background while you worked in another catalogue: it stays open
+            items = f" ({counted(report.items, 'item')})" if report is not None else ""
+            self.statusBar().showMessage(f"Indexed “{name}”{items} in the background: choose it in the catalogue "
+                                         "switcher to open it.", 15000)
+            self.refresh_catalogues(select=current, reopen=False)
+            return
         self.refresh_catalogues(select=name)
 
     def _catalogue_opened(self, opened: OpenedCatalogue, shared: str = "") -> None:

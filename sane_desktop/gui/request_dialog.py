@@ -116,6 +116,13 @@ class BackgroundRun(_MixinBase):
             return
         super().closeEvent(event)
 
+    def _task_ended(self, task: Task[Any, Any]) -> None:
+        super()._task_ended(task)
+        question = self.running_question
+        if self.task is None and question is not None:  # the run ended while asked about: nothing left to ask
+            self.running_question = None
+            question.close()
+
     def ask_about_running(self) -> None:
         """Ask, without a nested event loop, whether the run goes on in the background or stops;
         Back (or Escape) leaves the dialog as it is."""
