@@ -81,3 +81,22 @@ def test_a_reindex_with_another_model_is_followed(world, tmp_path) -> None:  # t
         assert not service.follow_index()
     finally:
         service.close()
+
+
+def test_a_replaced_photo_is_refused_in_words_and_a_reindex_clears_it(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    result = window.results_model.row(0).item
+    other = next(item for item in window.browser_model.items() if item.pk != result.pk
+                 and item.image_path.read_bytes() != result.image_path.read_bytes())
+    shutil.copyfile(other.image_path, result.image_path)  # replaced, not re-indexed
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: "Could not explain" in window.explanation.status.text(), timeout=60000)
+    said = window.explanation.status.text()
+    assert "photo was replaced since the catalogue was indexed" in said and "Re-sync" in said
+    assert "--rebuild" not in said  # the command line's words stay in the command line
+    window.reindex_catalogue()  # "Re-index now"
+    qtbot.waitUntil(lambda: "The catalogue was re-indexed" in window.explanation.status.text(), timeout=120000)
+    assert not window.explanation.status.error

@@ -1083,8 +1083,14 @@ class MainWindow(QMainWindow):
         self.channels.build.start(lambda service, state: service.reindex(progress=state.progress,
                                                                          should_stop=state.should_stop),
                                   "Re-indexing the catalogue…") \
-            .on_progress(self._show_progress).on_done(lambda _report: self.request_search()) \
+            .on_progress(self._show_progress).on_done(lambda _report: self._reindexed()) \
             .on_failed(self._report_error).on_finished(self._hide_progress)
+
+    def _reindexed(self) -> None:
+        """The open catalogue was re-indexed here: a refusal of the old index no longer holds; search again."""
+        if self.explanation.status.error:
+            self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
+        self.request_search()
 
     def start_demo(self, items: int = 120) -> None:
         """First run: generate the demo catalogue into index/ and index it, in the worker."""
@@ -1146,6 +1152,8 @@ class MainWindow(QMainWindow):
             self._outfits[previous] = [pk for pk in self.outfit_model.pks() if pk >= 0]
         if previous != opened.info.name or shared or self.shared:
             self.explanation.clear()
+        elif self.explanation.status.error:  # the same catalogue re-indexed: its old refusal no longer holds
+            self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
         self.catalogue, self.shared = opened.info, shared
         self._revision = None  # the first search of this catalogue says which revision it is at
         if not shared:
@@ -1300,6 +1308,10 @@ class MainWindow(QMainWindow):
                 self.find_similar(self._similar_to.pk)
             else:
                 self.request_search()
+            return
+        if "changed since the catalogue was indexed" in message:  # the command line's words, for a stylist
+            self.explanation.show_error("this item's photo was replaced since the catalogue was indexed. Re-index "
+                                        "it (File → Manage catalogues… → Re-sync) to see why it matches as it is now.")
             return
         self.explanation.show_error(message)
 
