@@ -49,6 +49,10 @@ class StoreError(SaneError):
     """The database cannot be used (newer schema, unreachable server, bad URL, locked)."""
 
 
+# the words of a damaged database's refusal (store.db), which the index dialog recognises to offer a rebuild
+DAMAGED_WORDS = "is not a catalogue database, or it is damaged"
+
+
 class DamagedStoreError(StoreError):
     """The database file is not a database or is damaged (SQLite's NOTADB/CORRUPT): ``index
     --replace`` sets it aside and builds the catalogue anew."""

@@ -367,3 +367,24 @@ def test_an_index_that_ends_while_asked_or_hidden(world, qtbot, make_window) -> 
     assert "in the background: choose it in the catalogue switcher" in window.statusBar().currentMessage()
     settle()
     assert window.catalogue is not None and window.catalogue.name == "demo"
+
+
+def test_the_index_dialog_offers_to_rebuild_a_damaged_catalogue(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    # a trial: a damaged catalogue could be rebuilt only from the command line (--replace)
+    window = make_window(world)
+    window.index_action.trigger()
+    dialog = window.index_dialog
+    dialog.folder.setText(str(world["source"]))
+    dialog.name.setText("second")
+    dialog.inspect(str(world["source"]))
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.task is None and "Indexed" in dialog.phase.text(), timeout=120000)
+    database = world["index"] / "second" / "catalogue.db"
+    with database.open("r+b") as handle:
+        handle.truncate(4096)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)  # the same folder and name again
+    box = answer(qtbot, "damaged-question", "&Yes")
+    assert "is damaged" in box.text() and "Set it aside" in box.text()
+    qtbot.waitUntil(lambda: dialog.task is None and "Indexed" in dialog.phase.text(), timeout=120000)
+    assert list((world["index"] / "second").glob("catalogue.damaged-*.db"))  # kept beside, never deleted

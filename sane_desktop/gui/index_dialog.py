@@ -34,7 +34,7 @@ from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.tasks import Task, TaskRunner
 from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.service.titles import counted
-from sane_desktop.errors import SaneError
+from sane_desktop.errors import DAMAGED_WORDS, SaneError
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
@@ -108,6 +108,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.phase = plain_label()
         self.phase.setWordWrap(True)
         self.replace_question: QMessageBox | None = None  # open while the user decides
+        self._last_run: tuple[Path, str, bool] | None = None  # (folder, name, replace) of the last index run
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
         self.summary.setVisible(False)
@@ -306,6 +307,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
                                   "Choose another name to keep both.")
 
     def _index(self, root: Path, name: str, replace: bool) -> None:
+        self._last_run = (root, name, replace)  # a damaged database's refusal offers this run with replace
         set_plain(self.phase, "Starting…")
         category_map = self.category_map()
         # replace only when the user said Yes: without it the service refuses a name that holds another
@@ -351,6 +353,34 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self._ended()
         show_failure(self.phase, message)
         self.keep_whole()
+        run = self._last_run
+        if run is not None and not run[2] and DAMAGED_WORDS in message:
+            self._offer_rebuild(run[0], run[1])
+
+    def _offer_rebuild(self, root: Path, name: str) -> None:
+        """The catalogue's database is damaged (a trial found the window's only way out was the command
+        line's --replace): ask to set it aside (kept beside, never deleted) and build anew."""
+        box = message_box(self, "Damaged catalogue",
+                          f"The database of the catalogue “{name}” is damaged. Set it aside (it is kept beside, as "
+                          f"catalogue.damaged-….db) and build the catalogue anew from {root}? Its saved outfits "
+                          "stay in the damaged file.",
+                          QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        box.setDefaultButton(QMessageBox.StandardButton.No)
+        box.setObjectName("damaged-question")
+        self.replace_question = box
+
+        def answered(_result: int) -> None:
+            if self.replace_question is not box:
+                return
+            self.replace_question = None
+            if box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes:
+                self.summary.setVisible(False)
+                self.progress_bar.setRange(0, 0)
+                self.start_button.setEnabled(False)
+                self.cancel_button.setText("Cancel")
+                self._index(root, name, replace=True)
+
+        box.finished.connect(answered)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if not self.running:  # while it runs, closing asks first (BackgroundRun)

@@ -37,7 +37,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from sane_desktop.errors import DamagedStoreError, SaneError, StoreError
+from sane_desktop.errors import DAMAGED_WORDS, DamagedStoreError, SaneError, StoreError
 from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
 
@@ -161,7 +161,7 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
     if primary == _SQLITE_FULL or "disk is full" in lowered or sqlstate.startswith("53"):
         return f"the disk holding the catalogue database {where} is full (free some space, then try again)"
     if is_damage(error):
-        return (f"{where} is not a catalogue database, or it is damaged ({detail}): index the catalogue's folder "
+        return (f"{where} {DAMAGED_WORDS} ({detail}): index the catalogue's folder "
                 "again with --replace (the damaged file is set aside), or delete the catalogue")
     if ("no such table" in lowered or "no such column" in lowered or "has no column named" in lowered
             or sqlstate in ("42P01", "42703")):
