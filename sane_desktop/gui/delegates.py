@@ -158,8 +158,8 @@ class ItemTileDelegate(QStyledItemDelegate):
         summary = (f"<b>Match score {match_percent(float(score), outfit_items)}/100</b> · "
                    f"rank {rank} of the {count} shown")
         if getattr(model, "details", False):
-            what = (f"the sum of its type-space cosines with {outfit_items} outfit items" if outfit_items > 1
-                    else "its cosine with the item")
+            what = (f"the sum of its cosines with {outfit_items} outfit items (type space, or general space for "
+                    "a pair compared by looks)" if outfit_items > 1 else "its cosine with the item")
             summary += f" (raw score {float(score):.3f}: {what})"
         return summary
 

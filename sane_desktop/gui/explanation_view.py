@@ -662,9 +662,13 @@ class OutfitReasonView(QWidget):
 
 def outfit_terms(reason: OutfitExplanation) -> str:
     """The outfit's reason in the method's own terms (for Details): the outfit score as the exact
-    sum of type-space cosines, each item's cosine, and the outfit-level attribute's parts."""
+    sum of its cosines (type space, or general space for pairs compared by looks), each item's cosine,
+    and the outfit-level attribute's parts."""
     shares = ", ".join(f"{s.item.title} {s.share:+.3f}" for s in reason.shares)
-    text = (f"Outfit score {reason.score:.3f} = Σ of the type-space cosines with each outfit item (exact; the "
+    # each pair in the space the search compared it in: a learnt type space, or the general space for a
+    # category the model has no matches learnt for (a look-alike's pairs; an item counting by looks)
+    text = (f"Outfit score {reason.score:.3f} = Σ of the cosines with each outfit item, each in the space the search "
+            f"compared the pair in (a type space, or the general one for a pair compared by looks; exact, the "
             f"ranking's score): {shares}. The result's cells sum to {float(reason.cells.sum()):.3f}.")
     if reason.attributes:
         first = reason.attributes[0]
