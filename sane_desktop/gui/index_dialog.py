@@ -41,7 +41,8 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
     from sane_desktop.service import CatalogueService
 
 GENERAL_LABEL = "general (visual similarity)"
-HOW = {"exact": "same name", "auto": "matched by name", "user": "your choice", "general": "no model category"}
+# "user": what the table held when indexing started (a suggestion left as it was counts too)
+HOW = {"exact": "same name", "auto": "matched by name", "user": "as set in the table", "general": "no model category"}
 TABLE_ROWS = 8  # rows the mapping table shows whole at its smallest; more scroll, a row at a time
 FOUND_TIP = ("Files found in the folder, before they are read: a file that cannot be read as a photo is "
              "skipped when indexing (the summary names each one)")
@@ -329,7 +330,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.progress_bar.setValue(1)
         mapped = report.mapped
         general = sum(1 for target, _how in mapped.values() if target == GENERAL_CATEGORY)
-        visual = f"; {general} categories searched by visual similarity" if general else ""
+        visual = f"; {counted(general, 'category', 'categories')} searched by visual similarity" if general else ""
         set_plain(self.phase, f"Indexed {counted(report.items, 'item')}, {counted(report.outfits, 'outfit')} in "
                               f"{report.seconds:.1f} s; {len(report.skipped)} skipped{visual}.")
         categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
