@@ -388,3 +388,16 @@ def test_the_index_dialog_offers_to_rebuild_a_damaged_catalogue(world, qtbot, ma
     assert "is damaged" in box.text() and "Set it aside" in box.text()
     qtbot.waitUntil(lambda: dialog.task is None and "Indexed" in dialog.phase.text(), timeout=120000)
     assert list((world["index"] / "second").glob("catalogue.damaged-*.db"))  # kept beside, never deleted
+
+
+def test_a_search_asked_while_training_says_when_it_will_run(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    # a trial waited 30 s on "Searching…" while a training held the worker
+    from sane_desktop.gui.screenshots import build_outfit
+
+    window = make_window(world)
+    dialog = start_training(window, qtbot, LONG_RUN)
+    build_outfit(window, 1)
+    qtbot.waitUntil(lambda: window.results.empty.text().startswith("Searching as soon as the training ends"),
+                    timeout=10000)
+    cancel_and_wait(dialog, qtbot)
+    qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=120000)  # then it ran

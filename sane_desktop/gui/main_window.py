@@ -657,7 +657,7 @@ class MainWindow(QMainWindow):
             self.results_model.clear()
             self.results.show_message("Add items to the outfit to see what goes with them.")
             return
-        self.results.show_message("Searching…")
+        self.results.show_message(self._searching_words())
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
         item_filter = self._results_filter(len(outfit))
         categories = tuple(dict.fromkeys(item.category for item in self.outfit_model.items()))
@@ -665,6 +665,14 @@ class MainWindow(QMainWindow):
                                                                          item_filter, categories),
                                    "Searching compatible items…") \
             .on_done(self._show_outfit_results).on_failed(self._search_failed)
+
+    def _searching_words(self) -> str:
+        """"Searching…", or, while a long run holds the worker (it does one thing at a time), when the
+        search will start (a trial waited 30 s on "Searching…" without knowing why)."""
+        after = {"training a model": "the training", "adapting the model": "adapting the model",
+                 "indexing a catalogue folder": "the indexing", "indexing the catalogue": "the re-index"}
+        work = self.long_work()
+        return f"Searching as soon as {after.get(work, work)} ends (one task at a time)…" if work else "Searching…"
 
     def request_tiles(self, rows: list[int] | None = None) -> None:
         """Fast, batched explanations of the visible result tiles that have none yet; a newer task
@@ -985,6 +993,8 @@ class MainWindow(QMainWindow):
         if self.catalogue_manager is None:
             self.catalogue_manager = CatalogueManager(self.tasks, self)
             self.catalogue_manager.changed.connect(self._catalogues_managed)
+        if not self.catalogue_manager.isVisible() and not self.catalogue_manager.channel.busy:
+            self.catalogue_manager.status.setText("")  # the last visit's "Re-synced …" is old news
         self.catalogue_manager.refresh(self.catalogue.name if self.catalogue is not None else "")
         self.catalogue_manager.show()
         self.catalogue_manager.raise_()

@@ -579,7 +579,7 @@ class SavedOutfitsController(QObject):
         # what the sheet shows, as it is on screen now: the explanation's card, the items' thumbnails
         lines = self._explanation_lines()
         card = self.window.explanation.card.grab().toImage() if lines else None  # its maps, as on screen
-        sheet = ContactSheet(self.name or "Outfit", self.window.catalogue.name if self.window.catalogue else "",
+        sheet = ContactSheet(self.name or "", self.window.catalogue.name if self.window.catalogue else "",
                              outfit, results, lines, lambda _item: QImage(), card, self.window._look_alike)
         loaded: dict[int, QImage] = {}
         missing: dict[int, ItemInfo] = {}
@@ -729,7 +729,7 @@ class ContactSheet:
 
         if painter is not None:
             painter.fillRect(QRect(0, 0, self.width, 100000), QColor("white"))
-        text(title_font, ink, f"Outfit: {self.name}", 36)
+        text(title_font, ink, f"Outfit: {self.name}" if self.name else "Unsaved outfit", 36)
         when = datetime.now().strftime("%Y-%m-%d %H:%M")
         text(body_font, muted, f"Catalogue {self.catalogue} · exported {when} by SANE Desktop", body.lineSpacing() + 16)
         text(heading_font, ink, "The outfit", 28)
