@@ -401,3 +401,23 @@ def test_a_search_asked_while_training_says_when_it_will_run(world, qtbot, make_
                     timeout=10000)
     cancel_and_wait(dialog, qtbot)
     qtbot.waitUntil(lambda: window.results_model.rowCount() > 0, timeout=120000)  # then it ran
+
+
+def test_the_index_bar_only_moves_forward(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    # a trial saw 100 % while the images were checked, then 34 % for the embedding
+    from sane_desktop.gui.train_dialog import BAR_STEPS
+
+    window = make_window(world)
+    window.index_action.trigger()
+    dialog = window.index_dialog
+    dialog.folder.setText(str(world["source"]))
+    dialog.name.setText("second")
+    dialog.inspect(str(world["source"]))
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    seen: list[int] = []
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    dialog.progress_bar.valueChanged.connect(seen.append)
+    qtbot.waitUntil(lambda: dialog.task is None and "Indexed" in dialog.phase.text(), timeout=120000)
+    during = [value for value in seen if value != 1]  # the last is the finished bar's (range 0–1)
+    assert during and during == sorted(during), during  # forward only, through every phase
+    assert max(during) > BAR_STEPS // 2

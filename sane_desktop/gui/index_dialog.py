@@ -33,6 +33,7 @@ from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_f
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.tasks import Task, TaskRunner
 from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
+from sane_desktop.gui.train_dialog import BAR_STEPS, REINDEX, RunProgress, Stage
 from sane_desktop.service.titles import counted
 from sane_desktop.errors import DAMAGED_WORDS, SaneError
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
@@ -42,6 +43,8 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
 
 GENERAL_LABEL = "general (visual similarity)"
 # "user": what the table held when indexing started (a suggestion left as it was counts too)
+# the index run's progress labels on one bar (the re-index stage of a training, alone)
+INDEX_STAGES = (Stage("Indexing", 1.0, REINDEX.labels),)
 HOW = {"exact": "same name", "auto": "matched by name", "user": "as set in the table", "general": "no model category"}
 TABLE_ROWS = 8  # rows the mapping table shows whole at its smallest; more scroll, a row at a time
 FOUND_TIP = ("Files found in the folder, before they are read: a file that cannot be read as a photo is "
@@ -110,6 +113,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.phase.setWordWrap(True)
         self.replace_question: QMessageBox | None = None  # open while the user decides
         self._last_run: tuple[Path, str, bool] | None = None  # (folder, name, replace) of the last index run
+        self.run_progress = RunProgress(INDEX_STAGES)
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
         self.summary.setVisible(False)
@@ -265,8 +269,18 @@ class IndexDialog(BackgroundRun, RequestDialog):
             return None
         return self.plan.choices(self.picked())
 
+    def _on_progress(self, done: int, total: int, message: str) -> None:
+        # one bar over the whole run, forward only: each phase (reading, checking the images,
+        # embedding, building the index) counted from 0 again had the bar fall back (a trial saw 100 %
+        # while checking, then 34 %)
+        fraction, line = self.run_progress.update(done, total, message)
+        self.progress_bar.setRange(0, BAR_STEPS)
+        self.progress_bar.setValue(round(fraction * BAR_STEPS))
+        set_plain(self.phase, line)
+
     def start(self) -> None:
         """Ask the worker what the name holds now, then index (asking first when that is another folder)."""
+        self.run_progress.reset()
         self.summary.setVisible(False)
         self.progress_bar.setRange(0, 0)  # busy until the first progress report
         set_plain(self.phase, "Starting…")
@@ -379,6 +393,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
                 self.progress_bar.setRange(0, 0)
                 self.start_button.setEnabled(False)
                 self.cancel_button.setText("Cancel")
+                self.run_progress.reset()
                 self._index(root, name, replace=True)
 
         box.finished.connect(answered)
