@@ -222,6 +222,9 @@ def test_adapt_dialog_names_its_model_and_the_file_it_writes(world, qtbot, make_
     assert said == (f"Starts from model.pt: the model in {world['model'].parent}. Writes the adapted model to "
                     f"{own}, which becomes this catalogue's model file.")
     assert dialog.start_from.textFormat() == Qt.TextFormat.PlainText
+    settle()  # the dialog grew to its lines, which came after it was shown: none is cut (a trial)
+    for label in (dialog.start_from, dialog.phase):
+        assert label.height() >= label.heightForWidth(label.width()) > 0, label.text()
     with qtbot.waitSignal(dialog.model_ready, timeout=120000):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)  # it reads Close now

@@ -93,9 +93,22 @@ class AdaptDialog(ModelRunDialog[AdaptReport]):
     def _found_model(self, start: StartingModel) -> None:
         self.starting = start
         set_plain(self.start_from, starting_words(start))
+        self._grow()
 
     def _model_unknown(self, message: str) -> None:
         set_plain(self.start_from, f"The model this catalogue uses could not be found: {message}")
+        self._grow()
+
+    def _grow(self) -> None:
+        """As high as its text now is: the lines arrive after the dialog is shown, and a dialog sized for
+        the placeholder cut the explanation under them (a trial)."""
+        layout = self.layout()
+        if layout is None:
+            return
+        layout.activate()
+        needed = layout.totalHeightForWidth(self.width()) if layout.hasHeightForWidth() else self.sizeHint().height()
+        if needed > self.height():
+            self.resize(self.width(), needed)
 
     def work(self) -> TaskFn[CatalogueService, None, AdaptReport]:
         def adapt(service: CatalogueService, state: TaskState[None]) -> AdaptReport:
