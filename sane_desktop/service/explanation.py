@@ -55,6 +55,30 @@ def default_rise_masks(trunk: str = "resnet18") -> int:
     return 2000 if torch.cuda.is_available() else CPU_RISE_MASKS.get(trunk, 500)
 
 
+def label_contradictions(item: ItemInfo, names: Sequence[str]) -> set[str]:
+    """The attribute names of ``names`` (a model's vocabulary, ``kind:value``) that ``item``'s own
+    catalogue labels contradict: the item is labelled with that kind, the model knows one of its
+    labelled values, and this value is none of them (an earring labelled ``garment:accessories`` is
+    never explained by ``garment:jersey basic``, which a model of two epochs named — a trial). A kind
+    whose labelled values the model does not know (another vocabulary: ``dark green`` for a model of
+    ``green``) vetoes nothing. Only the app's explanations use this; the evaluations measure the model."""
+    labelled: dict[str, set[str]] = {}
+    for name in item.attributes:
+        kind, sep, value = name.casefold().partition(":")
+        if sep:
+            labelled.setdefault(kind.strip(), set()).add(value.strip())
+    if not labelled:
+        return set()
+    known = {name.casefold() for name in names}
+    vetoed = set()
+    for name in names:
+        kind, sep, value = name.casefold().partition(":")
+        values = labelled.get(kind.strip()) if sep else None
+        if values and value.strip() not in values and any(f"{kind.strip()}:{v}" in known for v in values):
+            vetoed.add(name)
+    return vetoed
+
+
 class Explanations:
     """SANE explanations with one model over one catalogue's items; ``cache_dir`` None: no cache."""
 
@@ -156,7 +180,9 @@ class Explanations:
             self.verify_index()
         space = self.space(query, candidate, general)
         bundle = self.model.bundle()
-        key = explanation_cache_key(bundle.content_hash, f"{query.item_id}@{query.content_hash}",
+        # the query's labels too: they veto attributes (label_contradictions), and a re-import may change them
+        labels = hashlib.sha256("\n".join(sorted(query.attributes)).encode()).hexdigest()[:16]
+        key = explanation_cache_key(bundle.content_hash, f"{query.item_id}@{query.content_hash}#{labels}",
                         f"{candidate.item_id}@{candidate.content_hash}", method, self._options(method, n_masks, space))
         if use_cache and self.cache is not None:
             hit = self.cache.get(key)
@@ -167,7 +193,7 @@ class Explanations:
         q_img, c_img = self.model.image(query), self.model.image(candidate)
         saliency = self.explainer(method, n_masks).explain(q_img, c_img, space)
         outputs = self.attribute_pass([query, candidate])
-        ranked = self.rank(outputs, saliency.query_map[None], 1, with_partners=True)[0]
+        ranked = self.rank(outputs, saliency.query_map[None], 1, with_partners=True, items=[query])[0]
         where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
         result = PairExplanation(
             query, candidate, method, space, float(saliency.similarity), time.perf_counter() - started,
@@ -223,7 +249,7 @@ class Explanations:
             yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item{why}",
                          fast.attributes, fast.attribute_maps)
         outputs = self.attribute_pass([candidate, outfit_item])  # the refined ranking's, from the refined map
-        ranked = self.rank(outputs, c_map[None], 1, with_partners=True)[0]
+        ranked = self.rank(outputs, c_map[None], 1, with_partners=True, items=[candidate])[0]
         where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
         yield update("rise", c_map, q_map, True, "RISE refined", ranked,
                      {name: (maps[0], maps[1]) for name, maps in where.items()})
@@ -275,7 +301,8 @@ class Explanations:
             match = choice.map_match(maps[:1], torch.from_numpy(drawn[None])).numpy()[0]
             parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares,
                                  selection.base_rates(), selection.finer_indices(), selection.explainable())
-            ranked_all = choice.rank_attributes(parts, selection.weights, names)
+            vetoed = label_contradictions(candidate, names)
+            ranked_all = [r for r in choice.rank_attributes(parts, selection.weights, names) if r.name not in vetoed]
             ranked = [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate) for r in ranked_all]
             if ranked_all:
                 shows = probabilities[1:, ranked_all[0].index]
@@ -343,7 +370,7 @@ class Explanations:
         if should_stop():
             return [[] for _ in items]
         outputs = self.attribute_pass(list(items) + list(partners or []))
-        return self.rank(outputs, saliency, len(items), with_partners=bool(partners))
+        return self.rank(outputs, saliency, len(items), with_partners=bool(partners), items=items)
 
     def attribute_pass(self, items: Sequence[ItemInfo]) -> AttributePass:
         """Calibrated probabilities (B, A) and activation maps (B, A, h, w; a CPU float tensor) of
@@ -357,9 +384,10 @@ class Explanations:
         return self.selection().calibration.probabilities(logits).numpy(), maps
 
     def rank(self, outputs: AttributePass, saliency: np.ndarray, n_items: int,
-             with_partners: bool) -> list[list[AttributeScore]]:
+             with_partners: bool, items: Sequence[ItemInfo] = ()) -> list[list[AttributeScore]]:
         """Rankings of the first ``n_items`` of an attribute pass; with partners, row n_items + i is
-        item i's partner."""
+        item i's partner. ``items``: the ranked items (row order); an attribute an item's own labels
+        contradict is left out of its ranking (:func:`label_contradictions`)."""
         net = self.model.bundle().attributes
         if outputs is None or net is None:
             return [[] for _ in range(n_items)]
@@ -376,8 +404,9 @@ class Explanations:
                                      selection.candidates(confidence[row]), partner, selection.base_rates(),
                                      selection.finer_indices())
             ranked = choice.rank_attributes(parts, selection.weights, names)
+            vetoed = label_contradictions(items[row], names) if row < len(items) else set()
             ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate)
-                               for r in ranked])
+                               for r in ranked if r.name not in vetoed])
         return ranked_all
 
     def abstention(self, ranked: Sequence[AttributeScore], saliency: np.ndarray | None) -> str:

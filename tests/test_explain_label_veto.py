@@ -1,0 +1,69 @@
+"""A trial: the outfit's reason named "garment: jersey basic" for an earring the catalogue labels
+Accessories. The app's explanations leave out an attribute an item's own labels contradict (the
+model knows the labelled value, and this is another value of that kind); the evaluations still
+measure the model alone."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from gui_helpers import demo_world
+from sane_desktop.service import CatalogueService, ItemInfo
+from sane_desktop.service.explanation import label_contradictions
+
+VOCABULARY = ["garment:jersey basic", "garment:accessories", "colour:green", "colour:black", "metal", "motif:bolt"]
+
+
+def item(*labels: str) -> ItemInfo:
+    return ItemInfo(1, "e1", "Earrings", "Hoop earring", Path("/x/e1.jpg"), "", labels)
+
+
+def test_a_labelled_kind_vetoes_its_other_values_the_model_knows() -> None:
+    assert label_contradictions(item("garment:Accessories", "colour:black"), VOCABULARY) == \
+        {"garment:jersey basic", "colour:green"}
+    assert label_contradictions(item("colour:black", "colour:green"), VOCABULARY) == set()  # both are labels
+    assert label_contradictions(item(), VOCABULARY) == set()  # nothing labelled: nothing vetoed
+    # a labelled value the model does not know (another vocabulary) vetoes nothing of that kind
+    assert label_contradictions(item("colour:dark green"), VOCABULARY) == set()
+    assert label_contradictions(item("metal", "motif:bolt"), VOCABULARY) == set()  # bare words, the label itself
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> dict[str, Path]:
+    return demo_world(tmp_path / "world", 40)
+
+
+def test_explanations_never_name_what_the_item_s_labels_contradict(world: dict[str, Path]) -> None:
+    from dataclasses import replace
+
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    # the bundled demo model: its vocabulary (colour:red, motif:bolt, …) is the demo catalogue's labels
+    service = CatalogueService(world["index"], device="cpu", model=demo_model_path())
+    try:
+        service.open_catalogue("demo")
+        items = service.items()
+        names = list(service.bundle().attributes.attributes)  # type: ignore[union-attr]
+        explanations = service.current().explanations
+        query = items[0]
+        candidate = next(i for i in items if i.category != query.category)
+        first = explanations.explain_pair(query, candidate, "fast", use_cache=False).attributes[0].name
+        kind = first.partition(":")[0]
+        other = next(n for n in names if n.startswith(f"{kind}:") and n != first)
+        # the same photo, labelled otherwise by its catalogue: what the model named is contradicted
+        relabelled = replace(query, attributes=(other,))
+        assert first in label_contradictions(relabelled, names)
+        pair = explanations.explain_pair(relabelled, candidate, "fast", use_cache=False)
+        assert pair.attributes and first not in {a.name for a in pair.attributes}
+        assert not {a.name for a in pair.attributes} & label_contradictions(relabelled, names)
+        # the explanation cache knows the labels it was ranked under: a relabelled item is not served the old one
+        as_labelled = explanations.explain_pair(query, candidate, "fast")
+        otherwise = explanations.explain_pair(relabelled, candidate, "fast")
+        assert as_labelled.cached and otherwise.cached  # both were stored by the calls above
+        assert as_labelled.attributes[0].name == first and first not in {a.name for a in otherwise.attributes}
+        [tile] = explanations.explain_tiles([(query.pk, candidate.pk)])  # the tiles' chips, from the stored labels
+        assert tile.attribute not in label_contradictions(query, names)
+    finally:
+        service.close()
