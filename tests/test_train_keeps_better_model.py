@@ -37,6 +37,11 @@ def test_compare_on_valid_scores_both_models_on_the_same_questions(world: dict[s
     tiny, good, questions = compare_on_valid(catalogue, model, bundled)  # type: ignore[misc]
     assert questions == same[2] and good == same[0]  # the same questions, whichever model is asked first
     assert good > tiny  # the bundled demo model beats a tiny seeded one
+    from sane_desktop.training.report import evaluate
+
+    alone = evaluate(catalogue, bundled, "valid", keep_answers=True, baselines=False)
+    assert set(alone["methods"]) == {"model"}  # the gate pays for no baseline
+    assert alone["methods"]["model"]["fitb"] == evaluate(catalogue, bundled, "valid")["methods"]["model"]["fitb"]
 
 
 def test_a_worse_model_is_not_used_and_the_report_says_why(world: dict[str, Path],

@@ -99,7 +99,8 @@ def compare_on_valid(catalogue: Any, current: Any, candidate: Any, *, seed: int 
         return None
     answers = []
     for bundle in (current, candidate):
-        figures = evaluate(catalogue, bundle, "valid", seed=seed, progress=progress, keep_answers=True)
+        figures = evaluate(catalogue, bundle, "valid", seed=seed, progress=progress, keep_answers=True,
+                           baselines=False)  # the two models alone: no baseline is compared here
         answers.append(figures["protocols"][figures["headline"]].get("fitb_answers") or {})
     common = sorted(set(answers[0]) & set(answers[1]))
     if len(common) < MIN_SHARED_QUESTIONS:

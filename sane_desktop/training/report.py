@@ -145,12 +145,14 @@ def _questions(catalogue: Catalogue, protocol: str, split: str, items: dict[str,
 
 def _scorers(catalogue: Catalogue, bundle: ModelBundle, cache: ImageCache, needed: list[str], category: dict[str, int],
              attribute_logits: Callable[[AttributeNet | None], np.ndarray | None], attribute_shape: tuple[int, int],
-             seed: int, device: torch.device) -> dict[str, _Scorer]:
-    """The model and its baselines, in report order, each scoring every protocol's questions."""
+             seed: int, device: torch.device, baselines: bool = True) -> dict[str, _Scorer]:
+    """The model and (``baselines``) its baselines, in report order, each scoring every protocol's questions."""
     scorers: dict[str, _Scorer] = {}
     model = bundle.compatibility.to(device)
     scorers["model"] = _Scorer(network_distance(model, cache, needed, category, bundle.preprocessing, device),
                                attribute_logits(bundle.attributes))
+    if not baselines:
+        return scorers
     # a head trained on seeded random per-item features, on the train outfits of the protocol the
     # model was trained on: what remembering item identities alone is worth (issue 16) — high on a
     # leaky protocol, chance on a disjoint one
@@ -184,12 +186,13 @@ def _trained_overlap(catalogue: Catalogue, trained_protocol: Any, split_items: l
 def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
              device: torch.device | None = None, progress: Progress = no_progress,
              should_stop: CancelCheck = never_cancel, outfit_kinds: dict[str, str] | None = None,
-             keep_answers: bool = False) -> dict[str, Any]:
+             keep_answers: bool = False, baselines: bool = True) -> dict[str, Any]:
     """FITB, compatibility AUC and attribute mAP of the model and its baselines on ``split`` of every
     outfit protocol of the catalogue, each image decoded and embedded once for all of them.
     ``keep_answers`` adds each protocol's ``fitb_answers``: question key
     (:func:`~sane_desktop.training.evaluation.fitb_question_key`) -> the model answered it right,
-    for paired comparisons of two models on the same questions (``bench/experiments/trunk_choice.py``).
+    for paired comparisons of two models on the same questions (``bench/experiments/trunk_choice.py``);
+    ``baselines=False`` scores the model alone (``methods`` holds ``model`` only).
 
     Returns ``{"split", "headline", "protocol" (= headline), "model_hash", "trained_protocol",
     "counts", "methods", "notes" (the headline's), "protocols": {name: {"counts", "methods",
@@ -220,7 +223,7 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
         return _attribute_logits(net, names, cache, attribute_items, bundle.preprocessing, device)
 
     scorers = _scorers(catalogue, bundle, cache, needed, category, attribute_logits, (len(attribute_items), len(names)),
-                       seed, device)
+                       seed, device, baselines)
     trained_protocol = bundle.config.get("protocol")
     protocols = {a.protocol: _protocol_report(catalogue, a, split, scorers, row, names, labels, grouped,
                                               outfit_kinds, trained_protocol) for a in asked}
