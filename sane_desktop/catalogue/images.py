@@ -210,10 +210,12 @@ def load_rgb(path: Path | str, max_side: int | None = None, max_pixels: int = DE
             corrupt data.
     """
     try:
-        # ``data``: the file's bytes, already read (by a caller that hashed them): decoded as they are
-        with open_bounded(path if data is None else io.BytesIO(data), max_pixels) as image:
+        # the file read once: the strict JPEG pass and Pillow decode the same bytes (``data``: a caller
+        # that hashed them read them already)
+        data = Path(path).read_bytes() if data is None else data
+        with open_bounded(io.BytesIO(data), max_pixels) as image:
             if image.format == "JPEG":
-                check_jpeg_data(Path(path).read_bytes() if data is None else data)
+                check_jpeg_data(data)
                 if max_side is not None:
                     image.draft(image.mode, (max_side, max_side))
             image.load()
