@@ -278,21 +278,28 @@ def choose_target(window, qtbot, category: str) -> None:  # type: ignore[no-unty
         assert combo.currentIndex() != before, "the arrow key moved nothing"
 
 
-def painted_texts(view, row: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """The texts ``view``'s delegate paints for ``row`` (its own paint into an image, through a
-    painter that keeps every string it is asked to draw)."""
-    from PySide6.QtCore import QPoint, QRect
-    from PySide6.QtGui import QColor, QImage, QPainter
-    from PySide6.QtWidgets import QStyleOptionViewItem
+def recording_painter(device):  # type: ignore[no-untyped-def]
+    """A QPainter on ``device`` that keeps every string it is asked to draw (its ``texts``)."""
+    from PySide6.QtGui import QPainter
 
     class RecordingPainter(QPainter):
-        def __init__(self, device: QImage) -> None:
+        def __init__(self, device) -> None:  # type: ignore[no-untyped-def]
             super().__init__(device)
             self.texts: list[str] = []
 
         def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]  # noqa: N802 - Qt's name
             self.texts += [a for a in args if isinstance(a, str)]
             super().drawText(*args)
+
+    return RecordingPainter(device)
+
+
+def painted_texts(view, row: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """The texts ``view``'s delegate paints for ``row`` (its own paint into an image, through a
+    painter that keeps every string it is asked to draw)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QColor, QImage
+    from PySide6.QtWidgets import QStyleOptionViewItem
 
     index = view.model().index(row, 0)
     delegate = view.itemDelegate()
@@ -301,7 +308,7 @@ def painted_texts(view, row: int) -> list[str]:  # type: ignore[no-untyped-def]
     option.rect = QRect(QPoint(0, 0), delegate.sizeHint(option, index))
     image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
     image.fill(QColor("white"))
-    painter = RecordingPainter(image)
+    painter = recording_painter(image)
     delegate.paint(painter, option, index)
     painter.end()
     return painter.texts

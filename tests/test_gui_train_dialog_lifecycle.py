@@ -265,6 +265,24 @@ def test_curve_axis_titles_fit_at_the_dialogs_default_size(qtbot) -> None:  # ty
     assert {curve.score.name(), curve.loss.name()} == {"validation mAP", "training loss"}  # the legend says the rest
 
 
+def index_dialog_on(window, qtbot, folder: Path, name: str):  # type: ignore[no-untyped-def]
+    """File → Index catalogue folder…, ``folder`` typed into its field and Return pressed (finishing
+    the field inspects the folder), then ``name`` typed, until Start is offered; returns the dialog."""
+    from sane_desktop.gui.index_dialog import IndexDialog
+
+    window.index_action.trigger()
+    dialog = window.index_dialog
+    assert isinstance(dialog, IndexDialog) and dialog.isVisible()
+    dialog.folder.setFocus()
+    qtbot.keyClicks(dialog.folder, str(folder))
+    qtbot.keyClick(dialog.folder, Qt.Key.Key_Return)
+    dialog.name.selectAll()
+    qtbot.keyClicks(dialog.name, name)
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    assert dialog.folder.text() == str(folder) and dialog.name.text() == name
+    return dialog
+
+
 # --- the index dialog: the same life cycle, and one model run at a time --------------------------------
 def test_index_run_survives_escape_and_file_index_shows_it_again(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     import threading
@@ -272,13 +290,7 @@ def test_index_run_survives_escape_and_file_index_shows_it_again(world, qtbot, m
     from sane_desktop.gui.index_dialog import IndexDialog
 
     window = make_window(world)
-    window.index_action.trigger()
-    dialog = window.index_dialog
-    assert isinstance(dialog, IndexDialog) and dialog.isVisible()
-    dialog.folder.setText(str(world["source"]))
-    dialog.name.setText("second")
-    dialog.inspect(str(world["source"]))  # as leaving the folder field does
-    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    dialog = index_dialog_on(window, qtbot, world["source"], "second")
     gate = threading.Event()  # the worker is busy before the run: it cannot end while the test looks
     blocker = window.tasks.start(lambda _service, _state: gate.wait(60), "Busy…")
     try:
@@ -338,12 +350,7 @@ def test_an_index_that_ends_while_asked_or_hidden(world, qtbot, make_window) -> 
     import threading
 
     window = make_window(world)
-    window.index_action.trigger()
-    dialog = window.index_dialog
-    dialog.folder.setText(str(world["source"]))
-    dialog.name.setText("second")
-    dialog.inspect(str(world["source"]))
-    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    dialog = index_dialog_on(window, qtbot, world["source"], "second")
     gate = threading.Event()
     window.tasks.start(lambda _service, _state: gate.wait(60), "Busy…")
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
@@ -375,12 +382,7 @@ def test_an_index_that_ends_while_asked_or_hidden(world, qtbot, make_window) -> 
 def test_the_index_dialog_offers_to_rebuild_a_damaged_catalogue(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     # a trial: a damaged catalogue could be rebuilt only from the command line (--replace)
     window = make_window(world)
-    window.index_action.trigger()
-    dialog = window.index_dialog
-    dialog.folder.setText(str(world["source"]))
-    dialog.name.setText("second")
-    dialog.inspect(str(world["source"]))
-    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    dialog = index_dialog_on(window, qtbot, world["source"], "second")
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: dialog.task is None and "Indexed" in dialog.phase.text(), timeout=120000)
     database = world["index"] / "second" / "catalogue.db"
@@ -411,12 +413,7 @@ def test_the_index_bar_only_moves_forward(world, qtbot, make_window) -> None:  #
     from sane_desktop.gui.train_dialog import BAR_STEPS
 
     window = make_window(world)
-    window.index_action.trigger()
-    dialog = window.index_dialog
-    dialog.folder.setText(str(world["source"]))
-    dialog.name.setText("second")
-    dialog.inspect(str(world["source"]))
-    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    dialog = index_dialog_on(window, qtbot, world["source"], "second")
     seen: list[int] = []
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     dialog.progress_bar.valueChanged.connect(seen.append)

@@ -158,7 +158,8 @@ def test_csv_lists_the_outfit_then_each_targets_ranked_results(tmp_path: Path) -
 
 def test_outfit_sheet_heads_look_alikes_as_such_with_the_tiles_match(qapp) -> None:  # type: ignore[no-untyped-def]
     # a category ranked by looks alone was headed "Goes with it" with raw scores (fresh-user trial)
-    from PySide6.QtGui import QColor, QImage, QPainter
+    from gui_helpers import recording_painter
+    from PySide6.QtGui import QColor, QImage
 
     from sane_desktop.gui.saved_outfits import ContactSheet
 
@@ -166,19 +167,9 @@ def test_outfit_sheet_heads_look_alikes_as_such_with_the_tiles_match(qapp) -> No
     results = {"bottoms": [SearchResult(item(7, "b7", "Blue jeans", "bottoms"), 0.8, {1: 0.8})],
                "bags": [SearchResult(item(9, "g9", "Tote", "bags"), -0.2, {1: -0.2})]}
     sheet = ContactSheet("Look", "shop", [top], results, [], lambda _item: QImage(), alike={"bags"})
-
-    class Recording(QPainter):
-        def __init__(self, device: QImage) -> None:
-            super().__init__(device)
-            self.texts: list[str] = []
-
-        def drawText(self, *args) -> None:  # type: ignore[no-untyped-def, override]  # noqa: N802 - Qt's name
-            self.texts += [a for a in args if isinstance(a, str)]
-            super().drawText(*args)
-
     image = QImage(sheet.width, sheet.height(), QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
-    painter = Recording(image)
+    painter = recording_painter(image)
     sheet.paint(painter)
     painter.end()
     assert "Goes with it — bottoms (best 1 of 1)" in painter.texts
