@@ -100,3 +100,65 @@ def test_a_replaced_photo_is_refused_in_words_and_a_reindex_clears_it(world, qtb
     window.reindex_catalogue()  # "Re-index now"
     qtbot.waitUntil(lambda: "The catalogue was re-indexed" in window.explanation.status.text(), timeout=120000)
     assert not window.explanation.status.error
+
+
+def _reindex_elsewhere(world: dict[str, Path], model: Path) -> None:
+    elsewhere = CatalogueService(world["index"], device="cpu")
+    try:
+        elsewhere.index_folder(world["source"], "demo", model=model)
+    finally:
+        elsewhere.close()
+
+
+def test_images_from_disk_stay_in_the_outfit_when_the_model_changes(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A reopen for another model (re-index from elsewhere, a trained model) kept the outfit's
+    catalogue items but dropped its images from disk: the next search failed. They are embedded
+    again with the new model, under their own keys, as a fresh add with that model would."""
+    import numpy as np
+
+    from sane_desktop.errors import InputError, NotFound
+
+    other = tmp_path / "other.pt"
+    shutil.copyfile(demo_model_path(), other)
+    service = CatalogueService(world["index"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        items = service.items()
+        photos = []
+        for n, item in enumerate(items[:3]):
+            photos.append(tmp_path / f"mine{n}.png")
+            photos[-1].write_bytes(item.image_path.read_bytes())
+        disk = [service.add_image(photo, item.category) for photo, item in zip(photos, items)]
+        outfit = [items[5].pk, disk[0].pk]
+        before = service.search(outfit, k=3)
+        old = service.current().items.disk_image(disk[0].pk).query.embedding
+
+        _reindex_elsewhere(world, other)
+        assert service.follow_index()
+        assert service.item(disk[0].pk) == disk[0]  # still in the outfit, same key
+        after = service.search(outfit, k=3)
+        assert set(after) == set(before) and all(after.values())
+        again = service.current().items.disk_image(disk[0].pk)
+        assert again.info.pk == disk[0].pk and not np.allclose(again.query.embedding, old)
+
+        fresh = CatalogueService(world["index"], device="cpu")  # the same photo added under the new model
+        try:
+            fresh.open_catalogue("demo")
+            added = fresh.add_image(photos[0], items[0].category)
+            assert np.allclose(fresh.current().items.disk_image(added.pk).query.embedding, again.query.embedding, atol=1e-5)
+        finally:
+            fresh.close()
+
+        # a new model chosen for the session carries them too; a photo changed or gone meanwhile is
+        # refused in one line instead of searched with what it was
+        photos[1].write_bytes(items[7].image_path.read_bytes())
+        photos[2].unlink()
+        service.use_model(demo_model_path())
+        with pytest.raises(InputError, match="changed since it was added"):
+            service.search([items[5].pk, disk[1].pk], k=3)
+        with pytest.raises(NotFound, match="is gone"):
+            service.search([items[5].pk, disk[2].pk], k=3)
+        assert service.search(outfit, k=3)
+        assert service.add_image(photos[0], items[0].category).pk == min(d.pk for d in disk) - 1  # keys never reused
+    finally:
+        service.close()

@@ -168,11 +168,16 @@ class CatalogueService:
 
     def _reopen(self) -> None:
         """Drop everything derived from the open catalogue's model or index (after a re-index or a
-        new model): the next call opens it afresh."""
-        if self._open is not None and self._shared is not None:
+        new model): the next call opens it afresh. Images added from disk stay in the outfit under
+        their keys; the next search embeds them again with the model now used."""
+        if self._open is None:
+            return
+        from_disk = self._open.items.disk_infos()
+        if self._shared is not None:
             self.open_shared(*self._shared, self._open.info.name)
-        elif self._open is not None:
+        else:
             self.open_catalogue(self._open.info.name)
+        self.current().items.carry_disk_images(from_disk)
 
     def follow_index(self) -> bool:
         """Reopen the open catalogue when its index was rebuilt with another model from elsewhere
@@ -180,7 +185,6 @@ class CatalogueService:
         model: the window answers with the model its index now holds, instead of calling a current
         index out of date (a trial). True when it reopened. A shared catalogue, a model chosen for
         the session, or an unreadable manifest (the search then says what is wrong) are left as they are."""
-        from sane_desktop.errors import SaneError
         from sane_desktop.retrieval.manifest import read_index_manifest
 
         current = self._open

@@ -68,6 +68,9 @@ class CatalogueItems:
         self.engine = engine
         self.record = record
         self._from_disk: dict[int, DiskImage] = {}
+        # images from disk embedded by a previous model of this catalogue (a re-index or a new
+        # model reopened it): kept in the outfit, embedded again with this model on first search
+        self._carried: dict[int, ItemInfo] = {}
 
     @property
     def root(self) -> Path:
@@ -99,7 +102,8 @@ class CatalogueItems:
         """Items by primary key, in the order given (unknown keys are left out)."""
         self.refresh()  # paths are relative to the root, which a replacing import may have moved
         rows = browse.item_rows(self.engine, [pk for pk in pks if pk >= 0])
-        found: dict[int, ItemInfo] = {pk: self._from_disk[pk].info for pk in pks if pk in self._from_disk}
+        found: dict[int, ItemInfo] = {pk: self._carried[pk] for pk in pks if pk in self._carried}
+        found.update({pk: self._from_disk[pk].info for pk in pks if pk in self._from_disk})
         found.update({pk: ItemInfo(pk, row.item_id, row.category,
                                    readable_title(row.title, row.category, row.attributes, row.item_id),
                                    self.root / row.image_path, row.content_hash, row.attributes)
@@ -117,7 +121,7 @@ class CatalogueItems:
         """Item ``pk``'s product type and description (empty for an image from disk); raises
         :class:`NotFound` for an unknown key."""
         if pk < 0:
-            if pk in self._from_disk:
+            if pk in self._from_disk or pk in self._carried:
                 return ItemText()
             raise NotFound(f"unknown item {pk}")
         found = browse.item_text(self.engine, pk)
@@ -147,9 +151,12 @@ class CatalogueItems:
 
     # --- images from disk ------------------------------------------------------------------
     def add_disk_image(self, path: Path, category: str, content_hash: str, query: QueryItem,
-                       cells: np.ndarray) -> ItemInfo:
-        """Keep an embedded image from disk under the next free negative key; returns its item."""
-        pk = min([0, *self._from_disk]) - 1
+                       cells: np.ndarray, pk: int | None = None) -> ItemInfo:
+        """Keep an embedded image from disk under the next free negative key (or ``pk``, a carried
+        image's own: the outfit on screen holds it); returns its item."""
+        if pk is None:
+            pk = min([0, *self._from_disk, *self._carried]) - 1
+        self._carried.pop(pk, None)
         info = ItemInfo(pk, path.name, category, path.stem, path, content_hash, ())
         self._from_disk[pk] = DiskImage(info, query, cells.astype(np.float32))
         return info
@@ -159,15 +166,26 @@ class CatalogueItems:
             raise NotFound(f"the image from disk {pk} is no longer loaded; add it again")
         return self._from_disk[pk]
 
+    def disk_infos(self) -> list[ItemInfo]:
+        """Every image from disk this catalogue holds, embedded or carried, newest last."""
+        return sorted([*(image.info for image in self._from_disk.values()), *self._carried.values()],
+                      key=lambda info: -info.pk)
+
+    def carry_disk_images(self, infos: Sequence[ItemInfo]) -> None:
+        """Keep a previous model's images from disk under their keys, to be embedded again
+        (:meth:`carried`) with this catalogue's model: a reopen must not empty the user's outfit."""
+        self._carried.update({info.pk: info for info in infos if info.pk < 0 and info.pk not in self._from_disk})
+
+    def carried(self, pk: int) -> ItemInfo | None:
+        """A carried image from disk not yet embedded with this model, else None."""
+        return self._carried.get(pk)
+
     def disk_cells(self) -> dict[int, np.ndarray]:
         return {pk: image.cells for pk, image in self._from_disk.items()}
 
-    def forget_disk_images(self) -> None:
-        """Images from disk were embedded with the current model: a new model drops them."""
-        self._from_disk.clear()
-
     def close(self) -> None:
         self._from_disk.clear()
+        self._carried.clear()
         self.engine.dispose()
 
 

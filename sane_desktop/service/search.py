@@ -8,6 +8,7 @@ as an outfit item's: a copy of a photo under another id is not a match, it is th
 from __future__ import annotations
 
 import dataclasses
+import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
 from sane_desktop.service.values import ALL_CATEGORIES, CategoryGuess, ItemInfo, SearchResult
 from sane_desktop.store import browse
+
+log = logging.getLogger(__name__)
 
 
 PREVIEW_SIDE = 160  # the category dialog's picture of an image from disk
@@ -131,6 +134,9 @@ class OutfitSearch:
         its category resolved by the index now open (its mapping may have changed since it was added)."""
         if pk >= 0:
             return int(pk)
+        carried = self.items.carried(pk)
+        if carried is not None:
+            self._embed_again(carried)
         image = self.items.disk_image(pk)
         return dataclasses.replace(image.query, category=searcher.category_index(image.info.category))
 
@@ -213,6 +219,25 @@ class OutfitSearch:
         embedding, cells = self._embed_file(path)
         query = QueryItem(embedding.astype(np.float32), position, None, str(path))
         return self.items.add_disk_image(path, category, file_hash(path), query, cells)
+
+    def _embed_again(self, info: ItemInfo) -> None:
+        """Embed a carried image from disk (added under a previous model) with this one, under its
+        own key. NotFound when its file is gone, InputError when it holds other bytes than the
+        photo the user added: its old embedding is not used for the new model."""
+        from sane_desktop.retrieval.indexer import file_hash
+
+        path = info.image_path
+        if not path.is_file():
+            raise NotFound(f"the photo {path.name} added from disk is gone ({path}): remove it from the outfit")
+        content_hash = file_hash(path)
+        if content_hash != info.content_hash:
+            raise InputError(f"the photo {path.name} added from disk has changed since it was added ({path}): "
+                             f"remove it from the outfit and add it again")
+        searcher = self.searcher()
+        embedding, cells = self._embed_file(path)
+        query = QueryItem(embedding.astype(np.float32), searcher.category_index(info.category), None, str(path))
+        self.items.add_disk_image(path, info.category, content_hash, query, cells, pk=info.pk)
+        log.info("image from disk %s embedded again with the catalogue's new model", path.name)
 
     def _catalogue_category(self, searcher: OutfitSearcher, category: str) -> str:
         names = sorted(set(searcher.categories) | set(self.items.categories()))
