@@ -83,8 +83,20 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     assert heading_text(window) == COMPATIBLE_HEADING
     text = line(window)
     assert "Jewellery" in text and "Tops" not in text
-    assert text.endswith(": no matches learnt — look-alikes, not compatibility picks.")
+    assert text.endswith(": no matches learnt — look-alikes, not compatibility picks, listed last.")
     assert "items here look like your outfit's items (visual similarity)" in tooltip(window)
+    # a likeness is on another scale than a match: every look-alike ranks after every compatibility
+    # pick (a trial found them interleaved by score), and its tile and tooltip say which it is
+    rows = [window.results_model.index(r) for r in range(window.results_model.rowCount())]
+    alike = [bool(index.data(Role.LookAlike)) for index in rows]
+    assert alike == sorted(alike) and True in alike and False in alike
+    assert all(index.data(Role.LookAlike) for index in rows if index.data(Role.Category) == "Jewellery")
+    assert not any(index.data(Role.LookAlike) for index in rows if index.data(Role.Category) == "Tops")
+    assert [index.data(Role.Rank) for index in rows] == list(range(1, len(rows) + 1))
+    jewellery = next(index for index in rows if index.data(Role.Category) == "Jewellery")
+    summary = window.results.delegate.score_summary(jewellery)
+    assert summary.startswith("<b>Looks alike ") and "learnt no matches for Jewellery" in summary
+    assert window.results.delegate.score_summary(rows[0]).startswith("<b>Match score ")
 
     # Jewellery alone: every shown item is a look-alike, and the heading says so
     choose_target(window, qtbot, "Jewellery")
@@ -125,7 +137,7 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     choose_target(window, qtbot, "")
     wait_results_of(window, qtbot, None)
     qtbot.waitUntil(lambda: "Your Jewellery counts by looks." in line(window), timeout=120000)
-    assert re.fullmatch(r"[^:]*Jewellery[^:]*: no matches learnt — look-alikes, not compatibility picks\. "
+    assert re.fullmatch(r"[^:]*Jewellery[^:]*: no matches learnt — look-alikes, not compatibility picks, listed last\. "
                         r"Your Jewellery counts by looks\.", line(window)), line(window)
     assert not window.results.similar_heading.is_elided()
 

@@ -11,6 +11,7 @@ checks each against its background in both themes)."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -36,6 +37,7 @@ Index = QModelIndex | QPersistentModelIndex
 THUMB_BACKGROUND = QColor("white")  # product photos are shot on white, in either theme
 PLACEHOLDER_ON_THUMB = QColor("#5f6368")
 SCORE_FILL = QColor(46, 160, 110)
+LOOK_ALIKE_FILL = QColor(128, 138, 160)  # a likeness, not a match: not the match green
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,14 @@ class ItemTileDelegate(QStyledItemDelegate):
         model = index.model()
         count = model.rowCount() if model is not None else 0
         rank = index.data(Role.Rank) or index.row() + 1
-        summary = (f"<b>Match score {match_percent(float(score), outfit_items)}/100</b> · "
-                   f"rank {rank} of the {count} shown")
+        if index.data(Role.LookAlike):
+            summary = (f"<b>Looks alike {match_percent(float(score), outfit_items)}/100</b> · "
+                       f"rank {rank} of the {count} shown<br>The model learnt no matches for "
+                       f"{html.escape(str(index.data(Role.Category)))}: listed after the matches, by how much "
+                       "it looks like your outfit")
+        else:
+            summary = (f"<b>Match score {match_percent(float(score), outfit_items)}/100</b> · "
+                       f"rank {rank} of the {count} shown")
         if getattr(model, "details", False):
             what = (f"the sum of its cosines with {outfit_items} outfit items (type space, or general space for "
                     "a pair compared by looks)" if outfit_items > 1 else "its cosine with the item")
@@ -356,24 +364,26 @@ class ItemTileDelegate(QStyledItemDelegate):
                          metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 8))
 
     def _paint_score(self, painter: QPainter, index: Index, band: QRect, text_color: QColor) -> None:
-        """"#rank" (by score, whatever the sort), a bar and the 0–100 match (:func:`match_percent`)."""
+        """"#rank" (by score, whatever the sort), a bar and the 0–100 match (:func:`match_percent`);
+        a look-alike's bar is slate grey, its value "≈N": a likeness, not a match."""
         score = index.data(Role.Score)
         if score is None:
             return
         match = match_percent(float(score), len(index.data(Role.Contributions) or {}))
         metrics = painter.fontMetrics()
-        rank_w, value_w = metrics.horizontalAdvance("#888"), metrics.horizontalAdvance("100")
+        look_alike = bool(index.data(Role.LookAlike))
+        rank_w, value_w = metrics.horizontalAdvance("#888"), metrics.horizontalAdvance("≈100")
         painter.setPen(text_color)
         align = Qt.AlignmentFlag.AlignVCenter
         painter.drawText(QRect(band.left(), band.top(), rank_w, band.height()), align | Qt.AlignmentFlag.AlignLeft,
                          f"#{index.data(Role.Rank) or index.row() + 1}")
         painter.drawText(QRect(band.right() - value_w, band.top(), value_w + 1, band.height()),
-                         align | Qt.AlignmentFlag.AlignRight, f"{match}")
+                         align | Qt.AlignmentFlag.AlignRight, f"≈{match}" if look_alike else f"{match}")
         bar = QRect(band.left() + rank_w + 4, band.top() + 5, band.width() - rank_w - value_w - 10, band.height() - 10)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(128, 128, 128, 60))
         painter.drawRoundedRect(bar, 3, 3)
-        painter.setBrush(SCORE_FILL)
+        painter.setBrush(LOOK_ALIKE_FILL if look_alike else SCORE_FILL)
         painter.drawRoundedRect(QRect(bar.left(), bar.top(), int(bar.width() * match / 100), bar.height()), 3, 3)
 
     def _paint_contributions(self, painter: QPainter, index: Index, anchor: QRect) -> int:

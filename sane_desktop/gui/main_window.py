@@ -866,7 +866,8 @@ class MainWindow(QMainWindow):
             names = _listed(general)
             these = "these" if set(shown) <= set(general) else "its items here" if len(general) == 1 else "their items here"
             # short enough to read whole in the results' column of a 1200-pixel window; the full sentence in its tooltip
-            lines.append(f"{names}: no matches learnt — look-alikes, not compatibility picks.")
+            lines.append(f"{names}: no matches learnt — look-alikes, not compatibility picks"
+                         + ("." if set(shown) <= set(general) else ", listed last."))
             hints.append(f"The model has no matches learnt for {names}: {these} look like your outfit's items "
                          "(visual similarity), they are not compatibility picks.")
         if outfit_by_looks and not set(shown) <= set(general):  # compatibility lists, partly ranked by looks
@@ -1225,15 +1226,15 @@ class MainWindow(QMainWindow):
             return
         self._catalogue_seen(found.revision)
         results, general, outfit_by_looks = found.results, found.general, found.outfit_by_looks
-        self._show_results(results)
-        self._look_alike = frozenset(general)
+        self._show_results(results, frozenset(general))
         shown = [category for category, listed in results.items() if listed]
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
 
-    def _show_results(self, results: dict[str, list[SearchResult]]) -> None:
+    def _show_results(self, results: dict[str, list[SearchResult]], look_alike: frozenset[str] = frozenset()) -> None:
+        """``look_alike``: an outfit search's categories ranked by looks alone (listed last)."""
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
-        self._look_alike = frozenset()  # an outfit search sets it after this
-        self.results.set_results(results, filtered=self._results_filter(1) is not None)
+        self._look_alike = look_alike
+        self.results.set_results(results, filtered=self._results_filter(1) is not None, look_alike=look_alike)
         self._note_results()
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
 

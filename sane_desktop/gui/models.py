@@ -38,6 +38,7 @@ class Role(IntEnum):
     OutfitPosition = Qt.ItemDataRole.UserRole + 12  # outfit tiles: position = colour of its bars
     Rank = Qt.ItemDataRole.UserRole + 13  # results: 1-based rank by score among those shown (any sort)
     ThumbnailState = Qt.ItemDataRole.UserRole + 14  # "loading", "ready", "missing", "unreadable" (thumbnails.py)
+    LookAlike = Qt.ItemDataRole.UserRole + 15  # results: ranked by looks (no matches learnt for its category)
 
 RESULT_SORTS = ("score", "title")  # the results' orders: best match first (the default), title
 
@@ -53,6 +54,7 @@ class Row:
     overlay: QImage | None = None
     highlight: float | None = None
     rank: int | None = None
+    look_alike: bool = False  # a look-alike (its category has no matches learnt), not a compatibility pick
 
 
 class ItemListModel(QAbstractListModel):
@@ -73,10 +75,14 @@ class ItemListModel(QAbstractListModel):
     def set_items(self, items: list[ItemInfo]) -> None:
         self._set_rows([Row(item) for item in items])
 
-    def set_results(self, results: list[SearchResult]) -> None:
-        """Results, ranked by score (best first; ties by key) and shown in :attr:`sort` order."""
-        ranked = sorted(results, key=lambda r: (-r.score, r.item.pk))
-        rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1) for number, r in enumerate(ranked)]
+    def set_results(self, results: list[SearchResult], look_alike: frozenset[str] = frozenset()) -> None:
+        """Results, ranked by score (best first; ties by key) and shown in :attr:`sort` order.
+        ``look_alike``: categories ranked by looks alone (the model learnt no matches for them):
+        their scores are visual similarities, on another scale than a match, so they rank after
+        every compatibility pick instead of among them."""
+        ranked = sorted(results, key=lambda r: (r.item.category in look_alike, -r.score, r.item.pk))
+        rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1, look_alike=r.item.category in look_alike)
+                for number, r in enumerate(ranked)]
         self._set_rows(self._sorted(rows))
 
     def set_sort(self, sort: str) -> None:
@@ -205,6 +211,7 @@ class ItemListModel(QAbstractListModel):
             Role.ExplanationState: row.explanation_state, Role.Info: item, Role.Tile: row.tile,
             Role.Overlay: row.overlay, Role.Highlight: row.highlight,
             Role.OutfitPosition: index.row() if self.outfit_mode else None, Role.Rank: row.rank,
+            Role.LookAlike: row.look_alike,
         }
         return values.get(int(role))
 

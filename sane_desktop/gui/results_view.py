@@ -336,11 +336,13 @@ class ResultsView(QWidget):
         self.model.set_sort(sort)
         self.sort_changed.emit(sort)
 
-    def set_results(self, results: dict[str, list[SearchResult]], filtered: bool = False) -> None:
+    def set_results(self, results: dict[str, list[SearchResult]], filtered: bool = False,
+                    look_alike: frozenset[str] = frozenset()) -> None:
         """Show ``results`` (the model ranks them by score and orders them by the chosen sort);
-        ``filtered``: filters or a score bound were applied, so an empty list says so."""
+        ``filtered``: filters or a score bound were applied, so an empty list says so.
+        ``look_alike``: categories ranked by looks alone, listed after the compatibility picks."""
         merged = sorted((r for rs in results.values() for r in rs), key=lambda r: -r.score)
-        self.model.set_results(merged)
+        self.model.set_results(merged, look_alike)
         # a new list (another target category, another outfit) starts at its best result
         self.view.scrollToTop()
         self.view.verticalScrollBar().setValue(0)
