@@ -141,6 +141,26 @@ def test_delete_removes_the_index_folder_only_and_never_the_open_one(world: Path
     assert list((world / "index").iterdir()) == []  # no tombstone left behind
 
 
+def test_a_catalogue_deleted_by_another_window_is_said_not_searched(world: Path) -> None:
+    """Another window (or process) deleted the catalogue this one has open: its pooled database
+    connections would go on reading the deleted file, and the search answer from a catalogue that no
+    longer exists. The next search or explanation says so instead."""
+    service = service_on(world)
+    other = service_on(world)
+    try:
+        service.open_catalogue("shop")
+        top = next(item for item in service.items() if item.category == "tops")
+        assert service.search([top.pk], "", 3)
+        assert other.delete_catalogue("shop") == world / "index" / "shop"
+        with pytest.raises(NotFound, match="'shop' was deleted"):
+            service.search([top.pk], "", 3)
+        with pytest.raises(NotFound, match="'shop' was deleted"):
+            service.similar(top.pk, "", 3)
+    finally:
+        service.close()
+        other.close()
+
+
 @pytest.mark.parametrize("bad", ["..", "../w", "/tmp", "a/b", ""])
 def test_delete_refuses_bad_names(world: Path, bad: str) -> None:
     with pytest.raises((InputError, NotFound)):

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sane_desktop.errors import InputError, SaneError
+from sane_desktop.errors import InputError, NotFound, SaneError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
@@ -188,7 +188,12 @@ class CatalogueService:
         from sane_desktop.retrieval.manifest import read_index_manifest
 
         current = self._open
-        if current is None or self._shared is not None or self.catalogues.model_override is not None:
+        if current is None or self._shared is not None:
+            return False
+        if not current.folder.is_dir():  # its pooled connections would go on reading the deleted file
+            raise NotFound(f"catalogue {current.info.name!r} was deleted (by another window or command): open another "
+                           "catalogue, or index its folder again")
+        if self.catalogues.model_override is not None:
             return False
         try:
             manifest = read_index_manifest(current.folder)
