@@ -162,3 +162,57 @@ def test_images_from_disk_stay_in_the_outfit_when_the_model_changes(world, tmp_p
         assert service.add_image(photos[0], items[0].category).pk == min(d.pk for d in disk) - 1  # keys never reused
     finally:
         service.close()
+
+
+def test_a_reindex_that_only_changes_the_category_mapping_is_searched_again(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A trial re-indexed from the command line with another --category-map (same model, same
+    photos: the import revision stays): the window kept the old list and explained a result in the
+    new index's space. The results carry the index they were found in; a click, or the tiles, on
+    an index rebuilt since searches again."""
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    qtbot.waitUntil(lambda: not window.channels.tiles.busy, timeout=60000)
+    before_stamp, before_revision = window._index_stamp, window._revision
+    assert before_stamp is not None
+    category = window.results_model.row(0).item.category
+    elsewhere = CatalogueService(world["index"], device="cpu")
+    try:  # the first result's category compared by looks from now on
+        elsewhere.index_folder(world["source"], "demo", category_map={category: "general"})
+    finally:
+        elsewhere.close()
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: "re-indexed since these results" in window.statusBar().currentMessage(), timeout=60000)
+    qtbot.waitUntil(lambda: window._index_stamp not in (None, before_stamp) and not window.channels.search.busy
+                    and window.results_model.rowCount() > 0, timeout=60000)
+    assert window._revision == before_revision  # the photos did not change: only the index did
+    assert window.explanation.update_data is None
+    assert category in window._look_alike  # the new list is the new index's: that category ranks by looks
+
+
+def test_one_photo_gone_leaves_the_other_tiles_explained_and_its_click_clears_the_panel(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A trial deleted one result's photo after indexing: the tile explanations of the whole list
+    failed, and clicking that result left the previous result's maps under it."""
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None and not window.channels.explain.busy, timeout=60000)
+    gone = window.results_model.row(1).item
+    kept = [window.results_model.row(r).item.pk for r in range(2, window.results_model.rowCount())]
+    gone.image_path.unlink()
+    service = CatalogueService(world["index"], model=world["model"], device="cpu")
+    try:  # the service's own tile pass: every other tile explained, the one without a photo left out
+        service.open_catalogue("demo")
+        outfit = window.outfit_model.pks()
+        tiles = service.explain_tiles([(pk, outfit[0]) for pk in [gone.pk, *kept]])
+        assert [tile.candidate_pk for tile in tiles] == kept
+    finally:
+        service.close()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(1)).center())
+    qtbot.waitUntil(lambda: "Could not explain" in window.explanation.status.text(), timeout=60000)
+    assert "is gone" in window.explanation.status.text()
+    assert window.explanation.update_data is None  # not the first result's explanation under the second tile
+    assert not window.explanation.export_button.isEnabled()

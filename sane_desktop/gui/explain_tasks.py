@@ -58,14 +58,17 @@ ExplainStep = ColouredUpdate | OutfitReasonStep
 
 def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | None = None,
             general: bool = False, outfit: Sequence[int] = (),
-            revision: int | None = None) -> TaskFn[CatalogueService, ExplainStep, ExplanationUpdate | None]:
+            revision: int | None = None,
+            index_stamp: tuple[int, int, int] | None = None) -> TaskFn[CatalogueService, ExplainStep, ExplanationUpdate | None]:
     """The click-through explanation: with an ``outfit`` of two or more items besides the candidate,
     first the outfit's reason (:class:`OutfitReasonStep`: the score the search ranks by, split over
     the outfit items); then the pair view of (candidate, ``outfit_pk``), each step (fast map, then
     refinements) as a partial result; the last step is the result. ``general``: a "visually
     similar" result (``SearchResult.general``; it has no outfit). ``revision``: the catalogue's
     import revision the results on screen were found at; when it moved on, or the index was
-    rebuilt with another model, StaleIndexError(:data:`RESULTS_OUTDATED`) instead."""
+    rebuilt with another model, StaleIndexError(:data:`RESULTS_OUTDATED`) instead. ``index_stamp``:
+    the index they were found in (:meth:`CatalogueService.index_stamp`); an index rebuilt since, even
+    with only another category mapping (a type space becomes the general one), is outdated too."""
     members = [pk for pk in dict.fromkeys(outfit) if pk != candidate_pk]
 
     def run(service: CatalogueService, state: TaskState[ExplainStep]) -> ExplanationUpdate | None:
@@ -74,7 +77,8 @@ def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | N
 
         reopened = service.follow_index()
         items = service.current().items
-        if reopened or (revision is not None and (items.refresh() or items.record.revision != revision)):
+        if reopened or (revision is not None and (items.refresh() or items.record.revision != revision)) \
+                or (index_stamp is not None and service.index_stamp() != index_stamp):
             raise StaleIndexError(RESULTS_OUTDATED)
 
         if len(members) >= 2 and not general:  # one item: its pair view is the whole reason
@@ -95,14 +99,18 @@ def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | N
     return run
 
 
-def explain_tiles(pairs: list[tuple[int, int]], colour_map: str,
-                  general: bool = False) -> TaskFn[CatalogueService, list[ColouredTile], int]:
+def explain_tiles(pairs: list[tuple[int, int]], colour_map: str, general: bool = False,
+                  index_stamp: tuple[int, int, int] | None = None) -> TaskFn[CatalogueService, list[ColouredTile], int]:
     """Fast explanations of the visible tiles, batched, one partial result per batch; the result is
-    how many were explained. ``general``: tiles of "visually similar" results."""
+    how many were explained. ``general``: tiles of "visually similar" results. ``index_stamp``: the
+    index the results were found in; rebuilt since, StaleIndexError(:data:`RESULTS_OUTDATED`)."""
 
     def run(service: CatalogueService, state: TaskState[list[ColouredTile]]) -> int:
+        from sane_desktop.errors import StaleIndexError
         from sane_desktop.service import colourise  # numpy: on the worker (see the imports)
 
+        if service.follow_index() or (index_stamp is not None and service.index_stamp() != index_stamp):
+            raise StaleIndexError(RESULTS_OUTDATED)
         done = 0
         for start in range(0, len(pairs), TILE_CHUNK):
             if state.should_stop():

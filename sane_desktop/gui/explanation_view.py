@@ -948,8 +948,9 @@ class ExplanationView(QWidget):
             self._caption_overlay(None)
         self.question_changed.emit(self.question())
 
-    def clear(self, why: str = PROMPT) -> None:
-        """Forget the explanation shown (its catalogue, outfit or index changed) and say why."""
+    def clear(self, why: str = PROMPT, *, error: bool = False) -> None:
+        """Forget the explanation shown (its catalogue, outfit or index changed) and say why
+        (``error``: as an error)."""
         self.update_data = None
         self._show_outfit(False)
         self.general = self.look_alike = False  # the next explanation says which it is
@@ -961,10 +962,12 @@ class ExplanationView(QWidget):
             panel.clear()
         self._show_card(False)
         self.export_button.setEnabled(False)
-        self._say(why)
+        self._say(why, error=error)
 
     def show_error(self, message: str) -> None:
-        self._say(f"Could not explain: {message}", error=True)
+        """The explanation asked for failed: the one shown before (another result's, a trial saw
+        it stay under the newly selected tile) goes, and the panel says why."""
+        self.clear(f"Could not explain: {message}", error=True)
 
     def _show_card(self, shown: bool) -> None:
         self.card.setVisible(shown)

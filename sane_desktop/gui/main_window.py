@@ -75,6 +75,7 @@ class OutfitResults:
     outfit_by_looks: tuple[str, ...] = ()
     revision: int | None = None
     gone: tuple[int, ...] = ()
+    index_stamp: tuple[int, int, int] | None = None  # the index searched (CatalogueService.index_stamp)
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
@@ -94,18 +95,21 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     if gone:
         return OutfitResults({}, revision=revision, gone=gone)
     search = current.search
+    stamp = service.index_stamp()  # before searching: an index rebuilt meanwhile reads as moved on
     results = search.search(outfit, target, k, should_stop, item_filter)
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
-                         tuple(category for category in outfit_categories if search.is_general(category)), revision)
+                         tuple(category for category in outfit_categories if search.is_general(category)), revision,
+                         index_stamp=stamp)
 
 
 def _similar_search(service: CatalogueService, pk: int, target: str, k: int, should_stop: Callable[[], bool],
-                    item_filter: ItemFilter | None) -> dict[str, list[SearchResult]]:
+                    item_filter: ItemFilter | None) -> OutfitResults:
     """On the worker: items that look like ``pk`` (see :meth:`OutfitSearch.similar`), with the model
     the catalogue's index now holds."""
     service.follow_index()
-    return service.current().search.similar(pk, target, k, should_stop, item_filter)
+    stamp = service.index_stamp()
+    return OutfitResults(service.current().search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp)
 
 
 def _listed(names: list[str]) -> str:
@@ -294,6 +298,7 @@ class MainWindow(QMainWindow):
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
         self._outfits: dict[str, list[int]] = {}  # catalogue name -> its outfit's item keys, this session
         self._revision: int | None = None  # the open catalogue's import revision, as its last search found it
+        self._index_stamp: tuple[int, int, int] | None = None  # the index the results on screen were found in
         self._has_outfits = True  # the open catalogue's
         self._renamed: tuple[str, str] | None = None  # the open catalogue's rename (old, new), until it reopens
         self._select_after_listing: str | None = None
@@ -689,7 +694,8 @@ class MainWindow(QMainWindow):
         if pairs:
             self._tile_pairs = set(pairs)
             self.channels.tiles.start(explain_tasks.explain_tiles(pairs, self.explanation.colour_map.currentText(),
-                                                                  general=self._similar_to is not None),
+                                                                  general=self._similar_to is not None,
+                                                                  index_stamp=self._index_stamp),
                                       "Explaining visible results…") \
                 .on_partial(self._show_tiles).on_failed(self._tiles_failed)
 
@@ -733,7 +739,7 @@ class MainWindow(QMainWindow):
         self.results_model.set_explanation(candidate_pk, "pending")
         task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText(),
                                      general=result.general, outfit=() if drill_down or result.general else outfit,
-                                     revision=self._revision)
+                                     revision=self._revision, index_stamp=self._index_stamp)
         self.channels.explain.start(task, "Explaining…") \
             .on_partial(self._show_explanation_step) \
             .on_done(lambda update: self._explained(update, keep_chip=drill_down)).on_failed(self._explain_failed)
@@ -836,7 +842,8 @@ class MainWindow(QMainWindow):
         item_filter = self._results_filter(1)  # one cosine: the match is that of one item
         self.channels.search.start(lambda service, state: _similar_search(
             service, pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
-            .on_done(self._show_results).on_failed(self._search_failed)
+            .on_done(lambda found: self._show_results(found.results, index_stamp=found.index_stamp)) \
+            .on_failed(self._search_failed)
 
     def _show_similar_heading(self, item: ItemInfo | None) -> None:
         """The results' heading: "Visually similar to …" for ``item``, else the compatible items'."""
@@ -1226,13 +1233,16 @@ class MainWindow(QMainWindow):
             return
         self._catalogue_seen(found.revision)
         results, general, outfit_by_looks = found.results, found.general, found.outfit_by_looks
-        self._show_results(results, frozenset(general))
+        self._show_results(results, frozenset(general), found.index_stamp)
         shown = [category for category, listed in results.items() if listed]
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
 
-    def _show_results(self, results: dict[str, list[SearchResult]], look_alike: frozenset[str] = frozenset()) -> None:
-        """``look_alike``: an outfit search's categories ranked by looks alone (listed last)."""
+    def _show_results(self, results: dict[str, list[SearchResult]], look_alike: frozenset[str] = frozenset(),
+                      index_stamp: tuple[int, int, int] | None = None) -> None:
+        """``look_alike``: an outfit search's categories ranked by looks alone (listed last);
+        ``index_stamp``: the index they were found in (an explanation first checks it is still that one)."""
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
+        self._index_stamp = index_stamp
         self._look_alike = look_alike
         self.results.set_results(results, filtered=self._results_filter(1) is not None, look_alike=look_alike)
         self._note_results()
@@ -1284,7 +1294,22 @@ class MainWindow(QMainWindow):
         self.results_model.set_tiles([(coloured.tile, rgba_image(coloured.overlay)) for coloured in tiles])
 
     def _tiles_failed(self, message: str) -> None:
+        if explain_tasks.RESULTS_OUTDATED in message:  # the list is of an older index: search again
+            self._results_outdated()
+            return
         self.statusBar().showMessage(f"Could not explain the results: {message}", 10000)
+
+    def _results_outdated(self) -> None:
+        """The results on screen were found in an index rebuilt since (from elsewhere): forget the
+        explanation shown, say so, and search again."""
+        self.explanation.clear()
+        self._last_explained = None
+        self.statusBar().showMessage("The catalogue was re-indexed since these results: they were searched "
+                                     "again; click a result to see why it matches.", 15000)
+        if self._similar_to is not None:
+            self.find_similar(self._similar_to.pk)
+        else:
+            self.request_search()
 
     def _show_explanation_step(self, step: ColouredUpdate | OutfitReasonStep) -> None:
         # a result of a category ranked by looks alone is a look-alike of the outfit: the panel (and
@@ -1311,14 +1336,7 @@ class MainWindow(QMainWindow):
         if self._last_explained is not None:
             self.results_model.set_explanation(self._last_explained, "")
         if explain_tasks.RESULTS_OUTDATED in message:  # the tiles are of an older catalogue: search again
-            self.explanation.clear()
-            self._last_explained = None
-            self.statusBar().showMessage("The catalogue was re-indexed since these results: they were searched "
-                                         "again; click a result to see why it matches.", 15000)
-            if self._similar_to is not None:
-                self.find_similar(self._similar_to.pk)
-            else:
-                self.request_search()
+            self._results_outdated()
             return
         if "changed since the catalogue was indexed" in message:  # the command line's words, for a stylist
             self.explanation.show_error("this item's photo was replaced since the catalogue was indexed. Re-index "

@@ -208,6 +208,14 @@ class CatalogueService:
         self._reopen()
         return True
 
+    def index_stamp(self) -> tuple[int, int, int] | None:
+        """A cheap identity of the open catalogue's index (its manifest file: every build, even one
+        that changed only the category mapping, writes a new one); None when there is none. A
+        window compares the one its results were found with before it explains one of them."""
+        from sane_desktop.retrieval.manifest import manifest_stamp
+
+        return manifest_stamp(self.current().folder)
+
     # --- browsing --------------------------------------------------------------------------
     def categories(self) -> list[str]:
         return self.current().items.categories()

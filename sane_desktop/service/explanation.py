@@ -17,7 +17,7 @@ from typing import Any, TypedDict, cast
 import numpy as np
 import torch
 
-from sane_desktop.errors import InputError, StaleIndexError
+from sane_desktop.errors import InputError, NotFound, StaleIndexError
 from sane_desktop.explain.base import Explainer
 from sane_desktop.explain.cache import ExplanationCache, explanation_cache_key
 from sane_desktop.explain.fast import FastExplainer
@@ -322,7 +322,8 @@ class Explanations:
         cell decomposition from stored per-cell outputs (no model pass for indexed items), spread
         over each candidate's content pixels as the click-through map is, then one attribute-net
         pass over the candidates for their explaining attributes. Each pair in the space its score
-        used (:meth:`space`; ``general``: "visually similar" results)."""
+        used (:meth:`space`; ``general``: "visually similar" results). A pair whose photo is gone
+        or changed since indexing is left out (the others are explained)."""
         import torch.nn.functional as F
 
         if not pairs:
@@ -331,7 +332,16 @@ class Explanations:
             self.verify_index()
         items = self._items()
         by_pk = {info.pk: info for info in items.infos(sorted({pk for pair in pairs for pk in pair}))}
-        pairs = [(c, q) for c, q in pairs if c in by_pk and q in by_pk]
+        # a photo gone or replaced since indexing leaves its own tiles unexplained, not the whole list
+        # (a trial: one deleted photo stopped every tile's explanation); a click on it says why
+        unreadable = set()
+        for pk in {pk for pair in pairs for pk in pair if pk in by_pk}:
+            try:
+                self.model.verify(by_pk[pk])
+            except (NotFound, StaleIndexError) as error:
+                unreadable.add(pk)
+                log.info("tile explanations leave out item %s: %s", by_pk[pk].item_id, error)
+        pairs = [(c, q) for c, q in pairs if c in by_pk and q in by_pk and c not in unreadable and q not in unreadable]
         if not pairs:
             return []
         candidates = [by_pk[c] for c, _ in pairs]
