@@ -52,3 +52,38 @@ def test_the_details_bars_say_how_common_an_attribute_is(qtbot) -> None:  # type
     assert "on 6% of the labelled items" in hints["colour:dark blue"]
     assert "labelled items" not in hints["tone:dark"]
     assert bars.grid.columnCount() == 5
+
+
+def test_a_label_nearly_every_item_carries_is_never_the_reason() -> None:
+    """A trial's MANGO matches were "explained" by line:she, a label on 96 % of the items: it tells
+    these two items from almost none. Such a label ranks after every other attribute, whatever the
+    fitted weights and the shared-first gate; when only such labels are left, nothing is named."""
+    from sane_desktop.explain.attribute_choice import (
+        UNIVERSAL_BASE_RATE,
+        PairParts,
+        SelectionWeights,
+        rank_attributes,
+    )
+    from sane_desktop.gui.explanation_view import ABSTENTION_WORDS, plain_abstention
+
+    names = ["line:she", "colour:black", "fabric:knit"]
+    parts = PairParts(confidence=np.array([0.99, 0.6, 0.3]), match=np.array([0.9, 0.5, 0.4]),
+                      prior=np.array([0.5, 0.3, 0.2]), candidates=[0, 1, 2], partner=np.array([0.99, 0.7, 0.2]),
+                      base_rate=np.array([0.96, 0.2, 0.3]))
+    weights = SelectionWeights(confidence=1.0, match=1.0, prior=1.0, partner=1.0, shared_first=True)
+    ranked = rank_attributes(parts, weights, names)
+    assert [r.name for r in ranked] == ["colour:black", "fabric:knit", "line:she"]
+    varied = np.arange(16, dtype=np.float32).reshape(4, 4)
+    assert abstention(ranked, varied, 0.1) == ""
+    # only the near-universal label is a candidate: said in words, not named
+    alone = rank_attributes(PairParts(parts.confidence, parts.match, parts.prior, [0], parts.partner, parts.base_rate),
+                            weights, names)
+    reason = abstention(alone, varied, 0.1)
+    assert abstention_kind(reason) == "common_label" and "line:she" in reason and "96%" in reason
+    assert plain_abstention(reason) == ABSTENTION_WORDS["common_label"]
+    # an unknown base rate (1 by convention) and one just under the bound rank as before
+    unknown = PairParts(parts.confidence, parts.match, parts.prior, [0, 1, 2], parts.partner, None)
+    assert rank_attributes(unknown, weights, names)[0].name == "line:she"
+    under = PairParts(parts.confidence, parts.match, parts.prior, [0, 1, 2], parts.partner,
+                      np.array([UNIVERSAL_BASE_RATE - 0.01, 0.2, 0.3]))
+    assert rank_attributes(under, weights, names)[0].name == "line:she"

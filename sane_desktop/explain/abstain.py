@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-AbstentionKind = Literal["", "no_attribute", "flat_map", "weak_evidence", "foreign_model"]
+AbstentionKind = Literal["", "no_attribute", "flat_map", "weak_evidence", "foreign_model", "common_label"]
 
 NO_ATTRIBUTE = "no attribute to name"
 FLAT_MAP = "the saliency map is flat"
@@ -19,8 +19,13 @@ WEAK_EVIDENCE = "no attribute is likely on both items"
 # garments): its names (wavy, heart) and its confidence mean nothing on these photos
 FOREIGN_MODEL = "the model learnt its attributes on another catalogue"
 
+# the only attributes left are labels nearly every item of the catalogue carries (MANGO's line:she on
+# 96 % of items): they cannot tell why these two match rather than any two
+COMMON_LABEL = "only labels nearly every item carries fit this match"
+
 _SENTENCES: dict[str, AbstentionKind] = {NO_ATTRIBUTE: "no_attribute", FLAT_MAP: "flat_map",
-                                         WEAK_EVIDENCE: "weak_evidence", FOREIGN_MODEL: "foreign_model"}
+                                         WEAK_EVIDENCE: "weak_evidence", FOREIGN_MODEL: "foreign_model",
+                                         COMMON_LABEL: "common_label"}
 
 
 def abstention_kind(reason: str) -> AbstentionKind:

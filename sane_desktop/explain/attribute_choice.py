@@ -57,7 +57,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from sane_desktop.explain.abstain import FLAT_MAP, NO_ATTRIBUTE, WEAK_EVIDENCE
+from sane_desktop.explain.abstain import COMMON_LABEL, FLAT_MAP, NO_ATTRIBUTE, WEAK_EVIDENCE
 
 SALIENCY_AGREEMENT_WEIGHT = 5e-3
 PRESENT_THRESHOLD = 0.5
@@ -373,6 +373,19 @@ def unrecognised_kinds(probabilities: np.ndarray | Tensor, targets: np.ndarray |
     return unseen
 
 
+# A label carried by at least this share of the catalogue's training items is no reason: it tells
+# these two items from almost none (a trial's MANGO matches were "explained" by line:she, on 96 % of
+# items). A principle, not a fitted value: no validation data chose it.
+UNIVERSAL_BASE_RATE = 0.9
+
+
+def universal(attribute: RankedAttribute | object) -> bool:
+    """The attribute is on nearly every training item (base rate ≥ :data:`UNIVERSAL_BASE_RATE`;
+    an unknown base rate, 1 by convention, is not)."""
+    base = float(getattr(attribute, "base_rate", 1.0))
+    return UNIVERSAL_BASE_RATE <= base < 1.0
+
+
 def shared(attribute: RankedAttribute, threshold: float = PRESENT_THRESHOLD) -> bool:
     """Both items show it: q's and r's calibrated probabilities ≥ ``threshold``."""
     return attribute.confidence >= threshold and attribute.partner >= threshold
@@ -380,7 +393,8 @@ def shared(attribute: RankedAttribute, threshold: float = PRESENT_THRESHOLD) -> 
 
 def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence[str]) -> list[RankedAttribute]:
     """Candidates ranked best first by the log-linear combination (with ``shared_first`` and a
-    partner known, the attributes both items show first)."""
+    partner known, the attributes both items show first); a label nearly every item carries
+    (:func:`universal`) after every other, whatever the weights."""
     candidates = parts.candidates or candidate_attributes(parts.confidence)
     scored = []
     for a in candidates:
@@ -392,7 +406,7 @@ def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence
     gate = weights.shared_first and parts.partner is not None
     redundant = redundant_attributes(parts, candidates) if weights.finer_first else set()
     # ties (e.g. the prior-only rule) fall back on confidence
-    return sorted(scored, key=lambda s: (-(gate and shared(s)), s.index in redundant,
+    return sorted(scored, key=lambda s: (universal(s), -(gate and shared(s)), s.index in redundant,
                                          -(weights.curated_first and curated(s.name)),
                                          -s.score, -s.confidence, s.index))
 
@@ -437,6 +451,9 @@ def abstention(ranked: Sequence[RankedAttribute] | Sequence[object], saliency: n
     if saliency is not None and flat_map(saliency):
         return f"{FLAT_MAP}: no region of the image drives this match"
     top = ranked[0]
+    if universal(top):  # ranked last, so every candidate is one
+        return (f"{COMMON_LABEL} (best, {getattr(top, 'name')}: on {float(getattr(top, 'base_rate')):.0%} of "
+                "the catalogue's items)")
     value = float(getattr(top, "confidence")) * float(getattr(top, "partner"))
     if value < threshold:
         return f"{WEAK_EVIDENCE} (best, {getattr(top, 'name')}: {value:.2f} < {threshold:.2f})"

@@ -472,6 +472,7 @@ def plain_abstention(reason: str) -> str:
 ABSTENTION_WORDS = {"weak_evidence": "none of them is clearly on both items",
                     "flat_map": "no part of the picture stands out",
                     "no_attribute": "this model knows no attributes to name",
+                    "common_label": "the only ones that fit are labels nearly every item carries",
                     "foreign_model": "this model learnt its reasons on drawn garments (train one on this catalogue "
                                      "to name them)"}
 
