@@ -161,3 +161,22 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     qtbot.waitUntil(lambda: not window.outfit_model.pks(), timeout=10000)
     assert window.results.stack.currentWidget() is window.results.empty and window.results.empty.text() == EMPTY
     assert heading_text(window) == COMPATIBLE_HEADING and line(window) == ""
+
+
+def test_an_outfit_of_look_alike_items_only_lists_look_alikes(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A trial's outfit was one item of a category the model has no matches learnt for: every score
+    was a likeness, yet the heading said "Compatible items" and the panel "Why does it match?"."""
+    window = make_window(closet, size=(1200, 800), rise_masks=16)
+    add_by_double_click(window, qtbot, "Jewellery")
+    wait_results_of(window, qtbot, None)
+    qtbot.waitUntil(lambda: heading_text(window) == LOOK_ALIKE_HEADING, timeout=60000)
+    assert line(window) == "No matches learnt for your Jewellery: look-alikes, not compatibility picks."
+    rows = [window.results_model.index(r) for r in range(window.results_model.rowCount())]
+    assert rows and all(index.data(Role.LookAlike) for index in rows)
+    assert any(index.data(Role.Category) == "Tops" for index in rows)  # a category with matches learnt, by looks here
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(rows[0]).center())
+    clicked = window.results_model.row(0).item.pk
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None
+                    and window.explanation.update_data.candidate_pk == clicked, timeout=120000)
+    assert window.explanation_dock.windowTitle() == "Why does it look like your outfit?"

@@ -858,6 +858,18 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Visually similar to {item.title or item.item_id}", 5000)
         self._note_results()  # the way back to the outfit's items follows the mode
 
+    def _show_all_by_looks_heading(self, outfit_categories: list[str]) -> None:
+        """An outfit whose every item is of a category the model has no matches learnt for (a trial:
+        one accessory): each result's score is how much it looks like the outfit, so the results are
+        look-alikes whatever their own category, and the heading and line say so."""
+        if self._results_heading is not None:
+            set_rich(self._results_heading, LOOK_ALIKE_HEADING)
+        names = _listed(outfit_categories)
+        self.results.set_similar_heading(
+            f"No matches learnt for your {names}: look-alikes, not compatibility picks.",
+            f"The model has no matches learnt for {names}: every result here is scored by how much it looks like "
+            "your outfit's items (visual similarity), not by how well it goes with them.")
+
     def _show_look_alike_heading(self, general: list[str], shown: list[str], outfit_by_looks: Sequence[str] = ()) -> None:
         """An outfit search's heading, from the categories the worker found ranked in the general
         space (``general``, of those ``shown``): the model has no matches learnt for them, so their
@@ -1233,8 +1245,14 @@ class MainWindow(QMainWindow):
             return
         self._catalogue_seen(found.revision)
         results, general, outfit_by_looks = found.results, found.general, found.outfit_by_looks
-        self._show_results(results, frozenset(general), found.index_stamp)
         shown = [category for category, listed in results.items() if listed]
+        outfit_categories = {item.category for item in self.outfit_model.items()}
+        if outfit_categories and outfit_categories <= set(outfit_by_looks):
+            # every outfit item counts by looks: each score is a likeness, whatever the result's category
+            self._show_results(results, frozenset(shown), found.index_stamp)
+            self._show_all_by_looks_heading(sorted(outfit_categories))
+            return
+        self._show_results(results, frozenset(general), found.index_stamp)
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
 
     def _show_results(self, results: dict[str, list[SearchResult]], look_alike: frozenset[str] = frozenset(),
