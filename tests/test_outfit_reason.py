@@ -84,6 +84,14 @@ def test_service_outfit_reason_shares_sum_to_the_search_score(tmp_path: Path, ca
     assert "outfit score" in text and "share" in text
     assert main([*home, "--outfit", outfit_ids[0], "--query", outfit_ids[1]]) == 1  # one clear line
     assert len(capsys.readouterr().err.strip().splitlines()) == 1
+    # options only a pair explanation reads are refused in one line, never silently ignored
+    maps = tmp_path / "maps"
+    for extra, named in ((["--save-maps", str(maps)], "--save-maps"), (["--method", "rise"], "--method"),
+                         (["--rise-masks", "100"], "--rise-masks")):
+        assert main([*home, "--outfit", ",".join(outfit_ids), *extra]) == 1
+        said = capsys.readouterr().err.strip().splitlines()
+        assert len(said) == 1 and named in said[0] and "does not apply" in said[0]
+    assert not maps.exists()
 
 
 def test_outfit_text_says_an_abstention_once_and_no_meaningless_column() -> None:

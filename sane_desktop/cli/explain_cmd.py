@@ -211,6 +211,14 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
 
     if not args.candidate or args.query or args.pairs is not None:
         raise CliError("--outfit takes --candidate ID (not --query or --pairs)")
+    # options a pair explanation reads and this one does not: refused, never silently ignored (a trial's
+    # --save-maps wrote nothing and said nothing)
+    unused = [flag for flag, given in (("--save-maps", args.save_maps is not None), ("--method", args.method != "fast"),
+                                       ("--rise-masks", args.rise_masks != 2000)) if given]
+    if unused:
+        raise CliError(f"--outfit explains with the exact fast maps and saves none: {', '.join(unused)} "
+                       f"{'does' if len(unused) == 1 else 'do'} not apply (explain one pair, --query ID --candidate ID, "
+                       "for its maps)")
     outfit_ids = list(dict.fromkeys(i.strip() for entry in args.outfit for i in entry.split(",") if i.strip()))
     if not outfit_ids:
         raise CliError("--outfit: give at least one item id")
