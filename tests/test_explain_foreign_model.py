@@ -38,3 +38,42 @@ def test_the_window_words_it_for_a_stylist():
 
     words = plain_abstention(Explanations(None, ModelContext(general_model_path()), None).abstention(RANKED, SALIENCY))
     assert "drawn garments" in words and "train" in words
+
+
+def test_details_list_no_ranking_of_a_foreign_models_attributes(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A trial: the headline abstained for the bundled general model, yet Details listed its ranking
+    ("motif:moon 1.00" for a plain black sweater) with "See where" links. Details now lists none and
+    says why; the outfit's terms leave out its outfit-level attribute."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from sane_desktop.gui.explain_tasks import ColouredUpdate
+    from sane_desktop.gui.explanation_view import ExplanationView, outfit_terms
+    from sane_desktop.gui.text import LinkLabel
+    from sane_desktop.service.values import ExplanationUpdate
+
+    foreign = Explanations(None, ModelContext(general_model_path()), None).abstention(RANKED, SALIENCY)
+    view = ExplanationView()
+    qtbot.addWidget(view)
+    crop = np.zeros((32, 32, 3), np.uint8)
+    overlay = np.zeros((32, 32, 4), np.uint8)
+
+    def shown(abstained: str) -> list[str]:
+        update = ExplanationUpdate(1, 2, "fast", SALIENCY, SALIENCY, crop, crop, 0.5, 0.01, True,
+                                   attributes=[AttributeScore("motif:moon", 1.0, 1.0, 0.9, 0.1, 0.99, 0.1)],
+                                   abstained=abstained)
+        view.show_update(ColouredUpdate(update, overlay, overlay, "inferno"))
+        return [label.text() for label in view.bars.findChildren(LinkLabel)]
+
+    assert shown(foreign) == []  # no attribute rows, no "See where" link
+    assert shown("") == ["motif:moon"]  # another model's ranking is listed as before
+
+    class Reason:  # the outfit's reason as outfit_terms reads it
+        score, shares, cells = 0.5, [], np.ones(4, np.float32) / 8
+        attributes = [type("A", (), {"name": "motif:moon", "total": 1.0, "confidence": 0.9, "match": 0.5,
+                                     "prior": 0.1, "partner": 0.9})()]
+        abstained = foreign
+
+    assert "motif:moon" not in outfit_terms(Reason())  # type: ignore[arg-type]
+    Reason.abstained = ""
+    assert "Outfit-level attribute motif:moon" in outfit_terms(Reason())  # type: ignore[arg-type]

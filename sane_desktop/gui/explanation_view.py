@@ -361,14 +361,15 @@ class AttributeBars(QWidget):
             self.grid.setColumnStretch(column, 2)
         self.partner_header = "pair has it"  # "both have it" for a "visually similar" pair
 
-    def set_attributes(self, attributes: list[AttributeScore], limit: int = 5) -> None:
+    def set_attributes(self, attributes: list[AttributeScore], limit: int = 5, empty: str = "") -> None:
+        """The first ``limit`` ranked attributes with their parts; none: ``empty`` (or why there are none)."""
         while self.grid.count():
             item = self.grid.takeAt(0)
             widget = item.widget() if item is not None else None
             if widget is not None:
                 widget.deleteLater()
         if not attributes:
-            self.grid.addWidget(ElidedLabel("No attribute explanation: this model has no attribute net or "
+            self.grid.addWidget(ElidedLabel(empty or "No attribute explanation: this model has no attribute net or "
                                             "attribute choice.", lines=2), 0, 0, 1, 5)
             return
         for column, header in enumerate(("attribute", "confidence", "map match", "prior", self.partner_header)):
@@ -467,6 +468,13 @@ def plain_abstention(reason: str) -> str:
     from sane_desktop.explain.abstain import abstention_kind
 
     return ABSTENTION_WORDS[abstention_kind(reason) or "weak_evidence"]
+
+
+def foreign_attributes(reason: str) -> bool:
+    """The reason says the model's attributes were learnt on another catalogue (its ranking is noise here)."""
+    from sane_desktop.explain.abstain import abstention_kind
+
+    return abstention_kind(reason) == "foreign_model"
 
 
 ABSTENTION_WORDS = {"weak_evidence": "none of them is clearly on both items",
@@ -671,7 +679,7 @@ def outfit_terms(reason: OutfitExplanation) -> str:
     text = (f"Outfit score {reason.score:.3f} = Σ of the cosines with each outfit item, each in the space the search "
             f"compared the pair in (a type space, or the general one for a pair compared by looks; exact, the "
             f"ranking's score): {shares}. The result's cells sum to {float(reason.cells.sum()):.3f}.")
-    if reason.attributes:
+    if reason.attributes and not foreign_attributes(reason.abstained):
         first = reason.attributes[0]
         text += (f" Outfit-level attribute {first.name}: total {first.total:.3f}, confidence {first.confidence:.3f}, "
                  f"map match {first.match:.3f} (vs the outfit-level map), prior {first.prior:.3f}, outfit shows it "
@@ -1083,7 +1091,10 @@ class ExplanationView(QWidget):
         set_plain(self.attribute_label, attribute_words(update.attribute) if update.attribute else "")
         self.attribute_caption.setVisible(bool(update.attribute))
         self.attribute_label.setVisible(bool(update.attribute))
-        self.bars.set_attributes(update.attributes)
+        # a model whose attributes were learnt on another catalogue: its ranking (and its confidences)
+        # mean nothing here, so Details lists none instead of "motif:moon 1.00" for a plain sweater
+        self.bars.set_attributes([] if foreign_attributes(update.abstained) else update.attributes,
+                                 empty=f"No attributes listed: {plain_abstention(update.abstained)}.")
         state = "final" if update.final else "refining…"
         # from the space the pair was compared in: a look-alike category's pair, or one with an outfit
         # item that counts by looks, is compared in the general space too
