@@ -218,6 +218,38 @@ def test_a_replaced_photo_is_never_cached_as_the_recorded_one(qtbot, tmp_path) -
     assert again.data(again.index(0), Role.Thumbnail).pixel(5, 5) == orange
 
 
+def test_a_photo_deleted_or_replaced_after_its_thumbnail_was_cached_shows_its_state(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A trial deleted one photo and replaced another after indexing: their tiles still showed the
+    cached pictures, with no "photo missing" or "photo changed". A cached thumbnail now stands for
+    the photo only while the file is still that photo: checked when a list is shown again (the
+    picture stays meanwhile) and on every load from the disk cache."""
+    def photo(path: Path, colour: str) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        image = QImage(40, 30, QImage.Format.Format_RGB888)
+        image.fill(QColor(colour))
+        assert image.save(str(path))
+        return path
+
+    gone, changed, kept = (photo(tmp_path / "p" / f"{n}.png", c) for n, c in (("a", "#e07020"), ("b", "#20a040"), ("c", "#2050c0")))
+    infos = [ItemInfo(n, path.stem, "tops", path.stem, path, hashlib.sha256(path.read_bytes()).hexdigest())
+             for n, path in enumerate((gone, changed, kept))]
+    loader = ThumbnailLoader(tmp_path / "cache", threads=1)
+    model = ItemListModel(loader)
+    model.set_items(infos)
+    states = lambda m: [m.data(m.index(r), Role.ThumbnailState) for r in range(3)]  # noqa: E731
+    qtbot.waitUntil(lambda: states(model) == [READY] * 3, timeout=10000)
+    gone.unlink()
+    photo(changed, "#000000")
+    model.set_items(infos)  # the list shown again (another search, the same results)
+    assert model.data(model.index(0), Role.Thumbnail) is not None  # the picture stays while it is checked
+    qtbot.waitUntil(lambda: states(model) == [MISSING, CHANGED, READY], timeout=10000)
+    assert model.data(model.index(0), Role.Thumbnail) is None and model.data(model.index(1), Role.Thumbnail) is None
+    # a new session, from the disk cache: the same states, not the cached pictures
+    fresh = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))
+    fresh.set_items(infos)
+    qtbot.waitUntil(lambda: states(fresh) == [MISSING, CHANGED, READY], timeout=10000)
+
+
 def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
     window = make_window(world, size=SIZE)
     outfit = build_outfit(window, 3)

@@ -100,8 +100,10 @@ class ItemListModel(QAbstractListModel):
         return sorted(rows, key=lambda row: row.rank or 0)
 
     def _set_rows(self, rows: list[Row]) -> None:
-        # a photo that failed is looked at again whenever a list is shown (it may be back)
+        # a photo that failed is looked at again whenever a list is shown (it may be back), and a shown
+        # one too (it may be gone or replaced since)
         self.thumbnails.retry(row.item.image_path for row in rows)
+        self.thumbnails.recheck((row.item.image_path, row.item.content_hash) for row in rows)
         self.beginResetModel()
         self._rows = rows
         self._row_of_key = {}

@@ -61,10 +61,28 @@ class _ThumbnailJob(QRunnable):
         state = READY
         if image.isNull():
             image, state = self._decode()
+        else:  # a cached picture stands for the photo only while the file is still that photo
+            state = self._source_state()
+            if state != READY:
+                image = QImage()
         try:
             self.signals.ready.emit(self.key, str(self.path), image, state)
         except RuntimeError:  # the window closed while this photo was decoded: nobody to tell
             pass
+
+    def _source_state(self) -> str:
+        """READY when the file is still the recorded photo (its bytes hashed: cheaper than the decode
+        the cache saves), else MISSING, CHANGED or UNREADABLE. A trial saw a deleted and a replaced
+        photo shown from the cache as if nothing had happened."""
+        try:
+            if not self.content_hash:
+                return READY if self.path.is_file() else MISSING
+            data = self.path.read_bytes()
+        except FileNotFoundError:
+            return MISSING
+        except OSError:
+            return UNREADABLE
+        return READY if hashlib.sha256(data).hexdigest() == self.content_hash else CHANGED
 
     def _decode(self) -> tuple[QImage, str]:
         if not self.path.exists():
@@ -114,6 +132,9 @@ class ThumbnailLoader(QObject):
         self._failed: dict[str, str] = {}  # file path -> MISSING or UNREADABLE
         self._rechecking: dict[str, str] = {}  # file path -> its former failure, shown while it is looked at again
         self._pending: set[str] = set()  # keys being loaded (one job per photo, whatever its paths)
+        # loaded thumbnails whose file is looked at again when next shown (a new list): the file may
+        # have been deleted or replaced since; the picture stays on screen meanwhile
+        self._unverified: set[str] = set()
 
     def key(self, path: Path, content_hash: str) -> str:
         """The cache key of this photo (see :func:`cache_key`)."""
@@ -124,15 +145,29 @@ class ThumbnailLoader(QObject):
         and returns None."""
         key = self.key(path, content_hash)
         if key in self._memory:
+            if key in self._unverified and key not in self._pending:
+                self._unverified.discard(key)
+                self._schedule(key, Path(path), content_hash)
             return self._memory[key]
         name = str(Path(path))
         if name in self._failed:
             return None
         if key not in self._pending:
-            self._pending.add(key)
-            cache_file = self.cache_dir / key[:2] / f"{key}.png"
-            self.pool.start(_ThumbnailJob(key, Path(path), cache_file, self.side, self._signals, content_hash))
+            self._schedule(key, Path(path), content_hash)
         return None
+
+    def _schedule(self, key: str, path: Path, content_hash: str) -> None:
+        self._pending.add(key)
+        cache_file = self.cache_dir / key[:2] / f"{key}.png"
+        self.pool.start(_ThumbnailJob(key, path, cache_file, self.side, self._signals, content_hash))
+
+    def recheck(self, photos: Iterable[tuple[Path, str]]) -> None:
+        """Look again, when next asked for, at the files of these loaded (path, content hash)
+        thumbnails: a photo deleted or replaced since then shows its state instead of its picture."""
+        for path, content_hash in photos:
+            key = self.key(path, content_hash)
+            if key in self._memory:
+                self._unverified.add(key)
 
     def state(self, path: Path, content_hash: str) -> str:
         """READY, LOADING, MISSING (no file at ``path``), UNREADABLE (a file that is no photo it can
@@ -161,6 +196,7 @@ class ThumbnailLoader(QObject):
             self._memory[key] = image
             self._failed.pop(path, None)
         else:
+            self._memory.pop(key, None)  # a loaded picture whose file is gone or changed since
             self._failed[path] = state if state != READY else UNREADABLE
         self.ready.emit(key, image)
 
