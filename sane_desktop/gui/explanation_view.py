@@ -973,6 +973,15 @@ class ExplanationView(QWidget):
         self.export_button.setEnabled(False)
         self._say(why, error=error)
 
+    def stopped(self, why: str) -> None:
+        """The explanation under way was stopped (``why``, in plain words): what it showed stays,
+        said to be unfinished; nothing shown yet, the panel goes back to its prompt."""
+        if self.update_data is None and self.outfit_data is None:
+            self.clear()
+            return
+        self._say(f"Explanation stopped ({why}): the map shown is the last one computed. Click the result to "
+                  "explain it again.")
+
     def show_error(self, message: str) -> None:
         """The explanation asked for failed: the one shown before (another result's, a trial saw
         it stay under the newly selected tile) goes, and the panel says why."""

@@ -463,6 +463,8 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("mdi6.exit-to-app", "&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.search_box.setFocus)
         QShortcut(QKeySequence("Delete"), self.outfit_panel.view).activated.connect(self.outfit_panel.remove_selected)
+        # Escape stops an explanation's refinement (a trial found no way to), keeping the map so far
+        QShortcut(QKeySequence("Escape"), self).activated.connect(lambda: self.stop_explanation("you stopped it"))
 
         # issue 18 point 15: rename, delete, re-sync, show folder (gui/catalogue_manager.py)
         self.manage_action = self._action("mdi6.database-cog-outline", "&Manage catalogues…", self.show_catalogue_manager,
@@ -652,9 +654,21 @@ class MainWindow(QMainWindow):
             self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit.")
         self.request_search()
 
+    def stop_explanation(self, why: str) -> bool:
+        """Stop the explanation under way (its refinement holds the one worker: a trial's new list
+        waited 15-19 s behind it); the panel keeps what it has and says so. False when none runs."""
+        if not self.channels.explain.busy:
+            return False
+        self.channels.explain.discard()
+        if self._last_explained is not None:
+            self.results_model.set_explanation(self._last_explained, "")
+        self.explanation.stopped(why)
+        return True
+
     def request_search(self) -> None:
         outfit = self.outfit_model.pks()
         self._cancel_tiles()  # explanations of the old outfit's results are no longer wanted
+        self.stop_explanation("a new list was asked for")  # the list first: it waits for the one worker
         self._show_similar_heading(None)
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         if not outfit:

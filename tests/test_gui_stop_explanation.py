@@ -1,0 +1,70 @@
+"""A trial changed the results' category while an explanation refined (RISE): the new list waited
+15-19 s behind it on the one worker, and nothing could stop the refinement. A new list now stops
+it first, and so does Escape; the panel keeps the map computed so far and says the explanation was
+stopped, and a click explains the result again (pytest-qt, offscreen, real clicks and keys)."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from gui_helpers import choose_target, demo_world  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+
+from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return demo_world(tmp_path_factory.mktemp("stop-explanation"), 40)
+
+
+def click_first_and_wait_for_its_first_map(window, qtbot) -> int:  # type: ignore[no-untyped-def]
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    clicked = window.results_model.row(0).item.pk
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None
+                    and window.explanation.update_data.candidate_pk == clicked, timeout=60000)
+    return clicked
+
+
+def test_a_new_list_and_escape_stop_a_refinement(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    service = window.channels.runner.owner
+    explain = service.explain
+
+    def refining_until_stopped(*args, **kwargs):  # type: ignore[no-untyped-def]
+        """The refinement of a slow machine, deterministically: after its first map it goes on until stopped."""
+        for update in explain(*args, **kwargs):
+            yield update
+            while not kwargs["should_stop"]():
+                time.sleep(0.01)
+
+    service.explain = refining_until_stopped
+    click_first_and_wait_for_its_first_map(window, qtbot)
+    assert window.channels.explain.busy and not window.explanation.update_data.final
+    combo = window.results.target
+    category = next(combo.itemData(i) for i in range(combo.count())
+                    if combo.itemData(i) not in ("", window.results_model.row(0).item.category))
+    choose_target(window, qtbot, category)  # a new list: the refinement stops, the list comes
+    assert not window.channels.explain.busy
+    assert window.explanation.status.text().startswith("Explanation stopped (a new list was asked for)")
+    assert window.explanation.update_data is not None  # the map so far stays
+    qtbot.waitUntil(lambda: not window.channels.search.busy and window.results_model.rowCount() > 0, timeout=60000)
+
+    clicked = click_first_and_wait_for_its_first_map(window, qtbot)  # explained again, then Escape
+    assert window.channels.explain.busy
+    qtbot.keyClick(window.results.view, Qt.Key.Key_Escape)
+    assert not window.channels.explain.busy
+    assert window.explanation.status.text().startswith("Explanation stopped (you stopped it)")
+    assert window.explanation.update_data.candidate_pk == clicked
+    qtbot.keyClick(window.results.view, Qt.Key.Key_Escape)  # nothing under way: nothing happens
+    assert window.explanation.status.text().startswith("Explanation stopped (you stopped it)")
