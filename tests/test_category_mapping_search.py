@@ -251,6 +251,14 @@ def test_cli_category_map_errors_and_query_similar(closet: dict[str, Path], inde
         assert json.loads(capsys.readouterr().out)["compared_by"] == compared_by
     assert main([*base, "explain", "closet", "--query", top, "--candidate", item_id]) == 0
     assert "(visual similarity: how alike they look)" in capsys.readouterr().out.splitlines()[0]
+    # and so does the outfit's reason, per outfit item (a trial: its JSON gave only a space number)
+    assert main([*base, "explain", "closet", "--candidate", top, "--outfit", f"{item_id},{shoe}", "--json"]) == 0
+    shares = json.loads(capsys.readouterr().out)["outfit_reason"]["shares"]
+    assert [s["compared_by"] for s in shares] == ["general", "compatibility"]
+    assert main([*base, "explain", "closet", "--candidate", top, "--outfit", f"{item_id},{shoe}"]) == 0
+    assert "1 of 2 pairs compared by looks" in capsys.readouterr().out.splitlines()[0]
+    assert main([*base, "explain", "closet", "--candidate", top, "--outfit", item_id]) == 0
+    assert "every pair compared by looks: a likeness, not a match" in capsys.readouterr().out.splitlines()[0]
 
 
 def test_cli_query_says_which_lists_only_look_alike(indexed: tuple[Path, dict],

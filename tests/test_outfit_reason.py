@@ -79,6 +79,7 @@ def test_service_outfit_reason_shares_sum_to_the_search_score(tmp_path: Path, ca
     assert abs(shown["score"] - hit.score) < 1e-4 and [s["item"] for s in shown["shares"]] == outfit_ids
     assert abs(sum(s["share"] for s in shown["shares"]) - hit.score) < 1e-4
     assert all("pair_attribute" in s for s in shown["shares"])
+    assert {s["compared_by"] for s in shown["shares"]} == {"compatibility"}  # the space in words, as a pair says it
     assert main([*home, "--outfit", outfit_ids[0], "--outfit", outfit_ids[1]]) == 0
     text = capsys.readouterr().out
     assert "outfit score" in text and "share" in text

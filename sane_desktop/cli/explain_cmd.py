@@ -229,7 +229,11 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
         reason = catalogue.explanations.explain_outfit(candidate.pk, [m.pk for m in members])
         assert reason is not None  # never stopped here
         summary = reason.as_dict()
+        general = catalogue.model.bundle().compatibility.general_space
         for share in summary["shares"]:  # the drill-down: each pair's own explaining attribute
+            # the space as words, as a pair's explanation says it: a type space, or the general one
+            # (a pair compared by looks: a category the model learnt no matches for)
+            share["compared_by"] = "general" if share["space"] == general else "compatibility"
             pair = catalogue.explanations.explain_pair(candidate, next(m for m in members if m.item_id == share["item"]),
                                                        "fast", use_cache=not args.no_cache)
             share["pair_attribute"], share["pair_abstained"] = pair.attribute, pair.abstained
@@ -248,8 +252,11 @@ UNTUNED_NOTE = ("note: the attribute was chosen by untuned default weights, not 
 
 def _render_outfit(result: dict[str, Any]) -> str:
     reason = result["outfit_reason"]
+    by_looks = [share["item"] for share in reason["shares"] if share.get("compared_by") == "general"]
+    which = "every pair compared by looks: a likeness, not a match" if len(by_looks) == len(reason["shares"]) \
+        else f"{len(by_looks)} of {len(reason['shares'])} pairs compared by looks" if by_looks else ""
     lines = [f"{reason['candidate']} with outfit {', '.join(reason['outfit'])}: outfit score {reason['score']:.3f} "
-             f"(Σ of its cosines; the cells sum to {reason['cells_sum']:.3f})"]
+             f"(Σ of its cosines; the cells sum to {reason['cells_sum']:.3f}{'; ' + which if which else ''})"]
     if reason["attribute"]:
         lines.append(f"explaining attribute (whole outfit): {reason['attribute']}")
     elif reason["abstained"]:
@@ -261,8 +268,9 @@ def _render_outfit(result: dict[str, Any]) -> str:
         percent = f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  "
         # how much the item shows the outfit's attribute: meaningless when none was named
         shows = f"  shows it {share['shows_attribute']:.2f}" if reason["attribute"] else ""
+        looks = "  (by looks)" if share.get("compared_by") == "general" else ""
         lines.append(f"  {share['item']:>12s}  share {share['share']:+.3f} ({percent}){shows}  "
-                     f"pair's own attribute: {pair}")
+                     f"pair's own attribute: {pair}{looks}")
     if reason["attribute"] and not reason.get("selection_tuned", True):
         lines.append(UNTUNED_NOTE)
     return "\n".join(lines)
