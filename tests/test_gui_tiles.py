@@ -4,6 +4,8 @@ freezes; images from disk join the outfit (menu and drag and drop)."""
 
 from __future__ import annotations
 
+import html
+
 import os
 from pathlib import Path
 
@@ -64,6 +66,10 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
         tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
         assert "top contributing outfit item" in tooltip and "similarity with it" in tooltip
         assert "map match" not in tooltip and tile.attribute.name in tooltip  # plain words by default
+        # the chip is the pair's reason, said with the outfit item it pairs with (the panel's headline
+        # is the whole outfit's: a trial could not tell the two apart)
+        assert f"chip, why it goes with {window.results_model.outfit_titles[tile.outfit_pk]}" in html.unescape(tooltip)
+        assert "the reason for the whole outfit" in tooltip
         window.explanation.set_details_shown(True)  # the research terms come with Details (issue 18 finding)
         assert "map match" in index.data(Qt.ItemDataRole.ToolTipRole)
         window.explanation.set_details_shown(False)

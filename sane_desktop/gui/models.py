@@ -230,15 +230,20 @@ class ItemListModel(QAbstractListModel):
             lines.append(f"similarity with it: {row.tile.similarity:.2f}"
                          + (" (its type-space cosine)" if self.details else ""))
             attribute = row.tile.attribute
+            # the chip is this pair's reason; the panel's headline is the whole outfit's (a trial read
+            # two different reasons and nothing said which was which)
+            pair = escape(self.outfit_titles.get(row.tile.outfit_pk, row.tile.outfit_pk))
             if attribute is not None and self.details:
-                lines.append(f"explained by: <i>{escape(attribute.name)}</i> — score {attribute.total:.2f} from "
+                lines.append(f"chip, why it goes with {pair}: <i>{escape(attribute.name)}</i> — score {attribute.total:.2f} from "
                              f"confidence {attribute.confidence:.2f}, map match {attribute.match:.2f}, "
                              f"prior {attribute.prior:.2f}, outfit item has it {attribute.partner:.2f}"
                              + (f", on {attribute.base_rate:.0%} of items" if attribute.base_rate < 1.0 else ""))
             elif attribute is not None:
-                lines.append(f"explained by: <i>{escape(attribute.name)}</i>")
+                lines.append(f"chip, why it goes with {pair}: <i>{escape(attribute.name)}</i>")
+            if attribute is not None and len(row.contributions) > 1:
+                lines.append("(the explanation panel also gives the reason for the whole outfit)")
         elif row.attribute:
-            lines.append(f"explained by: <i>{escape(row.attribute)}</i>")
+            lines.append(f"chip: <i>{escape(row.attribute)}</i>")
         return lines
 
     def _photo_lines(self, item: ItemInfo) -> list[str]:
