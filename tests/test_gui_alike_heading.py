@@ -180,3 +180,10 @@ def test_an_outfit_of_look_alike_items_only_lists_look_alikes(closet, make_windo
     qtbot.waitUntil(lambda: window.explanation.update_data is not None
                     and window.explanation.update_data.candidate_pk == clicked, timeout=120000)
     assert window.explanation_dock.windowTitle() == "Why does it look like your outfit?"
+
+
+def test_the_line_agrees_with_the_category_names() -> None:
+    from sane_desktop.gui.main_window import _plural
+
+    assert not _plural(["Jewellery"]) and not _plural(["Dress"]) and not _plural(["Knitwear"])
+    assert _plural(["accessories"]) and _plural(["Shoes"]) and _plural(["Jewellery", "Belt"])

@@ -112,6 +112,12 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     return OutfitResults(service.current().search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp)
 
 
+def _plural(names: list[str]) -> bool:
+    """Whether ``names`` (category names) take a plural verb: several, or one that reads as a
+    plural ("accessories", "Shoes"; not "Dress" or "Jewellery"). A trial read "Your accessories counts"."""
+    return len(names) > 1 or (names[0].casefold().endswith("s") and not names[0].casefold().endswith("ss"))
+
+
 def _listed(names: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
     return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
@@ -905,7 +911,7 @@ class MainWindow(QMainWindow):
                          "(visual similarity), they are not compatibility picks.")
         if outfit_by_looks and not set(shown) <= set(general):  # compatibility lists, partly ranked by looks
             names = _listed(list(outfit_by_looks))
-            lines.append(f"Your {names} {'counts' if len(outfit_by_looks) == 1 else 'count'} by looks.")
+            lines.append(f"Your {names} {'count' if _plural(list(outfit_by_looks)) else 'counts'} by looks.")
             hints.append(f"The model has no matches learnt for {names}: in every score, their share is how much "
                          "the result looks like them (visual similarity), not how well it goes with them.")
         if lines:  # request_search already put the compatible items' heading back and hid the line
