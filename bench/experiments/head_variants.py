@@ -1,7 +1,7 @@
 """Does the frozen-trunk compatibility head gain from more training pairs or a multi-negative loss?
 (issue 16: MANGO's item-disjoint FITB ≥ 0.55 without fine-tuning the trunk). Valid questions only.
 
-    .venv/bin/python bench/experiments/head_variants.py CATALOGUE [--variants base,partial,nce] [--json OUT]
+    .venv/bin/python bench/experiments/head_variants.py CATALOGUE [--variants base,partial,nce,mlp] [--json OUT]
 
 Every variant fits the ``pretrained`` preset's type-aware head (Vasileva et al., ECCV 2018) on the
 same cached pooled features (:func:`sane_desktop.training.features.pooled_features`), same seed and
@@ -15,7 +15,11 @@ compatibility questions (test is never looked at), FITB paired against ``base`` 
   outfits, and still no held-out item in training;
 - ``nce``: each (anchor, positive) pair against up to 32 negatives of the positive's category and
   group from the step's other outfits, InfoNCE on type-space distances (temperature 0.1) instead of
-  one triplet.
+  one triplet;
+- ``mlp``: a two-layer head (1476 → 512, ReLU, dropout 0.2, → 64) instead of the linear one, a probe
+  of whether the frozen features hold more than a linear map reads: it would not be shippable as is,
+  since the embedding of the mean of the cells is then no longer the mean of per-cell embeddings
+  (the fast explanation's exact decomposition).
 """
 
 from __future__ import annotations
@@ -106,6 +110,21 @@ class InfoNceTask(_HeadOutfitTask):
         return StepOutput(loss, {"triplet_accuracy": (d_pos < d_neg[:, 0]).float().mean()})
 
 
+class MlpTask(_HeadOutfitTask):
+    """The head's outfit task with a two-layer head (the variant ``mlp``): the standardisation is
+    folded into its first layer."""
+
+    def fold_standardisation(self) -> None:
+        first = self.compat.embed[0]
+        with torch.no_grad():
+            weight = first.weight / self.scale
+            first.bias.copy_(first.bias - weight @ self.mean)
+            first.weight.copy_(weight)
+
+
+MLP_HIDDEN, MLP_DROPOUT = 512, 0.2
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("catalogue", type=Path)
@@ -132,7 +151,11 @@ def main() -> None:
         outfits = [*train, *trimmed_dropped_outfits(catalogue)] if variant == "partial" else train
         random = seed_everything(config.seed)
         compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=config.width, trunk=config.trunk)
-        task_type = InfoNceTask if variant == "nce" else _HeadOutfitTask
+        if variant == "mlp":
+            compat.embed = torch.nn.Sequential(  # type: ignore[assignment]
+                torch.nn.Linear(pooled.features.shape[1], MLP_HIDDEN), torch.nn.ReLU(),
+                torch.nn.Dropout(MLP_DROPOUT), torch.nn.Linear(MLP_HIDDEN, config.embed_dim))
+        task_type = InfoNceTask if variant == "nce" else MlpTask if variant == "mlp" else _HeadOutfitTask
         task = task_type(compat, pooled.features, pooled.row, outfits, fitb, category, group, config, random)
         started = time.perf_counter()
         optimiser, scheduler = make_optimiser([*compat.embed.parameters(), compat.masks], config)
