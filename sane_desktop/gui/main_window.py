@@ -469,8 +469,12 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("mdi6.exit-to-app", "&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.search_box.setFocus)
         QShortcut(QKeySequence("Delete"), self.outfit_panel.view).activated.connect(self.outfit_panel.remove_selected)
-        # Escape stops an explanation's refinement (a trial found no way to), keeping the map so far
-        QShortcut(QKeySequence("Escape"), self).activated.connect(lambda: self.stop_explanation("you stopped it"))
+        # Escape stops an explanation's refinement (a trial found no way to), keeping the map so far:
+        # from the results and the explanation panel only, so that a dialog's own Escape stays its own
+        for widget in (self.results, self.explanation):
+            stop = QShortcut(QKeySequence("Escape"), widget)
+            stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            stop.activated.connect(lambda: self.stop_explanation("you stopped it"))
 
         # issue 18 point 15: rename, delete, re-sync, show folder (gui/catalogue_manager.py)
         self.manage_action = self._action("mdi6.database-cog-outline", "&Manage catalogues…", self.show_catalogue_manager,
