@@ -194,3 +194,12 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         assert all(row.height() == rows[0].height() for row in view.outfit_reason.rows)
     finally:
         client.shutdown()
+
+
+def test_a_product_type_reads_as_a_type() -> None:
+    """MANGO's family and H&M's garment kinds: "mainly through its type (jeans)", not “family jeans”."""
+    from sane_desktop.gui.explanation_view import similar_sentence
+
+    assert outfit_phrase("family:jeans") == "type (jeans)"
+    assert outfit_phrase("season:summer") == "“season summer”"  # a kind with no words of its own, as before
+    assert similar_sentence("garment:trousers", "Blue jeans").startswith("Looks like Blue jeans: both are trousers")

@@ -78,6 +78,10 @@ def test_the_service_shows_readable_titles(tmp_path: Path) -> None:
     ("pattern:solid", True, "Both are plain, without a pattern — the highlighted areas drove the match."),
     ("fabric:denim", True, "Both are made of denim — the highlighted areas drove the match."),
     ("floral", True, "Both share “floral” — the highlighted areas drove the match."),
+    # a product type in a stylist's words (a trial read “family jeans”)
+    ("family:jeans", True, "Both are jeans — the highlighted areas drove the match."),
+    ("garment:trousers", False, "This item's type, trousers, goes with the outfit item — the highlighted areas "
+                                "drove the match."),
     ("season:summer", False, "“season summer” on this item goes with the outfit item — the highlighted areas drove "
                              "the match."),
     ("", True, "The highlighted areas are what made these two a match."),

@@ -407,7 +407,7 @@ def outfit_phrase(attribute: str) -> str:
     """The attribute as the words after "through its": ``motif:bolt`` -> "lightning-bolt motif",
     ``colour:blue`` -> "blue colour", ``pattern:dotted`` -> "dotted pattern", ``fabric:denim`` ->
     "denim fabric"; a bare word as its look ("dotted" -> "dotted look"); another kind as “kind value”."""
-    from sane_desktop.service.titles import COLOUR_KINDS, MATERIAL_KINDS, attribute_parts, attribute_words
+    from sane_desktop.service.titles import COLOUR_KINDS, MATERIAL_KINDS, TYPE_KINDS, attribute_parts, attribute_words
 
     kind, value = attribute_parts(attribute)
     kind = kind.casefold()
@@ -416,6 +416,8 @@ def outfit_phrase(attribute: str) -> str:
     if kind in COLOUR_KINDS:
         return f"{attribute_words(attribute)} colour"
     words = value.replace("_", " ").strip()
+    if kind in TYPE_KINDS:
+        return f"type ({words})"
     return f"{words} look" if not kind else f"“{kind} {words}”"
 
 
@@ -727,7 +729,7 @@ def similar_sentence(attribute: str, title: str, both: bool = True) -> str:
     """The headline of a "visually similar" result: what it shares with ``title`` (the item it looks
     like; ``both``: that item has the attribute too), e.g. "Looks like Rose dotted sneakers: both have
     a dotted pattern — the highlighted areas drove the likeness." Never speaks of an outfit."""
-    from sane_desktop.service.titles import COLOUR_KINDS, MATERIAL_KINDS, attribute_parts, attribute_words
+    from sane_desktop.service.titles import COLOUR_KINDS, MATERIAL_KINDS, TYPE_KINDS, attribute_parts, attribute_words
 
     looks = f"Looks like {title}" if title.strip() else "Looks like the other item"
     if not attribute.strip():
@@ -736,7 +738,7 @@ def similar_sentence(attribute: str, title: str, both: bool = True) -> str:
     kind, words, phrase = kind.casefold(), value.replace("_", " ").strip(), attribute_words(attribute)
     if not both:
         return f"{looks}, most in the highlighted areas (this item's {phrase} is its own)."
-    if kind in COLOUR_KINDS:
+    if kind in COLOUR_KINDS or kind in TYPE_KINDS:
         shared = f"both are {words}"
     elif kind in MATERIAL_KINDS:
         shared = f"both are made of {words}"

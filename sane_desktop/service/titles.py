@@ -158,6 +158,9 @@ def match_sentence(attribute: str, both: bool = True) -> str:
     if kind in MATERIAL_KINDS:
         return (f"Both are made of {words} — {DROVE}" if both
                 else f"This item's {words} fabric goes with the outfit item — {DROVE}")
+    if kind in TYPE_KINDS:  # a product type (MANGO's family, H&M's garment): "Both are jeans", not “family jeans”
+        return (f"Both are {words} — {DROVE}" if both
+                else f"This item's type, {words}, goes with the outfit item — {DROVE}")
     label = words if not kind else f"{kind} {words}"
     return (f"Both share “{label}” — {DROVE}" if both
             else f"“{label}” on this item goes with the outfit item — {DROVE}")
