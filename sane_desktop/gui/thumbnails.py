@@ -71,18 +71,14 @@ class _ThumbnailJob(QRunnable):
             pass
 
     def _source_state(self) -> str:
-        """READY when the file is still the recorded photo (its bytes hashed: cheaper than the decode
-        the cache saves), else MISSING, CHANGED or UNREADABLE. A trial saw a deleted and a replaced
-        photo shown from the cache as if nothing had happened."""
-        try:
-            if not self.content_hash:
-                return READY if self.path.is_file() else MISSING
-            data = self.path.read_bytes()
-        except FileNotFoundError:
-            return MISSING
-        except OSError:
-            return UNREADABLE
-        return READY if hashlib.sha256(data).hexdigest() == self.content_hash else CHANGED
+        """READY when the file is still the recorded photo (its bytes hashed, the service's
+        :func:`~sane_desktop.service.items.photo_state`: cheaper than the decode the cache saves),
+        else MISSING, CHANGED or UNREADABLE. A trial saw a deleted and a replaced photo shown from the
+        cache as if nothing had happened."""
+        from sane_desktop.service.items import photo_state  # on the pool's thread, not at start-up
+
+        why = photo_state(self.path, self.content_hash)
+        return {"": READY, "gone": MISSING, "replaced": CHANGED}.get(why, UNREADABLE)
 
     def _decode(self) -> tuple[QImage, str]:
         if not self.path.exists():

@@ -189,23 +189,38 @@ class CatalogueItems:
         self.engine.dispose()
 
 
-def photos_changed(items: Sequence[ItemInfo]) -> list[dict[str, str]]:
-    """The items among ``items`` whose photo file is gone or holds other bytes than the indexed
-    photo (its content hash): a trial saw ``query`` rank a deleted photo first without a word, while
-    ``explain`` refused it. Each file is hashed once (a few ms for a list of results)."""
+def photo_state(path: Path, content_hash: str) -> str:
+    """"" while the file at ``path`` is still the photo recorded by ``content_hash`` (SHA-256 of its
+    bytes; without one, while a file is there), else why not: "gone", "replaced" or "unreadable: …".
+    The one check of a photo against what was derived from it (``query``'s note, the thumbnails'
+    cache, an image from disk carried to a new model). Never raises."""
+    import os
+    import stat
+
     from sane_desktop.retrieval.indexing.scan import file_hash
 
+    try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever
+            return "unreadable: not a regular file"
+        if not content_hash:
+            return ""
+        return "" if file_hash(path) == content_hash else "replaced"
+    except FileNotFoundError:
+        return "gone"
+    except OSError as error:
+        return f"unreadable: {error.strerror or error}"
+
+
+def photos_changed(items: Sequence[ItemInfo]) -> list[dict[str, str]]:
+    """The items among ``items`` whose photo file is gone or holds other bytes than the indexed
+    photo (its content hash, :func:`photo_state`): a trial saw ``query`` rank a deleted photo first
+    without a word, while ``explain`` refused it. Each file is hashed once (a few ms for a list of results)."""
     found, seen = [], set()
     for item in items:
         if item.pk in seen or not item.content_hash:
             continue
         seen.add(item.pk)
-        try:
-            why = "" if file_hash(item.image_path) == item.content_hash else "replaced"
-        except FileNotFoundError:
-            why = "gone"
-        except OSError as error:
-            why = f"unreadable: {error.strerror or error}"
+        why = photo_state(item.image_path, item.content_hash)
         if why:
             found.append({"item_id": item.item_id, "path": str(item.image_path), "why": why})
     return found

@@ -224,19 +224,19 @@ class OutfitSearch:
         """Embed a carried image from disk (added under a previous model) with this one, under its
         own key. NotFound when its file is gone, InputError when it holds other bytes than the
         photo the user added: its old embedding is not used for the new model."""
-        from sane_desktop.retrieval.indexer import file_hash
+        from sane_desktop.service.items import photo_state
 
         path = info.image_path
-        if not path.is_file():
+        why = photo_state(path, info.content_hash)
+        if why == "gone":
             raise NotFound(f"the photo {path.name} added from disk is gone ({path}): remove it from the outfit")
-        content_hash = file_hash(path)
-        if content_hash != info.content_hash:
-            raise InputError(f"the photo {path.name} added from disk has changed since it was added ({path}): "
+        if why:
+            raise InputError(f"the photo {path.name} added from disk has changed since it was added ({path}: {why}): "
                              f"remove it from the outfit and add it again")
         searcher = self.searcher()
         embedding, cells = self._embed_file(path)
         query = QueryItem(embedding.astype(np.float32), searcher.category_index(info.category), None, str(path))
-        self.items.add_disk_image(path, info.category, content_hash, query, cells, pk=info.pk)
+        self.items.add_disk_image(path, info.category, info.content_hash, query, cells, pk=info.pk)
         log.info("image from disk %s embedded again with the catalogue's new model", path.name)
 
     def _catalogue_category(self, searcher: OutfitSearcher, category: str) -> str:
