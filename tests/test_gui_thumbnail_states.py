@@ -183,18 +183,20 @@ def test_a_damaged_photo_is_not_taken_for_a_missing_one(qtbot, tmp_path) -> None
     assert model.data(model.index(0), Role.ThumbnailState) == UNREADABLE
 
 
+def photo(path: Path, colour: str) -> Path:
+    """A 40×30 photo of one colour at ``path`` (folders made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = QImage(40, 30, QImage.Format.Format_RGB888)
+    image.fill(QColor(colour))
+    assert image.save(str(path))
+    return path
+
+
 def test_a_replaced_photo_is_never_cached_as_the_recorded_one(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A trial: a.jpg replaced after its import by another photo, its tile drawn before a re-index,
     cached the new picture under the recorded photo's hash, so catalogue B's byte-identical copy of
     the old photo showed the new one, for good. Now a photo whose bytes are not the recorded ones
     says "photo changed: re-index" and nothing is cached under the recorded hash."""
-    def photo(path: Path, colour: str) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        image = QImage(40, 30, QImage.Format.Format_RGB888)
-        image.fill(QColor(colour))
-        assert image.save(str(path))
-        return path
-
     original = photo(tmp_path / "a" / "top.png", "#e07020")  # the orange top both catalogues imported
     (tmp_path / "b").mkdir()
     copy = Path(shutil.copy(original, tmp_path / "b" / "same_top.png"))  # catalogue B's copy of it
@@ -223,13 +225,6 @@ def test_a_photo_deleted_or_replaced_after_its_thumbnail_was_cached_shows_its_st
     cached pictures, with no "photo missing" or "photo changed". A cached thumbnail now stands for
     the photo only while the file is still that photo: checked when a list is shown again (the
     picture stays meanwhile) and on every load from the disk cache."""
-    def photo(path: Path, colour: str) -> Path:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        image = QImage(40, 30, QImage.Format.Format_RGB888)
-        image.fill(QColor(colour))
-        assert image.save(str(path))
-        return path
-
     gone, changed, kept = (photo(tmp_path / "p" / f"{n}.png", c) for n, c in (("a", "#e07020"), ("b", "#20a040"), ("c", "#2050c0")))
     infos = [ItemInfo(n, path.stem, "tops", path.stem, path, hashlib.sha256(path.read_bytes()).hexdigest())
              for n, path in enumerate((gone, changed, kept))]
