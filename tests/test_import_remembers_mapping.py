@@ -275,3 +275,34 @@ def test_every_service_reader_reads_the_folder_as_its_import_did(hm30: tuple[Pat
     assert source_mapping(root, other) == other  # a mapping given wins
     assert source_mapping(tmp_path / "another-folder", name="hm30") is None  # recorded for another folder
     assert source_mapping(tmp_path / "<h1>x") is None  # no valid catalogue name: never imported, never an error
+
+
+def test_reading_a_folder_looks_at_its_store_without_changing_it(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Train and evaluate only read a source folder; the look for its recorded mapping used to open
+    the store for writing, which migrated an older database (an older SANE Desktop could then no
+    longer open it) and switched its journal mode. Now the look is read-only: the file keeps its
+    bytes and its revision, and a store written before the mapping was recorded has none to give."""
+    import hashlib
+
+    from sane_desktop import paths
+    from sane_desktop.service.sources import source_mapping
+
+    monkeypatch.setenv("SANE_INDEX_HOME", str(tmp_path / "home"))
+    root = tmp_path / "closet"
+    root.mkdir()
+    database = paths.catalogue_dir("closet") / "catalogue.db"
+    database.parent.mkdir(parents=True)
+    url = f"sqlite:///{database}"
+    command.upgrade(migrations.alembic_config(url=url), "0005")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO catalogues(id, name, root, format, revision) "
+                                "VALUES (1, 'closet', :root, 'folder', 1)"), {"root": str(root.resolve())})
+    engine.dispose()
+    before = hashlib.sha256(database.read_bytes()).hexdigest()
+    assert source_mapping(root) is None
+    assert hashlib.sha256(database.read_bytes()).hexdigest() == before
+    engine = create_engine(url)
+    assert "mapping" not in {c["name"] for c in inspect(engine).get_columns("catalogues")}  # not migrated
+    engine.dispose()

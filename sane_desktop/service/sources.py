@@ -38,11 +38,11 @@ def source_mapping(root: Path | str, mapping: Path | str | None = None, name: st
         return None
     from sqlalchemy.exc import SQLAlchemyError
 
-    from sane_desktop.store import open_store
+    from sane_desktop.store.db import create_store_engine
     from sane_desktop.store.importer import stored_catalogue
 
-    try:
-        engine = open_store(f"sqlite:///{database.as_posix()}")
+    try:  # read-only: a command that only reads the folder (evaluate, train) never migrates its store
+        engine = create_store_engine(f"sqlite:///{database.as_posix()}", read_only=True)
     except (SaneError, SQLAlchemyError, OSError) as error:
         log.info("no recorded mapping for %s (%s)", root, error)
         return None

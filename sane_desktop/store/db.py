@@ -220,9 +220,11 @@ def _display(url: URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def create_store_engine(url: str, *, busy_timeout: float | None = None) -> Engine:
+def create_store_engine(url: str, *, busy_timeout: float | None = None, read_only: bool = False) -> Engine:
     """An engine for ``url`` with the store's error boundary; creates the folder of a SQLite file and
     opens a SQLite file this process cannot write read-only (see :func:`is_read_only`).
+    ``read_only``: open an existing SQLite file read-only even when it could be written (a look that
+    must change nothing, not even the journal mode).
 
     Raises :class:`StoreError` for a URL that is not one, a missing driver, a folder that cannot be
     created, or a file that cannot be read as it is (:func:`sqlite_access`)."""
@@ -245,6 +247,8 @@ def create_store_engine(url: str, *, busy_timeout: float | None = None) -> Engin
                     raise StoreError(f"cannot create the folder of the catalogue database {where} "
                                      f"({error.strerror or error})") from error
                 access = sqlite_access(path)
+                if read_only and access.mode == "rw":
+                    access = SqliteAccess("ro", "opened to read only")
                 if access.mode != "rw":
                     parsed = sqlite_read_only_url(path, access.mode)
             engine = create_engine(parsed, connect_args={"timeout": timeout})
