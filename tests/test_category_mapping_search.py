@@ -293,3 +293,23 @@ def test_category_plan_suggests_for_what_the_model_lacks(closet: dict[str, Path]
     assert rows["Jewellery"].automatic == GENERAL_CATEGORY and rows["Jewellery"].reason
     assert rows["Dresses"].current == "all-body" and rows["Dresses"].preselected == "all-body"  # the last index's
     assert plan.choices({"Tops": "tops", "Dresses": "all-body", "Jewellery": "general"}) == {"Dresses": "all-body"}
+
+
+def test_explain_json_lists_no_ranking_of_a_foreign_models_attributes(indexed: tuple[Path, dict],
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial: the window's Details hid the bundled general model's attribute ranking (learnt on the
+    drawn garments) under its abstaining headline, while ``explain --json`` still listed it
+    ("motif:moon" for a real sweater). Both front ends now withhold it; another model's stays listed."""
+    from sane_desktop.explain.abstain import abstention_kind
+    from sane_desktop.models.checkpoint import general_model_path
+
+    home, _ = indexed
+    top, shoe = (next(i for i in Catalogues(home).open("closet").items.search() if i.category == c).item_id
+                 for c in ("Tops", "Shoes"))
+    base = ["--index-home", str(home), "explain", "closet", "--query", top, "--candidate", shoe, "--json"]
+    assert main([*base, "--model", str(general_model_path())]) == 0
+    foreign = json.loads(capsys.readouterr().out)
+    assert abstention_kind(foreign["abstained"]) == "foreign_model"
+    assert foreign["attribute"] is None and foreign["attributes"] == []
+    assert main(base) == 0  # the catalogue's own (demo) model: its ranking is listed
+    assert json.loads(capsys.readouterr().out)["attributes"]

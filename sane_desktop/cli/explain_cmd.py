@@ -126,10 +126,15 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         q_map, c_map = result.attribute_maps[result.attribute]
         save("attribute_query", "query", q_map, paths["attribute"])
         save("attribute_candidate", "candidate", c_map, paths["attribute"])
+    from sane_desktop.explain.abstain import abstention_kind
+
+    # a ranking by attributes learnt on another world (the bundled general model's drawn garments) is
+    # withheld here as in the window's Details: listed, "motif:moon 1.00" read as a reason all the same
+    foreign = abstention_kind(result.abstained) == "foreign_model"
     return {
         "query": result.query.item_id, "candidate": result.candidate.item_id, "method": result.method,
         "attribute": result.attribute, "abstained": result.abstained,
-        "attributes": [a.as_dict() for a in result.attributes],
+        "attributes": [] if foreign else [a.as_dict() for a in result.attributes],
         "similarity": result.similarity, "space": result.space,
         # in words, as query's "space": the pair's learnt type space, or the general one (how alike they look)
         "compared_by": "general" if result.space == catalogue.model.bundle().compatibility.general_space
