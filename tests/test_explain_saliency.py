@@ -204,6 +204,24 @@ def test_masked_embeddings_batches_consistently():
     assert torch.allclose(a, b, atol=1e-5)
 
 
+def test_a_stop_is_heard_within_a_small_cpu_batch():
+    """A trial's new list waited about 5 s behind a stopped CPU refinement: the stop is asked once
+    per batch, and a batch of 64 masks through a pretrained trunk takes seconds on a CPU. There the
+    batch is at most CPU_STOP_BATCH masks, whatever the caller asked for."""
+    from sane_desktop.explain.rise import CPU_STOP_BATCH
+    from sane_desktop.progress import Cancelled
+
+    model = small_compatibility_net(5)
+    seen: list[int] = []
+    forward = model.forward
+    model.forward = lambda batch: (seen.append(batch.shape[0]), forward(batch))[1]  # type: ignore[method-assign]
+    masks = generate_masks(n=64, seed=0)
+    asked = iter([False, True])
+    with pytest.raises(Cancelled):
+        masked_embeddings(model, random_images(1, seed=7)[0], masks, batch_size=64, should_stop=lambda: next(asked))
+    assert seen == [CPU_STOP_BATCH] and CPU_STOP_BATCH <= 16
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_rise_cuda_bf16_close_to_cpu():

@@ -25,6 +25,7 @@ from sane_desktop.explain.targets import PairScore, Target
 from sane_desktop.progress import CancelCheck, Cancelled, never_cancel
 
 EPS = 1e-12
+CPU_STOP_BATCH = 16  # masks per batch on the CPU: a stop is heard between batches
 
 
 def masked_embeddings(
@@ -34,9 +35,14 @@ def masked_embeddings(
     batch_size: int = 64,
     should_stop: CancelCheck = never_cancel,
 ) -> Tensor:
-    """E(image ⊙ M_i) for every mask (N, H, W) -> (N, D) float32; bf16 autocast on CUDA."""
+    """E(image ⊙ M_i) for every mask (N, H, W) -> (N, D) float32; bf16 autocast on CUDA.
+    ``should_stop`` is asked before every batch (raises :class:`Cancelled`)."""
     device = masks.device
     image = image.to(device)
+    if device.type != "cuda":
+        # a CPU batch of 64 through a pretrained trunk takes seconds: a stop (Escape, a new list)
+        # waited that long (a trial: about 5 s); a CPU gains next to nothing from larger batches
+        batch_size = min(batch_size, CPU_STOP_BATCH)
     out = []
     with inference(device):
         for start in range(0, masks.shape[0], batch_size):

@@ -53,6 +53,7 @@ TaskFn: TypeAlias = Callable[[S, "TaskState[P]"], R]
 
 PROGRESS_INTERVAL_S = 0.05  # at most 20 progress signals a second: the GUI stays responsive
 READY = "Ready"
+STOPPING = "Stopping…"  # a discarded task that still runs until its next check
 QUIET_MS = 500  # a quiet task's status-bar text shows only once it has run this long (a quick one is silent)
 
 
@@ -99,6 +100,7 @@ class Task(QObject, Generic[R, P]):
         self.quiet = quiet  # ``activity`` shows only once the task has run QUIET_MS
         self.state: TaskState[P] = TaskState(post, self)
         self.ended = False
+        self.began = False  # the worker started it (set on the GUI thread when its activity is said)
         self._live = True  # False once discarded: nothing more is emitted
         self._forget = forget  # the runner's bookkeeping, called once the task has ended
 
@@ -308,6 +310,7 @@ class TaskRunner(QObject, Generic[S]):
     def _began(self, task: Task[Any, Any]) -> None:
         """The worker started ``task`` (GUI thread): say what it does, a quiet one only if it still
         runs after QUIET_MS."""
+        task.began = True
         if not task.quiet:
             self.activity.emit(task.activity)
         else:
@@ -340,10 +343,16 @@ class Channel(Generic[S]):
         return task
 
     def discard(self) -> None:
-        """Stop the current task, if any; nothing it reports reaches a handler any more."""
-        if self.current is not None:
-            self.current.discard()
-            self.current = None
+        """Stop the current task, if any; nothing it reports reaches a handler any more. A task
+        that was running says "Stopping…" in the status bar until the worker reaches its next check
+        (a trial read "Explaining…" for 1.5 s after Escape, and after the outfit was cleared)."""
+        task, self.current = self.current, None
+        if task is None:
+            return
+        running = task.began and not task.ended and task.live and not task.quiet
+        task.discard()
+        if running:
+            self._runner.activity.emit(STOPPING)
 
     def _ended(self, task: Task[Any, Any]) -> None:
         if self.current is task:
