@@ -7,6 +7,7 @@ on a channel disconnects the older one, so whatever a handler receives is curren
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -1383,6 +1384,12 @@ class MainWindow(QMainWindow):
         if "changed since the catalogue was indexed" in message:  # the command line's words, for a stylist
             self.explanation.show_error("this item's photo was replaced since the catalogue was indexed. Re-index "
                                         "it (File → Manage catalogues… → Re-sync) to see why it matches as it is now.")
+            return
+        gone = re.search(r"the image of .+ is gone from (.+) \(moved or deleted since indexing\)", message)
+        if gone:  # the command line's words name the item code and the full path: a stylist needs neither
+            self.explanation.show_error(f"this item's photo ({Path(gone.group(1)).name}) is no longer in the catalogue "
+                                        "folder: it was moved or deleted since indexing. Put it back, or re-index it "
+                                        "(File → Manage catalogues… → Re-sync) to leave it out.")
             return
         self.explanation.show_error(message)
 

@@ -5,19 +5,27 @@ from __future__ import annotations
 
 import os
 import stat
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
 
-from sane_desktop.errors import ModelError, NotFound, StaleIndexError
+from sane_desktop.errors import InputError, ModelError, NotFound, StaleIndexError
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import ItemInfo
 from sane_desktop.store import browse
+
+
+def _photo_gone(item: ItemInfo) -> NotFound:
+    """The one message for an item whose photo left the folder after indexing (the window turns it
+    into a stylist's words)."""
+    return NotFound(f"the image of {item.item_id} is gone from {item.image_path} (moved or deleted since "
+                    "indexing): put it back, or re-index to leave it out")
 
 
 class ModelContext:
@@ -65,8 +73,7 @@ class ModelContext:
                 raise StaleIndexError(f"{item.image_path} is no longer a regular file: re-index")
             digest = file_hash(item.image_path)
         except FileNotFoundError:
-            raise NotFound(f"the image of {item.item_id} is gone from {item.image_path} (moved or deleted since "
-                           "indexing): put it back, or re-index to leave it out") from None
+            raise _photo_gone(item) from None
         except OSError as error:
             raise NotFound(f"cannot read the image of {item.item_id} ({item.image_path}: {error.strerror})") from None
         if digest != item.content_hash:
@@ -81,9 +88,19 @@ class ModelContext:
         if key not in self._images:
             from sane_desktop.models.preprocess import load_image_tensor
 
-            self.verify(item)
-            self._images[key] = load_image_tensor(item.image_path, self.bundle().preprocessing)
+            self._images[key] = self._load(item, load_image_tensor)
         return self._images[key]
+
+    def _load(self, item: ItemInfo, loader: Callable[[Path, Any], torch.Tensor]) -> torch.Tensor:
+        """``loader(path, preprocessing)`` of a verified item; a photo deleted after its check (a
+        check is remembered) is said in :meth:`verify`'s words, whichever path found it gone."""
+        self.verify(item)
+        try:
+            return loader(item.image_path, self.bundle().preprocessing)
+        except InputError:
+            if not os.path.lexists(item.image_path):
+                raise _photo_gone(item) from None
+            raise
 
     def crop_rgb(self, item: ItemInfo) -> np.ndarray:
         """(S, S, 3) uint8 centre crop of the item: the picture its maps align with (verified and
@@ -92,8 +109,7 @@ class ModelContext:
         if key not in self._crops:
             from sane_desktop.models.preprocess import load_image_uint8
 
-            self.verify(item)
-            self._crops[key] = load_image_uint8(item.image_path, self.bundle().preprocessing).permute(1, 2, 0).numpy()
+            self._crops[key] = self._load(item, load_image_uint8).permute(1, 2, 0).numpy()
         return self._crops[key].copy()  # a caller may draw on it
 
     def model_category(self, category: str, mapping: Mapping[str, str] | None = None) -> str:
