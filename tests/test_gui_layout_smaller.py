@@ -146,6 +146,22 @@ def test_export_asks_where_in_the_pictures_folder_and_confirms(window, qtbot) ->
     saved = pictures / "my explanation.png"
     qtbot.waitUntil(saved.exists, timeout=10000)
     assert saved.stat().st_size > 1000
+    # laid out wider than the panel and drawn at twice the pixels, then the panel is as it was (a
+    # trial's export of a narrow panel was 368 px with the names cut short)
+    from sane_desktop.gui.explanation_view import EXPORT_SCALE, EXPORT_WIDTH
+
+    card = window.explanation.card
+    assert card.width() < EXPORT_WIDTH
+    image = QImage(str(saved))
+    assert image.width() == round(EXPORT_WIDTH * EXPORT_SCALE) and image.height() > image.width() // 2
+    panel_photo = window.explanation.candidate_panel.width()
+    seen: list[int] = []
+    photo = window.explanation.candidate_panel
+    photo.resizeEvent = lambda event: seen.append(event.size().width())  # type: ignore[method-assign]
+    before = card.geometry()
+    window.explanation.card_image()
+    assert seen and max(seen) > 1.5 * panel_photo  # the photos drawn larger, not the panel's
+    assert card.geometry() == before and photo.width() == panel_photo
     assert str(saved) in window.statusBar().currentMessage()  # confirmed in the status bar
     assert window.settings.get("export_folder") == str(pictures)
     # Ctrl+S (the menu's shortcut) opens the dialog in the folder used last

@@ -54,6 +54,10 @@ PROMPT = "Click a compatible item to see why it matches the outfit."
 METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)"}
 PHOTO_CACHE = 8
 PANEL_MIN_WIDTH = 220  # the panel's least width, whatever it shows
+# an exported card is laid out this wide (logical px) and drawn at twice the pixels, whatever the
+# panel's width: a trial's export of a narrow panel was 368 px with the names cut short
+EXPORT_WIDTH = 760
+EXPORT_SCALE = 2.0
 
 
 def rgb_image(array: np.ndarray) -> QImage:
@@ -1227,8 +1231,27 @@ class ExplanationView(QWidget):
         dialog.open()
         return None
 
+    def card_image(self, width: int = EXPORT_WIDTH, scale: float = EXPORT_SCALE) -> QImage:
+        """The card as the export draws it: laid out ``width`` logical pixels wide (its height
+        follows), drawn at ``scale`` times the pixels, then put back as it was in the panel. No
+        event is processed in between, so the panel never shows the wider layout."""
+        layout = self.card.layout()
+        old = self.card.geometry()
+        width = max(width, old.width())
+        height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
+        height = max(height, layout.totalSizeHint().height(), layout.totalMinimumSize().height())
+        try:
+            self.card.resize(width, height)
+            image = QImage(round(width * scale), round(height * scale), QImage.Format.Format_ARGB32_Premultiplied)
+            image.setDevicePixelRatio(scale)
+            image.fill(self.card.palette().color(QPalette.ColorRole.Window))
+            self.card.render(image)
+        finally:
+            self.card.setGeometry(old)
+        return image
+
     def _save(self, target: Path) -> Path | None:
-        if not self.card.grab().save(str(target), "PNG"):
+        if not self.card_image().save(str(target), "PNG"):
             message_box(self, "Export explanation", f"Could not save the explanation as {target}: the folder "
                                                     "cannot be written, or the name is not a PNG file.")
             return None
