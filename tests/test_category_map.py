@@ -13,7 +13,7 @@ import torch
 from sane_desktop.errors import InputError
 from sane_desktop.models.compatibility import CompatibilityNet
 from sane_desktop.retrieval.category_map import (
-    AUTO, EXACT, FALLBACK, GENERAL, USER, Mapped, automatic, kept_choices, name_similarity, parse_category_map, resolve,
+    AUTO, EXACT, FALLBACK, GENERAL, NAME_MIN, USER, Mapped, automatic, kept_choices, name_similarity, parse_category_map, resolve,
     suggest, target_of,
 )
 from sane_desktop.retrieval.garment_words import FAMILIES
@@ -104,6 +104,10 @@ def test_garment_words_never_leave_the_model_or_beat_its_names() -> None:
     assert suggest("Skirt", [*MODEL, "skirts"]).target == "skirts"
     # a word the table lacks falls back to name similarity as before
     assert "name like" in suggest("Shoos", MODEL).reason and suggest("Pochettes", MODEL).target == GENERAL
+    # short unrelated words that share most letters are no spelling of each other (a trial: home -> shoes)
+    for unrelated in ("home", "Home", "Hose"):
+        assert name_similarity(unrelated, "shoes") >= NAME_MIN and suggest(unrelated, MODEL).target == GENERAL
+    assert suggest("Jewelry", [*MODEL, "jewellery"]).target == "jewellery"
     for category in ("Trousers", "Sneakers", "Earrings", "Coats"):  # never to a family the model lacks
         assert suggest(category, ["tops"]).target == GENERAL
 

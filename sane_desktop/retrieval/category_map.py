@@ -39,6 +39,7 @@ GENERAL = "general"  # the target of a category compared in the general space
 EXACT, AUTO, USER, FALLBACK = "exact", "auto", "user", "general"
 
 NAME_MIN = 0.75  # name similarity (difflib ratio of the normalised names) a suggestion by name needs
+NAME_START = 2  # ...and the letters both names begin with (see _same_start)
 CENTRE_MIN = 0.8  # cosine between category centres a suggestion by appearance needs ...
 CENTRE_MARGIN = 0.05  # ... and its lead over the next model category
 
@@ -201,6 +202,13 @@ def name_similarity(a: str, b: str) -> float:
         if _key(a) and _key(b) else 0.0
 
 
+def _same_start(a: str, b: str) -> bool:
+    """Whether two names begin alike (their first :data:`NAME_START` letters): a misspelling keeps
+    the start of a word, while short unrelated words can share most letters (a trial was offered
+    ``home`` -> ``shoes``, ratio 0.75)."""
+    return any(x[:NAME_START] == y[:NAME_START] for x in _stems(a) for y in _stems(b) if x and y)
+
+
 def _related(a: str, b: str) -> bool:
     """Whether two names are one word up to case, separators and a plural (``Trouser``, ``trousers``)."""
     return _key(a) in _stems(b) or _key(b) in _stems(a)
@@ -268,7 +276,8 @@ def suggest(category: str, model_categories: Sequence[str], own_centre: np.ndarr
             centres: Mapping[str, np.ndarray] | None = None) -> Suggestion:
     """A model category for ``category``: its automatic match when there is one; else the model
     category of its garment family (:func:`_garment_word`: Trousers -> bottoms), when the model has
-    that family; else the most similar name when close enough (:data:`NAME_MIN`); else, with
+    that family; else the most similar name when close enough (:data:`NAME_MIN`) and beginning
+    alike (:data:`NAME_START` letters); else, with
     embeddings, the model category whose centre is nearest to this category's (cosine ≥
     :data:`CENTRE_MIN`, ahead of the next by :data:`CENTRE_MARGIN`); else :data:`GENERAL`."""
     by_name = tuple(sorted(((name, round(name_similarity(category, name), 4)) for name in model_categories),
@@ -286,8 +295,9 @@ def suggest(category: str, model_categories: Sequence[str], own_centre: np.ndarr
     member = _family_member(garment[1], model_categories) if garment else None
     if garment and member:
         return Suggestion(category, member, _family_reason(*garment, member), by_name, by_centre)
-    if by_name and by_name[0][1] >= NAME_MIN:
-        name, ratio = by_name[0]
+    spelt_alike = [(name, ratio) for name, ratio in by_name if ratio >= NAME_MIN and _same_start(category, name)]
+    if spelt_alike:
+        name, ratio = spelt_alike[0]
         return Suggestion(category, name, f"name like the model's {name!r} ({ratio:.2f})", by_name, by_centre)
     if by_centre and by_centre[0][1] >= CENTRE_MIN and (len(by_centre) == 1
                                                          or by_centre[0][1] - by_centre[1][1] >= CENTRE_MARGIN):
