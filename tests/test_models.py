@@ -135,8 +135,11 @@ def test_checkpoint_refuses_untrusted_files(tmp_path, net):
     with pytest.raises(CheckpointError, match="missing content_hash"):
         load_checkpoint(tmp_path / "missing.pt")
     (tmp_path / "junk.pt").write_bytes(b"not a checkpoint at all")
-    with pytest.raises(CheckpointError, match="not a loadable"):
+    with pytest.raises(CheckpointError, match="not a loadable.*train it again with sane-desktop train"):
         load_checkpoint(tmp_path / "junk.pt")
+    (tmp_path / "truncated.pt").write_bytes((tmp_path / "m.pt").read_bytes()[:2000])  # a copy cut short
+    with pytest.raises(CheckpointError, match="not a loadable.*or choose another model"):
+        load_checkpoint(tmp_path / "truncated.pt")
     torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not a SANE Desktop checkpoint"):
         load_checkpoint(tmp_path / "other.pt")

@@ -27,6 +27,8 @@ from sane_desktop.models.weights import IMAGENET, WeightsError, load_trunk_weigh
 from sane_desktop.paths import resource
 
 FORMAT = "sane-desktop-checkpoint"
+# what to do about a model file that cannot be used (a trial's truncated model said only what was wrong)
+WAY_OUT = "train it again with sane-desktop train, or choose another model"
 VERSION = 1
 _REQUIRED = ("format", "version", "config", "categories", "attributes", "preprocessing",
              "compatibility", "attribute_net", "content_hash")
@@ -278,9 +280,9 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
         # not torch's own words: they name Python classes and suggest weights_only=False, which
         # would run whatever code the file holds
         raise CheckpointError(f"{path.name} is not a loadable checkpoint: damaged, not a PyTorch file, or it "
-                              "holds more than tensors and plain data") from error
+                              f"holds more than tensors and plain data ({WAY_OUT})") from error
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} is not a SANE Desktop checkpoint")
+        raise CheckpointError(f"{path.name} is not a SANE Desktop checkpoint ({WAY_OUT})")
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
         raise CheckpointError(f"{path.name} is missing {', '.join(missing)}")
