@@ -1236,6 +1236,7 @@ class ExplanationView(QWidget):
         follows), drawn at ``scale`` times the pixels, then put back as it was in the panel. No
         event is processed in between, so the panel never shows the wider layout."""
         layout = self.card.layout()
+        assert layout is not None  # the card is built with its layout
         old = self.card.geometry()
         width = max(width, old.width())
         height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
@@ -1251,7 +1252,7 @@ class ExplanationView(QWidget):
         return image
 
     def _save(self, target: Path) -> Path | None:
-        if not self.card_image().save(str(target), "PNG"):
+        if not self.card_image().save(str(target), b"PNG"):
             message_box(self, "Export explanation", f"Could not save the explanation as {target}: the folder "
                                                     "cannot be written, or the name is not a PNG file.")
             return None
