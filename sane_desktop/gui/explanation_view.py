@@ -1252,7 +1252,8 @@ class ExplanationView(QWidget):
         return image
 
     def _save(self, target: Path) -> Path | None:
-        if not self.card_image().save(str(target), b"PNG"):
+        # PySide takes the format as str at run time; its stub says bytes
+        if not self.card_image().save(str(target), "PNG"):  # type: ignore[call-overload]
             message_box(self, "Export explanation", f"Could not save the explanation as {target}: the folder "
                                                     "cannot be written, or the name is not a PNG file.")
             return None
