@@ -219,3 +219,34 @@ def test_one_photo_gone_leaves_the_other_tiles_explained_and_its_click_clears_th
     assert str(gone.image_path.parent) not in said and gone.item_id not in said.replace(gone.image_path.name, "")
     assert window.explanation.update_data is None  # not the first result's explanation under the second tile
     assert not window.explanation.export_button.isEnabled()
+
+
+def test_a_reindex_from_elsewhere_refreshes_the_outfit_and_the_category_lists(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A trial replaced an outfit item's photo and edited its title and category, then re-indexed
+    from the command line: the results and explanations used the new item, while the outfit panel
+    kept the old photo and title, and the new category was in neither list."""
+    import json
+
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    member = window.outfit_model.items()[0]
+    other = next(item for item in window.browser_model.items() if item.pk not in window.outfit_model.pks()
+                 and item.image_path.read_bytes() != member.image_path.read_bytes())
+    shutil.copyfile(other.image_path, member.image_path)
+    metadata_file = world["source"] / "polyvore_item_metadata.json"
+    metadata = json.loads(metadata_file.read_text())
+    entry = metadata[member.item_id]
+    entry["title"], entry["semantic_category"] = "Renamed outfit piece", "capes"
+    metadata_file.write_text(json.dumps(metadata))
+    _reindex_elsewhere(world, world["model"])
+    before = window._revision
+    window.request_search()  # the next search finds the catalogue moved on
+    qtbot.waitUntil(lambda: window._revision not in (None, before) and not window.channels.search.busy, timeout=60000)
+    qtbot.waitUntil(lambda: window.outfit_model.items()[0].title == "Renamed outfit piece", timeout=60000)
+    fresh = window.outfit_model.items()[0]
+    assert fresh.pk == member.pk and fresh.content_hash != member.content_hash and fresh.category == "capes"
+    assert window.outfit_model.pks()[1:] == [item.pk for item in window.outfit_model.items()[1:]]  # same outfit
+    assert window.category_filter.findData("capes") >= 0
+    assert window.results.target.findData("capes") >= 0
+    assert window.results_model.outfit_titles[member.pk] == "Renamed outfit piece"

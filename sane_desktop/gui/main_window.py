@@ -201,10 +201,11 @@ class Channels:
     build: Channel[CatalogueService] = field(init=False)  # the demo's first build, a re-index
     outfit: Channel[CatalogueService] = field(init=False)  # restoring a catalogue's outfit
     details: Channel[CatalogueService] = field(init=False)  # an item's description, for its details
+    reread: Channel[CatalogueService] = field(init=False)  # categories and outfit items after a re-import elsewhere
 
     def __post_init__(self) -> None:
         for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build", "outfit",
-                     "details"):
+                     "details", "reread"):
             setattr(self, name, self.runner.channel())
 
 
@@ -1223,16 +1224,7 @@ class MainWindow(QMainWindow):
                                           "attributes")
         self.adapt_action.setEnabled(True)
         # the same catalogue again (a re-sync, a re-index): the chosen categories stay chosen
-        same = previous == opened.info.name
-        browsed, target = (self.category_filter.currentData() or "", self.results.current_target()) if same else ("", "")
-        self.category_filter.blockSignals(True)
-        self.category_filter.clear()
-        self.category_filter.addItem("All categories", "")
-        for category in opened.categories:
-            self.category_filter.addItem(category, category)
-        self.category_filter.setCurrentIndex(max(0, self.category_filter.findData(browsed)))
-        self.category_filter.blockSignals(False)
-        self.results.set_categories(list(opened.categories), keep=target)
+        self._set_categories(list(opened.categories), keep=previous == opened.info.name)
         self.filters.reset()  # another catalogue's values: its own ticks start empty
         self._items.clear()
         self._results.clear()
@@ -1240,6 +1232,19 @@ class MainWindow(QMainWindow):
         self.request_items()
         if not shared:
             self._restore_outfit(opened.info.name)
+
+    def _set_categories(self, categories: list[str], keep: bool) -> None:
+        """List ``categories`` in the browser's filter and the results' target; with ``keep`` the
+        chosen ones stay chosen while they are still listed (nothing is searched or listed again)."""
+        browsed, target = (self.category_filter.currentData() or "", self.results.current_target()) if keep else ("", "")
+        self.category_filter.blockSignals(True)
+        self.category_filter.clear()
+        self.category_filter.addItem("All categories", "")
+        for category in categories:
+            self.category_filter.addItem(category, category)
+        self.category_filter.setCurrentIndex(max(0, self.category_filter.findData(browsed)))
+        self.category_filter.blockSignals(False)
+        self.results.set_categories(categories, keep=target)
 
     def _restore_outfit(self, name: str) -> None:
         """Bring back the outfit last built in catalogue ``name`` (its items still there; a
@@ -1297,7 +1302,26 @@ class MainWindow(QMainWindow):
         if changed or (revision is not None and self._revision is not None and revision != self._revision):
             self.request_items()
             self.relist_catalogues()
+            self._read_catalogue_again()
         self._revision = revision
+
+    def _read_catalogue_again(self) -> None:
+        """A re-import from elsewhere (``sane-desktop index`` in a terminal) moved the open catalogue
+        on: read its categories and the outfit's items (photo, title, category, labels) again. A
+        trial saw the outfit panel keep a replaced photo and its old title while the results and
+        explanations already used the new ones, and a new category missing from the lists."""
+        outfit = [pk for pk in self.outfit_model.pks() if pk >= 0]  # an image from disk is not the catalogue's
+        self.channels.reread.start(lambda service, _state: (service.categories(), service.item_infos(outfit)),
+                                   "Reading the catalogue again…", quiet=True) \
+            .on_done(self._catalogue_read_again).on_failed(lambda message: self.statusBar().showMessage(
+                f"Could not read the catalogue again: {message}", 10000))
+
+    def _catalogue_read_again(self, found: tuple[list[str], list[ItemInfo]]) -> None:
+        categories, items = found
+        self._set_categories(categories, keep=True)
+        self._items.update({item.pk: item for item in items})
+        self.outfit_panel.refresh_items(items)
+        self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
 
     def _outfit_items_gone(self, gone: Sequence[int], revision: int | None) -> None:
         """A re-import removed outfit items ``gone`` from the catalogue: say so (their titles, never

@@ -160,6 +160,17 @@ class OutfitPanel(QWidget):
             self._refresh()
             self.changed.emit(self.model.pks())
 
+    def refresh_items(self, items: list[ItemInfo]) -> None:
+        """The outfit's items as the catalogue now records them (a re-import from elsewhere: another
+        photo, title, category or labels), in place and in their order; the outfit is the same, so
+        nothing is searched again. Items not among ``items`` (an image from disk) keep theirs."""
+        fresh = {item.pk: item for item in items}
+        current = self.model.items()
+        updated = [fresh.get(item.pk, item) for item in current]
+        if updated != current:
+            self.model.set_items(updated)
+            self._refresh()
+
     def remove_selected(self) -> None:
         rows = sorted((i.row() for i in self.view.selectionModel().selectedIndexes()), reverse=True)
         for row in rows:
