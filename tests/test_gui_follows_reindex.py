@@ -250,3 +250,30 @@ def test_a_reindex_from_elsewhere_refreshes_the_outfit_and_the_category_lists(wo
     assert window.category_filter.findData("capes") >= 0
     assert window.results.target.findData("capes") >= 0
     assert window.results_model.outfit_titles[member.pk] == "Renamed outfit piece"
+
+
+def test_a_model_file_retrained_in_place_is_refused_as_the_command_line_does(world) -> None:  # type: ignore[no-untyped-def]
+    """A trial retrained another catalogue into the model file this one was indexed with: `query`
+    refused ("built with another model"), while the open window went on answering with the old
+    model in memory, saying nothing. The window's check before every search now refuses the same
+    way; the same model written again (a copy, a touch) is no change."""
+    from sane_desktop.errors import StaleIndexError
+
+    service = CatalogueService(world["index"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        outfit = [item.pk for item in service.items()[:2]]
+        assert service.search(outfit, k=3)
+        original = world["model"].read_bytes()
+        world["model"].write_bytes(original)  # rewritten, same model: a new time, the same hash
+        assert not service.follow_index()
+        shutil.copyfile(demo_model_path(), world["model"])  # another model at the same path
+        with pytest.raises(StaleIndexError, match=r"model file model\.pt holds another model .*re-index it"):
+            service.follow_index()
+        world["model"].unlink()
+        with pytest.raises(StaleIndexError, match="is gone or unreadable"):
+            service.follow_index()
+        world["model"].write_bytes(original)  # put back: answered again
+        assert not service.follow_index() and service.search(outfit, k=3)
+    finally:
+        service.close()

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sane_desktop.errors import InputError, NotFound, SaneError
+from sane_desktop.errors import InputError, NotFound, SaneError, StaleIndexError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
@@ -202,11 +202,26 @@ class CatalogueService:
         if manifest is None or manifest.catalogue != current.info.name or "model" not in current.__dict__:
             return False  # no model loaded yet: the next use loads the one the manifest names
         if manifest.model_hash == current.model.bundle().content_hash:
+            self._check_model_file(current)
             return False
         log.info("catalogue %r was re-indexed with another model (%s): reopened", current.info.name,
                  manifest.model_hash[:12])
         self._reopen()
         return True
+
+    @staticmethod
+    def _check_model_file(current: OpenCatalogue) -> None:
+        """Refuse, as the command line does, when the model file the open catalogue was indexed
+        with now holds another model (retrained into the same path from elsewhere): the window
+        would go on answering with the old model in memory while ``query`` refuses (a trial).
+        Raises :class:`StaleIndexError` with what to do."""
+        now = current.model.file_now_holds()
+        if now is None:
+            return
+        loaded = current.model.bundle().content_hash
+        what = f"holds another model now ({loaded[:12]}, now {now[:12]})" if now else "is gone or unreadable"
+        raise StaleIndexError(f"the model file {current.model.path.name} {what}: the index of "
+                              f"{current.info.name!r} was built with the old one: re-index it (sane-desktop index)")
 
     def index_stamp(self) -> tuple[int, int, int] | None:
         """A cheap identity of the open catalogue's index (its manifest file: every build, even one

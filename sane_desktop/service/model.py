@@ -21,6 +21,15 @@ from sane_desktop.service.values import ItemInfo
 from sane_desktop.store import browse
 
 
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    """(size, mtime in ns, inode) of ``path``; None when it cannot be read."""
+    try:
+        facts = os.stat(path)
+    except OSError:
+        return None
+    return facts.st_size, facts.st_mtime_ns, facts.st_ino
+
+
 def _photo_gone(item: ItemInfo) -> NotFound:
     """The one message for an item whose photo left the folder after indexing (the window turns it
     into a stylist's words)."""
@@ -42,6 +51,7 @@ class ModelContext:
         self._images: dict[tuple[int, str], torch.Tensor] = {}
         self._crops: dict[tuple[int, str], np.ndarray] = {}
         self._verified: set[tuple[Path, str]] = set()
+        self._file: tuple[int, int, int] | None = None  # the model file's (size, mtime, inode) when it was loaded
 
     def bundle(self) -> ModelBundle:
         """The checkpoint, in eval mode on the device; raises :class:`ModelError` when missing."""
@@ -49,12 +59,31 @@ class ModelContext:
             if not self.path.is_file():
                 raise ModelError(f"the model {self.path} is missing: restore it, or re-index the catalogue "
                                  "with another model")
+            self._file = _file_identity(self.path)  # before the read: a write during it shows as a change
             bundle = load_checkpoint(self.path, map_location="cpu")
             bundle.compatibility.to(self.device).eval()
             if bundle.attributes is not None:
                 bundle.attributes.to(self.device).eval()
             self._bundle = bundle
         return self._bundle
+
+    def file_now_holds(self) -> str | None:
+        """The content hash of the model the file at :attr:`path` holds now when it is no longer the
+        one loaded ("" when it is gone or unreadable); None when it is the same (or nothing is loaded
+        yet). A ``stat`` while the file's size, time and inode hold; its recorded hash is read only when
+        they moved. A window keeps answering with the model in memory: this says the file changed."""
+        from sane_desktop.models.checkpoint import stored_content_hash
+
+        if self._bundle is None:
+            return None
+        now = _file_identity(self.path)
+        if now is not None and now == self._file:
+            return None
+        stored = stored_content_hash(self.path) if now is not None else None
+        if stored == self._bundle.content_hash:
+            self._file = now  # rewritten with the same model (a copy, a touch): the same model
+            return None
+        return stored or ""
 
     def verify(self, item: ItemInfo) -> None:
         """Check that the item's file is still the picture that was indexed (its SHA-256 against
