@@ -247,6 +247,28 @@ def test_adapt_words_for_the_bundled_and_a_trained_model(tmp_path: Path) -> None
     assert trained.startswith("Starts from model.pt: this catalogue's own model, trained on this catalogue.")
 
 
+def test_adapt_says_up_front_that_a_frozen_pretrained_trunk_has_nothing_to_adapt(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """A trial clicked Adapt for a model trained with the pretrained trunk (kept as shipped) and only
+    then read that it cannot be adapted: the dialog now says so when it finds the model, Adapt off."""
+    from sane_desktop.gui.tasks import TaskRunner
+
+    target = tmp_path / "home" / "shop" / "model.pt"
+    frozen = StartingModel(target, "trained", target, True, frozen=True)
+    words = starting_words(frozen)
+    assert "nothing to adapt" in words and "Train model on this catalogue" in words
+    runner = TaskRunner(owner=object())  # the dialog's own look for the model fails on this owner: never used
+    try:
+        dialog = AdaptDialog(runner, "shop")  # type: ignore[arg-type]
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog._found_model(frozen)  # what the worker's answer calls
+        assert not dialog.start_button.isEnabled() and "nothing to adapt" in dialog.start_from.text()
+        dialog._found_model(StartingModel(target, "trained", target, True))  # another model: Adapt stays offered
+        assert "nothing to adapt" not in dialog.start_from.text() and dialog.start_button.isEnabled()
+    finally:
+        runner.shutdown()
+
+
 def test_curve_axis_titles_fit_at_the_dialogs_default_size(qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtGui import QFontMetricsF
 

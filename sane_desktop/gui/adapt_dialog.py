@@ -39,6 +39,7 @@ class StartingModel:
     origin: str
     target: Path  # the catalogue's model file the adapted model is written to
     replaces: bool  # the target exists (this catalogue's model file is overwritten)
+    frozen: bool = False  # a pretrained trunk kept as shipped: nothing to adapt (adapt_batchnorm refuses it)
 
 
 def starting_model(service: CatalogueService) -> StartingModel:
@@ -55,13 +56,16 @@ def starting_model(service: CatalogueService) -> StartingModel:
         origin = "adapted" if service.bundle().config.get("adapted_to") else "trained"
     else:
         origin = "other"
-    return StartingModel(model, origin, target, target.is_file())
+    return StartingModel(model, origin, target, target.is_file(), bool(service.bundle().config.get("trunk_frozen")))
 
 
 def starting_words(start: StartingModel) -> str:
     """What the dialog says before the person starts: the model it starts from, the file it writes."""
     if start.origin == "none":
         return "No catalogue is open: open the catalogue to adapt the model to first."
+    if start.frozen:  # said before the run, not as its failure (a trial clicked Adapt and then read it)
+        return (f"{start.path.name} keeps its pretrained trunk as shipped, so there is nothing to adapt: train it on "
+                "this catalogue instead (File → Train model on this catalogue…).")
     origin = {"trained": "this catalogue's own model, trained on this catalogue",
               "adapted": "this catalogue's own model, already adapted to this catalogue",
               "bundled": "the model bundled with the app",
@@ -93,6 +97,9 @@ class AdaptDialog(ModelRunDialog[AdaptReport]):
     def _found_model(self, start: StartingModel) -> None:
         self.starting = start
         set_plain(self.start_from, starting_words(start))
+        self.start_button.setEnabled(not start.frozen)
+        self.start_button.setToolTip("This model's trunk is kept as shipped: there is nothing to adapt"
+                                     if start.frozen else "")
         self._grow()
 
     def _model_unknown(self, message: str) -> None:
