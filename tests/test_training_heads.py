@@ -106,6 +106,8 @@ def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):
     outcome = building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
                                                                                   selection_pairs=3))
     assert outcome.preset == "pretrained" and outcome.config["trunk"] == "efficientnet_lite0_colour"
+    # one epoch of each head: one epoch, not one per record (a trial read "4 epochs" for --epochs 2)
+    assert len(outcome.history) == 2 and outcome.report.epochs == 1
     assert outcome.selection is not None and "ground truth" in outcome.selection  # the demo has its themes
     bundle = load_checkpoint(out)
     names = list(bundle.attributes.attributes)

@@ -209,6 +209,16 @@ class TrainOutcome:
     selection: str | None = None  # what the saved attribute selection was tuned on (None: none saved)
 
 
+def epochs_run(history: list[dict[str, Any]]) -> int:
+    """Epochs a training ran: a run of two phases (the compatibility head, then the attribute head)
+    records each epoch once per phase, and counting the records said "4 epochs" for ``--epochs 2``."""
+    per_phase: dict[str, int] = {}
+    for entry in history:
+        phase = str(entry.get("phase", ""))
+        per_phase[phase] = per_phase.get(phase, 0) + 1
+    return max(per_phase.values(), default=0)
+
+
 def train_model(root: Path | str, out: Path | str, request: TrainRequest = TrainRequest(), *,
                 mapping: Path | str | None = None, device: str | None = None, progress: Progress = no_progress,
                 should_stop: CancelCheck = never_cancel, log: Callable[[str], None] | None = None,
@@ -256,7 +266,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
         reason = gate(catalogue, result.bundle)
         if reason:
             best = result.history[result.best_epoch - 1] if result.history else {}
-            raise ModelKept(reason, TrainReport(Path(out), result.bundle.content_hash, len(result.history),
+            raise ModelKept(reason, TrainReport(Path(out), result.bundle.content_hash, epochs_run(result.history),
                                                 result.best_epoch, best.get("valid_fitb"), best.get("valid_map"),
                                                 round(result.seconds, 1), kept=reason))
     with _model_lock(Path(out)):
@@ -274,7 +284,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
         finally:
             staged.unlink(missing_ok=True)  # moved into place, or a run that stopped: nothing half-made stays
     best = result.history[result.best_epoch - 1] if result.history else {}
-    report = TrainReport(Path(out), content_hash, len(result.history), result.best_epoch, best.get("valid_fitb"),
+    report = TrainReport(Path(out), content_hash, epochs_run(result.history), result.best_epoch, best.get("valid_fitb"),
                          best.get("valid_map", result.bundle.config.get("valid_map")), round(result.seconds, 1))
     logger.info("trained %s: %d epochs (best %d), %.1f s", out, report.epochs, report.best_epoch, report.seconds)
     return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
