@@ -405,6 +405,38 @@ def test_a_second_writer_in_this_process_fails_at_once(world: dict[str, Path], t
         building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
 
 
+def test_the_busy_message_names_the_holders_whole_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a trial: "(index /tmp/hk [/venv/bin/sane-desktop index hk --name])", its last argument cut off
+    folder = tmp_path / "hk"
+    argv = ["/venv/bin/sane-desktop", "index", "my photos", "--name", "hk", "--device", "cpu"]
+    monkeypatch.setattr(sys, "argv", argv)
+    held, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with catalogue_lock(folder, "index /tmp/hk"):
+            held.set()
+            done.wait(30)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(30)
+        command = "index /tmp/hk [/venv/bin/sane-desktop index 'my photos' --name hk --device cpu]"
+        assert json.loads((folder / HOLDER_NAME).read_text())["command"] == command
+        with pytest.raises(StoreError) as refused:
+            with catalogue_lock(folder, "index again"):
+                pass
+        assert f"is busy: pid {os.getpid()} ({command}) since " in str(refused.value)
+    finally:
+        done.set()
+        holder.join()
+    from sane_desktop.service.locking import command_line
+
+    # a shared catalogue's URL keeps its password out of the record another process reads
+    line = command_line(["sane-desktop", "index", "shop", "--db", "postgresql://ann:s3cret@db.example/shop"])
+    assert "s3cret" not in line and "postgresql://ann:***@db.example/shop" in line
+
+
 def test_a_second_index_process_fails_at_once_naming_the_holder(world: dict[str, Path], tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     root = copy_of(world, "a", tmp_path)

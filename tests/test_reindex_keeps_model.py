@@ -84,6 +84,10 @@ def test_rebuild_reads_a_photo_edited_in_place_that_kept_its_size_and_time(tmp_p
 
     plain = index(capsys, home, root)  # (size, mtime) unchanged: taken as the same file
     assert plain["embedded"] == 0
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", "--workers", "0",
+                 "--device", "cpu"]) == 0  # the summary says how to catch such a file
+    assert ("  not rebuilt: index is current (a photo replaced with its size and time kept needs index --rebuild)"
+            in capsys.readouterr().out.splitlines())
     rebuilt = index(capsys, home, root, "--rebuild")  # reads every photo again
     assert rebuilt["embedded"] == 1
     again = index(capsys, home, root)
@@ -136,3 +140,62 @@ def test_query_says_which_result_photos_changed_since_indexing(tmp_path: Path,
     assert {(e["item_id"], e["why"]) for e in json.loads(out.out)["photos_changed"]} == \
         {(gone.item_id, "gone"), (replaced.item_id, "replaced")}
     assert out.err.startswith("note: 2 result photos changed since indexing: ") and "re-index" in out.err
+
+
+def test_a_model_file_retrained_in_place_is_said_to_have_changed(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # a trial: another catalogue trained into the same file; the re-index then said "re-indexed
+    # with the model this catalogue was built with" and, on the next line, "built with another model"
+    from tests.retrieval_world import make_model
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    own = make_model(tmp_path / "models" / "closet.pt", seed=0)
+    first = index(capsys, home, root, "--model", str(own))
+    make_model(own, seed=1)  # `train OTHER --out closet.pt`: the same path, another model
+    again = index(capsys, home, root)
+    old, new = first["model_hash"][:12], again["model_hash"][:12]
+    assert old != new and Path(again["model"]) == own.resolve()
+    assert again["note"] == (f"the model file {own.resolve()} changed since this catalogue was indexed ({old}, now "
+                             f"{new}): re-indexed with the file as it is now; --model chooses another")
+    same = index(capsys, home, root)  # indexed with it now: the catalogue's own model again
+    assert same["note"].startswith(f"re-indexed with the model this catalogue was built with ({own.resolve()})")
+
+
+def test_query_says_when_an_outfit_items_own_photo_changed(tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    # a trial: an outfit item's photo replaced (or deleted) since indexing gave the same list without
+    # a word, while result photos were flagged; the outfit's items drive every score
+    from sane_desktop.service import CatalogueService
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    index(capsys, home, root, "--model", str(demo_model_path()))
+    service = CatalogueService(home, device="cpu")
+    service.open_catalogue("closet")
+    items = list(service.items())
+    service.close()
+    top = next(i for i in items if i.category == "Tops" and i.image_path.suffix == ".jpg")
+    other = next(i for i in items if i.pk != top.pk and i.image_path.suffix == ".jpg")
+    argv = ["--index-home", str(home), "query", "closet", "--outfit", top.item_id, "-k", "5", "--json"]
+    assert main(argv) == 0
+    before = capsys.readouterr()
+    assert json.loads(before.out)["outfit_photos_changed"] == [] and "note:" not in before.err
+
+    shutil.copyfile(other.image_path, top.image_path)  # another photo in its place
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    result = json.loads(out.out)
+    assert [(e["item_id"], e["why"]) for e in result["outfit_photos_changed"]] == [(top.item_id, "replaced")]
+    assert result["photos_changed"] == [] and result["results"] == json.loads(before.out)["results"]
+    assert out.err.strip() == (f"note: the photo of outfit item {top.item_id} was replaced since indexing: the scores "
+                               "use its photo as indexed; re-index (index --rebuild if a file kept its size and time)")
+
+    top.image_path.unlink()
+    assert main(argv) == 0
+    out = capsys.readouterr()
+    assert [(e["item_id"], e["why"]) for e in json.loads(out.out)["outfit_photos_changed"]] == [(top.item_id, "gone")]
+    assert out.err.startswith(f"note: the photo of outfit item {top.item_id} is gone since indexing: ")
+    assert len(out.err.strip().splitlines()) == 1
+
+    similar = ["--index-home", str(home), "query", "closet", "--similar", top.item_id, "-k", "3"]
+    assert main(similar) == 0  # --similar ranks by that one item's photo: the same note
+    assert capsys.readouterr().err.startswith(f"note: the photo of {top.item_id} is gone since indexing: ")

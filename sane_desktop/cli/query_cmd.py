@@ -61,6 +61,20 @@ def _framing_note(path: Path) -> str:
     return ""
 
 
+def _outfit_changed_note(changed: list[dict[str, str]], *, similar: bool) -> str:
+    """One line: which outfit items' photos (``--similar``'s item's, when ``similar``) are gone or
+    replaced since indexing (``changed``, from :func:`~sane_desktop.service.items.photos_changed`),
+    and that the scores use them as indexed."""
+    again = "re-index (index --rebuild if a file kept its size and time)"
+    if len(changed) == 1:
+        entry = changed[0]
+        verb = {"gone": "is gone", "replaced": "was replaced"}.get(entry["why"], f"changed ({entry['why']})")
+        who = entry["item_id"] if similar else f"outfit item {entry['item_id']}"
+        return f"the photo of {who} {verb} since indexing: the scores use its photo as indexed; {again}"
+    listed = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in changed)
+    return f"the photos of outfit items {listed} changed since indexing: the scores use them as indexed; {again}"
+
+
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import Catalogues
     from sane_desktop.service.items import photos_changed
@@ -110,8 +124,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         outfit_spaces = {item.pk: GENERAL if catalogue.search.is_general(item.category) else COMPATIBILITY
                          for item in outfit}
         changed = photos_changed([r.item for ranked in results.values() for r in ranked])
+        # the outfit's (or --similar's) own items drive every score: their photos are checked too
+        # (an image from disk was embedded just now, from the file as it is)
+        outfit_changed = photos_changed([item for item in outfit if not item.from_disk])
     finally:
         catalogue.close()
+    if outfit_changed:
+        print(f"note: {_outfit_changed_note(outfit_changed, similar=args.similar is not None)}", file=sys.stderr)
     if changed:  # ranked by the photos as indexed: say which are no longer what the folder holds
         shown = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in changed[:5])
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
@@ -126,6 +145,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                    for item in outfit],
         "spaces": spaces,
         "photos_changed": changed,
+        "outfit_photos_changed": outfit_changed,
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
                                 "title": r.item.title, "score": round(r.score, 6), "space": spaces[category],
                                 "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()}}

@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +51,25 @@ def holder(folder: Path) -> str:
         return f"pid {int(data['pid'])} ({data['command']}) since {since}"
     except (OSError, ValueError, KeyError, TypeError):
         return "another run"
+
+
+COMMAND_CHARS = 400  # the holder's command line as recorded: whole unless absurdly long
+
+
+def command_line(argv: Sequence[str] | None = None) -> str:
+    """This process's command line (``sys.argv``) as a shell would take it back, every argument
+    kept (a trial saw ``index hk --name`` for ``index hk --name hk``: the argv was cut after four
+    words); only a line over :data:`COMMAND_CHARS` is shortened, in the middle, so that both the
+    program and its last arguments stay."""
+    line = shlex.join(sys.argv if argv is None else argv)
+    # a database URL's password (``--db postgresql://user:secret@host/db``) is not for another process's message
+    line = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", line)
+    # the busy message is one line: a newline in an argument is shown as \n
+    line = "".join(char if char.isprintable() else repr(char)[1:-1] for char in line)
+    if len(line) <= COMMAND_CHARS:
+        return line
+    half = (COMMAND_CHARS - 1) // 2
+    return f"{line[:half]}…{line[-half:]}"
 
 
 @contextmanager
@@ -91,7 +112,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
         _held[key] = _Held(lock, me, 1)
     side = folder / HOLDER_NAME
     try:
-        side.write_text(json.dumps({"pid": os.getpid(), "command": f"{what} [{' '.join(sys.argv[:4])}]",
+        side.write_text(json.dumps({"pid": os.getpid(), "command": f"{what} [{command_line()}]",
                                     "since": time.time()}), encoding="utf-8")
         yield
     finally:

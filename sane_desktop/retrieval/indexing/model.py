@@ -33,12 +33,22 @@ NO_MATCHES_NOTE = ("this model learnt no matches (trained without outfits): ever
                    "similarity, 'looks alike'")
 
 
-def recorded_model(index_dir: Path, catalogue: str) -> Path | None:
+@dataclass(frozen=True)
+class RecordedModel:
+    """The model file a catalogue's last index names, and the content hash of the model that file
+    held then (the index manifest's ``model_hash``): the file may hold another model now (a
+    ``train --out`` into the same path), which a re-index must say, not call the same model."""
+
+    path: Path
+    content_hash: str
+
+
+def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
     """The model file the catalogue's last index was built with, as its manifest (in ``index_dir``,
-    of catalogue ``catalogue``) names it: a re-index without ``--model`` keeps the catalogue's own
-    model (a trial lost a trained one to the bundled model). None when there is no readable
-    manifest, it is another catalogue's, or it names a model shipped with an earlier install of the
-    app (today's bundled model stands in).
+    of catalogue ``catalogue``) names it, with the hash of the model it held then: a re-index
+    without ``--model`` keeps the catalogue's own model (a trial lost a trained one to the bundled
+    model). None when there is no readable manifest, it is another catalogue's, or it names a model
+    shipped with an earlier install of the app (today's bundled model stands in).
 
     Raises:
         ModelError: the recorded model is not a bundled one and its file is gone (a drive not
@@ -55,7 +65,7 @@ def recorded_model(index_dir: Path, catalogue: str) -> Path | None:
         return None
     path = Path(manifest.model_path)
     if path.is_file():
-        return path
+        return RecordedModel(path, manifest.model_hash)
     if _shipped_with_the_app(path):
         return None
     raise ModelError(f"the model this catalogue was indexed with, {path}, is missing: put it back, or give --model "
@@ -68,24 +78,40 @@ def _shipped_with_the_app(path: Path) -> bool:
         and path.parent.parent.name == "resources"
 
 
+def recorded_model_note(recorded: RecordedModel, loaded_hash: str) -> str:
+    """What a re-index without ``--model`` says of the model it used: the catalogue's own, as its
+    index names it, or, when the file at that path holds another model now (its content hash moved
+    since indexing), that plainly, with both hashes (a trial was told "the model this catalogue was
+    built with" for a file retrained in place)."""
+    if recorded.content_hash and recorded.content_hash != loaded_hash:
+        return (f"the model file {recorded.path} changed since this catalogue was indexed "
+                f"({recorded.content_hash[:12]}, now {loaded_hash[:12]}): re-indexed with the file as it is now; "
+                "--model chooses another")
+    return f"re-indexed with the model this catalogue was built with ({recorded.path}); --model chooses another"
+
+
 def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None,
-                     root: Path | str | None = None, recorded: Path | None = None) -> IndexModel:
+                     root: Path | str | None = None, recorded: RecordedModel | None = None) -> IndexModel:
     """Load ``model_path`` (when None: ``recorded``, the catalogue's own model from its index
     manifest (:func:`recorded_model`), else the bundled model for the catalogue folder ``root``:
     :func:`~sane_desktop.models.checkpoint.bundled_model_path`) onto ``device`` (CUDA when present).
+    The note says which (:func:`recorded_model_note`: also when the recorded file holds another
+    model now).
 
     Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` (a ModelError) for a missing,
     foreign or corrupt checkpoint.
     """
     note = None
-    if model_path is None and recorded is not None:  # the catalogue's own model, as its index names it
-        model_path, note = recorded, f"re-indexed with the model this catalogue was built with ({recorded}); " \
-                                     "--model chooses another"
+    own = model_path is None and recorded is not None  # the catalogue's own model, as its index names it
+    if model_path is None and recorded is not None:
+        model_path = recorded.path
     elif model_path is None:
         model_path, note = bundled_model_path(root), DEMO_NOTE
     path = Path(model_path).resolve()
     torch_device = pick_device(device)
     bundle = load_checkpoint(path, map_location=torch_device)
+    if own and recorded is not None:  # said once the file is read: it may hold another model now
+        note = recorded_model_note(recorded, bundle.content_hash)
     if not bundle.matched_categories:  # trained without outfits: its type spaces were never fitted
         note = NO_MATCHES_NOTE if note is None else f"{note}; {NO_MATCHES_NOTE}"
     return IndexModel(path, bundle, torch_device, note)
