@@ -161,3 +161,5 @@ def test_cli_index_and_query(world: dict[str, Path], tmp_path: Path, capsys: pyt
     assert "no indexed category 'shoez'" in err and "shoes" in err and len(err.strip().splitlines()) == 1
     assert main(["query", "shop", "--outfit", "no-such-item"]) == 1
     assert "unknown item ids: no-such-item" in capsys.readouterr().err
+    assert main(["query", "shop", "--outfit", ",".join(f"gone-{n}" for n in range(7))]) == 1
+    assert "gone-4 and 2 more (catalogue" in capsys.readouterr().err  # never cut without a word

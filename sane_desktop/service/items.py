@@ -135,7 +135,8 @@ class CatalogueItems:
         pks = item_pks(self.engine, self.record.pk, item_ids)
         missing = [item_id for item_id in item_ids if item_id not in pks]
         if missing:
-            raise NotFound(f"unknown item ids: {', '.join(missing[:5])} (catalogue {self.record.name!r})")
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""  # never cut without a word
+            raise NotFound(f"unknown item ids: {', '.join(missing[:5])}{more} (catalogue {self.record.name!r})")
         return self.infos([pks[item_id] for item_id in item_ids])
 
     def has_outfits(self) -> bool:
