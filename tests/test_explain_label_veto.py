@@ -11,7 +11,7 @@ import pytest
 
 from gui_helpers import demo_world
 from sane_desktop.service import CatalogueService, ItemInfo
-from sane_desktop.service.explanation import label_contradictions
+from sane_desktop.service.explanation import label_contradictions, own_vocabulary_kinds
 
 VOCABULARY = ["garment:jersey basic", "garment:accessories", "colour:green", "colour:black", "metal", "motif:bolt"]
 
@@ -28,6 +28,27 @@ def test_a_labelled_kind_vetoes_its_other_values_the_model_knows() -> None:
     # a labelled value the model does not know (another vocabulary) vetoes nothing of that kind
     assert label_contradictions(item("colour:dark green"), VOCABULARY) == set()
     assert label_contradictions(item("metal", "motif:bolt"), VOCABULARY) == set()  # bare words, the label itself
+
+
+def test_a_value_new_to_a_model_of_this_catalogue_vetoes_the_kinds_other_values() -> None:
+    """A trial recoloured an item red, a colour the model (trained on this catalogue) never saw:
+    its reason named the old "dark blue". A kind the model learnt on this catalogue's labels counts
+    an unknown value as a new label; a model of another vocabulary's kind still vetoes nothing."""
+    catalogue = ["colour:green", "colour:black", "colour:red", "garment:accessories", "garment:jersey basic"]
+    own = own_vocabulary_kinds(VOCABULARY, catalogue)
+    assert own == {"colour", "garment"} and "motif" not in own  # the model's motif:bolt is no label here
+    assert own_vocabulary_kinds(VOCABULARY, ["colour:dark green", "colour:black"]) == set()  # another vocabulary
+    recoloured = item("colour:red")
+    assert label_contradictions(recoloured, VOCABULARY, lambda: own) == {"colour:green", "colour:black"}
+    assert label_contradictions(recoloured, VOCABULARY) == set()  # not a kind of its own: as before
+    asked: list[int] = []
+
+    def counted() -> frozenset[str]:
+        asked.append(1)
+        return frozenset(own)
+
+    label_contradictions(item("colour:black"), VOCABULARY, counted)  # a known value: the catalogue is not read
+    assert not asked
 
 
 @pytest.fixture
@@ -58,6 +79,11 @@ def test_explanations_never_name_what_the_item_s_labels_contradict(world: dict[s
         pair = explanations.explain_pair(relabelled, candidate, "fast", use_cache=False)
         assert pair.attributes and first not in {a.name for a in pair.attributes}
         assert not {a.name for a in pair.attributes} & label_contradictions(relabelled, names)
+        # a value new to the model, of a kind it learnt on this catalogue's labels, contradicts it as well
+        assert kind in explanations.own_kinds(names)
+        recoloured = replace(query, attributes=(f"{kind}:never-seen",))
+        assert first not in {a.name for a in explanations.explain_pair(recoloured, candidate, "fast",
+                                                                       use_cache=False).attributes}
         # the explanation cache knows the labels it was ranked under: a relabelled item is not served the old one
         as_labelled = explanations.explain_pair(query, candidate, "fast")
         otherwise = explanations.explain_pair(relabelled, candidate, "fast")

@@ -10,7 +10,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypedDict, cast
 
@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 TILE_MAP_SIDE = values.TILE_MAP_SIDE  # defined with the values so that the facade needs no torch to name it
 ATTRIBUTE_MAPS = 5  # activation maps sent with a click-through explanation: as many as the view lists
-CACHE_VERSION = 5  # bump when what a cached entry holds changes (3: the abstention; 4: the bundled general model names none; 5: near-universal labels are no reason)
+CACHE_VERSION = 6  # bump when what a cached entry holds changes (3: the abstention; 4: the bundled general model names none; 5: near-universal labels are no reason; 6: a label new to the model vetoes its kind's other values)
 
 # (calibrated probabilities (B, A), activation maps (B, A, h, w) on the CPU), or None without an attribute net
 AttributePass = tuple[np.ndarray, torch.Tensor] | None
@@ -55,26 +55,51 @@ def default_rise_masks(trunk: str = "resnet18") -> int:
     return 2000 if torch.cuda.is_available() else CPU_RISE_MASKS.get(trunk, 500)
 
 
-def label_contradictions(item: ItemInfo, names: Sequence[str]) -> set[str]:
+def _by_kind(names: Iterable[str]) -> dict[str, set[str]]:
+    """``kind:value`` names (case-folded, stripped) grouped as kind -> values; bare words left out."""
+    grouped: dict[str, set[str]] = {}
+    for name in names:
+        kind, sep, value = name.casefold().partition(":")
+        if sep:
+            grouped.setdefault(kind.strip(), set()).add(value.strip())
+    return grouped
+
+
+def own_vocabulary_kinds(names: Sequence[str], catalogue_names: Iterable[str]) -> frozenset[str]:
+    """The kinds of a model's vocabulary ``names`` that it learnt on this catalogue's labels
+    (``catalogue_names``, every ``kind:value`` its items carry): every value of the kind the model
+    knows is one the catalogue labels. A value of such a kind the model lacks is then a new label (an
+    item recoloured since training), not another vocabulary's word (``dark green`` for a model of
+    ``green``, where the model's ``green`` is no label of the catalogue)."""
+    model, catalogue = _by_kind(names), _by_kind(catalogue_names)
+    return frozenset(kind for kind, values in model.items() if values <= catalogue.get(kind, set()))
+
+
+def label_contradictions(item: ItemInfo, names: Sequence[str],
+                         own_kinds: Callable[[], Collection[str]] = frozenset) -> set[str]:
     """The attribute names of ``names`` (a model's vocabulary, ``kind:value``) that ``item``'s own
     catalogue labels contradict: the item is labelled with that kind, the model knows one of its
     labelled values, and this value is none of them (an earring labelled ``garment:accessories`` is
     never explained by ``garment:jersey basic``, which a model of two epochs named — a trial). A kind
     whose labelled values the model does not know (another vocabulary: ``dark green`` for a model of
-    ``green``) vetoes nothing. Only the app's explanations use this; the evaluations measure the model."""
-    labelled: dict[str, set[str]] = {}
-    for name in item.attributes:
-        kind, sep, value = name.casefold().partition(":")
-        if sep:
-            labelled.setdefault(kind.strip(), set()).add(value.strip())
+    ``green``) vetoes nothing — unless it is one of ``own_kinds()`` (:func:`own_vocabulary_kinds`;
+    asked only then, since it reads the whole catalogue's labels): the item's label is then a value
+    new to the model, and its other values are still contradicted
+    (a trial recoloured an item red, which the model never saw, and the reason named its old
+    "dark blue"). Only the app's explanations use this; the evaluations measure the model."""
+    labelled = _by_kind(item.attributes)
     if not labelled:
         return set()
     known = {name.casefold() for name in names}
+    # the kinds the item is labelled with, whose labelled values the model knows none of
+    unknown = {kind for kind, values in labelled.items() if not any(f"{kind}:{v}" in known for v in values)}
+    new_values = {kind for kind in unknown if kind in own_kinds()} if unknown else set()
     vetoed = set()
     for name in names:
         kind, sep, value = name.casefold().partition(":")
-        values = labelled.get(kind.strip()) if sep else None
-        if values and value.strip() not in values and any(f"{kind.strip()}:{v}" in known for v in values):
+        kind = kind.strip()
+        values = labelled.get(kind) if sep else None
+        if values and value.strip() not in values and (kind not in unknown or kind in new_values):
             vetoed.add(name)
     return vetoed
 
@@ -94,6 +119,7 @@ class Explanations:
         # explanation must be of the model that ranked the results); None: the caller chose the model
         self.verify_index = verify_index
         self._selection: SelectionModel | None = None
+        self._own_kinds: tuple[int, frozenset[str]] | None = None  # (catalogue revision, kinds)
         self._explainers: dict[tuple[str, int], Explainer[Any]] = {}
         self._category_map: tuple[object, dict[str, str]] | None = None  # (manifest stamp, its map)
 
@@ -117,6 +143,20 @@ class Explanations:
         """The space ``a`` and ``b`` are compared in by the search (:meth:`ModelContext.space` with
         the index's category map); the general space for a "visually similar" pair (``general``)."""
         return self.model.space(a, b, self.category_map(), general=general)
+
+    def own_kinds(self, names: Sequence[str]) -> frozenset[str]:
+        """:func:`own_vocabulary_kinds` of the model's ``names`` against the catalogue's labels,
+        read once per import revision (none without a catalogue)."""
+        if self.items is None:
+            return frozenset()
+        from sane_desktop.service.filters import facets
+
+        self.items.refresh()
+        revision = self.items.record.revision
+        if self._own_kinds is None or self._own_kinds[0] != revision:
+            labelled = [f"{facet.key}:{value}" for facet in facets(self.items).facets for value, _n in facet.values]
+            self._own_kinds = (revision, own_vocabulary_kinds(names, labelled))
+        return self._own_kinds[1]
 
     def selection(self) -> SelectionModel:
         """The fitted attribute selection (the catalogue's own, else the model's, else defaults)."""
@@ -301,7 +341,7 @@ class Explanations:
             match = choice.map_match(maps[:1], torch.from_numpy(drawn[None])).numpy()[0]
             parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares,
                                  selection.base_rates(), selection.finer_indices(), selection.explainable())
-            vetoed = label_contradictions(candidate, names)
+            vetoed = label_contradictions(candidate, names, lambda: self.own_kinds(names))
             ranked_all = [r for r in choice.rank_attributes(parts, selection.weights, names) if r.name not in vetoed]
             ranked = [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate) for r in ranked_all]
             if ranked_all:
@@ -414,7 +454,8 @@ class Explanations:
                                      selection.candidates(confidence[row]), partner, selection.base_rates(),
                                      selection.finer_indices())
             ranked = choice.rank_attributes(parts, selection.weights, names)
-            vetoed = label_contradictions(items[row], names) if row < len(items) else set()
+            vetoed = label_contradictions(items[row], names, lambda: self.own_kinds(names)) if row < len(items) \
+                else set()
             ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate)
                                for r in ranked if r.name not in vetoed])
         return ranked_all
