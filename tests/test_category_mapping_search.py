@@ -313,3 +313,25 @@ def test_explain_json_lists_no_ranking_of_a_foreign_models_attributes(indexed: t
     assert foreign["attribute"] is None and foreign["attributes"] == []
     assert main(base) == 0  # the catalogue's own (demo) model: its ranking is listed
     assert json.loads(capsys.readouterr().out)["attributes"]
+
+
+def test_an_item_id_with_a_comma_can_be_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial's catalogue had an item id with a comma ("COMMA,ID-01"): it imported and indexed, then
+    ``query --outfit`` and ``explain --outfit`` split it in two ("unknown item ids: COMMA, ID-01").
+    An entry that is itself one of the catalogue's ids is kept whole; other entries split as before."""
+    import shutil
+
+    root = make_closet(tmp_path / "closet")
+    shutil.copyfile(root / "Tops" / "tops_0.jpg", root / "Tops" / "red,white.jpg")
+    home = tmp_path / "home"
+    index_json(home, root, capsys)
+    items = Catalogues(home).open("closet").items.search()
+    comma = next(i.item_id for i in items if "," in i.item_id)
+    shoe = next(i.item_id for i in items if i.category == "Shoes")
+    base = ["--index-home", str(home)]
+    assert main([*base, "query", "closet", "--outfit", comma, "--json"]) == 0, capsys.readouterr().err
+    assert [o["item"] for o in json.loads(capsys.readouterr().out)["outfit"]] == [comma]
+    assert main([*base, "query", "closet", "--outfit", f"{shoe},{comma}", "--json"]) == 1  # a list splits
+    assert "unknown item ids" in capsys.readouterr().err
+    assert main([*base, "explain", "closet", "--candidate", shoe, "--outfit", comma, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["outfit_reason"]["outfit"] == [comma]

@@ -224,11 +224,12 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(f"--outfit explains with the exact fast maps and saves none: {', '.join(unused)} "
                        f"{'does' if len(unused) == 1 else 'do'} not apply (explain one pair, --query ID --candidate ID, "
                        "for its maps)")
-    outfit_ids = list(dict.fromkeys(i.strip() for entry in args.outfit for i in entry.split(",") if i.strip()))
-    if not outfit_ids:
+    if not any(i.strip() for entry in args.outfit for i in entry.split(",")):
         raise CliError("--outfit: give at least one item id")
     catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
     try:
+        # an id may hold a comma: the catalogue says which entry is one
+        outfit_ids = list(dict.fromkeys(catalogue.items.split_ids(args.outfit)))
         _say_model(catalogue, args.model)
         candidate, *members = catalogue.items.by_item_id([args.candidate, *outfit_ids])
         reason = catalogue.explanations.explain_outfit(candidate.pk, [m.pk for m in members])

@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import Catalogues
     from sane_desktop.service.items import photos_changed
 
-    item_ids = [part.strip() for part in args.outfit.split(",") if part.strip()]
+    item_ids = [part.strip() for part in args.outfit.split(",") if part.strip()]  # read again once open (split_ids)
     if len(args.image) != len(args.image_category):
         raise CliError("give one --image-category per --image")
     if args.similar is not None and (item_ids or args.image):
@@ -88,13 +88,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("give an outfit: --outfit ID[,ID...] and/or --image PATH --image-category CAT")
     if args.k <= 0:
         raise CliError("-k must be positive")
-    repeated = sorted({item_id for item_id in item_ids if item_ids.count(item_id) > 1})
-    if repeated:
-        raise CliError(f"--outfit names {', '.join(repeated)} more than once (an outfit holds an item once)")
     if args.similar is not None:
         item_ids = [args.similar.strip()]
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
+        if args.similar is None:  # an id may hold a comma: the catalogue says which entry is one
+            item_ids = catalogue.items.split_ids([args.outfit])
+        repeated = sorted({item_id for item_id in item_ids if item_ids.count(item_id) > 1})
+        if repeated:
+            raise CliError(f"--outfit names {', '.join(repeated)} more than once (an outfit holds an item once)")
         if args.vector_backend is not None:
             catalogue.search.check_backend(args.vector_backend)
         known = catalogue.search.searcher().categories

@@ -139,6 +139,17 @@ class CatalogueItems:
             raise NotFound(f"unknown item ids: {', '.join(missing[:5])}{more} (catalogue {self.record.name!r})")
         return self.infos([pks[item_id] for item_id in item_ids])
 
+    def split_ids(self, entries: Sequence[str]) -> list[str]:
+        """Item ids from comma-separated ``entries`` (a command line's ``--outfit A,B``), in order,
+        blanks dropped; an entry that is itself one of the catalogue's ids is kept whole, since a
+        catalogue may use commas in its ids (a trial's ``COMMA,ID-01`` imported but could not be named)."""
+        whole = [entry.strip() for entry in entries if "," in entry and entry.strip()]
+        known = item_pks(self.engine, self.record.pk, whole) if whole else {}
+        ids: list[str] = []
+        for entry in entries:
+            ids += [entry.strip()] if entry.strip() in known else [i.strip() for i in entry.split(",") if i.strip()]
+        return ids
+
     def has_outfits(self) -> bool:
         self.refresh()
         return self.record.outfits > 0
