@@ -339,6 +339,22 @@ def test_manager_resyncs_a_changed_folder(managed, world: Path, qtbot) -> None: 
 
 
 @needs_qt
+def test_a_resync_says_when_the_model_file_holds_another_model(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A trial retrained another catalogue into this one's model file, then Re-sync re-indexed with
+    it and only the Model column changed. The status line now says so."""
+    window, manager = managed
+    torch.manual_seed(1)  # another model at the same path
+    save_checkpoint(world / "model.pt", ModelBundle(CompatibilityNet(["tops", "shoes"], width=16), None, Preprocessing()))
+    select(manager, "other")
+    click(manager.resync_button)
+    qtbot.waitUntil(lambda: "Re-synced" in manager.status.text(), timeout=120000)
+    said = manager.status.text()
+    assert "its model file holds another model than the last index" in said and "built with another model" in said
+    click(manager.resync_button)  # again: the same model as the last index, nothing more to say
+    qtbot.waitUntil(lambda: manager.status.text() == "Re-synced “other”: 6 items.", timeout=120000)
+
+
+@needs_qt
 def test_manager_shows_the_source_folder(managed, world: Path) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QObject, QUrl, Slot
     from PySide6.QtGui import QDesktopServices

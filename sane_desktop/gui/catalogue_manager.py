@@ -26,6 +26,7 @@ from sane_desktop.service.titles import counted
 
 if TYPE_CHECKING:
     from sane_desktop.service import CatalogueDetails, CatalogueService
+    from sane_desktop.service.values import IndexReport
 
 COLUMNS = ("Catalogue", "Items", "Source folder", "Model", "Indexed")
 
@@ -46,6 +47,17 @@ def model_text(details: CatalogueDetails) -> str:
     if details.damaged:
         return "cannot be read"
     return f"{details.model_name} ({details.model_hash})" if details.model_name else "not indexed"
+
+
+def resync_words(report: IndexReport) -> str:
+    """What a finished re-sync says: the items, and when the catalogue's model file held another
+    model than its last index (retrained in place from elsewhere), that too: a trial saw the Model
+    column change with no word."""
+    words = f"Re-synced “{report.name}”: {counted(report.items, 'item')}"
+    because = report.indexed.rebuilt_because or ""
+    if "another model" in because:
+        words += f"; its model file holds another model than the last index, which it now uses ({because})"
+    return words + "."
 
 
 class CatalogueManager(QDialog):
@@ -208,9 +220,9 @@ class CatalogueManager(QDialog):
         if entry is None:
             return
         name = entry.name
-        self._run(lambda service, state: service.resync_catalogue(name, state.progress, state.should_stop).items,
+        self._run(lambda service, state: service.resync_catalogue(name, state.progress, state.should_stop),
                   f"Re-syncing “{name}” with its folder…",
-                  lambda items: self._done(f"Re-synced “{name}”: {counted(items, 'item')}.", name, name))
+                  lambda report: self._done(resync_words(report), name, name))
 
     def show_folder(self) -> bool:
         """Open the selected catalogue's source folder in the desktop's file manager; False when
