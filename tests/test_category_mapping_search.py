@@ -313,6 +313,11 @@ def test_explain_json_lists_no_ranking_of_a_foreign_models_attributes(indexed: t
     assert foreign["attribute"] is None and foreign["attributes"] == []
     assert main(base) == 0  # the catalogue's own (demo) model: its ranking is listed
     assert json.loads(capsys.readouterr().out)["attributes"]
+    # the outfit's reason too (a second trial found its JSON still listing them)
+    outfit = ["--index-home", str(home), "explain", "closet", "--candidate", top, "--outfit", shoe, "--json"]
+    assert main([*outfit, "--model", str(general_model_path())]) == 0
+    reason = json.loads(capsys.readouterr().out)["outfit_reason"]
+    assert abstention_kind(reason["abstained"]) == "foreign_model" and reason["attributes"] == []
 
 
 def test_an_item_id_with_a_comma_can_be_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -235,6 +235,10 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
         reason = catalogue.explanations.explain_outfit(candidate.pk, [m.pk for m in members])
         assert reason is not None  # never stopped here
         summary = reason.as_dict()
+        from sane_desktop.explain.abstain import abstention_kind
+
+        if abstention_kind(reason.abstained) == "foreign_model":  # as the pair's JSON: withheld, not listed
+            summary["attributes"] = []
         general = catalogue.model.bundle().compatibility.general_space
         for share in summary["shares"]:  # the drill-down: each pair's own explaining attribute
             # the space as words, as a pair's explanation says it: a type space, or the general one
