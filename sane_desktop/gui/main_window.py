@@ -1140,7 +1140,13 @@ class MainWindow(QMainWindow):
                                                                          should_stop=state.should_stop),
                                   "Re-indexing the catalogue…") \
             .on_progress(self._show_progress).on_done(lambda _report: self._reindexed()) \
-            .on_failed(self._report_error).on_finished(self._hide_progress)
+            .on_failed(self._reindex_failed).on_finished(self._hide_progress)
+
+    def _reindex_failed(self, message: str) -> None:
+        """A re-index from the window failed: the results area no longer says it is re-indexing (a
+        trial saw "Re-indexing…" stay under "Ready"), and the reason is reported."""
+        self.results.show_message(f"The catalogue was not re-indexed: {message}.")
+        self._report_error(message)
 
     def _reindexed(self) -> None:
         """The open catalogue was re-indexed here: a refusal of the old index no longer holds; search again."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sane_desktop.errors import InputError, NotFound, SaneError, StaleIndexError
+from sane_desktop.errors import InputError, ModelError, NotFound, SaneError, StaleIndexError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
@@ -218,10 +218,13 @@ class CatalogueService:
         now = current.model.file_now_holds()
         if now is None:
             return
+        name, file = current.info.name, current.model.path
+        if not now:  # a re-index could not read it either: put it back (no "re-index" offered)
+            raise ModelError(f"the model file {file.name} that {name!r} was indexed with is gone or unreadable "
+                             f"({file.parent}): put it back, or index the catalogue with another model")
         loaded = current.model.bundle().content_hash
-        what = f"holds another model now ({loaded[:12]}, now {now[:12]})" if now else "is gone or unreadable"
-        raise StaleIndexError(f"the model file {current.model.path.name} {what}: the index of "
-                              f"{current.info.name!r} was built with the old one: re-index it (sane-desktop index)")
+        raise StaleIndexError(f"the model file {file.name} holds another model now ({loaded[:12]}, now {now[:12]}): "
+                              f"the index of {name!r} was built with the old one: re-index it (sane-desktop index)")
 
     def index_stamp(self) -> tuple[int, int, int] | None:
         """A cheap identity of the open catalogue's index (its manifest file: every build, even one
