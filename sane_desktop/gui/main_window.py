@@ -77,6 +77,7 @@ class OutfitResults:
     revision: int | None = None
     gone: tuple[int, ...] = ()
     index_stamp: tuple[int, int, int] | None = None  # the index searched (CatalogueService.index_stamp)
+    outfit_categories: tuple[str, ...] = ()  # the outfit items' categories as the catalogue records them now
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
@@ -90,18 +91,24 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     service.follow_index()  # re-indexed from elsewhere with another model: answer with that one
     current = service.current()
     stored = [pk for pk in outfit if pk >= 0]
-    present = {info.pk for info in current.items.infos(stored)}  # re-reads the catalogue's row when it moved on
+    infos = current.items.infos(outfit)  # re-reads the catalogue's row when it moved on
+    present = {info.pk for info in infos}
     revision = current.items.record.revision
     gone = tuple(pk for pk in stored if pk not in present)
     if gone:
         return OutfitResults({}, revision=revision, gone=gone)
+    # the outfit's categories as the catalogue records them now: the window's may be a re-import
+    # behind (a trial's first heading after one said "Your beauty counts by looks" for no beauty item)
+    categories = tuple(dict.fromkeys(info.category for info in infos))
+    if len(infos) < len(outfit):  # an image from disk the service no longer holds: the window's word for it
+        categories = tuple(dict.fromkeys((*categories, *outfit_categories)))
     search = current.search
     stamp = service.index_stamp()  # before searching: an index rebuilt meanwhile reads as moved on
     results = search.search(outfit, target, k, should_stop, item_filter)
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
-                         tuple(category for category in outfit_categories if search.is_general(category)), revision,
-                         index_stamp=stamp)
+                         tuple(category for category in categories if search.is_general(category)), revision,
+                         index_stamp=stamp, outfit_categories=categories)
 
 
 def _similar_search(service: CatalogueService, pk: int, target: str, k: int, should_stop: Callable[[], bool],
@@ -1282,7 +1289,7 @@ class MainWindow(QMainWindow):
         self._catalogue_seen(found.revision)
         results, general, outfit_by_looks = found.results, found.general, found.outfit_by_looks
         shown = [category for category, listed in results.items() if listed]
-        outfit_categories = {item.category for item in self.outfit_model.items()}
+        outfit_categories = set(found.outfit_categories) or {item.category for item in self.outfit_model.items()}
         if outfit_categories and outfit_categories <= set(outfit_by_looks):
             # every outfit item counts by looks: each score is a likeness, whatever the result's category
             self._show_results(results, frozenset(shown), found.index_stamp)
