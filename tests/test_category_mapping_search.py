@@ -336,7 +336,13 @@ def test_an_item_id_with_a_comma_can_be_named(tmp_path: Path, capsys: pytest.Cap
     base = ["--index-home", str(home)]
     assert main([*base, "query", "closet", "--outfit", comma, "--json"]) == 0, capsys.readouterr().err
     assert [o["item"] for o in json.loads(capsys.readouterr().out)["outfit"]] == [comma]
-    assert main([*base, "query", "closet", "--outfit", f"{shoe},{comma}", "--json"]) == 1  # a list splits
-    assert "unknown item ids" in capsys.readouterr().err
+    # in a list, and beside another id: the longest run of parts that is an id is taken whole
+    for outfit in ([f"{shoe},{comma}"], [f"{comma},{shoe}"], [comma, shoe]):
+        assert main([*base, "query", "closet", *[a for o in outfit for a in ("--outfit", o)], "--json"]) == 0
+        assert sorted(o["item"] for o in json.loads(capsys.readouterr().out)["outfit"]) == sorted([comma, shoe])
+    assert main([*base, "query", "closet", "--outfit", f"{comma},{comma}"]) == 1  # named twice: quoted whole
+    assert f"--outfit names {comma!r} more than once" in capsys.readouterr().err
+    assert main([*base, "query", "closet", "--outfit", "Tops/blue,green"]) == 1
+    assert "unknown item ids: Tops/blue, green (catalogue" in capsys.readouterr().err
     assert main([*base, "explain", "closet", "--candidate", shoe, "--outfit", comma, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["outfit_reason"]["outfit"] == [comma]

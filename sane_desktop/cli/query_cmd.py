@@ -25,7 +25,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "item (cosine of the general embeddings).",
     )
     parser.add_argument("name", help="indexed catalogue name")
-    parser.add_argument("--outfit", default="", help="comma-separated catalogue item ids")
+    parser.add_argument("--outfit", action="append", default=[],
+                        help="comma-separated catalogue item ids (repeatable: the outfit is every one given)")
     parser.add_argument("--similar", metavar="ID", help="rank by visual similarity to this catalogue item instead")
     parser.add_argument("--category", help="target category, one of the catalogue's (default: every indexed category)")
     parser.add_argument("-k", type=int, default=10, help="results per category (default 10)")
@@ -77,9 +78,9 @@ def _outfit_changed_note(changed: list[dict[str, str]], *, similar: bool) -> str
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import Catalogues
-    from sane_desktop.service.items import photos_changed
+    from sane_desktop.service.items import listed_ids, photos_changed
 
-    item_ids = [part.strip() for part in args.outfit.split(",") if part.strip()]  # read again once open (split_ids)
+    item_ids = [part.strip() for entry in args.outfit for part in entry.split(",") if part.strip()]  # read again once open (split_ids)
     if len(args.image) != len(args.image_category):
         raise CliError("give one --image-category per --image")
     if args.similar is not None and (item_ids or args.image):
@@ -93,10 +94,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
         if args.similar is None:  # an id may hold a comma: the catalogue says which entry is one
-            item_ids = catalogue.items.split_ids([args.outfit])
+            item_ids = catalogue.items.split_ids(args.outfit)
         repeated = sorted({item_id for item_id in item_ids if item_ids.count(item_id) > 1})
         if repeated:
-            raise CliError(f"--outfit names {', '.join(repeated)} more than once (an outfit holds an item once)")
+            raise CliError(f"--outfit names {listed_ids(repeated)} more than once (an outfit holds an item once)")
         if args.vector_backend is not None:
             catalogue.search.check_backend(args.vector_backend)
         known = catalogue.search.searcher().categories

@@ -61,6 +61,15 @@ class DiskImage:
     cells: np.ndarray  # (K, D) float32 per-cell outputs, for its explanations
 
 
+SPLIT_PARTS = 40  # comma-separated parts of one --outfit value searched for ids holding commas
+
+
+def listed_ids(ids: Sequence[str]) -> str:
+    """Item ids for a message, comma-separated; one that holds a comma or edge spaces is quoted,
+    so that it cannot be read as two (``'Jeans/a,b'``)."""
+    return ", ".join(repr(i) if "," in i or i != i.strip() else i for i in ids)
+
+
 class CatalogueItems:
     """Items of one catalogue by key: stored ones (pk ≥ 0) and images from disk (pk < 0)."""
 
@@ -136,18 +145,27 @@ class CatalogueItems:
         missing = [item_id for item_id in item_ids if item_id not in pks]
         if missing:
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""  # never cut without a word
-            raise NotFound(f"unknown item ids: {', '.join(missing[:5])}{more} (catalogue {self.record.name!r})")
+            raise NotFound(f"unknown item ids: {listed_ids(missing[:5])}{more} (catalogue {self.record.name!r})")
         return self.infos([pks[item_id] for item_id in item_ids])
 
     def split_ids(self, entries: Sequence[str]) -> list[str]:
         """Item ids from comma-separated ``entries`` (a command line's ``--outfit A,B``), in order,
-        blanks dropped; an entry that is itself one of the catalogue's ids is kept whole, since a
-        catalogue may use commas in its ids (a trial's ``COMMA,ID-01`` imported but could not be named)."""
-        whole = [entry.strip() for entry in entries if "," in entry and entry.strip()]
-        known = item_pks(self.engine, self.record.pk, whole) if whole else {}
+        blanks dropped. A catalogue may use commas in its ids (a trial's ``COMMA,ID-01`` imported
+        but could not be named): from the left, the longest run of comma-separated parts that is one
+        of the catalogue's ids is taken whole, else one part (entries of more than
+        :data:`SPLIT_PARTS` parts are only split)."""
+        pieces = [entry.split(",") for entry in entries]
+        joins = {",".join(parts[i:j]).strip() for parts in pieces if 1 < len(parts) <= SPLIT_PARTS
+                 for i in range(len(parts)) for j in range(i + 2, len(parts) + 1)}
+        known = item_pks(self.engine, self.record.pk, sorted(joins)) if joins else {}
         ids: list[str] = []
-        for entry in entries:
-            ids += [entry.strip()] if entry.strip() in known else [i.strip() for i in entry.split(",") if i.strip()]
+        for parts in pieces:
+            start = 0
+            while start < len(parts):
+                end = next((j for j in range(len(parts), start + 1, -1)
+                            if ",".join(parts[start:j]).strip() in known), start + 1)
+                ids += [found] if (found := ",".join(parts[start:end]).strip()) else []
+                start = end
         return ids
 
     def has_outfits(self) -> bool:
