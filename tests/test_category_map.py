@@ -107,6 +107,9 @@ def test_garment_words_never_leave_the_model_or_beat_its_names() -> None:
     # short unrelated words that share most letters are no spelling of each other (a trial: home -> shoes)
     for unrelated in ("home", "Home", "Hose"):
         assert name_similarity(unrelated, "shoes") >= NAME_MIN and suggest(unrelated, MODEL).target == GENERAL
+    for unrelated in ("Hose", "Hoes"):  # nor is a short word one or two edits from another (a second trial)
+        assert name_similarity(unrelated, "home") >= NAME_MIN and suggest(unrelated, [*MODEL, "home"]).target == GENERAL
+    assert suggest("Bottms", MODEL).target == "bottoms" and suggest("Shose", MODEL).target == "shoes"  # typos
     assert suggest("Jewelry", [*MODEL, "jewellery"]).target == "jewellery"
     for category in ("Trousers", "Sneakers", "Earrings", "Coats"):  # never to a family the model lacks
         assert suggest(category, ["tops"]).target == GENERAL

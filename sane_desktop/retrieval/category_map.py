@@ -40,6 +40,7 @@ EXACT, AUTO, USER, FALLBACK = "exact", "auto", "user", "general"
 
 NAME_MIN = 0.75  # name similarity (difflib ratio of the normalised names) a suggestion by name needs
 NAME_START = 2  # ...and the letters both names begin with (see _same_start)
+NAME_LEAST = 5  # ...and one edit apart in words of at least this many letters (see _a_misspelling)
 CENTRE_MIN = 0.8  # cosine between category centres a suggestion by appearance needs ...
 CENTRE_MARGIN = 0.05  # ... and its lead over the next model category
 
@@ -209,6 +210,29 @@ def _same_start(a: str, b: str) -> bool:
     return any(x[:NAME_START] == y[:NAME_START] for x in _stems(a) for y in _stems(b) if x and y)
 
 
+def _edits(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions and swaps of two
+    neighbouring letters."""
+    rows = [list(range(len(b) + 1))]
+    for i, x in enumerate(a, 1):
+        row = [i]
+        for j, y in enumerate(b, 1):
+            cost = min(rows[-1][j] + 1, row[j - 1] + 1, rows[-1][j - 1] + (x != y))
+            if i > 1 and j > 1 and x == b[j - 2] and a[i - 2] == y:
+                cost = min(cost, rows[-2][j - 2] + 1)
+            row.append(cost)
+        rows.append(row)
+    return rows[-1][-1]
+
+
+def _a_misspelling(a: str, b: str) -> bool:
+    """Whether one name is a misspelling of the other: one edit apart (a letter added, dropped,
+    changed or two swapped), singulars included, in words of at least :data:`NAME_LEAST` letters.
+    Shorter words one edit apart are as often other words (a trial's ``Hose`` and ``Hoes`` were
+    offered ``home``; ``home`` had been offered ``shoes``)."""
+    return any(_edits(x, y) <= 1 for x in _stems(a) for y in _stems(b) if min(len(x), len(y)) >= NAME_LEAST)
+
+
 def _related(a: str, b: str) -> bool:
     """Whether two names are one word up to case, separators and a plural (``Trouser``, ``trousers``)."""
     return _key(a) in _stems(b) or _key(b) in _stems(a)
@@ -276,8 +300,8 @@ def suggest(category: str, model_categories: Sequence[str], own_centre: np.ndarr
             centres: Mapping[str, np.ndarray] | None = None) -> Suggestion:
     """A model category for ``category``: its automatic match when there is one; else the model
     category of its garment family (:func:`_garment_word`: Trousers -> bottoms), when the model has
-    that family; else the most similar name when close enough (:data:`NAME_MIN`) and beginning
-    alike (:data:`NAME_START` letters); else, with
+    that family; else the most similar name when close enough (:data:`NAME_MIN`), beginning
+    alike (:data:`NAME_START` letters) and one edit apart (:func:`_a_misspelling`); else, with
     embeddings, the model category whose centre is nearest to this category's (cosine ≥
     :data:`CENTRE_MIN`, ahead of the next by :data:`CENTRE_MARGIN`); else :data:`GENERAL`."""
     by_name = tuple(sorted(((name, round(name_similarity(category, name), 4)) for name in model_categories),
@@ -295,7 +319,8 @@ def suggest(category: str, model_categories: Sequence[str], own_centre: np.ndarr
     member = _family_member(garment[1], model_categories) if garment else None
     if garment and member:
         return Suggestion(category, member, _family_reason(*garment, member), by_name, by_centre)
-    spelt_alike = [(name, ratio) for name, ratio in by_name if ratio >= NAME_MIN and _same_start(category, name)]
+    spelt_alike = [(name, ratio) for name, ratio in by_name if ratio >= NAME_MIN and _same_start(category, name)
+                   and _a_misspelling(category, name)]
     if spelt_alike:
         name, ratio = spelt_alike[0]
         return Suggestion(category, name, f"name like the model's {name!r} ({ratio:.2f})", by_name, by_centre)
