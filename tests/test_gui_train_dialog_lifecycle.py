@@ -255,7 +255,10 @@ def test_adapt_says_up_front_that_a_frozen_pretrained_trunk_has_nothing_to_adapt
     target = tmp_path / "home" / "shop" / "model.pt"
     frozen = StartingModel(target, "trained", target, True, frozen=True)
     words = starting_words(frozen)
-    assert "nothing to adapt" in words and "Train model on this catalogue" in words
+    # trained here: "train it again", never "train it instead" (advice that loops, a second trial)
+    assert "nothing to adapt" in words and "train it again" in words and "instead" not in words
+    bundled = starting_words(StartingModel(Path("/app/general.pt"), "bundled", target, False, frozen=True))
+    assert "nothing to adapt" in bundled and "train a model on this catalogue instead" in bundled
     runner = TaskRunner(owner=object())  # the dialog's own look for the model fails on this owner: never used
     try:
         dialog = AdaptDialog(runner, "shop")  # type: ignore[arg-type]

@@ -63,9 +63,13 @@ def starting_words(start: StartingModel) -> str:
     """What the dialog says before the person starts: the model it starts from, the file it writes."""
     if start.origin == "none":
         return "No catalogue is open: open the catalogue to adapt the model to first."
-    if start.frozen:  # said before the run, not as its failure (a trial clicked Adapt and then read it)
-        return (f"{start.path.name} keeps its pretrained trunk as shipped, so there is nothing to adapt: train it on "
-                "this catalogue instead (File → Train model on this catalogue…).")
+    if start.frozen and start.origin in ("trained", "adapted"):  # said before the run, not as its failure
+        return (f"{start.path.name} keeps its pretrained trunk as shipped, and its heads were trained on this "
+                "catalogue: there is nothing to adapt. To learn from photos added since, train it again "
+                "(File → Train model on this catalogue…).")
+    if start.frozen:  # never advice that loops: a model trained here has nothing to adapt either (a trial)
+        return (f"{start.path.name} keeps its pretrained trunk as shipped, so there is nothing to adapt: train a "
+                "model on this catalogue instead (File → Train model on this catalogue…).")
     origin = {"trained": "this catalogue's own model, trained on this catalogue",
               "adapted": "this catalogue's own model, already adapted to this catalogue",
               "bundled": "the model bundled with the app",
