@@ -217,6 +217,7 @@ def test_one_photo_gone_leaves_the_other_tiles_explained_and_its_click_clears_th
     # in a stylist's words: the photo's name, not the item code or the full path
     assert gone.image_path.name in said and "no longer in the catalogue folder" in said and "Re-sync" in said
     assert str(gone.image_path.parent) not in said and gone.item_id not in said.replace(gone.image_path.name, "")
+    assert not window.explanation.status.is_elided()  # read whole, remedy included (a trial found it in the tooltip)
     assert window.explanation.update_data is None  # not the first result's explanation under the second tile
     assert not window.explanation.export_button.isEnabled()
 

@@ -309,12 +309,17 @@ class HeatLegend(QWidget):
         painter.end()
 
 
+STATUS_LINES, ERROR_LINES = 2, 6  # the status line's height: a failure's reason and remedy are read whole
+
+
 class StatusLine(ElidedLabel):
-    """The panel's status: two lines at most, in the error colour of the theme after a failure."""
+    """The panel's status: two lines at most, in the error colour of the theme after a failure,
+    which has up to six (the panel shows nothing else then: a trial read its remedy only in the
+    tooltip)."""
 
     def __init__(self, text: str = "") -> None:
         self.error = False
-        super().__init__(text, lines=2)
+        super().__init__(text, lines=STATUS_LINES)
 
     def text_colour(self) -> QColor:
         return error_colour(self.palette()) if self.error else super().text_colour()
@@ -929,6 +934,7 @@ class ExplanationView(QWidget):
     # --- state ---------------------------------------------------------------------------------
     def _say(self, text: str, error: bool = False, hint: str = "") -> None:
         self.status.error = error
+        self.status.set_lines(ERROR_LINES if error else STATUS_LINES)
         set_plain(self.status, text)
         self.status.set_hint(hint)
 

@@ -117,6 +117,13 @@ class ElidedLabel(QLabel):
         super().setTextFormat(format)
         self._relayout()
 
+    def set_lines(self, lines: int) -> None:
+        """Show at most ``lines`` lines from now on (the label's height follows)."""
+        if max(1, lines) != self._lines:
+            self._lines = max(1, lines)
+            self.updateGeometry()
+            self._relayout()
+
     def set_hint(self, hint: str) -> None:
         """A tooltip line (plain text) shown after the full text, elided or not."""
         self._hint = hint
