@@ -152,6 +152,9 @@ def test_a_model_file_retrained_in_place_is_said_to_have_changed(tmp_path: Path,
     own = make_model(tmp_path / "models" / "closet.pt", seed=0)
     first = index(capsys, home, root, "--model", str(own))
     make_model(own, seed=1)  # `train OTHER --out closet.pt`: the same path, another model
+    # query refuses, saying the file itself changed (as the window and index do)
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", "Tops/tops_0"]) == 3
+    assert "the model file closet.pt holds another model now; built with another model" in capsys.readouterr().err
     again = index(capsys, home, root)
     old, new = first["model_hash"][:12], again["model_hash"][:12]
     assert old != new and Path(again["model"]) == own.resolve()
@@ -195,7 +198,10 @@ def test_query_says_when_an_outfit_items_own_photo_changed(tmp_path: Path,
     assert [(e["item_id"], e["why"]) for e in json.loads(out.out)["outfit_photos_changed"]] == [(top.item_id, "gone")]
     assert out.err.startswith(f"note: the photo of outfit item {top.item_id} is gone since indexing: ")
     assert len(out.err.strip().splitlines()) == 1
+    assert "put it back, or re-index" in out.err and "--rebuild" not in out.err  # --rebuild is for a replaced file
 
     similar = ["--index-home", str(home), "query", "closet", "--similar", top.item_id, "-k", "3"]
     assert main(similar) == 0  # --similar ranks by that one item's photo: the same note
     assert capsys.readouterr().err.startswith(f"note: the photo of {top.item_id} is gone since indexing: ")
+    assert main([*similar, "--json"]) == 0  # its item is compared by looks, as its lists are
+    assert {o["space"] for o in json.loads(capsys.readouterr().out)["outfit"]} == {"general"}

@@ -66,7 +66,9 @@ def _outfit_changed_note(changed: list[dict[str, str]], *, similar: bool) -> str
     """One line: which outfit items' photos (``--similar``'s item's, when ``similar``) are gone or
     replaced since indexing (``changed``, from :func:`~sane_desktop.service.items.photos_changed`),
     and that the scores use them as indexed."""
-    again = "re-index (index --rebuild if a file kept its size and time)"
+    # --rebuild is for a file replaced with its size and time kept; a deleted one is seen by any re-index
+    replaced = any(entry["why"] != "gone" for entry in changed)
+    again = "re-index (index --rebuild if a file kept its size and time)" if replaced else "put it back, or re-index"
     if len(changed) == 1:
         entry = changed[0]
         verb = {"gone": "is gone", "replaced": "was replaced"}.get(entry["why"], f"changed ({entry['why']})")
@@ -124,8 +126,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         spaces = {category: GENERAL if args.similar is not None or catalogue.search.is_general(category)
                   else COMPATIBILITY for category in results}
         # an outfit item of such a category adds its look-alike cosine to every score (issue 16's mixed outfits)
-        outfit_spaces = {item.pk: GENERAL if catalogue.search.is_general(item.category) else COMPATIBILITY
-                         for item in outfit}
+        # "similar" compares its item by looks with every category: its space is the general one too
+        outfit_spaces = {item.pk: GENERAL if args.similar is not None or catalogue.search.is_general(item.category)
+                         else COMPATIBILITY for item in outfit}
         changed = photos_changed([r.item for ranked in results.values() for r in ranked])
         # the outfit's (or --similar's) own items drive every score: their photos are checked too
         # (an image from disk was embedded just now, from the file as it is)

@@ -23,7 +23,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from sane_desktop.errors import NotFound, StaleIndexError
-from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
+from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint, stored_content_hash
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
@@ -114,6 +114,11 @@ class OutfitSearcher:
         if not reason and unlearnt:  # built before the model's untrained type spaces were left out
             reason = (f"it compares {', '.join(unlearnt)} in type spaces this model never learnt (trained without "
                       "outfits, it compares by visual similarity)")
+        if reason and manifest.model_hash != bundle.content_hash \
+                and stored_content_hash(manifest.model_path) not in (None, manifest.model_hash):
+            # the index's own model file holds another model now: retrained or replaced in place (a trial
+            # read only "built with another model" while the window said the file changed)
+            reason = f"the model file {Path(manifest.model_path).name} holds another model now; {reason}"
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
         on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())
