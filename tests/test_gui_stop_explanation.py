@@ -66,6 +66,8 @@ def test_a_new_list_and_escape_stop_a_refinement(world, qtbot, make_window) -> N
     assert not window.channels.explain.busy
     assert window.explanation.status.text().startswith("Explanation stopped (you stopped it)")
     assert window.explanation.update_data.candidate_pk == clicked
+    method = window.explanation.method_label.text()  # Details no longer says it is refining
+    assert "refining" not in method and "stopped before the end" in method
     # the status bar says so at once, not "Explaining…" until the worker's next check, then "Ready"
     assert window.activity.text() == "Stopping…"
     qtbot.waitUntil(lambda: window.activity.text() == "Ready", timeout=60000)

@@ -991,8 +991,10 @@ class ExplanationView(QWidget):
         if self.update_data is None and self.outfit_data is None:
             self.clear()
             return
-        self._say(f"Explanation stopped ({why}): the map shown is the last one computed. Click the result to "
-                  "explain it again.")
+        self._say(f"Explanation stopped ({why}): the map shown is the last one computed. Click a result to "
+                  "explain it.")
+        # Details said "refining…": the refinement will not go on
+        set_plain(self.method_label, self.method_label.text().replace(", refining… ·", ", stopped before the end ·"))
 
     def show_error(self, message: str) -> None:
         """The explanation asked for failed: the one shown before (another result's, a trial saw
