@@ -446,3 +446,38 @@ def test_the_index_bar_only_moves_forward(world, qtbot, make_window) -> None:  #
     during = [value for value in seen if value != 1]  # the last is the finished bar's (range 0–1)
     assert during and during == sorted(during), during  # forward only, through every phase
     assert max(during) > BAR_STEPS // 2
+
+
+def test_the_index_dialog_s_name_follows_the_folder_and_its_plan_follows_the_name(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A trial: a second folder kept the first folder's name, and a name typed after the folder left
+    the table showing the plan for another catalogue (its model), while Start indexed by the name."""
+    import shutil
+
+    from sane_desktop.gui.index_dialog import IndexDialog
+
+    other = tmp_path / "other"
+    shutil.copytree(world["source"], other)
+    window = make_window(world)
+    window.index_action.trigger()
+    dialog = window.index_dialog
+    assert isinstance(dialog, IndexDialog)
+
+    def folder(path: Path) -> None:
+        dialog.folder.setFocus()
+        dialog.folder.selectAll()
+        qtbot.keyClicks(dialog.folder, str(path))
+        qtbot.keyClick(dialog.folder, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+
+    folder(world["source"])
+    assert dialog.name.text() == world["source"].name
+    folder(other)
+    assert dialog.name.text() == "other"  # the name follows the folder while nobody typed one
+    dialog.name.setFocus()
+    dialog.name.selectAll()
+    qtbot.keyClicks(dialog.name, "demo")  # the catalogue already indexed with the world's model
+    qtbot.keyClick(dialog.name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled() and dialog._planned == (str(other), "demo"), timeout=30000)
+    folder(world["source"])
+    assert dialog.name.text() == "demo"  # typed: kept whatever the folder
+    assert dialog._planned == (str(world["source"]), "demo")

@@ -80,6 +80,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         browse.clicked.connect(self.choose_folder)
         self.name = QLineEdit()
         self.name.setToolTip("Name of the catalogue in the switcher (default: the folder's name)")
+        # the name follows the folder until the person types one; the table is the plan for the name
+        # shown (it chooses the catalogue, and so the model): a trial's table was another name's plan
+        self._name_typed = False
+        self._planned: tuple[str, str | None] | None = None  # (folder, name) the shown plan was made for
+        self.name.textEdited.connect(self._name_edited)
+        self.name.editingFinished.connect(self._plan_for_the_name)
         self.detected = plain_label("Choose a folder to see its format and item count.")
         self.detected.setWordWrap(True)  # a failure quotes the folder: shown in full, never cut
         self.plan: CategoryPlan | None = None  # how the folder's categories map to the model's
@@ -165,11 +171,25 @@ class IndexDialog(BackgroundRun, RequestDialog):
             set_plain(self.detected, "Inspecting…")
             self.start_button.setEnabled(False)
             self.show_plan(None)
-            root, name = Path(folder), self.name.text().strip() or None
+            root, name = Path(folder), self._typed_name()
+            self._planned = (folder, name)
             self._inspecting.start(lambda service, _state: inspect_with_plan(service, root, name),
                                    "Inspecting folder…") \
                 .on_done(self._inspected) \
                 .on_failed(self._inspect_failed)
+
+    def _typed_name(self) -> str | None:
+        """The name the person typed (None: the folder's own, filled in from the inspection)."""
+        return (self.name.text().strip() or None) if self._name_typed else None
+
+    def _name_edited(self, text: str) -> None:
+        self._name_typed = bool(text.strip())  # emptied: the folder's name again
+
+    def _plan_for_the_name(self) -> None:
+        """The name was finished: when the plan shown was made for another name, make it again."""
+        folder = self.folder.text()
+        if folder and self._planned is not None and self._planned != (folder, self._typed_name()):
+            self.inspect(folder)
 
     def _inspect_failed(self, message: str) -> None:
         show_failure(self.detected, message)
@@ -177,8 +197,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
 
     def _inspected(self, answer: tuple[FolderReport, CategoryPlan | None]) -> None:
         report, plan = answer
+        folder = self.folder.text()
+        if folder and self._planned is not None and self._planned[1] != self._typed_name():
+            self.inspect(folder)  # a name typed meanwhile: this plan was for another catalogue
+            return
         set_plain(self.detected, detected_words(report))
-        self.name.setText(self.name.text() or report.name)
+        if not self._name_typed:  # follows the folder (a trial's second folder kept the first one's name)
+            self.name.setText(report.name)
         self.show_plan(plan)
         self.start_button.setEnabled(report.items > 0)
 
