@@ -11,7 +11,8 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -379,13 +380,13 @@ def test_an_unreadable_database_is_skipped_and_reported(world: dict[str, Path], 
     service.open_catalogue("shop")  # the others still open
 
 
-def test_a_second_writer_in_this_process_fails_at_once(world: dict[str, Path], tmp_path: Path) -> None:
-    root = copy_of(world, "a", tmp_path)
-    folder = paths.catalogue_dir("shop")
+@contextmanager
+def held_in_another_thread(folder: Path, what: str) -> Iterator[None]:
+    """The writer lock of ``folder`` held by another thread of this process for the block."""
     held, done = threading.Event(), threading.Event()
 
     def hold() -> None:
-        with catalogue_lock(folder, "index elsewhere"):
+        with catalogue_lock(folder, what):
             held.set()
             done.wait(30)
 
@@ -393,13 +394,20 @@ def test_a_second_writer_in_this_process_fails_at_once(world: dict[str, Path], t
     holder.start()
     try:
         assert held.wait(30)
+        yield
+    finally:
+        done.set()
+        holder.join()
+
+
+def test_a_second_writer_in_this_process_fails_at_once(world: dict[str, Path], tmp_path: Path) -> None:
+    root = copy_of(world, "a", tmp_path)
+    folder = paths.catalogue_dir("shop")
+    with held_in_another_thread(folder, "index elsewhere"):
         info = json.loads((folder / HOLDER_NAME).read_text())
         assert info["pid"] == os.getpid() and "index elsewhere" in info["command"]
         with pytest.raises(StoreError, match=rf"is busy: pid {os.getpid()} \(index elsewhere"):
             building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
-    finally:
-        done.set()
-        holder.join()
     assert not (folder / HOLDER_NAME).exists()
     with catalogue_lock(folder, "outer"), catalogue_lock(folder, "inner"):  # the holder may nest
         building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
@@ -410,26 +418,13 @@ def test_the_busy_message_names_the_holders_whole_command(tmp_path: Path, monkey
     folder = tmp_path / "hk"
     argv = ["/venv/bin/sane-desktop", "index", "my photos", "--name", "hk", "--device", "cpu"]
     monkeypatch.setattr(sys, "argv", argv)
-    held, done = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with catalogue_lock(folder, "index /tmp/hk"):
-            held.set()
-            done.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert held.wait(30)
+    with held_in_another_thread(folder, "index /tmp/hk"):
         command = "index /tmp/hk [/venv/bin/sane-desktop index 'my photos' --name hk --device cpu]"
         assert json.loads((folder / HOLDER_NAME).read_text())["command"] == command
         with pytest.raises(StoreError) as refused:
             with catalogue_lock(folder, "index again"):
                 pass
         assert f"is busy: pid {os.getpid()} ({command}) since " in str(refused.value)
-    finally:
-        done.set()
-        holder.join()
     from sane_desktop.service.locking import command_line
 
     # a shared catalogue's URL keeps its password out of the record another process reads

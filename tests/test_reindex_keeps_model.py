@@ -115,17 +115,24 @@ def test_a_damaged_database_is_set_aside_by_replace(tmp_path: Path, capsys: pyte
     assert again["items"] == first["items"] and again["embedded"] == 0
 
 
+def indexed_closet_items(capsys: pytest.CaptureFixture[str], home: Path, root: Path) -> list:
+    """The closet indexed as "closet" with the bundled demo model under ``home``, and its items."""
+    from sane_desktop.service import CatalogueService
+
+    index(capsys, home, root, "--model", str(demo_model_path()))
+    service = CatalogueService(home, device="cpu")
+    try:
+        service.open_catalogue("closet")
+        return list(service.items())
+    finally:
+        service.close()
+
+
 def test_query_says_which_result_photos_changed_since_indexing(tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     # a trial: query ranked a deleted photo first without a word, while explain refused it
-    from sane_desktop.service import CatalogueService
-
     root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
-    index(capsys, home, root, "--model", str(demo_model_path()))
-    service = CatalogueService(home, device="cpu")
-    service.open_catalogue("closet")
-    items = {item.item_id: item for item in service.items()}
-    service.close()
+    items = {item.item_id: item for item in indexed_closet_items(capsys, home, root)}
     outfit = next(i for i in items.values() if i.category == "Tops")
     argv = ["--index-home", str(home), "query", "closet", "--outfit", outfit.item_id, "-k", "50", "--json"]
     assert main(argv) == 0
@@ -168,14 +175,8 @@ def test_query_says_when_an_outfit_items_own_photo_changed(tmp_path: Path,
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     # a trial: an outfit item's photo replaced (or deleted) since indexing gave the same list without
     # a word, while result photos were flagged; the outfit's items drive every score
-    from sane_desktop.service import CatalogueService
-
     root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
-    index(capsys, home, root, "--model", str(demo_model_path()))
-    service = CatalogueService(home, device="cpu")
-    service.open_catalogue("closet")
-    items = list(service.items())
-    service.close()
+    items = indexed_closet_items(capsys, home, root)
     top = next(i for i in items if i.category == "Tops" and i.image_path.suffix == ".jpg")
     other = next(i for i in items if i.pk != top.pk and i.image_path.suffix == ".jpg")
     argv = ["--index-home", str(home), "query", "closet", "--outfit", top.item_id, "-k", "5", "--json"]
