@@ -187,3 +187,15 @@ def test_the_line_agrees_with_the_category_names() -> None:
 
     assert not _plural(["Jewellery"]) and not _plural(["Dress"]) and not _plural(["Knitwear"])
     assert _plural(["accessories"]) and _plural(["Shoes"]) and _plural(["Jewellery", "Belt"])
+
+
+def test_an_empty_look_alike_list_says_look_alike(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A trial's look-alike heading stood over "No compatible items found for this outfit."."""
+    window = make_window(closet, size=(1200, 800), rise_masks=16)
+    add_by_double_click(window, qtbot, "uncategorised")  # the one loose photo: the model has no such category
+    wait_results_of(window, qtbot, None)
+    choose_target(window, qtbot, "uncategorised")  # nothing else of it: an empty list
+    qtbot.waitUntil(lambda: not window.channels.search.busy and window.results_model.rowCount() == 0, timeout=60000)
+    assert heading_text(window) == LOOK_ALIKE_HEADING
+    assert window.results.stack.currentWidget() is window.results.empty
+    assert window.results.empty.text() == "No items that look like your outfit here."

@@ -162,6 +162,12 @@ def test_export_asks_where_in_the_pictures_folder_and_confirms(window, qtbot) ->
     window.explanation.card_image()
     assert seen and max(seen) > 1.5 * panel_photo  # the photos drawn larger, not the panel's
     assert card.geometry() == before and photo.width() == panel_photo
+    # the Details toggle is not drawn into the picture, and stays in the panel
+    shown_at_render: list[bool] = []
+    toggle = window.explanation.details_button
+    toggle.paintEvent = lambda _event: shown_at_render.append(True)  # type: ignore[method-assign]
+    window.explanation.card_image()
+    assert not shown_at_render and toggle.isVisible()
     assert str(saved) in window.statusBar().currentMessage()  # confirmed in the status bar
     assert window.settings.get("export_folder") == str(pictures)
     # Ctrl+S (the menu's shortcut) opens the dialog in the folder used last

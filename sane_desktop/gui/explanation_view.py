@@ -1247,6 +1247,12 @@ class ExplanationView(QWidget):
         assert layout is not None  # the card is built with its layout
         old = self.card.geometry()
         width = max(width, old.width())
+        # the Details toggle is a control, not part of the picture (a trial's PNG showed its arrow)
+        controls = [widget for widget in (self.details_button,) if widget.isVisible()]
+        for widget in controls:
+            widget.setVisible(False)
+        layout.invalidate()
+        layout.activate()
         height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
         height = max(height, layout.totalSizeHint().height(), layout.totalMinimumSize().height())
         try:
@@ -1256,7 +1262,10 @@ class ExplanationView(QWidget):
             image.fill(self.card.palette().color(QPalette.ColorRole.Window))
             self.card.render(image)
         finally:
+            for widget in controls:
+                widget.setVisible(True)
             self.card.setGeometry(old)
+            layout.invalidate()
         return image
 
     def _save(self, target: Path) -> Path | None:

@@ -1294,6 +1294,8 @@ class MainWindow(QMainWindow):
             # every outfit item counts by looks: each score is a likeness, whatever the result's category
             self._show_results(results, frozenset(shown), found.index_stamp)
             self._show_all_by_looks_heading(sorted(outfit_categories))
+            if not shown:  # a look-alike list says so when empty too, not "no compatible items" (a trial)
+                self.results.show_message("No items that look like your outfit here.")
             return
         self._show_results(results, frozenset(general), found.index_stamp)
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
