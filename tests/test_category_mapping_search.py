@@ -328,6 +328,7 @@ def test_an_item_id_with_a_comma_can_be_named(tmp_path: Path, capsys: pytest.Cap
 
     root = make_closet(tmp_path / "closet")
     shutil.copyfile(root / "Tops" / "tops_0.jpg", root / "Tops" / "red,white.jpg")
+    Image.new("RGB", (400, 20), (200, 40, 40)).save(root / "Tops" / "strip.png")
     home = tmp_path / "home"
     index_json(home, root, capsys)
     items = Catalogues(home).open("closet").items.search()
@@ -346,3 +347,8 @@ def test_an_item_id_with_a_comma_can_be_named(tmp_path: Path, capsys: pytest.Cap
     assert "unknown item ids: Tops/blue, green (catalogue" in capsys.readouterr().err
     assert main([*base, "explain", "closet", "--candidate", shoe, "--outfit", comma, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["outfit_reason"]["outfit"] == [comma]
+    # a catalogue photo in the outfit is framed as the model sees it, as an image from disk is (a trial)
+    strip = next(i.item_id for i in items if i.item_id.endswith("strip"))
+    assert main([*base, "query", "closet", "--outfit", strip, "--category", "Shoes"]) == 0
+    assert f"note: {strip}: strip.png is 400×20 pixels: the model sees its centre square, 5 % of it" in \
+        capsys.readouterr().err

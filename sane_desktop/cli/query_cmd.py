@@ -62,6 +62,17 @@ def _framing_note(path: Path) -> str:
     return ""
 
 
+def _catalogue_framing_note(path: Path) -> str:
+    """:func:`_framing_note` of a catalogue photo; "" when it cannot be read now (the photo check
+    says so in its own line)."""
+    from sane_desktop.errors import SaneError
+
+    try:
+        return _framing_note(path)
+    except (OSError, SaneError):
+        return ""
+
+
 def _outfit_changed_note(changed: list[dict[str, str]], *, similar: bool) -> str:
     """One line: which outfit items' photos (``--similar``'s item's, when ``similar``) are gone or
     replaced since indexing (``changed``, from :func:`~sane_desktop.service.items.photos_changed`),
@@ -118,6 +129,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             note = _framing_note(path)
             if note:
                 print(f"note: {note}", file=sys.stderr)
+        for item in outfit:  # the catalogue's own outfit items are framed as the model sees them too (a trial)
+            if not item.from_disk and (note := _catalogue_framing_note(item.image_path)):
+                print(f"note: {item.item_id}: {note}", file=sys.stderr)
         if args.similar is not None:
             results = catalogue.search.similar(outfit[0].pk, args.category or "", args.k)
         else:
