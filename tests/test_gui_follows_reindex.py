@@ -256,7 +256,7 @@ def test_a_reindex_from_elsewhere_refreshes_the_outfit_and_the_category_lists(wo
     assert window.results_model.outfit_titles[member.pk] == "Renamed outfit piece"
 
 
-def test_a_model_file_retrained_in_place_is_refused_as_the_command_line_does(world) -> None:  # type: ignore[no-untyped-def]
+def test_a_model_file_retrained_in_place_is_refused_as_the_command_line_does(world, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """A trial retrained another catalogue into the model file this one was indexed with: `query`
     refused ("built with another model"), while the open window went on answering with the old
     model in memory, saying nothing. The window's check before every search now refuses the same
@@ -274,6 +274,14 @@ def test_a_model_file_retrained_in_place_is_refused_as_the_command_line_does(wor
         shutil.copyfile(demo_model_path(), world["model"])  # another model at the same path
         with pytest.raises(StaleIndexError, match=r"model file model\.pt holds another model .*re-index it"):
             service.follow_index()
+        from sane_desktop.models import checkpoint
+
+        reads: list[object] = []
+        read = checkpoint.stored_content_hash
+        monkeypatch.setattr(checkpoint, "stored_content_hash", lambda path: reads.append(path) or read(path))
+        with pytest.raises(StaleIndexError):  # the next search: refused again, the file not read again
+            service.follow_index()
+        assert reads == []
         world["model"].unlink()
         from sane_desktop.errors import ModelError
 

@@ -21,13 +21,15 @@ from sane_desktop.service.values import ItemInfo
 from sane_desktop.store import browse
 
 
-def _file_identity(path: Path) -> tuple[int, int, int] | None:
-    """(size, mtime in ns, inode) of ``path``; None when it cannot be read."""
+def _file_identity(path: Path) -> list[int] | None:
+    """:func:`~sane_desktop.retrieval.indexing.digests.file_identity` (device, inode, size, mtime
+    and ctime: any write changes it); None when the file cannot be read."""
+    from sane_desktop.retrieval.indexing.digests import file_identity
+
     try:
-        facts = os.stat(path)
+        return file_identity(path)
     except OSError:
         return None
-    return facts.st_size, facts.st_mtime_ns, facts.st_ino
 
 
 def _photo_gone(item: ItemInfo) -> NotFound:
@@ -51,7 +53,8 @@ class ModelContext:
         self._images: dict[tuple[int, str], torch.Tensor] = {}
         self._crops: dict[tuple[int, str], np.ndarray] = {}
         self._verified: set[tuple[Path, str]] = set()
-        self._file: tuple[int, int, int] | None = None  # the model file's (size, mtime, inode) when it was loaded
+        self._file: list[int] | None = None  # the model file's identity when it was loaded
+        self._other: tuple[list[int] | None, str] | None = None  # (identity, hash) of another model found there
 
     def bundle(self) -> ModelBundle:
         """The checkpoint, in eval mode on the device; raises :class:`ModelError` when missing."""
@@ -79,11 +82,14 @@ class ModelContext:
         now = _file_identity(self.path)
         if now is not None and now == self._file:
             return None
+        if self._other is not None and self._other[0] == now:  # refused before: not read again each search
+            return self._other[1]
         stored = stored_content_hash(self.path) if now is not None else None
         if stored == self._bundle.content_hash:
             self._file = now  # rewritten with the same model (a copy, a touch): the same model
             return None
-        return stored or ""
+        self._other = (now, stored or "")
+        return self._other[1]
 
     def verify(self, item: ItemInfo) -> None:
         """Check that the item's file is still the picture that was indexed (its SHA-256 against
