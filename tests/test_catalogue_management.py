@@ -343,13 +343,17 @@ def test_a_resync_says_when_the_model_file_holds_another_model(managed, world: P
     """A trial retrained another catalogue into this one's model file, then Re-sync re-indexed with
     it and only the Model column changed. The status line now says so."""
     window, manager = managed
+    shutil.copy(world / "model.pt", world / "w0.pt")  # the model the last index was built with
     torch.manual_seed(1)  # another model at the same path
     save_checkpoint(world / "model.pt", ModelBundle(CompatibilityNet(["tops", "shoes"], width=16), None, Preprocessing()))
     select(manager, "other")
     click(manager.resync_button)
     qtbot.waitUntil(lambda: "Re-synced" in manager.status.text(), timeout=120000)
     said = manager.status.text()
-    assert "its model file holds another model than the last index" in said and "built with another model" in said
+    before, now = (stored_content_hash(m) or "" for m in (world / "w0.pt", world / "model.pt"))
+    assert f"its model file holds another model than the last index, which it now uses ({before[:12]}, now {now[:12]})" \
+        in said
+    qtbot.waitUntil(lambda: now[:12] in cell(manager, "other", 3), timeout=60000)  # the table lists the new model
     click(manager.resync_button)  # again: the same model as the last index, nothing more to say
     qtbot.waitUntil(lambda: manager.status.text() == "Re-synced “other”: 6 items.", timeout=120000)
 

@@ -49,14 +49,16 @@ def model_text(details: CatalogueDetails) -> str:
     return f"{details.model_name} ({details.model_hash})" if details.model_name else "not indexed"
 
 
-def resync_words(report: IndexReport) -> str:
-    """What a finished re-sync says: the items, and when the catalogue's model file held another
-    model than its last index (retrained in place from elsewhere), that too: a trial saw the Model
-    column change with no word."""
+def resync_words(report: IndexReport, indexed_with: str) -> str:
+    """What a finished re-sync says: the items, and when it indexed with another model than the
+    one the last index was built with (``indexed_with``, that model's short hash as the table shows
+    it: a re-sync uses the catalogue's own model file, so its file was retrained in place from
+    elsewhere), that too: a trial saw the Model column change with no word."""
     words = f"Re-synced “{report.name}”: {counted(report.items, 'item')}"
-    because = report.indexed.rebuilt_because or ""
-    if "another model" in because:
-        words += f"; its model file holds another model than the last index, which it now uses ({because})"
+    now = report.indexed.model_hash[:len(indexed_with)]
+    if indexed_with and now != indexed_with:
+        words += (f"; its model file holds another model than the last index, which it now uses "
+                  f"({indexed_with}, now {now})")
     return words + "."
 
 
@@ -219,10 +221,10 @@ class CatalogueManager(QDialog):
         entry = self.selected()
         if entry is None:
             return
-        name = entry.name
+        name, indexed_with = entry.name, entry.model_hash
         self._run(lambda service, state: service.resync_catalogue(name, state.progress, state.should_stop),
                   f"Re-syncing “{name}” with its folder…",
-                  lambda report: self._done(resync_words(report), name, name))
+                  lambda report: self._done(resync_words(report, indexed_with), name, name))
 
     def show_folder(self) -> bool:
         """Open the selected catalogue's source folder in the desktop's file manager; False when
