@@ -126,11 +126,11 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         q_map, c_map = result.attribute_maps[result.attribute]
         save("attribute_query", "query", q_map, paths["attribute"])
         save("attribute_candidate", "candidate", c_map, paths["attribute"])
-    from sane_desktop.explain.abstain import abstention_kind
+    from sane_desktop.explain.abstain import ranking_withheld
 
     # a ranking by attributes learnt on another world (the bundled general model's drawn garments) is
     # withheld here as in the window's Details: listed, "motif:moon 1.00" read as a reason all the same
-    foreign = abstention_kind(result.abstained) == "foreign_model"
+    foreign = ranking_withheld(result.abstained)
     return {
         "query": result.query.item_id, "candidate": result.candidate.item_id, "method": result.method,
         "attribute": result.attribute, "abstained": result.abstained,
@@ -235,9 +235,9 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
         reason = catalogue.explanations.explain_outfit(candidate.pk, [m.pk for m in members])
         assert reason is not None  # never stopped here
         summary = reason.as_dict()
-        from sane_desktop.explain.abstain import abstention_kind
+        from sane_desktop.explain.abstain import ranking_withheld
 
-        if abstention_kind(reason.abstained) == "foreign_model":  # as the pair's JSON: withheld, not listed
+        if ranking_withheld(reason.abstained):  # as the pair's JSON: withheld, not listed
             summary["attributes"] = []
         general = catalogue.model.bundle().compatibility.general_space
         for share in summary["shares"]:  # the drill-down: each pair's own explaining attribute

@@ -34,3 +34,10 @@ def abstention_kind(reason: str) -> AbstentionKind:
     if not reason:
         return ""
     return next((kind for sentence, kind in _SENTENCES.items() if reason.startswith(sentence)), "weak_evidence")
+
+
+def ranking_withheld(reason: str) -> bool:
+    """Whether an explanation with this abstention reason lists no attribute ranking at all: a model
+    whose attributes were learnt on another catalogue (its "motif:moon 1.00" for a plain sweater
+    reads as a reason). The window's Details and the CLI's JSON both ask this."""
+    return abstention_kind(reason) == "foreign_model"

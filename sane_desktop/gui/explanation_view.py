@@ -473,6 +473,13 @@ def percent_text(value: float) -> str:
     return f"{'−' if rounded < 0 else ''}{abs(rounded)} %"
 
 
+def ranking_withheld(reason: str) -> bool:
+    """:func:`sane_desktop.explain.abstain.ranking_withheld`, imported when first asked."""
+    from sane_desktop.explain.abstain import ranking_withheld as withheld
+
+    return withheld(reason)
+
+
 def plain_abstention(reason: str) -> str:
     """The core's reason for naming no attribute (:func:`sane_desktop.explain.attribute_choice.abstention`,
     with its numbers) in a stylist's words; the numbers go to the tooltip."""
@@ -480,12 +487,6 @@ def plain_abstention(reason: str) -> str:
 
     return ABSTENTION_WORDS[abstention_kind(reason) or "weak_evidence"]
 
-
-def foreign_attributes(reason: str) -> bool:
-    """The reason says the model's attributes were learnt on another catalogue (its ranking is noise here)."""
-    from sane_desktop.explain.abstain import abstention_kind
-
-    return abstention_kind(reason) == "foreign_model"
 
 
 ABSTENTION_WORDS = {"weak_evidence": "none of them is clearly on both items",
@@ -690,7 +691,7 @@ def outfit_terms(reason: OutfitExplanation) -> str:
     text = (f"Outfit score {reason.score:.3f} = Σ of the cosines with each outfit item, each in the space the search "
             f"compared the pair in (a type space, or the general one for a pair compared by looks; exact, the "
             f"ranking's score): {shares}. The result's cells sum to {float(reason.cells.sum()):.3f}.")
-    if reason.attributes and not foreign_attributes(reason.abstained):
+    if reason.attributes and not ranking_withheld(reason.abstained):
         first = reason.attributes[0]
         text += (f" Outfit-level attribute {first.name}: total {first.total:.3f}, confidence {first.confidence:.3f}, "
                  f"map match {first.match:.3f} (vs the outfit-level map), prior {first.prior:.3f}, outfit shows it "
@@ -1116,7 +1117,7 @@ class ExplanationView(QWidget):
         self.attribute_label.setVisible(bool(update.attribute))
         # a model whose attributes were learnt on another catalogue: its ranking (and its confidences)
         # mean nothing here, so Details lists none instead of "motif:moon 1.00" for a plain sweater
-        self.bars.set_attributes([] if foreign_attributes(update.abstained) else update.attributes,
+        self.bars.set_attributes([] if ranking_withheld(update.abstained) else update.attributes,
                                  empty=f"No attributes listed: {plain_abstention(update.abstained)}.")
         state = "final" if update.final else "refining…"
         # from the space the pair was compared in: a look-alike category's pair, or one with an outfit
