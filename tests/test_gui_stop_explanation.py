@@ -68,6 +68,16 @@ def test_a_new_list_and_escape_stop_a_refinement(world, qtbot, make_window) -> N
     assert window.explanation.update_data.candidate_pk == clicked
     method = window.explanation.method_label.text()  # Details no longer says it is refining
     assert "refining" not in method and "stopped before the end" in method
+    # an exported picture says its map is unfinished, and has no "See where:" prompt to click
+    drawn: list[tuple[str, str]] = []
+    card, render = window.explanation.card, window.explanation.card.render
+    card.render = lambda *args: (drawn.append((window.explanation.overlay_label.text(),
+                                               window.explanation.attribute_caption.text())), render(*args))[1]
+    window.explanation.card_image()
+    assert "unfinished map: the explanation was stopped before the end" in drawn[0][0]
+    assert drawn[0][1] == "Reason:"
+    assert "unfinished" not in window.explanation.overlay_label.text()  # the panel as it was
+    assert window.explanation.attribute_caption.text() == "See where:"
     # the status bar says so at once, not "Explaining…" until the worker's next check, then "Ready"
     assert window.activity.text() == "Stopping…"
     qtbot.waitUntil(lambda: window.activity.text() == "Ready", timeout=60000)

@@ -773,6 +773,7 @@ class ExplanationView(QWidget):
         self.general = False  # the explanation shown is of a "visually similar" result
         self.look_alike = False  # … of a look-alike of the outfit (set_look_alike: the window knows which)
         self.export_folder = ""  # where the export dialog opens (the user's Pictures folder when empty)
+        self.stopped_early = False  # the explanation shown was stopped before its final map
         self._photos: dict[str, QImage] = {}
         self._overlays: dict[str, QImage] = {}
         self._items: dict[str, ItemInfo | None] = {"candidate": None, "outfit": None}
@@ -940,6 +941,7 @@ class ExplanationView(QWidget):
         self.status.set_hint(hint)
 
     def show_pending(self, title: str) -> None:
+        self.stopped_early = False
         self._say(f"Explaining {title}…")
 
     # --- which question the panel answers ------------------------------------------------------------
@@ -974,6 +976,7 @@ class ExplanationView(QWidget):
         """Forget the explanation shown (its catalogue, outfit or index changed) and say why
         (``error``: as an error)."""
         self.update_data = None
+        self.stopped_early = False
         self._show_outfit(False)
         self.general = self.look_alike = False  # the next explanation says which it is
         self._speak()
@@ -992,6 +995,7 @@ class ExplanationView(QWidget):
         if self.update_data is None and self.outfit_data is None:
             self.clear()
             return
+        self.stopped_early = self.update_data is not None and not self.update_data.final
         self._say(f"Explanation stopped ({why}): the map shown is the last one computed. Click a result to "
                   "explain it.")
         # Details said "refining…": the refinement will not go on
@@ -1252,6 +1256,13 @@ class ExplanationView(QWidget):
         controls = [widget for widget in (self.details_button,) if widget.isVisible()]
         for widget in controls:
             widget.setVisible(False)
+        # a picture has no link to click, and a map still refining (or stopped) is not the final one:
+        # a trial's PNG read "See where:" and showed a stopped map as if it were finished
+        words = {self.attribute_caption: "Reason:", self.overlay_label: self.overlay_label.text() + self._unfinished()}
+        kept = {label: label.text() for label in words}
+        for label, text in words.items():
+            set_plain(label, text)
+        self.overlay_label.set_lines(2)
         layout.invalidate()
         layout.activate()
         height = layout.totalHeightForWidth(width) if layout.hasHeightForWidth() else -1
@@ -1265,9 +1276,20 @@ class ExplanationView(QWidget):
         finally:
             for widget in controls:
                 widget.setVisible(True)
+            for label, text in kept.items():
+                set_plain(label, text)
+            self.overlay_label.set_lines(1)
             self.card.setGeometry(old)
             layout.invalidate()
         return image
+
+    def _unfinished(self) -> str:
+        """What an exported map's caption adds when the map is not the explanation's final one."""
+        data = self.update_data
+        if data is None or data.final:
+            return ""
+        return (" (unfinished map: the explanation was stopped before the end)" if self.stopped_early
+                else " (unfinished map: still refining when saved)")
 
     def _save(self, target: Path) -> Path | None:
         # PySide takes the format as str at run time; its stub says bytes
