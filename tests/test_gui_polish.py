@@ -423,8 +423,14 @@ def test_progress_words_name_the_part_that_runs_next(detail: str, general: bool,
     its share is of the whole refinement (the words only read ``final``, ``detail`` and ``seconds``)."""
     from types import SimpleNamespace
 
-    from sane_desktop.gui.explanation_view import progress_words
+    from sane_desktop.gui.explanation_view import progress_words, refinement_percent
 
     step = SimpleNamespace(final=False, detail=detail, seconds=1.0)
     assert progress_words(step, general) == said  # type: ignore[arg-type]
     assert progress_words(SimpleNamespace(final=True, detail=detail, seconds=2.04), general) == "Explained in 2.0 s."  # type: ignore[arg-type]
+    percent = refinement_percent(step)  # type: ignore[arg-type]  # the status bar's count: the same share
+    if "%" in said:
+        assert said.endswith(f"… {percent}%")
+    else:  # nothing refined yet, or both maps done (the attribute is being chosen)
+        assert percent == (None if said.startswith("First look") else 90)
+    assert refinement_percent(SimpleNamespace(final=True, detail=detail, seconds=2.04)) is None  # type: ignore[arg-type]

@@ -83,3 +83,29 @@ def test_a_new_list_and_escape_stop_a_refinement(world, qtbot, make_window) -> N
     qtbot.waitUntil(lambda: window.activity.text() == "Ready", timeout=60000)
     qtbot.keyClick(window.results.view, Qt.Key.Key_Escape)  # nothing under way: nothing happens
     assert window.explanation.status.text().startswith("Explanation stopped (you stopped it)")
+
+
+def test_the_status_bar_counts_a_refinement_in_percent(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A trial saw "Explaining…" in the status bar for the whole refinement while the panel counted."""
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    service = window.channels.runner.owner
+    explain = service.explain
+
+    def held_after_a_batch(*args, **kwargs):  # type: ignore[no-untyped-def]
+        """A refinement held after its first batch of masks, until stopped."""
+        for update in explain(*args, **kwargs):
+            yield update
+            while "masks on" in update.detail and not kwargs["should_stop"]():
+                time.sleep(0.01)
+
+    service.explain = held_after_a_batch
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: window.activity.text().startswith("Explaining… ") and window.activity.text().endswith("%"),
+                    timeout=60000)
+    shown = window.explanation.status.text()
+    assert shown.endswith(window.activity.text().rsplit(" ", 1)[1])  # the panel's count, the same
+    qtbot.keyClick(window.results.view, Qt.Key.Key_Escape)
+    assert window.activity.text() == "Stopping…"

@@ -707,6 +707,25 @@ CHOOSING = "Almost done: choosing the attribute that explains the match…"
 CHOOSING_SIMILAR = "Almost done: choosing the attribute the two share…"
 
 
+def _refinement(update: ExplanationUpdate) -> tuple[str, int] | None:
+    """(the part that runs next: "this item", "other" or "choosing"; percent of the whole
+    refinement done) from a step's RISE line, or None before the first batch."""
+    found = RISE_STEP.search(update.detail)
+    if found is None or not int(found.group(2)):
+        return None
+    used, total = min(int(found.group(1)), int(found.group(2))), int(found.group(2))
+    first = found.group(3) == "this item"
+    part = "this item" if first and used < total else "other" if first or used < total else "choosing"
+    return part, round(MAP_SHARE * ((0 if first else 1) + used / total))
+
+
+def refinement_percent(update: ExplanationUpdate) -> int | None:
+    """How far a refinement is, in percent of the whole (the share :func:`progress_words` says),
+    or None before its first RISE batch and once it is final (the status bar's count)."""
+    step = None if update.final else _refinement(update)
+    return None if step is None else step[1]
+
+
 def progress_words(update: ExplanationUpdate, general: bool = False, likeness: bool | None = None) -> str:
     """The status line of an explanation step, in plain words (the method's own line is in Details).
 
@@ -719,17 +738,13 @@ def progress_words(update: ExplanationUpdate, general: bool = False, likeness: b
     if update.final:
         return f"Explained in {update.seconds:.1f} s."
     other = "the item it looks like" if general else "the outfit item"
-    found = RISE_STEP.search(update.detail)
-    if found is None or not int(found.group(2)):
+    step = _refinement(update)
+    if step is None:
         return "First look — refining the highlighted areas on this item…"
-    used, total = min(int(found.group(1)), int(found.group(2))), int(found.group(2))
-    if found.group(3) == "this item":
-        if used < total:
-            return f"Refining the highlighted areas on this item… {round(MAP_SHARE * used / total)}%"
-        return f"Refining the highlighted areas on {other}… {MAP_SHARE}%"
-    if used < total:
-        return f"Refining the highlighted areas on {other}… {round(MAP_SHARE * (1 + used / total))}%"
-    return CHOOSING_SIMILAR if (general if likeness is None else likeness) else CHOOSING
+    part, percent = step
+    if part == "choosing":
+        return CHOOSING_SIMILAR if (general if likeness is None else likeness) else CHOOSING
+    return f"Refining the highlighted areas on {'this item' if part == 'this item' else other}… {percent}%"
 
 
 SIMILAR_DROVE = "the highlighted areas drove the likeness."

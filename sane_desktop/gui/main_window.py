@@ -30,7 +30,7 @@ from sane_desktop.gui.delegates import ItemTileDelegate, score_bound, tile_size_
 from sane_desktop.gui.detail_view import DetailKeys, DetailView
 from sane_desktop.gui.filters_panel import PANEL_HINT, FiltersPanel, catalogue_sort_combo
 from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate, OutfitReasonStep
-from sane_desktop.gui.explanation_view import ExplanationView, rgba_image
+from sane_desktop.gui.explanation_view import ExplanationView, refinement_percent, rgba_image
 from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
@@ -1407,6 +1407,9 @@ class MainWindow(QMainWindow):
         if outfit_item is None and self._similar_to is not None and self._similar_to.pk == update.outfit_pk:
             outfit_item = self._similar_to
         self.explanation.show_update(step, candidate.item if candidate else None, outfit_item)
+        percent = refinement_percent(update)
+        if percent is not None and self.channels.explain.busy:  # the status bar counts as the panel does
+            self.activity.setText(f"Explaining… {percent}%")
 
     def _explained(self, update: ExplanationUpdate | None, keep_chip: bool = False) -> None:
         """A finished explanation: its result's chip names its attribute — unless it was a drill-down
