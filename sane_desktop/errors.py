@@ -37,8 +37,37 @@ class NotFound(InputError, LookupError):
         return str(self.args[0]) if self.args else ""
 
 
+class PhotoGone(NotFound):
+    """An indexed item's photo is no longer at ``path`` (moved or deleted since indexing). Typed so
+    that a window words it for a stylist without reading the command line's message."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.path = path
+
+    def __reduce__(self) -> tuple[type[PhotoGone], tuple[str, str]]:  # kept across processes
+        return type(self), (str(self), self.path)
+
+
 class StaleIndexError(SaneError):
-    """A derived artefact (FAISS index, cache) does not match the model or the database: re-index."""
+    """A derived artefact (FAISS index, cache) does not match the model or the database: re-index.
+    ``reindex_helps`` is False where a re-index cannot mend it (the catalogue must be opened
+    again, or the items are gone from it): a window offers its Re-index link by this, not by words."""
+
+    def __init__(self, message: str, *, reindex_helps: bool = True) -> None:
+        super().__init__(message)
+        self.reindex_helps = reindex_helps
+
+    def __reduce__(self) -> tuple[object, ...]:  # kept across processes (Exception pickles args only)
+        return _stale_index_error, (type(self), str(self), self.reindex_helps)
+
+
+def _stale_index_error(kind: type[StaleIndexError], message: str, reindex_helps: bool) -> StaleIndexError:
+    return kind(message, reindex_helps=reindex_helps)
+
+
+class PhotoChanged(StaleIndexError):
+    """An indexed item's photo changed since indexing (its content hash differs)."""
 
 
 class ModelError(SaneError, ValueError):
@@ -49,7 +78,7 @@ class StoreError(SaneError):
     """The database cannot be used (newer schema, unreachable server, bad URL, locked)."""
 
 
-# the words of a damaged database's refusal (store.db), which the index dialog recognises to offer a rebuild
+# the words of a damaged database's refusal (store.db)
 DAMAGED_WORDS = "is not a catalogue database, or it is damaged"
 
 

@@ -16,8 +16,8 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 
-from sane_desktop.errors import Cancelled, InputError  # noqa: E402
-from sane_desktop.gui.tasks import TaskRunner, TaskState  # noqa: E402
+from sane_desktop.errors import Cancelled, InputError, PhotoGone, StaleIndexError  # noqa: E402
+from sane_desktop.gui.tasks import Failure, TaskRunner, TaskState  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,40 @@ def test_failed_carries_the_sane_error_message(runner: TaskRunner[Owner], qtbot)
     with qtbot.waitSignal(task.failed, timeout=5000) as failed:
         pass
     assert failed.args == ["no catalogue in /tmp/nowhere: choose a folder with images"] and results == []
+
+
+def test_a_failure_carries_the_error_kind_beside_its_words(runner: TaskRunner[Owner], qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The window once told a gone photo, a changed one and outdated results by their words: a
+    reworded message fell through to the raw one. Handlers now get the error itself."""
+    def gone(_owner: Owner, _state: TaskState[None]) -> int:
+        raise PhotoGone("the image of A1 is gone from /cat/a1.jpg (moved or deleted since indexing)", path="/cat/a1.jpg")
+
+    def bug(_owner: Owner, _state: TaskState[None]) -> int:
+        return 1 // 0
+
+    failures: list[Failure] = []
+    messages: list[str] = []
+    task = runner.start(gone, "explaining").on_failure(failures.append).on_failed(messages.append)
+    qtbot.waitUntil(lambda: task.ended, timeout=5000)
+    assert isinstance(failures[0].error, PhotoGone) and failures[0].error.path == "/cat/a1.jpg"
+    assert failures[0].message == messages[0] == str(failures[0].error)
+    task = runner.start(bug, "buggy").on_failure(failures.append)
+    qtbot.waitUntil(lambda: task.ended, timeout=5000)
+    assert failures[1].error is None and failures[1].message.startswith("Something went wrong")
+
+
+def test_error_kinds_survive_a_process_boundary() -> None:
+    """What a window or a dialog decides by (a path, whether a re-index helps) stays after pickling."""
+    import pickle
+
+    from sane_desktop.gui.explain_tasks import RESULTS_OUTDATED, ResultsOutdated
+
+    stale = pickle.loads(pickle.dumps(StaleIndexError("open it again", reindex_helps=False)))
+    assert str(stale) == "open it again" and stale.reindex_helps is False
+    outdated = pickle.loads(pickle.dumps(ResultsOutdated()))
+    assert type(outdated) is ResultsOutdated and str(outdated) == RESULTS_OUTDATED and not outdated.reindex_helps
+    photo = pickle.loads(pickle.dumps(PhotoGone("gone", path="/cat/a1.jpg")))
+    assert type(photo) is PhotoGone and photo.path == "/cat/a1.jpg" and str(photo) == "gone"
 
 
 def test_a_bug_is_logged_with_its_traceback_and_shown_short(runner: TaskRunner[Owner], qtbot, caplog) -> None:  # type: ignore[no-untyped-def]

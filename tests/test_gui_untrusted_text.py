@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (  # noqa: E402
     QAbstractItemView, QApplication, QLabel, QListView, QMessageBox, QStyleOptionViewItem, QToolTip, QWidget,
 )
 
-from sane_desktop.errors import SaneError  # noqa: E402
+from sane_desktop.errors import SaneError, StaleIndexError  # noqa: E402
 from sane_desktop.gui.screenshots import (  # noqa: E402
     build_outfit, explain_first_result, open_first_catalogue, wait_results, wait_tiles,
 )
-from sane_desktop.gui.tasks import TaskRunner  # noqa: E402
+from sane_desktop.gui.tasks import Failure, TaskRunner  # noqa: E402
 from sane_desktop.service import CatalogueService  # noqa: E402
 from sane_desktop.service.titles import attribute_words  # noqa: E402
 
@@ -151,7 +151,8 @@ def test_catalogue_and_category_names_stay_text(window, qtbot) -> None:  # type:
     qtbot.addWidget(dialog)
     assert dialog.windowTitle() == f"Adapt model to {HOSTILE_NAME}"
     # a stale index offers a link to re-index: our markup around the escaped name
-    window._search_failed("the index is out of date: run sane-desktop index")
+    stale = "the index is out of date: run sane-desktop index"
+    window._search_failed(Failure(stale, StaleIndexError(stale)))
     empty = window.results.empty
     assert empty.textFormat() == Qt.TextFormat.RichText and "href='reindex'" in empty.text()
     assert_shows_literally(empty.text(), empty.textFormat(), f"Re-index {HOSTILE_NAME!r} now", "re-index link")

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from sane_desktop.errors import Cancelled
+from sane_desktop.errors import Cancelled, StaleIndexError
 from sane_desktop.gui.tasks import TaskFn, TaskState
 from sane_desktop.service import ExplanationUpdate, TileExplanation
 
@@ -21,6 +21,16 @@ if TYPE_CHECKING:  # a value the worker sends; naming it loads nothing on the GU
 # why an explanation was not started: the catalogue moved on under the results on screen (a re-index
 # from elsewhere); the window searches again rather than explain a new photo under an old tile
 RESULTS_OUTDATED = "the catalogue changed since these results were found (re-indexed from elsewhere)"
+
+
+class ResultsOutdated(StaleIndexError):
+    """The results on screen were found in an index or catalogue that has moved on since: the
+    window searches again (it tells this failure by its type)."""
+
+    def __init__(self, message: str = RESULTS_OUTDATED, *, reindex_helps: bool = False) -> None:
+        super().__init__(message, reindex_helps=reindex_helps)
+
+
 TILE_CHUNK = 8  # tiles per batched pass: the first chips land fast, cancellation is checked between passes
 
 
@@ -66,20 +76,19 @@ def explain(candidate_pk: int, outfit_pk: int, colour_map: str, n_masks: int | N
     refinements) as a partial result; the last step is the result. ``general``: a "visually
     similar" result (``SearchResult.general``; it has no outfit). ``revision``: the catalogue's
     import revision the results on screen were found at; when it moved on, or the index was
-    rebuilt with another model, StaleIndexError(:data:`RESULTS_OUTDATED`) instead. ``index_stamp``:
+    rebuilt with another model, :class:`ResultsOutdated` instead. ``index_stamp``:
     the index they were found in (:meth:`CatalogueService.index_stamp`); an index rebuilt since, even
     with only another category mapping (a type space becomes the general one), is outdated too."""
     members = [pk for pk in dict.fromkeys(outfit) if pk != candidate_pk]
 
     def run(service: CatalogueService, state: TaskState[ExplainStep]) -> ExplanationUpdate | None:
-        from sane_desktop.errors import StaleIndexError
         from sane_desktop.service import colourise  # numpy: on the worker (see the imports)
 
         reopened = service.follow_index()
         items = service.current().items
         if reopened or (revision is not None and (items.refresh() or items.record.revision != revision)) \
                 or (index_stamp is not None and service.index_stamp() != index_stamp):
-            raise StaleIndexError(RESULTS_OUTDATED)
+            raise ResultsOutdated()
 
         if len(members) >= 2 and not general:  # one item: its pair view is the whole reason
             reason = service.explain_outfit(candidate_pk, members, should_stop=state.should_stop)
@@ -103,14 +112,13 @@ def explain_tiles(pairs: list[tuple[int, int]], colour_map: str, general: bool =
                   index_stamp: tuple[int, int, int] | None = None) -> TaskFn[CatalogueService, list[ColouredTile], int]:
     """Fast explanations of the visible tiles, batched, one partial result per batch; the result is
     how many were explained. ``general``: tiles of "visually similar" results. ``index_stamp``: the
-    index the results were found in; rebuilt since, StaleIndexError(:data:`RESULTS_OUTDATED`)."""
+    index the results were found in; rebuilt since, :class:`ResultsOutdated`."""
 
     def run(service: CatalogueService, state: TaskState[list[ColouredTile]]) -> int:
-        from sane_desktop.errors import StaleIndexError
         from sane_desktop.service import colourise  # numpy: on the worker (see the imports)
 
         if service.follow_index() or (index_stamp is not None and service.index_stamp() != index_stamp):
-            raise StaleIndexError(RESULTS_OUTDATED)
+            raise ResultsOutdated()
         done = 0
         for start in range(0, len(pairs), TILE_CHUNK):
             if state.should_stop():

@@ -31,11 +31,11 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_failure
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
-from sane_desktop.gui.tasks import Task, TaskRunner
+from sane_desktop.gui.tasks import Failure, Task, TaskRunner
 from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.gui.train_dialog import BAR_STEPS, REINDEX, RunProgress, Stage
 from sane_desktop.service.titles import counted
-from sane_desktop.errors import DAMAGED_WORDS, SaneError
+from sane_desktop.errors import DamagedStoreError, SaneError
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
@@ -315,7 +315,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         task: Task[tuple[str, str, str | None], None] = self.tasks.start(
             lambda service, _state: other_source(service, root, name), "Checking the catalogue name…")
         self.watch(task).on_done(lambda answer: self._checked(task, answer)) \
-            .on_failed(self._failed).on_cancelled(self._cancelled)
+            .on_failure(self._failed).on_cancelled(self._cancelled)
 
     def _checked(self, check: Task[tuple[str, str, str | None], None], answer: tuple[str, str, str | None]) -> None:
         if check.stop_requested:  # Cancel was pressed after the worker had answered: do not index
@@ -357,7 +357,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
                                                         should_stop=state.should_stop, replace=replace,
                                                         category_map=category_map),
             "Indexing catalogue…")
-        self.watch(task).on_done(self._indexed).on_failed(self._failed).on_cancelled(self._cancelled)
+        self.watch(task).on_done(self._indexed).on_failure(self._failed).on_cancelled(self._cancelled)
 
     def _ended(self) -> None:
         self.cancel_button.setText("Close")
@@ -389,12 +389,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.progress_bar.setValue(0)
         set_plain(self.phase, "Cancelled: nothing was changed.")
 
-    def _failed(self, message: str) -> None:
+    def _failed(self, failure: Failure) -> None:
         self._ended()
-        show_failure(self.phase, message)
+        show_failure(self.phase, failure.message)
         self.keep_whole()
         run = self._last_run
-        if run is not None and not run[2] and DAMAGED_WORDS in message:
+        if run is not None and not run[2] and isinstance(failure.error, DamagedStoreError):
             self._offer_rebuild(run[0], run[1])
 
     def _offer_rebuild(self, root: Path, name: str) -> None:

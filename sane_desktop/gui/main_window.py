@@ -7,7 +7,6 @@ on a channel disconnects the older one, so whatever a handler receives is curren
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
+from sane_desktop.errors import PhotoChanged, PhotoGone, StaleIndexError
 from sane_desktop.gui import explain_tasks
 from sane_desktop.gui.about import open_log_folder, show_about
 from sane_desktop.gui.adapt_dialog import AdaptDialog
@@ -39,7 +39,7 @@ from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
-from sane_desktop.gui.tasks import Channel, Task, TaskRunner
+from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_plain, set_rich
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
@@ -702,7 +702,7 @@ class MainWindow(QMainWindow):
         self.channels.search.start(lambda service, state: _outfit_search(service, outfit, target, k, state.should_stop,
                                                                          item_filter, categories),
                                    "Searching compatible items…") \
-            .on_done(self._show_outfit_results).on_failed(self._search_failed)
+            .on_done(self._show_outfit_results).on_failure(self._search_failed)
 
     def _searching_words(self) -> str:
         """"Searching…", or, while a long run holds the worker (it does one thing at a time), when the
@@ -730,7 +730,7 @@ class MainWindow(QMainWindow):
                                                                   general=self._similar_to is not None,
                                                                   index_stamp=self._index_stamp),
                                       "Explaining visible results…") \
-                .on_partial(self._show_tiles).on_failed(self._tiles_failed)
+                .on_partial(self._show_tiles).on_failure(self._tiles_failed)
 
     def _cancel_tiles(self) -> None:
         self.channels.tiles.discard()
@@ -775,7 +775,7 @@ class MainWindow(QMainWindow):
                                      revision=self._revision, index_stamp=self._index_stamp)
         self.channels.explain.start(task, "Explaining…") \
             .on_partial(self._show_explanation_step) \
-            .on_done(lambda update: self._explained(update, keep_chip=drill_down)).on_failed(self._explain_failed)
+            .on_done(lambda update: self._explained(update, keep_chip=drill_down)).on_failure(self._explain_failed)
         self._note_results()  # a line saying the explanation is of a hidden result no longer holds
 
     def explain_current(self) -> None:
@@ -876,7 +876,7 @@ class MainWindow(QMainWindow):
         self.channels.search.start(lambda service, state: _similar_search(
             service, pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
             .on_done(lambda found: self._show_results(found.results, index_stamp=found.index_stamp)) \
-            .on_failed(self._search_failed)
+            .on_failure(self._search_failed)
 
     def _show_similar_heading(self, item: ItemInfo | None) -> None:
         """The results' heading: "Visually similar to …" for ``item``, else the compatible items'."""
@@ -1356,9 +1356,10 @@ class MainWindow(QMainWindow):
         message_box(self, "Outfit", text, QMessageBox.Icon.Information)
         self.outfit_panel.remove_items(list(gone))  # a new outfit: it is searched again (_outfit_changed)
 
-    def _search_failed(self, message: str) -> None:
-        text = f"Search is not available: {message}."
-        stale = "sane-desktop index" in message and self.catalogue is not None
+    def _search_failed(self, failure: Failure) -> None:
+        text = f"Search is not available: {failure.message}."
+        # a re-index mends it: offered by the error's kind, whatever its words
+        stale = isinstance(failure.error, StaleIndexError) and failure.error.reindex_helps and self.catalogue is not None
         if stale and self.catalogue is not None and self.catalogue.builtin \
                 and self.catalogue.name not in self._auto_reindexed:
             # the built-in demo is the app's own derived data (e.g. after an update of the bundled
@@ -1375,11 +1376,11 @@ class MainWindow(QMainWindow):
     def _show_tiles(self, tiles: list[ColouredTile]) -> None:
         self.results_model.set_tiles([(coloured.tile, rgba_image(coloured.overlay)) for coloured in tiles])
 
-    def _tiles_failed(self, message: str) -> None:
-        if explain_tasks.RESULTS_OUTDATED in message:  # the list is of an older index: search again
+    def _tiles_failed(self, failure: Failure) -> None:
+        if isinstance(failure.error, explain_tasks.ResultsOutdated):  # the list is of an older index: search again
             self._results_outdated()
             return
-        self.statusBar().showMessage(f"Could not explain the results: {message}", 10000)
+        self.statusBar().showMessage(f"Could not explain the results: {failure.message}", 10000)
 
     def _results_outdated(self) -> None:
         """The results on screen were found in an index rebuilt since (from elsewhere): forget the
@@ -1417,23 +1418,24 @@ class MainWindow(QMainWindow):
         if update is not None:
             self.results_model.set_explanation(update.candidate_pk, "done", "" if keep_chip else update.attribute)
 
-    def _explain_failed(self, message: str) -> None:
+    def _explain_failed(self, failure: Failure) -> None:
         if self._last_explained is not None:
             self.results_model.set_explanation(self._last_explained, "")
-        if explain_tasks.RESULTS_OUTDATED in message:  # the tiles are of an older catalogue: search again
+        error = failure.error
+        if isinstance(error, explain_tasks.ResultsOutdated):  # the tiles are of an older catalogue: search again
             self._results_outdated()
             return
-        if "changed since the catalogue was indexed" in message:  # the command line's words, for a stylist
+        # the command line's words name the item code and the full path: a stylist needs neither
+        if isinstance(error, PhotoChanged):
             self.explanation.show_error("this item's photo was replaced since the catalogue was indexed. Re-index "
                                         "it (File → Manage catalogues… → Re-sync) to see why it matches as it is now.")
             return
-        gone = re.search(r"the image of .+ is gone from (.+) \(moved or deleted since indexing\)", message)
-        if gone:  # the command line's words name the item code and the full path: a stylist needs neither
-            self.explanation.show_error(f"this item's photo ({Path(gone.group(1)).name}) is no longer in the catalogue "
+        if isinstance(error, PhotoGone):
+            self.explanation.show_error(f"this item's photo ({Path(error.path).name}) is no longer in the catalogue "
                                         "folder: it was moved or deleted since indexing. Put it back, or re-index it "
                                         "(File → Manage catalogues… → Re-sync) to leave it out.")
             return
-        self.explanation.show_error(message)
+        self.explanation.show_error(failure.message)
 
     def _guess_failed(self, message: str) -> None:
         self._report_error(f"Could not read the image: {message}")  # the user chose it: say why in full

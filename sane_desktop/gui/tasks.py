@@ -8,8 +8,9 @@ never holds it, so it can only be used where it is safe. ``state`` is a :class:`
 ``should_stop()``. :meth:`TaskRunner.start` queues the function with the status-bar text saying what it
 does (a *quiet* task, a check the person did not ask for, says so only once it has run
 :data:`QUIET_MS`) and returns a :class:`Task` handle whose own signals carry its values to the GUI thread:
-``progress``, ``partial``, then exactly one of ``done(result)``, ``failed(message)`` or ``cancelled``,
-then ``finished``. A :class:`Channel` (search, explain, tiles, …) holds at most one live task: starting
+``progress``, ``partial``, then exactly one of ``done(result)``, ``failed(message)`` (with
+``failure(Failure)`` beside it: the message and the error's kind, for a handler that acts on what went
+wrong, never on its words) or ``cancelled``, then ``finished``. A :class:`Channel` (search, explain, tiles, …) holds at most one live task: starting
 another cancels the old one *and disconnects it*, so a stale answer never reaches a handler and no
 handler compares ids.
 
@@ -82,6 +83,16 @@ class TaskState(Generic[P]):
         self._stop.set()
 
 
+@dataclass(frozen=True)
+class Failure:
+    """How a task failed: ``message``, the one line a person reads, and ``error``, the
+    :class:`~sane_desktop.errors.SaneError` raised (None for a bug). A handler that words a failure
+    its own way, or offers a way out, decides by the error's type: the words may change."""
+
+    message: str
+    error: SaneError | None = None
+
+
 class Task(QObject, Generic[R, P]):
     """The GUI-thread handle of one task: its signals are emitted on the GUI thread only. The
     ``on_*`` methods connect a handler whose signature mypy checks against ``R`` and ``P``."""
@@ -90,6 +101,7 @@ class Task(QObject, Generic[R, P]):
     partial = Signal(object)  # P
     done = Signal(object)  # R
     failed = Signal(str)  # a message for a person
+    failure = Signal(object)  # the same failure as a Failure (its error's kind too), right after
     cancelled = Signal()  # stopped (Cancel button, shutdown) without being discarded
     finished = Signal()  # always last, after done, failed or cancelled
 
@@ -121,6 +133,10 @@ class Task(QObject, Generic[R, P]):
         self.failed.connect(handler)
         return self
 
+    def on_failure(self, handler: Callable[[Failure], None]) -> Task[R, P]:
+        self.failure.connect(handler)
+        return self
+
     def on_cancelled(self, handler: Callable[[], None]) -> Task[R, P]:
         self.cancelled.connect(handler)
         return self
@@ -150,7 +166,8 @@ class Task(QObject, Generic[R, P]):
 
     def _disconnect(self) -> None:
         # also breaks the cycles handler -> task -> connection that Python's collector cannot see
-        for signal in (self.progress, self.partial, self.done, self.failed, self.cancelled, self.finished):
+        for signal in (self.progress, self.partial, self.done, self.failed, self.failure, self.cancelled,
+                       self.finished):
             _disconnect_all(signal)
 
     # --- delivery (GUI thread, posted by the worker) ---------------------------------------------
@@ -161,6 +178,10 @@ class Task(QObject, Generic[R, P]):
     def _report_partial(self, value: P) -> None:
         if self._live:
             self.partial.emit(value)
+
+    def _fail(self, failure: Failure) -> None:
+        self.failed.emit(failure.message)
+        self.failure.emit(failure)
 
     def _end(self, outcome: Callable[[], None]) -> None:
         self.ended = True
@@ -216,10 +237,10 @@ class _WorkerThread(QThread, Generic[S]):
         except Cancelled:
             outcome = task.cancelled.emit
         except SaneError as error:
-            outcome = partial(task.failed.emit, str(error))
+            outcome = partial(task._fail, Failure(str(error), error))
         except Exception as error:  # a bug, not a condition a person caused: keep the traceback
             log.exception("background task %r failed", task.activity)
-            outcome = partial(task.failed.emit, bug_message(error))
+            outcome = partial(task._fail, Failure(bug_message(error)))
         else:
             # stop was asked for: the person (or a newer task) no longer wants this answer
             outcome = task.cancelled.emit if state.should_stop() else partial(task.done.emit, result)

@@ -108,7 +108,8 @@ class OutfitSearcher:
                        db_revision=revision)
         if reason and is_shared(manifest) and manifest.model_hash != bundle.content_hash:
             raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
-                                  f"({manifest.model_hash[:12]}; opened with {bundle.content_hash[:12]}): open it again")
+                                  f"({manifest.model_hash[:12]}; opened with {bundle.content_hash[:12]}): open it again",
+                                  reindex_helps=False)
         unlearnt = sorted(c for c, target in manifest.category_map.items()
                           if target != GENERAL and target not in bundle.matched_categories)
         if not reason and unlearnt:  # built before the model's untrained type spaces were left out
@@ -186,7 +187,7 @@ class OutfitSearcher:
             if gone:
                 parts.append(f"{gone} item{' is' if gone == 1 else 's are'} no longer in the catalogue (a re-import "
                              f"removed {'it' if gone == 1 else 'them'}): leave {'it' if gone == 1 else 'them'} out")
-            raise StaleIndexError("; ".join(parts))
+            raise StaleIndexError("; ".join(parts), reindex_helps=bool(unindexed))  # gone items: leave them out
         return [QueryItem(by_pk[pk], self.category_index(meta[pk].category), pk, meta[pk].item_id) for pk in pks]
 
     def embed_image(self, path: Path | str, category: str | int) -> QueryItem:

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sane_desktop.errors import InputError, ModelError, NotFound, StaleIndexError
+from sane_desktop.errors import InputError, ModelError, NotFound, PhotoChanged, PhotoGone, StaleIndexError
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.retrieval.category_map import GENERAL, target_of
@@ -32,11 +32,11 @@ def _file_identity(path: Path) -> list[int] | None:
         return None
 
 
-def _photo_gone(item: ItemInfo) -> NotFound:
-    """The one message for an item whose photo left the folder after indexing (the window turns it
-    into a stylist's words)."""
-    return NotFound(f"the image of {item.item_id} is gone from {item.image_path} (moved or deleted since "
-                    "indexing): put it back, or re-index to leave it out")
+def _photo_gone(item: ItemInfo) -> PhotoGone:
+    """The one error for an item whose photo left the folder after indexing (the window turns it
+    into a stylist's words by its type)."""
+    return PhotoGone(f"the image of {item.item_id} is gone from {item.image_path} (moved or deleted since "
+                     "indexing): put it back, or re-index to leave it out", path=str(item.image_path))
 
 
 class ModelContext:
@@ -105,15 +105,15 @@ class ModelContext:
             return
         try:
             if not stat.S_ISREG(os.stat(item.image_path).st_mode):  # a FIFO would block the read forever
-                raise StaleIndexError(f"{item.image_path} is no longer a regular file: re-index")
+                raise PhotoChanged(f"{item.image_path} is no longer a regular file: re-index")
             digest = file_hash(item.image_path)
         except FileNotFoundError:
             raise _photo_gone(item) from None
         except OSError as error:
             raise NotFound(f"cannot read the image of {item.item_id} ({item.image_path}: {error.strerror})") from None
         if digest != item.content_hash:
-            raise StaleIndexError(f"{item.image_path} changed since the catalogue was indexed: re-index (index --rebuild "
-                                  "when a plain re-index does not see it: it reads every photo again)")
+            raise PhotoChanged(f"{item.image_path} changed since the catalogue was indexed: re-index (index --rebuild "
+                               "when a plain re-index does not see it: it reads every photo again)")
         self._verified.add(key)
 
     def image(self, item: ItemInfo) -> torch.Tensor:

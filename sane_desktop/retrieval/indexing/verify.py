@@ -30,7 +30,7 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
     if spec.kind == PGVECTOR:  # a table on the catalogue's server: checked by dimension and count
         if connection is None:
             raise StaleIndexError(f"the index of category {entry.category!r} is on a PostgreSQL server: "
-                                  "open the catalogue by its postgresql URL")
+                                  "open the catalogue by its postgresql URL", reindex_helps=False)
         return PgVectorStore.open(connection, entry.file, dimension, entry.vector_count, ef_search=spec.ef_search)
     path = index_dir / entry.file
     mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
