@@ -64,4 +64,18 @@ def render(result: dict[str, Any]) -> str:
         lines += [f"    {s['id']} ({s['path']}): {s['reason']}" for s in copies[:20]]
         if len(copies) > 20:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
+    lines += framing_lines(result.get("framing", []), "imported")
     return "\n".join(lines)
+
+
+def framing_lines(notes: list[dict[str, str]], done: str) -> list[str]:
+    """The summary's lines for photos the model sees little of (``framing`` notes; ``done``: what
+    happened to them, "imported" or "indexed"), the first 20 listed."""
+    if not notes:
+        return []
+    lines = [f"  photos the model sees little of: {len(notes)} ({done} as they are; a larger, squarer photo "
+             "is explained better):"]
+    lines += [f"    {s['id']} ({s['path']}): {s['reason']}" for s in notes[:20]]
+    if len(notes) > 20:
+        lines.append(f"    ... and {len(notes) - 20} more (use --json for all)")
+    return lines

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import add_json_flag
+from sane_desktop.cli.import_cmd import framing_lines
 from sane_desktop.service.titles import counted
 
 
@@ -135,6 +136,8 @@ def render(result: dict[str, Any]) -> str:
         lines += [f"    {s['id']} ({s['path']}): {s['reason']}" for s in copies[:20]]
         if len(copies) > 20:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
+    poorly = (result.get("import_summary") or {}).get("framing", [])
+    lines += framing_lines(poorly, "indexed")
     if skipped:
         lines.append(f"  skipped {len(skipped)} (not indexed):")
         lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped[:20]]

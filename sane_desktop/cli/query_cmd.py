@@ -42,24 +42,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run, render=render)
 
 
-SMALL_SIDE = 32  # px: below this the model sees the picture blown up, with next to no detail
-STRIP_RATIO = 4.0  # long side / short side beyond which the centre square keeps under a quarter of it
-
-
 def _framing_note(path: Path) -> str:
     """What the model will not see of an outside image (it sees the centre square of the image with
     its short side resized, as the catalogue's photos): "" when the framing is ordinary."""
+    from sane_desktop.catalogue.framing import framing_problem
     from sane_desktop.catalogue.images import open_bounded
 
     with open_bounded(path) as image:
         width, height = image.size
-    short, long = min(width, height), max(width, height)
-    if long / short > STRIP_RATIO:
-        return (f"{path.name} is {width}×{height} pixels: the model sees its centre square, "
-                f"{100 * short / long:.0f} % of it")
-    if short < SMALL_SIDE:
-        return f"{path.name} is only {width}×{height} pixels: the model sees it enlarged, with little detail"
-    return ""
+    problem = framing_problem(width, height)
+    return f"{path.name} {problem}" if problem else ""
 
 
 def _catalogue_framing_note(path: Path) -> str:

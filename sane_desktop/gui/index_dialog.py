@@ -375,6 +375,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
         categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
                       for category, (target, how) in mapped.items() if how != "exact"]
         lines = ["Categories:", *categories] if categories else []
+        poorly = report.imported.get("framing") or []
+        if poorly:  # indexed as they are: a stylist may want a better photo of these
+            lines += [f"Photos the model sees little of ({len(poorly)}, indexed as they are):",
+                      *(f"{s['id']} ({s['path']}): {s['reason']}" for s in poorly)]
         if report.skipped:
             lines += (["Skipped:"] if lines else []) + [f"{s.kind} {s.id} ({s.path}): {s.reason}" for s in report.skipped]
         if lines:

@@ -12,7 +12,8 @@ re-imported as a plain folder of photos, its items renumbered and its saved outf
 Besides what the reader skipped, the summary lists in ``duplicates`` every item whose photo has the
 same bytes as an earlier item's ("same photo as <id>"): information, not a skip (both are imported,
 since a catalogue may list one photo under two products); searches leave such copies of an outfit
-item out.
+item out. ``framing`` lists the items whose photo the model sees little of by its size alone (a
+strip, a tiny photo): information too, both are imported and indexed as they are.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, select, update
 
 from sane_desktop.errors import DamagedStoreError, InputError, NotFound, StoreError
+from sane_desktop.catalogue.framing import framing_problem
 from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
@@ -53,6 +55,9 @@ class ImportSummary:
     skipped: list[dict[str, str]]
     # items whose photo is an earlier item's, shaped as skipped entries (kind "duplicate"); both imported
     duplicates: list[dict[str, str]] = field(default_factory=list)
+    # items whose photo the model sees little of (a strip, a tiny photo), shaped as skipped entries
+    # (kind "framing"); imported and indexed as they are
+    framing: list[dict[str, str]] = field(default_factory=list)
     changes: dict[str, dict[str, int]] = field(default_factory=dict)
     revision: int = 0
     seconds: float = 0.0
@@ -76,6 +81,7 @@ class ImportSummary:
             "splits": self.splits,
             "skipped": self.skipped,
             "duplicates": self.duplicates,
+            "framing": self.framing,
             "changes": self.changes,
             "revision": self.revision,
             "seconds": round(self.seconds, 3),
@@ -87,6 +93,7 @@ class ImportSummary:
 
 
 DUPLICATE = "duplicate"  # the kind of a same-photo note in ``duplicates``
+FRAMING = "framing"  # the kind of a note in ``framing``: a photo the model sees little of
 
 
 def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
@@ -100,6 +107,18 @@ def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
         original = first.setdefault(item.content_hash, item)
         if original is not item:
             notes.append(Skip(item.item_id, item.image_path, f"same photo as {original.item_id} (both kept)", DUPLICATE))
+    return notes
+
+
+def framing_notes(items: Iterable[ItemRecord]) -> list[Skip]:
+    """One note per item whose photo the model sees poorly by its size alone (a strip, a tiny
+    photo: :func:`~sane_desktop.catalogue.framing.framing_problem`); both are imported and indexed
+    as they are. Items of unknown size (images not validated) are not judged."""
+    notes = []
+    for item in items:
+        problem = framing_problem(item.width, item.height)
+        if problem:
+            notes.append(Skip(item.item_id, item.image_path, f"the photo {problem}", FRAMING))
     return notes
 
 
@@ -237,6 +256,7 @@ def import_catalogue(
         splits=dict(split_counts),
         skipped=[skip.as_dict() for skip in catalogue.skipped],
         duplicates=[note.as_dict() for note in same_photo_notes(catalogue.items)],
+        framing=[note.as_dict() for note in framing_notes(catalogue.items)],
         changes={table: counts.as_dict() for table, counts in changes.items()},
         revision=revision,
         seconds=time.perf_counter() - started,
