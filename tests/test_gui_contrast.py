@@ -122,3 +122,43 @@ def test_share_labels_on_outfit_colours_read(qapp) -> None:  # type: ignore[no-u
     for position, name in enumerate(delegates.OUTFIT_COLOURS):
         colour = delegates.outfit_colour(position)
         assert theme.contrast(theme.readable_text(colour), colour) >= MINIMUM, name
+
+
+NON_TEXT_MINIMUM = 3.0  # WCAG 2.1's contrast for the parts of a control (1.4.11)
+
+
+def most_contrast(image: QImage, left: int, top: int, width: int, height: int, background: QColor) -> float:
+    return max(theme.contrast(image.pixelColor(x, y), background)
+               for x in range(left, left + width) for y in range(top, top + height))
+
+
+def test_an_unticked_box_a_radio_ring_and_a_list_frame_show(palette, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Fusion outlines them in the window colour made darker: on the dark theme an unticked filter's
+    box, a radio button's ring and a list's frame did not show at all."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QCheckBox, QListWidget, QListWidgetItem, QRadioButton, QStyle, QStyleOptionButton
+
+    window = palette.color(QPalette.ColorRole.Window)
+    for widget in (QCheckBox("unticked"), QRadioButton("off")):
+        qtbot.addWidget(widget)
+        widget.resize(120, 30)
+        image = widget.grab().toImage()
+        option = QStyleOptionButton()
+        widget.initStyleOption(option)
+        element = QStyle.SubElement.SE_CheckBoxIndicator if isinstance(widget, QCheckBox) \
+            else QStyle.SubElement.SE_RadioButtonIndicator
+        box = widget.style().subElementRect(element, option, widget)
+        shown = most_contrast(image, box.x(), box.y(), box.width(), box.height(), window)
+        assert shown >= NON_TEXT_MINIMUM, (type(widget).__name__, round(shown, 2))
+    listed = QListWidget()
+    qtbot.addWidget(listed)
+    item = QListWidgetItem("unticked")
+    item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+    item.setCheckState(Qt.CheckState.Unchecked)
+    listed.addItem(item)
+    listed.resize(200, 120)
+    image = listed.grab().toImage()
+    base = palette.color(QPalette.ColorRole.Base)
+    row = listed.visualItemRect(item).translated(listed.viewport().pos())
+    assert most_contrast(image, row.x(), row.y(), 24, row.height(), base) >= NON_TEXT_MINIMUM  # its tick box
+    assert most_contrast(image, 0, 40, 2, 40, window) >= NON_TEXT_MINIMUM  # the list's left frame

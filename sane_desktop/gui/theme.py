@@ -10,13 +10,14 @@ never fixed, so a theme switch at run time repaints them right."""
 from __future__ import annotations
 
 import qtawesome as qta
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication, QLabel
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtWidgets import QApplication, QLabel, QProxyStyle, QStyle, QStyleOption, QWidget
 
 THEMES = ("system", "light", "dark")
 MIN_CONTRAST = 4.5  # WCAG 2 AA for normal text
 ERROR_LIGHT, ERROR_DARK = "#b03a2e", "#ff8a80"
+OUTLINE_LIGHT, OUTLINE_DARK = "#80868b", "#9aa0a6"  # a control's outline (tick box, radio ring, frame)
 
 
 def system_is_dark() -> bool:
@@ -147,9 +148,48 @@ def light_palette() -> QPalette:
     return palette
 
 
+class OutlinedFusion(QProxyStyle):
+    """Fusion, with the outline of tick boxes, radio buttons and frames drawn over in a colour that
+    stands out (WCAG's 3:1 for the parts of a control): Fusion outlines them in the window colour made
+    darker, which vanishes on a dark window (no box at all around the unticked filters of the dark
+    theme) and reads at 1.7:1 on the light one."""
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,  # noqa: N802 - Qt's name
+                      painter: QPainter, widget: QWidget | None = None) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        palette = option.palette  # type: ignore[attr-defined]  # QStyleOption's member
+        if element not in _OUTLINED:
+            return
+        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)  # type: ignore[attr-defined]
+        if element == QStyle.PrimitiveElement.PE_Frame and (rect.width() < 4 or rect.height() < 4):
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(QPen(outline_colour(palette), 1.0))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
+            painter.drawEllipse(rect)
+        else:
+            painter.drawRoundedRect(rect, 1.5, 1.5)
+        painter.restore()
+
+
+_OUTLINED = (QStyle.PrimitiveElement.PE_IndicatorCheckBox, QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+             QStyle.PrimitiveElement.PE_Frame, QStyle.PrimitiveElement.PE_FrameLineEdit)
+
+
+def outline_colour(palette: QPalette) -> QColor:
+    """The outline of a control: a grey ≥ 3:1 against the window and the base of either theme
+    (WCAG's contrast for the parts of a control, checked in ``tests/test_gui_contrast.py``)."""
+    return QColor(OUTLINE_DARK if is_dark(palette) else OUTLINE_LIGHT)
+
+
 def apply_theme(app: QApplication, theme: str) -> bool:
     """Apply ``theme``; returns whether the result is dark (icons are coloured to match)."""
-    app.setStyle("Fusion")
+    app.setStyle(OutlinedFusion())
     dark = system_is_dark() if theme == "system" else theme == "dark"
     app.setPalette(dark_palette() if dark else light_palette())
     qta.reset_cache()
