@@ -160,10 +160,10 @@ class OutlinedFusion(QProxyStyle):
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,  # noqa: N802 - Qt's name
                       painter: QPainter, widget: QWidget | None = None) -> None:
         super().drawPrimitive(element, option, painter, widget)
-        palette = option.palette  # type: ignore[attr-defined]  # QStyleOption's member
+        palette = option.palette
         if element not in _OUTLINED:
             return
-        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)  # type: ignore[attr-defined]
+        rect = QRectF(option.rect).adjusted(0.5, 0.5, -0.5, -0.5)
         if element == QStyle.PrimitiveElement.PE_Frame and (rect.width() < 4 or rect.height() < 4):
             return
         painter.save()
