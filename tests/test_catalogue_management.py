@@ -422,3 +422,22 @@ def test_resync_of_the_open_catalogue_keeps_the_chosen_categories(managed, qtbot
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue is not before, timeout=60000)
     assert window.results.current_target() == category
     assert window.category_filter.currentData() == category
+
+
+def test_rename_moves_the_recorded_folder_of_photos_kept_inside_the_catalogue(world: Path) -> None:
+    """The built-in demo keeps its photos in its own folder (``<home>/demo/source``): a trial renamed
+    it and every photo read as gone, the recorded source still naming the old folder."""
+    home = world / "index"
+    inside = home / "kept" / "source"
+    shutil.copytree(world / "shop", inside)
+    service = service_on(world)
+    service.index_folder(inside, "kept")
+    service.open_catalogue("kept")
+    before = ranked(service)
+    service.rename_catalogue("kept", "kept renamed")
+    fresh = service_on(world)
+    fresh.open_catalogue("kept renamed")
+    assert ranked(fresh) == before
+    [details] = [d for d in fresh.catalogue_details() if d.name == "kept renamed"]
+    assert Path(details.source) == (home / "kept renamed" / "source").resolve()
+    assert fresh.resync_catalogue("kept renamed").items == 6  # its photos are found where they now are

@@ -378,10 +378,11 @@ def _not_busy(folder: Path, what: str) -> None:
 def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInfo:
     """Rename catalogue ``old`` to ``new``: its folder under the home, the name in its database and
     in its index manifest (so the index stays searchable; nothing is rebuilt). The source photos are
-    not touched. Raises InputError for an invalid name or a ``new`` already taken, NotFound when
+    not touched; photos kept inside the catalogue's own folder (the built-in demo's) move with it,
+    and the recorded source folder follows them. Raises InputError for an invalid name or a ``new`` already taken, NotFound when
     ``old`` does not exist, StoreError when a run is writing it. The caller closes it first when it
     has it open (:meth:`~sane_desktop.service.app.CatalogueService.rename_catalogue`)."""
-    from sqlalchemy import update
+    from sqlalchemy import select, update
 
     from sane_desktop.errors import InputError
     from sane_desktop.retrieval.manifest import read_index_manifest, write_index_manifest
@@ -396,12 +397,21 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
         raise InputError(f"a catalogue called {new!r} already exists under {catalogues.home}: choose another name")
     _not_busy(source, f"rename {old}")
     manifest = read_index_manifest(source)  # StaleIndexError before anything moved
+    was = source.resolve()  # recorded paths are resolved ones
     source.rename(target)
     try:
         engine = open_store(f"sqlite:///{(target / DB_FILE).as_posix()}")
         try:
             with engine.begin() as connection:
-                connection.execute(update(S.CatalogueRow).where(S.CatalogueRow.name == old).values(name=new))
+                row = connection.execute(select(S.CatalogueRow.root, S.CatalogueRow.mapping)
+                                         .where(S.CatalogueRow.name == old)).one_or_none()
+                moved: dict[str, str] = {}
+                # photos kept inside the catalogue's own folder (the built-in demo's source/) moved
+                # with it: the recorded folder follows, or every photo reads as gone (a trial)
+                for column, value in zip(("root", "mapping"), row or ()):
+                    if value and Path(value).is_relative_to(was):
+                        moved[column] = str(target.resolve() / Path(value).relative_to(was))
+                connection.execute(update(S.CatalogueRow).where(S.CatalogueRow.name == old).values(name=new, **moved))
         finally:
             engine.dispose()
         if manifest is not None:
