@@ -89,9 +89,18 @@ def test_a_closed_explanation_panel_comes_back_from_the_view_menu_and_on_a_click
     qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
 
 
-def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(window, qtbot, world) -> None:  # type: ignore[no-untyped-def]
+def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(window, qtbot, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
     outfit = build_outfit(window, 2)
     wait_results(window, 60)
+    # an image from disk in the outfit too: a trial's vanished, without a word, after a switch and back
+    photo = tmp_path / "from disk.png"
+    Image.new("RGB", (60, 80), (30, 120, 200)).save(photo)
+    window.add_image(str(photo), window.outfit_model.items()[0].category)
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=60000)
+    outfit = window.outfit_model.pks()
+    assert outfit[2] < 0
     _click_result(window, qtbot)
     qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
 
@@ -99,9 +108,13 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     qtbot.waitUntil(lambda: not window.channels.catalogues.busy and not window.channels.open.busy, timeout=30000)
     assert window.catalogue.name == "demo" and window.outfit_model.pks() == outfit
 
+    qtbot.keyClicks(window.search_box, "no such words")  # a search of this catalogue's…
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == 0, timeout=30000)
     _index_folder(window, qtbot, world["second"], "second")  # a real catalogue: switch to it
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=60000)
     assert window.outfit_model.pks() == [] and window.explanation.update_data is None  # nothing stale on screen
+    assert window.search_box.text() == ""  # …is not the next one's ("No items match this search")
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
 
     switcher = window.catalogue_switcher  # back to the demo: its outfit is there again
     switcher.setFocus()  # choose it with the keyboard, as a user would
@@ -109,7 +122,10 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     for _ in range(abs(switcher.findData("demo") - switcher.currentIndex())):
         qtbot.keyClick(switcher, key)
     assert switcher.currentData() == "demo"
-    qtbot.waitUntil(lambda: window.catalogue.name == "demo" and window.outfit_model.pks() == outfit, timeout=60000)
+    qtbot.waitUntil(lambda: window.catalogue.name == "demo" and len(window.outfit_model.pks()) == 3, timeout=60000)
+    back = window.outfit_model.items()
+    assert [item.pk for item in back[:2]] == outfit[:2]  # in its order
+    assert back[2].from_disk and back[2].image_path == photo and back[2].category == window.outfit_model.items()[0].category
     wait_results(window, 60)
     assert window.results_model.rowCount() > 0
     shutil.rmtree(world["index"] / "second", ignore_errors=True)
@@ -133,3 +149,19 @@ def test_changing_the_outfit_clears_the_explanation_of_the_old_one(window, qtbot
     qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=10000)
     assert window.explanation.update_data is None and "outfit changed" in window.explanation.status.text()
+
+
+def test_another_list_starts_at_the_top_of_the_grid(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A trial switched the category filter and the new list opened scrolled half-way down; another
+    order of the same items is another list too. A list read again (the same one) stays where it is."""
+    grid, combo = window.grid, window.catalogue_sort
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
+    bar = grid.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=10000)
+    bar.setValue(bar.maximum())
+    window.request_items()  # the same list again
+    qtbot.waitUntil(lambda: not window.channels.items.busy, timeout=30000)
+    assert bar.value() == bar.maximum() > 0
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Down)  # another order, by keyboard as a user would
+    qtbot.waitUntil(lambda: not window.channels.items.busy and bar.value() == 0, timeout=30000)

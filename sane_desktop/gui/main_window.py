@@ -311,7 +311,9 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
-        self._outfits: dict[str, list[int]] = {}  # catalogue name -> its outfit's item keys, this session
+        # catalogue name -> its outfit, this session: item keys, and (path, category) of images from disk
+        self._outfits: dict[str, list[int | tuple[str, str]]] = {}
+        self._items_asked: tuple[str, ...] = ()  # what the catalogue grid lists (see _show_items)
         self._revision: int | None = None  # the open catalogue's import revision, as its last search found it
         self._index_stamp: tuple[int, int, int] | None = None  # the index the results on screen were found in
         self._has_outfits = True  # the open catalogue's
@@ -659,10 +661,11 @@ class MainWindow(QMainWindow):
             return
         category, text = self.category_filter.currentData() or "", self.search_box.text()
         item_filter, sort = self.filters.item_filter(), str(self.catalogue_sort.currentData() or "title")
+        asked = (self.catalogue.name, category, text, repr(item_filter), sort)
         self.channels.items.start(lambda service, _state: filtered_items(service.current().items, item_filter,
                                                                          category, text, sort),
                                   "Loading items…") \
-            .on_done(self._show_items).on_failed(self._report_error)
+            .on_done(lambda items: self._show_items(items, asked)).on_failed(self._report_error)
         self.filters.request_counts(category, text)
 
     def _outfit_changed(self, _pks: list[int]) -> None:
@@ -1217,8 +1220,11 @@ class MainWindow(QMainWindow):
         if self._renamed == (previous, opened.info.name):
             previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
         self._renamed = None
-        if previous is not None and not self.shared:  # each catalogue keeps the outfit built in it (images from disk aside)
-            self._outfits[previous] = [pk for pk in self.outfit_model.pks() if pk >= 0]
+        if previous is not None and not self.shared:  # each catalogue keeps the outfit built in it
+            # an image from disk lives in the closed catalogue's session: kept by its file, embedded again
+            # on return (a trial's image vanished from the outfit, without a word, after a switch)
+            self._outfits[previous] = [(str(item.image_path), item.category) if item.from_disk else item.pk
+                                       for item in self.outfit_model.items()]
         if previous != opened.info.name or shared or self.shared:
             self.explanation.clear()
         elif self.explanation.status.error:  # the same catalogue re-indexed: its old refusal no longer holds
@@ -1239,6 +1245,10 @@ class MainWindow(QMainWindow):
         # the same catalogue again (a re-sync, a re-index): the chosen categories stay chosen
         self._set_categories(list(opened.categories), keep=previous == opened.info.name)
         self.filters.reset()  # another catalogue's values: its own ticks start empty
+        if previous != opened.info.name:  # … and its own search: a trial's next catalogue opened as "No items match"
+            self.search_box.blockSignals(True)
+            self.search_box.clear()
+            self.search_box.blockSignals(False)
         self._items.clear()
         self._results.clear()
         self.outfit_panel.clear()
@@ -1260,17 +1270,46 @@ class MainWindow(QMainWindow):
         self.results.set_categories(categories, keep=target)
 
     def _restore_outfit(self, name: str) -> None:
-        """Bring back the outfit last built in catalogue ``name`` (its items still there; a
-        re-index keeps item keys stable)."""
+        """Bring back the outfit last built in catalogue ``name``, in its order: its items still
+        there (a re-index keeps item keys stable), and its images from disk embedded again (one that
+        changed or went since is left out, and the status bar says why)."""
         saved = self._outfits.get(name)
         if not saved:
             return
-        self.channels.outfit.start(lambda service, _state: service.item_infos(saved), "Restoring the outfit…") \
-            .on_done(lambda items: self.outfit_panel.add_items(items)).on_failed(self._report_error)
 
-    def _show_items(self, items: list[ItemInfo]) -> None:
+        def restore(service: CatalogueService, _state: object) -> tuple[list[ItemInfo], list[str]]:
+            from sane_desktop.errors import SaneError
+
+            found = {item.pk: item for item in service.item_infos([e for e in saved if isinstance(e, int)])}
+            items, refused = [], []
+            for entry in saved:
+                if isinstance(entry, int):
+                    items += [found[entry]] if entry in found else []
+                    continue
+                try:
+                    items.append(service.add_image(Path(entry[0]), entry[1]))
+                except SaneError as error:
+                    refused.append(str(error))
+            return items, refused
+
+        self.channels.outfit.start(restore, "Restoring the outfit…") \
+            .on_done(self._outfit_restored).on_failed(self._report_error)
+
+    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str]]) -> None:
+        items, refused = restored
+        self._items.update({item.pk: item for item in items if item.from_disk})
+        self.outfit_panel.add_items(items)
+        if refused:
+            self.statusBar().showMessage(f"An image from disk left the outfit: {refused[0]}", 15000)
+
+    def _show_items(self, items: list[ItemInfo], asked: tuple[str, ...] = ()) -> None:
+        """``asked``: what the list is of (catalogue, category, search, filters, order); another list
+        than the one shown starts at its top (a trial's new category opened scrolled half-way down)."""
         self._items.update({item.pk: item for item in items})
         self.browser_model.set_items(items)
+        if asked != self._items_asked:
+            self.grid.scrollToTop()
+            self._items_asked = asked
         ticks = self.filters.describe()
         self.browser_empty.setVisible(not items or bool(ticks))
         if ticks and items:  # filtered, even with the sidebar closed: say so, and how to see every item
