@@ -93,3 +93,36 @@ def test_explanations_never_name_what_the_item_s_labels_contradict(world: dict[s
         assert tile.attribute not in label_contradictions(query, names)
     finally:
         service.close()
+
+
+def test_the_partner_s_labels_say_what_it_does_not_have(world: dict[str, Path]) -> None:
+    """A trial read "Both are grey" of a pair whose outfit item, a sandal, its catalogue labels blue:
+    the partner part ("pair has it", which makes the headline say "both") and the outfit's "shows it"
+    follow the partner's own labels as the ranked item's veto does."""
+    from dataclasses import replace
+
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    service = CatalogueService(world["index"], device="cpu", model=demo_model_path())
+    try:
+        service.open_catalogue("demo")
+        items = service.items()
+        names = list(service.bundle().attributes.attributes)  # type: ignore[union-attr]
+        explanations = service.current().explanations
+        query = items[0]
+        candidate = next(i for i in items if i.category != query.category)
+        pair = explanations.explain_pair(query, candidate, "fast", use_cache=False)
+        named = next(a for a in pair.attributes if a.partner > 0.05)  # one the partner shows
+        kind = named.name.partition(":")[0]
+        other = next(n for n in names if n.startswith(f"{kind}:") and n != named.name)
+        relabelled = replace(candidate, attributes=(other,))  # the partner, labelled otherwise
+        again = explanations.explain_pair(query, relabelled, "fast", use_cache=False)
+        assert {a.name: a.partner for a in again.attributes}.get(named.name, 0.0) == 0.0
+        unchanged = next(a for a in again.attributes if a.name.partition(":")[0] != kind)
+        assert unchanged.partner == next(a.partner for a in pair.attributes if a.name == unchanged.name)
+        # cached under the partner's labels too: the relabelled partner is not served the first answer
+        explanations.explain_pair(query, candidate, "fast")
+        assert {a.name: a.partner for a in explanations.explain_pair(query, relabelled, "fast").attributes}.get(
+            named.name, 0.0) == 0.0
+    finally:
+        service.close()

@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 TILE_MAP_SIDE = values.TILE_MAP_SIDE  # defined with the values so that the facade needs no torch to name it
 ATTRIBUTE_MAPS = 5  # activation maps sent with a click-through explanation: as many as the view lists
-CACHE_VERSION = 6  # bump when what a cached entry holds changes (3: the abstention; 4: the bundled general model names none; 5: near-universal labels are no reason; 6: a label new to the model vetoes its kind's other values)
+CACHE_VERSION = 7  # bump when what a cached entry holds changes (3: the abstention; 4: the bundled general model names none; 5: near-universal labels are no reason; 6: a label new to the model vetoes its kind's other values; 7: the partner's labels say what it does not have)
 
 # (calibrated probabilities (B, A), activation maps (B, A, h, w) on the CPU), or None without an attribute net
 AttributePass = tuple[np.ndarray, torch.Tensor] | None
@@ -221,9 +221,12 @@ class Explanations:
         space = self.space(query, candidate, general)
         bundle = self.model.bundle()
         # the query's labels too: they veto attributes (label_contradictions), and a re-import may change them
-        labels = hashlib.sha256("\n".join(sorted(query.attributes)).encode()).hexdigest()[:16]
+        # …and the partner's: they say what it does not have (labelled_confidence)
+        labels, partner_labels = (hashlib.sha256("\n".join(sorted(item.attributes)).encode()).hexdigest()[:16]
+                                  for item in (query, candidate))
         key = explanation_cache_key(bundle.content_hash, f"{query.item_id}@{query.content_hash}#{labels}",
-                        f"{candidate.item_id}@{candidate.content_hash}", method, self._options(method, n_masks, space))
+                                    f"{candidate.item_id}@{candidate.content_hash}#{partner_labels}", method,
+                                    self._options(method, n_masks, space))
         if use_cache and self.cache is not None:
             hit = self.cache.get(key)
             cached = _from_cache(query, candidate, method, hit) if hit is not None else None
@@ -233,7 +236,8 @@ class Explanations:
         q_img, c_img = self.model.image(query), self.model.image(candidate)
         saliency = self.explainer(method, n_masks).explain(q_img, c_img, space)
         outputs = self.attribute_pass([query, candidate])
-        ranked = self.rank(outputs, saliency.query_map[None], 1, with_partners=True, items=[query])[0]
+        ranked = self.rank(outputs, saliency.query_map[None], 1, with_partners=True, items=[query],
+                           partners=[candidate])[0]
         where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
         result = PairExplanation(
             query, candidate, method, space, float(saliency.similarity), time.perf_counter() - started,
@@ -289,7 +293,7 @@ class Explanations:
             yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item{why}",
                          fast.attributes, fast.attribute_maps)
         outputs = self.attribute_pass([candidate, outfit_item])  # the refined ranking's, from the refined map
-        ranked = self.rank(outputs, c_map[None], 1, with_partners=True, items=[candidate])[0]
+        ranked = self.rank(outputs, c_map[None], 1, with_partners=True, items=[candidate], partners=[outfit_item])[0]
         where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
         yield update("rise", c_map, q_map, True, "RISE refined", ranked,
                      {name: (maps[0], maps[1]) for name, maps in where.items()})
@@ -338,6 +342,9 @@ class Explanations:
         if outputs is not None and net is not None:
             probabilities, maps = outputs
             names, selection = list(net.attributes), self.selection()
+            # what each outfit item shows, as its own labels allow (an item labelled blue shows no grey)
+            probabilities = np.concatenate([probabilities[:1], *(
+                self.labelled_confidence(probabilities[1 + j], other, names)[None] for j, other in enumerate(others))])
             match = choice.map_match(maps[:1], torch.from_numpy(drawn[None])).numpy()[0]
             parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares,
                                  selection.base_rates(), selection.finer_indices(), selection.explainable())
@@ -420,7 +427,8 @@ class Explanations:
         if should_stop():
             return [[] for _ in items]
         outputs = self.attribute_pass(list(items) + list(partners or []))
-        return self.rank(outputs, saliency, len(items), with_partners=bool(partners), items=items)
+        return self.rank(outputs, saliency, len(items), with_partners=bool(partners), items=items,
+                         partners=partners or ())
 
     def attribute_pass(self, items: Sequence[ItemInfo]) -> AttributePass:
         """Calibrated probabilities (B, A) and activation maps (B, A, h, w; a CPU float tensor) of
@@ -433,11 +441,23 @@ class Explanations:
         logits, maps = attribute_outputs(net, torch.stack([self.model.image(item) for item in items]))
         return self.selection().calibration.probabilities(logits).numpy(), maps
 
+    def labelled_confidence(self, confidence: np.ndarray, item: ItemInfo, names: Sequence[str]) -> np.ndarray:
+        """``item``'s attribute probabilities (A,) with those its own labels contradict
+        (:func:`label_contradictions`) at 0: the partner of a pair, or an outfit item, does not "have"
+        grey when it is labelled blue (a trial read "Both are grey" of a sandal labelled blue)."""
+        refuted = label_contradictions(item, names, lambda: self.own_kinds(names))
+        if not refuted:
+            return confidence
+        return np.where(np.isin(np.asarray(names, dtype=object), sorted(refuted)), 0.0, confidence).astype(confidence.dtype)
+
     def rank(self, outputs: AttributePass, saliency: np.ndarray, n_items: int,
-             with_partners: bool, items: Sequence[ItemInfo] = ()) -> list[list[AttributeScore]]:
+             with_partners: bool, items: Sequence[ItemInfo] = (),
+             partners: Sequence[ItemInfo] = ()) -> list[list[AttributeScore]]:
         """Rankings of the first ``n_items`` of an attribute pass; with partners, row n_items + i is
         item i's partner. ``items``: the ranked items (row order); an attribute an item's own labels
-        contradict is left out of its ranking (:func:`label_contradictions`)."""
+        contradict is left out of its ranking (:func:`label_contradictions`); ``partners``: their
+        partners (row order), whose labels likewise say what a partner does not have
+        (:meth:`labelled_confidence`)."""
         net = self.model.bundle().attributes
         if outputs is None or net is None:
             return [[] for _ in range(n_items)]
@@ -450,6 +470,8 @@ class Explanations:
         ranked_all = []
         for row in range(n_items):
             partner = confidence[n_items + row] if with_partners else None
+            if partner is not None and row < len(partners):
+                partner = self.labelled_confidence(partner, partners[row], names)
             parts = choice.PairParts(confidence[row], match[row], prior,
                                      selection.candidates(confidence[row]), partner, selection.base_rates(),
                                      selection.finer_indices())
