@@ -1,7 +1,7 @@
 """An exact copy of a photo under another id: the import and the index report it in one line per
 copy ("same photo as <id>", both items kept), and an outfit search or "visually similar" leaves out
-every result whose photo has the same bytes as an outfit item's, still returning k results where the
-catalogue has enough (a copy is the same picture, never the best match)."""
+every result whose photo has the same bytes as an outfit item's or a better result's, still returning
+k results where the catalogue has enough (a copy is the same picture, never the best match)."""
 
 from __future__ import annotations
 
@@ -105,9 +105,12 @@ def test_outfit_search_leaves_out_copies_of_outfit_photos(indexed: tuple[str, di
     home, _ = indexed
     assert sorted(query(capsys, home, "--outfit", "Tops/a", "-k", "3")) == ["Tops/b", "Tops/c", "Tops/d"]
     assert sorted(query(capsys, home, "--outfit", "Tops/a,Bottoms/x", "-k", "10")) == ["Tops/b", "Tops/c", "Tops/d"]
-    # no outfit photo among the tops: every top is a candidate, copies of each other included
-    assert sorted(query(capsys, home, "--outfit", "Bottoms/x", "-k", "10")) == \
-        ["Tops/a", "Tops/b", "Tops/c", "Tops/d", "Tops/z_copy"]
+    # no outfit photo among the tops: every top is a candidate, but a photo once (a trial saw ranks
+    # 10 and 11 hold one photo under two ids): the better ranked of the two copies stays
+    listed = query(capsys, home, "--outfit", "Bottoms/x", "-k", "10")
+    assert len(listed) == 4 and {"Tops/b", "Tops/c", "Tops/d"} < set(listed)
+    assert len({"Tops/a", "Tops/z_copy"} & set(listed)) == 1
+    assert len(query(capsys, home, "--outfit", "Bottoms/x", "-k", "4")) == 4  # k kept: the copy made room
 
 
 def test_image_from_disk_with_a_catalogue_photo_leaves_out_both_copies(shop: Path, indexed: tuple[str, dict[str, Any]],

@@ -165,14 +165,22 @@ class OutfitSearch:
 
     def _without_copies(self, ranked: Callable[[str, int, SearchFilter], list[Result]], category: str, k: int,
                         where: SearchFilter, photos: set[str]) -> tuple[list[Result], dict[int, ItemInfo]]:
-        """The best ``k`` hits of ``category`` whose photo is none of ``photos``, with their items:
-        asks the index for more (twice as many each time) while copies took places and it has more."""
+        """The best ``k`` hits of ``category`` whose photo is none of ``photos`` nor a better hit's
+        (the same bytes under two ids is one picture: a trial saw ranks 10 and 11 hold one photo),
+        with their items: asks the index for more (twice as many each time) while copies took places
+        and it has more."""
         wanted = k
         while True:
             hits = ranked(category, wanted, where)
             infos = {info.pk: info for info in self.items.infos([hit.item_pk for hit in hits])}
-            kept = [hit for hit in hits if hit.item_pk in infos and infos[hit.item_pk].content_hash not in photos]
-            if not photos or len(kept) >= k or len(hits) < wanted:
+            seen, kept = set(photos), []
+            for hit in hits:
+                photo = infos[hit.item_pk].content_hash if hit.item_pk in infos else None
+                if photo is None or photo in seen:
+                    continue
+                kept.append(hit)
+                seen.update({photo} if photo else set())  # an unhashed photo is nobody's copy
+            if len(kept) >= k or len(hits) < wanted:
                 return kept[:k], infos
             wanted *= 2
 
