@@ -36,7 +36,14 @@ def test_a_code_gets_a_title_from_colour_material_and_type() -> None:
     assert readable_title("2023 57064028 09", "bags", ("colour:brown",)) == "Brown bag"  # the category is the type
     assert readable_title("53000586 TO", "bottoms", ("colour:blue", "fabric:denim", "family:jeans")) == "Blue denim jeans"
     assert readable_title("1234", "tops", ("fabric:woven", "colour:white")) == "White top"  # a weave is no material
-    assert readable_title("1234", "all-body", ("colour:other", "family:dresses")) == "Dress"  # "other" says nothing
+    # "other" says nothing; the type alone is every dress's title: the code tells them apart
+    assert readable_title("1234", "all-body", ("colour:other", "family:dresses")) == "Dress 1234"
+    assert readable_title("0523489001", "Tops", (), "Tops/0523489001") == "Top 0523489001"  # a folder of coded photos
+    # the catalogue's product type before a coarser family (a trial's sandal read "Blue accessories")
+    assert readable_title("2023 67040289 57", "shoes", ("colour:blue", "family:accessories"), "", "Sandals") == \
+        "Blue sandals"  # a pair: kept plural
+    assert readable_title("2023 67040289 57", "shoes", ("colour:blue", "family:accessories"), "", "type 3") == \
+        "Blue accessories"  # a coded type is no word
     assert readable_title("IMG_2034", "general", ()) == "IMG_2034"  # nothing to compose from: as it was
     assert readable_title("", "general", (), "a-17") == "a-17"
 

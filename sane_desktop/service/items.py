@@ -114,7 +114,8 @@ class CatalogueItems:
         found: dict[int, ItemInfo] = {pk: self._carried[pk] for pk in pks if pk in self._carried}
         found.update({pk: self._from_disk[pk].info for pk in pks if pk in self._from_disk})
         found.update({pk: ItemInfo(pk, row.item_id, row.category,
-                                   readable_title(row.title, row.category, row.attributes, row.item_id),
+                                   readable_title(row.title, row.category, row.attributes, row.item_id,
+                                                  row.fine_category),
                                    self.root / row.image_path, row.content_hash, row.attributes)
                       for pk, row in rows.items()})
         return [found[pk] for pk in pks if pk in found]

@@ -91,21 +91,28 @@ def singular(noun: str) -> str:
     return word
 
 
-def readable_title(title: str, category: str, attributes: Sequence[str] = (), item_id: str = "") -> str:
+def readable_title(title: str, category: str, attributes: Sequence[str] = (), item_id: str = "",
+                   product_type: str = "") -> str:
     """``title`` when it is one; for a code, a title composed from the item's metadata: its colour,
-    a named material, and its type (a type-like attribute, else the category), e.g. "Brown handbag".
-    With nothing to compose from, the title as it was (else the id)."""
+    a named material, and its type (the catalogue's product type, else a type-like attribute, else
+    the category), e.g. "Brown handbag" — a trial read "Blue accessories" for a sandal whose product
+    type MANGO gives. With the type alone to compose from, the code follows it ("Top 0523489001":
+    a folder of coded photos read "Top, Top, Top…"). With nothing, the title as it was (else the id)."""
     if not looks_like_code(title, item_id):
         return title
     colour = _first(attributes, COLOUR_KINDS)
     material = _first(attributes, MATERIAL_KINDS)
     material = material if material.casefold() in MATERIALS else ""
-    noun = _first(attributes, TYPE_KINDS) or ("" if category.casefold() in UNINFORMATIVE else category)
+    typed = product_type.strip()  # a word for a type, not a code or a number ("type 3")
+    typed = "" if typed.casefold() in UNINFORMATIVE or looks_like_code(typed) or any(c.isdigit() for c in typed) else typed
+    noun = typed or _first(attributes, TYPE_KINDS) or ("" if category.casefold() in UNINFORMATIVE else category)
     noun = singular(noun.replace("_", " "))
+    code = title.strip() or item_id
     if not noun:
-        return title.strip() or item_id
+        return code
     words = " ".join(part for part in (colour, material, noun) if part).casefold()
-    return words[:1].upper() + words[1:]
+    words = words[:1].upper() + words[1:]
+    return words if colour or material or not code else f"{words} {code}"
 
 
 # --- what an attribute means --------------------------------------------------------------------

@@ -43,6 +43,7 @@ class ItemRow:
     image_path: str
     content_hash: str
     attributes: tuple[str, ...]
+    fine_category: str = ""  # the catalogue's own product type ("Sandals"), "" where it has none
 
 
 def catalogue_record(engine: Engine, name: str | None) -> CatalogueRecord:
@@ -131,7 +132,8 @@ def item_rows(engine: Engine, pks: Sequence[int]) -> dict[int, ItemRow]:
         return {}
     with Session(engine) as session:
         rows = session.execute(
-            select(S.Item.id, S.Item.item_id, S.Category.name, S.Item.title, S.Item.image_path, S.Item.content_hash)
+            select(S.Item.id, S.Item.item_id, S.Category.name, S.Item.title, S.Item.image_path, S.Item.content_hash,
+                   S.Item.fine_category)
             .join(S.Category, S.Category.id == S.Item.category_id)
             .where(S.Item.id.in_(list(pks)))).all()
         attributes: dict[int, list[str]] = {}
@@ -142,8 +144,8 @@ def item_rows(engine: Engine, pks: Sequence[int]) -> dict[int, ItemRow]:
             attributes.setdefault(int(item_pk), []).append(name)
     return {
         int(pk): ItemRow(int(pk), item_id, category, title or item_id, image_path, content_hash or "",
-                         tuple(sorted(attributes.get(int(pk), ()))))
-        for pk, item_id, category, title, image_path, content_hash in rows
+                         tuple(sorted(attributes.get(int(pk), ()))), fine_category or "")
+        for pk, item_id, category, title, image_path, content_hash, fine_category in rows
     }
 
 
