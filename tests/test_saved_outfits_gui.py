@@ -18,7 +18,7 @@ from gui_helpers import open_window  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QImage, QKeySequence  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
 from sane_desktop.gui.screenshots import build_outfit, explain_first_result, open_first_catalogue, wait_results  # noqa: E402
 
@@ -60,6 +60,10 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path) ->
         assert window.save_outfit_action.shortcut() == QKeySequence("Ctrl+Shift+S")
         assert [a.text() for a in window.menuBar().actions()].count("Outfi&ts") == 1
         open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
+        window.save_outfit_action.trigger()  # nothing to save: says so, not a note on images from disk
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+        assert box.text().startswith("The outfit is empty: add items to it first") and "from disk" not in box.text()
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Ok), LEFT)
         outfit = build_outfit(window, 3)
         assert len(outfit) == 3
 

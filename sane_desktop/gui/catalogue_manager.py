@@ -258,7 +258,8 @@ class CatalogueManager(QDialog):
         self.changed.emit(old, new)
 
     def _failed(self, message: str) -> None:
-        self.status.setText(message)  # plain: it quotes names and folders
+        # plain: it quotes names and folders; a sentence of its own here (the service's line starts lower case)
+        self.status.setText(message[:1].upper() + message[1:])
 
     def _finished(self) -> None:
         self.progress.setVisible(False)

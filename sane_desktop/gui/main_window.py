@@ -801,8 +801,10 @@ class MainWindow(QMainWindow):
         from sane_desktop.catalogue.detect import IMAGE_SUFFIXES
 
         suffixes = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
-        files, _ = QFileDialog.getOpenFileNames(self, "Add images to the outfit", "",
+        files, _ = QFileDialog.getOpenFileNames(self, "Add images to the outfit", str(self.settings.get("image_folder")),
                                                 f"Images ({suffixes});;All files (*)")
+        if files:
+            self.settings.set("image_folder", str(Path(files[0]).parent))
         self._files_dropped(files)
 
     def _files_dropped(self, files: list[str]) -> None:

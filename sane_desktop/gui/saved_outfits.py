@@ -317,8 +317,10 @@ class SavedOutfitsController(QObject):
         pks = self.window.outfit_model.pks()
         if not any(pk >= 0 for pk in pks):
             self._after_save = None  # nothing saved: nothing opens after it
-            message_box(self.parent_widget, "Save outfit", "The outfit has no catalogue items to save. " + DISK_NOTE,
-                        QMessageBox.Icon.Information)
+            # the note on images from disk only when there are some (a trial read it of an empty outfit)
+            why = f"The outfit has no catalogue items to save. {DISK_NOTE}" if pks else \
+                "The outfit is empty: add items to it first (double-click an item, or drag it onto the outfit)."
+            message_box(self.parent_widget, "Save outfit", why, QMessageBox.Icon.Information)
             return
         dialog = NameDialog("Save outfit", "Save the outfit as:", self.name,
                             DISK_NOTE if any(pk < 0 for pk in pks) else "", self.parent_widget)

@@ -1,6 +1,7 @@
 """Settings remembered between runs (QSettings): window geometry and state, theme, overlay choices,
 whether the explanation's Details are open, the thumbnail size, the grids' orders, "hide matches
-below", the folder explanations were last exported to, the last catalogue, the last shared catalogue's
+below", the folder explanations were last exported to, the folder images were last added from
+(its own: a trial's "Add image" opened in the export folder), the last catalogue, the last shared catalogue's
 server, database, user and name (never a password). By default an INI file,
 ``settings.ini`` in the per-user config folder (:func:`sane_desktop.paths.user_config_dir`), the same
 on every platform and isolated by a test's HOME (or ``SANE_CONFIG_HOME``)."""
@@ -18,7 +19,7 @@ SETTINGS_FILE = "settings.ini"
 
 DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity": 55, "catalogue": "",
                             "results_per_category": 24, "tile_overlays": 0, "explanation_details": 0,
-                            "export_folder": "",
+                            "export_folder": "", "image_folder": "",
                             # issue 18, points 13 and 16: tile size, the grids' orders, "hide matches below"
                             "tile_size": 136, "catalogue_sort": "title", "results_sort": "score", "min_match": 0,
                             # issue 19 point 2: the last shared catalogue's server (never its password:
