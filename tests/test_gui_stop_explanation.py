@@ -69,13 +69,17 @@ def test_a_new_list_and_escape_stop_a_refinement(world, qtbot, make_window) -> N
     method = window.explanation.method_label.text()  # Details no longer says it is refining
     assert "refining" not in method and "stopped before the end" in method
     # an exported picture says its map is unfinished, and has no "See where:" prompt to click
-    drawn: list[tuple[str, str]] = []
+    drawn: list[tuple[str, str, bool]] = []
     card, render = window.explanation.card, window.explanation.card.render
+    hint = window.explanation.outfit_reason.hint  # "Click an item to see that pair below."
+    shown = hint.isVisible()
     card.render = lambda *args: (drawn.append((window.explanation.overlay_label.text(),
-                                               window.explanation.attribute_caption.text())), render(*args))[1]
+                                               window.explanation.attribute_caption.text(), hint.isVisible())),
+                                 render(*args))[1]
     window.explanation.card_image()
     assert "unfinished map: the explanation was stopped before the end" in drawn[0][0]
     assert drawn[0][1] == "Reason:"
+    assert shown and not drawn[0][2] and hint.isVisible()  # a picture has nothing to click: hidden for it only
     assert "unfinished" not in window.explanation.overlay_label.text()  # the panel as it was
     assert window.explanation.attribute_caption.text() == "See where:"
     # the status bar says so at once, not "Explaining…" until the worker's next check, then "Ready"

@@ -130,7 +130,14 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path) ->
             assert f"Saved the outfit to {target}" in status(window)
         image = QImage(str(tmp_path / "look.png"))
         assert not image.isNull() and image.width() == 1240 and image.height() > 600
-        assert (tmp_path / "look.pdf").read_bytes().startswith(b"%PDF")
+        pdf = (tmp_path / "look.pdf").read_bytes()
+        assert pdf.startswith(b"%PDF")
+        # A4 pages, as many as the sheet needs (a trial's one 595×1197 pt page would not print)
+        import re
+
+        boxes = re.findall(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
+        assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes), boxes
+        assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(boxes) >= 2
         with (tmp_path / "look.csv").open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
         assert rows[0][:8] == ["section", "target", "rank", "item_id", "title", "category", "ranked_by", "score"]
@@ -180,3 +187,18 @@ def test_an_outfit_whose_item_a_reimport_removed_opens_with_the_others(world, qt
                 connection.execute(text("DELETE FROM saved_outfits WHERE name = 'Missing one'"))
             engine.dispose()
         client.shutdown()
+
+
+def test_the_contact_sheet_breaks_pages_between_blocks(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Each A4 page of the PDF ends where a row of tiles or a line starts, never through one."""
+    from sane_desktop.gui.saved_outfits import ContactSheet
+    from sane_desktop.service import ItemInfo
+
+    outfit = [ItemInfo(n, f"i{n}", "tops", f"Top {n}", Path(f"/x/{n}.jpg"), "") for n in range(40)]
+    sheet = ContactSheet("Many", "shop", outfit, {}, ["Why it matches", "Both are red."], lambda _item: QImage())
+    height, page = sheet.height(), 900
+    pages = sheet.pages(page)
+    assert pages[0][0] == 0 and pages[-1][1] == height and len(pages) >= 3
+    assert all(a[1] == b[0] for a, b in zip(pages, pages[1:]))  # nothing left out, nothing twice
+    assert all(0 < bottom - top <= page for top, bottom in pages)
+    assert all(bottom in sheet.breaks for _top, bottom in pages[:-1])  # each page ends where a block starts

@@ -1267,8 +1267,9 @@ class ExplanationView(QWidget):
         assert layout is not None  # the card is built with its layout
         old = self.card.geometry()
         width = max(width, old.width())
-        # the Details toggle is a control, not part of the picture (a trial's PNG showed its arrow)
-        controls = [widget for widget in (self.details_button,) if widget.isVisible()]
+        # the Details toggle and the outfit's "click an item" hint are for the panel, not the picture (a
+        # trial's PNG showed the toggle's arrow)
+        controls = [widget for widget in (self.details_button, self.outfit_reason.hint) if widget.isVisible()]
         for widget in controls:
             widget.setVisible(False)
         # a picture has no link to click, and a map still refining (or stopped) is not the final one:

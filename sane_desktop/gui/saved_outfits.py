@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QMarginsF, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, QSizeF, Qt, Signal
+from PySide6.QtCore import QMarginsF, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
     QApplication, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget,
@@ -53,6 +53,7 @@ DISK_NOTE = "Images added from disk are not saved: only the catalogue's items ar
 SHEET_WIDTH = 1240  # the contact sheet's width in pixels (PNG); the PDF page has its proportions
 SHEET_RESULTS = 6  # results per target category on the sheet
 CARD_HEIGHT = 560  # the explanation card's height at most
+A4_WIDTH_MM, A4_HEIGHT_MM = 210, 297
 EXPORT_FILTERS = {"png": "PNG contact sheet (*.png)", "pdf": "PDF contact sheet (*.pdf)", "csv": "CSV table (*.csv)"}
 NAME_IN_TEXT = 48  # characters of an outfit's name quoted in a message (a name may have 200): the middle elided
 
@@ -580,7 +581,9 @@ class SavedOutfitsController(QObject):
             return self._written(target)
         # what the sheet shows, as it is on screen now: the explanation's card, the items' thumbnails
         lines = self._explanation_lines()
-        card = self.window.explanation.card.grab().toImage() if lines else None  # its maps, as on screen
+        # its maps as the explanation's own export draws them (wide, whole, no controls): a grab of the
+        # panel kept its cut-off lines, its Details arrow and its "click an item" hint (a trial)
+        card = self.window.explanation.card_image(scale=1.0) if lines else None
         sheet = ContactSheet(self.name or "", self.window.catalogue.name if self.window.catalogue else "",
                              outfit, results, lines, lambda _item: QImage(), card, self.window._look_alike)
         loaded: dict[int, QImage] = {}
@@ -671,6 +674,7 @@ class ContactSheet:
         self.explanation, self.thumbnail = list(explanation), thumbnail
         self.card = explanation_card if explanation_card is not None and not explanation_card.isNull() else None
         self.width = SHEET_WIDTH
+        self.breaks: list[int] = []  # where a block (a line, a row of tiles, the card) starts: page breaks
 
     def items(self) -> list[ItemInfo]:
         """Every item the sheet draws, in order: the outfit's, then each target's results shown."""
@@ -695,8 +699,11 @@ class ContactSheet:
         y, left, inner = self.MARGIN, self.MARGIN, self.width - 2 * self.MARGIN
         ink, muted = QColor("#111111"), QColor("#555555")
 
+        self.breaks = []
+
         def text(font: QFont, colour: QColor, line: str, height: int, flags: int = 0) -> None:
             nonlocal y
+            self.breaks.append(y)
             if painter is not None:
                 painter.setFont(font)
                 painter.setPen(colour)
@@ -708,6 +715,7 @@ class ContactSheet:
             per_row = max(1, (inner + self.GAP) // (self.TILE + self.GAP))
             caption = 2 * body.lineSpacing() + 6
             for start in range(0, len(entries), per_row):
+                self.breaks.append(y)
                 for column, (item, label) in enumerate(entries[start:start + per_row]):
                     x = left + column * (self.TILE + self.GAP)
                     if painter is not None:
@@ -750,6 +758,7 @@ class ContactSheet:
                 lines = max(1, (body.horizontalAdvance(line) // max(1, inner)) + 1)
                 text(body_font, ink, line, lines * body.lineSpacing() + 8, int(Qt.TextFlag.TextWordWrap))
             if self.card is not None:  # the explanation panel's card: the photos and their maps
+                self.breaks.append(y)
                 card = self.card.scaled(min(inner, self.card.width()), CARD_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
                                         Qt.TransformationMode.SmoothTransformation)
                 if painter is not None:
@@ -770,24 +779,42 @@ class ContactSheet:
     def save_png(self, target: Path) -> bool:
         return self.image().save(str(target))  # PNG: the name ends in .png
 
+    def pages(self, page_height: int) -> list[tuple[int, int]]:
+        """(top, bottom) of each page of ``page_height`` sheet pixels: each page ends where a block
+        starts (a row of tiles is never cut), a block taller than a page is cut where the page ends."""
+        height = self.height()  # also records the breaks
+        pages, top = [], 0
+        while top < height:
+            fits = [b for b in self.breaks if top < b <= top + page_height]
+            bottom = height if height <= top + page_height else max(fits, default=top + page_height)
+            pages.append((top, bottom))
+            top = bottom
+        return pages
+
     def save_pdf(self, target: Path) -> bool:
-        """One page of the sheet's own proportions (210 mm wide), vector text."""
-        height = self.height()
+        """A4 portrait pages (a trial's one tall page would not print), vector text, each page
+        ending between blocks (:meth:`pages`)."""
         if not _writable(target):
             return False
         writer = QPdfWriter(str(target))
-        width_mm = 210.0
-        writer.setPageLayout(QPageLayout(QPageSize(QSizeF(width_mm, width_mm * height / self.width),
-                                                   QPageSize.Unit.Millimeter, "sheet"),
-                                         QPageLayout.Orientation.Portrait, QMarginsF(0, 0, 0, 0)))
+        writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
+                                         QMarginsF(0, 0, 0, 0)))
         writer.setResolution(150)
         writer.setTitle(f"Outfit: {self.name}")
+        page_height = round(self.width * A4_HEIGHT_MM / A4_WIDTH_MM)
         painter = QPainter(writer)
         if not painter.isActive():
             return False
         scale = writer.width() / self.width
-        painter.scale(scale, scale)
-        self.paint(painter)
+        for number, (top, bottom) in enumerate(self.pages(page_height)):
+            if number:
+                writer.newPage()
+            painter.save()
+            painter.scale(scale, scale)
+            painter.translate(0, -top)
+            painter.setClipRect(QRect(0, top, self.width, bottom - top))
+            self.paint(painter)
+            painter.restore()
         return painter.end()
 
 
