@@ -112,7 +112,7 @@ def tile_size_slider(side: int, on_change: Callable[[int], None]) -> QSlider:
     slider.setSingleStep(8)
     slider.setPageStep(32)
     slider.setValue(max(TILE_SIDES[0], min(TILE_SIDES[1], int(side))))
-    slider.setMaximumWidth(140)
+    slider.setFixedWidth(140)  # a long status message never shifts or squeezes it (a trial)
     slider.setToolTip("Thumbnail size (catalogue and results)")
     slider.setAccessibleName("Thumbnail size")
     slider.valueChanged.connect(on_change)
