@@ -244,7 +244,7 @@ def test_manager_resync_keeps_the_mapping_and_says_when_it_is_gone(hm30: tuple[P
         qtbot.waitUntil(manager.resync_button.isEnabled, timeout=60000)
         click(manager.resync_button)
         qtbot.waitUntil(lambda: "which is gone" in manager.status.text(), timeout=120000)
-        assert manager.status.text().startswith("catalogue 'hm30' was imported with the mapping")
+        assert manager.status.text().startswith("Catalogue 'hm30' was imported with the mapping")  # a sentence
         assert "\n" not in manager.status.text() and "Traceback" not in manager.status.text()
         assert state(url)["items"] == before["items"] and cell(manager, "hm30", 1) == "12"
         manager.close()

@@ -162,6 +162,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
     try:
         _say_model(catalogue, args.model)
+        _say_metadata(catalogue)
 
         def explain(query_id: str, candidate_id: str) -> dict[str, Any]:
             query, candidate = catalogue.items.by_item_id([query_id, candidate_id])
@@ -210,6 +211,19 @@ def _say_model(catalogue: Any, model: Path | None) -> None:
               f"({indexed[0] or indexed[1][:12]}): its scores are not the ones query ranks by", file=sys.stderr)
 
 
+def _say_metadata(catalogue: Any) -> None:
+    """A ``note:`` line (stderr) when the catalogue's metadata files changed since its import: the
+    labels the explanation is checked against (and the titles) are the imported ones."""
+    import shlex
+
+    from sane_desktop.service.items import metadata_note
+
+    changed = catalogue.items.metadata_changed()
+    if changed:
+        print(f"note: {metadata_note(changed)}; re-index to use the new ones (sane-desktop index "
+              f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})", file=sys.stderr)
+
+
 def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
     """``--candidate ID --outfit ID,...``: the outfit's reason (issue 17) and each item's pair view."""
     from sane_desktop.service import Catalogues
@@ -231,6 +245,7 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
         # an id may hold a comma: the catalogue says which entry is one
         outfit_ids = list(dict.fromkeys(catalogue.items.split_ids(args.outfit)))
         _say_model(catalogue, args.model)
+        _say_metadata(catalogue)
         candidate, *members = catalogue.items.by_item_id([args.candidate, *outfit_ids])
         reason = catalogue.explanations.explain_outfit(candidate.pk, [m.pk for m in members])
         assert reason is not None  # never stopped here

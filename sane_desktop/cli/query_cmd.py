@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ def _outfit_changed_note(changed: list[dict[str, str]], *, similar: bool) -> str
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import Catalogues
-    from sane_desktop.service.items import listed_ids, photos_changed
+    from sane_desktop.service.items import listed_ids, metadata_note, photos_changed
 
     item_ids = [part.strip() for entry in args.outfit for part in entry.split(",") if part.strip()]  # read again once open (split_ids)
     if len(args.image) != len(args.image_category):
@@ -139,8 +140,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # the outfit's (or --similar's) own items drive every score: their photos are checked too
         # (an image from disk was embedded just now, from the file as it is)
         outfit_changed = photos_changed([item for item in outfit if not item.from_disk])
+        metadata = catalogue.items.metadata_changed()
     finally:
         catalogue.close()
+    if metadata:  # ranked and titled as imported: say so, and how to use the edit
+        print(f"note: {metadata_note(metadata)}; re-index to use the new ones (sane-desktop index "
+              f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})", file=sys.stderr)
     if outfit_changed:
         print(f"note: {_outfit_changed_note(outfit_changed, similar=args.similar is not None)}", file=sys.stderr)
     if changed:  # ranked by the photos as indexed: say which are no longer what the folder holds
@@ -158,6 +163,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "spaces": spaces,
         "photos_changed": changed,
         "outfit_photos_changed": outfit_changed,
+        "metadata_changed": metadata,
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
                                 "title": r.item.title, "score": round(r.score, 6), "space": spaces[category],
                                 "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()}}

@@ -1246,6 +1246,12 @@ class MainWindow(QMainWindow):
         self.adapt_action.setEnabled(True)
         # the same catalogue again (a re-sync, a re-index): the chosen categories stay chosen
         self._set_categories(list(opened.categories), keep=previous == opened.info.name)
+        if opened.metadata_changed:  # labels, titles and categories as imported: say so, and how to use the edit
+            from sane_desktop.service.items import metadata_note
+
+            note = metadata_note(opened.metadata_changed)
+            self.statusBar().showMessage(f"{note[:1].upper()}{note[1:]}. Re-sync it (File → Manage catalogues…) "
+                                         "to use the new ones.", 30000)
         self.filters.reset()  # another catalogue's values: its own ticks start empty
         if previous != opened.info.name:  # … and its own search: a trial's next catalogue opened as "No items match"
             self.search_box.blockSignals(True)

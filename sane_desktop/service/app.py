@@ -124,7 +124,7 @@ class CatalogueService:
         # its model loads on first search or explanation (ModelContext logs it): browsing needs no torch
         log.info("opened catalogue %r: %d items", name, self._open.info.items)
         return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits(),
-                               self._open.items.can_train())
+                               self._open.items.can_train(), tuple(self._open.items.metadata_changed()))
 
     # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
     def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:

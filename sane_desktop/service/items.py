@@ -100,6 +100,15 @@ class CatalogueItems:
         return True
 
     # --- stored items ----------------------------------------------------------------------
+    def metadata_changed(self) -> list[str]:
+        """The catalogue's metadata files (tables, JSON) that changed or went since its last import,
+        as recorded then (:func:`~sane_desktop.catalogue.sources.sources_changed`): its labels,
+        titles and categories are still the imported ones. [] when none changed, or none was
+        recorded (imported before this check), or the folder is not on this machine."""
+        from sane_desktop.catalogue.sources import sources_changed
+
+        return sources_changed(self.root, browse.catalogue_sources(self.engine, self.record.pk))
+
     def categories(self) -> list[str]:
         return browse.category_names(self.engine, self.record.pk)
 
@@ -240,6 +249,16 @@ def photo_state(path: Path, content_hash: str) -> str:
         return "gone"
     except OSError as error:
         return f"unreadable: {error.strerror or error}"
+
+
+def metadata_note(changed: Sequence[str]) -> str:
+    """The words for metadata files changed since the import (:meth:`CatalogueItems.metadata_changed`),
+    a front end adding how to re-import; "" for none."""
+    if not changed:
+        return ""
+    listed = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
+    return (f"the catalogue's metadata ({listed}) changed since it was imported: its labels, titles and "
+            "categories are still the imported ones")
 
 
 def photos_changed(items: Sequence[ItemInfo]) -> list[dict[str, str]]:

@@ -193,6 +193,8 @@ class OpenedCatalogue:
     categories: tuple[str, ...]
     has_outfits: bool
     can_train: bool = False  # outfits, or labelled attributes to train the attribute network alone
+    # its metadata files changed since the import (CatalogueItems.metadata_changed): shown as imported
+    metadata_changed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

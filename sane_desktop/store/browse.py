@@ -30,6 +30,7 @@ class CatalogueRecord:
     revision: int
     items: int
     outfits: int
+    sources: dict[str, list[int]] | None = None  # the metadata files as imported (catalogue.sources)
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ def catalogue_record(engine: Engine, name: str | None) -> CatalogueRecord:
         items = session.scalar(select(func.count()).where(S.Item.catalogue_id == row.id)) or 0
         outfits = session.scalar(select(func.count()).where(S.Outfit.catalogue_id == row.id)) or 0
         return CatalogueRecord(int(row.id), row.name, row.root, row.format, int(row.revision or 0),
-                               int(items), int(outfits))
+                               int(items), int(outfits), row.sources)
 
 
 def catalogue_revision(engine: Engine, catalogue_pk: int) -> int | None:
@@ -70,6 +71,15 @@ def catalogue_revision(engine: Engine, catalogue_pk: int) -> int | None:
     with Session(engine) as session:
         revision = session.scalar(select(S.CatalogueRow.revision).where(S.CatalogueRow.id == catalogue_pk))
     return None if revision is None else int(revision)
+
+
+def catalogue_sources(engine: Engine, catalogue_pk: int) -> dict[str, list[int]] | None:
+    """The metadata files the catalogue's last import read ({path: [size, mtime_ns]}), None when
+    it recorded none (an import before revision 0008) or the row is gone. One small query: an
+    import that changed no row still records them anew (an edit undone, a file touched)."""
+    with Session(engine) as session:
+        sources = session.scalar(select(S.CatalogueRow.sources).where(S.CatalogueRow.id == catalogue_pk))
+    return sources if isinstance(sources, dict) else None
 
 
 def has_attributes(engine: Engine, catalogue_pk: int) -> bool:

@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, Table, select, update
 from sane_desktop.errors import DamagedStoreError, InputError, NotFound, StoreError
 from sane_desktop.catalogue.framing import framing_problem
 from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
+from sane_desktop.catalogue.sources import metadata_sources
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
 from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
 from sane_desktop.paths import check_catalogue_name, default_db_url
@@ -139,11 +140,14 @@ def import_catalogue(
     """
     check_catalogue_name(name)
     started = time.perf_counter()
+    # the metadata files as read (stat before the transaction): an edit after this is seen as a change
+    sources = metadata_sources(catalogue.root, [Path(mapping)] if mapping else [])
     vocabulary = build_vocabulary(catalogue)
     attributes_of = item_attributes(catalogue, vocabulary)
     changes: dict[str, SyncCounts] = {}
     with engine.begin() as connection:
-        catalogue_pk, mapping_before = _catalogue_row(connection, name, catalogue, replace, mapping, keep_format)
+        catalogue_pk, mapping_before = _catalogue_row(connection, name, catalogue, replace, mapping, keep_format,
+                                                      sources)
         mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
 
         def sync(name: str, table: Table, key: list[str], rows: Iterable[dict[str, Any]], scope: Any,
@@ -296,7 +300,7 @@ _NEW: Any = _New()
 
 
 def _catalogue_row(connection: Connection, name: str, catalogue: Catalogue, replace: bool, mapping: str | None,
-                   keep_format: bool) -> tuple[int, Any]:
+                   keep_format: bool, sources: dict[str, list[int]] | None = None) -> tuple[int, Any]:
     """The catalogue's primary key (its row written) and the mapping recorded before (``_NEW``
     for a new catalogue)."""
     table = S.CatalogueRow.__table__
@@ -308,7 +312,8 @@ def _catalogue_row(connection: Connection, name: str, catalogue: Catalogue, repl
         raise conflict
     if row is not None and keep_format and not replace and row.format != catalogue.format:
         raise format_conflict(name, row.format, catalogue.root, catalogue.format)
-    values = {"root": str(catalogue.root), "format": catalogue.format, "mapping": mapping, "image_check": IMAGE_CHECK}
+    values = {"root": str(catalogue.root), "format": catalogue.format, "mapping": mapping, "image_check": IMAGE_CHECK,
+              "sources": sources}
     if row is None:
         inserted = connection.execute(table.insert().values(name=name, revision=0, **values)).inserted_primary_key
         assert inserted is not None  # None only for executemany; this inserts one row

@@ -57,7 +57,9 @@ class CatalogueRow(Base):
     the folder would not find it by itself (None: no mapping, or the folder's own
     ``sane-mapping.json``, or one shipped with the app); a re-import given none reads it again.
     ``image_check``: the :data:`~sane_desktop.catalogue.images.IMAGE_CHECK` version the stored
-    images passed (None: before versions were recorded); older ones are read again at import."""
+    images passed (None: before versions were recorded); older ones are read again at import.
+    ``sources``: {path: [size, mtime_ns]} of the metadata files the last import read
+    (:func:`~sane_desktop.catalogue.sources.metadata_sources`; None before revision 0008)."""
 
     __tablename__ = "catalogues"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -68,6 +70,7 @@ class CatalogueRow(Base):
     imported_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     mapping: Mapped[str | None] = mapped_column(Text, nullable=True)
     image_check: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
 class Category(Base):
