@@ -147,6 +147,7 @@ def test_upgraded_words_equal_imported_ones(tmp_path: Path) -> None:
         connection.execute(text("DROP TABLE shared_manifests"))
         connection.execute(text("ALTER TABLE catalogues DROP COLUMN mapping"))  # r0006's column
         connection.execute(text("ALTER TABLE catalogues DROP COLUMN image_check"))  # r0007's column
+        connection.execute(text("ALTER TABLE catalogues DROP COLUMN sources"))  # r0008's column
     engine.dispose()
     engine = open_store(url)
     try:
