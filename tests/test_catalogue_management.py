@@ -317,11 +317,35 @@ def test_manager_deletes_after_asking_and_never_the_open_one(managed, world: Pat
     qtbot.waitUntil(lambda: window.catalogue_switcher.count() == 1, timeout=60000)
     assert window.catalogue is not None and window.catalogue.name == "shop"
 
-    select(manager, "shop")  # the open one: refused, with the reason in the dialog
+    select(manager, "shop")  # the open one: refused before asking (a trial was asked, said Yes, then refused)
+    asked = manager.question
     click(manager.delete_button)
-    click(manager.question.button(QMessageBox.StandardButton.Yes))
-    qtbot.waitUntil(lambda: "switch to another catalogue" in manager.status.text(), timeout=60000)
+    assert manager.question is asked
+    assert manager.status.text() == "“shop” is open in the window: open another catalogue first, then delete it."
     assert (world / "index" / "shop" / "catalogue.db").is_file() and manager.table.rowCount() == 1
+
+
+@needs_qt
+def test_deleting_a_catalogue_whose_photos_live_in_its_folder_says_they_go_too(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A trial renamed the built-in demo (its photos are in its own folder) and deleted it: the status
+    said its photos stayed where they were, and they were gone with the folder."""
+    from PySide6.QtWidgets import QMessageBox
+
+    window, manager = managed
+    inside = world / "index" / "kept" / "source"
+    shutil.copytree(world / "shop", inside)
+    service_on(world).index_folder(inside, "kept")
+    manager.refresh()
+    qtbot.waitUntil(lambda: manager.table.rowCount() == 3, timeout=60000)
+    select(manager, "kept")
+    click(manager.delete_button)
+    box = manager.question
+    assert isinstance(box, QMessageBox) and "not touched" not in box.text()
+    assert f"Its photos, kept inside that folder ({inside.resolve()}), are deleted with it." in box.text()
+    click(box.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: manager.table.rowCount() == 2, timeout=60000)
+    assert manager.status.text() == "Deleted “kept” and its photos, which were kept inside its folder."
+    assert not inside.exists() and len(list((world / "shop").rglob("*.jpg"))) == 6
 
 
 @needs_qt

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -62,14 +63,28 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
     return words + "."
 
 
+def photos_inside(entry: CatalogueDetails) -> bool:
+    """Whether the catalogue's photos are kept inside its own folder (the built-in demo's generated
+    ones), so that deleting the catalogue deletes them."""
+    if not entry.source:
+        return False
+    try:
+        return Path(entry.source).resolve().is_relative_to(entry.folder.resolve())
+    except OSError:
+        return False
+
+
 class CatalogueManager(QDialog):
     """The catalogue manager. ``changed(old, new)`` after a rename (old name, new name), a delete
     (name, "") or a re-sync (name, name): the window lists its catalogues again."""
 
     changed = Signal(str, str)
 
-    def __init__(self, tasks: TaskRunner[CatalogueService], parent: QWidget | None = None) -> None:
+    def __init__(self, tasks: TaskRunner[CatalogueService], parent: QWidget | None = None,
+                 open_name: Callable[[], str] = lambda: "") -> None:
+        """``open_name``: the catalogue the window has open now ("" for none): it cannot be deleted."""
         super().__init__(parent)
+        self.open_name = open_name
         self.setWindowTitle("Manage catalogues")
         self.resize(820, 360)
         self.tasks = tasks
@@ -197,10 +212,15 @@ class CatalogueManager(QDialog):
         entry = self.selected()
         if entry is None:
             return
+        if entry.name == self.open_name():  # refused before asking, not after a Yes (a trial)
+            self.status.setText(f"“{entry.name}” is open in the window: open another catalogue first, then delete it.")
+            return
+        inside = photos_inside(entry)
+        photos = (f"Its photos, kept inside that folder ({entry.source}), are deleted with it." if inside else
+                  f"The photos in {entry.source or 'its source folder'} are not touched.")
         box = message_box(self, "Delete catalogue",
                           f"Delete the catalogue “{entry.name}”? Its index, database, saved outfits and "
-                          f"explanation cache are removed from {entry.folder}.\n\nThe photos in "
-                          f"{entry.source or 'its source folder'} are not touched.",
+                          f"explanation cache are removed from {entry.folder}.\n\n{photos}",
                           QMessageBox.Icon.Question,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -208,14 +228,18 @@ class CatalogueManager(QDialog):
 
         def answered(result: int) -> None:
             if result == QMessageBox.StandardButton.Yes:
-                self.delete(name)
+                self.delete(name, inside)
 
         box.finished.connect(answered)
         self.question = box
 
-    def delete(self, name: str) -> None:
+    def delete(self, name: str, photos_inside: bool = False) -> None:
+        # a catalogue whose photos lived inside its folder (the built-in demo's, renamed or not) took
+        # them along: a trial read "its photos stay where they were" of photos just deleted
+        said = f"Deleted “{name}” and its photos, which were kept inside its folder." if photos_inside else \
+            f"Deleted “{name}” (its photos stay where they were)."
         self._run(lambda service, _state: str(service.delete_catalogue(name)), f"Deleting “{name}”…",
-                  lambda _folder: self._done(f"Deleted “{name}” (its photos stay where they were).", name, ""))
+                  lambda _folder: self._done(said, name, ""))
 
     def resync(self) -> None:
         entry = self.selected()

@@ -1049,7 +1049,8 @@ class MainWindow(QMainWindow):
 
     def show_catalogue_manager(self) -> CatalogueManager:
         if self.catalogue_manager is None:
-            self.catalogue_manager = CatalogueManager(self.tasks, self)
+            self.catalogue_manager = CatalogueManager(
+                self.tasks, self, lambda: self.catalogue.name if self.catalogue is not None and not self.shared else "")
             self.catalogue_manager.changed.connect(self._catalogues_managed)
         if not self.catalogue_manager.isVisible() and not self.catalogue_manager.channel.busy:
             self.catalogue_manager.status.setText("")  # the last visit's "Re-synced …" is old news

@@ -429,7 +429,7 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
 def delete_catalogue(catalogues: Catalogues, name: str) -> Path:
     """Delete catalogue ``name``'s folder under the home (database, index, manifest, explanation
     cache, its own trained model); returns the folder deleted. Never touches anything outside the
-    home: the source photos stay. Raises InputError for an invalid name (a path, ``..``), NotFound
+    home: the source photos stay, unless they are kept inside that folder (the built-in demo's). Raises InputError for an invalid name (a path, ``..``), NotFound
     when there is no such catalogue, StoreError when a run is writing it."""
     import os
     import shutil
