@@ -95,12 +95,15 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     outfit = build_outfit(window, 2)
     wait_results(window, 60)
     # an image from disk in the outfit too: a trial's vanished, without a word, after a switch and back
-    photo = tmp_path / "from disk.png"
+    photo, replaced = tmp_path / "from disk.png", tmp_path / "replaced later.png"
     Image.new("RGB", (60, 80), (30, 120, 200)).save(photo)
+    Image.new("RGB", (60, 80), (200, 120, 30)).save(replaced)
     window.add_image(str(photo), window.outfit_model.items()[0].category)
     qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=60000)
+    window.add_image(str(replaced), window.outfit_model.items()[0].category)
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 4, timeout=60000)
     outfit = window.outfit_model.pks()
-    assert outfit[2] < 0
+    assert outfit[2] < 0 and outfit[3] < 0
     _click_result(window, qtbot)
     qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
 
@@ -112,6 +115,7 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     qtbot.waitUntil(lambda: window.browser_model.rowCount() == 0, timeout=30000)
     _index_folder(window, qtbot, world["second"], "second")  # a real catalogue: switch to it
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=60000)
+    Image.new("RGB", (60, 80), (10, 200, 10)).save(replaced)  # another photo under the name, meanwhile
     assert window.outfit_model.pks() == [] and window.explanation.update_data is None  # nothing stale on screen
     assert window.search_box.text() == ""  # …is not the next one's ("No items match this search")
     qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
@@ -126,6 +130,9 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     back = window.outfit_model.items()
     assert [item.pk for item in back[:2]] == outfit[:2]  # in its order
     assert back[2].from_disk and back[2].image_path == photo and back[2].category == window.outfit_model.items()[0].category
+    # the replaced one is left out, not its new picture swapped in under the old name (a trial), and said
+    qtbot.waitUntil(lambda: "An image from disk left the outfit" in window.statusBar().currentMessage(), timeout=30000)
+    assert "replaced later.png added from disk was replaced since it was added" in window.statusBar().currentMessage()
     wait_results(window, 60)
     assert window.results_model.rowCount() > 0
     shutil.rmtree(world["index"] / "second", ignore_errors=True)

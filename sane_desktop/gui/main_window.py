@@ -311,8 +311,9 @@ class MainWindow(QMainWindow):
         if state is not None:
             self.restoreState(state)
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
-        # catalogue name -> its outfit, this session: item keys, and (path, category) of images from disk
-        self._outfits: dict[str, list[int | tuple[str, str]]] = {}
+        # catalogue name -> its outfit, this session: item keys, and (path, category, content hash) of images
+        # from disk
+        self._outfits: dict[str, list[int | tuple[str, str, str]]] = {}
         self._items_asked: tuple[str, ...] = ()  # what the catalogue grid lists (see _show_items)
         self._revision: int | None = None  # the open catalogue's import revision, as its last search found it
         self._index_stamp: tuple[int, int, int] | None = None  # the index the results on screen were found in
@@ -1226,8 +1227,8 @@ class MainWindow(QMainWindow):
         if previous is not None and not self.shared:  # each catalogue keeps the outfit built in it
             # an image from disk lives in the closed catalogue's session: kept by its file, embedded again
             # on return (a trial's image vanished from the outfit, without a word, after a switch)
-            self._outfits[previous] = [(str(item.image_path), item.category) if item.from_disk else item.pk
-                                       for item in self.outfit_model.items()]
+            self._outfits[previous] = [(str(item.image_path), item.category, item.content_hash) if item.from_disk
+                                       else item.pk for item in self.outfit_model.items()]
         if previous != opened.info.name or shared or self.shared:
             self.explanation.clear()
         elif self.explanation.status.error:  # the same catalogue re-indexed: its old refusal no longer holds
@@ -1295,8 +1296,8 @@ class MainWindow(QMainWindow):
                 if isinstance(entry, int):
                     items += [found[entry]] if entry in found else []
                     continue
-                try:
-                    items.append(service.add_image(Path(entry[0]), entry[1]))
+                try:  # the photo as it was added: one replaced since is left out, not swapped in
+                    items.append(service.add_image(Path(entry[0]), entry[1], entry[2]))
                 except SaneError as error:
                     refused.append(str(error))
             return items, refused

@@ -307,8 +307,8 @@ class CatalogueService:
     def guess_category(self, path: Path | str) -> CategoryGuess:
         return self.current().search.guess_category(path)
 
-    def add_image(self, path: Path | str, category: str) -> ItemInfo:
-        return self.current().search.add_image(path, category)
+    def add_image(self, path: Path | str, category: str, content_hash: str = "") -> ItemInfo:
+        return self.current().search.add_image(path, category, content_hash)
 
     def explain(self, candidate_pk: int, outfit_pk: int, *, refine: bool = True, n_masks: int | None = None,
                 chunk: int = 250, should_stop: CancelCheck = never_cancel,

@@ -214,13 +214,22 @@ class OutfitSearch:
         order = np.argsort(-cosines, kind="stable")
         return CategoryGuess(path, tuple((names[i], float(cosines[i])) for i in order), preview)
 
-    def add_image(self, path: Path | str, category: str) -> ItemInfo:
+    def add_image(self, path: Path | str, category: str, content_hash: str = "") -> ItemInfo:
         """Embed an image from disk as an outfit member of the catalogue's ``category`` (a spelling
         of one, ``tops`` for ``Tops``, is taken as it); returns its (negative-key) item. NotFound
-        for a name that is none of the catalogue's categories."""
+        for a name that is none of the catalogue's categories. ``content_hash``: the photo as it was
+        added before (an outfit brought back): InputError when the file holds another photo now, and
+        NotFound when it is gone, rather than the new picture under the old name (a trial)."""
         from sane_desktop.retrieval.indexer import file_hash
+        from sane_desktop.service.items import photo_state
 
         path = Path(path).expanduser().resolve()
+        why = photo_state(path, content_hash) if content_hash else ""
+        if why == "gone":
+            raise NotFound(f"the photo {path.name} added from disk is gone ({path})")
+        if why:
+            raise InputError(f"the photo {path.name} added from disk was {why} since it was added ({path}): "
+                             "add it again to use the picture it holds now")
         searcher = self.searcher()
         category = self._catalogue_category(searcher, category)
         position = searcher.category_index(category)
