@@ -122,3 +122,29 @@ def test_find_visually_similar_from_the_context_menu(closet, qtbot) -> None:  # 
         assert heading.text() == "<b>Compatible items</b>"
     finally:
         client.shutdown()
+
+
+def test_a_click_on_start_that_finishes_the_typed_name_is_not_lost(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A trial typed a name and clicked Start once: the click finished the name, the folder was
+    planned again for it with Start disabled, and the click was lost (Cancel became the default)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
+    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.folder.setText(str(closet["root"]))
+        dialog.inspect(str(closet["root"]))
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
+        dialog.name.setFocus()
+        dialog.name.selectAll()
+        QTest.keyClicks(dialog.name, "my closet")
+        with qtbot.waitSignal(dialog.indexed, timeout=180000) as indexed:
+            QTest.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)  # once
+        assert indexed.args == ["my closet"]
+    finally:
+        runner.shutdown()

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
-from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QComboBox, QDialogButtonBox, QFileDialog, QFormLayout, QFrame, QHBoxLayout, QHeaderView,
@@ -84,6 +84,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         # shown (it chooses the catalogue, and so the model): a trial's table was another name's plan
         self._name_typed = False
         self._planned: tuple[str, str | None] | None = None  # (folder, name) the shown plan was made for
+        self._start_when_planned = False  # Start was clicked while the plan was being made again
         self.name.textEdited.connect(self._name_edited)
         self.name.editingFinished.connect(self._plan_for_the_name)
         self.detected = plain_label("Choose a folder to see its format and item count.")
@@ -166,10 +167,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.folder.setText(chosen)
             self.inspect(chosen)
 
-    def inspect(self, folder: str) -> None:
+    def inspect(self, folder: str, keep_start: bool = False) -> None:
+        """Inspect ``folder`` and plan its categories on the worker. ``keep_start``: the same folder
+        planned again for another name: Start stays as it was, and a click on it waits for the plan."""
         if folder:
             set_plain(self.detected, "Inspecting…")
-            self.start_button.setEnabled(False)
+            if not keep_start:
+                self.start_button.setEnabled(False)
             self.show_plan(None)
             root, name = Path(folder), self._typed_name()
             self._planned = (folder, name)
@@ -189,9 +193,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         """The name was finished: when the plan shown was made for another name, make it again."""
         folder = self.folder.text()
         if folder and self._planned is not None and self._planned != (folder, self._typed_name()):
-            self.inspect(folder)
+            # the name is finished by the click on Start itself (focus leaves the field): a disabled
+            # Start lost that click (a trial clicked twice); it now waits for the plan instead
+            self.inspect(folder, keep_start=self._planned[0] == folder)
 
     def _inspect_failed(self, message: str) -> None:
+        self._start_when_planned = False
         show_failure(self.detected, message)
         self.keep_whole()  # the message quotes the folder: shown in full
 
@@ -206,6 +213,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.name.setText(report.name)
         self.show_plan(plan)
         self.start_button.setEnabled(report.items > 0)
+        if self._start_when_planned:
+            self._start_when_planned = False
+            if report.items > 0:  # once this inspection has ended (its channel is still busy until then)
+                QTimer.singleShot(0, self.start)
+            else:
+                set_plain(self.phase, "")
 
     # --- the category mapping --------------------------------------------------------------
     def show_plan(self, plan: CategoryPlan | None) -> None:
@@ -304,7 +317,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         set_plain(self.phase, line)
 
     def start(self) -> None:
-        """Ask the worker what the name holds now, then index (asking first when that is another folder)."""
+        """Ask the worker what the name holds now, then index (asking first when that is another folder);
+        while the folder is being planned (for a name just typed), once the plan is there."""
+        if self._inspecting.busy:
+            self._start_when_planned = True
+            set_plain(self.phase, "Starting once the folder is planned…")
+            return
         self.run_progress.reset()
         self.summary.setVisible(False)
         self.progress_bar.setRange(0, 0)  # busy until the first progress report
