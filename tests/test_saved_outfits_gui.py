@@ -200,5 +200,11 @@ def test_the_contact_sheet_breaks_pages_between_blocks(qapp) -> None:  # type: i
     pages = sheet.pages(page)
     assert pages[0][0] == 0 and pages[-1][1] == height and len(pages) >= 3
     assert all(a[1] == b[0] for a, b in zip(pages, pages[1:]))  # nothing left out, nothing twice
-    assert all(0 < bottom - top <= page for top, bottom in pages)
+    # each page keeps a bottom margin, the later ones a top margin too
+    assert pages[0][1] - pages[0][0] <= page - sheet.MARGIN
+    assert all(0 < bottom - top <= page - 2 * sheet.MARGIN for top, bottom in pages[1:])
     assert all(bottom in sheet.breaks for _top, bottom in pages[:-1])  # each page ends where a block starts
+    # a heading is never a page's last line: "The outfit" stays with its first row of tiles (a trial's
+    # "Goes with it — outerwear" sat alone at the foot of a page)
+    heading_top = sheet.breaks[2]  # the title, the catalogue line, then "The outfit" with its first row
+    assert heading_top + 28 not in sheet.breaks and sheet.breaks[3] > heading_top + 28

@@ -52,7 +52,7 @@ if TYPE_CHECKING:
 DISK_NOTE = "Images added from disk are not saved: only the catalogue's items are."
 SHEET_WIDTH = 1240  # the contact sheet's width in pixels (PNG); the PDF page has its proportions
 SHEET_RESULTS = 6  # results per target category on the sheet
-CARD_HEIGHT = 560  # the explanation card's height at most
+CARD_HEIGHT = 1400  # the explanation card's height at most: most of a page, its words readable on paper
 A4_WIDTH_MM, A4_HEIGHT_MM = 210, 297
 EXPORT_FILTERS = {"png": "PNG contact sheet (*.png)", "pdf": "PDF contact sheet (*.pdf)", "csv": "CSV table (*.csv)"}
 NAME_IN_TEXT = 48  # characters of an outfit's name quoted in a message (a name may have 200): the middle elided
@@ -700,10 +700,18 @@ class ContactSheet:
         ink, muted = QColor("#111111"), QColor("#555555")
 
         self.breaks = []
+        held = False  # a heading was just drawn: it stays on the page of what follows it
 
-        def text(font: QFont, colour: QColor, line: str, height: int, flags: int = 0) -> None:
-            nonlocal y
-            self.breaks.append(y)
+        def mark() -> None:
+            nonlocal held
+            if not held:
+                self.breaks.append(y)
+            held = False
+
+        def text(font: QFont, colour: QColor, line: str, height: int, flags: int = 0, heading: bool = False) -> None:
+            nonlocal y, held
+            mark()
+            held = heading
             if painter is not None:
                 painter.setFont(font)
                 painter.setPen(colour)
@@ -715,7 +723,7 @@ class ContactSheet:
             per_row = max(1, (inner + self.GAP) // (self.TILE + self.GAP))
             caption = 2 * body.lineSpacing() + 6
             for start in range(0, len(entries), per_row):
-                self.breaks.append(y)
+                mark()
                 for column, (item, label) in enumerate(entries[start:start + per_row]):
                     x = left + column * (self.TILE + self.GAP)
                     if painter is not None:
@@ -742,23 +750,23 @@ class ContactSheet:
         text(title_font, ink, f"Outfit: {self.name}" if self.name else "Unsaved outfit", 36)
         when = datetime.now().strftime("%Y-%m-%d %H:%M")
         text(body_font, muted, f"Catalogue {self.catalogue} · exported {when} by SANE Desktop", body.lineSpacing() + 16)
-        text(heading_font, ink, "The outfit", 28)
+        text(heading_font, ink, "The outfit", 28, heading=True)
         tiles([(item, f"{position}. {item.category}") for position, item in enumerate(self.outfit, start=1)])
         for target, ranked in self.results.items():
             shown = ranked[:SHEET_RESULTS]
             alike = target in self.alike
             heading = "Looks like your outfit (no matches learnt)" if alike else "Goes with it"
-            text(heading_font, ink, f"{heading} — {target} (best {len(shown)} of {len(ranked)})", 28)
+            text(heading_font, ink, f"{heading} — {target} (best {len(shown)} of {len(ranked)})", 28, heading=True)
             noun = "likeness" if alike else "match"
             tiles([(result.item, f"#{rank} · {match_percent(result.score, len(self.outfit))} {noun}")
                    for rank, result in enumerate(shown, start=1)])
         if self.explanation:
-            text(heading_font, ink, self.explanation[0], 28)
+            text(heading_font, ink, self.explanation[0], 28, heading=True)
             for line in self.explanation[1:]:
                 lines = max(1, (body.horizontalAdvance(line) // max(1, inner)) + 1)
                 text(body_font, ink, line, lines * body.lineSpacing() + 8, int(Qt.TextFlag.TextWordWrap))
             if self.card is not None:  # the explanation panel's card: the photos and their maps
-                self.breaks.append(y)
+                mark()
                 card = self.card.scaled(min(inner, self.card.width()), CARD_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
                                         Qt.TransformationMode.SmoothTransformation)
                 if painter is not None:
@@ -780,13 +788,18 @@ class ContactSheet:
         return self.image().save(str(target))  # PNG: the name ends in .png
 
     def pages(self, page_height: int) -> list[tuple[int, int]]:
-        """(top, bottom) of each page of ``page_height`` sheet pixels: each page ends where a block
-        starts (a row of tiles is never cut), a block taller than a page is cut where the page ends."""
+        """(top, bottom) of each page's part of the sheet, pages ``page_height`` sheet pixels high:
+        each part ends where a block starts (a row of tiles is never cut, a heading stays with what
+        follows it), a block taller than a page is cut where the page ends. The first part starts
+        with the sheet's own top margin; the others get one added (:meth:`save_pdf`), so they hold
+        that much less; every page keeps a bottom margin."""
         height = self.height()  # also records the breaks
-        pages, top = [], 0
+        pages: list[tuple[int, int]] = []
+        top = 0
         while top < height:
-            fits = [b for b in self.breaks if top < b <= top + page_height]
-            bottom = height if height <= top + page_height else max(fits, default=top + page_height)
+            room = page_height - self.MARGIN - (self.MARGIN if pages else 0)
+            fits = [b for b in self.breaks if top < b <= top + room]
+            bottom = height if height <= top + room else max(fits, default=top + room)
             pages.append((top, bottom))
             top = bottom
         return pages
@@ -811,8 +824,9 @@ class ContactSheet:
                 writer.newPage()
             painter.save()
             painter.scale(scale, scale)
-            painter.translate(0, -top)
-            painter.setClipRect(QRect(0, top, self.width, bottom - top))
+            painter.translate(0, (self.MARGIN if number else 0) - top)  # a top margin on every page
+            # a pixel short of the next block: scaled, its first row of pixels showed at a page's foot
+            painter.setClipRect(QRect(0, top, self.width, bottom - top - 2))
             self.paint(painter)
             painter.restore()
         return painter.end()
