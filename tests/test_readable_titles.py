@@ -39,6 +39,8 @@ def test_a_code_gets_a_title_from_colour_material_and_type() -> None:
     # "other" says nothing; the type alone is every dress's title: the code tells them apart
     assert readable_title("1234", "all-body", ("colour:other", "family:dresses")) == "Dress 1234"
     assert readable_title("0523489001", "Tops", (), "Tops/0523489001") == "Top 0523489001"  # a folder of coded photos
+    # a flat folder's photos have no type: the code alone, not "Uncategorised 04…" cut in the grid (a trial)
+    assert readable_title("0408123001", "uncategorised", (), "0408123001") == "0408123001"
     # the catalogue's product type before a coarser family (a trial's sandal read "Blue accessories")
     assert readable_title("2023 67040289 57", "shoes", ("colour:blue", "family:accessories"), "", "Sandals") == \
         "Blue sandals"  # a pair: kept plural

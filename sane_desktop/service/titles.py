@@ -29,7 +29,9 @@ MATERIALS = frozenset({"leather", "faux leather", "denim", "suede", "wool", "cot
                        "velvet", "corduroy", "knitwear", "cashmere", "lace", "sequin", "sequins", "canvas",
                        "straw", "raffia", "jersey", "tweed", "fleece"})
 UNINFORMATIVE = frozenset({"", "other", "others", "unknown", "undefined", "none", "n/a", "na", "-", "general",
-                           "various", "mixed", "misc"})
+                           "various", "mixed", "misc",
+                           # a flat folder's photos (catalogue.folder.ROOT_CATEGORY): no type to name
+                           "uncategorised", "uncategorized"})
 # nouns without a singular, or whose singular reads wrong
 PLURAL_ONLY = frozenset({"trousers", "jeans", "shorts", "leggings", "tights", "pants", "glasses", "sunglasses",
                          "pyjamas", "joggers", "clothes", "accessories", "earrings", "sneakers", "trainers",
