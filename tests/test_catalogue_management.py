@@ -465,3 +465,19 @@ def test_rename_moves_the_recorded_folder_of_photos_kept_inside_the_catalogue(wo
     [details] = [d for d in fresh.catalogue_details() if d.name == "kept renamed"]
     assert Path(details.source) == (home / "kept renamed" / "source").resolve()
     assert fresh.resync_catalogue("kept renamed").items == 6  # its photos are found where they now are
+
+
+@needs_qt
+def test_a_reimport_seen_by_the_switcher_lists_the_grid_again(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A trial indexed a photo more from the command line: the switcher said 7 items when the window
+    came back, the grid and the filters' counts still 6."""
+    from PIL import Image
+
+    window, manager = managed
+    manager.close()
+    assert window.browser_model.rowCount() == 6
+    Image.new("RGB", (40, 60), (10, 220, 10)).save(world / "shop" / "tops" / "green.jpg")
+    service_on(world).index_folder(world / "shop", "shop")  # from elsewhere
+    window.relist_catalogues()  # as when the window comes back to the front
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == 7, timeout=60000)
+    assert window.catalogue is not None and window.catalogue.items == 7

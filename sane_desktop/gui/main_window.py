@@ -623,6 +623,15 @@ class MainWindow(QMainWindow):
             elif switcher.itemText(row) != text:
                 switcher.setItemText(row, text)
             after = row + 1
+        current = next((info for info in catalogues if self.catalogue is not None and not self.shared
+                        and info.name == self.catalogue.name), None)
+        if current is not None and self.catalogue is not None and \
+                (current.items, current.outfits) != (self.catalogue.items, self.catalogue.outfits):
+            # the open catalogue was re-imported from elsewhere: its grid, the filters' counts and the
+            # outfit's items follow the switcher's new count (a trial saw 14 items there, 13 in the sidebar)
+            self.catalogue = current
+            self.request_items()
+            self._read_catalogue_again()
         if switcher.count() != rows_before and switcher.view().isVisible():
             # the open list was sized for the old entries: open it again at its new size (the
             # new entry would hide behind a scroll arrow), without listing once more
