@@ -32,6 +32,16 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def shop_with_copy(shop: Path) -> Path:
+    import shutil
+
+    root = shop.parent / "shop with a copy"
+    shutil.copytree(shop, root)
+    shutil.copyfile(root / "Tops" / "plain.png", root / "Tops" / "plain copy.png")
+    return root
+
+
 def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     code = main([*args, "--json"])
     out = capsys.readouterr()
@@ -67,7 +77,8 @@ def test_import_and_index_name_each_such_photo_and_keep_it(shop: Path, tmp_path:
     assert sum(data["vectors"].values()) == 4  # all indexed
 
 
-def test_the_index_dialog_lists_them(shop: Path, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_index_dialog_lists_them(shop_with_copy: Path, qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    shop = shop_with_copy
     pytest.importorskip("pytestqt")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from sane_desktop.gui.index_dialog import IndexDialog
@@ -89,5 +100,8 @@ def test_the_index_dialog_lists_them(shop: Path, qtbot, tmp_path: Path) -> None:
         assert dialog.summary.isVisible() and "Photos the model sees little of (2, indexed as they are):" in summary
         assert f"Tops/tiny (Tops/tiny.png): {TINY['reason']}" in summary
         assert f"Scarves/strip (Scarves/strip.png): {STRIP['reason']}" in summary
+        # a copy of a photo is said there too, as the command line says it (a trial found only the framing)
+        assert "Same photo as another item (1, both indexed; a search lists the photo once):" in summary
+        assert "Tops/plain (Tops/plain.png): same photo as Tops/plain copy (both kept)" in summary
     finally:
         runner.shutdown()

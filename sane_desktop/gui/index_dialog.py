@@ -397,6 +397,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if poorly:  # indexed as they are: a stylist may want a better photo of these
             lines += [f"Photos the model sees little of ({len(poorly)}, indexed as they are):",
                       *(f"{s['id']} ({s['path']}): {s['reason']}" for s in poorly)]
+        copies = report.imported.get("duplicates") or []
+        if copies:  # as the command line says them: both indexed, a search lists the photo once
+            lines += [f"Same photo as another item ({len(copies)}, both indexed; a search lists the photo once):",
+                      *(f"{s['id']} ({s['path']}): {s['reason']}" for s in copies)]
         if report.skipped:
             lines += (["Skipped:"] if lines else []) + [f"{s.kind} {s.id} ({s.path}): {s.reason}" for s in report.skipped]
         if lines:
