@@ -105,11 +105,13 @@ def test_the_status_bar_counts_a_refinement_in_percent(world, qtbot, make_window
                 time.sleep(0.01)
 
     service.explain = held_after_a_batch
+    window.statusBar().showMessage("Saved the explanation to /tmp/why.png", 10000)  # it hid the count (a trial)
     view = window.results.view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
     qtbot.waitUntil(lambda: window.activity.text().startswith("Explaining… ") and window.activity.text().endswith("%"),
                     timeout=60000)
     shown = window.explanation.status.text()
     assert shown.endswith(window.activity.text().rsplit(" ", 1)[1])  # the panel's count, the same
+    assert window.statusBar().currentMessage() == ""  # the count shows, no old message over it
     qtbot.keyClick(window.results.view, Qt.Key.Key_Escape)
     assert window.activity.text() == "Stopping…"

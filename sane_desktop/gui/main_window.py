@@ -782,6 +782,8 @@ class MainWindow(QMainWindow):
         self.explanation_dock.show()  # a closed panel comes back when asked for an explanation
         self.explanation_dock.raise_()
         self.explanation.show_pending(result.item.title)
+        # an earlier message ("Saved the explanation to …") would hide the progress of this one (a trial)
+        self.statusBar().clearMessage()
         self.results_model.set_explanation(candidate_pk, "pending")
         task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText(),
                                      general=result.general, outfit=() if drill_down or result.general else outfit,
