@@ -4,13 +4,13 @@ window's index dialog) name it in one line each, as ``query`` says it of an outf
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PIL import Image
+
+from test_input_checks_same_photo import run_json
 
 from sane_desktop.catalogue.framing import framing_problem
 from sane_desktop.cli import main
@@ -40,14 +40,6 @@ def shop_with_copy(shop: Path) -> Path:
     shutil.copytree(shop, root)
     shutil.copyfile(root / "Tops" / "plain.png", root / "Tops" / "plain copy.png")
     return root
-
-
-def run_json(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
-    code = main([*args, "--json"])
-    out = capsys.readouterr()
-    assert code == 0, out.err
-    data: dict[str, Any] = json.loads(out.out)
-    return data
 
 
 @pytest.mark.parametrize(("size", "said"), [
