@@ -472,12 +472,18 @@ def test_a_reimport_seen_by_the_switcher_lists_the_grid_again(managed, world: Pa
     """A trial indexed a photo more from the command line: the switcher said 7 items when the window
     came back, the grid and the filters' counts still 6."""
     from PIL import Image
+    from PySide6.QtWidgets import QWidget
 
     window, manager = managed
     manager.close()
     assert window.browser_model.rowCount() == 6
+    terminal = QWidget()  # the terminal the person switched to
+    qtbot.addWidget(terminal)
+    terminal.show()
+    terminal.activateWindow()
+    qtbot.waitUntil(terminal.isActiveWindow, timeout=5000)
     Image.new("RGB", (40, 60), (10, 220, 10)).save(world / "shop" / "tops" / "green.jpg")
     service_on(world).index_folder(world / "shop", "shop")  # from elsewhere
-    window.relist_catalogues()  # as when the window comes back to the front
+    window.activateWindow()  # back to the app: the window is activated, the switcher lists again
     qtbot.waitUntil(lambda: window.browser_model.rowCount() == 7, timeout=60000)
     assert window.catalogue is not None and window.catalogue.items == 7

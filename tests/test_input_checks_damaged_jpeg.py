@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from alembic import command
 from PIL import Image
-from sqlalchemy import create_engine, inspect, select, text, update
+from sqlalchemy import create_engine, select, update
+
+from migration_helpers import catalogue_column_round_trip
 
 from sane_desktop.catalogue.images import IMAGE_CHECK
-from sane_desktop.store import migrations
 from sane_desktop.store import schema as S
 from sane_desktop.store.importer import import_folder, stored_catalogue
 
@@ -100,21 +100,5 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 
 
 def test_migration_r0007_up_and_down(url: str) -> None:
-    config = migrations.alembic_config(url=url)
-    command.upgrade(config, "0006")
-    engine = create_engine(url)
-    assert "image_check" not in {c["name"] for c in inspect(engine).get_columns("catalogues")}
-    with engine.begin() as connection:
-        connection.execute(text("INSERT INTO catalogues(id, name, root, format, revision) VALUES (1, 's', '/s', 'p', 1)"))
-    engine.dispose()
-    command.upgrade(config, "0007")
-    engine = create_engine(url)
-    assert "image_check" in {c["name"] for c in inspect(engine).get_columns("catalogues")}
-    with engine.connect() as connection:  # kept, with no check recorded: its JPEGs are read again
-        assert connection.execute(text("SELECT name, image_check FROM catalogues")).all() == [("s", None)]
-    engine.dispose()
-    command.downgrade(config, "0006")
-    engine = create_engine(url)
-    assert "image_check" not in {c["name"] for c in inspect(engine).get_columns("catalogues")}
-    engine.dispose()
-    command.upgrade(config, "heads")
+    # kept, with no check recorded: its JPEGs are read again at the next import
+    catalogue_column_round_trip(url, "0006", "0007", "image_check")

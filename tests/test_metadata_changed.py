@@ -10,14 +10,12 @@ import os
 from pathlib import Path
 
 import pytest
-from alembic import command
-from sqlalchemy import create_engine, inspect, text
 
 from catalogue_fixtures import write_manifest_catalogue
+from migration_helpers import catalogue_column_round_trip
 from sane_desktop.catalogue.sources import MAX_SOURCES, metadata_sources, sources_changed
 from sane_desktop.cli import main
 from sane_desktop.models.checkpoint import demo_model_path
-from sane_desktop.store import migrations
 
 
 def touch_later(path: Path) -> None:
@@ -93,24 +91,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 def test_migration_r0008_up_and_down(url: str) -> None:
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    config = migrations.alembic_config(url=url)
-    command.upgrade(config, "0007")
-    engine = create_engine(url)
-    assert "sources" not in {c["name"] for c in inspect(engine).get_columns("catalogues")}
-    with engine.begin() as connection:
-        connection.execute(text("INSERT INTO catalogues(id, name, root, format, revision) VALUES (1, 's', '/s', 'p', 1)"))
-    engine.dispose()
-    command.upgrade(config, "0008")
-    engine = create_engine(url)
-    assert "sources" in {c["name"] for c in inspect(engine).get_columns("catalogues")}
-    with engine.connect() as connection:  # kept, with nothing recorded: nothing to compare until its next import
-        assert connection.execute(text("SELECT name, sources FROM catalogues")).all() == [("s", None)]
-    engine.dispose()
-    command.downgrade(config, "0007")
-    engine = create_engine(url)
-    assert "sources" not in {c["name"] for c in inspect(engine).get_columns("catalogues")}
-    engine.dispose()
-    command.upgrade(config, "heads")
+    # kept, with nothing recorded: nothing to compare with until its next import
+    catalogue_column_round_trip(url, "0007", "0008", "sources")
 
 
 @pytest.mark.skipif(__import__("importlib").util.find_spec("pytestqt") is None, reason="pytest-qt")
