@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -18,11 +19,30 @@ from gui_helpers import choose_target, demo_world  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
+from sane_desktop.service import ExplanationUpdate  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return demo_world(tmp_path_factory.mktemp("stop-explanation"), 40)
+
+
+def window_held_after(window, held: Callable[[ExplanationUpdate], bool]):  # type: ignore[no-untyped-def]
+    """``window`` with an outfit and its results, whose explanations refine as on a slow machine,
+    deterministically: after each step ``held`` accepts, the refinement waits until it is stopped."""
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    service = window.channels.runner.owner
+    explain = service.explain
+
+    def slow(*args, **kwargs):  # type: ignore[no-untyped-def]
+        for update in explain(*args, **kwargs):
+            yield update
+            while held(update) and not kwargs["should_stop"]():
+                time.sleep(0.01)
+
+    service.explain = slow
+    return window
 
 
 def click_first_and_wait_for_its_first_map(window, qtbot) -> int:  # type: ignore[no-untyped-def]
@@ -35,20 +55,7 @@ def click_first_and_wait_for_its_first_map(window, qtbot) -> int:  # type: ignor
 
 
 def test_a_new_list_and_escape_stop_a_refinement(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
-    window = make_window(world, size=(1200, 800))
-    build_outfit(window, 2)
-    wait_results(window, 120)
-    service = window.channels.runner.owner
-    explain = service.explain
-
-    def refining_until_stopped(*args, **kwargs):  # type: ignore[no-untyped-def]
-        """The refinement of a slow machine, deterministically: after its first map it goes on until stopped."""
-        for update in explain(*args, **kwargs):
-            yield update
-            while not kwargs["should_stop"]():
-                time.sleep(0.01)
-
-    service.explain = refining_until_stopped
+    window = window_held_after(make_window(world, size=(1200, 800)), lambda _update: True)  # after its first map
     click_first_and_wait_for_its_first_map(window, qtbot)
     assert window.channels.explain.busy and not window.explanation.update_data.final
     combo = window.results.target
@@ -91,20 +98,7 @@ def test_a_new_list_and_escape_stop_a_refinement(world, qtbot, make_window) -> N
 
 def test_the_status_bar_counts_a_refinement_in_percent(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     """A trial saw "Explaining…" in the status bar for the whole refinement while the panel counted."""
-    window = make_window(world, size=(1200, 800))
-    build_outfit(window, 2)
-    wait_results(window, 120)
-    service = window.channels.runner.owner
-    explain = service.explain
-
-    def held_after_a_batch(*args, **kwargs):  # type: ignore[no-untyped-def]
-        """A refinement held after its first batch of masks, until stopped."""
-        for update in explain(*args, **kwargs):
-            yield update
-            while "masks on" in update.detail and not kwargs["should_stop"]():
-                time.sleep(0.01)
-
-    service.explain = held_after_a_batch
+    window = window_held_after(make_window(world, size=(1200, 800)), lambda update: "masks on" in update.detail)
     window.statusBar().showMessage("Saved the explanation to /tmp/why.png", 10000)  # it hid the count (a trial)
     view = window.results.view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
