@@ -235,7 +235,8 @@ class OutfitSearch:
         position = searcher.category_index(category)
         embedding, cells = self._embed_file(path)
         query = QueryItem(embedding.astype(np.float32), position, None, str(path))
-        return self.items.add_disk_image(path, category, file_hash(path), query, cells)
+        # checked just now against the photo added before: its hash, not a second read of the file
+        return self.items.add_disk_image(path, category, content_hash or file_hash(path), query, cells)
 
     def _embed_again(self, info: ItemInfo) -> None:
         """Embed a carried image from disk (added under a previous model) with this one, under its
