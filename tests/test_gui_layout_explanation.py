@@ -28,6 +28,7 @@ from PySide6.QtWidgets import QLabel, QListView  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
 from sane_desktop.gui.settings import Settings  # noqa: E402
 from sane_desktop.gui.text import ElidedLabel  # noqa: E402
+from sane_desktop.service.titles import attribute_words  # noqa: E402
 
 pytestmark = pytest.mark.slow
 SIZE = (1280, 800)  # the windows' size unless a test says
@@ -215,9 +216,16 @@ def test_the_default_view_says_what_matched_and_details_are_remembered(world, qt
     runner_up = view.bars.grid.itemAtPosition(2, 0).widget()
     qtbot.mouseClick(runner_up, Qt.MouseButton.LeftButton)
     assert view.layer.currentData() == view.update_data.attributes[1].name
-    assert view.update_data.attributes[1].name in view.overlay_label.text()
+    # in a stylist's words, as the overlay's menu says it (a trial read "sees pattern:checked")
+    assert view.overlay_label.text() == f"Highlighted: where the model sees {attribute_words(view.layer.currentData())}"
     qtbot.mouseClick(view.attribute_label, Qt.MouseButton.LeftButton)  # "See where:" in the default view
     assert view.layer.currentData() == view.update_data.attribute
+    # another result is another pair: its own highlight, not the last pair's attribute map (a trial saw
+    # "Where: checked pattern" stay over a plain skirt whose headline named no attribute)
+    other = next(row for row in range(window.results_model.rowCount()) if window.results_model.row(row).item.pk != pk)
+    wait_explained(window, qtbot, click_result(window, qtbot, other), final=True)
+    assert view.layer.currentData() is None and view.overlay_label.text() != "" \
+        and "where the model sees" not in view.overlay_label.text()
 
     settings_file = Path(window.settings.qsettings.fileName())
     window.settings.sync()

@@ -1098,7 +1098,7 @@ class ExplanationView(QWidget):
                     photo = self.loader.get(item)
                     if photo is not None:
                         self._photo_ready(self.loader.key(item), photo)
-        self._offer_layers(update)
+        self._offer_layers(update, keep=not new_pair)
         if step.colour_map == self.colour_map.currentText() and self.layer.currentData() is None:
             self._caption_overlay(None)  # coloured by the worker
             self._overlays = {"candidate": rgba_image(step.candidate_overlay), "outfit": rgba_image(step.outfit_overlay)}
@@ -1170,13 +1170,19 @@ class ExplanationView(QWidget):
                 panel.set_photo(photo, QRectF(left, top, width, height), True)
         self._render()
 
-    def _offer_layers(self, update: ExplanationUpdate) -> None:
+    def _offer_layers(self, update: ExplanationUpdate, keep: bool = True) -> None:
         """One overlay choice per attribute with an activation map (its item data: the attribute's
-        name; the saliency's is None), keeping the current choice."""
+        name; the saliency's is None). ``keep``: the current choice stays (a refinement of the pair
+        shown); else the saliency is shown (another pair: a trial saw the last pair's "Where: checked
+        pattern" over a plain skirt whose headline named no attribute)."""
         wanted = [None, *update.attribute_maps]
+        current = self.layer.currentData() if keep else None
         if [self.layer.itemData(i) for i in range(self.layer.count())] == wanted:
+            if not keep and self.layer.currentIndex() != 0:
+                self.layer.blockSignals(True)  # show_update draws the overlay that follows
+                self.layer.setCurrentIndex(0)
+                self.layer.blockSignals(False)
             return
-        current = self.layer.currentData()
         self.layer.blockSignals(True)
         self.layer.clear()
         self.layer.addItem(self._saliency_layer(), None)
@@ -1195,7 +1201,7 @@ class ExplanationView(QWidget):
                       else SALIENCY_CAPTION)
             self.legend.set_words("less", "more influence")
         else:
-            set_plain(self.overlay_label, f"Highlighted: where the model sees {attribute}")
+            set_plain(self.overlay_label, f"Highlighted: where the model sees {attribute_words(attribute)}")
             self.legend.set_words("less", "more of it")
 
     def _recolour(self, name: str) -> None:
