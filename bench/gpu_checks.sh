@@ -9,7 +9,7 @@
 # that downloads them is in the README's "GPU checks"). They go to /tmp/site, never over the image's own.
 # Results land in $OUT (bench/results/gpu when OUT is unset), seven files within the tool's eight:
 #   checks.log            versions, nvidia-smi, the CUDA tests' summary
-#   explain_cuda.json     bench_explain on the GPU (fast / RISE-2000 / sliding)
+#   explain_cuda.json     bench_explain on the GPU (fast / fast_detail / RISE-2000 / sliding)
 #   train_gpu.json, evaluate_gpu.json                 the gpu preset (ResNet, from scratch) on a demo world
 #   train_lite0_gpu.json, evaluate_lite0_gpu.json     the gpu preset fine-tuning the ImageNet Lite0 trunk
 #   scale_10m.json        bench_scale at 10M vectors, pinned to 2 cores (a 2-core machine's figures),

@@ -30,7 +30,7 @@ def test_fast_cells_sum_to_model_cosine():
         expected = float((model.project(emb[:1], space) * model.project(emb[1:], space)).sum())
     assert result.forward_passes == 2
     detailed = get_explainer("fast_detail", model).explain(images[0], images[1], space)
-    assert detailed.forward_passes == 4  # the pair, then each image again for the gradient × input detail
+    assert detailed.forward_passes == 2  # the pair once: the gradient × input detail is a backward pass through it
     assert abs(detailed.extras["query_cells"].sum() - expected) < 1e-5  # the exact cells stay available
     assert not np.allclose(detailed.query_map, result.query_map)
     assert abs(result.similarity - expected) < 1e-5
@@ -39,6 +39,32 @@ def test_fast_cells_sum_to_model_cosine():
     assert abs(result.extras["joint"].sum() - expected) < 1e-5
     assert result.extras["joint"].shape == (49, 49)
     assert result.query_map.shape == (112, 112) and result.query_map.dtype == np.float32
+
+
+def test_fast_detail_makes_one_forward_pass_for_a_pair_and_each_image_gets_its_own_gradient():
+    """One backward pass through the pair's forward pass refines both maps: each must equal the map
+    of that image alone against the other's embedding (its own gradient, not the pair's mixed)."""
+    model = small_compatibility_net(2)
+    images = random_images(2, seed=5)
+    space = model.space_index(0, 2)
+    explainer = get_explainer("fast_detail", model)
+    pair = explainer.explain(images[0], images[1], space)
+    with torch.no_grad():
+        query_embedding, candidate_embedding = model(images)
+    alone_query, passes = explainer.explain_map(images[0], candidate_embedding, space)
+    alone_candidate, _ = explainer.explain_map(images[1], query_embedding, space)
+    assert passes == 1
+    # the pair's terms come from the batched decomposition, the lone maps' from one image: float noise apart
+    assert np.abs(pair.query_map - alone_query.numpy()).max() < 1e-4 * np.abs(pair.query_map).max()
+    assert np.abs(pair.candidate_map - alone_candidate.numpy()).max() < 1e-4 * np.abs(pair.candidate_map).max()
+    assert not np.allclose(pair.query_map, get_explainer("fast", model).explain(images[0], images[1], space).query_map)
+
+    counting = RegionNet()
+    detail = get_explainer("fast_detail", counting)
+    detail.explain(images[0], images[1], 0)
+    assert counting.forward_passes == 3  # the pair and the blank image, as the plain fast map
+    detail.explain_map(images[0], torch.ones(8), 0)
+    assert counting.forward_passes == 4
 
 
 def test_fast_terms_relative_to_the_blank_image_sum_to_the_score_difference():

@@ -18,7 +18,8 @@ already looks like the background carries no evidence). On 60 validation pairs o
 The batched form works from stored cells (N, K, D), so maps for a page of results cost microseconds.
 
 Finer detail (issue 17, method ``fast_detail``): a 7×7 cell cannot say which part of itself holds
-a small motif. The map of a pair explained from its images is refined by one backward pass: ×
+a small motif. The map of a pair explained from its images is refined by one backward pass through
+the forward pass that gave its cells (one for both images of a pair): ×
 (1 + β·g), g the positive part of gradient × (image − white) of the cosine, smoothed over 5×5 px
 and scaled to [0, 1]. Cell totals stay available exactly (``extras`` of :meth:`explain`, and the
 stored-cell maps of result tiles and the plain ``fast`` map are unrefined). β = 10 was chosen on 100 validation pairs of the
@@ -29,6 +30,7 @@ default demo (``bench/experiments/fast_map_detail_experiment.py``): pointing on 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -238,32 +240,52 @@ class FastExplainer(Explainer[FastSettings]):
         weight = self.content_weight(image.to(terms.device))
         return upsample(terms.reshape(side, side), size, self.settings.map_mode) * weight
 
-    def detail(self, image: Tensor, target: Target) -> Tensor:
-        """(H, W) refinement factor 1 + β·g of one image for a target (all ones when β = 0): g the
-        positive part of gradient × (image − fill) of the target's score, smoothed, scaled to
-        [0, 1]. One forward and one backward pass."""
-        size = (image.shape[-2], image.shape[-1])
+    def _score(self, embedding: Tensor, target: Target) -> Tensor:
+        """A target's sum of cosines for one embedding (D,), differentiable in the embedding. The
+        references are copied: they may be inference-mode tensors, which autograd cannot keep."""
+        total = embedding.new_zeros(())
+        for reference, space in zip(target.references, target.spaces):
+            other = reference.detach().clone()[None].float().to(self.device)
+            total = total + (self.model.project(embedding[None], space) * self.model.project(other, space)).sum()
+        return total
+
+    def cells_and_details(
+        self, images: Tensor, targets: Callable[[Tensor], Sequence[Target]],
+    ) -> tuple[Tensor, Tensor]:
+        """Cells (B, K, D) and detail factors (B, H, W) of a batch of images from one forward and
+        one backward pass. ``targets`` gets the batch's embeddings (B, D), detached, and gives one
+        target per image. Each factor is 1 + β·g, g the positive part of gradient × (image − fill)
+        of that image's target score, box-smoothed, scaled to [0, 1]; all ones when β = 0. One
+        backward pass serves the whole batch: in eval mode the images do not interact, so the
+        gradient of the summed scores is each image's own gradient."""
+        size = (images.shape[-2], images.shape[-1])
         if self.settings.refine == 0:
-            return torch.ones(size, device=self.device)
-        fill = fill_image(size, self.settings.preprocessing, self.settings.fill_rgb).to(self.device)
-        x = image[None].to(self.device).float().clone().requires_grad_(True)
+            return self.cells(images), torch.ones((len(images), *size), device=self.device)
+        x = images.to(self.device).float().clone().requires_grad_(True)
         with torch.enable_grad():
-            embedding = self.model(x).float()
-            # the target's sum of cosines, rebuilt from copies of its references: they may be
-            # inference-mode tensors, which autograd cannot keep
-            score = sum((self.model.project(embedding, space)
-                         * self.model.project(reference.detach().clone()[None].float().to(self.device), space)).sum()
-                        for reference, space in zip(target.references, target.spaces))
-            assert isinstance(score, Tensor)
+            live = self.model.cells(x).float()  # fp32: the terms must sum to the score exactly
+            embeddings = live.mean(1)  # E(x) is the mean of its cells
+            chosen = targets(embeddings.detach())
+            score = sum((self._score(embeddings[i], target) for i, target in enumerate(chosen)),
+                        embeddings.new_zeros(()))
             (grad,) = torch.autograd.grad(score, x)
-        g = (grad[0] * (x[0].detach() - fill)).sum(0).clamp_min(0)
-        g = torch.nn.functional.avg_pool2d(g[None, None], REFINE_SMOOTHING, 1, REFINE_SMOOTHING // 2,
-                                           count_include_pad=False)[0, 0]
-        return 1.0 + self.settings.refine * g / g.max().clamp_min(EPS)
+        cells = live.detach()
+        fill = fill_image(size, self.settings.preprocessing, self.settings.fill_rgb).to(self.device)
+        g = (grad * (x.detach() - fill)).sum(1).clamp_min(0)
+        g = torch.nn.functional.avg_pool2d(g[:, None], REFINE_SMOOTHING, 1, REFINE_SMOOTHING // 2,
+                                           count_include_pad=False)[:, 0]
+        peak = g.flatten(1).amax(1).clamp_min(EPS)[:, None, None]
+        return cells, 1.0 + self.settings.refine * g / peak
 
     def explain(self, query_image: Tensor, candidate_image: Tensor, space: int) -> PairSaliency:
         size = (query_image.shape[-2], query_image.shape[-1])
-        cells = self.cells(torch.stack([query_image, candidate_image]))
+        pair = torch.stack([query_image, candidate_image])
+        details: Tensor | None = None
+        if self.settings.refine:  # each image's detail against the other's embedding: + 1 backward pass
+            cells, details = self.cells_and_details(
+                pair, lambda embeddings: [PairScore(embeddings[1], space), PairScore(embeddings[0], space)])
+        else:
+            cells = self.cells(pair)
         baseline = self.baseline_cells(size)
         with torch.inference_mode():
             mask = self.model.space_masks()[space].float()
@@ -273,15 +295,13 @@ class FastExplainer(Explainer[FastSettings]):
             joint = joint_cell_map(cells[0], cells[1], mask)
             query_map = self._draw(relative.query_terms[0], query_image)
             candidate_map = self._draw(relative.candidate_terms[0], candidate_image)
-        if self.settings.refine:  # each image's detail against the other's embedding: + 2 forward, 2 backward
-            embeddings = cells.mean(1)  # E(x) is the mean of its cells
-            query_map = query_map * self.detail(query_image, PairScore(embeddings[1], space))
-            candidate_map = candidate_map * self.detail(candidate_image, PairScore(embeddings[0], space))
+        if details is not None:
+            query_map, candidate_map = query_map * details[0], candidate_map * details[1]
         return PairSaliency(
             query_map=query_map.cpu().numpy().astype(np.float32),
             candidate_map=candidate_map.cpu().numpy().astype(np.float32),
             similarity=float(exact.similarity[0]),
-            forward_passes=4 if self.settings.refine else 2,
+            forward_passes=2,
             extras={
                 "query_cells": q_grid[0].cpu().numpy(),
                 "candidate_cells": c_grid[0].cpu().numpy(),
@@ -293,7 +313,12 @@ class FastExplainer(Explainer[FastSettings]):
         )
 
     def explain_target(self, image: Tensor, target: Target) -> tuple[Tensor, int]:
-        cells = self.cells(image[None])[0]
+        details: Tensor | None = None
+        if self.settings.refine:  # the same forward pass, and one backward pass more
+            batch_cells, details = self.cells_and_details(image[None], lambda _: [target])
+            cells = batch_cells[0]
+        else:
+            cells = self.cells(image[None])[0]
         baseline = self.baseline_cells((image.shape[-2], image.shape[-1]))
         with torch.inference_mode():
             space_masks = self.model.space_masks()
@@ -307,9 +332,7 @@ class FastExplainer(Explainer[FastSettings]):
                 terms = pair_terms if terms is None else terms + pair_terms
             assert terms is not None  # targets have at least one reference
             drawn = self._draw(terms, image)
-        if self.settings.refine:  # a forward and a backward pass more
-            return drawn * self.detail(image, target), 2
-        return drawn, 1
+        return (drawn if details is None else drawn * details[0]), 1
 
 
 def batch_cell_maps(
@@ -339,11 +362,11 @@ def batch_cell_maps(
 @register_method("fast_detail")
 class DetailExplainer(FastExplainer):
     """The fast map with the gradient × input detail (``refine`` = :data:`DETAIL_REFINE`): + one
-    forward and one backward pass per image, for small regions (motifs) that a 7×7 cell cannot
+    backward pass through the same forward pass (one for a pair's two images), for small regions (motifs) that a 7×7 cell cannot
     place. The exact cell terms stay in ``extras``; ``fast`` itself is the one-pass exact map the
     result tiles and the window draw."""
 
-    version = "1"
+    version = "2"  # 1: a forward pass more per image for its gradient; 2: a backward pass through the same one
 
     def __init__(self, model: SimilarityModel, batch_size: int = 64, preprocessing: Preprocessing | None = None,
                  map_mode: str = DEFAULT_MAP_MODE, content_scale: float = DEFAULT_CONTENT_SCALE,
