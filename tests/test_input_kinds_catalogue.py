@@ -192,6 +192,26 @@ def test_non_image_files_are_listed_and_hidden_or_own_files_ignored(tmp_path: Pa
     assert set(reasons) == {"tops/notes.txt"}
 
 
+def test_a_hidden_folder_of_photos_is_named_with_its_count_and_caches_stay_quiet(tmp_path: Path) -> None:
+    """A trial's photos in ``tops/.new/`` vanished from the import without a word: a hidden folder
+    is still not read, but one holding photos is a line saying how many; the caches other programs
+    keep (``.thumbnails``, ``.git``, a trash folder) are not."""
+    write_image(tmp_path / "tops" / "seed.jpg")
+    write_image(tmp_path / "tops" / ".new" / "a.jpg")
+    write_image(tmp_path / "tops" / ".new" / "deeper" / "b.png")
+    (tmp_path / "tops" / ".new" / "notes.txt").write_text("not a photo")
+    write_image(tmp_path / ".thumbnails" / "normal" / "c.png")
+    write_image(tmp_path / ".Trash-1000" / "files" / "d.jpg")
+    (tmp_path / ".empty").mkdir()
+    catalogue = read_catalogue(tmp_path)
+    assert [item.item_id for item in catalogue.items] == ["tops/seed"]
+    reasons = skipped_paths(catalogue)
+    assert set(reasons) == {"tops/.new"}
+    assert "2 photos in it not read" in reasons["tops/.new"] and "rename it without the dot" in reasons["tops/.new"]
+    write_image(tmp_path / ".one" / "e.jpg")
+    assert "1 photo in it not read" in skipped_paths(read_catalogue(tmp_path))[".one"]
+
+
 # ---------------------------------------------------------------- kind 3: duplicate JSON keys
 
 def _duplicate_first_key(text: str, key: str, replacement: str) -> str:

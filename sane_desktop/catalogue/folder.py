@@ -5,7 +5,10 @@ Symlinked folders are not followed (they could lead outside the catalogue): each
 
 Every file the scan meets is either an item or a line in ``skipped`` with its reason, except:
 
-- hidden files and folders (a name starting with ``.``: ``.DS_Store``, ``.thumbnails/``, ``.git/``);
+- hidden files (a name starting with ``.``: ``.DS_Store``, ``._photo.jpg``);
+- hidden folders (``.thumbnails/``, ``.git/``) are not read either, but one holding photos (by their
+  suffix) gets a line saying how many, since a user may have put photos there on purpose; the
+  caches and version-control folders of :data:`QUIET_HIDDEN_FOLDERS` stay unmentioned;
 - the app's own files at the root: ``ground_truth.json`` (the demo generator's answer key).
 
 A file is an image by its *content*: a known image suffix is taken on trust here (validation decodes
@@ -29,11 +32,28 @@ ROOT_CATEGORY = "uncategorised"
 # files at the root that belong to the app, not to the catalogue's items
 IGNORED_ROOT_FILES = frozenset({GROUND_TRUTH_FILE})
 NOT_UTF8 = "name is not valid UTF-8 (bytes shown as \\xNN); rename it to import it"
+# hidden folders that hold other programs' copies or caches of photos, never a catalogue's own
+QUIET_HIDDEN_FOLDERS = frozenset({".thumbnails", ".thumbs", ".cache", ".git", ".svn", ".hg", ".trash", ".trashes",
+                                  ".spotlight-v100", ".fseventsd", ".appledouble", ".@__thumb", ".picasaoriginals"})
+HIDDEN_COUNT_LIMIT = 10_000  # entries looked at in one hidden folder before the count says "at least"
 
 
 def _relative(root: Path, path: str) -> str:
     relative = Path(path).relative_to(root).as_posix()
     return "" if relative == "." else relative
+
+
+def _photos_in_hidden(folder: Path) -> tuple[int, bool]:
+    """Files with an image suffix under ``folder`` (links not followed), and whether the count
+    stopped at :data:`HIDDEN_COUNT_LIMIT` entries."""
+    photos = seen = 0
+    for _directory, _folders, files in os.walk(folder, onerror=lambda _error: None):
+        for name in files:
+            seen += 1
+            photos += Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith(".")
+            if seen >= HIDDEN_COUNT_LIMIT:
+                return photos, True
+    return photos, False
 
 
 def read_folder(root: Path) -> Catalogue:
@@ -59,9 +79,17 @@ def read_folder(root: Path) -> Catalogue:
         relative_dir = _relative(root, directory)
         kept_folders = []
         for name in sorted(folders):
-            if name.startswith("."):
-                continue
             shown_dir = f"{relative_dir}/{name}" if relative_dir else name
+            if name.startswith("."):
+                quiet = name.casefold() in QUIET_HIDDEN_FOLDERS or name.casefold().startswith(".trash")
+                if not quiet and not os.path.islink(os.path.join(directory, name)):
+                    photos, capped = _photos_in_hidden(Path(directory) / name)
+                    if photos:
+                        count = f"{'at least ' if capped else ''}{photos} photo{'s' if photos != 1 else ''}"
+                        catalogue.skipped.append(Skip("", shown_dir, (
+                            f"hidden folder (its name starts with a dot): {count} in it not read; rename it "
+                            "without the dot to import them"), "metadata"))
+                continue
             if not is_text(name):
                 catalogue.skipped.append(Skip("", shown_dir, f"folder {NOT_UTF8}; its files were not read", "metadata"))
                 continue
