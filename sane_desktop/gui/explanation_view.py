@@ -855,6 +855,11 @@ class ExplanationView(QWidget):
         self.pair_title = ElidedLabel(PAIR_TITLE)  # over the pair view when it is the drill-down
         self.pair_title.setFont(self.outfit_reason.title.font())
         self.outfit_terms = wrapped_label()
+        # a photo the model sees little of (a long strip, a tiny picture): its map is thin or blank,
+        # and a trial found nothing on screen said why (the import and `query` say it)
+        self.framing_note = wrapped_label()
+        self.framing_note.setVisible(False)
+        self._framing: dict[str, str] = {}
 
         for signal in (self.opacity.valueChanged, self.overlay_toggle.toggled):
             signal.connect(self._render)
@@ -891,6 +896,7 @@ class ExplanationView(QWidget):
         card_layout.addWidget(self.pair_title)
         card_layout.addWidget(self.headline)
         card_layout.addLayout(images)
+        card_layout.addWidget(self.framing_note)
         card_layout.addWidget(self.overlay_label)
         card_layout.addWidget(self.legend)
         card_layout.addLayout(reason)
@@ -1089,6 +1095,8 @@ class ExplanationView(QWidget):
         self.update_data = update
         if new_pair:
             self._items = {"candidate": candidate, "outfit": outfit}
+            self._framing = {}
+            self._show_framing()
             self._photos = {"candidate": rgb_image(update.candidate_image), "outfit": rgb_image(update.outfit_image)}
             for role, panel in self._panels().items():  # the model's crop until the photo is decoded
                 crop = self._photos[role]
@@ -1160,7 +1168,7 @@ class ExplanationView(QWidget):
         """An item's own photo: it replaces the model's crop, the map laid over the part the model saw."""
         if photo.isNull() or self.update_data is None:
             return
-        from sane_desktop.service.items import model_crop_box
+        from sane_desktop.service.items import framing_problem, model_crop_box
 
         side = int(self.update_data.candidate_image.shape[0])
         for role, panel in self._panels().items():
@@ -1168,7 +1176,17 @@ class ExplanationView(QWidget):
             if item is not None and self.loader.key(item) == key:
                 left, top, width, height = model_crop_box(photo.width(), photo.height(), side)
                 panel.set_photo(photo, QRectF(left, top, width, height), True)
+                self._framing[role] = framing_problem(photo.width(), photo.height())
+        self._show_framing()
         self._render()
+
+    def _show_framing(self) -> None:
+        """One line per photo of the pair the model sees little of, from the photo's own size."""
+        who = {"candidate": "This item's photo", "outfit": "The outfit item's photo"}
+        lines = [f"{who[role]} {problem}, so its highlight says little."
+                 for role, problem in self._framing.items() if problem]
+        set_plain(self.framing_note, "\n".join(lines))
+        self.framing_note.setVisible(bool(lines))
 
     def _offer_layers(self, update: ExplanationUpdate, keep: bool = True) -> None:
         """One overlay choice per attribute with an activation map (its item data: the attribute's

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from sqlalchemy import Engine
 
+from sane_desktop.catalogue.framing import framing_problem as framing_problem  # the window's words for a photo
 from sane_desktop.catalogue.images import load_rgb
 from sane_desktop.errors import NotFound
 from sane_desktop.service.titles import readable_title
