@@ -434,3 +434,40 @@ def test_progress_words_name_the_part_that_runs_next(detail: str, general: bool,
     else:  # nothing refined yet, or both maps done (the attribute is being chosen)
         assert percent == (None if said.startswith("First look") else 90)
     assert refinement_percent(SimpleNamespace(final=True, detail=detail, seconds=2.04)) is None  # type: ignore[arg-type]
+
+
+def test_add_image_opens_where_images_were_last_added_from_and_the_size_slider_keeps_its_width(
+        world, qtbot, make_window, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trials: "Add image" opened in the export folder, not where the last image came from; a long
+    status message squeezed the thumbnail-size slider. The folder is remembered across windows (the
+    settings file), and the slider's width holds under any message."""
+    from PySide6.QtWidgets import QFileDialog
+
+    asked: list[str] = []
+    photo = tmp_path / "shop" / "blue tee.jpg"
+    photo.parent.mkdir()
+    QImage(40, 40, QImage.Format.Format_RGB32).save(str(photo))
+
+    def chooser(_parent, _title, folder, _filter):  # type: ignore[no-untyped-def]
+        asked.append(folder)
+        return [str(photo)], ""
+
+    monkeypatch.setattr(QFileDialog, "getOpenFileNames", staticmethod(chooser))
+    settings_file = tmp_path / "settings.json"
+    window = make_window(world, size=SIZE, settings_file=settings_file)
+    monkeypatch.setattr(window, "_files_dropped", lambda files: None)  # the category question is not this test's
+    window.choose_images()
+    window.choose_images()
+    assert asked[1] == str(photo.parent)
+    export = tmp_path / "exports"
+    window.settings.set("export_folder", str(export))
+    window.close()
+    again = make_window(world, size=SIZE, settings_file=settings_file)
+    monkeypatch.setattr(again, "_files_dropped", lambda files: None)
+    again.choose_images()
+    assert asked[-1] == str(photo.parent)  # remembered, and not the export folder
+
+    width = again.tile_size.width()
+    again.statusBar().showMessage("A very long status message " * 20)
+    QApplication.processEvents()
+    assert again.tile_size.width() == width == 140 and again.tile_size.isVisible()
