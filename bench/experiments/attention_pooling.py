@@ -50,27 +50,37 @@ from sane_desktop.training.sampling import outfit_triplets
 
 
 class CellHead(torch.nn.Module):
-    """Per-cell embedding u_k = W F_k + b pooled by the mean or by learnt attention."""
+    """Per-cell embedding u_k = W F_k + b pooled by the mean or by learnt attention. Takes cells
+    standardised per cell; ``affine`` = (gain, shift) maps the pooled cells onto the pooled
+    features standardised as the shipped head standardises them (``pooled_*`` variants), with
+    ``dropout`` on that pooled vector."""
 
-    def __init__(self, channels: int, dim: int, pooling: str) -> None:
+    def __init__(self, channels: int, dim: int, pooling: str,
+                 affine: tuple[torch.Tensor, torch.Tensor] | None = None, dropout: float = 0.0) -> None:
         super().__init__()
         self.embed = torch.nn.Linear(channels, dim)
-        self.score = torch.nn.Linear(channels, 1) if pooling == "attention" else None
+        self.score = torch.nn.Linear(channels, 1) if pooling.endswith("attention") else None
         if self.score is not None:
             torch.nn.init.zeros_(self.score.weight)  # starts as the mean
             torch.nn.init.zeros_(self.score.bias)
+        self.affine = affine
+        self.dropout = torch.nn.Dropout(dropout)
 
     def weights(self, cells: torch.Tensor) -> torch.Tensor:  # (B, K)
         if self.score is None:
             return cells.new_full(cells.shape[:2], 1.0 / cells.shape[1])
         return torch.softmax(self.score(cells)[..., 0], dim=1)
 
+    def _input(self, x: torch.Tensor) -> torch.Tensor:
+        return x if self.affine is None else x * self.affine[0] + self.affine[1]
+
     def forward(self, cells: torch.Tensor) -> torch.Tensor:  # (B, K, C) -> (B, D)
         # Σ_k a_k (W F_k + b) = W (Σ_k a_k F_k) + b, as Σ_k a_k = 1: pool first, embed once
-        return self.embed((self.weights(cells)[..., None] * cells).sum(1))
+        pooled = self._input((self.weights(cells)[..., None] * cells).sum(1))
+        return self.embed(self.dropout(pooled) if self.affine is not None else pooled)
 
-    def cell_outputs(self, cells: torch.Tensor) -> torch.Tensor:  # (B, K, D), averaging to forward()
-        return cells.shape[1] * self.weights(cells)[..., None] * self.embed(cells)
+    def cell_outputs(self, cells: torch.Tensor) -> torch.Tensor:  # (B, K, D), averaging to forward() in eval
+        return cells.shape[1] * self.weights(cells)[..., None] * self.embed(self._input(cells))
 
 
 def main() -> None:
@@ -79,7 +89,8 @@ def main() -> None:
     parser.add_argument("model", type=Path)
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--pairs", type=int, default=400)
-    parser.add_argument("--poolings", default="mean,attention")
+    parser.add_argument("--poolings", default="mean,attention",
+                        help="of mean, attention, pooled_mean, pooled_attention (pooled_*: the shipped standardisation)")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     torch.set_num_threads(2)
@@ -107,7 +118,9 @@ def main() -> None:
     train_rows = torch.tensor(sorted({row[i] for o in outfits for i in o.item_ids}))
     sample = raw[train_rows[torch.randperm(len(train_rows), generator=torch.Generator().manual_seed(0))[:2000]]].float()
     mean, scale = sample.mean((0, 1)), sample.std((0, 1)) + 1e-3
-    del sample
+    pooled_sample = sample.mean(1)  # the shipped head's standardisation: of the pooled features
+    pooled_affine = (scale / (pooled_sample.std(0) + 1e-3), (mean - pooled_sample.mean(0)) / (pooled_sample.std(0) + 1e-3))
+    del sample, pooled_sample
 
     class Standardised:  # rows of the float16 cells, standardised on the way out (memory: MANGO's are 1.3 GB)
         def __getitem__(self, rows):  # type: ignore[no-untyped-def]
@@ -166,11 +179,13 @@ def main() -> None:
         torch.manual_seed(0)
         rng = np.random.default_rng(0)
         compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=1)
-        head = CellHead(raw.shape[2], config.embed_dim, pooling)
+        pooled_std = pooling.startswith("pooled_")
+        head = CellHead(raw.shape[2], config.embed_dim, pooling, pooled_affine if pooled_std else None,
+                        config.feature_dropout)
         optimiser = torch.optim.Adam([*head.parameters(), compat.masks], lr=config.learning_rate,
                                      weight_decay=config.weight_decay)
         schedule = torch.optim.lr_scheduler.ExponentialLR(optimiser, config.lr_decay)
-        drop = torch.nn.Dropout(config.feature_dropout)
+        drop = torch.nn.Dropout(0.0 if pooled_std else config.feature_dropout)  # pooled_*: on the pooled vector
         best, best_state, started, history = -1.0, None, time.perf_counter(), []
         for epoch in range(1, args.epochs + 1):
             head.train()
