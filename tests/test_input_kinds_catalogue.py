@@ -207,9 +207,9 @@ def test_a_hidden_folder_of_photos_is_named_with_its_count_and_caches_stay_quiet
     assert [item.item_id for item in catalogue.items] == ["tops/seed"]
     reasons = skipped_paths(catalogue)
     assert set(reasons) == {"tops/.new"}
-    assert "2 photos in it not read" in reasons["tops/.new"] and "rename it without the dot" in reasons["tops/.new"]
+    assert "2 photos in it were not read" in reasons["tops/.new"] and "rename it without the dot" in reasons["tops/.new"]
     write_image(tmp_path / ".one" / "e.jpg")
-    assert "1 photo in it not read" in skipped_paths(read_catalogue(tmp_path))[".one"]
+    assert "1 photo in it was not read" in skipped_paths(read_catalogue(tmp_path))[".one"]
 
 
 # ---------------------------------------------------------------- kind 3: duplicate JSON keys

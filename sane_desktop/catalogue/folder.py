@@ -85,9 +85,10 @@ def read_folder(root: Path) -> Catalogue:
                 if not quiet and not os.path.islink(os.path.join(directory, name)):
                     photos, capped = _photos_in_hidden(Path(directory) / name)
                     if photos:
-                        count = f"{'at least ' if capped else ''}{photos} photo{'s' if photos != 1 else ''}"
+                        count = (f"{'at least ' if capped else ''}{photos} photos in it were" if photos != 1 or capped
+                                 else "1 photo in it was")
                         catalogue.skipped.append(Skip("", shown_dir, (
-                            f"hidden folder (its name starts with a dot): {count} in it not read; rename it "
+                            f"hidden folder (its name starts with a dot): {count} not read; rename it "
                             "without the dot to import them"), "metadata"))
                 continue
             if not is_text(name):
