@@ -456,15 +456,22 @@ def test_add_image_opens_where_images_were_last_added_from_and_the_size_slider_k
     settings_file = tmp_path / "settings.json"
     window = make_window(world, size=SIZE, settings_file=settings_file)
     monkeypatch.setattr(window, "_files_dropped", lambda files: None)  # the category question is not this test's
-    window.choose_images()
-    window.choose_images()
+    from PySide6.QtWidgets import QToolBar
+
+    button = window.findChild(QToolBar, "main-toolbar").widgetForAction(window.add_image_action)
+    qtbot.mouseClick(button, LEFT)  # the toolbar button, then its shortcut, as a user goes
+    qtbot.waitUntil(lambda: len(asked) == 1, timeout=5000)
+    window.activateWindow()
+    QTest.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: len(asked) == 2, timeout=5000)
     assert asked[1] == str(photo.parent)
     export = tmp_path / "exports"
     window.settings.set("export_folder", str(export))
     window.close()
     again = make_window(world, size=SIZE, settings_file=settings_file)
     monkeypatch.setattr(again, "_files_dropped", lambda files: None)
-    again.choose_images()
+    qtbot.mouseClick(again.findChild(QToolBar, "main-toolbar").widgetForAction(again.add_image_action), LEFT)
+    qtbot.waitUntil(lambda: len(asked) == 3, timeout=5000)
     assert asked[-1] == str(photo.parent)  # remembered, and not the export folder
 
     width = again.tile_size.width()
