@@ -44,12 +44,15 @@ def test_the_embedding_of_an_image_is_the_head_of_its_cached_features(catalogue)
     from sane_desktop.retrieval.indexing.scan import file_hash
 
     bundle = train(catalogue, preset("pretrained", epochs=1)).bundle
+    assert bundle.compatibility.pooling == "attention"  # the pretrained preset's
     item = catalogue.items[0]
     path = catalogue.root / item.image_path
+    cache = FeatureCache(trunk_identity(bundle))
     with torch.no_grad():
         from_image = bundle.compatibility(load_image_tensor(path, bundle.preprocessing)[None])[0]
-        pooled = FeatureCache(trunk_identity(bundle)).pooled([file_hash(path)])
-        from_cache = bundle.compatibility.embed(torch.from_numpy(pooled))[0]
+        pooled = cache.pooled([file_hash(path)])
+        cells = torch.from_numpy(cache.get([file_hash(path)])).float()
+        from_cache = bundle.compatibility.cells_from_features(cells).mean(1)[0]
     # float16 storage of the features: close, not bit-equal
     assert torch.allclose(from_image, from_cache, atol=2e-2 * float(from_image.abs().max()))
     # the attribute head was trained on standardised features and folded back: on raw cells, the
@@ -62,11 +65,39 @@ def test_the_embedding_of_an_image_is_the_head_of_its_cached_features(catalogue)
     assert torch.allclose(logits, cached, atol=2e-2 * float(logits.abs().max()) + 1e-3)
 
 
+def test_the_attention_head_is_folded_onto_raw_cells_and_scores_the_valid_fitb_it_was_kept_for(catalogue):
+    """Trained on standardised cells, the scorer v and the embedding W are folded back onto raw
+    ones: the saved head, on the raw cached cells, answers the valid questions as in training."""
+    from sane_desktop.catalogue.splits import pick_protocol, questions_in_split
+    from sane_desktop.retrieval.embedding import trunk_identity
+    from sane_desktop.retrieval.feature_cache import FeatureCache
+    from sane_desktop.retrieval.indexing.scan import file_hash
+    from sane_desktop.training.evaluation import embedding_distance, fitb_accuracy
+
+    bundle = train(catalogue, preset("pretrained", epochs=4)).bundle
+    compat = bundle.compatibility
+    assert compat.attention is not None and float(compat.attention.weight.detach().abs().max()) > 0  # it learnt
+    questions, _ = questions_in_split(catalogue, "valid", pick_protocol(catalogue))
+    items = sorted({i for q in questions for i in [*q.question_item_ids, *q.answer_item_ids]})
+    by_id = catalogue.item_by_id()
+    cells = FeatureCache(trunk_identity(bundle)).get([file_hash(catalogue.root / by_id[i].image_path) for i in items])
+    category = {item.item_id: compat.categories.index(item.category) for item in catalogue.items}
+    with torch.no_grad():
+        weights = compat.cell_weights(torch.from_numpy(cells).float())
+        embeddings = compat.cells_from_features(torch.from_numpy(cells).float()).mean(1)
+    assert float(weights.max(1).values.median()) > 1.05 / weights.shape[1]  # not the mean
+    recomputed = fitb_accuracy(embedding_distance(compat, embeddings, items, category), questions)
+    best = max(e["valid_fitb"] for e in bundle.config["history"] if e["phase"] == "compatibility")
+    assert recomputed == pytest.approx(best, abs=1e-6)
+
+
 def test_a_catalogue_without_outfits_gets_a_general_space_and_attributes(catalogue):
     plain = dataclasses.replace(catalogue, outfits=[], splits=[], fitb=[], compatibility=[])
     result = train(plain, preset("pretrained", epochs=2))
     bundle = result.bundle
     assert bundle.config["mode"] == "attributes" and bundle.attributes is not None
+    # the general space is the principal components of the mean-pooled features: no scorer to learn
+    assert bundle.compatibility.pooling == "mean" and bundle.config["pooling"] == "mean"
     from sane_desktop.retrieval.embedding import trunk_identity
     from sane_desktop.retrieval.feature_cache import FeatureCache
     from sane_desktop.retrieval.indexing.scan import file_hash

@@ -44,6 +44,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--palette-steps", type=float, default=None,
                         help="share of steps (0-1) whose whole batch gets one random palette change (channel "
                         "order, negative): outfit-wide, so every triplet keeps its answer (default: the preset's)")
+    parser.add_argument("--pooling", choices=("mean", "attention"), default=None,
+                        help="how the cells make the embedding: their mean, or a learnt attention weighting that can "
+                        "single out a small region (default: the preset's; pretrained: attention)")
     parser.add_argument("--fp16", action="store_true", help="store weights in fp16 (half the file size)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         overrides={"weights": args.weights, "image_size": args.image_size, "width": args.width,
                    "time_budget_s": args.time_budget, "learning_rate": args.lr,
                    "attribute_trunk": args.attribute_trunk, "augment": args.augment,
-                   "saliency_agreement": args.saliency_agreement, "palette_steps": args.palette_steps})
+                   "saliency_agreement": args.saliency_agreement, "palette_steps": args.palette_steps,
+                   "pooling": args.pooling})
     progress = TqdmProgress()
     try:
         outcome = building.train_model(args.catalogue, args.out, request, mapping=args.mapping, progress=progress,

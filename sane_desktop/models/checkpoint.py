@@ -21,7 +21,7 @@ import torch
 from sane_desktop.errors import ModelError
 from sane_desktop.models.attributes import AttributeNet
 from sane_desktop.models.backbone import RESNET18, TRUNKS, Trunk
-from sane_desktop.models.compatibility import CompatibilityNet
+from sane_desktop.models.compatibility import POOLINGS, CompatibilityNet
 from sane_desktop.models.preprocess import Preprocessing
 from sane_desktop.models.weights import IMAGENET, WeightsError, load_trunk_weights, trunk_digest
 from sane_desktop.paths import resource
@@ -133,7 +133,7 @@ def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False
     attr = bundle.attributes
     shared = attr is not None and attr.trunk is compat.trunk
     config = dict(bundle.config)
-    config.update(width=compat.width, embed_dim=compat.embed_dim, trunk=compat.trunk.kind,
+    config.update(width=compat.width, embed_dim=compat.embed_dim, trunk=compat.trunk.kind, pooling=compat.pooling,
                   attribute_trunk=None if attr is None else ("shared" if shared else "separate"))
     frozen = bool(config.get("trunk_frozen"))
     if frozen:
@@ -235,13 +235,14 @@ def _preprocessing(data: dict[str, Any], where: str) -> Preprocessing:
 
 @lru_cache(maxsize=32)
 def _shapes_of(kind: str, categories: int, attributes: int, embed_dim: int, width: int,
-               skip_prefix: str | None, trunk: str = RESNET18) -> dict[str, tuple[int, ...]]:
+               skip_prefix: str | None, trunk: str = RESNET18, pooling: str = "mean") -> dict[str, tuple[int, ...]]:
     """The state dict shapes of a ``kind`` network ("compatibility" or "attributes") of these sizes,
     built on the meta device (no memory is used). Cached: building runs Python-level init code
     that holds the GIL for tens of milliseconds (the window's worker loads models mid-session)."""
     with torch.device("meta"):
         module: torch.nn.Module = (
-            CompatibilityNet([f"c{i}" for i in range(categories)], embed_dim=embed_dim, width=width, trunk=trunk)
+            CompatibilityNet([f"c{i}" for i in range(categories)], embed_dim=embed_dim, width=width, trunk=trunk,
+                             pooling=pooling)
             if kind == "compatibility" else AttributeNet([f"a{i}" for i in range(attributes)], width=width, kind=trunk))
     return {key: tuple(value.shape) for key, value in module.state_dict().items()
             if not (skip_prefix and key.startswith(skip_prefix))}
@@ -313,19 +314,22 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     trunk = config.get("trunk", RESNET18)
     if trunk not in TRUNKS:
         raise CheckpointError(f"{where} has trunk={trunk!r}, expected one of {', '.join(TRUNKS)}")
+    pooling = config.get("pooling", "mean")  # checkpoints from before attention pooling average their cells
+    if pooling not in POOLINGS:
+        raise CheckpointError(f"{where} has pooling={pooling!r}, expected one of {', '.join(POOLINGS)}")
     frozen = config.get("trunk_frozen", False)
     if not isinstance(frozen, bool) or (frozen and (trunk_kind == "separate" or config.get("trunk_weights") != IMAGENET
                                                     or not isinstance(config.get("trunk_sha256"), str))):
         raise CheckpointError(f"{where} has a malformed frozen-trunk configuration")
     _match("compatibility", tensors["compatibility"],
            _shapes_of("compatibility", len(categories), len(attributes), embed_dim, width,
-                      "trunk." if frozen else None, trunk), where)
+                      "trunk." if frozen else None, trunk, pooling), where)
     shared = trunk_kind == "shared"
     attribute_shapes = {} if trunk_kind is None else _shapes_of(
         "attributes", len(categories), len(attributes), embed_dim, width, "trunk." if shared else None, trunk)
     _match("attribute_net", tensors["attribute_net"], attribute_shapes, where)
 
-    compat = CompatibilityNet(categories, embed_dim=embed_dim, width=width, trunk=trunk)
+    compat = CompatibilityNet(categories, embed_dim=embed_dim, width=width, trunk=trunk, pooling=pooling)
     if frozen:
         _load_frozen_trunk(compat.trunk, config["trunk_sha256"], where)
     try:

@@ -1,8 +1,13 @@
 """Type-aware compatibility network (Vasileva et al., ECCV 2018; METHOD.md §1).
 
-E(x) = mean over the K cells of u_k = W F_k + b (F = the trunk's last map, :mod:`.backbone`), so E(x) equals the linear layer
-applied to the average-pooled map, and the per-cell outputs u_k give an exact attribution of every
-type-space cosine (METHOD.md §3). One ReLU'd mask per unordered category pair defines a type space.
+E(x) = Σ_k a_k u_k over the K cells of the trunk's last map F (:mod:`.backbone`), u_k = W F_k + b.
+``pooling="mean"``: a_k = 1/K, so E(x) is the linear layer applied to the average-pooled map.
+``pooling="attention"``: a = softmax_k(v·F_k + c), a learnt weighting of the cells (attention-based
+MIL pooling, Ilse et al., ICML 2018) that lets a head on a frozen trunk attend to a small motif.
+Either way the per-cell outputs :meth:`CompatibilityNet.cells` are K·a_k·u_k, which average to E(x),
+so they give an exact attribution of every type-space cosine (METHOD.md §3) and everything built
+from averaged cells (stored cells, fast maps) stays exact. One ReLU'd mask per unordered category
+pair defines a type space.
 """
 
 from __future__ import annotations
@@ -16,18 +21,28 @@ from torch import Tensor, nn
 from sane_desktop.models.backbone import RESNET18, make_trunk
 from sane_desktop.type_spaces import pair_table
 
+POOLINGS = ("mean", "attention")
+
 
 class CompatibilityNet(nn.Module):
     space_table: Tensor  # (C, C) category pair -> type space; a buffer, so nn.Module types it loosely
 
     def __init__(self, categories: Sequence[str], embed_dim: int = 64, width: int = 64,
-                 trunk: str = RESNET18) -> None:
+                 trunk: str = RESNET18, pooling: str = "mean") -> None:
         super().__init__()
+        if pooling not in POOLINGS:
+            raise ValueError(f"unknown pooling {pooling!r} (choose from {', '.join(POOLINGS)})")
         self.categories = list(categories)
         self.embed_dim = embed_dim
         self.width = width
+        self.pooling = pooling
         self.trunk = make_trunk(trunk, width)
         self.embed = nn.Linear(self.trunk.out_channels, embed_dim)
+        # the cells' attention scores v·F_k + c; zero at first, so training starts from the mean
+        self.attention = nn.Linear(self.trunk.out_channels, 1) if pooling == "attention" else None
+        if self.attention is not None:
+            nn.init.zeros_(self.attention.weight)
+            nn.init.zeros_(self.attention.bias)
         self.register_buffer("space_table", torch.from_numpy(pair_table(len(self.categories))), persistent=False)
         self.n_spaces = len(self.categories) * (len(self.categories) + 1) // 2
         self.masks = nn.Parameter(torch.empty(self.n_spaces, embed_dim).normal_(0.9, 0.7))
@@ -37,10 +52,25 @@ class CompatibilityNet(nn.Module):
         """(B, 3, H, W) -> layer3 map (B, C_f, h, w)."""
         return self.trunk(images)
 
+    def cell_weights(self, features: Tensor) -> Tensor:
+        """Pooling weights a (B, K) of cell features (B, K, C_f), summing to 1 over the cells."""
+        if self.attention is None:
+            return features.new_full(features.shape[:2], 1.0 / features.shape[1])
+        return torch.softmax(self.attention(features)[..., 0], dim=1)
+
+    def cells_from_features(self, features: Tensor) -> Tensor:
+        """Per-cell outputs of cell features (B, K, C_f) -> (B, K, D): u_k = W F_k + b, times K·a_k
+        with attention pooling, so their mean over the K cells is E(x) either way."""
+        cells = self.embed(features)
+        if self.attention is None:
+            return cells
+        return cells * (features.shape[1] * self.cell_weights(features))[..., None].to(cells.dtype)
+
     def cells(self, images: Tensor) -> Tensor:
-        """Per-cell outputs u_k = W F_k + b, (B, K, D), K = h·w (49 at 112 px)."""
+        """Per-cell outputs (B, K, D), K = h·w (49 at 112 px), averaging to E(x):
+        :meth:`cells_from_features` of the trunk's map."""
         fmap = self.feature_map(images)
-        return self.embed(fmap.flatten(2).transpose(1, 2))
+        return self.cells_from_features(fmap.flatten(2).transpose(1, 2))
 
     def forward(self, images: Tensor) -> Tensor:
         """General embedding E(x) = cells(images).mean(1), (B, D)."""

@@ -85,7 +85,7 @@ def _heads(bundle: ModelBundle, features: torch.Tensor,
            batch: torch.Tensor | None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
     """(E(x), cells u_k, attribute probabilities) from cell features (B, K, C) of the trunk."""
     compat, attributes = bundle.compatibility, bundle.attributes
-    cells = compat.embed(features).float()
+    cells = compat.cells_from_features(features).float()
     scores = None
     if attributes is not None:
         if attributes.trunk is compat.trunk:  # the 1x1 convolution is a linear map of each cell

@@ -6,7 +6,9 @@ heads are linear in the cells, so they train on the *pooled* features F̄ = mean
 
 - type-aware compatibility head (Vasileva et al., ECCV 2018): E(x) = W F̄ + b = mean_k (W F_k + b)
   and the per-pair masks, with the type-aware triplet loss of :mod:`.losses` on the catalogue's train
-  outfits (negatives of the positive's category and group, e.g. MANGO's season), best valid FITB kept;
+  outfits (negatives of the positive's category and group, e.g. MANGO's season), best valid FITB kept.
+  With attention pooling (the pretrained preset's) F̄ is Σ_k a_k F_k, a = softmax_k(v·F_k + c) learnt
+  with the head (Ilse et al., ICML 2018), so it trains on the cells themselves (float16 in memory);
 - attribute head (SANE, Plummer et al., ECCV 2020): the 1×1 convolution to one map per attribute is
   the linear map W_a applied per cell, so its logit (the map's mean) is W_a F̄ + b_a; class-balanced
   BCE on the train items' attributes, best valid mAP kept.
@@ -54,13 +56,27 @@ ATTRIBUTE_LEARNING_RATE, ATTRIBUTE_LR_DECAY = 3e-3, 0.95
 def pretrained_bundle(categories: list[str], attributes: list[str], config: TrainConfig) -> ModelBundle:
     """Networks around the frozen ImageNet trunk ``config.trunk`` (heads freshly initialised from
     torch's global generator); raises WeightsError when the trunk's package is missing."""
-    compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=config.width, trunk=config.trunk)
+    compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=config.width, trunk=config.trunk,
+                              pooling=config.pooling)
     load_trunk_weights(compat.trunk, IMAGENET)
     compat.trunk.requires_grad_(False)
     attr = AttributeNet(attributes, trunk=compat.trunk) if attributes else None
     prep = Preprocessing.for_trunk(config.trunk, config.image_size)
     return ModelBundle(compat.eval(), None if attr is None else attr.eval(), prep,
                        {"trunk_frozen": True, "trunk_weights": IMAGENET, "trunk_sha256": trunk_digest(compat.trunk)})
+
+
+VALID_ROWS_PER_CHUNK = 512  # valid items whose cells are pooled at once (memory: 0.3 MB each at 224 px)
+
+
+def _cell_spread(cells: torch.Tensor, rows: torch.Tensor, mean: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
+    """(C,) the spread per channel of the cells of ``rows`` about ``mean`` (the pooled features' mean
+    is the cells' too), over every cell, in float64 chunks of float16 ``cells`` (N, K, C)."""
+    total = torch.zeros(cells.shape[2], dtype=torch.float64)
+    for part in rows.split(chunk):
+        total += ((cells[part].double() - mean.double().cpu()) ** 2).sum((0, 1))
+    count = max(1, len(rows) * cells.shape[1] - 1)
+    return (total / count).sqrt().float() + 1e-3
 
 
 class _HeadOutfitTask:
@@ -72,7 +88,8 @@ class _HeadOutfitTask:
 
     def __init__(self, compat: CompatibilityNet, features: torch.Tensor, row: dict[str, int],
                  outfits: list[OutfitRecord], valid_fitb: list[FitbQuestion], category: dict[str, int],
-                 group: dict[str, str], config: TrainConfig, random: RandomSources) -> None:
+                 group: dict[str, str], config: TrainConfig, random: RandomSources,
+                 cells: torch.Tensor | None = None) -> None:
         # Standardised inputs (train items' mean and spread per channel) with dropout: measured on
         # MANGO's disjoint *valid* questions, +0.03 FITB over raw features. The scaling is folded
         # into W and b afterwards (fold_standardisation), so E(x) stays W F̄ + b, exact per cell.
@@ -80,6 +97,12 @@ class _HeadOutfitTask:
         self.mean = features[train_rows].mean(0)
         self.scale = features[train_rows].std(0) + 1e-3
         self.dropout = torch.nn.Dropout(config.feature_dropout)
+        if compat.attention is not None and cells is None:
+            raise ValueError("an attention-pooled head trains on the cells: pass them")
+        # attention scores see each cell standardised by the cells' own spread (wider than the
+        # pooled features'); folded into v and c afterwards as the pooled scaling is into W and b
+        self.cells = cells if compat.attention is not None else None
+        self.cell_scale = _cell_spread(self.cells, train_rows, self.mean) if self.cells is not None else self.scale
         features = (features - self.mean) / self.scale
         self.compat, self.features, self.row = compat, features, row
         self.kept: tuple[torch.nn.Module, ...] = (compat,)
@@ -99,7 +122,7 @@ class _HeadOutfitTask:
         batch = outfit_triplets(chosen, self.category, self.group, self.random.order, self.config.max_pairs_per_outfit)
         if len(batch.anchor) == 0:
             return None
-        pooled = self.features[torch.tensor([self.row[i] for i in batch.item_ids])]
+        pooled = self._pooled(torch.tensor([self.row[i] for i in batch.item_ids]))
         embeddings = self.compat.embed(self.dropout.train()(pooled))  # E(x) = W F̄ + b
         categories = torch.tensor([self.category[i] for i in batch.item_ids])
         loss, accuracy = type_aware_triplet_loss(self.compat, embeddings, categories, batch.anchor, batch.positive,
@@ -107,19 +130,35 @@ class _HeadOutfitTask:
                                                  self.config.mask_weight)
         return StepOutput(loss, {"triplet_accuracy": accuracy})
 
+    def _pooled(self, rows: torch.Tensor) -> torch.Tensor:
+        """Standardised pooled features (B, C) of feature rows: the mean's are precomputed; the
+        attention's are Σ_k a_k F_k of the rows' cells, standardised as the mean's."""
+        if self.cells is None:
+            return self.features[rows]
+        device = self.features.device
+        cells = self.cells[rows].to(device).float()  # (B, K, C)
+        weights = self.compat.cell_weights((cells - self.mean.to(device)) / self.cell_scale.to(device))
+        return ((weights[..., None] * cells).sum(1) - self.mean.to(device)) / self.scale.to(device)
+
     def fold_standardisation(self) -> None:
-        """W (x − μ)/σ + b  =  (W/σ) x + (b − (W/σ) μ): the trained head on raw features."""
+        """W (x − μ)/σ + b  =  (W/σ) x + (b − (W/σ) μ): the trained head on raw features; the same
+        for the attention scorer v·(F_k − μ)/s + c."""
+        pairs = [(self.compat.embed, self.scale)]
+        if self.compat.attention is not None:
+            pairs.append((self.compat.attention, self.cell_scale))
         with torch.no_grad():
-            weight = self.compat.embed.weight / self.scale.to(self.compat.embed.weight.device)
-            self.compat.embed.bias.copy_(self.compat.embed.bias - weight @ self.mean.to(weight.device))
-            self.compat.embed.weight.copy_(weight)
+            for layer, scale in pairs:
+                weight = layer.weight / scale.to(layer.weight.device)
+                layer.bias.copy_(layer.bias - weight @ self.mean.to(weight.device))
+                layer.weight.copy_(weight)
 
     def validate(self) -> dict[str, float | None]:
         if not self.valid_fitb:
             return {"valid_fitb": None}
         self.compat.eval()
         rows = torch.tensor([self.row[i] for i in self.valid_items])
-        embeddings = self.compat.embed(self.features[rows])
+        chunks = [self.compat.embed(self._pooled(part)) for part in rows.split(VALID_ROWS_PER_CHUNK)]
+        embeddings = torch.cat(chunks) if chunks else self.compat.embed(self.features[rows])
         distance = embedding_distance(self.compat, embeddings, self.valid_items, self.category)
         return {"valid_fitb": fitb_accuracy(distance, self.valid_fitb)}
 
@@ -252,6 +291,8 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
     if not outfits and not names:
         raise InputError("the catalogue has neither training outfits nor attributes to train on")
     categories = catalogue.categories()
+    if not outfits:  # the general space's head is the principal components of the mean-pooled features
+        config = replace(config, pooling="mean")
     bundle = pretrained_bundle(categories, names, config)
     compat, attr = bundle.compatibility.to(device), bundle.attributes
     if outfits:
@@ -264,7 +305,8 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
     if not train_ids:
         raise InputError("no items in the train split")
     pooled: PooledFeatures = pooled_features(catalogue, [*train_ids, *valid_ids], bundle,
-                                             progress=hooks.progress, should_stop=hooks.should_stop)
+                                             progress=hooks.progress, should_stop=hooks.should_stop,
+                                             keep_cells=compat.attention is not None)
     features = pooled.features.to(device)
     # computing features may draw from torch's global generator (a DataLoader's worker seed), and a
     # run with every feature cached does not: seed the training draws (order, dropout) afresh
@@ -275,10 +317,14 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
     category = {item.item_id: categories.index(item.category) for item in catalogue.items}
     if outfits:
         group = {item.item_id: item.group for item in catalogue.items}
-        task = _HeadOutfitTask(compat, features, pooled.row, outfits, valid_fitb, category, group, config, random)
-        optimiser, scheduler = make_optimiser([*compat.embed.parameters(), compat.masks], config)
+        task = _HeadOutfitTask(compat, features, pooled.row, outfits, valid_fitb, category, group, config, random,
+                               pooled.cells)
+        scorer = [] if compat.attention is None else list(compat.attention.parameters())
+        optimiser, scheduler = make_optimiser([*compat.embed.parameters(), *scorer, compat.masks], config)
         outcome = fit(task, optimiser, scheduler, config, clock, hooks)
         task.fold_standardisation()
+        del task
+        pooled = replace(pooled, cells=None)  # the cells' memory back before the attribute head
         history += [{**entry, "phase": "compatibility"} for entry in outcome.history]
         best_epoch = outcome.best_epoch
     else:

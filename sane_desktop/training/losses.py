@@ -44,7 +44,7 @@ def pair_saliency_agreement(model: CompatibilityNet, fmap: Tensor, attribute_map
     detached) must be matched by the attribute map of one of the anchor's true attributes.
     Returns the unweighted term; the caller multiplies by SALIENCY_AGREEMENT_WEIGHT (5e-3)."""
     with torch.no_grad():
-        cells = model.embed(fmap.detach().flatten(2).transpose(1, 2)).float()  # (B, K, D)
+        cells = model.cells_from_features(fmap.detach().flatten(2).transpose(1, 2)).float()  # (B, K, D)
         space = model.space_table.to(fmap.device)[categories[anchor], categories[positive]]
         masks = model.space_masks().detach().float()[space]
         terms = cell_attribution(cells[anchor], cells[positive], masks).query_terms

@@ -39,7 +39,8 @@ from sane_desktop.training.evaluation import (
 def _untrained(bundle: ModelBundle, seed: int) -> tuple[CompatibilityNet, AttributeNet | None]:
     torch.manual_seed(seed)
     compat = CompatibilityNet(bundle.compatibility.categories, bundle.compatibility.embed_dim,
-                              bundle.compatibility.width, trunk=bundle.compatibility.trunk.kind)
+                              bundle.compatibility.width, trunk=bundle.compatibility.trunk.kind,
+                              pooling=bundle.compatibility.pooling)
     attr = None
     if bundle.attributes is not None:
         shared = bundle.attributes.trunk is bundle.compatibility.trunk

@@ -46,7 +46,8 @@ __all__ = ["TrainResult", "train"]
 def _build_models(categories: list[str], attributes: list[str], config: TrainConfig
                   ) -> tuple[CompatibilityNet, AttributeNet | None, str]:
     """The networks (initial weights from torch's global generator) and the trunk weights' label."""
-    compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=config.width, trunk=config.trunk)
+    compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=config.width, trunk=config.trunk,
+                              pooling=config.pooling)
     label = load_trunk_weights(compat.trunk, config.weights)
     attr = None
     if attributes and config.attribute_trunk != "none":
@@ -115,7 +116,7 @@ class _OutfitTask:
         anchor, positive = batch.anchor.to(device), batch.positive.to(device)
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=self.use_bf16):
             fmap = self.compat.trunk(images)  # (B, C, h, w)
-            embeddings = self.compat.embed(fmap.flatten(2).transpose(1, 2)).mean(1).float()  # (B, D)
+            embeddings = self.compat.cells_from_features(fmap.flatten(2).transpose(1, 2)).mean(1).float()  # (B, D)
             loss, accuracy = type_aware_triplet_loss(
                 self.compat, embeddings, self._categories(batch.item_ids), anchor, positive,
                 batch.negative.to(device), config.margin, config.embed_weight, config.mask_weight)
