@@ -91,6 +91,24 @@ def test_the_attention_head_is_folded_onto_raw_cells_and_scores_the_valid_fitb_i
     assert recomputed == pytest.approx(best, abs=1e-6)
 
 
+def test_cells_beyond_the_memory_limit_are_read_from_the_cache_and_train_the_same_model(catalogue, monkeypatch):
+    """An attention head trains on every item's cells: past CELLS_IN_MEMORY they are read from the
+    cache's memory-mapped shards a batch at a time, giving the same rows and the same model."""
+    from sane_desktop.training import features as features_module
+
+    first = train(catalogue, preset("pretrained", epochs=2)).bundle  # caches the features
+    ids = [item.item_id for item in catalogue.items[:12]]
+    held = features_module.pooled_features(catalogue, ids, first, keep_cells=True)
+    streamed = features_module.pooled_features(catalogue, ids, first, keep_cells=True, cells_in_memory=0)
+    assert held.cells.in_memory and not streamed.cells.in_memory
+    rows = torch.tensor([5, 0, 11, 5])
+    assert streamed.cells.shape == held.cells.shape and torch.equal(streamed.cells[rows], held.cells[rows])
+    monkeypatch.setattr(features_module, "CELLS_IN_MEMORY", 0)
+    second = train(catalogue, preset("pretrained", epochs=2)).bundle
+    for a, b in zip(first.compatibility.state_dict().values(), second.compatibility.state_dict().values()):
+        assert torch.equal(a, b)
+
+
 def test_a_catalogue_without_outfits_gets_a_general_space_and_attributes(catalogue):
     plain = dataclasses.replace(catalogue, outfits=[], splits=[], fitb=[], compatibility=[])
     result = train(plain, preset("pretrained", epochs=2))

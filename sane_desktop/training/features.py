@@ -26,12 +26,12 @@ PHASE_TRUNK = "computing image features"
 class PooledFeatures:
     """float32 ``features`` (N, C): the mean over cells of each item's trunk map; ``row[item_id]``
     its row. ``computed`` images went through the trunk in this run (the others came cached).
-    ``cells``: float16 (N, K, C), the maps themselves, when asked for (else None)."""
+    ``cells``: the maps themselves (:class:`CellRows`), when asked for (else None)."""
 
     features: torch.Tensor
     row: dict[str, int]
     computed: int
-    cells: torch.Tensor | None = None
+    cells: CellRows | None = None
 
     def rows(self, item_ids: Sequence[str]) -> torch.Tensor:
         return torch.tensor([self.row[i] for i in item_ids], dtype=torch.long)
@@ -39,10 +39,12 @@ class PooledFeatures:
 
 def pooled_features(catalogue: Catalogue, item_ids: Sequence[str], bundle: ModelBundle, *,
                     progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
-                    cache: FeatureCache | None = None, keep_cells: bool = False) -> PooledFeatures:
+                    cache: FeatureCache | None = None, keep_cells: bool = False,
+                    cells_in_memory: int | None = None) -> PooledFeatures:
     """Pooled trunk features of ``item_ids`` (their image files hashed, cached ones read, the
     others decoded and run through ``bundle``'s frozen trunk and added to the cache), and with
-    ``keep_cells`` their cell features too (memory: N·K·C·2 bytes, 1.3 GB for MANGO's 9,222 items).
+    ``keep_cells`` their cell features too (:class:`CellRows`: in memory up to ``cells_in_memory``
+    bytes, default :data:`CELLS_IN_MEMORY`, else read from the cache a batch at a time).
 
     Raises InputError naming an image that cannot be read or decoded; Cancelled on request. A
     cache folder that cannot be written is not an error (the features are kept in memory)."""
@@ -69,15 +71,16 @@ def pooled_features(catalogue: Catalogue, item_ids: Sequence[str], bundle: Model
     def keep(batch: EmbeddedBatch, features: np.ndarray) -> None:
         nonlocal writable
         keys = [hashes[todo[i]] for i in batch.indices.tolist()]
-        for key, pooled_row, cells_row in zip(keys, pool_cells(features), features):
+        for key, pooled_row in zip(keys, pool_cells(features)):
             fresh[key] = pooled_row
-            if keep_cells:
-                fresh_cells[key] = np.asarray(cells_row, dtype=np.float16)
         if writable:
             try:
                 cache.add(keys, features)
+                return
             except OSError:
                 writable = False
+        if keep_cells:  # only what the cache could not take stays in memory
+            fresh_cells.update(zip(keys, np.asarray(features, dtype=np.float16)))
 
     done = 0
     for batch in embed_images(bundle, [paths[n] for n in todo], should_stop=should_stop, on_features=keep):
@@ -90,19 +93,46 @@ def pooled_features(catalogue: Catalogue, item_ids: Sequence[str], bundle: Model
     pooled = dict(zip(cached, cache.pooled(cached))) if cached else {}
     pooled.update(fresh)
     features = torch.from_numpy(np.stack([pooled[h] for h in hashes]).astype(np.float32))
-    cells = _cells(hashes, fresh_cells, cache) if keep_cells and hashes else None
+    cells = None
+    if keep_cells and hashes:
+        cells = CellRows(hashes, fresh_cells, cache, CELLS_IN_MEMORY if cells_in_memory is None else cells_in_memory)
     return PooledFeatures(features, {item_id: n for n, item_id in enumerate(ids)}, len(todo), cells)
 
 
-def _cells(hashes: list[str], fresh: dict[str, np.ndarray], cache: FeatureCache, chunk: int = 1024) -> torch.Tensor:
-    """float16 (N, K, C) cells of ``hashes``: this run's from ``fresh``, the others read from the
-    cache a chunk at a time into one array (no second copy of the whole)."""
-    first = fresh[hashes[0]] if hashes[0] in fresh else cache.get(hashes[:1])[0]
-    out = np.empty((len(hashes), *first.shape), dtype=np.float16)
-    for start in range(0, len(hashes), chunk):
-        part = hashes[start : start + chunk]
-        cached = [h for h in part if h not in fresh]
-        read = dict(zip(cached, cache.get(cached))) if cached else {}
-        for n, content_hash in enumerate(part, start):
-            out[n] = fresh[content_hash] if content_hash in fresh else read[content_hash]
-    return torch.from_numpy(out)
+# Cells held in memory at most (float16, 145 kB an image at 224 px with colour cells: MANGO's 9,222
+# images take 1.3 GB); more are read from the cache's memory-mapped shards a batch at a time, so a
+# catalogue of any size trains in bounded memory
+CELLS_IN_MEMORY = 2 << 30
+
+
+class CellRows:
+    """float16 (N, K, C) cell features of a feature list's rows, ``cells[rows]`` -> (B, K, C) for a
+    LongTensor of rows: one array in memory when it takes at most ``limit`` bytes, else read from the
+    feature cache per call (those the cache could not store come from ``fresh``, in memory)."""
+
+    def __init__(self, hashes: Sequence[str], fresh: dict[str, np.ndarray], cache: FeatureCache, limit: int) -> None:
+        self._hashes, self._fresh, self._cache = list(hashes), fresh, cache
+        first = self._read(self._hashes[:1])[0]
+        self.shape = (len(self._hashes), first.shape[0], first.shape[1])
+        self.in_memory = len(self._hashes) * first.size * 2 <= limit
+        self._array = torch.from_numpy(self._read(self._hashes)) if self.in_memory else None
+
+    def _read(self, hashes: Sequence[str], chunk: int = 1024) -> np.ndarray:
+        """float16 (len(hashes), K, C), filled a chunk of cache reads at a time (no second copy)."""
+        out: np.ndarray | None = None
+        for start in range(0, len(hashes), chunk):
+            part = hashes[start : start + chunk]
+            cached = [h for h in part if h not in self._fresh]
+            read = dict(zip(cached, self._cache.get(cached))) if cached else {}
+            for n, content_hash in enumerate(part, start):
+                row = self._fresh[content_hash] if content_hash in self._fresh else read[content_hash]
+                if out is None:
+                    out = np.empty((len(hashes), *row.shape), dtype=np.float16)
+                out[n] = row
+        assert out is not None, "no rows asked for"
+        return out
+
+    def __getitem__(self, rows: torch.Tensor) -> torch.Tensor:
+        if self._array is not None:
+            return self._array[rows]
+        return torch.from_numpy(self._read([self._hashes[i] for i in rows.tolist()]))

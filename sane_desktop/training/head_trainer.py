@@ -38,7 +38,7 @@ from sane_desktop.models.preprocess import Preprocessing
 from sane_desktop.models.weights import IMAGENET, load_trunk_weights, trunk_digest
 from sane_desktop.training.data import attribute_targets
 from sane_desktop.training.evaluation import PairDistance, embedding_distance, fitb_accuracy, mean_average_precision
-from sane_desktop.training.features import PooledFeatures, pooled_features
+from sane_desktop.training.features import CellRows, PooledFeatures, pooled_features
 from sane_desktop.training.loop import (
     Clock, Hooks, HistoryEntry, RandomSources, StepOutput, TrainResult, fit, make_optimiser, seed_everything,
 )
@@ -69,7 +69,7 @@ def pretrained_bundle(categories: list[str], attributes: list[str], config: Trai
 VALID_ROWS_PER_CHUNK = 512  # valid items whose cells are pooled at once (memory: 0.3 MB each at 224 px)
 
 
-def _cell_spread(cells: torch.Tensor, rows: torch.Tensor, mean: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
+def _cell_spread(cells: CellRows | torch.Tensor, rows: torch.Tensor, mean: torch.Tensor, chunk: int = 1024) -> torch.Tensor:
     """(C,) the spread per channel of the cells of ``rows`` about ``mean`` (the pooled features' mean
     is the cells' too), over every cell, in float64 chunks of float16 ``cells`` (N, K, C)."""
     total = torch.zeros(cells.shape[2], dtype=torch.float64)
@@ -89,7 +89,7 @@ class _HeadOutfitTask:
     def __init__(self, compat: CompatibilityNet, features: torch.Tensor, row: dict[str, int],
                  outfits: list[OutfitRecord], valid_fitb: list[FitbQuestion], category: dict[str, int],
                  group: dict[str, str], config: TrainConfig, random: RandomSources,
-                 cells: torch.Tensor | None = None) -> None:
+                 cells: CellRows | torch.Tensor | None = None) -> None:
         # Standardised inputs (train items' mean and spread per channel) with dropout: measured on
         # MANGO's disjoint *valid* questions, +0.03 FITB over raw features. The scaling is folded
         # into W and b afterwards (fold_standardisation), so E(x) stays W F̄ + b, exact per cell.
