@@ -102,3 +102,23 @@ def test_the_head_trainer_folds_the_scorer_and_the_embedding_onto_raw_cells():
         task.fold_standardisation()
         saved = compat.cells_from_features(cells.float()).mean(1)  # what index and explain see
     torch.testing.assert_close(saved, trained, atol=1e-5, rtol=1e-4)
+
+
+def test_a_model_whose_finite_weights_overflow_is_refused_before_anything_is_stored():
+    """A trial forged a checkpoint with a 1e38 scorer (finite, so it loads): indexing then failed
+    on the database's NOT NULL norm. The embedding step itself refuses, naming the model."""
+    import numpy as np
+
+    from sane_desktop.errors import ModelError
+    from sane_desktop.retrieval.embedding import embed_features
+
+    torch.manual_seed(0)
+    net = CompatibilityNet(CATEGORIES, embed_dim=8, width=4, pooling="attention").eval()
+    bundle = ModelBundle(net, None, Preprocessing(size=112), {}, "ab" * 32)
+    features = np.random.default_rng(0).standard_normal((2, 49, net.trunk.out_channels)).astype(np.float16)
+    embeddings, cells, _ = embed_features(bundle, features)  # a sound model passes
+    assert np.isfinite(embeddings).all()
+    with torch.no_grad():
+        net.attention.weight.fill_(1e38)
+    with pytest.raises(ModelError, match=r"model \(abababababab\) gives non-finite embeddings"):
+        embed_features(bundle, features)

@@ -155,3 +155,22 @@ def test_train_text_says_whether_the_attribute_choice_was_fitted() -> None:
     assert "fitted on ground truth (themes)" in render({**base, "selection": "ground truth (themes)"})
     said = render({**base, "selection": None})
     assert "not fitted (too few labelled validation pairs, or no attribute network): explanations use the default weights" in said
+
+
+def test_train_text_names_the_model_it_made_and_every_option_it_could_not_use() -> None:
+    """The text says which preset, trunk and pooling the model has, the time in all beside the
+    heads' seconds, and a typed --pooling the model could not take (a trial found it dropped)."""
+    import argparse
+
+    from sane_desktop.cli.train_cmd import _dropped_options, render
+
+    config = {"trunk": "efficientnet_lite0_colour", "freeze_trunk": True, "pooling": "mean"}
+    result = {"out": "m.pt", "best_epoch": 1, "valid_map": 0.5, "seconds": 4.8, "wall_seconds": 174.0,
+              "device": "cpu", "preset": "pretrained", "mode": "attributes", "selection": None, "config": config,
+              "notes": _dropped_options(argparse.Namespace(pooling="attention"), config)}
+    said = render(result)
+    assert "in 4.8 s on cpu (174.0 s in all, with image features and the explanation's attribute choice)" in said
+    assert "model: pretrained preset, efficientnet_lite0_colour trunk (frozen), mean pooling of its cells" in said
+    assert "--pooling attention not used: without outfits the model's embedding is the mean of its cells" in said
+    assert _dropped_options(argparse.Namespace(pooling=None), config) == []
+    assert _dropped_options(argparse.Namespace(pooling="mean"), config) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from typing import Any
 
 from sane_desktop.cli import add_json_flag
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                    "saliency_agreement": args.saliency_agreement, "palette_steps": args.palette_steps,
                    "pooling": args.pooling})
     progress = TqdmProgress()
+    started = time.perf_counter()
     try:
         outcome = building.train_model(args.catalogue, args.out, request, mapping=args.mapping, progress=progress,
                                        log=lambda line: tqdm.write(line, file=sys.stderr))
@@ -73,10 +75,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         progress.close()
     report = outcome.report
     return {"out": str(args.out), "content_hash": report.content_hash, "preset": outcome.preset,
-            "device": outcome.device, "threads": outcome.threads, "seconds": report.seconds, "mode": outcome.mode,
+            "device": outcome.device, "threads": outcome.threads, "seconds": report.seconds,
+            "wall_seconds": round(time.perf_counter() - started, 1), "mode": outcome.mode,
             "best_epoch": report.best_epoch, "valid_fitb": report.valid_fitb, "valid_map": report.valid_map,
             "history": outcome.history, "items": outcome.items, "config": outcome.config,
-            "selection": outcome.selection}
+            "selection": outcome.selection, "notes": _dropped_options(args, outcome.config)}
+
+
+def _dropped_options(args: argparse.Namespace, config: dict[str, Any]) -> list[str]:
+    """Lines for options the user typed that the trained model does not have (never dropped silently)."""
+    notes = []
+    if args.pooling and config.get("pooling") != args.pooling:
+        notes.append(f"--pooling {args.pooling} not used: without outfits the model's embedding is the mean of its "
+                     f"cells (the general space of the trunk's features; attention pooling learns from outfits)")
+    return notes
 
 
 def budget_note(result: dict[str, Any]) -> str:
@@ -99,11 +111,19 @@ def render(result: dict[str, Any]) -> str:
         what, value = f"{best}, valid FITB", result.get("valid_fitb")
     line = (f"Saved {result['out']} ({what} {'n/a' if value is None else f'{value:.3f}'}) "
             f"in {result['seconds']} s on {result['device']}")
+    if result.get("wall_seconds") is not None:  # the heads train in seconds; features and the selection fit take longer
+        line += f" ({result['wall_seconds']} s in all, with image features and the explanation's attribute choice)"
+    config = result.get("config") or {}
+    if config.get("trunk"):
+        frozen = " (frozen)" if config.get("freeze_trunk") else ""
+        line += (f"\n  model: {result.get('preset')} preset, {config['trunk']} trunk{frozen}, "
+                 f"{config.get('pooling', 'mean')} pooling of its cells")
     # the explanation's attribute choice: fitted, or (too few labelled validation pairs) the defaults
     line += (f"\n  attribute choice for explanations: fitted on {result['selection']}" if result.get("selection")
              else "\n  attribute choice for explanations: not fitted (too few labelled validation pairs, or no attribute network): "
                   "explanations use the default weights")
     line += budget_note(result)
+    line += "".join(f"\n  {note}" for note in result.get("notes", []))
     if result.get("mode") == "attributes":  # say it where a stylist reads it, not only in --json
         line += ("\n  no outfits to learn matches from: searches with this model rank every category by visual "
                  "similarity ('looks alike'), and its explanations name the catalogue's attributes")

@@ -57,7 +57,7 @@ class DemoSummary:
 def _prepare_folder(out: Path, overwrite: bool) -> None:
     if out.exists() and any(out.iterdir()):
         if not overwrite:
-            raise InputError(f"{out} is not empty (pass overwrite=True / --force to replace a demo)")
+            raise InputError(f"{out} is not empty (choose an empty folder, or replace the demo in it with --force)")
         if not ((out / "ground_truth.json").exists() or (out / MARKER).exists()):
             raise InputError(f"{out} is not empty and does not hold a demo catalogue; not touching it")
         for name in _OWNED:  # remove only what a previous demo run wrote

@@ -156,7 +156,7 @@ def evaluate_explanations(
         # "asked" beside "test": fewer distinct pairs than asked when the split holds no more
         "pairs": {"test": len(test_pairs), "positive": sum(p.positive for p in test_pairs), "asked": n_pairs},
         "saliency": saliency_report,
-        "maps": "query map of each pair against the intact candidate, 112x112 model crop",
+        "maps": f"query map of each pair against the intact candidate, {prep.size}x{prep.size} model crop",
     }
 
     selection: SelectionModel | None = None

@@ -16,6 +16,7 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from sane_desktop import precision
+from sane_desktop.errors import ModelError
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.models.inference import inference_bundle
 from sane_desktop.models.preprocess import Preprocessing, load_image_uint8
@@ -86,6 +87,9 @@ def _heads(bundle: ModelBundle, features: torch.Tensor,
     """(E(x), cells u_k, attribute probabilities) from cell features (B, K, C) of the trunk."""
     compat, attributes = bundle.compatibility, bundle.attributes
     cells = compat.cells_from_features(features).float()
+    if not bool(torch.isfinite(cells).all()):  # finite weights can still overflow: never store or rank NaN
+        raise ModelError(f"the model ({(bundle.content_hash or 'unsaved')[:12]}) gives non-finite embeddings: its "
+                         "weights overflow; train it again or choose another model")
     scores = None
     if attributes is not None:
         if attributes.trunk is compat.trunk:  # the 1x1 convolution is a linear map of each cell
