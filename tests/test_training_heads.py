@@ -26,7 +26,7 @@ def catalogue(tmp_path_factory):
 
 
 def test_heads_train_on_cached_features_deterministically(catalogue):
-    config = preset("pretrained", epochs=3)
+    config = preset("pretrained", epochs=3, pooling="attention")
     first = train(catalogue, config)
     second = train(catalogue, config)
     assert first.bundle.config["features_computed"] > 0
@@ -43,8 +43,9 @@ def test_the_embedding_of_an_image_is_the_head_of_its_cached_features(catalogue)
     from sane_desktop.retrieval.feature_cache import FeatureCache
     from sane_desktop.retrieval.indexing.scan import file_hash
 
-    bundle = train(catalogue, preset("pretrained", epochs=1)).bundle
-    assert bundle.compatibility.pooling == "attention"  # the pretrained preset's
+    bundle = train(catalogue, preset("pretrained", epochs=1, pooling="attention")).bundle
+    assert bundle.compatibility.pooling == "attention"
+    assert preset("pretrained").pooling == "mean"  # attention is opt-in (README: MANGO's valid FITB)
     item = catalogue.items[0]
     path = catalogue.root / item.image_path
     cache = FeatureCache(trunk_identity(bundle))
@@ -74,7 +75,7 @@ def test_the_attention_head_is_folded_onto_raw_cells_and_scores_the_valid_fitb_i
     from sane_desktop.retrieval.indexing.scan import file_hash
     from sane_desktop.training.evaluation import embedding_distance, fitb_accuracy
 
-    bundle = train(catalogue, preset("pretrained", epochs=4)).bundle
+    bundle = train(catalogue, preset("pretrained", epochs=4, pooling="attention")).bundle
     compat = bundle.compatibility
     assert compat.attention is not None and float(compat.attention.weight.detach().abs().max()) > 0  # it learnt
     questions, _ = questions_in_split(catalogue, "valid", pick_protocol(catalogue))
@@ -96,7 +97,7 @@ def test_cells_beyond_the_memory_limit_are_read_from_the_cache_and_train_the_sam
     cache's memory-mapped shards a batch at a time, giving the same rows and the same model."""
     from sane_desktop.training import features as features_module
 
-    first = train(catalogue, preset("pretrained", epochs=2)).bundle  # caches the features
+    first = train(catalogue, preset("pretrained", epochs=2, pooling="attention")).bundle  # caches the features
     ids = [item.item_id for item in catalogue.items[:12]]
     held = features_module.pooled_features(catalogue, ids, first, keep_cells=True)
     streamed = features_module.pooled_features(catalogue, ids, first, keep_cells=True, cells_in_memory=0)
@@ -104,14 +105,14 @@ def test_cells_beyond_the_memory_limit_are_read_from_the_cache_and_train_the_sam
     rows = torch.tensor([5, 0, 11, 5])
     assert streamed.cells.shape == held.cells.shape and torch.equal(streamed.cells[rows], held.cells[rows])
     monkeypatch.setattr(features_module, "CELLS_IN_MEMORY", 0)
-    second = train(catalogue, preset("pretrained", epochs=2)).bundle
+    second = train(catalogue, preset("pretrained", epochs=2, pooling="attention")).bundle
     for a, b in zip(first.compatibility.state_dict().values(), second.compatibility.state_dict().values()):
         assert torch.equal(a, b)
 
 
 def test_a_catalogue_without_outfits_gets_a_general_space_and_attributes(catalogue):
     plain = dataclasses.replace(catalogue, outfits=[], splits=[], fitb=[], compatibility=[])
-    result = train(plain, preset("pretrained", epochs=2))
+    result = train(plain, preset("pretrained", epochs=2, pooling="attention"))
     bundle = result.bundle
     assert bundle.config["mode"] == "attributes" and bundle.attributes is not None
     # the general space is the principal components of the mean-pooled features: no scorer to learn

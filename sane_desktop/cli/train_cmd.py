@@ -47,7 +47,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "order, negative): outfit-wide, so every triplet keeps its answer (default: the preset's)")
     parser.add_argument("--pooling", choices=("mean", "attention"), default=None,
                         help="how the cells make the embedding: their mean, or a learnt attention weighting that can "
-                        "single out a small region (default: the preset's; pretrained: attention)")
+                        "single out a small region, such as a motif (default: mean)")
     parser.add_argument("--fp16", action="store_true", help="store weights in fp16 (half the file size)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
