@@ -7,7 +7,7 @@ heads are linear in the cells, so they train on the *pooled* features F̄ = mean
 - type-aware compatibility head (Vasileva et al., ECCV 2018): E(x) = W F̄ + b = mean_k (W F_k + b)
   and the per-pair masks, with the type-aware triplet loss of :mod:`.losses` on the catalogue's train
   outfits (negatives of the positive's category and group, e.g. MANGO's season), best valid FITB kept.
-  With attention pooling (the pretrained preset's) F̄ is Σ_k a_k F_k, a = softmax_k(v·F_k + c) learnt
+  With attention pooling (`--pooling attention`, opt-in) F̄ is Σ_k a_k F_k, a = softmax_k(v·F_k + c) learnt
   with the head (Ilse et al., ICML 2018), so it trains on the cells themselves (float16 in memory);
 - attribute head (SANE, Plummer et al., ECCV 2020): the 1×1 convolution to one map per attribute is
   the linear map W_a applied per cell, so its logit (the map's mean) is W_a F̄ + b_a; class-balanced
