@@ -149,3 +149,45 @@ def test_the_import_summary_lists_the_first_copies_and_counts_the_rest() -> None
     assert lines[3].startswith("  same photo as another item 25 (both imported;")
     assert lines[4:24] == [f"    p{n} (img/{n}.jpg): same photo as p0 (both kept)" for n in range(1, 21)]
     assert lines[24:] == ["    ... and 5 more (use --json for all)"]
+
+
+def test_an_image_from_disk_replaced_while_it_is_read_is_never_paired_with_another_picture(
+        shop: Path, indexed: tuple[str, dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The photo's hash and its embedding come from one read of the file. Hashing it in a second read
+    let a file replaced in between record the new photo's hash beside the old photo's embedding, so
+    every later check of the photo passed for a picture that was never embedded."""
+    import hashlib
+
+    from sane_desktop.errors import InputError
+    from sane_desktop.retrieval import embedding
+    from sane_desktop.service import items
+
+    home, _ = indexed
+    outside = tmp_path / "from-my-disk.jpg"
+    shutil.copyfile(shop / "Tops" / "b.jpg", outside)
+    embedded = hashlib.sha256(outside.read_bytes()).hexdigest()
+    real_embed, real_state = embedding.embed_one, items.photo_state
+
+    def replaced_after_the_read(*args: Any, **kwargs: Any) -> Any:
+        result = real_embed(*args, **kwargs)
+        shutil.copyfile(shop / "Tops" / "c.jpg", outside)  # another photo lands while it is embedded
+        return result
+
+    catalogue = Catalogues(Path(home), device="cpu").open("shop")
+    try:
+        monkeypatch.setattr(embedding, "embed_one", replaced_after_the_read)
+        added = catalogue.search.add_image(outside, "Tops")
+        assert added.content_hash == embedded  # the picture embedded, not the one there now
+        monkeypatch.undo()
+        shutil.copyfile(shop / "Tops" / "b.jpg", outside)
+
+        def replaced_after_the_check(path: Path, content_hash: str) -> str:
+            why = real_state(path, content_hash)
+            shutil.copyfile(shop / "Tops" / "d.jpg", outside)  # replaced between the check and the read
+            return why
+
+        monkeypatch.setattr(items, "photo_state", replaced_after_the_check)
+        with pytest.raises(InputError, match="replaced since it was added"):
+            catalogue.search.add_image(outside, "Tops", content_hash=embedded)
+    finally:
+        catalogue.close()

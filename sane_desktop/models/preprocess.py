@@ -17,10 +17,10 @@ IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
-def _load_rgb(path: Path | str, max_side: int | None = None) -> Image.Image:
+def _load_rgb(path: Path | str, max_side: int | None = None, data: bytes | None = None) -> Image.Image:
     # The catalogue package owns image opening: EXIF, alpha, CMYK, and the pixel limit checked
     # before decoding, so a query image or an image from disk is bounded like an imported one.
-    return load_rgb(path, max_side=max_side)
+    return load_rgb(path, max_side=max_side, data=data)
 
 
 def resize_crop(image: Image.Image, size: int) -> Image.Image:
@@ -77,14 +77,15 @@ class Preprocessing:
         )
 
 
-def load_image_uint8(path: Path | str, prep: Preprocessing) -> torch.Tensor:
-    """Decode once at reduced size (JPEG draft mode) and return the uint8 cache form.
+def load_image_uint8(path: Path | str, prep: Preprocessing, data: bytes | None = None) -> torch.Tensor:
+    """Decode once at reduced size (JPEG draft mode) and return the uint8 cache form. ``data``: the
+    file's bytes when the caller read (and hashed) them, so what is decoded is what was hashed.
 
     Raises:
         ImageRejected: (an InputError) one line naming the file: missing, not an image, over the
             pixel limit (refused before decoding), corrupt.
     """
-    return prep.to_uint8(_load_rgb(path, max_side=prep.size * 2))
+    return prep.to_uint8(_load_rgb(path, max_side=prep.size * 2, data=data))
 
 
 def load_image_tensor(path: Path | str, prep: Preprocessing) -> torch.Tensor:

@@ -224,8 +224,10 @@ def _embed_batches(bundle: ModelBundle, loader: DataLoader, should_stop: CancelC
         yield batch
 
 
-def embed_one(bundle: ModelBundle, path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
-    """One image, no DataLoader (outside images in queries; the naive baseline of the bench)."""
-    image = load_image_uint8(path, bundle.preprocessing).unsqueeze(0)
+def embed_one(bundle: ModelBundle, path: Path,
+              data: bytes | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """One image, no DataLoader (outside images in queries; the naive baseline of the bench):
+    (E(x) (D,), cells (K, D), attribute scores or None). ``data``: the file's bytes, already read."""
+    image = load_image_uint8(path, bundle.preprocessing, data).unsqueeze(0)
     embeddings, cells, scores, _ = embed_tensor_batch(bundle, image)
     return embeddings[0], cells[0], None if scores is None else scores[0]

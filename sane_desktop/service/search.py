@@ -205,7 +205,7 @@ class OutfitSearch:
         from sane_desktop.catalogue.images import load_rgb
 
         path = Path(path).expanduser().resolve()
-        embedding, _ = self._embed_file(path)
+        embedding, _, _ = self._embed_file(path)
         preview = np.asarray(load_rgb(path, max_side=PREVIEW_SIDE), dtype=np.uint8)
         names, centres = self._category_centres()
         if not names:
@@ -220,7 +220,6 @@ class OutfitSearch:
         for a name that is none of the catalogue's categories. ``content_hash``: the photo as it was
         added before (an outfit brought back): InputError when the file holds another photo now, and
         NotFound when it is gone, rather than the new picture under the old name (a trial)."""
-        from sane_desktop.retrieval.indexer import file_hash
         from sane_desktop.service.items import photo_state
 
         path = Path(path).expanduser().resolve()
@@ -233,10 +232,14 @@ class OutfitSearch:
         searcher = self.searcher()
         category = self._catalogue_category(searcher, category)
         position = searcher.category_index(category)
-        embedding, cells = self._embed_file(path)
+        embedding, cells, digest = self._embed_file(path)
+        if content_hash and digest != content_hash:  # replaced between the check above and the read
+            raise InputError(f"the photo {path.name} added from disk was replaced since it was added ({path}): "
+                             "add it again to use the picture it holds now")
         query = QueryItem(embedding.astype(np.float32), position, None, str(path))
-        # checked just now against the photo added before: its hash, not a second read of the file
-        return self.items.add_disk_image(path, category, content_hash or file_hash(path), query, cells)
+        # the hash of the very bytes embedded: a file replaced during the read cannot pair its new
+        # hash with the old picture's embedding (a second read to hash it could)
+        return self.items.add_disk_image(path, category, digest, query, cells)
 
     def _embed_again(self, info: ItemInfo) -> None:
         """Embed a carried image from disk (added under a previous model) with this one, under its
@@ -252,7 +255,10 @@ class OutfitSearch:
             raise InputError(f"the photo {path.name} added from disk has changed since it was added ({path}: {why}): "
                              f"remove it from the outfit and add it again")
         searcher = self.searcher()
-        embedding, cells = self._embed_file(path)
+        embedding, cells, digest = self._embed_file(path)
+        if digest != info.content_hash:  # replaced between the check above and the read
+            raise InputError(f"the photo {path.name} added from disk has changed since it was added ({path}: "
+                             "replaced): remove it from the outfit and add it again")
         query = QueryItem(embedding.astype(np.float32), searcher.category_index(info.category), None, str(path))
         self.items.add_disk_image(path, info.category, info.content_hash, query, cells, pk=info.pk)
         log.info("image from disk %s embedded again with the catalogue's new model", path.name)
@@ -266,18 +272,24 @@ class OutfitSearch:
             return match.target
         raise NotFound(f"the catalogue has no category {category!r} (it has {', '.join(names)})")
 
-    def _embed_file(self, path: Path) -> tuple[np.ndarray, np.ndarray]:
-        """(E(x), cells) of one image: the same single-image path the searcher's embed_image takes,
-        keeping the cells for the image's explanations."""
+    def _embed_file(self, path: Path) -> tuple[np.ndarray, np.ndarray, str]:
+        """(E(x) (D,), cells (K, D), SHA-256 hex of the bytes embedded) of one image: the same
+        single-image path the searcher's embed_image takes, keeping the cells for the image's
+        explanations. The file is read once, and its hash and its picture come from those bytes."""
+        import hashlib
+
         from sane_desktop.retrieval.embedding import embed_one
 
         if not path.is_file():
             raise NotFound(f"no image file at {path}")
         try:
-            embedding, cells, _ = embed_one(self.model.bundle(), path)
+            data = path.read_bytes()
+            embedding, cells, _ = embed_one(self.model.bundle(), path, data)
+        except FileNotFoundError as error:
+            raise NotFound(f"no image file at {path}") from error
         except (OSError, ValueError) as error:
             raise InputError(f"cannot read {path.name} as an image ({error})") from error
-        return np.asarray(embedding, np.float32), np.asarray(cells, np.float32)
+        return np.asarray(embedding, np.float32), np.asarray(cells, np.float32), hashlib.sha256(data).hexdigest()
 
     def _category_centres(self) -> tuple[list[str], np.ndarray]:
         self.refresh()  # centres are means of the stored embeddings: a re-index moves them
