@@ -153,8 +153,14 @@ def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):
 
     out = tmp_path / "model.pt"
     out.with_suffix(".selection.json").write_text("{}")  # an earlier model's: must not survive
+    reports: list[tuple[int, int, str]] = []
     outcome = building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
-                                                                                  selection_pairs=3))
+                                                                                  selection_pairs=3),
+                                   progress=lambda done, total, message="": reports.append((done, total, message)))
+    # fitting the choice counts pair by pair to its end, one total (a trial watched minutes of silence)
+    choice = [(done, total) for done, total, message in reports if message == "attribute choice"]
+    assert len(choice) > 4 and [done for done, _ in choice] == list(range(1, len(choice) + 1))
+    assert {total for _, total in choice} == {len(choice)}
     assert outcome.preset == "pretrained" and outcome.config["trunk"] == "efficientnet_lite0_colour"
     # one epoch of each head: one epoch, not one per record (a trial read "4 epochs" for --epochs 2)
     assert len(outcome.history) == 2 and outcome.report.epochs == 1

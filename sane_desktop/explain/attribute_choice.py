@@ -67,6 +67,8 @@ IMPLIES_SHARE = 0.8  # of the finer attribute's items carry the coarser one (wea
 IMPLIES_MIN_ITEMS = 5  # a finer attribute seen on fewer training items implies nothing (chance co-occurrence)
 RECOGNISED_MIN_GAIN = 0.1  # of the way from always naming a kind's commonest value to always right
 RECOGNISED_MIN_ITEMS = 20  # held-out items labelled with a kind needed to judge it (fewer: kept)
+# the progress label of fitting the choice, pair by pair (the training window names its stage by it)
+CHOICE_PHASE = "attribute choice"
 
 
 # --- map agreement (shared by the choice and the training loss) -------------------------------

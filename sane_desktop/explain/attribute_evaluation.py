@@ -10,7 +10,7 @@ fitted on another catalogue) is scored as given, without fitting.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from sane_desktop.explain.attribute_choice import (
+    CHOICE_PHASE,
     RULES,
     PairParts,
     PlattCalibration,
@@ -38,8 +39,11 @@ from sane_desktop.explain.registry import get_explainer
 from sane_desktop.explain.oracle import oracle_attribute
 from sane_desktop.explain.pairs import Pair, pair_space, sample_pairs
 from sane_desktop.explain.pipeline import SelectionModel, attribute_outputs, pair_parts
-from sane_desktop.progress import Cancelled
+from sane_desktop.progress import Cancelled, Progress, no_progress
 from sane_desktop.catalogue.splits import attribute_vocabulary, outfits_in_split
+
+
+SCORE_PHASE = "attribute choice on test pairs"  # progress label of the scoring that follows the fit
 
 
 def _item_targets(item_ids: list[str], names: list[str], labels: dict[str, list[str]]) -> Tensor:
@@ -53,9 +57,11 @@ def _item_targets(item_ids: list[str], names: list[str], labels: dict[str, list[
 
 
 def _pair_records(bundle, images, pairs, selection, background, should_stop,
-                  flat: list[bool] | None = None) -> tuple[list[PairParts], list[int]]:
+                  flat: list[bool] | None = None,
+                  tick: Callable[[], None] = lambda: None) -> tuple[list[PairParts], list[int]]:
     """Parts (with fast saliency) and oracle answers for pairs; ``flat`` (when given) gets whether
-    each pair's saliency map is flat (nothing to point at)."""
+    each pair's saliency map is flat (nothing to point at); ``tick`` is called after each pair (the
+    removal oracle makes a pair cost a few passes: minutes over a few hundred pairs)."""
     model, attribute_net = bundle.compatibility, bundle.attributes
     fast = get_explainer("fast", model, preprocessing=bundle.preprocessing)
     by_id = images.by_id
@@ -75,6 +81,7 @@ def _pair_records(bundle, images, pairs, selection, background, should_stop,
         answer, _ = oracle_attribute(model, query, maps[0], parts.candidates, reference, space, background)
         parts_list.append(parts)
         oracle.append(answer)
+        tick()
     return parts_list, oracle
 
 
@@ -101,6 +108,15 @@ def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress
     names = list(bundle.attributes.attributes)
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
+    # one count over the whole fit, a pair at a time (a trial saw minutes without a moving bar)
+    train_pairs = sample_pairs(catalogue, "train", 2 * n_pairs, seed + 1, bundle.compatibility.categories)
+    valid_pairs = sample_pairs(catalogue, "valid", n_pairs, seed + 2, bundle.compatibility.categories)
+    total, done = 1 + len(train_pairs) + len(valid_pairs), [0]
+
+    def tick() -> None:
+        done[0] += 1
+        progress(done[0], total, CHOICE_PHASE)
+
     # 0. how common each attribute is among the training items (the specificity part)
     train_items = {i for o in outfits_in_split(catalogue, "train") for i in o.item_ids}
     train_labels = [labels.get(i, []) for i in sorted(train_items)]
@@ -116,16 +132,14 @@ def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress
         selection.calibration = PlattCalibration.fit(logits, targets)
         # the kinds it cannot tell apart on these items are never named (issue 17: MANGO's line "she")
         selection.unseen_kinds = unrecognised_kinds(selection.calibration.probabilities(logits), targets, names)
-    progress(1, 4, "attribute choice")
+    tick()
     # 2. prior from oracle answers on training pairs
-    train_pairs = sample_pairs(catalogue, "train", 2 * n_pairs, seed + 1, bundle.compatibility.categories)
-    _, train_oracle = _pair_records(bundle, images, train_pairs, selection, background, should_stop)
+    _, train_oracle = _pair_records(bundle, images, train_pairs, selection, background, should_stop, tick=tick)
     selection.prior = oracle_prior(train_oracle, len(names)).tolist()
-    progress(2, 4, "attribute choice")
     # 3. weights on validation pairs
-    valid_pairs = sample_pairs(catalogue, "valid", n_pairs, seed + 2, bundle.compatibility.categories)
     valid_flat: list[bool] = []
-    all_parts, all_oracle = _pair_records(bundle, images, valid_pairs, selection, background, should_stop, valid_flat)
+    all_parts, all_oracle = _pair_records(bundle, images, valid_pairs, selection, background, should_stop, valid_flat,
+                                          tick)
     themes = _theme_answers(truth, valid_pairs, names)
     tuned_on = "ground truth (true theme of positive validation pairs)" if any(t is not None for t in themes) \
         else "removal oracle"
@@ -139,7 +153,6 @@ def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress
         selection.weights, _ = tune_weights([p for p, _ in fitted], [a for _, a in fitted], names)
         selection.tuned = True
         selection.abstain_below = _fit_abstain(all_parts, answers, valid_flat, selection.weights, names)
-    progress(3, 4, "attribute choice")
     counts = {"train_prior": len(train_pairs), "valid_tuning": len(valid_pairs), "calibration_items": len(valid_items)}
     return selection, tuned_on, counts
 
@@ -169,14 +182,16 @@ def evaluate_attribute_choice(catalogue, bundle, images, test_pairs, n_pairs, se
                                                 should_stop, truth)
     # 4. accuracy on test pairs
     report = _score_selection(bundle, images, test_pairs, selection, names, background, should_stop, tuned_on,
-                              {**counts, "test": len(test_pairs)})
-    progress(4, 4, "attribute choice")
+                              {**counts, "test": len(test_pairs)}, progress)
     return selection, report
 
 
-def _score_selection(bundle, images, test_pairs, selection, names, background, should_stop, tuned_on, counts):
+def _score_selection(bundle, images, test_pairs, selection, names, background, should_stop, tuned_on, counts,
+                     progress: Progress = no_progress):
     flat: list[bool] = []
-    test_parts, test_oracle = _pair_records(bundle, images, test_pairs, selection, background, should_stop, flat)
+    done = iter(range(1, len(test_pairs) + 1))
+    test_parts, test_oracle = _pair_records(bundle, images, test_pairs, selection, background, should_stop, flat,
+                                            lambda: progress(next(done), len(test_pairs), SCORE_PHASE))
     rules = dict(RULES, combined=selection.weights)
     rankings = {rule: [[s.name for s in rank_attributes(p, w, names)] for p in test_parts] for rule, w in rules.items()}
     # the shipped answer: the combined rule, or nothing where it abstains

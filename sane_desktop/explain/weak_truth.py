@@ -33,6 +33,7 @@ from sane_desktop.catalogue.types import Catalogue, ItemRecord
 from sane_desktop.catalogue.vocabulary import categorical_names, normalise_value
 from sane_desktop.errors import InputError
 from sane_desktop.explain.attribute_choice import (
+    CHOICE_PHASE,
     RULES,
     PairParts,
     PlattCalibration,
@@ -351,7 +352,7 @@ def fit_weak_selection(catalogue: Catalogue, bundle: ModelBundle, images: PairIm
     related = [p for p in pairs if p.shared]
     if not related:
         raise InputError("no validation pairs share exactly one labelled value: cannot fit a selection")
-    outputs = pair_outputs(bundle, images, pairs, progress, should_stop, "fitting on validation pairs")
+    outputs = pair_outputs(bundle, images, pairs, progress, should_stop, CHOICE_PHASE)
     if background is not None:
         answers = oracle_answers(bundle, images, pairs, outputs, selection, background, should_stop)
         selection.prior = oracle_prior(answers, len(names)).tolist()
