@@ -51,7 +51,7 @@ def copy_of(module: torch.nn.Module) -> torch.nn.Module:
 def test_embedding_restores_torch_threads_and_decodes_in_batches(tmp_path) -> None:
     from catalogue_fixtures import write_image
 
-    from sane_desktop.retrieval.embedding import ImageBatches, embed_images
+    from sane_desktop.retrieval.embedding import DECODED, UNREADABLE, ImageBatches, embed_images
 
     bundle = _bundle_with_real_statistics()
     paths = [write_image(tmp_path / f"{i}.png", size=(40, 30), colour=(10 * i, 100, 200)) for i in range(5)]
@@ -59,7 +59,7 @@ def test_embedding_restores_torch_threads_and_decodes_in_batches(tmp_path) -> No
     batches = ImageBatches(paths, bundle.preprocessing, batch_size=4)
     images, positions, ok = batches[1]
     assert len(batches) == 2 and images.shape == (2, 3, 64, 64) and positions.tolist() == [4, 5]
-    assert ok.tolist() == [True, False]
+    assert ok.tolist() == [DECODED, UNREADABLE]
     threads = torch.get_num_threads()
     out = list(embed_images(bundle, paths, batch_size=2, workers=1))
     assert torch.get_num_threads() == threads

@@ -88,10 +88,10 @@ def load_image_uint8(path: Path | str, prep: Preprocessing, data: bytes | None =
     return prep.to_uint8(_load_rgb(path, max_side=prep.size * 2, data=data))
 
 
-def load_image_tensor(path: Path | str, prep: Preprocessing) -> torch.Tensor:
-    """Normalised float tensor (3, size, size) of the image at ``path``.
+def load_image_tensor(path: Path | str, prep: Preprocessing, data: bytes | None = None) -> torch.Tensor:
+    """Normalised float tensor (3, size, size) of the image at ``path`` (``data``: its bytes, already read).
 
     Raises:
         ImageRejected: as :func:`load_image_uint8`.
     """
-    return prep.normalise(load_image_uint8(path, prep))
+    return prep.normalise(load_image_uint8(path, prep, data))

@@ -6,9 +6,10 @@ u_k and, where the attribute net shares the trunk, the attribute probabilities."
 
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,29 +28,50 @@ FeatureSink = Callable[["EmbeddedBatch", np.ndarray], None]
 """Receives each embedded batch with its trunk features float16 (B, K, C) (to cache them)."""
 
 
-class ImageFiles(Dataset):
-    """uint8 (3, S, S) tensors of image files; an unreadable file yields ``ok = False``."""
+# Decode status of one image file (ImageFiles): embedded, unreadable, or bytes that are no longer
+# the photo whose content hash the caller holds (replaced since it was hashed)
+DECODED, UNREADABLE, CHANGED = 0, 1, 2
 
-    def __init__(self, paths: Sequence[Path], preprocessing: Preprocessing) -> None:
+
+def is_content_hash(key: str) -> bool:
+    """Whether ``key`` is a SHA-256 hex digest (64 characters), not a placeholder for an unhashed file."""
+    return len(key) == 64
+
+
+class ImageFiles(Dataset):
+    """uint8 (3, S, S) tensors of image files and their decode status (:data:`DECODED`,
+    :data:`UNREADABLE`, :data:`CHANGED`). With ``hashes`` (SHA-256 hex per path) the bytes decoded
+    are the bytes checked: each file is read once, and one whose bytes no longer match its hash is
+    not decoded (what is derived from it would be stored under another photo's hash)."""
+
+    def __init__(self, paths: Sequence[Path], preprocessing: Preprocessing,
+                 hashes: Sequence[str] | None = None) -> None:
         self.paths = list(paths)
         self.preprocessing = preprocessing
+        self.hashes = None if hashes is None else list(hashes)
 
     def __len__(self) -> int:
         return len(self.paths)
 
-    def __getitem__(self, index: int) -> tuple[torch.Tensor, int, bool]:
+    def __getitem__(self, index: int) -> tuple[torch.Tensor, int, int]:
+        size = self.preprocessing.size
         try:
-            return load_image_uint8(self.paths[index], self.preprocessing), index, True
+            data = self.paths[index].read_bytes()
+            expected = None if self.hashes is None else self.hashes[index]
+            if expected is not None and is_content_hash(expected) and hashlib.sha256(data).hexdigest() != expected:
+                return torch.zeros(3, size, size, dtype=torch.uint8), index, CHANGED
+            return load_image_uint8(self.paths[index], self.preprocessing, data), index, DECODED
         except Exception:  # noqa: BLE001 - a bad file is reported by the indexer, not fatal
-            size = self.preprocessing.size
-            return torch.zeros(3, size, size, dtype=torch.uint8), index, False
+            return torch.zeros(3, size, size, dtype=torch.uint8), index, UNREADABLE
 
 
 class ImageBatches(Dataset):
-    """Batch ``i`` of ``paths`` decoded as one uint8 (B, 3, S, S) tensor, its positions and an ok mask."""
+    """Batch ``i`` of ``paths`` decoded as one uint8 (B, 3, S, S) tensor, its positions and their
+    decode status (:class:`ImageFiles`)."""
 
-    def __init__(self, paths: Sequence[Path], preprocessing: Preprocessing, batch_size: int) -> None:
-        self.files = ImageFiles(paths, preprocessing)
+    def __init__(self, paths: Sequence[Path], preprocessing: Preprocessing, batch_size: int,
+                 hashes: Sequence[str] | None = None) -> None:
+        self.files = ImageFiles(paths, preprocessing, hashes)
         self.batch_size = batch_size
 
     def __len__(self) -> int:
@@ -59,7 +81,7 @@ class ImageBatches(Dataset):
         start = batch * self.batch_size
         decoded = [self.files[i] for i in range(start, min(start + self.batch_size, len(self.files)))]
         return (torch.stack([image for image, _, _ in decoded]), torch.tensor([i for _, i, _ in decoded]),
-                torch.tensor([ok for _, _, ok in decoded]))
+                torch.tensor([status for _, _, status in decoded]))
 
 
 @dataclass
@@ -69,6 +91,7 @@ class EmbeddedBatch:
     embeddings: np.ndarray  # (B, D) float32, E(x)
     cells: np.ndarray  # (B, K, D) float16, u_k(x)
     attribute_scores: np.ndarray | None  # (B, A) float32 probabilities
+    changed: list[int] = field(default_factory=list)  # positions whose bytes no longer match their hash
 
 
 def has_frozen_trunk(bundle: ModelBundle) -> bool:
@@ -146,14 +169,19 @@ def embed_images(
     model's threads on the remaining cores: on 2 cores one decoder and one model thread run side
     by side 25 % faster than two of each fighting over both cores (bench/bench_index.py).
 
-    With a feature ``cache`` (a frozen trunk) and the images' content ``hashes``: images whose
-    trunk features are cached are embedded from them without decoding (first, in batches); the
-    others are decoded and their features added to the cache, one shard per batch (a cache that
-    cannot be written is skipped: the embeddings do not depend on it)."""
+    ``hashes``: the images' content hashes (SHA-256 hex, one per path), as the caller recorded them.
+    Each decoded file is checked against its hash on the very bytes decoded; one that no longer
+    matches (replaced since it was hashed) is not embedded and is listed in ``changed``. With a
+    feature ``cache`` (a frozen trunk) they key it too: images whose trunk features are cached are
+    embedded from them without decoding (first, in batches); the others are decoded and their
+    features added to the cache, one shard per batch (a cache that cannot be written is skipped:
+    the embeddings do not depend on it)."""
     if not paths:
         return
+    if hashes is not None and len(hashes) != len(paths):
+        raise ValueError("one content hash per path")
     if cache is not None:
-        if hashes is None or len(hashes) != len(paths):
+        if hashes is None:
             raise ValueError("a feature cache needs one content hash per path")
         yield from _embed_cached(bundle, paths, hashes, cache, batch_size, workers, should_stop)
         return
@@ -161,7 +189,7 @@ def embed_images(
     cores = os.cpu_count() or 1
     workers = max(1, cores // 2) if workers is None else workers
     workers = workers if len(paths) > batch_size else 0  # worker start-up costs more than it saves
-    loader = DataLoader(ImageBatches(paths, bundle.preprocessing, batch_size), batch_size=None, shuffle=False,
+    loader = DataLoader(ImageBatches(paths, bundle.preprocessing, batch_size, hashes), batch_size=None, shuffle=False,
                         num_workers=workers, pin_memory=device.type == "cuda",
                         prefetch_factor=2 if workers else None)
     bundle = inference_bundle(bundle)
@@ -192,7 +220,7 @@ def _embed_cached(bundle: ModelBundle, paths: Sequence[Path], hashes: Sequence[s
     def store(batch: EmbeddedBatch, features: np.ndarray) -> None:
         nonlocal writable
         keys = [hashes[todo[i]] for i in batch.indices.tolist()]
-        keep = [n for n, key in enumerate(keys) if len(key) == 64]  # a SHA-256 hex digest, not a placeholder
+        keep = [n for n, key in enumerate(keys) if is_content_hash(key)]  # not a placeholder
         if writable and keep:
             try:
                 cache.add([keys[n] for n in keep], features[keep])
@@ -200,25 +228,26 @@ def _embed_cached(bundle: ModelBundle, paths: Sequence[Path], hashes: Sequence[s
                 writable = False
 
     inner = embed_images(bundle, [paths[i] for i in todo], batch_size=batch_size, workers=workers,
-                         should_stop=should_stop, on_features=store)
+                         should_stop=should_stop, hashes=[hashes[i] for i in todo], on_features=store)
     for batch in inner:
         yield EmbeddedBatch(np.asarray([todo[i] for i in batch.indices.tolist()], np.int64),
-                            [todo[i] for i in batch.failed], batch.embeddings, batch.cells, batch.attribute_scores)
+                            [todo[i] for i in batch.failed], batch.embeddings, batch.cells, batch.attribute_scores,
+                            [todo[i] for i in batch.changed])
 
 
 def _embed_batches(bundle: ModelBundle, loader: DataLoader, should_stop: CancelCheck,
                    on_features: FeatureSink | None = None) -> Iterator[EmbeddedBatch]:
-    for images, indices, ok in loader:
+    for images, indices, status in loader:
         if should_stop():
             raise Cancelled("indexing cancelled")
-        ok = ok.bool()
-        failed = indices[~ok].tolist()
+        ok = status == DECODED
+        failed, changed = indices[status == UNREADABLE].tolist(), indices[status == CHANGED].tolist()
         if not ok.any():
             yield EmbeddedBatch(np.empty(0, np.int64), failed, np.empty((0, bundle.compatibility.embed_dim), np.float32),
-                                np.empty((0, 0, bundle.compatibility.embed_dim), np.float16), None)
+                                np.empty((0, 0, bundle.compatibility.embed_dim), np.float16), None, changed)
             continue
         embeddings, cells, scores, features = embed_tensor_batch(bundle, images[ok], keep_features=on_features is not None)
-        batch = EmbeddedBatch(indices[ok].numpy().astype(np.int64), failed, embeddings, cells, scores)
+        batch = EmbeddedBatch(indices[ok].numpy().astype(np.int64), failed, embeddings, cells, scores, changed)
         if on_features is not None and features is not None:
             on_features(batch, features)
         yield batch

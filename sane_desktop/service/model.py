@@ -3,6 +3,7 @@ per-cell outputs the indexer stored (or computed now for what it did not)."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
 from collections.abc import Callable, Mapping, Sequence
@@ -12,7 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sane_desktop.errors import InputError, ModelError, NotFound, PhotoChanged, PhotoGone, StaleIndexError
+from sane_desktop.errors import ModelError, NotFound, PhotoChanged, PhotoGone, StaleIndexError
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.retrieval.category_map import GENERAL, target_of
@@ -98,23 +99,30 @@ class ModelContext:
 
         Raises :class:`StaleIndexError` when the file changed, NotFound when it cannot be read.
         An item without a recorded hash (a reader that did not hash) is not checked."""
-        from sane_desktop.retrieval.indexing.scan import file_hash
-
         key = (item.image_path, item.content_hash)
         if not item.content_hash or key in self._verified:
             return
+        self._read_verified(item)
+
+    def _read_verified(self, item: ItemInfo) -> bytes:
+        """The bytes of the item's file, checked against its recorded hash (:meth:`verify`'s errors).
+        A picture is decoded from these very bytes: a check remembered from earlier, or a second
+        read, would let a file replaced in the meantime be drawn as the indexed photo."""
+        path = item.image_path
         try:
-            if not stat.S_ISREG(os.stat(item.image_path).st_mode):  # a FIFO would block the read forever
-                raise PhotoChanged(f"{item.image_path} is no longer a regular file: re-index")
-            digest = file_hash(item.image_path)
+            if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever
+                raise PhotoChanged(f"{path} is no longer a regular file: re-index")
+            data = Path(path).read_bytes()
         except FileNotFoundError:
             raise _photo_gone(item) from None
         except OSError as error:
-            raise NotFound(f"cannot read the image of {item.item_id} ({item.image_path}: {error.strerror})") from None
-        if digest != item.content_hash:
-            raise PhotoChanged(f"{item.image_path} changed since the catalogue was indexed: re-index (index --rebuild "
+            raise NotFound(f"cannot read the image of {item.item_id} ({path}: {error.strerror})") from None
+        if item.content_hash and hashlib.sha256(data).hexdigest() != item.content_hash:
+            raise PhotoChanged(f"{path} changed since the catalogue was indexed: re-index (index --rebuild "
                                "when a plain re-index does not see it: it reads every photo again)")
-        self._verified.add(key)
+        if item.content_hash:
+            self._verified.add((path, item.content_hash))
+        return data
 
     def image(self, item: ItemInfo) -> torch.Tensor:
         """Normalised (3, S, S) tensor of an item, cached for the context's life; raises
@@ -126,16 +134,11 @@ class ModelContext:
             self._images[key] = self._load(item, load_image_tensor)
         return self._images[key]
 
-    def _load(self, item: ItemInfo, loader: Callable[[Path, Any], torch.Tensor]) -> torch.Tensor:
-        """``loader(path, preprocessing)`` of a verified item; a photo deleted after its check (a
-        check is remembered) is said in :meth:`verify`'s words, whichever path found it gone."""
-        self.verify(item)
-        try:
-            return loader(item.image_path, self.bundle().preprocessing)
-        except InputError:
-            if not os.path.lexists(item.image_path):
-                raise _photo_gone(item) from None
-            raise
+    def _load(self, item: ItemInfo, loader: Callable[[Path, Any, bytes], torch.Tensor]) -> torch.Tensor:
+        """``loader(path, preprocessing, data)`` of the item's file, read once and checked
+        (:meth:`_read_verified`) before it is decoded."""
+        data = self._read_verified(item)
+        return loader(item.image_path, self.bundle().preprocessing, data)
 
     def crop_rgb(self, item: ItemInfo) -> np.ndarray:
         """(S, S, 3) uint8 centre crop of the item: the picture its maps align with (verified and

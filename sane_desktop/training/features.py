@@ -83,10 +83,14 @@ def pooled_features(catalogue: Catalogue, item_ids: Sequence[str], bundle: Model
             fresh_cells.update(zip(keys, np.asarray(features, dtype=np.float16)))
 
     done = 0
-    for batch in embed_images(bundle, [paths[n] for n in todo], should_stop=should_stop, on_features=keep):
+    for batch in embed_images(bundle, [paths[n] for n in todo], should_stop=should_stop,
+                              hashes=[hashes[n] for n in todo], on_features=keep):
         if batch.failed:
             bad = paths[todo[batch.failed[0]]]
             raise InputError(f"cannot decode {bad} as an image (fix or remove it, then train again)")
+        if batch.changed:  # its features would be cached under the hash of the photo it replaced
+            bad = paths[todo[batch.changed[0]]]
+            raise InputError(f"{bad} changed while train read it (replaced after it was hashed): train again")
         done += len(batch.indices)
         progress(done, len(todo), PHASE_TRUNK)
     cached = [h for h in hashes if h not in fresh]

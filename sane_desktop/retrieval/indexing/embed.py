@@ -21,6 +21,9 @@ from sane_desktop.retrieval.indexing.scan import IndexItem
 from sane_desktop.store.embeddings import EmbeddingRow
 
 DECODE_FAILED = "image could not be decoded"
+# the file was replaced after the import hashed it: embedding it would store another photo's picture
+# under the recorded photo's hash (the next index run imports the file as it is now)
+PHOTO_CHANGED = "the photo changed after it was imported: run index again"
 # Per-cell outputs (K × D float16: 6.3 KB an item with the Lite0 trunk, three quarters of the database)
 # are stored for catalogues up to this many items; above it they are computed on demand for the items
 # on screen (issue 19: at 10M items they alone would be ~60 GB). ``index --cells`` overrides.
@@ -68,11 +71,13 @@ def embed_items(
     paths = [item.path for item in items]
     # a frozen pretrained trunk: its features are cached by image content (train reuses them)
     cache = FeatureCache(trunk_identity(bundle)) if has_frozen_trunk(bundle) else None
-    hashes = [item.content_hash for item in items] if cache is not None else None
+    # every decoded file is checked against the hash its item was imported with
+    hashes = [item.content_hash for item in items]
     for batch in embed_images(bundle, paths, batch_size=batch_size, workers=workers, should_stop=should_stop,
                               hashes=hashes, cache=cache):
         failed = tuple(IndexFailure(id=items[i].item_id, path=str(items[i].path), reason=DECODE_FAILED)
-                       for i in batch.failed)
+                       for i in batch.failed) + tuple(
+            IndexFailure(id=items[i].item_id, path=str(items[i].path), reason=PHOTO_CHANGED) for i in batch.changed)
         yield EmbeddedChunk(_rows(bundle.content_hash, items, batch, store_cells), failed)
 
 
