@@ -142,6 +142,26 @@ def test_a_failure_is_kept_by_path_not_by_the_photo_s_content(  # type: ignore[n
     assert "photo missing" not in painted_texts(window.outfit_panel.view, row)
 
 
+def test_the_photo_added_is_the_one_the_category_dialog_showed(  # type: ignore[no-untyped-def]
+        world, items, make_window, qtbot, tmp_path) -> None:
+    """A photo replaced on disk while its category dialog is open (edited in another program, say) is
+    refused when the user confirms, rather than the new picture joining the outfit under the preview
+    of the old one: the guess, the preview and the add are held to the bytes read for the guess."""
+    dropped = tmp_path / f"from-my-disk{items[0].image_path.suffix}"
+    dropped.write_bytes(items[0].image_path.read_bytes())
+    window = make_window(world, size=SIZE)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(dropped))])
+    window.outfit_panel.view.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=30000)
+    assert window.category_dialog.guess.content_hash == items[0].content_hash
+    dropped.write_bytes(items[1].image_path.read_bytes())  # replaced while the dialog is open
+    window.category_dialog.accept()
+    qtbot.waitUntil(lambda: "replaced since it was added" in window.statusBar().currentMessage(), timeout=30000)
+    assert not any(pk < 0 for pk in window.outfit_model.pks())
+
+
 def test_two_catalogues_with_the_same_photo_one_missing(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Two catalogues (models on one loader, as in the window) hold byte-identical photos; the first's
     file is gone. The second shows its thumbnail all the same (the trial saw "…" there for good)."""

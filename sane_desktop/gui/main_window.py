@@ -838,14 +838,17 @@ class MainWindow(QMainWindow):
 
     def _ask_category(self, guess: CategoryGuess) -> None:
         self.category_dialog = CategoryDialog(guess, self)
-        self.category_dialog.chosen.connect(self.add_image)
+        # the photo previewed is the one added: a file replaced while the dialog is open is refused
+        self.category_dialog.chosen.connect(
+            lambda path, category: self.add_image(path, category, guess.content_hash))
         self.category_dialog.finished.connect(lambda _r: QTimer.singleShot(0, self._next_file))
         self.category_dialog.open()
 
-    def add_image(self, path: str, category: str) -> None:
-        """Embed an image from disk as an item of ``category``; it then joins the outfit."""
-        self.tasks.start(lambda service, _state: service.add_image(Path(path), category), "Embedding the image…") \
-            .on_done(self._image_added).on_failed(self._report_error)
+    def add_image(self, path: str, category: str, content_hash: str = "") -> None:
+        """Embed an image from disk as an item of ``category``; it then joins the outfit.
+        ``content_hash``: the bytes the user saw (the category dialog's preview); other bytes are refused."""
+        self.tasks.start(lambda service, _state: service.add_image(Path(path), category, content_hash),
+                         "Embedding the image…").on_done(self._image_added).on_failed(self._report_error)
 
     # --- "Find visually similar" --------------------------------------------------------------
     def item_menu(self, view: QListView, pos: QPoint) -> QMenu | None:

@@ -205,14 +205,15 @@ class OutfitSearch:
         from sane_desktop.catalogue.images import load_rgb
 
         path = Path(path).expanduser().resolve()
-        embedding, _, _ = self._embed_file(path)
-        preview = np.asarray(load_rgb(path, max_side=PREVIEW_SIDE), dtype=np.uint8)
+        embedding, _, digest, data = self._read_and_embed(path)
+        # the preview the user confirms is the picture guessed: the same bytes, not a second read
+        preview = np.asarray(load_rgb(path, max_side=PREVIEW_SIDE, data=data), dtype=np.uint8)
         names, centres = self._category_centres()
         if not names:
-            return CategoryGuess(path, (), preview)
+            return CategoryGuess(path, (), preview, digest)
         cosines = _unit(centres) @ _unit(embedding[None])[0]
         order = np.argsort(-cosines, kind="stable")
-        return CategoryGuess(path, tuple((names[i], float(cosines[i])) for i in order), preview)
+        return CategoryGuess(path, tuple((names[i], float(cosines[i])) for i in order), preview, digest)
 
     def add_image(self, path: Path | str, category: str, content_hash: str = "") -> ItemInfo:
         """Embed an image from disk as an outfit member of the catalogue's ``category`` (a spelling
@@ -276,6 +277,12 @@ class OutfitSearch:
         """(E(x) (D,), cells (K, D), SHA-256 hex of the bytes embedded) of one image: the same
         single-image path the searcher's embed_image takes, keeping the cells for the image's
         explanations. The file is read once, and its hash and its picture come from those bytes."""
+        embedding, cells, digest, _ = self._read_and_embed(path)
+        return embedding, cells, digest
+
+    def _read_and_embed(self, path: Path) -> tuple[np.ndarray, np.ndarray, str, bytes]:
+        """:meth:`_embed_file` and the bytes read. NotFound without a file, InputError for one that
+        is not a readable image."""
         import hashlib
 
         from sane_desktop.retrieval.embedding import embed_one
@@ -289,7 +296,8 @@ class OutfitSearch:
             raise NotFound(f"no image file at {path}") from error
         except (OSError, ValueError) as error:
             raise InputError(f"cannot read {path.name} as an image ({error})") from error
-        return np.asarray(embedding, np.float32), np.asarray(cells, np.float32), hashlib.sha256(data).hexdigest()
+        return (np.asarray(embedding, np.float32), np.asarray(cells, np.float32), hashlib.sha256(data).hexdigest(),
+                data)
 
     def _category_centres(self) -> tuple[list[str], np.ndarray]:
         self.refresh()  # centres are means of the stored embeddings: a re-index moves them

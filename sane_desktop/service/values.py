@@ -179,6 +179,7 @@ class CategoryGuess:
     path: Path
     ranked: tuple[tuple[str, float], ...]
     preview: np.ndarray | None = None  # (h, w, 3) uint8, longer side ≤ PREVIEW_SIDE: decoded bounded, off the GUI thread
+    content_hash: str = ""  # SHA-256 of the bytes guessed and previewed: adding it embeds that photo or refuses
 
     @property
     def best(self) -> str:
