@@ -51,7 +51,8 @@ QUESTION = "Why does it match?"
 LOOK_ALIKE_QUESTION = "Why does it look like your outfit?"
 SIMILAR_QUESTION = "Why do they look alike?"
 PROMPT = "Click a compatible item to see why it matches the outfit."
-METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)"}
+METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)",
+                "fast_detail": "fast, finer (cells of the enlarged pictures, for small details)"}
 PHOTO_CACHE = 8
 PANEL_MIN_WIDTH = 220  # the panel's least width, whatever it shows
 # an exported card is laid out this wide (logical px) and drawn at twice the pixels, whatever the

@@ -277,6 +277,19 @@ class Explanations:
                      fast.attributes, fast.attribute_maps)
         if not refine or should_stop():
             return
+        detail = self.explainer("fast_detail")
+        assert isinstance(detail, FastExplainer)  # the registry's "fast_detail"
+        if detail.settings.zoom > 1:  # a pretrained trunk: small details show only with the input enlarged
+            finer = detail.explain(self.model.image(candidate), self.model.image(outfit_item), fast.space)
+            outputs = self.attribute_pass([candidate, outfit_item])
+            ranked = self.rank(outputs, finer.query_map[None], 1, with_partners=True, items=[candidate],
+                               partners=[outfit_item])[0]
+            where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
+            yield update("fast_detail", finer.query_map, finer.candidate_map, False,
+                         f"finer map: the pictures enlarged {detail.settings.zoom}×, {finer.forward_passes} passes",
+                         ranked, {name: (maps[0], maps[1]) for name, maps in where.items()})
+            if should_stop():
+                return
         trunk = self.model.bundle().compatibility.trunk.kind
         masks = n_masks or default_rise_masks(trunk)
         why = "" if n_masks or masks >= 2000 else f" (fewer on a CPU for the {trunk} trunk; 2,000 on a GPU)"

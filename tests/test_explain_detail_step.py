@@ -1,0 +1,93 @@
+"""The window's explanation with a pretrained (Lite) trunk: after the exact map, the finer map of the
+pictures enlarged twice (issue 17 point 3: on the demo's validation motif pairs it points at the motif
+four times as often), then RISE. A from-scratch trunk's explanation goes from the exact map to RISE
+as before (its finer map, the gradient refinement, is `explain --method fast_detail`'s)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from sane_desktop.cli import main
+from sane_desktop.models import CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
+from sane_desktop.models.attributes import AttributeNet
+from sane_desktop.service import CatalogueService
+
+CATEGORIES = ["bottoms", "tops"]
+
+
+def draw(path: Path, colour: tuple[int, int, int], ellipse: bool) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image = Image.new("RGB", (80, 96), (245, 245, 245))
+    (ImageDraw.Draw(image).ellipse if ellipse else ImageDraw.Draw(image).rectangle)([10, 12, 70, 84], fill=colour)
+    image.save(path)
+
+
+@pytest.fixture(scope="module")
+def lite_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A four-photo shop indexed with a seeded Lite0 model (weights do not matter to the steps)."""
+    root = tmp_path_factory.mktemp("detail-step")
+    shop = root / "shop"
+    draw(shop / "Tops" / "a.jpg", (200, 40, 40), False)
+    draw(shop / "Tops" / "b.jpg", (60, 160, 60), True)
+    draw(shop / "Bottoms" / "x.jpg", (30, 30, 30), False)
+    draw(shop / "Bottoms" / "y.jpg", (150, 100, 40), True)
+    torch.manual_seed(0)
+    net = CompatibilityNet(CATEGORIES, embed_dim=16, trunk="efficientnet_lite0").eval()
+    attributes = AttributeNet(["colour:red", "colour:green", "pattern:solid"], trunk=net.trunk).eval()
+    bundle = ModelBundle(net, attributes, Preprocessing.for_trunk("efficientnet_lite0", 96), {})
+    save_checkpoint(root / "lite.pt", bundle)
+    home = root / "home"
+    assert main(["--index-home", str(home), "index", str(shop), "--name", "shop", "--model", str(root / "lite.pt"),
+                 "--workers", "0", "--device", "cpu", "--json"]) == 0
+    return home
+
+
+def test_a_lite_trunk_explanation_shows_the_finer_map_after_the_exact_one(lite_home: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    service = CatalogueService(lite_home, device="cpu")
+    service.open_catalogue("shop")
+    by_id = {item.item_id: item for item in service.items()}
+    candidate, partner = by_id["Tops/a"], by_id["Bottoms/x"]
+    steps = list(service.explain(candidate.pk, partner.pk, refine=True, n_masks=8, chunk=8))
+    methods = [step.method for step in steps]
+    assert methods[:2] == ["fast", "fast_detail"] and set(methods[2:]) == {"rise"} and steps[-1].final
+    exact, finer = steps[0], steps[1]
+    assert not finer.final and "enlarged 2×" in finer.detail
+    assert finer.candidate_map.shape == exact.candidate_map.shape == (96, 96)
+    assert np.isfinite(finer.candidate_map).all() and not np.allclose(finer.candidate_map, exact.candidate_map)
+    assert finer.similarity == exact.similarity  # the score explained is the native, exact one
+    # the finer map is the registry's fast_detail of the pair, as `explain --method fast_detail` draws it
+    assert main(["--index-home", str(lite_home), "explain", "shop", "--query", "Tops/a", "--candidate", "Bottoms/x",
+                 "--method", "fast_detail", "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["method"] == "fast_detail"
+    # stopped after the finer map: no RISE
+    stop_after = iter([False, True])  # asked after the exact map, then after the finer one
+    steps = list(service.explain(candidate.pk, partner.pk, refine=True, n_masks=8,
+                                 should_stop=lambda: next(stop_after, True)))
+    assert [step.method for step in steps] == ["fast", "fast_detail"]
+
+
+def test_a_from_scratch_trunk_goes_from_the_exact_map_to_rise(lite_home: Path, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    shop = tmp_path / "shop"
+    draw(shop / "Tops" / "a.jpg", (200, 40, 40), False)
+    draw(shop / "Bottoms" / "x.jpg", (30, 30, 30), False)
+    home = tmp_path / "home"
+    assert main(["--index-home", str(home), "index", str(shop), "--name", "shop", "--model", str(demo_model_path()),
+                 "--workers", "0", "--device", "cpu", "--json"]) == 0
+    capsys.readouterr()
+    service = CatalogueService(home, device="cpu")
+    service.open_catalogue("shop")
+    by_id = {item.item_id: item for item in service.items()}
+    steps = list(service.explain(by_id["Tops/a"].pk, by_id["Bottoms/x"].pk, refine=True, n_masks=8, chunk=8))
+    assert steps[0].method == "fast" and {step.method for step in steps[1:]} == {"rise"}
