@@ -130,6 +130,18 @@ def _terms(cells: Tensor, mask: Tensor, unit_reference: Tensor) -> Tensor:
     return masked @ unit_reference / (cells.shape[0] * norm)
 
 
+def target_terms(cells: Tensor, blank: Tensor, target: Target, space_masks: Tensor) -> Tensor:
+    """(K,) terms of one image's cells (K, D) for a target's sum of cosines, each relative to the
+    blank image's cells (K, D) of the same size: they sum to the target's score minus the blank's."""
+    terms = cells.new_zeros(cells.shape[0])
+    for reference, space in zip(target.references.to(cells.device), target.spaces):
+        mask = space_masks[space].float()
+        ref = reference.float() * mask
+        ref = ref / ref.norm().clamp_min(EPS)
+        terms = terms + _terms(cells, mask, ref) - _terms(blank, mask, ref)
+    return terms
+
+
 def joint_cell_map(query_cells: Tensor, candidate_cells: Tensor, mask: Tensor) -> Tensor:
     """(K, K) cell-to-cell contributions of one pair; the whole map sums to the cosine."""
     q_masked = query_cells.float() * mask
@@ -269,18 +281,8 @@ class FastExplainer(Explainer[FastSettings]):
         blank = self.baseline_cells((big.shape[-2], big.shape[-1]))
         with torch.inference_mode():
             space_masks = self.model.space_masks()
-            rows = []
-            for image_cells, target in zip(cells, targets):
-                terms: Tensor | None = None
-                for reference, space in zip(target.references.to(cells.device), target.spaces):
-                    mask = space_masks[space].float()
-                    ref = reference.float() * mask
-                    ref = ref / ref.norm().clamp_min(EPS)
-                    pair_terms = _terms(image_cells, mask, ref) - _terms(blank, mask, ref)
-                    terms = pair_terms if terms is None else terms + pair_terms
-                assert terms is not None  # targets have at least one reference
-                rows.append(terms)
-        return torch.stack(rows)
+            return torch.stack([target_terms(image_cells, blank, target, space_masks)
+                                for image_cells, target in zip(cells, targets)])
 
     def cells_and_details(
         self, images: Tensor, targets: Callable[[Tensor], Sequence[Target]],
@@ -358,16 +360,7 @@ class FastExplainer(Explainer[FastSettings]):
             cells = self.cells(image[None])[0]
         baseline = self.baseline_cells((image.shape[-2], image.shape[-1]))
         with torch.inference_mode():
-            space_masks = self.model.space_masks()
-            references = target.references.to(cells.device)
-            terms: Tensor | None = None
-            for reference, space in zip(references, target.spaces):
-                mask = space_masks[space].float()
-                ref = reference.float() * mask
-                ref = ref / ref.norm().clamp_min(EPS)
-                pair_terms = _terms(cells, mask, ref) - _terms(baseline, mask, ref)
-                terms = pair_terms if terms is None else terms + pair_terms
-            assert terms is not None  # targets have at least one reference
+            terms = target_terms(cells, baseline, target, self.model.space_masks())
             if self.settings.zoom > 1:
                 terms = self.zoomed_terms(image[None], [target])[0]
             drawn = self._draw(terms, image)
