@@ -241,14 +241,18 @@ def test_explaining_an_image_changed_since_indexing_is_refused(indexed: Path,
     catalogue = Catalogues(device="cpu").open("shop")
     outfit, target = outfit_and_target(catalogue)
     query, candidate = catalogue.items.get(outfit[0]), catalogue.items.get(outfit[1])
-    hashed: list[Path] = []
-    from sane_desktop.retrieval.indexing import scan
+    read: list[Path] = []
+    from sane_desktop.service.model import ModelContext
 
-    monkeypatch.setattr(scan, "file_hash", lambda path: hashed.append(path) or file_hash(path))
+    real_read = ModelContext._read_verified
+    monkeypatch.setattr(ModelContext, "_read_verified", lambda self, item: read.append(item.image_path)
+                        or real_read(self, item))
     catalogue.model.image(query)
     catalogue.model.image(query)
     catalogue.model.crop_rgb(query)
-    assert hashed == [query.image_path]  # hashed once per item for the session
+    # the tensor is kept for the session; each picture decoded is checked on the bytes it decodes
+    # (a check remembered from an earlier read let a replaced file be drawn as the indexed photo)
+    assert read == [query.image_path, query.image_path]
 
     shutil.copyfile(query.image_path, candidate.image_path)  # the file now shows another picture
     assert ranked(catalogue, outfit[:1], target)  # search still ranks the indexed pictures

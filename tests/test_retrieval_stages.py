@@ -3,6 +3,8 @@ and the names issue 13 made unique."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import json
 import shutil
 from collections.abc import Iterator
@@ -87,6 +89,8 @@ def test_embed_and_store_commit_batches_and_report_undecodable_images(world: dic
     model = load_index_model(world["model"], "cpu")
     items = scan_items(engine, find_catalogue(engine, "shop"))
     items[3].path.write_bytes(b"not an image")
+    # imported as it is now (a file replaced after its import is "changed", tests/test_photo_read_once.py)
+    items[3] = dataclasses.replace(items[3], content_hash=file_hash(items[3].path))
     seen: list[tuple[int, int, str]] = []
     chunks = embed_items(model.bundle, items, batch_size=5, workers=0)
 
