@@ -277,11 +277,13 @@ class Explanations:
                      fast.attributes, fast.attribute_maps)
         if not refine or should_stop():
             return
+        # one attribute-net pass over the pair serves each refined ranking (it depends on the images only)
+        pair_outputs = functools.cache(lambda: self.attribute_pass([candidate, outfit_item]))
         detail = self.explainer("fast_detail")
         assert isinstance(detail, FastExplainer)  # the registry's "fast_detail"
         if detail.settings.zoom > 1:  # a pretrained trunk: small details show only with the input enlarged
             finer = detail.explain(self.model.image(candidate), self.model.image(outfit_item), fast.space)
-            outputs = self.attribute_pass([candidate, outfit_item])
+            outputs = pair_outputs()
             ranked = self.rank(outputs, finer.query_map[None], 1, with_partners=True, items=[candidate],
                                partners=[outfit_item])[0]
             where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
@@ -305,7 +307,7 @@ class Explanations:
             q_map = step.map.cpu().numpy().astype(np.float32)
             yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item{why}",
                          fast.attributes, fast.attribute_maps)
-        outputs = self.attribute_pass([candidate, outfit_item])  # the refined ranking's, from the refined map
+        outputs = pair_outputs()  # the refined ranking's, from the refined map
         ranked = self.rank(outputs, c_map[None], 1, with_partners=True, items=[candidate], partners=[outfit_item])[0]
         where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
         yield update("rise", c_map, q_map, True, "RISE refined", ranked,
