@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-from PIL import Image
+from PIL import Image, ImageDraw
 
 DEFAULT_CATEGORIES = ("tops", "bottoms", "shoes", "bags")
 
@@ -192,3 +192,15 @@ def write_folder_catalogue(root: Path, counts: dict[str, int] | None = None, see
             write_image(root / category / f"item_{number}.jpg", colour=_colour(rng))
             ids.append(f"{category}/item_{number}")
     return sorted(ids)
+
+
+def draw_garment(path: Path, colour: tuple[int, int, int], ellipse: bool, size: tuple[int, int] = (56, 72)) -> Path:
+    """A product photo of one flat shape (an ellipse or a rectangle) of ``colour`` on an off-white
+    background, ``size`` (width, height) px; the parent folders are made. Returns ``path``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    width, height = size
+    image = Image.new("RGB", size, (245, 245, 245))
+    box = [width // 7, height // 7, width - width // 7, height - height // 7]
+    (ImageDraw.Draw(image).ellipse if ellipse else ImageDraw.Draw(image).rectangle)(box, fill=colour)
+    image.save(path)
+    return path

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from PIL import Image, ImageDraw
 
+from catalogue_fixtures import draw_garment
 from sane_desktop.cli import main
 from sane_desktop.models import CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
 from sane_desktop.models.attributes import AttributeNet
@@ -20,12 +20,6 @@ from sane_desktop.service import CatalogueService
 
 CATEGORIES = ["bottoms", "tops"]
 
-
-def draw(path: Path, colour: tuple[int, int, int], ellipse: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image = Image.new("RGB", (80, 96), (245, 245, 245))
-    (ImageDraw.Draw(image).ellipse if ellipse else ImageDraw.Draw(image).rectangle)([10, 12, 70, 84], fill=colour)
-    image.save(path)
 
 
 @pytest.fixture(scope="module")
@@ -91,3 +85,7 @@ def test_a_from_scratch_trunk_goes_from_the_exact_map_to_rise(lite_home: Path, t
     by_id = {item.item_id: item for item in service.items()}
     steps = list(service.explain(by_id["Tops/a"].pk, by_id["Bottoms/x"].pk, refine=True, n_masks=8, chunk=8))
     assert steps[0].method == "fast" and {step.method for step in steps[1:]} == {"rise"}
+
+
+def draw(path: Path, colour: tuple[int, int, int], ellipse: bool) -> Path:
+    return draw_garment(path, colour, ellipse, (80, 96))  # large enough for a few Lite0 cells

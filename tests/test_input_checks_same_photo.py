@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PIL import Image, ImageDraw
 
 from sane_desktop.catalogue.types import ItemRecord
+from catalogue_fixtures import draw_garment as draw
 from sane_desktop.cli import main
 from sane_desktop.cli.import_cmd import render
 from sane_desktop.models.checkpoint import demo_model_path
@@ -24,12 +24,6 @@ MODEL = demo_model_path()
 COPY_NOTE = {"id": "Tops/z_copy", "path": "Tops/z_copy.jpg", "reason": "same photo as Tops/a (both kept)",
              "kind": "duplicate"}
 
-
-def draw(path: Path, colour: tuple[int, int, int], ellipse: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image = Image.new("RGB", (56, 72), (245, 245, 245))
-    (ImageDraw.Draw(image).ellipse if ellipse else ImageDraw.Draw(image).rectangle)([8, 10, 46, 62], fill=colour)
-    image.save(path)
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
 
+from catalogue_fixtures import draw_garment as draw
 from sane_desktop.cli import main
 from sane_desktop.errors import PhotoChanged
 from sane_desktop.models import load_checkpoint
@@ -27,13 +27,6 @@ from sane_desktop.service import Catalogues
 
 MODEL = demo_model_path()
 
-
-def draw(path: Path, colour: tuple[int, int, int], ellipse: bool) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    image = Image.new("RGB", (56, 72), (245, 245, 245))
-    (ImageDraw.Draw(image).ellipse if ellipse else ImageDraw.Draw(image).rectangle)([8, 10, 46, 62], fill=colour)
-    image.save(path)
-    return path
 
 
 @pytest.fixture()
