@@ -1,6 +1,6 @@
 """The window's explanation with a pretrained (Lite) trunk: after the exact map, the finer map of the
 pictures enlarged twice (issue 17 point 3: on the demo's validation motif pairs it points at the motif
-four times as often), then RISE. A from-scratch trunk's explanation goes from the exact map to RISE
+four times as often), then RISE on a GPU (on a CPU the finer map is the last step). A from-scratch trunk's explanation goes from the exact map to RISE
 as before (its finer map, the gradient refinement, is `explain --method fast_detail`'s)."""
 
 from __future__ import annotations
@@ -67,6 +67,24 @@ def test_a_lite_trunk_explanation_shows_the_finer_map_after_the_exact_one(lite_h
     steps = list(service.explain(candidate.pk, partner.pk, refine=True, n_masks=8,
                                  should_stop=lambda: next(stop_after, True)))
     assert [step.method for step in steps] == ["fast", "fast_detail"]
+
+
+def test_on_a_cpu_a_lite_trunk_explanation_ends_at_the_finer_map(lite_home: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The window's default (no mask count asked): on a CPU RISE-160 drew no better map than the
+    finer one at ~4× its time, so the finer map is final and RISE never starts."""
+    from sane_desktop.explain.rise import RiseExplainer
+    from sane_desktop.service import explanation
+
+    monkeypatch.setattr(explanation.torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(RiseExplainer, "progressive", lambda *a, **k: pytest.fail("RISE ran on a CPU"))
+    service = CatalogueService(lite_home, device="cpu")
+    service.open_catalogue("shop")
+    by_id = {item.item_id: item for item in service.items()}
+    steps = list(service.explain(by_id["Tops/a"].pk, by_id["Bottoms/x"].pk, refine=True))
+    assert [step.method for step in steps] == ["fast", "fast_detail"]
+    assert steps[-1].final and not steps[0].final
+    assert "no RISE on a CPU" in steps[-1].detail and steps[-1].attributes
 
 
 def test_a_from_scratch_trunk_goes_from_the_exact_map_to_rise(lite_home: Path, tmp_path: Path,

@@ -12,7 +12,8 @@ weight as the app draws:
 - ``zoom2``/``zoom3``: the exact terms of the input enlarged 2×/3× (bilinear), relative to the blank
   image of that size: a 14×14 (21×21) grid over the same picture;
 - ``rise160``: RISE with 160 masks, the window's refinement on a CPU for a Lite0 trunk.
-With ``--curves N``, insertion/deletion AUC on the first N validation pairs (both signs) too.
+With ``--curves N``, insertion/deletion AUC on the first N validation pairs (both signs) too, and each
+variant's paired difference from ``rise160`` (95 % bootstrap over pairs) when it ran.
 
     .venv/bin/python bench/experiments/finer_maps.py CATALOGUE MODEL [--pairs 400] [--curves 40]
         [--variants fast,fast_detail,zoom2,rise160] [--json OUT]
@@ -36,6 +37,7 @@ from sane_desktop.explain.base import upsample
 from sane_desktop.explain.fast import _terms, fill_image
 from sane_desktop.explain.metrics import (
     box_to_crop,
+    paired_difference,
     perturbation_curves,
     pointing_hit,
     summarise_curves,
@@ -172,6 +174,10 @@ def main() -> None:
         "curves": {name: {"insertion_auc": round(summarise_curves(c["insertion"]).auc, 4),
                           "deletion_auc": round(summarise_curves(c["deletion"]).auc, 4)}
                    for name, c in curves.items()},
+        # Per-pair AUC differences against RISE-160 (the window's CPU refinement) with a 95 % bootstrap.
+        "vs_rise160": {name: {kind: paired_difference(c[kind], curves["rise160"][kind])
+                              for kind in ("insertion", "deletion")}
+                       for name, c in curves.items() if name != "rise160" and "rise160" in curves},
     }
     text = json.dumps(summary, indent=1)
     if args.json:

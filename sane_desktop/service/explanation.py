@@ -44,15 +44,23 @@ CACHE_VERSION = 7  # bump when what a cached entry holds changes (3: the abstent
 AttributePass = tuple[np.ndarray, torch.Tensor] | None
 
 
-# RISE masks per map on a CPU, by trunk: a refinement in seconds. The pretrained EfficientNet-Lite0
-# at 224 px runs ~40 masked images/s on 2 cores (ResNet width 16 at 112 px ~2,800/s), so it gets
-# fewer masks: a noisier map, said in the progress line; a GPU runs the paper's 2,000 for any trunk.
-CPU_RISE_MASKS = {"resnet18": 500, "efficientnet_lite0": 160, "efficientnet_lite0_colour": 160}
+# RISE masks per map on a CPU, by trunk: a refinement in seconds (ResNet width 16 at 112 px runs
+# ~2,800 masked images/s on 2 cores). 0: no RISE on a CPU, the finer map (``fast_detail``, the
+# pictures enlarged) is the window's last step. For the pretrained EfficientNet-Lite0 (~40 masked
+# images/s at 224 px) the 160 masks a CPU affords drew a map no better than the finer one at ~4× its
+# time: on validation pairs of the 4,000-item demo (attention head) the finer map pointed at the
+# motif 0.66 against RISE-160's 0.41 (56 pairs), and on 24 pairs its insertion/deletion AUC was
+# 0.555/0.418 against 0.543/0.444 (paired differences inside the noise;
+# bench/experiments/results/finer_maps_demo_attention_curves_valid.json). A GPU runs the paper's
+# 2,000 for any trunk; ``explain --method rise`` runs it anywhere.
+CPU_RISE_MASKS = {"resnet18": 500, "efficientnet_lite0": 0, "efficientnet_lite0_colour": 0}
+FALLBACK_RISE_MASKS = 500  # a trunk without a finer map always gets a refinement
 
 
 def default_rise_masks(trunk: str = "resnet18") -> int:
-    """RISE masks per map: the paper's 2,000 on a GPU; on a CPU :data:`CPU_RISE_MASKS` of ``trunk``."""
-    return 2000 if torch.cuda.is_available() else CPU_RISE_MASKS.get(trunk, 500)
+    """RISE masks per map: the paper's 2,000 on a GPU; on a CPU :data:`CPU_RISE_MASKS` of ``trunk``
+    (0: none, the finer map is the refinement), :data:`FALLBACK_RISE_MASKS` for a trunk it lacks."""
+    return 2000 if torch.cuda.is_available() else CPU_RISE_MASKS.get(trunk, FALLBACK_RISE_MASKS)
 
 
 def _by_kind(names: Iterable[str]) -> dict[str, set[str]]:
@@ -256,9 +264,12 @@ class Explanations:
                 chunk: int = 250, should_stop: CancelCheck = never_cancel,
                 general: bool = False) -> Iterator[ExplanationUpdate]:
         """Why the result ``candidate`` matches the outfit item: the exact fast map first (the same
-        :meth:`explain_pair` the CLI runs, the candidate as its query), then progressive RISE
-        refinements of both maps, each step yielded as it lands. ``general``: a "visually similar"
-        result (``SearchResult.general``), explained in the general space it was ranked in."""
+        :meth:`explain_pair` the CLI runs, the candidate as its query); with a Lite trunk the finer
+        map (``fast_detail``, the pictures enlarged); then progressive RISE refinements of both maps
+        with ``n_masks`` masks (default :func:`default_rise_masks`: none on a CPU for a Lite trunk,
+        whose finer map is then the last step), each step yielded as it lands. ``general``: a
+        "visually similar" result (``SearchResult.general``), explained in the general space it was
+        ranked in."""
         items = self._items()
         candidate, outfit_item = items.get(candidate_pk), items.get(outfit_pk)
         started = time.perf_counter()
@@ -281,19 +292,21 @@ class Explanations:
         pair_outputs = functools.cache(lambda: self.attribute_pass([candidate, outfit_item]))
         detail = self.explainer("fast_detail")
         assert isinstance(detail, FastExplainer)  # the registry's "fast_detail"
+        trunk = self.model.bundle().compatibility.trunk.kind
+        masks = n_masks or default_rise_masks(trunk)
         if detail.settings.zoom > 1:  # a pretrained trunk: small details show only with the input enlarged
             finer = detail.explain(self.model.image(candidate), self.model.image(outfit_item), fast.space)
             outputs = pair_outputs()
             ranked = self.rank(outputs, finer.query_map[None], 1, with_partners=True, items=[candidate],
                                partners=[outfit_item])[0]
             where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
-            yield update("fast_detail", finer.query_map, finer.candidate_map, False,
-                         f"finer map: the pictures enlarged {detail.settings.zoom}×, {finer.forward_passes} passes",
+            said = f"finer map: the pictures enlarged {detail.settings.zoom}×, {finer.forward_passes} passes"
+            yield update("fast_detail", finer.query_map, finer.candidate_map, not masks,
+                         said + ("" if masks else f"; no RISE on a CPU for the {trunk} trunk (no better here)"),
                          ranked, {name: (maps[0], maps[1]) for name, maps in where.items()})
-            if should_stop():
+            if not masks or should_stop():
                 return
-        trunk = self.model.bundle().compatibility.trunk.kind
-        masks = n_masks or default_rise_masks(trunk)
+        masks = masks or FALLBACK_RISE_MASKS
         why = "" if n_masks or masks >= 2000 else f" (fewer on a CPU for the {trunk} trunk; 2,000 on a GPU)"
         rise = self.rise(masks)
         c_img, q_img = self.model.image(candidate), self.model.image(outfit_item)
