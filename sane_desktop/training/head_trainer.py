@@ -157,8 +157,8 @@ class _HeadOutfitTask:
             return {"valid_fitb": None}
         self.compat.eval()
         rows = torch.tensor([self.row[i] for i in self.valid_items])
-        chunks = [self.compat.embed(self._pooled(part)) for part in rows.split(VALID_ROWS_PER_CHUNK)]
-        embeddings = torch.cat(chunks) if chunks else self.compat.embed(self.features[rows])
+        # valid_fitb is non-empty, so rows is too: at least one chunk
+        embeddings = torch.cat([self.compat.embed(self._pooled(part)) for part in rows.split(VALID_ROWS_PER_CHUNK)])
         distance = embedding_distance(self.compat, embeddings, self.valid_items, self.category)
         return {"valid_fitb": fitb_accuracy(distance, self.valid_fitb)}
 
