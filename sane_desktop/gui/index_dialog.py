@@ -4,8 +4,10 @@ categories were mapped to the model's.
 
 When the model lacks some of the folder's categories (``Jewellery/`` for a model that knows
 ``tops``, ``bags``, …), a table says what each category will be searched as — a model category or
-"general (visual similarity)" — preselected with the service's suggestion
-(:meth:`CatalogueService.category_plan`), and the user's picks are indexed with it.
+"general (visual similarity)" — preselected with what ``index`` would do without a map (the user's
+earlier choice, else the category of its name, else general); the service's suggestion
+(:meth:`CatalogueService.category_plan`) is marked in each chooser and taken only when the user
+picks it (or clicks "Use the suggestions"), and the user's picks are indexed with it.
 
 A name already in use is never overwritten silently: before indexing, the worker says which folder
 that catalogue was built from; when it is another folder, the user is asked whether to replace it
@@ -113,6 +115,11 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.mapping_table.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.mapping_note.setVisible(False)
         self.mapping_table.setVisible(False)
+        # a suggestion is a guess: taken row by row in a chooser, or all at once here, never by default
+        self.suggestions_button = QPushButton(qta.icon("mdi6.auto-fix"), "Use the suggestions")
+        self.suggestions_button.setToolTip("Search each category as its chooser suggests (marked \"suggested\")")
+        self.suggestions_button.clicked.connect(self.use_suggestions)
+        self.suggestions_button.setVisible(False)
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
@@ -147,6 +154,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         body.addLayout(form)
         body.addWidget(self.mapping_note)
         body.addWidget(self.mapping_table, 1)  # the dialog's extra height goes to the table
+        body.addWidget(self.suggestions_button, 0, Qt.AlignmentFlag.AlignLeft)
         body.addWidget(self.progress_bar)
         body.addWidget(self.phase)
         body.addWidget(self.summary)
@@ -229,13 +237,15 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.mapping_table.setRowCount(0)
         self.mapping_note.setVisible(shown)
         self.mapping_table.setVisible(shown)
+        self.suggestions_button.setVisible(shown and plan is not None and any(r.open_suggestion for r in plan.rows))
         if plan is None or not shown:
             self.keep_whole()
             return
         lacking = sum(1 for row in plan.rows if row.automatic == GENERAL_CATEGORY)
         set_plain(self.mapping_note, f"The model does not know {lacking} of these categories by name. Choose what "
                                      "each is searched as: one of the model's categories, or general (items "
-                                     "that look alike).")
+                                     "that look alike). A suggestion is marked in its list; nothing is "
+                                     "mapped until you pick it.")
         self.mapping_table.setRowCount(len(plan.rows))
         for n, row in enumerate(plan.rows):
             name = QTableWidgetItem(row.category)  # plain text: a category name is data, never markup
@@ -244,10 +254,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.mapping_table.setItem(n, 1, QTableWidgetItem(str(row.items)))
             combo = QComboBox()
             for category in plan.model_categories:
-                combo.addItem(category, category)
+                suggested = row.open_suggestion and category == row.suggested
+                combo.addItem(f"{category} (suggested)" if suggested else category, category)
             combo.addItem(GENERAL_LABEL, GENERAL_CATEGORY)
-            combo.setCurrentIndex(max(0, combo.findData(row.preselected)))
-            combo.setToolTip(plain_tooltip(f"Suggested: {row.suggested} ({row.reason})"))
+            combo.setCurrentIndex(combo.findData(row.preselected))  # a plan's targets are among these
+            combo.setToolTip(plain_tooltip(f"Suggested: {row.suggested} ({row.reason})" if row.open_suggestion
+                                           else row.reason))
             self.mapping_table.setCellWidget(n, 2, combo)
         self.mapping_table.resizeRowsToContents()
         self.mapping_table.setMinimumHeight(self.table_height(min(TABLE_ROWS, len(plan.rows))))
@@ -299,6 +311,15 @@ class IndexDialog(BackgroundRun, RequestDialog):
             if name is not None and isinstance(combo, QComboBox):
                 picked[name.text()] = str(combo.currentData())
         return picked
+
+    def use_suggestions(self) -> None:
+        """Set every chooser whose row has a suggestion to it (the user's one-click acceptance)."""
+        if self.plan is None:
+            return
+        for n, row in enumerate(self.plan.rows):
+            combo = self.mapping_table.cellWidget(n, 2)
+            if row.open_suggestion and isinstance(combo, QComboBox):
+                combo.setCurrentIndex(combo.findData(row.suggested))
 
     def category_map(self) -> dict[str, str] | None:
         """The category map to index with: the table's picks that differ from the automatic mapping,

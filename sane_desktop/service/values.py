@@ -279,10 +279,15 @@ class CategoryChoice:
 
     @property
     def preselected(self) -> str:
-        """What a chooser starts on: the user's earlier choice, else the automatic match, else the suggestion."""
-        if self.current is not None:
-            return self.current
-        return self.automatic if self.automatic != GENERAL_CATEGORY else self.suggested
+        """What a chooser starts on: the user's earlier choice, else the automatic mapping — what
+        ``index`` without a map does. Never the suggestion: a guess (a centre of embeddings can put
+        shoes nearest to tops) is applied only when the user picks it, in the CLI and the window alike."""
+        return self.current if self.current is not None else self.automatic
+
+    @property
+    def open_suggestion(self) -> bool:
+        """A suggestion other than what the chooser starts on, for the user to take or leave."""
+        return self.suggested != GENERAL_CATEGORY and self.suggested != self.preselected
 
 
 @dataclass(frozen=True)
