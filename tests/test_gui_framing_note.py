@@ -51,3 +51,21 @@ def test_a_strip_photo_is_said_under_the_photos_and_a_next_pair_clears_it(qtbot,
     view.loader.wait()
     qtbot.wait(50)
     assert view.framing_note.isHidden() and view.framing_note.text() == ""
+
+
+def test_a_pair_the_window_no_longer_lists_is_captioned_by_its_own_titles(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A trial's panel kept an earlier catalogue's "Trainers - plus-sign detail" over another
+    catalogue's triangle: the result explained had left the list (searched again meanwhile), so
+    the window passed no item and the caption stayed. The update carries the titles the worker
+    read with the maps; a cleared panel keeps no caption or headline."""
+    view = ExplanationView()
+    qtbot.addWidget(view)
+    show(view, item(tmp_path, 1, (200, 240)), item(tmp_path, 2, (200, 240)))
+    assert view.candidate_caption.text() == "Item 1" and "Item 2" in view.outfit_caption.text()
+    update = ExplanationUpdate(7, 8, "fast", MAP, MAP, CROP, CROP, 0.5, 0.01, True,
+                               candidate_title="black tri", outfit_title="black ellipse")
+    view.show_update(ColouredUpdate(update, OVERLAY, OVERLAY, "inferno"))  # neither item listed
+    assert view.candidate_caption.text() == "black tri"
+    assert view.outfit_caption.text() == "matches best with black ellipse"
+    view.clear()
+    assert view.candidate_caption.text() == view.outfit_caption.text() == view.headline.text() == ""

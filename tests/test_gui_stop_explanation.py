@@ -109,3 +109,41 @@ def test_the_status_bar_counts_a_refinement_in_percent(world, qtbot, make_window
     assert window.statusBar().currentMessage() == ""  # the count shows, no old message over it
     qtbot.keyClick(window.results.view, Qt.Key.Key_Escape)
     assert window.activity.text() == "Stopping…"
+
+
+def test_a_catalogue_search_and_a_catalogue_switch_stop_a_refinement(world, qtbot, make_window,  # type: ignore[no-untyped-def]
+                                                                     tmp_path) -> None:
+    """A trial typed in the catalogue's search while a map refined: the list waited behind it. It
+    then chose another catalogue: the switcher named it over the old catalogue's items for 78 s
+    (the open waited behind the refinement on the one worker), and the panel kept the old
+    catalogue's caption. Both now stop the refinement first; the switch empties the panel."""
+    from closet_world import make_closet
+    from PySide6.QtCore import Qt
+
+    from sane_desktop.service import CatalogueService
+
+    window = window_held_after(make_window(world, size=(1200, 800)), lambda _update: True)
+    click_first_and_wait_for_its_first_map(window, qtbot)
+    assert window.channels.explain.busy
+    qtbot.keyClicks(window.search_box, "a")  # the list is asked for once the typing settles
+    qtbot.waitUntil(lambda: not window.channels.explain.busy, timeout=10000)
+    assert window.explanation.status.text().startswith("Explanation stopped (a new list was asked for)")
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Backspace)
+    qtbot.waitUntil(lambda: not window.channels.items.busy, timeout=60000)
+
+    CatalogueService(world["index"], model=world["model"], device="cpu").index_folder(
+        make_closet(tmp_path / "closet"), "second")
+    window.relist_catalogues()
+    switcher = window.catalogue_switcher
+    qtbot.waitUntil(lambda: switcher.findData("second") >= 0, timeout=60000)
+    click_first_and_wait_for_its_first_map(window, qtbot)
+    assert window.channels.explain.busy and window.explanation.candidate_caption.text()
+    switcher.setFocus()
+    while switcher.currentData() != "second":  # the arrow keys, as a stylist would
+        before = switcher.currentIndex()
+        qtbot.keyClick(switcher, Qt.Key.Key_Down if switcher.findData("second") > before else Qt.Key.Key_Up)
+        assert switcher.currentIndex() != before
+    assert not window.channels.explain.busy  # stopped at once: the open does not wait behind it
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=30000)
+    assert window.explanation.update_data is None
+    assert window.explanation.candidate_caption.text() == window.explanation.headline.text() == ""

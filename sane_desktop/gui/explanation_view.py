@@ -997,16 +997,11 @@ class ExplanationView(QWidget):
     def clear(self, why: str = PROMPT, *, error: bool = False) -> None:
         """Forget the explanation shown (its catalogue, outfit or index changed) and say why
         (``error``: as an error)."""
-        self.update_data = None
         self.stopped_early = False
         self._show_outfit(False)
         self.general = self.look_alike = False  # the next explanation says which it is
         self._speak()
-        self._overlays = {}
-        self._photos = {}
-        self._items = {"candidate": None, "outfit": None}
-        for panel in (self.candidate_panel, self.outfit_panel):
-            panel.clear()
+        self._forget_pair()  # its photos, maps, captions and headline: nothing of it shows again
         self._show_card(False)
         self.export_button.setEnabled(False)
         self._say(why, error=error)
@@ -1113,24 +1108,25 @@ class ExplanationView(QWidget):
             self._overlays = {"candidate": rgba_image(step.candidate_overlay), "outfit": rgba_image(step.outfit_overlay)}
         else:
             self._recolour(self.colour_map.currentText())
-        if candidate is not None:
-            set_plain(self.candidate_caption, candidate.title)
+        # the titles the worker read with the maps when the window no longer lists the item (its
+        # results searched again meanwhile): a caption never keeps the previous pair's title
+        set_plain(self.candidate_caption, candidate.title if candidate is not None else update.candidate_title)
         reason = self.outfit_data
         if reason is not None and (step.general or reason.candidate.pk != update.candidate_pk):
             self._show_outfit(False)  # the pair of another result, or a likeness: no outfit's reason over it
             reason = None
         if reason is not None:
             self.outfit_reason.set_selected(update.outfit_pk)
-        if outfit is not None:
-            best = reason is None or reason.leading().outfit_pk == update.outfit_pk
-            verb = ("looks like" if step.general or (self.look_alike and not best) else "looks most like"
-                    if self.look_alike else "matches best with" if best else "with")
-            set_plain(self.outfit_caption, f"{verb} {outfit.title}")
+        outfit_title = outfit.title if outfit is not None else update.outfit_title
+        best = reason is None or reason.leading().outfit_pk == update.outfit_pk
+        verb = ("looks like" if step.general or (self.look_alike and not best) else "looks most like"
+                if self.look_alike else "matches best with" if best else "with")
+        set_plain(self.outfit_caption, f"{verb} {outfit_title}")
         self.outfit_panel.setAccessibleName("the item it looks like" if step.general else "outfit item")
         first = update.attributes[0] if update.attributes else None
         both = first is None or first.partner >= 0.5
         likeness = step.general or self.look_alike  # a look-alike's headline speaks of likeness too
-        set_plain(self.headline, similar_sentence(update.attribute, outfit.title if outfit is not None else "", both)
+        set_plain(self.headline, similar_sentence(update.attribute, outfit_title, both)
                   if likeness else match_sentence(update.attribute, both))
         if update.abstained:  # say that nothing explains it rather than name a weak attribute (issue 17)
             set_plain(self.headline, f"No single attribute explains this {'likeness' if likeness else 'match'}: "

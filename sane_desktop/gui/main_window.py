@@ -661,6 +661,11 @@ class MainWindow(QMainWindow):
 
     def open_catalogue(self, name: str | None) -> None:
         if name:
+            # the one worker opens it: an explanation under way (of the other catalogue) stops first,
+            # else the switch waited behind its refinement (a trial: 78 s, the switcher already
+            # naming the new catalogue over the old one's items)
+            self._cancel_tiles()
+            self.stop_explanation("another catalogue was chosen")
             self.channels.open.start(lambda service, _state: service.open_catalogue(name), "Opening catalogue…") \
                 .on_done(self._catalogue_opened).on_failed(self._report_error)
 
@@ -669,6 +674,7 @@ class MainWindow(QMainWindow):
         and the filters' counts under the same search, both on the worker."""
         if self.catalogue is None:
             return
+        self.stop_explanation("a new list was asked for")  # the list first: it waits for the one worker
         category, text = self.category_filter.currentData() or "", self.search_box.text()
         item_filter, sort = self.filters.item_filter(), str(self.catalogue_sort.currentData() or "title")
         asked = (self.catalogue.name, category, text, repr(item_filter), sort)

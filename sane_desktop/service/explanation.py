@@ -282,7 +282,8 @@ class Explanations:
             return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb, fast.similarity,
                                      time.perf_counter() - started, final, list(ranked), detail, dict(where),
                                      self.abstention(ranked, c_map), selection_tuned=fast.selection_tuned,
-                                     general_space=fast.space == general_space)
+                                     general_space=fast.space == general_space,
+                                     candidate_title=candidate.title, outfit_title=outfit_item.title)
 
         yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes",
                      fast.attributes, fast.attribute_maps)

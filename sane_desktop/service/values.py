@@ -150,6 +150,10 @@ class ExplanationUpdate:
     abstained: str = ""  # why no attribute is named ("" when one is; the ranking is still listed)
     selection_tuned: bool = True  # False: the attribute was ranked by untuned default weights
     general_space: bool = False  # compared in the general space (how alike they look), not a type space
+    # the two items' titles as the worker read them with the maps: a caption never names another item
+    # (a trial's panel kept an earlier catalogue's "Trainers" over a result no longer listed)
+    candidate_title: str = ""
+    outfit_title: str = ""
 
     @property
     def attribute(self) -> str:
