@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="SANE Desktop: why do these match?")
+    from sane_desktop.cli import CommandParser  # one error line and code 1 for a wrong argument, as the CLI
+
+    parser = CommandParser(prog="main.py", description="SANE Desktop: why do these match?")
     parser.add_argument("--screenshot", type=Path, metavar="DIR",
                         help="start on the demo catalogue, walk through the main path, save PNGs to DIR and quit")
     parser.add_argument("--index-home", type=Path, metavar="DIR",

@@ -61,3 +61,22 @@ def test_options_are_taken_only_as_written(capsys) -> None:  # type: ignore[no-u
     with pytest.raises(SystemExit):
         parser.parse_args(["--index", "home", "demo", "x"])  # --index-home, written short
     capsys.readouterr()
+
+
+def test_a_wrong_argument_is_one_error_line_and_exit_code_1(capsys) -> None:  # type: ignore[no-untyped-def]
+    """A trial's ``explain … --method bogus`` printed argparse's usage block and exited 2; every
+    other bad input is one ``error:`` line and code 1 (README), for a sub-command's argument too."""
+    import pytest
+
+    from sane_desktop.cli import main
+
+    said = []
+    for argv in (["explain", "shop", "--query", "a", "--candidate", "b", "--method", "bogus"],
+                 ["query", "shop", "-k", "many"], ["no-such-command"], ["index"]):
+        with pytest.raises(SystemExit) as exited:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exited.value.code == 1, argv
+        assert err.count("\n") == 1 and err.startswith("error: sane-desktop") and "usage:" not in err, err
+        said.append(err)
+    assert "--method: invalid choice: 'bogus'" in said[0] and "sane-desktop explain --help" in said[0]

@@ -18,7 +18,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from sane_desktop import __version__, logs, paths
 from sane_desktop.errors import InputError, SaneError, exit_code
@@ -45,17 +45,23 @@ class CliError(InputError):
     """Arguments that cannot be used together or as given (the CLI's own input error)."""
 
 
-class _ExactOptionsParser(argparse.ArgumentParser):
-    """A parser that takes options only as written: argparse's prefix matching read ``explain --out
+class CommandParser(argparse.ArgumentParser):
+    """The command line's parser (``sane-desktop`` and ``main.py``): a wrong argument is one error
+    line, and options are taken only as written: argparse's prefix matching read ``explain --out
     DIR`` as ``--outfit DIR`` (a trial), and any new option could change what an old prefix means."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
 
+    def error(self, message: str) -> NoReturn:
+        """A wrong argument as every other error: one ``error:`` line and exit code 1 (bad input),
+        not argparse's usage block and code 2 (a trial's ``--method bogus``)."""
+        self.exit(1, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _ExactOptionsParser(
+    parser = CommandParser(
         prog="sane-desktop",
         description="Why do these match? Outfit compatibility search with SANE explanations.",
     )
@@ -66,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="folder of indexed catalogues (default: $SANE_INDEX_HOME, else the per-user data folder)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print the log (INFO and above) on stderr; it always goes to the log file")
-    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_ExactOptionsParser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=CommandParser)
     for name in COMMAND_MODULES:
         importlib.import_module(f"{__name__}.{name}").register(subparsers)
     return parser
