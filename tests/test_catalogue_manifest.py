@@ -181,6 +181,10 @@ def test_malformed_tables_are_clear_errors(tmp_path: Path) -> None:
     (tmp_path / "products.json").write_text("[{]")
     with pytest.raises(CatalogueError, match="products.json: invalid JSON"):
         read_catalogue(tmp_path)
+    (tmp_path / "products.json").write_text('[{"article_id": "unterminated')  # cut short (a trial: "at at")
+    with pytest.raises(CatalogueError, match=r"^products.json: invalid JSON \(Unterminated string starting at: "
+                                             r"line 1, column 17\)$"):
+        read_catalogue(tmp_path)
     write_manifest_catalogue(tmp_path, n_items=2, n_outfits=1, table_format="json")
     (tmp_path / "outfits.csv").write_text("outfit_code,item\n1,2\n")
     with pytest.raises(CatalogueError, match=r"outfits.csv: missing column\(s\) 'article'"):
@@ -194,3 +198,21 @@ def test_bad_rows_are_skipped_not_fatal(tmp_path: Path) -> None:
     catalogue = read_catalogue(tmp_path)
     assert len(catalogue.items) == 3
     assert sorted(s.reason for s in catalogue.skipped) == ["duplicate id (first row kept)", "empty category", "empty id"]
+
+
+def test_a_csv_row_with_more_or_fewer_cells_than_its_header_is_left_out_saying_why(tmp_path: Path) -> None:
+    """An unquoted comma in a title moves every later cell one column on (the category became
+    "type 0", the colour a pattern) and csv.DictReader drops the extra cell without a word; a short
+    row read "empty category" (a trial). Such rows are left out, named, with the cell counts."""
+    write_manifest_catalogue(tmp_path, n_items=4, n_outfits=1)
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    lines[1] = lines[1].replace("Striped jersey 0", "Striped jersey, navy")  # 9 cells under 8 columns
+    lines[2] = "0000000002,Garment Lower"  # 2 cells
+    table.write_text("\n".join(lines) + "\n")
+    catalogue = read_catalogue(tmp_path)
+    assert [item.item_id for item in catalogue.items] == ["0000000003", "0000000004"]
+    reasons = {skip.item_id: skip.reason for skip in catalogue.skipped if skip.kind == "item"}
+    assert reasons["0000000001"].startswith("the row has 9 cell(s) and the header 8: a ',' missing or one too many")
+    assert reasons["0000000002"].startswith("the row has 2 cell(s) and the header 8")
+    assert "quote a cell" in reasons["0000000001"]

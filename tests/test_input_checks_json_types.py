@@ -170,7 +170,7 @@ def test_manifest_wrong_types_appear_in_the_import_summary_like_other_skips(
                and "(items.attributes.colour) is a list" in s["reason"] for s in summary["skipped"])
     assert main(["--index-home", home, "import", str(root)]) == 0
     text = capsys.readouterr().out
-    assert "    item  (products.json row 2): column 'article_id' (items.id) is an object, not text or a number" in text
+    assert "    products.json row 2: column 'article_id' (items.id) is an object, not text or a number" in text
     assert f"    item {rows[2]['article_id']} (products.json row 3): column 'colour' (items.attributes.colour) is a list" in text
 
 

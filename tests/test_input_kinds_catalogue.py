@@ -518,3 +518,18 @@ def test_an_outfit_listed_twice_in_a_protocol_is_reported_not_merged(tmp_path: P
     assert split.outfit_ids.count(str(outfits[0]["set_id"])) == 1
     assert [(s.item_id, s.kind) for s in catalogue.skipped if "listed again" in s.reason] == [
         (str(outfits[0]["set_id"]), "outfit")]
+
+
+def test_a_link_to_a_folder_is_listed_by_its_path_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial's summary read ``metadata  (Tops/loop): a link to a folder: …``: a file or folder
+    that is no item has no id, so the line names its path alone, without the internal kind."""
+    from sane_desktop.cli import main
+
+    root = tmp_path / "shop"
+    write_image(root / "tops" / "seed.jpg")
+    (root / "tops" / "loop").symlink_to(root / "tops", target_is_directory=True)
+    assert main(["import", str(root), "--db", f"sqlite:///{tmp_path / 'c.db'}"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    link = [line for line in lines if "a link to a folder" in line]
+    assert len(link) == 1 and link[0].strip().startswith("tops/loop: a link to a folder"), lines
+    assert not any("metadata" in line or "  (" in line for line in lines), lines

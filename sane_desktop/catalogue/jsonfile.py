@@ -45,7 +45,7 @@ def read_json(path: Path, shown: str) -> Any:
         with path.open(encoding="utf-8-sig") as handle:  # -sig: tolerate a byte-order mark
             return json.load(handle, object_pairs_hook=JsonObject)
     except json.JSONDecodeError as error:
-        raise CatalogueError(f"{shown}: invalid JSON ({error.msg} at line {error.lineno})") from None
+        raise CatalogueError(f"{shown}: invalid JSON ({error.msg}: line {error.lineno}, column {error.colno})") from None
     except UnicodeDecodeError as error:
         raise CatalogueError(f"{shown}: not UTF-8 text (byte {error.start})") from None
     except RecursionError:

@@ -355,9 +355,25 @@ class Row(dict[str, str]):
     a number (``a list``, ``an object``, ``true/false``); such a cell reads as ``""`` and the reader
     reports it where the mapping reads that column."""
 
-    def __init__(self, cells: dict[str, str], wrong: dict[str, str] | None = None) -> None:
+    def __init__(self, cells: dict[str, str], wrong: dict[str, str] | None = None, shape: str = "") -> None:
         super().__init__(cells)
         self.wrong: dict[str, str] = wrong or {}
+        # a CSV row with more or fewer cells than its header ("" when it matches): its cells may sit
+        # under the wrong columns (an unquoted comma in a title moves the category), so it is left out
+        self.shape = shape
+
+
+def _csv_row(row: dict[str | None, Any], columns: int, delimiter: str) -> Row:
+    """A :class:`csv.DictReader` row as a :class:`Row`, its :attr:`Row.shape` said when its cell
+    count is not the header's (DictReader files extra cells under None and fills missing ones with None)."""
+    extra = row.get(None) or []
+    missing = sum(1 for key, value in row.items() if key is not None and value is None)
+    shape = ""
+    if extra or missing:
+        cells = columns + len(extra) - missing
+        shape = (f"the row has {cells} cell(s) and the header {columns}: a {delimiter!r} missing or one too many "
+                 f"(quote a cell that holds {delimiter!r})")
+    return Row({k: v or "" for k, v in row.items() if k is not None}, shape=shape)
 
 
 def _json_row(entry: dict[str, Any]) -> Row:
@@ -374,6 +390,8 @@ def _json_row(entry: dict[str, Any]) -> Row:
 def _wrong_cells(row: Row, columns: dict[str, str]) -> str:
     """One clause for the cells of ``columns`` (column -> mapping key) whose JSON value is no text
     or number, or ``""`` when none is."""
+    if row.shape:
+        return row.shape
     found = [f"column {column!r} ({key}) is {row.wrong[column]}" for column, key in columns.items()
              if column in row.wrong]
     if not found:
@@ -406,7 +424,7 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
             reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
             fieldnames = list(reader.fieldnames or ())
             columns = set(fieldnames)
-            rows = [Row({k: v or "" for k, v in row.items() if k is not None}) for row in reader]
+            rows = [_csv_row(row, len(fieldnames), delimiter) for row in reader]
         except UnicodeDecodeError as error:
             raise CatalogueError(f"{relative}: not UTF-8 text (byte {error.start})") from None
         except csv.Error as error:
@@ -486,6 +504,9 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         if mapping.id_column in row.wrong:  # no id to name the row by
             catalogue.skipped.append(Skip("", where, wrong, "item"))
             continue
+        if row.shape:  # before any cell is read as its column's (the id, if any, is its first)
+            catalogue.skipped.append(Skip(item_id, where, wrong, "item"))
+            continue
         if not item_id:
             catalogue.skipped.append(Skip("", where, "empty id", "item"))
             continue
@@ -534,7 +555,7 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         item_id = reader.item_id(row[mapping.outfit_item_column])
         wrong = _wrong_cells(row, required)
         if wrong:
-            named = "" if mapping.outfit_id_column in row.wrong else outfit_id
+            named = "" if mapping.outfit_id_column in row.wrong or row.shape else outfit_id
             catalogue.skipped.append(Skip(named, f"{mapping.outfits_table} row {number}", f"row left out: {wrong}",
                                           "outfit"))
             continue

@@ -53,7 +53,7 @@ def render(result: dict[str, Any]) -> str:
         items = [s for s in skipped if s["kind"] in ("item", "metadata")]
         others = [s for s in skipped if s["kind"] not in ("item", "metadata")]
         lines.append(f"  skipped {len(skipped)}:")
-        lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in items + others[:20]]
+        lines += [f"    {skip_line(s)}" for s in items + others[:20]]
         if len(others) > 20:
             lines.append(f"    ... and {len(others) - 20} more outfit/question notes (use --json for all)")
     # a photo under two ids is information, not a skip: both items are imported
@@ -66,6 +66,14 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
     lines += framing_lines(result.get("framing", []), "imported")
     return "\n".join(lines)
+
+
+def skip_line(skip: dict[str, str]) -> str:
+    """One skipped entry as the summaries list it: ``item ID (PATH): reason``; a file or folder that
+    is no item (kind ``metadata``, no id: a link to a folder, a hidden folder) by its path alone."""
+    if not skip["id"]:
+        return f"{skip['path'] or '(catalogue folder)'}: {skip['reason']}"
+    return f"{skip['kind']} {skip['id']} ({skip['path']}): {skip['reason']}"
 
 
 def framing_lines(notes: list[dict[str, str]], done: str) -> list[str]:

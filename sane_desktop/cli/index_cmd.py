@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import add_json_flag
-from sane_desktop.cli.import_cmd import framing_lines
+from sane_desktop.cli.import_cmd import framing_lines, skip_line
 from sane_desktop.service.titles import counted
 
 
@@ -140,7 +140,7 @@ def render(result: dict[str, Any]) -> str:
     lines += framing_lines(poorly, "indexed")
     if skipped:
         lines.append(f"  skipped {len(skipped)} (not indexed):")
-        lines += [f"    {s['kind']} {s['id']} ({s['path']}): {s['reason']}" for s in skipped[:20]]
+        lines += [f"    {skip_line(s)}" for s in skipped[:20]]
         if len(skipped) > 20:
             lines.append(f"    ... and {len(skipped) - 20} more (use --json for all)")
     lines.append(f"  index: {result['index_dir']}")
