@@ -352,3 +352,26 @@ def test_an_item_id_with_a_comma_can_be_named(tmp_path: Path, capsys: pytest.Cap
     assert main([*base, "query", "closet", "--outfit", strip, "--category", "Shoes"]) == 0
     assert f"note: {strip}: strip.png is 400×20 pixels: the model sees its centre square, 5 % of it" in \
         capsys.readouterr().err
+
+
+def test_items_lists_the_ids_query_and_explain_take(indexed: tuple[Path, dict],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A fresh-user trial found no way to a catalogue's item ids but reading its files: ``items``
+    lists them (by category, by words, a bounded count), and each one listed is one query takes."""
+    home, _ = indexed
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "items", "closet", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert len(listed["items"]) == ITEMS and not listed["more"]
+    assert {"item_id": "loose", "category": "uncategorised"}.items() <= next(
+        row for row in listed["items"] if row["item_id"] == "loose").items()
+    assert main(["--index-home", str(home), "items", "closet", "--category", "tops", "-n", "2", "--json"]) == 0
+    tops = json.loads(capsys.readouterr().out)
+    assert tops["category"] == "Tops" and len(tops["items"]) == 2 and tops["more"]  # 4 tops, 2 shown
+    assert {row["category"] for row in tops["items"]} == {"Tops"}
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", tops["items"][0]["item_id"], "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "items", "closet", "--search", "no such words"]) == 0
+    assert capsys.readouterr().out.strip() == "No items in 'closet' match the words 'no such words'."
+    assert main(["--index-home", str(home), "items", "closet", "--category", "Hats"]) == 1
+    assert "no category 'Hats'; the catalogue's are:" in capsys.readouterr().err

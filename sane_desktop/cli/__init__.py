@@ -35,6 +35,7 @@ COMMAND_MODULES = [
     "adapt_cmd",
     "index_cmd",
     "query_cmd",
+    "items_cmd",
     "gui_cmd",
     "explain_cmd",
     "evaluate_explanations_cmd",

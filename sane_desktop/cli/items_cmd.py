@@ -1,0 +1,70 @@
+"""``sane-desktop items NAME [--category CAT] [--search WORDS] [-n N]``: a catalogue's items by id,
+category and title — the ids ``query --outfit`` and ``explain`` take (a fresh-user trial found no
+way to them but reading the catalogue's own files)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sane_desktop.cli import CliError, add_json_flag
+
+TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "items",
+        help="list a catalogue's items: the ids query and explain take",
+        description="List an indexed catalogue's items by id, category and title: the ids "
+        "'query --outfit' and 'explain' take. --search keeps the items matching every word (in titles, "
+        "descriptions, ids and attributes), as the window's catalogue search does.",
+    )
+    parser.add_argument("name", help="indexed catalogue name")
+    parser.add_argument("--category", default="", help="only this category (one of the catalogue's)")
+    parser.add_argument("--search", default="", metavar="WORDS", help="only items matching every word")
+    parser.add_argument("-n", type=int, default=50, help="at most this many items (default 50)")
+    add_json_flag(parser)
+    parser.set_defaults(handler=run, render=render)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from sane_desktop.service import Catalogues
+
+    if args.n <= 0:
+        raise CliError("-n must be positive")
+    catalogue = Catalogues().open(args.name)
+    try:
+        known = catalogue.items.categories()
+        category = args.category
+        if category and category not in known:  # 'tops' for 'Tops': one spelling, not a typo
+            same = [name for name in known if name.casefold() == category.casefold()]
+            category = same[0] if len(same) == 1 else category
+        if category and category not in known:
+            raise CliError(f"no category {category!r}; the catalogue's are: {', '.join(known)}")
+        found = catalogue.items.search(category, args.search, args.n + 1)  # one more: are there others?
+    finally:
+        catalogue.close()
+    return {
+        "catalogue": catalogue.info.name, "category": category, "search": args.search,
+        "more": len(found) > args.n,
+        "items": [{"item_id": item.item_id, "category": item.category, "title": item.title}
+                  for item in found[:args.n]],
+    }
+
+
+def render(result: dict[str, Any]) -> str:
+    items = result["items"]
+    if not items:
+        asked = " and ".join(part for part in (f"category {result['category']!r}" if result["category"] else "",
+                                               f"the words {result['search']!r}" if result["search"] else "") if part)
+        return f"No items in {result['catalogue']!r}" + (f" match {asked}." if asked else ".")
+    width = min(max(len(item["item_id"]) for item in items), 40)
+    lines = []
+    for item in items:
+        title = " ".join(str(item["title"]).split())  # the catalogue's text: one line
+        title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
+        lines.append(f"{item['item_id']:<{width}}  {item['category']:<12} {title}".rstrip())
+    if result["more"]:
+        lines.append("… and more: -n N lists more, --category or --search narrows it down")
+    return "\n".join(lines)
