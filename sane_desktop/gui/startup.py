@@ -39,6 +39,7 @@ LATE_SHUTDOWN_WAIT_MS = 60000
 DEMO = "demo"  # the name CatalogueService.ensure_demo indexes the built-in demo catalogue under
 # the models load once the catalogue shows its items, or this long after the first paint at the latest
 MODELS_AFTER_PAINT_MS = 4000
+MODELS_RETRY_MS = 250  # … checked again this often while the worker still lists or opens the catalogue
 LOADING = "Loading models…"
 # everything the worker imports lazily: a first import (or .pyc compile) there mid-session would stall
 # the GUI for as long as loading a shared library holds the GIL
@@ -137,7 +138,8 @@ def core_loaded() -> bool:
 def schedule_model_loading(window: MainWindow, runner: TaskRunner[CatalogueService]) -> None:
     """Queue :func:`load_models` once the catalogue grid first shows items (browsing needs no torch,
     so the catalogue opens first), or :data:`MODELS_AFTER_PAINT_MS` after the window's first paint
-    when nothing has opened by then (a first run building the demo, an empty home)."""
+    when nothing has opened by then and the worker is idle (an empty home, a failed open; a first
+    run's demo build loads what it needs itself)."""
     queued: list[bool] = []
 
     def queue() -> None:
@@ -161,11 +163,21 @@ def schedule_model_loading(window: MainWindow, runner: TaskRunner[CatalogueServi
         gc.collect()
         queue()
         return
+    def fallback() -> None:
+        # the catalogue still being looked for, listed or opened shows its items first (browsing needs
+        # no model): a trial's listing outlasted the timer and its first items waited 40 s behind the
+        # models on the one worker. Once the worker is idle with nothing shown (an empty home, an
+        # empty catalogue, a failure), the models load.
+        if not queued and not runner.idle():
+            QTimer.singleShot(MODELS_RETRY_MS, fallback)
+            return
+        queue()
+
     window.browser_model.modelReset.connect(items_shown)
     window.browser_model.rowsInserted.connect(items_shown)
     first_paint = window.findChild(FirstPaint)
     assert first_paint is not None
-    first_paint.add(lambda: QTimer.singleShot(MODELS_AFTER_PAINT_MS, queue))
+    first_paint.add(lambda: QTimer.singleShot(MODELS_AFTER_PAINT_MS, fallback))
 
 
 def leave_a_core_for_the_gui() -> None:

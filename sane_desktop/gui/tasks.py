@@ -299,6 +299,10 @@ class TaskRunner(QObject, Generic[S]):
         self._jobs.put(_Job(task, fn))
         return task
 
+    def idle(self) -> bool:
+        """No task started and not yet ended (queued or running)."""
+        return not self._tasks
+
     def channel(self) -> Channel[S]:
         return Channel(self)
 
