@@ -14,6 +14,7 @@ counting opens of image files under the catalogue folder; nothing of the import 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import sys
@@ -122,9 +123,10 @@ def test_noop_reindex_opens_no_image_and_a_changed_file_is_rehashed(world: dict[
 
 def test_same_size_and_mtime_is_trusted_but_either_moving_is_not(world: dict[str, Path], tmp_path: Path,
                                                                  spy: OpenSpy) -> None:
-    """The (size, mtime) rule exactly: a file whose bytes changed but whose size and mtime were put
-    back is taken as unchanged (rclip's and rsync's rule, documented in KnownImage); a changed size
-    alone is enough to read it again."""
+    """The (size, mtime, ctime) rule exactly: a file whose bytes changed but whose size and mtime were
+    put back is read again (its ctime moved: a trial's replaced photo was "current" to index while
+    query saw it), as one whose size changed; a row without a recorded ctime (before revision 0009)
+    is compared by size and mtime alone, rsync's rule, and gets its ctime recorded."""
     root = Path(shutil.copytree(world["catalogue"], tmp_path / "shop"))
     import_folder(root, "shop")[0].dispose()
     image = sorted((root / "images").glob("*.jpg"))[2]
@@ -137,8 +139,21 @@ def test_same_size_and_mtime_is_trusted_but_either_moving_is_not(world: dict[str
     image.write_bytes(bytes(data))
     os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     watching(spy, root)
-    import_folder(root, "shop")[0].dispose()
-    assert spy.opened == []
+    engine = import_folder(root, "shop")[0]
+    assert [Path(p).name for p in spy.opened] == [image.name]  # size and mtime put back: the ctime moved
+    assert stored_items(engine)[f"images/{image.name}"][0] == hashlib.sha256(bytes(data)).hexdigest()
+    with engine.begin() as connection:  # as a row recorded before revision 0009
+        connection.execute(update(S.Item).values(file_ctime_ns=None))
+    engine.dispose()
+    data[15] ^= 0x01  # back to the first bytes, size and mtime put back again
+    image.write_bytes(bytes(data))
+    os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    watching(spy, root)
+    engine = import_folder(root, "shop")[0]
+    assert spy.opened == []  # no ctime to compare: size and mtime alone
+    with engine.connect() as connection:  # … and the ctime is recorded from now on
+        assert None not in connection.scalars(select(S.Item.file_ctime_ns)).all()
+    engine.dispose()
 
     image.write_bytes(bytes(data) + b"\0")  # one byte longer: read again
     os.utime(image, ns=(stat.st_atime_ns, stat.st_mtime_ns))

@@ -115,7 +115,7 @@ def read_catalogue(
 ) -> Catalogue:
     """Detect, read and validate the catalogue at ``root`` (``mapping``: an explicit mapping file).
 
-    ``known``: image path -> what the previous import recorded of it; files whose (size, mtime) are
+    ``known``: image path -> what the previous import recorded of it; files whose (size, mtime, ctime) are
     unchanged are not opened (:func:`~sane_desktop.catalogue.images.validate_items`)."""
     root = Path(root)
     kind = detect_format(root, mapping)

@@ -11,7 +11,7 @@ any pixel is decoded (decompression bombs), then a reduced-size decode (JPEG dra
 CRC walk (PNG) that catches truncated files, and for JPEG a strict libjpeg-turbo pass
 (:func:`check_jpeg_data`) that catches damaged data Pillow would silently decode as grey. :func:`validate_items` runs it over a catalogue on a
 thread pool of every core, turning every failure into a :class:`Skip` with a human reason; a file
-whose (size, mtime) equals what the previous import recorded (:class:`KnownImage`) is not read at
+whose (size, mtime, ctime) equals what the previous import recorded (:class:`KnownImage`) is not read at
 all (issue 19, point 5: a no-op re-import opens no image).
 """
 
@@ -161,14 +161,17 @@ class ImageFacts:
     content_hash: str  # sha256 of the file's bytes
     file_size: int | None = None  # bytes, from the stat taken just before the file was read
     file_mtime_ns: int | None = None  # st_mtime_ns of that stat
+    file_ctime_ns: int | None = None  # st_ctime_ns of that stat
 
 
 @dataclass(frozen=True, slots=True)  # slots: one per item, a million at scale
 class KnownImage:
-    """What the previous import recorded of one image file: its stat (size in bytes, mtime in ns)
-    and the facts validation found. A file with the same (size, mtime) is taken as unchanged, the
-    rule rclip and rsync use: an edit that keeps both (a tool resetting mtime to the same size) is
-    not seen until the file's size or mtime moves."""
+    """What the previous import recorded of one image file: its stat (size in bytes, mtime and
+    ctime in ns) and the facts validation found. A file with the same (size, mtime, ctime) is taken
+    as unchanged: rsync's rule of size and mtime, plus the ctime, which any write, rename over it or
+    copy moves and user space cannot set back (a trial replaced a photo keeping its size and
+    restoring its mtime: ``index`` said "current" while ``query`` saw the new photo). ``file_ctime_ns``
+    None (recorded before revision 0009): size and mtime alone, the ctime recorded from then on."""
 
     file_size: int
     file_mtime_ns: int
@@ -177,6 +180,7 @@ class KnownImage:
     image_format: str
     image_mode: str
     content_hash: str
+    file_ctime_ns: int | None = None
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:
@@ -328,11 +332,12 @@ def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFact
         content_hash=hashlib.sha256(data).hexdigest(),
         file_size=before.st_size,
         file_mtime_ns=before.st_mtime_ns,
+        file_ctime_ns=before.st_ctime_ns,
     )
 
 
 def _reuse_known(real_root: str, item: ItemRecord, known: KnownImage | None, folders: dict[str, str | None]) -> bool:
-    """Fill ``item`` from ``known`` when its file still has that size and mtime; False when it must
+    """Fill ``item`` from ``known`` when its file still has that size, mtime and ctime; False when it must
     be read (changed, unknown, gone, a symlink, or a path validation will judge).
 
     The cheap form of :func:`resolve_inside` for the common case: the item's folder is resolved
@@ -357,10 +362,13 @@ def _reuse_known(real_root: str, item: ItemRecord, known: KnownImage | None, fol
         return False
     if not stat.S_ISREG(now.st_mode) or now.st_size != known.file_size or now.st_mtime_ns != known.file_mtime_ns:
         return False
+    if known.file_ctime_ns is not None and now.st_ctime_ns != known.file_ctime_ns:
+        return False
     item.width, item.height = known.width, known.height
     item.image_format, item.image_mode = known.image_format, known.image_mode
     item.content_hash = known.content_hash
     item.file_size, item.file_mtime_ns = known.file_size, known.file_mtime_ns
+    item.file_ctime_ns = now.st_ctime_ns  # equal to the known one, or recorded now for the first time
     return True
 
 
@@ -375,7 +383,7 @@ def _validate_one(root: Path, item: ItemRecord, max_pixels: int) -> Skip | None:
     item.width, item.height = facts.width, facts.height
     item.image_format, item.image_mode = facts.image_format, facts.image_mode
     item.content_hash = facts.content_hash
-    item.file_size, item.file_mtime_ns = facts.file_size, facts.file_mtime_ns
+    item.file_size, item.file_mtime_ns, item.file_ctime_ns = facts.file_size, facts.file_mtime_ns, facts.file_ctime_ns
     return None
 
 
@@ -397,7 +405,7 @@ def validate_items(
     items, in their original order, and one :class:`Skip` per rejected item.
 
     ``known``: image path (as in the item) -> what the previous import recorded; an item whose file
-    still has that (size, mtime) takes those facts without its file being opened. ``workers``
+    still has that (size, mtime, ctime) takes those facts without its file being opened. ``workers``
     defaults to every core (hashing and decoding release the GIL). Raises :class:`Cancelled` on stop.
     """
     total = len(items)

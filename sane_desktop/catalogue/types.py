@@ -67,6 +67,7 @@ class ItemRecord:
     content_hash: str = ""  # sha256 of the image file's bytes
     file_size: int | None = None  # bytes, from the stat taken before the file was read
     file_mtime_ns: int | None = None  # st_mtime_ns of that stat
+    file_ctime_ns: int | None = None  # st_ctime_ns of that stat (None: not known)
     extra: dict[str, Any] = field(default_factory=dict)
 
 

@@ -105,9 +105,7 @@ def render(result: dict[str, Any]) -> str:
         "  " + ", ".join(f"{c} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]
     if result.get("rebuilt") is False:
-        # kept on (size, modification time): a photo replaced keeping both is read only by --rebuild
-        lines.append(f"  not rebuilt: {result.get('rebuild_reason')} (a photo replaced with its size and time kept "
-                     "needs index --rebuild)")
+        lines.append(f"  not rebuilt: {result.get('rebuild_reason')}")
     elif result["rebuilt_because"]:
         lines.append(f"  rebuilt: {result['rebuilt_because']}")
     elif result.get("rebuild_reason"):

@@ -171,7 +171,7 @@ def import_catalogue(
                 "image_path": item.image_path, "item_group": item.group, "width": item.width,
                 "height": item.height, "image_format": item.image_format, "image_mode": item.image_mode,
                 "content_hash": item.content_hash, "extra": item.extra,
-                "file_size": item.file_size, "file_mtime_ns": item.file_mtime_ns,
+                "file_size": item.file_size, "file_mtime_ns": item.file_mtime_ns, "file_ctime_ns": item.file_ctime_ns,
                 # the words text search matches, attribute names included (see browse.search_items)
                 "search_text": search_words(item.title, item.description, item.fine_category, item.item_id,
                                             *sorted(attributes_of.get(item.item_id, ()))),

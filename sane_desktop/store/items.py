@@ -94,16 +94,16 @@ def known_images(engine: Engine, name: str) -> dict[str, KnownImage]:
     """Image path -> what the last import of catalogue ``name`` recorded of its file (stat and
     facts), for the items it read and hashed; empty for an unknown catalogue. Rows are streamed."""
     query = (select(S.Item.image_path, S.Item.file_size, S.Item.file_mtime_ns, S.Item.width, S.Item.height,
-                    S.Item.image_format, S.Item.image_mode, S.Item.content_hash)
+                    S.Item.image_format, S.Item.image_mode, S.Item.content_hash, S.Item.file_ctime_ns)
              .join(S.CatalogueRow, S.CatalogueRow.id == S.Item.catalogue_id)
              .where(S.CatalogueRow.name == name, S.Item.file_size.is_not(None), S.Item.file_mtime_ns.is_not(None),
                     S.Item.content_hash != ""))
     found: dict[str, KnownImage] = {}
     with engine.connect() as connection:
-        for path, size, mtime, width, height, image_format, image_mode, content_hash in connection.execute(query):
+        for path, size, mtime, width, height, image_format, image_mode, content_hash, ctime in connection.execute(query):
             assert size is not None and mtime is not None  # filtered out by the query
             found[str(path)] = KnownImage(int(size), int(mtime), int(width), int(height), str(image_format),
-                                          str(image_mode), str(content_hash))
+                                          str(image_mode), str(content_hash), None if ctime is None else int(ctime))
     return found
 
 

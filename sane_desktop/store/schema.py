@@ -109,6 +109,9 @@ class Item(Base):
     # (size, mtime) is unchanged without reading it; None until an import has read it (rev. 0004)
     file_size: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     file_mtime_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # its st_ctime_ns then (rev. 0009): a file replaced keeping its size and modification time (a
+    # copy with the time restored) still gets a new ctime, which user space cannot set
+    file_ctime_ns: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class Attribute(Base):

@@ -126,8 +126,8 @@ def index_catalogue(
     model = load_index_model(model_path, device, root=root, recorded=None if model_path is not None else
                              recorded_model(Path(index_dir) if index_dir else catalogue_dir(name), name))
     if shard is None:
-        # --rebuild reads every photo again: a file edited in place that kept its size and mtime
-        # (a metadata tool's in-place write) is otherwise never seen (a trial's explain loop)
+        # --rebuild reads every photo again (a plain import reads those whose size, mtime or ctime
+        # moved: a file system without a ctime would hide an in-place write keeping size and mtime)
         engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
                                          replace=replace, reread=rebuild)
     else:
