@@ -375,3 +375,18 @@ def test_items_lists_the_ids_query_and_explain_take(indexed: tuple[Path, dict],
     assert capsys.readouterr().out.strip() == "No items in 'closet' match the words 'no such words'."
     assert main(["--index-home", str(home), "items", "closet", "--category", "Hats"]) == 1
     assert "no category 'Hats'; the catalogue's are:" in capsys.readouterr().err
+
+
+def test_query_text_keeps_its_scores_in_one_column_for_long_ids(indexed: tuple[Path, dict],
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial's "Jewellery/blue ellipse Nr 5 é" pushed its score out of the column (ids were padded
+    to 20 characters): the column is as wide as the longest id listed."""
+    import re
+
+    home, _ = indexed
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", "Tops/tops_0"]) == 0
+    rows = [line for line in capsys.readouterr().out.splitlines() if re.match(r"\s+\d+\. ", line)]
+    assert any(len(line.split()[1]) > 20 for line in rows)  # "Jewellery/jewellery_0" and the like
+    starts = {re.search(r" [+-]\d\.\d{4} ", line).start() for line in rows}  # type: ignore[union-attr]
+    assert len(starts) == 1, rows

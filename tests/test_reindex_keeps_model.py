@@ -192,7 +192,7 @@ def test_query_says_when_an_outfit_items_own_photo_changed(tmp_path: Path,
     assert [(e["item_id"], e["why"]) for e in result["outfit_photos_changed"]] == [(top.item_id, "replaced")]
     assert result["photos_changed"] == [] and result["results"] == json.loads(before.out)["results"]
     assert out.err.strip() == (f"note: the photo of outfit item {top.item_id} was replaced since indexing: the scores "
-                               "use its photo as indexed; re-index (index --rebuild if a file kept its size and time)")
+                               "use its photo as indexed; re-index")
 
     top.image_path.unlink()
     assert main(argv) == 0

@@ -70,9 +70,9 @@ def _outfit_changed_note(changed: list[dict[str, str]], *, similar: bool) -> str
     """One line: which outfit items' photos (``--similar``'s item's, when ``similar``) are gone or
     replaced since indexing (``changed``, from :func:`~sane_desktop.service.items.photos_changed`),
     and that the scores use them as indexed."""
-    # --rebuild is for a file replaced with its size and time kept; a deleted one is seen by any re-index
+    # a replaced photo is read again by a plain re-index (its size, mtime or ctime moved); a deleted one too
     replaced = any(entry["why"] != "gone" for entry in changed)
-    again = "re-index (index --rebuild if a file kept its size and time)" if replaced else "put it back, or re-index"
+    again = "re-index" if replaced else "put it back, or re-index"
     if len(changed) == 1:
         entry = changed[0]
         verb = {"gone": "is gone", "replaced": "was replaced"}.get(entry["why"], f"changed ({entry['why']})")
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         shown = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in changed[:5])
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
         print(f"note: {len(changed)} result photo{'s' if len(changed) != 1 else ''} changed since indexing: {shown}{more}; "
-              "they are ranked as indexed: re-index (index --rebuild if a file kept its size and time)",
+              "they are ranked as indexed: re-index",
               file=sys.stderr)
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
@@ -183,6 +183,9 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"note: {', '.join(by_look_items)} {'counts' if one else 'count'} by visual similarity (the model "
                      f"has no matches learnt for {'its category' if one else 'their categories'}): "
                      f"{'its' if one else 'their'} share of each score is how alike the items look")
+    # the ids' column as wide as the longest listed (a trial's "Jewellery/blue ellipse Nr 5 é" pushed
+    # its score out of line), within bounds
+    id_width = min(max([20, *(len(row["item_id"]) for ranked in result["results"].values() for row in ranked)]), 48)
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
         # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
@@ -193,5 +196,5 @@ def render(result: dict[str, Any]) -> str:
             why = "" if result.get("mode") == "similar" else f"  (most from {driver})"
             title = " ".join(str(row.get("title") or "").split())  # the catalogue's text: one line
             title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
-            lines.append(f"  {rank:3d}. {row['item_id']:<20} {row['score']:+.4f}  {title:<{TITLE_WIDTH}}{why}".rstrip())
+            lines.append(f"  {rank:3d}. {row['item_id']:<{id_width}} {row['score']:+.4f}  {title:<{TITLE_WIDTH}}{why}".rstrip())
     return "\n".join(lines)
