@@ -257,7 +257,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
                 suggested = row.open_suggestion and category == row.suggested
                 combo.addItem(f"{category} (suggested)" if suggested else category, category)
             combo.addItem(GENERAL_LABEL, GENERAL_CATEGORY)
-            combo.setCurrentIndex(combo.findData(row.preselected))  # a plan's targets are among these
+            start = combo.findData(row.preselected)  # a plan's targets are among these: general otherwise
+            combo.setCurrentIndex(start if start >= 0 else combo.findData(GENERAL_CATEGORY))
             combo.setToolTip(plain_tooltip(f"Suggested: {row.suggested} ({row.reason})" if row.open_suggestion
                                            else row.reason))
             self.mapping_table.setCellWidget(n, 2, combo)

@@ -163,6 +163,7 @@ def schedule_model_loading(window: MainWindow, runner: TaskRunner[CatalogueServi
         gc.collect()
         queue()
         return
+
     def fallback() -> None:
         # the catalogue still being looked for, listed or opened shows its items first (browsing needs
         # no model): a trial's listing outlasted the timer and its first items waited 40 s behind the
