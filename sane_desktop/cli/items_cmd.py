@@ -60,11 +60,12 @@ def render(result: dict[str, Any]) -> str:
                                                f"the words {result['search']!r}" if result["search"] else "") if part)
         return f"No items in {result['catalogue']!r}" + (f" match {asked}." if asked else ".")
     width = min(max(len(item["item_id"]) for item in items), 40)
+    kind = min(max(len(item["category"]) for item in items), 24)  # "uncategorised" is 13
     lines = []
     for item in items:
         title = " ".join(str(item["title"]).split())  # the catalogue's text: one line
         title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
-        lines.append(f"{item['item_id']:<{width}}  {item['category']:<12} {title}".rstrip())
+        lines.append(f"{item['item_id']:<{width}}  {item['category']:<{kind}}  {title}".rstrip())
     if result["more"]:
         lines.append("… and more: -n N lists more, --category or --search narrows it down")
     return "\n".join(lines)
