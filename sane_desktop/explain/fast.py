@@ -328,12 +328,14 @@ class FastExplainer(Explainer[FastSettings]):
             relative = cell_attribution(cells[0], cells[1:2], mask, baseline)
             q_grid, c_grid = exact.grid()
             joint = joint_cell_map(cells[0], cells[1], mask)
-            query_map = self._draw(relative.query_terms[0], query_image)
-            candidate_map = self._draw(relative.candidate_terms[0], candidate_image)
-        if self.settings.zoom > 1:  # each image against the other's native embedding, on a finer grid
-            embeddings = cells.mean(1)
-            fine = self.zoomed_terms(pair, [PairScore(embeddings[1], space), PairScore(embeddings[0], space)])
-            query_map, candidate_map = self._draw(fine[0], query_image), self._draw(fine[1], candidate_image)
+            if self.settings.zoom > 1:  # each image against the other's native embedding, on a finer grid
+                embeddings = cells.mean(1)
+                query_terms, candidate_terms = self.zoomed_terms(
+                    pair, [PairScore(embeddings[1], space), PairScore(embeddings[0], space)])
+            else:
+                query_terms, candidate_terms = relative.query_terms[0], relative.candidate_terms[0]
+            query_map = self._draw(query_terms, query_image)
+            candidate_map = self._draw(candidate_terms, candidate_image)
         if details is not None:
             query_map, candidate_map = query_map * details[0], candidate_map * details[1]
         return PairSaliency(
@@ -352,19 +354,24 @@ class FastExplainer(Explainer[FastSettings]):
         )
 
     def explain_target(self, image: Tensor, target: Target) -> tuple[Tensor, int]:
+        zoomed = self.settings.zoom > 1
         details: Tensor | None = None
+        cells: Tensor | None = None
         if self.settings.refine:  # the same forward pass, and one backward pass more
             batch_cells, details = self.cells_and_details(image[None], lambda _: [target])
             cells = batch_cells[0]
-        else:
+        elif not zoomed:  # enlarged, the native cells would only be thrown away
             cells = self.cells(image[None])[0]
-        baseline = self.baseline_cells((image.shape[-2], image.shape[-1]))
         with torch.inference_mode():
-            terms = target_terms(cells, baseline, target, self.model.space_masks())
-            if self.settings.zoom > 1:
+            if zoomed:
                 terms = self.zoomed_terms(image[None], [target])[0]
+            else:
+                assert cells is not None
+                baseline = self.baseline_cells((image.shape[-2], image.shape[-1]))
+                terms = target_terms(cells, baseline, target, self.model.space_masks())
             drawn = self._draw(terms, image)
-        return (drawn if details is None else drawn * details[0]), 2 if self.settings.zoom > 1 else 1
+        passes = int(cells is not None) + int(zoomed)
+        return (drawn if details is None else drawn * details[0]), passes
 
 
 def batch_cell_maps(
