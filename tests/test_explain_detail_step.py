@@ -72,7 +72,7 @@ def test_a_lite_trunk_explanation_shows_the_finer_map_after_the_exact_one(lite_h
 def test_on_a_cpu_a_lite_trunk_explanation_ends_at_the_finer_map(lite_home: Path,
                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     """The window's default (no mask count asked): on a CPU RISE-160 drew no better map than the
-    finer one at ~4× its time, so the finer map is final and RISE never starts."""
+    finer one at 37× its time (bench/experiments/finer_map_cost.py), so the finer map is final and RISE never starts."""
     from sane_desktop.explain.rise import RiseExplainer
     from sane_desktop.service import explanation
 

@@ -153,7 +153,7 @@ def test_rise_refinement_uses_fewer_masks_or_none_for_the_heavy_trunk_on_a_cpu(m
 
     monkeypatch.setattr(explanation.torch.cuda, "is_available", lambda: False)
     assert 0 < explanation.default_rise_masks("resnet18") <= 500
-    # a Lite trunk's finer map is its refinement on a CPU (RISE-160 drew no better map at ~4× the time)
+    # a Lite trunk's finer map is its refinement on a CPU (RISE-160 drew no better map at 37× the time)
     assert explanation.default_rise_masks("efficientnet_lite0") == 0
     assert explanation.default_rise_masks("a trunk it does not know") == explanation.FALLBACK_RISE_MASKS > 0
     monkeypatch.setattr(explanation.torch.cuda, "is_available", lambda: True)

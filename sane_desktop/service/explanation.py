@@ -46,13 +46,13 @@ AttributePass = tuple[np.ndarray, torch.Tensor] | None
 
 # RISE masks per map on a CPU, by trunk: a refinement in seconds (ResNet width 16 at 112 px runs
 # ~2,800 masked images/s on 2 cores). 0: no RISE on a CPU, the finer map (``fast_detail``, the
-# pictures enlarged) is the window's last step. For the pretrained EfficientNet-Lite0 (~40 masked
-# images/s at 224 px) the 160 masks a CPU affords drew a map no better than the finer one at ~4× its
-# time: on validation pairs of the 4,000-item demo (attention head) the finer map pointed at the
-# motif 0.66 against RISE-160's 0.41 (56 pairs), and on 24 pairs its insertion/deletion AUC was
-# 0.555/0.418 against 0.543/0.444 (paired differences inside the noise;
-# bench/experiments/results/finer_maps_demo_attention_curves_valid.json). A GPU runs the paper's
-# 2,000 for any trunk; ``explain --method rise`` runs it anywhere.
+# pictures enlarged) is the window's last step. For the pretrained EfficientNet-Lite0 the 160 masks
+# a CPU affords drew a map no better than the finer one at 37× its time (11.6 s against 0.32 s a
+# pair, bench/experiments/finer_map_cost.py). On validation pairs of the 4,000-item demo (attention
+# head) the finer map pointed at the motif 0.66 against RISE-160's 0.41 (56 pairs), and on 24 pairs
+# its insertion/deletion AUC was 0.555/0.418 against 0.543/0.444 (paired differences inside the
+# noise; bench/experiments/results/finer_maps_demo_attention_curves_valid.json). A GPU runs the
+# paper's 2,000 for any trunk; ``explain --method rise`` runs it anywhere.
 CPU_RISE_MASKS = {"resnet18": 500, "efficientnet_lite0": 0, "efficientnet_lite0_colour": 0}
 FALLBACK_RISE_MASKS = 500  # a trunk without a finer map always gets a refinement
 
