@@ -216,3 +216,20 @@ def test_a_csv_row_with_more_or_fewer_cells_than_its_header_is_left_out_saying_w
     assert reasons["0000000001"].startswith("the row has 9 cell(s) and the header 8: a ',' missing or one too many")
     assert reasons["0000000002"].startswith("the row has 2 cell(s) and the header 8")
     assert "quote a cell" in reasons["0000000001"]
+
+
+def test_a_csv_skip_names_the_line_an_editor_shows(tmp_path: Path) -> None:
+    """A skip named the count of data rows ("row 3"), one less than the file's line and further off
+    after a blank line or a title quoted over two lines: it names the file line the row starts on."""
+    write_manifest_catalogue(tmp_path, n_items=5, n_outfits=1)
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    # line 2: a title quoted over two lines (lines 2-3); then a blank line (4); the duplicate id on line 6
+    lines[1] = lines[1].replace("Striped jersey 0", '"Striped jersey\nin two lines"')
+    lines.insert(2, "")
+    lines[4] = lines[4].replace("0000000003", "0000000001", 1)  # products row 4 -> a duplicate id
+    table.write_text("\n".join(lines) + "\n")
+    catalogue = read_catalogue(tmp_path)
+    duplicate = [skip for skip in catalogue.skipped if skip.reason.startswith("duplicate id")]
+    assert [skip.path for skip in duplicate] == ["products.csv line 6"]
+    assert "0000000003" not in {item.item_id for item in catalogue.items}

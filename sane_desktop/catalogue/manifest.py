@@ -24,6 +24,7 @@ import csv
 import io
 import re
 import string
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -355,15 +356,49 @@ class Row(dict[str, str]):
     a number (``a list``, ``an object``, ``true/false``); such a cell reads as ``""`` and the reader
     reports it where the mapping reads that column."""
 
-    def __init__(self, cells: dict[str, str], wrong: dict[str, str] | None = None, shape: str = "") -> None:
+    def __init__(self, cells: dict[str, str], wrong: dict[str, str] | None = None, shape: str = "",
+                 line: int = 0) -> None:
         super().__init__(cells)
         self.wrong: dict[str, str] = wrong or {}
         # a CSV row with more or fewer cells than its header ("" when it matches): its cells may sit
         # under the wrong columns (an unquoted comma in a title moves the category), so it is left out
         self.shape = shape
+        # the file line a CSV row starts on (a quoted cell may span lines), 0 for a JSON entry: a
+        # report names the line an editor shows, not the count of data rows
+        self.line = line
+
+    def where(self, table: str, number: int) -> str:
+        """Where the row is, for a one-line report: ``table line N`` (CSV) or ``table row N`` (the
+        N-th object of a JSON list, 1-based)."""
+        return f"{table} line {self.line}" if self.line else f"{table} row {number}"
 
 
-def _csv_row(row: dict[str | None, Any], columns: int, delimiter: str) -> Row:
+class _StartLines:
+    """The lines of a CSV text for :mod:`csv`, remembering the 1-based line each row starts on: the
+    first non-blank line after :meth:`next_row` (csv skips blank lines between rows, and a quoted
+    cell may run over several lines, so its own ``line_num`` is neither)."""
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self._number = 0
+        self._pending = True
+        self.start = 0
+
+    def next_row(self) -> None:
+        self._pending = True
+
+    def __iter__(self) -> _StartLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self._number += 1
+        if self._pending and line.strip("\r\n"):
+            self.start, self._pending = self._number, False
+        return line
+
+
+def _csv_row(row: dict[str | None, Any], columns: int, delimiter: str, line: int) -> Row:
     """A :class:`csv.DictReader` row as a :class:`Row`, its :attr:`Row.shape` said when its cell
     count is not the header's (DictReader files extra cells under None and fills missing ones with None)."""
     extra = row.get(None) or []
@@ -373,7 +408,7 @@ def _csv_row(row: dict[str | None, Any], columns: int, delimiter: str) -> Row:
         cells = columns + len(extra) - missing
         shape = (f"the row has {cells} cell(s) and the header {columns}: a {delimiter!r} missing or one too many "
                  f"(quote a cell that holds {delimiter!r})")
-    return Row({k: v or "" for k, v in row.items() if k is not None}, shape=shape)
+    return Row({k: v or "" for k, v in row.items() if k is not None}, shape=shape, line=line)
 
 
 def _json_row(entry: dict[str, Any]) -> Row:
@@ -421,10 +456,15 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
         try:
             text = path.read_text(encoding="utf-8-sig")
             delimiter = _csv_dialect(text, required)
-            reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+            lines = _StartLines(io.StringIO(text, newline=""))
+            reader = csv.DictReader(lines, delimiter=delimiter)
             fieldnames = list(reader.fieldnames or ())
             columns = set(fieldnames)
-            rows = [_csv_row(row, len(fieldnames), delimiter) for row in reader]
+            rows = []
+            lines.next_row()
+            for row in reader:
+                rows.append(_csv_row(row, len(fieldnames), delimiter, lines.start))
+                lines.next_row()
         except UnicodeDecodeError as error:
             raise CatalogueError(f"{relative}: not UTF-8 text (byte {error.start})") from None
         except csv.Error as error:
@@ -499,7 +539,7 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     columns = mapping.item_columns()
     for number, row in enumerate(rows, start=1):
         item_id = reader.item_id(row[mapping.id_column])
-        where = f"{mapping.table} row {number}"
+        where = row.where(mapping.table, number)
         wrong = _wrong_cells(row, columns)
         if mapping.id_column in row.wrong:  # no id to name the row by
             catalogue.skipped.append(Skip("", where, wrong, "item"))
@@ -556,7 +596,7 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         wrong = _wrong_cells(row, required)
         if wrong:
             named = "" if mapping.outfit_id_column in row.wrong or row.shape else outfit_id
-            catalogue.skipped.append(Skip(named, f"{mapping.outfits_table} row {number}", f"row left out: {wrong}",
+            catalogue.skipped.append(Skip(named, row.where(mapping.outfits_table, number), f"row left out: {wrong}",
                                           "outfit"))
             continue
         if not outfit_id or not item_id:
