@@ -371,6 +371,12 @@ def test_items_lists_the_ids_query_and_explain_take(indexed: tuple[Path, dict],
     assert {row["category"] for row in tops["items"]} == {"Tops"}
     assert main(["--index-home", str(home), "query", "closet", "--outfit", tops["items"][0]["item_id"], "--json"]) == 0
     capsys.readouterr()
+    # a count is -n or -k in both commands (a trial typed items' -n for query and got an error)
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", tops["items"][0]["item_id"],
+                 "--category", "Shoes", "-n", "1", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["results"]["Shoes"]) == 1
+    assert main(["--index-home", str(home), "items", "closet", "-k", "3", "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["items"]) == 3
     assert main(["--index-home", str(home), "items", "closet", "--search", "no such words"]) == 0
     assert capsys.readouterr().out.strip() == "No items in 'closet' match the words 'no such words'."
     assert main(["--index-home", str(home), "items", "closet", "--category", "Hats"]) == 1

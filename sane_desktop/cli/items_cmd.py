@@ -23,7 +23,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("name", help="indexed catalogue name")
     parser.add_argument("--category", default="", help="only this category (one of the catalogue's)")
     parser.add_argument("--search", default="", metavar="WORDS", help="only items matching every word")
-    parser.add_argument("-n", type=int, default=50, help="at most this many items (default 50)")
+    parser.add_argument("-n", "-k", type=int, default=50, dest="n",
+                        help="at most this many items (default 50; -k as for 'query')")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 

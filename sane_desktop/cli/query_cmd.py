@@ -30,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="comma-separated catalogue item ids (repeatable: the outfit is every one given)")
     parser.add_argument("--similar", metavar="ID", help="rank by visual similarity to this catalogue item instead")
     parser.add_argument("--category", help="target category, one of the catalogue's (default: every indexed category)")
-    parser.add_argument("-k", type=int, default=10, help="results per category (default 10)")
+    parser.add_argument("-k", "-n", type=int, default=10, dest="k",
+                        help="results per category (default 10; -n as for 'items')")
     parser.add_argument("--image", type=Path, action="append", default=[], help="an outside image as an outfit item")
     parser.add_argument("--image-category", action="append", default=[], help="category of each --image")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
