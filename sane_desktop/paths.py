@@ -148,3 +148,12 @@ def catalogue_dir(name: str, home: Path | None = None) -> Path:
 def default_db_url(name: str) -> str:
     """SQLite database of a catalogue, ``<index home>/<name>/catalogue.db`` (InputError for a bad name)."""
     return f"sqlite:///{(catalogue_dir(name) / 'catalogue.db').as_posix()}"
+
+
+def temporary_sibling(path: Path) -> Path:
+    """A fresh hidden name beside ``path`` to write to before ``os.replace`` onto it. Unique per call
+    (a random token, not the process id): two writers of one file, in two threads or two processes,
+    each rename their own complete file and never each other's (CI saw a shared name fail)."""
+    import uuid
+
+    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")

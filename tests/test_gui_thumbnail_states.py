@@ -295,3 +295,38 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     assert f"{share:+.3f}" in shown_tooltip(qtbot, outfit_view, 0)
     window.explanation.set_details_shown(False)
     assert delegate.badge_text(outfit_model.index(0)) == badges[0]
+
+
+def test_two_loaders_decoding_one_photo_at_once_both_show_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """CI: the window's loader and a dialog's decoded the same photo together; both wrote the same
+    temporary file name and the second rename failed (FileNotFoundError out of the pool's thread).
+    Jobs for one cache file, started together from several threads, now all succeed and leave one
+    cache file and no temporaries."""
+    import threading
+
+    from sane_desktop.gui.thumbnails import _Signals, _ThumbnailJob
+
+    source = photo(tmp_path / "shirt.png", "#3366cc")
+    cache_file = tmp_path / "cache" / "ab" / "abc_128_v2.png"
+    signals = _Signals()
+    results: list[str] = []
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def decode() -> None:
+        job = _ThumbnailJob("abc", source, cache_file, 128, signals)
+        start.wait()
+        try:
+            for _ in range(20):
+                results.append(job._decode()[1])
+        except BaseException as error:  # noqa: BLE001 - the test reports whatever escaped
+            errors.append(error)
+
+    threads = [threading.Thread(target=decode) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors, errors
+    assert results == [READY] * 160
+    assert [p.name for p in cache_file.parent.iterdir()] == [cache_file.name]

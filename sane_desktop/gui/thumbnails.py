@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from sane_desktop import paths
+from sane_desktop.paths import temporary_sibling
 
 THUMB_SIDE = 128  # the tile's picture size: painting never rescales
 
@@ -101,11 +102,23 @@ class _ThumbnailJob(QRunnable):
         image = QImage(data, rgb.width, rgb.height, 3 * rgb.width, QImage.Format.Format_RGB888).copy()
         if image.isNull():
             return image, UNREADABLE
-        self.cache_file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = self.cache_file.with_suffix(".tmp.png")
-        if image.save(str(temporary)):  # PNG, from the suffix
-            temporary.replace(self.cache_file)  # atomic: a reader never sees half a file
+        self._store(image)
         return image, READY
+
+    def _store(self, image: QImage) -> None:
+        """Write the cache file atomically under a name of this job's own: two loaders (the window
+        and a dialog share the cache) may decode the same photo at once, and a shared temporary name
+        let one rename the other's file away (CI saw FileNotFoundError). The cache is a saving, never
+        a reason to fail: a write that fails leaves no file and the thumbnail is still shown."""
+        temporary = temporary_sibling(self.cache_file).with_suffix(".tmp.png")
+        try:
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            if image.save(str(temporary)):  # PNG, from the suffix
+                temporary.replace(self.cache_file)  # atomic: a reader never sees half a file
+        except OSError:
+            pass
+        finally:
+            temporary.unlink(missing_ok=True)
 
 
 class ThumbnailLoader(QObject):

@@ -24,7 +24,7 @@ from sane_desktop.models.backbone import RESNET18, TRUNKS, Trunk
 from sane_desktop.models.compatibility import POOLINGS, CompatibilityNet
 from sane_desktop.models.preprocess import Preprocessing
 from sane_desktop.models.weights import IMAGENET, WeightsError, load_trunk_weights, trunk_digest
-from sane_desktop.paths import resource
+from sane_desktop.paths import resource, temporary_sibling
 
 FORMAT = "sane-desktop-checkpoint"
 # what to do about a model file that cannot be used (a trial's truncated model said only what was wrong)
@@ -155,7 +155,7 @@ def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False
     content_hash = _hash(meta, tensors)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = temporary_sibling(path)
     torch.save({**meta, **tensors, "content_hash": content_hash}, tmp)
     tmp.replace(path)
     bundle.config, bundle.content_hash = config, content_hash

@@ -34,6 +34,7 @@ import faiss
 import numpy as np
 
 from sane_desktop.errors import InputError, StaleIndexError
+from sane_desktop.paths import temporary_sibling
 from sane_desktop.retrieval.faiss_index import (
     COMPRESSED_KINDS, DEFAULT_NPROBE, FLAT_LIMIT, GPU_FLAT_LIMIT, TRAIN_POINTS_PER_LIST, FaissVectorStore, IndexSpec,
     build_index, gpu_available, selector_parameters, write_index_atomic,
@@ -202,7 +203,7 @@ class RerankedVectorStore:
         vectors_path, ids_path = rerank_paths(path)
         for target, array in ((vectors_path, self.vectors), (ids_path, self.sorted_ids)):
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            tmp = temporary_sibling(target)
             with open(tmp, "wb") as handle:
                 np.save(handle, np.asarray(array))
                 handle.flush()

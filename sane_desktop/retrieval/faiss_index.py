@@ -19,6 +19,7 @@ import faiss
 import numpy as np
 
 from sane_desktop.errors import InputError
+from sane_desktop.paths import temporary_sibling
 from sane_desktop.retrieval.vector_store import NO_FILTER, Hits, SearchFilter, block_scores, top_k
 
 # Exact search stays under 50 ms per query on 2 CPU cores up to about a million 320-d vectors
@@ -145,7 +146,7 @@ def write_index_atomic(index: faiss.Index, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if hasattr(faiss, "index_gpu_to_cpu") and _is_gpu(index):
         index = faiss.index_gpu_to_cpu(index)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_sibling(path)
     faiss.write_index(index, str(tmp))
     with open(tmp, "rb+") as handle:
         os.fsync(handle.fileno())

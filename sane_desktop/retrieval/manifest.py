@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sane_desktop.errors import ModelError, StaleIndexError
+from sane_desktop.paths import temporary_sibling
 from sane_desktop.retrieval.category_map import USER
 
 if TYPE_CHECKING:
@@ -111,7 +112,7 @@ def manifest_text(manifest: Manifest) -> str:
 def _write_atomically(path: Path, data: bytes) -> None:
     """``path`` holds ``data`` or what it held before, never part (temporary file, fsync, rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = temporary_sibling(path)
     with open(tmp, "wb") as handle:
         handle.write(data)
         handle.flush()
