@@ -455,3 +455,67 @@ def test_a_second_index_process_fails_at_once_naming_the_holder(world: dict[str,
         child.stdin.close()
         child.wait(30)
     assert index(root, world["model"]) == 0
+
+
+def test_an_index_is_read_only_against_the_database_it_was_built_from(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial: every database starts at import revision 1, the only tie between an index and its
+    database. ``index OTHER --name shop --db b.db`` overwrote shop's index (built from a.db) unasked,
+    and ``query shop --db a.db`` then listed b.db's items, wrong categories, exit 0; a database deleted
+    (or emptied) and imported again from another folder answered ``--image`` searches with empty lists."""
+    from PIL import Image
+
+    from sane_desktop.models.checkpoint import demo_model_path
+    from tests.closet_world import make_closet
+
+    model = str(demo_model_path())
+
+    home = tmp_path / "home"
+    first = make_closet(tmp_path / "closet")
+    second = tmp_path / "other"
+    shutil.copytree(first, second)
+    shutil.rmtree(second / "Tops")  # other items: another catalogue's primary keys mean other photos
+    a, b = f"sqlite:///{(tmp_path / 'a.db').as_posix()}", f"sqlite:///{(tmp_path / 'b.db').as_posix()}"
+    base = ["--index-home", str(home)]
+    photo = tmp_path / "ring.png"
+    Image.new("RGB", (48, 48), (235, 205, 50)).save(photo)
+
+    def index(root: Path, *extra: str) -> int:
+        return main([*base, "index", str(root), "--name", "shop", "--model", model, "--workers", "0",
+                     "--device", "cpu", *extra])
+
+    def query(*extra: str) -> int:
+        return main([*base, "query", "shop", "--image", str(photo), "--image-category", "Shoes", "--json", *extra])
+
+    assert index(first, "--db", a) == 0
+    assert query("--db", a) == 0
+    capsys.readouterr()
+    # another database under the same name and index folder: refused, a.db's index kept
+    assert index(second, "--db", b) != 0
+    err = capsys.readouterr().err
+    assert "in another database" in err and "a.db" in err and "--replace" in err
+    assert query("--db", a) == 0
+    capsys.readouterr()
+    assert not (tmp_path / "b.db").exists()  # refused before the import wrote anything
+    # asked for: a.db's catalogue is then left without an index, and says so
+    assert index(second, "--db", b, "--replace") == 0
+    capsys.readouterr()
+    assert query("--db", a) == 3
+    assert "another database's catalogue" in capsys.readouterr().err
+    assert query("--db", b) == 0
+    capsys.readouterr()
+
+    # the default layout: its database deleted and another folder imported under the name
+    assert main([*base, "index", str(first), "--name", "mine", "--model", model, "--workers", "0",
+                 "--device", "cpu"]) == 0
+    (home / "mine" / "catalogue.db").unlink()
+    assert main([*base, "import", str(second), "--name", "mine"]) == 0
+    capsys.readouterr()
+    assert main([*base, "query", "mine", "--image", str(photo), "--image-category", "Shoes", "--json"]) == 3
+    assert "made anew since" in capsys.readouterr().err
+    # and re-indexing mends it (the same database, so no --replace)
+    assert main([*base, "index", str(second), "--name", "mine", "--model", model, "--workers", "0",
+                 "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main([*base, "query", "mine", "--image", str(photo), "--image-category", "Shoes", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["results"]["Shoes"]

@@ -128,6 +128,9 @@ def test_database_written_before_migrations_upgrades_on_open(url: str, tmp_path:
     assert db.schema_revisions(engine) == HEADS
     assert schema_version(engine) == 1  # kept: builds before migrations still read it
     assert read_baseline_rows(engine) == before
+    with engine.connect() as connection:  # r0010 gave the existing catalogue its token
+        (uid,) = connection.execute(text("SELECT uid FROM catalogues")).scalars()
+    assert isinstance(uid, str) and len(uid) == 32
     import_catalogue(small_catalogue(tmp_path), engine, "small")
     after_import = dump(engine)
     engine.dispose()

@@ -149,6 +149,7 @@ def test_upgraded_words_equal_imported_ones(tmp_path: Path) -> None:
         connection.execute(text("ALTER TABLE catalogues DROP COLUMN image_check"))  # r0007's column
         connection.execute(text("ALTER TABLE catalogues DROP COLUMN sources"))  # r0008's column
         connection.execute(text("ALTER TABLE items DROP COLUMN file_ctime_ns"))  # r0009's column
+        connection.execute(text("ALTER TABLE catalogues DROP COLUMN uid"))  # r0010's column
     engine.dispose()
     engine = open_store(url)
     try:

@@ -77,6 +77,10 @@ class Manifest:
     category_map: dict[str, str] = field(default_factory=dict)
     category_how: dict[str, str] = field(default_factory=dict)
     created_at: str = field(default_factory=lambda: datetime.now(timezone.utc).isoformat())
+    # the catalogue row's token (catalogues.uid) and where its database is (a URL without password):
+    # an index is read only against the database it was built from ("" : built before they were kept)
+    db_uid: str = ""
+    db_location: str = ""
 
     @property
     def vector_count(self) -> int:
@@ -145,9 +149,12 @@ def manifest_stamp(folder: Path) -> tuple[int, int, int] | None:
 
 
 def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str, Any],
-          db_revision: int | None = None, user_map: dict[str, str] | None = None) -> str | None:
+          db_revision: int | None = None, user_map: dict[str, str] | None = None,
+          db_uid: str | None = None) -> str | None:
     """The reason ``manifest`` does not describe an index for this model/database (and, when given,
-    the user's category choices ``user_map``: catalogue category -> model category or general), or None."""
+    the user's category choices ``user_map``: catalogue category -> model category or general), or None.
+    ``db_uid``: the catalogue row's token; an index recording another was built from another
+    database's catalogue (or one made anew since: emptied, deleted), whatever its revision."""
     if manifest is None:
         return NO_INDEX
     if manifest.format_version != FORMAT_VERSION:
@@ -158,11 +165,42 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
         return f"built with other preprocessing ({manifest.preprocessing}, now {preprocessing})"
     if manifest.metric != METRIC:
         return f"built for metric {manifest.metric}"
+    if db_uid and manifest.db_uid and manifest.db_uid != db_uid:
+        where = f" ({manifest.db_location})" if manifest.db_location else ""
+        return f"built from another database's catalogue{where}, or one made anew since"
     if db_revision is not None and manifest.db_revision != db_revision:
         return f"catalogue re-imported since indexing (revision {manifest.db_revision}, now {db_revision})"
     if user_map is not None and dict(user_map) != manifest.user_map:
         return f"category mapping changed ({_describe(manifest.user_map)}, now {_describe(user_map)})"
     return None
+
+
+def database_location(url: Any) -> str:
+    """Where the database at ``url`` (a SQLAlchemy URL or its string) is, as a manifest records it: the
+    URL without its password, a SQLite file by its resolved path (two spellings of one file agree)."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        url = url.set(database=str(Path(url.database).expanduser().resolve()))
+    return url.render_as_string(hide_password=True)
+
+
+def other_database(manifest: Manifest | None, location: str) -> str | None:
+    """The database ``manifest``'s index was built from when it is not the one at ``location`` and
+    still there (a SQLite file that exists, any server), else None: overwriting that index would leave
+    the other database's catalogue without one, so ``index`` asks for ``--replace`` first."""
+    from sqlalchemy.engine import make_url
+
+    if manifest is None or not manifest.db_location or manifest.db_location == location:
+        return None
+    try:
+        url = make_url(manifest.db_location)
+    except Exception:  # noqa: BLE001 - a location this program did not write: nothing to protect
+        return None
+    if url.get_backend_name() == "sqlite" and not (url.database and Path(url.database).is_file()):
+        return None
+    return manifest.db_location
 
 
 def _describe(user_map: dict[str, str]) -> str:

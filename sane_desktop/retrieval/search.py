@@ -93,7 +93,7 @@ class OutfitSearcher:
         engine = open_store(default_db_url(catalogue)) if isinstance(catalogue, str) else catalogue
         name = catalogue if isinstance(catalogue, str) else name
         found = find_catalogue(engine, name)
-        name, revision = found.name, found.revision
+        name, revision, uid = found.name, found.revision, found.uid
         index_dir = Path(index_dir) if index_dir else catalogue_dir(name)
         sync_shared_manifest(engine, name, index_dir)  # a pgvector catalogue: the server's manifest, and model
         manifest = read_index_manifest(index_dir)
@@ -105,7 +105,7 @@ class OutfitSearcher:
             model_path = cached if cached.is_file() else None
         bundle = bundle if bundle is not None else load_checkpoint(model_path or manifest.model_path)
         reason = check(manifest, model_hash=bundle.content_hash, preprocessing=bundle.preprocessing.as_dict(),
-                       db_revision=revision)
+                       db_revision=revision, db_uid=uid)
         if reason and is_shared(manifest) and manifest.model_hash != bundle.content_hash:
             raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
                                   f"({manifest.model_hash[:12]}; opened with {bundle.content_hash[:12]}): open it again",

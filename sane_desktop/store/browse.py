@@ -31,6 +31,7 @@ class CatalogueRecord:
     items: int
     outfits: int
     sources: dict[str, list[int]] | None = None  # the metadata files as imported (catalogue.sources)
+    uid: str = ""  # the token the row was made with (catalogue.uid; "" before revision 0010)
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ def catalogue_record(engine: Engine, name: str | None) -> CatalogueRecord:
         items = session.scalar(select(func.count()).where(S.Item.catalogue_id == row.id)) or 0
         outfits = session.scalar(select(func.count()).where(S.Outfit.catalogue_id == row.id)) or 0
         return CatalogueRecord(int(row.id), row.name, row.root, row.format, int(row.revision or 0),
-                               int(items), int(outfits), row.sources)
+                               int(items), int(outfits), row.sources, row.uid or "")
 
 
 def catalogue_revision(engine: Engine, catalogue_pk: int) -> int | None:

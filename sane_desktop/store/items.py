@@ -23,12 +23,14 @@ IN_CHUNK = 900
 
 @dataclass(frozen=True)
 class CatalogueRef:
-    """One catalogue row: primary key, unique name, folder it was imported from, import revision."""
+    """One catalogue row: primary key, unique name, folder it was imported from, import revision,
+    and the random token the row was made with ("" for a row from before revision 0010's migration)."""
 
     pk: int
     name: str
     root: str
     revision: int
+    uid: str = ""
 
 
 @dataclass(frozen=True)
@@ -58,7 +60,7 @@ def find_catalogue(engine: Engine, name: str | None) -> CatalogueRef:
     is None and the store holds several (the caller must name one).
     """
     table = S.CatalogueRow
-    query = select(table.id, table.name, table.root, table.revision)
+    query = select(table.id, table.name, table.root, table.revision, table.uid)
     if name:
         query = query.where(table.name == name)
     with Session(engine) as session:
@@ -67,8 +69,8 @@ def find_catalogue(engine: Engine, name: str | None) -> CatalogueRef:
         raise NotFound(f"no catalogue named {name!r} in the store" if name else "the store holds no catalogue")
     if len(rows) > 1:
         raise NotFound(f"the store holds several catalogues ({', '.join(r.name for r in rows)}): name one")
-    pk, found_name, root, revision = rows[0]
-    return CatalogueRef(int(pk), str(found_name), str(root), int(revision))
+    pk, found_name, root, revision, uid = rows[0]
+    return CatalogueRef(int(pk), str(found_name), str(root), int(revision), uid or "")
 
 
 def catalogue_source(engine: Engine, name: str) -> str | None:

@@ -7,6 +7,7 @@ folder twice gives the same rows, and item primary keys (the FAISS ids) stay sta
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -59,7 +60,9 @@ class CatalogueRow(Base):
     ``image_check``: the :data:`~sane_desktop.catalogue.images.IMAGE_CHECK` version the stored
     images passed (None: before versions were recorded); older ones are read again at import.
     ``sources``: {path: [size, mtime_ns]} of the metadata files the last import read
-    (:func:`~sane_desktop.catalogue.sources.metadata_sources`; None before revision 0008)."""
+    (:func:`~sane_desktop.catalogue.sources.metadata_sources`; None before revision 0008).
+    ``uid``: a random token the row gets when it is made (revision 0010): an index records it, so an
+    index is never read against another database's catalogue of the same name and revision."""
 
     __tablename__ = "catalogues"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -71,6 +74,7 @@ class CatalogueRow(Base):
     mapping: Mapped[str | None] = mapped_column(Text, nullable=True)
     image_check: Mapped[int | None] = mapped_column(Integer, nullable=True)
     sources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    uid: Mapped[str | None] = mapped_column(String(32), nullable=True, default=lambda: uuid.uuid4().hex)
 
 
 class Category(Base):

@@ -34,7 +34,7 @@ from sane_desktop.retrieval.pgvector_store import DEFAULT_EF_SEARCH, PgVectorSto
 from sane_desktop.retrieval.indexing.model import IndexModel
 from sane_desktop.retrieval.indexing.digests import verified_hash
 from sane_desktop.retrieval.indexing.scan import IndexItem
-from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, share_manifest, write_index_manifest
+from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, database_location, share_manifest, write_index_manifest
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.embeddings import IndexRecord, load_embeddings, replace_index_records
 from sane_desktop.store.items import CatalogueRef
@@ -116,6 +116,7 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
     manifest = Manifest(catalogue=catalogue.name, model_hash=model.content_hash, model_path=str(model.path),
                         model_categories=list(spaces.categories), preprocessing=model.bundle.preprocessing.as_dict(),
                         embed_dim=spaces.embed_dim, dimension=spaces.dimension, db_revision=catalogue.revision,
+                        db_uid=catalogue.uid, db_location=database_location(engine.url),
                         category_map={name: m.target for name, m in sorted(resolved.items())},
                         category_how={name: m.how for name, m in sorted(resolved.items())})
     folder = index_dir / FAISS_FOLDER

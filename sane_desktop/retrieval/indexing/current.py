@@ -52,7 +52,7 @@ def rebuild_reason(engine: Engine, model: IndexModel, catalogue: CatalogueRef, i
         return "no index yet"
     user_map = {name: m.target for name, m in mapping.items() if m.how == USER}
     stale = check(manifest, model_hash=model.content_hash, preprocessing=model.bundle.preprocessing.as_dict(),
-                  db_revision=catalogue.revision, user_map=user_map)
+                  db_revision=catalogue.revision, user_map=user_map, db_uid=catalogue.uid)
     if stale is not None:
         return stale
     if manifest.catalogue != catalogue.name:

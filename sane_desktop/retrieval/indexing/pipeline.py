@@ -30,7 +30,15 @@ from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import store_embeddings
 from sane_desktop.retrieval.backends import choose_backend
 from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
-from sane_desktop.retrieval.manifest import NO_INDEX, Manifest, check, read_index_manifest, sync_shared_manifest
+from sane_desktop.retrieval.manifest import (
+    NO_INDEX,
+    Manifest,
+    check,
+    database_location,
+    other_database,
+    read_index_manifest,
+    sync_shared_manifest,
+)
 from sane_desktop.store.embeddings import delete_other_models, drop_cells
 from sane_desktop.store.items import find_catalogue
 from sane_desktop.store.work_queue import Shard, advisory_lock, require_server, require_server_url
@@ -121,6 +129,8 @@ def index_catalogue(
     root = Path(root).expanduser().resolve()
     name = check_catalogue_name(name if name is not None else root.name)
     url = db_url or default_db_url(name)
+    if not replace:  # before the import writes anything to ``url``
+        _refuse_other_database(Path(index_dir) if index_dir else catalogue_dir(name), name, database_location(url))
     # the model first: one that cannot load is refused before a catalogue is imported (a trial found
     # a half-made catalogue listed, browsable and unsearchable, after a refused checkpoint)
     model = load_index_model(model_path, device, root=root, recorded=None if model_path is not None else
@@ -149,6 +159,20 @@ def index_catalogue(
     finally:
         engine.dispose()
     return dataclasses.replace(summary, import_summary=imported)
+
+
+def _refuse_other_database(index_dir: Path, name: str, location: str, previous: Manifest | None = None) -> None:
+    """InputError when ``index_dir`` holds catalogue ``name``'s index built from a database other than
+    the one at ``location`` that is still there: a trial's ``index --db other.db`` under a used name
+    overwrote it, and the first database's searches then read the second's index."""
+    try:
+        previous = previous if previous is not None else read_index_manifest(index_dir)
+    except StaleIndexError:  # unreadable: nothing a rebuild would lose
+        return
+    other = other_database(previous, location) if previous is not None and previous.catalogue == name else None
+    if other is not None:
+        raise InputError(f"{index_dir} holds the index of catalogue {name!r} in another database ({other}): "
+                         "give this one another name or index folder, or replace that index (--replace)")
 
 
 def index_store(
@@ -227,6 +251,8 @@ def index_store(
     if previous is not None and previous.catalogue != catalogue.name and not replace:
         raise InputError(f"{index_dir} holds the index of catalogue {previous.catalogue!r}, not {catalogue.name!r}: "
                          "choose another index folder, or replace it (--replace)")
+    if not replace:
+        _refuse_other_database(index_dir, catalogue.name, database_location(engine.url), previous)
 
     items = scan_items(engine, catalogue)
     model_categories = model.bundle.matched_categories  # none for a model trained without outfits
