@@ -118,3 +118,43 @@ def test_service_adapt_is_cancellable_and_then_replaces_the_model(tmp_path: Path
     assert own.is_file() and service.model_path() == own and result.images == 30
     assert service.bundle().config["adapted_to"]["catalogue"] == "demo"
     assert result.vectors is not None and sum(result.vectors.values()) == 30
+
+
+def test_a_model_or_selection_is_never_written_over_a_file_that_is_not_one(tmp_path: Path, capsys):
+    """A trial: ``train --out`` onto a catalogue's outfit titles and ``adapt --out`` onto a product
+    photo replaced them with a model, exit 0. Each is refused in one line before any work, the file
+    as it was; a checkpoint (or a selection file) is still replaced as before."""
+    from sane_desktop.explain.pipeline import SelectionModel
+    from sane_desktop.errors import InputError
+    from tests.closet_world import make_closet
+
+    from sane_desktop.demo import generate_demo
+
+    demo = tmp_path / "demo"  # a catalogue with outfits: one train would otherwise train on
+    generate_demo(demo, seed=2, items=40, workers=1, masks=False)
+    titles = demo / "polyvore_outfit_titles.json"
+    closet = make_closet(tmp_path / "closet")
+    model = tmp_path / "model.pt"
+    save_checkpoint(model, _bundle())
+    photo = next((closet / "Tops").iterdir())
+    for victim, command in ((titles, ["train", str(demo), "--epochs", "1", "--time-budget", "0"]),
+                            (photo, ["adapt", str(closet), "--model", str(model)])):
+        before = victim.read_bytes()
+        assert main([*command, "--out", str(victim)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and "is not a SANE Desktop model" in err and str(victim) in err, err
+        assert victim.read_bytes() == before
+    # the selection written beside a trained model: another file of that name is not replaced either
+    selection_twin = tmp_path / "look.selection.json"
+    selection_twin.write_text("not a selection", encoding="utf-8")
+    assert main(["train", str(demo), "--epochs", "1", "--time-budget", "0", "--out", str(tmp_path / "look.pt")]) == 1
+    assert "not an explanation selection file" in capsys.readouterr().err
+    assert selection_twin.read_text(encoding="utf-8") == "not a selection"
+    with pytest.raises(InputError, match="not an explanation selection file"):
+        SelectionModel.default(["colour:red"]).save(selection_twin)
+    # what is theirs to replace still is
+    assert main(["adapt", str(closet), "--model", str(model), "--out", str(model), "--batch-size", "8"]) == 0
+    assert load_checkpoint(model).config.get("adapted_to")
+    written = SelectionModel.default(["colour:red"]).save(tmp_path / "s.json")
+    assert SelectionModel.default(["colour:blue"]).save(written) == written
+    assert json.loads(written.read_text(encoding="utf-8"))["attributes"] == ["colour:blue"]

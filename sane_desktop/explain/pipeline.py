@@ -42,6 +42,24 @@ SELECTION_FILE = "explain_selection.json"  # in index/<NAME>/, written by evalua
 SELECTION_FORMAT = 5
 
 
+def check_selection_output(path: Path | str) -> Path:
+    """``path`` as a place to write an explanation selection: a new file, or a selection file (JSON
+    with its ``attributes`` and ``calibration``) it replaces. Raises InputError for a folder or any
+    other existing file: a trial's ``--out`` beside a catalogue's JSON would have replaced it."""
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"{target} is a folder: give the selection file to write (e.g. {target / 'selection.json'})")
+    if target.exists():
+        try:
+            data = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            data = None
+        if not (isinstance(data, dict) and "attributes" in data and "calibration" in data):
+            raise InputError(f"{target} exists and is not an explanation selection file: it is left as it is; "
+                             "give a new file name")
+    return target
+
+
 @dataclass
 class SelectionModel:
     attributes: list[str]
@@ -78,9 +96,18 @@ class SelectionModel:
                 "degenerate": self.weights.degenerate()}
 
     def save(self, path: Path | str) -> Path:
-        path = Path(path)
+        """Write the selection to ``path`` (atomically). Raises InputError when ``path`` holds
+        something else (:func:`check_selection_output`)."""
+        from sane_desktop.paths import temporary_sibling
+
+        path = check_selection_output(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(self.as_dict(), indent=1), encoding="utf-8")
+        temporary = temporary_sibling(path)
+        try:
+            temporary.write_text(json.dumps(self.as_dict(), indent=1), encoding="utf-8")
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)
         return path
 
     @classmethod

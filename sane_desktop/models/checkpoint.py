@@ -127,8 +127,28 @@ def _state(module: torch.nn.Module, half: bool, skip_prefix: str | None = None) 
     return out
 
 
+def check_model_output(path: Path | str) -> Path:
+    """``path`` as a place to write a model: a new file, or a SANE Desktop checkpoint it replaces.
+    Raises InputError (one line) for a folder, a missing parent folder, or an existing file that is not
+    a checkpoint: a trial's ``train --out`` replaced a catalogue's outfit list, and ``adapt --out`` a
+    product photo, with a model and no question."""
+    from sane_desktop.errors import InputError
+
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(f"--out {target} is a folder: give the checkpoint file to write (e.g. {target / 'model.pt'})")
+    if not target.parent.is_dir():
+        raise InputError(f"--out {target}: its folder {target.parent} does not exist")
+    if target.exists() and stored_content_hash(target) is None:
+        raise InputError(f"--out {target} exists and is not a SANE Desktop model: it is left as it is; "
+                         "give a new file name (models end in .pt)")
+    return target
+
+
 def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False) -> str:
-    """Write ``bundle`` to ``path`` (atomically); returns and stores the content hash."""
+    """Write ``bundle`` to ``path`` (atomically); returns and stores the content hash. Raises
+    InputError when ``path`` is not a place for a model (:func:`check_model_output`)."""
+    check_model_output(path)
     compat = bundle.compatibility
     attr = bundle.attributes
     shared = attr is not None and attr.trunk is compat.trunk

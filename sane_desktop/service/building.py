@@ -237,12 +237,12 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     from sane_desktop.training.presets import preset
     from sane_desktop.training.trainer import train
 
-    # the output is checked before minutes of training, not when it is written
-    target = Path(out)
-    if target.is_dir():
-        raise InputError(f"--out {target} is a folder: give the checkpoint file to write (e.g. {target / 'model.pt'})")
-    if not target.parent.is_dir():
-        raise InputError(f"--out {target}: its folder {target.parent} does not exist")
+    from sane_desktop.explain.pipeline import check_selection_output
+    from sane_desktop.models.checkpoint import check_model_output
+
+    # the outputs are checked before minutes of training, not when they are written
+    check_model_output(out)
+    check_selection_output(Path(out).with_suffix(".selection.json"))
     torch_device = torch.device(device) if device else pick_device()
     catalogue = read_source(root, mapping, progress=progress, should_stop=should_stop, seed=request.seed)
     name = request.preset or default_preset(Path(root), torch_device.type, request.trunk)
@@ -274,7 +274,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
         # place only once the selection is fitted, so a run killed while fitting it (minutes) leaves
         # the old model and its selection as they were (a trial found the new model without one)
         out = Path(out)
-        staged = out.with_name(f".{out.name}.new")
+        staged = paths.temporary_sibling(out)  # our own name: never a file of the user's
         try:
             content_hash = save_checkpoint(staged, result.bundle, half=request.half)
             if log is not None and request.selection_pairs > 0:  # minutes on a large catalogue: say what runs
@@ -356,8 +356,11 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
     from sane_desktop.models import load_checkpoint, save_checkpoint
     from sane_desktop.models.adapt import adapt_batchnorm, adapted_config, batchnorm_layers, catalogue_batches
 
+    from sane_desktop.models.checkpoint import check_model_output
+
     if max_images <= 0 or batch_size <= 0:
         raise InputError("the image count and batch size must be positive")
+    check_model_output(out)  # before the images are read, not when the model is written
     logger.info("adapt %s to %s (at most %d images, device %s) -> %s", model, root, max_images, device or "cpu", out)
     started = time.monotonic()
     bundle = load_checkpoint(Path(model), map_location=device or "cpu")  # a copy: a live model keeps serving
