@@ -71,16 +71,27 @@ def test_excluded_categories_and_missing_image_policies(tmp_path: Path) -> None:
 
 
 def test_outfit_with_unknown_items_keeps_the_rest(tmp_path: Path) -> None:
+    """Unknown items leave their outfit; one left with fewer than 2 distinct items is dropped (a trial:
+    kept, it became compatibility questions that score as perfect), and an item listed twice is
+    counted once and reported (it was merged without a word)."""
     write_manifest_catalogue(tmp_path, n_items=6, n_outfits=0)
     (tmp_path / "outfits.csv").write_text(
         "outfit,article\nA,0000000001\nA,0000000002\nA,0000009999\nB,0000000003\nB,0000008888\nC,0000007777\n"
+        "D,0000000004\nD,0000000004\nE,0000000005\nE,0000000006\nE,0000000005\n"
     )
     catalogue = read_catalogue(tmp_path)
     assert [(o.outfit_id, o.item_ids) for o in catalogue.outfits] == [
-        ("A", ["0000000001", "0000000002"]), ("B", ["0000000003"])
+        ("A", ["0000000001", "0000000002"]), ("E", ["0000000005", "0000000006"])
     ]
     reasons = {s.item_id: s.reason for s in catalogue.skipped if s.kind == "outfit"}
-    assert "0000009999 (unknown item)" in reasons["A"] and "kept" in reasons["B"] and "dropped" in reasons["C"]
+    assert "0000009999 (unknown item)" in reasons["A"] and reasons["A"].startswith("kept")
+    assert reasons["B"].startswith("outfit dropped: 1 distinct item(s), an outfit needs 2") and "0000008888" in reasons["B"]
+    assert "dropped" in reasons["C"]
+    assert reasons["D"].startswith("outfit dropped") and "0000000004 listed 2 times: counted once" in reasons["D"]
+    assert reasons["E"] == "kept 0000000005 listed 2 times: counted once"
+    # no question is made from what is left: every generated one compares 2 distinct items or more
+    assert all(len(set(q.item_ids)) >= 2 for q in catalogue.compatibility)
+    assert all(q.outfit_id in {"A", "E"} for q in catalogue.fitb)
 
 
 def test_escaping_ids_and_absolute_paths_are_skipped(tmp_path: Path) -> None:

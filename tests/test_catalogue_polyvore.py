@@ -133,3 +133,24 @@ def test_named_attributes_are_read_and_replace_title_words(tmp_path: Path) -> No
     names, labels = attribute_vocabulary(catalogue)
     assert "colour:red" in names and "colour:blue" in names and "tangerine" not in names
     assert labels[ids[1]] == ["colour:blue", "size:38"]
+
+
+def test_a_repeated_item_counts_once_and_a_one_item_outfit_is_dropped(tmp_path: Path) -> None:
+    """A trial: a Polyvore ``train.json`` outfit listing an item twice was stored with it twice, and an
+    outfit left with one item kept its split. Now the repeat counts once (reported) and an outfit of
+    fewer than 2 distinct items is in no split, with its reason."""
+    write_polyvore_catalogue(tmp_path, n_items=12, n_outfits=8)
+    train_path = tmp_path / "nondisjoint" / "train.json"
+    train = json.loads(train_path.read_text())
+    twice, single = train[0], train[1]
+    twice["items"].append(dict(twice["items"][0], index=9))
+    single["items"] = [single["items"][0], dict(single["items"][0], index=2)]
+    train_path.write_text(json.dumps(train))
+    catalogue = read_catalogue(tmp_path)
+    outfits = {o.outfit_id: o for o in catalogue.outfits}
+    assert len(outfits[twice["set_id"]].item_ids) == len(set(outfits[twice["set_id"]].item_ids)) == 3
+    assert single["set_id"] not in outfits
+    assert all(single["set_id"] not in split.outfit_ids for split in catalogue.splits)
+    reasons = {s.item_id: s.reason for s in catalogue.skipped if s.kind == "outfit"}
+    assert reasons[twice["set_id"]] == f"kept {twice['items'][0]['item_id']} listed 2 times: counted once"
+    assert reasons[single["set_id"]].startswith("outfit dropped: 1 distinct item(s), an outfit needs 2")

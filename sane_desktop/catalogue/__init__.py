@@ -22,34 +22,59 @@ from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel
 
 __all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_missing_items", "read_catalogue"]
 
-# Outfits naming unknown items are kept without them; only one left with no item at all is dropped.
-MIN_OUTFIT_ITEMS = 1
+# Outfits naming unknown items are kept without them; one left with fewer than 2 distinct items has
+# no pair to learn from or ask about (an item counted twice is still one item) and is dropped.
+MIN_OUTFIT_ITEMS = 2
 
 
 def _why_missing(item_id: str, skipped: dict[str, str]) -> str:
     return f"{item_id} ({skipped[item_id]})" if item_id in skipped else f"{item_id} (unknown item)"
 
 
+def _repeats(item_ids: list[str]) -> str:
+    counts: dict[str, int] = {}
+    for item_id in item_ids:
+        counts[item_id] = counts.get(item_id, 0) + 1
+    return ", ".join(f"{item_id} listed {n} times" for item_id, n in counts.items() if n > 1)
+
+
 def prune_missing_items(catalogue: Catalogue) -> None:
     """Remove references to items the catalogue does not hold (unknown ids, or items skipped at
-    validation): outfits keep their other items (dropped when none is left), questions are skipped."""
+    validation) and repeats of an item within an outfit (counted once, reported): outfits keep their
+    other items and are dropped when fewer than :data:`MIN_OUTFIT_ITEMS` distinct ones are left;
+    questions needing a missing item, or comparing fewer than 2 distinct items, are skipped. A trial
+    found one-item outfits kept and made into compatibility questions that score as perfect matches."""
     known = {item.item_id for item in catalogue.items}
     skipped = {skip.item_id: skip.reason for skip in catalogue.skipped if skip.kind == "item"}
     dropped: set[str] = set()
     kept_outfits = []
     for outfit in catalogue.outfits:
         missing = [i for i in outfit.item_ids if i not in known]
-        if missing:
-            positions = outfit.positions or list(range(len(outfit.item_ids)))
-            pairs = [(i, p) for i, p in zip(outfit.item_ids, positions) if i in known]
-            outfit.item_ids, outfit.positions = [i for i, _ in pairs], [p for _, p in pairs]
-            left_out = ", ".join(_why_missing(i, skipped) for i in missing)
-            if len(outfit.item_ids) < MIN_OUTFIT_ITEMS:
+        repeats = _repeats([i for i in outfit.item_ids if i in known])
+        positions = outfit.positions or list(range(len(outfit.item_ids)))
+        seen: set[str] = set()
+        pairs = []
+        for item_id, position in zip(outfit.item_ids, positions):
+            if item_id in known and item_id not in seen:
+                seen.add(item_id)
+                pairs.append((item_id, position))
+        outfit.item_ids, outfit.positions = [i for i, _ in pairs], [p for _, p in pairs]
+        left_out = ", ".join(_why_missing(i, skipped) for i in missing)
+        notes = [f"without {len(missing)} item(s): {left_out}"] if missing else []
+        notes += [f"{repeats}: counted once"] if repeats else []
+        if len(pairs) < MIN_OUTFIT_ITEMS:
+            if not pairs and missing:
                 reason = f"outfit dropped: no item left without {left_out}"
-                dropped.add(outfit.outfit_id)
             else:
-                reason = f"kept without {len(missing)} item(s): {left_out}"
-            catalogue.skipped.append(Skip(outfit.outfit_id, "", reason, "outfit"))
+                reason = (f"outfit dropped: {len(pairs)} distinct item(s), an outfit needs {MIN_OUTFIT_ITEMS}"
+                          + "".join(f"; {note}" for note in notes))
+            dropped.add(outfit.outfit_id)
+        elif notes:
+            reason = "kept " + "; ".join(notes)
+        else:
+            kept_outfits.append(outfit)
+            continue
+        catalogue.skipped.append(Skip(outfit.outfit_id, "", reason, "outfit"))
         if outfit.outfit_id not in dropped:
             kept_outfits.append(outfit)
     catalogue.outfits = kept_outfits
@@ -58,11 +83,17 @@ def prune_missing_items(catalogue: Catalogue) -> None:
 
     def usable(kind: str, question, item_ids: list[str]) -> bool:  # noqa: ANN001 - either question type
         missing = [i for i in item_ids if i not in known]
+        reason = None
         if missing:
-            name = f"{question.protocol}/{question.split}/{kind}#{question.number}"
             reason = "question skipped: needs " + ", ".join(_why_missing(i, skipped) for i in missing)
+        elif kind == "compatibility" and len(set(item_ids)) < MIN_OUTFIT_ITEMS:
+            reason = f"question skipped: {len(set(item_ids))} distinct item(s) to compare, it needs {MIN_OUTFIT_ITEMS}"
+        elif kind == "fill_in_blank" and not question.question_item_ids:
+            reason = "question skipped: no outfit item to fill the blank of"
+        if reason is not None:
+            name = f"{question.protocol}/{question.split}/{kind}#{question.number}"
             catalogue.skipped.append(Skip(name, "", reason, "question"))
-        return not missing
+        return reason is None
 
     catalogue.fitb = [q for q in catalogue.fitb if usable("fill_in_blank", q, q.question_item_ids + q.answer_item_ids)]
     catalogue.compatibility = [q for q in catalogue.compatibility if usable("compatibility", q, q.item_ids)]

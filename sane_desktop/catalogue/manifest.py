@@ -602,9 +602,9 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         if not outfit_id or not item_id:
             continue
         outfit = outfits.setdefault(outfit_id, OutfitRecord(outfit_id, []))
-        if item_id not in outfit.item_ids:
-            outfit.positions.append(len(outfit.item_ids))
-            outfit.item_ids.append(item_id)
+        # a repeat is kept here: the catalogue's pruning counts it once and says so
+        outfit.positions.append(len(outfit.item_ids))
+        outfit.item_ids.append(item_id)
     catalogue.outfits = list(outfits.values())
 
 
