@@ -155,5 +155,22 @@ def test_a_click_on_start_that_finishes_the_typed_name_is_not_lost(closet, qtbot
         with qtbot.waitSignal(dialog.indexed, timeout=180000) as indexed:
             QTest.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)  # once
         assert indexed.args == ["my closet"]
+        assert dialog.progress_bar.isVisible() and "Indexed" in dialog.phase.text()
+
+        # another folder in the same dialog (a trial's reopened one): the last run's result and the
+        # name typed for it are gone, the name follows the new folder
+        import shutil
+
+        other = Path(shutil.copytree(closet["root"], tmp_path / "summer"))
+        QTest.mouseClick(dialog.folder, Qt.MouseButton.LeftButton)
+        dialog.folder.selectAll()
+        QTest.keyClicks(dialog.folder, str(other))
+        QTest.keyClick(dialog.folder, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
+        assert dialog.name.text() == "summer"
+        assert dialog.phase.text() == "" and not dialog.summary.isVisible() and not dialog.progress_bar.isVisible()
+        with qtbot.waitSignal(dialog.indexed, timeout=180000) as indexed:
+            QTest.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        assert indexed.args == ["summer"] and dialog.replace_question is None
     finally:
         runner.shutdown()

@@ -123,10 +123,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.progress_bar = QProgressBar()
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
+        self.progress_bar.setVisible(False)  # shown once a run starts: "0 %" before it says nothing
         self.phase = plain_label()
         self.phase.setWordWrap(True)
         self.replace_question: QMessageBox | None = None  # open while the user decides
         self._last_run: tuple[Path, str, bool] | None = None  # (folder, name, replace) of the last index run
+        self._run_folder: str | None = None  # the folder field's text when Start was last clicked
         self.run_progress = RunProgress(INDEX_STAGES)
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
@@ -182,6 +184,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
             set_plain(self.detected, "Inspecting…")
             if not keep_start:
                 self.start_button.setEnabled(False)
+                if not self.running:
+                    self._forget_last_run(folder)
             self.show_plan(None)
             root, name = Path(folder), self._typed_name()
             self._planned = (folder, name)
@@ -189,6 +193,23 @@ class IndexDialog(BackgroundRun, RequestDialog):
                                    "Inspecting folder…") \
                 .on_done(self._inspected) \
                 .on_failed(self._inspect_failed)
+
+    def _forget_last_run(self, folder: str) -> None:
+        """Another folder after a finished run: the bar, the phase line and the summary were that run's
+        (a trial reopened the dialog and read "Indexed 40 items" and the old categories under a new
+        folder), and the name typed for it is not this folder's (Start then asked to replace that
+        catalogue): cleared, and the name follows the new folder again."""
+        if self._run_folder is None or self._run_folder == folder:
+            return
+        self._run_folder = self._last_run = None
+        self.progress_bar.setRange(0, 1)
+        self.progress_bar.setValue(0)
+        self.progress_bar.setVisible(False)
+        set_plain(self.phase, "")
+        self.summary.clear()
+        self.summary.setVisible(False)
+        self.cancel_button.setText("Cancel")
+        self._name_typed = False
 
     def _typed_name(self) -> str | None:
         """The name the person typed (None: the folder's own, filled in from the inspection)."""
@@ -346,7 +367,9 @@ class IndexDialog(BackgroundRun, RequestDialog):
             set_plain(self.phase, "Starting once the folder is planned…")
             return
         self.run_progress.reset()
+        self._run_folder = self.folder.text()
         self.summary.setVisible(False)
+        self.progress_bar.setVisible(True)
         self.progress_bar.setRange(0, 0)  # busy until the first progress report
         set_plain(self.phase, "Starting…")
         self.start_button.setEnabled(False)
@@ -463,6 +486,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.replace_question = None
             if box.standardButton(box.clickedButton()) == QMessageBox.StandardButton.Yes:
                 self.summary.setVisible(False)
+                self.progress_bar.setVisible(True)
                 self.progress_bar.setRange(0, 0)
                 self.start_button.setEnabled(False)
                 self.cancel_button.setText("Cancel")
