@@ -377,6 +377,13 @@ def test_items_lists_the_ids_query_and_explain_take(indexed: tuple[Path, dict],
     assert len(json.loads(capsys.readouterr().out)["results"]["Shoes"]) == 1
     assert main(["--index-home", str(home), "items", "closet", "-k", "3", "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)["items"]) == 3
+    # a count beyond any catalogue lists everything (a trial's 20 digits ended in an OverflowError)
+    for huge in ("99999999999999999999", "9223372036854775807"):
+        assert main(["--index-home", str(home), "items", "closet", "-n", huge, "--json"]) == 0
+        assert len(json.loads(capsys.readouterr().out)["items"]) == ITEMS
+        assert main(["--index-home", str(home), "query", "closet", "--outfit", tops["items"][0]["item_id"],
+                     "--category", "Shoes", "-k", huge, "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["results"]["Shoes"]
     assert main(["--index-home", str(home), "items", "closet", "--search", "no such words"]) == 0
     assert capsys.readouterr().out.strip() == "No items in 'closet' match the words 'no such words'."
     assert main(["--index-home", str(home), "items", "closet", "--category", "Hats"]) == 1

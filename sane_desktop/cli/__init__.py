@@ -79,6 +79,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# "at most N" counts (items -n, query -k) above this list everything there is: a trial's -n of 20
+# digits reached SQLite's LIMIT and came back as "OverflowError: Python int too large"
+MAX_LISTED = 1_000_000
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
 
@@ -43,14 +43,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             category = same[0] if len(same) == 1 else category
         if category and category not in known:
             raise CliError(f"no category {category!r}; the catalogue's are: {', '.join(known)}")
-        found = catalogue.items.search(category, args.search, args.n + 1)  # one more: are there others?
+        wanted = min(args.n, MAX_LISTED)
+        found = catalogue.items.search(category, args.search, wanted + 1)  # one more: are there others?
     finally:
         catalogue.close()
     return {
         "catalogue": catalogue.info.name, "category": category, "search": args.search,
-        "more": len(found) > args.n,
+        "more": len(found) > wanted,
         "items": [{"item_id": item.item_id, "category": item.category, "title": item.title}
-                  for item in found[:args.n]],
+                  for item in found[:wanted]],
     }
 
 

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 
 COMPATIBILITY = "compatibility"  # a category's JSON "space" when ranked by the model, else GENERAL (visual similarity)
@@ -96,6 +96,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("give an outfit: --outfit ID[,ID...] and/or --image PATH --image-category CAT")
     if args.k <= 0:
         raise CliError("-k must be positive")
+    args.k = min(args.k, MAX_LISTED)  # "at most": more than any catalogue holds lists them all
     if args.similar is not None:
         item_ids = [args.similar.strip()]
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
