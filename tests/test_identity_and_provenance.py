@@ -519,3 +519,39 @@ def test_an_index_is_read_only_against_the_database_it_was_built_from(tmp_path: 
     capsys.readouterr()
     assert main([*base, "query", "mine", "--image", str(photo), "--image-category", "Shoes", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["results"]["Shoes"]
+
+
+def test_an_item_removed_from_the_database_by_hand_is_not_a_shorter_answer(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial deleted an item's row with sqlite3 (the revision stays): ``query -k 3`` listed two
+    results, exit 0, no note, while the category held 20 more. The index and the database disagree:
+    refused (exit 3, one line) until a re-index, which mends it."""
+    import sqlite3
+
+    from sane_desktop.models.checkpoint import demo_model_path
+    from tests.closet_world import make_closet
+
+    home = tmp_path / "home"
+    root = make_closet(tmp_path / "closet")
+    base = ["--index-home", str(home)]
+    index = [*base, "index", str(root), "--name", "shop", "--model", str(demo_model_path()), "--workers", "0",
+             "--device", "cpu"]
+    assert main(index) == 0
+    capsys.readouterr()
+    assert main([*base, "items", "shop", "--category", "Tops", "--json"]) == 0
+    tops = [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]]
+    query = [*base, "query", "shop", "--outfit", tops[0], "--category", "Shoes", "-k", "3", "--json"]
+    assert main(query) == 0
+    first = json.loads(capsys.readouterr().out)["results"]["Shoes"]
+    assert len(first) == 3
+    with sqlite3.connect(home / "shop" / "catalogue.db") as connection:
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("DELETE FROM items WHERE item_id = ?", (first[0]["item_id"],))
+    assert main(query) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "no longer in the catalogue's database" in err and "index" in err
+    assert main(index) == 0  # the photo is still in the folder: imported again, and the index rebuilt
+    capsys.readouterr()
+    assert main(query) == 0
+    again = json.loads(capsys.readouterr().out)["results"]["Shoes"]
+    assert sorted(row["item_id"] for row in again) == sorted(row["item_id"] for row in first)

@@ -139,16 +139,23 @@ def check_model_output(path: Path | str) -> Path:
         raise InputError(f"--out {target} is a folder: give the checkpoint file to write (e.g. {target / 'model.pt'})")
     if not target.parent.is_dir():
         raise InputError(f"--out {target}: its folder {target.parent} does not exist")
-    if target.exists() and stored_content_hash(target) is None:
+    _refuse_other_file(target)
+    return target
+
+
+def _refuse_other_file(target: Path) -> None:
+    from sane_desktop.errors import InputError
+
+    if target.is_dir() or (target.exists() and stored_content_hash(target) is None):
         raise InputError(f"--out {target} exists and is not a SANE Desktop model: it is left as it is; "
                          "give a new file name (models end in .pt)")
-    return target
 
 
 def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False) -> str:
     """Write ``bundle`` to ``path`` (atomically); returns and stores the content hash. Raises
-    InputError when ``path`` is not a place for a model (:func:`check_model_output`)."""
-    check_model_output(path)
+    InputError when ``path`` holds something else than a model (:func:`check_model_output`; its
+    folder is made when missing)."""
+    _refuse_other_file(Path(path))
     compat = bundle.compatibility
     attr = bundle.attributes
     shared = attr is not None and attr.trunk is compat.trunk

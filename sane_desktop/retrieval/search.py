@@ -250,6 +250,10 @@ class OutfitSearcher:
         # Contributions (and the reported score, their sum) come from the fp32 embeddings in the
         # database: exact whatever the index (IVF and fp16 GPU copies cannot always reconstruct).
         pks, found = load_embeddings(self.engine, self.manifest.model_hash, hits.ids.tolist())
+        gone = len(set(hits.ids.tolist()) - set(pks.tolist()))
+        if gone:  # the index and the database disagree: a shorter list would pass for the answer
+            raise StaleIndexError(f"the index of {category!r} lists {gone} item(s) no longer in the catalogue's "
+                                  "database (removed outside SANE Desktop): re-run sane-desktop index")
         if not len(pks):
             return []
         contributions = self.spaces.contributions(embeddings, cats, target, self.spaces.stacked(found, target))

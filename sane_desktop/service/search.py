@@ -173,10 +173,14 @@ class OutfitSearch:
         while True:
             hits = ranked(category, wanted, where)
             infos = {info.pk: info for info in self.items.infos([hit.item_pk for hit in hits])}
+            gone = [hit.item_pk for hit in hits if hit.item_pk not in infos]
+            if gone:  # the index and the database disagree: a shorter list would look like the answer
+                raise StaleIndexError(f"the index of {category!r} lists {len(gone)} item(s) no longer in the catalogue's "
+                                      "database (removed outside SANE Desktop): re-run sane-desktop index")
             seen, kept = set(photos), []
             for hit in hits:
-                photo = infos[hit.item_pk].content_hash if hit.item_pk in infos else None
-                if photo is None or photo in seen:
+                photo = infos[hit.item_pk].content_hash
+                if photo in seen:
                     continue
                 kept.append(hit)
                 seen.update({photo} if photo else set())  # an unhashed photo is nobody's copy
