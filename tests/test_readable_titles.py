@@ -57,7 +57,7 @@ def test_singular_nouns() -> None:
          "blouse", "shoes"]
 
 
-def test_the_service_shows_readable_titles(tmp_path: Path) -> None:
+def test_the_service_shows_readable_titles(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A manifest catalogue whose title column holds file names: every item, through the service."""
     from sane_desktop.service.building import import_folder
     from sane_desktop.service.catalogues import Catalogues
@@ -75,8 +75,19 @@ def test_the_service_shows_readable_titles(tmp_path: Path) -> None:
         assert first.title == "Red top"
         assert {item.title for item in items} == {"Red top", "Light blue bottoms", "Black shoes"}
         assert catalogue.items.get(first.pk).title == "Red top"
+        # the catalogue's own title is kept beside it (a trial's --json had only the composed one,
+        # and "Item 33" found by words showed as "Red shirts/blouses")
+        assert first.catalogue_title == written["rows"][0]["photo"]
     finally:
         catalogue.close()
+    import json
+
+    from sane_desktop.cli import main
+
+    assert main(["items", "codes", "--json"]) == 0  # the index home the import above used
+    listed = {row["item_id"]: row for row in json.loads(capsys.readouterr().out)["items"]}
+    assert listed[first.item_id]["title"] == "Red top"
+    assert listed[first.item_id]["catalogue_title"] == written["rows"][0]["photo"]
 
 
 @pytest.mark.parametrize(("attribute", "both", "sentence"), [

@@ -50,7 +50,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "catalogue": catalogue.info.name, "category": category, "search": args.search,
         "more": len(found) > wanted,
-        "items": [{"item_id": item.item_id, "category": item.category, "title": item.title}
+        # title: as shown (composed for a code); catalogue_title: the catalogue's own, when it differs
+        "items": [{"item_id": item.item_id, "category": item.category, "title": item.title,
+                   **({"catalogue_title": item.catalogue_title} if item.catalogue_title else {})}
                   for item in found[:wanted]],
     }
 

@@ -167,7 +167,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "outfit_photos_changed": outfit_changed,
         "metadata_changed": metadata,
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
-                                "title": r.item.title, "score": round(r.score, 6), "space": spaces[category],
+                                "title": r.item.title,
+                                **({"catalogue_title": r.item.catalogue_title} if r.item.catalogue_title else {}),
+                                "score": round(r.score, 6), "space": spaces[category],
                                 "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()}}
                                for r in ranked] for category, ranked in results.items()},
     }

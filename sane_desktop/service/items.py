@@ -123,11 +123,10 @@ class CatalogueItems:
         rows = browse.item_rows(self.engine, [pk for pk in pks if pk >= 0])
         found: dict[int, ItemInfo] = {pk: self._carried[pk] for pk in pks if pk in self._carried}
         found.update({pk: self._from_disk[pk].info for pk in pks if pk in self._from_disk})
-        found.update({pk: ItemInfo(pk, row.item_id, row.category,
-                                   readable_title(row.title, row.category, row.attributes, row.item_id,
-                                                  row.fine_category),
-                                   self.root / row.image_path, row.content_hash, row.attributes)
-                      for pk, row in rows.items()})
+        for pk, row in rows.items():
+            title = readable_title(row.title, row.category, row.attributes, row.item_id, row.fine_category)
+            found[pk] = ItemInfo(pk, row.item_id, row.category, title, self.root / row.image_path, row.content_hash,
+                                 row.attributes, catalogue_title="" if title == row.title else row.title)
         return [found[pk] for pk in pks if pk in found]
 
     def get(self, pk: int) -> ItemInfo:

@@ -54,6 +54,9 @@ class ItemInfo:
     image_path: Path  # absolute
     content_hash: str
     attributes: tuple[str, ...] = ()
+    # the title as the catalogue gives it ("Item 33"), where ``title`` is one composed for a code
+    # (service.titles.readable_title): "" when they are the same
+    catalogue_title: str = ""
 
     @property
     def from_disk(self) -> bool:
