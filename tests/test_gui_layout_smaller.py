@@ -240,6 +240,11 @@ def test_the_opacity_slider_keeps_its_size(window, qtbot) -> None:  # type: igno
     qtbot.keyClick(layer, Qt.Key.Key_Down)  # an attribute's map: "Where: …"
     settle()
     assert layer.currentData() is not None and slider.width() == before
+    # the outfit cleared (a trial): no "click a result" over no results, no last pair's "Where: purple"
+    qtbot.mouseClick(window.outfit_panel.clear_button, Qt.MouseButton.LeftButton)
+    settle()
+    assert layer.count() == 1 and layer.currentData() is None
+    assert window.explanation.status.text().startswith("The outfit is empty")
 
 
 # --- the category guess says how sure it is ------------------------------------------------------------

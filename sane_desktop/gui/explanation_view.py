@@ -1063,6 +1063,12 @@ class ExplanationView(QWidget):
             set_plain(label, "")
         self.attribute_caption.setVisible(False)
         self.export_button.setEnabled(False)
+        # the overlay choices were that pair's attributes: a trial's cleared panel still offered
+        # "Where: purple"
+        self.layer.blockSignals(True)
+        self.layer.clear()
+        self.layer.addItem(self._saliency_layer(), None)
+        self.layer.blockSignals(False)
 
     def set_details_shown(self, shown: bool) -> None:
         """Show or hide the Details part (its state is the window's setting)."""

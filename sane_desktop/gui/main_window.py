@@ -684,12 +684,16 @@ class MainWindow(QMainWindow):
             .on_done(lambda items: self._show_items(items, asked)).on_failed(self._report_error)
         self.filters.request_counts(category, text)
 
-    def _outfit_changed(self, _pks: list[int]) -> None:
+    def _outfit_changed(self, pks: list[int]) -> None:
         """A new outfit: the explanation on screen was of the old one (its pair, its score), so it
-        goes, saying why, and the results are searched again."""
-        if self.explanation.update_data is not None or self.channels.explain.busy:
+        goes, saying why, and the results are searched again. An emptied outfit has no results to
+        click: the panel says what to do first (a trial read "click a result" over none)."""
+        if self.explanation.update_data is not None or self.explanation.outfit_data is not None \
+                or self.channels.explain.busy:
             self.channels.explain.discard()
-            self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit.")
+            self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit." if pks
+                                   else "The outfit is empty: add items to it, then click a result to see why it "
+                                        "matches.")
         self.request_search()
 
     def stop_explanation(self, why: str) -> bool:
