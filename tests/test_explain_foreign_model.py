@@ -37,7 +37,10 @@ def test_the_window_words_it_for_a_stylist():
     from sane_desktop.gui.explanation_view import plain_abstention
 
     words = plain_abstention(Explanations(None, ModelContext(general_model_path()), None).abstention(RANKED, SALIENCY))
-    assert "drawn garments" in words and "train" in words
+    assert "another catalogue" in words and "trained on this one's outfits or labelled attributes" in words
+    # no advice the window may not offer (a trial: "train one" while Train was disabled for a catalogue
+    # with nothing to train on) and no "drawn garments" said of a catalogue that may be drawn garments
+    assert "train one" not in words and "drawn" not in words
 
 
 def test_details_list_no_ranking_of_a_foreign_models_attributes(qtbot) -> None:  # type: ignore[no-untyped-def]
