@@ -166,6 +166,8 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
 
         def explain(query_id: str, candidate_id: str) -> dict[str, Any]:
             query, candidate = catalogue.items.by_item_id([query_id, candidate_id])
+            if query.pk == candidate.pk:  # a perfect match by definition, with an attribute "explaining" it
+                raise CliError(f"{candidate.item_id!r} explained against itself: give two different items")
             result = catalogue.explanations.explain_pair(query, candidate, args.method, n_masks=args.rise_masks,
                                                          use_cache=not args.no_cache)
             summary = _summary(catalogue, result, args.save_maps)
@@ -243,10 +245,20 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
     catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
     try:
         # an id may hold a comma: the catalogue says which entry is one
-        outfit_ids = list(dict.fromkeys(catalogue.items.split_ids(args.outfit)))
+        from sane_desktop.service.items import listed_ids
+
+        outfit_ids = catalogue.items.split_ids(args.outfit)
+        # refused as query refuses them (a trial's outfit was changed without a word: a repeat dropped,
+        # the candidate left out of the shares while the header still listed it)
+        repeated = sorted({item_id for item_id in outfit_ids if outfit_ids.count(item_id) > 1})
+        if repeated:
+            raise CliError(f"--outfit names {listed_ids(repeated)} more than once (an outfit holds an item once)")
         _say_model(catalogue, args.model)
         _say_metadata(catalogue)
         candidate, *members = catalogue.items.by_item_id([args.candidate, *outfit_ids])
+        if any(member.pk == candidate.pk for member in members):
+            raise CliError(f"--candidate {candidate.item_id!r} is in its own --outfit: a result is an item that "
+                           "is not in the outfit yet")
         reason = catalogue.explanations.explain_outfit(candidate.pk, [m.pk for m in members])
         assert reason is not None  # never stopped here
         summary = reason.as_dict()
