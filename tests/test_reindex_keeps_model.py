@@ -114,6 +114,17 @@ def test_a_damaged_database_is_set_aside_by_replace(tmp_path: Path, capsys: pyte
     assert aside.stat().st_size == 4096  # kept as it was, never deleted
     again = index(capsys, home, root)
     assert again["items"] == first["items"] and again["embedded"] == 0
+    # import --replace says it too (a trial found it in --json only), and the index built from the
+    # database set aside is not read against the new one
+    with database.open("r+b") as handle:
+        handle.truncate(4096)
+    assert main(["--index-home", str(home), "import", str(root), "--name", "closet", "--replace"]) == 0
+    said = capsys.readouterr().out
+    assert "the damaged catalogue database was set aside as" in said
+    assert len(list((home / "closet").glob("catalogue.damaged-*.db"))) == 2
+    assert main(["--index-home", str(home), "query", "closet", "--image", str(next((root / "Tops").iterdir())),
+                 "--image-category", "Tops"]) == 3
+    assert "made anew since" in capsys.readouterr().err
 
 
 def indexed_closet_items(capsys: pytest.CaptureFixture[str], home: Path, root: Path) -> list:

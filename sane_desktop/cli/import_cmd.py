@@ -46,6 +46,9 @@ def render(result: dict[str, Any]) -> str:
         f"FITB questions {result['questions']['fitb']}, compatibility questions {result['questions']['compatibility']}",
         f"  revision {result['revision']} in {result['seconds']:.1f} s",
     ]
+    if result.get("damaged_set_aside"):  # said as index says it (a trial found it in --json only)
+        lines.append(f"  the damaged catalogue database was set aside as {result['damaged_set_aside']}; "
+                     "the catalogue was built anew")
     skipped = result["skipped"]
     if skipped:
         # every skipped item is listed (a curator fixes those); outfits/questions that merely lost one

@@ -403,6 +403,10 @@ def set_damaged_aside(database: Path) -> Path:
     cannot be renamed."""
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     aside = database.with_name(f"{database.stem}.damaged-{stamp}{database.suffix}")
+    number = 1
+    while aside.exists():  # a second one within the second would be renamed over the first (lost)
+        number += 1
+        aside = database.with_name(f"{database.stem}.damaged-{stamp}-{number}{database.suffix}")
     try:
         for suffix in ("-wal", "-shm", "-journal"):
             companion = database.with_name(database.name + suffix)
