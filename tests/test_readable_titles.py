@@ -48,6 +48,11 @@ def test_a_code_gets_a_title_from_colour_material_and_type() -> None:
         "Blue accessories"  # a coded type is no word
     assert readable_title("IMG_2034", "general", ()) == "IMG_2034"  # nothing to compose from: as it was
     assert readable_title("", "general", (), "a-17") == "a-17"
+    # a name mixing lower- and upper-case words keeps its capitals (a trial: "Hosen und röcke");
+    # English title case still reads as a sentence
+    assert readable_title("104673185", "Hosen und Röcke", (), "Hosen und Röcke/104673185") == \
+        "Hosen und Röcke 104673185"
+    assert readable_title("1234", "Shirts", ("colour:Light Blue",)) == "Light blue shirt"
 
 
 def test_singular_nouns() -> None:

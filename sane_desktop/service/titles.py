@@ -112,9 +112,17 @@ def readable_title(title: str, category: str, attributes: Sequence[str] = (), it
     code = title.strip() or item_id
     if not noun:
         return code
-    words = " ".join(part for part in (colour, material, noun) if part).casefold()
+    words = " ".join(_sentence_case(part) for part in (colour, material, noun) if part)
     words = words[:1].upper() + words[1:]
     return words if colour or material or not code else f"{words} {code}"
+
+
+def _sentence_case(part: str) -> str:
+    """``part`` in lower case when every word of it is capitalised (English title case: "Light Blue",
+    "T-Shirts"), else as written: a name mixing lower- and upper-case words carries its capitals
+    (German nouns: a trial's "Hosen und Röcke" read "Hosen und röcke")."""
+    words = [word for word in part.split() if word[:1].isalpha()]
+    return part.lower() if all(word[:1].isupper() for word in words) else part
 
 
 # --- what an attribute means --------------------------------------------------------------------
