@@ -219,3 +219,40 @@ def test_clear_can_be_undone_with_the_undo_button_and_ctrl_z(world, qtbot, make_
     assert not panel.undo_button.isVisible()
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.outfit_model.pks() == [chosen[0]]
+
+
+# --- the outfit being built comes back after a restart ----------------------------------------------
+def test_the_outfit_comes_back_after_a_restart_in_its_order(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A trial: size, theme and catalogue came back after a restart, the outfit did not. It is kept
+    per catalogue database by the catalogue's ids; an item gone since is left out, and said."""
+    import sqlite3
+
+    settings_file = tmp_path / "restart.ini"
+    window = make_window(world, size=SIZE, settings_file=settings_file)
+    chosen = build_outfit(window, 3)
+    window.outfit_panel.clear()
+    window.add_to_outfit(list(reversed(chosen)))  # an order of the person's own
+    ids = [item.item_id for item in window.outfit_model.items()]
+    assert len(ids) == 3
+    window.close()
+
+    again = make_window(world, size=SIZE, settings_file=settings_file)
+    qtbot.waitUntil(lambda: len(again.outfit_model.pks()) == 3, timeout=60000)
+    assert [item.item_id for item in again.outfit_model.items()] == ids
+    wait_results(again, 60)
+    assert again.results_model.rowCount() > 0
+    again.close()
+
+    # one of its items removed from the database since: the others come back, and the window says so
+    database = world["index"] / "demo" / "catalogue.db"
+    with sqlite3.connect(database) as connection:
+        connection.execute("PRAGMA foreign_keys=ON")
+        connection.execute("DELETE FROM items WHERE item_id = ?", (ids[1],))
+    try:
+        third = make_window(world, size=SIZE, settings_file=settings_file)
+        qtbot.waitUntil(lambda: len(third.outfit_model.pks()) == 2, timeout=60000)
+        assert [item.item_id for item in third.outfit_model.items()] == [ids[0], ids[2]]
+        qtbot.waitUntil(lambda: "no longer in the catalogue" in third.statusBar().currentMessage(), timeout=30000)
+        third.close()
+    finally:  # the module's world for the tests after this one: indexed again, the row back
+        CatalogueService(world["index"], model=world["model"], device="cpu").index_folder(world["source"], "demo")

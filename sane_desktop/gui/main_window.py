@@ -35,6 +35,7 @@ from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import KeyboardFocusSelects, ResultsView
+from sane_desktop.gui.outfit_memory import Entry, remember, remembered
 from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
@@ -313,7 +314,8 @@ class MainWindow(QMainWindow):
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session
         # catalogue name -> its outfit, this session: item keys, and (path, category, content hash) of images
         # from disk
-        self._outfits: dict[str, list[int | tuple[str, str, str]]] = {}
+        self._outfits: dict[str, list[Entry]] = {}
+        self._remember_outfit = False  # off while a catalogue's outfit is being brought back
         self._items_asked: tuple[str, ...] = ()  # what the catalogue grid lists (see _show_items)
         self._revision: int | None = None  # the open catalogue's import revision, as its last search found it
         self._index_stamp: tuple[int, int, int] | None = None  # the index the results on screen were found in
@@ -694,6 +696,8 @@ class MainWindow(QMainWindow):
             self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit." if pks
                                    else "The outfit is empty: add items to it, then click a result to see why it "
                                         "matches.")
+        if self._remember_outfit and self.catalogue is not None and not self.shared:
+            remember(self.settings, self.catalogue, self.outfit_model.items())
         self.request_search()
 
     def stop_explanation(self, why: str) -> bool:
@@ -1285,10 +1289,15 @@ class MainWindow(QMainWindow):
             self.search_box.blockSignals(False)
         self._items.clear()
         self._results.clear()
+        self._remember_outfit = False  # the next outfit is this catalogue's: emptied, then brought back
+        if not shared and opened.info.name not in self._outfits:  # first opened in this run: the last one's
+            self._outfits[opened.info.name] = remembered(self.settings, opened.info)
         self.outfit_panel.clear()
         self.request_items()
         if not shared:
             self._restore_outfit(opened.info.name)
+        else:
+            self._remember_outfit = True
 
     def _set_categories(self, categories: list[str], keep: bool) -> None:
         """List ``categories`` in the browser's filter and the results' target; with ``keep`` the
@@ -1309,32 +1318,50 @@ class MainWindow(QMainWindow):
         changed or went since is left out, and the status bar says why)."""
         saved = self._outfits.get(name)
         if not saved:
+            self._remember_outfit = True
             return
 
         def restore(service: CatalogueService, _state: object) -> tuple[list[ItemInfo], list[str]]:
-            from sane_desktop.errors import SaneError
+            from sane_desktop.errors import NotFound, SaneError
 
             found = {item.pk: item for item in service.item_infos([e for e in saved if isinstance(e, int)])}
-            items, refused = [], []
+            items, refused, gone = [], [], 0
             for entry in saved:
                 if isinstance(entry, int):
                     items += [found[entry]] if entry in found else []
                     continue
-                try:  # the photo as it was added: one replaced since is left out, not swapped in
-                    items.append(service.add_image(Path(entry[0]), entry[1], entry[2]))
+                try:
+                    if isinstance(entry, dict) and "id" in entry:  # remembered from an earlier run
+                        items += service.current().items.by_item_id([entry["id"]])
+                        continue
+                    path, category, content_hash = (entry["image"], entry["category"], entry["hash"]) \
+                        if isinstance(entry, dict) else entry
+                    # the photo as it was added: one replaced since is left out, not swapped in
+                    items.append(service.add_image(Path(path), category, content_hash))
+                except NotFound:  # an item no longer in the catalogue
+                    gone += 1
                 except SaneError as error:
-                    refused.append(str(error))
+                    refused.append(f"An image from disk left the outfit: {error}")
+            if gone:
+                refused.append(f"{gone} item(s) of the last outfit are no longer in the catalogue: left out")
             return items, refused
 
+        def failed(message: str) -> None:
+            self._remember_outfit = True
+            self._report_error(message)
+
         self.channels.outfit.start(restore, "Restoring the outfit…") \
-            .on_done(self._outfit_restored).on_failed(self._report_error)
+            .on_done(self._outfit_restored).on_failed(failed)
 
     def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str]]) -> None:
         items, refused = restored
+        self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})
         self.outfit_panel.add_items(items)
+        if self.catalogue is not None and not self.shared:  # what came back, without what could not
+            remember(self.settings, self.catalogue, self.outfit_model.items())
         if refused:
-            self.statusBar().showMessage(f"An image from disk left the outfit: {refused[0]}", 15000)
+            self.statusBar().showMessage(refused[0], 15000)
 
     def _show_items(self, items: list[ItemInfo], asked: tuple[str, ...] = ()) -> None:
         """``asked``: what the list is of (catalogue, category, search, filters, order); another list

@@ -222,7 +222,7 @@ class Catalogues:
                 broken.append(UnreadableCatalogue(folder.name, db, reason))
                 continue
             found.append(CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
-                                       self._builtin(record.root)))
+                                       self._builtin(record.root), record.uid))
         return CatalogueListing(tuple(found), tuple(broken))
 
     def _builtin(self, root: str) -> bool:
@@ -264,7 +264,7 @@ class Catalogues:
             engine.dispose()
             raise NotFound(f"no catalogue named {name!r} in {db_url or db} (it holds {record.name!r})")
         info = CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
-                             self._builtin(record.root))
+                             self._builtin(record.root), record.uid)
         if db_url is not None:  # a shared (pgvector) catalogue: its manifest and model come from the server
             _sync_manifest(engine, name, folder)
         items = CatalogueItems(engine, record)

@@ -25,6 +25,7 @@ class CatalogueInfo:
     root: str
     outfits: int
     builtin: bool = False  # the app's own demo catalogue: derived data, rebuilt without asking
+    uid: str = ""  # the catalogue row's token (catalogues.uid): a database made anew has another
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,43 @@
+"""The outfit being built, remembered between runs (a trial's outfit came back empty after a
+restart, while the window's size, theme and catalogue came back). Kept in the settings per
+catalogue *database* (its row's token, ``catalogues.uid``): a catalogue made anew under the same name
+starts empty, and a test's fresh catalogue never meets another's outfit. Items are kept by the
+catalogue's own ids (database keys are not stable across a database made anew), images from disk by
+their file, category and content hash (embedded again, refused when the file changed)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sane_desktop.service.values import CatalogueInfo, ItemInfo
+
+# an entry of an outfit to bring back: a database key (this session), an image from disk
+# (path, category, content hash), or a remembered one ({"id": …} / {"image": …, "category", "hash"})
+Entry = int | tuple[str, str, str] | dict[str, str]
+
+
+def _key(info: CatalogueInfo) -> str:
+    return f"outfit/{info.uid or info.name}"
+
+
+def remembered(settings: Any, info: CatalogueInfo) -> list[Entry]:
+    """The outfit last remembered for ``info``'s catalogue ([] when none, or unreadable)."""
+    try:
+        data = json.loads(str(settings.get(_key(info)) or "[]"))
+    except ValueError:
+        return []
+    entries: list[Entry] = []
+    for entry in data if isinstance(data, list) else []:
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            entries.append({"id": entry["id"]})
+        elif isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("image", "category", "hash")):
+            entries.append({"image": entry["image"], "category": entry["category"], "hash": entry["hash"]})
+    return entries
+
+
+def remember(settings: Any, info: CatalogueInfo, items: list[ItemInfo]) -> None:
+    """Keep ``items`` (the outfit, in order) as ``info``'s catalogue's outfit."""
+    entries = [{"image": str(item.image_path), "category": item.category, "hash": item.content_hash}
+               if item.from_disk else {"id": item.item_id} for item in items]
+    settings.set(_key(info), json.dumps(entries))
