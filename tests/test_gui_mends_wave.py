@@ -256,3 +256,22 @@ def test_the_outfit_comes_back_after_a_restart_in_its_order(world, qtbot, make_w
         third.close()
     finally:  # the module's world for the tests after this one: indexed again, the row back
         CatalogueService(world["index"], model=world["model"], device="cpu").index_folder(world["source"], "demo")
+
+
+# --- a wider window gives the explanation its share ---------------------------------------------------
+def test_a_wider_window_widens_the_explanation(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A trial: at 1440 and 1920 px the explanation panel stayed ~250 px wide (photos ~90 px, names
+    cut) while the grids took the rest. A window at least 1280 px wide gives it 30 % (at most 600 px);
+    a separator dragged narrower is not widened again until the window grows."""
+    window = make_window(world, size=(1000, 700))
+    dock = window.explanation_dock
+    narrow = dock.width()
+    for width, height in ((1440, 900), (1920, 1080)):
+        window.resize(width, height)
+        qtbot.waitUntil(lambda w=width: dock.width() >= min(600, round(w * 0.3)) - 4, timeout=5000)
+        assert dock.width() > narrow
+    settle(200)
+    assert cut_off(window) == []
+    window.resizeDocks([dock], [400], Qt.Orientation.Horizontal)  # the person's own choice
+    settle(200)
+    assert abs(dock.width() - 400) <= 4

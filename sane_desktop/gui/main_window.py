@@ -58,6 +58,10 @@ LOOK_ALIKE_HEADING = "<b>Items that look like your outfit</b>"
 # the Filters panel's width: a value's first ten characters and its count beside the tick
 FILTERS_WIDTH = PANEL_HINT.width()
 FILTERS_SHARE = 0.4  # of the explanation's column the Filters panel takes when stacked below it
+# a window at least this wide gives the explanation this share of its width (at most EXPLANATION_MAX)
+WIDE_WINDOW = 1280
+EXPLANATION_SHARE = 0.3
+EXPLANATION_MAX = 600
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
@@ -281,6 +285,9 @@ class MainWindow(QMainWindow):
         self._filters_room_timer = QTimer(self, singleShot=True, interval=0)
         self._filters_room_timer.timeout.connect(lambda: self._give_filters_room(opened=False))
         self._shown_once = False
+        # the explanation's share of a wider window (a trial's stayed ~250 px at 1440 and 1920 px wide)
+        self._explanation_room_timer = QTimer(self, singleShot=True, interval=0)
+        self._explanation_room_timer.timeout.connect(self._give_explanation_room)
         self._build_status_bar()
 
         self.outfit_panel.changed.connect(self._outfit_changed)
@@ -336,11 +343,26 @@ class MainWindow(QMainWindow):
         if not self._shown_once:  # at the window's size: a panel squeezed in an older session gets its room
             self._shown_once = True
             self._give_filters_room()
+            self._give_explanation_room()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if self._shown_once and self.filters_dock.isVisible():
             self._filters_room_timer.start()  # once the resize is done (never re-docked within it)
+        if self._shown_once and event.size().width() > event.oldSize().width():
+            self._explanation_room_timer.start()  # a wider window: never when a separator is dragged
+
+    def _give_explanation_room(self) -> None:
+        """Widen the docked explanation to EXPLANATION_SHARE of a window at least WIDE_WINDOW wide
+        (at most EXPLANATION_MAX): Qt gives a growing window's width to the grids, and the panel the
+        app exists for kept its first ~250 px, its photos ~90 px. A wider panel is left as it is."""
+        dock = self.explanation_dock
+        if self.width() < WIDE_WINDOW or not dock.isVisible() or dock.isFloating():
+            return
+        wanted = min(EXPLANATION_MAX, round(self.width() * EXPLANATION_SHARE))
+        self._lay_out_docks()
+        if dock.width() < wanted:
+            self.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
 
     def _filters_column_room(self) -> int:
         """The most a Filters column of its own can have: the window's width less the central panels
