@@ -384,6 +384,10 @@ def test_items_lists_the_ids_query_and_explain_take(indexed: tuple[Path, dict],
         assert main(["--index-home", str(home), "query", "closet", "--outfit", tops["items"][0]["item_id"],
                      "--category", "Shoes", "-k", huge, "--json"]) == 0
         assert json.loads(capsys.readouterr().out)["results"]["Shoes"]
+    # a search of punctuation alone has no words: refused, not a list of every item without a hint
+    for nothing in ("%", "_", "*", "'"):
+        assert main(["--index-home", str(home), "items", "closet", "--search", nothing]) == 1
+        assert "has no words to look for" in capsys.readouterr().err
     assert main(["--index-home", str(home), "items", "closet", "--search", "no such words"]) == 0
     assert capsys.readouterr().out.strip() == "No items in 'closet' match the words 'no such words'."
     assert main(["--index-home", str(home), "items", "closet", "--category", "Hats"]) == 1
@@ -403,3 +407,20 @@ def test_query_text_keeps_its_scores_in_one_column_for_long_ids(indexed: tuple[P
     assert any(len(line.split()[1]) > 20 for line in rows)  # "Jewellery/jewellery_0" and the like
     starts = {re.search(r" [+-]\d\.\d{4} ", line).start() for line in rows}  # type: ignore[union-attr]
     assert len(starts) == 1, rows
+
+
+def test_a_control_character_in_an_id_keeps_its_row_on_one_line() -> None:
+    """A trial's ``Tops/new⏎line.jpg`` printed its id raw: the row split over two lines (items and
+    query). Text tables write control characters as escapes; --json keeps the text as it is."""
+    from sane_desktop.cli import items_cmd, query_cmd
+
+    odd = "Tops/new\nline\tx"
+    listed = items_cmd.render({"catalogue": "c", "category": "", "search": "", "more": False,
+                               "items": [{"item_id": odd, "category": "Tops", "title": "a\x1b[31mred"}]})
+    assert listed.count("\n") == 0 and "Tops/new\\nline\\tx" in listed and "\x1b" not in listed
+    ranked = query_cmd.render({"catalogue": "c", "outfit": [], "mode": "outfit", "spaces": {"Tops": 1},
+                               "photos_changed": [], "outfit_photos_changed": [], "metadata_changed": [],
+                               "results": {"Tops": [{"item_pk": 1, "item_id": odd, "category": "Tops", "title": "t",
+                                                     "score": 0.5, "space": 1, "contributions": {odd: 0.5}}]}})
+    row = next(line for line in ranked.splitlines() if "1. " in line)
+    assert "Tops/new\\nline\\tx" in row and row.count("Tops/new") == 2  # its id, and what it owes most to

@@ -84,6 +84,13 @@ def build_parser() -> argparse.ArgumentParser:
 MAX_LISTED = 1_000_000
 
 
+def printable(text: str) -> str:
+    """``text`` for one cell of a text table: a control character (a newline or tab in a file name,
+    an escape) written as its escape, so a row stays one line (a trial's ``new⏎line.jpg`` split its
+    row in two); ``--json`` keeps the text as it is."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 

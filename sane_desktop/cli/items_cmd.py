@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
 
@@ -34,6 +34,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.n <= 0:
         raise CliError("-n must be positive")
+    from sane_desktop.store.browse import search_tokens
+
+    if args.search.strip() and not search_tokens(args.search):  # it would list every item, as no search does
+        raise CliError(f"--search {args.search!r} has no words to look for (letters or digits)")
     catalogue = Catalogues().open(args.name)
     try:
         known = catalogue.items.categories()
@@ -63,13 +67,13 @@ def render(result: dict[str, Any]) -> str:
         asked = " and ".join(part for part in (f"category {result['category']!r}" if result["category"] else "",
                                                f"the words {result['search']!r}" if result["search"] else "") if part)
         return f"No items in {result['catalogue']!r}" + (f" match {asked}." if asked else ".")
-    width = min(max(len(item["item_id"]) for item in items), 40)
-    kind = min(max(len(item["category"]) for item in items), 24)  # "uncategorised" is 13
+    width = min(max(len(printable(item["item_id"])) for item in items), 40)
+    kind = min(max(len(printable(item["category"])) for item in items), 24)  # "uncategorised" is 13
     lines = []
     for item in items:
-        title = " ".join(str(item["title"]).split())  # the catalogue's text: one line
+        title = printable(" ".join(str(item["title"]).split()))  # the catalogue's text: one line
         title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
-        lines.append(f"{item['item_id']:<{width}}  {item['category']:<{kind}}  {title}".rstrip())
+        lines.append(f"{printable(item['item_id']):<{width}}  {printable(item['category']):<{kind}}  {title}".rstrip())
     if result["more"]:
         lines.append("… and more: -n N lists more, --category or --search narrows it down")
     return "\n".join(lines)

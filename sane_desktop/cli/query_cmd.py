@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 
 COMPATIBILITY = "compatibility"  # a category's JSON "space" when ranked by the model, else GENERAL (visual similarity)
@@ -189,7 +189,8 @@ def render(result: dict[str, Any]) -> str:
                      f"{'its' if one else 'their'} share of each score is how alike the items look")
     # the ids' column as wide as the longest listed (a trial's "Jewellery/blue ellipse Nr 5 é" pushed
     # its score out of line), within bounds
-    id_width = min(max([20, *(len(row["item_id"]) for ranked in result["results"].values() for row in ranked)]), 48)
+    id_width = min(max([20, *(len(printable(row["item_id"])) for ranked in result["results"].values()
+                              for row in ranked)]), 48)
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
         # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
@@ -197,8 +198,9 @@ def render(result: dict[str, Any]) -> str:
                      "visual similarity, not compatibility)" if by_look else f"{category}:")
         for rank, row in enumerate(ranked, 1):
             driver = max(row.get("contributions", {}).items(), key=lambda kv: kv[1], default=("", 0.0))[0]
-            why = "" if result.get("mode") == "similar" else f"  (most from {driver})"
-            title = " ".join(str(row.get("title") or "").split())  # the catalogue's text: one line
+            why = "" if result.get("mode") == "similar" else f"  (most from {printable(driver)})"
+            title = printable(" ".join(str(row.get("title") or "").split()))  # the catalogue's text: one line
             title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
-            lines.append(f"  {rank:3d}. {row['item_id']:<{id_width}} {row['score']:+.4f}  {title:<{TITLE_WIDTH}}{why}".rstrip())
+            lines.append(f"  {rank:3d}. {printable(row['item_id']):<{id_width}} {row['score']:+.4f}  "
+                         f"{title:<{TITLE_WIDTH}}{why}".rstrip())
     return "\n".join(lines)
