@@ -275,3 +275,17 @@ def test_a_wider_window_widens_the_explanation(world, qtbot, make_window) -> Non
     window.resizeDocks([dock], [400], Qt.Orientation.Horizontal)  # the person's own choice
     settle(200)
     assert abs(dock.width() - 400) <= 4
+
+
+def test_outfit_cleared_is_read_whole_in_an_800_pixel_window(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A trial at 784 px wide read "Ou…": the outfit panel is ~196 px there, and the note shared it
+    with the title and the free room. The note stands in for the title while Undo is offered."""
+    window = make_window(world, size=(800, 600))
+    build_outfit(window, 3)
+    panel = window.outfit_panel
+    QTest.mouseClick(panel.clear_button, LEFT)
+    settle(300)
+    assert panel.undo_note.isVisible() and not panel.title.isVisible()
+    assert panel.undo_note.width() >= panel.undo_note.fontMetrics().horizontalAdvance("Outfit cleared")
+    QTest.mouseClick(panel.undo_button, LEFT)
+    assert panel.title.isVisible() and not panel.undo_note.isVisible()

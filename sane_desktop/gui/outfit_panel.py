@@ -136,7 +136,9 @@ class OutfitPanel(QWidget):
         self.title = QLabel("<b>Outfit</b>")
         buttons.addWidget(self.title)
         buttons.addStretch(1)
-        buttons.addWidget(self.undo_note, 1)  # shares the free room with the stretch: an elided label has no width of its own
+        # the free room goes to the note while it shows (an elided label has no width of its own): an
+        # equal share with the stretch left it 32 px at 800 px wide, "Ou…" (a trial)
+        buttons.addWidget(self.undo_note, 1000)
         buttons.addWidget(self.undo_button)
         buttons.addWidget(self.remove_button)
         buttons.addWidget(self.clear_button)
@@ -233,7 +235,9 @@ class OutfitPanel(QWidget):
         for them), or put them back."""
         for widget in (self.undo_note, self.undo_button):
             widget.setVisible(shown)
-        for widget in (self.remove_button, self.clear_button):
+        # the note stands in for the title ("Outfit cleared" says both): beside it, in a 196 px panel
+        # (an 800 px window), the note had 64 px and read "Outfit cl…"
+        for widget in (self.remove_button, self.clear_button, self.title):
             widget.setVisible(not shown)
         self.undo_shortcut.setEnabled(shown)
 
