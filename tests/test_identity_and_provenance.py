@@ -490,6 +490,9 @@ def test_an_index_is_read_only_against_the_database_it_was_built_from(tmp_path: 
     assert index(first, "--db", a) == 0
     assert query("--db", a) == 0
     capsys.readouterr()
+    # its items are listed from that database, as query reads it (items had no --db)
+    assert main([*base, "items", "shop", "--db", a, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["items"]) == 20
     # another database under the same name and index folder: refused, a.db's index kept
     assert index(second, "--db", b) != 0
     err = capsys.readouterr().err

@@ -5,6 +5,7 @@ way to them but reading the catalogue's own files)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable
@@ -25,6 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--search", default="", metavar="WORDS", help="only items matching every word")
     parser.add_argument("-n", "-k", type=int, default=50, dest="n",
                         help="at most this many items (default 50; -k as for 'query')")
+    # as query takes them: a catalogue indexed with --db is listed from that database
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=Path, help="folder of the FAISS files (default: <index home>/<name>/)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 
@@ -38,7 +42,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.search.strip() and not search_tokens(args.search):  # it would list every item, as no search does
         raise CliError(f"--search {args.search!r} has no words to look for (letters or digits)")
-    catalogue = Catalogues().open(args.name)
+    catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
         known = catalogue.items.categories()
         category = args.category

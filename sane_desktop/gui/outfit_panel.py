@@ -233,11 +233,13 @@ class OutfitPanel(QWidget):
     def _offer(self, shown: bool) -> None:
         """Show "Outfit cleared — Undo" in place of Remove and Clear (an empty outfit has no use
         for them), or put them back."""
-        for widget in (self.undo_note, self.undo_button):
-            widget.setVisible(shown)
+        offer: tuple[QWidget, ...] = (self.undo_note, self.undo_button)
         # the note stands in for the title ("Outfit cleared" says both): beside it, in a 196 px panel
         # (an 800 px window), the note had 64 px and read "Outfit cl…"
-        for widget in (self.remove_button, self.clear_button, self.title):
+        usual: tuple[QWidget, ...] = (self.remove_button, self.clear_button, self.title)
+        for widget in offer:
+            widget.setVisible(shown)
+        for widget in usual:
             widget.setVisible(not shown)
         self.undo_shortcut.setEnabled(shown)
 
