@@ -38,9 +38,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.n <= 0:
         raise CliError("-n must be positive")
-    from sane_desktop.store.browse import search_tokens
+    from sane_desktop.service.items import has_search_words
 
-    if args.search.strip() and not search_tokens(args.search):  # it would list every item, as no search does
+    if args.search.strip() and not has_search_words(args.search):  # it would list every item, as no search does
         raise CliError(f"--search {args.search!r} has no words to look for (letters or digits)")
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:

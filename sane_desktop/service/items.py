@@ -229,6 +229,12 @@ class CatalogueItems:
         self.engine.dispose()
 
 
+def has_search_words(text: str) -> bool:
+    """Whether ``text`` holds a word a catalogue search looks for (letters or digits): punctuation
+    alone searches for nothing and would list every item (:func:`sane_desktop.store.browse.search_tokens`)."""
+    return bool(browse.search_tokens(text))
+
+
 def photo_state(path: Path, content_hash: str) -> str:
     """"" while the file at ``path`` is still the photo recorded by ``content_hash`` (SHA-256 of its
     bytes; without one, while a file is there), else why not: "gone", "replaced" or "unreadable: …".
