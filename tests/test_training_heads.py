@@ -151,8 +151,10 @@ def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):
     from sane_desktop.models import load_checkpoint
     from sane_desktop.service import building
 
+    from sane_desktop.explain.pipeline import SelectionModel
+
     out = tmp_path / "model.pt"
-    out.with_suffix(".selection.json").write_text("{}")  # an earlier model's: must not survive
+    SelectionModel.default(["colour:red"]).save(out.with_suffix(".selection.json"))  # an earlier model's: must not survive
     reports: list[tuple[int, int, str]] = []
     outcome = building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
                                                                                   selection_pairs=3),
@@ -209,9 +211,13 @@ def test_a_run_stopped_while_fitting_the_selection_keeps_the_old_model_and_selec
     from sane_desktop.explain import evaluation
     from sane_desktop.service import building
 
+    from sane_desktop.explain.pipeline import SelectionModel
+    from sane_desktop.models.checkpoint import demo_model_path
+
     out = tmp_path / "model.pt"
-    out.write_bytes(b"the old model")
-    out.with_suffix(".selection.json").write_text('{"old": true}')
+    old_model = demo_model_path().read_bytes()  # a model and its selection (train replaces only such files)
+    out.write_bytes(old_model)
+    old_selection = SelectionModel.default(["colour:red"]).save(out.with_suffix(".selection.json")).read_text()
 
     def stopped(*_args, **_kwargs):
         raise Cancelled("stopped while fitting the selection")
@@ -220,5 +226,5 @@ def test_a_run_stopped_while_fitting_the_selection_keeps_the_old_model_and_selec
     with pytest.raises(Cancelled):
         building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
                                                                           selection_pairs=3))
-    assert out.read_bytes() == b"the old model" and out.with_suffix(".selection.json").read_text() == '{"old": true}'
+    assert out.read_bytes() == old_model and out.with_suffix(".selection.json").read_text() == old_selection
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "model.selection.json"]  # nothing staged left
