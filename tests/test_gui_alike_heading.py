@@ -118,9 +118,10 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
                     and window.explanation.update_data.candidate_pk == clicked, timeout=120000)
     assert window.explanation_dock.windowTitle() == "Why does it look like your outfit?"
 
-    # back to a category the model knows: "Compatible items", no line
-    choose_target(window, qtbot, "Tops")
-    wait_results_of(window, qtbot, {"Tops"})
+    # back to a category the model knows matches for with a top: "Compatible items", no line
+    # (tops with a top is a pair no outfit of the model's trained: not ranked, tests/test_unlearnt_spaces.py)
+    choose_target(window, qtbot, "Shoes")
+    wait_results_of(window, qtbot, {"Shoes"})
     assert heading_text(window) == COMPATIBLE_HEADING and line(window) == ""
     index = window.results_model.index(0)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())

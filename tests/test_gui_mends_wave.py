@@ -289,3 +289,22 @@ def test_outfit_cleared_is_read_whole_in_an_800_pixel_window(world, qtbot, make_
     assert panel.undo_note.width() >= panel.undo_note.fontMetrics().horizontalAdvance("Outfit cleared")
     QTest.mouseClick(panel.undo_button, LEFT)
     assert panel.title.isVisible() and not panel.undo_note.isVisible()
+
+
+# --- a category the model cannot rank for the outfit says so ------------------------------------------
+def test_a_category_the_model_learnt_no_matches_for_says_so(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A trial: "All categories" ranked a second skirt first for a skirt (match 99), scored in a
+    bottoms-with-bottoms space no outfit trained. Such pairs are not compared: all categories list no
+    item of the outfit item's own category, and that category asked alone says why it is empty."""
+    from gui_helpers import choose_target
+
+    window = make_window(world, size=SIZE)
+    [pk] = build_outfit(window, 1)
+    category = window.outfit_model.items()[0].category
+    wait_results(window, 60)
+    assert window.results_model.rowCount() > 0
+    assert category not in {window.results_model.row(n).item.category for n in range(window.results_model.rowCount())}
+    choose_target(window, qtbot, category)
+    qtbot.waitUntil(lambda: window.results.stack.currentWidget() is window.results.empty
+                    and "learnt no matches between" in window.results.empty.text(), timeout=60000)
+    assert window.results_model.rowCount() == 0

@@ -86,6 +86,17 @@ def test_training_is_deterministic_and_learns(tmp_path):
     assert first.history[first.best_epoch - 1]["valid_fitb"] == best
     third = train(catalogue, preset("cpu", image_size=48, width=8, epochs=1, outfits_per_step=6, seed=6))
     assert not torch.equal(third.bundle.compatibility.embed.weight, first.bundle.compatibility.embed.weight)
+    # the pair spaces its training outfits reach are recorded; the search compares no pair in another
+    from sane_desktop.catalogue.splits import outfits_in_split, pick_protocol
+    from sane_desktop.type_spaces import learnt_spaces
+
+    categories = list(first.bundle.compatibility.categories)
+    of = {item.item_id: categories.index(item.category) for item in catalogue.items}
+    trained = [o for o in outfits_in_split(catalogue, "train", pick_protocol(catalogue)) if len(set(o.item_ids)) >= 2]
+    assert first.bundle.config["learnt_spaces"] == learnt_spaces([[of[i] for i in o.item_ids] for o in trained],
+                                                                 len(categories))
+    n = len(categories)
+    assert first.bundle.unlearnt_spaces == set(range(n * (n + 1) // 2)) - set(first.bundle.config["learnt_spaces"])
 
 
 def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):

@@ -168,6 +168,11 @@ def test_train_saves_a_fitted_selection_beside_the_model(catalogue, tmp_path):
     assert len(outcome.history) == 2 and outcome.report.epochs == 1
     assert outcome.selection is not None and "ground truth" in outcome.selection  # the demo has its themes
     bundle = load_checkpoint(out)
+    # the pair spaces its outfits reached are recorded: the demo's outfits never repeat a category
+    from sane_desktop.type_spaces import same_category_spaces
+
+    assert bundle.config["learnt_spaces"] and set(same_category_spaces(len(bundle.compatibility.categories))) \
+        <= bundle.unlearnt_spaces
     names = list(bundle.attributes.attributes)
     selection = find_selection(names, None, out, bundle.content_hash)
     assert selection.tuned and selection.model_hash == bundle.content_hash

@@ -143,6 +143,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # (an image from disk was embedded just now, from the file as it is)
         outfit_changed = photos_changed([item for item in outfit if not item.from_disk])
         metadata = catalogue.items.metadata_changed()
+        # empty because the model learnt no matches for them with any outfit item (unlearnt type spaces)
+        not_ranked = [] if args.similar is not None else catalogue.search.not_ranked(
+            [item.pk for item in outfit], [category for category, ranked in results.items() if not ranked])
     finally:
         catalogue.close()
     if metadata:  # ranked and titled as imported: say so, and how to use the edit
@@ -166,6 +169,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "photos_changed": changed,
         "outfit_photos_changed": outfit_changed,
         "metadata_changed": metadata,
+        "not_ranked": not_ranked,
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
                                 "title": r.item.title,
                                 **({"catalogue_title": r.item.catalogue_title} if r.item.catalogue_title else {}),
@@ -194,6 +198,10 @@ def render(result: dict[str, Any]) -> str:
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
         # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
+        if category in result.get("not_ranked", []):
+            lines.append(f"{category} — not ranked: the model learnt no matches between {category} and the outfit's "
+                         "items (no training outfit paired them)")
+            continue
         lines.append(f"{category} — looks alike (the model has no matches learnt for {category!r}: compared by "
                      "visual similarity, not compatibility)" if by_look else f"{category}:")
         for rank, row in enumerate(ranked, 1):

@@ -83,6 +83,8 @@ class OutfitResults:
     gone: tuple[int, ...] = ()
     index_stamp: tuple[int, int, int] | None = None  # the index searched (CatalogueService.index_stamp)
     outfit_categories: tuple[str, ...] = ()  # the outfit items' categories as the catalogue records them now
+    # empty lists the model cannot rank: no outfit item's pair with them is in a space it learnt
+    not_ranked: tuple[str, ...] = ()
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
@@ -110,10 +112,11 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     search = current.search
     stamp = service.index_stamp()  # before searching: an index rebuilt meanwhile reads as moved on
     results = search.search(outfit, target, k, should_stop, item_filter)
+    not_ranked = tuple(search.not_ranked(outfit, [category for category, found in results.items() if not found]))
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in categories if search.is_general(category)), revision,
-                         index_stamp=stamp, outfit_categories=categories)
+                         index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked)
 
 
 def _similar_search(service: CatalogueService, pk: int, target: str, k: int, should_stop: Callable[[], bool],
@@ -1421,6 +1424,11 @@ class MainWindow(QMainWindow):
             return
         self._show_results(results, frozenset(general), found.index_stamp)
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
+        if not shown and found.not_ranked:  # not "no compatible items": the model cannot rank them (a trial's
+            # second skirt, "match 99", came from a bottoms-with-bottoms space no outfit trained)
+            self.results.show_message(f"The model learnt no matches between {', '.join(found.not_ranked)} and your "
+                                      "outfit's items (no training outfit paired them): add an item of another "
+                                      "kind, or choose another category.")
 
     def _show_results(self, results: dict[str, list[SearchResult]], look_alike: frozenset[str] = frozenset(),
                       index_stamp: tuple[int, int, int] | None = None) -> None:

@@ -54,6 +54,22 @@ class ModelBundle:
         compared in the general space (visual similarity), never in an untrained type space."""
         return () if self.config.get("mode") == "attributes" else tuple(self.compatibility.categories)
 
+    @property
+    def unlearnt_spaces(self) -> frozenset[int]:
+        """The type spaces no training pair reached (:func:`sane_desktop.type_spaces.learnt_spaces`):
+        their masks are as initialised at random, so a cosine there says how alike two items look, not
+        whether they go together (a trial: a second skirt ranked first for a skirt, "match 99"). The
+        search and the explanations compare no pair in them. Recorded by training
+        (``config["learnt_spaces"]``); for a model trained before that, its same-category spaces: the
+        demo world it was trained on never puts two items of one category in an outfit."""
+        from sane_desktop.type_spaces import same_category_spaces
+
+        n = len(self.compatibility.categories)
+        learnt = self.config.get("learnt_spaces")
+        if isinstance(learnt, list):
+            return frozenset(range(n * (n + 1) // 2)) - {int(space) for space in learnt}
+        return frozenset(same_category_spaces(n))
+
 
 def stored_content_hash(path: Path | str) -> str | None:
     """The content hash a checkpoint file records (None when it is not a readable checkpoint):

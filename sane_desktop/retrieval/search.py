@@ -75,7 +75,8 @@ class OutfitSearcher:
         self.engine = engine
         self.manifest = manifest
         self.bundle = bundle
-        self.spaces = TypeSpaces.from_model(bundle.compatibility)
+        # pairs in a space no training outfit reached are not compared (ModelBundle.unlearnt_spaces)
+        self.spaces = TypeSpaces.from_model(bundle.compatibility, bundle.unlearnt_spaces)
         self.stores = stores
         self._catalogue = find_catalogue(engine, manifest.catalogue).pk
 
@@ -225,6 +226,12 @@ class OutfitSearcher:
             return []
         return self._ranked(store, query, category, k, where)
 
+    def ranks(self, outfit: Sequence[int | QueryItem], category: str) -> bool:
+        """Whether :meth:`search` can rank ``category`` for the outfit: some outfit item's pair with
+        it is in a space the model learnt (``TypeSpaces.compared``); else its list is empty."""
+        query = self.as_query(outfit)
+        return bool(self.spaces.compared([q.category for q in query], self.category_index(category)).any())
+
     def similar(self, item: int | QueryItem, category: str, k: int = 20,
                 where: SearchFilter = NO_FILTER) -> list[Result]:
         """Top ``k`` items of the catalogue's ``category`` by the cosine of their general embeddings
@@ -238,6 +245,10 @@ class OutfitSearcher:
     def _ranked(self, store: VectorStore, query: list[QueryItem], category: str, k: int,
                 where: SearchFilter = NO_FILTER) -> list[Result]:
         target = self.category_index(category)
+        if not self.spaces.compared([q.category for q in query], target).any():
+            # every outfit item's pair with this category is one the model never learnt (a skirt
+            # outfit, bottoms asked): nothing to rank by, rather than a look-alike list scored as matches
+            return []
         embeddings = np.stack([q.embedding for q in query])
         cats = [q.category for q in query]
         vector = self.spaces.outfit_query(embeddings, cats, target)

@@ -14,7 +14,7 @@ e_g(x) = ê(x) = E(x)/‖E(x)‖. Its block is the last one of X. An item of cat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,8 +35,13 @@ class TypeSpaces:
     masks: np.ndarray  # (S + 1, D) float32, already ReLU'd; the last row (ones) is the general space
 
     @classmethod
-    def from_model(cls, model) -> TypeSpaces:  # CompatibilityNet; untyped to keep torch lazy here
-        masks = model.space_masks().detach().float().cpu().numpy()
+    def from_model(cls, model, unlearnt: Iterable[int] = ()) -> TypeSpaces:  # CompatibilityNet; untyped: torch lazy
+        """The model's spaces; those in ``unlearnt`` (``ModelBundle.unlearnt_spaces``: no training
+        pair reached them) as zero masks, so no pair is compared there: its cosine is 0, and an
+        outfit item whose pair with the target is unlearnt adds nothing to a score (:meth:`compared`).
+        The indexer builds its vectors without them (a zero query block leaves them out)."""
+        masks = model.space_masks().detach().float().cpu().numpy().copy()
+        masks[sorted(int(space) for space in unlearnt)] = 0.0
         return cls(tuple(model.categories), np.ascontiguousarray(masks, dtype=np.float32))
 
     @property
@@ -120,6 +125,12 @@ class TypeSpaces:
         projected = self.project(np.asarray(embeddings).reshape(len(cats), -1), self._spaces(cats, target))  # (N, D)
         blocks = np.asarray(candidates, dtype=np.float32).reshape(len(candidates), len(self.layout(target)), -1)
         return np.einsum("rnd,nd->rn", blocks[:, self._positions(cats, target), :], projected)
+
+    def compared(self, categories: Sequence[int], target: int) -> np.ndarray:
+        """(N,) bool: which outfit items of these categories a candidate of ``target`` is compared
+        with: those whose pair space has a mask (an unlearnt one was zeroed, :meth:`from_model`)."""
+        cats = np.asarray(list(categories), dtype=np.int64)
+        return self.masks[self._spaces(cats, target)].any(axis=1) if len(cats) else np.zeros(0, dtype=bool)
 
     def query_blocks(self, categories: Sequence[int], target: int) -> list[slice]:
         """Column slices of a ``target`` vector where an outfit of these categories is non-zero."""

@@ -152,6 +152,18 @@ class Explanations:
         the index's category map); the general space for a "visually similar" pair (``general``)."""
         return self.model.space(a, b, self.category_map(), general=general)
 
+    def search_masks(self, spaces: Sequence[int]) -> torch.Tensor:
+        """(len(spaces), D) relu(m) of these spaces as the search compares in them: a space no
+        training pair reached (``ModelBundle.unlearnt_spaces``) as zeros, so its pairs add nothing to
+        an outfit's shares, as they add nothing to the score it was ranked by."""
+        bundle = self.model.bundle()
+        masks = bundle.compatibility.space_masks().float()[list(spaces)].clone()
+        unlearnt = bundle.unlearnt_spaces
+        for row, space in enumerate(spaces):
+            if space in unlearnt:
+                masks[row] = 0.0
+        return masks
+
     def own_kinds(self, names: Sequence[str]) -> frozenset[str]:
         """:func:`own_vocabulary_kinds` of the model's ``names`` against the catalogue's labels,
         read once per import revision (none without a catalogue)."""
@@ -228,6 +240,8 @@ class Explanations:
             self.verify_index()
         space = self.space(query, candidate, general)
         bundle = self.model.bundle()
+        if space in bundle.unlearnt_spaces:  # a pair the model learnt no matches for: how alike they look
+            space = bundle.compatibility.general_space
         # the query's labels too: they veto attributes (label_contradictions), and a re-import may change them
         # …and the partner's: they say what it does not have (labelled_confidence)
         labels, partner_labels = (hashlib.sha256("\n".join(sorted(item.attributes)).encode()).hexdigest()[:16]
@@ -358,7 +372,7 @@ class Explanations:
         spaces = [self.space(candidate, other, general) for other in others]
         side = bundle.preprocessing.size
         with torch.inference_mode():
-            masks = bundle.compatibility.space_masks().float()[spaces].to(cells.device)
+            masks = self.search_masks(spaces).to(cells.device)
             split = outfit_attribution(cells[0], cells[1:], masks, fast.baseline_cells((side, side)).to(cells.device))
             grid = int(round(len(split.cells[0]) ** 0.5))
             relative = torch.from_numpy(split.outfit_cells(relative=True).reshape(1, grid, grid)).float()
@@ -426,7 +440,7 @@ class Explanations:
         candidate_cells = torch.from_numpy(self.model.cells(candidates, items))
         partner_cells = torch.from_numpy(self.model.cells(partners, items))
         with torch.inference_mode():
-            masks = net.space_masks().float().cpu()[[self.space(c, q, general) for c, q in zip(candidates, partners)]]
+            masks = self.search_masks([self.space(c, q, general) for c, q in zip(candidates, partners)]).cpu()
         if should_stop():
             return []
         fast = self.fast()

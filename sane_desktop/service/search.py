@@ -115,6 +115,15 @@ class OutfitSearch:
         return self._collect(searcher, outfit, target, should_stop,
                              lambda category, n, where: searcher.search(query, category, n, where), k, item_filter, general=False)
 
+    def not_ranked(self, outfit: Sequence[int], categories: Sequence[str]) -> list[str]:
+        """Those of ``categories`` no item of ``outfit`` is compared with (every pair in a type space
+        no training outfit reached: a top alone, tops asked), whose list is empty for that reason."""
+        if not outfit or not categories:
+            return []
+        searcher = self.searcher()
+        query = searcher.as_query([self._member(searcher, pk) for pk in outfit])
+        return [category for category in categories if category in searcher.stores and not searcher.ranks(query, category)]
+
     def similar(self, item_pk: int, target: str = ALL_CATEGORIES, k: int = 24,
                 should_stop: CancelCheck = never_cancel,
                 item_filter: ItemFilter | None = None) -> dict[str, list[SearchResult]]:

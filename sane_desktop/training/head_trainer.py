@@ -45,6 +45,7 @@ from sane_desktop.training.loop import (
 from sane_desktop.training.losses import balanced_bce, positive_weights, type_aware_triplet_loss
 from sane_desktop.training.presets import TrainConfig, preset
 from sane_desktop.training.sampling import outfit_triplets
+from sane_desktop.type_spaces import learnt_spaces
 
 ATTRIBUTE_ITEMS_PER_STEP = 256
 # The attribute head's own schedule: a linear head learns faster than the type-aware one (measured on
@@ -348,5 +349,8 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
     bundle.config = {**config.as_dict(), **bundle.config, "protocol": protocol,
                      "mode": "compatibility" if outfits else "attributes", "features_computed": pooled.computed,
                      "valid_map": valid_map,
-                     "best_epoch": best_epoch, "history": history}
+                     "best_epoch": best_epoch, "history": history,
+                     # the pair spaces its outfits trained: the search compares no pair in another
+                     "learnt_spaces": learnt_spaces(([category[i] for i in o.item_ids if i in category]
+                                                     for o in outfits), len(categories))}
     return TrainResult(bundle, history, best_epoch, time.perf_counter() - started)

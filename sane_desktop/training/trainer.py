@@ -39,6 +39,7 @@ from sane_desktop.training.losses import (
 )
 from sane_desktop.training.presets import TrainConfig
 from sane_desktop.training.sampling import outfit_triplets
+from sane_desktop.type_spaces import learnt_spaces
 
 __all__ = ["TrainResult", "train"]
 
@@ -191,5 +192,8 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     release(compat, attr)
     bundle = ModelBundle(compat, attr, prep)
     bundle.config = {**config.as_dict(), "weights": weights_label, "protocol": protocol, "mode": "compatibility",
-                     "best_epoch": outcome.best_epoch, "history": outcome.history}
+                     "best_epoch": outcome.best_epoch, "history": outcome.history,
+                     # the pair spaces its outfits trained: the search compares no pair in another
+                     "learnt_spaces": learnt_spaces(([category[i] for i in o.item_ids if i in category]
+                                                     for o in outfits), len(categories))}
     return TrainResult(bundle, outcome.history, outcome.best_epoch, time.perf_counter() - started)

@@ -1,0 +1,83 @@
+"""A type space no training outfit reached is never compared in (a trial: "All categories" ranked a
+second skirt first for a skirt, match 99, in the demo model's untrained bottoms-with-bottoms space).
+Training records the spaces its outfits reach; a model from before that record treats its
+same-category spaces as unlearnt; the search and the outfit's reason leave such pairs out alike."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.cli import main
+from sane_desktop.models.checkpoint import ModelBundle, demo_model_path, load_checkpoint
+from sane_desktop.models.compatibility import CompatibilityNet
+from sane_desktop.models.preprocess import Preprocessing
+from sane_desktop.service import Catalogues
+from sane_desktop.type_spaces import learnt_spaces, pair_table, same_category_spaces
+from tests.closet_world import make_closet
+
+
+def test_the_spaces_an_outfit_list_trains() -> None:
+    table = pair_table(3)
+    # outfits of categories (0, 1, 2) and (0, 0): pairs 0-1, 0-2, 1-2 and 0-0; never 1-1, 2-2
+    assert learnt_spaces([[0, 1, 2], [0, 0]], 3) == sorted({int(table[0, 1]), int(table[0, 2]), int(table[1, 2]),
+                                                           int(table[0, 0])})
+    assert learnt_spaces([[1]], 3) == []  # one item: no pair
+    net = CompatibilityNet(["a", "b", "c"], embed_dim=4, width=4)
+    recorded = ModelBundle(net, None, Preprocessing(), config={"learnt_spaces": learnt_spaces([[0, 1, 2], [0, 0]], 3)})
+    assert recorded.unlearnt_spaces == {int(table[1, 1]), int(table[2, 2])}
+    unrecorded = ModelBundle(net, None, Preprocessing())  # trained before the record: its same-category spaces
+    assert unrecorded.unlearnt_spaces == set(same_category_spaces(3))
+    # the bundled demo model (the demo's outfits hold 3-5 distinct categories): every same-category space
+    assert load_checkpoint(demo_model_path()).unlearnt_spaces >= set(same_category_spaces(7))
+
+
+@pytest.fixture(scope="module")
+def closet(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    base = tmp_path_factory.mktemp("unlearnt")
+    home = base / "home"
+    code = main(["--index-home", str(home), "index", str(make_closet(base / "closet")), "--name", "closet",
+                 "--model", str(demo_model_path()), "--workers", "0", "--device", "cpu"])
+    assert code == 0
+    return home
+
+
+def test_a_pair_in_an_unlearnt_space_adds_nothing_to_a_score_or_its_reason(closet: Path) -> None:
+    catalogue = Catalogues(closet, device="cpu").open("closet")
+    try:
+        everything = catalogue.items.search()
+        top, shoe = (next(i for i in everything if i.category == name) for name in ("Tops", "Shoes"))
+        # a top alone, tops asked: no pair the model learnt, so no list scored as matches
+        assert catalogue.search.search([top.pk], "Tops", k=5) == {"Tops": []}
+        everywhere = catalogue.search.search([top.pk], "", k=5)
+        assert everywhere["Tops"] == [] and everywhere["Shoes"]  # "All categories": no second top
+        # a top and a shoe, tops asked: ranked by the shoe alone, the top's part 0
+        ranked = catalogue.search.search([top.pk, shoe.pk], "Tops", k=5)["Tops"]
+        assert ranked
+        for result in ranked:
+            assert result.contributions[top.pk] == 0.0
+            assert result.score == pytest.approx(result.contributions[shoe.pk], abs=1e-5)
+        # the outfit's reason splits the same score: the top's share 0
+        reason = catalogue.explanations.explain_outfit(ranked[0].item.pk, [top.pk, shoe.pk])
+        assert reason is not None
+        shares = {share.outfit_pk: share.share for share in reason.shares}
+        assert shares[top.pk] == pytest.approx(0.0, abs=1e-6)
+        assert sum(shares.values()) == pytest.approx(ranked[0].score, abs=1e-4)
+        # the pair itself, asked for, is explained as a likeness (the general space), not as a match
+        pair = catalogue.explanations.explain_pair(ranked[0].item, top, "fast", use_cache=False)
+        assert pair.space == catalogue.model.bundle().compatibility.general_space
+    finally:
+        catalogue.close()
+
+
+def test_query_says_which_lists_the_model_cannot_rank(closet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--index-home", str(closet), "items", "closet", "--category", "Tops", "-n", "1", "--json"]) == 0
+    top = json.loads(capsys.readouterr().out)["items"][0]["item_id"]
+    assert main(["--index-home", str(closet), "query", "closet", "--outfit", top, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["results"]["Tops"] == [] and result["not_ranked"] == ["Tops"]
+    assert main(["--index-home", str(closet), "query", "closet", "--outfit", top]) == 0
+    text = capsys.readouterr().out
+    assert "Tops — not ranked: the model learnt no matches between Tops and the outfit's items" in text
