@@ -8,6 +8,7 @@ and the item-disjoint ``generated-disjoint``, :mod:`sane_desktop.catalogue.quest
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -32,10 +33,7 @@ def _why_missing(item_id: str, skipped: dict[str, str]) -> str:
 
 
 def _repeats(item_ids: list[str]) -> str:
-    counts: dict[str, int] = {}
-    for item_id in item_ids:
-        counts[item_id] = counts.get(item_id, 0) + 1
-    return ", ".join(f"{item_id} listed {n} times" for item_id, n in counts.items() if n > 1)
+    return ", ".join(f"{item_id} listed {n} times" for item_id, n in Counter(item_ids).items() if n > 1)
 
 
 def prune_missing_items(catalogue: Catalogue) -> None:

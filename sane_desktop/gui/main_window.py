@@ -1382,9 +1382,9 @@ class MainWindow(QMainWindow):
         items, refused = restored
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})
-        self.outfit_panel.add_items(items)
-        if self.catalogue is not None and not self.shared:  # what came back, without what could not
-            remember(self.settings, self.catalogue, self.outfit_model.items())
+        self.outfit_panel.add_items(items)  # remembered through its change, when any came back
+        if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
+            remember(self.settings, self.catalogue, [])
         if refused:
             self.statusBar().showMessage(refused[0], 15000)
 

@@ -39,7 +39,7 @@ class TypeSpaces:
         """The model's spaces; those in ``unlearnt`` (``ModelBundle.unlearnt_spaces``: no training
         pair reached them) as zero masks, so no pair is compared there: its cosine is 0, and an
         outfit item whose pair with the target is unlearnt adds nothing to a score (:meth:`compared`).
-        The indexer builds its vectors without them (a zero query block leaves them out)."""
+        The indexer's stored vectors keep every space: a zero block in the query leaves it out of the score."""
         masks = model.space_masks().detach().float().cpu().numpy().copy()
         masks[sorted(int(space) for space in unlearnt)] = 0.0
         return cls(tuple(model.categories), np.ascontiguousarray(masks, dtype=np.float32))

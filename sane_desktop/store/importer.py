@@ -19,7 +19,6 @@ strip, a tiny photo): information too, both are imported and indexed as they are
 from __future__ import annotations
 
 import time
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -316,8 +315,8 @@ def _catalogue_row(connection: Connection, name: str, catalogue: Catalogue, repl
     values = {"root": str(catalogue.root), "format": catalogue.format, "mapping": mapping, "image_check": IMAGE_CHECK,
               "sources": sources}
     if row is None:
-        inserted = connection.execute(table.insert().values(name=name, revision=0, uid=uuid.uuid4().hex,
-                                                            **values)).inserted_primary_key
+        # its uid comes from the column's default (schema.CatalogueRow.uid): a new token per row
+        inserted = connection.execute(table.insert().values(name=name, revision=0, **values)).inserted_primary_key
         assert inserted is not None  # None only for executemany; this inserts one row
         return int(inserted[0]), _NEW
     connection.execute(update(table).where(table.c.id == row.id).values(**values))
