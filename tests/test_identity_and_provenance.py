@@ -504,7 +504,16 @@ def test_an_index_is_read_only_against_the_database_it_was_built_from(tmp_path: 
     assert index(second, "--db", b, "--replace") == 0
     capsys.readouterr()
     assert query("--db", a) == 3
+    err = capsys.readouterr().err
+    assert "another database's catalogue" in err and "--replace" in err and "--index-dir" in err  # how to go on
+    # explain reads the index's category map: refused the same way (a trial: it answered), and takes --db
+    top = "Tops/tops_0"
+    shoe = "Shoes/shoes_0"
+    assert main([*base, "explain", "shop", "--db", a, "--query", top, "--candidate", shoe]) == 3
     assert "another database's catalogue" in capsys.readouterr().err
+    assert main([*base, "explain", "shop", "--db", a, "--index-dir", str(tmp_path / "own"), "--query", top,
+                 "--candidate", shoe]) == 3  # an index folder of its own holds no index yet
+    assert "has no index" in capsys.readouterr().err
     assert query("--db", b) == 0
     capsys.readouterr()
 

@@ -81,3 +81,17 @@ def test_query_says_which_lists_the_model_cannot_rank(closet: Path, capsys: pyte
     assert main(["--index-home", str(closet), "query", "closet", "--outfit", top]) == 0
     text = capsys.readouterr().out
     assert "Tops — not ranked: the model learnt no matches between Tops and the outfit's items" in text
+    # the outfit's reason says such a pair was not compared, with no attribute of its own (a trial read one)
+    assert main(["--index-home", str(closet), "items", "closet", "--json"]) == 0
+    by_category = {}
+    for row in json.loads(capsys.readouterr().out)["items"]:
+        by_category.setdefault(row["category"], []).append(row["item_id"])
+    candidate, shoe = by_category["Tops"][1], by_category["Shoes"][0]
+    assert main(["--index-home", str(closet), "explain", "closet", "--candidate", candidate,
+                 "--outfit", f"{top},{shoe}", "--json"]) == 0
+    shares = {share["item"]: share for share in json.loads(capsys.readouterr().out)["outfit_reason"]["shares"]}
+    assert shares[top]["compared_by"] == "not compared" and shares[top]["pair_attribute"] is None
+    assert shares[top]["share"] == pytest.approx(0.0, abs=1e-6) and shares[shoe]["compared_by"] == "compatibility"
+    assert main(["--index-home", str(closet), "explain", "closet", "--candidate", candidate,
+                 "--outfit", f"{top},{shoe}"]) == 0
+    assert "not compared (the model learnt no matches for this pair of categories)" in capsys.readouterr().out

@@ -48,6 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         " written by evaluate-explanations --save-selection, else <model>.selection.json beside the model)")
     parser.add_argument("--rise-masks", type=int, default=2000, help="RISE masks (default 2000)")
     parser.add_argument("--no-cache", action="store_true", help="recompute even when cached")
+    # as query and items take them: a catalogue indexed with --db is explained from that database
+    parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=Path, help="folder of the index (default: <index home>/<name>/)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 
@@ -159,7 +162,8 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     pairs = _read_pairs(args.pairs) if args.pairs is not None else [(args.query, args.candidate)]
     if all(isinstance(pair, str) for pair in pairs):
         raise CliError(f"{args.pairs}: no entry is a pair ({pairs[0]})")
-    catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
+    catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection, db_url=args.db,
+                                                   index_dir=args.index_dir)
     try:
         _say_model(catalogue, args.model)
         _say_metadata(catalogue)
@@ -242,7 +246,8 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
                        "for its maps)")
     if not any(i.strip() for entry in args.outfit for i in entry.split(",")):
         raise CliError("--outfit: give at least one item id")
-    catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection)
+    catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection, db_url=args.db,
+                                                   index_dir=args.index_dir)
     try:
         # an id may hold a comma: the catalogue says which entry is one
         from sane_desktop.service.items import listed_ids
@@ -266,10 +271,15 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
 
         if ranking_withheld(reason.abstained):  # as the pair's JSON: withheld, not listed
             summary["attributes"] = []
-        general = catalogue.model.bundle().compatibility.general_space
+        bundle = catalogue.model.bundle()
+        general = bundle.compatibility.general_space
         for share in summary["shares"]:  # the drill-down: each pair's own explaining attribute
             # the space as words, as a pair's explanation says it: a type space, or the general one
-            # (a pair compared by looks: a category the model learnt no matches for)
+            # (a pair compared by looks: a category the model learnt no matches for), or none (a
+            # space no training outfit reached: its share is 0, and it has no attribute of its own)
+            if share["space"] in bundle.unlearnt_spaces:
+                share["compared_by"], share["pair_attribute"], share["pair_abstained"] = "not compared", None, ""
+                continue
             share["compared_by"] = "general" if share["space"] == general else "compatibility"
             pair = catalogue.explanations.explain_pair(candidate, next(m for m in members if m.item_id == share["item"]),
                                                        "fast", use_cache=not args.no_cache)
@@ -302,6 +312,8 @@ def _render_outfit(result: dict[str, Any]) -> str:
         # the same reason for every pair is said once, above, not repeated on each line
         why = share["pair_abstained"] or "no attribute net"
         pair = share["pair_attribute"] or ("none (as above)" if why == reason["abstained"] else f"none ({why})")
+        if share.get("compared_by") == "not compared":
+            pair = "none: not compared (the model learnt no matches for this pair of categories)"
         percent = f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  "
         # how much the item shows the outfit's attribute: meaningless when none was named
         shows = f"  shows it {share['shows_attribute']:.2f}" if reason["attribute"] else ""

@@ -165,14 +165,25 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
         return f"built with other preprocessing ({manifest.preprocessing}, now {preprocessing})"
     if manifest.metric != METRIC:
         return f"built for metric {manifest.metric}"
-    if db_uid and manifest.db_uid and manifest.db_uid != db_uid:
-        where = f" ({manifest.db_location})" if manifest.db_location else ""
-        return f"built from another database's catalogue{where}, or one made anew since"
+    if db_uid and (other := other_catalogue_row(manifest, db_uid)):
+        return other
     if db_revision is not None and manifest.db_revision != db_revision:
         return f"catalogue re-imported since indexing (revision {manifest.db_revision}, now {db_revision})"
     if user_map is not None and dict(user_map) != manifest.user_map:
         return f"category mapping changed ({_describe(manifest.user_map)}, now {_describe(user_map)})"
     return None
+
+
+def other_catalogue_row(manifest: Manifest, db_uid: str) -> str | None:
+    """Why ``manifest``'s index is not of the catalogue row whose token is ``db_uid``, or None (also
+    when either recorded none: built or imported before tokens were kept). The reason says how to go
+    on, since indexing this one again under the folder may need ``--replace`` (a trial followed a bare
+    "re-index" into the refusal of :func:`other_database`)."""
+    if not db_uid or not manifest.db_uid or manifest.db_uid == db_uid:
+        return None
+    where = f" ({manifest.db_location})" if manifest.db_location else ""
+    return (f"built from another database's catalogue{where}, or one made anew since; index this one with "
+            "--replace to rebuild it here, or with --index-dir to keep both")
 
 
 def database_location(url: Any) -> str:

@@ -361,6 +361,9 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
     if max_images <= 0 or batch_size <= 0:
         raise InputError("the image count and batch size must be positive")
     check_model_output(out)  # before the images are read, not when the model is written
+    if Path(out).resolve() == Path(model).resolve():  # a trial adapted the bundled demo.pt onto itself
+        raise InputError(f"--out {out} is the model being adapted: give a new file name (the model adapted "
+                         "from stays as it is, and indexes built with it stay usable)")
     logger.info("adapt %s to %s (at most %d images, device %s) -> %s", model, root, max_images, device or "cpu", out)
     started = time.monotonic()
     bundle = load_checkpoint(Path(model), map_location=device or "cpu")  # a copy: a live model keeps serving

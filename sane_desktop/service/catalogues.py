@@ -83,10 +83,11 @@ class OpenCatalogue:
 def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | None = None) -> Callable[[], None]:
     """A check that catalogue ``name``'s index in ``folder`` was built with ``model``: what is
     explained must be what the search ranked. Raises StaleIndexError (no index, an unreadable
-    manifest, another model) with what to do; ModelError when the model itself is missing.
+    manifest, another model, another database's catalogue) with what to do; ModelError when the model itself is missing.
     ``engine``: the catalogue's store; a pgvector catalogue's manifest is first brought up to date
     from its server (:func:`~sane_desktop.retrieval.manifest.sync_shared_manifest`)."""
-    from sane_desktop.retrieval.manifest import is_shared, read_index_manifest, sync_shared_manifest
+    from sane_desktop.retrieval.manifest import is_shared, other_catalogue_row, read_index_manifest, sync_shared_manifest
+    from sane_desktop.store.items import find_catalogue
 
     def check() -> None:
         if engine is not None:
@@ -101,6 +102,9 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
         if manifest.model_hash != loaded:
             raise StaleIndexError(f"the index of {name!r} was built with another model ({manifest.model_hash[:12]}, "
                                   f"now {loaded[:12]}): re-index it")
+        # its category map is the index's: another database's would compare the pairs in other spaces
+        if engine is not None and (other := other_catalogue_row(manifest, find_catalogue(engine, name).uid)):
+            raise StaleIndexError(f"the index of {name!r} is out of date ({other})")
 
     return check
 
