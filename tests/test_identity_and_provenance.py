@@ -567,3 +567,27 @@ def test_an_item_removed_from_the_database_by_hand_is_not_a_shorter_answer(tmp_p
     assert main(query) == 0
     again = json.loads(capsys.readouterr().out)["results"]["Shoes"]
     assert sorted(row["item_id"] for row in again) == sorted(row["item_id"] for row in first)
+
+
+def test_an_open_catalogue_whose_database_is_copied_over_refuses(world: dict[str, Path], indexed: Path,
+                                                                  tmp_path: Path) -> None:
+    """Another database copied over the open catalogue's (another catalogue of the same name, also at
+    import revision 1): the item keys held since (the outfit's) name other items now. The open
+    catalogue compared the revision alone, saw no change and answered with them; now the row's token
+    differs and it refuses until opened again."""
+    from sane_desktop.errors import NotFound
+
+    opened = Catalogues(device="cpu").open("shop")
+    try:
+        assert opened.items.refresh() is False
+        engine, _summary = import_folder(copy_of(world, "b", tmp_path), "shop", f"sqlite:///{tmp_path / 'b.db'}")
+        engine.dispose()
+        database = paths.catalogue_dir("shop") / "catalogue.db"
+        for path in database.parent.glob("catalogue.db*"):  # the file and its WAL: a database made anew
+            path.unlink()
+        shutil.copyfile(tmp_path / "b.db", database)
+        opened.items.engine.dispose()  # a connection opened from now on (the pool's next) reads the new file
+        with pytest.raises(NotFound, match="made anew in its database since it was opened"):
+            opened.items.refresh()
+    finally:
+        opened.close()

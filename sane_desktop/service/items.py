@@ -91,10 +91,16 @@ class CatalogueItems:
         """Re-read the catalogue's row when another import changed it since (its revision moved:
         a re-index from the CLI, a replaced source folder); True when it did. One small query.
 
-        Raises NotFound when the catalogue is gone from its database."""
-        revision = browse.catalogue_revision(self.engine, self.record.pk)
-        if revision is None:
+        Raises NotFound when the catalogue is gone from its database, or its row there is another
+        catalogue's now (its token differs: the database was made anew or copied over, and an item
+        key held since, the outfit's, may name another item)."""
+        found = browse.catalogue_revision(self.engine, self.record.pk)
+        if found is None:
             raise NotFound(f"catalogue {self.record.name!r} is no longer in its database; open it again")
+        revision, uid = found
+        if uid != self.record.uid:
+            raise NotFound(f"catalogue {self.record.name!r} was made anew in its database since it was opened "
+                           "(the database was replaced); open it again")
         if revision == self.record.revision:
             return False
         self.record = browse.catalogue_record(self.engine, self.record.name)

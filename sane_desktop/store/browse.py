@@ -66,12 +66,15 @@ def catalogue_record(engine: Engine, name: str | None) -> CatalogueRecord:
                                int(items), int(outfits), row.sources, row.uid or "")
 
 
-def catalogue_revision(engine: Engine, catalogue_pk: int) -> int | None:
-    """The catalogue's import revision (bumped by every import that changed it), None when the
-    row is gone: one small query, cheap enough to ask before every search."""
+def catalogue_revision(engine: Engine, catalogue_pk: int) -> tuple[int, str] | None:
+    """The catalogue's import revision (bumped by every import that changed it) and its row's token
+    (``catalogues.uid``: a database made anew, or copied over this one, starts at revision 1 again
+    with another token), None when the row is gone: one small query, cheap enough to ask before
+    every search."""
     with Session(engine) as session:
-        revision = session.scalar(select(S.CatalogueRow.revision).where(S.CatalogueRow.id == catalogue_pk))
-    return None if revision is None else int(revision)
+        row = session.execute(select(S.CatalogueRow.revision, S.CatalogueRow.uid)
+                              .where(S.CatalogueRow.id == catalogue_pk)).first()
+    return None if row is None else (int(row.revision), row.uid or "")
 
 
 def catalogue_sources(engine: Engine, catalogue_pk: int) -> dict[str, list[int]] | None:
