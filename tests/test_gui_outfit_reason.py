@@ -76,6 +76,24 @@ def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ig
     assert lost_row.value_text() == "+0.20"
 
 
+def test_an_outfit_item_not_compared_reads_so_and_carries_nothing(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """An outfit item whose pair with the result is in a space the model never learnt adds 0: its row
+    says "not compared" (not "0 %"), and the sentence's "about equally" is of the compared items."""
+    import dataclasses
+
+    base = _reason([0.5, 0.48, 0.0])
+    reason = dataclasses.replace(base, shares=(*base.shares[:2], dataclasses.replace(base.shares[2], compared=False)))
+    assert outfit_sentence(reason).endswith("— both outfit items carry it about equally.")
+    row = ShareRow(reason.shares[2], reason.percentages()[2], QImage())  # type: ignore[index]
+    qtbot.addWidget(row)
+    assert row.value_text() == "not compared" and row.percent is None
+    assert "not compared" in row.toolTip() and row.accessibleName() == "Item 2: not compared"
+    # a share of 0 % that was compared still reads as one
+    shown = ShareRow(base.shares[2], 0.0, QImage())
+    qtbot.addWidget(shown)
+    assert shown.value_text() == percent_text(0.0)
+
+
 def test_service_outfit_reason_is_the_search_score_split_exactly(world) -> None:  # type: ignore[no-untyped-def]
     service = CatalogueService(world["index"], model=world["model"])
     service.open_catalogue("demo")

@@ -330,3 +330,21 @@ def test_two_loaders_decoding_one_photo_at_once_both_show_it(tmp_path) -> None: 
     assert not errors, errors
     assert results == [READY] * 160
     assert [p.name for p in cache_file.parent.iterdir()] == [cache_file.name]
+
+
+def test_a_result_tile_names_a_compared_outfit_item_as_its_driver(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """An outfit item not compared with a result (its pair's space never learnt) has a 0 that beat
+    every negative compared part: the tile's framed bar and its tooltip's "top contributing" name the
+    compared item, and the details read "not compared" for the other."""
+    from sane_desktop.service import SearchResult
+
+    path = photo(tmp_path / "r.png", "#e07020")
+    candidate = ItemInfo(1, "r", "tops", "Result", path, hashlib.sha256(path.read_bytes()).hexdigest())
+    model = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))
+    model.outfit_titles = {10: "Plain tee", 11: "Black boots"}
+    model.details = True
+    model.set_results([SearchResult(candidate, -0.3, {10: 0.0, 11: -0.3}, not_compared=frozenset({10}))])
+    index = model.index(0)
+    assert model.data(index, Role.Driver) == 11
+    tip = model.data(index, Qt.ItemDataRole.ToolTipRole)
+    assert "top contributing outfit item: <b>Black boots</b>" in tip and "Plain tee not compared" in tip

@@ -95,3 +95,40 @@ def test_query_says_which_lists_the_model_cannot_rank(closet: Path, capsys: pyte
     assert main(["--index-home", str(closet), "explain", "closet", "--candidate", candidate,
                  "--outfit", f"{top},{shoe}"]) == 0
     assert "not compared (the model learnt no matches for this pair of categories)" in capsys.readouterr().out
+
+
+def test_an_item_not_compared_is_never_the_one_a_match_comes_most_from(closet: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """A result's "most from" outfit item, the pair its tile explains and the outfit reason's leading
+    item are among the items compared with it: an uncompared item's 0 beat every compared part that was
+    negative (a trial saw the driver name an item not compared)."""
+    from sane_desktop.service.values import SearchResult, best_compared
+
+    catalogue = Catalogues(closet, device="cpu").open("closet")
+    try:
+        everything = catalogue.items.search()
+        top, shoe = (next(i for i in everything if i.category == name) for name in ("Tops", "Shoes"))
+        ranked = catalogue.search.search([top.pk, shoe.pk], "Tops", k=200)["Tops"]
+        assert len(ranked) > 1
+        for result in ranked:
+            assert result.not_compared == frozenset({top.pk})
+            assert result.best_outfit_item() == shoe.pk
+        # the worst-ranked result's shoe part is the lowest: as a negative part it still drives
+        negative = SearchResult(ranked[-1].item, -0.4, {top.pk: 0.0, shoe.pk: -0.4}, not_compared=frozenset({top.pk}))
+        assert negative.best_outfit_item() == shoe.pk
+        assert best_compared({"a": 0.0, "b": -0.4}, {"a"}) == "b" and best_compared({"a": 0.0}, {"a"}) is None
+        reason = catalogue.explanations.explain_outfit(ranked[-1].item.pk, [top.pk, shoe.pk])
+        assert reason is not None
+        assert {s.outfit_pk: s.compared for s in reason.shares} == {top.pk: False, shoe.pk: True}
+        assert reason.leading().outfit_pk == shoe.pk
+        assert [s["compared"] for s in reason.as_dict()["shares"]] == [False, True]
+    finally:
+        catalogue.close()
+    assert main(["--index-home", str(closet), "query", "closet", "--outfit", f"{top.item_id},{shoe.item_id}",
+                 "--category", "Tops", "-k", "200", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["results"]["Tops"]
+    assert rows and all(row["not_compared"] == [top.item_id] for row in rows)
+    assert main(["--index-home", str(closet), "query", "closet", "--outfit", f"{top.item_id},{shoe.item_id}",
+                 "--category", "Tops", "-k", "200"]) == 0
+    listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
+    assert listed and all(line.endswith(f"(most from {shoe.item_id})") for line in listed)

@@ -11,6 +11,7 @@ from typing import Any
 
 from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
+from sane_desktop.service.values import best_compared
 
 COMPATIBILITY = "compatibility"  # a category's JSON "space" when ranked by the model, else GENERAL (visual similarity)
 
@@ -174,7 +175,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                 "title": r.item.title,
                                 **({"catalogue_title": r.item.catalogue_title} if r.item.catalogue_title else {}),
                                 "score": round(r.score, 6), "space": spaces[category],
-                                "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()}}
+                                "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()},
+                                # outfit items in a space the model never learnt for this pair: their 0 is no part
+                                "not_compared": [labels[pk] for pk in r.contributions if pk in r.not_compared]}
                                for r in ranked] for category, ranked in results.items()},
     }
 
@@ -205,8 +208,8 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"{category} — looks alike (the model has no matches learnt for {category!r}: compared by "
                      "visual similarity, not compatibility)" if by_look else f"{category}:")
         for rank, row in enumerate(ranked, 1):
-            driver = max(row.get("contributions", {}).items(), key=lambda kv: kv[1], default=("", 0.0))[0]
-            why = "" if result.get("mode") == "similar" else f"  (most from {printable(driver)})"
+            driver = best_compared(row.get("contributions", {}), set(row.get("not_compared", [])))
+            why = "" if result.get("mode") == "similar" or driver is None else f"  (most from {printable(driver)})"
             title = printable(" ".join(str(row.get("title") or "").split()))  # the catalogue's text: one line
             title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
             lines.append(f"  {rank:3d}. {printable(row['item_id']):<{id_width}} {row['score']:+.4f}  "

@@ -392,7 +392,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         contributions = index.data(Role.Contributions) or {}
         if not contributions:
             return 0
-        best = max(contributions, key=contributions.__getitem__)
+        best = index.data(Role.Driver)  # the compared item with the largest part: never one not compared
         width, gap, height = 7, 2, anchor.height()
         left = anchor.left() - len(contributions) * (width + gap)
         painter.setBrush(QColor(128, 128, 128, 50))

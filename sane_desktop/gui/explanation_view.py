@@ -452,6 +452,8 @@ def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         return (f"This item barely {goes} your outfit as a whole: its {noun} with {' and '.join(towards)} is "
                 "offset by the others.")
     against = [s.item.title for s in reason.shares if s.share < 0]
+    # an item not compared (a space never learnt) carries no part: not one of "all 3 carry it equally"
+    percentages = tuple(p for p, s in zip(percentages, reason.shares) if s.compared)
     if against:  # a share over 100 % reads oddly: say who carries it and who pulls it down
         verb = "pulls" if len(against) == 1 else "pull"
         carries = (f"most of the {noun} comes from {reason.leading().item.title}, while {' and '.join(against)} "
@@ -522,19 +524,28 @@ class ShareRow(QWidget):
         """``noun``: what the share is of ("match", "likeness" for a look-alike result)."""
         super().__init__(parent)
         self.outfit_pk, self.title, self.share, self.percent = share.outfit_pk, share.item.title, share.share, percent
+        self.compared = share.compared
+        if not share.compared:  # no part of the match, not a measured 0 %: no bar, and the words say so
+            self.percent = None
         self.thumbnail = thumbnail
         self.selected = False
         self._thumb: QPixmap | None = None
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(SHARE_THUMB + 8)
         ClickActivation(self).activated.connect(lambda: self.clicked.emit(self.outfit_pk))
-        part = (f"{self.value_text()} of the {noun}" if percent is not None else
+        part = ("not compared: the model learnt no matches between these two categories, so this item adds "
+                f"nothing to the {noun}" if not share.compared else
+                f"{self.value_text()} of the {noun}" if percent is not None else
                 f"its part of the outfit score: {self.value_text()} ({'towards' if share.share > 0 else 'against'} a {noun})")
         self.setToolTip(plain_tooltip(f"{self.title}\n{part} — click to see the pair"))
-        self.setAccessibleName(f"{self.title}: {self.value_text()} of the {noun}")
+        self.setAccessibleName(f"{self.title}: not compared" if not share.compared else
+                               f"{self.title}: {self.value_text()} of the {noun}")
 
     def value_text(self) -> str:
-        """The percentage, or (the outfit score not positive) the signed share itself."""
+        """The percentage, or (the outfit score not positive) the signed share itself; "not compared"
+        for an item in a space the model never learnt."""
+        if not self.compared:
+            return "not compared"
         return percent_text(self.percent) if self.percent is not None else f"{self.share:+.2f}"
 
     def set_selected(self, selected: bool) -> None:

@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage
 from sane_desktop.gui.text import escape, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, MISSING, UNREADABLE, ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
+from sane_desktop.service.values import best_compared
 
 ITEM_MIME = "application/x-sane-item-pks"
 Index = QModelIndex | QPersistentModelIndex
@@ -39,6 +40,7 @@ class Role(IntEnum):
     Rank = Qt.ItemDataRole.UserRole + 13  # results: 1-based rank by score among those shown (any sort)
     ThumbnailState = Qt.ItemDataRole.UserRole + 14  # "loading", "ready", "missing", "unreadable" (thumbnails.py)
     LookAlike = Qt.ItemDataRole.UserRole + 15  # results: ranked by looks (no matches learnt for its category)
+    Driver = Qt.ItemDataRole.UserRole + 16  # results: the compared outfit item with the largest part (or None)
 
 RESULT_SORTS = ("score", "title")  # the results' orders: best match first (the default), title
 
@@ -55,6 +57,11 @@ class Row:
     highlight: float | None = None
     rank: int | None = None
     look_alike: bool = False  # a look-alike (its category has no matches learnt), not a compatibility pick
+    not_compared: frozenset[int] = frozenset()  # outfit items in a space never learnt for it: their 0 is no part
+
+    def driver(self) -> int | None:
+        """The compared outfit item the match comes most from (:func:`best_compared`)."""
+        return best_compared(self.contributions, self.not_compared)
 
 
 class ItemListModel(QAbstractListModel):
@@ -81,7 +88,8 @@ class ItemListModel(QAbstractListModel):
         their scores are visual similarities, on another scale than a match, so they rank after
         every compatibility pick instead of among them."""
         ranked = sorted(results, key=lambda r: (r.item.category in look_alike, -r.score, r.item.pk))
-        rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1, look_alike=r.item.category in look_alike)
+        rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1, look_alike=r.item.category in look_alike,
+                    not_compared=r.not_compared)
                 for number, r in enumerate(ranked)]
         self._set_rows(self._sorted(rows))
 
@@ -213,15 +221,16 @@ class ItemListModel(QAbstractListModel):
             Role.ExplanationState: row.explanation_state, Role.Info: item, Role.Tile: row.tile,
             Role.Overlay: row.overlay, Role.Highlight: row.highlight,
             Role.OutfitPosition: index.row() if self.outfit_mode else None, Role.Rank: row.rank,
-            Role.LookAlike: row.look_alike,
+            Role.LookAlike: row.look_alike, Role.Driver: row.driver(),
         }
         return values.get(int(role))
 
     def _explanation_lines(self, row: Row) -> list[str]:
         lines = []
-        if row.contributions:
-            best = max(row.contributions, key=row.contributions.__getitem__)
-            parts = ", ".join(f"{escape(self.outfit_titles.get(pk, pk))} {value:+.3f}"
+        best = row.driver()
+        if best is not None:
+            parts = ", ".join(f"{escape(self.outfit_titles.get(pk, pk))} "
+                              + ("not compared" if pk in row.not_compared else f"{value:+.3f}")
                               for pk, value in row.contributions.items())
             lines.append(f"top contributing outfit item: <b>{escape(self.outfit_titles.get(best, best))}</b>")
             if self.details:

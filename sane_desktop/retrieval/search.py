@@ -60,12 +60,21 @@ class Result:
     category: str  # the catalogue's category name
     score: float
     contributions: list[float] = field(default_factory=list)  # one per query item, in query order
+    # one per query item: False where its pair with this category is in a space the model never
+    # learnt (its contribution is 0 by construction, not a measured "unrelated"); empty: all compared
+    compared: list[bool] = field(default_factory=list)
+
+    def was_compared(self, position: int) -> bool:
+        """Whether the query item at ``position`` was compared with this result (an uncompared one's
+        0 is no part of a match: it is never the item the match comes "most from")."""
+        return not self.compared or bool(self.compared[position])
 
     def as_dict(self, query: Sequence[QueryItem] = ()) -> dict[str, Any]:
         data: dict[str, Any] = {"item_pk": self.item_pk, "item_id": self.item_id, "category": self.category,
                                 "score": round(self.score, 6)}
         if query:
             data["contributions"] = {q.label: round(c, 6) for q, c in zip(query, self.contributions)}
+            data["not_compared"] = [q.label for j, q in enumerate(query) if not self.was_compared(j)]
         return data
 
 
@@ -268,8 +277,10 @@ class OutfitSearcher:
         if not len(pks):
             return []
         contributions = self.spaces.contributions(embeddings, cats, target, self.spaces.stacked(found, target))
+        compared = [bool(c) for c in self.spaces.compared(cats, target)]
         labels = self._item_ids(pks.tolist())
-        results = [Result(int(pk), labels.get(int(pk), ""), category, float(row.sum()), [float(c) for c in row])
+        results = [Result(int(pk), labels.get(int(pk), ""), category, float(row.sum()), [float(c) for c in row],
+                          compared)
                    for pk, row in zip(pks.tolist(), contributions)]
         if where.min_score is not None:  # again on the exact scores (a compressed store's are fp16)
             results = [result for result in results if result.score >= where.min_score]

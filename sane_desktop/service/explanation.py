@@ -398,7 +398,8 @@ class Explanations:
                 shows = probabilities[1:, ranked_all[0].index]
         weights = share_weights(split.shares)
         shares = tuple(OutfitShare(pk, other, float(share), space, float(weight), float(show),
-                                   split.cells[j].reshape(grid, grid).astype(np.float32))
+                                   split.cells[j].reshape(grid, grid).astype(np.float32),
+                                   space not in bundle.unlearnt_spaces)
                        for j, (pk, other, share, space, weight, show)
                        in enumerate(zip(members, others, split.shares, spaces, weights, shows)))
         return OutfitExplanation(candidate, split.score, shares,

@@ -28,6 +28,9 @@ class OutfitShare:
     weight: float  # its weight in the outfit-level partner part: positive share / Σ positive shares
     shows_attribute: float  # calibrated probability this item shows the outfit-level attribute (0 without one)
     cells: np.ndarray  # (side, side) float32 exact per-cell terms of the candidate; sums to ``share``
+    # False: the pair's space is one the model never learnt (``ModelBundle.unlearnt_spaces``): its 0
+    # share is "not compared", not a measured "unrelated"
+    compared: bool = True
 
 
 @dataclass(frozen=True)
@@ -61,8 +64,9 @@ class OutfitExplanation:
         return tuple(100.0 * s.share / self.score for s in self.shares)
 
     def leading(self) -> OutfitShare:
-        """The outfit item with the largest share (the first on a tie): the one carrying the match."""
-        return max(self.shares, key=lambda s: s.share)
+        """The compared outfit item with the largest share (the first on a tie): the one carrying the
+        match; an item not compared (its 0 is no part) only when no item was."""
+        return max(self.shares, key=lambda s: (s.compared, s.share))
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no maps)."""
@@ -71,5 +75,6 @@ class OutfitExplanation:
                 "abstained": self.abstained, "attributes": [a.as_dict() for a in self.attributes[:5]],
                 "shares": [{"item": s.item.item_id, "share": s.share, "space": s.space, "weight": round(s.weight, 5),
                             "percent": round(percentages[j], 3) if percentages is not None else None,
-                            "shows_attribute": round(s.shows_attribute, 5)} for j, s in enumerate(self.shares)],
+                            "shows_attribute": round(s.shows_attribute, 5), "compared": s.compared}
+                           for j, s in enumerate(self.shares)],
                 "cells_sum": float(self.cells.sum()), "selection_tuned": self.selection_tuned}

@@ -167,7 +167,8 @@ class OutfitSearch:
             hits, infos = self._without_copies(ranked, category, k, where, photos)
             results[category] = [
                 SearchResult(infos[hit.item_pk], float(hit.score),
-                             {int(q): float(c) for q, c in zip(outfit, hit.contributions)}, general)
+                             {int(q): float(c) for q, c in zip(outfit, hit.contributions)}, general,
+                             frozenset(int(q) for j, q in enumerate(outfit) if not hit.was_compared(j)))
                 for hit in hits
             ]
         return results

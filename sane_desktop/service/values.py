@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:  # the indexing pipeline loads torch and FAISS: only its type is needed here
     # numpy too: the arrays only cross here, and the window imports these values before numpy loads
     import numpy as np
 
     from sane_desktop.retrieval.indexing import IndexSummary
+
+K = TypeVar("K")  # an outfit item's key: its pk (the service) or its label (the CLI's JSON)
 
 ALL_CATEGORIES = ""  # target "all": one ranked list per category
 TILE_MAP_SIDE = 56  # tile overlays: the 7×7 cell map upsampled, smooth at the 128 px thumbnail
@@ -82,9 +85,21 @@ class SearchResult:
     # ranked in the general space alone ("visually similar": one item, the cosine of the general
     # embeddings): explain it there too (``explain(..., general=True)``)
     general: bool = False
+    # outfit items whose pair with this result is in a space the model never learnt: their 0 in
+    # ``contributions`` is "not compared", not a measured part of the match
+    not_compared: frozenset[int] = frozenset()
 
     def best_outfit_item(self) -> int | None:
-        return max(self.contributions, key=self.contributions.__getitem__) if self.contributions else None
+        """The compared outfit item with the largest part of the score (the pair explained first);
+        None without one. An uncompared item is never it, even when every compared part is negative."""
+        return best_compared(self.contributions, self.not_compared)
+
+
+def best_compared(contributions: Mapping[K, float], not_compared: Collection[K]) -> K | None:
+    """The key of the largest of ``contributions`` among keys not in ``not_compared`` (the first on a
+    tie); None when none is left."""
+    compared = [pk for pk in contributions if pk not in not_compared]
+    return max(compared, key=contributions.__getitem__) if compared else None
 
 
 @dataclass(frozen=True)
