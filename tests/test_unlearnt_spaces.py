@@ -132,3 +132,21 @@ def test_an_item_not_compared_is_never_the_one_a_match_comes_most_from(closet: P
                  "--category", "Tops", "-k", "200"]) == 0
     listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
     assert listed and all(line.endswith(f"(most from {shoe.item_id})") for line in listed)
+
+
+def test_ids_and_searches_as_typed(closet: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial's ``--candidate " ID"`` was refused while ``--outfit " ID"`` was read; a search of a lone
+    backslash was echoed as Python writes it ('\\\\')."""
+    assert main(["--index-home", str(closet), "items", "closet", "--json"]) == 0
+    by_category: dict[str, list[str]] = {}
+    for row in json.loads(capsys.readouterr().out)["items"]:
+        by_category.setdefault(row["category"], []).append(row["item_id"])
+    top, shoe = by_category["Tops"][0], by_category["Shoes"][0]
+    assert main(["--index-home", str(closet), "explain", "closet", "--candidate", f" {top} ", "--outfit", shoe,
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["outfit_reason"]["candidate"] == top
+    assert main(["--index-home", str(closet), "explain", "closet", "--query", f"{shoe} ", "--candidate", f" {top}",
+                 "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--index-home", str(closet), "items", "closet", "--search", "\\"]) != 0
+    assert "--search “\\” has no words" in capsys.readouterr().err

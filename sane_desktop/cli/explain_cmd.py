@@ -151,6 +151,8 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
 def run(args: argparse.Namespace) -> dict[str, Any] | None:
     from sane_desktop.service import Catalogues
 
+    # an id as typed, "  ID" or "ID " (quoted from a list): spaces dropped, as --outfit drops them
+    args.query, args.candidate = (value.strip() if value else value for value in (args.query, args.candidate))
     if args.outfit:
         return _run_outfit(args)
     if args.pairs is None and not (args.query and args.candidate):

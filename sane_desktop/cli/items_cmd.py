@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service.items import has_search_words
 
     if args.search.strip() and not has_search_words(args.search):  # it would list every item, as no search does
-        raise CliError(f"--search {args.search!r} has no words to look for (letters or digits)")
+        raise CliError(f"--search “{printable(args.search)}” has no words to look for (letters or digits)")
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
         known = catalogue.items.categories()
