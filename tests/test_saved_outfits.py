@@ -136,7 +136,10 @@ def item(pk: int, item_id: str, title: str, category: str) -> ItemInfo:
 def test_csv_lists_the_outfit_then_each_targets_ranked_results(tmp_path: Path) -> None:
     top, shoe = item(1, "t1", "Red tee", "tops"), item(2, "s1", "=cmd()", "shoes")
     results = {"bottoms": [SearchResult(item(7, "b7", "Blue jeans", "bottoms"), 0.9, {1: 0.6, 2: 0.3}),
-                           SearchResult(item(8, "b8", "Skirt, pleated", "bottoms"), 0.5, {1: 0.5})],
+                           SearchResult(item(8, "b8", "Skirt, pleated", "bottoms"), 0.5, {1: 0.5}),
+                           # the shoe not compared with it (a space never learnt): its 0 is no share
+                           SearchResult(item(6, "b6", "Shorts", "bottoms"), 0.4, {1: 0.4, 2: 0.0},
+                                        not_compared=frozenset({2}))],
                "bags": [SearchResult(item(9, "g9", "Tote", "bags"), 0.25, {1: 0.1, 2: 0.15})]}
     # bags: a category the model has no matches learnt for, its results look-alikes
     path = write_outfit_csv(tmp_path / "look.csv", [top, shoe], results, alike={"bags"})
@@ -151,7 +154,8 @@ def test_csv_lists_the_outfit_then_each_targets_ranked_results(tmp_path: Path) -
                        "0.3000"]
     assert rows[4] == ["result", "bottoms", "2", "b8", "Skirt, pleated", "bottoms", "compatibility", "0.5000", "0.5000",
                        ""]
-    assert rows[5] == ["result", "bags", "1", "g9", "Tote", "bags", "looks", "0.2500", "0.1000", "0.1500"]
+    assert rows[5] == ["result", "bottoms", "3", "b6", "Shorts", "bottoms", "compatibility", "0.4000", "0.4000", ""]
+    assert rows[6] == ["result", "bags", "1", "g9", "Tote", "bags", "looks", "0.2500", "0.1000", "0.1500"]
     with pytest.raises(InputError, match="cannot write"):
         write_outfit_csv(tmp_path / "missing" / "look.csv", [top], results)
 

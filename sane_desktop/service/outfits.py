@@ -100,7 +100,8 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
     then per target category its ranked results (section ``result``) with what they were ranked by
     (``compatibility``, or ``looks`` for a target in ``alike``: one the model has no matches learnt
     for, whose results are look-alikes of the outfit), their score and each outfit item's share of
-    it (columns ``share <outfit item id>``; the shares sum to the score)."""
+    it (columns ``share <outfit item id>``; the shares sum to the score; empty for an outfit item the
+    result was not compared with, its pair's space one the model never learnt)."""
     shares = [f"share {item.item_id}" for item in outfit]
     rows = [["section", "target", "rank", "item_id", "title", "category", "ranked_by", "score", *shares]]
     for position, item in enumerate(outfit, start=1):
@@ -109,7 +110,8 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
     for target, ranked in results.items():
         ranked_by = "looks" if target in alike else "compatibility"
         for rank, result in enumerate(ranked, start=1):
-            parts = [_number(result.contributions[item.pk]) if item.pk in result.contributions else ""
+            parts = [_number(result.contributions[item.pk])
+                     if item.pk in result.contributions and item.pk not in result.not_compared else ""
                      for item in outfit]
             rows.append(["result", _text(target), str(rank), _text(result.item.item_id), _text(result.item.title),
                          _text(result.item.category), ranked_by, _number(result.score), *parts])
