@@ -87,3 +87,24 @@ def test_a_label_nearly_every_item_carries_is_never_the_reason() -> None:
     under = PairParts(parts.confidence, parts.match, parts.prior, [0, 1, 2], parts.partner,
                       np.array([UNIVERSAL_BASE_RATE - 0.01, 0.2, 0.3]))
     assert rank_attributes(under, weights, names)[0].name == "line:she"
+
+
+def test_an_empty_ranking_from_a_model_with_attributes_says_why() -> None:
+    """A trial's model of 8 colours ranked nothing for a yellow-labelled item (its own labels ruled out
+    each colour considered): the explanation said nothing, and ``explain --outfit`` read the silence
+    as "no attribute net". The service's abstention now names it; without a net it stays silent."""
+    from types import SimpleNamespace
+
+    from sane_desktop.explain.abstain import LABELS_CONTRADICT
+    from sane_desktop.gui.explanation_view import ABSTENTION_WORDS, plain_abstention
+    from sane_desktop.service.explanation import Explanations
+
+    def explanations(net: object) -> object:
+        bundle = SimpleNamespace(attributes=net)
+        return SimpleNamespace(model=SimpleNamespace(bundle=lambda: bundle), foreign_attributes=lambda: "")
+
+    with_net = explanations(SimpleNamespace(attributes=["colour:yellow", "colour:red"]))
+    reason = Explanations.abstention(with_net, [], None)  # type: ignore[arg-type]
+    assert reason == LABELS_CONTRADICT and abstention_kind(reason) == "labels_contradict"
+    assert plain_abstention(reason) == ABSTENTION_WORDS["labels_contradict"]
+    assert Explanations.abstention(explanations(None), [], None) == ""  # type: ignore[arg-type]

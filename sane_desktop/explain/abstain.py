@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-AbstentionKind = Literal["", "no_attribute", "flat_map", "weak_evidence", "foreign_model", "common_label"]
+AbstentionKind = Literal["", "no_attribute", "flat_map", "weak_evidence", "foreign_model", "common_label",
+                         "labels_contradict"]
 
 NO_ATTRIBUTE = "no attribute to name"
 FLAT_MAP = "the saliency map is flat"
@@ -23,9 +24,14 @@ FOREIGN_MODEL = "the model learnt its attributes on another catalogue"
 # 96 % of items): they cannot tell why these two match rather than any two
 COMMON_LABEL = "only labels nearly every item carries fit this match"
 
+# the model has attributes, but every one it would consider for this item is one the item's own
+# catalogue labels contradict (a trial's model, of 8 colours, saw none it could name on a yellow-labelled
+# item): an empty ranking that once read as "no attribute net"
+LABELS_CONTRADICT = "the item's own labels rule out every attribute the model sees on it"
+
 _SENTENCES: dict[str, AbstentionKind] = {NO_ATTRIBUTE: "no_attribute", FLAT_MAP: "flat_map",
                                          WEAK_EVIDENCE: "weak_evidence", FOREIGN_MODEL: "foreign_model",
-                                         COMMON_LABEL: "common_label"}
+                                         COMMON_LABEL: "common_label", LABELS_CONTRADICT: "labels_contradict"}
 
 
 def abstention_kind(reason: str) -> AbstentionKind:

@@ -496,6 +496,7 @@ ABSTENTION_WORDS = {"weak_evidence": "none of them is clearly on both items",
                     "flat_map": "no part of the picture stands out",
                     "no_attribute": "this model knows no attributes to name",
                     "common_label": "the only ones that fit are labels nearly every item carries",
+                    "labels_contradict": "the ones the model sees on it are ruled out by its own labels",
                     # true whether or not this catalogue can train one (a trial was told to "train one"
                     # with Train disabled, and of "drawn garments" in a catalogue of them)
                     "foreign_model": "this model learnt its reasons on another catalogue (a model trained on this "

@@ -529,11 +529,14 @@ class Explanations:
     def abstention(self, ranked: Sequence[AttributeScore], saliency: np.ndarray | None) -> str:
         """Why no attribute is named for a ranking with its saliency map ("" when the first is
         named): :func:`sane_desktop.explain.attribute_choice.abstention` with the selection's fitted
-        threshold. Without an attribute net (empty ranking) nothing is said ("")."""
+        threshold. Without an attribute net nothing is said (""); with one, an empty ranking (the
+        item's own labels ruled out every attribute considered) says so, never reading as no net."""
+        from sane_desktop.explain.abstain import LABELS_CONTRADICT
         from sane_desktop.explain.attribute_choice import abstention
 
         if not ranked:
-            return ""
+            net = self.model.bundle().attributes
+            return "" if net is None or not list(net.attributes) else self.foreign_attributes() or LABELS_CONTRADICT
         return self.foreign_attributes() or abstention(ranked, saliency, self.selection().abstain_below)
 
     def foreign_attributes(self) -> str:
