@@ -71,6 +71,11 @@ def test_query_and_explain_say_an_edited_table_is_not_in_use_until_a_reindex(
            "categories are still the imported ones; re-index to use the new ones (sane-desktop index" in said
     assert main(["--index-home", home, "explain", "shop", "--query", a, "--candidate", b, "--json"]) == 0
     assert "note: the catalogue's metadata (products.csv) changed since it was imported" in capsys.readouterr().err
+    # items too: where a curator checks a title (a trial read the old one there without a word)
+    assert main(["--index-home", home, "items", "shop", "--json"]) == 0
+    out = capsys.readouterr()
+    assert json.loads(out.out)["metadata_changed"] == ["products.csv"]
+    assert "note: the catalogue's metadata (products.csv) changed since it was imported" in out.err
     assert main(index) == 0  # the re-index reads it: nothing to say any more
     capsys.readouterr()
     data, said = query()

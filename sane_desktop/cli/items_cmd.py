@@ -5,10 +5,11 @@ way to them but reading the catalogue's own files)."""
 from __future__ import annotations
 
 import argparse
+import shlex
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable, say
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
 
@@ -53,10 +54,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(f"no category {category!r}; the catalogue's are: {', '.join(known)}")
         wanted = min(args.n, MAX_LISTED)
         found = catalogue.items.search(category, args.search, wanted + 1)  # one more: are there others?
+        # titles, categories and labels as imported: a trial checked an edited title here and read the old one
+        metadata = catalogue.items.metadata_changed()
     finally:
         catalogue.close()
+    if metadata:
+        from sane_desktop.service.items import metadata_note
+
+        say(f"note: {metadata_note(metadata)}; re-index to use the new ones (sane-desktop index "
+            f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})")
     return {
-        "catalogue": catalogue.info.name, "category": category, "search": args.search,
+        "catalogue": catalogue.info.name, "category": category, "search": args.search, "metadata_changed": metadata,
         "more": len(found) > wanted,
         # title: as shown (composed for a code); catalogue_title: the catalogue's own, when it differs
         "items": [{"item_id": item.item_id, "category": item.category, "title": item.title,
