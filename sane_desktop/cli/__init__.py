@@ -91,6 +91,19 @@ def printable(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def terminal_text(text: str) -> str:
+    """A command's text output for a terminal: every control character but the line breaks the
+    output is made of written as its escape (a trial's file name with ``ESC[31m`` turned the
+    index summary red, one with a zero-width space printed it invisibly); ``--json`` is left as is."""
+    return "\n".join(printable(line) for line in text.split("\n"))
+
+
+def say(line: str) -> None:
+    """One ``error:``/``note:`` line on stderr, a name inside it (a file's, an id) unable to break it in
+    two or to send the terminal an escape (:func:`printable`)."""
+    print(printable(line), file=sys.stderr)
+
+
 def add_json_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print a JSON summary on stdout")
 
@@ -118,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = handler(args)
     except SaneError as error:
         log.warning("command %s failed: %s", args.command, error)
-        print(f"error: {error}", file=sys.stderr)
+        say(f"error: {error}")
         return exit_code(error)
     except KeyboardInterrupt:
         log.warning("command %s interrupted", args.command)
@@ -128,13 +141,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         log.warning("command %s failed: %s", args.command, error)
         if os.environ.get("SANE_DEBUG"):
             raise
-        print(f"error: {os_error_line(error)}", file=sys.stderr)
+        say(f"error: {os_error_line(error)}")
         return 1
     except Exception as error:  # one line for the user, the traceback in the log; SANE_DEBUG=1 shows it too
         log.exception("command %s failed with an unexpected error", args.command)
         if os.environ.get("SANE_DEBUG"):
             raise
-        print(f"error: {type(error).__name__}: {error}", file=sys.stderr)
+        say(f"error: {type(error).__name__}: {error}")
         return 1
     if result is None:
         return 0
@@ -144,7 +157,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.write("\n")
         else:
             render: Callable[[dict[str, Any]], str] | None = getattr(args, "render", None)
-            print(render(result) if render else json.dumps(result, indent=2, default=str))
+            print(terminal_text(render(result)) if render else json.dumps(result, indent=2, default=str))
         sys.stdout.flush()
     except BrokenPipeError:  # the reader left early (`| head`): the work is done, so not a failure
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

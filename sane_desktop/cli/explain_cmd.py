@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import CliError, add_json_flag, printable, say
 from sane_desktop.errors import InputError, SaneError
 
 if TYPE_CHECKING:
@@ -151,8 +151,9 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
 def run(args: argparse.Namespace) -> dict[str, Any] | None:
     from sane_desktop.service import Catalogues
 
-    # an id as typed, "  ID" or "ID " (quoted from a list): spaces dropped, as --outfit drops them
-    args.query, args.candidate = (value.strip() if value else value for value in (args.query, args.candidate))
+    # an id as typed, "  ID" or "ID " (quoted from a list), is looked up as given, then without the
+    # spaces (by_item_id: a folder's file name may end in spaces); blank is none
+    args.query, args.candidate = (value if value and value.strip() else None for value in (args.query, args.candidate))
     if args.outfit:
         return _run_outfit(args)
     if args.pairs is None and not (args.query and args.candidate):
@@ -187,14 +188,14 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
         for number, pair in enumerate(pairs, 1):  # one JSON object per line, as each finishes
             if isinstance(pair, str):  # a malformed entry: reported on its own line, the others go on
                 failed += 1
-                print(f"error: pair {number}: {pair}", file=sys.stderr)
+                say(f"error: pair {number}: {pair}")
                 continue
             query_id, candidate_id = pair
             try:
                 line = json.dumps(explain(query_id, candidate_id), default=str)
             except SaneError as error:  # a bad pair is reported on its own line; the others go on
                 failed += 1
-                print(f"error: pair {number} ({query_id!r}, {candidate_id!r}): {error}", file=sys.stderr)
+                say(f"error: pair {number} ({query_id!r}, {candidate_id!r}): {error}")
                 continue
             sys.stdout.write(line + "\n")
             sys.stdout.flush()
@@ -215,8 +216,8 @@ def _say_model(catalogue: Any, model: Path | None) -> None:
         return
     indexed = index_model(catalogue.folder)
     if indexed is not None and indexed[1] != catalogue.model.bundle().content_hash:
-        print(f"note: explained with --model {model}, not the model the index was built with "
-              f"({indexed[0] or indexed[1][:12]}): its scores are not the ones query ranks by", file=sys.stderr)
+        say(f"note: explained with --model {model}, not the model the index was built with "
+            f"({indexed[0] or indexed[1][:12]}): its scores are not the ones query ranks by")
 
 
 def _say_metadata(catalogue: Any) -> None:
@@ -228,8 +229,8 @@ def _say_metadata(catalogue: Any) -> None:
 
     changed = catalogue.items.metadata_changed()
     if changed:
-        print(f"note: {metadata_note(changed)}; re-index to use the new ones (sane-desktop index "
-              f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})", file=sys.stderr)
+        say(f"note: {metadata_note(changed)}; re-index to use the new ones (sane-desktop index "
+            f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})")
 
 
 def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
@@ -304,7 +305,7 @@ def _render_outfit(result: dict[str, Any]) -> str:
     by_looks = [share["item"] for share in reason["shares"] if share.get("compared_by") == "general"]
     which = "every pair compared by looks: a likeness, not a match" if len(by_looks) == len(reason["shares"]) \
         else f"{len(by_looks)} of {len(reason['shares'])} pairs compared by looks" if by_looks else ""
-    lines = [f"{reason['candidate']} with outfit {', '.join(reason['outfit'])}: outfit score {reason['score']:.3f} "
+    lines = [f"{printable(reason['candidate'])} with outfit {printable(', '.join(reason['outfit']))}: outfit score {reason['score']:.3f} "
              f"(Σ of its cosines; the cells sum to {reason['cells_sum']:.3f}{'; ' + which if which else ''})"]
     if reason["attribute"]:
         lines.append(f"explaining attribute (whole outfit): {reason['attribute']}")
@@ -320,7 +321,7 @@ def _render_outfit(result: dict[str, Any]) -> str:
         # how much the item shows the outfit's attribute: meaningless when none was named
         shows = f"  shows it {share['shows_attribute']:.2f}" if reason["attribute"] else ""
         looks = "  (by looks)" if share.get("compared_by") == "general" else ""
-        lines.append(f"  {share['item']:>12s}  share {share['share']:+.3f} ({percent}){shows}  "
+        lines.append(f"  {printable(share['item']):>12s}  share {share['share']:+.3f} ({percent}){shows}  "
                      f"pair's own attribute: {pair}{looks}")
     if reason["attribute"] and not reason.get("selection_tuned", True):
         lines.append(UNTUNED_NOTE)
@@ -331,7 +332,7 @@ def render(result: dict[str, Any]) -> str:
     if "outfit_reason" in result:
         return _render_outfit(result)
     looks = " (visual similarity: how alike they look)" if result.get("compared_by") == "general" else ""
-    lines = [f"{result['query']} ~ {result['candidate']}: similarity {result['similarity']:.3f}{looks} "
+    lines = [f"{printable(result['query'])} ~ {printable(result['candidate'])}: similarity {result['similarity']:.3f}{looks} "
              f"({result['method']}, " + (f"from the cache; computed in {result['seconds'] * 1000:.1f} ms then)"
                                          if result.get('cached') else f"{result['seconds'] * 1000:.1f} ms)")]
     if result.get("abstained"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import add_json_flag
+from sane_desktop.cli import add_json_flag, printable
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -64,7 +64,7 @@ def render(result: dict[str, Any]) -> str:
     if copies:
         lines.append(f"  same photo as another item {len(copies)} (both imported; a search leaves out copies "
                      "of the outfit's own photos):")
-        lines += [f"    {s['id']} ({s['path']}): {s['reason']}" for s in copies[:20]]
+        lines += [f"    {entry_line(s)}" for s in copies[:20]]
         if len(copies) > 20:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
     lines += framing_lines(result.get("framing", []), "imported")
@@ -75,8 +75,14 @@ def skip_line(skip: dict[str, str]) -> str:
     """One skipped entry as the summaries list it: ``item ID (PATH): reason``; a file or folder that
     is no item (kind ``metadata``, no id: a link to a folder, a hidden folder) by its path alone."""
     if not skip["id"]:
-        return f"{skip['path'] or '(catalogue folder)'}: {skip['reason']}"
-    return f"{skip['kind']} {skip['id']} ({skip['path']}): {skip['reason']}"
+        return printable(f"{skip['path'] or '(catalogue folder)'}: {skip['reason']}")
+    return printable(f"{skip['kind']} {skip['id']} ({skip['path']}): {skip['reason']}")
+
+
+def entry_line(entry: dict[str, str]) -> str:
+    """A photo's note as the summaries list it, ``ID (PATH): reason``, on one line whatever its names
+    hold (a file name with a newline split a trial's list in two)."""
+    return printable(f"{entry['id']} ({entry['path']}): {entry['reason']}")
 
 
 def framing_lines(notes: list[dict[str, str]], done: str) -> list[str]:
@@ -86,7 +92,7 @@ def framing_lines(notes: list[dict[str, str]], done: str) -> list[str]:
         return []
     lines = [f"  photos the model sees little of: {len(notes)} ({done} as they are; a larger, squarer photo "
              "is explained better):"]
-    lines += [f"    {s['id']} ({s['path']}): {s['reason']}" for s in notes[:20]]
+    lines += [f"    {entry_line(s)}" for s in notes[:20]]
     if len(notes) > 20:
         lines.append(f"    ... and {len(notes) - 20} more (use --json for all)")
     return lines

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import add_json_flag
-from sane_desktop.cli.import_cmd import framing_lines, skip_line
+from sane_desktop.cli import add_json_flag, printable, say
+from sane_desktop.cli.import_cmd import entry_line, framing_lines, skip_line
 from sane_desktop.service.titles import counted
 
 
@@ -89,7 +88,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     summary = report.indexed.as_dict()
     summary["shard"] = args.shard
     if summary.get("note"):
-        print(f"note: {summary['note']}", file=sys.stderr)
+        say(f"note: {summary['note']}")
     return summary
 
 
@@ -102,7 +101,7 @@ def render(result: dict[str, Any]) -> str:
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
         f"{len(skipped)} skipped, {len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
         + (f"{result['images_per_second']} images/s)" if result["embedded"] else "nothing new to embed)"),
-        "  " + ", ".join(f"{c} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
+        "  " + ", ".join(f"{printable(c)} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]
     if result.get("rebuilt") is False:
         lines.append(f"  not rebuilt: {result.get('rebuild_reason')}")
@@ -114,12 +113,12 @@ def render(result: dict[str, Any]) -> str:
     unmatched = {c: t for c, t in result["mapped"].items() if result["mapped_how"].get(c) != "exact"}
     if unmatched:
         lines.append("  categories: " + ", ".join(
-            f"{c} -> {t} ({how.get(result['mapped_how'].get(c, ''), result['mapped_how'].get(c))})"
+            f"{printable(c)} -> {printable(t)} ({how.get(result['mapped_how'].get(c, ''), result['mapped_how'].get(c))})"
             for c, t in unmatched.items()))
     for category, suggestion in result.get("suggestions", {}).items():
         # quoted as a shell needs it, so a suggestion for "Ankle Boots" can be pasted as it is
         choice = shlex.quote(f"{category}={suggestion['category']}")
-        lines.append(f"  {category}: try --category-map {choice} ({suggestion['reason']})")
+        lines.append(printable(f"  {category}: try --category-map {choice} ({suggestion['reason']})"))
     items = ((result.get("import_summary") or {}).get("changes") or {}).get("items") or {}
     if any(items.get(key) for key in ("inserted", "updated", "deleted")):  # what the re-import found changed
         lines.append(f"  items since the last import: {items.get('inserted', 0)} new, {items.get('updated', 0)} "
@@ -131,7 +130,7 @@ def render(result: dict[str, Any]) -> str:
     if copies:  # information, not errors: both are indexed, and a search leaves out copies of the outfit's photos
         lines.append(f"  same photo as another item: {len(copies)} (both indexed; a search leaves out copies of the "
                      "outfit's own photos):")
-        lines += [f"    {s['id']} ({s['path']}): {s['reason']}" for s in copies[:20]]
+        lines += [f"    {entry_line(s)}" for s in copies[:20]]
         if len(copies) > 20:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
     poorly = (result.get("import_summary") or {}).get("framing", [])

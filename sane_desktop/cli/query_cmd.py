@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 import shlex
-import sys
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable, say
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 from sane_desktop.service.values import best_compared
 
@@ -99,7 +98,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("-k must be positive")
     args.k = min(args.k, MAX_LISTED)  # "at most": more than any catalogue holds lists them all
     if args.similar is not None:
-        item_ids = [args.similar.strip()]
+        item_ids = [args.similar]  # as given, then without spaces around it (by_item_id)
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
     try:
         if args.similar is None:  # an id may hold a comma: the catalogue says which entry is one
@@ -124,10 +123,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             outfit.append(catalogue.search.add_image(path, category))
             note = _framing_note(path)
             if note:
-                print(f"note: {note}", file=sys.stderr)
+                say(f"note: {note}")
         for item in outfit:  # the catalogue's own outfit items are framed as the model sees them too (a trial)
             if not item.from_disk and (note := _catalogue_framing_note(item.image_path)):
-                print(f"note: {item.item_id}: {note}", file=sys.stderr)
+                say(f"note: {item.item_id}: {note}")
         if args.similar is not None:
             results = catalogue.search.similar(outfit[0].pk, args.category or "", args.k)
         else:
@@ -150,16 +149,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         catalogue.close()
     if metadata:  # ranked and titled as imported: say so, and how to use the edit
-        print(f"note: {metadata_note(metadata)}; re-index to use the new ones (sane-desktop index "
-              f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})", file=sys.stderr)
+        say(f"note: {metadata_note(metadata)}; re-index to use the new ones (sane-desktop index "
+            f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})")
     if outfit_changed:
-        print(f"note: {_outfit_changed_note(outfit_changed, similar=args.similar is not None)}", file=sys.stderr)
+        say(f"note: {_outfit_changed_note(outfit_changed, similar=args.similar is not None)}")
     if changed:  # ranked by the photos as indexed: say which are no longer what the folder holds
         shown = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in changed[:5])
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-        print(f"note: {len(changed)} result photo{'s' if len(changed) != 1 else ''} changed since indexing: {shown}{more}; "
-              "they are ranked as indexed: re-index",
-              file=sys.stderr)
+        say(f"note: {len(changed)} result photo{'s' if len(changed) != 1 else ''} changed since indexing: {shown}{more}; "
+            "they are ranked as indexed: re-index")
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
         "catalogue": catalogue.info.name,
@@ -186,7 +184,7 @@ TITLE_WIDTH = 36  # characters of a result's title in the text output (the JSON 
 
 
 def render(result: dict[str, Any]) -> str:
-    members = ", ".join(q["item"] + " (" + q["category"] + ")" for q in result["outfit"])
+    members = printable(", ".join(q["item"] + " (" + q["category"] + ")" for q in result["outfit"]))
     lines = [f"Visually similar to {members}" if result.get("mode") == "similar" else f"Outfit: {members}"]
     by_look_items = [q["item"] for q in result["outfit"] if q.get("space") == GENERAL]
     if result.get("mode") != "similar" and by_look_items:

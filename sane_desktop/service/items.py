@@ -155,14 +155,22 @@ class CatalogueItems:
         return ItemText(*found)
 
     def by_item_id(self, item_ids: Sequence[str]) -> list[ItemInfo]:
-        """Items by the catalogue's own ids, in the order given; raises :class:`NotFound` naming
-        the unknown ones."""
-        pks = item_pks(self.engine, self.record.pk, item_ids)
-        missing = [item_id for item_id in item_ids if item_id not in pks]
+        """Items by the catalogue's own ids, in the order given: an id as given when the catalogue
+        has it (a folder's file name may end in spaces: ``tops/  spaced  ``), else without the spaces
+        around it (an id pasted with them); raises :class:`NotFound` naming the unknown ones."""
+        pks = item_pks(self.engine, self.record.pk, sorted({*item_ids, *(i.strip() for i in item_ids)}))
+        found: dict[str, int] = {}
+        missing: list[str] = []
+        for item_id in item_ids:
+            pk = pks.get(item_id, pks.get(item_id.strip()))
+            if pk is None:
+                missing.append(item_id.strip())
+            else:
+                found[item_id] = pk
         if missing:
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""  # never cut without a word
             raise NotFound(f"unknown item ids: {listed_ids(missing[:5])}{more} (catalogue {self.record.name!r})")
-        return self.infos([pks[item_id] for item_id in item_ids])
+        return self.infos([found[item_id] for item_id in item_ids])
 
     def split_ids(self, entries: Sequence[str]) -> list[str]:
         """Item ids from comma-separated ``entries`` (a command line's ``--outfit A,B``), in order,
@@ -171,16 +179,24 @@ class CatalogueItems:
         of the catalogue's ids is taken whole, else one part (entries of more than
         :data:`SPLIT_PARTS` parts are only split)."""
         pieces = [entry.split(",") for entry in entries]
-        joins = {",".join(parts[i:j]).strip() for parts in pieces if 1 < len(parts) <= SPLIT_PARTS
+        joins = {",".join(parts[i:j]) for parts in pieces if 1 < len(parts) <= SPLIT_PARTS
                  for i in range(len(parts)) for j in range(i + 2, len(parts) + 1)}
-        known = item_pks(self.engine, self.record.pk, sorted(joins)) if joins else {}
+        # an id as typed when the catalogue has it (a folder's file name may end in spaces), else without
+        # the spaces around it: the single parts are asked for as they are too
+        wanted = {*joins, *(part for parts in pieces for part in parts if part != part.strip())}
+        known = item_pks(self.engine, self.record.pk, sorted({*wanted, *(w.strip() for w in wanted)})) if wanted else {}
+
+        def resolved(raw: str) -> str | None:
+            return raw if raw in known else raw.strip() if raw.strip() in known else None
+
         ids: list[str] = []
         for parts in pieces:
             start = 0
             while start < len(parts):
-                end = next((j for j in range(len(parts), start + 1, -1)
-                            if ",".join(parts[start:j]).strip() in known), start + 1)
-                ids += [found] if (found := ",".join(parts[start:end]).strip()) else []
+                end = next((j for j in range(len(parts), start + 1, -1) if resolved(",".join(parts[start:j]))),
+                           start + 1)
+                raw = ",".join(parts[start:end])
+                ids += [found] if (found := resolved(raw) or raw.strip()) else []
                 start = end
         return ids
 
