@@ -271,3 +271,22 @@ def test_folder_catalogue_is_unaffected(tmp_path: Path) -> None:
     write_image(tmp_path / "tops" / "a.jpg")
     catalogue = read_catalogue(tmp_path)
     assert [item.item_id for item in catalogue.items] == ["tops/a"] and not catalogue.skipped
+
+
+def test_manifest_outfits_row_with_an_empty_id_is_reported(tmp_path: Path) -> None:
+    """A trial's outfit rows with an empty outfit id or item id (``,i5``; ``{"outfit": "o9", "item": null}``)
+    vanished without a word; a row with neither is a blank line and stays unsaid."""
+    rows = json_manifest(tmp_path, n_items=4)
+    ids = [row["article_id"] for row in rows]
+    (tmp_path / "outfits.json").write_text(json.dumps([
+        {"outfit": "A", "article": ids[0]}, {"outfit": "A", "article": ids[1]}, {"outfit": None, "article": ids[2]},
+        {"outfit": "B", "article": ""}, {"outfit": "", "article": None},
+    ]))
+    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
+    mapping["outfits"]["table"] = "outfits.json"
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    catalogue = read_catalogue(tmp_path)
+    assert [(o.outfit_id, o.item_ids) for o in catalogue.outfits] == [("A", [ids[0], ids[1]])]
+    notes = [(s.kind, s.item_id, s.path, s.reason) for s in catalogue.skipped]
+    assert notes == [("outfit", "", "outfits.json row 3", "row left out: column 'outfit' (outfits.outfit_id) is empty"),
+                     ("outfit", "B", "outfits.json row 4", "row left out: column 'article' (outfits.item_id) is empty")]

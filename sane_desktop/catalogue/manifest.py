@@ -600,6 +600,11 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
                                           "outfit"))
             continue
         if not outfit_id or not item_id:
+            if outfit_id or item_id:  # half a row: said, as a wrong cell is (a row with neither is a blank line)
+                empty = mapping.outfit_item_column if outfit_id else mapping.outfit_id_column
+                catalogue.skipped.append(Skip(outfit_id, row.where(mapping.outfits_table, number),
+                                              f"row left out: column {empty!r} ({required[empty]}) is empty",
+                                              "outfit"))
             continue
         outfit = outfits.setdefault(outfit_id, OutfitRecord(outfit_id, []))
         # a repeat is kept here: the catalogue's pruning counts it once and says so
