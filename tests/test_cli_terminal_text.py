@@ -73,3 +73,23 @@ def test_an_id_that_ends_in_spaces_is_named_as_it_is(tmp_path: Path, capsys: pyt
     # an id pasted with spaces around it is still found without them
     assert main([*home, "explain", "closet", "--query", f" {shoe}", "--candidate", spaced, "--json"]) == 0
     capsys.readouterr()
+
+
+def test_an_empty_list_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial's shoes were byte copies of the outfit's shoe: ``query`` printed a bare ``Shoes:``
+    heading, which read as a broken search. An empty list says why it is empty."""
+    root = make_closet(tmp_path / "closet")
+    shoes = sorted((root / "Shoes").iterdir())
+    for other in shoes[1:]:
+        other.unlink()
+        shutil.copy(shoes[0], other.with_suffix(shoes[0].suffix))
+    home = ["--index-home", str(tmp_path / "home")]
+    assert main([*home, "index", str(root), "--name", "closet", "--model", str(demo_model_path()), "--workers", "0",
+                 "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main([*home, "items", "closet", "--json"]) == 0
+    ids = [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]]
+    shoe, top = shoes[0].relative_to(root).with_suffix("").as_posix(), next(i for i in ids if i.startswith("Tops/"))
+    assert main([*home, "query", "closet", "--outfit", f"{shoe},{top}", "--category", "Shoes"]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == [
+        "Shoes:", "  (nothing to list: no indexed Shoes item besides the outfit's own items and copies of their photos)"]

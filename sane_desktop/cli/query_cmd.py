@@ -205,6 +205,10 @@ def render(result: dict[str, Any]) -> str:
             continue
         lines.append(f"{category} — looks alike (the model has no matches learnt for {category!r}: compared by "
                      "visual similarity, not compatibility)" if by_look else f"{category}:")
+        if not ranked:  # an empty heading read as a broken search (a trial): say why it is empty
+            own = "the item itself and copies of its photo" if result.get("mode") == "similar" else \
+                "the outfit's own items and copies of their photos"
+            lines.append(f"  (nothing to list: no indexed {category} item besides {own})")
         for rank, row in enumerate(ranked, 1):
             driver = best_compared(row.get("contributions", {}), set(row.get("not_compared", [])))
             why = "" if result.get("mode") == "similar" or driver is None else f"  (most from {printable(driver)})"
