@@ -131,6 +131,8 @@ def test_decompression_bomb_refused_from_header(tmp_path: Path) -> None:
     # Would need 30 GB to decode; refused from the header alone (the test finishing proves no decode).
     huge = write_bomb_png(tmp_path / "bomb.png", 100_000, 100_000)
     assert "decompression bomb" in _reason(huge)
+    # the image's own size, not Pillow's threshold (a trial read "more than 178,956,970 pixels")
+    assert "image too large: 10,000,000,000 pixels exceeds the" in _reason(huge)
     # Under Pillow's own limits but over ours: our header check catches it.
     moderate = write_bomb_png(tmp_path / "moderate.png", 5_000, 5_000)
     assert "exceeds the 1,000,000-pixel limit" in _reason(moderate, max_pixels=1_000_000)

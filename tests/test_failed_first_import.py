@@ -40,3 +40,28 @@ def test_a_failed_reindex_keeps_the_catalogue(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError):
         building.import_folder(tmp_path / "source", "kept")
     assert database.is_file()  # the catalogue it held is still there
+
+
+def test_a_table_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    """A Windows-1252 CSV was refused with "(byte 61)", read by a trial as a byte's value: the line and
+    what to do are named."""
+    from sane_desktop.catalogue.manifest import read_table
+
+    (tmp_path / "products.csv").write_bytes("id,title\n1,Plain tee\n2,Caf\u00e9 dress\n".encode("cp1252"))
+    with pytest.raises(CatalogueError, match=r"products.csv: not UTF-8 text \(line 3: byte 0xe9 at offset 26\); "
+                                             r"save it as UTF-8"):
+        read_table(tmp_path, "products.csv", {"id": "items.id"})
+    (tmp_path / "outfits.json").write_bytes('[\n{"outfit": "A",\n "item": "caf\u00e9"}]'.encode("cp1252"))
+    from sane_desktop.catalogue.jsonfile import read_json
+
+    with pytest.raises(CatalogueError, match=r"not UTF-8 text \(line 3: byte 0xe9"):
+        read_json(tmp_path / "outfits.json", "outfits.json")
+
+
+def test_a_cell_longer_than_the_csv_modules_limit_is_read(tmp_path: Path) -> None:
+    """A 200,000-character title failed a trial's whole import ("field larger than field limit")."""
+    from sane_desktop.catalogue.manifest import read_table
+
+    (tmp_path / "products.csv").write_text("id,title\n1," + "x" * 200_000 + "\n2,Plain tee\n", encoding="utf-8")
+    rows = read_table(tmp_path, "products.csv", {"id": "items.id"})
+    assert [len(row["title"]) for row in rows] == [200_000, 9]

@@ -103,10 +103,14 @@ def open_bounded(source: Path | str | IO[bytes], max_pixels: int = DEFAULT_MAX_P
             # over Pillow's own limit it warns (once per size, on stderr): our limit below decides
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(source)
-    except Image.DecompressionBombError:
+    except Image.DecompressionBombError as error:
+        # the image's own size, from Pillow's words ("Image size (400000000 pixels) exceeds …"): a trial
+        # read Pillow's threshold as the size of its 20000 × 20000 photo
+        size = re.search(r"\((\d+) pixels\)", str(error))
+        pixels = f"{int(size.group(1)):,} pixels" if size else f"more than {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels"
         raise ImageRejected(
-            f"image too large: more than {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels exceeds the "
-            f"{max_pixels:,}-pixel limit (possible decompression bomb; not decoded)"
+            f"image too large: {pixels} exceeds the {max_pixels:,}-pixel limit (possible decompression bomb; "
+            "not decoded)"
         ) from None
     except UnidentifiedImageError:
         raise ImageRejected(_unidentified_reason(source)) from None

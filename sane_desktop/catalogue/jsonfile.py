@@ -19,7 +19,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.catalogue.types import CatalogueError
+from sane_desktop.catalogue.types import CatalogueError, not_utf8
 
 
 class JsonObject(dict[str, Any]):
@@ -42,12 +42,12 @@ def read_json(path: Path, shown: str) -> Any:
         CatalogueError: the file is missing, unreadable, not UTF-8, not JSON, or nested too deeply.
     """
     try:
-        with path.open(encoding="utf-8-sig") as handle:  # -sig: tolerate a byte-order mark
-            return json.load(handle, object_pairs_hook=JsonObject)
+        # decoded whole (-sig: tolerate a byte-order mark), so a bad byte's line can be named
+        return json.loads(path.read_bytes().decode("utf-8-sig"), object_pairs_hook=JsonObject)
     except json.JSONDecodeError as error:
         raise CatalogueError(f"{shown}: invalid JSON ({error.msg}: line {error.lineno}, column {error.colno})") from None
     except UnicodeDecodeError as error:
-        raise CatalogueError(f"{shown}: not UTF-8 text (byte {error.start})") from None
+        raise not_utf8(shown, error) from None
     except RecursionError:
         raise CatalogueError(f"{shown}: JSON nested too deeply") from None
     except ValueError as error:  # a number json cannot hold (an integer of over 4,300 digits)

@@ -35,7 +35,7 @@ import regex  # type: ignore[import-untyped]
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
 from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
-from sane_desktop.catalogue.types import Catalogue, ItemRecord, OutfitRecord, Skip
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, OutfitRecord, Skip, not_utf8
 
 MISSING_IMAGE_POLICIES = ("report", "count")
 # bounds on what an untrusted mapping may ask for
@@ -455,6 +455,9 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
     else:
         try:
             text = path.read_text(encoding="utf-8-sig")
+            # the csv module refuses a cell over 128 KiB, which failed a trial's whole import for one
+            # long description: the file is in memory already, so a cell may be as long as the file
+            csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
             delimiter = _csv_dialect(text, required)
             lines = _StartLines(io.StringIO(text, newline=""))
             reader = csv.DictReader(lines, delimiter=delimiter)
@@ -466,7 +469,7 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
                 rows.append(_csv_row(row, len(fieldnames), delimiter, lines.start))
                 lines.next_row()
         except UnicodeDecodeError as error:
-            raise CatalogueError(f"{relative}: not UTF-8 text (byte {error.start})") from None
+            raise not_utf8(str(relative), error) from None
         except csv.Error as error:
             raise CatalogueError(f"{relative}: unreadable table ({error})") from None
         header = f"; {_describe_header(fieldnames, delimiter)}"

@@ -35,6 +35,7 @@ from sane_desktop.catalogue.types import (
     Skip,
     SplitRecord,
     is_text,
+    not_utf8,
 )
 
 PROTOCOLS = ("nondisjoint", "disjoint")
@@ -84,7 +85,7 @@ def _read_text(path: Path, shown: str) -> str:
     try:
         return path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CatalogueError(f"{shown}: not UTF-8 text (byte {error.start})") from None
+        raise not_utf8(shown, error) from None
 
 
 def _fine_categories(path: Path) -> dict[str, tuple[str, str]]:

@@ -45,6 +45,14 @@ class CatalogueError(InputError):
     message names the file and what is wrong."""
 
 
+def not_utf8(shown: str, error: UnicodeDecodeError) -> CatalogueError:
+    """The error for a metadata file that is not UTF-8, naming the line of the first bad byte (a
+    trial read "byte 61" as a byte's value) and what to do: ``error.object`` is the file's bytes."""
+    line = bytes(error.object[: error.start]).count(b"\n") + 1
+    return CatalogueError(f"{shown}: not UTF-8 text (line {line}: byte 0x{error.object[error.start]:02x} at offset "
+                          f"{error.start}); save it as UTF-8 (spreadsheets: CSV UTF-8)")
+
+
 @dataclass
 class ItemRecord:
     """One product."""
