@@ -93,3 +93,5 @@ def test_an_empty_list_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert main([*home, "query", "closet", "--outfit", f"{shoe},{top}", "--category", "Shoes"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == [
         "Shoes:", "  (nothing to list: no indexed Shoes item besides the outfit's own items and copies of their photos)"]
+    assert main([*home, "query", "closet", "--outfit", f"{shoe},{top}", "--category", " "]) != 0  # not "every category"
+    assert "--category is empty" in capsys.readouterr().err

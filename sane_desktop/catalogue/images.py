@@ -312,7 +312,10 @@ def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFact
             raise ImageRejected("image path is not a regular file (pipe, socket or device)")
         data = path.read_bytes()
     except FileNotFoundError:
-        raise ImageRejected("image file is missing") from None
+        # a table's "images\\t000.png" (written on Windows) names a file of that name here, not a folder
+        hint = "; a backslash is no folder separator here: write the path with / (images/t000.png)" \
+            if "\\" in path.name else ""
+        raise ImageRejected(f"image file is missing{hint}") from None
     except IsADirectoryError:
         raise ImageRejected("image path is a folder, not a file") from None
     except OSError as error:

@@ -109,6 +109,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.vector_backend is not None:
             catalogue.search.check_backend(args.vector_backend)
         known = catalogue.search.searcher().categories
+        if args.category is not None and not args.category.strip():  # read as "every category" (a trial)
+            raise CliError("--category is empty: give one of the catalogue's categories, or leave --category out for "
+                           "every indexed category")
         if args.category and args.category not in known:  # 'earrings' for 'Earrings': one spelling, not a typo
             same = [name for name in known if name.casefold() == args.category.casefold()]
             args.category = same[0] if len(same) == 1 else args.category
