@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 TILE_MAP_SIDE = values.TILE_MAP_SIDE  # defined with the values so that the facade needs no torch to name it
 ATTRIBUTE_MAPS = 5  # activation maps sent with a click-through explanation: as many as the view lists
-CACHE_VERSION = 7  # bump when what a cached entry holds changes (3: the abstention; 4: the bundled general model names none; 5: near-universal labels are no reason; 6: a label new to the model vetoes its kind's other values; 7: the partner's labels say what it does not have)
+CACHE_VERSION = 8  # bump when what a cached entry holds changes (3: the abstention; 4: the bundled general model names none; 5: near-universal labels are no reason; 6: a label new to the model vetoes its kind's other values; 7: the partner's labels say what it does not have; 8: an empty ranking with attributes says why)
 
 # (calibrated probabilities (B, A), activation maps (B, A, h, w) on the CPU), or None without an attribute net
 AttributePass = tuple[np.ndarray, torch.Tensor] | None
