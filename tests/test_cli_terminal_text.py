@@ -18,6 +18,17 @@ from tests.closet_world import make_closet
 ESCAPE = "\x1b[31m"
 
 
+def indexed(root: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> tuple[list[str], list[str], str]:
+    """Index the folder ``root`` as "closet" with the bundled demo model: (the --index-home arguments,
+    the catalogue's item ids as ``items --json`` lists them, the index command's text output)."""
+    home = ["--index-home", str(tmp_path / "home")]
+    assert main([*home, "index", str(root), "--name", "closet", "--model", str(demo_model_path()), "--workers", "0",
+                 "--device", "cpu"]) == 0
+    out = capsys.readouterr().out
+    assert main([*home, "items", "closet", "--json"]) == 0
+    return home, [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]], out
+
+
 def test_terminal_text_keeps_the_lines_and_escapes_the_rest() -> None:
     assert terminal_text(f"a{ESCAPE}b\nc\u200bd\te") == "a\\x1b[31mb\nc\\u200bd\\te"
     assert printable("one\nline") == "one\\nline"
@@ -29,14 +40,9 @@ def test_summaries_lists_and_errors_hold_no_control_character(tmp_path: Path,
     shutil.copy(root / "Tops" / "tops_0.jpg", root / "Tops" / f"X{ESCAPE}RED.jpg")  # a copy: listed as one
     shutil.copy(root / "Tops" / "tops_1.png", root / "Tops" / "new\nline.png")
     (root / "Tops" / f"bad{ESCAPE}zero.png").write_bytes(b"")  # skipped: listed with its reason
-    home = ["--index-home", str(tmp_path / "home")]
-    assert main([*home, "index", str(root), "--name", "closet", "--model", str(demo_model_path()), "--workers", "0",
-                 "--device", "cpu"]) == 0
-    out = capsys.readouterr().out
+    home, ids, out = indexed(root, tmp_path, capsys)
     assert "\x1b" not in out and "\\x1b[31m" in out
     assert not any(line.startswith("line.png") for line in out.splitlines())  # the newline did not split a line
-    assert main([*home, "items", "closet", "--json"]) == 0
-    ids = [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]]
     escaped = next(item_id for item_id in ids if ESCAPE in item_id)  # --json keeps the id as it is
     shoe = next(item_id for item_id in ids if item_id.startswith("Shoes/"))
     assert main([*home, "query", "closet", "--outfit", f"{escaped},{shoe}", "-k", "3"]) == 0
@@ -53,12 +59,7 @@ def test_an_id_that_ends_in_spaces_is_named_as_it_is(tmp_path: Path, capsys: pyt
     which stripped what they were given. An id is looked up as given, then without the spaces."""
     root = make_closet(tmp_path / "closet")
     shutil.copy(root / "Tops" / "tops_1.png", root / "Tops" / "  spaced  .png")
-    home = ["--index-home", str(tmp_path / "home")]
-    assert main([*home, "index", str(root), "--name", "closet", "--model", str(demo_model_path()), "--workers", "0",
-                 "--device", "cpu"]) == 0
-    capsys.readouterr()
-    assert main([*home, "items", "closet", "--json"]) == 0
-    ids = [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]]
+    home, ids, _out = indexed(root, tmp_path, capsys)
     spaced = next(item_id for item_id in ids if "spaced" in item_id)
     assert spaced != spaced.strip()
     shoe = next(item_id for item_id in ids if item_id.startswith("Shoes/"))
@@ -83,12 +84,7 @@ def test_an_empty_list_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[st
     for other in shoes[1:]:
         other.unlink()
         shutil.copy(shoes[0], other.with_suffix(shoes[0].suffix))
-    home = ["--index-home", str(tmp_path / "home")]
-    assert main([*home, "index", str(root), "--name", "closet", "--model", str(demo_model_path()), "--workers", "0",
-                 "--device", "cpu"]) == 0
-    capsys.readouterr()
-    assert main([*home, "items", "closet", "--json"]) == 0
-    ids = [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]]
+    home, ids, _out = indexed(root, tmp_path, capsys)
     shoe, top = shoes[0].relative_to(root).with_suffix("").as_posix(), next(i for i in ids if i.startswith("Tops/"))
     assert main([*home, "query", "closet", "--outfit", f"{shoe},{top}", "--category", "Shoes"]) == 0
     assert capsys.readouterr().out.splitlines()[1:] == [

@@ -15,6 +15,7 @@ import importlib
 import json
 import logging
 import os
+import shlex
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -102,6 +103,17 @@ def say(line: str) -> None:
     """One ``error:``/``note:`` line on stderr, a name inside it (a file's, an id) unable to break it in
     two or to send the terminal an escape (:func:`printable`)."""
     print(printable(line), file=sys.stderr)
+
+
+def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str) -> None:
+    """The ``note:`` line for metadata files changed since the import (``CatalogueItems.metadata_changed``),
+    with the ``index`` command that reads them; nothing for none. ``query``, ``explain`` and ``items``
+    all say it: their titles, categories and labels are the imported ones."""
+    if changed:
+        from sane_desktop.service.items import metadata_note
+
+        say(f"note: {metadata_note(changed)}; re-index to use the new ones (sane-desktop index "
+            f"{shlex.quote(str(root))} --name {shlex.quote(name)})")
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sane_desktop.cli import CliError, add_json_flag, printable, say
+from sane_desktop.cli import CliError, add_json_flag, printable, say, say_metadata_changed
 from sane_desktop.errors import InputError, SaneError
 
 if TYPE_CHECKING:
@@ -221,16 +221,7 @@ def _say_model(catalogue: Any, model: Path | None) -> None:
 
 
 def _say_metadata(catalogue: Any) -> None:
-    """A ``note:`` line (stderr) when the catalogue's metadata files changed since its import: the
-    labels the explanation is checked against (and the titles) are the imported ones."""
-    import shlex
-
-    from sane_desktop.service.items import metadata_note
-
-    changed = catalogue.items.metadata_changed()
-    if changed:
-        say(f"note: {metadata_note(changed)}; re-index to use the new ones (sane-desktop index "
-            f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})")
+    say_metadata_changed(catalogue.items.metadata_changed(), catalogue.items.root, catalogue.info.name)
 
 
 def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:

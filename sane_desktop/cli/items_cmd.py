@@ -5,11 +5,10 @@ way to them but reading the catalogue's own files)."""
 from __future__ import annotations
 
 import argparse
-import shlex
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable, say
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable, say_metadata_changed
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
 
@@ -58,11 +57,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         metadata = catalogue.items.metadata_changed()
     finally:
         catalogue.close()
-    if metadata:
-        from sane_desktop.service.items import metadata_note
-
-        say(f"note: {metadata_note(metadata)}; re-index to use the new ones (sane-desktop index "
-            f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})")
+    say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name)
     return {
         "catalogue": catalogue.info.name, "category": category, "search": args.search, "metadata_changed": metadata,
         "more": len(found) > wanted,

@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import argparse
-import shlex
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable, say
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable, say, say_metadata_changed
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 from sane_desktop.service.values import best_compared
 
@@ -85,7 +84,7 @@ def _outfit_changed_note(changed: list[dict[str, str]], *, similar: bool) -> str
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import Catalogues
-    from sane_desktop.service.items import listed_ids, metadata_note, photos_changed
+    from sane_desktop.service.items import listed_ids, photos_changed
 
     item_ids = [part.strip() for entry in args.outfit for part in entry.split(",") if part.strip()]  # read again once open (split_ids)
     if len(args.image) != len(args.image_category):
@@ -96,6 +95,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("give an outfit: --outfit ID[,ID...] and/or --image PATH --image-category CAT")
     if args.k <= 0:
         raise CliError("-k must be positive")
+    if args.category is not None and not args.category.strip():  # read as "every category" (a trial)
+        raise CliError("--category is empty: give one of the catalogue's categories, or leave --category out for "
+                       "every indexed category")
     args.k = min(args.k, MAX_LISTED)  # "at most": more than any catalogue holds lists them all
     if args.similar is not None:
         item_ids = [args.similar]  # as given, then without spaces around it (by_item_id)
@@ -109,9 +111,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.vector_backend is not None:
             catalogue.search.check_backend(args.vector_backend)
         known = catalogue.search.searcher().categories
-        if args.category is not None and not args.category.strip():  # read as "every category" (a trial)
-            raise CliError("--category is empty: give one of the catalogue's categories, or leave --category out for "
-                           "every indexed category")
         if args.category and args.category not in known:  # 'earrings' for 'Earrings': one spelling, not a typo
             same = [name for name in known if name.casefold() == args.category.casefold()]
             args.category = same[0] if len(same) == 1 else args.category
@@ -151,9 +150,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             [item.pk for item in outfit], [category for category, ranked in results.items() if not ranked])
     finally:
         catalogue.close()
-    if metadata:  # ranked and titled as imported: say so, and how to use the edit
-        say(f"note: {metadata_note(metadata)}; re-index to use the new ones (sane-desktop index "
-            f"{shlex.quote(str(catalogue.items.root))} --name {shlex.quote(catalogue.info.name)})")
+    say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name)  # ranked and titled as imported
     if outfit_changed:
         say(f"note: {_outfit_changed_note(outfit_changed, similar=args.similar is not None)}")
     if changed:  # ranked by the photos as indexed: say which are no longer what the folder holds

@@ -94,7 +94,7 @@ class CatalogueItems:
         Raises NotFound when the catalogue is gone from its database, or its row there is another
         catalogue's now (its token differs: the database was made anew or copied over, and an item
         key held since, the outfit's, may name another item)."""
-        found = browse.catalogue_revision(self.engine, self.record.pk)
+        found = browse.catalogue_stamp(self.engine, self.record.pk)
         if found is None:
             raise NotFound(f"catalogue {self.record.name!r} is no longer in its database; open it again")
         revision, uid = found

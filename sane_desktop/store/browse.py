@@ -66,7 +66,7 @@ def catalogue_record(engine: Engine, name: str | None) -> CatalogueRecord:
                                int(items), int(outfits), row.sources, row.uid or "")
 
 
-def catalogue_revision(engine: Engine, catalogue_pk: int) -> tuple[int, str] | None:
+def catalogue_stamp(engine: Engine, catalogue_pk: int) -> tuple[int, str] | None:
     """The catalogue's import revision (bumped by every import that changed it) and its row's token
     (``catalogues.uid``: a database made anew, or copied over this one, starts at revision 1 again
     with another token), None when the row is gone: one small query, cheap enough to ask before
