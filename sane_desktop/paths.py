@@ -29,6 +29,9 @@ MAX_NAME_BYTES = 200  # below every file system's 255-byte limit on one path com
 _FORBIDDEN = frozenset('/\\:*?"<>|')
 # names Windows keeps for devices, with or without an extension: a catalogue folder must be portable
 _RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)), *(f"LPT{i}" for i in range(1, 10))})
+# a catalogue folder being deleted is first renamed to this prefix + name + pid + a random tag, and
+# what a listing finds under it is swept: no catalogue may be called so
+TOMBSTONE = ".deleting-"
 
 
 def check_catalogue_name(name: str) -> str:
@@ -52,6 +55,8 @@ def check_catalogue_name(name: str) -> str:
         why = "it is a device name on Windows (CON, PRN, AUX, NUL, COM1–9, LPT1–9)"
     elif name != name.strip() or name.endswith("."):
         why = "it starts or ends with a space, or ends with a dot"
+    elif name.startswith(TOMBSTONE):
+        why = f"names starting with {TOMBSTONE!r} are kept for catalogues being deleted"
     elif len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         why = f"it is longer than {MAX_NAME_BYTES} bytes"
     if why:

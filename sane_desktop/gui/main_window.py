@@ -35,7 +35,7 @@ from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import KeyboardFocusSelects, ResultsView
-from sane_desktop.gui.outfit_memory import Entry, remember, remembered
+from sane_desktop.gui.outfit_memory import Entry, forget, remember, remembered
 from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
@@ -325,6 +325,7 @@ class MainWindow(QMainWindow):
         # catalogue name -> its outfit, this session: item keys, and (path, category, content hash) of images
         # from disk
         self._outfits: dict[str, list[Entry]] = {}
+        self._uids: dict[str, str] = {}  # each local catalogue's token as last listed (its outfit's key)
         self._remember_outfit = False  # off while a catalogue's outfit is being brought back
         self._items_asked: tuple[str, ...] = ()  # what the catalogue grid lists (see _show_items)
         self._revision: int | None = None  # the open catalogue's import revision, as its last search found it
@@ -633,6 +634,7 @@ class MainWindow(QMainWindow):
         """Bring the switcher's entries in line with ``catalogues`` in place: new ones inserted in
         the listing's order, counts updated, vanished ones removed — except the entry shown, so the
         open catalogue, the person's choice and an open popup's highlight stay as they are."""
+        self._note_tokens(catalogues)
         switcher = self.catalogue_switcher
         rows_before = switcher.count()
         names = [info.name for info in catalogues]
@@ -1118,6 +1120,8 @@ class MainWindow(QMainWindow):
         lists again; the open catalogue, when it was the one changed, opens again (under its new name).
         The outfit kept for a renamed catalogue follows its new name — the one being built too, when
         it is the open one (item keys stay: the database only moved); a deleted one's goes with it."""
+        if not new:  # deleted: the outfit remembered for its database can never come back
+            forget(self.settings, self._uids.pop(old, ""))
         if old != new:
             kept = self._outfits.pop(old, None)
             if new and kept is not None:
@@ -1235,7 +1239,17 @@ class MainWindow(QMainWindow):
         self.device = name
         self.device_label.setText(f"Device: {name}")
 
+    def _note_tokens(self, catalogues: list[CatalogueInfo]) -> None:
+        """Keep each listed catalogue's token; one made anew under its name since (another token)
+        has its old database's remembered outfit forgotten (the outfit being built follows by name)."""
+        for info in catalogues:
+            before = self._uids.get(info.name)
+            if before and before != info.uid:
+                forget(self.settings, before)
+            self._uids[info.name] = info.uid
+
     def _show_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
+        self._note_tokens(catalogues)
         self.catalogue_switcher.clear()
         for info in catalogues:
             self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), self._switcher_text(info), info.name)

@@ -36,6 +36,13 @@ def remembered(settings: Any, info: CatalogueInfo) -> list[Entry]:
     return entries
 
 
+def forget(settings: Any, uid: str) -> None:
+    """Drop the outfit remembered for the catalogue database whose token is ``uid`` (deleted, or
+    made anew under its name: its outfit can never come back, and settings would only grow)."""
+    if uid:
+        settings.remove(f"outfit/{uid}")
+
+
 def remember(settings: Any, info: CatalogueInfo, items: list[ItemInfo]) -> None:
     """Keep ``items`` (the outfit, in order) as ``info``'s catalogue's outfit."""
     entries = [{"image": str(item.image_path), "category": item.category, "hash": item.content_hash}

@@ -50,5 +50,8 @@ class Settings:
     def set(self, key: str, value: Any) -> None:
         self.qsettings.setValue(key, value)
 
+    def remove(self, key: str) -> None:
+        self.qsettings.remove(key)
+
     def sync(self) -> None:
         self.qsettings.sync()

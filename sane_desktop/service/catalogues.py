@@ -208,6 +208,7 @@ class Catalogues:
         broken: list[UnreadableCatalogue] = []
         if not self.home.is_dir():
             return CatalogueListing((), ())
+        sweep_tombstones(self.home)
         for folder in sorted(self.home.iterdir()):
             db = folder / DB_FILE
             if not db.is_file():
@@ -289,7 +290,7 @@ def _sync_manifest(engine: Engine, name: str, folder: Path) -> None:
 
 
 # --- catalogue management (issue 18 point 15): details, rename, delete -----------------------------
-TOMBSTONE = ".deleting-"  # a catalogue folder being deleted is first renamed to this prefix + name + pid
+TOMBSTONE = paths.TOMBSTONE  # a catalogue folder being deleted is first renamed to this prefix + name + pid
 
 
 @dataclass(frozen=True)
@@ -436,7 +437,6 @@ def delete_catalogue(catalogues: Catalogues, name: str) -> Path:
     home: the source photos stay, unless they are kept inside that folder (the built-in demo's). Raises InputError for an invalid name (a path, ``..``), NotFound
     when there is no such catalogue, StoreError when a run is writing it."""
     import os
-    import shutil
 
     folder = _existing(catalogues, name)
     home = catalogues.home.resolve()
@@ -445,8 +445,34 @@ def delete_catalogue(catalogues: Catalogues, name: str) -> Path:
 
         raise InputError(f"{folder} is not a folder of the index home {home}: not deleted")
     _not_busy(folder, f"delete {name}")
-    # renamed first (atomic): a half-deleted folder is never listed as a catalogue
-    doomed = folder.with_name(f"{TOMBSTONE}{name}-{os.getpid()}")
+    # renamed first (atomic): a half-deleted folder is never listed as a catalogue; a name of its
+    # own, since one left over from an earlier delete (see below) would refuse the rename
+    doomed = folder.with_name(f"{TOMBSTONE}{name}-{os.getpid()}-{os.urandom(4).hex()}")
     folder.rename(doomed)
-    shutil.rmtree(doomed)
+    sweep_tombstones(catalogues.home)
     return folder
+
+
+def sweep_tombstones(home: Path) -> None:
+    """Remove what deletes left under ``home``. A process that still had the catalogue's database
+    open (``sane-desktop query`` in a terminal) can write its SQLite ``-wal``/``-shm`` files into
+    the renamed folder while it is removed, and the removal then fails with "Directory not empty"
+    after the catalogue is already gone from every listing: tried again here, else left for the
+    next listing to sweep (a warning in the log), never an error for a delete that happened."""
+    import shutil
+    import time
+
+    for doomed in home.glob(f"{TOMBSTONE}*"):
+        if doomed.is_symlink() or not doomed.is_dir():  # never made by a delete: left alone
+            continue
+        for attempt in range(3):
+            try:
+                shutil.rmtree(doomed)
+                break
+            except FileNotFoundError:  # another process swept it
+                break
+            except OSError as error:
+                if attempt == 2:
+                    log.warning("could not remove %s yet (%s): the next listing tries again", doomed, error)
+                else:
+                    time.sleep(0.05)
