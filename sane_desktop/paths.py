@@ -110,9 +110,9 @@ def index_home() -> Path:
     """Folder holding one sub-folder per indexed catalogue: :func:`use_index_home`, else
     ``SANE_INDEX_HOME``, else the per-user data folder's ``catalogues/``."""
     if _index_home_override is not None:
-        return _index_home_override
+        return check_outside_package(_index_home_override, "--index-home")
     if os.environ.get("SANE_INDEX_HOME"):
-        return Path(os.environ["SANE_INDEX_HOME"]).expanduser()
+        return check_outside_package(Path(os.environ["SANE_INDEX_HOME"]).expanduser(), "SANE_INDEX_HOME")
     return user_data_dir() / "catalogues"
 
 
@@ -155,10 +155,39 @@ def default_db_url(name: str) -> str:
     return f"sqlite:///{(catalogue_dir(name) / 'catalogue.db').as_posix()}"
 
 
+def installed_package() -> Path | None:
+    """The folder of the installed ``sane_desktop`` package when it was installed (it lies under a
+    ``site-packages``/``dist-packages`` folder: a wheel), None when it runs from a checkout (where the
+    README's developer commands write the bundled models on purpose)."""
+    folder = Path(__file__).resolve().parent
+    return folder if any(part in ("site-packages", "dist-packages") for part in folder.parts) else None
+
+
+def check_outside_package(path: Path | str, what: str = "") -> Path:
+    """``path`` unchanged unless it lies inside the installed package (:func:`installed_package`):
+    there a write would change the bundled models or mappings every catalogue was checked against,
+    and the next upgrade would delete it. Raises :class:`InputError` (one line, starting with ``what``:
+    the option or folder asked for) naming the package folder."""
+    package = installed_package()
+    target = Path(path)
+    if package is not None:
+        try:
+            inside = target.expanduser().resolve().is_relative_to(package)
+        except OSError:
+            inside = False
+        if inside:
+            raise InputError(f"{what or 'writing'} {target}: that is inside the installed sane-desktop package "
+                             f"({package}); its bundled files stay as shipped and an upgrade would delete "
+                             "anything written there: choose a folder of your own")
+    return target
+
+
 def temporary_sibling(path: Path) -> Path:
     """A fresh hidden name beside ``path`` to write to before ``os.replace`` onto it. Unique per call
     (a random token, not the process id): two writers of one file, in two threads or two processes,
-    each rename their own complete file and never each other's (CI saw a shared name fail)."""
+    each rename their own complete file and never each other's (CI saw a shared name fail). Raises
+    InputError inside the installed package (:func:`check_outside_package`)."""
     import uuid
 
+    check_outside_package(path)
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")

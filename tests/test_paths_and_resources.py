@@ -120,6 +120,32 @@ def test_global_index_home_option_comes_before_the_command(tmp_path: Path, capsy
     assert not (Path(os.environ["SANE_INDEX_HOME"]) / "shop").exists()
 
 
+def test_writes_inside_an_installed_package_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only an installed package (under site-packages) refuses: from a checkout the README's
+    developer commands write the bundled models on purpose."""
+    from sane_desktop.errors import InputError
+    from sane_desktop.explain.pipeline import check_selection_output
+    from sane_desktop.models.checkpoint import check_model_output
+    from sane_desktop.service import Catalogues
+
+    assert paths.installed_package() is None  # this checkout
+    assert check_model_output(PACKAGE / "resources" / "models" / "demo.pt")
+    package = tmp_path / "lib" / "site-packages" / "sane_desktop"
+    (package / "resources" / "models").mkdir(parents=True)
+    monkeypatch.setattr(paths, "installed_package", lambda: package)
+    for refused in (lambda: check_model_output(package / "resources" / "models" / "demo.pt"),
+                    lambda: check_selection_output(package / "resources" / "models" / "demo.selection.json"),
+                    lambda: paths.temporary_sibling(package / "resources" / "x.npy"),
+                    lambda: Catalogues(package / "resources"),
+                    lambda: check_model_output(package / "resources" / ".." / ".." / "sane_desktop" / "m.pt")):
+        with pytest.raises(InputError, match="inside the installed sane-desktop package"):
+            refused()
+    monkeypatch.setenv("SANE_INDEX_HOME", str(package))
+    with pytest.raises(InputError, match="^SANE_INDEX_HOME .*choose a folder of your own$"):
+        paths.index_home()
+    assert check_model_output(tmp_path / "lib" / "model.pt")  # beside it is fine
+
+
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:
     return {str(path.relative_to(folder)): (path.stat().st_size, path.stat().st_mtime_ns) if path.is_file() else (-1, 0)
             for path in folder.rglob("*")}
@@ -156,5 +182,19 @@ def test_installed_layout_runs_demo_index_query_without_writing_into_the_package
     item = next(iter(json.loads((source / "polyvore_item_metadata.json").read_text(encoding="utf-8"))))
     found = json.loads(run("-m", "sane_desktop", "query", "demo", "--outfit", item, "-k", "3", "--json").stdout)
     assert found
+
+    # asked for in so many words, a write inside the package is refused before any work, one line each
+    package = site / "sane_desktop"
+    for args in (["train", str(source), "--out", str(package / "resources" / "models" / "demo.pt")],
+                 ["--index-home", str(package / "resources"), "index", str(source), "--name", "inside"],
+                 ["gui", "--index-home", str(package / "resources")],
+                 ["index", str(source), "--name", "inside", "--index-dir", str(package / "index")],
+                 ["import", str(source), "--name", "inside", "--db", f"sqlite:///{package / 'inside.db'}"]):
+        done = subprocess.run([sys.executable, "-m", "sane_desktop", *args], capture_output=True, text=True,
+                              timeout=600, cwd=work, env=env)
+        assert done.returncode != 0, args
+        errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+        assert len(errors) == 1 and "inside the installed sane-desktop package" in errors[0], done.stderr[-2000:]
+        assert "Traceback" not in done.stderr
     assert _snapshot(site) == before, "something was written inside the installed package"
     assert not any(work.iterdir()), "something was written into the working folder"

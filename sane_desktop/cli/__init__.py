@@ -137,6 +137,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if handler is None:
         parser.print_help(sys.stderr)
         return 2
+    try:  # --index-home or SANE_INDEX_HOME inside the installed package: refused before the log names it
+        paths.index_home()
+    except SaneError as error:
+        say(f"error: {error}")
+        return exit_code(error)
     logs.configure("cli", verbose=args.verbose)
     log.info("command %s", args.command)
     try:

@@ -101,9 +101,10 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     import numpy as np
 
     from sane_desktop.explain.overlay import blend, denormalise, save_png
+    from sane_desktop.paths import check_outside_package
 
     prep = catalogue.model.bundle().preprocessing
-    out_dir = save_dir or _default_maps_dir(catalogue.folder)
+    out_dir = check_outside_package(save_dir or _default_maps_dir(catalogue.folder), "--save-maps")
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:

@@ -20,9 +20,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any] | None:
+    from sane_desktop import paths
     from sane_desktop.cli import CliError
     from sane_desktop.gui.app import run as run_gui
 
+    if args.index_home is not None:  # refused before a window opens on it (the global one: cli.main)
+        paths.check_outside_package(args.index_home, "--index-home")
     # None: the global --index-home, else SANE_INDEX_HOME, else the per-user folder (paths.index_home)
     code = run_gui(args.index_home, args.model, args.demo_items, args.screenshot)
     if code:

@@ -45,8 +45,11 @@ SELECTION_FORMAT = 5
 def check_selection_output(path: Path | str) -> Path:
     """``path`` as a place to write an explanation selection: a new file, or a selection file (JSON
     with its ``attributes`` and ``calibration``) it replaces. Raises InputError for a folder or any
-    other existing file: a trial's ``--out`` beside a catalogue's JSON would have replaced it."""
-    target = Path(path)
+    other existing file: a trial's ``--out`` beside a catalogue's JSON would have replaced it, and
+    for a file inside the installed package (:func:`sane_desktop.paths.check_outside_package`)."""
+    from sane_desktop import paths
+
+    target = paths.check_outside_package(path)
     if target.is_dir():
         raise InputError(f"{target} is a folder: give the selection file to write (e.g. {target / 'selection.json'})")
     if target.exists():

@@ -150,7 +150,9 @@ def check_model_output(path: Path | str) -> Path:
     product photo, with a model and no question."""
     from sane_desktop.errors import InputError
 
-    target = Path(path)
+    from sane_desktop import paths
+
+    target = paths.check_outside_package(path, "--out")
     if target.is_dir():
         raise InputError(f"--out {target} is a folder: give the checkpoint file to write (e.g. {target / 'model.pt'})")
     if not target.parent.is_dir():

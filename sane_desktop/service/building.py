@@ -39,11 +39,11 @@ def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None =
     from sqlalchemy.engine import make_url
 
     if index_dir is not None:
-        return Path(index_dir)
+        return paths.check_outside_package(index_dir, "--index-dir")
     if db_url:
         url = make_url(db_url)
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            return Path(url.database).parent
+            return paths.check_outside_package(Path(url.database), "--db").parent
     return paths.catalogue_dir(name)
 
 

@@ -114,7 +114,7 @@ class Catalogues:
     the model a catalogue opens with and the torch device."""
 
     def __init__(self, home: Path | None = None, *, model: Path | None = None, device: str | None = None) -> None:
-        self.home = Path(home) if home else paths.index_home()
+        self.home = paths.check_outside_package(home, "index home") if home else paths.index_home()
         self.model_override = Path(model) if model else None
         self.device = device
 
