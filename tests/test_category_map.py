@@ -16,7 +16,7 @@ from sane_desktop.retrieval.category_map import (
     AUTO, EXACT, FALLBACK, GENERAL, NAME_MIN, USER, Mapped, automatic, kept_choices, name_similarity, parse_category_map, resolve,
     suggest, target_of,
 )
-from sane_desktop.retrieval.garment_words import FAMILIES
+from sane_desktop.retrieval.garment_words import FAMILIES, TRANSLATIONS
 from sane_desktop.retrieval.manifest import Manifest, check
 from sane_desktop.retrieval.vectors import TypeSpaces
 
@@ -117,6 +117,44 @@ def test_garment_words_never_leave_the_model_or_beat_its_names() -> None:
 
 def test_garment_words_belong_to_one_family() -> None:
     words = [(word, family) for family, members in FAMILIES.items() for word in (family, *members)]
+    clashes = [(a, b) for i, (a, fa) in enumerate(words) for b, fb in words[i + 1:]
+               if fa != fb and name_similarity(a, b) == 1.0]
+    assert clashes == []
+
+
+def test_folder_names_in_other_languages_are_suggested_their_family() -> None:
+    """A trial's ``Robes/`` and ``Accessoires/`` got no suggestion before the first index."""
+    model = [*MODEL, "jewellery", "accessories", "sunglasses"]
+    said = {name: (found.target, found.reason) for name in ("Robes", "Röcke", "ROCKE", "Pantalones", "Sacs à main",
+                                                             "Boucles d'oreilles", "Accessoires", "Chaussures",
+                                                             "Gafas de sol", "Mäntel", "Vestidos de fiesta")
+            for found in [suggest(name, model)]}
+    assert said == {
+        "Robes": ("all-body", "robes (dresses) are all-body"),
+        "Röcke": ("bottoms", "röcke (skirts) are bottoms"),
+        "ROCKE": ("bottoms", "rocke (skirts) are bottoms"),  # accents need not be typed
+        "Pantalones": ("bottoms", "pantalones (trousers) are bottoms"),
+        "Sacs à main": ("bags", "sacs à main (handbags) are bags"),
+        "Boucles d'oreilles": ("jewellery", "boucles d'oreilles (earrings) are jewellery"),
+        "Accessoires": ("accessories", "accessoires are accessories"),
+        "Chaussures": ("shoes", "chaussures are shoes"),
+        "Gafas de sol": ("sunglasses", "gafas de sol are sunglasses"),
+        "Mäntel": ("outerwear", "mäntel (coats) are outerwear"),
+        "Vestidos de fiesta": ("all-body", "vestidos (dresses) are all-body"),  # one known word, none against
+    }
+    assert suggest("Chaussures", ["footwear", "tops"]).reason == "chaussures are shoes, like the model's 'footwear'"
+    assert suggest("Kleider & Röcke", model).target == GENERAL  # its words disagree on the family
+    assert suggest("Robes", ["tops"]).target == GENERAL  # never a family the model lacks
+    for ambiguous in ("Hose", "Rock", "Gilets"):  # left out of the table: no family from it
+        assert "(" not in suggest(ambiguous, model).reason
+
+
+def test_translated_garment_words_belong_to_one_family() -> None:
+    family_of = {word: family for family, members in FAMILIES.items() for word in (family, *members)}
+    assert set(TRANSLATIONS) <= set(family_of)  # each under an English word of the table
+    words = [(word, family) for family, members in FAMILIES.items() for word in (family, *members)] + \
+        [(word, family_of[english]) for english, members in TRANSLATIONS.items() for word in members]
+    assert all(len(word) > 3 for word, _ in words)
     clashes = [(a, b) for i, (a, fa) in enumerate(words) for b, fb in words[i + 1:]
                if fa != fb and name_similarity(a, b) == 1.0]
     assert clashes == []

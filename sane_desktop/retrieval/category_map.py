@@ -25,6 +25,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from sane_desktop.errors import InputError
-from sane_desktop.retrieval.garment_words import FAMILIES
+from sane_desktop.retrieval.garment_words import FAMILIES, TRANSLATIONS
 
 GENERAL = "general"  # the target of a category compared in the general space
 # how a category's target was decided
@@ -59,7 +60,9 @@ class Mapped:
 
 
 def _key(name: str) -> str:
-    return "".join(ch for ch in name.casefold() if ch.isalnum())
+    """``name`` for comparing: case-folded, accents dropped (``Röcke`` -> ``rocke``), letters and digits only."""
+    return "".join(ch for ch in unicodedata.normalize("NFKD", name.casefold())
+                   if ch.isalnum() and not unicodedata.combining(ch))
 
 
 def _stems(name: str) -> set[str]:
@@ -238,14 +241,25 @@ def _related(a: str, b: str) -> bool:
     return _key(a) in _stems(b) or _key(b) in _stems(a)
 
 
+_FAMILY_OF = {word: family for family, words in FAMILIES.items() for word in (family, *words)}
+
+
+def _key_word(name: str, word: str) -> str:
+    """The word as the catalogue wrote it (lower case), for the suggestion's reason."""
+    return name.strip().casefold() if _related(name, word) and len(name.split()) == len(word.split()) else word
+
+
 def _garment_word(category: str) -> tuple[str, str] | None:
     """The garment word of :data:`FAMILIES` that ``category`` names and its family: the whole name
     (``Ankle Boots``), else its words when they agree on one family (``Women's Jeans``,
     ``Shirts & Blouses``); None when the table does not know it or its words disagree
-    (``Bags & Accessories``)."""
+    (``Bags & Accessories``). A word of :data:`TRANSLATIONS` comes with its English one
+    (``robes (dresses)``)."""
     def found(name: str) -> list[tuple[str, str]]:
         return [(word, family) for family, words in FAMILIES.items() for word in (family, *words)
-                if _related(name, word)]
+                if _related(name, word)] + \
+            [(f"{_key_word(name, foreign)} ({english})", _FAMILY_OF[english])
+             for english, translations in TRANSLATIONS.items() for foreign in translations if _related(name, foreign)]
 
     whole = found(category)
     parts = whole or [hit for part in re.split(r"[\W_]+", category) if part for hit in found(part)]
@@ -260,13 +274,19 @@ def _family_member(family: str, model_categories: Sequence[str]) -> str | None:
 
 
 def _family_reason(word: str, family: str, target: str) -> str:
-    """``trousers are bottoms`` in a stylist's words, naming the model's category when it is not the family's name."""
-    def verb(noun: str) -> str:
+    """``trousers are bottoms`` in a stylist's words, naming the model's category when it is not the
+    family's name; a translated word with its English one (``röcke (skirts) are bottoms``), unless
+    that is the family's own name (``chaussures are shoes``)."""
+    own, _, english = word.partition(" (")
+    english = english.rstrip(")") or own
+
+    def verb(noun: str) -> str:  # the English word decides
         return "are" if noun.endswith("s") else "counts as"  # knitwear, footwear: no plural
 
-    if _key(word) == _key(family):  # the catalogue named the family; the model calls it otherwise
+    if _key(own) == _key(family):  # the catalogue named the family; the model calls it otherwise
         return f"the model's {target!r} {verb(target)} {family}"
-    reason = f"{word} {verb(word)} {family}"
+    said = own if _key(english) == _key(family) else word
+    reason = f"{said} {verb(english)} {family}"
     return reason if _key(target) == _key(family) else f"{reason}, like the model's {target!r}"
 
 

@@ -35,3 +35,61 @@ FAMILIES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "sunglasses": ("glasses", "eyewear", "shades", "spectacles"),
     "scarves": ("shawls", "wraps", "stoles", "bandanas", "pashminas", "snoods"),
 })
+
+# Shops outside the English-speaking world name their folders in their own language (a trial's
+# ``Robes/`` and ``Accessoires/`` got no suggestion): the common French, Spanish, Portuguese,
+# Italian, German and Dutch words, each under the English word of :data:`FAMILIES` it translates
+# (said in the suggestion: "robes (dresses) are all-body"). Matched up to case, accents, separators
+# and an English plural, so a language's own plurals are listed beside their singulars where they
+# differ by more than an -s. A word whose meaning differs between languages is left out (French
+# ``gilets`` are waistcoats or cardigans, English gilets outerwear; German ``Hose``, English hosiery),
+# and so are words of three letters or fewer (``Rock``, ``Hut``, ``Sac``: too often something else).
+TRANSLATIONS: Mapping[str, tuple[str, ...]] = MappingProxyType({
+    # tops
+    "tops": ("hauts", "oberteile", "oberteil", "parte de arriba", "partes de arriba", "bovenstukken"),
+    "shirts": ("chemises", "camisas", "camicie", "camicia", "hemden", "hemd", "overhemden", "overhemd"),
+    "blouses": ("chemisiers", "blusas", "bluse", "blusen", "bloezen"),
+    "t-shirts": ("camisetas", "magliette", "maglietta"),
+    "sweaters": ("pulls", "jerseis", "jerséis", "maglioni", "maglione", "truien", "trui"),
+    "sweatshirts": ("sudaderas", "felpe", "moletons"),
+    "cardigans": ("strickjacken", "strickjacke", "vesten"),
+    # bottoms
+    "trousers": ("pantalons", "pantalones", "pantalon", "calcas", "calças", "pantaloni", "hosen", "broeken", "broek"),
+    "skirts": ("jupes", "faldas", "saias", "gonne", "gonna", "röcke", "rokken"),
+    "jeans": ("vaqueros", "jeanshosen"),
+    # all-body
+    "dresses": ("robes", "vestidos", "abiti", "kleider", "kleid", "jurken", "jurk"),
+    "jumpsuits": ("combinaisons", "monos", "macacoes", "macacões"),
+    # outerwear
+    "jackets": ("vestes", "blousons", "chaquetas", "jaquetas", "giacche", "giacca", "jacken", "jacke", "jassen"),
+    "coats": ("manteaux", "manteau", "abrigos", "casacos", "cappotti", "cappotto", "mäntel", "mantel"),
+    # shoes
+    "shoes": ("chaussures", "zapatos", "sapatos", "scarpe", "schuhe", "schuh", "schoenen", "schoen"),
+    "sneakers": ("baskets", "zapatillas"),
+    "boots": ("bottes", "bottines", "botas", "stivali", "stiefel", "laarzen", "laars"),
+    "sandals": ("sandales", "sandalias", "sandálias", "sandali", "sandalen"),
+    "heels": ("escarpins", "tacones", "saltos"),
+    # bags
+    "bags": ("sacs", "bolsos", "bolso", "bolsas", "borse", "borsa", "taschen", "tasche", "tassen"),
+    "handbags": ("sacs à main", "sac à main", "handtaschen", "handtasche", "handtassen"),
+    "backpacks": ("sacs à dos", "mochilas", "zaini", "zaino", "rucksäcke", "rucksack", "rugzakken"),
+    # jewellery
+    "jewellery": ("bijoux", "joyas", "joias", "gioielli", "schmuck", "sieraden"),
+    "necklaces": ("colliers", "collares", "colares", "collane", "halsketten", "halskette", "kettingen"),
+    "earrings": ("boucles d'oreilles", "pendientes", "brincos", "orecchini", "ohrringe", "oorbellen"),
+    "rings": ("bagues", "anillos", "anéis", "aneis", "anelli", "ringe", "ringen"),
+    "bracelets": ("pulseras", "pulseiras", "bracciali", "armbänder", "armband", "armbanden"),
+    # accessories
+    "accessories": ("accessoires", "accesorios", "acessórios", "accessori", "zubehör"),
+    "belts": ("ceintures", "cinturones", "cintos", "cinture", "gürtel", "riemen"),
+    # hats
+    "hats": ("chapeaux", "chapeau", "sombreros", "chapéus", "cappelli", "cappello", "hüte", "hoeden", "hoed"),
+    "caps": ("casquettes", "gorras", "bonés", "kappen", "petten"),
+    "beanies": ("bonnets", "mützen", "mütze", "mutsen"),
+    # sunglasses
+    "sunglasses": ("lunettes de soleil", "gafas de sol", "óculos de sol", "occhiali da sole", "sonnenbrillen",
+                   "sonnenbrille", "zonnebrillen", "zonnebril"),
+    # scarves
+    "scarves": ("écharpes", "foulards", "bufandas", "pañuelos", "cachecóis", "lenços", "sciarpe", "sciarpa", "schals",
+                "schal", "tücher", "sjaals", "sjaal"),
+})
