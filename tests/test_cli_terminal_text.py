@@ -91,3 +91,30 @@ def test_an_empty_list_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[st
         "Shoes:", "  (nothing to list: no indexed Shoes item besides the outfit's own items and copies of their photos)"]
     assert main([*home, "query", "closet", "--outfit", f"{shoe},{top}", "--category", " "]) != 0  # not "every category"
     assert "--category is empty" in capsys.readouterr().err
+
+
+def test_an_interrupt_while_a_finished_command_prints_keeps_its_success(tmp_path: Path) -> None:
+    """Trial D: ``index`` printed its whole summary and exited 130. A Ctrl+C that lands while a
+    finished command prints is ignored: the summary is whole and the exit code 0 (a subprocess: an
+    interrupt in pytest's own process would end the session)."""
+    import os
+    import subprocess
+    import sys
+
+    source = make_closet(tmp_path / "closet")
+    script = ("import os, signal, sys\n"
+              "import sane_desktop.cli as cli\n"
+              "real = cli.terminal_text\n"
+              "def rendering(text):\n"
+              "    os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C as the summary is written\n"
+              "    return real(text)\n"
+              "cli.terminal_text = rendering\n"
+              f"sys.exit(cli.main(['--index-home', {str(tmp_path / 'home')!r}, 'import', {str(source)!r}]))\n")
+    env = {**os.environ, "SANE_LOG_HOME": str(tmp_path / "logs")}
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "KeyboardInterrupt" not in done.stderr and "interrupted" not in done.stderr
+    assert done.stdout.strip()
+    import signal
+
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process's own, untouched

@@ -11,13 +11,14 @@ also prints it on stderr.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import json
 import logging
 import os
 import shlex
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -168,14 +169,33 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if result is None:
         return 0
-    try:
-        if getattr(args, "json", False):
-            json.dump(result, sys.stdout, indent=2, default=str)
-            sys.stdout.write("\n")
-        else:
-            render: Callable[[dict[str, Any]], str] | None = getattr(args, "render", None)
-            print(terminal_text(render(result)) if render else json.dumps(result, indent=2, default=str))
-        sys.stdout.flush()
-    except BrokenPipeError:  # the reader left early (`| head`): the work is done, so not a failure
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    with _interrupts_held():
+        try:
+            if getattr(args, "json", False):
+                json.dump(result, sys.stdout, indent=2, default=str)
+                sys.stdout.write("\n")
+            else:
+                render: Callable[[dict[str, Any]], str] | None = getattr(args, "render", None)
+                print(terminal_text(render(result)) if render else json.dumps(result, indent=2, default=str))
+            sys.stdout.flush()
+        except BrokenPipeError:  # the reader left early (`| head`): the work is done, so not a failure
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+@contextlib.contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """Ctrl+C ignored while a finished command prints what it did: a trial's ``index`` printed its
+    whole summary and exited 130 with no word (an interrupt that landed after the work was done
+    turned a success into a failure for a script). Main thread only (signals are its)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
