@@ -18,6 +18,19 @@ def test_unsafe_relative_paths_are_rejected(bad: str) -> None:
         check_relative(bad)
 
 
+@pytest.mark.parametrize(("url", "said"), [
+    ("file:///tmp/shop/a.jpg", "a file: URL, not a path in the catalogue folder (file:///tmp/shop/a.jpg)"),
+    ("https://example.com/a.jpg", "a web address, not a path in the catalogue folder (https://example.com/a.jpg): "
+                                  "photos are read from the catalogue folder, never downloaded"),
+    ("HTTP://x/a.jpg", "a web address"), ("s3://bucket/a.jpg", "a web address")])
+def test_a_url_is_no_path_and_is_quoted_as_written(url: str, said: str) -> None:
+    """Trial D: ``file:///…`` was read as a folder ``file:`` in the catalogue and quoted ``file:/…``."""
+    with pytest.raises(UnsafePath) as raised:
+        check_relative(url)
+    assert str(raised.value).startswith(said)
+    assert check_relative("photos/a:b.jpg") == "photos/a:b.jpg"  # a colon alone is part of a name
+
+
 def test_safe_relative_paths_are_normalised() -> None:
     assert check_relative("./images//a.jpg") == "images/a.jpg"
     # a backslash separates folders on Windows only; on POSIX it is part of the name (issue 14)

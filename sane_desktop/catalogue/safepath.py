@@ -8,6 +8,7 @@ the catalogue root.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sane_desktop.errors import InputError
@@ -27,6 +28,9 @@ def separators(windows: bool = WINDOWS) -> str:
     return "/\\" if windows else "/"
 
 
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")  # a URL's scheme (two letters at least: "C:/" is a drive)
+
+
 def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
     """Return ``relative`` as a normalised POSIX path, or raise :class:`UnsafePath`.
 
@@ -36,12 +40,21 @@ def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
     ``..\\x`` is then an ordinary file inside the folder (traversal needs a real ``..`` component).
 
     Raises:
-        UnsafePath: the path is empty, absolute, holds a NUL byte or steps out with ``..``.
+        UnsafePath: the path is empty, absolute, a URL (``https://…``, ``file:///…``), holds a NUL
+        byte or steps out with ``..``.
     """
     if not relative or not relative.strip():
         raise UnsafePath("empty path")
     if "\x00" in relative:
         raise UnsafePath(f"path contains a NUL byte: {relative!r}")
+    scheme = _URL.match(relative)
+    if scheme:  # "https://…" or "file:///…" read as a path would be a folder "https:" in the catalogue
+        if scheme.group(1).lower() == "file":
+            raise UnsafePath(f"a file: URL, not a path in the catalogue folder ({relative}): write the photo's "
+                             "path relative to the catalogue folder")
+        raise UnsafePath(f"a web address, not a path in the catalogue folder ({relative}): photos are read from "
+                         "the catalogue folder, never downloaded: save the photo there and write its path "
+                         "relative to the folder")
     text = relative.replace("\\", "/") if windows else relative
     # a drive letter or UNC root is refused everywhere: the same catalogue may be opened on Windows
     windows_path = PureWindowsPath(relative)
