@@ -16,6 +16,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -71,7 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"sane-desktop {__version__}")
     # before the sub-command (`sane-desktop --index-home D query ...`); its own dest, so that a
     # sub-command's option of the same name (gui) cannot overwrite it with its default
-    parser.add_argument("--index-home", dest="global_index_home", type=Path, metavar="DIR",
+    parser.add_argument("--index-home", dest="global_index_home", type=path_arg, metavar="DIR",
                         help="folder of indexed catalogues (default: $SANE_INDEX_HOME, else the per-user data folder)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print the log (INFO and above) on stderr; it always goes to the log file")
@@ -129,9 +130,59 @@ def os_error_line(error: OSError) -> str:
     return f"{reason}: {' -> '.join(str(name) for name in names)}" if names else reason
 
 
+# the options that name a file or folder on this computer (argparse dests)
+PATH_OPTIONS = ("catalogue", "out", "model", "mapping", "image", "index_dir", "index_home", "global_index_home",
+                "save_maps", "save_selection", "selection", "screenshot", "weights")
+_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/")  # "file:///x" or, once pathlib has read it, "file:/x"
+
+
+def local_path(value: str) -> str:
+    """``value`` as a path on this computer: a ``file://`` URL (what a file manager pastes into a
+    terminal) as its path; InputError for a web address (nothing is downloaded). ``pathlib`` alone
+    read ``file:///shop`` as the folder ``file:/shop`` in the working folder, and a trial was told
+    "catalogue folder not found: /work/https:/example.com/shop"."""
+    found = _URL.match(value)
+    if not found:
+        return value
+    if found.group(1).lower() == "file":
+        from urllib.parse import unquote, urlsplit
+
+        parts = urlsplit(value)
+        if parts.netloc not in ("", "localhost"):
+            raise InputError(f"{value} is a file on another computer ({parts.netloc}): give a path on this one")
+        return unquote(parts.path)
+    raise InputError(f"{value} is a web address: sane-desktop reads files on this computer only (nothing is "
+                     "downloaded); save it and give its path")
+
+
+def path_arg(text: str) -> Path:
+    """argparse ``type`` of an option naming a file or folder: :func:`local_path` before pathlib
+    normalises the text (a web address: argparse's one error line)."""
+    try:
+        return Path(local_path(text))
+    except InputError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _local_paths(args: argparse.Namespace) -> None:
+    """The options of :data:`PATH_OPTIONS` given as text (not through :func:`path_arg`) through
+    :func:`local_path`, in place."""
+    for dest in PATH_OPTIONS:
+        value = getattr(args, dest, None)
+        if isinstance(value, list):
+            setattr(args, dest, [local_path(v) if isinstance(v, str) else v for v in value])
+        elif isinstance(value, str):
+            setattr(args, dest, local_path(value))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    try:
+        _local_paths(args)
+    except InputError as error:
+        say(f"error: {error}")
+        return exit_code(error)
     if args.global_index_home is not None:
         paths.use_index_home(args.global_index_home)
     handler: Callable[[argparse.Namespace], dict[str, Any]] | None = getattr(args, "handler", None)

@@ -10,10 +10,9 @@ from __future__ import annotations
 import argparse
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import CliError, add_json_flag, path_arg
 
 METHODS = ("fast", "fast_detail", "rise", "sliding", "random")  # fast_detail: + gradient × input detail
 
@@ -23,18 +22,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "evaluate-explanations", help="insertion/deletion AUC, explanation accuracy, pointing game",
         description="Scores saliency methods and the attribute choice on seeded test pairs (half positive, "
         "half negative). The attribute choice is fitted on validation/training pairs only.")
-    parser.add_argument("catalogue", type=Path, help="catalogue folder")
-    parser.add_argument("--model", type=Path, required=True, help="checkpoint file")
+    parser.add_argument("catalogue", type=path_arg, help="catalogue folder")
+    parser.add_argument("--model", type=path_arg, required=True, help="checkpoint file")
     parser.add_argument("--pairs", type=int, default=10, help="test pairs (default 10)")
     parser.add_argument("--method", action="append", choices=METHODS,
                         help="saliency method to score (repeatable; default all five)")
     parser.add_argument("--rise-masks", type=int, default=2000, help="RISE masks (default 2000, as the paper)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--mapping", type=Path, help="mapping file for a manifest catalogue")
-    parser.add_argument("--save-selection", type=Path,
+    parser.add_argument("--mapping", type=path_arg, help="mapping file for a manifest catalogue")
+    parser.add_argument("--save-selection", type=path_arg,
                         help="write the fitted attribute selection (calibration, prior, weights) here; "
                         "copy it to <index home>/<NAME>/explain_selection.json for `explain`")
-    parser.add_argument("--selection", type=Path,
+    parser.add_argument("--selection", type=path_arg,
                         help="score this fitted attribute selection as it is (e.g. one fitted on another "
                         "catalogue) instead of fitting one here")
     parser.add_argument("--curves", action="store_true", help="include the mean curves in the output")

@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sane_desktop.cli import CliError, add_json_flag, printable, say, say_metadata_changed
+from sane_desktop.cli import CliError, add_json_flag, path_arg, printable, say, say_metadata_changed
 from sane_desktop.errors import InputError, SaneError
 
 if TYPE_CHECKING:
@@ -37,20 +37,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--candidate", help="catalogue item id of the item it is matched with (the window's outfit item); "
                         "with --outfit: the result whose match with the outfit is explained")
     parser.add_argument("--method", choices=METHOD_CHOICES, default="fast")
-    parser.add_argument("--pairs", type=Path, help='JSON list of {"query": ID, "candidate": ID}: one JSON line each')
+    parser.add_argument("--pairs", type=path_arg, help='JSON list of {"query": ID, "candidate": ID}: one JSON line each')
     parser.add_argument("--outfit", action="append", metavar="ID[,ID...]",
                         help="with --candidate: explain the candidate's summed score against this outfit (the score "
                         "outfit search ranks by), split over its items, with the outfit-level attribute (repeatable)")
-    parser.add_argument("--save-maps", type=Path, help="folder for .npy maps and PNG overlays "
+    parser.add_argument("--save-maps", type=path_arg, help="folder for .npy maps and PNG overlays "
                         "(default: the cache folder)")
-    parser.add_argument("--model", type=Path, help="checkpoint (default: the one the index was built with)")
-    parser.add_argument("--selection", type=Path, help="fitted attribute selection (default: <index home>/<NAME>/explain_selection.json"
+    parser.add_argument("--model", type=path_arg, help="checkpoint (default: the one the index was built with)")
+    parser.add_argument("--selection", type=path_arg, help="fitted attribute selection (default: <index home>/<NAME>/explain_selection.json"
                         " written by evaluate-explanations --save-selection, else <model>.selection.json beside the model)")
     parser.add_argument("--rise-masks", type=int, default=2000, help="RISE masks (default 2000)")
     parser.add_argument("--no-cache", action="store_true", help="recompute even when cached")
     # as query and items take them: a catalogue indexed with --db is explained from that database
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
-    parser.add_argument("--index-dir", type=Path, help="folder of the index (default: <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=path_arg, help="folder of the index (default: <index home>/<name>/)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 

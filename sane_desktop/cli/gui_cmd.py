@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
+
+from sane_desktop.cli import path_arg
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gui", help="open the desktop application",
                                    description="Opens SANE Desktop; when the demo catalogue is missing (first run) it builds and indexes it.")
-    parser.add_argument("--index-home", type=Path, metavar="DIR",
+    parser.add_argument("--index-home", type=path_arg, metavar="DIR",
                         help="folder of indexed catalogues (as `sane-desktop --index-home DIR gui`; default: "
                              "$SANE_INDEX_HOME, else the per-user data folder)")
-    parser.add_argument("--model", type=Path, help="model checkpoint (default: the catalogue's own, else the demo model)")
-    parser.add_argument("--screenshot", type=Path, metavar="DIR", help="save screenshots of the main path to DIR and quit")
+    parser.add_argument("--model", type=path_arg, help="model checkpoint (default: the catalogue's own, else the demo model)")
+    parser.add_argument("--screenshot", type=path_arg, metavar="DIR", help="save screenshots of the main path to DIR and quit")
     parser.add_argument("--demo-items", type=int, default=120, help="size of the demo catalogue built on first run")
     parser.set_defaults(handler=run)
 

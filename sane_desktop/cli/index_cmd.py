@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import argparse
 import shlex
-from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import add_json_flag, printable, say
+from sane_desktop.cli import add_json_flag, path_arg, printable, say
 from sane_desktop.cli.import_cmd import entry_line, framing_lines, skip_line
 from sane_desktop.service.titles import counted
 
@@ -22,11 +21,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "searched as the model category of its name (exact, or up to case and plural: Tops -> tops), as the one "
         "--category-map names, or else by visual similarity (the general space).",
     )
-    parser.add_argument("catalogue", type=Path, help="catalogue folder")
+    parser.add_argument("catalogue", type=path_arg, help="catalogue folder")
     parser.add_argument("--name", help="catalogue name (default: the folder's name); one plain folder name")
     parser.add_argument("--replace", action="store_true",
                         help="replace a catalogue of that name built from another folder (default: refuse)")
-    parser.add_argument("--model", type=Path, help="model checkpoint (default: the model the catalogue was last indexed "
+    parser.add_argument("--model", type=path_arg, help="model checkpoint (default: the model the catalogue was last indexed "
                         "with, when its file is still there; else a bundled model: the demo model for the drawn demo "
                         "catalogue, else general.pt, the pretrained-trunk model for real photos)")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
@@ -36,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="catalogue category -> model category or 'general', for categories the model does not "
                         "know by name: a JSON file, or inline 'Tops=tops,Jewellery=general' (default: the choices "
                         "of the last index; categories not named are mapped by name, else 'general')")
-    parser.add_argument("--index-dir", type=Path, help="folder for FAISS files and manifest (default: <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=path_arg, help="folder for FAISS files and manifest (default: <index home>/<name>/)")
     parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass (default 64)")
     parser.add_argument("--workers", type=int, default=None,
                         help="image decoding processes (default: half the CPU cores, at least 1; the model "

@@ -5,10 +5,9 @@ way to them but reading the catalogue's own files)."""
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable, say_metadata_changed
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, path_arg, printable, say_metadata_changed
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
 
@@ -28,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="at most this many items (default 50; -k as for 'query')")
     # as query takes them: a catalogue indexed with --db is listed from that database
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
-    parser.add_argument("--index-dir", type=Path, help="folder of the FAISS files (default: <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=path_arg, help="folder of the FAISS files (default: <index home>/<name>/)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 

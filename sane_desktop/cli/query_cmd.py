@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, printable, say, say_metadata_changed
+from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, path_arg, printable, say, say_metadata_changed
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 from sane_desktop.service.values import best_compared
 
@@ -31,10 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--category", help="target category, one of the catalogue's (default: every indexed category)")
     parser.add_argument("-k", "-n", type=int, default=10, dest="k",
                         help="results per category (default 10; -n as for 'items')")
-    parser.add_argument("--image", type=Path, action="append", default=[], help="an outside image as an outfit item")
+    parser.add_argument("--image", type=path_arg, action="append", default=[], help="an outside image as an outfit item")
     parser.add_argument("--image-category", action="append", default=[], help="category of each --image")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
-    parser.add_argument("--index-dir", type=Path, help="folder of the FAISS files (default: <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=path_arg, help="folder of the FAISS files (default: <index home>/<name>/)")
     parser.add_argument("--vector-backend", choices=("faiss", "pgvector"),
                         help="require the index to be searched in this store (the index records the store it was "
                         "built in, by 'index --vector-backend'; a mismatch is refused). The memory budget is an "

@@ -1,0 +1,54 @@
+"""A file or folder given on the command line as a URL (trial D: ``file:///…`` was read as the folder
+``file:/…`` in the working folder, and a web address as "catalogue folder not found:
+/work/https:/example.com/shop"): a ``file://`` URL is its path, a web address is refused in one line
+naming it as written, before any work."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.cli import local_path, main
+from sane_desktop.errors import InputError
+from sane_desktop.models.checkpoint import demo_model_path
+from tests.closet_world import make_closet
+
+
+def test_local_path_reads_file_urls_and_refuses_web_addresses() -> None:
+    assert local_path("file:///tmp/shop") == "/tmp/shop"
+    assert local_path("file://localhost/tmp/my%20shop/") == "/tmp/my shop/"
+    for kept in ("shop", "/tmp/shop", "C:/shop", "photos/a:b.jpg", "./https"):
+        assert local_path(kept) == kept
+    for address in ("https://example.com/shop", "HTTP://x/y.jpg", "s3://bucket/shop"):
+        with pytest.raises(InputError, match=r"is a web address: .*nothing is downloaded"):
+            local_path(address)
+    with pytest.raises(InputError, match=r"file://server/share is a file on another computer \(server\)"):
+        local_path("file://server/share")
+
+
+def test_commands_take_file_urls_and_refuse_web_addresses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_closet(tmp_path / "closet")
+    home = ["--index-home", (tmp_path / "home").as_uri()]  # a URL for the global option too
+    assert main([*home, "index", root.as_uri(), "--name", "closet", "--model", demo_model_path().as_uri(),
+                 "--workers", "0", "--device", "cpu", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["items"] > 0
+    assert (tmp_path / "home" / "closet" / "catalogue.db").is_file()
+    image = next(path for path in root.rglob("*.jpg") if path.parent != root)
+    assert main([*home, "query", "closet", "--image", image.as_uri(), "--image-category", image.parent.name,
+                 "--json"]) == 0
+    capsys.readouterr()
+
+    for args in (["index", "https://example.com/shop"], ["train", "https://example.com/shop", "--out", "m.pt"],
+                 [*home, "query", "closet", "--image", "http://example.com/a.jpg", "--image-category", "tops"]):
+        try:
+            code = main(args)
+        except SystemExit as exit_:  # argparse's own error line
+            code = int(exit_.code or 0)
+        captured = capsys.readouterr()
+        assert code != 0 and captured.out == ""
+        lines = captured.err.strip().splitlines()
+        assert len(lines) == 1 and "is a web address" in lines[0], lines
+        assert "http://example.com/a.jpg" in lines[0] or "https://example.com/shop" in lines[0]  # as written
+    assert not Path("https:").exists() and not (tmp_path / "m.pt").exists()
