@@ -162,6 +162,32 @@ def test_the_photo_added_is_the_one_the_category_dialog_showed(  # type: ignore[
     assert not any(pk < 0 for pk in window.outfit_model.pks())
 
 
+def test_an_image_dropped_from_a_web_page_is_said_not_added(  # type: ignore[no-untyped-def]
+        world, items, make_window, qtbot, tmp_path) -> None:
+    """An image dragged from a browser arrives as its address: it was dropped without a word. It is
+    said in a box (nothing is downloaded); a file dropped with it is added as before."""
+    from PySide6.QtWidgets import QMessageBox
+
+    local = tmp_path / f"mine{items[0].image_path.suffix}"
+    local.write_bytes(items[0].image_path.read_bytes())
+    window = make_window(world, size=SIZE)
+    mime = QMimeData()
+    address = "https://shop.example.com/images/" + "x" * 120 + "/blue-dress.jpg"
+    mime.setUrls([QUrl(address), QUrl("http://example.com/b.png"), QUrl.fromLocalFile(str(local))])
+    window.outfit_panel.view.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    boxes = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.isVisible() and w.parentWidget() is window]
+    assert len(boxes) == 1 and boxes[0].windowTitle() == "Add an image"
+    text = boxes[0].text()
+    assert text.startswith("Not added: https://shop.example.com/") and "blue-dress.jpg and 1 other are on the web" in text
+    assert "never downloads" in text and len(text.splitlines()[0]) < 300
+    boxes[0].accept()
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=30000)
+    window.category_dialog.accept()  # the local file goes on as before
+    qtbot.waitUntil(lambda: any(pk < 0 for pk in window.outfit_model.pks()), timeout=30000)
+
+
 def test_two_catalogues_with_the_same_photo_one_missing(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Two catalogues (models on one loader, as in the window) hold byte-identical photos; the first's
     file is gone. The second shows its thumbnail all the same (the trial saw "…" there for good)."""

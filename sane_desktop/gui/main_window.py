@@ -224,6 +224,11 @@ class Channels:
             setattr(self, name, self.runner.channel())
 
 
+def elided_address(address: str, most: int = 80) -> str:
+    """A web address short enough for one line of a message (its middle elided)."""
+    return address if len(address) <= most else f"{address[:most // 2]}…{address[-(most // 2 - 1):]}"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, tasks: Runner, settings: Settings, thumbnails: ThumbnailLoader) -> None:
         super().__init__()
@@ -295,6 +300,7 @@ class MainWindow(QMainWindow):
 
         self.outfit_panel.changed.connect(self._outfit_changed)
         self.outfit_panel.add_file_requested.connect(self._files_dropped)
+        self.outfit_panel.web_images_dropped.connect(self._web_images_dropped)
         self.results.target_changed.connect(lambda _t: self.request_search())
         self.results.result_activated.connect(self.explain)
         self.results.visible_changed.connect(self.request_tiles)
@@ -869,6 +875,14 @@ class MainWindow(QMainWindow):
             return
         self._pending_files += list(files)
         self._next_file()
+
+    def _web_images_dropped(self, addresses: list[str]) -> None:
+        """Images dragged from a web page arrive as addresses: nothing is downloaded (the app never
+        goes on the network), so they are said, not added and not dropped without a word."""
+        more = f" and {counted(len(addresses) - 1, 'other')}" if len(addresses) > 1 else ""
+        message_box(self, "Add an image", f"Not added: {elided_address(addresses[0])}{more} {'are' if more else 'is'} on the web, and "
+                    "SANE Desktop never downloads. Save the image to your computer, then drop the saved file "
+                    "here (or use Add image…, Ctrl+I).", QMessageBox.Icon.Information)
 
     def _next_file(self) -> None:
         busy = self.channels.guess.busy or (self.category_dialog is not None and self.category_dialog.isVisible())

@@ -23,6 +23,7 @@ STRIP_HEIGHT = 220  # the strip's height when the window has the room (its tiles
 class OutfitView(QListView):
     items_dropped = Signal(list)  # item pks
     files_dropped = Signal(list)  # image paths from disk
+    web_dropped = Signal(list)  # addresses of images dropped from a web page (never downloaded)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -80,16 +81,21 @@ class OutfitView(QListView):
         pks = decode_item_mime(event.mimeData())
         if pks:
             self.items_dropped.emit(pks)
-        files = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
+        urls = event.mimeData().urls()
+        files = [Path(url.toLocalFile()) for url in urls if url.isLocalFile()]
         # every dropped file goes to the worker, which says why one is not an image (never silent)
         if files:
             self.files_dropped.emit([str(f) for f in files])
+        web = [url.toDisplayString() for url in urls if not url.isLocalFile()]
+        if web:  # an image dragged from a browser: said, not dropped without a word
+            self.web_dropped.emit(web)
         event.acceptProposedAction()
 
 
 class OutfitPanel(QWidget):
     changed = Signal(list)  # outfit item pks
     add_file_requested = Signal(list)
+    web_images_dropped = Signal(list)  # addresses of images dropped from a web page
     # catalogue item pks dropped on the strip: the window resolves them (it knows the items) and
     # calls add_items, so the panel never reaches into its window
     add_items_requested = Signal(list)
@@ -131,6 +137,7 @@ class OutfitPanel(QWidget):
         self._cleared: list[ItemInfo] = []
         self.view.items_dropped.connect(self.add_items_requested)  # signal to signal
         self.view.files_dropped.connect(self.add_file_requested)
+        self.view.web_dropped.connect(self.web_images_dropped)
 
         buttons = QHBoxLayout()
         self.title = QLabel("<b>Outfit</b>")
