@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -160,6 +161,48 @@ def test_index_from_gui_with_cancel(world, qtbot, make_window) -> None:  # type:
     # the GUI thread kept turning while the worker computed (the longest gap is a benchmark
     # figure, recorded above and measured by bench/bench_gui.py: no timed assert in a test)
     assert meter.ticks > 5
+
+
+def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, make_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A trial cancelled a first index and read "Cancelled: nothing was changed." while the new
+    catalogue, its photos read so far kept, was listed (and could not be searched). The words now
+    say what was kept; indexing again finishes it."""
+    from sane_desktop.gui.index_dialog import IndexDialog, cancelled_words
+
+    window = make_window(world, open_catalogue=False)
+    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+    dialog = IndexDialog(make_window.clients[-1], window)
+    qtbot.addWidget(dialog)
+    dialog.folder.setText(str(world["second"]))
+    dialog.inspect(str(world["second"]))
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    dialog.name.setText("kept-on-cancel")
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    looker = CatalogueService(world["index"], model=world["model"])
+    from sane_desktop.retrieval.indexing import pipeline
+
+    real = pipeline.index_store
+
+    def slow_embedding(*args, **kwargs):  # type: ignore[no-untyped-def]
+        """The embedding of a large folder: under way until Cancel (then the real stage stops)."""
+        while not kwargs["should_stop"]():
+            time.sleep(0.02)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "index_store", slow_embedding)
+    dialog.start()
+    # cancelled once the folder's metadata is stored (the embedding under way)
+    qtbot.waitUntil(lambda: looker.existing_source("kept-on-cancel") is not None, timeout=60000)
+    dialog.cancel_or_close()
+    qtbot.waitUntil(lambda: "cannot be searched yet" in dialog.phase.text(), timeout=60000)
+    assert dialog.phase.text() == cancelled_words("kept-on-cancel", existed=False, kept=True)
+    assert "nothing was" not in dialog.phase.text()
+    monkeypatch.setattr(pipeline, "index_store", real)
+    with qtbot.waitSignal(dialog.indexed, timeout=120000):  # again: it finishes
+        dialog.start()
+    assert "Indexed 60 items" in dialog.phase.text()
+    assert cancelled_words("x", existed=False, kept=False) == "Cancelled: nothing was kept."
+    assert "delete" not in cancelled_words("x", existed=True, kept=True)  # a re-index cancelled: never "delete it"
 
 
 def _train_window(world, qtbot, tmp_path, make_window, builtin: bool = False):  # type: ignore[no-untyped-def]

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_failure
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
-from sane_desktop.gui.tasks import Failure, Task, TaskRunner
+from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
 from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.gui.train_dialog import BAR_STEPS, REINDEX, RunProgress, Stage
 from sane_desktop.service.titles import counted
@@ -415,12 +415,28 @@ class IndexDialog(BackgroundRun, RequestDialog):
         category_map = self.category_map()
         # replace only when the user said Yes: without it the service refuses a name that holds another
         # folder (say, one that was indexed elsewhere since the check)
-        task: Task[IndexReport, None] = self.tasks.start(
-            lambda service, state: service.index_folder(root, name, progress=state.progress,
-                                                        should_stop=state.should_stop, replace=replace,
-                                                        category_map=category_map),
-            "Indexing catalogue…")
-        self.watch(task).on_done(self._indexed).on_failure(self._failed).on_cancelled(self._cancelled)
+        existed: list[bool] = []  # whether the name held a catalogue before this run (set on the worker)
+
+        def run(service: CatalogueService, state: TaskState[None]) -> IndexReport:
+            existed.append(service.existing_source(name) is not None)
+            return service.index_folder(root, name, progress=state.progress, should_stop=state.should_stop,
+                                        replace=replace, category_map=category_map)
+
+        task: Task[IndexReport, None] = self.tasks.start(run, "Indexing catalogue…")
+        self.watch(task).on_done(self._indexed).on_failure(self._failed) \
+            .on_cancelled(lambda: self._index_cancelled(name, bool(existed and existed[0])))
+
+    def _index_cancelled(self, name: str, existed: bool) -> None:
+        """An index run stopped: what it kept, in words. Its finished batches stay (the next run of
+        that folder goes on from them), so "nothing was changed" — a trial read it with a new,
+        unsearchable catalogue listed — is no longer said; what is depends on the worker's answer."""
+        self._cancelled()
+        set_plain(self.phase, "Cancelled: checking what was kept…")
+        task: Task[bool, None] = self.tasks.start(lambda service, _state: service.existing_source(name) is not None,
+                                                  "Checking the catalogue…")
+        # not watched: a quick question, never the run the dialog's Cancel/Close button acts on
+        task.on_done(lambda kept: set_plain(self.phase, cancelled_words(name, existed, kept))) \
+            .on_failure(lambda _failure: set_plain(self.phase, "Cancelled."))
 
     def _ended(self) -> None:
         self.cancel_button.setText("Close")
@@ -502,6 +518,19 @@ class IndexDialog(BackgroundRun, RequestDialog):
                 box, self.replace_question = self.replace_question, None
                 box.close()
         super().closeEvent(event)
+
+
+def cancelled_words(name: str, existed: bool, kept: bool) -> str:
+    """What a cancelled index run says: ``existed`` whether catalogue ``name`` was there before the
+    run, ``kept`` whether it is there after it."""
+    if not kept:
+        return "Cancelled: nothing was kept."
+    if existed:
+        return (f"Cancelled before the end. “{name}” keeps the photos read so far: index this folder again to "
+                "finish from there (they are not read again).")
+    return (f"Cancelled before the end. “{name}” is kept with the photos read so far but cannot be searched yet: "
+            "index this folder again to finish from there (they are not read again), or delete it in "
+            "File → Manage catalogues.")
 
 
 def inspect_with_plan(service: CatalogueService, root: Path,
