@@ -568,3 +568,55 @@ def test_a_deleted_or_remade_catalogue_leaves_no_remembered_outfit(managed, worl
     window.refresh_catalogues(select="shop", reopen=False)
     qtbot.waitUntil(lambda: window.settings.get(f"outfit/{remade.uid}") is None, timeout=30000)
     assert remembered(window.settings, shop) == [{"id": "tops/red0"}]
+
+
+def test_a_database_deleted_under_an_open_catalogue_is_said_and_listed(world: Path) -> None:
+    """A trial deleted ``catalogue.db`` under the open window: searches and the grid went on answering
+    from the file still open, and on the next start the catalogue was gone from every list without a
+    word. The next use says so; the listing names the folder and why."""
+    service = service_on(world)
+    service.open_catalogue("shop")
+    top = next(item for item in service.items() if item.category == "tops")
+    assert service.search([top.pk], "", 3)
+    (world / "index" / "shop" / "catalogue.db").unlink()
+    for use in (lambda: service.search([top.pk], "", 3), lambda: service.items("", "red"),
+                lambda: service.item_infos([top.pk])):
+        with pytest.raises(NotFound, match=r"the database of catalogue 'shop' \(.*catalogue\.db\) was deleted or "
+                                           r"moved since it was opened: index its folder again"):
+            use()
+    service.close()
+    listing = service_on(world).scan_catalogues()
+    assert listing.catalogues == () and [entry.name for entry in listing.unreadable] == ["shop"]
+    assert listing.unreadable[0].reason.startswith("its database catalogue.db is gone (deleted or moved)")
+    service_on(world).index_folder(world / "shop", "shop")  # indexing again brings it back
+    assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]
+
+
+def test_a_first_import_that_never_finished_is_listed_as_such(world: Path) -> None:
+    """The window closed while a first index read the folder: a database with its tables and no
+    catalogue row. The manager said "cannot be read"; it now says what happened and what to do."""
+    from sane_desktop.store import open_store
+
+    (world / "index" / "half").mkdir()
+    open_store(f"sqlite:///{(world / 'index' / 'half' / 'catalogue.db').as_posix()}").dispose()
+    unreadable = {entry.name: entry.reason for entry in service_on(world).scan_catalogues().unreadable}
+    assert unreadable == {"half": "its first import never finished (the app was closed or stopped while it read the "
+                                  "folder): index the folder again under this name, or delete it"}
+    (world / "index" / "stray").mkdir()  # a folder with nothing of an index in it is not listed
+    assert "stray" not in {entry.name for entry in service_on(world).scan_catalogues().unreadable}
+
+
+@needs_qt
+def test_a_remembered_catalogue_that_no_longer_opens_is_said_at_start(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, manager = managed
+    (world / "index" / "other" / "catalogue.db").unlink()
+    window.settings.set("catalogue", "other")  # the one open when the app was last closed
+    window.refresh_catalogues()
+    qtbot.waitUntil(lambda: "is not among the catalogues" in window.statusBar().currentMessage(), timeout=30000)
+    assert window.statusBar().currentMessage() == ("“other” is not among the catalogues that open any more (File → "
+                                                   "Manage catalogues says why): “shop” is open instead.")
+    manager.refresh()
+    qtbot.waitUntil(lambda: cell(manager, "other", 1) == "damaged", timeout=30000)
+    manager.table.selectRow(next(row for row in range(manager.table.rowCount())
+                                 if manager.table.item(row, 0).text() == "other"))
+    qtbot.waitUntil(lambda: "is gone (deleted or moved)" in manager.status.text(), timeout=30000)

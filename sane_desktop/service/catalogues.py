@@ -212,6 +212,11 @@ class Catalogues:
         for folder in sorted(self.home.iterdir()):
             db = folder / DB_FILE
             if not db.is_file():
+                if folder.is_dir() and not folder.name.startswith(".") and _left_without_database(folder):
+                    # its database deleted or moved: listed with why, never gone from the list unsaid
+                    broken.append(UnreadableCatalogue(folder.name, db, f"its database {DB_FILE} is gone (deleted or "
+                                                      "moved); its search index is left: index its folder again "
+                                                      "under this name, or delete it"))
                 continue
             try:
                 paths.check_catalogue_name(folder.name)
@@ -224,6 +229,9 @@ class Catalogues:
                     raise NotFound(f"{db} holds catalogue {record.name!r}, not {folder.name!r}")
             except (SaneError, SQLAlchemyError, OSError) as error:
                 reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+                if isinstance(error, NotFound) and not _holds_a_catalogue(db):  # tables, no row: an import
+                    reason = ("its first import never finished (the app was closed or stopped while it read the "
+                              "folder): index the folder again under this name, or delete it")
                 broken.append(UnreadableCatalogue(folder.name, db, reason))
                 continue
             found.append(CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
@@ -313,6 +321,17 @@ class CatalogueDetails:
     indexed_at: str
     builtin: bool
     damaged: str = ""  # why its database cannot be read ("" when it can): it can only be deleted here
+
+
+def _holds_a_catalogue(db: Path) -> bool:
+    from sane_desktop.store.items import sqlite_holds_a_catalogue
+
+    return sqlite_holds_a_catalogue(db)
+
+
+def _left_without_database(folder: Path) -> bool:
+    """Whether ``folder`` holds what an index leaves (its manifest, FAISS files) without a database."""
+    return (folder / "manifest.json").is_file() or (folder / "faiss").is_dir()
 
 
 def index_model(folder: Path) -> tuple[str, str] | None:

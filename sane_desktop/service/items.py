@@ -71,6 +71,17 @@ def listed_ids(ids: Sequence[str]) -> str:
     return ", ".join(repr(i) if "," in i or i != i.strip() else i for i in ids)
 
 
+def sqlite_file(engine: Engine) -> Path | None:
+    """The file of a SQLite database engine (None for another database, or one in memory)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    database = url.database
+    if database.startswith("file:"):  # a URI filename ("file:/x.db?mode=ro&uri=true")
+        database = database[len("file:"):].split("?")[0]
+    return Path(database)
+
+
 class CatalogueItems:
     """Items of one catalogue by key: stored ones (pk ≥ 0) and images from disk (pk < 0)."""
 
@@ -91,9 +102,15 @@ class CatalogueItems:
         """Re-read the catalogue's row when another import changed it since (its revision moved:
         a re-index from the CLI, a replaced source folder); True when it did. One small query.
 
-        Raises NotFound when the catalogue is gone from its database, or its row there is another
+        Raises NotFound when the catalogue is gone from its database, its SQLite file is gone (a
+        trial deleted it under the open window, which went on answering from the file it still had
+        open, then lost the catalogue from its list without a word), or its row there is another
         catalogue's now (its token differs: the database was made anew or copied over, and an item
         key held since, the outfit's, may name another item)."""
+        database = sqlite_file(self.engine)
+        if database is not None and not database.is_file():
+            raise NotFound(f"the database of catalogue {self.record.name!r} ({database}) was deleted or moved since "
+                           "it was opened: index its folder again, or open another catalogue")
         found = browse.catalogue_stamp(self.engine, self.record.pk)
         if found is None:
             raise NotFound(f"catalogue {self.record.name!r} is no longer in its database; open it again")
