@@ -465,7 +465,8 @@ def test_manager_lists_a_damaged_catalogue_and_deletes_it(managed, world: Path, 
     select(manager, "other")
     assert manager.delete_button.isEnabled()
     assert not manager.rename_button.isEnabled() and not manager.resync_button.isEnabled()
-    assert manager.status.text().startswith("“other” cannot be read (") and "with --replace" in manager.status.text()
+    assert manager.status.text().startswith("“other” cannot be read (") and manager.status.text().endswith(
+        "index its folder again under this name (File → Index catalogue folder…).")
     click(manager.delete_button)
     click(manager.question.button(QMessageBox.StandardButton.Yes))
     qtbot.waitUntil(lambda: manager.table.rowCount() == 1, timeout=60000)
@@ -553,13 +554,14 @@ def test_a_deleted_or_remade_catalogue_leaves_no_remembered_outfit(managed, worl
     qtbot.waitUntil(lambda: manager.table.rowCount() == 1, timeout=60000)
     qtbot.waitUntil(lambda: window.settings.get(f"outfit/{listed['other'].uid}") is None, timeout=30000)
     assert remembered(window.settings, shop) == [{"id": "tops/red0"}]  # the others' stay
+    qtbot.waitUntil(lambda: window.catalogue_switcher.count() == 1, timeout=60000)  # the window listed again
 
     # "other" made anew under its name from a terminal: the window lists it with a new token
     service_on(world).index_folder(world / "shop2", "other")
     remade = {info.name: info for info in service_on(world).list_catalogues()}["other"]
     window.settings.set(f"outfit/{remade.uid}", '[{"id": "tops/red0"}]')
     window.refresh_catalogues(select="shop", reopen=False)
-    qtbot.waitUntil(lambda: window.catalogue_switcher.count() == 2, timeout=60000)
+    qtbot.waitUntil(lambda: window._uids.get("other") == remade.uid, timeout=60000)  # listed with its token
     manager.close()
     service_on(world).delete_catalogue("other")
     service_on(world).index_folder(world / "shop2", "other")

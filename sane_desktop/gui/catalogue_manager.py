@@ -166,8 +166,9 @@ class CatalogueManager(QDialog):
         entry = self.selected()
         if entry is not None and entry.damaged:
             self._damaged_said = True
+            # the window's words: File → Index offers to set a damaged database aside (the command line's --replace)
             set_plain(self.status, f"“{entry.name}” cannot be read ({entry.damaged}). Delete it here, or index its "
-                                   "folder again under this name with --replace.")
+                                   "folder again under this name (File → Index catalogue folder…).")
         elif self._damaged_said:
             self._damaged_said = False
             set_plain(self.status, "")
