@@ -258,6 +258,32 @@ def test_the_outfit_comes_back_after_a_restart_in_its_order(world, qtbot, make_w
         CatalogueService(world["index"], model=world["model"], device="cpu").index_folder(world["source"], "demo")
 
 
+def test_the_target_category_comes_back_after_a_restart(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A trial: quit with "for: Été Dresses" chosen, and it came back as "All categories" while the
+    outfit built for it came back. The target is kept per catalogue database, like the outfit."""
+    from gui_helpers import choose_target
+
+    settings_file = tmp_path / "target.ini"
+    window = make_window(world, size=SIZE, settings_file=settings_file)
+    build_outfit(window, 2)
+    wanted = window.results.target.itemData(window.results.target.count() - 1)
+    choose_target(window, qtbot, wanted)
+    window.close()
+
+    again = make_window(world, size=SIZE, settings_file=settings_file)
+    qtbot.waitUntil(lambda: len(again.outfit_model.pks()) == 2, timeout=60000)
+    assert again.results.current_target() == wanted
+    wait_results(again, 60)
+    shown = {again.results_model.row(row).item.category for row in range(again.results_model.rowCount())}
+    assert shown == {wanted}  # searched for it
+    choose_target(again, qtbot, "")  # all categories again, remembered too
+    again.close()
+    third = make_window(world, size=SIZE, settings_file=settings_file)
+    qtbot.waitUntil(lambda: third.catalogue is not None, timeout=60000)
+    assert third.results.current_target() == ""
+    third.close()
+
+
 # --- a wider window gives the explanation its share ---------------------------------------------------
 def test_a_wider_window_widens_the_explanation(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     """A trial: at 1440 and 1920 px the explanation panel stayed ~250 px wide (photos ~90 px, names

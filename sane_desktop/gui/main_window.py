@@ -35,7 +35,7 @@ from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import KeyboardFocusSelects, ResultsView
-from sane_desktop.gui.outfit_memory import Entry, forget, remember, remembered
+from sane_desktop.gui.outfit_memory import Entry, forget, remember, remember_target, remembered, remembered_target
 from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
@@ -301,7 +301,7 @@ class MainWindow(QMainWindow):
         self.outfit_panel.changed.connect(self._outfit_changed)
         self.outfit_panel.add_file_requested.connect(self._files_dropped)
         self.outfit_panel.web_images_dropped.connect(self._web_images_dropped)
-        self.results.target_changed.connect(lambda _t: self.request_search())
+        self.results.target_changed.connect(self._target_chosen)
         self.results.result_activated.connect(self.explain)
         self.results.visible_changed.connect(self.request_tiles)
         self.results.hovered.connect(self._result_hovered)
@@ -1355,10 +1355,20 @@ class MainWindow(QMainWindow):
         else:
             self._remember_outfit = True
 
+    def _target_chosen(self, target: str) -> None:
+        """The results' category chosen: searched, and remembered for this catalogue (a local one)."""
+        if self.catalogue is not None and not self.shared:
+            remember_target(self.settings, self.catalogue, target)
+        self.request_search()
+
     def _set_categories(self, categories: list[str], keep: bool) -> None:
         """List ``categories`` in the browser's filter and the results' target; with ``keep`` the
-        chosen ones stay chosen while they are still listed (nothing is searched or listed again)."""
-        browsed, target = (self.category_filter.currentData() or "", self.results.current_target()) if keep else ("", "")
+        chosen ones stay chosen while they are still listed (nothing is searched or listed again);
+        without, the target is the one last chosen in this catalogue, when it is still listed."""
+        remembered_one = remembered_target(self.settings, self.catalogue) \
+            if self.catalogue is not None and not self.shared else ""
+        browsed, target = (self.category_filter.currentData() or "", self.results.current_target()) if keep \
+            else ("", remembered_one)
         self.category_filter.blockSignals(True)
         self.category_filter.clear()
         self.category_filter.addItem("All categories", "")

@@ -1,4 +1,4 @@
-"""The outfit being built, remembered between runs (a trial's outfit came back empty after a
+"""The outfit being built and the category it is completed with, remembered between runs (a trial's outfit came back empty after a
 restart, while the window's size, theme and catalogue came back). Kept in the settings per
 catalogue *database* (its row's token, ``catalogues.uid``): a catalogue made anew under the same name
 starts empty, and a test's fresh catalogue never meets another's outfit. Items are kept by the
@@ -37,10 +37,22 @@ def remembered(settings: Any, info: CatalogueInfo) -> list[Entry]:
 
 
 def forget(settings: Any, uid: str) -> None:
-    """Drop the outfit remembered for the catalogue database whose token is ``uid`` (deleted, or
-    made anew under its name: its outfit can never come back, and settings would only grow)."""
+    """Drop the outfit and target remembered for the catalogue database whose token is ``uid``
+    (deleted, or made anew under its name: they can never come back, and settings would only grow)."""
     if uid:
         settings.remove(f"outfit/{uid}")
+        settings.remove(f"target/{uid}")
+
+
+def remembered_target(settings: Any, info: CatalogueInfo) -> str:
+    """The target category last chosen in ``info``'s catalogue ("": all categories, or none kept).
+    A trial's "for: Été Dresses" came back as "All categories" after a restart, while the outfit
+    built for it came back."""
+    return str(settings.get(f"target/{info.uid or info.name}") or "")
+
+
+def remember_target(settings: Any, info: CatalogueInfo, target: str) -> None:
+    settings.set(f"target/{info.uid or info.name}", target)
 
 
 def remember(settings: Any, info: CatalogueInfo, items: list[ItemInfo]) -> None:
