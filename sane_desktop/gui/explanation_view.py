@@ -497,10 +497,22 @@ ABSTENTION_WORDS = {"weak_evidence": "none of them is clearly on both items",
                     "no_attribute": "this model knows no attributes to name",
                     "common_label": "the only ones that fit are labels nearly every item carries",
                     "labels_contradict": "the ones the model sees on it are ruled out by its own labels",
-                    # true whether or not this catalogue can train one (a trial was told to "train one"
-                    # with Train disabled, and of "drawn garments" in a catalogue of them)
-                    "foreign_model": "this model learnt its reasons on another catalogue (a model trained on this "
-                                     "one's outfits or labelled attributes would name them)"}
+                    # short: a trial read it cut off ("… wou…") in the panel, twice (the outfit's reason and
+                    # the pair's); what would help is in ABSTENTION_ADVICE, the headline's tooltip
+                    "foreign_model": "this model learnt its reasons on another catalogue"}
+
+# what would name an attribute, said in the headline's tooltip — true whether or not this catalogue can
+# train one (a trial was told to "train one" with Train disabled, and of "drawn garments" in a catalogue of them)
+ABSTENTION_ADVICE = {"foreign_model": "A model trained on this catalogue's outfits or labelled attributes would name "
+                                      "them (File → Train model on this catalogue…, when it has either)."}
+
+
+def abstention_tooltip(reason: str) -> str:
+    """The headline's tooltip when no attribute is named: what would help, then the core's reason with its numbers."""
+    from sane_desktop.explain.abstain import abstention_kind
+
+    advice = ABSTENTION_ADVICE.get(abstention_kind(reason) or "", "")
+    return f"{advice}\n\nWhy none is named: {reason}" if advice else f"Why none is named: {reason}"
 
 
 @dataclass(frozen=True)
@@ -1151,7 +1163,7 @@ class ExplanationView(QWidget):
         if update.abstained:  # say that nothing explains it rather than name a weak attribute (issue 17)
             set_plain(self.headline, f"No single attribute explains this {'likeness' if likeness else 'match'}: "
                                      f"{plain_abstention(update.abstained)}; the highlighted areas drove it.")
-            self.headline.setToolTip(plain_tooltip(f"Why none is named: {update.abstained}"))  # the numbers
+            self.headline.setToolTip(plain_tooltip(abstention_tooltip(update.abstained)))  # advice, the numbers
         else:
             self.headline.setToolTip("")
         self.bars.partner_header = "both have it" if step.general else "pair has it"
