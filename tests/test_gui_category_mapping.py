@@ -174,3 +174,35 @@ def test_a_click_on_start_that_finishes_the_typed_name_is_not_lost(closet, qtbot
         assert indexed.args == ["summer"] and dialog.replace_question is None
     finally:
         runner.shutdown()
+
+
+def test_a_typed_folder_is_inspected_and_a_wait_is_said(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial E typed a folder and clicked the greyed Start: nothing happened (the field had kept the
+    focus), and once inspected, "Inspecting…" sat 13–20 s behind the window's model loading with no
+    word. A typed folder is inspected once the typing pauses, and a wait says what it waits for."""
+    import threading
+
+    service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
+    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    release = threading.Event()
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        runner.start(lambda _service, _state: release.wait(60), "Loading the model…")  # the window's work
+        dialog.folder.setFocus()
+        QTest.keyClicks(dialog.folder, str(closet["root"]))  # typed, the focus kept in the field
+        qtbot.waitUntil(lambda: dialog.detected.text().startswith("Inspecting"), timeout=5000)
+        qtbot.waitUntil(lambda: "waiting for the app to finish: loading the model" in dialog.detected.text(),
+                        timeout=5000)
+        assert not dialog.start_button.isEnabled()
+        release.set()
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
+        assert "Inspecting" not in dialog.detected.text() and dialog.folder.hasFocus()
+        dialog.folder.setText("")
+        QTest.keyClicks(dialog.folder, str(closet["root"]) + "-no-such-folder")  # not a folder: not inspected
+        qtbot.wait(1200)
+        assert not dialog.detected.text().startswith("Inspecting")
+    finally:
+        release.set()
+        runner.shutdown()

@@ -63,6 +63,10 @@ def detected_words(report: FolderReport) -> str:
             "are skipped when indexing.")
 
 
+TYPING_PAUSE_MS = 700  # a typed folder is inspected after this pause in the typing
+WAIT_SAID_MS = 1000  # an inspection not begun after this long says what it waits for
+
+
 class IndexDialog(BackgroundRun, RequestDialog):
     indexed = Signal(str)  # catalogue name
     # Escape or closing while it indexes asks: keep indexing in the background, or cancel
@@ -169,7 +173,17 @@ class IndexDialog(BackgroundRun, RequestDialog):
         layout.addWidget(self.scroller, 1)
         layout.addWidget(self.buttons)
         self.folder.editingFinished.connect(lambda: self.inspect(self.folder.text()))
+        # a folder typed or pasted is inspected once the typing pauses, not only when the field loses
+        # focus (a trial typed a path and clicked the greyed Start: nothing happened)
+        self._typed_folder = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
+        self._typed_folder.timeout.connect(self._folder_typed)
+        self.folder.textEdited.connect(lambda _text: self._typed_folder.start())
         self._inspecting = tasks.channel()  # the folder's last inspection wins
+
+    def _folder_typed(self) -> None:
+        folder = self.folder.text()
+        if folder and Path(folder).expanduser().is_dir() and (self._planned is None or self._planned[0] != folder):
+            self.inspect(folder)
 
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Catalogue folder")
@@ -189,10 +203,20 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.show_plan(None)
             root, name = Path(folder), self._typed_name()
             self._planned = (folder, name)
-            self._inspecting.start(lambda service, _state: inspect_with_plan(service, root, name),
-                                   "Inspecting folder…") \
-                .on_done(self._inspected) \
-                .on_failed(self._inspect_failed)
+            task: Task[tuple[FolderReport, CategoryPlan | None], None] = self._inspecting.start(
+                lambda service, _state: inspect_with_plan(service, root, name), "Inspecting folder…")
+            task.on_done(self._inspected).on_failed(self._inspect_failed)
+            # queued behind other work (the model loading, a search): said, not a silent "Inspecting…"
+            QTimer.singleShot(WAIT_SAID_MS, self, lambda: self._say_waiting(task))
+
+    def _say_waiting(self, task: Task[Any, Any]) -> None:
+        """The inspection still queued: what it waits for (a trial waited 13–20 s on "Inspecting…"
+        with Start greyed, the worker loading models and searching for the window)."""
+        if task.began or task.ended or self._inspecting.current is not task:
+            return
+        doing = self.tasks.running_activity().rstrip("…. ")
+        if doing:
+            set_plain(self.detected, f"Inspecting… (waiting for the app to finish: {doing[:1].lower()}{doing[1:]})")
 
     def _forget_last_run(self, folder: str) -> None:
         """Another folder after a finished run: the bar, the phase line and the summary were that run's

@@ -303,6 +303,11 @@ class TaskRunner(QObject, Generic[S]):
         """No task started and not yet ended (queued or running)."""
         return not self._tasks
 
+    def running_activity(self) -> str:
+        """What the worker is doing now (the activity of the task it runs), "" when nothing runs: a
+        task queued behind it can say what it waits for."""
+        return next((task.activity for task in self._tasks if task.began and not task.ended), "")
+
     def channel(self) -> Channel[S]:
         return Channel(self)
 
