@@ -247,9 +247,9 @@ def test_a_real_launch_paints_its_window_before_torch_loads(tmp_path: Path) -> N
                           cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     marks = {line.split()[1]: line.split()[2:] for line in done.stdout.splitlines() if line.startswith("launch-probe ")}
-    assert set(marks) == {"window-shown", "first-results"}, done.stdout
+    assert set(marks) == {"window-shown", "first-results", "first-thumbnail"}, done.stdout
     shown, results = float(marks["window-shown"][0]), float(marks["first-results"][0])
-    assert started < shown <= results
+    assert started < shown <= results <= float(marks["first-thumbnail"][0])
     assert marks["window-shown"][1] == "torch=no"  # the window came first
     loaded = set(marks["window-shown"][2].removeprefix("loaded=").split(","))
     assert not loaded & set(HEAVY), loaded  # before the models, the database layer, numpy and PIL
@@ -287,3 +287,25 @@ def test_the_core_loads_without_pyside_reading_each_modules_source(monkeypatch: 
     finally:
         for module in (outside, inside):
             feature.pyside_feature_dict.pop(module.__name__, None)
+
+
+def test_thumbnails_load_no_model(tmp_path: Path) -> None:
+    """Trial E: every tile of a warm start showed "…" until the models had loaded (30–45 s under load;
+    5 s on a quiet machine, ``/tmp``-style probe in the closing note). A cached thumbnail is checked
+    against its photo's content hash, and that check reached ``file_hash`` through the indexing
+    package, which imports torch and FAISS: the pool's threads waited on the worker's import. The
+    thumbnail jobs, decode and check both, load no model library."""
+    from PIL import Image
+
+    photo = tmp_path / "tee.jpg"
+    Image.new("RGB", (60, 80), "red").save(photo)
+    code = (
+        "from pathlib import Path\n"
+        "from sane_desktop.gui.thumbnails import _Signals, _ThumbnailJob\n"
+        "from sane_desktop.catalogue.content_hash import file_hash\n"
+        f"photo, cache = Path({str(photo)!r}), Path({str(tmp_path / 'thumb.png')!r})\n"
+        "job = _ThumbnailJob('k', photo, cache, 64, _Signals(), file_hash(photo))\n"
+        "image, state = job._decode()\n"
+        "assert state == 'ready' and cache.is_file(), state\n"
+        "assert job._source_state() == 'ready'\n")
+    assert loaded_after(code, MODELS + ("sklearn",)) == []

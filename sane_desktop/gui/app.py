@@ -5,8 +5,9 @@ The window is on screen before the heavy libraries load: the worker thread makes
 (SQLAlchemy, Alembic, the catalogue readers) before its first task, which starts after the window's
 first paint, and loads torch and FAISS once the catalogue shows (:mod:`.startup`).
 ``launch_probe`` prints ``launch-probe <event> <epoch seconds> torch=yes|no loaded=<heavy modules>`` on
-stdout when the window is first painted (``window-shown``) and when the catalogue grid first has
-items (``first-results``), then quits: what ``bench/bench_launch.py`` times."""
+stdout when the window is first painted (``window-shown``), when the catalogue grid first has
+items (``first-results``) and when its first tile has its picture (``first-thumbnail``), then quits:
+what ``bench/bench_launch.py`` times."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ HEAVY_MODULES = ("torch", "faiss", "torchvision", "timm", "sklearn", "sqlalchemy
 
 
 def launch_probe(window: MainWindow) -> None:
-    """Print the launch milestones (window painted, first items in the grid) and quit after the second."""
+    """Print the launch milestones (window painted, first items in the grid, first tile's picture) and
+    quit once the last two are printed."""
 
     def mark(event: str) -> None:
         # which heavy modules were loaded by then: the window must come first (issue 18 point 10)
@@ -46,16 +48,23 @@ def launch_probe(window: MainWindow) -> None:
     assert first_paint is not None  # create_window installs it
     first_paint.add(lambda: mark("window-shown"))
     model = window.browser_model
-    seen: list[bool] = []
+    seen: set[str] = set()
+
+    def once(event: str) -> None:
+        if event not in seen:
+            seen.add(event)
+            mark(event)
+        if {"first-results", "first-thumbnail"} <= seen:
+            QApplication.quit()
 
     def maybe_results() -> None:
-        if model.rowCount() > 0 and not seen:
-            seen.append(True)
-            mark("first-results")
-            QApplication.quit()
+        if model.rowCount() > 0:
+            once("first-results")
 
     model.modelReset.connect(maybe_results)
     model.rowsInserted.connect(maybe_results)
+    # a tile's picture: its thumbnail decoded or read from the cache (trial E waited for the models)
+    model.thumbnails.ready.connect(lambda _key, _image: once("first-thumbnail"))
 
 
 def run(index_home: Path | None = None, model: Path | None = None, demo_items: int = 120,

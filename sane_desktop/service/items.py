@@ -282,7 +282,7 @@ def photo_state(path: Path, content_hash: str) -> str:
     import os
     import stat
 
-    from sane_desktop.retrieval.indexing.scan import file_hash
+    from sane_desktop.catalogue.content_hash import file_hash  # never through retrieval.indexing: torch
 
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever

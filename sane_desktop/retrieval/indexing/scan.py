@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sane_desktop.catalogue.content_hash import file_hash as file_hash  # where the indexer's users find it
 from sane_desktop.store.embeddings import embedded_hashes
 from sane_desktop.store.items import CatalogueRef, catalogue_items
 
@@ -27,15 +27,6 @@ class IndexItem:
     category: str
     path: Path
     content_hash: str
-
-
-def file_hash(path: Path) -> str:
-    """SHA-256 hex digest (64 characters) of a file's bytes, read in 1 MiB chunks; raises OSError."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def scan_items(engine: Engine, catalogue: CatalogueRef) -> list[IndexItem]:
