@@ -201,8 +201,11 @@ def test_a_typed_folder_is_inspected_and_a_wait_is_said(closet, qtbot, tmp_path)
         assert "Inspecting" not in dialog.detected.text() and dialog.folder.hasFocus()
         dialog.folder.setText("")
         QTest.keyClicks(dialog.folder, str(closet["root"]) + "-no-such-folder")  # not a folder: not inspected
-        qtbot.wait(1200)
-        assert not dialog.detected.text().startswith("Inspecting")
+        qtbot.waitUntil(lambda: dialog.detected.text().startswith("Not a folder (yet)"), timeout=5000)
+        assert not dialog.start_button.isEnabled()  # the last folder's plan is not this field's
+        dialog.folder.setText("")
+        QTest.keyClicks(dialog.folder, str(closet["root"]))  # the folder again: inspected again
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
     finally:
         release.set()
         runner.shutdown()

@@ -182,8 +182,15 @@ class IndexDialog(BackgroundRun, RequestDialog):
 
     def _folder_typed(self) -> None:
         folder = self.folder.text()
-        if folder and Path(folder).expanduser().is_dir() and (self._planned is None or self._planned[0] != folder):
+        if not folder or (self._planned is not None and self._planned[0] == folder):
+            return
+        if Path(folder).expanduser().is_dir():
             self.inspect(folder)
+        elif not self.running:  # the last folder's description no longer describes the field
+            self.start_button.setEnabled(False)
+            self.show_plan(None)
+            self._planned = None
+            set_plain(self.detected, "Not a folder (yet): finish typing its path, or choose it with Browse…")
 
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Catalogue folder")
