@@ -880,9 +880,10 @@ class MainWindow(QMainWindow):
         """Images dragged from a web page arrive as addresses: nothing is downloaded (the app never
         goes on the network), so they are said, not added and not dropped without a word."""
         more = f" and {counted(len(addresses) - 1, 'other')}" if len(addresses) > 1 else ""
-        message_box(self, "Add an image", f"Not added: {elided_address(addresses[0])}{more} {'are' if more else 'is'} on the web, and "
-                    "SANE Desktop never downloads. Save the image to your computer, then drop the saved file "
-                    "here (or use Add image…, Ctrl+I).", QMessageBox.Icon.Information)
+        where = f"{elided_address(addresses[0])}{more} {'are' if more else 'is'} on the web"
+        message_box(self, "Add an image", f"Not added: {where}, and SANE Desktop never downloads. Save the image "
+                    "to your computer, then drop the saved file here (or use Add image…, Ctrl+I).",
+                    QMessageBox.Icon.Information)
 
     def _next_file(self) -> None:
         busy = self.channels.guess.busy or (self.category_dialog is not None and self.category_dialog.isVisible())
