@@ -135,16 +135,23 @@ def test_newer_explanation_cancels_older(world, qtbot, make_window) -> None:  # 
     assert window.explanation.update_data.candidate_pk == pks[1]
 
 
-def test_index_from_gui_with_cancel(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def index_dialog_on(world, qtbot, make_window, **window_options):  # type: ignore[no-untyped-def]
+    """A window on the demo and its index dialog on the world's second folder, inspected (Start on)."""
     from sane_desktop.gui.index_dialog import IndexDialog
 
-    window = make_window(world, rise_masks=64, open_catalogue=False)
+    window = make_window(world, open_catalogue=False, **window_options)
     open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
     dialog = IndexDialog(make_window.clients[-1], window)
     qtbot.addWidget(dialog)
+    dialog.show()
     dialog.folder.setText(str(world["second"]))
     dialog.inspect(str(world["second"]))
     qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    return window, dialog
+
+
+def test_index_from_gui_with_cancel(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    window, dialog = index_dialog_on(world, qtbot, make_window, rise_masks=64)
     assert "polyvore" in dialog.detected.text() and "60 items" in dialog.detected.text()
     dialog.start()
     dialog.cancel_or_close()
@@ -167,17 +174,15 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     """A trial cancelled a first index and read "Cancelled: nothing was changed." while the new
     catalogue, its photos read so far kept, was listed (and could not be searched). The words now
     say what was kept; indexing again finishes it."""
-    from sane_desktop.gui.index_dialog import IndexDialog, cancelled_words
+    from PySide6.QtTest import QTest
 
-    window = make_window(world, open_catalogue=False)
-    open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
-    dialog = IndexDialog(make_window.clients[-1], window)
-    qtbot.addWidget(dialog)
-    dialog.folder.setText(str(world["second"]))
-    dialog.inspect(str(world["second"]))
-    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
-    dialog.name.setText("kept-on-cancel")
-    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    from sane_desktop.gui.index_dialog import cancelled_words
+
+    _window, dialog = index_dialog_on(world, qtbot, make_window)
+    dialog.name.selectAll()
+    QTest.keyClicks(dialog.name, "kept-on-cancel")  # typed: the dialog plans for the new name
+    QTest.keyClick(dialog.name, Qt.Key.Key_Tab)
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled() and not dialog._inspecting.busy, timeout=30000)
     looker = CatalogueService(world["index"], model=world["model"])
     from sane_desktop.retrieval.indexing import pipeline
 
@@ -190,16 +195,16 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
         return real(*args, **kwargs)
 
     monkeypatch.setattr(pipeline, "index_store", slow_embedding)
-    dialog.start()
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     # cancelled once the folder's metadata is stored (the embedding under way)
     qtbot.waitUntil(lambda: looker.existing_source("kept-on-cancel") is not None, timeout=60000)
-    dialog.cancel_or_close()
+    qtbot.mouseClick(dialog.cancel_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "cannot be searched yet" in dialog.phase.text(), timeout=60000)
     assert dialog.phase.text() == cancelled_words("kept-on-cancel", existed=False, kept=True)
     assert "nothing was" not in dialog.phase.text()
     monkeypatch.setattr(pipeline, "index_store", real)
     with qtbot.waitSignal(dialog.indexed, timeout=120000):  # again: it finishes
-        dialog.start()
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert "Indexed 60 items" in dialog.phase.text()
     assert cancelled_words("x", existed=False, kept=False) == "Cancelled: nothing was kept."
     assert "delete" not in cancelled_words("x", existed=True, kept=True)  # a re-index cancelled: never "delete it"

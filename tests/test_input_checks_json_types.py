@@ -99,17 +99,22 @@ def test_manifest_image_template_column_of_the_wrong_type_skips_the_row(tmp_path
     assert "column 'folder' (items.image_template) is a list" in catalogue.skipped[0].reason
 
 
+def read_with_outfits(root: Path, rows: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    """The JSON manifest at ``root`` read with ``rows`` as its outfits table (``outfits.json``)."""
+    (root / "outfits.json").write_text(json.dumps(rows))
+    mapping = json.loads((root / "sane-mapping.json").read_text())
+    mapping["outfits"]["table"] = "outfits.json"
+    (root / "sane-mapping.json").write_text(json.dumps(mapping))
+    return read_catalogue(root)
+
+
 def test_manifest_outfits_table_row_of_the_wrong_type_is_reported(tmp_path: Path) -> None:
     rows = json_manifest(tmp_path, n_items=4)
     ids = [row["article_id"] for row in rows]
-    (tmp_path / "outfits.json").write_text(json.dumps([
+    catalogue = read_with_outfits(tmp_path, [
         {"outfit": "A", "article": ids[0]}, {"outfit": "A", "article": {"id": ids[1]}},
         {"outfit": "A", "article": ids[2]}, {"outfit": ["B"], "article": ids[3]},
-    ]))
-    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
-    mapping["outfits"]["table"] = "outfits.json"
-    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
-    catalogue = read_catalogue(tmp_path)
+    ])
     assert [(o.outfit_id, o.item_ids) for o in catalogue.outfits] == [("A", [ids[0], ids[2]])]
     notes = [(s.kind, s.item_id, s.path, s.reason) for s in catalogue.skipped]
     assert ("outfit", "A", "outfits.json row 2",
@@ -278,14 +283,10 @@ def test_manifest_outfits_row_with_an_empty_id_is_reported(tmp_path: Path) -> No
     vanished without a word; a row with neither is a blank line and stays unsaid."""
     rows = json_manifest(tmp_path, n_items=4)
     ids = [row["article_id"] for row in rows]
-    (tmp_path / "outfits.json").write_text(json.dumps([
+    catalogue = read_with_outfits(tmp_path, [
         {"outfit": "A", "article": ids[0]}, {"outfit": "A", "article": ids[1]}, {"outfit": None, "article": ids[2]},
         {"outfit": "B", "article": ""}, {"outfit": "", "article": None},
-    ]))
-    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
-    mapping["outfits"]["table"] = "outfits.json"
-    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
-    catalogue = read_catalogue(tmp_path)
+    ])
     assert [(o.outfit_id, o.item_ids) for o in catalogue.outfits] == [("A", [ids[0], ids[1]])]
     notes = [(s.kind, s.item_id, s.path, s.reason) for s in catalogue.skipped]
     assert notes == [("outfit", "", "outfits.json row 3", "row left out: column 'outfit' (outfits.outfit_id) is empty"),
