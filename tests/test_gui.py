@@ -144,6 +144,7 @@ def index_dialog_on(world, qtbot, make_window, **window_options):  # type: ignor
     dialog = IndexDialog(make_window.clients[-1], window)
     qtbot.addWidget(dialog)
     dialog.show()
+    qtbot.waitExposed(dialog)
     dialog.folder.setText(str(world["second"]))
     dialog.inspect(str(world["second"]))
     qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
@@ -179,6 +180,7 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     from sane_desktop.gui.index_dialog import cancelled_words
 
     _window, dialog = index_dialog_on(world, qtbot, make_window)
+    dialog.name.setFocus()
     dialog.name.selectAll()
     QTest.keyClicks(dialog.name, "kept-on-cancel")  # typed: the dialog plans for the new name
     QTest.keyClick(dialog.name, Qt.Key.Key_Tab)
