@@ -10,6 +10,7 @@ the checkout's ``index/``.
 from __future__ import annotations
 
 import atexit
+import functools
 import os
 import shutil
 import tempfile
@@ -155,6 +156,7 @@ def default_db_url(name: str) -> str:
     return f"sqlite:///{(catalogue_dir(name) / 'catalogue.db').as_posix()}"
 
 
+@functools.cache  # asked on every atomic write (thumbnails too): the package does not move
 def installed_package() -> Path | None:
     """The folder of the installed ``sane_desktop`` package when it was installed (it lies under a
     ``site-packages``/``dist-packages`` folder: a wheel), None when it runs from a checkout (where the

@@ -31,6 +31,12 @@ def separators(windows: bool = WINDOWS) -> str:
 _URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+)://")  # a URL's scheme (two letters at least: "C:/" is a drive)
 
 
+def url_scheme(text: str) -> str:
+    """The scheme of ``text`` when it is a URL (``"file"``, ``"https"``, lower case), else ""."""
+    found = _URL.match(text)
+    return found.group(1).lower() if found else ""
+
+
 def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
     """Return ``relative`` as a normalised POSIX path, or raise :class:`UnsafePath`.
 
@@ -47,9 +53,9 @@ def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
         raise UnsafePath("empty path")
     if "\x00" in relative:
         raise UnsafePath(f"path contains a NUL byte: {relative!r}")
-    scheme = _URL.match(relative)
+    scheme = url_scheme(relative)
     if scheme:  # "https://…" or "file:///…" read as a path would be a folder "https:" in the catalogue
-        if scheme.group(1).lower() == "file":
+        if scheme == "file":
             raise UnsafePath(f"a file: URL, not a path in the catalogue folder ({relative}): write the photo's "
                              "path relative to the catalogue folder")
         raise UnsafePath(f"a web address, not a path in the catalogue folder ({relative}): photos are read from "

@@ -16,7 +16,6 @@ import importlib
 import json
 import logging
 import os
-import re
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -133,7 +132,6 @@ def os_error_line(error: OSError) -> str:
 # the options that name a file or folder on this computer (argparse dests)
 PATH_OPTIONS = ("catalogue", "out", "model", "mapping", "image", "index_dir", "index_home", "global_index_home",
                 "save_maps", "save_selection", "selection", "screenshot", "weights")
-_URL = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/")  # "file:///x" or, once pathlib has read it, "file:/x"
 
 
 def local_path(value: str) -> str:
@@ -141,10 +139,12 @@ def local_path(value: str) -> str:
     terminal) as its path; InputError for a web address (nothing is downloaded). ``pathlib`` alone
     read ``file:///shop`` as the folder ``file:/shop`` in the working folder, and a trial was told
     "catalogue folder not found: /work/https:/example.com/shop"."""
-    found = _URL.match(value)
-    if not found:
+    from sane_desktop.catalogue.safepath import url_scheme
+
+    scheme = url_scheme(value)
+    if not scheme:
         return value
-    if found.group(1).lower() == "file":
+    if scheme == "file":
         from urllib.parse import unquote, urlsplit
 
         parts = urlsplit(value)

@@ -245,8 +245,9 @@ _FAMILY_OF = {word: family for family, words in FAMILIES.items() for word in (fa
 
 
 def _key_word(name: str, word: str) -> str:
-    """The word as the catalogue wrote it (lower case), for the suggestion's reason."""
-    return name.strip().casefold() if _related(name, word) and len(name.split()) == len(word.split()) else word
+    """The translated ``word`` as the catalogue wrote it (lower case, accents kept) when it spelt it
+    with the table's spaces, else as the table does (``sacs-à-main`` -> ``sacs à main``)."""
+    return name.strip().casefold() if len(name.split()) == len(word.split()) else word
 
 
 def _garment_word(category: str) -> tuple[str, str] | None:

@@ -203,6 +203,7 @@ class Catalogues:
         that do not with the reason (an unreadable or foreign database is skipped and reported,
         never allowed to stop the listing)."""
         from sane_desktop.store import open_store
+        from sane_desktop.store.items import sqlite_holds_a_catalogue
 
         found: list[CatalogueInfo] = []
         broken: list[UnreadableCatalogue] = []
@@ -229,7 +230,7 @@ class Catalogues:
                     raise NotFound(f"{db} holds catalogue {record.name!r}, not {folder.name!r}")
             except (SaneError, SQLAlchemyError, OSError) as error:
                 reason = str(error).splitlines()[0] if str(error) else type(error).__name__
-                if isinstance(error, NotFound) and not _holds_a_catalogue(db):  # tables, no row: an import
+                if isinstance(error, NotFound) and not sqlite_holds_a_catalogue(db):  # tables, no row: an import
                     reason = ("its first import never finished (the app was closed or stopped while it read the "
                               "folder): index the folder again under this name, or delete it")
                 broken.append(UnreadableCatalogue(folder.name, db, reason))
@@ -321,12 +322,6 @@ class CatalogueDetails:
     indexed_at: str
     builtin: bool
     damaged: str = ""  # why its database cannot be read ("" when it can): it can only be deleted here
-
-
-def _holds_a_catalogue(db: Path) -> bool:
-    from sane_desktop.store.items import sqlite_holds_a_catalogue
-
-    return sqlite_holds_a_catalogue(db)
 
 
 def _left_without_database(folder: Path) -> bool:
