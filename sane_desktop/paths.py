@@ -17,7 +17,7 @@ import tempfile
 import unicodedata
 from importlib import resources as _resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from sane_desktop.errors import InputError
 
@@ -193,3 +193,25 @@ def temporary_sibling(path: Path) -> Path:
 
     check_outside_package(path)
     return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+
+
+def write_atomically(path: Path | str, write: Callable[[Path], bool]) -> bool:
+    """Have ``write`` write a file of the user's (an export) under :func:`temporary_sibling`'s name,
+    which keeps ``path``'s suffix so that writers choosing the format by it (Qt's image and PDF
+    writers) still do, then rename it onto ``path``: a write that fails half-way leaves the file that
+    was there whole and no partial file beside it. True when ``path`` was written; False when
+    ``write`` said it failed or an OSError was raised (the folder cannot be written). Raises
+    InputError for a file inside the installed package; any other error of ``write`` passes through
+    (the temporary is removed either way)."""
+    target = Path(path)
+    temporary = temporary_sibling(target)
+    temporary = temporary.with_name(temporary.name + target.suffix)
+    try:
+        if not write(temporary):
+            return False
+        os.replace(temporary, target)
+        return True
+    except OSError:
+        return False
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -64,7 +64,7 @@ def test_item_models_pass_qtmodeltester(world, qtbot, qtmodeltester) -> None:  #
     assert items[0].pk in [i.pk for i in found] and len(found) < 60
 
 
-def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     window = make_window(world, rise_masks=64, open_catalogue=False)
     with GapMeter() as meter:
         open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
@@ -107,6 +107,18 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_pa
     assert view.candidate_panel.pixmap().toImage() == saliency_overlay
     exported = window.explanation.export(tmp_path / "explanation.png")
     assert exported is not None and exported.stat().st_size > 1000
+    # an installed app keeps its package as shipped: an export there is refused in a box, nothing written
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from sane_desktop import paths
+
+    package = tmp_path / "site-packages" / "sane_desktop"
+    package.mkdir(parents=True)
+    monkeypatch.setattr(paths, "installed_package", lambda: package)
+    assert window.explanation.export(package / "explanation.png") is None and not any(package.iterdir())
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert len(boxes) == 1 and "inside the installed sane-desktop package" in boxes[0].text()
+    boxes[0].close()
     record_responsiveness("end_to_end", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
     # the GUI thread kept turning while the worker computed (the longest gap is a benchmark
     # figure, recorded above and measured by bench/bench_gui.py: no timed assert in a test)

@@ -11,6 +11,7 @@ import sys
 import zipfile
 from importlib import resources
 from pathlib import Path
+from typing import Callable
 
 import pytest
 
@@ -123,10 +124,12 @@ def test_global_index_home_option_comes_before_the_command(tmp_path: Path, capsy
 def test_writes_inside_an_installed_package_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only an installed package (under site-packages) refuses: from a checkout the README's
     developer commands write the bundled models on purpose."""
+    from sane_desktop.demo import generate_demo
     from sane_desktop.errors import InputError
     from sane_desktop.explain.pipeline import check_selection_output
     from sane_desktop.models.checkpoint import check_model_output
     from sane_desktop.service import Catalogues
+    from sane_desktop.service.outfits import write_outfit_csv
 
     assert paths.installed_package() is None  # this checkout
     assert check_model_output(PACKAGE / "resources" / "models" / "demo.pt")
@@ -137,6 +140,9 @@ def test_writes_inside_an_installed_package_are_refused(tmp_path: Path, monkeypa
                     lambda: check_selection_output(package / "resources" / "models" / "demo.selection.json"),
                     lambda: paths.temporary_sibling(package / "resources" / "x.npy"),
                     lambda: Catalogues(package / "resources"),
+                    lambda: generate_demo(package / "resources" / "demo", items=30),
+                    lambda: write_outfit_csv(package / "look.csv", [], {}),  # the GUI's exports
+                    lambda: paths.write_atomically(package / "look.png", lambda file: file.write_bytes(b"x") > 0),
                     lambda: check_model_output(package / "resources" / ".." / ".." / "sane_desktop" / "m.pt")):
         with pytest.raises(InputError, match="inside the installed sane-desktop package"):
             refused()
@@ -144,6 +150,40 @@ def test_writes_inside_an_installed_package_are_refused(tmp_path: Path, monkeypa
     with pytest.raises(InputError, match="^SANE_INDEX_HOME .*choose a folder of your own$"):
         paths.index_home()
     assert check_model_output(tmp_path / "lib" / "model.pt")  # beside it is fine
+    assert not any(package.rglob("*.*")), "a refused write left a file"
+
+
+def test_an_export_that_fails_half_way_keeps_the_file_it_would_replace(tmp_path: Path) -> None:
+    """The GUI's exports (explanation PNG, outfit PNG/PDF/CSV) write a temporary beside the file
+    and rename it: a writer that fails half-way, by saying so or by raising, leaves the old file
+    whole and nothing beside it; one that succeeds replaces it, the name's suffix reaching the
+    writer (Qt picks the image format by it)."""
+    target = tmp_path / "look.png"
+    target.write_bytes(b"the look saved yesterday")
+    seen: list[Path] = []
+
+    def half_then(result: bool) -> Callable[[Path], bool]:
+        def write(file: Path) -> bool:
+            seen.append(file)
+            file.write_bytes(b"half a pict")
+            return result
+        return write
+
+    assert paths.write_atomically(target, half_then(False)) is False
+    assert paths.write_atomically(target, lambda file: file.read_bytes() == b"") is False  # OSError: not written
+
+    def raising(file: Path) -> bool:
+        file.write_bytes(b"half")
+        raise ValueError("the painter gave up")
+
+    with pytest.raises(ValueError, match="gave up"):  # any other error passes through
+        paths.write_atomically(target, raising)
+    assert target.read_bytes() == b"the look saved yesterday"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["look.png"]
+    assert paths.write_atomically(target, half_then(True)) is True
+    assert target.read_bytes() == b"half a pict" and sorted(p.name for p in tmp_path.iterdir()) == ["look.png"]
+    assert all(file.suffix == ".png" and file.parent == tmp_path for file in seen)
+    assert paths.write_atomically(tmp_path / "gone" / "look.png", half_then(True)) is False  # no such folder
 
 
 def _snapshot(folder: Path) -> dict[str, tuple[int, int]]:

@@ -101,7 +101,7 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     import numpy as np
 
     from sane_desktop.explain.overlay import blend, denormalise, save_png
-    from sane_desktop.paths import check_outside_package
+    from sane_desktop.paths import check_outside_package, write_atomically
 
     prep = catalogue.model.bundle().preprocessing
     out_dir = check_outside_package(save_dir or _default_maps_dir(catalogue.folder), "--save-maps")
@@ -117,7 +117,14 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
 
     def save(name: str, role: str, picture_map: Any, target: dict[str, Any]) -> None:
         path = out_dir / f"{stem}_{name}"
-        np.save(path.with_suffix(".npy"), np.asarray(picture_map, np.float32))
+        values = np.asarray(picture_map, np.float32)
+
+        def write(file: Path) -> bool:
+            np.save(file, values)
+            return True
+
+        if not write_atomically(path.with_suffix(".npy"), write):
+            raise InputError(f"cannot write the maps to {out_dir}: pass --save-maps DIR")
         save_png(blend(pictures[role], picture_map), path.with_suffix(".png"))
         target[role], target[f"{role}_overlay"] = str(path.with_suffix(".npy")), str(path.with_suffix(".png"))
 

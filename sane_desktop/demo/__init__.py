@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.errors import InputError
+from sane_desktop.paths import check_outside_package
 from sane_desktop.demo.garments import RenderJob, Rendered, item_seed, render_many
 from sane_desktop.demo.questions import make_compatibility, make_fitb, split_outfit_plans
 from sane_desktop.demo.styles import get_style
@@ -121,7 +122,7 @@ def generate_demo(
     get_style(style)  # fail early on a bad name
     if items < 30:
         raise InputError("a demo catalogue needs at least 30 items")
-    out = Path(out)
+    out = check_outside_package(out, "OUT")  # a demo written into the installed package is lost on upgrade
     n_outfits = outfits if outfits is not None else round(items * OUTFITS_PER_ITEM)
     if workers is None:
         workers = 1 if items < 400 else min(2, os.cpu_count() or 1)

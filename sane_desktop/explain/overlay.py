@@ -15,6 +15,7 @@ import numpy as np
 # the maps' names and anchors live in a numpy-free module (the window lists them before numpy loads)
 from sane_desktop.explain.colour_maps import ANCHORS as _ANCHORS
 from sane_desktop.explain.colour_maps import COLOUR_MAPS, DEFAULT_COLOUR_MAP
+from sane_desktop.paths import write_atomically
 
 __all__ = ["COLOUR_MAPS", "DEFAULT_COLOUR_MAP", "DEFAULT_OPACITY", "MIN_ALPHA", "blend", "colour_lut", "colourise",
            "denormalise", "save_png"]
@@ -68,10 +69,19 @@ def blend(picture: np.ndarray, saliency: np.ndarray, opacity: float = DEFAULT_OP
 
 
 def save_png(array: np.ndarray, path: Path | str) -> Path:
-    """Write a (H, W, 3) or (H, W, 4) uint8 array as PNG (folders made as needed); the path."""
+    """Write a (H, W, 3) or (H, W, 4) uint8 array as PNG (folders made as needed), atomically
+    (:func:`sane_desktop.paths.write_atomically`); the path. Raises OSError when it cannot be
+    written, InputError inside the installed package."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     from PIL import Image  # only the CLI writes PNGs: the window's overlays never load PIL for this
 
-    Image.fromarray(np.ascontiguousarray(array)).save(path, format="PNG")
+    picture = Image.fromarray(np.ascontiguousarray(array))
+
+    def write(file: Path) -> bool:
+        picture.save(file, format="PNG")
+        return True
+
+    if not write_atomically(path, write):
+        raise OSError(f"cannot write {path}")
     return path

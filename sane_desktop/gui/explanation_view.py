@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
     QScrollArea, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget,
 )
 
+from sane_desktop import paths
+from sane_desktop.errors import InputError
 from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.text import ClickActivation, ElidedLabel, LinkLabel, message_box, plain_tooltip, set_plain
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
@@ -1361,8 +1363,15 @@ class ExplanationView(QWidget):
                 else " (unfinished map: still refining when saved)")
 
     def _save(self, target: Path) -> Path | None:
-        # PySide takes the format as str at run time; its stub says bytes
-        if not self.card_image().save(str(target), "PNG"):  # type: ignore[call-overload]
+        image = self.card_image()
+        try:
+            # atomic: a failed save leaves a file of that name whole; PySide takes the format as str
+            # at run time, its stub says bytes
+            saved = paths.write_atomically(target, lambda file: image.save(str(file), "PNG"))  # type: ignore[call-overload]
+        except InputError as error:  # inside the installed package
+            message_box(self, "Export explanation", str(error))
+            return None
+        if not saved:
             message_box(self, "Export explanation", f"Could not save the explanation as {target}: the folder "
                                                     "cannot be written, or the name is not a PNG file.")
             return None

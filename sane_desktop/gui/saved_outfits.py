@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QVBoxLayout, QWidget,
 )
 
+from sane_desktop import paths
 from sane_desktop.errors import Cancelled, SaneError
 from sane_desktop.gui.delegates import match_percent
 from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
@@ -785,7 +786,9 @@ class ContactSheet:
         return image
 
     def save_png(self, target: Path) -> bool:
-        return self.image().save(str(target))  # PNG: the name ends in .png
+        """Write the sheet as a PNG (the name ends in .png; atomically: :func:`paths.write_atomically`)."""
+        image = self.image()
+        return paths.write_atomically(target, lambda file: image.save(str(file)))
 
     def pages(self, page_height: int) -> list[tuple[int, int]]:
         """(top, bottom) of each page's part of the sheet, pages ``page_height`` sheet pixels high:
@@ -806,7 +809,10 @@ class ContactSheet:
 
     def save_pdf(self, target: Path) -> bool:
         """A4 portrait pages (a trial's one tall page would not print), vector text, each page
-        ending between blocks (:meth:`pages`)."""
+        ending between blocks (:meth:`pages`). Atomic (:func:`paths.write_atomically`)."""
+        return paths.write_atomically(target, self._write_pdf)
+
+    def _write_pdf(self, target: Path) -> bool:
         if not _writable(target):
             return False
         writer = QPdfWriter(str(target))

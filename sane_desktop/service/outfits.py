@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sane_desktop import paths
 from sane_desktop.errors import InputError
 from sane_desktop.service.values import ItemInfo, LoadedOutfit, SavedOutfit, SavedOutfitInfo, SearchResult
 from sane_desktop.store import outfits as store
@@ -121,11 +122,22 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
 def write_outfit_csv(path: Path | str, outfit: Sequence[ItemInfo],
                      results: Mapping[str, Sequence[SearchResult]], alike: Collection[str] = ()) -> Path:
     """Write :func:`outfit_csv_rows` to ``path`` (UTF-8 with a BOM, which spreadsheets read as
-    UTF-8). Raises InputError when the file cannot be written (one line)."""
+    UTF-8), atomically (:func:`sane_desktop.paths.write_atomically`: a failed write leaves a file of
+    that name whole). Raises InputError when the file cannot be written, or lies inside the installed
+    package (one line)."""
     target = Path(path)
-    try:
-        with target.open("w", newline="", encoding="utf-8-sig") as handle:
-            csv.writer(handle).writerows(outfit_csv_rows(outfit, results, alike))
-    except OSError as error:
-        raise InputError(f"cannot write {target}: {error.strerror or error}") from error
+    failure: list[OSError] = []
+
+    def write(file: Path) -> bool:
+        try:
+            with file.open("w", newline="", encoding="utf-8-sig") as handle:
+                csv.writer(handle).writerows(outfit_csv_rows(outfit, results, alike))
+        except OSError as error:
+            failure.append(error)
+            return False
+        return True
+
+    if not paths.write_atomically(target, write):
+        reason = (failure[0].strerror or str(failure[0])) if failure else "the folder cannot be written"
+        raise InputError(f"cannot write {target}: {reason}")
     return target
