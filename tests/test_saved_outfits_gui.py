@@ -53,7 +53,7 @@ def names_listed(dialog) -> list[str]:  # type: ignore[no-untyped-def]
     return [dialog.list.item(row).text().split(" — ")[0] for row in range(dialog.list.count())]
 
 
-def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     window, client = open_window(world, qtbot)
     try:
         controller = window.saved_outfits
@@ -145,6 +145,19 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path) ->
         outfit_items = window.outfit_model.items()
         assert [row[3] for row in rows if row[0] == "outfit"] == [item.item_id for item in outfit_items]
         assert sum(row[0] == "result" for row in rows) == window.results_model.rowCount()
+        # an installed app's package stays as shipped: each kind of export there is refused in a box
+        from sane_desktop import paths
+
+        package = tmp_path / "site-packages" / "sane_desktop"
+        package.mkdir(parents=True)
+        monkeypatch.setattr(paths, "installed_package", lambda: package)
+        for suffix in ("png", "pdf", "csv"):
+            assert controller.export(package / f"look.{suffix}") is None
+            boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+            assert len(boxes) == 1 and "inside the installed sane-desktop package" in boxes[0].text()
+            boxes[0].close()
+            qtbot.waitUntil(lambda: not boxes[0].isVisible(), timeout=5000)
+        assert not any(package.iterdir())
     finally:
         client.shutdown()
 

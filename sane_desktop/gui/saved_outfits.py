@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop import paths
-from sane_desktop.errors import Cancelled, SaneError
+from sane_desktop.errors import Cancelled, InputError, SaneError
 from sane_desktop.gui.delegates import match_percent
 from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
 from sane_desktop.gui.models import ItemListModel
@@ -569,6 +569,11 @@ class SavedOutfitsController(QObject):
         suffix = target.suffix.lower().lstrip(".")
         if suffix not in EXPORT_FILTERS:
             message_box(self.parent_widget, "Export outfit", f"Cannot export as {target.name}: choose a .png, .pdf or .csv name.")
+            return None
+        try:  # before the worker decodes anything
+            paths.check_outside_package(target, "exporting to")
+        except InputError as error:
+            message_box(self.parent_widget, "Export outfit", str(error))
             return None
         outfit, results = self.window.outfit_model.items(), self._grouped_results()
         if suffix == "csv":
