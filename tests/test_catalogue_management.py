@@ -425,7 +425,7 @@ def test_a_resync_says_when_the_model_file_holds_another_model(managed, world: P
 
 
 @needs_qt
-def test_manager_shows_the_source_folder(managed, world: Path) -> None:  # type: ignore[no-untyped-def]
+def test_manager_shows_the_source_folder(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtCore import QObject, QUrl, Slot
     from PySide6.QtGui import QDesktopServices
 
@@ -441,9 +441,41 @@ def test_manager_shows_the_source_folder(managed, world: Path) -> None:  # type:
     _window, manager = managed
     catcher = Catcher()
     QDesktopServices.setUrlHandler("file", catcher, "handle")
+    # the source folder is looked at when listed, on the worker, never on a click: a share that
+    # stopped answering would freeze the window for as long as its stat blocks
+    looked_here: list[str] = []
+    local_is_dir, local_resolve = Path.is_dir, Path.resolve
+
+    def is_dir(path: Path) -> bool:
+        if threading.current_thread() is threading.main_thread():
+            looked_here.append(str(path))
+        return local_is_dir(path)
+
+    def resolve(path: Path, strict: bool = False) -> Path:
+        if threading.current_thread() is threading.main_thread():
+            looked_here.append(str(path))
+        return local_resolve(path, strict)
+
     try:
-        select(manager, "other")
-        click(manager.show_button)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(Path, "is_dir", is_dir)
+            patch.setattr(Path, "resolve", resolve)
+            select(manager, "other")
+            click(manager.show_button)
+            click(manager.delete_button)  # the question says whether its photos go with it
+            assert "are not touched" in manager.question.text()
+            manager.question.close()
+        assert not looked_here
+        (world / "shop2").rename(world / "shop2-moved")
+        try:
+            manager.refresh(select="other")
+            qtbot.waitUntil(lambda: not any(entry.source_found for entry in manager.details if entry.name == "other"),
+                            timeout=60000)
+            select(manager, "other")
+            click(manager.show_button)
+            assert manager.status.text() == f"The source folder is gone: {(world / 'shop2').resolve()}"
+        finally:
+            (world / "shop2-moved").rename(world / "shop2")
     finally:
         QDesktopServices.unsetUrlHandler("file")
     assert [Path(url.toLocalFile()) for url in catcher.urls] == [(world / "shop2").resolve()]

@@ -209,3 +209,56 @@ def test_a_typed_folder_is_inspected_and_a_wait_is_said(closet, qtbot, tmp_path)
     finally:
         release.set()
         runner.shutdown()
+
+
+def test_a_typed_folder_on_a_share_that_hangs_never_freezes_the_dialog(closet, qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The typed folder was looked at (a stat) on the GUI thread: a network share that stopped
+    answering froze the window for as long. The look now runs on a thread of its own: while it hangs
+    the dialog keeps turning (a 20 ms timer ticks), and a slow answer for an older path never
+    overrides the newer path's."""
+    import threading
+    import time
+    from pathlib import Path
+
+    from PySide6.QtCore import QTimer
+
+    service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
+    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    share_answers = threading.Event()
+    hung = str(tmp_path / "share")
+
+    local_is_dir = Path.is_dir
+
+    def is_dir(path: Path, *args: object, **kwargs: object) -> bool:  # the share's stat blocks until it answers
+        if str(path) == hung:
+            share_answers.wait(30)
+        return local_is_dir(path, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "is_dir", is_dir)
+
+    ticks: list[float] = []
+    heartbeat = QTimer(interval=20)
+    heartbeat.timeout.connect(lambda: ticks.append(time.monotonic()))
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        heartbeat.start()
+        dialog.folder.setFocus()
+        QTest.keyClicks(dialog.folder, hung)
+        qtbot.wait(1500)  # the typing pause (700 ms) passes, the look begins and hangs (30 s)
+        longest = max(b - a for a, b in zip(ticks, ticks[1:]))
+        assert longest < 5, f"the dialog stopped for {longest:.1f} s"  # a freeze, not a speed
+        assert not share_answers.is_set() and not dialog.detected.text().startswith("Not a folder")
+        dialog.folder.setText("")
+        QTest.keyClicks(dialog.folder, str(closet["root"]))  # another folder while the share hangs
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
+        planned = dialog._planned
+        share_answers.set()  # the share answers at last (not a folder): too late, never shown
+        qtbot.wait(300)
+        assert dialog.start_button.isEnabled() and dialog._planned == planned
+        assert not dialog.detected.text().startswith("Not a folder")
+    finally:
+        heartbeat.stop()
+        share_answers.set()
+        runner.shutdown()

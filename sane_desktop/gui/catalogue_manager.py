@@ -10,7 +10,6 @@ The questions open without a nested event loop (``open``), so the window keeps p
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -61,17 +60,6 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
         words += (f"; its model file holds another model than the last index, which it now uses "
                   f"({indexed_with}, now {now})")
     return words + "."
-
-
-def photos_inside(entry: CatalogueDetails) -> bool:
-    """Whether the catalogue's photos are kept inside its own folder (the built-in demo's generated
-    ones), so that deleting the catalogue deletes them."""
-    if not entry.source:
-        return False
-    try:
-        return Path(entry.source).resolve().is_relative_to(entry.folder.resolve())
-    except OSError:
-        return False
 
 
 class CatalogueManager(QDialog):
@@ -216,7 +204,7 @@ class CatalogueManager(QDialog):
         if entry.name == self.open_name():  # refused before asking, not after a Yes (a trial)
             self.status.setText(f"“{entry.name}” is open in the window: open another catalogue first, then delete it.")
             return
-        inside = photos_inside(entry)
+        inside = entry.photos_inside  # looked at when listed, on the worker
         photos = (f"Its photos, kept inside that folder ({entry.source}), are deleted with it." if inside else
                   f"The photos in {entry.source or 'its source folder'} are not touched.")
         box = message_box(self, "Delete catalogue",
@@ -257,7 +245,7 @@ class CatalogueManager(QDialog):
         entry = self.selected()
         if entry is None or not entry.source:
             return False
-        if not Path(entry.source).is_dir():
+        if not entry.source_found:  # looked at when listed, on the worker (never a stat here)
             self.status.setText(f"The source folder is gone: {entry.source}")
             return False
         return QDesktopServices.openUrl(QUrl.fromLocalFile(entry.source))

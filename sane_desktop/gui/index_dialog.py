@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from sane_desktop.gui.path_check import PathCheck
 from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_failure
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
@@ -178,13 +179,20 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self._typed_folder = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._typed_folder.timeout.connect(self._folder_typed)
         self.folder.textEdited.connect(lambda _text: self._typed_folder.start())
+        self._folder_check = PathCheck(parent=self)
         self._inspecting = tasks.channel()  # the folder's last inspection wins
 
     def _folder_typed(self) -> None:
         folder = self.folder.text()
         if not folder or (self._planned is not None and self._planned[0] == folder):
             return
-        if Path(folder).expanduser().is_dir():
+        # looked at off the GUI thread: a path on a share that stopped answering blocks its stat
+        self._folder_check.ask(folder, self._folder_looked_at)
+
+    def _folder_looked_at(self, folder: str, is_folder: bool) -> None:
+        if folder != self.folder.text() or (self._planned is not None and self._planned[0] == folder):
+            return  # typed on meanwhile (a newer look follows), or inspected already (focus left the field)
+        if is_folder:
             self.inspect(folder)
         elif not self.running:  # the last folder's description no longer describes the field
             self.start_button.setEnabled(False)

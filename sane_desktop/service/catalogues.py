@@ -322,6 +322,27 @@ class CatalogueDetails:
     indexed_at: str
     builtin: bool
     damaged: str = ""  # why its database cannot be read ("" when it can): it can only be deleted here
+    # looked at when listed (on the worker: the source may be on a share that stops answering)
+    photos_inside: bool = False  # its photos are kept inside its own folder (deleted with it)
+    source_found: bool = False  # its source folder was there
+
+
+def _photos_inside(source: str, folder: Path) -> bool:
+    """Whether the photos of ``source`` lie inside the catalogue ``folder`` (the built-in demo's
+    generated ones), so that deleting the catalogue deletes them."""
+    if not source:
+        return False
+    try:
+        return Path(source).resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
+
+
+def _is_folder(source: str) -> bool:
+    try:
+        return bool(source) and Path(source).is_dir()
+    except OSError:
+        return False
 
 
 def _left_without_database(folder: Path) -> bool:
@@ -374,7 +395,8 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
         except (SaneError, OSError, ValueError):
             model_name, model_hash, vectors, indexed_at = "", "", 0, ""
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, model_name, model_hash, vectors,
-                                      indexed_at, info.builtin))
+                                      indexed_at, info.builtin, photos_inside=_photos_inside(info.root, folder),
+                                      source_found=_is_folder(info.root)))
     return sorted(found, key=lambda entry: entry.name)
 
 
