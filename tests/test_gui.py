@@ -147,8 +147,9 @@ def test_newer_explanation_cancels_older(world, qtbot, make_window) -> None:  # 
     assert window.explanation.update_data.candidate_pk == pks[1]
 
 
-def index_dialog_on(world, qtbot, make_window, **window_options):  # type: ignore[no-untyped-def]
-    """A window on the demo and its index dialog on the world's second folder, inspected (Start on)."""
+def index_dialog_on(world, qtbot, make_window, folder=None, **window_options):  # type: ignore[no-untyped-def]
+    """A window on the demo and its index dialog on ``folder`` (the world's second folder by
+    default), inspected (Start on)."""
     from sane_desktop.gui.index_dialog import IndexDialog
 
     window = make_window(world, open_catalogue=False, **window_options)
@@ -157,10 +158,37 @@ def index_dialog_on(world, qtbot, make_window, **window_options):  # type: ignor
     qtbot.addWidget(dialog)
     dialog.show()
     qtbot.waitExposed(dialog)
-    dialog.folder.setText(str(world["second"]))
-    dialog.inspect(str(world["second"]))
+    folder = folder or world["second"]
+    dialog.folder.setText(str(folder))
+    dialog.inspect(str(folder))
     qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
     return window, dialog
+
+
+def test_the_index_summary_says_which_outfits_lost_a_photo(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A photo that cannot be read is skipped, and the outfits holding it are kept without it (or
+    dropped): the summary says both, each on its own line, the count of photos apart from the
+    outfits (a trial's index summary said nothing of the outfits; the window counted them as
+    skipped photos, each line ending in an empty "()")."""
+    import json
+    import shutil
+
+    folder = tmp_path / "lost-photo"
+    shutil.copytree(world["second"], folder)
+    outfits = json.loads((folder / "nondisjoint" / "train.json").read_text(encoding="utf-8"))
+    lost = outfits[0]["items"][0]["item_id"]
+    (folder / "images" / f"{lost}.jpg").write_bytes(b"")
+    _window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
+    with qtbot.waitSignal(dialog.indexed, timeout=120000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    phase = dialog.phase.text()
+    assert "Indexed 59 items" in phase and "; 1 photo skipped, " in phase and "dropped or cut" in phase, phase
+    summary = dialog.summary.toPlainText().splitlines()
+    assert "Skipped (not indexed):" in summary and "Outfits and questions dropped or cut for a missing item:" in summary, summary
+    at = summary.index("Skipped (not indexed):")
+    assert summary[at + 1].startswith(f"item {lost} (images/{lost}.jpg): "), summary
+    notes = summary[summary.index("Outfits and questions dropped or cut for a missing item:") + 1:]
+    assert notes and all(lost in line and "()" not in line for line in notes), notes
 
 
 def test_index_from_gui_with_cancel(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]

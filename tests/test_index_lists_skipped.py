@@ -29,6 +29,13 @@ def test_index_summary_lists_the_skipped_files(tmp_path: Path, capsys: pytest.Ca
         line = next((line for line in out.splitlines() if image.stem in line), "")
         assert f"images/{image.name}" in line and ("empty" in line or "not an image" in line), out
     assert "images/s)" in headline and "nothing new to embed" not in headline
+    # the outfits that lost those photos are said too, as import says them (a trial's index summary
+    # said nothing of outfits dropped for ids in no item)
+    lines = out.splitlines()
+    notes = next((i for i, line in enumerate(lines) if line.startswith("  outfits and questions dropped or cut")), None)
+    assert notes is not None, out
+    assert lines[notes + 1].startswith("    outfit ") and "(): " not in lines[notes + 1], out
+    assert any(image.stem in lines[notes + 1] for image in images[:2]), out
     # a re-index with nothing new says so, rather than "0.0 images/s"
     code = main(["index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu",
                  "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])

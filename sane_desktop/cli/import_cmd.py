@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from sane_desktop.cli import add_json_flag, printable
+from sane_desktop.service.values import SkippedFile
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -49,16 +50,7 @@ def render(result: dict[str, Any]) -> str:
     if result.get("damaged_set_aside"):  # said as index says it (a trial found it in --json only)
         lines.append(f"  the damaged catalogue database was set aside as {result['damaged_set_aside']}; "
                      "the catalogue was built anew")
-    skipped = result["skipped"]
-    if skipped:
-        # every skipped item is listed (a curator fixes those); outfits/questions that merely lost one
-        # are many on a big catalogue, so only the first of them are
-        items = [s for s in skipped if s["kind"] in ("item", "metadata")]
-        others = [s for s in skipped if s["kind"] not in ("item", "metadata")]
-        lines.append(f"  skipped {len(skipped)}:")
-        lines += [f"    {skip_line(s)}" for s in items + others[:20]]
-        if len(others) > 20:
-            lines.append(f"    ... and {len(others) - 20} more outfit/question notes (use --json for all)")
+    lines += skipped_lines(result["skipped"], "")
     # a photo under two ids is information, not a skip: both items are imported
     copies = result.get("duplicates", [])
     if copies:
@@ -71,12 +63,47 @@ def render(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def is_file_skip(skip: dict[str, str]) -> bool:
+    """Whether a skip left a file out, not an outfit or a question that lost one (:attr:`SkippedFile.is_file`)."""
+    return _skip(skip).is_file
+
+
+def skipped_lines(skipped: list[dict[str, str]], done: str) -> list[str]:
+    """The summary's lines for what an import left out, as ``import`` and ``index`` both print them
+    (``done``: what did not happen to the files, e.g. "not indexed"; "" for import). The files, each
+    listed but at most 20 when ``done`` is given (a curator fixes those); then the outfits and
+    questions dropped or cut for a missing item, the first 20 (many on a big catalogue): a trial's
+    index summary said nothing of three outfits dropped for ids that are in no item."""
+    files = [skip for skip in skipped if is_file_skip(skip)]
+    others = [skip for skip in skipped if not is_file_skip(skip)]
+    lines: list[str] = []
+    if done:  # index: the files, then the outfits on their own
+        if files:
+            lines.append(f"  skipped {len(files)} ({done}):")
+            lines += [f"    {skip_line(s)}" for s in files[:20]]
+            if len(files) > 20:
+                lines.append(f"    ... and {len(files) - 20} more (use --json for all)")
+        if others:
+            lines.append(f"  outfits and questions dropped or cut for a missing item: {len(others)}")
+            lines += [f"    {skip_line(s)}" for s in others[:20]]
+            if len(others) > 20:
+                lines.append(f"    ... and {len(others) - 20} more (use --json for all)")
+    elif skipped:
+        lines.append(f"  skipped {len(skipped)}:")
+        lines += [f"    {skip_line(s)}" for s in files + others[:20]]
+        if len(others) > 20:
+            lines.append(f"    ... and {len(others) - 20} more outfit/question notes (use --json for all)")
+    return lines
+
+
 def skip_line(skip: dict[str, str]) -> str:
-    """One skipped entry as the summaries list it: ``item ID (PATH): reason``; a file or folder that
-    is no item (kind ``metadata``, no id: a link to a folder, a hidden folder) by its path alone."""
-    if not skip["id"]:
-        return printable(f"{skip['path'] or '(catalogue folder)'}: {skip['reason']}")
-    return printable(f"{skip['kind']} {skip['id']} ({skip['path']}): {skip['reason']}")
+    """One skipped entry as the summaries list it (:meth:`SkippedFile.line`: ``kind ID (PATH): reason``;
+    a file or folder that is no item, kind ``metadata``, by its path alone), on one line."""
+    return printable(_skip(skip).line())
+
+
+def _skip(skip: dict[str, str]) -> SkippedFile:
+    return SkippedFile(skip.get("id", ""), skip.get("path", ""), skip.get("reason", ""), skip.get("kind", ""))
 
 
 def entry_line(entry: dict[str, str]) -> str:

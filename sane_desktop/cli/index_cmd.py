@@ -7,7 +7,7 @@ import shlex
 from typing import Any
 
 from sane_desktop.cli import add_json_flag, path_arg, printable, say
-from sane_desktop.cli.import_cmd import entry_line, framing_lines, skip_line
+from sane_desktop.cli.import_cmd import entry_line, framing_lines, is_file_skip, skipped_lines
 from sane_desktop.service.titles import counted
 
 
@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def render(result: dict[str, Any]) -> str:
     # the files left out, as `import` lists them: counted in the headline too, so that "0 failed"
     # never reads as "everything went in"
-    skipped = [s for s in (result.get("import_summary") or {}).get("skipped", []) if s["kind"] in ("item", "metadata")]
+    every_skip = (result.get("import_summary") or {}).get("skipped", [])
+    skipped = [skip for skip in every_skip if is_file_skip(skip)]
     lines = [
         f"Indexed {result['name']!r}: {counted(result['items'], 'item')}, {result['embedded']} embedded, "
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
@@ -134,10 +135,6 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
     poorly = (result.get("import_summary") or {}).get("framing", [])
     lines += framing_lines(poorly, "indexed")
-    if skipped:
-        lines.append(f"  skipped {len(skipped)} (not indexed):")
-        lines += [f"    {skip_line(s)}" for s in skipped[:20]]
-        if len(skipped) > 20:
-            lines.append(f"    ... and {len(skipped) - 20} more (use --json for all)")
+    lines += skipped_lines(every_skip, "not indexed")
     lines.append(f"  index: {result['index_dir']}")
     return "\n".join(lines)

@@ -488,8 +488,11 @@ class IndexDialog(BackgroundRun, RequestDialog):
         mapped = report.mapped
         general = sum(1 for target, _how in mapped.values() if target == GENERAL_CATEGORY)
         visual = f"; {counted(general, 'category', 'categories')} searched by visual similarity" if general else ""
+        files = [skip for skip in report.skipped if skip.is_file]
+        cut = [skip for skip in report.skipped if not skip.is_file]  # outfits and questions that lost an item
+        dropped = f", {counted(len(cut), 'outfit or question', 'outfits or questions')} dropped or cut" if cut else ""
         set_plain(self.phase, f"Indexed {counted(report.items, 'item')}, {counted(report.outfits, 'outfit')} in "
-                              f"{report.seconds:.1f} s; {len(report.skipped)} skipped{visual}.")
+                              f"{report.seconds:.1f} s; {counted(len(files), 'photo')} skipped{dropped}{visual}.")
         categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
                       for category, (target, how) in mapped.items() if how != "exact"]
         lines = ["Categories:", *categories] if categories else []
@@ -501,8 +504,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if copies:  # as the command line says them: both indexed, a search lists the photo once
             lines += [f"Same photo as another item ({len(copies)}, both indexed; a search lists the photo once):",
                       *(f"{s['id']} ({s['path']}): {s['reason']}" for s in copies)]
-        if report.skipped:
-            lines += (["Skipped:"] if lines else []) + [f"{s.kind} {s.id} ({s.path}): {s.reason}" for s in report.skipped]
+        if files:
+            lines += ["Skipped (not indexed):", *(skip.line() for skip in files)]
+        if cut:
+            lines += ["Outfits and questions dropped or cut for a missing item:", *(skip.line() for skip in cut)]
         if lines:
             self.summary.setPlainText("\n".join(lines))
             self.summary.setVisible(True)

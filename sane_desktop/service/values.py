@@ -230,6 +230,20 @@ class SkippedFile:
     reason: str
     kind: str
 
+    @property
+    def is_file(self) -> bool:
+        """A file left out (an item, or a file or folder that is no item), not an outfit or a
+        question that lost one."""
+        return self.kind in ("item", "metadata")
+
+    def line(self) -> str:
+        """``kind id (path): reason``, the path left out when there is none (an outfit, a question);
+        a file or folder that is no item (no id) by its path alone."""
+        where = f" ({self.path})" if self.path else ""
+        if not self.id:  # a file or folder that is no item
+            return f"{self.path or '(catalogue folder)'}: {self.reason}"
+        return f"{self.kind} {self.id}{where}: {self.reason}"
+
 
 @dataclass(frozen=True)
 class IndexReport:
