@@ -193,12 +193,15 @@ def long_work(_service, state) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_quitting_during_indexing_asks(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    window.channels.build.start(long_work, "Indexing the catalogue…")
-    assert window.long_work() == "indexing the catalogue"
+    window.channels.build.start(long_work, "Re-indexing the catalogue…")
+    assert window.long_work() == "re-indexing the catalogue"
     window.close()  # File → Quit, or the window's close button
     qtbot.waitUntil(lambda: bool(message_boxes()), timeout=5000)
     box = message_boxes()[0]
     assert "indexing" in box.text() and box.textFormat() == Qt.TextFormat.PlainText
+    # what quitting does, as it is: an index keeps what it read (a trial read "what it has done so
+    # far is lost", while the README and the cancel words say it goes on from there)
+    assert "keeps the index it had" in box.text() and "lost" not in box.text()
     keep = next(b for b in box.buttons() if b.text() == "Keep working")
     qtbot.mouseClick(keep, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not message_boxes(), timeout=5000)
@@ -207,6 +210,27 @@ def test_quitting_during_indexing_asks(window, qtbot) -> None:  # type: ignore[n
     window.close()  # asks again
     qtbot.waitUntil(lambda: bool(message_boxes()), timeout=5000)
     leave = next(b for b in message_boxes()[0].buttons() if b.text() == "Quit anyway")
+    qtbot.mouseClick(leave, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+
+
+def test_a_quit_question_whose_work_ends_says_so(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A trial's index finished while the quit question was open; the box still said quitting would
+    stop it. Once the work ends, the question says nothing is lost, and Quit quits."""
+    import threading
+
+    done = threading.Event()
+    window.channels.build.start(lambda _service, _state: done.wait(60), "Re-indexing the catalogue…")
+    qtbot.waitUntil(lambda: window.long_work() != "", timeout=5000)
+    window.close()
+    qtbot.waitUntil(lambda: bool(message_boxes()), timeout=5000)
+    box = message_boxes()[0]
+    assert box.text().startswith("SANE Desktop is re-indexing the catalogue.")
+    done.set()  # the work ends behind the question
+    qtbot.waitUntil(lambda: "nothing is lost by quitting now" in box.text(), timeout=5000)
+    assert box.text() == "SANE Desktop has finished re-indexing the catalogue: nothing is lost by quitting now."
+    leave = next(b for b in box.buttons() if b.text() == "Quit")
+    assert box.defaultButton() is leave and {b.text() for b in box.buttons()} == {"Quit", "Stay"}
     qtbot.mouseClick(leave, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
 

@@ -74,7 +74,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
     run_words = "The indexing"
     menu_entry = "File → Index catalogue folder…"
     cancel_words = "Cancel the indexing"
-    cancel_effect = "Cancelling leaves the catalogue as it was."
+    cancel_effect = ("Cancelling keeps the photos read so far (a new catalogue cannot be searched until it is "
+                     "indexed again, which goes on from there).")
 
     def __init__(self, tasks: TaskRunner[CatalogueService], parent: Any = None) -> None:
         super().__init__(tasks, parent)

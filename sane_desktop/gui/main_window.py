@@ -51,6 +51,17 @@ from sane_desktop.service.titles import counted
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
+QUIT_WATCH_MS = 300  # how often an open quit question looks whether the work it warns of has ended
+# what quitting does to each kind of long work (MainWindow.long_work), as the cancel words say it
+QUIT_EFFECT = {
+    "indexing a catalogue folder": "Quitting now stops it; the photos read so far are kept, and indexing the "
+                                   "folder again goes on from there.",
+    "re-indexing the catalogue": "Quitting now stops it; the catalogue keeps the index it had, and re-indexing "
+                                 "again goes on from the photos read so far.",
+    "preparing the demo catalogue": "Quitting now stops it; it is prepared again at the next start.",
+    "training a model": "Quitting now stops it: the training done so far is lost, and the catalogue keeps its model.",
+    "adapting the model": "Quitting now stops it: the adapting done so far is lost, and the catalogue keeps its model.",
+}
 DEFAULT_SIZE = QSize(1440, 900)  # the first run's window, on a screen with the room for it
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
 # an outfit search whose every shown category the model has no matches learnt for: ranked by looks alone
@@ -768,7 +779,8 @@ class MainWindow(QMainWindow):
         """"Searching…", or, while a long run holds the worker (it does one thing at a time), when the
         search will start (a trial waited 30 s on "Searching…" without knowing why)."""
         after = {"training a model": "the training", "adapting the model": "adapting the model",
-                 "indexing a catalogue folder": "the indexing", "indexing the catalogue": "the re-index"}
+                 "indexing a catalogue folder": "the indexing", "re-indexing the catalogue": "the re-index",
+                 "preparing the demo catalogue": "the demo catalogue is ready"}
         work = self.long_work()
         return f"Searching as soon as {after.get(work, work)} ends (one task at a time)…" if work else "Searching…"
 
@@ -1651,12 +1663,16 @@ class MainWindow(QMainWindow):
                            (AdaptDialog, "adapting the model")):
             if any(isinstance(dialog, kind) and working(dialog.task) for dialog in dialogs):
                 return what
-        return "indexing the catalogue" if working(self.channels.build.current) else ""
+        build = self.channels.build.current
+        if not working(build):
+            return ""
+        assert build is not None
+        return "preparing the demo catalogue" if build.activity.startswith("Preparing the demo") else "re-indexing the catalogue"
 
     def _ask_before_quitting(self, work: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Quit SANE Desktop?", "", QMessageBox.StandardButton.NoButton, self)
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"SANE Desktop is {work}. Quitting now stops it, and what it has done so far is lost.")
+        box.setText(f"SANE Desktop is {work}. {QUIT_EFFECT.get(work, 'Quitting now stops it.')}")
         keep = box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
         leave = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(keep)
@@ -1664,8 +1680,23 @@ class MainWindow(QMainWindow):
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         box.setObjectName("quit-question")
         self.quit_question = box
+        # the work may end while the question is open (a trial's index finished behind it, and the
+        # box still said quitting would stop it): the question then says so
+        watch = QTimer(box, interval=QUIT_WATCH_MS)
+
+        def look() -> None:
+            if not self.long_work():
+                watch.stop()
+                box.setText(f"SANE Desktop has finished {work}: nothing is lost by quitting now.")
+                keep.setText("Stay")
+                leave.setText("Quit")
+                box.setDefaultButton(leave)
+
+        watch.timeout.connect(look)
+        watch.start()
 
         def answered(_result: int) -> None:
+            watch.stop()
             if box.clickedButton() is leave:
                 self._quit_confirmed = True
                 QTimer.singleShot(0, self.close)
