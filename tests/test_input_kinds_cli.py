@@ -120,6 +120,42 @@ def test_an_index_home_that_is_a_file_is_one_plain_line(tmp_path, capsys, monkey
     assert main(["import", str(root)]) in (1, 5)
     line = one_line(capsys)
     assert str(home) in line
+    # said as what it is: a trial's index read "it is read-only here", a query "no catalogue named …"
+    assert main(["index", str(root), "--workers", "0"]) == 5
+    line = one_line(capsys)
+    assert f"{home} is a file, not a folder" in line and "read-only" not in line, line
+    assert main(["query", "c", "--outfit", "x"]) != 0
+    line = one_line(capsys)
+    assert f"the index home {home} is a file, not a folder" in line, line
+
+
+def test_a_full_disk_while_indexing_is_one_line_that_names_the_folder(shop, world, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A trial filled the disk: `index` said Python's bare "No space left on device" (the lock's
+    note about its holder was the first write) with exit code 1. Now one line names the folder and
+    the catalogue stays as it was, searchable."""
+    import errno
+    from pathlib import Path
+
+    before = main(["query", "shop", "--outfit", shop["ids"][0], "-k", "3", "--json"])
+    assert before == 0
+    answer = capsys.readouterr().out
+    real_write = Path.write_text
+
+    def full(path: Path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if path.name == ".sane-writer.json":
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real_write(path, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", full)
+    assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0"]) == 5
+    line = one_line(capsys)
+    folder = paths.catalogue_dir("shop")
+    assert line == (f"error: the disk holding the catalogue folder {folder} is full (No space left on device): "
+                    "free some space, then try again; the catalogue is as it was"), line
+    monkeypatch.setattr(Path, "write_text", real_write)
+    assert main(["query", "shop", "--outfit", shop["ids"][0], "-k", "3", "--json"]) == 0
+    assert capsys.readouterr().out == answer
+    assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0"]) == 0  # not left locked
 
 
 @pytest.mark.skipif(os.geteuid() != 0 and not hasattr(os, "chmod"), reason="needs chmod")

@@ -256,6 +256,9 @@ class Catalogues:
         folder = Path(index_dir) if index_dir else self.folder(name)  # FAISS files, manifest, cache
         db = self.folder(name) / DB_FILE
         if db_url is None and not db.is_file():
+            if self.home.exists() and not self.home.is_dir():  # said, not "no catalogue named …" (a trial)
+                raise NotFound(f"the index home {self.home} is a file, not a folder: no catalogue can be there "
+                               "(choose another index home: --index-home or SANE_INDEX_HOME)")
             raise NotFound(f"no indexed catalogue named {name!r} under {self.home} (run `sane-desktop index` first)")
         if db_url is not None:
             from sqlalchemy.engine import make_url

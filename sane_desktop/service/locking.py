@@ -11,6 +11,7 @@ same thread may take the lock again (train → re-index with the new model is on
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -72,6 +73,24 @@ def command_line(argv: Sequence[str] | None = None) -> str:
     return f"{line[:half]}…{line[-half:]}"
 
 
+def folder_write_error(folder: Path, error: OSError, existed: bool) -> str:
+    """One line for a catalogue folder that cannot be written, by what the system said (``existed``:
+    an index is there to be searched). A trial's index home that was a file read "it is read-only
+    here", and a full disk gave Python's bare "No space left on device"."""
+    usable = "it can be searched and explained, not indexed" if existed else "nothing can be indexed there"
+    if error.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
+        blocker = next((str(part) for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), "")
+        return (f"cannot make the catalogue folder {folder}: {blocker or 'part of that path'} is a file, not a "
+                "folder (choose another index home)")
+    if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
+        return (f"the disk holding the catalogue folder {folder} is full ({error.strerror}): free some space, "
+                "then try again; " + ("the catalogue is as it was" if existed else "nothing was indexed"))
+    if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # an index there can be searched, not rebuilt
+        return (f"cannot write the catalogue folder {folder} ({error.strerror}): it is read-only here; {usable}"
+                + ("" if existed else " (choose another index home)"))
+    return f"cannot write the catalogue folder {folder} ({error.strerror or error}); {usable}"
+
+
 @contextmanager
 def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
     """Hold the writer lock of catalogue ``folder`` (created when missing) for the block.
@@ -103,17 +122,19 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
     except Timeout:
         raise StoreError(f"catalogue folder {folder} is busy: {holder(folder)} is writing it; "
                          "wait for it to finish (or stop it) and try again") from None
-    except OSError as error:  # a read-only folder or medium: an index there can be searched, not rebuilt
-        usable = "it can be searched and explained, not indexed" if existed else \
-            "nothing can be indexed there (choose another index home)"
-        raise StoreError(f"cannot write the catalogue folder {folder} ({error.strerror}): it is read-only "
-                         f"here; {usable}") from None
-    with _guard:
-        _held[key] = _Held(lock, me, 1)
+    except OSError as error:
+        raise StoreError(folder_write_error(folder, error, existed)) from None
     side = folder / HOLDER_NAME
     try:
         side.write_text(json.dumps({"pid": os.getpid(), "command": f"{what} [{command_line()}]",
                                     "since": time.time()}), encoding="utf-8")
+    except OSError as error:  # a full disk: the lock file is empty, its note is not
+        side.unlink(missing_ok=True)
+        lock.release()
+        raise StoreError(folder_write_error(folder, error, existed)) from None
+    with _guard:
+        _held[key] = _Held(lock, me, 1)
+    try:
         yield
     finally:
         with _guard:
