@@ -223,3 +223,14 @@ def test_index_with_a_model_that_cannot_load_imports_nothing(world, tmp_path, ca
     assert "broken.pt" in one_line(capsys)
     assert not paths.catalogue_dir("halfmade").exists()
     assert "halfmade" not in [info.name for info in Catalogues().list()]
+
+
+def test_an_os_error_is_said_with_what_to_do_when_the_disk_is_full() -> None:
+    import errno
+
+    from sane_desktop.cli import os_error_line
+
+    assert os_error_line(OSError(errno.ENOSPC, "No space left on device", "/x/faiss/tops.index")) == (
+        "the disk is full (No space left on device: /x/faiss/tops.index): free some space, then try again")
+    assert os_error_line(OSError(errno.ENOENT, "No such file or directory", "/x/y")) == "No such file or directory: /x/y"
+

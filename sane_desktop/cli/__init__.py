@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import importlib
 import json
 import logging
@@ -126,7 +127,10 @@ def os_error_line(error: OSError) -> str:
     /x/y"), without Python's class name and errno."""
     reason = error.strerror or str(error) or type(error).__name__
     names = [name for name in (error.filename, getattr(error, "filename2", None)) if name]
-    return f"{reason}: {' -> '.join(str(name) for name in names)}" if names else reason
+    line = f"{reason}: {' -> '.join(str(name) for name in names)}" if names else reason
+    if error.errno == errno.ENOSPC:  # what to do, beside what the system said
+        return f"the disk is full ({line}): free some space, then try again"
+    return line
 
 
 # the options that name a file or folder on this computer (argparse dests)
