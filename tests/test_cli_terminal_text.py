@@ -51,6 +51,18 @@ def test_summaries_lists_and_errors_hold_no_control_character(tmp_path: Path,
     assert main([*home, "query", "closet", "--outfit", f"nope{ESCAPE}x"]) != 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and len(err.strip().splitlines()) == 1 and "nope\\x1b[31mx" in err
+    # an id copied from the text output, its control characters written as escapes, finds its item
+    # (a trial pasted `Tops/new\nline` from `items` and was told it is unknown)
+    assert main([*home, "items", "closet"]) == 0
+    listed = capsys.readouterr().out
+    written = next(word for line in listed.splitlines() for word in line.split() if word.startswith("Tops/new"))
+    assert written == "Tops/new\\nline" and "Tops/new\nline" in ids
+    for copied in (written, printable(escaped)):
+        assert main([*home, "query", "closet", "--outfit", f"{copied},{shoe}", "--json"]) == 0
+        outfit = [row["item"] for row in json.loads(capsys.readouterr().out)["outfit"]]
+        assert outfit[0] in ("Tops/new\nline", escaped) and outfit[0] != copied
+    assert main([*home, "query", "closet", "--outfit", "Tops/new\\u0041line"]) != 0  # an escape of a printable: as written
+    assert "unknown item ids: Tops/new\\u0041line" in capsys.readouterr().err
 
 
 def test_an_id_that_ends_in_spaces_is_named_as_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -8,6 +8,8 @@ model saw, which the maps cover)."""
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -63,6 +65,22 @@ class DiskImage:
 
 
 SPLIT_PARTS = 40  # comma-separated parts of one --outfit value searched for ids holding commas
+
+
+_ESCAPE = re.compile(r"\\(?:([ntr])|x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8}))")
+
+
+def unescaped(text: str) -> str:
+    """``text`` with the escapes the text output writes for control characters (a newline as
+    ``\\n``, ``\\x1b``, ``\\u200b``: ``repr``'s, only for characters that are not printable) read
+    back, so an id copied from ``items`` finds its item; an escape of a printable character is no
+    such escape and stays as written."""
+    def back(match: re.Match[str]) -> str:
+        letter, *codes = match.groups()
+        char = {"n": "\n", "t": "\t", "r": "\r"}[letter] if letter else chr(int(next(c for c in codes if c), 16))
+        return match.group(0) if char.isprintable() else char
+
+    return _ESCAPE.sub(back, text)
 
 
 def listed_ids(ids: Sequence[str]) -> str:
@@ -174,12 +192,15 @@ class CatalogueItems:
     def by_item_id(self, item_ids: Sequence[str]) -> list[ItemInfo]:
         """Items by the catalogue's own ids, in the order given: an id as given when the catalogue
         has it (a folder's file name may end in spaces: ``tops/  spaced  ``), else without the spaces
-        around it (an id pasted with them); raises :class:`NotFound` naming the unknown ones."""
-        pks = item_pks(self.engine, self.record.pk, sorted({*item_ids, *(i.strip() for i in item_ids)}))
+        around it (an id pasted with them), else with its escapes read back (:func:`unescaped`: an id
+        copied from the text output, where a line break in a file name is written ``\\n``); raises
+        :class:`NotFound` naming the unknown ones."""
+        wanted = {*item_ids, *(i.strip() for i in item_ids), *(unescaped(i) for i in item_ids)}
+        pks = item_pks(self.engine, self.record.pk, sorted(wanted))
         found: dict[str, int] = {}
         missing: list[str] = []
         for item_id in item_ids:
-            pk = pks.get(item_id, pks.get(item_id.strip()))
+            pk = pks.get(item_id, pks.get(item_id.strip(), pks.get(unescaped(item_id))))
             if pk is None:
                 missing.append(item_id.strip())
             else:
