@@ -116,6 +116,25 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
                                    "--rise-masks", "8", "--json", "--no-cache"])
     assert code == 0, err
     assert json.loads(out)["rise_masks"] == 8  # the run's setting, beside its forward passes
+    assert "note:" not in err  # 16 passes: nothing to warn of
+    # a method of many passes says so before it starts, and reports them as they go (a trial's
+    # sliding window ran 2 minutes on a CPU without a word)
+    code, out, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", candidate, "--method", "sliding",
+                                   "--json", "--no-cache"])
+    assert code == 0 and json.loads(out)["forward_passes"] == 2 + 1250, err
+    assert err.startswith("note: sliding passes 1,250 images through the model for each pair; on a CPU"), err
+    from sane_desktop.service import Catalogues
+
+    heard: list[tuple[int, int, str]] = []
+    opened = Catalogues().open("tiny")
+    try:
+        ids = {item.item_id: item for item in opened.items.search()}
+        opened.explanations.explain_pair(ids[query], ids[candidate], "rise", n_masks=40, use_cache=False,
+                                         progress=lambda done, total, message="": heard.append((done, total, message)))
+    finally:
+        opened.close()
+    assert heard[0] == (0, 80, "Explaining (rise, 80 images)") and heard[-1][:2] == (80, 80)
+    assert [done for done, _, _ in heard] == sorted(done for done, _, _ in heard) and len(heard) > 2
     # another model than the index's: said on stderr, the JSON on stdout untouched
     from sane_desktop.models.checkpoint import demo_model_path
 

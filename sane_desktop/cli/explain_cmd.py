@@ -22,6 +22,7 @@ from sane_desktop.errors import InputError, SaneError
 if TYPE_CHECKING:
     from sane_desktop.service import OpenCatalogue, PairExplanation
 
+MANY_PASSES = 500  # a method passing this many images per pair is said before it starts
 METHOD_CHOICES = ("fast", "fast_detail", "rise", "sliding")  # fast_detail: finer maps for small regions
 ALIGNMENT = "model input: short side resized to {size} px, centre crop {size}x{size}"
 
@@ -179,12 +180,25 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
         _say_model(catalogue, args.model)
         _say_metadata(catalogue)
 
+        # a method of many passes says so before it starts (a trial's sliding window ran 2 minutes
+        # without a word on a CPU), and draws a bar at a terminal
+        passes = catalogue.explanations.pair_passes(args.method, args.rise_masks)
+        if passes >= MANY_PASSES:
+            say(f"note: {args.method} passes {passes:,} images through the model for each pair; on a CPU "
+                "this can take minutes (the fast method takes a few)")
+        from sane_desktop.progress import TqdmProgress
+
+        progress = TqdmProgress(enabled=not args.json)
+
         def explain(query_id: str, candidate_id: str) -> dict[str, Any]:
             query, candidate = catalogue.items.by_item_id([query_id, candidate_id])
             if query.pk == candidate.pk:  # a perfect match by definition, with an attribute "explaining" it
                 raise CliError(f"{candidate.item_id!r} explained against itself: give two different items")
-            result = catalogue.explanations.explain_pair(query, candidate, args.method, n_masks=args.rise_masks,
-                                                         use_cache=not args.no_cache)
+            try:
+                result = catalogue.explanations.explain_pair(query, candidate, args.method, n_masks=args.rise_masks,
+                                                             use_cache=not args.no_cache, progress=progress)
+            finally:
+                progress.close()
             summary = _summary(catalogue, result, args.save_maps)
             if result.method == "rise":  # what a researcher needs to compare runs: passes alone do not say
                 summary["rise_masks"] = args.rise_masks

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextlib
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -83,6 +83,29 @@ def upsample(cell_map: Tensor, size: tuple[int, int], mode: str = "bilinear") ->
     return out.reshape(*shape[:-2], *size)
 
 
+@contextlib.contextmanager
+def counting_passes(model: Any, total: int, progress: Callable[[int, int, str], None], message: str) -> Iterator[None]:
+    """Report ``progress(done, total, message)`` as images pass through ``model`` (a torch module:
+    a forward hook counts each batch's images); nothing when it is no module or ``total`` is 0."""
+    if total <= 0 or not isinstance(model, torch.nn.Module):
+        yield
+        return
+    done = 0
+    progress(0, total, message)
+
+    def passed(_module: Any, inputs: tuple[Any, ...], _output: Any) -> None:
+        nonlocal done
+        if inputs and isinstance(inputs[0], Tensor) and inputs[0].dim() == 4:
+            done += int(inputs[0].shape[0])
+            progress(min(done, total), total, message)
+
+    handle = model.register_forward_hook(passed)
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
 class Explainer(ABC, Generic[SettingsT]):
     """Template for one saliency method. Subclasses implement :meth:`explain_target` and register
     with :func:`~sane_desktop.explain.registry.register_method`."""
@@ -98,6 +121,11 @@ class Explainer(ABC, Generic[SettingsT]):
     @property
     def batch_size(self) -> int:
         return self.settings.batch_size
+
+    def pair_passes(self) -> int:
+        """The forward passes :meth:`explain` takes for one pair when a method runs many (occluded or
+        masked images: a progress bar and a warning are worth it); 0 for a method of a few passes."""
+        return 0
 
     def describe(self) -> dict[str, Any]:
         """Method, version and settings as plain values: what a cache key must include."""

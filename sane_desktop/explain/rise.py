@@ -134,6 +134,9 @@ class RiseExplainer(Explainer[RiseSettings]):
         if self.masks.shape[-1] != size:
             self.masks = self._bank(size)
 
+    def pair_passes(self) -> int:
+        return 2 * self.settings.n_masks  # both maps of a pair
+
     def explain_target(self, image: Tensor, target: Target) -> tuple[Tensor, int]:
         maps = self.explain_many(image, target.references, torch.tensor(target.spaces, dtype=torch.long))
         return maps.sum(0), self.masks.shape[0]

@@ -79,6 +79,9 @@ class SlidingWindowExplainer(Explainer[SlidingSettings]):
         super().__init__(model, SlidingSettings(batch_size=batch_size, positions=positions, stride=stride,
                                                   occluder=occluder))
 
+    def pair_passes(self) -> int:
+        return 2 * self.settings.positions ** 2  # both maps of a pair
+
     def explain_target(self, image: Tensor, target: Target) -> tuple[Tensor, int]:
         s = self.settings
         size = image.shape[-1]

@@ -18,13 +18,13 @@ import numpy as np
 import torch
 
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
-from sane_desktop.explain.base import Explainer
+from sane_desktop.explain.base import Explainer, counting_passes
 from sane_desktop.explain.cache import ExplanationCache, explanation_cache_key
 from sane_desktop.explain.fast import FastExplainer
 from sane_desktop.explain.registry import get_explainer
 from sane_desktop.explain.rise import RiseExplainer
 from sane_desktop.explain.pipeline import SelectionModel
-from sane_desktop.progress import CancelCheck, never_cancel
+from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.retrieval.manifest import manifest_stamp, read_index_manifest
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
@@ -226,8 +226,14 @@ class Explanations:
                            "selection": selection, "space": space}, default=str, sort_keys=True)
 
     # --- a pair ----------------------------------------------------------------------------
+    def pair_passes(self, method: str, n_masks: int = 2000) -> int:
+        """The forward passes ``method`` takes for one pair when it takes many (RISE's masked images,
+        the sliding window's occluded ones; 0 for the fast methods): what the CLI warns of."""
+        return self.explainer(method, n_masks).pair_passes()
+
     def explain_pair(self, query: ItemInfo, candidate: ItemInfo, method: str = "fast", *, n_masks: int = 2000,
-                     use_cache: bool = True, general: bool = False) -> PairExplanation:
+                     use_cache: bool = True, general: bool = False,
+                     progress: Progress = no_progress) -> PairExplanation:
         """Why ``query`` matches ``candidate``: saliency of both in their type space (``method`` of
         explain's registry), the query's ranked attributes (SANE; one attribute-net pass over both:
         the candidate's probabilities are the partner part) and the first ones' activation maps.
@@ -235,7 +241,8 @@ class Explanations:
         The space is the one the search compares the pair in (:meth:`space`: the index's category
         map; the general space for a category the model lacks, or always with ``general``, a
         "visually similar" pair). Cached (when the object has a cache) by model hash, both images'
-        content hashes, space, method and settings; raises ModelError without a model."""
+        content hashes, space, method and settings; raises ModelError without a model. ``progress``
+        hears the images passed through the model when the method passes many (:meth:`pair_passes`)."""
         if self.verify_index is not None:
             self.verify_index()
         space = self.space(query, candidate, general)
@@ -256,7 +263,10 @@ class Explanations:
                 return cached
         started = time.perf_counter()
         q_img, c_img = self.model.image(query), self.model.image(candidate)
-        saliency = self.explainer(method, n_masks).explain(q_img, c_img, space)
+        explainer = self.explainer(method, n_masks)
+        passes = explainer.pair_passes()
+        with counting_passes(explainer.model, passes, progress, f"Explaining ({method}, {passes:,} images)"):
+            saliency = explainer.explain(q_img, c_img, space)
         outputs = self.attribute_pass([query, candidate])
         ranked = self.rank(outputs, saliency.query_map[None], 1, with_partners=True, items=[query],
                            partners=[candidate])[0]
