@@ -20,7 +20,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from gui_helpers import demo_world  # noqa: E402
-from PySide6.QtCore import QPoint, QRect, Qt  # noqa: E402
+from PySide6.QtCore import QItemSelectionModel, QPoint, QRect, Qt  # noqa: E402
 from PySide6.QtGui import QAction, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import (  # noqa: E402
     QAbstractItemView, QApplication, QInputDialog, QMenu, QStyle, QStyleOptionViewItem, QWidget,
@@ -134,6 +134,14 @@ def test_tab_into_the_grid_makes_the_first_item_current_and_ctrl_enter_adds_it(w
     qtbot.keyClick(grid, Qt.Key.Key_Return, CTRL)
     qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 1, timeout=5000)
     assert window.outfit_model.pks() == [int(first.data(Role.ItemPk))]
+    # again: nothing to add, and that is said (a trial pressed it and nothing happened)
+    qtbot.keyClick(grid, Qt.Key.Key_Return, CTRL)
+    assert window.statusBar().currentMessage() == f"“{window.outfit_model.items()[0].title}” is already in the outfit."
+    assert len(window.outfit_model.pks()) == 1
+    grid.selectionModel().select(grid.model().index(1, 0), QItemSelectionModel.SelectionFlag.Select)
+    qtbot.keyClick(grid, Qt.Key.Key_Return, CTRL)  # one new, one there
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 2, timeout=5000)
+    assert window.statusBar().currentMessage().startswith("Added 1 item; “")
     qtbot.keyClick(grid, Qt.Key.Key_Right)  # from the first item to the second, not to the third
     assert grid.currentIndex().row() == 1
 

@@ -861,7 +861,15 @@ class MainWindow(QMainWindow):
         self.add_to_outfit([int(i.data(Role.ItemPk)) for i in self.grid.selectionModel().selectedIndexes()])
 
     def add_to_outfit(self, pks: list[int]) -> None:
-        self.outfit_panel.add_items(self.items_by_pk(pks))
+        items = self.items_by_pk(pks)
+        there = set(self.outfit_model.pks())
+        already = [item for item in items if item.pk in there]
+        self.outfit_panel.add_items(items)
+        if already:  # said: a trial pressed Ctrl+Enter on an item of the outfit and nothing happened
+            added = len({item.pk for item in items} - there)
+            said = (f"“{already[0].title}” is already in the outfit" if len(already) == 1
+                    else f"{counted(len(already), 'item')} already in the outfit")
+            self.statusBar().showMessage(f"{'Added ' + counted(added, 'item') + '; ' if added else ''}{said}.", 5000)
 
     def items_by_pk(self, pks: list[int]) -> list[ItemInfo]:
         known = {**self._items, **{pk: r.item for pk, r in self._results.items()}}
