@@ -130,3 +130,14 @@ def test_an_interrupt_while_a_finished_command_prints_keeps_its_success(tmp_path
     import signal
 
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process's own, untouched
+    # the process's own command (no argv: the console script): an interrupt after the output, as the
+    # process shuts down, leaves its success alone too (trial F: 130 and no word)
+    script = ("import os, signal, sys, time\n"
+              "import sane_desktop.cli as cli\n"
+              f"sys.argv = ['sane-desktop', '--index-home', {str(tmp_path / 'home')!r}, 'import', {str(source)!r}]\n"
+              "code = cli.main()\n"
+              "os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C as the finished process exits\n"
+              "time.sleep(0.3)\n"
+              "sys.exit(code)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0 and "KeyboardInterrupt" not in done.stderr, done.stderr[-2000:]

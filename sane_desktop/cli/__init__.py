@@ -224,7 +224,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     if result is None:
         return 0
-    with _interrupts_held():
+    # the process's own command line (the console script, ``python -m``): the process ends next, and
+    # an interrupt in its shutdown (torch and FAISS are freed after Python's handler is gone) killed
+    # a finished index with 130 and no word (trial F), so it stays ignored; a caller's (tests) is restored
+    with _interrupts_held(until_exit=argv is None):
         try:
             if getattr(args, "json", False):
                 json.dump(result, sys.stdout, indent=2, default=str)
@@ -239,10 +242,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def _interrupts_held() -> Iterator[None]:
+def _interrupts_held(until_exit: bool = False) -> Iterator[None]:
     """Ctrl+C ignored while a finished command prints what it did: a trial's ``index`` printed its
     whole summary and exited 130 with no word (an interrupt that landed after the work was done
-    turned a success into a failure for a script). Main thread only (signals are its)."""
+    turned a success into a failure for a script). ``until_exit``: not restored, for the process's
+    own command, whose exit follows (an ignored SIGINT stays ignored through Python's finalisation).
+    Main thread only (signals are its)."""
     import signal
     import threading
 
@@ -253,4 +258,5 @@ def _interrupts_held() -> Iterator[None]:
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if not until_exit:
+            signal.signal(signal.SIGINT, previous)
