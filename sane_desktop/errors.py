@@ -67,7 +67,19 @@ def _stale_index_error(kind: type[StaleIndexError], message: str, reindex_helps:
 
 
 class PhotoChanged(StaleIndexError):
-    """An indexed item's photo changed since indexing (its content hash differs)."""
+    """An indexed item's photo at ``path`` changed since indexing (its content hash differs): a
+    window says whose photo by it."""
+
+    def __init__(self, message: str, *, reindex_helps: bool = True, path: str = "") -> None:
+        super().__init__(message, reindex_helps=reindex_helps)
+        self.path = path
+
+    def __reduce__(self) -> tuple[object, ...]:  # kept across processes, its path too
+        return _photo_changed, (str(self), self.reindex_helps, self.path)
+
+
+def _photo_changed(message: str, reindex_helps: bool, path: str) -> PhotoChanged:
+    return PhotoChanged(message, reindex_helps=reindex_helps, path=path)
 
 
 class ModelError(SaneError, ValueError):

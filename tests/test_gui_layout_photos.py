@@ -115,3 +115,14 @@ def test_photo_pixels_are_the_whole_photo_bounded(tmp_path) -> None:  # type: ig
     pixels = photo_pixels(path)
     assert pixels.shape == (600, 300, 3) and tuple(pixels[0, 0]) == (10, 20, 30)
     assert photo_pixels(path, max_side=200).shape == (200, 100, 3)
+    # with the hash the catalogue recorded: that photo, or a refusal for another one in its place
+    import hashlib
+
+    from sane_desktop.errors import PhotoChanged
+
+    recorded = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert photo_pixels(path, content_hash=recorded).shape == (600, 300, 3)
+    Image.new("RGB", (300, 600), (0, 160, 0)).save(path)
+    with pytest.raises(PhotoChanged, match="was replaced since the catalogue was indexed") as refused:
+        photo_pixels(path, content_hash=recorded)
+    assert refused.value.path == str(path)

@@ -321,9 +321,10 @@ def test_the_outfit_sheet_decodes_photos_on_the_worker_with_progress(world, qtbo
     on_gui_thread: list[bool] = []
     real = saved_outfits.photo_pixels
 
-    def watched(path, side):  # type: ignore[no-untyped-def]
+    def watched(path, side, content_hash=""):  # type: ignore[no-untyped-def]
         on_gui_thread.append(threading.current_thread() is threading.main_thread())
-        return real(path, side)
+        assert content_hash  # the sheet decodes only the indexed photo (checked on its bytes)
+        return real(path, side, content_hash)
 
     monkeypatch.setattr(saved_outfits, "photo_pixels", watched)
     target = tmp_path / "sheet.png"

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from sane_desktop.gui.explanation_view import PhotoLoader
+from sane_desktop.gui.explanation_view import GONE, REPLACED, UNREADABLE, PhotoLoader
 from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import plain_label, set_plain
 from sane_desktop.service import ItemInfo
@@ -175,9 +175,10 @@ class DetailView(QDialog):
             self._show_photo(photo)
 
     def _show_photo(self, photo: QImage) -> None:
-        if photo.isNull():
-            self.photo.set_photo(QImage(), "The photo cannot be read from its file.")
-            set_plain(self.size_label, "unreadable")
+        if photo.isNull():  # said why: never another photo under this item's name
+            why = (self.photos.why(self.item) if self.item is not None else "") or UNREADABLE
+            self.photo.set_photo(QImage(), why)
+            set_plain(self.size_label, {REPLACED: "replaced on disk", GONE: "gone"}.get(why, "unreadable"))
         else:
             self.photo.set_photo(photo)
             set_plain(self.size_label, f"{photo.width()} × {photo.height()} pixels")

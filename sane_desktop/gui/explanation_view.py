@@ -118,23 +118,35 @@ def compose(photo: QImage, crop: QRectF, overlay: QImage | None, opacity: float,
 
 # --- photos, decoded off the GUI thread ------------------------------------------------------------
 class _PhotoSignals(QObject):
-    ready = Signal(str, QImage)  # key, photo (null when it cannot be read)
+    ready = Signal(str, QImage, str)  # key, photo (null when it cannot be shown), why not ("" when shown)
 
 
 class _PhotoJob(QRunnable):
-    def __init__(self, key: str, path: Path, signals: _PhotoSignals) -> None:
+    def __init__(self, key: str, path: Path, content_hash: str, signals: _PhotoSignals) -> None:
         super().__init__()
-        self.key, self.path, self.signals = key, path, signals
+        self.key, self.path, self.content_hash, self.signals = key, path, content_hash, signals
 
     def run(self) -> None:
         # imported where used: the window's module imports stay as light as the service allows
+        from sane_desktop.errors import PhotoChanged
         from sane_desktop.service.items import photo_pixels
 
-        try:
-            image = rgb_image(photo_pixels(self.path))
+        why = ""
+        try:  # only the recorded photo is shown under the item's name: checked on the bytes decoded
+            image = rgb_image(photo_pixels(self.path, content_hash=self.content_hash))
+        except PhotoChanged:
+            image, why = QImage(), REPLACED
+        except FileNotFoundError:
+            image, why = QImage(), GONE
         except Exception:  # missing, unreadable: the model's crop stays on screen
-            image = QImage()
-        self.signals.ready.emit(self.key, image)
+            image, why = QImage(), GONE if not self.path.exists() else UNREADABLE
+        self.signals.ready.emit(self.key, image, why)
+
+
+# why a photo is not shown (PhotoLoader.why), in a stylist's words
+REPLACED = "This photo was replaced on disk since the catalogue was indexed: re-index to see the new one."
+GONE = "The photo's file is gone (deleted or moved) since the catalogue was indexed."
+UNREADABLE = "The photo cannot be read from its file."
 
 
 class PhotoLoader(QObject):
@@ -151,6 +163,7 @@ class PhotoLoader(QObject):
         self._signals.ready.connect(self._deliver)
         self._memory: OrderedDict[str, QImage] = OrderedDict()
         self._pending: set[str] = set()
+        self._why: dict[str, str] = {}
 
     @staticmethod
     def key(item: ItemInfo) -> str:
@@ -164,14 +177,23 @@ class PhotoLoader(QObject):
             return self._memory[key]
         if key not in self._pending:
             self._pending.add(key)
-            self.pool.start(_PhotoJob(key, Path(item.image_path), self._signals))
+            self.pool.start(_PhotoJob(key, Path(item.image_path), item.content_hash, self._signals))
         return None
 
-    def _deliver(self, key: str, image: QImage) -> None:
+    def why(self, item: ItemInfo) -> str:
+        """Why the item's photo came back null ("" when it did not, or is not loaded yet)."""
+        return self._why.get(self.key(item), "")
+
+    def _deliver(self, key: str, image: QImage, why: str) -> None:
         self._pending.discard(key)
-        self._memory[key] = image
-        while len(self._memory) > PHOTO_CACHE:
-            self._memory.popitem(last=False)
+        if image.isNull():  # never kept: the next look reads the file again (it may be put back)
+            self._why[key] = why
+            self._memory.pop(key, None)
+        else:
+            self._why.pop(key, None)
+            self._memory[key] = image
+            while len(self._memory) > PHOTO_CACHE:
+                self._memory.popitem(last=False)
         self.ready.emit(key, image)
 
     def wait(self, ms: int = 5000) -> bool:

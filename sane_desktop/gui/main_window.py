@@ -1619,8 +1619,11 @@ class MainWindow(QMainWindow):
             return
         # the command line's words name the item code and the full path: a stylist needs neither
         if isinstance(error, PhotoChanged):
-            self.explanation.show_error("this item's photo was replaced since the catalogue was indexed. Re-index "
-                                        "it (File → Manage catalogues… → Re-sync) to see why it matches as it is now.")
+            outfit_paths = {str(item.image_path) for item in self.outfit_model.items()}
+            whose = "the outfit item's photo" if error.path and error.path in outfit_paths else "this item's photo"
+            named = f" ({Path(error.path).name})" if error.path else ""
+            self.explanation.show_error(f"{whose}{named} was replaced since the catalogue was indexed. Re-index "
+                                        "it (File → Manage catalogues… → Re-sync) to see why they match as they are now.")
             return
         if isinstance(error, PhotoGone):
             self.explanation.show_error(f"this item's photo ({Path(error.path).name}) is no longer in the catalogue "

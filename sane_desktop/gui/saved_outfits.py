@@ -624,12 +624,12 @@ class SavedOutfitsController(QObject):
         return target
 
 
-def photo_pixels(path: Path | str, max_side: int) -> np.ndarray:
+def photo_pixels(path: Path | str, max_side: int, content_hash: str = "") -> np.ndarray:
     """:func:`sane_desktop.service.items.photo_pixels`, imported on the first call (see the note at the
     imports): the item's photo, (h, w, 3) uint8, its longer side at most ``max_side``."""
     from sane_desktop.service.items import photo_pixels as decode
 
-    return decode(path, max_side)
+    return decode(path, max_side, content_hash)
 
 
 def write_sheet(sheet: ContactSheet, loaded: dict[int, QImage], missing: Sequence[ItemInfo],
@@ -648,8 +648,8 @@ def write_sheet(sheet: ContactSheet, loaded: dict[int, QImage], missing: Sequenc
             if state.should_stop():
                 raise Cancelled("a newer export was asked for")
             try:
-                images[item.pk] = rgb_image(photo_pixels(item.image_path, ContactSheet.TILE))
-            except SaneError:  # ImageRejected: missing, unreadable, oversized
+                images[item.pk] = rgb_image(photo_pixels(item.image_path, ContactSheet.TILE, item.content_hash))
+            except SaneError:  # ImageRejected: missing, unreadable, oversized; PhotoChanged: not the indexed photo
                 pass
             state.progress(done, steps, "Preparing the outfit sheet…")
         sheet.thumbnail = lambda item: images.get(item.pk, QImage())

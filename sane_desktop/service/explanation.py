@@ -245,6 +245,8 @@ class Explanations:
         hears the images passed through the model when the method passes many (:meth:`pair_passes`)."""
         if self.verify_index is not None:
             self.verify_index()
+        for item in (query, candidate):  # both files as they are now, not as first read (cache hits too)
+            self.model.verify(item, fresh=True)
         space = self.space(query, candidate, general)
         bundle = self.model.bundle()
         if space in bundle.unlearnt_spaces:  # a pair the model learnt no matches for: how alike they look

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from sane_desktop.catalogue.framing import framing_problem as framing_problem  # the window's words for a photo
 from sane_desktop.catalogue.images import load_rgb
-from sane_desktop.errors import NotFound
+from sane_desktop.errors import NotFound, PhotoChanged
 from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo, ItemText
 from sane_desktop.store import browse
@@ -34,12 +34,25 @@ if TYPE_CHECKING:  # retrieval.search loads FAISS: the worker imports it, not th
 PHOTO_SIDE = 2048  # an item's photo as the explanation shows it: its own pixels, up to this side
 
 
-def photo_pixels(path: Path | str, max_side: int = PHOTO_SIDE) -> np.ndarray:
+def photo_pixels(path: Path | str, max_side: int = PHOTO_SIDE, content_hash: str = "") -> np.ndarray:
     """(h, w, 3) uint8: the item's photo, whole (not the model's crop), EXIF-oriented like the
     model's input, its longer side bounded by ``max_side`` (decoded at reduced size when larger).
+    ``content_hash``: the SHA-256 the catalogue recorded for the photo, checked on the very bytes
+    decoded (a trial's item details and explanation showed a photo replaced on disk under the
+    indexed item's name, with the indexed photo's map on it).
 
-    Raises ImageRejected (an InputError): a missing, unreadable or oversized file, one line."""
-    return np.asarray(load_rgb(path, max_side=max_side), dtype=np.uint8)
+    Raises ImageRejected (an InputError): a missing, unreadable or oversized file, one line;
+    :class:`PhotoChanged` when the file is no longer the recorded photo."""
+    import hashlib
+
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        data = None  # load_rgb says why, in its words
+    if data is not None and content_hash and hashlib.sha256(data).hexdigest() != content_hash:
+        raise PhotoChanged(f"{path} was replaced since the catalogue was indexed: re-index to see the new photo",
+                           path=str(path))
+    return np.asarray(load_rgb(path, max_side=max_side, data=data), dtype=np.uint8)
 
 
 def model_crop_box(width: int, height: int, input_side: int) -> tuple[float, float, float, float]:

@@ -92,15 +92,18 @@ class ModelContext:
         self._other = (now, stored or "")
         return self._other[1]
 
-    def verify(self, item: ItemInfo) -> None:
+    def verify(self, item: ItemInfo, *, fresh: bool = False) -> None:
         """Check that the item's file is still the picture that was indexed (its SHA-256 against
         the ``content_hash`` the import recorded), once per file and content for the context's
-        life. Search ranks the indexed picture; explaining another one would disagree with it.
+        life, or every time with ``fresh`` (an explanation: a trial replaced an outfit item's photo
+        after it had been explained once, and the next explanation went on from the picture kept in
+        memory while the window showed the file). Search ranks the indexed picture; explaining
+        another one would disagree with it.
 
         Raises :class:`StaleIndexError` when the file changed, NotFound when it cannot be read.
         An item without a recorded hash (a reader that did not hash) is not checked."""
         key = (item.image_path, item.content_hash)
-        if not item.content_hash or key in self._verified:
+        if not item.content_hash or (key in self._verified and not fresh):
             return
         self._read_verified(item)
 
@@ -111,7 +114,7 @@ class ModelContext:
         path = item.image_path
         try:
             if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever
-                raise PhotoChanged(f"{path} is no longer a regular file: re-index")
+                raise PhotoChanged(f"{path} is no longer a regular file: re-index", path=str(path))
             data = Path(path).read_bytes()
         except FileNotFoundError:
             raise _photo_gone(item) from None
@@ -119,7 +122,7 @@ class ModelContext:
             raise NotFound(f"cannot read the image of {item.item_id} ({path}: {error.strerror})") from None
         if item.content_hash and hashlib.sha256(data).hexdigest() != item.content_hash:
             raise PhotoChanged(f"{path} changed since the catalogue was indexed: re-index (index --rebuild "
-                               "when a plain re-index does not see it: it reads every photo again)")
+                               "when a plain re-index does not see it: it reads every photo again)", path=str(path))
         if item.content_hash:
             self._verified.add((path, item.content_hash))
         return data
