@@ -51,6 +51,7 @@ from sane_desktop.service.titles import counted
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
 SEARCH_DEBOUNCE_MS = 250
+EMPTY_OUTFIT_WORDS = "The outfit is empty: add items to it, then click a result to see why it matches."
 QUIT_WATCH_MS = 300  # how often an open quit question looks whether the work it warns of has ended
 # what quitting does to each kind of long work (MainWindow.long_work), as the cancel words say it
 QUIT_EFFECT = {
@@ -738,8 +739,11 @@ class MainWindow(QMainWindow):
                 or self.channels.explain.busy:
             self.channels.explain.discard()
             self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit." if pks
-                                   else "The outfit is empty: add items to it, then click a result to see why it "
-                                        "matches.")
+                                   else EMPTY_OUTFIT_WORDS)
+        elif pks and self.explanation.status.text() == EMPTY_OUTFIT_WORDS:
+            # items came back into an outfit the panel had called empty (a re-sync clears the outfit,
+            # then restores it: a trial read "The outfit is empty" beside 4 items and their results)
+            self.explanation.clear()
         if self._remember_outfit and self.catalogue is not None and not self.shared:
             remember(self.settings, self.catalogue, self.outfit_model.items())
         self.request_search()
