@@ -16,7 +16,7 @@ from closet_world import make_closet  # noqa: E402
 from gui_helpers import open_window  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
-from PySide6.QtWidgets import QComboBox  # noqa: E402
+from PySide6.QtWidgets import QApplication, QComboBox  # noqa: E402
 
 from sane_desktop.gui.index_dialog import GENERAL_LABEL, IndexDialog  # noqa: E402
 from sane_desktop.gui.models import Role  # noqa: E402
@@ -41,6 +41,9 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         dialog = IndexDialog(runner)
         qtbot.addWidget(dialog)
         dialog.show()
+        qtbot.waitExposed(dialog)
+        dialog.activateWindow()
+        qtbot.waitUntil(lambda: dialog.folder.hasFocus(), timeout=5000)  # typing goes to the folder at once
         dialog.folder.setText(str(closet["root"]))
         dialog.inspect(str(closet["root"]))
         qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
@@ -56,6 +59,13 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
 
         assert table.item(rows["Tops"], 1).text() == "4"
         assert combo("Tops").currentData() == "tops" and combo("bags").currentData() == "bags"
+        # by keyboard (trial G): Tab leaves the table, goes down its choosers in order, then on
+        table.setFocus()
+        seen = []
+        for _ in range(table.rowCount() + 1):
+            QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+            seen.append(QApplication.focusWidget())
+        assert seen == [combo(table.item(n, 0).text()) for n in range(table.rowCount())] + [dialog.suggestions_button]
         assert combo("Jewellery").currentData() == "general" and combo("Jewellery").currentText() == GENERAL_LABEL
         assert [combo("Dresses").itemData(i) for i in range(combo("Dresses").count())] == [
             "all-body", "bags", "bottoms", "hats", "outerwear", "shoes", "tops", "general"]
@@ -68,6 +78,20 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         QTest.mouseClick(dialog.suggestions_button, Qt.MouseButton.LeftButton)
         assert combo("Dresses").currentData() == "all-body"
         assert dialog.category_map() == {"Dresses": "all-body"}
+        # the name typed after the picks: the table is planned again for it, and keeps them (trial G's
+        # went back to "general"); focus leaving the folder field does not plan it again
+        before = dialog.plan
+        dialog.name.setFocus()
+        dialog.name.selectAll()
+        QTest.keyClicks(dialog.name, "closet")
+        QTest.keyClick(dialog.name, Qt.Key.Key_Tab)
+        qtbot.waitUntil(lambda: dialog.plan is not None and dialog.plan is not before, timeout=60000)
+        rows = {table.item(n, 0).text(): n for n in range(table.rowCount())}
+        assert combo("Dresses").currentData() == "all-body" and dialog.category_map() == {"Dresses": "all-body"}
+        replanned = dialog.plan
+        dialog.folder.setFocus()
+        QTest.keyClick(dialog.folder, Qt.Key.Key_Tab)
+        assert dialog.plan is replanned and combo("Dresses").currentData() == "all-body"
         with qtbot.waitSignal(dialog.indexed, timeout=180000):
             dialog.start()
         report = dialog.last_report

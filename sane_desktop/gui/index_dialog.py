@@ -92,6 +92,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
         # shown (it chooses the catalogue, and so the model): a trial's table was another name's plan
         self._name_typed = False
         self._planned: tuple[str, str | None] | None = None  # (folder, name) the shown plan was made for
+        self._table_folder: str | None = None  # the folder whose picks the mapping table holds
+        self._picks: dict[str, str] = {}  # its picks, category -> model category or general
         self._start_when_planned = False  # Start was clicked while the plan was being made again
         self.name.textEdited.connect(self._name_edited)
         self.name.editingFinished.connect(self._plan_for_the_name)
@@ -174,7 +176,21 @@ class IndexDialog(BackgroundRun, RequestDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.scroller, 1)
         layout.addWidget(self.buttons)
-        self.folder.editingFinished.connect(lambda: self.inspect(self.folder.text()))
+        # the keyboard (trial G): typing after Ctrl+O went to the scroll area, and once the mapping
+        # table showed, Tab only went round its cells: the fields first, in the order they are read,
+        # and Tab leaves the table (its choosers are reached by the arrow keys and their own Tab stops)
+        self.scroller.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.mapping_table.setTabKeyNavigation(False)
+        self.setFocusProxy(self.folder)
+        chain = [self.folder, browse, self.name, self.mapping_table, self.suggestions_button, self.start_button,
+                 self.cancel_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
+        # focus leaving the field inspects a folder not inspected yet (the same one again cleared the
+        # table and its picks: trial G)
+        self.folder.editingFinished.connect(
+            lambda: self.inspect(self.folder.text()) if self._planned is None or self._planned[0] != self.folder.text()
+            else None)
         # a folder typed or pasted is inspected once the typing pauses, not only when the field loses
         # focus (a trial typed a path and clicked the greyed Start: nothing happened)
         self._typed_folder = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
@@ -293,6 +309,14 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def show_plan(self, plan: CategoryPlan | None) -> None:
         """Show the mapping table when the model lacks some of the folder's categories (or an
         earlier choice applies), each row preselected with the plan's suggestion; hide it otherwise."""
+        # the picks made in the table for this folder survive a new plan of it (a name finished, focus
+        # leaving a field): a trial's choices all went back to "general" when they fixed the name
+        # only what the person changed: a new name's own earlier choices (its preselection) still show
+        folder = self.folder.text()
+        preselected = {row.category: row.preselected for row in self.plan.rows} if self.plan is not None else {}
+        changed = {category: pick for category, pick in self.picked().items() if pick != preselected.get(category)}
+        kept = {**self._picks, **changed} if self._table_folder == folder else {}
+        self._picks, self._table_folder = kept, folder  # kept while the table is hidden between two plans
         self.plan = plan
         shown = plan is not None and plan.needs_choice
         self.mapping_table.setRowCount(0)
@@ -318,11 +342,19 @@ class IndexDialog(BackgroundRun, RequestDialog):
                 suggested = row.open_suggestion and category == row.suggested
                 combo.addItem(f"{category} (suggested)" if suggested else category, category)
             combo.addItem(GENERAL_LABEL, GENERAL_CATEGORY)
-            start = combo.findData(row.preselected)  # a plan's targets are among these: general otherwise
+            start = combo.findData(kept.get(row.category, row.preselected))
+            if start < 0:  # a plan's targets are among these: general otherwise
+                start = combo.findData(row.preselected)
             combo.setCurrentIndex(start if start >= 0 else combo.findData(GENERAL_CATEGORY))
             combo.setToolTip(plain_tooltip(f"Suggested: {row.suggested} ({row.reason})" if row.open_suggestion
                                            else row.reason))
             self.mapping_table.setCellWidget(n, 2, combo)
+        # Tab goes down the choosers, then on to "Use the suggestions" (made after the dialog's own
+        # chain, they came after Cancel)
+        choosers = [self.mapping_table.cellWidget(n, 2) for n in range(self.mapping_table.rowCount())]
+        chain = [self.mapping_table, *(c for c in choosers if c is not None), self.suggestions_button]
+        for first, second in zip(chain, chain[1:]):
+            QWidget.setTabOrder(first, second)
         self.mapping_table.resizeRowsToContents()
         self.mapping_table.setMinimumHeight(self.table_height(min(TABLE_ROWS, len(plan.rows))))
         self.keep_whole()
@@ -355,6 +387,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self.keep_whole()  # placed over its window: kept on the screen
+        if self.focusWidget() is None or self.focusWidget() is self.scroller:
+            self.folder.setFocus(Qt.FocusReason.ActiveWindowFocusReason)  # typing goes to the folder
 
     def table_height(self, rows: int) -> int:
         """The mapping table's height (px) that shows its header and its first ``rows`` rows whole
