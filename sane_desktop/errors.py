@@ -66,6 +66,11 @@ def _stale_index_error(kind: type[StaleIndexError], message: str, reindex_helps:
     return kind(message, reindex_helps=reindex_helps)
 
 
+class NotIndexed(StaleIndexError):
+    """A catalogue whose index was never written (an index stopped before its end): typed so that
+    a window words it for a stylist instead of the command line's instruction."""
+
+
 class PhotoChanged(StaleIndexError):
     """An indexed item's photo at ``path`` changed since indexing (its content hash differs): a
     window says whose photo by it."""

@@ -246,6 +246,18 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     qtbot.waitUntil(lambda: "cannot be searched yet" in dialog.phase.text(), timeout=60000)
     assert dialog.phase.text() == cancelled_words("kept-on-cancel", existed=False, kept=True)
     assert "nothing was" not in dialog.phase.text()
+    # opened in the window, it says why it cannot be searched in a stylist's words, with the link to
+    # finish it (trial G read the command line's "run sane-desktop index" and a folder path)
+    window = _window
+    window.refresh_catalogues(select="kept-on-cancel")
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "kept-on-cancel", timeout=30000)
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
+    first = window.browser_model.row(0).item.pk
+    # added once the catalogue has settled (its opening empties the outfit, then restores its own)
+    qtbot.waitUntil(lambda: window.add_to_outfit([first]) or window.outfit_model.pks() == [first], timeout=30000)
+    empty = window.results.empty
+    qtbot.waitUntil(lambda: "never indexed to the end" in empty.text(), timeout=30000)
+    assert "sane-desktop" not in empty.text() and "Re-index" in empty.text(), empty.text()
     monkeypatch.setattr(pipeline, "index_store", real)
     with qtbot.waitSignal(dialog.indexed, timeout=120000):  # again: it finishes
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)

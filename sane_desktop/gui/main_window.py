@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
-from sane_desktop.errors import PhotoChanged, PhotoGone, StaleIndexError
+from sane_desktop.errors import NotIndexed, PhotoChanged, PhotoGone, StaleIndexError
 from sane_desktop.gui import explain_tasks
 from sane_desktop.gui.about import open_log_folder, show_about
 from sane_desktop.gui.adapt_dialog import AdaptDialog
@@ -1554,6 +1554,9 @@ class MainWindow(QMainWindow):
 
     def _search_failed(self, failure: Failure) -> None:
         text = f"Search is not available: {failure.message}."
+        if isinstance(failure.error, NotIndexed) and self.catalogue is not None:  # no command line, no path here
+            text = (f"Search is not available: “{self.catalogue.name}” was never indexed to the end (an index was "
+                    "stopped before it finished).")
         # a re-index mends it: offered by the error's kind, whatever its words
         stale = isinstance(failure.error, StaleIndexError) and failure.error.reindex_helps and self.catalogue is not None
         if stale and self.catalogue is not None and self.catalogue.builtin \

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from sane_desktop.errors import NotFound, StaleIndexError
+from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint, stored_content_hash
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
@@ -109,7 +109,7 @@ class OutfitSearcher:
         manifest = read_index_manifest(index_dir)
         if manifest is None:
             where = f"in {index_dir} or on its server" if engine.url.get_backend_name() == "postgresql" else f"in {index_dir}"
-            raise StaleIndexError(f"catalogue {name!r} has no index {where}: run sane-desktop index")
+            raise NotIndexed(f"catalogue {name!r} has no index {where}: run sane-desktop index")
         if bundle is None and model_path is None and is_shared(manifest):  # the server's copy when this machine has it
             cached = shared_checkpoint_path(index_dir, manifest.model_hash)
             model_path = cached if cached.is_file() else None

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import NotFound, SaneError, StaleIndexError
+from sane_desktop.errors import NotFound, NotIndexed, SaneError, StaleIndexError
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import CatalogueInfo, CatalogueListing, UnreadableCatalogue
 from sane_desktop.store import browse
@@ -94,7 +94,7 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
             sync_shared_manifest(engine, name, folder)
         manifest = read_index_manifest(folder)
         if manifest is None:
-            raise StaleIndexError(f"catalogue {name!r} has no index in {folder}: run sane-desktop index")
+            raise NotIndexed(f"catalogue {name!r} has no index in {folder}: run sane-desktop index")
         loaded = model.bundle().content_hash
         if manifest.model_hash != loaded and is_shared(manifest):
             raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
