@@ -259,6 +259,10 @@ def test_adapt_says_up_front_that_a_frozen_pretrained_trunk_has_nothing_to_adapt
     assert "nothing to adapt" in words and "train it again" in words and "instead" not in words
     bundled = starting_words(StartingModel(Path("/app/general.pt"), "bundled", target, False, frozen=True))
     assert "nothing to adapt" in bundled and "train a model on this catalogue instead" in bundled
+    # nothing to train on either: no pointer to the Train entry, which is off then (trial G)
+    untrainable = starting_words(StartingModel(Path("/app/general.pt"), "bundled", target, False, frozen=True,
+                                               trainable=False))
+    assert "nothing to adapt" in untrainable and "Train" not in untrainable and "trunk" not in untrainable
     runner = TaskRunner(owner=object())  # the dialog's own look for the model fails on this owner: never used
     try:
         dialog = AdaptDialog(runner, "shop")  # type: ignore[arg-type]

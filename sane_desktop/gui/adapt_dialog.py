@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sane_desktop import paths
+from sane_desktop.errors import SaneError
 from sane_desktop.gui.tasks import TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import plain_label, set_plain
 from sane_desktop.gui.train_dialog import READING, REINDEX, ModelRunDialog, Stage
@@ -40,6 +41,7 @@ class StartingModel:
     target: Path  # the catalogue's model file the adapted model is written to
     replaces: bool  # the target exists (this catalogue's model file is overwritten)
     frozen: bool = False  # a pretrained trunk kept as shipped: nothing to adapt (adapt_batchnorm refuses it)
+    trainable: bool = True  # the catalogue has outfits or labelled attributes to train a model on
 
 
 def starting_model(service: CatalogueService) -> StartingModel:
@@ -56,7 +58,12 @@ def starting_model(service: CatalogueService) -> StartingModel:
         origin = "adapted" if service.bundle().config.get("adapted_to") else "trained"
     else:
         origin = "other"
-    return StartingModel(model, origin, target, target.is_file(), bool(service.bundle().config.get("trunk_frozen")))
+    try:
+        trainable = service.current().items.can_train()
+    except SaneError:  # the window's Train entry says it in its own words
+        trainable = True
+    return StartingModel(model, origin, target, target.is_file(), bool(service.bundle().config.get("trunk_frozen")),
+                         trainable)
 
 
 def starting_words(start: StartingModel) -> str:
@@ -67,6 +74,11 @@ def starting_words(start: StartingModel) -> str:
         return (f"{start.path.name} keeps its pretrained trunk as shipped, and its heads were trained on this "
                 "catalogue: there is nothing to adapt. To learn from photos added since, train it again "
                 "(File → Train model on this catalogue…).")
+    if start.frozen and not start.trainable:  # never advice pointing at a menu entry that is off (trial G)
+        return (f"{start.path.name} sees photos with features learnt on millions of photos and kept as shipped, "
+                "so there is nothing to adapt; and this catalogue has neither outfits nor labelled attributes to "
+                "train a model of its own on. Search, “Find visually similar” and the explanations use this model "
+                "as it is.")
     if start.frozen:  # never advice that loops: a model trained here has nothing to adapt either (a trial)
         return (f"{start.path.name} keeps its pretrained trunk as shipped, so there is nothing to adapt: train a "
                 "model on this catalogue instead (File → Train model on this catalogue…).")
