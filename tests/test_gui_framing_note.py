@@ -4,6 +4,8 @@ the photos (and so in an exported PNG), from the photo's own size, and a next pa
 
 from __future__ import annotations
 
+import hashlib
+
 import os
 
 import numpy as np
@@ -23,7 +25,8 @@ OVERLAY = np.zeros((32, 32, 4), np.uint8)
 def item(tmp_path, pk: int, size: tuple[int, int]) -> ItemInfo:  # type: ignore[no-untyped-def]
     path = tmp_path / f"{pk}.png"
     Image.new("RGB", size, (120, 60, 30)).save(path)
-    return ItemInfo(pk, str(pk), "tops", f"Item {pk}", path, f"hash{pk}")
+    # the photo's own hash: only the recorded photo is shown under an item's name
+    return ItemInfo(pk, str(pk), "tops", f"Item {pk}", path, hashlib.sha256(path.read_bytes()).hexdigest())
 
 
 def show(view: ExplanationView, candidate: ItemInfo, outfit: ItemInfo) -> None:

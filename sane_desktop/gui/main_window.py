@@ -1629,7 +1629,7 @@ class MainWindow(QMainWindow):
             outfit_paths = {str(item.image_path) for item in self.outfit_model.items()}
             whose = "the outfit item's photo" if error.path and error.path in outfit_paths else "this item's photo"
             named = f" ({Path(error.path).name})" if error.path else ""
-            self.explanation.show_error(f"{whose}{named} was replaced since the catalogue was indexed. Re-index "
+            self.explanation.show_error(f"{whose} was replaced since the catalogue was indexed{named}. Re-index "
                                         "it (File → Manage catalogues… → Re-sync) to see why they match as they are now.")
             return
         if isinstance(error, PhotoGone):
