@@ -270,8 +270,8 @@ def test_the_opacity_slider_keeps_its_size(window, qtbot) -> None:  # type: igno
     assert layer.count() == 1 and layer.currentData() is None
     assert window.explanation.status.text().startswith("The outfit is empty")
     # the items come back (Undo here; a re-sync restores the outfit the same way): never "empty" beside them
-    assert window.outfit_panel.undo_offered
-    window.outfit_panel.undo_clear()
+    assert window.outfit_panel.undo_offered and window.outfit_panel.undo_button.isVisible()
+    qtbot.mouseClick(window.outfit_panel.undo_button, Qt.MouseButton.LeftButton)
     assert window.outfit_model.rowCount() > 0
     assert window.explanation.status.text() == "Click a compatible item to see why it matches the outfit."
 
