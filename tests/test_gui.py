@@ -313,7 +313,8 @@ def test_train_from_gui_replaces_model(world, qtbot, make_window, tmp_path) -> N
     with qtbot.waitSignal(dialog.model_ready, timeout=300000):
         dialog.start()
     assert [epoch for epoch, _ in dialog.curve.curve()] == [1]  # the learning curve got its epoch
-    assert "Trained 1 epoch in" in dialog.phase.text() and "best validation FITB" in dialog.phase.text()
+    assert "Trained 1 epoch in" in dialog.phase.text() and "held-back outfits" in dialog.phase.text()
+    assert "validation FITB accuracy" in dialog.phase.toolTip()  # the research terms behind the words
     assert (service.index_home / "demo" / "model.pt").is_file()
     assert service.model_path() == service.index_home / "demo" / "model.pt"
     build_outfit(window, 2)

@@ -146,6 +146,10 @@ def reports(epochs: int, steps: int = 3, items: int = 40) -> list[tuple[int, int
     run = [(0, 0, "Reading catalogue")] + [(i, items, "Checking images") for i in range(0, items + 1, 10)]
     run += [(i, items, "decoding images") for i in range(0, items + 1, 10)]
     run += [(step, steps, f"epoch {epoch}/{epochs}") for epoch in range(1, epochs + 1) for step in range(1, steps + 1)]
+    run += [(step, steps, f"attributes, epoch {epoch}/{epochs}") for epoch in range(1, epochs + 1)
+            for step in range(1, steps + 1)]  # a frozen-trunk run's second phase
+    run += [(i, 20, f"{which} model, {step}") for which in ("current", "new")
+            for step in ("decoding images", "embedding", "attribute scores") for i in (10, 20)]
     run += [(i, 4, "attribute choice") for i in range(1, 5)]
     run += [(0, 0, "Reading catalogue")] + [(i, items, "Checking images") for i in range(0, items + 1, 20)]
     run += [(i, items, "embedding") for i in range(0, items + 1, 10)] + [(7, 7, "building index")]
@@ -160,6 +164,9 @@ def test_the_bar_only_moves_forward_over_every_stage() -> None:
     lines = [line for _, line in seen]
     assert lines[0] == "Reading the images: Reading catalogue"
     assert any(line.startswith("Training: epoch 2/5") for line in lines)
+    assert any(line.startswith("Training: attributes, epoch 2/5") for line in lines)
+    assert any(line.startswith("Checking the new model against the current one: new model, embedding 10/20")
+               for line in lines)
     assert any(line.startswith("Choosing the attributes that explanations name: attribute choice 2/4") for line in lines)
     # the re-index reads the catalogue again: those reports belong to the re-index, not to the start
     assert lines[-1].startswith("Re-indexing with the new model: building index 7/7")
@@ -168,17 +175,28 @@ def test_the_bar_only_moves_forward_over_every_stage() -> None:
     assert unknown[0] == fractions[-1]  # the bar stays where it is
 
 
-def test_the_estimate_covers_the_whole_run() -> None:
+def test_the_estimate_says_only_what_it_can_back() -> None:
+    """"In all" only when every step still to come can be estimated; each step's own pace otherwise,
+    counted down between reports, and a step past its estimate says so (a trial read "about 6 s left"
+    for a minute while the models were compared, a step no estimate had counted)."""
     progress = RunProgress(TRAIN_STAGES, started=0.0)
     progress.update(40, 40, "decoding images", now=10.0)  # reading the images took 10 s
     progress.update(1, 2, "epoch 1/4", now=10.0)  # the epochs' clock starts at their first report
     _, line = progress.update(2, 2, "epoch 1/4", now=25.0)  # one epoch of four: 15 s
-    # three epochs left at 15 s, and the attribute choice and re-index as long as reading took (10 s)
-    assert line == "Training: epoch 1/4 — about 55 s left in all"
+    # three epochs left at 15 s; the comparison and the attribute choice cannot be estimated yet
+    assert line == "Training: epoch 1/4 — about 45 s left in this step"
+    assert progress.line(now=40.0) == "Training: epoch 1/4 — about 30 s left in this step"  # the clock's tick
     _, line = progress.update(2, 2, "epoch 3/4", now=55.0)
-    assert line == "Training: epoch 3/4 — about 25 s left in all"
-    _, before = RunProgress(TRAIN_STAGES, started=0.0).update(10, 40, "decoding images", now=5.0)
-    assert before == "Reading the images: decoding images 10/40"  # nothing to go by yet
+    assert line == "Training: epoch 3/4 — about 15 s left in this step"
+    assert progress.line(now=75.0) == "Training: epoch 3/4 — this step is taking longer than estimated"
+    progress.update(10, 20, "current model, decoding images", now=80.0)
+    progress.update(20, 20, "new model, attribute scores", now=90.0)
+    progress.update(1, 4, "attribute choice", now=90.0)
+    _, line = progress.update(2, 4, "attribute choice", now=100.0)
+    # 10 s left here, then the re-index, as long as reading the images took (10 s): now "in all" is backed
+    assert line == "Choosing the attributes that explanations name: attribute choice 2/4 — about 20 s left in all"
+    _, start = RunProgress(TRAIN_STAGES, started=0.0).update(10, 40, "decoding images", now=0.5)
+    assert start == "Reading the images: decoding images 10/40"  # half a second in: nothing to go by yet
 
 
 def test_adapt_bar_counts_the_reindex_after_the_adapting() -> None:
@@ -291,7 +309,8 @@ def test_curve_axis_titles_fit_at_the_dialogs_default_size(qtbot) -> None:  # ty
     for axis in (curve.score_axis, curve.loss_axis):  # vertical: a title longer than the plot is cut
         assert QFontMetricsF(axis.titleFont()).horizontalAdvance(axis.titleText()) <= plot.height(), axis.titleText()
     assert QFontMetricsF(curve.x_axis.titleFont()).horizontalAdvance(curve.x_axis.titleText()) <= plot.width()
-    assert {curve.score.name(), curve.loss.name()} == {"validation mAP", "training loss"}  # the legend says the rest
+    legend = {series.name() for series in curve.chart().series()}
+    assert legend == {"attribute precision", "attribute loss"}  # the legend says the rest, and only the lines drawn
 
 
 def index_dialog_on(window, qtbot, folder: Path, name: str):  # type: ignore[no-untyped-def]
@@ -485,3 +504,28 @@ def test_the_index_dialog_s_name_follows_the_folder_and_its_plan_follows_the_nam
     folder(world["source"])
     assert dialog.name.text() == "demo"  # typed: kept whatever the folder
     assert dialog._planned == (str(world["source"]), "demo")
+
+
+def test_the_clock_counts_the_estimate_down_between_reports(qtbot) -> None:  # type: ignore[no-untyped-def]
+    import time
+
+    from PySide6.QtWidgets import QLabel
+
+    from sane_desktop.gui.run_progress import RunClock
+
+    label = QLabel()
+    qtbot.addWidget(label)
+    now = time.monotonic()
+    progress = RunProgress(TRAIN_STAGES, started=now - 60.0)
+    progress.update(40, 40, "decoding images", now=now - 20.0)
+    progress.update(1, 4, "epoch 1/4", now=now - 20.0)
+    progress.update(4, 4, "epoch 2/4", now=now)  # 10 s per epoch: 20 s left in the epochs
+    running = [True]
+    clock = RunClock(progress, label, lambda: running[0], label)
+    clock.start()
+    qtbot.waitUntil(lambda: "left in this step" in label.text(), timeout=3000)
+    assert label.text() in {f"Training: epoch 2/4 — about {s} s left in this step" for s in (17, 18, 19)}, label.text()
+    running[0] = False  # cancelled: the line says "Cancelling…" and the clock leaves it alone
+    label.setText("Cancelling…")
+    qtbot.wait(1500)
+    assert label.text() == "Cancelling…" and not clock.timer.isActive()

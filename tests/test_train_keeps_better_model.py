@@ -32,8 +32,13 @@ def test_compare_on_valid_scores_both_models_on_the_same_questions(world: dict[s
     assert compare_on_valid(small, model, bundled) is None
     generate_demo(tmp_path / "demo300", seed=3, items=300, workers=1, masks=False)
     catalogue = read_catalogue(tmp_path / "demo300")
-    same = compare_on_valid(catalogue, bundled, bundled)
+    heard: list[str] = []
+    same = compare_on_valid(catalogue, bundled, bundled, progress=lambda done, total, message="": heard.append(message))
     assert same is not None and same[0] == same[1] and same[2] >= MIN_SHARED_QUESTIONS
+    # each model's steps say whose they are, the embedding too (a minute of a real run went unreported)
+    steps = list(dict.fromkeys(heard))
+    assert steps == [f"{which} model, {step}" for which in ("current", "new")
+                     for step in ("decoding images", "embedding", "attribute scores")], steps
     tiny, good, questions = compare_on_valid(catalogue, model, bundled)  # type: ignore[misc]
     assert questions == same[2] and good == same[0]  # the same questions, whichever model is asked first
     assert good > tiny  # the bundled demo model beats a tiny seeded one
@@ -92,6 +97,7 @@ def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path
     dialog.epochs.setValue(2)
     dialog.work()
     kept = TrainReport(Path("m.pt"), "h", 2, 2, 0.25, None, 9.0, kept="the new model answers 25% of 48 …")
-    assert dialog.describe(kept) == ("Trained 2 epochs in 9.0 s, best validation FITB 0.250; not used: the new model "
-                                     "answers 25% of 48 ….")
+    assert dialog.describe(kept) == ("Trained 2 epochs in 9.0 s; at its best it picked the right piece in 25% of "
+                                     "held-back outfits. Not used: the new model answers 25% of 48 ….")
+    assert dialog.details(kept) == "validation FITB accuracy 0.250; best epoch 2"  # the research terms: a tooltip
     assert "only if it answers the validation questions at least as well" in dialog.phase.text()

@@ -38,6 +38,20 @@ def test_heads_train_on_cached_features_deterministically(catalogue):
     assert first.bundle.config["valid_map"] is not None
 
 
+def test_each_phase_of_epochs_says_which_it_is(catalogue):
+    """The outfit head's epochs, then the attribute head's, each from 1: the window's learning curve
+    and bar tell them apart by the entries' ``phase`` and the second phase's step labels."""
+    entries, labels = [], []
+    train(catalogue, preset("pretrained", epochs=2), on_epoch=entries.append,
+          progress=lambda done, total, label="": labels.append(label))
+    assert [(e["phase"], e["epoch"]) for e in entries] == [
+        ("compatibility", 1), ("compatibility", 2), ("attributes", 1), ("attributes", 2)]
+    epochs = [label for label in labels if "epoch" in label]
+    assert epochs[0] == "epoch 1/2" and epochs[-1] == "attributes, epoch 2/2"
+    first_attribute = next(i for i, label in enumerate(epochs) if label.startswith("attributes"))
+    assert all(not label.startswith("attributes") for label in epochs[:first_attribute])
+
+
 def test_the_embedding_of_an_image_is_the_head_of_its_cached_features(catalogue):
     from sane_desktop.retrieval.embedding import trunk_identity
     from sane_desktop.retrieval.feature_cache import FeatureCache

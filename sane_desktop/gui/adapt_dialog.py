@@ -27,7 +27,7 @@ EXPLANATION = (
 OWN_MODEL = "model.pt"  # what the service's adapt writes in the catalogue's folder
 ADAPT_STAGES = (
     Stage("Adapting the model", 0.5, {**READING, "adapting BatchNorm statistics": (0.35, 1.0)}),
-    Stage("Re-indexing with the adapted model", 0.5, REINDEX.labels),
+    Stage("Re-indexing with the adapted model", 0.5, REINDEX.labels, like=0),  # it reads the images again
 )
 
 

@@ -12,30 +12,50 @@ from PySide6.QtWidgets import QWidget
 
 SCORE_COLOUR = QColor("#2e86de")
 LOSS_COLOUR = QColor("#e67e22")
+ATTRIBUTE_SCORE_COLOUR = QColor("#27ae60")
+COMPATIBILITY, ATTRIBUTES = "compatibility", "attributes"
+# each phase's lines in a stylist's words (the research terms are in the chart's tooltip)
+SCORE_NAMES = {COMPATIBILITY: "right picks", ATTRIBUTES: "attribute precision"}
+LOSS_NAMES = {COMPATIBILITY: "outfit loss", ATTRIBUTES: "attribute loss"}
+DETAILS = ("Right picks: how often the model picks an outfit's missing piece out of four candidates, on "
+           "outfits held back from training (validation FITB accuracy). Attribute precision: how well it names "
+           "the attributes of items held back from training (validation mAP). Loss: what training lowers.")
+
+
+def phase_of(entry: dict[str, Any]) -> str:
+    """The phase a history entry belongs to: its ``phase``, else attributes when it is scored by mAP."""
+    phase = entry.get("phase")
+    if phase in (COMPATIBILITY, ATTRIBUTES):
+        return str(phase)
+    return ATTRIBUTES if entry.get("valid_map") is not None else COMPATIBILITY
 
 
 class LearningCurve(QChartView):
-    """Validation score (left axis, 0–1: FITB accuracy, or attribute mAP for catalogues without
-    outfits) and training loss (right axis) against the epoch."""
+    """Validation score (left axis, 0–1) and training loss (right axis) against the epoch, one pair of
+    lines per phase of the run: the outfit phase (FITB accuracy, "right picks") and the attribute phase
+    (mAP, "attribute precision"). A frozen-trunk run trains the two heads one after the other, each
+    from epoch 1: their scores are different measures and never join one line."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         chart = QChart()
         super().__init__(chart, parent)
         self.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.setMinimumHeight(260)  # a plot area tall enough for the vertical axes' titles
+        self.setToolTip(DETAILS)
         chart.setMargins(QMargins(4, 4, 4, 4))
         chart.setBackgroundVisible(False)
         chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.score, self.loss = QLineSeries(), QLineSeries()
-        self.score.setName("validation score")
-        self.loss.setName("training loss")
+        self.scores = {phase: QLineSeries() for phase in SCORE_NAMES}
+        self.losses = {phase: QLineSeries() for phase in LOSS_NAMES}
+        self.score, self.loss = self.scores[COMPATIBILITY], self.losses[COMPATIBILITY]
         self.x_axis, self.score_axis, self.loss_axis = QValueAxis(), QValueAxis(), QValueAxis()
         self.x_axis.setTitleText("epoch")
         self.x_axis.setLabelFormat("%d")
         self.x_axis.setTickType(QValueAxis.TickType.TicksDynamic)  # ticks on whole epochs
         self.x_axis.setTickAnchor(0)
-        # the axes' titles are short (a vertical title longer than the plot is cut): the legend says
-        # "validation …" and "training loss", and each axis has its line's colour
+        # the axes' titles are short (a vertical title longer than the plot is cut): the legend names
+        # each line, and each axis has its lines' colour
+        self.score_axis.setTitleText("score")
         self.loss_axis.setTitleText("loss")
         self.score_axis.setRange(0.0, 1.0)
         self.score_axis.setLabelFormat("%.2f")
@@ -43,13 +63,17 @@ class LearningCurve(QChartView):
         chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(self.score_axis, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(self.loss_axis, Qt.AlignmentFlag.AlignRight)
-        for series, axis, colour in ((self.score, self.score_axis, SCORE_COLOUR), (self.loss, self.loss_axis, LOSS_COLOUR)):
-            series.setPen(QPen(colour, 2))
+        self.score_axis.setLinePenColor(SCORE_COLOUR)
+        self.loss_axis.setLinePenColor(LOSS_COLOUR)
+        for phase, series in self.scores.items():
+            series.setName(SCORE_NAMES[phase])
+            series.setPen(QPen(SCORE_COLOUR if phase == COMPATIBILITY else ATTRIBUTE_SCORE_COLOUR, 2))
+        for phase, series in self.losses.items():
+            series.setName(LOSS_NAMES[phase])
+            series.setPen(QPen(LOSS_COLOUR, 2, Qt.PenStyle.SolidLine if phase == COMPATIBILITY
+                               else Qt.PenStyle.DashLine))
+        for series in (*self.scores.values(), *self.losses.values()):
             series.setPointsVisible(True)
-            chart.addSeries(series)
-            series.attachAxis(self.x_axis)
-            series.attachAxis(axis)
-            axis.setLinePenColor(colour)
         self._follow_palette()
         self.reset(5)
 
@@ -68,39 +92,50 @@ class LearningCurve(QChartView):
             self._follow_palette()
 
     def reset(self, epochs: int) -> None:
-        """Empty curves for a run of ``epochs`` epochs."""
-        self.score.clear()
-        self.loss.clear()
+        """Empty curves for a run of ``epochs`` epochs (a line joins the chart, and its legend, with
+        its first point)."""
+        chart = self.chart()
+        for series in (*self.scores.values(), *self.losses.values()):
+            series.clear()
+            if series.chart() is not None:
+                chart.removeSeries(series)
         self._epoch_range(epochs)
         self.loss_axis.setRange(0.0, 1.0)
-        self.score_axis.setTitleText("score")
-        self.chart().setTitle("The learning curve appears after the first epoch")
+        chart.setTitle("The learning curve appears after the first epoch")
 
     def _epoch_range(self, epochs: int) -> None:
         last = max(2, epochs)
         self.x_axis.setRange(1, last)
         self.x_axis.setTickInterval(next(step for step in (1, 2, 5, 10, 20, 50, 100, 200) if last / step <= 10))
 
+    def _shown(self, series: QLineSeries, axis: QValueAxis) -> QLineSeries:
+        if series.chart() is None:
+            self.chart().addSeries(series)
+            series.attachAxis(self.x_axis)
+            series.attachAxis(axis)
+        return series
+
     def add_epoch(self, entry: dict[str, Any]) -> None:
-        """One history entry of the trainer: epoch, loss, valid_fitb or valid_map."""
-        epoch = int(entry["epoch"])
-        # attribute-only runs (no usable outfits) score by mAP and carry valid_fitb = None
-        kind = "mAP" if entry.get("valid_map") is not None else "FITB"
-        score = entry.get("valid_map") if kind == "mAP" else entry.get("valid_fitb")
-        self.score.setName(f"validation {kind}")
-        self.score_axis.setTitleText(kind)
+        """One history entry of the trainer: epoch, loss, valid_fitb or valid_map, and ``phase`` when
+        the run trains its heads one after the other (:func:`phase_of`)."""
+        epoch, phase = int(entry["epoch"]), phase_of(entry)
+        score = entry.get("valid_map") if phase == ATTRIBUTES else entry.get("valid_fitb")
         if score is not None:
-            self.score.append(epoch, float(score))
+            self._shown(self.scores[phase], self.score_axis).append(epoch, float(score))
         if entry.get("loss") is not None:
-            self.loss.append(epoch, float(entry["loss"]))
-            losses = [point.y() for point in self.loss.points()]
+            self._shown(self.losses[phase], self.loss_axis).append(epoch, float(entry["loss"]))
+            losses = [point.y() for series in self.losses.values() for point in series.points()]
             self.loss_axis.setRange(0.0, max(losses) * 1.1)
         if epoch > self.x_axis.max():
             self._epoch_range(epoch)
-        scores = [point.y() for point in self.score.points()]
-        best = f" — best {kind} {max(scores):.3f}" if scores else ""
-        self.chart().setTitle(f"Epoch {epoch}{best}")
+        scores = [point.y() for point in self.scores[phase].points()]
+        best = f" — best {SCORE_NAMES[phase]} {max(scores):.3f}" if scores else ""
+        step = "Attributes, epoch" if phase == ATTRIBUTES and self.scores[COMPATIBILITY].count() else "Epoch"
+        self.chart().setTitle(f"{step} {epoch}{best}")
 
-    def curve(self) -> list[tuple[int, float]]:
-        """The validation-score points so far, (epoch, score)."""
-        return [(int(point.x()), point.y()) for point in self.score.points()]
+    def curve(self, phase: str | None = None) -> list[tuple[int, float]]:
+        """The validation-score points so far, (epoch, score), of ``phase`` (None: the outfit phase
+        when it has any, else the attribute phase)."""
+        if phase is None:
+            phase = COMPATIBILITY if self.scores[COMPATIBILITY].count() else ATTRIBUTES
+        return [(int(point.x()), point.y()) for point in self.scores[phase].points()]

@@ -6,6 +6,7 @@ RISE, attribute accuracy against the removal oracle, pointing game). The CLI's `
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -86,20 +87,26 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
 MIN_SHARED_QUESTIONS = 20  # fewer common validation questions: no comparison (too little to tell)
 
 
+def _labelled(progress: Progress, prefix: str, done: int, total: int, message: str = "") -> None:
+    progress(done, total, prefix + message)
+
+
 def compare_on_valid(catalogue: Any, current: Any, candidate: Any, *, seed: int = 0,
                      progress: Progress = no_progress) -> tuple[float, float, int] | None:
     """(current FITB, candidate FITB, questions) of two model bundles on the *same* validation FITB
     questions of the catalogue's headline protocol: those both models can answer (a model lacking a
     category is asked only the questions of its categories, so each is scored on the common ones).
     None when the catalogue has no outfit questions or fewer than :data:`MIN_SHARED_QUESTIONS` are
-    common. The core's :func:`~sane_desktop.training.report.evaluate`, its per-question answers."""
+    common. The core's :func:`~sane_desktop.training.report.evaluate`, its per-question answers.
+    ``progress`` hears each model's steps as "current model, <step>" then "new model, <step>"."""
     from sane_desktop.training.report import evaluate
 
     if not catalogue.splits:
         return None
     answers = []
-    for bundle in (current, candidate):
-        figures = evaluate(catalogue, bundle, "valid", seed=seed, progress=progress, keep_answers=True,
+    for which, bundle in (("current", current), ("new", candidate)):
+        said = partial(_labelled, progress, f"{which} model, ")
+        figures = evaluate(catalogue, bundle, "valid", seed=seed, progress=said, keep_answers=True,
                            baselines=False)  # the two models alone: no baseline is compared here
         answers.append(figures["protocols"][figures["headline"]].get("fitb_answers") or {})
     common = sorted(set(answers[0]) & set(answers[1]))

@@ -19,6 +19,7 @@ from sane_desktop.catalogue.types import CompatibilityQuestion, FitbQuestion, It
 from sane_desktop.models.attributes import AttributeNet
 from sane_desktop.models.compatibility import CompatibilityNet
 from sane_desktop.models.preprocess import Preprocessing
+from sane_desktop.progress import Progress, no_progress
 from sane_desktop.training.data import ImageCache
 
 PairDistance = Callable[[Sequence[str], Sequence[str]], np.ndarray]
@@ -90,8 +91,9 @@ def mean_average_precision(scores: np.ndarray, targets: np.ndarray) -> float | N
 @torch.no_grad()
 def network_distance(model: CompatibilityNet, cache: ImageCache, item_ids: Sequence[str],
                      category: dict[str, int], prep: Preprocessing, device: torch.device,
-                     batch_size: int = 128) -> PairDistance:
-    """Type-space Euclidean distance under ``model`` (embeddings computed once per item)."""
+                     batch_size: int = 128, progress: Progress = no_progress) -> PairDistance:
+    """Type-space Euclidean distance under ``model`` (embeddings computed once per item;
+    ``progress(done, total, "embedding")`` per batch)."""
     ids = list(dict.fromkeys(item_ids))
     model.eval()
     chunks = []
@@ -99,6 +101,7 @@ def network_distance(model: CompatibilityNet, cache: ImageCache, item_ids: Seque
     for start in range(0, len(ids), batch_size):
         images = prep.normalise(cache.images[rows[start : start + batch_size]].to(device))
         chunks.append(model(images).float().cpu())
+        progress(min(start + batch_size, len(ids)), len(ids), "embedding")
     embeddings = torch.cat(chunks) if chunks else torch.empty(0, model.embed_dim)
     return embedding_distance(model, embeddings, ids, category)
 
@@ -157,13 +160,16 @@ def random_distance(seed: int = 0) -> PairDistance:
 
 @torch.no_grad()
 def attribute_scores(net: AttributeNet, cache: ImageCache, item_ids: Sequence[str],
-                     prep: Preprocessing, device: torch.device, batch_size: int = 128) -> np.ndarray:
+                     prep: Preprocessing, device: torch.device, batch_size: int = 128,
+                     progress: Progress = no_progress) -> np.ndarray:
+    """(N, A) attribute logits of ``item_ids`` (``progress(done, total, "attribute scores")`` per batch)."""
     net.eval()
     rows = cache.rows(list(item_ids))
     chunks = []
     for start in range(0, len(rows), batch_size):
         images = prep.normalise(cache.images[rows[start : start + batch_size]].to(device))
         chunks.append(net(images)[0].float().cpu())
+        progress(min(start + batch_size, len(rows)), len(rows), "attribute scores")
     return torch.cat(chunks).numpy() if chunks else np.zeros((0, len(net.attributes)))
 
 

@@ -276,6 +276,15 @@ def _general_head(compat: CompatibilityNet, features: torch.Tensor) -> None:
         compat.embed.bias.copy_(-basis @ mean)
 
 
+def _phase_hooks(hooks: Hooks, phase: str, second: bool = False) -> Hooks:
+    """``hooks`` for one phase of epochs: each history entry it hears carries ``phase``; the second
+    phase's step labels read "attributes, epoch e/E" (the GUI's bar and words tell the phases apart)."""
+    def progress(done: int, total: int, message: str = "") -> None:
+        hooks.progress(done, total, f"{phase}, {message}" if second and message.startswith("epoch ") else message)
+
+    return replace(hooks, progress=progress, on_epoch=lambda entry: hooks.on_epoch({**entry, "phase": phase}))
+
+
 def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(), *,
                 device: torch.device | None = None, started: float | None = None) -> TrainResult:
     """Fit the heads of a frozen-trunk model on ``catalogue`` (``trainer.train`` calls this when
@@ -322,7 +331,7 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
                                pooled.cells)
         scorer = [] if compat.attention is None else list(compat.attention.parameters())
         optimiser, scheduler = make_optimiser([*compat.embed.parameters(), *scorer, compat.masks], config)
-        outcome = fit(task, optimiser, scheduler, config, clock, hooks)
+        outcome = fit(task, optimiser, scheduler, config, clock, _phase_hooks(hooks, "compatibility"))
         task.fold_standardisation()
         del task
         pooled = replace(pooled, cells=None)  # the cells' memory back before the attribute head
@@ -337,8 +346,11 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
         attribute_config = replace(config, learning_rate=ATTRIBUTE_LEARNING_RATE, lr_decay=ATTRIBUTE_LR_DECAY,
                                    weight_decay=0.0)
         optimiser, scheduler = make_optimiser(list(attr.head.parameters()), attribute_config)
+        # a second phase of epochs says so: its "epoch 1/E" after the outfit epochs' "epoch E/E" read
+        # as the run going back, and its scores joined the outfit scores' curve in the window
         outcome_a = fit(task_a, optimiser, scheduler, attribute_config,
-                        Clock(time.perf_counter(), config.time_budget_s), hooks)
+                        Clock(time.perf_counter(), config.time_budget_s),
+                        _phase_hooks(hooks, "attributes", second=bool(outfits)))
         task_a.fold_standardisation()
         history += [{**entry, "phase": "attributes"} for entry in outcome_a.history]
         best_epoch = best_epoch or outcome_a.best_epoch

@@ -60,11 +60,11 @@ def scored_attributes(names: list[str], bundle: ModelBundle) -> list[str]:
 
 
 def _attribute_logits(net: AttributeNet | None, names: list[str], cache: ImageCache, item_ids: list[str],
-                      prep: Preprocessing, device: torch.device) -> np.ndarray | None:
+                      prep: Preprocessing, device: torch.device, progress: Progress = no_progress) -> np.ndarray | None:
     if net is None or not names or not item_ids:
         return None
     column = {name: j for j, name in enumerate(net.attributes)}  # ``names``: scored_attributes'
-    scores = attribute_scores(net.to(device), cache, item_ids, prep, device)
+    scores = attribute_scores(net.to(device), cache, item_ids, prep, device, progress=progress)
     return np.stack([scores[:, column[n]] for n in names], 1)
 
 
@@ -145,13 +145,17 @@ def _questions(catalogue: Catalogue, protocol: str, split: str, items: dict[str,
 
 
 def _scorers(catalogue: Catalogue, bundle: ModelBundle, cache: ImageCache, needed: list[str], category: dict[str, int],
-             attribute_logits: Callable[[AttributeNet | None], np.ndarray | None], attribute_shape: tuple[int, int],
-             seed: int, device: torch.device, baselines: bool = True) -> dict[str, _Scorer]:
-    """The model and (``baselines``) its baselines, in report order, each scoring every protocol's questions."""
+             attribute_logits: Callable[..., np.ndarray | None], attribute_shape: tuple[int, int],
+             seed: int, device: torch.device, baselines: bool = True,
+             progress: Progress = no_progress) -> dict[str, _Scorer]:
+    """The model and (``baselines``) its baselines, in report order, each scoring every protocol's
+    questions; ``progress`` hears the model's embedding and attribute scoring (the baselines are quick
+    beside them, or share the images already decoded)."""
     scorers: dict[str, _Scorer] = {}
     model = bundle.compatibility.to(device)
-    scorers["model"] = _Scorer(network_distance(model, cache, needed, category, bundle.preprocessing, device),
-                               attribute_logits(bundle.attributes))
+    scorers["model"] = _Scorer(network_distance(model, cache, needed, category, bundle.preprocessing, device,
+                                                progress=progress),
+                               attribute_logits(bundle.attributes, progress))
     if not baselines:
         return scorers
     # a head trained on seeded random per-item features, on the train outfits of the protocol the
@@ -220,11 +224,11 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
     names = scored_attributes(labelled, bundle)
     row = {item_id: k for k, item_id in enumerate(attribute_items)}
 
-    def attribute_logits(net: AttributeNet | None) -> np.ndarray | None:
-        return _attribute_logits(net, names, cache, attribute_items, bundle.preprocessing, device)
+    def attribute_logits(net: AttributeNet | None, said: Progress = no_progress) -> np.ndarray | None:
+        return _attribute_logits(net, names, cache, attribute_items, bundle.preprocessing, device, said)
 
     scorers = _scorers(catalogue, bundle, cache, needed, category, attribute_logits, (len(attribute_items), len(names)),
-                       seed, device, baselines)
+                       seed, device, baselines, progress)
     trained_protocol = bundle.config.get("protocol")
     protocols = {a.protocol: _protocol_report(catalogue, a, split, scorers, row, names, labels, grouped,
                                               outfit_kinds, trained_protocol) for a in asked}
