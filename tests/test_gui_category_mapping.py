@@ -286,3 +286,50 @@ def test_a_typed_folder_on_a_share_that_hangs_never_freezes_the_dialog(closet, q
         heartbeat.stop()
         share_answers.set()
         runner.shutdown()
+
+
+def test_a_name_that_cannot_be_one_is_said_as_it_is_typed(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial G learnt that "Sommer/Herbst" cannot name a catalogue only from Start, and the red
+    "Failed" line stayed after the name was corrected. It is said under the field as it is typed,
+    Start waits for a good name, and a change to the fields clears the last run's failure."""
+    import shutil
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
+    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        folder = Path(shutil.copytree(closet["root"], tmp_path / "closet"))
+        dialog.folder.setText(str(folder))
+        dialog.inspect(str(folder))
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
+        dialog.name.setFocus()
+        dialog.name.selectAll()
+        QTest.keyClicks(dialog.name, "Sommer/Herbst")
+        assert dialog.name_problem.isVisible() and "contains /" in dialog.name_problem.text()
+        assert not dialog.start_button.isEnabled()
+        QTest.keyClick(dialog.name, Qt.Key.Key_Return)  # Return asks too: nothing starts
+        assert dialog.task is None and "Failed" not in dialog.phase.text()
+        for _ in "/Herbst":
+            QTest.keyClick(dialog.name, Qt.Key.Key_Backspace)
+        assert not dialog.name_problem.isVisible() and dialog.start_button.isEnabled()
+
+        QTest.keyClick(dialog.name, Qt.Key.Key_Tab)  # the name finished: the folder is planned for it
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled() and not dialog._inspecting.busy, timeout=60000)
+        shutil.rmtree(folder)  # gone after it was planned: the run fails
+        QTest.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Failed" in dialog.phase.text(), timeout=60000)
+        dialog.name.setFocus()
+        QTest.keyClicks(dialog.name, " 2024")  # the fields changed: the failure was about what they held
+        assert dialog.phase.text() == ""
+        # a click on Start that finishes the name waits for the folder's plan, which fails: said so
+        QTest.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: "Failed" in dialog.detected.text(), timeout=60000)
+        assert dialog.phase.text().startswith("Not started: the folder could not be inspected")
+    finally:
+        runner.shutdown()

@@ -35,10 +35,12 @@ from sane_desktop.gui.path_check import PathCheck
 from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_failure
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
-from sane_desktop.gui.text import message_box, plain_label, plain_tooltip, set_plain
-from sane_desktop.gui.train_dialog import BAR_STEPS, REINDEX, RunProgress, Stage
+from sane_desktop.gui.text import error_markup, message_box, plain_label, plain_tooltip, set_plain, set_rich
+from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage
+from sane_desktop.gui.train_dialog import REINDEX_LABELS
 from sane_desktop.service.titles import counted
-from sane_desktop.errors import DamagedStoreError, SaneError
+from sane_desktop import paths
+from sane_desktop.errors import DamagedStoreError, InputError, SaneError
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
@@ -47,7 +49,7 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
 GENERAL_LABEL = "general (visual similarity)"
 # "user": what the table held when indexing started (a suggestion left as it was counts too)
 # the index run's progress labels on one bar (the re-index stage of a training, alone)
-INDEX_STAGES = (Stage("Indexing", 1.0, REINDEX.labels),)
+INDEX_STAGES = (Stage("Indexing", 1.0, REINDEX_LABELS),)
 HOW = {"exact": "same name", "auto": "matched by name", "user": "as set in the table", "general": "no model category"}
 TABLE_ROWS = 8  # rows the mapping table shows whole at its smallest; more scroll, a row at a time
 FOUND_TIP = ("Files found in the folder, before they are read: a file that cannot be read as a photo is "
@@ -97,6 +99,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self._start_when_planned = False  # Start was clicked while the plan was being made again
         self.name.textEdited.connect(self._name_edited)
         self.name.editingFinished.connect(self._plan_for_the_name)
+        # a name that cannot name a catalogue is said as it is typed, and Start waits for a good one (a
+        # trial learnt it only from Start, and the red "Failed" line stayed once the name was fixed)
+        self.name_problem = plain_label()
+        self.name_problem.setWordWrap(True)
+        self.name_problem.setVisible(False)
+        self._items_found = 0  # the photos the last inspection found in the folder (Start needs some)
+        self._failure_shown = False  # the phase line says why the last run failed
         self.detected = plain_label("Choose a folder to see its format and item count.")
         self.detected.setWordWrap(True)  # a failure quotes the folder: shown in full, never cut
         self.plan: CategoryPlan | None = None  # how the folder's categories map to the model's
@@ -138,6 +147,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self._last_run: tuple[Path, str, bool] | None = None  # (folder, name, replace) of the last index run
         self._run_folder: str | None = None  # the folder field's text when Start was last clicked
         self.run_progress = RunProgress(INDEX_STAGES)
+        self._index_task: Task[IndexReport, None] | None = None
+        self.clock = RunClock(self.run_progress, self.phase, self._counting_down, self)
         self.summary = QPlainTextEdit()
         self.summary.setReadOnly(True)
         self.summary.setVisible(False)
@@ -155,6 +166,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         form = QFormLayout()
         form.addRow("Folder", row)
         form.addRow("Name", self.name)
+        form.addRow("", self.name_problem)
         form.addRow("Detected", self.detected)
         # everything but the buttons scrolls when the screen is lower than the dialog's content (a
         # summary after indexing on an 800-pixel screen): the buttons stay on screen
@@ -196,6 +208,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self._typed_folder = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
         self._typed_folder.timeout.connect(self._folder_typed)
         self.folder.textEdited.connect(lambda _text: self._typed_folder.start())
+        self.folder.textEdited.connect(lambda _text: self._forget_failure())
         self._folder_check = PathCheck(parent=self)
         self._inspecting = tasks.channel()  # the folder's last inspection wins
 
@@ -212,6 +225,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if is_folder:
             self.inspect(folder)
         elif not self.running:  # the last folder's description no longer describes the field
+            self._items_found = 0
             self.start_button.setEnabled(False)
             self.show_plan(None)
             self._planned = None
@@ -229,6 +243,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if folder:
             set_plain(self.detected, "Inspecting…")
             if not keep_start:
+                self._items_found = 0
                 self.start_button.setEnabled(False)
                 if not self.running:
                     self._forget_last_run(folder)
@@ -273,16 +288,53 @@ class IndexDialog(BackgroundRun, RequestDialog):
 
     def _name_edited(self, text: str) -> None:
         self._name_typed = bool(text.strip())  # emptied: the folder's name again
+        self._forget_failure()
+        self._say_name_problem()
+
+    def name_problem_text(self) -> str:
+        """Why the typed name cannot name a catalogue ("" when it can, or none is typed)."""
+        name = self._typed_name()
+        if name is None:
+            return ""
+        try:
+            paths.check_catalogue_name(name)
+        except InputError as error:
+            return str(error)
+        return ""
+
+    def _say_name_problem(self) -> None:
+        problem = self.name_problem_text()
+        if problem:
+            set_rich(self.name_problem, error_markup(problem))
+        self.name_problem.setVisible(bool(problem))
+        self._update_start()
+
+    def _update_start(self) -> None:
+        """Start is offered for a folder with photos under a good name, while nothing runs."""
+        if not self.running:
+            self.start_button.setEnabled(self._items_found > 0 and not self.name_problem_text())
+
+    def _forget_failure(self) -> None:
+        """The last run's failure was about what the fields held then: a change to them clears it."""
+        if self._failure_shown and not self.running:
+            self._failure_shown = False
+            set_plain(self.phase, "")
 
     def _plan_for_the_name(self) -> None:
-        """The name was finished: when the plan shown was made for another name, make it again."""
+        """The name was finished: when the plan shown was made for another name, make it again (not
+        for a name that cannot be one: that is said under the field)."""
         folder = self.folder.text()
+        if self.name_problem_text():
+            return
         if folder and self._planned is not None and self._planned != (folder, self._typed_name()):
             # the name is finished by the click on Start itself (focus leaves the field): a disabled
             # Start lost that click (a trial clicked twice); it now waits for the plan instead
             self.inspect(folder, keep_start=self._planned[0] == folder)
 
     def _inspect_failed(self, message: str) -> None:
+        if self._start_when_planned:  # Start was waiting for this plan: it said "Starting once …"
+            set_plain(self.phase, "Not started: the folder could not be inspected (see Detected).")
+            self._failure_shown = True
         self._start_when_planned = False
         show_failure(self.detected, message)
         self.keep_whole()  # the message quotes the folder: shown in full
@@ -297,7 +349,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if not self._name_typed:  # follows the folder (a trial's second folder kept the first one's name)
             self.name.setText(report.name)
         self.show_plan(plan)
-        self.start_button.setEnabled(report.items > 0)
+        self._items_found = report.items
+        self._update_start()
         if self._start_when_planned:
             self._start_when_planned = False
             if report.items > 0:  # once this inspection has ended (its channel is still busy until then)
@@ -436,6 +489,9 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def start(self) -> None:
         """Ask the worker what the name holds now, then index (asking first when that is another folder);
         while the folder is being planned (for a name just typed), once the plan is there."""
+        if self.name_problem_text():  # Start is off then; Return in a field can still ask
+            self._say_name_problem()
+            return
         if self._inspecting.busy:
             self._start_when_planned = True
             set_plain(self.phase, "Starting once the folder is planned…")
@@ -497,8 +553,14 @@ class IndexDialog(BackgroundRun, RequestDialog):
                                         replace=replace, category_map=category_map)
 
         task: Task[IndexReport, None] = self.tasks.start(run, "Indexing catalogue…")
+        self._index_task = task
+        self.clock.start()
         self.watch(task).on_done(self._indexed).on_failure(self._failed) \
             .on_cancelled(lambda: self._index_cancelled(name, bool(existed and existed[0])))
+
+    def _counting_down(self) -> bool:
+        """The index run goes and nobody asked it to stop (then the line says "Cancelling…")."""
+        return self.task is not None and self.task is self._index_task and not self.task.stop_requested
 
     def _index_cancelled(self, name: str, existed: bool) -> None:
         """An index run stopped: what it kept, in words. Its finished batches stay (the next run of
@@ -515,7 +577,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def _ended(self) -> None:
         self.cancel_button.setText("Close")
         self.progress_bar.setRange(0, 1)
-        self.start_button.setEnabled(True)
+        self.start_button.setEnabled(not self.name_problem_text())
 
     def _indexed(self, report: IndexReport) -> None:
         self._ended()
@@ -558,6 +620,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def _failed(self, failure: Failure) -> None:
         self._ended()
         show_failure(self.phase, failure.message)
+        self._failure_shown = True
         self.keep_whole()
         run = self._last_run
         if run is not None and not run[2] and isinstance(failure.error, DamagedStoreError):
