@@ -163,6 +163,46 @@ def test_tab_into_the_results_makes_the_first_result_current(window, qtbot) -> N
     assert view.currentIndex().row() == 0 and view.selectionModel().isSelected(view.model().index(0, 0))
 
 
+def test_ctrl_enter_in_the_results_adds_the_selected_result(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial G: Ctrl+Enter on a result added the catalogue grid's selection, out of sight."""
+    grid = window.grid
+    grid.selectionModel().select(grid.model().index(5, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    before = window.outfit_model.pks()
+    tab_into(qtbot, view)
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # the second result, current and selected
+    second = view.currentIndex()
+    assert second.row() == 1 and view.selectionModel().isSelected(second)
+    qtbot.keyClick(view, Qt.Key.Key_Return, CTRL)
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == len(before) + 1, timeout=5000)
+    assert window.outfit_model.pks()[-1] == int(second.data(Role.ItemPk))
+    assert int(grid.model().index(5, 0).data(Role.ItemPk)) not in window.outfit_model.pks()
+
+
+@pytest.mark.parametrize("keys", [(Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier),
+                                  (Qt.Key.Key_Menu, Qt.KeyboardModifier.NoModifier)])
+def test_the_context_menu_keys_open_the_current_items_menu_at_it(window, qtbot, keys) -> None:  # type: ignore[no-untyped-def]
+    """Trial G: Shift+F10 opened nothing on the grid; the menu is the current item's, beside it, and
+    its first entry is active, so Return chooses it."""
+    grid = window.grid
+    tab_into(qtbot, grid)
+    for _ in range(3):
+        qtbot.keyClick(grid, Qt.Key.Key_Right)
+    current = grid.currentIndex()
+    assert current.row() == 3
+    qtbot.keyClick(grid, keys[0], keys[1])
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=5000)
+    menu = QApplication.activePopupWidget()
+    assert menu.activeAction() is not None and menu.activeAction().text() == "Find visually similar"
+    assert grid.viewport().rect().contains(grid.viewport().mapFromGlobal(menu.pos()))
+    assert grid.visualRect(current).contains(grid.viewport().mapFromGlobal(menu.pos()))  # at the item
+    qtbot.keyClick(menu, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window._similar_to is not None, timeout=5000)
+    assert window._similar_to.pk == int(current.data(Role.ItemPk))  # the current item's, not the corner's
+
+
 # --- 3. mnemonics ----------------------------------------------------------------------------------
 def mnemonic(text: str) -> str:
     """The letter after a single "&" ("Outfi&ts" → "t"); "" when there is none."""

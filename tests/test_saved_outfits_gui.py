@@ -221,3 +221,16 @@ def test_the_contact_sheet_breaks_pages_between_blocks(qapp) -> None:  # type: i
     # "Goes with it — outerwear" sat alone at the foot of a page)
     heading_top = sheet.breaks[2]  # the title, the catalogue line, then "The outfit" with its first row
     assert heading_top + 28 not in sheet.breaks and sheet.breaks[3] > heading_top + 28
+
+
+def test_the_name_dialog_is_wide_enough_for_its_title(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial G's window manager cut "Save outfit" in the narrow dialog's title bar."""
+    from sane_desktop.gui.saved_outfits import TITLE_BAR_BUTTONS, NameDialog
+
+    for title in ("Save outfit", "Rename saved outfit “a rather long outfit name for a gala”"):
+        dialog = NameDialog(title, "Save the outfit as:", "look")
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        assert dialog.width() >= dialog.fontMetrics().horizontalAdvance(title) + TITLE_BAR_BUTTONS
+        assert dialog.width() >= 380

@@ -862,7 +862,11 @@ class MainWindow(QMainWindow):
             self.explain(int(index.data(Role.ItemPk)))
 
     def add_selected_to_outfit(self) -> None:
-        self.add_to_outfit([int(i.data(Role.ItemPk)) for i in self.grid.selectionModel().selectedIndexes()])
+        """Ctrl+Enter, Outfit → Add to outfit: the selected results when the results have the focus
+        (trial G's Ctrl+Enter on a result added the catalogue grid's selection, out of sight), else
+        the catalogue grid's selection."""
+        view = self.results.view if self.results.view.hasFocus() else self.grid
+        self.add_to_outfit([int(i.data(Role.ItemPk)) for i in view.selectionModel().selectedIndexes()])
 
     def add_to_outfit(self, pks: list[int]) -> None:
         items = self.items_by_pk(pks)
@@ -953,12 +957,29 @@ class MainWindow(QMainWindow):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             view.customContextMenuRequested.connect(lambda pos, v=view: self._item_context_menu(v, pos))
             view.viewport().installEventFilter(self._right_click_filter)  # the menu leaves the selection be
+            # the keyboard's context-menu keys open the menu of the current item, at that item (trial G:
+            # Shift+F10 did nothing; the Menu key's own event would be placed at the view's corner)
+            for keys in (QKeySequence("Shift+F10"), QKeySequence(Qt.Key.Key_Menu)):
+                shortcut = QShortcut(keys, view, context=Qt.ShortcutContext.WidgetShortcut)
+                shortcut.activated.connect(lambda v=view: self.keyboard_item_menu(v))
 
-    def _item_context_menu(self, view: QListView, pos: QPoint) -> None:
+    def keyboard_item_menu(self, view: QListView) -> QMenu | None:
+        """The current item's context menu, opened by the keyboard at that item, its first entry active."""
+        index = view.currentIndex()
+        if not index.isValid():
+            return None
+        view.scrollTo(index)
+        menu = self._item_context_menu(view, view.visualRect(index).center())
+        if menu is not None and menu.actions():
+            menu.setActiveAction(menu.actions()[0])
+        return menu
+
+    def _item_context_menu(self, view: QListView, pos: QPoint) -> QMenu | None:
         menu = self.item_menu(view, pos)
         if menu is not None:
             menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             menu.popup(view.viewport().mapToGlobal(pos))
+        return menu
 
     def find_similar(self, pk: int) -> None:
         """Show the items that look most like item ``pk`` (cosine of the general embeddings) in the

@@ -109,6 +109,10 @@ class OutfitWindow(Protocol):
 
 # --- dialogs ---------------------------------------------------------------------------------------
 
+MIN_NAME_DIALOG_WIDTH = 380  # pixels: about 45 characters of a name in view
+TITLE_BAR_BUTTONS = 160  # pixels a title bar keeps for its icon and buttons
+
+
 class NameDialog(QDialog):
     """Asks for an outfit's name (Save outfit…, Rename…); ``note`` is a line under the field."""
 
@@ -132,6 +136,8 @@ class NameDialog(QDialog):
         self.note.setVisible(bool(note))
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
+        # wide enough for the title bar's words beside its buttons (trial G read "Save o…"), and for a name
+        self.setMinimumWidth(max(MIN_NAME_DIALOG_WIDTH, self.fontMetrics().horizontalAdvance(title) + TITLE_BAR_BUTTONS))
 
     def name(self) -> str:
         return self.name_edit.text().strip()
