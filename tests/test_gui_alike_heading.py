@@ -7,7 +7,7 @@ the target category in the real combo): for Jewellery the heading reads "Items t
 outfit" and the line under it says why; with "All categories" the heading stays "Compatible items"
 and the line names the look-alike categories; back on Tops the heading is "Compatible items" again,
 with no line. A clicked look-alike is explained under "Why does it look like your outfit?", a
-compatible one under "Why does it match?". "Visually similar to …" and the empty state are as they were."""
+compatible one under "Why does it match?". "Visually similar items" and the empty state are as they were."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
                         r"Your Jewellery counts by looks\.", line(window)), line(window)
     assert not window.results.similar_heading.is_elided()
 
-    # "Visually similar to …" is its own heading and line, whatever the target
+    # "Visually similar items" is its own heading and line, whatever the target
     choose_target(window, qtbot, "Jewellery")
     wait_results_of(window, qtbot, {"Jewellery"})
     assert heading_text(window) == LOOK_ALIKE_HEADING
@@ -153,8 +153,9 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     next(a for a in menu.actions() if a.text() == "Find visually similar").trigger()
     qtbot.waitUntil(lambda: not window.channels.search.busy and bool(window._results)
                     and all(r.general for r in window._results.values()), timeout=120000)
-    assert heading_text(window).startswith("<b>Visually similar to ")
-    assert line(window) == f"Similar to “{similar_to.title or similar_to.item_id}” (Jewellery)"
+    assert heading_text(window) == "<b>Visually similar items</b>"  # the item is named once, in the line
+    assert line(window) == (f"Similar to “{similar_to.title or similar_to.item_id}” (Jewellery): ranked by looks "
+                            "alone, not by what goes with your outfit")
     assert "no matches learnt" not in tooltip(window)  # the look-alike hint went with its line
 
     # the empty state: an outfit cleared shows its message under "Compatible items", no line

@@ -126,7 +126,7 @@ def test_find_visually_similar_from_the_context_menu(closet, qtbot) -> None:  # 
         action.trigger()
         wait_results(window, 60)
         heading = window._results_heading
-        assert heading is not None and "Visually similar to" in heading.text()
+        assert heading is not None and "Visually similar items" in heading.text()
         results = window._results
         assert results and all(r.general and set(r.contributions) == {item_pk} for r in results.values())
         assert item_pk not in results

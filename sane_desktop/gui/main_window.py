@@ -67,6 +67,7 @@ DEFAULT_SIZE = QSize(1440, 900)  # the first run's window, on a screen with the 
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
 # an outfit search whose every shown category the model has no matches learnt for: ranked by looks alone
 LOOK_ALIKE_HEADING = "<b>Items that look like your outfit</b>"
+SIMILAR_HEADING = "<b>Visually similar items</b>"  # Find visually similar: the line under it names the item
 # the Filters panel's width: a value's first ten characters and its count beside the tick
 FILTERS_WIDTH = PANEL_HINT.width()
 FILTERS_SHARE = 0.4  # of the explanation's column the Filters panel takes when stacked below it
@@ -1000,14 +1001,16 @@ class MainWindow(QMainWindow):
             .on_failure(self._search_failed)
 
     def _show_similar_heading(self, item: ItemInfo | None) -> None:
-        """The results' heading: "Visually similar to …" for ``item``, else the compatible items'."""
+        """The results' heading: "Visually similar items" for ``item``, else the compatible items';
+        the line under it names the item and how they are ranked (trial G read the item's name twice,
+        in the heading and in the line)."""
         self._similar_to = item
         if self._results_heading is not None:
-            set_rich(self._results_heading, COMPATIBLE_HEADING if item is None else
-                     f"<b>Visually similar to {escape(item.title or item.item_id)}</b> ({escape(item.category)})")
+            set_rich(self._results_heading, COMPATIBLE_HEADING if item is None else SIMILAR_HEADING)
         # the visible line under the heading (issue 18 finding: it was only in the status bar)
         self.results.set_similar_heading("" if item is None else
-                                         f"Similar to “{item.title or item.item_id}” ({item.category})")
+                                         f"Similar to “{item.title or item.item_id}” ({item.category}): "
+                                         "ranked by looks alone, not by what goes with your outfit")
         if item is not None:
             self.statusBar().showMessage(f"Visually similar to {item.title or item.item_id}", 5000)
         self._note_results()  # the way back to the outfit's items follows the mode

@@ -116,7 +116,7 @@ class ResultsView(QWidget):
         self.stack.addWidget(self.empty)
         self.stack.addWidget(self.view)
         self.heading = ElidedLabel()
-        set_rich(self.heading, "<b>Compatible items</b>")  # the window may say "Visually similar to …" here
+        set_rich(self.heading, "<b>Compatible items</b>")  # the window may say "Visually similar items" here
         bold = self.heading.font()
         bold.setBold(True)
         self.heading.setFont(bold)
