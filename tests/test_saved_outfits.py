@@ -135,27 +135,30 @@ def item(pk: int, item_id: str, title: str, category: str) -> ItemInfo:
 
 def test_csv_lists_the_outfit_then_each_targets_ranked_results(tmp_path: Path) -> None:
     top, shoe = item(1, "t1", "Red tee", "tops"), item(2, "s1", "=cmd()", "shoes")
-    results = {"bottoms": [SearchResult(item(7, "b7", "Blue jeans", "bottoms"), 0.9, {1: 0.6, 2: 0.3}),
+    # bags first in the search's order: the window lists a look-alike category after the matches
+    results = {"bags": [SearchResult(item(9, "g9", "Tote", "bags"), 0.25, {1: 0.1, 2: 0.15})],
+               "bottoms": [SearchResult(item(7, "b7", "Blue jeans", "bottoms"), 0.9, {1: 0.6, 2: 0.3}),
                            SearchResult(item(8, "b8", "Skirt, pleated", "bottoms"), 0.5, {1: 0.5}),
                            # the shoe not compared with it (a space never learnt): its 0 is no share
                            SearchResult(item(6, "b6", "Shorts", "bottoms"), 0.4, {1: 0.4, 2: 0.0},
-                                        not_compared=frozenset({2}))],
-               "bags": [SearchResult(item(9, "g9", "Tote", "bags"), 0.25, {1: 0.1, 2: 0.15})]}
+                                        not_compared=frozenset({2}))]}
     # bags: a category the model has no matches learnt for, its results look-alikes
     path = write_outfit_csv(tmp_path / "look.csv", [top, shoe], results, alike={"bags"})
     with path.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     assert rows == outfit_csv_rows([top, shoe], results, {"bags"})
-    assert rows[0] == ["section", "target", "rank", "item_id", "title", "category", "ranked_by", "score", "share t1",
-                       "share s1"]
-    assert rows[1] == ["outfit", "", "1", "t1", "Red tee", "tops", "", "", "", ""]
-    assert rows[2] == ["outfit", "", "2", "s1", "'=cmd()", "shoes", "", "", "", ""]  # never a formula
-    assert rows[3] == ["result", "bottoms", "1", "b7", "Blue jeans", "bottoms", "compatibility", "0.9000", "0.6000",
-                       "0.3000"]
-    assert rows[4] == ["result", "bottoms", "2", "b8", "Skirt, pleated", "bottoms", "compatibility", "0.5000", "0.5000",
+    # "match": the 0–100 figure the window shows (trial G found raw scores only); "score": the raw sum
+    assert rows[0] == ["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match", "score",
+                       "share t1", "share s1"]
+    assert rows[1] == ["outfit", "", "1", "t1", "Red tee", "tops", "", "", "", "", ""]
+    assert rows[2] == ["outfit", "", "2", "s1", "'=cmd()", "shoes", "", "", "", "", ""]  # never a formula
+    assert rows[3] == ["result", "bottoms", "1", "b7", "Blue jeans", "bottoms", "compatibility", "72", "0.9000",
+                       "0.6000", "0.3000"]
+    assert rows[4] == ["result", "bottoms", "2", "b8", "Skirt, pleated", "bottoms", "compatibility", "75", "0.5000",
+                       "0.5000", ""]
+    assert rows[5] == ["result", "bottoms", "3", "b6", "Shorts", "bottoms", "compatibility", "60", "0.4000", "0.4000",
                        ""]
-    assert rows[5] == ["result", "bottoms", "3", "b6", "Shorts", "bottoms", "compatibility", "0.4000", "0.4000", ""]
-    assert rows[6] == ["result", "bags", "1", "g9", "Tote", "bags", "looks", "0.2500", "0.1000", "0.1500"]
+    assert rows[6] == ["result", "bags", "1", "g9", "Tote", "bags", "looks", "56", "0.2500", "0.1000", "0.1500"]
     with pytest.raises(InputError, match="cannot write"):
         write_outfit_csv(tmp_path / "missing" / "look.csv", [top], results)
 
@@ -168,8 +171,8 @@ def test_outfit_sheet_heads_look_alikes_as_such_with_the_tiles_match(qapp) -> No
     from sane_desktop.gui.saved_outfits import ContactSheet
 
     top = item(1, "t1", "Red tee", "tops")
-    results = {"bottoms": [SearchResult(item(7, "b7", "Blue jeans", "bottoms"), 0.8, {1: 0.8})],
-               "bags": [SearchResult(item(9, "g9", "Tote", "bags"), -0.2, {1: -0.2})]}
+    results = {"bags": [SearchResult(item(9, "g9", "Tote", "bags"), -0.2, {1: -0.2})],
+               "bottoms": [SearchResult(item(7, "b7", "Blue jeans", "bottoms"), 0.8, {1: 0.8})]}
     sheet = ContactSheet("Look", "shop", [top], results, [], lambda _item: QImage(), alike={"bags"})
     image = QImage(sheet.width, sheet.height(), QImage.Format.Format_RGB32)
     image.fill(QColor("white"))
@@ -180,3 +183,5 @@ def test_outfit_sheet_heads_look_alikes_as_such_with_the_tiles_match(qapp) -> No
     assert "Looks like your outfit (no matches learnt) — bags (best 1 of 1)" in painter.texts
     assert "#1 · 90 match" in painter.texts and "#1 · 40 likeness" in painter.texts  # the tiles' 0–100 figure
     assert not any("score" in text for text in painter.texts)
+    headings = [text for text in painter.texts if " — " in text and "(best " in text]
+    assert headings[0].startswith("Goes with it") and headings[1].startswith("Looks like")  # the window's order

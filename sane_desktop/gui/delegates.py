@@ -23,6 +23,8 @@ from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREADABLE
 from sane_desktop.gui.theme import readable_text
+from sane_desktop.service.match_score import match_percent as match_percent  # the window's import place
+from sane_desktop.service.match_score import score_bound as score_bound
 from sane_desktop.service.titles import attribute_words
 
 TILE_W, THUMB_H, LINE_H = 136, 136, 18  # the default tile: the thumbnail-size slider changes the side
@@ -86,22 +88,6 @@ class TileColours:
                    selected_background=_mix(palette.color(role.Base), palette.color(role.Highlight), 0.28),
                    selected_text=palette.color(role.Text), border=palette.color(role.Highlight),
                    chip=palette.color(role.Highlight), chip_text=palette.color(role.HighlightedText))
-
-
-def match_percent(score: float, outfit_items: int) -> int:
-    """A result's score as a 0–100 match: its mean cosine with the outfit items (a score is the sum
-    of one cosine per outfit item) mapped from [-1, 1] to [0, 100]: 50 is "unrelated", 100 the
-    closest two items can be."""
-    mean = max(-1.0, min(1.0, float(score) / max(1, outfit_items)))
-    return round(50 * (mean + 1))
-
-
-def score_bound(match: int, outfit_items: int) -> float | None:
-    """The raw score below which a result's shown match (:func:`match_percent`) is under ``match``:
-    "hide matches below 60" keeps every tile that reads 60 or more. None for ``match`` ≤ 0 (no bound)."""
-    if match <= 0:
-        return None
-    return ((match - 0.5) / 50 - 1) * max(1, outfit_items)
 
 
 def tile_size_slider(side: int, on_change: Callable[[int], None]) -> QSlider:

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from sane_desktop import paths
 from sane_desktop.errors import Cancelled, InputError, SaneError
-from sane_desktop.gui.delegates import match_percent
 from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
 from sane_desktop.gui.models import ItemListModel
 from sane_desktop.gui.outfit_panel import OutfitPanel
@@ -40,6 +39,7 @@ from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import ElidedLabel, message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
+from sane_desktop.service.match_score import in_window_order, match_percent
 from sane_desktop.service.titles import counted
 from sane_desktop.service.values import LoadedOutfit, SavedOutfit, SavedOutfitInfo
 
@@ -764,13 +764,14 @@ class ContactSheet:
         text(body_font, muted, f"Catalogue {self.catalogue} · exported {when} by SANE Desktop", body.lineSpacing() + 16)
         text(heading_font, ink, "The outfit", 28, heading=True)
         tiles([(item, f"{position}. {item.category}") for position, item in enumerate(self.outfit, start=1)])
-        for target, ranked in self.results.items():
+        for target, ranked in in_window_order(self.results, self.alike):
             shown = ranked[:SHEET_RESULTS]
             alike = target in self.alike
             heading = "Looks like your outfit (no matches learnt)" if alike else "Goes with it"
             text(heading_font, ink, f"{heading} — {target} (best {len(shown)} of {len(ranked)})", 28, heading=True)
             noun = "likeness" if alike else "match"
-            tiles([(result.item, f"#{rank} · {match_percent(result.score, len(self.outfit))} {noun}")
+            tiles([(result.item, f"#{rank} · {match_percent(result.score, len(result.contributions) or len(self.outfit))} "
+                                 f"{noun}")
                    for rank, result in enumerate(shown, start=1)])
         if self.explanation:
             text(heading_font, ink, self.explanation[0], 28, heading=True)
