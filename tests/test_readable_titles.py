@@ -128,3 +128,4 @@ def test_counts_read_in_the_right_number() -> None:
 
     assert [counted(n, "item") for n in (0, 1, 2)] == ["0 items", "1 item", "2 items"]
     assert counted(1, "category", "categories") == "1 category" and counted(3, "category", "categories") == "3 categories"
+

@@ -20,7 +20,7 @@ from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QIcon, QImage, QPain
 from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
 from sane_desktop.gui.models import Role
-from sane_desktop.gui.text import rich_tooltip
+from sane_desktop.gui.text import elided_title, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREADABLE
 from sane_desktop.gui.theme import readable_text
 from sane_desktop.service.match_score import match_percent as match_percent  # the window's import place
@@ -256,8 +256,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         text_color = colours.selected_text if selected else colours.text
         painter.setPen(text_color)
         metrics = QFontMetrics(option.font)
-        title = metrics.elidedText(str(index.data(Qt.ItemDataRole.DisplayRole) or ""), Qt.TextElideMode.ElideRight,
-                                   rect.width() - 8)
+        title = elided_title(metrics, str(index.data(Qt.ItemDataRole.DisplayRole) or ""), rect.width() - 8)
         painter.drawText(QRect(rect.left() + 4, y, rect.width() - 8, LINE_H), Qt.AlignmentFlag.AlignVCenter, title)
         y += LINE_H
         if self.show_score:

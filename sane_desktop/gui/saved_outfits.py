@@ -36,7 +36,7 @@ from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.screen_fit import fit_window
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
-from sane_desktop.gui.text import ElidedLabel, message_box, plain_label, plain_tooltip, set_plain
+from sane_desktop.gui.text import ElidedLabel, elided_title, message_box, plain_label, plain_tooltip, set_plain
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
 from sane_desktop.service.match_score import in_window_order, match_percent
@@ -754,7 +754,7 @@ class ContactSheet:
                         painter.setPen(muted)
                         painter.drawText(QRect(x, y + self.TILE + 4 + body.lineSpacing(), self.TILE, body.lineSpacing()),
                                          int(Qt.AlignmentFlag.AlignLeft),
-                                         body.elidedText(item.title, Qt.TextElideMode.ElideRight, self.TILE))
+                                         elided_title(body, item.title, self.TILE))
                 y += self.TILE + caption + self.GAP
 
         if painter is not None:

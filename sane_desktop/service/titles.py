@@ -61,6 +61,13 @@ def looks_like_code(title: str, item_id: str = "") -> bool:
     return not any(len(word) >= 3 and word not in CODE_WORDS for word in words)
 
 
+def ends_in_code(title: str) -> bool:
+    """Whether ``title`` ends in a code, its last word holding a digit ("Blusen 2019 53051234 02"):
+    shortened in a tile, such a title keeps its end (what tells two of them apart) as well as its start."""
+    words = title.split()
+    return bool(words) and any(char.isdigit() for char in words[-1])
+
+
 def attribute_parts(name: str) -> tuple[str, str]:
     """``kind:value`` -> (kind, value); a bare word -> ("", word). Both stripped, as written."""
     kind, sep, value = name.partition(":")
