@@ -203,6 +203,14 @@ def test_the_context_menu_keys_open_the_current_items_menu_at_it(window, qtbot, 
     assert window._similar_to.pk == int(current.data(Role.ItemPk))  # the current item's, not the corner's
 
 
+def test_a_model_category_a_stylist_would_not_guess_says_what_it_holds(window) -> None:  # type: ignore[no-untyped-def]
+    """Trial G read "all-body" among the targets."""
+    combo = window.results.target
+    at = combo.findData("all-body")
+    assert at > 0 and combo.itemText(at) == "all-body (dresses, jumpsuits)"
+    assert combo.itemText(combo.findData("tops")) == "tops"  # a plain name as it is
+
+
 # --- 3. mnemonics ----------------------------------------------------------------------------------
 def mnemonic(text: str) -> str:
     """The letter after a single "&" ("Outfi&ts" → "t"); "" when there is none."""

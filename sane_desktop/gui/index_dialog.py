@@ -38,7 +38,7 @@ from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
 from sane_desktop.gui.text import error_markup, message_box, plain_label, plain_tooltip, set_plain, set_rich
 from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage
 from sane_desktop.gui.train_dialog import REINDEX_LABELS
-from sane_desktop.service.titles import counted
+from sane_desktop.service.titles import category_label, counted
 from sane_desktop import paths
 from sane_desktop.errors import DamagedStoreError, InputError, SaneError
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
@@ -393,7 +393,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
             combo = QComboBox()
             for category in plan.model_categories:
                 suggested = row.open_suggestion and category == row.suggested
-                combo.addItem(f"{category} (suggested)" if suggested else category, category)
+                label = category_label(category)
+                combo.addItem(f"{label} — suggested" if suggested else label, category)
             combo.addItem(GENERAL_LABEL, GENERAL_CATEGORY)
             start = combo.findData(kept.get(row.category, row.preselected))
             if start < 0:  # a plan's targets are among these: general otherwise

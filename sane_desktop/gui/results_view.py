@@ -23,6 +23,7 @@ from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.models import RESULT_SORTS, ItemListModel, Role
 from sane_desktop.gui.text import ElidedLabel, plain_label, set_plain, set_rich
 from sane_desktop.service import SearchResult
+from sane_desktop.service.titles import category_label
 
 ALL_LABEL = "All categories"
 VISIBLE_DEBOUNCE_MS = 80  # scrolling settles before the visible tiles are (re)requested
@@ -298,7 +299,7 @@ class ResultsView(QWidget):
         self.target.clear()
         self.target.addItem(ALL_LABEL, "")
         for category in categories:
-            self.target.addItem(category, category)
+            self.target.addItem(category_label(category), category)
         self.target.setCurrentIndex(max(0, self.target.findData(keep)) if keep else 0)
         self.target.blockSignals(False)
 

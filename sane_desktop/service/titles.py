@@ -42,6 +42,8 @@ MOTIF_WORDS = {"bolt": "lightning-bolt", "lightning": "lightning-bolt", "flower"
                "star": "star", "moon": "crescent-moon", "cross": "cross", "diamond": "diamond"}
 PATTERN_PLAIN = frozenset({"solid", "plain", "solid colour", "solid color", "uni"})
 DROVE = "the highlighted areas drove the match."
+# the models' category names a stylist would not guess (Polyvore's), said with what they hold
+CATEGORY_HINTS = {"all-body": "dresses, jumpsuits", "swim-intimate": "swimwear, lingerie"}
 
 
 # --- titles -----------------------------------------------------------------------------------
@@ -59,6 +61,13 @@ def looks_like_code(title: str, item_id: str = "") -> bool:
         return True
     words = [word.casefold() for word in re.findall(r"[^\W\d_]+", title)]
     return not any(len(word) >= 3 and word not in CODE_WORDS for word in words)
+
+
+def category_label(category: str) -> str:
+    """A category as a list shows it: the name, and for a model's name a stylist would not guess
+    what it holds ("all-body (dresses, jumpsuits)"; trial G read "all-body" among the targets)."""
+    hint = CATEGORY_HINTS.get(category)
+    return f"{category} ({hint})" if hint else category
 
 
 def ends_in_code(title: str) -> bool:
