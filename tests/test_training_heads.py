@@ -52,6 +52,37 @@ def test_each_phase_of_epochs_says_which_it_is(catalogue):
     assert all(not label.startswith("attributes") for label in epochs[:first_attribute])
 
 
+def test_a_frozen_model_alone_is_evaluated_from_its_cached_features(catalogue, monkeypatch):
+    """The window's training compares the new model with the current one on the validation questions;
+    a frozen trunk's models are scored as the index embeds them, from the cached features, without
+    decoding an image (a trial's comparison decoded and embedded the images twice: 50–90 s)."""
+    from sane_desktop.retrieval import embedding
+    from sane_desktop.training import data
+    from sane_desktop.training.report import evaluate
+
+    bundle = train(catalogue, preset("pretrained", epochs=2)).bundle
+    full = evaluate(catalogue, bundle, "valid", keep_answers=True)  # the model and baselines, from images
+    evaluate(catalogue, bundle, "valid", baselines=False)  # what the training left out is cached now (the index
+    # caches every item's features)
+    heard: list[str] = []
+
+    def no_decoding(*_args, **_kwargs):
+        raise AssertionError("an image was decoded")
+
+    monkeypatch.setattr(data.ImageCache, "build", no_decoding)
+    monkeypatch.setattr(embedding, "ImageBatches", no_decoding)
+    alone = evaluate(catalogue, bundle, "valid", keep_answers=True, baselines=False,
+                     progress=lambda done, total, message="": heard.append(message))
+    assert set(alone["methods"]) == {"model"} and "embedding" in heard and "decoding images" not in heard
+    protocol = full["headline"]
+    answers, cached = (figures["protocols"][protocol]["fitb_answers"] for figures in (full, alone))
+    assert answers.keys() == cached.keys() and len(answers) > 0
+    # float16 features: the same answers but for a near tie at most
+    assert sum(answers[key] != cached[key] for key in answers) <= max(1, len(answers) // 20)
+    full_map = full["methods"]["model"]["attribute_map"]
+    assert full_map is not None and abs(alone["methods"]["model"]["attribute_map"] - full_map) < 0.02
+
+
 def test_the_embedding_of_an_image_is_the_head_of_its_cached_features(catalogue):
     from sane_desktop.retrieval.embedding import trunk_identity
     from sane_desktop.retrieval.feature_cache import FeatureCache

@@ -39,12 +39,13 @@ __all__ = ["BAR_STEPS", "RunProgress", "Stage", "whole_run_eta", "TRAIN_STAGES",
 READING = {"Reading catalogue": (0.0, 0.05), "Checking images": (0.05, 0.35)}
 REINDEX_LABELS = {**READING, "embedding": (0.35, 0.95), "building index": (0.95, 1.0)}
 REINDEX = Stage("Re-indexing with the new model", 0.15, REINDEX_LABELS, like=0)
-# each model's steps, as long as they took on a frozen Lite0 trunk (a MANGO subset, 164 images on 2
-# cores: decoding 1 s, embedding 19 s, attribute scores 16 s)
+# each model's steps: a frozen trunk's reads its cached features ("reading images" hashes the files,
+# then "embedding"); another decodes the images, embeds them and scores their attributes (164 images of
+# a MANGO subset on 2 cores: decoding 1 s, embedding 19 s, attribute scores 16 s)
 COMPARING = {f"{which} model, {step}": (start + 0.5 * a, start + 0.5 * b)
              for which, start in (("current", 0.0), ("new", 0.5))
-             for step, (a, b) in (("decoding images", (0.0, 0.05)), ("embedding", (0.05, 0.55)),
-                                  ("attribute scores", (0.55, 1.0)))}
+             for step, (a, b) in (("reading images", (0.0, 0.05)), ("decoding images", (0.0, 0.05)),
+                                  ("embedding", (0.05, 0.55)), ("attribute scores", (0.55, 1.0)))}
 TRAIN_STAGES = (
     Stage("Reading the images", 0.10, {**READING, "decoding images": (0.35, 1.0), "reading images": (0.35, 0.55),
                                        "computing image features": (0.55, 1.0)}),

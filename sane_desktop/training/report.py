@@ -28,11 +28,15 @@ from sane_desktop.catalogue.splits import (
     DISJOINT_MEANING, DISJOINT_PROTOCOLS, ITEM_PROTOCOL, attribute_vocabulary, item_split_ids, outfit_protocols,
     outfits_in_split, pick_protocol, protocol_counts, protocol_leakage, questions_in_split,
 )
+from sane_desktop.retrieval.embedding import embed_images, has_frozen_trunk, trunk_identity
+from sane_desktop.retrieval.feature_cache import FeatureCache
+from sane_desktop.retrieval.indexing.scan import file_hash
 from sane_desktop.training.data import ImageCache, attribute_targets
 from sane_desktop.training.head_trainer import random_features_distance
 from sane_desktop.training.evaluation import (
-    PairDistance, attribute_scores, colour_histograms, compatibility_auc, fitb_accuracy, fitb_answers,
-    fitb_question_key, histogram_distance, mean_average_precision, network_distance, random_distance, regroup_fitb,
+    PairDistance, attribute_scores, colour_histograms, compatibility_auc, embedding_distance, fitb_accuracy,
+    fitb_answers, fitb_question_key, histogram_distance, mean_average_precision, network_distance, random_distance,
+    regroup_fitb,
 )
 
 
@@ -176,6 +180,52 @@ def _scorers(catalogue: Catalogue, bundle: ModelBundle, cache: ImageCache, neede
     return scorers
 
 
+def _cached_scorer(catalogue: Catalogue, bundle: ModelBundle, needed: list[str], category: dict[str, int],
+                   attribute_items: list[str], names: list[str], device: torch.device, progress: Progress,
+                   should_stop: CancelCheck) -> _Scorer:
+    """The model's scorer as the index embeds: its frozen trunk's cell features read from the feature
+    cache (the index and the training put them there; any missing are computed and added), then its
+    heads (:func:`~sane_desktop.retrieval.embedding.embed_images`). No image is decoded when all are
+    cached: the window's training compares the new model with the current one this way (a trial's
+    comparison decoded and embedded the validation images twice, 50–90 s of a 165 s run)."""
+    by_id = catalogue.item_by_id()
+    paths = [catalogue.root / by_id[i].image_path for i in needed]
+    hashes = []
+    for n, path in enumerate(paths):
+        try:
+            hashes.append(file_hash(path))
+        except OSError as error:
+            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        if n % 500 == 0 or n == len(paths) - 1:
+            progress(n + 1, len(paths), "reading images")
+    bundle.compatibility.to(device)
+    if bundle.attributes is not None:
+        bundle.attributes.to(device)
+    embeddings = np.zeros((len(needed), bundle.compatibility.embed_dim), np.float32)
+    scores: np.ndarray | None = None
+    done = 0
+    for batch in embed_images(bundle, paths, hashes=hashes, cache=FeatureCache(trunk_identity(bundle)),
+                              should_stop=should_stop):
+        if batch.failed or batch.changed:
+            position = (batch.failed or batch.changed)[0]
+            raise InputError(f"cannot read {paths[position]}: unreadable, or replaced while it was read")
+        embeddings[batch.indices] = batch.embeddings
+        if batch.attribute_scores is not None:
+            if scores is None:
+                scores = np.zeros((len(needed), batch.attribute_scores.shape[1]), np.float32)
+            scores[batch.indices] = batch.attribute_scores
+        done += len(batch.indices)
+        progress(done, len(needed), "embedding")
+    distance = embedding_distance(bundle.compatibility, torch.from_numpy(embeddings), needed, category)
+    logits = None
+    if scores is not None and bundle.attributes is not None and names and attribute_items:
+        at = {item_id: k for k, item_id in enumerate(needed)}
+        column = {name: j for j, name in enumerate(bundle.attributes.attributes)}
+        rows = scores[[at[i] for i in attribute_items]]
+        logits = np.stack([rows[:, column[n]] for n in names], 1)  # probabilities: the same ranking as logits
+    return _Scorer(distance, logits)
+
+
 def _trained_overlap(catalogue: Catalogue, trained_protocol: Any, split_items: list[str]) -> float | None:
     """Share of ``split_items`` in the train outfits of the protocol the model says it was trained on
     (None when it names none this catalogue has). Meaningful when the model was trained on this
@@ -218,17 +268,21 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
     asked_items = [i for a in asked for q in a.fitb for i in [*q.question_item_ids, *q.answer_item_ids]]
     needed = list(dict.fromkeys([*attribute_items, *asked_items,
                                  *(i for a in asked for q in a.compatibility for i in q.item_ids)]))
-    cache = ImageCache.build(catalogue, needed, bundle.preprocessing, progress, should_stop)
     category = {i: bundle.compatibility.categories.index(items[i].category) for i in needed}
     labelled, labels = attribute_vocabulary(catalogue)
     names = scored_attributes(labelled, bundle)
     row = {item_id: k for k, item_id in enumerate(attribute_items)}
+    if not baselines and has_frozen_trunk(bundle):  # the model alone, from its trunk's cached features
+        scorers = {"model": _cached_scorer(catalogue, bundle, needed, category, attribute_items, names, device,
+                                           progress, should_stop)}
+    else:
+        cache = ImageCache.build(catalogue, needed, bundle.preprocessing, progress, should_stop)
 
-    def attribute_logits(net: AttributeNet | None, said: Progress = no_progress) -> np.ndarray | None:
-        return _attribute_logits(net, names, cache, attribute_items, bundle.preprocessing, device, said)
+        def attribute_logits(net: AttributeNet | None, said: Progress = no_progress) -> np.ndarray | None:
+            return _attribute_logits(net, names, cache, attribute_items, bundle.preprocessing, device, said)
 
-    scorers = _scorers(catalogue, bundle, cache, needed, category, attribute_logits, (len(attribute_items), len(names)),
-                       seed, device, baselines, progress)
+        scorers = _scorers(catalogue, bundle, cache, needed, category, attribute_logits,
+                           (len(attribute_items), len(names)), seed, device, baselines, progress)
     trained_protocol = bundle.config.get("protocol")
     protocols = {a.protocol: _protocol_report(catalogue, a, split, scorers, row, names, labels, grouped,
                                               outfit_kinds, trained_protocol) for a in asked}
