@@ -169,3 +169,38 @@ def test_a_photo_replaced_on_disk_is_never_shown_or_explained_as_the_indexed_ite
     finally:
         for path, data in kept.items():
             Path(path).write_bytes(data)
+
+
+def test_an_item_view_never_acts_on_another_catalogues_item(tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Item keys are per catalogue: a detail view left open across a switch to another catalogue had
+    Add put the item with the same key there — another item — in the outfit. The switch closes the
+    view and the last catalogue's tiles; an Add from a view of another catalogue's item is refused."""
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.service import CatalogueService
+
+    service = build_demo_world(tmp_path, 30)
+    generate_demo(tmp_path / "other", seed=7, items=30, masks=False)
+    service.index_folder(tmp_path / "other", "other")
+    world = {"root": tmp_path, "index": tmp_path / "index", "model": tmp_path / "model.pt"}
+    window, client = open_window(world, qtbot, size=(1200, 800))
+    try:
+        window.refresh_catalogues(select="demo")
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=30000)
+        qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
+        shown = window.browser_model.row(0).item
+        window.show_details(shown.pk)
+        qtbot.waitUntil(lambda: window.detail_view is not None and window.detail_view.isVisible(), timeout=5000)
+        window.refresh_catalogues(select="other")
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other", timeout=30000)
+        assert not window.detail_view.isVisible()  # the last catalogue's item goes with it
+        source = str(tmp_path / "source")  # the last catalogue's photos: none of its tiles is left to click
+        assert not any(str(item.image_path).startswith(source) for item in window.browser_model.items())
+        qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0 and not window.channels.outfit.busy, timeout=30000)
+        same_key = next(item for item in window.browser_model.items() if item.pk == shown.pk)
+        assert same_key != shown  # another item under the same key: what the old view's Add would have added
+        window.detail_view.show()  # a view of the last catalogue's item, still on screen
+        qtbot.mouseClick(window.detail_view.add_button, Qt.MouseButton.LeftButton)
+        assert shown.pk not in window.outfit_model.pks()
+        assert "not in the catalogue open now" in window.statusBar().currentMessage()
+    finally:
+        client.shutdown()

@@ -1159,12 +1159,27 @@ class MainWindow(QMainWindow):
             return
         if self.detail_view is None:
             self.detail_view = DetailView(self)
-            self.detail_view.add_requested.connect(lambda item_pk: self.add_to_outfit([item_pk]))
-            self.detail_view.similar_requested.connect(self.find_similar)
+            self.detail_view.add_requested.connect(lambda item_pk: self._from_details(item_pk, add=True))
+            self.detail_view.similar_requested.connect(lambda item_pk: self._from_details(item_pk, add=False))
         self.detail_view.show_item(item)
         view = self.detail_view  # its product type and description, read on the worker
         self.channels.details.start(lambda service, _state: service.current().items.text(pk), "Reading the item…") \
             .on_done(lambda text: view.show_text(pk, text)).on_failed(lambda _error: view.show_text(pk, None))
+
+    def _from_details(self, pk: int, add: bool) -> None:
+        """The detail view's Add/Find similar for its item ``pk``, only while that item is this catalogue's:
+        keys are per catalogue, and a view left open across a switch carried a key the next catalogue
+        gives another item (its Add put that other item in the outfit)."""
+        shown = self.detail_view.item if self.detail_view is not None else None
+        current = next(iter(self.items_by_pk([pk])), None)
+        if shown is None or current != shown:
+            self.statusBar().showMessage("That item is not in the catalogue open now: open its catalogue to use it.",
+                                         8000)
+            return
+        if add:
+            self.add_to_outfit([pk])
+        else:
+            self.find_similar(pk)
 
     def show_catalogue_manager(self) -> CatalogueManager:
         if self.catalogue_manager is None:
@@ -1392,6 +1407,12 @@ class MainWindow(QMainWindow):
             self.search_box.blockSignals(True)
             self.search_box.clear()
             self.search_box.blockSignals(False)
+            # the last catalogue's tiles and item view go: their keys name other items here
+            self.browser_model.set_items([])
+            set_plain(self.browser_empty, "Loading the catalogue's items…")
+            self.browser_empty.setVisible(True)
+            if self.detail_view is not None:
+                self.detail_view.close()
         self._items.clear()
         self._results.clear()
         self._remember_outfit = False  # the next outfit is this catalogue's: emptied, then brought back
