@@ -204,3 +204,39 @@ def test_an_item_view_never_acts_on_another_catalogues_item(tmp_path, qtbot) -> 
         assert "not in the catalogue open now" in window.statusBar().currentMessage()
     finally:
         client.shutdown()
+
+
+def test_an_outfit_kept_for_a_catalogue_made_anew_does_not_come_back_as_other_items(tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The outfit built in a catalogue is kept by item key while another is open; when that catalogue
+    is made anew under its name meanwhile (deleted, and another folder indexed under it), those keys
+    name other items:
+    they are left out, and the status bar says so, instead of other items coming back as the outfit."""
+    from sane_desktop.demo import generate_demo
+
+    service = build_demo_world(tmp_path, 30)
+    generate_demo(tmp_path / "other", seed=7, items=30, masks=False)
+    service.index_folder(tmp_path / "other", "other")
+    world = {"root": tmp_path, "index": tmp_path / "index", "model": tmp_path / "model.pt"}
+    window, client = open_window(world, qtbot, size=(1200, 800))
+    try:
+        window.refresh_catalogues(select="demo")
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=30000)
+        qtbot.waitUntil(lambda: window.browser_model.rowCount() > 1 and not window.channels.outfit.busy, timeout=30000)
+        built = [window.browser_model.row(row).item.pk for row in (0, 1)]
+        window.add_to_outfit(built)
+        assert window.outfit_model.pks() == built
+        window.refresh_catalogues(select="other")
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other", timeout=30000)
+        # made anew from another folder under the same name, as from a terminal (its keys start at 1 again)
+        generate_demo(tmp_path / "third", seed=11, items=30, masks=False)
+        service.delete_catalogue("demo")
+        service.index_folder(tmp_path / "third", "demo")
+        service.open_catalogue("demo")
+        assert {item.pk for item in service.item_infos(built)} == set(built)  # the same keys, other items
+        window.refresh_catalogues(select="demo")
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=30000)
+        qtbot.waitUntil(lambda: not window.channels.outfit.busy and window.browser_model.rowCount() > 0, timeout=30000)
+        assert window.outfit_model.pks() == []
+        assert "made anew since you built its outfit: 2 items of it left out" in window.statusBar().currentMessage()
+    finally:
+        client.shutdown()

@@ -344,6 +344,9 @@ class MainWindow(QMainWindow):
         # catalogue name -> its outfit, this session: item keys, and (path, category, content hash) of images
         # from disk
         self._outfits: dict[str, list[Entry]] = {}
+        # the database (its token) each kept outfit's item keys are of: a catalogue made anew under the
+        # same name (replaced by the index dialog, or from a terminal) gives those keys to other items
+        self._outfit_uids: dict[str, str] = {}
         self._uids: dict[str, str] = {}  # each local catalogue's token as last listed (its outfit's key)
         self._remember_outfit = False  # off while a catalogue's outfit is being brought back
         self._items_asked: tuple[str, ...] = ()  # what the catalogue grid lists (see _show_items)
@@ -1201,9 +1204,11 @@ class MainWindow(QMainWindow):
         if not new:  # deleted: the outfit remembered for its database can never come back
             forget(self.settings, self._uids.pop(old, ""))
         if old != new:
-            kept = self._outfits.pop(old, None)
+            kept, uid = self._outfits.pop(old, None), self._outfit_uids.pop(old, None)
             if new and kept is not None:
                 self._outfits[new] = kept
+                if uid is not None:
+                    self._outfit_uids[new] = uid  # renamed: the same database, the same keys
         current = self.catalogue.name if self.catalogue is not None else None
         if new and old != new and current == old and not self.shared:
             self._renamed = (old, new)  # reopened under its new name, with the outfit as it is now
@@ -1377,6 +1382,8 @@ class MainWindow(QMainWindow):
             # on return (a trial's image vanished from the outfit, without a word, after a switch)
             self._outfits[previous] = [(str(item.image_path), item.category, item.content_hash) if item.from_disk
                                        else item.pk for item in self.outfit_model.items()]
+            if self.catalogue is not None:
+                self._outfit_uids[previous] = self.catalogue.uid
         if previous != opened.info.name or shared or self.shared:
             self.explanation.clear()
         elif self.explanation.status.error:  # the same catalogue re-indexed: its old refusal no longer holds
@@ -1453,6 +1460,14 @@ class MainWindow(QMainWindow):
         there (a re-index keeps item keys stable), and its images from disk embedded again (one that
         changed or went since is left out, and the status bar says why)."""
         saved = self._outfits.get(name)
+        kept_for = self._outfit_uids.pop(name, None)
+        made_anew = bool(saved) and kept_for is not None and self.catalogue is not None and kept_for != self.catalogue.uid
+        if made_anew and saved:  # its item keys name other items now: only images from disk can come back
+            left_out = sum(isinstance(entry, int) for entry in saved)
+            saved = self._outfits[name] = [entry for entry in saved if not isinstance(entry, int)]
+            if left_out:
+                self.statusBar().showMessage(f"“{name}” was made anew since you built its outfit: "
+                                             f"{counted(left_out, 'item')} of it left out.", 15000)
         if not saved:
             self._remember_outfit = True
             return
