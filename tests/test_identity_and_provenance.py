@@ -591,3 +591,41 @@ def test_an_open_catalogue_whose_database_is_copied_over_refuses(world: dict[str
             opened.items.refresh()
     finally:
         opened.close()
+
+
+def test_a_photo_turned_into_a_pipe_or_a_device_is_refused_at_once(tmp_path: Path) -> None:
+    """Kind 2 at every reader of a photo's bytes: the window's photo loader and thumbnails, the index's
+    decoder. A named pipe put in a photo's place blocked the reader for good, and a device never ends;
+    each read now refuses a file that is not a regular one without waiting (a thread that blocked
+    would make this test time out, not hang the suite)."""
+    from PIL import Image
+
+    from sane_desktop.catalogue.safepath import read_regular_file
+    from sane_desktop.errors import PhotoChanged
+    from sane_desktop.service.items import photo_pixels
+
+    photo = tmp_path / "top.jpg"
+    Image.new("RGB", (8, 8), "red").save(photo)
+    recorded = file_hash(photo)
+    assert read_regular_file(photo) == photo.read_bytes()
+    photo.unlink()
+    os.mkfifo(photo)
+    outcome: dict[str, Any] = {}
+
+    def read_all() -> None:
+        for name, read in (("helper", lambda: read_regular_file(photo)),
+                           ("pixels", lambda: photo_pixels(photo, 64, recorded)),
+                           ("device", lambda: read_regular_file("/dev/zero"))):
+            try:
+                read()
+                outcome[name] = "read"
+            except (OSError, PhotoChanged, InputError) as error:
+                outcome[name] = error
+
+    reader = threading.Thread(target=read_all, daemon=True)
+    reader.start()
+    reader.join(20)
+    assert not reader.is_alive(), "a read blocked on the pipe or never ended"
+    assert isinstance(outcome["helper"], OSError) and "not a regular file" in str(outcome["helper"])
+    assert isinstance(outcome["pixels"], InputError)  # said in load_rgb's words, one line
+    assert isinstance(outcome["device"], OSError)

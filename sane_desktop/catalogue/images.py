@@ -36,7 +36,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sane_desktop.errors import InputError
-from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, read_regular_file, resolve_inside
 from sane_desktop.catalogue.types import ItemRecord, Skip, shown
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
@@ -220,7 +220,7 @@ def load_rgb(path: Path | str, max_side: int | None = None, max_pixels: int = DE
     try:
         # the file read once: the strict JPEG pass and Pillow decode the same bytes (``data``: a caller
         # that hashed them read them already)
-        data = Path(path).read_bytes() if data is None else data
+        data = read_regular_file(path) if data is None else data  # a pipe or device: refused, never waited on
         with open_bounded(io.BytesIO(data), max_pixels) as image:
             if image.format == "JPEG":
                 check_jpeg_data(data)
@@ -310,7 +310,7 @@ def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFact
             raise ImageRejected("image path is a folder, not a file")
         if not stat.S_ISREG(mode):  # a FIFO or device would block the read, or never end
             raise ImageRejected("image path is not a regular file (pipe, socket or device)")
-        data = path.read_bytes()
+        data = read_regular_file(path)  # … and one swapped in since that look
     except FileNotFoundError:
         # a table's "images\\t000.png" (written on Windows) names a file of that name here, not a folder
         hint = "; a backslash is no folder separator here: write the path with / (images/t000.png)" \

@@ -7,8 +7,10 @@ the catalogue root.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sane_desktop.errors import InputError
@@ -86,3 +88,20 @@ def resolve_inside(root: Path, relative: str) -> Path:
     if target != real_root and real_root not in target.parents:
         raise UnsafePath(f"path resolves outside the catalogue folder (symlink?): {relative}")
     return target
+
+
+def read_regular_file(path: Path | str) -> bytes:
+    """The bytes of ``path`` when it is a regular file. Raises OSError otherwise, at once: a photo
+    replaced by a named pipe after indexing blocked the reader for good (the window's photo loader,
+    the index's decoder), and a device such as ``/dev/zero`` never ends. The file is opened without
+    blocking and checked on that very descriptor, so a swap between a check and the read is caught."""
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)", str(path))
+        with os.fdopen(descriptor, "rb", closefd=True) as handle:
+            descriptor = -1  # the file object closes it
+            return handle.read()
+    finally:
+        if descriptor >= 0:
+            os.close(descriptor)

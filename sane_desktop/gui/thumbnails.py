@@ -87,7 +87,9 @@ class _ThumbnailJob(QRunnable):
         try:
             from sane_desktop.catalogue.images import load_rgb
 
-            data = self.path.read_bytes()
+            from sane_desktop.catalogue.safepath import read_regular_file
+
+            data = read_regular_file(self.path)  # a pipe put in a photo's place would block the loader
             rgb = load_rgb(self.path, max_side=self.side, data=data)
         except FileNotFoundError:  # gone between the check and the read
             return QImage(), MISSING

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
+from sane_desktop.catalogue.safepath import read_regular_file
 from sane_desktop import precision
 from sane_desktop.errors import ModelError
 from sane_desktop.models.checkpoint import ModelBundle
@@ -56,7 +57,7 @@ class ImageFiles(Dataset):
     def __getitem__(self, index: int) -> tuple[torch.Tensor, int, int]:
         size = self.preprocessing.size
         try:
-            data = self.paths[index].read_bytes()
+            data = read_regular_file(self.paths[index])  # a pipe swapped in since the scan would block
             expected = None if self.hashes is None else self.hashes[index]
             if expected is not None and is_content_hash(expected) and hashlib.sha256(data).hexdigest() != expected:
                 return torch.zeros(3, size, size, dtype=torch.uint8), index, CHANGED

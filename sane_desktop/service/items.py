@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 
 from sane_desktop.catalogue.framing import framing_problem as framing_problem  # the window's words for a photo
 from sane_desktop.catalogue.images import load_rgb
+from sane_desktop.catalogue.safepath import read_regular_file
 from sane_desktop.errors import NotFound, PhotoChanged
 from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo, ItemText
@@ -46,7 +47,7 @@ def photo_pixels(path: Path | str, max_side: int = PHOTO_SIDE, content_hash: str
     import hashlib
 
     try:
-        data = Path(path).read_bytes()
+        data = read_regular_file(path)  # a pipe put in a photo's place would block for good
     except OSError:
         data = None  # load_rgb says why, in its words
     if data is not None and content_hash and hashlib.sha256(data).hexdigest() != content_hash:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from sane_desktop.catalogue.safepath import read_regular_file
 from sane_desktop.errors import ModelError, NotFound, PhotoChanged, PhotoGone, StaleIndexError
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
@@ -115,7 +116,7 @@ class ModelContext:
         try:
             if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever
                 raise PhotoChanged(f"{path} is no longer a regular file: re-index", path=str(path))
-            data = Path(path).read_bytes()
+            data = read_regular_file(path)  # … and one swapped in after that look too
         except FileNotFoundError:
             raise _photo_gone(item) from None
         except OSError as error:
