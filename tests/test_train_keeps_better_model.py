@@ -82,7 +82,27 @@ def test_a_model_as_good_or_better_replaces_the_current_one(world: dict[str, Pat
         service.open_catalogue("demo")
         report = service.train(epochs=1)
         assert report.kept == "" and report.vectors is not None
+        assert report.compared == "it answers 40% of 48 validation questions right, the current model 40%"
         assert (world["index"] / "demo" / "model.pt").is_file()
+    finally:
+        service.close()
+
+
+def test_a_model_that_could_not_be_compared_says_so(world: dict[str, Path]) -> None:
+    """Trial H: on catalogues with 1–7 validation questions nothing was compared and the new model was
+    taken, the dialog promising "only if it answers … at least as well" and saying nothing else."""
+    from sane_desktop.service.evaluation import valid_questions
+
+    service = CatalogueService(world["index"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        asked = valid_questions(read_catalogue(world["source"]))
+        assert asked is not None and asked < MIN_SHARED_QUESTIONS  # 40 items: too few to tell
+        report = service.train(epochs=1)
+        assert report.kept == "" and report.vectors is not None
+        assert report.compared == (f"it was not compared with the current model: the catalogue has only {asked} "
+                                   f"validation question{'' if asked == 1 else 's'}, and {MIN_SHARED_QUESTIONS} are "
+                                   "needed to tell two models apart")
     finally:
         service.close()
 
@@ -99,5 +119,13 @@ def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path
     kept = TrainReport(Path("m.pt"), "h", 2, 2, 0.25, None, 9.0, kept="the new model answers 25% of 48 …")
     assert dialog.describe(kept) == ("Trained 2 epochs in 9.0 s; at its best it picked the right piece in 25% of "
                                      "held-back outfits. Not used: the new model answers 25% of 48 ….")
-    assert dialog.details(kept) == "validation FITB accuracy 0.250; best epoch 2"  # the research terms: a tooltip
+    # the research terms: a tooltip
+    assert dialog.details(kept) == "validation FITB accuracy 0.250; best epoch 2; fitting the heads took 9.0 s"
+    taken = TrainReport(Path("m.pt"), "h", 2, 2, 0.0, None, 1.5, vectors={"tops": 3},
+                        compared="it was not compared with the current model: the catalogue has only 3 validation "
+                                 "questions, and 20 are needed to tell two models apart")
+    assert dialog.describe(taken).endswith("re-indexed with the new model (3 vectors) (it was not compared with the "
+                                           "current model: the catalogue has only 3 validation questions, and 20 are "
+                                           "needed to tell two models apart).")
     assert "only if it answers the validation questions at least as well" in dialog.phase.text()
+    assert "too few questions to tell (under 20)" in dialog.phase.text()

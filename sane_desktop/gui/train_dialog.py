@@ -9,6 +9,7 @@ only when every step still to come can be estimated (:mod:`~sane_desktop.gui.run
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QFormLayout, QSpinBox
 
 from sane_desktop.gui.learning_curve import LearningCurve
 from sane_desktop.gui.request_dialog import BackgroundRun, ModelRequestDialog
-from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage, whole_run_eta
+from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage, duration_words, whole_run_eta
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import set_plain
 from sane_desktop.service.values import TrainReport
@@ -105,13 +106,15 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         form = QFormLayout()
         form.addRow("Epochs", self.epochs)
         intro = ("Trains the compatibility and attribute models on this catalogue's outfits. The new model "
-                 "replaces the current one only if it answers the validation questions at least as well."
+                 "replaces the current one only if it answers the validation questions at least as well; with "
+                 "too few questions to tell (under 20) it replaces it, and the result says so."
                  if has_outfits else
                  "This catalogue has no outfits: training learns its labelled attributes only (explanations then "
                  "name them), and no matches — every search with the new model ranks by looks (look-alikes), "
                  "not by what goes together. Keep the current model for compatibility picks.")
         super().__init__(tasks, catalogue, f"Train model on {catalogue}", intro, "Train", form, parent)
         self.requested = 0  # the epochs the last run was asked for
+        self._run_started: float | None = None  # time.monotonic() when the last run started
         self.curve = LearningCurve(self)
         self.body.insertWidget(1, self.curve)  # under the settings, above the progress bar
         self.setMinimumWidth(520)
@@ -126,6 +129,7 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         return train
 
     def start(self) -> Task[TrainReport, Any]:
+        self._run_started = time.monotonic()
         self.curve.reset(self.epochs.value())
         self.phase.setToolTip("")  # the last run's figures
         return super().start().on_partial(self.curve.add_epoch)
@@ -140,16 +144,21 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         # the time budget, not the count asked for, ended it: another run here may train more epochs
         budget = (f" (the time budget stopped it before the {self.requested} asked for)"
                   if 0 < epochs < self.requested else "")
-        trained = f"Trained {epochs} epoch{'' if epochs == 1 else 's'}{budget} in {result.seconds:.1f} s{score}"
+        # the whole run as waited for (a trial read "in 1.5 s", the epochs alone, after 45 s)
+        took = duration_words(time.monotonic() - self._run_started).removeprefix("about ") \
+            if self._run_started is not None else f"{result.seconds:.1f} s"
+        trained = f"Trained {epochs} epoch{'' if epochs == 1 else 's'}{budget} in {took}{score}"
         if result.kept:  # not better than the model the catalogue has: nothing was replaced
             return f"{trained}. Not used: {result.kept}."
-        return f"{trained}. The catalogue was re-indexed with the new model{vectors}."
+        compared = f" ({result.compared})" if result.compared else ""
+        return f"{trained}. The catalogue was re-indexed with the new model{vectors}{compared}."
 
     def details(self, result: TrainReport) -> str:
         """The result in research terms (the phase line's tooltip)."""
         figures = [f"validation FITB accuracy {result.valid_fitb:.3f}" if result.valid_fitb is not None else "",
                    f"validation attribute mAP {result.valid_map:.3f}" if result.valid_map is not None else "",
-                   f"best epoch {result.best_epoch}" if result.best_epoch else ""]
+                   f"best epoch {result.best_epoch}" if result.best_epoch else "",
+                   f"fitting the heads took {result.seconds:.1f} s"]
         return "; ".join(f for f in figures if f)
 
     def _succeeded(self, result: TrainReport) -> None:

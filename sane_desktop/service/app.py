@@ -405,7 +405,8 @@ class CatalogueService:
         current = self._local("trained on")
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
-        gate = self._no_worse_than(current.model.bundle(), progress)
+        said: list[str] = []  # how the gate compared the two models, or why it could not
+        gate = self._no_worse_than(current.model.bundle(), progress, said)
         with catalogue_lock(folder, f"train {name}"):  # model and re-index are one write
             try:
                 outcome = building.train_model(current.items.root, out, TrainRequest(epochs=epochs),
@@ -417,24 +418,36 @@ class CatalogueService:
                 return kept.report
             self.catalogues.model_override = None  # the catalogue's own model wins from now on
             indexed = self._index_with(name, out, progress, should_stop)
-        return replace(outcome.report, vectors=indexed.vectors)
+        return replace(outcome.report, vectors=indexed.vectors, compared=said[0] if said else "")
 
     @staticmethod
-    def _no_worse_than(current: Any, progress: Progress) -> building.ModelGate:
+    def _no_worse_than(current: Any, progress: Progress, said: list[str]) -> building.ModelGate:
         """The window's training keeps the catalogue's model when the new one answers fewer of the
         same validation FITB questions right (a trial's runs of a few epochs replaced the demo's
-        good model by one scoring every item 100, without a word, and with no way back)."""
-        from sane_desktop.service.evaluation import compare_on_valid
+        good model by one scoring every item 100, without a word, and with no way back). ``said``
+        gets how they were compared, or why they could not be: a trial's small catalogues (1–7
+        validation questions) had the new model taken with no word that nothing was compared."""
+        from sane_desktop.service.evaluation import MIN_SHARED_QUESTIONS, compare_on_valid, valid_questions
 
         def gate(catalogue: Any, trained: Any) -> str | None:
             try:
                 compared = compare_on_valid(catalogue, current, trained, progress=progress)
             except (SaneError, KeyError, ValueError) as error:  # cannot compare: the new model is taken
                 log.info("the new model was not compared with the current one (%s)", error)
+                said.append(f"it was not compared with the current model ({error})")
                 return None
             if compared is None:
+                asked = valid_questions(catalogue)
+                why = ("without outfits there are no validation questions to compare them on" if asked is None else
+                       f"the catalogue has only {asked} validation question{'' if asked == 1 else 's'}, and "
+                       f"{MIN_SHARED_QUESTIONS} are needed to tell two models apart" if asked < MIN_SHARED_QUESTIONS
+                       else f"fewer than {MIN_SHARED_QUESTIONS} of its {asked} validation questions are of categories "
+                            "both models know")
+                said.append(f"it was not compared with the current model: {why}")
                 return None
             before, after, questions = compared
+            said.append(f"it answers {after:.0%} of {questions} validation questions right, the current model "
+                        f"{before:.0%}")
             if after >= before:
                 return None
             return (f"the new model answers {after:.0%} of {questions} validation questions right, the current one "

@@ -91,6 +91,16 @@ def _labelled(progress: Progress, prefix: str, done: int, total: int, message: s
     progress(done, total, prefix + message)
 
 
+def valid_questions(catalogue: Any) -> int | None:
+    """How many validation FITB questions the catalogue's headline protocol asks (None: it has no
+    outfit splits, so no questions)."""
+    from sane_desktop.catalogue.splits import questions_in_split
+
+    if not catalogue.splits:
+        return None
+    return len(questions_in_split(catalogue, "valid")[0])
+
+
 def compare_on_valid(catalogue: Any, current: Any, candidate: Any, *, seed: int = 0,
                      progress: Progress = no_progress) -> tuple[float, float, int] | None:
     """(current FITB, candidate FITB, questions) of two model bundles on the *same* validation FITB

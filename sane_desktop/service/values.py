@@ -284,6 +284,9 @@ class TrainReport:
     seconds: float
     vectors: dict[str, int] | None = None  # after the re-index; None when not re-indexed
     kept: str = ""  # why the catalogue kept its current model ("" when the new one replaced it)
+    # how the new model was compared with the current one before it replaced it, or why it was not
+    # ("" when no comparison was asked for: the command line's train)
+    compared: str = ""
 
 
 @dataclass(frozen=True)
