@@ -229,3 +229,23 @@ def test_gpu_preset_recipe_runs_on_the_cpu(tmp_path):
 def test_gpu_preset_trains_on_cuda_in_bf16(tmp_path):
     result = _gpu_preset_smoke(tmp_path, torch.device("cuda"))
     assert result.bundle.config["bf16"] is True
+
+
+@pytest.mark.parametrize(("option", "value", "words"), [
+    ("--time-budget", "-5", "--time-budget must be at least 0 (got -5.0)"),
+    ("--time-budget", "nan", "--time-budget must be at least 0 (got nan)"),
+    ("--epochs", "0", "--epochs must be at least 1 (got 0)"),
+    ("--lr", "0", "--lr must be more than 0 and at most 1 (got 0.0)"),
+    ("--image-size", "8", "--image-size must be at least 32 and at most 1024 (got 8)"),
+    ("--width", "0", "--width must be at least 1 and at most 512 (got 0)"),
+    ("--palette-steps", "1.5", "--palette-steps must be at least 0 and at most 1 (got 1.5)"),
+])
+def test_a_training_option_out_of_range_is_refused_before_any_work(tmp_path, capsys, option, value, words):
+    """Trial H: ``--time-budget -5`` started a training that ran on."""
+    from sane_desktop.cli import main
+
+    catalogue = make_synthetic_catalogue(tmp_path / "cat", n_outfits=6, size=32, seed=1)
+    write_polyvore_layout(catalogue)
+    code = main(["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), "--preset", "cpu", option, value])
+    assert code == 1 and capsys.readouterr().err.strip().splitlines()[-1].endswith(words)  # an input error
+    assert not (tmp_path / "m.pt").exists()

@@ -244,17 +244,17 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     check_model_output(out)
     check_selection_output(Path(out).with_suffix(".selection.json"))
     torch_device = torch.device(device) if device else pick_device()
-    catalogue = read_source(root, mapping, progress=progress, should_stop=should_stop, seed=request.seed)
     name = request.preset or default_preset(Path(root), torch_device.type, request.trunk)
     logger.info("train on %s: preset %s, device %s, epochs %s -> %s", root, name, torch_device,
                 request.epochs or "preset", out)
     overrides = dict(request.overrides)
     if request.trunk is not None and request.trunk != preset(name).trunk:
         overrides.update(trunk_overrides(request.trunk))
-    config = preset(name, epochs=request.epochs, seed=request.seed, **overrides)
+    config = preset(name, epochs=request.epochs, seed=request.seed, **overrides)  # refused before any reading
     if config.freeze_trunk and config.weights != "imagenet":
         raise InputError(f"the {name} preset keeps the ImageNet trunk shipped with the app frozen; to start from "
                          f"other weights ({config.weights}) train the whole network: --preset cpu or --preset gpu")
+    catalogue = read_source(root, mapping, progress=progress, should_stop=should_stop, seed=request.seed)
     options: dict[str, Any] = {"progress": progress, "should_stop": should_stop, "device": torch_device,
                                "on_epoch": on_epoch or (lambda _: None)}
     if log is not None:

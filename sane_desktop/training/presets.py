@@ -6,6 +6,7 @@ learning rate. ``gpu``: full width at 224 px, bf16 autocast, channels_last, larg
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
@@ -68,6 +69,35 @@ PRESETS = {
 
 
 def preset(name: str, **overrides: Any) -> TrainConfig:
+    """The preset ``name`` with ``overrides`` (None: the preset's value). Raises InputError (one line)
+    for an unknown preset or a value out of its range (trial H: ``--time-budget -5`` started training)."""
     if name not in PRESETS:
         raise InputError(f"unknown preset {name!r} (choose from {', '.join(PRESETS)})")
-    return replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
+    config = replace(PRESETS[name], **{k: v for k, v in overrides.items() if v is not None})
+    check_config(config)
+    return config
+
+
+# field -> (its option on the command line, the lowest value, the highest, whether the lowest is allowed)
+RANGES: dict[str, tuple[str, float, float, bool]] = {
+    "epochs": ("--epochs", 1, math.inf, True),
+    "time_budget_s": ("--time-budget", 0, math.inf, True),  # 0: no budget
+    "image_size": ("--image-size", 32, 1024, True),
+    "width": ("--width", 1, 512, True),
+    "learning_rate": ("--lr", 0, 1, False),
+    "palette_steps": ("--palette-steps", 0, 1, True),
+}
+
+
+def check_config(config: TrainConfig) -> None:
+    """Raise InputError naming the first value of ``config`` out of its range (:data:`RANGES`)."""
+    for field, (option, lowest, highest, closed) in RANGES.items():
+        value = getattr(config, field)
+        if value is None:
+            continue
+        number = float(value)
+        low_ok = number >= lowest if closed else number > lowest
+        if not math.isfinite(number) or not low_ok or number > highest:
+            bound = f"at least {lowest:g}" if closed else f"more than {lowest:g}"
+            above = "" if highest == math.inf else f" and at most {highest:g}"
+            raise InputError(f"{option} must be {bound}{above} (got {value})")
