@@ -181,6 +181,39 @@ def test_evaluate_explanations_json(world, capsys, tmp_path):
     assert code == 0, err
     again = json.loads(out)["attributes"]
     assert again["weights_tuned_on"] == "given (--selection)" and again["weights"] == saved["weights"]
+    assert "note:" not in err  # a few passes per map: nothing to warn of
+
+
+def test_evaluate_explanations_says_a_long_run_before_it_starts(world, capsys, monkeypatch):
+    """Trial H: with its defaults (RISE 2000 masks, the sliding window) on the ImageNet trunk it ran 8
+    minutes without a word. The images each pair's maps pass are said first, and the bar counts maps."""
+    from sane_desktop.explain import evaluation
+
+    heard: list[tuple[int, int, str]] = []
+    real = evaluation.evaluate_explanations
+
+    def listened(*args, **kwargs):  # type: ignore[no-untyped-def]
+        said = kwargs["progress"] if "progress" in kwargs else args[7]
+
+        def both(done: int, total: int, message: str = "") -> None:
+            heard.append((done, total, message))
+            said(done, total, message)
+
+        if "progress" in kwargs:
+            kwargs["progress"] = both
+        else:
+            args = (*args[:7], both, *args[8:])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evaluation, "evaluate_explanations", listened)
+    code, out, err = _run(capsys, ["evaluate-explanations", str(world["catalogue"]), "--model", str(world["model"]),
+                                   "--pairs", "2", "--method", "fast", "--method", "rise", "--rise-masks", "600",
+                                   "--json"])
+    assert code == 0, err
+    pairs = json.loads(out)["pairs"]["test"]
+    assert f"note: the maps of each of the {pairs} test pairs pass 600 images through the model" in err
+    maps = [(done, total) for done, total, message in heard if message == "saliency maps"]
+    assert maps[0] == (0, 2 * pairs) and maps[-1] == (2 * pairs, 2 * pairs)  # one step per pair and method
 
 
 def test_a_selection_beside_the_model_is_found_and_the_index_one_wins(tmp_path):

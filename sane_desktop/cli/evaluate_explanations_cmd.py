@@ -8,6 +8,7 @@ catalogues with ``ground_truth.json`` (the demo) the true-theme accuracy and the
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
@@ -65,10 +66,23 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     methods = tuple(dict.fromkeys(args.method or METHODS))
     report = _evaluated(args, lambda progress: evaluate_explanation_methods(
         args.catalogue, args.model, args.pairs, methods, seed=args.seed, rise_masks=args.rise_masks,
-        selection=args.selection, mapping=args.mapping, progress=progress), rise_masks=args.rise_masks)
+        selection=args.selection, mapping=args.mapping, progress=progress, on_cost=_say_cost),
+        rise_masks=args.rise_masks)
     if not args.curves:
         _strip_curves(report)
     return report
+
+
+def _say_cost(passes: int, pairs: int) -> None:
+    """Say before the maps how many images they pass through the model, when that is many (trial H:
+    RISE and the sliding window on the ImageNet trunk ran 8 minutes without a word on a CPU)."""
+    from sane_desktop.cli.explain_cmd import MANY_PASSES
+
+    if passes >= MANY_PASSES:
+        print(f"note: the maps of each of the {pairs} test pairs pass {passes:,} images through the model "
+              f"({passes * pairs:,} in all, the insertion/deletion curves on top); on a CPU this can take hours: "
+              "--method fast --method random, fewer --pairs or --rise-masks make it minutes", file=sys.stderr,
+              flush=True)
 
 
 def _run_weak_truth(args: argparse.Namespace) -> dict[str, Any]:

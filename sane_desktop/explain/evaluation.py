@@ -11,7 +11,7 @@ game. The explaining attribute's choice is fitted without the test pairs and sco
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -99,12 +99,16 @@ def evaluate_explanations(
     should_stop: CancelCheck = never_cancel,
     fixed_selection: SelectionModel | None = None,
     method_settings: Mapping[str, Mapping[str, Any]] | None = None,
+    on_cost: Callable[[int, int], None] = lambda _passes, _pairs: None,
 ) -> tuple[dict[str, Any], SelectionModel | None]:
     """``fixed_selection``: score this fitted attribute selection as it is (e.g. one fitted on
     another catalogue, to check that it transfers) instead of fitting one on this catalogue.
     ``method_settings``: constructor settings per method name, over the evaluation's own (e.g.
-    ``{"fast": {"map_mode": "bilinear"}}``). Raises :class:`~sane_desktop.errors.InputError` when
-    the test split has no usable pair, :class:`~sane_desktop.errors.Cancelled` when stopped."""
+    ``{"fast": {"map_mode": "bilinear"}}``). ``on_cost(passes, pairs)``: told, before any map, the
+    images each test pair's maps pass through the model (RISE's masks, the sliding window's
+    positions; the curves' passes come on top) and the number of pairs. ``progress`` counts the
+    maps, one per pair and method. Raises :class:`~sane_desktop.errors.InputError` when the test
+    split has no usable pair, :class:`~sane_desktop.errors.Cancelled` when stopped."""
     model = bundle.compatibility.eval()
     torch.manual_seed(seed)
     images = PairImages(catalogue, bundle)
@@ -117,6 +121,10 @@ def evaluate_explanations(
     settings = method_settings_for(methods, seed, rise_masks, prep, method_settings)
     explainers = {m: get_explainer(m, model, **settings[m]) for m in methods}
     embed = explainers.get("fast") or get_explainer("fast", model, preprocessing=prep)
+    # a pair's map is the query's alone: half what a pair's explanation (both maps) passes
+    on_cost(sum(explainer.pair_passes() // 2 for explainer in explainers.values()), len(test_pairs))
+    maps, done = len(test_pairs) * len(methods), 0
+    progress(0, maps, "saliency maps")  # a bar at once: the first pair's RISE and sliding take minutes on a CPU
 
     curves: dict[str, dict[str, list[np.ndarray]]] = {m: {"insertion": [], "deletion": []} for m in methods}
     cost: dict[str, dict[str, float]] = {m: {"seconds": 0.0, "forward_passes": 0} for m in methods}
@@ -137,7 +145,8 @@ def evaluate_explanations(
             insertion, deletion = perturbation_curves(model, query, saliency, reference, space, background)
             curves[method]["insertion"].append(insertion)
             curves[method]["deletion"].append(deletion)
-        progress(index + 1, len(test_pairs), "saliency metrics")
+            done += 1
+            progress(done, maps, "saliency maps")
 
     saliency_report = {}
     for method in methods:

@@ -5,6 +5,7 @@ RISE, attribute accuracy against the removal oracle, pointing game). The CLI's `
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -60,10 +61,13 @@ class ExplanationEvaluation:
 def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int, methods: tuple[str, ...], *,
                                  seed: int = 0, rise_masks: int = 2000, selection: Path | None = None,
                                  mapping: Path | str | None = None,
-                                 progress: Progress = no_progress) -> ExplanationEvaluation:
+                                 progress: Progress = no_progress,
+                                 on_cost: Callable[[int, int], None] = lambda _passes, _pairs: None
+                                 ) -> ExplanationEvaluation:
     """Insertion/deletion AUC, attribute accuracy and pointing game of each method over ``pairs``
     test pairs (``explain.evaluation``; Petsiuk et al. 2018 for the curves, Plummer et al. 2020
-    for the attribute choice). ``selection``: a fitted selection file to use instead of fitting."""
+    for the attribute choice). ``selection``: a fitted selection file to use instead of fitting.
+    ``on_cost(passes, pairs)``: the images each pair's maps pass through the model, said before any."""
     from sane_desktop.service.sources import read_source
     from sane_desktop.catalogue.ground_truth import read_ground_truth
     from sane_desktop.explain.evaluation import evaluate_explanations
@@ -80,7 +84,8 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
             raise InputError("a selection needs a model with an attribute network")
         fixed = SelectionModel.load(selection, list(bundle.attributes.attributes))  # InputError naming the file
     figures, fitted = evaluate_explanations(catalogue, bundle, pairs, methods, seed, rise_masks,
-                                            read_ground_truth(Path(root)), progress, fixed_selection=fixed)
+                                            read_ground_truth(Path(root)), progress, fixed_selection=fixed,
+                                            on_cost=on_cost)
     return ExplanationEvaluation(Path(model), bundle.content_hash, figures, fitted)
 
 
