@@ -293,3 +293,45 @@ def test_a_model_file_retrained_in_place_is_refused_as_the_command_line_does(wor
         assert not service.follow_index() and service.search(outfit, k=3)
     finally:
         service.close()
+
+
+def test_a_model_file_replaced_under_the_index_is_said_in_the_windows_words(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial H read "(e7273268e9a9, now 06742562b464) … re-index it (sane-desktop index)" in the
+    explanation panel and the results: two hashes and a terminal command. The window says where in it
+    to go instead (every failure it shows goes through ``window_words``)."""
+    import time
+
+    from PySide6.QtCore import QSettings
+
+    from sane_desktop.gui.app import create_window
+    from sane_desktop.gui.screenshots import open_first_catalogue
+    from sane_desktop.gui.settings import Settings
+    from sane_desktop.gui.text import window_words
+    from sane_desktop.models.checkpoint import WAY_OUT
+
+    # the model the catalogue was indexed with, as a user's window has it (no model given from outside)
+    settings = Settings(QSettings(str(world["root"] / f"settings-{time.monotonic_ns()}.ini"), QSettings.Format.IniFormat))
+    window, client = create_window(CatalogueService(world["index"], rise_masks=16), settings,
+                                   cache_dir=world["root"] / "thumbs")
+    qtbot.addWidget(window)
+    window.resize(1200, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    open_first_catalogue(window, build_demo=False, demo_items=0, timeout_s=60)
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    shutil.copyfile(demo_model_path(), world["model"])  # another model under the file the index was built with
+    more = next(item for item in window.browser_model.items() if item.pk not in window.outfit_model.pks())
+    window.add_to_outfit([more.pk])  # a new search: the model file is checked
+    empty = window.results.empty
+    qtbot.waitUntil(lambda: "Search is not available" in empty.text(), timeout=60000)
+    said = empty.text()
+    assert "holds another model now" in said and "File → Manage catalogues… → Re-sync" in said, said
+    assert "sane-desktop" not in said and not any(len(word) == 12 and word.isalnum() and any(c.isdigit() for c in word)
+                                                  for word in said.replace(",", " ").replace("(", " ").split()), said
+    # the other terminal steps the core names, as the window says them
+    assert window_words(f"model.pt is not a loadable checkpoint ({WAY_OUT}).") == (
+        "model.pt is not a loadable checkpoint (train a new one (File → Train model on this catalogue…)).")
+    assert window_words("index file x.faiss is missing: re-run sane-desktop index") == (
+        "index file x.faiss is missing: re-index it (File → Manage catalogues… → Re-sync)")
+    client.shutdown()

@@ -41,7 +41,7 @@ from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
-from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_plain, set_rich
+from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_plain, set_rich, window_words
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
@@ -1613,7 +1613,7 @@ class MainWindow(QMainWindow):
         self.outfit_panel.remove_items(list(gone))  # a new outfit: it is searched again (_outfit_changed)
 
     def _search_failed(self, failure: Failure) -> None:
-        text = f"Search is not available: {failure.message}."
+        text = f"Search is not available: {window_words(failure.message)}."
         if isinstance(failure.error, NotIndexed) and self.catalogue is not None:  # no command line, no path here
             text = (f"Search is not available: “{self.catalogue.name}” was never indexed to the end (an index was "
                     "stopped before it finished).")
@@ -1639,7 +1639,7 @@ class MainWindow(QMainWindow):
         if isinstance(failure.error, explain_tasks.ResultsOutdated):  # the list is of an older index: search again
             self._results_outdated()
             return
-        self.statusBar().showMessage(f"Could not explain the results: {failure.message}", 10000)
+        self.statusBar().showMessage(f"Could not explain the results: {window_words(failure.message)}", 10000)
 
     def _results_outdated(self) -> None:
         """The results on screen were found in an index rebuilt since (from elsewhere): forget the
@@ -1697,7 +1697,7 @@ class MainWindow(QMainWindow):
                                         "folder: it was moved or deleted since indexing. Put it back, or re-index it "
                                         "(File → Manage catalogues… → Re-sync) to leave it out.")
             return
-        self.explanation.show_error(failure.message)
+        self.explanation.show_error(window_words(failure.message))
 
     def _guess_failed(self, message: str) -> None:
         self._report_error(f"Could not read the image: {message}")  # the user chose it: say why in full
@@ -1722,6 +1722,7 @@ class MainWindow(QMainWindow):
     def _report_error(self, message: str) -> None:
         """The task's message in full (plain text: it quotes names and folders), without blocking the
         event loop; the status bar keeps it for a while after the box is closed."""
+        message = window_words(message)
         self.statusBar().showMessage(f"Error: {message}", 10000)
         message_box(self, "SANE Desktop", message)
 

@@ -12,7 +12,7 @@ from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QProgressBar, QVBoxLayout
 
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner
-from sane_desktop.gui.text import error_markup, set_plain, set_rich
+from sane_desktop.gui.text import error_markup, set_plain, set_rich, window_words
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
@@ -24,7 +24,7 @@ def show_failure(label: QLabel, message: str) -> None:
     """The task's failure in full (word-wrapped, never cut): the message quotes folders and names,
     so it is escaped into the coloured line, never read as markup."""
     label.setWordWrap(True)
-    set_rich(label, error_markup(message, "Failed: "))
+    set_rich(label, error_markup(window_words(message), "Failed: "))
 
 
 def eta_text(done: int, total: int, elapsed: float) -> str:

@@ -24,6 +24,7 @@ delegate) are always plain text.
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -305,3 +306,26 @@ def elided_title(metrics: QFontMetrics | QFontMetricsF, title: str, width: int) 
     coded titles all read "Blusen 2019 5305…", their differing ends cut off), else at its end."""
     mode = Qt.TextElideMode.ElideMiddle if ends_in_code(title) else Qt.TextElideMode.ElideRight
     return metrics.elidedText(title, mode, width)
+
+
+# the core's and the service's messages end with what to run in a terminal; the window says where in it
+_WINDOW_STEPS = (
+    (re.compile(r"re-index it \(sane-desktop index\)|(?:re-)?run sane-desktop index(?: to change it)?"),
+     "re-index it (File → Manage catalogues… → Re-sync)"),
+    (re.compile(r"\(re-run sane-desktop index\)"), "(re-index it: File → Manage catalogues… → Re-sync)"),
+    (re.compile(r"\(run `sane-desktop index` first\)"), "(File → Index catalogue folder… first)"),
+    (re.compile(r"train it again with sane-desktop train, or choose another model"),
+     "train a new one (File → Train model on this catalogue…)"),
+    (re.compile(r"\(sane-desktop train\)"), "(File → Train model on this catalogue…)"),
+    # two models' content hashes: a check for the command line's records, nothing a stylist can use
+    (re.compile(r" \([0-9a-f]{12}, now [0-9a-f]{12}\)"), ""),
+)
+
+
+def window_words(message: str) -> str:
+    """A failure's message as the window says it: the way out through the window's menus instead of
+    a terminal command, model hashes left out (trial H read "(e7273268e9a9, now 06742562b464) …
+    re-index it (sane-desktop index)" in the explanation panel)."""
+    for pattern, words in _WINDOW_STEPS:
+        message = pattern.sub(words, message)
+    return message
