@@ -249,3 +249,27 @@ def test_a_training_option_out_of_range_is_refused_before_any_work(tmp_path, cap
     code = main(["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), "--preset", "cpu", option, value])
     assert code == 1 and capsys.readouterr().err.strip().splitlines()[-1].endswith(words)  # an input error
     assert not (tmp_path / "m.pt").exists()
+
+
+def test_a_model_says_which_catalogue_it_was_trained_on_and_an_index_of_another_says_so(tmp_path, monkeypatch):
+    """Trial H copied one catalogue's model over another's; a re-index took it without a word, and
+    nothing could tell whose it was. ``train`` records the folder; indexing another folder with it says so."""
+    import shutil
+
+    from sane_desktop.models import load_checkpoint
+    from sane_desktop.service import building
+
+    monkeypatch.setenv("SANE_INDEX_HOME", str(tmp_path / "home"))
+    first = make_synthetic_catalogue(tmp_path / "first", n_outfits=10, size=32, seed=1)
+    write_polyvore_layout(first)
+    shutil.copytree(tmp_path / "first", tmp_path / "second")
+    out = tmp_path / "first.pt"
+    request = building.TrainRequest(preset="cpu", epochs=1, overrides={"image_size": 48, "width": 8},
+                                    selection_pairs=0)
+    building.train_model(tmp_path / "first", out, request, device="cpu")
+    assert load_checkpoint(out).config["trained_on"] == {"folder": str((tmp_path / "first").resolve())}
+    own = building.index_folder(tmp_path / "first", "first", out, workers=0, device="cpu")
+    assert "another catalogue folder" not in (own.indexed.note or "")
+    other = building.index_folder(tmp_path / "second", "second", out, workers=0, device="cpu")
+    assert other.indexed.note == (f"this model was trained on another catalogue folder ({(tmp_path / 'first').resolve()}): "
+                                  "its matches are what that one's outfits taught")

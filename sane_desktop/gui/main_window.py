@@ -1293,7 +1293,7 @@ class MainWindow(QMainWindow):
         self.channels.build.start(lambda service, state: service.reindex(progress=state.progress,
                                                                          should_stop=state.should_stop),
                                   "Re-indexing the catalogue…") \
-            .on_progress(self._show_progress).on_done(lambda _report: self._reindexed()) \
+            .on_progress(self._show_progress).on_done(self._reindexed) \
             .on_failed(self._reindex_failed).on_finished(self._hide_progress)
 
     def _reindex_failed(self, message: str) -> None:
@@ -1302,10 +1302,15 @@ class MainWindow(QMainWindow):
         self.results.show_message(f"The catalogue was not re-indexed: {message}.")
         self._report_error(message)
 
-    def _reindexed(self) -> None:
-        """The open catalogue was re-indexed here: a refusal of the old index no longer holds; search again."""
+    def _reindexed(self, report: IndexReport | None = None) -> None:
+        """The open catalogue was re-indexed here: a refusal of the old index no longer holds; search again.
+        What the index says of its model (another catalogue's, a file changed since) goes to the
+        status bar: trial H's one click on "Re-index now" took another catalogue's model without a word."""
         if self.explanation.status.error:
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
+        note = report.indexed.note if report is not None else None
+        if note:
+            self.statusBar().showMessage(f"Re-indexed: {window_words(note)}.", 30000)
         self.request_search()
 
     def start_demo(self, items: int = 120) -> None:

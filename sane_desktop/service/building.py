@@ -262,6 +262,9 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     result = train(catalogue, config, **options)
     if should_stop():  # nothing written: a catalogue keeps its model
         raise Cancelled("training cancelled")
+    # the catalogue it learnt from: an index of another catalogue with it says so (trial H copied one
+    # catalogue's model over another's and a re-index took it without a word)
+    result.bundle.config["trained_on"] = {"folder": str(Path(root).resolve())}
     if gate is not None:
         reason = gate(catalogue, result.bundle)
         if reason:

@@ -90,6 +90,23 @@ def recorded_model_note(recorded: RecordedModel, loaded_hash: str) -> str:
     return f"re-indexed with the model this catalogue was built with ({recorded.path}); --model chooses another"
 
 
+def trained_on(bundle: ModelBundle) -> str | None:
+    """The catalogue folder ``bundle`` was trained on, as ``train`` recorded it (None: not recorded,
+    e.g. a model trained before it was)."""
+    recorded = bundle.config.get("trained_on")
+    folder = recorded.get("folder") if isinstance(recorded, dict) else None
+    return folder if isinstance(folder, str) and folder else None
+
+
+def trained_elsewhere(bundle: ModelBundle, root: Path | str | None) -> str | None:
+    """A note when ``bundle`` was trained on another catalogue folder than ``root``: its matches are
+    that catalogue's outfits' (None when it was trained on ``root``, or it is not known where)."""
+    folder = trained_on(bundle)
+    if folder is None or root is None or Path(folder) == Path(root).resolve():
+        return None
+    return f"this model was trained on another catalogue folder ({folder}): its matches are what that one's outfits taught"
+
+
 def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None,
                      root: Path | str | None = None, recorded: RecordedModel | None = None) -> IndexModel:
     """Load ``model_path`` (when None: ``recorded``, the catalogue's own model from its index
@@ -112,6 +129,9 @@ def load_index_model(model_path: Path | str | None, device: str | torch.device |
     bundle = load_checkpoint(path, map_location=torch_device)
     if own and recorded is not None:  # said once the file is read: it may hold another model now
         note = recorded_model_note(recorded, bundle.content_hash)
+    elsewhere = trained_elsewhere(bundle, root) if not _shipped_with_the_app(path) else None
+    if elsewhere is not None:
+        note = elsewhere if note is None else f"{note}; {elsewhere}"
     if not bundle.matched_categories:  # trained without outfits: its type spaces were never fitted
         note = NO_MATCHES_NOTE if note is None else f"{note}; {NO_MATCHES_NOTE}"
     return IndexModel(path, bundle, torch_device, note)
