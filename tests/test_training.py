@@ -273,3 +273,18 @@ def test_a_model_says_which_catalogue_it_was_trained_on_and_an_index_of_another_
     other = building.index_folder(tmp_path / "second", "second", out, workers=0, device="cpu")
     assert other.indexed.note == (f"this model was trained on another catalogue folder ({(tmp_path / 'first').resolve()}): "
                                   "its matches are what that one's outfits taught")
+
+
+def test_a_best_epoch_chosen_on_few_questions_says_so(tmp_path, capsys):
+    """Trial H: "best epoch 1, valid FITB 0.000" out of 30 epochs, chosen on 1–4 validation questions."""
+    from sane_desktop.cli import main
+
+    catalogue = make_synthetic_catalogue(tmp_path / "cat", n_outfits=10, size=32, seed=1)
+    write_polyvore_layout(catalogue)
+    code = main(["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), "--preset", "cpu", "--epochs", "1",
+                 "--image-size", "48", "--width", "8", "--json"])
+    assert code == 0
+    result = json.loads(capsys.readouterr().out)
+    asked = result["config"]["valid_questions"]
+    assert isinstance(asked, int) and asked < 20
+    assert any(note.startswith(f"the best epoch was chosen on only {asked} validation question") for note in result["notes"])

@@ -82,9 +82,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "selection": outcome.selection, "notes": _dropped_options(args, outcome.config)}
 
 
+FEW_QUESTIONS = 20  # validation questions below which a best epoch, or two models, cannot be told apart
+
+
 def _dropped_options(args: argparse.Namespace, config: dict[str, Any]) -> list[str]:
-    """Lines for options the user typed that the trained model does not have (never dropped silently)."""
+    """Lines for options the user typed that the trained model does not have (never dropped silently),
+    and for a best epoch chosen on too few validation questions."""
     notes = []
+    asked = config.get("valid_questions")
+    if config.get("mode") == "compatibility" and isinstance(asked, int) and asked < FEW_QUESTIONS:
+        # trial H: "best epoch 1, valid FITB 0.000" chosen on 1–4 questions, without a word
+        notes.append(f"the best epoch was chosen on only {asked} validation question{'' if asked == 1 else 's'}: "
+                     f"close to chance (fewer than {FEW_QUESTIONS}); more outfits make the choice steadier, and "
+                     "--epochs N --time-budget 0 trains a fixed length instead")
     if args.pooling and config.get("pooling") != args.pooling:
         notes.append(f"--pooling {args.pooling} not used: without outfits the model's embedding is the mean of its "
                      f"cells (the general space of the trunk's features; attention pooling learns from outfits)")

@@ -360,7 +360,7 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
         attr.cpu().eval()
     bundle.config = {**config.as_dict(), **bundle.config, "protocol": protocol,
                      "mode": "compatibility" if outfits else "attributes", "features_computed": pooled.computed,
-                     "valid_map": valid_map,
+                     "valid_map": valid_map, "valid_questions": len(valid_fitb),  # what the best epoch was chosen on
                      "best_epoch": best_epoch, "history": history,
                      # the pair spaces its outfits trained: the search compares no pair in another
                      "learnt_spaces": learnt_spaces(([category[i] for i in o.item_ids if i in category]

@@ -193,6 +193,7 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     bundle = ModelBundle(compat, attr, prep)
     bundle.config = {**config.as_dict(), "weights": weights_label, "protocol": protocol, "mode": "compatibility",
                      "best_epoch": outcome.best_epoch, "history": outcome.history,
+                     "valid_questions": len(valid_fitb),  # what the best epoch was chosen on
                      # the pair spaces its outfits trained: the search compares no pair in another
                      "learnt_spaces": learnt_spaces(([category[i] for i in o.item_ids if i in category]
                                                      for o in outfits), len(categories))}
