@@ -529,3 +529,27 @@ def test_the_clock_counts_the_estimate_down_between_reports(qtbot) -> None:  # t
     label.setText("Cancelling…")
     qtbot.wait(1500)
     assert label.text() == "Cancelling…" and not clock.timer.isActive()
+
+
+def test_a_frozen_trunk_run_gives_the_bar_to_its_attribute_choice(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial H: the bar went from 2 % to 80 % in the seconds the heads trained, then crept through the
+    attribute choice that took most of the run. A run that reads cached features (the frozen trunk's
+    path) switches to shares that fit it; a from-scratch run keeps its own."""
+    from sane_desktop.gui.train_dialog import HEAD_STAGES
+
+    dialog = TrainDialog(None, "demo")  # type: ignore[arg-type]  # its progress handler alone: no worker
+    qtbot.addWidget(dialog)
+    dialog.run_progress.reset()
+    dialog._on_progress(40, 40, "Checking images")
+    assert dialog.run_progress.stages is TRAIN_STAGES
+    dialog._on_progress(40, 40, "reading images")  # the frozen path's first label
+    assert dialog.run_progress.stages is HEAD_STAGES
+    for epoch in range(1, 4):
+        dialog._on_progress(3, 3, f"epoch {epoch}/3")
+    assert dialog.progress_bar.value() <= BAR_STEPS * 0.16  # the epochs: seconds, a sliver of the bar
+    dialog._on_progress(60, 121, "attribute choice")
+    assert BAR_STEPS * 0.4 < dialog.progress_bar.value() < BAR_STEPS * 0.7  # half the choice: about half the run
+    dialog._on_progress(1, 1, "current model, reading images")  # a later stage's label never switches back
+    assert dialog.run_progress.stages is HEAD_STAGES
+    with pytest.raises(ValueError):
+        dialog.run_progress.use_stages(TRAIN_STAGES)  # past the first stage: the division is kept

@@ -98,6 +98,14 @@ class RunProgress:
         self._words = ""  # the current step's words, without the estimate
         self._left: tuple[float, float] | None = None  # (seconds left in the stage, at when) from its pace
 
+    def use_stages(self, stages: Sequence[Stage]) -> None:
+        """Go on with another division of the same run (its kind known only once it reports, e.g. a
+        frozen trunk's training): allowed in the first stage, which both divisions must share."""
+        stages = tuple(stages)
+        if stages[0] != self.stages[0] or self.stage != 0:
+            raise ValueError("another division of a run must share its first stage, and begin in it")
+        self.stages = stages
+
     def _stage_for(self, message: str) -> int:
         """The first stage from the current one on that knows ``message``; in the current stage, a
         label from before where the stage has got to (the re-index reading the catalogue again)
