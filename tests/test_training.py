@@ -129,7 +129,16 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
     truth = {"outfits": {o: {"theme_kind": ["colour", "pattern"][i % 2]} for i, o in enumerate(outfits)}}
     (tmp_path / "cat" / "ground_truth.json").write_text(json.dumps(truth))
     code = main(["evaluate", str(tmp_path / "cat"), "--model", str(model)])
-    assert code == 0 and "FITB by theme kind" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert code == 0 and "FITB by theme kind" in text
+    # the table's names are said (trial H found them in no help text), and a figure on few questions
+    # comes with its interval
+    assert "random_features (a head trained on random per-item features" in text and "fitb_group_unmatched (" in text
+    questions = report["counts"]["fitb"]
+    assert (f"only {questions} FITB question" in text) == (questions < 20) and ("(Wilson)" in text) == (questions < 20)
+    from sane_desktop.cli.evaluate_cmd import _few_questions
+
+    assert "[0.05, 0.70] (Wilson)" in _few_questions(4, 0.25) and _few_questions(50, 0.5) == ""
     code = main(["evaluate", str(tmp_path / "cat"), "--model", str(model), "--json"])
     by_kind = json.loads(capsys.readouterr().out)["methods"]["model"]["fitb_by_kind"]
     assert set(by_kind) <= {"colour", "pattern"} and all(0.0 <= v <= 1.0 for v in by_kind.values())

@@ -80,7 +80,31 @@ def _protocol_lines(name: str, entry: dict[str, Any], split: str, headline: bool
         lines.append("notes: " + "; ".join(notes))
     methods = entry["methods"]
     keys = [k for k in ("fitb", "fitb_group_unmatched", "auc", "attribute_map") if k in methods["model"]]
-    return lines + _table(methods, keys)
+    lines += _table(methods, keys)
+    few = _few_questions(counts["fitb"], methods["model"].get("fitb"))
+    return lines + ([few] if few else [])
+
+
+FEW_QUESTIONS = 20  # below this a FITB figure is mostly noise: its interval is said beside it
+# the table's names, said once under it (trial H found them in no help text)
+LEGEND = ("methods: model (yours), random_features (a head trained on random per-item features: what remembering "
+          "which items went together scores), untrained (the same network, seeded, never trained), colour_histogram "
+          "(HSV 16x4x4, chi-square), random; columns: fitb (fill-in-the-blank accuracy, 1 of 4), fitb_group_unmatched "
+          "(the same questions with wrong answers from any season: the unfair variant), auc (compatibility AUC), "
+          "attribute_map (attribute mAP)")
+
+
+def _few_questions(questions: int, fitb: float | None) -> str:
+    """A line when ``questions`` FITB questions are too few to read the figure as it stands: its 95 %
+    Wilson interval (trial H read three-decimal figures from 4 questions)."""
+    if fitb is None or not 0 < questions < FEW_QUESTIONS:
+        return ""
+    z = 1.96
+    centre = (fitb + z * z / (2 * questions)) / (1 + z * z / questions)
+    half = z * ((fitb * (1 - fitb) + z * z / (4 * questions)) / questions) ** 0.5 / (1 + z * z / questions)
+    return (f"only {questions} FITB question{'' if questions == 1 else 's'}: the model's FITB {fitb:.3f} has a 95 % "
+            f"interval of [{max(0.0, centre - half):.2f}, {min(1.0, centre + half):.2f}] (Wilson): too few to compare "
+            "methods")
 
 
 def render(result: dict[str, Any]) -> str:
@@ -106,4 +130,4 @@ def render(result: dict[str, Any]) -> str:
         lines.append(DISJOINT_MEANING)
     for name, entry in result["protocols"].items():
         lines += ["", *_protocol_lines(name, entry, split, name == headline)]
-    return "\n".join(lines)
+    return "\n".join([*lines, "", LEGEND])
