@@ -251,10 +251,14 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     window = _window
     window.refresh_catalogues(select="kept-on-cancel")
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "kept-on-cancel", timeout=30000)
-    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
+    # the grid lists this catalogue's items (a switch empties it first) and its outfit is restored
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0 and not window.channels.outfit.busy, timeout=30000)
     first = window.browser_model.row(0).item.pk
-    # added once the catalogue has settled (its opening empties the outfit, then restores its own)
-    qtbot.waitUntil(lambda: window.add_to_outfit([first]) or window.outfit_model.pks() == [first], timeout=30000)
+    grid = window.grid
+    centre = grid.visualRect(window.browser_model.index(0)).center()
+    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a view double-clicks what it pressed
+    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.waitUntil(lambda: window.outfit_model.pks() == [first], timeout=30000)
     empty = window.results.empty
     qtbot.waitUntil(lambda: "never indexed to the end" in empty.text(), timeout=30000)
     assert "sane-desktop" not in empty.text() and "Re-index" in empty.text(), empty.text()
