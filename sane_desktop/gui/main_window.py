@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
 from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent
+from PySide6.QtGui import (
+    QAction, QCloseEvent, QContextMenuEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent,
+)
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
     QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
@@ -196,9 +198,18 @@ class RightClickKeepsSelection(QObject):
 
     BUTTON_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
 
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.main_window = window
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
         if event.type() in self.BUTTON_EVENTS and isinstance(event, QMouseEvent) \
                 and event.button() == Qt.MouseButton.RightButton:
+            return True
+        # on the view itself: the Menu key's context-menu event opens the current item's menu, once
+        if event.type() == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent) \
+                and event.reason() == QContextMenuEvent.Reason.Keyboard and isinstance(watched, QListView):
+            self.main_window.keyboard_item_menu(watched)
             return True
         return super().eventFilter(watched, event)
 
@@ -962,10 +973,12 @@ class MainWindow(QMainWindow):
             view.customContextMenuRequested.connect(lambda pos, v=view: self._item_context_menu(v, pos))
             view.viewport().installEventFilter(self._right_click_filter)  # the menu leaves the selection be
             # the keyboard's context-menu keys open the menu of the current item, at that item (trial G:
-            # Shift+F10 did nothing; the Menu key's own event would be placed at the view's corner)
-            for keys in (QKeySequence("Shift+F10"), QKeySequence(Qt.Key.Key_Menu)):
-                shortcut = QShortcut(keys, view, context=Qt.ShortcutContext.WidgetShortcut)
-                shortcut.activated.connect(lambda v=view: self.keyboard_item_menu(v))
+            # Shift+F10 did nothing; the Menu key's event was placed at the view's corner). The Menu key
+            # arrives as a keyboard context-menu event (taken by the filter: a shortcut on it as well
+            # opened two menus, trial I); Shift+F10 does not on X11, so it has a shortcut.
+            view.installEventFilter(self._right_click_filter)
+            shortcut = QShortcut(QKeySequence("Shift+F10"), view, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut.activated.connect(lambda v=view: self.keyboard_item_menu(v))
 
     def keyboard_item_menu(self, view: QListView) -> QMenu | None:
         """The current item's context menu, opened by the keyboard at that item, its first entry active."""
