@@ -313,6 +313,7 @@ def test_a_name_that_cannot_be_one_is_said_as_it_is_typed(closet, qtbot, tmp_pat
         dialog.name.selectAll()
         QTest.keyClicks(dialog.name, "Sommer/Herbst")
         assert dialog.name_problem.isVisible() and "contains /" in dialog.name_problem.text()
+        assert "Invalid catalogue name" in dialog.name_problem.text()  # a sentence: capitalised
         assert not dialog.start_button.isEnabled()
         QTest.keyClick(dialog.name, Qt.Key.Key_Return)  # Return asks too: nothing starts
         assert dialog.task is None and "Failed" not in dialog.phase.text()

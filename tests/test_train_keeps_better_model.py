@@ -99,7 +99,7 @@ def test_a_model_that_could_not_be_compared_says_so(world: dict[str, Path]) -> N
         asked = valid_questions(read_catalogue(world["source"]))
         assert asked is not None and asked < MIN_SHARED_QUESTIONS  # 40 items: too few to tell
         report = service.train(epochs=1)
-        assert report.kept == "" and report.vectors is not None
+        assert report.kept == "" and report.vectors is not None and report.valid_questions == asked
         assert report.compared == (f"it was not compared with the current model: the catalogue has only {asked} "
                                    f"validation question{'' if asked == 1 else 's'}, and {MIN_SHARED_QUESTIONS} are "
                                    "needed to tell two models apart")
@@ -124,6 +124,10 @@ def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path
     taken = TrainReport(Path("m.pt"), "h", 2, 2, 0.0, None, 1.5, vectors={"tops": 3},
                         compared="it was not compared with the current model: the catalogue has only 3 validation "
                                  "questions, and 20 are needed to tell two models apart")
+    few = TrainReport(Path("m.pt"), "h", 2, 1, 0.0, None, 1.5, vectors={"tops": 3}, valid_questions=2)
+    # trial I read "0% of held-back outfits" chosen on 2 questions
+    assert "picked the right piece in 0% of 2 held-back outfits (too few to tell)" in dialog.describe(few)
+    assert "best epoch 1, chosen on 2 validation questions" in dialog.details(few)
     assert dialog.describe(taken).endswith("re-indexed with the new model (3 vectors) (it was not compared with the "
                                            "current model: the catalogue has only 3 validation questions, and 20 are "
                                            "needed to tell two models apart).")

@@ -92,6 +92,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         browse.clicked.connect(self.choose_folder)
         self.name = QLineEdit()
         self.name.setToolTip("Name of the catalogue in the switcher (default: the folder's name)")
+        self.name.setPlaceholderText("the folder's name")  # emptied: the folder's own name is used
         # the name follows the folder until the person types one; the table is the plan for the name
         # shown (it chooses the catalogue, and so the model): a trial's table was another name's plan
         self._name_typed = False
@@ -307,7 +308,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def _say_name_problem(self) -> None:
         problem = self.name_problem_text()
         if problem:
-            set_rich(self.name_problem, error_markup(problem))
+            set_rich(self.name_problem, error_markup(problem[:1].upper() + problem[1:]))
         self.name_problem.setVisible(bool(problem))
         self._update_start()
 

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QWidget
 
 SCORE_COLOUR = QColor("#2e86de")
 LOSS_COLOUR = QColor("#e67e22")
+ATTRIBUTE_LOSS_COLOUR = QColor("#8e5a2b")  # its own colour, not the outfit loss's with dashes (trial I: one marker)
 ATTRIBUTE_SCORE_COLOUR = QColor("#27ae60")
 COMPATIBILITY, ATTRIBUTES = "compatibility", "attributes"
 # each phase's lines in a stylist's words (the research terms are in the chart's tooltip)
@@ -70,8 +71,8 @@ class LearningCurve(QChartView):
             series.setPen(QPen(SCORE_COLOUR if phase == COMPATIBILITY else ATTRIBUTE_SCORE_COLOUR, 2))
         for phase, series in self.losses.items():
             series.setName(LOSS_NAMES[phase])
-            series.setPen(QPen(LOSS_COLOUR, 2, Qt.PenStyle.SolidLine if phase == COMPATIBILITY
-                               else Qt.PenStyle.DashLine))
+            series.setPen(QPen(LOSS_COLOUR, 2) if phase == COMPATIBILITY
+                          else QPen(ATTRIBUTE_LOSS_COLOUR, 2, Qt.PenStyle.DashLine))
         for series in (*self.scores.values(), *self.losses.values()):
             series.setPointsVisible(True)
         self._follow_palette()

@@ -23,7 +23,7 @@ from sane_desktop.gui.text import set_plain
 BAR_STEPS = 1000  # the bar's range: a long run still moves visibly
 # "epoch e/E", and "attributes, epoch e/E" for a second phase that trains the attribute head alone
 EPOCH_LABEL = re.compile(r"(attributes, )?epoch (\d+)/(\d+)")
-SECOND_PHASE_START = 0.75  # where a second, attributes-only phase of epochs starts in its stage
+SECOND_PHASE_START = 0.5  # where a second, attributes-only phase of epochs starts in its stage (trial I: ~45 % of it)
 MIN_STAGE_S = 1.0  # a stage's pace is trusted after this long in it …
 MIN_POSITION = 0.02  # … and this far into it
 TICK_MS = 1000

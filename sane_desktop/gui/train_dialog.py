@@ -71,6 +71,7 @@ HEAD_STAGES = (
     replace(REINDEX, share=0.05),
 )
 FROZEN_TRUNK_LABEL = "reading images"
+FEW_QUESTIONS = 20  # validation questions below which a FITB figure cannot tell epochs or models apart
 
 
 # --- a run that can go on in the background ---------------------------------------------------------
@@ -161,7 +162,10 @@ class TrainDialog(ModelRunDialog[TrainReport]):
     def describe(self, result: TrainReport) -> str:
         fitb, mean_ap = result.valid_fitb, result.valid_map
         # a stylist's words; the research terms are in the phase line's tooltip (set in _succeeded)
-        score = (f"; at its best it picked the right piece in {fitb:.0%} of held-back outfits" if fitb is not None
+        asked = result.valid_questions
+        of = f"{asked} held-back outfit{'' if asked == 1 else 's'}" if asked else "held-back outfits"
+        few = " (too few to tell)" if asked is not None and 0 < asked < FEW_QUESTIONS else ""  # trial I: 0% of 2
+        score = (f"; at its best it picked the right piece in {fitb:.0%} of {of}{few}" if fitb is not None
                  else f"; at its best its attribute precision was {mean_ap:.2f}" if mean_ap is not None else "")
         vectors = f" ({sum(result.vectors.values())} vectors)" if result.vectors is not None else ""
         epochs = result.epochs
@@ -181,7 +185,8 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         """The result in research terms (the phase line's tooltip)."""
         figures = [f"validation FITB accuracy {result.valid_fitb:.3f}" if result.valid_fitb is not None else "",
                    f"validation attribute mAP {result.valid_map:.3f}" if result.valid_map is not None else "",
-                   f"best epoch {result.best_epoch}" if result.best_epoch else "",
+                   f"best epoch {result.best_epoch}" + (f", chosen on {result.valid_questions} validation questions"
+                                                         if result.valid_questions else "") if result.best_epoch else "",
                    f"fitting the heads took {result.seconds:.1f} s"]
         return "; ".join(f for f in figures if f)
 

@@ -271,7 +271,8 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
             best = result.history[result.best_epoch - 1] if result.history else {}
             raise ModelKept(reason, TrainReport(Path(out), result.bundle.content_hash, epochs_run(result.history),
                                                 result.best_epoch, best.get("valid_fitb"), best.get("valid_map"),
-                                                round(result.seconds, 1), kept=reason))
+                                                round(result.seconds, 1), kept=reason,
+                                                valid_questions=_valid_questions(result.bundle)))
     with _model_lock(Path(out)):
         # the model and its selection change together: both are staged beside ``out`` and moved into
         # place only once the selection is fitted, so a run killed while fitting it (minutes) leaves
@@ -288,11 +289,18 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
             staged.unlink(missing_ok=True)  # moved into place, or a run that stopped: nothing half-made stays
     best = result.history[result.best_epoch - 1] if result.history else {}
     report = TrainReport(Path(out), content_hash, epochs_run(result.history), result.best_epoch, best.get("valid_fitb"),
-                         best.get("valid_map", result.bundle.config.get("valid_map")), round(result.seconds, 1))
+                         best.get("valid_map", result.bundle.config.get("valid_map")), round(result.seconds, 1),
+                         valid_questions=_valid_questions(result.bundle))
     logger.info("trained %s: %d epochs (best %d), %.1f s", out, report.epochs, report.best_epoch, report.seconds)
     return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
                         result.bundle.config.get("mode", "compatibility"), len(catalogue.items), result.history,
                         {k: v for k, v in result.bundle.config.items() if k != "history"}, selection)
+
+
+def _valid_questions(bundle: Any) -> int | None:
+    """How many validation FITB questions chose the bundle's best epoch (None: not recorded)."""
+    asked = bundle.config.get("valid_questions")
+    return asked if isinstance(asked, int) else None
 
 
 def _fit_selection(root: Path, catalogue: Any, bundle: Any, out: Path, pairs: int, progress: Progress,

@@ -287,6 +287,7 @@ class TrainReport:
     # how the new model was compared with the current one before it replaced it, or why it was not
     # ("" when no comparison was asked for: the command line's train)
     compared: str = ""
+    valid_questions: int | None = None  # the validation FITB questions that chose the best epoch
 
 
 @dataclass(frozen=True)
