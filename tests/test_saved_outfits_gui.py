@@ -140,7 +140,8 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(boxes) >= 2
         with (tmp_path / "look.csv").open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
-        assert rows[0][:9] == ["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match", "score"]
+        assert rows[0][:10] == ["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match",
+                                "likeness", "score"]
         assert {row[6] for row in rows if row[0] == "result"} <= {"compatibility", "looks"}
         outfit_items = window.outfit_model.items()
         assert [row[3] for row in rows if row[0] == "outfit"] == [item.item_id for item in outfit_items]

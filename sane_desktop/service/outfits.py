@@ -102,24 +102,28 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
     then per target category, in the window's order (:func:`~sane_desktop.service.match_score.in_window_order`), its ranked results
     (section ``result``) with what they were ranked by (``compatibility``, or ``looks`` for a target
     in ``alike``: one the model has no matches learnt for, whose results are look-alikes of the
-    outfit), the 0–100 match the window shows (:func:`~sane_desktop.service.match_score.match_percent`),
-    their raw score and each outfit item's share of
+    outfit), the 0–100 figure the window shows (:func:`~sane_desktop.service.match_score.match_percent`:
+    ``match`` for compatibility picks, ``likeness`` for look-alikes), their raw score and each outfit item's share of
     it (columns ``share <outfit item id>``; the shares sum to the score; empty for an outfit item the
     result was not compared with, its pair's space one the model never learnt)."""
     shares = [f"share {item.item_id}" for item in outfit]
-    rows = [["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match", "score", *shares]]
+    rows = [["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match", "likeness", "score",
+             *shares]]
     for position, item in enumerate(outfit, start=1):
         rows.append(["outfit", "", str(position), _text(item.item_id), _text(item.title), _text(item.category), "", "",
-                     "", *[""] * len(outfit)])
+                     "", "", *[""] * len(outfit)])
     for target, ranked in in_window_order(results, alike):
         ranked_by = "looks" if target in alike else "compatibility"
         for rank, result in enumerate(ranked, start=1):
             parts = [_number(result.contributions[item.pk])
                      if item.pk in result.contributions and item.pk not in result.not_compared else ""
                      for item in outfit]
-            match = match_percent(result.score, len(result.contributions) or len(outfit))
+            figure = str(match_percent(result.score, len(result.contributions) or len(outfit)))
+            # a look-alike's figure is a likeness, on another scale than a match: its own column, so that
+            # sorting by match never mixes the two (trial I)
+            match, likeness = ("", figure) if target in alike else (figure, "")
             rows.append(["result", _text(target), str(rank), _text(result.item.item_id), _text(result.item.title),
-                         _text(result.item.category), ranked_by, str(match), _number(result.score), *parts])
+                         _text(result.item.category), ranked_by, match, likeness, _number(result.score), *parts])
     return rows
 
 
