@@ -90,15 +90,20 @@ def resolve_inside(root: Path, relative: str) -> Path:
     return target
 
 
+class NotRegularFile(OSError):
+    """A path that is a pipe, a device or a socket, not a file (:func:`read_regular_file`)."""
+
+
 def read_regular_file(path: Path | str) -> bytes:
-    """The bytes of ``path`` when it is a regular file. Raises OSError otherwise, at once: a photo
+    """The bytes of ``path`` when it is a regular file. Raises :class:`NotRegularFile` (an OSError)
+    otherwise, at once, and OSError when it cannot be opened or read: a photo
     replaced by a named pipe after indexing blocked the reader for good (the window's photo loader,
     the index's decoder), and a device such as ``/dev/zero`` never ends. The file is opened without
     blocking and checked on that very descriptor, so a swap between a check and the read is caught."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
         if not stat.S_ISREG(os.fstat(descriptor).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file (a pipe, device or socket)", str(path))
+            raise NotRegularFile(errno.EINVAL, "not a regular file (a pipe, device or socket)", str(path))
         with os.fdopen(descriptor, "rb", closefd=True) as handle:
             descriptor = -1  # the file object closes it
             return handle.read()

@@ -9,6 +9,7 @@ from typing import Any
 
 from sane_desktop.catalogue.splits import DISJOINT_MEANING, ITEM_PROTOCOL
 from sane_desktop.cli import add_json_flag
+from sane_desktop.service.values import FEW_QUESTIONS
 
 RANDOM_FEATURES = "random_features"  # training.report.RANDOM_FEATURES (not imported: it loads torch)
 
@@ -85,7 +86,6 @@ def _protocol_lines(name: str, entry: dict[str, Any], split: str, headline: bool
     return lines + ([few] if few else [])
 
 
-FEW_QUESTIONS = 20  # below this a FITB figure is mostly noise: its interval is said beside it
 # the table's names, said once under it (trial H found them in no help text)
 LEGEND = ("methods: model (yours), random_features (a head trained on random per-item features: what remembering "
           "which items went together scores), untrained (the same network, seeded, never trained), colour_histogram "

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from sane_desktop.cli import add_json_flag
+from sane_desktop.service.values import FEW_QUESTIONS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -80,9 +81,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "best_epoch": report.best_epoch, "valid_fitb": report.valid_fitb, "valid_map": report.valid_map,
             "history": outcome.history, "items": outcome.items, "config": outcome.config,
             "selection": outcome.selection, "notes": _dropped_options(args, outcome.config)}
-
-
-FEW_QUESTIONS = 20  # validation questions below which a best epoch, or two models, cannot be told apart
 
 
 def _dropped_options(args: argparse.Namespace, config: dict[str, Any]) -> list[str]:

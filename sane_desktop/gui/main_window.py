@@ -191,10 +191,12 @@ class CentreColumn(QSplitter):
             self._fit_timer.start()
 
 
-class RightClickKeepsSelection(QObject):
-    """Eats the right mouse button on an item view's viewport, so a right-click opens the item's
-    context menu (Qt sends that event anyway) without selecting the item: what is selected stays
-    what the explanation panel explains (issue 18: they disagreed after a right-click)."""
+class ItemMenuEvents(QObject):
+    """The item views' context-menu events. On a viewport: eats the right mouse button, so a
+    right-click opens the item's context menu (Qt sends that event anyway) without selecting the item:
+    what is selected stays what the explanation panel explains (issue 18: they disagreed after a
+    right-click). On a view: the Menu key's keyboard context-menu event opens the current item's menu
+    at that item (:meth:`MainWindow.keyboard_item_menu`), not the menu of the item at the corner."""
 
     BUTTON_EVENTS = (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonRelease, QEvent.Type.MouseButtonDblClick)
 
@@ -967,16 +969,16 @@ class MainWindow(QMainWindow):
 
     def _build_item_menus(self) -> None:
         """Right-click an item (catalogue grid, results): "Find visually similar"."""
-        self._right_click_filter = RightClickKeepsSelection(self)
+        self._item_menu_events = ItemMenuEvents(self)
         for view in (self.grid, self.results.view):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             view.customContextMenuRequested.connect(lambda pos, v=view: self._item_context_menu(v, pos))
-            view.viewport().installEventFilter(self._right_click_filter)  # the menu leaves the selection be
+            view.viewport().installEventFilter(self._item_menu_events)  # the menu leaves the selection be
             # the keyboard's context-menu keys open the menu of the current item, at that item (trial G:
             # Shift+F10 did nothing; the Menu key's event was placed at the view's corner). The Menu key
             # arrives as a keyboard context-menu event (taken by the filter: a shortcut on it as well
             # opened two menus, trial I); Shift+F10 does not on X11, so it has a shortcut.
-            view.installEventFilter(self._right_click_filter)
+            view.installEventFilter(self._item_menu_events)
             shortcut = QShortcut(QKeySequence("Shift+F10"), view, context=Qt.ShortcutContext.WidgetShortcut)
             shortcut.activated.connect(lambda v=view: self.keyboard_item_menu(v))
 
@@ -1312,18 +1314,17 @@ class MainWindow(QMainWindow):
     def _reindex_failed(self, message: str) -> None:
         """A re-index from the window failed: the results area no longer says it is re-indexing (a
         trial saw "Re-indexing…" stay under "Ready"), and the reason is reported."""
-        self.results.show_message(f"The catalogue was not re-indexed: {message}.")
+        self.results.show_message(f"The catalogue was not re-indexed: {window_words(message)}.")
         self._report_error(message)
 
-    def _reindexed(self, report: IndexReport | None = None) -> None:
+    def _reindexed(self, report: IndexReport) -> None:
         """The open catalogue was re-indexed here: a refusal of the old index no longer holds; search again.
         What the index says of its model (another catalogue's, a file changed since) goes to the
         status bar: trial H's one click on "Re-index now" took another catalogue's model without a word."""
         if self.explanation.status.error:
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
-        note = report.indexed.note if report is not None else None
-        if note:
-            self.statusBar().showMessage(f"Re-indexed: {window_words(note)}.", 30000)
+        if report.indexed.note:
+            self.statusBar().showMessage(f"Re-indexed: {window_words(report.indexed.note)}.", 30000)
         self.request_search()
 
     def start_demo(self, items: int = 120) -> None:
@@ -1479,8 +1480,8 @@ class MainWindow(QMainWindow):
         changed or went since is left out, and the status bar says why)."""
         saved = self._outfits.get(name)
         kept_for = self._outfit_uids.pop(name, None)
-        made_anew = bool(saved) and kept_for is not None and self.catalogue is not None and kept_for != self.catalogue.uid
-        if made_anew and saved:  # its item keys name other items now: only images from disk can come back
+        if saved and kept_for is not None and self.catalogue is not None and kept_for != self.catalogue.uid:
+            # made anew since: its item keys name other items now, only images from disk can come back
             left_out = sum(isinstance(entry, int) for entry in saved)
             saved = self._outfits[name] = [entry for entry in saved if not isinstance(entry, int)]
             if left_out:

@@ -21,7 +21,7 @@ from sane_desktop.gui.request_dialog import BackgroundRun, ModelRequestDialog
 from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage, duration_words, whole_run_eta
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import set_plain
-from sane_desktop.service.values import TrainReport
+from sane_desktop.service.values import FEW_QUESTIONS, TrainReport
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
@@ -71,7 +71,6 @@ HEAD_STAGES = (
     replace(REINDEX, share=0.05),
 )
 FROZEN_TRUNK_LABEL = "reading images"
-FEW_QUESTIONS = 20  # validation questions below which a FITB figure cannot tell epochs or models apart
 
 
 # --- a run that can go on in the background ---------------------------------------------------------

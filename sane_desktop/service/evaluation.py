@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sane_desktop.errors import InputError
 from sane_desktop.progress import Progress, no_progress
+from sane_desktop.service.values import FEW_QUESTIONS
 
 if TYPE_CHECKING:  # loads torch: only the type is needed here
     from sane_desktop.explain.pipeline import SelectionModel
@@ -89,7 +90,7 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     return ExplanationEvaluation(Path(model), bundle.content_hash, figures, fitted)
 
 
-MIN_SHARED_QUESTIONS = 20  # fewer common validation questions: no comparison (too little to tell)
+MIN_SHARED_QUESTIONS = FEW_QUESTIONS  # fewer common validation questions: no comparison (too little to tell)
 
 
 def _labelled(progress: Progress, prefix: str, done: int, total: int, message: str = "") -> None:

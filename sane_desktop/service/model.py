@@ -4,8 +4,6 @@ per-cell outputs the indexer stored (or computed now for what it did not)."""
 from __future__ import annotations
 
 import hashlib
-import os
-import stat
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sane_desktop.catalogue.safepath import read_regular_file
+from sane_desktop.catalogue.safepath import NotRegularFile, read_regular_file
 from sane_desktop.errors import ModelError, NotFound, PhotoChanged, PhotoGone, StaleIndexError
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
@@ -114,9 +112,9 @@ class ModelContext:
         read, would let a file replaced in the meantime be drawn as the indexed photo."""
         path = item.image_path
         try:
-            if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever
-                raise PhotoChanged(f"{path} is no longer a regular file: re-index", path=str(path))
-            data = read_regular_file(path)  # … and one swapped in after that look too
+            data = read_regular_file(path)  # a FIFO would block a plain read forever
+        except NotRegularFile:
+            raise PhotoChanged(f"{path} is no longer a regular file: re-index", path=str(path)) from None
         except FileNotFoundError:
             raise _photo_gone(item) from None
         except OSError as error:

@@ -271,6 +271,11 @@ class IndexReport:
         return {name: (target, self.indexed.mapped_how.get(name, "")) for name, target in self.indexed.mapped.items()}
 
 
+# validation FITB questions below which a figure is mostly noise: a best epoch, or two models, cannot be
+# told apart on fewer (the window's training comparison, its result line, ``train`` and ``evaluate``)
+FEW_QUESTIONS = 20
+
+
 @dataclass(frozen=True)
 class TrainReport:
     """A model trained on a catalogue (and the catalogue re-indexed with it, when trained in the app)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -37,6 +38,23 @@ class PooledFeatures:
         return torch.tensor([self.row[i] for i in item_ids], dtype=torch.long)
 
 
+def content_hashes(paths: Sequence[Path], progress: Progress = no_progress,
+                   should_stop: CancelCheck = never_cancel) -> list[str]:
+    """The SHA-256 of each file of ``paths``, the feature cache's keys (``progress`` as
+    :data:`PHASE_HASH`). Raises InputError naming a file that cannot be read; Cancelled on request."""
+    hashes = []
+    for n, path in enumerate(paths):
+        if should_stop():
+            raise Cancelled()
+        try:
+            hashes.append(file_hash(path))
+        except OSError as error:
+            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
+        if n % 500 == 0 or n == len(paths) - 1:
+            progress(n + 1, len(paths), PHASE_HASH)
+    return hashes
+
+
 def pooled_features(catalogue: Catalogue, item_ids: Sequence[str], bundle: ModelBundle, *,
                     progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
                     cache: FeatureCache | None = None, keep_cells: bool = False,
@@ -51,16 +69,7 @@ def pooled_features(catalogue: Catalogue, item_ids: Sequence[str], bundle: Model
     ids = list(dict.fromkeys(item_ids))
     by_id = catalogue.item_by_id()
     paths = [catalogue.root / by_id[i].image_path for i in ids]
-    hashes = []
-    for n, path in enumerate(paths):
-        if should_stop():
-            raise Cancelled()
-        try:
-            hashes.append(file_hash(path))
-        except OSError as error:
-            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
-        if n % 500 == 0 or n == len(paths) - 1:
-            progress(n + 1, len(paths), PHASE_HASH)
+    hashes = content_hashes(paths, progress, should_stop)
     cache = cache or FeatureCache(trunk_identity(bundle))
     missing = set(cache.missing(hashes))
     todo = [n for n, h in enumerate(hashes) if h in missing]

@@ -30,8 +30,8 @@ from sane_desktop.catalogue.splits import (
 )
 from sane_desktop.retrieval.embedding import embed_images, has_frozen_trunk, trunk_identity
 from sane_desktop.retrieval.feature_cache import FeatureCache
-from sane_desktop.retrieval.indexing.scan import file_hash
 from sane_desktop.training.data import ImageCache, attribute_targets
+from sane_desktop.training.features import content_hashes
 from sane_desktop.training.head_trainer import random_features_distance
 from sane_desktop.training.evaluation import (
     PairDistance, attribute_scores, colour_histograms, compatibility_auc, embedding_distance, fitb_accuracy,
@@ -190,14 +190,7 @@ def _cached_scorer(catalogue: Catalogue, bundle: ModelBundle, needed: list[str],
     comparison decoded and embedded the validation images twice, 50–90 s of a 165 s run)."""
     by_id = catalogue.item_by_id()
     paths = [catalogue.root / by_id[i].image_path for i in needed]
-    hashes = []
-    for n, path in enumerate(paths):
-        try:
-            hashes.append(file_hash(path))
-        except OSError as error:
-            raise InputError(f"cannot read {path}: {error.strerror or error}") from None
-        if n % 500 == 0 or n == len(paths) - 1:
-            progress(n + 1, len(paths), "reading images")
+    hashes = content_hashes(paths, progress, should_stop)  # the feature cache's keys
     bundle.compatibility.to(device)
     if bundle.attributes is not None:
         bundle.attributes.to(device)
