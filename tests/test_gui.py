@@ -15,7 +15,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from gui_helpers import GapMeter, click_link, demo_world, record_responsiveness  # noqa: E402
+from gui_helpers import GapMeter, click_link, demo_world, double_click_item, record_responsiveness  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 
 from sane_desktop.gui.app import create_window  # noqa: E402
@@ -253,12 +253,8 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "kept-on-cancel", timeout=30000)
     # the grid lists this catalogue's items (a switch empties it first) and its outfit is restored
     qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0 and not window.channels.outfit.busy, timeout=30000)
-    first = window.browser_model.row(0).item.pk
-    grid = window.grid
-    centre = grid.visualRect(window.browser_model.index(0)).center()
-    qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)  # a view double-clicks what it pressed
-    qtbot.mouseDClick(grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
-    qtbot.waitUntil(lambda: window.outfit_model.pks() == [first], timeout=30000)
+    first = double_click_item(window, qtbot, 0)
+    assert window.outfit_model.pks() == [first]
     empty = window.results.empty
     qtbot.waitUntil(lambda: "never indexed to the end" in empty.text(), timeout=30000)
     assert "sane-desktop" not in empty.text() and "Re-index" in empty.text(), empty.text()

@@ -34,14 +34,21 @@ def closet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return {"root": root, "index": base / "index", "model": demo_model_path(), "base": base}
 
 
-def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def shown_index_dialog(closet, qtbot, tmp_path):  # type: ignore[no-untyped-def]
+    """An index dialog on screen, its worker on a service of its own index home and the closet's
+    model; returns (dialog, runner): the caller shuts the runner down."""
     service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
     runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    dialog = IndexDialog(runner)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog, runner
+
+
+def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    dialog, runner = shown_index_dialog(closet, qtbot, tmp_path)
     try:
-        dialog = IndexDialog(runner)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        qtbot.waitExposed(dialog)
         dialog.activateWindow()
         qtbot.waitUntil(lambda: dialog.folder.hasFocus(), timeout=5000)  # typing goes to the folder at once
         dialog.folder.setText(str(closet["root"]))
@@ -298,13 +305,8 @@ def test_a_name_that_cannot_be_one_is_said_as_it_is_typed(closet, qtbot, tmp_pat
     from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
-    service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
-    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    dialog, runner = shown_index_dialog(closet, qtbot, tmp_path)
     try:
-        dialog = IndexDialog(runner)
-        qtbot.addWidget(dialog)
-        dialog.show()
-        qtbot.waitExposed(dialog)
         folder = Path(shutil.copytree(closet["root"], tmp_path / "closet"))
         dialog.folder.setText(str(folder))
         dialog.inspect(str(folder))

@@ -13,7 +13,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import open_window  # noqa: E402
+from gui_helpers import double_click_item, open_window  # noqa: E402
 from PIL import Image  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QLabel  # noqa: E402
@@ -171,24 +171,33 @@ def test_a_photo_replaced_on_disk_is_never_shown_or_explained_as_the_indexed_ite
             Path(path).write_bytes(data)
 
 
-def test_an_item_view_never_acts_on_another_catalogues_item(tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
-    """Item keys are per catalogue: a detail view left open across a switch to another catalogue had
-    Add put the item with the same key there — another item — in the outfit. The switch closes the
-    view and the last catalogue's tiles; an Add from a view of another catalogue's item is refused."""
+def two_catalogue_window(tmp_path, qtbot):  # type: ignore[no-untyped-def]
+    """Two catalogues in one index home, "demo" and "other" (another drawn folder: its item keys are
+    the same numbers for other items), and a window open on "demo" with its items listed and its
+    outfit settled; returns (the service that indexed them, window, client)."""
     from sane_desktop.demo import generate_demo
-    from sane_desktop.service import CatalogueService
 
     service = build_demo_world(tmp_path, 30)
     generate_demo(tmp_path / "other", seed=7, items=30, masks=False)
     service.index_folder(tmp_path / "other", "other")
     world = {"root": tmp_path, "index": tmp_path / "index", "model": tmp_path / "model.pt"}
     window, client = open_window(world, qtbot, size=(1200, 800))
+    window.refresh_catalogues(select="demo")
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=30000)
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 1 and not window.channels.outfit.busy, timeout=30000)
+    return service, window, client
+
+
+def test_an_item_view_never_acts_on_another_catalogues_item(tmp_path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Item keys are per catalogue: a detail view left open across a switch to another catalogue had
+    Add put the item with the same key there — another item — in the outfit. The switch closes the
+    view and the last catalogue's tiles; an Add from a view of another catalogue's item is refused."""
+    service, window, client = two_catalogue_window(tmp_path, qtbot)
     try:
-        window.refresh_catalogues(select="demo")
-        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=30000)
-        qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
         shown = window.browser_model.row(0).item
-        window.show_details(shown.pk)
+        window.grid.setFocus()
+        window.grid.setCurrentIndex(window.browser_model.index(0))
+        qtbot.keyClick(window.grid, Qt.Key.Key_Space)  # Space opens the current item's details
         qtbot.waitUntil(lambda: window.detail_view is not None and window.detail_view.isVisible(), timeout=5000)
         window.refresh_catalogues(select="other")
         qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other", timeout=30000)
@@ -213,17 +222,9 @@ def test_an_outfit_kept_for_a_catalogue_made_anew_does_not_come_back_as_other_it
     they are left out, and the status bar says so, instead of other items coming back as the outfit."""
     from sane_desktop.demo import generate_demo
 
-    service = build_demo_world(tmp_path, 30)
-    generate_demo(tmp_path / "other", seed=7, items=30, masks=False)
-    service.index_folder(tmp_path / "other", "other")
-    world = {"root": tmp_path, "index": tmp_path / "index", "model": tmp_path / "model.pt"}
-    window, client = open_window(world, qtbot, size=(1200, 800))
+    service, window, client = two_catalogue_window(tmp_path, qtbot)
     try:
-        window.refresh_catalogues(select="demo")
-        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=30000)
-        qtbot.waitUntil(lambda: window.browser_model.rowCount() > 1 and not window.channels.outfit.busy, timeout=30000)
-        built = [window.browser_model.row(row).item.pk for row in (0, 1)]
-        window.add_to_outfit(built)
+        built = [double_click_item(window, qtbot, row) for row in (0, 1)]  # as a stylist adds them
         assert window.outfit_model.pks() == built
         window.refresh_catalogues(select="other")
         qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other", timeout=30000)

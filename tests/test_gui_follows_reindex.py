@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
-from gui_helpers import demo_world  # noqa: E402
+from gui_helpers import demo_world, double_click_item  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
 from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
@@ -321,8 +321,9 @@ def test_a_model_file_replaced_under_the_index_is_said_in_the_windows_words(worl
     build_outfit(window, 2)
     wait_results(window, 120)
     shutil.copyfile(demo_model_path(), world["model"])  # another model under the file the index was built with
-    more = next(item for item in window.browser_model.items() if item.pk not in window.outfit_model.pks())
-    window.add_to_outfit([more.pk])  # a new search: the model file is checked
+    more = next(row for row in range(window.browser_model.rowCount())
+                if window.browser_model.row(row).item.pk not in window.outfit_model.pks())
+    double_click_item(window, qtbot, more)  # a new search: the model file is checked
     empty = window.results.empty
     qtbot.waitUntil(lambda: "Search is not available" in empty.text(), timeout=60000)
     said = empty.text()
