@@ -203,9 +203,11 @@ def test_the_context_menu_keys_open_the_current_items_menu_at_it(window, qtbot, 
     menus = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMenu) and w.isVisible()]
     assert len(menus) == 1, menus  # trial I: the Menu key opened two menus, one over the other
     menu = QApplication.activePopupWidget()
-    assert menu.activeAction() is not None and menu.activeAction().text() == "Find visually similar"
+    assert menu.activeAction() is not None and menu.activeAction().text() == "Add to outfit"
     assert grid.viewport().rect().contains(grid.viewport().mapFromGlobal(menu.pos()))
     assert grid.visualRect(current).contains(grid.viewport().mapFromGlobal(menu.pos()))  # at the item
+    qtbot.keyClick(menu, Qt.Key.Key_Down)
+    assert menu.activeAction().text() == "Find visually similar"
     qtbot.keyClick(menu, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window._similar_to is not None, timeout=5000)
     assert window._similar_to.pk == int(current.data(Role.ItemPk))  # the current item's, not the corner's

@@ -33,6 +33,7 @@ from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QListView, QMenu, QMessageBox, QWidget  # noqa: E402
 
 from sane_desktop.gui.explanation_view import CHOOSING, CHOOSING_SIMILAR  # noqa: E402
+from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
 
 pytestmark = pytest.mark.slow
@@ -128,6 +129,27 @@ def test_a_right_click_keeps_the_selection_on_the_explained_result(world, qtbot,
     assert [index.row() for index in view.selectionModel().selectedIndexes()] == [1]
     qtbot.waitUntil(lambda: window.explanation.update_data is not None
                     and window.explanation.update_data.candidate_pk == other, timeout=120000)
+
+
+def test_an_items_menu_adds_it_to_the_outfit_and_takes_it_out(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A stylist's right-click on an item looked for "Add to outfit" (the menu had only "Find visually
+    similar" and "Details…"); on an item of the outfit the entry takes it out."""
+    window = make_window(world, size=SIZE)
+    grid = window.grid
+    qtbot.waitUntil(lambda: grid.model().rowCount() > 3, timeout=60000)
+    pk = int(grid.model().index(3, 0).data(Role.ItemPk))
+    assert pk not in window.outfit_model.pks()
+
+    def choose(text: str) -> None:
+        menu = right_click(qtbot, grid, 3)
+        assert menu.actions()[0].text() == text  # the double-click's action comes first
+        QTest.mouseClick(menu, LEFT, pos=menu.actionGeometry(menu.actions()[0]).center())
+
+    choose("Add to outfit")
+    qtbot.waitUntil(lambda: pk in window.outfit_model.pks(), timeout=5000)
+    choose("Remove from outfit")
+    qtbot.waitUntil(lambda: pk not in window.outfit_model.pks(), timeout=5000)
+    assert "out of the outfit" in window.statusBar().currentMessage()
 
 
 def test_visually_similar_speaks_of_likeness_and_its_details_wrap(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]

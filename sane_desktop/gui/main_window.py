@@ -959,6 +959,16 @@ class MainWindow(QMainWindow):
             return None
         pk = int(index.data(Role.ItemPk))
         menu = QMenu(self)
+        # what a double-click does, first: a stylist's right-click looked for it (the menu had only
+        # the research-like entries)
+        if pk in self.outfit_model.pks():
+            outfit = menu.addAction(qta.icon("mdi6.minus-circle-outline"), "Remove from outfit")
+            outfit.setStatusTip("Take this item out of the outfit")
+            outfit.triggered.connect(lambda _checked=False: self._remove_from_outfit(pk))
+        else:
+            outfit = menu.addAction(qta.icon("mdi6.plus-box-outline"), "Add to outfit")
+            outfit.setStatusTip("Put this item in the outfit (double-click or Ctrl+Enter)")
+            outfit.triggered.connect(lambda _checked=False: self.add_to_outfit([pk]))
         action = menu.addAction(qta.icon("mdi6.image-search-outline"), "Find visually similar")
         action.setStatusTip("Show the catalogue items that look most like this one")
         action.triggered.connect(lambda _checked=False: self.find_similar(pk))
@@ -967,8 +977,14 @@ class MainWindow(QMainWindow):
         details.triggered.connect(lambda _checked=False: self.show_details(pk))
         return menu
 
+    def _remove_from_outfit(self, pk: int) -> None:
+        removed = self.outfit_panel.remove_items([pk])
+        if removed:
+            self.statusBar().showMessage(f"Took “{removed[0].title or removed[0].item_id}” out of the outfit.", 5000)
+
     def _build_item_menus(self) -> None:
-        """Right-click an item (catalogue grid, results): "Find visually similar"."""
+        """Right-click an item (catalogue grid, results): add it to (or take it out of) the outfit,
+        "Find visually similar", "Details…"."""
         self._item_menu_events = ItemMenuEvents(self)
         for view in (self.grid, self.results.view):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
