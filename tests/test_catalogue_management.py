@@ -80,6 +80,46 @@ def test_details_say_source_items_model_and_when_indexed(world: Path) -> None:
     assert timedelta(0) <= datetime.now(timezone.utc) - written < timedelta(hours=1)
 
 
+def model_from(world: Path, name: str, **config: object) -> Path:
+    """The world's model saved as ``name`` with ``config`` entries, as train and adapt record them."""
+    from sane_desktop.models import load_checkpoint
+
+    bundle = load_checkpoint(world / "model.pt")
+    bundle.config.update(config)
+    save_checkpoint(world / name, bundle)
+    return world / name
+
+
+def test_details_say_where_the_model_comes_from_in_words(world: Path) -> None:
+    """A stylist read "model.pt (3f9c…)" in the manager's Model column: the index manifest keeps
+    where its model comes from (train's folder, adapt's catalogue, shipped with the app) and the
+    details say it in words."""
+    [details] = service_on(world).catalogue_details()
+    assert details.model_origin == ""  # a model from elsewhere, nothing recorded: nothing said
+    shop = str((world / "shop").resolve())
+    cases = [(model_from(world, "here.pt", trained_on={"folder": shop}), "trained on this catalogue"),
+             (model_from(world, "there.pt", trained_on={"folder": "/data/mango-outfits"}),
+              "trained on another catalogue (mango-outfits)"),
+             (model_from(world, "adapted.pt", trained_on={"folder": shop}, adapted_to={"catalogue": "shop"}),
+              "trained on this catalogue, adapted to “shop”")]
+    for model, words in cases:
+        CatalogueService(world / "index", model=model, device="cpu").index_folder(world / "shop", "shop")
+        [details] = service_on(world).catalogue_details()
+        assert (details.model_name, details.model_origin) == (model.name, words)
+
+
+def test_a_model_shipped_with_the_app_is_said_to_be_built_in() -> None:
+    from sane_desktop.models.checkpoint import general_model_path
+    from sane_desktop.retrieval.indexing.model import model_origin
+    from sane_desktop.retrieval.manifest import origin_words
+
+    bundle = ModelBundle(CompatibilityNet(["tops"], width=16), None, Preprocessing())
+    origin = model_origin(general_model_path(), bundle)
+    assert origin == {"builtin": general_model_path().name}
+    assert origin_words(origin, "/photos/shop") == "built into the app"
+    assert model_origin(Path("/elsewhere/general.pt"), bundle) == {}
+
+
 def test_an_old_manifest_without_a_time_reads_as_unknown_not_now(world: Path) -> None:
     manifest = world / "index" / "shop" / "manifest.json"
     data = json.loads(manifest.read_text())
@@ -313,6 +353,16 @@ def test_manager_lists_source_items_model_and_time(managed, world: Path) -> None
     _window, manager = managed
     assert cell(manager, "shop", 1) == "6" and Path(cell(manager, "shop", 2)) == (world / "shop").resolve()
     assert cell(manager, "shop", 3) == f"model.pt ({(stored_content_hash(world / 'model.pt') or '')[:12]})"
+    # a model that says where it was trained: in words, its file and hash in the tooltip
+    model = model_from(world, "there.pt", trained_on={"folder": str((world / "shop").resolve())})
+    CatalogueService(world / "index", model=model, device="cpu").index_folder(world / "shop2", "other")
+    manager.refresh()
+    there = f"there.pt ({(stored_content_hash(model) or '')[:12]})"
+    from sane_desktop.gui.screenshots import wait_until
+
+    wait_until(lambda: cell(manager, "other", 3) == "Trained on another catalogue (shop)", 60, "the model's words")
+    row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "other")
+    assert manager.table.item(row, 3).toolTip() == f"Trained on another catalogue (shop): {there}"
     assert cell(manager, "shop", 4)[:4].isdigit()  # "2026-11-30 21:04"
     assert [manager.table.horizontalHeaderItem(c).text() for c in range(5)] == \
         ["Catalogue", "Items", "Source folder", "Model", "Indexed"]

@@ -44,9 +44,24 @@ def when(indexed_at: str) -> str:
 
 
 def model_text(details: CatalogueDetails) -> str:
+    """The Model column: where the model comes from in a stylist's words ("Trained on this
+    catalogue"), else its file; the file and its hash are in :func:`model_tip`."""
     if details.damaged:
         return "cannot be read"
-    return f"{details.model_name} ({details.model_hash})" if details.model_name else "not indexed"
+    if not details.model_name:
+        return "not indexed"
+    if details.model_origin:
+        return details.model_origin[0].upper() + details.model_origin[1:]
+    return f"{details.model_name} ({details.model_hash})"
+
+
+def model_tip(details: CatalogueDetails) -> str:
+    """The Model cell's tooltip: the words, then the model file and the first 12 hex digits of its
+    SHA-256 (what a researcher compares)."""
+    text = model_text(details)
+    if details.damaged or not details.model_name or not details.model_origin:
+        return text
+    return f"{text}: {details.model_name} ({details.model_hash})"
 
 
 def resync_words(report: IndexReport, indexed_with: str) -> str:
@@ -137,7 +152,7 @@ class CatalogueManager(QDialog):
                      model_text(entry), when(entry.indexed_at))
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)  # plain text: names and folders are data, never markup
-                cell.setToolTip(f"{text}: {entry.damaged}" if entry.damaged else text)
+                cell.setToolTip(f"{text}: {entry.damaged}" if entry.damaged else model_tip(entry) if column == 3 else text)
                 if column == 1:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, cell)

@@ -81,6 +81,9 @@ class Manifest:
     # an index is read only against the database it was built from ("" : built before they were kept)
     db_uid: str = ""
     db_location: str = ""
+    # where the model comes from (indexing.model.model_origin: builtin / trained_on / adapted_to), for
+    # the catalogue manager's words; a fact about the model, never checked against ({}: not known)
+    model_origin: dict[str, str] = field(default_factory=dict)
 
     @property
     def vector_count(self) -> int:
@@ -99,6 +102,24 @@ class Manifest:
         data = dict(data)
         data["indexes"] = {name: CategoryIndex(**entry) for name, entry in data.get("indexes", {}).items()}
         return cls(**data)
+
+
+def origin_words(origin: dict[str, str], source: str | Path | None) -> str:
+    """What a stylist reads of a catalogue's model (``origin``: :attr:`Manifest.model_origin`;
+    ``source``: the catalogue's photo folder, resolved as imported): "built into the app", "trained
+    on this catalogue", "trained on another catalogue (<folder name>)", "adapted to “<name>”"; ""
+    when nothing is known. No file is touched (the source may be on a share that stops answering)."""
+    if origin.get("builtin"):
+        return "built into the app"
+    words = ""
+    folder = origin.get("trained_on", "")
+    if folder:
+        here = source is not None and str(source) != "" and Path(folder) == Path(source)
+        words = "trained on this catalogue" if here else f"trained on another catalogue ({Path(folder).name})"
+    adapted = origin.get("adapted_to", "")
+    if adapted:
+        words = f"{words}, adapted to “{adapted}”" if words else f"adapted to “{adapted}”"
+    return words
 
 
 def write_index_manifest(folder: Path, manifest: Manifest) -> Path:

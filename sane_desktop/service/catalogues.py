@@ -328,6 +328,9 @@ class CatalogueDetails:
     # looked at when listed (on the worker: the source may be on a share that stops answering)
     photos_inside: bool = False  # its photos are kept inside its own folder (deleted with it)
     source_found: bool = False  # its source folder was there
+    # where its model comes from in a stylist's words ("trained on this catalogue", "built into the
+    # app", …; indexing.model.origin_words), "" when not known: a trial read only a file name and a hash
+    model_origin: str = ""
 
 
 def _photos_inside(source: str, folder: Path) -> bool:
@@ -365,20 +368,21 @@ def index_model(folder: Path) -> tuple[str, str] | None:
     return None if manifest is None else (manifest.model_path, manifest.model_hash)
 
 
-def index_facts(folder: Path) -> tuple[str, str, int, str]:
-    """(model file name, model hash short, vector count, indexed-at) from ``folder``'s index
-    manifest; ("", "", 0, "") without one. Raises StaleIndexError for an unreadable manifest."""
+def index_facts(folder: Path) -> tuple[str, str, int, str, dict[str, str]]:
+    """(model file name, model hash short, vector count, indexed-at, model origin) from ``folder``'s
+    index manifest; ("", "", 0, "", {}) without one. Raises StaleIndexError for an unreadable manifest."""
     import json
 
     from sane_desktop.retrieval.manifest import MANIFEST_NAME, read_index_manifest
 
     manifest = read_index_manifest(folder)
     if manifest is None:
-        return "", "", 0, ""
+        return "", "", 0, "", {}
     # Manifest() fills a missing created_at with "now": read the file itself so an old one says unknown
     raw = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
     indexed_at = str(raw.get("created_at", "")) if isinstance(raw, dict) else ""
-    return Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at
+    return (Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
+            dict(manifest.model_origin))
 
 
 def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
@@ -386,6 +390,8 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     (sorted by name). A catalogue whose manifest cannot be read shows no model ("", re-index it);
     one whose database cannot be read is listed too, with ``damaged`` saying why (a trial found no
     way to delete it from the window)."""
+    from sane_desktop.retrieval.manifest import origin_words
+
     found = []
     listing = catalogues.scan()
     for broken in listing.unreadable:
@@ -394,12 +400,13 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     for info in listing.catalogues:
         folder = catalogues.folder(info.name)
         try:
-            model_name, model_hash, vectors, indexed_at = index_facts(folder)
+            model_name, model_hash, vectors, indexed_at, origin = index_facts(folder)
         except (SaneError, OSError, ValueError):
-            model_name, model_hash, vectors, indexed_at = "", "", 0, ""
+            model_name, model_hash, vectors, indexed_at, origin = "", "", 0, "", {}
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, model_name, model_hash, vectors,
                                       indexed_at, info.builtin, photos_inside=_photos_inside(info.root, folder),
-                                      source_found=_is_folder(info.root)))
+                                      source_found=_is_folder(info.root),
+                                      model_origin=origin_words(origin, info.root or None)))
     return sorted(found, key=lambda entry: entry.name)
 
 

@@ -31,7 +31,7 @@ from sane_desktop.retrieval.category_map import (
 from sane_desktop.retrieval.backends import PGVECTOR, choose_backend, pg_connection, pg_table_name, pg_table_prefix
 from sane_desktop.retrieval.compressed import build_store, choose_by_budget, rerank_paths
 from sane_desktop.retrieval.pgvector_store import DEFAULT_EF_SEARCH, PgVectorStore
-from sane_desktop.retrieval.indexing.model import IndexModel
+from sane_desktop.retrieval.indexing.model import IndexModel, model_origin
 from sane_desktop.retrieval.indexing.digests import verified_hash
 from sane_desktop.retrieval.indexing.scan import IndexItem
 from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, database_location, share_manifest, write_index_manifest
@@ -118,7 +118,8 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
                         embed_dim=spaces.embed_dim, dimension=spaces.dimension, db_revision=catalogue.revision,
                         db_uid=catalogue.uid, db_location=database_location(engine.url),
                         category_map={name: m.target for name, m in sorted(resolved.items())},
-                        category_how={name: m.how for name, m in sorted(resolved.items())})
+                        category_how={name: m.how for name, m in sorted(resolved.items())},
+                        model_origin=model_origin(model.path, model.bundle))
     folder = index_dir / FAISS_FOLDER
     for leftover in [*folder.glob(".*.tmp"), *index_dir.glob(".*.tmp")]:  # from a run killed mid-write
         leftover.unlink(missing_ok=True)

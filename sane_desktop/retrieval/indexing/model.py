@@ -107,6 +107,23 @@ def trained_elsewhere(bundle: ModelBundle, root: Path | str | None) -> str | Non
     return f"this model was trained on another catalogue folder ({folder}): its matches are what that one's outfits taught"
 
 
+def model_origin(path: Path, bundle: ModelBundle) -> dict[str, str]:
+    """Where the model at ``path`` comes from, as facts an index manifest keeps (the catalogue
+    manager says them without loading the model): ``builtin`` (its file name) for a model shipped
+    with the app, ``trained_on`` (the folder ``train`` recorded), ``adapted_to`` (the catalogue an
+    adapt recorded); {} when none is known (a model from elsewhere, or trained before they were kept)."""
+    origin: dict[str, str] = {}
+    if _shipped_with_the_app(Path(path)):
+        origin["builtin"] = Path(path).name
+    folder = trained_on(bundle)
+    if folder is not None:
+        origin["trained_on"] = folder
+    adapted = bundle.config.get("adapted_to")
+    if isinstance(adapted, dict) and isinstance(adapted.get("catalogue"), str) and adapted["catalogue"]:
+        origin["adapted_to"] = adapted["catalogue"]
+    return origin
+
+
 def load_index_model(model_path: Path | str | None, device: str | torch.device | None = None,
                      root: Path | str | None = None, recorded: RecordedModel | None = None) -> IndexModel:
     """Load ``model_path`` (when None: ``recorded``, the catalogue's own model from its index
