@@ -19,7 +19,9 @@ def test_curve_follows_the_epochs_and_the_loss(qtbot) -> None:  # type: ignore[n
     assert curve.curve() == [(1, 0.40), (2, 0.55), (3, 0.52)]
     assert [p.y() for p in curve.loss.points()] == [1.2, 0.9, 0.8]
     assert abs(curve.loss_axis.max() - 1.32) < 1e-9  # the loss axis fits the largest loss
-    assert curve.chart().title() == "Epoch 3 — best right picks 0.550"
+    # in percent, as the run's result line says it ("answers 55% of … questions right"), axis too
+    assert curve.chart().title() == "Epoch 3 — best right picks 55%"
+    assert (curve.score_axis.min(), curve.score_axis.max(), curve.score_axis.labelFormat()) == (0.0, 100.0, "%d%%")
     curve.add_epoch({"epoch": 7, "loss": 0.7, "valid_fitb": None, "seconds": 7})  # a longer run than planned
     assert curve.x_axis.max() == 7 and len(curve.curve()) == 3  # no score: no point, loss still drawn
     curve.reset(10)
@@ -32,7 +34,7 @@ def test_attribute_only_runs_plot_their_map(qtbot) -> None:  # type: ignore[no-u
     # the attribute trainer's entry, as it writes it: valid_fitb is there, and None
     curve.add_epoch({"epoch": 1, "loss": None, "valid_map": 0.31, "valid_fitb": None, "seconds": 2})
     assert curve.curve() == [(1, 0.31)] and curve.loss.count() == 0
-    assert "best attribute precision 0.310" in curve.chart().title()
+    assert "best attribute precision 31%" in curve.chart().title()
     assert [series.name() for series in curve.chart().series()] == ["attribute precision"]  # no empty outfit lines
 
 
@@ -52,7 +54,7 @@ def test_a_run_that_trains_its_heads_one_after_the_other_keeps_their_scores_apar
     assert xs == sorted(xs)  # each line goes forward in epochs
     assert {series.name() for series in curve.chart().series()} == {
         "right picks", "outfit loss", "attribute precision", "attribute loss"}
-    assert curve.chart().title() == "Attributes, epoch 3 — best attribute precision 0.710"
+    assert curve.chart().title() == "Attributes, epoch 3 — best attribute precision 71%"
     assert "FITB" in curve.toolTip() and "mAP" in curve.toolTip()  # the research terms, behind the words
     curve.reset(3)
     assert curve.chart().series() == [] and curve.curve() == []

@@ -32,7 +32,7 @@ def phase_of(entry: dict[str, Any]) -> str:
 
 
 class LearningCurve(QChartView):
-    """Validation score (left axis, 0–1) and training loss (right axis) against the epoch, one pair of
+    """Validation score (left axis, in percent, as the run's result line says it) and training loss (right axis) against the epoch, one pair of
     lines per phase of the run: the outfit phase (FITB accuracy, "right picks") and the attribute phase
     (mAP, "attribute precision"). A frozen-trunk run trains the two heads one after the other, each
     from epoch 1: their scores are different measures and never join one line."""
@@ -58,8 +58,8 @@ class LearningCurve(QChartView):
         # each line, and each axis has its lines' colour
         self.score_axis.setTitleText("score")
         self.loss_axis.setTitleText("loss")
-        self.score_axis.setRange(0.0, 1.0)
-        self.score_axis.setLabelFormat("%.2f")
+        self.score_axis.setRange(0.0, 100.0)  # percent: the result line says "55 %", the chart said 0.55
+        self.score_axis.setLabelFormat("%d%%")
         self.loss_axis.setLabelFormat("%.2f")
         chart.addAxis(self.x_axis, Qt.AlignmentFlag.AlignBottom)
         chart.addAxis(self.score_axis, Qt.AlignmentFlag.AlignLeft)
@@ -122,7 +122,7 @@ class LearningCurve(QChartView):
         epoch, phase = int(entry["epoch"]), phase_of(entry)
         score = entry.get("valid_map") if phase == ATTRIBUTES else entry.get("valid_fitb")
         if score is not None:
-            self._shown(self.scores[phase], self.score_axis).append(epoch, float(score))
+            self._shown(self.scores[phase], self.score_axis).append(epoch, 100.0 * float(score))
         if entry.get("loss") is not None:
             self._shown(self.losses[phase], self.loss_axis).append(epoch, float(entry["loss"]))
             losses = [point.y() for series in self.losses.values() for point in series.points()]
@@ -130,13 +130,13 @@ class LearningCurve(QChartView):
         if epoch > self.x_axis.max():
             self._epoch_range(epoch)
         scores = [point.y() for point in self.scores[phase].points()]
-        best = f" — best {SCORE_NAMES[phase]} {max(scores):.3f}" if scores else ""
+        best = f" — best {SCORE_NAMES[phase]} {max(scores):.0f}%" if scores else ""
         step = "Attributes, epoch" if phase == ATTRIBUTES and self.scores[COMPATIBILITY].count() else "Epoch"
         self.chart().setTitle(f"{step} {epoch}{best}")
 
     def curve(self, phase: str | None = None) -> list[tuple[int, float]]:
-        """The validation-score points so far, (epoch, score), of ``phase`` (None: the outfit phase
-        when it has any, else the attribute phase)."""
+        """The validation-score points so far, (epoch, score in 0–1), of ``phase`` (None: the outfit
+        phase when it has any, else the attribute phase)."""
         if phase is None:
             phase = COMPATIBILITY if self.scores[COMPATIBILITY].count() else ATTRIBUTES
-        return [(int(point.x()), point.y()) for point in self.scores[phase].points()]
+        return [(int(point.x()), round(point.y() / 100.0, 9)) for point in self.scores[phase].points()]
