@@ -71,6 +71,16 @@ class NotIndexed(StaleIndexError):
     a window words it for a stylist instead of the command line's instruction."""
 
 
+class CatalogueRemade(StaleIndexError, NotFound):
+    """The open catalogue's database was made anew under its name since it was opened (deleted and
+    indexed again from a terminal or another window, or another database copied over it): its item
+    keys name other items now, and the catalogue as opened is not found any more. Opening it again
+    mends it; a re-index of its old folder would not (``reindex_helps`` False)."""
+
+    def __init__(self, message: str, *, reindex_helps: bool = False) -> None:
+        super().__init__(message, reindex_helps=reindex_helps)
+
+
 class PhotoChanged(StaleIndexError):
     """An indexed item's photo at ``path`` changed since indexing (its content hash differs): a
     window says whose photo by it."""

@@ -336,3 +336,79 @@ def test_a_model_file_replaced_under_the_index_is_said_in_the_windows_words(worl
     assert window_words("index file x.faiss is missing: re-run sane-desktop index") == (
         "index file x.faiss is missing: re-index it (File → Manage catalogues… → Re-sync)")
     client.shutdown()
+
+
+def test_a_catalogue_made_anew_from_elsewhere_is_opened_again_never_searched_by_old_keys(world, qtbot, make_window,  # type: ignore[no-untyped-def]
+                                                                                         tmp_path) -> None:
+    """Deleted and indexed again from another folder in a terminal while the window had it open: the
+    window's next search offered "Re-index now", which would have read the old folder into the new
+    catalogue (refused, in command-line words). It opens the catalogue again instead: the new items
+    listed, the outfit's old keys (other items now) left out, nothing offered to re-index."""
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    before = window.catalogue.uid
+    copy = tmp_path / "elsewhere"
+    shutil.copytree(world["source"], copy)
+    elsewhere = CatalogueService(world["index"], model=world["model"], device="cpu")
+    try:
+        elsewhere.delete_catalogue("demo")
+        elsewhere.index_folder(copy, "demo")
+    finally:
+        elsewhere.close()
+    window.request_search()  # as the next change of the outfit or target would
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.uid != before
+                    and window.browser_model.rowCount() > 0 and not window.channels.search.busy, timeout=60000)
+    assert all(copy in item.image_path.parents for item in window.browser_model.items())  # the new database's
+    assert window.outfit_model.pks() == []  # the old keys: other items in the new database
+    assert "Re-index" not in window.results.empty.text()
+    # the same from the catalogue grid's next listing (a search typed in its box)
+    before = window.catalogue.uid
+    again = tmp_path / "again"
+    shutil.copytree(world["source"], again)
+    elsewhere = CatalogueService(world["index"], model=world["model"], device="cpu")
+    try:
+        elsewhere.delete_catalogue("demo")
+        elsewhere.index_folder(again, "demo")
+    finally:
+        elsewhere.close()
+    window.request_items()
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.uid != before
+                    and window.browser_model.rowCount() > 0, timeout=60000)
+    assert all(again in item.image_path.parents for item in window.browser_model.items())
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def test_the_service_refuses_old_keys_and_old_folders_of_a_catalogue_made_anew(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.errors import CatalogueRemade
+
+    service = CatalogueService(world["index"], model=world["model"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        outfit = [item.pk for item in service.items()[:2]]
+        assert service.search(outfit, k=3)
+        elsewhere = CatalogueService(world["index"], model=world["model"], device="cpu")
+        try:
+            elsewhere.index_folder(world["source"], "demo", rebuild=True)  # the same database re-indexed: no alarm
+        finally:
+            elsewhere.close()
+        assert service.search(outfit, k=3)
+        copy = tmp_path / "elsewhere"
+        shutil.copytree(world["source"], copy)
+        elsewhere = CatalogueService(world["index"], model=world["model"], device="cpu")
+        try:
+            elsewhere.delete_catalogue("demo")
+            elsewhere.index_folder(copy, "demo")
+        finally:
+            elsewhere.close()
+        for call in (lambda: service.search(outfit, k=3), service.reindex):
+            with pytest.raises(CatalogueRemade, match="made anew") as raised:
+                call()
+            assert not raised.value.reindex_helps
+        assert Path(service.catalogue_details()[0].source) == copy.resolve()  # the re-index read nothing into it
+        service.open_catalogue("demo")
+        assert service.search([item.pk for item in service.items()[:2]], k=3)
+    finally:
+        service.close()

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
-from sane_desktop.errors import NotIndexed, PhotoChanged, PhotoGone, StaleIndexError
+from sane_desktop.errors import CatalogueRemade, NotIndexed, PhotoChanged, PhotoGone, StaleIndexError
 from sane_desktop.gui import explain_tasks
 from sane_desktop.gui.about import open_log_folder, show_about
 from sane_desktop.gui.adapt_dialog import AdaptDialog
@@ -745,7 +745,7 @@ class MainWindow(QMainWindow):
         self.channels.items.start(lambda service, _state: filtered_items(service.current().items, item_filter,
                                                                          category, text, sort),
                                   "Loading items…") \
-            .on_done(lambda items: self._show_items(items, asked)).on_failed(self._report_error)
+            .on_done(lambda items: self._show_items(items, asked)).on_failure(self._items_failed)
         self.filters.request_counts(category, text)
 
     def _outfit_changed(self, pks: list[int]) -> None:
@@ -1412,6 +1412,9 @@ class MainWindow(QMainWindow):
         if self._renamed == (previous, opened.info.name):
             previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
         self._renamed = None
+        # the same name, another database (made anew from a terminal or another window): its item
+        # keys name other items, so everything shown of the old one goes as for another catalogue
+        other = previous != opened.info.name or (self.catalogue is not None and self.catalogue.uid != opened.info.uid)
         if previous is not None and not self.shared:  # each catalogue keeps the outfit built in it
             # an image from disk lives in the closed catalogue's session: kept by its file, embedded again
             # on return (a trial's image vanished from the outfit, without a word, after a switch)
@@ -1419,7 +1422,7 @@ class MainWindow(QMainWindow):
                                        else item.pk for item in self.outfit_model.items()]
             if self.catalogue is not None:
                 self._outfit_uids[previous] = self.catalogue.uid
-        if previous != opened.info.name or shared or self.shared:
+        if other or shared or self.shared:
             self.explanation.clear()
         elif self.explanation.status.error:  # the same catalogue re-indexed: its old refusal no longer holds
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
@@ -1437,7 +1440,7 @@ class MainWindow(QMainWindow):
                                           "attributes")
         self.adapt_action.setEnabled(True)
         # the same catalogue again (a re-sync, a re-index): the chosen categories stay chosen
-        self._set_categories(list(opened.categories), keep=previous == opened.info.name)
+        self._set_categories(list(opened.categories), keep=not other)
         if opened.metadata_changed:  # labels, titles and categories as imported: say so, and how to use the edit
             from sane_desktop.service.items import metadata_note
 
@@ -1445,7 +1448,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{note[:1].upper()}{note[1:]}. Re-sync it (File → Manage catalogues…) "
                                          "to use the new ones.", 30000)
         self.filters.reset()  # another catalogue's values: its own ticks start empty
-        if previous != opened.info.name:  # … and its own search: a trial's next catalogue opened as "No items match"
+        if other:  # … and its own search: a trial's next catalogue opened as "No items match"
             self.search_box.blockSignals(True)
             self.search_box.clear()
             self.search_box.blockSignals(False)
@@ -1648,6 +1651,9 @@ class MainWindow(QMainWindow):
         self.outfit_panel.remove_items(list(gone))  # a new outfit: it is searched again (_outfit_changed)
 
     def _search_failed(self, failure: Failure) -> None:
+        if isinstance(failure.error, CatalogueRemade) and self.catalogue is not None:
+            self._catalogue_remade(self.catalogue.name)
+            return
         text = f"Search is not available: {window_words(failure.message)}."
         if isinstance(failure.error, NotIndexed) and self.catalogue is not None:  # no command line, no path here
             text = (f"Search is not available: “{self.catalogue.name}” was never indexed to the end (an index was "
@@ -1666,6 +1672,22 @@ class MainWindow(QMainWindow):
                 "now</a> (or File → Index catalogue folder… on its folder, same name).", rich=True)
         else:
             self.results.show_message(text)
+
+    def _items_failed(self, failure: Failure) -> None:
+        if isinstance(failure.error, CatalogueRemade) and self.catalogue is not None:
+            self._catalogue_remade(self.catalogue.name)
+        else:
+            self._report_error(failure.message)
+
+    def _catalogue_remade(self, name: str) -> None:
+        """The open catalogue's database was made anew under its name from elsewhere (a terminal's
+        delete and index): it is opened again, its items and outfit those of the new database (the
+        outfit's item keys are left out, and the status bar says so), never the old keys searched
+        in the new one. A re-index offered here would have read the old folder into it."""
+        self.results.show_message(f"“{name}” was made anew by another window or command: opening it again…")
+        self.statusBar().showMessage(f"“{name}” was made anew by another window or command: opened again, with "
+                                     "its new items.", 15000)
+        self.refresh_catalogues(select=name)
 
     def _show_tiles(self, tiles: list[ColouredTile]) -> None:
         self.results_model.set_tiles([(coloured.tile, rgba_image(coloured.overlay)) for coloured in tiles])

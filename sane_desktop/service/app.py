@@ -158,6 +158,7 @@ class CatalogueService:
         if self._shared is not None:
             raise InputError(f"{current.info.name!r} is a shared catalogue on {self._shared[0].display()}: it cannot "
                              f"be {what} from this window (index it with `sane-desktop index --db URL`)")
+        current.items.refresh()  # CatalogueRemade: its folder is the old database's, never built into the new one
         return current
 
     def current(self) -> OpenCatalogue:
@@ -193,6 +194,7 @@ class CatalogueService:
         if not current.folder.is_dir():  # its pooled connections would go on reading the deleted file
             raise NotFound(f"catalogue {current.info.name!r} was deleted (by another window or command): open another "
                            "catalogue, or index its folder again")
+        current.items.refresh()  # made anew since (CatalogueRemade): never reopened below as if it were the same
         if self.catalogues.model_override is not None:
             return False
         try:
