@@ -221,3 +221,11 @@ def test_a_product_type_reads_as_a_type() -> None:
     assert outfit_phrase("family:jeans") == "type (jeans)"
     assert outfit_phrase("season:summer") == "“season summer”"  # a kind with no words of its own, as before
     assert similar_sentence("garment:trousers", "Blue jeans").startswith("Looks like Blue jeans: both are trousers")
+
+
+def test_a_fabric_that_says_how_cloth_is_made_reads_as_such_in_a_likeness() -> None:
+    """Trial J read "Both are made of woven": the same words in the "visually similar" headline."""
+    from sane_desktop.gui.explanation_view import similar_sentence
+
+    assert similar_sentence("fabric:woven", "Blue shirt").startswith("Looks like Blue shirt: both are woven —")
+    assert similar_sentence("fabric:denim", "Blue jeans").startswith("Looks like Blue jeans: both are made of denim —")

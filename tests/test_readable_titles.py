@@ -102,6 +102,11 @@ def test_the_service_shows_readable_titles(tmp_path: Path, capsys: pytest.Captur
     ("pattern:dotted", True, "Both have a dotted pattern — the highlighted areas drove the match."),
     ("pattern:solid", True, "Both are plain, without a pattern — the highlighted areas drove the match."),
     ("fabric:denim", True, "Both are made of denim — the highlighted areas drove the match."),
+    # how the cloth is made, not what of (trial J read "Both are made of woven")
+    ("fabric:woven", True, "Both are woven — the highlighted areas drove the match."),
+    ("fabric:quilted", True, "Both are quilted — the highlighted areas drove the match."),
+    ("material:knit", False, "This item's knit fabric goes with the outfit item — the highlighted areas drove the "
+                             "match."),
     ("floral", True, "Both share “floral” — the highlighted areas drove the match."),
     # a product type in a stylist's words (a trial read “family jeans”)
     ("family:jeans", True, "Both are jeans — the highlighted areas drove the match."),

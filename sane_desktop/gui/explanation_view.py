@@ -805,7 +805,8 @@ def similar_sentence(attribute: str, title: str, both: bool = True) -> str:
     """The headline of a "visually similar" result: what it shares with ``title`` (the item it looks
     like; ``both``: that item has the attribute too), e.g. "Looks like Rose dotted sneakers: both have
     a dotted pattern — the highlighted areas drove the likeness." Never speaks of an outfit."""
-    from sane_desktop.service.titles import COLOUR_KINDS, MATERIAL_KINDS, TYPE_KINDS, attribute_parts, attribute_words
+    from sane_desktop.service.titles import (COLOUR_KINDS, MATERIAL_KINDS, TYPE_KINDS, attribute_parts, attribute_words,
+                                             material_words)
 
     looks = f"Looks like {title}" if title.strip() else "Looks like the other item"
     if not attribute.strip():
@@ -817,7 +818,7 @@ def similar_sentence(attribute: str, title: str, both: bool = True) -> str:
     if kind in COLOUR_KINDS or kind in TYPE_KINDS:
         shared = f"both are {words}"
     elif kind in MATERIAL_KINDS:
-        shared = f"both are made of {words}"
+        shared = f"both are {material_words(words)}"
     elif kind in ("motif", "pattern", "print"):
         shared = f"both have {'an' if phrase[:1].casefold() in 'aeiou' else 'a'} {phrase}"
     else:

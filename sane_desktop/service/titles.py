@@ -24,6 +24,17 @@ CODE_WORDS = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "image", "photo", "
 COLOUR_KINDS = ("colour", "color", "colour_group", "color_group", "colour_family", "color_family")
 TYPE_KINDS = ("type", "product_type", "fine_category", "garment_type", "subcategory", "family", "garment")
 MATERIAL_KINDS = ("fabric", "material")
+# a fabric value that says how the cloth is made, not what of: "Both are woven", never "made of woven"
+# (trial J); a past participle ("quilted", "brushed") is one too
+CONSTRUCTION_WORDS = frozenset({"woven", "knit", "knitted", "crochet", "stretch", "jersey knit", "non-woven"})
+
+
+def material_words(words: str) -> str:
+    """What two items of fabric ``words`` both are: "made of denim", but "woven", "quilted" (how
+    the cloth is made, not what of)."""
+    last = words.casefold().split()[-1] if words.split() else ""
+    made = words.casefold() in CONSTRUCTION_WORDS or last in CONSTRUCTION_WORDS or last.endswith("ed")
+    return words if made else f"made of {words}"
 # materials worth naming in a title (a fabric column also holds weave names: "woven", "circular knit")
 MATERIALS = frozenset({"leather", "faux leather", "denim", "suede", "wool", "cotton", "linen", "silk", "satin",
                        "velvet", "corduroy", "knitwear", "cashmere", "lace", "sequin", "sequins", "canvas",
@@ -189,7 +200,7 @@ def match_sentence(attribute: str, both: bool = True) -> str:
         return (f"Both have {_article(words)} {words} pattern — {DROVE}" if both
                 else f"This item's {words} pattern goes with the outfit item — {DROVE}")
     if kind in MATERIAL_KINDS:
-        return (f"Both are made of {words} — {DROVE}" if both
+        return (f"Both are {material_words(words)} — {DROVE}" if both
                 else f"This item's {words} fabric goes with the outfit item — {DROVE}")
     if kind in TYPE_KINDS:  # a product type (MANGO's family, H&M's garment): "Both are jeans", not “family jeans”
         return (f"Both are {words} — {DROVE}" if both
