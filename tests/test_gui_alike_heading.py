@@ -26,7 +26,9 @@ from gui_helpers import add_by_double_click, choose_target  # noqa: E402
 from closet_world import make_closet  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
-from sane_desktop.gui.main_window import COMPATIBLE_HEADING, LOOK_ALIKE_HEADING  # noqa: E402
+from sane_desktop.gui.main_window import ELSEWHERE_HEADING, ELSEWHERE_HINT, LOOK_ALIKE_HEADING  # noqa: E402
+
+COMPATIBLE_HEADING = ELSEWHERE_HEADING  # the closet has no outfits: its picks are learnt from other catalogues
 from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.results_view import ALL_LABEL  # noqa: E402
 from sane_desktop.models.checkpoint import demo_model_path  # noqa: E402
@@ -72,7 +74,9 @@ def wait_results_of(window, qtbot, categories: set[str] | None) -> None:  # type
 
 def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
     window = make_window(closet, size=(1200, 800), rise_masks=16)
+    # trial J: a catalogue without outfits said "Compatible items" and nothing of whose outfits taught them
     assert heading_text(window) == COMPATIBLE_HEADING and line(window) == ""
+    assert window._results_heading.toolTip() == ELSEWHERE_HINT
     assert window.results.empty.text() == EMPTY  # the empty state, before any outfit
 
     add_by_double_click(window, qtbot, "Tops")

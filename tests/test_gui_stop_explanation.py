@@ -147,3 +147,58 @@ def test_a_catalogue_search_and_a_catalogue_switch_stop_a_refinement(world, qtbo
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=30000)
     assert window.explanation.update_data is None
     assert window.explanation.candidate_caption.text() == window.explanation.headline.text() == ""
+
+
+def test_another_results_explanation_never_stands_for_a_pending_one(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial J, with the one worker busy (a training): a click on result B left A's whole explanation
+    under "Explaining B…", Export on; stopping B then called A's map "the last one computed"; and
+    the old outfit's results, hidden behind "Searching as soon as …", were still stepped through and
+    explained, their tile's "explaining" mark kept after the outfit changed."""
+    import threading
+
+    from sane_desktop.gui.explanation_view import STALE_CARD_MS
+    from sane_desktop.gui.models import Role
+
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    view = window.results.view
+
+    def click(row: int) -> int:
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(row)).center())
+        return window.results_model.row(row).item.pk
+
+    first = click(0)
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final
+                    and window.explanation.update_data.candidate_pk == first and not window.channels.explain.busy,
+                    timeout=60000)
+    assert window.explanation.export_button.isEnabled()
+    release = threading.Event()
+    window.channels.runner.start(lambda _service, _state: release.wait(60), "Holding the worker…")
+    try:
+        second = click(1)
+        title = window.results_model.row(1).item.title
+        assert window.explanation.status.text() == f"Explaining {title}…"
+        assert not window.explanation.export_button.isEnabled()  # A's picture is not B's explanation
+        qtbot.waitUntil(lambda: window.explanation.shown_candidate() is None, timeout=STALE_CARD_MS + 5000)
+        assert window.explanation.update_data is None and window.explanation.outfit_data is None
+        qtbot.keyClick(view, Qt.Key.Key_Escape)
+        assert window.explanation.status.text().startswith(
+            f"The explanation of {title} was stopped (you stopped it) before it began")
+        assert "last one computed" not in window.explanation.status.text()
+
+        click(2)  # pending; then the outfit changes: the old results hide behind "Searching as soon as …"
+        pending = window.results_model.row(2).item.pk
+        window.add_to_outfit([second])
+        assert not window.results.showing_results()
+        marks = {int(window.results_model.index(r).data(Role.ItemPk)): window.results_model.row(r).explanation_state
+                 for r in range(window.results_model.rowCount())}
+        assert marks.get(pending, "") == ""  # its "explaining" mark went with its explanation
+        asked = window._last_explained
+        for key in (Qt.Key.Key_Right, Qt.Key.Key_Left):
+            qtbot.keyClick(window, key, Qt.KeyboardModifier.AltModifier)
+        window.explain_current()  # Ctrl+E
+        assert window._last_explained == asked and not window.channels.explain.busy  # nothing asked of hidden rows
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: window.results.showing_results() and not window.channels.search.busy, timeout=60000)

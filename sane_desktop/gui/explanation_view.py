@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QEvent, QObject, QRectF, QRunnable, QSize, QStandardPaths, Qt, QThreadPool, Signal
+from PySide6.QtCore import (QCoreApplication, QEvent, QObject, QRectF, QRunnable, QSize, QStandardPaths, Qt, QThreadPool,
+                            QTimer, Signal)
 from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
@@ -799,6 +800,7 @@ def progress_words(update: ExplanationUpdate, general: bool = False, likeness: b
 
 
 SIMILAR_DROVE = "the highlighted areas drove the likeness."
+STALE_CARD_MS = 400  # another result's explanation stays this long under "Explaining …" (an idle worker begins sooner)
 
 
 def similar_sentence(attribute: str, title: str, both: bool = True) -> str:
@@ -887,6 +889,14 @@ class ExplanationView(QWidget):
         themed_icon(self.export_button, "mdi6.content-save-outline")
         self.export_button.setToolTip("Save this explanation as a PNG image")
         self.export_button.setEnabled(False)
+        # the result asked for, (key, title), until its first step shows: another result's card on
+        # screen meanwhile goes after STALE_CARD_MS (trial J: it stayed under "Explaining B…" for the
+        # whole of a training run holding the worker, its Export still on)
+        self._pending: tuple[int, str] | None = None
+        self._stale_card = QTimer(self)
+        self._stale_card.setSingleShot(True)
+        self._stale_card.setInterval(STALE_CARD_MS)
+        self._stale_card.timeout.connect(self._drop_stale_card)
         self.details_button = QToolButton()
         self.details_button.setText("Details")
         self.details_button.setCheckable(True)
@@ -1013,9 +1023,35 @@ class ExplanationView(QWidget):
         set_plain(self.status, text)
         self.status.set_hint(hint)
 
-    def show_pending(self, title: str) -> None:
+    def show_pending(self, title: str, candidate_pk: int | None = None) -> None:
+        """The explanation of result ``candidate_pk`` (``title``) is asked for. Another result's
+        explanation on screen is not this one's: it cannot be exported from now on, and it goes
+        when this one has not begun within :data:`STALE_CARD_MS` (the worker busy with other work);
+        sooner, it would flicker on every click of an idle one."""
         self.stopped_early = False
         self._say(f"Explaining {title}…")
+        self._pending = None if candidate_pk is None else (candidate_pk, title)
+        self._stale_card.stop()
+        if candidate_pk is not None and self.shown_candidate() not in (None, candidate_pk):
+            self.export_button.setEnabled(False)
+            self._stale_card.start()
+
+    def shown_candidate(self) -> int | None:
+        """The key of the result whose explanation (outfit reason or pair) is on screen, else None."""
+        if self.outfit_data is not None:
+            return self.outfit_data.candidate.pk
+        return self.update_data.candidate_pk if self.update_data is not None else None
+
+    def _drop_stale_card(self) -> None:
+        if self._pending is not None and self.shown_candidate() not in (None, self._pending[0]):
+            self._show_outfit(False)
+            self._forget_pair()
+            self._show_card(False)
+
+    def _begun(self) -> None:
+        """A step of the explanation asked for arrived: nothing pending any more."""
+        self._pending = None
+        self._stale_card.stop()
 
     # --- which question the panel answers ------------------------------------------------------------
     def question(self) -> str:
@@ -1048,6 +1084,7 @@ class ExplanationView(QWidget):
     def clear(self, why: str = PROMPT, *, error: bool = False) -> None:
         """Forget the explanation shown (its catalogue, outfit or index changed) and say why
         (``error``: as an error)."""
+        self._begun()  # nothing is awaited any more either
         self.stopped_early = False
         self._show_outfit(False)
         self.general = self.look_alike = False  # the next explanation says which it is
@@ -1060,6 +1097,11 @@ class ExplanationView(QWidget):
     def stopped(self, why: str) -> None:
         """The explanation under way was stopped (``why``, in plain words): what it showed stays,
         said to be unfinished; nothing shown yet, the panel goes back to its prompt."""
+        if self._pending is not None and self.shown_candidate() != self._pending[0]:
+            # what is on screen, if anything, is another result's (trial J read it as the stopped one's "last map")
+            self.clear(f"The explanation of {self._pending[1]} was stopped ({why}) before it began. Click a result "
+                       "to explain it.")
+            return
         if self.update_data is None and self.outfit_data is None:
             self.clear()
             return
@@ -1089,6 +1131,7 @@ class ExplanationView(QWidget):
         """The outfit's reason for a result (issue 17), first, above its pair view; a pair view of
         another result still on screen goes (the pair of this result follows)."""
         reason = step.reason
+        self._begun()
         if self.update_data is not None and self.update_data.candidate_pk != reason.candidate.pk:
             self._forget_pair()
         self.outfit_data = reason
@@ -1141,6 +1184,7 @@ class ExplanationView(QWidget):
     def show_update(self, step: ColouredUpdate, candidate: ItemInfo | None = None,
                     outfit: ItemInfo | None = None) -> None:
         update = step.update
+        self._begun()
         self.general = step.general  # before any caption: "visually similar" speaks of likeness
         self._speak()
         new_pair = self.update_data is None or (self.update_data.candidate_pk, self.update_data.outfit_pk) != (

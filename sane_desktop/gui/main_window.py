@@ -67,6 +67,12 @@ QUIT_EFFECT = {
 }
 DEFAULT_SIZE = QSize(1440, 900)  # the first run's window, on a screen with the room for it
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
+# ... of a catalogue without outfits: its picks come from the outfits a model learnt elsewhere (trial J:
+# an H&M catalogue's results said "Compatible items" and nothing of whose outfits taught them)
+ELSEWHERE_HEADING = "<b>Compatible items</b> — learnt from other catalogues' outfits"
+ELSEWHERE_HINT = ("This catalogue has no outfits, so no model learnt from its own: what goes with what comes from the "
+                  "outfits the model was trained on elsewhere. With outfits in its folder (re-indexed), File → Train "
+                  "model on this catalogue… learns picks of its own.")
 # an outfit search whose every shown category the model has no matches learnt for: ranked by looks alone
 LOOK_ALIKE_HEADING = "<b>Items that look like your outfit</b>"
 SIMILAR_HEADING = "<b>Visually similar items</b>"  # Find visually similar: the line under it names the item
@@ -755,6 +761,8 @@ class MainWindow(QMainWindow):
         if self.explanation.update_data is not None or self.explanation.outfit_data is not None \
                 or self.channels.explain.busy:
             self.channels.explain.discard()
+            if self._last_explained is not None:  # its tile's "explaining" mark goes with it (trial J)
+                self.results_model.set_explanation(self._last_explained, "")
             self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit." if pks
                                    else EMPTY_OUTFIT_WORDS)
         elif pks and self.explanation.status.text() == EMPTY_OUTFIT_WORDS:
@@ -861,7 +869,7 @@ class MainWindow(QMainWindow):
         self._last_explained = candidate_pk
         self.explanation_dock.show()  # a closed panel comes back when asked for an explanation
         self.explanation_dock.raise_()
-        self.explanation.show_pending(result.item.title)
+        self.explanation.show_pending(result.item.title, candidate_pk)
         # an earlier message ("Saved the explanation to …") would hide the progress of this one (a trial)
         self.statusBar().clearMessage()
         self.results_model.set_explanation(candidate_pk, "pending")
@@ -874,8 +882,9 @@ class MainWindow(QMainWindow):
         self._note_results()  # a line saying the explanation is of a hidden result no longer holds
 
     def explain_current(self) -> None:
+        """Ctrl+E: explain the current result, when the results are on screen (see ResultsView.step)."""
         index = self.results.view.currentIndex()
-        if index.isValid():
+        if index.isValid() and self.results.showing_results():
             self.explain(int(index.data(Role.ItemPk)))
 
     def add_selected_to_outfit(self) -> None:
@@ -1040,7 +1049,9 @@ class MainWindow(QMainWindow):
         in the heading and in the line)."""
         self._similar_to = item
         if self._results_heading is not None:
-            set_rich(self._results_heading, COMPATIBLE_HEADING if item is None else SIMILAR_HEADING)
+            set_rich(self._results_heading, SIMILAR_HEADING if item is not None else COMPATIBLE_HEADING
+                     if self._has_outfits else ELSEWHERE_HEADING)
+            self._results_heading.setToolTip("" if item is not None or self._has_outfits else ELSEWHERE_HINT)
         # the visible line under the heading (issue 18 finding: it was only in the status bar)
         self.results.set_similar_heading("" if item is None else
                                          f"Similar to “{item.title or item.item_id}” ({item.category}): "
@@ -1055,6 +1066,7 @@ class MainWindow(QMainWindow):
         look-alikes whatever their own category, and the heading and line say so."""
         if self._results_heading is not None:
             set_rich(self._results_heading, LOOK_ALIKE_HEADING)
+            self._results_heading.setToolTip("")
         names = _listed(outfit_categories)
         self.results.set_similar_heading(
             f"No matches learnt for your {names}: look-alikes, not compatibility picks.",
@@ -1073,6 +1085,7 @@ class MainWindow(QMainWindow):
         if general:
             if self._results_heading is not None and set(shown) <= set(general):
                 set_rich(self._results_heading, LOOK_ALIKE_HEADING)
+                self._results_heading.setToolTip("")
             names = _listed(general)
             these = "these" if set(shown) <= set(general) else "its items here" if len(general) == 1 else "their items here"
             # short enough to read whole in the results' column of a 1200-pixel window; the full sentence in its tooltip
@@ -1434,6 +1447,8 @@ class MainWindow(QMainWindow):
         # outfits, or labelled attributes alone (the attribute network: explanations then name this
         # catalogue's own attributes, which the bundled model cannot)
         self._has_outfits = opened.has_outfits  # without: training learns attributes, no matches (its dialog says so)
+        if self._similar_to is None:  # the heading says whose outfits its picks come from (before any search)
+            self._show_similar_heading(None)
         self.train_action.setEnabled(opened.can_train)
         self.train_action.setToolTip("Train a model on this catalogue's outfits and attributes" if opened.can_train
                                      else "Nothing to train on: this catalogue has neither outfits nor labelled "

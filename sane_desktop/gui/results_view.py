@@ -286,7 +286,7 @@ class ResultsView(QWidget):
 
     def visible_rows(self) -> list[int]:
         """Rows whose tile intersects the viewport, top to bottom."""
-        if self.stack.currentWidget() is not self.view:
+        if not self.showing_results():
             return []
         area = self.view.viewport().rect()
         return [row for row in range(self.model.rowCount())
@@ -361,10 +361,16 @@ class ResultsView(QWidget):
         self.view.doItemsLayout()
         self.least_height_changed.emit()
 
+    def showing_results(self) -> bool:
+        """Whether the results are on screen (not a message: "Searching…", an empty outfit, …)."""
+        return self.stack.currentWidget() is self.view
+
     def step(self, delta: int) -> None:
-        """Select the next/previous result and open its explanation."""
+        """Select the next/previous result and open its explanation; nothing while the results are
+        hidden behind a message (trial J stepped through the old outfit's results, out of sight,
+        while a new search waited: one was explained against the outfit it had just joined)."""
         count = self.model.rowCount()
-        if not count:
+        if not count or not self.showing_results():
             return
         current = self.view.currentIndex().row()
         row = max(0, min(count - 1, (current if current >= 0 else -delta) + delta))
