@@ -13,6 +13,7 @@ import pytest
 from demo_world import build_demo_world
 from sane_desktop.service import CatalogueService
 from sane_desktop.service.filters import ItemFilter, facets, filtered_items
+from sane_desktop.service.match_score import compared_count
 from sane_desktop.store import browse
 from sane_desktop.store.facets import base_query, split_attribute
 
@@ -147,12 +148,16 @@ def test_search_under_a_filter(world: tuple[CatalogueService, Path]) -> None:
     # the index had to be asked for more than k somewhere (the test can tell the two apart)
     assert any(results and results[0].item.pk != everything[category][0].item.pk
                for category, results in filtered.items())
-    # a score bound: every result at or above it, none above it left out
-    scores = sorted(r.score for rs in everything.values() for r in rs)
-    bound = scores[len(scores) // 2]
-    bounded = search.search(outfit, "", 1000, item_filter=ItemFilter(min_score=bound))
+    # a bound on the mean cosine over the outfit items compared (the shown match): every result at
+    # or above it, none above it left out
+    def mean(r) -> float:  # type: ignore[no-untyped-def]
+        return r.score / compared_count(r.contributions, r.not_compared)
+
+    means = sorted(mean(r) for rs in everything.values() for r in rs)
+    bound = means[len(means) // 2] - 1e-9
+    bounded = search.search(outfit, "", 1000, item_filter=ItemFilter(min_mean=bound))
     assert {r.item.pk for rs in bounded.values() for r in rs} == \
-        {r.item.pk for rs in everything.values() for r in rs if r.score >= bound}
+        {r.item.pk for rs in everything.values() for r in rs if mean(r) >= bound}
     # a category the filter leaves out is not searched
     only = next(iter(everything))
     assert set(search.search(outfit, "", 5, item_filter=ItemFilter(categories=frozenset({only})))) == {only}

@@ -104,7 +104,8 @@ def test_results_show_a_rank_and_a_match_with_the_raw_score_in_the_tooltip(windo
         texts = painted_texts(window.results.view, row)
         score, parts = model.data(model.index(row), Role.Score), model.data(model.index(row), Role.Contributions)
         assert f"#{row + 1}" in texts
-        assert str(match_percent(score, len(parts))) in texts
+        assert str(match_percent(score, model.row(row).compared())) in texts
+        assert model.row(row).compared() <= len(parts)
         assert f"{score:.2f}" not in texts  # the raw score is not on the tile
     assert match_percent(2.0, 2) == 100 and match_percent(0.0, 2) == 50 and match_percent(-3.0, 2) == 0
     view = window.results.view

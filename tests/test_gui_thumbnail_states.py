@@ -303,12 +303,15 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     hovered = results.row(0)
     delegate = outfit_view.itemDelegate()
     assert isinstance(delegate, ItemTileDelegate)
-    badges = [delegate.badge_text(outfit_model.index(r)) for r in range(len(outfit))]
+    # a badge on each outfit item the result was compared with (none on one it was not)
+    badges = [delegate.badge_text(outfit_model.index(r)) for r in range(len(outfit))
+              if outfit_model.row(r).item.pk not in hovered.not_compared]
     assert all(re.fullmatch(r"[+−]\d{1,3}", badge) for badge in badges), badges  # no raw "+0.34"
     points = [int(badge.replace("−", "-")) for badge in badges]
     # the points add up to the result's match above "unrelated" (50), give or take their rounding
-    assert abs(50 + sum(points) - match_percent(hovered.score or 0.0, len(hovered.contributions))) <= len(points)
-    for r, badge in enumerate(badges):
+    assert abs(50 + sum(points) - match_percent(hovered.score or 0.0, hovered.compared())) <= len(points)
+    compared_rows = [r for r in range(len(outfit)) if outfit_model.row(r).item.pk not in hovered.not_compared]
+    for r, badge in zip(compared_rows, badges):
         assert badge in painted_texts(outfit_view, r)
     tip = shown_tooltip(qtbot, outfit_view, 0)
     assert re.search(r"(Adds|Takes) \d+/100 (to|off) this result's match", tip) and "raw" not in tip

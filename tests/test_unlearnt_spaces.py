@@ -150,3 +150,33 @@ def test_ids_and_searches_as_typed(closet: Path, capsys: pytest.CaptureFixture[s
     capsys.readouterr()
     assert main(["--index-home", str(closet), "items", "closet", "--search", "\\"]) != 0
     assert "--search “\\” has no words" in capsys.readouterr().err
+
+
+def test_a_match_is_the_mean_over_the_outfit_items_compared_and_so_is_its_bound(closet: Path) -> None:
+    """Trial J: a result compared with one of two outfit items (the other's pair in a space never
+    learnt) read 67/100 for a cosine of 0.68, the uncompared 0 counted in the mean; "hide matches
+    below" must then keep what reads above it, whatever the number compared."""
+    from sane_desktop.service.filters import ItemFilter
+    from sane_desktop.service.match_score import compared_count, match_percent, mean_bound
+    from sane_desktop.service.outfits import outfit_csv_rows
+
+    catalogue = Catalogues(closet, device="cpu").open("closet")
+    try:
+        everything = catalogue.items.search()
+        top, shoe = (next(i for i in everything if i.category == name) for name in ("Tops", "Shoes"))
+        ranked = catalogue.search.search([top.pk, shoe.pk], "Tops", k=20)["Tops"]
+        assert len(ranked) > 2
+        for result in ranked:
+            assert result.not_compared == {top.pk} and compared_count(result.contributions, result.not_compared) == 1
+            shown = match_percent(result.score, compared_count(result.contributions, result.not_compared))
+            assert shown == round(50 * (result.contributions[shoe.pk] + 1))  # the shoe's cosine alone
+        matches = [match_percent(r.score, 1) for r in ranked]
+        wanted = matches[len(matches) // 2]
+        kept = catalogue.search.search([top.pk, shoe.pk], "Tops", k=20,
+                                       item_filter=ItemFilter(min_mean=mean_bound(wanted)))["Tops"]
+        assert [r.item.pk for r in kept] == [r.item.pk for r, m in zip(ranked, matches) if m >= wanted]
+        rows = outfit_csv_rows([top, shoe], {"Tops": ranked})
+        match_column = rows[0].index("match")
+        assert [row[match_column] for row in rows if row[0] == "result"] == [str(m) for m in matches]
+    finally:
+        catalogue.close()

@@ -24,7 +24,7 @@ from sane_desktop.gui.text import elided_title, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREADABLE
 from sane_desktop.gui.theme import readable_text
 from sane_desktop.service.match_score import match_percent as match_percent  # the window's import place
-from sane_desktop.service.match_score import score_bound as score_bound
+from sane_desktop.service.match_score import mean_bound as mean_bound
 from sane_desktop.service.titles import attribute_words
 
 TILE_W, THUMB_H, LINE_H = 136, 136, 18  # the default tile: the thumbnail-size slider changes the side
@@ -139,7 +139,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         score = index.data(Role.Score)
         if score is None:
             return ""
-        outfit_items = len(index.data(Role.Contributions) or {})
+        outfit_items = int(index.data(Role.Compared) or 1)  # those compared with it: the match's mean
         model = index.model()
         count = model.rowCount() if model is not None else 0
         rank = index.data(Role.Rank) or index.row() + 1
@@ -354,7 +354,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         score = index.data(Role.Score)
         if score is None:
             return
-        match = match_percent(float(score), len(index.data(Role.Contributions) or {}))
+        match = match_percent(float(score), int(index.data(Role.Compared) or 1))
         metrics = painter.fontMetrics()
         look_alike = bool(index.data(Role.LookAlike))
         rank_w, value_w = metrics.horizontalAdvance("#888"), metrics.horizontalAdvance("≈100")

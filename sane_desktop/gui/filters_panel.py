@@ -188,11 +188,12 @@ class FiltersPanel(QWidget):
         return PANEL_HINT  # narrow: the catalogue grid keeps its columns beside it
 
     # --- the filter ----------------------------------------------------------------------------
-    def item_filter(self, min_score: float | None = None) -> ItemFilter:
-        """The ticks as a filter, with the results' score bound ``min_score``."""
+    def item_filter(self, min_mean: float | None = None) -> ItemFilter:
+        """The ticks as a filter, with the results' bound ``min_mean`` (on their mean cosine over the
+        outfit items compared: :func:`~sane_desktop.service.match_score.mean_bound`)."""
         values = {key: frozenset(ticked) for key, ticked in self._ticked.items()
                   if key != CATEGORY_GROUP and ticked}
-        return ItemFilter(values, frozenset(self._ticked.get(CATEGORY_GROUP, ())), min_score)
+        return ItemFilter(values, frozenset(self._ticked.get(CATEGORY_GROUP, ())), min_mean)
 
     def describe(self) -> str:
         """The ticks in words ("colour: red or blue; pattern: striped"), plain text; "" when none."""

@@ -28,7 +28,7 @@ from sane_desktop.gui.about import open_log_folder, show_about
 from sane_desktop.gui.adapt_dialog import AdaptDialog
 from sane_desktop.gui.catalogue_manager import CatalogueManager
 from sane_desktop.gui.category_dialog import CategoryDialog
-from sane_desktop.gui.delegates import ItemTileDelegate, score_bound, tile_size_slider
+from sane_desktop.gui.delegates import ItemTileDelegate, mean_bound, tile_size_slider
 from sane_desktop.gui.detail_view import DetailKeys, DetailView
 from sane_desktop.gui.filters_panel import PANEL_HINT, FiltersPanel, catalogue_sort_combo
 from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate, OutfitReasonStep
@@ -797,7 +797,7 @@ class MainWindow(QMainWindow):
             return
         self.results.show_message(self._searching_words())
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
-        item_filter = self._results_filter(len(outfit))
+        item_filter = self._results_filter()
         categories = tuple(dict.fromkeys(item.category for item in self.outfit_model.items()))
         self.channels.search.start(lambda service, state: _outfit_search(service, outfit, target, k, state.should_stop,
                                                                          item_filter, categories),
@@ -844,7 +844,9 @@ class MainWindow(QMainWindow):
 
     def _result_hovered(self, pk: int | None) -> None:
         result = self._results.get(pk) if pk is not None else None
-        self.outfit_model.set_highlight(dict(result.contributions) if result is not None else None)
+        # an outfit item not compared with it (a space the model never learnt) adds nothing: no badge
+        self.outfit_model.set_highlight({pk: part for pk, part in result.contributions.items()
+                                         if pk not in result.not_compared} if result is not None else None)
 
     def explain(self, candidate_pk: int, pair_with: int | None = None) -> None:
         """Explain a result: the outfit's reason first (issue 17), then its pair view with the
@@ -1037,7 +1039,7 @@ class MainWindow(QMainWindow):
         self.results_model.outfit_titles = {item.pk: item.title}
         self.results.show_message("Searching…")
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
-        item_filter = self._results_filter(1)  # one cosine: the match is that of one item
+        item_filter = self._results_filter()
         self.channels.search.start(lambda service, state: _similar_search(
             service, pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
             .on_done(lambda found: self._show_results(found.results, index_stamp=found.index_stamp)) \
@@ -1123,10 +1125,11 @@ class MainWindow(QMainWindow):
                                         self.show_details),
                              DetailKeys(self.results.view, (Qt.Key.Key_Space,), self.show_details)]
 
-    def _results_filter(self, outfit_items: int) -> ItemFilter | None:
-        """The results' filter: the sidebar's ticks and "hide matches below" (a shown 0–100 match,
-        as a raw score bound for ``outfit_items`` cosines); None when it hides nothing."""
-        item_filter = self.filters.item_filter(score_bound(self.results.threshold.value(), outfit_items))
+    def _results_filter(self) -> ItemFilter | None:
+        """The results' filter: the sidebar's ticks and "hide matches below" (a shown 0–100 match, as a
+        bound on the mean cosine over the outfit items each result is compared with); None when it
+        hides nothing."""
+        item_filter = self.filters.item_filter(mean_bound(self.results.threshold.value()))
         return item_filter if item_filter.active else None
 
     def clear_filters(self) -> None:
@@ -1616,7 +1619,7 @@ class MainWindow(QMainWindow):
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
         self._index_stamp = index_stamp
         self._look_alike = look_alike
-        self.results.set_results(results, filtered=self._results_filter(1) is not None, look_alike=look_alike)
+        self.results.set_results(results, filtered=self._results_filter() is not None, look_alike=look_alike)
         self._note_results()
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
 

@@ -18,6 +18,7 @@ from PySide6.QtGui import QImage
 from sane_desktop.gui.text import escape, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, MISSING, UNREADABLE, ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
+from sane_desktop.service.match_score import compared_count
 from sane_desktop.service.values import best_compared
 
 ITEM_MIME = "application/x-sane-item-pks"
@@ -41,6 +42,7 @@ class Role(IntEnum):
     ThumbnailState = Qt.ItemDataRole.UserRole + 14  # "loading", "ready", "missing", "unreadable" (thumbnails.py)
     LookAlike = Qt.ItemDataRole.UserRole + 15  # results: ranked by looks (no matches learnt for its category)
     Driver = Qt.ItemDataRole.UserRole + 16  # results: the compared outfit item with the largest part (or None)
+    Compared = Qt.ItemDataRole.UserRole + 17  # results: how many outfit items it was compared with (the match's mean)
 
 RESULT_SORTS = ("score", "title")  # the results' orders: best match first (the default), title
 
@@ -62,6 +64,10 @@ class Row:
     def driver(self) -> int | None:
         """The compared outfit item the match comes most from (:func:`best_compared`)."""
         return best_compared(self.contributions, self.not_compared)
+
+    def compared(self) -> int:
+        """How many outfit items it was compared with (its 0–100 match is their mean: :func:`compared_count`)."""
+        return compared_count(self.contributions, self.not_compared)
 
 
 class ItemListModel(QAbstractListModel):
@@ -221,7 +227,7 @@ class ItemListModel(QAbstractListModel):
             Role.ExplanationState: row.explanation_state, Role.Info: item, Role.Tile: row.tile,
             Role.Overlay: row.overlay, Role.Highlight: row.highlight,
             Role.OutfitPosition: index.row() if self.outfit_mode else None, Role.Rank: row.rank,
-            Role.LookAlike: row.look_alike, Role.Driver: row.driver(),
+            Role.LookAlike: row.look_alike, Role.Driver: row.driver(), Role.Compared: row.compared(),
         }
         return values.get(int(role))
 

@@ -770,8 +770,7 @@ class ContactSheet:
             heading = "Looks like your outfit (no matches learnt)" if alike else "Goes with it"
             text(heading_font, ink, f"{heading} — {target} (best {len(shown)} of {len(ranked)})", 28, heading=True)
             noun = "likeness" if alike else "match"
-            tiles([(result.item, f"#{rank} · {match_percent(result.score, len(result.contributions) or len(self.outfit))} "
-                                 f"{noun}")
+            tiles([(result.item, f"#{rank} · {match_percent(result.score, result.compared())} {noun}")
                    for rank, result in enumerate(shown, start=1)])
         if self.explanation:
             text(heading_font, ink, self.explanation[0], 28, heading=True)

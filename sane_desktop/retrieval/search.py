@@ -207,21 +207,23 @@ class OutfitSearcher:
 
     # --- filtering ---------------------------------------------------------------------------------
     def filter_for(self, values: Mapping[str, Collection[str]] | None = None, categories: Collection[str] = (),
-                   min_score: float | None = None) -> SearchFilter:
+                   min_score: float | None = None, min_mean: float | None = None) -> SearchFilter:
         """The :class:`SearchFilter` of a metadata filter: items holding, for every key of
         ``values``, one of its values (``{"colour": {"red", "blue"}}``: red or blue; OR within a
         key, AND across keys, the rule of :mod:`sane_desktop.store.facets`), in one of
         ``categories`` (none: any), scored at least ``min_score`` (the raw score, a sum of one
-        cosine per outfit item). No ticks at all: only the score bound. The item keys are resolved
-        in SQL once here; pass the filter to :meth:`search`, :meth:`similar` or :meth:`search_all`."""
+        cosine per outfit item) and with a mean of at least ``min_mean`` over the cosines compared
+        (what the window's 0–100 match shows). No ticks at all: only the score bounds. The item
+        keys are resolved in SQL once here; pass the filter to :meth:`search`, :meth:`similar` or
+        :meth:`search_all`."""
         from sane_desktop.store.facets import filtered_item_pks
 
         selection = {key: list(wanted) for key, wanted in (values or {}).items() if wanted}
         if not selection and not categories:
-            return SearchFilter(None, min_score)
+            return SearchFilter(None, min_score, min_mean)
         pks = filtered_item_pks(self.engine, self._catalogue, selection, list(categories), sort="key",
                                 limit=2**62)
-        return SearchFilter.of(pks, min_score)
+        return SearchFilter.of(pks, min_score, min_mean)
 
     # --- searching --------------------------------------------------------------------------------
     def search(self, outfit: Sequence[int | QueryItem], category: str, k: int = 20,
@@ -260,6 +262,11 @@ class OutfitSearcher:
             return []
         embeddings = np.stack([q.embedding for q in query])
         cats = [q.category for q in query]
+        compared = [bool(c) for c in self.spaces.compared(cats, target)]
+        if where.min_mean is not None:  # a mean over the cosines compared here: as many as this category has
+            bound = where.min_mean * sum(compared)
+            where = dataclasses.replace(where, min_mean=None,
+                                        min_score=bound if where.min_score is None else max(bound, where.min_score))
         vector = self.spaces.outfit_query(embeddings, cats, target)
         exclude = [q.item_pk for q in query if q.item_pk is not None]
         # The index's scores are approximate (fp32 summed in another order, fp16 or PQ codes): it cuts
@@ -277,7 +284,6 @@ class OutfitSearcher:
         if not len(pks):
             return []
         contributions = self.spaces.contributions(embeddings, cats, target, self.spaces.stacked(found, target))
-        compared = [bool(c) for c in self.spaces.compared(cats, target)]
         labels = self._item_ids(pks.tolist())
         results = [Result(int(pk), labels.get(int(pk), ""), category, float(row.sum()), [float(c) for c in row],
                           compared)

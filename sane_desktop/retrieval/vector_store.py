@@ -35,20 +35,25 @@ class Hits:
 @dataclass(frozen=True)
 class SearchFilter:
     """Which hits a search may return: ids in ``allowed`` (sorted unique int64 item keys; None: any)
-    with a score of at least ``min_score`` (None: any). The default filter passes everything."""
+    with a score of at least ``min_score`` (None: any), and a mean cosine of at least ``min_mean``
+    over the outfit items each is compared with (None: any; an outfit search turns it into a
+    ``min_score`` per target category, as many cosines as it compares there: a store sees only
+    ``min_score``). The default filter passes everything."""
 
     allowed: np.ndarray | None = None
     min_score: float | None = None
+    min_mean: float | None = None
 
     @classmethod
-    def of(cls, allowed: Iterable[int] | None = None, min_score: float | None = None) -> SearchFilter:
+    def of(cls, allowed: Iterable[int] | None = None, min_score: float | None = None,
+           min_mean: float | None = None) -> SearchFilter:
         """A filter from any iterable of ids (sorted and made unique here)."""
         ids = None if allowed is None else np.unique(np.fromiter(allowed, dtype=np.int64))
-        return cls(ids, min_score)
+        return cls(ids, min_score, min_mean)
 
     @property
     def active(self) -> bool:
-        return self.allowed is not None or self.min_score is not None
+        return self.allowed is not None or self.min_score is not None or self.min_mean is not None
 
     def permits(self, ids: np.ndarray) -> np.ndarray:
         """(n,) bool: which of ``ids`` the id part of the filter lets through."""

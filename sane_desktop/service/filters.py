@@ -2,8 +2,8 @@
 catalogue's items under a filter, sorted. The SQL is :mod:`sane_desktop.store.facets`; the outfit
 search applies the same filter to its results (:meth:`~sane_desktop.service.search.OutfitSearch.search`).
 
-A filter is OR within a key, AND across keys and with the categories; ``min_score`` bounds the
-results' scores (the raw score: a sum of one cosine per outfit item). Every call may be slow on a
+A filter is OR within a key, AND across keys and with the categories; ``min_mean`` bounds the
+results' mean cosine over the outfit items each was compared with (what the 0–100 match shows). Every call may be slow on a
 large catalogue and runs on the worker thread."""
 
 from __future__ import annotations
@@ -27,12 +27,13 @@ __all__ = ["SORT_KEYS", "Facet", "FacetCounts", "ItemFilter", "SortKey", "facets
 @dataclass(frozen=True)
 class ItemFilter:
     """Ticked attribute values per key (``{"colour": {"red", "blue"}}``: red OR blue), ticked
-    categories (any of them; none ticked: every category) and the results' lowest raw score (None:
-    no bound). The default filter passes everything."""
+    categories (any of them; none ticked: every category) and the results' lowest mean cosine over
+    the outfit items each is compared with (None: no bound; :func:`~sane_desktop.service.match_score.mean_bound`
+    of a 0–100 match). The default filter passes everything."""
 
     values: Mapping[str, frozenset[str]] = field(default_factory=dict)
     categories: frozenset[str] = frozenset()
-    min_score: float | None = None
+    min_mean: float | None = None
 
     @property
     def selects(self) -> bool:
@@ -42,7 +43,7 @@ class ItemFilter:
     @property
     def active(self) -> bool:
         """Whether it can hide anything at all."""
-        return self.selects or self.min_score is not None
+        return self.selects or self.min_mean is not None
 
     def passes(self, item: ItemInfo) -> bool:
         """Whether ``item`` passes the ticks, from its own attribute names and category (the database

@@ -9,22 +9,32 @@ from collections.abc import Collection, Mapping, Sequence
 from typing import TypeVar
 
 R = TypeVar("R")
+K = TypeVar("K")
 
 
-def match_percent(score: float, outfit_items: int) -> int:
-    """A result's score as a 0–100 match: its mean cosine with the outfit items (a score is the sum
-    of one cosine per outfit item) mapped from [-1, 1] to [0, 100]: 50 is "unrelated", 100 the
-    closest two items can be."""
-    mean = max(-1.0, min(1.0, float(score) / max(1, outfit_items)))
+def match_percent(score: float, compared: int) -> int:
+    """A result's score as a 0–100 match: its mean cosine with the ``compared`` outfit items it was
+    compared with (a score is the sum of one cosine per outfit item, 0 for a pair in a space the
+    model never learnt: :func:`compared_count`) mapped from [-1, 1] to [0, 100]: 50 is
+    "unrelated", 100 the closest two items can be."""
+    mean = max(-1.0, min(1.0, float(score) / max(1, compared)))
     return round(50 * (mean + 1))
 
 
-def score_bound(match: int, outfit_items: int) -> float | None:
-    """The raw score below which a result's shown match (:func:`match_percent`) is under ``match``:
-    "hide matches below 60" keeps every tile that reads 60 or more. None for ``match`` ≤ 0 (no bound)."""
+def compared_count(contributions: Collection[K], not_compared: Collection[K] = ()) -> int:
+    """How many outfit items a result was compared with: its score parts (``contributions``: one
+    per outfit item) less those ``not_compared`` (their 0 is no measure: trial J read a top compared
+    with one of two outfit items at half its match, 67 for a cosine of 0.68). At least 1."""
+    return max(1, sum(1 for key in contributions if key not in not_compared))
+
+
+def mean_bound(match: int) -> float | None:
+    """The mean cosine below which a result's shown match (:func:`match_percent`) is under ``match``:
+    "hide matches below 60" keeps every tile that reads 60 or more, however many outfit items each
+    was compared with (the search multiplies it per target category). None for ``match`` ≤ 0."""
     if match <= 0:
         return None
-    return ((match - 0.5) / 50 - 1) * max(1, outfit_items)
+    return (match - 0.5) / 50 - 1
 
 
 def in_window_order(results: Mapping[str, Sequence[R]], alike: Collection[str] = ()) -> list[tuple[str, Sequence[R]]]:

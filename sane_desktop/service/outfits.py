@@ -118,7 +118,7 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
             parts = [_number(result.contributions[item.pk])
                      if item.pk in result.contributions and item.pk not in result.not_compared else ""
                      for item in outfit]
-            figure = str(match_percent(result.score, len(result.contributions) or len(outfit)))
+            figure = str(match_percent(result.score, result.compared()))
             # a look-alike's figure is a likeness, on another scale than a match: its own column, so that
             # sorting by match never mixes the two (trial I)
             match, likeness = ("", figure) if target in alike else (figure, "")

@@ -105,8 +105,8 @@ class OutfitSearch:
         score parts. Categories are the catalogue's: one the model lacks is compared in the general
         space (never an error).
 
-        ``item_filter`` (issue 18, point 13): only items passing its ticks, scored at least its
-        ``min_score``: the best ``k`` of those, filtered inside the vector search
+        ``item_filter`` (issue 18, point 13): only items passing its ticks, with a mean cosine of at
+        least its ``min_mean`` over the outfit items compared: the best ``k`` of those, filtered inside the vector search
         (:meth:`OutfitSearcher.filter_for`), not the passing part of the unfiltered ``k``."""
         if not outfit:
             return {}
@@ -155,7 +155,7 @@ class OutfitSearch:
         targets = [target] if target else searcher.categories
         where = NO_FILTER
         if item_filter is not None and item_filter.active:  # the ticks resolved to item keys once per search
-            where = searcher.filter_for(item_filter.values, item_filter.categories, item_filter.min_score)
+            where = searcher.filter_for(item_filter.values, item_filter.categories, min_mean=item_filter.min_mean)
         # the outfit's photos: an item with the same bytes under another id scores as the item itself
         photos = {info.content_hash for info in self.items.infos(list(outfit)) if info.content_hash}
         results: dict[str, list[SearchResult]] = {}

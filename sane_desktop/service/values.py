@@ -94,6 +94,13 @@ class SearchResult:
         None without one. An uncompared item is never it, even when every compared part is negative."""
         return best_compared(self.contributions, self.not_compared)
 
+    def compared(self) -> int:
+        """How many outfit items it was compared with: its 0–100 match is their mean cosine
+        (:func:`~sane_desktop.service.match_score.compared_count`)."""
+        from sane_desktop.service.match_score import compared_count
+
+        return compared_count(self.contributions, self.not_compared)
+
 
 def best_compared(contributions: Mapping[K, float], not_compared: Collection[K]) -> K | None:
     """The key of the largest of ``contributions`` among keys not in ``not_compared`` (the first on a
