@@ -127,25 +127,6 @@ def file_identity(path: Path | None) -> tuple[int, int] | None:
     return stat.st_dev, stat.st_ino
 
 
-def database_token(database: Path, name: str) -> str | None:
-    """The token (``catalogues.uid``) of catalogue ``name`` in the SQLite file ``database`` as it is
-    now, read through a new read-only connection (never creating a file, never migrating: another
-    program may be writing it); None when it cannot be told (no such row, a lock, no token)."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from sane_desktop.errors import SaneError
-
-    engine = create_engine(f"sqlite:///file:{database.as_posix()}?mode=ro&uri=true")
-    try:
-        record = browse.catalogue_record(engine, name)
-        return (record.uid or None) if record.name == name else None
-    except (SaneError, SQLAlchemyError, OSError):
-        return None
-    finally:
-        engine.dispose()
-
-
 class CatalogueItems:
     """Items of one catalogue by key: stored ones (pk ≥ 0) and images from disk (pk < 0)."""
 
@@ -177,22 +158,20 @@ class CatalogueItems:
             raise NotFound(f"the database of catalogue {self.record.name!r} ({database}) was deleted or moved since "
                            "it was opened: index its folder again, or open another catalogue")
         if database is not None and file_identity(database) != self._file:
-            # another file under its name: the pooled connections still read the old one (a trial
-            # deleted the catalogue and indexed another folder under its name from a terminal; the
-            # window's next search offered to re-index the old folder into it)
-            now = database_token(database, self.record.name)
-            if now is not None and now != self.record.uid:
-                raise CatalogueRemade(f"catalogue {self.record.name!r} was made anew (by another window or command) "
-                                      "since it was opened: its items are others now; open it again")
-            self.engine.dispose()  # the same catalogue's database, copied back: read the file there now
+            # another file under its name, while the pooled connections still read the old one (a
+            # trial deleted the catalogue and indexed another folder under its name from a terminal;
+            # the window's next search offered to re-index the old folder into it): read the file
+            # there now, and its catalogue row's token says whether it is still this catalogue
+            self.engine.dispose()
             self._file = file_identity(database)
         found = browse.catalogue_stamp(self.engine, self.record.pk)
         if found is None:
-            raise NotFound(f"catalogue {self.record.name!r} is no longer in its database; open it again")
+            raise CatalogueRemade(f"catalogue {self.record.name!r} is no longer in its database (made anew by another "
+                                  "window or command since it was opened); open it again")
         revision, uid = found
         if uid != self.record.uid:
-            raise CatalogueRemade(f"catalogue {self.record.name!r} was made anew in its database since it was opened "
-                                  "(the database was replaced); open it again")
+            raise CatalogueRemade(f"catalogue {self.record.name!r} was made anew (by another window or command) since "
+                                  "it was opened: its items are others now; open it again")
         if revision == self.record.revision:
             return False
         self.record = browse.catalogue_record(self.engine, self.record.name)
