@@ -29,7 +29,9 @@ def test_compare_on_valid_scores_both_models_on_the_same_questions(world: dict[s
 
     small = read_catalogue(world["source"])  # 40 items: too few validation questions to tell
     model, bundled = load_checkpoint(world["model"]), load_checkpoint(demo_model_path())
-    assert compare_on_valid(small, model, bundled) is None
+    told: list[str] = []
+    assert compare_on_valid(small, model, bundled, progress=lambda done, total, message="": told.append(message)) is None
+    assert told == []  # known before any image is embedded (trial I watched that step run for nothing)
     generate_demo(tmp_path / "demo300", seed=3, items=300, workers=1, masks=False)
     catalogue = read_catalogue(tmp_path / "demo300")
     heard: list[str] = []

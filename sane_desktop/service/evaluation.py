@@ -117,8 +117,9 @@ def compare_on_valid(catalogue: Any, current: Any, candidate: Any, *, seed: int 
     ``progress`` hears each model's steps as "current model, <step>" then "new model, <step>"."""
     from sane_desktop.training.report import evaluate
 
-    if not catalogue.splits:
-        return None
+    asked = valid_questions(catalogue)
+    if asked is None or asked < MIN_SHARED_QUESTIONS:  # too few to tell, whatever both answer: nothing embedded
+        return None  # (trial I watched "Checking the new model…" run on 2 questions for nothing)
     answers = []
     for which, bundle in (("current", current), ("new", candidate)):
         said = partial(_labelled, progress, f"{which} model, ")
