@@ -99,7 +99,7 @@ def test_details_say_where_the_model_comes_from_in_words(world: Path) -> None:
     shop = str((world / "shop").resolve())
     cases = [(model_from(world, "here.pt", trained_on={"folder": shop}), "trained on this catalogue"),
              (model_from(world, "there.pt", trained_on={"folder": "/data/mango-outfits"}),
-              "trained on another catalogue (mango-outfits)"),
+              "trained on the photos in /data/mango-outfits"),  # no catalogue of that folder here
              (model_from(world, "adapted.pt", trained_on={"folder": shop}, adapted_to={"catalogue": "shop"}),
               "trained on this catalogue, adapted to “shop”")]
     for model, words in cases:
@@ -117,6 +117,10 @@ def test_a_model_shipped_with_the_app_is_said_to_be_built_in() -> None:
     origin = model_origin(general_model_path(), bundle)
     assert origin == {"builtin": general_model_path().name}
     assert origin_words(origin, "/photos/shop") == "built into the app"
+    # another catalogue's folder is said by that catalogue's name as it is now (trial K: a renamed one)
+    trained = {"trained_on": "/photos/mangoA"}
+    assert origin_words(trained, "/photos/shop", {"/photos/mangoA": "Mango A (spring)"}) == "trained on “Mango A (spring)”"
+    assert origin_words(trained, "/photos/shop", {}) == "trained on the photos in /photos/mangoA"
     assert model_origin(Path("/elsewhere/general.pt"), bundle) == {}
 
 
@@ -360,9 +364,10 @@ def test_manager_lists_source_items_model_and_time(managed, world: Path) -> None
     there = f"there.pt ({(stored_content_hash(model) or '')[:12]})"
     from sane_desktop.gui.screenshots import wait_until
 
-    wait_until(lambda: cell(manager, "other", 3) == "Trained on another catalogue (shop)", 60, "the model's words")
+    # the catalogue of that folder by its name (trial K read the folder's, after a rename)
+    wait_until(lambda: cell(manager, "other", 3) == "Trained on “shop”", 60, "the model's words")
     row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "other")
-    assert manager.table.item(row, 3).toolTip() == f"Trained on another catalogue (shop): {there}"
+    assert manager.table.item(row, 3).toolTip() == f"Trained on “shop”: {there}"
     assert cell(manager, "shop", 4)[:4].isdigit()  # "2026-11-30 21:04"
     assert [manager.table.horizontalHeaderItem(c).text() for c in range(5)] == \
         ["Catalogue", "Items", "Source folder", "Model", "Indexed"]
@@ -704,3 +709,60 @@ def test_a_remembered_catalogue_that_no_longer_opens_is_said_at_start(managed, w
     manager.table.selectRow(next(row for row in range(manager.table.rowCount())
                                  if manager.table.item(row, 0).text() == "other"))
     qtbot.waitUntil(lambda: "is gone (deleted or moved)" in manager.status.text(), timeout=30000)
+
+
+@needs_qt
+def test_quitting_during_a_resync_asks_also_from_the_manager(managed, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial K: Ctrl+Q during a manager's Re-sync quit at once, unasked, and left the catalogue
+    unsearchable until re-indexed; and Ctrl+Q did nothing while the manager was in front."""
+    import time
+
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    window, manager = managed
+    service = window.channels.runner.owner
+
+    def slow_resync(_name, _progress, should_stop):  # type: ignore[no-untyped-def]
+        end = time.monotonic() + 60
+        while not should_stop() and time.monotonic() < end:
+            time.sleep(0.02)
+
+    service.resync_catalogue = slow_resync
+    select(manager, "other")
+    click(manager.resync_button)
+    assert window.long_work() == "re-syncing a catalogue with its folder"
+    manager.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is manager, timeout=5000)
+    qtbot.keyClick(manager.table, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)  # the manager in front
+
+    def asked() -> list[QMessageBox]:
+        return [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+
+    qtbot.waitUntil(lambda: bool(asked()), timeout=5000)
+    box = asked()[0]
+    assert box.text().startswith("SANE Desktop is re-syncing a catalogue with its folder.")
+    assert "cannot be searched" in box.text()
+    keep = next(b for b in box.buttons() if b.text() == "Keep working")
+    qtbot.mouseClick(keep, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not asked(), timeout=5000)
+    assert window.isVisible() and manager.resyncing()
+    manager.channel.discard()  # the fixture's end stops the worker
+
+
+@needs_qt
+def test_a_relist_never_cancels_a_pending_one_that_opens_a_catalogue(managed, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial K: a folder indexed in the window asked the catalogue list to open it; a delete in the
+    manager ending just after listed again "keeping the open one", which cancelled that request:
+    the window stayed on the old catalogue, unsaid."""
+    import threading
+
+    window, _manager = managed
+    release = threading.Event()
+    window.channels.runner.start(lambda _service, _state: release.wait(30), "Holding the worker…")
+    try:
+        window.refresh_catalogues(select="other")  # as after "Indexed …": open the new catalogue
+        window.refresh_catalogues(select="shop", reopen=False)  # as after a manager's change elsewhere
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other", timeout=60000)

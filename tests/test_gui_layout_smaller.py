@@ -202,7 +202,7 @@ def test_quitting_during_indexing_asks(window, qtbot) -> None:  # type: ignore[n
     assert "indexing" in box.text() and box.textFormat() == Qt.TextFormat.PlainText
     # what quitting does, as it is: an index keeps what it read (a trial read "what it has done so
     # far is lost", while the README and the cancel words say it goes on from there)
-    assert "keeps the index it had" in box.text() and "lost" not in box.text()
+    assert "the photos read so far are kept" in box.text() and "lost" not in box.text()
     keep = next(b for b in box.buttons() if b.text() == "Keep working")
     qtbot.mouseClick(keep, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not message_boxes(), timeout=5000)

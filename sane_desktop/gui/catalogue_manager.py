@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from sane_desktop.gui.tasks import Channel, TaskRunner
+from sane_desktop.gui.tasks import Channel, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, message_box, set_plain
 from sane_desktop.service.titles import counted
 
@@ -134,6 +134,7 @@ class CatalogueManager(QDialog):
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.question: QMessageBox | QInputDialog | None = None
+        self._resync: Task[Any, Any] | None = None  # the last re-sync started (long work: quitting asks)
         self._damaged_said = False  # the status line speaks of a damaged catalogue
         self._update_buttons()
 
@@ -250,9 +251,16 @@ class CatalogueManager(QDialog):
         if entry is None:
             return
         name, indexed_with = entry.name, entry.model_hash
-        self._run(lambda service, state: service.resync_catalogue(name, state.progress, state.should_stop),
-                  f"Re-syncing “{name}” with its folder…",
-                  lambda report: self._done(resync_words(report, indexed_with), name, name))
+        self._resync = self._run(lambda service, state: service.resync_catalogue(name, state.progress,
+                                                                                 state.should_stop),
+                                 f"Re-syncing “{name}” with its folder…",
+                                 lambda report: self._done(resync_words(report, indexed_with), name, name))
+
+    def resyncing(self) -> bool:
+        """Whether a re-sync runs (or waits for the worker) and has not been asked to stop: quitting
+        asks first, as for an index run (trial K's Ctrl+Q stopped one without a word)."""
+        task = self._resync
+        return task is not None and task.live and not task.ended and not task.stop_requested
 
     def show_folder(self) -> bool:
         """Open the selected catalogue's source folder in the desktop's file manager; False when
@@ -266,7 +274,7 @@ class CatalogueManager(QDialog):
         return QDesktopServices.openUrl(QUrl.fromLocalFile(entry.source))
 
     # --- running on the worker -------------------------------------------------------------------
-    def _run(self, fn: Any, activity: str, on_done: Any) -> None:
+    def _run(self, fn: Any, activity: str, on_done: Any) -> Task[Any, Any]:
         self.status.setText(activity)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
@@ -274,6 +282,7 @@ class CatalogueManager(QDialog):
         task.on_progress(self._progress).on_done(on_done).on_failed(self._failed) \
             .on_finished(self._finished)
         self._update_buttons()
+        return task
 
     def _progress(self, done: int, total: int, message: str) -> None:
         self.progress.setRange(0, max(1, total))

@@ -59,8 +59,11 @@ QUIT_WATCH_MS = 300  # how often an open quit question looks whether the work it
 QUIT_EFFECT = {
     "indexing a catalogue folder": "Quitting now stops it; the photos read so far are kept, and indexing the "
                                    "folder again goes on from there.",
-    "re-indexing the catalogue": "Quitting now stops it; the catalogue keeps the index it had, and re-indexing "
-                                 "again goes on from the photos read so far.",
+    "re-indexing the catalogue": "Quitting now stops it; the photos read so far are kept, and re-indexing again "
+                                 "goes on from there (a catalogue whose folder changed cannot be searched until then).",
+    "re-syncing a catalogue with its folder": "Quitting now stops it; the photos read so far are kept, and a re-sync "
+                                              "goes on from there (until then the catalogue cannot be searched when "
+                                              "its folder changed).",
     "preparing the demo catalogue": "Quitting now stops it; it is prepared again at the next start.",
     "training a model": "Quitting now stops it: the training done so far is lost, and the catalogue keeps its model.",
     "adapting the model": "Quitting now stops it: the adapting done so far is lost, and the catalogue keeps its model.",
@@ -547,7 +550,12 @@ class MainWindow(QMainWindow):
                                          lambda: show_about(self, self.device))
         self.log_folder_action = self._action("mdi6.folder-text-outline", "Open &log folder", open_log_folder, None,
                                               "Open the folder of the app's log file (attach it to a problem report)")
-        self.quit_action = self._action("mdi6.exit-to-app", "&Quit", self.close, QKeySequence(QKeySequence.StandardKey.Quit))
+        # Ctrl+Q (Cmd+Q on macOS) everywhere: the platform's standard Quit key is none on Windows and
+        # under some platform themes; and from the index, train or catalogue-manager window in front
+        # too (trial K: Ctrl+Q did nothing there). It closes this window, which asks first when work
+        # would be lost.
+        self.quit_action = self._action("mdi6.exit-to-app", "&Quit", self.close, "Ctrl+Q")
+        self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.search_box.setFocus)
         QShortcut(QKeySequence("Delete"), self.outfit_panel.view).activated.connect(self.outfit_panel.remove_selected)
         # Escape stops an explanation's refinement (a trial found no way to), keeping the map so far:
@@ -653,6 +661,11 @@ class MainWindow(QMainWindow):
     def refresh_catalogues(self, select: str | None = None, reopen: bool = True) -> None:
         """List the catalogues again and open ``select`` (else the remembered one); with ``reopen``
         False the open catalogue stays as it is when it is the one selected (the list changed)."""
+        if not reopen and self.channels.catalogues.busy and self._select_after_listing:
+            # a listing that opens a catalogue is still pending (a folder just indexed): a relist that
+            # only keeps the open one never cancels it (trial K: a delete in the manager ending after
+            # an index left the new catalogue unopened, unsaid)
+            select, reopen = self._select_after_listing, self._reopen_after_listing
         self._select_after_listing = select
         self._reopen_after_listing = reopen
         self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…") \
@@ -1817,6 +1830,8 @@ class MainWindow(QMainWindow):
                            (AdaptDialog, "adapting the model")):
             if any(isinstance(dialog, kind) and working(dialog.task) for dialog in dialogs):
                 return what
+        if self.catalogue_manager is not None and self.catalogue_manager.resyncing():  # trial K: quit unasked
+            return "re-syncing a catalogue with its folder"
         build = self.channels.build.current
         if not working(build):
             return ""

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -104,18 +105,22 @@ class Manifest:
         return cls(**data)
 
 
-def origin_words(origin: dict[str, str], source: str | Path | None) -> str:
+def origin_words(origin: dict[str, str], source: str | Path | None, named: Mapping[str, str] | None = None) -> str:
     """What a stylist reads of a catalogue's model (``origin``: :attr:`Manifest.model_origin`;
-    ``source``: the catalogue's photo folder, resolved as imported): "built into the app", "trained
-    on this catalogue", "trained on another catalogue (<folder name>)", "adapted to “<name>”"; ""
-    when nothing is known. No file is touched (the source may be on a share that stops answering)."""
+    ``source``: the catalogue's photo folder, resolved as imported; ``named``: the catalogues there
+    are, source folder -> name): "built into the app", "trained on this catalogue", "trained on
+    “<the catalogue of that folder>”" (trial K read a folder's name that no catalogue had, after a
+    rename), else "trained on the photos in <folder>", "adapted to “<name>”"; "" when nothing is
+    known. No file is touched (the source may be on a share that stops answering)."""
     if origin.get("builtin"):
         return "built into the app"
     words = ""
     folder = origin.get("trained_on", "")
     if folder:
         here = source is not None and str(source) != "" and Path(folder) == Path(source)
-        words = "trained on this catalogue" if here else f"trained on another catalogue ({Path(folder).name})"
+        other = {str(Path(root)): name for root, name in (named or {}).items()}.get(str(Path(folder)))
+        words = ("trained on this catalogue" if here else f"trained on “{other}”" if other
+                 else f"trained on the photos in {folder}")
     adapted = origin.get("adapted_to", "")
     if adapted:
         words = f"{words}, adapted to “{adapted}”" if words else f"adapted to “{adapted}”"

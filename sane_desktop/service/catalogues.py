@@ -397,6 +397,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     for broken in listing.unreadable:
         found.append(CatalogueDetails(broken.name, broken.db_path.parent, "", 0, "", "", 0, "", False,
                                       damaged=broken.reason))
+    named = {info.root: info.name for info in listing.catalogues if info.root}  # "trained on “<catalogue>”"
     for info in listing.catalogues:
         folder = catalogues.folder(info.name)
         try:
@@ -406,7 +407,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, model_name, model_hash, vectors,
                                       indexed_at, info.builtin, photos_inside=_photos_inside(info.root, folder),
                                       source_found=_is_folder(info.root),
-                                      model_origin=origin_words(origin, info.root or None)))
+                                      model_origin=origin_words(origin, info.root or None, named)))
     return sorted(found, key=lambda entry: entry.name)
 
 
