@@ -766,3 +766,41 @@ def test_a_relist_never_cancels_a_pending_one_that_opens_a_catalogue(managed, qt
     finally:
         release.set()
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other", timeout=60000)
+
+
+def test_an_index_of_another_import_is_listed_as_out_of_date(world: Path) -> None:
+    """Trial K: a re-sync stopped by quitting left a catalogue whose folder was read again but not
+    indexed: no search could use it, and the manager listed it with its last "Indexed" time."""
+    from PIL import Image
+
+    from sane_desktop.service import building
+
+    [details] = service_on(world).catalogue_details()
+    assert not details.out_of_date
+    Image.new("RGB", (40, 60), (10, 220, 10)).save(world / "shop" / "tops" / "green.jpg")
+    database = world / "index" / "shop" / "catalogue.db"
+    building.import_folder(world / "shop", "shop", f"sqlite:///{database}")  # read again, not indexed
+    [details] = service_on(world).catalogue_details()
+    assert details.out_of_date and details.items == 7
+    service_on(world).index_folder(world / "shop", "shop")
+    [details] = service_on(world).catalogue_details()
+    assert not details.out_of_date
+
+
+@needs_qt
+def test_manager_says_an_index_is_out_of_date(managed, world: Path) -> None:  # type: ignore[no-untyped-def]
+    from PIL import Image
+
+    from sane_desktop.gui.catalogue_manager import OUT_OF_DATE_TIP
+    from sane_desktop.gui.screenshots import wait_until
+    from sane_desktop.service import building
+
+    _window, manager = managed
+    assert not cell(manager, "other", 4).endswith("out of date")
+    Image.new("RGB", (40, 60), (10, 220, 10)).save(world / "shop2" / "tops" / "green.jpg")
+    building.import_folder(world / "shop2", "other", f"sqlite:///{world / 'index' / 'other' / 'catalogue.db'}")
+    manager.refresh()
+    wait_until(lambda: cell(manager, "other", 4).endswith(" — out of date"), 60, "the out-of-date index said")
+    row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "other")
+    assert manager.table.item(row, 4).toolTip() == OUT_OF_DATE_TIP
+    assert not cell(manager, "shop", 4).endswith("out of date")

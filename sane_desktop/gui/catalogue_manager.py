@@ -29,6 +29,10 @@ if TYPE_CHECKING:
     from sane_desktop.service.values import IndexReport
 
 COLUMNS = ("Catalogue", "Items", "Source folder", "Model", "Indexed")
+# an index built from another import than the catalogue's database (trial K: a re-sync stopped by
+# quitting left one no search could use, listed with its last time and no word)
+OUT_OF_DATE_TIP = ("Out of date: the catalogue was read from its folder again since this index was built (or that "
+                   "run was stopped), so it cannot be searched until it is indexed again: Re-sync it.")
 
 
 def when(indexed_at: str) -> str:
@@ -149,11 +153,13 @@ class CatalogueManager(QDialog):
         self.details = details
         self.table.setRowCount(len(details))
         for row, entry in enumerate(details):
+            indexed = when(entry.indexed_at) + (" — out of date" if entry.out_of_date else "")
             cells = (entry.name, "damaged" if entry.damaged else str(entry.items), entry.source or "unknown",
-                     model_text(entry), when(entry.indexed_at))
+                     model_text(entry), indexed)
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(text)  # plain text: names and folders are data, never markup
-                cell.setToolTip(f"{text}: {entry.damaged}" if entry.damaged else model_tip(entry) if column == 3 else text)
+                cell.setToolTip(f"{text}: {entry.damaged}" if entry.damaged else model_tip(entry) if column == 3
+                                else OUT_OF_DATE_TIP if column == 4 and entry.out_of_date else text)
                 if column == 1:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, cell)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -236,7 +236,7 @@ class Catalogues:
                 broken.append(UnreadableCatalogue(folder.name, db, reason))
                 continue
             found.append(CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
-                                       self._builtin(record.root), record.uid))
+                                       self._builtin(record.root), record.uid, record.revision))
         return CatalogueListing(tuple(found), tuple(broken))
 
     def _builtin(self, root: str) -> bool:
@@ -281,7 +281,7 @@ class Catalogues:
             engine.dispose()
             raise NotFound(f"no catalogue named {name!r} in {db_url or db} (it holds {record.name!r})")
         info = CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
-                             self._builtin(record.root), record.uid)
+                             self._builtin(record.root), record.uid, record.revision)
         if db_url is not None:  # a shared (pgvector) catalogue: its manifest and model come from the server
             _sync_manifest(engine, name, folder)
         items = CatalogueItems(engine, record)
@@ -331,6 +331,7 @@ class CatalogueDetails:
     # where its model comes from in a stylist's words ("trained on this catalogue", "built into the
     # app", …; indexing.model.origin_words), "" when not known: a trial read only a file name and a hash
     model_origin: str = ""
+    out_of_date: bool = False  # its index was built from another import than its database's (IndexFacts.out_of_date)
 
 
 def _photos_inside(source: str, folder: Path) -> bool:
@@ -368,21 +369,44 @@ def index_model(folder: Path) -> tuple[str, str] | None:
     return None if manifest is None else (manifest.model_path, manifest.model_hash)
 
 
-def index_facts(folder: Path) -> tuple[str, str, int, str, dict[str, str]]:
-    """(model file name, model hash short, vector count, indexed-at, model origin) from ``folder``'s
-    index manifest; ("", "", 0, "", {}) without one. Raises StaleIndexError for an unreadable manifest."""
+@dataclass(frozen=True)
+class IndexFacts:
+    """What a catalogue's index manifest says for the manager (all empty without one): the model's
+    file name and the first 12 hex digits of its hash, the vectors, when it was written (ISO 8601),
+    where the model comes from, and the import revision and database token it was built from."""
+
+    model_name: str = ""
+    model_hash: str = ""
+    vectors: int = 0
+    indexed_at: str = ""
+    origin: dict[str, str] = field(default_factory=dict)
+    db_revision: int = 0
+    db_uid: str = ""
+
+    def out_of_date(self, info: CatalogueInfo) -> bool:
+        """Whether the index was built from another import of the catalogue than the one listed (its
+        folder re-synced or re-imported since, or that run stopped before its index: trial K's manager
+        listed a catalogue no search could use with its last "Indexed" time and no word)."""
+        if not self.model_name:
+            return False
+        return self.db_revision != info.revision or bool(self.db_uid and info.uid and self.db_uid != info.uid)
+
+
+def index_facts(folder: Path) -> IndexFacts:
+    """:class:`IndexFacts` from ``folder``'s index manifest (empty without one). Raises
+    StaleIndexError for an unreadable manifest."""
     import json
 
     from sane_desktop.retrieval.manifest import MANIFEST_NAME, read_index_manifest
 
     manifest = read_index_manifest(folder)
     if manifest is None:
-        return "", "", 0, "", {}
+        return IndexFacts()
     # Manifest() fills a missing created_at with "now": read the file itself so an old one says unknown
     raw = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
     indexed_at = str(raw.get("created_at", "")) if isinstance(raw, dict) else ""
-    return (Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
-            dict(manifest.model_origin))
+    return IndexFacts(Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
+                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid)
 
 
 def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
@@ -401,13 +425,15 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     for info in listing.catalogues:
         folder = catalogues.folder(info.name)
         try:
-            model_name, model_hash, vectors, indexed_at, origin = index_facts(folder)
+            facts = index_facts(folder)
         except (SaneError, OSError, ValueError):
-            model_name, model_hash, vectors, indexed_at, origin = "", "", 0, "", {}
-        found.append(CatalogueDetails(info.name, folder, info.root, info.items, model_name, model_hash, vectors,
-                                      indexed_at, info.builtin, photos_inside=_photos_inside(info.root, folder),
+            facts = IndexFacts()
+        found.append(CatalogueDetails(info.name, folder, info.root, info.items, facts.model_name, facts.model_hash,
+                                      facts.vectors, facts.indexed_at, info.builtin,
+                                      photos_inside=_photos_inside(info.root, folder),
                                       source_found=_is_folder(info.root),
-                                      model_origin=origin_words(origin, info.root or None, named)))
+                                      model_origin=origin_words(facts.origin, info.root or None, named),
+                                      out_of_date=facts.out_of_date(info)))
     return sorted(found, key=lambda entry: entry.name)
 
 

@@ -29,6 +29,7 @@ class CatalogueInfo:
     outfits: int
     builtin: bool = False  # the app's own demo catalogue: derived data, rebuilt without asking
     uid: str = ""  # the catalogue row's token (catalogues.uid): a database made anew has another
+    revision: int = 0  # its import revision as listed (an index built at another is out of date)
 
 
 @dataclass(frozen=True)
