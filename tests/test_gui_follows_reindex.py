@@ -338,6 +338,19 @@ def test_a_model_file_replaced_under_the_index_is_said_in_the_windows_words(worl
     client.shutdown()
 
 
+def made_anew_from_elsewhere(world: dict[str, Path], copy: Path) -> Path:
+    """As a terminal would: "demo" deleted, then a copy of its photos (at ``copy``) indexed under
+    its name — another database, whose item keys name other items. Returns the copy."""
+    shutil.copytree(world["source"], copy)
+    elsewhere = CatalogueService(world["index"], model=world["model"], device="cpu")
+    try:
+        elsewhere.delete_catalogue("demo")
+        elsewhere.index_folder(copy, "demo")
+    finally:
+        elsewhere.close()
+    return copy
+
+
 def test_a_catalogue_made_anew_from_elsewhere_is_opened_again_never_searched_by_old_keys(world, qtbot, make_window,  # type: ignore[no-untyped-def]
                                                                                          tmp_path) -> None:
     """Deleted and indexed again from another folder in a terminal while the window had it open: the
@@ -348,14 +361,7 @@ def test_a_catalogue_made_anew_from_elsewhere_is_opened_again_never_searched_by_
     build_outfit(window, 2)
     wait_results(window, 120)
     before = window.catalogue.uid
-    copy = tmp_path / "elsewhere"
-    shutil.copytree(world["source"], copy)
-    elsewhere = CatalogueService(world["index"], model=world["model"], device="cpu")
-    try:
-        elsewhere.delete_catalogue("demo")
-        elsewhere.index_folder(copy, "demo")
-    finally:
-        elsewhere.close()
+    copy = made_anew_from_elsewhere(world, tmp_path / "elsewhere")
     window.request_search()  # as the next change of the outfit or target would
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.uid != before
                     and window.browser_model.rowCount() > 0 and not window.channels.search.busy, timeout=60000)
@@ -364,14 +370,7 @@ def test_a_catalogue_made_anew_from_elsewhere_is_opened_again_never_searched_by_
     assert "Re-index" not in window.results.empty.text()
     # the same from the catalogue grid's next listing (a search typed in its box)
     before = window.catalogue.uid
-    again = tmp_path / "again"
-    shutil.copytree(world["source"], again)
-    elsewhere = CatalogueService(world["index"], model=world["model"], device="cpu")
-    try:
-        elsewhere.delete_catalogue("demo")
-        elsewhere.index_folder(again, "demo")
-    finally:
-        elsewhere.close()
+    again = made_anew_from_elsewhere(world, tmp_path / "again")
     window.request_items()
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.uid != before
                     and window.browser_model.rowCount() > 0, timeout=60000)
@@ -395,14 +394,7 @@ def test_the_service_refuses_old_keys_and_old_folders_of_a_catalogue_made_anew(w
         finally:
             elsewhere.close()
         assert service.search(outfit, k=3)
-        copy = tmp_path / "elsewhere"
-        shutil.copytree(world["source"], copy)
-        elsewhere = CatalogueService(world["index"], model=world["model"], device="cpu")
-        try:
-            elsewhere.delete_catalogue("demo")
-            elsewhere.index_folder(copy, "demo")
-        finally:
-            elsewhere.close()
+        copy = made_anew_from_elsewhere(world, tmp_path / "elsewhere")
         for call in (lambda: service.search(outfit, k=3), service.reindex):
             with pytest.raises(CatalogueRemade, match="made anew") as raised:
                 call()

@@ -34,6 +34,12 @@ def test_the_spaces_an_outfit_list_trains() -> None:
     assert load_checkpoint(demo_model_path()).unlearnt_spaces >= set(same_category_spaces(7))
 
 
+def top_and_shoe(catalogue):  # type: ignore[no-untyped-def]
+    """The closet's first top and first shoe (an outfit whose top no Tops result is compared with)."""
+    everything = catalogue.items.search()
+    return tuple(next(i for i in everything if i.category == name) for name in ("Tops", "Shoes"))
+
+
 @pytest.fixture(scope="module")
 def closet(tmp_path_factory: pytest.TempPathFactory) -> Path:
     base = tmp_path_factory.mktemp("unlearnt")
@@ -47,8 +53,7 @@ def closet(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_a_pair_in_an_unlearnt_space_adds_nothing_to_a_score_or_its_reason(closet: Path) -> None:
     catalogue = Catalogues(closet, device="cpu").open("closet")
     try:
-        everything = catalogue.items.search()
-        top, shoe = (next(i for i in everything if i.category == name) for name in ("Tops", "Shoes"))
+        top, shoe = top_and_shoe(catalogue)
         # a top alone, tops asked: no pair the model learnt, so no list scored as matches
         assert catalogue.search.search([top.pk], "Tops", k=5) == {"Tops": []}
         everywhere = catalogue.search.search([top.pk], "", k=5)
@@ -106,8 +111,7 @@ def test_an_item_not_compared_is_never_the_one_a_match_comes_most_from(closet: P
 
     catalogue = Catalogues(closet, device="cpu").open("closet")
     try:
-        everything = catalogue.items.search()
-        top, shoe = (next(i for i in everything if i.category == name) for name in ("Tops", "Shoes"))
+        top, shoe = top_and_shoe(catalogue)
         ranked = catalogue.search.search([top.pk, shoe.pk], "Tops", k=200)["Tops"]
         assert len(ranked) > 1
         for result in ranked:
@@ -162,8 +166,7 @@ def test_a_match_is_the_mean_over_the_outfit_items_compared_and_so_is_its_bound(
 
     catalogue = Catalogues(closet, device="cpu").open("closet")
     try:
-        everything = catalogue.items.search()
-        top, shoe = (next(i for i in everything if i.category == name) for name in ("Tops", "Shoes"))
+        top, shoe = top_and_shoe(catalogue)
         ranked = catalogue.search.search([top.pk, shoe.pk], "Tops", k=20)["Tops"]
         assert len(ranked) > 2
         for result in ranked:
