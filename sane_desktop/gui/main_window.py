@@ -773,9 +773,7 @@ class MainWindow(QMainWindow):
         click: the panel says what to do first (a trial read "click a result" over none)."""
         if self.explanation.update_data is not None or self.explanation.outfit_data is not None \
                 or self.channels.explain.busy:
-            self.channels.explain.discard()
-            if self._last_explained is not None:  # its tile's "explaining" mark goes with it (trial J)
-                self.results_model.set_explanation(self._last_explained, "")
+            self._discard_explanation()
             self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit." if pks
                                    else EMPTY_OUTFIT_WORDS)
         elif pks and self.explanation.status.text() == EMPTY_OUTFIT_WORDS:
@@ -791,11 +789,16 @@ class MainWindow(QMainWindow):
         waited 15-19 s behind it); the panel keeps what it has and says so. False when none runs."""
         if not self.channels.explain.busy:
             return False
+        self._discard_explanation()
+        self.explanation.stopped(why)
+        return True
+
+    def _discard_explanation(self) -> None:
+        """Drop the explanation task, and its tile's "explaining" mark with it (trial J saw the mark
+        outlive an outfit change)."""
         self.channels.explain.discard()
         if self._last_explained is not None:
             self.results_model.set_explanation(self._last_explained, "")
-        self.explanation.stopped(why)
-        return True
 
     def request_search(self) -> None:
         outfit = self.outfit_model.pks()
@@ -1058,15 +1061,21 @@ class MainWindow(QMainWindow):
             .on_done(lambda found: self._show_results(found.results, index_stamp=found.index_stamp)) \
             .on_failure(self._search_failed)
 
+    def _set_heading(self, markup: str, tip: str = "") -> None:
+        """The results' heading (our markup) and its tooltip (none unless given: a heading never keeps
+        another's)."""
+        if self._results_heading is not None:
+            set_rich(self._results_heading, markup)
+            self._results_heading.setToolTip(tip)
+
     def _show_similar_heading(self, item: ItemInfo | None) -> None:
         """The results' heading: "Visually similar items" for ``item``, else the compatible items';
         the line under it names the item and how they are ranked (trial G read the item's name twice,
         in the heading and in the line)."""
         self._similar_to = item
-        if self._results_heading is not None:
-            set_rich(self._results_heading, SIMILAR_HEADING if item is not None else COMPATIBLE_HEADING
-                     if self._has_outfits else ELSEWHERE_HEADING)
-            self._results_heading.setToolTip("" if item is not None or self._has_outfits else ELSEWHERE_HINT)
+        elsewhere = item is None and not self._has_outfits
+        self._set_heading(SIMILAR_HEADING if item is not None else ELSEWHERE_HEADING if elsewhere
+                          else COMPATIBLE_HEADING, ELSEWHERE_HINT if elsewhere else "")
         # the visible line under the heading (issue 18 finding: it was only in the status bar)
         self.results.set_similar_heading("" if item is None else
                                          f"Similar to “{item.title or item.item_id}” ({item.category}): "
@@ -1079,9 +1088,7 @@ class MainWindow(QMainWindow):
         """An outfit whose every item is of a category the model has no matches learnt for (a trial:
         one accessory): each result's score is how much it looks like the outfit, so the results are
         look-alikes whatever their own category, and the heading and line say so."""
-        if self._results_heading is not None:
-            set_rich(self._results_heading, LOOK_ALIKE_HEADING)
-            self._results_heading.setToolTip("")
+        self._set_heading(LOOK_ALIKE_HEADING)
         names = _listed(outfit_categories)
         self.results.set_similar_heading(
             f"No matches learnt for your {names}: look-alikes, not compatibility picks.",
@@ -1098,9 +1105,8 @@ class MainWindow(QMainWindow):
         line says those items count by looks (their share of every score is a visual similarity)."""
         lines, hints = [], []
         if general:
-            if self._results_heading is not None and set(shown) <= set(general):
-                set_rich(self._results_heading, LOOK_ALIKE_HEADING)
-                self._results_heading.setToolTip("")
+            if set(shown) <= set(general):
+                self._set_heading(LOOK_ALIKE_HEADING)
             names = _listed(general)
             these = "these" if set(shown) <= set(general) else "its items here" if len(general) == 1 else "their items here"
             # short enough to read whole in the results' column of a 1200-pixel window; the full sentence in its tooltip
