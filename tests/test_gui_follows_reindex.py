@@ -362,7 +362,14 @@ def test_a_catalogue_made_anew_from_elsewhere_is_opened_again_never_searched_by_
     wait_results(window, 120)
     before = window.catalogue.uid
     copy = made_anew_from_elsewhere(world, tmp_path / "elsewhere")
-    window.request_search()  # as the next change of the outfit or target would
+    # the next change of the outfit searches: an item of the old grid, double-clicked
+    row = next(r for r in range(window.browser_model.rowCount())
+               if window.browser_model.row(r).item.pk not in window.outfit_model.pks())
+    index = window.browser_model.index(row)
+    window.grid.scrollTo(index)
+    centre = window.grid.visualRect(index).center()
+    qtbot.mouseClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
+    qtbot.mouseDClick(window.grid.viewport(), Qt.MouseButton.LeftButton, pos=centre)
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.uid != before
                     and window.browser_model.rowCount() > 0 and not window.channels.search.busy, timeout=60000)
     assert all(copy in item.image_path.parents for item in window.browser_model.items())  # the new database's
@@ -371,10 +378,11 @@ def test_a_catalogue_made_anew_from_elsewhere_is_opened_again_never_searched_by_
     # the same from the catalogue grid's next listing (a search typed in its box)
     before = window.catalogue.uid
     again = made_anew_from_elsewhere(world, tmp_path / "again")
-    window.request_items()
+    qtbot.keyClicks(window.search_box, "a")  # a search typed in the grid's box lists the items again
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.uid != before
                     and window.browser_model.rowCount() > 0, timeout=60000)
     assert all(again in item.image_path.parents for item in window.browser_model.items())
+    assert window.search_box.text() == ""  # another database: its own search, as at a switch
     from PySide6.QtWidgets import QApplication, QMessageBox
 
     assert not [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]

@@ -187,17 +187,18 @@ def test_another_results_explanation_never_stands_for_a_pending_one(world, qtbot
             f"The explanation of {title} was stopped (you stopped it) before it began")
         assert "last one computed" not in window.explanation.status.text()
 
-        click(2)  # pending; then the outfit changes: the old results hide behind "Searching as soon as …"
-        pending = window.results_model.row(2).item.pk
-        window.add_to_outfit([second])
+        pending = click(2)  # pending; Ctrl+Enter adds it to the outfit: the old results hide behind "Searching …"
+        qtbot.keyClick(view, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)
+        qtbot.waitUntil(lambda: pending in window.outfit_model.pks(), timeout=5000)
         assert not window.results.showing_results()
         marks = {int(window.results_model.index(r).data(Role.ItemPk)): window.results_model.row(r).explanation_state
                  for r in range(window.results_model.rowCount())}
         assert marks.get(pending, "") == ""  # its "explaining" mark went with its explanation
         asked = window._last_explained
-        for key in (Qt.Key.Key_Right, Qt.Key.Key_Left):
-            qtbot.keyClick(window, key, Qt.KeyboardModifier.AltModifier)
-        window.explain_current()  # Ctrl+E
+        for key, modifier in ((Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier),
+                              (Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier),
+                              (Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)):
+            qtbot.keyClick(window, key, modifier)
         assert window._last_explained == asked and not window.channels.explain.busy  # nothing asked of hidden rows
     finally:
         release.set()
