@@ -73,9 +73,10 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_pa
         assert window.outfit_model.pks() == outfit
         wait_results(window, 60)
         assert all(pk not in outfit for pk in window.results_model.pks())
-        scores = [window.results_model.data(window.results_model.index(r), Role.Score)
-                  for r in range(window.results_model.rowCount())]
-        assert scores == sorted(scores, reverse=True)
+        # best match first: the mean over the outfit items each result was compared with (what its tile shows)
+        means = [window.results_model.row(r).score / window.results_model.row(r).compared()
+                 for r in range(window.results_model.rowCount())]
+        assert means == sorted(means, reverse=True)
         explain_first_result(window, 120)
     update = window.explanation.update_data
     assert update is not None and update.final and update.method == "rise"

@@ -299,31 +299,32 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     # hover a result with the mouse: the outfit tiles get their badges
     QTest.mouseMove(view.viewport(), view.visualRect(results.index(0)).center())
     outfit_model, outfit_view = window.outfit_model, window.outfit_panel.view
-    qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(0), Role.Highlight) is not None, timeout=10000)
     hovered = results.row(0)
+    compared_rows = [r for r in range(len(outfit)) if outfit_model.row(r).item.pk not in hovered.not_compared]
+    first = compared_rows[0]  # the outfit tiles below speak of it: one the result was compared with
+    qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(first), Role.Highlight) is not None, timeout=10000)
     delegate = outfit_view.itemDelegate()
     assert isinstance(delegate, ItemTileDelegate)
-    # a badge on each outfit item the result was compared with (none on one it was not)
-    badges = [delegate.badge_text(outfit_model.index(r)) for r in range(len(outfit))
-              if outfit_model.row(r).item.pk not in hovered.not_compared]
+    # a badge on each outfit item the result was compared with, none on one it was not
+    badges = [delegate.badge_text(outfit_model.index(r)) for r in compared_rows]
+    assert all(delegate.badge_text(outfit_model.index(r)) == "" for r in range(len(outfit)) if r not in compared_rows)
     assert all(re.fullmatch(r"[+−]\d{1,3}", badge) for badge in badges), badges  # no raw "+0.34"
     points = [int(badge.replace("−", "-")) for badge in badges]
     # the points add up to the result's match above "unrelated" (50), give or take their rounding
     assert abs(50 + sum(points) - match_percent(hovered.score or 0.0, hovered.compared())) <= len(points)
-    compared_rows = [r for r in range(len(outfit)) if outfit_model.row(r).item.pk not in hovered.not_compared]
     for r, badge in zip(compared_rows, badges):
         assert badge in painted_texts(outfit_view, r)
-    tip = shown_tooltip(qtbot, outfit_view, 0)
+    tip = shown_tooltip(qtbot, outfit_view, first)
     assert re.search(r"(Adds|Takes) \d+/100 (to|off) this result's match", tip) and "raw" not in tip
     assert "cosine" not in tip
     assert not re.search(r"[+−-]0\.\d\d", tip)
     # with the explanation's Details, the raw part of the score too
     window.explanation.set_details_shown(True)
-    share = outfit_model.data(outfit_model.index(0), Role.Highlight)
-    assert delegate.badge_text(outfit_model.index(0)) == f"{badges[0]} ({share:+.2f})"
-    assert f"{share:+.3f}" in shown_tooltip(qtbot, outfit_view, 0)
+    share = outfit_model.data(outfit_model.index(first), Role.Highlight)
+    assert delegate.badge_text(outfit_model.index(first)) == f"{badges[0]} ({share:+.2f})"
+    assert f"{share:+.3f}" in shown_tooltip(qtbot, outfit_view, first)
     window.explanation.set_details_shown(False)
-    assert delegate.badge_text(outfit_model.index(0)) == badges[0]
+    assert delegate.badge_text(outfit_model.index(first)) == badges[0]
 
 
 def test_two_loaders_decoding_one_photo_at_once_both_show_it(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -377,3 +378,22 @@ def test_a_result_tile_names_a_compared_outfit_item_as_its_driver(tmp_path: Path
     assert model.data(index, Role.Driver) == 11
     tip = model.data(index, Qt.ItemDataRole.ToolTipRole)
     assert "top contributing outfit item: <b>Black boots</b>" in tip and "Plain tee not compared" in tip
+
+
+def test_results_rank_by_the_match_they_show(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial L, "All categories": a bottom compared with both outfit items (cosines 0.48 each: raw sum
+    0.96, match 74) ranked above a shoe compared with one (0.92 alone, match 96), in "Best match"
+    order. The rank follows the match shown."""
+    from sane_desktop.gui.delegates import match_percent
+    from sane_desktop.service import SearchResult
+
+    path = photo(tmp_path / "r.png", "#e07020")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    bottom, shoe = (ItemInfo(pk, name, category, name, path, digest)
+                    for pk, name, category in ((1, "Skirt", "bottoms"), (2, "Boots", "shoes")))
+    model = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))
+    model.set_results([SearchResult(bottom, 0.96, {10: 0.48, 11: 0.48}),
+                       SearchResult(shoe, 0.92, {10: 0.92, 11: 0.0}, not_compared=frozenset({11}))])
+    shown = [(model.data(model.index(r), Role.Rank), match_percent(model.row(r).score or 0.0, model.row(r).compared()))
+             for r in range(model.rowCount())]
+    assert shown == [(1, 96), (2, 74)]

@@ -89,11 +89,14 @@ class ItemListModel(QAbstractListModel):
         self._set_rows([Row(item) for item in items])
 
     def set_results(self, results: list[SearchResult], look_alike: frozenset[str] = frozenset()) -> None:
-        """Results, ranked by score (best first; ties by key) and shown in :attr:`sort` order.
+        """Results, ranked by their 0–100 match (best first; ties by key) and shown in :attr:`sort` order.
         ``look_alike``: categories ranked by looks alone (the model learnt no matches for them):
         their scores are visual similarities, on another scale than a match, so they rank after
         every compatibility pick instead of among them."""
-        ranked = sorted(results, key=lambda r: (r.item.category in look_alike, -r.score, r.item.pk))
+        # by the match shown (the mean over the outfit items each was compared with): a list of several
+        # target categories mixes results compared with all outfit items and with some (trial L read
+        # #1 74 above #2 96 in "Best match" order, ranked by the raw sums)
+        ranked = sorted(results, key=lambda r: (r.item.category in look_alike, -r.score / r.compared(), r.item.pk))
         rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1, look_alike=r.item.category in look_alike,
                     not_compared=r.not_compared)
                 for number, r in enumerate(ranked)]
