@@ -94,7 +94,8 @@ def test_contributions_sum_to_the_score_and_highlight_the_outfit(window, qtbot) 
     hovered = model.index(0)
     window._result_hovered(hovered.data(Role.ItemPk))
     shares = [window.outfit_model.data(window.outfit_model.index(r), Role.Highlight) for r in range(3)]
-    assert shares == [hovered.data(Role.Contributions)[pk] for pk in outfit]
+    not_compared = model.row(0).not_compared  # an item not compared with it adds nothing: no share
+    assert shares == [None if pk in not_compared else hovered.data(Role.Contributions)[pk] for pk in outfit]
     assert [window.outfit_model.data(window.outfit_model.index(r), Role.OutfitPosition) for r in range(3)] == [0, 1, 2]
     window._result_hovered(None)
     assert window.outfit_model.data(window.outfit_model.index(0), Role.Highlight) is None
