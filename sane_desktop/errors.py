@@ -17,13 +17,58 @@ branch only on the few kinds below, each of which a person acts on differently::
 Every module raises one of these (or a subclass that names its own domain, such as
 ``catalogue.types.CatalogueError``), never a bare built-in, for a condition a user can cause.
 The exit codes of the CLI follow the kind (:data:`EXIT_CODES`).
+
+An error whose way out differs by front end carries it as a :class:`WayOut`: its ``problem`` says what
+went wrong, ``str()`` adds the command line's words, and a window says the way through its menus
+instead (``gui/text.window_message``): a trial read ``--replace`` in a window that has no such option.
 """
 
 from __future__ import annotations
 
+from enum import Enum
+
+
+class WayOut(Enum):
+    """What a person does about a failure, where each front end words it its own way. The value is
+    the command line's words (the core's messages are the command line's); the window's are in
+    ``gui/text.WINDOW_WAYS``, one for each member (a test holds it to that)."""
+
+    REPLACE_DAMAGED = ("index the catalogue's folder again with --replace (the damaged file is set aside), "
+                       "or delete the catalogue")
+    OTHER_NAME_OR_REPLACE = "give this folder another name (--name), or replace that catalogue (--replace)"
+    MAPPING_OR_REPLACE = ("give its mapping with --mapping FILE, or replace the catalogue on purpose "
+                          "(--replace; its items get new ids)")
+    PUT_MAPPING_BACK = "put it back, or give the mapping with --mapping FILE"
+    OTHER_INDEX_OR_REPLACE = "give this one another name or index folder, or replace that index (--replace)"
+    OTHER_INDEX_FOLDER = "choose another index folder, or replace it (--replace)"
+    REPLACE_OR_KEEP_BOTH = "index this one with --replace to rebuild it here, or with --index-dir to keep both"
+    MODEL_GONE = "put it back, or give --model FILE to index it with another"
+    OTHER_MODEL = "--model chooses another"  # a note's, not a failure's: the model kept is the catalogue's own
+    OTHER_INDEX_HOME = "choose another index home: --index-home or SANE_INDEX_HOME"
+    REBUILD = "re-index (index --rebuild when a plain re-index does not see it: it reads every photo again)"
+
+
+def with_way_out(problem: str, way_out: WayOut | None) -> str:
+    """``problem`` followed by ``way_out`` in the command line's words (the problem alone for None)."""
+    return f"{problem}: {way_out.value}" if way_out is not None else problem
+
+
+def with_way_out_clause(note: str | None, way_out: WayOut | None) -> str | None:
+    """A note (clauses joined by "; ") followed by ``way_out`` in the command line's words as its last clause."""
+    return note if note is None or way_out is None else f"{note}; {way_out.value}"
+
 
 class SaneError(Exception):
-    """Root of every error the app reports to a person: its message is the one line they see."""
+    """Root of every error the app reports to a person: its message is the one line they see.
+    ``way_out``: what to do, when each front end says it its own way (:class:`WayOut`); the message is
+    then ``problem`` followed by the command line's words, and ``problem`` stays readable alone."""
+
+    def __init__(self, *args: object, way_out: WayOut | None = None) -> None:
+        self.problem = str(args[0]) if args else ""
+        self.way_out = way_out
+        if way_out is not None:
+            args = (with_way_out(self.problem, way_out), *args[1:])
+        super().__init__(*args)  # pickled with its __dict__, so the problem and the way out cross processes
 
 
 class InputError(SaneError, ValueError):
@@ -54,16 +99,19 @@ class StaleIndexError(SaneError):
     ``reindex_helps`` is False where a re-index cannot mend it (the catalogue must be opened
     again, or the items are gone from it): a window offers its Re-index link by this, not by words."""
 
-    def __init__(self, message: str, *, reindex_helps: bool = True) -> None:
-        super().__init__(message)
+    def __init__(self, message: str, *, reindex_helps: bool = True, way_out: WayOut | None = None) -> None:
+        super().__init__(message, way_out=way_out)
         self.reindex_helps = reindex_helps
 
     def __reduce__(self) -> tuple[object, ...]:  # kept across processes (Exception pickles args only)
-        return _stale_index_error, (type(self), str(self), self.reindex_helps)
+        return _stale_index_error, (type(self), self.problem, self.reindex_helps, self.way_out)
 
 
-def _stale_index_error(kind: type[StaleIndexError], message: str, reindex_helps: bool) -> StaleIndexError:
-    return kind(message, reindex_helps=reindex_helps)
+def _stale_index_error(kind: type[StaleIndexError], problem: str, reindex_helps: bool,
+                       way_out: WayOut | None) -> StaleIndexError:
+    # a subclass may take no way out (explain_tasks.ResultsOutdated): passed only when there is one
+    return kind(problem, reindex_helps=reindex_helps, way_out=way_out) if way_out is not None else \
+        kind(problem, reindex_helps=reindex_helps)
 
 
 class NotIndexed(StaleIndexError):
@@ -77,24 +125,25 @@ class CatalogueRemade(StaleIndexError, NotFound):
     keys name other items now, and the catalogue as opened is not found any more. Opening it again
     mends it; a re-index of its old folder would not (``reindex_helps`` False)."""
 
-    def __init__(self, message: str, *, reindex_helps: bool = False) -> None:
-        super().__init__(message, reindex_helps=reindex_helps)
+    def __init__(self, message: str, *, reindex_helps: bool = False, way_out: WayOut | None = None) -> None:
+        super().__init__(message, reindex_helps=reindex_helps, way_out=way_out)
 
 
 class PhotoChanged(StaleIndexError):
     """An indexed item's photo at ``path`` changed since indexing (its content hash differs): a
     window says whose photo by it."""
 
-    def __init__(self, message: str, *, reindex_helps: bool = True, path: str = "") -> None:
-        super().__init__(message, reindex_helps=reindex_helps)
+    def __init__(self, message: str, *, reindex_helps: bool = True, path: str = "",
+                 way_out: WayOut | None = None) -> None:
+        super().__init__(message, reindex_helps=reindex_helps, way_out=way_out)
         self.path = path
 
     def __reduce__(self) -> tuple[object, ...]:  # kept across processes, its path too
-        return _photo_changed, (str(self), self.reindex_helps, self.path)
+        return _photo_changed, (self.problem, self.reindex_helps, self.path, self.way_out)
 
 
-def _photo_changed(message: str, reindex_helps: bool, path: str) -> PhotoChanged:
-    return PhotoChanged(message, reindex_helps=reindex_helps, path=path)
+def _photo_changed(problem: str, reindex_helps: bool, path: str, way_out: WayOut | None) -> PhotoChanged:
+    return PhotoChanged(problem, reindex_helps=reindex_helps, path=path, way_out=way_out)
 
 
 class ModelError(SaneError, ValueError):

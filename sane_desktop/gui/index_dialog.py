@@ -36,7 +36,7 @@ from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_f
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
 from sane_desktop.gui.text import (
-    error_markup, message_box, plain_label, plain_tooltip, set_plain, set_rich, window_words,
+    error_markup, message_box, note_words, plain_label, plain_tooltip, set_plain, set_rich,
 )
 from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage
 from sane_desktop.gui.train_dialog import REINDEX_LABELS
@@ -598,7 +598,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
                       for category, (target, how) in mapped.items() if how != "exact"]
         lines = ["Categories:", *categories] if categories else []
         if report.indexed.note:  # which model, and when it is another catalogue's or changed since
-            lines = [f"Model: {window_words(report.indexed.note)}.", *lines]
+            lines = [f"Model: {note_words(report.indexed.note, report.indexed.note_way_out)}.", *lines]
         poorly = report.imported.get("framing") or []
         if poorly:  # indexed as they are: a stylist may want a better photo of these
             lines += [f"Photos the model sees little of ({len(poorly)}, indexed as they are):",

@@ -43,7 +43,9 @@ from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
-from sane_desktop.gui.text import ElidedLabel, escape, message_box, plain_label, set_plain, set_rich, window_words
+from sane_desktop.gui.text import (
+    ElidedLabel, escape, message_box, note_words, plain_label, set_plain, set_rich, window_message, window_words,
+)
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
@@ -1375,7 +1377,8 @@ class MainWindow(QMainWindow):
         if self.explanation.status.error:
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
         if report.indexed.note:
-            self.statusBar().showMessage(f"Re-indexed: {window_words(report.indexed.note)}.", 30000)
+            self.statusBar().showMessage(f"Re-indexed: {note_words(report.indexed.note, report.indexed.note_way_out)}.",
+                                         30000)
         self.request_search()
 
     def start_demo(self, items: int = 120) -> None:
@@ -1567,7 +1570,7 @@ class MainWindow(QMainWindow):
                 except NotFound:  # an item no longer in the catalogue
                     gone += 1
                 except SaneError as error:
-                    refused.append(f"An image from disk left the outfit: {error}")
+                    refused.append(f"An image from disk left the outfit: {window_message(error)}")
             if gone:
                 refused.append(f"{gone} item(s) of the last outfit are no longer in the catalogue: left out")
             return items, refused

@@ -15,8 +15,8 @@ another cancels the old one *and disconnects it*, so a stale answer never reache
 handler compares ids.
 
 Errors are caught once, here: :class:`~sane_desktop.errors.Cancelled` ends a task as cancelled
-(silently), any other :class:`~sane_desktop.errors.SaneError` fails it with its message as-is (the
-one line a person acts on); any other exception is a bug: its traceback goes to the log and the
+(silently), any other :class:`~sane_desktop.errors.SaneError` fails it with its message in the
+window's words (:func:`~sane_desktop.gui.text.window_message`: the one line a person acts on); any other exception is a bug: its traceback goes to the log and the
 handle fails with "Something went wrong: … (details in the log)" (:func:`bug_message`).
 
 Why one dedicated ``QThread`` reading a queue, and not superqt: FAISS GPU resources and a CUDA model
@@ -43,6 +43,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, SignalInstance
 
 from sane_desktop.errors import Cancelled, SaneError
+from sane_desktop.gui.text import window_message
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +238,7 @@ class _WorkerThread(QThread, Generic[S]):
         except Cancelled:
             outcome = task.cancelled.emit
         except SaneError as error:
-            outcome = partial(task._fail, Failure(str(error), error))
+            outcome = partial(task._fail, Failure(window_message(error), error))  # in the window's words
         except Exception as error:  # a bug, not a condition a person caused: keep the traceback
             log.exception("background task %r failed", task.activity)
             outcome = partial(task._fail, Failure(bug_message(error)))

@@ -33,6 +33,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStyle, QStyleOptionFocusRect, QWidget
 
+from sane_desktop.errors import SaneError, WayOut
 from sane_desktop.gui.theme import error_colour, link_colour
 from sane_desktop.service.titles import ends_in_code
 
@@ -329,3 +330,41 @@ def window_words(message: str) -> str:
     for pattern, words in _WINDOW_STEPS:
         message = pattern.sub(words, message)
     return message
+
+
+INDEX_FOLDER = "File → Index catalogue folder…"
+MANAGE = "File → Manage catalogues…"
+# each way out of errors.WayOut through the window's own menus and questions, never a command-line option
+WINDOW_WAYS: dict[WayOut, str] = {
+    WayOut.REPLACE_DAMAGED: (f"index its folder again ({INDEX_FOLDER}), which offers to set the damaged file aside, "
+                             f"or delete the catalogue ({MANAGE})"),
+    WayOut.OTHER_NAME_OR_REPLACE: (f"index this folder under another name, or replace that catalogue ({INDEX_FOLDER} "
+                                   "asks before it replaces one)"),
+    WayOut.MAPPING_OR_REPLACE: (f"delete the catalogue ({MANAGE}) and index the folder again (its items get new "
+                                "ids); the window reads no mapping file, the index command in a terminal does"),
+    WayOut.PUT_MAPPING_BACK: "put the mapping file back, then re-sync the catalogue",
+    WayOut.OTHER_INDEX_OR_REPLACE: f"index this folder under another name ({INDEX_FOLDER})",
+    WayOut.OTHER_INDEX_FOLDER: f"index this folder under another name ({INDEX_FOLDER})",
+    WayOut.REPLACE_OR_KEEP_BOTH: (f"index its folder again under another name to keep both ({INDEX_FOLDER}), or "
+                                  f"delete this catalogue ({MANAGE}) and index its folder again"),
+    WayOut.MODEL_GONE: "put it back, or train a new one (File → Train model on this catalogue…)",
+    WayOut.OTHER_MODEL: "File → Train model on this catalogue… trains another",
+    WayOut.OTHER_INDEX_HOME: ("move that file away, or start the app with another index home "
+                              "(the SANE_INDEX_HOME setting)"),
+    WayOut.REBUILD: f"re-index it ({MANAGE} → Re-sync reads every photo again)",
+}
+
+
+def window_message(error: SaneError) -> str:
+    """What the window says of ``error``: its problem and its way out through the window's menus
+    (:data:`WINDOW_WAYS`) when it carries one, else its message in :func:`window_words` (a trial read
+    the command line's ``--replace`` in a window that has no such option)."""
+    if error.way_out is not None:
+        return f"{window_words(error.problem)}: {WINDOW_WAYS[error.way_out]}"
+    return window_words(str(error))
+
+
+def note_words(note: str | None, way_out: WayOut | None) -> str:
+    """An index run's note (its clauses joined by "; ") as the window says it, its way out last."""
+    words = window_words(note or "")
+    return f"{words}; {WINDOW_WAYS[way_out]}" if words and way_out is not None else words

@@ -202,14 +202,14 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
 
 def other_catalogue_row(manifest: Manifest, db_uid: str) -> str | None:
     """Why ``manifest``'s index is not of the catalogue row whose token is ``db_uid``, or None (also
-    when either recorded none: built or imported before tokens were kept). The reason says how to go
-    on, since indexing this one again under the folder may need ``--replace`` (a trial followed a bare
-    "re-index" into the refusal of :func:`other_database`)."""
+    when either recorded none: built or imported before tokens were kept). Where it is raised, the
+    way out is :attr:`~sane_desktop.errors.WayOut.REPLACE_OR_KEEP_BOTH`: indexing this one again under
+    the folder may need a replace (a trial followed a bare "re-index" into the refusal of
+    :func:`other_database`)."""
     if not db_uid or not manifest.db_uid or manifest.db_uid == db_uid:
         return None
     where = f" ({manifest.db_location})" if manifest.db_location else ""
-    return (f"built from another database's catalogue{where}, or one made anew since; index this one with "
-            "--replace to rebuild it here, or with --index-dir to keep both")
+    return f"built from another database's catalogue{where}, or one made anew since"
 
 
 def database_location(url: Any) -> str:

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError
+from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError, WayOut
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint, stored_content_hash
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
@@ -30,7 +30,7 @@ from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
 from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
-    Manifest, check, is_shared, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
+    Manifest, check, is_shared, other_catalogue_row, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
 )
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
@@ -130,6 +130,8 @@ class OutfitSearcher:
             # the index's own model file holds another model now: retrained or replaced in place (a trial
             # read only "built with another model" while the window said the file changed)
             reason = f"the model file {Path(manifest.model_path).name} holds another model now; {reason}"
+        if reason and uid and other_catalogue_row(manifest, uid) is not None:  # a plain re-index may be refused
+            raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
         on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())

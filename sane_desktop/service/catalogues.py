@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import NotFound, NotIndexed, SaneError, StaleIndexError
+from sane_desktop.errors import NotFound, NotIndexed, SaneError, StaleIndexError, WayOut
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import CatalogueInfo, CatalogueListing, UnreadableCatalogue
 from sane_desktop.store import browse
@@ -104,7 +104,7 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
                                   f"now {loaded[:12]}): re-index it")
         # its category map is the index's: another database's would compare the pairs in other spaces
         if engine is not None and (other := other_catalogue_row(manifest, find_catalogue(engine, name).uid)):
-            raise StaleIndexError(f"the index of {name!r} is out of date ({other})")
+            raise StaleIndexError(f"the index of {name!r} is out of date ({other})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
 
     return check
 
@@ -257,8 +257,8 @@ class Catalogues:
         db = self.folder(name) / DB_FILE
         if db_url is None and not db.is_file():
             if self.home.exists() and not self.home.is_dir():  # said, not "no catalogue named …" (a trial)
-                raise NotFound(f"the index home {self.home} is a file, not a folder: no catalogue can be there "
-                               "(choose another index home: --index-home or SANE_INDEX_HOME)")
+                raise NotFound(f"the index home {self.home} is a file, not a folder, so no catalogue can be there",
+                               way_out=WayOut.OTHER_INDEX_HOME)
             raise NotFound(f"no indexed catalogue named {name!r} under {self.home} (run `sane-desktop index` first)")
         if db_url is not None:
             from sqlalchemy.engine import make_url

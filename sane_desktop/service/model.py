@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from sane_desktop.catalogue.safepath import NotRegularFile, read_regular_file
-from sane_desktop.errors import ModelError, NotFound, PhotoChanged, PhotoGone, StaleIndexError
+from sane_desktop.errors import ModelError, NotFound, PhotoChanged, PhotoGone, StaleIndexError, WayOut
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.retrieval.category_map import GENERAL, target_of
@@ -120,8 +120,8 @@ class ModelContext:
         except OSError as error:
             raise NotFound(f"cannot read the image of {item.item_id} ({path}: {error.strerror})") from None
         if item.content_hash and hashlib.sha256(data).hexdigest() != item.content_hash:
-            raise PhotoChanged(f"{path} changed since the catalogue was indexed: re-index (index --rebuild "
-                               "when a plain re-index does not see it: it reads every photo again)", path=str(path))
+            raise PhotoChanged(f"{path} changed since the catalogue was indexed", path=str(path),
+                               way_out=WayOut.REBUILD)
         if item.content_hash:
             self._verified.add((path, item.content_hash))
         return data

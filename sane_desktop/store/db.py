@@ -37,7 +37,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from sane_desktop.errors import DAMAGED_WORDS, DamagedStoreError, SaneError, StoreError
+from sane_desktop.errors import DAMAGED_WORDS, DamagedStoreError, SaneError, StoreError, WayOut
 from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
 
@@ -160,9 +160,8 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
         return f"the catalogue database {where} is read-only ({why}): it can be searched but not changed"
     if primary == _SQLITE_FULL or "disk is full" in lowered or sqlstate.startswith("53"):
         return f"the disk holding the catalogue database {where} is full (free some space, then try again)"
-    if is_damage(error):
-        return (f"{where} {DAMAGED_WORDS} ({detail}): index the catalogue's folder "
-                "again with --replace (the damaged file is set aside), or delete the catalogue")
+    if is_damage(error):  # the way out is the front end's to say (WayOut.REPLACE_DAMAGED)
+        return f"{where} {DAMAGED_WORDS} ({detail})"
     if ("no such table" in lowered or "no such column" in lowered or "has no column named" in lowered
             or sqlstate in ("42P01", "42703")):
         return (f"the catalogue database {where} was made by another version of sane-desktop ({detail}): "
@@ -194,9 +193,11 @@ def _error_handler(where: str, read_only_reason: str, busy_timeout: float) -> Ca
         # must stay (a KeyboardInterrupt or our own Cancelled pass untouched too)
         if not isinstance(original, Exception) or context.sqlalchemy_exception is None:
             return
-        kind = DamagedStoreError if is_damage(original) else StoreError
+        damaged = is_damage(original)
+        kind = DamagedStoreError if damaged else StoreError
         raise kind(describe_database_error(original, where, read_only_reason=read_only_reason,
-                                           busy_timeout=busy_timeout)) from original
+                                           busy_timeout=busy_timeout),
+                   way_out=WayOut.REPLACE_DAMAGED if damaged else None) from original
     return handle_error
 
 

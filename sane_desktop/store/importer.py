@@ -29,7 +29,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, update
 
-from sane_desktop.errors import DamagedStoreError, InputError, NotFound, StoreError
+from sane_desktop.errors import DamagedStoreError, InputError, NotFound, StoreError, WayOut
 from sane_desktop.catalogue.framing import framing_problem
 from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.sources import metadata_sources
@@ -280,16 +280,15 @@ def source_conflict(name: str, stored_root: str | None, root: Path | str) -> Inp
     ``stored_root`` (None: a new name, no conflict)."""
     if stored_root is None or same_folder(stored_root, root):
         return None
-    return InputError(f"catalogue {name!r} was built from {stored_root}, not {Path(root)}: give this folder "
-                      f"another name (--name), or replace that catalogue (--replace)")
+    return InputError(f"catalogue {name!r} was built from {stored_root}, not {Path(root)}",
+                      way_out=WayOut.OTHER_NAME_OR_REPLACE)
 
 
 def format_conflict(name: str, stored_format: str, root: Path | str, now: str) -> InputError:
     """The error for re-importing catalogue ``name``, stored as ``stored_format``, from ``root``
     that now reads as ``now``."""
     return InputError(f"catalogue {name!r} was imported as a {stored_format} catalogue, but {Path(root)} now reads "
-                      f"as a {now} catalogue: give its mapping with --mapping FILE, or replace the catalogue "
-                      f"on purpose (--replace; its items get new ids)")
+                      f"as a {now} catalogue", way_out=WayOut.MAPPING_OR_REPLACE)
 
 
 class _New:
@@ -391,8 +390,8 @@ def _recorded_mapping_file(name: str, recorded: str) -> Path:
             pass
     except OSError as error:
         why = "which is gone" if not path.exists() else f"which cannot be read ({error.strerror or error})"
-        raise InputError(f"catalogue {name!r} was imported with the mapping {path}, {why}: put it back, or give "
-                         "the mapping with --mapping FILE") from None
+        raise InputError(f"catalogue {name!r} was imported with the mapping {path}, {why}",
+                         way_out=WayOut.PUT_MAPPING_BACK) from None
     return path
 
 

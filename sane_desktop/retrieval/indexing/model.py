@@ -7,6 +7,7 @@ from pathlib import Path
 
 import torch
 
+from sane_desktop.errors import WayOut
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, bundled_model_path, bundled_model_paths, load_checkpoint
 from sane_desktop.retrieval.manifest import read_index_manifest
@@ -22,6 +23,8 @@ class IndexModel:
     bundle: ModelBundle  # on ``device``
     device: torch.device
     note: str | None = None  # set when the bundled demo model stands in for a trained one
+    # what to do for another model, said by each front end (the catalogue's own model was taken)
+    note_way_out: WayOut | None = None
 
     @property
     def content_hash(self) -> str:
@@ -68,8 +71,7 @@ def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
         return RecordedModel(path, manifest.model_hash)
     if _shipped_with_the_app(path):
         return None
-    raise ModelError(f"the model this catalogue was indexed with, {path}, is missing: put it back, or give --model "
-                     "FILE to index it with another")
+    raise ModelError(f"the model this catalogue was indexed with, {path}, is missing", way_out=WayOut.MODEL_GONE)
 
 
 def _shipped_with_the_app(path: Path) -> bool:
@@ -85,9 +87,8 @@ def recorded_model_note(recorded: RecordedModel, loaded_hash: str) -> str:
     built with" for a file retrained in place)."""
     if recorded.content_hash and recorded.content_hash != loaded_hash:
         return (f"the model file {recorded.path} changed since this catalogue was indexed "
-                f"({recorded.content_hash[:12]}, now {loaded_hash[:12]}): re-indexed with the file as it is now; "
-                "--model chooses another")
-    return f"re-indexed with the model this catalogue was built with ({recorded.path}); --model chooses another"
+                f"({recorded.content_hash[:12]}, now {loaded_hash[:12]}): re-indexed with the file as it is now")
+    return f"re-indexed with the model this catalogue was built with ({recorded.path})"
 
 
 def trained_on(bundle: ModelBundle) -> str | None:
@@ -135,7 +136,7 @@ def load_index_model(model_path: Path | str | None, device: str | torch.device |
     Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` (a ModelError) for a missing,
     foreign or corrupt checkpoint.
     """
-    note = None
+    note, note_way_out = None, None
     own = model_path is None and recorded is not None  # the catalogue's own model, as its index names it
     if model_path is None and recorded is not None:
         model_path = recorded.path
@@ -145,10 +146,10 @@ def load_index_model(model_path: Path | str | None, device: str | torch.device |
     torch_device = pick_device(device)
     bundle = load_checkpoint(path, map_location=torch_device)
     if own and recorded is not None:  # said once the file is read: it may hold another model now
-        note = recorded_model_note(recorded, bundle.content_hash)
+        note, note_way_out = recorded_model_note(recorded, bundle.content_hash), WayOut.OTHER_MODEL
     elsewhere = trained_elsewhere(bundle, root) if not _shipped_with_the_app(path) else None
     if elsewhere is not None:
         note = elsewhere if note is None else f"{note}; {elsewhere}"
     if not bundle.matched_categories:  # trained without outfits: its type spaces were never fitted
         note = NO_MATCHES_NOTE if note is None else f"{note}; {NO_MATCHES_NOTE}"
-    return IndexModel(path, bundle, torch_device, note)
+    return IndexModel(path, bundle, torch_device, note, note_way_out)

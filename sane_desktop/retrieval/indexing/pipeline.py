@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from sqlalchemy import Engine
 
-from sane_desktop.errors import InputError, StaleIndexError
+from sane_desktop.errors import InputError, StaleIndexError, WayOut, with_way_out_clause
 from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.retrieval.indexing.build import BuiltIndexes, build_indexes, stored_suggestions
@@ -73,6 +73,7 @@ class IndexSummary:
     seconds: float
     images_per_second: float
     note: str | None = None
+    note_way_out: WayOut | None = None  # said after the note, in each front end's words
     cells_stored: bool = True  # per-cell outputs stored (else computed on demand: ``index --cells``)
     # general fallbacks worth mapping: category -> {"category": model category, "reason": why}
     suggestions: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -84,6 +85,7 @@ class IndexSummary:
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        data["note"] = with_way_out_clause(self.note, data.pop("note_way_out"))
         data["import_summary"] = self.import_summary.as_dict() if self.import_summary is not None else {}
         return data
 
@@ -171,8 +173,8 @@ def _refuse_other_database(index_dir: Path, name: str, location: str, previous: 
         return
     other = other_database(previous, location) if previous is not None and previous.catalogue == name else None
     if other is not None:
-        raise InputError(f"{index_dir} holds the index of catalogue {name!r} in another database ({other}): "
-                         "give this one another name or index folder, or replace that index (--replace)")
+        raise InputError(f"{index_dir} holds the index of catalogue {name!r} in another database ({other})",
+                         way_out=WayOut.OTHER_INDEX_OR_REPLACE)
 
 
 def index_store(
@@ -249,8 +251,8 @@ def index_store(
     except StaleIndexError as error:  # an unreadable manifest is what a re-index repairs
         previous, stale = None, str(error)
     if previous is not None and previous.catalogue != catalogue.name and not replace:
-        raise InputError(f"{index_dir} holds the index of catalogue {previous.catalogue!r}, not {catalogue.name!r}: "
-                         "choose another index folder, or replace it (--replace)")
+        raise InputError(f"{index_dir} holds the index of catalogue {previous.catalogue!r}, not {catalogue.name!r}",
+                         way_out=WayOut.OTHER_INDEX_FOLDER)
     if not replace:
         _refuse_other_database(index_dir, catalogue.name, database_location(engine.url), previous)
 
@@ -304,7 +306,7 @@ def index_store(
         model=str(model.path), model_hash=model.content_hash, device=str(model.device), index_dir=str(index_dir),
         seconds=round(time.perf_counter() - started, 3),
         images_per_second=round(stored.embedded / embed_seconds, 1) if stored.embedded and embed_seconds > 0 else 0.0,
-        note=model.note,
+        note=model.note, note_way_out=model.note_way_out,
         suggestions={name: {"category": s.target, "reason": s.reason} for name, s in built.suggestions.items()},
         cells_stored=store_cells,
     )
