@@ -51,16 +51,23 @@ def value_label(value: str, count: int) -> str:
     return f"{value} ({count})"
 
 
+def literal_ampersands(text: str) -> str:
+    """``text`` for a button or a group box title, which read "&" as a shortcut marker: trial M's
+    category "Tops & Tees" read "Tops _Tees" (an underlined space) in the Filters panel."""
+    return text.replace("&", "&&")
+
+
 ELLIPSIS = "…"
 
 
 class ValueBox(QCheckBox):
     """A value's check box, "value (count)" (its ``text()``, plain). Narrower than its text, it
     draws the value elided ("…") and the count whole, the full text in its tooltip; it never
-    shrinks below "… (count)", so the count is always read."""
+    shrinks below "… (count)", so the count is always read. ``label()`` is that text as read; Qt holds
+    it with each "&" doubled (:func:`literal_ampersands`)."""
 
     def __init__(self, value: str, count: int, parent: QWidget | None = None) -> None:
-        super().__init__(value_label(value, count), parent)
+        super().__init__(literal_ampersands(value_label(value, count)), parent)
         self.value, self.count = value, count
         # a check box will not shrink below its text (Minimum): this one may, down to minimumSizeHint
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
@@ -68,16 +75,20 @@ class ValueBox(QCheckBox):
     def set_count(self, count: int) -> None:
         """A new count for the same value (the tick and the focus stay)."""
         self.count = count
-        self.setText(value_label(self.value, count))
+        self.setText(literal_ampersands(value_label(self.value, count)))
         self.updateGeometry()
         self._update_tooltip()
 
+    def label(self) -> str:
+        """"value (count)" as a person reads it."""
+        return value_label(self.value, self.count)
+
     def shown_text(self) -> str:
-        """The text as drawn at the current width: whole, or the value elided and the count whole."""
+        """The text as read at the current width: whole, or the value elided and the count whole."""
         metrics = self.fontMetrics()
         room = self._text_room()
-        if metrics.horizontalAdvance(self.text()) <= room:
-            return self.text()
+        if metrics.horizontalAdvance(self.label()) <= room:
+            return self.label()
         count = f" ({self.count})"
         room -= metrics.horizontalAdvance(count)
         value = metrics.elidedText(self.value, Qt.TextElideMode.ElideRight, max(0, room))
@@ -87,14 +98,14 @@ class ValueBox(QCheckBox):
         hint = self.sizeHint()
         metrics = self.fontMetrics()
         shortest = metrics.horizontalAdvance(f"{ELLIPSIS} ({self.count})")
-        return QSize(min(hint.width(), hint.width() - metrics.horizontalAdvance(self.text()) + shortest), hint.height())
+        return QSize(min(hint.width(), hint.width() - metrics.horizontalAdvance(self.label()) + shortest), hint.height())
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
         # QCheckBox's own painting, with the text as shown at this width
         painter = QStylePainter(self)
         option = QStyleOptionButton()
         self.initStyleOption(option)
-        option.text = self.shown_text()
+        option.text = literal_ampersands(self.shown_text())
         painter.drawControl(QStyle.ControlElement.CE_CheckBox, option)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
@@ -107,7 +118,7 @@ class ValueBox(QCheckBox):
         return self.style().subElementRect(QStyle.SubElement.SE_CheckBoxContents, option, self).width()
 
     def _update_tooltip(self) -> None:
-        self.setToolTip(plain_tooltip(self.text()) if self.shown_text() != self.text() else "")
+        self.setToolTip(plain_tooltip(self.label()) if self.shown_text() != self.label() else "")
 
 
 class ValueGroup(QGroupBox):
@@ -115,7 +126,7 @@ class ValueGroup(QGroupBox):
     than widening the panel: its smallest width is that of its values."""
 
     def __init__(self, title: str, parent: QWidget | None = None) -> None:
-        super().__init__(title, parent)
+        super().__init__(literal_ampersands(title), parent)
         self.full_title = title
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
@@ -133,11 +144,11 @@ class ValueGroup(QGroupBox):
         self.initStyleOption(option)
         label = self.style().subControlRect(QStyle.ComplexControl.CC_GroupBox, option,
                                             QStyle.SubControl.SC_GroupBoxLabel, self)
-        padding = max(0, label.width() - self.fontMetrics().horizontalAdvance(self.title()))
+        padding = max(0, label.width() - self.fontMetrics().horizontalAdvance(self.title().replace("&&", "&")))
         room = max(0, self.width() - max(0, label.left()) - padding)
         shown = self.fontMetrics().elidedText(self.full_title, Qt.TextElideMode.ElideRight, room)
-        if shown != self.title():
-            self.setTitle(shown)
+        if literal_ampersands(shown) != self.title():
+            self.setTitle(literal_ampersands(shown))
             self.setToolTip(plain_tooltip(self.full_title) if shown != self.full_title else "")
 
 
