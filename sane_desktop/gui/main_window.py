@@ -1047,8 +1047,10 @@ class MainWindow(QMainWindow):
 
     def find_similar(self, pk: int) -> None:
         """Show the items that look most like item ``pk`` (cosine of the general embeddings) in the
-        results, for the results' target category, under a heading that says so; a click explains
-        one in that same general space. The next outfit search brings the compatible items back."""
+        results, of the item's own category, under a heading that says so; a click explains one in
+        that same general space. The next outfit search brings the compatible items back. Not the
+        results' target: trial M's "Find visually similar" on a knit top, with the results showing
+        shoes, listed shoes (and with "All categories", a skirt and sandals before any top)."""
         item = next(iter(self.items_by_pk([pk])), None)
         if item is None or self.catalogue is None:
             return
@@ -1056,7 +1058,9 @@ class MainWindow(QMainWindow):
         self._show_similar_heading(item)
         self.results_model.outfit_titles = {item.pk: item.title}
         self.results.show_message("Searching…")
-        target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
+        # its own category when that is a target here (an image from disk may carry none that is)
+        target = item.category if self.results.target.findData(item.category) >= 0 else ""
+        k = int(self.settings.get("results_per_category"))
         item_filter = self._results_filter()
         self.channels.search.start(lambda service, state: _similar_search(
             service, pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
@@ -1249,7 +1253,10 @@ class MainWindow(QMainWindow):
             return
         if add:
             self.add_to_outfit([pk])
-        else:
+        else:  # the look-alikes are listed in the window: the dialog no longer stands in front of them
+            if self.detail_view is not None:
+                self.detail_view.hide()
+            self.activateWindow()
             self.find_similar(pk)
 
     def show_catalogue_manager(self) -> CatalogueManager:
