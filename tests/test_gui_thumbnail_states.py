@@ -397,3 +397,52 @@ def test_results_rank_by_the_match_they_show(tmp_path: Path, qtbot) -> None:  # 
     shown = [(model.data(model.index(r), Role.Rank), match_percent(model.row(r).score or 0.0, model.row(r).compared()))
              for r in range(model.rowCount())]
     assert shown == [(1, 96), (2, 74)]
+
+
+def test_an_outfit_items_photo_replaced_since_indexing_is_said_and_shown(  # type: ignore[no-untyped-def]
+        world, items, restore, make_window, qtbot) -> None:
+    # trial M: a sandal's file overwritten with a skirt; the window searched and explained with the
+    # sandal as indexed, the outfit strip kept the sandal, and nothing said so (query did)
+    from gui_helpers import click_link
+
+    window = make_window(world, size=SIZE)
+    outfit = build_outfit(window, 2)
+    wait_results(window, 60)
+    note = window.results.filter_note
+    assert "replaced since the catalogue was indexed" not in note.text()
+    by_pk = {item.pk: item for item in items}
+    changed, other = by_pk[outfit[0]], next(item for item in items if item.pk not in outfit)
+    changed.image_path.write_bytes(other.image_path.read_bytes())  # the skirt's bytes under the sandal's name
+    window.request_search()
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: "replaced since the catalogue was indexed" in note.text() and note.isVisible(), timeout=10000)
+    assert f"“{changed.title}”" in note.text() and "these matches use the photo as indexed" in note.text()
+    # the outfit strip shows the file's state, not the picture it loaded before
+    qtbot.waitUntil(lambda: window.thumbnails.state(changed.image_path, changed.content_hash) == CHANGED, timeout=10000)
+    row = next(r for r in range(window.outfit_model.rowCount()) if window.outfit_model.row(r).item.pk == changed.pk)
+    assert "Photo changed" in window.outfit_model.data(window.outfit_model.index(row), Qt.ItemDataRole.ToolTipRole)
+    # deleted instead: said too
+    changed.image_path.unlink()
+    window.request_search()
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: "is no longer in the catalogue folder" in note.text(), timeout=10000)
+    # put back and searched again: nothing to say
+    changed.image_path.write_bytes(restore[changed.image_path])
+    window.request_search()
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: "catalogue was indexed" not in note.text() and "no longer" not in note.text(), timeout=10000)
+    # its link re-indexes the catalogue (the photo as it is now), after which the line goes
+    changed.image_path.write_bytes(other.image_path.read_bytes())
+    window.request_search()
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: "Re-index now" in note.text() and note.isVisible(), timeout=10000)
+    click_link(qtbot, note)
+    qtbot.waitUntil(lambda: "catalogue was indexed" not in note.text() and bool(window._results), timeout=120000)
+    wait_results(window, 60)
+    # the module's catalogue as it was: its photo back and indexed again
+    changed.image_path.write_bytes(restore[changed.image_path])
+    started = window.channels.build.started
+    window.reindex_catalogue()
+    qtbot.waitUntil(lambda: window.channels.build.started > started and not window.channels.build.busy, timeout=120000)
+    wait_results(window, 60)
+    assert "catalogue was indexed" not in note.text()

@@ -51,6 +51,7 @@ from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
+from sane_desktop.service.items import photos_changed
 from sane_desktop.service.titles import counted
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
@@ -111,6 +112,9 @@ class OutfitResults:
     outfit_categories: tuple[str, ...] = ()  # the outfit items' categories as the catalogue records them now
     # empty lists the model cannot rank: no outfit item's pair with them is in a space it learnt
     not_ranked: tuple[str, ...] = ()
+    # outfit items whose photo file is gone ("gone") or holds another photo ("replaced") since indexing:
+    # every score still uses the photo as indexed (service.items.photos_changed)
+    outfit_photos_changed: tuple[tuple[int, str], ...] = ()
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
@@ -139,10 +143,14 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     stamp = service.index_stamp()  # before searching: an index rebuilt meanwhile reads as moved on
     results = search.search(outfit, target, k, should_stop, item_filter)
     not_ranked = tuple(search.not_ranked(outfit, [category for category, found in results.items() if not found]))
+    pk_of = {info.item_id: info.pk for info in infos}
+    changed = tuple((pk_of[entry["item_id"]], entry["why"])
+                    for entry in photos_changed([info for info in infos if info.pk >= 0]))
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in categories if search.is_general(category)), revision,
-                         index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked)
+                         index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked,
+                         outfit_photos_changed=changed)
 
 
 def _similar_search(service: CatalogueService, pk: int, target: str, k: int, should_stop: Callable[[], bool],
@@ -279,6 +287,7 @@ class MainWindow(QMainWindow):
         self.device = "…"
         self._items: dict[int, ItemInfo] = {}
         self._results: dict[int, SearchResult] = {}
+        self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
         self._last_explained: int | None = None
 
@@ -807,6 +816,7 @@ class MainWindow(QMainWindow):
         self._cancel_tiles()  # explanations of the old outfit's results are no longer wanted
         self.stop_explanation("a new list was asked for")  # the list first: it waits for the one worker
         self._show_similar_heading(None)
+        self._outfit_photos = {}  # until this search says again
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         if not outfit:
             self.channels.search.discard()
@@ -1173,6 +1183,8 @@ class MainWindow(QMainWindow):
             self.clear_filters()
         elif link == "compatible":
             self.request_search()
+        elif link == "reindex":  # an outfit item's photo changed since indexing
+            self.reindex_catalogue()
 
     def _threshold_changed(self, value: int) -> None:
         self.settings.set("min_match", value)
@@ -1191,6 +1203,8 @@ class MainWindow(QMainWindow):
         (the outfit, and so the explanation, is the same) and this line says so; a shown one keeps
         its chip's state."""
         parts = []
+        if self._outfit_photos and self._similar_to is None:
+            parts.append(self._outfit_photos_words())
         if self._similar_to is not None and self.outfit_model.pks():  # the way back (a trial found none)
             parts.append("<a href='compatible'>Back to the items that complete your outfit</a>")
         ticks, bound = self.filters.describe(), self.results.threshold.value()
@@ -1207,6 +1221,24 @@ class MainWindow(QMainWindow):
                 parts.append(f"The explanation on the right is of “{escape(title)}”, which is not among the results "
                              "shown (the outfit is the same).")
         self.results.set_filter_note("<br>".join(parts))
+
+    def _outfit_photos_words(self) -> str:
+        """The line saying which outfit items' photos changed since indexing (the command line's
+        ``query`` said so, the window did not: trial M searched and explained with a sandal whose file
+        held a skirt, without a word), with the way to search them as they are now."""
+        titles = {item.pk: item.title or item.item_id for item in self.outfit_model.items()}
+        replaced = [titles.get(pk, "?") for pk, why in self._outfit_photos.items() if why == "replaced"]
+        gone = [titles.get(pk, "?") for pk, why in self._outfit_photos.items() if why != "replaced"]
+        lines = []
+        if replaced:
+            names = ", ".join(f"“{escape(t)}”" for t in replaced)
+            lines.append(f"The photo of {names} was replaced since the catalogue was indexed: these matches use "
+                         "the photo as indexed.")
+        if gone:
+            names = ", ".join(f"“{escape(t)}”" for t in gone)
+            lines.append(f"The photo of {names} is no longer in the catalogue folder: these matches use the photo "
+                         "as indexed.")
+        return " ".join(lines) + " <a href='reindex'>Re-index now</a> to match the photos as they are."
 
     def explanation_title(self) -> str:
         """The title of the result the explanation panel is about ("" when unknown)."""
@@ -1623,6 +1655,8 @@ class MainWindow(QMainWindow):
             self._outfit_items_gone(found.gone, found.revision)
             return
         self._catalogue_seen(found.revision)
+        self._outfit_photos = dict(found.outfit_photos_changed)  # said under the results (_note_results)
+        self.outfit_model.recheck_photos()  # the outfit strip shows a replaced or deleted photo as such
         results, general, outfit_by_looks = found.results, found.general, found.outfit_by_looks
         shown = [category for category, listed in results.items() if listed]
         outfit_categories = set(found.outfit_categories) or {item.category for item in self.outfit_model.items()}

@@ -88,6 +88,14 @@ class ItemListModel(QAbstractListModel):
     def set_items(self, items: list[ItemInfo]) -> None:
         self._set_rows([Row(item) for item in items])
 
+    def recheck_photos(self) -> None:
+        """Look again at the shown rows' photo files when next painted (now): one deleted or replaced
+        since shows its state instead of the picture loaded before (trial M's outfit kept showing a
+        sandal whose file held a skirt by then)."""
+        if self._rows:
+            self.thumbnails.recheck((row.item.image_path, row.item.content_hash) for row in self._rows)
+            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
+
     def set_results(self, results: list[SearchResult], look_alike: frozenset[str] = frozenset()) -> None:
         """Results, ranked by their 0–100 match (best first; ties by key) and shown in :attr:`sort` order.
         ``look_alike``: categories ranked by looks alone (the model learnt no matches for them):
