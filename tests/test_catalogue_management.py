@@ -561,6 +561,33 @@ def test_manager_lists_a_damaged_catalogue_and_deletes_it(managed, world: Path, 
 
 
 @needs_qt
+@needs_qt
+def test_a_resync_that_takes_an_outfit_item_out_says_which(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # trial M: an outfit item's photo moved out of the folder, then Re-sync: it left the outfit without a word
+    from PySide6.QtWidgets import QMessageBox
+
+    window, manager = managed
+    items = window.browser_model.items()
+    outfit = [next(i for i in items if i.category == "tops"), next(i for i in items if i.category == "shoes")]
+    window.add_to_outfit([item.pk for item in outfit])
+    qtbot.waitUntil(lambda: window.outfit_model.rowCount() == 2, timeout=10000)
+    from sane_desktop.gui.screenshots import wait_results
+
+    wait_results(window, 60)
+    moved = outfit[1]
+    moved.image_path.rename(world / moved.image_path.name)  # out of the catalogue folder
+    # re-synced (here by a terminal's service, so that no search of the window finds it gone first: the
+    # trial's window opened the catalogue again before any search), then the manager's word reaches the window
+    assert service_on(world).resync_catalogue("shop").items == 5
+    manager.changed.emit("shop", "shop")
+    qtbot.waitUntil(lambda: window.outfit_model.pks() == [outfit[0].pk], timeout=60000)
+    words = f"1 item of your outfit is no longer in the catalogue (a re-import removed it): “{moved.title}” is left out."
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith(words), timeout=10000)
+    shown = [box for box in window.findChildren(QMessageBox) if box.isVisible() and box.text() == words]
+    assert shown, [box.text() for box in window.findChildren(QMessageBox)]
+    shown[0].close()
+
+
 def test_resync_of_the_open_catalogue_keeps_the_chosen_categories(managed, qtbot) -> None:  # type: ignore[no-untyped-def]
     # a trial: a re-sync put the results' target back to "All categories"
     from gui_helpers import choose_target

@@ -1537,6 +1537,8 @@ class MainWindow(QMainWindow):
             self.browser_empty.setVisible(True)
             if self.detail_view is not None:
                 self.detail_view.close()
+        # the outfit's titles, for words on items a re-sync of this catalogue took out (keys only come back)
+        titles = {} if other else {item.pk: item.title or item.item_id for item in self.outfit_model.items()}
         self._items.clear()
         self._results.clear()
         self._remember_outfit = False  # the next outfit is this catalogue's: emptied, then brought back
@@ -1545,7 +1547,7 @@ class MainWindow(QMainWindow):
         self.outfit_panel.clear()
         self.request_items()
         if not shared:
-            self._restore_outfit(opened.info.name)
+            self._restore_outfit(opened.info.name, titles)
         else:
             self._remember_outfit = True
 
@@ -1572,10 +1574,12 @@ class MainWindow(QMainWindow):
         self.category_filter.blockSignals(False)
         self.results.set_categories(categories, keep=target)
 
-    def _restore_outfit(self, name: str) -> None:
+    def _restore_outfit(self, name: str, titles: dict[int, str] | None = None) -> None:
         """Bring back the outfit last built in catalogue ``name``, in its order: its items still
         there (a re-index keeps item keys stable), and its images from disk embedded again (one that
-        changed or went since is left out, and the status bar says why)."""
+        changed or went since is left out, and the status bar says why). An item no longer in the
+        catalogue is named by ``titles`` (key -> title, as the window showed it) when it is left out:
+        trial M's moved sandal left the outfit after a Re-sync without a word."""
         saved = self._outfits.get(name)
         kept_for = self._outfit_uids.pop(name, None)
         if saved and kept_for is not None and self.catalogue is not None and kept_for != self.catalogue.uid:
@@ -1589,14 +1593,17 @@ class MainWindow(QMainWindow):
             self._remember_outfit = True
             return
 
-        def restore(service: CatalogueService, _state: object) -> tuple[list[ItemInfo], list[str]]:
+        def restore(service: CatalogueService, _state: object) -> tuple[list[ItemInfo], list[str], list[int]]:
             from sane_desktop.errors import NotFound, SaneError
 
             found = {item.pk: item for item in service.item_infos([e for e in saved if isinstance(e, int)])}
-            items, refused, gone = [], [], 0
+            items, refused, gone, gone_keys = [], [], 0, []
             for entry in saved:
                 if isinstance(entry, int):
-                    items += [found[entry]] if entry in found else []
+                    if entry in found:
+                        items.append(found[entry])
+                    else:  # a re-import (a Re-sync) took it out of the catalogue
+                        gone_keys.append(entry)
                     continue
                 try:
                     if isinstance(entry, dict) and "id" in entry:  # remembered from an earlier run
@@ -1612,23 +1619,31 @@ class MainWindow(QMainWindow):
                     refused.append(f"An image from disk left the outfit: {window_message(error)}")
             if gone:
                 refused.append(f"{gone} item(s) of the last outfit are no longer in the catalogue: left out")
-            return items, refused
+            return items, refused, gone_keys
 
         def failed(message: str) -> None:
             self._remember_outfit = True
             self._report_error(message)
 
+        known = dict(titles or {})
         self.channels.outfit.start(restore, "Restoring the outfit…") \
-            .on_done(self._outfit_restored).on_failed(failed)
+            .on_done(lambda restored: self._outfit_restored(restored, known)).on_failed(failed)
 
-    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str]]) -> None:
-        items, refused = restored
+    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int]], titles: dict[int, str]) -> None:
+        items, refused, gone = restored
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})
         self.outfit_panel.add_items(items)  # remembered through its change, when any came back
         if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
             remember(self.settings, self.catalogue, [])
-        if refused:
+        if gone:  # said as a search that finds them gone says it (_outfit_items_gone)
+            named = [f"“{titles[pk]}”" for pk in gone if pk in titles]
+            count = len(gone)
+            text = f"{counted(count, 'item')} of your outfit {no_longer_in_catalogue(count)}"
+            text += f": {_listed(named)} {'is' if len(named) == 1 else 'are'} left out." if named else ": left out."
+            self.statusBar().showMessage(" ".join([text, *refused[:1]]), 15000)
+            message_box(self, "Outfit", text, QMessageBox.Icon.Information)
+        elif refused:
             self.statusBar().showMessage(refused[0], 15000)
 
     def _show_items(self, items: list[ItemInfo], asked: tuple[str, ...] = ()) -> None:
