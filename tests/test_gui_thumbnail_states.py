@@ -446,3 +446,23 @@ def test_an_outfit_items_photo_replaced_since_indexing_is_said_and_shown(  # typ
     qtbot.waitUntil(lambda: window.channels.build.started > started and not window.channels.build.busy, timeout=120000)
     wait_results(window, 60)
     assert "catalogue was indexed" not in note.text()
+
+
+def test_an_outfit_item_not_compared_has_no_bar_on_the_tile(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # trial M: "Ida not compared" in the tooltip, yet a bar 60 % as tall as the +0.73 one (a part of 0
+    # drawn as the middle of [-1, 1])
+    from sane_desktop.gui.delegates import contribution_bars
+    from sane_desktop.service import SearchResult
+
+    path = photo(tmp_path / "r.png", "#e07020")
+    dress = ItemInfo(1, "Royal wedding", "dresses", "Royal wedding", path, hashlib.sha256(path.read_bytes()).hexdigest())
+    model = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))
+    model.set_results([SearchResult(dress, 0.997, {10: 0.0, 11: 0.263, 12: 0.734}, not_compared=frozenset({10}))])
+    index = model.index(0)
+    assert index.data(Role.NotCompared) == frozenset({10})
+    bars = contribution_bars(index.data(Role.Contributions), index.data(Role.NotCompared), QRect(200, 10, 0, 20))
+    assert [pk for pk, _slot, _bar in bars] == [10, 11, 12]
+    assert bars[0][2] is None  # a slot kept in the outfit item's colour position, no bar
+    heights = [bar.height() for _pk, _slot, bar in bars[1:] if bar is not None]
+    assert heights == sorted(heights) and heights[0] > 10 and heights[1] <= 20  # +0.263 below +0.734
+    assert all(slot.width() == 7 and slot.right() < 200 for _pk, slot, _bar in bars)

@@ -12,7 +12,7 @@ checks each against its background in both themes)."""
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
@@ -115,6 +115,25 @@ def text_colour_pairs(palette: QPalette) -> dict[str, tuple[QColor, QColor]]:
     for position, name in enumerate(OUTFIT_COLOURS):
         pairs[f"share label on outfit colour {name}"] = (readable_text(outfit_colour(position)), outfit_colour(position))
     return pairs
+
+
+def contribution_bars(contributions: dict[int, float], not_compared: Collection[int],
+                      anchor: QRect) -> list[tuple[int, QRect, QRect | None]]:
+    """(outfit item key, its slot, its bar) for each of a result's ``contributions`` (cosines), the
+    slots 7 px wide side by side ending at ``anchor``'s left, as tall as ``anchor``; a bar's height is
+    the cosine mapped from [-1, 1] onto the slot. An item in ``not_compared`` has no bar (None): trial M
+    read a bar 60 % as tall as a +0.73 one for an item the tooltip called "not compared"."""
+    width, gap, height = 7, 2, anchor.height()
+    left = anchor.left() - len(contributions) * (width + gap)
+    bars: list[tuple[int, QRect, QRect | None]] = []
+    for position, (pk, value) in enumerate(contributions.items()):
+        slot = QRect(left + position * (width + gap), anchor.top(), width, height)
+        if pk in not_compared:
+            bars.append((pk, slot, None))
+            continue
+        bar_height = max(1, round(height * max(0.0, min(1.0, (float(value) + 1) / 2))))
+        bars.append((pk, slot, QRect(slot.left(), anchor.top() + height - bar_height, width, bar_height)))
+    return bars
 
 
 class ItemTileDelegate(QStyledItemDelegate):
@@ -372,24 +391,28 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.drawRoundedRect(QRect(bar.left(), bar.top(), int(bar.width() * match / 100), bar.height()), 3, 3)
 
     def _paint_contributions(self, painter: QPainter, index: Index, anchor: QRect) -> int:
-        """One small vertical bar per outfit item, right-aligned at ``anchor``: height = its cosine
-        mapped from [-1, 1]; the strongest (the explained pair) has a frame. Returns the width used."""
+        """One small vertical bar per outfit item, right-aligned at ``anchor`` (:func:`contribution_bars`);
+        the strongest (the explained pair) has a frame, and an item the result was not compared with
+        keeps its slot as a dashed outline, no bar. Returns the width used."""
         contributions = index.data(Role.Contributions) or {}
         if not contributions:
             return 0
         best = index.data(Role.Driver)  # the compared item with the largest part: never one not compared
-        width, gap, height = 7, 2, anchor.height()
-        left = anchor.left() - len(contributions) * (width + gap)
+        bars = contribution_bars(contributions, index.data(Role.NotCompared) or frozenset(), anchor)
+        left = min(slot.left() for _pk, slot, _bar in bars)
         painter.setBrush(QColor(128, 128, 128, 50))
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.drawRect(QRect(left - 1, anchor.top(), len(contributions) * (width + gap) + 1, height))
-        for position, (pk, value) in enumerate(contributions.items()):
-            bar_height = max(1, round(height * max(0.0, min(1.0, (float(value) + 1) / 2))))
-            bar = QRect(left + position * (width + gap), anchor.top() + height - bar_height, width, bar_height)
+        painter.drawRect(QRect(left - 1, anchor.top(), anchor.left() - left + 1, anchor.height()))
+        for position, (pk, slot, bar) in enumerate(bars):
+            if bar is None:  # not compared: its part is none, not "unrelated"
+                painter.setBrush(Qt.BrushStyle.NoBrush)
+                painter.setPen(QPen(outfit_colour(position), 1, Qt.PenStyle.DotLine))
+                painter.drawRect(slot.adjusted(0, 0, -1, -1))
+                continue
             painter.setPen(QPen(QColor("black"), 1) if pk == best else Qt.PenStyle.NoPen)
             painter.setBrush(outfit_colour(position))
             painter.drawRect(bar)
-        return len(contributions) * (width + gap)
+        return anchor.left() - left
 
     def _paint_chip(self, painter: QPainter, index: Index, rect: QRect, colours: TileColours) -> None:
         state = index.data(Role.ExplanationState) or ""

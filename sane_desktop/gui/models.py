@@ -43,6 +43,7 @@ class Role(IntEnum):
     LookAlike = Qt.ItemDataRole.UserRole + 15  # results: ranked by looks (no matches learnt for its category)
     Driver = Qt.ItemDataRole.UserRole + 16  # results: the compared outfit item with the largest part (or None)
     Compared = Qt.ItemDataRole.UserRole + 17  # results: how many outfit items it was compared with (the match's mean)
+    NotCompared = Qt.ItemDataRole.UserRole + 18  # results: the outfit items' keys it was not compared with
 
 RESULT_SORTS = ("score", "title")  # the results' orders: best match first (the default), title
 
@@ -239,6 +240,7 @@ class ItemListModel(QAbstractListModel):
             Role.Overlay: row.overlay, Role.Highlight: row.highlight,
             Role.OutfitPosition: index.row() if self.outfit_mode else None, Role.Rank: row.rank,
             Role.LookAlike: row.look_alike, Role.Driver: row.driver(), Role.Compared: row.compared(),
+            Role.NotCompared: row.not_compared,
         }
         return values.get(int(role))
 
