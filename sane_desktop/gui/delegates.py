@@ -25,6 +25,7 @@ from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREAD
 from sane_desktop.gui.theme import readable_text
 from sane_desktop.service.match_score import match_percent as match_percent  # the window's import place
 from sane_desktop.service.match_score import mean_bound as mean_bound
+from sane_desktop.service.match_score import share_points
 from sane_desktop.service.titles import attribute_words
 
 TILE_W, THUMB_H, LINE_H = 136, 136, 18  # the default tile: the thumbnail-size slider changes the side
@@ -184,9 +185,11 @@ class ItemTileDelegate(QStyledItemDelegate):
         if share is None:
             return None
         model = index.model()
-        items = sum(1 for r in range(model.rowCount()) if model.index(r, 0).data(Role.Highlight) is not None) \
-            if model is not None else 1
-        return round(50 * float(share) / max(1, items))
+        if model is None:
+            return round(50 * float(share))
+        rows = [r for r in range(model.rowCount()) if model.index(r, 0).data(Role.Highlight) is not None]
+        points = share_points([float(model.index(r, 0).data(Role.Highlight)) for r in rows])  # they add up
+        return points[rows.index(index.row())] if index.row() in rows else round(50 * float(share) / max(1, len(rows)))
 
     def badge_text(self, index: Index) -> str:
         """The outfit tile's badge while a result is hovered: "+17" (points of the match, see

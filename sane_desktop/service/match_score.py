@@ -5,6 +5,7 @@ outfit sheet and the CSV export all say the same number in the same order."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Collection, Mapping, Sequence
 from typing import TypeVar
 
@@ -26,6 +27,21 @@ def compared_count(contributions: Collection[K], not_compared: Collection[K] = (
     per outfit item) less those ``not_compared`` (their 0 is no measure: trial J read a top compared
     with one of two outfit items at half its match, 67 for a cosine of 0.68). At least 1."""
     return max(1, sum(1 for key in contributions if key not in not_compared))
+
+
+def share_points(shares: Sequence[float]) -> list[int]:
+    """The points of a result's 0–100 match each compared outfit item adds (its part of the score,
+    ``shares``: one cosine per item compared), whole numbers that add up to the match less 50 exactly
+    (largest remainders): trial M read badges +19 and +7 on a match of 75, each part rounded alone."""
+    if not shares:
+        return []
+    exact = [50 * float(share) / len(shares) for share in shares]
+    points = [math.floor(value) for value in exact]
+    left = match_percent(sum(shares), len(shares)) - 50 - sum(points)  # 0..len(shares)
+    by_remainder = sorted(range(len(exact)), key=lambda i: exact[i] - points[i], reverse=left > 0)
+    for i in by_remainder[:abs(left)]:
+        points[i] += 1 if left > 0 else -1
+    return points
 
 
 def mean_bound(match: int) -> float | None:
