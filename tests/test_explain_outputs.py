@@ -54,6 +54,19 @@ def test_overlay_colours_and_png(tmp_path):
     assert np.array_equal(blend(picture, heat, opacity=1.0, cmap="viridis")[full], rgba[..., :3][full])
 
 
+def test_a_signed_maps_zero_reads_as_no_influence():
+    # trial M: an empty backdrop (parts near 0) drawn mid-way to "more influence", beside jeans whose
+    # cells lowered the score (negative parts), on a map scaled from its minimum
+    saliency = np.zeros((20, 20))
+    saliency[5:15, 5:10] = -0.4  # the jeans' cells: they lower the match
+    saliency[5:15, 10:15] = 0.6  # the cells that raise it
+    colours = colourise(saliency)
+    backdrop, jeans, raising = colours[0, 0], colours[8, 6], colours[8, 12]
+    assert np.array_equal(backdrop, jeans) and backdrop[3] == colourise(np.zeros((2, 2)))[0, 0, 3]  # both "less"
+    assert raising[3] == 255 and raising[:3].sum() > 600  # the top of the scale
+    assert np.array_equal(colourise(-np.abs(saliency)), colourise(np.zeros((20, 20))))  # nothing raises it: flat
+
+
 def test_the_gui_and_the_cli_share_one_colour_map_implementation():
     import sane_desktop.explain.overlay as overlay
     import sane_desktop.service.colours as service_colours

@@ -39,10 +39,14 @@ def colour_lut(name: str) -> np.ndarray:
 
 def colourise(saliency: np.ndarray, cmap: str = DEFAULT_COLOUR_MAP) -> np.ndarray:
     """(H, W) map -> (H, W, 4) uint8 RGBA heat map. Values are scaled to [0, 1] between the 1st and
-    99th percentiles (one extreme pixel must not wash the overlay out; a flat map is all low);
-    alpha grows with saliency from :data:`MIN_ALPHA` to 255."""
+    99th percentiles (one extreme pixel must not wash the overlay out; a flat map is all low), and
+    never from below 0: a signed map (the exact per-cell parts of a score, which a cell can lower)
+    shows what raises the match, as Grad-CAM's ReLU does (Selvaraju et al., ICCV 2017). Scaled from its
+    minimum, trial M's empty backdrop (parts near 0) read mid-way to "more influence" beside jeans whose
+    cells lowered the score. Alpha grows with saliency from :data:`MIN_ALPHA` to 255."""
     values = np.asarray(saliency, dtype=np.float32)
     low, high = (float(v) for v in np.percentile(values, [1, 99])) if values.size else (0.0, 0.0)
+    low = max(low, 0.0)
     norm = np.clip((values - low) / (high - low), 0, 1) if high > low else np.zeros_like(values)
     index = np.clip((norm * 255).round(), 0, 255).astype(np.uint8)
     rgba = np.empty((*values.shape, 4), dtype=np.uint8)
