@@ -264,3 +264,52 @@ def test_choosing_the_open_catalogue_again_keeps_what_is_on_screen(window, qtbot
     qtbot.keyClick(switcher.view(), Qt.Key.Key_Return)  # the open one, as the popup offers it
     qtbot.waitUntil(lambda: not switcher.view().isVisible(), timeout=5000)
     assert opened == []
+
+
+# --- 4. the outfit strip and the list of keys (trial M) ----------------------------------------------
+def test_the_outfit_strip_takes_delete_and_the_item_menu_from_the_keyboard(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial M: Tab into the outfit gave its first tile a focus frame, nothing selected: Delete, the
+    Remove button and Shift+F10 did nothing, and the Outfit menu had no Remove entry."""
+    build_outfit(window, 3)
+    wait_results(window, 60)
+    view, before = window.outfit_panel.view, window.outfit_model.pks()
+    tab_into(qtbot, view)
+    qtbot.waitUntil(lambda: view.selectionModel().hasSelection(), timeout=5000)
+    qtbot.keyClick(view, Qt.Key.Key_Right)  # the second tile, selected
+    qtbot.keyClick(view, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
+    qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=5000)
+    menu = QApplication.activePopupWidget()
+    assert menu.activeAction().text() == "Remove from outfit"
+    menu.close()
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=5000)
+    view.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.keyClick(view, Qt.Key.Key_Delete)
+    qtbot.waitUntil(lambda: window.outfit_model.pks() == [before[0], before[2]], timeout=5000)
+    outfit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Outfit")
+    remove = next(a for a in outfit_menu.actions() if a.text() == "&Remove from outfit")
+    assert remove.shortcut().toString() == "Del" or remove.shortcut().toString() == "Delete"
+    # Delete typed in the search box stays the box's own
+    window.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
+    window.search_box.setText("abc")
+    window.search_box.setCursorPosition(0)
+    qtbot.keyClick(window.search_box, Qt.Key.Key_Delete)
+    assert window.search_box.text() == "bc" and len(window.outfit_model.pks()) == 2
+
+
+def test_f1_lists_every_key_the_window_answers(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial M: no list of shortcuts anywhere; Escape, Shift+F10 and Ctrl+Z could only be guessed."""
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: getattr(window, "shortcuts_dialog", None) is not None
+                    and window.shortcuts_dialog.isVisible(), timeout=5000)
+    rows = window.shortcuts_dialog.rows()
+    listed = {(key, what) for key, what, _where in rows}
+    # every menu entry with a key, as the menus say it
+    for action in window.findChildren(QAction):
+        if action.shortcut().isEmpty() or not action.associatedObjects():
+            continue
+        text = action.text().replace("&", "").rstrip("…")
+        assert (action.shortcut().toString(action.shortcut().SequenceFormat.NativeText), text) in listed, text
+    keys = {key for key, _what, _where in rows}
+    assert {"Ctrl+Q", "Ctrl+E", "F1", "Esc", "Shift+F10", "Ctrl+Z", "Ctrl+F"} <= keys, sorted(keys)
+    assert ("Esc", "Stop the explanation's refinement (the map so far stays)") in listed
+    window.shortcuts_dialog.close()

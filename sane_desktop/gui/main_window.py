@@ -47,6 +47,7 @@ from sane_desktop.gui.text import (
     ElidedLabel, escape, message_box, note_words, plain_label, set_plain, set_rich, window_message, window_words,
 )
 from sane_desktop.gui.theme import apply_theme, themed_icon
+from sane_desktop.gui.shortcuts_dialog import ShortcutsDialog
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
@@ -567,13 +568,23 @@ class MainWindow(QMainWindow):
         # would be lost.
         self.quit_action = self._action("mdi6.exit-to-app", "&Quit", self.close, "Ctrl+Q")
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self).activated.connect(self.search_box.setFocus)
-        QShortcut(QKeySequence("Delete"), self.outfit_panel.view).activated.connect(self.outfit_panel.remove_selected)
+        find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
+        find.activated.connect(self.search_box.setFocus)
+        find.setWhatsThis("Search the catalogue by words | Catalogue")  # what Help → Keyboard shortcuts lists
+        self.shortcuts_action = self._action("mdi6.keyboard-outline", "&Keyboard shortcuts", self.show_shortcuts,
+                                             "F1", "Every key the window answers")
+        # Delete in the outfit strip, and in the Outfit menu where a person looks for it (trial M found neither)
+        self.remove_action = self._action("mdi6.minus-circle-outline", "&Remove from outfit",
+                                          self.outfit_panel.remove_selected, "Delete",
+                                          "Take the selected outfit item out of the outfit")
+        self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)  # the text boxes keep Delete
+        self.outfit_panel.view.addAction(self.remove_action)
         # Escape stops an explanation's refinement (a trial found no way to), keeping the map so far:
         # from the results and the explanation panel only, so that a dialog's own Escape stays its own
         for widget in (self.results, self.explanation):
             stop = QShortcut(QKeySequence("Escape"), widget)
             stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            stop.setWhatsThis("Stop the explanation's refinement (the map so far stays) | Results, explanation panel")
             stop.activated.connect(lambda: self.stop_explanation("you stopped it"))
 
         # issue 18 point 15: rename, delete, re-sync, show folder (gui/catalogue_manager.py)
@@ -590,7 +601,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         outfit_menu = menu.addMenu("&Outfit")
-        for action in (self.add_action, self.add_image_action, self.clear_action, self.previous_action, self.next_action, self.explain_action):
+        for action in (self.add_action, self.add_image_action, self.remove_action, self.clear_action, self.previous_action,
+                       self.next_action, self.explain_action):
             outfit_menu.addAction(action)
         # saved outfits (issue 18, point 12): gui/saved_outfits.py does the work
         self.saved_outfits = SavedOutfitsController(self, self)
@@ -630,6 +642,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
             self.theme_actions[theme] = action
         help_menu = menu.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.log_folder_action)
         help_menu.addAction(self.about_action)
         toolbar = QToolBar("Main")
@@ -992,7 +1005,7 @@ class MainWindow(QMainWindow):
 
     # --- "Find visually similar" --------------------------------------------------------------
     def item_menu(self, view: QListView, pos: QPoint) -> QMenu | None:
-        """The context menu of the item at ``pos`` in ``view`` (the catalogue grid or the results)."""
+        """The context menu of the item at ``pos`` in ``view`` (the catalogue grid, the results or the outfit)."""
         index = view.indexAt(pos)
         if not index.isValid():
             return None
@@ -1016,6 +1029,14 @@ class MainWindow(QMainWindow):
         details.triggered.connect(lambda _checked=False: self.show_details(pk))
         return menu
 
+    def show_shortcuts(self) -> ShortcutsDialog:
+        """Help → Keyboard shortcuts: the keys read off the window's menus and shortcuts."""
+        dialog = ShortcutsDialog(self, self.menuBar())
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        self.shortcuts_dialog = dialog
+        return dialog
+
     def _remove_from_outfit(self, pk: int) -> None:
         removed = self.outfit_panel.remove_items([pk])
         if removed:
@@ -1025,7 +1046,7 @@ class MainWindow(QMainWindow):
         """Right-click an item (catalogue grid, results): add it to (or take it out of) the outfit,
         "Find visually similar", "Details…"."""
         self._item_menu_events = ItemMenuEvents(self)
-        for view in (self.grid, self.results.view):
+        for view in (self.grid, self.results.view, self.outfit_panel.view):
             view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
             view.customContextMenuRequested.connect(lambda pos, v=view: self._item_context_menu(v, pos))
             view.viewport().installEventFilter(self._item_menu_events)  # the menu leaves the selection be
@@ -1035,6 +1056,7 @@ class MainWindow(QMainWindow):
             # opened two menus, trial I); Shift+F10 does not on X11, so it has a shortcut.
             view.installEventFilter(self._item_menu_events)
             shortcut = QShortcut(QKeySequence("Shift+F10"), view, context=Qt.ShortcutContext.WidgetShortcut)
+            shortcut.setWhatsThis("Open the item's menu | Catalogue, results, outfit")
             shortcut.activated.connect(lambda v=view: self.keyboard_item_menu(v))
 
     def keyboard_item_menu(self, view: QListView) -> QMenu | None:

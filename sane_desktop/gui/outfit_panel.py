@@ -14,6 +14,7 @@ from sane_desktop.gui.delegates import THUMB_H, TILE_SIDES, ItemTileDelegate
 from sane_desktop.gui.text import ElidedLabel
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
+from sane_desktop.gui.results_view import KeyboardFocusSelects
 from sane_desktop.service import ItemInfo
 
 UNDO_OFFER_MS = 15000  # how long "Outfit cleared — Undo" stays offered after Clear
@@ -110,6 +111,9 @@ class OutfitPanel(QWidget):
         self.view.setModel(model)
         self.view.setItemDelegate(ItemTileDelegate(show_score=False, parent=self.view))
         self.view.setIconSize(QSize(140, 140))
+        # Tab in: the first tile selected, so Delete, Shift+F10 and the Outfit menu's Remove act on it
+        # (trial M: the strip took the focus with nothing selected, and Delete did nothing)
+        self.keyboard_focus = KeyboardFocusSelects(self.view)
         self._room: int | None = None  # the most the window lets the panel take (:meth:`fit_to`), None: no bound
         self.view.setToolTip("Your outfit. Drop catalogue items or image files here.")
         self.placeholder = QLabel("Your outfit is empty: double-click an item in the catalogue, press Ctrl+Enter, "
@@ -131,6 +135,7 @@ class OutfitPanel(QWidget):
         self.undo_button.clicked.connect(self.undo_clear)
         self.undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
         self.undo_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # wherever the focus went after the click
+        self.undo_shortcut.setWhatsThis("Bring back the outfit you just cleared | Window")
         self.undo_shortcut.activated.connect(self.undo_clear)
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_OFFER_MS)
         self._undo_timer.timeout.connect(self._withdraw_undo)
@@ -181,6 +186,8 @@ class OutfitPanel(QWidget):
             self._refresh()
 
     def remove_selected(self) -> None:
+        """Take the selected outfit items out (the current one when none is selected)."""
+        self.keyboard_focus.select_current()
         rows = sorted((i.row() for i in self.view.selectionModel().selectedIndexes()), reverse=True)
         for row in rows:
             self.model.remove_row(row)
