@@ -87,3 +87,13 @@ def test_details_list_no_ranking_of_a_foreign_models_attributes(qtbot) -> None: 
     assert "motif:moon" not in outfit_terms(Reason())  # type: ignore[arg-type]
     Reason.abstained = ""
     assert "Outfit-level attribute motif:moon" in outfit_terms(Reason())  # type: ignore[arg-type]
+
+
+def test_the_headline_says_the_model_names_none_here_not_that_none_explains():
+    # trial M read "No single attribute explains this match" as the app having looked and found nothing
+    from sane_desktop.gui.explanation_view import abstention_opening
+
+    reason = Explanations(None, ModelContext(general_model_path()), None).abstention(RANKED, SALIENCY)
+    opening = abstention_opening("match", reason)
+    assert opening == "This model names no attribute for this match here: it learnt its reasons on another catalogue"
+    assert abstention_opening("likeness", "flat map: no cell stands out").startswith("No single attribute explains this likeness")

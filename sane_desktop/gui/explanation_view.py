@@ -488,7 +488,7 @@ def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     else:
         carries = f"{round(max(percentages))} % of the {noun} comes from {reason.leading().item.title}"
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
-        return f"No single attribute explains this {noun}: {plain_abstention(reason.abstained)}; {carries}."
+        return f"{abstention_opening(noun, reason.abstained)}; {carries}."
     opening = "Looks like your outfit" if alike else "Goes with your outfit"
     if reason.attribute:
         return f"{opening} mainly through its {outfit_phrase(reason.attribute)} — {carries}."
@@ -530,6 +530,17 @@ ABSTENTION_WORDS = {"weak_evidence": "none of them is clearly on both items",
 # train one (a trial was told to "train one" with Train disabled, and of "drawn garments" in a catalogue of them)
 ABSTENTION_ADVICE = {"foreign_model": "A model trained on this catalogue's outfits or labelled attributes would name "
                                       "them (File → Train model on this catalogue…, when it has either)."}
+
+
+def abstention_opening(noun: str, reason: str) -> str:
+    """The headline's opening when no attribute is named for a ``noun`` ("match", "likeness"): that
+    none explains it, and why; for a model trained elsewhere, that this model names none here —
+    trial M read "No single attribute explains this match" as the app having looked and found nothing."""
+    from sane_desktop.explain.abstain import abstention_kind
+
+    if abstention_kind(reason) == "foreign_model":
+        return f"This model names no attribute for this {noun} here: it learnt its reasons on another catalogue"
+    return f"No single attribute explains this {noun}: {plain_abstention(reason)}"
 
 
 def abstention_tooltip(reason: str) -> str:
@@ -1230,8 +1241,8 @@ class ExplanationView(QWidget):
         set_plain(self.headline, similar_sentence(update.attribute, outfit_title, both)
                   if likeness else match_sentence(update.attribute, both))
         if update.abstained:  # say that nothing explains it rather than name a weak attribute (issue 17)
-            set_plain(self.headline, f"No single attribute explains this {'likeness' if likeness else 'match'}: "
-                                     f"{plain_abstention(update.abstained)}; the highlighted areas drove it.")
+            set_plain(self.headline, f"{abstention_opening('likeness' if likeness else 'match', update.abstained)}; "
+                                     "the highlighted areas drove it.")
             self.headline.setToolTip(plain_tooltip(abstention_tooltip(update.abstained)))  # advice, the numbers
         else:
             self.headline.setToolTip("")
