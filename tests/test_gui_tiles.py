@@ -5,6 +5,7 @@ freezes; images from disk join the outfit (menu and drag and drop)."""
 from __future__ import annotations
 
 import html
+import re
 
 import os
 from pathlib import Path
@@ -21,6 +22,7 @@ from PySide6.QtGui import QDropEvent  # noqa: E402
 
 from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
+from sane_desktop.service.match_score import match_percent  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +66,8 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
         assert index.data(Role.Attribute) == tile.attribute.name  # the chip
         assert not index.data(Role.Overlay).isNull()
         tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
-        assert "top contributing outfit item" in tooltip and "similarity with it" in tooltip
+        assert "top contributing outfit item" in tooltip and f"match with it: {match_percent(tile.similarity, 1)}/100" in tooltip
+        assert "similarity with it" not in tooltip and not re.search(r"\b0\.\d\d\b", html.unescape(tooltip))
         assert "map match" not in tooltip and tile.attribute.name in tooltip  # plain words by default
         # the chip is the pair's reason, said with the outfit item it pairs with (the panel's headline
         # is the whole outfit's: a trial could not tell the two apart)
@@ -72,6 +75,7 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
         assert "the reason for the whole outfit" in tooltip
         window.explanation.set_details_shown(True)  # the research terms come with Details (issue 18 finding)
         assert "map match" in index.data(Qt.ItemDataRole.ToolTipRole)
+        assert f"similarity with it: {tile.similarity:.2f}" in index.data(Qt.ItemDataRole.ToolTipRole)
         window.explanation.set_details_shown(False)
     # the overlay toggle paints the saliency maps onto the thumbnails
     window.thumbnails.wait(10000)

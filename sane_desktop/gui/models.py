@@ -18,7 +18,7 @@ from PySide6.QtGui import QImage
 from sane_desktop.gui.text import escape, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, MISSING, UNREADABLE, ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
-from sane_desktop.service.match_score import compared_count
+from sane_desktop.service.match_score import compared_count, match_percent
 from sane_desktop.service.values import best_compared
 
 ITEM_MIME = "application/x-sane-item-pks"
@@ -255,8 +255,9 @@ class ItemListModel(QAbstractListModel):
             if self.details:
                 lines.append(f"score parts: {parts}")
         if row.tile is not None:
-            lines.append(f"similarity with it: {row.tile.similarity:.2f}"
-                         + (" (its type-space cosine)" if self.details else ""))
+            # a stylist's 0–100 match with it; the cosine only with Details (trial M read "0.67" without)
+            lines.append(f"similarity with it: {row.tile.similarity:.2f} (its type-space cosine)" if self.details
+                         else f"match with it: {match_percent(row.tile.similarity, 1)}/100")
             attribute = row.tile.attribute
             # the chip is this pair's reason; the panel's headline is the whole outfit's (a trial read
             # two different reasons and nothing said which was which)
