@@ -87,3 +87,15 @@ def test_detection(tmp_path: Path) -> None:
     assert detect_format(tmp_path / "m") == "manifest"
     assert detect_format(tmp_path / "f") == "folder"
     assert detect_format(tmp_path / "f", mapping=tmp_path / "m" / "sane-mapping.json") == "manifest"
+
+
+def test_a_title_from_a_file_name_keeps_its_hyphens_unless_they_stand_for_spaces() -> None:
+    # trial M: "Printed CF Sweatshirt 19.99:- 0903316013" read "… 19.99:  0903316013"
+    from sane_desktop.catalogue.folder import title_from_file_name
+
+    assert title_from_file_name("Printed CF Sweatshirt 19.99:- 0903316013") == "Printed CF Sweatshirt 19.99:- 0903316013"
+    assert title_from_file_name("Basic T-shirt 0123") == "Basic T-shirt 0123"
+    assert title_from_file_name("red-summer-dress") == "red summer dress"  # a slug: its hyphens are spaces
+    assert title_from_file_name("red_summer_dress") == "red summer dress"
+    assert title_from_file_name("blue_T-shirt_2") == "blue T-shirt 2"
+    assert title_from_file_name("---") == "---"

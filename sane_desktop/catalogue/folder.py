@@ -56,6 +56,14 @@ def _photos_in_hidden(folder: Path) -> tuple[int, bool]:
     return photos, False
 
 
+def title_from_file_name(stem: str) -> str:
+    """A photo's title from its file name: underscores read as spaces; hyphens too in a slug (a name
+    with no space, "red-summer-dress"), but a name with spaces keeps them ("T-shirt", trial M's
+    "Printed CF Sweatshirt 19.99:-" had read "19.99: ")."""
+    spaced = stem.replace("_", " ")
+    return " ".join((spaced if " " in spaced.strip() else spaced.replace("-", " ")).split()) or stem
+
+
 def read_folder(root: Path) -> Catalogue:
     """Read the folder tree at ``root`` (images are validated by the caller).
 
@@ -136,7 +144,7 @@ def read_folder(root: Path) -> Catalogue:
                 item_id=item_id,
                 image_path=relative,
                 category=category,
-                title=path.stem.replace("_", " ").replace("-", " "),
+                title=title_from_file_name(path.stem),
             )
         )
     return catalogue
