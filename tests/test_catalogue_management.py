@@ -116,7 +116,9 @@ def test_a_model_shipped_with_the_app_is_said_to_be_built_in() -> None:
     bundle = ModelBundle(CompatibilityNet(["tops"], width=16), None, Preprocessing())
     origin = model_origin(general_model_path(), bundle)
     assert origin == {"builtin": general_model_path().name}
-    assert origin_words(origin, "/photos/shop") == "built into the app"
+    assert origin_words(origin, "/photos/shop") == "built into the app (its model for real photos)"
+    assert origin_words({"builtin": "demo.pt"}, None) == "built into the app (its model of the drawn demo garments)"
+    assert origin_words({"builtin": "older.pt"}, None) == "built into the app"
     # another catalogue's folder is said by that catalogue's name as it is now (trial K: a renamed one)
     trained = {"trained_on": "/photos/mangoA"}
     assert origin_words(trained, "/photos/shop", {"/photos/mangoA": "Mango A (spring)"}) == "trained on “Mango A (spring)”"

@@ -597,8 +597,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
         categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
                       for category, (target, how) in mapped.items() if how != "exact"]
         lines = ["Categories:", *categories] if categories else []
-        if report.indexed.note:  # which model, and when it is another catalogue's or changed since
-            lines = [f"Model: {note_words(report.indexed.note, report.indexed.note_way_out)}.", *lines]
+        # which model, always (trial M: the dialog never said), and when it is another catalogue's or changed since
+        lines = [f"Model: {report.model_words}.", *lines]
+        if report.indexed.note:
+            lines.insert(1, f"{note_words(report.indexed.note, report.indexed.note_way_out)}.")
         poorly = report.imported.get("framing") or []
         if poorly:  # indexed as they are: a stylist may want a better photo of these
             lines += [f"Photos the model sees little of ({len(poorly)}, indexed as they are):",

@@ -105,6 +105,12 @@ class Manifest:
         return cls(**data)
 
 
+# the app's own models by file name, as a stylist tells them apart (trial M read "Built into the app"
+# for both, one fitted on the drawn demo garments)
+BUILTIN_WORDS = {"general.pt": "built into the app (its model for real photos)",
+                 "demo.pt": "built into the app (its model of the drawn demo garments)"}
+
+
 def origin_words(origin: dict[str, str], source: str | Path | None, named: Mapping[str, str] | None = None) -> str:
     """What a stylist reads of a catalogue's model (``origin``: :attr:`Manifest.model_origin`;
     ``source``: the catalogue's photo folder, resolved as imported; ``named``: the catalogues there
@@ -113,7 +119,7 @@ def origin_words(origin: dict[str, str], source: str | Path | None, named: Mappi
     rename), else "trained on the photos in <folder>", "adapted to “<name>”"; "" when nothing is
     known. No file is touched (the source may be on a share that stops answering)."""
     if origin.get("builtin"):
-        return "built into the app"
+        return BUILTIN_WORDS.get(origin["builtin"], "built into the app")
     words = ""
     folder = origin.get("trained_on", "")
     if folder:

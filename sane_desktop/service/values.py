@@ -278,6 +278,15 @@ class IndexReport:
         decided: exact, auto, user or general)."""
         return {name: (target, self.indexed.mapped_how.get(name, "")) for name, target in self.indexed.mapped.items()}
 
+    @property
+    def model_words(self) -> str:
+        """The model it indexed with, as a stylist tells the app's own apart ("built into the app (its
+        model for real photos)"), else its file name."""
+        from sane_desktop.retrieval.manifest import BUILTIN_WORDS
+
+        name = Path(self.indexed.model).name
+        return BUILTIN_WORDS.get(name, name)
+
 
 # validation FITB questions below which a figure is mostly noise: a best epoch, or two models, cannot be
 # told apart on fewer (the window's training comparison, its result line, ``train`` and ``evaluate``)
