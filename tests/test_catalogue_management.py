@@ -456,7 +456,7 @@ def test_manager_resyncs_a_changed_folder(managed, world: Path, qtbot) -> None: 
     select(manager, "shop")
     click(manager.resync_button)
     qtbot.waitUntil(lambda: cell(manager, "shop", 1) == "7", timeout=120000)
-    assert "Re-synced" in manager.status.text()
+    assert manager.status.text() == "Re-synced “shop”: 7 items (1 new, 0 changed, 0 removed)."
     qtbot.waitUntil(lambda: window.browser_model.rowCount() == 7, timeout=60000)  # the open one reloaded
     assert any("green" in item.item_id for item in window.browser_model.items())
 
@@ -478,7 +478,7 @@ def test_a_resync_says_when_the_model_file_holds_another_model(managed, world: P
         in said
     qtbot.waitUntil(lambda: now[:12] in cell(manager, "other", 3), timeout=60000)  # the table lists the new model
     click(manager.resync_button)  # again: the same model as the last index, nothing more to say
-    qtbot.waitUntil(lambda: manager.status.text() == "Re-synced “other”: 6 items.", timeout=120000)
+    qtbot.waitUntil(lambda: manager.status.text() == "Re-synced “other”: 6 items (no photo added, changed or removed).", timeout=120000)
 
 
 @needs_qt

@@ -74,6 +74,11 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
     it: a re-sync uses the catalogue's own model file, so its file was retrained in place from
     elsewhere), that too: a trial saw the Model column change with no word."""
     words = f"Re-synced “{report.name}”: {counted(report.items, 'item')}"
+    # what the folder changed since the last import, as `index` says it (trial M: the manager did not)
+    items = (report.imported.get("changes") or {}).get("items") or {}
+    counts = [int(items.get(key) or 0) for key in ("inserted", "updated", "deleted")]
+    words += (f" ({counts[0]} new, {counts[1]} changed, {counts[2]} removed)" if any(counts)
+              else " (no photo added, changed or removed)")
     now = report.indexed.model_hash[:len(indexed_with)]
     if indexed_with and now != indexed_with:
         words += (f"; its model file holds another model than the last index, which it now uses "
