@@ -232,3 +232,41 @@ def test_a_fabric_that_says_how_cloth_is_made_reads_as_such_in_a_likeness() -> N
 
     assert similar_sentence("fabric:woven", "Blue shirt").startswith("Looks like Blue shirt: both are woven —")
     assert similar_sentence("fabric:denim", "Blue jeans").startswith("Looks like Blue jeans: both are made of denim —")
+
+
+def test_a_drill_down_that_fails_keeps_the_outfits_reason(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial M: a click on an outfit item's row whose photo had been replaced failed, and the failure
+    cleared the whole outfit's reason from the panel; the reason still holds, only that pair failed."""
+    window, client = open_window(world, qtbot, rise_masks=32)
+    service = CatalogueService(world["index"], model=world["model"])
+    service.open_catalogue("demo")
+    photos = {item.pk: item.image_path for item in service.items()}
+    service.close()
+    kept: dict[Path, bytes] = {}
+    try:
+        open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+        build_outfit(window, 2)
+        wait_results(window, 60)
+        view, results = window.explanation, window.results.view
+        first = next(r for r in range(window.results_model.rowCount()) if not window.results_model.row(r).not_compared)
+        index = window.results_model.index(first)
+        candidate_pk = int(index.data(Role.ItemPk))
+        QTest.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         results.visualRect(index).center())
+        qtbot.waitUntil(lambda: view.outfit_data is not None and view.update_data is not None
+                        and view.update_data.final and not window.channels.explain.busy, timeout=120000)
+        reason = view.outfit_data
+        best = window._results[candidate_pk].best_outfit_item()
+        other = next(row for row in view.outfit_reason.rows if row.outfit_pk != best)
+        path = photos[other.outfit_pk]
+        kept[path] = path.read_bytes()
+        path.write_bytes(photos[candidate_pk].read_bytes())  # another photo under its name since indexing
+        QTest.mouseClick(other, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, other.rect().center())
+        qtbot.waitUntil(lambda: view.status.error and not window.channels.explain.busy, timeout=120000)
+        assert "Could not explain this pair: the outfit item's photo was replaced" in view.status.text()
+        assert view.outfit_data is reason and view.outfit_reason.isVisibleTo(view)  # the reason stays
+        assert view.update_data is None  # the failed pair's view went (none of another pair stands for it)
+    finally:
+        for path, data in kept.items():
+            path.write_bytes(data)
+        client.shutdown()

@@ -1122,9 +1122,17 @@ class ExplanationView(QWidget):
         # Details said "refining…": the refinement will not go on
         set_plain(self.method_label, self.method_label.text().replace(", refining… ·", ", stopped before the end ·"))
 
-    def show_error(self, message: str) -> None:
+    def show_error(self, message: str, *, drill_down: bool = False) -> None:
         """The explanation asked for failed: the one shown before (another result's, a trial saw
-        it stay under the newly selected tile) goes, and the panel says why."""
+        it stay under the newly selected tile) goes, and the panel says why. A ``drill_down`` (one
+        outfit item's pair, asked from the outfit's reason on screen) loses its pair view only: the
+        outfit's reason is still true (trial M's click on a row whose photo had changed cleared it)."""
+        if drill_down and self.outfit_data is not None:
+            self._begun()
+            self.stopped_early = False
+            self._forget_pair()
+            self._say(f"Could not explain this pair: {message}", error=True)
+            return
         self.clear(f"Could not explain: {message}", error=True)
 
     def _show_card(self, shown: bool) -> None:

@@ -921,7 +921,8 @@ class MainWindow(QMainWindow):
                                      revision=self._revision, index_stamp=self._index_stamp)
         self.channels.explain.start(task, "Explaining…") \
             .on_partial(self._show_explanation_step) \
-            .on_done(lambda update: self._explained(update, keep_chip=drill_down)).on_failure(self._explain_failed)
+            .on_done(lambda update: self._explained(update, keep_chip=drill_down)) \
+            .on_failure(lambda failure: self._explain_failed(failure, drill_down))
         self._note_results()  # a line saying the explanation is of a hidden result no longer holds
 
     def explain_current(self) -> None:
@@ -1852,7 +1853,9 @@ class MainWindow(QMainWindow):
         if update is not None:
             self.results_model.set_explanation(update.candidate_pk, "done", "" if keep_chip else update.attribute)
 
-    def _explain_failed(self, failure: Failure) -> None:
+    def _explain_failed(self, failure: Failure, drill_down: bool = False) -> None:
+        """An explanation failed: said in the panel (``drill_down``: one outfit item's pair, asked
+        from the outfit's reason, which stays)."""
         if self._last_explained is not None:
             self.results_model.set_explanation(self._last_explained, "")
         error = failure.error
@@ -1865,14 +1868,15 @@ class MainWindow(QMainWindow):
             whose = "the outfit item's photo" if error.path and error.path in outfit_paths else "this item's photo"
             named = f" ({Path(error.path).name})" if error.path else ""
             self.explanation.show_error(f"{whose} was replaced since the catalogue was indexed{named}. Re-index "
-                                        "it (File → Manage catalogues… → Re-sync) to see why they match as they are now.")
+                                        "it (File → Manage catalogues… → Re-sync) to see why they match as they are now.",
+                                        drill_down=drill_down)
             return
         if isinstance(error, PhotoGone):
             self.explanation.show_error(f"this item's photo ({Path(error.path).name}) is no longer in the catalogue "
                                         "folder: it was moved or deleted since indexing. Put it back, or re-index it "
-                                        "(File → Manage catalogues… → Re-sync) to leave it out.")
+                                        "(File → Manage catalogues… → Re-sync) to leave it out.", drill_down=drill_down)
             return
-        self.explanation.show_error(window_words(failure.message))
+        self.explanation.show_error(window_words(failure.message), drill_down=drill_down)
 
     def _guess_failed(self, message: str) -> None:
         self._report_error(f"Could not read the image: {message}")  # the user chose it: say why in full
