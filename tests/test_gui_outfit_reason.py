@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
+from sane_desktop.gui.delegates import match_percent  # noqa: E402
 from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.explanation_view import ShareRow, outfit_phrase, outfit_sentence, percent_text  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
@@ -145,6 +146,10 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         reason = view.outfit_data
         assert reason is not None and reason.candidate.pk == candidate_pk
         assert view.outfit_reason.isVisibleTo(view) and view.pair_title.isVisibleTo(view)
+        # the card (and so the exported picture) names the result and its match as its tile shows it (trial M)
+        row = window.results_model.row(first)
+        assert view.result_line.text() == f"“{row.item.title}” — match {match_percent(row.score, row.compared())}/100"
+        assert view.result_line.isVisibleTo(view) and view.card.isAncestorOf(view.result_line)
 
         # the service's own numbers, from a second service on the same catalogue
         service = CatalogueService(world["index"], model=world["model"])

@@ -868,6 +868,11 @@ class ExplanationView(QWidget):
         self.candidate_caption.setFont(bold)
         self.outfit_caption = ElidedLabel("…matches this outfit item")
         self.headline = ElidedLabel("", lines=3)
+        # the result explained and its 0–100 match, above the reason: in the panel and in the exported
+        # picture (trial M's PNG did not say which match it explained)
+        self.result_line = ElidedLabel("")
+        self.result_line.setObjectName("explained-result")
+        self.result_line.setVisible(False)
         self.headline.setFont(bold)
         self.legend = HeatLegend()
         self.overlay_label = ElidedLabel(SALIENCY_CAPTION)  # in the card: an exported PNG says what it shows
@@ -964,6 +969,7 @@ class ExplanationView(QWidget):
         self.details.setVisible(False)
         self.card = QWidget()  # the exported part
         card_layout = QVBoxLayout(self.card)
+        card_layout.addWidget(self.result_line)
         card_layout.addWidget(self.outfit_reason)
         card_layout.addWidget(self.outfit_rule)
         card_layout.addWidget(self.pair_title)
@@ -1047,6 +1053,11 @@ class ExplanationView(QWidget):
             self.export_button.setEnabled(False)
             self._stale_card.start()
 
+    def set_result_line(self, text: str) -> None:
+        """The line naming the result explained and its match ("" hides it)."""
+        set_plain(self.result_line, text)
+        self.result_line.setVisible(bool(text))
+
     def shown_candidate(self) -> int | None:
         """The key of the result whose explanation (outfit reason or pair) is on screen, else None."""
         if self.outfit_data is not None:
@@ -1101,6 +1112,7 @@ class ExplanationView(QWidget):
         self.general = self.look_alike = False  # the next explanation says which it is
         self._speak()
         self._forget_pair()  # its photos, maps, captions and headline: nothing of it shows again
+        self.set_result_line("")
         self._show_card(False)
         self.export_button.setEnabled(False)
         self._say(why, error=error)

@@ -53,6 +53,7 @@ from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.items import photos_changed
+from sane_desktop.service.match_score import match_percent
 from sane_desktop.service.titles import counted
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
 
@@ -161,6 +162,14 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     service.follow_index()
     stamp = service.index_stamp()
     return OutfitResults(service.current().search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp)
+
+
+def result_line(result: SearchResult, look_alike: bool = False) -> str:
+    """The explanation card's first line: the result and its 0–100 match as its tile shows it
+    ("“Royal wedding” — match 75/100"; a likeness for a look-alike or a "visually similar" result)."""
+    points = match_percent(result.score, result.compared())
+    kind = "looks alike" if result.general or look_alike else "match"
+    return f"“{result.item.title or result.item.item_id}” — {kind} {points}/100"
 
 
 def _plural(names: list[str]) -> bool:
@@ -913,6 +922,7 @@ class MainWindow(QMainWindow):
         self.explanation_dock.show()  # a closed panel comes back when asked for an explanation
         self.explanation_dock.raise_()
         self.explanation.show_pending(result.item.title, candidate_pk)
+        self.explanation.set_result_line(result_line(result, result.item.category in self._look_alike))
         # an earlier message ("Saved the explanation to …") would hide the progress of this one (a trial)
         self.statusBar().clearMessage()
         self.results_model.set_explanation(candidate_pk, "pending")
