@@ -73,10 +73,14 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_pa
         assert window.outfit_model.pks() == outfit
         wait_results(window, 60)
         assert all(pk not in outfit for pk in window.results_model.pks())
-        # best match first: the mean over the outfit items each result was compared with (what its tile shows)
-        means = [window.results_model.row(r).score / window.results_model.row(r).compared()
-                 for r in range(window.results_model.rowCount())]
-        assert means == sorted(means, reverse=True)
+        # best match first: the mean over the outfit items each result was compared with (what its tile shows),
+        # items of a category the outfit has already after those it lacks (trial M)
+        rows = [window.results_model.row(r) for r in range(window.results_model.rowCount())]
+        outfit_categories = {item.category for item in window.outfit_model.items()}
+        assert [row.in_outfit for row in rows] == [row.item.category in outfit_categories for row in rows] \
+            or not any(row.in_outfit for row in rows)
+        keys = [(row.in_outfit, -row.score / row.compared()) for row in rows]
+        assert keys == sorted(keys)
         explain_first_result(window, 120)
     update = window.explanation.update_data
     assert update is not None and update.final and update.method == "rise"

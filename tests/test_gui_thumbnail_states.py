@@ -466,3 +466,28 @@ def test_an_outfit_item_not_compared_has_no_bar_on_the_tile(tmp_path: Path, qtbo
     heights = [bar.height() for _pk, _slot, bar in bars[1:] if bar is not None]
     assert heights == sorted(heights) and heights[0] > 10 and heights[1] <= 20  # +0.263 below +0.734
     assert all(slot.width() == 7 and slot.right() < 200 for _pk, slot, _bar in bars)
+
+
+def test_items_of_a_category_the_outfit_has_rank_after_those_it_lacks(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial M, "All categories" for a sandal and a dress: the first six results were dresses, each
+    compared with the sandal alone (no type space pairs a category with itself), so at 87-90 they
+    outranked a bag compared with both items. Alternatives to an outfit item rank after what completes it."""
+    from sane_desktop.service import SearchResult
+
+    path = photo(tmp_path / "r.png", "#e07020")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    dress, bag, skirt = (ItemInfo(pk, name, category, name, path, digest)
+                         for pk, name, category in ((1, "Royal", "Dresses"), (2, "Tote", "Bags"), (3, "Pleat", "Skirts")))
+    sandal, outfit_dress = 10, 11
+    results = [SearchResult(dress, 0.80, {sandal: 0.80, outfit_dress: 0.0}, not_compared=frozenset({outfit_dress})),
+               SearchResult(bag, 1.40, {sandal: 0.70, outfit_dress: 0.70}),
+               SearchResult(skirt, 1.20, {sandal: 0.60, outfit_dress: 0.60})]
+    model = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))
+    model.set_results(results, in_outfit=frozenset({"Dresses", "Sandals"}))
+    ranked = [(model.row(r).item.title, model.data(model.index(r), Role.Rank)) for r in range(model.rowCount())]
+    assert ranked == [("Tote", 1), ("Pleat", 2), ("Royal", 3)]
+    assert "Your outfit has Dresses already" in model.data(model.index(2), Qt.ItemDataRole.ToolTipRole)
+    assert "already" not in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+    # a list of one of the outfit's own categories (target: Dresses) ranks by the match alone, says nothing
+    model.set_results(results[:1], in_outfit=frozenset({"Dresses"}))
+    assert not model.row(0).in_outfit and "already" not in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)

@@ -52,7 +52,6 @@ from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
-from sane_desktop.service.items import photos_changed
 from sane_desktop.service.match_score import match_percent
 from sane_desktop.service.titles import counted
 from sane_desktop.service.values import IndexReport, OpenedCatalogue
@@ -145,6 +144,8 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     stamp = service.index_stamp()  # before searching: an index rebuilt meanwhile reads as moved on
     results = search.search(outfit, target, k, should_stop, item_filter)
     not_ranked = tuple(search.not_ranked(outfit, [category for category, found in results.items() if not found]))
+    from sane_desktop.service.items import photos_changed  # the database layer: on the worker, not at start-up
+
     pk_of = {info.item_id: info.pk for info in infos}
     changed = tuple((pk_of[entry["item_id"]], entry["why"])
                     for entry in photos_changed([info for info in infos if info.pk >= 0]))
@@ -1715,7 +1716,7 @@ class MainWindow(QMainWindow):
             if not shown:  # a look-alike list says so when empty too, not "no compatible items" (a trial)
                 self.results.show_message("No items that look like your outfit here.")
             return
-        self._show_results(results, frozenset(general), found.index_stamp)
+        self._show_results(results, frozenset(general), found.index_stamp, frozenset(outfit_categories))
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
         if not shown and found.not_ranked:  # not "no compatible items": the model cannot rank them (a trial's
             # second skirt, "match 99", came from a bottoms-with-bottoms space no outfit trained)
@@ -1724,13 +1725,15 @@ class MainWindow(QMainWindow):
                                       "kind, or choose another category.")
 
     def _show_results(self, results: dict[str, list[SearchResult]], look_alike: frozenset[str] = frozenset(),
-                      index_stamp: tuple[int, int, int] | None = None) -> None:
+                      index_stamp: tuple[int, int, int] | None = None, in_outfit: frozenset[str] = frozenset()) -> None:
         """``look_alike``: an outfit search's categories ranked by looks alone (listed last);
-        ``index_stamp``: the index they were found in (an explanation first checks it is still that one)."""
+        ``index_stamp``: the index they were found in (an explanation first checks it is still that one);
+        ``in_outfit``: the outfit's own categories (their items listed after those the outfit lacks)."""
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
         self._index_stamp = index_stamp
         self._look_alike = look_alike
-        self.results.set_results(results, filtered=self._results_filter() is not None, look_alike=look_alike)
+        self.results.set_results(results, filtered=self._results_filter() is not None, look_alike=look_alike,
+                                 in_outfit=in_outfit)
         self._note_results()
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
 

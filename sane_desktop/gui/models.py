@@ -61,6 +61,7 @@ class Row:
     rank: int | None = None
     look_alike: bool = False  # a look-alike (its category has no matches learnt), not a compatibility pick
     not_compared: frozenset[int] = frozenset()  # outfit items in a space never learnt for it: their 0 is no part
+    in_outfit: bool = False  # of a category the outfit has already: listed after the items it lacks
 
     def driver(self) -> int | None:
         """The compared outfit item the match comes most from (:func:`best_compared`)."""
@@ -97,17 +98,25 @@ class ItemListModel(QAbstractListModel):
             self.thumbnails.recheck((row.item.image_path, row.item.content_hash) for row in self._rows)
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
 
-    def set_results(self, results: list[SearchResult], look_alike: frozenset[str] = frozenset()) -> None:
+    def set_results(self, results: list[SearchResult], look_alike: frozenset[str] = frozenset(),
+                    in_outfit: frozenset[str] = frozenset()) -> None:
         """Results, ranked by their 0–100 match (best first; ties by key) and shown in :attr:`sort` order.
         ``look_alike``: categories ranked by looks alone (the model learnt no matches for them):
         their scores are visual similarities, on another scale than a match, so they rank after
-        every compatibility pick instead of among them."""
+        every compatibility pick instead of among them. ``in_outfit``: the outfit's own categories:
+        in a list that has others too ("All categories"), their items rank after those the outfit lacks."""
         # by the match shown (the mean over the outfit items each was compared with): a list of several
         # target categories mixes results compared with all outfit items and with some (trial L read
-        # #1 74 above #2 96 in "Best match" order, ranked by the raw sums)
-        ranked = sorted(results, key=lambda r: (r.item.category in look_alike, -r.score / r.compared(), r.item.pk))
+        # #1 74 above #2 96 in "Best match" order, ranked by the raw sums). An item of a category the
+        # outfit has is not compared with that outfit item (no type space pairs a category with itself),
+        # so its mean is over fewer items: trial M's first six results for a dress and a sandal were
+        # dresses, "100 % from the sandal". They are alternatives, not what completes the outfit.
+        if not any(r.item.category not in in_outfit for r in results):
+            in_outfit = frozenset()  # one of the outfit's categories alone: nothing to list them after
+        ranked = sorted(results, key=lambda r: (r.item.category in look_alike, r.item.category in in_outfit,
+                                                -r.score / r.compared(), r.item.pk))
         rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1, look_alike=r.item.category in look_alike,
-                    not_compared=r.not_compared)
+                    not_compared=r.not_compared, in_outfit=r.item.category in in_outfit)
                 for number, r in enumerate(ranked)]
         self._set_rows(self._sorted(rows))
 
@@ -221,6 +230,9 @@ class ItemListModel(QAbstractListModel):
             # our markup around the catalogue's text, which is escaped: a title is never HTML
             lines = [f"<b>{escape(item.title)}</b>", f"{escape(item.category)} · id {escape(item.item_id)}"]
             lines += self._photo_lines(item)
+            if row.in_outfit:  # why it ranks below higher matches of other categories
+                lines.append(f"Your outfit has {escape(item.category)} already: listed after the items it lacks "
+                             "(it is not compared with that item)")
             if row.score is not None and self.details:
                 lines.append(f"raw score {row.score:.3f}")
             if item.attributes:

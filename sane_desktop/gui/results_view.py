@@ -338,12 +338,13 @@ class ResultsView(QWidget):
         self.sort_changed.emit(sort)
 
     def set_results(self, results: dict[str, list[SearchResult]], filtered: bool = False,
-                    look_alike: frozenset[str] = frozenset()) -> None:
+                    look_alike: frozenset[str] = frozenset(), in_outfit: frozenset[str] = frozenset()) -> None:
         """Show ``results`` (the model ranks them by score and orders them by the chosen sort);
         ``filtered``: filters or a score bound were applied, so an empty list says so.
-        ``look_alike``: categories ranked by looks alone, listed after the compatibility picks."""
+        ``look_alike``: categories ranked by looks alone, listed after the compatibility picks;
+        ``in_outfit``: the outfit's own categories, listed after those it lacks (ItemListModel.set_results)."""
         merged = sorted((r for rs in results.values() for r in rs), key=lambda r: -r.score)
-        self.model.set_results(merged, look_alike)
+        self.model.set_results(merged, look_alike, in_outfit)
         # a new list (another target category, another outfit) starts at its best result
         self.view.scrollToTop()
         self.view.verticalScrollBar().setValue(0)
