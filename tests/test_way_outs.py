@@ -9,7 +9,6 @@ only the command line can give: a new message worded with an option must say its
 
 from __future__ import annotations
 
-import ast
 import pickle
 import re
 import shutil
@@ -17,7 +16,6 @@ from pathlib import Path
 
 import pytest
 
-import sane_desktop
 from sane_desktop.cli import main
 from sane_desktop.errors import (
     DamagedStoreError, InputError, ModelError, NotFound, PhotoChanged, StaleIndexError, WayOut,
@@ -27,6 +25,7 @@ from sane_desktop.gui.text import WINDOW_WAYS, note_words, window_message
 from sane_desktop.models.checkpoint import demo_model_path
 from sane_desktop.service import CatalogueService, building
 from tests.closet_world import make_closet
+from tests.package_strings import message_literals
 
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
 
@@ -107,28 +106,11 @@ COMMAND_LINE_ONLY = {
 }
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
 def test_no_message_names_a_command_line_option_but_a_way_out() -> None:
-    package = Path(sane_desktop.__file__).parent
     left = []
-    for path in sorted(package.rglob("*.py")):
-        relative = path.relative_to(package)
-        if "cli" in relative.parts or relative.as_posix() == "errors.py":  # the command line's own words
+    for relative, line, text in message_literals():
+        if relative.as_posix() == "errors.py":  # the way outs' command-line words
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = _docstrings(tree)
-        allowed = COMMAND_LINE_ONLY.get(relative.as_posix(), set())
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
-                if options := set(OPTION.findall(node.value)) - allowed:
-                    left.append(f"{relative}:{node.lineno}: {sorted(options)} in {node.value.strip()[:90]!r}")
+        if options := set(OPTION.findall(text)) - COMMAND_LINE_ONLY.get(relative.as_posix(), set()):
+            left.append(f"{relative}:{line}: {sorted(options)} in {text.strip()[:90]!r}")
     assert not left, "\n".join(left)

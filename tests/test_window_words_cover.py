@@ -8,14 +8,11 @@ fails on any command left in them after ``window_words``."""
 
 from __future__ import annotations
 
-import ast
 import re
-from pathlib import Path
 
-import sane_desktop
 from sane_desktop.gui.text import window_words
+from tests.package_strings import message_literals
 
-PACKAGE = Path(sane_desktop.__file__).parent
 COMMAND = re.compile(r"sane-desktop (index|train|adapt|evaluate|evaluate-explanations|query|explain|import|demo)\b")
 # ways out that only a terminal has (a shared PostgreSQL catalogue is indexed with --db, which the
 # window does not offer), and texts that are no message (the demo's marker file, its ground truth's
@@ -24,34 +21,14 @@ TERMINAL_ONLY = ("sane-desktop index --db URL", "written by sane-desktop demo")
 NOT_MESSAGES = {"sane-desktop demo"}
 
 
-def _docstrings(tree: ast.AST) -> set[int]:
-    found = set()
-    for node in ast.walk(tree):
-        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
-            first = node.body[0]
-            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
-                found.add(id(first.value))
-    return found
-
-
 def test_every_message_naming_a_command_is_worded_for_the_window() -> None:
     left = []
-    for path in sorted(PACKAGE.rglob("*.py")):
-        if "cli" in path.relative_to(PACKAGE).parts:  # the command line's own words
+    for relative, line, text in message_literals():
+        if relative.as_posix() == "gui/text.py" or text in NOT_MESSAGES:  # the patterns themselves; no messages
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        docstrings = _docstrings(tree)
-        for node in ast.walk(tree):
-            if not (isinstance(node, ast.Constant) and isinstance(node.value, str)) or id(node) in docstrings:
-                continue
-            if path.name == "text.py" and "gui" in path.parts:  # the patterns themselves
-                continue
-            text = node.value
-            if text in NOT_MESSAGES:
-                continue
-            if COMMAND.search(text) and not any(words in text for words in TERMINAL_ONLY) \
-                    and COMMAND.search(window_words(text)):
-                left.append(f"{path.relative_to(PACKAGE)}:{node.lineno}: {text.strip()[:100]!r}")
+        if COMMAND.search(text) and not any(words in text for words in TERMINAL_ONLY) \
+                and COMMAND.search(window_words(text)):
+            left.append(f"{relative}:{line}: {text.strip()[:100]!r}")
     assert not left, "\n".join(left)
 
 
