@@ -556,13 +556,16 @@ def test_manager_lists_a_damaged_catalogue_and_deletes_it(managed, world: Path, 
     assert not manager.rename_button.isEnabled() and not manager.resync_button.isEnabled()
     assert manager.status.text().startswith("“other” cannot be read (") and manager.status.text().endswith(
         "index its folder again under this name (File → Index catalogue folder…).")
+    # what is wrong, and the window's way out only (trial N read the command line's --replace here too)
+    row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "other")
+    assert "--" not in manager.status.text() and "--" not in manager.table.item(row, 1).toolTip()
+    assert "is not a catalogue database, or it is damaged" in manager.table.item(row, 1).toolTip()
     click(manager.delete_button)
     click(manager.question.button(QMessageBox.StandardButton.Yes))
     qtbot.waitUntil(lambda: manager.table.rowCount() == 1, timeout=60000)
     assert not (world / "index" / "other").exists() and cell(manager, "shop", 1) == "6"
 
 
-@needs_qt
 @needs_qt
 def test_a_resync_that_takes_an_outfit_item_out_says_which(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     # trial M: an outfit item's photo moved out of the folder, then Re-sync: it left the outfit without a word
@@ -590,6 +593,7 @@ def test_a_resync_that_takes_an_outfit_item_out_says_which(managed, world: Path,
     shown[0].close()
 
 
+@needs_qt
 def test_resync_of_the_open_catalogue_keeps_the_chosen_categories(managed, qtbot) -> None:  # type: ignore[no-untyped-def]
     # a trial: a re-sync put the results' target back to "All categories"
     from gui_helpers import choose_target

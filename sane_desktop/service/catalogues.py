@@ -229,7 +229,10 @@ class Catalogues:
                 if record.name != folder.name:  # a database that is another catalogue's is not this one
                     raise NotFound(f"{db} holds catalogue {record.name!r}, not {folder.name!r}")
             except (SaneError, SQLAlchemyError, OSError) as error:
-                reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+                # what is wrong, without the way out: the manager, its one reader, says its own (trial N read
+                # the command line's --replace there)
+                problem = error.problem if isinstance(error, SaneError) else str(error)
+                reason = problem.splitlines()[0] if problem else type(error).__name__
                 if isinstance(error, NotFound) and not sqlite_holds_a_catalogue(db):  # tables, no row: an import
                     reason = ("its first import never finished (the app was closed or stopped while it read the "
                               "folder): index the folder again under this name, or delete it")
