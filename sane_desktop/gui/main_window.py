@@ -911,6 +911,17 @@ class MainWindow(QMainWindow):
         outfit_pk = best if best is not None and (best in outfit or result.general) else outfit[0]
         if pair_with is not None and pair_with in outfit:
             outfit_pk = pair_with
+        # an outfit item whose photo changed since indexing cannot be explained (its photo is not the one
+        # scored), nor can the outfit's reason, which maps every item: the pair with the item carrying the
+        # most of those unchanged, and the line under the results says why (trial N: one changed photo
+        # left every result unexplained, though an unchanged item carried most of the match)
+        changed = set(self._outfit_photos) & set(outfit) if not result.general else set()
+        unchanged = [pk for pk in outfit if pk not in changed]
+        partial_outfit = bool(changed) and bool(unchanged)
+        if partial_outfit and pair_with is None:  # a row clicked is that pair, asked for: it says why it fails
+            parts = {pk: part for pk, part in result.contributions.items()
+                     if pk in unchanged and pk not in result.not_compared}
+            outfit_pk = max(parts, key=parts.__getitem__) if parts else unchanged[0]
         shown = self.explanation.outfit_data  # a drill-down keeps the outfit's reason on screen
         drill_down = pair_with is not None and shown is not None and shown.candidate.pk == candidate_pk
         on_screen = self.explanation.update_data
@@ -926,9 +937,14 @@ class MainWindow(QMainWindow):
         self.explanation.set_result_line(result_line(result, result.item.category in self._look_alike))
         # an earlier message ("Saved the explanation to …") would hide the progress of this one (a trial)
         self.statusBar().clearMessage()
+        if partial_outfit and not drill_down:
+            titles = ", ".join(f"“{item.title or item.item_id}”" for item in self.outfit_model.items() if item.pk in changed)
+            self.statusBar().showMessage(f"The photo of {titles} changed since indexing: this explains the pair with "
+                                         "an unchanged outfit item; re-index for the whole outfit's reason.", 15000)
         self.results_model.set_explanation(candidate_pk, "pending")
         task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText(),
-                                     general=result.general, outfit=() if drill_down or result.general else outfit,
+                                     general=result.general,
+                                     outfit=() if drill_down or result.general or partial_outfit else outfit,
                                      revision=self._revision, index_stamp=self._index_stamp)
         self.channels.explain.start(task, "Explaining…") \
             .on_partial(self._show_explanation_step) \
