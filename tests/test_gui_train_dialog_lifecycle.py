@@ -437,6 +437,9 @@ def test_the_index_dialog_offers_to_rebuild_a_damaged_catalogue(world, qtbot, ma
     with database.open("r+b") as handle:
         handle.truncate(4096)
     qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)  # the same folder and name again
+    qtbot.waitUntil(lambda: "answer the question" in dialog.phase.text(), timeout=120000)
+    # the question is the way out: no red "Failed: …" under it (trial N)
+    assert "Failed" not in dialog.phase.text() and not dialog.phase.text().startswith("<")
     box = answer(qtbot, "damaged-question", "&Yes")
     assert "is damaged" in box.text() and "Set it aside" in box.text()
     qtbot.waitUntil(lambda: dialog.task is None and "Indexed" in dialog.phase.text(), timeout=120000)

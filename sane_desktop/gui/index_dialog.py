@@ -627,12 +627,18 @@ class IndexDialog(BackgroundRun, RequestDialog):
 
     def _failed(self, failure: Failure) -> None:
         self._ended()
+        run = self._last_run
+        if run is not None and not run[2] and isinstance(failure.error, DamagedStoreError):
+            # the question is the way out: no red "Failed: … index its folder again" under it, telling the
+            # user to do what they are doing (trial N)
+            set_plain(self.phase, f"The database of “{run[1]}” is damaged: answer the question to set it aside "
+                                  "and build the catalogue anew.")
+            self.keep_whole()
+            self._offer_rebuild(run[0], run[1])
+            return
         show_failure(self.phase, failure.message)
         self._failure_shown = True
         self.keep_whole()
-        run = self._last_run
-        if run is not None and not run[2] and isinstance(failure.error, DamagedStoreError):
-            self._offer_rebuild(run[0], run[1])
 
     def _offer_rebuild(self, root: Path, name: str) -> None:
         """The catalogue's database is damaged (a trial found the window's only way out was the command
