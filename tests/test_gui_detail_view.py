@@ -4,6 +4,7 @@ and all its metadata, and its buttons add the item to the outfit and find what l
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
@@ -18,6 +19,7 @@ from PIL import Image  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtWidgets import QLabel  # noqa: E402
 
+from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
 
 
@@ -108,6 +110,14 @@ def test_space_in_the_catalogue_opens_details_and_find_similar_works(window, qtb
     assert window._similar_to is not None and window._similar_to.pk == item.pk
     assert not window.detail_view.isVisible()
     assert window._results and {r.item.category for r in window._results.values()} == {item.category}
+    # likenesses to that item, said so: no outfit item named, a look-alike's grey "≈N" (trial N read "top
+    # contributing outfit item: <the item it was found for>" on a green match bar)
+    index = window.results_model.index(0)
+    tip = html.unescape(index.data(Qt.ItemDataRole.ToolTipRole))
+    assert index.data(Role.General) and index.data(Role.LookAlike)
+    assert "outfit item" not in tip and f"looks like: <b>{item.title}</b>" in tip
+    summary = window.results.view.itemDelegate().score_summary(index)
+    assert summary.startswith("<b>Looks alike ") and "learnt no matches" not in summary
     assert window.results.similar_heading.isVisible() and item.title in window.results.similar_heading.plain_text()
     # Enter on another item shows that one in the same dialog
     grid.setFocus()

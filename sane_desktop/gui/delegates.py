@@ -163,7 +163,10 @@ class ItemTileDelegate(QStyledItemDelegate):
         model = index.model()
         count = model.rowCount() if model is not None else 0
         rank = index.data(Role.Rank) or index.row() + 1
-        if index.data(Role.LookAlike):
+        if index.data(Role.General):  # "visually similar" to one item: ranked by looks, no outfit involved
+            summary = (f"<b>Looks alike {match_percent(float(score), outfit_items)}/100</b> · "
+                       f"rank {rank} of the {count} shown")
+        elif index.data(Role.LookAlike):
             summary = (f"<b>Looks alike {match_percent(float(score), outfit_items)}/100</b> · "
                        f"rank {rank} of the {count} shown<br>The model learnt no matches for "
                        f"{html.escape(str(index.data(Role.Category)))}: listed after the matches, by how much "
@@ -398,7 +401,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         the strongest (the explained pair) has a frame, and an item the result was not compared with
         keeps its slot as a dashed outline, no bar. Returns the width used."""
         contributions = index.data(Role.Contributions) or {}
-        if not contributions:
+        if not contributions or index.data(Role.General):  # a likeness to one item: no outfit item's bar
             return 0
         best = index.data(Role.Driver)  # the compared item with the largest part: never one not compared
         bars = contribution_bars(contributions, index.data(Role.NotCompared) or frozenset(), anchor)

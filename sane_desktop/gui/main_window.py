@@ -1124,7 +1124,9 @@ class MainWindow(QMainWindow):
         item_filter = self._results_filter()
         self.channels.search.start(lambda service, state: _similar_search(
             service, pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
-            .on_done(lambda found: self._show_results(found.results, index_stamp=found.index_stamp)) \
+            .on_done(lambda found: self._show_results(  # likenesses: "≈N" on a grey bar, as the panel says
+                found.results, frozenset(category for category, listed in found.results.items() if listed),
+                found.index_stamp)) \
             .on_failure(self._search_failed)
 
     def _set_heading(self, markup: str, tip: str = "") -> None:

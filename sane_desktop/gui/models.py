@@ -44,6 +44,7 @@ class Role(IntEnum):
     Driver = Qt.ItemDataRole.UserRole + 16  # results: the compared outfit item with the largest part (or None)
     Compared = Qt.ItemDataRole.UserRole + 17  # results: how many outfit items it was compared with (the match's mean)
     NotCompared = Qt.ItemDataRole.UserRole + 18  # results: the outfit items' keys it was not compared with
+    General = Qt.ItemDataRole.UserRole + 19  # results: "visually similar" to one item, not compared with the outfit
 
 RESULT_SORTS = ("score", "title")  # the results' orders: best match first (the default), title
 
@@ -62,6 +63,7 @@ class Row:
     look_alike: bool = False  # a look-alike (its category has no matches learnt), not a compatibility pick
     not_compared: frozenset[int] = frozenset()  # outfit items in a space never learnt for it: their 0 is no part
     in_outfit: bool = False  # of a category the outfit has already: listed after the items it lacks
+    general: bool = False  # "visually similar" to one item (in no outfit): a likeness, with no outfit to split
 
     def driver(self) -> int | None:
         """The compared outfit item the match comes most from (:func:`best_compared`)."""
@@ -116,7 +118,7 @@ class ItemListModel(QAbstractListModel):
         ranked = sorted(results, key=lambda r: (r.item.category in look_alike, r.item.category in in_outfit,
                                                 -r.score / r.compared(), r.item.pk))
         rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1, look_alike=r.item.category in look_alike,
-                    not_compared=r.not_compared, in_outfit=r.item.category in in_outfit)
+                    not_compared=r.not_compared, in_outfit=r.item.category in in_outfit, general=r.general)
                 for number, r in enumerate(ranked)]
         self._set_rows(self._sorted(rows))
 
@@ -252,14 +254,16 @@ class ItemListModel(QAbstractListModel):
             Role.Overlay: row.overlay, Role.Highlight: row.highlight,
             Role.OutfitPosition: index.row() if self.outfit_mode else None, Role.Rank: row.rank,
             Role.LookAlike: row.look_alike, Role.Driver: row.driver(), Role.Compared: row.compared(),
-            Role.NotCompared: row.not_compared,
+            Role.NotCompared: row.not_compared, Role.General: row.general,
         }
         return values.get(int(role))
 
     def _explanation_lines(self, row: Row) -> list[str]:
         lines = []
         best = row.driver()
-        if best is not None:
+        if best is not None and row.general:  # the item it was found for: no outfit item (trial N)
+            lines.append(f"looks like: <b>{escape(self.outfit_titles.get(best, best))}</b>")
+        elif best is not None:
             parts = ", ".join(f"{escape(self.outfit_titles.get(pk, pk))} "
                               + ("not compared" if pk in row.not_compared else f"{value:+.3f}")
                               for pk, value in row.contributions.items())
@@ -268,8 +272,9 @@ class ItemListModel(QAbstractListModel):
                 lines.append(f"score parts: {parts}")
         if row.tile is not None:
             # a stylist's 0–100 match with it; the cosine only with Details (trial M read "0.67" without)
+            kind = "looks alike" if row.general else "match with it"
             lines.append(f"similarity with it: {row.tile.similarity:.2f} (its type-space cosine)" if self.details
-                         else f"match with it: {match_percent(row.tile.similarity, 1)}/100")
+                         else f"{kind}: {match_percent(row.tile.similarity, 1)}/100")
             attribute = row.tile.attribute
             # the chip is this pair's reason; the panel's headline is the whole outfit's (a trial read
             # two different reasons and nothing said which was which)
