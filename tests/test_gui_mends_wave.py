@@ -14,6 +14,7 @@ switcher, the outfit's buttons and the toolbar, Ctrl+Z):
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -334,3 +335,20 @@ def test_a_category_the_model_learnt_no_matches_for_says_so(world, qtbot, make_w
     qtbot.waitUntil(lambda: window.results.stack.currentWidget() is window.results.empty
                     and "learnt no matches between" in window.results.empty.text(), timeout=60000)
     assert window.results_model.rowCount() == 0
+
+
+def test_a_catalogue_that_can_no_longer_be_read_leaves_the_switcher_with_a_word(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    # trial N: a damaged catalogue vanished from the switcher, no word anywhere but the manager
+    window = make_window(world, size=SIZE)
+    activate(qtbot, window)
+    index_elsewhere(world, "broken")
+    window.relist_catalogues()
+    qtbot.waitUntil(lambda: "broken" in switcher_names(window) and not window.channels.catalogues.busy, timeout=20000)
+    database = world["index"] / "broken" / "catalogue.db"
+    with database.open("r+b") as handle:
+        handle.truncate(4096)
+    window.relist_catalogues()
+    qtbot.waitUntil(lambda: "broken" not in switcher_names(window), timeout=20000)
+    assert window.statusBar().currentMessage() == ("“broken” is no longer listed: deleted, or its database cannot be "
+                                                   "read (File → Manage catalogues… says which).")
+    shutil.rmtree(world["index"] / "broken")  # the module's index home as the other tests know it

@@ -726,10 +726,16 @@ class MainWindow(QMainWindow):
         switcher = self.catalogue_switcher
         rows_before = switcher.count()
         names = [info.name for info in catalogues]
+        gone = []
         for row in reversed(range(switcher.count())):
             name = switcher.itemData(row)
             if name and name not in names and row != switcher.currentIndex():
                 switcher.removeItem(row)
+                gone.append(name)
+        if gone:  # not silently (trial N: a damaged catalogue just vanished from the switcher)
+            listed = ", ".join(f"“{name}”" for name in reversed(gone))
+            self.statusBar().showMessage(f"{listed} {'is' if len(gone) == 1 else 'are'} no longer listed: deleted, or "
+                                         "its database cannot be read (File → Manage catalogues… says which).", 15000)
         after = sum(1 for row in range(switcher.count()) if not switcher.itemData(row))  # a shared one first
         for info in catalogues:
             text = self._switcher_text(info)
