@@ -341,13 +341,20 @@ def test_a_catalogue_that_can_no_longer_be_read_leaves_the_switcher_with_a_word(
     # trial N: a damaged catalogue vanished from the switcher, no word anywhere but the manager
     window = make_window(world, size=SIZE)
     activate(qtbot, window)
+    qtbot.waitUntil(lambda: not window.channels.catalogues.busy, timeout=20000)
+    other = QWidget()  # the terminal the person works in meanwhile
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitExposed(other)
+    activate(qtbot, other)
     index_elsewhere(world, "broken")
-    window.relist_catalogues()
+    activate(qtbot, window)  # back to the window: it lists the catalogues again
     qtbot.waitUntil(lambda: "broken" in switcher_names(window) and not window.channels.catalogues.busy, timeout=20000)
+    activate(qtbot, other)
     database = world["index"] / "broken" / "catalogue.db"
     with database.open("r+b") as handle:
         handle.truncate(4096)
-    window.relist_catalogues()
+    activate(qtbot, window)
     qtbot.waitUntil(lambda: "broken" not in switcher_names(window), timeout=20000)
     assert window.statusBar().currentMessage() == ("“broken” is no longer listed: deleted, or its database cannot be "
                                                    "read (File → Manage catalogues… says which).")

@@ -423,8 +423,9 @@ def test_an_outfit_items_photo_replaced_since_indexing_is_said_and_shown(  # typ
     assert "Photo changed" in window.outfit_model.data(window.outfit_model.index(row), Qt.ItemDataRole.ToolTipRole)
     # a click on a result still explains it: with the unchanged outfit item, the outfit's reason waiting for a
     # re-index (trial N: one changed photo left every result unexplained)
-    candidate = window.results_model.row(0).item.pk
-    window.explain(candidate)
+    candidate, results = window.results_model.row(0).item.pk, window.results.view
+    QTest.mouseClick(results.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                     results.visualRect(window.results_model.index(0)).center())  # a click on the first tile
     view = window.explanation
     qtbot.waitUntil(lambda: view.update_data is not None and view.update_data.final
                     and not window.channels.explain.busy, timeout=120000)

@@ -188,11 +188,9 @@ class ItemTileDelegate(QStyledItemDelegate):
         if share is None:
             return None
         model = index.model()
-        if model is None:
-            return round(50 * float(share))
         rows = [r for r in range(model.rowCount()) if model.index(r, 0).data(Role.Highlight) is not None]
         points = share_points([float(model.index(r, 0).data(Role.Highlight)) for r in rows])  # they add up
-        return points[rows.index(index.row())] if index.row() in rows else round(50 * float(share) / max(1, len(rows)))
+        return points[rows.index(index.row())]  # this row has a share, so it is among them
 
     def badge_text(self, index: Index) -> str:
         """The outfit tile's badge while a result is hovered: "+17" (points of the match, see

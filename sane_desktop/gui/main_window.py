@@ -54,7 +54,7 @@ from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.match_score import match_percent
 from sane_desktop.service.titles import counted
-from sane_desktop.service.values import IndexReport, OpenedCatalogue
+from sane_desktop.service.values import IndexReport, OpenedCatalogue, best_compared
 
 SEARCH_DEBOUNCE_MS = 250
 EMPTY_OUTFIT_WORDS = "The outfit is empty: add items to it, then click a result to see why it matches."
@@ -171,6 +171,15 @@ def result_line(result: SearchResult, look_alike: bool = False) -> str:
     points = match_percent(result.score, result.compared())
     kind = "looks alike" if result.general or look_alike else "match"
     return f"“{result.item.title or result.item.item_id}” — {kind} {points}/100"
+
+
+def left_out_words(count: int, titles: Sequence[str]) -> str:
+    """What the window says of ``count`` outfit items a re-import took out of the catalogue, named by
+    ``titles`` (those known)."""
+    text = f"{counted(count, 'item')} of your outfit {no_longer_in_catalogue(count)}"
+    if not titles:
+        return f"{text}: left out."
+    return f"{text}: {_listed([f'“{title}”' for title in titles])} {'is' if len(titles) == 1 else 'are'} left out."
 
 
 def _plural(names: list[str]) -> bool:
@@ -299,6 +308,7 @@ class MainWindow(QMainWindow):
         self._items: dict[int, ItemInfo] = {}
         self._results: dict[int, SearchResult] = {}
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
+        self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
         self._last_explained: int | None = None
 
@@ -925,9 +935,7 @@ class MainWindow(QMainWindow):
         unchanged = [pk for pk in outfit if pk not in changed]
         partial_outfit = bool(changed) and bool(unchanged)
         if partial_outfit and pair_with is None:  # a row clicked is that pair, asked for: it says why it fails
-            parts = {pk: part for pk, part in result.contributions.items()
-                     if pk in unchanged and pk not in result.not_compared}
-            outfit_pk = max(parts, key=parts.__getitem__) if parts else unchanged[0]
+            outfit_pk = best_compared(result.contributions, result.not_compared | changed) or unchanged[0]
         shown = self.explanation.outfit_data  # a drill-down keeps the outfit's reason on screen
         drill_down = pair_with is not None and shown is not None and shown.candidate.pk == candidate_pk
         on_screen = self.explanation.update_data
@@ -1064,12 +1072,14 @@ class MainWindow(QMainWindow):
         return menu
 
     def show_shortcuts(self) -> ShortcutsDialog:
-        """Help → Keyboard shortcuts: the keys read off the window's menus and shortcuts."""
-        dialog = ShortcutsDialog(self, self.menuBar())
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
-        self.shortcuts_dialog = dialog
-        return dialog
+        """Help → Keyboard shortcuts: the keys read off the window's menus and shortcuts (one dialog,
+        brought to the front again: the menus do not change while the window lives)."""
+        if self.shortcuts_dialog is None:
+            self.shortcuts_dialog = ShortcutsDialog(self, self.menuBar())
+        self.shortcuts_dialog.show()
+        self.shortcuts_dialog.raise_()
+        self.shortcuts_dialog.activateWindow()
+        return self.shortcuts_dialog
 
     def _remove_from_outfit(self, pk: int) -> None:
         removed = self.outfit_panel.remove_items([pk])
@@ -1683,9 +1693,8 @@ class MainWindow(QMainWindow):
             self._remember_outfit = True
             self._report_error(message)
 
-        known = dict(titles or {})
         self.channels.outfit.start(restore, "Restoring the outfit…") \
-            .on_done(lambda restored: self._outfit_restored(restored, known)).on_failed(failed)
+            .on_done(lambda restored: self._outfit_restored(restored, titles or {})).on_failed(failed)
 
     def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int]], titles: dict[int, str]) -> None:
         items, refused, gone = restored
@@ -1695,10 +1704,7 @@ class MainWindow(QMainWindow):
         if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
             remember(self.settings, self.catalogue, [])
         if gone:  # said as a search that finds them gone says it (_outfit_items_gone)
-            named = [f"“{titles[pk]}”" for pk in gone if pk in titles]
-            count = len(gone)
-            text = f"{counted(count, 'item')} of your outfit {no_longer_in_catalogue(count)}"
-            text += f": {_listed(named)} {'is' if len(named) == 1 else 'are'} left out." if named else ": left out."
+            text = left_out_words(len(gone), [titles[pk] for pk in gone if pk in titles])
             self.statusBar().showMessage(" ".join([text, *refused[:1]]), 15000)
             message_box(self, "Outfit", text, QMessageBox.Icon.Information)
         elif refused:
@@ -1795,13 +1801,11 @@ class MainWindow(QMainWindow):
         for pk in gone:
             self._items.pop(pk, None)
         self._catalogue_seen(revision, changed=True)
-        titles = [f"“{item.title or item.item_id}”" for item in self.outfit_model.items() if item.pk in set(gone)]
+        titles = [item.title or item.item_id for item in self.outfit_model.items() if item.pk in set(gone)]
         if not titles:  # none of them is in the outfit any more: search the outfit as it is
             self.request_search()
             return
-        count = len(titles)
-        text = (f"{counted(count, 'item')} of your outfit {no_longer_in_catalogue(count)}: {_listed(titles)} "
-                f"{'is' if count == 1 else 'are'} left out.")
+        text = left_out_words(len(titles), titles)
         self.statusBar().showMessage(text, 15000)
         message_box(self, "Outfit", text, QMessageBox.Icon.Information)
         self.outfit_panel.remove_items(list(gone))  # a new outfit: it is searched again (_outfit_changed)

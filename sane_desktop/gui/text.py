@@ -351,7 +351,7 @@ WINDOW_WAYS: dict[WayOut, str] = {
     WayOut.OTHER_MODEL: "File → Train model on this catalogue… trains another",
     WayOut.OTHER_INDEX_HOME: ("move that file away, or start the app with another index home "
                               "(the SANE_INDEX_HOME setting)"),
-    WayOut.REBUILD: f"re-index it ({MANAGE} → Re-sync reads every photo again)",
+    WayOut.REBUILD: f"re-index it ({MANAGE} → Re-sync)",  # a photo written anew has a new ctime: a re-sync reads it
 }
 
 
