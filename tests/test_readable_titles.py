@@ -134,3 +134,11 @@ def test_counts_read_in_the_right_number() -> None:
     assert [counted(n, "item") for n in (0, 1, 2)] == ["0 items", "1 item", "2 items"]
     assert counted(1, "category", "categories") == "1 category" and counted(3, "category", "categories") == "3 categories"
 
+
+
+def test_a_category_alone_keeps_the_capitals_it_was_written_with() -> None:
+    # trial N: a `Tops & Tees/` folder's coded photos read "Tops & tees 0316441005"
+    assert readable_title("0316441005", "Tops & Tees", (), "Tops & Tees/0316441005") == "Tops & Tees 0316441005"
+    assert readable_title("0316441005", "Light Blue Shirts", ()) == "Light Blue Shirts 0316441005"
+    # in a phrase with a colour, title case still reads as a sentence's words
+    assert readable_title("0316441005", "Tops & Tees", ("colour:Light Blue",)) == "Light blue tops & tees"

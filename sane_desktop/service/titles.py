@@ -139,7 +139,10 @@ def readable_title(title: str, category: str, attributes: Sequence[str] = (), it
     code = title.strip() or item_id
     if not noun:
         return code
-    words = " ".join(_sentence_case(part) for part in (colour, material, noun) if part)
+    parts = [part for part in (colour, material, noun) if part]
+    # A name alone keeps its capitals ("Tops & Tees 0316441005", as the folder reads: trial N);
+    # in a phrase, title case reads as words of a sentence ("Light blue top").
+    words = " ".join(_sentence_case(part) for part in parts) if len(parts) > 1 else parts[0]
     words = words[:1].upper() + words[1:]
     return words if colour or material or not code else f"{words} {code}"
 
