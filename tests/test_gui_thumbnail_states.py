@@ -460,6 +460,35 @@ def test_an_outfit_items_photo_replaced_since_indexing_is_said_and_shown(  # typ
     assert "catalogue was indexed" not in note.text()
 
 
+def test_a_photo_put_back_shows_again_when_the_window_comes_back(  # type: ignore[no-untyped-def]
+        world, items, restore, make_window, qtbot) -> None:
+    # trial N: an outfit tile said "photo changed" after the photo was put back, until the next search
+    from PySide6.QtWidgets import QWidget
+
+    window = make_window(world, size=SIZE)
+    outfit = build_outfit(window, 2)
+    wait_results(window, 60)
+    gone = next(item for item in items if item.pk == outfit[0])
+    gone.image_path.unlink()
+    window.request_search()
+    wait_results(window, 60)
+    qtbot.waitUntil(lambda: window.thumbnails.state(gone.image_path, gone.content_hash) == MISSING, timeout=10000)
+    qtbot.waitUntil(window.tasks.idle, timeout=120000)  # no list on its way that would look again anyway
+    QTest.qWait(300)
+    file_manager = QWidget()  # where the person put the photo back
+    qtbot.addWidget(file_manager)
+    file_manager.show()
+    file_manager.activateWindow()
+    qtbot.waitUntil(file_manager.isActiveWindow, timeout=5000)
+    gone.image_path.write_bytes(restore[gone.image_path])
+    searches = window.channels.search.started
+    window.activateWindow()  # back to the app: its tiles look at their files again, no search needed
+    qtbot.waitUntil(lambda: window.thumbnails.state(gone.image_path, gone.content_hash) == READY, timeout=10000)
+    row = row_of(window.outfit_model, gone.pk)
+    assert "Photo" not in (window.outfit_model.data(window.outfit_model.index(row), Qt.ItemDataRole.ToolTipRole) or "")
+    assert window.channels.search.started == searches
+
+
 def test_an_outfit_item_not_compared_has_no_bar_on_the_tile(tmp_path: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     # trial M: "Ida not compared" in the tooltip, yet a bar 60 % as tall as the +0.73 one (a part of 0
     # drawn as the middle of [-1, 1])

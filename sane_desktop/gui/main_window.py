@@ -781,9 +781,12 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
-        # back from the terminal (or any other app): a catalogue indexed there meanwhile is listed
+        # back from the terminal (or any other app): a catalogue indexed there meanwhile is listed,
+        # and a photo put back, replaced or deleted in the file manager meanwhile shows as it is now
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.relist_catalogues()
+            for model in (self.outfit_model, self.results_model, self.browser_model):
+                model.recheck_photos()  # costs a dictionary look-up a row: only painted tiles read files
 
     def _switcher_chose(self, name: str | None) -> None:
         """The switcher's choice: the local catalogue already open is left as it is (a trial lost an

@@ -95,8 +95,10 @@ class ItemListModel(QAbstractListModel):
     def recheck_photos(self) -> None:
         """Look again at the shown rows' photo files when next painted (now): one deleted or replaced
         since shows its state instead of the picture loaded before (trial M's outfit kept showing a
-        sandal whose file held a skirt by then)."""
+        sandal whose file held a skirt by then); one that failed is looked at again too (it may be back:
+        trial N's tile said "photo changed" after the photo was put back)."""
         if self._rows:
+            self.thumbnails.retry(row.item.image_path for row in self._rows)
             self.thumbnails.recheck((row.item.image_path, row.item.content_hash) for row in self._rows)
             self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1))
 
