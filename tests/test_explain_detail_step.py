@@ -87,6 +87,30 @@ def test_on_a_cpu_a_lite_trunk_explanation_ends_at_the_finer_map(lite_home: Path
     assert "no RISE on a CPU" in steps[-1].detail and steps[-1].attributes
 
 
+def test_the_command_line_draws_the_windows_exact_map_by_default(lite_home: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial M: `explain` drew the coarse fast map by default beside the window's finer one for the same
+    pair. Without --method it now draws the map the window ends on (on a CPU) for this model."""
+    from sane_desktop.service import explanation
+
+    monkeypatch.setattr(explanation.torch.cuda, "is_available", lambda: False)
+    capsys.readouterr()
+    assert main(["--index-home", str(lite_home), "explain", "shop", "--query", "Tops/a", "--candidate", "Bottoms/x",
+                 "--save-maps", str(tmp_path / "maps"), "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    service = CatalogueService(lite_home, device="cpu")
+    service.open_catalogue("shop")
+    by_id = {item.item_id: item for item in service.items()}
+    last = list(service.explain(by_id["Tops/a"].pk, by_id["Bottoms/x"].pk, refine=True))[-1]
+    assert said["method"] == last.method == "fast_detail"
+    assert np.allclose(np.load(said["maps"]["query"]), last.candidate_map, atol=1e-5)  # the window's query: the result
+    assert said["attribute"] == last.attributes[0].name
+    # --outfit explains with the exact maps: the default is no option given
+    assert main(["--index-home", str(lite_home), "explain", "shop", "--candidate", "Tops/a", "--outfit", "Bottoms/x",
+                 "--json"]) == 0
+
+
 def test_a_from_scratch_trunk_goes_from_the_exact_map_to_rise(lite_home: Path, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     from sane_desktop.models.checkpoint import demo_model_path

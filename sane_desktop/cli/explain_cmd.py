@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from sane_desktop.service import OpenCatalogue, PairExplanation
 
 MANY_PASSES = 500  # a method passing this many images per pair is said before it starts
-METHOD_CHOICES = ("fast", "fast_detail", "rise", "sliding")  # fast_detail: finer maps for small regions
+# fast_detail: finer maps for small regions; auto: the exact map the window ends on for this model
+METHOD_CHOICES = ("auto", "fast", "fast_detail", "rise", "sliding")
 ALIGNMENT = "model input: short side resized to {size} px, centre crop {size}x{size}"
 
 
@@ -37,7 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "explains the query; the window's query is the result you click)")
     parser.add_argument("--candidate", help="catalogue item id of the item it is matched with (the window's outfit item); "
                         "with --outfit: the result whose match with the outfit is explained")
-    parser.add_argument("--method", choices=METHOD_CHOICES, default="fast")
+    parser.add_argument("--method", choices=METHOD_CHOICES, default="auto",
+                        help="saliency method (default auto: the window's exact map for this model — fast_detail "
+                        "for a pretrained trunk, whose finer map enlarges the pictures, else fast)")
     parser.add_argument("--pairs", type=path_arg, help='JSON list of {"query": ID, "candidate": ID}: one JSON line each')
     parser.add_argument("--outfit", action="append", metavar="ID[,ID...]",
                         help="with --candidate: explain the candidate's summed score against this outfit (the score "
@@ -182,6 +185,8 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
 
         # a method of many passes says so before it starts (a trial's sliding window ran 2 minutes
         # without a word on a CPU), and draws a bar at a terminal
+        if args.method == "auto":  # a trial drew the coarse map here beside the window's finer one
+            args.method = catalogue.explanations.exact_method()
         passes = catalogue.explanations.pair_passes(args.method, args.rise_masks)
         if passes >= MANY_PASSES:
             say(f"note: {args.method} passes {passes:,} images through the model for each pair; on a CPU "
@@ -254,7 +259,7 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError("--outfit takes --candidate ID (not --query or --pairs)")
     # options a pair explanation reads and this one does not: refused, never silently ignored (a trial's
     # --save-maps wrote nothing and said nothing)
-    unused = [flag for flag, given in (("--save-maps", args.save_maps is not None), ("--method", args.method != "fast"),
+    unused = [flag for flag, given in (("--save-maps", args.save_maps is not None), ("--method", args.method not in ("auto", "fast")),
                                        ("--rise-masks", args.rise_masks != 2000)) if given]
     if unused:
         raise CliError(f"--outfit explains with the exact fast maps and saves none: {', '.join(unused)} "

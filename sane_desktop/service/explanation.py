@@ -226,6 +226,14 @@ class Explanations:
                            "selection": selection, "space": space}, default=str, sort_keys=True)
 
     # --- a pair ----------------------------------------------------------------------------
+    def exact_method(self) -> str:
+        """The exact map the window's explanation ends on without RISE for this model: ``fast_detail``
+        when its finer map enlarges the pictures (a pretrained trunk: small details show only then),
+        else ``fast``. The CLI's ``explain`` draws it by default, so both front ends show one picture."""
+        detail = self.explainer("fast_detail")
+        assert isinstance(detail, FastExplainer)  # the registry's "fast_detail"
+        return "fast_detail" if detail.settings.zoom > 1 else "fast"
+
     def pair_passes(self, method: str, n_masks: int = 2000) -> int:
         """The forward passes ``method`` takes for one pair when it takes many (RISE's masked images,
         the sliding window's occluded ones; 0 for the fast methods): what the CLI warns of."""
@@ -321,7 +329,7 @@ class Explanations:
         assert isinstance(detail, FastExplainer)  # the registry's "fast_detail"
         trunk = self.model.bundle().compatibility.trunk.kind
         masks = n_masks or default_rise_masks(trunk)
-        if detail.settings.zoom > 1:  # a pretrained trunk: small details show only with the input enlarged
+        if self.exact_method() == "fast_detail":  # a pretrained trunk: small details show only with the input enlarged
             finer = detail.explain(self.model.image(candidate), self.model.image(outfit_item), fast.space)
             outputs = pair_outputs()
             ranked = self.rank(outputs, finer.query_map[None], 1, with_partners=True, items=[candidate],
