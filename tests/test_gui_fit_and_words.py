@@ -270,6 +270,46 @@ def test_the_index_dialog_says_files_found_and_stays_on_a_small_screen(closet, q
         runner.shutdown()
 
 
+def test_the_line_after_no_to_replacing_is_scrolled_into_view(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # trial N: after "No" to the replace question a low dialog's "Not indexed" line was below its view
+    from PySide6.QtWidgets import QMessageBox
+
+    from sane_desktop.gui.index_dialog import IndexDialog
+    from sane_desktop.gui.tasks import TaskRunner
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    shutil.copytree(closet["folder"], first)
+    shutil.copytree(closet["folder"], second)
+    service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
+    service.index_folder(first, "shop")
+    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        font = dialog.font()  # large text: its content is higher than the screen, and scrolls
+        font.setPointSizeF(font.pointSizeF() * 1.7)
+        dialog.setFont(font)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        QTest.keyClicks(dialog.folder, str(second))
+        QTest.keyClick(dialog.folder, Qt.Key.Key_Return)
+        qtbot.waitUntil(dialog.start_button.isEnabled, timeout=60000)
+        dialog.name.setText("shop")
+        scroll = dialog.scroller.verticalScrollBar()
+        QTest.keyClick(scroll, Qt.Key.Key_Home)  # the person is at the table, at the top
+        qtbot.mouseClick(dialog.start_button, LEFT)
+        qtbot.waitUntil(lambda: dialog.replace_question is not None and dialog.replace_question.isVisible(),
+                        timeout=60000)
+        assert dialog.replace_question is not None
+        QTest.keyClick(scroll, Qt.Key.Key_Home)
+        dialog.replace_question.button(QMessageBox.StandardButton.No).click()
+        qtbot.waitUntil(lambda: "Not indexed" in dialog.phase.text(), timeout=10000)
+        assert scroll.maximum() > 0, "the content fitted: the test's screen did not make it scroll"
+        qtbot.waitUntil(lambda: not dialog.phase.visibleRegion().isEmpty(), timeout=5000)
+    finally:
+        runner.shutdown()
+
+
 def test_found_words_hold_before_validation() -> None:
     from sane_desktop.gui.index_dialog import detected_words
     from sane_desktop.service.values import FolderReport

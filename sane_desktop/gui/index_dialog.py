@@ -279,7 +279,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.progress_bar.setRange(0, 1)
         self.progress_bar.setValue(0)
         self.progress_bar.setVisible(False)
-        set_plain(self.phase, "")
+        self._say("")
         self.summary.clear()
         self.summary.setVisible(False)
         self.cancel_button.setText("Cancel")
@@ -321,7 +321,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         """The last run's failure was about what the fields held then: a change to them clears it."""
         if self._failure_shown and not self.running:
             self._failure_shown = False
-            set_plain(self.phase, "")
+            self._say("")
 
     def _plan_for_the_name(self) -> None:
         """The name was finished: when the plan shown was made for another name, make it again (not
@@ -336,7 +336,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
 
     def _inspect_failed(self, message: str) -> None:
         if self._start_when_planned:  # Start was waiting for this plan: it said "Starting once …"
-            set_plain(self.phase, "Not started: the folder could not be inspected (see Detected).")
+            self._say("Not started: the folder could not be inspected (see Detected).")
             self._failure_shown = True
         self._start_when_planned = False
         show_failure(self.detected, message)
@@ -359,7 +359,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             if report.items > 0:  # once this inspection has ended (its channel is still busy until then)
                 QTimer.singleShot(0, self.start)
             else:
-                set_plain(self.phase, "")
+                self._say("")
 
     # --- the category mapping --------------------------------------------------------------
     def show_plan(self, plan: CategoryPlan | None) -> None:
@@ -415,6 +415,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.mapping_table.resizeRowsToContents()
         self.mapping_table.setMinimumHeight(self.table_height(min(TABLE_ROWS, len(plan.rows))))
         self.keep_whole()
+
+    def _say(self, line: str) -> None:
+        """The run's line under the progress bar, scrolled into view: on a low screen the dialog's content
+        scrolls, and after "No" to the replace question trial N's "Not indexed" line was below it."""
+        set_plain(self.phase, line)
+        if line:  # once the label is laid out at its new height
+            QTimer.singleShot(0, self.scroller, lambda: self.scroller.ensureWidgetVisible(self.phase, 0, 0))
 
     def keep_whole(self) -> None:
         """Keep the dialog at least as high as its parts need at its narrowest, as far as its screen
@@ -488,7 +495,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         fraction, line = self.run_progress.update(done, total, message)
         self.progress_bar.setRange(0, BAR_STEPS)
         self.progress_bar.setValue(round(fraction * BAR_STEPS))
-        set_plain(self.phase, line)
+        self._say(line)
 
     def start(self) -> None:
         """Ask the worker what the name holds now, then index (asking first when that is another folder);
@@ -498,14 +505,14 @@ class IndexDialog(BackgroundRun, RequestDialog):
             return
         if self._inspecting.busy:
             self._start_when_planned = True
-            set_plain(self.phase, "Starting once the folder is planned…")
+            self._say("Starting once the folder is planned…")
             return
         self.run_progress.reset()
         self._run_folder = self.folder.text()
         self.summary.setVisible(False)
         self.progress_bar.setVisible(True)
         self.progress_bar.setRange(0, 0)  # busy until the first progress report
-        set_plain(self.phase, "Starting…")
+        self._say("Starting…")
         self.start_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         root, name = Path(self.folder.text()), self.name.text().strip() or None
@@ -522,7 +529,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if other is None:  # a new name, or the same folder again: re-sync without asking
             self._index(Path(source), name, replace=False)
             return
-        set_plain(self.phase, "Waiting for your answer…")
+        self._say("Waiting for your answer…")
         self.replace_question = box = message_box(
             self, "Replace catalogue?",
             f"A catalogue named “{name}” already holds {other}. Replace it with {source}? "
@@ -540,12 +547,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         else:
             self._ended()
             self.progress_bar.setValue(0)
-            set_plain(self.phase, f"Not indexed: the catalogue “{name}” was left as it was. "
+            self._say(f"Not indexed: the catalogue “{name}” was left as it was. "
                                   "Choose another name to keep both.")
 
     def _index(self, root: Path, name: str, replace: bool) -> None:
         self._last_run = (root, name, replace)  # a damaged database's refusal offers this run with replace
-        set_plain(self.phase, "Starting…")
+        self._say("Starting…")
         category_map = self.category_map()
         # replace only when the user said Yes: without it the service refuses a name that holds another
         # folder (say, one that was indexed elsewhere since the check)
@@ -571,12 +578,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         that folder goes on from them), so "nothing was changed" — a trial read it with a new,
         unsearchable catalogue listed — is no longer said; what is depends on the worker's answer."""
         self._cancelled()
-        set_plain(self.phase, "Cancelled: checking what was kept…")
+        self._say("Cancelled: checking what was kept…")
         task: Task[bool, None] = self.tasks.start(lambda service, _state: service.existing_source(name) is not None,
                                                   "Checking the catalogue…")
         # not watched: a quick question, never the run the dialog's Cancel/Close button acts on
-        task.on_done(lambda kept: set_plain(self.phase, cancelled_words(name, existed, kept))) \
-            .on_failure(lambda _failure: set_plain(self.phase, "Cancelled."))
+        task.on_done(lambda kept: self._say(cancelled_words(name, existed, kept))) \
+            .on_failure(lambda _failure: self._say("Cancelled."))
 
     def _ended(self) -> None:
         self.cancel_button.setText("Close")
@@ -592,7 +599,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         files = [skip for skip in report.skipped if skip.is_file]
         cut = [skip for skip in report.skipped if not skip.is_file]  # outfits and questions that lost an item
         dropped = f", {counted(len(cut), 'outfit or question', 'outfits or questions')} dropped or cut" if cut else ""
-        set_plain(self.phase, f"Indexed {counted(report.items, 'item')}, {counted(report.outfits, 'outfit')} in "
+        self._say(f"Indexed {counted(report.items, 'item')}, {counted(report.outfits, 'outfit')} in "
                               f"{report.seconds:.1f} s; {counted(len(files), 'photo')} skipped{dropped}{visual}.")
         categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
                       for category, (target, how) in mapped.items() if how != "exact"]
@@ -623,7 +630,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def _cancelled(self) -> None:
         self._ended()
         self.progress_bar.setValue(0)
-        set_plain(self.phase, "Cancelled: nothing was changed.")
+        self._say("Cancelled: nothing was changed.")
 
     def _failed(self, failure: Failure) -> None:
         self._ended()
@@ -631,7 +638,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if run is not None and not run[2] and isinstance(failure.error, DamagedStoreError):
             # the question is the way out: no red "Failed: … index its folder again" under it, telling the
             # user to do what they are doing (trial N)
-            set_plain(self.phase, f"The database of “{run[1]}” is damaged: answer the question to set it aside "
+            self._say(f"The database of “{run[1]}” is damaged: answer the question to set it aside "
                                   "and build the catalogue anew.")
             self.keep_whole()
             self._offer_rebuild(run[0], run[1])
