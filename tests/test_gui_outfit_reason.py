@@ -77,6 +77,22 @@ def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ig
     assert lost_row.value_text() == "+0.20"
 
 
+def test_the_sentence_names_the_outfit_item_that_has_the_attribute() -> None:
+    # trial O: "through its circular knit fabric — 62 % of the match comes from Blue blouse", a woven
+    # blouse (shows it 0.00); the knit was the bodysuit's (0.80), carrying 38 %
+    from dataclasses import replace
+
+    reason = _reason([0.471, 0.292], "fabric:circular knit")
+    blouse, bodysuit = reason.shares
+    reason = replace(reason, shares=(replace(blouse, shows_attribute=0.0), replace(bodysuit, shows_attribute=0.8)))
+    assert outfit_sentence(reason) == ("Goes with your outfit mainly through its circular knit fabric, as in Item 1 "
+                                       "(38 % of the match) — 62 % of the match comes from Item 0.")
+    nobody = replace(reason, shares=tuple(replace(share, shows_attribute=0.1) for share in reason.shares))
+    assert "which no item of your outfit clearly has" in outfit_sentence(nobody)
+    # the leading item has it: the sentence as before
+    assert outfit_sentence(_reason([0.7, 0.3])).endswith("lightning-bolt motif — 70 % of the match comes from Item 0.")
+
+
 def test_an_outfit_item_not_compared_reads_so_and_carries_nothing(qtbot) -> None:  # type: ignore[no-untyped-def]
     """An outfit item whose pair with the result is in a space the model never learnt adds 0: its row
     says "not compared" (not "0 %"), and the sentence's "about equally" is of the compared items."""

@@ -491,8 +491,27 @@ def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         return f"{abstention_opening(noun, reason.abstained)}; {carries}."
     opening = "Looks like your outfit" if alike else "Goes with your outfit"
     if reason.attribute:
-        return f"{opening} mainly through its {outfit_phrase(reason.attribute)} — {carries}."
+        return f"{opening} mainly through its {outfit_phrase(reason.attribute)}{bearer_words(reason, noun)} — {carries}."
     return f"{opening} — {carries}."
+
+
+SHOWS = 0.5  # an outfit item "shows" the outfit's attribute at this calibrated probability or more
+
+
+def bearer_words(reason: OutfitExplanation, noun: str = "match") -> str:
+    """Which outfit item has the outfit's attribute, when the item carrying most of the score does not
+    (trial O: "through its circular knit fabric — 62 % … from Blue blouse", a woven blouse, the knit
+    being the bodysuit's): ", as in Blue bodysuit (38 % of the match)"; "" when the leading item shows it."""
+    leading = reason.leading()
+    if leading.shows_attribute >= SHOWS:
+        return ""
+    percentages = reason.percentages() or tuple(0.0 for _ in reason.shares)
+    bearers = [(share, percent) for share, percent in zip(reason.shares, percentages)
+               if share.compared and share.share > 0 and share.shows_attribute >= SHOWS]
+    if not bearers:
+        return ", which no item of your outfit clearly has"
+    bearer, percent = max(bearers, key=lambda pair: pair[0].shows_attribute)
+    return f", as in {bearer.item.title} ({round(percent)} % of the {noun})"
 
 
 def percent_text(value: float) -> str:
