@@ -16,7 +16,7 @@ pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
 from gui_helpers import open_window  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtGui import QImage, QKeySequence  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QKeySequence  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QMessageBox  # noqa: E402
 
@@ -85,6 +85,10 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         window.save_outfit_action.trigger()
         type_name(qtbot, controller.name_dialog, "Brunch")
         qtbot.waitUntil(lambda: "Saved the outfit 'Brunch'" in status(window), timeout=20000)
+        assert controller.current_name() == "Brunch"
+        window.add_to_outfit([next(pk for pk in (item.pk for item in window.browser_model.items())
+                                   if pk not in outfit)])
+        assert controller.current_name() == ""  # another outfit now: not "Brunch" on its sheet
 
         # open it again: the outfit panel shows the same items in the same order
         QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
@@ -98,6 +102,7 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         QTest.mouseClick(dialog.open_button, LEFT)
         qtbot.waitUntil(lambda: window.outfit_model.pks() == [outfit[1], outfit[0]], timeout=20000)
         assert "Opened the outfit 'Party'" in status(window)
+        assert controller.current_name() == "Party" and controller.default_export_name() == "outfit-party"
 
         # rename, then delete (asks first), through the list dialog's buttons
         window.open_outfit_action.trigger()
@@ -111,9 +116,12 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         type_name(qtbot, dialog.name_dialog, "Gala")
         qtbot.waitUntil(lambda: names_listed(dialog) == ["Brunch", "Gala"], timeout=20000)
         assert dialog.selected().name == "Gala"
+        # the outfit on screen is that one: its export is headed by the name it has now (trial O: by the old)
+        assert controller.current_name() == "Gala"
         QTest.mouseClick(dialog.delete_button, LEFT)
         click_yes(qtbot, dialog.confirm_box)
         qtbot.waitUntil(lambda: names_listed(dialog) == ["Brunch"], timeout=20000)
+        assert controller.current_name() == "" and controller.default_export_name() == "outfit"  # saved under none
         QTest.mouseClick(dialog.close_button, LEFT)
 
         # export the outfit with its suggestions: PNG, PDF, CSV by the file's type
@@ -235,3 +243,29 @@ def test_the_name_dialog_is_wide_enough_for_its_title(qtbot) -> None:  # type: i
         qtbot.waitExposed(dialog)
         assert dialog.width() >= dialog.fontMetrics().horizontalAdvance(title) + TITLE_BAR_BUTTONS
         assert dialog.width() >= 380
+
+
+def test_a_long_outfit_name_is_elided_inside_the_sheets_margin(qapp) -> None:  # type: ignore[no-untyped-def]
+    """Trial O: a 200-character name ran off the right edge of the PNG and of the PDF page."""
+    from PySide6.QtGui import QPainter
+
+    from sane_desktop.gui.saved_outfits import ContactSheet
+    from sane_desktop.service import ItemInfo
+
+    outfit = [ItemInfo(1, "i1", "tops", "Top 1", Path("/x/1.jpg"), "")]
+    sheet = ContactSheet("W" * 200, "shop", outfit, {}, [], lambda _item: QImage())
+    image = QImage(sheet.width, sheet.height(), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = QPainter(image)
+    sheet.paint(painter)
+    painter.end()
+    margin = [image.pixelColor(x, y).lightness() for x in range(sheet.width - sheet.MARGIN + 2, sheet.width)
+              for y in range(sheet.MARGIN, sheet.MARGIN + 36)]
+    assert min(margin) > 240  # nothing drawn in the right margin
+    # the line ends in "…" (low dots), not in a capital W cut by the margin: no ink up there at its end
+    end = [image.pixelColor(x, y).lightness() for x in range(sheet.width - sheet.MARGIN - 6, sheet.width - sheet.MARGIN)
+           for y in range(sheet.MARGIN + 4, sheet.MARGIN + 18)]
+    assert min(end) > 200
+    title = [image.pixelColor(x, y).lightness() for x in range(sheet.MARGIN, sheet.width // 2)
+             for y in range(sheet.MARGIN, sheet.MARGIN + 36)]
+    assert min(title) < 100  # the title is drawn

@@ -1572,6 +1572,7 @@ class MainWindow(QMainWindow):
                 self._outfit_uids[previous] = self.catalogue.uid
         if other or shared or self.shared:
             self.explanation.clear()
+            self.saved_outfits.forget()  # a saved outfit's name is of the catalogue it was saved in
         elif self.explanation.status.error:  # the same catalogue re-indexed: its old refusal no longer holds
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
         self.catalogue, self.shared = opened.info, shared

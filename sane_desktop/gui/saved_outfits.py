@@ -300,6 +300,8 @@ class SavedOutfitsController(QObject):
         self.export_channel = window.tasks.channel()  # a newer export replaces one still decoding
         self.export_task: Task[bool, None] | None = None  # the last contact sheet being written
         self.name = ""  # the outfit's name once saved or opened (the export's default file name)
+        self.saved_pk: int | None = None  # that saved outfit: its rename or deletion follows (trial O)
+        self._named_items: tuple[int, ...] = ()  # the outfit's items when it got that name
         self.name_dialog: NameDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self.dialog: SavedOutfitsDialog | None = None
@@ -330,7 +332,7 @@ class SavedOutfitsController(QObject):
                 "The outfit is empty: add items to it first (double-click an item, or drag it onto the outfit)."
             message_box(self.parent_widget, "Save outfit", why, QMessageBox.Icon.Information)
             return
-        dialog = NameDialog("Save outfit", "Save the outfit as:", self.name,
+        dialog = NameDialog("Save outfit", "Save the outfit as:", self.current_name(),
                             DISK_NOTE if any(pk < 0 for pk in pks) else "", self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._save(dialog.name(), pks, overwrite=False))
@@ -365,7 +367,7 @@ class SavedOutfitsController(QObject):
                                  if box.clickedButton() is yes else self._not_saved())
             self.confirm_box = box
             return
-        self.name = saved.name
+        self.name, self.saved_pk, self._named_items = saved.name, saved.pk, tuple(pks)
         verb = "Replaced" if saved.replaced else "Saved"
         note = (f" ({saved.left_out} image{'s' if saved.left_out != 1 else ''} from disk not saved)"
                 if saved.left_out else "")
@@ -473,7 +475,7 @@ class SavedOutfitsController(QObject):
         panel = self.window.outfit_panel
         panel.clear()
         panel.add_items(items)
-        self.name = loaded.name
+        self.name, self.saved_pk, self._named_items = loaded.name, loaded.pk, tuple(item.pk for item in items)
         missing = loaded.missing + len(loaded.item_pks) - len(items)
         if missing:
             if items:
@@ -507,19 +509,32 @@ class SavedOutfitsController(QObject):
                 self.dialog.show_error(f"Another saved outfit is called {quoted(name)}: choose another name.")
             return
         self._status(f"Renamed the outfit to {quoted(renamed)}")
+        if pk == self.saved_pk:  # the outfit on screen: its export says the name it has now
+            self.name = renamed
         self.refresh(select=pk)
 
     def delete(self, pk: int) -> None:
         self.channel.start(lambda service, _state: service.delete_saved_outfit(pk), "Deleting the outfit…") \
-            .on_done(lambda _none: self._deleted()).on_failed(self._list_failed)
+            .on_done(lambda _none: self._deleted(pk)).on_failed(self._list_failed)
 
-    def _deleted(self) -> None:
+    def _deleted(self, pk: int) -> None:
+        if pk == self.saved_pk:  # the outfit on screen is saved under no name any more (trial O's export
+            self.name, self.saved_pk = "", None  # was headed by a name renamed, then deleted)
         self._status("Deleted the saved outfit")
         self.refresh()
 
+    def forget(self) -> None:
+        """The outfit on screen is no saved one (another catalogue opened)."""
+        self.name, self.saved_pk, self._named_items = "", None, ()
+
+    def current_name(self) -> str:
+        """The saved outfit's name while the outfit on screen is the one saved or opened under it, else ""
+        (an export of another outfit is "Unsaved outfit", never a name it does not bear)."""
+        return self.name if tuple(self.window.outfit_model.pks()) == self._named_items else ""
+
     # --- export ----------------------------------------------------------------------------------
     def default_export_name(self) -> str:
-        words = re.sub(r"[^\w-]+", "-", self.name.casefold()).strip("-")[:60]
+        words = re.sub(r"[^\w-]+", "-", self.current_name().casefold()).strip("-")[:60]
         return f"outfit-{words}" if words else "outfit"
 
     def export(self, path: str | Path | None = None) -> Path | None:
@@ -596,7 +611,7 @@ class SavedOutfitsController(QObject):
         # its maps as the explanation's own export draws them (wide, whole, no controls): a grab of the
         # panel kept its cut-off lines, its Details arrow and its "click an item" hint (a trial)
         card = self.window.explanation.card_image(scale=1.0) if lines else None
-        sheet = ContactSheet(self.name or "", self.window.catalogue.name if self.window.catalogue else "",
+        sheet = ContactSheet(self.current_name(), self.window.catalogue.name if self.window.catalogue else "",
                              outfit, results, lines, lambda _item: QImage(), card, self.window._look_alike)
         loaded: dict[int, QImage] = {}
         missing: dict[int, ItemInfo] = {}
@@ -725,6 +740,8 @@ class ContactSheet:
             mark()
             held = heading
             if painter is not None:
+                if not flags & int(Qt.TextFlag.TextWordWrap):  # one line: a long name is elided, never cut
+                    line = QFontMetrics(font).elidedText(line, Qt.TextElideMode.ElideMiddle, inner)  # by the page
                 painter.setFont(font)
                 painter.setPen(colour)
                 painter.drawText(QRect(left, y, inner, height), flags | int(Qt.AlignmentFlag.AlignLeft), line)
