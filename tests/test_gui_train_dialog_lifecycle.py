@@ -108,6 +108,25 @@ def test_escape_keeps_the_run_and_file_train_shows_it_again(world, qtbot, make_w
     assert not (world["index"] / "demo" / "model.pt").exists()  # cancelled: the catalogue keeps its model
 
 
+def test_a_training_that_ends_in_the_background_says_so_and_file_train_shows_its_result(  # type: ignore[no-untyped-def]
+        world, qtbot, make_window) -> None:
+    # trial O: the status bar said "Ready" and File → Train opened a blank dialog
+    window = make_window(world)
+    dialog = start_training(window, qtbot, 1)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+    answer(qtbot, "running-question", "Keep running in the background")
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: dialog.task is None, timeout=300000)
+    qtbot.waitUntil(lambda: "The training in the background has ended: " in window.statusBar().currentMessage(),
+                    timeout=10000)
+    result = dialog.phase.text()
+    assert result and " ".join(result.split()) in window.statusBar().currentMessage()
+    assert "File → Train model on this catalogue…" in window.statusBar().currentMessage()
+    window.train_action.trigger()  # the same dialog, with its result: not a blank one
+    assert window.train_dialog is dialog and dialog.isVisible() and train_dialogs(window) == [dialog]
+    assert dialog.phase.text() == result and not dialog.ended_unseen
+
+
 def test_closing_can_cancel_and_a_second_run_reads_cancel(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window(world)
     dialog = start_training(window, qtbot, LONG_RUN)

@@ -78,6 +78,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
     run_words = "The indexing"
     menu_entry = "File → Index catalogue folder…"
     cancel_words = "Cancel the indexing"
+    says_background_end = False  # the window says it ("Indexed “x” in the background: choose it …")
     cancel_effect = ("Cancelling keeps the photos read so far (a new catalogue cannot be searched until it is "
                      "indexed again, which goes on from there).")
 

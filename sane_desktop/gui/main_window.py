@@ -1452,10 +1452,10 @@ class MainWindow(QMainWindow):
         return True
 
     def _show_again(self, dialog: TrainDialog | AdaptDialog | None) -> bool:
-        """Bring ``dialog`` back when its run has not ended (shown, or kept running in the background)
-        or it is open on this catalogue: the menu never opens a second, idle dialog beside it."""
+        """Bring ``dialog`` back when its run has not ended (shown, or kept running in the background),
+        ended in the background unseen (its result), or it is open on this catalogue: the menu never opens a second, idle dialog beside it."""
         same = dialog is not None and self.catalogue is not None and dialog.catalogue == self.catalogue.name
-        if dialog is None or not (dialog.task is not None or (same and dialog.isVisible())):
+        if dialog is None or not (dialog.task is not None or (same and (dialog.isVisible() or dialog.ended_unseen))):
             return False
         dialog.show()
         dialog.raise_()

@@ -7,9 +7,11 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog, QDialogButtonBox, QFormLayout, QLabel, QMessageBox, QProgressBar, QVBoxLayout
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QCloseEvent, QShowEvent
+from PySide6.QtWidgets import (
+    QDialog, QDialogButtonBox, QFormLayout, QLabel, QMainWindow, QMessageBox, QProgressBar, QVBoxLayout,
+)
 
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner
 from sane_desktop.gui.text import error_markup, set_plain, set_rich, window_words
@@ -96,6 +98,8 @@ class BackgroundRun(_MixinBase):
     cancel_words = "Cancel it"
     cancel_effect = "Cancelling leaves the catalogue's model as it was."
     running_question: QMessageBox | None = None
+    ended_unseen = False  # the run ended while the dialog was hidden: the menu entry shows its result
+    says_background_end = True  # False: the dialog's owner says how a background run ended (indexing)
 
     @property
     def running(self) -> bool:
@@ -122,6 +126,22 @@ class BackgroundRun(_MixinBase):
         if self.task is None and question is not None:  # the run ended while asked about: nothing left to ask
             self.running_question = None
             question.close()
+        # ended in the background, not stopped by the person (trial O: a finished training was never said)
+        if self.task is None and not self.isVisible() and not task.stop_requested:
+            self.ended_unseen = True
+            QTimer.singleShot(0, self, self._say_ended)  # once its own handlers have written the result
+
+    def _say_ended(self) -> None:
+        """The window's status bar says how a run kept in the background ended, and where to read more."""
+        window = self.parentWidget()
+        if isinstance(window, QMainWindow) and self.ended_unseen and self.says_background_end:
+            result = " ".join(self.phase.text().split()) or "see its dialog"
+            window.statusBar().showMessage(f"{self.run_words} in the background has ended: {result} "
+                                           f"({self.menu_entry} shows it)", 60000)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.ended_unseen = False
 
     def ask_about_running(self) -> None:
         """Ask, without a nested event loop, whether the run goes on in the background or stops;
