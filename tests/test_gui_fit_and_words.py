@@ -310,6 +310,34 @@ def test_the_line_after_no_to_replacing_is_scrolled_into_view(closet, qtbot, tmp
         runner.shutdown()
 
 
+def test_a_folder_that_failed_is_looked_at_again_when_typed_again(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    # trial O: after fixing the catalogue's file, retyping the same path kept the red failure and Start off
+    from sane_desktop.gui.index_dialog import IndexDialog
+    from sane_desktop.gui.tasks import TaskRunner
+
+    folder = tmp_path / "shop"
+    shutil.copytree(closet["folder"], folder)
+    (folder / "sane-mapping.json").write_text("{ not json", encoding="utf-8")
+    runner: TaskRunner[CatalogueService] = TaskRunner(CatalogueService(tmp_path / "home", model=closet["model"],
+                                                                       device="cpu"))
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        qtbot.waitExposed(dialog)
+        QTest.keyClicks(dialog.folder, str(folder))
+        QTest.keyClick(dialog.folder, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "Failed" in dialog.detected.text(), timeout=60000)
+        assert not dialog.start_button.isEnabled()
+        (folder / "sane-mapping.json").unlink()  # fixed in another program
+        QTest.keyClick(dialog.folder, Qt.Key.Key_Backspace)  # the same path typed again
+        QTest.keyClicks(dialog.folder, str(folder)[-1])
+        qtbot.waitUntil(dialog.start_button.isEnabled, timeout=60000)
+        assert "Failed" not in dialog.detected.text() and "photo files found" in dialog.detected.text()
+    finally:
+        runner.shutdown()
+
+
 def test_found_words_hold_before_validation() -> None:
     from sane_desktop.gui.index_dialog import detected_words
     from sane_desktop.service.values import FolderReport

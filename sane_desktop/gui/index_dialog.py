@@ -340,6 +340,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self._say("Not started: the folder could not be inspected (see Detected).")
             self._failure_shown = True
         self._start_when_planned = False
+        self._planned = None  # the same path typed again is looked at again (trial O fixed its CSV meanwhile)
         show_failure(self.detected, message)
         self.keep_whole()  # the message quotes the folder: shown in full
 
