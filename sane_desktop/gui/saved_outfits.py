@@ -519,7 +519,7 @@ class SavedOutfitsController(QObject):
 
     def _deleted(self, pk: int) -> None:
         if pk == self.saved_pk:  # the outfit on screen is saved under no name any more (trial O's export
-            self.name, self.saved_pk = "", None  # was headed by a name renamed, then deleted)
+            self.forget()  # was headed by a name renamed, then deleted)
         self._status("Deleted the saved outfit")
         self.refresh()
 
