@@ -111,6 +111,32 @@ def test_the_command_line_draws_the_windows_exact_map_by_default(lite_home: Path
                  "--json"]) == 0
 
 
+def test_every_view_of_a_pair_names_the_exact_maps_attributes(lite_home: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial O: a result's chip, its pair view and `explain` named different attributes for one pair
+    (the pair view re-ranked on the finer map, RISE on its own map). The attribute selection is
+    fitted and scored on the exact map, so every view ranks on it; the finer and RISE maps redraw
+    the pictures only."""
+    service = CatalogueService(lite_home, device="cpu")
+    service.open_catalogue("shop")
+    items = list(service.items())
+    pairs = [(a.pk, b.pk) for a in items for b in items if a.category != b.category]
+    tiles = {(t.candidate_pk, t.outfit_pk): t for t in service.explain_tiles(pairs)}
+    by_pk = {item.pk: item for item in items}
+    for candidate_pk, outfit_pk in pairs:
+        steps = list(service.explain(candidate_pk, outfit_pk, refine=True, n_masks=8, chunk=8))
+        assert {step.method for step in steps} == {"fast", "fast_detail", "rise"}
+        named = [[(a.name, round(a.total, 4)) for a in step.attributes] for step in steps]
+        assert named[0] and all(ranking == named[0] for ranking in named), named
+        assert len({step.abstained for step in steps}) == 1
+        chip = tiles[(candidate_pk, outfit_pk)].attributes
+        assert [a.name for a in chip] == [name for name, _ in named[0][:len(chip)]]
+        for method in ("fast_detail", "rise"):  # what `explain --method …` names
+            said = service.current().explanations.explain_pair(by_pk[candidate_pk], by_pk[outfit_pk], method, n_masks=8,
+                                                       use_cache=False)
+            assert [(a.name, round(a.total, 4)) for a in said.attributes] == named[0], method
+
+
 def test_a_from_scratch_trunk_goes_from_the_exact_map_to_rise(lite_home: Path, tmp_path: Path,
                                                                capsys: pytest.CaptureFixture[str]) -> None:
     from sane_desktop.models.checkpoint import demo_model_path

@@ -32,7 +32,7 @@ from PySide6.QtGui import QImage  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication, QListView, QMenu, QMessageBox, QWidget  # noqa: E402
 
-from sane_desktop.gui.explanation_view import CHOOSING, CHOOSING_SIMILAR  # noqa: E402
+from sane_desktop.gui.explanation_view import ALMOST_DONE  # noqa: E402
 from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
 
@@ -87,7 +87,7 @@ def record_steps(window) -> list[tuple[bool, str, str]]:  # type: ignore[no-unty
     return steps
 
 
-def test_the_status_line_never_claims_100_percent_while_the_attribute_is_chosen(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+def test_the_status_line_never_claims_100_percent_before_the_explanation_ends(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     window = make_window(world, size=SIZE)
     build_outfit(window, 2)
     wait_results(window, 60)
@@ -97,9 +97,9 @@ def test_the_status_line_never_claims_100_percent_while_the_attribute_is_chosen(
     assert window.explanation.update_data.candidate_pk == pk
     working = [text for final, _detail, text in steps if not final]
     assert working and not any("100%" in text or "100 %" in text for text in working), working
-    # the last RISE batch (on the outfit item) is followed by the attribute choice: the line says so
+    # the last RISE batch (on the outfit item) is followed by the final step only: nothing is ranked then
     last_map = [text for final, detail, text in steps if "32/32 masks on the outfit item" in detail]
-    assert last_map == [CHOOSING]
+    assert last_map == [ALMOST_DONE]
     after_own_map = [text for _final, detail, text in steps if "32/32 masks on this item" in detail]
     assert after_own_map and all("on the outfit item" in text for text in after_own_map)
     assert steps[-1][2].startswith("Explained in")
@@ -176,7 +176,7 @@ def test_visually_similar_speaks_of_likeness_and_its_details_wrap(world, qtbot, 
     said = [headline, panel.outfit_caption.plain_text(), panel.overlay_label.plain_text(),
             *(text for _final, _detail, text in steps)]
     assert not any("outfit" in text.casefold() for text in said), said
-    assert [text for _f, detail, text in steps if "32/32 masks on the outfit item" in detail] == [CHOOSING_SIMILAR]
+    assert [text for _f, detail, text in steps if "32/32 masks on the outfit item" in detail] == [ALMOST_DONE]
 
     qtbot.mouseClick(panel.details_button, LEFT)
     qtbot.waitUntil(panel.details.isVisible, timeout=5000)
@@ -434,12 +434,12 @@ def test_the_new_texts_read_in_the_dark_theme(qapp, qtbot) -> None:  # type: ign
 @pytest.mark.parametrize(("detail", "general", "said"), [
     ("exact cell decomposition, 2 passes", False, "First look — refining the highlighted areas on this item…"),
     ("RISE: 250/2000 masks on this item", False, "Refining the highlighted areas on this item… 6%"),
-    ("RISE: 2000/2000 masks on this item", False, "Refining the highlighted areas on the outfit item… 45%"),
-    ("RISE: 2000/2000 masks on this item", True, "Refining the highlighted areas on the item it looks like… 45%"),
-    ("RISE: 1000/2000 masks on the outfit item", False, "Refining the highlighted areas on the outfit item… 68%"),
-    ("RISE: 1999/2000 masks on the outfit item", False, "Refining the highlighted areas on the outfit item… 90%"),
-    ("RISE: 2000/2000 masks on the outfit item", False, CHOOSING),
-    ("RISE: 2000/2000 masks on the outfit item", True, CHOOSING_SIMILAR),
+    ("RISE: 2000/2000 masks on this item", False, "Refining the highlighted areas on the outfit item… 50%"),
+    ("RISE: 2000/2000 masks on this item", True, "Refining the highlighted areas on the item it looks like… 50%"),
+    ("RISE: 1000/2000 masks on the outfit item", False, "Refining the highlighted areas on the outfit item… 75%"),
+    ("RISE: 1999/2000 masks on the outfit item", False, "Refining the highlighted areas on the outfit item… 99%"),
+    ("RISE: 2000/2000 masks on the outfit item", False, ALMOST_DONE),
+    ("RISE: 2000/2000 masks on the outfit item", True, ALMOST_DONE),
 ])
 def test_progress_words_name_the_part_that_runs_next(detail: str, general: bool, said: str) -> None:
     """A GPU's 2,000 masks come in batches of 250: each step's line names what runs after it, and
@@ -454,8 +454,8 @@ def test_progress_words_name_the_part_that_runs_next(detail: str, general: bool,
     percent = refinement_percent(step)  # type: ignore[arg-type]  # the status bar's count: the same share
     if "%" in said:
         assert said.endswith(f"… {percent}%")
-    else:  # nothing refined yet, or both maps done (the attribute is being chosen)
-        assert percent == (None if said.startswith("First look") else 90)
+    else:  # nothing refined yet, or both maps done (only the final step is left)
+        assert percent is None
     assert refinement_percent(SimpleNamespace(final=True, detail=detail, seconds=2.04)) is None  # type: ignore[arg-type]
 
 

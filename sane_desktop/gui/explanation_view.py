@@ -782,41 +782,40 @@ def outfit_terms(reason: OutfitExplanation) -> str:
 
 
 RISE_STEP = re.compile(r"(\d+)/(\d+) masks on (this item|the outfit item)")
-# the parts of a refinement, as shares of the whole: this item's RISE map, the other item's, and
-# the attribute choice over the refined map (a batched attribute-net pass, then the ranking)
-MAP_SHARE = 45
-CHOOSING = "Almost done: choosing the attribute that explains the match…"
-CHOOSING_SIMILAR = "Almost done: choosing the attribute the two share…"
+# the parts of a refinement, as shares of the whole: this item's RISE map, then the other item's (the
+# attribute is the exact map's, chosen with the first look: nothing is ranked after the maps)
+MAP_SHARE = 50
+ALMOST_DONE = "Almost done…"
 
 
 def _refinement(update: ExplanationUpdate) -> tuple[str, int] | None:
-    """(the part that runs next: "this item", "other" or "choosing"; percent of the whole
-    refinement done) from a step's RISE line, or None before the first batch."""
+    """(the part that runs next: "this item", "other" or "done"; percent of the whole refinement
+    done) from a step's RISE line, or None before the first batch."""
     found = RISE_STEP.search(update.detail)
     if found is None or not int(found.group(2)):
         return None
     used, total = min(int(found.group(1)), int(found.group(2))), int(found.group(2))
     first = found.group(3) == "this item"
-    part = "this item" if first and used < total else "other" if first or used < total else "choosing"
-    return part, round(MAP_SHARE * ((0 if first else 1) + used / total))
+    part = "this item" if first and used < total else "other" if first or used < total else "done"
+    return part, min(99, round(MAP_SHARE * ((0 if first else 1) + used / total)))  # 100 % is the final step's
 
 
 def refinement_percent(update: ExplanationUpdate) -> int | None:
     """How far a refinement is, in percent of the whole (the share :func:`progress_words` says),
-    or None before its first RISE batch and once it is final (the status bar's count)."""
+    or None before its first RISE batch, after its last and once it is final (the status bar's
+    count: it never says 100 % before the final step)."""
     step = None if update.final else _refinement(update)
-    return None if step is None else step[1]
+    return None if step is None or step[0] == "done" else step[1]
 
 
-def progress_words(update: ExplanationUpdate, general: bool = False, likeness: bool | None = None) -> str:
+def progress_words(update: ExplanationUpdate, general: bool = False) -> str:
     """The status line of an explanation step, in plain words (the method's own line is in Details).
 
     A step arrives when its part is *done*, and the line says what runs *next*: after the last batch
-    of this item's map, the other item's map is refined; after the other item's, the attribute is
-    chosen. The share is of the whole refinement, so it never says 100 % while work goes on (a map
+    of this item's map, the other item's map is refined; after the other item's, the final step
+    comes. The share is of the whole refinement, so it never says 100 % while work goes on (a map
     that settles early leaves a jump, never an overstatement). ``general``: a "visually similar"
-    result (the other item is the one it looks like, not an outfit item). ``likeness`` (default:
-    ``general``): the attribute chosen is what the two share, not what explains a match (a look-alike)."""
+    result (the other item is the one it looks like, not an outfit item)."""
     if update.final:
         return f"Explained in {update.seconds:.1f} s."
     other = "the item it looks like" if general else "the outfit item"
@@ -824,8 +823,8 @@ def progress_words(update: ExplanationUpdate, general: bool = False, likeness: b
     if step is None:
         return "First look — refining the highlighted areas on this item…"
     part, percent = step
-    if part == "choosing":
-        return CHOOSING_SIMILAR if (general if likeness is None else likeness) else CHOOSING
+    if part == "done":
+        return ALMOST_DONE
     return f"Refining the highlighted areas on {'this item' if part == 'this item' else other}… {percent}%"
 
 
@@ -1304,7 +1303,7 @@ class ExplanationView(QWidget):
             if update.attributes and not update.selection_tuned else ""
         set_plain(self.method_label, f"Method: {METHOD_NAMES.get(update.method, update.method)}, {state} · "
                                      f"{update.seconds:.2f} s · {update.detail}{untuned}")
-        self._say(progress_words(update, step.general, likeness), hint=update.detail)
+        self._say(progress_words(update, step.general), hint=update.detail)
         self._show_card(True)
         self.export_button.setEnabled(True)
         self._render()

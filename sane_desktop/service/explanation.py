@@ -38,7 +38,7 @@ log = logging.getLogger(__name__)
 
 TILE_MAP_SIDE = values.TILE_MAP_SIDE  # defined with the values so that the facade needs no torch to name it
 ATTRIBUTE_MAPS = 5  # activation maps sent with a click-through explanation: as many as the view lists
-CACHE_VERSION = 8  # bump when what a cached entry holds changes (3: the abstention; 4: the bundled general model names none; 5: near-universal labels are no reason; 6: a label new to the model vetoes its kind's other values; 7: the partner's labels say what it does not have; 8: an empty ranking with attributes says why)
+CACHE_VERSION = 9  # bump when what a cached entry holds changes (3: the abstention; 4: the bundled general model names none; 5: near-universal labels are no reason; 6: a label new to the model vetoes its kind's other values; 7: the partner's labels say what it does not have; 8: an empty ranking with attributes says why; 9: every method's attributes ranked on the exact map)
 
 # (calibrated probabilities (B, A), activation maps (B, A, h, w) on the CPU), or None without an attribute net
 AttributePass = tuple[np.ndarray, torch.Tensor] | None
@@ -244,7 +244,9 @@ class Explanations:
                      progress: Progress = no_progress) -> PairExplanation:
         """Why ``query`` matches ``candidate``: saliency of both in their type space (``method`` of
         explain's registry), the query's ranked attributes (SANE; one attribute-net pass over both:
-        the candidate's probabilities are the partner part) and the first ones' activation maps.
+        the candidate's probabilities are the partner part) and the first ones' activation maps. The
+        attributes are ranked on the exact (``fast``) map whichever method draws the maps: it is the
+        map the attribute selection is fitted and scored on, and the result's chip ranks on it.
 
         The space is the one the search compares the pair in (:meth:`space`: the index's category
         map; the general space for a category the model lacks, or always with ``general``, a
@@ -277,8 +279,12 @@ class Explanations:
         passes = explainer.pair_passes()
         with counting_passes(explainer.model, passes, progress, f"Explaining ({method}, {passes:,} images)"):
             saliency = explainer.explain(q_img, c_img, space)
+        # the attribute is ranked on the exact map whatever map is drawn: the selection was fitted and
+        # scored on it, and the result's chip and the window's steps name the same one (trial O: the
+        # chip, the pair view and `explain` named three different attributes for one pair)
+        exact = saliency if method == "fast" else self.fast().explain(q_img, c_img, space)
         outputs = self.attribute_pass([query, candidate])
-        ranked = self.rank(outputs, saliency.query_map[None], 1, with_partners=True, items=[query],
+        ranked = self.rank(outputs, exact.query_map[None], 1, with_partners=True, items=[query],
                            partners=[candidate])[0]
         where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
         result = PairExplanation(
@@ -286,7 +292,7 @@ class Explanations:
             int(saliency.forward_passes), np.asarray(saliency.query_map, np.float32),
             np.asarray(saliency.candidate_map, np.float32), tuple(ranked),
             {name: (maps[0], maps[1]) for name, maps in where.items()}, self.selection().tuned, bundle.content_hash,
-            abstained=self.abstention(ranked, saliency.query_map))
+            abstained=self.abstention(ranked, exact.query_map))
         if self.cache is not None:
             try:
                 self.cache.put(key, *_to_cache(result))
@@ -301,9 +307,10 @@ class Explanations:
         :meth:`explain_pair` the CLI runs, the candidate as its query); with a Lite trunk the finer
         map (``fast_detail``, the pictures enlarged); then progressive RISE refinements of both maps
         with ``n_masks`` masks (default :func:`default_rise_masks`: none on a CPU for a Lite trunk,
-        whose finer map is then the last step), each step yielded as it lands. ``general``: a
-        "visually similar" result (``SearchResult.general``), explained in the general space it was
-        ranked in."""
+        whose finer map is then the last step), each step yielded as it lands. Every step names the
+        exact map's attributes (as the result's chip and :meth:`explain_pair` do): the refinements
+        redraw the pictures, not the reason. ``general``: a "visually similar" result
+        (``SearchResult.general``), explained in the general space it was ranked in."""
         items = self._items()
         candidate, outfit_item = items.get(candidate_pk), items.get(outfit_pk)
         started = time.perf_counter()
@@ -311,34 +318,26 @@ class Explanations:
         c_rgb, q_rgb = self.model.crop_rgb(candidate), self.model.crop_rgb(outfit_item)
         general_space = self.model.bundle().compatibility.general_space
 
-        def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str,
-                   ranked: Sequence[AttributeScore], where: dict[str, tuple[np.ndarray, np.ndarray]]) -> ExplanationUpdate:
+        def update(method: str, c_map: np.ndarray, q_map: np.ndarray, final: bool, detail: str) -> ExplanationUpdate:
+            # the exact map's reason on every step (the chip's): a refinement redraws the pictures only
             return ExplanationUpdate(candidate_pk, outfit_pk, method, c_map, q_map, c_rgb, q_rgb, fast.similarity,
-                                     time.perf_counter() - started, final, list(ranked), detail, dict(where),
-                                     self.abstention(ranked, c_map), selection_tuned=fast.selection_tuned,
+                                     time.perf_counter() - started, final, list(fast.attributes), detail,
+                                     dict(fast.attribute_maps), fast.abstained, selection_tuned=fast.selection_tuned,
                                      general_space=fast.space == general_space,
                                      candidate_title=candidate.title, outfit_title=outfit_item.title)
 
-        yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes",
-                     fast.attributes, fast.attribute_maps)
+        yield update("fast", fast.query_map, fast.candidate_map, not refine, "exact cell decomposition, 2 passes")
         if not refine or should_stop():
             return
-        # one attribute-net pass over the pair serves each refined ranking (it depends on the images only)
-        pair_outputs = functools.cache(lambda: self.attribute_pass([candidate, outfit_item]))
         detail = self.explainer("fast_detail")
         assert isinstance(detail, FastExplainer)  # the registry's "fast_detail"
         trunk = self.model.bundle().compatibility.trunk.kind
         masks = n_masks or default_rise_masks(trunk)
         if self.exact_method() == "fast_detail":  # a pretrained trunk: small details show only with the input enlarged
             finer = detail.explain(self.model.image(candidate), self.model.image(outfit_item), fast.space)
-            outputs = pair_outputs()
-            ranked = self.rank(outputs, finer.query_map[None], 1, with_partners=True, items=[candidate],
-                               partners=[outfit_item])[0]
-            where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
             said = f"finer map: the pictures enlarged {detail.settings.zoom}×, {finer.forward_passes} passes"
             yield update("fast_detail", finer.query_map, finer.candidate_map, not masks,
-                         said + ("" if masks else f"; no RISE on a CPU for the {trunk} trunk (no better here)"),
-                         ranked, {name: (maps[0], maps[1]) for name, maps in where.items()})
+                         said + ("" if masks else f"; no RISE on a CPU for the {trunk} trunk (no better here)"))
             if not masks or should_stop():
                 return
         masks = masks or FALLBACK_RISE_MASKS
@@ -349,17 +348,11 @@ class Explanations:
         c_map, q_map = fast.query_map, fast.candidate_map
         for step in rise.progressive(c_img, embeddings[1], fast.space, chunk=chunk, should_stop=should_stop):
             c_map = step.map.cpu().numpy().astype(np.float32)
-            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on this item{why}",
-                         fast.attributes, fast.attribute_maps)
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on this item{why}")
         for step in rise.progressive(q_img, embeddings[0], fast.space, chunk=chunk, should_stop=should_stop):
             q_map = step.map.cpu().numpy().astype(np.float32)
-            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item{why}",
-                         fast.attributes, fast.attribute_maps)
-        outputs = pair_outputs()  # the refined ranking's, from the refined map
-        ranked = self.rank(outputs, c_map[None], 1, with_partners=True, items=[candidate], partners=[outfit_item])[0]
-        where = self.where(outputs, [a.name for a in ranked[:ATTRIBUTE_MAPS]])
-        yield update("rise", c_map, q_map, True, "RISE refined", ranked,
-                     {name: (maps[0], maps[1]) for name, maps in where.items()})
+            yield update("rise", c_map, q_map, False, f"RISE: {step.masks_used}/{masks} masks on the outfit item{why}")
+        yield update("rise", c_map, q_map, True, "RISE refined")
 
     # --- the outfit as a whole (issue 17) ---------------------------------------------------
     def explain_outfit(self, candidate_pk: int, outfit: Sequence[int], *, general: bool = False,
