@@ -170,6 +170,34 @@ def index_dialog_on(world, qtbot, make_window, folder=None, **window_options):  
     return window, dialog
 
 
+def test_the_index_summary_counts_refused_table_rows_as_items_not_photos(world, qtbot, make_window,  # type: ignore[no-untyped-def]
+                                                                          tmp_path) -> None:
+    """Trial O: a product table's refused rows (an empty category, a duplicate id) were counted as
+    "photos skipped", though no photo was read; a note on rows the mapping excludes was one more.
+    The headline counts items skipped and the other notes apart; each has its own line below."""
+    import json
+
+    from catalogue_fixtures import write_manifest_catalogue
+
+    folder = tmp_path / "table-shop"
+    write_manifest_catalogue(folder, n_items=9, n_outfits=0)
+    with (folder / "products.csv").open("a") as handle:
+        handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n0000000077,,t,n,d,Red,Solid,x\n")
+    mapping = json.loads((folder / "sane-mapping.json").read_text())
+    mapping["items"]["exclude_categories"] = ["Shoes"]
+    (folder / "sane-mapping.json").write_text(json.dumps(mapping))
+    _window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
+    with qtbot.waitSignal(dialog.indexed, timeout=120000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    CatalogueService(world["index"], model=world["model"]).delete_catalogue(dialog.last_report.name)
+    phase = dialog.phase.text()
+    assert "Indexed 6 items" in phase and "; 2 items skipped (1 more note below)" in phase, phase
+    assert "photo" not in phase, phase
+    summary = dialog.summary.toPlainText()
+    assert "duplicate id (first row kept)" in summary and "empty category" in summary, summary
+    assert "excluded categories" in summary, summary
+
+
 def test_the_index_summary_says_which_outfits_lost_a_photo(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A photo that cannot be read is skipped, and the outfits holding it are kept without it (or
     dropped): the summary says both, each on its own line, the count of photos apart from the
@@ -189,7 +217,7 @@ def test_the_index_summary_says_which_outfits_lost_a_photo(world, qtbot, make_wi
     # the module's index home as the other tests know it (they count its catalogues)
     CatalogueService(world["index"], model=world["model"]).delete_catalogue("lost-photo")
     phase = dialog.phase.text()
-    assert "Indexed 59 items" in phase and "; 1 photo skipped, " in phase and "dropped or cut" in phase, phase
+    assert "Indexed 59 items" in phase and "; 1 item skipped, " in phase and "dropped or cut" in phase, phase
     summary = dialog.summary.toPlainText().splitlines()
     assert "Skipped (not indexed):" in summary and "Outfits and questions dropped or cut for a missing item:" in summary, summary
     at = summary.index("Skipped (not indexed):")

@@ -248,7 +248,7 @@ def test_the_index_dialog_says_files_found_and_stays_on_a_small_screen(closet, q
         with qtbot.waitSignal(dialog.indexed, timeout=300000):
             qtbot.mouseClick(dialog.start_button, LEFT)
         assert dialog.last_report is not None and dialog.last_report.items == files - len(broken)
-        assert f"{len(broken)} photos skipped" in dialog.phase.text() and dialog.summary.isVisible()
+        assert f"{len(broken)} items skipped" in dialog.phase.text() and dialog.summary.isVisible()
         QApplication.processEvents()
         # on its screen, the buttons in view; the rest scrolls
         frame_inside_screen(dialog)

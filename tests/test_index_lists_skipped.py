@@ -47,3 +47,28 @@ def test_index_summary_lists_the_skipped_files(tmp_path: Path, capsys: pytest.Ca
                  "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])
     out = capsys.readouterr().out
     assert code == 0 and "  items since the last import: 0 new, 0 changed, 1 removed" in out.splitlines(), out
+
+
+def test_index_headline_counts_refused_rows_as_items_and_other_notes_apart(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial O: refused table rows and a note on rows the mapping excludes were all one "skipped" count
+    (the window said "photos"). The headline counts the items left out and the notes apart."""
+    import json
+
+    from catalogue_fixtures import write_manifest_catalogue
+
+    root = tmp_path / "table-shop"
+    write_manifest_catalogue(root, n_items=9, n_outfits=0)
+    with (root / "products.csv").open("a") as handle:
+        handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n0000000077,,t,n,d,Red,Solid,x\n")
+    mapping = json.loads((root / "sane-mapping.json").read_text())
+    mapping["items"]["exclude_categories"] = ["Shoes"]
+    (root / "sane-mapping.json").write_text(json.dumps(mapping))
+    model = make_model(tmp_path / "model.pt")
+    code = main(["index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu",
+                 "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    headline = out.splitlines()[0]
+    assert "6 items, 6 embedded, 0 unchanged, 2 skipped (1 more note below), 0 failed (" in headline, out
+    assert "duplicate id (first row kept)" in out and "empty category" in out and "excluded categories" in out, out

@@ -96,10 +96,14 @@ def render(result: dict[str, Any]) -> str:
     # never reads as "everything went in"
     every_skip = (result.get("import_summary") or {}).get("skipped", [])
     skipped = [skip for skip in every_skip if is_file_skip(skip)]
+    # the items left out (a photo unread, a table row refused) apart from notes on other files or rows
+    # the mapping left out, as the window counts them (trial O)
+    notes = sum(1 for skip in skipped if skip.get("kind") != "item")
+    apart = f" ({counted(notes, 'more note')} below)" if notes else ""
     lines = [
         f"Indexed {result['name']!r}: {counted(result['items'], 'item')}, {result['embedded']} embedded, "
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
-        f"{len(skipped)} skipped, {len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
+        f"{len(skipped) - notes} skipped{apart}, {len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
         + (f"{result['images_per_second']} images/s)" if result["embedded"] else "nothing new to embed)"),
         "  " + ", ".join(f"{printable(c)} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]

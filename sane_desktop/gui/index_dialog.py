@@ -601,8 +601,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
         files = [skip for skip in report.skipped if skip.is_file]
         cut = [skip for skip in report.skipped if not skip.is_file]  # outfits and questions that lost an item
         dropped = f", {counted(len(cut), 'outfit or question', 'outfits or questions')} dropped or cut" if cut else ""
+        # items, not "photos": a table row refused (empty id, a bad value) is an item left out with no
+        # photo read (trial O counted such rows as skipped photos); a file that is no item, or a count
+        # of rows left out by the mapping, is a note of its own
+        others = sum(1 for skip in files if skip.kind != "item")
+        apart = f" ({counted(others, 'more note')} below)" if others else ""
         self._say(f"Indexed {counted(report.items, 'item')}, {counted(report.outfits, 'outfit')} in "
-                              f"{report.seconds:.1f} s; {counted(len(files), 'photo')} skipped{dropped}{visual}.")
+                  f"{report.seconds:.1f} s; {counted(len(files) - others, 'item')} skipped{apart}{dropped}{visual}.")
         categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
                       for category, (target, how) in mapped.items() if how != "exact"]
         lines = ["Categories:", *categories] if categories else []
