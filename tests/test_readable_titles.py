@@ -142,3 +142,12 @@ def test_a_category_alone_keeps_the_capitals_it_was_written_with() -> None:
     assert readable_title("0316441005", "Light Blue Shirts", ()) == "Light Blue Shirts 0316441005"
     # in a phrase with a colour, title case still reads as a sentence's words
     assert readable_title("0316441005", "Tops & Tees", ("colour:Light Blue",)) == "Light blue tops & tees"
+
+
+def test_a_product_type_in_sentence_case_reads_as_words_of_the_title() -> None:
+    # trial O: a coded puffer coat read "Blue Puffer coat" (the product type as the table writes it)
+    assert readable_title("2023 57064028 09", "outerwear", ("colour:blue",), "", "Puffer coat") == "Blue puffer coat"
+    assert readable_title("1234", "tops", ("colour:Dark Blue",), "", "T-shirt") == "Dark blue t-shirt"
+    assert readable_title("1234", "bags", ("colour:black",), "", "USB bag") == "Black USB bag"  # an acronym stays
+    # a capital after a lower-case word is the language's own (German nouns): kept
+    assert readable_title("104673185", "x", ("colour:blau",), "", "Hosen und Röcke") == "Blau Hosen und Röcke"

@@ -148,11 +148,15 @@ def readable_title(title: str, category: str, attributes: Sequence[str] = (), it
 
 
 def _sentence_case(part: str) -> str:
-    """``part`` in lower case when every word of it is capitalised (English title case: "Light Blue",
-    "T-Shirts"), else as written: a name mixing lower- and upper-case words carries its capitals
-    (German nouns: a trial's "Hosen und Röcke" read "Hosen und röcke")."""
+    """``part`` in lower case when it is written in title case ("Light Blue", "T-Shirts") or in
+    sentence case, only its first word capitalised ("Puffer coat": trial O read "Blue Puffer coat"),
+    an acronym kept ("USB"); else as written: a name with a capital after a lower-case word carries
+    its capitals (German nouns: a trial's "Hosen und Röcke" read "Hosen und röcke")."""
     words = [word for word in part.split() if word[:1].isalpha()]
-    return part.lower() if all(word[:1].isupper() for word in words) else part
+    capitals = [word[:1].isupper() for word in words]
+    if not (all(capitals) or (capitals[:1] == [True] and not any(capitals[1:]))):
+        return part
+    return " ".join(word if len(word) > 1 and word.isupper() else word.lower() for word in part.split(" "))
 
 
 # --- what an attribute means --------------------------------------------------------------------
