@@ -245,6 +245,32 @@ def test_the_name_dialog_is_wide_enough_for_its_title(qtbot) -> None:  # type: i
         assert dialog.width() >= 380
 
 
+def test_a_name_too_long_to_save_is_said_not_cut(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial O: the name field cut a pasted 240-character name at 200 without a word. The name is kept
+    as pasted, the line under it says the limit and the length, and OK waits for a shorter one."""
+    from PySide6.QtWidgets import QApplication
+
+    from sane_desktop.gui.saved_outfits import NameDialog
+    from sane_desktop.service.values import OUTFIT_NAME_LENGTH
+    from sane_desktop.store.outfits import NAME_LENGTH
+
+    assert OUTFIT_NAME_LENGTH == NAME_LENGTH  # the window's limit is the column's
+    dialog = NameDialog("Save outfit", "Save the outfit as:", "")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert not dialog.ok_button.isEnabled() and not dialog.too_long.isVisible()
+    QApplication.clipboard().setText("gala " * 48)  # 240 characters, 239 once stripped
+    dialog.name_edit.setFocus()
+    QTest.keySequence(dialog.name_edit, QKeySequence.StandardKey.Paste)
+    assert len(dialog.name_edit.text()) == 240
+    assert dialog.too_long.isVisible() and not dialog.ok_button.isEnabled()
+    assert dialog.too_long.text() == f"A name has at most {NAME_LENGTH} characters; this one has 239."
+    QTest.keyClick(dialog.name_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    QTest.keyClicks(dialog.name_edit, "gala " * 40)
+    assert not dialog.too_long.isVisible() and dialog.ok_button.isEnabled()
+
+
 def test_a_long_outfit_name_is_elided_inside_the_sheets_margin(qapp) -> None:  # type: ignore[no-untyped-def]
     """Trial O: a 200-character name ran off the right edge of the PNG and of the PDF page."""
     from PySide6.QtGui import QPainter

@@ -41,7 +41,7 @@ from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
 from sane_desktop.service.match_score import in_window_order, match_percent
 from sane_desktop.service.titles import counted
-from sane_desktop.service.values import LoadedOutfit, SavedOutfit, SavedOutfitInfo
+from sane_desktop.service.values import OUTFIT_NAME_LENGTH, LoadedOutfit, SavedOutfit, SavedOutfitInfo
 
 # The service's modules load the database layer (SQLAlchemy, Alembic): the worker imports them after
 # the window is up, so they are imported where used, never at this module's top.
@@ -119,25 +119,36 @@ class NameDialog(QDialog):
     def __init__(self, title: str, label: str, name: str = "", note: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(title)
+        # no QLineEdit.maxLength: it cut a pasted name at 200 characters without a word (trial O);
+        # a longer name is said under the field and OK waits for a shorter one
         self.name_edit = QLineEdit(name)
-        self.name_edit.setMaxLength(200)
         self.name_edit.selectAll()
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
         self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
-        self.name_edit.textChanged.connect(lambda text: self.ok_button.setEnabled(bool(text.strip())))
-        self.ok_button.setEnabled(bool(name.strip()))
         layout = QVBoxLayout(self)
         layout.addWidget(plain_label(label))
         layout.addWidget(self.name_edit)
+        self.too_long = plain_label("")
+        self.too_long.setWordWrap(True)
+        layout.addWidget(self.too_long)
         self.note = plain_label(note)
         self.note.setWordWrap(True)
         self.note.setVisible(bool(note))
         layout.addWidget(self.note)
         layout.addWidget(self.buttons)
+        self.name_edit.textChanged.connect(self._check)
+        self._check(name)
         # wide enough for the title bar's words beside its buttons (trial G read "Save o…"), and for a name
         self.setMinimumWidth(max(MIN_NAME_DIALOG_WIDTH, self.fontMetrics().horizontalAdvance(title) + TITLE_BAR_BUTTONS))
+
+    def _check(self, text: str) -> None:
+        length = len(" ".join(text.split()))  # as the store keeps it: runs of spaces as one
+        set_plain(self.too_long, f"A name has at most {OUTFIT_NAME_LENGTH} characters; this one has {length}."
+                  if length > OUTFIT_NAME_LENGTH else "")
+        self.too_long.setVisible(length > OUTFIT_NAME_LENGTH)
+        self.ok_button.setEnabled(0 < length <= OUTFIT_NAME_LENGTH)
 
     def name(self) -> str:
         return self.name_edit.text().strip()

@@ -17,6 +17,7 @@ K = TypeVar("K")  # an outfit item's key: its pk (the service) or its label (the
 
 ALL_CATEGORIES = ""  # target "all": one ranked list per category
 TILE_MAP_SIDE = 56  # tile overlays: the 7×7 cell map upsampled, smooth at the 128 px thumbnail
+OUTFIT_NAME_LENGTH = 200  # characters of a saved outfit's name (store.outfits.NAME_LENGTH, its column's size)
 
 
 @dataclass(frozen=True)
