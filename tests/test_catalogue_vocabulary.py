@@ -78,3 +78,13 @@ def test_placeholder_values_are_missing_labels_not_attributes() -> None:
     assert names == {"pattern:solid", "colour:grey"}
     assert categorical_names(items[3]) == {"colour:grey"}
     assert is_placeholder("UNKNOWN") and not is_placeholder("Other") and not is_placeholder("Nude")
+
+
+def test_a_listings_praise_and_counts_are_no_attributes() -> None:
+    """Trial O: a title's "good" became an attribute a match could be explained by. Words a photo
+    cannot show (praise, counts, sales copy) are left out as stop words are; garment words stay."""
+    items = [ItemRecord(str(n), f"{n}.jpg", "tops", title=f"Good quality ribbed top, best price, pack of two {n}",
+                        description="Approx. 60% content recycled cotton") for n in range(3)]
+    catalogue = Catalogue(root=Path("."), format="manifest", items=items, text_fields=("title", "description"))
+    words = [entry.name for entry in build_vocabulary(catalogue, min_count=2)]
+    assert sorted(words) == ["cotton", "recycled", "ribbed"], words

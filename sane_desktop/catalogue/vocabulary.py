@@ -39,6 +39,15 @@ STOP_WORDS = frozenset(
     new size sizes item items product products style styles shop buy sale free shipping com www
     http https polyvore fit fits wear worn features featuring available
     """.split()
+) | frozenset(
+    # words of a listing's praise, counts and sales copy: nothing a photo shows, so never the reason two
+    # items match (trial O heard "both are good"; H&M's descriptions give "content", "approx", "best")
+    """
+    good best better great perfect nice lovely beautiful amazing premium exclusive essential essentials
+    unique quality price midprice approx approximately content contains containing number minimum maximum
+    create creates created creating add adds added designed help helps keep keeps keeping easy easier
+    different various continue continues showcase showcases collection room two three four five six pack
+    """.split()
 )
 
 
