@@ -110,8 +110,14 @@ def test_an_interrupt_while_a_finished_command_prints_keeps_its_success(tmp_path
     finished command prints is ignored: the summary is whole and the exit code 0 (a subprocess: an
     interrupt in pytest's own process would end the session)."""
     import os
+    import signal
     import subprocess
     import sys
+
+    own = signal.getsignal(signal.SIGINT)  # SIG_IGN when the tests run in a background job (nohup … &)
+
+    def interruptible() -> None:  # the child hears Ctrl+C as a terminal's foreground job does, however pytest was started
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
 
     source = make_closet(tmp_path / "closet")
     script = ("import os, signal, sys\n"
@@ -123,13 +129,12 @@ def test_an_interrupt_while_a_finished_command_prints_keeps_its_success(tmp_path
               "cli.terminal_text = rendering\n"
               f"sys.exit(cli.main(['--index-home', {str(tmp_path / 'home')!r}, 'import', {str(source)!r}]))\n")
     env = {**os.environ, "SANE_LOG_HOME": str(tmp_path / "logs")}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env,
+                          preexec_fn=interruptible)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "KeyboardInterrupt" not in done.stderr and "interrupted" not in done.stderr
     assert done.stdout.strip()
-    import signal
-
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # this process's own, untouched
+    assert signal.getsignal(signal.SIGINT) is own  # this process's own, untouched
     # the process's own command (no argv: the console script): an interrupt after the output, as the
     # process shuts down, leaves its success alone too (trial F: 130 and no word)
     script = ("import os, signal, sys, time\n"
@@ -139,5 +144,6 @@ def test_an_interrupt_while_a_finished_command_prints_keeps_its_success(tmp_path
               "os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C as the finished process exits\n"
               "time.sleep(0.3)\n"
               "sys.exit(code)\n")
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env,
+                          preexec_fn=interruptible)
     assert done.returncode == 0 and "KeyboardInterrupt" not in done.stderr, done.stderr[-2000:]
