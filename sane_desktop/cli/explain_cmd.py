@@ -40,7 +40,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "with --outfit: the result whose match with the outfit is explained")
     parser.add_argument("--method", choices=METHOD_CHOICES, default="auto",
                         help="saliency method (default auto: the window's exact map for this model — fast_detail "
-                        "for a pretrained trunk, whose finer map enlarges the pictures, else fast)")
+                        "for a pretrained trunk, whose finer map enlarges the pictures, else fast; the attribute is "
+                        "ranked on the exact fast map whichever method draws, as the window's chip)")
     parser.add_argument("--pairs", type=path_arg, help='JSON list of {"query": ID, "candidate": ID}: one JSON line each')
     parser.add_argument("--outfit", action="append", metavar="ID[,ID...]",
                         help="with --candidate: explain the candidate's summed score against this outfit (the score "
