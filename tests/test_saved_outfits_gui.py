@@ -271,6 +271,35 @@ def test_a_name_too_long_to_save_is_said_not_cut(qtbot) -> None:  # type: ignore
     assert not dialog.too_long.isVisible() and dialog.ok_button.isEnabled()
 
 
+def test_a_wrapped_explanation_line_gets_the_height_qt_wraps_it_to(qapp) -> None:  # type: ignore[no-untyped-def]
+    """A sheet's explanation line was given the height its width suggested (width / page + 1 lines);
+    where words wrap early Qt needs one line more, and drawText clipped the last line off."""
+    import random
+
+    from PySide6.QtCore import QRect, Qt
+    from PySide6.QtGui import QFont, QFontMetrics
+
+    from sane_desktop.gui.saved_outfits import SHEET_WIDTH, ContactSheet
+
+    font = QFont()
+    font.setPixelSize(13)
+    metrics, inner = QFontMetrics(font), SHEET_WIDTH - 2 * ContactSheet.MARGIN
+    words = "the blue striped cotton shirt goes with your outfit through its stripes which both items show".split()
+    rng = random.Random(0)
+
+    def wrapped(line: str) -> int:
+        return metrics.boundingRect(QRect(0, 0, inner, 1 << 20), int(Qt.TextFlag.TextWordWrap), line).height()
+
+    lines = (" ".join(rng.choice(words) for _ in range(rng.randint(10, 60))) for _ in range(5000))
+    line = next(line for line in lines  # one the width-based estimate falls short for
+                if wrapped(line) // metrics.lineSpacing() > metrics.horizontalAdvance(line) // inner + 1)
+
+    def height(explanation: list[str]) -> int:
+        return ContactSheet("look", "shop", [], {}, explanation, lambda _item: QImage()).height()
+
+    assert height(["Why it matches", line]) - height(["Why it matches"]) >= wrapped(line) + 8
+
+
 def test_a_long_outfit_name_is_elided_inside_the_sheets_margin(qapp) -> None:  # type: ignore[no-untyped-def]
     """Trial O: a 200-character name ran off the right edge of the PNG and of the PDF page."""
     from PySide6.QtGui import QPainter

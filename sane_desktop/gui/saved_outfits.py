@@ -803,8 +803,10 @@ class ContactSheet:
         if self.explanation:
             text(heading_font, ink, self.explanation[0], 28, heading=True)
             for line in self.explanation[1:]:
-                lines = max(1, (body.horizontalAdvance(line) // max(1, inner)) + 1)
-                text(body_font, ink, line, lines * body.lineSpacing() + 8, int(Qt.TextFlag.TextWordWrap))
+                # the wrapped height as Qt lays it out: an estimate from the line's width fell a line short
+                # where words wrap early, and drawText clipped that line off (and the page break moved)
+                wrapped = body.boundingRect(QRect(0, 0, inner, 1 << 20), int(Qt.TextFlag.TextWordWrap), line).height()
+                text(body_font, ink, line, max(wrapped, body.lineSpacing()) + 8, int(Qt.TextFlag.TextWordWrap))
             if self.card is not None:  # the explanation panel's card: the photos and their maps
                 mark()
                 card = self.card.scaled(min(inner, self.card.width()), CARD_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,
