@@ -177,12 +177,14 @@ def test_the_index_summary_counts_refused_table_rows_as_items_not_photos(world, 
     The headline counts items skipped and the other notes apart; each has its own line below."""
     import json
 
-    from catalogue_fixtures import write_manifest_catalogue
+    from catalogue_fixtures import write_image, write_manifest_catalogue
 
     folder = tmp_path / "table-shop"
     write_manifest_catalogue(folder, n_items=9, n_outfits=0)
     with (folder / "products.csv").open("a") as handle:
-        handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n0000000077,,t,n,d,Red,Solid,x\n")
+        handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n0000000077,,t,n,d,Red,Solid,x\n"
+                     "0000000078,Garment Full body,t,n,d,Unknown,Solid,2019_x.jpg\n")  # kept: its values are notes
+    write_image(folder / "images" / "000" / "0000000078.jpg")
     mapping = json.loads((folder / "sane-mapping.json").read_text())
     mapping["items"]["exclude_categories"] = ["Shoes"]
     (folder / "sane-mapping.json").write_text(json.dumps(mapping))
@@ -191,11 +193,16 @@ def test_the_index_summary_counts_refused_table_rows_as_items_not_photos(world, 
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     CatalogueService(world["index"], model=world["model"]).delete_catalogue(dialog.last_report.name)
     phase = dialog.phase.text()
-    assert "Indexed 6 items" in phase and "; 2 items skipped (1 more note below)" in phase, phase
+    assert "Indexed 7 items" in phase and "; 2 items skipped (1 more note below)" in phase, phase
     assert "photo" not in phase, phase
     summary = dialog.summary.toPlainText()
     assert "duplicate id (first row kept)" in summary and "empty category" in summary, summary
     assert "excluded categories" in summary, summary
+    # a category the mapping forgot and a placeholder read as no value are said too (trial O)
+    lines = summary.splitlines()
+    at = lines.index("Table values read otherwise than written (2, the items indexed):")
+    assert lines[at + 1].startswith("products.csv: category 'Garment Full body' on 1 row(s) is not in items.category_map")
+    assert lines[at + 2] == "colour 'Unknown' on 1 item(s) read as no value (a missing label)"
 
 
 def test_the_index_summary_says_which_outfits_lost_a_photo(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -72,3 +72,28 @@ def test_index_headline_counts_refused_rows_as_items_and_other_notes_apart(tmp_p
     headline = out.splitlines()[0]
     assert "6 items, 6 embedded, 0 unchanged, 2 skipped (1 more note below), 0 failed (" in headline, out
     assert "duplicate id (first row kept)" in out and "empty category" in out and "excluded categories" in out, out
+
+
+def test_index_says_which_table_values_it_read_otherwise_than_written(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial O: a category value the mapping's category_map lacked became a category of its own, and a
+    placeholder colour ("Unknown") was dropped, neither said. Both are notes now; the items are kept."""
+    from catalogue_fixtures import write_image, write_manifest_catalogue
+
+    root = tmp_path / "table-shop"
+    write_manifest_catalogue(root, n_items=6, n_outfits=0)
+    with (root / "products.csv").open("a") as handle:
+        for number in (77, 78):
+            handle.write(f"00000000{number},Garment Full body,t,n,d,Unknown,Solid,2019_x.jpg\n")
+            write_image(root / "images" / "000" / f"00000000{number}.jpg")
+    model = make_model(tmp_path / "model.pt")
+    code = main(["index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu",
+                 "--db", f"sqlite:///{tmp_path / 'c.db'}", "--index-dir", str(tmp_path / "ix")])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    lines = out.splitlines()
+    assert lines[0].startswith("Indexed 'table-shop': 8 items,") and ", 0 skipped, " in lines[0], out
+    at = lines.index("  values read otherwise than written: 2 (the items are kept):")
+    assert lines[at + 1] == ("    products.csv: category 'Garment Full body' on 2 row(s) is not in items.category_map: "
+                             "kept as a category of its own, 'garment full body'"), out
+    assert lines[at + 2] == "    colour 'Unknown' on 2 item(s) read as no value (a missing label)", out

@@ -24,6 +24,7 @@ import csv
 import io
 import re
 import string
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -539,6 +540,7 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     reader = _RowReader(mapping)
     seen: set[str] = set()
     excluded = without_image = 0
+    unmapped: Counter[str] = Counter()
     columns = mapping.item_columns()
     for number, row in enumerate(rows, start=1):
         item_id = reader.item_id(row[mapping.id_column])
@@ -580,12 +582,19 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             continue
         seen.add(item_id)
         catalogue.items.append(item)
+        if mapping.category_map and raw_category not in mapping.category_map:
+            unmapped[raw_category] += 1
     if excluded:
         reason = f"{excluded} row(s) in excluded categories left out (items.exclude_categories)"
         catalogue.skipped.append(Skip("", mapping.table, reason, "metadata"))
     if without_image:
         reason = f"{without_image} row(s) without an image file left out (items.missing_images = count)"
         catalogue.skipped.append(Skip("", mapping.table, reason, "metadata"))
+    # a value the mapping's category_map lacks is a category of its own: said, as a forgotten entry
+    # usually is what it means (trial O: only the category table named it)
+    for raw, count in sorted(unmapped.items(), key=lambda rc: (-rc[1], rc[0])):
+        catalogue.notes.append(Skip("", mapping.table, f"category {raw!r} on {count} row(s) is not in "
+                                    f"items.category_map: kept as a category of its own, {raw.lower()!r}", "value"))
 
 
 def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:

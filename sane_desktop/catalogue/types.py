@@ -157,6 +157,8 @@ class Catalogue:
     fitb: list[FitbQuestion] = field(default_factory=list)
     compatibility: list[CompatibilityQuestion] = field(default_factory=list)
     skipped: list[Skip] = field(default_factory=list)
+    # values read otherwise than written, items kept (kind "value"): a category outside the mapping's category_map
+    notes: list[Skip] = field(default_factory=list)
     # free text columns mined for descriptive words (besides title and description)
     text_fields: tuple[str, ...] = ("title", "description")
 

@@ -59,6 +59,7 @@ def render(result: dict[str, Any]) -> str:
         lines += [f"    {entry_line(s)}" for s in copies[:20]]
         if len(copies) > 20:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
+    lines += value_lines(result.get("values", []))
     lines += framing_lines(result.get("framing", []), "imported")
     return "\n".join(lines)
 
@@ -110,6 +111,23 @@ def entry_line(entry: dict[str, str]) -> str:
     """A photo's note as the summaries list it, ``ID (PATH): reason``, on one line whatever its names
     hold (a file name with a newline split a trial's list in two)."""
     return printable(f"{entry['id']} ({entry['path']}): {entry['reason']}")
+
+
+def value_note(note: dict[str, str]) -> str:
+    """A table value's note on one line: ``TABLE: reason`` (the reason alone when no table is named)."""
+    return printable(f"{note['path']}: {note['reason']}" if note.get("path") else note["reason"])
+
+
+def value_lines(notes: list[dict[str, str]]) -> list[str]:
+    """The summary's lines for table values read otherwise than written (``values`` notes: a
+    category outside the mapping's category_map, a placeholder read as no value); the items are kept."""
+    if not notes:
+        return []
+    lines = [f"  values read otherwise than written: {len(notes)} (the items are kept):"]
+    lines += [f"    {value_note(s)}" for s in notes[:20]]
+    if len(notes) > 20:
+        lines.append(f"    ... and {len(notes) - 20} more (use --json for all)")
+    return lines
 
 
 def framing_lines(notes: list[dict[str, str]], done: str) -> list[str]:

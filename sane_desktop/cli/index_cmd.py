@@ -7,7 +7,7 @@ import shlex
 from typing import Any
 
 from sane_desktop.cli import add_json_flag, path_arg, printable, say
-from sane_desktop.cli.import_cmd import entry_line, framing_lines, is_file_skip, skipped_lines
+from sane_desktop.cli.import_cmd import entry_line, framing_lines, is_file_skip, skipped_lines, value_lines
 from sane_desktop.service.titles import counted
 
 
@@ -137,6 +137,7 @@ def render(result: dict[str, Any]) -> str:
         lines += [f"    {entry_line(s)}" for s in copies[:20]]
         if len(copies) > 20:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
+    lines += value_lines((result.get("import_summary") or {}).get("values", []))
     poorly = (result.get("import_summary") or {}).get("framing", [])
     lines += framing_lines(poorly, "indexed")
     lines += skipped_lines(every_skip, "not indexed")

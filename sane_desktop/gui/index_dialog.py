@@ -615,6 +615,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
         lines = [f"Model: {report.model_words}.", *lines]
         if report.indexed.note:
             lines.insert(1, f"{note_words(report.indexed.note, report.indexed.note_way_out)}.")
+        values = report.imported.get("values") or []
+        if values:  # a category the mapping forgot, a placeholder read as no value: the items are indexed
+            lines += [f"Table values read otherwise than written ({len(values)}, the items indexed):",
+                      *(f"{v['path']}: {v['reason']}" if v.get("path") else v["reason"] for v in values)]
         poorly = report.imported.get("framing") or []
         if poorly:  # indexed as they are: a stylist may want a better photo of these
             lines += [f"Photos the model sees little of ({len(poorly)}, indexed as they are):",

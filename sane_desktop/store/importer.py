@@ -19,7 +19,7 @@ strip, a tiny photo): information too, both are imported and indexed as they are
 from __future__ import annotations
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_field
@@ -34,7 +34,7 @@ from sane_desktop.catalogue.framing import framing_problem
 from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.sources import metadata_sources
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
-from sane_desktop.catalogue.vocabulary import build_vocabulary, item_attributes
+from sane_desktop.catalogue.vocabulary import build_vocabulary, is_placeholder, item_attributes
 from sane_desktop.paths import check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 from sane_desktop.store import schema as S
@@ -59,6 +59,9 @@ class ImportSummary:
     # items whose photo the model sees little of (a strip, a tiny photo), shaped as skipped entries
     # (kind "framing"); imported and indexed as they are
     framing: list[dict[str, str]] = field(default_factory=list)
+    # table values read otherwise than written, shaped as skipped entries (kind "value"): a category
+    # outside the mapping's category_map, a placeholder read as no value; the items are imported
+    values: list[dict[str, str]] = field(default_factory=list)
     changes: dict[str, dict[str, int]] = field(default_factory=dict)
     revision: int = 0
     seconds: float = 0.0
@@ -83,6 +86,7 @@ class ImportSummary:
             "skipped": self.skipped,
             "duplicates": self.duplicates,
             "framing": self.framing,
+            "values": self.values,
             "changes": self.changes,
             "revision": self.revision,
             "seconds": round(self.seconds, 3),
@@ -95,6 +99,7 @@ class ImportSummary:
 
 DUPLICATE = "duplicate"  # the kind of a same-photo note in ``duplicates``
 FRAMING = "framing"  # the kind of a note in ``framing``: a photo the model sees little of
+VALUE = "value"  # the kind of a note in ``values``: a table value read otherwise than written, its item kept
 
 
 def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
@@ -109,6 +114,17 @@ def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
         if original is not item:
             notes.append(Skip(item.item_id, item.image_path, f"same photo as {original.item_id} (both kept)", DUPLICATE))
     return notes
+
+
+def placeholder_notes(items: Iterable[ItemRecord]) -> list[Skip]:
+    """One note per attribute kind and placeholder value ("Unknown", "N/A": :func:`is_placeholder`)
+    read as no value, with how many items carry it: the label is missing for them, not an attribute
+    (trial O: the value was dropped without a word)."""
+    counts: Counter[tuple[str, str]] = Counter()
+    for item in items:
+        counts.update((kind, value.strip()) for kind, value in item.attributes.items() if value and is_placeholder(value))
+    return [Skip("", "", f"{kind} {value!r} on {count} item(s) read as no value (a missing label)", VALUE)
+            for (kind, value), count in sorted(counts.items(), key=lambda kc: (-kc[1], kc[0]))]
 
 
 def framing_notes(items: Iterable[ItemRecord]) -> list[Skip]:
@@ -261,6 +277,7 @@ def import_catalogue(
         skipped=[skip.as_dict() for skip in catalogue.skipped],
         duplicates=[note.as_dict() for note in same_photo_notes(catalogue.items)],
         framing=[note.as_dict() for note in framing_notes(catalogue.items)],
+        values=[note.as_dict() for note in [*catalogue.notes, *placeholder_notes(catalogue.items)]],
         changes={table: counts.as_dict() for table, counts in changes.items()},
         revision=revision,
         seconds=time.perf_counter() - started,
