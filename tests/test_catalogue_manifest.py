@@ -208,7 +208,7 @@ def test_bad_rows_are_skipped_not_fatal(tmp_path: Path) -> None:
         handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n,Shoes,t,n,d,Red,Solid,x\n0000000077,,t,n,d,Red,Solid,x\n")
     catalogue = read_catalogue(tmp_path)
     assert len(catalogue.items) == 3
-    assert sorted(s.reason for s in catalogue.skipped) == ["duplicate id (first row kept)", "empty category", "empty id"]
+    assert sorted(s.reason for s in catalogue.skipped) == ["duplicate id (products.csv line 2 is used)", "empty category", "empty id"]
 
 
 def test_a_csv_row_with_more_or_fewer_cells_than_its_header_is_left_out_saying_why(tmp_path: Path) -> None:
@@ -244,3 +244,35 @@ def test_a_csv_skip_names_the_line_an_editor_shows(tmp_path: Path) -> None:
     duplicate = [skip for skip in catalogue.skipped if skip.reason.startswith("duplicate id")]
     assert [skip.path for skip in duplicate] == ["products.csv line 6"]
     assert "0000000003" not in {item.item_id for item in catalogue.items}
+
+
+def test_a_duplicate_id_keeps_the_row_whose_photo_is_there(tmp_path: Path) -> None:
+    """Trial P: an id's first row named a missing photo, its second a valid one; the second was refused
+    as "duplicate id (first row kept)" and the first then failed on its photo, so the item was lost
+    whole under a message saying a row was kept. The row with its photo is used, and the line says
+    which row is."""
+    write_manifest_catalogue(tmp_path, n_items=3, n_outfits=0)
+    with (tmp_path / "products.csv").open("a") as handle:  # id 1's photo is there; a row naming it again
+        handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n")
+    rows = (tmp_path / "products.csv").read_text().splitlines()
+    (tmp_path / "images" / "000" / "0000000001.jpg").rename(tmp_path / "images" / "000" / "gone.jpg")
+    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
+    mapping["items"].pop("image_template")
+    mapping["items"]["image"] = "photo_file"
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    header, first, *others = rows
+    rows = [header + ",photo_file", first + ",images/000/missing.jpg",
+            *(row + f",images/000/{row.split(',')[0]}.jpg" for row in others[:-1]), others[-1] + ",images/000/gone.jpg"]
+    (tmp_path / "products.csv").write_text("\n".join(rows) + "\n")
+    catalogue = read_catalogue(tmp_path)
+    by_id = catalogue.item_by_id()
+    assert len(catalogue.items) == 3 and by_id["0000000001"].image_path == "images/000/gone.jpg"
+    assert [(s.path, s.reason) for s in catalogue.skipped] == [
+        ("products.csv line 2", "duplicate id (products.csv line 5 is used: this row's photo images/000/missing.jpg "
+                                "is missing)")]
+    # both photos there: the first row is used, the later one named as the duplicate
+    (tmp_path / "images" / "000" / "missing.jpg").write_bytes((tmp_path / "images" / "000" / "gone.jpg").read_bytes())
+    catalogue = read_catalogue(tmp_path)
+    assert catalogue.item_by_id()["0000000001"].image_path == "images/000/missing.jpg"
+    assert [(s.path, s.reason) for s in catalogue.skipped] == [
+        ("products.csv line 5", "duplicate id (products.csv line 2 is used)")]

@@ -182,7 +182,7 @@ def test_the_index_summary_counts_refused_table_rows_as_items_not_photos(world, 
     folder = tmp_path / "table-shop"
     write_manifest_catalogue(folder, n_items=9, n_outfits=0)
     with (folder / "products.csv").open("a") as handle:
-        handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n0000000077,,t,n,d,Red,Solid,x\n"
+        handle.write("0000000001,Garment Upper,t,n,d,Red,Solid,2019_x.jpg\n0000000077,,t,n,d,Red,Solid,x\n"
                      "0000000078,Garment Full body,t,n,d,Unknown,Solid,2019_x.jpg\n")  # kept: its values are notes
     write_image(folder / "images" / "000" / "0000000078.jpg")
     mapping = json.loads((folder / "sane-mapping.json").read_text())
@@ -196,7 +196,7 @@ def test_the_index_summary_counts_refused_table_rows_as_items_not_photos(world, 
     assert "Indexed 7 items" in phase and "; 2 items skipped (1 more note below)" in phase, phase
     assert "photo" not in phase, phase
     summary = dialog.summary.toPlainText()
-    assert "duplicate id (first row kept)" in summary and "empty category" in summary, summary
+    assert "duplicate id (products.csv line 2 is used)" in summary and "empty category" in summary, summary
     assert "excluded categories" in summary, summary
     # a category the mapping forgot and a placeholder read as no value are said too (trial O)
     lines = summary.splitlines()

@@ -60,7 +60,7 @@ def test_index_headline_counts_refused_rows_as_items_and_other_notes_apart(tmp_p
     root = tmp_path / "table-shop"
     write_manifest_catalogue(root, n_items=9, n_outfits=0)
     with (root / "products.csv").open("a") as handle:
-        handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n0000000077,,t,n,d,Red,Solid,x\n")
+        handle.write("0000000001,Garment Upper,t,n,d,Red,Solid,2019_x.jpg\n0000000077,,t,n,d,Red,Solid,x\n")
     mapping = json.loads((root / "sane-mapping.json").read_text())
     mapping["items"]["exclude_categories"] = ["Shoes"]
     (root / "sane-mapping.json").write_text(json.dumps(mapping))
@@ -71,7 +71,7 @@ def test_index_headline_counts_refused_rows_as_items_and_other_notes_apart(tmp_p
     assert code == 0, out
     headline = out.splitlines()[0]
     assert "6 items, 6 embedded, 0 unchanged, 2 skipped (1 more note below), 0 failed (" in headline, out
-    assert "duplicate id (first row kept)" in out and "empty category" in out and "excluded categories" in out, out
+    assert "duplicate id (products.csv line 2 is used)" in out and "empty category" in out and "excluded categories" in out, out
 
 
 def test_index_says_which_table_values_it_read_otherwise_than_written(tmp_path: Path,

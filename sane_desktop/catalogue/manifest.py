@@ -538,7 +538,7 @@ class _RowReader:
 def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     rows = read_table(root, mapping.table, mapping.item_columns())
     reader = _RowReader(mapping)
-    seen: set[str] = set()
+    kept: dict[str, tuple[int, str, str]] = {}  # id -> (its item's index, its row's place, its raw category)
     excluded = without_image = 0
     unmapped: Counter[str] = Counter()
     columns = mapping.item_columns()
@@ -554,9 +554,6 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             continue
         if not item_id:
             catalogue.skipped.append(Skip("", where, "empty id", "item"))
-            continue
-        if item_id in seen:
-            catalogue.skipped.append(Skip(item_id, where, "duplicate id (first row kept)", "item"))
             continue
         raw_category = row[mapping.category_column].strip()
         if mapping.category_column not in row.wrong and (
@@ -580,8 +577,22 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         if mapping.missing_images == "count" and not (root / item.image_path).is_file():
             without_image += 1
             continue
-        seen.add(item_id)
-        catalogue.items.append(item)
+        if item_id in kept:
+            # one row per id: the first, unless its photo is missing and this one's is there (trial P: the
+            # first row's photo was gone, the second's valid, and "first row kept" named an item lost whole)
+            at, kept_where, kept_raw = kept[item_id]
+            if (root / catalogue.items[at].image_path).is_file() or not (root / item.image_path).is_file():
+                catalogue.skipped.append(Skip(item_id, where, f"duplicate id ({kept_where} is used)", "item"))
+                continue
+            catalogue.skipped.append(Skip(item_id, kept_where, f"duplicate id ({where} is used: this row's photo "
+                                          f"{catalogue.items[at].image_path} is missing)", "item"))
+            catalogue.items[at] = item
+            kept[item_id] = (at, where, raw_category)
+            if mapping.category_map and kept_raw not in mapping.category_map:
+                unmapped[kept_raw] -= 1
+        else:
+            kept[item_id] = (len(catalogue.items), where, raw_category)
+            catalogue.items.append(item)
         if mapping.category_map and raw_category not in mapping.category_map:
             unmapped[raw_category] += 1
     if excluded:
@@ -593,6 +604,8 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     # a value the mapping's category_map lacks is a category of its own: said, as a forgotten entry
     # usually is what it means (trial O: only the category table named it)
     for raw, count in sorted(unmapped.items(), key=lambda rc: (-rc[1], rc[0])):
+        if count <= 0:  # its only row was replaced by a later one
+            continue
         catalogue.notes.append(Skip("", mapping.table, f"category {raw!r} on {count} row(s) is not in "
                                     f"items.category_map: kept as a category of its own, {raw.lower()!r}", "value"))
 
