@@ -276,3 +276,21 @@ def test_a_duplicate_id_keeps_the_row_whose_photo_is_there(tmp_path: Path) -> No
     assert catalogue.item_by_id()["0000000001"].image_path == "images/000/missing.jpg"
     assert [(s.path, s.reason) for s in catalogue.skipped] == [
         ("products.csv line 5", "duplicate id (products.csv line 2 is used)")]
+
+
+def test_a_photo_no_row_names_is_said_once(tmp_path: Path) -> None:
+    """Trial P: ``images/121954250.jpg``, in the folder but in no row of products.csv, was not indexed
+    and named nowhere. One note counts such photos (a refused or excluded row's photo is named by
+    its row, so it is not among them) and names the first."""
+    write_manifest_catalogue(tmp_path, n_items=4, n_outfits=0)
+    assert not [s for s in read_catalogue(tmp_path).skipped if "photo(s) in the folder" in s.reason]
+    with (tmp_path / "products.csv").open("a") as handle:  # a refused row: its photo is named all the same
+        handle.write("0000000077,,t,n,d,Red,Solid,2019_x.jpg\n")
+    write_image(tmp_path / "images" / "000" / "0000000077.jpg")
+    for number in range(5):
+        write_image(tmp_path / "images" / "121" / f"12195425{number}.jpg")
+    write_image(tmp_path / "extra" / ".hidden.jpg")
+    notes = [s for s in read_catalogue(tmp_path).skipped if "photo(s) in the folder" in s.reason]
+    assert [(s.path, s.reason, s.kind) for s in notes] == [
+        ("products.csv", "5 photo(s) in the folder named by none of its rows: not indexed (images/121/121954250.jpg, "
+                         "images/121/121954251.jpg, images/121/121954252.jpg and 2 more)", "metadata")]

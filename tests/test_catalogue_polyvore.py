@@ -154,3 +154,17 @@ def test_a_repeated_item_counts_once_and_a_one_item_outfit_is_dropped(tmp_path: 
     reasons = {s.item_id: s.reason for s in catalogue.skipped if s.kind == "outfit"}
     assert reasons[twice["set_id"]] == f"kept {twice['items'][0]['item_id']} listed 2 times: counted once"
     assert reasons[single["set_id"]].startswith("outfit dropped: 1 distinct item(s), an outfit needs 2")
+
+
+def test_a_photo_the_metadata_never_names_is_said_once(tmp_path: Path) -> None:
+    """Trial P (a product table; Polyvore's metadata is the same kind of list): a photo in the folder
+    that no entry names was not indexed and named nowhere. One note counts them and names the first."""
+    write_polyvore_catalogue(tmp_path)
+    assert not [s for s in read_catalogue(tmp_path).skipped if "photo(s) in the folder" in s.reason]
+    for name in ("zz_extra.jpg", "aa_extra.PNG"):
+        write_image(tmp_path / "images" / name)
+    (tmp_path / "images" / "notes.txt").write_text("not a photo")
+    notes = [s for s in read_catalogue(tmp_path).skipped if "photo(s) in the folder" in s.reason]
+    assert [(s.path, s.reason, s.kind) for s in notes] == [
+        ("polyvore_item_metadata.json", "2 photo(s) in the folder named by none of its entries: not indexed "
+                                        "(images/aa_extra.PNG, images/zz_extra.jpg)", "metadata")]

@@ -37,6 +37,7 @@ from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
 from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, OutfitRecord, Skip, not_utf8
+from sane_desktop.catalogue.unlisted import photo_files, unlisted_photos
 
 MISSING_IMAGE_POLICIES = ("report", "count")
 # bounds on what an untrusted mapping may ask for
@@ -542,10 +543,15 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     excluded = without_image = 0
     unmapped: Counter[str] = Counter()
     columns = mapping.item_columns()
+    named: set[str] = set()  # every photo a row names, refused and excluded rows' too
     for number, row in enumerate(rows, start=1):
         item_id = reader.item_id(row[mapping.id_column])
         where = row.where(mapping.table, number)
         wrong = _wrong_cells(row, columns)
+        try:
+            named.add(reader.image_path(row, item_id))
+        except (UnsafePath, CatalogueError, ValueError, KeyError, IndexError, AttributeError):
+            pass  # a row without a usable path names no photo (its own line says why when it matters)
         if mapping.id_column in row.wrong:  # no id to name the row by
             catalogue.skipped.append(Skip("", where, wrong, "item"))
             continue
@@ -601,6 +607,9 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     if without_image:
         reason = f"{without_image} row(s) without an image file left out (items.missing_images = count)"
         catalogue.skipped.append(Skip("", mapping.table, reason, "metadata"))
+    unlisted = unlisted_photos(photo_files(root), named, mapping.table)
+    if unlisted is not None:
+        catalogue.skipped.append(unlisted)
     # a value the mapping's category_map lacks is a category of its own: said, as a forgotten entry
     # usually is what it means (trial O: only the category table named it)
     for raw, count in sorted(unmapped.items(), key=lambda rc: (-rc[1], rc[0])):

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, POLYVORE_METADATA, CatalogueError
+from sane_desktop.catalogue.unlisted import unlisted_photos
 from sane_desktop.catalogue.jsonfile import JsonObject, first_duplicate, json_kind, load_json_strict, read_json, scalar_text
 from sane_desktop.catalogue.safepath import UnsafePath, check_relative, separators
 from sane_desktop.catalogue.types import (
@@ -193,6 +194,12 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
                 extra={"category_id": category_id, "url_name": texts["url_name"]},
             )
         )
+    # a photo in images/ whose id the metadata never names is no item: said once (trial P)
+    photos = [f"images/{name}" for name in images.values() if os.path.splitext(name)[1].lower() in IMAGE_SUFFIXES]
+    unlisted = unlisted_photos(photos, {f"images/{images[i]}" for i in metadata.keys() if i in images},
+                               POLYVORE_METADATA, "entries")
+    if unlisted is not None:
+        catalogue.skipped.append(unlisted)
 
 
 def _name(value: Any) -> str | None:
