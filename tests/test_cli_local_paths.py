@@ -52,3 +52,28 @@ def test_commands_take_file_urls_and_refuse_web_addresses(tmp_path: Path, capsys
         assert len(lines) == 1 and "is a web address" in lines[0], lines
         assert "http://example.com/a.jpg" in lines[0] or "https://example.com/shop" in lines[0]  # as written
     assert not Path("https:").exists() and not (tmp_path / "m.pt").exists()
+
+
+def test_a_file_given_as_the_catalogue_folder_is_named_a_file(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial P: `index notes.txt` said "catalogue folder not found" for a file that is there."""
+    given = tmp_path / "notes.txt"
+    given.write_text("not a catalogue")
+    for command in (["import", str(given)], ["index", str(given), "--name", "n3"]):
+        assert main(["--index-home", str(tmp_path / "home"), *command]) != 0
+        err = capsys.readouterr().err
+        assert f"{given} is a file, not a folder" in err and "not found" not in err, err
+        assert len(err.strip().splitlines()) == 1, err
+
+
+def test_a_folder_given_as_the_model_is_named_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The same kind as a file given as the catalogue folder: `--model FOLDER` said "checkpoint not found"."""
+    from sane_desktop.errors import ModelError
+    from sane_desktop.models.checkpoint import load_checkpoint
+
+    with pytest.raises(ModelError, match=rf"^{tmp_path} is a folder, not a checkpoint file"):
+        load_checkpoint(tmp_path)
+    shop = make_closet(tmp_path / "closet")
+    assert main(["--index-home", str(tmp_path / "home"), "index", str(shop), "--model", str(tmp_path)]) != 0
+    err = capsys.readouterr().err
+    assert "is a folder, not a checkpoint file" in err and "not found" not in err, err

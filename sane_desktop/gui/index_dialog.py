@@ -233,7 +233,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.start_button.setEnabled(False)
             self.show_plan(None)
             self._planned = None
-            set_plain(self.detected, "Not a folder (yet): finish typing its path, or choose it with Browse…")
+            set_plain(self.detected, "Not a folder (yet): finish typing its path, or pick it with the Choose… button")
 
     def choose_folder(self) -> None:
         chosen = QFileDialog.getExistingDirectory(self, "Catalogue folder")

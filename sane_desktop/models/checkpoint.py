@@ -318,6 +318,8 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     file, a configuration whose sizes are out of bounds or disagree with its tensors, and weights
     that miss or add any tensor of any network (strict), all checked before a network is built."""
     path = Path(path)
+    if path.is_dir():  # there, but no file: "not found" would send the user looking for it
+        raise CheckpointError(f"{path} is a folder, not a checkpoint file (a .pt file written by train)")
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     try:

@@ -123,6 +123,8 @@ def load_trunk_weights(trunk: Trunk, spec: str | Path | None) -> str:
             return IMAGENET
         return _resnet_imagenet(trunk)
     path = Path(spec)
+    if path.is_dir():
+        raise WeightsError(f"{path} is a folder, not a weights file")
     if not path.is_file():
         raise WeightsError(f"weights file not found: {path}")
     try:

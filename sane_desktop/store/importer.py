@@ -464,6 +464,8 @@ def import_folder(
     from sane_desktop.catalogue import detect_format, read_catalogue
 
     root = Path(root).expanduser().resolve()
+    if root.exists() and not root.is_dir():  # trial P read "not found" for a file that is there
+        raise NotFound(f"{root} is a file, not a folder: give the folder that holds the catalogue's photos")
     if not root.is_dir():
         raise NotFound(f"catalogue folder not found: {root}")
     name = check_catalogue_name(name if name is not None else root.name)
