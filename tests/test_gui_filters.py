@@ -241,10 +241,13 @@ def test_similar_mode_has_a_visible_heading(window, qtbot) -> None:  # type: ign
     wait_results(window, 60)
     heading = window.results.similar_heading
     assert heading.isVisible() and f"Similar to “{item.title}”" in heading.plain_text()
+    # trial P read "Visually similar items for [shoes]" over coats: no "for [category]" over look-alikes
+    assert not window.results.target.isVisible() and not window.results.for_label.isVisible()
     build_outfit(window, 2)  # an outfit search: the heading goes
     wait_results(window, 60)
     qtbot.waitUntil(lambda: not heading.isVisible(), timeout=5000)
     assert heading.plain_text() == ""
+    assert window.results.target.isVisible() and window.results.for_label.isVisible()
     # with an outfit, similar mode offers the way back (a trial found none but changing the target)
     note = window.results.filter_note
     assert "Back to the items" not in note.text()
@@ -252,10 +255,11 @@ def test_similar_mode_has_a_visible_heading(window, qtbot) -> None:  # type: ign
     wait_results(window, 60)
     qtbot.waitUntil(lambda: "Back to the items that complete your outfit" in note.text() and note.isVisible(),
                     timeout=5000)
+    assert not window.results.target.isVisible()
     click_link(qtbot, note)
     wait_results(window, 60)
     qtbot.waitUntil(lambda: not heading.isVisible() and window._similar_to is None, timeout=10000)
-    assert "Back to the items" not in note.text()
+    assert "Back to the items" not in note.text() and window.results.target.isVisible()
     qtbot.waitUntil(lambda: bool(window._results) and not any(r.general for r in window._results.values()),
                     timeout=60000)  # the outfit's compatible items again, not likenesses
 

@@ -191,6 +191,15 @@ def test_visually_similar_speaks_of_likeness_and_its_details_wrap(world, qtbot, 
     assert headers[4].text() == "both have it"
     assert not [header.text() for header in headers if header.is_elided()]  # wrapped, not cut
 
+    # the look-alikes of an item of another category: the explanation stays, and the line says what it is
+    # of (trial P read "(the outfit is the same)" under a likeness)
+    other = next(item for item in window.browser_model.items() if item.category != source.category)
+    window.find_similar(other.pk)
+    qtbot.waitUntil(lambda: window._similar_to == other and bool(window._results)
+                    and not window.channels.search.busy and pk not in window._results, timeout=60000)
+    note = window.results.filter_note.text()
+    assert f"which is not among the results shown (it is its likeness to “{source.title}”)" in note, note
+
     # an outfit search brings the outfit's wording back
     window.add_to_outfit([window.browser_model.items()[5].pk])
     wait_results(window, 60)

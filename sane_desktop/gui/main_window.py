@@ -1160,6 +1160,7 @@ class MainWindow(QMainWindow):
         the line under it names the item and how they are ranked (trial G read the item's name twice,
         in the heading and in the line)."""
         self._similar_to = item
+        self.results.set_category_choice(item is None)
         elsewhere = item is None and not self._has_outfits
         self._set_heading(SIMILAR_HEADING if item is not None else ELSEWHERE_HEADING if elsewhere
                           else COMPATIBLE_HEADING, ELSEWHERE_HINT if elsewhere else "")
@@ -1288,9 +1289,12 @@ class MainWindow(QMainWindow):
             if explained in self._results:
                 self.results_model.set_explanation(explained, "pending" if self.channels.explain.busy else "done")
             else:
-                title = self.explanation_title()
+                title, update = self.explanation_title(), self.explanation.update_data
+                # a look-alike's explanation is of its likeness to an item, not of a match with the outfit (trial P)
+                why = (f"it is its likeness to “{escape(update.outfit_title)}”" if self.explanation.general
+                       and update is not None else "the outfit is the same")
                 parts.append(f"The explanation on the right is of “{escape(title)}”, which is not among the results "
-                             "shown (the outfit is the same).")
+                             f"shown ({why}).")
         self.results.set_filter_note("<br>".join(parts))
 
     def _outfit_photos_words(self) -> str:

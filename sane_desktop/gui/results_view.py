@@ -311,6 +311,13 @@ class ResultsView(QWidget):
         (set_rich if rich else set_plain)(self.empty, text)
         self.stack.setCurrentWidget(self.empty)
 
+    def set_category_choice(self, shown: bool) -> None:
+        """Show or hide "for [category]": hidden while the results are an item's look-alikes, which are of
+        that item's category whatever the box said (trial P read "Visually similar items for [shoes]" over
+        coats; the line under the heading names the category)."""
+        self.for_label.setVisible(shown)
+        self.target.setVisible(shown)
+
     def set_similar_heading(self, text: str, hint: str = "") -> None:
         """The visible line under the heading (plain text): "Similar to …", or which categories are
         only look-alikes; empty hides it. ``hint``: a fuller sentence for its tooltip (none by default,
