@@ -151,3 +151,11 @@ def test_a_product_type_in_sentence_case_reads_as_words_of_the_title() -> None:
     assert readable_title("1234", "bags", ("colour:black",), "", "USB bag") == "Black USB bag"  # an acronym stays
     # a capital after a lower-case word is the language's own (German nouns): kept
     assert readable_title("104673185", "x", ("colour:blau",), "", "Hosen und Röcke") == "Blau Hosen und Röcke"
+
+
+def test_a_type_that_names_the_colour_says_it_once_and_is_not_shouted() -> None:
+    # trial P: type "BLUE PUFFER COAT" with colour Blue read "Blue BLUE PUFFER COAT"
+    assert readable_title("0123456789", "outerwear", ("colour:Blue",), "", "BLUE PUFFER COAT") == "Blue puffer coat"
+    assert readable_title("0123456789", "outerwear", ("colour:Light Blue", "fabric:wool"), "", "Wool coat") == \
+        "Light blue wool coat"
+    assert readable_title("0123456789", "outerwear", ("colour:Blue",), "", "Blueberry coat") == "Blue blueberry coat"

@@ -139,12 +139,17 @@ def readable_title(title: str, category: str, attributes: Sequence[str] = (), it
     code = title.strip() or item_id
     if not noun:
         return code
+    # a type that already names the colour or material ("BLUE PUFFER COAT", colour Blue) says it once (trial P)
+    named = noun.casefold().split()
+    described = bool(colour or material)  # the title describes the item: no code after it
+    colour, material = ("" if part and all(word in named for word in part.casefold().split()) else part
+                        for part in (colour, material))
     parts = [part for part in (colour, material, noun) if part]
     # A name alone keeps its capitals ("Tops & Tees 0316441005", as the folder reads: trial N);
     # in a phrase, title case reads as words of a sentence ("Light blue top").
-    words = " ".join(_sentence_case(part) for part in parts) if len(parts) > 1 else parts[0]
+    words = " ".join(_sentence_case(part) for part in parts) if described else parts[0]
     words = words[:1].upper() + words[1:]
-    return words if colour or material or not code else f"{words} {code}"
+    return words if described or not code else f"{words} {code}"
 
 
 def _sentence_case(part: str) -> str:
@@ -153,6 +158,8 @@ def _sentence_case(part: str) -> str:
     an acronym kept ("USB"); else as written: a name with a capital after a lower-case word carries
     its capitals (German nouns: a trial's "Hosen und Röcke" read "Hosen und röcke")."""
     words = [word for word in part.split() if word[:1].isalpha()]
+    if len(words) > 1 and all(word.isupper() for word in words):  # shouted ("BLUE PUFFER COAT"): no acronyms
+        return part.lower()
     capitals = [word[:1].isupper() for word in words]
     if not (all(capitals) or (capitals[:1] == [True] and not any(capitals[1:]))):
         return part
