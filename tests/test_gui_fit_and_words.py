@@ -345,3 +345,39 @@ def test_found_words_hold_before_validation() -> None:
     assert detected_words(FolderReport(Path("/x"), "folder", 37, "x")) == (
         "Folder of photos: 37 photo files found — files that cannot be read are skipped when indexing.")
     assert detected_words(FolderReport(Path("/x"), "polyvore", 1, "x")).startswith("polyvore catalogue: 1 item found")
+
+
+def test_found_count_leaves_out_what_indexing_will_skip_for_certain(tmp_path: Path) -> None:
+    """Trial P read "7 items found" before indexing a table whose refused rows and missing photo
+    left 5: the inspection counts the items with a photo file, and the rest apart."""
+    from PIL import Image
+
+    from sane_desktop.gui.index_dialog import detected_words
+
+    shop = tmp_path / "shop"
+    (shop / "images").mkdir(parents=True)
+    for name in ("a", "b", "c"):
+        Image.new("RGB", (40, 60), (200, 30, 30)).save(shop / "images" / f"{name}.jpg")
+    (shop / "products.csv").write_text(
+        "id,image,category\n"
+        "a,images/a.jpg,tops\n"
+        "b,images/b.jpg,\n"            # refused: no category
+        "c,images/c.jpg,shoes\n"
+        "c,images/a.jpg,shoes\n"       # refused: the id again
+        "d,images/gone.jpg,bags\n")    # its photo is missing
+    (shop / "sane-mapping.json").write_text(
+        '{"items": {"table": "products.csv", "id": "id", "image": "image", "category": "category"}}')
+    report = CatalogueService(tmp_path / "home").inspect_folder(shop)
+    assert (report.items, report.left_out) == (2, 3)
+    assert detected_words(report).startswith(
+        "manifest catalogue: 2 items found (3 more left out: a missing photo or a refused table row)")
+    indexed = CatalogueService(tmp_path / "home").index_folder(shop, model=demo_model_path())
+    assert indexed.items == report.items  # the count before indexing is the count after
+
+    tree = tmp_path / "tree" / "Tops"
+    tree.mkdir(parents=True)
+    Image.new("RGB", (40, 60), (30, 30, 200)).save(tree / "blue.jpg")
+    (tree / "notes.txt").write_text("not a photo")
+    folder = CatalogueService(tmp_path / "home").inspect_folder(tree.parent)
+    assert (folder.items, folder.left_out) == (1, 1)
+    assert detected_words(folder).startswith("Folder of photos: 1 photo file found (1 other file left out)")

@@ -62,10 +62,14 @@ def detected_words(report: FolderReport) -> str:
     """What the inspection found, in words that hold before the photos are read (the inspection
     decodes none: indexing skips what cannot be read, and then says how many it indexed)."""
     if report.format == "folder":
-        return (f"Folder of photos: {counted(report.items, 'photo file')} found — files that cannot be read are "
-                "skipped when indexing.")
-    return (f"{report.format} catalogue: {counted(report.items, 'item')} found — items whose photo cannot be read "
-            "are skipped when indexing.")
+        apart = f" ({counted(report.left_out, 'other file')} left out)" if report.left_out else ""
+        return (f"Folder of photos: {counted(report.items, 'photo file')} found{apart} — files that cannot be read "
+                "are skipped when indexing.")
+    refused = "table row" if report.format == "manifest" else "entry"
+    apart = (f" ({report.left_out} more left out: a missing photo or a refused {refused})"
+             if report.left_out else "")
+    return (f"{report.format} catalogue: {counted(report.items, 'item')} found{apart} — items whose photo cannot "
+            "be read are skipped when indexing.")
 
 
 TYPING_PAUSE_MS = 700  # a typed folder is inspected after this pause in the typing

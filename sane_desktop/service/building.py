@@ -25,12 +25,17 @@ EpochCallback = Callable[[dict[str, Any]], None]
 
 
 def inspect_folder(root: Path | str) -> FolderReport:
-    """Detected format and item count of a catalogue folder (quick: no image validation)."""
+    """Detected format and item count of a catalogue folder (quick: no photo is decoded, each
+    item's photo file is looked up once). ``left_out`` counts what indexing will skip for certain:
+    rows or files the read refused and items whose photo file is missing."""
     from sane_desktop.service.sources import read_source
 
     root = Path(root).expanduser().resolve()
     catalogue = read_source(root, validate_images=False)
-    return FolderReport(root, catalogue.format, len(catalogue.items), root.name)
+    present = sum((root / item.image_path).is_file() for item in catalogue.items)
+    refused = sum(skip.kind == "item" for skip in catalogue.skipped)
+    return FolderReport(root, catalogue.format, present, root.name,
+                        left_out=refused + len(catalogue.items) - present)
 
 
 def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None = None) -> Path:

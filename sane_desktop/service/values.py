@@ -382,8 +382,11 @@ class FolderReport:
 
     root: Path
     format: str
-    items: int
+    items: int  # items whose photo file is there (not yet decoded)
     name: str
+    # table rows or files the read refused, and items whose photo file is missing: indexing skips
+    # them and names each (trial P read "7 items found" where 5 were indexed)
+    left_out: int = 0
 
 
 def device_name() -> str:
