@@ -202,7 +202,7 @@ def test_the_index_summary_counts_refused_table_rows_as_items_not_photos(world, 
     lines = summary.splitlines()
     at = lines.index("Table values read otherwise than written (2, the items indexed):")
     assert lines[at + 1].startswith("products.csv: category 'Garment Full body' on 1 row(s) is not in items.category_map")
-    assert lines[at + 2] == "colour 'Unknown' on 1 item(s) read as no value (a missing label)"
+    assert lines[at + 2] == "products.csv: colour 'Unknown' on 1 item(s) read as no value (a missing label)"
 
 
 def test_the_index_summary_says_which_outfits_lost_a_photo(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -96,4 +96,4 @@ def test_index_says_which_table_values_it_read_otherwise_than_written(tmp_path: 
     at = lines.index("  values read otherwise than written: 2 (the items are kept):")
     assert lines[at + 1] == ("    products.csv: category 'Garment Full body' on 2 row(s) is not in items.category_map: "
                              "kept as a category of its own, 'garment full body'"), out
-    assert lines[at + 2] == "    colour 'Unknown' on 2 item(s) read as no value (a missing label)", out
+    assert lines[at + 2] == "    products.csv: colour 'Unknown' on 2 item(s) read as no value (a missing label)", out

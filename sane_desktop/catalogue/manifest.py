@@ -650,7 +650,7 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
 def read_manifest_catalogue(root: Path, mapping_path: Path | None = None) -> Catalogue:
     """Read a manifest catalogue (structure only; images are validated by the caller)."""
     mapping = load_mapping(mapping_path or root / MAPPING_FILE_NAME)
-    catalogue = Catalogue(root=root, format="manifest", name=mapping.name or root.name)
+    catalogue = Catalogue(root=root, format="manifest", name=mapping.name or root.name, metadata_file=mapping.table)
     catalogue.text_fields = ("title", "description", *mapping.text_columns)
     _read_items(root, mapping, catalogue)
     if mapping.outfits_table:

@@ -359,7 +359,8 @@ def _read_protocol_questions(root: Path, protocol: str, catalogue: Catalogue, lo
 
 def read_polyvore(root: Path) -> Catalogue:
     """Read a Polyvore Outfits folder (structure only; images are validated by the caller)."""
-    catalogue = Catalogue(root=root, format="polyvore", name=root.name, text_fields=("title", "description", "url_name"))
+    catalogue = Catalogue(root=root, format="polyvore", name=root.name, text_fields=("title", "description", "url_name"),
+                          metadata_file=POLYVORE_METADATA)
     _read_items(root, catalogue)
     if any(item.attributes for item in catalogue.items):
         catalogue.text_fields = ()  # named attributes are the vocabulary; titles would add synonyms

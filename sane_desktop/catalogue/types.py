@@ -159,6 +159,9 @@ class Catalogue:
     skipped: list[Skip] = field(default_factory=list)
     # values read otherwise than written, items kept (kind "value"): a category outside the mapping's category_map
     notes: list[Skip] = field(default_factory=list)
+    # the file the items' labels were read from (a manifest's table, Polyvore's metadata JSON; ""
+    # for a folder tree): a note on a value names it, as a row's problem names its line
+    metadata_file: str = ""
     # free text columns mined for descriptive words (besides title and description)
     text_fields: tuple[str, ...] = ("title", "description")
 

@@ -116,14 +116,15 @@ def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
     return notes
 
 
-def placeholder_notes(items: Iterable[ItemRecord]) -> list[Skip]:
+def placeholder_notes(items: Iterable[ItemRecord], source: str = "") -> list[Skip]:
     """One note per attribute kind and placeholder value ("Unknown", "N/A": :func:`is_placeholder`)
     read as no value, with how many items carry it: the label is missing for them, not an attribute
-    (trial O: the value was dropped without a word)."""
+    (trial O: the value was dropped without a word). ``source``: the file the labels were read from,
+    which the note names (trial P: "colour 'Unknown' on 1 item(s)" named no table)."""
     counts: Counter[tuple[str, str]] = Counter()
     for item in items:
         counts.update((kind, value.strip()) for kind, value in item.attributes.items() if value and is_placeholder(value))
-    return [Skip("", "", f"{kind} {value!r} on {count} item(s) read as no value (a missing label)", VALUE)
+    return [Skip("", source, f"{kind} {value!r} on {count} item(s) read as no value (a missing label)", VALUE)
             for (kind, value), count in sorted(counts.items(), key=lambda kc: (-kc[1], kc[0]))]
 
 
@@ -277,7 +278,7 @@ def import_catalogue(
         skipped=[skip.as_dict() for skip in catalogue.skipped],
         duplicates=[note.as_dict() for note in same_photo_notes(catalogue.items)],
         framing=[note.as_dict() for note in framing_notes(catalogue.items)],
-        values=[note.as_dict() for note in [*catalogue.notes, *placeholder_notes(catalogue.items)]],
+        values=[note.as_dict() for note in [*catalogue.notes, *placeholder_notes(catalogue.items, catalogue.metadata_file)]],
         changes={table: counts.as_dict() for table, counts in changes.items()},
         revision=revision,
         seconds=time.perf_counter() - started,
