@@ -314,6 +314,14 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     assert 50 + sum(points) == match_percent(hovered.score or 0.0, hovered.compared())
     for r, badge in zip(compared_rows, badges):
         assert badge in painted_texts(outfit_view, r)
+    # the strip's header says what the badges are, as the sum they make (trial P: "+9" was explained
+    # only in a tooltip)
+    note = window.outfit_panel.points_note
+    assert note.isVisible()
+    terms = " ".join(f"{badge[0]} {badge[1:]}" for badge in badges)
+    title = hovered.item.title or hovered.item.item_id
+    assert note.text() == (f"Badges: the points each item adds to “{title}”: 50 {terms} = match "
+                           f"{match_percent(hovered.score or 0.0, hovered.compared())}/100"), note.text()
     tip = shown_tooltip(qtbot, outfit_view, first)
     assert re.search(r"(Adds|Takes) \d+/100 (to|off) this result's match", tip) and "raw" not in tip
     assert "cosine" not in tip
@@ -325,6 +333,10 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     assert f"{share:+.3f}" in shown_tooltip(qtbot, outfit_view, first)
     window.explanation.set_details_shown(False)
     assert delegate.badge_text(outfit_model.index(first)) == badges[0]
+    # the pointer gone from the results: no badges, no note
+    QTest.mouseMove(window.outfit_panel.view.viewport(), QPoint(2, 2))
+    qtbot.waitUntil(lambda: not note.isVisible(), timeout=10000)
+    assert delegate.badge_text(outfit_model.index(first)) == ""
 
 
 def test_two_loaders_decoding_one_photo_at_once_both_show_it(tmp_path) -> None:  # type: ignore[no-untyped-def]

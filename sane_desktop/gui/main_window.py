@@ -52,7 +52,7 @@ from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
-from sane_desktop.service.match_score import match_percent
+from sane_desktop.service.match_score import match_percent, share_points
 from sane_desktop.service.titles import counted
 from sane_desktop.service.values import IndexReport, OpenedCatalogue, best_compared
 
@@ -915,8 +915,14 @@ class MainWindow(QMainWindow):
     def _result_hovered(self, pk: int | None) -> None:
         result = self._results.get(pk) if pk is not None else None
         # an outfit item not compared with it (a space the model never learnt) adds nothing: no badge
-        self.outfit_model.set_highlight({pk: part for pk, part in result.contributions.items()
-                                         if pk not in result.not_compared} if result is not None else None)
+        shares = ({pk: part for pk, part in result.contributions.items() if pk not in result.not_compared}
+                  if result is not None else None)
+        self.outfit_model.set_highlight(shares)
+        parts = [shares[pk] for pk in self.outfit_model.pks() if pk in shares] if shares else []
+        self.outfit_panel.show_points(result.item.title or result.item.item_id if result is not None else None,
+                                      share_points(parts),
+                                      look_alike=result is not None and (result.general
+                                                                         or result.item.category in self._look_alike))
 
     def explain(self, candidate_pk: int, pair_with: int | None = None) -> None:
         """Explain a result: the outfit's reason first (issue 17), then its pair view with the
