@@ -314,14 +314,13 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     assert 50 + sum(points) == match_percent(hovered.score or 0.0, hovered.compared())
     for r, badge in zip(compared_rows, badges):
         assert badge in painted_texts(outfit_view, r)
-    # the strip's header says what the badges are, as the sum they make (trial P: "+9" was explained
+    # the status bar says what the badges are, as the sum they make (trial P: "+9" was explained
     # only in a tooltip)
-    note = window.outfit_panel.points_note
-    assert note.isVisible()
     terms = " ".join(f"{badge[0]} {badge[1:]}" for badge in badges)
     title = hovered.item.title or hovered.item.item_id
-    assert note.text() == (f"Badges: the points each item adds to “{title}”: 50 {terms} = match "
-                           f"{match_percent(hovered.score or 0.0, hovered.compared())}/100"), note.text()
+    assert window.statusBar().currentMessage() == (
+        f"Match {match_percent(hovered.score or 0.0, hovered.compared())}/100 = 50 {terms}: the outfit's badges, "
+        f"the points each item adds to “{title}”")
     tip = shown_tooltip(qtbot, outfit_view, first)
     assert re.search(r"(Adds|Takes) \d+/100 (to|off) this result's match", tip) and "raw" not in tip
     assert "cosine" not in tip
@@ -334,9 +333,14 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     window.explanation.set_details_shown(False)
     assert delegate.badge_text(outfit_model.index(first)) == badges[0]
     # the pointer gone from the results: no badges, no note
-    QTest.mouseMove(window.outfit_panel.view.viewport(), QPoint(2, 2))
-    qtbot.waitUntil(lambda: not note.isVisible(), timeout=10000)
-    assert delegate.badge_text(outfit_model.index(first)) == ""
+    QTest.mouseMove(outfit_view.viewport(), QPoint(2, 2))
+    qtbot.waitUntil(lambda: delegate.badge_text(outfit_model.index(first)) == "", timeout=10000)
+    assert window.statusBar().currentMessage() == ""
+    # a message being read is not replaced by the note
+    window.statusBar().showMessage("Indexed “shop” in the background")
+    QTest.mouseMove(view.viewport(), view.visualRect(results.index(0)).center())
+    qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(first), Role.Highlight) is not None, timeout=10000)
+    assert window.statusBar().currentMessage() == "Indexed “shop” in the background"
 
 
 def test_two_loaders_decoding_one_photo_at_once_both_show_it(tmp_path) -> None:  # type: ignore[no-untyped-def]

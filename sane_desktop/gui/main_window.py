@@ -310,6 +310,7 @@ class MainWindow(QMainWindow):
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
+        self._points_said = ""  # the status bar's last note on the outfit's badges (:meth:`_say_points`)
         self._last_explained: int | None = None
 
         self.browser_model = ItemListModel(thumbnails, self)
@@ -919,10 +920,31 @@ class MainWindow(QMainWindow):
                   if result is not None else None)
         self.outfit_model.set_highlight(shares)
         parts = [shares[pk] for pk in self.outfit_model.pks() if pk in shares] if shares else []
-        self.outfit_panel.show_points(result.item.title or result.item.item_id if result is not None else None,
-                                      share_points(parts),
-                                      look_alike=result is not None and (result.general
-                                                                         or result.item.category in self._look_alike))
+        look_alike = result is not None and (result.general or result.item.category in self._look_alike)
+        self._say_points(result.item.title or result.item.item_id if result is not None else None,
+                         share_points(parts), look_alike)
+
+    def _say_points(self, title: str | None, points: list[int], look_alike: bool) -> None:
+        """The status bar says what the outfit tiles' badges are while the result ``title`` is pointed
+        at: the points of its 0–100 match each compared item adds, in the strip's order, summed from 50
+        (trial P found "+9" explained only in a tooltip; the outfit's header elided it at 900 px). Like
+        a menu's status tip it is a temporary message: it replaces no other message, and goes with
+        the pointer."""
+        bar = self.statusBar()
+        shown = bar.currentMessage()
+        ours = bool(shown) and shown == self._points_said
+        if title is None or not points:
+            if ours:
+                bar.clearMessage()
+            return
+        if shown and not ours:
+            return  # another message is being read
+        # the sum first: a narrow window elides the title, not the figures
+        terms = " ".join(f"{'−' if value < 0 else '+'} {abs(value)}" for value in points)
+        kind = "Looks alike" if look_alike else "Match"
+        self._points_said = (f"{kind} {50 + sum(points)}/100 = 50 {terms}: the outfit's badges, the points each "
+                             f"item adds to “{title}”")
+        bar.showMessage(self._points_said)
 
     def explain(self, candidate_pk: int, pair_with: int | None = None) -> None:
         """Explain a result: the outfit's reason first (issue 17), then its pair view with the

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySeque
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import THUMB_H, TILE_SIDES, ItemTileDelegate
-from sane_desktop.gui.text import ElidedLabel, set_plain
+from sane_desktop.gui.text import ElidedLabel
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.gui.results_view import KeyboardFocusSelects
@@ -144,15 +144,9 @@ class OutfitPanel(QWidget):
         self.view.files_dropped.connect(self.add_file_requested)
         self.view.web_dropped.connect(self.web_images_dropped)
 
-        # what the badges on the tiles are, while a result is pointed at (trial P found "+9" explained
-        # only in a tooltip): the sum itself, "50 + 9 + 11 = 70"
-        self.points_note = ElidedLabel()
-        self.points_note.setVisible(False)
-
         buttons = QHBoxLayout()
         self.title = QLabel("<b>Outfit</b>")
         buttons.addWidget(self.title)
-        buttons.addWidget(self.points_note, 1000)
         buttons.addStretch(1)
         # the free room goes to the note while it shows (an elided label has no width of its own): an
         # equal share with the stretch left it 32 px at 800 px wide, "Ou…" (a trial)
@@ -172,20 +166,6 @@ class OutfitPanel(QWidget):
         # placeholder leaves goes to the results below, not to a blank gap under the strip
         self._withdraw_undo()
         self._refresh()
-
-    def show_points(self, title: str | None, points: list[int], look_alike: bool = False) -> None:
-        """Say what the outfit tiles' badges are while the result ``title`` is pointed at: the points
-        of its 0–100 match each compared item adds (``points``, in the strip's order,
-        :func:`~sane_desktop.service.match_score.share_points`), summed from 50. ``title`` None (or no
-        points): hidden."""
-        if title is None or not points:
-            self.points_note.setVisible(False)
-            return
-        terms = " ".join(f"{'−' if value < 0 else '+'} {abs(value)}" for value in points)
-        kind = "looks alike" if look_alike else "match"
-        set_plain(self.points_note, f"Badges: the points each item adds to “{title}”: 50 {terms} = {kind} "
-                                    f"{50 + sum(points)}/100")
-        self.points_note.setVisible(True)
 
     def add_items(self, items: list[ItemInfo]) -> None:
         added = [self.model.append(item) for item in items]
