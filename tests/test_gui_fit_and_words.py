@@ -371,6 +371,9 @@ def test_found_count_leaves_out_what_indexing_will_skip_for_certain(tmp_path: Pa
     assert (report.items, report.left_out) == (2, 3)
     assert detected_words(report).startswith(
         "manifest catalogue: 2 items found (3 more left out: a missing photo or a refused table row)")
+    # the mapping table's counts per category add up to it: the bag whose photo is missing is no row
+    plan = CatalogueService(tmp_path / "home").category_plan(shop, model=demo_model_path())
+    assert {row.category: row.items for row in plan.rows} == {"tops": 1, "shoes": 1}
     indexed = CatalogueService(tmp_path / "home").index_folder(shop, model=demo_model_path())
     assert indexed.items == report.items  # the count before indexing is the count after
 

@@ -168,5 +168,10 @@ class Catalogue:
     def item_by_id(self) -> dict[str, ItemRecord]:
         return {item.item_id: item for item in self.items}
 
+    def items_with_photo(self) -> list[ItemRecord]:
+        """The items whose photo file is there (one stat each, nothing decoded): what a read without
+        image validation can promise indexing will read."""
+        return [item for item in self.items if (self.root / item.image_path).is_file()]
+
     def categories(self) -> list[str]:
         return sorted({item.category for item in self.items})

@@ -32,7 +32,7 @@ def inspect_folder(root: Path | str) -> FolderReport:
 
     root = Path(root).expanduser().resolve()
     catalogue = read_source(root, validate_images=False)
-    present = sum((root / item.image_path).is_file() for item in catalogue.items)
+    present = len(catalogue.items_with_photo())
     refused = sum(skip.kind == "item" for skip in catalogue.skipped)
     return FolderReport(root, catalogue.format, present, root.name,
                         left_out=refused + len(catalogue.items) - present)

@@ -42,7 +42,8 @@ def category_plan(root: Path | str, model: Path, *, name: str | None = None, ind
 
     root = Path(root).expanduser().resolve()
     catalogue = read_source(root, mapping, name=name, index_dir=index_dir, validate_images=False)
-    counts = Counter(item.category for item in catalogue.items)
+    # the items indexing can read: the dialog's "Found" column adds up to its count above it
+    counts = Counter(item.category for item in catalogue.items_with_photo())
     bundle = load_checkpoint(model, map_location="cpu")
     model_categories = list(bundle.matched_categories)  # none for a model trained without outfits
     previous, centres = _previous_index(root, name or root.name, index_dir, bundle.content_hash)
