@@ -209,6 +209,41 @@ def test_sync_streams_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     assert "tops/p01.png" not in paths and "shoes/p99.png" in paths and len(paths) == 11
 
 
+def test_a_photo_touched_but_not_changed_is_no_changed_item(tmp_path: Path, spy: OpenSpy) -> None:
+    """Trial Q touched 6 of 12 photos (as a copy without -p, a chmod or rsync without -t does): the
+    re-index said "12 unchanged" and "6 changed", and re-imported the catalogue (a new revision, the
+    index rebuilt). The photos are read again and found the same: no item changed, the revision
+    stays, and the new file times are recorded, so the import after that reads no photo at all."""
+    root = tmp_path / "folder"
+    for number in range(6):
+        folder = root / ("tops" if number % 2 else "shoes")
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (8 + number, 8), (number * 30, 10, 10)).save(folder / f"p{number}.png")
+    engine, first = import_folder(root, "folder")
+    engine.dispose()
+    touched = sorted((root / "tops").glob("*.png"))
+    for path in touched:
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 5_000_000_000))
+    watching(spy, root)
+    engine, second = import_folder(root, "folder")
+    engine.dispose()
+    assert sorted(set(spy.opened)) == [str(path.resolve()) for path in touched]  # read again: their stat moved
+    assert second.changes["items"] == {"inserted": 0, "updated": 0, "deleted": 0}
+    assert second.revision == first.revision
+    watching(spy, root)
+    engine, third = import_folder(root, "folder")
+    assert spy.opened == [] and third.revision == first.revision  # the new times were recorded
+    recorded = {path: mtime for path, (_, _, mtime) in stored_items(engine).items()}
+    engine.dispose()
+    assert all(recorded[f"tops/{path.name}"] == path.stat().st_mtime_ns for path in touched)
+    # a real change among touched ones is still one
+    Image.new("RGB", (30, 8), (1, 2, 3)).save(touched[0])
+    engine, fourth = import_folder(root, "folder")
+    engine.dispose()
+    assert fourth.changes["items"]["updated"] == 1 and fourth.revision == first.revision + 1
+
+
 def test_folder_swapped_for_a_link_outside_is_not_trusted(world: dict[str, Path], tmp_path: Path,
                                                           spy: OpenSpy) -> None:
     """Same files, same stats, but the images folder now a link to a copy outside the catalogue:

@@ -100,6 +100,9 @@ class ImportSummary:
 DUPLICATE = "duplicate"  # the kind of a same-photo note in ``duplicates``
 FRAMING = "framing"  # the kind of a note in ``framing``: a photo the model sees little of
 VALUE = "value"  # the kind of a note in ``values``: a table value read otherwise than written, its item kept
+# how the import last read an item's photo, not what the item is: a change of them alone (a touch, a
+# copy without times) is written but changes no item and no revision
+FILE_STAT_COLUMNS = ("file_size", "file_mtime_ns", "file_ctime_ns")
 
 
 def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
@@ -168,10 +171,10 @@ def import_catalogue(
         mine = lambda table: table.c.catalogue_id == catalogue_pk  # noqa: E731
 
         def sync(name: str, table: Table, key: list[str], rows: Iterable[dict[str, Any]], scope: Any,
-                 delete_missing: bool = True) -> None:
+                 delete_missing: bool = True, bookkeeping: tuple[str, ...] = ()) -> None:
             if should_stop():  # raising inside the transaction rolls the whole import back
                 raise Cancelled("import cancelled; the database is unchanged")
-            changes[name] = sync_table(connection, table, key, rows, scope, delete_missing)
+            changes[name] = sync_table(connection, table, key, rows, scope, delete_missing, bookkeeping)
 
         categories = S.Category.__table__
         sync("categories", categories, ["catalogue_id", "name"],
@@ -194,7 +197,7 @@ def import_catalogue(
                                             *sorted(attributes_of.get(item.item_id, ()))),
             }
             for item in catalogue.items
-        ), mine(items))
+        ), mine(items), bookkeeping=FILE_STAT_COLUMNS)
         item_ids = id_map(connection, items, "item_id", mine(items))
         item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
 

@@ -6,7 +6,7 @@ surrogate primary keys (the FAISS ids of items) stay stable across imports.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +20,9 @@ class SyncCounts:
     inserted: int = 0
     updated: int = 0
     deleted: int = 0
+    # rows whose only differences were bookkeeping columns (written, but no change of the data:
+    # a photo touched or copied without its times is not a changed item)
+    refreshed: int = 0
 
     @property
     def changed(self) -> bool:
@@ -36,8 +39,14 @@ def sync_table(
     rows: Iterable[dict[str, Any]],
     scope: ColumnElement[bool],
     delete_missing: bool = True,
+    bookkeeping: Collection[str] = (),
 ) -> SyncCounts:
     """Make the rows of ``table`` matching ``scope`` equal to ``rows`` (matched on ``key``).
+
+    ``bookkeeping``: columns that record how a row was read rather than what it says (a photo's
+    file times): written when they differ, but a row differing in them alone counts as
+    ``refreshed``, not ``updated``, so it changes nothing a caller derives from the data (trial Q: a
+    ``touch`` of 6 photos read "6 changed" beside "12 unchanged", and re-imported the catalogue).
 
     Streams (issue 19, point 5): ``rows`` is consumed ``CHUNK`` at a time and only the stored rows
     of that chunk's keys are read back, so besides the caller's rows it holds one chunk and the set
@@ -55,10 +64,10 @@ def sync_table(
         seen.add(row_key)
         chunk[row_key] = row
         if len(chunk) >= CHUNK:
-            _sync_chunk(connection, table, key, key_columns, chunk, scope, counts)
+            _sync_chunk(connection, table, key, key_columns, chunk, scope, counts, bookkeeping)
             chunk = {}
     if chunk:
-        _sync_chunk(connection, table, key, key_columns, chunk, scope, counts)
+        _sync_chunk(connection, table, key, key_columns, chunk, scope, counts, bookkeeping)
 
     if delete_missing:
         gone = [tuple(record) for record in connection.execute(select(*key_columns).where(scope))
@@ -91,7 +100,7 @@ def _key_conditions(key_columns: list[Any], keys: list[tuple[Any, ...]]) -> list
 
 def _sync_chunk(connection: Connection, table: Table, key: Sequence[str], key_columns: list[Any],
                 desired: dict[tuple[Any, ...], dict[str, Any]], scope: ColumnElement[bool],
-                counts: SyncCounts) -> None:
+                counts: SyncCounts, bookkeeping: Collection[str] = ()) -> None:
     """Insert the new rows of one chunk and update the changed ones (their stored rows read here)."""
     compared = sorted({column for row in desired.values() for column in row} - set(key))
     keys = list(desired)
@@ -111,7 +120,10 @@ def _sync_chunk(connection: Connection, table: Table, key: Sequence[str], key_co
             connection.execute(
                 update(table).where(*[column == value for column, value in zip(key_columns, row_key)]).values(**changes)
             )
-            counts.updated += 1
+            if set(changes) <= set(bookkeeping):
+                counts.refreshed += 1
+            else:
+                counts.updated += 1
 
 
 def id_map(connection: Connection, table: Table, key: str, scope: ColumnElement[bool]) -> dict[Any, int]:
