@@ -27,6 +27,14 @@ def test_a_coded_title_is_shortened_in_its_middle_so_two_stay_apart(qapp) -> Non
     assert first != second and first.startswith("Bl") and first.endswith("02") and second.endswith("05")
     words = elided_title(metrics, "Floral wrap dress with ruffled hem", width)
     assert words.startswith("Floral") and words.endswith("…")
+    # the words that name a coded item keep most of the room (trial Q read "Throne t…70999004")
+    named = elided_title(metrics, "Throne thin puffer 0870999004", width)
+    assert named.startswith("Throne thin") and named.endswith("004") and "…" in named, named
+    assert metrics.horizontalAdvance(named) <= width
+    assert elided_title(metrics, "Top 0523489001", width) == "Top 0523489001"  # it fits: whole
+    for title in ("Blusen 2019 53051234 02", "Throne thin puffer 0870999004", "A 1", "0523489001 x9"):
+        for room in (10, 40, 80, 120):
+            assert metrics.horizontalAdvance(elided_title(metrics, title, room)) <= room + 1, (title, room)
 
 
 def test_the_outfit_sheet_keeps_a_coded_titles_end(qapp) -> None:  # type: ignore[no-untyped-def]
