@@ -341,6 +341,12 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     QTest.mouseMove(view.viewport(), view.visualRect(results.index(0)).center())
     qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(first), Role.Highlight) is not None, timeout=10000)
     assert window.statusBar().currentMessage() == "Indexed “shop” in the background"
+    # a new list replaces the hovered one: the badges and their note spoke of a result gone from it
+    window.statusBar().clearMessage()
+    QTest.mouseMove(view.viewport(), view.visualRect(results.index(1)).center())
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Match "), timeout=10000)
+    window._show_results({})  # noqa: SLF001 - what a finished search calls, the pointer still there
+    assert delegate.badge_text(outfit_model.index(first)) == "" and window.statusBar().currentMessage() == ""
 
 
 def test_two_loaders_decoding_one_photo_at_once_both_show_it(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -1795,6 +1795,8 @@ class MainWindow(QMainWindow):
         """``look_alike``: an outfit search's categories ranked by looks alone (listed last);
         ``index_stamp``: the index they were found in (an explanation first checks it is still that one);
         ``in_outfit``: the outfit's own categories (their items listed after those the outfit lacks)."""
+        # the badges and their note spoke of a result of the list this one replaces
+        self._result_hovered(None)
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
         self._index_stamp = index_stamp
         self._look_alike = look_alike
