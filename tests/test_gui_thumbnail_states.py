@@ -345,7 +345,10 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     window.statusBar().clearMessage()
     QTest.mouseMove(view.viewport(), view.visualRect(results.index(1)).center())
     qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Match "), timeout=10000)
-    window._show_results({})  # noqa: SLF001 - what a finished search calls, the pointer still there
+    again: dict[str, list] = {}
+    for result in window._results.values():  # noqa: SLF001 - the list on screen, found again
+        again.setdefault(result.item.category, []).append(result)
+    window._show_results(again)  # noqa: SLF001 - what a finished search calls, the pointer still there
     assert delegate.badge_text(outfit_model.index(first)) == "" and window.statusBar().currentMessage() == ""
 
 
