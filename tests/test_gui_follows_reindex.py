@@ -51,14 +51,38 @@ def test_a_click_after_a_reindex_from_elsewhere_searches_again(world, qtbot, mak
     before = window._revision
     view = window.results.view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(row)).center())
-    qtbot.waitUntil(lambda: "re-indexed since these results" in window.statusBar().currentMessage(), timeout=60000)
     qtbot.waitUntil(lambda: window._revision is not None and window._revision != before
                     and not window.channels.search.busy and window.results_model.rowCount() > 0, timeout=60000)
+    qtbot.waitUntil(lambda: "they were searched again" in window.statusBar().currentMessage(), timeout=60000)
     assert window.explanation.update_data is None  # no explanation of a new photo under an old tile
     assert "Could not explain" not in window.explanation.status.text()
     shown = {window.results_model.row(r).item.pk: window.results_model.row(r).item for r in range(window.results_model.rowCount())}
     if result.pk in shown:  # listed again: with the photo as it is now
         assert shown[result.pk].content_hash != result.content_hash
+
+
+def test_a_search_again_that_is_refused_is_not_said_to_have_been_made(world, qtbot, make_window,  # type: ignore[no-untyped-def]
+                                                                       tmp_path) -> None:
+    """Trial R re-indexed an open catalogue with a model file, then trained over that file: a click
+    searched again, the search was refused ("the model file … holds another model now") — and the
+    status bar said "they were searched again; click a result". It says so only once they were."""
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    qtbot.waitUntil(lambda: not window.channels.tiles.busy, timeout=60000)
+    other = tmp_path / "m1.pt"
+    shutil.copyfile(demo_model_path(), other)
+    elsewhere = CatalogueService(world["index"], device="cpu")
+    try:
+        elsewhere.index_folder(world["source"], "demo", model=other)
+    finally:
+        elsewhere.close()
+    shutil.copyfile(world["model"], other)  # trained over: the file holds another model now
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: "Search is not available" in window.results.empty.text(), timeout=60000)
+    assert "searched again" not in window.statusBar().currentMessage()
+    assert "searching again" not in window.statusBar().currentMessage()
 
 
 def test_a_reindex_with_another_model_is_followed(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -183,9 +207,9 @@ def test_a_reindex_that_only_changes_the_category_mapping_is_searched_again(worl
         elsewhere.close()
     view = window.results.view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
-    qtbot.waitUntil(lambda: "re-indexed since these results" in window.statusBar().currentMessage(), timeout=60000)
     qtbot.waitUntil(lambda: window._index_stamp not in (None, before_stamp) and not window.channels.search.busy
                     and window.results_model.rowCount() > 0, timeout=60000)
+    qtbot.waitUntil(lambda: "they were searched again" in window.statusBar().currentMessage(), timeout=60000)
     assert window._revision == before_revision  # the photos did not change: only the index did
     assert window.explanation.update_data is None
     assert category in window._look_alike  # the new list is the new index's: that category ranks by looks

@@ -38,3 +38,17 @@ def test_the_window_words_for_each_kind_of_ending() -> None:
     assert window_words("no index yet (run `sane-desktop index` first)") == \
         "no index yet (File → Index catalogue folder… first)"
     assert "sane-desktop" not in window_words("train it again with sane-desktop train, or choose another model")
+
+
+def test_model_hashes_are_left_out_of_the_windows_words() -> None:
+    """Trial H read "(e7273268e9a9, now 06742562b464)"; trial R "(258d87a0cae3; opened with
+    03f03d71b695)" from a shared catalogue re-indexed on its server."""
+    assert window_words("the index of 'shop' was built with another model (e7273268e9a9, now 06742562b464): "
+                        "re-index it") == "the index of 'shop' was built with another model: re-index it"
+    assert window_words("catalogue 'pgshop' was re-indexed on its server with another model (258d87a0cae3; "
+                        "opened with 03f03d71b695): open it again") == (
+        "catalogue 'pgshop' was re-indexed on its server with another model: open it again "
+        "(File → Open shared catalogue…)")
+    assert window_words("the model (0a1b2c3d4e5f) gives non-finite embeddings") == "the model gives non-finite embeddings"
+    # an item's code in brackets is kept, even 12 digits long
+    assert window_words("photo changed (item 081234567890)") == "photo changed (item 081234567890)"

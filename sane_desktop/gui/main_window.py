@@ -165,6 +165,12 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     return OutfitResults(service.current().search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp)
 
 
+# the status bar when the results on screen were found in an index that has changed since
+OUTDATED_SEARCHING = "The catalogue changed since these results (re-indexed, or its model replaced): searching again…"
+OUTDATED_SEARCHED = ("The catalogue changed since these results: they were searched again; click a result to see "
+                     "why it matches.")
+
+
 def result_line(result: SearchResult, look_alike: bool = False) -> str:
     """The explanation card's first line: the result and its 0–100 match as its tile shows it
     ("“Royal wedding” — match 75/100"; a likeness for a look-alike or a "visually similar" result)."""
@@ -1797,6 +1803,8 @@ class MainWindow(QMainWindow):
         ``in_outfit``: the outfit's own categories (their items listed after those the outfit lacks)."""
         # the badges and their note spoke of a result of the list this one replaces
         self._result_hovered(None)
+        if self.statusBar().currentMessage() == OUTDATED_SEARCHING:
+            self.statusBar().showMessage(OUTDATED_SEARCHED, 15000)
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
         self._index_stamp = index_stamp
         self._look_alike = look_alike
@@ -1849,6 +1857,8 @@ class MainWindow(QMainWindow):
         self.outfit_panel.remove_items(list(gone))  # a new outfit: it is searched again (_outfit_changed)
 
     def _search_failed(self, failure: Failure) -> None:
+        if self.statusBar().currentMessage() == OUTDATED_SEARCHING:
+            self.statusBar().clearMessage()  # the results area says why it could not
         if isinstance(failure.error, CatalogueRemade) and self.catalogue is not None:
             self._catalogue_remade(self.catalogue.name)
             return
@@ -1901,8 +1911,9 @@ class MainWindow(QMainWindow):
         explanation shown, say so, and search again."""
         self.explanation.clear()
         self._last_explained = None
-        self.statusBar().showMessage("The catalogue was re-indexed since these results: they were searched "
-                                     "again; click a result to see why it matches.", 15000)
+        # said as it is now; what the search then finds (or why it cannot) is said when it answers
+        # (trial R read "they were searched again" over a search that was refused)
+        self.statusBar().showMessage(OUTDATED_SEARCHING)
         if self._similar_to is not None:
             self.find_similar(self._similar_to.pk)
         else:

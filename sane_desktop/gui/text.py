@@ -340,15 +340,21 @@ _WINDOW_STEPS = (
     (re.compile(r"train it again with sane-desktop train, or choose another model"),
      "train a new one (File → Train model on this catalogue…)"),
     (re.compile(r"\(sane-desktop train\)"), "(File → Train model on this catalogue…)"),
-    # two models' content hashes: a check for the command line's records, nothing a stylist can use
-    (re.compile(r" \([0-9a-f]{12}, now [0-9a-f]{12}\)"), ""),
+    # a shared catalogue's way back is the dialog it was opened with
+    (re.compile(r"re-indexed on its server with another model: open it again$"),
+     "re-indexed on its server with another model: open it again (File → Open shared catalogue…)"),
 )
+# a bracket naming a model's or a file's content hash (12 hex digits, a letter among them: an item's
+# all-digit code is no hash) — "(e7273268e9a9, now 06742562b464)", "(258d87a0cae3; opened with
+# 03f03d71b695)": a check for the command line's records, nothing a stylist can use (trials H and R)
+_HASHES = re.compile(r" \([^()]*\b(?=[0-9]*[a-f])[0-9a-f]{12}\b[^()]*\)")
 
 
 def window_words(message: str) -> str:
     """A failure's message as the window says it: the way out through the window's menus instead of
     a terminal command, model hashes left out (trial H read "(e7273268e9a9, now 06742562b464) …
     re-index it (sane-desktop index)" in the explanation panel)."""
+    message = _HASHES.sub("", message)
     for pattern, words in _WINDOW_STEPS:
         message = pattern.sub(words, message)
     return message
