@@ -85,6 +85,20 @@ def test_a_search_again_that_is_refused_is_not_said_to_have_been_made(world, qtb
     assert "searching again" not in window.statusBar().currentMessage()
 
 
+def test_an_outfit_restored_for_a_catalogue_no_longer_open_is_dropped(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A switch right after a catalogue opened: the outfit the worker restored for the first one
+    answered after the second had opened, and its items (keys of the first database) landed in the
+    second one's outfit, naming other items there. An answer for a catalogue no longer open is dropped."""
+    window = make_window(world, size=(1200, 800))
+    qtbot.waitUntil(lambda: not window.channels.outfit.busy, timeout=60000)
+    items = window.browser_model.items()[:2]
+    before = window.outfit_model.pks()
+    window._outfit_restored((items, [], []), {}, ("shop", "another-database", "alice@db:5432/shared"))  # noqa: SLF001
+    assert window.outfit_model.pks() == before
+    window._outfit_restored((items, [], []), {}, window._open_identity())  # noqa: SLF001 - the one open: kept
+    assert window.outfit_model.pks() == [*before, *[item.pk for item in items if item.pk not in before]]
+
+
 def test_a_reindex_with_another_model_is_followed(world, tmp_path) -> None:  # type: ignore[no-untyped-def]
     service = CatalogueService(world["index"], device="cpu")
     try:

@@ -246,6 +246,34 @@ def test_wrong_password_then_open_search_and_explain(server, world, qtbot) -> No
     assert window.shared == "" and service.shared_address is None
     assert all(connection.closed for connection in connections)
     qtbot.waitUntil(lambda: sessions(server) == 0, timeout=20000)
+    # the switcher no longer lists the shared catalogue it cannot open again without its password
+    # (trial R chose that entry: its name showed over demo's items and scores, nothing opened)
+    entries = [window.catalogue_switcher.itemData(row) for row in range(window.catalogue_switcher.count())]
+    assert "" not in entries and window.catalogue_switcher.currentData() == "demo", entries
+    assert window.windowTitle().startswith("demo")
+
+    # opened again (as after "re-indexed on its server … open it again"): one entry, and the outfit
+    # built in it this run comes back (trial R found it emptied and the catalogue listed twice)
+    dialog = open_dialog(window, qtbot)
+    fill(qtbot, dialog, server, PASSWORD)
+    connect(qtbot, dialog)
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == CATALOGUE, timeout=60000)
+    qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=30000)
+    dialog = open_dialog(window, qtbot)
+    fill(qtbot, dialog, server, PASSWORD)
+    connect(qtbot, dialog)
+    qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=60000)  # opened: its outfit is being restored
+    qtbot.waitUntil(lambda: not window.channels.outfit.busy and window.outfit_model.pks() == outfit, timeout=60000)
+    entries = [window.catalogue_switcher.itemData(row) for row in range(window.catalogue_switcher.count())]
+    assert entries.count("") == 1 and window.catalogue_switcher.currentIndex() == 0, entries
+    # … and demo's own outfit (empty) is demo's again
+    window.catalogue_switcher.setFocus()
+    QTest.keyClick(window.catalogue_switcher, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=30000)
+    qtbot.waitUntil(lambda: not window.channels.outfit.busy, timeout=30000)
+    assert window.outfit_model.pks() == []
 
 
 def test_keyring_remembers_the_password_and_the_next_connect_uses_it(server, world, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -7,6 +7,7 @@ on a channel disconnects the older one, so whatever a handler receives is curren
 from __future__ import annotations
 
 import html
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,6 +164,15 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     service.follow_index()
     stamp = service.index_stamp()
     return OutfitResults(service.current().search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp)
+
+
+logger = logging.getLogger(__name__)
+
+
+def outfit_key(name: str, shared: str = "") -> str:
+    """Where the window keeps the outfit built in catalogue ``name`` while another is open: its name,
+    or for a shared catalogue its name and address (``user@host:port/db``), never a local one's key."""
+    return f"{name} — on {shared}" if shared else name
 
 
 # the status bar when the results on screen were found in an index that has changed since
@@ -1439,11 +1449,21 @@ class MainWindow(QMainWindow):
         self.shared_dialog.show()
         return self.shared_dialog
 
+    def _drop_shared_entry(self) -> None:
+        """Take the shared catalogue's entry (its data "") out of the switcher: it stands for the shared
+        catalogue open now, which choosing it cannot open again without its password (trial R chose it
+        after a local one and read its name over the local catalogue's items and scores)."""
+        for row in reversed(range(self.catalogue_switcher.count())):
+            if not self.catalogue_switcher.itemData(row):
+                self.catalogue_switcher.removeItem(row)
+
     def _shared_catalogue_opened(self, opened: OpenedCatalogue, where: str) -> None:
-        """The service has a shared catalogue open: shown as a local one, named in the switcher and
-        the title; its outfit is not carried to or from a local catalogue of the same name (item keys
-        are each database's own), and the next start still opens the remembered local catalogue."""
+        """The service has a shared catalogue open: shown as a local one, named in the switcher (one
+        entry, while it is open) and the title; its outfit is not carried to or from a local catalogue
+        of the same name (item keys are each database's own), and the next start still opens the
+        remembered local catalogue."""
         self._catalogue_opened(opened, shared=where)
+        self._drop_shared_entry()  # opened again: one entry, not two (trial R)
         self.catalogue_switcher.insertItem(0, qta.icon("mdi6.server-network"), f"{opened.info.name} — on {where}", "")
         self.catalogue_switcher.setCurrentIndex(0)
         self.setWindowTitle(f"{opened.info.name} (shared, {where})")
@@ -1601,19 +1621,22 @@ class MainWindow(QMainWindow):
         # the same name, another database (made anew from a terminal or another window): its item
         # keys name other items, so everything shown of the old one goes as for another catalogue
         other = previous != opened.info.name or (self.catalogue is not None and self.catalogue.uid != opened.info.uid)
-        if previous is not None and not self.shared:  # each catalogue keeps the outfit built in it
+        if previous is not None:  # each catalogue keeps the outfit built in it (a shared one, for this run)
             # an image from disk lives in the closed catalogue's session: kept by its file, embedded again
             # on return (a trial's image vanished from the outfit, without a word, after a switch)
-            self._outfits[previous] = [(str(item.image_path), item.category, item.content_hash) if item.from_disk
-                                       else item.pk for item in self.outfit_model.items()]
+            kept = outfit_key(previous, self.shared)
+            self._outfits[kept] = [(str(item.image_path), item.category, item.content_hash) if item.from_disk
+                                   else item.pk for item in self.outfit_model.items()]
             if self.catalogue is not None:
-                self._outfit_uids[previous] = self.catalogue.uid
+                self._outfit_uids[kept] = self.catalogue.uid
         if other or shared or self.shared:
             self.explanation.clear()
             self.saved_outfits.forget()  # a saved outfit's name is of the catalogue it was saved in
         elif self.explanation.status.error:  # the same catalogue re-indexed: its old refusal no longer holds
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
         self.catalogue, self.shared = opened.info, shared
+        if not shared:  # the shared catalogue is closed: its entry goes (it cannot be chosen back)
+            self._drop_shared_entry()
         self._revision = None  # the first search of this catalogue says which revision it is at
         if not shared:
             self.settings.set("catalogue", self.catalogue.name)
@@ -1656,10 +1679,9 @@ class MainWindow(QMainWindow):
             self._outfits[opened.info.name] = remembered(self.settings, opened.info)
         self.outfit_panel.clear()
         self.request_items()
-        if not shared:
-            self._restore_outfit(opened.info.name, titles)
-        else:
-            self._remember_outfit = True
+        # a shared catalogue opened again (re-indexed on its server: "open it again") gets back the
+        # outfit built in it in this run (trial R found it emptied); never a local one's of that name
+        self._restore_outfit(opened.info.name, titles, key=outfit_key(opened.info.name, shared))
 
     def _target_chosen(self, target: str) -> None:
         """The results' category chosen: searched, and remembered for this catalogue (a local one)."""
@@ -1684,18 +1706,19 @@ class MainWindow(QMainWindow):
         self.category_filter.blockSignals(False)
         self.results.set_categories(categories, keep=target)
 
-    def _restore_outfit(self, name: str, titles: dict[int, str] | None = None) -> None:
+    def _restore_outfit(self, name: str, titles: dict[int, str] | None = None, key: str | None = None) -> None:
         """Bring back the outfit last built in catalogue ``name``, in its order: its items still
         there (a re-index keeps item keys stable), and its images from disk embedded again (one that
         changed or went since is left out, and the status bar says why). An item no longer in the
         catalogue is named by ``titles`` (key -> title, as the window showed it) when it is left out:
         trial M's moved sandal left the outfit after a Re-sync without a word."""
-        saved = self._outfits.get(name)
-        kept_for = self._outfit_uids.pop(name, None)
+        key = name if key is None else key  # where it was kept (:func:`outfit_key`)
+        saved = self._outfits.get(key)
+        kept_for = self._outfit_uids.pop(key, None)
         if saved and kept_for is not None and self.catalogue is not None and kept_for != self.catalogue.uid:
             # made anew since: its item keys name other items now, only images from disk can come back
             left_out = sum(isinstance(entry, int) for entry in saved)
-            saved = self._outfits[name] = [entry for entry in saved if not isinstance(entry, int)]
+            saved = self._outfits[key] = [entry for entry in saved if not isinstance(entry, int)]
             if left_out:
                 self.statusBar().showMessage(f"“{name}” was made anew since you built its outfit: "
                                              f"{counted(left_out, 'item')} of it left out.", 15000)
@@ -1735,10 +1758,21 @@ class MainWindow(QMainWindow):
             self._remember_outfit = True
             self._report_error(message)
 
+        opened = self._open_identity()
         self.channels.outfit.start(restore, "Restoring the outfit…") \
-            .on_done(lambda restored: self._outfit_restored(restored, titles or {})).on_failed(failed)
+            .on_done(lambda restored: self._outfit_restored(restored, titles or {}, opened)).on_failed(failed)
 
-    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int]], titles: dict[int, str]) -> None:
+    def _open_identity(self) -> tuple[str, str, str] | None:
+        """Which catalogue is open: its name, its database's uid and where it lives ("" locally)."""
+        return None if self.catalogue is None else (self.catalogue.name, self.catalogue.uid, self.shared)
+
+    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int]], titles: dict[int, str],
+                         opened: tuple[str, str, str] | None = None) -> None:
+        if opened is not None and opened != self._open_identity():
+            # restored for a catalogue no longer open: its item keys name other items in this one (a
+            # test switching at once after opening a shared catalogue saw them land in demo's outfit)
+            logger.info("an outfit restored for %s arrived after %s opened: dropped", opened, self._open_identity())
+            return
         items, refused, gone = restored
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})
