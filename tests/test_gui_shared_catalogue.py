@@ -404,3 +404,28 @@ def test_a_port_where_something_else_answers_is_said_plainly() -> None:
             list_on_server(ServerAddress("127.0.0.1", port, DATABASE, USER), PASSWORD)
     finally:
         listener.close()
+
+
+def test_a_shared_catalogues_local_copy_is_no_damaged_catalogue(server, world) -> None:  # type: ignore[no-untyped-def]
+    """The index home keeps a shared catalogue's manifest (opened or indexed from this computer), its
+    database on the server: trial R's Manage catalogues listed it as "damaged: its database
+    catalogue.db is gone", and Delete… then answered "No catalogue named …". It is not a local
+    catalogue, damaged or not; a local index left without its database still is."""
+    import shutil
+
+    service = CatalogueService(world["index"], model=world["model"])
+    try:
+        listing = service.scan_catalogues()
+        assert (world["index"] / CATALOGUE / "manifest.json").is_file()
+        assert CATALOGUE not in [entry.name for entry in listing.unreadable], listing.unreadable
+        assert [info.name for info in listing.catalogues] == ["demo"]
+        left = world["root"] / "left-index"
+        shutil.copytree(world["index"] / "demo", left)
+        (left / "catalogue.db").unlink()
+        shutil.move(left, world["index"] / "left")
+        try:
+            assert [entry.name for entry in service.scan_catalogues().unreadable] == ["left"]
+        finally:
+            shutil.rmtree(world["index"] / "left")
+    finally:
+        service.close()

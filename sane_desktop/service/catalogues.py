@@ -356,8 +356,18 @@ def _is_folder(source: str) -> bool:
 
 
 def _left_without_database(folder: Path) -> bool:
-    """Whether ``folder`` holds what an index leaves (its manifest, FAISS files) without a database."""
-    return (folder / "manifest.json").is_file() or (folder / "faiss").is_dir()
+    """Whether ``folder`` holds what an index leaves (its manifest, FAISS files) without a database.
+    A shared catalogue's local copy (the server's manifest, kept when it was opened from this
+    computer) has its database on the server: no damage (trial R read "its database is gone")."""
+    from sane_desktop.retrieval.manifest import is_shared, read_index_manifest
+
+    if not ((folder / "manifest.json").is_file() or (folder / "faiss").is_dir()):
+        return False
+    try:
+        manifest = read_index_manifest(folder)
+    except SaneError:
+        return True  # unreadable: what is left of a local index
+    return manifest is None or not is_shared(manifest)
 
 
 def index_model(folder: Path) -> tuple[str, str] | None:
