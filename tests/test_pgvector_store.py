@@ -184,3 +184,38 @@ def test_pgvector_backend_needs_a_postgresql_catalogue(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="unknown vector backend"):
         choose_backend(engine, "qdrant")
     engine.dispose()
+
+
+def test_the_metadata_note_of_a_postgresql_catalogue_gives_a_command_that_works(
+        pg: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial R followed `query`'s "re-index to use the new ones (sane-desktop index …)" for a
+    catalogue on PostgreSQL with pgvector vectors: the command lacked the database and the backend,
+    and was refused. The note names what the catalogue was opened with, and following it literally
+    re-indexes that catalogue (the note then goes)."""
+    import shlex
+
+    from sane_desktop.cli import main
+    from sane_desktop.models.checkpoint import demo_model_path
+    from tests.catalogue_fixtures import write_manifest_catalogue
+
+    pg.execute("CREATE DATABASE note_catalogue")
+    info = pg.info
+    url = f"postgresql+psycopg://{info.user}@/note_catalogue?host={info.host}"
+    root = tmp_path / "shop"
+    written = write_manifest_catalogue(root, n_items=9, n_outfits=3)
+    home = str(tmp_path / "home")
+    assert main(["--index-home", home, "index", str(root), "--name", "shop", "--model", str(demo_model_path()),
+                 "--workers", "0", "--device", "cpu", "--db", url, "--vector-backend", "pgvector"]) == 0
+    table = root / "products.csv"
+    table.write_text(table.read_text().replace("Striped jersey 0", "Striped jersey zero"))
+    capsys.readouterr()
+    query = ["--index-home", home, "query", "shop", "--db", url, "--outfit", written["rows"][0]["article_id"], "-k", "2"]
+    assert main(query) == 0
+    said = capsys.readouterr().err
+    command = said.split("re-index to use the new ones (sane-desktop ", 1)[1].split(")\n", 1)[0]
+    arguments = shlex.split(command)
+    assert arguments[:2] == ["index", str(root)] and url in arguments and "pgvector" in arguments, command
+    assert main(["--index-home", home, *arguments, "--workers", "0", "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main(query) == 0
+    assert "metadata" not in capsys.readouterr().err

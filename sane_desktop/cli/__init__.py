@@ -107,15 +107,29 @@ def say(line: str) -> None:
     print(printable(line), file=sys.stderr)
 
 
-def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str) -> None:
+def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str, *, db_url: str | None = None,
+                         index_dir: Path | str | None = None, on_server: bool = False) -> None:
     """The ``note:`` line for metadata files changed since the import (``CatalogueItems.metadata_changed``),
-    with the ``index`` command that reads them; nothing for none. ``query``, ``explain`` and ``items``
-    all say it: their titles, categories and labels are the imported ones."""
+    with the ``index`` command that reads them — the database, index folder and vector backend the
+    catalogue was opened with (``on_server``: a pgvector index), its password left out; nothing for
+    none. ``query``, ``explain`` and ``items`` all say it: their titles, categories and labels are the
+    imported ones. Trial R followed the note for a PostgreSQL catalogue and was refused."""
     if changed:
+        from sqlalchemy.engine import make_url
+
         from sane_desktop.service.items import metadata_note
 
+        options = [str(root), "--name", name]
+        if db_url:
+            # as given, unless it holds a password (shown as ***: a note is no place for one)
+            options += ["--db", make_url(db_url).render_as_string(hide_password=True)
+                        if make_url(db_url).password else db_url]
+        if index_dir:
+            options += ["--index-dir", str(index_dir)]
+        if on_server:
+            options += ["--vector-backend", "pgvector"]
         say(f"note: {metadata_note(changed)}; re-index to use the new ones (sane-desktop index "
-            f"{shlex.quote(str(root))} --name {shlex.quote(name)})")
+            f"{shlex.join(options)})")
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
                                                    index_dir=args.index_dir)
     try:
         _say_model(catalogue, args.model)
-        _say_metadata(catalogue)
+        _say_metadata(catalogue, args)
 
         # a method of many passes says so before it starts (a trial's sliding window ran 2 minutes
         # without a word on a CPU), and draws a bar at a terminal
@@ -248,8 +248,9 @@ def _say_model(catalogue: Any, model: Path | None) -> None:
             f"({indexed[0] or indexed[1][:12]}): its scores are not the ones query ranks by")
 
 
-def _say_metadata(catalogue: Any) -> None:
-    say_metadata_changed(catalogue.items.metadata_changed(), catalogue.items.root, catalogue.info.name)
+def _say_metadata(catalogue: Any, args: argparse.Namespace) -> None:
+    say_metadata_changed(catalogue.items.metadata_changed(), catalogue.items.root, catalogue.info.name,
+                         db_url=args.db, index_dir=args.index_dir, on_server=catalogue.index_on_server())
 
 
 def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
@@ -281,7 +282,7 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
         if repeated:
             raise CliError(f"--outfit names {listed_ids(repeated)} more than once (an outfit holds an item once)")
         _say_model(catalogue, args.model)
-        _say_metadata(catalogue)
+        _say_metadata(catalogue, args)
         candidate, *members = catalogue.items.by_item_id([args.candidate, *outfit_ids])
         if any(member.pk == candidate.pk for member in members):
             raise CliError(f"--candidate {candidate.item_id!r} is in its own --outfit: a result is an item that "

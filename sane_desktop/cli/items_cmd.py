@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         metadata = catalogue.items.metadata_changed()
     finally:
         catalogue.close()
-    say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name)
+    say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
+                         index_dir=args.index_dir, on_server=catalogue.index_on_server())
     return {
         "catalogue": catalogue.info.name, "category": category, "search": args.search, "metadata_changed": metadata,
         "more": len(found) > wanted,

@@ -150,7 +150,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             [item.pk for item in outfit], [category for category, ranked in results.items() if not ranked])
     finally:
         catalogue.close()
-    say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name)  # ranked and titled as imported
+    say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
+                         index_dir=args.index_dir, on_server=catalogue.index_on_server())  # ranked and titled as imported
     if outfit_changed:
         say(f"note: {_outfit_changed_note(outfit_changed, similar=args.similar is not None)}")
     if changed:  # ranked by the photos as indexed: say which are no longer what the folder holds

@@ -72,6 +72,17 @@ class OpenCatalogue:
         return Explanations(self.items, self.model, self.folder, cache_dir=self.folder / "explanations",
                             selection_file=self._selection, verify_index=check)
 
+    def index_on_server(self) -> bool:
+        """Whether its vectors live on its database server (a pgvector index), as its manifest says:
+        re-indexing it names that backend again. False without a readable manifest."""
+        from sane_desktop.retrieval.manifest import is_shared, read_index_manifest
+
+        try:
+            manifest = read_index_manifest(self.folder)
+        except SaneError:
+            return False
+        return manifest is not None and is_shared(manifest)
+
     def close(self) -> None:
         """Release the searcher (a pgvector one's server connection) and the store's engine."""
         search = self.__dict__.get("search")  # only when it was made (cached_property)
