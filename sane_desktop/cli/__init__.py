@@ -17,6 +17,7 @@ import importlib
 import json
 import logging
 import os
+import re
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -115,15 +116,12 @@ def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str, *,
     none. ``query``, ``explain`` and ``items`` all say it: their titles, categories and labels are the
     imported ones. Trial R followed the note for a PostgreSQL catalogue and was refused."""
     if changed:
-        from sqlalchemy.engine import make_url
-
         from sane_desktop.service.items import metadata_note
 
         options = [str(root), "--name", name]
         if db_url:
-            # as given, unless it holds a password (shown as ***: a note is no place for one)
-            options += ["--db", make_url(db_url).render_as_string(hide_password=True)
-                        if make_url(db_url).password else db_url]
+            # as given, but a password (shown as ***: a note is no place for one)
+            options += ["--db", re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", db_url)]
         if index_dir:
             options += ["--index-dir", str(index_dir)]
         if on_server:
