@@ -234,3 +234,42 @@ def test_an_os_error_is_said_with_what_to_do_when_the_disk_is_full() -> None:
         "the disk is full (No space left on device: /x/faiss/tops.index): free some space, then try again")
     assert os_error_line(OSError(errno.ENOENT, "No such file or directory", "/x/y")) == "No such file or directory: /x/y"
 
+
+
+def test_a_query_while_the_catalogue_is_being_indexed_says_so(shop, world, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Trial R queried while an `index` with another model ran: refused (rightly: the catalogue was
+    re-imported, its index not yet rebuilt), but told to "re-run sane-desktop index", which the
+    running one's lock would then refuse. While a writer holds the catalogue, the line says who, and
+    to search again once it has ended; without one, the re-index advice stays."""
+    from sane_desktop.service.locking import catalogue_lock
+    from sane_desktop.store.importer import import_folder
+
+    root = Path(str(shop["root"]))
+    photo = sorted((root / "images").glob("*.jpg"))[0]
+    photo.write_bytes(sorted((root / "images").glob("*.jpg"))[1].read_bytes())  # another photo: a new revision
+    import_folder(root, "shop")[0].dispose()  # the import an index starts with, the index not yet rebuilt
+    query = ["query", "shop", "--outfit", str(shop["ids"][0]), "-k", "2"]
+    with catalogue_lock(paths.catalogue_dir("shop"), "index shop"):
+        assert main(query) == 3
+        line = one_line(capsys)
+        assert "'shop' is being indexed now (pid " in line and "search it again once that run has ended" in line, line
+        assert "re-run" not in line
+    # another process holding it (as a terminal's `index` does)
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
+                               "lock = FileLock(sys.argv[1], thread_local=False)\nlock.acquire()\n"
+                               "print('held', flush=True)\n"
+                               "time.sleep(60)", str(paths.catalogue_dir("shop") / ".sane-writer.lock")],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+        assert main(query) == 3
+        assert "is being indexed now" in one_line(capsys)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert main(query) == 3
+    line = one_line(capsys)
+    assert "out of date" in line and "re-run sane-desktop index" in line, line

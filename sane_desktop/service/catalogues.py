@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
 from sane_desktop.errors import NotFound, NotIndexed, SaneError, StaleIndexError, WayOut
+from sane_desktop.service.locking import while_written
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import CatalogueInfo, CatalogueListing, UnreadableCatalogue
 from sane_desktop.store import browse
@@ -101,6 +102,15 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
     from sane_desktop.store.items import find_catalogue
 
     def check() -> None:
+        try:
+            checked()
+        except StaleIndexError as error:  # an index run under way says so, not "re-index it"
+            said = while_written(name, folder, error)
+            if said is error:
+                raise
+            raise said from error
+
+    def checked() -> None:
         if engine is not None:
             sync_shared_manifest(engine, name, folder)
         manifest = read_index_manifest(folder)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from sane_desktop.errors import StoreError
+from sane_desktop.errors import StaleIndexError, StoreError
 
 LOCK_NAME = ".sane-writer.lock"
 HOLDER_NAME = ".sane-writer.json"
@@ -52,6 +52,37 @@ def holder(folder: Path) -> str:
         return f"pid {int(data['pid'])} ({data['command']}) since {since}"
     except (OSError, ValueError, KeyError, TypeError):
         return "another run"
+
+
+def writer_running(folder: Path) -> str | None:
+    """Who is writing catalogue ``folder`` now (:func:`holder`), None when nobody holds its writer
+    lock (tried without waiting, released at once; never created where it is missing)."""
+    folder = Path(folder).expanduser().resolve()
+    if not (folder / LOCK_NAME).is_file():
+        return None
+    with _guard:
+        if str(folder) in _held:  # this process writes it (a thread of the window)
+            return holder(folder)
+    lock = FileLock(str(folder / LOCK_NAME), thread_local=False)
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return holder(folder)
+    except OSError:
+        return None
+    lock.release()
+    return None
+
+
+def while_written(name: str, folder: Path, error: StaleIndexError) -> StaleIndexError:
+    """``error`` (catalogue ``name``'s index does not match), or when a run is writing ``folder``
+    now, one that says so: its index is being rebuilt, and a re-index, which the run's lock would
+    refuse, is no way out (trial R was told "re-run sane-desktop index" during an index)."""
+    running = writer_running(folder) if error.reindex_helps else None
+    if running is None:
+        return error
+    return StaleIndexError(f"catalogue {name!r} is being indexed now ({running}): search it again once that "
+                           "run has ended", reindex_helps=False)
 
 
 COMMAND_CHARS = 400  # the holder's command line as recorded: whole unless absurdly long

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
+from sane_desktop.service.locking import while_written
 from sane_desktop.progress import CancelCheck, never_cancel
 from sane_desktop.retrieval.category_map import FALLBACK, GENERAL, automatic
 from sane_desktop.retrieval.manifest import manifest_stamp, sync_shared_manifest
@@ -80,9 +81,12 @@ class OutfitSearch:
         if self._searcher is None:
             try:
                 self._searcher = self._open_searcher()
-            except StaleIndexError:
+            except StaleIndexError as error:
                 if self._stamp() == stamp:
-                    raise
+                    said = while_written(self.items.record.name, self.index_dir, error)
+                    if said is error:
+                        raise
+                    raise said from error
                 # a build replaced files while we read them (its manifest is written last): read the new one
                 self._loaded = self._stamp()
                 self._searcher = self._open_searcher()
