@@ -125,6 +125,9 @@ def test_unreachable_server_is_one_line() -> None:
         open_store("postgresql+psycopg://someone:secret@127.0.0.1:1/shop")
     one_clean_line(str(caught.value), "127.0.0.1:1/shop")
     assert "secret" not in str(caught.value)
+    # where, as the shared-catalogue dialog says it: user@host:port/database (trial R read the
+    # driver's "postgresql+psycopg://someone:***@…")
+    assert "server someone@127.0.0.1:1/shop (" in str(caught.value) and "://" not in str(caught.value)
 
 
 def test_missing_driver_is_one_line() -> None:

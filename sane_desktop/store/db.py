@@ -215,10 +215,16 @@ def _sqlite_pragmas(read_only: bool) -> Callable[[DBAPIConnection, ConnectionPoo
 
 
 def _display(url: URL) -> str:
+    """Where a database is, as a person reads it: a SQLite file's path, a server's
+    ``user@host:port/database`` (the form the window's shared-catalogue dialog uses; never the
+    password, nor the driver's URL form a trial read in a "cannot reach" line)."""
     if url.get_backend_name() == "sqlite":
         database = url.database or ":memory:"
         return database if database == ":memory:" else os.path.abspath(database)
-    return url.render_as_string(hide_password=True)
+    socket = url.query.get("host")  # a Unix socket's folder, libpq's host parameter
+    host = url.host or (socket if isinstance(socket, str) else "") or "localhost"
+    user = f"{url.username}@" if url.username else ""
+    return f"{user}{host}:{url.port or 5432}/{url.database or ''}"
 
 
 def create_store_engine(url: str, *, busy_timeout: float | None = None, read_only: bool = False) -> Engine:
