@@ -208,7 +208,7 @@ def test_bad_rows_are_skipped_not_fatal(tmp_path: Path) -> None:
         handle.write("0000000001,Shoes,t,n,d,Red,Solid,2019_x.jpg\n,Shoes,t,n,d,Red,Solid,x\n0000000077,,t,n,d,Red,Solid,x\n")
     catalogue = read_catalogue(tmp_path)
     assert len(catalogue.items) == 3
-    assert sorted(s.reason for s in catalogue.skipped) == ["duplicate id (products.csv line 2 is used)", "empty category", "empty id"]
+    assert sorted(s.reason for s in catalogue.skipped) == ["duplicate id 0000000001 (products.csv line 2 is used)", "empty category", "empty id"]
 
 
 def test_a_csv_row_with_more_or_fewer_cells_than_its_header_is_left_out_saying_why(tmp_path: Path) -> None:
@@ -268,14 +268,16 @@ def test_a_duplicate_id_keeps_the_row_whose_photo_is_there(tmp_path: Path) -> No
     by_id = catalogue.item_by_id()
     assert len(catalogue.items) == 3 and by_id["0000000001"].image_path == "images/000/gone.jpg"
     assert [(s.path, s.reason) for s in catalogue.skipped] == [
-        ("products.csv line 2", "duplicate id (products.csv line 5 is used: this row's photo images/000/missing.jpg "
-                                "is missing)")]
+        ("products.csv line 2", "duplicate id 0000000001 (products.csv line 5 is used: this row's photo "
+                                "images/000/missing.jpg is missing)")]
+    # a row left out, not an item: the item is in the catalogue (trial S read it among the items skipped)
+    assert {s.kind for s in catalogue.skipped} == {"metadata"} and not any(s.item_id for s in catalogue.skipped)
     # both photos there: the first row is used, the later one named as the duplicate
     (tmp_path / "images" / "000" / "missing.jpg").write_bytes((tmp_path / "images" / "000" / "gone.jpg").read_bytes())
     catalogue = read_catalogue(tmp_path)
     assert catalogue.item_by_id()["0000000001"].image_path == "images/000/missing.jpg"
     assert [(s.path, s.reason) for s in catalogue.skipped] == [
-        ("products.csv line 5", "duplicate id (products.csv line 2 is used)")]
+        ("products.csv line 5", "duplicate id 0000000001 (products.csv line 2 is used)")]
 
 
 def test_a_photo_no_row_names_is_said_once(tmp_path: Path) -> None:

@@ -70,8 +70,8 @@ def test_index_headline_counts_refused_rows_as_items_and_other_notes_apart(tmp_p
     out = capsys.readouterr().out
     assert code == 0, out
     headline = out.splitlines()[0]
-    assert "6 items, 6 embedded, 0 unchanged, 2 skipped (1 more note below), 0 failed (" in headline, out
-    assert "duplicate id (products.csv line 2 is used)" in out and "empty category" in out and "excluded categories" in out, out
+    assert "6 items, 6 embedded, 0 unchanged, 1 skipped (2 more notes below), 0 failed (" in headline, out
+    assert "duplicate id 0000000001 (products.csv line 2 is used)" in out and "empty category" in out and "excluded categories" in out, out
 
 
 def test_index_says_which_table_values_it_read_otherwise_than_written(tmp_path: Path,

@@ -231,8 +231,8 @@ def test_duplicate_item_id_in_polyvore_metadata_keeps_the_first_and_reports(tmp_
     path.write_text(path.read_text()[:-1] + f', "100": {moved}}}')
     catalogue = read_catalogue(tmp_path)
     assert catalogue.item_by_id()["100"].category == first  # a top stays a top
-    reasons = {skip.item_id: skip.reason for skip in catalogue.skipped}
-    assert "duplicate id" in reasons["100"]
+    reasons = {skip.path: skip.reason for skip in catalogue.skipped}
+    assert reasons["polyvore_item_metadata.json"] == "duplicate id 100 (first entry kept)"
 
 
 def test_duplicate_key_inside_a_polyvore_entry_skips_that_item(tmp_path: Path) -> None:

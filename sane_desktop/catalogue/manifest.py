@@ -587,11 +587,13 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             # one row per id: the first, unless its photo is missing and this one's is there (trial P: the
             # first row's photo was gone, the second's valid, and "first row kept" named an item lost whole)
             at, kept_where, kept_raw = kept[item_id]
+            # a row left out, not an item: the item is indexed from the other row (trial S read it among
+            # the items skipped, and counted once too many)
             if (root / catalogue.items[at].image_path).is_file() or not (root / item.image_path).is_file():
-                catalogue.skipped.append(Skip(item_id, where, f"duplicate id ({kept_where} is used)", "item"))
+                catalogue.skipped.append(Skip("", where, f"duplicate id {item_id} ({kept_where} is used)", "metadata"))
                 continue
-            catalogue.skipped.append(Skip(item_id, kept_where, f"duplicate id ({where} is used: this row's photo "
-                                          f"{catalogue.items[at].image_path} is missing)", "item"))
+            catalogue.skipped.append(Skip("", kept_where, f"duplicate id {item_id} ({where} is used: this row's "
+                                          f"photo {catalogue.items[at].image_path} is missing)", "metadata"))
             catalogue.items[at] = item
             kept[item_id] = (at, where, raw_category)
             if mapping.category_map and kept_raw not in mapping.category_map:

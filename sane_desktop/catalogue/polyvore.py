@@ -152,7 +152,7 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
     images = _image_files(root / "images", catalogue)
     # an id written twice: the first entry is kept (as a manifest keeps a duplicate id's first row)
     for item_id in metadata.duplicates if isinstance(metadata, JsonObject) else ():
-        catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: duplicate id (first entry kept)", "item"))
+        catalogue.skipped.append(Skip("", POLYVORE_METADATA, f"duplicate id {item_id} (first entry kept)", "metadata"))
     for item_id, entry in metadata.items():
         if not isinstance(entry, dict):
             catalogue.skipped.append(Skip(item_id, "", f"{POLYVORE_METADATA}: entry is not an object", "item"))
