@@ -61,6 +61,42 @@ def test_a_click_after_a_reindex_from_elsewhere_searches_again(world, qtbot, mak
         assert shown[result.pk].content_hash != result.content_hash
 
 
+def test_back_at_the_window_results_of_an_index_rebuilt_meanwhile_are_searched_again(  # type: ignore[no-untyped-def]
+        world, qtbot, make_window) -> None:
+    """Trial S trained a model in a second window (which re-indexes the catalogue with it): the first
+    window kept the old model's list, explanation and badges, saying nothing, until a click. Coming
+    back to the window now looks at the index, and a rebuilt one is searched again, saying why."""
+    from PySide6.QtWidgets import QWidget
+
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    qtbot.waitUntil(window.tasks.idle, timeout=120000)
+    before = window._index_stamp
+    other = QWidget()  # the other window (or the terminal) where the training ran
+    qtbot.addWidget(other)
+    other.show()
+    other.activateWindow()
+    qtbot.waitUntil(other.isActiveWindow, timeout=5000)
+    searches = window.channels.search.started
+    window.activateWindow()  # nothing rebuilt: no search
+    qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+    qtbot.waitUntil(window.tasks.idle, timeout=60000)
+    assert window.channels.search.started == searches
+    other.activateWindow()
+    qtbot.waitUntil(other.isActiveWindow, timeout=5000)
+    elsewhere = CatalogueService(world["index"], device="cpu")
+    try:  # rebuilt (as by the re-index that ends a training; the window here searches with its own model)
+        elsewhere.index_folder(world["source"], "demo", rebuild=True)
+    finally:
+        elsewhere.close()
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window._index_stamp not in (None, before) and not window.channels.search.busy,
+                    timeout=60000)
+    assert window.channels.search.started > searches
+    qtbot.waitUntil(lambda: "they were searched again" in window.statusBar().currentMessage(), timeout=60000)
+
+
 def test_a_search_again_that_is_refused_is_not_said_to_have_been_made(world, qtbot, make_window,  # type: ignore[no-untyped-def]
                                                                        tmp_path) -> None:
     """Trial R re-indexed an open catalogue with a model file, then trained over that file: a click

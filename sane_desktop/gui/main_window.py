@@ -298,10 +298,11 @@ class Channels:
     outfit: Channel[CatalogueService] = field(init=False)  # restoring a catalogue's outfit
     details: Channel[CatalogueService] = field(init=False)  # an item's description, for its details
     reread: Channel[CatalogueService] = field(init=False)  # categories and outfit items after a re-import elsewhere
+    stamp: Channel[CatalogueService] = field(init=False)  # is the index the results came from still there?
 
     def __post_init__(self) -> None:
         for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build", "outfit",
-                     "details", "reread"):
+                     "details", "reread", "stamp"):
             setattr(self, name, self.runner.channel())
 
 
@@ -804,6 +805,25 @@ class MainWindow(QMainWindow):
             self.relist_catalogues()
             for model in (self.outfit_model, self.results_model, self.browser_model):
                 model.recheck_photos()  # costs a dictionary look-up a row: only painted tiles read files
+            self._check_results_current()
+
+    def _check_results_current(self) -> None:
+        """Back at the window: results found in an index rebuilt since — a model trained in another
+        window, a terminal's re-index — are searched again, as a click on one of them would, and the
+        status bar says why (trial S read the old model's list and explanation until it clicked).
+        The index's stamp (one stat) is read on the worker."""
+        found_in = self._index_stamp
+        if found_in is None or self.catalogue is None or not self._results or self.channels.search.busy:
+            return
+        opened = self._open_identity()
+
+        def checked(now: tuple[int, int, int] | None) -> None:
+            if now != found_in and opened == self._open_identity() and self._index_stamp == found_in \
+                    and not self.channels.search.busy:
+                self._results_outdated()
+
+        self.channels.stamp.start(lambda service, _state: service.index_stamp(), "Checking the index…") \
+            .on_done(checked).on_failed(lambda message: logger.info("index stamp not read: %s", message))
 
     def _switcher_chose(self, name: str | None) -> None:
         """The switcher's choice: the local catalogue already open is left as it is (a trial lost an
