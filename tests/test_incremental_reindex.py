@@ -181,15 +181,20 @@ def test_store_without_recorded_stat_reads_once_then_skips(world: dict[str, Path
     assert spy.opened == []
 
 
+def photo_folder(root: Path, count: int, shade: int) -> Path:
+    """``count`` small PNGs of distinct sizes and colours, alternately in ``shoes/`` and ``tops/``."""
+    for number in range(count):
+        folder = root / ("tops" if number % 2 else "shoes")
+        folder.mkdir(parents=True, exist_ok=True)
+        Image.new("RGB", (8 + number, 8), (number * shade, 10, 10)).save(folder / f"p{number:02d}.png")
+    return root
+
+
 def test_sync_streams_in_chunks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spy: OpenSpy) -> None:
     """With a sync chunk of 4 rows, a plain folder of 11 images imports, re-imports without a change
     (revision kept, no image opened), and a removed image and an added one sync exactly."""
     monkeypatch.setattr(sync, "CHUNK", 4)
-    root = tmp_path / "folder"
-    for number in range(11):
-        folder = root / ("tops" if number % 2 else "shoes")
-        folder.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", (8 + number, 8), (number * 20, 10, 10)).save(folder / f"p{number:02d}.png")
+    root = photo_folder(tmp_path / "folder", 11, 20)
     engine, first = import_folder(root, "folder")
     engine.dispose()
     assert first.items == 11 and first.changes["items"] == {"inserted": 11, "updated": 0, "deleted": 0}
@@ -214,11 +219,7 @@ def test_a_photo_touched_but_not_changed_is_no_changed_item(tmp_path: Path, spy:
     re-index said "12 unchanged" and "6 changed", and re-imported the catalogue (a new revision, the
     index rebuilt). The photos are read again and found the same: no item changed, the revision
     stays, and the new file times are recorded, so the import after that reads no photo at all."""
-    root = tmp_path / "folder"
-    for number in range(6):
-        folder = root / ("tops" if number % 2 else "shoes")
-        folder.mkdir(parents=True, exist_ok=True)
-        Image.new("RGB", (8 + number, 8), (number * 30, 10, 10)).save(folder / f"p{number}.png")
+    root = photo_folder(tmp_path / "folder", 6, 30)
     engine, first = import_folder(root, "folder")
     engine.dispose()
     touched = sorted((root / "tops").glob("*.png"))

@@ -258,11 +258,11 @@ def test_a_query_while_the_catalogue_is_being_indexed_says_so(shop, world, capsy
     import subprocess
     import sys
 
-    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom filelock import FileLock\n"
-                               "lock = FileLock(sys.argv[1], thread_local=False)\nlock.acquire()\n"
-                               "print('held', flush=True)\n"
-                               "time.sleep(60)", str(paths.catalogue_dir("shop") / ".sane-writer.lock")],
-                              stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen([sys.executable, "-c", "import sys, time\nfrom pathlib import Path\n"
+                               "from sane_desktop.service.locking import catalogue_lock\n"
+                               "with catalogue_lock(Path(sys.argv[1]), 'index shop'):\n"
+                               "    print('held', flush=True)\n    time.sleep(60)",
+                               str(paths.catalogue_dir("shop"))], stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         assert main(query) == 3

@@ -17,7 +17,6 @@ import importlib
 import json
 import logging
 import os
-import re
 import shlex
 import sys
 from collections.abc import Callable, Iterator, Sequence
@@ -117,11 +116,11 @@ def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str, *,
     imported ones. Trial R followed the note for a PostgreSQL catalogue and was refused."""
     if changed:
         from sane_desktop.service.items import metadata_note
+        from sane_desktop.service.locking import without_passwords
 
         options = [str(root), "--name", name]
         if db_url:
-            # as given, but a password (shown as ***: a note is no place for one)
-            options += ["--db", re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", db_url)]
+            options += ["--db", without_passwords(db_url)]  # as given, its password as ***
         if index_dir:
             options += ["--index-dir", str(index_dir)]
         if on_server:

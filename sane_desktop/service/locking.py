@@ -56,9 +56,13 @@ def holder(folder: Path) -> str:
 
 def writer_running(folder: Path) -> str | None:
     """Who is writing catalogue ``folder`` now (:func:`holder`), None when nobody holds its writer
-    lock (tried without waiting, released at once; never created where it is missing)."""
+    lock (tried without waiting, released at once, and only when a holder's note is there; never
+    created where it is missing)."""
     folder = Path(folder).expanduser().resolve()
-    if not (folder / LOCK_NAME).is_file():
+    # a writer writes its note as soon as it holds the lock and removes it before letting go: without
+    # one nobody writes, and the lock is not taken even for an instant (a writer starting then would
+    # find it busy); a note left by a killed run is told from a live one by the lock itself
+    if not (folder / LOCK_NAME).is_file() or not (folder / HOLDER_NAME).is_file():
         return None
     with _guard:
         if str(folder) in _held:  # this process writes it (a thread of the window)
@@ -88,14 +92,19 @@ def while_written(name: str, folder: Path, error: StaleIndexError) -> StaleIndex
 COMMAND_CHARS = 400  # the holder's command line as recorded: whole unless absurdly long
 
 
+def without_passwords(text: str) -> str:
+    """``text`` with every database URL's password written ``***`` (``--db postgresql://user:secret@host/db``):
+    a command line or a suggested command is no place for one."""
+    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+
+
 def command_line(argv: Sequence[str] | None = None) -> str:
     """This process's command line (``sys.argv``) as a shell would take it back, every argument
     kept (a trial saw ``index hk --name`` for ``index hk --name hk``: the argv was cut after four
     words); only a line over :data:`COMMAND_CHARS` is shortened, in the middle, so that both the
     program and its last arguments stay."""
     line = shlex.join(sys.argv if argv is None else argv)
-    # a database URL's password (``--db postgresql://user:secret@host/db``) is not for another process's message
-    line = re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", line)
+    line = without_passwords(line)  # not for another process's message
     # the busy message is one line: a newline in an argument is shown as \n
     line = "".join(char if char.isprintable() else repr(char)[1:-1] for char in line)
     if len(line) <= COMMAND_CHARS:
