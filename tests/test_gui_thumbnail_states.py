@@ -321,6 +321,15 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     assert window.statusBar().currentMessage() == (
         f"Match {match_percent(hovered.score or 0.0, hovered.compared())}/100 = 50 {terms}: the outfit's badges, "
         f"the points each item adds to “{title}”")
+    said = window.statusBar().currentMessage()
+    # clicked, it is explained: the note gives way to the progress, and comes back once the
+    # explanation is done with the pointer still there (trial S read "Ready" until the pointer moved)
+    QTest.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(results.index(0)).center())
+    assert window.statusBar().currentMessage() == ""
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final
+                    and window.explanation.update_data.candidate_pk == hovered.item.pk, timeout=120000)
+    qtbot.waitUntil(lambda: not window.channels.explain.busy, timeout=10000)
+    assert window.statusBar().currentMessage() == said
     tip = shown_tooltip(qtbot, outfit_view, first)
     assert re.search(r"(Adds|Takes) \d+/100 (to|off) this result's match", tip) and "raw" not in tip
     assert "cosine" not in tip

@@ -328,6 +328,7 @@ class MainWindow(QMainWindow):
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
         self._points_said = ""  # the status bar's last note on the outfit's badges (:meth:`_say_points`)
+        self._hovered: int | None = None  # the result under the pointer (its badges are on the outfit)
         self._last_explained: int | None = None
 
         self.browser_model = ItemListModel(thumbnails, self)
@@ -951,6 +952,7 @@ class MainWindow(QMainWindow):
 
     def _result_hovered(self, pk: int | None) -> None:
         result = self._results.get(pk) if pk is not None else None
+        self._hovered = pk if result is not None else None
         # an outfit item not compared with it (a space the model never learnt) adds nothing: no badge
         shares = ({pk: part for pk, part in result.contributions.items() if pk not in result.not_compared}
                   if result is not None else None)
@@ -1996,6 +1998,10 @@ class MainWindow(QMainWindow):
         to another outfit item's pair, which is a look at one pair, not a new answer for the tile."""
         if update is not None:
             self.results_model.set_explanation(update.candidate_pk, "done", "" if keep_chip else update.attribute)
+        # the click cleared the badges' note for the explanation's progress: with the pointer still on a
+        # result it comes back (trial S read "Ready" under the pointer until it moved)
+        if self._hovered is not None:
+            self._result_hovered(self._hovered)
 
     def _explain_failed(self, failure: Failure, drill_down: bool = False) -> None:
         """An explanation failed: said in the panel (``drill_down``: one outfit item's pair, asked
