@@ -229,6 +229,41 @@ def test_a_csv_row_with_more_or_fewer_cells_than_its_header_is_left_out_saying_w
     assert "quote a cell" in reasons["0000000001"]
 
 
+def test_a_column_the_mapping_reads_named_twice_in_the_header_is_refused(tmp_path: Path) -> None:
+    """Trial T: a table with two "Color" columns (a code, then a name) had the colour attribute read
+    the last one without a word. A column the mapping reads that the header names twice is refused,
+    naming both places; a repeated column it does not read is no matter."""
+    write_manifest_catalogue(tmp_path, n_items=3, n_outfits=1)
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([lines[0] + ",colour,notes,notes",
+                                 *(line + f",C-0{n},first,second" for n, line in enumerate(lines[1:]))]) + "\n")
+    with pytest.raises(CatalogueError) as error:
+        read_catalogue(tmp_path)
+    assert str(error.value) == ("products.csv: column 'colour' (for items.attributes.colour) is in the header 2 times "
+                                "(columns 6, 9): rename all but the one to read")
+    table.write_text("\n".join([lines[0] + ",notes,notes", *(line + ",first,second" for line in lines[1:])]) + "\n")
+    catalogue = read_catalogue(tmp_path)
+    assert [item.attributes["colour"] for item in catalogue.items] == ["Red", "Light Blue", "Black"]
+    assert not catalogue.skipped
+
+
+def test_a_spreadsheets_empty_columns_and_rows_are_no_cells_and_no_items(tmp_path: Path) -> None:
+    """Trial T: Excel's export ends the header with empty names and the table with rows of empty
+    cells (";;;;"). A short row's count was off (two empty names made one key: "4 cell(s)" for 3), and
+    each empty row was an item skipped for "empty id"."""
+    write_manifest_catalogue(tmp_path, n_items=3, n_outfits=1)
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    body = [line + ",," for line in lines[1:]]
+    body[1] = "0000000002,Garment Lower,type 1"  # 3 cells under 10 columns
+    table.write_text("\n".join([lines[0] + ",,", *body, ",,,,,,,,,", ",,,,,,,,,", ""]) + "\n")
+    catalogue = read_catalogue(tmp_path)
+    assert [item.item_id for item in catalogue.items] == ["0000000001", "0000000003"]
+    assert [(skip.item_id, skip.reason.split(":")[0]) for skip in catalogue.skipped if skip.kind != "outfit"] == [
+        ("0000000002", "the row has 3 cell(s) and the header 10")]
+
+
 def test_a_csv_skip_names_the_line_an_editor_shows(tmp_path: Path) -> None:
     """A skip named the count of data rows ("row 3"), one less than the file's line and further off
     after a blank line or a title quoted over two lines: it names the file line the row starts on."""

@@ -71,6 +71,7 @@ def test_index_headline_counts_refused_rows_as_items_and_other_notes_apart(tmp_p
     assert code == 0, out
     headline = out.splitlines()[0]
     assert "6 items, 6 embedded, 0 unchanged, 1 skipped (2 more notes below), 0 failed (" in headline, out
+    assert "  skipped 1 (not indexed), 2 notes:" in out.splitlines(), out  # the list counts as the headline
     assert "duplicate id 0000000001 (products.csv line 2 is used)" in out and "empty category" in out and "excluded categories" in out, out
 
 

@@ -400,17 +400,37 @@ class _StartLines:
         return line
 
 
-def _csv_row(row: dict[str | None, Any], columns: int, delimiter: str, line: int) -> Row:
-    """A :class:`csv.DictReader` row as a :class:`Row`, its :attr:`Row.shape` said when its cell
-    count is not the header's (DictReader files extra cells under None and fills missing ones with None)."""
-    extra = row.get(None) or []
-    missing = sum(1 for key, value in row.items() if key is not None and value is None)
+def _csv_row(cells: list[str], header: list[str], delimiter: str, line: int) -> Row:
+    """One CSV record as a :class:`Row`: each column's first cell (a column named twice that the mapping
+    reads was refused with the header, :func:`_repeated_columns`), its :attr:`Row.shape` said when its
+    cell count is not the header's. The count is the record's own, not a dict's (trial T: two empty
+    header names, Excel's trailing columns, made one key and a 3-cell row read "4 cell(s)")."""
     shape = ""
-    if extra or missing:
-        cells = columns + len(extra) - missing
-        shape = (f"the row has {cells} cell(s) and the header {columns}: a {delimiter!r} missing or one too many "
-                 f"(quote a cell that holds {delimiter!r})")
-    return Row({k: v or "" for k, v in row.items() if k is not None}, shape=shape, line=line)
+    if len(cells) != len(header):
+        shape = (f"the row has {len(cells)} cell(s) and the header {len(header)}: a {delimiter!r} missing or one too "
+                 f"many (quote a cell that holds {delimiter!r})")
+    row: dict[str, str] = {}
+    for name, cell in zip(header, cells):
+        row.setdefault(name, cell)
+    for name in header[len(cells):]:
+        row.setdefault(name, "")
+    return Row(row, shape=shape, line=line)
+
+
+def _repeated_columns(relative: str, header: list[str], required: dict[str, str]) -> None:
+    """Refuse a header naming a column the mapping reads twice: which one was meant is a guess, and
+    :class:`csv.DictReader` took the last without a word (trial T: two "Color" columns, a code and a
+    name, and the colour attribute read the codes).
+
+    Raises:
+        CatalogueError: naming the column, its key and its places (1-based).
+    """
+    for column, key in required.items():
+        places = [number for number, name in enumerate(header, start=1) if name == column]
+        if len(places) > 1:
+            at = ", ".join(str(place) for place in places)
+            raise CatalogueError(f"{relative}: column {column!r} (for {key}) is in the header {len(places)} times "
+                                 f"(columns {at}): rename all but the one to read")
 
 
 def _json_row(entry: dict[str, Any]) -> Row:
@@ -462,13 +482,21 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
             csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
             delimiter = _csv_dialect(text, required)
             lines = _StartLines(io.StringIO(text, newline=""))
-            reader = csv.DictReader(lines, delimiter=delimiter)
-            fieldnames = list(reader.fieldnames or ())
+            reader = csv.reader(lines, delimiter=delimiter)
+            fieldnames: list[str] = []
+            for cells in reader:  # the header: the first record with a cell (blank lines before it skipped)
+                if cells:
+                    fieldnames = cells
+                    break
             columns = set(fieldnames)
+            _repeated_columns(relative, fieldnames, {c: k for c, k in required.items() if c in columns})
             rows = []
             lines.next_row()
-            for row in reader:
-                rows.append(_csv_row(row, len(fieldnames), delimiter, lines.start))
+            for cells in reader:
+                # a blank line, or a row of empty cells (";;;;;;;", which a spreadsheet writes under
+                # its table): nothing to read, no item to skip (trial T: three counted as "empty id")
+                if any(cell.strip() for cell in cells):
+                    rows.append(_csv_row(cells, fieldnames, delimiter, lines.start))
                 lines.next_row()
         except UnicodeDecodeError as error:
             raise not_utf8(str(relative), error) from None

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from sane_desktop.cli import add_json_flag, printable
+from sane_desktop.service.titles import counted
 from sane_desktop.service.values import SkippedFile
 
 
@@ -80,7 +81,11 @@ def skipped_lines(skipped: list[dict[str, str]], done: str) -> list[str]:
     lines: list[str] = []
     if done:  # index: the files, then the outfits on their own
         if files:
-            lines.append(f"  skipped {len(files)} ({done}):")
+            # counted as the headline counts them: items, then the notes on other rows or files
+            # (trial T read "9 skipped (1 more note below)" over "skipped 10")
+            notes = sum(1 for skip in files if skip.get("kind") != "item")
+            apart = f", {counted(notes, 'note')}" if notes else ""
+            lines.append(f"  skipped {len(files) - notes} ({done}){apart}:")
             lines += [f"    {skip_line(s)}" for s in files[:20]]
             if len(files) > 20:
                 lines.append(f"    ... and {len(files) - 20} more (use --json for all)")
