@@ -125,7 +125,9 @@ def test_empty_text_missing_and_folder_are_rejected(tmp_path: Path) -> None:
     assert "not an image" in _reason(tmp_path / "text.jpg")
     assert "missing" in _reason(tmp_path / "nothing.jpg")
     # a Windows-style path from a table: the backslash is part of a file name here
-    assert "a backslash is no folder separator here" in _reason(tmp_path / "images\\t000.png")
+    assert _reason(tmp_path / "images\\t000.png").endswith(
+        "a backslash is no folder separator here: write the path with / (images/t000.png)")
+    assert _reason(tmp_path / "fotos\\b.jpg").endswith("(fotos/b.jpg)")  # its own path, not an example's (trial T)
     assert "backslash" not in _reason(tmp_path / "nothing.jpg")
     assert "folder" in _reason(tmp_path / "folder.jpg")
 

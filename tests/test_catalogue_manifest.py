@@ -264,6 +264,68 @@ def test_a_spreadsheets_empty_columns_and_rows_are_no_cells_and_no_items(tmp_pat
         ("0000000002", "the row has 3 cell(s) and the header 10")]
 
 
+def test_a_value_map_matches_values_as_a_spreadsheet_writes_them(tmp_path: Path) -> None:
+    """Trial T: with {"Blusas": "tops"}, a "BLUSAS" row became a category of its own, searched by looks
+    alone, while " Blusas " was mapped. Letter case, runs of spaces and Unicode normalisation (a Mac's
+    decomposed "é") are no difference to category_map, an attribute's map or exclude_categories."""
+    import unicodedata
+
+    write_manifest_catalogue(tmp_path, n_items=6, n_outfits=0, mapping_overrides={
+        "category_map": {"Garment  Upper": "tops", "garment lower": "bottoms", "Calçado": "shoes", "Shoes": "shoes"},
+        "exclude_categories": ["SOCKS"],
+        "attributes": {"colour": "colour", "pattern": {"column": "pattern", "map": {"stripe": "striped"}}}})
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    decomposed = unicodedata.normalize("NFD", "CALÇADO")
+    lines[1] = lines[1].replace("Garment Upper", "GARMENT UPPER")
+    lines[2] = lines[2].replace("Garment Lower", " Garment   Lower ")
+    lines[3] = lines[3].replace("Shoes", decomposed)
+    lines[4] = lines[4].replace("Garment Upper", "Socks")
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    catalogue = read_catalogue(tmp_path)
+    assert [item.category for item in catalogue.items] == ["tops", "bottoms", "shoes", "bottoms", "shoes"]
+    patterns = {row.split(",")[6] for row in lines[1:]}
+    assert "Stripe" in patterns and all(item.attributes.get("pattern") != "Stripe" for item in catalogue.items)
+    assert not [note for note in catalogue.notes if "category_map" in note.reason]
+    assert [skip.reason for skip in catalogue.skipped] == [
+        "1 row(s) in excluded categories left out (items.exclude_categories)"]
+    # two keys that are one value, mapped apart: which was meant is a guess, so the mapping is refused
+    write_manifest_catalogue(tmp_path, n_items=3, n_outfits=0,
+                             mapping_overrides={"category_map": {"Shoes": "shoes", "SHOES": "bags"}})
+    with pytest.raises(CatalogueError, match=r"'Shoes' and 'SHOES' are one value .* mapped to 'shoes' and 'bags'"):
+        read_catalogue(tmp_path)
+
+
+def test_a_photo_path_in_the_other_unicode_form_is_the_file_and_letter_case_is_hinted(tmp_path: Path) -> None:
+    """Trial T: a table written on a Mac names "fotos/café.jpg" with a decomposed "é", the file has the
+    composed one; it read "image file is missing" beside "café.jpg named by none of its rows". The file
+    is found in either Unicode form; a name differing in letter case is a hint (case matters here)."""
+    import unicodedata
+
+    write_manifest_catalogue(tmp_path, n_items=3, n_outfits=0,
+                             mapping_overrides={"image": "path", "image_template": None})
+    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
+    del mapping["items"]["image_template"]
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    images = sorted((tmp_path / "images").rglob("*.jpg"))
+    composed = tmp_path / "fotos" / "café.jpg"
+    composed.parent.mkdir()
+    images[0].rename(composed)
+    images[1].rename(tmp_path / "fotos" / "img_1.jpg")
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    paths = [unicodedata.normalize("NFD", "fotos/café.jpg"), "FOTOS/IMG_1.JPG", images[2].relative_to(tmp_path).as_posix()]
+    table.write_text("\n".join([lines[0] + ",path", *(line + "," + path for line, path in zip(lines[1:], paths))]) + "\n",
+                     encoding="utf-8")
+    catalogue = read_catalogue(tmp_path, validate_images=True)
+    assert [item.image_path for item in catalogue.items] == ["fotos/café.jpg", images[2].relative_to(tmp_path).as_posix()]
+    # café.jpg is named (no note on it); img_1.jpg is not, and the row naming it says what is there
+    assert sorted((skip.item_id, skip.reason) for skip in catalogue.skipped) == [
+        ("", "1 photo(s) in the folder named by none of its rows: not indexed (fotos/img_1.jpg)"),
+        ("0000000002", "image file is missing; fotos/img_1.jpg is there, a name that differs only in letter case: "
+                       "write the name as the file has it")]
+
+
 def test_a_csv_skip_names_the_line_an_editor_shows(tmp_path: Path) -> None:
     """A skip named the count of data rows ("row 3"), one less than the file's line and further off
     after a blank line or a title quoted over two lines: it names the file line the row starts on."""

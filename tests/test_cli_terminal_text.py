@@ -88,6 +88,29 @@ def test_an_id_that_ends_in_spaces_is_named_as_it_is(tmp_path: Path, capsys: pyt
     capsys.readouterr()
 
 
+def test_a_name_a_mac_wrote_is_found_as_a_keyboard_types_it(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial T: a Mac names "falda café.jpg" with a decomposed "é" (NFD); the id typed on a keyboard
+    (NFC) was "unknown", though it looks exactly like the one ``items`` lists. A folder "Faldas café "
+    (NFD, a trailing space) kept both in its category. Ids are looked up in either Unicode form, and a
+    category is named in one form, its spaces trimmed."""
+    import unicodedata
+
+    root = make_closet(tmp_path / "closet")
+    folder = root / unicodedata.normalize("NFD", "Faldas café ")
+    folder.mkdir()
+    shutil.copy(root / "Tops" / "tops_1.png", folder / unicodedata.normalize("NFD", "falda café.png"))
+    home, ids, _out = indexed(root, tmp_path, capsys)
+    stored = next(item_id for item_id in ids if "falda" in item_id)
+    typed = "Faldas café /falda café"  # as a keyboard writes it: composed
+    assert stored != typed and unicodedata.normalize("NFC", stored) == typed
+    shoe = next(item_id for item_id in ids if item_id.startswith("Shoes/"))
+    assert main([*home, "query", "closet", "--outfit", f"{typed},{shoe}", "--json"]) == 0
+    assert [row["item"] for row in json.loads(capsys.readouterr().out)["outfit"]] == [stored, shoe]
+    assert main([*home, "items", "closet", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)["items"]
+    assert {row["category"] for row in rows if row["item_id"] == stored} == {"Faldas café"}
+
+
 def test_an_empty_list_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A trial's shoes were byte copies of the outfit's shoe: ``query`` printed a bare ``Shoes:``
     heading, which read as a broken search. An empty list says why it is empty."""

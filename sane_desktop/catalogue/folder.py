@@ -26,7 +26,7 @@ from pathlib import Path, PurePosixPath
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, CatalogueError
 from sane_desktop.catalogue.ground_truth import GROUND_TRUTH_FILE
 from sane_desktop.catalogue.images import ImageRejected, identify_image
-from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, is_text
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, category_name, is_text
 
 ROOT_CATEGORY = "uncategorised"
 # files at the root that belong to the app, not to the catalogue's items
@@ -138,7 +138,7 @@ def read_folder(root: Path) -> Catalogue:
             catalogue.skipped.append(Skip(item_id, relative, "another image has the same id (path without extension)"))
             continue
         seen.add(item_id)
-        category = path.parts[0] if len(path.parts) > 1 else ROOT_CATEGORY
+        category = category_name(path.parts[0]) if len(path.parts) > 1 else ROOT_CATEGORY
         catalogue.items.append(
             ItemRecord(
                 item_id=item_id,

@@ -36,7 +36,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from sane_desktop.errors import InputError
-from sane_desktop.catalogue.safepath import UnsafePath, check_relative, read_regular_file, resolve_inside
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, near_name, read_regular_file, resolve_inside
 from sane_desktop.catalogue.types import ItemRecord, Skip, shown
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
@@ -301,6 +301,19 @@ def _check_decodes(data: bytes, image: Image.Image) -> None:
         image.load()
 
 
+def _missing_hint(path: Path) -> str:
+    """What a missing photo's name is near: a table's "images\\t000.png" (written on Windows) names a
+    file of that name here, not a folder; "IMG_1.JPG" for "img_1.jpg", or an "é" encoded otherwise,
+    is another name here (trial T read "missing" beside the file)."""
+    if "\\" in path.name:
+        return f"; a backslash is no folder separator here: write the path with / ({path.name.replace(chr(92), '/')})"
+    near = near_name(path)
+    if near is None:
+        return ""
+    tail, differs = near
+    return f"; {tail} is there, a name that differs only in {differs}: write the name as the file has it"
+
+
 def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFacts:
     """Check one image file; raise :class:`ImageRejected` with a human reason if unusable."""
     try:
@@ -313,9 +326,7 @@ def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFact
         data = read_regular_file(path)  # … and one swapped in since that look
     except FileNotFoundError:
         # a table's "images\\t000.png" (written on Windows) names a file of that name here, not a folder
-        hint = "; a backslash is no folder separator here: write the path with / (images/t000.png)" \
-            if "\\" in path.name else ""
-        raise ImageRejected(f"image file is missing{hint}") from None
+        raise ImageRejected(f"image file is missing{_missing_hint(path)}") from None
     except IsADirectoryError:
         raise ImageRejected("image path is a folder, not a file") from None
     except OSError as error:

@@ -35,8 +35,9 @@ import regex  # type: ignore[import-untyped]
 
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
-from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside
-from sane_desktop.catalogue.types import Catalogue, ItemRecord, OutfitRecord, Skip, not_utf8
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside, unicode_twin
+from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8,
+                                         value_key)
 from sane_desktop.catalogue.unlisted import photo_files, unlisted_photos
 
 MISSING_IMAGE_POLICIES = ("report", "count")
@@ -57,7 +58,7 @@ class MappingError(CatalogueError):
 @dataclass
 class AttributeColumn:
     column: str
-    values: dict[str, str] = field(default_factory=dict)  # raw value -> display value
+    values: dict[str, str] = field(default_factory=dict)  # raw value (its value_key) -> display value
 
 
 @dataclass
@@ -71,7 +72,7 @@ class Mapping:
     image_template: str = ""
     id_width: int = 0
     missing_images: str = "report"
-    category_map: dict[str, str] = field(default_factory=dict)
+    category_map: dict[str, str] = field(default_factory=dict)  # raw value (its value_key) -> category
     exclude_categories: frozenset[str] = frozenset()
     fine_category_column: str = ""
     title_column: str = ""
@@ -233,11 +234,24 @@ def _string_list(section: dict[str, Any], key: str, where: str, what: str) -> tu
 
 
 def _string_map(value: Any, where: str) -> dict[str, str]:
+    """A value map of the mapping file, its keys as :func:`value_key` gives them.
+
+    Raises:
+        CatalogueError: not an object of strings, or two keys one value that map it differently.
+    """
     if value is None:
         return {}
     if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
         raise CatalogueError(f"{where}: expected an object of strings")
-    return {str(k): v for k, v in value.items()}
+    folded: dict[str, str] = {}
+    written: dict[str, str] = {}
+    for raw, target in value.items():
+        key = value_key(str(raw))
+        if key in folded and folded[key] != target:
+            raise CatalogueError(f"{where}: {written[key]!r} and {str(raw)!r} are one value (letter case and spaces "
+                                 f"aside) mapped to {folded[key]!r} and {target!r}: keep one")
+        folded[key], written[key] = target, str(raw)
+    return folded
 
 
 def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
@@ -298,7 +312,8 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         id_width=_id_width(items.get("id_width"), source),
         missing_images=missing,
         category_map=_string_map(items.get("category_map"), f"{source}: items.category_map"),
-        exclude_categories=frozenset(_string_list(items, "exclude_categories", f"{source}: items", "category values")),
+        exclude_categories=frozenset(value_key(value) for value in _string_list(items, "exclude_categories",
+                                                                                 f"{source}: items", "category values")),
         fine_category_column=_column(items, "fine_category", f"{source}: items"),
         title_column=_column(items, "title", f"{source}: items"),
         description_column=_column(items, "description", f"{source}: items"),
@@ -513,8 +528,9 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
 class _RowReader:
     """Turns one table row into an ItemRecord following a mapping."""
 
-    def __init__(self, mapping: Mapping) -> None:
+    def __init__(self, mapping: Mapping, root: Path) -> None:
         self.mapping = mapping
+        self.root = root
         self.formatter = _SafeFormatter()
         self.group_pattern = _compile_group_regex(mapping.group_regex, mapping.source) if mapping.group_regex else None
 
@@ -525,9 +541,10 @@ class _RowReader:
     def image_path(self, row: dict[str, str], item_id: str) -> str:
         m = self.mapping
         if m.image_column:
-            return check_relative(row[m.image_column].strip())
-        values = {**row, m.id_column: item_id}
-        return check_relative(self.formatter.format(m.image_template, **values))
+            written = check_relative(row[m.image_column].strip())
+        else:
+            written = check_relative(self.formatter.format(m.image_template, **{**row, m.id_column: item_id}))
+        return unicode_twin(self.root, written)  # "café" as the file is named, accents composed or not
 
     def group(self, row: dict[str, str]) -> str:
         value = row.get(self.mapping.group_column, "") if self.mapping.group_column else ""
@@ -550,11 +567,11 @@ class _RowReader:
         for name, spec in m.attributes.items():
             value = row.get(spec.column, "").strip()
             if value:
-                attributes[name] = spec.values.get(value, value)
+                attributes[name] = spec.values.get(value_key(value), value)
         return ItemRecord(
             item_id=item_id,
             image_path=self.image_path(row, item_id),
-            category=m.category_map.get(raw_category, raw_category.lower()),
+            category=m.category_map.get(value_key(raw_category), category_name(raw_category).lower()),
             fine_category=row.get(m.fine_category_column, "").strip() if m.fine_category_column else "",
             title=row.get(m.title_column, "").strip() if m.title_column else "",
             description=row.get(m.description_column, "").strip() if m.description_column else "",
@@ -566,7 +583,7 @@ class _RowReader:
 
 def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     rows = read_table(root, mapping.table, mapping.item_columns())
-    reader = _RowReader(mapping)
+    reader = _RowReader(mapping, root)
     kept: dict[str, tuple[int, str, str]] = {}  # id -> (its item's index, its row's place, its raw category)
     excluded = without_image = 0
     unmapped: Counter[str] = Counter()
@@ -591,8 +608,8 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             continue
         raw_category = row[mapping.category_column].strip()
         if mapping.category_column not in row.wrong and (
-                raw_category in mapping.exclude_categories
-                or mapping.category_map.get(raw_category) in mapping.exclude_categories):
+                value_key(raw_category) in mapping.exclude_categories
+                or value_key(mapping.category_map.get(value_key(raw_category), "")) in mapping.exclude_categories):
             excluded += 1
             continue
         if wrong:
@@ -624,12 +641,12 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
                                           f"photo {catalogue.items[at].image_path} is missing)", "metadata"))
             catalogue.items[at] = item
             kept[item_id] = (at, where, raw_category)
-            if mapping.category_map and kept_raw not in mapping.category_map:
+            if mapping.category_map and value_key(kept_raw) not in mapping.category_map:
                 unmapped[kept_raw] -= 1
         else:
             kept[item_id] = (len(catalogue.items), where, raw_category)
             catalogue.items.append(item)
-        if mapping.category_map and raw_category not in mapping.category_map:
+        if mapping.category_map and value_key(raw_category) not in mapping.category_map:
             unmapped[raw_category] += 1
     if excluded:
         reason = f"{excluded} row(s) in excluded categories left out (items.exclude_categories)"
@@ -646,13 +663,14 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         if count <= 0:  # its only row was replaced by a later one
             continue
         catalogue.notes.append(Skip("", mapping.table, f"category {raw!r} on {count} row(s) is not in "
-                                    f"items.category_map: kept as a category of its own, {raw.lower()!r}", "value"))
+                                    f"items.category_map: kept as a category of its own, {category_name(raw).lower()!r}",
+                                    "value"))
 
 
 def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     required = {mapping.outfit_id_column: "outfits.outfit_id", mapping.outfit_item_column: "outfits.item_id"}
     rows = read_table(root, mapping.outfits_table, required)
-    reader = _RowReader(mapping)
+    reader = _RowReader(mapping, root)
     outfits: dict[str, OutfitRecord] = {}
     for number, row in enumerate(rows, start=1):
         outfit_id = row[mapping.outfit_id_column].strip()

@@ -11,6 +11,7 @@ import errno
 import os
 import re
 import stat
+import unicodedata
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
 from sane_desktop.errors import InputError
@@ -88,6 +89,61 @@ def resolve_inside(root: Path, relative: str) -> Path:
     if target != real_root and real_root not in target.parents:
         raise UnsafePath(f"path resolves outside the catalogue folder (symlink?): {relative}")
     return target
+
+
+def unicode_twin(root: Path, relative: str) -> str:
+    """``relative`` as the file under ``root`` is named when only its other Unicode form is there, else
+    ``relative``: a Mac writes "café.jpg" with a decomposed "é" (NFD), a spreadsheet types the composed
+    one (NFC), and on Linux the two are different names (trial T: "image file is missing" beside "café.jpg
+    in the folder named by none of its rows", the two looking the same). An ASCII path costs no look."""
+    if relative.isascii() or os.path.lexists(root / relative):
+        return relative
+    for form in ("NFC", "NFD"):
+        other = unicodedata.normalize(form, relative)
+        if other != relative and os.path.lexists(root / other):
+            return other
+    return relative
+
+
+NEAR_NAME_LIMIT = 100_000  # entries of one folder looked through for a near name (a hint, never a slow read)
+
+
+def near_name(path: Path) -> tuple[str, str] | None:
+    """A file named like the missing ``path`` but for letter case or the Unicode form of its accents,
+    for a hint: ``(its path from the deepest folder of `path` that is there, what differs)``, what
+    differs being ``"letter case"`` or ``"how its accents are encoded"``; None when there is none.
+
+    Looks in at most :data:`NEAR_NAME_LIMIT` entries per folder. Never raises for a folder it cannot read."""
+    def key(name: str) -> str:
+        return unicodedata.normalize("NFC", name).casefold()
+
+    there = path
+    missing: list[str] = []
+    while not os.path.isdir(there) and there.parent != there:
+        missing.insert(0, there.name)
+        there = there.parent
+    if not missing:
+        return None
+    found = there
+    for name in missing:
+        try:
+            with os.scandir(found) as entries:
+                match = None
+                for count, entry in enumerate(entries):
+                    if count >= NEAR_NAME_LIMIT:
+                        break
+                    if key(entry.name) == key(name):
+                        match = entry.name
+                        break
+        except OSError:
+            return None
+        if match is None:
+            return None
+        found = found / match
+    tail = found.relative_to(there).as_posix()
+    wanted = "/".join(missing)
+    same_case = unicodedata.normalize("NFC", tail) == unicodedata.normalize("NFC", wanted)
+    return tail, "how its accents are encoded" if same_case else "letter case"
 
 
 class NotRegularFile(OSError):

@@ -8,6 +8,7 @@ strings. Image paths are POSIX paths relative to the catalogue root (never absol
 from __future__ import annotations
 
 import os
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,18 @@ class Catalogue:
 
     def categories(self) -> list[str]:
         return sorted({item.category for item in self.items})
+
+
+def category_name(text: str) -> str:
+    """A category as written in a table or a folder's name, in one form: Unicode NFC, runs of spaces as
+    one, ends stripped (trial T: a Mac's decomposed "é" made a second "Faldas café" that looked like the
+    first, and a folder "Bolsos " kept its space in every message)."""
+    return " ".join(unicodedata.normalize("NFC", text).split())
+
+
+def value_key(text: str) -> str:
+    """How a table's value is matched against a mapping's value map (``category_map``, an attribute's
+    ``map``, ``exclude_categories``): Unicode NFC, runs of spaces as one, ends stripped, case folded.
+    A spreadsheet's "BLUSAS" beside "Blusas", or a Mac's decomposed "é", is one value (trial T: a
+    "BLUSAS" row missed {"Blusas": "tops"} and became a category of its own, searched by looks alone)."""
+    return category_name(text).casefold()

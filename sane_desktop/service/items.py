@@ -9,6 +9,7 @@ model saw, which the maps cover)."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -229,14 +230,21 @@ class CatalogueItems:
         """Items by the catalogue's own ids, in the order given: an id as given when the catalogue
         has it (a folder's file name may end in spaces: ``tops/  spaced  ``), else without the spaces
         around it (an id pasted with them), else with its escapes read back (:func:`unescaped`: an id
-        copied from the text output, where a line break in a file name is written ``\\n``); raises
+        copied from the text output, where a line break in a file name is written ``\\n``), else in
+        the other Unicode form (NFC or NFD); raises
         :class:`NotFound` naming the unknown ones."""
-        wanted = {*item_ids, *(i.strip() for i in item_ids), *(unescaped(i) for i in item_ids)}
+        def forms(item_id: str) -> list[str]:
+            # as given, without the spaces around it, its escapes read back, then in either Unicode form:
+            # a Mac names "café.jpg" with a decomposed "é", a keyboard types the composed one (trial T)
+            plain = item_id.strip()
+            return [item_id, plain, unescaped(item_id), *(unicodedata.normalize(form, plain) for form in ("NFC", "NFD"))]
+
+        wanted = {form for item_id in item_ids for form in forms(item_id)}
         pks = item_pks(self.engine, self.record.pk, sorted(wanted))
         found: dict[str, int] = {}
         missing: list[str] = []
         for item_id in item_ids:
-            pk = pks.get(item_id, pks.get(item_id.strip(), pks.get(unescaped(item_id))))
+            pk = next((pks[form] for form in forms(item_id) if form in pks), None)
             if pk is None:
                 missing.append(item_id.strip())
             else:
