@@ -58,6 +58,32 @@ def test_a_table_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
         read_json(tmp_path / "outfits.json", "outfits.json")
 
 
+def test_a_workbook_or_utf16_export_given_as_the_table_is_named_for_what_it_is(tmp_path: Path) -> None:
+    """Trial T: an .xlsx and a UTF-16 "Unicode Text" export were both "not UTF-8 text (… byte 0x99 …)".
+    A workbook is named as one, with the way to export it; UTF-16 text with its byte-order mark is read."""
+    import zipfile
+
+    from sane_desktop.catalogue.jsonfile import read_json
+    from sane_desktop.catalogue.manifest import read_table
+
+    with zipfile.ZipFile(tmp_path / "products.xlsx", "w") as book:
+        book.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(CatalogueError) as error:
+        read_table(tmp_path, "products.xlsx", {"id": "items.id"})
+    assert str(error.value) == ("products.xlsx: a workbook or other zip archive (Excel .xlsx, OpenDocument .ods), "
+                                "which is not read: export the sheet as CSV UTF-8")
+    (tmp_path / "old.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(128, 256)))
+    with pytest.raises(CatalogueError, match=r"old.xls: an old Excel workbook \(.xls\), which is not read"):
+        read_table(tmp_path, "old.xls", {"id": "items.id"})
+    # Excel's "Unicode Text": UTF-16 with a byte-order mark, tab-separated
+    (tmp_path / "productos.txt").write_bytes("id\ttítulo\n1\tBlusa crepé\n".encode("utf-16"))
+    rows = read_table(tmp_path, "productos.txt", {"id": "items.id"})
+    assert [(row["id"], row["título"]) for row in rows] == [("1", "Blusa crepé")]
+    (tmp_path / "m.json").write_bytes('{"a": "é"}'.encode("utf-16"))  # JSON is UTF-8: named, not read
+    with pytest.raises(CatalogueError, match=r"m.json: UTF-16 text .*: save it as UTF-8"):
+        read_json(tmp_path / "m.json", "m.json")
+
+
 def test_a_cell_longer_than_the_csv_modules_limit_is_read(tmp_path: Path) -> None:
     """A 200,000-character title failed a trial's whole import ("field larger than field limit")."""
     from sane_desktop.catalogue.manifest import read_table

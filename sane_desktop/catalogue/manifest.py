@@ -491,7 +491,9 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
         columns: set[str] = set().union(*(row.keys() for row in rows)) if rows else set()
     else:
         try:
-            text = path.read_text(encoding="utf-8-sig")
+            raw = path.read_bytes()
+            # UTF-16 with its byte-order mark is unambiguous: a spreadsheet's "Unicode Text" export (trial T)
+            text = raw.decode("utf-16") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw.decode("utf-8-sig")
             # the csv module refuses a cell over 128 KiB, which failed a trial's whole import for one
             # long description: the file is in memory already, so a cell may be as long as the file
             csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))

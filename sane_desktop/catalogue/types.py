@@ -46,11 +46,28 @@ class CatalogueError(InputError):
     message names the file and what is wrong."""
 
 
+# files a metadata table is mistaken for, by their first bytes: what they are, for the one-line error
+# (trial T: an .xlsx and a UTF-16 "Unicode Text" export were both "not UTF-8 text (… byte 0x99 …)")
+_FILE_KINDS = (
+    (b"PK\x03\x04", "a workbook or other zip archive (Excel .xlsx, OpenDocument .ods), which is not read: "
+                     "export the sheet as CSV UTF-8"),
+    (b"\xd0\xcf\x11\xe0", "an old Excel workbook (.xls), which is not read: export the sheet as CSV UTF-8"),
+    (b"%PDF", "a PDF, which is not read: export the table as CSV UTF-8"),
+    (b"\xff\xfe", "UTF-16 text (a spreadsheet's \"Unicode Text\"): save it as UTF-8 (spreadsheets: CSV UTF-8)"),
+    (b"\xfe\xff", "UTF-16 text (a spreadsheet's \"Unicode Text\"): save it as UTF-8 (spreadsheets: CSV UTF-8)"),
+)
+
+
 def not_utf8(shown: str, error: UnicodeDecodeError) -> CatalogueError:
-    """The error for a metadata file that is not UTF-8, naming the line of the first bad byte (a
-    trial read "byte 61" as a byte's value) and what to do: ``error.object`` is the file's bytes."""
-    line = bytes(error.object[: error.start]).count(b"\n") + 1
-    return CatalogueError(f"{shown}: not UTF-8 text (line {line}: byte 0x{error.object[error.start]:02x} at offset "
+    """The error for a metadata file that is not UTF-8: what it is when its first bytes say (a
+    workbook, a PDF, UTF-16 text), else the line of the first bad byte (a trial read "byte 61" as a
+    byte's value) and what to do: ``error.object`` is the file's bytes."""
+    data = bytes(error.object)
+    for magic, kind in _FILE_KINDS:
+        if data.startswith(magic):
+            return CatalogueError(f"{shown}: {kind}")
+    line = data[: error.start].count(b"\n") + 1
+    return CatalogueError(f"{shown}: not UTF-8 text (line {line}: byte 0x{data[error.start]:02x} at offset "
                           f"{error.start}); save it as UTF-8 (spreadsheets: CSV UTF-8)")
 
 
