@@ -428,3 +428,34 @@ def test_a_control_character_in_an_id_keeps_its_row_on_one_line() -> None:
                                                      "score": 0.5, "space": 1, "contributions": {odd: 0.5}}]}})
     row = next(line for line in ranked.splitlines() if "1. " in line)
     assert "Tops/new\\nline\\tx" in row and row.count("Tops/new") == 2  # its id, and what it owes most to
+
+
+def test_a_moved_catalogue_folder_is_said_once_with_the_way_to_index_it_where_it_is(
+        closet: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial T renamed an indexed catalogue's folder: ``query`` noted every photo "gone since indexing",
+    its advice "re-index" failed with "catalogue folder not found" and no next step, and the window's
+    index dialog, pointed at the folder where it is now, had forgotten the category choices. The gone
+    folder is one note naming the command that indexes the new place, the failure names that way out,
+    and the plan keeps the choices of a catalogue whose folder is gone."""
+    import shutil
+
+    home = tmp_path / "home"
+    root = tmp_path / "closet"
+    shutil.copytree(closet["root"], root)
+    index_json(home, root, capsys, "--category-map", "Dresses=all-body")
+    moved = root.rename(tmp_path / "closet moved")
+    top = next(i for i in Catalogues(home).open("closet").items.search() if i.category == "Tops").item_id
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", top, "-k", "3"]) == 0
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note:")]
+    assert notes == [f"note: the catalogue folder {root} is no longer there (moved or renamed?): the results use the "
+                     "photos as indexed; index the folder where it is now under this name, its category choices kept "
+                     "(sane-desktop index NEW_FOLDER --name closet --replace)"]
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet"]) != 0
+    assert capsys.readouterr().err.strip() == (
+        f"error: catalogue folder not found: {root}: if it was moved or renamed, index the folder where it is now "
+        "with --name (this catalogue's) and --replace: its category choices are kept")
+    plan = CatalogueService(home, device="cpu").category_plan(moved, "closet", model=MODEL)
+    rows = {row.category: row for row in plan.rows}
+    assert rows["Dresses"].current == "all-body" and rows["Dresses"].preselected == "all-body"
+    data = index_json(home, moved, capsys, "--replace")  # as the note says: the choices are kept
+    assert data["mapped"]["Dresses"] == "all-body" and data["mapped_how"]["Dresses"] == "user"

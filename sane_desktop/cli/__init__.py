@@ -116,17 +116,36 @@ def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str, *,
     imported ones. Trial R followed the note for a PostgreSQL catalogue and was refused."""
     if changed:
         from sane_desktop.service.items import metadata_note
-        from sane_desktop.service.locking import without_passwords
 
-        options = [str(root), "--name", name]
-        if db_url:
-            options += ["--db", without_passwords(db_url)]  # as given, its password as ***
-        if index_dir:
-            options += ["--index-dir", str(index_dir)]
-        if on_server:
-            options += ["--vector-backend", "pgvector"]
-        say(f"note: {metadata_note(changed)}; re-index to use the new ones (sane-desktop index "
-            f"{shlex.join(options)})")
+        say(f"note: {metadata_note(changed)}; re-index to use the new ones "
+            f"({index_command(root, name, db_url=db_url, index_dir=index_dir, on_server=on_server)})")
+
+
+def index_command(root: Path | str, name: str, *, db_url: str | None = None, index_dir: Path | str | None = None,
+                  on_server: bool = False, replace: bool = False) -> str:
+    """The ``sane-desktop index`` command that re-indexes catalogue ``name`` from ``root`` with the
+    database, index folder and vector backend it was opened with (its password as ***), quoted for a shell."""
+    from sane_desktop.service.locking import without_passwords
+
+    options = [str(root), "--name", name]
+    if db_url:
+        options += ["--db", without_passwords(db_url)]  # as given, its password as ***
+    if index_dir:
+        options += ["--index-dir", str(index_dir)]
+    if on_server:
+        options += ["--vector-backend", "pgvector"]
+    if replace:
+        options.append("--replace")
+    return f"sane-desktop index {shlex.join(options)}"
+
+
+def folder_gone_note(root: Path | str, name: str, *, db_url: str | None = None, index_dir: Path | str | None = None,
+                     on_server: bool = False) -> str:
+    """The one line for a catalogue whose own folder is gone (trial T: a renamed folder read as every
+    photo "gone since indexing", one note per photo, and the advice "re-index" then failed)."""
+    command = index_command("NEW_FOLDER", name, db_url=db_url, index_dir=index_dir, on_server=on_server, replace=True)
+    return (f"the catalogue folder {root} is no longer there (moved or renamed?): the results use the photos as "
+            f"indexed; index the folder where it is now under this name, its category choices kept ({command})")
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, path_arg, printable, say, say_metadata_changed
+from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, folder_gone_note, path_arg, printable, say,
+                              say_metadata_changed)
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 from sane_desktop.service.values import best_compared
 
@@ -152,9 +153,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         catalogue.close()
     say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
                          index_dir=args.index_dir, on_server=catalogue.index_on_server())  # ranked and titled as imported
-    if outfit_changed:
+    folder_gone = not Path(catalogue.items.root).is_dir()
+    if folder_gone:  # every photo is gone with it: one line, not one per photo (the JSON still lists them)
+        say("note: " + folder_gone_note(catalogue.items.root, catalogue.info.name, db_url=args.db,
+                                        index_dir=args.index_dir, on_server=catalogue.index_on_server()))
+    if outfit_changed and not folder_gone:
         say(f"note: {_outfit_changed_note(outfit_changed, similar=args.similar is not None)}")
-    if changed:  # ranked by the photos as indexed: say which are no longer what the folder holds
+    if changed and not folder_gone:  # ranked by the photos as indexed: say which are no longer what the folder holds
         shown = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in changed[:5])
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
         say(f"note: {len(changed)} result photo{'s' if len(changed) != 1 else ''} changed since indexing: {shown}{more}; "

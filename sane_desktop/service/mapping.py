@@ -63,7 +63,8 @@ def category_plan(root: Path | str, model: Path, *, name: str | None = None, ind
 def _previous_index(root: Path, name: str, index_dir: Path | None,
                     model_hash: str) -> tuple[dict[str, str], dict[str, np.ndarray]]:
     """The user's choices recorded by the catalogue's last index, and its categories' centres of
-    the embeddings stored with ``model_hash`` — only when that catalogue was built from ``root``;
+    the embeddings stored with ``model_hash`` — only when that catalogue was built from ``root``, or
+    from a folder that is gone (moved or renamed to ``root``, likely);
     nothing when there is none or it cannot be read (a plan is advice, never an error)."""
     if index_dir is None:
         return {}, {}
@@ -84,7 +85,10 @@ def _previous_index(root: Path, name: str, index_dir: Path | None,
         return {}, {}
     try:
         record = browse.catalogue_record(engine, name)
-        if record.name != name or Path(record.root).resolve() != root:
+        # another folder's catalogue of that name is no advice for this one, unless its folder is gone:
+        # then this is likely that folder, moved or renamed (trial T: the choices were lost on relocating)
+        was = Path(record.root).resolve()
+        if record.name != name or (was != root and was.is_dir()):
             return {}, {}
         centres = category_centres((category, np.frombuffer(blob, dtype=np.float32))
                                    for category, blob in browse.category_embeddings(engine, record.pk, model_hash))

@@ -471,7 +471,7 @@ def import_folder(
     if root.exists() and not root.is_dir():  # trial P read "not found" for a file that is there
         raise NotFound(f"{root} is a file, not a folder: give the folder that holds the catalogue's photos")
     if not root.is_dir():
-        raise NotFound(f"catalogue folder not found: {root}")
+        raise NotFound(f"catalogue folder not found: {root}", way_out=WayOut.FOLDER_MOVED)
     name = check_catalogue_name(name if name is not None else root.name)
     url = db_url or default_db_url(name)
     set_aside = None
