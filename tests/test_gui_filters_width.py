@@ -164,3 +164,22 @@ def test_a_squeezed_panel_remembered_from_an_older_session_is_not_restored(world
     wait_counts(again, qtbot)  # open, as it was left
     assert_readable(again)
     assert_whole_window(again, (800, 600))
+
+
+def test_remembered_settings_of_the_wrong_type_are_the_defaults_not_a_crash(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial U: a settings.ini edited by hand, "geometry=hello" (or "window_state=42"), was handed to
+    restoreGeometry, whose TypeError stopped every start until the file was found and deleted. A value of
+    the wrong type reads as none: the window opens at its first-run size, the other settings kept."""
+    from sane_desktop.gui.settings import DEFAULTS
+
+    settings_file = tmp_path / "hand-edited.ini"
+    settings_file.write_text("[General]\ngeometry=hello\nwindow_state=42\ntheme=a, b\ncolour_map=@Invalid()\n"
+                             "tile_size=big\nexport_folder=/somewhere/kept\n")
+    window = make_window(world, settings_file=settings_file)
+    assert window.isVisible()
+    settings = window.settings
+    assert settings.get_bytes("geometry") is None and settings.get_bytes("window_state") is None
+    assert settings.get("theme") == "a, b"  # a text, as written (the theme menu falls back on an unknown one)
+    assert settings.get("tile_size") == DEFAULTS["tile_size"]
+    assert settings.get("export_folder") == "/somewhere/kept"
+    assert isinstance(settings.get("colour_map"), str)

@@ -404,13 +404,13 @@ class MainWindow(QMainWindow):
         tasks.activity.connect(self.activity.setText)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._search_timer.timeout.connect(self.request_items)
-        geometry = settings.qsettings.value("geometry")
-        if geometry is not None:  # remembered from a larger screen, it is shrunk to this one
-            self.restoreGeometry(geometry)
+        geometry = settings.get_bytes("geometry")
+        # remembered from a larger screen, it is shrunk to this one; one that cannot be read is no layout
+        if geometry is not None and self.restoreGeometry(geometry):
             fit_window(self)
         else:  # the first run: as large as the design wants, if the screen has the room (frame included)
             self.resize(fitted_size(DEFAULT_SIZE, screen_of(self).availableGeometry(), FRAME_ALLOWANCE))
-        state = settings.qsettings.value("window_state")
+        state = settings.get_bytes("window_state")
         if state is not None:
             self.restoreState(state)
         self._auto_reindexed: set[str] = set()  # built-in catalogues rebuilt once this session

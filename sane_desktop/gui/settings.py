@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QByteArray, QSettings
 
 from sane_desktop import paths
 
@@ -38,6 +38,8 @@ class Settings:
         self.qsettings = settings or QSettings(str(default_settings_file()), QSettings.Format.IniFormat)
 
     def get(self, key: str) -> Any:
+        """``key``'s value, of its default's type (:data:`DEFAULTS`): a value of another type, as a
+        settings file edited by hand holds ("theme=a, b" reads as a list), reads as the default."""
         default = DEFAULTS.get(key)
         value = self.qsettings.value(key, default)
         if isinstance(default, int) and not isinstance(value, int):
@@ -45,7 +47,19 @@ class Settings:
                 return int(str(value))  # QSettings hands back strings from INI files
             except (TypeError, ValueError):
                 return default
+        if isinstance(value, list):  # an unquoted "a, b" in the file
+            value = ", ".join(str(part) for part in value)
+        if isinstance(default, str) and not isinstance(value, str):
+            return default
         return value
+
+    def get_bytes(self, key: str) -> QByteArray | None:
+        """``key``'s value when it is bytes (the window's geometry and layout), else None: trial U's
+        "geometry=hello" was handed to restoreGeometry, whose TypeError stopped every start."""
+        value = self.qsettings.value(key)
+        if isinstance(value, QByteArray):
+            return value
+        return QByteArray(bytes(value)) if isinstance(value, (bytes, bytearray)) else None
 
     def set(self, key: str, value: Any) -> None:
         self.qsettings.setValue(key, value)
