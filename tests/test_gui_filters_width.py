@@ -183,3 +183,27 @@ def test_remembered_settings_of_the_wrong_type_are_the_defaults_not_a_crash(worl
     assert settings.get("tile_size") == DEFAULTS["tile_size"]
     assert settings.get("export_folder") == "/somewhere/kept"
     assert isinstance(settings.get("colour_map"), str)
+
+
+def test_a_window_that_cannot_be_made_stops_its_worker_first(qtbot, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial U: the window's constructor failed while the worker thread ran, and Qt aborted the process
+    ("QThread: Destroyed while thread 'sane-worker' is still running", exit code 134) over the error's
+    line. The worker is stopped before the error goes on, so the command line says it and exits 1."""
+    from sane_desktop.gui import startup
+
+    made = []
+
+    class Recorded(startup.TaskRunner):  # type: ignore[misc, type-arg]
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    def broken(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("the window could not be made")
+
+    monkeypatch.setattr(startup, "TaskRunner", Recorded)
+    monkeypatch.setattr(startup, "MainWindow", broken)
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    with pytest.raises(RuntimeError, match="could not be made"):
+        startup.create_window(settings=settings, make_service=lambda: None)  # type: ignore[arg-type, return-value]
+    assert len(made) == 1 and not made[0]._thread.isRunning()  # noqa: SLF001 - the thread Qt would abort over

@@ -226,7 +226,13 @@ def create_window(service: CatalogueService | None = None, settings: Settings | 
     apply_theme(app, settings.get("theme"))  # type: ignore[arg-type]
     runner: TaskRunner[CatalogueService] = TaskRunner(service, make_owner=make_service)
     thumbnails = ThumbnailLoader(cache_dir)
-    window = MainWindow(runner, settings, thumbnails)
+    try:
+        window = MainWindow(runner, settings, thumbnails)
+    except BaseException:
+        # the worker thread is running: left to the interpreter's exit, Qt aborts the process ("QThread:
+        # Destroyed while thread is still running", exit code 134) over the error's own line (trial U)
+        runner.shutdown(SHUTDOWN_WAIT_MS)
+        raise
     FirstPaint(window)  # owned by the window (its parent); window.findChild finds it
     window.browser_empty.setText("Opening the catalogue…")
     window.browser_empty.setVisible(True)
