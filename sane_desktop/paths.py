@@ -215,3 +215,17 @@ def write_atomically(path: Path | str, write: Callable[[Path], bool]) -> bool:
         return False
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def why_not_written(path: Path | str) -> str:
+    """Why a file of the user's could not be written at ``path``, in words: its folder missing, a
+    file, or not writable, else "the folder cannot be written" (a full disk, a name the folder refuses).
+    Trial U typed a folder that did not exist and read "the folder cannot be written"."""
+    folder = Path(path).parent
+    if not folder.exists():
+        return f"the folder {folder} does not exist: choose a folder that is there"
+    if not folder.is_dir():
+        return f"{folder} is a file, not a folder"
+    if not os.access(folder, os.W_OK):
+        return f"the folder {folder} cannot be written (no permission)"
+    return "the folder cannot be written (is the disk full?)"

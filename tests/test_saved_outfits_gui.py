@@ -167,6 +167,16 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
             boxes[0].close()
             qtbot.waitUntil(lambda: not boxes[0].isVisible(), timeout=5000)
         assert not any(package.iterdir())
+        # a folder typed that is not there is said so (trial U read "the folder cannot be written")
+        for suffix in ("png", "pdf", "csv"):
+            controller.export(tmp_path / "nope" / f"look.{suffix}")
+            qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible()
+                                        for w in QApplication.topLevelWidgets()), timeout=60000)
+            boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+            assert len(boxes) == 1 and f"the folder {tmp_path / 'nope'} does not exist" in boxes[0].text(), \
+                boxes[0].text()
+            boxes[0].close()
+            qtbot.waitUntil(lambda: not boxes[0].isVisible(), timeout=5000)
     finally:
         client.shutdown()
 

@@ -1488,8 +1488,8 @@ class ExplanationView(QWidget):
             message_box(self, "Export explanation", str(error))
             return None
         if not saved:
-            message_box(self, "Export explanation", f"Could not save the explanation as {target}: the folder "
-                                                    "cannot be written, or the name is not a PNG file.")
+            message_box(self, "Export explanation", f"Could not save the explanation as {target}: "
+                                                    f"{paths.why_not_written(target)}.")
             return None
         self.export_folder = str(target.parent)
         self.exported.emit(str(target))

@@ -639,8 +639,8 @@ class SavedOutfitsController(QObject):
             if saved:
                 self._written(target)
             else:
-                message_box(self.parent_widget, "Export outfit", f"Could not save the outfit as {target}: the folder "
-                                                                 "cannot be written.")
+                message_box(self.parent_widget, "Export outfit",
+                            f"Could not save the outfit as {target}: {paths.why_not_written(target)}.")
 
         self.export_task = task = self.export_channel.start(
             write_sheet(sheet, loaded, list(missing.values()), target), "Preparing the outfit sheet…")

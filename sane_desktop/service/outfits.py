@@ -135,18 +135,11 @@ def write_outfit_csv(path: Path | str, outfit: Sequence[ItemInfo],
     that name whole). Raises InputError when the file cannot be written, or lies inside the installed
     package (one line)."""
     target = Path(path)
-    failure: list[OSError] = []
-
     def write(file: Path) -> bool:
-        try:
-            with file.open("w", newline="", encoding="utf-8-sig") as handle:
-                csv.writer(handle).writerows(outfit_csv_rows(outfit, results, alike))
-        except OSError as error:
-            failure.append(error)
-            return False
+        with file.open("w", newline="", encoding="utf-8-sig") as handle:
+            csv.writer(handle).writerows(outfit_csv_rows(outfit, results, alike))
         return True
 
     if not paths.write_atomically(target, write):
-        reason = (failure[0].strerror or str(failure[0])) if failure else "the folder cannot be written"
-        raise InputError(f"cannot write {target}: {reason}")
+        raise InputError(f"cannot write {target}: {paths.why_not_written(target)}")
     return target
