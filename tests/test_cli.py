@@ -80,3 +80,37 @@ def test_a_wrong_argument_is_one_error_line_and_exit_code_1(capsys) -> None:  # 
         assert err.count("\n") == 1 and err.startswith("error: sane-desktop") and "usage:" not in err, err
         said.append(err)
     assert "--method: invalid choice: 'bogus'" in said[0] and "sane-desktop explain --help" in said[0]
+
+
+def test_an_interrupt_says_what_it_left(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    """Trial U: Ctrl-C of ``index`` and ``train`` said only "error: interrupted", where the window says
+    what is kept and how to go on. ``index`` keeps the photos read so far; ``train`` says whether its
+    ``--out`` was written."""
+    from sane_desktop.cli import main
+    from sane_desktop.service import building
+
+    def interrupted(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    folder = tmp_path / "shop"
+    folder.mkdir()
+    home = ["--index-home", str(tmp_path / "home")]
+    monkeypatch.setattr(building, "index_folder", interrupted)
+    assert main([*home, "index", str(folder)]) == 130
+    assert capsys.readouterr().err.strip() == ("error: interrupted: the photos read so far are kept; run the same "
+                                               "index command again to go on from there")
+    monkeypatch.setattr(building, "train_model", interrupted)
+    out = tmp_path / "model.pt"
+    assert main([*home, "train", str(folder), "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip() == f"error: interrupted: nothing was written to {out}"
+    out.write_bytes(b"an earlier model")
+    assert main([*home, "train", str(folder), "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip().endswith("(the model there is as it was)")
+
+    def written(_root, target, *_args, **_kwargs):  # type: ignore[no-untyped-def]
+        Path(target).write_bytes(b"a new model, longer than the old")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(building, "train_model", written)
+    assert main([*home, "train", str(folder), "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip() == f"error: interrupted after {out} was written"

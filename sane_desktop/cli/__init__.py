@@ -209,6 +209,31 @@ def _local_paths(args: argparse.Namespace) -> None:
             setattr(args, dest, local_path(value))
 
 
+def _file_state(path: Any) -> tuple[int, int] | None:
+    """(size, mtime in ns) of ``path``, None when there is no such file."""
+    try:
+        found = os.stat(path)
+    except (OSError, TypeError, ValueError):
+        return None
+    return found.st_size, found.st_mtime_ns
+
+
+def interrupted_line(args: argparse.Namespace, out_before: tuple[int, int] | None) -> str:
+    """What Ctrl-C left, for the commands that write (trial U read a bare "interrupted" after ``index``
+    and ``train``, where the window says what is kept and how to go on). ``out_before``: the state of
+    ``--out`` when the command started (:func:`_file_state`), to say whether it was written."""
+    if args.command == "index":
+        return ("interrupted: the photos read so far are kept; run the same index command again to go on from "
+                "there")
+    out = getattr(args, "out", None)
+    if args.command in ("train", "adapt") and out is not None:
+        if _file_state(out) == out_before:  # a model is written whole, at the end: none, or the old one
+            return f"interrupted: nothing was written to {out}" + (" (the model there is as it was)"
+                                                                  if out_before is not None else "")
+        return f"interrupted after {out} was written"
+    return "interrupted"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -230,6 +255,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(error)
     logs.configure("cli", verbose=args.verbose)
     log.info("command %s", args.command)
+    out_before = _file_state(getattr(args, "out", None))
     try:
         result = handler(args)
     except SaneError as error:
@@ -238,7 +264,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exit_code(error)
     except KeyboardInterrupt:
         log.warning("command %s interrupted", args.command)
-        print("error: interrupted", file=sys.stderr)
+        print(f"error: {interrupted_line(args, out_before)}", file=sys.stderr)
         return 130
     except OSError as error:  # the file system said no (a folder that is a file, no space, no access)
         log.warning("command %s failed: %s", args.command, error)
