@@ -334,3 +334,55 @@ def test_a_long_outfit_name_is_elided_inside_the_sheets_margin(qapp) -> None:  #
     title = [image.pixelColor(x, y).lightness() for x in range(sheet.MARGIN, sheet.width // 2)
              for y in range(sheet.MARGIN, sheet.MARGIN + 36)]
     assert min(title) < 100  # the title is drawn
+
+
+def test_the_saved_outfit_brought_back_at_start_keeps_its_name(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial U: saved as "Tenue été", the outfit came back on screen after a restart, but its export was
+    headed "Unsaved outfit" (outfit.png) until it was opened again from the list. The link comes back
+    with it — only while that saved outfit holds those very items, under the name it has now."""
+    settings_file = tmp_path / "session.ini"
+
+    def session():  # type: ignore[no-untyped-def]
+        window, client = open_window(world, qtbot, settings_file=settings_file)
+        open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
+        return window, client
+
+    window, client = session()
+    try:
+        outfit = build_outfit(window, 2)
+        window.save_outfit_action.trigger()
+        dialog = window.saved_outfits.name_dialog
+        qtbot.waitUntil(dialog.isVisible, timeout=5000)
+        dialog.name_edit.setText("Tenue été")  # QTest types ASCII keys only
+        QTest.mouseClick(dialog.ok_button, LEFT)
+        qtbot.waitUntil(lambda: "Saved the outfit 'Tenue été'" in status(window), timeout=20000)
+        saved_pk = window.saved_outfits.saved_pk
+    finally:
+        client.shutdown()
+        window.close()
+    window, client = session()
+    try:
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
+        qtbot.waitUntil(lambda: window.saved_outfits.current_name() == "Tenue été", timeout=20000)
+        assert window.saved_outfits.default_export_name() == "outfit-tenue-été"
+    finally:
+        client.shutdown()
+        window.close()
+    client.owner.rename_saved_outfit(saved_pk, "Soirée")  # renamed meanwhile: the name it has now
+    window, client = session()
+    try:
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
+        qtbot.waitUntil(lambda: window.saved_outfits.current_name() == "Soirée", timeout=20000)
+    finally:
+        client.shutdown()
+        window.close()
+    # saved with other items since (replaced from another window): no link to a name it does not bear
+    client.owner.save_outfit("Soirée", list(reversed(outfit)), overwrite=True)
+    window, client = session()
+    try:
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
+        QTest.qWait(500)  # the restore's answer, had it linked one
+        assert window.saved_outfits.current_name() == ""
+    finally:
+        client.shutdown()
+        window.close()

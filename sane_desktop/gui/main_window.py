@@ -38,7 +38,8 @@ from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.results_view import KeyboardFocusSelects, ResultsView
-from sane_desktop.gui.outfit_memory import Entry, forget, remember, remember_target, remembered, remembered_target
+from sane_desktop.gui.outfit_memory import (Entry, forget, remember, remember_target, remembered, remembered_saved,
+                                            remembered_target)
 from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
@@ -55,7 +56,7 @@ from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.match_score import match_percent, share_points
 from sane_desktop.service.titles import counted
-from sane_desktop.service.values import IndexReport, OpenedCatalogue, best_compared
+from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalogue, best_compared
 
 SEARCH_DEBOUNCE_MS = 250
 EMPTY_OUTFIT_WORDS = "The outfit is empty: add items to it, then click a result to see why it matches."
@@ -1748,7 +1749,12 @@ class MainWindow(QMainWindow):
             self._remember_outfit = True
             return
 
-        def restore(service: CatalogueService, _state: object) -> tuple[list[ItemInfo], list[str], list[int]]:
+        # the saved outfit it was when the app closed (trial U's export said "Unsaved outfit" after a restart)
+        hint = remembered_saved(self.settings, self.catalogue) if self.catalogue is not None and not self.shared \
+            else None
+
+        def restore(service: CatalogueService, _state: object
+                    ) -> tuple[list[ItemInfo], list[str], list[int], LoadedOutfit | None]:
             from sane_desktop.errors import NotFound, SaneError
 
             found = {item.pk: item for item in service.item_infos([e for e in saved if isinstance(e, int)])}
@@ -1774,7 +1780,13 @@ class MainWindow(QMainWindow):
                     refused.append(f"An image from disk left the outfit: {window_message(error)}")
             if gone:
                 refused.append(f"{gone} item(s) of the last outfit are no longer in the catalogue: left out")
-            return items, refused, gone_keys
+            linked = None
+            if hint is not None:
+                try:  # renamed since: its name now; deleted: none
+                    linked = service.load_saved_outfit(hint)
+                except SaneError:
+                    linked = None
+            return items, refused, gone_keys, linked
 
         def failed(message: str) -> None:
             self._remember_outfit = True
@@ -1788,17 +1800,23 @@ class MainWindow(QMainWindow):
         """Which catalogue is open: its name, its database's uid and where it lives ("" locally)."""
         return None if self.catalogue is None else (self.catalogue.name, self.catalogue.uid, self.shared)
 
-    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int]], titles: dict[int, str],
+    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int]]
+                         | tuple[list[ItemInfo], list[str], list[int], LoadedOutfit | None], titles: dict[int, str],
                          opened: tuple[str, str, str] | None = None) -> None:
         if opened is not None and opened != self._open_identity():
             # restored for a catalogue no longer open: its item keys name other items in this one (a
             # test switching at once after opening a shared catalogue saw them land in demo's outfit)
             logger.info("an outfit restored for %s arrived after %s opened: dropped", opened, self._open_identity())
             return
-        items, refused, gone = restored
+        items, refused, gone = restored[:3]
+        linked = restored[3] if len(restored) > 3 else None
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})
         self.outfit_panel.add_items(items)  # remembered through its change, when any came back
+        pks = tuple(self.outfit_model.pks())
+        # the saved outfit it was, only while it holds these very items in this order (a hint, checked)
+        if linked is not None and not linked.missing and linked.item_pks == pks and not self.saved_outfits.name:
+            self.saved_outfits.link(linked.name, linked.pk, pks)
         if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
             remember(self.settings, self.catalogue, [])
         if gone:  # said as a search that finds them gone says it (_outfit_items_gone)

@@ -42,6 +42,26 @@ def forget(settings: Any, uid: str) -> None:
     if uid:
         settings.remove(f"outfit/{uid}")
         settings.remove(f"target/{uid}")
+        settings.remove(f"saved/{uid}")
+
+
+def remembered_saved(settings: Any, info: CatalogueInfo) -> int | None:
+    """The key of the saved outfit the outfit on screen was, when the app last closed (None: none). A
+    hint only: it is linked again only when that saved outfit holds the restored items, in order."""
+    value = settings.get(f"saved/{info.uid or info.name}")
+    try:
+        return int(str(value)) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def remember_saved(settings: Any, info: CatalogueInfo, pk: int | None) -> None:
+    """Keep (or, for None, drop) which saved outfit the outfit on screen is (trial U: after a restart
+    the outfit came back, but its export said "Unsaved outfit")."""
+    if pk is None:
+        settings.remove(f"saved/{info.uid or info.name}")
+    else:
+        settings.set(f"saved/{info.uid or info.name}", pk)
 
 
 def remembered_target(settings: Any, info: CatalogueInfo) -> str:

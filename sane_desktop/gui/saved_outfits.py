@@ -32,6 +32,7 @@ from sane_desktop import paths
 from sane_desktop.errors import Cancelled, InputError, SaneError
 from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
 from sane_desktop.gui.models import ItemListModel
+from sane_desktop.gui.outfit_memory import remember_saved
 from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.screen_fit import fit_window
 from sane_desktop.gui.settings import Settings
@@ -84,6 +85,8 @@ class OutfitWindow(Protocol):
     def tasks(self) -> TaskRunner[CatalogueService]: ...
     @property
     def catalogue(self) -> CatalogueInfo | None: ...
+    @property
+    def shared(self) -> str: ...  # where a shared catalogue lives ("" for a local one)
     @property
     def outfit_model(self) -> ItemListModel: ...
     @property
@@ -378,7 +381,7 @@ class SavedOutfitsController(QObject):
                                  if box.clickedButton() is yes else self._not_saved())
             self.confirm_box = box
             return
-        self.name, self.saved_pk, self._named_items = saved.name, saved.pk, tuple(pks)
+        self.link(saved.name, saved.pk, tuple(pks))
         verb = "Replaced" if saved.replaced else "Saved"
         note = (f" ({saved.left_out} image{'s' if saved.left_out != 1 else ''} from disk not saved)"
                 if saved.left_out else "")
@@ -486,7 +489,7 @@ class SavedOutfitsController(QObject):
         panel = self.window.outfit_panel
         panel.clear()
         panel.add_items(items)
-        self.name, self.saved_pk, self._named_items = loaded.name, loaded.pk, tuple(item.pk for item in items)
+        self.link(loaded.name, loaded.pk, tuple(item.pk for item in items))
         missing = loaded.missing + len(loaded.item_pks) - len(items)
         if missing:
             if items:
@@ -530,13 +533,22 @@ class SavedOutfitsController(QObject):
 
     def _deleted(self, pk: int) -> None:
         if pk == self.saved_pk:  # the outfit on screen is saved under no name any more (trial O's export
-            self.forget()  # was headed by a name renamed, then deleted)
+            self.link("", None, ())  # was headed by a name renamed, then deleted)
         self._status("Deleted the saved outfit")
         self.refresh()
 
     def forget(self) -> None:
-        """The outfit on screen is no saved one (another catalogue opened)."""
+        """The outfit on screen is no saved one (another catalogue opened: the one it was saved in
+        keeps its memory of it, for the next start)."""
         self.name, self.saved_pk, self._named_items = "", None, ()
+
+    def link(self, name: str, pk: int | None, item_pks: tuple[int, ...]) -> None:
+        """The outfit on screen (``item_pks``, in order) is the saved outfit ``pk`` called ``name``
+        (None: no saved one); remembered for the next start with the outfit itself."""
+        self.name, self.saved_pk, self._named_items = name, pk, item_pks
+        catalogue = self.window.catalogue
+        if catalogue is not None and not self.window.shared:
+            remember_saved(self.window.settings, catalogue, pk)
 
     def current_name(self) -> str:
         """The saved outfit's name while the outfit on screen is the one saved or opened under it, else ""
