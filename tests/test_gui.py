@@ -308,8 +308,22 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     monkeypatch.setattr(pipeline, "index_store", real)
     with qtbot.waitSignal(dialog.indexed, timeout=120000):  # again: it finishes
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
-    assert "Indexed 60 items" in dialog.phase.text()
+    assert "Indexed 60 items" in dialog.phase.text() and "read before" not in dialog.phase.text()
     assert cancelled_words("x", existed=False, kept=False) == "Cancelled: nothing was kept."
+    # again, nothing new: said, rather than 60 items "indexed" in a moment without a word (trial U)
+    with qtbot.waitSignal(dialog.indexed, timeout=120000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    assert "Indexed 60 items" in dialog.phase.text()
+    assert "(every photo was read before: nothing new to read)" in dialog.phase.text(), dialog.phase.text()
+    from sane_desktop.gui.index_dialog import read_words
+
+    # a run stopped half-way keeps its bar where it got to (trial U read 0 % after a cancel at half-way)
+    dialog.progress_bar.setRange(0, 100)
+    dialog.progress_bar.setValue(40)
+    dialog._ended()  # noqa: SLF001 - what a cancelled run's end calls
+    assert (dialog.progress_bar.maximum(), dialog.progress_bar.value()) == (100, 40)
+    assert read_words(58, 142) == " (58 photos read now, 142 read before: unchanged, or kept from a run stopped before its end)"
+    assert read_words(60, 0) == ""
     assert "delete" not in cancelled_words("x", existed=True, kept=True)  # a re-index cancelled: never "delete it"
 
 
