@@ -71,6 +71,13 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     aam = {role: np.load(where[role]) for role in ("query", "candidate")}
     assert all(m.shape == (112, 112) and m.dtype == np.float32 and np.ptp(m) > 0 for m in aam.values())
     assert Path(where["candidate_overlay"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # named by the pair, and every picture said in the text (trial U: hashes, and 2 of 8 files named)
+    written = sorted(path.name for path in (tmp_path / "maps").iterdir())
+    assert len(written) == 8 and all(name.startswith(f"{query}~{candidate}_") for name in written), written
+    code, out, _ = _run(capsys, [arg for arg in argv if arg != "--json"])
+    said = out.splitlines()[-1]
+    assert said.startswith(f"maps in {tmp_path / 'maps'} (each .png with its values as .npy): ")
+    assert sorted(said.split(": ", 1)[1].split(", ")) == sorted(name for name in written if name.endswith(".png"))
     # the second call is served from the cache with the same maps
     code, out, _ = _run(capsys, argv)
     again = json.loads(out)

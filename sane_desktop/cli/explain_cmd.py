@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -99,6 +100,12 @@ def _default_maps_dir(folder: Path) -> Path:
     return user_cache_dir() / "explain-maps" / hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
 
 
+def _file_word(item_id: str) -> str:
+    """An item id as part of a file name: letters, digits, ``.``, ``-`` kept (accents too), any other
+    run as ``-``, at most 40 characters."""
+    return re.sub(r"[^\w.-]+", "-", item_id).strip("-.")[:40] or "item"
+
+
 def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path | None) -> dict[str, Any]:
     """The JSON of one explanation, with its maps saved as .npy and PNG overlays."""
     import hashlib
@@ -114,9 +121,12 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise InputError(f"cannot write the maps to {out_dir} ({error.strerror}): pass --save-maps DIR") from error
-    stem = hashlib.sha256(json.dumps([result.model_hash, result.query.item_id, result.query.content_hash,
-                                      result.candidate.item_id, result.candidate.content_hash,
-                                      result.method]).encode()).hexdigest()[:24]
+    digest = hashlib.sha256(json.dumps([result.model_hash, result.query.item_id, result.query.content_hash,
+                                        result.candidate.item_id, result.candidate.content_hash,
+                                        result.method]).encode()).hexdigest()
+    # the pair's ids first, so a folder of several pairs reads by name (trial U saw only hashes); the
+    # digest's head keeps another model's, method's or photo's maps of that pair apart
+    stem = f"{_file_word(result.query.item_id)}~{_file_word(result.candidate.item_id)}_{digest[:10]}"
     pictures = {role: denormalise(catalogue.model.image(item).numpy(), prep.mean, prep.std)
                 for role, item in (("query", result.query), ("candidate", result.candidate))}
 
@@ -364,5 +374,12 @@ def render(result: dict[str, Any]) -> str:
                          f"match {entry['match']:.3f}  prior {entry['prior']:.3f}")
         if not result.get("selection_tuned", True):
             lines.append(UNTUNED_NOTE)
-    lines.append(f"maps: {result['maps']['query_overlay']}, {result['maps']['candidate_overlay']}")
+    maps = result["maps"]
+    pictures = [maps["query_overlay"], maps["candidate_overlay"]]
+    if isinstance(maps.get("attribute"), dict):
+        pictures += [maps["attribute"]["query_overlay"], maps["attribute"]["candidate_overlay"]]
+    # every picture written, each with its .npy values beside it (trial U found 2 of the 8 files named)
+    folder = Path(pictures[0]).parent
+    lines.append(f"maps in {folder} (each .png with its values as .npy): "
+                 + ", ".join(Path(picture).name for picture in pictures))
     return "\n".join(lines)
