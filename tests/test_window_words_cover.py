@@ -52,3 +52,11 @@ def test_model_hashes_are_left_out_of_the_windows_words() -> None:
     assert window_words("the model (0a1b2c3d4e5f) gives non-finite embeddings") == "the model gives non-finite embeddings"
     # an item's code in brackets is kept, even 12 digits long
     assert window_words("photo changed (item 081234567890)") == "photo changed (item 081234567890)"
+
+
+def test_a_sentence_on_several_photos_agrees_with_them() -> None:
+    """Trial T read "The photo of “exif orient6”, “falda midi” is no longer …" for two items."""
+    from sane_desktop.gui.text import photos_of
+
+    assert photos_of(["falda midi"]) == ("The photo of “falda midi”", False)
+    assert photos_of(["a", "b", "c"]) == ("The photos of “a”, “b” and “c”", True)

@@ -46,7 +46,7 @@ from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
 from sane_desktop.gui.text import (
-    ElidedLabel, escape, message_box, note_words, plain_label, set_plain, set_rich, window_message, window_words,
+    ElidedLabel, escape, message_box, note_words, photos_of, plain_label, set_plain, set_rich, window_message, window_words,
 )
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.shortcuts_dialog import ShortcutsDialog
@@ -1022,8 +1022,9 @@ class MainWindow(QMainWindow):
         # an earlier message ("Saved the explanation to …") would hide the progress of this one (a trial)
         self.statusBar().clearMessage()
         if partial_outfit and not drill_down:
-            titles = ", ".join(f"“{item.title or item.item_id}”" for item in self.outfit_model.items() if item.pk in changed)
-            self.statusBar().showMessage(f"The photo of {titles} changed since indexing: this explains the pair with "
+            subject, _plural = photos_of([item.title or item.item_id for item in self.outfit_model.items()
+                                          if item.pk in changed])
+            self.statusBar().showMessage(f"{subject} changed since indexing: this explains the pair with "
                                          "an unchanged outfit item; re-index for the whole outfit's reason.", 15000)
         self.results_model.set_explanation(candidate_pk, "pending")
         task = explain_tasks.explain(candidate_pk, outfit_pk, self.explanation.colour_map.currentText(),
@@ -1373,13 +1374,13 @@ class MainWindow(QMainWindow):
         gone = [titles.get(pk, "?") for pk, why in self._outfit_photos.items() if why != "replaced"]
         lines = []
         if replaced:
-            names = ", ".join(f"“{escape(t)}”" for t in replaced)
-            lines.append(f"The photo of {names} was replaced since the catalogue was indexed: these matches use "
-                         "the photo as indexed.")
+            subject, plural = photos_of([escape(t) for t in replaced])
+            lines.append(f"{subject} {'were' if plural else 'was'} replaced since the catalogue was indexed: these "
+                         f"matches use {'them' if plural else 'the photo'} as indexed.")
         if gone:
-            names = ", ".join(f"“{escape(t)}”" for t in gone)
-            lines.append(f"The photo of {names} is no longer in the catalogue folder: these matches use the photo "
-                         "as indexed.")
+            subject, plural = photos_of([escape(t) for t in gone])
+            lines.append(f"{subject} {'are' if plural else 'is'} no longer in the catalogue folder: these matches use "
+                         f"{'them' if plural else 'the photo'} as indexed.")
         return " ".join(lines) + " <a href='reindex'>Re-index now</a> to match the photos as they are."
 
     def explanation_title(self) -> str:

@@ -398,3 +398,11 @@ def note_words(note: str | None, way_out: WayOut | None) -> str:
     """An index run's note (its clauses joined by "; ") as the window says it, its way out last."""
     words = window_words(note or "")
     return f"{words}; {WINDOW_WAYS[way_out]}" if words and way_out is not None else words
+
+
+def photos_of(titles: list[str]) -> tuple[str, bool]:
+    """("The photo of “A”" or "The photos of “A” and “B”", whether it is plural), for a sentence whose
+    verb agrees (trial T read "The photo of “A”, “B” is no longer …"). ``titles`` as shown, unquoted."""
+    quoted = [f"“{title}”" for title in titles]
+    joined = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
+    return f"The photo{'s' if len(quoted) > 1 else ''} of {joined}", len(quoted) > 1
