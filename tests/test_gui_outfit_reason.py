@@ -77,6 +77,25 @@ def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ig
     assert lost_row.value_text() == "+0.20"
 
 
+def test_an_item_pulling_the_match_down_shows_points_not_percentages_past_100(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial T: a match barely above "unrelated" split as −276 % and 376 %. Once an item pulls the match
+    down, each row shows the points of the 0–100 match it adds or takes off, as the outfit's badges do,
+    adding up to the match less 50."""
+    from sane_desktop.gui.explanation_view import OutfitReasonView
+    from sane_desktop.service.match_score import match_percent
+
+    view = OutfitReasonView()
+    qtbot.addWidget(view)
+    reason = _reason([0.41, -0.30])  # percentages 373 % and −273 %
+    view.show_reason(reason, ())
+    texts = [row.value_text() for row in view.rows]
+    assert texts == ["+10 pts", "−7 pts"] and "%" not in "".join(texts)
+    assert 50 + sum(row.points for row in view.rows) == match_percent(reason.score, 2)
+    assert "takes 7 points off the 0–100 match" in view.rows[1].toolTip()
+    view.show_reason(_reason([0.7, 0.3]), ())  # no item pulling it down: percentages, as before
+    assert [row.value_text() for row in view.rows] == ["70 %", "30 %"]
+
+
 def test_the_sentence_names_the_outfit_item_that_has_the_attribute() -> None:
     # trial O: "through its circular knit fabric — 62 % of the match comes from Blue blouse", a woven
     # blouse (shows it 0.00); the knit was the bodysuit's (0.80), carrying 38 %

@@ -31,6 +31,7 @@ from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.text import ClickActivation, ElidedLabel, LinkLabel, message_box, plain_tooltip, set_plain
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
+from sane_desktop.service.match_score import share_points
 from sane_desktop.service.titles import attribute_words, match_sentence
 
 if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
@@ -588,13 +589,16 @@ class ShareRow(QWidget):
     clicked = Signal(int)
 
     def __init__(self, share: OutfitShare, percent: float | None, thumbnail: QImage,
-                 parent: QWidget | None = None, noun: str = "match") -> None:
-        """``noun``: what the share is of ("match", "likeness" for a look-alike result)."""
+                 parent: QWidget | None = None, noun: str = "match", points: int | None = None) -> None:
+        """``noun``: what the share is of ("match", "likeness" for a look-alike result); ``points``:
+        the points of the 0–100 match this item adds, shown instead of a percentage (when an item pulls
+        the match down, percentages of what is left run past 100: trial T read −276 % and 376 %)."""
         super().__init__(parent)
         self.outfit_pk, self.title, self.share, self.percent = share.outfit_pk, share.item.title, share.share, percent
+        self.points = points
         self.compared = share.compared
         if not share.compared:  # no part of the match, not a measured 0 %: no bar, and the words say so
-            self.percent = None
+            self.percent = self.points = None
         self.thumbnail = thumbnail
         self.selected = False
         self._thumb: QPixmap | None = None
@@ -603,6 +607,8 @@ class ShareRow(QWidget):
         ClickActivation(self).activated.connect(lambda: self.clicked.emit(self.outfit_pk))
         part = ("not compared: the model learnt no matches between these two categories, so this item adds "
                 f"nothing to the {noun}" if not share.compared else
+                f"{'adds' if self.points >= 0 else 'takes'} {abs(self.points)} points "
+                f"{'to' if self.points >= 0 else 'off'} the 0–100 {noun}" if self.points is not None else
                 f"{self.value_text()} of the {noun}" if percent is not None else
                 f"its part of the outfit score: {self.value_text()} ({'towards' if share.share > 0 else 'against'} a {noun})")
         self.setToolTip(plain_tooltip(f"{self.title}\n{part} — click to see the pair"))
@@ -614,7 +620,16 @@ class ShareRow(QWidget):
         for an item in a space the model never learnt."""
         if not self.compared:
             return "not compared"
+        if self.points is not None:
+            return f"{'−' if self.points < 0 else '+'}{abs(self.points)} pts"
         return percent_text(self.percent) if self.percent is not None else f"{self.share:+.2f}"
+
+    def bar_part(self) -> float | None:
+        """How much of its bar is filled, 0–1 (None: no bar): the percentage of 100, or the points of
+        the 50 an outfit adds to "unrelated" at most."""
+        if self.points is not None:
+            return min(1.0, abs(self.points) / 50)
+        return None if self.percent is None else max(0.0, min(1.0, abs(self.percent) / 100))
 
     def set_selected(self, selected: bool) -> None:
         if selected != self.selected:
@@ -635,7 +650,7 @@ class ShareRow(QWidget):
         value_w = max(metrics.horizontalAdvance("−100 %"), metrics.horizontalAdvance(self.value_text()))
         left = 4 + SHARE_THUMB + 8
         right = self.width() - 6
-        bar_w = 0 if self.percent is None else max(36, min(120, round(self.width() * 0.25)))
+        bar_w = 0 if self.bar_part() is None else max(36, min(120, round(self.width() * 0.25)))
         value_left = right - value_w
         bar_left = value_left - 6 - bar_w
         title_w = max(0, round(bar_left - 8 - left))
@@ -679,14 +694,14 @@ class ShareRow(QWidget):
         painter.setPen(text)
         middle = int(Qt.AlignmentFlag.AlignVCenter)
         painter.drawText(place.title, middle | int(Qt.AlignmentFlag.AlignLeft), self.shown_title())
-        if place.bar.width() > 0 and self.percent is not None:
+        part = self.bar_part()
+        if place.bar.width() > 0 and part is not None:
             track = QRectF(place.bar.left(), place.bar.center().y() - 4, place.bar.width(), 8)
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(QColor(128, 128, 128, 70))
             painter.drawRoundedRect(track, 3, 3)
-            part = max(0.0, min(1.0, abs(self.percent) / 100))
             if part > 0:
-                painter.setBrush(error_colour(palette) if self.percent < 0 else palette.color(QPalette.ColorRole.Highlight))
+                painter.setBrush(error_colour(palette) if self.share < 0 else palette.color(QPalette.ColorRole.Highlight))
                 painter.drawRoundedRect(QRectF(track.left(), track.top(), max(3.0, track.width() * part), 8), 3, 3)
         painter.setPen(error_colour(palette) if self.share < 0 else text)
         painter.drawText(place.value, middle | int(Qt.AlignmentFlag.AlignRight), self.value_text())
@@ -736,11 +751,15 @@ class OutfitReasonView(QWidget):
             self._rows.removeWidget(row)
             row.deleteLater()
         percentages = reason.percentages()
+        points: dict[int, int] = {}
+        if percentages is not None and any(p < 0 for p in percentages):  # shares of what is left run past 100 %
+            compared = [j for j, share in enumerate(reason.shares) if share.compared]
+            points = dict(zip(compared, share_points([reason.shares[j].share for j in compared])))
         self.rows = []
         for j, share in enumerate(reason.shares):
             thumbnail = rgb_image(thumbnails[j]) if j < len(thumbnails) else QImage()
             row = ShareRow(share, percentages[j] if percentages is not None else None, thumbnail,
-                           noun="likeness" if alike else "match")
+                           noun="likeness" if alike else "match", points=points.get(j))
             row.clicked.connect(self.item_clicked)
             self._rows.addWidget(row)
             self.rows.append(row)
