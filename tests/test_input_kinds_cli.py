@@ -150,7 +150,7 @@ def test_a_full_disk_while_indexing_is_one_line_that_names_the_folder(shop, worl
     assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0"]) == 5
     line = one_line(capsys)
     folder = paths.catalogue_dir("shop")
-    assert line == (f"error: the disk holding the catalogue folder {folder} is full (No space left on device): "
+    assert line == (f"error: the disk holding the catalogue's index folder {folder} is full (No space left on device): "
                     "free some space, then try again; the catalogue is as it was"), line
     monkeypatch.setattr(Path, "write_text", real_write)
     assert main(["query", "shop", "--outfit", shop["ids"][0], "-k", "3", "--json"]) == 0

@@ -114,21 +114,22 @@ def command_line(argv: Sequence[str] | None = None) -> str:
 
 
 def folder_write_error(folder: Path, error: OSError, existed: bool) -> str:
-    """One line for a catalogue folder that cannot be written, by what the system said (``existed``:
+    """One line for a catalogue's index folder that cannot be written, by what the system said (``existed``:
     an index is there to be searched). A trial's index home that was a file read "it is read-only
-    here", and a full disk gave Python's bare "No space left on device"."""
+    here", and a full disk gave Python's bare "No space left on device". "Index folder", not "catalogue
+    folder": that is the photos' folder everywhere else (trial T)."""
     usable = "it can be searched and explained, not indexed" if existed else "nothing can be indexed there"
     if error.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
         blocker = next((str(part) for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), "")
-        return (f"cannot make the catalogue folder {folder}: {blocker or 'part of that path'} is a file, not a "
+        return (f"cannot make the catalogue's index folder {folder}: {blocker or 'part of that path'} is a file, not a "
                 "folder (choose another index home)")
     if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
-        return (f"the disk holding the catalogue folder {folder} is full ({error.strerror}): free some space, "
+        return (f"the disk holding the catalogue's index folder {folder} is full ({error.strerror}): free some space, "
                 "then try again; " + ("the catalogue is as it was" if existed else "nothing was indexed"))
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # an index there can be searched, not rebuilt
-        return (f"cannot write the catalogue folder {folder} ({error.strerror}): it is read-only here; {usable}"
+        return (f"cannot write the catalogue's index folder {folder} ({error.strerror}): it is read-only here; {usable}"
                 + ("" if existed else " (choose another index home)"))
-    return f"cannot write the catalogue folder {folder} ({error.strerror or error}); {usable}"
+    return f"cannot write the catalogue's index folder {folder} ({error.strerror or error}); {usable}"
 
 
 @contextmanager
@@ -160,7 +161,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
         folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait)
     except Timeout:
-        raise StoreError(f"catalogue folder {folder} is busy: {holder(folder)} is writing it; "
+        raise StoreError(f"the catalogue's index folder {folder} is busy: {holder(folder)} is writing it; "
                          "wait for it to finish (or stop it) and try again") from None
     except OSError as error:
         raise StoreError(folder_write_error(folder, error, existed)) from None
