@@ -16,6 +16,7 @@ areas drove the match; a kind it does not know gets a generic sentence.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Sequence
 
 # words that make a title a file or product code rather than a name (camera files, references)
@@ -71,7 +72,13 @@ def looks_like_code(title: str, item_id: str = "") -> bool:
     if item_id and _normal(title) == _normal(item_id) and any(ch.isdigit() for ch in title):
         return True
     words = [word.casefold() for word in re.findall(r"[^\W\d_]+", title)]
-    return not any(len(word) >= 3 and word not in CODE_WORDS for word in words)
+    return not any((len(word) >= 3 or _wide(word)) and word not in CODE_WORDS for word in words)
+
+
+def _wide(word: str) -> bool:
+    """A word in a wide script (Chinese, Japanese, Korean), where one or two characters are a word
+    ("上衣 红色", a top in red: trial T's was read as a code and titled with its folder's name)."""
+    return any(unicodedata.east_asian_width(char) in ("W", "F") for char in word)
 
 
 def category_label(category: str) -> str:
