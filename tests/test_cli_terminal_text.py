@@ -170,3 +170,20 @@ def test_an_interrupt_while_a_finished_command_prints_keeps_its_success(tmp_path
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, env=env,
                           preexec_fn=interruptible)
     assert done.returncode == 0 and "KeyboardInterrupt" not in done.stderr, done.stderr[-2000:]
+
+
+def test_items_columns_line_up_under_wide_and_decomposed_names() -> None:
+    """Trial T: ``items`` columns slid under CJK names, emoji and a Mac's decomposed "é" (each
+    character counted as one column). Columns are counted as a terminal shows them."""
+    import unicodedata
+
+    from sane_desktop.cli import display_width
+    from sane_desktop.cli.items_cmd import render
+
+    ids = ["上衣/红色", "tops/🎉 party", unicodedata.normalize("NFD", "faldas/café"), "plain/id"]
+    result = {"catalogue": "c", "category": None, "search": "", "more": False,
+              "items": [{"item_id": item_id, "category": "Tops", "title": "Title"} for item_id in ids]}
+    lines = render(result).splitlines()
+    starts = {display_width(line[: line.index("Title")]) for line in lines}
+    assert len(starts) == 1, lines
+    assert display_width("上衣") == 4 and display_width(unicodedata.normalize("NFD", "é")) == 1

@@ -19,6 +19,7 @@ import logging
 import os
 import shlex
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
@@ -92,6 +93,19 @@ def printable(text: str) -> str:
     an escape) written as its escape, so a row stays one line (a trial's ``new⏎line.jpg`` split its
     row in two); ``--json`` keeps the text as it is."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def display_width(text: str) -> int:
+    """The columns ``text`` takes in a terminal: a combining mark none (a Mac's decomposed "é" is two
+    code points, one column), a wide character (Chinese, Japanese, Korean, most emoji) two."""
+    return sum(0 if unicodedata.combining(char) else 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+               for char in text)
+
+
+def padded(text: str, width: int) -> str:
+    """``text`` left-aligned in ``width`` terminal columns (:func:`display_width`; trial T's ``items``
+    columns slid under CJK names and emoji, each counted as one column)."""
+    return text + " " * max(0, width - display_width(text))
 
 
 def terminal_text(text: str) -> str:

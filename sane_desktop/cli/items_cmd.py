@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import MAX_LISTED, CliError, add_json_flag, path_arg, printable, say_metadata_changed
+from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, padded, path_arg, printable,
+                              say_metadata_changed)
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
 
@@ -74,13 +75,14 @@ def render(result: dict[str, Any]) -> str:
         asked = " and ".join(part for part in (f"category {result['category']!r}" if result["category"] else "",
                                                f"the words {result['search']!r}" if result["search"] else "") if part)
         return f"No items in {result['catalogue']!r}" + (f" match {asked}." if asked else ".")
-    width = min(max(len(printable(item["item_id"])) for item in items), 40)
-    kind = min(max(len(printable(item["category"])) for item in items), 24)  # "uncategorised" is 13
+    width = min(max(display_width(printable(item["item_id"])) for item in items), 40)
+    kind = min(max(display_width(printable(item["category"])) for item in items), 24)  # "uncategorised" is 13
     lines = []
     for item in items:
         title = printable(" ".join(str(item["title"]).split()))  # the catalogue's text: one line
         title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
-        lines.append(f"{printable(item['item_id']):<{width}}  {printable(item['category']):<{kind}}  {title}".rstrip())
+        lines.append(f"{padded(printable(item['item_id']), width)}  {padded(printable(item['category']), kind)}  "
+                     f"{title}".rstrip())
     if result["more"]:
         lines.append("… and more: -n N lists more, --category or --search narrows it down")
     return "\n".join(lines)

@@ -7,8 +7,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, folder_gone_note, path_arg, printable, say,
-                              say_metadata_changed)
+from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
+                              printable, say, say_metadata_changed)
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 from sane_desktop.service.values import best_compared
 
@@ -200,7 +200,7 @@ def render(result: dict[str, Any]) -> str:
                      f"{'its' if one else 'their'} share of each score is how alike the items look")
     # the ids' column as wide as the longest listed (a trial's "Jewellery/blue ellipse Nr 5 é" pushed
     # its score out of line), within bounds
-    id_width = min(max([20, *(len(printable(row["item_id"])) for ranked in result["results"].values()
+    id_width = min(max([20, *(display_width(printable(row["item_id"])) for ranked in result["results"].values()
                               for row in ranked)]), 48)
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
@@ -220,6 +220,6 @@ def render(result: dict[str, Any]) -> str:
             why = "" if result.get("mode") == "similar" or driver is None else f"  (most from {printable(driver)})"
             title = printable(" ".join(str(row.get("title") or "").split()))  # the catalogue's text: one line
             title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
-            lines.append(f"  {rank:3d}. {printable(row['item_id']):<{id_width}} {row['score']:+.4f}  "
-                         f"{title:<{TITLE_WIDTH}}{why}".rstrip())
+            lines.append(f"  {rank:3d}. {padded(printable(row['item_id']), id_width)} {row['score']:+.4f}  "
+                         f"{padded(title, TITLE_WIDTH)}{why}".rstrip())
     return "\n".join(lines)
