@@ -735,8 +735,9 @@ def test_a_remembered_catalogue_that_no_longer_opens_is_said_at_start(managed, w
     window.settings.set("catalogue", "other")  # the one open when the app was last closed
     window.refresh_catalogues()
     qtbot.waitUntil(lambda: "is not among the catalogues" in window.statusBar().currentMessage(), timeout=30000)
-    assert window.statusBar().currentMessage() == ("“other” is not among the catalogues that open any more (File → "
-                                                   "Manage catalogues says why): “shop” is open instead.")
+    assert window.statusBar().currentMessage() == ("“other” is not among the catalogues that open any more: deleted, "
+                                                   "or its database cannot be read (File → Manage catalogues… lists "
+                                                   "a damaged one): “shop” is open instead.")
     manager.refresh()
     qtbot.waitUntil(lambda: cell(manager, "other", 1) == "damaged", timeout=30000)
     manager.table.selectRow(next(row for row in range(manager.table.rowCount())

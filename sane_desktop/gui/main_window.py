@@ -1609,8 +1609,10 @@ class MainWindow(QMainWindow):
         names = [c.name for c in catalogues]
         name = wanted if wanted in names else names[0]
         if wanted and wanted not in names:  # a trial's deleted database: another catalogue opened unsaid
-            self.statusBar().showMessage(f"“{wanted}” is not among the catalogues that open any more (File → Manage "
-                                         f"catalogues says why): “{name}” is open instead.", 20000)
+            # deleted (Manage catalogues has nothing to say of it: trial U), or damaged (it lists it)
+            self.statusBar().showMessage(f"“{wanted}” is not among the catalogues that open any more: deleted, or its "
+                                         "database cannot be read (File → Manage catalogues… lists a damaged one): "
+                                         f"“{name}” is open instead.", 20000)
         self.catalogue_switcher.setCurrentIndex(names.index(name))
         if self._reopen_after_listing or self.catalogue is None or self.catalogue.name != name:
             self.open_catalogue(name)
