@@ -207,3 +207,29 @@ def test_a_window_that_cannot_be_made_stops_its_worker_first(qtbot, monkeypatch,
     with pytest.raises(RuntimeError, match="could not be made"):
         startup.create_window(settings=settings, make_service=lambda: None)  # type: ignore[arg-type, return-value]
     assert len(made) == 1 and not made[0]._thread.isRunning()  # noqa: SLF001 - the thread Qt would abort over
+
+
+def test_a_settings_file_that_is_no_text_is_set_aside_and_said(world, qtbot, make_window, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Trial U: 3 kB of random bytes in settings.ini were read as nothing and written over, without a
+    word. The file is kept beside it as ``settings.ini.unreadable`` and the window says so at start."""
+    from sane_desktop.gui.settings import SETTINGS_FILE
+    from sane_desktop.gui.startup import create_window
+    from sane_desktop.service import CatalogueService
+
+    monkeypatch.setenv("SANE_CONFIG_HOME", str(tmp_path / "config"))
+    garbage = bytes(range(256)) * 12
+    (tmp_path / "config").mkdir()
+    (tmp_path / "config" / SETTINGS_FILE).write_bytes(garbage)
+    settings = Settings()
+    aside = tmp_path / "config" / f"{SETTINGS_FILE}.unreadable"
+    assert settings.problem == ("The remembered settings could not be read: the window starts with its defaults "
+                                f"(the file is kept as {aside})")
+    assert aside.read_bytes() == garbage
+    window, client = create_window(CatalogueService(world["index"], model=world["model"]), settings,
+                                   cache_dir=tmp_path / "thumbs")
+    make_window.clients.append(client)
+    qtbot.addWidget(window)
+    assert window.statusBar().currentMessage() == settings.problem
+    settings.set("theme", "dark")
+    settings.sync()
+    assert Settings().problem == ""  # the new file reads

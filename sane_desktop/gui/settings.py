@@ -33,8 +33,32 @@ def default_settings_file() -> Path:
     return paths.user_config_dir() / SETTINGS_FILE
 
 
+def set_aside_unreadable(path: Path) -> str:
+    """Move a settings file that is no text (NUL bytes, not UTF-8: overwritten, or another program's
+    file) to ``<name>.unreadable`` beside it and say so in one line; "" when it reads (or is absent).
+    QSettings read trial U's 3 kB of random bytes as nothing, without a word, and wrote over them."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return ""
+    try:
+        data.decode("utf-8")
+        if b"\x00" not in data:
+            return ""
+    except UnicodeDecodeError:
+        pass
+    aside = path.with_name(path.name + ".unreadable")
+    try:
+        path.replace(aside)
+    except OSError as error:
+        return f"The remembered settings ({path}) could not be read, nor set aside ({error.strerror}): defaults are used"
+    return f"The remembered settings could not be read: the window starts with its defaults (the file is kept as {aside})"
+
+
 class Settings:
     def __init__(self, settings: QSettings | None = None) -> None:
+        # what was wrong with the remembered settings, for the window to say at start ("" when nothing)
+        self.problem = "" if settings is not None else set_aside_unreadable(default_settings_file())
         self.qsettings = settings or QSettings(str(default_settings_file()), QSettings.Format.IniFormat)
 
     def get(self, key: str) -> Any:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import logging
 import os
 import sys
 import threading
@@ -234,6 +235,9 @@ def create_window(service: CatalogueService | None = None, settings: Settings | 
         runner.shutdown(SHUTDOWN_WAIT_MS)
         raise
     FirstPaint(window)  # owned by the window (its parent); window.findChild finds it
+    if settings.problem:  # said, not silently reset (trial U)
+        logging.getLogger(__name__).warning("%s", settings.problem)
+        window.statusBar().showMessage(settings.problem, 30000)
     window.browser_empty.setText("Opening the catalogue…")
     window.browser_empty.setVisible(True)
     schedule_model_loading(window, runner)
