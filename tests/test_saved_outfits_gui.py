@@ -154,6 +154,13 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         outfit_items = window.outfit_model.items()
         assert [row[3] for row in rows if row[0] == "outfit"] == [item.item_id for item in outfit_items]
         assert sum(row[0] == "result" for row in rows) == window.results_model.rowCount()
+        # the categories in the order the window's list meets them (trial U: the outfit's own came 2nd and 3rd)
+        def first_seen(categories):  # type: ignore[no-untyped-def]
+            return list(dict.fromkeys(categories))
+
+        shown = first_seen(window.results_model.row(r).item.category for r in range(window.results_model.rowCount()))
+        assert first_seen(row[1] for row in rows if row[0] == "result") == shown
+        assert window._in_outfit and shown[-1] in window._in_outfit  # noqa: SLF001 - the outfit's own listed last
         # an installed app's package stays as shipped: each kind of export there is refused in a box
         from sane_desktop import paths
 
@@ -386,3 +393,21 @@ def test_the_saved_outfit_brought_back_at_start_keeps_its_name(world, qtbot, tmp
     finally:
         client.shutdown()
         window.close()
+
+
+def test_the_sheet_lists_categories_as_the_window_meets_them() -> None:
+    """Trial U: the outfit's own categories (bottoms, hats) came 2nd and 3rd on the sheet, ranked by
+    their raw scores, where the window lists them after the categories the outfit lacks."""
+    from sane_desktop.gui.saved_outfits import grouped_in_window_order
+    from sane_desktop.service.match_score import in_window_order
+    from sane_desktop.service.values import ItemInfo, SearchResult
+
+    def result(pk: int, category: str, parts: dict[int, float]) -> SearchResult:
+        item = ItemInfo(pk, f"i{pk}", category, f"Item {pk}", Path(f"/nowhere/{pk}.png"), "")
+        return SearchResult(item, sum(parts.values()), parts)
+
+    results = [result(1, "hats", {10: 0.9, 11: 0.8}), result(2, "bags", {10: 0.6, 11: 0.6}),
+               result(3, "dresses", {10: 0.5, 11: 0.4}), result(4, "bags", {10: 0.7, 11: 0.6})]
+    grouped = grouped_in_window_order(results, alike={"dresses"}, own={"hats"})
+    assert [category for category, _ranked in in_window_order(grouped, {"dresses"})] == ["bags", "hats", "dresses"]
+    assert [r.item.pk for r in grouped["bags"]] == [4, 2]

@@ -328,6 +328,7 @@ class MainWindow(QMainWindow):
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
+        self._in_outfit: frozenset[str] = frozenset()  # shown categories the outfit has: listed after the others
         self._points_said = ""  # the status bar's last note on the outfit's badges (:meth:`_say_points`)
         self._hovered: int | None = None  # the result under the pointer (its badges are on the outfit)
         self._last_explained: int | None = None
@@ -1885,6 +1886,9 @@ class MainWindow(QMainWindow):
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
         self._index_stamp = index_stamp
         self._look_alike = look_alike
+        # as the list ranks them: alone, the outfit's own categories are listed as any (ItemListModel.set_results)
+        self._in_outfit = in_outfit if any(r.item.category not in in_outfit for r in self._results.values()) \
+            else frozenset()
         self.results.set_results(results, filtered=self._results_filter() is not None, look_alike=look_alike,
                                  in_outfit=in_outfit)
         self._note_results()

@@ -15,7 +15,7 @@ with progress). The CSV is written by the service (:func:`sane_desktop.service.o
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -103,6 +103,8 @@ class OutfitWindow(Protocol):
     def _last_explained(self) -> int | None: ...  # the result whose explanation is on screen
     @property
     def _look_alike(self) -> frozenset[str]: ...  # result categories ranked by looks alone
+    @property
+    def _in_outfit(self) -> frozenset[str]: ...  # result categories the outfit has (listed after the others)
 
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
     def _report_error(self, message: str) -> None: ...
@@ -590,11 +592,11 @@ class SavedOutfitsController(QObject):
         return None
 
     def _grouped_results(self) -> dict[str, list[SearchResult]]:
-        """The window's results per target category (each result is of its target's category), best first."""
-        grouped: dict[str, list[SearchResult]] = {}
-        for result in sorted(self.window._results.values(), key=lambda r: -r.score):
-            grouped.setdefault(result.item.category, []).append(result)
-        return grouped
+        """The window's results per target category (each result is of its target's category), best
+        first, the categories in the order the window's list meets them: by their best match, those the
+        outfit lacks before its own, look-alikes last (trial U's sheet put the outfit's own categories
+        2nd and 3rd, where the window listed them after the others; ItemListModel.set_results)."""
+        return grouped_in_window_order(self.window._results.values(), self.window._look_alike, self.window._in_outfit)
 
     def _explanation_lines(self) -> list[str]:
         view = self.window.explanation
@@ -666,6 +668,18 @@ class SavedOutfitsController(QObject):
         self._status(f"Saved the outfit to {target}")
         self.exported.emit(str(target))
         return target
+
+
+def grouped_in_window_order(results: Iterable[SearchResult], alike: Collection[str] = (),
+                            own: Collection[str] = ()) -> dict[str, list[SearchResult]]:
+    """``results`` per category, each best first by its 0–100 match, the categories in the order the
+    window's list meets them (:meth:`ItemListModel.set_results`'s ranking): by their best match, the
+    outfit's ``own`` categories after the others, those ranked by looks alone (``alike``) last."""
+    grouped: dict[str, list[SearchResult]] = {}
+    for result in sorted(results, key=lambda r: (r.item.category in alike, r.item.category in own,
+                                                 -r.score / r.compared(), r.item.pk)):
+        grouped.setdefault(result.item.category, []).append(result)
+    return grouped
 
 
 def photo_pixels(path: Path | str, max_side: int, content_hash: str = "") -> np.ndarray:
