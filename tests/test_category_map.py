@@ -47,6 +47,14 @@ def test_resolve_takes_the_users_choices_and_checks_them() -> None:
     assert target_of("Tops", MODEL, {"Tops": "bottoms"}) == "bottoms"
     assert target_of("Tops", MODEL, {"Tops": "not-a-model-category"}) == "tops"  # a stale map never raises
     assert target_of("Jewellery", MODEL) == GENERAL
+    # a category written otherwise than the catalogue spells it (case, spaces, a Mac's decomposed "é"):
+    # it is that one when exactly one category is (trial T's "Bolsos =bags" had to match the folder)
+    import unicodedata
+
+    spelled = resolve(["Tops", "Faldas café"], MODEL, {"tops ": "bottoms", unicodedata.normalize("NFD", "faldas CAFÉ"): "general"})
+    assert spelled == {"Tops": Mapped("bottoms", USER), "Faldas café": Mapped(GENERAL, USER)}
+    with pytest.raises(InputError, match="'tops', which the catalogue does not have"):  # two are: which one?
+        resolve(["Tops", "TOPS"], MODEL, {"tops": "bottoms"})
 
 
 def test_parse_category_map_inline_and_json(tmp_path: Path) -> None:
