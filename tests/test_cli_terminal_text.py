@@ -109,6 +109,9 @@ def test_a_name_a_mac_wrote_is_found_as_a_keyboard_types_it(tmp_path: Path, caps
     assert main([*home, "items", "closet", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)["items"]
     assert {row["category"] for row in rows if row["item_id"] == stored} == {"Faldas café"}
+    # the category written otherwise (case, spaces, decomposed): the one category it is
+    assert main([*home, "items", "closet", "--category", unicodedata.normalize("NFD", " faldas CAFÉ"), "--json"]) == 0
+    assert [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]] == [stored]
 
 
 def test_an_empty_list_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sane_desktop.catalogue.types import value_key
 from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, padded, path_arg, printable,
                               say_metadata_changed)
 
@@ -47,7 +48,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         known = catalogue.items.categories()
         category = args.category
         if category and category not in known:  # 'tops' for 'Tops': one spelling, not a typo
-            same = [name for name in known if name.casefold() == category.casefold()]
+            same = [name for name in known if value_key(name) == value_key(category)]  # case, spaces, Unicode form
             category = same[0] if len(same) == 1 else category
         if category and category not in known:
             raise CliError(f"no category {category!r}; the catalogue's are: {', '.join(known)}")
