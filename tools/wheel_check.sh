@@ -30,6 +30,10 @@ cd "$work/cwd"  # an empty folder: the checkout must not be on the import path
 "$work/venv/bin/python" -c "import sane_desktop" || fail "the installed package does not import"
 site="$("$work/venv/bin/python" -c 'import sane_desktop, pathlib; print(pathlib.Path(sane_desktop.__file__).parent)')"
 case "$site" in "$work"/venv/*) ;; *) fail "imported sane_desktop from $site, not from the fresh venv";; esac
+# one version: what pip installed is what the app says (pyproject reads sane_desktop.__version__)
+said="$("$work/venv/bin/sane-desktop" --version)"
+installed="$("$work/venv/bin/python" -c 'import importlib.metadata as m; print(m.version("sane-desktop"))')"
+[ "$said" = "sane-desktop $installed" ] || fail "the app says '$said', pip installed $installed"
 
 listing() { (cd "$1" && find . -newer "$work/stamp" -print | sort); }
 touch "$work/stamp"; sleep 1
