@@ -229,3 +229,33 @@ def why_not_written(path: Path | str) -> str:
     if not os.access(folder, os.W_OK):
         return f"the folder {folder} cannot be written (no permission)"
     return "the folder cannot be written (is the disk full?)"
+
+
+def check_writable_folder(folder: Path | str, what: str, *, make: bool = False) -> Path:
+    """``folder`` as one a file can be written into, checked before any work (trial V trained a model,
+    then lost it to a read-only folder named by a hidden temporary file). ``what`` starts each message
+    ("--out /x/m.pt"); ``make``: a missing folder is made (with its parents), as ``--save-maps`` does.
+
+    Raises:
+        InputError: a file where the folder should be, a folder missing (``make`` False) or one that
+            cannot be made or written (read-only, no permission), in one line naming ``folder``.
+    """
+    from sane_desktop.errors import InputError
+
+    target = Path(folder)
+    blocker = next((part for part in (target, *target.parents) if part.exists() and not part.is_dir()), None)
+    if blocker is not None:
+        raise InputError(f"{what}: {blocker} is a file, not a folder")
+    if not target.is_dir():
+        if not make:
+            raise InputError(f"{what}: its folder {target} does not exist")
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise InputError(f"{what}: cannot make the folder {target} ({error.strerror or error})") from None
+    try:
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".sane-write-check-"):
+            pass
+    except OSError as error:
+        raise InputError(f"{what}: cannot write into {target} ({error.strerror or error})") from None
+    return target

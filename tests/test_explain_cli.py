@@ -78,6 +78,12 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     said = out.splitlines()[-1]
     assert said.startswith(f"maps in {tmp_path / 'maps'} (each .png with its values as .npy): ")
     assert sorted(said.split(": ", 1)[1].split(", ")) == sorted(name for name in written if name.endswith(".png"))
+    # into a file: said before the maps are computed, as what it is (trial V read the raw "File exists"
+    # and "pass --save-maps DIR", the option just passed)
+    blocker = tmp_path / "v_file"
+    blocker.write_text("a file")
+    code, _, err = _run(capsys, [*argv[:-1], str(blocker)])
+    assert code != 0 and err.strip() == f"error: --save-maps {blocker}: {blocker} is a file, not a folder"
     # the second call is served from the cache with the same maps
     code, out, _ = _run(capsys, argv)
     again = json.loads(out)

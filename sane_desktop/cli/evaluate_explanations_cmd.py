@@ -101,6 +101,14 @@ def _evaluated(args: argparse.Namespace, evaluate: Callable[[Any], Any], **extra
     was run (catalogue, model, seed, seconds) to its figures."""
     from sane_desktop.progress import TqdmProgress
 
+    if args.save_selection:  # before the evaluation: a RISE run takes hours, and was lost to it (trial V)
+        from sane_desktop.paths import check_outside_package, check_writable_folder
+
+        target = check_outside_package(args.save_selection, "--save-selection")
+        if target.is_dir():
+            raise CliError(f"--save-selection {target} is a folder: give the file to write (e.g. "
+                           f"{target / 'model.selection.json'})")
+        check_writable_folder(target.parent, f"--save-selection {target}")
     progress = TqdmProgress()
     start = time.perf_counter()
     try:

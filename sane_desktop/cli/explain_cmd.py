@@ -113,14 +113,14 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     import numpy as np
 
     from sane_desktop.explain.overlay import blend, denormalise, save_png
-    from sane_desktop.paths import check_outside_package, write_atomically
+    from sane_desktop.paths import check_outside_package, check_writable_folder, write_atomically
 
     prep = catalogue.model.bundle().preprocessing
     out_dir = check_outside_package(save_dir or _default_maps_dir(catalogue.folder), "--save-maps")
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise InputError(f"cannot write the maps to {out_dir} ({error.strerror}): pass --save-maps DIR") from error
+        check_writable_folder(out_dir, f"--save-maps {out_dir}" if save_dir else "the maps' folder", make=True)
+    except InputError as error:
+        raise InputError(f"{error}" + ("" if save_dir else ": give one with --save-maps DIR")) from None
     digest = hashlib.sha256(json.dumps([result.model_hash, result.query.item_id, result.query.content_hash,
                                         result.candidate.item_id, result.candidate.content_hash,
                                         result.method]).encode()).hexdigest()
@@ -188,6 +188,11 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     pairs = _read_pairs(args.pairs) if args.pairs is not None else [(args.query, args.candidate)]
     if all(isinstance(pair, str) for pair in pairs):
         raise CliError(f"{args.pairs}: no entry is a pair ({pairs[0]})")
+    if args.save_maps is not None:  # before the maps are computed: a RISE run takes minutes (trial V)
+        from sane_desktop.paths import check_outside_package, check_writable_folder
+
+        check_writable_folder(check_outside_package(args.save_maps, "--save-maps"), f"--save-maps {args.save_maps}",
+                              make=True)
     catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection, db_url=args.db,
                                                    index_dir=args.index_dir)
     try:

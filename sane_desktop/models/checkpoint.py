@@ -145,7 +145,7 @@ def _state(module: torch.nn.Module, half: bool, skip_prefix: str | None = None) 
 
 def check_model_output(path: Path | str) -> Path:
     """``path`` as a place to write a model: a new file, or a SANE Desktop checkpoint it replaces.
-    Raises InputError (one line) for a folder, a missing parent folder, or an existing file that is not
+    Raises InputError (one line) for a folder, a parent folder missing, a file or not writable, or an existing file that is not
     a checkpoint: a trial's ``train --out`` replaced a catalogue's outfit list, and ``adapt --out`` a
     product photo, with a model and no question."""
     from sane_desktop.errors import InputError
@@ -155,8 +155,7 @@ def check_model_output(path: Path | str) -> Path:
     target = paths.check_outside_package(path, "--out")
     if target.is_dir():
         raise InputError(f"--out {target} is a folder: give the checkpoint file to write (e.g. {target / 'model.pt'})")
-    if not target.parent.is_dir():
-        raise InputError(f"--out {target}: its folder {target.parent} does not exist")
+    paths.check_writable_folder(target.parent, f"--out {target}")  # before training: not after (trial V)
     _refuse_other_file(target)
     return target
 
