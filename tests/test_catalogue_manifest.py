@@ -393,3 +393,20 @@ def test_a_photo_no_row_names_is_said_once(tmp_path: Path) -> None:
     assert [(s.path, s.reason, s.kind) for s in notes] == [
         ("products.csv", "5 photo(s) in the folder named by none of its rows: not indexed (images/121/121954250.jpg, "
                          "images/121/121954251.jpg, images/121/121954252.jpg and 2 more)", "metadata")]
+
+
+def test_an_outfit_whose_rows_come_back_after_another_outfits_is_left_out_and_said(tmp_path: Path) -> None:
+    """Trial V joined two exports: outfit 283's rows, then others, then another 283's rows, read as one
+    outfit of 8 items without a word. Which rows go together is a guess: that outfit is left out, said
+    with its places; rows of one outfit together stay one outfit."""
+    write_manifest_catalogue(tmp_path, n_items=9, n_outfits=3)
+    table = tmp_path / "outfits.csv"
+    lines = table.read_text().splitlines()
+    first = [line for line in lines[1:] if line.startswith("1,")]
+    table.write_text("\n".join([*lines, *first]) + "\n")
+    catalogue = read_catalogue(tmp_path)
+    assert sorted(outfit.outfit_id for outfit in catalogue.outfits) == ["2", "3"]
+    dropped = [skip for skip in catalogue.skipped if skip.kind == "outfit"]
+    assert [(skip.item_id, skip.reason) for skip in dropped] == [
+        ("1", "outfit dropped: its rows are in 2 places (outfits.csv line 2 to 4, outfits.csv line 11 to 13), another "
+              "outfit's between them — two outfits with one id? give each its own id, or put its rows together")]

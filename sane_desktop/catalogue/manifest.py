@@ -674,6 +674,10 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     rows = read_table(root, mapping.outfits_table, required)
     reader = _RowReader(mapping, root)
     outfits: dict[str, OutfitRecord] = {}
+    # each outfit's runs of rows (first and last place): an id whose rows come back after another
+    # outfit's is two outfits under one id, likely (two exports joined), not one of their items together
+    runs: dict[str, list[list[str]]] = {}
+    previous = ""
     for number, row in enumerate(rows, start=1):
         outfit_id = row[mapping.outfit_id_column].strip()
         item_id = reader.item_id(row[mapping.outfit_item_column])
@@ -694,6 +698,22 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         # a repeat is kept here: the catalogue's pruning counts it once and says so
         outfit.positions.append(len(outfit.item_ids))
         outfit.item_ids.append(item_id)
+        where = row.where(mapping.outfits_table, number)
+        if outfit_id != previous or outfit_id not in runs:
+            runs.setdefault(outfit_id, []).append([where, where])
+        else:
+            runs[outfit_id][-1][1] = where
+        previous = outfit_id
+    # trial V joined two exports: outfit 283's four rows and another 283's four, far apart, became one
+    # outfit of 8 items without a word. Which rows go together is a guess: it is left out, and said.
+    for outfit_id, places in runs.items():
+        if len(places) > 1:
+            del outfits[outfit_id]
+            spans = ", ".join(first if first == last else f"{first} to {last.rsplit(' ', 1)[-1]}" for first, last in places)
+            catalogue.skipped.append(Skip(outfit_id, mapping.outfits_table,
+                                          f"outfit dropped: its rows are in {len(places)} places ({spans}), another "
+                                          "outfit's between them — two outfits with one id? give each its own id, or "
+                                          "put its rows together", "outfit"))
     catalogue.outfits = list(outfits.values())
 
 
