@@ -206,10 +206,28 @@ def test_an_unreadable_manifest_is_rebuilt_by_the_next_index(world: dict[str, Pa
     root = Path(shutil.copytree(world["catalogue"], tmp_path / "shop"))
     db, index_dir = f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path / "ix"
     first = index_catalogue(root, "shop", world["model"], db, index_dir=index_dir, workers=0, device="cpu")
+    good = (index_dir / MANIFEST_NAME).read_text()
     (index_dir / MANIFEST_NAME).write_text("{not json")
     again = index_catalogue(root, "shop", world["model"], db, index_dir=index_dir, workers=0, device="cpu")
     assert again.embedded == 0 and again.rebuilt_because and "manifest" in again.rebuilt_because
     assert read_index_manifest(index_dir) is not None and again.vectors == first.vectors
+    # a field of the wrong JSON type (trial V: "indexes": 5 read as an AttributeError by query and by
+    # the index that would mend it): unreadable, said so, and rebuilt by the next index
+    import json
+
+    for field, value in (("indexes", 5), ("category_map", ["a"]), ("embed_dim", "x"), ("db_revision", True)):
+        broken = {**json.loads(good), field: value}
+        (index_dir / MANIFEST_NAME).write_text(json.dumps(broken))
+        with pytest.raises(StaleIndexError, match=rf"not a readable index manifest \({field} is "):
+            read_index_manifest(index_dir)
+        mended = index_catalogue(root, "shop", world["model"], db, index_dir=index_dir, workers=0, device="cpu")
+        assert mended.embedded == 0 and "manifest" in (mended.rebuilt_because or ""), field
+        assert read_index_manifest(index_dir) is not None
+    entry = json.loads(good)
+    entry["indexes"][next(iter(entry["indexes"]))]["vector_count"] = "many"
+    (index_dir / MANIFEST_NAME).write_text(json.dumps(entry))
+    with pytest.raises(StaleIndexError, match=r"indexes\..*\.vector_count is str, not int"):
+        read_index_manifest(index_dir)
 
 
 # --- the summary and the store look-ups --------------------------------------------------------------

@@ -100,9 +100,50 @@ class Manifest:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Manifest:
+        """A manifest from its JSON; TypeError naming the first field of the wrong JSON type (trial V's
+        ``"indexes": 5`` reached the search as an AttributeError, and blocked the re-index that mends it)."""
         data = dict(data)
-        data["indexes"] = {name: CategoryIndex(**entry) for name, entry in data.get("indexes", {}).items()}
+        _check_fields(data, _MANIFEST_TYPES, "")
+        indexes = {}
+        for name, entry in data.get("indexes", {}).items():
+            if not isinstance(entry, dict):
+                raise TypeError(f"indexes.{name} is {type(entry).__name__}, not an object")
+            _check_fields(entry, _INDEX_TYPES, f"indexes.{name}.")
+            indexes[name] = CategoryIndex(**entry)
+        data["indexes"] = indexes
         return cls(**data)
+
+
+# each field's JSON type (an int is no bool; a text map's values are text)
+_TEXT_MAP = "text map"
+_MANIFEST_TYPES: dict[str, Any] = {
+    "catalogue": str, "model_hash": str, "model_path": str, "model_categories": list, "preprocessing": dict,
+    "embed_dim": int, "dimension": int, "db_revision": int, "metric": str, "format_version": int, "indexes": dict,
+    "category_map": _TEXT_MAP, "category_how": _TEXT_MAP, "created_at": str, "db_uid": str, "db_location": str,
+    "model_origin": _TEXT_MAP,
+}
+_INDEX_TYPES: dict[str, Any] = {
+    "category": str, "category_index": int, "file": str, "index_type": str, "spec": dict, "vector_count": int,
+    "sha256": str, "model_category": str, "dimension": int, "rerank_sha256": list,
+}
+
+
+def _check_fields(data: dict[str, Any], types: dict[str, Any], prefix: str) -> None:
+    """TypeError for a field of ``data`` that is not of its type in ``types`` (an unknown field is left
+    to the dataclass, which refuses it)."""
+    for name, expected in types.items():
+        if name not in data:
+            continue
+        value = data[name]
+        if expected == _TEXT_MAP:
+            good = isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+        elif expected is int:
+            good = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            good = isinstance(value, expected)
+        if not good:
+            raise TypeError(f"{prefix}{name} is {type(value).__name__}, not "
+                            f"{'an object of texts' if expected == _TEXT_MAP else expected.__name__}")
 
 
 # the app's own models by file name, as a stylist tells them apart (trial M read "Built into the app"
@@ -163,7 +204,7 @@ def read_index_manifest(folder: Path) -> Manifest | None:
         return None
     try:
         manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (ValueError, TypeError) as error:
+    except (ValueError, TypeError, AttributeError) as error:  # not JSON, not an object, a field of the wrong type
         raise StaleIndexError(f"{path} is not a readable index manifest ({error})") from error
     return manifest
 
