@@ -450,6 +450,17 @@ def test_a_moved_catalogue_folder_is_said_once_with_the_way_to_index_it_where_it
     assert notes == [f"note: the catalogue folder {root} is no longer there (moved or renamed?): the results use the "
                      "photos as indexed; index the folder where it is now under this name, its category choices kept "
                      "(sane-desktop index NEW_FOLDER --name closet --replace)"]
+    # explain reads the photos: refused in that one line; items lists as imported, and says it (trial V)
+    shoe = next(i for i in Catalogues(home).open("closet").items.search() if i.category == "Shoes").item_id
+    assert main(["--index-home", str(home), "explain", "closet", "--query", top, "--candidate", shoe]) != 0
+    assert capsys.readouterr().err.strip() == (
+        f"error: the catalogue folder {root} is no longer there (moved or renamed?): its photos cannot be read to "
+        "explain them; index the folder where it is now under this name, its category choices kept "
+        "(sane-desktop index NEW_FOLDER --name closet --replace)")
+    assert main(["--index-home", str(home), "explain", "closet", "--candidate", shoe, "--outfit", top]) != 0
+    assert "is no longer there (moved or renamed?)" in capsys.readouterr().err
+    assert main(["--index-home", str(home), "items", "closet"]) == 0
+    assert "its items are listed as imported; index the folder where it is now" in capsys.readouterr().err
     assert main(["--index-home", str(home), "index", str(root), "--name", "closet"]) != 0
     assert capsys.readouterr().err.strip() == (
         f"error: catalogue folder not found: {root}: if it was moved or renamed, index the folder where it is now "

@@ -154,12 +154,13 @@ def index_command(root: Path | str, name: str, *, db_url: str | None = None, ind
 
 
 def folder_gone_note(root: Path | str, name: str, *, db_url: str | None = None, index_dir: Path | str | None = None,
-                     on_server: bool = False) -> str:
+                     on_server: bool = False, then: str = "the results use the photos as indexed") -> str:
     """The one line for a catalogue whose own folder is gone (trial T: a renamed folder read as every
-    photo "gone since indexing", one note per photo, and the advice "re-index" then failed)."""
+    photo "gone since indexing", one note per photo, and the advice "re-index" then failed); ``then``:
+    what follows for the command saying it."""
     command = index_command("NEW_FOLDER", name, db_url=db_url, index_dir=index_dir, on_server=on_server, replace=True)
-    return (f"the catalogue folder {root} is no longer there (moved or renamed?): the results use the photos as "
-            f"indexed; index the folder where it is now under this name, its category choices kept ({command})")
+    return (f"the catalogue folder {root} is no longer there (moved or renamed?): {then}; index the folder "
+            f"where it is now under this name, its category choices kept ({command})")
 
 
 def add_json_flag(parser: argparse.ArgumentParser) -> None:

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sane_desktop.cli import CliError, add_json_flag, path_arg, printable, say, say_metadata_changed
+from sane_desktop.cli import CliError, add_json_flag, folder_gone_note, path_arg, printable, say, say_metadata_changed
 from sane_desktop.errors import InputError, SaneError
 
 if TYPE_CHECKING:
@@ -264,6 +264,13 @@ def _say_model(catalogue: Any, model: Path | None) -> None:
 
 
 def _say_metadata(catalogue: Any, args: argparse.Namespace) -> None:
+    """The catalogue's metadata note; a catalogue whose folder is gone is refused here, in one line with
+    the way to index it where it is now: an explanation reads the photos (trial V read one photo "gone …
+    re-index", and that re-index failed for the folder)."""
+    if not Path(catalogue.items.root).is_dir():
+        raise CliError(folder_gone_note(catalogue.items.root, catalogue.info.name, db_url=args.db,
+                                        index_dir=args.index_dir, on_server=catalogue.index_on_server(),
+                                        then="its photos cannot be read to explain them"))
     say_metadata_changed(catalogue.items.metadata_changed(), catalogue.items.root, catalogue.info.name,
                          db_url=args.db, index_dir=args.index_dir, on_server=catalogue.index_on_server())
 

@@ -5,11 +5,12 @@ way to them but reading the catalogue's own files)."""
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.types import value_key
-from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, padded, path_arg, printable,
-                              say_metadata_changed)
+from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
+                              printable, say, say_metadata_changed)
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
 
@@ -60,6 +61,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         catalogue.close()
     say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
                          index_dir=args.index_dir, on_server=catalogue.index_on_server())
+    if not Path(catalogue.items.root).is_dir():  # listed as imported; said, as query says it (trial V)
+        say("note: " + folder_gone_note(catalogue.items.root, catalogue.info.name, db_url=args.db,
+                                        index_dir=args.index_dir, on_server=catalogue.index_on_server(),
+                                        then="its items are listed as imported"))
     return {
         "catalogue": catalogue.info.name, "category": category, "search": args.search, "metadata_changed": metadata,
         "more": len(found) > wanted,
