@@ -122,15 +122,21 @@ def say(line: str) -> None:
 
 
 def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str, *, db_url: str | None = None,
-                         index_dir: Path | str | None = None, on_server: bool = False) -> None:
+                         index_dir: Path | str | None = None, on_server: bool = False,
+                         gone: Sequence[str] = ()) -> None:
     """The ``note:`` line for metadata files changed since the import (``CatalogueItems.metadata_changed``),
     with the ``index`` command that reads them — the database, index folder and vector backend the
     catalogue was opened with (``on_server``: a pgvector index), its password left out; nothing for
     none. ``query``, ``explain`` and ``items`` all say it: their titles, categories and labels are the
-    imported ones. Trial R followed the note for a PostgreSQL catalogue and was refused."""
+    imported ones. Trial R followed the note for a PostgreSQL catalogue and was refused. ``gone``: those
+    of ``changed`` no longer there, which a re-index needs back (trial V's command failed for them)."""
     if changed:
         from sane_desktop.service.items import metadata_note
 
+        if gone:  # a re-index reads them: it needs them back first
+            say(f"note: {metadata_note(changed, gone)}; put {'it' if len(gone) == 1 else 'them'} back to re-index "
+                "this catalogue")
+            return
         say(f"note: {metadata_note(changed)}; re-index to use the new ones "
             f"({index_command(root, name, db_url=db_url, index_dir=index_dir, on_server=on_server)})")
 

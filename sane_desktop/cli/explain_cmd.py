@@ -271,7 +271,8 @@ def _say_metadata(catalogue: Any, args: argparse.Namespace) -> None:
         raise CliError(folder_gone_note(catalogue.items.root, catalogue.info.name, db_url=args.db,
                                         index_dir=args.index_dir, on_server=catalogue.index_on_server(),
                                         then="its photos cannot be read to explain them"))
-    say_metadata_changed(catalogue.items.metadata_changed(), catalogue.items.root, catalogue.info.name,
+    changed = catalogue.items.metadata_changed()
+    say_metadata_changed(changed, catalogue.items.root, catalogue.info.name, gone=catalogue.items.metadata_gone(changed),
                          db_url=args.db, index_dir=args.index_dir, on_server=catalogue.index_on_server())
 
 

@@ -57,10 +57,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         found = catalogue.items.search(category, args.search, wanted + 1)  # one more: are there others?
         # titles, categories and labels as imported: a trial checked an edited title here and read the old one
         metadata = catalogue.items.metadata_changed()
+        gone = catalogue.items.metadata_gone(metadata)
     finally:
         catalogue.close()
     say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
-                         index_dir=args.index_dir, on_server=catalogue.index_on_server())
+                         index_dir=args.index_dir, on_server=catalogue.index_on_server(), gone=gone)
     if not Path(catalogue.items.root).is_dir():  # listed as imported; said, as query says it (trial V)
         say("note: " + folder_gone_note(catalogue.items.root, catalogue.info.name, db_url=args.db,
                                         index_dir=args.index_dir, on_server=catalogue.index_on_server(),

@@ -147,13 +147,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # (an image from disk was embedded just now, from the file as it is)
         outfit_changed = photos_changed([item for item in outfit if not item.from_disk])
         metadata = catalogue.items.metadata_changed()
+        gone = catalogue.items.metadata_gone(metadata)
         # empty because the model learnt no matches for them with any outfit item (unlearnt type spaces)
         not_ranked = [] if args.similar is not None else catalogue.search.not_ranked(
             [item.pk for item in outfit], [category for category, ranked in results.items() if not ranked])
     finally:
         catalogue.close()
     say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
-                         index_dir=args.index_dir, on_server=catalogue.index_on_server())  # ranked and titled as imported
+                         index_dir=args.index_dir, on_server=catalogue.index_on_server(), gone=gone)  # ranked and titled as imported
     folder_gone = not Path(catalogue.items.root).is_dir()
     if folder_gone:  # every photo is gone with it: one line, not one per photo (the JSON still lists them)
         say("note: " + folder_gone_note(catalogue.items.root, catalogue.info.name, db_url=args.db,

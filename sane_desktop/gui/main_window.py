@@ -1683,9 +1683,10 @@ class MainWindow(QMainWindow):
         if opened.metadata_changed:  # labels, titles and categories as imported: say so, and how to use the edit
             from sane_desktop.service.items import metadata_note
 
-            note = metadata_note(opened.metadata_changed)
-            self.statusBar().showMessage(f"{note[:1].upper()}{note[1:]}. Re-sync it (File → Manage catalogues…) "
-                                         "to use the new ones.", 30000)
+            note = metadata_note(opened.metadata_changed, opened.metadata_gone)
+            way = ("Put them back to re-sync it" if len(opened.metadata_gone) > 1 else "Put it back to re-sync it") \
+                if opened.metadata_gone else "Re-sync it (File → Manage catalogues…) to use the new ones"
+            self.statusBar().showMessage(f"{note[:1].upper()}{note[1:]}. {way}.", 30000)
         self.filters.reset()  # another catalogue's values: its own ticks start empty
         if other:  # … and its own search: a trial's next catalogue opened as "No items match"
             self.search_box.blockSignals(True)

@@ -123,8 +123,10 @@ class CatalogueService:
         self._open = self.catalogues.open(name)
         # its model loads on first search or explanation (ModelContext logs it): browsing needs no torch
         log.info("opened catalogue %r: %d items", name, self._open.info.items)
+        changed = self._open.items.metadata_changed()
         return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits(),
-                               self._open.items.can_train(), tuple(self._open.items.metadata_changed()))
+                               self._open.items.can_train(), tuple(changed),
+                               tuple(self._open.items.metadata_gone(changed)))
 
     # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
     def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:

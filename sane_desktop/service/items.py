@@ -188,6 +188,10 @@ class CatalogueItems:
 
         return sources_changed(self.root, browse.catalogue_sources(self.engine, self.record.pk))
 
+    def metadata_gone(self, changed: Sequence[str]) -> list[str]:
+        """Those of ``changed`` (:meth:`metadata_changed`) no longer there at all: a re-import needs them back."""
+        return [key for key in changed if not (Path(key) if Path(key).is_absolute() else self.root / key).exists()]
+
     def categories(self) -> list[str]:
         return browse.category_names(self.engine, self.record.pk)
 
@@ -361,14 +365,22 @@ def photo_state(path: Path, content_hash: str) -> str:
         return f"unreadable: {error.strerror or error}"
 
 
-def metadata_note(changed: Sequence[str]) -> str:
+def metadata_note(changed: Sequence[str], gone: Sequence[str] = ()) -> str:
     """The words for metadata files changed since the import (:meth:`CatalogueItems.metadata_changed`),
-    a front end adding how to re-import; "" for none."""
+    those of them ``gone`` (:meth:`CatalogueItems.metadata_gone`) said as gone, a front end adding how
+    to re-import — or, for a file gone, that a re-import needs it back; "" for none."""
     if not changed:
         return ""
-    listed = ", ".join(changed[:3]) + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
-    return (f"the catalogue's metadata ({listed}) changed since it was imported: its labels, titles and "
-            "categories are still the imported ones")
+
+    def listed(names: Sequence[str]) -> str:
+        return ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+
+    kept = "its labels, titles and categories are still the imported ones"
+    if gone:  # trial V: a deleted mapping and table were "changed", and the re-index offered failed twice
+        others = [name for name in changed if name not in gone]
+        also = f"; {listed(others)} changed" if others else ""
+        return f"the catalogue's metadata ({listed(gone)}) is gone since it was imported{also}: {kept}"
+    return f"the catalogue's metadata ({listed(changed)}) changed since it was imported: {kept}"
 
 
 def photos_changed(items: Sequence[ItemInfo]) -> list[dict[str, str]]:

@@ -228,6 +228,7 @@ class OpenedCatalogue:
     can_train: bool = False  # outfits, or labelled attributes to train the attribute network alone
     # its metadata files changed since the import (CatalogueItems.metadata_changed): shown as imported
     metadata_changed: tuple[str, ...] = ()
+    metadata_gone: tuple[str, ...] = ()  # those of them no longer there: a re-sync needs them back
 
 
 @dataclass(frozen=True)
