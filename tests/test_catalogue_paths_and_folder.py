@@ -99,3 +99,21 @@ def test_a_title_from_a_file_name_keeps_its_hyphens_unless_they_stand_for_spaces
     assert title_from_file_name("red_summer_dress") == "red summer dress"
     assert title_from_file_name("blue_T-shirt_2") == "blue T-shirt 2"
     assert title_from_file_name("---") == "---"
+
+
+def test_folders_differing_only_in_letter_case_are_one_category_and_said(tmp_path: Path) -> None:
+    """Trial V: "Faldas/" and "faldas/" were two categories without a word; a category map and a
+    search reached half the skirts. They are one, under the spelling most photos have, and a note says so."""
+    from catalogue_fixtures import write_image
+
+    from sane_desktop.catalogue import read_catalogue
+
+    for folder, count in (("Faldas", 2), ("faldas", 1), ("Tops", 1)):
+        for n in range(count):
+            write_image(tmp_path / folder / f"{folder}-{n}.jpg")
+    catalogue = read_catalogue(tmp_path)
+    assert sorted({item.category for item in catalogue.items}) == ["Faldas", "Tops"]
+    assert [note.reason for note in catalogue.notes] == [
+        "folders 'Faldas' and 'faldas' differ only in letter case: one category, 'Faldas'"]
+    assert {item.item_id for item in catalogue.items} == {"Faldas/Faldas-0", "Faldas/Faldas-1", "faldas/faldas-0",
+                                                          "Tops/Tops-0"}  # ids stay the paths
