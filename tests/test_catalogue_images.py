@@ -128,6 +128,9 @@ def test_empty_text_missing_and_folder_are_rejected(tmp_path: Path) -> None:
     assert _reason(tmp_path / "images\\t000.png").endswith(
         "a backslash is no folder separator here: write the path with / (images/t000.png)")
     assert _reason(tmp_path / "fotos\\b.jpg").endswith("(fotos/b.jpg)")  # its own path, not an example's (trial T)
+    (tmp_path / "summer dress.jpg").write_bytes(b"x")  # trial V's table wrote the space as %20
+    assert _reason(tmp_path / "summer%20dress.jpg").endswith(
+        "; summer dress.jpg is there: the path is written URL-encoded (%20 for a space): write the name as the file has it")
     assert "backslash" not in _reason(tmp_path / "nothing.jpg")
     assert "folder" in _reason(tmp_path / "folder.jpg")
 

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+from urllib.parse import unquote
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -307,6 +308,9 @@ def _missing_hint(path: Path) -> str:
     is another name here (trial T read "missing" beside the file)."""
     if "\\" in path.name:
         return f"; a backslash is no folder separator here: write the path with / ({path.name.replace(chr(92), '/')})"
+    decoded = Path(unquote(str(path)))
+    if "%" in str(path) and decoded != path and decoded.exists():  # a web address's "%20" for a space (trial V)
+        return f"; {decoded.name} is there: the path is written URL-encoded (%20 for a space): write the name as the file has it"
     near = near_name(path)
     if near is None:
         return ""
