@@ -233,10 +233,10 @@ def test_the_index_summary_says_which_outfits_lost_a_photo(world, qtbot, make_wi
     phase = dialog.phase.text()
     assert "Indexed 59 items" in phase and "; 1 item skipped, " in phase and "dropped or cut" in phase, phase
     summary = dialog.summary.toPlainText().splitlines()
-    assert "Skipped (not indexed):" in summary and "Outfits and questions dropped or cut for a missing item:" in summary, summary
+    assert "Skipped (not indexed):" in summary and "Outfits and questions dropped or cut (each line says why):" in summary, summary
     at = summary.index("Skipped (not indexed):")
     assert summary[at + 1].startswith(f"item {lost} (images/{lost}.jpg): "), summary
-    notes = summary[summary.index("Outfits and questions dropped or cut for a missing item:") + 1:]
+    notes = summary[summary.index("Outfits and questions dropped or cut (each line says why):") + 1:]
     assert notes and all(lost in line and "()" not in line for line in notes), notes
 
 

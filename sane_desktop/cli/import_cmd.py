@@ -90,7 +90,7 @@ def skipped_lines(skipped: list[dict[str, str]], done: str) -> list[str]:
             if len(files) > 20:
                 lines.append(f"    ... and {len(files) - 20} more (use --json for all)")
         if others:
-            lines.append(f"  outfits and questions dropped or cut for a missing item: {len(others)}")
+            lines.append(f"  outfits and questions dropped or cut (each line says why): {len(others)}")
             lines += [f"    {skip_line(s)}" for s in others[:20]]
             if len(others) > 20:
                 lines.append(f"    ... and {len(others) - 20} more (use --json for all)")

@@ -637,7 +637,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if files:
             lines += ["Skipped (not indexed):", *(skip.line() for skip in files)]
         if cut:
-            lines += ["Outfits and questions dropped or cut for a missing item:", *(skip.line() for skip in cut)]
+            lines += ["Outfits and questions dropped or cut (each line says why):", *(skip.line() for skip in cut)]
         if lines:
             self.summary.setPlainText("\n".join(lines))
             self.summary.setVisible(True)
