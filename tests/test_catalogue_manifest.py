@@ -410,3 +410,21 @@ def test_an_outfit_whose_rows_come_back_after_another_outfits_is_left_out_and_sa
     assert [(skip.item_id, skip.reason) for skip in dropped] == [
         ("1", "outfit dropped: its rows are in 2 places (outfits.csv line 2 to 4, outfits.csv line 11 to 13), another "
               "outfit's between them — two outfits with one id? give each its own id, or put its rows together")]
+
+
+def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -> None:
+    """Trial V: "C:\\shop\\images\\x.jpg" read "absolute path not allowed" with images/x.jpg in the folder."""
+    write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)
+    mapping = json.loads((tmp_path / "sane-mapping.json").read_text())
+    del mapping["items"]["image_template"]
+    mapping["items"]["image"] = "path"
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    paths = ["C:\\\\shop\\\\images\\\\000\\\\0000000001.jpg", "/elsewhere/nothing.jpg"]
+    table.write_text("\n".join([lines[0] + ",path", *(f'{line},"{path}"' for line, path in zip(lines[1:], paths))]) + "\n")
+    catalogue = read_catalogue(tmp_path, validate_images=False)
+    reasons = {skip.item_id: skip.reason for skip in catalogue.skipped if skip.kind == "item"}
+    assert reasons["0000000001"].endswith("; images/000/0000000001.jpg is in the catalogue folder: write the path "
+                                          "from there"), reasons
+    assert "is in the catalogue folder" not in reasons["0000000002"]

@@ -583,6 +583,21 @@ class _RowReader:
         )
 
 
+def _inside_part(root: Path, written: str) -> str:
+    """The end of a refused path (absolute, a drive's, a URL's) that names a file in the catalogue
+    folder, "" when none does: "C:\\shop\\images\\x.jpg" is "images/x.jpg" there (trial V read "absolute
+    path not allowed" with the photo in the folder)."""
+    parts = [part for part in re.split(r"[\\/]+", written.strip()) if part]
+    for start in range(1, len(parts)):
+        tail = "/".join(parts[start:])
+        try:
+            if resolve_inside(root, tail).is_file():
+                return tail
+        except (UnsafePath, ValueError, OSError):
+            continue
+    return ""
+
+
 def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     rows = read_table(root, mapping.table, mapping.item_columns())
     reader = _RowReader(mapping, root)
@@ -625,7 +640,9 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         except MappingError:
             raise
         except (UnsafePath, CatalogueError, ValueError, KeyError) as error:
-            catalogue.skipped.append(Skip(item_id, where, f"bad image path: {error}", "item"))
+            inside = _inside_part(root, row.get(mapping.image_column, "")) if mapping.image_column else ""
+            hint = f"; {inside} is in the catalogue folder: write the path from there" if inside else ""
+            catalogue.skipped.append(Skip(item_id, where, f"bad image path: {error}{hint}", "item"))
             continue
         if mapping.missing_images == "count" and not (root / item.image_path).is_file():
             without_image += 1
