@@ -207,7 +207,7 @@ def test_the_index_summary_counts_refused_table_rows_as_items_not_photos(world, 
     assert "excluded categories" in summary, summary
     # a category the mapping forgot and a placeholder read as no value are said too (trial O)
     lines = summary.splitlines()
-    at = lines.index("Table values read otherwise than written (2, the items indexed):")
+    at = lines.index("Values read otherwise than written (2, the items indexed):")
     assert lines[at + 1].startswith("products.csv: category 'Garment Full body' on 1 row(s) is not in items.category_map")
     assert lines[at + 2] == "products.csv: colour 'Unknown' on 1 item(s) read as no value (a missing label)"
 

@@ -108,7 +108,7 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         assert report.mapped["Dresses"] == ("all-body", "user") and report.mapped["Tops"] == ("tops", "auto")
         assert report.mapped["Jewellery"] == ("general", "general")
         summary = dialog.summary.toPlainText()
-        assert dialog.summary.isVisible() and "Dresses → all-body (as set in the table)" in summary
+        assert dialog.summary.isVisible() and "Dresses → all-body (your choice)" in summary
         # which model, always (trial M: the dialog never said): the app's demo model here, in words
         assert summary.startswith("Model: built into the app (its model of the drawn demo garments).\n")
         assert f"Jewellery → {GENERAL_LABEL} (no model category)" in summary and "Tops → tops" in summary

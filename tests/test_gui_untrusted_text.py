@@ -312,12 +312,22 @@ def test_reusing_a_name_asks_before_replacing(world, qtbot, tmp_path) -> None:  
         box = question()
         assert box.textFormat() == Qt.TextFormat.PlainText
         assert box.text() == (f"A catalogue named “shop” already holds {first}. Replace it with {second}? "
-                              "Its search index and model are rebuilt.")
+                              "Its items are read from that folder and its search index rebuilt; its category "
+                              "choices are kept.")
         assert box.defaultButton() is box.button(QMessageBox.StandardButton.No)
         box.button(QMessageBox.StandardButton.No).click()
         qtbot.waitUntil(lambda: "Not indexed" in dialog.phase.text(), timeout=10000)
         assert dialog.start_button.isEnabled() and dialog.task is None
         assert Path(service.existing_source("shop")).resolve() == first  # unchanged
+        # its folder renamed away: that is said, the reason a person is here (trial W)
+        first.rename(tmp_path / "first-moved")
+        dialog.start()
+        box = question()
+        assert box.text().startswith(f"A catalogue named “shop” was indexed from {first}, which is no longer there "
+                                     f"(moved or renamed?). Replace it with {second}?"), box.text()
+        box.button(QMessageBox.StandardButton.No).click()
+        qtbot.waitUntil(lambda: "Not indexed" in dialog.phase.text(), timeout=10000)
+        (tmp_path / "first-moved").rename(first)
 
         dialog.start()
         with qtbot.waitSignal(dialog.indexed, timeout=120000) as indexed:

@@ -52,7 +52,8 @@ GENERAL_LABEL = "general (visual similarity)"
 # "user": what the table held when indexing started (a suggestion left as it was counts too)
 # the index run's progress labels on one bar (the re-index stage of a training, alone)
 INDEX_STAGES = (Stage("Indexing", 1.0, REINDEX_LABELS),)
-HOW = {"exact": "same name", "auto": "matched by name", "user": "as set in the table", "general": "no model category"}
+# "user": chosen in the dialog's category table (trial W read "as set in the table" as the catalogue's own table)
+HOW = {"exact": "same name", "auto": "matched by name", "user": "your choice", "general": "no model category"}
 TABLE_ROWS = 8  # rows the mapping table shows whole at its smallest; more scroll, a row at a time
 FOUND_TIP = ("Files found in the folder, before they are read: a file that cannot be read as a photo is "
              "skipped when indexing (the summary names each one)")
@@ -536,10 +537,14 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self._index(Path(source), name, replace=False)
             return
         self._say("Waiting for your answer…")
+        # its folder gone is why a person is here: said (trial W), and that the work done is not redone
+        # (nothing is trained: "model are rebuilt" read as retraining)
+        held = (f"was indexed from {other}, which is no longer there (moved or renamed?)" if not Path(other).exists()
+                else f"already holds {other}")
         self.replace_question = box = message_box(
             self, "Replace catalogue?",
-            f"A catalogue named “{name}” already holds {other}. Replace it with {source}? "
-            "Its search index and model are rebuilt.",
+            f"A catalogue named “{name}” {held}. Replace it with {source}? Its items are read from that folder "
+            "and its search index rebuilt; its category choices are kept.",
             QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.setDefaultButton(QMessageBox.StandardButton.No)  # replacing is the step that loses work
         box.finished.connect(lambda _result: self._answered(box, Path(source), name))
@@ -624,7 +629,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             lines.insert(1, f"{note_words(report.indexed.note, report.indexed.note_way_out)}.")
         values = report.imported.get("values") or []
         if values:  # a category the mapping forgot, a placeholder read as no value: the items are indexed
-            lines += [f"Table values read otherwise than written ({len(values)}, the items indexed):",
+            lines += [f"Values read otherwise than written ({len(values)}, the items indexed):",
                       *(f"{v['path']}: {v['reason']}" if v.get("path") else v["reason"] for v in values)]
         poorly = report.imported.get("framing") or []
         if poorly:  # indexed as they are: a stylist may want a better photo of these
