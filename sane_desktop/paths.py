@@ -214,7 +214,10 @@ def write_atomically(path: Path | str, write: Callable[[Path], bool]) -> bool:
     except OSError:
         return False
     finally:
-        temporary.unlink(missing_ok=True)
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:  # its folder is no folder (a file in the path): nothing was made to remove (trial W)
+            pass
 
 
 def why_not_written(path: Path | str) -> str:

@@ -174,16 +174,21 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
             boxes[0].close()
             qtbot.waitUntil(lambda: not boxes[0].isVisible(), timeout=5000)
         assert not any(package.iterdir())
-        # a folder typed that is not there is said so (trial U read "the folder cannot be written")
-        for suffix in ("png", "pdf", "csv"):
-            controller.export(tmp_path / "nope" / f"look.{suffix}")
-            qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible()
-                                        for w in QApplication.topLevelWidgets()), timeout=60000)
-            boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
-            assert len(boxes) == 1 and f"the folder {tmp_path / 'nope'} does not exist" in boxes[0].text(), \
-                boxes[0].text()
-            boxes[0].close()
-            qtbot.waitUntil(lambda: not boxes[0].isVisible(), timeout=5000)
+        # a folder typed that is not there is said so (trial U read "the folder cannot be written"), and a
+        # file in the path as what it is (trial W read "[Errno 20] Not a directory: '….tmp.png'")
+        blocker = tmp_path / "products.csv"
+        blocker.write_text("a file")
+        for folder, said in ((tmp_path / "nope", f"the folder {tmp_path / 'nope'} does not exist"),
+                             (blocker, f"{blocker} is a file, not a folder")):
+            for suffix in ("png", "pdf", "csv"):
+                controller.export(folder / f"look.{suffix}")
+                qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible()
+                                            for w in QApplication.topLevelWidgets()), timeout=60000)
+                boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+                assert len(boxes) == 1 and said in boxes[0].text() and "Errno" not in boxes[0].text(), \
+                    boxes[0].text()
+                boxes[0].close()
+                qtbot.waitUntil(lambda: not boxes[0].isVisible(), timeout=5000)
     finally:
         client.shutdown()
 

@@ -752,7 +752,9 @@ class OutfitReasonView(QWidget):
             row.deleteLater()
         percentages = reason.percentages()
         points: dict[int, int] = {}
-        if percentages is not None and any(p < 0 for p in percentages):  # shares of what is left run past 100 %
+        # shares of what is left run past 100 % (an item pulling down), or there is no match to share (a
+        # score at or below "unrelated"): points, as the badges say them (trial W read −0.29 beside "−5")
+        if percentages is None or any(p < 0 for p in percentages):
             compared = [j for j, share in enumerate(reason.shares) if share.compared]
             points = dict(zip(compared, share_points([reason.shares[j].share for j in compared])))
         self.rows = []
