@@ -233,3 +233,29 @@ def test_a_settings_file_that_is_no_text_is_set_aside_and_said(world, qtbot, mak
     settings.set("theme", "dark")
     settings.sync()
     assert Settings().problem == ""  # the new file reads
+
+
+def test_a_catalogue_whose_folder_is_gone_says_so_when_it_opens(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial W renamed a catalogue's folder: the window opened it with every tile "photo missing" and
+    "Ready" below. It says, as it opens, that the folder is gone and how to index it where it is now."""
+    import shutil
+
+    from sane_desktop.gui.screenshots import open_first_catalogue
+    from sane_desktop.gui.startup import create_window
+    from sane_desktop.service import CatalogueService
+
+    service = CatalogueService(tmp_path / "index", model=world["model"])
+    source = Path(shutil.copytree(world["source"], tmp_path / "shop")).resolve()
+    service.index_folder(source, "shop")
+    source.rename(tmp_path / "shop-moved")
+    settings = Settings(QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat))
+    window, client = create_window(service, settings, cache_dir=tmp_path / "thumbs")
+    make_window.clients.append(client)
+    qtbot.addWidget(window)
+    window.show()
+    open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=60)
+    qtbot.waitUntil(lambda: "is no longer there" in window.statusBar().currentMessage(), timeout=30000)
+    assert window.statusBar().currentMessage() == (
+        f"The folder of “shop”, {source}, is no longer there (moved or renamed?): its photos cannot be shown or "
+        "explained. Index the folder where it is now (File → Index catalogue folder…) under this name, and let it "
+        "replace this one.")

@@ -1680,7 +1680,12 @@ class MainWindow(QMainWindow):
         self.adapt_action.setEnabled(True)
         # the same catalogue again (a re-sync, a re-index): the chosen categories stay chosen
         self._set_categories(list(opened.categories), keep=not other)
-        if opened.metadata_changed:  # labels, titles and categories as imported: say so, and how to use the edit
+        if opened.folder_gone and not shared:  # every tile "photo missing", the status bar "Ready" (trial W)
+            self.statusBar().showMessage(
+                f"The folder of “{opened.info.name}”, {opened.info.root}, is no longer there (moved or renamed?): "
+                "its photos cannot be shown or explained. Index the folder where it is now (File → Index "
+                "catalogue folder…) under this name, and let it replace this one.", 60000)
+        elif opened.metadata_changed:  # labels, titles and categories as imported: say so, and how to use the edit
             from sane_desktop.service.items import metadata_note
 
             note = metadata_note(opened.metadata_changed, opened.metadata_gone)

@@ -126,7 +126,8 @@ class CatalogueService:
         changed = self._open.items.metadata_changed()
         return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits(),
                                self._open.items.can_train(), tuple(changed),
-                               tuple(self._open.items.metadata_gone(changed)))
+                               tuple(self._open.items.metadata_gone(changed)),
+                               folder_gone=not Path(self._open.items.root).is_dir())
 
     # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
     def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:

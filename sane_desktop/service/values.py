@@ -229,6 +229,7 @@ class OpenedCatalogue:
     # its metadata files changed since the import (CatalogueItems.metadata_changed): shown as imported
     metadata_changed: tuple[str, ...] = ()
     metadata_gone: tuple[str, ...] = ()  # those of them no longer there: a re-sync needs them back
+    folder_gone: bool = False  # its photo folder is not there (moved, renamed): said when it opens (trial W)
 
 
 @dataclass(frozen=True)
