@@ -229,7 +229,11 @@ def test_a_settings_file_that_is_no_text_is_set_aside_and_said(world, qtbot, mak
                                    cache_dir=tmp_path / "thumbs")
     make_window.clients.append(client)
     qtbot.addWidget(window)
-    assert window.statusBar().currentMessage() == settings.problem
+    window.show()
+    qtbot.waitExposed(window)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage() == settings.problem, timeout=5000)
+    # read alone: the activity ("Ready", "Loading models…") is not painted over it (trial W)
+    assert not window.activity.isVisible()
     settings.set("theme", "dark")
     settings.sync()
     assert Settings().problem == ""  # the new file reads

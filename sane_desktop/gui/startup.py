@@ -234,10 +234,13 @@ def create_window(service: CatalogueService | None = None, settings: Settings | 
         # Destroyed while thread is still running", exit code 134) over the error's own line (trial U)
         runner.shutdown(SHUTDOWN_WAIT_MS)
         raise
-    FirstPaint(window)  # owned by the window (its parent); window.findChild finds it
+    first_paint = FirstPaint(window)  # owned by the window (its parent); window.findChild finds it
     if settings.problem:  # said, not silently reset (trial U)
         logging.getLogger(__name__).warning("%s", settings.problem)
-        window.statusBar().showMessage(settings.problem, 30000)
+        # once on screen: a message shown before hid the status bar's other widgets too early, and they were
+        # painted over it when the window showed ("Ready" over its first words: trial W)
+        problem = settings.problem
+        first_paint.add(lambda: window.statusBar().showMessage(problem, 30000))
     window.browser_empty.setText("Opening the catalogue…")
     window.browser_empty.setVisible(True)
     schedule_model_loading(window, runner)
