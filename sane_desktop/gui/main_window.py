@@ -982,7 +982,8 @@ class MainWindow(QMainWindow):
         # the sum first: a narrow window elides the title, not the figures
         terms = " ".join(f"{'−' if value < 0 else '+'} {abs(value)}" for value in points)
         kind = "Looks alike" if look_alike else "Match"
-        self._points_said = (f"{kind} {50 + sum(points)}/100 = 50 {terms}: the outfit's badges, the points each "
+        # 50 is "unrelated", where every match starts (trial W asked what the 50 was)
+        self._points_said = (f"{kind} {50 + sum(points)}/100 = 50 (unrelated) {terms}: the outfit's badges, the points each "
                              f"item adds to “{title}”")
         bar.showMessage(self._points_said)
 
