@@ -93,11 +93,14 @@ def test_an_item_pulling_the_match_down_shows_points_not_percentages_past_100(qt
     assert 50 + sum(row.points for row in view.rows) == match_percent(reason.score, 2)
     assert "takes 7 points off the 0–100 match" in view.rows[1].toolTip()
     view.show_reason(_reason([0.7, 0.3]), ())  # no item pulling it down: percentages, as before
+    assert view.title.plain_text() == "Why it goes with your outfit"
     assert [row.value_text() for row in view.rows] == ["70 %", "30 %"]
     # at or below "unrelated" there is no match to share: points too, as the badges (trial W read "-0.29"
     # beside the badge "−5")
     below = _reason([-0.29, 0.03])
     view.show_reason(below, ())
+    # no "why it goes" above "does not really go" (trial W)
+    assert view.title.plain_text() == "How it compares with your outfit"
     assert [row.value_text() for row in view.rows] == ["−7 pts", "+1 pts"]
     assert 50 + sum(row.points for row in view.rows) == match_percent(below.score, 2)
 

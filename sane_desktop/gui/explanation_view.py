@@ -433,6 +433,15 @@ class AttributeBars(QWidget):
 OUTFIT_HINT = "Click an item to see that pair below."
 OUTFIT_TITLE = "Why it goes with your outfit"
 LOOK_ALIKE_OUTFIT_TITLE = "Why it looks like your outfit"
+# a score at or below "unrelated": no "why it goes" above "does not really go" (trial W)
+UNRELATED_OUTFIT_TITLE = "How it compares with your outfit"
+
+
+def outfit_title(reason: OutfitExplanation | None, alike: bool) -> str:
+    """The outfit's reason's heading: a look-alike's, a match's, or (score not positive) a comparison's."""
+    if reason is not None and not reason.score > 0:
+        return UNRELATED_OUTFIT_TITLE
+    return LOOK_ALIKE_OUTFIT_TITLE if alike else OUTFIT_TITLE
 PAIR_TITLE = "The match with one outfit item"
 LOOK_ALIKE_PAIR_TITLE = "The likeness with one outfit item"
 SHARE_THUMB = 36  # a share row's thumbnail side (px)
@@ -746,7 +755,7 @@ class OutfitReasonView(QWidget):
         """Show ``reason`` with the outfit items' thumbnails ((S, S, 3) uint8, the shares' order);
         ``alike``: the result is only a look-alike of the outfit, and the words say so."""
         self.reason = reason
-        set_plain(self.title, LOOK_ALIKE_OUTFIT_TITLE if alike else OUTFIT_TITLE)
+        set_plain(self.title, outfit_title(reason, alike))
         for row in self.rows:
             self._rows.removeWidget(row)
             row.deleteLater()
@@ -1135,7 +1144,7 @@ class ExplanationView(QWidget):
     def _speak(self) -> None:
         """The words that follow the kind of explanation (a match, a look-alike, a "visually similar"
         pair) on the panel's fixed parts, and its question to the dock."""
-        set_plain(self.outfit_reason.title, LOOK_ALIKE_OUTFIT_TITLE if self.look_alike else OUTFIT_TITLE)
+        set_plain(self.outfit_reason.title, outfit_title(self.outfit_reason.reason, self.look_alike))
         set_plain(self.pair_title, LOOK_ALIKE_PAIR_TITLE if self.look_alike else PAIR_TITLE)
         self.layer.setItemText(max(0, self.layer.findData(None)), self._saliency_layer())
         if self.layer.currentData() is None:

@@ -269,7 +269,9 @@ class ItemListModel(QAbstractListModel):
             parts = ", ".join(f"{escape(self.outfit_titles.get(pk, pk))} "
                               + ("not compared" if pk in row.not_compared else f"{value:+.3f}")
                               for pk, value in row.contributions.items())
-            lines.append(f"top contributing outfit item: <b>{escape(self.outfit_titles.get(best, best))}</b>")
+            # every part negative: the one it is closest to, not one "contributing" (trial W)
+            lead = "top contributing outfit item" if row.contributions.get(best, 0.0) > 0 else "closest outfit item"
+            lines.append(f"{lead}: <b>{escape(self.outfit_titles.get(best, best))}</b>")
             if self.details:
                 lines.append(f"score parts: {parts}")
         if row.tile is not None:
