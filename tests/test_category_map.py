@@ -55,6 +55,9 @@ def test_resolve_takes_the_users_choices_and_checks_them() -> None:
     assert spelled == {"Tops": Mapped("bottoms", USER), "Faldas café": Mapped(GENERAL, USER)}
     with pytest.raises(InputError, match="'tops', which the catalogue does not have"):  # two are: which one?
         resolve(["Tops", "TOPS"], MODEL, {"tops": "bottoms"})
+    for twice in ({"Tops": "tops", "tops": "bottoms"}, {"tops": "bottoms", "Tops": "tops"}):  # two targets
+        with pytest.raises(InputError, match="names 'Tops' twice"):
+            resolve(["Tops"], MODEL, twice)
 
 
 def test_parse_category_map_inline_and_json(tmp_path: Path) -> None:

@@ -124,7 +124,13 @@ def resolve(categories: Iterable[str], model_categories: Sequence[str],
     :func:`automatic`. InputError for a choice naming a category the catalogue lacks or a target
     the model lacks."""
     present = sorted(set(categories))
-    user = {_spelled_as(name, present): target for name, target in (user or {}).items()}
+    spelled: dict[str, str] = {}
+    for name, target in (user or {}).items():
+        own = _spelled_as(name, present)
+        if own in spelled:  # "Tops=tops,tops=bottoms": which one was meant is a guess
+            raise InputError(f"the category map names {own!r} twice (as {name!r} too): keep one")
+        spelled[own] = target
+    user = spelled
     unknown = [name for name in user if name not in present]
     if unknown:
         raise InputError(f"the category map names {', '.join(map(repr, sorted(unknown)))}, which the catalogue "
