@@ -183,6 +183,12 @@ def test_remembered_settings_of_the_wrong_type_are_the_defaults_not_a_crash(worl
     assert settings.get("tile_size") == DEFAULTS["tile_size"]
     assert settings.get("export_folder") == "/somewhere/kept"
     assert isinstance(settings.get("colour_map"), str)
+    # … and said, once the window is on screen (trial W: dropped without a word)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Remembered settings"), timeout=10000)
+    said = window.statusBar().currentMessage()
+    assert said.startswith("Remembered settings that could not be read were left at their defaults: ")
+    named = said.split(": ", 1)[1].split(", ")
+    assert {"geometry", "window_state", "tile_size"} <= set(named) and "export_folder" not in named, said
 
 
 def test_a_window_that_cannot_be_made_stops_its_worker_first(qtbot, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -60,6 +60,14 @@ class Settings:
         # what was wrong with the remembered settings, for the window to say at start ("" when nothing)
         self.problem = "" if settings is not None else set_aside_unreadable(default_settings_file())
         self.qsettings = settings or QSettings(str(default_settings_file()), QSettings.Format.IniFormat)
+        self.ignored: set[str] = set()  # keys whose value could not be read: their defaults were used
+
+    def ignored_words(self) -> str:
+        """One line naming the settings read as their defaults, "" when none (trial W's "opacity=banana"
+        was dropped without a word)."""
+        if not self.ignored:
+            return ""
+        return (f"Remembered settings that could not be read were left at their defaults: {', '.join(sorted(self.ignored))}")
 
     def get(self, key: str) -> Any:
         """``key``'s value, of its default's type (:data:`DEFAULTS`): a value of another type, as a
@@ -70,10 +78,12 @@ class Settings:
             try:
                 return int(str(value))  # QSettings hands back strings from INI files
             except (TypeError, ValueError):
+                self.ignored.add(key)
                 return default
         if isinstance(value, list):  # an unquoted "a, b" in the file
             value = ", ".join(str(part) for part in value)
         if isinstance(default, str) and not isinstance(value, str):
+            self.ignored.add(key)
             return default
         return value
 
@@ -83,7 +93,11 @@ class Settings:
         value = self.qsettings.value(key)
         if isinstance(value, QByteArray):
             return value
-        return QByteArray(bytes(value)) if isinstance(value, (bytes, bytearray)) else None
+        if isinstance(value, (bytes, bytearray)):
+            return QByteArray(bytes(value))
+        if value is not None:
+            self.ignored.add(key)
+        return None
 
     def set(self, key: str, value: Any) -> None:
         self.qsettings.setValue(key, value)

@@ -235,11 +235,12 @@ def create_window(service: CatalogueService | None = None, settings: Settings | 
         runner.shutdown(SHUTDOWN_WAIT_MS)
         raise
     first_paint = FirstPaint(window)  # owned by the window (its parent); window.findChild finds it
-    if settings.problem:  # said, not silently reset (trial U)
-        logging.getLogger(__name__).warning("%s", settings.problem)
+    # said, not silently reset (trials U, W): a file that is no text, or values of the wrong kind
+    problem = settings.problem or settings.ignored_words()
+    if problem:
+        logging.getLogger(__name__).warning("%s", problem)
         # once on screen: a message shown before hid the status bar's other widgets too early, and they were
         # painted over it when the window showed ("Ready" over its first words: trial W)
-        problem = settings.problem
         first_paint.add(lambda: window.statusBar().showMessage(problem, 30000))
     window.browser_empty.setText("Opening the catalogue…")
     window.browser_empty.setVisible(True)
