@@ -220,18 +220,30 @@ def write_atomically(path: Path | str, write: Callable[[Path], bool]) -> bool:
             pass
 
 
+def folder_problem(folder: Path | str) -> str:
+    """What stops a file being written into ``folder``, in words: a file where it or a folder above it
+    should be, the folder missing, or a probe file that cannot be made there (read-only, no permission,
+    a full disk); "" when nothing does. One reading for the checks before work and the words after a
+    failed write (trials U, V, W)."""
+    target = Path(folder)
+    blocker = next((part for part in (target, *target.parents) if part.exists() and not part.is_dir()), None)
+    if blocker is not None:
+        return f"{blocker} is a file, not a folder"
+    if not target.is_dir():
+        return f"its folder {target} does not exist"
+    try:
+        with tempfile.NamedTemporaryFile(dir=target, prefix=".sane-write-check-"):
+            pass
+    except OSError as error:
+        return f"cannot write into {target} ({error.strerror or error})"
+    return ""
+
+
 def why_not_written(path: Path | str) -> str:
-    """Why a file of the user's could not be written at ``path``, in words: its folder missing, a
-    file, or not writable, else "the folder cannot be written" (a full disk, a name the folder refuses).
-    Trial U typed a folder that did not exist and read "the folder cannot be written"."""
-    folder = Path(path).parent
-    if not folder.exists():
-        return f"the folder {folder} does not exist: choose a folder that is there"
-    if not folder.is_dir():
-        return f"{folder} is a file, not a folder"
-    if not os.access(folder, os.W_OK):
-        return f"the folder {folder} cannot be written (no permission)"
-    return "the folder cannot be written (is the disk full?)"
+    """Why a file of the user's could not be written at ``path`` (:func:`folder_problem`), else "the
+    folder cannot be written" (a name the folder refuses, a disk that filled meanwhile). Trial U typed a
+    folder that did not exist and read "the folder cannot be written"."""
+    return folder_problem(Path(path).parent) or "the folder cannot be written (is the disk full?)"
 
 
 def check_writable_folder(folder: Path | str, what: str, *, make: bool = False) -> Path:
@@ -240,25 +252,17 @@ def check_writable_folder(folder: Path | str, what: str, *, make: bool = False) 
     ("--out /x/m.pt"); ``make``: a missing folder is made (with its parents), as ``--save-maps`` does.
 
     Raises:
-        InputError: a file where the folder should be, a folder missing (``make`` False) or one that
-            cannot be made or written (read-only, no permission), in one line naming ``folder``.
+        InputError: :func:`folder_problem`'s words, after ``what``.
     """
     from sane_desktop.errors import InputError
 
     target = Path(folder)
-    blocker = next((part for part in (target, *target.parents) if part.exists() and not part.is_dir()), None)
-    if blocker is not None:
-        raise InputError(f"{what}: {blocker} is a file, not a folder")
-    if not target.is_dir():
-        if not make:
-            raise InputError(f"{what}: its folder {target} does not exist")
+    if make and not target.exists() and not folder_problem(target).endswith("is a file, not a folder"):
         try:
             target.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise InputError(f"{what}: cannot make the folder {target} ({error.strerror or error})") from None
-    try:
-        with tempfile.NamedTemporaryFile(dir=target, prefix=".sane-write-check-"):
-            pass
-    except OSError as error:
-        raise InputError(f"{what}: cannot write into {target} ({error.strerror or error})") from None
+    problem = folder_problem(target)
+    if problem:
+        raise InputError(f"{what}: {problem}")
     return target

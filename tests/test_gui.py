@@ -127,7 +127,7 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_pa
     # a folder typed that is not there is said so (trial U read "the folder cannot be written")
     assert window.explanation.export(tmp_path / "nope" / "explanation.png") is None
     boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
-    assert len(boxes) == 1 and f"the folder {tmp_path / 'nope'} does not exist" in boxes[0].text(), boxes[0].text()
+    assert len(boxes) == 1 and f"its folder {tmp_path / 'nope'} does not exist" in boxes[0].text(), boxes[0].text()
     boxes[0].close()
     record_responsiveness("end_to_end", {"longest_gap_ms": meter.longest_ms, "ticks": meter.ticks})
     # the GUI thread kept turning while the worker computed (the longest gap is a benchmark

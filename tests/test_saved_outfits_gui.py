@@ -178,7 +178,7 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         # file in the path as what it is (trial W read "[Errno 20] Not a directory: '….tmp.png'")
         blocker = tmp_path / "products.csv"
         blocker.write_text("a file")
-        for folder, said in ((tmp_path / "nope", f"the folder {tmp_path / 'nope'} does not exist"),
+        for folder, said in ((tmp_path / "nope", f"its folder {tmp_path / 'nope'} does not exist"),
                              (blocker, f"{blocker} is a file, not a folder")):
             for suffix in ("png", "pdf", "csv"):
                 controller.export(folder / f"look.{suffix}")

@@ -329,7 +329,6 @@ def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFact
             raise ImageRejected("image path is not a regular file (pipe, socket or device)")
         data = read_regular_file(path)  # … and one swapped in since that look
     except FileNotFoundError:
-        # a table's "images\\t000.png" (written on Windows) names a file of that name here, not a folder
         raise ImageRejected(f"image file is missing{_missing_hint(path)}") from None
     except IsADirectoryError:
         raise ImageRejected("image path is a folder, not a file") from None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -208,3 +209,13 @@ def value_key(text: str) -> str:
     A spreadsheet's "BLUSAS" beside "Blusas", or a Mac's decomposed "é", is one value (trial T: a
     "BLUSAS" row missed {"Blusas": "tops"} and became a category of its own, searched by looks alone)."""
     return category_name(text).casefold()
+
+
+def spelled_as(name: str, names: Sequence[str]) -> str:
+    """The one of ``names`` that ``name`` is, written otherwise (letter case, spaces, Unicode form:
+    "tops", " Tops", a decomposed "é"), when exactly one is; else ``name`` as written. How a person's
+    category is found among the catalogue's, by ``--category``, ``--category-map`` and the like."""
+    if name in names:
+        return name
+    same = [known for known in names if value_key(known) == value_key(name)]
+    return same[0] if len(same) == 1 else name

@@ -117,10 +117,11 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
 
     prep = catalogue.model.bundle().preprocessing
     out_dir = check_outside_package(save_dir or _default_maps_dir(catalogue.folder), "--save-maps")
-    try:
-        check_writable_folder(out_dir, f"--save-maps {out_dir}" if save_dir else "the maps' folder", make=True)
-    except InputError as error:
-        raise InputError(f"{error}" + ("" if save_dir else ": give one with --save-maps DIR")) from None
+    if save_dir is None:  # --save-maps was checked before the work (run); the default folder is checked here
+        try:
+            check_writable_folder(out_dir, "the maps' folder", make=True)
+        except InputError as error:
+            raise InputError(f"{error}: give one with --save-maps DIR") from None
     digest = hashlib.sha256(json.dumps([result.model_hash, result.query.item_id, result.query.content_hash,
                                         result.candidate.item_id, result.candidate.content_hash,
                                         result.method]).encode()).hexdigest()

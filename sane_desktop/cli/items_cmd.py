@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.catalogue.types import value_key
+from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
 
@@ -48,9 +48,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     try:
         known = catalogue.items.categories()
         category = args.category
-        if category and category not in known:  # 'tops' for 'Tops': one spelling, not a typo
-            same = [name for name in known if value_key(name) == value_key(category)]  # case, spaces, Unicode form
-            category = same[0] if len(same) == 1 else category
+        if category:  # 'tops' for 'Tops': one spelling, not a typo (case, spaces, Unicode form)
+            category = spelled_as(category, known)
         if category and category not in known:
             raise CliError(f"no category {category!r}; the catalogue's are: {', '.join(known)}")
         wanted = min(args.n, MAX_LISTED)

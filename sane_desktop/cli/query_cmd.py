@@ -7,7 +7,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.catalogue.types import value_key
+from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
@@ -113,9 +113,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.vector_backend is not None:
             catalogue.search.check_backend(args.vector_backend)
         known = catalogue.search.searcher().categories
-        if args.category and args.category not in known:  # 'earrings' for 'Earrings': one spelling, not a typo
-            same = [name for name in known if value_key(name) == value_key(args.category)]  # case, spaces, Unicode
-            args.category = same[0] if len(same) == 1 else args.category
+        if args.category:  # 'earrings' for 'Earrings': one spelling, not a typo (case, spaces, Unicode form)
+            args.category = spelled_as(args.category, known)
         if args.category and args.category not in known:  # a typo would print an empty list
             raise CliError(f"no indexed category {args.category!r}; the catalogue's are: {', '.join(known)}")
         outfit = catalogue.items.by_item_id(item_ids) if item_ids else []

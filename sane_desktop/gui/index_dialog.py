@@ -523,23 +523,24 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.start_button.setEnabled(False)
         self.cancel_button.setText("Cancel")
         root, name = Path(self.folder.text()), self.name.text().strip() or None
-        task: Task[tuple[str, str, str | None], None] = self.tasks.start(
+        task: Task[tuple[str, str, str | None, bool], None] = self.tasks.start(
             lambda service, _state: other_source(service, root, name), "Checking the catalogue name…")
         self.watch(task).on_done(lambda answer: self._checked(task, answer)) \
             .on_failure(self._failed).on_cancelled(self._cancelled)
 
-    def _checked(self, check: Task[tuple[str, str, str | None], None], answer: tuple[str, str, str | None]) -> None:
+    def _checked(self, check: Task[tuple[str, str, str | None, bool], None],
+                 answer: tuple[str, str, str | None, bool]) -> None:
         if check.stop_requested:  # Cancel was pressed after the worker had answered: do not index
             self._cancelled()
             return
-        name, source, other = answer
+        name, source, other, other_gone = answer
         if other is None:  # a new name, or the same folder again: re-sync without asking
             self._index(Path(source), name, replace=False)
             return
         self._say("Waiting for your answer…")
         # its folder gone is why a person is here: said (trial W), and that the work done is not redone
         # (nothing is trained: "model are rebuilt" read as retraining)
-        held = (f"was indexed from {other}, which is no longer there (moved or renamed?)" if not Path(other).exists()
+        held = (f"was indexed from {other}, which is no longer there (moved or renamed?)" if other_gone
                 else f"already holds {other}")
         self.replace_question = box = message_box(
             self, "Replace catalogue?",
@@ -742,12 +743,13 @@ def inspect_with_plan(service: CatalogueService, root: Path,
     return report, plan
 
 
-def other_source(service: CatalogueService, root: Path, name: str | None) -> tuple[str, str, str | None]:
+def other_source(service: CatalogueService, root: Path, name: str | None) -> tuple[str, str, str | None, bool]:
     """On the worker: (the catalogue's name, the folder to index, the *other* folder that name was
-    built from, or None when it is new or built from this folder)."""
+    built from, or None when it is new or built from this folder, whether that other folder is gone:
+    looked at here, not on the GUI thread, as it may be on a share that stops answering)."""
     source = root.expanduser().resolve()
     name = name or source.name  # the service's default name
     existing = service.existing_source(name)
     if existing is None or Path(existing).expanduser().resolve() == source:
-        return name, str(source), None
-    return name, str(source), str(existing)
+        return name, str(source), None, False
+    return name, str(source), str(existing), not Path(existing).exists()

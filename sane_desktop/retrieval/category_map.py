@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sane_desktop.catalogue.types import value_key
+from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.errors import InputError
 from sane_desktop.retrieval.garment_words import FAMILIES, TRANSLATIONS
 
@@ -126,7 +126,7 @@ def resolve(categories: Iterable[str], model_categories: Sequence[str],
     present = sorted(set(categories))
     spelled: dict[str, str] = {}
     for name, target in (user or {}).items():
-        own = _spelled_as(name, present)
+        own = spelled_as(name, present)
         if own in spelled:  # "Tops=tops,tops=bottoms": which one was meant is a guess
             raise InputError(f"the category map names {own!r} twice (as {name!r} too): keep one")
         spelled[own] = target
@@ -137,16 +137,6 @@ def resolve(categories: Iterable[str], model_categories: Sequence[str],
                          f"does not have (its categories: {', '.join(present) or 'none'})")
     return {name: Mapped(model_target(user[name], model_categories), USER) if name in user
             else automatic(name, model_categories) for name in present}
-
-
-def _spelled_as(name: str, present: Sequence[str]) -> str:
-    """The catalogue's own spelling of a category a person wrote otherwise ("tops", " Tops", a
-    decomposed "é" for "Tops", "Faldas café") when exactly one category is it, letter case, spaces
-    and Unicode form aside; else ``name`` as written (trial T's map had to match a folder's spelling)."""
-    if name in present:
-        return name
-    same = [category for category in present if value_key(category) == value_key(name)]
-    return same[0] if len(same) == 1 else name
 
 
 def kept_choices(previous: Mapping[str, str], categories: Iterable[str],
