@@ -366,12 +366,16 @@ def test_items_lists_the_ids_query_and_explain_take(indexed: tuple[Path, dict],
     capsys.readouterr()
     assert main(["--index-home", str(home), "items", "closet", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
-    assert len(listed["items"]) == ITEMS and not listed["more"]
+    assert len(listed["items"]) == listed["total"] == ITEMS
     assert {"item_id": "loose", "category": "uncategorised"}.items() <= next(
         row for row in listed["items"] if row["item_id"] == "loose").items()
     assert main(["--index-home", str(home), "items", "closet", "--category", "tops", "-n", "2", "--json"]) == 0
     tops = json.loads(capsys.readouterr().out)
-    assert tops["category"] == "Tops" and len(tops["items"]) == 2 and tops["more"]  # 4 tops, 2 shown
+    assert tops["category"] == "Tops" and len(tops["items"]) == 2 and tops["total"] == 4  # 4 tops, 2 shown
+    # how many are left, of how many (trial X asked for "10 more of 60")
+    assert main(["--index-home", str(home), "items", "closet", "--category", "tops", "-n", "3"]) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == (
+        "… 1 more of 4: -n N lists more, --category or --search narrows it down")
     assert {row["category"] for row in tops["items"]} == {"Tops"}
     assert main(["--index-home", str(home), "query", "closet", "--outfit", tops["items"][0]["item_id"], "--json"]) == 0
     capsys.readouterr()
@@ -419,7 +423,7 @@ def test_a_control_character_in_an_id_keeps_its_row_on_one_line() -> None:
     from sane_desktop.cli import items_cmd, query_cmd
 
     odd = "Tops/new\nline\tx"
-    listed = items_cmd.render({"catalogue": "c", "category": "", "search": "", "more": False,
+    listed = items_cmd.render({"catalogue": "c", "category": "", "search": "", "total": 1,
                                "items": [{"item_id": odd, "category": "Tops", "title": "a\x1b[31mred"}]})
     assert listed.count("\n") == 0 and "Tops/new\\nline\\tx" in listed and "\x1b" not in listed
     ranked = query_cmd.render({"catalogue": "c", "outfit": [], "mode": "outfit", "spaces": {"Tops": 1},

@@ -184,7 +184,7 @@ def test_items_columns_line_up_under_wide_and_decomposed_names() -> None:
     from sane_desktop.cli.items_cmd import render
 
     ids = ["上衣/红色", "tops/🎉 party", unicodedata.normalize("NFD", "faldas/café"), "plain/id"]
-    result = {"catalogue": "c", "category": None, "search": "", "more": False,
+    result = {"catalogue": "c", "category": None, "search": "", "total": 4,
               "items": [{"item_id": item_id, "category": "Tops", "title": "Title"} for item_id in ids]}
     lines = render(result).splitlines()
     starts = {display_width(line[: line.index("Title")]) for line in lines}

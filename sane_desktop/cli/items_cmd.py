@@ -53,7 +53,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if category and category not in known:
             raise CliError(f"no category {category!r}; the catalogue's are: {', '.join(known)}")
         wanted = min(args.n, MAX_LISTED)
-        found = catalogue.items.search(category, args.search, wanted + 1)  # one more: are there others?
+        found = catalogue.items.search(category, args.search, wanted)
+        total = catalogue.items.count(category, args.search) if len(found) == wanted else len(found)
         # titles, categories and labels as imported: a trial checked an edited title here and read the old one
         metadata = catalogue.items.metadata_changed()
         gone = catalogue.items.metadata_gone(metadata)
@@ -67,11 +68,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                         then="its items are listed as imported"))
     return {
         "catalogue": catalogue.info.name, "category": category, "search": args.search, "metadata_changed": metadata,
-        "more": len(found) > wanted,
+        "total": total,  # the items that match, listed or not
         # title: as shown (composed for a code); catalogue_title: the catalogue's own, when it differs
         "items": [{"item_id": item.item_id, "category": item.category, "title": item.title,
                    **({"catalogue_title": item.catalogue_title} if item.catalogue_title else {})}
-                  for item in found[:wanted]],
+                  for item in found],
     }
 
 
@@ -89,6 +90,7 @@ def render(result: dict[str, Any]) -> str:
         title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
         lines.append(f"{padded(printable(item['item_id']), width)}  {padded(printable(item['category']), kind)}  "
                      f"{title}".rstrip())
-    if result["more"]:
-        lines.append("… and more: -n N lists more, --category or --search narrows it down")
+    if result["total"] > len(items):  # how many are left, of how many (a trial asked "10 more of 60?")
+        lines.append(f"… {result['total'] - len(items)} more of {result['total']}: -n N lists more, "
+                     "--category or --search narrows it down")
     return "\n".join(lines)

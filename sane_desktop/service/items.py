@@ -199,6 +199,10 @@ class CatalogueItems:
         """Items of ``category`` (all when empty) matching every word of ``text`` (see store.browse)."""
         return self.infos(browse.search_items(self.engine, self.record.pk, category, text, limit))
 
+    def count(self, category: str = ALL_CATEGORIES, text: str = "") -> int:
+        """How many items :meth:`search` finds with no limit."""
+        return browse.count_items(self.engine, self.record.pk, category, text)
+
     def infos(self, pks: Sequence[int]) -> list[ItemInfo]:
         """Items by primary key, in the order given (unknown keys are left out)."""
         self.refresh()  # paths are relative to the root, which a replacing import may have moved

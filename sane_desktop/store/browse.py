@@ -11,8 +11,9 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from sane_desktop.errors import NotFound
@@ -127,7 +128,21 @@ def search_items(engine: Engine, catalogue_pk: int, category: str = "", text: st
     Word-aware: "star" finds "Star print tee", never "Mustard knit". Every word but the last must be
     a whole word; the last may be the start of one, as the user is still typing it ("str" finds
     "striped"). Case and accents do not matter; punctuation separates words."""
-    query = (select(S.Item.id).join(S.Category, S.Category.id == S.Item.category_id)
+    query = _matching(select(S.Item.id), catalogue_pk, category, text)
+    with Session(engine) as session:
+        return [int(pk) for pk in session.scalars(query.order_by(S.Item.id).limit(limit))]
+
+
+def count_items(engine: Engine, catalogue_pk: int, category: str = "", text: str = "") -> int:
+    """How many items :func:`search_items` would list without a limit (``items``' "10 more of 60")."""
+    query = _matching(select(func.count(S.Item.id)), catalogue_pk, category, text)
+    with Session(engine) as session:
+        return int(session.scalar(query) or 0)
+
+
+def _matching(query: Select[Any], catalogue_pk: int, category: str, text: str) -> Select[Any]:
+    """``query`` over the items kept by a search: one catalogue, ``category`` (all when empty), every word."""
+    query = (query.select_from(S.Item).join(S.Category, S.Category.id == S.Item.category_id)
              .where(S.Item.catalogue_id == catalogue_pk))
     if category:
         query = query.where(S.Category.name == category)
@@ -136,8 +151,7 @@ def search_items(engine: Engine, catalogue_pk: int, category: str = "", text: st
         # only letters and digits: no LIKE wildcard or escape can come from the user's text
         pattern = f"% {word}%" if position == len(words) - 1 else f"% {word} %"
         query = query.where(S.Item.search_text.like(pattern))
-    with Session(engine) as session:
-        return [int(pk) for pk in session.scalars(query.order_by(S.Item.id).limit(limit))]
+    return query
 
 
 def item_rows(engine: Engine, pks: Sequence[int]) -> dict[int, ItemRow]:
