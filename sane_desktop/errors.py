@@ -36,6 +36,9 @@ class WayOut(Enum):
     REPLACE_DAMAGED = ("index the catalogue's folder again with --replace (the damaged file is set aside), "
                        "or delete the catalogue")
     OTHER_NAME_OR_REPLACE = "give this folder another name (--name), or replace that catalogue (--replace)"
+    # trial X: the old folder was gone, and nothing said --replace was the way for a moved catalogue
+    MOVED_OR_OTHER_NAME = ("if this is that folder moved or renamed, replace that catalogue (--replace): its category "
+                           "choices are kept; if not, give this folder another name (--name)")
     MAPPING_OR_REPLACE = ("give its mapping with --mapping FILE, or replace the catalogue on purpose "
                           "(--replace; its items get new ids)")
     PUT_MAPPING_BACK = "put it back, or give the mapping with --mapping FILE"

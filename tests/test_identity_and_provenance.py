@@ -20,7 +20,7 @@ import pytest
 
 from sane_desktop import paths
 from sane_desktop.cli import main
-from sane_desktop.errors import InputError, StaleIndexError, StoreError
+from sane_desktop.errors import InputError, StaleIndexError, StoreError, WayOut
 from sane_desktop.retrieval.indexing import file_hash, index_catalogue
 from sane_desktop.retrieval.manifest import FORMAT_VERSION, read_index_manifest, write_index_manifest
 from sane_desktop.retrieval.search import OutfitSearcher
@@ -180,6 +180,22 @@ def test_service_reports_the_existing_source_and_replaces_only_when_asked(world:
     assert service.existing_source("shop") == str(b)
     service.open_catalogue("shop")
     assert all(item.image_path.is_relative_to(b) for item in service.items())
+
+
+def test_a_conflict_with_a_folder_that_is_gone_says_so_and_offers_replace_first(world: dict[str, Path],
+                                                                                tmp_path: Path) -> None:
+    """Trial X moved a catalogue's folder and indexed the new place under the old name: the refusal
+    was right but did not say the old folder was gone, the clue that --replace is the way."""
+    a = copy_of(world, "a", tmp_path)
+    service = CatalogueService(tmp_path / "home", model=world["model"], device="cpu")
+    service.index_folder(a)
+    (tmp_path / "elsewhere").mkdir()
+    moved = a.rename(tmp_path / "elsewhere" / a.name)  # the same folder name: the same catalogue name
+    with pytest.raises(InputError) as refused:
+        service.index_folder(moved)
+    assert refused.value.problem == f"catalogue 'shop' was built from {a}, which is no longer there, not from {moved}"
+    assert refused.value.way_out is WayOut.MOVED_OR_OTHER_NAME and "--replace" in str(refused.value)
+    assert service.existing_source("shop") == str(a)  # nothing replaced without the word
 
 
 def test_open_refuses_a_database_that_holds_another_catalogue(world: dict[str, Path], tmp_path: Path) -> None:

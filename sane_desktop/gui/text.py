@@ -368,6 +368,9 @@ WINDOW_WAYS: dict[WayOut, str] = {
                              f"or delete the catalogue ({MANAGE})"),
     WayOut.OTHER_NAME_OR_REPLACE: (f"index this folder under another name, or replace that catalogue ({INDEX_FOLDER} "
                                    "asks before it replaces one)"),
+    WayOut.MOVED_OR_OTHER_NAME: ("if this is that folder moved or renamed, let it replace that catalogue "
+                                 f"({INDEX_FOLDER} asks before it replaces one): its category choices are kept; if "
+                                 "not, index it under another name"),
     WayOut.MAPPING_OR_REPLACE: (f"delete the catalogue ({MANAGE}) and index the folder again (its items get new "
                                 "ids); the window reads no mapping file, the index command in a terminal does"),
     WayOut.PUT_MAPPING_BACK: "put the mapping file back, then re-sync the catalogue",

@@ -301,6 +301,9 @@ def source_conflict(name: str, stored_root: str | None, root: Path | str) -> Inp
     ``stored_root`` (None: a new name, no conflict)."""
     if stored_root is None or same_folder(stored_root, root):
         return None
+    if not Path(stored_root).is_dir():  # the clue that this may be that folder, moved
+        return InputError(f"catalogue {name!r} was built from {stored_root}, which is no longer there, not from "
+                          f"{Path(root)}", way_out=WayOut.MOVED_OR_OTHER_NAME)
     return InputError(f"catalogue {name!r} was built from {stored_root}, not {Path(root)}",
                       way_out=WayOut.OTHER_NAME_OR_REPLACE)
 
