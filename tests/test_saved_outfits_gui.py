@@ -86,9 +86,17 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         type_name(qtbot, controller.name_dialog, "Brunch")
         qtbot.waitUntil(lambda: "Saved the outfit 'Brunch'" in status(window), timeout=20000)
         assert controller.current_name() == "Brunch"
+        # the panel names the saved outfit being worked on, and says once it was changed since
+        named = window.outfit_panel.saved_name
+        assert named.isVisible() and named.text() == "“Brunch”"
+        # ... and the title does, as an editor names its file (a narrow panel leaves the label no room)
+        assert window.windowTitle() == f"{window.catalogue.name} — Brunch"
         window.add_to_outfit([next(pk for pk in (item.pk for item in window.browser_model.items())
                                    if pk not in outfit)])
         assert controller.current_name() == ""  # another outfit now: not "Brunch" on its sheet
+        assert named.text() == "changed: “Brunch”" and "Ctrl+Shift+S" in named.toolTip()
+        assert window.windowTitle() == f"{window.catalogue.name} — Brunch (changed)"
+        assert window.outfit_panel.title.toolTip() == named.toolTip()
 
         # open it again: the outfit panel shows the same items in the same order
         QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
@@ -103,6 +111,7 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         qtbot.waitUntil(lambda: window.outfit_model.pks() == [outfit[1], outfit[0]], timeout=20000)
         assert "Opened the outfit 'Party'" in status(window)
         assert controller.current_name() == "Party" and controller.default_export_name() == "outfit-party"
+        assert named.text() == "“Party”"
 
         # rename, then delete (asks first), through the list dialog's buttons
         window.open_outfit_action.trigger()
@@ -117,11 +126,12 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         qtbot.waitUntil(lambda: names_listed(dialog) == ["Brunch", "Gala"], timeout=20000)
         assert dialog.selected().name == "Gala"
         # the outfit on screen is that one: its export is headed by the name it has now (trial O: by the old)
-        assert controller.current_name() == "Gala"
+        assert controller.current_name() == "Gala" and named.text() == "“Gala”"
         QTest.mouseClick(dialog.delete_button, LEFT)
         click_yes(qtbot, dialog.confirm_box)
         qtbot.waitUntil(lambda: names_listed(dialog) == ["Brunch"], timeout=20000)
         assert controller.current_name() == "" and controller.default_export_name() == "outfit"  # saved under none
+        assert named.text() == "" and window.windowTitle() == window.catalogue.name
         QTest.mouseClick(dialog.close_button, LEFT)
 
         # export the outfit with its suggestions: PNG, PDF, CSV by the file's type
@@ -385,6 +395,7 @@ def test_the_saved_outfit_brought_back_at_start_keeps_its_name(world, qtbot, tmp
     try:
         qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
         qtbot.waitUntil(lambda: window.saved_outfits.current_name() == "Soirée", timeout=20000)
+        assert window.outfit_panel.saved_name.text() == "“Soirée”"  # named at start, as it is now
     finally:
         client.shutdown()
         window.close()
@@ -394,7 +405,7 @@ def test_the_saved_outfit_brought_back_at_start_keeps_its_name(world, qtbot, tmp
     try:
         qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
         QTest.qWait(500)  # the restore's answer, had it linked one
-        assert window.saved_outfits.current_name() == ""
+        assert window.saved_outfits.current_name() == "" and window.outfit_panel.saved_name.text() == ""
     finally:
         client.shutdown()
         window.close()

@@ -316,7 +316,8 @@ class MainWindow(QMainWindow):
     def __init__(self, tasks: Runner, settings: Settings, thumbnails: ThumbnailLoader) -> None:
         super().__init__()
         # the platform appends the application display name ("… — SANE Desktop"), so titles leave it out
-        self.setWindowTitle("Why do these match?")
+        self._title_base = "Why do these match?"  # the catalogue's name once one is open
+        self.setWindowTitle(self._title_base)
         self.tasks, self.settings, self.thumbnails = tasks, settings, thumbnails
         self.channels = Channels(tasks)
         self.catalogue: CatalogueInfo | None = None
@@ -859,6 +860,18 @@ class MainWindow(QMainWindow):
                                   "Loading items…") \
             .on_done(lambda items: self._show_items(items, asked)).on_failure(self._items_failed)
         self.filters.request_counts(category, text)
+
+    def set_title_base(self, text: str) -> None:
+        """The window's title: ``text`` (the catalogue), then the saved outfit on screen, if any."""
+        self._title_base = text
+        self.saved_outfits.show_name()
+
+    def show_outfit_name(self, name: str, changed: bool) -> None:
+        """Name the saved outfit being worked on in the title, as an editor names its file ("" : none),
+        marked once changed since it was saved or opened; the outfit panel names it too, room allowing."""
+        self.setWindowTitle(f"{self._title_base} — {name}" + (" (changed)" if changed else "") if name
+                            else self._title_base)
+        self.outfit_panel.show_saved_name(name, changed)
 
     def _outfit_changed(self, pks: list[int]) -> None:
         """A new outfit: the explanation on screen was of the old one (its pair, its score), so it
@@ -1492,7 +1505,7 @@ class MainWindow(QMainWindow):
         self._drop_shared_entry()  # opened again: one entry, not two (trial R)
         self.catalogue_switcher.insertItem(0, qta.icon("mdi6.server-network"), f"{opened.info.name} — on {where}", "")
         self.catalogue_switcher.setCurrentIndex(0)
-        self.setWindowTitle(f"{opened.info.name} (shared, {where})")
+        self.set_title_base(f"{opened.info.name} (shared, {where})")
         self.train_action.setEnabled(False)  # these build into the index home, not on the server
         self.adapt_action.setEnabled(False)
 
@@ -1668,7 +1681,7 @@ class MainWindow(QMainWindow):
         self._revision = None  # the first search of this catalogue says which revision it is at
         if not shared:
             self.settings.set("catalogue", self.catalogue.name)
-        self.setWindowTitle(self.catalogue.name)
+        self.set_title_base(self.catalogue.name)
         # outfits, or labelled attributes alone (the attribute network: explanations then name this
         # catalogue's own attributes, which the bundled model cannot)
         self._has_outfits = opened.has_outfits  # without: training learns attributes, no matches (its dialog says so)

@@ -11,7 +11,7 @@ from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySeque
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import THUMB_H, TILE_SIDES, ItemTileDelegate
-from sane_desktop.gui.text import ElidedLabel
+from sane_desktop.gui.text import ElidedLabel, set_plain
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.gui.results_view import KeyboardFocusSelects
@@ -147,7 +147,11 @@ class OutfitPanel(QWidget):
         buttons = QHBoxLayout()
         self.title = QLabel("<b>Outfit</b>")
         buttons.addWidget(self.title)
-        buttons.addStretch(1)
+        # the saved outfit being worked on, by name (the window said it nowhere: a trial's note); it
+        # takes the room a stretch would, so the header's buttons keep their place
+        self.saved_name = ElidedLabel()
+        self.saved_name.setObjectName("saved-outfit-name")
+        buttons.addWidget(self.saved_name, 1)
         # the free room goes to the note while it shows (an elided label has no width of its own): an
         # equal share with the stretch left it 32 px at 800 px wide, "Ou…" (a trial)
         buttons.addWidget(self.undo_note, 1000)
@@ -250,12 +254,26 @@ class OutfitPanel(QWidget):
         offer: tuple[QWidget, ...] = (self.undo_note, self.undo_button)
         # the note stands in for the title ("Outfit cleared" says both): beside it, in a 196 px panel
         # (an 800 px window), the note had 64 px and read "Outfit cl…"
-        usual: tuple[QWidget, ...] = (self.remove_button, self.clear_button, self.title)
+        usual: tuple[QWidget, ...] = (self.remove_button, self.clear_button, self.title, self.saved_name)
         for widget in offer:
             widget.setVisible(shown)
         for widget in usual:
             widget.setVisible(not shown)
         self.undo_shortcut.setEnabled(shown)
+
+    def show_saved_name(self, name: str, changed: bool) -> None:
+        """Name the saved outfit on screen beside the title ("" : none), and whether it was changed
+        since it was saved or opened (then the name says so, as an editor marks an unsaved file)."""
+        if not name:
+            set_plain(self.saved_name, "")
+            self.saved_name.setToolTip("")
+            self.title.setToolTip("")
+            return
+        # "changed" first: a long name is elided at its end, and the mark must stay in view
+        set_plain(self.saved_name, ("changed: " if changed else "") + f"“{name}”")
+        self.saved_name.setToolTip(f"Saved outfit “{name}”: you changed it since; save it (Ctrl+Shift+S) to keep "
+                                   "the changes" if changed else f"Saved outfit “{name}”, as it was saved")
+        self.title.setToolTip(self.saved_name.toolTip())  # a narrow panel leaves the name no room
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

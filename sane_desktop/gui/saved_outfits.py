@@ -108,6 +108,7 @@ class OutfitWindow(Protocol):
 
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
     def _report_error(self, message: str) -> None: ...
+    def show_outfit_name(self, name: str, changed: bool) -> None: ...
     def _show_progress(self, done: int, total: int, message: str) -> None: ...
     def _hide_progress(self) -> None: ...
 
@@ -324,6 +325,9 @@ class SavedOutfitsController(QObject):
         self.export_dialog: QFileDialog | None = None
         self.open_question: QMessageBox | None = None  # "Save the outfit first?" while it is asked
         self._after_save: Callable[[], None] | None = None  # what a save asked for by that question opens
+        model = window.outfit_model  # the outfit's name beside its title follows every change of it
+        for signal in (model.rowsInserted, model.rowsRemoved, model.rowsMoved, model.modelReset, model.layoutChanged):
+            signal.connect(self.show_name)
 
     def _status(self, text: str) -> None:
         self.window.statusBar().showMessage(text, 10000)
@@ -527,6 +531,7 @@ class SavedOutfitsController(QObject):
         self._status(f"Renamed the outfit to {quoted(renamed)}")
         if pk == self.saved_pk:  # the outfit on screen: its export says the name it has now
             self.name = renamed
+            self.show_name()
         self.refresh(select=pk)
 
     def delete(self, pk: int) -> None:
@@ -543,14 +548,20 @@ class SavedOutfitsController(QObject):
         """The outfit on screen is no saved one (another catalogue opened: the one it was saved in
         keeps its memory of it, for the next start)."""
         self.name, self.saved_pk, self._named_items = "", None, ()
+        self.show_name()
 
     def link(self, name: str, pk: int | None, item_pks: tuple[int, ...]) -> None:
         """The outfit on screen (``item_pks``, in order) is the saved outfit ``pk`` called ``name``
         (None: no saved one); remembered for the next start with the outfit itself."""
         self.name, self.saved_pk, self._named_items = name, pk, item_pks
+        self.show_name()
         catalogue = self.window.catalogue
         if catalogue is not None and not self.window.shared:
             remember_saved(self.window.settings, catalogue, pk)
+
+    def show_name(self) -> None:
+        """The outfit panel names the saved outfit on screen, and says when it was changed since."""
+        self.window.show_outfit_name(self.name, bool(self.name) and not self.current_name())
 
     def current_name(self) -> str:
         """The saved outfit's name while the outfit on screen is the one saved or opened under it, else ""
