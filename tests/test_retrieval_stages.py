@@ -228,6 +228,27 @@ def test_an_unreadable_manifest_is_rebuilt_by_the_next_index(world: dict[str, Pa
     (index_dir / MANIFEST_NAME).write_text(json.dumps(entry))
     with pytest.raises(StaleIndexError, match=r"indexes\..*\.vector_count is str, not int"):
         read_index_manifest(index_dir)
+    # a newer program's index: its unknown field and the version that wrote it named, not "unexpected
+    # keyword argument"; an index format it does not write names that version too
+    from sane_desktop import __version__
+    from sane_desktop.retrieval.manifest import FORMAT_VERSION, Manifest, check
+
+    assert json.loads(good)["app_version"] == f"sane-desktop {__version__}"
+    newer = {**json.loads(good), "app_version": "sane-desktop 9.9", "format_version": FORMAT_VERSION + 1,
+             "shards": []}
+    (index_dir / MANIFEST_NAME).write_text(json.dumps(newer))
+    with pytest.raises(StaleIndexError, match=rf"\(unknown field 'shards', written by sane-desktop 9\.9 \(index "
+                                              rf"format {FORMAT_VERSION + 1}; this one reads {FORMAT_VERSION}\)\)"):
+        read_index_manifest(index_dir)
+    del newer["shards"]
+    newer["indexes"][next(iter(newer["indexes"]))]["shard"] = 0
+    (index_dir / MANIFEST_NAME).write_text(json.dumps(newer))
+    with pytest.raises(StaleIndexError, match=r"unknown field 'indexes\..*\.shard', written by sane-desktop 9\.9"):
+        read_index_manifest(index_dir)
+    older = Manifest.from_dict({**json.loads(good), "app_version": "sane-desktop 9.9",
+                                "format_version": FORMAT_VERSION + 1})
+    assert check(older, model_hash=older.model_hash, preprocessing=older.preprocessing) == (
+        f"index format {FORMAT_VERSION + 1}, written by sane-desktop 9.9 (this program writes {FORMAT_VERSION})")
 
 
 # --- the summary and the store look-ups --------------------------------------------------------------

@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from sane_desktop import __version__
 from sane_desktop.errors import ModelError, StaleIndexError
 from sane_desktop.paths import temporary_sibling
 from sane_desktop.retrieval.category_map import USER
@@ -85,6 +86,8 @@ class Manifest:
     # where the model comes from (indexing.model.model_origin: builtin / trained_on / adapted_to), for
     # the catalogue manager's words; a fact about the model, never checked against ({}: not known)
     model_origin: dict[str, str] = field(default_factory=dict)
+    # the program that wrote it ("sane-desktop 0.1.0"): named when a newer one's index is refused here
+    app_version: str = field(default_factory=lambda: f"sane-desktop {__version__}")
 
     @property
     def vector_count(self) -> int:
@@ -104,14 +107,30 @@ class Manifest:
         ``"indexes": 5`` reached the search as an AttributeError, and blocked the re-index that mends it)."""
         data = dict(data)
         _check_fields(data, _MANIFEST_TYPES, "")
+        unknown = sorted(set(data) - set(_MANIFEST_TYPES))
+        if unknown:  # a newer program's field: said so, not "unexpected keyword argument"
+            raise TypeError(f"unknown field {unknown[0]!r}{written_by(data)}")
         indexes = {}
         for name, entry in data.get("indexes", {}).items():
             if not isinstance(entry, dict):
                 raise TypeError(f"indexes.{name} is {type(entry).__name__}, not an object")
             _check_fields(entry, _INDEX_TYPES, f"indexes.{name}.")
+            if unknown := sorted(set(entry) - set(_INDEX_TYPES)):
+                raise TypeError(f"unknown field 'indexes.{name}.{unknown[0]}'{written_by(data)}")
             indexes[name] = CategoryIndex(**entry)
         data["indexes"] = indexes
         return cls(**data)
+
+
+def written_by(data: Mapping[str, Any]) -> str:
+    """", written by sane-desktop 0.2.0 (index format 4; this one reads 3)" for a manifest's JSON
+    from another program version, else "" (a manifest from before versions were recorded)."""
+    version = data.get("app_version")
+    if not isinstance(version, str) or not version or version == f"sane-desktop {__version__}":
+        return ""
+    form = data.get("format_version")
+    return f", written by {version}" + (f" (index format {form}; this one reads {FORMAT_VERSION})"
+                                        if isinstance(form, int) and form != FORMAT_VERSION else "")
 
 
 # each field's JSON type (an int is no bool; a text map's values are text)
@@ -120,7 +139,7 @@ _MANIFEST_TYPES: dict[str, Any] = {
     "catalogue": str, "model_hash": str, "model_path": str, "model_categories": list, "preprocessing": dict,
     "embed_dim": int, "dimension": int, "db_revision": int, "metric": str, "format_version": int, "indexes": dict,
     "category_map": _TEXT_MAP, "category_how": _TEXT_MAP, "created_at": str, "db_uid": str, "db_location": str,
-    "model_origin": _TEXT_MAP,
+    "model_origin": _TEXT_MAP, "app_version": str,
 }
 _INDEX_TYPES: dict[str, Any] = {
     "category": str, "category_index": int, "file": str, "index_type": str, "spec": dict, "vector_count": int,
@@ -231,7 +250,8 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
     if manifest is None:
         return NO_INDEX
     if manifest.format_version != FORMAT_VERSION:
-        return f"index format {manifest.format_version} (this program writes {FORMAT_VERSION})"
+        by = f", written by {manifest.app_version}" if manifest.app_version else ""
+        return f"index format {manifest.format_version}{by} (this program writes {FORMAT_VERSION})"
     if manifest.model_hash != model_hash:
         return f"built with another model ({manifest.model_hash[:12]}, now {model_hash[:12]})"
     if manifest.preprocessing != preprocessing:
