@@ -409,6 +409,14 @@ def test_a_run_the_time_budget_stopped_says_so(world, qtbot, make_window) -> Non
     assert dialog.describe(stopped).startswith("Trained 3 epochs (the time budget stopped it before the 5 asked for)")
     whole = TrainReport(Path("m.pt"), "h", 5, 2, 0.5, None, 12.0)
     assert dialog.describe(whole).startswith("Trained 5 epochs in 12.0 s")
+    # an epoch cut part-way is said, the last one too (trial Y: a cut run read as whole epochs)
+    from sane_desktop.training.budget import BudgetStop
+
+    cut = TrainReport(Path("m.pt"), "h", 3, 2, 0.5, None, 12.0, budget_stop=BudgetStop(5, {"": 3}, ("", 3, 4, 9), 2))
+    assert dialog.describe(cut).startswith(
+        "Trained 3 epochs (the time budget stopped it part-way through epoch 3, before the 5 asked for)")
+    last = TrainReport(Path("m.pt"), "h", 5, 2, 0.5, None, 12.0, budget_stop=BudgetStop(5, {"": 5}, ("", 5, 1, 9), 2))
+    assert dialog.describe(last).startswith("Trained 5 epochs (the time budget stopped it part-way through epoch 5) in")
 
 
 def test_an_index_that_ends_while_asked_or_hidden(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]

@@ -154,13 +154,46 @@ def test_train_says_when_the_time_budget_ended_the_run(tmp_path, capsys):
     write_polyvore_layout(catalogue)
     argv = ["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), "--image-size", "48", "--width", "8",
             "--preset", "cpu", "--epochs", "3"]
-    assert main([*argv, "--time-budget", "0.001"]) == 0
+    assert main([*argv, "--time-budget", "0.001"]) == 0  # one batch an epoch: it stops between epochs
     out = capsys.readouterr().out
     assert "stopped by the 0.001 s time budget after epoch 1 of 3" in out
     assert "--epochs 1 --time-budget 0 repeats this run's length anywhere" in out
+    # more outfits, more batches: the first step spends the budget, and epoch 1 is cut part-way
+    catalogue = make_synthetic_catalogue(tmp_path / "big", n_outfits=80, size=48, seed=1)
+    write_polyvore_layout(catalogue)
+    assert main([*argv[:1], str(tmp_path / "big"), *argv[2:], "--time-budget", "0.001", "--json"]) == 0
+    cut = json.loads(capsys.readouterr().out)
+    steps = cut["history"][0]["cut_short"]
+    assert len(cut["history"]) == 1 and steps[0] == 1 < steps[1]
+    # trial Y: "--epochs 1 --time-budget 0 repeats this run's length" gave another model: a cut epoch is
+    # repeated by no epoch count, and the line says so
+    note = budget_note(cut)
+    assert f"stopped by the 0.001 s time budget during epoch 1 of 3, after 1 of its {steps[1]} batches" in note
+    assert "no epoch count repeats the model kept" in note and "repeats this run's length" not in note
     assert main([*argv, "--time-budget", "0", "--json"]) == 0
     unlimited = json.loads(capsys.readouterr().out)
     assert len(unlimited["history"]) == 3 and budget_note(unlimited) == ""
+
+
+def test_the_budget_note_names_the_epochs_that_repeat_the_model_kept():
+    """Which --epochs repeats a budget-stopped run: its length when it stopped between epochs, the
+    kept epoch when that one ran whole, none when the kept epoch was cut or two phases differ."""
+    from sane_desktop.training.budget import budget_stop
+
+    whole = [{"epoch": 1}, {"epoch": 2}]
+    assert budget_stop(whole, 2, 2) is None  # it ran the epochs asked for
+    stop = budget_stop(whole, 5, 1)
+    assert stop is not None and stop.cut is None and stop.repeat == 2
+    cut_late = [{"epoch": 1}, {"epoch": 2}, {"epoch": 3, "cut_short": [4, 10]}]
+    assert budget_stop(cut_late, 5, 2).repeat == 2  # the kept epoch 2 ran whole
+    assert budget_stop(cut_late, 5, 3).repeat is None  # the kept epoch is the cut one
+    last_cut = budget_stop([{"epoch": 1}, {"epoch": 2, "cut_short": [1, 9]}], 2, 1)  # all asked for, the last cut
+    assert last_cut is not None and last_cut.cut == ("", 2, 1, 9) and last_cut.repeat == 1
+    phases = [{"epoch": 1, "phase": "compatibility"}, {"epoch": 2, "phase": "compatibility"},
+              *({"epoch": e, "phase": "attributes"} for e in (1, 2, 3))]
+    stop = budget_stop(phases, 3, 2)  # the outfit phase stopped after 2, the attribute phase ran 3
+    assert stop is not None and stop.ran == {"compatibility": 2, "attributes": 3} and stop.repeat is None
+    assert budget_stop([*phases[:2], *phases[2:4]], 3, 2).repeat == 2  # both phases stopped after 2
 
 
 def test_train_command_reports_bad_weights_in_one_line(tmp_path, capsys):

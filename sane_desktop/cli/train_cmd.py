@@ -101,14 +101,31 @@ def _dropped_options(args: argparse.Namespace, config: dict[str, Any]) -> list[s
 
 def budget_note(result: dict[str, Any]) -> str:
     """A line when the time budget, not the epoch count, ended the run: the model then depends on
-    this machine's speed and load, and the line says how to repeat its length anywhere."""
+    this machine's speed and load, and the line says which ``--epochs`` repeats it anywhere, or that
+    none does (an epoch cut part-way: trial Y followed the old advice and got another model)."""
+    from sane_desktop.training.budget import budget_stop, phase_words
+
     config, history = result.get("config") or {}, result.get("history") or []
     epochs, budget = config.get("epochs"), config.get("time_budget_s")
-    if not history or not budget or not epochs or len(history) >= epochs:
+    if not history or not budget or not epochs:
         return ""
-    ran = len(history)
-    return (f"\n  stopped by the {budget:g} s time budget after epoch {ran} of {epochs}: a faster or less busy machine "
-            f"trains more epochs; --epochs {ran} --time-budget 0 repeats this run's length anywhere")
+    stop = budget_stop(history, int(epochs), int(result.get("best_epoch") or 0))
+    if stop is None:
+        return ""
+    if stop.cut is not None:
+        phase, epoch, steps, per_epoch = stop.cut
+        where = f"during epoch {epoch} of {epochs}{phase_words(phase)}, after {steps} of its {per_epoch} batches"
+    else:
+        phase, ran = next((phase, ran) for phase, ran in stop.ran.items() if ran < stop.epochs)
+        where = f"after epoch {ran} of {epochs}{phase_words(phase)}"
+    if stop.repeat is None:
+        how = ("no epoch count repeats the model kept (it comes from an epoch cut short, or its phases ran different "
+               "lengths); --epochs N --time-budget 0 trains whole epochs, the same anywhere")
+    elif stop.cut is not None:
+        how = f"the model kept is epoch {stop.repeat}'s, a whole one: --epochs {stop.repeat} --time-budget 0 repeats it anywhere"
+    else:
+        how = f"--epochs {stop.repeat} --time-budget 0 repeats this run's length anywhere"
+    return f"\n  stopped by the {budget:g} s time budget {where}: a faster or less busy machine trains more; {how}"
 
 
 def render(result: dict[str, Any]) -> str:

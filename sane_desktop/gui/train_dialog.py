@@ -171,6 +171,10 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         # the time budget, not the count asked for, ended it: another run here may train more epochs
         budget = (f" (the time budget stopped it before the {self.requested} asked for)"
                   if 0 < epochs < self.requested else "")
+        cut = result.budget_stop.cut if result.budget_stop is not None else None
+        if cut is not None:  # its last epoch ran part-way (trial Y): that is said too
+            budget = (f" (the time budget stopped it part-way through epoch {cut[1]}"
+                      + (f", before the {self.requested} asked for)" if cut[1] < self.requested else ")"))
         # the whole run as waited for (a trial read "in 1.5 s", the epochs alone, after 45 s)
         took = duration_words(time.monotonic() - self._run_started).removeprefix("about ") \
             if self._run_started is not None else f"{result.seconds:.1f} s"

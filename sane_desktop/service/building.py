@@ -239,6 +239,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
 
     from sane_desktop.service.sources import read_source
     from sane_desktop.models import pick_device, save_checkpoint
+    from sane_desktop.training.budget import budget_stop
     from sane_desktop.training.presets import preset
     from sane_desktop.training.trainer import train
 
@@ -295,7 +296,9 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     best = result.history[result.best_epoch - 1] if result.history else {}
     report = TrainReport(Path(out), content_hash, epochs_run(result.history), result.best_epoch, best.get("valid_fitb"),
                          best.get("valid_map", result.bundle.config.get("valid_map")), round(result.seconds, 1),
-                         valid_questions=_valid_questions(result.bundle))
+                         valid_questions=_valid_questions(result.bundle),
+                         budget_stop=budget_stop(result.history, config.epochs, result.best_epoch)
+                         if config.time_budget_s else None)
     logger.info("trained %s: %d epochs (best %d), %.1f s", out, report.epochs, report.best_epoch, report.seconds)
     return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
                         result.bundle.config.get("mode", "compatibility"), len(catalogue.items), result.history,

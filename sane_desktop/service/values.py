@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # the indexing pipeline loads torch and FAISS: only its type 
     import numpy as np
 
     from sane_desktop.retrieval.indexing import IndexSummary
+    from sane_desktop.training.budget import BudgetStop
 
 K = TypeVar("K")  # an outfit item's key: its pk (the service) or its label (the CLI's JSON)
 
@@ -313,6 +314,8 @@ class TrainReport:
     # ("" when no comparison was asked for: the command line's train)
     compared: str = ""
     valid_questions: int | None = None  # the validation FITB questions that chose the best epoch
+    # how the time budget ended the run before the epochs asked for, or cut its last epoch short
+    budget_stop: BudgetStop | None = None
 
 
 @dataclass(frozen=True)

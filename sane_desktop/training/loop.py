@@ -35,6 +35,7 @@ import torch
 from sane_desktop.errors import Cancelled, InputError
 from sane_desktop.models import ModelBundle
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.training.budget import CUT_SHORT
 from sane_desktop.training.presets import TrainConfig
 
 HistoryEntry = dict[str, Any]
@@ -155,6 +156,7 @@ class EpochStats:
     loss: float | None
     metrics: dict[str, float | None]
     out_of_time: bool
+    steps: int = 0  # steps run (of ``steps_per_epoch``): fewer when the budget stopped the epoch part-way
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ def train_one_epoch(task: TrainingTask, optimiser: torch.optim.Optimizer, epoch:
     task.begin_epoch()
     losses: list[float] = []
     metrics: dict[str, list[float]] = {name: [] for name in task.step_metrics}
-    out_of_time = False
+    out_of_time, steps = False, task.steps_per_epoch
     for index in range(task.steps_per_epoch):
         if hooks.should_stop():
             raise Cancelled()
@@ -195,11 +197,11 @@ def train_one_epoch(task: TrainingTask, optimiser: torch.optim.Optimizer, epoch:
             metrics[name].append(float(output.metrics[name]))
         hooks.progress(index + 1, task.steps_per_epoch, f"epoch {epoch}/{epochs}")
         if clock.out_of_time():
-            out_of_time = True
+            out_of_time, steps = True, index + 1
             break
     return EpochStats(float(np.mean(losses)) if losses else None,
                       {name: float(np.mean(values)) if values else None for name, values in metrics.items()},
-                      out_of_time)
+                      out_of_time, steps)
 
 
 def evaluate(task: TrainingTask) -> dict[str, float | None]:
@@ -251,6 +253,8 @@ def fit(task: TrainingTask, optimiser: torch.optim.Optimizer,
         scheduler.step()
         entry: HistoryEntry = {"epoch": epoch, "loss": stats.loss, **stats.metrics, **evaluate(task),
                                "seconds": round(clock.elapsed(), 1)}
+        if stats.steps < task.steps_per_epoch:  # no epoch count repeats a part of one (training.budget)
+            entry[CUT_SHORT] = [stats.steps, task.steps_per_epoch]
         history.append(entry)
         hooks.on_epoch(dict(entry))
         hooks.log(_log_line(entry, task))
