@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 import time
 from typing import Any
@@ -80,7 +81,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "wall_seconds": round(time.perf_counter() - started, 1), "mode": outcome.mode,
             "best_epoch": report.best_epoch, "valid_fitb": report.valid_fitb, "valid_map": report.valid_map,
             "history": outcome.history, "items": outcome.items, "config": outcome.config,
-            "selection": outcome.selection, "notes": _dropped_options(args, outcome.config)}
+            "selection": outcome.selection, "notes": _dropped_options(args, outcome.config),
+            # how the time budget ended the run (service.values.TrainReport.budget_stop), None: it did not
+            "budget_stop": dataclasses.asdict(report.budget_stop) if report.budget_stop is not None else None}
 
 
 def _dropped_options(args: argparse.Namespace, config: dict[str, Any]) -> list[str]:
@@ -99,32 +102,30 @@ def _dropped_options(args: argparse.Namespace, config: dict[str, Any]) -> list[s
     return notes
 
 
+PHASE_WORDS = {"compatibility": " of the outfit phase", "attributes": " of the attribute phase"}
+
+
 def budget_note(result: dict[str, Any]) -> str:
     """A line when the time budget, not the epoch count, ended the run: the model then depends on
     this machine's speed and load, and the line says which ``--epochs`` repeats it anywhere, or that
     none does (an epoch cut part-way: trial Y followed the old advice and got another model)."""
-    from sane_desktop.training.budget import budget_stop, phase_words
-
-    config, history = result.get("config") or {}, result.get("history") or []
-    epochs, budget = config.get("epochs"), config.get("time_budget_s")
-    if not history or not budget or not epochs:
+    stop, budget = result.get("budget_stop"), (result.get("config") or {}).get("time_budget_s")
+    if not stop or not budget:
         return ""
-    stop = budget_stop(history, int(epochs), int(result.get("best_epoch") or 0))
-    if stop is None:
-        return ""
-    if stop.cut is not None:
-        phase, epoch, steps, per_epoch = stop.cut
-        where = f"during epoch {epoch} of {epochs}{phase_words(phase)}, after {steps} of its {per_epoch} batches"
+    epochs, repeat = stop["epochs"], stop["repeat"]
+    if stop["cut"] is not None:
+        phase, epoch, steps, per_epoch = stop["cut"]
+        where = f"during epoch {epoch} of {epochs}{PHASE_WORDS.get(phase, '')}, after {steps} of its {per_epoch} batches"
     else:
-        phase, ran = next((phase, ran) for phase, ran in stop.ran.items() if ran < stop.epochs)
-        where = f"after epoch {ran} of {epochs}{phase_words(phase)}"
-    if stop.repeat is None:
+        phase, ran = next((phase, ran) for phase, ran in stop["ran"].items() if ran < epochs)
+        where = f"after epoch {ran} of {epochs}{PHASE_WORDS.get(phase, '')}"
+    if repeat is None:
         how = ("no epoch count repeats the model kept (it comes from an epoch cut short, or its phases ran different "
                "lengths); --epochs N --time-budget 0 trains whole epochs, the same anywhere")
-    elif stop.cut is not None:
-        how = f"the model kept is epoch {stop.repeat}'s, a whole one: --epochs {stop.repeat} --time-budget 0 repeats it anywhere"
+    elif stop["cut"] is not None:
+        how = f"the model kept is epoch {repeat}'s, a whole one: --epochs {repeat} --time-budget 0 repeats it anywhere"
     else:
-        how = f"--epochs {stop.repeat} --time-budget 0 repeats this run's length anywhere"
+        how = f"--epochs {repeat} --time-budget 0 repeats this run's length anywhere"
     return f"\n  stopped by the {budget:g} s time budget {where}: a faster or less busy machine trains more; {how}"
 
 

@@ -51,8 +51,3 @@ def budget_stop(history: Sequence[Mapping[str, Any]], epochs: int, best_epoch: i
     elif cut is not None and len(phases) == 1 and 0 < best_epoch < cut[1]:  # the kept epoch ran whole
         repeat = best_epoch
     return BudgetStop(epochs, ran, cut, repeat)
-
-
-def phase_words(phase: str) -> str:
-    """" of the outfit phase" / " of the attribute phase" ("" for a one-phase run)."""
-    return {"compatibility": " of the outfit phase", "attributes": " of the attribute phase"}.get(phase, "")
