@@ -8,7 +8,7 @@ import torch
 from PIL import Image
 
 from test_explain_toys import random_images, small_compatibility_net
-from sane_desktop.explain.cache import ExplanationCache, explanation_cache_key
+from sane_desktop.explain.cache import ExplanationCache, ExplanationIdentity, explanation_cache_key
 from sane_desktop.explain.overlay import COLOUR_MAPS, blend, colour_lut, colourise, denormalise, save_png
 from sane_desktop.explain.pipeline import SelectionModel, explain_match
 from sane_desktop.models.attributes import AttributeNet
@@ -17,15 +17,17 @@ from sane_desktop.models.preprocess import Preprocessing
 
 def test_cache_roundtrip_keys_and_damaged_entries(tmp_path):
     cache = ExplanationCache(tmp_path / "cache")
+    identity = ExplanationIdentity("hash", "q1", "r1", "fast")
     key = explanation_cache_key("hash", "q1", "r1", "fast")
+    assert identity.key == key
     assert key != explanation_cache_key("hash", "q1", "r1", "rise") != explanation_cache_key("other", "q1", "r1", "fast")
-    assert cache.get(key) is None
+    assert cache.get(identity) is None
     maps = {"query": np.random.default_rng(0).random((112, 112)).astype(np.float32)}
-    cache.put(key, {"similarity": 0.5}, maps)
-    summary, loaded = cache.get(key)
+    cache.put(identity, {"similarity": 0.5}, maps)
+    summary, loaded = cache.get(identity)
     assert summary == {"similarity": 0.5} and np.array_equal(loaded["query"], maps["query"])
     (tmp_path / "cache" / f"{key}.npz").write_bytes(b"not a zip")
-    assert cache.get(key) is None
+    assert cache.get(identity) is None
     assert not list((tmp_path / "cache").glob(".tmp-*"))
 
 

@@ -19,7 +19,7 @@ import torch
 
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
 from sane_desktop.explain.base import Explainer, counting_passes
-from sane_desktop.explain.cache import ExplanationCache, explanation_cache_key
+from sane_desktop.explain.cache import ExplanationCache, ExplanationIdentity
 from sane_desktop.explain.fast import FastExplainer
 from sane_desktop.explain.registry import get_explainer
 from sane_desktop.explain.rise import RiseExplainer
@@ -265,14 +265,18 @@ class Explanations:
         # …and the partner's: they say what it does not have (labelled_confidence)
         labels, partner_labels = (hashlib.sha256("\n".join(sorted(item.attributes)).encode()).hexdigest()[:16]
                                   for item in (query, candidate))
-        key = explanation_cache_key(bundle.content_hash, f"{query.item_id}@{query.content_hash}#{labels}",
-                                    f"{candidate.item_id}@{candidate.content_hash}#{partner_labels}", method,
-                                    self._options(method, n_masks, space))
+        # what the entry is of, recorded in it and checked on read (files moved under another pair's key miss)
+        identity = ExplanationIdentity(bundle.content_hash, f"{query.item_id}@{query.content_hash}#{labels}",
+                                       f"{candidate.item_id}@{candidate.content_hash}#{partner_labels}", method,
+                                       self._options(method, n_masks, space))
         if use_cache and self.cache is not None:
-            hit = self.cache.get(key)
+            hit = self.cache.get(identity)
             cached = _from_cache(query, candidate, method, hit) if hit is not None else None
             if cached is not None:
                 return cached
+            if hit is not None:  # checked, yet not a summary this version reads: recomputed and overwritten
+                log.warning("explanation cache entry %s not used (its summary is not one this version reads): "
+                            "recomputing it", self.cache.folder / f"{identity.key}.json")
         started = time.perf_counter()
         q_img, c_img = self.model.image(query), self.model.image(candidate)
         explainer = self.explainer(method, n_masks)
@@ -295,7 +299,7 @@ class Explanations:
             abstained=self.abstention(ranked, exact.query_map))
         if self.cache is not None:
             try:
-                self.cache.put(key, *_to_cache(result))
+                self.cache.put(identity, *_to_cache(result))
             except OSError as error:  # a read-only catalogue folder explains without caching
                 log.info("explanation not cached (%s)", error)
         return result
@@ -654,5 +658,5 @@ def _from_cache(query: ItemInfo, candidate: ItemInfo, method: str,
                                float(summary["seconds"]), int(summary["forward_passes"]), maps["query"],
                                maps["candidate"], attributes, where, bool(summary["selection_tuned"]),
                                str(summary["model_hash"]), cached=True, abstained=str(summary["abstained"]))
-    except (KeyError, TypeError, ValueError):
+    except (KeyError, TypeError, ValueError, AttributeError):
         return None
