@@ -228,6 +228,23 @@ def test_an_unreadable_manifest_is_rebuilt_by_the_next_index(world: dict[str, Pa
     (index_dir / MANIFEST_NAME).write_text(json.dumps(entry))
     with pytest.raises(StaleIndexError, match=r"indexes\..*\.vector_count is str, not int"):
         read_index_manifest(index_dir)
+    # the category map and an index entry disagreeing on where a category is searched (trial Z: a search
+    # read "cannot reshape array", an explanation another space's score): unreadable, and rebuilt
+    edited = json.loads(good)
+    entry = next(iter(edited["indexes"].values()))
+    edited["category_map"][entry["category"]] = "general" if entry["model_category"] != "general" \
+        else edited["model_categories"][0]
+    (index_dir / MANIFEST_NAME).write_text(json.dumps(edited))
+    with pytest.raises(StaleIndexError, match=rf"its category map searches '{entry['category']}' as "):
+        read_index_manifest(index_dir)
+    moved = json.loads(good)
+    next(iter(moved["indexes"].values()))["category_index"] += 1
+    (index_dir / MANIFEST_NAME).write_text(json.dumps(moved))
+    with pytest.raises(StaleIndexError, match=r"is searched as .* at position"):
+        read_index_manifest(index_dir)
+    mended = index_catalogue(root, "shop", world["model"], db, index_dir=index_dir, workers=0, device="cpu")
+    assert mended.embedded == 0 and "manifest" in (mended.rebuilt_because or "")
+    good = (index_dir / MANIFEST_NAME).read_text()
     # a newer program's index: its unknown field and the version that wrote it named, not "unexpected
     # keyword argument"; an index format it does not write names that version too
     from sane_desktop import __version__
@@ -249,6 +266,16 @@ def test_an_unreadable_manifest_is_rebuilt_by_the_next_index(world: dict[str, Pa
                                 "format_version": FORMAT_VERSION + 1})
     assert check(older, model_hash=older.model_hash, preprocessing=older.preprocessing) == (
         f"index format {FORMAT_VERSION + 1}, written by sane-desktop 9.9 (this program writes {FORMAT_VERSION})")
+    # an index of a later revision than its database: no re-import, an older database (trial Z's words
+    # "re-imported since indexing (revision 2, now 1)" named what had not happened)
+    current = Manifest.from_dict(json.loads(good))
+    ahead = check(current, model_hash=current.model_hash, preprocessing=current.preprocessing,
+                  db_revision=current.db_revision - 1)
+    assert ahead is not None and ahead.startswith("the index is of a later revision of the catalogue") \
+        and "restored from a copy" in ahead
+    behind = check(current, model_hash=current.model_hash, preprocessing=current.preprocessing,
+                   db_revision=current.db_revision + 1)
+    assert behind is not None and behind.startswith("catalogue re-imported since indexing")
 
 
 # --- the summary and the store look-ups --------------------------------------------------------------

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from sane_desktop import __version__
 from sane_desktop.errors import ModelError, StaleIndexError
 from sane_desktop.paths import temporary_sibling
-from sane_desktop.retrieval.category_map import USER
+from sane_desktop.retrieval.category_map import GENERAL, USER
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -119,7 +119,27 @@ class Manifest:
                 raise TypeError(f"unknown field 'indexes.{name}.{unknown[0]}'{written_by(data)}")
             indexes[name] = CategoryIndex(**entry)
         data["indexes"] = indexes
-        return cls(**data)
+        manifest = cls(**data)
+        manifest.check_entries()
+        return manifest
+
+    def check_entries(self) -> None:
+        """ValueError when the category map and the index entries disagree on where a category is
+        searched (trial Z edited "bags": "general" into the map: a search read "cannot reshape array
+        of size 64 into shape (1,512)", an explanation another space's score, without a word)."""
+        for name, entry in self.indexes.items():
+            mapped = self.category_map.get(entry.category)
+            if mapped is not None and entry.model_category and mapped != entry.model_category:
+                raise ValueError(f"its category map searches {entry.category!r} as {mapped!r}, but that index was "
+                                 f"built as {entry.model_category!r}")
+            if not entry.model_category:  # format 2: no target recorded
+                continue
+            position = (len(self.model_categories) if entry.model_category == GENERAL
+                        else self.model_categories.index(entry.model_category)
+                        if entry.model_category in self.model_categories else -1)
+            if entry.category_index != position:
+                raise ValueError(f"index {name!r} is searched as {entry.model_category!r} at position "
+                                 f"{entry.category_index}, not that category's {position}")
 
 
 def written_by(data: Mapping[str, Any]) -> str:
@@ -260,6 +280,9 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
         return f"built for metric {manifest.metric}"
     if db_uid and (other := other_catalogue_row(manifest, db_uid)):
         return other
+    if db_revision is not None and manifest.db_revision > db_revision:  # not a re-import: an older database
+        return (f"the index is of a later revision of the catalogue ({manifest.db_revision}) than its database holds "
+                f"({db_revision}): the database was restored from a copy, or edited")
     if db_revision is not None and manifest.db_revision != db_revision:
         return f"catalogue re-imported since indexing (revision {manifest.db_revision}, now {db_revision})"
     if user_map is not None and dict(user_map) != manifest.user_map:
