@@ -156,3 +156,25 @@ def test_a_selection_fitted_for_another_model_is_passed_over_with_a_logged_reaso
         found = find_selection(NAMES, None, tmp_path / "model.pt", "b" * 64)
     assert not found.tuned  # untuned defaults, not another model's fit
     assert "fitted for another model (aaaaaaaaaaaa, not bbbbbbbbbbbb)" in caplog.text
+
+
+@pytest.mark.parametrize("text, said", [("{}", "no attributes, calibration, prior, weights"),
+                                        ('{"attributes": []}', "no calibration, prior, weights")])
+def test_a_json_object_that_is_no_selection_is_said_so(tmp_path, text, said):
+    """Trial Y's "{}" was refused as "fitted for another attribute vocabulary": it is no selection at all."""
+    path = tmp_path / "s.json"
+    path.write_text(text)
+    with pytest.raises(InputError, match=f"not a selection file \\({said}\\)"):
+        SelectionModel.load(path, NAMES)
+
+
+@pytest.mark.parametrize("extra, said", [(["--weak-truth-oracle"], "--weak-truth-oracle goes with --weak-truth"),
+                                         (["--selection", "a.json", "--save-selection", "b.json"],
+                                          "give one of them")])
+def test_options_evaluate_explanations_would_ignore_are_refused(tmp_path, capsys, extra, said):
+    """Trial Y: --weak-truth-oracle without --weak-truth, and --selection with --save-selection, ran
+    with one of them ignored without a word."""
+    from sane_desktop.cli import main
+
+    assert main(["evaluate-explanations", str(tmp_path), "--model", str(tmp_path / "m.pt"), *extra]) == 1
+    assert said in capsys.readouterr().err

@@ -57,6 +57,12 @@ def _strip_curves(report: dict[str, Any]) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    # options that would be ignored are refused, not dropped without a word (trial Y)
+    if args.weak_truth_oracle and not args.weak_truth:
+        raise CliError("--weak-truth-oracle goes with --weak-truth KINDS (the oracle scores that weak ground truth)")
+    if args.save_selection and args.selection and not args.weak_truth:
+        raise CliError("--save-selection writes the selection fitted here, and --selection scores a given one "
+                       "instead of fitting: give one of them")
     if args.pairs <= 0 or args.rise_masks <= 0:
         raise CliError("--pairs and --rise-masks must be positive")
     if args.weak_truth is not None:

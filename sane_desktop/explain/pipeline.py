@@ -127,6 +127,9 @@ class SelectionModel:
             raise InputError(f"{path}: not a readable selection file ({error})") from None
         if not isinstance(data, dict):
             raise InputError(f"{path}: not a selection file (a JSON object is expected)")
+        lacking = [key for key in ("attributes", "calibration", "prior", "weights") if key not in data]
+        if lacking:  # trial Y's "{}" read "fitted for another attribute vocabulary"
+            raise InputError(f"{path}: not a selection file (no {', '.join(lacking)})")
         if data.get("attributes") != list(attributes):
             raise StaleSelection(f"{path} was fitted for another attribute vocabulary")
         try:
