@@ -212,6 +212,14 @@ def test_a_changed_user_mapping_rebuilds_and_is_kept(closet: dict[str, Path], in
                                              abs=1e-5)
     assert [r.score for r in after] != [r.score for r in before]
     assert service.current().explanations.space(dress, top) == service.bundle().compatibility.general_space
+    # the query says the user's choice as theirs, not as the model's lack (trial Y: "the model has no matches
+    # learnt for 'tops'" after tops=general, for a model that knows tops)
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", top.item_id, "--category", "Dresses"]) == 0
+    said = capsys.readouterr().out
+    assert "Dresses — looks alike (mapped to visual similarity by your category map: " in said
+    assert "no matches learnt for 'Dresses'" not in said
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", dress.item_id, "--category", "Tops"]) == 0
+    assert "counts by visual similarity (mapped there by your category map)" in capsys.readouterr().out
 
     kept = index_json(home, closet["root"], capsys)  # no --category-map: the choices stay
     assert kept["mapped_how"]["Dresses"] == "user" and kept["rebuilt_because"] is None
@@ -469,6 +477,11 @@ def test_a_moved_catalogue_folder_is_said_once_with_the_way_to_index_it_where_it
     assert capsys.readouterr().err.strip() == (
         f"error: catalogue folder not found: {root}: if it was moved or renamed, index the folder where it is now "
         "with --name (this catalogue's) and --replace: its category choices are kept")
+    # a folder no catalogue was built from (a typo: trial Y) is not said to have moved
+    assert main(["--index-home", str(home), "index", str(root.parent / "closte")]) != 0
+    assert capsys.readouterr().err.strip() == f"error: catalogue folder not found: {root.parent / 'closte'}"
+    assert main(["--index-home", str(home), "import", str(root.parent / "closte"), "--name", "closet"]) != 0
+    assert capsys.readouterr().err.strip() == f"error: catalogue folder not found: {root.parent / 'closte'}"
     plan = CatalogueService(home, device="cpu").category_plan(moved, "closet", model=MODEL)
     rows = {row.category: row for row in plan.rows}
     assert rows["Dresses"].current == "all-body" and rows["Dresses"].preselected == "all-body"

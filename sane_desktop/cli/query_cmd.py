@@ -148,6 +148,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         metadata = catalogue.items.metadata_changed()
         gone = catalogue.items.metadata_gone(metadata)
         # empty because the model learnt no matches for them with any outfit item (unlearnt type spaces)
+        # mapped to the general space by the user's choice: said as theirs, not as the model's lack
+        by_choice = sorted({category for category in [*results, *(item.category for item in outfit)]
+                            if catalogue.search.general_by_choice(category)})
         not_ranked = [] if args.similar is not None else catalogue.search.not_ranked(
             [item.pk for item in outfit], [category for category, ranked in results.items() if not ranked])
     finally:
@@ -176,6 +179,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "outfit_photos_changed": outfit_changed,
         "metadata_changed": metadata,
         "not_ranked": not_ranked,
+        "general_by_choice": by_choice,
         "results": {category: [{"item_pk": r.item.pk, "item_id": r.item.item_id, "category": r.item.category,
                                 "title": r.item.title,
                                 **({"catalogue_title": r.item.catalogue_title} if r.item.catalogue_title else {}),
@@ -196,8 +200,10 @@ def render(result: dict[str, Any]) -> str:
     by_look_items = [q["item"] for q in result["outfit"] if q.get("space") == GENERAL]
     if result.get("mode") != "similar" and by_look_items:
         one = len(by_look_items) == 1
-        lines.append(f"note: {', '.join(by_look_items)} {'counts' if one else 'count'} by visual similarity (the model "
-                     f"has no matches learnt for {'its category' if one else 'their categories'}): "
+        chosen = {q["item"] for q in result["outfit"] if q["category"] in result.get("general_by_choice", [])}
+        why = ("mapped there by your category map" if chosen >= set(by_look_items) else
+               f"the model has no matches learnt for {'its category' if one else 'their categories'}")
+        lines.append(f"note: {', '.join(by_look_items)} {'counts' if one else 'count'} by visual similarity ({why}): "
                      f"{'its' if one else 'their'} share of each score is how alike the items look")
     # the ids' column as wide as the longest listed (a trial's "Jewellery/blue ellipse Nr 5 é" pushed
     # its score out of line), within bounds
@@ -210,8 +216,10 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"{category} — not ranked: the model learnt no matches between {category} and the outfit's "
                          "items (no training outfit paired them)")
             continue
-        lines.append(f"{category} — looks alike (the model has no matches learnt for {category!r}: compared by "
-                     "visual similarity, not compatibility)" if by_look else f"{category}:")
+        why = ("mapped to visual similarity by your category map" if category in result.get("general_by_choice", [])
+               else f"the model has no matches learnt for {category!r}")
+        lines.append(f"{category} — looks alike ({why}: compared by visual similarity, not compatibility)"
+                     if by_look else f"{category}:")
         if not ranked:  # an empty heading read as a broken search (a trial): say why it is empty
             own = "the item itself and copies of its photo" if result.get("mode") == "similar" else \
                 "the outfit's own items and copies of their photos"

@@ -17,7 +17,7 @@ import numpy as np
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
 from sane_desktop.service.locking import while_written
 from sane_desktop.progress import CancelCheck, never_cancel
-from sane_desktop.retrieval.category_map import FALLBACK, GENERAL, automatic
+from sane_desktop.retrieval.category_map import FALLBACK, GENERAL, USER, automatic
 from sane_desktop.retrieval.manifest import manifest_stamp, sync_shared_manifest
 from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter
@@ -96,6 +96,12 @@ class OutfitSearch:
         """Whether an outfit search ranks ``category`` (a catalogue category) in the general space,
         by visual similarity rather than compatibility: the index maps it to no model category."""
         return self.searcher().model_category(category) == GENERAL
+
+    def general_by_choice(self, category: str) -> bool:
+        """Whether ``category`` is searched in the general space because the user mapped it there
+        (``--category-map``, the index dialog), not because the model lacks it (trial Y read "the model
+        has no matches learnt for 'tops'" for a model that knows tops)."""
+        return self.is_general(category) and self.searcher().manifest.category_how.get(category) == USER
 
     def _open_searcher(self) -> OutfitSearcher:
         return OutfitSearcher.open(self.items.engine, name=self.items.record.name, index_dir=self.index_dir,

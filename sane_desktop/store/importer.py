@@ -28,8 +28,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, Engine, Table, select, update
+from sqlalchemy.exc import SQLAlchemyError
 
-from sane_desktop.errors import DamagedStoreError, InputError, NotFound, StoreError, WayOut
+from sane_desktop.errors import DamagedStoreError, InputError, NotFound, SaneError, StoreError, WayOut
 from sane_desktop.catalogue.framing import framing_problem
 from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.sources import metadata_sources
@@ -365,6 +366,24 @@ class StoredCatalogue:
     image_check: int | None = None
 
 
+def _built_from(url: str, name: str, root: Path) -> bool:
+    """Whether catalogue ``name`` in the store at ``url`` was built from ``root`` (False when there is
+    no such store, no such catalogue, or it cannot be read: nothing is created to find out)."""
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        return False
+    try:
+        engine = open_store(url)
+    except SaneError:
+        return False
+    try:
+        stored = stored_catalogue(engine, name)
+    except SQLAlchemyError:
+        return False
+    finally:
+        engine.dispose()
+    return stored is not None and same_folder(stored.root, root)
+
+
 def stored_catalogue(engine: Engine, name: str) -> StoredCatalogue | None:
     """The stored catalogue ``name``'s source, None when the store has no such catalogue."""
     table = S.CatalogueRow.__table__
@@ -473,8 +492,13 @@ def import_folder(
     root = Path(root).expanduser().resolve()
     if root.exists() and not root.is_dir():  # trial P read "not found" for a file that is there
         raise NotFound(f"{root} is a file, not a folder: give the folder that holds the catalogue's photos")
-    if not root.is_dir():
-        raise NotFound(f"catalogue folder not found: {root}", way_out=WayOut.FOLDER_MOVED)
+    if not root.is_dir():  # "moved or renamed?" only for a catalogue built from it (trial Y typed a wrong name)
+        try:
+            named = check_catalogue_name(name if name is not None else root.name)
+            moved = _built_from(db_url or default_db_url(named), named, root)
+        except SaneError:
+            moved = False
+        raise NotFound(f"catalogue folder not found: {root}", way_out=WayOut.FOLDER_MOVED if moved else None)
     name = check_catalogue_name(name if name is not None else root.name)
     url = db_url or default_db_url(name)
     set_aside = None
