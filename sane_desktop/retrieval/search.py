@@ -35,7 +35,7 @@ from sane_desktop.retrieval.manifest import (
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.db import open_store
-from sane_desktop.store.embeddings import load_embeddings
+from sane_desktop.store.embeddings import EmbeddedItem, load_item_embeddings
 from sane_desktop.store.items import find_catalogue, item_labels, item_pks
 
 INDEX_SCORE_SLACK = 1e-2  # per outfit item: above any index's error on a unit cosine (fp16 ≈ 1e-3)
@@ -184,7 +184,7 @@ class OutfitSearcher:
         """The stored embeddings and categories of catalogue items (StaleIndexError for an item
         without an embedding of this model)."""
         pks = [int(pk) for pk in item_pks]
-        found_pks, embeddings = load_embeddings(self.engine, self.manifest.model_hash, pks)
+        found_pks, embeddings, sources = load_item_embeddings(self.engine, self.manifest.model_hash, pks)
         by_pk = {pk: embeddings[n] for n, pk in enumerate(found_pks.tolist())}
         meta = item_labels(self.engine, pks)
         missing = [pk for pk in pks if pk not in by_pk or pk not in meta]
@@ -200,6 +200,7 @@ class OutfitSearcher:
                 parts.append(f"{gone} item{' is' if gone == 1 else 's are'} no longer in the catalogue (a re-import "
                              f"removed {'it' if gone == 1 else 'them'}): leave {'it' if gone == 1 else 'them'} out")
             raise StaleIndexError("; ".join(parts), reindex_helps=bool(unindexed))  # gone items: leave them out
+        _check_sources(sources)  # an outfit item's vector must be of its own photo
         return [QueryItem(by_pk[pk], self.category_index(meta[pk].category), pk, meta[pk].item_id) for pk in pks]
 
     def embed_image(self, path: Path | str, category: str | int) -> QueryItem:
@@ -278,16 +279,19 @@ class OutfitSearcher:
         hits = store.search(vector, k, exclude=exclude, blocks=self.spaces.query_blocks(cats, target), where=loose)
         # Contributions (and the reported score, their sum) come from the fp32 embeddings in the
         # database: exact whatever the index (IVF and fp16 GPU copies cannot always reconstruct).
-        pks, found = load_embeddings(self.engine, self.manifest.model_hash, hits.ids.tolist())
+        # one query over the hits: their vectors joined with their item rows (an embedding row whose
+        # item row is gone counts as gone: a result without an item would be named "")
+        pks, found, sources = load_item_embeddings(self.engine, self.manifest.model_hash, hits.ids.tolist())
         gone = len(set(hits.ids.tolist()) - set(pks.tolist()))
         if gone:  # the index and the database disagree: a shorter list would pass for the answer
             raise StaleIndexError(f"the index of {category!r} lists {gone} item(s) no longer in the catalogue's "
                                   "database (removed outside SANE Desktop): re-run sane-desktop index")
         if not len(pks):
             return []
+        entry = self.manifest.indexes.get(category)
+        _check_sources(sources, category, entry.category if entry is not None and entry.category else category)
         contributions = self.spaces.contributions(embeddings, cats, target, self.spaces.stacked(found, target))
-        labels = self._item_ids(pks.tolist())
-        results = [Result(int(pk), labels.get(int(pk), ""), category, float(row.sum()), [float(c) for c in row],
+        results = [Result(int(pk), sources[int(pk)].item_id, category, float(row.sum()), [float(c) for c in row],
                           compared)
                    for pk, row in zip(pks.tolist(), contributions)]
         if where.min_score is not None:  # again on the exact scores (a compressed store's are fp16)
@@ -307,5 +311,29 @@ class OutfitSearcher:
         stored = iter(self.query_items(pks)) if pks else iter(())
         return [member if isinstance(member, QueryItem) else next(stored) for member in outfit]
 
-    def _item_ids(self, pks: list[int]) -> dict[int, str]:
-        return {pk: label.item_id for pk, label in item_labels(self.engine, pks).items()}
+
+def _check_sources(sources: Mapping[int, EmbeddedItem], index: str | None = None, category: str | None = None) -> None:
+    """Refuse (StaleIndexError, one line naming the items) when a vector about to be used for an item
+    was not computed from that item's photo (its embedding row names another content hash: rows
+    swapped or edited by hand), or when the index of ``index`` (whose manifest entry holds the
+    catalogue's ``category``) returned an item the database now puts in another category. Checked
+    for the items an answer uses only: one query's worth, whatever the catalogue's size."""
+    other_photo = sorted(source.item_id for source in sources.values() if not source.photo_matches)
+    moved = sorted(f"{source.item_id} (now {source.category})" for source in sources.values()
+                   if category is not None and source.category != category)
+    if not other_photo and not moved:
+        return
+    parts: list[str] = []
+    if other_photo:
+        parts.append(f"the stored vectors of {_some(other_photo)} were computed from other photos than the items' "
+                     "own")
+    if moved:
+        parts.append(f"the index of {index!r} lists {_some(moved)}, which the database puts in another category")
+    raise StaleIndexError(f"the index and the catalogue's database disagree: {'; '.join(parts)} (changed outside "
+                          "SANE Desktop): re-run sane-desktop index")
+
+
+def _some(names: Sequence[str], shown: int = 5) -> str:
+    """``names`` joined, the first ``shown`` of them and how many more."""
+    more = f" and {len(names) - shown} more" if len(names) > shown else ""
+    return ", ".join(names[:shown]) + more

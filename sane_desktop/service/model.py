@@ -4,6 +4,7 @@ per-cell outputs the indexer stored (or computed now for what it did not)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import ItemInfo
 from sane_desktop.store import browse
+
+log = logging.getLogger(__name__)
 
 
 def _file_identity(path: Path) -> list[int] | None:
@@ -174,13 +177,23 @@ class ModelContext:
 
     def cells(self, items: Sequence[ItemInfo], catalogue: CatalogueItems | None) -> np.ndarray:
         """(N, K, D) float32 per-cell outputs u_k: stored by the indexer (float16) for catalogue
-        items, computed at embedding time for images from disk, else computed now in one batch."""
+        items whose stored digest matches the item row (:func:`browse.stored_cells`), computed at
+        embedding time for images from disk, else computed now in one batch from the verified photo."""
         net = self.bundle().compatibility
         stored: dict[int, np.ndarray] = catalogue.disk_cells() if catalogue is not None else {}
         wanted = [item.pk for item in items if item.pk not in stored]
         if wanted and catalogue is not None:
-            for pk, blob in browse.stored_cells(catalogue.engine, self.bundle().content_hash, wanted).items():
-                stored[pk] = np.frombuffer(blob, dtype=np.float16).reshape(-1, net.embed_dim)
+            verified, rejected = browse.stored_cells(catalogue.engine, self.bundle().content_hash, wanted)
+            for pk, blob in verified.items():
+                cells = np.frombuffer(blob, dtype=np.float16)
+                if cells.size % net.embed_dim:  # not this model's shape: computed below like the others
+                    rejected.append(pk)
+                    continue
+                stored[pk] = cells.reshape(-1, net.embed_dim)
+            if rejected:  # another item's map is never drawn: these are computed from their (verified) photos
+                names = sorted({item.item_id for item in items if item.pk in set(rejected)})
+                log.info("stored per-cell outputs of %s do not match their digest (swapped, damaged, or written "
+                         "before digests): computed from the photos instead", ", ".join(names[:10]))
         missing = [item for item in items if item.pk not in stored]
         if missing:
             with torch.inference_mode():

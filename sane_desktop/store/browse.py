@@ -185,14 +185,32 @@ def item_text(engine: Engine, pk: int) -> tuple[str, str] | None:
     return None if row is None else (str(row.fine_category or ""), str(row.description or ""))
 
 
-def stored_cells(engine: Engine, model_hash: str, pks: Sequence[int]) -> dict[int, bytes]:
-    """The indexer's per-cell outputs (float16 bytes, K × D) of ``model_hash`` for the given items."""
+def stored_cells(engine: Engine, model_hash: str, pks: Sequence[int]) -> tuple[dict[int, bytes], list[int]]:
+    """The indexer's per-cell outputs (float16 bytes, K × D) of ``model_hash`` for the given items
+    whose digest (:func:`~sane_desktop.store.embeddings.cells_digest`) matches the *item row's*
+    photo hash, and the pks whose stored cells do not verify: swapped between rows, damaged, written
+    for another photo, or from before the digest (NULL). Those must be computed again, never drawn."""
+    from sane_desktop.store.embeddings import cells_digest
+
     if not pks:
-        return {}
+        return {}, []
+    good: dict[int, bytes] = {}
+    rejected: list[int] = []
+    emb = S.ItemEmbedding
     with Session(engine) as session:
-        return {int(pk): blob for pk, blob in session.execute(
-            select(S.ItemEmbedding.item_pk, S.ItemEmbedding.cells).where(
-                S.ItemEmbedding.model_hash == model_hash, S.ItemEmbedding.item_pk.in_(list(pks)))) if blob}
+        for pk, blob, digest, embedded_hash, item_hash in session.execute(
+                select(emb.item_pk, emb.cells, emb.cells_sha256, emb.content_hash, S.Item.content_hash)
+                .join(S.Item, S.Item.id == emb.item_pk)
+                .where(emb.model_hash == model_hash, emb.item_pk.in_(list(pks)))):
+            if not blob:
+                continue  # none stored (--cells on-demand): computed when asked, as before
+            # the item's own hash when the import recorded one: a row moved to another item fails
+            photo = str(item_hash or embedded_hash or "")
+            if digest and cells_digest(bytes(blob), photo, model_hash) == digest:
+                good[int(pk)] = bytes(blob)
+            else:
+                rejected.append(int(pk))
+    return good, rejected
 
 
 def category_embeddings(engine: Engine, catalogue_pk: int, model_hash: str) -> Iterator[tuple[str, bytes]]:

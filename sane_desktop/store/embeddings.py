@@ -3,7 +3,8 @@
 Embeddings are keyed by (item primary key, model content hash) and remember the image content hash
 they were computed from, which is what makes re-indexing incremental. Vectors are stored as raw
 little-endian bytes: ``embedding`` (D,) float32, ``cells`` (K, D) float16, ``attribute_scores``
-(A,) float32.
+(A,) float32. ``cells_sha256`` (:func:`cells_digest`) ties the cells to the item's image and the
+model: a blob swapped between rows or damaged by hand no longer matches and is not used.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import hashlib
 
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
@@ -47,16 +50,43 @@ class IndexRecord:
     path: str  # absolute path of the FAISS file
 
 
+def cells_digest(cells: bytes, content_hash: str, model_hash: str) -> str:
+    """SHA-256 hex over the cells bytes, the image content hash and the model hash they belong to:
+    recorded with the cells and recomputed from the *item row's* content hash where they are read,
+    so cells moved to another item, written for another photo or damaged fail the comparison."""
+    digest = hashlib.sha256(cells)
+    digest.update(b"\0" + content_hash.encode() + b"\0" + model_hash.encode())
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class EmbeddedItem:
+    """An item row joined with its embedding row of one model: what a search checks before it uses
+    the vector for the item (``item_hash`` "" when the import did not hash the photo)."""
+
+    item_id: str
+    category: str  # the catalogue's category name, as the items table says now
+    item_hash: str  # items.content_hash: the photo the item is
+    embedded_hash: str  # item_embeddings.content_hash: the photo the vector was computed from
+
+    @property
+    def photo_matches(self) -> bool:
+        """Whether the vector was computed from the item's own photo (unknown when not hashed: taken as is)."""
+        return not self.item_hash or self.item_hash == self.embedded_hash
+
+
 def embedded_hashes(engine: Engine, model_hash: str, pks: Sequence[int], with_cells: bool = False) -> dict[int, str]:
     """Item pk -> image content hash of the stored embedding, for the ``pks`` embedded by ``model_hash``
-    (``with_cells``: only rows that hold their per-cell outputs)."""
+    (``with_cells``: only rows that hold their per-cell outputs with their digest: a row from before
+    ``cells_sha256`` is embedded again, its cells then computed from the photo rather than vouched for)."""
     found: dict[int, str] = {}
     table = S.ItemEmbedding
     with Session(engine) as session:
         for start in range(0, len(pks), IN_CHUNK):
             query = select(table.item_pk, table.content_hash).where(
                 table.model_hash == model_hash, table.item_pk.in_(list(pks[start : start + IN_CHUNK])))
-            rows = session.execute(query.where(table.cells.is_not(None)) if with_cells else query)
+            rows = session.execute(query.where(table.cells.is_not(None), table.cells_sha256.is_not(None))
+                                   if with_cells else query)
             found.update((int(pk), str(content_hash)) for pk, content_hash in rows)
     return found
 
@@ -87,7 +117,9 @@ def write_embeddings(connection: Connection, rows: Sequence[EmbeddingRow]) -> No
         connection.execute(delete(table).where(table.c.model_hash == model_hash, table.c.item_pk.in_(pks)))
     connection.execute(insert(table), [
         {"item_pk": row.item_pk, "model_hash": row.model_hash, "content_hash": row.content_hash,
-         "embedding": row.embedding, "cells": row.cells, "attribute_scores": row.attribute_scores,
+         "embedding": row.embedding, "cells": row.cells,
+         "cells_sha256": None if row.cells is None else cells_digest(row.cells, row.content_hash, row.model_hash),
+         "attribute_scores": row.attribute_scores,
          "norm": row.norm, "updated_at": now}
         for row in rows])
 
@@ -110,6 +142,34 @@ def load_embeddings(engine: Engine, model_hash: str, pks: Sequence[int]) -> tupl
     if not blobs:
         return np.empty(0, np.int64), np.empty((0, 0), np.float32)
     return np.asarray(found_pks, dtype=np.int64), np.stack(blobs)
+
+
+def load_item_embeddings(engine: Engine, model_hash: str,
+                         pks: Sequence[int]) -> tuple[np.ndarray, np.ndarray, dict[int, EmbeddedItem]]:
+    """:func:`load_embeddings` joined with the item rows: (item pks (N,) int64, embeddings (N, D)
+    float32, pk -> :class:`EmbeddedItem`) for the ``pks`` that have both an item row and a
+    ``model_hash`` embedding row (an embedding row whose item is gone is left out). One query per
+    :data:`IN_CHUNK` keys: what a search checks for the items it answers with, not the catalogue."""
+    emb = S.ItemEmbedding
+    found_pks: list[int] = []
+    blobs: list[np.ndarray] = []
+    sources: dict[int, EmbeddedItem] = {}
+    wanted = list(dict.fromkeys(int(pk) for pk in pks))
+    with Session(engine) as session:
+        for start in range(0, len(wanted), IN_CHUNK):
+            rows = session.execute(
+                select(emb.item_pk, emb.embedding, emb.content_hash, S.Item.item_id, S.Item.content_hash,
+                       S.Category.name)
+                .join(S.Item, S.Item.id == emb.item_pk).join(S.Category, S.Category.id == S.Item.category_id)
+                .where(emb.model_hash == model_hash, emb.item_pk.in_(wanted[start : start + IN_CHUNK])))
+            for item_pk, blob, embedded_hash, item_id, item_hash, category in rows:
+                found_pks.append(int(item_pk))
+                blobs.append(np.frombuffer(blob, dtype=np.float32))
+                sources[int(item_pk)] = EmbeddedItem(str(item_id), str(category), str(item_hash or ""),
+                                                     str(embedded_hash or ""))
+    if not blobs:
+        return np.empty(0, np.int64), np.empty((0, 0), np.float32), {}
+    return np.asarray(found_pks, dtype=np.int64), np.stack(blobs), sources
 
 
 def replace_index_records(engine: Engine, catalogue_pk: int, records: Sequence[IndexRecord]) -> None:
@@ -143,7 +203,7 @@ def drop_cells(engine: Engine, catalogue_pk: int, model_hash: str) -> int:
     table = S.ItemEmbedding.__table__
     mine = select(S.Item.id).where(S.Item.catalogue_id == catalogue_pk)
     with engine.begin() as connection:
-        result = connection.execute(update(table).values(cells=None).where(
+        result = connection.execute(update(table).values(cells=None, cells_sha256=None).where(
             table.c.model_hash == model_hash, table.c.cells.is_not(None), table.c.item_pk.in_(mine)))
     return int(result.rowcount or 0)
 

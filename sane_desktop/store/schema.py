@@ -222,7 +222,8 @@ class IndexManifest(Base):
 
 class ItemEmbedding(Base):
     """Per item and model: the general embedding E(x), per-cell outputs and attribute scores
-    (float32/float16 bytes), with the image content hash they were computed from."""
+    (float32/float16 bytes), with the image content hash they were computed from and a digest
+    that ties the cells to that image and model (:func:`sane_desktop.store.embeddings.cells_digest`)."""
 
     __tablename__ = "item_embeddings"
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
@@ -230,6 +231,9 @@ class ItemEmbedding(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     embedding: Mapped[bytes] = mapped_column(LargeBinary)
     cells: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    # SHA-256 over cells + the item's content hash + model hash (revision 0011): a swapped or damaged
+    # blob no longer matches; NULL for rows written before it (their cells are recomputed when read)
+    cells_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attribute_scores: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     norm: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
