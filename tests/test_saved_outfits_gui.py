@@ -88,7 +88,13 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         assert controller.current_name() == "Brunch"
         # the panel names the saved outfit being worked on, and says once it was changed since
         named = window.outfit_panel.saved_name
-        assert named.isVisible() and named.text() == "“Brunch”"
+        window.resize(1280, 800)  # room beside the outfit's title; at 800 px there is none, and it hides
+        qtbot.waitUntil(named.isVisible, timeout=5000)
+        assert named.text() == "“Brunch”" and named.width() >= named.fontMetrics().horizontalAdvance("“Brunch”")
+        window.resize(800, 600)
+        qtbot.waitUntil(lambda: not named.isVisible(), timeout=5000)
+        assert "Brunch" in window.outfit_panel.title.toolTip()
+        window.resize(1280, 800)
         # ... and the title does, as an editor names its file (a narrow panel leaves the label no room)
         assert window.windowTitle() == f"{window.catalogue.name} — Brunch"
         window.add_to_outfit([next(pk for pk in (item.pk for item in window.browser_model.items())

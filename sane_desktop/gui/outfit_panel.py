@@ -144,14 +144,16 @@ class OutfitPanel(QWidget):
         self.view.files_dropped.connect(self.add_file_requested)
         self.view.web_dropped.connect(self.web_images_dropped)
 
-        buttons = QHBoxLayout()
+        buttons = self._header = QHBoxLayout()
         self.title = QLabel("<b>Outfit</b>")
         buttons.addWidget(self.title)
         # the saved outfit being worked on, by name (the window said it nowhere: a trial's note); it
         # takes the room a stretch would, so the header's buttons keep their place
         self.saved_name = ElidedLabel()
         self.saved_name.setObjectName("saved-outfit-name")
-        buttons.addWidget(self.saved_name, 1)
+        self.saved_name.hide()  # shown with a name, when the header has room for it (:meth:`_fit_name`)
+        buttons.addWidget(self.saved_name, 1000)
+        buttons.addStretch(1)  # the room, while the name is hidden: the buttons stay at the right
         # the free room goes to the note while it shows (an elided label has no width of its own): an
         # equal share with the stretch left it 32 px at 800 px wide, "Ou…" (a trial)
         buttons.addWidget(self.undo_note, 1000)
@@ -254,12 +256,22 @@ class OutfitPanel(QWidget):
         offer: tuple[QWidget, ...] = (self.undo_note, self.undo_button)
         # the note stands in for the title ("Outfit cleared" says both): beside it, in a 196 px panel
         # (an 800 px window), the note had 64 px and read "Outfit cl…"
-        usual: tuple[QWidget, ...] = (self.remove_button, self.clear_button, self.title, self.saved_name)
+        usual: tuple[QWidget, ...] = (self.remove_button, self.clear_button, self.title)
         for widget in offer:
             widget.setVisible(shown)
         for widget in usual:
             widget.setVisible(not shown)
         self.undo_shortcut.setEnabled(shown)
+        self._fit_name()
+
+    def _fit_name(self) -> None:
+        """Show the saved outfit's name only while it has a name and the header leaves it room for a
+        few characters (at 800 px the header has none: the title's tooltip and the window's title say it)."""
+        header = (self.title, self.remove_button, self.clear_button)
+        spacing = max(0, self._header.spacing())
+        room = self.width() - sum(widget.sizeHint().width() for widget in header) - 4 * spacing
+        wanted = bool(self.saved_name.text()) and not self.undo_note.isVisibleTo(self)
+        self.saved_name.setVisible(wanted and room >= self.saved_name.fontMetrics().horizontalAdvance("“Party”"))
 
     def show_saved_name(self, name: str, changed: bool) -> None:
         """Name the saved outfit on screen beside the title ("" : none), and whether it was changed
@@ -268,17 +280,20 @@ class OutfitPanel(QWidget):
             set_plain(self.saved_name, "")
             self.saved_name.setToolTip("")
             self.title.setToolTip("")
+            self._fit_name()
             return
         # "changed" first: a long name is elided at its end, and the mark must stay in view
         set_plain(self.saved_name, ("changed: " if changed else "") + f"“{name}”")
         self.saved_name.setToolTip(f"Saved outfit “{name}”: you changed it since; save it (Ctrl+Shift+S) to keep "
                                    "the changes" if changed else f"Saved outfit “{name}”, as it was saved")
         self.title.setToolTip(self.saved_name.toolTip())  # a narrow panel leaves the name no room
+        self._fit_name()
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         if event.size().width() != event.oldSize().width():  # the placeholder wraps anew
             self._fit_height()
+            self._fit_name()
 
     def fit_to(self, room: int | None) -> None:
         """Take at most ``room`` pixels of height (None: as much as the strip wants): the strip gives
