@@ -88,3 +88,19 @@ def test_a_listings_praise_and_counts_are_no_attributes() -> None:
     catalogue = Catalogue(root=Path("."), format="manifest", items=items, text_fields=("title", "description"))
     words = [entry.name for entry in build_vocabulary(catalogue, min_count=2)]
     assert sorted(words) == ["cotton", "recycled", "ribbed"], words
+
+
+def test_a_camera_file_name_or_a_word_on_nearly_every_item_is_no_attribute() -> None:
+    """Trial Y: a folder of "IMG_12.jpg" photos trained on "img", the catalogue's one attribute, with a
+    perfect mAP and "explaining attribute: img". A camera's file-name word is no attribute, nor is a word
+    on more than 80 % of a catalogue's items (it tells no item from another)."""
+    items = [ItemRecord(f"Tops/IMG_{n}", f"Tops/IMG_{n}.jpg", "tops", title=f"IMG {n}") for n in range(20)]
+    items += [ItemRecord(f"Tops/DSC_0{n}", f"Tops/DSC_0{n}.jpg", "tops", title=f"DSC 0{n} linen") for n in range(8)]
+    camera = Catalogue(root=Path("."), format="folder", items=items, text_fields=("title",))
+    assert [e.name for e in build_vocabulary(camera)] == ["linen"]
+    everywhere = [ItemRecord(str(n), f"{n}.jpg", "tops", title=f"Acme {'wool' if n % 2 else 'silk'} jumper")
+                  for n in range(12)]
+    catalogue = Catalogue(root=Path("."), format="manifest", items=everywhere, text_fields=("title",))
+    assert [e.name for e in build_vocabulary(catalogue)] == ["silk", "wool"]  # "acme" is on all 12
+    few = Catalogue(root=Path("."), format="manifest", items=everywhere[:6], text_fields=("title",))
+    assert "acme" in {e.name for e in build_vocabulary(few, min_count=2)}  # 6 items: too few to call it common
