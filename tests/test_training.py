@@ -275,7 +275,8 @@ def test_gpu_preset_trains_on_cuda_in_bf16(tmp_path):
 
 @pytest.mark.parametrize(("option", "value", "words"), [
     ("--time-budget", "-5", "--time-budget must be at least 0 (got -5.0)"),
-    ("--time-budget", "nan", "--time-budget must be at least 0 (got nan)"),
+    ("--time-budget", "nan", "--time-budget must be a finite number, at least 0 (got nan)"),
+    ("--time-budget", "inf", "--time-budget must be a finite number, at least 0 (got inf)"),  # trial Y
     ("--epochs", "0", "--epochs must be at least 1 (got 0)"),
     ("--lr", "0", "--lr must be more than 0 and at most 1 (got 0.0)"),
     ("--image-size", "8", "--image-size must be at least 32 and at most 1024 (got 8)"),

@@ -100,4 +100,5 @@ def check_config(config: TrainConfig) -> None:
         if not math.isfinite(number) or not low_ok or number > highest:
             bound = f"at least {lowest:g}" if closed else f"more than {lowest:g}"
             above = "" if highest == math.inf else f" and at most {highest:g}"
-            raise InputError(f"{option} must be {bound}{above} (got {value})")
+            finite = "a finite number, " if not math.isfinite(number) else ""  # "inf" is at least 0 (trial Y)
+            raise InputError(f"{option} must be {finite}{bound}{above} (got {value})")
