@@ -166,3 +166,29 @@ def test_cli_index_and_query(world: dict[str, Path], tmp_path: Path, capsys: pyt
     assert "unknown item ids: no-such-item" in capsys.readouterr().err
     assert main(["query", "shop", "--outfit", ",".join(f"gone-{n}" for n in range(7))]) == 1
     assert "gone-4 and 2 more (catalogue" in capsys.readouterr().err  # never cut without a word
+
+
+def test_an_index_file_that_cannot_be_written_is_one_plain_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial Z made the faiss folder immutable: `index --rebuild` printed faiss's C++ RuntimeError with its
+    source line and the hidden temporary name. One line now, the folder and the system's reason, and no
+    temporary file left."""
+    import faiss
+
+    from sane_desktop.errors import StoreError
+    from sane_desktop.retrieval import faiss_index
+
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(4))
+    index.add_with_ids(np.eye(4, dtype=np.float32), np.arange(4, dtype=np.int64))
+    target = tmp_path / "faiss" / "shop.faiss"
+
+    def refused(_index: object, name: str) -> None:
+        raise RuntimeError(f"Error in faiss::FileIOWriter::FileIOWriter(const char*) at io.cpp:103: could not open "
+                           f"{name} for writing: Operation not permitted")
+
+    monkeypatch.setattr(faiss_index.faiss, "write_index", refused)
+    monkeypatch.setattr(faiss_index, "folder_problem", lambda folder: f"cannot write into {folder} (Operation not permitted)")
+    with pytest.raises(StoreError) as said:
+        faiss_index.write_index_atomic(index, target)
+    assert str(said.value).startswith(f"cannot write the index file shop.faiss into {target.parent} (cannot write "
+                                      f"into {target.parent} (Operation not permitted)); nothing half-written is left")
+    assert "faiss::" not in str(said.value) and list(target.parent.iterdir()) == []

@@ -18,8 +18,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from sane_desktop.errors import InputError
-from sane_desktop.paths import temporary_sibling
+from sane_desktop.errors import InputError, StoreError
+from sane_desktop.paths import folder_problem, temporary_sibling
 from sane_desktop.retrieval.vector_store import NO_FILTER, Hits, SearchFilter, block_scores, top_k
 
 # Exact search stays under 50 ms per query on 2 CPU cores up to about a million 320-d vectors
@@ -147,10 +147,19 @@ def write_index_atomic(index: faiss.Index, path: Path) -> None:
     if hasattr(faiss, "index_gpu_to_cpu") and _is_gpu(index):
         index = faiss.index_gpu_to_cpu(index)
     tmp = temporary_sibling(path)
-    faiss.write_index(index, str(tmp))
-    with open(tmp, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb"):  # opened by Python first: a folder that refuses says so with its errno
+            pass
+        faiss.write_index(index, str(tmp))
+        with open(tmp, "rb+") as handle:
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except (OSError, RuntimeError) as error:  # faiss's RuntimeError quoted a C++ source line (trial Z)
+        tmp.unlink(missing_ok=True)
+        why = error.strerror if isinstance(error, OSError) and error.strerror else folder_problem(path.parent) \
+            or "the folder cannot be written (is the disk full?)"
+        raise StoreError(f"cannot write the index file {path.name} into {path.parent} ({why}); nothing "
+                         "half-written is left: make the folder writable, or free some space, and index again") from None
 
 
 def _is_gpu(index: faiss.Index) -> bool:
