@@ -133,7 +133,13 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
     assert code == 0 and "FITB by theme kind" in text
     # the table's names are said (trial H found them in no help text), and a figure on few questions
     # comes with its interval
-    assert "random_features (a head trained on random per-item features" in text and "fitb_group_unmatched (" in text
+    assert "random_features (a head trained on random per-item features" in text
+    # a column is explained only under a table that has it (trial Y: no seasons, yet its legend)
+    assert ("fitb_group_unmatched (" in text) == ("fitb_group_unmatched" in report["methods"]["model"])
+    from sane_desktop.cli.evaluate_cmd import legend
+
+    assert "fitb_group_unmatched (" in legend({"fitb", "fitb_group_unmatched"})
+    assert "fitb_group_unmatched" not in legend({"fitb", "auc"})
     questions = report["counts"]["fitb"]
     assert (f"only {questions} FITB question" in text) == (questions < 20) and ("(Wilson)" in text) == (questions < 20)
     from sane_desktop.cli.evaluate_cmd import _few_questions
