@@ -99,6 +99,9 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
 
     assert result["selection_tuned"] is False and UNTUNED_NOTE in out.splitlines()
     assert UNTUNED_NOTE not in render({**result, "selection_tuned": True}).splitlines()
+    # every part the choice weighs is in the text, partner and base rate too (trial Y saw them in --json only)
+    rows = [line for line in render(result).splitlines() if line.startswith("  ") and " score " in line]
+    assert rows and all(" partner " in line and " base rate " in line for line in rows), rows
     # the window's steps carry it too (its Details say so)
     from sane_desktop.service import CatalogueService
 

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "explain", help="explain why two catalogue items match (saliency + attribute)",
         description="SANE explanation of a match: saliency maps of both images in the pair's type space and "
-        "the query's explaining attribute (confidence, map match, prior).")
+        "the query's explaining attribute (confidence, map match, prior, partner, base rate).")
     parser.add_argument("name", help="indexed catalogue name (<index home>/<NAME>/)")
     parser.add_argument("--query", help="catalogue item id of the query: the item whose attributes are ranked (SANE "
                         "explains the query; the window's query is the result you click)")
@@ -384,8 +384,11 @@ def render(result: dict[str, Any]) -> str:
     if result["attribute"]:
         lines.append(f"explaining attribute (of {result['query']}): {result['attribute']}")
         for entry in result["attributes"][:5]:
+            # every part the choice weighs (trial Y: "partner" decided, and only --json showed it)
+            partner = f"  partner {entry['partner']:.3f}" if entry.get("partner") is not None else ""
+            rate = f"  base rate {entry['base_rate']:.3f}" if entry.get("base_rate") is not None else ""
             lines.append(f"  {entry['name']:16s} score {entry['score']:8.3f}  confidence {entry['confidence']:.3f}  "
-                         f"match {entry['match']:.3f}  prior {entry['prior']:.3f}")
+                         f"match {entry['match']:.3f}  prior {entry['prior']:.3f}{partner}{rate}")
         if not result.get("selection_tuned", True):
             lines.append(UNTUNED_NOTE)
     maps = result["maps"]
