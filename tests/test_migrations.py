@@ -326,3 +326,26 @@ def test_dump_of_upgraded_and_new_databases_match(tmp_path: Path) -> None:
         dumps.append(dump(engine))
         engine.dispose()
     assert dumps[0] == dumps[1]
+
+
+def test_a_lost_revision_record_is_recorded_again_when_the_tables_are_this_versions(tmp_path: Path) -> None:
+    """Trial Z dropped alembic_version: every command then said "failed (duplicate column name:
+    search_text)", replaying the revisions over tables that had them. Tables that are this version's,
+    column for column, get their record back; tables that are neither this version's nor the first
+    one's are said so, naming the way out."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = open_store(url)
+    import_catalogue(small_catalogue(tmp_path / "cat"), engine, "shop")
+    before = dump(engine)
+    with engine.begin() as connection:
+        connection.execute(text(f"DROP TABLE {migrations.VERSION_TABLE}"))
+    engine.dispose()
+    engine = open_store(url)
+    assert db.schema_revisions(engine) == HEADS and dump(engine) == before
+    with engine.begin() as connection:  # and a table of this version gone as well: not this version's
+        connection.execute(text(f"DROP TABLE {migrations.VERSION_TABLE}"))
+        connection.execute(text("ALTER TABLE items DROP COLUMN fine_category"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="has no record of its schema revision, and its tables are neither this "
+                                         "version's nor the first one's"):
+        open_store(url)

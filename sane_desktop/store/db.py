@@ -24,6 +24,7 @@ The store boundary is here, once, for every engine :func:`open_store` makes:
 
 from __future__ import annotations
 
+import logging
 import os
 import weakref
 from collections.abc import Callable, Sequence
@@ -40,6 +41,8 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sane_desktop.errors import DAMAGED_WORDS, DamagedStoreError, SaneError, StoreError, WayOut
 from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
+
+log = logging.getLogger(__name__)
 
 # Alembic is imported where a migration runs (and by migrations.script_directory), not at this
 # module's top: importing the store stays free of it (issue 18 point 10, the window comes first)
@@ -376,9 +379,27 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> Non
             MigrationContext.configure(connection, opts={"version_table": migrations.VERSION_TABLE}).stamp(
                 script, "heads")
             return
+        if set(Base.metadata.tables) <= state.tables and not _differences(connection, state.tables):
+            # every table this version's, column for column: its record of the revision is what went (trial Z
+            # dropped alembic_version, and replaying the revisions said "duplicate column name: search_text")
+            log.warning("the catalogue database %s had lost its record of the schema revision; its tables are "
+                        "this version's: recorded again", where)
+            MigrationContext.configure(connection, opts={"version_table": migrations.VERSION_TABLE}).stamp(
+                script, "heads")
+            return
         # written before migrations came: its schema is the baseline's
         MigrationContext.configure(connection, opts={"version_table": migrations.VERSION_TABLE}).stamp(
             script, migrations.BASELINE)
+        try:
+            _run_revisions(connection, script, "heads")
+        except StoreError as error:  # the first revisions meet tables they would make: changed by hand
+            detail = str(error.__cause__ or error)
+            if "duplicate column" not in detail and "already exists" not in detail:
+                raise
+            raise StoreError(f"the catalogue database {where} has no record of its schema revision, and its tables "
+                             f"are neither this version's nor the first one's ({detail}): it was changed outside "
+                             "SANE Desktop", way_out=WayOut.REPLACE_DAMAGED) from None
+        return
     _run_revisions(connection, script, "heads")
 
 
