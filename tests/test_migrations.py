@@ -349,3 +349,17 @@ def test_a_lost_revision_record_is_recorded_again_when_the_tables_are_this_versi
     with pytest.raises(StoreError, match="has no record of its schema revision, and its tables are neither this "
                                          "version's nor the first one's"):
         open_store(url)
+
+
+def test_a_table_dropped_from_a_current_database_is_said_as_damage(tmp_path: Path) -> None:
+    """Trial Z dropped item_embeddings: "made by another version of sane-desktop (no such table)". The
+    database records this version's revision, so it was changed by hand: said so, with the way out."""
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = open_store(url)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE item_embeddings"))
+    engine.dispose()
+    with pytest.raises(StoreError, match="records this version's schema but lacks its table item_embeddings: it was "
+                                         "changed outside SANE Desktop") as said:
+        open_store(url)
+    assert "another version" not in str(said.value) and "--replace" in str(said.value)

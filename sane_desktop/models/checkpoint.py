@@ -29,6 +29,19 @@ from sane_desktop.paths import resource, temporary_sibling
 FORMAT = "sane-desktop-checkpoint"
 # what to do about a model file that cannot be used (a trial's truncated model said only what was wrong)
 WAY_OUT = "train it again with sane-desktop train, or choose another model"
+# a model that ships inside the package is not trained again but installed again (trial Z truncated demo.pt)
+BUNDLED_WAY_OUT = "it ships with SANE Desktop: reinstall it (pip install --force-reinstall sane-desktop)"
+
+
+def way_out(path: Path) -> str:
+    """What to do about an unusable checkpoint at ``path``: reinstall for a bundled one, else train again."""
+    try:
+        bundled = path.resolve().parent == demo_model_path().resolve().parent
+    except OSError:
+        bundled = False
+    return BUNDLED_WAY_OUT if bundled else WAY_OUT
+
+
 VERSION = 1
 _REQUIRED = ("format", "version", "config", "categories", "attributes", "preprocessing",
              "compatibility", "attribute_net", "content_hash")
@@ -327,9 +340,9 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
         # not torch's own words: they name Python classes and suggest weights_only=False, which
         # would run whatever code the file holds
         raise CheckpointError(f"{path.name} is not a loadable checkpoint: damaged, not a PyTorch file, or it "
-                              f"holds more than tensors and plain data ({WAY_OUT})") from error
+                              f"holds more than tensors and plain data ({way_out(path)})") from error
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise CheckpointError(f"{path.name} is not a SANE Desktop checkpoint ({WAY_OUT})")
+        raise CheckpointError(f"{path.name} is not a SANE Desktop checkpoint ({way_out(path)})")
     missing = [key for key in _REQUIRED if key not in data]
     if missing:
         raise CheckpointError(f"{path.name} is missing {', '.join(missing)}")

@@ -318,6 +318,16 @@ def _differences(connection: Connection, tables: frozenset[str]) -> list[str]:
     return found
 
 
+def _refuse_missing_tables(state: _State, where: str) -> None:
+    """A database at this version's revision lacking one of its tables was changed by hand: said so, not
+    "made by another version of sane-desktop (no such table: …)" at its first use (trial Z)."""
+    missing = sorted(set(Base.metadata.tables) - state.tables)
+    if missing:
+        raise StoreError(f"the catalogue database {where} records this version's schema but lacks its table"
+                         f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}: it was changed outside SANE Desktop",
+                         way_out=WayOut.REPLACE_DAMAGED)
+
+
 def _newer(where: str, detail: str) -> StoreError:
     return StoreError(f"the catalogue database {where} was written by a newer version of SANE Desktop ({detail}): "
                       "upgrade SANE Desktop to use it")
@@ -364,6 +374,8 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> Non
 
     state = _state(connection)
     _refuse_newer(state, script, where)
+    if state.revisions and state.revisions == set(script.get_heads()):  # at the newest revision, yet not all there
+        _refuse_missing_tables(state, where)
     if not state.revisions:
         if state.version == 0:
             # new, or tables without any version: a crash between creating them and stamping (builds

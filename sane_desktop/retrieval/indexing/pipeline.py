@@ -301,8 +301,12 @@ def index_store(
         name=catalogue.name, items=len(items), embedded=stored.embedded, reused=reused,
         failed=list(stored.failed), mapped={name: m.target for name, m in sorted(built.mapping.items())},
         mapped_how={name: m.how for name, m in sorted(built.mapping.items())}, vectors=built.vectors,
-        index_types=built.index_types, rebuilt_because=stale if stale != NO_INDEX else None,
-        rebuilt=why is not None, rebuild_reason=why if why is not None else CURRENT,
+        # the reason without its advice: this run is the re-index it advised (trial Z read "re-run sane-desktop
+        # index" in the summary of the re-run that mended it)
+        index_types=built.index_types,
+        rebuilt_because=stale.replace(": re-run sane-desktop index", "") if stale and stale != NO_INDEX else None,
+        rebuilt=why is not None,
+        rebuild_reason=why.replace(": re-run sane-desktop index", "") if why is not None else CURRENT,
         model=str(model.path), model_hash=model.content_hash, device=str(model.device), index_dir=str(index_dir),
         seconds=round(time.perf_counter() - started, 3),
         images_per_second=round(stored.embedded / embed_seconds, 1) if stored.embedded and embed_seconds > 0 else 0.0,
