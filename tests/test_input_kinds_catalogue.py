@@ -212,6 +212,19 @@ def test_a_hidden_folder_of_photos_is_named_with_its_count_and_caches_stay_quiet
     assert "1 photo in it was not read" in skipped_paths(read_catalogue(tmp_path))[".one"]
 
 
+
+def test_a_hidden_folder_of_photos_in_a_catalogue_read_from_metadata_is_named_too(tmp_path: Path) -> None:
+    """Trial Y: a Polyvore-layout catalogue's hidden folder of photos was named nowhere (a folder tree
+    says it); the same note now, caches still quiet."""
+    write_polyvore_catalogue(tmp_path, n_items=8, n_outfits=0)
+    write_image(tmp_path / "images" / ".new" / "a.jpg")
+    write_image(tmp_path / ".spare" / "b.jpg")
+    write_image(tmp_path / ".thumbnails" / "c.png")
+    reasons = skipped_paths(read_catalogue(tmp_path))
+    assert "1 photo in it was not read" in reasons["images/.new"] and "rename it without the dot" in reasons[".spare"]
+    assert ".thumbnails" not in reasons
+
+
 # ---------------------------------------------------------------- kind 3: duplicate JSON keys
 
 def _duplicate_first_key(text: str, key: str, replacement: str) -> str:

@@ -8,7 +8,7 @@ Every file the scan meets is either an item or a line in ``skipped`` with its re
 - hidden files (a name starting with ``.``: ``.DS_Store``, ``._photo.jpg``);
 - hidden folders (``.thumbnails/``, ``.git/``) are not read either, but one holding photos (by their
   suffix) gets a line saying how many, since a user may have put photos there on purpose; the
-  caches and version-control folders of :data:`QUIET_HIDDEN_FOLDERS` stay unmentioned;
+  caches and version-control folders of :data:`~sane_desktop.catalogue.unlisted.QUIET_HIDDEN_FOLDERS` stay unmentioned;
 - the app's own files at the root: ``ground_truth.json`` (the demo generator's answer key).
 
 A file is an image by its *content*: a known image suffix is taken on trust here (validation decodes
@@ -28,33 +28,18 @@ from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, CatalogueError
 from sane_desktop.catalogue.ground_truth import GROUND_TRUTH_FILE
 from sane_desktop.catalogue.images import ImageRejected, identify_image
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, category_name, is_text, value_key
+from sane_desktop.catalogue.unlisted import hidden_folder_note
 
 ROOT_CATEGORY = "uncategorised"
 # files at the root that belong to the app, not to the catalogue's items
 IGNORED_ROOT_FILES = frozenset({GROUND_TRUTH_FILE})
 NOT_UTF8 = "name is not valid UTF-8 (bytes shown as \\xNN); rename it to import it"
 # hidden folders that hold other programs' copies or caches of photos, never a catalogue's own
-QUIET_HIDDEN_FOLDERS = frozenset({".thumbnails", ".thumbs", ".cache", ".git", ".svn", ".hg", ".trash", ".trashes",
-                                  ".spotlight-v100", ".fseventsd", ".appledouble", ".@__thumb", ".picasaoriginals"})
-HIDDEN_COUNT_LIMIT = 10_000  # entries looked at in one hidden folder before the count says "at least"
 
 
 def _relative(root: Path, path: str) -> str:
     relative = Path(path).relative_to(root).as_posix()
     return "" if relative == "." else relative
-
-
-def _photos_in_hidden(folder: Path) -> tuple[int, bool]:
-    """Files with an image suffix under ``folder`` (links not followed), and whether the count
-    stopped at :data:`HIDDEN_COUNT_LIMIT` entries."""
-    photos = seen = 0
-    for _directory, _folders, files in os.walk(folder, onerror=lambda _error: None):
-        for name in files:
-            seen += 1
-            photos += Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith(".")
-            if seen >= HIDDEN_COUNT_LIMIT:
-                return photos, True
-    return photos, False
 
 
 def title_from_file_name(stem: str) -> str:
@@ -90,15 +75,9 @@ def read_folder(root: Path) -> Catalogue:
         for name in sorted(folders):
             shown_dir = f"{relative_dir}/{name}" if relative_dir else name
             if name.startswith("."):
-                quiet = name.casefold() in QUIET_HIDDEN_FOLDERS or name.casefold().startswith(".trash")
-                if not quiet and not os.path.islink(os.path.join(directory, name)):
-                    photos, capped = _photos_in_hidden(Path(directory) / name)
-                    if photos:
-                        count = (f"{'at least ' if capped else ''}{photos} photos in it were" if photos != 1 or capped
-                                 else "1 photo in it was")
-                        catalogue.skipped.append(Skip("", shown_dir, (
-                            f"hidden folder (its name starts with a dot): {count} not read; rename it "
-                            "without the dot to import them"), "metadata"))
+                hidden = hidden_folder_note(Path(directory) / name, shown_dir)
+                if hidden is not None:
+                    catalogue.skipped.append(hidden)
                 continue
             if not is_text(name):
                 catalogue.skipped.append(Skip("", shown_dir, f"folder {NOT_UTF8}; its files were not read", "metadata"))

@@ -38,7 +38,7 @@ from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_
 from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside, unicode_twin
 from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8,
                                          value_key)
-from sane_desktop.catalogue.unlisted import photo_files, unlisted_photos
+from sane_desktop.catalogue.unlisted import hidden_folder_notes, photo_files, unlisted_photos
 
 MISSING_IMAGE_POLICIES = ("report", "count")
 # bounds on what an untrusted mapping may ask for
@@ -676,6 +676,7 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     unlisted = unlisted_photos(photo_files(root), named, mapping.table)
     if unlisted is not None:
         catalogue.skipped.append(unlisted)
+    catalogue.skipped += hidden_folder_notes(root)  # photos set aside in a hidden folder, as a folder tree says
     # a value the mapping's category_map lacks is a category of its own: said, as a forgotten entry
     # usually is what it means (trial O: only the category table named it)
     for raw, count in sorted(unmapped.items(), key=lambda rc: (-rc[1], rc[0])):

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, POLYVORE_METADATA, CatalogueError
-from sane_desktop.catalogue.unlisted import unlisted_photos
+from sane_desktop.catalogue.unlisted import hidden_folder_notes, unlisted_photos
 from sane_desktop.catalogue.jsonfile import JsonObject, first_duplicate, json_kind, load_json_strict, read_json, scalar_text
 from sane_desktop.catalogue.safepath import UnsafePath, check_relative, separators
 from sane_desktop.catalogue.types import (
@@ -200,6 +200,7 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
                                POLYVORE_METADATA, "entries")
     if unlisted is not None:
         catalogue.skipped.append(unlisted)
+    catalogue.skipped += hidden_folder_notes(root)  # photos set aside in a hidden folder, as a folder tree says
 
 
 def _name(value: Any) -> str | None:

@@ -16,6 +16,10 @@ from sane_desktop.catalogue.detect import IMAGE_SUFFIXES
 from sane_desktop.catalogue.types import Skip
 
 SHOWN = 3  # photos named in the note; the count says how many more
+# hidden folders that are other programs' caches, not photos set aside: never mentioned
+QUIET_HIDDEN_FOLDERS = frozenset({".thumbnails", ".thumbs", ".cache", ".git", ".svn", ".hg", ".trash", ".trashes",
+                                  ".spotlight-v100", ".fseventsd", ".appledouble", ".@__thumb", ".picasaoriginals"})
+HIDDEN_COUNT_LIMIT = 10_000  # entries looked at in one hidden folder before the count says "at least"
 
 
 def photo_files(root: Path) -> list[str]:
@@ -42,3 +46,46 @@ def unlisted_photos(photos: Collection[str], listed: Collection[str], source: st
     shown = ", ".join(missing[:SHOWN]) + (f" and {len(missing) - SHOWN} more" if len(missing) > SHOWN else "")
     reason = f"{len(missing)} photo(s) in the folder named by none of its {entries}: not indexed ({shown})"
     return Skip("", source, reason, "metadata")
+
+
+def _photos_in_hidden(folder: Path) -> tuple[int, bool]:
+    """Files with an image suffix under ``folder`` (links not followed), and whether the count
+    stopped at :data:`HIDDEN_COUNT_LIMIT` entries."""
+    photos = seen = 0
+    for _directory, _folders, files in os.walk(folder, onerror=lambda _error: None):
+        for name in files:
+            seen += 1
+            photos += Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith(".")
+            if seen >= HIDDEN_COUNT_LIMIT:
+                return photos, True
+    return photos, False
+
+
+def hidden_folder_note(folder: Path, shown: str) -> Skip | None:
+    """The note for a hidden ``folder`` (its name starts with a dot; ``shown``: its path as the note
+    names it) that holds photos, else None (no photos, a link, or another program's cache)."""
+    name = folder.name.casefold()
+    if name in QUIET_HIDDEN_FOLDERS or name.startswith(".trash") or os.path.islink(folder):
+        return None
+    photos, capped = _photos_in_hidden(folder)
+    if not photos:
+        return None
+    count = f"{'at least ' if capped else ''}{photos} photos in it were" if photos != 1 or capped else "1 photo in it was"
+    return Skip("", shown, f"hidden folder (its name starts with a dot): {count} not read; rename it without the dot "
+                           "to import them", "metadata")
+
+
+def hidden_folder_notes(root: Path) -> list[Skip]:
+    """:func:`hidden_folder_note` for every hidden folder under ``root`` (not inside another hidden
+    one): a catalogue read from its metadata says them as a folder tree does (trial Y found a
+    Polyvore-layout catalogue's hidden folder of photos named nowhere)."""
+    notes = []
+    for directory, folders, _files in os.walk(root, onerror=lambda _error: None):
+        for name in sorted(folders):
+            if name.startswith("."):
+                relative = (Path(directory) / name).relative_to(root).as_posix()
+                note = hidden_folder_note(Path(directory) / name, relative)
+                if note is not None:
+                    notes.append(note)
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+    return notes
