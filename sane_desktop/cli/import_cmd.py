@@ -51,7 +51,9 @@ def render(result: dict[str, Any]) -> str:
     if result.get("damaged_set_aside"):  # said as index says it (a trial found it in --json only)
         lines.append(f"  the damaged catalogue database was set aside as {result['damaged_set_aside']}; "
                      "the catalogue was built anew")
-    lines += skipped_lines(result["skipped"], "")
+    # counted as index counts them: the items left out, the notes apart, the outfits and questions on their
+    # own (trial Y read "skipped 40" from import and "5 skipped" from index for one catalogue)
+    lines += skipped_lines(result["skipped"], "not imported")
     # a photo under two ids is information, not a skip: both items are imported
     copies = result.get("duplicates", [])
     if copies:
@@ -72,33 +74,27 @@ def is_file_skip(skip: dict[str, str]) -> bool:
 
 def skipped_lines(skipped: list[dict[str, str]], done: str) -> list[str]:
     """The summary's lines for what an import left out, as ``import`` and ``index`` both print them
-    (``done``: what did not happen to the files, e.g. "not indexed"; "" for import). The files, each
-    listed but at most 20 when ``done`` is given (a curator fixes those); then the outfits and
-    questions dropped or cut for a missing item, the first 20 (many on a big catalogue): a trial's
-    index summary said nothing of three outfits dropped for ids that are in no item."""
+    (``done``: what did not happen to the files, "not imported" or "not indexed"). The files, each
+    listed but at most 20 (a curator fixes those); then the outfits and questions dropped or cut for a
+    missing item, the first 20 (many on a big catalogue): a trial's index summary said nothing of three
+    outfits dropped for ids that are in no item."""
     files = [skip for skip in skipped if is_file_skip(skip)]
     others = [skip for skip in skipped if not is_file_skip(skip)]
     lines: list[str] = []
-    if done:  # index: the files, then the outfits on their own
-        if files:
-            # counted as the headline counts them: items, then the notes on other rows or files
-            # (trial T read "9 skipped (1 more note below)" over "skipped 10")
-            notes = sum(1 for skip in files if skip.get("kind") != "item")
-            apart = f", {counted(notes, 'note')}" if notes else ""
-            lines.append(f"  skipped {len(files) - notes} ({done}){apart}:")
-            lines += [f"    {skip_line(s)}" for s in files[:20]]
-            if len(files) > 20:
-                lines.append(f"    ... and {len(files) - 20} more (use --json for all)")
-        if others:
-            lines.append(f"  outfits and questions dropped or cut (each line says why): {len(others)}")
-            lines += [f"    {skip_line(s)}" for s in others[:20]]
-            if len(others) > 20:
-                lines.append(f"    ... and {len(others) - 20} more (use --json for all)")
-    elif skipped:
-        lines.append(f"  skipped {len(skipped)}:")
-        lines += [f"    {skip_line(s)}" for s in files + others[:20]]
+    if files:
+        # counted as the headline counts them: items, then the notes on other rows or files
+        # (trial T read "9 skipped (1 more note below)" over "skipped 10")
+        notes = sum(1 for skip in files if skip.get("kind") != "item")
+        apart = f", {counted(notes, 'note')}" if notes else ""
+        lines.append(f"  skipped {len(files) - notes} ({done}){apart}:")
+        lines += [f"    {skip_line(s)}" for s in files[:20]]
+        if len(files) > 20:
+            lines.append(f"    ... and {len(files) - 20} more (use --json for all)")
+    if others:
+        lines.append(f"  outfits and questions dropped or cut (each line says why): {len(others)}")
+        lines += [f"    {skip_line(s)}" for s in others[:20]]
         if len(others) > 20:
-            lines.append(f"    ... and {len(others) - 20} more outfit/question notes (use --json for all)")
+            lines.append(f"    ... and {len(others) - 20} more (use --json for all)")
     return lines
 
 
