@@ -568,3 +568,31 @@ def test_items_of_a_category_the_outfit_has_rank_after_those_it_lacks(tmp_path: 
     # a list of one of the outfit's own categories (target: Dresses) ranks by the match alone, says nothing
     model.set_results(results[:1], in_outfit=frozenset({"Dresses"}))
     assert not model.row(0).in_outfit and "already" not in model.data(model.index(0), Qt.ItemDataRole.ToolTipRole)
+
+
+def test_a_cached_thumbnail_moved_under_another_photo_s_name_is_not_shown(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial Z swapped and edited the explanation cache's files; the thumbnail cache was open to the
+    same: a cached file copied over another photo's showed that picture on this item's tile. Each
+    cached thumbnail names its key and its pixels' digest; one that does not fit is decoded afresh."""
+    orange, blue = photo(tmp_path / "top.png", "#e07020"), photo(tmp_path / "bag.png", "#2050c0")
+    hashes = [hashlib.sha256(path.read_bytes()).hexdigest() for path in (orange, blue)]
+    items = [ItemInfo(1, "top", "tops", "Orange top", orange, hashes[0]),
+             ItemInfo(2, "bag", "bags", "Blue bag", blue, hashes[1])]
+    model = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))
+    model.set_items(items)
+    qtbot.waitUntil(lambda: all(model.data(model.index(r), Role.ThumbnailState) == READY for r in (0, 1)),
+                    timeout=10000)
+    files = {path.name.split("_")[0]: path for path in (tmp_path / "cache").rglob("*.png")}
+    top_file, bag_file = files[hashes[0][:40]], files[hashes[1][:40]]
+    shutil.copy(bag_file, top_file)  # the bag's thumbnail under the top's name
+    edited = QImage(str(bag_file))
+    edited.fill(QColor("#00ff00"))  # pixels edited, its text chunks kept
+    edited.setText("sane-key", QImage(str(top_file)).text("sane-key").replace(hashes[0][:40], hashes[1][:40]))
+    edited.setText("sane-pixels", QImage(str(top_file)).text("sane-pixels"))
+    assert edited.save(str(bag_file))
+    again = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))  # a restart: read from the disk cache
+    again.set_items(items)
+    qtbot.waitUntil(lambda: all(again.data(again.index(r), Role.ThumbnailState) == READY for r in (0, 1)),
+                    timeout=10000)
+    assert again.data(again.index(0), Role.Thumbnail).pixel(5, 5) == QColor("#e07020").rgb()
+    assert again.data(again.index(1), Role.Thumbnail).pixel(5, 5) == QColor("#2050c0").rgb()

@@ -27,7 +27,22 @@ THUMB_SIDE = 128  # the tile's picture size: painting never rescales
 LOADING, READY, MISSING, UNREADABLE, CHANGED = "loading", "ready", "missing", "unreadable", "changed"
 # bumped when a cached thumbnail may not be its key's photo: thumbnails cached before the content
 # check (a replaced file's pixels stored under the recorded hash) are never read again
-CACHE_VERSION = "v2"
+CACHE_VERSION = "v3"  # v3: each file names its key and the digest of its pixels (checked on read)
+KEY_TEXT, PIXELS_TEXT = "sane-key", "sane-pixels"  # the PNG text chunks a cached thumbnail carries
+
+
+def pixels_digest(image: QImage) -> str:
+    """SHA-256 of ``image``'s pixels as 8-bit RGB rows (the form a PNG round-trip keeps)."""
+    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
+    data, stride, width = bytes(rgb.constBits()), rgb.bytesPerLine(), 3 * rgb.width()  # rows are padded to 4 bytes
+    return hashlib.sha256(b"".join(data[y * stride: y * stride + width] for y in range(rgb.height()))).hexdigest()
+
+
+def cached_thumbnail_fits(image: QImage, key: str) -> bool:
+    """Whether a thumbnail read from the cache is the one stored under ``key``: its text names the key
+    and the digest of its pixels (trial Z swapped and edited the explanation cache's files; a thumbnail
+    file moved under another photo's name would show that photo on this item's tile)."""
+    return not image.isNull() and image.text(KEY_TEXT) == key and image.text(PIXELS_TEXT) == pixels_digest(image)
 
 
 def default_cache_dir() -> Path:
@@ -59,6 +74,8 @@ class _ThumbnailJob(QRunnable):
         image = QImage()
         if self.cache_file.is_file():
             image.load(str(self.cache_file))
+            if not cached_thumbnail_fits(image, self.key):  # another photo's file, edited, or from before v3
+                image = QImage()
         state = READY
         if image.isNull():
             image, state = self._decode()
@@ -113,6 +130,9 @@ class _ThumbnailJob(QRunnable):
         let one rename the other's file away (CI saw FileNotFoundError). The cache is a saving, never
         a reason to fail: a write that fails leaves no file and the thumbnail is still shown."""
         temporary = temporary_sibling(self.cache_file).with_suffix(".tmp.png")
+        image = image.copy()
+        image.setText(KEY_TEXT, self.key)  # what it is, checked when read back (cached_thumbnail_fits)
+        image.setText(PIXELS_TEXT, pixels_digest(image))
         try:
             self.cache_file.parent.mkdir(parents=True, exist_ok=True)
             if image.save(str(temporary)):  # PNG, from the suffix
