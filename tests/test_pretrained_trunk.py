@@ -148,6 +148,29 @@ def test_a_half_written_or_inconsistent_shard_is_never_served(tmp_path):
     assert fresh.missing(["a" * 64, "b" * 64, "c" * 64]) == ["b" * 64, "c" * 64]
 
 
+
+def test_a_shard_swapped_or_edited_is_never_served(tmp_path):
+    """Trial Z's kind (swapped and edited cache files served as another's): two shards of one shape
+    swapped, a shard's values edited, and a shard from before the digest line are all computed again."""
+    cache = FeatureCache(_identity(), root=tmp_path)
+    cache.add(["a" * 64], np.full((1, 2, 2), 1, np.float16))
+    cache.add(["b" * 64], np.full((1, 2, 2), 2, np.float16))
+    assert FeatureCache(_identity(), root=tmp_path).get(["a" * 64, "b" * 64])[:, 0, 0].tolist() == [1, 2]
+    first, second = sorted(cache.folder.glob("*.npy"))
+    data_first, data_second = first.read_bytes(), second.read_bytes()
+    first.write_bytes(data_second)
+    second.write_bytes(data_first)  # each shard's rows under the other's hash list
+    assert FeatureCache(_identity(), root=tmp_path).missing(["a" * 64, "b" * 64]) == ["a" * 64, "b" * 64]
+    first.write_bytes(data_first)
+    second.write_bytes(data_second)
+    edited = np.load(first)
+    edited[0, 0, 0] = 7
+    np.save(first, edited)  # same shape, same size: its digest tells
+    old = second.with_suffix(".hashes")
+    old.write_text("\n".join(old.read_text().split()[1:]) + "\n")  # a hash list from before the digest line
+    assert FeatureCache(_identity(), root=tmp_path).missing(["a" * 64, "b" * 64]) == ["a" * 64, "b" * 64]
+
+
 def test_rise_refinement_uses_fewer_masks_or_none_for_the_heavy_trunk_on_a_cpu(monkeypatch):
     from sane_desktop.service import explanation
 

@@ -10,7 +10,10 @@ anything else would give other features), ``<cache>/features/<identity>/``, hold
 shards: ``<n>.npy`` (float16, (N, K, C): K = h·w cells of C channels) and ``<n>.hashes`` (the N
 images' SHA-256 hex digests, one per line), the hash list written last as the shard's commit mark.
 A run killed mid-shard leaves an orphan ``.npy`` that is ignored and cleaned up; a shard whose row
-count disagrees with its hash list is ignored (never served). Lookups are by content hash, so a
+count disagrees with its hash list, or whose ``.npy`` is not the file its hash list was written for
+(the list's first line, ``sha256:<hex>`` of the ``.npy``'s bytes: a shard swapped for another of the
+same size, or edited, would train on other images' features — trial Z's kind), is ignored (never
+served): its images are computed again. Shards from before that line are ignored the same way. Lookups are by content hash, so a
 changed image simply misses, and the same photo in two catalogues is computed once.
 
 Size: 125 kB per image at 224 px for Lite0 (49 × 1280 float16): 1.2 GB for MANGO's 9,222 photos.
@@ -31,6 +34,16 @@ import numpy as np
 from sane_desktop.paths import user_cache_dir
 
 FOLDER = "features"
+DIGEST_PREFIX = "sha256:"  # a hash list's first line: the digest of its shard's .npy
+
+
+def _file_digest(path: Path) -> str:
+    """SHA-256 of ``path``'s bytes, read in 8 MiB blocks (a shard is up to hundreds of MB)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(8 << 20):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def pool_cells(features: np.ndarray) -> np.ndarray:
@@ -75,7 +88,11 @@ class FeatureCache:
             self._scanned.add(hashes_path)
             data_path = hashes_path.with_suffix(".npy")
             try:
-                hashes = hashes_path.read_text(encoding="ascii").split()
+                lines = hashes_path.read_text(encoding="ascii").split()
+                if not lines or not lines[0].startswith(DIGEST_PREFIX) or \
+                        lines[0].removeprefix(DIGEST_PREFIX) != _file_digest(data_path):
+                    continue  # another shard's data, edited, or from before digests: computed again
+                hashes = lines[1:]
                 array = np.load(data_path, mmap_mode="r")
             except (OSError, ValueError):
                 continue  # unreadable shard: its images are computed again
@@ -126,7 +143,7 @@ class FeatureCache:
             np.save(handle, features)
         os.replace(tmp, data_path)
         tmp_hashes = self.folder / f".{name}.hashes.tmp"
-        tmp_hashes.write_text("\n".join(hashes) + "\n", encoding="ascii")
+        tmp_hashes.write_text("\n".join([DIGEST_PREFIX + _file_digest(data_path), *hashes]) + "\n", encoding="ascii")
         os.replace(tmp_hashes, self.folder / f"{name}.hashes")
 
     def size_bytes(self) -> int:
