@@ -96,6 +96,19 @@ def warned(caplog: pytest.LogCaptureFixture, record: Path) -> None:
     assert len(lines) == 1, caplog.text
 
 
+def recomputed(catalogue: Any, pair: tuple[ItemInfo, ItemInfo], want: PairExplanation, record: Path,
+               caplog: pytest.LogCaptureFixture) -> PairExplanation:
+    """Explain ``pair`` again: not from the cache, the baseline answer, one warning naming ``record``,
+    and the entry rewritten so that the next call is a right hit."""
+    with caplog.at_level(logging.WARNING):
+        got = catalogue.explanations.explain_pair(*pair)
+    assert not got.cached
+    same_answer(got, want)
+    warned(caplog, record)
+    rewritten(catalogue, pair, want)
+    return got
+
+
 def test_swapped_pairs_files_give_each_pair_its_own_answer(catalogue: Any, capsys: pytest.CaptureFixture[str]) -> None:
     """(a) Both files of two pairs swapped: each pair's ``explain`` is its own baseline again (trial Z
     printed the other pair's similarity "from the cache"), and the entries are rewritten."""
@@ -126,12 +139,7 @@ def test_swapped_maps_alone_are_not_served(catalogue: Any, caplog: pytest.LogCap
     assert not np.allclose(first.query_map, second.query_map, atol=1e-4)
     swap(npz(first_record), npz(second_record))
     for pair, want, record in zip(pairs, (first, second), (first_record, second_record)):
-        with caplog.at_level(logging.WARNING):
-            got = catalogue.explanations.explain_pair(*pair)
-        assert not got.cached
-        same_answer(got, want)
-        warned(caplog, record)
-        rewritten(catalogue, pair, want)
+        recomputed(catalogue, pair, want, record, caplog)
 
 
 def test_a_hand_edited_similarity_is_not_served(catalogue: Any, caplog: pytest.LogCaptureFixture) -> None:
@@ -142,12 +150,7 @@ def test_a_hand_edited_similarity_is_not_served(catalogue: Any, caplog: pytest.L
     summary = data.get("summary", data)  # wherever the entry keeps it
     summary["similarity"] = 0.123
     record.write_text(json.dumps(data))
-    with caplog.at_level(logging.WARNING):
-        got = catalogue.explanations.explain_pair(*pair)
-    assert not got.cached and got.similarity != 0.123
-    same_answer(got, want)
-    warned(caplog, record)
-    rewritten(catalogue, pair, want)
+    assert recomputed(catalogue, pair, want, record, caplog).similarity != 0.123
 
 
 @pytest.mark.parametrize("damage", ["truncated", "flipped"])
@@ -164,12 +167,7 @@ def test_a_damaged_npz_is_recomputed_not_an_error(catalogue: Any, damage: str, c
         middle = len(data) // 2
         data[middle:middle + 8] = bytes(b ^ 0xFF for b in data[middle:middle + 8])
     npz(record).write_bytes(bytes(data))
-    with caplog.at_level(logging.WARNING):
-        got = catalogue.explanations.explain_pair(*pair)
-    assert not got.cached
-    same_answer(got, want)
-    warned(caplog, record)
-    rewritten(catalogue, pair, want)
+    recomputed(catalogue, pair, want, record, caplog)
     npz(record).write_bytes(bytes(data))  # and through the CLI, as the trial ran it
     query, candidate = pair
     assert main(["explain", "shop", "--query", query.item_id, "--candidate", candidate.item_id, "--json"]) == 0
@@ -187,12 +185,7 @@ def test_an_entry_without_digests_is_recomputed(catalogue: Any, caplog: pytest.L
     old = dict(data.get("summary", data))  # the old format: the summary alone
     old["similarity"] = 0.123  # so that serving it would show
     record.write_text(json.dumps(old))
-    with caplog.at_level(logging.WARNING):
-        got = catalogue.explanations.explain_pair(*pair)
-    assert not got.cached
-    same_answer(got, want)
-    warned(caplog, record)
-    rewritten(catalogue, pair, want)
+    recomputed(catalogue, pair, want, record, caplog)
 
 
 def test_a_crash_between_the_maps_and_the_record_never_pairs_new_maps_with_an_old_record(
