@@ -363,3 +363,12 @@ def test_a_table_dropped_from_a_current_database_is_said_as_damage(tmp_path: Pat
                                          "changed outside SANE Desktop") as said:
         open_store(url)
     assert "another version" not in str(said.value) and "--replace" in str(said.value)
+    # damage, so that the way out it names works: --replace sets the file aside (trial AA: it refused too)
+    from sane_desktop.errors import DamagedStoreError
+
+    assert isinstance(said.value, DamagedStoreError)
+    from sane_desktop.store.importer import set_damaged_aside  # what --replace does on DamagedStoreError
+
+    aside = set_damaged_aside(tmp_path / "c.db")
+    assert aside.exists() and not (tmp_path / "c.db").exists()
+    open_store(url).dispose()  # built anew

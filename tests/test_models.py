@@ -144,7 +144,7 @@ def test_checkpoint_refuses_untrusted_files(tmp_path, net):
     from sane_desktop.models.checkpoint import BUNDLED_WAY_OUT, WAY_OUT, demo_model_path, way_out
 
     assert way_out(demo_model_path()) == BUNDLED_WAY_OUT and way_out(tmp_path / "truncated.pt") == WAY_OUT
-    assert "pip install --force-reinstall sane-desktop" in BUNDLED_WAY_OUT
+    assert "install SANE Desktop again" in BUNDLED_WAY_OUT
     torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not a SANE Desktop checkpoint"):
         load_checkpoint(tmp_path / "other.pt")

@@ -150,6 +150,8 @@ def test_upgraded_words_equal_imported_ones(tmp_path: Path) -> None:
         connection.execute(text("ALTER TABLE catalogues DROP COLUMN sources"))  # r0008's column
         connection.execute(text("ALTER TABLE items DROP COLUMN file_ctime_ns"))  # r0009's column
         connection.execute(text("ALTER TABLE catalogues DROP COLUMN uid"))  # r0010's column
+        connection.execute(text("ALTER TABLE item_embeddings DROP COLUMN cells_sha256"))  # r0011's columns
+        connection.execute(text("ALTER TABLE item_embeddings DROP COLUMN embedding_sha256"))
     engine.dispose()
     engine = open_store(url)
     try:

@@ -30,7 +30,7 @@ FORMAT = "sane-desktop-checkpoint"
 # what to do about a model file that cannot be used (a trial's truncated model said only what was wrong)
 WAY_OUT = "train it again with sane-desktop train, or choose another model"
 # a model that ships inside the package is not trained again but installed again (trial Z truncated demo.pt)
-BUNDLED_WAY_OUT = "it ships with SANE Desktop: reinstall it (pip install --force-reinstall sane-desktop)"
+BUNDLED_WAY_OUT = "it ships with SANE Desktop: install SANE Desktop again to restore it"
 
 
 def way_out(path: Path) -> str:

@@ -323,7 +323,7 @@ def _refuse_missing_tables(state: _State, where: str) -> None:
     "made by another version of sane-desktop (no such table: …)" at its first use (trial Z)."""
     missing = sorted(set(Base.metadata.tables) - state.tables)
     if missing:
-        raise StoreError(f"the catalogue database {where} records this version's schema but lacks its table"
+        raise DamagedStoreError(f"the catalogue database {where} records this version's schema but lacks its table"
                          f"{'s' if len(missing) > 1 else ''} {', '.join(missing)}: it was changed outside SANE Desktop",
                          way_out=WayOut.REPLACE_DAMAGED)
 
@@ -408,7 +408,7 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> Non
             detail = str(error.__cause__ or error)
             if "duplicate column" not in detail and "already exists" not in detail:
                 raise
-            raise StoreError(f"the catalogue database {where} has no record of its schema revision, and its tables "
+            raise DamagedStoreError(f"the catalogue database {where} has no record of its schema revision, and its tables "
                              f"are neither this version's nor the first one's ({detail}): it was changed outside "
                              "SANE Desktop", way_out=WayOut.REPLACE_DAMAGED) from None
         return
