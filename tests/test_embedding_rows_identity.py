@@ -14,6 +14,8 @@ Each refusal is one line saying to re-index (CLI exit 3), and a re-index mends i
 
 from __future__ import annotations
 
+import json
+
 import shutil
 import sqlite3
 from collections.abc import Callable, Iterator
@@ -150,6 +152,29 @@ def test_swapped_embedding_rows_and_an_edited_content_hash_are_refused(
     assert main(similar) == 0
 
 
+def test_a_vector_copied_from_another_row_is_refused_and_mended_by_index(
+        world: dict[str, Path], indexed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AA copied one item's embedding blob onto another's row (its photo hash left as it was):
+    the search ranked that item with the other's score, without a word. Each row's vector carries
+    its digest; a copied or edited one is refused, and a plain index embeds it again."""
+    category, (a, a_id, _), (b, b_id, _) = two_of_a_category(indexed)
+    similar = ["query", "shop", "--similar", a_id, "-k", "100", "--json"]
+    capsys.readouterr()
+    assert main(similar) == 0
+    before = capsys.readouterr().out
+    sql(indexed, f"UPDATE item_embeddings SET embedding = (SELECT embedding FROM item_embeddings WHERE item_pk = {b}) "
+                 f"WHERE item_pk = {a}")
+    err = refused_in_one_line(capsys, similar, a_id)
+    assert "are not the ones computed for them" in err
+    reindex(world, indexed)
+    capsys.readouterr()
+    assert main(similar) == 0  # embedded again from its photo (alone in its batch: equal to ~1e-6)
+    after = json.loads(capsys.readouterr().out)["results"]
+    for category_results, was in zip(after.values(), json.loads(before)["results"].values()):
+        assert [r["item_id"] for r in category_results] == [r["item_id"] for r in was]
+        assert [r["score"] for r in category_results] == pytest.approx([r["score"] for r in was], abs=1e-4)
+
+
 # --- 3: an item moved to another category by hand --------------------------------------------------
 def test_an_item_moved_to_another_category_is_refused_until_reindexed(
         world: dict[str, Path], indexed: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -274,14 +299,14 @@ def test_revision_0011_adds_the_digest_column_and_keeps_the_rows(tmp_path: Path)
     engine.dispose()
     command.upgrade(config, "0011")
     engine = create_engine(url)
-    assert "cells_sha256" in {c["name"] for c in inspect(engine).get_columns("item_embeddings")}
+    assert {"cells_sha256", "embedding_sha256"} <= {c["name"] for c in inspect(engine).get_columns("item_embeddings")}
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT item_pk, cells, cells_sha256 FROM item_embeddings")).all() \
-            == [(1, b"\x01\x02", None)]
+        assert connection.execute(text("SELECT item_pk, cells, cells_sha256, embedding_sha256 FROM item_embeddings"))\
+            .all() == [(1, b"\x01\x02", None, None)]
     engine.dispose()
     command.downgrade(config, "0010")
     engine = create_engine(url)
-    assert "cells_sha256" not in {c["name"] for c in inspect(engine).get_columns("item_embeddings")}
+    assert not {"cells_sha256", "embedding_sha256"} & {c["name"] for c in inspect(engine).get_columns("item_embeddings")}
     with engine.connect() as connection:
         assert connection.execute(text("SELECT item_pk, cells FROM item_embeddings")).all() == [(1, b"\x01\x02")]
     engine.dispose()

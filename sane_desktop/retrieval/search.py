@@ -319,14 +319,17 @@ def _check_sources(sources: Mapping[int, EmbeddedItem], index: str | None = None
     catalogue's ``category``) returned an item the database now puts in another category. Checked
     for the items an answer uses only: one query's worth, whatever the catalogue's size."""
     other_photo = sorted(source.item_id for source in sources.values() if not source.photo_matches)
+    edited = sorted(source.item_id for source in sources.values() if source.photo_matches and not source.vector_ok)
     moved = sorted(f"{source.item_id} (now {source.category})" for source in sources.values()
                    if category is not None and source.category != category)
-    if not other_photo and not moved:
+    if not other_photo and not moved and not edited:
         return
     parts: list[str] = []
     if other_photo:
         parts.append(f"the stored vectors of {_some(other_photo)} were computed from other photos than the items' "
                      "own")
+    if edited:  # a blob copied from another row, or edited (trial AA)
+        parts.append(f"the stored vectors of {_some(edited)} are not the ones computed for them")
     if moved:
         parts.append(f"the index of {index!r} lists {_some(moved)}, which the database puts in another category")
     raise StaleIndexError(f"the index and the catalogue's database disagree: {'; '.join(parts)} (changed outside "

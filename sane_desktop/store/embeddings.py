@@ -59,6 +59,13 @@ def cells_digest(cells: bytes, content_hash: str, model_hash: str) -> str:
     return digest.hexdigest()
 
 
+def embedding_digest(embedding: bytes, content_hash: str, model_hash: str) -> str:
+    """SHA-256 hex over a pooled embedding's bytes and the photo and model it was computed for: recorded
+    with the row (``embedding_sha256``), compared where a search uses the vector (trial AA copied one
+    row's blob onto another's and read that item's score under this one's name)."""
+    return cells_digest(embedding, content_hash, model_hash)
+
+
 @dataclass(frozen=True)
 class EmbeddedItem:
     """An item row joined with its embedding row of one model: what a search checks before it uses
@@ -68,6 +75,7 @@ class EmbeddedItem:
     category: str  # the catalogue's category name, as the items table says now
     item_hash: str  # items.content_hash: the photo the item is
     embedded_hash: str  # item_embeddings.content_hash: the photo the vector was computed from
+    vector_ok: bool = True  # the vector matches its recorded digest (True for a row from before digests)
 
     @property
     def photo_matches(self) -> bool:
@@ -78,16 +86,19 @@ class EmbeddedItem:
 def embedded_hashes(engine: Engine, model_hash: str, pks: Sequence[int], with_cells: bool = False) -> dict[int, str]:
     """Item pk -> image content hash of the stored embedding, for the ``pks`` embedded by ``model_hash``
     (``with_cells``: only rows that hold their per-cell outputs with their digest: a row from before
-    ``cells_sha256`` is embedded again, its cells then computed from the photo rather than vouched for)."""
+    ``cells_sha256`` is embedded again, its cells then computed from the photo rather than vouched for;
+    a row whose vector fails ``embedding_sha256`` is left out: embedded again)."""
     found: dict[int, str] = {}
     table = S.ItemEmbedding
     with Session(engine) as session:
         for start in range(0, len(pks), IN_CHUNK):
-            query = select(table.item_pk, table.content_hash).where(
+            query = select(table.item_pk, table.content_hash, table.embedding, table.embedding_sha256).where(
                 table.model_hash == model_hash, table.item_pk.in_(list(pks[start : start + IN_CHUNK])))
             rows = session.execute(query.where(table.cells.is_not(None), table.cells_sha256.is_not(None))
                                    if with_cells else query)
-            found.update((int(pk), str(content_hash)) for pk, content_hash in rows)
+            # a vector that fails its digest is embedded again: the re-index a refused search advises mends it
+            found.update((int(pk), str(content_hash)) for pk, content_hash, blob, digest in rows
+                         if not digest or embedding_digest(bytes(blob), str(content_hash), model_hash) == digest)
     return found
 
 
@@ -119,6 +130,7 @@ def write_embeddings(connection: Connection, rows: Sequence[EmbeddingRow]) -> No
         {"item_pk": row.item_pk, "model_hash": row.model_hash, "content_hash": row.content_hash,
          "embedding": row.embedding, "cells": row.cells,
          "cells_sha256": None if row.cells is None else cells_digest(row.cells, row.content_hash, row.model_hash),
+         "embedding_sha256": embedding_digest(row.embedding, row.content_hash, row.model_hash),
          "attribute_scores": row.attribute_scores,
          "norm": row.norm, "updated_at": now}
         for row in rows])
@@ -159,14 +171,15 @@ def load_item_embeddings(engine: Engine, model_hash: str,
         for start in range(0, len(wanted), IN_CHUNK):
             rows = session.execute(
                 select(emb.item_pk, emb.embedding, emb.content_hash, S.Item.item_id, S.Item.content_hash,
-                       S.Category.name)
+                       S.Category.name, emb.embedding_sha256)
                 .join(S.Item, S.Item.id == emb.item_pk).join(S.Category, S.Category.id == S.Item.category_id)
                 .where(emb.model_hash == model_hash, emb.item_pk.in_(wanted[start : start + IN_CHUNK])))
-            for item_pk, blob, embedded_hash, item_id, item_hash, category in rows:
+            for item_pk, blob, embedded_hash, item_id, item_hash, category, digest in rows:
                 found_pks.append(int(item_pk))
                 blobs.append(np.frombuffer(blob, dtype=np.float32))
+                vector_ok = not digest or embedding_digest(bytes(blob), str(embedded_hash or ""), model_hash) == digest
                 sources[int(item_pk)] = EmbeddedItem(str(item_id), str(category), str(item_hash or ""),
-                                                     str(embedded_hash or ""))
+                                                     str(embedded_hash or ""), vector_ok)
     if not blobs:
         return np.empty(0, np.int64), np.empty((0, 0), np.float32), {}
     return np.asarray(found_pks, dtype=np.int64), np.stack(blobs), sources

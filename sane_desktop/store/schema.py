@@ -234,6 +234,9 @@ class ItemEmbedding(Base):
     # SHA-256 over cells + the item's content hash + model hash (revision 0011): a swapped or damaged
     # blob no longer matches; NULL for rows written before it (their cells are recomputed when read)
     cells_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # SHA-256 over the embedding + the content hash and model hash it was computed for (revision 0011):
+    # a vector copied from another row or edited no longer matches (trial AA); NULL for rows from before
+    embedding_sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
     attribute_scores: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     norm: Mapped[float] = mapped_column(Float, default=0.0)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)

@@ -7,7 +7,9 @@ verified photo).
 
 Nullable and empty for the rows already stored: their cells are not trusted (computed from the photo
 when needed, as for a catalogue indexed ``--cells on-demand``) and the next ``index`` embeds them again
-with their digest. Builds before this revision ignore the column, so ``SCHEMA_VERSION`` stays.
+with their digest. ``item_embeddings.embedding_sha256`` does the same for the pooled vector (a search
+refuses a row whose vector does not match; rows from before it are taken as they are). Builds before
+this revision ignore the columns, so ``SCHEMA_VERSION`` stays.
 
 Revision ID: 0011
 Revises: 0010
@@ -32,8 +34,11 @@ def upgrade() -> None:
     # made from the rows as they stand would vouch for a blob already swapped
     with op.batch_alter_table("item_embeddings") as batch:
         batch.add_column(sa.Column("cells_sha256", sa.String(length=64), nullable=True))
+        # and the pooled vector's own (trial AA copied one row's embedding blob onto another's)
+        batch.add_column(sa.Column("embedding_sha256", sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("item_embeddings") as batch:
+        batch.drop_column("embedding_sha256")
         batch.drop_column("cells_sha256")
