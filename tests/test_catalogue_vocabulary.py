@@ -104,3 +104,22 @@ def test_a_camera_file_name_or_a_word_on_nearly_every_item_is_no_attribute() -> 
     assert [e.name for e in build_vocabulary(catalogue)] == ["silk", "wool"]  # "acme" is on all 12
     few = Catalogue(root=Path("."), format="manifest", items=everywhere[:6], text_fields=("title",))
     assert "acme" in {e.name for e in build_vocabulary(few, min_count=2)}  # 6 items: too few to call it common
+
+
+def test_phone_file_name_words_of_a_folder_tree_are_no_attributes() -> None:
+    """Trial AA: a folder of phone photos ("IMG_0001 copy", "IMG_0004_HDR", "MVIMG_…", "PANO_…",
+    "…_BURST001_COVER", "DJI_0009") trained on "copy", "cover", "dji", "hdr", "mvimg", "pano". In a
+    folder tree, whose titles are file names, a word beside a number in half its uses or more is part
+    of a code; the words of a product slug stay."""
+    from sane_desktop.catalogue.folder import title_from_file_name
+
+    stems = [f"IMG_{n:04d} copy" for n in range(6)] + [f"IMG_{n:04d}_HDR" for n in range(6)] \
+        + [f"MVIMG_2023{n:04d}" for n in range(6)] + [f"PANO_2023{n:04d}" for n in range(6)] \
+        + [f"00{n}00IMG_00{n}_BURST00{n}_COVER" for n in range(6)] + [f"DJI_{n:04d}" for n in range(6)] \
+        + [f"IMG_{n:04d} red linen" for n in range(6)] + [f"red-silk-blouse-{n}" for n in range(6)]
+    items = [ItemRecord(stem, f"Tops/{stem}.jpg", "tops", title=title_from_file_name(stem)) for stem in stems]
+    tree = Catalogue(root=Path("."), format="folder", items=items)
+    # the words a name describes the garment with stay, after a code too ("IMG_0001 red linen")
+    assert [e.name for e in build_vocabulary(tree)] == ["red", "blouse", "linen", "silk"]
+    table = Catalogue(root=Path("."), format="manifest", items=items)  # a table's titles are its own text
+    assert "cover" in {e.name for e in build_vocabulary(table)}  # the code rule is for file names only

@@ -14,6 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 
 from sane_desktop.catalogue.types import Catalogue, ItemRecord
 
@@ -53,12 +54,37 @@ STOP_WORDS = frozenset(
     # trial Y's "IMG_12.jpg" photos trained on "img", their one attribute, with a perfect mAP
     """
     img dsc dscn dscf pxl dcim jpg jpeg png heic heif webp tif tiff bmp screenshot untitled whatsapp edited
+    mvimg pano burst hdr dji gopr pict copy
     """.split()
 )
 # a word on more than this share of a catalogue's items (of at least COMMON_LEAST) tells no item from
 # another: not an attribute (the real catalogues' most common title word is on 32 % of H&M's items)
 COMMON_SHARE = 0.8
 COMMON_LEAST = 10
+# in a folder tree (titles are file names), a word that sits inside a run of the file name joined with
+# digits ("IMG_0004_HDR", "00100IMG_001_BURST001_COVER", "DJI_0009", "MVIMG_20230101") in at least this
+# share of its uses is part of a code, not a word of the file's description (trial AA)
+CODE_SHARE = 0.5
+_NAME_RUNS = re.compile(r"[\s\-.,()\[\]]+")  # what separates a file name's words: spaces, hyphens, brackets
+
+
+def code_words(catalogue: Catalogue) -> set[str]:
+    """The words of a folder tree's file names that sit in a run with digits (letters, digits and
+    underscores together: a camera's or a phone's code) in at least :data:`CODE_SHARE` of their uses;
+    "IMG_1234 red dress" keeps "red" and "dress". Another format's titles are the catalogue's own
+    text: none."""
+    if catalogue.format != "folder":
+        return set()
+    coded: Counter[str] = Counter()
+    uses: Counter[str] = Counter()
+    for item in catalogue.items:
+        for run in _NAME_RUNS.split(PurePosixPath(item.image_path).stem):
+            has_digit = any(ch.isdigit() for ch in run)
+            for token in tokenise(run):
+                if not any(ch.isdigit() for ch in token):
+                    uses[token] += 1
+                    coded[token] += has_digit
+    return {word for word, count in uses.items() if coded[word] >= CODE_SHARE * count}
 
 
 @dataclass(frozen=True)
@@ -147,7 +173,7 @@ def build_vocabulary(
     :data:`COMMON_LEAST` items or more; the ``max_words`` most frequent if given), most frequent first."""
     values: Counter[str] = Counter()
     words: Counter[str] = Counter()
-    excluded = category_words(catalogue) | {w.lower() for w in extra_stop_words}
+    excluded = category_words(catalogue) | {w.lower() for w in extra_stop_words} | code_words(catalogue)
     for item in catalogue.items:
         values.update(categorical_names(item))
         words.update(item_words(item, catalogue.text_fields, excluded))
