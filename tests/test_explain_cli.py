@@ -101,7 +101,14 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert UNTUNED_NOTE not in render({**result, "selection_tuned": True}).splitlines()
     # every part the choice weighs is in the text, partner and base rate too (trial Y saw them in --json only)
     rows = [line for line in render(result).splitlines() if line.startswith("  ") and " score " in line]
-    assert rows and all(" partner " in line and " base rate " in line for line in rows), rows
+    assert rows and all(" partner " in line for line in rows), rows
+    # a base rate of 1 stands for "not known": not printed as "on every item" (trial AA)
+    known = [a["base_rate"] < 1 for a in result["attributes"][:5]]
+    assert [" base rate " in line for line in rows] == known
+    unknown = {**result, "attributes": [{**a, "base_rate": 1.0} for a in result["attributes"]]}
+    assert " base rate " not in render(unknown)
+    rated = {**result, "attributes": [{**a, "base_rate": 0.25} for a in result["attributes"]]}
+    assert all(" base rate 0.250" in line for line in render(rated).splitlines() if " score " in line)
     # the window's steps carry it too (its Details say so)
     from sane_desktop.service import CatalogueService
 

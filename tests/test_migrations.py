@@ -372,3 +372,18 @@ def test_a_table_dropped_from_a_current_database_is_said_as_damage(tmp_path: Pat
     aside = set_damaged_aside(tmp_path / "c.db")
     assert aside.exists() and not (tmp_path / "c.db").exists()
     open_store(url).dispose()  # built anew
+
+
+def test_a_revision_record_older_than_the_tables_is_said_as_damage(tmp_path: Path) -> None:
+    """Trial AA set alembic_version back to 0009: "failed (duplicate column name: uid)", raw SQL words.
+    The record is older than the tables: damage, said with the way out (--replace sets it aside)."""
+    from sane_desktop.errors import DamagedStoreError
+
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = open_store(url)
+    with engine.begin() as connection:
+        connection.execute(text(f"UPDATE {migrations.VERSION_TABLE} SET version_num = '0009'"))
+    engine.dispose()
+    with pytest.raises(DamagedStoreError, match=r"records revision 0009, older than its tables \(.*duplicate column"
+                                                r".*\): it was changed outside SANE Desktop"):
+        open_store(url)

@@ -144,6 +144,17 @@ def test_checkpoint_refuses_untrusted_files(tmp_path, net):
     from sane_desktop.models.checkpoint import BUNDLED_WAY_OUT, WAY_OUT, demo_model_path, way_out
 
     assert way_out(demo_model_path()) == BUNDLED_WAY_OUT and way_out(tmp_path / "truncated.pt") == WAY_OUT
+    # the weights of a bundled model edited (a sound file, its hash stale): reinstall said too (trial AA)
+    from sane_desktop.models import checkpoint
+
+    bundled = tmp_path / "resources"
+    bundled.mkdir()
+    (bundled / "demo.pt").write_bytes((tmp_path / "tampered.pt").read_bytes())
+    import unittest.mock
+
+    with unittest.mock.patch.object(checkpoint, "demo_model_path", lambda: bundled / "demo.pt"):
+        with pytest.raises(CheckpointError, match=f"failed its content hash check .*: {BUNDLED_WAY_OUT}"):
+            load_checkpoint(bundled / "demo.pt")
     assert "install SANE Desktop again" in BUNDLED_WAY_OUT
     torch.save({"weights": torch.zeros(1)}, tmp_path / "other.pt")
     with pytest.raises(CheckpointError, match="not a SANE Desktop checkpoint"):

@@ -192,3 +192,15 @@ def test_an_index_file_that_cannot_be_written_is_one_plain_line(tmp_path: Path, 
     assert str(said.value).startswith(f"cannot write the index file shop.faiss into {target.parent} (cannot write "
                                       f"into {target.parent} (Operation not permitted)); nothing half-written is left")
     assert "faiss::" not in str(said.value) and list(target.parent.iterdir()) == []
+
+
+def test_an_index_spec_with_a_field_this_version_does_not_read_is_one_line(tmp_path: Path) -> None:
+    """Trial AA added indexes.tops.spec.extra: "TypeError: IndexSpec.__init__() got an unexpected keyword
+    argument 'extra'". A stale index, said in one line with the way out."""
+    from sane_desktop.retrieval.indexing.verify import load_verified
+    from sane_desktop.retrieval.manifest import CategoryIndex
+
+    entry = CategoryIndex("tops", 0, "faiss/tops.faiss", "IDMap2,FlatIP", {"kind": "flat", "extra": 1}, 4)
+    with pytest.raises(StaleIndexError, match=r"the index of category 'tops' has a spec this version does not read "
+                                              r"\(\['extra', 'kind'\]\): re-run sane-desktop index"):
+        load_verified(tmp_path, entry, 4)

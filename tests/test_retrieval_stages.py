@@ -237,6 +237,13 @@ def test_an_unreadable_manifest_is_rebuilt_by_the_next_index(world: dict[str, Pa
     (index_dir / MANIFEST_NAME).write_text(json.dumps(edited))
     with pytest.raises(StaleIndexError, match=rf"its category map searches '{entry['category']}' as "):
         read_index_manifest(index_dir)
+    unknown = json.loads(good)
+    unknown["model_categories"] = [c for c in unknown["model_categories"]
+                                   if c != next(iter(unknown["indexes"].values()))["model_category"]]
+    (index_dir / MANIFEST_NAME).write_text(json.dumps(unknown))
+    if next(iter(json.loads(good)["indexes"].values()))["model_category"] != "general":
+        with pytest.raises(StaleIndexError, match="which its model categories do not hold"):
+            read_index_manifest(index_dir)
     moved = json.loads(good)
     next(iter(moved["indexes"].values()))["category_index"] += 1
     (index_dir / MANIFEST_NAME).write_text(json.dumps(moved))
@@ -265,7 +272,8 @@ def test_an_unreadable_manifest_is_rebuilt_by_the_next_index(world: dict[str, Pa
     older = Manifest.from_dict({**json.loads(good), "app_version": "sane-desktop 9.9",
                                 "format_version": FORMAT_VERSION + 1})
     assert check(older, model_hash=older.model_hash, preprocessing=older.preprocessing) == (
-        f"index format {FORMAT_VERSION + 1}, written by sane-desktop 9.9 (this program writes {FORMAT_VERSION})")
+        f"index format {FORMAT_VERSION + 1}, written by sane-desktop 9.9 (this program writes {FORMAT_VERSION}, newer "
+        "than this program: that version reads it)")
     # an index of a later revision than its database: no re-import, an older database (trial Z's words
     # "re-imported since indexing (revision 2, now 1)" named what had not happened)
     current = Manifest.from_dict(json.loads(good))

@@ -386,7 +386,9 @@ def render(result: dict[str, Any]) -> str:
         for entry in result["attributes"][:5]:
             # every part the choice weighs (trial Y: "partner" decided, and only --json showed it)
             partner = f"  partner {entry['partner']:.3f}" if entry.get("partner") is not None else ""
-            rate = f"  base rate {entry['base_rate']:.3f}" if entry.get("base_rate") is not None else ""
+            # 1 stands for "not known" (a selection fitted before base rates): not "on every item" (trial AA)
+            rate = f"  base rate {entry['base_rate']:.3f}" if entry.get("base_rate") is not None \
+                and entry["base_rate"] < 1 else ""
             lines.append(f"  {entry['name']:16s} score {entry['score']:8.3f}  confidence {entry['confidence']:.3f}  "
                          f"match {entry['match']:.3f}  prior {entry['prior']:.3f}{partner}{rate}")
         if not result.get("selection_tuned", True):

@@ -354,7 +354,8 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
                                        "preprocessing")}
     tensors = {"compatibility": data["compatibility"], "attribute_net": data["attribute_net"]}
     if _hash(meta, tensors) != data["content_hash"]:
-        raise CheckpointError(f"{where} failed its content hash check (corrupt or modified)")
+        raise CheckpointError(f"{where} failed its content hash check (corrupt or modified)"
+                              + (f": {BUNDLED_WAY_OUT}" if way_out(path) == BUNDLED_WAY_OUT else ""))
     for group, state in tensors.items():  # a diverged training run saves NaNs: every score would be NaN
         broken = [key for key, tensor in state.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
         if broken:

@@ -137,6 +137,9 @@ class Manifest:
             position = (len(self.model_categories) if entry.model_category == GENERAL
                         else self.model_categories.index(entry.model_category)
                         if entry.model_category in self.model_categories else -1)
+            if position < 0:
+                raise ValueError(f"index {name!r} is searched as {entry.model_category!r}, which its model categories "
+                                 "do not hold")
             if entry.category_index != position:
                 raise ValueError(f"index {name!r} is searched as {entry.model_category!r} at position "
                                  f"{entry.category_index}, not that category's {position}")
@@ -271,7 +274,8 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
         return NO_INDEX
     if manifest.format_version != FORMAT_VERSION:
         by = f", written by {manifest.app_version}" if manifest.app_version else ""
-        return f"index format {manifest.format_version}{by} (this program writes {FORMAT_VERSION})"
+        newer = ", newer than this program: that version reads it" if manifest.format_version > FORMAT_VERSION else ""
+        return f"index format {manifest.format_version}{by} (this program writes {FORMAT_VERSION}{newer})"
     if manifest.model_hash != model_hash:
         return f"built with another model ({manifest.model_hash[:12]}, now {model_hash[:12]})"
     if manifest.preprocessing != preprocessing:

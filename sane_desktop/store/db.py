@@ -402,17 +402,24 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> Non
         # written before migrations came: its schema is the baseline's
         MigrationContext.configure(connection, opts={"version_table": migrations.VERSION_TABLE}).stamp(
             script, migrations.BASELINE)
-        try:
-            _run_revisions(connection, script, "heads")
-        except StoreError as error:  # the first revisions meet tables they would make: changed by hand
-            detail = str(error.__cause__ or error)
-            if "duplicate column" not in detail and "already exists" not in detail:
-                raise
-            raise DamagedStoreError(f"the catalogue database {where} has no record of its schema revision, and its tables "
-                             f"are neither this version's nor the first one's ({detail}): it was changed outside "
-                             "SANE Desktop", way_out=WayOut.REPLACE_DAMAGED) from None
+        _replay(connection, script, where, "has no record of its schema revision, and its tables are neither this "
+                "version's nor the first one's")
         return
-    _run_revisions(connection, script, "heads")
+    _replay(connection, script, where, f"records revision {', '.join(sorted(state.revisions))}, older than its tables")
+
+
+def _replay(connection: Connection, script: ScriptDirectory, where: str, said: str) -> None:
+    """The revisions the database lacks; one that meets a column or table already there (its record
+    of the revision does not match its tables: changed by hand, trial Z and AA) is damage, said in one
+    line with the way out, not "failed (duplicate column name: uid)"."""
+    try:
+        _run_revisions(connection, script, "heads")
+    except StoreError as error:
+        detail = str(error.__cause__ or error)
+        if "duplicate column" not in detail and "already exists" not in detail:
+            raise
+        raise DamagedStoreError(f"the catalogue database {where} {said} ({detail}): it was changed outside SANE "
+                                "Desktop", way_out=WayOut.REPLACE_DAMAGED) from None
 
 
 def _lock_for_schema_change(connection: Connection) -> None:

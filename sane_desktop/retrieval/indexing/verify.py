@@ -26,7 +26,11 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
     count, dimension or index kind off the manifest (a compressed index: its re-rank store too)
     say the same. Raises :class:`StaleIndexError` naming the
     file, one line, never a raw FAISS error."""
-    spec = IndexSpec(**entry.spec)
+    try:
+        spec = IndexSpec(**entry.spec)
+    except TypeError:  # a field this version does not know (trial AA: "IndexSpec.__init__() got an unexpected…")
+        raise StaleIndexError(f"the index of category {entry.category!r} has a spec this version does not read "
+                              f"({sorted(entry.spec)}): re-run sane-desktop index") from None
     if spec.kind == PGVECTOR:  # a table on the catalogue's server: checked by dimension and count
         if connection is None:
             raise StaleIndexError(f"the index of category {entry.category!r} is on a PostgreSQL server: "
