@@ -315,7 +315,8 @@ class OutfitSearcher:
 def _check_sources(sources: Mapping[int, EmbeddedItem], index: str | None = None, category: str | None = None) -> None:
     """Refuse (StaleIndexError, one line naming the items) when a vector about to be used for an item
     was not computed from that item's photo (its embedding row names another content hash: rows
-    swapped or edited by hand), or when the index of ``index`` (whose manifest entry holds the
+    swapped or edited by hand), is not the vector its row's digest records (a blob copied or edited),
+    or when the index of ``index`` (whose manifest entry holds the
     catalogue's ``category``) returned an item the database now puts in another category. Checked
     for the items an answer uses only: one query's worth, whatever the catalogue's size."""
     other_photo = sorted(source.item_id for source in sources.values() if not source.photo_matches)

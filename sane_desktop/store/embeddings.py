@@ -9,11 +9,10 @@ model: a blob swapped between rows or damaged by hand no longer matches and is n
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import hashlib
 
 import numpy as np
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update

@@ -156,7 +156,7 @@ class EpochStats:
     loss: float | None
     metrics: dict[str, float | None]
     out_of_time: bool
-    steps: int = 0  # steps run (of ``steps_per_epoch``): fewer when the budget stopped the epoch part-way
+    steps: int  # steps run (of ``steps_per_epoch``): fewer when the budget stopped the epoch part-way
 
 
 @dataclass(frozen=True)
