@@ -243,5 +243,13 @@ def _reason(shares: list[float]) -> OutfitExplanation:
 
 
 def test_two_outfit_items_carrying_a_match_equally_are_both() -> None:
-    assert outfit_sentence(_reason([0.5, 0.49])).endswith("— both outfit items carry it about equally.")
-    assert outfit_sentence(_reason([0.5, 0.49, 0.51])).endswith("— all 3 outfit items carry it about equally.")
+    assert outfit_sentence(_reason([0.5, 0.49])).endswith("— both outfit items carry the match about equally.")
+    assert outfit_sentence(_reason([0.5, 0.49, 0.51])).endswith("— all 3 outfit items carry the match about equally.")
+    # only one of them shows the attribute: named, not claimed of both (trial AB: "its cross motif — both
+    # outfit items carry it about equally", the jacket's print being a moon)
+    from dataclasses import replace
+
+    even = _reason([0.5, 0.49])
+    one = replace(even, shares=(even.shares[0], replace(even.shares[1], shows_attribute=0.0)))
+    assert outfit_sentence(one) == ("Goes with your outfit mainly through its lightning bolt motif, as in Item 0 — both "
+                                    "outfit items carry the match about equally.")

@@ -128,7 +128,7 @@ def test_an_outfit_item_not_compared_reads_so_and_carries_nothing(qtbot) -> None
 
     base = _reason([0.5, 0.48, 0.0])
     reason = dataclasses.replace(base, shares=(*base.shares[:2], dataclasses.replace(base.shares[2], compared=False)))
-    assert outfit_sentence(reason).endswith("— both outfit items carry it about equally.")
+    assert outfit_sentence(reason).endswith("— both outfit items carry the match about equally.")
     row = ShareRow(reason.shares[2], reason.percentages()[2], QImage())  # type: ignore[index]
     qtbot.addWidget(row)
     assert row.value_text() == "not compared" and row.percent is None

@@ -472,7 +472,7 @@ EVEN_SPREAD = 10.0  # percentage points between the largest and smallest share: 
 def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     """The outfit's reason in a stylist's words, e.g. "Goes with your outfit mainly through its
     lightning-bolt motif — 70 % of the match comes from Blue bolt shirt." (or, shares within
-    :data:`EVEN_SPREAD` points, "— all 3 outfit items carry it about equally", "— both outfit items …" for
+    :data:`EVEN_SPREAD` points, "— all 3 outfit items carry the match about equally", "— both outfit items …" for
     two; an item with a negative share, "— most of the match comes from A, while B pulls it down"). When the attribute
     choice abstains it says so (the pair view's wording); when the outfit score is not positive,
     that the outfit as a whole does not pull it in. ``alike``: the result is only a look-alike (its
@@ -494,14 +494,18 @@ def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         carries = (f"most of the {noun} comes from {reason.leading().item.title}, while {' and '.join(against)} "
                    f"{verb} it down")
     elif len(percentages) > 1 and max(percentages) - min(percentages) < EVEN_SPREAD:
-        carries = f"{'both' if len(percentages) == 2 else f'all {len(percentages)}'} outfit items carry it about equally"
+        # the match is what they carry equally, not the attribute: trial AB read "its cross motif — both
+        # outfit items carry it about equally" where only the skirt had the cross
+        carries = (f"{'both' if len(percentages) == 2 else f'all {len(percentages)}'} outfit items carry the {noun} "
+                   "about equally")
     else:
         carries = f"{round(max(percentages))} % of the {noun} comes from {reason.leading().item.title}"
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
         return f"{abstention_opening(noun, reason.abstained)}; {carries}."
     opening = "Looks like your outfit" if alike else "Goes with your outfit"
     if reason.attribute:
-        return f"{opening} mainly through its {outfit_phrase(reason.attribute)}{bearer_words(reason, noun)} — {carries}."
+        bearers = bearer_words(reason, noun) or shown_by_some(reason)
+        return f"{opening} mainly through its {outfit_phrase(reason.attribute)}{bearers} — {carries}."
     return f"{opening} — {carries}."
 
 
@@ -522,6 +526,15 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match") -> str:
         return ", which no item of your outfit clearly has"
     bearer, percent = max(bearers, key=lambda pair: pair[0].shows_attribute)
     return f", as in {bearer.item.title} ({round(percent)} % of the {noun})"
+
+
+def shown_by_some(reason: OutfitExplanation) -> str:
+    """", as in A-line skirt" when some of the compared outfit items show the outfit's attribute and
+    others do not (the leading one among those that do: :func:`bearer_words` covers the others), "" when
+    all of them show it."""
+    compared = [share for share in reason.shares if share.compared]
+    showing = [share.item.title for share in compared if share.shows_attribute >= SHOWS]
+    return f", as in {' and '.join(showing)}" if 0 < len(showing) < len(compared) else ""
 
 
 def percent_text(value: float) -> str:
