@@ -102,6 +102,14 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         assert controller.current_name() == ""  # another outfit now: not "Brunch" on its sheet
         assert named.text() == "changed: “Brunch”" and "Ctrl+Shift+S" in named.toolTip()
         assert window.windowTitle() == f"{window.catalogue.name} — Brunch (changed)"
+        window.save_outfit_action.trigger()  # saving the changes: the field holds the outfit's name (trial AB)
+        qtbot.waitUntil(lambda: controller.name_dialog is not None and controller.name_dialog.isVisible(), timeout=5000)
+        asked = controller.name_dialog
+        assert asked.name_edit.text() == "Brunch"
+        QTest.keyClick(asked, Qt.Key.Key_Escape)  # cancelled as a person would
+        import shiboken6
+
+        qtbot.waitUntil(lambda: not shiboken6.isValid(asked) or not asked.isVisible(), timeout=5000)
         assert window.outfit_panel.title.toolTip() == named.toolTip()
 
         # open it again: the outfit panel shows the same items in the same order

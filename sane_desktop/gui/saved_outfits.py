@@ -352,7 +352,9 @@ class SavedOutfitsController(QObject):
                 "The outfit is empty: add items to it first (double-click an item, or drag it onto the outfit)."
             message_box(self.parent_widget, "Save outfit", why, QMessageBox.Icon.Information)
             return
-        dialog = NameDialog("Save outfit", "Save the outfit as:", self.current_name(),
+        # the saved outfit being worked on, changed or not: saving its changes is Enter, then Replace
+        # (trial AB found the field empty after an edit, the title naming the outfit)
+        dialog = NameDialog("Save outfit", "Save the outfit as:", self.name,
                             DISK_NOTE if any(pk < 0 for pk in pks) else "", self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         dialog.accepted.connect(lambda: self._save(dialog.name(), pks, overwrite=False))
