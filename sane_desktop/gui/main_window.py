@@ -55,7 +55,7 @@ from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.match_score import match_percent, share_points
-from sane_desktop.service.titles import counted
+from sane_desktop.service.titles import UnsearchedItems, counted, unsearched_words
 from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalogue, best_compared
 
 SEARCH_DEBOUNCE_MS = 250
@@ -118,6 +118,8 @@ class OutfitResults:
     # outfit items whose photo file is gone ("gone") or holds another photo ("replaced") since indexing:
     # every score still uses the photo as indexed (service.items.photos_changed)
     outfit_photos_changed: tuple[tuple[int, str], ...] = ()
+    # the asked categories' items no list can hold (no embedding, or embedded after the build): said under them
+    unsearched: tuple[UnsearchedItems, ...] = ()
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
@@ -155,7 +157,7 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in categories if search.is_general(category)), revision,
                          index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked,
-                         outfit_photos_changed=changed)
+                         outfit_photos_changed=changed, unsearched=tuple(search.unsearched([target] if target else None)))
 
 
 def _similar_search(service: CatalogueService, pk: int, target: str, k: int, should_stop: Callable[[], bool],
@@ -164,7 +166,9 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     the catalogue's index now holds."""
     service.follow_index()
     stamp = service.index_stamp()
-    return OutfitResults(service.current().search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp)
+    search = service.current().search
+    return OutfitResults(search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp,
+                         unsearched=tuple(search.unsearched([target] if target else None)))
 
 
 logger = logging.getLogger(__name__)
@@ -327,6 +331,7 @@ class MainWindow(QMainWindow):
         self._items: dict[int, ItemInfo] = {}
         self._results: dict[int, SearchResult] = {}
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
+        self._unsearched: tuple[UnsearchedItems, ...] = ()  # the last search's items no list could hold
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
         self._in_outfit: frozenset[str] = frozenset()  # shown categories the outfit has: listed after the others
@@ -912,6 +917,7 @@ class MainWindow(QMainWindow):
         self.stop_explanation("a new list was asked for")  # the list first: it waits for the one worker
         self._show_similar_heading(None)
         self._outfit_photos = {}  # until this search says again
+        self._unsearched = ()
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         if not outfit:
             self.channels.search.discard()
@@ -1218,6 +1224,7 @@ class MainWindow(QMainWindow):
             return
         self._cancel_tiles()
         self._show_similar_heading(item)
+        self._unsearched = ()
         self.results_model.outfit_titles = {item.pk: item.title}
         self.results.show_message("Searching…")
         # its own category when that is a target here (an image from disk may carry none that is)
@@ -1226,10 +1233,14 @@ class MainWindow(QMainWindow):
         item_filter = self._results_filter()
         self.channels.search.start(lambda service, state: _similar_search(
             service, pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
-            .on_done(lambda found: self._show_results(  # likenesses: "≈N" on a grey bar, as the panel says
-                found.results, frozenset(category for category, listed in found.results.items() if listed),
-                found.index_stamp)) \
+            .on_done(self._show_similar_results) \
             .on_failure(self._search_failed)
+
+    def _show_similar_results(self, found: OutfitResults) -> None:
+        """Likenesses: "≈N" on a grey bar, as the panel says."""
+        self._unsearched = found.unsearched
+        self._show_results(found.results, frozenset(category for category, listed in found.results.items() if listed),
+                           found.index_stamp)
 
     def _set_heading(self, markup: str, tip: str = "") -> None:
         """The results' heading (our markup) and its tooltip (none unless given: a heading never keeps
@@ -1360,6 +1371,9 @@ class MainWindow(QMainWindow):
         parts = []
         if self._outfit_photos and self._similar_to is None:
             parts.append(self._outfit_photos_words())
+        if self._unsearched:  # items no list here holds (trial Z: a row added by hand was never ranked, without a word)
+            parts.append(f"{escape(unsearched_words(self._unsearched))}. <a href='reindex'>Re-index now</a> to include "
+                         "them.")
         if self._similar_to is not None and self.outfit_model.pks():  # the way back (a trial found none)
             parts.append("<a href='compatible'>Back to the items that complete your outfit</a>")
         ticks, bound = self.filters.describe(), self.results.threshold.value()
@@ -1875,6 +1889,7 @@ class MainWindow(QMainWindow):
             return
         self._catalogue_seen(found.revision)
         self._outfit_photos = dict(found.outfit_photos_changed)  # said under the results (_note_results)
+        self._unsearched = found.unsearched
         self.outfit_model.recheck_photos()  # the outfit strip shows a replaced or deleted photo as such
         results, general, outfit_by_looks = found.results, found.general, found.outfit_by_looks
         shown = [category for category, listed in results.items() if listed]

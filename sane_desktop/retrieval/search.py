@@ -35,12 +35,12 @@ from sane_desktop.retrieval.manifest import (
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.db import open_store
-from sane_desktop.store.embeddings import EmbeddedItem, load_item_embeddings
+from sane_desktop.store.embeddings import EmbeddedItem, embedding_counts, load_item_embeddings, unembedded_items
 from sane_desktop.store.items import find_catalogue, item_labels, item_pks
 
 INDEX_SCORE_SLACK = 1e-2  # per outfit item: above any index's error on a unit cosine (fp16 ≈ 1e-3)
 
-__all__ = ["NotFound", "OutfitSearcher", "QueryItem", "Result", "SearchFilter", "StaleIndexError"]
+__all__ = ["NotFound", "OutfitSearcher", "QueryItem", "Result", "SearchFilter", "StaleIndexError", "Unsearched"]
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,21 @@ class Result:
         return data
 
 
+@dataclass(frozen=True)
+class Unsearched:
+    """A category's items that no search of this index can list: ``without_embedding`` (their ids:
+    a photo that could not be read when indexed, or a row added since) and ``not_in_index`` (how
+    many were embedded after the index was built: a run stopped before its build)."""
+
+    category: str
+    without_embedding: tuple[str, ...] = ()
+    not_in_index: int = 0
+
+    @property
+    def count(self) -> int:
+        return len(self.without_embedding) + self.not_in_index
+
+
 class OutfitSearcher:
     def __init__(self, engine: Engine, manifest: Manifest, bundle: ModelBundle,
                  stores: dict[str, VectorStore]) -> None:
@@ -88,6 +103,7 @@ class OutfitSearcher:
         self.spaces = TypeSpaces.from_model(bundle.compatibility, bundle.unlearnt_spaces)
         self.stores = stores
         self._catalogue = find_catalogue(engine, manifest.catalogue).pk
+        self._unsearched: dict[str, Unsearched] | None = None
 
     @classmethod
     def open(cls, catalogue: str | Engine, *, name: str | None = None, index_dir: Path | None = None,
@@ -152,6 +168,23 @@ class OutfitSearcher:
             close = getattr(store, "close", None)
             if callable(close):
                 close()
+
+    def unsearched(self) -> dict[str, Unsearched]:
+        """Per catalogue category, the items its index cannot list (see :class:`Unsearched`);
+        categories whose items are all listed are absent. A search that leaves an item out says so
+        (trial Z: a row added to the database was never ranked, without a word). Two grouped
+        queries, once per opened index."""
+        if self._unsearched is None:
+            missing = unembedded_items(self.engine, self._catalogue, self.manifest.model_hash)
+            stored = embedding_counts(self.engine, self._catalogue, self.manifest.model_hash)
+            indexed = {entry.category or name: entry.vector_count for name, entry in self.manifest.indexes.items()}
+            found: dict[str, Unsearched] = {}
+            for category in sorted(set(missing) | set(stored)):
+                later = max(stored.get(category, 0) - indexed.get(category, 0), 0)
+                if missing.get(category) or later:
+                    found[category] = Unsearched(category, tuple(missing.get(category, ())), later)
+            self._unsearched = found
+        return self._unsearched
 
     # --- building queries -----------------------------------------------------------------------
     @property

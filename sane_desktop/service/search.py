@@ -19,7 +19,7 @@ from sane_desktop.service.locking import while_written
 from sane_desktop.progress import CancelCheck, never_cancel
 from sane_desktop.retrieval.category_map import FALLBACK, GENERAL, USER, automatic
 from sane_desktop.retrieval.manifest import manifest_stamp, sync_shared_manifest
-from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result
+from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result, Unsearched
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter
 from sane_desktop.service.filters import ItemFilter
 from sane_desktop.service.items import CatalogueItems
@@ -133,6 +133,14 @@ class OutfitSearch:
         searcher = self.searcher()
         query = searcher.as_query([self._member(searcher, pk) for pk in outfit])
         return [category for category in categories if category in searcher.stores and not searcher.ranks(query, category)]
+
+    def unsearched(self, categories: Sequence[str] | None = None) -> list[Unsearched]:
+        """Of ``categories`` (a search's targets; None: every category, those without an index
+        too), the items their indexes cannot list, in that order (:meth:`OutfitSearcher.unsearched`):
+        a list that leaves items out says so."""
+        found = self.searcher().unsearched()
+        return [found[category] for category in (sorted(found) if categories is None else categories)
+                if category in found]
 
     def similar(self, item_pk: int, target: str = ALL_CATEGORIES, k: int = 24,
                 should_stop: CancelCheck = never_cancel,
@@ -334,3 +342,4 @@ class OutfitSearch:
             names = sorted(sums)
             self._centres = (names, np.stack([sums[n] for n in names]) if names else np.empty((0, 0)))
         return self._centres
+

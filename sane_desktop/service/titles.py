@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
+from typing import Protocol
 
 # words that make a title a file or product code rather than a name (camera files, references)
 CODE_WORDS = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "image", "photo", "pic", "picture", "scan", "sku",
@@ -234,3 +235,37 @@ def match_sentence(attribute: str, both: bool = True) -> str:
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` and the noun in the right number: ``counted(1, "item")`` → "1 item", 2 → "2 items"."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
+
+
+class UnsearchedItems(Protocol):
+    """A category's items a search could not list (``retrieval.search.Unsearched``)."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def without_embedding(self) -> tuple[str, ...]: ...
+    @property
+    def not_in_index(self) -> int: ...
+    @property
+    def count(self) -> int: ...
+
+
+def unsearched_words(unsearched: Sequence[UnsearchedItems], shown: int = 3) -> str:
+    """What a search could not list, without the way out (the command line says "re-index", the
+    window links it): "2 Bags items are not searched: x1, x2 — no picture of them was indexed (an item
+    added since indexing, or a photo that could not be read)"; "" when none."""
+    parts = []
+    for entry in unsearched:
+        ids = list(entry.without_embedding[:shown])
+        more = entry.count - len(ids)
+        named = ", ".join(ids) + (f" and {more} more" if ids and more else "")
+        parts.append(f"{counted(entry.count, entry.category + ' item')} {'is' if entry.count == 1 else 'are'} not "
+                     f"searched" + (f": {named}" if named else ""))
+    if not parts:
+        return ""
+    why = []
+    if any(entry.without_embedding for entry in unsearched):
+        why.append("no picture of them was indexed (an item added since indexing, or a photo that could not be read)")
+    if any(entry.not_in_index for entry in unsearched):
+        why.append("indexing stopped before the index was built")
+    return f"{'; '.join(parts)} — {'; '.join(why)}"

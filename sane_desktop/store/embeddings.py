@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from sane_desktop.store import schema as S
@@ -231,3 +231,20 @@ def embedding_counts(engine: Engine, catalogue_pk: int, model_hash: str) -> dict
              .group_by(S.Category.name))
     with Session(engine) as session:
         return {str(name): int(count) for name, count in session.execute(query)}
+
+
+def unembedded_items(engine: Engine, catalogue_pk: int, model_hash: str) -> dict[str, list[str]]:
+    """Catalogue category name -> ids of its items without a ``model_hash`` embedding row, sorted
+    (photos that could not be read when indexed, or rows added since): what no index of this model
+    can rank. Categories without such items are absent. One outer-join query."""
+    table = S.ItemEmbedding
+    query = (select(S.Category.name, S.Item.item_id).select_from(S.Item)
+             .join(S.Category, S.Category.id == S.Item.category_id)
+             .outerjoin(table, and_(table.item_pk == S.Item.id, table.model_hash == model_hash))
+             .where(S.Item.catalogue_id == catalogue_pk, table.item_pk.is_(None))
+             .order_by(S.Category.name, S.Item.item_id))
+    found: dict[str, list[str]] = {}
+    with Session(engine) as session:
+        for name, item_id in session.execute(query):
+            found.setdefault(str(name), []).append(str(item_id))
+    return found
