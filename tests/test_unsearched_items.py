@@ -107,7 +107,7 @@ def test_an_embedding_written_after_the_build_is_counted(
     found, err = query(capsys, outfit_id, category)
     assert found["unsearched"] == {category: {"count": 1, "item_ids": [], "embedded_after_index": 1}}, found
     note = [line for line in err.splitlines() if "not searched" in line]
-    assert len(note) == 1 and "stopped before the index was built" in note[0], err
+    assert len(note) == 1 and "has not built the index" in note[0], err
 
 
 def test_the_words_name_a_few_and_count_the_rest() -> None:
@@ -115,7 +115,7 @@ def test_the_words_name_a_few_and_count_the_rest() -> None:
 
     words = unsearched_words([Unsearched("Bags", ("b1", "b2", "b3", "b4", "b5")), Unsearched("Hats", (), 2)])
     assert words.startswith("5 Bags items are not searched: b1, b2, b3 and 2 more; 2 Hats items are not searched")
-    assert "could not be read" in words and "stopped before the index was built" in words
+    assert "could not be read" in words and "has not built the index" in words
     assert unsearched_words([]) == ""
 
 

@@ -267,5 +267,5 @@ def unsearched_words(unsearched: Sequence[UnsearchedItems], shown: int = 3) -> s
     if any(entry.without_embedding for entry in unsearched):
         why.append("no picture of them was indexed (an item added since indexing, or a photo that could not be read)")
     if any(entry.not_in_index for entry in unsearched):
-        why.append("indexing stopped before the index was built")
+        why.append("an indexing run embedded them but has not built the index (it stopped, or is still running)")
     return f"{'; '.join(parts)} — {'; '.join(why)}"
