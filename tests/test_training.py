@@ -337,3 +337,18 @@ def test_a_best_epoch_chosen_on_few_questions_says_so(tmp_path, capsys):
     asked = result["config"]["valid_questions"]
     assert isinstance(asked, int) and asked < 20
     assert any(note.startswith(f"the best epoch was chosen on only {asked} validation question") for note in result["notes"])
+
+
+@pytest.mark.parametrize("option", ["--lr", "--time-budget", "--palette-steps"])
+def test_a_decimal_too_small_for_a_float_is_named_as_typed(tmp_path, capsys, option):
+    """Trial Y: ``--lr 1e-400`` was refused as "(got 0.0)", a value nobody typed; ``--time-budget 1e-400``
+    read as 0, "no budget"."""
+    from sane_desktop.cli import main
+
+    try:
+        code = main(["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), option, "1e-400"])
+    except SystemExit as exit_:
+        code = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and "1e-400 is too small to tell from 0" in err and "got 0.0" not in err, err
+    assert len(err.splitlines()) == 1

@@ -219,6 +219,18 @@ def path_arg(text: str) -> Path:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+def number_arg(text: str) -> float:
+    """argparse ``type`` of a decimal option: ``float``, refusing a value too small for a float that
+    would read as 0 (trial Y's ``--lr 1e-400`` was refused as "(got 0.0)", a value nobody typed)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if value == 0.0 and any(digit in "123456789" for digit in text.lower().split("e")[0]):
+        raise argparse.ArgumentTypeError(f"{text} is too small to tell from 0 (the smallest is about 1e-308)")
+    return value
+
+
 def _local_paths(args: argparse.Namespace) -> None:
     """The options of :data:`PATH_OPTIONS` given as text (not through :func:`path_arg`) through
     :func:`local_path`, in place."""

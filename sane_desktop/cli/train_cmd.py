@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from sane_desktop.cli import add_json_flag
+from sane_desktop.cli import add_json_flag, number_arg
 from sane_desktop.service.values import FEW_QUESTIONS
 
 
@@ -34,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
     parser.add_argument("--image-size", type=int, help="override the preset's input size")
     parser.add_argument("--width", type=int, help="override the preset's trunk width (64 = ResNet-18)")
-    parser.add_argument("--lr", type=float, help="override the preset's learning rate")
-    parser.add_argument("--time-budget", type=float,
+    parser.add_argument("--lr", type=number_arg, help="override the preset's learning rate")
+    parser.add_argument("--time-budget", type=number_arg,
                         help="stop after this many seconds (keeps the best epoch); 0: no budget, every epoch runs")
     parser.add_argument("--attribute-trunk", choices=("shared", "separate", "none"),
                         help="attribute net on the compatibility trunk (shared), its own, or none")
@@ -44,7 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "match its similarity saliency against an outfit partner")
     parser.add_argument("--no-augment", dest="augment", action="store_false", default=None,
                         help="train without random affine warps")
-    parser.add_argument("--palette-steps", type=float, default=None,
+    parser.add_argument("--palette-steps", type=number_arg, default=None,
                         help="share of steps (0-1) whose whole batch gets one random palette change (channel "
                         "order, negative): outfit-wide, so every triplet keeps its answer (default: the preset's)")
     parser.add_argument("--pooling", choices=("mean", "attention"), default=None,
