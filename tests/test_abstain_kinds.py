@@ -20,6 +20,8 @@ def test_every_reason_the_core_writes_reads_back_as_its_kind() -> None:
     assert abstention_kind(abstention(_ranked(0.9, 0.9), np.zeros((4, 4)), 0.1)) == "flat_map"
     weak = abstention(_ranked(0.3, 0.2), varied, 0.1)
     assert "0.06 < 0.10" in weak and abstention_kind(weak) == "weak_evidence"
+    tiny = abstention(_ranked(0.05, 0.06), varied, 0.24)  # a best of 0.003 read "0.00 < 0.24" (a trial)
+    assert "0.003 < 0.24" in tiny and abstention_kind(tiny) == "weak_evidence"
     assert abstention(_ranked(0.9, 0.9), varied, 0.1) == "" and abstention_kind("") == ""
     # a reason this version does not know (a newer cache entry) still names nothing
     assert abstention_kind("some future reason") == "weak_evidence"

@@ -458,8 +458,14 @@ def abstention(ranked: Sequence[RankedAttribute] | Sequence[object], saliency: n
                 "the catalogue's items)")
     value = float(getattr(top, "confidence")) * float(getattr(top, "partner"))
     if value < threshold:
-        return f"{WEAK_EVIDENCE} (best, {getattr(top, 'name')}: {value:.2f} < {threshold:.2f})"
+        # two significant figures: a best of 0.003 read "0.00 < 0.24", a chance of none (a trial)
+        return f"{WEAK_EVIDENCE} (best, {getattr(top, 'name')}: {_figure(value)} < {_figure(threshold)})"
     return ""
+
+
+def _figure(value: float) -> str:
+    """``value`` with two significant figures, never rounded to 0 unless it is 0 ("0.0031", "0.24")."""
+    return "0" if value == 0 else f"{value:.2g}" if abs(value) < 0.01 else f"{value:.2f}"
 
 
 ABSTAIN_TOLERANCE = 0.05  # share of rightly named validation pairs the threshold may silence
