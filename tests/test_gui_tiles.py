@@ -213,3 +213,30 @@ def test_image_from_disk_joins_the_outfit(window, qtbot, tmp_path) -> None:  # t
     qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final,
                     timeout=120000)
     assert window.explanation.update_data.outfit_pk == disk
+
+
+def test_the_outfit_badges_stay_those_of_the_explained_result_when_the_pointer_leaves(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial AB: clicking a partner row in the explanation (the pointer off the results) took the outfit
+    tiles' "+13"/"+11" badges away, and with them the link between the numbers and the tiles."""
+    from sane_desktop.gui.screenshots import click_result
+
+    outfit = build_outfit(window, 2)
+    wait_results(window, 60)
+    click_result(window, 0, 120)
+    explained = window.results_model.row(0)
+    badges = lambda: [window.outfit_model.data(window.outfit_model.index(r), Role.Highlight)  # noqa: E731
+                      for r in range(len(outfit))]
+    expected = [None if pk in explained.not_compared else explained.contributions[pk] for pk in outfit]
+    window._result_hovered(window.results_model.row(1).item.pk)  # another result pointed at: its badges
+    assert badges() != expected
+    window._result_hovered(None)  # the pointer leaves the list: the explained result's badges
+    assert badges() == expected
+    # a drill-down to the other outfit item's pair keeps them
+    window.explanation.outfit_item_clicked.emit(outfit[1])
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None
+                    and window.explanation.update_data.outfit_pk == outfit[1] and not window.channels.explain.busy,
+                    timeout=60000)
+    qtbot.wait(50)
+    assert badges() == expected
+    window.explanation.clear()  # no explanation on screen: no badges without a pointer
+    qtbot.waitUntil(lambda: badges() == [None] * len(outfit), timeout=5000)

@@ -390,6 +390,11 @@ class MainWindow(QMainWindow):
         # the explanation's share of a wider window (a trial's stayed ~250 px at 1440 and 1920 px wide)
         self._explanation_room_timer = QTimer(self, singleShot=True, interval=0)
         self._explanation_room_timer.timeout.connect(self._give_explanation_room)
+        # with no result pointed at, the outfit's badges are those of the result explained (trial AB lost
+        # the numbers while clicking the explanation's partner rows); once the panel has settled on it
+        self._badges_timer = QTimer(self, singleShot=True, interval=0)
+        self._badges_timer.timeout.connect(lambda: self._result_hovered(self._hovered, say=False))
+        self.explanation.question_changed.connect(lambda _question: self._badges_timer.start())
         self._build_status_bar()
 
         self.outfit_panel.changed.connect(self._outfit_changed)
@@ -971,13 +976,20 @@ class MainWindow(QMainWindow):
         self.settings.set("tile_overlays", int(shown))
         self.results.view.viewport().update()
 
-    def _result_hovered(self, pk: int | None) -> None:
+    def _result_hovered(self, pk: int | None, say: bool = True) -> None:
+        """The outfit tiles' badges: each item's points in the match of the result under the pointer
+        (``pk``), else of the result whose explanation is on screen, else none; the status bar says
+        what they are while a result is pointed at (``say``)."""
         result = self._results.get(pk) if pk is not None else None
         self._hovered = pk if result is not None else None
+        explained = self.explanation.shown_candidate()
+        badges = result if result is not None else self._results.get(explained) if explained is not None else None
         # an outfit item not compared with it (a space the model never learnt) adds nothing: no badge
-        shares = ({pk: part for pk, part in result.contributions.items() if pk not in result.not_compared}
-                  if result is not None else None)
+        shares = ({pk: part for pk, part in badges.contributions.items() if pk not in badges.not_compared}
+                  if badges is not None else None)
         self.outfit_model.set_highlight(shares)
+        if not say:
+            return
         parts = [shares[pk] for pk in self.outfit_model.pks() if pk in shares] if shares else []
         look_alike = result is not None and (result.general or result.item.category in self._look_alike)
         self._say_points(result.item.title or result.item.item_id if result is not None else None,
@@ -1916,6 +1928,7 @@ class MainWindow(QMainWindow):
         ``in_outfit``: the outfit's own categories (their items listed after those the outfit lacks)."""
         # the badges and their note spoke of a result of the list this one replaces
         self._result_hovered(None)
+        self._badges_timer.start()  # those of the explained result, if the new list holds it
         if self.statusBar().currentMessage() == OUTDATED_SEARCHING:
             self.statusBar().showMessage(OUTDATED_SEARCHED, 15000)
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
