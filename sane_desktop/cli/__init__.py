@@ -11,6 +11,7 @@ also prints it on stderr.
 from __future__ import annotations
 
 import argparse
+import re
 import contextlib
 import errno
 import importlib
@@ -267,9 +268,35 @@ def interrupted_line(args: argparse.Namespace, out_before: tuple[int, int] | Non
     return "interrupted"
 
 
+_ARGPARSE_NEGATIVE = re.compile(r"^-\d+$|^-\d*\.\d+$")  # the negative numbers argparse takes as values
+
+
+def joined_negative_values(argv: Sequence[str]) -> list[str]:
+    """``argv`` with a long option's negative value that argparse would read as an option ("-inf",
+    "-1e5") joined to it ("--time-budget=-inf"): then the option's own check says what is wrong with
+    the value, not "expected one argument" (trial Y)."""
+    out: list[str] = []
+    for token in argv:
+        previous = out[-1] if out else ""
+        if (token.startswith("-") and not _ARGPARSE_NEGATIVE.match(token) and previous.startswith("--")
+                and "=" not in previous and previous != "--" and _is_number(token)):
+            out[-1] = f"{previous}={token}"
+        else:
+            out.append(token)
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(joined_negative_values(sys.argv[1:] if argv is None else argv))
     try:
         _local_paths(args)
     except InputError as error:
