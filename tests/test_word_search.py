@@ -22,6 +22,8 @@ TITLES = {
     "0004": "Striped linen shirt",
     "0005": "Crème brûlée café dress",
     "0006": "Plain red tee",
+    "0007": "赤いシャツ",  # Japanese: no spaces between words
+    "0008": "ชุดเดรสสีแดง",  # Thai: neither
 }
 
 
@@ -81,6 +83,19 @@ def test_case_accents_and_punctuation(engine: Engine) -> None:
     assert found(engine, "star%") == {"0002", "0003"}  # punctuation separates words, no LIKE wildcard
     assert found(engine, "_") == set(TITLES)  # no word at all: no filter
     assert found(engine, "'; drop table items; --") == set()
+
+
+def test_a_word_of_a_script_without_spaces_is_found_inside_a_phrase(engine: Engine) -> None:
+    """Trial AC: "シャツ" (shirt) found no "赤いシャツ" (red shirt): the stored word is the whole phrase."""
+    assert found(engine, "シャツ") == {"0007"}
+    assert found(engine, "赤い") == {"0007"}
+    assert found(engine, "ｼｬﾂ") == {"0007"}  # half-width katakana: the same word
+    assert found(engine, "เดรส") == {"0008"}
+    assert found(engine, "シャツ tee") == set() and found(engine, "red シャツ") == set()
+    record = browse.catalogue_record(engine, "words")  # the browser's counts under the same rule
+    from sane_desktop.store.facets import facet_counts
+
+    assert facet_counts(engine, record.pk, {}, text="シャツ").total == 1
 
 
 def test_attribute_names_and_ids_match(engine: Engine) -> None:

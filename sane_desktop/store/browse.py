@@ -105,6 +105,23 @@ def category_names(engine: Engine, catalogue_pk: int) -> list[str]:
 _WORD = re.compile(r"[^\W_]+")
 
 
+# letters of scripts written without spaces between words (Han, kana, Thai, Lao, Myanmar, Khmer): a
+# "word" of them is a whole phrase ("赤いシャツ"), so a search word may sit anywhere inside one (trial AC:
+# "シャツ" found no "赤いシャツ", without a word)
+_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
+                       "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]")
+
+
+def word_pattern(word: str, last: bool) -> str:
+    """The ``LIKE`` pattern of one search word (a :func:`search_tokens` token: letters and digits
+    only, so no wildcard) over ``items.search_text``: a whole word, or the start of one when it is
+    the ``last`` (being typed); anywhere in a word when it holds letters of a script written without
+    spaces, where a stored word is a phrase."""
+    if _UNSPACED.search(word):
+        return f"%{word}%"
+    return f"% {word}%" if last else f"% {word} %"
+
+
 def search_tokens(text: str) -> list[str]:
     """The words of ``text`` as search compares them: letters and digits only, case folded, accents
     removed ("Café-Noir" → ["cafe", "noir"]). Untrusted text is safe here: nothing else survives."""
@@ -149,8 +166,7 @@ def _matching(query: Select[Any], catalogue_pk: int, category: str, text: str) -
     words = search_tokens(text)
     for position, word in enumerate(words):
         # only letters and digits: no LIKE wildcard or escape can come from the user's text
-        pattern = f"% {word}%" if position == len(words) - 1 else f"% {word} %"
-        query = query.where(S.Item.search_text.like(pattern))
+        query = query.where(S.Item.search_text.like(word_pattern(word, position == len(words) - 1)))
     return query
 
 

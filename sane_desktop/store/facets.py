@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, ColumnExpressionArgument, Engine, Select, 
 from sqlalchemy.orm import Session
 
 from sane_desktop.store import schema as S
-from sane_desktop.store.browse import search_tokens
+from sane_desktop.store.browse import search_tokens, word_pattern
 from sane_desktop.store.facet_names import SORT_KEYS, SortKey, split_attribute  # re-exported: SQL-free
 
 CATEGORICAL = "categorical"
@@ -44,8 +44,7 @@ def _search_conditions(category: str, text: str) -> list[ColumnElement[bool]]:
         conditions.append(S.Category.name == category)
     words = search_tokens(text)
     for position, word in enumerate(words):
-        pattern = f"% {word}%" if position == len(words) - 1 else f"% {word} %"
-        conditions.append(S.Item.search_text.like(pattern))
+        conditions.append(S.Item.search_text.like(word_pattern(word, position == len(words) - 1)))
     return conditions
 
 
