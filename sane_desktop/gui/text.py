@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import re
+import unicodedata
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
@@ -43,15 +44,28 @@ def escape(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+LEFT_TO_RIGHT_MARK = "\u200e"
+
+
+def left_to_right(text: str) -> str:
+    """``text`` laid out as a left-to-right line whatever it quotes: a QLabel takes its direction from
+    the first letter with one, so a line that opens with an Arabic or Hebrew name ("فساتين → general")
+    was laid out right to left, its arrow and words reversed (trial AC). An invisible left-to-right
+    mark first, only where such letters are; the name itself still reads right to left."""
+    if text.startswith(LEFT_TO_RIGHT_MARK) or not any(unicodedata.bidirectional(char) in ("R", "AL") for char in text):
+        return text
+    return LEFT_TO_RIGHT_MARK + text
+
+
 def set_plain(label: QLabel, text: str) -> None:
     label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
+    label.setText(left_to_right(text))
 
 
 def set_rich(label: QLabel, markup: str) -> None:
     """``markup`` is ours: any catalogue-derived part in it must already be escaped."""
     label.setTextFormat(Qt.TextFormat.RichText)
-    label.setText(markup)
+    label.setText(left_to_right(markup))
 
 
 def plain_label(text: str = "") -> QLabel:

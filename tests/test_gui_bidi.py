@@ -1,0 +1,72 @@
+"""Trial AC: a line that opens with an Arabic name ("فساتين → general (visual similarity)") was laid out
+right to left — its arrow pointing the other way, the line right-aligned — in labels and in the index
+dialog's summary. Every line the window writes is left to right; the name inside still reads right to left."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtWidgets import QLabel  # noqa: E402
+
+from sane_desktop.gui.text import ElidedLabel, left_to_right, set_plain, set_rich  # noqa: E402
+
+LINE = "فساتين → general (visual similarity)"
+
+
+def ink_columns(label: QLabel) -> np.ndarray:
+    """The x of every column of ``label`` holding text pixels."""
+    image = label.grab().toImage().convertToFormat(label.grab().toImage().Format.Format_Grayscale8)
+    width, height = image.width(), image.height()
+    pixels = np.frombuffer(image.constBits(), np.uint8, image.bytesPerLine() * height).reshape(height, -1)[:, :width]
+    background = int(np.median(pixels))
+    return np.flatnonzero((np.abs(pixels.astype(int) - background) > 60).any(axis=0))
+
+
+@pytest.mark.parametrize("setter", [set_plain, set_rich])
+def test_a_line_opening_with_an_arabic_name_is_laid_out_left_to_right(qtbot, setter) -> None:  # type: ignore[no-untyped-def]
+    label = QLabel()
+    qtbot.addWidget(label)
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    setter(label, LINE)
+    label.resize(900, 40)
+    label.show()
+    qtbot.waitExposed(label)
+    columns = ink_columns(label)
+    assert columns.size and columns.min() < 30 and columns.max() < 600, columns  # at the left, not the right
+    assert left_to_right("plain words") == "plain words"  # nothing added where no such letter is
+    assert left_to_right(left_to_right(LINE)) == left_to_right(LINE)
+
+
+def test_an_elided_label_keeps_it_too(qtbot) -> None:  # type: ignore[no-untyped-def]
+    label = ElidedLabel(LINE)
+    qtbot.addWidget(label)
+    label.resize(900, 40)
+    label.show()
+    qtbot.waitExposed(label)
+    assert ink_columns(label).min() < 30
+    assert label.plain_text().endswith(LINE)
+
+
+def test_the_index_summary_lays_every_line_out_left_to_right(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.gui.index_dialog import IndexDialog
+    from sane_desktop.gui.tasks import TaskRunner
+    from sane_desktop.service import CatalogueService
+
+    runner: TaskRunner[CatalogueService] = TaskRunner(CatalogueService(tmp_path / "home", device="cpu"))
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        dialog.summary.setPlainText(f"Categories:\n{LINE}\nトップス → general (visual similarity)")
+        block = dialog.summary.document().firstBlock()
+        while block.isValid():
+            assert block.textDirection() == Qt.LayoutDirection.LeftToRight, block.text()
+            block = block.next()
+    finally:
+        runner.shutdown()
