@@ -112,6 +112,8 @@ class CatalogueManager(QDialog):
         # changed the selected row and never reached Rename…, Delete… or Re-sync
         self.table.setTabKeyNavigation(False)
         self.table.verticalHeader().setVisible(False)
+        # a long folder keeps its last part, where catalogues differ (trial AC read "/work/home/..." on every row)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
