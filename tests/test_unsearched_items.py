@@ -141,3 +141,4 @@ def test_the_window_says_it_under_the_results_with_a_way_to_reindex(tmp_path: Pa
     note = window.results.filter_note
     qtbot.waitUntil(lambda: "not searched" in note.text(), timeout=30000)
     assert f"{item_id}-added" in note.text() and "href='reindex'" in note.text() and note.isVisible()
+

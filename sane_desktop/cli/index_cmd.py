@@ -103,7 +103,7 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         f"Indexed {result['name']!r}: {counted(result['items'], 'item')}, {result['embedded']} embedded, "
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
-        f"{len(skipped) - notes} skipped{apart}, {len(result['failed'])} failed ({result['seconds']} s on {result['device']}, "
+        f"{len(skipped) - notes} skipped{apart}, {len(result['failed'])} failed ({result.get('total_seconds') or result['seconds']} s on {result['device']}, "
         + (f"{result['images_per_second']} images/s)" if result["embedded"] else "nothing new to embed)"),
         "  " + ", ".join(f"{printable(c)} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]

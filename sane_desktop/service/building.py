@@ -109,7 +109,7 @@ def index_report(summary: Any) -> IndexReport:
     skipped = tuple(SkippedFile(str(s.get("id", "")), str(s.get("path", "")), str(s.get("reason", "")),
                                 str(s.get("kind", ""))) for s in imported.get("skipped", []))
     return IndexReport(summary.name, int(imported.get("items", summary.items)), int(imported.get("outfits", 0)),
-                       skipped, dict(summary.vectors), summary.seconds, imported, summary)
+                       skipped, dict(summary.vectors), summary.total_seconds or summary.seconds, imported, summary)
 
 
 def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_url: str | None = None,
