@@ -272,8 +272,14 @@ def test_an_unreadable_manifest_is_rebuilt_by_the_next_index(world: dict[str, Pa
     older = Manifest.from_dict({**json.loads(good), "app_version": "sane-desktop 9.9",
                                 "format_version": FORMAT_VERSION + 1})
     assert check(older, model_hash=older.model_hash, preprocessing=older.preprocessing) == (
-        f"index format {FORMAT_VERSION + 1}, written by sane-desktop 9.9 (this program writes {FORMAT_VERSION}, newer "
-        "than this program: that version reads it)")
+        f"written by a newer version of SANE Desktop (sane-desktop 9.9) in index format {FORMAT_VERSION + 1}; this "
+        f"one reads {FORMAT_VERSION}")
+    # the format edited by hand, the version left as this one's: "written by sane-desktop 0.1.0 … newer than this
+    # program" contradicted itself (trial AD)
+    edited = Manifest.from_dict({**json.loads(good), "format_version": FORMAT_VERSION + 1})
+    assert check(edited, model_hash=edited.model_hash, preprocessing=edited.preprocessing) == (
+        f"written by a newer version of SANE Desktop in index format {FORMAT_VERSION + 1}; this one reads "
+        f"{FORMAT_VERSION}")
     # an index of a later revision than its database: no re-import, an older database (trial Z's words
     # "re-imported since indexing (revision 2, now 1)" named what had not happened)
     current = Manifest.from_dict(json.loads(good))
@@ -295,7 +301,7 @@ def test_index_catalogue_summary_keys_are_the_cli_json(world: dict[str, Path], t
     assert list(data) == ["name", "items", "embedded", "reused", "failed", "mapped", "mapped_how", "vectors",
                           "index_types", "rebuilt_because", "model", "model_hash", "device", "index_dir", "seconds",
                           "images_per_second", "note", "cells_stored", "suggestions", "import_summary", "rebuilt",
-                          "rebuild_reason"]
+                          "rebuild_reason", "total_seconds"]
     assert data["import_summary"]["items"] == ITEMS and data["import_summary"]["name"] == "shop"
     assert json.loads(json.dumps(data)) == data and data["note"] is None and data["device"] == "cpu"
 

@@ -247,7 +247,9 @@ def read_index_manifest(folder: Path) -> Manifest | None:
     try:
         manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError, AttributeError) as error:  # not JSON, not an object, a field of the wrong type
-        raise StaleIndexError(f"{path} is not a readable index manifest ({error})") from error
+        newer = str(error).startswith("unknown field") and ", written by " in str(error)
+        way = ": open it with that version, or index the catalogue again with this one" if newer else ""  # trial AD
+        raise StaleIndexError(f"{path} is not a readable index manifest ({error}){way}") from error
     return manifest
 
 
@@ -272,10 +274,13 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
     database's catalogue (or one made anew since: emptied, deleted), whatever its revision."""
     if manifest is None:
         return NO_INDEX
+    if manifest.format_version > FORMAT_VERSION:  # trial AD read "out of date" for a newer index
+        ours = f"sane-desktop {__version__}"
+        by = f" ({manifest.app_version})" if manifest.app_version and manifest.app_version != ours else ""
+        return (f"written by a newer version of SANE Desktop{by} in index format {manifest.format_version}; this "
+                f"one reads {FORMAT_VERSION}")
     if manifest.format_version != FORMAT_VERSION:
-        by = f", written by {manifest.app_version}" if manifest.app_version else ""
-        newer = ", newer than this program: that version reads it" if manifest.format_version > FORMAT_VERSION else ""
-        return f"index format {manifest.format_version}{by} (this program writes {FORMAT_VERSION}{newer})"
+        return f"index format {manifest.format_version} (this program writes {FORMAT_VERSION})"
     if manifest.model_hash != model_hash:
         return f"built with another model ({manifest.model_hash[:12]}, now {model_hash[:12]})"
     if manifest.preprocessing != preprocessing:
