@@ -6,7 +6,7 @@ import argparse
 from typing import Any
 
 from sane_desktop.cli import add_json_flag, printable
-from sane_desktop.service.titles import counted
+from sane_desktop.service.titles import counted, saved_outfit_words
 from sane_desktop.service.values import SkippedFile
 
 
@@ -64,7 +64,14 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"    ... and {len(copies) - 20} more (use --json for all)")
     lines += value_lines(result.get("values", []))
     lines += framing_lines(result.get("framing", []), "imported")
+    lines += saved_outfit_lines(result.get("saved_outfits", []))
     return "\n".join(lines)
+
+
+def saved_outfit_lines(entries: list[dict[str, Any]]) -> list[str]:
+    """The summary's lines for the saved outfits an import took items from or gave items back to
+    (trial AD's outfit lost an item to a photo moved away, and nothing said so)."""
+    return [printable(f"  saved outfit {saved_outfit_words(entry)}") for entry in entries]
 
 
 def is_file_skip(skip: dict[str, str]) -> bool:

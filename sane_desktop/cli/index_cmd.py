@@ -7,7 +7,8 @@ import shlex
 from typing import Any
 
 from sane_desktop.cli import add_json_flag, path_arg, printable, say
-from sane_desktop.cli.import_cmd import entry_line, framing_lines, is_file_skip, skipped_lines, value_lines
+from sane_desktop.cli.import_cmd import (entry_line, framing_lines, is_file_skip, saved_outfit_lines, skipped_lines,
+                                         value_lines)
 from sane_desktop.service.titles import counted
 
 
@@ -141,5 +142,6 @@ def render(result: dict[str, Any]) -> str:
     poorly = (result.get("import_summary") or {}).get("framing", [])
     lines += framing_lines(poorly, "indexed")
     lines += skipped_lines(every_skip, "not indexed")
+    lines += saved_outfit_lines((result.get("import_summary") or {}).get("saved_outfits", []))
     lines.append(f"  index: {result['index_dir']}")
     return "\n".join(lines)

@@ -40,7 +40,7 @@ from sane_desktop.gui.text import (
 )
 from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage
 from sane_desktop.gui.train_dialog import REINDEX_LABELS
-from sane_desktop.service.titles import category_label, counted
+from sane_desktop.service.titles import category_label, counted, saved_outfit_words
 from sane_desktop import paths
 from sane_desktop.errors import DamagedStoreError, InputError, SaneError
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
@@ -644,6 +644,9 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if copies:  # as the command line says them: both indexed, a search lists the photo once
             lines += [f"Same photo as another item ({len(copies)}, both indexed; a search lists the photo once):",
                       *(f"{s['id']} ({s['path']}): {s['reason']}" for s in copies)]
+        outfits = report.imported.get("saved_outfits") or []
+        if outfits:  # trial AD: an outfit lost an item to a photo moved away, and nothing said so
+            lines += ["Saved outfits:", *(saved_outfit_words(entry) for entry in outfits)]
         if files:
             lines += ["Skipped (not indexed):", *(skip.line() for skip in files)]
         if cut:

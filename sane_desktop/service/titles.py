@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 # words that make a title a file or product code rather than a name (camera files, references)
 CODE_WORDS = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "image", "photo", "pic", "picture", "scan", "sku",
@@ -269,3 +269,22 @@ def unsearched_words(unsearched: Sequence[UnsearchedItems], shown: int = 3) -> s
     if any(entry.not_in_index for entry in unsearched):
         why.append("an indexing run embedded them but has not built the index (it stopped, or is still running)")
     return f"{'; '.join(parts)} — {'; '.join(why)}"
+
+
+def saved_outfit_words(entry: Mapping[str, Any]) -> str:
+    """What an import did to a saved outfit (an ``ImportSummary.saved_outfits`` entry: name, saved,
+    lost, back, missing), in a stylist's words: "“Casual” lost 1 of its 3 items (no longer in the
+    catalogue: it comes back if its photo does)", "“Office”: 1 item found again (back in the folder,
+    or its photo under a new name)". The command line and the index dialog say the same."""
+    name, saved = f"“{entry['name']}”", int(entry["saved"])
+    lost, back, missing = int(entry["lost"]), int(entry["back"]), int(entry["missing"])
+    parts = []
+    if back:
+        parts.append(f"{counted(back, 'item')} found again (back in the folder, or {'its photo' if back == 1 else 'their photos'} "
+                     "under a new name)")
+    if lost:
+        parts.append(f"lost {lost} of its {saved} items (no longer in the catalogue: {'it comes' if lost == 1 else 'they come'} "
+                     f"back if {'its photo does' if lost == 1 else 'their photos do'})")
+    elif missing:
+        parts.append(f"{missing} of its {saved} items still missing")
+    return f"{name}: {'; '.join(parts)}"

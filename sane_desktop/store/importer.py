@@ -42,6 +42,7 @@ from sane_desktop.store import schema as S
 from sane_desktop.store.browse import search_words
 from sane_desktop.store.db import open_store
 from sane_desktop.store.sync import SyncCounts, id_map, sync_table
+from sane_desktop.store.outfits import linked_counts, relink_outfits
 
 
 @dataclass
@@ -73,6 +74,8 @@ class ImportSummary:
     mapping_changed: bool = False
     # where a damaged database was set aside by this import (--replace), else None
     damaged_set_aside: str | None = None
+    # the saved outfits this import took items from or gave items back to (store.outfits.OutfitLinks)
+    saved_outfits: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -95,6 +98,7 @@ class ImportSummary:
             "mapping_changed": self.mapping_changed,
             "mapping_before": self.mapping_before,
             "damaged_set_aside": self.damaged_set_aside,
+            "saved_outfits": self.saved_outfits,
         }
 
 
@@ -184,6 +188,7 @@ def import_catalogue(
         )
         category_ids = id_map(connection, categories, "name", mine(categories))
 
+        linked_before = linked_counts(connection, catalogue_pk)  # the saved outfits' items, before any goes
         items = S.Item.__table__
         sync("items", items, ["catalogue_id", "item_id"], (  # a generator: the sync streams it
             {
@@ -200,6 +205,8 @@ def import_catalogue(
             for item in catalogue.items
         ), mine(items), bookkeeping=FILE_STAT_COLUMNS)
         item_ids = id_map(connection, items, "item_id", mine(items))
+        # saved outfits get back the items that returned (trial AD lost them for good to a photo moved and back)
+        saved_outfits = relink_outfits(connection, catalogue_pk, linked_before)
         item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
 
         attributes = S.Attribute.__table__
@@ -289,6 +296,7 @@ def import_catalogue(
         mapping=mapping,
         mapping_before=mapping_before if changed_mapping else None,
         mapping_changed=changed_mapping,
+        saved_outfits=[entry.as_dict() for entry in saved_outfits],
     )
 
 

@@ -2,8 +2,10 @@
 
 An outfit's items are catalogue items in order (``saved_outfit_items.position``); an item that a
 re-import removes takes its row with it (ON DELETE CASCADE), and ``saved_outfits.item_count`` still
-says how many were saved, so the caller can tell that some went missing. Rows cross this boundary
-as frozen dataclasses.
+says how many were saved, so the caller can tell that some went missing. ``saved_outfit_refs`` keeps
+what each position held (the item's id and photo's content hash), and every import links back an item
+that returned (:func:`relink_outfits`): a photo moved away and back, or its category folder renamed,
+costs an outfit nothing. Rows cross this boundary as frozen dataclasses.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Connection, Engine, and_, delete, func, select
 from sqlalchemy.orm import Session
 
 from sane_desktop.errors import InputError, NotFound
@@ -103,9 +105,14 @@ def save_outfit(engine: Engine, catalogue_pk: int, name: str, item_pks: Sequence
             session.execute(delete(S.SavedOutfitItem).where(S.SavedOutfitItem.outfit_pk == row.id))
             row.item_count = len(pks)
             row.updated_at = S.utc_now()
+        session.execute(delete(S.SavedOutfitRef).where(S.SavedOutfitRef.outfit_pk == row.id))
         session.flush()
         session.add_all([S.SavedOutfitItem(outfit_pk=row.id, position=position, item_pk=pk)
                          for position, pk in enumerate(pks)])
+        refs = {int(pk): (item_id, content_hash) for pk, item_id, content_hash in session.execute(
+            select(S.Item.id, S.Item.item_id, S.Item.content_hash).where(S.Item.id.in_(pks)))}
+        session.add_all([S.SavedOutfitRef(outfit_pk=row.id, position=position, item_id=refs[pk][0],
+                                          content_hash=refs[pk][1] or "") for position, pk in enumerate(pks)])
         return int(row.id)
 
 
@@ -147,4 +154,89 @@ def delete_outfit(engine: Engine, catalogue_pk: int, pk: int) -> None:
     with Session(engine) as session, session.begin():
         row = _row(session, catalogue_pk, pk)
         session.execute(delete(S.SavedOutfitItem).where(S.SavedOutfitItem.outfit_pk == pk))
+        session.execute(delete(S.SavedOutfitRef).where(S.SavedOutfitRef.outfit_pk == pk))
         session.delete(row)
+
+
+@dataclass(frozen=True)
+class OutfitLinks:
+    """What an import did to one saved outfit: ``lost`` items fewer than before it, ``back`` items it
+    linked again (returned under their id, or their photo under another: a category folder renamed
+    is a removal and a return in one import, no loss), ``missing`` of ``saved`` now."""
+
+    name: str
+    saved: int
+    lost: int
+    back: int
+    missing: int
+
+    def as_dict(self) -> dict[str, int | str]:
+        return {"name": self.name, "saved": self.saved, "lost": self.lost, "back": self.back, "missing": self.missing}
+
+
+def linked_counts(connection: Connection, catalogue_pk: int) -> dict[int, int]:
+    """Saved outfit key -> how many of its items are linked (in the catalogue) now."""
+    links, outfits = S.SavedOutfitItem.__table__, S.SavedOutfit.__table__
+    return {int(pk): int(n) for pk, n in connection.execute(
+        select(outfits.c.id, func.count(links.c.position)).outerjoin(links, links.c.outfit_pk == outfits.c.id)
+        .where(outfits.c.catalogue_id == catalogue_pk).group_by(outfits.c.id))}
+
+
+def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, int]) -> list[OutfitLinks]:
+    """Link back, inside an import's transaction, the saved items that are in the catalogue again: by
+    their catalogue id, else by their photo's content hash (one item holding that photo, the first by
+    key when several do; never an item the outfit holds already), and record a new id. ``before``:
+    :func:`linked_counts` when the import began. Returns the outfits this import changed (items lost or
+    back), by name."""
+    refs, links, outfits, items = (S.SavedOutfitRef.__table__, S.SavedOutfitItem.__table__,
+                                   S.SavedOutfit.__table__, S.Item.__table__)
+    unlinked = connection.execute(
+        select(refs.c.outfit_pk, refs.c.position, refs.c.item_id, refs.c.content_hash)
+        .join(outfits, outfits.c.id == refs.c.outfit_pk)
+        .outerjoin(links, and_(links.c.outfit_pk == refs.c.outfit_pk, links.c.position == refs.c.position))
+        .where(outfits.c.catalogue_id == catalogue_pk, links.c.outfit_pk.is_(None),
+               refs.c.position < outfits.c.item_count)
+        .order_by(refs.c.outfit_pk, refs.c.position)).all()
+    back: dict[int, int] = {}
+    if unlinked:
+        ids = {row.item_id for row in unlinked}
+        hashes = {row.content_hash for row in unlinked if row.content_hash}
+        by_id = {str(item_id): (int(pk), str(content_hash or "")) for pk, item_id, content_hash in connection.execute(
+            select(items.c.id, items.c.item_id, items.c.content_hash)
+            .where(items.c.catalogue_id == catalogue_pk, items.c.item_id.in_(ids)))}
+        by_photo: dict[str, list[tuple[int, str]]] = {}
+        if hashes:
+            for pk, item_id, content_hash in connection.execute(
+                    select(items.c.id, items.c.item_id, items.c.content_hash)
+                    .where(items.c.catalogue_id == catalogue_pk, items.c.content_hash.in_(hashes))
+                    .order_by(items.c.id)):
+                by_photo.setdefault(str(content_hash), []).append((int(pk), str(item_id)))
+        held: dict[int, set[int]] = {}
+        for outfit_pk, item_pk in connection.execute(
+                select(links.c.outfit_pk, links.c.item_pk).where(links.c.outfit_pk.in_({r.outfit_pk for r in unlinked}))):
+            held.setdefault(int(outfit_pk), set()).add(int(item_pk))
+        for row in unlinked:
+            outfit = held.setdefault(int(row.outfit_pk), set())
+            found = by_id.get(row.item_id)
+            if found is not None and found[0] not in outfit:
+                pk, item_id, content_hash = found[0], row.item_id, found[1]
+            else:
+                same = [(pk, item_id) for pk, item_id in by_photo.get(row.content_hash, []) if pk not in outfit]
+                if not row.content_hash or not same:
+                    continue
+                (pk, item_id), content_hash = same[0], row.content_hash
+            connection.execute(links.insert().values(outfit_pk=row.outfit_pk, position=row.position, item_pk=pk))
+            connection.execute(refs.update().where(refs.c.outfit_pk == row.outfit_pk, refs.c.position == row.position)
+                               .values(item_id=item_id, content_hash=content_hash))
+            outfit.add(pk)
+            back[int(row.outfit_pk)] = back.get(int(row.outfit_pk), 0) + 1
+    after = linked_counts(connection, catalogue_pk)
+    changed: list[OutfitLinks] = []
+    for pk, name, saved in connection.execute(
+            select(outfits.c.id, outfits.c.name, outfits.c.item_count).where(outfits.c.catalogue_id == catalogue_pk)
+            .order_by(func.lower(outfits.c.name), outfits.c.name)):
+        now, returned = after.get(int(pk), 0), back.get(int(pk), 0)
+        lost = max(before.get(int(pk), now) - now, 0)  # an item removed and linked back under its new id is no loss
+        if lost or returned:
+            changed.append(OutfitLinks(str(name), int(saved), lost, returned, max(int(saved) - now, 0)))
+    return changed

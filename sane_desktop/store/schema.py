@@ -267,6 +267,20 @@ class SavedOutfitItem(Base):
     item_pk: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
 
 
+class SavedOutfitRef(Base):
+    """What each position of a saved outfit held when it was saved: the item's catalogue id and the
+    content hash of its photo (revision 0012). No foreign key to ``items``: it outlives an item a
+    re-import removes, so that the item is linked again when it comes back — under its id, or, its
+    photo the same, under another (a category folder renamed): trial AD's outfits lost items for good
+    to a photo moved away and back."""
+
+    __tablename__ = "saved_outfit_refs"
+    outfit_pk: Mapped[int] = mapped_column(ForeignKey("saved_outfits.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    item_id: Mapped[str] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64), default="")
+
+
 class SharedManifest(Base):
     """A pgvector catalogue's index manifest on its server (revision 0005, :mod:`sane_desktop.store.manifests`):
     the ``manifest.json`` text every machine that opens the catalogue by URL reads, its SHA-256, and
