@@ -154,6 +154,7 @@ def test_upgraded_words_equal_imported_ones(tmp_path: Path) -> None:
         connection.execute(text("DELETE FROM alembic_version"))
         connection.execute(text("INSERT INTO alembic_version VALUES ('0001')"))
         connection.execute(text("ALTER TABLE items DROP COLUMN search_text"))
+        connection.execute(text("DROP TABLE saved_outfit_refs"))  # r0012's table
         connection.execute(text("DROP TABLE saved_outfit_items"))  # later revisions' tables (r0003)
         connection.execute(text("DROP TABLE saved_outfits"))
         connection.execute(text("ALTER TABLE items DROP COLUMN file_size"))  # r0004's columns
