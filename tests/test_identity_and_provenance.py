@@ -645,3 +645,36 @@ def test_a_photo_turned_into_a_pipe_or_a_device_is_refused_at_once(tmp_path: Pat
     assert isinstance(outcome["helper"], OSError) and "not a regular file" in str(outcome["helper"])
     assert isinstance(outcome["pixels"], InputError)  # said in load_rgb's words, one line
     assert isinstance(outcome["device"], OSError)
+
+
+def test_a_copied_index_home_is_indexed_in_place_not_refused_as_another_database(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AD copied its index home elsewhere (keeping the old one as a backup) and indexed the copy:
+    refused, "holds the index of catalogue 'hm' in another database (…/old home/hm/catalogue.db)" —
+    the old database has its own index in its own folder, so rebuilding the copy strands nothing. A
+    database without an index folder of its own (``--db elsewhere.db``) is still protected."""
+    from sane_desktop.models.checkpoint import demo_model_path
+    from sane_desktop.retrieval.manifest import read_index_manifest
+    from tests.closet_world import make_closet
+
+    model = str(demo_model_path())
+    closet = make_closet(tmp_path / "closet")
+    old, new = tmp_path / "home", tmp_path / "copy"
+
+    def index(home: Path, *extra: str) -> int:
+        return main(["--index-home", str(home), "index", str(closet), "--name", "shop", "--model", model,
+                     "--workers", "0", "--device", "cpu", *extra])
+
+    assert index(old) == 0
+    shutil.copytree(old, new)
+    capsys.readouterr()
+    assert index(new) == 0, capsys.readouterr().err
+    copied = read_index_manifest(new / "shop")
+    assert copied is not None and copied.db_location.endswith(str(new / "shop" / "catalogue.db"))
+    assert read_index_manifest(old / "shop").db_location.endswith(str(old / "shop" / "catalogue.db"))  # untouched
+    for home in (old, new):  # each answers from its own database and index
+        assert main(["--index-home", str(home), "query", "shop", "--outfit", "Tops/tops_0", "--json"]) == 0
+    # a database with no index folder of its own is still another database's to protect
+    elsewhere = f"sqlite:///{(tmp_path / 'elsewhere.db').as_posix()}"
+    assert index(new, "--db", elsewhere) != 0
+    assert "in another database" in capsys.readouterr().err

@@ -4,7 +4,7 @@ Issue 19, point 5: a no-op re-index must not rebuild every index. Skipping is al
 is provably safe — a silently wrong answer is the worst bug, so any doubt means rebuild. The index is
 current when all of these hold (:func:`rebuild_reason` returns None):
 
-- the manifest describes this catalogue, model, preprocessing and import revision (the revision moves
+- the manifest describes this catalogue, model, preprocessing, import revision and database location (the revision moves
   with every import that changed a row, and only then: :func:`~sane_desktop.store.importer`), and the
   category mapping (the user's choices and the automatic ones) this run resolved;
 - this run embedded nothing and nothing failed;
@@ -32,7 +32,7 @@ from sane_desktop.retrieval.indexing.build import effective_budget, plan_spec
 from sane_desktop.retrieval.indexing.model import IndexModel
 from sane_desktop.retrieval.indexing.scan import IndexItem
 from sane_desktop.retrieval.indexing.verify import load_verified
-from sane_desktop.retrieval.manifest import Manifest, check
+from sane_desktop.retrieval.manifest import Manifest, check, database_location
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.embeddings import embedding_counts
 from sane_desktop.store.items import CatalogueRef
@@ -57,6 +57,10 @@ def rebuild_reason(engine: Engine, model: IndexModel, catalogue: CatalogueRef, i
         return stale
     if manifest.catalogue != catalogue.name:
         return f"the index folder held catalogue {manifest.catalogue!r}"
+    if manifest.db_location.startswith("sqlite") and manifest.db_location != database_location(engine.url):
+        # copied or moved with its index home (trial AD): rebuilt, the manifest names where it is now (a
+        # server is named as each machine spells it: no rebuild for that)
+        return f"its database was at {manifest.db_location}"
     if embedded or failed:
         return f"{embedded} items embedded and {failed} failed in this run"
     if (manifest.category_map != {name: m.target for name, m in mapping.items()}

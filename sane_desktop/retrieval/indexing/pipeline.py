@@ -167,6 +167,29 @@ def index_catalogue(
     return dataclasses.replace(summary, import_summary=imported, total_seconds=round(time.perf_counter() - started, 3))
 
 
+def _indexed_elsewhere(location: str, name: str, index_dir: Path) -> bool:
+    """Whether the SQLite database at ``location`` has an index folder of its own, other than
+    ``index_dir``: the folder it lies in holds a manifest of catalogue ``name`` built from it (an index
+    home's layout). Then ``index_dir``'s manifest naming it is a copy (an index home copied or moved,
+    the old one kept: trial AD), and rebuilding ``index_dir`` leaves that database its index."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(location)
+    except Exception:  # noqa: BLE001 - a location this program did not write
+        return False
+    if url.get_backend_name() != "sqlite" or not url.database:
+        return False
+    folder = Path(url.database).parent
+    if folder.resolve() == Path(index_dir).resolve():
+        return False
+    try:
+        own = read_index_manifest(folder)
+    except StaleIndexError:
+        return False
+    return own is not None and own.catalogue == name and own.db_location == location
+
+
 def _refuse_other_database(index_dir: Path, name: str, location: str, previous: Manifest | None = None) -> None:
     """InputError when ``index_dir`` holds catalogue ``name``'s index built from a database other than
     the one at ``location`` that is still there: a trial's ``index --db other.db`` under a used name
@@ -176,6 +199,8 @@ def _refuse_other_database(index_dir: Path, name: str, location: str, previous: 
     except StaleIndexError:  # unreadable: nothing a rebuild would lose
         return
     other = other_database(previous, location) if previous is not None and previous.catalogue == name else None
+    if other is not None and _indexed_elsewhere(other, name, index_dir):
+        return  # a copy of an index home (trial AD): that database keeps its own index, this one is rebuilt
     if other is not None:
         raise InputError(f"{index_dir} holds the index of catalogue {name!r} in another database ({other})",
                          way_out=WayOut.OTHER_INDEX_OR_REPLACE)
