@@ -266,6 +266,24 @@ class Catalogues:
     def _builtin(self, root: str) -> bool:
         return Path(root).resolve() == self.demo_source().resolve()
 
+    def _named_here(self, name: str) -> str:
+        """The catalogues the home holds, for a name it does not (trial AD's ``items nosuch`` named none,
+        and no command lists them): the closest first when one is close, else all (at most 12); the
+        way to add one when there are none. Folder names only: no database is opened."""
+        import difflib
+
+        try:
+            names = sorted(entry.name for entry in self.home.iterdir() if (entry / DB_FILE).is_file())
+        except OSError:
+            names = []
+        if not names:
+            return " (run `sane-desktop index` first)"
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        if close:
+            return f": did you mean {close[0]!r}?"
+        shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
+        return f"; it holds {shown} (`sane-desktop index` adds one)"
+
     def open(self, name: str, *, db_url: str | None = None, index_dir: Path | None = None,
              selection: Path | None = None) -> OpenCatalogue:
         """Open catalogue ``name``: its SQLite database under the home (or ``db_url``), its index
@@ -283,7 +301,7 @@ class Catalogues:
             if self.home.exists() and not self.home.is_dir():  # said, not "no catalogue named …" (a trial)
                 raise NotFound(f"the index home {self.home} is a file, not a folder, so no catalogue can be there",
                                way_out=WayOut.OTHER_INDEX_HOME)
-            raise NotFound(f"no indexed catalogue named {name!r} under {self.home} (run `sane-desktop index` first)")
+            raise NotFound(f"no indexed catalogue named {name!r} under {self.home}{self._named_here(name)}")
         if db_url is not None:
             from sqlalchemy.engine import make_url
 
