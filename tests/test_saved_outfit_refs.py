@@ -160,3 +160,24 @@ def test_index_says_it_and_the_window_service_gets_the_item_back(tmp_path: Path,
         assert loaded.missing == 0 and len(loaded.item_pks) == 2 and loaded.item_pks[0] == first.pk
     finally:
         service.close()
+
+
+def test_a_copy_of_the_photo_that_was_there_already_is_never_taken_for_it(url: str, tmp_path: Path) -> None:
+    """Trial AD: a blazer whose photo was also a top's (a byte copy under another category) was
+    removed; the outfit took the top, "1 item found again", and kept it when the blazer came back."""
+    engine = open_store(url)
+    catalogue = small_catalogue(tmp_path)
+    blazer = next(item for item in catalogue.items if item.item_id == "0005")
+    catalogue.items.append(dataclasses.replace(blazer, item_id="copy-of-0005", category="tops"))
+    import_catalogue(copy.deepcopy(catalogue), engine, "small")
+    pks = pks_by_item_id(engine)
+    outfits = SavedOutfits(engine, catalogue_pk(engine))
+    saved = outfits.save("Weekend", [pks["0003"], pks["0005"]])
+
+    away = import_catalogue(without(catalogue, "0005"), engine, "small")
+    assert away.saved_outfits == [{"name": "Weekend", "saved": 2, "lost": 1, "back": 0, "missing": 1}]
+    assert outfits.load(saved.pk).item_pks == (pks["0003"],)
+    back = import_catalogue(copy.deepcopy(catalogue), engine, "small")  # the blazer's photo back: the blazer
+    assert back.saved_outfits == [{"name": "Weekend", "saved": 2, "lost": 0, "back": 1, "missing": 0}]
+    assert outfits.load(saved.pk).item_pks == (pks["0003"], pks_by_item_id(engine)["0005"])
+    engine.dispose()

@@ -190,6 +190,7 @@ def import_catalogue(
 
         linked_before = linked_counts(connection, catalogue_pk)  # the saved outfits' items, before any goes
         items = S.Item.__table__
+        items_before = set(id_map(connection, items, "item_id", mine(items)).values())
         sync("items", items, ["catalogue_id", "item_id"], (  # a generator: the sync streams it
             {
                 "catalogue_id": catalogue_pk, "item_id": item.item_id, "category_id": category_ids[item.category],
@@ -206,7 +207,8 @@ def import_catalogue(
         ), mine(items), bookkeeping=FILE_STAT_COLUMNS)
         item_ids = id_map(connection, items, "item_id", mine(items))
         # saved outfits get back the items that returned (trial AD lost them for good to a photo moved and back)
-        saved_outfits = relink_outfits(connection, catalogue_pk, linked_before)
+        saved_outfits = relink_outfits(connection, catalogue_pk, linked_before,
+                                       set(item_ids.values()) - items_before)
         item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
 
         attributes = S.Attribute.__table__

@@ -182,10 +182,13 @@ def linked_counts(connection: Connection, catalogue_pk: int) -> dict[int, int]:
         .where(outfits.c.catalogue_id == catalogue_pk).group_by(outfits.c.id))}
 
 
-def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, int]) -> list[OutfitLinks]:
+def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, int],
+                   new_items: set[int]) -> list[OutfitLinks]:
     """Link back, inside an import's transaction, the saved items that are in the catalogue again: by
-    their catalogue id, else by their photo's content hash (one item holding that photo, the first by
-    key when several do; never an item the outfit holds already), and record a new id. ``before``:
+    their catalogue id, else by their photo's content hash among ``new_items`` (the items this import
+    added: the photo under its new id; never an item that was there already, such as another
+    category's copy of the photo — trial AD's outfit took a top for its blazer; the first by key when
+    several do; never an item the outfit holds already), and record the new id. ``before``:
     :func:`linked_counts` when the import began. Returns the outfits this import changed (items lost or
     back), by name."""
     refs, links, outfits, items = (S.SavedOutfitRef.__table__, S.SavedOutfitItem.__table__,
@@ -200,7 +203,7 @@ def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, 
     back: dict[int, int] = {}
     if unlinked:
         ids = {row.item_id for row in unlinked}
-        hashes = {row.content_hash for row in unlinked if row.content_hash}
+        hashes = {row.content_hash for row in unlinked if row.content_hash} if new_items else set()
         by_id = {str(item_id): (int(pk), str(content_hash or "")) for pk, item_id, content_hash in connection.execute(
             select(items.c.id, items.c.item_id, items.c.content_hash)
             .where(items.c.catalogue_id == catalogue_pk, items.c.item_id.in_(ids)))}
@@ -210,7 +213,8 @@ def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, 
                     select(items.c.id, items.c.item_id, items.c.content_hash)
                     .where(items.c.catalogue_id == catalogue_pk, items.c.content_hash.in_(hashes))
                     .order_by(items.c.id)):
-                by_photo.setdefault(str(content_hash), []).append((int(pk), str(item_id)))
+                if int(pk) in new_items:
+                    by_photo.setdefault(str(content_hash), []).append((int(pk), str(item_id)))
         held: dict[int, set[int]] = {}
         for outfit_pk, item_pk in connection.execute(
                 select(links.c.outfit_pk, links.c.item_pk).where(links.c.outfit_pk.in_({r.outfit_pk for r in unlinked}))):
