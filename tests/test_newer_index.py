@@ -48,3 +48,12 @@ def test_a_newer_manifests_unknown_field_gives_the_way_on(manifest: Path, capsys
     err = refusal(capsys)
     assert "unknown field 'future_field', written by sane-desktop 9.0.0" in err
     assert "open it with that version, or index the catalogue again with this one" in err, err
+
+
+def test_another_catalogues_index_restored_here_is_named(manifest: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AD restored a backup of an index from before a rename: "no catalogue named 'hm' in the
+    store", exit 1, no way on."""
+    data = json.loads(manifest.read_text())
+    manifest.write_text(json.dumps({**data, "catalogue": "shop-before-rename"}))
+    err = refusal(capsys)
+    assert "holds the index of catalogue 'shop-before-rename', not 'shop'" in err and "--replace" in err, err

@@ -126,6 +126,11 @@ class OutfitSearcher:
         if manifest is None:
             where = f"in {index_dir} or on its server" if engine.url.get_backend_name() == "postgresql" else f"in {index_dir}"
             raise NotIndexed(f"catalogue {name!r} has no index {where}: run sane-desktop index")
+        if manifest.catalogue != name:  # another catalogue's index files, restored or copied here (trial AD read
+            # "no catalogue named 'hm' in the store" for files restored from before a rename)
+            raise StaleIndexError(f"{index_dir} holds the index of catalogue {manifest.catalogue!r}, not {name!r} "
+                                  "(copied or restored from another catalogue's folder, or from before a rename)",
+                                  way_out=WayOut.REPLACE_OR_KEEP_BOTH)
         if bundle is None and model_path is None and is_shared(manifest):  # the server's copy when this machine has it
             cached = shared_checkpoint_path(index_dir, manifest.model_hash)
             model_path = cached if cached.is_file() else None
