@@ -41,6 +41,7 @@ COMMAND_MODULES = [
     "index_cmd",
     "query_cmd",
     "items_cmd",
+    "catalogues_cmd",
     "gui_cmd",
     "explain_cmd",
     "evaluate_explanations_cmd",

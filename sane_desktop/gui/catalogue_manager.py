@@ -9,7 +9,6 @@ The questions open without a nested event loop (``open``), so the window keeps p
 
 from __future__ import annotations
 
-from datetime import datetime
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, message_box, set_plain
-from sane_desktop.service.titles import counted
+from sane_desktop.service.titles import counted, local_time
 
 if TYPE_CHECKING:
     from sane_desktop.service import CatalogueDetails, CatalogueService
@@ -35,16 +34,7 @@ OUT_OF_DATE_TIP = ("Out of date: the catalogue was read from its folder again si
                    "run was stopped), so it cannot be searched until it is indexed again: Re-sync it.")
 
 
-def when(indexed_at: str) -> str:
-    """An ISO time from a manifest as a person reads it, in local time ("2026-11-30 21:04");
-    "not recorded" when empty (never indexed, or indexed before the time was kept), the text as
-    written when it does not parse."""
-    if not indexed_at:
-        return "not recorded"
-    try:
-        return datetime.fromisoformat(indexed_at).astimezone().strftime("%Y-%m-%d %H:%M")
-    except ValueError:
-        return indexed_at
+when = local_time  # the Indexed column, as the command line's ``catalogues`` says it
 
 
 def model_text(details: CatalogueDetails) -> str:

@@ -288,3 +288,17 @@ def saved_outfit_words(entry: Mapping[str, Any]) -> str:
     elif missing:
         parts.append(f"{missing} of its {saved} items still missing")
     return f"{name}: {'; '.join(parts)}"
+
+
+def local_time(indexed_at: str) -> str:
+    """An ISO time from a manifest as a person reads it, in local time ("2026-11-30 21:04");
+    "not recorded" when empty (never indexed, or indexed before the time was kept), the text as
+    written when it does not parse."""
+    from datetime import datetime
+
+    if not indexed_at:
+        return "not recorded"
+    try:
+        return datetime.fromisoformat(indexed_at).astimezone().strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return indexed_at

@@ -1,0 +1,95 @@
+"""``sane-desktop catalogues [list | rename OLD NEW | delete NAME --yes]``: the catalogues an index home
+holds, as the window's Manage catalogues lists them, and the same rename and delete (trial AD found no
+way to list, rename or delete a catalogue but the window)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from sane_desktop.cli import CliError, add_json_flag, display_width, padded, printable
+from sane_desktop.service.titles import local_time
+
+NAME_WIDTH = 32  # the name column's widest (the JSON has every name whole)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "catalogues",
+        help="list the indexed catalogues; rename or delete one",
+        description="List the catalogues of the index home (name, items, source folder, model, when indexed), "
+        "as the window's File → Manage catalogues does; 'rename OLD NEW' renames one (its index stays "
+        "searchable); 'delete NAME --yes' deletes its folder in the index home (database, index, saved "
+        "outfits, explanation cache) — never the source photos, unless they are kept inside that folder.",
+    )
+    parser.add_argument("action", nargs="?", choices=("list", "rename", "delete"), default="list")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="rename: OLD NEW; delete: NAME")
+    parser.add_argument("--yes", action="store_true", help="delete without asking (the command line cannot ask)")
+    add_json_flag(parser)
+    parser.set_defaults(handler=run, render=render)
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from sane_desktop.service import Catalogues
+    from sane_desktop.service.catalogues import catalogue_details, delete_catalogue, rename_catalogue
+
+    catalogues = Catalogues()
+    wanted = {"list": 0, "rename": 2, "delete": 1}[args.action]
+    if len(args.names) != wanted:
+        usage = {"list": "catalogues", "rename": "catalogues rename OLD NEW", "delete": "catalogues delete NAME --yes"}
+        raise CliError(f"{args.action} takes {wanted or 'no'} name{'s' if wanted != 1 else ''}: {usage[args.action]}")
+    if args.action == "rename":
+        old, new = args.names
+        info = rename_catalogue(catalogues, old, new)
+        return {"action": "rename", "old": old, "name": info.name, "home": str(catalogues.home)}
+    if args.action == "delete":
+        (name,) = args.names
+        details = {entry.name: entry for entry in catalogue_details(catalogues)}
+        entry = details.get(name)
+        inside = entry is not None and entry.photos_inside
+        if not args.yes:  # nothing is deleted without being asked for: the command line cannot ask
+            what = " and its photos, which are kept inside its folder" if inside else " (its source photos stay)"
+            raise CliError(f"this deletes catalogue {name!r}{what}: its database, index, saved outfits and explanation "
+                           "cache; add --yes to delete it")
+        folder = delete_catalogue(catalogues, name)
+        return {"action": "delete", "name": name, "folder": str(folder), "photos_deleted": inside,
+                "home": str(catalogues.home)}
+    return {"action": "list", "home": str(catalogues.home), "catalogues": [
+        {"name": entry.name, "items": entry.items, "source": entry.source, "source_found": entry.source_found,
+         "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
+         "vectors": entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
+         "builtin": entry.builtin, "damaged": entry.damaged}
+        for entry in catalogue_details(catalogues)]}
+
+
+def _model(entry: dict[str, Any]) -> str:
+    """The model column as the window's manager says it: where the model comes from, else its file."""
+    if entry["damaged"]:
+        return "database cannot be read"
+    if not entry["model"]:
+        return "not indexed"
+    origin = entry["model_origin"]
+    return origin[0].upper() + origin[1:] if origin else f"{entry['model']} ({entry['model_hash']})"
+
+
+def render(result: dict[str, Any]) -> str:
+    if result["action"] == "rename":
+        return f"Renamed {result['old']!r} to {result['name']!r} in {result['home']}"
+    if result["action"] == "delete":
+        photos = " and its photos kept inside it" if result["photos_deleted"] else "; its source photos stay"
+        return f"Deleted catalogue {result['name']!r} ({result['folder']}){photos}"
+    entries = result["catalogues"]
+    if not entries:
+        return f"No catalogue in {result['home']} yet: sane-desktop index FOLDER adds one"
+    width = min(max(display_width(printable(entry["name"])) for entry in entries), NAME_WIDTH)
+    lines = [f"Catalogues in {result['home']}:"]
+    for entry in entries:
+        state = " — out of date: re-index it" if entry["out_of_date"] else ""
+        source = entry["source"] or "source unknown"
+        if entry["source"] and not entry["source_found"]:
+            source += " (not found)"
+        indexed = local_time(entry["indexed_at"])
+        lines.append(f"  {padded(printable(entry['name']), width)}  {entry['items']:>7} items  {_model(entry)}, "
+                     f"indexed {indexed}{state}")
+        lines.append(f"  {padded('', width)}  {printable(source)}")
+    return "\n".join(lines)

@@ -1,0 +1,49 @@
+"""Trial AD found no way to list, rename or delete a catalogue but the window: ``catalogues`` lists
+them as Manage catalogues does, and renames and deletes them the same way (delete only with --yes)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.cli import main
+from sane_desktop.service import building
+from tests.retrieval_world import make_catalogue, make_model
+
+
+def run(capsys: pytest.CaptureFixture[str], home: Path, *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    code = main(["--index-home", str(home), "catalogues", *argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from sane_desktop import paths
+
+    home = tmp_path / "home"
+    paths.use_index_home(home)
+    try:
+        root = make_catalogue(tmp_path / "shop", items=30, seed=1)
+        building.index_folder(root, "shop", make_model(tmp_path / "model.pt"), workers=0, device="cpu")
+    finally:
+        paths.use_index_home(None)
+    code, out, _ = run(capsys, home, "--json")
+    (listed,) = json.loads(out)["catalogues"]
+    assert code == 0 and (listed["name"], listed["items"], listed["source"]) == ("shop", 30, str(root.resolve()))
+    assert listed["model"] == "model.pt" and listed["vectors"] == 30 and not listed["out_of_date"]
+    code, out, _ = run(capsys, home)
+    assert "shop" in out and "30 items" in out and str(root.resolve()) in out
+
+    assert run(capsys, home, "rename", "shop", "boutique")[0] == 0
+    assert main(["--index-home", str(home), "items", "boutique", "-n", "1"]) == 0  # searchable under its new name
+    code, _, err = run(capsys, home, "delete", "boutique")  # not without --yes
+    assert code != 0 and "add --yes" in err and "its source photos stay" in err and (home / "boutique").is_dir()
+    code, out, _ = run(capsys, home, "delete", "boutique", "--yes")
+    assert code == 0 and not (home / "boutique").exists() and root.is_dir()  # the photos stay
+    code, out, _ = run(capsys, home)
+    assert "No catalogue in" in out
+    code, _, err = run(capsys, home, "rename", "only-one")
+    assert code != 0 and "rename takes 2 names" in err
