@@ -35,3 +35,14 @@ def test_an_empty_home_says_how_to_add_one(tmp_path: Path, capsys: pytest.Captur
     home.mkdir()
     assert main(["--index-home", str(home), "items", "demo"]) != 0
     assert capsys.readouterr().err.strip().endswith("(run `sane-desktop index` first)")
+
+
+def test_a_catalogue_folder_given_as_the_home_and_a_missing_home_are_said(tmp_path: Path,
+                                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    home = home_with(tmp_path, "demo")
+    assert main(["--index-home", str(home / "demo"), "items", "demo"]) != 0
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(f"that folder is catalogue 'demo' itself; its index home is {home} (--index-home or "
+                        "SANE_INDEX_HOME)"), err
+    assert main(["--index-home", str(tmp_path / "nowhere"), "items", "demo"]) != 0
+    assert "that folder does not exist" in capsys.readouterr().err

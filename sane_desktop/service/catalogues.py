@@ -272,6 +272,11 @@ class Catalogues:
         way to add one when there are none. Folder names only: no database is opened."""
         import difflib
 
+        if (self.home / DB_FILE).is_file():  # a catalogue's own folder given as the home (trial AD)
+            return (f": that folder is catalogue {self.home.name!r} itself; its index home is {self.home.parent} "
+                    "(--index-home or SANE_INDEX_HOME)")
+        if not self.home.exists():
+            return " (that folder does not exist: --index-home or SANE_INDEX_HOME names another)"
         try:
             names = sorted(entry.name for entry in self.home.iterdir() if (entry / DB_FILE).is_file())
         except OSError:
