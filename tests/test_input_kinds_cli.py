@@ -175,6 +175,13 @@ def test_indexing_in_a_read_only_folder_is_a_store_error(shop, world, capsys) ->
         with pytest.raises(Exception, match="read-only here; it can be searched and explained, not indexed"):
             with catalogue_lock(folder, "index"):
                 pass
+        # a rename or a delete says what it could not do (trial AD read "not indexed" for a rename)
+        with pytest.raises(Exception, match="read-only here; it can be searched and explained, not renamed"):
+            with catalogue_lock(folder, "rename shop"):
+                pass
+        with pytest.raises(Exception, match="read-only here; it can be searched and explained, not deleted"):
+            with catalogue_lock(folder, "delete shop"):
+                pass
         # a catalogue folder with no index in it: nothing there to search, and the line says so
         with pytest.raises(Exception, match="read-only here; nothing can be indexed there"):
             with catalogue_lock(folder.parent / "newcat", "index"):

@@ -113,12 +113,16 @@ def command_line(argv: Sequence[str] | None = None) -> str:
     return f"{line[:half]}…{line[-half:]}"
 
 
-def folder_write_error(folder: Path, error: OSError, existed: bool) -> str:
+def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = "index") -> str:
     """One line for a catalogue's index folder that cannot be written, by what the system said (``existed``:
     an index is there to be searched). A trial's index home that was a file read "it is read-only
     here", and a full disk gave Python's bare "No space left on device". "Index folder", not "catalogue
-    folder": that is the photos' folder everywhere else (trial T)."""
-    usable = "it can be searched and explained, not indexed" if existed else "nothing can be indexed there"
+    folder": that is the photos' folder everywhere else (trial T). ``what``: the run's own words
+    (:func:`catalogue_lock`'s), for what it cannot do there."""
+    # what the run was to do: a rename read "not indexed" (trial AD)
+    verb = next((done for start, done in (("rename", "renamed"), ("delete", "deleted")) if what.startswith(start)),
+                "indexed")
+    usable = f"it can be searched and explained, not {verb}" if existed else "nothing can be indexed there"
     if error.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
         blocker = next((str(part) for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), "")
         return (f"cannot make the catalogue's index folder {folder}: {blocker or 'part of that path'} is a file, not a "
@@ -164,7 +168,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
         raise StoreError(f"the catalogue's index folder {folder} is busy: {holder(folder)} is writing it; "
                          "wait for it to finish (or stop it) and try again") from None
     except OSError as error:
-        raise StoreError(folder_write_error(folder, error, existed)) from None
+        raise StoreError(folder_write_error(folder, error, existed, what)) from None
     side = folder / HOLDER_NAME
     try:
         side.write_text(json.dumps({"pid": os.getpid(), "command": f"{what} [{command_line()}]",
@@ -172,7 +176,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
     except OSError as error:  # a full disk: the lock file is empty, its note is not
         side.unlink(missing_ok=True)
         lock.release()
-        raise StoreError(folder_write_error(folder, error, existed)) from None
+        raise StoreError(folder_write_error(folder, error, existed, what)) from None
     with _guard:
         _held[key] = _Held(lock, me, 1)
     try:
