@@ -42,12 +42,16 @@ def without(catalogue, item_id: str):  # type: ignore[no-untyped-def]
     return smaller
 
 
-def test_an_item_moved_away_and_back_returns_to_the_outfit(url: str, tmp_path: Path) -> None:
+def imported(url: str, tmp_path: Path, catalogue=None):  # type: ignore[no-untyped-def]
+    """The small catalogue (or ``catalogue``) imported: (engine, catalogue, item id -> key, its saved outfits)."""
     engine = open_store(url)
-    catalogue = small_catalogue(tmp_path)
+    catalogue = catalogue if catalogue is not None else small_catalogue(tmp_path)
     import_catalogue(copy.deepcopy(catalogue), engine, "small")
-    pks = pks_by_item_id(engine)
-    outfits = SavedOutfits(engine, catalogue_pk(engine))
+    return engine, catalogue, pks_by_item_id(engine), SavedOutfits(engine, catalogue_pk(engine))
+
+
+def test_an_item_moved_away_and_back_returns_to_the_outfit(url: str, tmp_path: Path) -> None:
+    engine, catalogue, pks, outfits = imported(url, tmp_path)
     saved = outfits.save("Casual", [pks["0003"], pks["0004"], pks["0005"]])
 
     away = import_catalogue(without(catalogue, "0004"), engine, "small")
@@ -64,11 +68,7 @@ def test_an_item_moved_away_and_back_returns_to_the_outfit(url: str, tmp_path: P
 
 
 def test_an_item_under_a_new_id_with_the_same_photo_is_linked_by_its_photo(url: str, tmp_path: Path) -> None:
-    engine = open_store(url)
-    catalogue = small_catalogue(tmp_path)
-    import_catalogue(copy.deepcopy(catalogue), engine, "small")
-    pks = pks_by_item_id(engine)
-    outfits = SavedOutfits(engine, catalogue_pk(engine))
+    engine, catalogue, pks, outfits = imported(url, tmp_path)
     saved = outfits.save("Office", [pks["0006"], pks["0007"]])
 
     renamed = copy.deepcopy(catalogue)  # its folder renamed: a new id, the same bytes
@@ -165,13 +165,10 @@ def test_index_says_it_and_the_window_service_gets_the_item_back(tmp_path: Path,
 def test_a_copy_of_the_photo_that_was_there_already_is_never_taken_for_it(url: str, tmp_path: Path) -> None:
     """Trial AD: a blazer whose photo was also a top's (a byte copy under another category) was
     removed; the outfit took the top, "1 item found again", and kept it when the blazer came back."""
-    engine = open_store(url)
     catalogue = small_catalogue(tmp_path)
     blazer = next(item for item in catalogue.items if item.item_id == "0005")
     catalogue.items.append(dataclasses.replace(blazer, item_id="copy-of-0005", category="tops"))
-    import_catalogue(copy.deepcopy(catalogue), engine, "small")
-    pks = pks_by_item_id(engine)
-    outfits = SavedOutfits(engine, catalogue_pk(engine))
+    engine, catalogue, pks, outfits = imported(url, tmp_path, catalogue)
     saved = outfits.save("Weekend", [pks["0003"], pks["0005"]])
 
     away = import_catalogue(without(catalogue, "0005"), engine, "small")

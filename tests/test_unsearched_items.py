@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from sane_desktop.cli import main
 from sane_desktop.service import Catalogues, building
 from sane_desktop.service.titles import unsearched_words
 from tests.retrieval_world import make_catalogue, make_model
+from tests.test_embedding_rows_identity import sql
 
 
 @pytest.fixture(scope="module")
@@ -31,12 +31,13 @@ def index(world: dict[str, Path], root: Path) -> None:
     building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
 
 
-def sql(db: Path, *statements: str) -> list[tuple[Any, ...]]:
-    rows: list[tuple[Any, ...]] = []
-    with sqlite3.connect(db) as connection:
-        for statement in statements:
-            rows = connection.execute(statement).fetchall()
-    return rows
+def add_copy(db: Path, pk: int, suffix: str) -> int:
+    """A copy of item ``pk``'s row under its id + ``suffix``, inserted by hand (no embedding); its key."""
+    columns = [row[1] for row in sql(db, "PRAGMA table_info(items)") if row[1] != "id"]
+    sql(db, f"INSERT INTO items ({', '.join(columns)}) SELECT "
+            f"{', '.join('item_id || ' + repr(suffix) if c == 'item_id' else c for c in columns)} "
+            f"FROM items WHERE id = {pk}")
+    return int(sql(db, "SELECT max(id) FROM items")[0][0])
 
 
 def first_items(db: Path) -> list[tuple[int, str, str]]:
@@ -56,18 +57,22 @@ def query(capsys: pytest.CaptureFixture[str], outfit: str, category: str) -> tup
     return json.loads(out), err
 
 
-def test_a_row_added_by_hand_is_named_not_silently_left_out(
-        world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def indexed(world: dict[str, Path], tmp_path: Path) -> tuple[Path, Path, tuple[int, str, str]]:
+    """The shop copied and indexed: its folder, its database, and (an item's key, its category, the id
+    of an item of another category to search with)."""
     root = Path(shutil.copytree(world["shop"], tmp_path / "shop"))
     index(world, root)
     db = paths.catalogue_dir("shop") / "catalogue.db"
     (pk, _, category), (_, outfit_id, _) = first_items(db)[:2]
+    return root, db, (pk, category, outfit_id)
+
+
+def test_a_row_added_by_hand_is_named_not_silently_left_out(
+        world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root, db, (pk, category, outfit_id) = indexed(world, tmp_path)
     found, err = query(capsys, outfit_id, category)
     assert found["unsearched"] == {} and "not searched" not in err
-    columns = [row[1] for row in sql(db, "PRAGMA table_info(items)") if row[1] != "id"]
-    sql(db, f"INSERT INTO items ({', '.join(columns)}) SELECT "
-            f"{', '.join('item_id || ' + repr('-added') if c == 'item_id' else c for c in columns)} "
-            f"FROM items WHERE id = {pk}")
+    add_copy(db, pk, "-added")
 
     found, err = query(capsys, outfit_id, category)
     added = [entry for entry in found["unsearched"].values()]
@@ -91,15 +96,8 @@ def test_a_row_added_by_hand_is_named_not_silently_left_out(
 def test_an_embedding_written_after_the_build_is_counted(
         world: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A run stopped between embedding and building leaves rows the index does not hold."""
-    root = Path(shutil.copytree(world["shop"], tmp_path / "shop"))
-    index(world, root)
-    db = paths.catalogue_dir("shop") / "catalogue.db"
-    (pk, _, category), (_, outfit_id, _) = first_items(db)[:2]
-    columns = [row[1] for row in sql(db, "PRAGMA table_info(items)") if row[1] != "id"]
-    sql(db, f"INSERT INTO items ({', '.join(columns)}) SELECT "
-            f"{', '.join('item_id || ' + repr('-late') if c == 'item_id' else c for c in columns)} "
-            f"FROM items WHERE id = {pk}")
-    late = sql(db, "SELECT max(id) FROM items")[0][0]
+    root, db, (pk, category, outfit_id) = indexed(world, tmp_path)
+    late = add_copy(db, pk, "-late")
     embedding_columns = [row[1] for row in sql(db, "PRAGMA table_info(item_embeddings)") if row[1] != "item_pk"]
     sql(db, f"INSERT INTO item_embeddings (item_pk, {', '.join(embedding_columns)}) SELECT {late}, "
             f"{', '.join(embedding_columns)} FROM item_embeddings WHERE item_pk = {pk}")
@@ -131,10 +129,7 @@ def test_the_window_says_it_under_the_results_with_a_way_to_reindex(tmp_path: Pa
     world = demo_world(tmp_path / "world", 40)
     db = world["index"] / "demo" / "catalogue.db"
     pk, item_id, category = first_items(db)[-1]
-    columns = [row[1] for row in sql(db, "PRAGMA table_info(items)") if row[1] != "id"]
-    sql(db, f"INSERT INTO items ({', '.join(columns)}) SELECT "
-            f"{', '.join('item_id || ' + repr('-added') if c == 'item_id' else c for c in columns)} "
-            f"FROM items WHERE id = {pk}")
+    add_copy(db, pk, "-added")
     window = make_window(world, size=(1200, 800))
     build_outfit(window, 2)
     wait_results(window, 120)
