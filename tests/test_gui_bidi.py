@@ -70,3 +70,16 @@ def test_the_index_summary_lays_every_line_out_left_to_right(qtbot, tmp_path) ->
             block = block.next()
     finally:
         runner.shutdown()
+
+
+def test_message_boxes_and_tooltips_too(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    from sane_desktop.gui.text import LEFT_TO_RIGHT_MARK, message_box, plain_tooltip
+
+    box = message_box(None, "Outfit", f"“{LINE}” was saved", QMessageBox.Icon.Information)
+    qtbot.addWidget(box)
+    label = box.findChild(QLabel, "qt_msgbox_label")
+    assert label is not None and label.text().startswith(LEFT_TO_RIGHT_MARK)
+    assert plain_tooltip(LINE).startswith("<qt>" + LEFT_TO_RIGHT_MARK) and plain_tooltip("plain") == "<qt>plain</qt>"
+    box.close()

@@ -83,7 +83,7 @@ def error_markup(message: str, prefix: str = "") -> str:
 def rich_tooltip(markup: str) -> str:
     """Qt shows a tooltip as rich text only when it guesses so from its first line; the ``<qt>``
     wrapper makes that guess certain, so escaped entities always render as the characters they stand for."""
-    return f"<qt>{markup}</qt>"
+    return f"<qt>{left_to_right(markup)}</qt>"
 
 
 def plain_tooltip(text: str) -> str:
@@ -97,7 +97,7 @@ def message_box(parent: QWidget | None, title: str, text: str,
     loop (``open``, not ``exec``): the caller connects ``finished`` when it needs the answer."""
     box = QMessageBox(icon, title, "", buttons, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(text)
+    box.setText(left_to_right(text))  # a message opening with an Arabic name is still a left-to-right line
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     label = box.findChild(QLabel, "qt_msgbox_label")
     if label is not None:  # Qt wraps it already; say so, a long path must never be cut
