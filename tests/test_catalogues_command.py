@@ -45,5 +45,7 @@ def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code == 0 and not (home / "boutique").exists() and root.is_dir()  # the photos stay
     code, out, _ = run(capsys, home)
     assert "No catalogue in" in out
+    code, _, err = run(capsys, home, "delete", "boutiqe")  # a catalogue that is not there: no "this deletes …"
+    assert code != 0 and "no catalogue named 'boutiqe'" in err and "add --yes" not in err, err
     code, _, err = run(capsys, home, "rename", "only-one")
     assert code != 0 and "rename takes 2 names" in err

@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import Catalogues
-    from sane_desktop.service.catalogues import catalogue_details, delete_catalogue, rename_catalogue
+    from sane_desktop.service.catalogues import DB_FILE, catalogue_details, delete_catalogue, rename_catalogue
 
     catalogues = Catalogues()
     wanted = {"list": 0, "rename": 2, "delete": 1}[args.action]
@@ -44,6 +44,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {"action": "rename", "old": old, "name": info.name, "home": str(catalogues.home)}
     if args.action == "delete":
         (name,) = args.names
+        if not (catalogues.folder(name) / DB_FILE).is_file():  # said before "this deletes …" (trial AE)
+            raise catalogues.not_found(name, "catalogue")
         details = {entry.name: entry for entry in catalogue_details(catalogues)}
         entry = details.get(name)
         inside = entry is not None and entry.photos_inside

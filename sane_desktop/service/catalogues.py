@@ -266,28 +266,30 @@ class Catalogues:
     def _builtin(self, root: str) -> bool:
         return Path(root).resolve() == self.demo_source().resolve()
 
-    def _named_here(self, name: str) -> str:
-        """The catalogues the home holds, for a name it does not (trial AD's ``items nosuch`` named none,
-        and no command lists them): the closest first when one is close, else all (at most 12); the
-        way to add one when there are none. Folder names only: no database is opened."""
+    def not_found(self, name: str, what: str = "indexed catalogue") -> NotFound:
+        """The refusal of a catalogue name the home lacks, naming those it holds (trial AD's ``items
+        nosuch`` named none, and no command listed them): the closest when one is close, else all (at
+        most 12); a catalogue's own folder given as the home, or a home that does not exist, said as
+        such. Folder names only: no database is opened."""
         import difflib
 
+        said = f"no {what} named {name!r} under {self.home}"
         if (self.home / DB_FILE).is_file():  # a catalogue's own folder given as the home (trial AD)
-            return (f": that folder is catalogue {self.home.name!r} itself; its index home is {self.home.parent} "
-                    "(--index-home or SANE_INDEX_HOME)")
+            return NotFound(f"{said}: that folder is catalogue {self.home.name!r} itself; its index home is "
+                            f"{self.home.parent}", way_out=WayOut.OTHER_INDEX_HOME)
         if not self.home.exists():
-            return " (that folder does not exist: --index-home or SANE_INDEX_HOME names another)"
+            return NotFound(f"{said} (that folder does not exist)", way_out=WayOut.OTHER_INDEX_HOME)
         try:
             names = sorted(entry.name for entry in self.home.iterdir() if (entry / DB_FILE).is_file())
         except OSError:
             names = []
         if not names:
-            return " (run `sane-desktop index` first)"
+            return NotFound(f"{said} (run `sane-desktop index` first)")
         close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
         if close:
-            return f": did you mean {close[0]!r}?"
+            return NotFound(f"{said}: did you mean {close[0]!r}?")
         shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
-        return f"; it holds {shown} (`sane-desktop index` adds one)"
+        return NotFound(f"{said}; it holds {shown}")
 
     def open(self, name: str, *, db_url: str | None = None, index_dir: Path | None = None,
              selection: Path | None = None) -> OpenCatalogue:
@@ -306,7 +308,7 @@ class Catalogues:
             if self.home.exists() and not self.home.is_dir():  # said, not "no catalogue named …" (a trial)
                 raise NotFound(f"the index home {self.home} is a file, not a folder, so no catalogue can be there",
                                way_out=WayOut.OTHER_INDEX_HOME)
-            raise NotFound(f"no indexed catalogue named {name!r} under {self.home}{self._named_here(name)}")
+            raise self.not_found(name)
         if db_url is not None:
             from sqlalchemy.engine import make_url
 
@@ -498,7 +500,7 @@ def _existing(catalogues: Catalogues, name: str) -> Path:
     """The folder of catalogue ``name`` (InputError for a bad name, NotFound when it has no database)."""
     folder = catalogues.folder(name)
     if not (folder / DB_FILE).is_file():
-        raise NotFound(f"no catalogue named {name!r} under {catalogues.home}")
+        raise catalogues.not_found(name, "catalogue")
     return folder
 
 
