@@ -976,13 +976,13 @@ class MainWindow(QMainWindow):
         self.settings.set("tile_overlays", int(shown))
         self.results.view.viewport().update()
 
-    def _result_hovered(self, pk: int | None, say: bool = True) -> None:
+    def _result_hovered(self, pk: int | None, say: bool = True, explained_too: bool = True) -> None:
         """The outfit tiles' badges: each item's points in the match of the result under the pointer
-        (``pk``), else of the result whose explanation is on screen, else none; the status bar says
-        what they are while a result is pointed at (``say``)."""
+        (``pk``), else of the result whose explanation is on screen (unless not ``explained_too``),
+        else none; the status bar says what they are while a result is pointed at (``say``)."""
         result = self._results.get(pk) if pk is not None else None
         self._hovered = pk if result is not None else None
-        explained = self.explanation.shown_candidate()
+        explained = self.explanation.shown_candidate() if explained_too else None
         badges = result if result is not None else self._results.get(explained) if explained is not None else None
         # an outfit item not compared with it (a space the model never learnt) adds nothing: no badge
         shares = ({pk: part for pk, part in badges.contributions.items() if pk not in badges.not_compared}
@@ -1927,7 +1927,7 @@ class MainWindow(QMainWindow):
         ``index_stamp``: the index they were found in (an explanation first checks it is still that one);
         ``in_outfit``: the outfit's own categories (their items listed after those the outfit lacks)."""
         # the badges and their note spoke of a result of the list this one replaces
-        self._result_hovered(None)
+        self._result_hovered(None, explained_too=False)
         self._badges_timer.start()  # those of the explained result, if the new list holds it
         if self.statusBar().currentMessage() == OUTDATED_SEARCHING:
             self.statusBar().showMessage(OUTDATED_SEARCHED, 15000)
