@@ -83,3 +83,46 @@ def test_message_boxes_and_tooltips_too(qtbot) -> None:  # type: ignore[no-untyp
     assert label is not None and label.text().startswith(LEFT_TO_RIGHT_MARK)
     assert plain_tooltip(LINE).startswith("<qt>" + LEFT_TO_RIGHT_MARK) and plain_tooltip("plain") == "<qt>plain</qt>"
     box.close()
+
+
+def _visual_x(text: str, index: int) -> float:
+    """Where the character at ``index`` of ``text`` lands on a left-to-right line (its cursor x)."""
+    from PySide6.QtGui import QFont, QTextLayout, QTextOption
+
+    layout = QTextLayout(text, QFont())
+    option = QTextOption()
+    option.setTextDirection(Qt.LayoutDirection.LeftToRight)
+    layout.setTextOption(option)
+    layout.beginLayout()
+    line = layout.createLine()
+    line.setLineWidth(4000)
+    layout.endLayout()
+    return float(line.cursorToX(index)[0])
+
+
+def test_a_number_after_an_arabic_name_stays_after_it(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial AE: the switcher read "13 — فساتين الصيف ٢ items", the saved outfit's message "1 :'طقم الصيف'
+    of its items": a number after an Arabic name joined it. An isolated name keeps it after."""
+    from sane_desktop.gui.saved_outfits import quoted
+    from sane_desktop.gui.text import isolated
+
+    name = "فساتين الصيف ٢"
+    for text in (left_to_right(f"{isolated(name)} — 13 items"), left_to_right(f"Opened {quoted(name)}: 13 of its items")):
+        number = text.index("13")
+        assert all(_visual_x(text, number) > _visual_x(text, text.index(char)) for char in name), text
+    plain = left_to_right(f"{name} — 13 items")  # without the isolate, the number is drawn before the name
+    assert not all(_visual_x(plain, plain.index("13")) > _visual_x(plain, plain.index(char)) for char in name)
+    assert isolated("Party") == "Party" and quoted("Party") == "'Party'"
+
+
+def test_the_status_bar_gives_its_message_back_as_shown(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QStatusBar
+
+    from sane_desktop.gui.text import LEFT_TO_RIGHT_MARK, LeftToRightStatusBar
+
+    bar = LeftToRightStatusBar()
+    qtbot.addWidget(bar)
+    bar.showMessage(LINE)
+    assert bar.currentMessage() == LINE and QStatusBar.currentMessage(bar) == LEFT_TO_RIGHT_MARK + LINE
+    bar.showMessage("Ready")
+    assert QStatusBar.currentMessage(bar) == "Ready"

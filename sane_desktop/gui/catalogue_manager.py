@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
-from sane_desktop.gui.text import ElidedLabel, message_box, set_plain
+from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, set_plain
 from sane_desktop.service.titles import counted, local_time
 
 if TYPE_CHECKING:
@@ -154,7 +154,8 @@ class CatalogueManager(QDialog):
             cells = (entry.name, "damaged" if entry.damaged else str(entry.items), entry.source or "unknown",
                      model_text(entry), indexed)
             for column, text in enumerate(cells):
-                cell = QTableWidgetItem(text)  # plain text: names and folders are data, never markup
+                # plain text: names and folders are data, never markup; a left-to-right line whatever they hold
+                cell = QTableWidgetItem(left_to_right(text))
                 cell.setToolTip(f"{text}: {entry.damaged}" if entry.damaged else model_tip(entry) if column == 3
                                 else OUT_OF_DATE_TIP if column == 4 and entry.out_of_date else text)
                 if column == 1:

@@ -16,7 +16,7 @@ from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from sane_desktop.gui.explanation_view import rgb_image
-from sane_desktop.gui.text import escape, plain_label, set_rich
+from sane_desktop.gui.text import escape, isolated, left_to_right, plain_label, set_rich
 from sane_desktop.service import CategoryGuess
 
 TEMPERATURE = 0.1
@@ -59,7 +59,7 @@ class CategoryDialog(QDialog):
         self.confidence = confidences(guess.ranked)
         for name, cosine in guess.ranked:
             # combo items are plain text; the cosine stays for who wants it
-            self.category.addItem(f"{name} — {round(100 * self.confidence[name])} %", name)
+            self.category.addItem(left_to_right(f"{isolated(name)} — {round(100 * self.confidence[name])} %"), name)
             self.category.setItemData(self.category.count() - 1, f"cosine with the category's centre {cosine:.3f}",
                                       Qt.ItemDataRole.ToolTipRole)
         self.category.setToolTip("Categories ranked by how likely the model finds each one (the share of its belief;\n"

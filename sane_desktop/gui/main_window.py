@@ -46,7 +46,8 @@ from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
 from sane_desktop.gui.text import (
-    ElidedLabel, escape, message_box, note_words, photos_of, plain_label, set_plain, set_rich, window_message, window_words,
+    ElidedLabel, LeftToRightStatusBar, escape, isolated, left_to_right, message_box, note_words, photos_of, plain_label,
+    set_plain, set_rich, window_message, window_words,
 )
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.shortcuts_dialog import ShortcutsDialog
@@ -211,6 +212,7 @@ def _plural(names: list[str]) -> bool:
 
 def _listed(names: list[str]) -> str:
     """``a``, ``a and b``, ``a, b and c``."""
+    names = [isolated(name) for name in names]  # two right-to-left names never run together (trial AE)
     return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
@@ -713,6 +715,7 @@ class MainWindow(QMainWindow):
         self.panel_actions.append(toolbar_toggle)
 
     def _build_status_bar(self) -> None:
+        self.setStatusBar(LeftToRightStatusBar(self))  # a message opening with an Arabic name stays a left-to-right line
         # plain text: progress messages and device names are data, never markup
         self.activity = ElidedLabel("Starting…")  # elided: a long message never widens the window
         self.device_label = plain_label()
@@ -809,7 +812,7 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _switcher_text(info: CatalogueInfo) -> str:
-        return f"{info.name} — {counted(info.items, 'item')} ({info.format})"
+        return left_to_right(f"{isolated(info.name)} — {counted(info.items, 'item')} ({info.format})")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
@@ -1529,7 +1532,8 @@ class MainWindow(QMainWindow):
         remembered local catalogue."""
         self._catalogue_opened(opened, shared=where)
         self._drop_shared_entry()  # opened again: one entry, not two (trial R)
-        self.catalogue_switcher.insertItem(0, qta.icon("mdi6.server-network"), f"{opened.info.name} — on {where}", "")
+        self.catalogue_switcher.insertItem(0, qta.icon("mdi6.server-network"),
+                                           left_to_right(f"{isolated(opened.info.name)} — on {where}"), "")
         self.catalogue_switcher.setCurrentIndex(0)
         self.set_title_base(f"{opened.info.name} (shared, {where})")
         self.train_action.setEnabled(False)  # these build into the index home, not on the server

@@ -37,7 +37,9 @@ from sane_desktop.gui.outfit_panel import OutfitPanel
 from sane_desktop.gui.screen_fit import fit_window
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
-from sane_desktop.gui.text import ElidedLabel, elided_title, message_box, plain_label, plain_tooltip, set_plain
+from sane_desktop.gui.text import (
+    ElidedLabel, elided_title, isolated, left_to_right, message_box, plain_label, plain_tooltip, set_plain,
+)
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
 from sane_desktop.service.match_score import in_window_order, match_percent
@@ -67,7 +69,8 @@ def quoted(name: str) -> str:
     if len(name) > NAME_IN_TEXT:
         half = (NAME_IN_TEXT - 1) // 2
         name = f"{name[:half]}…{name[len(name) - half:]}"
-    return repr(name)
+    shown = repr(name)  # its quotes (double ones for a name holding a ')
+    return shown[0] + isolated(shown[1:-1]) + shown[-1]
 
 
 def no_longer_in_catalogue(missing: int) -> str:
@@ -170,7 +173,7 @@ def _count_text(outfit: SavedOutfitInfo) -> str:
 
 
 def _describe(outfit: SavedOutfitInfo) -> str:
-    return f"{outfit.name}{_count_text(outfit)}"
+    return left_to_right(f"{isolated(outfit.name)}{_count_text(outfit)}")
 
 
 class OutfitRowDelegate(QStyledItemDelegate):
@@ -194,7 +197,8 @@ class OutfitRowDelegate(QStyledItemDelegate):
         (a margin kept for the style's padding)."""
         count = _count_text(outfit)
         room = width - metrics.horizontalAdvance(count) - 4 * metrics.averageCharWidth()
-        return metrics.elidedText(outfit.name, Qt.TextElideMode.ElideMiddle, max(room, 0)) + count
+        name = metrics.elidedText(outfit.name, Qt.TextElideMode.ElideMiddle, max(room, 0))
+        return left_to_right(isolated(name) + count)  # "طقم الصيف — 3 items", never "3 — طقم الصيف items" (trial AE)
 
     def sizeHint(self, option: QStyleOptionViewItem,  # noqa: N802 - Qt's name
                  index: QModelIndex | QPersistentModelIndex) -> QSize:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Channel, TaskRunner
-from sane_desktop.gui.text import plain_label
+from sane_desktop.gui.text import isolated, left_to_right, plain_label
 from sane_desktop.service.titles import counted
 from sane_desktop.service.shared import (
     DEFAULT_PORT, KeyringStatus, ServerAddress, SharedCatalogue, forget_password, keyring_status, password_for,
@@ -155,7 +155,7 @@ class SharedCatalogueDialog(QDialog):
         self.catalogues = catalogues
         self.catalogue.clear()
         for entry in catalogues:
-            self.catalogue.addItem(f"{entry.name} — {counted(entry.items, 'item')}", entry.name)
+            self.catalogue.addItem(left_to_right(f"{isolated(entry.name)} — {counted(entry.items, 'item')}"), entry.name)
         wanted = [index for index, entry in enumerate(catalogues) if entry.name == self.settings.get("shared_catalogue")]
         if wanted:
             self.catalogue.setCurrentIndex(wanted[0])

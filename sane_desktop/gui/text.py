@@ -32,7 +32,7 @@ from PySide6.QtGui import (
     QColor, QEnterEvent, QFontMetrics, QFontMetricsF, QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent,
     QResizeEvent, QTextDocumentFragment, QTextLayout, QTextOption,
 )
-from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStyle, QStyleOptionFocusRect, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStatusBar, QStyle, QStyleOptionFocusRect, QWidget
 
 from sane_desktop.errors import SaneError, WayOut
 from sane_desktop.gui.theme import error_colour, link_colour
@@ -52,9 +52,32 @@ def left_to_right(text: str) -> str:
     the first letter with one, so a line that opens with an Arabic or Hebrew name ("فساتين → general")
     was laid out right to left, its arrow and words reversed (trial AC). An invisible left-to-right
     mark first, only where such letters are; the name itself still reads right to left."""
-    if text.startswith(LEFT_TO_RIGHT_MARK) or not any(unicodedata.bidirectional(char) in ("R", "AL") for char in text):
+    if text.startswith(LEFT_TO_RIGHT_MARK) or not _right_to_left(text):
         return text
     return LEFT_TO_RIGHT_MARK + text
+
+
+def _right_to_left(text: str) -> bool:
+    return any(unicodedata.bidirectional(char) in ("R", "AL") for char in text)
+
+
+def isolated(name: str) -> str:
+    """``name`` (catalogue text) set apart inside a sentence (Unicode's first-strong isolate): a number
+    after an Arabic name is read as part of it otherwise ("'طقم الصيف': 1 of its items" showed as
+    "1 :'طقم الصيف'", "فساتين — 13 items" as "13 — فساتين"), and two right-to-left names in a list run
+    together, their comma misplaced (trial AE). Unchanged where no such letter is."""
+    return f"\u2068{name}\u2069" if _right_to_left(name) else name
+
+
+class LeftToRightStatusBar(QStatusBar):
+    """A status bar whose messages are left-to-right lines whatever name they open with
+    (:func:`left_to_right`); :meth:`currentMessage` gives back the message as it was shown."""
+
+    def showMessage(self, text: str, /, timeout: int | None = None) -> None:  # noqa: N802 - Qt's name
+        super().showMessage(left_to_right(text), timeout or 0)
+
+    def currentMessage(self) -> str:  # noqa: N802 - Qt's name
+        return super().currentMessage().removeprefix(LEFT_TO_RIGHT_MARK)
 
 
 def set_plain(label: QLabel, text: str) -> None:
