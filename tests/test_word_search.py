@@ -24,6 +24,11 @@ TITLES = {
     "0006": "Plain red tee",
     "0007": "赤いシャツ",  # Japanese: no spaces between words
     "0008": "ชุดเดรสสีแดง",  # Thai: neither
+    "0009": "लाल कमीज़",  # Hindi: vowel signs inside words
+    "0010": "नीली जींस",
+    "0011": "빨간셔츠",  # Korean: words joined
+    "0012": "القميص الأحمر",  # Arabic: the article joined to its word
+    "0013": "Œuvre pants",
 }
 
 
@@ -96,6 +101,31 @@ def test_a_word_of_a_script_without_spaces_is_found_inside_a_phrase(engine: Engi
     from sane_desktop.store.facets import facet_counts
 
     assert facet_counts(engine, record.pk, {}, text="シャツ").total == 1
+
+
+def test_vowel_signs_joined_words_and_letters_without_a_decomposition(engine: Engine) -> None:
+    """Trial AE: a Devanagari vowel sign split "लाल" (red) into "ल ल", and a search for it listed blue
+    jeans too; "셔츠" (shirt) found no "빨간셔츠", "قميص" no "القميص"; "oeuvre" no "Œuvre"."""
+    assert browse.search_tokens("लाल कमीज़") == ["लाल", "कमीज"]  # the nukta stacks on its letter: removed, as accents
+    assert found(engine, "लाल") == {"0009"}
+    assert found(engine, "जींस") == {"0010"}
+    assert found(engine, "셔츠") == {"0011"}
+    assert found(engine, "قميص") == {"0012"} and found(engine, "أحمر") == {"0012"}
+    assert found(engine, "oeuvre") == {"0013"} and found(engine, "ŒUVRE") == {"0013"}
+
+
+def test_words_split_another_way_change_no_item(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``search_text`` is made from the other columns: a new way of splitting words rewrites it on the next
+    import without counting the items as changed or moving the catalogue's revision (its index stays current)."""
+    engine = open_store(url)
+    import_catalogue(catalogue(tmp_path), engine, "words")
+    before = browse.catalogue_record(engine, "words").revision
+    with engine.begin() as connection:  # as an older version split them
+        connection.execute(text("UPDATE items SET search_text = ' old words '"))
+    summary = import_catalogue(catalogue(tmp_path), engine, "words")
+    assert summary.changes["items"]["updated"] == 0 and summary.revision == before
+    assert found(engine, "mustard") == {"0001"}
+    engine.dispose()
 
 
 def test_attribute_names_and_ids_match(engine: Engine) -> None:

@@ -101,33 +101,48 @@ def category_names(engine: Engine, catalogue_pk: int) -> list[str]:
             select(S.Category.name).where(S.Category.catalogue_id == catalogue_pk).order_by(S.Category.name)))
 
 
-# a word: a run of letters and digits (underscores and punctuation separate words)
-_WORD = re.compile(r"[^\W_]+")
+# letters no Unicode decomposition turns into their plain Latin ones ("œuvre" is looked for as "oeuvre",
+# as "straße" is as "strasse" by case folding; trial AE)
+_FOLDED_LETTERS = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 
-
-# letters of scripts written without spaces between words (Han, kana, Thai, Lao, Myanmar, Khmer): a
-# "word" of them is a whole phrase ("赤いシャツ"), so a search word may sit anywhere inside one (trial AC:
-# "シャツ" found no "赤いシャツ", without a word)
-_UNSPACED = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff"
-                       "\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f]")
+# letters of scripts whose stored "word" may hold the word searched for: written without spaces (Han,
+# kana, Thai, Lao, Myanmar, Khmer: "赤いシャツ"), or with particles and articles joined to their words
+# (Hangul "빨간셔츠", Arabic "القميص"). A search word of them may sit anywhere inside a stored word
+# (trials AC and AE: "シャツ", "셔츠" and "قميص" found nothing, without a word)
+_INSIDE_WORDS = re.compile("[\u0600-\u06ff\u0750-\u077f\u08a0-\u08ff\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff"
+                           "\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+                           "\uf900-\ufaff\ufb50-\ufdff\ufe70-\ufeff\uff66-\uff9f\U00020000-\U0002fa1f]")
 
 
 def word_pattern(word: str, last: bool) -> str:
-    """The ``LIKE`` pattern of one search word (a :func:`search_tokens` token: letters and digits
-    only, so no wildcard) over ``items.search_text``: a whole word, or the start of one when it is
-    the ``last`` (being typed); anywhere in a word when it holds letters of a script written without
-    spaces, where a stored word is a phrase."""
-    if _UNSPACED.search(word):
+    """The ``LIKE`` pattern of one search word (a :func:`search_tokens` token: letters, marks and
+    digits only, so no wildcard) over ``items.search_text``: a whole word, or the start of one when
+    it is the ``last`` (being typed); anywhere in a word when it holds letters of a script whose
+    stored words may hold it (:data:`_INSIDE_WORDS`)."""
+    if _INSIDE_WORDS.search(word):
         return f"%{word}%"
     return f"% {word}%" if last else f"% {word} %"
 
 
 def search_tokens(text: str) -> list[str]:
-    """The words of ``text`` as search compares them: letters and digits only, case folded, accents
-    removed ("Café-Noir" → ["cafe", "noir"]). Untrusted text is safe here: nothing else survives."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    folded = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return _WORD.findall(unicodedata.normalize("NFKC", folded))
+    """The words of ``text`` as search compares them: runs of letters, digits and the vowel signs and
+    other marks written inside words (an Indic "लाल" is one word, not "ल ल": trial AE's search for it
+    found every item with a ल), case folded, accents and such marks as stack on a letter removed
+    ("Café-Noir" → ["cafe", "noir"]), "œ"/"æ"/"ø" as "oe"/"ae"/"o". Untrusted text is safe here:
+    nothing else survives."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLDED_LETTERS))
+    folded = unicodedata.normalize("NFKC", "".join(char for char in decomposed if not unicodedata.combining(char)))
+    words: list[str] = []
+    word: list[str] = []
+    for char in folded:
+        if char != "_" and unicodedata.category(char)[0] in "LMN":
+            word.append(char)
+        elif word:
+            words.append("".join(word))
+            word = []
+    if word:
+        words.append("".join(word))
+    return words
 
 
 def search_words(*texts: str) -> str:

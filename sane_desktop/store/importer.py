@@ -108,6 +108,8 @@ VALUE = "value"  # the kind of a note in ``values``: a table value read otherwis
 # how the import last read an item's photo, not what the item is: a change of them alone (a touch, a
 # copy without times) is written but changes no item and no revision
 FILE_STAT_COLUMNS = ("file_size", "file_mtime_ns", "file_ctime_ns")
+# ``search_text`` is made from the other columns: it changes alone only when the words are split
+# another way (a new version of browse.search_tokens), which is no change of the item: no revision
 
 
 def same_photo_notes(items: Iterable[ItemRecord]) -> list[Skip]:
@@ -204,7 +206,7 @@ def import_catalogue(
                                             *sorted(attributes_of.get(item.item_id, ()))),
             }
             for item in catalogue.items
-        ), mine(items), bookkeeping=FILE_STAT_COLUMNS)
+        ), mine(items), bookkeeping=(*FILE_STAT_COLUMNS, "search_text"))
         item_ids = id_map(connection, items, "item_id", mine(items))
         # saved outfits get back the items that returned (trial AD lost them for good to a photo moved and back)
         saved_outfits = relink_outfits(connection, catalogue_pk, linked_before,
