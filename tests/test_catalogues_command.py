@@ -36,6 +36,16 @@ def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert listed["model"] == "model.pt" and listed["vectors"] == 30 and not listed["out_of_date"]
     code, out, _ = run(capsys, home)
     assert "shop" in out and "30 items" in out and str(root.resolve()) in out
+    # an index no search can use as it is says so (trial AE: listed as usable)
+    manifest = home / "shop" / "manifest.json"
+    kept = manifest.read_text()
+    manifest.write_text(json.dumps({**json.loads(kept), "format_version": 99, "app_version": "sane-desktop 9.0"}))
+    code, out, _ = run(capsys, home, "--json")
+    assert json.loads(out)["catalogues"][0]["index_problem"] == "written by a newer version (sane-desktop 9.0)"
+    manifest.write_text(json.dumps({**json.loads(kept), "catalogue": "other"}))
+    code, out, _ = run(capsys, home)
+    assert "its index folder holds the index of catalogue 'other': index it again with --replace" in out, out
+    manifest.write_text(kept)
 
     assert run(capsys, home, "rename", "shop", "boutique")[0] == 0
     assert main(["--index-home", str(home), "items", "boutique", "-n", "1"]) == 0  # searchable under its new name

@@ -60,6 +60,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         {"name": entry.name, "items": entry.items, "source": entry.source, "source_found": entry.source_found,
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
          "vectors": entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
+         "index_problem": entry.index_problem,
          "builtin": entry.builtin, "damaged": entry.damaged}
         for entry in catalogue_details(catalogues)]}
 
@@ -86,7 +87,8 @@ def render(result: dict[str, Any]) -> str:
     width = min(max(display_width(printable(entry["name"])) for entry in entries), NAME_WIDTH)
     lines = [f"Catalogues in {result['home']}:"]
     for entry in entries:
-        state = " — out of date: re-index it" if entry["out_of_date"] else ""
+        state = (f" — its index folder {entry['index_problem']}: index it again with --replace" if entry["index_problem"]
+                 else " — out of date: re-index it" if entry["out_of_date"] else "")
         source = entry["source"] or "source unknown"
         if entry["source"] and not entry["source_found"]:
             source += " (not found)"

@@ -150,7 +150,8 @@ class CatalogueManager(QDialog):
         self.details = details
         self.table.setRowCount(len(details))
         for row, entry in enumerate(details):
-            indexed = when(entry.indexed_at) + (" — out of date" if entry.out_of_date else "")
+            indexed = when(entry.indexed_at) + (f" — {entry.index_problem}" if entry.index_problem
+                                                else " — out of date" if entry.out_of_date else "")
             cells = (entry.name, "damaged" if entry.damaged else str(entry.items), entry.source or "unknown",
                      model_text(entry), indexed)
             for column, text in enumerate(cells):

@@ -381,6 +381,7 @@ class CatalogueDetails:
     # app", …; indexing.model.origin_words), "" when not known: a trial read only a file name and a hash
     model_origin: str = ""
     out_of_date: bool = False  # its index was built from another import than its database's (IndexFacts.out_of_date)
+    index_problem: str = ""  # why no search can use its index as it is (IndexFacts.problem), "" when none
 
 
 def _photos_inside(source: str, folder: Path) -> bool:
@@ -441,6 +442,9 @@ class IndexFacts:
     origin: dict[str, str] = field(default_factory=dict)
     db_revision: int = 0
     db_uid: str = ""
+    # why a search would refuse this index whatever the database says ("" when nothing): written by a
+    # newer version, or another catalogue's index files in this folder (trial AE: listed as usable)
+    problem: str = ""
 
     def out_of_date(self, info: CatalogueInfo) -> bool:
         """Whether the index was built from another import of the catalogue than the one listed (its
@@ -456,7 +460,7 @@ def index_facts(folder: Path) -> IndexFacts:
     StaleIndexError for an unreadable manifest."""
     import json
 
-    from sane_desktop.retrieval.manifest import MANIFEST_NAME, read_index_manifest
+    from sane_desktop.retrieval.manifest import FORMAT_VERSION, MANIFEST_NAME, read_index_manifest
 
     manifest = read_index_manifest(folder)
     if manifest is None:
@@ -464,8 +468,13 @@ def index_facts(folder: Path) -> IndexFacts:
     # Manifest() fills a missing created_at with "now": read the file itself so an old one says unknown
     raw = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
     indexed_at = str(raw.get("created_at", "")) if isinstance(raw, dict) else ""
+    problem = ""
+    if manifest.format_version > FORMAT_VERSION:
+        problem = f"written by a newer version{f' ({manifest.app_version})' if manifest.app_version else ''}"
+    elif manifest.catalogue != folder.name:
+        problem = f"holds the index of catalogue {manifest.catalogue!r}"
     return IndexFacts(Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
-                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid)
+                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem)
 
 
 def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
@@ -492,7 +501,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       photos_inside=_photos_inside(info.root, folder),
                                       source_found=_is_folder(info.root),
                                       model_origin=origin_words(facts.origin, info.root or None, named),
-                                      out_of_date=facts.out_of_date(info)))
+                                      out_of_date=facts.out_of_date(info), index_problem=facts.problem))
     return sorted(found, key=lambda entry: entry.name)
 
 
