@@ -178,3 +178,21 @@ def test_a_copy_of_the_photo_that_was_there_already_is_never_taken_for_it(url: s
     assert back.saved_outfits == [{"name": "Weekend", "saved": 2, "lost": 0, "back": 1, "missing": 0}]
     assert outfits.load(saved.pk).item_pks == (pks["0003"], pks_by_item_id(engine)["0005"])
     engine.dispose()
+
+
+def test_a_copy_that_was_there_already_is_not_taken_when_its_folder_is_renamed(url: str, tmp_path: Path) -> None:
+    """Trial AE: the lost blazer's slot took the copy of its photo that had been in the catalogue all
+    along, once that copy's folder was renamed (a new id, so "added" by that import)."""
+    catalogue = small_catalogue(tmp_path)
+    blazer = next(item for item in catalogue.items if item.item_id == "0005")
+    catalogue.items.append(dataclasses.replace(blazer, item_id="bottoms/copy", category="bottoms"))
+    engine, catalogue, pks, outfits = imported(url, tmp_path, catalogue)
+    saved = outfits.save("O1", [pks["0003"], pks["0005"]])
+    away = without(catalogue, "0005")
+    assert import_catalogue(copy.deepcopy(away), engine, "small").saved_outfits[0]["lost"] == 1
+    renamed = copy.deepcopy(away)  # the copy's folder renamed: a new id for a photo that was there before
+    renamed.items = [dataclasses.replace(item, item_id="trousers/copy") if item.item_id == "bottoms/copy" else item
+                     for item in renamed.items]
+    assert import_catalogue(renamed, engine, "small").saved_outfits == []
+    assert outfits.load(saved.pk).item_pks == (pks["0003"],) and outfits.load(saved.pk).missing == 1
+    engine.dispose()

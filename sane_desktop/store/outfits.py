@@ -182,13 +182,27 @@ def linked_counts(connection: Connection, catalogue_pk: int) -> dict[int, int]:
         .where(outfits.c.catalogue_id == catalogue_pk).group_by(outfits.c.id))}
 
 
+def photos_by_hash(connection: Connection, catalogue_pk: int) -> dict[str, set[str]]:
+    """Content hash -> ids of the catalogue's items holding that photo (taken before an import:
+    :func:`relink_outfits`'s ``photos_before``)."""
+    items = S.Item.__table__
+    found: dict[str, set[str]] = {}
+    for item_id, content_hash in connection.execute(
+            select(items.c.item_id, items.c.content_hash).where(items.c.catalogue_id == catalogue_pk)):
+        if content_hash:
+            found.setdefault(str(content_hash), set()).add(str(item_id))
+    return found
+
+
 def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, int],
-                   new_items: set[int]) -> list[OutfitLinks]:
+                   new_items: set[int], photos_before: dict[str, set[str]]) -> list[OutfitLinks]:
     """Link back, inside an import's transaction, the saved items that are in the catalogue again: by
-    their catalogue id, else by their photo's content hash among ``new_items`` (the items this import
-    added: the photo under its new id; never an item that was there already, such as another
-    category's copy of the photo — trial AD's outfit took a top for its blazer; the first by key when
-    several do; never an item the outfit holds already), and record the new id. ``before``:
+    their catalogue id, else by their photo's content hash: an item this import added (``new_items``)
+    whose photo no other item held before it (``photos_before``, :func:`photos_by_hash`: the photo
+    back under a new name, or the saved item itself under a renamed folder) — never a copy of the
+    photo that was in the catalogue already, renamed or not (trials AD and AE: outfits took a top, then
+    a renamed folder's copy, for a lost blazer); the first by key when several do; never an item the
+    outfit holds already. The new id is recorded. ``before``:
     :func:`linked_counts` when the import began. Returns the outfits this import changed (items lost or
     back), by name."""
     refs, links, outfits, items = (S.SavedOutfitRef.__table__, S.SavedOutfitItem.__table__,
@@ -226,7 +240,8 @@ def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, 
                 pk, item_id, content_hash = found[0], row.item_id, found[1]
             else:
                 same = [(pk, item_id) for pk, item_id in by_photo.get(row.content_hash, []) if pk not in outfit]
-                if not row.content_hash or not same:
+                # the photo was no other item's before: it is this item's, under a new name
+                if not row.content_hash or not same or not photos_before.get(row.content_hash, set()) <= {row.item_id}:
                     continue
                 (pk, item_id), content_hash = same[0], row.content_hash
             connection.execute(links.insert().values(outfit_pk=row.outfit_pk, position=row.position, item_pk=pk))
