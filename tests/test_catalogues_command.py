@@ -49,10 +49,18 @@ def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
     assert run(capsys, home, "rename", "shop", "boutique")[0] == 0
     assert main(["--index-home", str(home), "items", "boutique", "-n", "1"]) == 0  # searchable under its new name
+    # a new catalogue under the old name, then the renamed one indexed again: its own database, no refusal
+    # (trial AE: "holds the index of catalogue 'boutique' in another database (…/shop/catalogue.db)")
+    model = str(tmp_path / "model.pt")
+    for name in ("shop", "boutique"):
+        assert main(["--index-home", str(home), "index", str(root), "--name", name, "--model", model,
+                     "--workers", "0", "--device", "cpu", *(["--replace"] if name == "shop" else [])]) == 0, \
+            capsys.readouterr().err
     code, _, err = run(capsys, home, "delete", "boutique")  # not without --yes
     assert code != 0 and "add --yes" in err and "its source photos stay" in err and (home / "boutique").is_dir()
     code, out, _ = run(capsys, home, "delete", "boutique", "--yes")
     assert code == 0 and not (home / "boutique").exists() and root.is_dir()  # the photos stay
+    assert run(capsys, home, "delete", "shop", "--yes")[0] == 0
     code, out, _ = run(capsys, home)
     assert "No catalogue in" in out
     code, _, err = run(capsys, home, "delete", "boutiqe")  # a catalogue that is not there: no "this deletes …"

@@ -531,7 +531,7 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
     from sqlalchemy import select, update
 
     from sane_desktop.errors import InputError
-    from sane_desktop.retrieval.manifest import read_index_manifest, write_index_manifest
+    from sane_desktop.retrieval.manifest import database_location, read_index_manifest, write_index_manifest
     from sane_desktop.store import open_store
     from sane_desktop.store import schema as S
 
@@ -565,6 +565,10 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
             own = Path(manifest.model_path)
             if own.is_relative_to(source):  # the catalogue's own model moved with its folder
                 manifest.model_path = str(target / own.relative_to(source))
+            old_db = database_location(f"sqlite:///{(was / DB_FILE).as_posix()}")
+            if manifest.db_location == old_db:  # and its database: the index names where it is now (trial AE's
+                # next index under the new name was refused as "another database" at the old path)
+                manifest.db_location = database_location(f"sqlite:///{(target / DB_FILE).as_posix()}")
             write_index_manifest(target, manifest)
     except BaseException:
         target.rename(source)  # all or nothing: the database still says the old name
