@@ -80,11 +80,14 @@ def test_a_row_added_by_hand_is_named_not_silently_left_out(
     assert all(not row["item_id"].endswith("-added") for row in found["results"][category])
     note = [line for line in err.splitlines() if "not searched" in line]
     assert len(note) == 1 and "-added" in note[0] and "re-index" in note[0], err
-    # the window's service says the same
+    # the window's service says the same, and follows a row added while its index is open (trial AE)
     catalogue = Catalogues(device="cpu").open("shop")
     try:
         assert [entry.without_embedding for entry in catalogue.search.unsearched([category])] == \
             [tuple(added[0]["item_ids"])]
+        add_copy(db, pk, "-later")
+        (entry,) = catalogue.search.unsearched([category])
+        assert entry.count == 2 and any(item_id.endswith("-later") for item_id in entry.without_embedding)
     finally:
         catalogue.close()
 

@@ -35,7 +35,9 @@ from sane_desktop.retrieval.manifest import (
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.db import open_store
-from sane_desktop.store.embeddings import EmbeddedItem, embedding_counts, load_item_embeddings, unembedded_items
+from sane_desktop.store.embeddings import (
+    EmbeddedItem, embedding_counts, load_item_embeddings, rows_stamp, unembedded_items,
+)
 from sane_desktop.store.items import find_catalogue, item_labels, item_pks
 
 INDEX_SCORE_SLACK = 1e-2  # per outfit item: above any index's error on a unit cosine (fp16 ≈ 1e-3)
@@ -103,7 +105,7 @@ class OutfitSearcher:
         self.spaces = TypeSpaces.from_model(bundle.compatibility, bundle.unlearnt_spaces)
         self.stores = stores
         self._catalogue = find_catalogue(engine, manifest.catalogue).pk
-        self._unsearched: dict[str, Unsearched] | None = None
+        self._unsearched: tuple[tuple[int, int, int], dict[str, Unsearched]] | None = None
 
     @classmethod
     def open(cls, catalogue: str | Engine, *, name: str | None = None, index_dir: Path | None = None,
@@ -181,8 +183,10 @@ class OutfitSearcher:
         """Per catalogue category, the items its index cannot list (see :class:`Unsearched`);
         categories whose items are all listed are absent. A search that leaves an item out says so
         (trial Z: a row added to the database was never ranked, without a word). Two grouped
-        queries, once per opened index."""
-        if self._unsearched is None:
+        queries, again whenever the catalogue's rows moved (:func:`rows_stamp`: trial AE added one
+        while the window had the index open, and it was never said)."""
+        stamp = rows_stamp(self.engine, self._catalogue, self.manifest.model_hash)
+        if self._unsearched is None or self._unsearched[0] != stamp:
             missing = unembedded_items(self.engine, self._catalogue, self.manifest.model_hash)
             stored = embedding_counts(self.engine, self._catalogue, self.manifest.model_hash)
             indexed = {entry.category or name: entry.vector_count for name, entry in self.manifest.indexes.items()}
@@ -191,8 +195,8 @@ class OutfitSearcher:
                 later = max(stored.get(category, 0) - indexed.get(category, 0), 0)
                 if missing.get(category) or later:
                     found[category] = Unsearched(category, tuple(missing.get(category, ())), later)
-            self._unsearched = found
-        return self._unsearched
+            self._unsearched = stamp, found
+        return self._unsearched[1]
 
     # --- building queries -----------------------------------------------------------------------
     @property
