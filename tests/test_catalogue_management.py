@@ -207,6 +207,23 @@ def test_a_catalogue_deleted_by_another_window_is_said_not_searched(world: Path)
         other.close()
 
 
+def test_a_catalogue_renamed_by_another_command_is_said_renamed_not_deleted(world: Path) -> None:
+    """Trial AE renamed the window's open catalogue from the command line; the window said it "was deleted
+    … index its folder again" — a second catalogue, away from its saved outfits."""
+    service = service_on(world)
+    other = service_on(world)
+    try:
+        service.open_catalogue("shop")
+        top = next(item for item in service.items() if item.category == "tops")
+        other.rename_catalogue("shop", "boutique")
+        with pytest.raises(NotFound, match="'shop' was renamed 'boutique' .*open it under its new name"):
+            service.search([top.pk], "", 3)
+        other.rename_catalogue("boutique", "shop")
+    finally:
+        service.close()
+        other.close()
+
+
 def test_a_delete_a_reader_writes_into_is_done_and_its_leftovers_swept(world: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Found by a test: a process that still had the database open wrote its SQLite -wal/-shm files
     into the renamed folder while it was removed; rmtree failed with "Directory not empty" after the

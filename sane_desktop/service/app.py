@@ -183,6 +183,22 @@ class CatalogueService:
             self.open_catalogue(self._open.info.name)
         self.current().items.carry_disk_images(from_disk)
 
+    def _renamed_to(self, uid: str) -> str:
+        """The name of the catalogue of the index home whose index was built from the catalogue row
+        ``uid`` (the open one's, renamed elsewhere), "" when none is. Manifests only: no database opened."""
+        from sane_desktop.retrieval.manifest import read_index_manifest
+
+        if not uid or not self.catalogues.home.is_dir():
+            return ""
+        for folder in sorted(self.catalogues.home.iterdir()):
+            try:
+                manifest = read_index_manifest(folder) if folder.is_dir() else None
+            except (SaneError, OSError):
+                continue
+            if manifest is not None and manifest.db_uid == uid and manifest.catalogue == folder.name:
+                return folder.name
+        return ""
+
     def follow_index(self) -> bool:
         """Reopen the open catalogue when its index was rebuilt with another model from elsewhere
         (``sane-desktop index --model …`` while the window is open) and it is searched with its own
@@ -195,6 +211,10 @@ class CatalogueService:
         if current is None or self._shared is not None:
             return False
         if not current.folder.is_dir():  # its pooled connections would go on reading the deleted file
+            renamed = self._renamed_to(current.info.uid)
+            if renamed:  # trial AE renamed it from the command line and read "deleted … index its folder again"
+                raise NotFound(f"catalogue {current.info.name!r} was renamed {renamed!r} (by another window or "
+                               "command): open it under its new name")
             raise NotFound(f"catalogue {current.info.name!r} was deleted (by another window or command): open another "
                            "catalogue, or index its folder again")
         current.items.refresh()  # made anew since (CatalogueRemade): never reopened below as if it were the same
