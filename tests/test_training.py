@@ -352,3 +352,9 @@ def test_a_decimal_too_small_for_a_float_is_named_as_typed(tmp_path, capsys, opt
     err = capsys.readouterr().err.strip()
     assert code == 1 and "1e-400 is too small to tell from 0" in err and "got 0.0" not in err, err
     assert len(err.splitlines()) == 1
+    try:
+        code = main(["train", str(tmp_path / "cat"), "--out", str(tmp_path / "m.pt"), option, "1e400"])
+    except SystemExit as exit_:
+        code = exit_.code
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and "1e400 is too large for a number" in err and "got inf" not in err, err  # trial AE

@@ -11,6 +11,7 @@ also prints it on stderr.
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import contextlib
 import errno
@@ -230,6 +231,8 @@ def number_arg(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if value == 0.0 and any(digit in "123456789" for digit in text.lower().split("e")[0]):
         raise argparse.ArgumentTypeError(f"{text} is too small to tell from 0 (the smallest is about 1e-308)")
+    if math.isinf(value) and "inf" not in text.lower():  # "1e400" read as inf: said as typed (trial AE)
+        raise argparse.ArgumentTypeError(f"{text} is too large for a number (the largest is about 1.8e308)")
     return value
 
 
