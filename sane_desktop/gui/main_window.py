@@ -192,7 +192,7 @@ def result_line(result: SearchResult, look_alike: bool = False) -> str:
     ("“Royal wedding” — match 75/100"; a likeness for a look-alike or a "visually similar" result)."""
     points = match_percent(result.score, result.compared())
     kind = "looks alike" if result.general or look_alike else "match"
-    return f"“{result.item.title or result.item.item_id}” — {kind} {points}/100"
+    return f"“{isolated(result.item.title or result.item.item_id)}” — {kind} {points}/100"  # quotes kept in place
 
 
 def left_out_words(count: int, titles: Sequence[str]) -> str:
