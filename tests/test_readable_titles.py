@@ -21,7 +21,7 @@ def test_codes_are_recognised(title: str) -> None:
 
 
 @pytest.mark.parametrize("title", ["Star print tee", "Red dress", "Jet black solid a-line skirt", "Top", "Bag 2",
-                                   "Été jupe", "上衣 红色", "スカート", "치마 2"])
+                                   "Été jupe", "上衣 红色", "スカート", "치마 2", "काला जूता", "লাল শাড়ি"])
 def test_real_titles_are_kept(title: str) -> None:
     assert not looks_like_code(title)
     assert readable_title(title, "tops", ("colour:red",)) == title

@@ -72,8 +72,21 @@ def looks_like_code(title: str, item_id: str = "") -> bool:
         return True
     if item_id and _normal(title) == _normal(item_id) and any(ch.isdigit() for ch in title):
         return True
-    words = [word.casefold() for word in re.findall(r"[^\W\d_]+", title)]
+    words = [word.casefold() for word in _letter_words(title)]
     return not any((len(word) >= 3 or _wide(word)) and word not in CODE_WORDS for word in words)
+
+
+def _letter_words(text: str) -> list[str]:
+    """The runs of letters of ``text`` with the marks written in them: a Devanagari vowel sign is part
+    of its word ("काला जूता", black shoes, read as a code: trial AE)."""
+    words, word = [], []
+    for char in text:
+        if unicodedata.category(char)[0] in "LM":
+            word.append(char)
+        elif word:
+            words.append("".join(word))
+            word = []
+    return [*words, "".join(word)] if word else words
 
 
 def _wide(word: str) -> bool:
