@@ -123,3 +123,13 @@ def test_phone_file_name_words_of_a_folder_tree_are_no_attributes() -> None:
     assert [e.name for e in build_vocabulary(tree)] == ["red", "blouse", "linen", "silk"]
     table = Catalogue(root=Path("."), format="manifest", items=items)  # a table's titles are its own text
     assert "cover" in {e.name for e in build_vocabulary(table)}  # the code rule is for file names only
+
+
+def test_indic_and_thai_words_keep_their_vowel_signs() -> None:
+    """Trial AE: a Devanagari vowel sign split "लाल" (red) into "ल" and "ल": attribute words of one letter.
+    Latin accents split words as before (the vocabularies of MANGO, H&M and the demo are unchanged)."""
+    from sane_desktop.catalogue.vocabulary import tokenise
+
+    assert tokenise("लाल कमीज़") == ["लाल", "कमीज़"]
+    assert tokenise("ชุดเดรสสีแดง") == ["ชุดเดรสสีแดง"]
+    assert tokenise("Men's café") == ["men's", "café"] and tokenise("cafe\u0301s") == ["cafe", "s"]

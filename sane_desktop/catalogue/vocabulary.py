@@ -11,6 +11,7 @@ Counts are numbers of items, not of occurrences.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -19,7 +20,13 @@ from pathlib import PurePosixPath
 from sane_desktop.catalogue.types import Catalogue, ItemRecord
 
 MIN_WORD_LENGTH = 3
-_TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)?")
+# the vowel signs, viramas and other marks written as part of a word in the Indic and Southeast Asian
+# scripts (U+0900–U+17FF, U+A800–U+ABFF; not the Latin, Greek or Cyrillic accents, which split words as
+# before): "लाल" is one word, not "ल" and "ल", "ชุด" not "ช" and "ด" (trial AE)
+_IN_WORD_MARKS = "".join(chr(code) for code in (*range(0x0900, 0x1800), *range(0xA800, 0xAC00))
+                         if unicodedata.category(chr(code))[0] == "M")
+_LETTER = rf"(?:[^\W_]|[{re.escape(_IN_WORD_MARKS)}])"
+_TOKEN = re.compile(rf"{_LETTER}+(?:'{_LETTER}+)?")
 
 # The usual English function words (after the lists used by scikit-learn and NLTK), plus words that
 # only describe the product listing rather than how the product looks.
