@@ -42,7 +42,7 @@ from sane_desktop.store import schema as S
 from sane_desktop.store.browse import search_words
 from sane_desktop.store.db import open_store
 from sane_desktop.store.sync import SyncCounts, id_map, sync_table
-from sane_desktop.store.outfits import linked_counts, photos_by_hash, relink_outfits
+from sane_desktop.store.outfits import before_import, relink_outfits
 
 
 @dataclass
@@ -190,10 +190,8 @@ def import_catalogue(
         )
         category_ids = id_map(connection, categories, "name", mine(categories))
 
-        linked_before = linked_counts(connection, catalogue_pk)  # the saved outfits' items, before any goes
+        saved_before = before_import(connection, catalogue_pk)  # the saved outfits' items, before any goes
         items = S.Item.__table__
-        items_before = set(id_map(connection, items, "item_id", mine(items)).values())
-        photos_before = photos_by_hash(connection, catalogue_pk)
         sync("items", items, ["catalogue_id", "item_id"], (  # a generator: the sync streams it
             {
                 "catalogue_id": catalogue_pk, "item_id": item.item_id, "category_id": category_ids[item.category],
@@ -210,8 +208,7 @@ def import_catalogue(
         ), mine(items), bookkeeping=(*FILE_STAT_COLUMNS, "search_text"))
         item_ids = id_map(connection, items, "item_id", mine(items))
         # saved outfits get back the items that returned (trial AD lost them for good to a photo moved and back)
-        saved_outfits = relink_outfits(connection, catalogue_pk, linked_before,
-                                       set(item_ids.values()) - items_before, photos_before)
+        saved_outfits = relink_outfits(connection, catalogue_pk, saved_before)
         item_scope = lambda column: column.in_(select(items.c.id).where(mine(items)))  # noqa: E731
 
         attributes = S.Attribute.__table__

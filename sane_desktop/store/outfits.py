@@ -182,29 +182,42 @@ def linked_counts(connection: Connection, catalogue_pk: int) -> dict[int, int]:
         .where(outfits.c.catalogue_id == catalogue_pk).group_by(outfits.c.id))}
 
 
-def photos_by_hash(connection: Connection, catalogue_pk: int) -> dict[str, set[str]]:
-    """Content hash -> ids of the catalogue's items holding that photo (taken before an import:
-    :func:`relink_outfits`'s ``photos_before``)."""
-    items = S.Item.__table__
-    found: dict[str, set[str]] = {}
+@dataclass(frozen=True)
+class BeforeImport:
+    """What :func:`relink_outfits` needs of the catalogue as an import found it (:func:`before_import`):
+    each saved outfit's linked items, the highest item key (a key above it is an item the import
+    added), and which items held each photo the saved outfits hold or held."""
+
+    linked: dict[int, int]
+    newest_item: int
+    photo_holders: dict[str, set[str]]
+
+
+def before_import(connection: Connection, catalogue_pk: int) -> BeforeImport:
+    """:class:`BeforeImport` of the catalogue now; small queries: the photos looked up are the saved
+    outfits' own, never every item's."""
+    items, refs, outfits = S.Item.__table__, S.SavedOutfitRef.__table__, S.SavedOutfit.__table__
+    newest = connection.scalar(select(func.coalesce(func.max(items.c.id), 0)).where(items.c.catalogue_id == catalogue_pk))
+    saved_photos = (select(refs.c.content_hash).join(outfits, outfits.c.id == refs.c.outfit_pk)
+                    .where(outfits.c.catalogue_id == catalogue_pk, refs.c.content_hash != ""))
+    holders: dict[str, set[str]] = {}
     for item_id, content_hash in connection.execute(
-            select(items.c.item_id, items.c.content_hash).where(items.c.catalogue_id == catalogue_pk)):
-        if content_hash:
-            found.setdefault(str(content_hash), set()).add(str(item_id))
-    return found
+            select(items.c.item_id, items.c.content_hash)
+            .where(items.c.catalogue_id == catalogue_pk, items.c.content_hash.in_(saved_photos))):
+        holders.setdefault(str(content_hash), set()).add(str(item_id))
+    return BeforeImport(linked_counts(connection, catalogue_pk), int(newest or 0), holders)
 
 
-def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, int],
-                   new_items: set[int], photos_before: dict[str, set[str]]) -> list[OutfitLinks]:
+def relink_outfits(connection: Connection, catalogue_pk: int, found_before: BeforeImport) -> list[OutfitLinks]:
     """Link back, inside an import's transaction, the saved items that are in the catalogue again: by
-    their catalogue id, else by their photo's content hash: an item this import added (``new_items``)
-    whose photo no other item held before it (``photos_before``, :func:`photos_by_hash`: the photo
-    back under a new name, or the saved item itself under a renamed folder) — never a copy of the
+    their catalogue id, else by their photo's content hash: an item this import added (a key above
+    ``found_before.newest_item``) whose photo no other item held before it (``found_before``,
+    :func:`before_import`: the photo back under a new name, or the saved item itself under a renamed
+    folder) — never a copy of the
     photo that was in the catalogue already, renamed or not (trials AD and AE: outfits took a top, then
     a renamed folder's copy, for a lost blazer); the first by key when several do; never an item the
-    outfit holds already. The new id is recorded. ``before``:
-    :func:`linked_counts` when the import began. Returns the outfits this import changed (items lost or
-    back), by name."""
+    outfit holds already. The new id is recorded. Returns the outfits this import changed (items lost
+    or back), by name."""
     refs, links, outfits, items = (S.SavedOutfitRef.__table__, S.SavedOutfitItem.__table__,
                                    S.SavedOutfit.__table__, S.Item.__table__)
     unlinked = connection.execute(
@@ -217,7 +230,7 @@ def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, 
     back: dict[int, int] = {}
     if unlinked:
         ids = {row.item_id for row in unlinked}
-        hashes = {row.content_hash for row in unlinked if row.content_hash} if new_items else set()
+        hashes = {row.content_hash for row in unlinked if row.content_hash}
         by_id = {str(item_id): (int(pk), str(content_hash or "")) for pk, item_id, content_hash in connection.execute(
             select(items.c.id, items.c.item_id, items.c.content_hash)
             .where(items.c.catalogue_id == catalogue_pk, items.c.item_id.in_(ids)))}
@@ -227,7 +240,7 @@ def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, 
                     select(items.c.id, items.c.item_id, items.c.content_hash)
                     .where(items.c.catalogue_id == catalogue_pk, items.c.content_hash.in_(hashes))
                     .order_by(items.c.id)):
-                if int(pk) in new_items:
+                if int(pk) > found_before.newest_item:  # added by this import
                     by_photo.setdefault(str(content_hash), []).append((int(pk), str(item_id)))
         held: dict[int, set[int]] = {}
         for outfit_pk, item_pk in connection.execute(
@@ -241,7 +254,8 @@ def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, 
             else:
                 same = [(pk, item_id) for pk, item_id in by_photo.get(row.content_hash, []) if pk not in outfit]
                 # the photo was no other item's before: it is this item's, under a new name
-                if not row.content_hash or not same or not photos_before.get(row.content_hash, set()) <= {row.item_id}:
+                if not row.content_hash or not same \
+                        or not found_before.photo_holders.get(row.content_hash, set()) <= {row.item_id}:
                     continue
                 (pk, item_id), content_hash = same[0], row.content_hash
             connection.execute(links.insert().values(outfit_pk=row.outfit_pk, position=row.position, item_pk=pk))
@@ -255,7 +269,8 @@ def relink_outfits(connection: Connection, catalogue_pk: int, before: dict[int, 
             select(outfits.c.id, outfits.c.name, outfits.c.item_count).where(outfits.c.catalogue_id == catalogue_pk)
             .order_by(func.lower(outfits.c.name), outfits.c.name)):
         now, returned = after.get(int(pk), 0), back.get(int(pk), 0)
-        lost = max(before.get(int(pk), now) - now, 0)  # an item removed and linked back under its new id is no loss
+        # an item removed and linked back under its new id is no loss
+        lost = max(found_before.linked.get(int(pk), now) - now, 0)
         if lost or returned:
             changed.append(OutfitLinks(str(name), int(saved), lost, returned, max(int(saved) - now, 0)))
     return changed
