@@ -86,6 +86,10 @@ def test_a_row_added_by_hand_is_named_not_silently_left_out(
         assert [entry.without_embedding for entry in catalogue.search.unsearched([category])] == \
             [tuple(added[0]["item_ids"])]
         add_copy(db, pk, "-later")
+        from sane_desktop.retrieval import search as searching
+
+        searching_again = catalogue.search.searcher()
+        searching_again._unsearched_checked -= searching.UNSEARCHED_RECHECK_S  # noqa: SLF001 - a few seconds later
         (entry,) = catalogue.search.unsearched([category])
         assert entry.count == 2 and any(item_id.endswith("-later") for item_id in entry.without_embedding)
     finally:

@@ -14,6 +14,7 @@ per-outfit-item contributions, which sum to its score ("which outfit item drives
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +41,7 @@ from sane_desktop.store.embeddings import (
 )
 from sane_desktop.store.items import find_catalogue, item_labels, item_pks
 
+UNSEARCHED_RECHECK_S = 3.0  # how often a searcher looks again for rows its index cannot hold
 INDEX_SCORE_SLACK = 1e-2  # per outfit item: above any index's error on a unit cosine (fp16 ≈ 1e-3)
 
 __all__ = ["NotFound", "OutfitSearcher", "QueryItem", "Result", "SearchFilter", "StaleIndexError", "Unsearched"]
@@ -106,6 +108,7 @@ class OutfitSearcher:
         self.stores = stores
         self._catalogue = find_catalogue(engine, manifest.catalogue).pk
         self._unsearched: tuple[tuple[int, int, int], dict[str, Unsearched]] | None = None
+        self._unsearched_checked = 0.0  # time.monotonic() of the last look at the rows' stamp
 
     @classmethod
     def open(cls, catalogue: str | Engine, *, name: str | None = None, index_dir: Path | None = None,
@@ -183,8 +186,13 @@ class OutfitSearcher:
         """Per catalogue category, the items its index cannot list (see :class:`Unsearched`);
         categories whose items are all listed are absent. A search that leaves an item out says so
         (trial Z: a row added to the database was never ranked, without a word). Two grouped
-        queries, again whenever the catalogue's rows moved (:func:`rows_stamp`: trial AE added one
-        while the window had the index open, and it was never said)."""
+        queries, again whenever the catalogue's rows moved (:func:`rows_stamp`, looked at every
+        :data:`UNSEARCHED_RECHECK_S` at most: trial AE added one while the window had the index open,
+        and it was never said)."""
+        now = time.monotonic()
+        if self._unsearched is not None and now - self._unsearched_checked < UNSEARCHED_RECHECK_S:
+            return self._unsearched[1]  # a window searching again and again checks the rows every few seconds
+        self._unsearched_checked = now
         stamp = rows_stamp(self.engine, self._catalogue, self.manifest.model_hash)
         if self._unsearched is None or self._unsearched[0] != stamp:
             missing = unembedded_items(self.engine, self._catalogue, self.manifest.model_hash)
