@@ -24,6 +24,16 @@ def manifest(tmp_path: Path) -> Path:
     return paths.catalogue_dir("shop") / MANIFEST_NAME
 
 
+def _two_items(capsys: pytest.CaptureFixture[str]) -> tuple[str, str]:
+    """Ids of two items of different categories."""
+    capsys.readouterr()
+    assert main(["items", "shop", "--json", "-n", "100"]) == 0
+    items = json.loads(capsys.readouterr().out)["items"]
+    first = items[0]
+    second = next(item for item in items if item["category"] != first["category"])
+    return first["item_id"], second["item_id"]
+
+
 def refusal(capsys: pytest.CaptureFixture[str]) -> str:
     capsys.readouterr()
     assert main(["items", "shop", "-n", "1"]) == 0  # the database is readable whatever the index
@@ -40,6 +50,11 @@ def test_a_newer_format_is_said_to_be_newer_not_out_of_date(manifest: Path, caps
     err = refusal(capsys)
     assert "was written by a newer version of SANE Desktop (sane-desktop 9.0.0)" in err, err
     assert "out of date" not in err and "open it with that version, or index the catalogue again" in err, err
+    # explain reads the index's category map: refused the same way, not answered from it (trial AE)
+    first, second = _two_items(capsys)
+    assert main(["explain", "shop", "--query", first, "--candidate", second]) == 3
+    err = capsys.readouterr().err.strip()
+    assert "was written by a newer version of SANE Desktop (sane-desktop 9.0.0)" in err and len(err.splitlines()) == 1
 
 
 def test_a_newer_manifests_unknown_field_gives_the_way_on(manifest: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -299,6 +299,17 @@ def check(manifest: Manifest | None, *, model_hash: str, preprocessing: dict[str
     return None
 
 
+def newer_index(manifest: Manifest, name: str) -> StaleIndexError | None:
+    """The refusal of an index a newer version wrote (its format beyond :data:`FORMAT_VERSION`), in the
+    words search and explanation both say, or None: this version cannot tell what its fields mean, so
+    nothing is read from it (trial AE: ``explain`` still used its category map while ``query`` refused)."""
+    if manifest.format_version <= FORMAT_VERSION:
+        return None
+    reason = check(manifest, model_hash=manifest.model_hash, preprocessing=manifest.preprocessing)
+    return StaleIndexError(f"the index of {name!r} was {reason}: open it with that version, or index the catalogue "
+                           "again with this one (which replaces that index)")
+
+
 def other_catalogue_row(manifest: Manifest, db_uid: str) -> str | None:
     """Why ``manifest``'s index is not of the catalogue row whose token is ``db_uid``, or None (also
     when either recorded none: built or imported before tokens were kept). Where it is raised, the

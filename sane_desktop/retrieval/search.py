@@ -31,7 +31,7 @@ from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
 from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
-    FORMAT_VERSION, Manifest, check, is_shared, other_catalogue_row, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
+    Manifest, check, is_shared, newer_index, other_catalogue_row, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
 )
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
@@ -156,9 +156,9 @@ class OutfitSearcher:
             # the index's own model file holds another model now: retrained or replaced in place (a trial
             # read only "built with another model" while the window said the file changed)
             reason = f"the model file {Path(manifest.model_path).name} holds another model now; {reason}"
-        if reason and manifest.format_version > FORMAT_VERSION:  # newer, not out of date (trial AD)
-            raise StaleIndexError(f"the index of {name!r} was {reason}: open it with that version, or index the "
-                                  "catalogue again with this one (which replaces that index)")
+        newer = newer_index(manifest, name)  # newer, not out of date (trial AD)
+        if newer is not None:
+            raise newer
         if reason and uid and other_catalogue_row(manifest, uid) is not None:  # a plain re-index may be refused
             raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
         if reason:

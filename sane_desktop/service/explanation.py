@@ -25,7 +25,7 @@ from sane_desktop.explain.registry import get_explainer
 from sane_desktop.explain.rise import RiseExplainer
 from sane_desktop.explain.pipeline import SelectionModel
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.retrieval.manifest import manifest_stamp, read_index_manifest
+from sane_desktop.retrieval.manifest import manifest_stamp, newer_index, read_index_manifest
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
 from sane_desktop.service import values
@@ -144,6 +144,9 @@ class Explanations:
                 manifest = read_index_manifest(self.index_dir)
             except StaleIndexError:  # searching says so; explaining falls back to the automatic mapping
                 manifest = None
+            newer = newer_index(manifest, manifest.catalogue) if manifest is not None else None
+            if newer is not None:  # its map may mean something else in the version that wrote it
+                raise newer
             self._category_map = (stamp, dict(manifest.category_map) if manifest is not None else {})
         return self._category_map[1]
 
