@@ -199,10 +199,34 @@ def test_upgraded_words_equal_imported_ones(tmp_path: Path) -> None:
         connection.execute(text("ALTER TABLE item_embeddings DROP COLUMN cells_sha256"))  # r0011's columns
         connection.execute(text("ALTER TABLE item_embeddings DROP COLUMN embedding_sha256"))
     engine.dispose()
-    engine = open_store(url)
+    engine = open_store(url)  # r0002 fills the words by its rule, r0013 splits them again by today's
     try:
+        with engine.connect() as connection:
+            upgraded = dict(connection.execute(text("SELECT item_id, search_text FROM items")).all())
+        assert found(engine, "लाल") == {"0009"} and found(engine, "oeuvre") == {"0013"}  # before any import
         summary = import_catalogue(copy.deepcopy(catalogue(tmp_path)), engine, "words")
         assert summary.changes["items"]["updated"] == 0, summary.changes["items"]
+        with engine.connect() as connection:
+            assert dict(connection.execute(text("SELECT item_id, search_text FROM items")).all()) == upgraded
         assert found(engine, "star") == {"0002", "0003"}
+    finally:
+        engine.dispose()
+
+
+def test_r0013_splits_the_words_of_a_catalogue_not_imported_since(tmp_path: Path) -> None:
+    """Words stored by the rule before it ("लाल" as "ल ल", "Œuvre" as "œuvre") are split again by the
+    migration, so a catalogue not imported since is found by today's search words, not by nothing."""
+    url = f"sqlite:///{tmp_path / 'catalogue.db'}"
+    engine = open_store(url)
+    import_catalogue(catalogue(tmp_path), engine, "words")
+    with engine.begin() as connection:  # as r0002's rule stored them, the record set back before r0013
+        connection.execute(text("UPDATE items SET search_text = ' ल ल कम ज ' WHERE item_id = '0009'"))
+        connection.execute(text("UPDATE items SET search_text = ' œuvre pants ' WHERE item_id = '0013'"))
+        connection.execute(text("UPDATE alembic_version SET version_num = '0012'"))
+    engine.dispose()
+    engine = open_store(url)
+    try:
+        assert found(engine, "लाल") == {"0009"} and found(engine, "oeuvre") == {"0013"}
+        assert found(engine, "star") == {"0002", "0003"}  # the rows without such letters as they were
     finally:
         engine.dispose()
