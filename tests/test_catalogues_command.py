@@ -67,3 +67,21 @@ def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code != 0 and "no catalogue named 'boutiqe'" in err and "add --yes" not in err, err
     code, _, err = run(capsys, home, "rename", "only-one")
     assert code != 0 and "rename takes 2 names" in err
+
+
+def test_delete_says_when_the_photos_go_with_the_catalogue(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Photos kept inside the catalogue's own folder (the built-in demo's) are deleted with it: asked
+    and said so."""
+    from sane_desktop import paths
+
+    home = tmp_path / "home"
+    paths.use_index_home(home)
+    try:
+        root = make_catalogue(home / "inside" / "source", items=30, seed=2)
+        building.index_folder(root, "inside", make_model(tmp_path / "model.pt"), workers=0, device="cpu")
+    finally:
+        paths.use_index_home(None)
+    code, _, err = run(capsys, home, "delete", "inside")
+    assert code != 0 and "and its photos, which are kept inside its folder" in err, err
+    code, out, _ = run(capsys, home, "delete", "inside", "--yes")
+    assert code == 0 and "and its photos kept inside it" in out and not root.exists()

@@ -31,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.service import Catalogues
-    from sane_desktop.service.catalogues import DB_FILE, catalogue_details, delete_catalogue, rename_catalogue
+    from sane_desktop.service.catalogues import (
+        DB_FILE, catalogue_details, delete_catalogue, photos_inside, rename_catalogue,
+    )
 
     catalogues = Catalogues()
     wanted = {"list": 0, "rename": 2, "delete": 1}[args.action]
@@ -46,9 +48,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         (name,) = args.names
         if not (catalogues.folder(name) / DB_FILE).is_file():  # said before "this deletes …" (trial AE)
             raise catalogues.not_found(name, "catalogue")
-        details = {entry.name: entry for entry in catalogue_details(catalogues)}
-        entry = details.get(name)
-        inside = entry is not None and entry.photos_inside
+        inside = photos_inside(catalogues, name)
         if not args.yes:  # nothing is deleted without being asked for: the command line cannot ask
             what = " and its photos, which are kept inside its folder" if inside else " (its source photos stay)"
             raise CliError(f"this deletes catalogue {name!r}{what}: its database, index, saved outfits and explanation "

@@ -136,6 +136,9 @@ class OutfitSearcher:
             raise StaleIndexError(f"{index_dir} holds the index of catalogue {manifest.catalogue!r}, not {name!r} "
                                   "(copied or restored from another catalogue's folder, or from before a rename)",
                                   way_out=WayOut.REPLACE_OR_KEEP_BOTH)
+        newer = newer_index(manifest, name)  # newer, not out of date (trial AD); before its model is read
+        if newer is not None:
+            raise newer
         if bundle is None and model_path is None and is_shared(manifest):  # the server's copy when this machine has it
             cached = shared_checkpoint_path(index_dir, manifest.model_hash)
             model_path = cached if cached.is_file() else None
@@ -156,9 +159,6 @@ class OutfitSearcher:
             # the index's own model file holds another model now: retrained or replaced in place (a trial
             # read only "built with another model" while the window said the file changed)
             reason = f"the model file {Path(manifest.model_path).name} holds another model now; {reason}"
-        newer = newer_index(manifest, name)  # newer, not out of date (trial AD)
-        if newer is not None:
-            raise newer
         if reason and uid and other_catalogue_row(manifest, uid) is not None:  # a plain re-index may be refused
             raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
         if reason:

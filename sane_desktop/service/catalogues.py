@@ -384,6 +384,12 @@ class CatalogueDetails:
     index_problem: str = ""  # why no search can use its index as it is (IndexFacts.problem), "" when none
 
 
+def photos_inside(catalogues: Catalogues, name: str) -> bool:
+    """Whether catalogue ``name``'s photos lie inside its own folder (deleted with it): one catalogue's
+    database read, not every catalogue's (:func:`catalogue_details`)."""
+    return _photos_inside(catalogues.source(name) or "", catalogues.folder(name))
+
+
 def _photos_inside(source: str, folder: Path) -> bool:
     """Whether the photos of ``source`` lie inside the catalogue ``folder`` (the built-in demo's
     generated ones), so that deleting the catalogue deletes them."""

@@ -342,4 +342,3 @@ class OutfitSearch:
             names = sorted(sums)
             self._centres = (names, np.stack([sums[n] for n in names]) if names else np.empty((0, 0)))
         return self._centres
-
