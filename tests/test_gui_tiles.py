@@ -227,12 +227,18 @@ def test_the_outfit_badges_stay_those_of_the_explained_result_when_the_pointer_l
     badges = lambda: [window.outfit_model.data(window.outfit_model.index(r), Role.Highlight)  # noqa: E731
                       for r in range(len(outfit))]
     expected = [None if pk in explained.not_compared else explained.contributions[pk] for pk in outfit]
-    window._result_hovered(window.results_model.row(1).item.pk)  # another result pointed at: its badges
-    assert badges() != expected
-    window._result_hovered(None)  # the pointer leaves the list: the explained result's badges
-    assert badges() == expected
-    # a drill-down to the other outfit item's pair keeps them
-    window.explanation.outfit_item_clicked.emit(outfit[1])
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    view = window.results.view
+    QTest.mouseMove(view.viewport(), view.visualRect(window.results_model.index(1)).center())  # another result
+    qtbot.waitUntil(lambda: badges() != expected, timeout=10000)
+    QTest.mouseMove(window.outfit_panel, QPoint(2, 2))  # the pointer leaves the list: the explained result's badges
+    qtbot.waitUntil(lambda: badges() == expected, timeout=10000)
+    # a click on the other outfit item's row in the explanation (the drill-down to its pair) keeps them
+    row = window.explanation.outfit_reason.row(outfit[1])
+    assert row is not None
+    QTest.mouseClick(row, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, row.rect().center())
     qtbot.waitUntil(lambda: window.explanation.update_data is not None
                     and window.explanation.update_data.outfit_pk == outfit[1] and not window.channels.explain.busy,
                     timeout=60000)
