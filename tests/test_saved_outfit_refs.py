@@ -196,3 +196,19 @@ def test_a_copy_that_was_there_already_is_not_taken_when_its_folder_is_renamed(u
     assert import_catalogue(renamed, engine, "small").saved_outfits == []
     assert outfits.load(saved.pk).item_pks == (pks["0003"],) and outfits.load(saved.pk).missing == 1
     engine.dispose()
+
+
+def test_saving_again_an_outfit_a_reimport_shortened_keeps_its_way_back(url: str, tmp_path: Path) -> None:
+    """Trial AF: with the window not yet aware of an import that removed an outfit item, opening the saved
+    outfit asked to save the one on screen (the same outfit), and saving it over dropped the removed
+    item's reference: it never came back with its photo."""
+    engine, catalogue, pks, outfits = imported(url, tmp_path)
+    saved = outfits.save("Party", [pks["0003"], pks["0004"]])
+    import_catalogue(without(catalogue, "0004"), engine, "small")
+    on_screen = [pks["0003"], pks["0004"]]  # the removed item still shown
+    assert outfits.matching(on_screen) == "Party"  # no "not saved" question
+    outfits.save("Party", on_screen, overwrite=True)  # and a save over it as it is keeps its references
+    back = import_catalogue(copy.deepcopy(catalogue), engine, "small")
+    assert back.saved_outfits == [{"name": "Party", "saved": 2, "lost": 0, "back": 1, "missing": 0}]
+    assert outfits.load(saved.pk).item_pks == (pks["0003"], pks_by_item_id(engine)["0004"])
+    engine.dispose()

@@ -64,11 +64,17 @@ class SavedOutfits:
         return LoadedOutfit(pk, name, tuple(items), max(0, saved - len(items)))
 
     def matching(self, item_pks: Sequence[int]) -> str | None:
-        """The name of a saved outfit that is ``item_pks`` (catalogue item keys) in this order, as it
-        opens now (its items still in the catalogue), or None: the outfit is not saved as it is.
+        """The name of a saved outfit that is ``item_pks`` (catalogue item keys; those no longer in the
+        catalogue left out, as a save leaves them out) in this order, as it opens now (its items still in
+        the catalogue), or None: the outfit is not saved as it is.
         An outfit holding an image from disk (a negative key) is never saved, so never matches."""
         wanted = [int(pk) for pk in item_pks]
         if not wanted or any(pk < 0 for pk in wanted):
+            return None
+        # an item a re-import removed is no part of the outfit as it would be saved (trial AF was asked to
+        # save an outfit that was its saved one, its removed item still on screen)
+        wanted = store.catalogue_items(self.engine, self.catalogue_pk, wanted)
+        if not wanted:
             return None
         for row in store.list_outfits(self.engine, self.catalogue_pk):
             if row.items == len(wanted):

@@ -98,6 +98,10 @@ def save_outfit(engine: Engine, catalogue_pk: int, name: str, item_pks: Sequence
                                                          S.SavedOutfit.name == name))
         if row is not None and not overwrite:
             raise OutfitNameTaken(name)
+        if row is not None and _linked(session, row.id) == pks:
+            # saved again as it already is: its references stay, those of items a re-import removed too
+            # (trial AF saved an outfit whose removed item was still on screen; its way back was lost)
+            return int(row.id)
         if row is None:
             row = S.SavedOutfit(catalogue_id=catalogue_pk, name=name, item_count=len(pks))
             session.add(row)
@@ -116,6 +120,19 @@ def save_outfit(engine: Engine, catalogue_pk: int, name: str, item_pks: Sequence
         return int(row.id)
 
 
+def _linked(session: Session, outfit_pk: int) -> list[int]:
+    """The item keys saved outfit ``outfit_pk`` holds now (in the catalogue), by position."""
+    return [int(item) for item in session.scalars(
+        select(S.SavedOutfitItem.item_pk).where(S.SavedOutfitItem.outfit_pk == outfit_pk)
+        .order_by(S.SavedOutfitItem.position))]
+
+
+def catalogue_items(engine: Engine, catalogue_pk: int, item_pks: Sequence[int]) -> list[int]:
+    """``item_pks`` that are items of the catalogue now, in order, each once (what a save keeps)."""
+    with Session(engine) as session:
+        return _catalogue_items(session, catalogue_pk, item_pks)
+
+
 def _row(session: Session, catalogue_pk: int, pk: int) -> S.SavedOutfit:
     row = session.get(S.SavedOutfit, pk)
     if row is None or row.catalogue_id != catalogue_pk:
@@ -127,10 +144,7 @@ def outfit_items(engine: Engine, catalogue_pk: int, pk: int) -> tuple[str, int, 
     """(name, how many items were saved, the item keys still there in order)."""
     with Session(engine) as session:
         row = _row(session, catalogue_pk, pk)
-        items = [int(item) for item in session.scalars(
-            select(S.SavedOutfitItem.item_pk).where(S.SavedOutfitItem.outfit_pk == pk)
-            .order_by(S.SavedOutfitItem.position))]
-        return row.name, int(row.item_count), items
+        return row.name, int(row.item_count), _linked(session, pk)
 
 
 def rename_outfit(engine: Engine, catalogue_pk: int, pk: int, name: str) -> str:
