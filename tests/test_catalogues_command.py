@@ -85,3 +85,29 @@ def test_delete_says_when_the_photos_go_with_the_catalogue(tmp_path: Path, capsy
     assert code != 0 and "and its photos, which are kept inside its folder" in err, err
     code, out, _ = run(capsys, home, "delete", "inside", "--yes")
     assert code == 0 and "and its photos kept inside it" in out and not root.exists()
+
+
+def test_an_index_home_that_is_a_file_is_said_not_listed_as_empty(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AF: "No catalogue in …/afile yet: sane-desktop index FOLDER adds one", exit 0; that index failed."""
+    home = tmp_path / "afile"
+    home.write_text("")
+    code, _, err = run(capsys, home)
+    assert code != 0 and "is a file, not a folder" in err, err
+
+
+def test_an_option_of_one_value_given_twice_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AF: ``query --category hats --category bags`` listed bags alone, without a word."""
+    def code_of(*argv: str) -> int:
+        capsys.readouterr()
+        try:
+            return main(["--index-home", str(tmp_path), *argv])
+        except SystemExit as exit_:  # argparse's refusal
+            return int(exit_.code or 0)
+
+    assert code_of("query", "x", "--outfit", "a", "--category", "hats", "--category", "bags") == 1
+    err = capsys.readouterr().err.strip()
+    assert "--category given 2 times (hats, bags): give it once" in err and len(err.splitlines()) == 1, err
+    # the same value twice, and an option meant to be repeated, are no such refusal (the catalogue is missing)
+    code_of("query", "x", "--outfit", "a", "--outfit", "b", "--category=bags", "--category", "bags")
+    assert "given" not in capsys.readouterr().err

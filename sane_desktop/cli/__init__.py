@@ -67,6 +67,23 @@ class CommandParser(argparse.ArgumentParser):
         not argparse's usage block and code 2 (a trial's ``--method bogus``)."""
         self.exit(1, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
 
+    def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
+                         namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
+        """Also refuses an option of one value given twice with two values: argparse keeps the last
+        without a word (trial AF's ``query --category hats --category bags`` listed bags alone). An
+        option meant to be repeated (``--outfit``, ``--image``) appends and is left alone."""
+        argv = list(sys.argv[1:] if args is None else args)
+        for action in self._actions:
+            if type(action) is not argparse._StoreAction or not action.option_strings:
+                continue
+            given = [argv[n + 1] if token in action.option_strings and n + 1 < len(argv) else token.split("=", 1)[1]
+                     for n, token in enumerate(argv)
+                     if token in action.option_strings or token.split("=", 1)[0] in action.option_strings
+                     and "=" in token]
+            if len(set(given)) > 1:
+                self.error(f"{action.option_strings[-1]} given {len(given)} times ({', '.join(given)}): give it once")
+        return super().parse_known_args(args, namespace)
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = CommandParser(

@@ -30,12 +30,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
+    from sane_desktop.errors import NotFound, WayOut
     from sane_desktop.service import Catalogues
     from sane_desktop.service.catalogues import (
         DB_FILE, catalogue_details, delete_catalogue, photos_inside, rename_catalogue,
     )
 
     catalogues = Catalogues()
+    if catalogues.home.exists() and not catalogues.home.is_dir():  # "no catalogue yet: index one" would fail (trial AF)
+        raise NotFound(f"the index home {catalogues.home} is a file, not a folder, so no catalogue can be there",
+                       way_out=WayOut.OTHER_INDEX_HOME)
     wanted = {"list": 0, "rename": 2, "delete": 1}[args.action]
     if len(args.names) != wanted:
         usage = {"list": "catalogues", "rename": "catalogues rename OLD NEW", "delete": "catalogues delete NAME --yes"}

@@ -882,8 +882,9 @@ class MainWindow(QMainWindow):
     def show_outfit_name(self, name: str, changed: bool) -> None:
         """Name the saved outfit being worked on in the title, as an editor names its file ("" : none),
         marked once changed since it was saved or opened; the outfit panel names it too, room allowing."""
-        self.setWindowTitle(f"{self._title_base} — {name}" + (" (changed)" if changed else "") if name
-                            else self._title_base)
+        # names isolated: an Arabic catalogue's and outfit's names ran together in the title (trial AF)
+        self.setWindowTitle(left_to_right(f"{self._title_base} — {isolated(name)}" + (" (changed)" if changed else "")
+                                          if name else self._title_base))
         self.outfit_panel.show_saved_name(name, changed)
 
     def _outfit_changed(self, pks: list[int]) -> None:
@@ -1535,7 +1536,7 @@ class MainWindow(QMainWindow):
         self.catalogue_switcher.insertItem(0, qta.icon("mdi6.server-network"),
                                            left_to_right(f"{isolated(opened.info.name)} — on {where}"), "")
         self.catalogue_switcher.setCurrentIndex(0)
-        self.set_title_base(f"{opened.info.name} (shared, {where})")
+        self.set_title_base(f"{isolated(opened.info.name)} (shared, {where})")
         self.train_action.setEnabled(False)  # these build into the index home, not on the server
         self.adapt_action.setEnabled(False)
 
@@ -1711,7 +1712,7 @@ class MainWindow(QMainWindow):
         self._revision = None  # the first search of this catalogue says which revision it is at
         if not shared:
             self.settings.set("catalogue", self.catalogue.name)
-        self.set_title_base(self.catalogue.name)
+        self.set_title_base(isolated(self.catalogue.name))
         # outfits, or labelled attributes alone (the attribute network: explanations then name this
         # catalogue's own attributes, which the bundled model cannot)
         self._has_outfits = opened.has_outfits  # without: training learns attributes, no matches (its dialog says so)
