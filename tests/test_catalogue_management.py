@@ -418,6 +418,23 @@ def test_manager_renames_and_the_window_follows(managed, world: Path, qtbot) -> 
 
 
 @needs_qt
+def test_a_rename_from_the_command_line_is_followed_by_the_window(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial AE renamed the open catalogue in a terminal: back at the window the switcher showed the
+    old name beside the new one, and the next search said to open it under its new name."""
+    window, _manager = managed
+    window.outfit_panel.add_items([window.browser_model.items()[0]])
+    service_on(world).rename_catalogue("shop", "boutique")  # `sane-desktop catalogues rename shop boutique`
+    window.relist_catalogues()  # as coming back to the window does
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "boutique"
+                    and window.browser_model.rowCount() == 6
+                    and window.outfit_model.rowCount() == 1, timeout=60000)  # the outfit being built followed
+    names = [window.catalogue_switcher.itemData(i) for i in range(window.catalogue_switcher.count())]
+    assert sorted(names) == ["boutique", "other"]
+    assert window.catalogue_switcher.currentData() == "boutique"
+    assert "“shop” was renamed “boutique” elsewhere" in window.statusBar().currentMessage()
+
+
+@needs_qt
 def test_manager_deletes_after_asking_and_never_the_open_one(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox
 

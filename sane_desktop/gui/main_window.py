@@ -768,9 +768,11 @@ class MainWindow(QMainWindow):
         the listing's order, counts updated, vanished ones removed — except the entry shown, so the
         open catalogue, the person's choice and an open popup's highlight stay as they are."""
         self._note_tokens(catalogues)
+        names = [info.name for info in catalogues]
+        if self._follow_rename(catalogues, names):
+            return
         switcher = self.catalogue_switcher
         rows_before = switcher.count()
-        names = [info.name for info in catalogues]
         gone = []
         for row in reversed(range(switcher.count())):
             name = switcher.itemData(row)
@@ -809,6 +811,23 @@ class MainWindow(QMainWindow):
                 switcher.showPopup()
             finally:
                 self._reopening_switcher = False
+
+    def _follow_rename(self, catalogues: list[CatalogueInfo], names: list[str]) -> bool:
+        """The open catalogue renamed elsewhere (``sane-desktop catalogues rename``, another window's
+        manager): its name is gone from the listing and exactly one catalogue has its database's uid.
+        It opens again under its new name, with the outfit being built, as a rename in this window's
+        manager does (trial AE's switcher kept the old name beside the new one). True when it followed."""
+        opened = self.catalogue
+        if opened is None or self.shared or not opened.uid or opened.name in names:
+            return False
+        same = [info.name for info in catalogues if info.uid == opened.uid]
+        if len(same) != 1:  # deleted, or copied under two names: not a rename, the search says what it is
+            return False
+        old, new = opened.name, same[0]
+        self._catalogues_managed(old, new)
+        self.statusBar().showMessage(f"“{isolated(old)}” was renamed “{isolated(new)}” elsewhere (another window or "
+                                     "command): opened under its new name.", 15000)
+        return True
 
     @staticmethod
     def _switcher_text(info: CatalogueInfo) -> str:
