@@ -27,7 +27,7 @@ from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo, ItemText
 from sane_desktop.store import browse
 from sane_desktop.store.browse import CatalogueRecord
-from sane_desktop.store.items import item_pks
+from sane_desktop.store.items import ids_named, item_pks
 
 if TYPE_CHECKING:  # retrieval.search loads FAISS: the worker imports it, not the window
     from sane_desktop.retrieval.search import QueryItem
@@ -259,8 +259,22 @@ class CatalogueItems:
                 found[item_id] = pk
         if missing:
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""  # never cut without a word
-            raise NotFound(f"unknown item ids: {listed_ids(missing[:5])}{more} (catalogue {self.record.name!r})")
+            raise NotFound(f"unknown item ids: {listed_ids(missing[:5])}{more} (catalogue {self.record.name!r})"
+                           f"{self._meant(missing[:5])}")
         return self.infos([found[item_id] for item_id in item_ids])
+
+    def _meant(self, missing: Sequence[str]) -> str:
+        """"; did you mean …?" for unknown ids that name an item by its file name alone (a folder
+        catalogue's ids are ``category/name``: trial AC's ``--outfit 赤いシャツ`` was refused without
+        a word of ``トップス/赤いシャツ``), "" when none does."""
+        meant = {item_id: ids_named(self.engine, self.record.pk, item_id) for item_id in missing}
+        meant = {item_id: found for item_id, found in meant.items() if found}
+        if not meant:
+            return ""
+        if len(missing) == 1:
+            return f"; did you mean {' or '.join(listed_ids([f]) for f in meant[missing[0]])}?"
+        return "; did you mean " + ", ".join(f"{' or '.join(listed_ids([f]) for f in found)} for {listed_ids([item_id])}"
+                                             for item_id, found in meant.items()) + "?"
 
     def split_ids(self, entries: Sequence[str]) -> list[str]:
         """Item ids from comma-separated ``entries`` (a command line's ``--outfit A,B``), in order,

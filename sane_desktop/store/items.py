@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, func, inspect, select
+from sqlalchemy import Engine, create_engine, func, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from sane_desktop.catalogue.images import KnownImage
@@ -119,6 +119,23 @@ def item_pks(engine: Engine, catalogue_pk: int, item_ids: Sequence[str]) -> dict
                 select(S.Item.item_id, S.Item.id).where(S.Item.catalogue_id == catalogue_pk,
                                                         S.Item.item_id.in_(wanted[start : start + IN_CHUNK]))))
     return found
+
+
+def ids_named(engine: Engine, catalogue_pk: int, name: str, limit: int = 3) -> list[str]:
+    """Up to ``limit`` of the catalogue's item ids a person may have meant by ``name``, an id it
+    lacks: the ids that end in ``/name`` (a folder catalogue's ``tops/red-shirt`` typed as
+    ``red-shirt``, or as ``red-shirt.jpg``: its photo's file name) or that equal it in another case
+    (ASCII). Sorted; empty when none does. One scan of the catalogue's ids: only for an error's words."""
+    name = name.strip()
+    if not name:
+        return []
+    stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
+    ends = [S.Item.item_id.endswith(f"/{form}", autoescape=True) for form in dict.fromkeys((name, stem))]
+    with Session(engine) as session:
+        return [str(found) for found in session.scalars(
+            select(S.Item.item_id).where(S.Item.catalogue_id == catalogue_pk)
+            .where(or_(*ends, func.lower(S.Item.item_id) == name.lower(), func.lower(S.Item.item_id) == stem.lower()))
+            .order_by(S.Item.item_id).limit(limit))]
 
 
 def item_labels(engine: Engine, pks: Sequence[int]) -> dict[int, ItemLabel]:
