@@ -434,6 +434,73 @@ def test_a_rename_from_the_command_line_is_followed_by_the_window(managed, world
     assert "“shop” was renamed “boutique” elsewhere" in window.statusBar().currentMessage()
 
 
+def choose_in_switcher(window, name: str) -> None:  # type: ignore[no-untyped-def]
+    """As a person's pick in the switcher: its entry becomes current, then ``activated``."""
+    switcher = window.catalogue_switcher
+    row = switcher.findData(name)
+    switcher.setCurrentIndex(row)
+    switcher.activated.emit(row)
+
+
+@needs_qt
+def test_a_catalogue_chosen_during_a_re_index_opens_after_it_and_the_window_names_the_open_one(
+        managed, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial AH chose another catalogue while a re-index held the worker: the switcher named it over
+    the old catalogue's items for the whole run, and an item added then went into the old one's outfit."""
+    window, _manager = managed
+    gate = threading.Event()
+    window.tasks.start(lambda _service, _state: gate.wait(60), "Holding the worker")  # the run takes a while
+    window.reindex_catalogue()
+    choose_in_switcher(window, "other")
+    assert window.catalogue_switcher.currentData() == "shop" and window.catalogue.name == "shop"
+    assert window.statusBar().currentMessage() == \
+        "“other” opens when the re-index ends (one thing runs at a time); “shop” stays open until then."
+    gate.set()
+    qtbot.waitUntil(lambda: window.catalogue.name == "other" and window.catalogue_switcher.currentData() == "other",
+                    timeout=60000)
+
+
+@needs_qt
+def test_a_catalogue_chosen_during_an_index_is_the_one_left_open(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial AH: the index's end opened the choice, then went straight on to the new catalogue."""
+    window, _manager = managed
+    shutil.copytree(world / "shop", world / "shop3")
+    gate = threading.Event()
+    window.tasks.start(lambda _service, _state: gate.wait(60), "Holding the worker")
+    window.index_action.trigger()
+    dialog = window.index_dialog
+    dialog.folder.setText(str(world / "shop3"))
+    dialog.name.setText("third")
+    dialog.start()
+    qtbot.waitUntil(lambda: dialog.running, timeout=10000)
+    choose_in_switcher(window, "other")
+    assert window.catalogue_switcher.currentData() == "shop"
+    assert "“other” opens when the indexing ends" in window.statusBar().currentMessage()
+    gate.set()
+    qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.catalogue.name == "other" and window.catalogue_switcher.findData("third") >= 0,
+                    timeout=60000)
+    qtbot.wait(1500)  # nothing goes on to open the new catalogue
+    assert window.catalogue.name == "other" and window.catalogue_switcher.currentData() == "other"
+    assert window.statusBar().currentMessage() == \
+        "Indexed “third” (6 items): choose it in the catalogue switcher to open it. “other” stays open, as chosen."
+    dialog.close()
+
+
+@needs_qt
+def test_choosing_the_open_catalogue_back_during_a_run_keeps_it(managed, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, _manager = managed
+    gate = threading.Event()
+    window.tasks.start(lambda _service, _state: gate.wait(60), "Holding the worker")
+    window.reindex_catalogue()
+    choose_in_switcher(window, "other")
+    choose_in_switcher(window, "shop")
+    assert window.statusBar().currentMessage() == "“other” will not open: “shop” stays open."
+    gate.set()
+    qtbot.wait(2000)
+    assert window.catalogue.name == "shop" and window.catalogue_switcher.currentData() == "shop"
+
+
 @needs_qt
 def test_manager_deletes_after_asking_and_never_the_open_one(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox

@@ -79,6 +79,7 @@ WAIT_SAID_MS = 1000  # an inspection not begun after this long says what it wait
 
 class IndexDialog(BackgroundRun, RequestDialog):
     indexed = Signal(str)  # catalogue name
+    chosen_meanwhile = ""  # set by the window: a catalogue chosen during the run stays open at its end
     # Escape or closing while it indexes asks: keep indexing in the background, or cancel
     run_words = "The indexing"
     menu_entry = "File → Index catalogue folder…"
@@ -519,6 +520,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self._say("Starting once the folder is planned…")
             return
         self.run_progress.reset()
+        self.chosen_meanwhile = ""  # a catalogue chosen in the window's switcher during this run
         self._run_folder = self.folder.text()
         self.summary.setVisible(False)
         self.progress_bar.setVisible(True)

@@ -442,6 +442,7 @@ class MainWindow(QMainWindow):
         self._index_stamp: tuple[int, int, int] | None = None  # the index the results on screen were found in
         self._has_outfits = True  # the open catalogue's
         self._renamed: tuple[str, str] | None = None  # the open catalogue's rename (old, new), until it reopens
+        self._waiting_open = ""  # a catalogue chosen while a long run held the worker: it opens after it
         self._select_after_listing: str | None = None
         self._reopen_after_listing = True
         # the device is shown once the worker has loaded the models (gui/startup.py, load_models):
@@ -864,7 +865,14 @@ class MainWindow(QMainWindow):
     def _switcher_chose(self, name: str | None) -> None:
         """The switcher's choice: the local catalogue already open is left as it is (a trial lost an
         explanation it had waited 26 s for, told "the outfit changed", by choosing it again)."""
+        if name and self.index_dialog is not None and self.index_dialog.running:
+            self.index_dialog.chosen_meanwhile = name  # the index's end leaves it open
         if name and self.catalogue is not None and name == self.catalogue.name and not self.shared:
+            if self._waiting_open:  # chosen back while the other waited for a long run: it no longer opens
+                self.channels.open.discard()
+                self.statusBar().showMessage(f"“{isolated(self._waiting_open)}” will not open: “{isolated(name)}” "
+                                             "stays open.", 10000)
+                self._waiting_open = ""
             return
         self.open_catalogue(name)
 
@@ -875,8 +883,33 @@ class MainWindow(QMainWindow):
             # naming the new catalogue over the old one's items)
             self._cancel_tiles()
             self.stop_explanation("another catalogue was chosen")
+            run = self._long_run()
+            current = self.catalogue.name if self.catalogue is not None and not self.shared else ""
+            if run and current and name != current:
+                # an index or a training holds the worker for minutes, and the open waits for it: the
+                # window stays on, and names, the catalogue it shows until then (trial AH: the switcher
+                # named the new one over the old one's items, and an item added then went into the
+                # old one's outfit), and the run's end opens the one chosen, not the one it built
+                self._waiting_open = name
+                self._show_in_switcher(current)
+                self.statusBar().showMessage(f"“{isolated(name)}” opens when {run} ends (one thing runs at a time); "
+                                             f"“{isolated(current)}” stays open until then.", 0)
             self.channels.open.start(lambda service, _state: service.open_catalogue(name), "Opening catalogue…") \
                 .on_done(self._catalogue_opened).on_failed(self._report_error)
+
+    def _long_run(self) -> str:
+        """The long run holding the one worker, in words ("the indexing", "the training"), "" when none."""
+        for dialog, words in ((self.index_dialog, "the indexing"), (self.train_dialog, "the training"),
+                              (self.adapt_dialog, "the adaptation")):
+            if dialog is not None and dialog.running:
+                return words
+        return "the re-index" if self.channels.build.busy else ""
+
+    def _show_in_switcher(self, name: str) -> None:
+        """The switcher's entry shown: ``name``'s (the open catalogue), without choosing it again."""
+        row = self.catalogue_switcher.findData(name)
+        if row >= 0 and row != self.catalogue_switcher.currentIndex():
+            self.catalogue_switcher.setCurrentIndex(row)  # programmatic: ``activated`` is not emitted
 
     def request_items(self) -> None:
         """The catalogue grid's items (category, text search, the filters' ticks, the chosen order),
@@ -1692,6 +1725,15 @@ class MainWindow(QMainWindow):
                                          "you have open", 10000)
             self.refresh_catalogues(select=current, reopen=False)
             return
+        chosen = self.index_dialog.chosen_meanwhile if self.index_dialog is not None else ""
+        if chosen and chosen != name:
+            # a catalogue was chosen in the switcher while this one was indexed: that choice stands
+            # (trial AH's window opened it, then went straight on to the new catalogue without a word)
+            items = f" ({counted(report.items, 'item')})" if report is not None else ""
+            self.statusBar().showMessage(f"Indexed “{isolated(name)}”{items}: choose it in the catalogue switcher to "
+                                         f"open it. “{isolated(chosen)}” stays open, as chosen.", 15000)
+            self.refresh_catalogues(select=chosen, reopen=False)
+            return
         if name == current:
             self.explanation.clear("The catalogue was re-indexed: click a result to explain it again.")
         elif current is not None and self.index_dialog is not None and not self.index_dialog.isVisible():
@@ -1706,6 +1748,10 @@ class MainWindow(QMainWindow):
     def _catalogue_opened(self, opened: OpenedCatalogue, shared: str = "") -> None:
         """``shared``: where a shared catalogue lives (user@host:port/db), "" for a local one."""
         previous = self.catalogue.name if self.catalogue is not None else None
+        if not shared:
+            self._show_in_switcher(opened.info.name)  # a choice made during a long run named the old one until now
+        if self._waiting_open == opened.info.name or not shared:
+            self._waiting_open = ""
         if self._renamed == (previous, opened.info.name):
             previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
         self._renamed = None
