@@ -212,6 +212,34 @@ def test_visually_similar_speaks_of_likeness_and_its_details_wrap(world, qtbot, 
     assert window.explanation_dock.windowTitle() == "Why does it match?"
 
 
+def test_an_explanation_of_the_other_kind_of_list_says_so(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial AH: back from the look-alikes to the items that complete the outfit, the panel kept a
+    likeness explanation of an item of that list without a word (and a match's explanation above
+    the look-alikes)."""
+    window = make_window(world, size=SIZE)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    matched = click_result(qtbot, window, 0)
+    panel = window.explanation
+    qtbot.waitUntil(lambda: panel.update_data is not None and panel.update_data.final, timeout=120000)
+    window.find_similar(matched)  # the look-alikes of the explained result: it is not among them
+    qtbot.waitUntil(lambda: window._similar_to is not None and bool(window._results)
+                    and not window.channels.search.busy, timeout=60000)
+    assert matched not in window._results
+    note = window.results.filter_note.text()
+    assert "which is not among the results shown (the outfit is the same)" in note, note
+    # the likeness of one of them explained, then the way back to the outfit's items
+    liked = click_result(qtbot, window, 0)
+    qtbot.waitUntil(lambda: panel.update_data is not None and panel.update_data.final and panel.general
+                    and panel.update_data.candidate_pk == liked, timeout=120000)
+    window.results.filter_note.linkActivated.emit("compatible")
+    qtbot.waitUntil(lambda: window._similar_to is None and bool(window._results)
+                    and not window.channels.search.busy, timeout=60000)
+    note = window.results.filter_note.text()
+    assert liked in window._results  # a look-alike of a result is of its category: listed here too
+    assert "not of the list shown (the items that complete your outfit)" in note and "its likeness to" in note, note
+
+
 def _plan(model: Path, categories: int):  # type: ignore[no-untyped-def]
     """A mapping plan (the service's value) of ``categories`` catalogue categories the model lacks."""
     from sane_desktop.service.values import GENERAL_CATEGORY, CategoryChoice, CategoryPlan

@@ -1451,8 +1451,19 @@ class MainWindow(QMainWindow):
         explained = self._last_explained
         on_screen = self.explanation.update_data is not None or self.channels.explain.busy
         if explained is not None and on_screen:
-            if explained in self._results:
+            # the list's kind and the explanation's: a look-alike list under an explanation of a match
+            # with the outfit, or the way back under a likeness (trial AH read either, unsaid)
+            same_kind = self.explanation.general == (self._similar_to is not None)
+            if explained in self._results and same_kind:
                 self.results_model.set_explanation(explained, "pending" if self.channels.explain.busy else "done")
+            elif explained in self._results:
+                title, update = self.explanation_title(), self.explanation.update_data
+                what = (f"its likeness to “{escape(update.outfit_title)}”" if self.explanation.general
+                        and update is not None else "its likeness to an item" if self.explanation.general
+                        else "its match with your outfit")
+                listed = "the items that complete your outfit" if self._similar_to is None else "look-alikes"
+                parts.append(f"The explanation on the right is of {what} (“{escape(title)}”), not of the list shown "
+                             f"({listed}): click a result to explain it here.")
             else:
                 title, update = self.explanation_title(), self.explanation.update_data
                 # a look-alike's explanation is of its likeness to an item, not of a match with the outfit (trial P)
