@@ -107,9 +107,14 @@ def write_polyvore_catalogue(
             for set_id in (s for s in set_ids if splits[s] == split):
                 names = [f"{set_id}_{p + 1}" for p in range(len(outfits[set_id]))]
                 others = [f"{s}_{p + 1}" for s in set_ids if s != set_id for p in range(len(outfits[s]))]
-                wrong = rng.sample(others, 3)
+                # items recur across outfits: a reference to one of this outfit's would be a second
+                # right answer, or an outfit item as its own blank (the reader skips such a question)
+                apart = {outfits[s][p]: f"{s}_{p + 1}" for s in set_ids if s != set_id
+                         for p in range(len(outfits[s])) if outfits[s][p] not in outfits[set_id]}
+                wrong = rng.sample(sorted(apart.values()), min(3, len(apart)))
                 questions.append({"question": names[:-1], "answers": [names[-1], *wrong], "blank_position": len(names)})
-                lines += ["1 " + " ".join(names), "0 " + " ".join(rng.sample(others, len(names)))]
+                distinct = {outfits[s][p]: f"{s}_{p + 1}" for s in set_ids if s != set_id for p in range(len(outfits[s]))}
+                lines += ["1 " + " ".join(names), "0 " + " ".join(rng.sample(sorted(distinct.values()), min(len(names), len(distinct))))]
             (folder / f"fill_in_blank_{split}.json").write_text(json.dumps(questions))
             (folder / f"compatibility_{split}.txt").write_text("\n".join(lines) + "\n")
     return {"items": item_categories, "outfits": outfits, "splits": splits}

@@ -21,10 +21,11 @@ def test_mango_outfits(shared_data: Path) -> None:
     if not root.is_dir():
         pytest.skip("mango-outfits not in shared data")
     catalogue = read_catalogue(root, MAPPINGS / "mango-outfits.json")
-    assert len(catalogue.items) == 9222 and len(catalogue.outfits) == 7842
-    assert not [s for s in catalogue.skipped if s.kind != "metadata"]
+    # Home and Beauty left out, as DATA.md says (trial AG: the disjoint test had 24 questions blanking
+    # a cushion or a candle); 4 outfits held only them and one garment
+    assert len(catalogue.items) == 9142 and len(catalogue.outfits) == 7838
     categories = Counter(item.category for item in catalogue.items)
-    assert categories["tops"] == 2768 and categories["home"] + categories["beauty"] == 80
+    assert categories["tops"] == 2768 and categories["home"] + categories["beauty"] == 0
     seasons = Counter(item.group for item in catalogue.items)
     assert seasons["2023"] > 4000 and seasons["2019"] > 4000 and "" not in seasons
     sizes = {len(s.outfit_ids) for s in catalogue.splits if s.split != "train" and s.protocol == "generated"}

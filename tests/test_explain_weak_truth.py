@@ -68,11 +68,12 @@ def test_held_out_items_of_a_catalogue_with_outfits_are_in_no_training_outfit(wo
 
 
 def test_pairs_share_exactly_one_labelled_value_and_come_from_held_out_items(world):
-    from sane_desktop.catalogue.splits import item_split
+    from sane_desktop.catalogue.splits import item_split, item_split_keys
 
     catalogue = world["catalogue"]
     test_items = set(held_out_items(catalogue, "test"))
-    assert test_items == {i.item_id for i in catalogue.items if item_split(i.item_id) == "test"}
+    keys = item_split_keys(catalogue)
+    assert test_items == {i.item_id for i in catalogue.items if item_split(keys[i.item_id]) == "test"}
     values = labelled_values(catalogue, KINDS)
     pairs = sample_weak_pairs(catalogue, KINDS, 12, seed=5, unrelated=4)
     related = [p for p in pairs if p.shared]
@@ -167,17 +168,19 @@ def test_hm_pairs_share_one_labelled_colour_or_pattern(shared_data):
     """On the real H&M articles: every drawn pair shares exactly one of colour group and
     graphical appearance in the CSV itself, and both items are in the held-out test split."""
     from sane_desktop.catalogue import read_catalogue
-    from sane_desktop.catalogue.splits import item_split
+    from sane_desktop.catalogue.splits import item_split, item_split_keys
 
     folder = shared_data / "hm-articles"
     catalogue = read_catalogue(folder, validate_images=False)
+    keys = item_split_keys(catalogue)
     pairs = sample_weak_pairs(catalogue, KINDS, 40, seed=0)
     assert len(pairs) == 40
     with (folder / "articles_train_sample.csv").open(newline="", encoding="utf-8") as handle:
         rows = {row["article_id"].zfill(10): row for row in csv.DictReader(handle)}
     columns = {"colour": "colour_group_name", "pattern": "graphical_appearance_name"}
     for pair in pairs:
-        assert item_split(pair.query) == item_split(pair.candidate) == "test"
+        assert item_split(keys[pair.query]) == item_split(keys[pair.candidate]) == "test"
+        assert keys[pair.query] == f"product:{rows[pair.query]['product_code']}"  # one split per product (trial AG)
         q, r = rows[pair.query], rows[pair.candidate]
         same = [k for k, column in columns.items() if q[column] == r[column]]
         assert same == [pair.kind] and pair.shared == f"{pair.kind}:{' '.join(q[columns[pair.kind]].lower().split())}"

@@ -31,7 +31,13 @@ def write_attribute_catalogue(root: Path, n_items: int = 60) -> Path:
     for number in range(n_items):
         colour = list(COLOURS)[number % len(COLOURS)]
         item_id = f"a{number:03d}"
-        write_image(root / "images" / f"{item_id}.png", size=(24, 24), colour=COLOURS[colour])
+        path = write_image(root / "images" / f"{item_id}.png", size=(24, 24), colour=COLOURS[colour])
+        from PIL import Image
+
+        with Image.open(path) as image:  # one pixel of its own: byte-identical photos would be one garment,
+            own = image.convert("RGB")  # and one garment falls in one split
+        own.putpixel((0, 0), (number, number, number))
+        own.save(path)
         rows.append({"id": item_id, "group": ("Tops", "Shoes")[number % 2], "colour": colour})
     with (root / "articles.csv").open("w", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))

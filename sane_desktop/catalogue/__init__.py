@@ -44,6 +44,7 @@ def prune_missing_items(catalogue: Catalogue) -> None:
     found one-item outfits kept and made into compatibility questions that score as perfect matches."""
     known = {item.item_id for item in catalogue.items}
     skipped = {skip.item_id: skip.reason for skip in catalogue.skipped if skip.kind == "item"}
+    skipped.update((item_id, "its category is excluded") for item_id in catalogue.excluded)
     dropped: set[str] = set()
     kept_outfits = []
     for outfit in catalogue.outfits:

@@ -81,6 +81,7 @@ class Mapping:
     attributes: dict[str, AttributeColumn] = field(default_factory=dict)
     group_column: str = ""
     group_regex: str = ""
+    product_column: str = ""  # the product an item is a variant of (colourway, size): one split for all
     outfits_table: str = ""
     outfit_id_column: str = ""
     outfit_item_column: str = ""
@@ -98,6 +99,7 @@ class Mapping:
             (self.title_column, "items.title"),
             (self.description_column, "items.description"),
             (self.group_column, "items.group"),
+            (self.product_column, "items.product"),
             *((column, "items.text") for column in self.text_columns),
             *((a.column, f"items.attributes.{name}") for name, a in self.attributes.items()),
             *((name, "items.image_template") for name in _template_fields(self.image_template)),
@@ -186,7 +188,8 @@ def _id_width(value: Any, source: str) -> int:
 _TOP_KEYS = ("format", "name", "items", "outfits")
 MAPPING_FORMAT = "sane-mapping/1"  # the optional "format" key's one value this build reads
 _ITEM_KEYS = ("table", "id", "id_width", "image", "image_template", "missing_images", "category", "category_map",
-              "exclude_categories", "fine_category", "title", "description", "text", "attributes", "group")
+              "exclude_categories", "fine_category", "title", "description", "text", "attributes", "group",
+              "product")
 _OUTFIT_KEYS = ("table", "outfit_id", "item_id")
 _ATTRIBUTE_KEYS = ("column", "map")
 _GROUP_KEYS = ("column", "regex")
@@ -321,6 +324,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         attributes=attributes,
         group_column=group_column,
         group_regex=group_regex,
+        product_column=_column(items, "product", f"{source}: items"),
         name=data.get("name") or "",
         source=source,
     )
@@ -579,6 +583,7 @@ class _RowReader:
             description=row.get(m.description_column, "").strip() if m.description_column else "",
             attributes=attributes,
             group=self.group(row),
+            product=row.get(m.product_column, "").strip() if m.product_column else "",
             extra={column: row.get(column, "") for column in m.text_columns},
         )
 
@@ -628,6 +633,7 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
                 value_key(raw_category) in mapping.exclude_categories
                 or value_key(mapping.category_map.get(value_key(raw_category), "")) in mapping.exclude_categories):
             excluded += 1
+            catalogue.excluded.add(item_id)
             continue
         if wrong:
             catalogue.skipped.append(Skip(item_id, where, wrong, "item"))

@@ -86,6 +86,9 @@ class ItemRecord:
     attributes: dict[str, str] = field(default_factory=dict)
     # a stratum for fair negatives (MANGO's shoot season); "" when the catalogue has none
     group: str = ""
+    # the product this item is a variant of (a colourway, a size: H&M's product_code); "" when none is
+    # known. Variants share their description and much of their look, so they share a split
+    product: str = ""
     # image facts filled in by validation
     width: int = 0
     height: int = 0
@@ -183,6 +186,8 @@ class Catalogue:
     metadata_file: str = ""
     # free text columns mined for descriptive words (besides title and description)
     text_fields: tuple[str, ...] = ("title", "description")
+    # item ids left out on purpose (a mapping's exclude_categories): an outfit naming one says so, not "unknown item"
+    excluded: set[str] = field(default_factory=set)
 
     def item_by_id(self) -> dict[str, ItemRecord]:
         return {item.item_id: item for item in self.items}

@@ -145,20 +145,45 @@ def _render_weak_truth(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _minus_rise_lines(saliency: dict[str, Any], pairs: int) -> list[str]:
+    """Each method's paired difference from RISE (mean and 95 % bootstrap interval over pairs), the
+    figure that says whether a gap is more than noise; ``--json`` alone had it (trial AG)."""
+    lines = []
+    for method, fig in saliency.items():
+        diff = fig.get("minus_rise")
+        if not diff:
+            continue
+        parts = [f"{kind} {d['mean']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]" for kind, d in diff.items()]
+        lines.append(f"{method} − rise, paired over pairs (95 % interval): " + ", ".join(parts))
+    if lines and pairs < 2:  # one pair resampled is itself: an interval of no width says nothing
+        lines.append("  (one pair: the interval has no width and says nothing; ask for more --pairs)")
+    return lines
+
+
 def render(result: dict[str, Any]) -> str:
     if "weak_truth" in result:
         return _render_weak_truth(result)
-    lines = [f"{result['pairs']['test']} test pairs ({result['pairs']['positive']} positive), seed {result['seed']}",
+    pairs = result["pairs"]
+    asked = pairs.get("asked")
+    fewer = f" (of {asked} asked: the split holds no more)" if isinstance(asked, int) and asked > pairs["test"] else ""
+    lines = [f"{pairs['test']} test pairs{fewer} ({pairs['positive']} positive), seed {result['seed']}",
              f"{'method':10s}{'insertion':>11s}{'deletion':>10s}{'ins raw':>9s}{'del raw':>9s}{'s/map':>9s}{'passes':>8s}"]
     for method, fig in result["saliency"].items():
         lines.append(f"{method:10s}{fig['insertion']['auc']:11.3f}{fig['deletion']['auc']:10.3f}"
                      f"{fig['insertion']['raw_auc']:9.3f}{fig['deletion']['raw_auc']:9.3f}"
                      f"{fig['seconds_per_map']:9.3f}{fig['forward_passes_per_map']:8.0f}")
+    lines += _minus_rise_lines(result["saliency"], pairs["test"])
     if "attributes" in result:
-        lines.append("explanation accuracy vs removal oracle (top-1 / top-3):")
-        for rule, acc in result["attributes"]["oracle_accuracy"].items():
-            lines.append(f"  {rule:11s}{acc['top1']:7.3f} / {acc['top3']:.3f}")
         attributes = result["attributes"]
+        candidates = attributes.get("candidates_per_pair")
+        # top-3 of three candidates is always right (trial AG read 1.000 for every rule): say how many
+        among = f", among {candidates:.1f} candidate attributes a pair on average" if candidates else ""
+        lines.append(f"explanation accuracy vs removal oracle (top-1 / top-3{among}):")
+        for rule, acc in attributes["oracle_accuracy"].items():
+            lines.append(f"  {rule:11s}{acc['top1']:7.3f} / {acc['top3']:.3f}")
+        if "oracle_accuracy_or_abstain" in attributes:
+            lines.append(f"  {'shipped':11s}{attributes['oracle_accuracy_or_abstain']['top1']:7.3f}"
+                         "  (the combined rule, saying nothing where it abstains)")
         weights = ", ".join(f"{k} {v}" for k, v in attributes["weights"].items())
         lines.append(f"weights ({attributes['weights_tuned_on']}): {weights}")
         if attributes.get("weights_degenerate"):

@@ -187,8 +187,8 @@ def _pointing_game(truth, bundle, pairs, query_maps, images) -> dict[str, Any]:
     """Pointing game on positive pairs: the map's maximum inside the outfit's explaining region of q."""
     items, outfits = truth.get("items", {}), truth.get("outfits", {})
     size = bundle.preprocessing.size
-    hits: dict[str, list[bool]] = {m: [] for m in query_maps}
-    by_region: dict[str, dict[str, list[bool]]] = {}  # small motif boxes apart from whole garments
+    hits: dict[str, list[float]] = {m: [] for m in query_maps}
+    by_region: dict[str, dict[str, list[float]]] = {}  # small motif boxes apart from whole garments
     for index, pair in enumerate(pairs):
         outfit = outfits.get(pair.outfit)
         item = items.get(pair.query)

@@ -128,12 +128,19 @@ def paired_difference(curves: Sequence[np.ndarray], reference: Sequence[np.ndarr
     return {"mean": float(diff.mean()), "ci95": [float(low), float(high)], "pairs": len(diff)}
 
 
-def pointing_hit(saliency: np.ndarray, box: tuple[int, int, int, int]) -> bool:
-    """Whether the map's maximum (first one on ties) lies in box (top, left, bottom, right),
-    bottom/right exclusive, in map pixels."""
-    row, col = np.unravel_index(int(np.argmax(saliency)), saliency.shape)
+def pointing_hit(saliency: np.ndarray, box: tuple[int, int, int, int]) -> float:
+    """The pointing game (Zhang et al., ECCV 2016) for one map: 1.0 when its maximum lies in box
+    (top, left, bottom, right), bottom/right exclusive, in map pixels, else 0.0. Tied maxima count
+    as a random pick among them would: the share of them inside the box (a flat map scores the box's
+    share of the map, chance, never the hit or miss of whichever pixel comes first — trial AG).
+    Raises ValueError for a map holding NaN or infinity (its "maximum" would be where it is NaN)."""
+    values = np.asarray(saliency)
+    if not np.isfinite(values).all():
+        raise ValueError("a saliency map holds NaN or infinite values: the pointing game cannot read its maximum")
+    rows, cols = np.nonzero(values == values.max())
     top, left, bottom, right = box
-    return bool(top <= row < bottom and left <= col < right)
+    inside = (rows >= top) & (rows < bottom) & (cols >= left) & (cols < right)
+    return float(inside.mean())
 
 
 def box_to_crop(box_xyxy: Sequence[float], image_size: tuple[int, int], size: int = 112) -> tuple[int, int, int, int]:

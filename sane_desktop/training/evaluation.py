@@ -16,6 +16,7 @@ from PIL import Image
 from sklearn.metrics import average_precision_score, roc_auc_score
 
 from sane_desktop.catalogue.types import CompatibilityQuestion, FitbQuestion, ItemRecord
+from sane_desktop.errors import ModelError
 from sane_desktop.models.attributes import AttributeNet
 from sane_desktop.models.compatibility import CompatibilityNet
 from sane_desktop.models.preprocess import Preprocessing
@@ -27,7 +28,7 @@ PairDistance = Callable[[Sequence[str], Sequence[str]], np.ndarray]
 
 def fitb_accuracy(distance: PairDistance, questions: Sequence[FitbQuestion]) -> float | None:
     """Share of ``questions`` whose right answer has the smallest summed distance to the question
-    items (Vasileva et al., ECCV 2018); None without questions."""
+    items (Vasileva et al., ECCV 2018), ties credited as :func:`fitb_answers` says; None without questions."""
     answers = fitb_answers(distance, questions)
     return float(np.mean(answers)) if answers else None
 
@@ -37,8 +38,23 @@ def fitb_question_key(question: FitbQuestion) -> str:
     return f"{question.outfit_id}:{','.join(question.question_item_ids)}"
 
 
-def fitb_answers(distance: PairDistance, questions: Sequence[FitbQuestion]) -> list[bool]:
-    """Per question, whether ``distance`` picks its right answer (ties: the first candidate)."""
+def _finite(values: np.ndarray) -> np.ndarray:
+    """``values`` when all are finite; raises ModelError otherwise: a NaN distance ranks wherever
+    ``argmin`` puts it (trial AG's overflowing model scored FITB 0.19, the share of questions whose
+    right answer came first)."""
+    values = np.asarray(values, dtype=np.float64)
+    if not np.isfinite(values).all():
+        raise ModelError("the model gives non-finite distances (NaN or infinity): its weights overflow; train it "
+                         "again or choose another model")
+    return values
+
+
+def fitb_answers(distance: PairDistance, questions: Sequence[FitbQuestion]) -> list[float]:
+    """Per question, the credit ``distance`` earns: 1.0 when its right answer alone has the smallest
+    summed distance, 1/k when it is one of k answers tied at the smallest (a random pick among them
+    would be right that often), 0.0 otherwise — never the luck of which answer is listed first
+    (trial AG: all-equal distances scored 1.0 on questions listing their right answer first).
+    Raises ModelError when a distance is not finite."""
     left, right, owner = [], [], []
     for q_index, question in enumerate(questions):
         for a_index, answer in enumerate(question.answer_item_ids):
@@ -53,19 +69,30 @@ def fitb_answers(distance: PairDistance, questions: Sequence[FitbQuestion]) -> l
     for q_index, question in enumerate(questions):
         totals[q_index, : len(question.answer_item_ids)] = 0.0
     if left:
-        values = distance(left, right)
+        values = _finite(distance(left, right))
         for (q_index, a_index), value in zip(owner, values):
             totals[q_index, a_index] += value
-    return [int(np.argmin(totals[i])) == q.correct for i, q in enumerate(questions)]
+    credit = []
+    for i, question in enumerate(questions):
+        best = np.flatnonzero(totals[i] == totals[i].min())
+        credit.append(1.0 / len(best) if question.correct in best else 0.0)
+    return credit
 
 
 def compatibility_auc(distance: PairDistance, questions: Sequence[CompatibilityQuestion]) -> float | None:
+    """ROC-AUC of the outfits' labels against minus their mean pairwise distance (Vasileva et al.,
+    ECCV 2018); None when the questions hold one label only. Raises ValueError for an outfit of
+    fewer than 2 distinct items (no pair to score: it would rank as the most compatible there is —
+    trial AG), ModelError when a distance is not finite."""
     labels = [q.label for q in questions]
     if len(set(labels)) < 2:
         return None
     left, right, owner = [], [], []
     for index, question in enumerate(questions):
-        items = question.item_ids
+        items = list(dict.fromkeys(question.item_ids))
+        if len(items) < 2:
+            raise ValueError(f"compatibility question {question.number} of {question.protocol}/{question.split} "
+                             "has fewer than 2 distinct items: no pair to score")
         for i in range(len(items)):
             for j in range(i + 1, len(items)):
                 left.append(items[i])
@@ -73,10 +100,9 @@ def compatibility_auc(distance: PairDistance, questions: Sequence[CompatibilityQ
                 owner.append(index)
     sums = np.zeros(len(questions))
     counts = np.zeros(len(questions))
-    if left:
-        np.add.at(sums, owner, distance(left, right))
-        np.add.at(counts, owner, 1)
-    scores = -(sums / np.maximum(counts, 1))
+    np.add.at(sums, owner, _finite(distance(left, right)))
+    np.add.at(counts, owner, 1)
+    scores = -(sums / counts)
     return float(roc_auc_score(labels, scores))
 
 

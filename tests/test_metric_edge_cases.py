@@ -1,0 +1,134 @@
+"""Figures that never depend on the order things are listed in, nor on a NaN, nor on a question with
+two right answers (trial AG): FITB ties are credited as a random pick among the tied answers would
+be, a non-finite distance is refused in one line, a compatibility outfit of one item is refused,
+the pointing game shares a tied maximum, and the Polyvore reader skips questions that cannot be
+scored, each with its reason."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from catalogue_fixtures import write_polyvore_catalogue
+from sane_desktop.catalogue import read_catalogue
+from sane_desktop.catalogue.types import CompatibilityQuestion, FitbQuestion
+from sane_desktop.errors import ModelError
+from sane_desktop.explain.metrics import pointing_hit
+from sane_desktop.training.evaluation import compatibility_auc, fitb_accuracy, fitb_answers
+
+
+def fitb(answers: list[str], correct: int) -> FitbQuestion:
+    return FitbQuestion("generated", "test", 0, "o", ["q"], answers, correct)
+
+
+def constant(value: float):  # type: ignore[no-untyped-def]
+    return lambda left, right: np.full(len(left), value)
+
+
+def test_fitb_ties_are_credited_whatever_the_order_of_the_answers() -> None:
+    # every answer at the same distance: a quarter, wherever the right answer is listed (it was 1.0
+    # when listed first, 0.0 otherwise)
+    for correct in range(4):
+        assert fitb_answers(constant(0.3), [fitb(list("abcd"), correct)]) == [0.25]
+    near = {"a": 1.0, "b": 0.2, "c": 0.2, "d": 0.9}  # two answers tied at the smallest distance
+
+    def distance(left, right):  # type: ignore[no-untyped-def]
+        return np.array([near[r] for r in right])
+
+    assert fitb_answers(distance, [fitb(list("abcd"), 1), fitb(list("abcd"), 2), fitb(list("abcd"), 3)]) == \
+        [0.5, 0.5, 0.0]
+    assert fitb_accuracy(distance, [fitb(list("abcd"), 1), fitb(list("dbca"), 1)]) == 0.5
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_a_non_finite_distance_is_refused_not_ranked(bad: float) -> None:
+    with pytest.raises(ModelError, match="non-finite distances"):
+        fitb_accuracy(constant(bad), [fitb(list("abcd"), 1)])
+    compat = [CompatibilityQuestion("g", "test", 0, 1, ["a", "b"]), CompatibilityQuestion("g", "test", 1, 0, ["c", "d"])]
+    with pytest.raises(ModelError, match="non-finite distances"):
+        compatibility_auc(constant(bad), compat)
+
+
+def test_a_compatibility_outfit_without_a_pair_is_refused() -> None:
+    def distance(left, right):  # type: ignore[no-untyped-def]
+        return np.ones(len(left))
+
+    compat = [CompatibilityQuestion("g", "test", 0, 0, ["a", "a"]), CompatibilityQuestion("g", "test", 1, 1, ["c", "d"])]
+    with pytest.raises(ValueError, match="question 0 of g/test has fewer than 2 distinct items"):
+        compatibility_auc(distance, compat)
+
+
+def test_the_pointing_game_shares_a_tied_maximum_and_refuses_nan() -> None:
+    flat = np.zeros((10, 10))
+    assert pointing_hit(flat, (0, 0, 5, 10)) == 0.5  # chance: the box's share, not pixel (0, 0)'s luck
+    assert pointing_hit(flat, (5, 0, 10, 10)) == 0.5
+    two = np.zeros((10, 10))
+    two[1, 1] = two[8, 8] = 1.0
+    assert pointing_hit(two, (0, 0, 5, 5)) == 0.5
+    peak = np.zeros((10, 10))
+    peak[8, 8] = 1.0
+    assert pointing_hit(peak, (5, 5, 10, 10)) == 1.0 and pointing_hit(peak, (0, 0, 5, 5)) == 0.0
+    peak[0, 0] = np.nan  # argmax took the NaN for the maximum
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        pointing_hit(peak, (0, 0, 5, 5))
+
+
+def test_questions_that_cannot_be_scored_are_skipped_with_their_reason(tmp_path: Path) -> None:
+    written = write_polyvore_catalogue(tmp_path, n_items=16, n_outfits=8)
+    outfits = written["outfits"]
+    path = tmp_path / "nondisjoint" / "fill_in_blank_test.json"
+    questions = json.loads(path.read_text())
+    before = len(read_catalogue(tmp_path).fitb)
+    def item_of(name: str) -> str:
+        outfit, position = name.rsplit("_", 1)
+        return outfits[outfit][int(position) - 1]
+
+    first, second = questions[0], questions[1]
+    right_item = item_of(first["answers"][0])
+    inside_item = item_of(second["question"][0])
+    # two outfits of the training split that hold those items again (items recur across outfits)
+    train = json.loads((tmp_path / "nondisjoint" / "train.json").read_text())
+    train += [{"set_id": "9999", "items": [{"item_id": right_item, "index": 1}]},
+              {"set_id": "9998", "items": [{"item_id": inside_item, "index": 1}]}]
+    (tmp_path / "nondisjoint" / "train.json").write_text(json.dumps(train))
+    first["answers"][1] = "9999_1"  # the trial's question with two right answers
+    second["answers"][1] = "9998_1"  # an item of the question's own outfit offered as a wrong answer
+    path.write_text(json.dumps(questions))
+    compat = tmp_path / "nondisjoint" / "compatibility_test.txt"
+    lines = compat.read_text().splitlines()
+    one = lines[0].split()[1]
+    compat.write_text("\n".join([f"0 {one} {one}", *lines]) + "\n")
+    catalogue = read_catalogue(tmp_path)
+    reasons = {skip.item_id: skip.reason for skip in catalogue.skipped}
+    assert reasons["nondisjoint/test/fill_in_blank#0"] == f"the right answer {right_item} is also listed as a wrong answer"
+    assert reasons["nondisjoint/test/fill_in_blank#1"] == f"answer {inside_item} is an item of the question's outfit"
+    assert reasons["nondisjoint/test/compatibility#0"] == "fewer than 2 distinct items: no pair to score"
+    assert len(catalogue.fitb) == before - 2
+
+
+def _saliency(auc: float, **extra: object) -> dict[str, object]:
+    curve = {"auc": auc, "raw_auc": auc}
+    return {"insertion": curve, "deletion": curve, "seconds_per_map": 0.01, "forward_passes_per_map": 1, **extra}
+
+
+def test_the_text_says_what_qualifies_the_explanation_figures() -> None:
+    """The text had the AUCs without the paired interval the README quotes (``--json`` alone held
+    it), a top-3 of 1.000 without saying each pair had 3 candidates, and a 1-pair interval of no width."""
+    from sane_desktop.cli.evaluate_explanations_cmd import render
+
+    gap = {"mean": 0.035, "ci95": [0.01, 0.06], "pairs": 40}
+    result = {"pairs": {"test": 40, "positive": 20, "asked": 60}, "seed": 0,
+              "saliency": {"fast": _saliency(0.6, minus_rise={"insertion": gap, "deletion": gap}), "rise": _saliency(0.5)},
+              "attributes": {"oracle_accuracy": {"partner": {"top1": 0.5, "top3": 1.0}}, "candidates_per_pair": 3.0,
+                             "oracle_accuracy_or_abstain": {"top1": 0.4}, "weights": {"partner": 1.0},
+                             "weights_tuned_on": "valid"}}
+    text = render(result)
+    assert text.startswith("40 test pairs (of 60 asked: the split holds no more) (20 positive)")
+    assert "fast − rise, paired over pairs (95 % interval): insertion +0.035 [+0.010, +0.060]" in text
+    assert "top-1 / top-3, among 3.0 candidate attributes a pair on average" in text
+    assert "shipped      0.400" in text and "no width" not in text
+    result["pairs"] = {"test": 1, "positive": 1, "asked": 1}
+    assert "(one pair: the interval has no width and says nothing; ask for more --pairs)" in render(result)
