@@ -21,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(HSV 16x4x4, chi-square) and random on the same questions, for every outfit protocol of the catalogue: "
         "the headline is the item-disjoint one where the catalogue has it (no item of a valid/test outfit in any "
         "training outfit), each with its sizes and leakage. A catalogue without outfits gets attribute "
-        "mAP only (model, untrained network, random) on its 80/10/10 item split (crc32 of the id); FITB and AUC "
+        "mAP only (model, untrained network, random) on its 80/10/10 item split (crc32 of the product, or of the id); FITB and AUC "
         "are then null.")
     parser.add_argument("catalogue", help="catalogue folder")
     parser.add_argument("--model", required=True, help="checkpoint file")

@@ -17,7 +17,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "train", help="train the type-aware compatibility and attribute networks on a catalogue",
         description="Trains on the catalogue's train split, evaluates valid FITB after every epoch and keeps the "
         "best epoch. A catalogue without outfits trains the attribute network alone on an 80/10/10 item split "
-        "(crc32 of the id) and keeps the epoch with the best valid attribute mAP. Same seed, same weights (on CPU).")
+        "(crc32 of the product, or of the id: one garment, one split) and keeps the epoch with the best valid "
+        "attribute mAP. Same seed, same weights (on CPU).")
     parser.add_argument("catalogue", help="catalogue folder")
     parser.add_argument("--out", required=True, help="checkpoint file to write")
     parser.add_argument("--preset", choices=("pretrained", "cpu", "gpu"), default=None,

@@ -99,7 +99,8 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
                "random": figures(rng.random(targets.shape) if item_ids and names else None)}
     counts = {"fitb": 0, "compatibility": 0, "attribute_items": len(item_ids), "attributes": len(labelled),
               "attributes_known_to_model": len(names), "attributes_scored": scored}
-    notes = ("no outfits: items split 80/10/10 by crc32 of the id; attribute mAP only, averaged over the "
+    notes = ("no outfits: items split 80/10/10 by crc32 of their product, or of the id (a product's variants and "
+             "byte-identical photos share a split); attribute mAP only, averaged over the "
              "attributes with a positive and a negative item in the split (attributes_scored)")
     if not names:
         notes += ("; the model knows none of this catalogue's attributes (it learnt its own on another "
