@@ -501,6 +501,28 @@ def test_choosing_the_open_catalogue_back_during_a_run_keeps_it(managed, qtbot) 
     assert window.catalogue.name == "shop" and window.catalogue_switcher.currentData() == "shop"
 
 
+def test_a_run_asked_for_one_catalogue_never_acts_on_another(world: Path) -> None:
+    """Trial AI's "Train model on demo" dialog trained demo2, opened meanwhile, and replaced its model."""
+    shutil.copytree(world / "shop", world / "shop2")
+    service = service_on(world)
+    service.index_folder(world / "shop2", "other")
+    service.open_catalogue("other")
+    for run, what in ((service.train, "trained on"), (service.adapt, "adapted to")):
+        with pytest.raises(InputError, match=f"this was asked for 'shop', but 'other' is open now: nothing was {what}"):
+            run(catalogue="shop")  # type: ignore[operator]
+    assert not (world / "index" / "other" / "model.pt").exists() and not (world / "index" / "shop" / "model.pt").exists()
+
+
+@needs_qt
+def test_an_idle_train_or_adapt_dialog_goes_with_the_catalogue_it_names(managed, qtbot) -> None:  # type: ignore[no-untyped-def]
+    window, _manager = managed
+    window.show_adapt_dialog()
+    dialog = window.adapt_dialog
+    assert dialog is not None and dialog.isVisible() and dialog.catalogue == "shop"
+    choose_in_switcher(window, "other")
+    qtbot.waitUntil(lambda: window.catalogue.name == "other" and not dialog.isVisible(), timeout=60000)
+
+
 @needs_qt
 def test_manager_deletes_after_asking_and_never_the_open_one(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     from PySide6.QtWidgets import QMessageBox

@@ -134,8 +134,10 @@ class AdaptDialog(ModelRunDialog[AdaptReport]):
             self.resize(self.width(), needed)
 
     def work(self) -> TaskFn[CatalogueService, None, AdaptReport]:
+        catalogue = self.catalogue  # the one this dialog names, never whichever is open when it runs
+
         def adapt(service: CatalogueService, state: TaskState[None]) -> AdaptReport:
-            return service.adapt(progress=state.progress, should_stop=state.should_stop)
+            return service.adapt(progress=state.progress, should_stop=state.should_stop, catalogue=catalogue)
 
         return adapt
 

@@ -1761,6 +1761,11 @@ class MainWindow(QMainWindow):
         previous = self.catalogue.name if self.catalogue is not None else None
         if not shared:
             self._show_in_switcher(opened.info.name)  # a choice made during a long run named the old one until now
+        for dialog in (self.train_dialog, self.adapt_dialog):
+            # an idle dialog named for the catalogue left behind goes (trial AI pressed Train in "Train
+            # model on demo" with demo2 open, and it trained demo2); a run under way stays, with its name
+            if dialog is not None and dialog.isVisible() and not dialog.running and dialog.catalogue != opened.info.name:
+                dialog.close()
         if self._waiting_open == opened.info.name or not shared:
             self._waiting_open = ""
         if self._renamed == (previous, opened.info.name):

@@ -143,10 +143,11 @@ class TrainDialog(ModelRunDialog[TrainReport]):
 
     def work(self) -> TaskFn[CatalogueService, Epoch, TrainReport]:
         epochs = self.requested = self.epochs.value()
+        catalogue = self.catalogue  # the one this dialog names, never whichever is open when it runs
 
         def train(service: CatalogueService, state: TaskState[Epoch]) -> TrainReport:
             return service.train(progress=state.progress, should_stop=state.should_stop, epochs=epochs,
-                                 on_epoch=state.partial)  # each epoch feeds the learning curve
+                                 on_epoch=state.partial, catalogue=catalogue)  # each epoch feeds the learning curve
 
         return train
 

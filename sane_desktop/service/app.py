@@ -154,10 +154,15 @@ class CatalogueService:
             self._open.close()
         self._open, self._shared = None, None
 
-    def _local(self, what: str) -> OpenCatalogue:
+    def _local(self, what: str, expected: str | None = None) -> OpenCatalogue:
         """The open catalogue when it is a local one; InputError for a shared one, which these
-        local builds would shadow with a copy under the index home instead of changing it."""
+        local builds would shadow with a copy under the index home instead of changing it, and for
+        another catalogue than ``expected`` (the one a dialog names: trial AI's "Train model on demo"
+        trained demo2, opened in the switcher meanwhile, and replaced its model)."""
         current = self.current()
+        if expected is not None and current.info.name != expected:
+            raise InputError(f"this was asked for {expected!r}, but {current.info.name!r} is open now: nothing was "
+                             f"{what}; open {expected!r} again, or ask again for the open one")
         if self._shared is not None:
             raise InputError(f"{current.info.name!r} is a shared catalogue on {self._shared[0].display()}: it cannot "
                              f"be {what} from this window (index it with `sane-desktop index --db URL`)")
@@ -423,11 +428,12 @@ class CatalogueService:
         return self.index_folder(source, "demo", progress=progress, should_stop=should_stop)
 
     def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
-              epochs: int = 5, on_epoch: EpochCallback | None = None) -> TrainReport:
+              epochs: int = 5, on_epoch: EpochCallback | None = None, catalogue: str | None = None) -> TrainReport:
         """Train a model on the open catalogue into ``<home>/<name>/model.pt`` (the catalogue's model
         from then on), then re-index the catalogue with it. ``on_epoch`` gets each epoch's history
-        entry (epoch, loss, valid_fitb or valid_map, seconds) as it lands."""
-        current = self._local("trained on")
+        entry (epoch, loss, valid_fitb or valid_map, seconds) as it lands. ``catalogue``: the one
+        asked for; InputError, and nothing written, when another is open."""
+        current = self._local("trained on", catalogue)
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
         said: list[str] = []  # how the gate compared the two models, or why it could not
@@ -480,10 +486,12 @@ class CatalogueService:
 
         return gate
 
-    def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel) -> AdaptReport:
+    def adapt(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
+              catalogue: str | None = None) -> AdaptReport:
         """Adapt the open catalogue's model to its images without labels (BatchNorm statistics) into
-        ``<home>/<name>/model.pt`` (the catalogue's model from then on), then re-index with it."""
-        current = self._local("adapted to")
+        ``<home>/<name>/model.pt`` (the catalogue's model from then on), then re-index with it.
+        ``catalogue``: the one asked for; InputError, and nothing written, when another is open."""
+        current = self._local("adapted to", catalogue)
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
         with catalogue_lock(folder, f"adapt {name}"):
