@@ -95,6 +95,19 @@ def test_the_disjoint_protocol_keeps_a_test_photo_out_of_training_under_another_
     held = {photo[i] for split in ("valid", "test") for o in outfits_in_split(catalogue, split, DISJOINT_PROTOCOL)
             for i in o.item_ids}
     assert train and held and not train & held
+    # the plain protocol's leakage counts a test item as seen when a train outfit holds its photo under
+    # another id (trial AI read a share by id alone), and the weak truth's held-out items leave it out
+    from sane_desktop.catalogue.questions import PROTOCOL
+    from sane_desktop.catalogue.splits import protocol_leakage
+    from sane_desktop.explain.weak_truth import held_out_items
+
+    seen = {photo[i] for o in outfits_in_split(catalogue, "train", PROTOCOL) for i in o.item_ids}
+    test_items = {i for o in outfits_in_split(catalogue, "test", PROTOCOL) for i in o.item_ids}
+    by_photo = sum(1 for i in test_items if photo[i] in seen) / len(test_items)
+    by_id = sum(1 for i in test_items if any(i in o.item_ids for o in outfits_in_split(catalogue, "train", PROTOCOL)))
+    assert by_photo > by_id / len(test_items)  # this draw has such items: the test can tell the two apart
+    assert protocol_leakage(catalogue, PROTOCOL, "test")["items_in_train"] == by_photo
+    assert all(photo[i] not in train for i in held_out_items(catalogue, "test"))
 
 
 def test_an_outfit_naming_an_excluded_item_says_why_it_is_left_out(tmp_path: Path) -> None:

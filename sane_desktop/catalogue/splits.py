@@ -114,17 +114,23 @@ def protocol_leakage(catalogue: Catalogue, protocol: str, split: str = "test") -
 
     Both are 0 for a protocol that is truly item-disjoint; None when the split has no question/item."""
     train, held_out = outfits_in_split(catalogue, "train", protocol), outfits_in_split(catalogue, split, protocol)
-    outfits_of: dict[str, set[int]] = defaultdict(set)  # item id -> indices of the train outfits holding it
+    # by garment (:func:`item_split_keys`): a test item whose product or photo a train outfit holds
+    # under another id was seen too (trial AI read 0.0 for a catalogue holding both)
+    garment = item_split_keys(catalogue)
+    outfits_of: dict[str, set[int]] = defaultdict(set)  # garment -> indices of the train outfits holding it
     for index, outfit in enumerate(train):
         for item_id in outfit.item_ids:
-            outfits_of[item_id].add(index)
+            outfits_of[garment.get(item_id, item_id)].add(index)
     fitb, _ = questions_in_split(catalogue, split, protocol)
     none: set[int] = set()
-    paired = sum(1 for q in fitb if any(outfits_of.get(q.answer_item_ids[q.correct], none) & outfits_of.get(i, none)
-                                        for i in q.question_item_ids))
+
+    def seen(item_id: str) -> set[int]:
+        return outfits_of.get(garment.get(item_id, item_id), none)
+
+    paired = sum(1 for q in fitb if any(seen(q.answer_item_ids[q.correct]) & seen(i) for i in q.question_item_ids))
     items = {i for outfit in held_out for i in outfit.item_ids}
     return {"fitb_answer_with_question_item_in_train": paired / len(fitb) if fitb else None,
-            "items_in_train": sum(1 for i in items if i in outfits_of) / len(items) if items else None}
+            "items_in_train": sum(1 for i in items if seen(i)) / len(items) if items else None}
 
 
 def item_split(item_id: str) -> str:

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from sane_desktop.catalogue.splits import attribute_vocabulary, item_split_ids, outfits_in_split
+from sane_desktop.catalogue.splits import attribute_vocabulary, item_split_ids, item_split_keys, outfits_in_split
 from sane_desktop.catalogue.types import Catalogue, ItemRecord
 from sane_desktop.catalogue.vocabulary import categorical_names, normalise_value
 from sane_desktop.errors import InputError
@@ -83,8 +83,10 @@ def held_out_items(catalogue: Catalogue, split: str) -> list[str]:
     else the item split by id (catalogues without outfits); catalogue order."""
     if catalogue.splits:
         wanted = {i for outfit in outfits_in_split(catalogue, split) for i in outfit.item_ids}
-        if split != "train":
-            wanted -= {i for outfit in outfits_in_split(catalogue, "train") for i in outfit.item_ids}
+        if split != "train":  # by garment: a product's colourway or a photo under another id was seen (trial AI)
+            garment = item_split_keys(catalogue)
+            trained = {garment.get(i, i) for outfit in outfits_in_split(catalogue, "train") for i in outfit.item_ids}
+            wanted = {i for i in wanted if garment.get(i, i) not in trained}
         return [item.item_id for item in catalogue.items if item.item_id in wanted]
     return item_split_ids(catalogue, split)
 

@@ -25,7 +25,8 @@ from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, pic
 from sane_desktop.models.preprocess import Preprocessing
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.catalogue.splits import (
-    DISJOINT_MEANING, DISJOINT_PROTOCOLS, ITEM_PROTOCOL, attribute_vocabulary, item_split_ids, outfit_protocols,
+    DISJOINT_MEANING, DISJOINT_PROTOCOLS, ITEM_PROTOCOL, attribute_vocabulary, item_split_ids, item_split_keys,
+    outfit_protocols,
     outfits_in_split, pick_protocol, protocol_counts, protocol_leakage, questions_in_split,
 )
 from sane_desktop.retrieval.embedding import embed_images, has_frozen_trunk, trunk_identity
@@ -228,8 +229,9 @@ def _trained_overlap(catalogue: Catalogue, trained_protocol: Any, split_items: l
         return None
     if trained_protocol not in {s.protocol for s in catalogue.splits}:
         return None
-    seen = {i for o in outfits_in_split(catalogue, "train", trained_protocol) for i in o.item_ids}
-    return sum(1 for i in split_items if i in seen) / len(split_items)
+    garment = item_split_keys(catalogue)  # a product's other colourway, a photo under another id: seen too
+    seen = {garment.get(i, i) for o in outfits_in_split(catalogue, "train", trained_protocol) for i in o.item_ids}
+    return sum(1 for i in split_items if garment.get(i, i) in seen) / len(split_items)
 
 
 def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
