@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import torch
 import pytest
 
 from catalogue_fixtures import write_polyvore_catalogue
@@ -132,3 +133,34 @@ def test_the_text_says_what_qualifies_the_explanation_figures() -> None:
     assert "shipped      0.400" in text and "no width" not in text
     result["pairs"] = {"test": 1, "positive": 1, "asked": 1}
     assert "(one pair: the interval has no width and says nothing; ask for more --pairs)" in render(result)
+
+
+def test_tied_pixels_are_removed_from_all_over_the_image_and_nan_is_refused() -> None:
+    """Trial AI: a flat map removed the top rows first, so its deletion curve depended on where the
+    garment sits in the frame; the pointing game had been fixed, insertion/deletion had not."""
+    from sane_desktop.explain.metrics import pixel_ranks
+
+    ranks = pixel_ranks(np.zeros((100, 100))).view(100, 100)
+    first = ranks < 1000  # the first tenth removed
+    assert 0.05 < float(first[:10].float().mean()) < 0.15  # about a tenth of the top rows, not all of them
+    assert 0.05 < float(first[90:].float().mean()) < 0.15
+    assert torch.equal(ranks, pixel_ranks(np.zeros((100, 100))).view(100, 100))  # the same every time
+    ramp = np.arange(10000, dtype=np.float32).reshape(100, 100)
+    assert int(pixel_ranks(ramp)[9999]) == 0 and int(pixel_ranks(ramp)[0]) == 9999  # unequal ones keep their order
+    ramp[5, 5] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        pixel_ranks(ramp)
+
+
+def test_the_attribute_choice_and_the_oracle_refuse_nan(monkeypatch: pytest.MonkeyPatch) -> None:
+    from sane_desktop.explain import oracle
+    from sane_desktop.explain.attribute_choice import PairParts, SelectionWeights, explanation_accuracy, rank_attributes
+
+    names = ["colour:red", "pattern:dotted", "motif:bolt"]
+    parts = PairParts(np.array([0.9, np.nan, 0.2]), np.ones(3), np.ones(3), candidates=[0, 1, 2])
+    with pytest.raises(ModelError, match="non-finite scores for 'pattern:dotted'"):
+        rank_attributes(parts, SelectionWeights(), names)
+    assert explanation_accuracy([], [], SelectionWeights(), names) == {"top1": None, "top3": None, "pairs": 0}
+    monkeypatch.setattr(oracle, "similarity_drops", lambda *args, **kwargs: np.array([0.1, np.nan, 0.3]))
+    with pytest.raises(ModelError, match="non-finite similarities"):  # it named the NaN's candidate
+        oracle.oracle_attribute(None, None, torch.zeros(3, 2, 2), [0, 1, 2], None, 0, None)  # type: ignore[arg-type]

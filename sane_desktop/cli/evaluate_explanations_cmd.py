@@ -180,6 +180,9 @@ def render(result: dict[str, Any]) -> str:
         among = f", among {candidates:.1f} candidate attributes a pair on average" if candidates else ""
         lines.append(f"explanation accuracy vs removal oracle (top-1 / top-3{among}):")
         for rule, acc in attributes["oracle_accuracy"].items():
+            if acc["top1"] is None:
+                lines.append(f"  {rule:11s}    n/a (no pair)")
+                continue
             lines.append(f"  {rule:11s}{acc['top1']:7.3f} / {acc['top3']:.3f}")
         if "oracle_accuracy_or_abstain" in attributes:
             lines.append(f"  {'shipped':11s}{attributes['oracle_accuracy_or_abstain']['top1']:7.3f}"

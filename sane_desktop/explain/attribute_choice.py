@@ -57,6 +57,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from sane_desktop.errors import ModelError
 from sane_desktop.explain.abstain import COMMON_LABEL, FLAT_MAP, NO_ATTRIBUTE, WEAK_EVIDENCE
 
 SALIENCY_AGREEMENT_WEIGHT = 5e-3
@@ -403,6 +404,9 @@ def rank_attributes(parts: PairParts, weights: SelectionWeights, names: Sequence
         conf, match, prior = (float(parts.confidence[a]), float(parts.match[a]), float(parts.prior[a]))
         partner = 1.0 if parts.partner is None else float(parts.partner[a])
         base = 1.0 if parts.base_rate is None else float(parts.base_rate[a])
+        if not np.isfinite([conf, match, prior, partner, base]).all():  # a NaN sorts nowhere: order would decide (trial AI)
+            raise ModelError(f"the attribute network gives non-finite scores for {names[a]!r} (NaN or infinity): "
+                             "its weights overflow; train it again or choose another model")
         score = float(np.dot(_log_parts(conf, match, prior, partner, base), _weight_vector(weights)))
         scored.append(RankedAttribute(a, names[a], score, conf, match, prior, partner, base))
     gate = weights.shared_first and parts.partner is not None
@@ -508,15 +512,17 @@ def fit_abstain_threshold(evidences: Sequence[float], named_right: Sequence[bool
 
 
 def explanation_accuracy(pairs: Sequence[PairParts], oracle: Sequence[int], weights: SelectionWeights,
-                         names: Sequence[str]) -> dict[str, float]:
-    """How often the chosen attribute is the oracle's (top-1) or among the first three."""
+                         names: Sequence[str]) -> dict[str, float | None]:
+    """How often the chosen attribute is the oracle's (top-1) or among the first three (None
+    without pairs)."""
     top1 = top3 = 0
     for parts, answer in zip(pairs, oracle):
         ranked = [s.index for s in rank_attributes(parts, weights, names)]
         top1 += int(ranked[:1] == [answer])
         top3 += int(answer in ranked[:3])
-    n = max(1, len(pairs))
-    return {"top1": top1 / n, "top3": top3 / n, "pairs": len(pairs)}
+    if not pairs:  # no pair, no figure (it read 0.0, as if every answer were wrong: trial AI)
+        return {"top1": None, "top3": None, "pairs": 0}
+    return {"top1": top1 / len(pairs), "top3": top3 / len(pairs), "pairs": len(pairs)}
 
 
 WEIGHT_GRID = (0.0, 0.25, 0.5, 1.0, 2.0)

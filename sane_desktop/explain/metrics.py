@@ -8,6 +8,7 @@ per pair, averaged, and integrated (trapezoid); raw curves are reported too.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -30,10 +31,25 @@ def pixel_counts(n_pixels: int, steps: int = STEPS) -> list[int]:
     return [max(1, int(round(t * n_pixels))) for t in thresholds]
 
 
+TIE_SEED = 0  # the fixed scatter that breaks ties between equally salient pixels
+
+
+@functools.lru_cache(maxsize=8)
+def _scatter(n: int) -> Tensor:
+    """A fixed pseudo-random order of ``n`` pixel positions (the same on every run and machine)."""
+    return torch.randperm(n, generator=torch.Generator().manual_seed(TIE_SEED))
+
+
 def pixel_ranks(saliency: np.ndarray | Tensor) -> Tensor:
-    """Rank of every pixel (0 = most salient), ties broken by position (stable)."""
+    """Rank of every pixel (0 = most salient). Equally salient pixels are taken in a fixed scattered
+    order, not by position: a flat map (or a flat part of one) removes pixels from all over the
+    image, as chance would, never the top rows first (trial AI: a flat map scored by where the
+    garment sits in the frame). Deterministic. Raises ValueError for a map holding NaN or infinity."""
     flat = torch.as_tensor(np.asarray(saliency, dtype=np.float32)).flatten()
-    order = torch.argsort(-flat, stable=True)
+    if not bool(torch.isfinite(flat).all()):
+        raise ValueError("a saliency map holds NaN or infinite values: its pixels cannot be ranked")
+    scatter = _scatter(flat.numel())
+    order = scatter[torch.argsort(-flat[scatter], stable=True)]  # ties: in the scatter's order
     ranks = torch.empty_like(order)
     ranks[order] = torch.arange(flat.numel())
     return ranks

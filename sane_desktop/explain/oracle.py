@@ -13,6 +13,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sane_desktop.errors import ModelError
 from sane_desktop.explain.base import SimilarityModel, inference, model_device, upsample
 from sane_desktop.explain.metrics import pixel_ranks
 
@@ -68,4 +69,7 @@ def oracle_attribute(
     if not candidates:
         raise ValueError("the removal oracle needs at least one candidate attribute")
     drops = similarity_drops(model, image, attribute_maps[candidates], reference, space, background)
+    if not np.isfinite(drops).all():  # argmax would take the first NaN for the largest drop (trial AI)
+        raise ModelError("the model gives non-finite similarities (NaN or infinity) with an attribute removed: its "
+                         "weights overflow; train it again or choose another model")
     return int(candidates[int(np.argmax(drops))]), drops
