@@ -111,7 +111,16 @@ def top_k(scores: np.ndarray, ids: np.ndarray, k: int, exclude: Iterable[int] = 
     k = min(k, len(scores))
     if k <= 0:
         return Hits(np.empty(0, np.int64), np.empty(0, np.float32))
-    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
+    if k < len(scores):
+        # the k-th best score, then every better one and, of those tied with it, the smallest ids:
+        # argpartition alone keeps an arbitrary few of a tie at the cut (trial AI got ids 346, 499,
+        # 1053 where 10, 25, 30 were tied with them; pgvector's ORDER BY keeps the smallest)
+        kth = np.partition(-scores, k - 1)[k - 1]
+        above = np.flatnonzero(-scores < kth)
+        tied = np.flatnonzero(-scores == kth)
+        part = np.concatenate([above, tied[np.argsort(ids[tied], kind="stable")[: k - len(above)]]])
+    else:
+        part = np.arange(len(scores))
     order = np.lexsort((ids[part], -scores[part]))
     best = part[order]
     return Hits(ids[best].astype(np.int64), scores[best].astype(np.float32))
