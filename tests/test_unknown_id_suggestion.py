@@ -52,3 +52,20 @@ def test_several_unknown_ids_each_get_theirs_and_an_id_like_none_gets_no_guess(
     assert err.endswith("unknown item ids: nothing_like_it (catalogue 'closet')") and "did you mean" not in err
     assert main([*home, "query", "closet", "--outfit", "%"]) != 0  # a LIKE wildcard is a character here
     assert "did you mean" not in capsys.readouterr().err
+
+
+def test_a_typo_in_an_id_or_a_category_gets_the_nearest(home: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AI: ``79814333`` for ``79814335`` and ``--category top`` for ``tops`` were refused with
+    no word of what was near."""
+    capsys.readouterr()
+    assert main([*home, "query", "closet", "--outfit", "Tops/tops_l"]) != 0  # an l for a 1: as near to each
+    assert "did you mean Tops/tops_0 or Tops/tops_1 or Tops/tops_2?" in capsys.readouterr().err  # by id
+    assert main([*home, "query", "closet", "--outfit", "Tops/top_1"]) != 0
+    assert "did you mean Tops/tops_1 or " in capsys.readouterr().err  # the nearest first
+    assert main([*home, "explain", "closet", "--candidate", "Shoes/shoes_O", "--outfit", "Tops/tops_1"]) != 0
+    assert "did you mean Shoes/shoes_0" in capsys.readouterr().err
+    for command in (["items", "closet", "--category", "Top"], ["query", "closet", "--outfit", "Shoes/shoes_0",
+                                                                  "--category", "Top"]):
+        assert main([*home, *command]) != 0
+        err = capsys.readouterr().err
+        assert "did you mean 'Tops'?" in err and len(err.strip().splitlines()) == 1, err

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.types import spelled_as
+from sane_desktop.service.titles import did_you_mean
 from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
 
@@ -51,7 +52,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if category:  # 'tops' for 'Tops': one spelling, not a typo (case, spaces, Unicode form)
             category = spelled_as(category, known)
         if category and category not in known:
-            raise CliError(f"no category {category!r}; the catalogue's are: {', '.join(known)}")
+            raise CliError(f"no category {category!r}; the catalogue's are: {', '.join(known)}"
+                           f"{did_you_mean(category, known)}")
         wanted = min(args.n, MAX_LISTED)
         found = catalogue.items.search(category, args.search, wanted)
         total = catalogue.items.count(category, args.search) if len(found) == wanted else len(found)

@@ -10,7 +10,7 @@ from typing import Any
 from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
-from sane_desktop.service.titles import unsearched_words
+from sane_desktop.service.titles import did_you_mean, unsearched_words
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 from sane_desktop.service.values import best_compared
 
@@ -117,7 +117,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if args.category:  # 'earrings' for 'Earrings': one spelling, not a typo (case, spaces, Unicode form)
             args.category = spelled_as(args.category, known)
         if args.category and args.category not in known:  # a typo would print an empty list
-            raise CliError(f"no indexed category {args.category!r}; the catalogue's are: {', '.join(known)}")
+            raise CliError(f"no indexed category {args.category!r}; the catalogue's are: {', '.join(known)}"
+                           f"{did_you_mean(args.category, known)}")
         outfit = catalogue.items.by_item_id(item_ids) if item_ids else []
         for path, category in zip(args.image, args.image_category):
             if not path.exists():

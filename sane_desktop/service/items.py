@@ -27,7 +27,7 @@ from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo, ItemText
 from sane_desktop.store import browse
 from sane_desktop.store.browse import CatalogueRecord
-from sane_desktop.store.items import ids_named, item_pks
+from sane_desktop.store.items import ids_like, ids_named, item_pks
 
 if TYPE_CHECKING:  # retrieval.search loads FAISS: the worker imports it, not the window
     from sane_desktop.retrieval.search import QueryItem
@@ -266,8 +266,9 @@ class CatalogueItems:
     def _meant(self, missing: Sequence[str]) -> str:
         """"; did you mean …?" for unknown ids that name an item by its file name alone (a folder
         catalogue's ids are ``category/name``: trial AC's ``--outfit 赤いシャツ`` was refused without
-        a word of ``トップス/赤いシャツ``), "" when none does."""
-        meant = {item_id: ids_named(self.engine, self.record.pk, item_id) for item_id in missing}
+        a word of ``トップス/赤いシャツ``) or are a typo of one (trial AI's ``79814333``), "" when none does."""
+        meant = {item_id: ids_named(self.engine, self.record.pk, item_id)
+                 or ids_like(self.engine, self.record.pk, item_id) for item_id in missing}  # a file name, or a typo
         meant = {item_id: found for item_id, found in meant.items() if found}
         if not meant:
             return ""

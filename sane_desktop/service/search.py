@@ -24,6 +24,7 @@ from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter
 from sane_desktop.service.filters import ItemFilter
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
+from sane_desktop.service.titles import did_you_mean
 from sane_desktop.service.values import ALL_CATEGORIES, CategoryGuess, ItemInfo, SearchResult
 from sane_desktop.store import browse
 
@@ -303,7 +304,8 @@ class OutfitSearch:
         match = automatic(category, names)
         if match.how != FALLBACK:
             return match.target
-        raise NotFound(f"the catalogue has no category {category!r} (it has {', '.join(names)})")
+        raise NotFound(f"the catalogue has no category {category!r} (it has {', '.join(names)})"
+                       f"{did_you_mean(category, names)}")
 
     def _embed_file(self, path: Path) -> tuple[np.ndarray, np.ndarray, str]:
         """(E(x) (D,), cells (K, D), SHA-256 hex of the bytes embedded) of one image: the same

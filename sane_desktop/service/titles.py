@@ -315,3 +315,15 @@ def local_time(indexed_at: str) -> str:
         return datetime.fromisoformat(indexed_at).astimezone().strftime("%Y-%m-%d %H:%M")
     except ValueError:
         return indexed_at
+
+
+def did_you_mean(word: str, names: Sequence[str]) -> str:
+    """"; did you mean 'tops'?" for a ``word`` close to one of ``names`` (a typo, a singular for a
+    plural: difflib's ratio ≥ 0.6, or a name that starts with it), "" when none is (trial AI: "--category
+    top" was refused with the list, and no word of "tops")."""
+    import difflib
+
+    folded = {name.casefold(): name for name in names}
+    close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6) \
+        or [name for name in folded if name.startswith(word.casefold()) and word.strip()][:1]
+    return f"; did you mean {folded[close[0]]!r}?" if close else ""

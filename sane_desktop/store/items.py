@@ -138,6 +138,28 @@ def ids_named(engine: Engine, catalogue_pk: int, name: str, limit: int = 3) -> l
             .order_by(S.Item.item_id).limit(limit))]
 
 
+def ids_like(engine: Engine, catalogue_pk: int, name: str, limit: int = 3) -> list[str]:
+    """Up to ``limit`` of the catalogue's item ids closest to ``name`` (a typo: difflib's ratio ≥ 0.8),
+    best first, equally close ones by id; only ids within 2 characters of its length are compared. One read of the catalogue's
+    ids: only for an error's words."""
+    import difflib
+
+    name = name.strip()
+    if not name:
+        return []
+    with Session(engine) as session:
+        ids = [str(found) for found in session.scalars(
+            select(S.Item.item_id).where(S.Item.catalogue_id == catalogue_pk,
+                                         func.length(S.Item.item_id).between(len(name) - 2, len(name) + 2)))]
+    matcher = difflib.SequenceMatcher(b=name)
+    ratios = []
+    for item_id in ids:
+        matcher.set_seq1(item_id)
+        if matcher.real_quick_ratio() >= 0.8 and matcher.quick_ratio() >= 0.8 and (ratio := matcher.ratio()) >= 0.8:
+            ratios.append((-ratio, item_id))
+    return [item_id for _ratio, item_id in sorted(ratios)[:limit]]  # equally near: by id, never by luck
+
+
 def item_labels(engine: Engine, pks: Sequence[int]) -> dict[int, ItemLabel]:
     """Item primary key -> (item id, category name) for the keys of ``pks`` that exist."""
     wanted = list(dict.fromkeys(int(pk) for pk in pks))
