@@ -56,6 +56,8 @@ def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ig
     assert "Item 1" in outfit_sentence(_reason([0.2, 0.6], "colour:blue"))
     assert "dotted look" in outfit_sentence(_reason([0.2, 0.6], "dotted"))  # a bare attribute word
     assert "about equally" in outfit_sentence(_reason([0.5, 0.49, 0.51]))
+    # two items tied at the top are named together, not the first listed alone (trial AI)
+    assert outfit_sentence(_reason([0.4, 0.4, 0.2])).endswith("— 40 % of the match comes from each of Item 0 and Item 1.")
     abstains = outfit_sentence(_reason([0.7, 0.3], abstained="the saliency map is flat"))
     assert abstains.startswith("No single attribute explains this match: no part of the picture stands out")
     assert "motif" not in abstains  # no weak attribute named

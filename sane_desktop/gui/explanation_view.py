@@ -499,7 +499,12 @@ def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         carries = (f"{'both' if len(percentages) == 2 else f'all {len(percentages)}'} outfit items carry the {noun} "
                    "about equally")
     else:
-        carries = f"{round(max(percentages))} % of the {noun} comes from {reason.leading().item.title}"
+        top = round(max(percentages))
+        compared = [s for s in reason.shares if s.compared]
+        # equal shares at the top are named together (trial AI: 40/40/20 named the first listed alone)
+        level = [s.item.title for s, p in zip(compared, percentages) if round(p) == top]
+        carries = f"{top} % of the {noun} comes from {level[0]}" if len(level) == 1 else \
+            f"{top} % of the {noun} comes from each of {' and '.join(level)}"
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
         return f"{abstention_opening(noun, reason.abstained)}; {carries}."
     opening = "Looks like your outfit" if alike else "Goes with your outfit"
