@@ -99,6 +99,12 @@ def test_adapt_cli_writes_a_loadable_adapted_checkpoint(tmp_path: Path, capsys):
     assert adapted.config["adapted_to"]["images"] == report["images"]
     assert adapted.content_hash == report["content_hash"] != load_checkpoint(model).content_hash
     assert not torch.equal(adapted.compatibility.trunk.bn1.running_mean, compat.trunk.bn1.running_mean)
+    # its figures say what it was adapted on, test images included (trial AI: nothing said so)
+    from sane_desktop.training.report import evaluate
+
+    notes = evaluate(read_catalogue(catalogue), adapted, "test", baselines=False)["notes"]
+    assert f"the model was adapted to the {report['images']} images of catalogue " in notes
+    assert "its test images among them when that is this catalogue; the baselines were not adapted" in notes
     # a folder without a catalogue is a one-line error
     code = main(["adapt", str(tmp_path / "nothing"), "--model", str(model), "--out", str(tmp_path / "x.pt")])
     assert code == 1 and len(capsys.readouterr().err.strip().splitlines()) == 1

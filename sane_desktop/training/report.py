@@ -73,6 +73,18 @@ def _attribute_logits(net: AttributeNet | None, names: list[str], cache: ImageCa
     return np.stack([scores[:, column[n]] for n in names], 1)
 
 
+def adapted_note(bundle: ModelBundle) -> str:
+    """What an adapted model's figures are (""; not adapted): ``adapt`` recomputes the BatchNorm
+    statistics on every image of a catalogue, its test split's too, and the baselines are not adapted
+    (trial AI: nothing said so beside the figures)."""
+    adapted = bundle.config.get("adapted_to")
+    if not isinstance(adapted, dict):
+        return ""
+    return (f"the model was adapted to the {adapted.get('images', '?')} images of catalogue "
+            f"{adapted.get('catalogue', '?')!r} (normalisation statistics, no labels), its test images among them "
+            "when that is this catalogue; the baselines were not adapted")
+
+
 def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
                         device: torch.device | None = None, progress: Progress = no_progress,
                         should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
@@ -106,6 +118,8 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
     if not names:
         notes += ("; the model knows none of this catalogue's attributes (it learnt its own on another "
                   "catalogue): no attribute mAP")
+    if adapted_note(bundle):
+        notes += "; " + adapted_note(bundle)
     return {
         "split": split, "protocol": ITEM_PROTOCOL, "headline": ITEM_PROTOCOL, "model_hash": bundle.content_hash,
         "trained_protocol": bundle.config.get("protocol"), "counts": counts, "methods": methods,
@@ -287,6 +301,10 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
         for a in asked:
             protocols[a.protocol]["fitb_answers"] = {fitb_question_key(q): right
                                                      for q, right in zip(a.fitb, fitb_answers(model, a.fitb))}
+    adapted = adapted_note(bundle)
+    if adapted:
+        for entry in protocols.values():
+            entry["notes"] = "; ".join(note for note in (entry["notes"], adapted) if note)
     headline = asked[0].protocol
     return {
         "split": split, "headline": headline, "protocol": headline, "model_hash": bundle.content_hash,
