@@ -164,3 +164,25 @@ def test_the_attribute_choice_and_the_oracle_refuse_nan(monkeypatch: pytest.Monk
     monkeypatch.setattr(oracle, "similarity_drops", lambda *args, **kwargs: np.array([0.1, np.nan, 0.3]))
     with pytest.raises(ModelError, match="non-finite similarities"):  # it named the NaN's candidate
         oracle.oracle_attribute(None, None, torch.zeros(3, 2, 2), [0, 1, 2], None, 0, None)  # type: ignore[arg-type]
+
+
+def test_the_oracle_picks_among_tied_drops_whatever_the_order_of_the_candidates(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial AI: equal drops went to the first candidate listed — the most confident, which is the
+    ranking's own tie-break, so a tie was a hit for the confidence rule."""
+    from itertools import permutations
+
+    from sane_desktop.explain import oracle
+
+    monkeypatch.setattr(oracle, "similarity_drops", lambda *args, **kwargs: np.array([0.2, 0.2, 0.2, 0.1]))
+    picks = {}
+    for order in permutations([3, 8, 11]):
+        candidates = [*order, 5]  # the last one's drop is smaller: never the answer
+        answer, _ = oracle.oracle_attribute(None, None, torch.zeros(12, 2, 2), candidates, None, 0, None)  # type: ignore[arg-type]
+        picks[order] = answer
+    assert len(set(picks.values())) == 1 and next(iter(picks.values())) in (3, 8, 11)  # one answer for every order
+    firsts = set()  # over many candidate sets, the pick is not always the first listed
+    for start in range(30):
+        candidates = [start, start + 40, start + 80]
+        firsts.add(oracle.oracle_attribute(None, None, torch.zeros(120, 2, 2), [*candidates, 119], None, 0, None)[0]  # type: ignore[arg-type]
+                   == candidates[0])
+    assert firsts == {True, False}

@@ -7,6 +7,7 @@ similarity most is the oracle answer.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -63,8 +64,10 @@ def oracle_attribute(
     background: Tensor,
 ) -> tuple[int, np.ndarray]:
     """The candidate (vocabulary index) whose removal lowers the similarity most, and the drops
-    of all candidates (aligned with ``candidates``). Maps are (A, h, w) over the vocabulary.
-    Raises ValueError for no candidates (the selection's fallback always leaves one)."""
+    of all candidates (aligned with ``candidates``). Maps are (A, h, w) over the vocabulary. Of
+    candidates tied at the largest drop, one picked by a hash of the candidate list (deterministic,
+    blind to their order of confidence). Raises ValueError for no candidates (the selection's
+    fallback always leaves one), ModelError for a non-finite similarity."""
     candidates = list(candidates)
     if not candidates:
         raise ValueError("the removal oracle needs at least one candidate attribute")
@@ -72,4 +75,11 @@ def oracle_attribute(
     if not np.isfinite(drops).all():  # argmax would take the first NaN for the largest drop (trial AI)
         raise ModelError("the model gives non-finite similarities (NaN or infinity) with an attribute removed: its "
                          "weights overflow; train it again or choose another model")
-    return int(candidates[int(np.argmax(drops))]), drops
+    tied = np.flatnonzero(drops == drops.max())
+    # equal drops (maps that remove the same pixels, flat ones): a pick that no rule's own order can
+    # predict, as a random one would be, never the first listed — the candidates come in confidence
+    # order, the ranking's own tie-break, which credited a tie to the confidence rule (trial AI)
+    if len(tied) == 1:
+        return int(candidates[int(tied[0])]), drops
+    equal = sorted(int(candidates[int(t)]) for t in tied)  # by vocabulary index: the list's order plays no part
+    return equal[zlib.crc32(np.asarray(sorted(candidates), dtype=np.int64).tobytes()) % len(equal)], drops
