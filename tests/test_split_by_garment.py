@@ -38,6 +38,18 @@ def write_products(root: Path, products: int = 60, variants: int = 3) -> Path:
     return root
 
 
+def write_looks(root: Path, items: list[dict[str, str]], outfits: list[dict[str, str]], **item_keys: object) -> None:
+    """An items table, an outfits table and their mapping (``item_keys``: more of its ``items`` keys)."""
+    for name, rows in (("items.csv", items), ("outfits.csv", outfits)):
+        with (root / name).open("w", newline="") as handle:
+            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+            writer.writeheader()
+            writer.writerows(rows)
+    (root / "sane-mapping.json").write_text(json.dumps({
+        "items": {"table": "items.csv", "id": "id", "image": "image", "category": "type", **item_keys},
+        "outfits": {"table": "outfits.csv", "outfit_id": "outfit", "item_id": "item"}}))
+
+
 def test_the_variants_of_a_product_and_twin_photos_share_a_split(tmp_path: Path) -> None:
     catalogue = read_catalogue(write_products(tmp_path / "shop"))
     by_id = catalogue.item_by_id()
@@ -81,14 +93,7 @@ def test_the_disjoint_protocol_keeps_a_test_photo_out_of_training_under_another_
     for o in range(120):
         chosen = [rng.choice([f"i{n:02d}" for n in range(80) if n % 4 == k]) for k in range(4)]
         outfits += [{"outfit": f"o{o:03d}", "item": item_id} for item_id in chosen]
-    for name, rows in (("items.csv", items), ("outfits.csv", outfits)):
-        with (root / name).open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    (root / "sane-mapping.json").write_text(json.dumps({
-        "items": {"table": "items.csv", "id": "id", "image": "image", "category": "type"},
-        "outfits": {"table": "outfits.csv", "outfit_id": "outfit", "item_id": "item"}}))
+    write_looks(root, items, outfits)
     catalogue = read_catalogue(root)
     photo = {item.item_id: item.content_hash for item in catalogue.items}
     train = {photo[i] for o in outfits_in_split(catalogue, "train", DISJOINT_PROTOCOL) for i in o.item_ids}
@@ -120,15 +125,7 @@ def test_an_outfit_naming_an_excluded_item_says_why_it_is_left_out(tmp_path: Pat
         Image.new("RGB", (8, 8), (n * 60, 20, 20)).save(root / "images" / f"{n}.png")
         items.append({"id": f"i{n}", "type": kind, "image": f"images/{n}.png"})
     outfits = [{"outfit": "o1", "item": f"i{n}"} for n in range(4)]
-    for name, rows in (("items.csv", items), ("outfits.csv", outfits)):
-        with (root / name).open("w", newline="") as handle:
-            writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
-    (root / "sane-mapping.json").write_text(json.dumps({
-        "items": {"table": "items.csv", "id": "id", "image": "image", "category": "type",
-                  "exclude_categories": ["candles"]},
-        "outfits": {"table": "outfits.csv", "outfit_id": "outfit", "item_id": "item"}}))
+    write_looks(root, items, outfits, exclude_categories=["candles"])
     catalogue = read_catalogue(root)
     assert [item.item_id for item in catalogue.items] == ["i0", "i1", "i2"]
     assert [s.reason for s in catalogue.skipped if s.kind == "outfit"] == \
