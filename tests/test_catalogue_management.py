@@ -435,8 +435,10 @@ def test_a_rename_from_the_command_line_is_followed_by_the_window(managed, world
 
 
 def choose_in_switcher(window, name: str) -> None:  # type: ignore[no-untyped-def]
-    """As a person's pick in the switcher: its entry becomes current, then ``activated``."""
+    """As a person's pick in the switcher: its list opens (which lists the catalogues again, in the
+    worker), its entry becomes current, then ``activated``."""
     switcher = window.catalogue_switcher
+    switcher.popup_opening.emit()
     row = switcher.findData(name)
     switcher.setCurrentIndex(row)
     switcher.activated.emit(row)
@@ -458,21 +460,39 @@ def test_a_catalogue_chosen_during_a_re_index_opens_after_it_and_the_window_name
     gate.set()
     qtbot.waitUntil(lambda: window.catalogue.name == "other" and window.catalogue_switcher.currentData() == "other",
                     timeout=60000)
+    assert "opens when" not in window.statusBar().currentMessage()  # said until it opened, not after (trial AJ)
+
+
+def index_held(window, world: Path, qtbot, monkeypatch, folder: str, name: str):  # type: ignore[no-untyped-def]
+    """Start indexing ``folder`` as ``name`` from the window's dialog, the run itself held (as a long
+    one is) until the returned event is set: choices made meanwhile wait behind the index task."""
+    from sane_desktop.service.app import CatalogueService as Service
+
+    shutil.copytree(world / "shop", world / folder)
+    gate, begun = threading.Event(), threading.Event()
+    real = Service.index_folder
+
+    def held(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        begun.set()
+        gate.wait(60)
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(Service, "index_folder", held)
+    window.index_action.trigger()
+    dialog = window.index_dialog
+    dialog.folder.setText(str(world / folder))
+    dialog.name.setText(name)
+    dialog.start()
+    qtbot.waitUntil(begun.is_set, timeout=30000)  # the index task runs: the worker is in it
+    return dialog, gate
 
 
 @needs_qt
-def test_a_catalogue_chosen_during_an_index_is_the_one_left_open(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
-    """Trial AH: the index's end opened the choice, then went straight on to the new catalogue."""
+def test_a_catalogue_chosen_during_an_index_is_the_one_left_open(managed, world: Path, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Trial AH: the index's end opened the choice, then went straight on to the new catalogue; trial
+    AJ: then to the catalogue a listing had opened long before."""
     window, _manager = managed
-    shutil.copytree(world / "shop", world / "shop3")
-    gate = threading.Event()
-    window.tasks.start(lambda _service, _state: gate.wait(60), "Holding the worker")
-    window.index_action.trigger()
-    dialog = window.index_dialog
-    dialog.folder.setText(str(world / "shop3"))
-    dialog.name.setText("third")
-    dialog.start()
-    qtbot.waitUntil(lambda: dialog.running, timeout=10000)
+    dialog, gate = index_held(window, world, qtbot, monkeypatch, "shop3", "third")
     choose_in_switcher(window, "other")
     assert window.catalogue_switcher.currentData() == "shop"
     assert "“other” opens when the indexing ends" in window.statusBar().currentMessage()
@@ -480,10 +500,30 @@ def test_a_catalogue_chosen_during_an_index_is_the_one_left_open(managed, world:
     qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=60000)
     qtbot.waitUntil(lambda: window.catalogue.name == "other" and window.catalogue_switcher.findData("third") >= 0,
                     timeout=60000)
-    qtbot.wait(1500)  # nothing goes on to open the new catalogue
+    qtbot.wait(1500)  # nothing goes on to open the new catalogue, nor the one a listing opened before
     assert window.catalogue.name == "other" and window.catalogue_switcher.currentData() == "other"
     assert window.statusBar().currentMessage() == \
         "Indexed “third” (6 items): choose it in the catalogue switcher to open it. “other” stays open, as chosen."
+    dialog.close()
+
+
+@needs_qt
+def test_choosing_the_open_one_back_during_an_index_keeps_it_open_at_the_end(managed, world: Path, qtbot,  # type: ignore[no-untyped-def]
+                                                                              monkeypatch) -> None:
+    """Trial AJ: another catalogue (the one a listing had opened long before) opened at the end."""
+    window, _manager = managed
+    window.refresh_catalogues(select="other")  # a listing that opened "other", then "shop" chosen again
+    qtbot.waitUntil(lambda: window.catalogue.name == "other", timeout=60000)
+    choose_in_switcher(window, "shop")
+    qtbot.waitUntil(lambda: window.catalogue.name == "shop" and not window.channels.catalogues.busy, timeout=60000)
+    dialog, gate = index_held(window, world, qtbot, monkeypatch, "shop3", "third")
+    choose_in_switcher(window, "other")
+    choose_in_switcher(window, "shop")
+    assert window.statusBar().currentMessage() == "“other” will not open: “shop” stays open."
+    gate.set()
+    qtbot.waitUntil(lambda: dialog.last_report is not None, timeout=60000)
+    qtbot.wait(2000)
+    assert window.catalogue.name == "shop" and window.catalogue_switcher.currentData() == "shop"
     dialog.close()
 
 
@@ -521,6 +561,17 @@ def test_an_idle_train_or_adapt_dialog_goes_with_the_catalogue_it_names(managed,
     assert dialog is not None and dialog.isVisible() and dialog.catalogue == "shop"
     choose_in_switcher(window, "other")
     qtbot.waitUntil(lambda: window.catalogue.name == "other" and not dialog.isVisible(), timeout=60000)
+    # one that ran keeps its result on screen (trial AJ lost a training's "model kept" line)
+    window.show_adapt_dialog()
+    ran = window.adapt_dialog
+    assert ran is not None and ran is not dialog and ran.catalogue == "other"
+    ran.start()
+    qtbot.waitUntil(lambda: ran.has_run and not ran.running, timeout=120000)
+    shown = ran.phase.text()
+    choose_in_switcher(window, "shop")
+    qtbot.waitUntil(lambda: window.catalogue.name == "shop", timeout=60000)
+    qtbot.wait(300)
+    assert ran.isVisible() and ran.phase.text() == shown
 
 
 @needs_qt

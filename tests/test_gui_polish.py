@@ -228,6 +228,21 @@ def test_an_explanation_of_the_other_kind_of_list_says_so(world, qtbot, make_win
     assert matched not in window._results
     note = window.results.filter_note.text()
     assert "which is not among the results shown (the outfit is the same)" in note, note
+    # a look-alike clicked, as the line says: the line goes at once (trial AJ read "of its match with
+    # your outfit" over the likeness being explained)
+    click_result(qtbot, window, 1)
+    assert "The explanation on the right" not in window.results.filter_note.text()
+    qtbot.waitUntil(lambda: panel.update_data is not None and panel.update_data.final and panel.general, timeout=120000)
+    assert "The explanation on the right" not in window.results.filter_note.text()
+    # look-alikes of another item under a likeness to the first (trial AJ: nothing said)
+    reference = window._similar_to
+    second = next(item for item in window.browser_model.items()
+                  if item.category == reference.category and item.pk != reference.pk)
+    window.find_similar(second.pk)
+    qtbot.waitUntil(lambda: window._similar_to == second and bool(window._results)
+                    and not window.channels.search.busy, timeout=60000)
+    note = window.results.filter_note.text()
+    assert f"likeness to “{reference.title}”" in note, note
     # the likeness of one of them explained, then the way back to the outfit's items
     liked = click_result(qtbot, window, 0)
     qtbot.waitUntil(lambda: panel.update_data is not None and panel.update_data.final and panel.general

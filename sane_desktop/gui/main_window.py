@@ -340,6 +340,9 @@ class MainWindow(QMainWindow):
         self._points_said = ""  # the status bar's last note on the outfit's badges (:meth:`_say_points`)
         self._hovered: int | None = None  # the result under the pointer (its badges are on the outfit)
         self._last_explained: int | None = None
+        # what the explanation asked for answers: a likeness to this item ("visually similar"), or None
+        # for a match with the outfit — known at the click, before its first step arrives (trial AJ)
+        self._explained_like: ItemInfo | None = None
 
         self.browser_model = ItemListModel(thumbnails, self)
         self.outfit_model = ItemListModel(thumbnails, self)
@@ -443,6 +446,7 @@ class MainWindow(QMainWindow):
         self._has_outfits = True  # the open catalogue's
         self._renamed: tuple[str, str] | None = None  # the open catalogue's rename (old, new), until it reopens
         self._waiting_open = ""  # a catalogue chosen while a long run held the worker: it opens after it
+        self._waiting_words = ""  # the status line that says so, cleared once it opens
         self._select_after_listing: str | None = None
         self._reopen_after_listing = True
         # the device is shown once the worker has loaded the models (gui/startup.py, load_models):
@@ -892,10 +896,20 @@ class MainWindow(QMainWindow):
                 # old one's outfit), and the run's end opens the one chosen, not the one it built
                 self._waiting_open = name
                 self._show_in_switcher(current)
-                self.statusBar().showMessage(f"“{isolated(name)}” opens when {run} ends (one thing runs at a time); "
-                                             f"“{isolated(current)}” stays open until then.", 0)
+                self._waiting_words = (f"“{isolated(name)}” opens when {run} ends (one thing runs at a time); "
+                                       f"“{isolated(current)}” stays open until then.")
+                self.statusBar().showMessage(self._waiting_words, 0)
             self.channels.open.start(lambda service, _state: service.open_catalogue(name), "Opening catalogue…") \
-                .on_done(self._catalogue_opened).on_failed(self._report_error)
+                .on_done(self._catalogue_opened).on_failed(self._open_failed)
+
+    def _open_failed(self, message: str) -> None:
+        """A refused open (the choice deleted or renamed meanwhile): the service has the open
+        catalogue open again, and the switcher names it again; no choice is left pending (trial AJ's
+        window kept saying "“demo_x” will not open" and searched nothing)."""
+        self._waiting_open = ""
+        if self.catalogue is not None and not self.shared:
+            self._show_in_switcher(self.catalogue.name)
+        self._report_error(message)
 
     def _long_run(self) -> str:
         """The long run holding the one worker, in words ("the indexing", "the training"), "" when none."""
@@ -1104,6 +1118,7 @@ class MainWindow(QMainWindow):
         if self.channels.explain.busy and self._last_explained not in (None, candidate_pk):
             self.results_model.set_explanation(self._last_explained, "")  # its explanation stops here
         self._last_explained = candidate_pk
+        self._explained_like = self._similar_to if result.general else None
         self.explanation_dock.show()  # a closed panel comes back when asked for an explanation
         self.explanation_dock.raise_()
         self.explanation.show_pending(result.item.title, candidate_pk)
@@ -1452,23 +1467,25 @@ class MainWindow(QMainWindow):
         on_screen = self.explanation.update_data is not None or self.channels.explain.busy
         if explained is not None and on_screen:
             # the list's kind and the explanation's: a look-alike list under an explanation of a match
-            # with the outfit, or the way back under a likeness (trial AH read either, unsaid)
-            same_kind = self.explanation.general == (self._similar_to is not None)
+            # with the outfit, the way back under a likeness, or look-alikes of another item (trials AH, AJ)
+            like = self._explained_like
+            same_kind = (like is None and self._similar_to is None) or \
+                (like is not None and self._similar_to is not None and like.pk == self._similar_to.pk)
             if explained in self._results and same_kind:
                 self.results_model.set_explanation(explained, "pending" if self.channels.explain.busy else "done")
             elif explained in self._results:
-                title, update = self.explanation_title(), self.explanation.update_data
-                what = (f"its likeness to “{escape(update.outfit_title)}”" if self.explanation.general
-                        and update is not None else "its likeness to an item" if self.explanation.general
+                title = self.explanation_title()
+                what = (f"its likeness to “{escape(like.title or like.item_id)}”" if like is not None
                         else "its match with your outfit")
-                listed = "the items that complete your outfit" if self._similar_to is None else "look-alikes"
+                listed = "the items that complete your outfit" if self._similar_to is None else \
+                    f"look-alikes of “{escape(self._similar_to.title or self._similar_to.item_id)}”"
                 parts.append(f"The explanation on the right is of {what} (“{escape(title)}”), not of the list shown "
                              f"({listed}): click a result to explain it here.")
             else:
-                title, update = self.explanation_title(), self.explanation.update_data
+                title = self.explanation_title()
                 # a look-alike's explanation is of its likeness to an item, not of a match with the outfit (trial P)
-                why = (f"it is its likeness to “{escape(update.outfit_title)}”" if self.explanation.general
-                       and update is not None else "the outfit is the same")
+                why = (f"it is its likeness to “{escape(like.title or like.item_id)}”" if like is not None
+                       else "the outfit is the same")
                 parts.append(f"The explanation on the right is of “{escape(title)}”, which is not among the results "
                              f"shown ({why}).")
         self.results.set_filter_note("<br>".join(parts))
@@ -1707,6 +1724,10 @@ class MainWindow(QMainWindow):
 
     def _show_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
         self._note_tokens(catalogues)
+        # this listing's choice, used once: a stale one hijacked a later listing's (trial AJ: a choice
+        # made during an index gave way, at its end, to the catalogue a listing had opened long before)
+        select, reopen = self._select_after_listing, self._reopen_after_listing
+        self._select_after_listing, self._reopen_after_listing = None, True
         self.catalogue_switcher.clear()
         for info in catalogues:
             self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), self._switcher_text(info), info.name)
@@ -1714,7 +1735,7 @@ class MainWindow(QMainWindow):
             self.browser_empty.setText("No catalogue yet. Use File → Index catalogue folder… to add one.")
             self.browser_empty.setVisible(True)
             return
-        wanted = self._select_after_listing or self.settings.get("catalogue")
+        wanted = select or self.settings.get("catalogue")
         names = [c.name for c in catalogues]
         name = wanted if wanted in names else names[0]
         if wanted and wanted not in names:  # a trial's deleted database: another catalogue opened unsaid
@@ -1723,7 +1744,7 @@ class MainWindow(QMainWindow):
                                          "database cannot be read (File → Manage catalogues… lists a damaged one): "
                                          f"“{name}” is open instead.", 20000)
         self.catalogue_switcher.setCurrentIndex(names.index(name))
-        if self._reopen_after_listing or self.catalogue is None or self.catalogue.name != name:
+        if reopen or self.catalogue is None or self.catalogue.name != name:
             self.open_catalogue(name)
 
     def _folder_indexed(self, name: str) -> None:
@@ -1762,10 +1783,21 @@ class MainWindow(QMainWindow):
         if not shared:
             self._show_in_switcher(opened.info.name)  # a choice made during a long run named the old one until now
         for dialog in (self.train_dialog, self.adapt_dialog):
-            # an idle dialog named for the catalogue left behind goes (trial AI pressed Train in "Train
-            # model on demo" with demo2 open, and it trained demo2); a run under way stays, with its name
-            if dialog is not None and dialog.isVisible() and not dialog.running and dialog.catalogue != opened.info.name:
+            # an unused dialog named for the catalogue left behind goes (trial AI pressed Train in "Train
+            # model on demo" with demo2 open, and it trained demo2); one that ran keeps its result on
+            # screen (trial AJ lost "model kept: new 57 % vs current 90 %"), its button refused elsewhere
+            if dialog is None or dialog.catalogue == opened.info.name:
+                continue
+            if self._renamed == (dialog.catalogue, opened.info.name):  # the same catalogue, renamed (trial AJ's closed unsaid)
+                title = dialog.windowTitle()
+                if title.endswith(dialog.catalogue):  # "Train model on shop" → "… on boutique"
+                    dialog.setWindowTitle(title[: len(title) - len(dialog.catalogue)] + opened.info.name)
+                dialog.catalogue = opened.info.name
+            elif dialog.isVisible() and not dialog.has_run:
                 dialog.close()
+        if self._waiting_words and self.statusBar().currentMessage() == self._waiting_words:
+            self.statusBar().clearMessage()  # "“X” opens when … ends" is over (trial AJ read it after X opened)
+        self._waiting_words = ""
         if self._waiting_open == opened.info.name or not shared:
             self._waiting_open = ""
         if self._renamed == (previous, opened.info.name):

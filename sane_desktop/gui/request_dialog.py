@@ -55,6 +55,11 @@ class RequestDialog(QDialog):
         self._started = time.monotonic()
         return task.on_progress(self._on_progress).on_finished(lambda: self._task_ended(task))
 
+    @property
+    def has_run(self) -> bool:
+        """A run was started from this dialog (its result, or its failure, may be on it)."""
+        return self._started > 0.0
+
     def _task_ended(self, task: Task[Any, Any]) -> None:
         if self.task is task:  # a task started from the last one's handler is the one running now
             self.task = None

@@ -117,10 +117,21 @@ class CatalogueService:
         return self.index_folder(source, name, progress, should_stop)
 
     def open_catalogue(self, name: str) -> OpenedCatalogue:
-        """Open ``name`` (closing the one that was open); NotFound when there is none."""
+        """Open ``name`` (closing the one that was open); NotFound when there is none. A refused
+        open leaves the local catalogue that was open open again (trial AJ: a choice renamed from a
+        terminal before it opened left the window showing one catalogue and the service none)."""
+        previous = self._open.info.name if self._open is not None and self._shared is None else None
         self.close()
         log.info("open catalogue %r", name)
-        self._open = self.catalogues.open(name)
+        try:
+            self._open = self.catalogues.open(name)
+        except SaneError:
+            if previous is not None and previous != name:
+                try:
+                    self._open = self.catalogues.open(previous)
+                except SaneError:
+                    log.warning("catalogue %r could not be opened again after %r was refused", previous, name)
+            raise
         # its model loads on first search or explanation (ModelContext logs it): browsing needs no torch
         log.info("opened catalogue %r: %d items", name, self._open.info.items)
         changed = self._open.items.metadata_changed()
