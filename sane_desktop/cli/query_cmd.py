@@ -10,7 +10,7 @@ from typing import Any
 from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
-from sane_desktop.service.titles import did_you_mean, unsearched_words
+from sane_desktop.service.titles import did_you_mean, tied_scores_words, unsearched_words
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 from sane_desktop.service.values import best_compared
 
@@ -174,6 +174,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             "they are ranked as indexed: re-index")
     if unsearched:
         say(f"note: {unsearched_words(unsearched)}: re-index to include them")
+    for category, ranked in results.items():
+        if tied := tied_scores_words([result.score for result in ranked]):
+            say(f"note: {category}: {tied}")
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
         "catalogue": catalogue.info.name,

@@ -56,7 +56,7 @@ from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.match_score import match_percent, share_points
-from sane_desktop.service.titles import UnsearchedItems, counted, unsearched_words
+from sane_desktop.service.titles import UnsearchedItems, counted, tied_scores_words, unsearched_words
 from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalogue, best_compared
 
 SEARCH_DEBOUNCE_MS = 250
@@ -1457,6 +1457,8 @@ class MainWindow(QMainWindow):
         if self._unsearched:  # items no list here holds (trial Z: a row added by hand was never ranked, without a word)
             parts.append(f"{escape(unsearched_words(self._unsearched))}. <a href='reindex'>Re-index now</a> to include "
                          "them.")
+        if tied := tied_scores_words([result.score for result in self._results.values()]):
+            parts.append(escape(tied[:1].upper() + tied[1:]) + ".")  # trial AJ: 100/100 on every result, unsaid
         if self._similar_to is not None and self.outfit_model.pks():  # the way back (a trial found none)
             parts.append("<a href='compatible'>Back to the items that complete your outfit</a>")
         ticks, bound = self.filters.describe(), self.results.threshold.value()

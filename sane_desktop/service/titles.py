@@ -327,3 +327,18 @@ def did_you_mean(word: str, names: Sequence[str]) -> str:
     close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6) \
         or [name for name in folded if name.startswith(word.casefold()) and word.strip()][:1]
     return f"; did you mean {folded[close[0]]!r}?" if close else ""
+
+
+TIED_RESULTS = 3  # a list this long or longer whose scores are all equal says so
+TIE_TOLERANCE = 1e-4  # cosine units: "the same score" (the 0–100 match shows none of the difference)
+
+
+def tied_scores_words(scores: Sequence[float]) -> str:
+    """"every one of the 12 results scores the same …" when a list of at least
+    :data:`TIED_RESULTS` results has one score (within :data:`TIE_TOLERANCE`): the model tells them
+    apart no better than their order in the catalogue, as a collapsed or barely trained one does
+    (trial AJ read 100/100 on every result after a one-epoch training, unsaid); "" otherwise."""
+    if len(scores) < TIED_RESULTS or max(scores) - min(scores) > TIE_TOLERANCE:
+        return ""
+    return (f"every one of the {len(scores)} results scores the same: this model tells them apart no better "
+            "than their order in the catalogue (a barely trained or collapsed model?); train it longer, or use another")
