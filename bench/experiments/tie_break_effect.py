@@ -49,8 +49,8 @@ def _first_maximum(saliency: np.ndarray, box: tuple[int, int, int, int]) -> floa
 @contextmanager
 def former_rules() -> Iterator[None]:
     saved = metrics.pixel_ranks, oracle.pixel_ranks, evaluation.pointing_hit
-    metrics.pixel_ranks = oracle.pixel_ranks = _ranks_by_position  # type: ignore[assignment]
-    evaluation.pointing_hit = _first_maximum  # type: ignore[assignment]
+    metrics.pixel_ranks = oracle.pixel_ranks = _ranks_by_position
+    evaluation.pointing_hit = _first_maximum
     try:
         yield
     finally:
@@ -69,6 +69,8 @@ def main() -> None:
     if not truth:
         raise SystemExit(f"{args.catalogue} has no ground truth: use a demo catalogue")
     bundle = load_checkpoint(args.model)
+    if bundle.attributes is None:
+        raise SystemExit(f"{args.model} has no attribute network: the oracle accuracy needs one")
     selection = SelectionModel.load(SELECTION, list(bundle.attributes.attributes))
     runs = {}
     for name in ("before", "now"):
