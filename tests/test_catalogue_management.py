@@ -435,13 +435,22 @@ def test_a_rename_from_the_command_line_is_followed_by_the_window(managed, world
 
 
 def choose_in_switcher(window, name: str) -> None:  # type: ignore[no-untyped-def]
-    """As a person's pick in the switcher: its list opens (which lists the catalogues again, in the
-    worker), its entry becomes current, then ``activated``."""
+    """A person's pick in the switcher, through Qt's event path: a click opens its list (which lists
+    the catalogues again, in the worker), the entry is highlighted and Return chooses it."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from sane_desktop.gui.screenshots import wait_until
+
     switcher = window.catalogue_switcher
-    switcher.popup_opening.emit()
-    row = switcher.findData(name)
-    switcher.setCurrentIndex(row)
-    switcher.activated.emit(row)
+    QTest.mouseClick(switcher, Qt.MouseButton.LeftButton)
+    view = switcher.view()
+    wait_until(view.isVisible, 10, "the switcher's list")
+    QApplication.processEvents()
+    view.setCurrentIndex(view.model().index(switcher.findData(name), 0))  # as the arrow keys move it
+    QTest.keyClick(view, Qt.Key.Key_Return)
+    wait_until(lambda: not view.isVisible(), 10, "the switcher's list closed")
 
 
 @needs_qt

@@ -1800,8 +1800,7 @@ class MainWindow(QMainWindow):
         if self._waiting_words and self.statusBar().currentMessage() == self._waiting_words:
             self.statusBar().clearMessage()  # "“X” opens when … ends" is over (trial AJ read it after X opened)
         self._waiting_words = ""
-        if self._waiting_open == opened.info.name or not shared:
-            self._waiting_open = ""
+        self._waiting_open = ""  # whatever was chosen last has opened: nothing is pending
         if self._renamed == (previous, opened.info.name):
             previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
         self._renamed = None

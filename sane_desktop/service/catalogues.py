@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sane_desktop import paths
 from sane_desktop.errors import NotFound, NotIndexed, SaneError, StaleIndexError, WayOut
 from sane_desktop.service.locking import while_written
+from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import CatalogueInfo, CatalogueListing, UnreadableCatalogue
 from sane_desktop.store import browse
@@ -271,8 +272,6 @@ class Catalogues:
         nosuch`` named none, and no command listed them): the closest when one is close, else all (at
         most 12); a catalogue's own folder given as the home, or a home that does not exist, said as
         such. Folder names only: no database is opened."""
-        import difflib
-
         said = f"no {what} named {name!r} under {self.home}"
         if (self.home / DB_FILE).is_file():  # a catalogue's own folder given as the home (trial AD)
             return NotFound(f"{said}: that folder is catalogue {self.home.name!r} itself; its index home is "
@@ -285,9 +284,9 @@ class Catalogues:
             names = []
         if not names:
             return NotFound(f"{said} (run `sane-desktop index` first)")
-        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
-        if close:
-            return NotFound(f"{said}: did you mean {close[0]!r}?")
+        meant = closest_name(name, names)
+        if meant is not None:
+            return NotFound(f"{said}: did you mean {meant!r}?")
         shown = ", ".join(names[:12]) + (f" and {len(names) - 12} more" if len(names) > 12 else "")
         return NotFound(f"{said}; it holds {shown}")
 

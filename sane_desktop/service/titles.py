@@ -20,6 +20,8 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from sane_desktop.store.words import letter_runs
+
 # words that make a title a file or product code rather than a name (camera files, references)
 CODE_WORDS = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "image", "photo", "pic", "picture", "scan", "sku",
                         "ref", "item", "product", "copy", "screenshot", "jpg", "jpeg", "png", "webp"})
@@ -72,21 +74,8 @@ def looks_like_code(title: str, item_id: str = "") -> bool:
         return True
     if item_id and _normal(title) == _normal(item_id) and any(ch.isdigit() for ch in title):
         return True
-    words = [word.casefold() for word in _letter_words(title)]
+    words = [word.casefold() for word in letter_runs(title)]  # a vowel sign stays in its word (trial AE)
     return not any((len(word) >= 3 or _wide(word)) and word not in CODE_WORDS for word in words)
-
-
-def _letter_words(text: str) -> list[str]:
-    """The runs of letters of ``text`` with the marks written in them: a Devanagari vowel sign is part
-    of its word ("काला जूता", black shoes, read as a code: trial AE)."""
-    words, word = [], []
-    for char in text:
-        if unicodedata.category(char)[0] in "LM":
-            word.append(char)
-        elif word:
-            words.append("".join(word))
-            word = []
-    return [*words, "".join(word)] if word else words
 
 
 def _wide(word: str) -> bool:
@@ -317,16 +306,22 @@ def local_time(indexed_at: str) -> str:
         return indexed_at
 
 
-def did_you_mean(word: str, names: Sequence[str]) -> str:
-    """"; did you mean 'tops'?" for a ``word`` close to one of ``names`` (a typo, a singular for a
-    plural: difflib's ratio ≥ 0.6, or a name that starts with it), "" when none is (trial AI: "--category
-    top" was refused with the list, and no word of "tops")."""
+def closest_name(word: str, names: Sequence[str]) -> str | None:
+    """The one of ``names`` a person most likely meant by ``word`` (a typo, a singular for a plural:
+    difflib's ratio ≥ 0.6 with case folded, else a name that starts with it), None when none is."""
     import difflib
 
     folded = {name.casefold(): name for name in names}
     close = difflib.get_close_matches(word.casefold(), list(folded), n=1, cutoff=0.6) \
         or [name for name in folded if name.startswith(word.casefold()) and word.strip()][:1]
-    return f"; did you mean {folded[close[0]]!r}?" if close else ""
+    return folded[close[0]] if close else None
+
+
+def did_you_mean(word: str, names: Sequence[str]) -> str:
+    """"; did you mean 'tops'?" for a ``word`` :func:`closest_name` finds among ``names``, "" when
+    none is (trial AI: "--category top" was refused with the list, and no word of "tops")."""
+    meant = closest_name(word, names)
+    return f"; did you mean {meant!r}?" if meant is not None else ""
 
 
 TIED_RESULTS = 3  # a list this long or longer whose scores are all equal says so

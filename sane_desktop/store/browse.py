@@ -17,6 +17,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from sane_desktop.errors import NotFound
+from sane_desktop.store.words import letter_runs
 from sane_desktop.store import schema as S
 
 
@@ -132,17 +133,7 @@ def search_tokens(text: str) -> list[str]:
     nothing else survives."""
     decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLDED_LETTERS))
     folded = unicodedata.normalize("NFKC", "".join(char for char in decomposed if not unicodedata.combining(char)))
-    words: list[str] = []
-    word: list[str] = []
-    for char in folded:
-        if char != "_" and unicodedata.category(char)[0] in "LMN":
-            word.append(char)
-        elif word:
-            words.append("".join(word))
-            word = []
-    if word:
-        words.append("".join(word))
-    return words
+    return letter_runs(folded, digits=True)
 
 
 def search_words(*texts: str) -> str:

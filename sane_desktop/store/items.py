@@ -140,8 +140,8 @@ def ids_named(engine: Engine, catalogue_pk: int, name: str, limit: int = 3) -> l
 
 def ids_like(engine: Engine, catalogue_pk: int, name: str, limit: int = 3) -> list[str]:
     """Up to ``limit`` of the catalogue's item ids closest to ``name`` (a typo: difflib's ratio ≥ 0.8),
-    best first, equally close ones by id; only ids within 2 characters of its length are compared. One read of the catalogue's
-    ids: only for an error's words."""
+    best first, equally close ones by id; only ids within 2 characters of its length are compared.
+    One read of the catalogue's ids: only for an error's words."""
     import difflib
 
     name = name.strip()

@@ -118,8 +118,8 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
     if not names:
         notes += ("; the model knows none of this catalogue's attributes (it learnt its own on another "
                   "catalogue): no attribute mAP")
-    if adapted_note(bundle):
-        notes += "; " + adapted_note(bundle)
+    if adapted := adapted_note(bundle):
+        notes += "; " + adapted
     return {
         "split": split, "protocol": ITEM_PROTOCOL, "headline": ITEM_PROTOCOL, "model_hash": bundle.content_hash,
         "trained_protocol": bundle.config.get("protocol"), "counts": counts, "methods": methods,
