@@ -321,3 +321,72 @@ def test_a_drill_down_that_fails_keeps_the_outfits_reason(world, qtbot) -> None:
         for path, data in kept.items():
             path.write_bytes(data)
         client.shutdown()
+
+
+def test_a_pull_down_too_small_for_a_point_keeps_its_sign(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial AM: an item taking 0.07 points off the match read "+0 pts" (tooltip "adds 0 points") in the
+    error colour, beside the sentence's "… pulls it down". The row's sign is the share's."""
+    from sane_desktop.gui.explanation_view import OutfitReasonView
+
+    view = OutfitReasonView()
+    qtbot.addWidget(view)
+    reason = _reason([0.20, 0.30, -0.003])
+    view.show_reason(reason, ())
+    assert [row.points for row in view.rows][2] == 0
+    assert view.rows[2].value_text() == "−<1 pts"
+    assert "takes less than 1 point off the 0–100 match" in view.rows[2].toolTip()
+    assert outfit_sentence(reason).endswith("while Item 2 pulls it down.")
+
+
+def test_the_sentence_names_the_showing_item_that_carries_more_of_the_match() -> None:
+    """Trial AM: two outfit items showed the motif (0.99032 and 0.99008) and the sentence named the one
+    with 19 % over the one with 34 %: among the items that clearly show it, the larger share is named."""
+    from dataclasses import replace
+
+    reason = _reason([0.47, 0.19, 0.34])
+    leading, small, large = reason.shares
+    reason = replace(reason, shares=(replace(leading, shows_attribute=0.0), replace(small, shows_attribute=0.99032),
+                                     replace(large, shows_attribute=0.99008)))
+    assert ", as in Item 2 (34 % of the match) — 47 % of the match comes from Item 0." in outfit_sentence(reason)
+
+
+def test_a_look_alikes_chip_says_why_it_looks_like_the_item() -> None:
+    """Trial AM: after Find visually similar each tile's tooltip read "looks alike: 79/100 … chip, why it
+    goes with …", match wording on a likeness."""
+    from types import SimpleNamespace
+
+    from sane_desktop.gui.models import ItemListModel, Row
+    from sane_desktop.service import TileExplanation
+
+    item = ItemInfo(1, "c", "bags", "Candidate", Path("/nowhere/c.png"), "")
+    tile = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", 1.0, 0.9, 0.5, 0.2),))
+    owner = SimpleNamespace(outfit_titles={10: "Red bag"}, details=False)
+    for row, words in ((Row(item, 0.6, {10: 0.6}, tile=tile, general=True), "why it looks like Red bag"),
+                       (Row(item, 0.6, {10: 0.6}, tile=tile, look_alike=True), "why it looks like Red bag"),
+                       (Row(item, 0.6, {10: 0.6}, tile=tile), "why it goes with Red bag")):
+        for details in (False, True):
+            owner.details = details
+            lines = " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
+            assert f"chip, {words}" in lines
+
+
+def test_an_outfit_badge_for_a_small_pull_down_keeps_its_sign(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The outfit tiles' badges round the same shares (trial AM's kind): a share of −0.003 beside +0.20
+    and +0.30 reads "−<1" and "Takes less than 1/100 off", not "+0" and "Adds 0/100"."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+
+    from sane_desktop.gui.delegates import ItemTileDelegate
+    from sane_desktop.service.match_score import share_points, signed_points
+
+    assert share_points([0.20, 0.30, -0.003]) == [3, 5, 0]
+    assert [signed_points(p, s) for p, s in ((17, 0.6), (-7, -0.3), (0, -0.003), (0, 0.004), (0, 0.0))] == \
+        ["+17", "−7", "−<1", "+<1", "+0"]
+    model = QStandardItemModel()
+    for share in (0.20, 0.30, -0.003):
+        cell = QStandardItem()
+        cell.setData(share, Role.Highlight)
+        model.appendRow(cell)
+    delegate = ItemTileDelegate()
+    assert [delegate.badge_text(model.index(r, 0)) for r in range(3)] == ["+3", "+5", "−<1"]
+    assert "Takes less than 1/100 off this result's match" in delegate.share_summary(model.index(2, 0))
+    assert "Adds 3/100 to this result's match" in delegate.share_summary(model.index(0, 0))

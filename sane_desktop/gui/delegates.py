@@ -25,7 +25,7 @@ from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREAD
 from sane_desktop.gui.theme import readable_text
 from sane_desktop.service.match_score import match_percent as match_percent  # the window's import place
 from sane_desktop.service.match_score import mean_bound as mean_bound
-from sane_desktop.service.match_score import share_points
+from sane_desktop.service.match_score import share_points, signed_points
 from sane_desktop.service.titles import attribute_words
 
 TILE_W, THUMB_H, LINE_H = 136, 136, 18  # the default tile: the thumbnail-size slider changes the side
@@ -199,7 +199,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         points = self.share_points(index)
         if points is None:
             return ""
-        text = f"{'−' if points < 0 else '+'}{abs(points)}"
+        text = signed_points(points, float(index.data(Role.Highlight)))  # "−<1": a small pull-down keeps its sign
         if getattr(index.model(), "details", False):
             text += f" ({float(index.data(Role.Highlight)):+.2f})"
         return text
@@ -210,8 +210,10 @@ class ItemTileDelegate(QStyledItemDelegate):
         points = self.share_points(index)
         if points is None:
             return ""
-        summary = (f"<b>Adds {points}/100 to this result's match</b>" if points >= 0
-                   else f"<b>Takes {-points}/100 off this result's match</b>")
+        share = float(index.data(Role.Highlight))
+        amount = "less than 1" if points == 0 and share != 0 else str(abs(points))
+        summary = (f"<b>Adds {amount}/100 to this result's match</b>" if share >= 0
+                   else f"<b>Takes {amount}/100 off this result's match</b>")
         if getattr(index.model(), "details", False):
             raw = float(index.data(Role.Highlight))
             summary += f" (raw part of its score {raw:+.3f}: this item's type-space cosine with the result)"

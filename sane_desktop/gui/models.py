@@ -283,13 +283,15 @@ class ItemListModel(QAbstractListModel):
             # the chip is this pair's reason; the panel's headline is the whole outfit's (a trial read
             # two different reasons and nothing said which was which)
             pair = escape(self.outfit_titles.get(row.tile.outfit_pk, row.tile.outfit_pk))
+            # a look-alike's chip is why it looks like the item, not why it goes with it (trial AM)
+            why = "why it looks like" if row.general or row.look_alike else "why it goes with"
             if attribute is not None and self.details:
-                lines.append(f"chip, why it goes with {pair}: <i>{escape(attribute.name)}</i> — score {attribute.total:.2f} from "
+                lines.append(f"chip, {why} {pair}: <i>{escape(attribute.name)}</i> — score {attribute.total:.2f} from "
                              f"confidence {attribute.confidence:.2f}, map match {attribute.match:.2f}, "
                              f"prior {attribute.prior:.2f}, outfit item has it {attribute.partner:.2f}"
                              + (f", on {attribute.base_rate:.0%} of items" if attribute.base_rate < 1.0 else ""))
             elif attribute is not None:
-                lines.append(f"chip, why it goes with {pair}: <i>{escape(attribute.name)}</i>")
+                lines.append(f"chip, {why} {pair}: <i>{escape(attribute.name)}</i>")
             if attribute is not None and len(row.contributions) > 1:
                 lines.append("(the explanation panel also gives the reason for the whole outfit)")
         elif row.attribute:

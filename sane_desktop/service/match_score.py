@@ -44,6 +44,15 @@ def share_points(shares: Sequence[float]) -> list[int]:
     return points
 
 
+def signed_points(points: int, share: float) -> str:
+    """Points of the match as a badge says them: "+17", "−7" (a true minus sign). A share that rounds to
+    no point keeps the share's sign: "−<1" for an item pulling the match down a little (trial AM read
+    "+0 pts" in the error colour beside "… pulls it down"), "+<1" for one adding a little, "+0" for none."""
+    if points == 0 and share != 0:
+        return f"{'−' if share < 0 else '+'}<1"
+    return f"{'−' if points < 0 else '+'}{abs(points)}"
+
+
 def mean_bound(match: int) -> float | None:
     """The mean cosine below which a result's shown match (:func:`match_percent`) is under ``match``:
     "hide matches below 60" keeps every tile that reads 60 or more, however many outfit items each
