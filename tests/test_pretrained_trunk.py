@@ -171,6 +171,28 @@ def test_a_shard_swapped_or_edited_is_never_served(tmp_path):
     assert FeatureCache(_identity(), root=tmp_path).missing(["a" * 64, "b" * 64]) == ["a" * 64, "b" * 64]
 
 
+def test_a_hash_list_with_its_rows_relabelled_is_never_served(tmp_path):
+    """Trial AK: two lines of a shard's hash list swapped (its digest covered the data alone) gave
+    each image the other's features, and index stored them without a word. The digest line covers the
+    list too; a list of the earlier format (digest of the data alone) is computed again."""
+    import hashlib
+
+    from sane_desktop.retrieval import feature_cache
+
+    cache = FeatureCache(_identity(), root=tmp_path)
+    rows = np.stack([np.full((2, 2), 1, np.float16), np.full((2, 2), 2, np.float16)])
+    cache.add(["a" * 64, "b" * 64], rows)
+    (listing,) = cache.folder.glob("*.hashes")
+    digest, first, second = listing.read_text().split()
+    listing.write_text("\n".join([digest, second, first]) + "\n")  # the two images' rows swapped
+    assert FeatureCache(_identity(), root=tmp_path).missing(["a" * 64, "b" * 64]) == ["a" * 64, "b" * 64]
+    data = hashlib.sha256(listing.with_suffix(".npy").read_bytes()).hexdigest()
+    listing.write_text("\n".join(["sha256:" + data, first, second]) + "\n")  # v1: over the data alone
+    assert FeatureCache(_identity(), root=tmp_path).missing(["a" * 64, "b" * 64]) == ["a" * 64, "b" * 64]
+    listing.write_text("\n".join([feature_cache._commit_line(data, [first, second]), first, second]) + "\n")
+    assert FeatureCache(_identity(), root=tmp_path).get(["b" * 64, "a" * 64])[:, 0, 0].tolist() == [2, 1]
+
+
 def test_rise_refinement_uses_fewer_masks_or_none_for_the_heavy_trunk_on_a_cpu(monkeypatch):
     from sane_desktop.service import explanation
 

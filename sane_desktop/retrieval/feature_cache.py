@@ -11,9 +11,11 @@ shards: ``<n>.npy`` (float16, (N, K, C): K = h·w cells of C channels) and ``<n>
 images' SHA-256 hex digests, one per line), the hash list written last as the shard's commit mark.
 A run killed mid-shard leaves an orphan ``.npy`` that is ignored and cleaned up; a shard whose row
 count disagrees with its hash list, or whose ``.npy`` is not the file its hash list was written for
-(the list's first line, ``sha256:<hex>`` of the ``.npy``'s bytes: a shard swapped for another of the
-same size, or edited, would train on other images' features — trial Z's kind), is ignored (never
-served): its images are computed again. Shards from before that line are ignored the same way. Lookups are by content hash, so a
+(the list's first line, ``sha256v2:<hex>`` over the ``.npy``'s bytes and the list itself: a shard
+swapped for another of the same size, or edited, would train on other images' features — trial Z's
+kind — and two lines of the list swapped would give each image the other's — trial AK), is ignored
+(never served): its images are computed again. Shards from before that line (or its v1, over the data
+alone) are ignored the same way. Lookups are by content hash, so a
 changed image simply misses, and the same photo in two catalogues is computed once.
 
 Size: 125 kB per image at 224 px for Lite0 (49 × 1280 float16): 1.2 GB for MANGO's 9,222 photos.
@@ -35,7 +37,10 @@ from sane_desktop.catalogue.content_hash import file_hash
 from sane_desktop.paths import user_cache_dir
 
 FOLDER = "features"
-DIGEST_PREFIX = "sha256:"  # a hash list's first line: the digest of its shard's .npy
+# a hash list's first line: the digest of its shard's .npy bytes and of the list below it, row by row
+# (v2: trial AK swapped two lines of a list whose digest covered the data alone, and index stored each
+# of the two items with the other's photo's features)
+DIGEST_PREFIX = "sha256v2:"
 # shard digests this process has read, by the file's identity (path, inode, size, mtime, ctime): the
 # several caches one training opens hash each shard once (MANGO's 1.2 GB: under a second of SHA-256 at
 # the 1.6 GB/s measured here, plus reading it, which the training does anyway)
@@ -50,6 +55,13 @@ def _shard_digest(path: Path) -> str:
     if identity not in _HASHED:
         _HASHED[identity] = file_hash(path)
     return _HASHED[identity]
+
+
+def _commit_line(data_digest: str, hashes: Sequence[str]) -> str:
+    """A hash list's first line: SHA-256 over the shard's data digest and its images' hashes in row
+    order, so that neither the data nor which row is which image can change unnoticed."""
+    text = "\n".join([data_digest, *hashes])
+    return DIGEST_PREFIX + hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
 def pool_cells(features: np.ndarray) -> np.ndarray:
@@ -95,10 +107,9 @@ class FeatureCache:
             data_path = hashes_path.with_suffix(".npy")
             try:
                 lines = hashes_path.read_text(encoding="ascii").split()
-                if not lines or not lines[0].startswith(DIGEST_PREFIX) or \
-                        lines[0].removeprefix(DIGEST_PREFIX) != _shard_digest(data_path):
-                    continue  # another shard's data, edited, or from before digests: computed again
                 hashes = lines[1:]
+                if not lines or lines[0] != _commit_line(_shard_digest(data_path), hashes):
+                    continue  # another shard's data, edited, rows relabelled, or an older format: computed again
                 array = np.load(data_path, mmap_mode="r")
             except (OSError, ValueError):
                 continue  # unreadable shard: its images are computed again
@@ -149,7 +160,8 @@ class FeatureCache:
             np.save(handle, features)
         os.replace(tmp, data_path)
         tmp_hashes = self.folder / f".{name}.hashes.tmp"
-        tmp_hashes.write_text("\n".join([DIGEST_PREFIX + _shard_digest(data_path), *hashes]) + "\n", encoding="ascii")
+        tmp_hashes.write_text("\n".join([_commit_line(_shard_digest(data_path), hashes), *hashes]) + "\n",
+                              encoding="ascii")
         os.replace(tmp_hashes, self.folder / f"{name}.hashes")
 
     def size_bytes(self) -> int:
