@@ -225,9 +225,15 @@ def test_evaluate_reports_every_protocol(tmp_path: Path, capsys: pytest.CaptureF
         assert set(entry["counts"]["questions"]) == {"fitb", "compatibility"}
         assert entry["counts"]["fitb"] <= entry["counts"]["questions"]["fitb"]["test"]
         assert set(entry["leakage"]) == {"fitb_answer_with_question_item_in_train", "items_in_train",
-                                         "items_in_model_training"}
+                                         "items_in_model_training", "outfits_in_model_training"}
     disjoint = report["protocols"][DISJOINT_PROTOCOL]
     assert disjoint["leakage"]["items_in_train"] == 0.0 and disjoint["leakage"]["items_in_model_training"] == 0.0
+    assert disjoint["leakage"]["outfits_in_model_training"] == 0.0
+    # the other protocol's test outfits the model trained on (its record), said in a note when any
+    other = report["protocols"][PROTOCOL]
+    share = other["leakage"]["outfits_in_model_training"]
+    assert share is not None and 0.0 <= share <= 1.0
+    assert ("were training outfits of the model (protocol 'generated-disjoint')" in other["notes"]) == (share > 0)
     assert DISJOINT_MEANING in disjoint["notes"]
     assert main(["evaluate", str(root), "--model", str(model)]) == 0
     lines = capsys.readouterr().out.splitlines()

@@ -39,10 +39,11 @@ def evaluate_model(root: Path | str, model: Path | str, split: str = "test", *, 
     from sane_desktop.service.sources import read_source
     from sane_desktop.catalogue.ground_truth import read_ground_truth, theme_kinds
     from sane_desktop.models import load_checkpoint
-    from sane_desktop.training.report import evaluate
+    from sane_desktop.training.report import evaluate, refuse_learnt_split
 
     bundle = load_checkpoint(Path(model))
     catalogue = read_source(root, mapping, progress=progress, seed=seed)
+    refuse_learnt_split(catalogue, bundle, split)  # before minutes of embedding
     kinds = theme_kinds(read_ground_truth(Path(root)))
     figures = evaluate(catalogue, bundle, split, seed=seed, progress=progress, outfit_kinds=kinds)
     return EvaluationReport(Path(model), bundle.content_hash, figures)
@@ -74,11 +75,13 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     from sane_desktop.explain.evaluation import evaluate_explanations
     from sane_desktop.explain.pipeline import SelectionModel
     from sane_desktop.models import load_checkpoint
+    from sane_desktop.training.report import refuse_learnt_split
 
     if pairs <= 0 or rise_masks <= 0:
         raise InputError("the pair count and RISE masks must be positive")
     bundle = load_checkpoint(Path(model))
     catalogue = read_source(root, mapping, progress=progress)
+    refuse_learnt_split(catalogue, bundle, "test")  # its pairs are the test split's
     fixed = None
     if selection is not None:
         if bundle.attributes is None:
@@ -115,8 +118,10 @@ def compare_on_valid(catalogue: Any, current: Any, candidate: Any, *, seed: int 
     None when the catalogue has no outfit questions or fewer than :data:`MIN_SHARED_QUESTIONS` are
     common. The core's :func:`~sane_desktop.training.report.evaluate`, its per-question answers.
     ``progress`` hears each model's steps as "current model, <step>" then "new model, <step>"."""
-    from sane_desktop.training.report import evaluate
+    from sane_desktop.training.report import evaluate, refuse_learnt_split
 
+    # the current model learnt from these questions if the split was drawn again since: no fair comparison
+    refuse_learnt_split(catalogue, current, "valid")
     asked = valid_questions(catalogue)
     if asked is None or asked < MIN_SHARED_QUESTIONS:  # too few to tell, whatever both answer: nothing embedded
         return None  # (trial I watched "Checking the new model…" run on 2 questions for nothing)

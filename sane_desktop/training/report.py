@@ -14,6 +14,7 @@ import time
 import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +30,9 @@ from sane_desktop.catalogue.splits import (
     outfit_protocols,
     outfits_in_split, pick_protocol, protocol_counts, protocol_leakage, questions_in_split,
 )
+from sane_desktop.catalogue.provenance import learnt_from, recorded
 from sane_desktop.retrieval.embedding import embed_images, has_frozen_trunk, trunk_identity
+from sane_desktop.retrieval.indexing.model import trained_elsewhere, trained_on
 from sane_desktop.retrieval.feature_cache import FeatureCache
 from sane_desktop.training.data import ImageCache, attribute_targets
 from sane_desktop.training.features import content_hashes
@@ -85,6 +88,34 @@ def adapted_note(bundle: ModelBundle) -> str:
             "when that is this catalogue; the baselines were not adapted")
 
 
+def trained_here(catalogue: Catalogue, bundle: ModelBundle) -> bool | None:
+    """Whether ``bundle`` was trained on ``catalogue``'s folder, as ``train`` recorded it (None: not recorded)."""
+    folder = trained_on(bundle)
+    return None if folder is None else Path(folder) == Path(catalogue.root).resolve()
+
+
+def refuse_learnt_split(catalogue: Catalogue, bundle: ModelBundle, split: str) -> None:
+    """Raise :class:`~sane_desktop.errors.InputError` (one line, what to do) when ``bundle``, trained
+    on this catalogue, learnt from its ``split`` as the catalogue splits it now: a training outfit among
+    the held-out ones, or a training garment in a split meant to hold unseen ones (the catalogue's
+    split drawn again since: trial AK's "test" FITB 0.444 was partly on training outfits). Models that
+    kept no record, or were trained elsewhere, pass (their notes say what is known)."""
+    if not trained_here(catalogue, bundle):
+        return
+    learnt = learnt_from(catalogue, bundle.config, split)
+    if learnt is not None and learnt.broken:
+        raise InputError(learnt.words())
+
+
+def elsewhere_note(catalogue: Catalogue, bundle: ModelBundle) -> str:
+    """A note when ``bundle`` was trained on another catalogue folder (trial AK: ``evaluate`` said nothing,
+    and its leakage line described this catalogue's split, which the model never saw); "" otherwise."""
+    if trained_here(catalogue, bundle) is not False:
+        return ""
+    return (f"{trained_elsewhere(bundle, catalogue.root)}; the leakage figures describe this catalogue's split, "
+            "not what the model saw")
+
+
 def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
                         device: torch.device | None = None, progress: Progress = no_progress,
                         should_stop: CancelCheck = never_cancel) -> dict[str, Any]:
@@ -118,8 +149,9 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
     if not names:
         notes += ("; the model knows none of this catalogue's attributes (it learnt its own on another "
                   "catalogue): no attribute mAP")
-    if adapted := adapted_note(bundle):
-        notes += "; " + adapted
+    for note in (adapted_note(bundle), elsewhere_note(catalogue, bundle)):
+        if note:
+            notes += "; " + note
     return {
         "split": split, "protocol": ITEM_PROTOCOL, "headline": ITEM_PROTOCOL, "model_hash": bundle.content_hash,
         "trained_protocol": bundle.config.get("protocol"), "counts": counts, "methods": methods,
@@ -235,16 +267,22 @@ def _cached_scorer(catalogue: Catalogue, bundle: ModelBundle, needed: list[str],
     return _Scorer(distance, logits)
 
 
-def _trained_overlap(catalogue: Catalogue, trained_protocol: Any, split_items: list[str]) -> float | None:
-    """Share of ``split_items`` in the train outfits of the protocol the model says it was trained on
-    (None when it names none this catalogue has). Meaningful when the model was trained on this
-    catalogue: then anything above 0 means the model saw these items in training."""
-    if not isinstance(trained_protocol, str) or not split_items:
-        return None
-    if trained_protocol not in {s.protocol for s in catalogue.splits}:
+def _trained_overlap(catalogue: Catalogue, bundle: ModelBundle, trained_protocol: Any,
+                     split_items: list[str]) -> float | None:
+    """Share of ``split_items`` the model saw in training: in the items its training split held as
+    it recorded them (:mod:`~sane_desktop.catalogue.provenance`), else in the train outfits of the
+    protocol it names as the catalogue splits it now. None when it names none this catalogue has, or
+    it was trained on another catalogue."""
+    if not isinstance(trained_protocol, str) or not split_items or trained_here(catalogue, bundle) is False:
         return None
     garment = item_split_keys(catalogue)  # a product's other colourway, a photo under another id: seen too
-    seen = {garment.get(i, i) for o in outfits_in_split(catalogue, "train", trained_protocol) for i in o.item_ids}
+    entry = recorded(bundle.config)
+    if entry is not None:  # what it trained on, even if the catalogue's split was drawn again since
+        seen = {garment.get(i, i) for i in entry["items"]}
+    elif trained_protocol in {s.protocol for s in catalogue.splits}:
+        seen = {garment.get(i, i) for o in outfits_in_split(catalogue, "train", trained_protocol) for i in o.item_ids}
+    else:
+        return None
     return sum(1 for i in split_items if garment.get(i, i) in seen) / len(split_items)
 
 
@@ -295,16 +333,16 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
                            (len(attribute_items), len(names)), seed, device, baselines, progress)
     trained_protocol = bundle.config.get("protocol")
     protocols = {a.protocol: _protocol_report(catalogue, a, split, scorers, row, names, labels, grouped,
-                                              outfit_kinds, trained_protocol) for a in asked}
+                                              outfit_kinds, trained_protocol, bundle) for a in asked}
     if keep_answers:
         model = scorers["model"].distance
         for a in asked:
             protocols[a.protocol]["fitb_answers"] = {fitb_question_key(q): right
                                                      for q, right in zip(a.fitb, fitb_answers(model, a.fitb))}
-    adapted = adapted_note(bundle)
-    if adapted:
-        for entry in protocols.values():
-            entry["notes"] = "; ".join(note for note in (entry["notes"], adapted) if note)
+    for note in (adapted_note(bundle), elsewhere_note(catalogue, bundle)):
+        if note:
+            for entry in protocols.values():
+                entry["notes"] = "; ".join(part for part in (entry["notes"], note) if part)
     headline = asked[0].protocol
     return {
         "split": split, "headline": headline, "protocol": headline, "model_hash": bundle.content_hash,
@@ -316,7 +354,7 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
 
 def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorers: dict[str, _Scorer],
                      row: dict[str, int], names: list[str], labels: dict[str, list[str]], grouped: bool,
-                     outfit_kinds: dict[str, str] | None, trained_protocol: Any) -> dict[str, Any]:
+                     outfit_kinds: dict[str, str] | None, trained_protocol: Any, bundle: ModelBundle) -> dict[str, Any]:
     """One protocol's entry of :func:`evaluate`'s ``protocols``."""
     targets = attribute_targets(asked.split_items, names, labels).numpy()
     rows = np.array([row[i] for i in asked.split_items], dtype=np.int64)
@@ -343,14 +381,20 @@ def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorer
               "outfits": sizes["outfits"],
               "questions": {"fitb": sizes["fitb"], "compatibility": sizes["compatibility"]}}
     leakage: dict[str, float | None] = dict(protocol_leakage(catalogue, asked.protocol, split))
-    leakage["items_in_model_training"] = _trained_overlap(catalogue, trained_protocol, asked.split_items)
+    leakage["items_in_model_training"] = _trained_overlap(catalogue, bundle, trained_protocol, asked.split_items)
     disjoint = asked.protocol in DISJOINT_PROTOCOLS
     notes = [DISJOINT_MEANING] if disjoint else []
     if grouped:
         notes.append(GROUP_NOTE)
     seen = leakage["items_in_model_training"]
+    learnt = learnt_from(catalogue, bundle.config, split, asked.protocol) if trained_here(catalogue, bundle) else None
     if isinstance(trained_protocol, str) and trained_protocol != asked.protocol and seen:
         notes.append(f"the model was trained on protocol {trained_protocol!r}: if on this catalogue, it saw "
                      f"{seen:.0%} of these {split} items in training")
+    if learnt is not None and learnt.outfits_learnt:  # whole outfits it learnt: said apart from items
+        notes.append(f"{learnt.outfits_learnt} of these {learnt.outfits} {split} outfits were training outfits of "
+                     f"the model (protocol {recorded(bundle.config)['protocol']!r}), which it may remember")  # type: ignore[index]
+    leakage["outfits_in_model_training"] = (learnt.outfits_learnt / learnt.outfits
+                                            if learnt is not None and learnt.outfits else None)
     return {"counts": counts, "methods": {name: figures(scorer) for name, scorer in scorers.items()},
             "leakage": leakage, "disjoint": disjoint, "notes": "; ".join(notes)}

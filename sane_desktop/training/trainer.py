@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from sane_desktop import precision
+from sane_desktop.catalogue.provenance import RECORD_KEY, training_record
 from sane_desktop.catalogue.splits import attribute_vocabulary, outfits_in_split, pick_protocol, questions_in_split
 from sane_desktop.catalogue.types import Catalogue, FitbQuestion, OutfitRecord
 from sane_desktop.explain.attribute_choice import SALIENCY_AGREEMENT_WEIGHT
@@ -157,9 +158,17 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     line per epoch; ``on_epoch`` each epoch's history entry as it lands (for a live learning curve).
     ``device`` defaults to :func:`~sane_desktop.models.pick_device`. Without training outfits the
     attribute network is trained alone (:func:`attribute_trainer.train_attributes`). Raises
-    :class:`~sane_desktop.errors.InputError` when there is nothing to train on."""
+    :class:`~sane_desktop.errors.InputError` when there is nothing to train on. The model's
+    configuration keeps the outfits and items of the split it trained on
+    (:func:`~sane_desktop.catalogue.provenance.training_record`), which evaluation checks."""
+    result = _train(catalogue, config, Hooks(progress, should_stop, log, on_epoch), device)
+    result.bundle.config[RECORD_KEY] = training_record(catalogue, result.bundle.config.get("protocol"))
+    return result
+
+
+def _train(catalogue: Catalogue, config: TrainConfig, hooks: Hooks, device: torch.device | None) -> TrainResult:
+    """:func:`train`'s run, by the kind of training the configuration and the catalogue call for."""
     started = time.perf_counter()
-    hooks = Hooks(progress, should_stop, log, on_epoch)
     if config.freeze_trunk:  # a frozen pretrained trunk: heads on cached features
         return train_heads(catalogue, config, hooks, device=device, started=started)
     protocol = pick_protocol(catalogue) if catalogue.splits else None
@@ -178,7 +187,7 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     valid_items = {i for q in valid_fitb for i in [*q.question_item_ids, *q.answer_item_ids]}
     train_items = list(dict.fromkeys(i for o in outfits for i in o.item_ids))
     needed = list(dict.fromkeys([*train_items, *sorted(valid_items)]))
-    cache = ImageCache.build(catalogue, needed, prep, progress, should_stop)
+    cache = ImageCache.build(catalogue, needed, prep, hooks.progress, hooks.should_stop)
 
     compat, attr, weights_label = _build_models(categories, names, config)
     memory = torch.channels_last if config.channels_last else torch.contiguous_format
