@@ -111,3 +111,8 @@ def test_an_option_of_one_value_given_twice_is_refused(tmp_path: Path, capsys: p
     # the same value twice, and an option meant to be repeated, are no such refusal (the catalogue is missing)
     code_of("query", "x", "--outfit", "a", "--outfit", "b", "--category=bags", "--category", "bags")
     assert "given" not in capsys.readouterr().err
+    # an option of one value last on the line without it: argparse's one line, not an IndexError (trial AL)
+    for tail in (["--similar"], ["-k"], ["--outfit", "1", "--category"]):
+        assert code_of("query", "x", *tail) == 1
+        err = capsys.readouterr().err.strip()
+        assert "expected one argument" in err and len(err.splitlines()) == 1, err

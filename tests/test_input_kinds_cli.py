@@ -196,12 +196,24 @@ def test_a_checkpoint_with_non_finite_weights_is_refused(tmp_path, capsys) -> No
     """A diverged training run saves NaNs (with a valid content hash): every score would be NaN."""
     import torch
 
+    from sane_desktop.errors import ModelError
+    from sane_desktop.models import checkpoint
     from sane_desktop.models.checkpoint import load_checkpoint, save_checkpoint
 
     bundle = load_checkpoint(make_model(tmp_path / "good.pt"))
     with torch.no_grad():
         bundle.compatibility.embed.weight[0, 0] = float("nan")
-    save_checkpoint(tmp_path / "nan.pt", bundle)
+    # the app never writes one (trial AL: train saved a 1-item catalogue's "loss nan" model, exit 0)
+    with pytest.raises(ModelError, match="compatibility weights are not finite .* not saved"):
+        save_checkpoint(tmp_path / "nan.pt", bundle)
+    assert not (tmp_path / "nan.pt").exists()
+    # one written elsewhere, with a valid content hash, is refused when loaded
+    data = torch.load(tmp_path / "good.pt", weights_only=True)
+    data["compatibility"]["embed.weight"][0, 0] = float("nan")
+    meta = {key: data[key] for key in ("format", "version", "config", "categories", "attributes", "preprocessing")}
+    data["content_hash"] = checkpoint._hash(meta, {"compatibility": data["compatibility"],
+                                                   "attribute_net": data["attribute_net"]})
+    torch.save(data, tmp_path / "nan.pt")
     with pytest.raises(Exception, match="non-finite compatibility weights"):
         load_checkpoint(tmp_path / "nan.pt")
     root = make_catalogue(tmp_path / "c", items=30)

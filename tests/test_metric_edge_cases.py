@@ -44,6 +44,26 @@ def test_fitb_ties_are_credited_whatever_the_order_of_the_answers() -> None:
     assert fitb_accuracy(distance, [fitb(list("abcd"), 1), fitb(list("dbca"), 1)]) == 0.5
 
 
+def test_distances_apart_by_float_noise_are_a_tie() -> None:
+    """Trial AL: four copies of one photo, embedded in training's batches, differed by float noise;
+    training read FITB 1.000 (or 0.000) where evaluate, embedding each once, read the tie's 0.250.
+    Distances within 1e-5 of each other (relative) are one value; a real difference still counts."""
+    noisy = {"a": 0.8123451, "b": 0.8123449, "c": 0.81234505, "d": 0.8123452}
+
+    def distance(left, right):  # type: ignore[no-untyped-def]
+        return np.array([noisy[r] for r in right], dtype=np.float32)
+
+    assert fitb_answers(distance, [fitb(list("abcd"), k) for k in range(4)]) == [0.25] * 4
+    apart = {"a": 0.81, "b": 0.80, "c": 0.82, "d": 0.83}
+    assert fitb_answers(lambda left, right: np.array([apart[r] for r in right]), [fitb(list("abcd"), 1)]) == [1.0]
+    compat = [CompatibilityQuestion("g", "test", 0, 1, ["a", "b"]), CompatibilityQuestion("g", "test", 1, 0, ["c", "d"])]
+    wobble = {("a", "b"): 0.5, ("c", "d"): 0.5 + 3e-7}  # the bad outfit a hair closer: a tie, not a ranking
+    assert compatibility_auc(lambda left, right: np.array([wobble[(l, r)] for l, r in zip(left, right)]), compat) == 0.5
+    apart_pairs = {("a", "b"): 0.5, ("c", "d"): 0.6}
+    assert compatibility_auc(lambda left, right: np.array([apart_pairs[(l, r)] for l, r in zip(left, right)]),
+                             compat) == 1.0
+
+
 @pytest.mark.parametrize("bad", [np.nan, np.inf])
 def test_a_non_finite_distance_is_refused_not_ranked(bad: float) -> None:
     with pytest.raises(ModelError, match="non-finite distances"):
@@ -131,8 +151,12 @@ def test_the_text_says_what_qualifies_the_explanation_figures() -> None:
     assert "fast − rise, paired over pairs (95 % interval): insertion +0.035 [+0.010, +0.060]" in text
     assert "top-1 / top-3, among 3.0 candidate attributes a pair on average" in text
     assert "shipped      0.400" in text and "no width" not in text
+    assert "stand on too few" not in text
     result["pairs"] = {"test": 1, "positive": 1, "asked": 1}
     assert "(one pair: the interval has no width and says nothing; ask for more --pairs)" in render(result)
+    result["pairs"] = {"test": 5, "positive": 5, "asked": 5}  # trial AL: accuracies on 5 pairs, said like any
+    assert "only 5 test pairs: these figures stand on too few to read or compare (one pair moves an accuracy by " \
+           "0.20)" in render(result)
 
 
 def test_tied_pixels_are_removed_from_all_over_the_image_and_nan_is_refused() -> None:

@@ -76,10 +76,12 @@ class CommandParser(argparse.ArgumentParser):
         for action in self._actions:
             if type(action) is not argparse._StoreAction or not action.option_strings:
                 continue
-            given = [argv[n + 1] if token in action.option_strings and n + 1 < len(argv) else token.split("=", 1)[1]
+            # ``--opt value`` and ``--opt=value``; ``--opt`` last, without its value, is argparse's to refuse
+            # (trial AL: ``query two2 --similar`` ended in an IndexError here)
+            given = [argv[n + 1] if token in action.option_strings else token.split("=", 1)[1]
                      for n, token in enumerate(argv)
-                     if token in action.option_strings or token.split("=", 1)[0] in action.option_strings
-                     and "=" in token]
+                     if token in action.option_strings and n + 1 < len(argv)
+                     or token.split("=", 1)[0] in action.option_strings and "=" in token]
             if len(set(given)) > 1:
                 self.error(f"{action.option_strings[-1]} given {len(given)} times ({', '.join(given)}): give it once")
         return super().parse_known_args(args, namespace)

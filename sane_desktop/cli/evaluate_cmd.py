@@ -82,8 +82,19 @@ def _protocol_lines(name: str, entry: dict[str, Any], split: str, headline: bool
     methods = entry["methods"]
     keys = [k for k in ("fitb", "fitb_group_unmatched", "auc", "attribute_map") if k in methods["model"]]
     lines += _table(methods, keys)
-    few = _few_questions(counts["fitb"], methods["model"].get("fitb"))
-    return lines + ([few] if few else [])
+    few = [_few_questions(counts["fitb"], methods["model"].get("fitb")),
+           _few_scored(counts["compatibility"], methods["model"].get("auc"), "compatibility outfit", "AUC"),
+           _few_scored(counts["attribute_items"], methods["model"].get("attribute_map"), "item", "attribute mAP")]
+    return lines + [line for line in few if line]
+
+
+def _few_scored(scored: int, value: float | None, what: str, figure: str) -> str:
+    """A line when a figure stands on fewer than :data:`FEW_QUESTIONS` outfits or items (trial AL read
+    AUC 0.000 beside random 1.000 on 2 outfits, with nothing said): "" otherwise."""
+    if value is None or not 0 < scored < FEW_QUESTIONS:
+        return ""
+    return (f"only {scored} {what}{'' if scored == 1 else 's'}: the {figure} figures stand on too few to read or "
+            "compare (a random score can reach 0 or 1 there)")
 
 
 # the table's names, said once under it (trial H found them in no help text)
@@ -126,7 +137,12 @@ def render(result: dict[str, Any]) -> str:
         if not known:
             lines.append("no attribute mAP: the model learnt its attributes on another catalogue "
                          "(train one on this catalogue: sane-desktop train)")
-        return "\n".join([*lines, *_table(result["methods"], ["attribute_map"])])
+        # what is known of the model beyond the split (adapted, trained on another folder): said, not only in --json
+        lines += [f"note: {note}" for note in result.get("notes", "").split("; ")[1:]
+                  if note and not note.startswith("the model knows none")]  # that one is said above
+        few = _few_scored(counts["attribute_items"], result["methods"]["model"].get("attribute_map"), "item",
+                          "attribute mAP")
+        return "\n".join([*lines, *_table(result["methods"], ["attribute_map"]), *([few] if few else [])])
     headline, split = result["headline"], result["split"]
     model = result["methods"]["model"]
     season = " (same-season wrong answers)" if "fitb_group_unmatched" in model else ""

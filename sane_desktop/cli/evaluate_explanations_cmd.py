@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sane_desktop.cli import CliError, add_json_flag, path_arg
+from sane_desktop.service.values import FEW_QUESTIONS
 
 METHODS = ("fast", "fast_detail", "rise", "sliding", "random")  # fast_detail: + gradient × input detail
 
@@ -205,4 +206,8 @@ def render(result: dict[str, Any]) -> str:
         for rule, acc in truth.get("theme_accuracy", {}).items():
             if acc["top1"] is not None:
                 lines.append(f"  true theme {rule:11s}{acc['top1']:7.3f} / {acc['top3']:.3f}")
+    if 0 < pairs["test"] < FEW_QUESTIONS:  # trial AL read accuracies of 0.4–0.6 and top-3 1.000 on 5 pairs
+        lines.append(f"only {pairs['test']} test pair{'' if pairs['test'] == 1 else 's'}: these figures stand on too "
+                     "few to read or compare (one pair moves an accuracy by "
+                     f"{1 / pairs['test']:.2f})")
     return "\n".join(lines)

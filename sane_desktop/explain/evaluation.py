@@ -66,9 +66,11 @@ def fit_model_selection(catalogue: Catalogue, bundle: ModelBundle, n_pairs: int 
         return _fit_on_weak_truth(catalogue, bundle, n_pairs, seed, progress, should_stop)
     images = PairImages(catalogue, bundle)
     background = white_background(bundle.preprocessing.mean, bundle.preprocessing.std)
-    selection, tuned_on, _ = fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress,
-                                           should_stop, ground_truth)
-    return selection, tuned_on
+    selection, tuned_on, counts = fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress,
+                                                should_stop, ground_truth)
+    # how much it was fitted on, said with it (trial AL: 3 items and 1 pair read as a fit like any other)
+    return selection, (f"{tuned_on} ({counts['valid_tuning']} validation pair{'' if counts['valid_tuning'] == 1 else 's'}, "
+                       f"calibrated on {counts['calibration_items']} item{'' if counts['calibration_items'] == 1 else 's'})")
 
 
 def _fit_on_weak_truth(catalogue: Catalogue, bundle: ModelBundle, n_pairs: int, seed: int, progress: Progress,
@@ -80,11 +82,12 @@ def _fit_on_weak_truth(catalogue: Catalogue, bundle: ModelBundle, n_pairs: int, 
     if not kinds:
         return None
     try:
-        selection, _ = fit_weak_selection(catalogue, bundle, PairImages(catalogue, bundle), kinds, n_pairs, seed,
-                                          progress=progress, should_stop=should_stop)
+        selection, counts = fit_weak_selection(catalogue, bundle, PairImages(catalogue, bundle), kinds, n_pairs, seed,
+                                               progress=progress, should_stop=should_stop)
     except InputError:  # no validation pair shares exactly one value: nothing to fit on
         return None
-    return selection, f"weak ground truth (validation pairs sharing one {', '.join(kinds)} value)"
+    return selection, (f"weak ground truth (validation pairs sharing one {', '.join(kinds)} value: "
+                       f"{counts['weak_pairs']} such pairs, calibrated on {counts['calibration_items']} items)")
 
 
 def evaluate_explanations(

@@ -184,7 +184,7 @@ def _refuse_other_file(target: Path) -> None:
 def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False) -> str:
     """Write ``bundle`` to ``path`` (atomically); returns and stores the content hash. Raises
     InputError when ``path`` holds something else than a model (:func:`check_model_output`; its
-    folder is made when missing)."""
+    folder is made when missing), ModelError (nothing written) when a weight is not finite."""
     _refuse_other_file(Path(path))
     compat = bundle.compatibility
     attr = bundle.attributes
@@ -209,6 +209,11 @@ def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False
     }
     tensors = {"compatibility": _state(compat, half, "trunk." if frozen else None)}
     tensors["attribute_net"] = {} if attr is None else _state(attr, half, "trunk." if shared else None)
+    for group, state in tensors.items():  # a diverged run: loading would refuse it, so nothing is written
+        broken = [key for key, tensor in state.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+        if broken:  # trial AL: a 1-item catalogue trained to "loss nan", saved with exit code 0
+            raise ModelError(f"the model's {group} weights are not finite ({', '.join(broken[:3])}): the training "
+                             "diverged (too few outfits or items to learn from?), so it was not saved")
     content_hash = _hash(meta, tensors)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

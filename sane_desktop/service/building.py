@@ -243,6 +243,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     from sane_desktop.training.presets import preset
     from sane_desktop.training.trainer import train
 
+    from sane_desktop.catalogue.provenance import RECORD_KEY
     from sane_desktop.explain.pipeline import check_selection_output
     from sane_desktop.models.checkpoint import check_model_output
 
@@ -302,7 +303,8 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     logger.info("trained %s: %d epochs (best %d), %.1f s", out, report.epochs, report.best_epoch, report.seconds)
     return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
                         result.bundle.config.get("mode", "compatibility"), len(catalogue.items), result.history,
-                        {k: v for k, v in result.bundle.config.items() if k != "history"}, selection)
+                        # the history is given apart; the ids of the split trained on stay in the model
+                        {k: v for k, v in result.bundle.config.items() if k not in ("history", RECORD_KEY)}, selection)
 
 
 def _valid_questions(bundle: Any) -> int | None:
@@ -335,7 +337,9 @@ def _fit_selection(root: Path, catalogue: Any, bundle: Any, out: Path, pairs: in
     selection, tuned_on = fitted
     selection.model_hash = bundle.content_hash  # save_checkpoint set it: the file names its model
     selection.save(target)
-    return tuned_on
+    # no pair to fit the weights on: the defaults stand, and train says "not fitted" (trial AL read
+    # "fitted on removal oracle" for a selection whose file said "tuned": false)
+    return tuned_on if selection.tuned else None
 
 
 def default_preset(root: Path, device_type: str, trunk: str | None = None) -> str:

@@ -49,6 +49,17 @@ def _finite(values: np.ndarray) -> np.ndarray:
     return values
 
 
+# distances this close (relative to their size) are one value: the same photo embedded in two batches
+# differs by float noise, and trial AL's training read FITB 1.000 on a question of four copies of one
+# photo (evaluate, embedding each once, read the tie's 0.250)
+TIE_TOLERANCE = 1e-5
+
+
+def _tied(values: np.ndarray, target: float) -> np.ndarray:
+    """Which ``values`` equal ``target`` within :data:`TIE_TOLERANCE` of the larger magnitude (at least 1)."""
+    return np.abs(values - target) <= TIE_TOLERANCE * max(1.0, abs(float(target)))
+
+
 def fitb_answers(distance: PairDistance, questions: Sequence[FitbQuestion]) -> list[float]:
     """Per question, the credit ``distance`` earns: 1.0 when its right answer alone has the smallest
     summed distance, 1/k when it is one of k answers tied at the smallest (a random pick among them
@@ -74,7 +85,7 @@ def fitb_answers(distance: PairDistance, questions: Sequence[FitbQuestion]) -> l
             totals[q_index, a_index] += value
     credit = []
     for i, question in enumerate(questions):
-        best = np.flatnonzero(totals[i] == totals[i].min())
+        best = np.flatnonzero(_tied(totals[i], totals[i].min()))  # within float noise: a tie
         credit.append(1.0 / len(best) if question.correct in best else 0.0)
     return credit
 
@@ -103,7 +114,10 @@ def compatibility_auc(distance: PairDistance, questions: Sequence[CompatibilityQ
     np.add.at(sums, owner, _finite(distance(left, right)))
     np.add.at(counts, owner, 1)
     scores = -(sums / counts)
-    return float(roc_auc_score(labels, scores))
+    # scores within float noise of each other are tied (AUC counts a tie as half), as FITB's answers are
+    scale = max(1.0, float(np.abs(scores).max()))
+    step = TIE_TOLERANCE * scale
+    return float(roc_auc_score(labels, np.round(scores / step) * step))
 
 
 def mean_average_precision(scores: np.ndarray, targets: np.ndarray) -> float | None:

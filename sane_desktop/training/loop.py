@@ -220,8 +220,8 @@ def epoch_score(entry: HistoryEntry, score_key: str) -> float:
 def _log_line(entry: HistoryEntry, task: TrainingTask) -> str:
     def figure(key: str, digits: int) -> str:
         value = entry[key]
-        if value is None:  # no step ran: no loss; no validation data: None (as the history says)
-            return "n/a" if key == "loss" or key in task.step_metrics else "None"
+        if value is None:  # no step ran: no loss; no validation data: no figure (trial AL read Python's "None")
+            return "n/a" if key == "loss" or key in task.step_metrics else "n/a (no validation data)"
         return f"{value:.{digits}f}"
 
     fields = " ".join(f"{label} {figure(key, 3)}" for label, key in task.log_fields)
@@ -250,7 +250,8 @@ def fit(task: TrainingTask, optimiser: torch.optim.Optimizer,
     best_state: list[dict[str, Any]] | None = None
     for epoch in range(1, config.epochs + 1):
         stats = train_one_epoch(task, optimiser, epoch, config.epochs, clock, hooks)
-        scheduler.step()
+        if stats.steps:  # an epoch with no step (nothing to learn from) leaves the rate: torch warns otherwise
+            scheduler.step()
         entry: HistoryEntry = {"epoch": epoch, "loss": stats.loss, **stats.metrics, **evaluate(task),
                                "seconds": round(clock.elapsed(), 1)}
         if stats.steps < task.steps_per_epoch:  # no epoch count repeats a part of one (training.budget)
