@@ -73,7 +73,17 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert Path(where["candidate_overlay"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # named by the pair, and every picture said in the text (trial U: hashes, and 2 of 8 files named)
     written = sorted(path.name for path in (tmp_path / "maps").iterdir())
-    assert len(written) == 8 and all(name.startswith(f"{query}~{candidate}_") for name in written), written
+    assert len(written) == 9 and all(name.startswith(f"{query}~{candidate}_") for name in written), written
+    # beside them, what they were derived from (trial AK: the files named no model, method or photo)
+    record = json.loads(Path(result["maps"]["record"]).read_text())
+    assert record["model_hash"] == result["model_hash"] and record["method"] == "fast"
+    assert record["query"]["item_id"] == query and record["candidate"]["item_id"] == candidate
+    assert len(record["query"]["content_hash"]) == 64 and record["maps"]["query"] == result["maps"]["query"]
+    # a saved list names the model and the catalogue's import revision it was ranked with, as explain does
+    code, out, err = _run(capsys, ["query", "tiny", "--outfit", query, "-k", "3", "--json"])
+    assert code == 0, err
+    listed = json.loads(out)
+    assert listed["model_hash"] == result["model_hash"] and isinstance(listed["catalogue_revision"], int)
     code, out, _ = _run(capsys, [arg for arg in argv if arg != "--json"])
     said = out.splitlines()[-1]
     assert said.startswith(f"maps in {tmp_path / 'maps'} (each .png with its values as .npy): ")

@@ -153,6 +153,18 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         q_map, c_map = result.attribute_maps[result.attribute]
         save("attribute_query", "query", q_map, paths["attribute"])
         save("attribute_candidate", "candidate", c_map, paths["attribute"])
+    # what the maps were derived from, beside them (trial AK: a folder of .npy files named by a digest
+    # said nothing of the model, the method or the photos behind them)
+    record = {"format": "sane-maps/1", "catalogue": catalogue.info.name, "model_hash": result.model_hash,
+              "method": result.method, "similarity": result.similarity, "attribute": result.attribute,
+              "query": {"item_id": result.query.item_id, "content_hash": result.query.content_hash},
+              "candidate": {"item_id": result.candidate.item_id, "content_hash": result.candidate.content_hash},
+              "maps": {k: v for k, v in paths.items() if k not in ("resolution", "alignment")},
+              "resolution": paths["resolution"], "alignment": paths["alignment"]}
+    record_path = out_dir / f"{stem}.json"
+    if not write_atomically(record_path, lambda file: file.write_text(json.dumps(record, indent=1), "utf-8") > 0):
+        raise InputError(f"cannot write the maps to {out_dir}: pass --save-maps DIR")
+    paths["record"] = str(record_path)
     from sane_desktop.explain.abstain import ranking_withheld
 
     # a ranking by attributes learnt on another world (the bundled general model's drawn garments) is

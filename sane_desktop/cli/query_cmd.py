@@ -157,6 +157,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             [item.pk for item in outfit], [category for category, ranked in results.items() if not ranked])
         # items no list here can hold (trial Z: a row added by hand was never ranked, without a word)
         unsearched = catalogue.search.unsearched([args.category] if args.category else None)
+        model_hash = catalogue.model.bundle().content_hash  # the model the index was checked against
     finally:
         catalogue.close()
     say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
@@ -180,6 +181,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
         "catalogue": catalogue.info.name,
+        # what the list was derived from (trial AK: a saved list named no model or catalogue state)
+        "catalogue_revision": catalogue.info.revision, "model_hash": model_hash,
         "mode": "similar" if args.similar is not None else "outfit",
         "outfit": [{"item": labels[item.pk], "category": item.category, "space": outfit_spaces[item.pk]}
                    for item in outfit],
