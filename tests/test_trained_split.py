@@ -110,3 +110,21 @@ def test_evaluate_refuses_a_split_the_model_learnt_from_and_notes_a_model_from_e
         evaluate_model(tmp_path / "first", out)
     with pytest.raises(InputError, match=r"trained on 2 of its 2 test outfits"):
         evaluate_explanation_methods(tmp_path / "first", out, 4, ("fast",))
+
+
+def test_the_windows_training_gate_does_not_compare_with_a_model_that_learnt_the_valid_outfits(tmp_path) -> None:
+    """``compare_on_valid`` (File → Train model's gate) would favour a current model trained on today's
+    validation outfits: it refuses, and the gate takes the new model saying why it was not compared."""
+    from types import SimpleNamespace
+
+    from sane_desktop.service.evaluation import compare_on_valid
+
+    catalogue = _world(180)
+    catalogue.root = tmp_path
+    generate_questions(catalogue, seed=0)
+    learnt_valid = {RECORD_KEY: {"protocol": PROTOCOL, "items": [],
+                                 "outfits": [o.outfit_id for o in outfits_in_split(catalogue, "valid", PROTOCOL)]},
+                    "trained_on": {"folder": str(tmp_path.resolve())}}
+    current = SimpleNamespace(config=learnt_valid)
+    with pytest.raises(InputError, match=r"trained on \d+ of its \d+ valid outfits"):
+        compare_on_valid(catalogue, current, SimpleNamespace(config={}))
