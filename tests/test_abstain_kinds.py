@@ -23,6 +23,10 @@ def test_every_reason_the_core_writes_reads_back_as_its_kind() -> None:
     tiny = abstention(_ranked(0.05, 0.06), varied, 0.24)  # a best of 0.003 read "0.00 < 0.24" (a trial)
     assert "0.003 < 0.24" in tiny and abstention_kind(tiny) == "weak_evidence"
     assert abstention(_ranked(0.9, 0.9), varied, 0.1) == "" and abstention_kind("") == ""
+    # no evidence at all is named by no threshold, not even an untuned 0 (trial AL: "colour:red" named for
+    # two copies of one photo, the other labelled blue, partner 0.000)
+    none = abstention(_ranked(0.346, 0.0), varied, 0.0)
+    assert "one of the two items does not show it" in none and abstention_kind(none) == "weak_evidence"
     # a reason this version does not know (a newer cache entry) still names nothing
     assert abstention_kind("some future reason") == "weak_evidence"
 

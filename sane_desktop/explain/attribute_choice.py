@@ -461,6 +461,9 @@ def abstention(ranked: Sequence[RankedAttribute] | Sequence[object], saliency: n
         return (f"{COMMON_LABEL} (best, {getattr(top, 'name')}: on {float(getattr(top, 'base_rate')):.0%} of "
                 "the catalogue's items)")
     value = float(getattr(top, "confidence")) * float(getattr(top, "partner"))
+    if value <= 0:  # one side surely lacks it: no evidence at all, whatever the threshold (an untuned 0 named
+        # red for two copies of one photo, the other labelled blue: partner 0 — trial AL)
+        return f"{WEAK_EVIDENCE} (best, {getattr(top, 'name')}: 0, one of the two items does not show it)"
     if value < threshold:
         # two significant figures: a best of 0.003 read "0.00 < 0.24", a chance of none (a trial)
         return f"{WEAK_EVIDENCE} (best, {getattr(top, 'name')}: {_figure(value)} < {_figure(threshold)})"
