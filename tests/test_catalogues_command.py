@@ -111,6 +111,23 @@ def test_an_option_of_one_value_given_twice_is_refused(tmp_path: Path, capsys: p
     # the same value twice, and an option meant to be repeated, are no such refusal (the catalogue is missing)
     code_of("query", "x", "--outfit", "a", "--outfit", "b", "--category=bags", "--category", "bags")
     assert "given" not in capsys.readouterr().err
+    # an empty path is refused, not read as the current folder (trial AN: --index-home= listed the working
+    # folder, --save-maps= wrote maps into it)
+    for argv in (["--index-home=", "catalogues"], ["explain", "x", "--query", "a", "--candidate", "b", "--save-maps="],
+                 ["train", "x", "--out="], ["adapt", "x", "--model", "m.pt", "--out", ""]):
+        capsys.readouterr()
+        try:
+            code = main(argv)
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        err = capsys.readouterr().err.strip()
+        assert code == 1 and "is empty: give a file or folder" in err and len(err.splitlines()) == 1, (argv, err)
+    # a seed out of every generator's range: one line, not torch's "Overflow when unpacking long long" (trial AN)
+    for seed in ("99999999999999999999999", "-1", "1.5"):
+        capsys.readouterr()
+        assert code_of("train", "x", "--out", "m.pt", "--seed", seed) == 1
+        err = capsys.readouterr().err.strip()
+        assert "argument --seed" in err and len(err.splitlines()) == 1, err
     # an option of one value last on the line without it: argparse's one line, not an IndexError (trial AL)
     for tail in (["--similar"], ["-k"], ["--outfit", "1", "--category"]):
         assert code_of("query", "x", *tail) == 1

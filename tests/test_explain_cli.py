@@ -51,6 +51,20 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
                                  "--json"])
     assert code == 0, err
     query, candidate, third = world["items"][:3]
+    # this random model's best attribute for the outfit's pair is one the candidate is not labelled with:
+    # no attribute is named on no evidence (trial AL) ...
+    code, out, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", candidate, "--json"])
+    assert code == 0, err
+    unnamed = json.loads(out)
+    best = unnamed["attributes"][0]
+    assert unnamed["attribute"] is None and best["partner"] == 0.0
+    assert unnamed["abstained"].startswith(f"no attribute is likely on both items (best, {best['name']}: 0, one of")
+    # ... so the pair below takes as candidate an item labelled with it: that attribute is named
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.catalogue.splits import attribute_vocabulary
+
+    _, labels = attribute_vocabulary(read_catalogue(world["catalogue"]))
+    candidate = next(i for i, named in labels.items() if best["name"] in named and i != query)
     argv = ["explain", "tiny", "--query", query, "--candidate", candidate, "--json",
             "--save-maps", str(tmp_path / "maps")]
     code, out, err = _run(capsys, argv)

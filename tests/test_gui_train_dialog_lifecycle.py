@@ -3,7 +3,7 @@
 dialog again instead of a second idle one, quitting asks while a run goes hidden; one progress bar
 over the whole run that only moves forward, with an estimate for the whole run; the adapt dialog
 names the model it starts from and the file it writes. Real widgets, keys and clicks; real tiny runs
-on a 40-item demo catalogue (the training of a few epochs takes seconds)."""
+on a 60-item demo catalogue (the training of a few epochs takes seconds)."""
 
 from __future__ import annotations
 
@@ -27,8 +27,9 @@ LONG_RUN = 200  # epochs: the run goes on until the test cancels it
 
 @pytest.fixture
 def world(tmp_path: Path) -> dict[str, Path]:
-    """A fresh 40-item demo world per test: a finished run writes the catalogue's own model."""
-    return demo_world(tmp_path / "world", 40)
+    """A fresh 60-item demo world per test (3 validation questions: a model checked on none is never
+    taken): a finished run writes the catalogue's own model."""
+    return demo_world(tmp_path / "world", 60)
 
 
 def boxes(name: str) -> list[QMessageBox]:

@@ -20,14 +20,15 @@ from sane_desktop.service.evaluation import MIN_SHARED_QUESTIONS, compare_on_val
 
 @pytest.fixture
 def world(tmp_path: Path) -> dict[str, Path]:
-    return demo_world(tmp_path / "world", 40)
+    # 60 items: 3 validation questions (40 have none, and a model checked on nothing is never taken)
+    return demo_world(tmp_path / "world", 60)
 
 
 def test_compare_on_valid_scores_both_models_on_the_same_questions(world: dict[str, Path], tmp_path: Path) -> None:
     from sane_desktop.demo import generate_demo
     from sane_desktop.models.checkpoint import demo_model_path
 
-    small = read_catalogue(world["source"])  # 40 items: too few validation questions to tell
+    small = read_catalogue(world["source"])  # 60 items: too few validation questions to tell
     model, bundled = load_checkpoint(world["model"]), load_checkpoint(demo_model_path())
     told: list[str] = []
     assert compare_on_valid(small, model, bundled, progress=lambda done, total, message="": told.append(message)) is None
@@ -99,7 +100,7 @@ def test_a_model_that_could_not_be_compared_says_so(world: dict[str, Path]) -> N
     try:
         service.open_catalogue("demo")
         asked = valid_questions(read_catalogue(world["source"]))
-        assert asked is not None and asked < MIN_SHARED_QUESTIONS  # 40 items: too few to tell
+        assert asked is not None and 0 < asked < MIN_SHARED_QUESTIONS  # 60 items: too few to tell
         report = service.train(epochs=1)
         assert report.kept == "" and report.vectors is not None and report.valid_questions == asked
         assert report.compared == (f"it was not compared with the current model: the catalogue has only {asked} "
@@ -107,6 +108,66 @@ def test_a_model_that_could_not_be_compared_says_so(world: dict[str, Path]) -> N
                                    "needed to tell two models apart")
     finally:
         service.close()
+
+
+def test_an_equal_score_summed_from_tie_credits_keeps_the_new_model(world: dict[str, Path],
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial AN: 1 + 3 × 1/3 tie credits sum to 1.9999999999999998, below the current model's 2, so the
+    gate kept the current model and said "10% … 10%". An equal score takes the new model."""
+    monkeypatch.setattr(evaluation, "compare_on_valid", lambda *a, **k: (0.1, 0.09999999999999999, 20))
+    service = CatalogueService(world["index"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        report = service.train(epochs=1)
+        assert report.kept == "" and report.vectors is not None
+        assert report.compared == "it answers 10% of 20 validation questions right, the current model 10%"
+    finally:
+        service.close()
+
+
+def test_shares_one_question_apart_read_apart() -> None:
+    from sane_desktop.service.evaluation import shares_apart
+
+    assert shares_apart(0.5, 0.5) == ("50%", "50%")
+    assert shares_apart(0.1, 0.09999999999999999) == ("10%", "10%")
+    new, current = shares_apart(99 / 200, 100 / 200)  # one question worse of 200: not "50%" and "50%"
+    assert new != current and (new, current) == ("49.5%", "50.0%")
+
+
+def test_a_model_checked_on_nothing_does_not_replace_the_current_one(world: dict[str, Path]) -> None:
+    """Trial AO emptied the validation files, trained in the window: the unchecked model (its best epoch
+    merely the last) replaced a working one and scored every match 100, with "not compared: the catalogue
+    has only 0 validation questions". With no validation questions or items the current model is kept."""
+    folder = world["source"] / "nondisjoint"
+    (folder / "valid.json").write_text("[]")
+    (folder / "fill_in_blank_valid.json").write_text("[]")
+    (folder / "compatibility_valid.txt").write_text("")
+    service = CatalogueService(world["index"], device="cpu")
+    try:
+        service.open_catalogue("demo")
+        before = service.bundle().content_hash
+        report = service.train(epochs=1)
+        assert report.kept.startswith("the catalogue has no validation questions or items to check a new model on, "
+                                      "so it keeps its current model")
+        assert report.vectors is None and not (world["index"] / "demo" / "model.pt").exists()
+        service.open_catalogue("demo")
+        assert service.bundle().content_hash == before
+    finally:
+        service.close()
+
+
+def test_only_a_history_without_any_validation_figure_is_unchecked() -> None:
+    from types import SimpleNamespace
+
+    from sane_desktop.service.evaluation import checked_on_validation
+
+    def bundle(*history: dict) -> SimpleNamespace:
+        return SimpleNamespace(config={"history": list(history)})
+
+    assert not checked_on_validation(bundle({"epoch": 1, "valid_fitb": None}, {"epoch": 2, "valid_map": None}))
+    assert checked_on_validation(bundle({"epoch": 1, "valid_fitb": None}, {"epoch": 2, "valid_fitb": 0.25}))
+    assert checked_on_validation(bundle({"epoch": 1, "valid_map": 0.4, "phase": "attributes"}))
+    assert checked_on_validation(SimpleNamespace(config={}))  # trained before histories were kept
 
 
 def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path], qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
@@ -130,6 +191,12 @@ def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path
     # trial I read "0% of held-back outfits" chosen on 2 questions
     assert "picked the right piece in 0% of 2 held-back outfits (too few to tell)" in dialog.describe(few)
     assert "best epoch 1, chosen on 2 validation questions" in dialog.details(few)
+    # whether the explanation's attribute choice was fitted, as the command line says (trial AO)
+    assert "the explanation's attribute choice was not fitted" in dialog.details(few)
+    fitted = TrainReport(Path("m.pt"), "h", 2, 1, 0.5, None, 1.5, vectors={"tops": 3},
+                         selection="removal oracle (40 validation pairs, calibrated on 100 items)")
+    assert ("the explanation's attribute choice was fitted on removal oracle (40 validation pairs, calibrated on "
+            "100 items)") in dialog.details(fitted)
     assert dialog.describe(taken).endswith("re-indexed with the new model (3 vectors) (it was not compared with the "
                                            "current model: the catalogue has only 3 validation questions, and 20 are "
                                            "needed to tell two models apart).")

@@ -52,6 +52,7 @@ def test_a_split_drawn_again_after_outfits_were_added_is_seen_as_learnt(protocol
     else:  # the disjoint draw keeps test garments out of *its* train outfits, not out of the old ones
         assert learnt.garments_learnt > 0 and f"{learnt.garments_learnt} of its {learnt.garments} test garments" in words
     assert "split has changed since it was trained" in words and "train it again" in words
+    assert learnt_from(after, config, "train") is None  # the training split, asked for on purpose
 
 
 def test_the_item_split_of_a_catalogue_without_outfits_is_checked_by_garment() -> None:
@@ -106,10 +107,19 @@ def test_evaluate_refuses_a_split_the_model_learnt_from_and_notes_a_model_from_e
     train_rows, test_rows = (json.loads((folder / f"{s}.json").read_text()) for s in ("train", "test"))
     (folder / "train.json").write_text(json.dumps(train_rows[2:] + test_rows))
     (folder / "test.json").write_text(json.dumps(train_rows[:2]))
-    with pytest.raises(InputError, match=r"this model was trained on 2 of its 2 test outfits .*train it again"):
+    with pytest.raises(InputError, match=r"this model was trained or chosen on 2 of its 2 test outfits .*train it again"):
         evaluate_model(tmp_path / "first", out)
-    with pytest.raises(InputError, match=r"trained on 2 of its 2 test outfits"):
+    with pytest.raises(InputError, match=r"trained or chosen on 2 of its 2 test outfits"):
         evaluate_explanation_methods(tmp_path / "first", out, 4, ("fast",))
+    # the training split, asked for on purpose, is scored: no "the split has changed" (trial AN)
+    assert evaluate_model(tmp_path / "first", out, split="train").figures["split"] == "train"
+    # valid and test swapped: the valid split chose the model and fitted its selection (trial AN)
+    (folder / "train.json").write_text(json.dumps(train_rows))
+    valid_rows = json.loads((folder / "valid.json").read_text())
+    (folder / "valid.json").write_text(json.dumps(test_rows))
+    (folder / "test.json").write_text(json.dumps(valid_rows))
+    with pytest.raises(InputError, match=rf"trained or chosen on {len(valid_rows)} of its {len(valid_rows)} test outfits"):
+        evaluate_model(tmp_path / "first", out)
 
 
 def test_the_windows_training_gate_does_not_compare_with_a_model_that_learnt_the_valid_outfits(tmp_path) -> None:
@@ -126,5 +136,24 @@ def test_the_windows_training_gate_does_not_compare_with_a_model_that_learnt_the
                                  "outfits": [o.outfit_id for o in outfits_in_split(catalogue, "valid", PROTOCOL)]},
                     "trained_on": {"folder": str(tmp_path.resolve())}}
     current = SimpleNamespace(config=learnt_valid)
-    with pytest.raises(InputError, match=r"trained on \d+ of its \d+ valid outfits"):
+    with pytest.raises(InputError, match=r"trained or chosen on \d+ of its \d+ valid outfits"):
         compare_on_valid(catalogue, current, SimpleNamespace(config={}))
+
+
+def test_held_out_items_are_checked_against_what_the_model_trained_on() -> None:
+    """Trial AN moved training outfits into test under new ids: the weak truth's "held-out" items (those
+    in no *current* training outfit) held 2 of the model's training items."""
+    from sane_desktop.catalogue.provenance import learnt_items
+    from sane_desktop.explain.weak_truth import held_out_items
+
+    from sane_desktop.catalogue.splits import pick_protocol
+
+    before = _world(120)
+    generate_questions(before, seed=0)
+    config = {RECORD_KEY: training_record(before, pick_protocol(before))}  # as train records it
+    assert learnt_items(before, config, held_out_items(before, "test")) == 0
+    after = _world(180)
+    generate_questions(after, seed=0)
+    held = held_out_items(after, "test")
+    trained = set(recorded(config)["items"])
+    assert learnt_items(after, config, held) == sum(1 for i in held if i in trained) > 0

@@ -200,6 +200,18 @@ class Catalogue:
     def categories(self) -> list[str]:
         return sorted({item.category for item in self.items})
 
+    def left_out_words(self) -> str:
+        """Why items are missing from what was read, for a message that finds too little in it:
+        ": 3 items were left out when it was read (a.jpg: image file not found; …)", or "" when none
+        was (trial AO: photos deleted, then Train said "neither training outfits nor attributes" of a
+        catalogue that had both)."""
+        left = [skip for skip in self.skipped if skip.kind == "item"]
+        if not left:
+            return ""
+        shown = "; ".join(f"{skip.path or skip.item_id}: {skip.reason}" for skip in left[:2])
+        more = f"; and {len(left) - 2} more" if len(left) > 2 else ""
+        return f": {len(left)} item{'' if len(left) == 1 else 's'} were left out when it was read ({shown}{more})"
+
 
 def category_name(text: str) -> str:
     """A category as written in a table or a folder's name, in one form: Unicode NFC, runs of spaces as

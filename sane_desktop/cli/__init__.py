@@ -234,11 +234,30 @@ def local_path(value: str) -> str:
 
 def path_arg(text: str) -> Path:
     """argparse ``type`` of an option naming a file or folder: :func:`local_path` before pathlib
-    normalises the text (a web address: argparse's one error line)."""
+    normalises the text (a web address: argparse's one error line). An empty value is refused:
+    ``Path("")`` is the current folder, where ``--index-home=`` listed and ``--save-maps=`` wrote
+    without a word (trial AN)."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a file or folder (\".\" for the current folder)")
     try:
         return Path(local_path(text))
     except InputError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
+
+
+MAX_SEED = 2**32 - 1  # every generator seeded from it (random, NumPy, torch, seed + k) takes it
+
+
+def seed_arg(text: str) -> int:
+    """argparse ``type`` of ``--seed``: a whole number from 0 to :data:`MAX_SEED` (trial AN's 23-digit
+    seed ended in torch's "ValueError: Overflow when unpacking long long"; NumPy refuses negatives)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"{text} is out of range: a seed is a whole number from 0 to {MAX_SEED}")
+    return value
 
 
 def number_arg(text: str) -> float:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag
+from sane_desktop.cli import CliError, add_json_flag, path_arg, seed_arg
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,11 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "trained on one studio or rendering with another's pictures; index or evaluate with the new file.")
     parser.add_argument("catalogue", help="catalogue folder")
     parser.add_argument("--model", required=True, help="checkpoint to adapt")
-    parser.add_argument("--out", required=True, help="checkpoint file to write")
+    parser.add_argument("--out", required=True, type=path_arg, help="checkpoint file to write")
     parser.add_argument("--max-images", type=int, default=10000,
                         help="use at most this many images, a seeded sample (default 10000)")
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)

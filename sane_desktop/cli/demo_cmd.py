@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import add_json_flag, path_arg
+from sane_desktop.cli import add_json_flag, path_arg, seed_arg
 
 
 def _positive(text: str) -> int:
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write a Polyvore-layout demo catalogue plus ground_truth.json into OUT.",
     )
     parser.add_argument("out", type=path_arg, metavar="OUT", help="folder to write (must be empty or new)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (same seed, same bytes)")
+    parser.add_argument("--seed", type=seed_arg, default=0, help="random seed (same seed, same bytes)")
     parser.add_argument("--items", type=_positive, default=1200, help="number of items (default 1200)")
     parser.add_argument("--outfits", type=_positive, default=None,
                         help="number of outfits (default 0.7 per item)")

@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from sane_desktop.cli import add_json_flag, number_arg
+from sane_desktop.cli import add_json_flag, number_arg, path_arg, seed_arg
 from sane_desktop.service.values import FEW_QUESTIONS
 
 
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(crc32 of the product, or of the id: one garment, one split) and keeps the epoch with the best valid "
         "attribute mAP. Same seed, same weights (on CPU).")
     parser.add_argument("catalogue", help="catalogue folder")
-    parser.add_argument("--out", required=True, help="checkpoint file to write")
+    parser.add_argument("--out", required=True, type=path_arg, help="checkpoint file to write")
     parser.add_argument("--preset", choices=("pretrained", "cpu", "gpu"), default=None,
                         help="pretrained: the ImageNet EfficientNet-Lite0 (with colour cells) frozen, heads only on cached features "
                         "(minutes on 2 cores; the default for real catalogues); cpu: a narrow ResNet trunk from "
@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "efficientnet_lite0_colour (the same with per-cell colour histograms beside its features; "
                         "the pretrained preset's) or resnet18 (default: the preset's)")
     parser.add_argument("--epochs", type=int, help="number of epochs (default: the preset's)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--weights", default=None, help="initial trunk weights: none (default), imagenet, or a FILE")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
     parser.add_argument("--image-size", type=int, help="override the preset's input size")

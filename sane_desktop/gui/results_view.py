@@ -33,6 +33,11 @@ THRESHOLD_LABEL = "Hide matches below"
 SORT_GAP = 8  # px between the spin box and the order, on top of the layout's spacing
 LTR, TTB = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
 NO_MATCH_FILTERED = "No items match the filters — <a href='clearfilters'>clear filters</a>"
+# an unfiltered empty list: the search leaves out the outfit's own items and copies of their photos, so
+# this is all it can mean (trial AO: a catalogue of one photo under many ids read "No compatible items
+# found", as if the model had found nothing)
+NO_OTHER_ITEMS = ("Nothing to list: no indexed item of these categories besides your outfit's own items and copies "
+                  "of their photos.")
 
 KEYBOARD_FOCUS = (Qt.FocusReason.TabFocusReason, Qt.FocusReason.BacktabFocusReason, Qt.FocusReason.ShortcutFocusReason)
 
@@ -360,7 +365,7 @@ class ResultsView(QWidget):
         elif filtered:
             self.show_message(NO_MATCH_FILTERED, rich=True)
         else:
-            self.show_message("No compatible items found for this outfit.")
+            self.show_message(NO_OTHER_ITEMS)
 
     def set_tile_side(self, side: int) -> None:
         """The thumbnail-size slider: tiles of ``side`` pixels (the grid relays them)."""

@@ -191,7 +191,11 @@ class TrainDialog(ModelRunDialog[TrainReport]):
                    f"validation attribute mAP {result.valid_map:.3f}" if result.valid_map is not None else "",
                    f"best epoch {result.best_epoch}" + (f", chosen on {result.valid_questions} validation questions"
                                                          if result.valid_questions else "") if result.best_epoch else "",
-                   f"fitting the heads took {result.seconds:.1f} s"]
+                   f"fitting the heads took {result.seconds:.1f} s",
+                   # said as the command line's train says it (trial AO: the window never said either)
+                   f"the explanation's attribute choice was fitted on {result.selection}" if result.selection
+                   else "the explanation's attribute choice was not fitted (too few labelled validation pairs): "
+                        "explanations use the default weights" if not result.kept else ""]
         return "; ".join(f for f in figures if f)
 
     def _succeeded(self, result: TrainReport) -> None:

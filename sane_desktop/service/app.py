@@ -460,7 +460,8 @@ class CatalogueService:
                 return kept.report
             self.catalogues.model_override = None  # the catalogue's own model wins from now on
             indexed = self._index_with(name, out, progress, should_stop)
-        return replace(outcome.report, vectors=indexed.vectors, compared=said[0] if said else "")
+        return replace(outcome.report, vectors=indexed.vectors, compared=said[0] if said else "",
+                       selection=outcome.selection or "")
 
     @staticmethod
     def _no_worse_than(current: Any, progress: Progress, said: list[str]) -> building.ModelGate:
@@ -469,9 +470,16 @@ class CatalogueService:
         good model by one scoring every item 100, without a word, and with no way back). ``said``
         gets how they were compared, or why they could not be: a trial's small catalogues (1–7
         validation questions) had the new model taken with no word that nothing was compared."""
-        from sane_desktop.service.evaluation import MIN_SHARED_QUESTIONS, compare_on_valid, valid_questions
+        from sane_desktop.service.evaluation import (
+            MIN_SHARED_QUESTIONS, checked_on_validation, compare_on_valid, shares_apart, valid_questions,
+        )
 
         def gate(catalogue: Any, trained: Any) -> str | None:
+            if not checked_on_validation(trained):  # its epoch was chosen on nothing: it may have collapsed
+                said.append("it could not be checked: the catalogue has no validation questions or items")
+                # (trial AO: an unchecked model replaced a working one and scored every match 100)
+                return ("the catalogue has no validation questions or items to check a new model on, so it keeps "
+                        "its current model: give it more outfits or labelled photos")
             try:
                 compared = compare_on_valid(catalogue, current, trained, progress=progress)
             except (SaneError, KeyError, ValueError) as error:  # cannot compare: the new model is taken
@@ -481,6 +489,7 @@ class CatalogueService:
             if compared is None:
                 asked = valid_questions(catalogue)
                 why = ("without outfits there are no validation questions to compare them on" if asked is None else
+                       "the catalogue has no validation questions to compare them on" if asked == 0 else
                        f"the catalogue has only {asked} validation question{'' if asked == 1 else 's'}, and "
                        f"{MIN_SHARED_QUESTIONS} are needed to tell two models apart" if asked < MIN_SHARED_QUESTIONS
                        else f"fewer than {MIN_SHARED_QUESTIONS} of its {asked} validation questions are of categories "
@@ -488,12 +497,15 @@ class CatalogueService:
                 said.append(f"it was not compared with the current model: {why}")
                 return None
             before, after, questions = compared
-            said.append(f"it answers {after:.0%} of {questions} validation questions right, the current model "
-                        f"{before:.0%}")
-            if after >= before:
+            new_words, current_words = shares_apart(after, before)
+            said.append(f"it answers {new_words} of {questions} validation questions right, the current model "
+                        f"{current_words}")
+            # tied answers earn 1/k each: 1 + 3 × 1/3 sums to 1.9999999999999998, not 2 (trial AN kept the
+            # current model on an equal score)
+            if after >= before - 1e-9:
                 return None
-            return (f"the new model answers {after:.0%} of {questions} validation questions right, the current one "
-                    f"{before:.0%}: the catalogue keeps its current model (train longer, or on more outfits)")
+            return (f"the new model answers {new_words} of {questions} validation questions right, the current one "
+                    f"{current_words}: the catalogue keeps its current model (train longer, or on more outfits)")
 
         return gate
 

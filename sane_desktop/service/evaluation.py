@@ -100,6 +100,27 @@ def _labelled(progress: Progress, prefix: str, done: int, total: int, message: s
     progress(done, total, prefix + message)
 
 
+def shares_apart(first: float, second: float) -> tuple[str, str]:
+    """Two shares as percentages with as few decimals (0–2) as tell them apart: "50%" and "50%" for one
+    question in 200 read as a tie that kept the current model (trial AN); equal shares stay "50%"."""
+    for digits in range(3):
+        a, b = f"{first:.{digits}%}", f"{second:.{digits}%}"
+        if a != b or abs(first - second) <= 1e-9:
+            return a, b
+    return a, b
+
+
+def checked_on_validation(bundle: Any) -> bool:
+    """Whether any epoch of ``bundle``'s training was scored on validation data (FITB questions or
+    labelled items): False when its best epoch is merely the last one, chosen on nothing (a model
+    without a recorded history, trained before it was kept, counts as checked)."""
+    history = bundle.config.get("history")
+    if not isinstance(history, list) or not history:
+        return True
+    return any(isinstance(entry, dict) and (entry.get("valid_fitb") is not None or entry.get("valid_map") is not None)
+               for entry in history)
+
+
 def valid_questions(catalogue: Any) -> int | None:
     """How many validation FITB questions the catalogue's headline protocol asks (None: it has no
     outfit splits, so no questions)."""

@@ -316,6 +316,8 @@ class TrainReport:
     valid_questions: int | None = None  # the validation FITB questions that chose the best epoch
     # how the time budget ended the run before the epochs asked for, or cut its last epoch short
     budget_stop: BudgetStop | None = None
+    # what the explanation's attribute choice was fitted on ("": not fitted, the default weights)
+    selection: str = ""
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ def evaluate_weak_truth_explanations(root: Path | str, model: Path | str, pairs:
     from sane_desktop.explain.pipeline import SelectionModel, find_selection
     from sane_desktop.explain.weak_truth import evaluate_weak_truth
     from sane_desktop.models import load_checkpoint
-    from sane_desktop.training.report import refuse_learnt_split
+    from sane_desktop.explain.weak_truth import held_out_items
+    from sane_desktop.training.report import refuse_learnt_items, refuse_learnt_split
 
     if pairs <= 0:
         raise InputError("the pair count must be positive")
@@ -44,6 +45,7 @@ def evaluate_weak_truth_explanations(root: Path | str, model: Path | str, pairs:
     # generated splits at their default seed, as ``train`` drew them: ``seed`` draws the pairs only
     catalogue = read_source(root, mapping, progress=progress)
     refuse_learnt_split(catalogue, bundle, "test")  # its pairs are the test split's
+    refuse_learnt_items(catalogue, bundle, held_out_items(catalogue, "test"))  # "held out" of this model
     prep = bundle.preprocessing
     figures, fitted = evaluate_weak_truth(catalogue, bundle, kinds, pairs, seed, shipped, source, fit, oracle,
                                           white_background(prep.mean, prep.std), progress)

@@ -103,7 +103,8 @@ def train_attributes(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = H
     prep = Preprocessing(size=config.image_size)
     names, labels = attribute_vocabulary(catalogue)
     if not names:
-        raise InputError("the catalogue has neither training outfits nor attributes to train on")
+        raise InputError("the catalogue has neither training outfits nor attributes to train on"
+                         + catalogue.left_out_words())
     train_ids, valid_ids = item_split_ids(catalogue, "train"), item_split_ids(catalogue, "valid")
     if not train_ids:
         raise InputError("no items in the train part of the item split")

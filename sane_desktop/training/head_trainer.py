@@ -299,7 +299,8 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
                ] if protocol else []
     names, labels = attribute_vocabulary(catalogue)
     if not outfits and not names:
-        raise InputError("the catalogue has neither training outfits nor attributes to train on")
+        raise InputError("the catalogue has neither training outfits nor attributes to train on"
+                         + catalogue.left_out_words())
     categories = catalogue.categories()
     if not outfits:  # the general space's head is the principal components of the mean-pooled features
         config = replace(config, pooling="mean")
@@ -313,7 +314,7 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
         valid_fitb, protocol = [], ITEM_PROTOCOL
         train_ids, valid_ids = item_split_ids(catalogue, "train"), item_split_ids(catalogue, "valid")
     if not train_ids:
-        raise InputError("no items in the train split")
+        raise InputError("no items in the train split" + catalogue.left_out_words())
     pooled: PooledFeatures = pooled_features(catalogue, [*train_ids, *valid_ids], bundle,
                                              progress=hooks.progress, should_stop=hooks.should_stop,
                                              keep_cells=compat.attention is not None)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 import zlib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from sane_desktop.catalogue.splits import (
     outfit_protocols,
     outfits_in_split, pick_protocol, protocol_counts, protocol_leakage, questions_in_split,
 )
-from sane_desktop.catalogue.provenance import learnt_from, recorded
+from sane_desktop.catalogue.provenance import learnt_from, learnt_items, recorded
 from sane_desktop.retrieval.embedding import embed_images, has_frozen_trunk, trunk_identity
 from sane_desktop.retrieval.indexing.model import trained_elsewhere, trained_on
 from sane_desktop.retrieval.feature_cache import FeatureCache
@@ -105,6 +106,18 @@ def refuse_learnt_split(catalogue: Catalogue, bundle: ModelBundle, split: str) -
     learnt = learnt_from(catalogue, bundle.config, split)
     if learnt is not None and learnt.broken:
         raise InputError(learnt.words())
+
+
+def refuse_learnt_items(catalogue: Catalogue, bundle: ModelBundle, item_ids: list[str]) -> None:
+    """Raise InputError when ``bundle``, trained on this catalogue, learnt from some of ``item_ids``
+    (test items meant to be unseen: the weak truth's held-out items), by its record and by garment."""
+    if not trained_here(catalogue, bundle):
+        return
+    seen = learnt_items(catalogue, bundle.config, item_ids)
+    if seen:
+        raise InputError(f"{seen} of the {len(item_ids)} held-out test items were training items of this model: "
+                         "the catalogue's split has changed since it was trained (outfits added or edited, or a "
+                         "split file changed); train it again on the catalogue as it is now")
 
 
 def elsewhere_note(catalogue: Catalogue, bundle: ModelBundle) -> str:
@@ -380,6 +393,9 @@ def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorer
               "fitb_group_unmatched": len(asked.unmatched) if grouped else None,
               "outfits": sizes["outfits"],
               "questions": {"fitb": sizes["fitb"], "compatibility": sizes["compatibility"]}}
+    if outfit_kinds:  # what each kind's FITB stands on (trial AN read 1.000 on 6 questions as a measurement)
+        counts["fitb_by_kind"] = dict(sorted(Counter(outfit_kinds[q.outfit_id] for q in asked.fitb
+                                                     if q.outfit_id in outfit_kinds).items()))
     leakage: dict[str, float | None] = dict(protocol_leakage(catalogue, asked.protocol, split))
     leakage["items_in_model_training"] = _trained_overlap(catalogue, bundle, trained_protocol, asked.split_items)
     disjoint = asked.protocol in DISJOINT_PROTOCOLS
@@ -390,10 +406,12 @@ def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorer
     learnt = learnt_from(catalogue, bundle.config, split, asked.protocol) if trained_here(catalogue, bundle) else None
     if isinstance(trained_protocol, str) and trained_protocol != asked.protocol and seen:
         notes.append(f"the model was trained on protocol {trained_protocol!r}: if on this catalogue, it saw "
-                     f"{seen:.0%} of these {split} items in training")
+                     f"{'under 1%' if seen < 0.005 else f'{seen:.0%}'} of these {split} items in training")
     if learnt is not None and learnt.outfits_learnt:  # whole outfits it learnt: said apart from items
-        notes.append(f"{learnt.outfits_learnt} of these {learnt.outfits} {split} outfits were training outfits of "
-                     f"the model (protocol {recorded(bundle.config)['protocol']!r}), which it may remember")  # type: ignore[index]
+        entry = recorded(bundle.config) or {}
+        notes.append(f"{learnt.outfits_learnt} of these {learnt.outfits} {split} outfits were training"
+                     f"{' or validation' if split == 'test' else ''} outfits of the model (protocol "
+                     f"{entry.get('protocol')!r}), which it may remember")
     leakage["outfits_in_model_training"] = (learnt.outfits_learnt / learnt.outfits
                                             if learnt is not None and learnt.outfits else None)
     return {"counts": counts, "methods": {name: figures(scorer) for name, scorer in scorers.items()},
