@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
+
+
+def _path(text: str) -> Path:
+    """A path option's value; an empty one is refused, not read as the current folder (trial AN). Not the
+    CLI's ``path_arg``: its URL check loads the catalogue package (NumPy, PIL) before the window shows."""
+    import argparse
+
+    if not text.strip():
+        raise argparse.ArgumentTypeError("is empty: give a file or folder (\".\" for the current folder)")
+    return Path(text)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sane_desktop.cli import CommandParser, path_arg  # one error line and code 1 for a wrong argument, as the CLI
+    from sane_desktop.cli import CommandParser  # one error line and code 1 for a wrong argument, as the CLI
 
     parser = CommandParser(prog="main.py", description="SANE Desktop: why do these match?")
-    parser.add_argument("--screenshot", type=path_arg, metavar="DIR",
+    parser.add_argument("--screenshot", type=_path, metavar="DIR",
                         help="start on the demo catalogue, walk through the main path, save PNGs to DIR and quit")
-    parser.add_argument("--index-home", type=path_arg, metavar="DIR",
+    parser.add_argument("--index-home", type=_path, metavar="DIR",
                         help="folder of indexed catalogues (default: $SANE_INDEX_HOME, else the per-user data folder; "
                              "`make run` uses the checkout's index/)")
-    parser.add_argument("--model", type=path_arg, help="model checkpoint (default: the catalogue's own, else the demo model)")
+    parser.add_argument("--model", type=_path, help="model checkpoint (default: the catalogue's own, else the demo model)")
     parser.add_argument("--demo-items", type=int, default=600, help="size of the demo catalogue built on first run")
     parser.add_argument("--launch-probe", action="store_true",
                         help="print when the window is first painted and when the catalogue first shows items "

@@ -164,3 +164,15 @@ def test_subgroup_figures_say_what_they_stand_on() -> None:
                                                                                       "garment": {"pairs": 37, "fast": 0.9}}}}
     text = render_explanations(result)
     assert "motif pairs (3): fast 0.000 (too few to read)" in text and "garment pairs (37): fast 0.900\n" in text + "\n"
+
+
+def test_the_train_split_without_questions_says_why() -> None:
+    """Trial AP: ``evaluate --split train`` on a generated split read a table of n/a, nothing said."""
+    from sane_desktop.cli.evaluate_cmd import _protocol_lines
+
+    entry = {"counts": {"fitb": 0, "compatibility": 0, "attribute_items": 40, "outfits": {"train": 9}},
+             "leakage": {}, "disjoint": False, "notes": "", "methods": {"model": {"fitb": None, "auc": None}}}
+    lines = _protocol_lines("generated", entry, "train", True)
+    assert "the train split has no questions: a catalogue's generated questions are drawn for its valid and test " \
+           "splits only" in lines
+    assert not any("has no questions" in line for line in _protocol_lines("generated", entry, "test", True))

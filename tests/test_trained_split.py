@@ -104,6 +104,24 @@ def test_evaluate_refuses_a_split_the_model_learnt_from_and_notes_a_model_from_e
     assert elsewhere.figures["protocols"][elsewhere.figures["headline"]]["leakage"]["items_in_model_training"] is None
     # the split changed since training: two of its training outfits are now test outfits
     folder = tmp_path / "first" / "nondisjoint"
+    # (first in the copy in another folder: its figures are scored, with a note naming what matches: trial
+    # AP's copy read "0% of test items in training" on the model's own training outfits)
+    other = tmp_path / "second" / "nondisjoint"
+    train_copy, test_copy = (json.loads((other / f"{s}.json").read_text()) for s in ("train", "test"))
+    (other / "train.json").write_text(json.dumps(train_copy[2:] + test_copy))
+    (other / "test.json").write_text(json.dumps(train_copy[:2]))
+    copied = evaluate_model(tmp_path / "second", out)
+    assert ("2 of these 2 test outfits have the ids of the model's training or validation outfits: if this folder is "
+            f"a copy of the one it was trained on ({(tmp_path / 'first').resolve()})") in copied.figures["notes"]
+    # a model trained here before records were kept: scored, and the note says it cannot be checked
+    from sane_desktop.models import save_checkpoint
+
+    bundle = load_checkpoint(out)
+    del bundle.config[RECORD_KEY]
+    save_checkpoint(tmp_path / "norecord.pt", bundle)
+    unrecorded = evaluate_model(tmp_path / "first", tmp_path / "norecord.pt")
+    assert "the model kept no record of the split it was trained on" in unrecorded.figures["notes"]
+    assert "kept no record" not in report.figures["notes"]
     train_rows, test_rows = (json.loads((folder / f"{s}.json").read_text()) for s in ("train", "test"))
     (folder / "train.json").write_text(json.dumps(train_rows[2:] + test_rows))
     (folder / "test.json").write_text(json.dumps(train_rows[:2]))

@@ -96,6 +96,9 @@ def _protocol_lines(name: str, entry: dict[str, Any], split: str, headline: bool
              f"leakage: {_share(leakage.get('fitb_answer_with_question_item_in_train'))} of FITB right answers share "
              f"a training outfit with a question item; {_share(leakage.get('items_in_train'))} of {split} items are "
              "in training outfits" + _model_saw(leakage, split)]
+    if split == "train" and not counts["fitb"] and not counts["compatibility"]:  # trial AP read a table of n/a
+        lines.append("the train split has no questions: a catalogue's generated questions are drawn for its valid "
+                     "and test splits only")
     notes = [note for note in entry["notes"].split("; ") if note and note != DISJOINT_MEANING]  # said once, above
     if notes:
         lines.append("notes: " + "; ".join(notes))

@@ -159,7 +159,9 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
               "method": result.method, "similarity": result.similarity, "attribute": result.attribute,
               "query": {"item_id": result.query.item_id, "content_hash": result.query.content_hash},
               "candidate": {"item_id": result.candidate.item_id, "content_hash": result.candidate.content_hash},
-              "maps": {k: v for k, v in paths.items() if k not in ("resolution", "alignment")},
+              # file names beside the record (trial AP: paths relative to where the command ran pointed nowhere
+              # once read from elsewhere)
+              "maps": _names_only({k: v for k, v in paths.items() if k not in ("resolution", "alignment")}),
               "resolution": paths["resolution"], "alignment": paths["alignment"]}
     record_path = out_dir / f"{stem}.json"
     if not write_atomically(record_path, lambda file: file.write_text(json.dumps(record, indent=1), "utf-8") > 0):
@@ -182,6 +184,11 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         "forward_passes": result.forward_passes, "selection_tuned": result.selection_tuned,
         "model_hash": result.model_hash, "cached": result.cached, "maps": paths,
     }
+
+
+def _names_only(maps: dict[str, Any]) -> dict[str, Any]:
+    """``maps`` with each file path as its name alone (the files lie beside the record), nested too."""
+    return {k: _names_only(v) if isinstance(v, dict) else Path(v).name if k != "name" else v for k, v in maps.items()}
 
 
 def run(args: argparse.Namespace) -> dict[str, Any] | None:

@@ -108,6 +108,27 @@ def refuse_learnt_split(catalogue: Catalogue, bundle: ModelBundle, split: str) -
         raise InputError(learnt.words())
 
 
+def _record_notes(catalogue: Catalogue, bundle: ModelBundle, split: str, protocol: str) -> list[str]:
+    """What the model's split record cannot settle, said (trial AP): a model trained in another folder
+    whose recorded outfit ids are among these (a copied or moved catalogue is scored on what it learnt
+    from, and its leakage reads 0); a model trained on this folder that kept no record."""
+    here = trained_here(catalogue, bundle)
+    if split == "train" or here is None:
+        return []
+    if recorded(bundle.config) is None:
+        return [] if not here else ["the model kept no record of the split it was trained on (trained before records "
+                                    "were kept): if the catalogue's split changed since, these figures may score "
+                                    "outfits it learnt from"]
+    if here:
+        return []
+    learnt = learnt_from(catalogue, bundle.config, split, protocol)
+    if learnt is None or not learnt.outfits_learnt:
+        return []
+    return [f"{learnt.outfits_learnt} of these {learnt.outfits} {split} outfits have the ids of the model's training"
+            f"{' or validation' if split == 'test' else ''} outfits: if this folder is a copy of the one it was "
+            f"trained on ({trained_on(bundle)}), these figures score what it learnt from"]
+
+
 def refuse_learnt_items(catalogue: Catalogue, bundle: ModelBundle, item_ids: list[str]) -> None:
     """Raise InputError when ``bundle``, trained on this catalogue, learnt from some of ``item_ids``
     (test items meant to be unseen: the weak truth's held-out items), by its record and by garment."""
@@ -414,5 +435,6 @@ def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorer
                      f"{entry.get('protocol')!r}), which it may remember")
     leakage["outfits_in_model_training"] = (learnt.outfits_learnt / learnt.outfits
                                             if learnt is not None and learnt.outfits else None)
+    notes += _record_notes(catalogue, bundle, split, asked.protocol)
     return {"counts": counts, "methods": {name: figures(scorer) for name, scorer in scorers.items()},
             "leakage": leakage, "disjoint": disjoint, "notes": "; ".join(notes)}
