@@ -117,7 +117,7 @@ def compatibility_auc(distance: PairDistance, questions: Sequence[CompatibilityQ
     # scores within float noise of each other are tied (AUC counts a tie as half), as FITB's answers are
     scale = max(1.0, float(np.abs(scores).max()))
     step = TIE_TOLERANCE * scale
-    return float(roc_auc_score(labels, np.round(scores / step) * step))
+    return float(roc_auc_score(labels, np.round(scores / step) * step if step > 0 else scores))
 
 
 def mean_average_precision(scores: np.ndarray, targets: np.ndarray) -> float | None:
