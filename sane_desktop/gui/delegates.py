@@ -25,7 +25,7 @@ from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREAD
 from sane_desktop.gui.theme import readable_text
 from sane_desktop.service.match_score import match_percent as match_percent  # the window's import place
 from sane_desktop.service.match_score import mean_bound as mean_bound
-from sane_desktop.service.match_score import share_points, signed_points
+from sane_desktop.service.match_score import points_amount, share_points, signed_points
 from sane_desktop.service.titles import attribute_words
 
 TILE_W, THUMB_H, LINE_H = 136, 136, 18  # the default tile: the thumbnail-size slider changes the side
@@ -211,7 +211,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         if points is None:
             return ""
         share = float(index.data(Role.Highlight))
-        amount = "less than 1" if points == 0 and share != 0 else str(abs(points))
+        amount = points_amount(points, share)
         summary = (f"<b>Adds {amount}/100 to this result's match</b>" if share >= 0
                    else f"<b>Takes {amount}/100 off this result's match</b>")
         if getattr(index.model(), "details", False):

@@ -31,7 +31,7 @@ from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.text import ClickActivation, ElidedLabel, LinkLabel, message_box, plain_tooltip, set_plain
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
-from sane_desktop.service.match_score import share_points, signed_points
+from sane_desktop.service.match_score import points_amount, share_points, signed_points
 from sane_desktop.service.titles import attribute_words, match_sentence
 
 if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
@@ -448,6 +448,12 @@ SHARE_THUMB = 36  # a share row's thumbnail side (px)
 SHARE_TITLE_LEAST = 110  # a share row's title gets a line of its own rather than keep under this width (px)
 
 
+def points_words(points: int, share: float) -> str:
+    """"7 points", "1 point", or "less than 1 point" for a share that rounds to none (its sign is told apart)."""
+    amount = points_amount(points, share)
+    return f"{amount} point{'' if amount in ('1', 'less than 1') else 's'}"
+
+
 def outfit_phrase(attribute: str) -> str:
     """The attribute as the words after "through its": ``motif:bolt`` -> "lightning-bolt motif",
     ``colour:blue`` -> "blue colour", ``pattern:dotted`` -> "dotted pattern", ``fabric:denim`` ->
@@ -636,7 +642,7 @@ class ShareRow(QWidget):
         ClickActivation(self).activated.connect(lambda: self.clicked.emit(self.outfit_pk))
         part = ("not compared: the model learnt no matches between these two categories, so this item adds "
                 f"nothing to the {noun}" if not share.compared else
-                f"{'adds' if self.share >= 0 else 'takes'} {self._points_words()} "
+                f"{'adds' if self.share >= 0 else 'takes'} {points_words(self.points, self.share)} "
                 f"{'to' if self.share >= 0 else 'off'} the 0–100 {noun}" if self.points is not None else
                 f"{self.value_text()} of the {noun}" if percent is not None else
                 f"its part of the outfit score: {self.value_text()} ({'towards' if share.share > 0 else 'against'} a {noun})")
@@ -652,11 +658,6 @@ class ShareRow(QWidget):
         if self.points is not None:
             return f"{signed_points(self.points, self.share)} pts"  # a small pull-down keeps its sign
         return percent_text(self.percent) if self.percent is not None else f"{self.share:+.2f}"
-
-    def _points_words(self) -> str:
-        """"7 points", or "less than 1 point" for a share that rounds to none (its sign is still told)."""
-        assert self.points is not None
-        return "less than 1 point" if self.points == 0 and self.share != 0 else f"{abs(self.points)} points"
 
     def bar_part(self) -> float | None:
         """How much of its bar is filled, 0–1 (None: no bar): the percentage of 100, or the points of

@@ -210,7 +210,7 @@ def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False
     tensors = {"compatibility": _state(compat, half, "trunk." if frozen else None)}
     tensors["attribute_net"] = {} if attr is None else _state(attr, half, "trunk." if shared else None)
     for group, state in tensors.items():  # a diverged run: loading would refuse it, so nothing is written
-        broken = [key for key, tensor in state.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+        broken = _non_finite(state)
         if broken:  # trial AL: a 1-item catalogue trained to "loss nan", saved with exit code 0
             raise ModelError(f"the model's {group} weights are not finite ({', '.join(broken[:3])}): the training "
                              "diverged (too few outfits or items to learn from?), so it was not saved")
@@ -222,6 +222,11 @@ def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False
     tmp.replace(path)
     bundle.config, bundle.content_hash = config, content_hash
     return content_hash
+
+
+def _non_finite(state: dict[str, torch.Tensor]) -> list[str]:
+    """The names of ``state``'s floating-point tensors holding a NaN or an infinity."""
+    return [key for key, tensor in state.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
 
 
 def _float32(state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
@@ -362,7 +367,7 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
         raise CheckpointError(f"{where} failed its content hash check (corrupt or modified)"
                               + (f": {BUNDLED_WAY_OUT}" if way_out(path) == BUNDLED_WAY_OUT else ""))
     for group, state in tensors.items():  # a diverged training run saves NaNs: every score would be NaN
-        broken = [key for key, tensor in state.items() if tensor.is_floating_point() and not torch.isfinite(tensor).all()]
+        broken = _non_finite(state)
         if broken:
             raise CheckpointError(f"{where} has non-finite {group} weights ({', '.join(broken[:3])})")
     # every size is bounded, then checked against the tensors, before anything is allocated

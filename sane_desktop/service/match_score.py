@@ -53,6 +53,12 @@ def signed_points(points: int, share: float) -> str:
     return f"{'−' if points < 0 else '+'}{abs(points)}"
 
 
+def points_amount(points: int, share: float) -> str:
+    """How many points, in words, without the sign: "7", or "less than 1" for a share that rounds to
+    none (:func:`signed_points`'s "<1")."""
+    return "less than 1" if points == 0 and share != 0 else str(abs(points))
+
+
 def mean_bound(match: int) -> float | None:
     """The mean cosine below which a result's shown match (:func:`match_percent`) is under ``match``:
     "hide matches below 60" keeps every tile that reads 60 or more, however many outfit items each

@@ -108,25 +108,33 @@ def refuse_learnt_split(catalogue: Catalogue, bundle: ModelBundle, split: str) -
         raise InputError(learnt.words())
 
 
-def _record_notes(catalogue: Catalogue, bundle: ModelBundle, split: str, protocol: str) -> list[str]:
-    """What the model's split record cannot settle, said (trial AP): a model trained in another folder
-    whose recorded outfit ids are among these (a copied or moved catalogue is scored on what it learnt
-    from, and its leakage reads 0); a model trained on this folder that kept no record."""
+def _outfit_notes(catalogue: Catalogue, bundle: ModelBundle, split: str, protocol: str) -> tuple[list[str], float | None]:
+    """What the model's split record says of ``split``'s outfits under ``protocol``: notes, and the share
+    of them it trained or was chosen on (None: not known here). A model trained on this folder names the
+    outfits it learnt from; one trained in another folder whose recorded outfit ids are among these is
+    told as a possible copy (trial AP: a copied catalogue was scored on the model's own training outfits,
+    its leakage reading 0); one trained here that kept no record says the split cannot be checked."""
     here = trained_here(catalogue, bundle)
+    entry = recorded(bundle.config)
     if split == "train" or here is None:
-        return []
-    if recorded(bundle.config) is None:
-        return [] if not here else ["the model kept no record of the split it was trained on (trained before records "
-                                    "were kept): if the catalogue's split changed since, these figures may score "
-                                    "outfits it learnt from"]
-    if here:
-        return []
+        return [], None
+    if entry is None:
+        return ([] if not here else ["the model kept no record of the split it was trained on (trained before "
+                                     "records were kept): if the catalogue's split changed since, these figures "
+                                     "may score outfits it learnt from"]), None
     learnt = learnt_from(catalogue, bundle.config, split, protocol)
-    if learnt is None or not learnt.outfits_learnt:
-        return []
-    return [f"{learnt.outfits_learnt} of these {learnt.outfits} {split} outfits have the ids of the model's training"
-            f"{' or validation' if split == 'test' else ''} outfits: if this folder is a copy of the one it was "
-            f"trained on ({trained_on(bundle)}), these figures score what it learnt from"]
+    if learnt is None:
+        return [], None
+    share = learnt.outfits_learnt / learnt.outfits if here and learnt.outfits else None
+    if not learnt.outfits_learnt:
+        return [], share
+    role = f"training{' or validation' if split == 'test' else ''} outfits"
+    if here:
+        return [f"{learnt.outfits_learnt} of these {learnt.outfits} {split} outfits were {role} of the model "
+                f"(protocol {entry['protocol']!r}), which it may remember"], share
+    return [f"{learnt.outfits_learnt} of these {learnt.outfits} {split} outfits have the ids of the model's {role}: "
+            f"if this folder is a copy of the one it was trained on ({trained_on(bundle)}), these figures score "
+            "what it learnt from"], share
 
 
 def refuse_learnt_items(catalogue: Catalogue, bundle: ModelBundle, item_ids: list[str]) -> None:
@@ -424,17 +432,10 @@ def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorer
     if grouped:
         notes.append(GROUP_NOTE)
     seen = leakage["items_in_model_training"]
-    learnt = learnt_from(catalogue, bundle.config, split, asked.protocol) if trained_here(catalogue, bundle) else None
     if isinstance(trained_protocol, str) and trained_protocol != asked.protocol and seen:
         notes.append(f"the model was trained on protocol {trained_protocol!r}: if on this catalogue, it saw "
                      f"{'under 1%' if seen < 0.005 else f'{seen:.0%}'} of these {split} items in training")
-    if learnt is not None and learnt.outfits_learnt:  # whole outfits it learnt: said apart from items
-        entry = recorded(bundle.config) or {}
-        notes.append(f"{learnt.outfits_learnt} of these {learnt.outfits} {split} outfits were training"
-                     f"{' or validation' if split == 'test' else ''} outfits of the model (protocol "
-                     f"{entry.get('protocol')!r}), which it may remember")
-    leakage["outfits_in_model_training"] = (learnt.outfits_learnt / learnt.outfits
-                                            if learnt is not None and learnt.outfits else None)
-    notes += _record_notes(catalogue, bundle, split, asked.protocol)
+    outfit_notes, leakage["outfits_in_model_training"] = _outfit_notes(catalogue, bundle, split, asked.protocol)
+    notes += outfit_notes  # whole outfits it learnt: said apart from items
     return {"counts": counts, "methods": {name: figures(scorer) for name, scorer in scorers.items()},
             "leakage": leakage, "disjoint": disjoint, "notes": "; ".join(notes)}
