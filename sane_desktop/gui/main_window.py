@@ -1639,15 +1639,25 @@ class MainWindow(QMainWindow):
         if self.catalogue is not None and not self._show_again(self.adapt_dialog) \
                 and not self._other_model_run(self.train_dialog, "training", "adapt"):
             self.adapt_dialog = AdaptDialog(self.tasks, self.catalogue.name, self)
-            self.adapt_dialog.model_ready.connect(self.request_search)
+            self.adapt_dialog.model_ready.connect(self._model_ready)
             self.adapt_dialog.show()
 
     def show_train_dialog(self) -> None:
         if self.catalogue is not None and not self._show_again(self.train_dialog) \
                 and not self._other_model_run(self.adapt_dialog, "adapting", "train"):
             self.train_dialog = TrainDialog(self.tasks, self.catalogue.name, self, has_outfits=self._has_outfits)
-            self.train_dialog.model_ready.connect(self.request_search)
+            self.train_dialog.model_ready.connect(self._model_ready)
             self.train_dialog.show()
+
+    def _model_ready(self) -> None:
+        """A Train or Adapt run ended: search again, and when it replaced the catalogue's model, forget
+        the explanation on screen — it was the old model's (trial AQ read its 82/100 and shares beside
+        tiles that the new model scored 100)."""
+        dialog = self.sender()
+        if getattr(dialog, "model_replaced", False) and self.catalogue is not None \
+                and getattr(dialog, "catalogue", None) == self.catalogue.name:
+            self.explanation.clear("The catalogue has a new model: click a result to see why it matches now.")
+        self.request_search()
 
     def _other_model_run(self, dialog: TrainDialog | AdaptDialog | None, running: str, wanted: str) -> bool:
         """True (and ``dialog`` brought back, with a line in the status bar) when ``dialog``'s run

@@ -190,6 +190,7 @@ class ModelRequestDialog(RequestDialog, Generic[R]):
     def __init__(self, tasks: TaskRunner[CatalogueService], title: str, intro: str, action: str,
                  settings: QFormLayout | None = None, parent: Any = None) -> None:
         super().__init__(tasks, parent)
+        self.model_replaced = False  # the last run put a new model in place (not kept the current one)
         self.setWindowTitle(title)
         self.setMinimumWidth(440)
         self.progress_bar = QProgressBar()
@@ -231,6 +232,8 @@ class ModelRequestDialog(RequestDialog, Generic[R]):
 
     def _succeeded(self, result: R) -> None:
         self._ended(self.describe(result), 1)
+        # a run that kept the catalogue's model (TrainReport.kept) replaced nothing shown in the window
+        self.model_replaced = not getattr(result, "kept", "")
         self.model_ready.emit()
 
     def _cancelled(self) -> None:
