@@ -370,6 +370,31 @@ def test_a_look_alikes_chip_says_why_it_looks_like_the_item() -> None:
             assert f"chip, {words}" in lines
 
 
+def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the_right_partner() -> None:
+    """Trial AQ: a tile's dashed slot ("not compared") had no words in its tooltip without Details and no
+    reason with them (the panel's row gives one); the look-alike's Details line said "outfit item has
+    it" of the item it looks like; the chip's score read as a fault when negative (a log-linear score)."""
+    from types import SimpleNamespace
+
+    from sane_desktop.gui.models import ItemListModel, Row
+    from sane_desktop.service import TileExplanation
+
+    item = ItemInfo(1, "c", "bags", "Candidate", Path("/nowhere/c.png"), "")
+    tile = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", -1.2, 0.9, 0.5, 0.2),))
+    owner = SimpleNamespace(outfit_titles={10: "Red bag", 11: "Blue hat"}, details=False)
+    row = Row(item, 0.6, {10: 0.6, 11: 0.0}, tile=tile, not_compared=frozenset({11}))
+    for details in (False, True):
+        owner.details = details
+        lines = " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
+        assert "not compared with Blue hat: the model learnt no matches between these categories" in lines
+        assert "not compared with Red bag" not in lines
+    assert "log score -1.20 (Σ weight × log part)" in lines and "outfit item has it 1.00" in lines
+    compared = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile)))  # type: ignore[arg-type]
+    assert "not compared" not in compared
+    alike = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile, general=True)))  # type: ignore[arg-type]
+    assert "the item it looks like has it 1.00" in alike and "outfit item has it" not in alike
+
+
 def test_an_outfit_badge_for_a_small_pull_down_keeps_its_sign(qtbot) -> None:  # type: ignore[no-untyped-def]
     """The outfit tiles' badges round the same shares (trial AM's kind): a share of −0.003 beside +0.20
     and +0.30 reads "−<1" and "Takes less than 1/100 off", not "+0" and "Adds 0/100"."""

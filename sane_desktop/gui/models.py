@@ -272,6 +272,12 @@ class ItemListModel(QAbstractListModel):
             # every part negative: the one it is closest to, not one "contributing" (trial W)
             lead = "top contributing outfit item" if row.contributions.get(best, 0.0) > 0 else "closest outfit item"
             lines.append(f"{lead}: <b>{escape(self.outfit_titles.get(best, best))}</b>")
+            # the dashed slot beside the bars, in words and with its reason, as the panel's row gives it (trial AQ)
+            skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in row.contributions if pk in row.not_compared]
+            if skipped:
+                lines.append(f"not compared with {', '.join(skipped)}: the model learnt no matches between "
+                             f"{'these categories' if len(skipped) == 1 else 'its category and theirs'}, "
+                             f"so {'it adds' if len(skipped) == 1 else 'they add'} nothing to the match")
             if self.details:
                 lines.append(f"score parts: {parts}")
         if row.tile is not None:
@@ -286,9 +292,13 @@ class ItemListModel(QAbstractListModel):
             # a look-alike's chip is why it looks like the item, not why it goes with it (trial AM)
             why = "why it looks like" if row.general or row.look_alike else "why it goes with"
             if attribute is not None and self.details:
-                lines.append(f"chip, {why} {pair}: <i>{escape(attribute.name)}</i> — score {attribute.total:.2f} from "
-                             f"confidence {attribute.confidence:.2f}, map match {attribute.match:.2f}, "
-                             f"prior {attribute.prior:.2f}, outfit item has it {attribute.partner:.2f}"
+                # a log-linear score (Σ weight × log part): ≤ 0 unless specificity lifts it, so a
+                # negative one is no fault (trial AQ read it as one); the look-alike's partner is the
+                # item it looks like, not an outfit item
+                other = "the item it looks like has it" if row.general or row.look_alike else "outfit item has it"
+                lines.append(f"chip, {why} {pair}: <i>{escape(attribute.name)}</i> — log score {attribute.total:.2f} "
+                             f"(Σ weight × log part) from confidence {attribute.confidence:.2f}, map match "
+                             f"{attribute.match:.2f}, prior {attribute.prior:.2f}, {other} {attribute.partner:.2f}"
                              + (f", on {attribute.base_rate:.0%} of items" if attribute.base_rate < 1.0 else ""))
             elif attribute is not None:
                 lines.append(f"chip, {why} {pair}: <i>{escape(attribute.name)}</i>")
