@@ -120,3 +120,38 @@ def test_a_broken_unseen_kinds_entry_is_refused_naming_the_file(tmp_path, bad, s
     path.write_text(json.dumps(data))
     with pytest.raises(InputError, match=f"model.selection.json.*{says}"):
         SelectionModel.load(path, NAMES)
+
+
+def test_an_abstention_names_the_labelled_kind_the_model_left_out():
+    """Trial AN: two items both labelled ``pattern:checked``, patterns unrecognised by the model (never a
+    candidate): "no attribute is likely on both items" read as the app having looked at their pattern.
+    The reason now names the left-out kind the items are labelled with; nothing when they carry none,
+    when nothing is left out, or when an attribute is named."""
+    from pathlib import Path
+    from types import SimpleNamespace
+
+    from sane_desktop.explain.abstain import WEAK_EVIDENCE, abstention_kind
+    from sane_desktop.service import AttributeScore, ItemInfo
+    from sane_desktop.service.explanation import Explanations
+
+    def service(unseen: list[str] | None, threshold: float = 0.3) -> Explanations:
+        explanations = object.__new__(Explanations)
+        selection = _selection(unseen)
+        selection.abstain_below = threshold
+        explanations.selection = lambda: selection  # type: ignore[method-assign]
+        explanations.foreign_attributes = lambda: ""  # type: ignore[method-assign]
+        explanations.model = SimpleNamespace(bundle=lambda: SimpleNamespace(attributes=SimpleNamespace(attributes=NAMES)))
+        return explanations
+
+    checked = ("index:ladieswear", "colour:black")
+    a, b = (ItemInfo(pk, f"i{pk}", "tops", "Top", Path("/nowhere.png"), "", attributes=checked) for pk in (1, 2))
+    weak = [AttributeScore("colour:black", -2.0, 0.4, 0.5, 0.2, 0.4)]  # evidence 0.16 < 0.3
+    saliency = np.random.default_rng(0).random((7, 7)).astype(np.float32)
+    reason = service(["index"]).abstention(weak, saliency, (a, b))
+    assert reason.startswith(WEAK_EVIDENCE) and abstention_kind(reason) == "weak_evidence"
+    assert reason.endswith("; index left out: the model could not tell its values apart on validation items")
+    plain = ItemInfo(3, "i3", "tops", "Top", Path("/nowhere.png"), "", attributes=("colour:black",))
+    assert "left out" not in service(["index"]).abstention(weak, saliency, (plain, plain))
+    assert "left out" not in service(None).abstention(weak, saliency, (a, b))
+    assert service(["index"]).abstention(weak, saliency, (a, b)).count("left out") == 1
+    assert service(["index"], threshold=0.0).abstention(weak, saliency, (a, b)) == ""  # named: no note

@@ -299,7 +299,7 @@ class Explanations:
             int(saliency.forward_passes), np.asarray(saliency.query_map, np.float32),
             np.asarray(saliency.candidate_map, np.float32), tuple(ranked),
             {name: (maps[0], maps[1]) for name, maps in where.items()}, self.selection().tuned, bundle.content_hash,
-            abstained=self.abstention(ranked, exact.query_map))
+            abstained=self.abstention(ranked, exact.query_map, (query, candidate)))
         if self.cache is not None:
             try:
                 self.cache.put(identity, *_to_cache(result))
@@ -424,7 +424,8 @@ class Explanations:
                        in enumerate(zip(members, others, split.shares, spaces, weights, shows)))
         return OutfitExplanation(candidate, split.score, shares,
                                  split.outfit_cells().reshape(grid, grid).astype(np.float32), drawn, tuple(ranked),
-                                 self.abstention(ranked, drawn), self.selection().tuned, bundle.content_hash)
+                                 self.abstention(ranked, drawn, (candidate, *others)), self.selection().tuned,
+                                 bundle.content_hash)
 
     # --- many tiles ------------------------------------------------------------------------
     def explain_tiles(self, pairs: Sequence[tuple[int, int]], map_side: int = TILE_MAP_SIDE,
@@ -471,7 +472,7 @@ class Explanations:
         maps, _, similarity = fast.cell_maps(candidate_cells, partner_cells, masks, (map_side, map_side), weights)
         maps_np = maps.cpu().numpy().astype(np.float32)
         attributes = self.rank_attributes(candidates, maps_np, partners, should_stop=should_stop)
-        return [TileExplanation(c.pk, q.pk, float(s), m, tuple(a[:3]), self.abstention(a, m))
+        return [TileExplanation(c.pk, q.pk, float(s), m, tuple(a[:3]), self.abstention(a, m, (c, q)))
                 for c, q, s, m, a in zip(candidates, partners, similarity.tolist(), maps_np, attributes)]
 
     # --- attributes (SANE) -----------------------------------------------------------------
@@ -546,18 +547,41 @@ class Explanations:
                                for r in ranked if r.name not in vetoed])
         return ranked_all
 
-    def abstention(self, ranked: Sequence[AttributeScore], saliency: np.ndarray | None) -> str:
+    def abstention(self, ranked: Sequence[AttributeScore], saliency: np.ndarray | None,
+                   items: Sequence[ItemInfo] = ()) -> str:
         """Why no attribute is named for a ranking with its saliency map ("" when the first is
         named): :func:`sane_desktop.explain.attribute_choice.abstention` with the selection's fitted
         threshold. Without an attribute net nothing is said (""); with one, an empty ranking (the
-        item's own labels ruled out every attribute considered) says so, never reading as no net."""
+        item's own labels ruled out every attribute considered) says so, never reading as no net.
+        ``items``: the explained items; a kind they are labelled with that the model cannot tell
+        apart (never a candidate, ``SelectionModel.explainable``) is named after the reason."""
         from sane_desktop.explain.abstain import LABELS_CONTRADICT
         from sane_desktop.explain.attribute_choice import abstention
 
         if not ranked:
             net = self.model.bundle().attributes
-            return "" if net is None or not list(net.attributes) else self.foreign_attributes() or LABELS_CONTRADICT
-        return self.foreign_attributes() or abstention(ranked, saliency, self.selection().abstain_below)
+            if net is None or not list(net.attributes):
+                return ""
+        foreign = self.foreign_attributes()
+        if foreign:
+            return foreign
+        reason = abstention(ranked, saliency, self.selection().abstain_below) if ranked else LABELS_CONTRADICT
+        return reason + self.left_out_note(items) if reason and items else reason
+
+    def left_out_note(self, items: Sequence[ItemInfo]) -> str:
+        """"; pattern left out: …" for the kinds ``items`` are labelled with that the selection leaves
+        out (``unseen_kinds``: the model could not tell their values apart on validation items), ""
+        when none. Trial AN: two items both labelled ``pattern:checked`` got "no attribute is likely
+        on both items", which read as the app having looked at their pattern."""
+        selection = self.selection()
+        if not selection.unseen_kinds or selection.explainable() is None:
+            return ""  # none left out (or all: then nothing is left out, SelectionModel.explainable)
+        labelled = {name.split(":", 1)[0] for item in items for name in item.attributes if ":" in name}
+        kinds = [kind for kind in selection.unseen_kinds if kind in labelled]
+        if not kinds:
+            return ""
+        return (f"; {', '.join(kinds)} left out: the model could not tell {'its' if len(kinds) == 1 else 'their'} "
+                "values apart on validation items")
 
     def foreign_attributes(self) -> str:
         """Why the model's attributes cannot name a reason here ("" when they can): the bundled
