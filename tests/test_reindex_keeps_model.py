@@ -66,6 +66,40 @@ def test_a_bundled_model_of_an_earlier_install_is_replaced_by_todays(tmp_path: P
     assert Path(fallback["model"]) != Path(data["model_path"]) and DEMO_NOTE in fallback["note"]
 
 
+def test_another_installs_bundled_model_is_never_loaded_in_place_of_this_installs(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AR: two installs on one machine. An index names its model by absolute path, so an index
+    built by install A went on loading A's ``demo.pt`` from install B — after A's file had changed,
+    B's plain re-index rebuilt it with A's model and still called it built into the app. Search and
+    re-index read this install's file of that name; the index is checked against it (its hash)."""
+    from sane_desktop.models.checkpoint import general_model_path, installed_copy
+    from sane_desktop.service import Catalogues
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    index(capsys, home, root, "--model", str(demo_model_path()))
+    other = tmp_path / "other" / "site-packages" / "sane_desktop" / "resources" / "models" / "demo.pt"
+    other.parent.mkdir(parents=True)
+    shutil.copyfile(general_model_path(), other)  # install A's demo.pt holds another model now
+    manifest_file = home / "closet" / "manifest.json"
+    data = json.loads(manifest_file.read_text())
+    data["model_path"] = str(other)
+    manifest_file.write_text(json.dumps(data))
+    assert installed_copy(other) == demo_model_path() and installed_copy(demo_model_path()) == demo_model_path()
+
+    # search reads this install's demo.pt, the model the index was built with: no refusal, no A
+    assert Catalogues(home).model_path("closet") == demo_model_path()
+    assert main(["--index-home", str(home), "items", "closet", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    first = listed["items"][0]["item_id"]
+    code = main(["--index-home", str(home), "query", "closet", "--outfit", first, "-k", "3", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+
+    # a plain re-index uses this install's bundled model, and says so
+    again = index(capsys, home, root)
+    assert Path(again["model"]) == demo_model_path().resolve() and DEMO_NOTE in again["note"]
+
+
 def test_rebuild_reads_a_photo_edited_in_place_that_kept_its_size_and_time(tmp_path: Path,
                                                                           capsys: pytest.CaptureFixture[str]) -> None:
     # a trial: an in-place metadata edit (size and mtime kept) was never re-embedded, and explain's

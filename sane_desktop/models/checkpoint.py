@@ -136,6 +136,30 @@ def bundled_model_paths() -> tuple[Path, ...]:
     return demo_model_path(), general_model_path()
 
 
+def shipped_with_the_app(path: Path | str) -> bool:
+    """Whether ``path`` names a bundled model, of this install or another (``…/resources/models/demo.pt``)."""
+    path = Path(path)
+    return path.name in {p.name for p in bundled_model_paths()} and path.parent.name == "models" \
+        and path.parent.parent.name == "resources"
+
+
+def installed_copy(path: Path | str) -> Path:
+    """``path``, unless it names a model shipped with *another* install of the app (an index manifest
+    records the absolute path of the model it was built with): then this install's bundled file of
+    that name. Trial AR: an index built by one install kept loading that install's ``demo.pt`` from
+    another install, after the first one's file had changed; this install's own file is the one the
+    index is checked against (its content hash), so a different one reads as an out-of-date index."""
+    path = Path(path)
+    if not shipped_with_the_app(path):
+        return path
+    own = resource("models", path.name)
+    try:
+        same = path.resolve() == own.resolve()
+    except OSError:
+        same = False
+    return path if same else own
+
+
 def _hash(meta: dict[str, Any], tensors: dict[str, dict[str, torch.Tensor]]) -> str:
     digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
     for group in sorted(tensors):

@@ -24,7 +24,7 @@ import numpy as np
 from sqlalchemy import Engine
 
 from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError, WayOut
-from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint, stored_content_hash
+from sane_desktop.models.checkpoint import ModelBundle, installed_copy, load_checkpoint, stored_content_hash
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
@@ -142,7 +142,8 @@ class OutfitSearcher:
         if bundle is None and model_path is None and is_shared(manifest):  # the server's copy when this machine has it
             cached = shared_checkpoint_path(index_dir, manifest.model_hash)
             model_path = cached if cached.is_file() else None
-        bundle = bundle if bundle is not None else load_checkpoint(model_path or manifest.model_path)
+        recorded = installed_copy(manifest.model_path)  # another install's bundled model: this one's
+        bundle = bundle if bundle is not None else load_checkpoint(model_path or recorded)
         reason = check(manifest, model_hash=bundle.content_hash, preprocessing=bundle.preprocessing.as_dict(),
                        db_revision=revision, db_uid=uid)
         if reason and is_shared(manifest) and manifest.model_hash != bundle.content_hash:
@@ -155,10 +156,10 @@ class OutfitSearcher:
             reason = (f"it compares {', '.join(unlearnt)} in type spaces this model never learnt (trained without "
                       "outfits, it compares by visual similarity)")
         if reason and manifest.model_hash != bundle.content_hash \
-                and stored_content_hash(manifest.model_path) not in (None, manifest.model_hash):
+                and stored_content_hash(recorded) not in (None, manifest.model_hash):
             # the index's own model file holds another model now: retrained or replaced in place (a trial
             # read only "built with another model" while the window said the file changed)
-            reason = f"the model file {Path(manifest.model_path).name} holds another model now; {reason}"
+            reason = f"the model file {recorded.name} holds another model now; {reason}"
         if reason and uid and other_catalogue_row(manifest, uid) is not None:  # a plain re-index may be refused
             raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
         if reason:

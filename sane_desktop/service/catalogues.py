@@ -178,7 +178,12 @@ class Catalogues:
 
         Never another model in place of the indexed one: when that file is gone, its path is
         returned all the same and loading it says it is missing."""
-        from sane_desktop.models.checkpoint import bundled_model_path, bundled_model_paths, stored_content_hash
+        from sane_desktop.models.checkpoint import (
+            bundled_model_path,
+            bundled_model_paths,
+            installed_copy,
+            stored_content_hash,
+        )
         from sane_desktop.retrieval.manifest import read_index_manifest, shared_checkpoint_path
 
         if self.model_override is not None:
@@ -190,7 +195,7 @@ class Catalogues:
             except SaneError:  # an unreadable manifest: explaining and searching refuse (re-index)
                 manifest = None
             if manifest is not None and manifest.model_path:
-                recorded = Path(manifest.model_path)
+                recorded = installed_copy(manifest.model_path)  # another install's bundled model: this one's
                 # a shared catalogue's model as fetched from its server (sync_shared_manifest): used
                 # unless the recorded file here is that very model
                 fetched = shared_checkpoint_path(index_dir or self.folder(name), manifest.model_hash)

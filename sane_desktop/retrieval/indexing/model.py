@@ -9,7 +9,13 @@ import torch
 
 from sane_desktop.errors import WayOut
 from sane_desktop.models import pick_device
-from sane_desktop.models.checkpoint import ModelBundle, bundled_model_path, bundled_model_paths, load_checkpoint
+from sane_desktop.models.checkpoint import (
+    ModelBundle,
+    bundled_model_path,
+    installed_copy,
+    load_checkpoint,
+    shipped_with_the_app,
+)
 from sane_desktop.retrieval.manifest import read_index_manifest
 
 DEMO_NOTE = "indexed with a bundled model; a model trained on this catalogue (sane-desktop train) will do better"
@@ -44,14 +50,18 @@ class RecordedModel:
 
     path: Path
     content_hash: str
+    # the manifest named a model shipped with another install of the app: ``path`` is this install's
+    # file of that name (:func:`~sane_desktop.models.checkpoint.installed_copy`)
+    bundled_elsewhere: bool = False
 
 
 def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
     """The model file the catalogue's last index was built with, as its manifest (in ``index_dir``,
     of catalogue ``catalogue``) names it, with the hash of the model it held then: a re-index
     without ``--model`` keeps the catalogue's own model (a trial lost a trained one to the bundled
-    model). None when there is no readable manifest, it is another catalogue's, or it names a model
-    shipped with an earlier install of the app (today's bundled model stands in).
+    model). None when there is no readable manifest, or it is another catalogue's. A model shipped
+    with another (or an earlier) install of the app is this install's file of that name
+    (``bundled_elsewhere``; None when this install has none: today's bundled model stands in).
 
     Raises:
         ModelError: the recorded model is not a bundled one and its file is gone (a drive not
@@ -67,17 +77,15 @@ def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
     if manifest is None or manifest.catalogue != catalogue or not manifest.model_path:
         return None
     path = Path(manifest.model_path)
+    if shipped_with_the_app(path) and installed_copy(path) != path:
+        # another install's bundled model (trial AR: loaded from there, changed): this install's of that name
+        own = installed_copy(path)
+        return RecordedModel(own, manifest.model_hash, bundled_elsewhere=True) if own.is_file() else None
     if path.is_file():
         return RecordedModel(path, manifest.model_hash)
-    if _shipped_with_the_app(path):
+    if shipped_with_the_app(path):
         return None
     raise ModelError(f"the model this catalogue was indexed with, {path}, is missing", way_out=WayOut.MODEL_GONE)
-
-
-def _shipped_with_the_app(path: Path) -> bool:
-    """Whether ``path`` names a bundled model, of this install or another (``…/resources/models/demo.pt``)."""
-    return path.name in {p.name for p in bundled_model_paths()} and path.parent.name == "models" \
-        and path.parent.parent.name == "resources"
 
 
 def recorded_model_note(recorded: RecordedModel, loaded_hash: str) -> str:
@@ -114,7 +122,7 @@ def model_origin(path: Path, bundle: ModelBundle) -> dict[str, str]:
     with the app, ``trained_on`` (the folder ``train`` recorded), ``adapted_to`` (the catalogue an
     adapt recorded); {} when none is known (a model from elsewhere, or trained before they were kept)."""
     origin: dict[str, str] = {}
-    if _shipped_with_the_app(Path(path)):
+    if shipped_with_the_app(Path(path)):
         origin["builtin"] = Path(path).name
     folder = trained_on(bundle)
     if folder is not None:
@@ -145,9 +153,13 @@ def load_index_model(model_path: Path | str | None, device: str | torch.device |
     path = Path(model_path).resolve()
     torch_device = pick_device(device)
     bundle = load_checkpoint(path, map_location=torch_device)
-    if own and recorded is not None:  # said once the file is read: it may hold another model now
+    if own and recorded is not None and recorded.bundled_elsewhere:  # the bundled model, as from no index
+        note = DEMO_NOTE if recorded.content_hash in ("", bundle.content_hash) else (
+            f"{DEMO_NOTE}; this install's {path.name} is another model than the one the catalogue was indexed with "
+            f"({recorded.content_hash[:12]}, now {bundle.content_hash[:12]})")
+    elif own and recorded is not None:  # said once the file is read: it may hold another model now
         note, note_way_out = recorded_model_note(recorded, bundle.content_hash), WayOut.OTHER_MODEL
-    elsewhere = trained_elsewhere(bundle, root) if not _shipped_with_the_app(path) else None
+    elsewhere = trained_elsewhere(bundle, root) if not shipped_with_the_app(path) else None
     if elsewhere is not None:
         note = elsewhere if note is None else f"{note}; {elsewhere}"
     if not bundle.matched_categories:  # trained without outfits: its type spaces were never fitted
