@@ -5,4 +5,4 @@ never imports Qt; the GUI lives in ``sane_desktop.gui`` and talks to the core th
 ``sane_desktop.service``.
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -158,11 +158,18 @@ def default_db_url(name: str) -> str:
 
 @functools.cache  # asked on every atomic write (thumbnails too): the package does not move
 def installed_package() -> Path | None:
-    """The folder of the installed ``sane_desktop`` package when it was installed (it lies under a
-    ``site-packages``/``dist-packages`` folder: a wheel), None when it runs from a checkout (where the
-    README's developer commands write the bundled models on purpose)."""
+    """The folder of the ``sane_desktop`` package when it was installed, None when it runs from a
+    source checkout (the project's ``pyproject.toml`` beside the package folder), where the README's
+    developer commands write the bundled models on purpose. Trial AR: a wheel installed with
+    ``pip install --target`` lies under no ``site-packages`` folder, and ``train --out`` overwrote its
+    bundled ``demo.pt`` there; so an install is told by what it lacks, not by where it lies."""
     folder = Path(__file__).resolve().parent
-    return folder if any(part in ("site-packages", "dist-packages") for part in folder.parts) else None
+    project = folder.parent / "pyproject.toml"
+    try:
+        checkout = project.is_file() and 'name = "sane-desktop"' in project.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        checkout = False
+    return None if checkout else folder
 
 
 def check_outside_package(path: Path | str, what: str = "") -> Path:

@@ -387,3 +387,56 @@ def test_a_revision_record_older_than_the_tables_is_said_as_damage(tmp_path: Pat
     with pytest.raises(DamagedStoreError, match=r"records revision 0009, older than its tables \(.*duplicate column"
                                                 r".*\): it was changed outside SANE Desktop"):
         open_store(url)
+
+
+def test_a_revision_is_never_written_into_an_installed_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AR: ``python -m sane_desktop.store.migrations revision --empty`` wrote r0014 inside an
+    installed package, which then upgraded each database it opened past what every other install of
+    the same version reads. Refused in one line; nothing written."""
+    from sane_desktop import paths
+    from sane_desktop.store.migrations import VERSIONS
+
+    monkeypatch.setattr(paths, "installed_package", lambda: tmp_path / "site-packages" / "sane_desktop")
+    before = sorted(p.name for p in Path(VERSIONS).iterdir())
+    assert migrations_main(["revision", "--empty", "-m", "nothing"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and err.startswith("error: revisions are written in a source checkout"), err
+    assert sorted(p.name for p in Path(VERSIONS).iterdir()) == before
+
+
+def test_each_schema_revision_comes_with_a_new_release_number() -> None:
+    """Trial AR: builds that wrote different schemas were all "0.1.0", so the older one's "upgrade SANE
+    Desktop" could not be followed (pip: already installed). The newest revision is the one this
+    version's entry names, and a later version never writes an older schema."""
+    from sane_desktop import __version__
+    from sane_desktop.store.migrations import RELEASE_SCHEMA
+
+    heads = set(migrations.script_directory().get_heads())
+    assert heads == {RELEASE_SCHEMA.get(__version__)}, (
+        f"the newest schema revision is {sorted(heads)}: give sane_desktop.__version__ a new number and add it to "
+        "store/migrations.RELEASE_SCHEMA")
+    ordered = sorted(RELEASE_SCHEMA, key=lambda version: tuple(int(part) for part in version.split(".")))
+    revisions = [int(RELEASE_SCHEMA[version]) for version in ordered]
+    assert revisions == sorted(revisions)
+
+
+def test_an_upgrade_of_an_older_database_is_said_in_the_log(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Trial AR: a plain query moved an older build's database to the newest revision with no word,
+    not even in the log."""
+    import logging
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    engine = open_store(url)
+    engine.dispose()
+    older = create_engine(url)
+    with older.begin() as connection:
+        # 0013 refills derived words only: a database at 0012 has this version's tables
+        connection.execute(text(f"UPDATE {migrations.VERSION_TABLE} SET version_num = '0012'"))
+    older.dispose()
+    caplog.set_level(logging.INFO, logger="sane_desktop")
+    open_store(url).dispose()
+    said = [r.getMessage() for r in caplog.records if "upgraded the catalogue database" in r.getMessage()]
+    assert len(said) == 1 and "from schema revision 0012 to 0013" in said[0] and "no longer open it" in said[0]
+    open_store(url).dispose()  # at the newest revision: nothing more said
+    assert len([r for r in caplog.records if "upgraded the catalogue database" in r.getMessage()]) == 1

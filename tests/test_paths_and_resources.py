@@ -121,6 +121,26 @@ def test_global_index_home_option_comes_before_the_command(tmp_path: Path, capsy
     assert not (Path(os.environ["SANE_INDEX_HOME"]) / "shop").exists()
 
 
+@pytest.mark.parametrize("layout", ["lib/site-packages", "target", "checkout-without-project"])
+def test_a_package_outside_a_checkout_counts_as_installed_wherever_it_lies(tmp_path: Path, layout: str) -> None:
+    """Trial AR: ``pip install --target DIR`` put the package under no ``site-packages`` folder, the
+    guard took it for a checkout, and ``train --out DIR/sane_desktop/resources/models/demo.pt``
+    overwrote the bundled model. A source checkout is told by its pyproject.toml."""
+    site = tmp_path / layout
+    shutil.copytree(PACKAGE, site / "sane_desktop", ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "resources"))
+    if layout == "checkout-without-project":
+        (site / "pyproject.toml").write_text('[project]\nname = "another-project"\n')
+    env = {**os.environ, "PYTHONPATH": str(site), "PYTHONDONTWRITEBYTECODE": "1"}
+    done = subprocess.run([sys.executable, "-c", "import sane_desktop.paths as p; print(p.installed_package())"],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert Path(done.stdout.strip()) == (site / "sane_desktop").resolve()
+    (site / "pyproject.toml").write_text('[project]\nname = "sane-desktop"\n')  # a checkout: writes allowed
+    done = subprocess.run([sys.executable, "-c", "import sane_desktop.paths as p; print(p.installed_package())"],
+                          capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
+    assert done.stdout.strip() == "None", done.stderr[-2000:]
+
+
 def test_writes_inside_an_installed_package_are_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Only an installed package (under site-packages) refuses: from a checkout the README's
     developer commands write the bundled models on purpose."""

@@ -405,7 +405,11 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> Non
         _replay(connection, script, where, "has no record of its schema revision, and its tables are neither this "
                 "version's nor the first one's")
         return
-    _replay(connection, script, where, f"records revision {', '.join(sorted(state.revisions))}, older than its tables")
+    older = ", ".join(sorted(state.revisions))
+    _replay(connection, script, where, f"records revision {older}, older than its tables")
+    # said in the log (trial AR: a plain query moved a database past an older build's reach, no word anywhere)
+    log.warning("upgraded the catalogue database %s from schema revision %s to %s: earlier versions of SANE Desktop "
+                "no longer open it", where, older, ", ".join(sorted(script.get_heads())))
 
 
 def _replay(connection: Connection, script: ScriptDirectory, where: str, said: str) -> None:

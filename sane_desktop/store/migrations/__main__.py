@@ -39,6 +39,14 @@ def main(argv: list[str] | None = None) -> int:
     revision.add_argument("--empty", action="store_true", help="an empty revision to fill by hand")
     commands.add_parser("check", help="exit 1 when the models differ from the newest revision")
     args = parser.parse_args(argv)
+    if args.command == "revision":
+        from sane_desktop.paths import installed_package
+
+        if installed_package() is not None:  # trial AR: a revision written into an install upgraded
+            # every database it opened past what every other install of that version reads
+            print(f"error: revisions are written in a source checkout of sane-desktop, not into the installed "
+                  f"package ({installed_package()})", file=sys.stderr)
+            return 2
     with tempfile.TemporaryDirectory(prefix="sane-migrations-") as scratch:
         url = args.url or f"sqlite:///{Path(scratch) / 'scratch.db'}"
         config = alembic_config(url=url)
