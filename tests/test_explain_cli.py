@@ -156,6 +156,15 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     monkeypatch.setattr(FastExplainer, "version", FastExplainer.version + "-next")
     code, out, _ = _run(capsys, argv)
     assert json.loads(out)["cached"] is False
+    # nor another build's answers (trial AR: an older build's entry served as "cached": true), whatever
+    # version numbers say: the entry names the code that computed it
+    from sane_desktop import code_version
+
+    code, out, _ = _run(capsys, argv)
+    assert json.loads(out)["cached"] is True
+    monkeypatch.setattr(code_version, "code_fingerprint", lambda: "another-build")
+    code, out, _ = _run(capsys, argv)
+    assert json.loads(out)["cached"] is False
     # --pairs: one JSON object per line
     pairs = tmp_path / "pairs.json"
     pairs.write_text(json.dumps([{"query": query, "candidate": candidate}, {"query": query, "candidate": third}]))

@@ -222,11 +222,15 @@ class Explanations:
     def _options(self, method: str, n_masks: int, space: int) -> str:
         """What besides the model, items and method decides a cached entry's content: the space the
         pair is compared in (a category map or a "visually similar" result changes it), the method's
-        version and settings (``Explainer.describe``), the selection, the cache layout."""
+        version and settings (``Explainer.describe``), the selection, the cache layout, and the code
+        that computed it (:func:`~sane_desktop.code_version.code_fingerprint`: another build's entry is a miss)."""
+        from sane_desktop.code_version import code_fingerprint
+
         selection = hashlib.sha256(json.dumps(self.selection().as_dict()).encode()).hexdigest()[:16]
         described = {k: v for k, v in self.explainer(method, n_masks).describe().items() if k != "preprocessing"}
         return json.dumps({"method": described, "cache": CACHE_VERSION, "attribute_maps": ATTRIBUTE_MAPS,
-                           "selection": selection, "space": space}, default=str, sort_keys=True)
+                           "selection": selection, "space": space, "code": code_fingerprint()},
+                          default=str, sort_keys=True)
 
     # --- a pair ----------------------------------------------------------------------------
     def exact_method(self) -> str:

@@ -1,0 +1,31 @@
+"""What code derived an artefact: a fingerprint of the package's own source files.
+
+A cached explanation is recomputed when the code that made it changed, not only when someone
+remembered to raise a version number (trial AR: an older build's explanation, named on evidence a
+later rule rejects, was served by the newer build as ``"cached": true``). Imports nothing heavy.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent
+
+
+@functools.cache  # the files do not change under a running program (a checkout's edit is a new run)
+def code_fingerprint() -> str:
+    """:func:`fingerprint_of` this installed ``sane_desktop`` package."""
+    return fingerprint_of(PACKAGE)
+
+
+def fingerprint_of(folder: Path) -> str:
+    """16 hex digits: SHA-256 over every ``.py`` file under ``folder`` (its path relative to the
+    folder, then its bytes), in path order. Equal for the same sources wherever they are installed;
+    any change to any of them gives another value. Raises OSError when a file cannot be read."""
+    digest = hashlib.sha256()
+    for path in sorted(folder.rglob("*.py")):
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
