@@ -149,3 +149,34 @@ def test_schema_version_is_recorded_and_newer_refused(tmp_path: Path) -> None:
 def test_bad_url_is_a_clear_error() -> None:
     with pytest.raises(StoreError):
         open_store("not a url")
+
+
+def test_a_missing_postgres_driver_is_a_setup_error_naming_the_extra(tmp_path, monkeypatch) -> None:
+    """Trial AR: without psycopg a PostgreSQL URL read "cannot use the database … (No module named
+    psycopg)" with the database fault's exit code 5; it is the install that lacks a part."""
+    import importlib.util
+
+    from sane_desktop.errors import InputError, exit_code
+    from sane_desktop.store.db import create_store_engine
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name.startswith("psycopg") else real(name, *a))
+    with pytest.raises(InputError) as caught:
+        create_store_engine("postgresql+psycopg://sane:secret@127.0.0.1:1/shared")
+    said = str(caught.value)
+    assert said == "PostgreSQL support is not installed: pip install 'sane-desktop[postgres]' (psycopg)"
+    assert "secret" not in said and exit_code(caught.value) == 1
+    with pytest.raises(InputError, match="asks for the psycopg2 driver, which is not installed"):
+        create_store_engine("postgresql+psycopg2://sane@127.0.0.1:1/shared")
+
+
+def test_a_bundled_model_gone_from_the_install_says_how_to_restore_it(tmp_path) -> None:
+    from sane_desktop.models.checkpoint import BUNDLED_WAY_OUT, CheckpointError, demo_model_path, load_checkpoint
+
+    gone = demo_model_path().parent / "no-such-bundled.pt"
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(gone)
+    assert str(caught.value) == f"checkpoint not found: {gone} ({BUNDLED_WAY_OUT})"
+    with pytest.raises(CheckpointError) as caught:
+        load_checkpoint(tmp_path / "mine.pt")
+    assert str(caught.value) == f"checkpoint not found: {tmp_path / 'mine.pt'}"

@@ -367,7 +367,9 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     if path.is_dir():  # there, but no file: "not found" would send the user looking for it
         raise CheckpointError(f"{path} is a folder, not a checkpoint file (a .pt file written by train)")
     if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
+        # a bundled one gone from the install: what restores it (trial AR read the bare path)
+        raise CheckpointError(f"checkpoint not found: {path}"
+                              + (f" ({BUNDLED_WAY_OUT})" if way_out(path) == BUNDLED_WAY_OUT else ""))
     try:
         data = torch.load(path, map_location="cpu", weights_only=True)  # no pickled code runs
     except Exception as error:  # unpickling refused or corrupt archive

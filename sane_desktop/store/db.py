@@ -38,7 +38,7 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from sane_desktop.errors import DAMAGED_WORDS, DamagedStoreError, SaneError, StoreError, WayOut
+from sane_desktop.errors import DAMAGED_WORDS, DamagedStoreError, InputError, SaneError, StoreError, WayOut
 from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
 
@@ -264,6 +264,7 @@ def create_store_engine(url: str, *, busy_timeout: float | None = None, read_onl
             engine = create_engine(parsed, connect_args={"timeout": timeout})
             event.listen(engine, "connect", _sqlite_pragmas(access.mode != "rw"))
         elif parsed.get_backend_name() == "postgresql":
+            _require_driver(parsed.get_driver_name())
             # libpq waits forever for a silent server and a lock: a desktop app must not
             engine = create_engine(parsed, pool_pre_ping=True, connect_args={
                 "connect_timeout": CONNECT_TIMEOUT_S, "options": f"-c lock_timeout={int(timeout * 1000)}"})
@@ -464,6 +465,20 @@ def _foreign_keys_on(connection: Connection) -> None:
         connection.commit()
     except Exception:
         connection.invalidate()
+
+
+def _require_driver(driver: str) -> None:
+    """InputError (the setup, one line, the extra to install) when a PostgreSQL URL's driver is not
+    installed: trial AR read "cannot use the database … (No module named psycopg)", a database fault's
+    exit code, for a package left out of the install."""
+    import importlib.util
+
+    module = {"psycopg": "psycopg", "psycopg2": "psycopg2", "asyncpg": "asyncpg", "pg8000": "pg8000"}.get(driver)
+    if module is not None and importlib.util.find_spec(module) is None:
+        raise InputError(f"PostgreSQL support is not installed: pip install 'sane-desktop[postgres]' ({module})"
+                         if module == "psycopg" else
+                         f"the database URL asks for the {module} driver, which is not installed: use "
+                         "postgresql+psycopg:// with pip install 'sane-desktop[postgres]'")
 
 
 def upgrade(engine: Engine, *, version_locations: Sequence[Path] = ()) -> None:
