@@ -23,3 +23,14 @@ def test_the_same_sources_anywhere_give_one_fingerprint_and_any_edit_another(tmp
     moved.rename(first / "explain" / "abstain_moved.py")  # same bytes, another module
     assert fingerprint_of(first) != code_fingerprint()
     assert len(code_fingerprint()) == 16
+
+
+def test_the_feature_cache_of_another_builds_code_is_another_folder(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Trunk features cached by a build whose embedding code differs are a miss (computed again)."""
+    from sane_desktop import code_version
+    from sane_desktop.retrieval.feature_cache import TrunkIdentity
+
+    identity = TrunkIdentity("efficientnet_lite0", "abc", {"size": 224})
+    ours = identity.key
+    monkeypatch.setattr(code_version, "embedding_code", lambda: "another-build")
+    assert identity.key != ours and identity.key.startswith("efficientnet_lite0-")

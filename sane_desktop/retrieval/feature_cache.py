@@ -73,7 +73,8 @@ def pool_cells(features: np.ndarray) -> np.ndarray:
 @dataclass(frozen=True)
 class TrunkIdentity:
     """What a trunk's features are derived from: its ``kind``, its weights' ``digest``
-    (:func:`sane_desktop.models.weights.trunk_digest`) and the ``preprocessing`` dict."""
+    (:func:`sane_desktop.models.weights.trunk_digest`), the ``preprocessing`` dict, and (in the
+    :attr:`key`) the code that computes them."""
 
     kind: str
     digest: str
@@ -81,8 +82,12 @@ class TrunkIdentity:
 
     @property
     def key(self) -> str:
-        text = json.dumps({"kind": self.kind, "digest": self.digest, "preprocessing": self.preprocessing},
-                          sort_keys=True)
+        # and the code that computes them (code_version.embedding_code): another build's features are
+        # a miss, computed again, never taken as this build's (trial AR's kind)
+        from sane_desktop.code_version import embedding_code
+
+        text = json.dumps({"kind": self.kind, "digest": self.digest, "preprocessing": self.preprocessing,
+                           "code": embedding_code()}, sort_keys=True)
         return f"{self.kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
 

@@ -88,6 +88,10 @@ class Manifest:
     model_origin: dict[str, str] = field(default_factory=dict)
     # the program that wrote it ("sane-desktop 0.1.0"): named when a newer one's index is refused here
     app_version: str = field(default_factory=lambda: f"sane-desktop {__version__}")
+    # the fingerprint of the code that computed its vectors (code_version.embedding_code; "": written
+    # before it was kept): another one's vectors are computed again to see whether they still hold
+    # (indexing/code_check.py)
+    embedding_code: str = ""
 
     @property
     def vector_count(self) -> int:
@@ -162,7 +166,7 @@ _MANIFEST_TYPES: dict[str, Any] = {
     "catalogue": str, "model_hash": str, "model_path": str, "model_categories": list, "preprocessing": dict,
     "embed_dim": int, "dimension": int, "db_revision": int, "metric": str, "format_version": int, "indexes": dict,
     "category_map": _TEXT_MAP, "category_how": _TEXT_MAP, "created_at": str, "db_uid": str, "db_location": str,
-    "model_origin": _TEXT_MAP, "app_version": str,
+    "model_origin": _TEXT_MAP, "app_version": str, "embedding_code": str,
 }
 _INDEX_TYPES: dict[str, Any] = {
     "category": str, "category_index": int, "file": str, "index_type": str, "spec": dict, "vector_count": int,

@@ -23,12 +23,14 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
+from sane_desktop.code_version import embedding_code
 from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError, WayOut
 from sane_desktop.models.checkpoint import ModelBundle, installed_copy, load_checkpoint, stored_content_hash
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
+from sane_desktop.retrieval.indexing.code_check import check_stored_vectors
 from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
     Manifest, check, is_shared, newer_index, other_catalogue_row, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
@@ -123,8 +125,8 @@ class OutfitSearcher:
         """
         engine = open_store(default_db_url(catalogue)) if isinstance(catalogue, str) else catalogue
         name = catalogue if isinstance(catalogue, str) else name
-        found = find_catalogue(engine, name)
-        name, revision, uid = found.name, found.revision, found.uid
+        found_ref = find_catalogue(engine, name)
+        name, revision, uid = found_ref.name, found_ref.revision, found_ref.uid
         index_dir = Path(index_dir) if index_dir else catalogue_dir(name)
         sync_shared_manifest(engine, name, index_dir)  # a pgvector catalogue: the server's manifest, and model
         manifest = read_index_manifest(index_dir)
@@ -164,6 +166,12 @@ class OutfitSearcher:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
+        if manifest.embedding_code != embedding_code():  # written by another build: its vectors checked
+            vectors = check_stored_vectors(engine, found_ref, bundle, manifest.embedding_code)
+            if vectors.differs:
+                raise StaleIndexError(f"index of {name!r} is out of date (built by another version of SANE Desktop"
+                                      f"{f', {manifest.app_version}' if manifest.app_version else ''}, whose vectors "
+                                      f"differ from this one's: {vectors.words()}): re-run sane-desktop index")
         on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())
         connection = pg_connection(engine) if on_server and engine.url.get_backend_name() == "postgresql" else None
         try:

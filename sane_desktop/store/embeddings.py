@@ -209,6 +209,17 @@ def delete_other_models(engine: Engine, catalogue_pk: int, model_hash: str) -> i
     return int(result.rowcount or 0)
 
 
+def drop_embeddings(engine: Engine, catalogue_pk: int, model_hash: str) -> int:
+    """Delete the catalogue's embedding rows of ``model_hash`` (their vectors are not what this build
+    computes: :mod:`sane_desktop.retrieval.indexing.code_check`), so that every photo is embedded
+    again; returns rows deleted."""
+    table = S.ItemEmbedding.__table__
+    mine = select(S.Item.id).where(S.Item.catalogue_id == catalogue_pk)
+    with engine.begin() as connection:
+        result = connection.execute(delete(table).where(table.c.model_hash == model_hash, table.c.item_pk.in_(mine)))
+    return int(result.rowcount or 0)
+
+
 def drop_cells(engine: Engine, catalogue_pk: int, model_hash: str) -> int:
     """Clear the stored per-cell outputs of the catalogue's ``model_hash`` rows (a catalogue indexed
     with ``--cells on-demand`` keeps none, also of items embedded before); returns rows cleared."""

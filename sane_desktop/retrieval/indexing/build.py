@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
+from sane_desktop.code_version import embedding_code
 from sane_desktop.errors import InputError, StoreError
 from sane_desktop.progress import Progress, no_progress
 from sane_desktop.retrieval.faiss_index import IndexSpec
@@ -119,7 +120,7 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
                         db_uid=catalogue.uid, db_location=database_location(engine.url),
                         category_map={name: m.target for name, m in sorted(resolved.items())},
                         category_how={name: m.how for name, m in sorted(resolved.items())},
-                        model_origin=model_origin(model.path, model.bundle))
+                        model_origin=model_origin(model.path, model.bundle), embedding_code=embedding_code())
     folder = index_dir / FAISS_FOLDER
     for leftover in [*folder.glob(".*.tmp"), *index_dir.glob(".*.tmp")]:  # from a run killed mid-write
         leftover.unlink(missing_ok=True)

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from sane_desktop.code_version import embedding_code
 from sane_desktop.errors import StaleIndexError
 from sane_desktop.retrieval.backends import PGVECTOR, choose_backend, pg_connection
 from sane_desktop.retrieval.category_map import GENERAL, USER, Mapped
@@ -55,6 +56,8 @@ def rebuild_reason(engine: Engine, model: IndexModel, catalogue: CatalogueRef, i
                   db_revision=catalogue.revision, user_map=user_map, db_uid=catalogue.uid)
     if stale is not None:
         return stale
+    if manifest.embedding_code != embedding_code():  # its vectors were checked (or embedded again) by this run
+        return "built by another version of SANE Desktop"
     if manifest.catalogue != catalogue.name:
         return f"the index folder held catalogue {manifest.catalogue!r}"
     if manifest.db_location.startswith("sqlite") and manifest.db_location != database_location(engine.url):

@@ -21,7 +21,9 @@ from sqlalchemy import Engine
 from sane_desktop.errors import InputError, StaleIndexError, WayOut, with_way_out_clause
 from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.code_version import embedding_code
 from sane_desktop.retrieval.indexing.build import BuiltIndexes, build_indexes, stored_suggestions
+from sane_desktop.retrieval.indexing.code_check import check_stored_vectors
 from sane_desktop.retrieval.indexing.current import CURRENT, rebuild_reason
 from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items, store_cells_for
 from sane_desktop.retrieval.indexing.model import IndexModel, load_index_model, recorded_model
@@ -39,7 +41,7 @@ from sane_desktop.retrieval.manifest import (
     read_index_manifest,
     sync_shared_manifest,
 )
-from sane_desktop.store.embeddings import delete_other_models, drop_cells
+from sane_desktop.store.embeddings import delete_other_models, drop_cells, drop_embeddings
 from sane_desktop.store.items import find_catalogue
 from sane_desktop.store.work_queue import Shard, advisory_lock, require_server, require_server_url
 
@@ -299,6 +301,15 @@ def index_store(
         store_cells = store_cells_for(cells, len(items))
     except ValueError as error:
         raise InputError(str(error)) from error
+    vectors_note = None
+    if shard is None and (previous is None or previous.embedding_code != embedding_code()):
+        # stored by another build (trial AR's kind): kept only if this build computes the same vectors;
+        # not under --shard, where other workers' rows of this run would go too
+        found = check_stored_vectors(engine, catalogue, model.bundle, previous.embedding_code if previous else "")
+        if found.differs:
+            drop_embeddings(engine, catalogue.pk, model.content_hash)
+            vectors_note = (f"this version of SANE Desktop computes other vectors than the one that built the index "
+                            f"({found.words()}): every photo embedded again")
     embed_started = time.perf_counter()
     if shard is None:
         todo = items_to_embed(engine, model.content_hash, items, need_cells=store_cells)
@@ -339,7 +350,7 @@ def index_store(
         model=str(model.path), model_hash=model.content_hash, device=str(model.device), index_dir=str(index_dir),
         seconds=round(time.perf_counter() - started, 3),
         images_per_second=round(stored.embedded / embed_seconds, 1) if stored.embedded and embed_seconds > 0 else 0.0,
-        note=model.note, note_way_out=model.note_way_out,
+        note="; ".join(part for part in (model.note, vectors_note) if part) or None, note_way_out=model.note_way_out,
         suggestions={name: {"category": s.target, "reason": s.reason} for name, s in built.suggestions.items()},
         cells_stored=store_cells,
     )
