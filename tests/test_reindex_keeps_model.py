@@ -252,3 +252,58 @@ def test_query_says_when_an_outfit_items_own_photo_changed(tmp_path: Path,
     assert capsys.readouterr().err.startswith(f"note: the photo of {top.item_id} is gone since indexing: ")
     assert main([*similar, "--json"]) == 0  # its item is compared by looks, as its lists are
     assert {o["space"] for o in json.loads(capsys.readouterr().out)["outfit"]} == {"general"}
+
+
+def test_a_copied_index_home_uses_its_own_copy_of_the_catalogues_model(tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AS: the manifest names the catalogue's own model by absolute path, so an index home copied
+    elsewhere kept loading the original home's model.pt — refused when the original was trained again,
+    "missing" when it was deleted, and re-indexed with the original's new model when it was back."""
+    from sane_desktop.models.checkpoint import general_model_path, stored_content_hash
+    from sane_desktop.service import Catalogues
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    home.mkdir()
+    (home / "closet").mkdir()
+    own = home / "closet" / "model.pt"
+    shutil.copyfile(demo_model_path(), own)
+    index(capsys, home, root, "--model", str(own))
+    copied = tmp_path / "copied"
+    shutil.copytree(home, copied)
+    shutil.copyfile(general_model_path(), own)  # the original home's model trained again
+
+    mine = copied / "closet" / "model.pt"
+    assert Catalogues(copied).model_path("closet") == mine
+    assert main(["--index-home", str(copied), "items", "closet", "--json"]) == 0
+    item = json.loads(capsys.readouterr().out)["items"][0]["item_id"]
+    code = main(["--index-home", str(copied), "query", "closet", "--outfit", item, "-k", "3", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+
+    own.unlink()  # the original gone: the copy re-indexes with its own model, and names it
+    again = index(capsys, copied, root)
+    assert Path(again["model"]) == mine.resolve() and again["model_hash"] == stored_content_hash(mine)
+    assert Path(read_index_manifest(copied / "closet").model_path) == mine.resolve()  # type: ignore[union-attr]
+    shutil.copyfile(general_model_path(), own)  # and back, trained again: still the copy's own
+    assert Path(index(capsys, copied, root)["model"]) == mine.resolve()
+
+
+def test_a_model_kept_in_a_folder_that_merely_shares_the_catalogues_name_stays_as_recorded(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from sane_desktop.models.checkpoint import general_model_path, stored_content_hash
+    from sane_desktop.retrieval.manifest import Manifest, recorded_model_file
+
+    kept = tmp_path / "data" / "closet" / "model.pt"  # the user's own folder of models
+    kept.parent.mkdir(parents=True)
+    shutil.copyfile(demo_model_path(), kept)
+    here = tmp_path / "home" / "closet"
+    here.mkdir(parents=True)
+    shutil.copyfile(general_model_path(), here / "model.pt")  # the catalogue's own, another model
+    manifest = Manifest("closet", str(stored_content_hash(kept)), str(kept), [], {}, 64, 64, 1)
+    assert recorded_model_file(manifest, here) == kept
+    # the index folder's file is the very model the index names (a copied home): that one
+    assert recorded_model_file(replace(manifest, model_hash=str(stored_content_hash(here / "model.pt"))),
+                               here) == here / "model.pt"
+    kept.unlink()  # the recorded one gone: the index folder's own
+    assert recorded_model_file(manifest, here) == here / "model.pt"

@@ -362,6 +362,33 @@ def _describe(user_map: dict[str, str]) -> str:
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
+def recorded_model_file(manifest: Manifest, index_dir: Path | str) -> Path:
+    """The model file ``manifest`` names, as this install and this index folder see it. The manifest
+    holds an absolute path, so: a model shipped with another install of the app is this install's
+    file of that name (:func:`~sane_desktop.models.checkpoint.installed_copy`); a file inside another
+    folder of this catalogue's name (``<other home>/<name>/model.pt``: an index home copied or moved,
+    trial AS) is this folder's file at the same place, when there is one — the copy's own model, not
+    the original's, which may have been trained again since. Otherwise the path as recorded."""
+    from sane_desktop.models.checkpoint import installed_copy, stored_content_hash
+
+    path = Path(manifest.model_path)
+    bundled = installed_copy(path)
+    if bundled != path:
+        return bundled
+    here = Path(index_dir)
+    if path.is_relative_to(here) or path.is_relative_to(here.resolve()):
+        return path
+    for ancestor in list(path.parents)[:2]:  # <name>/model.pt and <name>/models/latest.pt
+        if ancestor.name == here.name:
+            local = here / path.relative_to(ancestor)
+            # the copy's file when it is the model the index was built with, or when the recorded one is
+            # gone; a model kept in some folder that merely shares the catalogue's name stays as recorded
+            if local.is_file() and (stored_content_hash(local) == manifest.model_hash or not path.is_file()):
+                return local
+            return path
+    return path
+
+
 def is_shared(manifest: Manifest) -> bool:
     """Whether ``manifest`` names pgvector tables (its indexes live on the catalogue's server)."""
     return any(entry.spec.get("kind") == _PGVECTOR for entry in manifest.indexes.values())

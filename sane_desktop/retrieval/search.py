@@ -25,7 +25,7 @@ from sqlalchemy import Engine
 
 from sane_desktop.code_version import embedding_code
 from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError, WayOut
-from sane_desktop.models.checkpoint import ModelBundle, installed_copy, load_checkpoint, stored_content_hash
+from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint, stored_content_hash
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
@@ -33,7 +33,8 @@ from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
 from sane_desktop.retrieval.indexing.code_check import check_stored_vectors
 from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
-    Manifest, check, is_shared, newer_index, other_catalogue_row, read_index_manifest, shared_checkpoint_path, sync_shared_manifest,
+    Manifest, check, is_shared, newer_index, other_catalogue_row, read_index_manifest, recorded_model_file,
+    shared_checkpoint_path, sync_shared_manifest,
 )
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
@@ -144,7 +145,7 @@ class OutfitSearcher:
         if bundle is None and model_path is None and is_shared(manifest):  # the server's copy when this machine has it
             cached = shared_checkpoint_path(index_dir, manifest.model_hash)
             model_path = cached if cached.is_file() else None
-        recorded = installed_copy(manifest.model_path)  # another install's bundled model: this one's
+        recorded = recorded_model_file(manifest, index_dir)  # another install's bundled model, a copied home's own
         bundle = bundle if bundle is not None else load_checkpoint(model_path or recorded)
         reason = check(manifest, model_hash=bundle.content_hash, preprocessing=bundle.preprocessing.as_dict(),
                        db_revision=revision, db_uid=uid)
@@ -161,7 +162,9 @@ class OutfitSearcher:
                 and stored_content_hash(recorded) not in (None, manifest.model_hash):
             # the index's own model file holds another model now: retrained or replaced in place (a trial
             # read only "built with another model" while the window said the file changed)
-            reason = f"the model file {recorded.name} holds another model now; {reason}"
+            reason = (f"the model file {recorded.name} holds another model now; {reason}"
+                      if recorded == Path(manifest.model_path) else
+                      f"{recorded} is another model than the one it was built with ({manifest.model_path}); {reason}")
         if reason and uid and other_catalogue_row(manifest, uid) is not None:  # a plain re-index may be refused
             raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
         if reason:

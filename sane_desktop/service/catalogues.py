@@ -181,10 +181,9 @@ class Catalogues:
         from sane_desktop.models.checkpoint import (
             bundled_model_path,
             bundled_model_paths,
-            installed_copy,
             stored_content_hash,
         )
-        from sane_desktop.retrieval.manifest import read_index_manifest, shared_checkpoint_path
+        from sane_desktop.retrieval.manifest import read_index_manifest, recorded_model_file, shared_checkpoint_path
 
         if self.model_override is not None:
             return self.model_override
@@ -195,7 +194,8 @@ class Catalogues:
             except SaneError:  # an unreadable manifest: explaining and searching refuse (re-index)
                 manifest = None
             if manifest is not None and manifest.model_path:
-                recorded = installed_copy(manifest.model_path)  # another install's bundled model: this one's
+                # another install's bundled model, or a copied index home's own: this one's
+                recorded = recorded_model_file(manifest, index_dir or self.folder(name))
                 # a shared catalogue's model as fetched from its server (sync_shared_manifest): used
                 # unless the recorded file here is that very model
                 fetched = shared_checkpoint_path(index_dir or self.folder(name), manifest.model_hash)

@@ -58,6 +58,10 @@ def rebuild_reason(engine: Engine, model: IndexModel, catalogue: CatalogueRef, i
         return stale
     if manifest.embedding_code != embedding_code():  # its vectors were checked (or embedded again) by this run
         return "built by another version of SANE Desktop"
+    if manifest.db_location.startswith("sqlite") and Path(manifest.model_path) != model.path:
+        # another install's bundled model, or the original's in a copied index home (trial AS): the
+        # manifest names the file this run used (a server's catalogue is named as each machine caches it)
+        return f"its model file was at {manifest.model_path}"
     if manifest.catalogue != catalogue.name:
         return f"the index folder held catalogue {manifest.catalogue!r}"
     if manifest.db_location.startswith("sqlite") and manifest.db_location != database_location(engine.url):

@@ -16,7 +16,7 @@ from sane_desktop.models.checkpoint import (
     load_checkpoint,
     shipped_with_the_app,
 )
-from sane_desktop.retrieval.manifest import read_index_manifest
+from sane_desktop.retrieval.manifest import read_index_manifest, recorded_model_file
 
 DEMO_NOTE = "indexed with a bundled model; a model trained on this catalogue (sane-desktop train) will do better"
 
@@ -81,6 +81,7 @@ def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
         # another install's bundled model (trial AR: loaded from there, changed): this install's of that name
         own = installed_copy(path)
         return RecordedModel(own, manifest.model_hash, bundled_elsewhere=True) if own.is_file() else None
+    path = recorded_model_file(manifest, index_dir)  # a copied index home: its own copy of the model
     if path.is_file():
         return RecordedModel(path, manifest.model_hash)
     if shipped_with_the_app(path):
