@@ -393,6 +393,15 @@ def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the
     assert "not compared" not in compared
     alike = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile, general=True)))  # type: ignore[arg-type]
     assert "the item it looks like has it 1.00" in alike and "outfit item has it" not in alike
+    assert "(general-space cosine: how alike they look)" in alike and "type-space" not in alike
+    assert "(type-space cosine)" in lines
+    # trial AS: an outfit item of the result's own category is an alternative (the in-outfit line says so),
+    # not "the model learnt no matches between these categories"
+    owner.outfit_categories = {10: "hats", 11: "bags"}
+    same = " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
+    assert "not compared with Blue hat" not in same
+    owner.outfit_categories = {10: "hats", 11: "shoes"}
+    assert "not compared with Blue hat" in " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
 
 
 def test_an_outfit_badge_for_a_small_pull_down_keeps_its_sign(qtbot) -> None:  # type: ignore[no-untyped-def]

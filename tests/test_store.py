@@ -170,6 +170,31 @@ def test_a_missing_postgres_driver_is_a_setup_error_naming_the_extra(tmp_path, m
         create_store_engine("postgresql+psycopg2://sane@127.0.0.1:1/shared")
 
 
+def test_psycopg_without_a_libpq_is_a_setup_error_naming_the_extra(monkeypatch) -> None:
+    """Trial AS: psycopg installed without its binary (no libpq) read "cannot use the database … (no pq
+    wrapper available.)", exit 5."""
+    import importlib
+    import sys
+
+    from sane_desktop.errors import InputError
+    from sane_desktop.store.db import create_store_engine
+
+    real = importlib.import_module
+
+    def no_libpq(name, *args):  # type: ignore[no-untyped-def]
+        if name == "psycopg":
+            raise ImportError("no pq wrapper available.\nAttempts:\n- couldn't import psycopg 'c' implementation")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", no_libpq)
+    monkeypatch.delitem(sys.modules, "psycopg", raising=False)
+    with pytest.raises(InputError) as caught:
+        create_store_engine("postgresql+psycopg://sane:secret@127.0.0.1:1/shared")
+    said = str(caught.value)
+    assert said.startswith("PostgreSQL support is incomplete: psycopg finds no libpq (no pq wrapper available.)")
+    assert "sane-desktop[postgres]" in said and "secret" not in said and "\n" not in said
+
+
 def test_a_bundled_model_gone_from_the_install_says_how_to_restore_it(tmp_path) -> None:
     from sane_desktop.models.checkpoint import BUNDLED_WAY_OUT, CheckpointError, demo_model_path, load_checkpoint
 

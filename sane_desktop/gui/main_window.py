@@ -994,6 +994,7 @@ class MainWindow(QMainWindow):
         self._outfit_photos = {}  # until this search says again
         self._unsearched = ()
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
+        self.results_model.outfit_categories = {item.pk: item.category for item in self.outfit_model.items()}
         if not outfit:
             self.channels.search.discard()
             self.results_model.clear()
@@ -1309,6 +1310,7 @@ class MainWindow(QMainWindow):
         self._show_similar_heading(item)
         self._unsearched = ()
         self.results_model.outfit_titles = {item.pk: item.title}
+        self.results_model.outfit_categories = {item.pk: item.category}
         self.results.show_message("Searching…")
         # its own category when that is a target here (an image from disk may carry none that is)
         target = item.category if self.results.target.findData(item.category) >= 0 else ""
@@ -2097,6 +2099,7 @@ class MainWindow(QMainWindow):
         self._items.update({item.pk: item for item in items})
         self.outfit_panel.refresh_items(items)
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
+        self.results_model.outfit_categories = {item.pk: item.category for item in self.outfit_model.items()}
 
     def _outfit_items_gone(self, gone: Sequence[int], revision: int | None) -> None:
         """A re-import removed outfit items ``gone`` from the catalogue: say so (their titles, never

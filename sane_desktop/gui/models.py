@@ -83,6 +83,7 @@ class ItemListModel(QAbstractListModel):
         self._rows: list[Row] = []
         self._row_of_key: dict[str, list[int]] = {}
         self.outfit_titles: dict[int, str] = {}  # outfit item pk -> title, for result tooltips
+        self.outfit_categories: dict[int, str] = {}  # outfit item pk -> category: why one was not compared
         self.outfit_mode = False  # outfit tiles carry their position (bar colour) and highlight
         self.details = False  # tooltips carry the research terms (raw scores, cosines, score parts)
         self.result_order = "score"  # results: one of RESULT_SORTS
@@ -272,8 +273,11 @@ class ItemListModel(QAbstractListModel):
             # every part negative: the one it is closest to, not one "contributing" (trial W)
             lead = "top contributing outfit item" if row.contributions.get(best, 0.0) > 0 else "closest outfit item"
             lines.append(f"{lead}: <b>{escape(self.outfit_titles.get(best, best))}</b>")
-            # the dashed slot beside the bars, in words and with its reason, as the panel's row gives it (trial AQ)
-            skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in row.contributions if pk in row.not_compared]
+            # the dashed slot beside the bars, in words and with its reason, as the panel's row gives it (trial
+            # AQ); an item of its own category is an alternative, said once by the in-outfit line (trial AS)
+            categories = getattr(self, "outfit_categories", {})
+            skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in row.contributions
+                       if pk in row.not_compared and categories.get(pk) != row.item.category]
             if skipped:
                 lines.append(f"not compared with {', '.join(skipped)}: the model learnt no matches between "
                              f"{'these categories' if len(skipped) == 1 else 'its category and theirs'}, "
@@ -283,7 +287,9 @@ class ItemListModel(QAbstractListModel):
         if row.tile is not None:
             # a stylist's 0–100 match with it; the cosine only with Details (trial M read "0.67" without)
             kind = "looks alike" if row.general else "match with it"
-            lines.append(f"similarity with it: {row.tile.similarity:.2f} (its type-space cosine)" if self.details
+            # a look-alike is compared in the general space, as the panel says (trial AS read "type-space")
+            space = "general-space cosine: how alike they look" if row.general or row.look_alike else "type-space cosine"
+            lines.append(f"similarity with it: {row.tile.similarity:.2f} ({space})" if self.details
                          else f"{kind}: {match_percent(row.tile.similarity, 1)}/100")
             attribute = row.tile.attribute
             # the chip is this pair's reason; the panel's headline is the whole outfit's (a trial read

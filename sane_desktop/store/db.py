@@ -471,6 +471,7 @@ def _require_driver(driver: str) -> None:
     """InputError (the setup, one line, the extra to install) when a PostgreSQL URL's driver is not
     installed: trial AR read "cannot use the database … (No module named psycopg)", a database fault's
     exit code, for a package left out of the install."""
+    import importlib
     import importlib.util
 
     module = {"psycopg": "psycopg", "psycopg2": "psycopg2", "asyncpg": "asyncpg", "pg8000": "pg8000"}.get(driver)
@@ -479,6 +480,13 @@ def _require_driver(driver: str) -> None:
                          if module == "psycopg" else
                          f"the database URL asks for the {module} driver, which is not installed: use "
                          "postgresql+psycopg:// with pip install 'sane-desktop[postgres]'")
+    if module == "psycopg":
+        try:
+            importlib.import_module("psycopg")
+        except ImportError as error:  # installed without a libpq (trial AS: "no pq wrapper available.", exit 5)
+            raise InputError(f"PostgreSQL support is incomplete: psycopg finds no libpq ({_first_line(error)}): "
+                             "pip install 'sane-desktop[postgres]', which brings psycopg[binary], or install "
+                             "the system's libpq") from None
 
 
 def upgrade(engine: Engine, *, version_locations: Sequence[Path] = ()) -> None:
