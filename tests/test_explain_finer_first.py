@@ -156,6 +156,18 @@ def test_a_selection_fitted_for_another_model_is_passed_over_with_a_logged_reaso
         found = find_selection(NAMES, None, tmp_path / "model.pt", "b" * 64)
     assert not found.tuned  # untuned defaults, not another model's fit
     assert "fitted for another model (aaaaaaaaaaaa, not bbbbbbbbbbbb)" in caplog.text
+    # and said beside the explanation, not in the log alone (trial AS): the CLI prints it as a note
+    assert found.passed_over == (f"{tmp_path / 'model.selection.json'} was fitted for another model "
+                                 "(aaaaaaaaaaaa, not bbbbbbbbbbbb): not used",)
+    assert "passed_over" not in found.as_dict()
+    from sane_desktop.cli.explain_cmd import render
+
+    result = {"query": "q", "candidate": "c", "similarity": 0.5, "method": "fast", "seconds": 0.01,
+              "abstained": "no attribute is likely on both items (best, x: 0.01 < 0.2)", "attribute": None,
+              "attributes": [], "selection_tuned": False, "selection_passed_over": list(found.passed_over),
+              "maps": {"query_overlay": str(tmp_path / "q.png"), "candidate_overlay": str(tmp_path / "c.png")}}
+    assert f"note: {found.passed_over[0]}" in render(result).splitlines()
+    assert find_selection(NAMES, None, tmp_path / "other.pt", "b" * 64).passed_over == ()
 
 
 @pytest.mark.parametrize("text, said", [("{}", "no attributes, calibration, prior, weights"),

@@ -182,6 +182,8 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         else "compatibility",
         "seconds": round(result.seconds, 5),
         "forward_passes": result.forward_passes, "selection_tuned": result.selection_tuned,
+        # a fitted selection passed over (fitted for another model or vocabulary): why the choice is untuned
+        "selection_passed_over": list(catalogue.explanations.selection().passed_over),
         "model_hash": result.model_hash, "cached": result.cached, "maps": paths,
     }
 
@@ -350,6 +352,7 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
             pair = catalogue.explanations.explain_pair(candidate, next(m for m in members if m.item_id == share["item"]),
                                                        "fast", use_cache=not args.no_cache)
             share["pair_attribute"], share["pair_abstained"] = pair.attribute, pair.abstained
+        summary["selection_passed_over"] = list(catalogue.explanations.selection().passed_over)
     finally:
         catalogue.close()
     summary["outfit"] = outfit_ids
@@ -388,6 +391,7 @@ def _render_outfit(result: dict[str, Any]) -> str:
                      f"pair's own attribute: {pair}{looks}")
     if reason["attribute"] and not reason.get("selection_tuned", True):
         lines.append(UNTUNED_NOTE)
+    lines += [f"note: {said}" for said in reason.get("selection_passed_over", ())]
     return "\n".join(lines)
 
 
@@ -412,6 +416,7 @@ def render(result: dict[str, Any]) -> str:
                          f"match {entry['match']:.3f}  prior {entry['prior']:.3f}{partner}{rate}")
         if not result.get("selection_tuned", True):
             lines.append(UNTUNED_NOTE)
+    lines += [f"note: {said}" for said in result.get("selection_passed_over", ())]
     maps = result["maps"]
     pictures = [maps["query_overlay"], maps["candidate_overlay"]]
     if isinstance(maps.get("attribute"), dict):

@@ -81,6 +81,9 @@ class SelectionModel:
     # labelled kinds the attribute network cannot tell apart on validation items
     # (attribute_choice.unrecognised_kinds): their values are never candidates; None: unknown (all may be)
     unseen_kinds: list[str] | None = None
+    # why fitted files were passed over for this one (:func:`find_selection`), one sentence each; said
+    # beside an explanation, never saved (trial AS: said in the log alone, the choice read as fitted)
+    passed_over: tuple[str, ...] = ()
 
     @classmethod
     def default(cls, attributes: list[str]) -> SelectionModel:
@@ -254,19 +257,24 @@ def find_selection(attributes: list[str], index_dir: Path | None, model_path: Pa
         paths.append(Path(index_dir) / SELECTION_FILE)
     if model_path is not None:
         paths.append(Path(model_path).with_suffix(".selection.json"))
+    passed: list[str] = []
     for path in paths:
         if attributes and path.is_file():
             try:
                 found = SelectionModel.load(path, attributes)
             except StaleSelection:
-                logger.warning("%s was fitted for another attribute vocabulary: not used", path)
+                passed.append(f"{path} was fitted for another attribute vocabulary: not used")
+                logger.warning("%s", passed[-1])
                 continue
             if model_hash is None or found.model_hash in (None, model_hash):
                 return found
-            # a model file replaced beside its old selection: the log says why the choice is untuned
-            logger.warning("%s was fitted for another model (%s, not %s): not used", path,
-                           str(found.model_hash)[:12], model_hash[:12])
-    return SelectionModel.default(attributes)
+            # a model file replaced beside its old selection: said why the choice is untuned
+            passed.append(f"{path} was fitted for another model ({str(found.model_hash)[:12]}, not {model_hash[:12]}): "
+                          "not used")
+            logger.warning("%s", passed[-1])
+    default = SelectionModel.default(attributes)
+    default.passed_over = tuple(passed)
+    return default
 
 
 def attribute_outputs(attribute_net: torch.nn.Module, images: Tensor) -> tuple[Tensor, Tensor]:
