@@ -29,6 +29,14 @@ def test_every_reason_the_core_writes_reads_back_as_its_kind() -> None:
     assert "one of the two items does not show it" in none and abstention_kind(none) == "weak_evidence"
     # a reason this version does not know (a newer cache entry) still names nothing
     assert abstention_kind("some future reason") == "weak_evidence"
+    # said of an outfit, the other side is the outfit, not "both items" (trial AS: three items)
+    from sane_desktop.explain.abstain import of_outfit
+
+    assert of_outfit(weak).startswith("no attribute is likely on both the item and its outfit (best, colour:red")
+    assert abstention_kind(of_outfit(weak)) == "weak_evidence" and "both items" not in of_outfit(weak)
+    assert "the item or its outfit does not show it" in of_outfit(none) and "two items" not in of_outfit(none)
+    flat = abstention(_ranked(0.9, 0.9), np.zeros((4, 4)), 0.1)
+    assert of_outfit(flat) == flat
 
 
 def test_the_window_words_each_kind_plainly() -> None:

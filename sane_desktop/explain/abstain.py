@@ -16,6 +16,8 @@ AbstentionKind = Literal["", "no_attribute", "flat_map", "weak_evidence", "forei
 NO_ATTRIBUTE = "no attribute to name"
 FLAT_MAP = "the saliency map is flat"
 WEAK_EVIDENCE = "no attribute is likely on both items"
+# the same for the outfit's reason, where the other side is the outfit (trial AS read "both items" of three)
+WEAK_EVIDENCE_OUTFIT = "no attribute is likely on both the item and its outfit"
 # the model's attribute head was fitted on another catalogue (the bundled general model's on drawn
 # garments): its names (wavy, heart) and its confidence mean nothing on these photos
 FOREIGN_MODEL = "the model learnt its attributes on another catalogue"
@@ -30,7 +32,8 @@ COMMON_LABEL = "only labels nearly every item carries fit this match"
 LABELS_CONTRADICT = "the item's own labels rule out every attribute the model sees on it"
 
 _SENTENCES: dict[str, AbstentionKind] = {NO_ATTRIBUTE: "no_attribute", FLAT_MAP: "flat_map",
-                                         WEAK_EVIDENCE: "weak_evidence", FOREIGN_MODEL: "foreign_model",
+                                         WEAK_EVIDENCE: "weak_evidence", WEAK_EVIDENCE_OUTFIT: "weak_evidence",
+                                         FOREIGN_MODEL: "foreign_model",
                                          COMMON_LABEL: "common_label", LABELS_CONTRADICT: "labels_contradict"}
 
 
@@ -47,3 +50,12 @@ def ranking_withheld(reason: str) -> bool:
     whose attributes were learnt on another catalogue (its "motif:moon 1.00" for a plain sweater
     reads as a reason). The window's Details and the CLI's JSON both ask this."""
     return abstention_kind(reason) == "foreign_model"
+
+
+def of_outfit(reason: str) -> str:
+    """``reason`` as said of a candidate and its whole outfit: the weak-evidence sentence names the
+    outfit, not "both items" (the kind is unchanged)."""
+    if reason.startswith(WEAK_EVIDENCE):
+        reason = WEAK_EVIDENCE_OUTFIT + reason[len(WEAK_EVIDENCE):]
+        return reason.replace("one of the two items does not show it", "the item or its outfit does not show it")
+    return reason

@@ -18,6 +18,7 @@ import numpy as np
 import torch
 
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
+from sane_desktop.explain.abstain import of_outfit
 from sane_desktop.explain.base import Explainer, counting_passes
 from sane_desktop.explain.cache import ExplanationCache, ExplanationIdentity
 from sane_desktop.explain.fast import FastExplainer
@@ -428,7 +429,7 @@ class Explanations:
                        in enumerate(zip(members, others, split.shares, spaces, weights, shows)))
         return OutfitExplanation(candidate, split.score, shares,
                                  split.outfit_cells().reshape(grid, grid).astype(np.float32), drawn, tuple(ranked),
-                                 self.abstention(ranked, drawn, (candidate, *others)), self.selection().tuned,
+                                 of_outfit(self.abstention(ranked, drawn, (candidate, *others))), self.selection().tuned,
                                  bundle.content_hash)
 
     # --- many tiles ------------------------------------------------------------------------
