@@ -398,8 +398,13 @@ def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the
     # trial AS: an outfit item of the result's own category is an alternative (the in-outfit line says so),
     # not "the model learnt no matches between these categories"
     owner.outfit_categories = {10: "hats", 11: "bags"}
-    same = " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
+    listed_after = Row(item, 0.6, {10: 0.6, 11: 0.0}, tile=tile, not_compared=frozenset({11}), in_outfit=True)
+    same = " ".join(ItemListModel._explanation_lines(owner, listed_after))  # type: ignore[arg-type]
     assert "not compared with Blue hat" not in same
+    # trial AT: a list of that category alone ("for: bags") has no in-outfit line: the reason is said here
+    alone = " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
+    assert "not compared with Blue hat: the same category, an alternative to it, not part of the match" in alone
+    assert "learnt no matches" not in alone
     owner.outfit_categories = {10: "hats", 11: "shoes"}
     assert "not compared with Blue hat" in " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
 

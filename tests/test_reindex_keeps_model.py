@@ -283,9 +283,32 @@ def test_a_copied_index_home_uses_its_own_copy_of_the_catalogues_model(tmp_path:
     own.unlink()  # the original gone: the copy re-indexes with its own model, and names it
     again = index(capsys, copied, root)
     assert Path(again["model"]) == mine.resolve() and again["model_hash"] == stored_content_hash(mine)
-    assert Path(read_index_manifest(copied / "closet").model_path) == mine.resolve()  # type: ignore[union-attr]
+    # a model inside the index folder is recorded relative to it (trial AT: the absolute path tied a copy
+    # to the original home)
+    assert read_index_manifest(copied / "closet").model_path == "model.pt"  # type: ignore[union-attr]
     shutil.copyfile(general_model_path(), own)  # and back, trained again: still the copy's own
     assert Path(index(capsys, copied, root)["model"]) == mine.resolve()
+
+    # trial AT: the copy's own model trained again while the original is there: the copy's, as in any home
+    shutil.copyfile(demo_model_path(), own)
+    again_copied = tmp_path / "again"
+    shutil.copytree(copied, again_copied)
+    theirs = again_copied / "closet" / "model.pt"
+    shutil.copyfile(general_model_path(), theirs)
+    retrained = index(capsys, again_copied, root)
+    assert Path(retrained["model"]) == theirs.resolve() and retrained["model_hash"] == stored_content_hash(theirs)
+
+    # ... and renamed in the copy: its own model and database still (trial AT: the original's, or refused as
+    # "another database")
+    assert main(["--index-home", str(again_copied), "catalogues", "rename", "closet", "wardrobe"]) == 0
+    capsys.readouterr()
+    shutil.copyfile(demo_model_path(), theirs.parent.parent / "wardrobe" / "model.pt")  # trained again there
+    code = main(["--index-home", str(again_copied), "index", str(root), "--name", "wardrobe", "--workers", "0",
+                 "--device", "cpu", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    renamed = json.loads(out.out)
+    assert Path(renamed["model"]) == (again_copied / "wardrobe" / "model.pt").resolve()
 
 
 def test_a_model_kept_in_a_folder_that_merely_shares_the_catalogues_name_stays_as_recorded(tmp_path: Path) -> None:

@@ -69,7 +69,7 @@ def test_another_builds_vectors_are_checked_then_used_or_refused_and_embedded_ag
     monkeypatch.setattr(embedding, "embed_one", other_vectors)
     code, _, err = _query(capsys, home, item)
     assert code == 3 and "\n" not in err, err
-    assert "built by another version of SANE Desktop" in err and "whose vectors differ from this one's" in err
+    assert "built by another build of SANE Desktop" in err and "whose vectors differ from this one's" in err
     assert err.endswith("re-run sane-desktop index")
 
     # the re-index it asks for embeds every photo again and records this build's code

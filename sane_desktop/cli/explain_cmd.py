@@ -281,7 +281,11 @@ def _say_model(catalogue: Any, model: Path | None) -> None:
         return
     indexed = index_model(catalogue.folder)
     if indexed is not None and indexed[1] != catalogue.model.bundle().content_hash:
-        say(f"note: explained with --model {model}, not the model the index was built with "
+        same_file = bool(indexed[0]) and Path(indexed[0]).resolve() == Path(model).resolve()
+        # the very file the index names, replaced since (trial AT read the one path twice)
+        say(f"note: explained with --model {model}, which holds another model now than the one the index was "
+            f"built with ({indexed[1][:12]}): its scores are not the ones query ranks by" if same_file else
+            f"note: explained with --model {model}, not the model the index was built with "
             f"({indexed[0] or indexed[1][:12]}): its scores are not the ones query ranks by")
 
 

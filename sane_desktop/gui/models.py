@@ -276,12 +276,16 @@ class ItemListModel(QAbstractListModel):
             # the dashed slot beside the bars, in words and with its reason, as the panel's row gives it (trial
             # AQ); an item of its own category is an alternative, said once by the in-outfit line (trial AS)
             categories = getattr(self, "outfit_categories", {})
-            skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in row.contributions
-                       if pk in row.not_compared and categories.get(pk) != row.item.category]
+            uncompared = [pk for pk in row.contributions if pk in row.not_compared]
+            alike = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if categories.get(pk) == row.item.category]
+            skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if categories.get(pk) != row.item.category]
             if skipped:
                 lines.append(f"not compared with {', '.join(skipped)}: the model learnt no matches between "
                              f"{'these categories' if len(skipped) == 1 else 'its category and theirs'}, "
                              f"so {'it adds' if len(skipped) == 1 else 'they add'} nothing to the match")
+            if alike and not row.in_outfit:  # a list of the outfit's own category alone has no in-outfit line (trial AT)
+                lines.append(f"not compared with {', '.join(alike)}: the same category, an alternative to "
+                             f"{'it' if len(alike) == 1 else 'them'}, not part of the match")
             if self.details:
                 lines.append(f"score parts: {parts}")
         if row.tile is not None:

@@ -362,9 +362,23 @@ def _describe(user_map: dict[str, str]) -> str:
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
+def stored_model_path(model_path: Path | str, index_dir: Path | str) -> str:
+    """How a manifest in ``index_dir`` records the model file ``model_path``: relative to the folder
+    when the model lies inside it (the catalogue's own, trained or adapted there), so that a copied,
+    moved or renamed index home reads its own copy (trials AS and AT: an absolute path tied a copy to the
+    original home's model, trained again since); else the absolute path."""
+    path, folder = Path(model_path), Path(index_dir)
+    for inside in (path, path.resolve()):
+        for base in (folder, folder.resolve()):
+            if inside.is_absolute() and inside.is_relative_to(base):
+                return inside.relative_to(base).as_posix()
+    return str(path)
+
+
 def recorded_model_file(manifest: Manifest, index_dir: Path | str) -> Path:
-    """The model file ``manifest`` names, as this install and this index folder see it. The manifest
-    holds an absolute path, so: a model shipped with another install of the app is this install's
+    """The model file ``manifest`` names, as this install and this index folder see it: a relative path
+    is inside the folder (:func:`stored_model_path`). An absolute one (the model outside the folder, or a
+    manifest written before paths inside it were kept relative): a model shipped with another install of the app is this install's
     file of that name (:func:`~sane_desktop.models.checkpoint.installed_copy`); a file inside another
     folder of this catalogue's name (``<other home>/<name>/model.pt``: an index home copied or moved,
     trial AS) is this folder's file at the same place, when there is one — the copy's own model, not
@@ -372,6 +386,8 @@ def recorded_model_file(manifest: Manifest, index_dir: Path | str) -> Path:
     from sane_desktop.models.checkpoint import installed_copy, stored_content_hash
 
     path = Path(manifest.model_path)
+    if not path.is_absolute():  # inside the index folder (stored_model_path)
+        return Path(index_dir) / path
     bundled = installed_copy(path)
     if bundled != path:
         return bundled

@@ -163,7 +163,7 @@ class OutfitSearcher:
             # the index's own model file holds another model now: retrained or replaced in place (a trial
             # read only "built with another model" while the window said the file changed)
             reason = (f"the model file {recorded.name} holds another model now; {reason}"
-                      if recorded == Path(manifest.model_path) else
+                      if recorded in (Path(manifest.model_path), Path(index_dir) / manifest.model_path) else
                       f"{recorded} is another model than the one it was built with ({manifest.model_path}); {reason}")
         if reason and uid and other_catalogue_row(manifest, uid) is not None:  # a plain re-index may be refused
             raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
@@ -172,7 +172,7 @@ class OutfitSearcher:
         if manifest.embedding_code != embedding_code():  # written by another build: its vectors checked
             vectors = check_stored_vectors(engine, found_ref, bundle, manifest.embedding_code)
             if vectors.differs:
-                raise StaleIndexError(f"index of {name!r} is out of date (built by another version of SANE Desktop"
+                raise StaleIndexError(f"index of {name!r} is out of date (built by another build of SANE Desktop"
                                       f"{f', {manifest.app_version}' if manifest.app_version else ''}, whose vectors "
                                       f"differ from this one's: {vectors.words()}): re-run sane-desktop index")
         on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())

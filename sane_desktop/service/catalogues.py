@@ -430,13 +430,13 @@ def _left_without_database(folder: Path) -> bool:
 def index_model(folder: Path) -> tuple[str, str] | None:
     """(model path, model content hash) the index in ``folder`` was built with, as its manifest
     records them; None without a readable manifest."""
-    from sane_desktop.retrieval.manifest import read_index_manifest
+    from sane_desktop.retrieval.manifest import read_index_manifest, recorded_model_file
 
     try:
         manifest = read_index_manifest(folder)
     except SaneError:
         return None
-    return None if manifest is None else (manifest.model_path, manifest.model_hash)
+    return None if manifest is None else (str(recorded_model_file(manifest, folder)), manifest.model_hash)
 
 
 @dataclass(frozen=True)
@@ -576,14 +576,30 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
             if own.is_relative_to(source):  # the catalogue's own model moved with its folder
                 manifest.model_path = str(target / own.relative_to(source))
             old_db = database_location(f"sqlite:///{(was / DB_FILE).as_posix()}")
-            if manifest.db_location == old_db:  # and its database: the index names where it is now (trial AE's
-                # next index under the new name was refused as "another database" at the old path)
+            # and its database: the index names where it is now (trial AE's next index under the new name
+            # was refused as "another database" at the old path); also when the manifest came with a copied
+            # index home and named the original's database of this name (trial AT)
+            if manifest.db_location == old_db or _home_database_of(manifest.db_location, old):
                 manifest.db_location = database_location(f"sqlite:///{(target / DB_FILE).as_posix()}")
             write_index_manifest(target, manifest)
     except BaseException:
         target.rename(source)  # all or nothing: the database still says the old name
         raise
     return next(info for info in catalogues.list() if info.name == new)
+
+
+def _home_database_of(location: str, name: str) -> bool:
+    """Whether ``location`` is a SQLite database laid out as an index home's catalogue ``name``
+    (``<home>/<name>/catalogue.db``), wherever that home is."""
+    if not location.startswith("sqlite"):
+        return False
+    from sqlalchemy.engine import make_url
+
+    try:
+        database = make_url(location).database
+    except Exception:  # noqa: BLE001 - a location this program did not write
+        return False
+    return bool(database) and Path(str(database)).name == DB_FILE and Path(str(database)).parent.name == name
 
 
 def delete_catalogue(catalogues: Catalogues, name: str) -> Path:

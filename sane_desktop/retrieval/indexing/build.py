@@ -35,7 +35,14 @@ from sane_desktop.retrieval.pgvector_store import DEFAULT_EF_SEARCH, PgVectorSto
 from sane_desktop.retrieval.indexing.model import IndexModel, model_origin
 from sane_desktop.retrieval.indexing.digests import verified_hash
 from sane_desktop.retrieval.indexing.scan import IndexItem
-from sane_desktop.retrieval.manifest import CategoryIndex, Manifest, database_location, share_manifest, write_index_manifest
+from sane_desktop.retrieval.manifest import (
+    CategoryIndex,
+    Manifest,
+    database_location,
+    share_manifest,
+    stored_model_path,
+    write_index_manifest,
+)
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.embeddings import IndexRecord, load_embeddings, replace_index_records
 from sane_desktop.store.items import CatalogueRef
@@ -114,7 +121,8 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
     # trained without outfits compares every category by visual similarity) ...
     resolved = resolve(by_category, model.bundle.matched_categories)
     resolved.update({name: m for name, m in (mapping or {}).items() if name in resolved})  # ... then the choices
-    manifest = Manifest(catalogue=catalogue.name, model_hash=model.content_hash, model_path=str(model.path),
+    manifest = Manifest(catalogue=catalogue.name, model_hash=model.content_hash,
+                        model_path=stored_model_path(model.path, index_dir),
                         model_categories=list(spaces.categories), preprocessing=model.bundle.preprocessing.as_dict(),
                         embed_dim=spaces.embed_dim, dimension=spaces.dimension, db_revision=catalogue.revision,
                         db_uid=catalogue.uid, db_location=database_location(engine.url),

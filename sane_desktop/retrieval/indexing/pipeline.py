@@ -308,7 +308,7 @@ def index_store(
         found = check_stored_vectors(engine, catalogue, model.bundle, previous.embedding_code if previous else "")
         if found.differs:
             drop_embeddings(engine, catalogue.pk, model.content_hash)
-            vectors_note = (f"this version of SANE Desktop computes other vectors than the one that built the index "
+            vectors_note = (f"this build of SANE Desktop computes other vectors than the one that built the index "
                             f"({found.words()}): every photo embedded again")
     embed_started = time.perf_counter()
     if shard is None:
