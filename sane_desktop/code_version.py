@@ -14,9 +14,10 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parent
 
 
-# the code that turns a photo into vectors: decoding and preprocessing, the networks, the batched
-# forward pass. An index or a feature cache made by code that differs here may hold other vectors
-EMBEDDING_CODE = ("models", "retrieval/embedding.py")
+# the code that turns a photo file into vectors: decoding (EXIF rotation, alpha, the draft pre-shrink:
+# catalogue/images.py, which trial AU changed unseen), preprocessing, the networks, the batched forward
+# pass. An index or a feature cache made by code that differs here may hold other vectors
+EMBEDDING_CODE = ("catalogue/images.py", "models", "retrieval/embedding.py")
 
 
 @functools.cache  # the files do not change under a running program (a checkout's edit is a new run)

@@ -290,7 +290,7 @@ class ItemListModel(QAbstractListModel):
                 lines.append(f"score parts: {parts}")
         if row.tile is not None:
             # a stylist's 0–100 match with it; the cosine only with Details (trial M read "0.67" without)
-            kind = "looks alike" if row.general else "match with it"
+            kind = "looks alike" if row.general or row.look_alike else "match with it"  # trial AU: a look-alike list
             # a look-alike is compared in the general space, as the panel says (trial AS read "type-space")
             space = "general-space cosine: how alike they look" if row.general or row.look_alike else "type-space cosine"
             lines.append(f"similarity with it: {row.tile.similarity:.2f} ({space})" if self.details

@@ -89,8 +89,7 @@ class Manifest:
     # the program that wrote it ("sane-desktop 0.1.0"): named when a newer one's index is refused here
     app_version: str = field(default_factory=lambda: f"sane-desktop {__version__}")
     # the fingerprint of the code that computed its vectors (code_version.embedding_code; "": written
-    # before it was kept): another one's vectors are computed again to see whether they still hold
-    # (indexing/code_check.py)
+    # before it was kept): search refuses another one's, and a re-index embeds every photo again
     embedding_code: str = ""
 
     @property
@@ -360,6 +359,15 @@ def _describe(user_map: dict[str, str]) -> str:
 
 # --- a shared catalogue's manifest on its server (issue 19, point 2) ----------------------------
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def other_build_words(manifest: Manifest) -> str:
+    """Why an index whose ``embedding_code`` is not this build's is out of date, in words."""
+    if not manifest.embedding_code:
+        return (f"built before SANE Desktop recorded the code that computes its vectors"
+                f"{f' ({manifest.app_version})' if manifest.app_version else ''}")
+    return (f"built by another build of SANE Desktop{f' ({manifest.app_version})' if manifest.app_version else ''}, "
+            "whose code that turns photos into vectors differs from this one's")
 
 
 def stored_model_path(model_path: Path | str, index_dir: Path | str) -> str:

@@ -30,10 +30,10 @@ from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
-from sane_desktop.retrieval.indexing.code_check import check_stored_vectors
 from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
-    Manifest, check, is_shared, newer_index, other_catalogue_row, read_index_manifest, recorded_model_file,
+    Manifest, check, is_shared, newer_index, other_build_words, other_catalogue_row, read_index_manifest,
+    recorded_model_file,
     shared_checkpoint_path, sync_shared_manifest,
 )
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
@@ -169,12 +169,11 @@ class OutfitSearcher:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
         if reason:
             raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
-        if manifest.embedding_code != embedding_code():  # written by another build: its vectors checked
-            vectors = check_stored_vectors(engine, found_ref, bundle, manifest.embedding_code)
-            if vectors.differs:
-                raise StaleIndexError(f"index of {name!r} is out of date (built by another build of SANE Desktop"
-                                      f"{f', {manifest.app_version}' if manifest.app_version else ''}, whose vectors "
-                                      f"differ from this one's: {vectors.words()}): re-run sane-desktop index")
+        if manifest.embedding_code != embedding_code():
+            # its vectors were computed by other code (trial AR's kind): a sample of photos computed again
+            # cannot vouch for the rest (trial AU: a change to wide photos only, or to decoding, passed one)
+            raise StaleIndexError(f"index of {name!r} is out of date ({other_build_words(manifest)}): "
+                                  "re-run sane-desktop index")
         on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())
         connection = pg_connection(engine) if on_server and engine.url.get_backend_name() == "postgresql" else None
         try:

@@ -210,9 +210,8 @@ def delete_other_models(engine: Engine, catalogue_pk: int, model_hash: str) -> i
 
 
 def drop_embeddings(engine: Engine, catalogue_pk: int, model_hash: str) -> int:
-    """Delete the catalogue's embedding rows of ``model_hash`` (their vectors are not what this build
-    computes: :mod:`sane_desktop.retrieval.indexing.code_check`), so that every photo is embedded
-    again; returns rows deleted."""
+    """Delete the catalogue's embedding rows of ``model_hash`` (computed by another build's code: the
+    index manifest's ``embedding_code``), so that every photo is embedded again; returns rows deleted."""
     table = S.ItemEmbedding.__table__
     mine = select(S.Item.id).where(S.Item.catalogue_id == catalogue_pk)
     with engine.begin() as connection:

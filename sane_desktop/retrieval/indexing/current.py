@@ -33,7 +33,7 @@ from sane_desktop.retrieval.indexing.build import effective_budget, plan_spec
 from sane_desktop.retrieval.indexing.model import IndexModel
 from sane_desktop.retrieval.indexing.scan import IndexItem
 from sane_desktop.retrieval.indexing.verify import load_verified
-from sane_desktop.retrieval.manifest import Manifest, check, database_location, stored_model_path
+from sane_desktop.retrieval.manifest import Manifest, check, database_location, other_build_words, stored_model_path
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.embeddings import embedding_counts
 from sane_desktop.store.items import CatalogueRef
@@ -56,8 +56,8 @@ def rebuild_reason(engine: Engine, model: IndexModel, catalogue: CatalogueRef, i
                   db_revision=catalogue.revision, user_map=user_map, db_uid=catalogue.uid)
     if stale is not None:
         return stale
-    if manifest.embedding_code != embedding_code():  # its vectors were checked (or embedded again) by this run
-        return "built by another build of SANE Desktop"
+    if manifest.embedding_code != embedding_code():  # its vectors were embedded again by this run
+        return other_build_words(manifest)
     if manifest.db_location.startswith("sqlite") and manifest.model_path != stored_model_path(model.path, index_dir):
         # another install's bundled model, or the original's in a copied index home (trial AS): the
         # manifest names the file this run used (a server's catalogue is named as each machine caches it)

@@ -23,7 +23,6 @@ from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_u
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.code_version import embedding_code
 from sane_desktop.retrieval.indexing.build import BuiltIndexes, build_indexes, stored_suggestions
-from sane_desktop.retrieval.indexing.code_check import check_stored_vectors
 from sane_desktop.retrieval.indexing.current import CURRENT, rebuild_reason
 from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items, store_cells_for
 from sane_desktop.retrieval.indexing.model import IndexModel, load_index_model, recorded_model
@@ -37,11 +36,12 @@ from sane_desktop.retrieval.manifest import (
     Manifest,
     check,
     database_location,
+    other_build_words,
     other_database,
     read_index_manifest,
     sync_shared_manifest,
 )
-from sane_desktop.store.embeddings import delete_other_models, drop_cells, drop_embeddings
+from sane_desktop.store.embeddings import delete_other_models, drop_cells, drop_embeddings, embedding_counts
 from sane_desktop.store.items import find_catalogue
 from sane_desktop.store.work_queue import Shard, advisory_lock, require_server, require_server_url
 
@@ -302,14 +302,15 @@ def index_store(
     except ValueError as error:
         raise InputError(str(error)) from error
     vectors_note = None
-    if shard is None and (previous is None or previous.embedding_code != embedding_code()):
-        # stored by another build (trial AR's kind): kept only if this build computes the same vectors;
-        # not under --shard, where other workers' rows of this run would go too
-        found = check_stored_vectors(engine, catalogue, model.bundle, previous.embedding_code if previous else "")
-        if found.differs:
-            drop_embeddings(engine, catalogue.pk, model.content_hash)
-            vectors_note = (f"this build of SANE Desktop computes other vectors than the one that built the index "
-                            f"({found.words()}): every photo embedded again")
+    if previous is not None and previous.embedding_code != embedding_code() \
+            and embedding_counts(engine, catalogue.pk, model.content_hash):
+        # vectors stored by other code (trial AR's kind): every photo embedded again, since no sample of
+        # them can vouch for the rest (trial AU: a decoding change, and one to wide photos only, passed)
+        if shard is not None:  # other workers' rows of this run would go too
+            raise InputError(f"the index of {catalogue.name!r} was {other_build_words(previous)}: run one "
+                             "sane-desktop index without --shard first (it embeds every photo again), then the workers")
+        dropped = drop_embeddings(engine, catalogue.pk, model.content_hash)
+        vectors_note = f"the index was {other_build_words(previous)}: every photo embedded again ({dropped} vectors)"
     embed_started = time.perf_counter()
     if shard is None:
         todo = items_to_embed(engine, model.content_hash, items, need_cells=store_cells)
