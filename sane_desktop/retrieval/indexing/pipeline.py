@@ -307,8 +307,8 @@ def index_store(
         # vectors stored by other code (trial AR's kind): every photo embedded again, since no sample of
         # them can vouch for the rest (trial AU: a decoding change, and one to wide photos only, passed)
         if shard is not None:  # other workers' rows of this run would go too
-            raise InputError(f"the index of {catalogue.name!r} was {other_build_words(previous)}: run one "
-                             "sane-desktop index without --shard first (it embeds every photo again), then the workers")
+            raise InputError(f"the index of {catalogue.name!r} was {other_build_words(previous)}: index it once "
+                             "with a single worker first (every photo is embedded again), then start the workers")
         dropped = drop_embeddings(engine, catalogue.pk, model.content_hash)
         vectors_note = f"the index was {other_build_words(previous)}: every photo embedded again ({dropped} vectors)"
     embed_started = time.perf_counter()
