@@ -360,7 +360,7 @@ def test_a_look_alikes_chip_says_why_it_looks_like_the_item() -> None:
 
     item = ItemInfo(1, "c", "bags", "Candidate", Path("/nowhere/c.png"), "")
     tile = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", 1.0, 0.9, 0.5, 0.2),))
-    owner = SimpleNamespace(outfit_titles={10: "Red bag"}, details=False)
+    owner = SimpleNamespace(outfit_titles={10: "Red bag"}, outfit_categories={}, details=False)
     for row, words in ((Row(item, 0.6, {10: 0.6}, tile=tile, general=True), "why it looks like Red bag"),
                        (Row(item, 0.6, {10: 0.6}, tile=tile, look_alike=True), "why it looks like Red bag"),
                        (Row(item, 0.6, {10: 0.6}, tile=tile), "why it goes with Red bag")):
@@ -381,7 +381,7 @@ def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the
 
     item = ItemInfo(1, "c", "bags", "Candidate", Path("/nowhere/c.png"), "")
     tile = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", -1.2, 0.9, 0.5, 0.2),))
-    owner = SimpleNamespace(outfit_titles={10: "Red bag", 11: "Blue hat"}, details=False)
+    owner = SimpleNamespace(outfit_titles={10: "Red bag", 11: "Blue hat"}, outfit_categories={}, details=False)
     row = Row(item, 0.6, {10: 0.6, 11: 0.0}, tile=tile, not_compared=frozenset({11}))
     for details in (False, True):
         owner.details = details

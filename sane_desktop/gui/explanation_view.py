@@ -422,7 +422,8 @@ class AttributeBars(QWidget):
                 name.setFont(font)
             # how common it is (the specificity part) goes in the hint: a sixth column squeezed the names
             common = f", on {score.base_rate:.0%} of the labelled items" if score.base_rate < 1.0 else ""
-            name.set_hint(f"log score {score.total:.3f} (Σ weight × log part; ≤ 0 unless specificity lifts it){common} — click to see where the model sees it")
+            name.set_hint(f"log score {score.total:.3f} (Σ weight × log part; ≤ 0 unless specificity lifts it)"
+                          f"{common} — click to see where the model sees it")
             name.clicked.connect(lambda attribute=score.name: self.attribute_clicked.emit(attribute))
             self.grid.addWidget(name, row, 0)
             for column, value in enumerate((score.confidence, score.match, score.prior, score.partner), start=1):
@@ -831,7 +832,8 @@ def outfit_terms(reason: OutfitExplanation) -> str:
             f"ranking's score): {shares}. The result's cells sum to {float(reason.cells.sum()):.3f}.")
     if reason.attributes and not ranking_withheld(reason.abstained):
         first = reason.attributes[0]
-        text += (f" Outfit-level attribute {first.name}: log score {first.total:.3f} (Σ weight × log part), confidence {first.confidence:.3f}, "
+        text += (f" Outfit-level attribute {first.name}: log score {first.total:.3f} (Σ weight × log part), "
+                 f"confidence {first.confidence:.3f}, "
                  f"map match {first.match:.3f} (vs the outfit-level map), prior {first.prior:.3f}, outfit shows it "
                  f"{first.partner:.3f} (weighted by the items' positive shares).")
     return text

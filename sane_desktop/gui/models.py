@@ -275,10 +275,10 @@ class ItemListModel(QAbstractListModel):
             lines.append(f"{lead}: <b>{escape(self.outfit_titles.get(best, best))}</b>")
             # the dashed slot beside the bars, in words and with its reason, as the panel's row gives it (trial
             # AQ); an item of its own category is an alternative, said once by the in-outfit line (trial AS)
-            categories = getattr(self, "outfit_categories", {})
             uncompared = [pk for pk in row.contributions if pk in row.not_compared]
-            alike = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if categories.get(pk) == row.item.category]
-            skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if categories.get(pk) != row.item.category]
+            same = {pk for pk in uncompared if self.outfit_categories.get(pk) == row.item.category}
+            alike = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if pk in same]
+            skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if pk not in same]
             if skipped:
                 lines.append(f"not compared with {', '.join(skipped)}: the model learnt no matches between "
                              f"{'these categories' if len(skipped) == 1 else 'its category and theirs'}, "

@@ -33,8 +33,7 @@ from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
 from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
     Manifest, check, is_shared, newer_index, other_build_words, other_catalogue_row, read_index_manifest,
-    recorded_model_file,
-    shared_checkpoint_path, sync_shared_manifest,
+    recorded_model_file, shared_checkpoint_path, sync_shared_manifest,
 )
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
@@ -126,8 +125,8 @@ class OutfitSearcher:
         """
         engine = open_store(default_db_url(catalogue)) if isinstance(catalogue, str) else catalogue
         name = catalogue if isinstance(catalogue, str) else name
-        found_ref = find_catalogue(engine, name)
-        name, revision, uid = found_ref.name, found_ref.revision, found_ref.uid
+        found = find_catalogue(engine, name)
+        name, revision, uid = found.name, found.revision, found.uid
         index_dir = Path(index_dir) if index_dir else catalogue_dir(name)
         sync_shared_manifest(engine, name, index_dir)  # a pgvector catalogue: the server's manifest, and model
         manifest = read_index_manifest(index_dir)

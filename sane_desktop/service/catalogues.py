@@ -178,11 +178,7 @@ class Catalogues:
 
         Never another model in place of the indexed one: when that file is gone, its path is
         returned all the same and loading it says it is missing."""
-        from sane_desktop.models.checkpoint import (
-            bundled_model_path,
-            bundled_model_paths,
-            stored_content_hash,
-        )
+        from sane_desktop.models.checkpoint import bundled_model_path, bundled_model_paths, stored_content_hash
         from sane_desktop.retrieval.manifest import read_index_manifest, recorded_model_file, shared_checkpoint_path
 
         if self.model_override is not None:

@@ -12,7 +12,6 @@ from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import (
     ModelBundle,
     bundled_model_path,
-    installed_copy,
     load_checkpoint,
     shipped_with_the_app,
 )
@@ -76,12 +75,11 @@ def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
         return None
     if manifest is None or manifest.catalogue != catalogue or not manifest.model_path:
         return None
-    path = Path(manifest.model_path)
-    if shipped_with_the_app(path) and installed_copy(path) != path:
-        # another install's bundled model (trial AR: loaded from there, changed): this install's of that name
-        own = installed_copy(path)
-        return RecordedModel(own, manifest.model_hash, bundled_elsewhere=True) if own.is_file() else None
-    path = recorded_model_file(manifest, index_dir)  # a copied index home: its own copy of the model
+    # another install's bundled model (trial AR: loaded from there, changed): this install's of that
+    # name; a copied index home's own copy of its model
+    path = recorded_model_file(manifest, index_dir)
+    if shipped_with_the_app(manifest.model_path) and path != Path(manifest.model_path):
+        return RecordedModel(path, manifest.model_hash, bundled_elsewhere=True) if path.is_file() else None
     if path.is_file():
         return RecordedModel(path, manifest.model_hash)
     if shipped_with_the_app(path):
