@@ -90,7 +90,7 @@ def refused_in_one_line(capsys: pytest.CaptureFixture[str], argv: list[str], *na
     assert main(argv) == 3
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1, err
-    assert "disagree" in err and "re-run sane-desktop index" in err, err
+    assert "disagree" in err and "re-index it (sane-desktop index " in err, err
     for name in named:
         assert name in err, err
     return err

@@ -291,4 +291,4 @@ def test_a_query_while_the_catalogue_is_being_indexed_says_so(shop, world, capsy
         holder.wait()
     assert main(query) == 3
     line = one_line(capsys)
-    assert "out of date" in line and "re-run sane-desktop index" in line, line
+    assert "out of date" in line and "re-index it (sane-desktop index " in line, line

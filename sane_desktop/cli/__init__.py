@@ -181,6 +181,33 @@ def index_command(root: Path | str, name: str, *, db_url: str | None = None, ind
     return f"sane-desktop index {shlex.join(options)}"
 
 
+REINDEX = "re-run sane-desktop index"
+
+
+def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
+    """``error``'s line, its closing "re-run sane-desktop index" spelt out as the command that re-indexes
+    the catalogue ``args.name`` from the folder it was imported from (a catalogue of the index home's
+    own database). A trial followed the bare words for the built-in demo, whose photos lie inside the
+    index home: ``index demo`` found no such folder, and ``index …/demo/source`` made a second catalogue
+    "source" while "demo" stayed refused."""
+    from sane_desktop.errors import StaleIndexError
+
+    text = str(error)
+    name = getattr(args, "name", None)
+    if not isinstance(error, StaleIndexError) or not text.endswith(REINDEX) or not isinstance(name, str) \
+            or not name or getattr(args, "db", None):
+        return text
+    from sane_desktop.service import Catalogues
+
+    try:
+        root = Catalogues().source(name)
+    except SaneError:
+        return text
+    if not root:
+        return text
+    return f"{text[: -len(REINDEX)]}re-index it ({index_command(root, name, index_dir=getattr(args, 'index_dir', None))})"
+
+
 def folder_gone_note(root: Path | str, name: str, *, db_url: str | None = None, index_dir: Path | str | None = None,
                      on_server: bool = False, then: str = "the results use the photos as indexed") -> str:
     """The one line for a catalogue whose own folder is gone (trial T: a renamed folder read as every
@@ -362,7 +389,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = handler(args)
     except SaneError as error:
         log.warning("command %s failed: %s", args.command, error)
-        say(f"error: {error}")
+        say(f"error: {with_index_command(error, args)}")
         return exit_code(error)
     except KeyboardInterrupt:
         log.warning("command %s interrupted", args.command)
