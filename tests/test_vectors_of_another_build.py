@@ -53,9 +53,13 @@ def test_another_builds_index_is_refused_then_embedded_again(
     first = _index(capsys, home, root)
     assert read_index_manifest(home / "closet").embedding_code == embedding_code()  # type: ignore[union-attr]
     assert main(["--index-home", str(home), "items", "closet", "--json"]) == 0
-    item = json.loads(capsys.readouterr().out)["items"][0]["item_id"]
+    listed = json.loads(capsys.readouterr().out)["items"]
+    item, other = listed[0]["item_id"], listed[-1]["item_id"]
     code, before, err = _query(capsys, home, item)
     assert code == 0, err
+    explain = ["--index-home", str(home), "explain", "closet", "--query", item, "--candidate", other, "--no-cache"]
+    assert main(explain) == 0, capsys.readouterr().err
+    capsys.readouterr()
 
     _rewrite_code(home, recorded)  # written by other code, or before the fingerprint was kept
     code, _, err = _query(capsys, home, item)
@@ -64,6 +68,10 @@ def test_another_builds_index_is_refused_then_embedded_again(
     # the command spelt out, with the folder it was imported from (trial AV: the bare words sent a user to
     # "index demo", no such folder, then to a second catalogue named after the folder)
     assert err.endswith(f"re-index it (sane-desktop index {root} --name closet)"), err
+    # nor is a match explained with other code than the vectors that ranked it (trial AT: `explain` answered)
+    assert main(explain) == 3
+    err = capsys.readouterr().err.strip()
+    assert says in err and "\n" not in err and err.endswith(f"(sane-desktop index {root} --name closet)"), err
 
     # the re-index it asks for embeds every photo again (no sample vouches for the rest) and records this build
     again = _index(capsys, home, root)

@@ -99,7 +99,10 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
     manifest, another model, another database's catalogue) with what to do; ModelError when the model itself is missing.
     ``engine``: the catalogue's store; a pgvector catalogue's manifest is first brought up to date
     from its server (:func:`~sane_desktop.retrieval.manifest.sync_shared_manifest`)."""
-    from sane_desktop.retrieval.manifest import is_shared, other_catalogue_row, read_index_manifest, sync_shared_manifest
+    from sane_desktop.code_version import embedding_code
+    from sane_desktop.retrieval.manifest import (
+        is_shared, other_build_words, other_catalogue_row, read_index_manifest, sync_shared_manifest,
+    )
     from sane_desktop.store.items import find_catalogue
 
     def check() -> None:
@@ -127,6 +130,11 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
         # its category map is the index's: another database's would compare the pairs in other spaces
         if engine is not None and (other := other_catalogue_row(manifest, find_catalogue(engine, name).uid)):
             raise StaleIndexError(f"the index of {name!r} is out of date ({other})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
+        # vectors from other code rank by other scores than this build explains (trial AT: `explain`
+        # answered on an index `query` refused)
+        if manifest.embedding_code != embedding_code():
+            raise StaleIndexError(f"index of {name!r} is out of date ({other_build_words(manifest)}): "
+                                  "re-run sane-desktop index")
 
     return check
 
