@@ -1026,3 +1026,21 @@ def test_manager_says_an_index_is_out_of_date(managed, world: Path) -> None:  # 
     row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "other")
     assert manager.table.item(row, 4).toolTip() == OUT_OF_DATE_TIP
     assert not cell(manager, "shop", 4).endswith("out of date")
+
+
+def test_manager_says_an_index_of_another_build_is_out_of_date(managed, world: Path) -> None:  # type: ignore[no-untyped-def]
+    """Vectors computed by another build's code: search refuses the index, and the manager said nothing."""
+    import json
+
+    from sane_desktop.gui.screenshots import wait_until
+
+    _window, manager = managed
+    manifest_file = world / "index" / "shop" / "manifest.json"
+    data = json.loads(manifest_file.read_text())
+    data["embedding_code"] = "0123456789abcdef"
+    manifest_file.write_text(json.dumps(data))
+    manager.refresh()
+    wait_until(lambda: cell(manager, "shop", 4).endswith(" — out of date"), 60, "another build's index said")
+    row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "shop")
+    assert "built by another build of SANE Desktop" in manager.table.item(row, 4).toolTip()
+    assert not cell(manager, "other", 4).endswith("out of date")

@@ -68,6 +68,12 @@ def test_another_builds_index_is_refused_then_embedded_again(
     # the command spelt out, with the folder it was imported from (trial AV: the bare words sent a user to
     # "index demo", no such folder, then to a second catalogue named after the folder)
     assert err.endswith(f"re-index it (sane-desktop index {root} --name closet)"), err
+    # the catalogue list says so too (it listed the index as usable)
+    assert main(["--index-home", str(home), "catalogues", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["catalogues"][0]
+    assert listed["out_of_date"] and says in listed["other_build"], listed
+    assert main(["--index-home", str(home), "catalogues"]) == 0
+    assert f"out of date ({listed['other_build']}): re-index it" in capsys.readouterr().out
     # nor is a match explained with other code than the vectors that ranked it (trial AT: `explain` answered)
     assert main(explain) == 3
     err = capsys.readouterr().err.strip()
@@ -78,6 +84,9 @@ def test_another_builds_index_is_refused_then_embedded_again(
     assert again["embedded"] == first["embedded"] > 0 and again["rebuilt"] is True
     assert "every photo embedded again" in again["note"]
     assert read_index_manifest(home / "closet").embedding_code == embedding_code()  # type: ignore[union-attr]
+    assert main(["--index-home", str(home), "catalogues", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["catalogues"][0]
+    assert not listed["out_of_date"] and listed["other_build"] == ""
     code, after, err = _query(capsys, home, item)
     assert code == 0, err
     assert json.loads(after)["results"] == json.loads(before)["results"]

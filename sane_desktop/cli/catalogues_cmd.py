@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         {"name": entry.name, "items": entry.items, "source": entry.source, "source_found": entry.source_found,
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
          "vectors": entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
-         "index_problem": entry.index_problem,
+         "index_problem": entry.index_problem, "other_build": entry.other_build,
          "builtin": entry.builtin, "damaged": entry.damaged}
         for entry in catalogue_details(catalogues)]}
 
@@ -92,6 +92,7 @@ def render(result: dict[str, Any]) -> str:
     lines = [f"Catalogues in {result['home']}:"]
     for entry in entries:
         state = (f" — its index folder {entry['index_problem']}: index it again with --replace" if entry["index_problem"]
+                 else f" — out of date ({entry['other_build']}): re-index it" if entry["other_build"]
                  else " — out of date: re-index it" if entry["out_of_date"] else "")
         source = entry["source"] or "source unknown"
         if entry["source"] and not entry["source_found"]:

@@ -34,6 +34,14 @@ OUT_OF_DATE_TIP = ("Out of date: the catalogue was read from its folder again si
                    "run was stopped), so it cannot be searched until it is indexed again: Re-sync it.")
 
 
+def _out_of_date_tip(entry: CatalogueDetails) -> str:
+    """Why the Indexed column says "out of date": another build's vectors, else another import."""
+    if entry.other_build:
+        return (f"Out of date: {entry.other_build}, so it cannot be searched until it is indexed again: "
+                "Re-sync it.")
+    return OUT_OF_DATE_TIP
+
+
 when = local_time  # the Indexed column, as the command line's ``catalogues`` says it
 
 
@@ -158,7 +166,7 @@ class CatalogueManager(QDialog):
                 # plain text: names and folders are data, never markup; a left-to-right line whatever they hold
                 cell = QTableWidgetItem(left_to_right(text))
                 cell.setToolTip(f"{text}: {entry.damaged}" if entry.damaged else model_tip(entry) if column == 3
-                                else OUT_OF_DATE_TIP if column == 4 and entry.out_of_date else text)
+                                else _out_of_date_tip(entry) if column == 4 and entry.out_of_date else text)
                 if column == 1:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, cell)

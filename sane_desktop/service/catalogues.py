@@ -390,6 +390,9 @@ class CatalogueDetails:
     model_origin: str = ""
     out_of_date: bool = False  # its index was built from another import than its database's (IndexFacts.out_of_date)
     index_problem: str = ""  # why no search can use its index as it is (IndexFacts.problem), "" when none
+    # why a re-index is needed though the database did not move ("" when none): its vectors were computed
+    # by another build's code (IndexFacts.other_build; a trial found it listed as usable)
+    other_build: str = ""
 
 
 def photos_inside(catalogues: Catalogues, name: str) -> bool:
@@ -459,14 +462,17 @@ class IndexFacts:
     # why a search would refuse this index whatever the database says ("" when nothing): written by a
     # newer version, or another catalogue's index files in this folder (trial AE: listed as usable)
     problem: str = ""
+    # why its vectors are not this build's (manifest.other_build_words), "" when they are: search refuses it
+    other_build: str = ""
 
     def out_of_date(self, info: CatalogueInfo) -> bool:
         """Whether the index was built from another import of the catalogue than the one listed (its
         folder re-synced or re-imported since, or that run stopped before its index: trial K's manager
-        listed a catalogue no search could use with its last "Indexed" time and no word)."""
+        listed a catalogue no search could use with its last "Indexed" time and no word), or its
+        vectors by another build's code (:attr:`other_build`)."""
         if not self.model_name:
             return False
-        return self.db_revision != info.revision or bool(self.db_uid and info.uid and self.db_uid != info.uid)
+        return bool(self.other_build) or self.db_revision != info.revision or bool(self.db_uid and info.uid and self.db_uid != info.uid)
 
 
 def index_facts(folder: Path) -> IndexFacts:
@@ -474,7 +480,8 @@ def index_facts(folder: Path) -> IndexFacts:
     StaleIndexError for an unreadable manifest."""
     import json
 
-    from sane_desktop.retrieval.manifest import FORMAT_VERSION, MANIFEST_NAME, read_index_manifest
+    from sane_desktop.code_version import embedding_code
+    from sane_desktop.retrieval.manifest import FORMAT_VERSION, MANIFEST_NAME, other_build_words, read_index_manifest
 
     manifest = read_index_manifest(folder)
     if manifest is None:
@@ -487,8 +494,9 @@ def index_facts(folder: Path) -> IndexFacts:
         problem = f"written by a newer version{f' ({manifest.app_version})' if manifest.app_version else ''}"
     elif manifest.catalogue != folder.name:
         problem = f"holds the index of catalogue {manifest.catalogue!r}"
+    other_build = other_build_words(manifest) if manifest.embedding_code != embedding_code() else ""
     return IndexFacts(Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
-                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem)
+                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, other_build)
 
 
 def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
@@ -515,7 +523,8 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       photos_inside=_photos_inside(info.root, folder),
                                       source_found=_is_folder(info.root),
                                       model_origin=origin_words(facts.origin, info.root or None, named),
-                                      out_of_date=facts.out_of_date(info), index_problem=facts.problem))
+                                      out_of_date=facts.out_of_date(info), index_problem=facts.problem,
+                                      other_build=facts.other_build))
     return sorted(found, key=lambda entry: entry.name)
 
 
