@@ -487,3 +487,34 @@ def test_a_moved_catalogue_folder_is_said_once_with_the_way_to_index_it_where_it
     assert rows["Dresses"].current == "all-body" and rows["Dresses"].preselected == "all-body"
     data = index_json(home, moved, capsys, "--replace")  # as the note says: the choices are kept
     assert data["mapped"]["Dresses"] == "all-body" and data["mapped_how"]["Dresses"] == "user"
+
+
+def test_an_outfit_item_mapped_to_the_results_model_category_is_an_alternative(
+        closet: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AU: two folders mapped to one model category ("Dresses" and "Tops" both the model's tops).
+    A Tops result is not compared with the dress (no type space pairs a category with itself), and the
+    reason given was "the model learnt no matches between these categories": the search now marks it
+    an alternative, as it does an item of the result's own folder."""
+    home = tmp_path / "home"
+    index_json(home, closet["root"], capsys, "--category-map", "Dresses=tops")
+    items = Catalogues(home).open("closet").items.search()
+    dress = next(i for i in items if i.category == "Dresses").item_id
+    bottom = next(i for i in items if i.category == "Bottoms").item_id
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", f"{dress},{bottom}", "--category", "Tops",
+                 "-k", "3", "--json"]) == 0
+    tops = json.loads(capsys.readouterr().out)["results"]["Tops"]
+    assert tops and all(r["not_compared"] == [dress] and r["alternatives"] == [dress] for r in tops), tops
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", f"{dress},{bottom}", "--category", "Shoes",
+                 "-k", "3", "--json"]) == 0
+    shoes = json.loads(capsys.readouterr().out)["results"]["Shoes"]
+    assert shoes and all(not r["alternatives"] for r in shoes), shoes
+    # the outfit's reason says the same of the dress (the panel's row and `explain --outfit`)
+    top = tops[0]["item_id"]
+    explain = ["--index-home", str(home), "explain", "closet", "--candidate", top, "--outfit", f"{dress},{bottom}"]
+    assert main([*explain, "--json"]) == 0
+    shares = {s["item"]: s for s in json.loads(capsys.readouterr().out)["outfit_reason"]["shares"]}
+    assert shares[dress]["alternative"] and not shares[dress]["compared"], shares
+    assert not shares[bottom]["alternative"] and shares[bottom]["compared"], shares
+    assert main(explain) == 0
+    out = capsys.readouterr().out
+    assert "none: not compared (the same category, an alternative to it)" in out and "learnt no matches" not in out

@@ -135,6 +135,12 @@ def test_an_outfit_item_not_compared_reads_so_and_carries_nothing(qtbot) -> None
     qtbot.addWidget(row)
     assert row.value_text() == "not compared" and row.percent is None
     assert "not compared" in row.toolTip() and row.accessibleName() == "Item 2: not compared"
+    assert "learnt no matches" in row.toolTip()
+    # of the result's own model category (trial AU: two folders mapped to one): an alternative, not unlearnt
+    alternative = ShareRow(dataclasses.replace(reason.shares[2], alternative=True), None, QImage())
+    qtbot.addWidget(alternative)
+    assert "the same category, an alternative to it" in alternative.toolTip()
+    assert "learnt no matches" not in alternative.toolTip()
     # a share of 0 % that was compared still reads as one
     shown = ShareRow(base.shares[2], 0.0, QImage())
     qtbot.addWidget(shown)
@@ -411,6 +417,12 @@ def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the
     assert "learnt no matches" not in alone
     owner.outfit_categories = {10: "hats", 11: "shoes"}
     assert "not compared with Blue hat" in " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
+    # trial AU: two folders the user mapped to one model category ("totes" and "bags" both the model's bags):
+    # the search marks the outfit item an alternative, whatever the catalogue calls its category
+    mapped = Row(item, 0.6, {10: 0.6, 11: 0.0}, tile=tile, not_compared=frozenset({11}), alternatives=frozenset({11}))
+    owner.outfit_categories = {10: "hats", 11: "totes"}
+    words = " ".join(ItemListModel._explanation_lines(owner, mapped))  # type: ignore[arg-type]
+    assert "not compared with Blue hat: the same category, an alternative to it" in words and "learnt no" not in words
 
 
 def test_an_outfit_badge_for_a_small_pull_down_keeps_its_sign(qtbot) -> None:  # type: ignore[no-untyped-def]

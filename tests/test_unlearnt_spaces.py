@@ -83,9 +83,12 @@ def test_query_says_which_lists_the_model_cannot_rank(closet: Path, capsys: pyte
     assert main(["--index-home", str(closet), "query", "closet", "--outfit", top, "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["results"]["Tops"] == [] and result["not_ranked"] == ["Tops"]
+    assert result["not_ranked_own_kind"] == ["Tops"]
     assert main(["--index-home", str(closet), "query", "closet", "--outfit", top]) == 0
     text = capsys.readouterr().out
-    assert "Tops — not ranked: the model learnt no matches between Tops and the outfit's items" in text
+    # a top alone, tops asked: the outfit's own kind, not a pair no training outfit reached (it said so)
+    assert "Tops — not ranked: the outfit's items are Tops themselves, and a match pairs different kinds" in text
+    assert "learnt no matches" not in text
     # the outfit's reason says such a pair was not compared, with no attribute of its own (a trial read one)
     assert main(["--index-home", str(closet), "items", "closet", "--json"]) == 0
     by_category = {}
@@ -99,7 +102,9 @@ def test_query_says_which_lists_the_model_cannot_rank(closet: Path, capsys: pyte
     assert shares[top]["share"] == pytest.approx(0.0, abs=1e-6) and shares[shoe]["compared_by"] == "compatibility"
     assert main(["--index-home", str(closet), "explain", "closet", "--candidate", candidate,
                  "--outfit", f"{top},{shoe}"]) == 0
-    assert "not compared (the model learnt no matches for this pair of categories)" in capsys.readouterr().out
+    # two tops: the same category, an alternative (it read "learnt no matches for this pair of categories")
+    assert shares[top]["alternative"] and not shares[shoe]["alternative"]
+    assert "not compared (the same category, an alternative to it)" in capsys.readouterr().out
 
 
 def test_an_item_not_compared_is_never_the_one_a_match_comes_most_from(closet: Path,
@@ -183,3 +188,16 @@ def test_a_match_is_the_mean_over_the_outfit_items_compared_and_so_is_its_bound(
         assert [row[match_column] for row in rows if row[0] == "result"] == [str(m) for m in matches]
     finally:
         catalogue.close()
+
+
+def test_query_text_tells_an_unlearnt_pair_from_the_outfits_own_kind() -> None:
+    """Two reasons a list is not ranked: a pair of categories no training outfit reached, or the outfit's
+    own kind (a top alone, tops asked: alternatives). The first words were said of both."""
+    from sane_desktop.cli.query_cmd import render
+
+    result = {"outfit": [{"item": "t1", "category": "Tops"}], "results": {"Shoes": [], "Tops": []},
+              "not_ranked": ["Shoes", "Tops"], "not_ranked_own_kind": ["Tops"]}
+    lines = render(result).splitlines()
+    assert ("Shoes — not ranked: the model learnt no matches between Shoes and the outfit's items "
+            "(no training outfit paired them)") in lines
+    assert any(line.startswith("Tops — not ranked: the outfit's items are Tops themselves") for line in lines)

@@ -386,7 +386,8 @@ def _render_outfit(result: dict[str, Any]) -> str:
         why = share["pair_abstained"] or "no attribute net"
         pair = share["pair_attribute"] or ("none (as above)" if why == reason["abstained"] else f"none ({why})")
         if share.get("compared_by") == "not compared":
-            pair = "none: not compared (the model learnt no matches for this pair of categories)"
+            pair = ("none: not compared (the same category, an alternative to it)" if share.get("alternative") else
+                    "none: not compared (the model learnt no matches for this pair of categories)")
         percent = f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  "
         # how much the item shows the outfit's attribute: meaningless when none was named
         shows = f"  shows it {share['shows_attribute']:.2f}" if reason["attribute"] else ""

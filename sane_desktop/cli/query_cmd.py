@@ -155,6 +155,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                             if catalogue.search.general_by_choice(category)})
         not_ranked = [] if args.similar is not None else catalogue.search.not_ranked(
             [item.pk for item in outfit], [category for category, ranked in results.items() if not ranked])
+        # of those, the outfit's own kind (a top alone, tops asked): alternatives, not an unlearnt pair
+        own_kind = catalogue.search.own_kind([item.pk for item in outfit], not_ranked)
         # items no list here can hold (trial Z: a row added by hand was never ranked, without a word)
         unsearched = catalogue.search.unsearched([args.category] if args.category else None)
         model_hash = catalogue.model.bundle().content_hash  # the model the index was checked against
@@ -191,6 +193,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "outfit_photos_changed": outfit_changed,
         "metadata_changed": metadata,
         "not_ranked": not_ranked,
+        "not_ranked_own_kind": own_kind,
         "general_by_choice": by_choice,
         "unsearched": {entry.category: {"count": entry.count, "item_ids": list(entry.without_embedding),
                                         "embedded_after_index": entry.not_in_index} for entry in unsearched},
@@ -200,7 +203,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                 "score": round(r.score, 6), "space": spaces[category],
                                 "contributions": {labels[pk]: round(c, 6) for pk, c in r.contributions.items()},
                                 # outfit items in a space the model never learnt for this pair: their 0 is no part
-                                "not_compared": [labels[pk] for pk in r.contributions if pk in r.not_compared]}
+                                "not_compared": [labels[pk] for pk in r.contributions if pk in r.not_compared],
+                                # those of them in its own model category: an alternative, not an unlearnt pair
+                                "alternatives": [labels[pk] for pk in r.contributions if pk in r.alternatives]}
                                for r in ranked] for category, ranked in results.items()},
     }
 
@@ -226,6 +231,10 @@ def render(result: dict[str, Any]) -> str:
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
         # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
+        if category in result.get("not_ranked_own_kind", []):
+            lines.append(f"{category} — not ranked: the outfit's items are {category} themselves, and a match pairs "
+                         f"different kinds of item (its items are alternatives: query --similar ID lists look-alikes)")
+            continue
         if category in result.get("not_ranked", []):
             lines.append(f"{category} — not ranked: the model learnt no matches between {category} and the outfit's "
                          "items (no training outfit paired them)")

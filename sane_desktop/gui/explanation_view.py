@@ -641,7 +641,9 @@ class ShareRow(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(SHARE_THUMB + 8)
         ClickActivation(self).activated.connect(lambda: self.clicked.emit(self.outfit_pk))
-        part = ("not compared: the model learnt no matches between these two categories, so this item adds "
+        part = (f"not compared: the same category, an alternative to it, so this item adds nothing to the {noun}"
+                if share.alternative else
+                "not compared: the model learnt no matches between these two categories, so this item adds "
                 f"nothing to the {noun}" if not share.compared else
                 f"{'adds' if self.share >= 0 else 'takes'} {points_words(self.points, self.share)} "
                 f"{'to' if self.share >= 0 else 'off'} the 0–100 {noun}" if self.points is not None else

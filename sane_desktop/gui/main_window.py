@@ -116,6 +116,8 @@ class OutfitResults:
     outfit_categories: tuple[str, ...] = ()  # the outfit items' categories as the catalogue records them now
     # empty lists the model cannot rank: no outfit item's pair with them is in a space it learnt
     not_ranked: tuple[str, ...] = ()
+    # those of them the whole outfit is of (as the model counts categories): alternatives, not unlearnt pairs
+    own_kind: tuple[str, ...] = ()
     # outfit items whose photo file is gone ("gone") or holds another photo ("replaced") since indexing:
     # every score still uses the photo as indexed (service.items.photos_changed)
     outfit_photos_changed: tuple[tuple[int, str], ...] = ()
@@ -158,6 +160,7 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in categories if search.is_general(category)), revision,
                          index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked,
+                         own_kind=tuple(search.own_kind(outfit, list(not_ranked))),
                          outfit_photos_changed=changed, unsearched=tuple(search.unsearched([target] if target else None)))
 
 
@@ -2046,7 +2049,12 @@ class MainWindow(QMainWindow):
             return
         self._show_results(results, frozenset(general), found.index_stamp, frozenset(outfit_categories))
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
-        if not shown and found.not_ranked:  # not "no compatible items": the model cannot rank them (a trial's
+        if not shown and found.not_ranked and set(found.not_ranked) <= set(found.own_kind):
+            # the outfit's own kind: a match pairs different kinds of item (it said "the model learnt no matches")
+            self.results.show_message(f"Your outfit is all {', '.join(found.own_kind)}: a match pairs different kinds "
+                                      "of item, so these are alternatives to it. Add an item of another kind, choose "
+                                      "another category, or use Find visually similar.")
+        elif not shown and found.not_ranked:  # not "no compatible items": the model cannot rank them (a trial's
             # second skirt, "match 99", came from a bottoms-with-bottoms space no outfit trained)
             self.results.show_message(f"The model learnt no matches between {', '.join(found.not_ranked)} and your "
                                       "outfit's items (no training outfit paired them): add an item of another "

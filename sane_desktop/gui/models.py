@@ -62,6 +62,7 @@ class Row:
     rank: int | None = None
     look_alike: bool = False  # a look-alike (its category has no matches learnt), not a compatibility pick
     not_compared: frozenset[int] = frozenset()  # outfit items in a space never learnt for it: their 0 is no part
+    alternatives: frozenset[int] = frozenset()  # those of them in its own model category (SearchResult.alternatives)
     in_outfit: bool = False  # of a category the outfit has already: listed after the items it lacks
     general: bool = False  # "visually similar" to one item (in no outfit): a likeness, with no outfit to split
 
@@ -121,7 +122,7 @@ class ItemListModel(QAbstractListModel):
         ranked = sorted(results, key=lambda r: (r.item.category in look_alike, r.item.category in in_outfit,
                                                 -r.score / r.compared(), r.item.pk))
         rows = [Row(r.item, r.score, dict(r.contributions), rank=number + 1, look_alike=r.item.category in look_alike,
-                    not_compared=r.not_compared, in_outfit=r.item.category in in_outfit, general=r.general)
+                    not_compared=r.not_compared, alternatives=r.alternatives, in_outfit=r.item.category in in_outfit, general=r.general)
                 for number, r in enumerate(ranked)]
         self._set_rows(self._sorted(rows))
 
@@ -276,7 +277,10 @@ class ItemListModel(QAbstractListModel):
             # the dashed slot beside the bars, in words and with its reason, as the panel's row gives it (trial
             # AQ); an item of its own category is an alternative, said once by the in-outfit line (trial AS)
             uncompared = [pk for pk in row.contributions if pk in row.not_compared]
-            same = {pk for pk in uncompared if self.outfit_categories.get(pk) == row.item.category}
+            # its own category, or one the index maps to the same model category (trial AU: two folders mapped
+            # to one read "the model learnt no matches")
+            same = {pk for pk in uncompared
+                    if pk in row.alternatives or self.outfit_categories.get(pk) == row.item.category}
             alike = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if pk in same]
             skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if pk not in same]
             if skipped:

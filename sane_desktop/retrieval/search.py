@@ -309,6 +309,14 @@ class OutfitSearcher:
         query = self.as_query(outfit)
         return bool(self.spaces.compared([q.category for q in query], self.category_index(category)).any())
 
+    def own_kind(self, outfit: Sequence[int | QueryItem], category: str) -> bool:
+        """Whether every outfit item is of ``category``'s own model category (not the general one): no
+        type space pairs a category with itself, so its items are alternatives to the outfit's, not
+        matches — why :meth:`ranks` is False, said apart from a pair no training outfit reached."""
+        query = self.as_query(outfit)
+        target = self.category_index(category)
+        return bool(query) and target != self.spaces.general_category and all(q.category == target for q in query)
+
     def similar(self, item: int | QueryItem, category: str, k: int = 20,
                 where: SearchFilter = NO_FILTER) -> list[Result]:
         """Top ``k`` items of the catalogue's ``category`` by the cosine of their general embeddings

@@ -26,6 +26,7 @@ from sane_desktop.explain.registry import get_explainer
 from sane_desktop.explain.rise import RiseExplainer
 from sane_desktop.explain.pipeline import SelectionModel
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.retrieval.category_map import GENERAL
 from sane_desktop.retrieval.manifest import manifest_stamp, newer_index, read_index_manifest
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
@@ -422,9 +423,15 @@ class Explanations:
             if ranked_all:
                 shows = probabilities[1:, ranked_all[0].index]
         weights = share_weights(split.shares)
+        mapping = self.category_map()
+        own = self.model.model_category(candidate.category, mapping)
         shares = tuple(OutfitShare(pk, other, float(share), space, float(weight), float(show),
                                    split.cells[j].reshape(grid, grid).astype(np.float32),
-                                   space not in bundle.unlearnt_spaces)
+                                   space not in bundle.unlearnt_spaces,
+                                   # its own model category: an alternative (trial AU's mapped folders read
+                                   # "the model learnt no matches")
+                                   space in bundle.unlearnt_spaces and not general and own != GENERAL
+                                   and self.model.model_category(other.category, mapping) == own)
                        for j, (pk, other, share, space, weight, show)
                        in enumerate(zip(members, others, split.shares, spaces, weights, shows)))
         return OutfitExplanation(candidate, split.score, shares,

@@ -31,6 +31,9 @@ class OutfitShare:
     # False: the pair's space is one the model never learnt (``ModelBundle.unlearnt_spaces``): its 0
     # share is "not compared", not a measured "unrelated"
     compared: bool = True
+    # not compared because it is of the candidate's own model category (an alternative to it: no type space
+    # pairs a category with itself), not because the model learnt no matches for the pair's categories
+    alternative: bool = False
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,7 @@ class OutfitExplanation:
                 "abstained": self.abstained, "attributes": [a.as_dict() for a in self.attributes[:5]],
                 "shares": [{"item": s.item.item_id, "share": s.share, "space": s.space, "weight": round(s.weight, 5),
                             "percent": round(percentages[j], 3) if percentages is not None else None,
-                            "shows_attribute": round(s.shows_attribute, 5), "compared": s.compared}
+                            "shows_attribute": round(s.shows_attribute, 5), "compared": s.compared,
+                             "alternative": s.alternative}
                            for j, s in enumerate(self.shares)],
                 "cells_sum": float(self.cells.sum()), "selection_tuned": self.selection_tuned}

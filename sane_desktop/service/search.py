@@ -135,6 +135,16 @@ class OutfitSearch:
         query = searcher.as_query([self._member(searcher, pk) for pk in outfit])
         return [category for category in categories if category in searcher.stores and not searcher.ranks(query, category)]
 
+    def own_kind(self, outfit: Sequence[int], categories: Sequence[str]) -> list[str]:
+        """Those of ``categories`` every item of ``outfit`` belongs to, as the model counts categories
+        (two folders mapped to one count as one): their items are alternatives to the outfit's, so a
+        list of them is not ranked (:meth:`not_ranked`) for that reason, not for a pair never learnt."""
+        if not outfit or not categories:
+            return []
+        searcher = self.searcher()
+        query = searcher.as_query([self._member(searcher, pk) for pk in outfit])
+        return [category for category in categories if searcher.own_kind(query, category)]
+
     def unsearched(self, categories: Sequence[str] | None = None) -> list[Unsearched]:
         """Of ``categories`` (a search's targets; None: every category, those without an index
         too), the items their indexes cannot list, in that order (:meth:`OutfitSearcher.unsearched`):
@@ -176,7 +186,9 @@ class OutfitSearch:
         if item_filter is not None and item_filter.active:  # the ticks resolved to item keys once per search
             where = searcher.filter_for(item_filter.values, item_filter.categories, min_mean=item_filter.min_mean)
         # the outfit's photos: an item with the same bytes under another id scores as the item itself
-        photos = {info.content_hash for info in self.items.infos(list(outfit)) if info.content_hash}
+        members = self.items.infos(list(outfit))
+        photos = {info.content_hash for info in members if info.content_hash}
+        model_category = {info.pk: searcher.category_index(info.category) for info in members}
         results: dict[str, list[SearchResult]] = {}
         for category in targets:
             if should_stop():
@@ -184,12 +196,17 @@ class OutfitSearch:
             if item_filter is not None and item_filter.categories and category not in item_filter.categories:
                 continue  # a category the filter leaves out is not searched at all
             hits, infos = self._without_copies(ranked, category, k, where, photos)
-            results[category] = [
-                SearchResult(infos[hit.item_pk], float(hit.score),
-                             {int(q): float(c) for q, c in zip(outfit, hit.contributions)}, general,
-                             frozenset(int(q) for j, q in enumerate(outfit) if not hit.was_compared(j)))
-                for hit in hits
-            ]
+            # outfit items of the same model category (two folders the user mapped to one): no type space
+            # pairs a category with itself, so they are alternatives, not pairs it never learnt (trial AU)
+            own = searcher.category_index(category)
+            alike = frozenset(int(q) for q in outfit if own != searcher.spaces.general_category
+                              and model_category.get(int(q)) == own)
+            results[category] = []
+            for hit in hits:
+                skipped = frozenset(int(q) for j, q in enumerate(outfit) if not hit.was_compared(j))
+                results[category].append(SearchResult(
+                    infos[hit.item_pk], float(hit.score), {int(q): float(c) for q, c in zip(outfit, hit.contributions)},
+                    general, skipped, alternatives=skipped & alike))
         return results
 
     def _without_copies(self, ranked: Callable[[str, int, SearchFilter], list[Result]], category: str, k: int,

@@ -91,6 +91,9 @@ class SearchResult:
     # outfit items whose pair with this result is in a space the model never learnt: their 0 in
     # ``contributions`` is "not compared", not a measured part of the match
     not_compared: frozenset[int] = frozenset()
+    # those of them in the result's own model category (an alternative to it: no type space pairs a
+    # category with itself), as opposed to a pair of categories the model learnt no matches for
+    alternatives: frozenset[int] = frozenset()
 
     def best_outfit_item(self) -> int | None:
         """The compared outfit item with the largest part of the score (the pair explained first);
