@@ -445,3 +445,58 @@ def test_an_outfit_badge_for_a_small_pull_down_keeps_its_sign(qtbot) -> None:  #
     assert [delegate.badge_text(model.index(r, 0)) for r in range(3)] == ["+3", "+5", "−<1"]
     assert "Takes less than 1/100 off this result's match" in delegate.share_summary(model.index(2, 0))
     assert "Adds 3/100 to this result's match" in delegate.share_summary(model.index(0, 0))
+
+
+def test_a_tile_explained_with_no_attribute_says_so(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A leftover of trial AU: a tile whose explanation named no attribute (an abstention) showed no chip
+    and no word, like a tile not explained yet. It paints an outlined "no one reason" chip, and its
+    tooltip says why none is named."""
+    from types import SimpleNamespace
+
+    from gui_helpers import recording_painter
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtGui import QColor, QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QListView, QStyleOptionViewItem
+
+    from sane_desktop.explain.abstain import WEAK_EVIDENCE
+    from sane_desktop.gui.delegates import NO_SINGLE_REASON, ItemTileDelegate
+    from sane_desktop.gui.models import ItemListModel, Row
+    from sane_desktop.service import TileExplanation
+
+    item = ItemInfo(1, "c", "bags", "Candidate", Path("/nowhere/c.png"), "")
+    reason = f"{WEAK_EVIDENCE} (best 0.12 < 0.30)"
+    abstained = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", -1.2, 0.1, 0.5, 0.2),),
+                                abstained=reason)
+    named = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", -1.2, 0.9, 0.5, 0.2),))
+    owner = SimpleNamespace(outfit_titles={10: "Red bag"}, outfit_categories={}, details=False)
+    lines = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=abstained)))  # type: ignore[arg-type]
+    assert "no chip: no single attribute explains its match with Red bag — none of them is clearly on both items" in lines
+    assert reason not in lines  # the numbers with Details only
+    owner.details = True
+    assert reason.replace("<", "&lt;") in " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=abstained)))  # type: ignore[arg-type]
+    assert "no chip" not in " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=named)))  # type: ignore[arg-type]
+
+    def painted(tile: TileExplanation, attribute: str) -> list[str]:
+        model = QStandardItemModel()
+        cell = QStandardItem("Candidate")
+        for role, value in ((Role.Tile, tile), (Role.Attribute, attribute), (Role.Score, 0.6), (Role.Compared, 1),
+                            (Role.Contributions, {10: 0.6}), (Role.ExplanationState, "")):
+            cell.setData(value, role)
+        model.appendRow(cell)
+        view = QListView()
+        qtbot.addWidget(view)
+        delegate = ItemTileDelegate(show_score=True, parent=view)
+        option = QStyleOptionViewItem()
+        option.font, option.palette = view.font(), view.palette()
+        option.rect = QRect(QPoint(0, 0), delegate.sizeHint(option, model.index(0, 0)))
+        from PySide6.QtGui import QImage
+
+        image = QImage(option.rect.size(), QImage.Format.Format_ARGB32)
+        image.fill(QColor("white"))
+        painter = recording_painter(image)
+        delegate.paint(painter, option, model.index(0, 0))
+        painter.end()
+        return painter.texts
+
+    assert NO_SINGLE_REASON in painted(abstained, "")
+    assert NO_SINGLE_REASON not in painted(named, "colour:red")

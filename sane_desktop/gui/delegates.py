@@ -41,6 +41,7 @@ THUMB_BACKGROUND = QColor("white")  # product photos are shot on white, in eithe
 PLACEHOLDER_ON_THUMB = QColor("#5f6368")
 SCORE_FILL = QColor(46, 160, 110)
 LOOK_ALIKE_FILL = QColor(128, 138, 160)  # a likeness, not a match: not the match green
+NO_SINGLE_REASON = "no one reason"  # the outlined chip of a tile explained with no attribute named
 
 
 @dataclass(frozen=True)
@@ -420,11 +421,30 @@ class ItemTileDelegate(QStyledItemDelegate):
             painter.drawRect(bar)
         return anchor.left() - left
 
+    @staticmethod
+    def _paint_open_chip(painter: QPainter, rect: QRect, text: str, colours: TileColours) -> None:
+        """An outlined chip in the chip's colour with the tile's text: a word about the explanation, not a
+        named attribute."""
+        metrics = painter.fontMetrics()
+        width = min(rect.width(), metrics.horizontalAdvance(text) + 12)
+        chip = QRectF(rect.left() + 0.5, rect.top() + 1.5, width - 1, rect.height() - 3)
+        painter.setPen(QPen(colours.chip, 1))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(chip, 7, 7)
+        painter.setPen(colours.text)  # the tile's own text colour: the contrast test's "tile title" pair
+        painter.drawText(chip, Qt.AlignmentFlag.AlignCenter, metrics.elidedText(text, Qt.TextElideMode.ElideRight, width - 8))
+
     def _paint_chip(self, painter: QPainter, index: Index, rect: QRect, colours: TileColours) -> None:
         state = index.data(Role.ExplanationState) or ""
         name = index.data(Role.Attribute)
         # in words ("lightning-bolt motif", "dotted pattern", "green"); the raw name stays in the tooltip
         attribute = attribute_words(name) if name else ("explaining…" if state == "pending" else "")
+        tile = index.data(Role.Tile)
+        if not attribute and tile is not None and tile.abstained:
+            # explained, and no attribute clearly names the reason: an outlined chip says so (a tile
+            # with no chip read as not explained yet); the tooltip gives why
+            self._paint_open_chip(painter, rect, NO_SINGLE_REASON, colours)
+            return
         if not attribute:
             return
         metrics = painter.fontMetrics()

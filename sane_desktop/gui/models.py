@@ -316,6 +316,13 @@ class ItemListModel(QAbstractListModel):
                              + (f", on {attribute.base_rate:.0%} of items" if attribute.base_rate < 1.0 else ""))
             elif attribute is not None:
                 lines.append(f"chip, {why} {pair}: <i>{escape(attribute.name)}</i>")
+            elif row.tile.abstained:  # the outlined "no one reason" chip, and why (a tile said nothing)
+                from sane_desktop.gui.explanation_view import plain_abstention
+
+                noun = "its likeness to" if row.general or row.look_alike else "its match with"
+                lines.append(f"no chip: no single attribute explains {noun} {pair} — "
+                             f"{escape(plain_abstention(row.tile.abstained))}"
+                             + (f" ({escape(row.tile.abstained)})" if self.details else ""))
             if attribute is not None and len(row.contributions) > 1:
                 lines.append("(the explanation panel also gives the reason for the whole outfit)")
         elif row.attribute:
