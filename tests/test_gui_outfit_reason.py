@@ -200,7 +200,7 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         assert view.outfit_reason.isVisibleTo(view) and view.pair_title.isVisibleTo(view)
         # the card (and so the exported picture) names the result and its match as its tile shows it (trial M)
         row = window.results_model.row(first)
-        assert view.result_line.text() == f"“{row.item.title}” — match {match_percent(row.score, row.compared())}/100"
+        assert view.result_line.text() == f"Match {match_percent(row.score, row.compared())}/100 — “{row.item.title}”"
         assert view.result_line.isVisibleTo(view) and view.card.isAncestorOf(view.result_line)
 
         # the service's own numbers, from a second service on the same catalogue
@@ -500,3 +500,22 @@ def test_a_tile_explained_with_no_attribute_says_so(qtbot) -> None:  # type: ign
 
     assert NO_SINGLE_REASON in painted(abstained, "")
     assert NO_SINGLE_REASON not in painted(named, "colour:red")
+
+
+def test_the_explained_results_line_keeps_its_match_when_the_title_is_long(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A leftover: the card's first line ended with the match ("“…” — match 75/100"), and a long title
+    elided it away. The number comes first, so an elided line still shows it."""
+    from sane_desktop.gui.main_window import result_line
+    from sane_desktop.gui.text import ElidedLabel
+    from sane_desktop.service import SearchResult
+
+    title = "Relaxed-fit long cardigan in a soft wool blend with patch pockets and a shawl collar"
+    result = SearchResult(ItemInfo(1, "c", "tops", title, Path("/nowhere/c.png"), ""), 0.5, {10: 0.5})
+    line = result_line(result)
+    assert line.startswith("Match 75/100 — “Relaxed-fit") and line.endswith("collar”")
+    assert result_line(result, look_alike=True).startswith("Looks alike 75/100 — ")
+    label = ElidedLabel(line)
+    qtbot.addWidget(label)
+    label.resize(label.fontMetrics().horizontalAdvance(line) // 3, 30)
+    label.show()
+    assert label.is_elided() and label.shown_lines()[0].startswith("Match 75/100")

@@ -191,11 +191,12 @@ OUTDATED_SEARCHED = ("The catalogue changed since these results: they were searc
 
 
 def result_line(result: SearchResult, look_alike: bool = False) -> str:
-    """The explanation card's first line: the result and its 0–100 match as its tile shows it
-    ("“Royal wedding” — match 75/100"; a likeness for a look-alike or a "visually similar" result)."""
+    """The explanation card's first line: the result's 0–100 match as its tile shows it, then the result
+    ("Match 75/100 — “Royal wedding”"; a likeness for a look-alike or a "visually similar" result). The
+    number first: a long title is elided at the end, and cut the number off when it came last."""
     points = match_percent(result.score, result.compared())
-    kind = "looks alike" if result.general or look_alike else "match"
-    return f"“{isolated(result.item.title or result.item.item_id)}” — {kind} {points}/100"  # quotes kept in place
+    kind = "Looks alike" if result.general or look_alike else "Match"
+    return f"{kind} {points}/100 — “{isolated(result.item.title or result.item.item_id)}”"  # quotes kept in place
 
 
 def left_out_words(count: int, titles: Sequence[str]) -> str:
