@@ -18,6 +18,7 @@ def _path(text: str) -> Path:
 
 def main(argv: list[str] | None = None) -> int:
     from sane_desktop.cli import CommandParser  # one error line and code 1 for a wrong argument, as the CLI
+    from sane_desktop.paths import DEMO_ITEMS
 
     parser = CommandParser(prog="main.py", description="SANE Desktop: why do these match?")
     parser.add_argument("--screenshot", type=_path, metavar="DIR",
@@ -26,7 +27,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of indexed catalogues (default: $SANE_INDEX_HOME, else the per-user data folder; "
                              "`make run` uses the checkout's index/)")
     parser.add_argument("--model", type=_path, help="model checkpoint (default: the catalogue's own, else the demo model)")
-    parser.add_argument("--demo-items", type=int, default=600, help="size of the demo catalogue built on first run")
+    parser.add_argument("--demo-items", type=int, default=DEMO_ITEMS,
+                        help=f"size of the demo catalogue built on first run (default {DEMO_ITEMS})")
     parser.add_argument("--launch-probe", action="store_true",
                         help="print when the window is first painted and when the catalogue first shows items "
                              "(epoch seconds on stdout), then quit: what bench/bench_launch.py times")

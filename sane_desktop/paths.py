@@ -21,6 +21,10 @@ from typing import TYPE_CHECKING, Callable
 
 from sane_desktop.errors import InputError
 
+# the built-in demo catalogue's size on a first start, one number for `python main.py`, `sane-desktop gui`
+# and the app (a trial found the two launchers building 600 and 120 items)
+DEMO_ITEMS = 600
+
 if TYPE_CHECKING:
     from importlib.abc import Traversable
 

@@ -258,3 +258,18 @@ def test_installed_layout_runs_demo_index_query_without_writing_into_the_package
         assert "Traceback" not in done.stderr
     assert _snapshot(site) == before, "something was written inside the installed package"
     assert not any(work.iterdir()), "something was written into the working folder"
+
+
+def test_both_launchers_build_a_demo_of_one_size(capsys: pytest.CaptureFixture[str]) -> None:
+    """`python main.py` built a 600-item demo and `sane-desktop gui` a 120-item one, each said to be what
+    `make run` does (trial AV). One number now, :data:`paths.DEMO_ITEMS`, in both helps."""
+    import runpy
+
+    from sane_desktop.cli import build_parser
+    from sane_desktop.paths import DEMO_ITEMS
+
+    assert build_parser().parse_args(["gui"]).demo_items == DEMO_ITEMS
+    launcher = runpy.run_path(str(Path(__file__).resolve().parent.parent / "main.py"), run_name="launcher")
+    with pytest.raises(SystemExit):
+        launcher["main"](["--help"])
+    assert f"(default {DEMO_ITEMS})" in " ".join(capsys.readouterr().out.split())

@@ -67,7 +67,7 @@ def launch_probe(window: MainWindow) -> None:
     model.thumbnails.ready.connect(lambda _key, _image: once("first-thumbnail"))
 
 
-def run(index_home: Path | None = None, model: Path | None = None, demo_items: int = 120,
+def run(index_home: Path | None = None, model: Path | None = None, demo_items: int = paths.DEMO_ITEMS,
         screenshot_dir: Path | None = None, *, probe: bool = False) -> int:
     """The application's exit code. ``index_home`` None: ``--index-home``/``SANE_INDEX_HOME``/the
     per-user data folder (:func:`sane_desktop.paths.index_home`). With ``screenshot_dir``: 0 once the
