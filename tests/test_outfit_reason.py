@@ -118,3 +118,40 @@ def test_outfit_text_says_an_abstention_once_and_no_meaningless_column() -> None
     named = render({"outfit_reason": {**reason, "attribute": "colour:red", "abstained": "",
                                       "shares": [{**shares[0], "pair_attribute": "colour:red"}]}})
     assert "shows it 1.00" in named and "pair's own attribute: colour:red" in named
+
+
+def test_outfit_shares_are_said_in_points_where_the_window_says_points() -> None:
+    """Trial AM's leftover: `explain --outfit` gave shares in percent (−276 %, 376 %) where the window, once
+    an item pulls the match down, gives points of the 0–100 match. Both read OutfitExplanation.points."""
+    from dataclasses import replace
+
+    from sane_desktop.cli.explain_cmd import render
+    from sane_desktop.service.match_score import match_percent, share_points
+
+    base = _reason_of([0.6, -0.2])
+    points = base.points()
+    assert points == dict(enumerate(share_points([0.6, -0.2])))
+    assert sum(points.values()) == match_percent(0.4, 2) - 50  # the badges' points add up to the match
+    shares = base.as_dict()["shares"]
+    assert [s["points"] for s in shares] == [points[0], points[1]]
+    text = render({"outfit_reason": {**base.as_dict(), "outfit": ["a", "b"], "cells_sum": 0.4,
+                                     "shares": [{**s, "pair_attribute": "", "pair_abstained": ""} for s in shares]}})
+    assert f"+{points[0]} pts)" in text and f"−{abs(points[1])} pts" in text and " %" not in text
+    # all shares positive: percentages, no points
+    plain = _reason_of([0.3, 0.1])
+    assert plain.points() == {} and all(s["points"] is None for s in plain.as_dict()["shares"])
+    # an item not compared has no points
+    assert 1 not in replace(base, shares=(base.shares[0], replace(base.shares[1], compared=False))).points()
+
+
+def _reason_of(shares: list[float]):  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from sane_desktop.service.outfit_reason import OutfitExplanation, OutfitShare
+    from sane_desktop.service import ItemInfo
+
+    items = [ItemInfo(j, f"i{j}", "tops", f"Item {j}", Path(f"/nowhere/{j}.png"), "") for j in range(len(shares) + 1)]
+    parts = tuple(OutfitShare(j + 1, items[j + 1], share, 0, 0.5, 0.0, np.zeros((7, 7), np.float32))
+                  for j, share in enumerate(shares))
+    return OutfitExplanation(items[0], sum(shares), parts, np.zeros((7, 7), np.float32),
+                             np.zeros((112, 112), np.float32), (), "no attribute to name", True, "hash")

@@ -371,6 +371,8 @@ UNTUNED_NOTE = ("note: the attribute was chosen by untuned default weights, not 
 
 
 def _render_outfit(result: dict[str, Any]) -> str:
+    from sane_desktop.service.match_score import signed_points
+
     reason = result["outfit_reason"]
     by_looks = [share["item"] for share in reason["shares"] if share.get("compared_by") == "general"]
     which = "every pair compared by looks: a likeness, not a match" if len(by_looks) == len(reason["shares"]) \
@@ -388,7 +390,9 @@ def _render_outfit(result: dict[str, Any]) -> str:
         if share.get("compared_by") == "not compared":
             pair = ("none: not compared (the same category, an alternative to it)" if share.get("alternative") else
                     "none: not compared (the model learnt no matches for this pair of categories)")
-        percent = f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  "
+        # points of the 0–100 match where the window gives them (an item pulls the match down), else percent
+        percent = (f"{signed_points(share['points'], share['share']):>4s} pts" if share.get("points") is not None
+                   else f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  ")
         # how much the item shows the outfit's attribute: meaningless when none was named
         shows = f"  shows it {share['shows_attribute']:.2f}" if reason["attribute"] else ""
         looks = "  (by looks)" if share.get("compared_by") == "general" else ""

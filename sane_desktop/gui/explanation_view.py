@@ -31,7 +31,7 @@ from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.text import ClickActivation, ElidedLabel, LinkLabel, message_box, plain_tooltip, set_plain
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
-from sane_desktop.service.match_score import points_amount, share_points, signed_points
+from sane_desktop.service.match_score import points_amount, signed_points
 from sane_desktop.service.titles import attribute_words, match_sentence
 
 if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
@@ -789,12 +789,9 @@ class OutfitReasonView(QWidget):
             self._rows.removeWidget(row)
             row.deleteLater()
         percentages = reason.percentages()
-        points: dict[int, int] = {}
         # shares of what is left run past 100 % (an item pulling down), or there is no match to share (a
         # score at or below "unrelated"): points, as the badges say them (trial W read −0.29 beside "−5")
-        if percentages is None or any(p < 0 for p in percentages):
-            compared = [j for j, share in enumerate(reason.shares) if share.compared]
-            points = dict(zip(compared, share_points([reason.shares[j].share for j in compared])))
+        points = reason.points()
         self.rows = []
         for j, share in enumerate(reason.shares):
             thumbnail = rgb_image(thumbnails[j]) if j < len(thumbnails) else QImage()

@@ -66,6 +66,20 @@ class OutfitExplanation:
             return None
         return tuple(100.0 * s.share / self.score for s in self.shares)
 
+    def points(self) -> dict[int, int]:
+        """Position in ``shares`` -> the points of the 0–100 match that compared item adds
+        (:func:`~sane_desktop.service.match_score.share_points`), when shares are said in points rather
+        than percentages: an item pulls the score down (the others' percentages run past 100) or there is
+        no match to share (a score at or below "unrelated"); empty otherwise. The window's rows and
+        ``explain --outfit`` both say them so (it gave percentages where the window gave points)."""
+        from sane_desktop.service.match_score import share_points
+
+        percentages = self.percentages()
+        if percentages is not None and all(p >= 0 for p in percentages):
+            return {}
+        compared = [j for j, share in enumerate(self.shares) if share.compared]
+        return dict(zip(compared, share_points([self.shares[j].share for j in compared])))
+
     def leading(self) -> OutfitShare:
         """The compared outfit item with the largest share (the first on a tie): the one carrying the
         match; an item not compared (its 0 is no part) only when no item was."""
@@ -73,11 +87,13 @@ class OutfitExplanation:
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no maps)."""
-        percentages = self.percentages()
+        percentages, points = self.percentages(), self.points()
         return {"candidate": self.candidate.item_id, "score": self.score, "attribute": self.attribute,
                 "abstained": self.abstained, "attributes": [a.as_dict() for a in self.attributes[:5]],
                 "shares": [{"item": s.item.item_id, "share": s.share, "space": s.space, "weight": round(s.weight, 5),
                             "percent": round(percentages[j], 3) if percentages is not None else None,
+                            # points of the 0–100 match instead, when percentages would mislead (:meth:`points`)
+                            "points": points.get(j),
                             "shows_attribute": round(s.shows_attribute, 5), "compared": s.compared,
                              "alternative": s.alternative}
                            for j, s in enumerate(self.shares)],
