@@ -205,3 +205,30 @@ def test_an_empty_look_alike_list_says_look_alike(closet, make_window, qtbot) ->
     assert heading_text(window) == LOOK_ALIKE_HEADING
     assert window.results.stack.currentWidget() is window.results.empty
     assert window.results.empty.text() == "No items that look like your outfit here."
+
+
+def test_a_catalogue_whose_model_learnt_no_matches_for_it_says_so(tmp_path: Path, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial AX: over a model that learnt no matches for any of the catalogue's categories (trained on it
+    without outfits; here the bundled model on a folder of jewellery alone), the heading read "Compatible
+    items — learnt from other catalogues' outfits". It says that every list is a look-alike one."""
+    from PIL import Image
+
+    from sane_desktop.gui.main_window import NO_MATCHES_HEADING, NO_MATCHES_HINT
+    from sane_desktop.service.catalogues import matches_learnt
+
+    root = tmp_path / "trinkets"
+    (root / "Jewellery").mkdir(parents=True)
+    for n in range(4):
+        Image.new("RGB", (40, 40), (40 * n, 200, 90)).save(root / "Jewellery" / f"ring_{n}.png")
+    CatalogueService(tmp_path / "index", model=demo_model_path(), device="cpu").index_folder(root, "trinkets")
+    assert not matches_learnt(tmp_path / "index" / "trinkets")
+    window = make_window({"root": tmp_path, "index": tmp_path / "index", "model": demo_model_path()}, size=(1200, 800))
+    qtbot.waitUntil(lambda: heading_text(window) == NO_MATCHES_HEADING, timeout=60000)
+    assert window._results_heading.toolTip() == NO_MATCHES_HINT
+
+
+def test_matches_learnt_reads_the_index_manifest(closet) -> None:  # type: ignore[no-untyped-def]
+    from sane_desktop.service.catalogues import matches_learnt
+
+    assert matches_learnt(closet["index"] / "closet")  # Tops, Shoes, bags … are the model's
+    assert matches_learnt(closet["root"] / "nowhere")  # no index: nothing known, nothing said

@@ -83,6 +83,13 @@ ELSEWHERE_HEADING = "<b>Compatible items</b> — learnt from other catalogues' o
 ELSEWHERE_HINT = ("This catalogue has no outfits, so no model learnt from its own: what goes with what comes from the "
                   "outfits the model was trained on elsewhere. With outfits in its folder (re-indexed), File → Train "
                   "model on this catalogue… learns picks of its own.")
+# ... of a catalogue whose model learnt no matches at all (trained on it without outfits): every list is a
+# look-alike one (trial AX read the heading above over such a model)
+NO_MATCHES_HEADING = "<b>Items that look like your outfit</b> — its model learnt no matches for these categories"
+NO_MATCHES_HINT = ("The model learnt no matches for any of this catalogue's categories (one trained on it without "
+                   "outfits learns its attributes, not what goes with what), so every list ranks items by how much "
+                   "they look like your outfit. With outfits in its folder (re-indexed), File → Train model on this "
+                   "catalogue… learns picks of its own.")
 # an outfit search whose every shown category the model has no matches learnt for: ranked by looks alone
 LOOK_ALIKE_HEADING = "<b>Items that look like your outfit</b>"
 SIMILAR_HEADING = "<b>Visually similar items</b>"  # Find visually similar: the line under it names the item
@@ -448,6 +455,7 @@ class MainWindow(QMainWindow):
         self._revision: int | None = None  # the open catalogue's import revision, as its last search found it
         self._index_stamp: tuple[int, int, int] | None = None  # the index the results on screen were found in
         self._has_outfits = True  # the open catalogue's
+        self._matches_learnt = True  # its model learnt matches for some of its categories (OpenedCatalogue)
         self._renamed: tuple[str, str] | None = None  # the open catalogue's rename (old, new), until it reopens
         self._waiting_open = ""  # a catalogue chosen while a long run held the worker: it opens after it
         self._waiting_words = ""  # the status line that says so, cleared once it opens
@@ -1344,9 +1352,11 @@ class MainWindow(QMainWindow):
         in the heading and in the line)."""
         self._similar_to = item
         self.results.set_category_choice(item is None)
-        elsewhere = item is None and not self._has_outfits
-        self._set_heading(SIMILAR_HEADING if item is not None else ELSEWHERE_HEADING if elsewhere
-                          else COMPATIBLE_HEADING, ELSEWHERE_HINT if elsewhere else "")
+        none_learnt = item is None and not self._matches_learnt
+        elsewhere = item is None and not self._has_outfits and not none_learnt
+        self._set_heading(SIMILAR_HEADING if item is not None else NO_MATCHES_HEADING if none_learnt
+                          else ELSEWHERE_HEADING if elsewhere else COMPATIBLE_HEADING,
+                          NO_MATCHES_HINT if none_learnt else ELSEWHERE_HINT if elsewhere else "")
         # the visible line under the heading (issue 18 finding: it was only in the status bar)
         self.results.set_similar_heading("" if item is None else
                                          f"Similar to “{item.title or item.item_id}” ({item.category}): "
@@ -1663,6 +1673,11 @@ class MainWindow(QMainWindow):
         if getattr(dialog, "model_replaced", False) and self.catalogue is not None \
                 and getattr(dialog, "catalogue", None) == self.catalogue.name:
             self.explanation.clear("The catalogue has a new model: click a result to see why it matches now.")
+            if isinstance(dialog, TrainDialog) and not self._has_outfits:
+                # trained here without outfits: it learnt no matches (the heading spoke of other catalogues')
+                self._matches_learnt = False
+                if self._similar_to is None:
+                    self._show_similar_heading(None)
         self.request_search()
 
     def _other_model_run(self, dialog: TrainDialog | AdaptDialog | None, running: str, wanted: str) -> bool:
@@ -1846,6 +1861,7 @@ class MainWindow(QMainWindow):
         # outfits, or labelled attributes alone (the attribute network: explanations then name this
         # catalogue's own attributes, which the bundled model cannot)
         self._has_outfits = opened.has_outfits  # without: training learns attributes, no matches (its dialog says so)
+        self._matches_learnt = opened.matches_learnt
         if self._similar_to is None:  # the heading says whose outfits its picks come from (before any search)
             self._show_similar_heading(None)
         self.train_action.setEnabled(opened.can_train)

@@ -21,7 +21,7 @@ from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progre
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
 from sane_desktop.service.catalogues import (
-    CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, rename_catalogue,
+    CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, matches_learnt, rename_catalogue,
 )
 from sane_desktop.service.locking import catalogue_lock
 from sane_desktop.service.outfit_reason import OutfitExplanation
@@ -138,7 +138,8 @@ class CatalogueService:
         return OpenedCatalogue(self._open.info, tuple(self._open.items.categories()), self._open.items.has_outfits(),
                                self._open.items.can_train(), tuple(changed),
                                tuple(self._open.items.metadata_gone(changed)),
-                               folder_gone=not Path(self._open.items.root).is_dir())
+                               folder_gone=not Path(self._open.items.root).is_dir(),
+                               matches_learnt=matches_learnt(self.catalogues.folder(name)))
 
     # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
     def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:

@@ -475,6 +475,23 @@ class IndexFacts:
         return bool(self.other_build) or self.db_revision != info.revision or bool(self.db_uid and info.uid and self.db_uid != info.uid)
 
 
+def matches_learnt(folder: Path) -> bool:
+    """Whether the model of the index in ``folder`` learnt matches for some of the catalogue's
+    categories: False when its manifest maps every one to the general space and none by the user's
+    choice (a model trained without outfits, or on other kinds of garment); True without a readable
+    manifest (nothing known: the window says nothing of it)."""
+    from sane_desktop.retrieval.category_map import GENERAL
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    try:
+        manifest = read_index_manifest(folder)
+    except SaneError:
+        return True
+    if manifest is None or not manifest.category_map:
+        return True
+    return any(target != GENERAL for target in manifest.category_map.values()) or bool(manifest.user_map)
+
+
 def index_facts(folder: Path) -> IndexFacts:
     """:class:`IndexFacts` from ``folder``'s index manifest (empty without one). Raises
     StaleIndexError for an unreadable manifest."""

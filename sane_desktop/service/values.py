@@ -234,6 +234,10 @@ class OpenedCatalogue:
     metadata_changed: tuple[str, ...] = ()
     metadata_gone: tuple[str, ...] = ()  # those of them no longer there: a re-sync needs them back
     folder_gone: bool = False  # its photo folder is not there (moved, renamed): said when it opens (trial W)
+    # its index's model learnt matches for some of its categories (the manifest maps one to a model
+    # category); False: every category is compared by looks (a model trained on it without outfits: trial AX
+    # read "learnt from other catalogues' outfits" over a model that learnt none); True when not indexed
+    matches_learnt: bool = True
 
 
 @dataclass(frozen=True)
