@@ -25,7 +25,18 @@ instead (``gui/text.window_message``): a trial read ``--replace`` in a window th
 
 from __future__ import annotations
 
+import re
 from enum import Enum
+
+# a database URL's password: from the colon after the user to the last "@" before the host, so that an
+# unencoded "@" in it (p@ss) is covered too (a trial read "…:p@***@host" with "ss:w/rd" left in clear)
+_URL_PASSWORD = re.compile(r"(://[^:/@\s'\"]*:)\S*@")
+
+
+def without_passwords(text: str) -> str:
+    """``text`` with every database URL's password written ``***`` (``postgresql://user:secret@host/db``
+    → ``postgresql://user:***@host/db``): no error line, log line or suggested command carries one."""
+    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 class WayOut(Enum):

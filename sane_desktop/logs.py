@@ -19,6 +19,7 @@ import sys
 from pathlib import Path
 
 from sane_desktop import __version__, paths
+from sane_desktop.errors import without_passwords
 
 LOG_FILE_NAME = "sane-desktop.log"
 MAX_BYTES = 1_000_000
@@ -44,6 +45,14 @@ def configured() -> bool:
     return bool(_installed)
 
 
+class _WithoutPasswords(logging.Formatter):
+    """Log lines (tracebacks too) with database URLs' passwords written ``***``: the log is meant to
+    be attached to a problem report (a trial found a ``--db`` password in it)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return without_passwords(super().format(record))
+
+
 def configure(interface: str, *, verbose: bool = False, folder: Path | None = None) -> Path | None:
     """Send the process's log to the rotating file in ``folder`` (default :func:`log_folder`) and,
     with ``verbose``, to stderr; ``interface`` ("cli", "gui") goes in the start line.
@@ -53,7 +62,7 @@ def configure(interface: str, *, verbose: bool = False, folder: Path | None = No
     global _log_file
     unconfigure()
     root = logging.getLogger()
-    formatter = logging.Formatter(FORMAT)
+    formatter = _WithoutPasswords(FORMAT)
     folder = Path(folder) if folder is not None else log_folder()
     problem = None
     try:

@@ -131,7 +131,9 @@ def test_unreachable_server_is_one_line() -> None:
 
 
 def test_missing_driver_is_one_line() -> None:
-    with pytest.raises(StoreError, match="not a usable database URL"):
+    from sane_desktop.errors import InputError
+
+    with pytest.raises(InputError, match="not a usable database URL"):  # bad input: exit 1, not a store fault
         open_store("nosuchdb+nodriver://host/x")
 
 

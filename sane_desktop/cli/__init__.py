@@ -140,7 +140,9 @@ def terminal_text(text: str) -> str:
 def say(line: str) -> None:
     """One ``error:``/``note:`` line on stderr, a name inside it (a file's, an id) unable to break it in
     two or to send the terminal an escape (:func:`printable`)."""
-    print(printable(line), file=sys.stderr)
+    from sane_desktop.errors import without_passwords
+
+    print(printable(without_passwords(line)), file=sys.stderr)  # a --db URL's password, echoed in an error
 
 
 def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str, *, db_url: str | None = None,
@@ -167,7 +169,7 @@ def index_command(root: Path | str, name: str, *, db_url: str | None = None, ind
                   on_server: bool = False, replace: bool = False) -> str:
     """The ``sane-desktop index`` command that re-indexes catalogue ``name`` from ``root`` with the
     database, index folder and vector backend it was opened with (its password as ***), quoted for a shell."""
-    from sane_desktop.service.locking import without_passwords
+    from sane_desktop.errors import without_passwords
 
     options = [str(root), "--name", name]
     if db_url:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import NotFound, NotIndexed, SaneError, StaleIndexError, WayOut
+from sane_desktop.errors import NotFound, NotIndexed, SaneError, StaleIndexError, WayOut, without_passwords
 from sane_desktop.service.locking import while_written
 from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
@@ -328,15 +328,19 @@ class Catalogues:
             if database and database != ":memory:" and not Path(database).is_file():
                 # opening would create an empty database (and its folders): searching needs one
                 raise NotFound(f"no catalogue database at {database}")
-        engine = open_store(db_url or f"sqlite:///{db.as_posix()}")
+        # opened to read: a database with no store in it (empty, mistyped) is refused, never given tables
+        engine = open_store(db_url or f"sqlite:///{db.as_posix()}", create=False)
         try:
             record = browse.catalogue_record(engine, name)
+            held = browse.catalogue_names(engine) if record.name != name else []
         except NotFound:
             engine.dispose()
             raise
         if record.name != name:  # catalogue_record falls back to the store's first catalogue: not this one
             engine.dispose()
-            raise NotFound(f"no catalogue named {name!r} in {db_url or db} (it holds {record.name!r})")
+            # every name it holds (a trial read only the first of two), and never the URL's password
+            raise NotFound(f"no catalogue named {name!r} in {without_passwords(db_url) if db_url else db} "
+                           f"(it holds {', '.join(repr(other) for other in held)})")
         info = CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
                              self._builtin(record.root), record.uid, record.revision)
         if db_url is not None:  # a shared (pgvector) catalogue: its manifest and model come from the server

@@ -14,7 +14,6 @@ from __future__ import annotations
 import errno
 import json
 import os
-import re
 import shlex
 import sys
 import threading
@@ -26,7 +25,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from sane_desktop.errors import StaleIndexError, StoreError
+from sane_desktop.errors import StaleIndexError, StoreError, without_passwords
 
 LOCK_NAME = ".sane-writer.lock"
 HOLDER_NAME = ".sane-writer.json"
@@ -92,10 +91,6 @@ def while_written(name: str, folder: Path, error: StaleIndexError) -> StaleIndex
 COMMAND_CHARS = 400  # the holder's command line as recorded: whole unless absurdly long
 
 
-def without_passwords(text: str) -> str:
-    """``text`` with every database URL's password written ``***`` (``--db postgresql://user:secret@host/db``):
-    a command line or a suggested command is no place for one."""
-    return re.sub(r"(://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
 
 
 def command_line(argv: Sequence[str] | None = None) -> str:

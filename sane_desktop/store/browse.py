@@ -68,6 +68,12 @@ def catalogue_record(engine: Engine, name: str | None) -> CatalogueRecord:
                                int(items), int(outfits), row.sources, row.uid or "")
 
 
+def catalogue_names(engine: Engine) -> list[str]:
+    """The names of the catalogues the store holds, sorted."""
+    with Session(engine) as session:
+        return sorted(str(name) for name in session.scalars(select(S.CatalogueRow.name)))
+
+
 def catalogue_stamp(engine: Engine, catalogue_pk: int) -> tuple[int, str] | None:
     """The catalogue's import revision (bumped by every import that changed it) and its row's token
     (``catalogues.uid``: a database made anew, or copied over this one, starts at revision 1 again

@@ -38,9 +38,11 @@ from sqlalchemy.engine import ExceptionContext, make_url
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
-from sane_desktop.errors import DAMAGED_WORDS, DamagedStoreError, InputError, SaneError, StoreError, WayOut
+from sane_desktop.errors import (
+    DAMAGED_WORDS, DamagedStoreError, InputError, NotFound, SaneError, StoreError, WayOut, without_passwords,
+)
 from sane_desktop.store import migrations
-from sane_desktop.store.schema import SCHEMA_VERSION, Base, SchemaVersion
+from sane_desktop.store.schema import SCHEMA_VERSION, Base, CatalogueRow, SchemaVersion
 
 log = logging.getLogger(__name__)
 
@@ -243,7 +245,9 @@ def create_store_engine(url: str, *, busy_timeout: float | None = None, read_onl
         parsed = make_url(url)
         parsed.get_dialect()  # a missing driver (psycopg not installed) shows here, not at first use
     except Exception as error:
-        raise StoreError(f"not a usable database URL: {url!r} ({_first_line(error)})") from error
+        # a typo in what the user gave is bad input (exit 1), said without its password
+        raise InputError(f"not a usable database URL: {without_passwords(repr(url))} "
+                         f"({without_passwords(_first_line(error))})") from error
     where = _display(parsed)
     access = SqliteAccess("rw")
     try:
@@ -537,15 +541,24 @@ def _check_read_only(engine: Engine, where: str) -> None:
                              "write access")
 
 
-def open_store(url: str, *, busy_timeout: float | None = None) -> Engine:
+def open_store(url: str, *, busy_timeout: float | None = None, create: bool = True) -> Engine:
     """Open (creating or upgrading as needed) the store at ``url``; a SQLite file this process cannot
     write is opened read-only, without any migration (:func:`is_read_only` tells).
 
     ``busy_timeout``: seconds to wait for another program's lock (default :data:`BUSY_TIMEOUT_S`).
+    ``create`` False: a database holding no store (an empty one, another program's) is refused with
+    NotFound and left as it was — a search never writes the schema into a database it was pointed at
+    (a trial's read-only ``query --db`` on a mistyped, existing database created twenty tables in it).
 
     Raises :class:`StoreError` (one line, naming the database) when it cannot be used."""
     engine = create_store_engine(url, busy_timeout=busy_timeout)
     try:
+        if not create:
+            with engine.connect() as connection:
+                tables = set(inspect(connection).get_table_names())
+            if CatalogueRow.__tablename__ not in tables:
+                raise NotFound(f"the database {_display(make_url(url))} holds no SANE Desktop catalogue: "
+                               "index a catalogue into it first, or check its name")
         if is_read_only(engine):
             _check_read_only(engine, _display(make_url(url)))
         else:

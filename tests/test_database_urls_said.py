@@ -1,0 +1,77 @@
+"""A ``--db`` URL as the command line says it back (trial AW, on the PostgreSQL path): never its
+password — in an error line, in the log, for an unencoded "@" in it too; a mistyped URL is bad input
+(exit 1), not a database fault (5); a read-only command never writes the schema into a database that
+holds no store; a catalogue not found names every one the database holds."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.cli import main
+from sane_desktop.errors import without_passwords
+from sane_desktop.models.checkpoint import demo_model_path
+from tests.closet_world import make_closet
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("postgresql+psycopg://aw:awpw@127.0.0.1:5432/aw", "postgresql+psycopg://aw:***@127.0.0.1:5432/aw"),
+    ("postgresql+psycopg://aws:p@ss:w/rd@127.0.0.1:5432/aw7", "postgresql+psycopg://aws:***@127.0.0.1:5432/aw7"),
+    ("'postgres://u:s3cr3t@h/db' (it holds 'a')", "'postgres://u:***@h/db' (it holds 'a')"),
+    ("postgresql://host:5432/db and user@example.org", "postgresql://host:5432/db and user@example.org"),
+    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+])
+def test_a_urls_password_is_never_said(url: str, shown: str) -> None:
+    assert without_passwords(url) == shown
+
+
+def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().err.strip()
+
+
+@pytest.mark.parametrize("url", [
+    "postgresql+pyscopg://aws:p@ss:w/rd@127.0.0.1:5432/aw",  # the driver's name mistyped, an "@" in the password
+    "postgres://aw:awpw@127.0.0.1:54x32/aw",                 # a port that is no number
+])
+def test_a_mistyped_url_is_bad_input_said_without_its_password(
+        url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANE_LOG_HOME", str(tmp_path / "logs"))
+    code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "query", "shop", "--db", url, "--similar", "1")
+    assert code == 1, err
+    assert "\n" not in err and "awpw" not in err and "ss:w/rd" not in err and "***" in err, err
+    from sane_desktop import logs
+
+    written = logs.log_file()
+    assert written is not None and written.parent == tmp_path / "logs"
+    text = written.read_text(encoding="utf-8")
+    assert "not a usable database URL" in text and "awpw" not in text and "ss:w/rd" not in text
+
+
+def test_a_read_only_command_leaves_a_database_without_a_store_as_it_was(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:  # another program's database, or an empty one mistyped
+        connection.execute("CREATE TABLE notes (body TEXT)")
+    for command in (["query", "shop", "--similar", "1"], ["items", "shop"]):
+        code, err = _run(capsys, "--index-home", str(tmp_path / "home"), command[0], *command[1:],
+                         "--db", f"sqlite:///{other}")
+        assert code != 0 and "holds no SANE Desktop catalogue" in err and "\n" not in err, err
+    with sqlite3.connect(other) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert tables == {"notes"}  # no schema written into it
+
+
+def test_a_catalogue_not_found_names_every_one_the_database_holds(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = make_closet(tmp_path / "closet")
+    db = f"sqlite:///{tmp_path / 'shared.db'}"
+    for name in ("autumn", "spring"):
+        assert main(["--index-home", str(tmp_path / "home"), "index", str(root), "--name", name, "--db", db,
+                     "--workers", "0", "--device", "cpu", "--json", "--model", str(demo_model_path())]) == 0
+        json.loads(capsys.readouterr().out)
+    code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "items", "winter", "--db", db)
+    assert code != 0 and "(it holds 'autumn', 'spring')" in err, err
