@@ -75,3 +75,52 @@ def test_a_catalogue_not_found_names_every_one_the_database_holds(
         json.loads(capsys.readouterr().out)
     code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "items", "winter", "--db", db)
     assert code != 0 and "(it holds 'autumn', 'spring')" in err, err
+
+
+def test_a_catalogue_whose_database_is_on_a_server_is_listed_as_such_not_as_damaged(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AW: every catalogue indexed with ``--db postgresql…`` was listed "0 items, database cannot be
+    read … its database catalogue.db is gone", and ``delete`` (which that line offered) and ``items NAME``
+    answered "no catalogue named …: did you mean …?". Its index folder names the server's database."""
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    for name in ("local", "remote"):
+        assert main(["--index-home", str(home), "index", str(root), "--name", name, "--workers", "0", "--device", "cpu",
+                     "--json", "--model", str(demo_model_path())]) == 0
+        capsys.readouterr()
+    # as an index built from a server's database leaves it: a manifest naming the server, no catalogue.db
+    (home / "remote" / "catalogue.db").unlink()
+    manifest_file = home / "remote" / "manifest.json"
+    data = json.loads(manifest_file.read_text())
+    data["db_location"] = "postgresql+psycopg://aw:***@127.0.0.1:5432/aw"
+    manifest_file.write_text(json.dumps(data))
+
+    assert main(["--index-home", str(home), "catalogues", "--json"]) == 0
+    listed = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)["catalogues"]}
+    assert listed["remote"]["on_server"] == "postgresql+psycopg://aw:***@127.0.0.1:5432/aw"
+    assert listed["remote"]["damaged"] == "" and listed["local"]["on_server"] == "" and listed["local"]["items"] > 0
+    assert main(["--index-home", str(home), "catalogues"]) == 0
+    text = capsys.readouterr().out
+    assert "remote  database on a server (postgresql+psycopg://aw:***@127.0.0.1:5432/aw): commands reach it with --db URL" \
+        in text and "cannot be read" not in text
+
+    code, err = _run(capsys, "--index-home", str(home), "items", "remote")
+    assert code != 0 and "catalogue 'remote' keeps its database on a server" in err and "--db" in err, err
+    assert "did you mean" not in err
+    code, err = _run(capsys, "--index-home", str(home), "catalogues", "rename", "remote", "faraway")
+    assert code == 1 and "keeps its database on a server" in err and (home / "remote").is_dir(), err
+    code, err = _run(capsys, "--index-home", str(home), "catalogues", "delete", "remote", "--yes")
+    assert code == 0, err
+    assert not (home / "remote").exists() and (home / "local" / "catalogue.db").is_file()
+
+
+def test_a_catalogue_left_without_its_database_can_be_deleted_as_the_listing_offers(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    assert main(["--index-home", str(home), "index", str(root), "--name", "shop", "--workers", "0", "--device", "cpu",
+                 "--json", "--model", str(demo_model_path())]) == 0
+    capsys.readouterr()
+    (home / "shop" / "catalogue.db").unlink()
+    assert main(["--index-home", str(home), "catalogues", "--json"]) == 0
+    assert "index its folder again under this name, or delete it" in json.loads(capsys.readouterr().out)["catalogues"][0]["damaged"]
+    code, err = _run(capsys, "--index-home", str(home), "catalogues", "delete", "shop", "--yes")
+    assert code == 0 and not (home / "shop").exists(), err

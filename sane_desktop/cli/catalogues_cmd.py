@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.errors import NotFound, WayOut
     from sane_desktop.service import Catalogues
     from sane_desktop.service.catalogues import (
-        DB_FILE, catalogue_details, delete_catalogue, photos_inside, rename_catalogue,
+        catalogue_details, deletable_folder, delete_catalogue, photos_inside, rename_catalogue,
     )
 
     catalogues = Catalogues()
@@ -50,13 +50,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {"action": "rename", "old": old, "name": info.name, "home": str(catalogues.home)}
     if args.action == "delete":
         (name,) = args.names
-        if not (catalogues.folder(name) / DB_FILE).is_file():  # said before "this deletes …" (trial AE)
-            raise catalogues.not_found(name, "catalogue")
+        # said before "this deletes …" (trial AE); an index left without its database, or of a server's, counts
+        _, server = deletable_folder(catalogues, name)
         inside = photos_inside(catalogues, name)
         if not args.yes:  # nothing is deleted without being asked for: the command line cannot ask
             what = " and its photos, which are kept inside its folder" if inside else " (its source photos stay)"
-            raise CliError(f"this deletes catalogue {name!r}{what}: its database, index, saved outfits and explanation "
-                           "cache; add --yes to delete it")
+            held = ("its index on this computer (its database on the server stays)" if server else
+                    "its database, index, saved outfits and explanation cache")
+            raise CliError(f"this deletes catalogue {name!r}{what}: {held}; add --yes to delete it")
         folder = delete_catalogue(catalogues, name)
         return {"action": "delete", "name": name, "folder": str(folder), "photos_deleted": inside,
                 "home": str(catalogues.home)}
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
          "vectors": entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
          "index_problem": entry.index_problem, "other_build": entry.other_build,
-         "builtin": entry.builtin, "damaged": entry.damaged}
+         "builtin": entry.builtin, "damaged": entry.damaged, "on_server": entry.on_server}
         for entry in catalogue_details(catalogues)]}
 
 
@@ -91,6 +92,10 @@ def render(result: dict[str, Any]) -> str:
     width = min(max(display_width(printable(entry["name"])) for entry in entries), NAME_WIDTH)
     lines = [f"Catalogues in {result['home']}:"]
     for entry in entries:
+        if entry.get("on_server"):  # not opened here: no count, no model, nothing "damaged" (trial AW)
+            lines.append(f"  {padded(printable(entry['name']), width)}  database on a server ({entry['on_server']}): "
+                         "commands reach it with --db URL")
+            continue
         state = (f" — its index folder {entry['index_problem']}: index it again with --replace" if entry["index_problem"]
                  else f" — out of date ({entry['other_build']}): re-index it" if entry["other_build"]
                  else " — out of date: re-index it" if entry["out_of_date"] else "")

@@ -50,6 +50,8 @@ def model_text(details: CatalogueDetails) -> str:
     catalogue"), else its file; the file and its hash are in :func:`model_tip`."""
     if details.damaged:
         return "cannot be read"
+    if details.on_server:
+        return "database on a server"
     if not details.model_name:
         return "not indexed"
     if details.model_origin:
@@ -160,7 +162,8 @@ class CatalogueManager(QDialog):
         for row, entry in enumerate(details):
             indexed = when(entry.indexed_at) + (f" — {entry.index_problem}" if entry.index_problem
                                                 else " — out of date" if entry.out_of_date else "")
-            cells = (entry.name, "damaged" if entry.damaged else str(entry.items), entry.source or "unknown",
+            cells = (entry.name, "damaged" if entry.damaged else "on a server" if entry.on_server else str(entry.items),
+                     entry.source or "unknown",
                      model_text(entry), indexed)
             for column, text in enumerate(cells):
                 # plain text: names and folders are data, never markup; a left-to-right line whatever they hold
@@ -181,7 +184,12 @@ class CatalogueManager(QDialog):
         """Buttons for the selected catalogue; one whose database cannot be read says what can be done."""
         self._update_buttons()
         entry = self.selected()
-        if entry is not None and entry.damaged:
+        if entry is not None and entry.on_server:  # not damage (trial AW read "cannot be read" of every one)
+            self._damaged_said = True
+            set_plain(self.status, f"“{entry.name}” keeps its database on a server ({entry.on_server}): this list opens "
+                                   "local databases only. Open it with File → Open shared catalogue… when its index "
+                                   "is on the server too; deleting it here removes this computer's index alone.")
+        elif entry is not None and entry.damaged:
             self._damaged_said = True
             # the window's words: File → Index offers to set a damaged database aside (the command line's --replace)
             set_plain(self.status, f"“{entry.name}” cannot be read ({entry.damaged}). Delete it here, or index its "
@@ -200,7 +208,8 @@ class CatalogueManager(QDialog):
 
     def _update_buttons(self) -> None:
         entry, idle = self.selected(), not self.channel.busy
-        readable = entry is not None and not entry.damaged  # a damaged one can only be deleted
+        # a damaged one, or one whose database is on a server, can only be deleted (its local index)
+        readable = entry is not None and not entry.damaged and not entry.on_server
         self.rename_button.setEnabled(readable and idle)
         self.delete_button.setEnabled(entry is not None and idle)
         self.resync_button.setEnabled(readable and idle and bool(entry.source))  # type: ignore[union-attr]

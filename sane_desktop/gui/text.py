@@ -420,6 +420,7 @@ WINDOW_WAYS: dict[WayOut, str] = {
     WayOut.OTHER_INDEX_HOME: ("move that file away, or start the app with another index home "
                               "(the SANE_INDEX_HOME setting)"),
     WayOut.REBUILD: f"re-index it ({MANAGE} → Re-sync)",  # a photo written anew has a new ctime: a re-sync reads it
+    WayOut.ON_SERVER: "open it with File → Open shared catalogue… when its index is on the server too",
     WayOut.FOLDER_MOVED: (f"if it was moved or renamed, index the folder where it is now ({INDEX_FOLDER}) under this "
                           "catalogue's name, and let it replace this one: its category choices are kept"),
 }

@@ -244,7 +244,12 @@ class Catalogues:
         for folder in sorted(self.home.iterdir()):
             db = folder / DB_FILE
             if not db.is_file():
-                if folder.is_dir() and not folder.name.startswith(".") and _left_without_database(folder):
+                server = _server_database(folder) if folder.is_dir() and not folder.name.startswith(".") else ""
+                if server:
+                    broken.append(UnreadableCatalogue(folder.name, db, f"its database is on a server ({server}), "
+                                                      "which this list of local databases does not open",
+                                                      on_server=server))
+                elif folder.is_dir() and not folder.name.startswith(".") and _left_without_database(folder):
                     # its database deleted or moved: listed with why, never gone from the list unsaid
                     broken.append(UnreadableCatalogue(folder.name, db, f"its database {DB_FILE} is gone (deleted or "
                                                       "moved); its search index is left: index its folder again "
@@ -282,6 +287,12 @@ class Catalogues:
         most 12); a catalogue's own folder given as the home, or a home that does not exist, said as
         such. Folder names only: no database is opened."""
         said = f"no {what} named {name!r} under {self.home}"
+        try:
+            server = _server_database(self.folder(name))
+        except SaneError:  # not a name a folder can have: said below like any other
+            server = ""
+        if server:  # its folder holds the index of a database on a server (trial AW: "did you mean …?")
+            return NotFound(f"catalogue {name!r} keeps its database on a server ({server})", way_out=WayOut.ON_SERVER)
         if (self.home / DB_FILE).is_file():  # a catalogue's own folder given as the home (trial AD)
             return NotFound(f"{said}: that folder is catalogue {self.home.name!r} itself; its index home is "
                             f"{self.home.parent}", way_out=WayOut.OTHER_INDEX_HOME)
@@ -397,6 +408,8 @@ class CatalogueDetails:
     # why a re-index is needed though the database did not move ("" when none): its vectors were computed
     # by another build's code (IndexFacts.other_build; a trial found it listed as usable)
     other_build: str = ""
+    # where its database is when that is a server ("" for a local one): listed, not opened (no item count)
+    on_server: str = ""
 
 
 def photos_inside(catalogues: Catalogues, name: str) -> bool:
@@ -426,7 +439,8 @@ def _is_folder(source: str) -> bool:
 def _left_without_database(folder: Path) -> bool:
     """Whether ``folder`` holds what an index leaves (its manifest, FAISS files) without a database.
     A shared catalogue's local copy (the server's manifest, kept when it was opened from this
-    computer) has its database on the server: no damage (trial R read "its database is gone")."""
+    computer), or any index built from a server's database, has its database on the server: no damage
+    (trials R and AW read "its database is gone")."""
     from sane_desktop.retrieval.manifest import is_shared, read_index_manifest
 
     if not ((folder / "manifest.json").is_file() or (folder / "faiss").is_dir()):
@@ -435,7 +449,26 @@ def _left_without_database(folder: Path) -> bool:
         manifest = read_index_manifest(folder)
     except SaneError:
         return True  # unreadable: what is left of a local index
-    return manifest is None or not is_shared(manifest)
+    return manifest is None or not (is_shared(manifest) or _server_location(manifest.db_location))
+
+
+def _server_location(location: str) -> bool:
+    """Whether a manifest's ``db_location`` is a database server's URL (not a SQLite file, not unknown)."""
+    return "://" in location and not location.startswith("sqlite")
+
+
+def _server_database(folder: Path) -> str:
+    """Where the database of the index in ``folder`` is when that is a server (its manifest's location,
+    without a password), "" otherwise or without a readable manifest."""
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    if not (folder / "manifest.json").is_file():
+        return ""
+    try:
+        manifest = read_index_manifest(folder)
+    except SaneError:
+        return ""
+    return manifest.db_location if manifest is not None and _server_location(manifest.db_location) else ""
 
 
 def index_model(folder: Path) -> tuple[str, str] | None:
@@ -531,7 +564,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     listing = catalogues.scan()
     for broken in listing.unreadable:
         found.append(CatalogueDetails(broken.name, broken.db_path.parent, "", 0, "", "", 0, "", False,
-                                      damaged=broken.reason))
+                                      damaged="" if broken.on_server else broken.reason, on_server=broken.on_server))
     named = {info.root: info.name for info in listing.catalogues if info.root}  # "trained on “<catalogue>”"
     for info in listing.catalogues:
         folder = catalogues.folder(info.name)
@@ -549,12 +582,22 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     return sorted(found, key=lambda entry: entry.name)
 
 
-def _existing(catalogues: Catalogues, name: str) -> Path:
-    """The folder of catalogue ``name`` (InputError for a bad name, NotFound when it has no database)."""
+def _existing(catalogues: Catalogues, name: str, *, left: bool = False) -> Path:
+    """The folder of catalogue ``name`` (InputError for a bad name, NotFound when it has no database).
+    ``left``: an index folder whose database is on a server, or gone, counts too (the listing offers to
+    delete it: trial AW was told "no catalogue named" when it did)."""
     folder = catalogues.folder(name)
-    if not (folder / DB_FILE).is_file():
+    if not (folder / DB_FILE).is_file() and not (left and folder.is_dir() and (
+            _server_database(folder) or _left_without_database(folder))):
         raise catalogues.not_found(name, "catalogue")
     return folder
+
+
+def deletable_folder(catalogues: Catalogues, name: str) -> tuple[Path, str]:
+    """The folder :func:`delete_catalogue` would delete for ``name``, and where its database is when that
+    is a server ("": here, or gone); the errors of :func:`delete_catalogue` for a name it would refuse."""
+    folder = _existing(catalogues, name, left=True)
+    return folder, _server_database(folder)
 
 
 def _not_busy(folder: Path, what: str) -> None:
@@ -579,6 +622,9 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
     from sane_desktop.store import open_store
     from sane_desktop.store import schema as S
 
+    if server := _server_database(catalogues.folder(old)):  # its database row would keep the old name
+        raise InputError(f"catalogue {old!r} keeps its database on a server ({server}): renaming is for catalogues "
+                         "with a database here; index it again under the new name")
     source = _existing(catalogues, old)
     target = catalogues.folder(new)
     if new == old:
@@ -643,7 +689,7 @@ def delete_catalogue(catalogues: Catalogues, name: str) -> Path:
     when there is no such catalogue, StoreError when a run is writing it."""
     import os
 
-    folder = _existing(catalogues, name)
+    folder = _existing(catalogues, name, left=True)  # its local index alone: a server's database stays
     home = catalogues.home.resolve()
     if folder.is_symlink() or folder.resolve().parent != home:  # a link would lead rmtree elsewhere
         from sane_desktop.errors import InputError

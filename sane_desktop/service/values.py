@@ -41,6 +41,9 @@ class UnreadableCatalogue:
     name: str  # the folder's name
     db_path: Path
     reason: str
+    # where its database is when that is a server (the manifest's location, no password): not damage, but
+    # not opened by a listing of local databases (trial AW read "its database is gone" of every one)
+    on_server: str = ""
 
 
 @dataclass(frozen=True)
