@@ -124,3 +124,23 @@ def test_a_catalogue_left_without_its_database_can_be_deleted_as_the_listing_off
     assert "index its folder again under this name, or delete it" in json.loads(capsys.readouterr().out)["catalogues"][0]["damaged"]
     code, err = _run(capsys, "--index-home", str(home), "catalogues", "delete", "shop", "--yes")
     assert code == 0 and not (home / "shop").exists(), err
+
+
+def test_a_refusal_with_db_spells_out_the_index_command_with_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AW: refusals for a catalogue opened with --db ended in the bare "run sane-desktop index" (an
+    index killed before its build) and "re-run sane-desktop index": the command is spelt out with the
+    folder, the name and the database it was opened with."""
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    db = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    assert main(["--index-home", str(home), "index", str(root), "--name", "shop", "--db", db, "--workers", "0",
+                 "--device", "cpu", "--json", "--model", str(demo_model_path())]) == 0
+    capsys.readouterr()
+    manifest_file = home / "shop" / "manifest.json"
+    data = json.loads(manifest_file.read_text())
+    manifest_file.write_text(json.dumps({**data, "embedding_code": "0123456789abcdef"}))
+    code, err = _run(capsys, "--index-home", str(home), "query", "shop", "--db", db, "--similar", "x")
+    assert code == 3 and err.endswith(f"re-index it (sane-desktop index {root} --name shop --db {db})"), err
+    manifest_file.unlink()  # as an index killed before its build leaves it
+    code, err = _run(capsys, "--index-home", str(home), "query", "shop", "--db", db, "--similar", "x")
+    assert code == 3 and err.endswith(f"index it (sane-desktop index {root} --name shop --db {db})"), err

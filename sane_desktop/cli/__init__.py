@@ -184,6 +184,7 @@ def index_command(root: Path | str, name: str, *, db_url: str | None = None, ind
 
 
 REINDEX = "re-run sane-desktop index"
+FIRST_INDEX = "run sane-desktop index"  # an index never finished (a run killed before its build)
 
 
 def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
@@ -196,18 +197,20 @@ def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
 
     text = str(error)
     name = getattr(args, "name", None)
-    if not isinstance(error, StaleIndexError) or not text.endswith(REINDEX) or not isinstance(name, str) \
-            or not name or getattr(args, "db", None):
+    ending = next((words for words in (REINDEX, FIRST_INDEX) if text.endswith(words)), None)
+    if not isinstance(error, StaleIndexError) or ending is None or not isinstance(name, str) or not name:
         return text
     from sane_desktop.service import Catalogues
 
+    db_url = getattr(args, "db", None)  # a server's catalogue too (trial AW read the bare words there)
     try:
-        root = Catalogues().source(name)
+        root = Catalogues().source(name, db_url)
     except SaneError:
         return text
     if not root:
         return text
-    return f"{text[: -len(REINDEX)]}re-index it ({index_command(root, name, index_dir=getattr(args, 'index_dir', None))})"
+    command = index_command(root, name, db_url=db_url, index_dir=getattr(args, "index_dir", None))
+    return f"{text[: -len(ending)]}{'re-index it' if ending == REINDEX else 'index it'} ({command})"
 
 
 def folder_gone_note(root: Path | str, name: str, *, db_url: str | None = None, index_dir: Path | str | None = None,

@@ -153,17 +153,18 @@ class Catalogues:
         (:func:`sane_desktop.paths.check_catalogue_name`: nothing may land outside the home)."""
         return paths.catalogue_dir(name, self.home)
 
-    def source(self, name: str) -> str | None:
+    def source(self, name: str, db_url: str | None = None) -> str | None:
         """The folder the catalogue called ``name`` was built from, None when there is none (or its
-        database cannot be read: then opening it says why). InputError for an invalid name."""
+        database cannot be read: then opening it says why). InputError for an invalid name.
+        ``db_url``: its database is that one (a server's), not the home's file."""
         from sane_desktop.store import open_store
         from sane_desktop.store.items import catalogue_source
 
         db = self.folder(name) / DB_FILE
-        if not db.is_file():
+        if db_url is None and not db.is_file():
             return None
         try:
-            engine = open_store(f"sqlite:///{db.as_posix()}")
+            engine = open_store(db_url or f"sqlite:///{db.as_posix()}", create=False)
         except (SaneError, SQLAlchemyError, OSError):
             return None
         try:
