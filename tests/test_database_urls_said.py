@@ -144,3 +144,25 @@ def test_a_refusal_with_db_spells_out_the_index_command_with_it(
     manifest_file.unlink()  # as an index killed before its build leaves it
     code, err = _run(capsys, "--index-home", str(home), "query", "shop", "--db", db, "--similar", "x")
     assert code == 3 and err.endswith(f"index it (sane-desktop index {root} --name shop --db {db})"), err
+
+
+def test_pgvector_on_a_server_without_it_is_refused_before_anything_is_imported(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], postgres_url: str) -> None:
+    """Trial AW: `index --vector-backend pgvector` on a server with no pgvector extension imported and
+    embedded every photo, then printed the driver's three lines. The session's test server (the system's
+    PostgreSQL) has no such extension; the refusal is one line, and the database is left empty."""
+    import psycopg
+
+    from sane_desktop.retrieval.backends import require_usable_backend
+
+    with psycopg.connect(postgres_url.replace("+psycopg", "")) as connection:
+        if connection.execute("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'").fetchone():
+            pytest.skip("this server offers pgvector")
+    root = make_closet(tmp_path / "closet")
+    code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "index", str(root), "--name", "pv", "--db",
+                     postgres_url, "--vector-backend", "pgvector", "--workers", "0", "--device", "cpu")
+    assert code == 1 and "has no pgvector extension to install" in err and "\n" not in err, err
+    with psycopg.connect(postgres_url.replace("+psycopg", "")) as connection:
+        tables = connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
+        assert tables.fetchone()[0] == 0  # nothing imported
+    require_usable_backend(postgres_url, "faiss")  # the default backend needs nothing of the server

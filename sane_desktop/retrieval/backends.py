@@ -27,13 +27,54 @@ BACKEND_VARIABLE = "SANE_VECTOR_BACKEND"
 def choose_backend(engine: Engine, requested: str | None = None) -> str:
     """``requested``, else ``$SANE_VECTOR_BACKEND``, else ``faiss``; InputError (one line) for an
     unknown name, or pgvector for a catalogue that is not on PostgreSQL."""
+    return _chosen(engine.url.get_backend_name(), requested)
+
+
+def _chosen(database_backend: str, requested: str | None) -> str:
     name = (requested or os.environ.get(BACKEND_VARIABLE) or FAISS).strip().lower()
     if name not in BACKENDS:
         raise InputError(f"unknown vector backend {name!r}: choose {' or '.join(BACKENDS)}")
-    if name == PGVECTOR and engine.url.get_backend_name() != "postgresql":
+    if name == PGVECTOR and database_backend != "postgresql":
         raise InputError("the pgvector backend keeps vectors on the catalogue's PostgreSQL server: "
                          "open the catalogue by a postgresql+psycopg:// URL, or use faiss")
     return name
+
+
+def require_usable_backend(url: str, requested: str | None = None) -> None:
+    """Refuse, before a catalogue is imported or embedded, a backend the database at ``url`` cannot
+    hold: :func:`choose_backend`'s refusals, and pgvector on a server without the ``vector`` extension
+    (a trial's index imported and embedded every photo, then ended in the driver's three-line
+    "extension "vector" is not available"). Creates the extension when the server offers it and
+    this user may. A server that cannot be reached is left to the import to say."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url)
+    except Exception:  # the store says it in its own words
+        return
+    if _chosen(parsed.get_backend_name(), requested) != PGVECTOR:
+        return
+    import psycopg
+
+    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+    try:
+        connection = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False),
+                                     autocommit=True, connect_timeout=10)
+    except psycopg.Error:
+        return
+    try:
+        row = connection.execute("SELECT installed_version FROM pg_available_extensions WHERE name = 'vector'").fetchone()
+        if row is None:
+            raise InputError(f"the PostgreSQL server of {where} has no pgvector extension to install: install "
+                             "pgvector (0.6 or later) on the server, or use the faiss backend")
+        if row[0] is None:
+            try:
+                connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            except psycopg.Error as error:
+                raise InputError(f"the database {where} has no pgvector extension and this user cannot create it "
+                                 f"({str(error).splitlines()[0]}): its owner runs CREATE EXTENSION vector") from None
+    finally:
+        connection.close()
 
 
 def pg_connection(engine: Engine) -> Any:

@@ -29,7 +29,7 @@ from sane_desktop.retrieval.indexing.model import IndexModel, load_index_model, 
 from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
 from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import store_embeddings
-from sane_desktop.retrieval.backends import choose_backend
+from sane_desktop.retrieval.backends import choose_backend, require_usable_backend
 from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
 from sane_desktop.retrieval.manifest import (
     NO_INDEX,
@@ -137,6 +137,7 @@ def index_catalogue(
     root = Path(root).expanduser().resolve()
     name = check_catalogue_name(name if name is not None else root.name)
     url = db_url or default_db_url(name)
+    require_usable_backend(url, vector_backend)  # before anything is imported or embedded (trial AW)
     if not replace:  # before the import writes anything to ``url``
         _refuse_other_database(Path(index_dir) if index_dir else catalogue_dir(name), name, database_location(url))
     # the model first: one that cannot load is refused before a catalogue is imported (a trial found
