@@ -160,6 +160,8 @@ def test_another_results_explanation_never_stands_for_a_pending_one(world, qtbot
     from sane_desktop.gui.models import Role
 
     window = make_window(world, size=(1200, 800))
+    # trial AX: File → Export explanation… (Ctrl+S) was enabled with nothing to export, and did nothing
+    assert not window.export_action.isEnabled()
     build_outfit(window, 2)
     wait_results(window, 120)
     view = window.results.view
@@ -172,7 +174,7 @@ def test_another_results_explanation_never_stands_for_a_pending_one(world, qtbot
     qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final
                     and window.explanation.update_data.candidate_pk == first and not window.channels.explain.busy,
                     timeout=60000)
-    assert window.explanation.export_button.isEnabled()
+    assert window.explanation.export_button.isEnabled() and window.export_action.isEnabled()
     release = threading.Event()
     window.channels.runner.start(lambda _service, _state: release.wait(60), "Holding the worker…")
     try:
@@ -180,6 +182,7 @@ def test_another_results_explanation_never_stands_for_a_pending_one(world, qtbot
         title = window.results_model.row(1).item.title
         assert window.explanation.status.text() == f"Explaining {title}…"
         assert not window.explanation.export_button.isEnabled()  # A's picture is not B's explanation
+        assert not window.export_action.isEnabled()
         qtbot.waitUntil(lambda: window.explanation.shown_candidate() is None, timeout=STALE_CARD_MS + 5000)
         assert window.explanation.update_data is None and window.explanation.outfit_data is None
         qtbot.keyClick(view, Qt.Key.Key_Escape)

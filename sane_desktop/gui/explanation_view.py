@@ -919,6 +919,9 @@ class ExplanationView(QWidget):
     exported = Signal(str)  # the path of a saved explanation
     outfit_item_clicked = Signal(int)  # an outfit item's share row: show the pair (result, that item)
     question_changed = Signal(str)  # the question the panel answers (its dock's title), see question()
+    # whether there is an explanation to export (the panel's button and File → Export explanation… follow it:
+    # trial AX's menu entry was enabled with nothing to export, and did nothing)
+    exportable_changed = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -979,7 +982,7 @@ class ExplanationView(QWidget):
         self.export_button = QPushButton("Export PNG…")
         themed_icon(self.export_button, "mdi6.content-save-outline")
         self.export_button.setToolTip("Save this explanation as a PNG image")
-        self.export_button.setEnabled(False)
+        self._set_exportable(False)
         # the result asked for, (key, title), until its first step shows: another result's card on
         # screen meanwhile goes after STALE_CARD_MS (trial J: it stayed under "Explaining B…" for the
         # whole of a training run holding the worker, its Export still on)
@@ -1125,7 +1128,7 @@ class ExplanationView(QWidget):
         self._pending = None if candidate_pk is None else (candidate_pk, title)
         self._stale_card.stop()
         if candidate_pk is not None and self.shown_candidate() not in (None, candidate_pk):
-            self.export_button.setEnabled(False)
+            self._set_exportable(False)
             self._stale_card.start()
 
     def set_result_line(self, text: str) -> None:
@@ -1189,7 +1192,7 @@ class ExplanationView(QWidget):
         self._forget_pair()  # its photos, maps, captions and headline: nothing of it shows again
         self.set_result_line("")
         self._show_card(False)
-        self.export_button.setEnabled(False)
+        self._set_exportable(False)
         self._say(why, error=error)
 
     def stopped(self, why: str) -> None:
@@ -1262,7 +1265,7 @@ class ExplanationView(QWidget):
         for label in (self.headline, self.candidate_caption, self.outfit_caption, self.attribute_label):
             set_plain(label, "")
         self.attribute_caption.setVisible(False)
-        self.export_button.setEnabled(False)
+        self._set_exportable(False)
         # the overlay choices were that pair's attributes: a trial's cleared panel still offered
         # "Where: purple"
         self.layer.blockSignals(True)
@@ -1362,7 +1365,7 @@ class ExplanationView(QWidget):
                                      f"{update.seconds:.2f} s · {update.detail}{untuned}")
         self._say(progress_words(update, step.general), hint=update.detail)
         self._show_card(True)
-        self.export_button.setEnabled(True)
+        self._set_exportable(True)
         self._render()
 
     def _panels(self) -> dict[str, PhotoView]:
@@ -1468,6 +1471,11 @@ class ExplanationView(QWidget):
             if folder and Path(folder).is_dir():
                 return folder
         return str(Path.home())
+
+    def _set_exportable(self, on: bool) -> None:
+        """Enable the Export PNG button, and tell the window's menu entry (:attr:`exportable_changed`)."""
+        self.export_button.setEnabled(on)
+        self.exportable_changed.emit(on)
 
     def export(self, path: str | Path | None = None) -> Path | None:
         """Save the card as PNG at ``path``; without one, ask where (a file dialog opened without a

@@ -629,6 +629,9 @@ class MainWindow(QMainWindow):
                                            "Ctrl+E", "Explain the selected result")
         self.export_action = self._action("mdi6.content-save-outline", "&Export explanation…",
                                           lambda: self.explanation.export(), "Ctrl+S")
+        # enabled while there is an explanation to export, as the panel's button (trial AX: it did nothing)
+        self.export_action.setEnabled(self.explanation.export_button.isEnabled())
+        self.explanation.exportable_changed.connect(self.export_action.setEnabled)
         self.about_action = self._action("mdi6.information-outline", "&About SANE Desktop",
                                          lambda: show_about(self, self.device))
         self.log_folder_action = self._action("mdi6.folder-text-outline", "Open &log folder", open_log_folder, None,
