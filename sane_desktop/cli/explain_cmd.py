@@ -414,7 +414,10 @@ def render(result: dict[str, Any]) -> str:
     if result.get("abstained"):
         lines.append(f"no explaining attribute: {result['abstained']}")
     if result["attribute"]:
-        lines.append(f"explaining attribute (of {result['query']}): {result['attribute']}")
+        # the roles as the window has them: a trial ran --query OUTFIT_ITEM --candidate RESULT, got another
+        # ranking (SANE ranks the query's attributes) and read it as the window disagreeing
+        lines.append(f"explaining attribute (of {printable(result['query'])}, as the window's clicked result beside "
+                     f"outfit item {printable(result['candidate'])}): {result['attribute']}")
         for entry in result["attributes"][:5]:
             # every part the choice weighs (trial Y: "partner" decided, and only --json showed it)
             partner = f"  partner {entry['partner']:.3f}" if entry.get("partner") is not None else ""
