@@ -130,9 +130,9 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert result["selection_tuned"] is False and UNTUNED_NOTE in out.splitlines()
     assert UNTUNED_NOTE not in render({**result, "selection_tuned": True}).splitlines()
     # the roles as the window has them (trial AX ran them the other way round and read another ranking)
-    if result["attribute"]:
-        assert (f"explaining attribute (of {result['query']}, as the window's clicked result beside outfit item "
-                f"{result['candidate']}): {result['attribute']}") in render(result).splitlines()
+    assert result["attribute"]
+    assert (f"explaining attribute (of {result['query']}, as the window's clicked result beside outfit item "
+            f"{result['candidate']}): {result['attribute']}") in render(result).splitlines()
     # every part the choice weighs is in the text, partner and base rate too (trial Y saw them in --json only)
     rows = [line for line in render(result).splitlines() if line.startswith("  ") and " score " in line]
     assert rows and all(" partner " in line for line in rows), rows
