@@ -166,6 +166,10 @@ def test_every_driver_error_becomes_one_store_line(store_file: Path, statement: 
     (sqlite3.OperationalError("unable to open database file"), "cannot open"),
     (sqlite3.OperationalError("disk I/O error"), "a full disk gives this too: check its free space"),
     (sqlite3.OperationalError('near "x": syntax error\nLINE 1: SELECT x'), "failed"),
+    # a server reached that refused the login (trial AW read "cannot reach the … server" first): the
+    # driver's words, as psycopg gives them, on the class SQLAlchemy wraps them in
+    (sqlite3.OperationalError('connection failed: connection to server at "127.0.0.1", port 5432 failed: FATAL:  '
+                              'password authentication failed for user "aw"'), "refused the login"),
 ])
 def test_database_errors_are_described_in_one_line(error: Exception, expected: str) -> None:
     message = db.describe_database_error(error, "/data/shop/catalogue.db")

@@ -181,6 +181,9 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
         return f"no permission to use the catalogue database {where} ({detail})"
     if sqlstate == "3D000":
         return f"the catalogue database {where} does not exist on its server (create it first)"
+    if "authentication failed" in lowered or "no password supplied" in lowered:
+        # reached, and the login refused (trial AW read "cannot reach the … server" before the server's words)
+        return f"the catalogue database server {where} refused the login ({detail}): check the user name and password"
     if sqlstate.startswith("08") or (not sqlstate and type(error).__name__ == "OperationalError"
                                      and code is None and "connect" in lowered):
         return f"cannot reach the catalogue database server {where} ({detail})"
