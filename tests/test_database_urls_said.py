@@ -166,3 +166,27 @@ def test_pgvector_on_a_server_without_it_is_refused_before_anything_is_imported(
         tables = connection.execute("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'public'")
         assert tables.fetchone()[0] == 0  # nothing imported
     require_usable_backend(postgres_url, "faiss")  # the default backend needs nothing of the server
+    # nor is a folder left in the index home for its lock (trial AY: one no command could list or delete)
+    assert not (tmp_path / "home" / "pv").exists()
+    # an import into the server's database writes nothing under the index home either
+    code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "import", str(root), "--name", "pv",
+                     "--db", postgres_url)
+    assert code == 0, err
+    assert not (tmp_path / "home" / "pv").exists()
+
+
+@pytest.mark.parametrize("argv", [
+    ["evaluate", "demo", "--model", "m.pt", "--db", "postgresql+psycopg://ay:Secr3tQ%40%3A%2F%27%22x@localhost/ay"],
+    ["--db", "postgresql+psycopg://ay:Secr3tQ%40%3A%2F%27%22x@localhost/ay", "items", "demo"],     # before the command
+    ["query", "demo", "--db", "postgresql+psycopg://ay:Secr3tQ%40%3A%2F%27%22x@localhost/ay",
+     "--db", "postgresql+psycopg://ay:Secr3tQ%40%3A%2F%27%22x@localhost/other", "--similar", "x"],  # twice
+    ["index", "postgresql+psycopg://ay:Secr3tQ%40%3A%2F%27%22x@localhost/ay", "--name", "x"],     # as a folder
+])
+def test_an_argument_error_never_says_a_urls_password(argv: list[str], tmp_path: Path,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AY: argparse's own errors echoed a --db URL whole ("unrecognized arguments: --db postgresql://
+    ay:Secr3t…@…")."""
+    with pytest.raises(SystemExit) as caught:
+        main(["--index-home", str(tmp_path / "home"), *argv])
+    err = capsys.readouterr().err
+    assert caught.value.code == 1 and "Secr3t" not in err and "***" in err, err

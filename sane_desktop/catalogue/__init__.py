@@ -18,6 +18,7 @@ from sane_desktop.catalogue.images import DEFAULT_MAX_PIXELS, KnownImage, load_r
 from sane_desktop.catalogue.manifest import read_manifest_catalogue
 from sane_desktop.catalogue.polyvore import read_polyvore
 from sane_desktop.catalogue.questions import generate_questions
+from sane_desktop.catalogue.storable import make_storable
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip, is_text, shown
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
 
@@ -159,6 +160,7 @@ def read_catalogue(
     else:
         catalogue = read_folder(root)
     drop_unstorable_text(catalogue)
+    make_storable(catalogue)  # before the outfits are pruned: one losing an item says so (trial AY)
     if should_stop():
         raise Cancelled("catalogue reading cancelled")
     if validate_images:

@@ -33,9 +33,14 @@ def _broken(value: str) -> str:
 
 
 def _short(value: str) -> str:
-    """``value`` as a line names it: NULs shown, long ones cut."""
-    value = value.replace(NUL, "\\0")
+    """``value`` as a reason names it (a label's kind): NULs shown, long ones cut."""
+    value = _whole(value)
     return value if len(value) <= 60 else value[:57] + "…"
+
+
+def _whole(value: str) -> str:
+    """An id as a record keeps it: whole (``--json`` gives every id as it is), its NULs shown as ``\\0``."""
+    return value.replace(NUL, "\\0")
 
 
 def make_storable(catalogue: Catalogue) -> None:
@@ -46,7 +51,7 @@ def make_storable(catalogue: Catalogue) -> None:
         problem = next(((field, why) for field, value in (("id", item.item_id), ("category", item.category))
                         if (why := _broken(value))), None)
         if problem is not None:
-            catalogue.skipped.append(Skip(_short(item.item_id), item.image_path, f"its {problem[0]} {problem[1]}"))
+            catalogue.skipped.append(Skip(_whole(item.item_id), item.image_path, f"its {problem[0]} {problem[1]}"))
             continue
         _label_limits(catalogue, item)
         kept.append(item)
@@ -55,7 +60,7 @@ def make_storable(catalogue: Catalogue) -> None:
     for outfit in catalogue.outfits:
         why = _broken(outfit.outfit_id)
         if why:
-            catalogue.skipped.append(Skip(_short(outfit.outfit_id), "", f"its outfit id {why}", "outfit"))
+            catalogue.skipped.append(Skip(_whole(outfit.outfit_id), "", f"its outfit id {why}", "outfit"))
             dropped.add(outfit.outfit_id)
             continue
         outfits.append(outfit)
@@ -72,14 +77,14 @@ def _label_limits(catalogue: Catalogue, item: ItemRecord) -> None:
         value = getattr(item, field)
         if why := _broken(value):
             setattr(item, field, "")
-            catalogue.notes.append(Skip(_short(item.item_id), where, f"its {field.replace('_', ' ')} {why}: left out",
+            catalogue.notes.append(Skip(_whole(item.item_id), where, f"its {field.replace('_', ' ')} {why}: left out",
                                         "value"))
     for key, value in list(item.attributes.items()):
         names = categorical_names(ItemRecord(item.item_id, item.image_path, item.category, attributes={key: value}))
         why = next((reason for name in names if (reason := _broken(name))), "") or _broken(key)
         if why:
             del item.attributes[key]
-            catalogue.notes.append(Skip(_short(item.item_id), where, f"its {_short(key)} label {why}: left out",
+            catalogue.notes.append(Skip(_whole(item.item_id), where, f"its {_short(key)} label {why}: left out",
                                         "value"))
     texts = ("title", "description")
     cleaned = [field for field in texts if NUL in getattr(item, field)]
@@ -89,5 +94,5 @@ def _label_limits(catalogue: Catalogue, item: ItemRecord) -> None:
     for key in extra_text:
         item.extra[key] = item.extra[key].replace(NUL, "")
     if cleaned or extra_text:
-        catalogue.notes.append(Skip(_short(item.item_id), where, f"NUL characters (0x00) removed from its "
+        catalogue.notes.append(Skip(_whole(item.item_id), where, f"NUL characters (0x00) removed from its "
                                     f"{' and '.join([*cleaned, *extra_text])}", "value"))

@@ -65,7 +65,10 @@ class CommandParser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         """A wrong argument as every other error: one ``error:`` line and exit code 1 (bad input),
         not argparse's usage block and code 2 (a trial's ``--method bogus``)."""
-        self.exit(1, f"error: {self.prog}: {message} (see {self.prog} --help)\n")
+        from sane_desktop.errors import without_passwords
+
+        # argparse echoes what it refused, a --db URL too (trial AY: "unrecognized arguments: --db postgresql://u:pw@…")
+        self.exit(1, f"error: {self.prog}: {without_passwords(message)} (see {self.prog} --help)\n")
 
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:

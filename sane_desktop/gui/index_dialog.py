@@ -77,6 +77,14 @@ TYPING_PAUSE_MS = 700  # a typed folder is inspected after this pause in the typ
 WAIT_SAID_MS = 1000  # an inspection not begun after this long says what it waits for
 
 
+
+def value_line(note: dict[str, str]) -> str:
+    """A table value's note as the summary lists it: ``TABLE: item ID: reason``, each part when known
+    (trial AY read "products.json: its colour label …" naming no item)."""
+    where = f"{note['path']}: " if note.get("path") else ""
+    item = f"item {note['id']}: " if note.get("id") else ""
+    return f"{where}{item}{note['reason']}"
+
 class IndexDialog(BackgroundRun, RequestDialog):
     indexed = Signal(str)  # catalogue name
     chosen_meanwhile = ""  # set by the window: a catalogue chosen during the run stays open at its end
@@ -637,7 +645,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         values = report.imported.get("values") or []
         if values:  # a category the mapping forgot, a placeholder read as no value: the items are indexed
             lines += [f"Values read otherwise than written ({len(values)}, the items indexed):",
-                      *(f"{v['path']}: {v['reason']}" if v.get("path") else v["reason"] for v in values)]
+                      *(value_line(v) for v in values)]
         poorly = report.imported.get("framing") or []
         if poorly:  # indexed as they are: a stylist may want a better photo of these
             lines += [f"Photos the model sees little of ({len(poorly)}, indexed as they are):",

@@ -156,6 +156,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
     # thread_local=False: another thread of this process must be refused like another process
     lock = FileLock(str(folder / LOCK_NAME), thread_local=False)
     existed = (folder / "manifest.json").is_file()  # an index is there to be searched
+    made = not folder.exists()  # this lock makes the folder: it goes again when nothing else was put in it
     try:
         folder.mkdir(parents=True, exist_ok=True)
         lock.acquire(timeout=wait)
@@ -181,3 +182,24 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
             _held.pop(key, None)
         side.unlink(missing_ok=True)  # before releasing: the next holder writes its own
         lock.release()
+        if made:
+            _remove_if_only_the_lock(folder)
+
+
+def _remove_if_only_the_lock(folder: Path) -> None:
+    """Remove ``folder``, made for its lock alone, when the run left nothing else in it (an import into a
+    server's database, a refused index: trial AY found ``.sane-writer.lock`` folders no command could list
+    or delete). Only while no one else holds or waits for the lock: taken again at once, or left."""
+    again = FileLock(str(folder / LOCK_NAME), thread_local=False)
+    try:
+        again.acquire(timeout=0)
+    except (Timeout, OSError):
+        return
+    try:
+        if {entry.name for entry in folder.iterdir()} <= {LOCK_NAME, HOLDER_NAME}:
+            (folder / LOCK_NAME).unlink(missing_ok=True)
+            folder.rmdir()
+    except OSError:  # another run put something in it meanwhile: it stays
+        pass
+    finally:
+        again.release()

@@ -167,7 +167,8 @@ def import_catalogue(
     of that name in another format than ``catalogue.format`` is an InputError naming both.
     """
     check_catalogue_name(name)
-    make_storable(catalogue)  # PostgreSQL's limits on every backend, each break said (trial AW)
+    make_storable(catalogue)  # PostgreSQL's limits on every backend, each break said (trial AW); read_catalogue did
+    # it already for a folder read here, before its outfits were pruned: again for a catalogue built elsewhere
     started = time.perf_counter()
     # the metadata files as read (stat before the transaction): an edit after this is seen as a change
     sources = metadata_sources(catalogue.root, [Path(mapping)] if mapping else [])
