@@ -1044,3 +1044,19 @@ def test_manager_says_an_index_of_another_build_is_out_of_date(managed, world: P
     row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "shop")
     assert "built by another build of SANE Desktop" in manager.table.item(row, 4).toolTip()
     assert not cell(manager, "other", 4).endswith("out of date")
+
+
+def test_a_long_catalogue_name_is_elided_not_given_the_sources_width(managed, world: Path) -> None:  # type: ignore[no-untyped-def]
+    """Trial AZ: a catalogue named "Summer lookbook 2026 (draft, second pass)" took the width, and the Source
+    folder column shrank to "/…" under a header reading "ce f"."""
+    from sane_desktop.gui.catalogue_manager import NAME_MAX
+    from sane_desktop.gui.screenshots import wait_until
+
+    _window, manager = managed
+    long_name = "Summer lookbook 2026 (draft, second pass) for the autumn showroom"
+    service_on(world).rename_catalogue("other", long_name)
+    manager.refresh()
+    wait_until(lambda: any(manager.table.item(r, 0).text() == long_name for r in range(manager.table.rowCount())),
+               60, "the renamed catalogue listed")
+    assert manager.table.columnWidth(0) <= NAME_MAX
+    assert manager.table.columnWidth(2) >= 100, manager.table.columnWidth(2)

@@ -86,9 +86,16 @@ def test_double_click_on_a_result_opens_its_details(world, window, qtbot) -> Non
     assert abs(drawn.width() / drawn.height() - image.size[0] / image.size[1]) < 0.02
     # "Add to outfit"
     outfit = len(window.outfit_model.pks())
+    assert details.add_button.text() == "Add to outfit"
     qtbot.mouseClick(details.add_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == outfit + 1, timeout=5000)
     assert window.outfit_model.pks()[-1] == item.pk
+    # in the outfit now, the button takes it out again, as the right-click menu does (trial AZ read "Add to
+    # outfit" for an item already in it, and the click said only "already in the outfit")
+    qtbot.waitUntil(lambda: details.add_button.text() == "Remove from outfit", timeout=5000)
+    qtbot.mouseClick(details.add_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: item.pk not in window.outfit_model.pks(), timeout=5000)
+    assert details.add_button.text() == "Add to outfit"
 
 
 def test_space_in_the_catalogue_opens_details_and_find_similar_works(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -519,3 +519,12 @@ def test_the_explained_results_line_keeps_its_match_when_the_title_is_long(qtbot
     label.resize(label.fontMetrics().horizontalAdvance(line) // 3, 30)
     label.show()
     assert label.is_elided() and label.shown_lines()[0].startswith("Match 75/100")
+
+
+def test_the_status_bars_sum_says_each_badge_as_the_badge_does() -> None:
+    """Trial AZ: a badge read "+<1" and the status bar's sum "+ 0" for the same item."""
+    from sane_desktop.gui.main_window import badge_terms
+
+    assert badge_terms([0, 9, 2], [0.002, 0.36, 0.08]) == "+ <1 + 9 + 2"
+    assert badge_terms([-3, 0, 5], [-0.12, -0.004, 0.2]) == "− 3 − <1 + 5"
+    assert badge_terms([0, 4], [0.0, 0.16]) == "+ 0 + 4"

@@ -42,6 +42,8 @@ def _out_of_date_tip(entry: CatalogueDetails) -> str:
     return OUT_OF_DATE_TIP
 
 
+NAME_MIN, NAME_MAX = 80, 220  # px: the Name column's width, the longest name's within these (elided past them)
+
 when = local_time  # the Indexed column, as the command line's ``catalogues`` says it
 
 
@@ -117,6 +119,9 @@ class CatalogueManager(QDialog):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # a long name is elided, not given the width: it squeezed the source folder to "/…" (trial AZ)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        header.setMinimumSectionSize(NAME_MIN)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
@@ -159,6 +164,8 @@ class CatalogueManager(QDialog):
     def _show(self, details: list[CatalogueDetails], select: str) -> None:
         self.details = details
         self.table.setRowCount(len(details))
+        names = [self.fontMetrics().horizontalAdvance(entry.name) for entry in details]
+        self.table.setColumnWidth(0, max(NAME_MIN, min(NAME_MAX, max(names, default=0) + 24)))
         for row, entry in enumerate(details):
             indexed = when(entry.indexed_at) + (f" — {entry.index_problem}" if entry.index_problem
                                                 else " — out of date" if entry.out_of_date else "")

@@ -93,6 +93,7 @@ class DetailView(QDialog):
     """One item at a time; ``add_requested``/``similar_requested`` carry its key."""
 
     add_requested = Signal(int)
+    remove_requested = Signal(int)  # its outfit button while the item is in the outfit
     similar_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -100,6 +101,7 @@ class DetailView(QDialog):
         self.setObjectName("item-details")
         self.setWindowTitle("Item details")
         self.item: ItemInfo | None = None
+        self._in_outfit = False  # the item shown is in the outfit: its button removes it
         self.photos = PhotoLoader(self)
         self.photos.ready.connect(self._photo_ready)
         self.photo = DetailPhoto()
@@ -183,9 +185,15 @@ class DetailView(QDialog):
             self.photo.set_photo(photo)
             set_plain(self.size_label, f"{photo.width()} × {photo.height()} pixels")
 
+    def set_in_outfit(self, in_outfit: bool) -> None:
+        """The outfit button for the item shown: "Remove from outfit" while it is in the outfit, as its
+        right-click menu says (trial AZ read "Add to outfit" for an item already in it)."""
+        self._in_outfit = in_outfit
+        self.add_button.setText("Remove from outfit" if in_outfit else "Add to outfit")
+
     def _add(self) -> None:
         if self.item is not None:
-            self.add_requested.emit(self.item.pk)
+            (self.remove_requested if self._in_outfit else self.add_requested).emit(self.item.pk)
 
     def _similar(self) -> None:
         if self.item is not None:

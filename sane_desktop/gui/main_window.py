@@ -55,7 +55,7 @@ from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
-from sane_desktop.service.match_score import match_percent, share_points
+from sane_desktop.service.match_score import match_percent, share_points, signed_points
 from sane_desktop.service.titles import UnsearchedItems, counted, tied_scores_words, unsearched_words
 from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalogue, best_compared
 
@@ -204,6 +204,15 @@ def result_line(result: SearchResult, look_alike: bool = False) -> str:
     points = match_percent(result.score, result.compared())
     kind = "Looks alike" if result.general or look_alike else "Match"
     return f"{kind} {points}/100 — “{isolated(result.item.title or result.item.item_id)}”"  # quotes kept in place
+
+
+def badge_terms(points: Sequence[int], shares: Sequence[float] = ()) -> str:
+    """The outfit badges' points as the status bar's sum says them ("+ 9 − 1 + <1"), each as its badge
+    does (:func:`~sane_desktop.service.match_score.signed_points`): a share under one point reads "<1"
+    with its sign (trial AZ read "+<1" on a badge and "+ 0" in the sum for the same item)."""
+    padded = [*shares, *[0.0] * (len(points) - len(shares))]
+    return " ".join(f"{signed[0]} {signed[1:]}" for signed in (signed_points(value, share)
+                                                               for value, share in zip(points, padded)))
 
 
 def left_out_words(count: int, titles: Sequence[str]) -> str:
@@ -972,6 +981,8 @@ class MainWindow(QMainWindow):
         """A new outfit: the explanation on screen was of the old one (its pair, its score), so it
         goes, saying why, and the results are searched again. An emptied outfit has no results to
         click: the panel says what to do first (a trial read "click a result" over none)."""
+        if self.detail_view is not None and self.detail_view.item is not None:  # its button follows the outfit
+            self.detail_view.set_in_outfit(self.detail_view.item.pk in pks)
         if self.explanation.update_data is not None or self.explanation.outfit_data is not None \
                 or self.channels.explain.busy:
             self._discard_explanation()
@@ -1079,9 +1090,10 @@ class MainWindow(QMainWindow):
         parts = [shares[pk] for pk in self.outfit_model.pks() if pk in shares] if shares else []
         look_alike = result is not None and (result.general or result.item.category in self._look_alike)
         self._say_points(result.item.title or result.item.item_id if result is not None else None,
-                         share_points(parts), look_alike)
+                         share_points(parts), look_alike, parts)
 
-    def _say_points(self, title: str | None, points: list[int], look_alike: bool) -> None:
+    def _say_points(self, title: str | None, points: list[int], look_alike: bool,
+                    shares: Sequence[float] = ()) -> None:
         """The status bar says what the outfit tiles' badges are while the result ``title`` is pointed
         at: the points of its 0–100 match each compared item adds, in the strip's order, summed from 50
         (trial P found "+9" explained only in a tooltip; the outfit's header elided it at 900 px). Like
@@ -1097,7 +1109,7 @@ class MainWindow(QMainWindow):
         if shown and not ours:
             return  # another message is being read
         # the sum first: a narrow window elides the title, not the figures
-        terms = " ".join(f"{'−' if value < 0 else '+'} {abs(value)}" for value in points)
+        terms = badge_terms(points, shares)
         kind = "Looks alike" if look_alike else "Match"
         # 50 is "unrelated", where every match starts (trial W asked what the 50 was)
         self._points_said = (f"{kind} {50 + sum(points)}/100 = 50 (unrelated) {terms}: the outfit's badges, the points each "
@@ -1556,13 +1568,16 @@ class MainWindow(QMainWindow):
         if self.detail_view is None:
             self.detail_view = DetailView(self)
             self.detail_view.add_requested.connect(lambda item_pk: self._from_details(item_pk, add=True))
+            self.detail_view.remove_requested.connect(lambda item_pk: self._from_details(item_pk, add=False,
+                                                                                         remove=True))
             self.detail_view.similar_requested.connect(lambda item_pk: self._from_details(item_pk, add=False))
         self.detail_view.show_item(item)
+        self.detail_view.set_in_outfit(pk in self.outfit_model.pks())
         view = self.detail_view  # its product type and description, read on the worker
         self.channels.details.start(lambda service, _state: service.current().items.text(pk), "Reading the item…") \
             .on_done(lambda text: view.show_text(pk, text)).on_failed(lambda _error: view.show_text(pk, None))
 
-    def _from_details(self, pk: int, add: bool) -> None:
+    def _from_details(self, pk: int, add: bool, remove: bool = False) -> None:
         """The detail view's Add/Find similar for its item ``pk``, only while that item is this catalogue's:
         keys are per catalogue, and a view left open across a switch carried a key the next catalogue
         gives another item (its Add put that other item in the outfit)."""
@@ -1574,6 +1589,8 @@ class MainWindow(QMainWindow):
             return
         if add:
             self.add_to_outfit([pk])
+        elif remove:
+            self._remove_from_outfit(pk)
         else:  # the look-alikes are listed in the window: the dialog no longer stands in front of them
             if self.detail_view is not None:
                 self.detail_view.hide()
@@ -2071,9 +2088,11 @@ class MainWindow(QMainWindow):
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
         if not shown and found.not_ranked and set(found.not_ranked) <= set(found.own_kind):
             # the outfit's own kind: a match pairs different kinds of item (it said "the model learnt no matches")
-            self.results.show_message(f"Your outfit is all {', '.join(found.own_kind)}: a match pairs different kinds "
-                                      "of item, so these are alternatives to it. Add an item of another kind, choose "
-                                      "another category, or use Find visually similar.")
+            kinds = ", ".join(found.own_kind)
+            # nothing is listed, so "these" pointed at nothing (trial AZ): the kind is named
+            self.results.show_message(f"Your outfit is all {kinds}: a match pairs different kinds of item, so other "
+                                      f"{kinds} are alternatives to it, not matches. Add an item of another kind, choose "
+                                      "another category, or open an item's Details for Find visually similar.")
         elif not shown and found.not_ranked:  # not "no compatible items": the model cannot rank them (a trial's
             # second skirt, "match 99", came from a bottoms-with-bottoms space no outfit trained)
             self.results.show_message(f"The model learnt no matches between {', '.join(found.not_ranked)} and your "
