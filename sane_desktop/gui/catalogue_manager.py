@@ -164,8 +164,8 @@ class CatalogueManager(QDialog):
     def _show(self, details: list[CatalogueDetails], select: str) -> None:
         self.details = details
         self.table.setRowCount(len(details))
-        names = [self.fontMetrics().horizontalAdvance(entry.name) for entry in details]
-        self.table.setColumnWidth(0, max(NAME_MIN, min(NAME_MAX, max(names, default=0) + 24)))
+        widest = max((self.fontMetrics().horizontalAdvance(entry.name) for entry in details), default=0)
+        self.table.setColumnWidth(0, max(NAME_MIN, min(NAME_MAX, widest + 24)))
         for row, entry in enumerate(details):
             indexed = when(entry.indexed_at) + (f" — {entry.index_problem}" if entry.index_problem
                                                 else " — out of date" if entry.out_of_date else "")
