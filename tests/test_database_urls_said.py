@@ -190,3 +190,25 @@ def test_an_argument_error_never_says_a_urls_password(argv: list[str], tmp_path:
         main(["--index-home", str(tmp_path / "home"), *argv])
     err = capsys.readouterr().err
     assert caught.value.code == 1 and "Secr3t" not in err and "***" in err, err
+
+
+def test_explain_refuses_an_index_older_than_its_catalogues_rows_as_query_does(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial AY: after an `import` moved the catalogue to revision 2, `query` refused its index ("revision
+    1, now 2") and `explain` still answered from it."""
+    from PIL import Image
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    base = ["--index-home", str(home)]
+    assert main([*base, "index", str(root), "--name", "shop", "--workers", "0", "--device", "cpu", "--json",
+                 "--model", str(demo_model_path())]) == 0
+    capsys.readouterr()
+    assert main([*base, "items", "shop", "--json"]) == 0
+    listed = [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]]
+    Image.new("RGB", (40, 60), (10, 220, 10)).save(root / "Tops" / "green_new.jpg")
+    assert main([*base, "import", str(root), "--name", "shop"]) == 0  # rows at revision 2, the index at 1
+    capsys.readouterr()
+    code, err = _run(capsys, *base, "query", "shop", "--outfit", listed[0])
+    assert code == 3 and "revision 1, now 2" in err, err
+    code, err = _run(capsys, *base, "explain", "shop", "--query", listed[0], "--candidate", listed[-1])
+    assert code == 3 and "revision 1, now 2" in err and "\n" not in err, err

@@ -103,6 +103,7 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
     from sane_desktop.retrieval.manifest import (
         is_shared, other_build_words, other_catalogue_row, read_index_manifest, sync_shared_manifest,
     )
+    from sane_desktop.retrieval.manifest import check as index_reason
     from sane_desktop.store.items import find_catalogue
 
     def check() -> None:
@@ -128,8 +129,15 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
             raise StaleIndexError(f"the index of {name!r} was built with another model ({manifest.model_hash[:12]}, "
                                   f"now {loaded[:12]}): re-index it")
         # its category map is the index's: another database's would compare the pairs in other spaces
-        if engine is not None and (other := other_catalogue_row(manifest, find_catalogue(engine, name).uid)):
+        found = find_catalogue(engine, name) if engine is not None else None
+        if found is not None and (other := other_catalogue_row(manifest, found.uid)):
             raise StaleIndexError(f"the index of {name!r} is out of date ({other})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
+        # the rows re-imported since (trial AY: `explain --db` answered after an import `query` refused), or
+        # other preprocessing: what search refuses, in its words
+        reason = index_reason(manifest, model_hash=loaded, preprocessing=model.bundle().preprocessing.as_dict(),
+                              db_revision=found.revision if found is not None else None)
+        if reason:
+            raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
         # vectors from other code rank by other scores than this build explains (trial AT: `explain`
         # answered on an index `query` refused)
         if manifest.embedding_code != embedding_code():
