@@ -147,7 +147,9 @@ def test_schema_version_is_recorded_and_newer_refused(tmp_path: Path) -> None:
 
 
 def test_bad_url_is_a_clear_error() -> None:
-    with pytest.raises(StoreError):
+    from sane_desktop.errors import InputError
+
+    with pytest.raises(InputError, match="not a usable database URL"):  # what the user gave: bad input (exit 1)
         open_store("not a url")
 
 
