@@ -98,6 +98,7 @@ def test_a_catalogue_whose_database_is_on_a_server_is_listed_as_such_not_as_dama
     listed = {entry["name"]: entry for entry in json.loads(capsys.readouterr().out)["catalogues"]}
     assert listed["remote"]["on_server"] == "postgresql+psycopg://aw:***@127.0.0.1:5432/aw"
     assert listed["remote"]["damaged"] == "" and listed["local"]["on_server"] == "" and listed["local"]["items"] > 0
+    assert listed["remote"]["items"] is None and listed["remote"]["vectors"] is None  # not opened: not "0 items"
     assert main(["--index-home", str(home), "catalogues"]) == 0
     text = capsys.readouterr().out
     assert "remote  database on a server (postgresql+psycopg://aw:***@127.0.0.1:5432/aw): commands reach it with --db URL" \

@@ -140,7 +140,7 @@ def test_an_item_not_compared_is_never_the_one_a_match_comes_most_from(closet: P
     assert main(["--index-home", str(closet), "query", "closet", "--outfit", f"{top.item_id},{shoe.item_id}",
                  "--category", "Tops", "-k", "200"]) == 0
     listed = [line for line in capsys.readouterr().out.splitlines() if line.startswith("  ")]
-    assert listed and all(line.endswith(f"(most from {shoe.item_id})") for line in listed)
+    assert listed and all(line.endswith(f"(most from {shoe.item_id}; not compared with {top.item_id})") for line in listed)
 
 
 def test_ids_and_searches_as_typed(closet: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -201,3 +201,8 @@ def test_query_text_tells_an_unlearnt_pair_from_the_outfits_own_kind() -> None:
     assert ("Shoes — not ranked: the model learnt no matches between Shoes and the outfit's items "
             "(no training outfit paired them)") in lines
     assert any(line.startswith("Tops — not ranked: the outfit's items are Tops themselves") for line in lines)
+    # a result not compared with an outfit item says so in the text too (trial AZ: the JSON alone did)
+    ranked = {"outfit": [{"item": "t1", "category": "Tops"}, {"item": "s1", "category": "Shoes"}],
+              "results": {"Shoes": [{"item_id": "s2", "score": 0.4, "title": "Boot", "contributions": {"t1": 0.4, "s1": 0.0},
+                                     "not_compared": ["s1"]}]}}
+    assert "(most from t1; not compared with s1)" in render(ranked)

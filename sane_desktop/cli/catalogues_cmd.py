@@ -62,9 +62,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return {"action": "delete", "name": name, "folder": str(folder), "photos_deleted": inside,
                 "home": str(catalogues.home)}
     return {"action": "list", "home": str(catalogues.home), "catalogues": [
-        {"name": entry.name, "items": entry.items, "source": entry.source, "source_found": entry.source_found,
+        # not opened (its database is on a server): no count, rather than a 0 read as "empty" (trial AY)
+        {"name": entry.name, "items": None if entry.on_server else entry.items, "source": entry.source, "source_found": entry.source_found,
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
-         "vectors": entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
+         "vectors": None if entry.on_server else entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
          "index_problem": entry.index_problem, "other_build": entry.other_build,
          "builtin": entry.builtin, "damaged": entry.damaged, "on_server": entry.on_server}
         for entry in catalogue_details(catalogues)]}

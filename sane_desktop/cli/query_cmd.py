@@ -249,7 +249,10 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"  (nothing to list: no indexed {category} item besides {own})")
         for rank, row in enumerate(ranked, 1):
             driver = best_compared(row.get("contributions", {}), set(row.get("not_compared", [])))
-            why = "" if result.get("mode") == "similar" or driver is None else f"  (most from {printable(driver)})"
+            skipped = [printable(label) for label in row.get("not_compared", [])]
+            # the outfit items it was not compared with, as the window's tooltip says (trial AZ: the JSON alone did)
+            left = f"; not compared with {', '.join(skipped)}" if skipped else ""
+            why = "" if result.get("mode") == "similar" or driver is None else f"  (most from {printable(driver)}{left})"
             title = printable(" ".join(str(row.get("title") or "").split()))  # the catalogue's text: one line
             title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
             lines.append(f"  {rank:3d}. {padded(printable(row['item_id']), id_width)} {row['score']:+.4f}  "

@@ -232,7 +232,9 @@ def _display(url: URL) -> str:
     socket = url.query.get("host")  # a Unix socket's folder, libpq's host parameter
     host = url.host or (socket if isinstance(socket, str) else "") or "localhost"
     user = f"{url.username}@" if url.username else ""
-    return f"{user}{host}:{url.port or 5432}/{url.database or ''}"
+    # the server's own default port: PostgreSQL's 5432 was said of a mysql:// URL too (trial AY)
+    port = url.port or {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}.get(url.get_backend_name())
+    return f"{user}{host}{f':{port}' if port else ''}/{url.database or ''}"
 
 
 def create_store_engine(url: str, *, busy_timeout: float | None = None, read_only: bool = False) -> Engine:
