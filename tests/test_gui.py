@@ -442,3 +442,23 @@ def test_the_builtin_demo_is_reindexed_without_asking_once(world, qtbot, make_wi
     _use_another_model(service, world, tmp_path, shift=0.02)  # stale again: this time it asks
     window.request_search()
     qtbot.waitUntil(lambda: "href='reindex'" in window.results.empty.text(), timeout=60000)
+
+
+def test_the_index_summary_lists_notes_on_files_apart_from_skipped_items(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial AX: a note on a file that is no item was listed under "Skipped (not indexed):" beside a count of
+    skipped items that left it out ("4 items skipped (2 more notes below)")."""
+    from closet_world import make_closet
+
+    folder = make_closet(tmp_path / "closet")
+    (tmp_path / "elsewhere").mkdir()
+    (folder / "Tops" / "shoot-notes").symlink_to(tmp_path / "elsewhere")  # a link to a folder: a note, no item
+    (folder / "Shoes" / "broken.jpg").write_bytes(b"")
+    _window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
+    with qtbot.waitSignal(dialog.indexed, timeout=120000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    CatalogueService(world["index"], model=world["model"]).delete_catalogue("closet")
+    summary = dialog.summary.toPlainText().splitlines()
+    skipped, other = summary.index("Skipped (not indexed):"), summary.index("Other notes on the folder:")
+    listed = summary[skipped + 1:other] if skipped < other else summary[skipped + 1:]
+    assert any("broken.jpg" in line for line in listed) and not any("shoot-notes" in line for line in listed), summary
+    assert "shoot-notes" in summary[other + 1], summary

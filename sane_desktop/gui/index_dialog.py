@@ -657,8 +657,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
         outfits = report.imported.get("saved_outfits") or []
         if outfits:  # trial AD: an outfit lost an item to a photo moved away, and nothing said so
             lines += ["Saved outfits:", *(saved_outfit_words(entry) for entry in outfits)]
-        if files:
-            lines += ["Skipped (not indexed):", *(skip.line() for skip in files)]
+        # items left out, then the notes on files and rows that are no item (a duplicate id's row, a summary
+        # line), under their own heading: trial AX read them under "Skipped" beside a count that left them out
+        items_left = [skip for skip in files if skip.kind == "item"]
+        if items_left:
+            lines += ["Skipped (not indexed):", *(skip.line() for skip in items_left)]
+        if others:
+            lines += ["Other notes on the folder:", *(skip.line() for skip in files if skip.kind != "item")]
         if cut:
             lines += ["Outfits and questions dropped or cut (each line says why):", *(skip.line() for skip in cut)]
         if lines:

@@ -30,6 +30,7 @@ VISIBLE_DEBOUNCE_MS = 80  # scrolling settles before the visible tiles are (re)r
 THRESHOLD_DEBOUNCE_MS = 300  # typing "65" searches once, not for "6" then "65"
 SORT_LABELS = {"score": "Best match", "title": "Title"}
 THRESHOLD_LABEL = "Hide matches below"
+LIKENESS_THRESHOLD_LABEL = "Hide look-alikes below"  # over an item's look-alikes (Find visually similar)
 SORT_GAP = 8  # px between the spin box and the order, on top of the layout's spacing
 LTR, TTB = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
 NO_MATCH_FILTERED = "No items match the filters — <a href='clearfilters'>clear filters</a>"
@@ -322,6 +323,10 @@ class ResultsView(QWidget):
         coats; the line under the heading names the category)."""
         self.for_label.setVisible(shown)
         self.target.setVisible(shown)
+        # a likeness is no match: the threshold says what it hides (trial AX read "matches" over look-alikes)
+        set_plain(self.threshold_label, THRESHOLD_LABEL if shown else LIKENESS_THRESHOLD_LABEL)
+        self.threshold.setAccessibleName(THRESHOLD_LABEL if shown else LIKENESS_THRESHOLD_LABEL)
+        self._reflow()  # a longer label may need the rows laid out again
 
     def set_similar_heading(self, text: str, hint: str = "") -> None:
         """The visible line under the heading (plain text): "Similar to …", or which categories are
