@@ -462,3 +462,20 @@ def test_the_index_summary_lists_notes_on_files_apart_from_skipped_items(world, 
     listed = summary[skipped + 1:other] if skipped < other else summary[skipped + 1:]
     assert any("broken.jpg" in line for line in listed) and not any("shoot-notes" in line for line in listed), summary
     assert "shoot-notes" in summary[other + 1], summary
+
+
+def test_the_index_summary_names_the_attributes_read(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial AX: the command line said how many attributes an index read; the window's summary did not."""
+    from catalogue_fixtures import write_manifest_catalogue
+
+    folder = tmp_path / "shop"
+    write_manifest_catalogue(folder, n_items=9, n_outfits=3)
+    _window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
+    with qtbot.waitSignal(dialog.indexed, timeout=120000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    CatalogueService(world["index"], model=world["model"]).delete_catalogue("shop")
+    summary = dialog.summary.toPlainText().splitlines()
+    attributes = dialog.last_report.imported["attributes"]
+    assert attributes > 0
+    assert f"Attributes read from its metadata: {attributes} (labels, and words from titles and descriptions)." \
+        in summary, summary

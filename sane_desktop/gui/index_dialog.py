@@ -78,6 +78,10 @@ WAIT_SAID_MS = 1000  # an inspection not begun after this long says what it wait
 
 
 
+# the origin words (service.titles / manifest.origin_words) of the bundled model for real photos: a catalogue
+# indexed with it is told what training one of its own gives (the drawn demo's own model needs no such word)
+BUILT_IN_FOR_PHOTOS = "built into the app (its model for real photos)"
+
 def value_line(note: dict[str, str]) -> str:
     """A table value's note as the summary lists it: ``TABLE: item ID: reason``, each part when known
     (trial AY read "products.json: its colour label …" naming no item)."""
@@ -642,6 +646,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
         lines = [f"Model: {report.model_words}.", *lines]
         if report.indexed.note:
             lines.insert(1, f"{note_words(report.indexed.note, report.indexed.note_way_out)}.")
+        attributes = int(report.imported.get("attributes") or 0)
+        if attributes:  # what a model trained here can name (trial AX: the command line said it, the window not)
+            lines.insert(1, f"Attributes read from its metadata: {attributes} (labels, and words from titles and "
+                            "descriptions).")
+        if report.model_words == BUILT_IN_FOR_PHOTOS and not report.indexed.note and (report.outfits or attributes):
+            lines.insert(1, "A model trained on this catalogue (File → Train model on this catalogue…) will do "
+                            "better: it learns its own categories and attributes.")
         values = report.imported.get("values") or []
         if values:  # a category the mapping forgot, a placeholder read as no value: the items are indexed
             lines += [f"Values read otherwise than written ({len(values)}, the items indexed):",
