@@ -57,6 +57,8 @@ class WayOut(Enum):
     OTHER_INDEX_FOLDER = "choose another index folder, or replace it (--replace)"
     REPLACE_OR_KEEP_BOTH = "index this one with --replace to rebuild it here, or with --index-dir to keep both"
     MODEL_GONE = "put it back, or give --model FILE to index it with another"
+    # the manifest that names the model cannot be read (trial BA: a re-index swapped in the bundled model)
+    NAME_MODEL = "index it again naming its model: --model FILE"
     OTHER_MODEL = "--model chooses another"  # a note's, not a failure's: the model kept is the catalogue's own
     OTHER_INDEX_HOME = "choose another index home: --index-home or SANE_INDEX_HOME"
     REBUILD = "re-index (index --rebuild when a plain re-index does not see it: it reads every photo again)"

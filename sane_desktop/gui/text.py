@@ -416,6 +416,7 @@ WINDOW_WAYS: dict[WayOut, str] = {
     WayOut.REPLACE_OR_KEEP_BOTH: (f"index its folder again under another name to keep both ({INDEX_FOLDER}), or "
                                   f"delete this catalogue ({MANAGE}) and index its folder again"),
     WayOut.MODEL_GONE: "put it back, or train a new one (File → Train model on this catalogue…)",
+    WayOut.NAME_MODEL: "train a new one (File → Train model on this catalogue…), or index it from a terminal naming its model",
     WayOut.OTHER_MODEL: "File → Train model on this catalogue… trains another",
     WayOut.OTHER_INDEX_HOME: ("move that file away, or start the app with another index home "
                               "(the SANE_INDEX_HOME setting)"),

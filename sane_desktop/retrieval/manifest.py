@@ -251,7 +251,9 @@ def read_index_manifest(folder: Path) -> Manifest | None:
         manifest = Manifest.from_dict(json.loads(path.read_text(encoding="utf-8")))
     except (ValueError, TypeError, AttributeError) as error:  # not JSON, not an object, a field of the wrong type
         newer = str(error).startswith("unknown field") and ", written by " in str(error)
-        way = ": open it with that version, or index the catalogue again with this one" if newer else ""  # trial AD
+        # trial AD; trial BA read no way out at all for a hand-edited one
+        way = ": open it with that version, or index the catalogue again with this one" if newer \
+            else ": re-run sane-desktop index"
         raise StaleIndexError(f"{path} is not a readable index manifest ({error}){way}") from error
     return manifest
 

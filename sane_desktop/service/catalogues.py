@@ -101,7 +101,7 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
     from its server (:func:`~sane_desktop.retrieval.manifest.sync_shared_manifest`)."""
     from sane_desktop.code_version import embedding_code
     from sane_desktop.retrieval.manifest import (
-        is_shared, other_build_words, other_catalogue_row, read_index_manifest, sync_shared_manifest,
+        is_shared, newer_index, other_build_words, other_catalogue_row, read_index_manifest, sync_shared_manifest,
     )
     from sane_desktop.retrieval.manifest import check as index_reason
     from sane_desktop.store.items import find_catalogue
@@ -121,13 +121,17 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
         manifest = read_index_manifest(folder)
         if manifest is None:
             raise NotIndexed(f"catalogue {name!r} has no index in {folder}: run sane-desktop index")
+        newer = newer_index(manifest, name)  # said as search says it (trial BA read three answers for one fault)
+        if newer is not None:
+            raise newer
         loaded = model.bundle().content_hash
         if manifest.model_hash != loaded and is_shared(manifest):
             raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
                                   f"({manifest.model_hash[:12]}; opened with {loaded[:12]}): open it again")
         if manifest.model_hash != loaded:
+            # the command spelt out by the command line, as search's refusal is (trial BA: "re-index it" bare)
             raise StaleIndexError(f"the index of {name!r} was built with another model ({manifest.model_hash[:12]}, "
-                                  f"now {loaded[:12]}): re-index it")
+                                  f"now {loaded[:12]}): re-run sane-desktop index")
         # its category map is the index's: another database's would compare the pairs in other spaces
         found = find_catalogue(engine, name) if engine is not None else None
         if found is not None and (other := other_catalogue_row(manifest, found.uid)):

@@ -15,7 +15,7 @@ from sane_desktop.models.checkpoint import (
     load_checkpoint,
     shipped_with_the_app,
 )
-from sane_desktop.retrieval.manifest import read_index_manifest, recorded_model_file
+from sane_desktop.retrieval.manifest import MANIFEST_NAME, read_index_manifest, recorded_model_file
 
 DEMO_NOTE = "indexed with a bundled model; a model trained on this catalogue (sane-desktop train) will do better"
 
@@ -71,8 +71,8 @@ def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
 
     try:
         manifest = read_index_manifest(index_dir)
-    except SaneError:  # unreadable: the re-index rebuilds it, with the bundled model
-        return None
+    except SaneError as error:  # unreadable: the re-index rebuilds it, with the model it names if it still does
+        return _named_in_unreadable(index_dir, catalogue, error)
     if manifest is None or manifest.catalogue != catalogue or not manifest.model_path:
         return None
     # another install's bundled model (trial AR: loaded from there, changed): this install's of that
@@ -84,6 +84,34 @@ def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
         return RecordedModel(path, manifest.model_hash)
     if shipped_with_the_app(path):
         return None
+    raise ModelError(f"the model this catalogue was indexed with, {path}, is missing", way_out=WayOut.MODEL_GONE)
+
+
+def _named_in_unreadable(index_dir: Path, catalogue: str, error: Exception) -> RecordedModel | None:
+    """The model an unreadable manifest still names (its ``model_path`` and ``model_hash`` as written: a hand
+    edit of its category map spoils the rest, not them). Trial BA's plain re-index of such a catalogue, its
+    model trained there, swapped in the bundled model with a note alone. None when it names a bundled model
+    or another catalogue's; ModelError when it names none that can be read (the model is then not known)."""
+    import json
+
+    from sane_desktop.errors import ModelError
+
+    try:
+        raw = json.loads((index_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raw = None
+    named = raw.get("model_path") if isinstance(raw, dict) else None
+    if not isinstance(named, str) or not named:
+        raise ModelError(f"the index manifest in {index_dir} cannot be read ({error}), so the model this catalogue "
+                         "was indexed with is not known", way_out=WayOut.NAME_MODEL) from None
+    if raw.get("catalogue") != catalogue:
+        return None
+    path = Path(named) if Path(named).is_absolute() else index_dir / named
+    digest = raw.get("model_hash")
+    if shipped_with_the_app(path):
+        return None
+    if path.is_file():
+        return RecordedModel(path, digest if isinstance(digest, str) else "")
     raise ModelError(f"the model this catalogue was indexed with, {path}, is missing", way_out=WayOut.MODEL_GONE)
 
 
