@@ -80,3 +80,33 @@ def test_a_hand_edited_manifest_is_mended_by_the_reindex_it_asks_for_with_the_ca
     manifest_file.write_text("{not json")
     code, err = _run(capsys, *base, "index", str(shop["root"]), "--name", "shop", "--workers", "0", "--device", "cpu")
     assert code != 0 and "the model this catalogue was indexed with is not known" in err and "--model" in err, err
+
+
+def test_the_catalogue_list_says_an_index_whose_model_changed_or_whose_manifest_is_unreadable_is_out_of_date(
+        shop: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BA: with the model file retrained (or replaced) under the index, and with a hand-edited
+    manifest, every search refused while `catalogues` listed the index as usable, or as "not indexed"."""
+    from sane_desktop.models.checkpoint import bundled_model_paths
+
+    base = ["--index-home", str(shop["home"])]
+
+    def listed() -> dict:
+        assert main([*base, "catalogues", "--json"]) == 0
+        return json.loads(capsys.readouterr().out)["catalogues"][0]
+
+    assert not listed()["out_of_date"] and listed()["stale_reason"] == ""
+    general = next(path for path in bundled_model_paths() if path.name != demo_model_path().name)
+    original = shop["model"].read_bytes()
+    shutil.copyfile(general, shop["model"])
+    entry = listed()
+    assert entry["out_of_date"] and entry["stale_reason"].startswith("the model file m.pt holds another model now"), entry
+    assert main([*base, "catalogues"]) == 0
+    assert "out of date (the model file m.pt holds another model now" in capsys.readouterr().out
+    shop["model"].write_bytes(original)
+    assert not listed()["out_of_date"]
+    (shop["home"] / "shop" / "manifest.json").write_text("{not json")
+    entry = listed()
+    assert entry["out_of_date"] and entry["stale_reason"] == "its index manifest cannot be read", entry
+    assert main([*base, "catalogues"]) == 0
+    text = capsys.readouterr().out
+    assert "model not known" in text and "not indexed" not in text, text

@@ -71,9 +71,9 @@ def test_another_builds_index_is_refused_then_embedded_again(
     # the catalogue list says so too (it listed the index as usable)
     assert main(["--index-home", str(home), "catalogues", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["catalogues"][0]
-    assert listed["out_of_date"] and says in listed["other_build"], listed
+    assert listed["out_of_date"] and says in listed["stale_reason"], listed
     assert main(["--index-home", str(home), "catalogues"]) == 0
-    assert f"out of date ({listed['other_build']}): re-index it" in capsys.readouterr().out
+    assert f"out of date ({listed['stale_reason']}): re-index it" in capsys.readouterr().out
     # nor is a match explained with other code than the vectors that ranked it (trial AT: `explain` answered)
     assert main(explain) == 3
     err = capsys.readouterr().err.strip()
@@ -86,7 +86,7 @@ def test_another_builds_index_is_refused_then_embedded_again(
     assert read_index_manifest(home / "closet").embedding_code == embedding_code()  # type: ignore[union-attr]
     assert main(["--index-home", str(home), "catalogues", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)["catalogues"][0]
-    assert not listed["out_of_date"] and listed["other_build"] == ""
+    assert not listed["out_of_date"] and listed["stale_reason"] == ""
     code, after, err = _query(capsys, home, item)
     assert code == 0, err
     assert json.loads(after)["results"] == json.loads(before)["results"]

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         {"name": entry.name, "items": None if entry.on_server else entry.items, "source": entry.source, "source_found": entry.source_found,
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
          "vectors": None if entry.on_server else entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
-         "index_problem": entry.index_problem, "other_build": entry.other_build,
+         "index_problem": entry.index_problem, "stale_reason": entry.stale_reason,
          "builtin": entry.builtin, "damaged": entry.damaged, "on_server": entry.on_server}
         for entry in catalogue_details(catalogues)]}
 
@@ -76,7 +76,7 @@ def _model(entry: dict[str, Any]) -> str:
     if entry["damaged"]:
         return "database cannot be read"
     if not entry["model"]:
-        return "not indexed"
+        return "model not known" if entry.get("stale_reason") else "not indexed"
     origin = entry["model_origin"]
     return origin[0].upper() + origin[1:] if origin else f"{entry['model']} ({entry['model_hash']})"
 
@@ -98,7 +98,7 @@ def render(result: dict[str, Any]) -> str:
                          "commands reach it with --db URL")
             continue
         state = (f" — its index folder {entry['index_problem']}: index it again with --replace" if entry["index_problem"]
-                 else f" — out of date ({entry['other_build']}): re-index it" if entry["other_build"]
+                 else f" — out of date ({entry['stale_reason']}): re-index it" if entry["stale_reason"]
                  else " — out of date: re-index it" if entry["out_of_date"] else "")
         source = entry["source"] or "source unknown"
         if entry["source"] and not entry["source_found"]:

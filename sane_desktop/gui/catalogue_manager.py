@@ -36,8 +36,8 @@ OUT_OF_DATE_TIP = ("Out of date: the catalogue was read from its folder again si
 
 def _out_of_date_tip(entry: CatalogueDetails) -> str:
     """Why the Indexed column says "out of date": another build's vectors, else another import."""
-    if entry.other_build:
-        return (f"Out of date: {entry.other_build}, so it cannot be searched until it is indexed again: "
+    if entry.stale_reason:
+        return (f"Out of date: {entry.stale_reason}, so it cannot be searched until it is indexed again: "
                 "Re-sync it.")
     return OUT_OF_DATE_TIP
 
@@ -55,7 +55,7 @@ def model_text(details: CatalogueDetails) -> str:
     if details.on_server:
         return "database on a server"
     if not details.model_name:
-        return "not indexed"
+        return "model not known" if details.stale_reason else "not indexed"
     if details.model_origin:
         return details.model_origin[0].upper() + details.model_origin[1:]
     return f"{details.model_name} ({details.model_hash})"

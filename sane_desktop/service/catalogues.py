@@ -7,12 +7,13 @@ both call, so the two front ends answer from the same code.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -419,8 +420,10 @@ class CatalogueDetails:
     out_of_date: bool = False  # its index was built from another import than its database's (IndexFacts.out_of_date)
     index_problem: str = ""  # why no search can use its index as it is (IndexFacts.problem), "" when none
     # why a re-index is needed though the database did not move ("" when none): its vectors were computed
-    # by another build's code (IndexFacts.other_build; a trial found it listed as usable)
-    other_build: str = ""
+    # why a re-index is needed though the database did not move ("" when none; IndexFacts.stale_reason): its
+    # vectors computed by another build's code, its model file holding another model now, an unreadable
+    # manifest (trials AT and BA found such indexes listed as usable while every search refused them)
+    stale_reason: str = ""
     # where its database is when that is a server ("" for a local one): listed, not opened (no item count)
     on_server: str = ""
 
@@ -513,16 +516,20 @@ class IndexFacts:
     # newer version, or another catalogue's index files in this folder (trial AE: listed as usable)
     problem: str = ""
     # why its vectors are not this build's (manifest.other_build_words), "" when they are: search refuses it
-    other_build: str = ""
+    # why search refuses the index though the database did not move ("" when it does not): its vectors from
+    # another build's code, its model file holding another model now, its manifest unreadable
+    stale_reason: str = ""
 
     def out_of_date(self, info: CatalogueInfo) -> bool:
         """Whether the index was built from another import of the catalogue than the one listed (its
         folder re-synced or re-imported since, or that run stopped before its index: trial K's manager
         listed a catalogue no search could use with its last "Indexed" time and no word), or its
-        vectors by another build's code (:attr:`other_build`)."""
+        vectors by another build's code, its model changed, its manifest unreadable (:attr:`stale_reason`)."""
+        if self.stale_reason:
+            return True
         if not self.model_name:
             return False
-        return bool(self.other_build) or self.db_revision != info.revision or bool(self.db_uid and info.uid and self.db_uid != info.uid)
+        return self.db_revision != info.revision or bool(self.db_uid and info.uid and self.db_uid != info.uid)
 
 
 def matches_learnt(folder: Path) -> bool:
@@ -561,9 +568,34 @@ def index_facts(folder: Path) -> IndexFacts:
         problem = f"written by a newer version{f' ({manifest.app_version})' if manifest.app_version else ''}"
     elif manifest.catalogue != folder.name:
         problem = f"holds the index of catalogue {manifest.catalogue!r}"
-    other_build = other_build_words(manifest) if manifest.embedding_code != embedding_code() else ""
+    stale = other_build_words(manifest) if manifest.embedding_code != embedding_code() else _model_changed(manifest, folder)
     return IndexFacts(Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
-                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, other_build)
+                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, stale)
+
+
+def _model_changed(manifest: Any, folder: Path) -> str:
+    """Why the index's model file no longer holds the model it was built with ("" when it does, or it is
+    gone: a search then finds a file of that hash elsewhere, or says it is missing)."""
+    from sane_desktop.retrieval.manifest import recorded_model_file
+
+    recorded = recorded_model_file(manifest, folder)
+    try:
+        stat = recorded.stat()
+    except OSError:
+        return ""
+    held = _held_hash(str(recorded), stat.st_size, stat.st_mtime_ns)
+    if held is None or held == manifest.model_hash:
+        return ""
+    return f"the model file {recorded.name} holds another model now ({manifest.model_hash[:12]}, now {held[:12]})"
+
+
+@functools.lru_cache(maxsize=64)
+def _held_hash(path: str, _size: int, _mtime_ns: int) -> str | None:
+    """The content hash the checkpoint at ``path`` records, read once per size and time (a listing of many
+    catalogues sharing one model reads it once)."""
+    from sane_desktop.models.checkpoint import stored_content_hash
+
+    return stored_content_hash(path)
 
 
 def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
@@ -583,15 +615,16 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
         folder = catalogues.folder(info.name)
         try:
             facts = index_facts(folder)
-        except (SaneError, OSError, ValueError):
-            facts = IndexFacts()
+        except (SaneError, OSError, ValueError):  # an unreadable manifest: said, not "not indexed" (trial BA)
+            facts = IndexFacts(stale_reason="its index manifest cannot be read") \
+                if (folder / "manifest.json").is_file() else IndexFacts()
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, facts.model_name, facts.model_hash,
                                       facts.vectors, facts.indexed_at, info.builtin,
                                       photos_inside=_photos_inside(info.root, folder),
                                       source_found=_is_folder(info.root),
                                       model_origin=origin_words(facts.origin, info.root or None, named),
                                       out_of_date=facts.out_of_date(info), index_problem=facts.problem,
-                                      other_build=facts.other_build))
+                                      stale_reason=facts.stale_reason))
     return sorted(found, key=lambda entry: entry.name)
 
 
