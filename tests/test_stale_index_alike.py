@@ -110,3 +110,23 @@ def test_the_catalogue_list_says_an_index_whose_model_changed_or_whose_manifest_
     assert main([*base, "catalogues"]) == 0
     text = capsys.readouterr().out
     assert "model not known" in text and "not indexed" not in text, text
+
+
+def test_explain_says_another_databases_catalogue_as_query_does_before_looking_up_ids(
+        shop: dict, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BA: with another home's catalogue.db of the same name copied in, `query` said the index was
+    built from another database's catalogue (exit 3) and `explain` said "unknown item ids" (exit 1)."""
+    other_root = make_closet(tmp_path / "other")
+    for photo in [p for p in other_root.rglob("*") if p.is_file()]:
+        photo.rename(photo.with_name(f"b_{photo.name}"))
+    other_home = tmp_path / "home2"
+    assert main(["--index-home", str(other_home), "index", str(other_root), "--name", "shop", "--model",
+                 str(shop["model"]), "--workers", "0", "--device", "cpu", "--json"]) == 0
+    capsys.readouterr()
+    shutil.copyfile(other_home / "shop" / "catalogue.db", shop["home"] / "shop" / "catalogue.db")
+    base = ["--index-home", str(shop["home"])]
+    code_query, err_query = _run(capsys, *base, "query", "shop", "--outfit", shop["ids"][0])
+    code_explain, err_explain = _run(capsys, *base, "explain", "shop", "--query", shop["ids"][0],
+                                     "--candidate", shop["ids"][-1])
+    assert code_query == code_explain == 3, (err_query, err_explain)
+    assert "another database's catalogue" in err_explain and "unknown item ids" not in err_explain, err_explain

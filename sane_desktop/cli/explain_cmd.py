@@ -220,6 +220,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     try:
         _say_model(catalogue, args.model)
         _say_metadata(catalogue, args)
+        catalogue.explanations.check_index()  # before the ids: a stale index is said as query says it
 
         # a method of many passes says so before it starts (a trial's sliding window ran 2 minutes
         # without a word on a CPU), and draws a bar at a terminal
@@ -332,6 +333,7 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
             raise CliError(f"--outfit names {listed_ids(repeated)} more than once (an outfit holds an item once)")
         _say_model(catalogue, args.model)
         _say_metadata(catalogue, args)
+        catalogue.explanations.check_index()  # before the ids: a stale index is said as query says it
         candidate, *members = catalogue.items.by_item_id([args.candidate, *outfit_ids])
         if any(member.pk == candidate.pk for member in members):
             raise CliError(f"--candidate {candidate.item_id!r} is in its own --outfit: a result is an item that "

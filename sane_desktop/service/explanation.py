@@ -133,6 +133,13 @@ class Explanations:
         self._explainers: dict[tuple[str, int], Explainer[Any]] = {}
         self._category_map: tuple[object, dict[str, str]] | None = None  # (manifest stamp, its map)
 
+    def check_index(self) -> None:
+        """Raise StaleIndexError when the catalogue's index was not built from what is explained now (see
+        ``verify_index``); nothing for a model the caller chose. Asked before item ids are looked up, so
+        another database's catalogue is said as such, not as "unknown item ids" (trial BA)."""
+        if self.verify_index is not None:
+            self.verify_index()
+
     # --- the pieces ------------------------------------------------------------------------
     def category_map(self) -> dict[str, str]:
         """The category mapping of the catalogue's index (catalogue category -> model category or
