@@ -31,12 +31,15 @@ from enum import Enum
 # a database URL's password: from the colon after the user to the last "@" before the host, so that an
 # unencoded "@" in it (p@ss) is covered too (a trial read "…:p@***@host" with "ss:w/rd" left in clear)
 _URL_PASSWORD = re.compile(r"(://[^:/@\s'\"]*:)\S*@")
+# ... and with the scheme mistyped or left out ("postgresql:/bob:pw@host", "bob:pw@host": trial BB), any
+# token of the shape name:secret@host that the pattern above left
+_BARE_PASSWORD = re.compile(r"((?:^|(?<=[\s'\"(/]))[^:/@\s'\"(]+:)(?!/)(?!\*\*\*@)\S*@(?=[\w.\[\]-])")
 
 
 def without_passwords(text: str) -> str:
     """``text`` with every database URL's password written ``***`` (``postgresql://user:secret@host/db``
     → ``postgresql://user:***@host/db``): no error line, log line or suggested command carries one."""
-    return _URL_PASSWORD.sub(r"\1***@", text)
+    return _BARE_PASSWORD.sub(r"\1***@", _URL_PASSWORD.sub(r"\1***@", text))
 
 
 class WayOut(Enum):

@@ -517,4 +517,10 @@ def test_an_outfit_item_mapped_to_the_results_model_category_is_an_alternative(
     assert not shares[bottom]["alternative"] and shares[bottom]["compared"], shares
     assert main(explain) == 0
     out = capsys.readouterr().out
-    assert "none: not compared (the same category, an alternative to it)" in out and "learnt no matches" not in out
+    # a dress and a top: two folders the model counts as one kind, not "the same category" (trial BB)
+    assert "none: not compared (the model counts its category and the result's as one kind: an alternative)" in out
+    assert "learnt no matches" not in out and "the same category" not in out
+    # an outfit of dresses alone, tops asked: not ranked, said as one kind to the model, not "Tops themselves"
+    assert main(["--index-home", str(home), "query", "closet", "--outfit", dress, "--category", "Tops"]) == 0
+    said = capsys.readouterr().out
+    assert "Tops — not ranked: the model counts Tops and the outfit's Dresses as one kind" in said, said

@@ -23,6 +23,11 @@ from tests.closet_world import make_closet
     ("'postgres://u:s3cr3t@h/db' (it holds 'a')", "'postgres://u:***@h/db' (it holds 'a')"),
     ("postgresql://host:5432/db and user@example.org", "postgresql://host:5432/db and user@example.org"),
     ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+    # the scheme mistyped or left out (trial BB)
+    ("'postgresql+psycopg:/bob:PW@127.0.0.1:1/x'", "'postgresql+psycopg:/bob:***@127.0.0.1:1/x'"),
+    ("'postgresql+psycopg//bob:PW@127.0.0.1:1/x'", "'postgresql+psycopg//bob:***@127.0.0.1:1/x'"),
+    ("'bob:PW@127.0.0.1/x'", "'bob:***@127.0.0.1/x'"),
+    ("at 10:30:05 user@host, item a:b", "at 10:30:05 user@host, item a:b"),
 ])
 def test_a_urls_password_is_never_said(url: str, shown: str) -> None:
     assert without_passwords(url) == shown
@@ -36,6 +41,9 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
 @pytest.mark.parametrize("url", [
     "postgresql+pyscopg://aws:p@ss:w/rd@127.0.0.1:5432/aw",  # the driver's name mistyped, an "@" in the password
     "postgres://aw:awpw@127.0.0.1:54x32/aw",                 # a port that is no number
+    "postgresql+psycopg:/aw:awpw@127.0.0.1:1/x",             # one slash (trial BB)
+    "aw:awpw@127.0.0.1/x",                                    # no scheme
+    "postgresql+psycopg://aw:p@ss:w/rd@127.0.0.1:1/x",       # an unencoded "@": its tail read as the host
 ])
 def test_a_mistyped_url_is_bad_input_said_without_its_password(
         url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -141,6 +141,9 @@ def test_an_outfit_item_not_compared_reads_so_and_carries_nothing(qtbot) -> None
     qtbot.addWidget(alternative)
     assert "the same category, an alternative to it" in alternative.toolTip()
     assert "learnt no matches" not in alternative.toolTip()
+    kin = ShareRow(dataclasses.replace(reason.shares[2], alternative=True), None, QImage(), kin=True)
+    qtbot.addWidget(kin)
+    assert "the model counts its category and the result&#x27;s as one kind" in kin.toolTip()
     # a share of 0 % that was compared still reads as one
     shown = ShareRow(base.shares[2], 0.0, QImage())
     qtbot.addWidget(shown)
@@ -422,7 +425,8 @@ def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the
     mapped = Row(item, 0.6, {10: 0.6, 11: 0.0}, tile=tile, not_compared=frozenset({11}), alternatives=frozenset({11}))
     owner.outfit_categories = {10: "hats", 11: "totes"}
     words = " ".join(ItemListModel._explanation_lines(owner, mapped))  # type: ignore[arg-type]
-    assert "not compared with Blue hat: the same category, an alternative to it" in words and "learnt no" not in words
+    assert "not compared with Blue hat: the model counts its category and this one as one kind" in words
+    assert "learnt no" not in words and "the same category" not in words  # totes are not bags (trial BB)
 
 
 def test_an_outfit_badge_for_a_small_pull_down_keeps_its_sign(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -130,3 +130,12 @@ def test_explain_says_another_databases_catalogue_as_query_does_before_looking_u
                                      "--candidate", shop["ids"][-1])
     assert code_query == code_explain == 3, (err_query, err_explain)
     assert "another database's catalogue" in err_explain and "unknown item ids" not in err_explain, err_explain
+
+
+def test_the_catalogue_list_says_an_index_whose_files_are_gone_is_out_of_date(
+        shop: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BB: with the index's FAISS folder deleted, `query` refused and the list called it usable."""
+    shutil.rmtree(shop["home"] / "shop" / "faiss")
+    assert main(["--index-home", str(shop["home"]), "catalogues", "--json"]) == 0
+    entry = json.loads(capsys.readouterr().out)["catalogues"][0]
+    assert entry["out_of_date"] and "are missing" in entry["stale_reason"], entry

@@ -390,7 +390,10 @@ def _render_outfit(result: dict[str, Any]) -> str:
         why = share["pair_abstained"] or "no attribute net"
         pair = share["pair_attribute"] or ("none (as above)" if why == reason["abstained"] else f"none ({why})")
         if share.get("compared_by") == "not compared":
-            pair = ("none: not compared (the same category, an alternative to it)" if share.get("alternative") else
+            kin = share.get("category") != reason.get("candidate_category", share.get("category"))
+            pair = ("none: not compared (the model counts its category and the result's as one kind: an alternative)"
+                    if share.get("alternative") and kin else
+                    "none: not compared (the same category, an alternative to it)" if share.get("alternative") else
                     "none: not compared (the model learnt no matches for this pair of categories)")
         # points of the 0–100 match where the window gives them (an item pulls the match down), else percent
         percent = (f"{signed_points(share['points'], share['share']):>4s} pts" if share.get("points") is not None

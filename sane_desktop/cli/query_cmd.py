@@ -232,8 +232,13 @@ def render(result: dict[str, Any]) -> str:
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
         # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
         if category in result.get("not_ranked_own_kind", []):
-            lines.append(f"{category} — not ranked: the outfit's items are {category} themselves, and a match pairs "
-                         f"different kinds of item (its items are alternatives: query --similar ID lists look-alikes)")
+            held = sorted({q["category"] for q in result["outfit"]})
+            # the outfit's own folder, or folders the model counts as one kind with it (trial BB read "the
+            # outfit's items are Shirts themselves" of an outfit of Tees mapped, with Shirts, to tops)
+            kind = (f"the outfit's items are {category} themselves" if held == [category] else
+                    f"the model counts {category} and the outfit's {', '.join(held)} as one kind")
+            lines.append(f"{category} — not ranked: {kind}, and a match pairs different kinds of item (its items are "
+                         "alternatives: query --similar ID lists look-alikes)")
             continue
         if category in result.get("not_ranked", []):
             lines.append(f"{category} — not ranked: the model learnt no matches between {category} and the outfit's "

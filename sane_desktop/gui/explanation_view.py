@@ -625,7 +625,8 @@ class ShareRow(QWidget):
     clicked = Signal(int)
 
     def __init__(self, share: OutfitShare, percent: float | None, thumbnail: QImage,
-                 parent: QWidget | None = None, noun: str = "match", points: int | None = None) -> None:
+                 parent: QWidget | None = None, noun: str = "match", points: int | None = None,
+                 kin: bool = False) -> None:
         """``noun``: what the share is of ("match", "likeness" for a look-alike result); ``points``:
         the points of the 0–100 match this item adds, shown instead of a percentage (when an item pulls
         the match down, percentages of what is left run past 100: trial T read −276 % and 376 %)."""
@@ -641,7 +642,10 @@ class ShareRow(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.setFixedHeight(SHARE_THUMB + 8)
         ClickActivation(self).activated.connect(lambda: self.clicked.emit(self.outfit_pk))
-        part = (f"not compared: the same category, an alternative to it, so this item adds nothing to the {noun}"
+        # ``kin``: an alternative of another folder the model counts as the same kind (trial BB)
+        part = (f"not compared: the model counts its category and the result's as one kind, an alternative to it, "
+                f"so this item adds nothing to the {noun}" if share.alternative and kin else
+                f"not compared: the same category, an alternative to it, so this item adds nothing to the {noun}"
                 if share.alternative else
                 "not compared: the model learnt no matches between these two categories, so this item adds "
                 f"nothing to the {noun}" if not share.compared else
@@ -796,7 +800,8 @@ class OutfitReasonView(QWidget):
         for j, share in enumerate(reason.shares):
             thumbnail = rgb_image(thumbnails[j]) if j < len(thumbnails) else QImage()
             row = ShareRow(share, percentages[j] if percentages is not None else None, thumbnail,
-                           noun="likeness" if alike else "match", points=points.get(j))
+                           noun="likeness" if alike else "match", points=points.get(j),
+                           kin=share.item.category != reason.candidate.category)
             row.clicked.connect(self.item_clicked)
             self._rows.addWidget(row)
             self.rows.append(row)

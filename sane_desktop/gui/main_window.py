@@ -2089,10 +2089,14 @@ class MainWindow(QMainWindow):
         if not shown and found.not_ranked and set(found.not_ranked) <= set(found.own_kind):
             # the outfit's own kind: a match pairs different kinds of item (it said "the model learnt no matches")
             kinds = ", ".join(found.own_kind)
-            # nothing is listed, so "these" pointed at nothing (trial AZ): the kind is named
-            self.results.show_message(f"Your outfit is all {kinds}: a match pairs different kinds of item, so other "
-                                      f"{kinds} are alternatives to it, not matches. Add an item of another kind, choose "
-                                      "another category, or open an item's Details for Find visually similar.")
+            own = sorted(set(found.outfit_categories))
+            # nothing is listed, so "these" pointed at nothing (trial AZ): the kind is named; folders the model
+            # counts as one kind are said as such (trial BB read "Your outfit is all Shirts" of an outfit of Tees)
+            opening = (f"Your outfit is all {kinds}" if own == sorted(found.own_kind) else
+                       f"The model counts {kinds} and your outfit's {', '.join(own)} as one kind")
+            self.results.show_message(f"{opening}: a match pairs different kinds of item, so {kinds} items are "
+                                      "alternatives to it, not matches. Add an item of another kind, choose another "
+                                      "category, or open an item's Details for Find visually similar.")
         elif not shown and found.not_ranked:  # not "no compatible items": the model cannot rank them (a trial's
             # second skirt, "match 99", came from a bottoms-with-bottoms space no outfit trained)
             self.results.show_message(f"The model learnt no matches between {', '.join(found.not_ranked)} and your "

@@ -281,7 +281,12 @@ class ItemListModel(QAbstractListModel):
             # to one read "the model learnt no matches")
             same = {pk for pk in uncompared
                     if pk in row.alternatives or self.outfit_categories.get(pk) == row.item.category}
-            alike = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if pk in same]
+            alike = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared
+                     if pk in same and self.outfit_categories.get(pk) == row.item.category]
+            # another folder the model counts as the same kind (mapped to one model category: trial BB read
+            # "the same category" of a Tee and a Shirt)
+            kin = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared
+                   if pk in same and self.outfit_categories.get(pk) != row.item.category]
             skipped = [escape(self.outfit_titles.get(pk, pk)) for pk in uncompared if pk not in same]
             if skipped:
                 lines.append(f"not compared with {', '.join(skipped)}: the model learnt no matches between "
@@ -290,6 +295,9 @@ class ItemListModel(QAbstractListModel):
             if alike and not row.in_outfit:  # a list of the outfit's own category alone has no in-outfit line (trial AT)
                 lines.append(f"not compared with {', '.join(alike)}: the same category, an alternative to "
                              f"{'it' if len(alike) == 1 else 'them'}, not part of the match")
+            if kin:
+                lines.append(f"not compared with {', '.join(kin)}: the model counts {'its' if len(kin) == 1 else 'their'} "
+                             f"category and this one as one kind, so it is an alternative, not part of the match")
             if self.details:
                 lines.append(f"score parts: {parts}")
         if row.tile is not None:

@@ -568,9 +568,20 @@ def index_facts(folder: Path) -> IndexFacts:
         problem = f"written by a newer version{f' ({manifest.app_version})' if manifest.app_version else ''}"
     elif manifest.catalogue != folder.name:
         problem = f"holds the index of catalogue {manifest.catalogue!r}"
-    stale = other_build_words(manifest) if manifest.embedding_code != embedding_code() else _model_changed(manifest, folder)
+    stale = (other_build_words(manifest) if manifest.embedding_code != embedding_code()
+             else _files_missing(manifest, folder) or _model_changed(manifest, folder))
     return IndexFacts(Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
                       dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, stale)
+
+
+def _files_missing(manifest: Any, folder: Path) -> str:
+    """Which of the index's files are gone (a stat each; a pgvector table is the server's to check), ""
+    when none is: search refuses such an index, and the list called it usable (trial BB)."""
+    gone = sorted(entry.category for entry in manifest.indexes.values()
+                  if entry.spec.get("kind") != "pgvector" and entry.file and not (folder / entry.file).is_file())
+    if not gone:
+        return ""
+    return f"the index files of {', '.join(repr(name) for name in gone[:3])}{' and more' if len(gone) > 3 else ''} are missing"
 
 
 def _model_changed(manifest: Any, folder: Path) -> str:

@@ -253,6 +253,9 @@ def create_store_engine(url: str, *, busy_timeout: float | None = None, read_onl
         # a typo in what the user gave is bad input (exit 1), said without its password
         raise InputError(f"not a usable database URL: {without_passwords(repr(url))} "
                          f"({without_passwords(_first_line(error))})") from error
+    if parsed.host and "@" in parsed.host:  # an unencoded "@" in the password: its tail read as the host (trial BB)
+        raise InputError(f"not a usable database URL: {without_passwords(repr(url))} (an '@' in its password must "
+                         "be written %40)")
     where = _display(parsed)
     access = SqliteAccess("rw")
     try:
