@@ -65,9 +65,9 @@ class WayOut(Enum):
     OTHER_MODEL = "--model chooses another"  # a note's, not a failure's: the model kept is the catalogue's own
     OTHER_INDEX_HOME = "choose another index home: --index-home or SANE_INDEX_HOME"
     REBUILD = "re-index (index --rebuild when a plain re-index does not see it: it reads every photo again)"
-    # a catalogue's own folder moved or renamed after indexing (trial T: "not found", and no next step)
     # a catalogue whose database is on a server, asked for by its name alone (trial AW: "did you mean …?")
     ON_SERVER = "give its database's URL with --db"
+    # a catalogue's own folder moved or renamed after indexing (trial T: "not found", and no next step)
     FOLDER_MOVED = ("if it was moved or renamed, index the folder where it is now with --name (this catalogue's) "
                     "and --replace: its category choices are kept")
 

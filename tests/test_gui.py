@@ -479,3 +479,16 @@ def test_the_index_summary_names_the_attributes_read(world, qtbot, make_window, 
     assert attributes > 0
     assert f"Attributes read from its metadata: {attributes} (labels, and words from titles and descriptions)." \
         in summary, summary
+
+
+def test_an_index_report_tells_the_bundled_photo_model_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """What the index summary's "a model trained on this catalogue will do better" line stands on."""
+    from closet_world import make_closet
+
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    root = make_closet(tmp_path / "closet")
+    bundled = CatalogueService(tmp_path / "a", device="cpu").index_folder(root, "closet")  # the photo model
+    assert bundled.bundled_photo_model, bundled.model_words
+    drawn = CatalogueService(tmp_path / "b", model=demo_model_path(), device="cpu").index_folder(root, "closet")
+    assert not drawn.bundled_photo_model

@@ -122,10 +122,10 @@ def entry_line(entry: dict[str, str]) -> str:
 
 
 def value_note(note: dict[str, str]) -> str:
-    """A table value's note on one line: ``TABLE: item ID: reason`` (the reason alone when no table is named;
-    the item when the note is of one: trial AY read "products.json: its colour label …" of which item?)."""
-    item = f"item {note['id']}: " if note.get("id") else ""
-    return printable(f"{note['path']}: {item}{note['reason']}" if note.get("path") else f"{item}{note['reason']}")
+    """A table value's note on one line (:func:`~sane_desktop.service.values.value_note_line`), printable."""
+    from sane_desktop.service.values import value_note_line
+
+    return printable(value_note_line(note))
 
 
 def value_lines(notes: list[dict[str, str]]) -> list[str]:

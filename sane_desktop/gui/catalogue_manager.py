@@ -35,7 +35,7 @@ OUT_OF_DATE_TIP = ("Out of date: the catalogue was read from its folder again si
 
 
 def _out_of_date_tip(entry: CatalogueDetails) -> str:
-    """Why the Indexed column says "out of date": another build's vectors, else another import."""
+    """Why the Indexed column says "out of date": the index's own reason (stale_reason), else another import."""
     if entry.stale_reason:
         return (f"Out of date: {entry.stale_reason}, so it cannot be searched until it is indexed again: "
                 "Re-sync it.")

@@ -43,7 +43,7 @@ from sane_desktop.gui.train_dialog import REINDEX_LABELS
 from sane_desktop.service.titles import category_label, counted, saved_outfit_words
 from sane_desktop import paths
 from sane_desktop.errors import DamagedStoreError, InputError, SaneError
-from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport
+from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport, value_note_line
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
@@ -76,18 +76,6 @@ def detected_words(report: FolderReport) -> str:
 TYPING_PAUSE_MS = 700  # a typed folder is inspected after this pause in the typing
 WAIT_SAID_MS = 1000  # an inspection not begun after this long says what it waits for
 
-
-
-# the origin words (service.titles / manifest.origin_words) of the bundled model for real photos: a catalogue
-# indexed with it is told what training one of its own gives (the drawn demo's own model needs no such word)
-BUILT_IN_FOR_PHOTOS = "built into the app (its model for real photos)"
-
-def value_line(note: dict[str, str]) -> str:
-    """A table value's note as the summary lists it: ``TABLE: item ID: reason``, each part when known
-    (trial AY read "products.json: its colour label …" naming no item)."""
-    where = f"{note['path']}: " if note.get("path") else ""
-    item = f"item {note['id']}: " if note.get("id") else ""
-    return f"{where}{item}{note['reason']}"
 
 class IndexDialog(BackgroundRun, RequestDialog):
     indexed = Signal(str)  # catalogue name
@@ -650,13 +638,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if attributes:  # what a model trained here can name (trial AX: the command line said it, the window not)
             lines.insert(1, f"Attributes read from its metadata: {attributes} (labels, and words from titles and "
                             "descriptions).")
-        if report.model_words == BUILT_IN_FOR_PHOTOS and not report.indexed.note and (report.outfits or attributes):
+        if report.bundled_photo_model and not report.indexed.note and (report.outfits or attributes):
             lines.insert(1, "A model trained on this catalogue (File → Train model on this catalogue…) will do "
                             "better: it learns its own categories and attributes.")
         values = report.imported.get("values") or []
         if values:  # a category the mapping forgot, a placeholder read as no value: the items are indexed
             lines += [f"Values read otherwise than written ({len(values)}, the items indexed):",
-                      *(value_line(v) for v in values)]
+                      *(value_note_line(v) for v in values)]
         poorly = report.imported.get("framing") or []
         if poorly:  # indexed as they are: a stylist may want a better photo of these
             lines += [f"Photos the model sees little of ({len(poorly)}, indexed as they are):",

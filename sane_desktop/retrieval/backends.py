@@ -56,7 +56,9 @@ def require_usable_backend(url: str, requested: str | None = None) -> None:
         return
     import psycopg
 
-    where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}/{parsed.database or ''}"
+    from sane_desktop.store.db import display_location
+
+    where = display_location(parsed)
     try:
         connection = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False),
                                      autocommit=True, connect_timeout=10)

@@ -91,8 +91,6 @@ def while_written(name: str, folder: Path, error: StaleIndexError) -> StaleIndex
 COMMAND_CHARS = 400  # the holder's command line as recorded: whole unless absurdly long
 
 
-
-
 def command_line(argv: Sequence[str] | None = None) -> str:
     """This process's command line (``sys.argv``) as a shell would take it back, every argument
     kept (a trial saw ``index hk --name`` for ``index hk --name hk``: the argv was cut after four

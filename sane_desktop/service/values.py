@@ -243,6 +243,16 @@ class OpenedCatalogue:
     matches_learnt: bool = True
 
 
+def value_note_line(note: Mapping[str, str]) -> str:
+    """An import's note on a table value (``values`` in its summary: a category outside the mapping's
+    category_map, a placeholder read as no value, a label too long to store) on one line: ``TABLE: item
+    ID: reason``, each part when known (trial AY read "products.json: its colour label …" naming no item).
+    The command line and the window's index summary both list them so."""
+    where = f"{note['path']}: " if note.get("path") else ""
+    item = f"item {note['id']}: " if note.get("id") else ""
+    return f"{where}{item}{note['reason']}"
+
+
 @dataclass(frozen=True)
 class SkippedFile:
     """One file an import passed over, with its reason (``kind``: image, item, outfit, …)."""
@@ -300,6 +310,14 @@ class IndexReport:
 
         name = Path(self.indexed.model).name
         return BUILTIN_WORDS.get(name, name)
+
+    @property
+    def bundled_photo_model(self) -> bool:
+        """Whether it indexed with the app's bundled model for real photos (the general pretrained-trunk
+        model): a catalogue of its own outfits or labels would do better with a model trained on it."""
+        from sane_desktop.retrieval.manifest import BUILTIN_WORDS
+
+        return self.model_words == BUILTIN_WORDS["general.pt"]
 
 
 # validation FITB questions below which a figure is mostly noise: a best epoch, or two models, cannot be

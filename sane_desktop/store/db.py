@@ -237,6 +237,11 @@ def _display(url: URL) -> str:
     return f"{user}{host}{f':{port}' if port else ''}/{url.database or ''}"
 
 
+def display_location(url: URL | str) -> str:
+    """Where the database at ``url`` is, as every message says it (:func:`_display`), never its password."""
+    return _display(make_url(url))
+
+
 def create_store_engine(url: str, *, busy_timeout: float | None = None, read_only: bool = False) -> Engine:
     """An engine for ``url`` with the store's error boundary; creates the folder of a SQLite file and
     opens a SQLite file this process cannot write read-only (see :func:`is_read_only`).

@@ -34,7 +34,6 @@ from sane_desktop.errors import DamagedStoreError, InputError, NotFound, SaneErr
 from sane_desktop.catalogue.framing import framing_problem
 from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.sources import metadata_sources
-from sane_desktop.catalogue.storable import make_storable
 from sane_desktop.catalogue.types import Catalogue, ItemRecord, Skip
 from sane_desktop.catalogue.vocabulary import build_vocabulary, is_placeholder, item_attributes
 from sane_desktop.paths import check_catalogue_name, default_db_url
@@ -167,8 +166,6 @@ def import_catalogue(
     of that name in another format than ``catalogue.format`` is an InputError naming both.
     """
     check_catalogue_name(name)
-    make_storable(catalogue)  # PostgreSQL's limits on every backend, each break said (trial AW); read_catalogue did
-    # it already for a folder read here, before its outfits were pruned: again for a catalogue built elsewhere
     started = time.perf_counter()
     # the metadata files as read (stat before the transaction): an edit after this is seen as a change
     sources = metadata_sources(catalogue.root, [Path(mapping)] if mapping else [])
