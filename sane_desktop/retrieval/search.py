@@ -23,17 +23,16 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from sane_desktop.code_version import embedding_code
-from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError, WayOut
-from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint, stored_content_hash
+from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError
+from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
+from sane_desktop.retrieval.index_state import refuse_foreign, refuse_stale
 from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
-    Manifest, check, is_shared, newer_index, other_build_words, other_catalogue_row, read_index_manifest,
-    recorded_model_file, shared_checkpoint_path, sync_shared_manifest,
+    Manifest, is_shared, read_index_manifest, recorded_model_file, shared_checkpoint_path, sync_shared_manifest,
 )
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
@@ -133,46 +132,13 @@ class OutfitSearcher:
         if manifest is None:
             where = f"in {index_dir} or on its server" if engine.url.get_backend_name() == "postgresql" else f"in {index_dir}"
             raise NotIndexed(f"catalogue {name!r} has no index {where}: run sane-desktop index")
-        if manifest.catalogue != name:  # another catalogue's index files, restored or copied here (trial AD read
-            # "no catalogue named 'hm' in the store" for files restored from before a rename)
-            raise StaleIndexError(f"{index_dir} holds the index of catalogue {manifest.catalogue!r}, not {name!r} "
-                                  "(copied or restored from another catalogue's folder, or from before a rename)",
-                                  way_out=WayOut.REPLACE_OR_KEEP_BOTH)
-        newer = newer_index(manifest, name)  # newer, not out of date (trial AD); before its model is read
-        if newer is not None:
-            raise newer
+        refuse_foreign(manifest, name, index_dir)  # before its model is read
         if bundle is None and model_path is None and is_shared(manifest):  # the server's copy when this machine has it
             cached = shared_checkpoint_path(index_dir, manifest.model_hash)
             model_path = cached if cached.is_file() else None
         recorded = recorded_model_file(manifest, index_dir)  # another install's bundled model, a copied home's own
         bundle = bundle if bundle is not None else load_checkpoint(model_path or recorded)
-        reason = check(manifest, model_hash=bundle.content_hash, preprocessing=bundle.preprocessing.as_dict(),
-                       db_revision=revision, db_uid=uid)
-        if reason and is_shared(manifest) and manifest.model_hash != bundle.content_hash:
-            raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
-                                  f"({manifest.model_hash[:12]}; opened with {bundle.content_hash[:12]}): open it again",
-                                  reindex_helps=False)
-        unlearnt = sorted(c for c, target in manifest.category_map.items()
-                          if target != GENERAL and target not in bundle.matched_categories)
-        if not reason and unlearnt:  # built before the model's untrained type spaces were left out
-            reason = (f"it compares {', '.join(unlearnt)} in type spaces this model never learnt (trained without "
-                      "outfits, it compares by visual similarity)")
-        if reason and manifest.model_hash != bundle.content_hash \
-                and stored_content_hash(recorded) not in (None, manifest.model_hash):
-            # the index's own model file holds another model now: retrained or replaced in place (a trial
-            # read only "built with another model" while the window said the file changed)
-            reason = (f"the model file {recorded.name} holds another model now; {reason}"
-                      if recorded in (Path(manifest.model_path), Path(index_dir) / manifest.model_path) else
-                      f"{recorded} is another model than the one it was built with ({manifest.model_path}); {reason}")
-        if reason and uid and other_catalogue_row(manifest, uid) is not None:  # a plain re-index may be refused
-            raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
-        if reason:
-            raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
-        if manifest.embedding_code != embedding_code():
-            # its vectors were computed by other code (trial AR's kind): a sample of photos computed again
-            # cannot vouch for the rest (trial AU: a change to wide photos only, or to decoding, passed one)
-            raise StaleIndexError(f"index of {name!r} is out of date ({other_build_words(manifest)}): "
-                                  "re-run sane-desktop index")
+        refuse_stale(manifest, bundle, name=name, index_dir=index_dir, recorded=recorded, revision=revision, uid=uid)
         on_server = any(entry.spec.get("kind") == PGVECTOR for entry in manifest.indexes.values())
         connection = pg_connection(engine) if on_server and engine.url.get_backend_name() == "postgresql" else None
         try:

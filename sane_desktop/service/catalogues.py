@@ -100,11 +100,8 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
     manifest, another model, another database's catalogue) with what to do; ModelError when the model itself is missing.
     ``engine``: the catalogue's store; a pgvector catalogue's manifest is first brought up to date
     from its server (:func:`~sane_desktop.retrieval.manifest.sync_shared_manifest`)."""
-    from sane_desktop.code_version import embedding_code
-    from sane_desktop.retrieval.manifest import (
-        is_shared, newer_index, other_build_words, other_catalogue_row, read_index_manifest, sync_shared_manifest,
-    )
-    from sane_desktop.retrieval.manifest import check as index_reason
+    from sane_desktop.retrieval.index_state import refuse_changed_files, refuse_stale
+    from sane_desktop.retrieval.manifest import read_index_manifest, recorded_model_file, sync_shared_manifest
     from sane_desktop.store.items import find_catalogue
 
     def check() -> None:
@@ -122,32 +119,14 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
         manifest = read_index_manifest(folder)
         if manifest is None:
             raise NotIndexed(f"catalogue {name!r} has no index in {folder}: run sane-desktop index")
-        newer = newer_index(manifest, name)  # said as search says it (trial BA read three answers for one fault)
-        if newer is not None:
-            raise newer
-        loaded = model.bundle().content_hash
-        if manifest.model_hash != loaded and is_shared(manifest):
-            raise StaleIndexError(f"catalogue {name!r} was re-indexed on its server with another model "
-                                  f"({manifest.model_hash[:12]}; opened with {loaded[:12]}): open it again")
-        if manifest.model_hash != loaded:
-            # the command spelt out by the command line, as search's refusal is (trial BA: "re-index it" bare)
-            raise StaleIndexError(f"the index of {name!r} was built with another model ({manifest.model_hash[:12]}, "
-                                  f"now {loaded[:12]}): re-run sane-desktop index")
-        # its category map is the index's: another database's would compare the pairs in other spaces
+        # another database's catalogue compares the pairs in other spaces; rows re-imported since (trial AY:
+        # `explain --db` answered after an import `query` refused): search's rules, in its words
         found = find_catalogue(engine, name) if engine is not None else None
-        if found is not None and (other := other_catalogue_row(manifest, found.uid)):
-            raise StaleIndexError(f"the index of {name!r} is out of date ({other})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
-        # the rows re-imported since (trial AY: `explain --db` answered after an import `query` refused), or
-        # other preprocessing: what search refuses, in its words
-        reason = index_reason(manifest, model_hash=loaded, preprocessing=model.bundle().preprocessing.as_dict(),
-                              db_revision=found.revision if found is not None else None)
-        if reason:
-            raise StaleIndexError(f"index of {name!r} is out of date ({reason}): re-run sane-desktop index")
-        # vectors from other code rank by other scores than this build explains (trial AT: `explain`
-        # answered on an index `query` refused)
-        if manifest.embedding_code != embedding_code():
-            raise StaleIndexError(f"index of {name!r} is out of date ({other_build_words(manifest)}): "
-                                  "re-run sane-desktop index")
+        refuse_stale(manifest, model.bundle(), name=name, index_dir=folder,
+                     recorded=recorded_model_file(manifest, folder),
+                     revision=found.revision if found is not None else None,
+                     uid=found.uid if found is not None else None)
+        refuse_changed_files(manifest, folder)  # a result no search could rank now is not explained
 
     return check
 

@@ -26,17 +26,35 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
     count, dimension or index kind off the manifest (a compressed index: its re-rank store too)
     say the same. Raises :class:`StaleIndexError` naming the
     file, one line, never a raw FAISS error."""
-    try:
-        spec = IndexSpec(**entry.spec)
-    except TypeError:  # a field this version does not know (trial AA: "IndexSpec.__init__() got an unexpected…")
-        raise StaleIndexError(f"the index of category {entry.category!r} has a spec this version does not read "
-                              f"({sorted(entry.spec)}): re-run sane-desktop index") from None
+    spec = entry_spec(entry)
     if spec.kind == PGVECTOR:  # a table on the catalogue's server: checked by dimension and count
         if connection is None:
             raise StaleIndexError(f"the index of category {entry.category!r} is on a PostgreSQL server: "
                                   "open the catalogue by its postgresql URL", reindex_helps=False)
         return PgVectorStore.open(connection, entry.file, dimension, entry.vector_count, ef_search=spec.ef_search)
+    path = verify_file(index_dir, entry, spec)
+    mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
+    try:
+        store = load_store(path, spec, use_gpu=use_gpu)
+    except (RuntimeError, ValueError) as error:  # FAISS reports a corrupt file as a C++ exception with a page of text
+        raise StaleIndexError(mismatch) from error
+    except OSError as error:  # a compressed index's stored vectors missing or unreadable
+        raise StaleIndexError(f"{mismatch} ({error.strerror or error})") from None
+    if len(store) != entry.vector_count or store.dimension != dimension:
+        raise StaleIndexError(mismatch)
+    return store
+
+
+def verify_file(index_dir: Path, entry: CategoryIndex, spec: IndexSpec | None = None) -> Path:
+    """Check one category's FAISS file (and a compressed index's re-rank store) against the SHA-256
+    its manifest entry recorded, without loading it; returns its path. A remembered digest makes this
+    a ``stat`` while the file is unchanged (:mod:`.digests`), so an explanation can ask it each time.
+    Raises :class:`StaleIndexError` (missing, unreadable, changed); a pgvector entry is not a file
+    (nothing checked here: its table is checked when a search opens it)."""
+    spec = spec if spec is not None else entry_spec(entry)
     path = index_dir / entry.file
+    if spec.kind == PGVECTOR:
+        return path
     mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
     try:
         digest = verified_hash(path)
@@ -53,12 +71,13 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
             raise StaleIndexError(f"{mismatch} (its re-rank store: {error.strerror or error})") from None
         if stored != list(entry.rerank_sha256):
             raise StaleIndexError(f"{mismatch} (its re-rank store)")
+    return path
+
+
+def entry_spec(entry: CategoryIndex) -> IndexSpec:
+    """The :class:`IndexSpec` a manifest entry records; StaleIndexError for one this version cannot read."""
     try:
-        store = load_store(path, spec, use_gpu=use_gpu)
-    except (RuntimeError, ValueError) as error:  # FAISS reports a corrupt file as a C++ exception with a page of text
-        raise StaleIndexError(mismatch) from error
-    except OSError as error:  # a compressed index's stored vectors missing or unreadable
-        raise StaleIndexError(f"{mismatch} ({error.strerror or error})") from None
-    if len(store) != entry.vector_count or store.dimension != dimension:
-        raise StaleIndexError(mismatch)
-    return store
+        return IndexSpec(**entry.spec)
+    except TypeError:  # a field this version does not know (trial AA: "IndexSpec.__init__() got an unexpected…")
+        raise StaleIndexError(f"the index of category {entry.category!r} has a spec this version does not read "
+                              f"({sorted(entry.spec)}): re-run sane-desktop index") from None

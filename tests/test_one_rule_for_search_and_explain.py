@@ -1,0 +1,79 @@
+"""One set of rules says whether an index may answer, for search and for explain alike
+(:mod:`sane_desktop.retrieval.index_state`). Two copies of them had drifted: ``explain`` answered
+where ``query`` refused (an index whose FAISS file was deleted or changed, another catalogue's index
+files restored into the folder). Each stale state below is made on a real index, then both commands
+are asked: both refuse, with the same reason, on one line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.cli import main
+from sane_desktop.models.checkpoint import demo_model_path
+from tests.closet_world import make_closet
+
+
+def _manifest(home: Path) -> dict:
+    return json.loads((home / "closet" / "manifest.json").read_text())
+
+
+def _index_file(home: Path) -> Path:
+    entry = next(iter(_manifest(home)["indexes"].values()))
+    return home / "closet" / entry["file"]
+
+
+def _delete_file(home: Path) -> str:
+    _index_file(home).unlink()
+    return "is missing"
+
+
+def _change_file(home: Path) -> str:
+    path = _index_file(home)
+    data = bytearray(path.read_bytes())
+    data[-1] ^= 0xFF  # one byte: FAISS may still read it, with one vector's value changed
+    path.write_bytes(bytes(data))
+    return "does not match its manifest"
+
+
+def _other_catalogues_files(home: Path) -> str:
+    data = _manifest(home)
+    data["catalogue"] = "shop"
+    (home / "closet" / "manifest.json").write_text(json.dumps(data))
+    return "holds the index of catalogue 'shop', not 'closet'"
+
+
+def _other_build(home: Path) -> str:
+    data = _manifest(home)
+    data["embedding_code"] = "fedcba9876543210"
+    (home / "closet" / "manifest.json").write_text(json.dumps(data))
+    return "built by another build of SANE Desktop"
+
+
+@pytest.mark.parametrize("make_stale", [_delete_file, _change_file, _other_catalogues_files, _other_build],
+                         ids=["file deleted", "file changed", "another catalogue's files", "another build"])
+def test_explain_refuses_what_query_refuses_in_its_words(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], make_stale: Callable[[Path], str]) -> None:
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", "--workers", "0",
+                 "--device", "cpu", "--model", str(demo_model_path())]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "items", "closet", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["items"]
+    item, other = listed[0]["item_id"], listed[-1]["item_id"]
+    query = ["--index-home", str(home), "query", "closet", "--outfit", item, "-k", "3"]
+    explain = ["--index-home", str(home), "explain", "closet", "--query", item, "--candidate", other, "--no-cache"]
+    assert main(query) == 0 and main(explain) == 0, capsys.readouterr().err  # answered while in date
+    capsys.readouterr()
+
+    says = make_stale(home)
+    searched = main(query)
+    query_err = capsys.readouterr().err.strip()
+    explained = main(explain)
+    explain_out = capsys.readouterr()
+    assert searched != 0 and says in query_err and "\n" not in query_err, query_err
+    assert explained == searched, explain_out.out  # no explanation of a ranking no search can give now
+    assert explain_out.err.strip() == query_err  # the same reason and the same way out
