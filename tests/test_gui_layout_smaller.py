@@ -135,7 +135,13 @@ def test_export_asks_where_in_the_pictures_folder_and_confirms(window, qtbot) ->
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
     qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final,
                     timeout=120000)
-    qtbot.mouseClick(window.explanation.export_button, Qt.MouseButton.LeftButton)
+    button = window.explanation.export_button
+    # whole in view whatever the card's height (it stood half below the panel at 1440 × 900), and named as
+    # File's entry is
+    assert button.isVisible() and button.visibleRegion().boundingRect() == button.rect()
+    assert not window.explanation.scroller.isAncestorOf(button)
+    assert button.text() == window.export_action.text().replace("&", "")
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
     dialog = window.explanation.export_dialog
     qtbot.waitUntil(lambda: dialog.isVisible(), timeout=5000)
     assert Path(dialog.directory().absolutePath()) == pictures.resolve()  # not the install folder

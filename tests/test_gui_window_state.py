@@ -15,7 +15,7 @@ pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
 from gui_helpers import open_window  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
-from PySide6.QtWidgets import QAbstractButton, QApplication  # noqa: E402
+from PySide6.QtWidgets import QAbstractButton, QApplication, QToolButton  # noqa: E402
 
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
 
@@ -118,6 +118,10 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     Image.new("RGB", (60, 80), (10, 200, 10)).save(replaced)  # another photo under the name, meanwhile
     assert window.outfit_model.pks() == [] and window.explanation.update_data is None  # nothing stale on screen
     assert window.search_box.text() == ""  # …is not the next one's ("No items match this search")
+    # nor its clear button on the empty box (trial AZ: the box was cleared with its signals blocked, and
+    # Qt's button follows textChanged); it fades out
+    clear_button = next(b for b in window.search_box.findChildren(QToolButton) if b.defaultAction() is not None)
+    qtbot.waitUntil(lambda: not clear_button.isVisible(), timeout=5000)
     qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
 
     switcher = window.catalogue_switcher  # back to the demo: its outfit is there again

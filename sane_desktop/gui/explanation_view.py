@@ -55,6 +55,7 @@ QUESTION = "Why does it match?"
 LOOK_ALIKE_QUESTION = "Why does it look like your outfit?"
 SIMILAR_QUESTION = "Why do they look alike?"
 PROMPT = "Click a compatible item to see why it matches the outfit."
+EXPORT_TEXT = "Export explanation…"  # the panel's button and File's entry (with its & mnemonic)
 METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)",
                 "fast_detail": "fast, finer (cells of the enlarged pictures, for small details)"}
 PHOTO_CACHE = 8
@@ -984,9 +985,10 @@ class ExplanationView(QWidget):
         self.overlay_toggle = QCheckBox("Overlay")
         self.overlay_toggle.setChecked(True)
         self.overlay_toggle.setToolTip("Show or hide the highlighted areas (O)")
-        self.export_button = QPushButton("Export PNG…")
+        # the menu entry's name (a trial read two names for one action), under the scroll area: always in view
+        self.export_button = QPushButton(EXPORT_TEXT)
         themed_icon(self.export_button, "mdi6.content-save-outline")
-        self.export_button.setToolTip("Save this explanation as a PNG image")
+        self.export_button.setToolTip("Save this explanation as a PNG image (Ctrl+S)")
         self._set_exportable(False)
         # the result asked for, (key, title), until its first step shows: another result's card on
         # screen meanwhile goes after STALE_CARD_MS (trial J: it stayed under "Explaining B…" for the
@@ -1080,7 +1082,6 @@ class ExplanationView(QWidget):
         layout.addWidget(self.card)
         layout.addLayout(overlay_row)
         layout.addLayout(layer_row)
-        layout.addWidget(self.export_button, 0, Qt.AlignmentFlag.AlignRight)
         layout.addStretch(1)
         self.scroller = QScrollArea()
         self.scroller.setWidget(self.body)
@@ -1090,7 +1091,13 @@ class ExplanationView(QWidget):
         self.scroller.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # its width never comes and goes
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
-        outer.addWidget(self.scroller)
+        outer.addWidget(self.scroller, 1)
+        # never scrolled away: at 1440 × 900 with the outfit's reason shown it stood half below the panel
+        footer = QHBoxLayout()
+        footer.setContentsMargins(9, 3, 9, 6)
+        footer.addStretch(1)
+        footer.addWidget(self.export_button)
+        outer.addLayout(footer)
         self.card.setVisible(False)
         self._show_outfit(False)
         self.legend.set_colour_map(self.colour_map.currentText())
@@ -1478,7 +1485,7 @@ class ExplanationView(QWidget):
         return str(Path.home())
 
     def _set_exportable(self, on: bool) -> None:
-        """Enable the Export PNG button, and tell the window's menu entry (:attr:`exportable_changed`)."""
+        """Enable the Export explanation button, and tell the window's menu entry (:attr:`exportable_changed`)."""
         self.export_button.setEnabled(on)
         self.exportable_changed.emit(on)
 

@@ -33,7 +33,7 @@ from sane_desktop.gui.delegates import ItemTileDelegate, mean_bound, tile_size_s
 from sane_desktop.gui.detail_view import DetailKeys, DetailView
 from sane_desktop.gui.filters_panel import PANEL_HINT, FiltersPanel, catalogue_sort_combo
 from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate, OutfitReasonStep
-from sane_desktop.gui.explanation_view import ExplanationView, refinement_percent, rgba_image
+from sane_desktop.gui.explanation_view import EXPORT_TEXT, ExplanationView, refinement_percent, rgba_image
 from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import OutfitPanel
@@ -636,7 +636,7 @@ class MainWindow(QMainWindow):
         self.previous_action = self._action("mdi6.chevron-left", "&Previous result", lambda: self.results.step(-1), "Alt+Left")
         self.explain_action = self._action("mdi6.lightbulb-on-outline", "Open &explanation", self.explain_current,
                                            "Ctrl+E", "Explain the selected result")
-        self.export_action = self._action("mdi6.content-save-outline", "&Export explanation…",
+        self.export_action = self._action("mdi6.content-save-outline", "&" + EXPORT_TEXT,
                                           lambda: self.explanation.export(), "Ctrl+S")
         # enabled while there is an explanation to export, as the panel's button (trial AX: it did nothing)
         self.export_action.setEnabled(self.explanation.export_button.isEnabled())
@@ -1905,9 +1905,10 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{note[:1].upper()}{note[1:]}. {way}.", 30000)
         self.filters.reset()  # another catalogue's values: its own ticks start empty
         if other:  # … and its own search: a trial's next catalogue opened as "No items match"
-            self.search_box.blockSignals(True)
+            # not with its signals blocked: the box's clear button follows textChanged, and stayed on an
+            # empty box (trial AZ); the search it would start is this catalogue's own item request
             self.search_box.clear()
-            self.search_box.blockSignals(False)
+            self._search_timer.stop()
             # the last catalogue's tiles and item view go: their keys name other items here
             self.browser_model.set_items([])
             set_plain(self.browser_empty, "Loading the catalogue's items…")
