@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 import unicodedata
 
 from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
@@ -32,7 +33,9 @@ from PySide6.QtGui import (
     QColor, QEnterEvent, QFontMetrics, QFontMetricsF, QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent,
     QResizeEvent, QTextDocumentFragment, QTextLayout, QTextOption,
 )
-from PySide6.QtWidgets import QLabel, QMessageBox, QSizePolicy, QStatusBar, QStyle, QStyleOptionFocusRect, QWidget
+from PySide6.QtWidgets import (
+    QLabel, QMessageBox, QSizeGrip, QSizePolicy, QStatusBar, QStyle, QStyleOptionFocusRect, QWidget,
+)
 
 from sane_desktop.errors import SaneError, WayOut
 from sane_desktop.gui.theme import error_colour, link_colour
@@ -71,13 +74,62 @@ def isolated(name: str) -> str:
 
 class LeftToRightStatusBar(QStatusBar):
     """A status bar whose messages are left-to-right lines whatever name they open with
-    (:func:`left_to_right`); :meth:`currentMessage` gives back the message as it was shown."""
+    (:func:`left_to_right`), elided with "…" where they would run under its permanent widgets (Qt cuts
+    them off mid-word: at 800 × 600 a sum of points ran under the tile-size slider), the whole line in
+    its tooltip; :meth:`currentMessage` gives back the message as it was asked for."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._asked = ""  # the message as asked for (shown elided when the bar is too narrow)
+        self._until: float | None = None  # time.monotonic() when it goes; None: until replaced
+        self._permanent: list[QWidget] = []
+        self.messageChanged.connect(self._message_changed)
+
+    def _message_changed(self, shown: str) -> None:
+        if not shown:  # cleared, or its time ran out: its whole line goes too
+            self._asked = ""
+            self.setToolTip("")
+
+    def addPermanentWidget(self, widget: QWidget, stretch: int | None = 0) -> None:  # noqa: N802 - Qt's name
+        super().addPermanentWidget(widget, stretch or 0)
+        self._permanent.append(widget)
 
     def showMessage(self, text: str, /, timeout: int | None = None) -> None:  # noqa: N802 - Qt's name
-        super().showMessage(left_to_right(text), timeout or 0)
+        self._asked = text
+        self._until = time.monotonic() + timeout / 1000 if timeout else None
+        self._show_fitted(timeout or 0)
 
     def currentMessage(self) -> str:  # noqa: N802 - Qt's name
-        return super().currentMessage().removeprefix(LEFT_TO_RIGHT_MARK)
+        shown = super().currentMessage()
+        return self._asked if shown and self._asked else shown.removeprefix(LEFT_TO_RIGHT_MARK)
+
+    def message_width(self) -> int:
+        """The pixels a message has, as Qt lays it out (``QStatusBarPrivate::messageRect``): from 6 px to
+        2 px before the first permanent widget shown, the size grip or 12 px before the right edge."""
+        right = self.width() - 12
+        grip = self.findChild(QSizeGrip)
+        if grip is not None and grip.isVisible():
+            right = min(right, grip.x())
+        shown = [widget.x() - 2 for widget in self._permanent if widget.isVisible()]
+        return max(0, min([right, *shown]) - 6)
+
+    def _show_fitted(self, timeout_ms: int) -> None:
+        text = left_to_right(self._asked)
+        fitted = text
+        if self.isVisible():  # laid out only once shown; its widgets where they will be drawn
+            layout = self.layout()
+            if layout is not None:
+                layout.activate()
+            # never empty: an empty message is no message (currentMessage would say none was asked for)
+            fitted = self.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, self.message_width()) or "…"
+        self.setToolTip(plain_tooltip(self._asked) if fitted != text else "")
+        super().showMessage(fitted, timeout_ms)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if super().currentMessage() and self._asked:  # elided again for the new width, for the time it had left
+            left = 0 if self._until is None else max(1, round((self._until - time.monotonic()) * 1000))
+            self._show_fitted(left)
 
 
 def set_plain(label: QLabel, text: str) -> None:
