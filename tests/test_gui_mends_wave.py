@@ -13,6 +13,8 @@ switcher, the outfit's buttons and the toolbar, Ctrl+Z):
 
 from __future__ import annotations
 
+import html
+
 import os
 import shutil
 from pathlib import Path
@@ -331,6 +333,9 @@ def test_a_category_the_model_learnt_no_matches_for_says_so(world, qtbot, make_w
     wait_results(window, 60)
     assert window.results_model.rowCount() > 0
     assert category not in {window.results_model.row(n).item.category for n in range(window.results_model.rowCount())}
+    # …and the list says which it left out, and why, as `query` does (trial BB: the window named none)
+    note = window.results.filter_note
+    assert note.isVisible() and f"Not listed: {category} — your outfit's own kind" in html.unescape(note.text())
     choose_target(window, qtbot, category)
     # the outfit's own kind: alternatives, not a pair the model never learnt (it said "learnt no matches")
     qtbot.waitUntil(lambda: window.results.stack.currentWidget() is window.results.empty

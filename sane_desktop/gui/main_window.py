@@ -107,6 +107,19 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
 Runner = TaskRunner["CatalogueService"]
 
 
+def not_ranked_words(not_ranked: Sequence[str], own_kind: Sequence[str]) -> str:
+    """The line under a list that left the categories ``not_ranked`` empty: those of the outfit's own kind
+    (``own_kind``: alternatives to its items, not matches) and those the model learnt no matches for."""
+    own = [category for category in not_ranked if category in own_kind]
+    unlearnt = [category for category in not_ranked if category not in own_kind]
+    parts = []
+    if own:
+        parts.append(f"{', '.join(own)} — your outfit's own kind: its items are alternatives, not matches")
+    if unlearnt:
+        parts.append(f"{', '.join(unlearnt)} — the model learnt no matches with your outfit's items")
+    return "Not listed: " + "; ".join(parts) + "."
+
+
 @dataclass(frozen=True)
 class OutfitResults:
     """An outfit search's answer: the results per category, the shown categories ranked in the
@@ -354,6 +367,8 @@ class MainWindow(QMainWindow):
         self._results: dict[int, SearchResult] = {}
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
         self._unsearched: tuple[UnsearchedItems, ...] = ()  # the last search's items no list could hold
+        # the categories an outfit search left empty beside listed ones, and those of them of the outfit's own kind
+        self._not_ranked: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
         self._in_outfit: frozenset[str] = frozenset()  # shown categories the outfit has: listed after the others
@@ -1019,6 +1034,7 @@ class MainWindow(QMainWindow):
         self._show_similar_heading(None)
         self._outfit_photos = {}  # until this search says again
         self._unsearched = ()
+        self._not_ranked = ((), ())
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         self.results_model.outfit_categories = {item.pk: item.category for item in self.outfit_model.items()}
         if not outfit:
@@ -1336,6 +1352,7 @@ class MainWindow(QMainWindow):
         self._cancel_tiles()
         self._show_similar_heading(item)
         self._unsearched = ()
+        self._not_ranked = ((), ())
         self.results_model.outfit_titles = {item.pk: item.title}
         self.results_model.outfit_categories = {item.pk: item.category}
         self.results.show_message("Searching…")
@@ -1488,6 +1505,8 @@ class MainWindow(QMainWindow):
         if self._unsearched:  # items no list here holds (trial Z: a row added by hand was never ranked, without a word)
             parts.append(f"{escape(unsearched_words(self._unsearched))}. <a href='reindex'>Re-index now</a> to include "
                          "them.")
+        if self._not_ranked[0] and self._similar_to is None:
+            parts.append(escape(not_ranked_words(*self._not_ranked)))
         if tied := tied_scores_words([result.score for result in self._results.values()]):
             parts.append(escape(tied[:1].upper() + tied[1:]) + ".")  # trial AJ: 100/100 on every result, unsaid
         if self._similar_to is not None and self.outfit_model.pks():  # the way back (a trial found none)
@@ -2074,6 +2093,9 @@ class MainWindow(QMainWindow):
         self._catalogue_seen(found.revision)
         self._outfit_photos = dict(found.outfit_photos_changed)  # said under the results (_note_results)
         self._unsearched = found.unsearched
+        # beside listed categories, those left empty are said under the list (trial BB: "All categories" named
+        # none of them, where `query` lists each with why)
+        self._not_ranked = (found.not_ranked, found.own_kind) if any(found.results.values()) else ((), ())
         self.outfit_model.recheck_photos()  # the outfit strip shows a replaced or deleted photo as such
         results, general, outfit_by_looks = found.results, found.general, found.outfit_by_looks
         shown = [category for category, listed in results.items() if listed]
