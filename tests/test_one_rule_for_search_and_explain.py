@@ -77,3 +77,32 @@ def test_explain_refuses_what_query_refuses_in_its_words(
     assert searched != 0 and says in query_err and "\n" not in query_err, query_err
     assert explained == searched, explain_out.out  # no explanation of a ranking no search can give now
     assert explain_out.err.strip() == query_err  # the same reason and the same way out
+
+
+def test_a_database_opened_without_its_index_folder_names_the_folder_it_was_indexed_into(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A trial opened a catalogue with ``--db`` but without the ``--index-dir`` it was indexed into, and
+    was told to index it again (a second index in the home); its database records where it was built."""
+    root, home, folder = make_closet(tmp_path / "closet"), tmp_path / "home", tmp_path / "indexes" / "closet"
+    db = ["--db", f"sqlite:///{(tmp_path / 'shop.db').as_posix()}"]
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", *db, "--index-dir", str(folder),
+                 "--workers", "0", "--device", "cpu", "--model", str(demo_model_path())]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "items", "closet", *db, "--json"]) == 0
+    item = json.loads(capsys.readouterr().out)["items"][0]["item_id"]
+    query = ["--index-home", str(home), "query", "closet", *db, "--outfit", item, "-k", "3"]
+    assert main([*query, "--index-dir", str(folder)]) == 0
+    capsys.readouterr()
+
+    for command in (query, ["--index-home", str(home), "explain", "closet", *db, "--query", item,
+                            "--candidate", item, "--no-cache"]):
+        assert main(command) != 0
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and f"its database records one built in {folder} (to use it: --index-dir {folder})" \
+            in err, err
+        assert "or index it (sane-desktop index" in err, err  # still the way to a first index here
+    # a folder that no longer holds it (a home moved since) is not named
+    (folder / "manifest.json").unlink()
+    assert main(query) != 0
+    err = capsys.readouterr().err.strip()
+    assert "records one built" not in err and "has no index in" in err, err

@@ -94,7 +94,10 @@ COMMAND_LINE_ONLY = {
     "models/checkpoint.py": {"--out"},
     "models/weights.py": {"--preset", "--weights"},
     "paths.py": {"--index-home"},
-    "retrieval/indexing/pipeline.py": {"--rebuild"},  # `index --json`'s rebuild_reason, which no window shows
+    "retrieval/indexing/pipeline.py": {"--rebuild"},
+    # a catalogue opened from a database without the index folder it was indexed into: the window opens a
+    # catalogue with the folder its own index home gives it, and never indexes into another
+    "retrieval/index_state.py": {"--index-dir"},  # `index --json`'s rebuild_reason, which no window shows
     "service/app.py": {"--db"},
     "service/building.py": {"--memory-budget", "--index-dir", "--preset", "--out", "--db", "--shard"},
     "service/search.py": {"--vector-backend"},

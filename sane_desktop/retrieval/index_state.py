@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from sane_desktop.code_version import embedding_code
-from sane_desktop.errors import StaleIndexError, WayOut
+from sane_desktop.errors import NotIndexed, StaleIndexError, WayOut
 from sane_desktop.models.checkpoint import ModelBundle, stored_content_hash
 from sane_desktop.retrieval.category_map import GENERAL
 from sane_desktop.retrieval.indexing.verify import verify_file
@@ -22,6 +24,52 @@ from sane_desktop.retrieval.manifest import (
 )
 
 REINDEX = "re-run sane-desktop index"
+
+
+def not_indexed(name: str, index_dir: Path, engine: Engine | None = None, catalogue_pk: int | None = None) -> NotIndexed:
+    """The refusal for catalogue ``name`` without an index manifest in ``index_dir``. When its database
+    (``engine``) records a build into another folder, it names that folder: a catalogue of a shared
+    database opened without the ``--index-dir`` it was indexed into was told to index it again, which
+    would build a second index in the home (a trial)."""
+    on_server = engine is not None and engine.url.get_backend_name() == "postgresql"
+    where = f"in {index_dir} or on its server" if on_server else f"in {index_dir}"
+    elsewhere = recorded_index_folder(engine, catalogue_pk) if engine is not None and catalogue_pk is not None else None
+    # only a folder that holds it here: a home moved since records where it was (its index is not there)
+    if elsewhere is not None and not _same_folder(elsewhere, index_dir) and _holds_index_of(elsewhere, name):
+        return NotIndexed(f"catalogue {name!r} has no index {where}; its database records one built in {elsewhere} "
+                          f"(to use it: --index-dir {elsewhere}), or run sane-desktop index")
+    return NotIndexed(f"catalogue {name!r} has no index {where}: run sane-desktop index")
+
+
+def recorded_index_folder(engine: Engine, catalogue_pk: int) -> Path | None:
+    """The index folder the catalogue's last build wrote, as its database records it (the folder above
+    its FAISS files' ``faiss/``; a pgvector build records its tables' names under the folder); None when
+    it was never indexed."""
+    from sane_desktop.retrieval.indexing.build import FAISS_FOLDER
+    from sane_desktop.store.embeddings import index_record_paths
+
+    paths = index_record_paths(engine, catalogue_pk)
+    if not paths:
+        return None
+    parent = Path(paths[0]).parent
+    return parent.parent if parent.name == FAISS_FOLDER else parent
+
+
+def _holds_index_of(folder: Path, name: str) -> bool:
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    try:
+        manifest = read_index_manifest(folder)
+    except (StaleIndexError, OSError):
+        return True  # there, if unreadable: its own refusal says so once opened with it
+    return manifest is not None and manifest.catalogue == name
+
+
+def _same_folder(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return a == b
 
 
 def refuse_foreign(manifest: Manifest, name: str, index_dir: Path) -> None:

@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 from sqlalchemy import Engine
 
-from sane_desktop.errors import NotFound, NotIndexed, StaleIndexError
+from sane_desktop.errors import NotFound, StaleIndexError
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
 from sane_desktop.paths import catalogue_dir, default_db_url
 from sane_desktop.retrieval.category_map import GENERAL, target_of
 from sane_desktop.retrieval.embedding import embed_one
 from sane_desktop.retrieval.backends import PGVECTOR, pg_connection
-from sane_desktop.retrieval.index_state import refuse_foreign, refuse_stale
+from sane_desktop.retrieval.index_state import not_indexed, refuse_foreign, refuse_stale
 from sane_desktop.retrieval.indexing.verify import load_verified  # the check a no-op re-index shares
 from sane_desktop.retrieval.manifest import (
     Manifest, is_shared, read_index_manifest, recorded_model_file, shared_checkpoint_path, sync_shared_manifest,
@@ -130,8 +130,7 @@ class OutfitSearcher:
         sync_shared_manifest(engine, name, index_dir)  # a pgvector catalogue: the server's manifest, and model
         manifest = read_index_manifest(index_dir)
         if manifest is None:
-            where = f"in {index_dir} or on its server" if engine.url.get_backend_name() == "postgresql" else f"in {index_dir}"
-            raise NotIndexed(f"catalogue {name!r} has no index {where}: run sane-desktop index")
+            raise not_indexed(name, index_dir, engine, found.pk)
         refuse_foreign(manifest, name, index_dir)  # before its model is read
         if bundle is None and model_path is None and is_shared(manifest):  # the server's copy when this machine has it
             cached = shared_checkpoint_path(index_dir, manifest.model_hash)

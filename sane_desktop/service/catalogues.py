@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import NotFound, NotIndexed, SaneError, StaleIndexError, WayOut, without_passwords
+from sane_desktop.errors import NotFound, SaneError, StaleIndexError, WayOut, without_passwords
 from sane_desktop.service.locking import while_written
 from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
@@ -100,7 +100,7 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
     manifest, another model, another database's catalogue) with what to do; ModelError when the model itself is missing.
     ``engine``: the catalogue's store; a pgvector catalogue's manifest is first brought up to date
     from its server (:func:`~sane_desktop.retrieval.manifest.sync_shared_manifest`)."""
-    from sane_desktop.retrieval.index_state import refuse_changed_files, refuse_stale
+    from sane_desktop.retrieval.index_state import not_indexed, refuse_changed_files, refuse_stale
     from sane_desktop.retrieval.manifest import read_index_manifest, recorded_model_file, sync_shared_manifest
     from sane_desktop.store.items import find_catalogue
 
@@ -117,11 +117,11 @@ def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | N
         if engine is not None:
             sync_shared_manifest(engine, name, folder)
         manifest = read_index_manifest(folder)
-        if manifest is None:
-            raise NotIndexed(f"catalogue {name!r} has no index in {folder}: run sane-desktop index")
         # another database's catalogue compares the pairs in other spaces; rows re-imported since (trial AY:
         # `explain --db` answered after an import `query` refused): search's rules, in its words
         found = find_catalogue(engine, name) if engine is not None else None
+        if manifest is None:
+            raise not_indexed(name, folder, engine, found.pk if found is not None else None)
         refuse_stale(manifest, model.bundle(), name=name, index_dir=folder,
                      recorded=recorded_model_file(manifest, folder),
                      revision=found.revision if found is not None else None,

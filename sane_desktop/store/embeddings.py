@@ -198,6 +198,15 @@ def replace_index_records(engine: Engine, catalogue_pk: int, records: Sequence[I
                 for r in records])
 
 
+def index_record_paths(engine: Engine, catalogue_pk: int) -> list[str]:
+    """The paths the catalogue's last build recorded for its index files (``index_manifests``; empty
+    when it was never indexed), as written on the computer that built it."""
+    table = S.IndexManifest
+    with Session(engine) as session:
+        return [str(path) for path in session.scalars(
+            select(table.path).where(table.catalogue_id == catalogue_pk).order_by(table.id))]
+
+
 def delete_other_models(engine: Engine, catalogue_pk: int, model_hash: str) -> int:
     """Delete the catalogue's embedding rows of every model but ``model_hash`` (issue 19, point 4:
     a catalogue that moved to a new model keeps no full copy per old model); returns rows deleted.
