@@ -330,3 +330,18 @@ def test_a_model_kept_in_a_folder_that_merely_shares_the_catalogues_name_stays_a
                                here) == here / "model.pt"
     kept.unlink()  # the recorded one gone: the index folder's own
     assert recorded_model_file(manifest, here) == here / "model.pt"
+
+
+@pytest.mark.parametrize("style, advised", [("classic", False), ("alt", True)])
+def test_the_demo_model_over_its_own_drawn_style_is_not_said_to_want_training(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], style: str, advised: bool) -> None:
+    """A trial was told "a model trained on this catalogue will do better" of the demo, whose bundled model
+    is that training on a larger catalogue of its style; a drawn world of another style still is."""
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.retrieval.indexing.model import DEMO_STYLE_NOTE
+
+    root = tmp_path / style
+    generate_demo(root, seed=0, items=40, masks=False, style=style)
+    summary = index(capsys, tmp_path / "home", root)  # no --model: the bundled model for a drawn world
+    assert Path(summary["model"]) == demo_model_path().resolve()
+    assert (DEMO_NOTE in summary["note"]) is advised and (DEMO_STYLE_NOTE in summary["note"]) is not advised

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,26 @@ from sane_desktop.models.checkpoint import (
 from sane_desktop.retrieval.manifest import MANIFEST_NAME, read_index_manifest, recorded_model_file
 
 DEMO_NOTE = "indexed with a bundled model; a model trained on this catalogue (sane-desktop train) will do better"
+# the demo model over a drawn world of the style it was trained on: a training on this catalogue (hundreds of
+# items, minutes) would not beat it (a trial was told to train where the bundled model is that training)
+DEMO_STYLE_NOTE = ("indexed with the bundled demo model, trained on a larger drawn catalogue of this style: "
+                   "no training is needed")
+DEMO_MODEL_STYLE = "classic"  # the style of the drawn catalogue demo.pt was trained on (resources/models/demo.json)
+
+
+def bundled_note(path: Path, root: Path | str | None) -> str:
+    """What an index run with a bundled model ``path`` says of it for catalogue folder ``root``:
+    :data:`DEMO_STYLE_NOTE` for the demo model over a drawn world of its own style (``ground_truth.json``'s
+    ``style``), else :data:`DEMO_NOTE` (a model trained on the catalogue would do better)."""
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    if root is None or path.name != demo_model_path().name:
+        return DEMO_NOTE
+    try:
+        truth = json.loads((Path(root) / "ground_truth.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return DEMO_NOTE
+    return DEMO_STYLE_NOTE if isinstance(truth, dict) and truth.get("style") == DEMO_MODEL_STYLE else DEMO_NOTE
 
 
 @dataclass(frozen=True)
@@ -176,13 +197,15 @@ def load_index_model(model_path: Path | str | None, device: str | torch.device |
     if model_path is None and recorded is not None:
         model_path = recorded.path
     elif model_path is None:
-        model_path, note = bundled_model_path(root), DEMO_NOTE
+        model_path = bundled_model_path(root)
+        note = bundled_note(Path(model_path), root)
     path = Path(model_path).resolve()
     torch_device = pick_device(device)
     bundle = load_checkpoint(path, map_location=torch_device)
     if own and recorded is not None and recorded.bundled_elsewhere:  # the bundled model, as from no index
-        note = DEMO_NOTE if recorded.content_hash in ("", bundle.content_hash) else (
-            f"{DEMO_NOTE}; this install's {path.name} is another model than the one the catalogue was indexed with "
+        said = bundled_note(path, root)
+        note = said if recorded.content_hash in ("", bundle.content_hash) else (
+            f"{said}; this install's {path.name} is another model than the one the catalogue was indexed with "
             f"({recorded.content_hash[:12]}, now {bundle.content_hash[:12]})")
     elif own and recorded is not None:  # said once the file is read: it may hold another model now
         note, note_way_out = recorded_model_note(recorded, bundle.content_hash), WayOut.OTHER_MODEL
