@@ -285,6 +285,20 @@ def test_the_outfit_strip_takes_delete_and_the_item_menu_from_the_keyboard(windo
     view.setFocus(Qt.FocusReason.OtherFocusReason)
     qtbot.keyClick(view, Qt.Key.Key_Delete)
     qtbot.waitUntil(lambda: window.outfit_model.pks() == [before[0], before[2]], timeout=5000)
+    # Ctrl+Z brings it back in its place, as after Clear (trial BE: a removed item could not be, unsaid)
+    assert "Ctrl+Z brings it back" in window.statusBar().currentMessage()
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.outfit_model.pks() == before
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # once: nothing doubles, nothing goes
+    assert window.outfit_model.pks() == before
+    qtbot.keyClick(view, Qt.Key.Key_Delete)  # removed again, then the outfit changed otherwise: not undone
+    qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 2, timeout=5000)
+    after = window.outfit_model.pks()
+    window.outfit_panel.remove_items([after[0]])  # a re-import took one out meanwhile
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.outfit_model.pks() == after[1:]
+    window.add_to_outfit([after[0]])
+    assert len(window.outfit_model.pks()) == 2
     outfit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Outfit")
     remove = next(a for a in outfit_menu.actions() if a.text() == "&Remove from outfit")
     assert remove.shortcut().toString() == "Del" or remove.shortcut().toString() == "Delete"

@@ -36,7 +36,7 @@ from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate, OutfitR
 from sane_desktop.gui.explanation_view import EXPORT_TEXT, ExplanationView, refinement_percent, rgba_image
 from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
-from sane_desktop.gui.outfit_panel import OutfitPanel
+from sane_desktop.gui.outfit_panel import UNDO_OFFER_MS, OutfitPanel
 from sane_desktop.gui.results_view import KeyboardFocusSelects, ResultsView
 from sane_desktop.gui.outfit_memory import (Entry, forget, remember, remember_target, remembered, remembered_saved,
                                             remembered_target)
@@ -438,6 +438,7 @@ class MainWindow(QMainWindow):
         self._build_status_bar()
 
         self.outfit_panel.changed.connect(self._outfit_changed)
+        self.outfit_panel.removed_with_undo.connect(self._say_removed)
         self.outfit_panel.add_file_requested.connect(self._files_dropped)
         self.outfit_panel.web_images_dropped.connect(self._web_images_dropped)
         self.results.target_changed.connect(self._target_chosen)
@@ -1301,9 +1302,13 @@ class MainWindow(QMainWindow):
         return self.shortcuts_dialog
 
     def _remove_from_outfit(self, pk: int) -> None:
-        removed = self.outfit_panel.remove_items([pk])
-        if removed:
-            self.statusBar().showMessage(f"Took “{removed[0].title or removed[0].item_id}” out of the outfit.", 5000)
+        self.outfit_panel.remove_with_undo([pk])  # said by _say_removed
+
+    def _say_removed(self, removed: list[ItemInfo]) -> None:
+        """The person took ``removed`` out of the outfit: say which, and that Ctrl+Z brings them back."""
+        what = f"“{removed[0].title or removed[0].item_id}”" if len(removed) == 1 else f"{len(removed)} items"
+        them = "it" if len(removed) == 1 else "them"
+        self.statusBar().showMessage(f"Took {what} out of the outfit — Ctrl+Z brings {them} back.", UNDO_OFFER_MS)
 
     def _build_item_menus(self) -> None:
         """Right-click an item (catalogue grid, results): add it to (or take it out of) the outfit,

@@ -103,6 +103,8 @@ class OutfitPanel(QWidget):
     # the panel's new maximum height (px) after its contents changed: the window's outfit/results
     # splitter hands the panel's spare share to the results (a splitter keeps it as a gap otherwise)
     height_fitted = Signal(int)
+    # the person took these items (ItemInfo) out, and Ctrl+Z brings them back for a while: the window says so
+    removed_with_undo = Signal(list)
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -132,14 +134,17 @@ class OutfitPanel(QWidget):
         self.undo_button = QPushButton("Undo")
         themed_icon(self.undo_button, "mdi6.undo")
         self.undo_button.setToolTip("Bring back the outfit you just cleared (Ctrl+Z)")
-        self.undo_button.clicked.connect(self.undo_clear)
+        self.undo_button.clicked.connect(self.undo)
         self.undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
         self.undo_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # wherever the focus went after the click
-        self.undo_shortcut.setWhatsThis("Bring back the outfit you just cleared | Window")
-        self.undo_shortcut.activated.connect(self.undo_clear)
+        self.undo_shortcut.setWhatsThis("Bring back the outfit items you just cleared or removed | Window")
+        self.undo_shortcut.activated.connect(self.undo)
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_OFFER_MS)
         self._undo_timer.timeout.connect(self._withdraw_undo)
-        self._cleared: list[ItemInfo] = []
+        # the outfit before the person's last Clear or Remove, and its pks after it: brought back while the
+        # outfit is still as that left it (a trial found a removed item could not be, Ctrl+Z doing nothing)
+        self._before: list[ItemInfo] = []
+        self._after: list[int] = []
         self.view.items_dropped.connect(self.add_items_requested)  # signal to signal
         self.view.files_dropped.connect(self.add_file_requested)
         self.view.web_dropped.connect(self.web_images_dropped)
@@ -192,14 +197,22 @@ class OutfitPanel(QWidget):
             self._refresh()
 
     def remove_selected(self) -> None:
-        """Take the selected outfit items out (the current one when none is selected)."""
+        """Take the selected outfit items out (the current one when none is selected); Ctrl+Z brings
+        them back for :data:`UNDO_OFFER_MS` (:meth:`undo`)."""
         self.keyboard_focus.select_current()
-        rows = sorted((i.row() for i in self.view.selectionModel().selectedIndexes()), reverse=True)
-        for row in rows:
-            self.model.remove_row(row)
-        if rows:
-            self._refresh()
-            self.changed.emit(self.model.pks())
+        rows = {i.row() for i in self.view.selectionModel().selectedIndexes()}
+        self.remove_with_undo([self.model.row(row).item.pk for row in sorted(rows)])
+
+    def remove_with_undo(self, pks: list[int]) -> list[ItemInfo]:
+        """The person's Remove (the strip, the Outfit menu, Details): take ``pks`` out, returning those
+        that were in the outfit, and offer Ctrl+Z to bring them back in their places
+        (:attr:`removed_with_undo` lets the window say so)."""
+        before = self.model.items()
+        removed = self.remove_items(pks)
+        if removed:
+            self._remember_undo(before)
+            self.removed_with_undo.emit(removed)
+        return removed
 
     def remove_items(self, pks: list[int]) -> list[ItemInfo]:
         """Take the items of ``pks`` out of the outfit (a re-import removed them from the catalogue);
@@ -229,24 +242,31 @@ class OutfitPanel(QWidget):
         if not items:
             return
         self.clear()
-        self._cleared = items
+        self._remember_undo(items)
         self._offer(True)
+
+    def _remember_undo(self, before: list[ItemInfo]) -> None:
+        self._before, self._after = before, self.model.pks()
+        self.undo_shortcut.setEnabled(True)
         self._undo_timer.start()
 
     @property
     def undo_offered(self) -> bool:
-        """Whether a cleared outfit can still be brought back."""
-        return bool(self._cleared)
+        """Whether the outfit before the last Clear or Remove can still be brought back."""
+        return bool(self._before)
 
-    def undo_clear(self) -> None:
-        """Bring back the outfit the last Clear emptied (when still offered and the outfit is empty)."""
-        items = self._cleared
+    def undo(self) -> None:
+        """Bring back the outfit as it was before the last Clear or Remove, in its order, while it is
+        still offered and the outfit is as that left it (an item added since withdraws the offer)."""
+        before, after = self._before, self._after
         self._withdraw_undo()
-        if items and not self.model.rowCount():
-            self.add_items(items)
+        if before and self.model.pks() == after:
+            self.model.set_items(before)
+            self._refresh()
+            self.changed.emit(self.model.pks())
 
     def _withdraw_undo(self) -> None:
-        self._cleared = []
+        self._before, self._after = [], []
         self._undo_timer.stop()
         self._offer(False)
 
@@ -261,7 +281,7 @@ class OutfitPanel(QWidget):
             widget.setVisible(shown)
         for widget in usual:
             widget.setVisible(not shown)
-        self.undo_shortcut.setEnabled(shown)
+        self.undo_shortcut.setEnabled(bool(self._before))
         self._fit_name()
 
     def _fit_name(self) -> None:
