@@ -269,3 +269,19 @@ def test_a_catalogue_whose_folder_is_gone_says_so_when_it_opens(world, qtbot, ma
         f"The folder of “shop”, {source}, is no longer there (moved or renamed?): its photos cannot be shown or "
         "explained. Index the folder where it is now (File → Index catalogue folder…) under this name, and let it "
         "replace this one.")
+
+
+def test_the_catalogue_columns_width_comes_back_after_a_restart(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BE dragged the catalogue column wider, quit and started again: it was back at its first width
+    (the window state holds the docks, not the central splitter)."""
+    settings_file = tmp_path / "splitter.ini"
+    window = make_window(world, size=(1440, 900), settings_file=settings_file)
+    splitter = window.main_splitter
+    total = sum(splitter.sizes())
+    splitter.setSizes([total // 2 + 95, total - total // 2 - 95])
+    settle(200)
+    wanted = splitter.sizes()
+    window.close()  # saves the settings
+    again = make_window(world, size=(1440, 900), settings_file=settings_file)
+    settle(200)
+    assert again.main_splitter.sizes() == wanted
