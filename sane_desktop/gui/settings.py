@@ -1,11 +1,11 @@
-"""Settings remembered between runs (QSettings): window geometry and state, the catalogue column's
-width, theme, overlay choices, whether the explanation's Details are open, the thumbnail size, the
-grids' orders, "hide matches below", the folder explanations were last exported to, the folder images were last added from
-(its own: a trial's "Add image" opened in the export folder), the last catalogue, the outfit being built in
-each catalogue (``outfit/<uid>``, :mod:`sane_desktop.gui.outfit_memory`), the last shared catalogue's
-server, database, user and name (never a password). By default an INI file,
-``settings.ini`` in the per-user config folder (:func:`sane_desktop.paths.user_config_dir`), the same
-on every platform and isolated by a test's HOME (or ``SANE_CONFIG_HOME``)."""
+"""Settings remembered between runs (QSettings): window geometry and state, the catalogue column's width,
+theme, overlay choices, whether the explanation's Details are open, the thumbnail size, the grids'
+orders, "hide matches below", the folder explanations were last exported to, the folder images were last
+added from (its own: a trial's "Add image" opened in the export folder), the last catalogue, the outfit
+being built in each catalogue (``outfit/<uid>``, :mod:`sane_desktop.gui.outfit_memory`), the last shared
+catalogue's server, database, user and name (never a password). By default an INI file, ``settings.ini``
+in the per-user config folder (:func:`sane_desktop.paths.user_config_dir`), the same on every platform
+and isolated by a test's HOME (or ``SANE_CONFIG_HOME``)."""
 
 from __future__ import annotations
 
