@@ -285,3 +285,19 @@ def test_the_catalogue_columns_width_comes_back_after_a_restart(world, qtbot, ma
     again = make_window(world, size=(1440, 900), settings_file=settings_file)
     settle(200)
     assert again.main_splitter.sizes() == wanted
+
+
+def test_an_unknown_colour_map_is_named_and_the_start_line_stays_beside_the_outfits(world, qtbot, make_window,
+                                                                                      tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BE: "colour_map=notacmap" was dropped without a word, and the line naming the settings read as
+    their defaults was replaced at once by the restored outfit's ("1 item(s) … left out"): log only."""
+    settings_file = tmp_path / "unknown-map.ini"
+    settings_file.write_text("[General]\ncolour_map=notacmap\nopacity=banana\n")
+    window = make_window(world, settings_file=settings_file)
+    qtbot.waitUntil(lambda: window.statusBar().currentMessage().startswith("Remembered settings"), timeout=10000)
+    said = window.statusBar().currentMessage()
+    assert set(said.split(": ", 1)[1].split(", ")) == {"colour_map", "opacity"}, said
+    assert window.explanation.colour_map.currentText() == "inferno" and window.start_note == said
+    window._say_beside_start_note("1 item of the last outfit is no longer in the catalogue: left out", 15000)
+    both = window.statusBar().currentMessage()
+    assert both.startswith(said) and both.endswith("1 item of the last outfit is no longer in the catalogue: left out")

@@ -401,6 +401,8 @@ class MainWindow(QMainWindow):
         self.explanation = ExplanationView()
         self.explanation.opacity.setValue(settings.get("opacity"))
         self.explanation.colour_map.setCurrentText(settings.get("colour_map"))
+        if self.explanation.colour_map.currentText() != settings.get("colour_map"):  # no such map: said at start
+            settings.ignored.add("colour_map")
         self.explanation.set_details_shown(bool(settings.get("explanation_details")))
         self.explanation.details_toggled.connect(lambda shown: settings.set("explanation_details", int(shown)))
         self.explanation.export_folder = str(settings.get("export_folder") or "")
@@ -408,6 +410,8 @@ class MainWindow(QMainWindow):
         self.explanation.outfit_item_clicked.connect(  # the outfit's reason drills down to a pair
             lambda pk: self.explain(self._last_explained, pk) if self._last_explained is not None else None)
         self._quit_confirmed = False
+        # a line the start said (remembered settings read as their defaults): kept beside what replaces it
+        self.start_note = ""
         self.explanation_dock = dock = QDockWidget(self.explanation.question(), self)
         # the panel's question follows what it shows: a likeness, a match, or (cleared) the default
         self.explanation.question_changed.connect(dock.setWindowTitle)
@@ -2030,7 +2034,8 @@ class MainWindow(QMainWindow):
                 except SaneError as error:
                     refused.append(f"An image from disk left the outfit: {window_message(error)}")
             if gone:
-                refused.append(f"{gone} item(s) of the last outfit are no longer in the catalogue: left out")
+                refused.append(f"{counted(gone, 'item')} of the last outfit {'is' if gone == 1 else 'are'} no longer in "
+                               "the catalogue: left out")
             linked = None
             if hint is not None:
                 try:  # renamed since: its name now; deleted: none
@@ -2072,10 +2077,20 @@ class MainWindow(QMainWindow):
             remember(self.settings, self.catalogue, [])
         if gone:  # said as a search that finds them gone says it (_outfit_items_gone)
             text = left_out_words(len(gone), [titles[pk] for pk in gone if pk in titles])
-            self.statusBar().showMessage(" ".join([text, *refused[:1]]), 15000)
+            self._say_beside_start_note(" ".join([text, *refused[:1]]), 15000)
             message_box(self, "Outfit", text, QMessageBox.Icon.Information)
         elif refused:
-            self.statusBar().showMessage(refused[0], 15000)
+            self._say_beside_start_note(refused[0], 15000)
+
+    def _say_beside_start_note(self, message: str, timeout_ms: int) -> None:
+        """Show ``message``, after :attr:`start_note` while that is still on screen: the outfit brought back
+        at start replaced the line on remembered settings read as their defaults (trial BE read it in the
+        log only)."""
+        bar = self.statusBar()
+        if self.start_note and bar.currentMessage().startswith(self.start_note):
+            message = f"{self.start_note.rstrip('.')}. {message}"
+            timeout_ms = max(timeout_ms, 30000)
+        bar.showMessage(message, timeout_ms)
 
     def _show_items(self, items: list[ItemInfo], asked: tuple[str, ...] = ()) -> None:
         """``asked``: what the list is of (catalogue, category, search, filters, order); another list
