@@ -24,6 +24,7 @@ from sane_desktop.errors import InputError
 # the built-in demo catalogue's size on a first start, one number for `python main.py`, `sane-desktop gui`
 # and the app (a trial found the two launchers building 600 and 120 items)
 DEMO_ITEMS = 600
+DEMO_CATALOGUE = "demo"  # the name the built-in demo catalogue is indexed under
 
 if TYPE_CHECKING:
     from importlib.abc import Traversable

@@ -53,6 +53,7 @@ from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.shortcuts_dialog import ShortcutsDialog
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
+from sane_desktop.paths import DEMO_CATALOGUE
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.match_score import match_percent, share_points, signed_points
@@ -410,6 +411,7 @@ class MainWindow(QMainWindow):
         self.explanation.outfit_item_clicked.connect(  # the outfit's reason drills down to a pair
             lambda pk: self.explain(self._last_explained, pk) if self._last_explained is not None else None)
         self._quit_confirmed = False
+        self._first_listing = True  # the start's listing: the last catalogue is looked for by its token too
         # a line the start said (remembered settings read as their defaults): kept beside what replaces it
         self.start_note = ""
         self.explanation_dock = dock = QDockWidget(self.explanation.question(), self)
@@ -1824,7 +1826,15 @@ class MainWindow(QMainWindow):
         wanted = select or self.settings.get("catalogue")
         names = [c.name for c in catalogues]
         name = wanted if wanted in names else names[0]
-        if wanted and wanted not in names:  # a trial's deleted database: another catalogue opened unsaid
+        first, self._first_listing = self._first_listing, False
+        renamed = self._renamed_since(catalogues) if first else None
+        if renamed is not None:  # trial BE renamed it from a terminal: the window opened a new demo, unsaid
+            before, name = self.settings.get("catalogue"), renamed
+            built = " (a new demo catalogue was built in its place)" if before == DEMO_CATALOGUE and DEMO_CATALOGUE in names \
+                else ""
+            self.statusBar().showMessage(f"“{before}”, open when you last quit, is called “{name}” now: it is open, "
+                                         f"with its outfit{built}.", 20000)
+        elif wanted and wanted not in names:  # a trial's deleted database: another catalogue opened unsaid
             # deleted (Manage catalogues has nothing to say of it: trial U), or damaged (it lists it)
             self.statusBar().showMessage(f"“{wanted}” is not among the catalogues that open any more: deleted, or its "
                                          "database cannot be read (File → Manage catalogues… lists a damaged one): "
@@ -1832,6 +1842,16 @@ class MainWindow(QMainWindow):
         self.catalogue_switcher.setCurrentIndex(names.index(name))
         if reopen or self.catalogue is None or self.catalogue.name != name:
             self.open_catalogue(name)
+
+    def _renamed_since(self, catalogues: list[CatalogueInfo]) -> str | None:
+        """The name the catalogue open at the last quit has now, when it was renamed since (the same
+        database token under another name, and no catalogue of its old name holds that token); else None."""
+        uid, before = self.settings.get("catalogue_uid"), self.settings.get("catalogue")
+        if not uid or not before:
+            return None
+        if any(info.name == before and info.uid == uid for info in catalogues):
+            return None
+        return next((info.name for info in catalogues if info.uid == uid and info.name != before), None)
 
     def _folder_indexed(self, name: str) -> None:
         """After "Index catalogue folder…": switch to the new catalogue only when it has items; a
@@ -1910,6 +1930,7 @@ class MainWindow(QMainWindow):
         self._revision = None  # the first search of this catalogue says which revision it is at
         if not shared:
             self.settings.set("catalogue", self.catalogue.name)
+            self.settings.set("catalogue_uid", self.catalogue.uid)  # found again after a rename elsewhere
         self.set_title_base(isolated(self.catalogue.name))
         # outfits, or labelled attributes alone (the attribute network: explanations then name this
         # catalogue's own attributes, which the bundled model cannot)

@@ -30,6 +30,7 @@ from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import TaskRunner, TaskState
 from sane_desktop.gui.theme import apply_theme
 from sane_desktop.gui.thumbnails import ThumbnailLoader
+from sane_desktop.paths import DEMO_CATALOGUE
 
 if TYPE_CHECKING:  # importing the service loads SQLAlchemy and Alembic: the worker does, after the first paint
     from sane_desktop.service import CatalogueService
@@ -38,7 +39,7 @@ SHUTDOWN_WAIT_MS = 5000  # quitting waits at most this long for the running task
 # then, once the event loop has ended, at most this long more: a shared library being loaded (torch)
 # cannot be interrupted, and a QThread destroyed while it runs aborts the process
 LATE_SHUTDOWN_WAIT_MS = 60000
-DEMO = "demo"  # the name CatalogueService.ensure_demo indexes the built-in demo catalogue under
+DEMO = DEMO_CATALOGUE  # the name CatalogueService.ensure_demo indexes the built-in demo catalogue under
 # the models load once the catalogue shows its items, or this long after the first paint at the latest
 MODELS_AFTER_PAINT_MS = 4000
 MODELS_RETRY_MS = 250  # … checked again this often while the worker still lists or opens the catalogue

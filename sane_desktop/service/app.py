@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sane_desktop.errors import InputError, ModelError, NotFound, SaneError, StaleIndexError
+from sane_desktop.paths import DEMO_CATALOGUE
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
@@ -437,7 +438,7 @@ class CatalogueService:
         if not (source / "ground_truth.json").is_file():
             generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
                           masks=False, overwrite=True)
-        return self.index_folder(source, "demo", progress=progress, should_stop=should_stop)
+        return self.index_folder(source, DEMO_CATALOGUE, progress=progress, should_stop=should_stop)
 
     def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
               epochs: int = 5, on_epoch: EpochCallback | None = None, catalogue: str | None = None) -> TrainReport:
