@@ -47,6 +47,24 @@ def _reason(shares: list[float], attribute: str = "motif:bolt", abstained: str =
                              abstained)
 
 
+def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial BE: at 1440 × 900 the panel's three lines ended "— 40 % of the match …": two long demo titles
+    had taken the room of the part naming the item that carries most of the match."""
+    from dataclasses import replace
+
+    from sane_desktop.service.titles import short_title
+
+    long_titles = ("Black checked cropped jacket with a crescent moon print", "Blue chevron shopper with a star print")
+    reason = _reason([0.4, 0.6])
+    reason = replace(reason, shares=tuple(replace(share, item=replace(share.item, title=title))
+                                          for share, title in zip(reason.shares, long_titles)))
+    said = outfit_sentence(reason)
+    assert said.endswith("— 60 % of the match comes from Blue chevron shopper….") and long_titles[1] not in said
+    assert short_title(long_titles[0]) == "Black checked cropped jacket…" and short_title("Item 0") == "Item 0"
+    assert short_title("Superlongwordwithoutanyspacesatall") == "Superlongwordwithoutanyspaces…"
+    assert len(short_title("a " * 40)) <= 31
+
+
 def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ignore[no-untyped-def]
     reason = _reason([0.7, 0.3])
     assert reason.percentages() == pytest.approx((70.0, 30.0))

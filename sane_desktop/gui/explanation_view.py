@@ -32,7 +32,7 @@ from sane_desktop.gui.text import ClickActivation, ElidedLabel, LinkLabel, messa
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
 from sane_desktop.service.match_score import points_amount, signed_points
-from sane_desktop.service.titles import attribute_words, match_sentence
+from sane_desktop.service.titles import attribute_words, match_sentence, short_title
 
 if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
     # numpy (and the colouring code, colour_lut/colourise) is imported where an array is handled: the
@@ -488,18 +488,18 @@ def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     noun, goes = ("likeness", "looks like") if alike else ("match", "goes with")
     percentages = reason.percentages()
     if percentages is None or not reason.shares:
-        towards = [s.item.title for s in reason.shares if s.share > 0]
+        towards = [short_title(s.item.title) for s in reason.shares if s.share > 0]
         if not towards:
             return f"This item does not really {'look like' if alike else 'go with'} your outfit: none of its items " \
                    "pulls it in."
         return (f"This item barely {goes} your outfit as a whole: its {noun} with {' and '.join(towards)} is "
                 "offset by the others.")
-    against = [s.item.title for s in reason.shares if s.share < 0]
+    against = [short_title(s.item.title) for s in reason.shares if s.share < 0]
     # an item not compared (a space never learnt) carries no part: not one of "all 3 carry it equally"
     percentages = tuple(p for p, s in zip(percentages, reason.shares) if s.compared)
     if against:  # a share over 100 % reads oddly: say who carries it and who pulls it down
         verb = "pulls" if len(against) == 1 else "pull"
-        carries = (f"most of the {noun} comes from {reason.leading().item.title}, while {' and '.join(against)} "
+        carries = (f"most of the {noun} comes from {short_title(reason.leading().item.title)}, while {' and '.join(against)} "
                    f"{verb} it down")
     elif len(percentages) > 1 and max(percentages) - min(percentages) < EVEN_SPREAD:
         # the match is what they carry equally, not the attribute: trial AB read "its cross motif — both
@@ -510,7 +510,7 @@ def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         top = round(max(percentages))
         compared = [s for s in reason.shares if s.compared]
         # equal shares at the top are named together (trial AI: 40/40/20 named the first listed alone)
-        level = [s.item.title for s, p in zip(compared, percentages) if round(p) == top]
+        level = [short_title(s.item.title) for s, p in zip(compared, percentages) if round(p) == top]
         carries = f"{top} % of the {noun} comes from {level[0]}" if len(level) == 1 else \
             f"{top} % of the {noun} comes from each of {' and '.join(level)}"
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
@@ -540,7 +540,7 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match") -> str:
     # the one carrying most of the score among those that clearly show it, not the surest of them: trial
     # AM read the item with 19 % named over one with 34 % that showed it 0.99008 against 0.99032
     bearer, percent = max(bearers, key=lambda pair: (pair[0].share, pair[0].shows_attribute))
-    return f", as in {bearer.item.title} ({round(percent)} % of the {noun})"
+    return f", as in {short_title(bearer.item.title)} ({round(percent)} % of the {noun})"
 
 
 def shown_by_some(reason: OutfitExplanation) -> str:

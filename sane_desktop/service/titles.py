@@ -234,6 +234,28 @@ def match_sentence(attribute: str, both: bool = True) -> str:
             else f"“{label}” on this item goes with the outfit item — {DROVE}")
 
 
+SENTENCE_TITLE_CHARS = 30  # an item named inside a sentence; its row, tile and tooltip give it whole
+
+
+def short_title(title: str, limit: int = SENTENCE_TITLE_CHARS) -> str:
+    """``title`` for a sentence that names it among others: whole up to ``limit`` characters, else cut
+    at the last word that fits, with "…" (never mid-word; a first word longer than ``limit`` is cut).
+    A trial's outfit sentence named "Black checked cropped jacket with a crescent moon print" twice and lost
+    its end, which named the item carrying most of the match, to the panel's three lines."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    if " " not in title[: limit]:
+        return title[: limit - 1] + "…"
+    words = title[: limit].rsplit(" ", 1)[0].split(" ")
+    while len(words) > 1 and words[-1].casefold() in _LINKING_WORDS:  # "Blue shopper with a…" reads cut off
+        words.pop()
+    return " ".join(words).rstrip(" ,;:-–—(") + "…"
+
+
+_LINKING_WORDS = frozenset({"a", "an", "the", "with", "and", "of", "in", "on", "for", "to", "&", "-", "–", "—"})
+
+
 def counted(n: int, noun: str, plural: str | None = None) -> str:
     """``n`` and the noun in the right number: ``counted(1, "item")`` → "1 item", 2 → "2 items"."""
     return f"{n} {noun if n == 1 else plural or noun + 's'}"
