@@ -143,6 +143,15 @@ class NotIndexed(StaleIndexError):
     a window words it for a stylist instead of the command line's instruction."""
 
 
+class IndexBeingWritten(StaleIndexError):
+    """The catalogue's index is being written by another run now (an ``index`` in a terminal, another
+    window): search it again once that run has ended. Typed so that a window waits for that end and
+    searches again by itself (trial BD read "being indexed now" with a dead run's pid long after it ended)."""
+
+    def __init__(self, message: str, *, reindex_helps: bool = False, way_out: WayOut | None = None) -> None:
+        super().__init__(message, reindex_helps=reindex_helps, way_out=way_out)
+
+
 class CatalogueRemade(StaleIndexError, NotFound):
     """The open catalogue's database was made anew under its name since it was opened (deleted and
     indexed again from a terminal or another window, or another database copied over it): its item

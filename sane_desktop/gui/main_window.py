@@ -23,7 +23,9 @@ from PySide6.QtWidgets import (
     QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
 )
 
-from sane_desktop.errors import CatalogueRemade, NotIndexed, PhotoChanged, PhotoGone, StaleIndexError
+from sane_desktop.errors import (
+    CatalogueRemade, IndexBeingWritten, NotIndexed, PhotoChanged, PhotoGone, StaleIndexError,
+)
 from sane_desktop.gui import explain_tasks
 from sane_desktop.gui.about import open_log_folder, show_about
 from sane_desktop.gui.adapt_dialog import AdaptDialog
@@ -61,6 +63,7 @@ from sane_desktop.service.titles import UnsearchedItems, counted, tied_scores_wo
 from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalogue, best_compared
 
 SEARCH_DEBOUNCE_MS = 250
+WRITER_POLL_MS = 2000  # how often a search refused during another run's index asks whether that run ended
 EMPTY_OUTFIT_WORDS = "The outfit is empty: add items to it, then click a result to see why it matches."
 QUIT_WATCH_MS = 300  # how often an open quit question looks whether the work it warns of has ended
 # what quitting does to each kind of long work (MainWindow.long_work), as the cancel words say it
@@ -340,10 +343,11 @@ class Channels:
     details: Channel[CatalogueService] = field(init=False)  # an item's description, for its details
     reread: Channel[CatalogueService] = field(init=False)  # categories and outfit items after a re-import elsewhere
     stamp: Channel[CatalogueService] = field(init=False)  # is the index the results came from still there?
+    writer: Channel[CatalogueService] = field(init=False)  # has the run writing the index ended?
 
     def __post_init__(self) -> None:
         for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build", "outfit",
-                     "details", "reread", "stamp"):
+                     "details", "reread", "stamp", "writer"):
             setattr(self, name, self.runner.channel())
 
 
@@ -456,7 +460,6 @@ class MainWindow(QMainWindow):
         self.results.result_activated.connect(self.explain)
         self.results.visible_changed.connect(self.request_tiles)
         self.results.hovered.connect(self._result_hovered)
-        self.results.link_activated.connect(lambda link: self.reindex_catalogue() if link == "reindex" else None)
         self._similar_to: ItemInfo | None = None  # the item the results are "visually similar" to, if they are
         self._results_heading = next((label for label in self.results.findChildren(QLabel)
                                       if label.text() == COMPATIBLE_HEADING), None)
@@ -468,6 +471,8 @@ class MainWindow(QMainWindow):
         self.catalogue_manager: CatalogueManager | None = None
         tasks.activity.connect(self.activity.setText)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
+        self._writer_poll = QTimer(self, interval=WRITER_POLL_MS)  # after a refusal "being indexed now"
+        self._writer_poll.timeout.connect(self._poll_index_writer)
         self._search_timer.timeout.connect(self.request_items)
         geometry = settings.get_bytes("geometry")
         # remembered from a larger screen, it is shrunk to this one; one that cannot be read is no layout
@@ -1041,6 +1046,7 @@ class MainWindow(QMainWindow):
 
     def request_search(self) -> None:
         outfit = self.outfit_model.pks()
+        self._writer_poll.stop()  # a new search: it says again whether another run writes the index
         self._cancel_tiles()  # explanations of the old outfit's results are no longer wanted
         self.stop_explanation("a new list was asked for")  # the list first: it waits for the one worker
         self._show_similar_heading(None)
@@ -1496,8 +1502,10 @@ class MainWindow(QMainWindow):
             self.clear_filters()
         elif link == "compatible":
             self.request_search()
-        elif link == "reindex":  # an outfit item's photo changed since indexing
+        elif link == "reindex":  # an outfit item's photo changed since indexing, a refused index
             self.reindex_catalogue()
+        elif link == "searchagain":  # another run was writing the index
+            self.request_search()
 
     def _threshold_changed(self, value: int) -> None:
         self.settings.set("min_match", value)
@@ -2244,6 +2252,12 @@ class MainWindow(QMainWindow):
             self._catalogue_remade(self.catalogue.name)
             return
         text = f"Search is not available: {window_words(failure.message)}."
+        if isinstance(failure.error, IndexBeingWritten):  # searched again by itself once that run ends (trial BD
+            # read the refusal, with the dead run's pid, long after it ended)
+            self.results.show_message(f"{html.escape(text)}<br><br>This list is searched again when that run ends "
+                                      "(<a href='searchagain'>search again now</a>).", rich=True)
+            self._writer_poll.start()
+            return
         if isinstance(failure.error, NotIndexed) and self.catalogue is not None:  # no command line, no path here
             text = (f"Search is not available: “{self.catalogue.name}” was never indexed to the end (an index was "
                     "stopped before it finished).")
@@ -2261,6 +2275,21 @@ class MainWindow(QMainWindow):
                 "now</a> (or File → Index catalogue folder… on its folder, same name).", rich=True)
         else:
             self.results.show_message(text)
+
+    def _poll_index_writer(self) -> None:
+        """Every :data:`WRITER_POLL_MS` while a search was refused because another run writes the index: ask
+        the worker whether it still does; once it does not, search again."""
+        if self.channels.writer.busy:
+            return
+        self.channels.writer.start(lambda service, _state: service.index_being_written(), "Waiting for the index…",
+                                   quiet=True).on_done(self._index_writer_polled)
+
+    def _index_writer_polled(self, running: bool) -> None:
+        if running or not self._writer_poll.isActive():
+            return
+        self._writer_poll.stop()
+        self.statusBar().showMessage("The other run's index is done: searched again.", 10000)
+        self.request_search()
 
     def _items_failed(self, failure: Failure) -> None:
         if isinstance(failure.error, CatalogueRemade) and self.catalogue is not None:

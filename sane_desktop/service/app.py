@@ -188,6 +188,13 @@ class CatalogueService:
             raise InputError("no catalogue is open")
         return self._open
 
+    def index_being_written(self) -> bool:
+        """Whether another run (a terminal's ``index``, another window) is writing the open catalogue's
+        folder now (its writer lock held; a lock left by a killed run is not held). False when none is open."""
+        from sane_desktop.service.locking import writer_running
+
+        return self._open is not None and writer_running(self._open.folder) is not None
+
     def _reopen(self) -> None:
         """Drop everything derived from the open catalogue's model or index (after a re-index or a
         new model): the next call opens it afresh. Images added from disk stay in the outfit under

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from sane_desktop.errors import StaleIndexError, StoreError, without_passwords
+from sane_desktop.errors import IndexBeingWritten, StaleIndexError, StoreError, without_passwords
 
 LOCK_NAME = ".sane-writer.lock"
 HOLDER_NAME = ".sane-writer.json"
@@ -84,8 +84,8 @@ def while_written(name: str, folder: Path, error: StaleIndexError) -> StaleIndex
     running = writer_running(folder) if error.reindex_helps else None
     if running is None:
         return error
-    return StaleIndexError(f"catalogue {name!r} is being indexed now ({running}): search it again once that "
-                           "run has ended", reindex_helps=False)
+    return IndexBeingWritten(f"catalogue {name!r} is being indexed now ({running}): search it again once that "
+                             "run has ended")
 
 
 COMMAND_CHARS = 400  # the holder's command line as recorded: whole unless absurdly long
