@@ -196,15 +196,72 @@ def check_outside_package(path: Path | str, what: str = "") -> Path:
     return target
 
 
+ORPHAN_AGE_S = 60.0  # a temporary of a writer no longer running is litter once this old (seconds)
+LEGACY_ORPHAN_AGE_S = 3600.0  # one named before the writer's pid was in the name: only its age tells
+
+
 def temporary_sibling(path: Path) -> Path:
     """A fresh hidden name beside ``path`` to write to before ``os.replace`` onto it. Unique per call
-    (a random token, not the process id): two writers of one file, in two threads or two processes,
-    each rename their own complete file and never each other's (CI saw a shared name fail). Raises
+    (the process id and a random token): two writers of one file, in two threads or two processes,
+    each rename their own complete file and never each other's (CI saw a shared name fail). Temporaries
+    of ``path`` that a killed writer left are removed first (:func:`remove_orphan_temporaries`). Raises
     InputError inside the installed package (:func:`check_outside_package`)."""
     import uuid
 
     check_outside_package(path)
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    remove_orphan_temporaries(path)
+    return path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex}.tmp")
+
+
+def remove_orphan_temporaries(path: Path) -> list[Path]:
+    """Delete the temporaries of ``path`` (:func:`temporary_sibling`'s names, any suffix after ``.tmp``)
+    whose writer is no process of this machine any more and that are :data:`ORPHAN_AGE_S` old, or, named
+    before the pid was in the name, :data:`LEGACY_ORPHAN_AGE_S` old; returns those deleted. A live
+    writer's temporary, a young one (another machine's writer on a shared folder) and anything that
+    cannot be read or deleted are left. Trial BD: a ``train`` killed while saving left an 821 kB
+    ``.m1.pt.<token>.tmp`` beside the model that nothing removed."""
+    import re
+    import time
+
+    pattern = re.compile(rf"\.{re.escape(path.name)}\.(?:(\d+)-)?[0-9a-f]{{32}}\.tmp(?:\.[^.]+)?")
+    removed: list[Path] = []
+    try:
+        siblings = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp*"))
+    except OSError:
+        return removed
+    now = time.time()
+    for sibling in siblings:
+        match = pattern.fullmatch(sibling.name)
+        if match is None:
+            continue
+        pid = int(match.group(1)) if match.group(1) else None
+        try:
+            age = now - sibling.stat().st_mtime
+            if age < (ORPHAN_AGE_S if pid is not None else LEGACY_ORPHAN_AGE_S) or (pid is not None and _alive(pid)):
+                continue
+            sibling.unlink()
+        except OSError:
+            continue
+        removed.append(sibling)
+    return removed
+
+
+def glob_escape(name: str) -> str:
+    """``name`` with glob's special characters taken literally."""
+    return "".join(f"[{char}]" if char in "*?[" else char for char in name)
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine (signal 0; one of another user counts as running)."""
+    if pid == os.getpid() or os.name == "nt":  # Windows' os.kill ends the process whatever the signal
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 def write_atomically(path: Path | str, write: Callable[[Path], bool]) -> bool:

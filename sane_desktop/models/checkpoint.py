@@ -9,6 +9,8 @@ from the package and refuses it when its digest differs (another package version
 
 from __future__ import annotations
 
+import contextlib
+
 import hashlib
 import json
 from functools import lru_cache
@@ -242,8 +244,12 @@ def save_checkpoint(path: Path | str, bundle: ModelBundle, *, half: bool = False
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = temporary_sibling(path)
-    torch.save({**meta, **tensors, "content_hash": content_hash}, tmp)
-    tmp.replace(path)
+    try:
+        torch.save({**meta, **tensors, "content_hash": content_hash}, tmp)
+        tmp.replace(path)
+    finally:  # a full disk mid-write leaves no partial file beside the model
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
     bundle.config, bundle.content_hash = config, content_hash
     return content_hash
 
