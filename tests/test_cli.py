@@ -97,8 +97,13 @@ def test_an_interrupt_says_what_it_left(tmp_path: Path, monkeypatch, capsys) -> 
     home = ["--index-home", str(tmp_path / "home")]
     monkeypatch.setattr(building, "index_folder", interrupted)
     assert main([*home, "index", str(folder)]) == 130
-    assert capsys.readouterr().err.strip() == ("error: interrupted: the photos read so far are kept; run the same "
-                                               "index command again to go on from there")
+    assert capsys.readouterr().err.strip() == ("error: interrupted: the photos read so far, if any, are kept; run the "
+                                               "same index command again to go on from there")
+    from sane_desktop.service import evaluation
+
+    monkeypatch.setattr(evaluation, "evaluate_model", interrupted)  # a read-only command: nothing changed
+    assert main([*home, "evaluate", str(folder), "--model", str(tmp_path / "any.pt")]) == 130
+    assert capsys.readouterr().err.strip() == "error: interrupted: nothing was changed"
     monkeypatch.setattr(building, "train_model", interrupted)
     out = tmp_path / "model.pt"
     assert main([*home, "train", str(folder), "--out", str(out)]) == 130

@@ -106,3 +106,15 @@ def test_a_database_opened_without_its_index_folder_names_the_folder_it_was_inde
     assert main(query) != 0
     err = capsys.readouterr().err.strip()
     assert "records one built" not in err and "has no index in" in err, err
+
+
+def test_the_catalogue_list_says_how_to_index_one_never_indexed_to_its_end(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BD: an index stopped before its end was listed "not indexed, indexed not recorded"."""
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    assert main(["--index-home", str(home), "import", str(root), "--name", "closet"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "catalogues"]) == 0
+    listed = capsys.readouterr().out
+    assert "not indexed: index it (sane-desktop index " in listed and f"{root} --name closet)" in listed, listed
+    assert "not recorded" not in listed

@@ -329,13 +329,18 @@ def _file_state(path: Any) -> tuple[int, int] | None:
     return found.st_size, found.st_mtime_ns
 
 
+READ_ONLY_COMMANDS = ("query", "items", "evaluate")  # they write nothing a Ctrl-C could leave half done
+
+
 def interrupted_line(args: argparse.Namespace, out_before: tuple[int, int] | None) -> str:
     """What Ctrl-C left, for the commands that write (trial U read a bare "interrupted" after ``index``
     and ``train``, where the window says what is kept and how to go on). ``out_before``: the state of
     ``--out`` when the command started (:func:`_file_state`), to say whether it was written."""
-    if args.command == "index":
-        return ("interrupted: the photos read so far are kept; run the same index command again to go on from "
-                "there")
+    if args.command == "index":  # before its first photo nothing is kept (trial BD: the line said otherwise)
+        return ("interrupted: the photos read so far, if any, are kept; run the same index command again to go on "
+                "from there")
+    if args.command in READ_ONLY_COMMANDS:  # trial BD read a bare "interrupted" after evaluate
+        return "interrupted: nothing was changed"
     out = getattr(args, "out", None)
     if args.command in ("train", "adapt") and out is not None:
         if _file_state(out) == out_before:  # a model is written whole, at the end: none, or the old one

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag, display_width, padded, printable
+from sane_desktop.cli import CliError, add_json_flag, display_width, index_command, padded, printable
 from sane_desktop.service.titles import local_time
 
 NAME_WIDTH = 32  # the name column's widest (the JSON has every name whole)
@@ -103,8 +103,12 @@ def render(result: dict[str, Any]) -> str:
         source = entry["source"] or "source unknown"
         if entry["source"] and not entry["source_found"]:
             source += " (not found)"
-        indexed = local_time(entry["indexed_at"])
-        lines.append(f"  {padded(printable(entry['name']), width)}  {entry['items']:>7} items  {_model(entry)}, "
-                     f"indexed {indexed}{state}")
+        indexed = f", indexed {local_time(entry['indexed_at'])}"
+        if not entry["model"] and not entry["stale_reason"] and not entry["damaged"]:
+            # imported, or an index stopped before its end: no "indexed not recorded" (trial BD), the way on
+            way = f" ({index_command(entry['source'], entry['name'])})" if entry["source"] else ""
+            indexed, state = "", f": index it{way}"
+        lines.append(f"  {padded(printable(entry['name']), width)}  {entry['items']:>7} items  {_model(entry)}"
+                     f"{indexed}{state}")
         lines.append(f"  {padded('', width)}  {printable(source)}")
     return "\n".join(lines)
