@@ -595,13 +595,19 @@ class IndexDialog(BackgroundRun, RequestDialog):
         """An index run stopped: what it kept, in words. Its finished batches stay (the next run of
         that folder goes on from them), so "nothing was changed" — a trial read it with a new,
         unsearchable catalogue listed — is no longer said; what is depends on the worker's answer."""
-        self._cancelled()
+        self._ended()  # the bar stays where the run got to: what it read is kept (trial BD read 0 % after 54 %)
         self._say("Cancelled: checking what was kept…")
         task: Task[bool, None] = self.tasks.start(lambda service, _state: service.existing_source(name) is not None,
                                                   "Checking the catalogue…")
         # not watched: a quick question, never the run the dialog's Cancel/Close button acts on
-        task.on_done(lambda kept: self._say(cancelled_words(name, existed, kept))) \
+        task.on_done(lambda kept: self._say_whole(cancelled_words(name, existed, kept))) \
             .on_failure(lambda _failure: self._say("Cancelled."))
+
+    def _say_whole(self, line: str) -> None:
+        """:meth:`_say` a line of several lines' length, the dialog kept high enough for it (trial BD read the
+        cancelled run's line cut off after "… but cannot be")."""
+        self._say(line)
+        QTimer.singleShot(0, self, self.keep_whole)  # once the label has its new height
 
     def _ended(self) -> None:
         self.cancel_button.setText("Close")
