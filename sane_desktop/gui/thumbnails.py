@@ -160,7 +160,10 @@ class ThumbnailLoader(QObject):
         self._signals = _Signals()
         self._signals.ready.connect(self._deliver)
         self._memory: dict[str, QImage] = {}  # key (content hash) -> loaded thumbnail: never a null one
-        self._failed: dict[str, str] = {}  # file path -> MISSING or UNREADABLE
+        self._failed: dict[str, str] = {}  # file path -> MISSING, UNREADABLE or CHANGED
+        # file path -> the key (photo) it failed as: CHANGED holds for that recorded photo only, and a re-index
+        # that records the file's new photo looks again (trial BD's tile kept "photo changed" after it)
+        self._failed_as: dict[str, str] = {}
         self._rechecking: dict[str, str] = {}  # file path -> its former failure, shown while it is looked at again
         self._pending: set[str] = set()  # keys being loaded (one job per photo, whatever its paths)
         # loaded thumbnails whose file is looked at again when next shown (a new list): the file may
@@ -181,7 +184,7 @@ class ThumbnailLoader(QObject):
                 self._schedule(key, Path(path), content_hash)
             return self._memory[key]
         name = str(Path(path))
-        if name in self._failed:
+        if name in self._failed and not self._stale_failure(name, key):
             return None
         if key not in self._pending:
             self._schedule(key, Path(path), content_hash)
@@ -204,10 +207,22 @@ class ThumbnailLoader(QObject):
         """READY, LOADING, MISSING (no file at ``path``), UNREADABLE (a file that is no photo it can
         decode) or CHANGED (another photo than the catalogue recorded: re-index). A path looked at
         again (:meth:`retry`) keeps its former failure until it is known."""
-        if self.key(path, content_hash) in self._memory:
+        key = self.key(path, content_hash)
+        if key in self._memory:
             return READY
         name = str(Path(path))
+        if self._stale_failure(name, key):
+            return LOADING
         return self._failed.get(name) or self._rechecking.get(name) or LOADING
+
+    def _stale_failure(self, name: str, key: str) -> bool:
+        """Whether ``name``'s failure was CHANGED against another recorded photo than ``key``'s (the
+        catalogue records the file's photo anew since): then it is dropped, and the file looked at again."""
+        if self._failed.get(name) != CHANGED or self._failed_as.get(name, key) == key:
+            return False
+        del self._failed[name]
+        self._failed_as.pop(name, None)
+        return True
 
     def retry(self, paths: Iterable[Path]) -> None:
         """Look again at those of ``paths`` whose thumbnail failed (the file may be back, or fixed):
@@ -226,9 +241,11 @@ class ThumbnailLoader(QObject):
         if state == READY and not image.isNull():
             self._memory[key] = image
             self._failed.pop(path, None)
+            self._failed_as.pop(path, None)
         else:
             self._memory.pop(key, None)  # a loaded picture whose file is gone or changed since
             self._failed[path] = state if state != READY else UNREADABLE
+            self._failed_as[path] = key
         self.ready.emit(key, image)
 
     def wait(self, ms: int = 5000) -> bool:
