@@ -300,6 +300,9 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     window = _window
     window.refresh_catalogues(select="kept-on-cancel")
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "kept-on-cancel", timeout=30000)
+    switcher = window.catalogue_switcher  # marked in the list too (trial BD: listed like any other)
+    assert "not indexed to the end" in switcher.itemText(switcher.findData("kept-on-cancel"))
+    assert "not indexed" not in switcher.itemText(switcher.findData("demo"))
     # the grid lists this catalogue's items (a switch empties it first) and its outfit is restored
     qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0 and not window.channels.outfit.busy, timeout=30000)
     first = double_click_item(window, qtbot, 0)
@@ -311,6 +314,8 @@ def test_a_first_index_cancelled_after_reading_says_what_it_kept(world, qtbot, m
     with qtbot.waitSignal(dialog.indexed, timeout=120000):  # again: it finishes
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
     assert "Indexed 60 items" in dialog.phase.text() and "read before" not in dialog.phase.text()
+    window.relist_catalogues()  # (this dialog is not the window's own: the window lists again on its return)
+    qtbot.waitUntil(lambda: "not indexed" not in switcher.itemText(switcher.findData("kept-on-cancel")), timeout=30000)
     assert cancelled_words("x", existed=False, kept=False) == "Cancelled: nothing was kept."
     # again, nothing new: said, rather than 60 items "indexed" in a moment without a word (trial U)
     with qtbot.waitSignal(dialog.indexed, timeout=120000):

@@ -892,7 +892,8 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _switcher_text(info: CatalogueInfo) -> str:
-        return left_to_right(f"{isolated(info.name)} — {counted(info.items, 'item')} ({info.format})")
+        unfinished = "" if info.indexed else ", not indexed to the end"  # opening it says why, with Re-index
+        return left_to_right(f"{isolated(info.name)} — {counted(info.items, 'item')} ({info.format}{unfinished})")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)

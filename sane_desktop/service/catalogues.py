@@ -268,7 +268,8 @@ class Catalogues:
                 broken.append(UnreadableCatalogue(folder.name, db, reason))
                 continue
             found.append(CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
-                                       self._builtin(record.root), record.uid, record.revision))
+                                       self._builtin(record.root), record.uid, record.revision,
+                                       indexed=(folder / "manifest.json").is_file()))
         return CatalogueListing(tuple(found), tuple(broken))
 
     def _builtin(self, root: str) -> bool:

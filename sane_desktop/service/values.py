@@ -32,6 +32,9 @@ class CatalogueInfo:
     builtin: bool = False  # the app's own demo catalogue: derived data, rebuilt without asking
     uid: str = ""  # the catalogue row's token (catalogues.uid): a database made anew has another
     revision: int = 0  # its import revision as listed (an index built at another is out of date)
+    # whether an index was ever written to its end (a manifest in its folder): the switcher marks one that was
+    # not (trial BD read a stopped first index listed like any other); True where not looked at
+    indexed: bool = True
 
 
 @dataclass(frozen=True)
