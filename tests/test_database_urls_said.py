@@ -44,6 +44,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     "postgresql+psycopg:/aw:awpw@127.0.0.1:1/x",             # one slash (trial BB)
     "aw:awpw@127.0.0.1/x",                                    # no scheme
     "postgresql+psycopg://aw:p@ss:w/rd@127.0.0.1:1/x",       # an unencoded "@": its tail read as the host
+    "mysql://aw:awpw@127.0.0.1/x",                            # a server SANE Desktop does not write for
 ])
 def test_a_mistyped_url_is_bad_input_said_without_its_password(
         url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -221,3 +222,12 @@ def test_explain_refuses_an_index_older_than_its_catalogues_rows_as_query_does(
     assert code == 3 and "revision 1, now 2" in err, err
     code, err = _run(capsys, *base, "explain", "shop", "--query", listed[0], "--candidate", listed[-1])
     assert code == 3 and "revision 1, now 2" in err and "\n" not in err, err
+
+
+def test_a_database_other_than_sqlite_or_postgresql_is_refused_as_such(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A MySQL URL read "cannot use the database … (No module named 'MySQLdb')", exit 5 (a database fault):
+    the schema and its queries are SQLite's and PostgreSQL's, and the line says so."""
+    code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "query", "shop", "--db",
+                     "mysql+pymysql://aw:awpw@127.0.0.1/x", "--similar", "1")
+    assert code == 1 and "SQLite" in err and "PostgreSQL" in err and "not mysql" in err and "awpw" not in err, err

@@ -262,6 +262,11 @@ def create_store_engine(url: str, *, busy_timeout: float | None = None, read_onl
         raise InputError(f"not a usable database URL: {without_passwords(repr(url))} (an '@' in its password must "
                          "be written %40)")
     where = _display(parsed)
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:  # its SQL is SQLite's and PostgreSQL's only: another
+        # server failed later in its own words ("No module named 'MySQLdb'", exit 5), or worse, half-way
+        raise InputError(f"not a usable database URL: {without_passwords(repr(url))} (SANE Desktop keeps catalogues "
+                         f"in SQLite, sqlite:///FILE, or PostgreSQL, postgresql+psycopg://…; not "
+                         f"{parsed.get_backend_name()})")
     access = SqliteAccess("rw")
     try:
         if parsed.get_backend_name() == "sqlite":
@@ -482,6 +487,9 @@ def _foreign_keys_on(connection: Connection) -> None:
         connection.commit()
     except Exception:
         connection.invalidate()
+
+
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")  # the databases the schema and its queries are written for
 
 
 def _require_driver(driver: str) -> None:
