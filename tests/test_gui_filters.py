@@ -274,3 +274,35 @@ def test_filters_panel_is_under_view_panels(window, qtbot) -> None:  # type: ign
     qtbot.waitUntil(lambda: not window.filters_dock.isVisible(), timeout=2000)
     toggle.trigger()
     qtbot.waitUntil(lambda: window.filters_dock.isVisible(), timeout=2000)
+
+
+def test_the_ticks_come_back_after_a_restart(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BE ticked "colour: black", quit and started again: nothing was ticked, every item shown,
+    unsaid, while sort, threshold and target came back. The ticks are kept per catalogue database."""
+    truth = colour_counts(world)
+    colour = max(sorted(truth), key=lambda c: len(truth[c]))
+    settings_file = tmp_path / "ticks.ini"
+    first, client = open_window(world, qtbot, size=(1300, 820), settings_file=settings_file)
+    try:
+        open_first_catalogue(first, build_demo=False, demo_items=60, timeout_s=60)
+        toolbar = first.findChild(QToolBar, "main-toolbar")
+        qtbot.mouseClick(toolbar.widgetForAction(first.filters_toggle), Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: first.filters.box("colour", colour) is not None, timeout=20000)
+        click(qtbot, first.filters.box("colour", colour))
+        qtbot.waitUntil(lambda: set(first.browser_model.pks()) == truth[colour], timeout=20000)
+        first.close()
+    finally:
+        client.shutdown()
+    again, client = open_window(world, qtbot, size=(1300, 820), settings_file=settings_file)
+    try:
+        again.refresh_catalogues()
+        qtbot.waitUntil(lambda: set(again.browser_model.pks()) == truth[colour], timeout=30000)
+        assert f"Showing only colour: {colour}" in again.browser_empty.text()  # said over the grid
+        qtbot.waitUntil(lambda: again.filters.counts is not None or not again.filters.isVisible(), timeout=20000)
+        qtbot.waitUntil(lambda: again.filters.box("colour", colour) is not None
+                        and again.filters.box("colour", colour).isChecked(), timeout=20000)
+        click(qtbot, again.filters.clear_button)  # cleared: the next start shows every item
+        qtbot.waitUntil(lambda: again.browser_model.rowCount() > len(truth[colour]), timeout=20000)
+        assert "filters/" not in " ".join(again.settings.qsettings.allKeys())
+    finally:
+        client.shutdown()

@@ -233,6 +233,16 @@ class FiltersPanel(QWidget):
         if had:
             self.changed.emit()
 
+    def ticks(self) -> dict[str, set[str]]:
+        """What is ticked: group (attribute key, or the category group) -> values."""
+        return {group: set(values) for group, values in self._ticked.items() if values}
+
+    def restore(self, ticks: dict[str, set[str]]) -> None:
+        """Tick ``ticks`` (remembered from an earlier run) in a panel just :meth:`reset`, without
+        ``changed``: the boxes show them once counted, and the grid asked for next is filtered by them."""
+        self._ticked = {group: set(values) for group, values in ticks.items() if values}
+        self.clear_button.setEnabled(bool(self._ticked))
+
     def reset(self) -> None:
         """Another catalogue: forget the ticks and the boxes (no ``changed``)."""
         self.channel.discard()

@@ -40,8 +40,10 @@ from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import UNDO_OFFER_MS, OutfitPanel
 from sane_desktop.gui.results_view import KeyboardFocusSelects, ResultsView
-from sane_desktop.gui.outfit_memory import (Entry, forget, remember, remember_target, remembered, remembered_saved,
-                                            remembered_target)
+from sane_desktop.gui.outfit_memory import (
+    Entry, forget, remember, remember_filters, remember_target, remembered, remembered_filters, remembered_saved,
+    remembered_target,
+)
 from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
@@ -1493,6 +1495,8 @@ class MainWindow(QMainWindow):
         self.filters.clear()
 
     def _filters_changed(self) -> None:
+        if self.catalogue is not None and not self.shared:  # kept for the next run
+            remember_filters(self.settings, self.catalogue, self.filters.ticks())
         self.request_items()
         self._search_again()
 
@@ -1966,7 +1970,9 @@ class MainWindow(QMainWindow):
             way = ("Put them back to re-sync it" if len(opened.metadata_gone) > 1 else "Put it back to re-sync it") \
                 if opened.metadata_gone else "Re-sync it (File → Manage catalogues…) to use the new ones"
             self.statusBar().showMessage(f"{note[:1].upper()}{note[1:]}. {way}.", 30000)
-        self.filters.reset()  # another catalogue's values: its own ticks start empty
+        self.filters.reset()  # another catalogue's values: its own ticks, as last left in it (trial BE)
+        if not shared:
+            self.filters.restore(remembered_filters(self.settings, opened.info))
         if other:  # … and its own search: a trial's next catalogue opened as "No items match"
             # not with its signals blocked: the box's clear button follows textChanged, and stayed on an
             # empty box (trial AZ); the search it would start is this catalogue's own item request

@@ -43,6 +43,7 @@ def forget(settings: Any, uid: str) -> None:
         settings.remove(f"outfit/{uid}")
         settings.remove(f"target/{uid}")
         settings.remove(f"saved/{uid}")
+        settings.remove(f"filters/{uid}")
 
 
 def remembered_saved(settings: Any, info: CatalogueInfo) -> int | None:
@@ -80,3 +81,27 @@ def remember(settings: Any, info: CatalogueInfo, items: list[ItemInfo]) -> None:
     entries = [{"image": str(item.image_path), "category": item.category, "hash": item.content_hash}
                if item.from_disk else {"id": item.item_id} for item in items]
     settings.set(_key(info), json.dumps(entries))
+
+
+def remembered_filters(settings: Any, info: CatalogueInfo) -> dict[str, set[str]]:
+    """The Filters panel's ticks last kept for ``info``'s catalogue (group -> values; {} when none or
+    unreadable). Trial BE's ticked "colour: black" was gone after a restart, unsaid, while the sort,
+    threshold and target came back."""
+    try:
+        data = json.loads(str(settings.get(f"filters/{info.uid or info.name}") or "{}"))
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {str(group): {value for value in values if isinstance(value, str)}
+            for group, values in data.items() if isinstance(values, list)}
+
+
+def remember_filters(settings: Any, info: CatalogueInfo, ticks: dict[str, set[str]]) -> None:
+    """Keep the Filters panel's ``ticks`` for ``info``'s catalogue (none: the key goes)."""
+    kept = {group: sorted(values) for group, values in ticks.items() if values}
+    if kept:
+        settings.set(f"filters/{info.uid or info.name}", json.dumps(kept, ensure_ascii=False))
+    else:
+        settings.remove(f"filters/{info.uid or info.name}")
+
