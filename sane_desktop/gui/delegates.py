@@ -410,14 +410,16 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.setBrush(QColor(128, 128, 128, 50))
         painter.setPen(Qt.PenStyle.NoPen)
         painter.drawRect(QRect(left - 1, anchor.top(), anchor.left() - left + 1, anchor.height()))
+        colours = index.data(Role.OutfitColours) or {}  # each outfit item's own colour, as its tile wears it
         for position, (pk, slot, bar) in enumerate(bars):
+            colour = outfit_colour(colours.get(pk, position))
             if bar is None:  # not compared: its part is none, not "unrelated"
                 painter.setBrush(Qt.BrushStyle.NoBrush)
-                painter.setPen(QPen(outfit_colour(position), 1, Qt.PenStyle.DotLine))
+                painter.setPen(QPen(colour, 1, Qt.PenStyle.DotLine))
                 painter.drawRect(slot.adjusted(0, 0, -1, -1))
                 continue
             painter.setPen(QPen(QColor("black"), 1) if pk == best else Qt.PenStyle.NoPen)
-            painter.setBrush(outfit_colour(position))
+            painter.setBrush(colour)
             painter.drawRect(bar)
         return anchor.left() - left
 

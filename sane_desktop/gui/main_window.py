@@ -1058,6 +1058,7 @@ class MainWindow(QMainWindow):
         self._not_ranked = ((), ())
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         self.results_model.outfit_categories = {item.pk: item.category for item in self.outfit_model.items()}
+        self.results_model.colour_slots = dict(self.outfit_model.colour_slots)  # the bars wear the tiles' colours
         if not outfit:
             self.channels.search.discard()
             self.results_model.clear()
@@ -1380,6 +1381,7 @@ class MainWindow(QMainWindow):
         self._not_ranked = ((), ())
         self.results_model.outfit_titles = {item.pk: item.title}
         self.results_model.outfit_categories = {item.pk: item.category}
+        self.results_model.colour_slots = {}
         self.results.show_message("Searching…")
         # its own category when that is a target here (an image from disk may carry none that is)
         target = item.category if self.results.target.findData(item.category) >= 0 else ""
@@ -2235,6 +2237,7 @@ class MainWindow(QMainWindow):
         self.outfit_panel.refresh_items(items)
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
         self.results_model.outfit_categories = {item.pk: item.category for item in self.outfit_model.items()}
+        self.results_model.colour_slots = dict(self.outfit_model.colour_slots)  # the bars wear the tiles' colours
 
     def _outfit_items_gone(self, gone: Sequence[int], revision: int | None) -> None:
         """A re-import removed outfit items ``gone`` from the catalogue: say so (their titles, never

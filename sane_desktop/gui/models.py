@@ -45,6 +45,7 @@ class Role(IntEnum):
     Compared = Qt.ItemDataRole.UserRole + 17  # results: how many outfit items it was compared with (the match's mean)
     NotCompared = Qt.ItemDataRole.UserRole + 18  # results: the outfit items' keys it was not compared with
     General = Qt.ItemDataRole.UserRole + 19  # results: "visually similar" to one item, not compared with the outfit
+    OutfitColours = Qt.ItemDataRole.UserRole + 20  # results: outfit item key -> its colour slot (its bar's colour)
 
 RESULT_SORTS = ("score", "title")  # the results' orders: best match first (the default), title
 
@@ -85,14 +86,28 @@ class ItemListModel(QAbstractListModel):
         self._row_of_key: dict[str, list[int]] = {}
         self.outfit_titles: dict[int, str] = {}  # outfit item pk -> title, for result tooltips
         self.outfit_categories: dict[int, str] = {}  # outfit item pk -> category: why one was not compared
-        self.outfit_mode = False  # outfit tiles carry their position (bar colour) and highlight
+        self.outfit_mode = False  # outfit tiles carry their colour slot (bar colour) and highlight
+        # outfit mode: item key -> its colour slot, kept while it stays in the outfit (trial BE: removing one item
+        # recoloured those after it); results: the outfit's slots, for their bars (set by the window)
+        self.colour_slots: dict[int, int] = {}
         self.details = False  # tooltips carry the research terms (raw scores, cosines, score parts)
         self.result_order = "score"  # results: one of RESULT_SORTS
         thumbnails.ready.connect(self._thumbnail_ready)
 
     # --- filling -----------------------------------------------------------------------------
     def set_items(self, items: list[ItemInfo]) -> None:
+        if self.outfit_mode:  # an item still there keeps its colour (a re-read, Undo); the others take free ones
+            kept = {item.pk: self.colour_slots[item.pk] for item in items if item.pk in self.colour_slots}
+            self.colour_slots = kept
+            for item in items:
+                if item.pk not in kept:
+                    self._give_colour(item.pk)
         self._set_rows([Row(item) for item in items])
+
+    def _give_colour(self, pk: int) -> None:
+        """The first colour slot no outfit item wears, to ``pk``."""
+        taken = set(self.colour_slots.values())
+        self.colour_slots[pk] = next(slot for slot in range(len(taken) + 1) if slot not in taken)
 
     def recheck_photos(self) -> None:
         """Look again at the shown rows' photo files when next painted (now): one deleted or replaced
@@ -157,6 +172,8 @@ class ItemListModel(QAbstractListModel):
         if any(row.item.pk == item.pk for row in self._rows):
             return False
         number = len(self._rows)
+        if self.outfit_mode:
+            self._give_colour(item.pk)
         self.thumbnails.retry([item.image_path])
         self.beginInsertRows(QModelIndex(), number, number)
         self._rows.append(Row(item))
@@ -167,13 +184,16 @@ class ItemListModel(QAbstractListModel):
     def remove_row(self, number: int) -> None:
         if 0 <= number < len(self._rows):
             self.beginRemoveRows(QModelIndex(), number, number)
-            del self._rows[number]
+            removed = self._rows.pop(number)
             self.endRemoveRows()
+            if self.outfit_mode:  # the others keep theirs
+                self.colour_slots.pop(removed.item.pk, None)
             self._row_of_key = {}
             for n, row in enumerate(self._rows):
                 self._row_of_key.setdefault(self.thumbnails.key(row.item.image_path, row.item.content_hash), []).append(n)
 
     def clear(self) -> None:
+        self.colour_slots = {}
         self._set_rows([])
 
     def set_explanation(self, pk: int, state: str, attribute: str = "") -> None:
@@ -256,7 +276,8 @@ class ItemListModel(QAbstractListModel):
             Role.Contributions: row.contributions, Role.Attribute: row.attribute,
             Role.ExplanationState: row.explanation_state, Role.Info: item, Role.Tile: row.tile,
             Role.Overlay: row.overlay, Role.Highlight: row.highlight,
-            Role.OutfitPosition: index.row() if self.outfit_mode else None, Role.Rank: row.rank,
+            Role.OutfitPosition: self.colour_slots.get(item.pk, index.row()) if self.outfit_mode else None,
+            Role.Rank: row.rank, Role.OutfitColours: self.colour_slots,
             Role.LookAlike: row.look_alike, Role.Driver: row.driver(), Role.Compared: row.compared(),
             Role.NotCompared: row.not_compared, Role.General: row.general,
         }
