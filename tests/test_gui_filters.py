@@ -232,6 +232,17 @@ def test_thumbnail_slider_resizes_both_grids_and_is_remembered(window, qtbot) ->
     assert grid.visualRect(window.browser_model.index(0)).width() > before
     assert results.visualRect(window.results_model.index(0)).width() == side + 8
     assert int(window.settings.get("tile_size")) == side
+    # the largest side in a small window: each grid's tiles as wide as it has room for, no wider (trial BE
+    # started at 800 × 600 with 257 px remembered: every photo cut off under a sideways scroll bar)
+    window.resize(800, 600)
+    slider.setValue(slider.maximum())
+    for view in (grid, results):
+        qtbot.waitUntil(lambda view=view: 0 < view.visualRect(view.model().index(0)).width() <= view.viewport().width(),
+                        timeout=5000)
+        assert not view.horizontalScrollBar().isVisible()
+    assert int(window.settings.get("tile_size")) == slider.maximum()  # as asked: a wider window shows it
+    window.resize(1300, 820)
+    qtbot.waitUntil(lambda: results.visualRect(window.results_model.index(0)).width() > 240, timeout=5000)
 
 
 def test_similar_mode_has_a_visible_heading(window, qtbot) -> None:  # type: ignore[no-untyped-def]

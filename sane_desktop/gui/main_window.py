@@ -31,7 +31,7 @@ from sane_desktop.gui.about import open_log_folder, show_about
 from sane_desktop.gui.adapt_dialog import AdaptDialog
 from sane_desktop.gui.catalogue_manager import CatalogueManager
 from sane_desktop.gui.category_dialog import CategoryDialog
-from sane_desktop.gui.delegates import ItemTileDelegate, mean_bound, tile_size_slider
+from sane_desktop.gui.delegates import TILE_SIDES, ItemTileDelegate, mean_bound, tile_size_slider
 from sane_desktop.gui.detail_view import DetailKeys, DetailView
 from sane_desktop.gui.filters_panel import PANEL_HINT, FiltersPanel, catalogue_sort_combo
 from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate, OutfitReasonStep
@@ -314,6 +314,28 @@ class ItemMenuEvents(QObject):
                 and event.reason() == QContextMenuEvent.Reason.Keyboard and isinstance(watched, QListView):
             self.main_window.keyboard_item_menu(watched)
             return True
+        return super().eventFilter(watched, event)
+
+
+def tile_side_within(view: QListView, wanted: int) -> int:
+    """``wanted`` (a thumbnail's side), or less where a tile of it (side + 8 px) would not fit ``view``
+    beside its vertical scroll bar; never under the slider's least side."""
+    room = view.width() - 2 * view.frameWidth() - view.verticalScrollBar().sizeHint().width() - 2 * view.spacing()
+    return max(TILE_SIDES[0], min(wanted, room - 8 - 2))
+
+
+class TileRoom(QObject):
+    """Fits the grids' tiles to their width again (:meth:`MainWindow.fit_tiles`) once a resize of either
+    has settled (one call for a drag's many resizes)."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self.timer = QTimer(self, singleShot=True, interval=0)
+        self.timer.timeout.connect(window.fit_tiles)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize:
+            self.timer.start()
         return super().eventFilter(watched, event)
 
 
@@ -1473,6 +1495,9 @@ class MainWindow(QMainWindow):
         self.results.threshold_changed.connect(self._threshold_changed)
         self.results.link_activated.connect(self._results_link)
         self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters" else None)
+        self._tile_room = TileRoom(self)
+        for view in (self.grid, self.results.view):
+            view.installEventFilter(self._tile_room)
         self.set_tile_side(self.tile_size.value())
         # plain tooltips; the research terms with the explanation's Details (one remembered switch)
         for model in (self.results_model, self.outfit_model):  # the outfit's badges carry raw parts with Details
@@ -1601,14 +1626,27 @@ class MainWindow(QMainWindow):
         self.request_items()
 
     def set_tile_side(self, side: int) -> None:
-        """Thumbnails of ``side`` pixels in both grids (the slider); remembered."""
+        """Thumbnails of ``side`` pixels in both grids (the slider), as far as each grid has the room
+        (:meth:`fit_tiles`); remembered as asked."""
+        self.settings.set("tile_size", max(TILE_SIDES[0], min(TILE_SIDES[1], int(side))))
+        self.fit_tiles()
+
+    def fit_tiles(self) -> None:
+        """Each grid's thumbnails at the slider's side, or narrower where the grid is narrower than a tile
+        (trial BE: a large side remembered on a big screen, started on a small one, cut every photo off
+        under a sideways scroll bar). Measured without the grid's scroll bar either way, so that its coming
+        and going never makes the tiles change size again."""
+        wanted = self.tile_size.value()
         delegate = self.grid.itemDelegate()
         if isinstance(delegate, ItemTileDelegate):
-            delegate.set_side(side)
-            self.grid.setIconSize(QSize(delegate.side, delegate.side))
-            self.grid.doItemsLayout()
-        self.results.set_tile_side(side)
-        self.settings.set("tile_size", self.results.delegate.side)
+            side = tile_side_within(self.grid, wanted)
+            if side != delegate.side:
+                delegate.set_side(side)
+                self.grid.setIconSize(QSize(delegate.side, delegate.side))
+                self.grid.doItemsLayout()
+        side = tile_side_within(self.results.view, wanted)
+        if side != self.results.delegate.side:
+            self.results.set_tile_side(side)
 
     def show_details(self, pk: int) -> None:
         """The detail view of item ``pk`` (a catalogue item or a result): photo and metadata."""
