@@ -289,6 +289,7 @@ def test_the_outfit_strip_takes_delete_and_the_item_menu_from_the_keyboard(windo
     assert "Ctrl+Z brings it back" in window.statusBar().currentMessage()
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.outfit_model.pks() == before
+    assert window.statusBar().currentMessage().startswith("Brought “")  # not the offer any more (trial BF)
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # once: nothing doubles, nothing goes
     assert window.outfit_model.pks() == before
     qtbot.keyClick(view, Qt.Key.Key_Delete)  # removed again, then the outfit changed otherwise: not undone
@@ -299,6 +300,7 @@ def test_the_outfit_strip_takes_delete_and_the_item_menu_from_the_keyboard(windo
     assert window.outfit_model.pks() == after[1:]
     window.add_to_outfit([after[0]])
     assert len(window.outfit_model.pks()) == 2
+    assert "Ctrl+Z brings" not in window.statusBar().currentMessage()  # the offer is gone, and its words
     outfit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Outfit")
     remove = next(a for a in outfit_menu.actions() if a.text() == "&Remove from outfit")
     assert remove.shortcut().toString() == "Del" or remove.shortcut().toString() == "Delete"

@@ -59,7 +59,7 @@ def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(
     reason = replace(reason, shares=tuple(replace(share, item=replace(share.item, title=title))
                                           for share, title in zip(reason.shares, long_titles)))
     said = outfit_sentence(reason)
-    assert said.endswith("— 60 % of the match comes from Blue chevron shopper….") and long_titles[1] not in said
+    assert said.endswith("— 60 % of the match comes from Blue chevron shopper…") and long_titles[1] not in said
     assert short_title(long_titles[0]) == "Black checked cropped jacket…" and short_title("Item 0") == "Item 0"
     assert short_title("Superlongwordwithoutanyspacesatall") == "Superlongwordwithoutanyspaces…"
     assert len(short_title("a " * 40)) <= 31

@@ -13,6 +13,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from gui_helpers import demo_world  # noqa: E402
+from PySide6.QtCore import QSettings  # noqa: E402
 
 from sane_desktop.gui.screenshots import build_outfit  # noqa: E402
 from sane_desktop.service import CatalogueService  # noqa: E402
@@ -30,8 +31,13 @@ def test_the_last_catalogue_renamed_since_opens_under_its_new_name_with_its_outf
     window.close()
 
     CatalogueService(world["index"], model=world["model"]).rename_catalogue("demo", "lookbook")
+    edited = QSettings(str(settings_file), QSettings.Format.IniFormat)  # and a setting of no use (trial BF)
+    edited.setValue("colour_map", "rainbowz")
+    edited.sync()
     again = make_window(world, settings_file=settings_file)
     qtbot.waitUntil(lambda: again.catalogue is not None and again.catalogue.name == "lookbook", timeout=60000)
+    # both lines, whichever came first: the settings' line had replaced the rename's, or the other way round
+    qtbot.waitUntil(lambda: "colour_map" in again.statusBar().currentMessage(), timeout=10000)
     said = again.statusBar().currentMessage()
-    assert said.startswith("“demo”, open when you last quit, is called “lookbook” now: it is open"), said
+    assert "“demo”, open when you last quit, is called “lookbook” now: it is open" in said, said
     qtbot.waitUntil(lambda: again.outfit_model.pks() == outfit, timeout=60000)  # its outfit with it

@@ -478,6 +478,13 @@ EVEN_SPREAD = 10.0  # percentage points between the largest and smallest share: 
 
 
 def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
+    """:func:`_outfit_sentence`, ending in one mark: a shortened title at its end brings its own "…" (trial
+    BF read "… comes from Black checked a-line skirt….")."""
+    said = _outfit_sentence(reason, alike)
+    return said[:-1] if said.endswith("….") else said
+
+
+def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     """The outfit's reason in a stylist's words, e.g. "Goes with your outfit mainly through its
     lightning-bolt motif — 70 % of the match comes from Blue bolt shirt." (or, shares within
     :data:`EVEN_SPREAD` points, "— all 3 outfit items carry the match about equally", "— both outfit items …" for

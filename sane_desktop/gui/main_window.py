@@ -478,6 +478,8 @@ class MainWindow(QMainWindow):
 
         self.outfit_panel.changed.connect(self._outfit_changed)
         self.outfit_panel.removed_with_undo.connect(self._say_removed)
+        self.outfit_panel.undone.connect(self._say_undone)
+        self._undo_said = ""  # the status bar's "Ctrl+Z brings it back", while it is on screen
         self.outfit_panel.add_file_requested.connect(self._files_dropped)
         self.outfit_panel.web_images_dropped.connect(self._web_images_dropped)
         self.results.target_changed.connect(self._target_chosen)
@@ -1038,6 +1040,7 @@ class MainWindow(QMainWindow):
         """A new outfit: the explanation on screen was of the old one (its pair, its score), so it
         goes, saying why, and the results are searched again. An emptied outfit has no results to
         click: the panel says what to do first (a trial read "click a result" over none)."""
+        self._withdraw_undo_words()
         if self.detail_view is not None and self.detail_view.item is not None:  # its button follows the outfit
             self.detail_view.set_in_outfit(self.detail_view.item.pk in pks)
         if self.explanation.update_data is not None or self.explanation.outfit_data is not None \
@@ -1084,8 +1087,11 @@ class MainWindow(QMainWindow):
         if not outfit:
             self.channels.search.discard()
             self.results_model.clear()
+            self._results = {}
             self.results.show_message("Add items to the outfit to see what goes with them.")
+            self._note_results()  # nothing listed: no word on what the last list left out (trial BF)
             return
+        self._note_results()  # the last list's "Not listed: …" is not this search's (trial BF read it after a refusal)
         self.results.show_message(self._searching_words())
         target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
         item_filter = self._results_filter()
@@ -1351,7 +1357,21 @@ class MainWindow(QMainWindow):
         """The person took ``removed`` out of the outfit: say which, and that Ctrl+Z brings them back."""
         what = f"“{removed[0].title or removed[0].item_id}”" if len(removed) == 1 else f"{len(removed)} items"
         them = "it" if len(removed) == 1 else "them"
-        self.statusBar().showMessage(f"Took {what} out of the outfit — Ctrl+Z brings {them} back.", UNDO_OFFER_MS)
+        self._undo_said = f"Took {what} out of the outfit — Ctrl+Z brings {them} back."
+        self.statusBar().showMessage(self._undo_said, UNDO_OFFER_MS)
+
+    def _say_undone(self, back: list[ItemInfo]) -> None:
+        what = f"“{back[0].title or back[0].item_id}”" if len(back) == 1 else f"{len(back)} items"
+        self._undo_said = ""
+        self.statusBar().showMessage(f"Brought {what} back into the outfit." if back else "", 5000)
+
+    def _withdraw_undo_words(self) -> None:
+        """The offer of Ctrl+Z is gone (the outfit changed otherwise): its words go too (trial BF read
+        "Ctrl+Z brings it back" after an item was added, when Ctrl+Z did nothing)."""
+        if self._undo_said and not self.outfit_panel.undo_offered:
+            if self.statusBar().currentMessage() == self._undo_said:
+                self.statusBar().clearMessage()
+            self._undo_said = ""
 
     def _build_item_menus(self) -> None:
         """Right-click an item (catalogue grid, results): add it to (or take it out of) the outfit,
@@ -1885,13 +1905,13 @@ class MainWindow(QMainWindow):
             before, name = self.settings.get("catalogue"), renamed
             built = " (a new demo catalogue was built in its place)" if before == DEMO_CATALOGUE and DEMO_CATALOGUE in names \
                 else ""
-            self.statusBar().showMessage(f"“{before}”, open when you last quit, is called “{name}” now: it is open, "
-                                         f"with its outfit{built}.", 20000)
+            self._say_beside_start_note(f"“{before}”, open when you last quit, is called “{name}” now: it is open, "
+                                        f"with its outfit{built}.", 20000)
         elif wanted and wanted not in names:  # a trial's deleted database: another catalogue opened unsaid
             # deleted (Manage catalogues has nothing to say of it: trial U), or damaged (it lists it)
-            self.statusBar().showMessage(f"“{wanted}” is not among the catalogues that open any more: deleted, or its "
-                                         "database cannot be read (File → Manage catalogues… lists a damaged one): "
-                                         f"“{name}” is open instead.", 20000)
+            self._say_beside_start_note(f"“{wanted}” is not among the catalogues that open any more: deleted, or its "
+                                        "database cannot be read (File → Manage catalogues… lists a damaged one): "
+                                        f"“{name}” is open instead.", 20000)
         self.catalogue_switcher.setCurrentIndex(names.index(name))
         if reopen or self.catalogue is None or self.catalogue.name != name:
             self.open_catalogue(name)
@@ -2157,6 +2177,14 @@ class MainWindow(QMainWindow):
             message_box(self, "Outfit", text, QMessageBox.Icon.Information)
         elif refused:
             self._say_beside_start_note(refused[0], 15000)
+
+    def say_start_note(self, note: str) -> None:
+        """Show the start's ``note`` (remembered settings read as their defaults), before a message the start
+        showed already (a renamed catalogue's: trial BF read that one alone, the note in the log only)."""
+        self.start_note = note
+        bar = self.statusBar()
+        shown = bar.currentMessage()
+        bar.showMessage(f"{note.rstrip('.')}. {shown}" if shown and not shown.startswith(note) else note, 30000)
 
     def _say_beside_start_note(self, message: str, timeout_ms: int) -> None:
         """Show ``message``, after :attr:`start_note` while that is still on screen: the outfit brought back

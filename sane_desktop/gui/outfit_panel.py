@@ -105,6 +105,7 @@ class OutfitPanel(QWidget):
     height_fitted = Signal(int)
     # the person took these items (ItemInfo) out, and Ctrl+Z brings them back for a while: the window says so
     removed_with_undo = Signal(list)
+    undone = Signal(list)  # Ctrl+Z/Undo brought these items (ItemInfo) back
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -261,9 +262,11 @@ class OutfitPanel(QWidget):
         before, after = self._before, self._after
         self._withdraw_undo()
         if before and self.model.pks() == after:
+            back = [item for item in before if item.pk not in set(after)]
             self.model.set_items(before)
             self._refresh()
             self.changed.emit(self.model.pks())
+            self.undone.emit(back)
 
     def _withdraw_undo(self) -> None:
         self._before, self._after = [], []

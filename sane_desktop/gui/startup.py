@@ -240,10 +240,9 @@ def create_window(service: CatalogueService | None = None, settings: Settings | 
     problem = settings.problem or settings.ignored_words()
     if problem:
         logging.getLogger(__name__).warning("%s", problem)
-        window.start_note = problem
         # once on screen: a message shown before hid the status bar's other widgets too early, and they were
         # painted over it when the window showed ("Ready" over its first words: trial W)
-        first_paint.add(lambda: window.statusBar().showMessage(problem, 30000))
+        first_paint.add(lambda: window.say_start_note(problem))
     window.browser_empty.setText("Opening the catalogue…")
     window.browser_empty.setVisible(True)
     schedule_model_loading(window, runner)
