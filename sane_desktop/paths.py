@@ -223,10 +223,13 @@ def remove_orphan_temporaries(path: Path) -> list[Path]:
     import re
     import time
 
-    pattern = re.compile(rf"\.{re.escape(path.name)}\.(?:(\d+)-)?[0-9a-f]{{32}}\.tmp(?:\.[^.]+)?")
+    # a temporary of a temporary too (a model staged beside its file is itself saved through one: trial BF
+    # found "..model.pt.<pid>-<token>.tmp.<pid>-<token>.tmp" left for good)
+    segment = r"\.(?:\d+-)?[0-9a-f]{32}\.tmp"
+    pattern = re.compile(rf"\.+{re.escape(path.name)}((?:{segment})+)(?:\.[^.]+)?")
     removed: list[Path] = []
     try:
-        siblings = list(path.parent.glob(f".{glob_escape(path.name)}.*.tmp*"))
+        siblings = list(path.parent.glob(f".*{glob_escape(path.name)}.*.tmp*"))
     except OSError:
         return removed
     now = time.time()
@@ -234,10 +237,10 @@ def remove_orphan_temporaries(path: Path) -> list[Path]:
         match = pattern.fullmatch(sibling.name)
         if match is None:
             continue
-        pid = int(match.group(1)) if match.group(1) else None
+        pids = [int(pid) for pid in re.findall(r"\.(\d+)-[0-9a-f]{32}\.tmp", match.group(1))]
         try:
             age = now - sibling.stat().st_mtime
-            if age < (ORPHAN_AGE_S if pid is not None else LEGACY_ORPHAN_AGE_S) or (pid is not None and _alive(pid)):
+            if age < (ORPHAN_AGE_S if pids else LEGACY_ORPHAN_AGE_S) or any(_alive(pid) for pid in pids):
                 continue
             sibling.unlink()
         except OSError:

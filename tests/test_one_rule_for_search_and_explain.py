@@ -80,14 +80,17 @@ def test_explain_refuses_what_query_refuses_in_its_words(
 
 
 def test_a_database_opened_without_its_index_folder_names_the_folder_it_was_indexed_into(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     """A trial opened a catalogue with ``--db`` but without the ``--index-dir`` it was indexed into, and
     was told to index it again (a second index in the home); its database records where it was built."""
     root, home, folder = make_closet(tmp_path / "closet"), tmp_path / "home", tmp_path / "indexes" / "closet"
     db = ["--db", f"sqlite:///{(tmp_path / 'shop.db').as_posix()}"]
-    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", *db, "--index-dir", str(folder),
-                 "--workers", "0", "--device", "cpu", "--model", str(demo_model_path())]) == 0, capsys.readouterr().err
+    monkeypatch.chdir(tmp_path)  # given relative: recorded where it is (trial BF read "indexes/closet" elsewhere)
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", *db, "--index-dir",
+                 "indexes/closet", "--workers", "0", "--device", "cpu", "--model", str(demo_model_path())]) == 0, \
+        capsys.readouterr().err
     capsys.readouterr()
+    monkeypatch.chdir(root)
     assert main(["--index-home", str(home), "items", "closet", *db, "--json"]) == 0
     item = json.loads(capsys.readouterr().out)["items"][0]["item_id"]
     query = ["--index-home", str(home), "query", "closet", *db, "--outfit", item, "-k", "3"]

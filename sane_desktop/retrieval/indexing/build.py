@@ -243,7 +243,8 @@ def _records(manifest: Manifest, index_dir: Path) -> list[IndexRecord]:
                         dimension=entry.dimension or manifest.dimension, metric=manifest.metric,
                         index_type=entry.index_type,
                         vector_count=entry.vector_count, db_revision=manifest.db_revision,
-                        path=str(index_dir / entry.file))
+                        # absolute: a refusal elsewhere names where it is (trial BF: "ext/R", read from another folder)
+                        path=str(Path(index_dir).resolve() / entry.file))
             for entry in manifest.indexes.values()]
 
 
