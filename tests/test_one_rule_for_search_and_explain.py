@@ -53,8 +53,17 @@ def _other_build(home: Path) -> str:
     return "built by another build of SANE Desktop"
 
 
-@pytest.mark.parametrize("make_stale", [_delete_file, _change_file, _other_catalogues_files, _other_build],
-                         ids=["file deleted", "file changed", "another catalogue's files", "another build"])
+def _other_database(home: Path) -> str:
+    data = _manifest(home)
+    data["db_uid"] = "0" * 32  # built from a catalogue of this name in another database (or one made anew)
+    (home / "closet" / "manifest.json").write_text(json.dumps(data))
+    return "built from another database's catalogue"
+
+
+@pytest.mark.parametrize("make_stale", [_delete_file, _change_file, _other_catalogues_files, _other_build,
+                                        _other_database],
+                         ids=["file deleted", "file changed", "another catalogue's files", "another build",
+                              "another database"])
 def test_explain_refuses_what_query_refuses_in_its_words(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], make_stale: Callable[[Path], str]) -> None:
     root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
@@ -77,6 +86,12 @@ def test_explain_refuses_what_query_refuses_in_its_words(
     assert searched != 0 and says in query_err and "\n" not in query_err, query_err
     assert explained == searched, explain_out.out  # no explanation of a ranking no search can give now
     assert explain_out.err.strip() == query_err  # the same reason and the same way out
+    # … and the catalogue list does not call it usable (trial BF: a changed file was listed as in date)
+    assert main(["--index-home", str(home), "catalogues", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)["catalogues"][0]
+    assert listed["out_of_date"] or listed["index_problem"], listed
+    if make_stale is _other_database:  # said with its reason, not a bare "re-index it"
+        assert says in listed["index_problem"], listed
 
 
 def test_a_database_opened_without_its_index_folder_names_the_folder_it_was_indexed_into(

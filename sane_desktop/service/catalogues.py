@@ -7,10 +7,11 @@ both call, so the two front ends answer from the same code.
 
 from __future__ import annotations
 
+
 import functools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -547,19 +548,33 @@ def index_facts(folder: Path) -> IndexFacts:
     elif manifest.catalogue != folder.name:
         problem = f"holds the index of catalogue {manifest.catalogue!r}"
     stale = (other_build_words(manifest) if manifest.embedding_code != embedding_code()
-             else _files_missing(manifest, folder) or _model_changed(manifest, folder))
+             else _files_problem(manifest, folder) or _model_changed(manifest, folder))
     return IndexFacts(Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
                       dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, stale)
 
 
-def _files_missing(manifest: Any, folder: Path) -> str:
-    """Which of the index's files are gone (a stat each; a pgvector table is the server's to check), ""
-    when none is: search refuses such an index, and the list called it usable (trial BB)."""
-    gone = sorted(entry.category for entry in manifest.indexes.values()
-                  if entry.spec.get("kind") != "pgvector" and entry.file and not (folder / entry.file).is_file())
-    if not gone:
-        return ""
-    return f"the index files of {', '.join(repr(name) for name in gone[:3])}{' and more' if len(gone) > 3 else ''} are missing"
+def _files_problem(manifest: Any, folder: Path) -> str:
+    """Which of the index's files are gone, or not the files it was built with (their SHA-256 against the
+    manifest's: a stat each while unchanged, :func:`~sane_desktop.retrieval.indexing.verify.verify_file`;
+    a pgvector table is the server's to check), "" when none: search and explain refuse such an index, and
+    the list called it usable (trials BB, BF)."""
+    from sane_desktop.retrieval.indexing.verify import verify_file
+
+    entries = [entry for entry in manifest.indexes.values() if entry.spec.get("kind") != "pgvector" and entry.file]
+    gone = sorted(entry.category for entry in entries if not (folder / entry.file).is_file())
+    if gone:
+        return f"the index files of {_some(gone)} are missing"
+    changed = []
+    for entry in entries:
+        try:
+            verify_file(folder, entry)
+        except StaleIndexError:
+            changed.append(entry.category)
+    return f"the index files of {_some(sorted(changed))} are not the ones it was built with" if changed else ""
+
+
+def _some(names: list[str]) -> str:
+    return f"{', '.join(repr(name) for name in names[:3])}{' and more' if len(names) > 3 else ''}"
 
 
 def _model_changed(manifest: Any, folder: Path) -> str:
@@ -608,6 +623,10 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
         except (SaneError, OSError, ValueError):  # an unreadable manifest: said, not "not indexed" (trial BA)
             facts = IndexFacts(stale_reason="its index manifest cannot be read") \
                 if (folder / "manifest.json").is_file() else IndexFacts()
+        if not facts.problem and facts.db_uid and info.uid and facts.db_uid != info.uid:
+            # said as search says it, with its way out (trial BF read only "out of date: re-index it")
+            facts = replace(facts, problem="was built from another database's catalogue of this name, "
+                                                       "or one made anew since")
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, facts.model_name, facts.model_hash,
                                       facts.vectors, facts.indexed_at, info.builtin,
                                       photos_inside=_photos_inside(info.root, folder),
