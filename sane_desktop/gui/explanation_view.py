@@ -506,8 +506,8 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     percentages = tuple(p for p, s in zip(percentages, reason.shares) if s.compared)
     if against:  # a share over 100 % reads oddly: say who carries it and who pulls it down
         verb = "pulls" if len(against) == 1 else "pull"
-        carries = (f"most of the {noun} comes from {short_title(reason.leading().item.title)}, while {' and '.join(against)} "
-                   f"{verb} it down")
+        leading = short_title(reason.leading().item.title)
+        carries = f"most of the {noun} comes from {leading}, while {' and '.join(against)} {verb} it down"
     elif len(percentages) > 1 and max(percentages) - min(percentages) < EVEN_SPREAD:
         # the match is what they carry equally, not the attribute: trial AB read "its cross motif — both
         # outfit items carry it about equally" where only the skirt had the cross

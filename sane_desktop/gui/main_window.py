@@ -1903,8 +1903,8 @@ class MainWindow(QMainWindow):
         renamed = self._renamed_since(catalogues) if first else None
         if renamed is not None:  # trial BE renamed it from a terminal: the window opened a new demo, unsaid
             before, name = self.settings.get("catalogue"), renamed
-            built = " (a new demo catalogue was built in its place)" if before == DEMO_CATALOGUE and DEMO_CATALOGUE in names \
-                else ""
+            remade = before == DEMO_CATALOGUE and DEMO_CATALOGUE in names
+            built = " (a new demo catalogue was built in its place)" if remade else ""
             self._say_beside_start_note(f"“{before}”, open when you last quit, is called “{name}” now: it is open, "
                                         f"with its outfit{built}.", 20000)
         elif wanted and wanted not in names:  # a trial's deleted database: another catalogue opened unsaid
