@@ -105,3 +105,32 @@ def test_the_fingerprint_covers_decoding_as_well_as_the_networks(tmp_path: Path)
     decoding = copy / "catalogue" / "images.py"
     decoding.write_text(decoding.read_text(encoding="utf-8").replace("BILINEAR", "BICUBIC"), encoding="utf-8")
     assert fingerprint_of(copy, EMBEDDING_CODE) != embedding_code()
+
+
+@pytest.mark.parametrize("recorded, reused", [
+    ("fedcba9876543210", False),  # a run of another build stopped before its build (trial AU's leftover)
+    (None, False),                # one of a version that did not record its code: not known to be this build's
+    ("this build", True),         # this build's own stopped run: it goes on from there
+])
+def test_a_stopped_runs_vectors_are_kept_only_when_this_build_computed_them(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], recorded: str | None, reused: bool) -> None:
+    """A first index stopped before its build leaves vectors and no manifest; the next run kept them as
+    "unchanged" whatever build computed them. Each run now records its code before embedding."""
+    from sane_desktop.retrieval.indexing.embedded_by import MARK_NAME
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    first = _index(capsys, home, root)
+    (home / "closet" / "manifest.json").unlink()  # as a stopped first run leaves it: vectors, no manifest
+    mark = home / "closet" / MARK_NAME
+    assert json.loads(mark.read_text()) == {"embedding_code": embedding_code()}
+    if recorded is None:
+        mark.unlink()
+    elif recorded != "this build":
+        mark.write_text(json.dumps({"embedding_code": recorded}))
+    again = _index(capsys, home, root)
+    if reused:
+        assert again["embedded"] == 0 and "embedded again" not in (again["note"] or "")
+    else:
+        assert again["embedded"] == first["embedded"] > 0 and "every photo embedded again" in again["note"], again
+    assert json.loads(mark.read_text()) == {"embedding_code": embedding_code()}
+

@@ -21,10 +21,10 @@ from sqlalchemy import Engine
 from sane_desktop.errors import InputError, StaleIndexError, WayOut, with_way_out_clause
 from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_url
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.code_version import embedding_code
 from sane_desktop.retrieval.indexing.build import BuiltIndexes, build_indexes, stored_suggestions
 from sane_desktop.retrieval.indexing.current import CURRENT, rebuild_reason
 from sane_desktop.retrieval.indexing.embed import IndexFailure, embed_items, store_cells_for
+from sane_desktop.retrieval.indexing.embedded_by import mark_embedding, stored_by_other_code
 from sane_desktop.retrieval.indexing.model import IndexModel, load_index_model, recorded_model
 from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
 from sane_desktop.retrieval.indexing.shard import embed_claimed
@@ -36,7 +36,6 @@ from sane_desktop.retrieval.manifest import (
     Manifest,
     check,
     database_location,
-    other_build_words,
     other_database,
     read_index_manifest,
     sync_shared_manifest,
@@ -303,15 +302,18 @@ def index_store(
     except ValueError as error:
         raise InputError(str(error)) from error
     vectors_note = None
-    if previous is not None and previous.embedding_code != embedding_code() \
-            and embedding_counts(engine, catalogue.pk, model.content_hash):
-        # vectors stored by other code (trial AR's kind): every photo embedded again, since no sample of
-        # them can vouch for the rest (trial AU: a decoding change, and one to wide photos only, passed)
+    # vectors stored by other code (trial AR's kind), also by a run of another build stopped before its
+    # manifest (trial AU's leftover): every photo embedded again, since no sample of them can vouch for the
+    # rest (trial AU: a decoding change, and one to wide photos only, passed)
+    other_code = stored_by_other_code(index_dir, previous) \
+        if embedding_counts(engine, catalogue.pk, model.content_hash) else None
+    if other_code is not None:
         if shard is not None:  # other workers' rows of this run would go too
-            raise InputError(f"the index of {catalogue.name!r} was {other_build_words(previous)}: index it once "
-                             "with a single worker first (every photo is embedded again), then start the workers")
+            raise InputError(f"the index of {catalogue.name!r}: {other_code}; index it once with a single worker "
+                             "first (every photo is embedded again), then start the workers")
         dropped = drop_embeddings(engine, catalogue.pk, model.content_hash)
-        vectors_note = f"the index was {other_build_words(previous)}: every photo embedded again ({dropped} vectors)"
+        vectors_note = f"{other_code}: every photo embedded again ({dropped} vectors)"
+    mark_embedding(index_dir)  # before the first vector: a stopped run's rows say whose they are
     embed_started = time.perf_counter()
     if shard is None:
         todo = items_to_embed(engine, model.content_hash, items, need_cells=store_cells)
