@@ -48,15 +48,17 @@ def mark_embedding(index_dir: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def stored_by_other_code(index_dir: Path, previous: Manifest | None) -> str | None:
+def stored_by_other_code(index_dir: Path, previous: Manifest | None, *, unknown_is_other: bool = True) -> str | None:
     """Why the vectors stored for the catalogue of ``index_dir`` cannot be taken as this build's, in words;
     None when they can: when the last run's record and the last manifest (``previous``; None: none), those
-    there, both name this build's code. Neither there: their code is unknown, so not this build's."""
+    there, both name this build's code. Neither there: their code is unknown, so not this build's — unless
+    not ``unknown_is_other`` (a ``--shard`` worker's folder: the other workers of its run embed meanwhile,
+    into folders of their own)."""
     recorded = embedded_by(index_dir)
     if recorded is not None and recorded != embedding_code():
         return f"the photos read before were embedded by another build of SANE Desktop ({recorded}, now {embedding_code()})"
     if previous is not None and previous.embedding_code != embedding_code():
         return f"the index was {other_build_words(previous)}"
-    if recorded is None and previous is None:
+    if recorded is None and previous is None and unknown_is_other:
         return "the photos read before were embedded by a run that did not record its code"
     return None

@@ -305,7 +305,7 @@ def index_store(
     # vectors stored by other code (trial AR's kind), also by a run of another build stopped before its
     # manifest (trial AU's leftover): every photo embedded again, since no sample of them can vouch for the
     # rest (trial AU: a decoding change, and one to wide photos only, passed)
-    other_code = stored_by_other_code(index_dir, previous) \
+    other_code = stored_by_other_code(index_dir, previous, unknown_is_other=shard is None) \
         if embedding_counts(engine, catalogue.pk, model.content_hash) else None
     if other_code is not None:
         if shard is not None:  # other workers' rows of this run would go too
