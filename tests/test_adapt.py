@@ -126,6 +126,46 @@ def test_service_adapt_is_cancellable_and_then_replaces_the_model(tmp_path: Path
     assert result.vectors is not None and sum(result.vectors.values()) == 30
 
 
+def test_a_cancel_during_the_reindex_puts_the_catalogues_model_back(tmp_path: Path):
+    """Trial BH cancelled Adapt while it re-indexed with the adapted model: the dialog said "the model is
+    unchanged" while the new model.pt stayed (over the catalogue's own trained one, had there been one) and
+    the index was the old model's. The model files are put back when the re-index does not finish."""
+    import hashlib
+
+    from demo_world import build_demo_world
+    from sane_desktop.progress import Cancelled
+
+    import shutil
+
+    service = build_demo_world(tmp_path, 30, device="cpu")
+    service.open_catalogue("demo")
+    own = service.index_home / "demo" / "model.pt"
+    shutil.copy(tmp_path / "model.pt", own)  # a model of the catalogue's own (trained here, say) to lose
+    before = hashlib.sha256(own.read_bytes()).hexdigest()
+    outfit = [service.items()[0].pk]
+    listed = service.search(outfit, k=5)
+    reindexing = {"now": False}
+    real = service._index_with
+
+    def index_then_stop(*args, **kwargs):  # type: ignore[no-untyped-def]
+        reindexing["now"] = True  # stopped once the re-index runs, not while adapting
+        return real(*args, **kwargs)
+
+    service._index_with = index_then_stop  # type: ignore[method-assign]
+    with pytest.raises(Cancelled):
+        service.adapt(should_stop=lambda: reindexing["now"])
+    assert hashlib.sha256(own.read_bytes()).hexdigest() == before  # as it was
+    assert not [p for p in own.parent.iterdir() if p.name.startswith(".model.pt.")]  # no copy left beside it
+    again = service.search(outfit, k=5)  # its index answers with it, as before
+    assert {c: [r.item.pk for r in rs] for c, rs in again.items()} == \
+        {c: [r.item.pk for r in rs] for c, rs in listed.items()}
+    service._index_with = real  # type: ignore[method-assign]
+    service.adapt()  # its own model now; adapted again in place (it was refused in --out words)
+    assert service.model_path() == own
+    result = service.adapt()
+    assert result.images == 30 and hashlib.sha256(own.read_bytes()).hexdigest() != before
+
+
 def test_a_model_or_selection_is_never_written_over_a_file_that_is_not_one(tmp_path: Path, capsys):
     """A trial: ``train --out`` onto a catalogue's outfit titles and ``adapt --out`` onto a product
     photo replaced them with a model, exit 0. Each is refused in one line before any work, the file

@@ -25,6 +25,7 @@ from sane_desktop.service.catalogues import (
     CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, matches_learnt, rename_catalogue,
 )
 from sane_desktop.service.locking import catalogue_lock
+from sane_desktop.service.model_swap import SavedModel
 from sane_desktop.service.outfit_reason import OutfitExplanation
 from sane_desktop.service.outfits import SavedOutfits
 from sane_desktop.service.shared import ServerAddress, SharedCatalogue, list_on_server, open_shared
@@ -459,16 +460,21 @@ class CatalogueService:
         said: list[str] = []  # how the gate compared the two models, or why it could not
         gate = self._no_worse_than(current.model.bundle(), progress, said)
         with catalogue_lock(folder, f"train {name}"):  # model and re-index are one write
+            saved = SavedModel.aside(out)
             try:
                 outcome = building.train_model(current.items.root, out, TrainRequest(epochs=epochs),
                                                mapping=self._import_mapping(current), device=self.catalogues.device,
                                                progress=progress, should_stop=should_stop, on_epoch=on_epoch,
                                                gate=gate)
             except building.ModelKept as kept:  # the current model answers more validation questions right
+                saved.discard()
                 log.info("trained on %r, model kept: %s", name, kept)
                 return kept.report
+            except BaseException:
+                saved.put_back()
+                raise
             self.catalogues.model_override = None  # the catalogue's own model wins from now on
-            indexed = self._index_with(name, out, progress, should_stop)
+            indexed = self._index_or_put_back(name, saved, progress, should_stop)
         return replace(outcome.report, vectors=indexed.vectors, compared=said[0] if said else "",
                        selection=outcome.selection or "")
 
@@ -527,11 +533,22 @@ class CatalogueService:
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
         with catalogue_lock(folder, f"adapt {name}"):
-            report, _, _ = building.adapt_model(current.items.root, current.model.path, out,
-                                                mapping=self._import_mapping(current), device=self.catalogues.device,
-                                                name=name, progress=progress, should_stop=should_stop)
+            saved = SavedModel.aside(out)
+            source, copy = current.model.path, saved.copies.get(out)
+            if copy is not None and source.resolve() == out.resolve():
+                # its own model adapted again (the dialog offers it): from the copy set aside, written in place
+                # (it was refused in command-line words, "--out … is the model being adapted": trial BH)
+                source = copy
+            try:
+                report, _, _ = building.adapt_model(current.items.root, source, out,
+                                                    mapping=self._import_mapping(current),
+                                                    device=self.catalogues.device, name=name, progress=progress,
+                                                    should_stop=should_stop)
+            except BaseException:
+                saved.put_back()
+                raise
             self.catalogues.model_override = None
-            indexed = self._index_with(name, out, progress, should_stop)
+            indexed = self._index_or_put_back(name, saved, progress, should_stop)
         return AdaptReport(report.model, report.content_hash, report.images, report.skipped, indexed.vectors)
 
     @staticmethod
@@ -542,6 +559,25 @@ class CatalogueService:
 
         stored = stored_catalogue(current.items.engine, current.info.name)
         return stored.mapping if stored is not None else None
+
+    def _index_or_put_back(self, name: str, saved: SavedModel, progress: Progress,
+                           should_stop: CancelCheck) -> IndexReport:
+        """Re-index catalogue ``name`` with the model just written at ``saved.model``; when that does not
+        finish (cancelled, failed), the model files as they were before are put back and the catalogue is
+        opened again with them: its index is still the old model's (trial BH's cancelled Adapt left the new
+        model in place, its dialog saying "the model is unchanged")."""
+        try:
+            indexed = self._index_with(name, saved.model, progress, should_stop)
+        except BaseException:
+            saved.put_back()
+            self.close()
+            try:
+                self.open_catalogue(name)
+            except SaneError as error:  # the run's own failure is what is said
+                log.warning("catalogue %r not opened again after its model was put back: %s", name, error)
+            raise
+        saved.discard()
+        return indexed
 
     def _index_with(self, name: str, model: Path, progress: Progress, should_stop: CancelCheck) -> IndexReport:
         current = self.current()

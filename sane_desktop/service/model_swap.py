@@ -1,0 +1,68 @@
+"""A catalogue's model file replaced only together with its re-index (the window's Train and Adapt).
+
+Training or adapting in the window writes the catalogue's ``model.pt`` (and its ``.selection.json``), then
+re-indexes the catalogue with it. A re-index cancelled or failed half-way left the new model in place and
+the index of the old one: the dialog said "the model is unchanged" while the old model (a trained one: hours
+of work) was gone, and every search refused the index as built "with another model" (trial BH). Here the
+files are copied aside before the write and put back when what follows does not finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sane_desktop.paths import temporary_sibling
+
+
+def model_files(model: Path) -> tuple[Path, ...]:
+    """The files that make a catalogue's model: the checkpoint and its fitted attribute selection."""
+    return model, model.with_suffix(".selection.json")
+
+
+@dataclass
+class SavedModel:
+    """The model files of ``model`` as they were (a copy beside each; None where there was none)."""
+
+    model: Path
+    copies: dict[Path, Path | None] = field(default_factory=dict)
+
+    @classmethod
+    def aside(cls, model: Path) -> SavedModel:
+        """Copy ``model``'s files aside (:func:`model_files`). Raises OSError when they cannot be copied:
+        then nothing may be written over them."""
+        saved = cls(Path(model))
+        try:
+            for path in model_files(saved.model):
+                if path.is_file():
+                    copy = temporary_sibling(path)
+                    shutil.copy2(path, copy)
+                    saved.copies[path] = copy
+                else:
+                    saved.copies[path] = None
+        except OSError:
+            saved.discard()
+            raise
+        return saved
+
+    def put_back(self) -> None:
+        """The files as they were: each copy renamed back over what was written since, a file that was not
+        there removed. Best effort: what cannot be put back stays as it is (the index then refuses it)."""
+        for path, copy in self.copies.items():
+            with contextlib.suppress(OSError):
+                if copy is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    os.replace(copy, path)
+        self.copies.clear()
+
+    def discard(self) -> None:
+        """The new files stay: the copies go."""
+        for copy in self.copies.values():
+            if copy is not None:
+                with contextlib.suppress(OSError):
+                    copy.unlink(missing_ok=True)
+        self.copies.clear()
