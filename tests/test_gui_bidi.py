@@ -113,6 +113,7 @@ def test_a_number_after_an_arabic_name_stays_after_it(qtbot) -> None:  # type: i
     plain = left_to_right(f"{name} — 13 items")  # without the isolate, the number is drawn before the name
     assert not all(_visual_x(plain, plain.index("13")) > _visual_x(plain, plain.index(char)) for char in name)
     assert isolated("Party") == "Party" and quoted("Party") == "'Party'"
+    assert quoted('Bob\'s "best" \\ look') == "'Bob's \"best\" \\ look'"  # as written, no escapes (trial BH)
 
 
 def test_the_status_bar_gives_its_message_back_as_shown(qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -140,6 +140,16 @@ def test_an_outfit_item_a_reimport_removed_is_left_out_in_words(closet, make_win
     qtbot.waitUntil(lambda: status(window) == said, timeout=20000)
     assert window.outfit_model.pks() == []
     assert [box.text() for box in message_boxes(window)] == [said]
+    close_box(qtbot, message_boxes(window)[0])
+    # replacing it says what a replace forgets (trial BH: an item that came back later was gone from it)
+    add_by_double_click(window, qtbot, "Tops")
+    window.save_outfit_action.trigger()
+    type_name(qtbot, controller.name_dialog, "Shoes and ring")
+    qtbot.waitUntil(lambda: controller.confirm_box is not None and controller.confirm_box.isVisible(), timeout=20000)
+    asked = controller.confirm_box.text()
+    assert asked.startswith("An outfit called 'Shoes and ring' is already saved. 2 of its items are no longer in the "
+                            "catalogue") and "a replace forgets them" in asked, asked
+    QTest.mouseClick(controller.confirm_box.button(QMessageBox.StandardButton.No), LEFT)
 
 
 def test_the_service_names_outfit_items_without_an_embedding_by_their_ids(closet) -> None:  # type: ignore[no-untyped-def]

@@ -69,8 +69,8 @@ def quoted(name: str) -> str:
     if len(name) > NAME_IN_TEXT:
         half = (NAME_IN_TEXT - 1) // 2
         name = f"{name[:half]}…{name[len(name) - half:]}"
-    shown = repr(name)  # its quotes (double ones for a name holding a ')
-    return shown[0] + isolated(shown[1:-1]) + shown[-1]
+    # as written between plain quotes: repr() wrote 'Bob\'s "best" \\ look' for Bob's "best" \ look (trial BH)
+    return f"'{isolated(name)}'"
 
 
 def no_longer_in_catalogue(missing: int) -> str:
@@ -367,13 +367,13 @@ class SavedOutfitsController(QObject):
         dialog.open()
 
     def _save(self, name: str, pks: list[int], overwrite: bool) -> None:
-        def task(service: CatalogueService, _state: object) -> SavedOutfit | None:
+        def task(service: CatalogueService, _state: object) -> SavedOutfit | int:
             from sane_desktop.service.outfits import OutfitNameTaken  # see the note at the imports
 
             try:
                 return service.save_outfit(name, pks, overwrite=overwrite)
-            except OutfitNameTaken:
-                return None  # the person is asked whether to replace it
+            except OutfitNameTaken:  # the person is asked whether to replace it, told what that forgets
+                return service.saved_outfits().missing_items(name)
 
         self.channel.start(task, "Saving the outfit…") \
             .on_done(lambda saved: self._saved(saved, name, pks)).on_failed(self._save_failed)
@@ -382,10 +382,14 @@ class SavedOutfitsController(QObject):
         self._after_save = None  # the outfit was not saved: it is not replaced either
         self.window._report_error(message)
 
-    def _saved(self, saved: SavedOutfit | None, name: str, pks: list[int]) -> None:
-        if saved is None:
+    def _saved(self, saved: SavedOutfit | int, name: str, pks: list[int]) -> None:
+        if isinstance(saved, int):  # the name is taken; ``saved`` of its items are no longer in the catalogue
+            # (trial BH replaced one whose item a re-import had removed: when it came back, that outfit had lost it)
+            lost = (f" {saved} of its items {no_longer_in_catalogue(saved)}: the outfit kept as it is "
+                    f"would find {'it' if saved == 1 else 'them'} again if {'it comes' if saved == 1 else 'they come'} "
+                    "back, a replace forgets " + ("it." if saved == 1 else "them.")) if saved else ""
             box = message_box(self.parent_widget, "Save outfit",
-                              f"An outfit called {quoted(name)} is already saved. Replace it with this outfit?",
+                              f"An outfit called {quoted(name)} is already saved.{lost} Replace it with this outfit?",
                               QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
             box.setDefaultButton(QMessageBox.StandardButton.No)
             yes = box.button(QMessageBox.StandardButton.Yes)
