@@ -263,3 +263,39 @@ def test_two_outfit_items_carrying_a_match_equally_are_both() -> None:
     one = replace(even, shares=(even.shares[0], replace(even.shares[1], shows_attribute=0.0)))
     assert outfit_sentence(one) == ("Goes with your outfit mainly through its lightning bolt motif, as in Item 0 — both "
                                     "outfit items carry the match about equally.")
+
+
+def test_a_saved_outfit_deleted_or_renamed_in_another_window_is_said_when_this_one_comes_back(
+        closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial BH: window B deleted the outfit window A had open; A's title and its export kept the name."""
+    from PySide6.QtWidgets import QWidget
+
+    window = make_window(closet, size=(1200, 800))
+    controller = window.saved_outfits
+    add_by_double_click(window, qtbot, "Shoes")
+    window.save_outfit_action.trigger()
+    type_name(qtbot, controller.name_dialog, "Party")
+    qtbot.waitUntil(lambda: controller.current_name() == "Party", timeout=20000)
+    other = QWidget()  # the other window, where the person works meanwhile
+    qtbot.addWidget(other)
+    other.show()
+    qtbot.waitExposed(other)
+
+    def back_to_the_window() -> None:
+        other.activateWindow()
+        qtbot.waitUntil(other.isActiveWindow, timeout=5000)
+        window.activateWindow()
+        qtbot.waitUntil(window.isActiveWindow, timeout=5000)
+
+    elsewhere = CatalogueService(closet["index"], model=demo_model_path(), device="cpu")
+    elsewhere.open_catalogue("closet")
+    [saved] = elsewhere.list_saved_outfits()
+    elsewhere.saved_outfits().rename(saved.pk, "Party night")
+    back_to_the_window()
+    qtbot.waitUntil(lambda: controller.current_name() == "Party night", timeout=20000)
+    assert "renamed 'Party night' elsewhere" in status(window)
+    elsewhere.saved_outfits().delete(saved.pk)
+    back_to_the_window()
+    qtbot.waitUntil(lambda: controller.current_name() == "" and controller.saved_pk is None, timeout=20000)
+    assert status(window).startswith("The saved outfit 'Party night' was deleted elsewhere")
+    assert controller.default_export_name() == "outfit"  # its export no longer heads a deleted name

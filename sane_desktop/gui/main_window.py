@@ -927,6 +927,8 @@ class MainWindow(QMainWindow):
         # and a photo put back, replaced or deleted in the file manager meanwhile shows as it is now
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
             self.relist_catalogues()
+            if hasattr(self, "saved_outfits"):  # (made after the first events of construction)
+                self.saved_outfits.check_linked()  # renamed or deleted in another window meanwhile
             for model in (self.outfit_model, self.results_model, self.browser_model):
                 model.recheck_photos()  # costs a dictionary look-up a row: only painted tiles read files
             self._check_results_current()

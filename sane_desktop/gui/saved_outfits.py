@@ -554,6 +554,30 @@ class SavedOutfitsController(QObject):
         self._status("Deleted the saved outfit")
         self.refresh()
 
+    def check_linked(self) -> None:
+        """Whether the saved outfit on screen is still saved under its name: another window may have renamed
+        or deleted it meanwhile (trial BH: window A's title and export kept the name of an outfit window B
+        had deleted). Asked when the window comes back to the front; quiet."""
+        pk = self.saved_pk
+        if pk is None or self.channel.busy or self.window.catalogue is None:
+            return
+        self.channel.start(lambda service, _state: {o.pk: o.name for o in service.list_saved_outfits()},
+                           "Checking the saved outfit…", quiet=True) \
+            .on_done(lambda names: self._linked_checked(pk, names))
+
+    def _linked_checked(self, pk: int, names: dict[int, str]) -> None:
+        if pk != self.saved_pk:  # another outfit was opened or saved meanwhile
+            return
+        if pk not in names:
+            gone = self.name
+            self.link("", None, ())
+            self._status(f"The saved outfit {quoted(gone)} was deleted elsewhere: the outfit on screen is not saved "
+                         "any more")
+        elif names[pk] != self.name:
+            self._status(f"The saved outfit {quoted(self.name)} was renamed {quoted(names[pk])} elsewhere")
+            self.name = names[pk]
+            self.show_name()
+
     def forget(self) -> None:
         """The outfit on screen is no saved one (another catalogue opened: the one it was saved in
         keeps its memory of it, for the next start)."""
