@@ -5,6 +5,7 @@ naming it as written, before any work."""
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 
@@ -77,3 +78,39 @@ def test_a_folder_given_as_the_model_is_named_a_folder(tmp_path: Path, capsys: p
     assert main(["--index-home", str(tmp_path / "home"), "index", str(shop), "--model", str(tmp_path)]) != 0
     err = capsys.readouterr().err
     assert "is a folder, not a checkpoint file" in err and "not found" not in err, err
+
+
+def test_the_bundled_models_are_found_by_their_names_and_a_missing_model_is_said_first(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial BG followed the README's ``--model general.pt`` and ``--model demo.pt`` from an installed
+    wheel: "checkpoint not found" from every folder but a checkout's; and ``explain --model`` of a file
+    that is not there said "the model demo.pt is missing: restore it, or re-index the catalogue"."""
+    from sane_desktop.cli import _bundled_model
+    from sane_desktop.models.checkpoint import demo_model_path, general_model_path
+    from tests.closet_world import make_closet
+
+    monkeypatch.chdir(tmp_path)  # no such files here
+    for name, shipped in (("demo.pt", demo_model_path()), ("general.pt", general_model_path())):
+        for given in (name, Path(name)):
+            args = argparse.Namespace(model=given)
+            _bundled_model(args)
+            assert Path(args.model) == shipped and type(args.model) is type(given)
+    (tmp_path / "demo.pt").write_bytes(b"a file of the user's, by that name")
+    args = argparse.Namespace(model="demo.pt")
+    _bundled_model(args)
+    assert args.model == "demo.pt"  # a file of that name in the working folder is the one meant
+
+    root = make_closet(tmp_path / "closet")
+    home = ["--index-home", str(tmp_path / "home")]
+    assert main([*home, "index", str(root), "--name", "closet", "--workers", "0", "--device", "cpu",
+                 "--model", "general.pt"]) == 0, capsys.readouterr().err
+    capsys.readouterr()
+    code = main([*home, "explain", "closet", "--query", "a", "--candidate", "b", "--model", "nowhere.pt"])
+    err = capsys.readouterr().err.strip()
+    assert code != 0 and err == f"error: checkpoint not found: {Path('nowhere.pt')}", err
+    # a command that reads a folder, given an indexed catalogue's name: the folder it was imported from
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    code = main([*home, "evaluate", "closet", "--model", "general.pt"])
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and f"the indexed catalogue 'closet' was imported from {root}" in err and "\n" not in err, err

@@ -216,6 +216,27 @@ def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
     return f"{text[: -len(ending)]}{'re-index it' if ending == REINDEX else 'index it'} ({command})"
 
 
+FOLDER_MISSING = ": catalogue folder does not exist"
+
+
+def with_catalogue_folder(line: str, args: argparse.Namespace) -> str:
+    """``line``, and when it says a catalogue folder given as a bare name does not exist while an indexed
+    catalogue has that name, the folder that catalogue was imported from: ``train``, ``evaluate`` and
+    ``adapt`` read a folder where ``query`` and ``explain`` take a name (trial BH ran ``adapt shop``)."""
+    given = getattr(args, "catalogue", None)
+    if not isinstance(given, str) or not line.endswith(FOLDER_MISSING) or Path(given).name != given:
+        return line
+    from sane_desktop.service import Catalogues
+
+    try:
+        source = Catalogues().source(given, getattr(args, "db", None))
+    except SaneError:
+        return line
+    if not source:
+        return line
+    return f"{line}; the indexed catalogue {given!r} was imported from {source}: this command takes that folder"
+
+
 def folder_gone_note(root: Path | str, name: str, *, db_url: str | None = None, index_dir: Path | str | None = None,
                      on_server: bool = False, then: str = "the results use the photos as indexed") -> str:
     """The one line for a catalogue whose own folder is gone (trial T: a renamed folder read as every
@@ -320,6 +341,30 @@ def _local_paths(args: argparse.Namespace) -> None:
             setattr(args, dest, local_path(value))
 
 
+def _bundled_model(args: argparse.Namespace) -> None:
+    """``--model demo.pt`` or ``--model general.pt`` (the README's names) where no such file is in the
+    working folder: the model shipped with this install, in place. A trial's installed wheel read
+    "checkpoint not found: …/general.pt" from every folder but a checkout's. Then a ``--model`` that is
+    no file is refused before any work in :func:`load_checkpoint`'s words (``explain`` said "the model
+    demo.pt is missing: restore it, or re-index the catalogue" of a name the catalogue never used)."""
+    value = getattr(args, "model", None)
+    if not isinstance(value, (str, Path)) or not str(value):
+        return
+    path = Path(value)
+    if not path.exists() and path.name == str(value):
+        from sane_desktop.models.checkpoint import bundled_model_paths
+
+        shipped = {bundled.name: bundled for bundled in bundled_model_paths()}
+        if path.name in shipped:
+            args.model = shipped[path.name] if isinstance(value, Path) else str(shipped[path.name])
+            return
+    if not path.exists():
+        from sane_desktop.models.checkpoint import CheckpointError, way_out, BUNDLED_WAY_OUT
+
+        raise CheckpointError(f"checkpoint not found: {path}"
+                              + (f" ({BUNDLED_WAY_OUT})" if way_out(path) == BUNDLED_WAY_OUT else ""))
+
+
 def _file_state(path: Any) -> tuple[int, int] | None:
     """(size, mtime in ns) of ``path``, None when there is no such file."""
     try:
@@ -381,7 +426,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(joined_negative_values(sys.argv[1:] if argv is None else argv))
     try:
         _local_paths(args)
-    except InputError as error:
+        _bundled_model(args)
+    except SaneError as error:
         say(f"error: {error}")
         return exit_code(error)
     if args.global_index_home is not None:
@@ -402,7 +448,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = handler(args)
     except SaneError as error:
         log.warning("command %s failed: %s", args.command, error)
-        say(f"error: {with_index_command(error, args)}")
+        say(f"error: {with_catalogue_folder(with_index_command(error, args), args)}")
         return exit_code(error)
     except KeyboardInterrupt:
         log.warning("command %s interrupted", args.command)
