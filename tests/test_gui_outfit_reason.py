@@ -60,6 +60,13 @@ def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(
                                           for share, title in zip(reason.shares, long_titles)))
     said = outfit_sentence(reason)
     assert said.endswith("— 60 % of the match comes from Blue chevron shopper…") and long_titles[1] not in said
+    # the item that shows the attribute, named beside the one carrying most (", as in …"), is shortened too
+    shown = replace(reason, shares=(replace(reason.shares[0], shows_attribute=0.9),
+                                    replace(reason.shares[1], shows_attribute=0.1)))
+    assert long_titles[0] not in outfit_sentence(shown) and "as in Black checked cropped jacket…" in outfit_sentence(shown)
+    some = replace(reason, shares=(replace(reason.shares[0], shows_attribute=0.1),  # the leading one shows it, the
+                                   replace(reason.shares[1], shows_attribute=0.9)))  # other not (shown_by_some)
+    assert "as in Blue chevron shopper… —" in outfit_sentence(some) and long_titles[1] not in outfit_sentence(some)
     assert short_title(long_titles[0]) == "Black checked cropped jacket…" and short_title("Item 0") == "Item 0"
     assert short_title("Superlongwordwithoutanyspacesatall") == "Superlongwordwithoutanyspaces…"
     assert len(short_title("a " * 40)) <= 31

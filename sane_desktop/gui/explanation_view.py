@@ -555,7 +555,7 @@ def shown_by_some(reason: OutfitExplanation) -> str:
     others do not (the leading one among those that do: :func:`bearer_words` covers the others), "" when
     all of them show it."""
     compared = [share for share in reason.shares if share.compared]
-    showing = [share.item.title for share in compared if share.shows_attribute >= SHOWS]
+    showing = [short_title(share.item.title) for share in compared if share.shows_attribute >= SHOWS]
     return f", as in {' and '.join(showing)}" if 0 < len(showing) < len(compared) else ""
 
 
