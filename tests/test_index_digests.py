@@ -82,3 +82,21 @@ def test_a_read_only_mount_still_verifies(tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setattr(Path, "unlink", read_only)
     assert verified_hash(target) == file_hash(target)
     assert not (tmp_path / DIGESTS).exists()
+
+
+def test_a_folder_where_no_record_can_be_kept_is_hashed_once_per_version_of_a_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Each explanation checks the index files against their manifest (index_state.refuse_changed_files):
+    in a folder where ``.digests.json`` cannot be written (a read-only mount) that re-read every file each
+    time. This process keeps what it hashed, by the file's identity."""
+    from sane_desktop.retrieval.indexing import digests
+
+    path = tmp_path / "x.faiss"
+    path.write_bytes(b"vectors" * 1000)
+    hashed: list[str] = []
+    real = digests.file_hash
+    monkeypatch.setattr(digests, "file_hash", lambda p: hashed.append(str(p)) or real(p))
+    monkeypatch.setattr(digests, "_write", lambda folder, record: None)  # nothing can be kept on disk
+    first = digests.verified_hash(path)
+    assert digests.verified_hash(path) == first and len(hashed) == 1
+    path.write_bytes(b"other vectors")  # a new version of the file: read again
+    assert digests.verified_hash(path) != first and len(hashed) == 2

@@ -54,6 +54,11 @@ def verified_hash(path: Path) -> str:
     the one it was hashed with, else read and hashed (and remembered). Raises OSError (e.g.
     FileNotFoundError) as :func:`~sane_desktop.retrieval.indexing.scan.file_hash` does."""
     before = file_identity(path)
+    key = str(path.absolute())
+    with _lock:
+        seen = _seen.get(key)
+    if seen is not None and seen[0] == before:  # this process hashed it as it is (a folder it cannot write)
+        return seen[1]
     entry = _read(path.parent).get(path.name)
     if isinstance(entry, dict) and entry.get("identity") == before and isinstance(entry.get("sha256"), str):
         return str(entry["sha256"])
@@ -63,4 +68,10 @@ def verified_hash(path: Path) -> str:
             record = _read(path.parent)
             record[path.name] = {"identity": before, "sha256": digest}
             _write(path.parent, record)
+            _seen[key] = (before, digest)
     return digest
+
+
+# path -> (identity, digest) hashed by this process: on a read-only folder, where no record can be kept,
+# each explanation's check of the index files (index_state.refuse_changed_files) is a stat, not a re-read
+_seen: dict[str, tuple[list[int], str]] = {}
