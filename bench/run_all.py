@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["demo", "catalogue_read", "training", "index", "query", "explain", "gui", "thumbnail_recheck", "launch", "feature_scan", "scale", "scale_reindex"]
+ORDER = ["demo", "catalogue_read", "training", "index", "query", "explain", "explain_check", "gui", "thumbnail_recheck", "launch", "feature_scan", "scale", "scale_reindex"]
 
 
 def main() -> int:
