@@ -37,3 +37,18 @@ def test_a_search_refused_during_another_runs_index_is_made_again_when_it_ends(q
     qtbot.waitUntil(lambda: window.results.stack.currentWidget() is not window.results.empty
                     and window.results_model.rowCount() > 0, timeout=30000)
     assert window.statusBar().currentMessage().startswith("The other run's index is done")
+
+
+def test_searching_again_is_not_said_once_the_outfit_is_cleared(qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BJ: "… searching again…" (the list of a re-indexed catalogue asked anew) stayed in the status bar
+    20 s after the outfit was cleared, whose empty list dropped that search."""
+    from sane_desktop.gui.main_window import OUTDATED_SEARCHING
+
+    world = demo_world(tmp_path / "world")
+    window = make_window(world)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    window._results_outdated()  # what a re-index from a terminal brings about
+    assert window.statusBar().currentMessage() == OUTDATED_SEARCHING
+    window.outfit_panel.clear_with_undo()
+    assert window.statusBar().currentMessage() != OUTDATED_SEARCHING

@@ -116,8 +116,8 @@ def test_a_database_opened_without_its_index_folder_names_the_folder_it_was_inde
                             "--candidate", item, "--no-cache"]):
         assert main(command) != 0
         err = capsys.readouterr().err.strip()
-        assert "\n" not in err and f"its database records one built in {folder} (to use it: --index-dir {folder})" \
-            in err, err
+        assert "\n" not in err and f"its database records one built in {folder}: open it with that folder as " \
+            "--index-dir" in err, err
         assert "or index it (sane-desktop index" in err, err  # still the way to a first index here
     # a folder that no longer holds it (a home moved since) is not named
     (folder / "manifest.json").unlink()

@@ -342,27 +342,16 @@ def _local_paths(args: argparse.Namespace) -> None:
 
 
 def _bundled_model(args: argparse.Namespace) -> None:
-    """``--model demo.pt`` or ``--model general.pt`` (the README's names) where no such file is in the
-    working folder: the model shipped with this install, in place. A trial's installed wheel read
-    "checkpoint not found: …/general.pt" from every folder but a checkout's. Then a ``--model`` that is
-    no file is refused before any work in :func:`load_checkpoint`'s words (``explain`` said "the model
-    demo.pt is missing: restore it, or re-index the catalogue" of a name the catalogue never used)."""
+    """``--model`` through :func:`~sane_desktop.service.model_names.named_model`, in place (a shipped
+    model's bare name: that model; a file that is not there: refused before any work)."""
     value = getattr(args, "model", None)
     if not isinstance(value, (str, Path)) or not str(value):
         return
-    path = Path(value)
-    if not path.exists() and path.name == str(value):
-        from sane_desktop.models.checkpoint import bundled_model_paths
+    from sane_desktop.service.model_names import named_model
 
-        shipped = {bundled.name: bundled for bundled in bundled_model_paths()}
-        if path.name in shipped:
-            args.model = shipped[path.name] if isinstance(value, Path) else str(shipped[path.name])
-            return
-    if not path.exists():
-        from sane_desktop.models.checkpoint import CheckpointError, way_out, BUNDLED_WAY_OUT
-
-        raise CheckpointError(f"checkpoint not found: {path}"
-                              + (f" ({BUNDLED_WAY_OUT})" if way_out(path) == BUNDLED_WAY_OUT else ""))
+    named = named_model(Path(value))
+    if named != Path(value):
+        args.model = named if isinstance(value, Path) else str(named)
 
 
 def _file_state(path: Any) -> tuple[int, int] | None:

@@ -1088,6 +1088,8 @@ class MainWindow(QMainWindow):
         self.results_model.colour_slots = dict(self.outfit_model.colour_slots)  # the bars wear the tiles' colours
         if not outfit:
             self.channels.search.discard()
+            if self.statusBar().currentMessage() == OUTDATED_SEARCHING:  # that search is dropped: so are its words
+                self.statusBar().clearMessage()  # (trial BJ read them 20 s after the outfit was cleared)
             self.results_model.clear()
             self._results = {}
             self.results.show_message("Add items to the outfit to see what goes with them.")
@@ -1837,7 +1839,8 @@ class MainWindow(QMainWindow):
         """Rebuild the open catalogue's index with the current model, in the worker, then search."""
         if self.catalogue is None:
             return
-        self.results.show_message(f"Re-indexing {self.catalogue.name!r} with the current model…")
+        # “…”, never repr(): a name with an apostrophe or a no-break space read as Python (trial BJ)
+        self.results.show_message(f"Re-indexing “{isolated(self.catalogue.name)}” with the current model…")
         self.activity.setText("Re-indexing the catalogue…")
         self.channels.build.start(lambda service, state: service.reindex(progress=state.progress,
                                                                          should_stop=state.should_stop),
@@ -2349,7 +2352,7 @@ class MainWindow(QMainWindow):
             self.reindex_catalogue()
         elif stale and self.catalogue is not None:
             self.results.show_message(
-                f"{html.escape(text)}<br><br><a href='reindex'>Re-index {html.escape(repr(self.catalogue.name))} "
+                f"{html.escape(text)}<br><br><a href='reindex'>Re-index “{html.escape(isolated(self.catalogue.name))}” "
                 "now</a> (or File → Index catalogue folder… on its folder, same name).", rich=True)
         else:
             self.results.show_message(text)

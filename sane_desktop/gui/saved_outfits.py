@@ -650,7 +650,8 @@ class SavedOutfitsController(QObject):
         if view.update_data is None or result is None:
             return []
         alike = result.item.category in self.window._look_alike
-        return [f"Why {result.item.title!r} {'looks like your outfit' if alike else 'matches'}:", view.headline.text()]
+        # “…”: a title is the catalogue's text, never Python's repr (trial BJ's sheet read backslashes)
+        return [f"Why “{result.item.title}” {'looks like your outfit' if alike else 'matches'}:", view.headline.text()]
 
     def _export(self, target: Path) -> Path | None:
         """Write ``target``: a CSV at once (the path is returned); a PNG or PDF sheet on the worker

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
 from sane_desktop.errors import SaneError
 from sane_desktop.gui.main_window import MainWindow
 from sane_desktop.gui.models import Role
+from sane_desktop.gui.saved_outfits import quoted
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.startup import DEMO, SHUTDOWN_WAIT_MS, create_window, start
 
@@ -266,7 +267,8 @@ def shoot_saved_outfit(window: MainWindow, out: Path, timeout_s: float) -> None:
         raise ScreenshotError("Outfits → Save outfit… opened no dialog")
     naming.name_edit.setText(name)
     naming.accept()
-    wait_until(lambda: f"the outfit {name!r}" in window.statusBar().currentMessage(), timeout_s, "the saved outfit")
+    wait_until(lambda: f"the outfit {quoted(name)}" in window.statusBar().currentMessage(), timeout_s,
+               "the saved outfit")  # the window's own quoting of a saved outfit's name
     controller.open_dialog()
     dialog = controller.dialog
     if dialog is None:

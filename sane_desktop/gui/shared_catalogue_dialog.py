@@ -183,7 +183,7 @@ class SharedCatalogueDialog(QDialog):
                 stored = False
             return opened, stored
 
-        self._busy(f"Opening {name!r} on {address.host}:{address.port}…")
+        self._busy(f"Opening “{isolated(name)}” on {address.host}:{address.port}…")
         self.channel.start(open_it, "Opening the shared catalogue…").on_done(self._opened).on_failed(self._failed)
 
     def _opened(self, outcome: tuple[OpenedCatalogue, bool]) -> None:

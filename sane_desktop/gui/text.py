@@ -474,6 +474,7 @@ WINDOW_WAYS: dict[WayOut, str] = {
                               "(the SANE_INDEX_HOME setting)"),
     WayOut.REBUILD: f"re-index it ({MANAGE} → Re-sync)",  # a photo written anew has a new ctime: a re-sync reads it
     WayOut.ON_SERVER: "open it with File → Open shared catalogue… when its index is on the server too",
+    WayOut.RECORDED_INDEX_FOLDER: f"re-index it here ({MANAGE} → Re-sync)",
     WayOut.FOLDER_MOVED: (f"if it was moved or renamed, index the folder where it is now ({INDEX_FOLDER}) under this "
                           "catalogue's name, and let it replace this one: its category choices are kept"),
 }

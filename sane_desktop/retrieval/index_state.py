@@ -36,8 +36,8 @@ def not_indexed(name: str, index_dir: Path, engine: Engine | None = None, catalo
     elsewhere = recorded_index_folder(engine, catalogue_pk) if engine is not None and catalogue_pk is not None else None
     # only a folder that holds it here: a home moved since records where it was (its index is not there)
     if elsewhere is not None and not _same_folder(elsewhere, index_dir) and _holds_index_of(elsewhere, name):
-        return NotIndexed(f"catalogue {name!r} has no index {where}; its database records one built in {elsewhere} "
-                          f"(to use it: --index-dir {elsewhere}), or run sane-desktop index")
+        return NotIndexed(f"catalogue {name!r} has no index {where}; its database records one built in {elsewhere}",
+                          way_out=WayOut.RECORDED_INDEX_FOLDER)
     return NotIndexed(f"catalogue {name!r} has no index {where}: run sane-desktop index")
 
 

@@ -1,0 +1,27 @@
+"""The model file a person names (``--model``): a path, or the name of a model shipped with the app.
+
+The README writes ``--model demo.pt`` and ``--model general.pt``; from an installed wheel no such file is
+in the working folder, and a trial read "checkpoint not found" from every folder but a checkout's. A bare
+name of a shipped model names that model where the working folder holds no file of that name.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def named_model(given: Path) -> Path:
+    """``given``, or the shipped model of that bare name (``demo.pt``, ``general.pt``) where there is no
+    such file here. Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` ("checkpoint not
+    found: …", as :func:`~sane_desktop.models.checkpoint.load_checkpoint` says it) when it names nothing,
+    before any work: ``explain --model`` of a missing file said the catalogue's own model was missing."""
+    if given.exists():
+        return given
+    from sane_desktop.models.checkpoint import BUNDLED_WAY_OUT, CheckpointError, bundled_model_paths, way_out
+
+    if given.name == str(given):
+        shipped = {bundled.name: bundled for bundled in bundled_model_paths()}
+        if given.name in shipped:
+            return shipped[given.name]
+    raise CheckpointError(f"checkpoint not found: {given}"
+                          + (f" ({BUNDLED_WAY_OUT})" if way_out(given) == BUNDLED_WAY_OUT else ""))
