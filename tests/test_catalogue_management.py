@@ -647,6 +647,17 @@ def test_manager_resyncs_a_changed_folder(managed, world: Path, qtbot) -> None: 
     assert manager.status.text() == "Re-synced “shop”: 7 items (1 new, 0 changed, 0 removed)."
     qtbot.waitUntil(lambda: window.browser_model.rowCount() == 7, timeout=60000)  # the open one reloaded
     assert any("green" in item.item_id for item in window.browser_model.items())
+    # stopped half-way (a quit): said, and the window told (trial BJ: "Re-syncing … n/N" stayed, unsaid)
+    Image.new("RGB", (40, 60), (220, 10, 10)).save(world / "shop" / "tops" / "red.jpg")
+    changed: list[tuple[str, str]] = []
+    manager.changed.connect(lambda old, new: changed.append((old, new)))
+    click(manager.resync_button)
+    task = manager._resync
+    task.cancel()
+    qtbot.waitUntil(lambda: task.ended, timeout=120000)
+    assert manager.status.text() in ("Re-sync of “shop” stopped: what it read is kept; re-sync again to finish",
+                                      "Re-synced “shop”: 8 items (1 new, 0 changed, 0 removed).")  # (done first)
+    assert changed == [("shop", "shop")]
 
 
 @needs_qt

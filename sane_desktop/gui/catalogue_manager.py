@@ -284,6 +284,10 @@ class CatalogueManager(QDialog):
                                                                                  state.should_stop),
                                  f"Re-syncing “{name}” with its folder…",
                                  lambda report: self._done(resync_words(report, indexed_with), name, name))
+        # stopped half-way, what it read is kept and the catalogue may have changed: said, and the window reads it
+        # again (trial BJ: the line kept "Re-syncing … n/N" and the window was not told)
+        self._resync.on_cancelled(lambda: self._done(f"Re-sync of “{name}” stopped: what it read is kept; re-sync "
+                                                     "again to finish", name, name))
 
     def resyncing(self) -> bool:
         """Whether a re-sync runs (or waits for the worker) and has not been asked to stop: quitting
