@@ -364,10 +364,14 @@ def test_train_from_gui_cancels(world, qtbot, make_window, tmp_path) -> None:  #
     task = dialog.start()
     with qtbot.waitSignal(task.progress, timeout=60000):
         pass
+    qtbot.waitUntil(lambda: dialog.progress_bar.value() > 0, timeout=60000)
+    reached = dialog.progress_bar.value()
     dialog.cancel_or_close()
     qtbot.waitUntil(lambda: dialog.task is None, timeout=120000)
     assert "Cancelled" in dialog.phase.text()
     assert not (service.index_home / "demo" / "model.pt").exists()
+    # the bar stays where the run got to, as the index dialog's (trials BD, BI read 0 %)
+    assert dialog.progress_bar.value() >= reached > 0
 
 
 @pytest.mark.slow

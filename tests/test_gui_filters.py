@@ -304,11 +304,25 @@ def test_the_ticks_come_back_after_a_restart(world, qtbot, tmp_path) -> None:  #
         first.close()
     finally:
         client.shutdown()
+    # a value the catalogue does not have (a re-import removed it, or a hand edit): left out and said, never an
+    # empty grid under a tick no box shows (trial BI)
+    import json
+
+    from PySide6.QtCore import QSettings
+
+    edited = QSettings(str(settings_file), QSettings.Format.IniFormat)
+    [key] = [k for k in edited.allKeys() if k.startswith("filters/")]
+    ticks = json.loads(str(edited.value(key)))
+    ticks["motif"] = ["nosuch"]
+    edited.setValue(key, json.dumps(ticks))
+    edited.sync()
     again, client = open_window(world, qtbot, size=(1300, 820), settings_file=settings_file)
     try:
         again.refresh_catalogues()
         qtbot.waitUntil(lambda: set(again.browser_model.pks()) == truth[colour], timeout=30000)
         assert f"Showing only colour: {colour}" in again.browser_empty.text()  # said over the grid
+        assert again.statusBar().currentMessage() == ("Remembered filters this catalogue no longer has were left "
+                                                      "out: motif: nosuch")
         qtbot.waitUntil(lambda: again.filters.counts is not None or not again.filters.isVisible(), timeout=20000)
         qtbot.waitUntil(lambda: again.filters.box("colour", colour) is not None
                         and again.filters.box("colour", colour).isChecked(), timeout=20000)

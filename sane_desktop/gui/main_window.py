@@ -33,7 +33,7 @@ from sane_desktop.gui.catalogue_manager import CatalogueManager
 from sane_desktop.gui.category_dialog import CategoryDialog
 from sane_desktop.gui.delegates import TILE_SIDES, ItemTileDelegate, mean_bound, tile_size_slider
 from sane_desktop.gui.detail_view import DetailKeys, DetailView
-from sane_desktop.gui.filters_panel import PANEL_HINT, FiltersPanel, catalogue_sort_combo
+from sane_desktop.gui.filters_panel import CATEGORY_GROUP, PANEL_HINT, FiltersPanel, catalogue_sort_combo
 from sane_desktop.gui.explain_tasks import ColouredTile, ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.explanation_view import EXPORT_TEXT, ExplanationView, refinement_percent, rgba_image
 from sane_desktop.gui.index_dialog import IndexDialog
@@ -368,10 +368,11 @@ class Channels:
     reread: Channel[CatalogueService] = field(init=False)  # categories and outfit items after a re-import elsewhere
     stamp: Channel[CatalogueService] = field(init=False)  # is the index the results came from still there?
     writer: Channel[CatalogueService] = field(init=False)  # has the run writing the index ended?
+    ticks: Channel[CatalogueService] = field(init=False)  # which remembered filter values the catalogue still has
 
     def __post_init__(self) -> None:
         for name in ("catalogues", "open", "items", "search", "explain", "tiles", "guess", "build", "outfit",
-                     "details", "reread", "stamp", "writer"):
+                     "details", "reread", "stamp", "writer", "ticks"):
             setattr(self, name, self.runner.channel())
 
 
@@ -1545,6 +1546,40 @@ class MainWindow(QMainWindow):
         self.results.threshold.setValue(0)  # searches again once the spin box settles
         self.filters.clear()
 
+    def _restore_ticks(self, info: CatalogueInfo) -> None:
+        """Tick the Filters panel's values last left ticked in catalogue ``info``, those it still has (asked of
+        the worker): a value a re-import removed, or a hand-edited one, emptied the grid under a tick "(0)" that
+        no box of the panel could show (trial BI); those are said and forgotten."""
+        ticks = remembered_filters(self.settings, info)
+        if not ticks:
+            return
+
+        def values(service: CatalogueService, _state: object) -> dict[str, set[str]]:
+            from sane_desktop.service.filters import facets  # the database layer: on the worker
+
+            counts = facets(service.current().items)
+            found = {facet.key: {value for value, _n in facet.values} for facet in counts.facets}
+            found[CATEGORY_GROUP] = {category for category, _n in counts.categories}
+            return found
+
+        self.channels.ticks.start(values, "Reading the remembered filters…", quiet=True) \
+            .on_done(lambda found: self._ticks_found(info, ticks, found))
+
+    def _ticks_found(self, info: CatalogueInfo, ticks: dict[str, set[str]], found: dict[str, set[str]]) -> None:
+        if self.catalogue is None or (self.catalogue.name, self.catalogue.uid) != (info.name, info.uid):
+            return  # another catalogue opened meanwhile
+        kept = {group: values & found.get(group, set()) for group, values in ticks.items()}
+        kept = {group: values for group, values in kept.items() if values}
+        gone = sorted(f"{group.lower()}: {value}" for group, values in ticks.items()
+                      for value in values - found.get(group, set()))
+        if kept:
+            self.filters.restore(kept)
+        if kept or gone:
+            self._filters_changed()  # the grid and the results under them, and what is kept remembered
+        if gone:
+            self.statusBar().showMessage(f"Remembered filters this catalogue no longer has were left out: "
+                                         f"{', '.join(gone[:5])}{' …' if len(gone) > 5 else ''}", 15000)
+
     def _filters_changed(self) -> None:
         if self.catalogue is not None and not self.shared:  # kept for the next run
             remember_filters(self.settings, self.catalogue, self.filters.ticks())
@@ -2037,7 +2072,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"{note[:1].upper()}{note[1:]}. {way}.", 30000)
         self.filters.reset()  # another catalogue's values: its own ticks, as last left in it (trial BE)
         if not shared:
-            self.filters.restore(remembered_filters(self.settings, opened.info))
+            self._restore_ticks(opened.info)
         if other:  # … and its own search: a trial's next catalogue opened as "No items match"
             # not with its signals blocked: the box's clear button follows textChanged, and stayed on an
             # empty box (trial AZ); the search it would start is this catalogue's own item request

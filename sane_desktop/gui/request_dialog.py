@@ -223,11 +223,14 @@ class ModelRequestDialog(RequestDialog, Generic[R]):
         return self.watch(self.tasks.start(self.work(), self.activity)) \
             .on_done(self._succeeded).on_failed(self._failed).on_cancelled(self._cancelled)
 
-    def _ended(self, phase: str, value: int) -> None:
+    def _ended(self, phase: str, value: int | None) -> None:
+        """``value``: the bar's end (0 or 1 of 1), None to keep it where the run got to (a cancel: as the
+        index dialog does; trials BD and BI read 0 % beside a run stopped at 80 %)."""
         self.start_button.setEnabled(True)
         self.cancel_button.setText("Close")
-        self.progress_bar.setRange(0, 1)
-        self.progress_bar.setValue(value)
+        if value is not None or self.progress_bar.maximum() == 0:  # a busy bar stops either way
+            self.progress_bar.setRange(0, 1)
+            self.progress_bar.setValue(value or 0)
         set_plain(self.phase, phase)
 
     def _succeeded(self, result: R) -> None:
@@ -237,7 +240,7 @@ class ModelRequestDialog(RequestDialog, Generic[R]):
         self.model_ready.emit()
 
     def _cancelled(self) -> None:
-        self._ended("Cancelled: the model is unchanged.", 0)
+        self._ended("Cancelled: the model is unchanged.", None)
 
     def _failed(self, message: str) -> None:
         self._ended("", 0)
