@@ -97,3 +97,18 @@ def test_the_headline_says_the_model_names_none_here_not_that_none_explains():
     opening = abstention_opening("match", reason)
     assert opening == "This model names no attribute for this match here: it learnt its reasons on another catalogue"
     assert abstention_opening("likeness", "flat map: no cell stands out").startswith("No single attribute explains this likeness")
+
+
+def test_a_drawn_catalogue_is_not_another_catalogue_to_the_general_model(tmp_path):
+    """Trial BI explained the drawn demo itself with general.pt and read "the model learnt its attributes on
+    another catalogue (… fitted on drawn demo garments)": a drawn world is what that head was fitted on."""
+    from types import SimpleNamespace
+
+    drawn, photos = tmp_path / "drawn", tmp_path / "photos"
+    drawn.mkdir()
+    photos.mkdir()
+    (drawn / "ground_truth.json").write_text("{}")  # what `sane-desktop demo` writes beside its garments
+    for root, foreign in ((drawn, False), (photos, True)):
+        items = SimpleNamespace(root=str(root))
+        reason = Explanations(items, ModelContext(general_model_path()), None).abstention(RANKED, SALIENCY)  # type: ignore[arg-type]
+        assert (abstention_kind(reason) == "foreign_model") is foreign, reason

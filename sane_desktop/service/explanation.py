@@ -613,6 +613,9 @@ class Explanations:
 
         if self.model.bundle().content_hash != _general_model_hash():
             return ""
+        root = self.items.root if self.items is not None else None
+        if root and (Path(root) / "ground_truth.json").is_file():  # a drawn world itself: the garments they
+            return ""  # were fitted on (trial BI read "fitted on drawn demo garments" as why, of the demo)
         return (f"{FOREIGN_MODEL} (the bundled general model's were fitted on drawn demo garments): "
                 "train a model on this catalogue (sane-desktop train) to name why")
 
