@@ -155,7 +155,7 @@ def test_catalogue_and_category_names_stay_text(window, qtbot) -> None:  # type:
     window._search_failed(Failure(stale, StaleIndexError(stale)))
     empty = window.results.empty
     assert empty.textFormat() == Qt.TextFormat.RichText and "href='reindex'" in empty.text()
-    assert_shows_literally(empty.text(), empty.textFormat(), f"Re-index {HOSTILE_NAME!r} now", "re-index link")
+    assert_shows_literally(empty.text(), empty.textFormat(), f"Re-index “{HOSTILE_NAME}” now", "re-index link")
 
 
 def test_image_from_disk_names_and_categories_stay_text(window, qtbot, world, tmp_path) -> None:  # type: ignore[no-untyped-def]

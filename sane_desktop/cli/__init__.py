@@ -342,16 +342,17 @@ def _local_paths(args: argparse.Namespace) -> None:
 
 
 def _bundled_model(args: argparse.Namespace) -> None:
-    """``--model`` through :func:`~sane_desktop.service.model_names.named_model`, in place (a shipped
-    model's bare name: that model; a file that is not there: refused before any work)."""
+    """``--model demo.pt`` / ``general.pt`` where no such file is here: the shipped model, in place
+    (:func:`~sane_desktop.service.model_names.shipped_model`). A file that is not there is said by the
+    command, once its options are known to go together."""
     value = getattr(args, "model", None)
     if not isinstance(value, (str, Path)) or not str(value):
         return
-    from sane_desktop.service.model_names import named_model
+    from sane_desktop.service.model_names import shipped_model
 
-    named = named_model(Path(value))
-    if named != Path(value):
-        args.model = named if isinstance(value, Path) else str(named)
+    shipped = shipped_model(Path(value))
+    if shipped is not None:
+        args.model = shipped if isinstance(value, Path) else str(shipped)
 
 
 def _file_state(path: Any) -> tuple[int, int] | None:

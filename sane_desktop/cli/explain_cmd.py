@@ -215,7 +215,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
 
         check_writable_folder(check_outside_package(args.save_maps, "--save-maps"), f"--save-maps {args.save_maps}",
                               make=True)
-    catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection, db_url=args.db,
+    catalogue = Catalogues(model=given_model(args)).open(args.name, selection=args.selection, db_url=args.db,
                                                    index_dir=args.index_dir)
     try:
         _say_model(catalogue, args.model)
@@ -319,7 +319,7 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
                        "for its maps)")
     if not any(i.strip() for entry in args.outfit for i in entry.split(",")):
         raise CliError("--outfit: give at least one item id")
-    catalogue = Catalogues(model=args.model).open(args.name, selection=args.selection, db_url=args.db,
+    catalogue = Catalogues(model=given_model(args)).open(args.name, selection=args.selection, db_url=args.db,
                                                    index_dir=args.index_dir)
     try:
         # an id may hold a comma: the catalogue says which entry is one
@@ -443,3 +443,15 @@ def render(result: dict[str, Any]) -> str:
     lines.append(f"maps in {folder} (each .png with its values as .npy): "
                  + ", ".join(Path(picture).name for picture in pictures))
     return "\n".join(lines)
+
+
+def given_model(args: argparse.Namespace) -> Path | None:
+    """``--model`` as given, refused in :func:`load_checkpoint`'s words when it is no file (trial BG: a
+    missing file read "the model demo.pt is missing: restore it, or re-index the catalogue", the words for
+    a catalogue's own model gone); asked once the options are known to go together."""
+    if args.model is None:
+        return None
+    from sane_desktop.service.model_names import named_model
+
+    return named_model(Path(args.model))
+

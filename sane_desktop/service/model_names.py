@@ -10,6 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 
+def shipped_model(given: Path) -> Path | None:
+    """The shipped model ``given`` names by its bare name (``demo.pt``, ``general.pt``) when no file of
+    that name is here; None otherwise."""
+    if given.exists() or given.name != str(given):
+        return None
+    from sane_desktop.models.checkpoint import bundled_model_paths
+
+    return next((bundled for bundled in bundled_model_paths() if bundled.name == given.name), None)
+
+
 def named_model(given: Path) -> Path:
     """``given``, or the shipped model of that bare name (``demo.pt``, ``general.pt``) where there is no
     such file here. Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` ("checkpoint not
@@ -17,11 +27,10 @@ def named_model(given: Path) -> Path:
     before any work: ``explain --model`` of a missing file said the catalogue's own model was missing."""
     if given.exists():
         return given
-    from sane_desktop.models.checkpoint import BUNDLED_WAY_OUT, CheckpointError, bundled_model_paths, way_out
+    shipped = shipped_model(given)
+    if shipped is not None:
+        return shipped
+    from sane_desktop.models.checkpoint import BUNDLED_WAY_OUT, CheckpointError, way_out
 
-    if given.name == str(given):
-        shipped = {bundled.name: bundled for bundled in bundled_model_paths()}
-        if given.name in shipped:
-            return shipped[given.name]
     raise CheckpointError(f"checkpoint not found: {given}"
                           + (f" ({BUNDLED_WAY_OUT})" if way_out(given) == BUNDLED_WAY_OUT else ""))
