@@ -557,3 +557,30 @@ def test_the_status_bars_sum_says_each_badge_as_the_badge_does() -> None:
     assert badge_terms([0, 9, 2], [0.002, 0.36, 0.08]) == "+ <1 + 9 + 2"
     assert badge_terms([-3, 0, 5], [-0.12, -0.004, 0.2]) == "− 3 − <1 + 5"
     assert badge_terms([0, 4], [0.0, 0.16]) == "+ 0 + 4"
+
+
+def test_a_folder_the_model_counts_as_an_outfit_items_kind_is_listed_after_and_says_why(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BL mapped "Strikk" (sweaters) and "Tops" to the model's tops: with a sweater in the outfit,
+    "All categories" ranked tops first, uncompared with it and unexplained. They are its alternatives: listed
+    after the items the outfit lacks, with the reason in their tooltip."""
+    from sane_desktop.gui.main_window import own_kinds
+    from sane_desktop.gui.models import ItemListModel, Row
+    from sane_desktop.gui.thumbnails import ThumbnailLoader
+    from sane_desktop.service import SearchResult
+
+    def result(pk: int, category: str, alternatives: frozenset[int] = frozenset()) -> SearchResult:
+        return SearchResult(ItemInfo(pk, f"i{pk}", category, f"Item {pk}", Path(f"/nowhere/{pk}.png"), ""), 0.5,
+                            {11: 0.0, 12: 0.5}, not_compared=alternatives, alternatives=alternatives)
+
+    listed = {"Tops": [result(1, "Tops", frozenset({11}))], "Shoes": [result(2, "Shoes")],
+              "Strikk": [result(3, "Strikk", frozenset({11}))]}
+    assert own_kinds(["Strikk", "Kjoler"], listed) == {"Strikk", "Kjoler", "Tops"}
+    model = ItemListModel(ThumbnailLoader(tmp_path / "cache", threads=1))
+    model.outfit_categories = {11: "Strikk", 12: "Kjoler"}
+    model.set_results([r for rs in listed.values() for r in rs], in_outfit=own_kinds(["Strikk", "Kjoler"], listed))
+    assert [model.row(n).item.category for n in range(3)][0] == "Shoes"  # what the outfit lacks comes first
+    tops = next(n for n in range(3) if model.row(n).item.category == "Tops")
+    tip = str(model.data(model.index(tops), Qt.ItemDataRole.ToolTipRole))
+    assert "the model counts as the same kind as Tops" in tip and "Your outfit has Tops already" not in tip
+    strikk = next(n for n in range(3) if model.row(n).item.category == "Strikk")
+    assert "Your outfit has Strikk already" in str(model.data(model.index(strikk), Qt.ItemDataRole.ToolTipRole))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,6 +111,15 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
     from sane_desktop.service import CatalogueService
 
 Runner = TaskRunner["CatalogueService"]
+
+
+def own_kinds(outfit_categories: Collection[str], results: Mapping[str, Sequence[SearchResult]]) -> frozenset[str]:
+    """The listed categories of the outfit's own kinds, as the model counts them: the outfit items' own,
+    and any whose results are alternatives to an outfit item (a folder the user mapped to the same model
+    category: trial BL's tops ranked first beside a sweater of "Strikk", mapped to tops, that they were not
+    compared with). "All categories" lists their items after those the outfit lacks."""
+    return frozenset(outfit_categories) | frozenset(
+        result.item.category for listed in results.values() for result in listed if result.alternatives)
 
 
 def not_ranked_words(not_ranked: Sequence[str], own_kind: Sequence[str]) -> str:
@@ -2276,7 +2285,7 @@ class MainWindow(QMainWindow):
             if not shown:  # a look-alike list says so when empty too, not "no compatible items" (a trial)
                 self.results.show_message("No items that look like your outfit here.")
             return
-        self._show_results(results, frozenset(general), found.index_stamp, frozenset(outfit_categories))
+        self._show_results(results, frozenset(general), found.index_stamp, own_kinds(outfit_categories, results))
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
         if not shown and found.not_ranked and set(found.not_ranked) <= set(found.own_kind):
             # the outfit's own kind: a match pairs different kinds of item (it said "the model learnt no matches")

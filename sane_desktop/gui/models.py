@@ -256,9 +256,13 @@ class ItemListModel(QAbstractListModel):
             # our markup around the catalogue's text, which is escaped: a title is never HTML
             lines = [f"<b>{escape(item.title)}</b>", f"{escape(item.category)} · id {escape(item.item_id)}"]
             lines += self._photo_lines(item)
-            if row.in_outfit:  # why it ranks below higher matches of other categories
+            if row.in_outfit and item.category in set(self.outfit_categories.values()):
+                # why it ranks below higher matches of other categories
                 lines.append(f"Your outfit has {escape(item.category)} already: listed after the items it lacks "
                              "(it is not compared with that item)")
+            elif row.in_outfit:  # a folder the model counts as one kind with an outfit item's (trial BL)
+                lines.append(f"Your outfit has an item the model counts as the same kind as {escape(item.category)}: "
+                             "listed after the items it lacks (it is not compared with that item)")
             if row.score is not None and self.details:
                 lines.append(f"raw score {row.score:.3f}")
             if item.attributes:
