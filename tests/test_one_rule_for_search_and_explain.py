@@ -136,3 +136,28 @@ def test_the_catalogue_list_says_how_to_index_one_never_indexed_to_its_end(
     listed = capsys.readouterr().out
     assert "not indexed: index it (sane-desktop index " in listed and f"{root} --name closet)" in listed, listed
     assert "not recorded" not in listed
+
+
+def test_the_reindex_command_of_a_refusal_keeps_a_pgvector_index_on_its_server(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial BK ran the command a refusal spelt out for a pgvector catalogue: without --vector-backend
+    pgvector it built FAISS files, and left the server's tables behind."""
+    import argparse
+
+    from sane_desktop.cli import with_index_command
+    from sane_desktop.errors import StaleIndexError
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    monkeypatch.setenv("SANE_INDEX_HOME", str(home))
+    assert main(["index", str(root), "--name", "closet", "--workers", "0", "--device", "cpu",
+                 "--model", str(demo_model_path())]) == 0, capsys.readouterr().err
+    refusal = StaleIndexError("index of 'closet' is out of date (catalogue re-imported since indexing): "
+                              "re-run sane-desktop index")
+    args = argparse.Namespace(name="closet", db=None, index_dir=None)
+    assert "--vector-backend" not in with_index_command(refusal, args)  # FAISS files: as it is
+    data = _manifest(home)
+    for entry in data["indexes"].values():  # as a pgvector build records its tables
+        entry["spec"] = {**entry["spec"], "kind": "pgvector"}
+    (home / "closet" / "manifest.json").write_text(json.dumps(data))
+    said = with_index_command(refusal, args)
+    assert said.endswith("--vector-backend pgvector)") and f"sane-desktop index {root} --name closet" in said, said

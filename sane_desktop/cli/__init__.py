@@ -212,7 +212,13 @@ def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
         return text
     if not root:
         return text
-    command = index_command(root, name, db_url=db_url, index_dir=getattr(args, "index_dir", None))
+    index_dir = getattr(args, "index_dir", None)
+    # a pgvector catalogue re-indexed as printed must stay one (trial BK: the command, without
+    # --vector-backend pgvector, built FAISS files and left the server's tables behind)
+    from sane_desktop.service.catalogues import index_on_server
+
+    on_server = index_on_server(Path(index_dir) if index_dir else Catalogues().folder(name))
+    command = index_command(root, name, db_url=db_url, index_dir=index_dir, on_server=on_server)
     return f"{text[: -len(ending)]}{'re-index it' if ending == REINDEX else 'index it'} ({command})"
 
 

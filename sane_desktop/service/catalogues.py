@@ -79,13 +79,7 @@ class OpenCatalogue:
     def index_on_server(self) -> bool:
         """Whether its vectors live on its database server (a pgvector index), as its manifest says:
         re-indexing it names that backend again. False without a readable manifest."""
-        from sane_desktop.retrieval.manifest import is_shared, read_index_manifest
-
-        try:
-            manifest = read_index_manifest(self.folder)
-        except SaneError:
-            return False
-        return manifest is not None and is_shared(manifest)
+        return index_on_server(self.folder)
 
     def close(self) -> None:
         """Release the searcher (a pgvector one's server connection) and the store's engine."""
@@ -93,6 +87,18 @@ class OpenCatalogue:
         if search is not None:
             search.close()
         self.items.close()
+
+
+def index_on_server(folder: Path) -> bool:
+    """Whether the index whose manifest is in ``folder`` keeps its vectors on its database server (pgvector
+    tables): its re-index names that backend again. False without a readable manifest."""
+    from sane_desktop.retrieval.manifest import is_shared, read_index_manifest
+
+    try:
+        manifest = read_index_manifest(folder)
+    except SaneError:
+        return False
+    return manifest is not None and is_shared(manifest)
 
 
 def index_check(name: str, folder: Path, model: ModelContext, engine: Engine | None = None) -> Callable[[], None]:
