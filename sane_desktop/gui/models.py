@@ -256,7 +256,8 @@ class ItemListModel(QAbstractListModel):
             # our markup around the catalogue's text, which is escaped: a title is never HTML
             lines = [f"<b>{escape(item.title)}</b>", f"{escape(item.category)} · id {escape(item.item_id)}"]
             lines += self._photo_lines(item)
-            if row.in_outfit and item.category in set(self.outfit_categories.values()):
+            own = set(self.outfit_categories.values())
+            if row.in_outfit and (not own or item.category in own):  # (the outfit's categories unknown: its own)
                 # why it ranks below higher matches of other categories
                 lines.append(f"Your outfit has {escape(item.category)} already: listed after the items it lacks "
                              "(it is not compared with that item)")
