@@ -67,9 +67,9 @@ class WayOut(Enum):
     REBUILD = "re-index (index --rebuild when a plain re-index does not see it: it reads every photo again)"
     # a catalogue whose database is on a server, asked for by its name alone (trial AW: "did you mean …?")
     ON_SERVER = "give its database's URL with --db"
-    # a catalogue's own folder moved or renamed after indexing (trial T: "not found", and no next step)
     # a catalogue whose database records an index built in another folder than the one it was opened with
     RECORDED_INDEX_FOLDER = "open it with that folder as --index-dir, or run sane-desktop index"
+    # a catalogue's own folder moved or renamed after indexing (trial T: "not found", and no next step)
     FOLDER_MOVED = ("if it was moved or renamed, index the folder where it is now with --name (this catalogue's) "
                     "and --replace: its category choices are kept")
 

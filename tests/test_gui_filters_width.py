@@ -22,6 +22,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 from gui_helpers import demo_world, filter_counts, settle  # noqa: E402
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QLayout, QScrollArea, QToolBar, QWidget  # noqa: E402
 
 from sane_desktop.gui.settings import Settings  # noqa: E402
@@ -277,10 +278,15 @@ def test_the_catalogue_columns_width_comes_back_after_a_restart(world, qtbot, ma
     settings_file = tmp_path / "splitter.ini"
     window = make_window(world, size=(1440, 900), settings_file=settings_file)
     splitter = window.main_splitter
-    total = sum(splitter.sizes())
-    splitter.setSizes([total // 2 + 95, total - total // 2 - 95])
+    before = splitter.sizes()
+    handle = splitter.handle(1)  # dragged with the mouse, as the trial did
+    grip = handle.rect().center()
+    QTest.mousePress(handle, LEFT, pos=grip)
+    QTest.mouseMove(handle, grip + QPoint(95, 0))
+    QTest.mouseRelease(handle, LEFT, pos=grip + QPoint(95, 0))
     settle(200)
     wanted = splitter.sizes()
+    assert wanted[0] > before[0] + 50, (before, wanted)
     window.close()  # saves the settings
     again = make_window(world, size=(1440, 900), settings_file=settings_file)
     settle(200)

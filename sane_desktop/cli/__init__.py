@@ -217,7 +217,10 @@ def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
     # --vector-backend pgvector, built FAISS files and left the server's tables behind)
     from sane_desktop.service.catalogues import index_on_server
 
-    on_server = index_on_server(Path(index_dir) if index_dir else Catalogues().folder(name))
+    try:
+        on_server = index_on_server(Path(index_dir) if index_dir else Catalogues().folder(name))
+    except SaneError:  # (a name no folder can have: the refusal's own words stand)
+        return text
     command = index_command(root, name, db_url=db_url, index_dir=index_dir, on_server=on_server)
     return f"{text[: -len(ending)]}{'re-index it' if ending == REINDEX else 'index it'} ({command})"
 

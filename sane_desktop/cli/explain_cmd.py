@@ -454,4 +454,3 @@ def given_model(args: argparse.Namespace) -> Path | None:
     from sane_desktop.service.model_names import named_model
 
     return named_model(Path(args.model))
-

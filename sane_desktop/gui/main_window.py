@@ -123,7 +123,7 @@ def own_kinds(outfit_categories: Collection[str], results: Mapping[str, Sequence
 
 
 def not_ranked_words(not_ranked: Sequence[str], own_kind: Sequence[str]) -> str:
-    """The line under a list that left the categories ``not_ranked`` empty: those of the outfit's own kind
+    """The line above a list that left the categories ``not_ranked`` empty: those of the outfit's own kind
     (``own_kind``: alternatives to its items, not matches) and those the model learnt no matches for."""
     own = [category for category in not_ranked if category in own_kind]
     unlearnt = [category for category in not_ranked if category not in own_kind]
@@ -1556,12 +1556,14 @@ class MainWindow(QMainWindow):
         self.filters.clear()
 
     def _restore_ticks(self, info: CatalogueInfo) -> None:
-        """Tick the Filters panel's values last left ticked in catalogue ``info``, those it still has (asked of
-        the worker): a value a re-import removed, or a hand-edited one, emptied the grid under a tick "(0)" that
-        no box of the panel could show (trial BI); those are said and forgotten."""
+        """Tick the Filters panel's values last left ticked in catalogue ``info`` (at once: its first listing
+        is filtered already), then ask the worker which of them it still has: a value a re-import removed, or
+        a hand-edited one, emptied the grid under a tick "(0)" that no box of the panel could show (trial BI);
+        those are said and forgotten."""
         ticks = remembered_filters(self.settings, info)
         if not ticks:
             return
+        self.filters.restore(ticks)
 
         def values(service: CatalogueService, _state: object) -> dict[str, set[str]]:
             from sane_desktop.service.filters import facets  # the database layer: on the worker
@@ -1575,19 +1577,17 @@ class MainWindow(QMainWindow):
             .on_done(lambda found: self._ticks_found(info, ticks, found))
 
     def _ticks_found(self, info: CatalogueInfo, ticks: dict[str, set[str]], found: dict[str, set[str]]) -> None:
-        if self.catalogue is None or (self.catalogue.name, self.catalogue.uid) != (info.name, info.uid):
-            return  # another catalogue opened meanwhile
-        kept = {group: values & found.get(group, set()) for group, values in ticks.items()}
-        kept = {group: values for group, values in kept.items() if values}
+        if self.catalogue is None or (self.catalogue.name, self.catalogue.uid) != (info.name, info.uid) \
+                or self.filters.ticks() != ticks:
+            return  # another catalogue opened meanwhile, or the person ticked otherwise: theirs stands
         gone = sorted(f"{group.lower()}: {value}" for group, values in ticks.items()
                       for value in values - found.get(group, set()))
-        if kept:
-            self.filters.restore(kept)
-        if kept or gone:
-            self._filters_changed()  # the grid and the results under them, and what is kept remembered
-        if gone:
-            self.statusBar().showMessage(f"Remembered filters this catalogue no longer has were left out: "
-                                         f"{', '.join(gone[:5])}{' …' if len(gone) > 5 else ''}", 15000)
+        if not gone:
+            return
+        self.filters.restore({group: values & found.get(group, set()) for group, values in ticks.items()})
+        self._filters_changed()  # the grid and the results without them, and only what is left remembered
+        self.statusBar().showMessage(f"Remembered filters this catalogue no longer has were left out: "
+                                     f"{', '.join(gone[:5])}{' …' if len(gone) > 5 else ''}", 15000)
 
     def _filters_changed(self) -> None:
         if self.catalogue is not None and not self.shared:  # kept for the next run

@@ -104,4 +104,3 @@ def remember_filters(settings: Any, info: CatalogueInfo, ticks: dict[str, set[st
         settings.set(f"filters/{info.uid or info.name}", json.dumps(kept, ensure_ascii=False))
     else:
         settings.remove(f"filters/{info.uid or info.name}")
-

@@ -262,7 +262,8 @@ class OutfitPanel(QWidget):
         before, after = self._before, self._after
         self._withdraw_undo()
         if before and self.model.pks() == after:
-            back = [item for item in before if item.pk not in set(after)]
+            kept = set(after)
+            back = [item for item in before if item.pk not in kept]
             self.model.set_items(before)
             self._refresh()
             self.changed.emit(self.model.pks())

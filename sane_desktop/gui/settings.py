@@ -18,7 +18,9 @@ from sane_desktop import paths
 
 SETTINGS_FILE = "settings.ini"
 
-DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity": 55, "catalogue": "", "catalogue_uid": "",
+DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity": 55,
+                            # the last catalogue, and its database's token (found again after a rename elsewhere)
+                            "catalogue": "", "catalogue_uid": "",
                             "results_per_category": 24, "tile_overlays": 0, "explanation_details": 0,
                             "export_folder": "", "image_folder": "",
                             # issue 18, points 13 and 16: tile size, the grids' orders, "hide matches below"

@@ -10,7 +10,6 @@ from the package and refuses it when its digest differs (another package version
 from __future__ import annotations
 
 import contextlib
-
 import hashlib
 import json
 from functools import lru_cache

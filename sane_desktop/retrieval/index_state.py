@@ -20,7 +20,7 @@ from sane_desktop.models.checkpoint import ModelBundle, stored_content_hash
 from sane_desktop.retrieval.category_map import GENERAL
 from sane_desktop.retrieval.indexing.verify import verify_file
 from sane_desktop.retrieval.manifest import (
-    Manifest, check, is_shared, newer_index, other_build_words, other_catalogue_row,
+    Manifest, check, is_shared, newer_index, other_build_words, other_catalogue_row, read_index_manifest,
 )
 
 REINDEX = "re-run sane-desktop index"
@@ -56,8 +56,6 @@ def recorded_index_folder(engine: Engine, catalogue_pk: int) -> Path | None:
 
 
 def _holds_index_of(folder: Path, name: str) -> bool:
-    from sane_desktop.retrieval.manifest import read_index_manifest
-
     try:
         manifest = read_index_manifest(folder)
     except (StaleIndexError, OSError):

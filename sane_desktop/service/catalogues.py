@@ -7,7 +7,6 @@ both call, so the two front ends answer from the same code.
 
 from __future__ import annotations
 
-
 import functools
 import logging
 from collections.abc import Callable
@@ -566,16 +565,15 @@ def _files_problem(manifest: Any, folder: Path) -> str:
     the list called it usable (trials BB, BF)."""
     from sane_desktop.retrieval.indexing.verify import verify_file
 
-    entries = [entry for entry in manifest.indexes.values() if entry.spec.get("kind") != "pgvector" and entry.file]
-    gone = sorted(entry.category for entry in entries if not (folder / entry.file).is_file())
-    if gone:
-        return f"the index files of {_some(gone)} are missing"
-    changed = []
-    for entry in entries:
+    gone: list[str] = []
+    changed: list[str] = []
+    for entry in manifest.indexes.values():
         try:
-            verify_file(folder, entry)
+            verify_file(folder, entry)  # (a pgvector table is not a file: passed over)
         except StaleIndexError:
-            changed.append(entry.category)
+            (changed if (folder / entry.file).is_file() else gone).append(entry.category)
+    if gone:
+        return f"the index files of {_some(sorted(gone))} are missing"
     return f"the index files of {_some(sorted(changed))} are not the ones it was built with" if changed else ""
 
 
@@ -593,16 +591,17 @@ def _model_changed(manifest: Any, folder: Path) -> str:
         stat = recorded.stat()
     except OSError:
         return ""
-    held = _held_hash(str(recorded), stat.st_size, stat.st_mtime_ns)
+    # by the file's identity, as index digests are (digests.file_identity): a copy kept its size and time
+    held = _held_hash(str(recorded), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
     if held is None or held == manifest.model_hash:
         return ""
     return f"the model file {recorded.name} holds another model now ({manifest.model_hash[:12]}, now {held[:12]})"
 
 
 @functools.lru_cache(maxsize=64)
-def _held_hash(path: str, _size: int, _mtime_ns: int) -> str | None:
-    """The content hash the checkpoint at ``path`` records, read once per size and time (a listing of many
-    catalogues sharing one model reads it once). It needs torch: `catalogues` takes about 4 s on 2 cores
+def _held_hash(path: str, *_identity: int) -> str | None:
+    """The content hash the checkpoint at ``path`` records, read once per version of the file (its inode,
+    size and times: ``_identity``; a listing of many catalogues sharing one model reads it once). It needs torch: `catalogues` takes about 4 s on 2 cores
     where it took 0.7 s (measured this stop), the price of not listing a changed model as usable."""
     from sane_desktop.models.checkpoint import stored_content_hash
 
@@ -631,8 +630,8 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                 if (folder / "manifest.json").is_file() else IndexFacts()
         if not facts.problem and facts.db_uid and info.uid and facts.db_uid != info.uid:
             # said as search says it, with its way out (trial BF read only "out of date: re-index it")
-            facts = replace(facts, problem="was built from another database's catalogue of this name, "
-                                                       "or one made anew since")
+            facts = replace(facts, problem="was built from another database's catalogue of this name, or one made "
+                                           "anew since")
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, facts.model_name, facts.model_hash,
                                       facts.vectors, facts.indexed_at, info.builtin,
                                       photos_inside=_photos_inside(info.root, folder),

@@ -88,7 +88,8 @@ class OutfitExplanation:
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready summary (no maps)."""
         percentages, points = self.percentages(), self.points()
-        return {"candidate": self.candidate.item_id, "candidate_category": self.candidate.category, "score": self.score, "attribute": self.attribute,
+        return {"candidate": self.candidate.item_id, "candidate_category": self.candidate.category,
+                "score": self.score, "attribute": self.attribute,
                 "abstained": self.abstained, "attributes": [a.as_dict() for a in self.attributes[:5]],
                 "shares": [{"item": s.item.item_id, "share": s.share, "space": s.space, "weight": round(s.weight, 5),
                             "percent": round(percentages[j], 3) if percentages is not None else None,
