@@ -133,3 +133,22 @@ def test_an_option_of_one_value_given_twice_is_refused(tmp_path: Path, capsys: p
         assert code_of("query", "x", *tail) == 1
         err = capsys.readouterr().err.strip()
         assert "expected one argument" in err and len(err.splitlines()) == 1, err
+
+
+def test_a_second_value_after_a_repeatable_option_says_how_to_give_it(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BM: ``query shop --outfit A B`` said only "unrecognized arguments: B"; the line now says to
+    give B its own ``--outfit``. A stray word after an option of one value gets no such advice."""
+    def err_of(*argv: str) -> str:
+        capsys.readouterr()
+        with pytest.raises(SystemExit) as exit_:
+            main(["--index-home", str(tmp_path), *argv])
+        assert exit_.value.code == 1
+        return capsys.readouterr().err.strip()
+
+    for argv in (["query", "x", "--outfit", "a1", "b2", "--category", "shoes"], ["query", "x", "--outfit=a1", "b2"]):
+        err = err_of(*argv)
+        assert "b2 follows --outfit a1: give each value its own --outfit (--outfit a1 --outfit b2)" in err, err
+        assert len(err.splitlines()) == 1, err
+    err = err_of("query", "x", "--outfit", "a1", "--category", "shoes", "bags")
+    assert "unrecognized arguments: bags" in err and "follows" not in err, err

@@ -68,7 +68,37 @@ class CommandParser(argparse.ArgumentParser):
         from sane_desktop.errors import without_passwords
 
         # argparse echoes what it refused, a --db URL too (trial AY: "unrecognized arguments: --db postgresql://u:pw@…")
-        self.exit(1, f"error: {self.prog}: {without_passwords(message)} (see {self.prog} --help)\n")
+        hint = self._repeat_hint(message)
+        self.exit(1, f"error: {self.prog}: {without_passwords(message)}"
+                     f"{f'; {hint}' if hint else ''} (see {self.prog} --help)\n")
+
+    def _repeat_hint(self, message: str) -> str:
+        """How to give a repeatable option several values, where an unrecognised argument is a second
+        value after one (``query shop --outfit A B`` read B as a stray argument: the line alone did not
+        say what to write instead)."""
+        prefix = "unrecognized arguments: "
+        if not message.startswith(prefix):
+            return ""
+        stray = set(message[len(prefix):].split())
+        argv = getattr(self, "_argv", [])
+        repeatable = {option for parser in self._command_parsers(argv) for action in parser._actions
+                      if isinstance(action, argparse._AppendAction) for option in action.option_strings}
+        for n, token in enumerate(argv):
+            option, _, value = token.partition("=")  # ``--outfit A`` and ``--outfit=A``
+            rest = argv[n + 1:] if value else argv[n + 2:]
+            value = value or (argv[n + 1] if n + 1 < len(argv) else "")
+            if option in repeatable and rest and rest[0] in stray:
+                return (f"{rest[0]} follows {option} {value}: give each value its own {option} "
+                        f"({option} {value} {option} {rest[0]})")
+        return ""
+
+    def _command_parsers(self, argv: Sequence[str]) -> list[argparse.ArgumentParser]:
+        """This parser and the sub-command parser ``argv`` names, if any."""
+        parsers: list[argparse.ArgumentParser] = [self]
+        for action in self._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                parsers += [action.choices[token] for token in argv if token in action.choices][:1]
+        return parsers
 
     def parse_known_args(self, args: Sequence[str] | None = None,  # type: ignore[override]
                          namespace: argparse.Namespace | None = None) -> tuple[argparse.Namespace, list[str]]:
@@ -76,6 +106,7 @@ class CommandParser(argparse.ArgumentParser):
         without a word (trial AF's ``query --category hats --category bags`` listed bags alone). An
         option meant to be repeated (``--outfit``, ``--image``) appends and is left alone."""
         argv = list(sys.argv[1:] if args is None else args)
+        self._argv = argv  # for the error line's hint (a sub-command's parser sees its own part)
         for action in self._actions:
             if type(action) is not argparse._StoreAction or not action.option_strings:
                 continue
