@@ -292,6 +292,21 @@ def test_the_outfit_strip_takes_delete_and_the_item_menu_from_the_keyboard(windo
     assert window.statusBar().currentMessage().startswith("Brought “")  # not the offer any more (trial BF)
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # once: nothing doubles, nothing goes
     assert window.outfit_model.pks() == before
+    # the explanation on screen when an item was removed comes back with it (trial BM: Ctrl+Z restored the
+    # outfit and left "click a result" over the list)
+    qtbot.waitUntil(lambda: window.results.showing_results() and not window.channels.search.busy, timeout=60000)
+    window.results.step(1)
+    qtbot.waitUntil(lambda: window.explanation.shown_candidate() is not None, timeout=60000)
+    explained = window.explanation.shown_candidate()
+    window.outfit_panel.remove_with_undo([before[1]])  # as the Remove button does
+    assert window.explanation.shown_candidate() is None  # it explained the outfit of three
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    view.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(view.hasFocus, timeout=5000)
+    qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.outfit_model.pks() == before
+    qtbot.waitUntil(lambda: window.explanation.shown_candidate() == explained, timeout=60000)
     qtbot.keyClick(view, Qt.Key.Key_Delete)  # removed again, then the outfit changed otherwise: not undone
     qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 2, timeout=5000)
     after = window.outfit_model.pks()

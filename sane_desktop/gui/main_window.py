@@ -414,6 +414,8 @@ class MainWindow(QMainWindow):
         self._points_said = ""  # the status bar's last note on the outfit's badges (:meth:`_say_points`)
         self._hovered: int | None = None  # the result under the pointer (its badges are on the outfit)
         self._last_explained: int | None = None
+        self._explained_before_change: int | None = None  # the result explained before the outfit last changed
+        self._explain_when_listed: int | None = None  # a result to explain again once listed (Undo)
         # what the explanation asked for answers: a likeness to this item ("visually similar"), or None
         # for a match with the outfit — known at the click, before its first step arrives (trial AJ)
         self._explained_like: ItemInfo | None = None
@@ -1055,8 +1057,17 @@ class MainWindow(QMainWindow):
         self._withdraw_undo_words()
         if self.detail_view is not None and self.detail_view.item is not None:  # its button follows the outfit
             self.detail_view.set_in_outfit(self.detail_view.item.pk in pks)
-        if self.explanation.update_data is not None or self.explanation.outfit_data is not None \
-                or self.channels.explain.busy:
+        on_screen = self.explanation.update_data is not None or self.explanation.outfit_data is not None \
+            or self.channels.explain.busy
+        # Ctrl+Z brings the explanation back with the outfit, once the search lists its result again
+        # (trial BM undid a removal and was left with "click a result" over the list it had been reading):
+        # the result explained now, else the one explained before the change undone
+        if self.outfit_panel.undoing:
+            self._explain_when_listed = self._last_explained if on_screen else self._explained_before_change
+            self._explained_before_change = None
+        else:
+            self._explained_before_change = self._last_explained if on_screen else None
+        if on_screen:
             self._discard_explanation()
             self.explanation.clear("The outfit changed: click a result to see why it matches the new outfit." if pks
                                    else EMPTY_OUTFIT_WORDS)
@@ -2027,6 +2038,7 @@ class MainWindow(QMainWindow):
             self.statusBar().clearMessage()  # "“X” opens when … ends" is over (trial AJ read it after X opened)
         self._waiting_words = ""
         self._waiting_open = ""  # whatever was chosen last has opened: nothing is pending
+        self._explained_before_change = self._explain_when_listed = None  # keys of the catalogue left
         if self._renamed == (previous, opened.info.name):
             previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
         self._renamed = None
@@ -2323,6 +2335,10 @@ class MainWindow(QMainWindow):
         self.results.set_results(results, filtered=self._results_filter() is not None, look_alike=look_alike,
                                  in_outfit=in_outfit)
         self._note_results()
+        again, self._explain_when_listed = self._explain_when_listed, None
+        if again is not None and again in self._results and self.explanation.update_data is None \
+                and self.explanation.outfit_data is None and not self.channels.explain.busy:
+            self.explain(again)
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
 
     def _catalogue_seen(self, revision: int | None, changed: bool = False) -> None:

@@ -146,6 +146,7 @@ class OutfitPanel(QWidget):
         # outfit is still as that left it (a trial found a removed item could not be, Ctrl+Z doing nothing)
         self._before: list[ItemInfo] = []
         self._after: list[int] = []
+        self._undoing = False
         self.view.items_dropped.connect(self.add_items_requested)  # signal to signal
         self.view.files_dropped.connect(self.add_file_requested)
         self.view.web_dropped.connect(self.web_images_dropped)
@@ -252,6 +253,11 @@ class OutfitPanel(QWidget):
         self._undo_timer.start()
 
     @property
+    def undoing(self) -> bool:
+        """Whether the outfit's change being signalled is Undo's (:meth:`undo`)."""
+        return self._undoing
+
+    @property
     def undo_offered(self) -> bool:
         """Whether the outfit before the last Clear or Remove can still be brought back."""
         return bool(self._before)
@@ -266,7 +272,11 @@ class OutfitPanel(QWidget):
             back = [item for item in before if item.pk not in kept]
             self.model.set_items(before)
             self._refresh()
-            self.changed.emit(self.model.pks())
+            self._undoing = True  # the window tells Undo's change from any other (it explains again)
+            try:
+                self.changed.emit(self.model.pks())
+            finally:
+                self._undoing = False
             self.undone.emit(back)
 
     def _withdraw_undo(self) -> None:
