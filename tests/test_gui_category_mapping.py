@@ -86,6 +86,12 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         assert dialog.suggestions_button.isVisible()
         QTest.mouseClick(dialog.suggestions_button, Qt.MouseButton.LeftButton)
         assert combo("Dresses").currentData() == "all-body"
+        # picked, it is the person's choice: the closed box no longer says "— suggested" (trial BL); the
+        # mark comes back in the list once another entry is picked
+        assert combo("Dresses").currentText() == "all-body (dresses, jumpsuits)"
+        combo("Dresses").setCurrentIndex(combo("Dresses").findData("general"))
+        assert combo("Dresses").itemText(combo("Dresses").findData("all-body")).endswith(" — suggested")
+        combo("Dresses").setCurrentIndex(combo("Dresses").findData("all-body"))
         assert dialog.category_map() == {"Dresses": "all-body"}
         # the name typed after the picks: the table is planned again for it, and keeps them (trial G's
         # went back to "general"); focus leaving the folder field does not plan it again

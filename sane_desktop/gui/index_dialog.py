@@ -77,6 +77,23 @@ TYPING_PAUSE_MS = 700  # a typed folder is inspected after this pause in the typ
 WAIT_SAID_MS = 1000  # an inspection not begun after this long says what it waits for
 
 
+
+SUGGESTED = " — suggested"
+
+
+def mark_suggestion(combo: QComboBox, row: int) -> None:
+    """Keep "— suggested" on entry ``row`` of a mapping chooser while another entry is chosen: once
+    picked it is the person's choice, and the closed box said "Shoes — suggested" over it (trial BL)."""
+    if row < 0:
+        return
+    plain = combo.itemText(row).removesuffix(SUGGESTED)
+
+    def relabel(current: int) -> None:
+        combo.setItemText(row, plain if current == row else plain + SUGGESTED)
+
+    combo.currentIndexChanged.connect(relabel)
+    relabel(combo.currentIndex())
+
 class IndexDialog(BackgroundRun, RequestDialog):
     indexed = Signal(str)  # catalogue name
     chosen_meanwhile = ""  # set by the window: a catalogue chosen during the run stays open at its end
@@ -409,7 +426,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             for category in plan.model_categories:
                 suggested = row.open_suggestion and category == row.suggested
                 label = category_label(category)
-                combo.addItem(f"{label} — suggested" if suggested else label, category)
+                combo.addItem(f"{label}{SUGGESTED}" if suggested else label, category)
             combo.addItem(GENERAL_LABEL, GENERAL_CATEGORY)
             start = combo.findData(kept.get(row.category, row.preselected))
             if start < 0:  # a plan's targets are among these: general otherwise
@@ -417,6 +434,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
             combo.setCurrentIndex(start if start >= 0 else combo.findData(GENERAL_CATEGORY))
             combo.setToolTip(plain_tooltip(f"Suggested: {row.suggested} ({row.reason})" if row.open_suggestion
                                            else row.reason))
+            if row.open_suggestion:
+                mark_suggestion(combo, combo.findData(row.suggested))
             self.mapping_table.setCellWidget(n, 2, combo)
         # Tab goes down the choosers, then on to "Use the suggestions" (made after the dialog's own
         # chain, they came after Cancel)
