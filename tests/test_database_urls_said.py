@@ -231,3 +231,49 @@ def test_a_database_other_than_sqlite_or_postgresql_is_refused_as_such(
     code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "query", "shop", "--db",
                      "mysql+pymysql://aw:awpw@127.0.0.1/x", "--similar", "1")
     assert code == 1 and "SQLite" in err and "PostgreSQL" in err and "not mysql" in err and "awpw" not in err, err
+
+
+def test_catalogues_with_db_lists_what_that_database_holds_and_writes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BK: no command listed the catalogues of a ``--db`` database (``catalogues`` lists the index
+    home). ``catalogues --db URL`` does, reading only: a database without a store, or a SQLite file that
+    does not exist, is refused in one line and left as it was."""
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    db = f"sqlite:///{tmp_path / 'shared.db'}"
+    for name in ("spring", "autumn"):
+        assert main(["--index-home", str(home), "import", str(root), "--name", name, "--db", db, "--json"]) == 0
+        capsys.readouterr()
+    assert main(["--index-home", str(home), "catalogues", "--db", db, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["database"] == str(tmp_path / "shared.db")
+    assert [entry["name"] for entry in listed["catalogues"]] == ["autumn", "spring"]
+    assert all(entry["items"] > 0 and entry["source"] == str(root) for entry in listed["catalogues"]), listed
+    assert main(["--index-home", str(home), "catalogues", "--db", db]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"Catalogues in the database {tmp_path / 'shared.db'}") and "autumn" in text, text
+
+    other = tmp_path / "other.db"
+    with sqlite3.connect(other) as connection:
+        connection.execute("CREATE TABLE notes (body TEXT)")
+    code, err = _run(capsys, "--index-home", str(home), "catalogues", "--db", f"sqlite:///{other}")
+    assert code == 1 and "holds no SANE Desktop catalogue" in err and "\n" not in err, err
+    with sqlite3.connect(other) as connection:
+        assert {row[0] for row in connection.execute("SELECT name FROM sqlite_master")} == {"notes"}
+    code, err = _run(capsys, "--index-home", str(home), "catalogues", "--db", f"sqlite:///{tmp_path / 'no' / 'x.db'}")
+    assert code == 1 and "no catalogue database at" in err and not (tmp_path / "no").exists(), err
+    # rename and delete act on the index home: with --db they are refused, nothing done
+    code, err = _run(capsys, "--index-home", str(home), "catalogues", "delete", "spring", "--yes", "--db", db)
+    assert code == 1 and "without --db" in err, err
+    assert main(["--index-home", str(home), "catalogues", "--db", db, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["catalogues"]) == 2
+
+
+def test_catalogues_with_db_lists_a_servers_database(postgres_url: str, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    assert main(["--index-home", str(home), "import", str(root), "--name", "shop", "--db", postgres_url, "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "catalogues", "--db", postgres_url, "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [entry["name"] for entry in listed["catalogues"]] == ["shop"] and listed["catalogues"][0]["items"] > 0
+    assert listed["database"].startswith("postgres@127.0.0.1:"), listed

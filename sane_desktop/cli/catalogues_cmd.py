@@ -25,6 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("action", nargs="?", choices=("list", "rename", "delete"), default="list")
     parser.add_argument("names", nargs="*", metavar="NAME", help="rename: OLD NEW; delete: NAME")
     parser.add_argument("--yes", action="store_true", help="delete without asking (the command line cannot ask)")
+    parser.add_argument("--db", metavar="URL",
+                        help="list the catalogues this database holds instead (SQLAlchemy URL: a server's "
+                             "database, as index --db wrote it); rename and delete act on the index home only")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 
@@ -36,6 +39,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         catalogue_details, deletable_folder, delete_catalogue, photos_inside, rename_catalogue,
     )
 
+    if args.db is not None:
+        return _in_database(args)
     catalogues = Catalogues()
     if catalogues.home.exists() and not catalogues.home.is_dir():  # "no catalogue yet: index one" would fail (trial AF)
         raise NotFound(f"the index home {catalogues.home} is a file, not a folder, so no catalogue can be there",
@@ -71,6 +76,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         for entry in catalogue_details(catalogues)]}
 
 
+def _in_database(args: argparse.Namespace) -> dict[str, Any]:
+    """``catalogues --db URL``: the catalogues that database holds, by name, items, outfits and source."""
+    from sane_desktop.service.catalogues import catalogues_in_database
+
+    if args.action != "list" or args.names:
+        raise CliError(f"--db lists a database's catalogues; {args.action} acts on the index home's: "
+                       f"catalogues {args.action} {' '.join(args.names) or 'NAME'} without --db"
+                       if args.action != "list" else "catalogues --db URL takes no name")
+    where, records = catalogues_in_database(args.db)
+    return {"action": "list", "database": where, "catalogues": [
+        {"name": record.name, "items": record.items, "outfits": record.outfits, "source": record.root,
+         "source_found": _is_folder(record.root)} for record in records]}
+
+
+def _is_folder(source: str) -> bool:
+    from pathlib import Path
+
+    return bool(source) and Path(source).is_dir()
+
+
 def _model(entry: dict[str, Any]) -> str:
     """The model column as the window's manager says it: where the model comes from, else its file."""
     if entry["damaged"]:
@@ -88,6 +113,17 @@ def render(result: dict[str, Any]) -> str:
         photos = " and its photos kept inside it" if result["photos_deleted"] else "; its source photos stay"
         return f"Deleted catalogue {result['name']!r} ({result['folder']}){photos}"
     entries = result["catalogues"]
+    if "database" in result:  # catalogues --db URL
+        if not entries:  # a store whose catalogues were all deleted
+            return f"No catalogue in the database {printable(result['database'])}"
+        width = min(max(display_width(printable(entry["name"])) for entry in entries), NAME_WIDTH)
+        lines = [f"Catalogues in the database {printable(result['database'])} (commands reach them with --db):"]
+        for entry in entries:
+            source = printable(entry["source"] or "source unknown") + ("" if entry["source_found"] or not entry["source"]
+                                                                     else " (not found)")
+            lines.append(f"  {padded(printable(entry['name']), width)}  {entry['items']:>7} items  "
+                         f"{entry['outfits']:>6} outfits  {source}")
+        return "\n".join(lines)
     if not entries:
         return f"No catalogue in {result['home']} yet: sane-desktop index FOLDER adds one"
     width = min(max(display_width(printable(entry["name"])) for entry in entries), NAME_WIDTH)

@@ -329,16 +329,7 @@ class Catalogues:
                                way_out=WayOut.OTHER_INDEX_HOME)
             raise self.not_found(name)
         if db_url is not None:
-            from sqlalchemy.engine import make_url
-
-            try:
-                url = make_url(db_url)
-            except Exception:  # SQLAlchemy's own parse error: open_store says it in one line
-                url = None
-            database = url.database if url is not None and url.get_backend_name() == "sqlite" else None
-            if database and database != ":memory:" and not Path(database).is_file():
-                # opening would create an empty database (and its folders): searching needs one
-                raise NotFound(f"no catalogue database at {database}")
+            refuse_missing_sqlite(db_url)
         # opened to read: a database with no store in it (empty, mistyped) is refused, never given tables
         engine = open_store(db_url or f"sqlite:///{db.as_posix()}", create=False)
         try:
@@ -640,6 +631,38 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       out_of_date=facts.out_of_date(info), index_problem=facts.problem,
                                       stale_reason=facts.stale_reason))
     return sorted(found, key=lambda entry: entry.name)
+
+
+def refuse_missing_sqlite(db_url: str) -> None:
+    """NotFound for a SQLite URL whose file does not exist: opening it would create an empty database
+    (and its folders), where a search or a listing only reads one."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        url = make_url(db_url)
+    except Exception:  # SQLAlchemy's own parse error: open_store says it in one line
+        return
+    database = url.database if url.get_backend_name() == "sqlite" else None
+    if database and database != ":memory:" and not Path(database).is_file():
+        raise NotFound(f"no catalogue database at {database}")
+
+
+def catalogues_in_database(db_url: str) -> tuple[str, list[browse.CatalogueRecord]]:
+    """Where the database at ``db_url`` is (as messages say it, no password) and the catalogues it
+    holds, sorted by name: what ``catalogues --db URL`` lists (a catalogue indexed into a server's
+    database is reached with ``--db``; trial BK found no command that listed what that database held).
+    Read only as every search is: a database holding no catalogue is refused (NotFound), never given
+    the schema. Raises StoreError (one line) when it cannot be reached or read, InputError for a URL
+    that is not one."""
+    from sane_desktop.store.db import display_location, open_store
+
+    refuse_missing_sqlite(db_url)
+    engine = open_store(db_url, create=False)
+    try:
+        return display_location(db_url), [browse.catalogue_record(engine, name)
+                                           for name in browse.catalogue_names(engine)]
+    finally:
+        engine.dispose()
 
 
 def _existing(catalogues: Catalogues, name: str, *, left: bool = False) -> Path:
