@@ -347,11 +347,11 @@ def test_opening_a_saved_outfit_over_an_unsaved_one_asks_first(world, qtbot, mak
     window.add_to_outfit(items[:2])
     window.save_outfit_action.trigger()
     _type_name(qtbot, controller.name_dialog, "Polish saved")
-    qtbot.waitUntil(lambda: "Saved the outfit 'Polish saved'" in status(), timeout=20000)
+    qtbot.waitUntil(lambda: "Saved the outfit “Polish saved”" in status(), timeout=20000)
 
     # a saved outfit, unchanged, is replaced without a question
     _choose_and_open(qtbot, window, "Polish saved")
-    qtbot.waitUntil(lambda: "Opened the outfit 'Polish saved'" in status(), timeout=20000)
+    qtbot.waitUntil(lambda: "Opened the outfit “Polish saved”" in status(), timeout=20000)
     assert controller.open_question is None
     qtbot.waitUntil(lambda: controller.dialog is None, timeout=5000)  # the list closed (and went)
 
@@ -375,7 +375,7 @@ def test_opening_a_saved_outfit_over_an_unsaved_one_asks_first(world, qtbot, mak
     qtbot.waitUntil(lambda: controller.name_dialog is not None and controller.name_dialog.isVisible(), timeout=20000)
     _type_name(qtbot, controller.name_dialog, "Polish kept")
     qtbot.waitUntil(lambda: window.outfit_model.pks() == items[:2], timeout=20000)
-    assert "Saved the outfit 'Polish kept'" in status() or "Opened the outfit 'Polish saved'" in status()
+    assert "Saved the outfit “Polish kept”" in status() or "Opened the outfit “Polish saved”" in status()
     QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
     _choose_and_open(qtbot, window, "Polish kept")
     qtbot.waitUntil(lambda: window.outfit_model.pks() == building, timeout=20000)

@@ -70,7 +70,7 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         # save: the menu's action, a name typed into the dialog, OK clicked
         window.save_outfit_action.trigger()
         type_name(qtbot, controller.name_dialog, "Party")
-        qtbot.waitUntil(lambda: "Saved the outfit 'Party': 3 items" in status(window), timeout=20000)
+        qtbot.waitUntil(lambda: "Saved the outfit “Party”: 3 items" in status(window), timeout=20000)
 
         # another outfit under the same name asks before replacing; "Yes" replaces it
         QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
@@ -80,11 +80,11 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         type_name(qtbot, controller.name_dialog, "Party")
         qtbot.waitUntil(lambda: controller.confirm_box is not None and controller.confirm_box.isVisible(), timeout=20000)
         click_yes(qtbot, controller.confirm_box)
-        qtbot.waitUntil(lambda: "Replaced the outfit 'Party': 2 items" in status(window), timeout=20000)
+        qtbot.waitUntil(lambda: "Replaced the outfit “Party”: 2 items" in status(window), timeout=20000)
         window.add_to_outfit([outfit[2]])
         window.save_outfit_action.trigger()
         type_name(qtbot, controller.name_dialog, "Brunch")
-        qtbot.waitUntil(lambda: "Saved the outfit 'Brunch'" in status(window), timeout=20000)
+        qtbot.waitUntil(lambda: "Saved the outfit “Brunch”" in status(window), timeout=20000)
         assert controller.current_name() == "Brunch"
         # the panel names the saved outfit being worked on, and says once it was changed since
         named = window.outfit_panel.saved_name
@@ -123,7 +123,7 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         assert dialog.selected().name == "Party"
         QTest.mouseClick(dialog.open_button, LEFT)
         qtbot.waitUntil(lambda: window.outfit_model.pks() == [outfit[1], outfit[0]], timeout=20000)
-        assert "Opened the outfit 'Party'" in status(window)
+        assert "Opened the outfit “Party”" in status(window)
         assert controller.current_name() == "Party" and controller.default_export_name() == "outfit-party"
         assert named.text() == "“Party”"
 
@@ -134,7 +134,7 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         dialog.list.setCurrentRow(1)
         QTest.mouseClick(dialog.rename_button, LEFT)
         type_name(qtbot, dialog.name_dialog, "Brunch")  # taken: said in the dialog, nothing renamed
-        qtbot.waitUntil(lambda: "Another saved outfit is called 'Brunch'" in dialog.status.text(), timeout=20000)
+        qtbot.waitUntil(lambda: "Another saved outfit is called “Brunch”" in dialog.status.text(), timeout=20000)
         QTest.mouseClick(dialog.rename_button, LEFT)
         type_name(qtbot, dialog.name_dialog, "Gala")
         qtbot.waitUntil(lambda: names_listed(dialog) == ["Brunch", "Gala"], timeout=20000)
@@ -234,7 +234,7 @@ def test_an_outfit_whose_item_a_reimport_removed_opens_with_the_others(world, qt
         outfit = build_outfit(window, 3)
         window.save_outfit_action.trigger()
         type_name(qtbot, controller.name_dialog, "Missing one")
-        qtbot.waitUntil(lambda: "Saved the outfit 'Missing one'" in status(window), timeout=20000)
+        qtbot.waitUntil(lambda: "Saved the outfit “Missing one”" in status(window), timeout=20000)
         engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
         with engine.begin() as connection:
             connection.execute(text("DELETE FROM saved_outfit_items WHERE item_pk = :pk"), {"pk": outfit[1]})
@@ -248,7 +248,8 @@ def test_an_outfit_whose_item_a_reimport_removed_opens_with_the_others(world, qt
         QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(row)).center())
         QTest.mouseClick(dialog.open_button, LEFT)
         qtbot.waitUntil(lambda: window.outfit_model.pks() == [outfit[0], outfit[2]], timeout=20000)
-        assert "1 of its items is no longer in the catalogue" in status(window)
+        missing_id = next(item.item_id for item in window.items_by_pk([outfit[1]]))
+        assert f"1 of its items, “{missing_id}”, is no longer in the catalogue" in status(window)
     finally:
         if engine is not None:
             with engine.begin() as connection:  # the module's world as it was for the other tests
@@ -391,7 +392,7 @@ def test_the_saved_outfit_brought_back_at_start_keeps_its_name(world, qtbot, tmp
         qtbot.waitUntil(dialog.isVisible, timeout=5000)
         dialog.name_edit.setText("Tenue été")  # QTest types ASCII keys only
         QTest.mouseClick(dialog.ok_button, LEFT)
-        qtbot.waitUntil(lambda: "Saved the outfit 'Tenue été'" in status(window), timeout=20000)
+        qtbot.waitUntil(lambda: "Saved the outfit “Tenue été”" in status(window), timeout=20000)
         saved_pk = window.saved_outfits.saved_pk
     finally:
         client.shutdown()

@@ -63,14 +63,25 @@ NAME_IN_TEXT = 48  # characters of an outfit's name quoted in a message (a name 
 
 
 def quoted(name: str) -> str:
-    """An outfit's name as a message quotes it: ``'Party'``; a name longer than :data:`NAME_IN_TEXT`
-    characters loses its middle ("'Long autumn lo…ening look'"), so that no message is wider than
+    """An outfit's name as a message quotes it: ``“Party”``, as the window quotes every name (trial BM
+    read plain quotes here and curly ones elsewhere); a name longer than :data:`NAME_IN_TEXT`
+    characters loses its middle ("“Long autumn lo…ening look”"), so that no message is wider than
     the screen for one unbroken word."""
     if len(name) > NAME_IN_TEXT:
         half = (NAME_IN_TEXT - 1) // 2
         name = f"{name[:half]}…{name[len(name) - half:]}"
     # as written between plain quotes: repr() wrote 'Bob\'s "best" \\ look' for Bob's "best" \ look (trial BH)
-    return f"'{isolated(name)}'"
+    return f"“{isolated(name)}”"
+
+
+def gone_ids(ids: Sequence[str], shown: int = 3) -> str:
+    """", “Tops/red tee”," naming a saved outfit's items that are gone by their catalogue ids (the first
+    ``shown``, then "and N more"), "" when none was recorded."""
+    if not ids:
+        return ""
+    more = len(ids) - shown
+    listed = ", ".join(quoted(item_id) for item_id in ids[:shown])
+    return f", {listed}{f' and {more} more' if more > 0 else ''},"
 
 
 def no_longer_in_catalogue(missing: int) -> str:
@@ -507,15 +518,17 @@ class SavedOutfitsController(QObject):
         panel.add_items(items)
         self.link(loaded.name, loaded.pk, tuple(item.pk for item in items))
         missing = loaded.missing + len(loaded.item_pks) - len(items)
+        # which ones, by the ids the outfit recorded (trial BH could not tell which item had gone)
+        named = gone_ids(loaded.missing_ids) if len(loaded.item_pks) == len(items) else ""
         if missing:
             if items:
-                text = (f"Opened the outfit {quoted(loaded.name)}: {missing} of its items "
+                text = (f"Opened the outfit {quoted(loaded.name)}: {missing} of its items{named} "
                         f"{no_longer_in_catalogue(missing)}; the others are here.")
             elif missing == 1:
-                text = f"Opened the outfit {quoted(loaded.name)}: its item {no_longer_in_catalogue(1)}."
+                text = f"Opened the outfit {quoted(loaded.name)}: its item{named} {no_longer_in_catalogue(1)}."
             else:
-                text = (f"Opened the outfit {quoted(loaded.name)}: none of its items are in the catalogue any more "
-                        "(a re-import removed them).")
+                text = (f"Opened the outfit {quoted(loaded.name)}: none of its items{named} are in the catalogue any "
+                        "more (a re-import removed them).")
             self._status(text)
             message_box(self.parent_widget, "Open saved outfit", text, QMessageBox.Icon.Information)
         else:

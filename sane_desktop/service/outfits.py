@@ -67,7 +67,9 @@ class SavedOutfits:
     def load(self, pk: int) -> LoadedOutfit:
         """The saved outfit's items still in the catalogue, in order (NotFound when it is gone)."""
         name, saved, items = store.outfit_items(self.engine, self.catalogue_pk, pk)
-        return LoadedOutfit(pk, name, tuple(items), max(0, saved - len(items)))
+        missing = max(0, saved - len(items))
+        gone = tuple(store.missing_item_ids(self.engine, self.catalogue_pk, pk)) if missing else ()
+        return LoadedOutfit(pk, name, tuple(items), missing, gone)
 
     def matching(self, item_pks: Sequence[int]) -> str | None:
         """The name of a saved outfit that is ``item_pks`` (catalogue item keys; those no longer in the

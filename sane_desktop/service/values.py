@@ -482,9 +482,11 @@ class SavedOutfit:
 @dataclass(frozen=True)
 class LoadedOutfit:
     """A saved outfit to rebuild: its catalogue item keys in order; ``missing`` of the saved items
-    are no longer in the catalogue (a re-import removed them)."""
+    are no longer in the catalogue (a re-import removed them); ``missing_ids``: the catalogue ids
+    they had, where the outfit recorded them (by position; fewer than ``missing`` for an old save)."""
 
     pk: int
     name: str
     item_pks: tuple[int, ...]
     missing: int
+    missing_ids: tuple[str, ...] = ()

@@ -147,6 +147,18 @@ def outfit_items(engine: Engine, catalogue_pk: int, pk: int) -> tuple[str, int, 
         return row.name, int(row.item_count), _linked(session, pk)
 
 
+def missing_item_ids(engine: Engine, catalogue_pk: int, pk: int) -> list[str]:
+    """The catalogue ids, by position, of the saved outfit's items no longer in the catalogue, as its
+    references recorded them (an outfit saved before revision 0012 has none: fewer ids than missing)."""
+    with Session(engine) as session:
+        _row(session, catalogue_pk, pk)
+        linked = select(S.SavedOutfitItem.position).where(S.SavedOutfitItem.outfit_pk == pk)
+        return [str(item_id) for item_id in session.scalars(
+            select(S.SavedOutfitRef.item_id).where(S.SavedOutfitRef.outfit_pk == pk,
+                                                   S.SavedOutfitRef.position.not_in(linked))
+            .order_by(S.SavedOutfitRef.position))]
+
+
 def rename_outfit(engine: Engine, catalogue_pk: int, pk: int, name: str) -> str:
     """Rename; returns the cleaned name. Raises :class:`OutfitNameTaken` when another has it."""
     name = clean_name(name)
