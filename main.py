@@ -17,6 +17,11 @@ def _path(text: str) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # this process: file names as UTF-8 whatever the locale (sane_desktop/utf8_mode.py)
+        from sane_desktop.utf8_mode import escape_unshowable_output, restart_in_utf8_mode
+
+        restart_in_utf8_mode()
+        escape_unshowable_output()
     from sane_desktop.cli import CommandParser  # one error line and code 1 for a wrong argument, as the CLI
     from sane_desktop.paths import DEMO_ITEMS
 

@@ -452,6 +452,11 @@ def _is_number(text: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is None:  # the process's own command line: file names and output as UTF-8 (trial BN)
+        from sane_desktop.utf8_mode import escape_unshowable_output, restart_in_utf8_mode
+
+        restart_in_utf8_mode()
+        escape_unshowable_output()
     parser = build_parser()
     args = parser.parse_args(joined_negative_values(sys.argv[1:] if argv is None else argv))
     try:
