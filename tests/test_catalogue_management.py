@@ -395,6 +395,18 @@ def test_manager_lists_source_items_model_and_time(managed, world: Path) -> None
     from PySide6.QtCore import Qt
 
     assert manager.table.textElideMode() == Qt.TextElideMode.ElideMiddle
+    # the model's words never take the folder's width (trial BN read "ource folde" beside "Built into the
+    # app (its model of the drawn demo garments)"), and the dialog fits its screen
+    from sane_desktop.gui.catalogue_manager import MODEL_MAX
+
+    import dataclasses
+
+    long_words = "built into the app (its model of the drawn demo garments), said at length here"
+    manager._show([dataclasses.replace(entry, model_origin=long_words) for entry in manager.details], "shop")
+    assert manager.table.columnWidth(3) <= MODEL_MAX
+    header = manager.table.horizontalHeader()
+    assert manager.table.columnWidth(2) >= header.fontMetrics().horizontalAdvance("Source folder") + 12
+    assert manager.frameGeometry().width() <= manager.screen().availableGeometry().width()
 
 
 @needs_qt

@@ -13,12 +13,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from sane_desktop.gui.screen_fit import fit_window
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, set_plain
 from sane_desktop.service.titles import counted, local_time
@@ -43,6 +44,7 @@ def _out_of_date_tip(entry: CatalogueDetails) -> str:
 
 
 NAME_MIN, NAME_MAX = 80, 220  # px: the Name column's width, the longest name's within these (elided past them)
+MODEL_MAX = 200  # px: the Model column's widest; its words are whole in its tooltip
 
 when = local_time  # the Indexed column, as the command line's ``catalogues`` says it
 
@@ -121,6 +123,9 @@ class CatalogueManager(QDialog):
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         # a long name is elided, not given the width: it squeezed the source folder to "/…" (trial AZ)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Interactive)
+        # nor the model's words ("Built into the app (its model of the drawn demo garments)"): they
+        # took the width the folder had, at every window size (trial BN)
+        header.setSectionResizeMode(3, QHeaderView.ResizeMode.Interactive)
         header.setMinimumSectionSize(NAME_MIN)
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.rename_button = QPushButton("Rename…")
@@ -154,6 +159,10 @@ class CatalogueManager(QDialog):
         self._damaged_said = False  # the status line speaks of a damaged catalogue
         self._update_buttons()
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        fit_window(self)  # 820 px wide: on an 800-pixel screen its Indexed column was off the screen (trial BN)
+
     # --- listing ------------------------------------------------------------------------------
     def refresh(self, select: str = "") -> None:
         """List the catalogues again (on the worker), selecting ``select`` (else the selected one)."""
@@ -166,6 +175,8 @@ class CatalogueManager(QDialog):
         self.table.setRowCount(len(details))
         widest = max((self.fontMetrics().horizontalAdvance(entry.name) for entry in details), default=0)
         self.table.setColumnWidth(0, max(NAME_MIN, min(NAME_MAX, widest + 24)))
+        widest_model = max((self.fontMetrics().horizontalAdvance(model_text(entry)) for entry in details), default=0)
+        self.table.setColumnWidth(3, max(NAME_MIN, min(MODEL_MAX, widest_model + 24)))
         for row, entry in enumerate(details):
             indexed = when(entry.indexed_at) + (f" — {entry.index_problem}" if entry.index_problem
                                                 else " — out of date" if entry.out_of_date else "")
