@@ -524,8 +524,11 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         return f"{abstention_opening(noun, reason.abstained)}; {carries}."
     opening = "Looks like your outfit" if alike else "Goes with your outfit"
     if reason.attribute:
-        bearers = bearer_words(reason, noun) or shown_by_some(reason)
-        return f"{opening} mainly through its {outfit_phrase(reason.attribute)}{bearers} — {carries}."
+        # "mainly" only where the item carrying most of the score shows the attribute: trial BN read
+        # "mainly through its green colour, as in Cap (24 % of the match) — 76 % … from A-line skirt"
+        elsewhere = bearer_words(reason, noun)
+        bearers = elsewhere or shown_by_some(reason)
+        return f"{opening}{'' if elsewhere else ' mainly'} through its {outfit_phrase(reason.attribute)}{bearers} — {carries}."
     return f"{opening} — {carries}."
 
 
@@ -773,7 +776,8 @@ class OutfitReasonView(QWidget):
         small = self.title.font()
         small.setPointSizeF(small.pointSizeF() * 0.9)
         self.title.setFont(small)
-        self.sentence = ElidedLabel("", lines=3)
+        # the panel's key sentence: whole in a narrow panel (3 lines cut it at 800 px, trial BN); the panel scrolls
+        self.sentence = ElidedLabel("", lines=6)
         bold = self.sentence.font()
         bold.setBold(True)
         self.sentence.setFont(bold)
