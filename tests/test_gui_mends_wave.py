@@ -369,3 +369,39 @@ def test_a_catalogue_that_can_no_longer_be_read_leaves_the_switcher_with_a_word(
     assert window.statusBar().currentMessage() == ("“broken” is no longer listed: deleted, or its database cannot be "
                                                    "read (File → Manage catalogues… says which).")
     shutil.rmtree(world["index"] / "broken")  # the module's index home as the other tests know it
+
+
+# --- 4. icons follow a theme switched at run time (trial BN) -----------------------------------------
+def ink(icon) -> float:  # type: ignore[no-untyped-def]
+    """The mean lightness (0-255) of an icon's drawn pixels."""
+    image = icon.pixmap(16, 16).toImage()
+    values = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+    drawn = [colour.lightness() for colour in values if colour.alpha() > 128]
+    assert drawn, "the icon draws nothing"
+    return sum(drawn) / len(drawn)
+
+
+def test_the_switcher_and_search_icons_take_a_theme_switched_at_run_time(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial BN switched to the dark theme in a running window: the catalogue switcher's hanger and the
+    search box's magnifier stayed dark on dark; a dialog's standard buttons carried Fusion's black icons."""
+    from PySide6.QtWidgets import QApplication, QDialogButtonBox, QStyle
+
+    from sane_desktop.gui import theme
+
+    app = QApplication.instance()
+    window = make_window(world, size=SIZE)
+    qtbot.waitUntil(lambda: window.catalogue_switcher.count() > 0, timeout=30000)
+    magnifier = window.search_box.actions()[0]
+    try:
+        theme.apply_theme(app, "light")
+        settle(100)
+        light = (ink(window.catalogue_switcher.itemIcon(0)), ink(magnifier.icon()))
+        theme.apply_theme(app, "dark")
+        settle(100)
+        dark = (ink(window.catalogue_switcher.itemIcon(0)), ink(magnifier.icon()))
+        assert all(after > before + 80 for before, after in zip(light, dark)), (light, dark)
+        assert not app.style().styleHint(QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons)
+        box = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        assert box.button(QDialogButtonBox.StandardButton.Close).icon().isNull()
+    finally:
+        theme.apply_theme(app, "light")

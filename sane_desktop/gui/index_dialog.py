@@ -22,7 +22,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import qtawesome as qta
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QShowEvent
 from PySide6.QtWidgets import (
@@ -35,6 +34,7 @@ from sane_desktop.gui.path_check import PathCheck
 from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_failure
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
+from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.text import (
     error_markup, message_box, note_words, plain_label, plain_tooltip, set_plain, set_rich,
 )
@@ -112,7 +112,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.setMinimumWidth(560)
         self.folder = QLineEdit()
         self.folder.setPlaceholderText("A catalogue folder (Polyvore layout, manifest + mapping, or plain images)")
-        browse = QPushButton(qta.icon("mdi6.folder-open-outline"), "Choose…")
+        browse = QPushButton("Choose…")
+        themed_icon(browse, "mdi6.folder-open-outline")
         browse.clicked.connect(self.choose_folder)
         self.name = QLineEdit()
         self.name.setToolTip("Name of the catalogue in the switcher (default: the folder's name)")
@@ -160,7 +161,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.mapping_note.setVisible(False)
         self.mapping_table.setVisible(False)
         # a suggestion is a guess: taken row by row in a chooser, or all at once here, never by default
-        self.suggestions_button = QPushButton(qta.icon("mdi6.auto-fix"), "Use the suggestions")
+        self.suggestions_button = QPushButton("Use the suggestions")
+        themed_icon(self.suggestions_button, "mdi6.auto-fix")
         self.suggestions_button.setToolTip("Search each category as its chooser suggests (marked \"suggested\")")
         self.suggestions_button.clicked.connect(self.use_suggestions)
         self.suggestions_button.setVisible(False)
@@ -185,7 +187,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.summary.setVisible(False)
         self.buttons = QDialogButtonBox()
         self.start_button = self.buttons.addButton("Start indexing", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.start_button.setIcon(qta.icon("mdi6.play"))
+        themed_icon(self.start_button, "mdi6.play")
         self.start_button.setEnabled(False)
         self.cancel_button = self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
         self.start_button.clicked.connect(self.start)

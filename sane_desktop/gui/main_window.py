@@ -634,7 +634,8 @@ class MainWindow(QMainWindow):
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText("Search titles and attributes (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
-        self.search_box.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        themed_icon(self.search_box.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition),
+                    "mdi6.magnify")
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self.category_filter = QComboBox()
         self.category_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -935,6 +936,8 @@ class MainWindow(QMainWindow):
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "catalogue_switcher"):
+            self._recolour_switcher()  # its icons are the old theme's (trial BN: dark on dark)
         # back from the terminal (or any other app): a catalogue indexed there meanwhile is listed,
         # and a photo put back, replaced or deleted in the file manager meanwhile shows as it is now
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
@@ -944,6 +947,13 @@ class MainWindow(QMainWindow):
             for model in (self.outfit_model, self.results_model, self.browser_model):
                 model.recheck_photos()  # costs a dictionary look-up a row: only painted tiles read files
             self._check_results_current()
+
+    def _recolour_switcher(self) -> None:
+        """The switcher's icons in the theme's colours: a hanger for a local catalogue, a server for the
+        shared one open (its entry holds no name)."""
+        switcher = self.catalogue_switcher
+        for row in range(switcher.count()):
+            switcher.setItemIcon(row, qta.icon("mdi6.hanger" if switcher.itemData(row) else "mdi6.server-network"))
 
     def _check_results_current(self) -> None:
         """Back at the window: results found in an index rebuilt since — a model trained in another

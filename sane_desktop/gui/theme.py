@@ -9,6 +9,8 @@ never fixed, so a theme switch at run time repaints them right."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import qtawesome as qta
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
@@ -156,6 +158,14 @@ class OutlinedFusion(QProxyStyle):
 
     def __init__(self) -> None:
         super().__init__("Fusion")
+
+    def styleHint(self, hint: QStyle.StyleHint, option: QStyleOption | None = None,  # noqa: N802 - Qt's name
+                  widget: QWidget | None = None, returnData: Any = None) -> int:  # noqa: N803
+        # no icons on a dialog's standard buttons (as on Windows and macOS): Fusion's are black
+        # pixmaps, which vanished on the dark theme (trial BN's Close in Manage catalogues)
+        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 0
+        return super().styleHint(hint, option, widget, returnData)
 
     def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,  # noqa: N802 - Qt's name
                       painter: QPainter, widget: QWidget | None = None) -> None:
