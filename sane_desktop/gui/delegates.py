@@ -15,7 +15,7 @@ import html
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QIcon, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
@@ -42,6 +42,12 @@ PLACEHOLDER_ON_THUMB = QColor("#5f6368")
 SCORE_FILL = QColor(46, 160, 110)
 LOOK_ALIKE_FILL = QColor(128, 138, 160)  # a likeness, not a match: not the match green
 NO_SINGLE_REASON = "no one reason"  # the outlined chip of a tile explained with no attribute named
+
+
+def logical_size(image: QImage) -> tuple[int, int]:
+    """``image``'s width and height in logical pixels (its own divided by its device pixel ratio)."""
+    ratio = image.devicePixelRatio() or 1.0
+    return round(image.width() / ratio), round(image.height() / ratio)
 
 
 @dataclass(frozen=True)
@@ -268,12 +274,13 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.fillRect(thumb_rect, THUMB_BACKGROUND)
         image = index.data(Role.Thumbnail)
         if image is not None:
-            scaled = self._fitted(image, thumb_rect.size())
-            x = thumb_rect.left() + (thumb_rect.width() - scaled.width()) // 2
-            y = thumb_rect.top() + (thumb_rect.height() - scaled.height()) // 2
-            painter.drawImage(x, y, scaled)
+            scaled = self._fitted(image, thumb_rect.size(), painter.device().devicePixelRatioF())
+            width, height = logical_size(scaled)
+            x = thumb_rect.left() + (thumb_rect.width() - width) // 2
+            y = thumb_rect.top() + (thumb_rect.height() - height) // 2
+            painter.drawImage(QPoint(x, y), scaled)
             if self.show_overlays:
-                self._paint_overlay(painter, index, QRect(x, y, scaled.width(), scaled.height()))
+                self._paint_overlay(painter, index, QRect(x, y, width, height))
         else:
             self._paint_placeholder(painter, thumb_rect, self.thumbnail_placeholder(index) or PLACEHOLDERS[LOADING])
         self._paint_outfit_marks(painter, index, rect)
@@ -316,21 +323,44 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.drawText(words, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
                          placeholder.text)
 
-    def _fitted(self, image: QImage, room: QSize) -> QImage:
-        """The thumbnail as drawn in ``room``: shrunk when larger; grown (smoothly, cached) when the
-        slider made tiles much larger than the thumbnails; else its own pixels."""
-        if image.width() > room.width() or image.height() > room.height():
-            return image.scaled(room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.FastTransformation)
-        if min(room.width() - image.width(), room.height() - image.height()) <= 16:
-            return image
-        key = (image.cacheKey(), -room.width() * 100000 - room.height())
-        grown = self._scaled.get(key)
-        if grown is None:
+    def _fitted(self, image: QImage, room: QSize, ratio: float = 1.0) -> QImage:
+        """The thumbnail as drawn in ``room`` (logical pixels) on a screen of device pixel ``ratio``:
+        shrunk when larger; grown (smoothly, cached) when the slider made tiles much larger than the
+        thumbnails; else its own pixels. Sized in the screen's pixels, its ratio set, so that a scaled
+        screen (``QT_SCALE_FACTOR=2``) draws it sharp: trial BN saw 128-px thumbnails stretched to 256."""
+        ratio = ratio if ratio > 0 else 1.0
+        device_room = QSize(round(room.width() * ratio), round(room.height() * ratio))
+        if image.width() > device_room.width() or image.height() > device_room.height():
+            fitted = image.scaled(device_room, Qt.AspectRatioMode.KeepAspectRatio,
+                                  Qt.TransformationMode.FastTransformation)
+        elif min(device_room.width() - image.width(), device_room.height() - image.height()) <= 16 * ratio:
+            fitted = image if ratio == 1.0 else self._with_ratio(image, ratio)
+        else:
+            key = (image.cacheKey(), -device_room.width() * 100000 - device_room.height())
+            grown = self._scaled.get(key)
+            if grown is None:
+                if len(self._scaled) > 512:
+                    self._scaled.clear()
+                grown = image.scaled(device_room, Qt.AspectRatioMode.KeepAspectRatio,
+                                     Qt.TransformationMode.SmoothTransformation)
+                self._scaled[key] = grown
+            fitted = grown
+        if fitted.devicePixelRatio() != ratio:
+            fitted.setDevicePixelRatio(ratio)
+        return fitted
+
+    def _with_ratio(self, image: QImage, ratio: float) -> QImage:
+        """A copy of ``image`` (cached) drawn at device pixel ``ratio``: never the model's own, whose
+        ratio other views read."""
+        key = (image.cacheKey(), int(ratio * 1000))
+        copy = self._scaled.get(key)
+        if copy is None:
             if len(self._scaled) > 512:
                 self._scaled.clear()
-            grown = image.scaled(room, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation)
-            self._scaled[key] = grown
-        return grown
+            copy = image.copy()
+            copy.setDevicePixelRatio(ratio)
+            self._scaled[key] = copy
+        return copy
 
     def _paint_overlay(self, painter: QPainter, index: Index, photo: QRect) -> None:
         """The saliency map covers the model's centre crop: the centred square of the photo."""

@@ -29,7 +29,7 @@ from sane_desktop.gui.main_window import MainWindow
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import TaskRunner, TaskState
 from sane_desktop.gui.theme import apply_theme
-from sane_desktop.gui.thumbnails import ThumbnailLoader
+from sane_desktop.gui.thumbnails import ThumbnailLoader, thumbnail_side
 from sane_desktop.paths import DEMO_CATALOGUE
 
 if TYPE_CHECKING:  # importing the service loads SQLAlchemy and Alembic: the worker does, after the first paint
@@ -227,7 +227,7 @@ def create_window(service: CatalogueService | None = None, settings: Settings | 
     app = QApplication.instance()
     apply_theme(app, settings.get("theme"))  # type: ignore[arg-type]
     runner: TaskRunner[CatalogueService] = TaskRunner(service, make_owner=make_service)
-    thumbnails = ThumbnailLoader(cache_dir)
+    thumbnails = ThumbnailLoader(cache_dir, side=thumbnail_side(app))
     try:
         window = MainWindow(runner, settings, thumbnails)
     except BaseException:

@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 from PySide6.QtGui import QImage
@@ -19,7 +20,19 @@ from PySide6.QtGui import QImage
 from sane_desktop import paths
 from sane_desktop.paths import temporary_sibling
 
-THUMB_SIDE = 128  # the tile's picture size: painting never rescales
+THUMB_SIDE = 128  # the tile's picture size (logical pixels): painting never rescales
+MAX_RATIO = 3  # a screen's device pixel ratio past which thumbnails are not made larger
+
+
+def thumbnail_side(app: object) -> int:
+    """The thumbnails' side in device pixels: :data:`THUMB_SIDE` times the largest device pixel ratio
+    of ``app``'s screens, rounded up (at most :data:`MAX_RATIO`): a scaled screen (``QT_SCALE_FACTOR=2``,
+    a 4K display at 200 %) drew 128-pixel thumbnails stretched to 256 (trial BN)."""
+    import math
+
+    screens: list[Any] = list(getattr(app, "screens", list)())
+    ratio = max((float(screen.devicePixelRatio()) for screen in screens), default=1.0)
+    return THUMB_SIDE * max(1, min(MAX_RATIO, math.ceil(ratio - 1e-6)))
 
 # a thumbnail's states (ThumbnailLoader.state): the tiles draw one placeholder for each but READY.
 # CHANGED: the file's bytes are no longer the photo the catalogue recorded (content hash): it was
