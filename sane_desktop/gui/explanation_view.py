@@ -393,7 +393,7 @@ class AttributeBars(QWidget):
         super().__init__(parent)
         self.grid = QGridLayout(self)
         self.grid.setContentsMargins(0, 0, 0, 0)
-        self.grid.setColumnStretch(0, 3)
+        self.grid.setColumnStretch(0, 5)  # the name first: at 3 of 11 it read "colour:pur…" (trial BN)
         for column in range(1, 5):
             self.grid.setColumnStretch(column, 2)
         self.partner_header = "pair has it"  # "both have it" for a "visually similar" pair

@@ -39,7 +39,7 @@ from sane_desktop.gui.explanation_view import EXPORT_TEXT, ExplanationView, refi
 from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import UNDO_OFFER_MS, OutfitPanel
-from sane_desktop.gui.results_view import KeyboardFocusSelects, ResultsView
+from sane_desktop.gui.results_view import KeepCurrentInView, KeyboardFocusSelects, ResultsView
 from sane_desktop.gui.outfit_memory import (
     Entry, forget, remember, remember_filters, remember_target, remembered, remembered_filters, remembered_saved,
     remembered_target,
@@ -647,6 +647,7 @@ class MainWindow(QMainWindow):
         self.grid.setModel(self.browser_model)
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        KeepCurrentInView(self.grid)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setUniformItemSizes(True)
         self.grid.setIconSize(QSize(140, 140))

@@ -12,7 +12,7 @@ show one whole row of tiles under that header (the window's outfit strip shrinks
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView, QBoxLayout, QComboBox, QLabel, QListView, QSizePolicy, QSpacerItem, QSpinBox, QStackedWidget,
@@ -72,6 +72,36 @@ class KeyboardFocusSelects(QObject):
         self.view.scrollTo(index)
 
 
+class KeepCurrentInView(QObject):
+    """On a list view whose items flow into rows (icon mode, :attr:`QListView.ResizeMode.Adjust`): the
+    current item, in view before the view's width changed, is scrolled back into view once its items
+    are laid out again. The scroll offset stays in pixels, so a window widened from one column to two
+    showed other tiles and not the selected one (trial BN)."""
+
+    LAYOUT_MS = 150  # after the view's own delayed layout
+
+    def __init__(self, view: QAbstractItemView) -> None:
+        super().__init__(view)
+        self.view = view
+        self._timer = QTimer(self, singleShot=True, interval=self.LAYOUT_MS)
+        self._timer.timeout.connect(self._scroll)
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Resize and isinstance(event, QResizeEvent) \
+                and event.size().width() != event.oldSize().width():
+            current = self.view.currentIndex()
+            before = QRect(QPoint(0, 0), event.oldSize())
+            if current.isValid() and (self._timer.isActive() or before.intersects(self.view.visualRect(current))):
+                self._timer.start()
+        return super().eventFilter(watched, event)
+
+    def _scroll(self) -> None:
+        current = self.view.currentIndex()
+        if current.isValid():
+            self.view.scrollTo(current)
+
+
 class ResultsView(QWidget):
     target_changed = Signal(str)  # "" = all
     result_activated = Signal(int)  # candidate pk
@@ -97,6 +127,7 @@ class ResultsView(QWidget):
         self.view.setModel(model)
         self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        KeepCurrentInView(self.view)
         self.view.setMovement(QListView.Movement.Static)
         self.view.setUniformItemSizes(True)
         self.view.setIconSize(QSize(140, 140))

@@ -1,6 +1,6 @@
-"""Trial BN ran the window at ``QT_SCALE_FACTOR=2``: thumbnails, decoded at 128 pixels, were drawn
-stretched to 256 screen pixels. They are now decoded at the screens' device pixel ratio and drawn at
-it, so a scaled screen shows their own pixels."""
+"""Trial BN: at ``QT_SCALE_FACTOR=2`` thumbnails, decoded at 128 pixels, were drawn stretched to 256
+screen pixels (now decoded at the screens' device pixel ratio and drawn at it); a list widened from
+one column to two scrolled its selected tile out of view (now scrolled back once laid out)."""
 
 from __future__ import annotations
 
@@ -55,3 +55,37 @@ def test_a_thumbnail_is_drawn_in_the_screens_pixels(qapp) -> None:  # type: igno
     near = delegate._fitted(photo, QSize(THUMB_SIDE, THUMB_SIDE), 2.0)  # its own pixels, at ratio 2
     assert (near.width(), logical_size(near)) == (2 * THUMB_SIDE, (THUMB_SIDE, THUMB_SIDE))
     assert photo.devicePixelRatio() == 1.0
+
+
+def test_the_current_tile_stays_in_view_when_the_list_is_widened(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial BN widened the window from one result column to two: the pixel scroll offset was kept, and
+    the selected result scrolled out of view."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QListView
+
+    from sane_desktop.gui.results_view import KeepCurrentInView
+
+    model = QStandardItemModel()
+    for n in range(60):
+        item = QStandardItem(f"item {n}")
+        item.setSizeHint(QSize(120, 120))
+        model.appendRow(item)
+    view = QListView()
+    view.setViewMode(QListView.ViewMode.IconMode)
+    view.setResizeMode(QListView.ResizeMode.Adjust)
+    view.setModel(model)
+    KeepCurrentInView(view)
+    qtbot.addWidget(view)
+    view.resize(160, 400)  # one column
+    view.show()
+    qtbot.waitExposed(view)
+    current = model.index(20, 0)
+    view.setCurrentIndex(current)
+    view.scrollTo(current)
+    qtbot.waitUntil(lambda: view.viewport().rect().intersects(view.visualRect(current)), timeout=5000)
+    view.resize(420, 400)  # three columns: row 20 moves up, the offset in pixels stays
+
+    def in_view() -> bool:
+        return view.viewport().rect().contains(view.visualRect(current).center())
+
+    qtbot.waitUntil(in_view, timeout=5000)
