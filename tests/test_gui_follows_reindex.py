@@ -97,6 +97,28 @@ def test_back_at_the_window_results_of_an_index_rebuilt_meanwhile_are_searched_a
     qtbot.waitUntil(lambda: "they were searched again" in window.statusBar().currentMessage(), timeout=60000)
 
 
+def test_a_reindex_from_a_terminal_is_followed_without_a_click_or_an_activation(  # type: ignore[no-untyped-def]
+        world, qtbot, make_window) -> None:
+    """Trial BM, on a screen without a window manager (no activation ever comes): a terminal's re-index
+    was noticed only at the next click. The window watches the index folder, and searches again once
+    its manifest is another."""
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    qtbot.waitUntil(window.tasks.idle, timeout=120000)
+    before, searches = window._index_stamp, window.channels.search.started
+    assert window._index_watch.directories(), "the open catalogue's index folder is watched"
+    elsewhere = CatalogueService(world["index"], device="cpu")
+    try:
+        elsewhere.index_folder(world["source"], "demo", rebuild=True)
+    finally:
+        elsewhere.close()
+    qtbot.waitUntil(lambda: window._index_stamp not in (None, before) and not window.channels.search.busy,
+                    timeout=60000)
+    assert window.channels.search.started > searches
+    qtbot.waitUntil(lambda: "they were searched again" in window.statusBar().currentMessage(), timeout=60000)
+
+
 def test_a_search_again_that_is_refused_is_not_said_to_have_been_made(world, qtbot, make_window,  # type: ignore[no-untyped-def]
                                                                        tmp_path) -> None:
     """Trial R re-indexed an open catalogue with a model file, then trained over that file: a click

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
-from PySide6.QtCore import QEvent, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction, QCloseEvent, QContextMenuEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent,
 )
@@ -66,6 +67,7 @@ from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalog
 
 SEARCH_DEBOUNCE_MS = 250
 WRITER_POLL_MS = 2000  # how often a search refused during another run's index asks whether that run ended
+INDEX_SETTLE_MS = 1500  # the index folder still this long after a change: then it is looked at
 EMPTY_OUTFIT_WORDS = "The outfit is empty: add items to it, then click a result to see why it matches."
 QUIT_WATCH_MS = 300  # how often an open quit question looks whether the work it warns of has ended
 # what quitting does to each kind of long work (MainWindow.long_work), as the cancel words say it
@@ -511,6 +513,13 @@ class MainWindow(QMainWindow):
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._writer_poll = QTimer(self, interval=WRITER_POLL_MS)  # after a refusal "being indexed now"
         self._writer_poll.timeout.connect(self._poll_index_writer)
+        # the open catalogue's index folder: a re-index from a terminal (another window, a script) is
+        # noticed when its manifest is replaced, not only when this window is next activated, which a
+        # screen without a window manager never does (trial BM's list stayed the old index's until a click)
+        self._index_watch = QFileSystemWatcher(self)
+        self._index_settle = QTimer(self, singleShot=True, interval=INDEX_SETTLE_MS)
+        self._index_watch.directoryChanged.connect(lambda _path: self._index_settle.start())
+        self._index_settle.timeout.connect(self._index_changed_elsewhere)
         self._search_timer.timeout.connect(self.request_items)
         geometry = settings.get_bytes("geometry")
         # remembered from a larger screen, it is shrunk to this one; one that cannot be read is no layout
@@ -955,6 +964,22 @@ class MainWindow(QMainWindow):
         switcher = self.catalogue_switcher
         for row in range(switcher.count()):
             switcher.setItemIcon(row, qta.icon("mdi6.hanger" if switcher.itemData(row) else "mdi6.server-network"))
+
+    def _watch_index(self, folder: str) -> None:
+        """Watch ``folder`` (the open catalogue's index folder; "" for none) and no other."""
+        watched = self._index_watch.directories()
+        if watched:
+            self._index_watch.removePaths(watched)
+        self._index_settle.stop()
+        if folder and os.path.isdir(folder):
+            self._index_watch.addPath(folder)
+
+    def _index_changed_elsewhere(self) -> None:
+        """The index folder changed and has been still for :data:`INDEX_SETTLE_MS`: results found in the
+        index it held are searched again when its manifest is another now (this window's own runs
+        search again when they end)."""
+        if not self._long_run():
+            self._check_results_current()
 
     def _check_results_current(self) -> None:
         """Back at the window: results found in an index rebuilt since — a model trained in another
@@ -2050,6 +2075,7 @@ class MainWindow(QMainWindow):
         self._waiting_words = ""
         self._waiting_open = ""  # whatever was chosen last has opened: nothing is pending
         self._explained_before_change = self._explain_when_listed = None  # keys of the catalogue left
+        self._watch_index(opened.index_folder if not shared else "")
         if self._renamed == (previous, opened.info.name):
             previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
         self._renamed = None

@@ -141,7 +141,8 @@ class CatalogueService:
                                self._open.items.can_train(), tuple(changed),
                                tuple(self._open.items.metadata_gone(changed)),
                                folder_gone=not Path(self._open.items.root).is_dir(),
-                               matches_learnt=matches_learnt(self.catalogues.folder(name)))
+                               matches_learnt=matches_learnt(self.catalogues.folder(name)),
+                               index_folder=str(self._open.folder))
 
     # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
     def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:

@@ -244,6 +244,9 @@ class OpenedCatalogue:
     # category); False: every category is compared by looks (a model trained on it without outfits: trial AX
     # read "learnt from other catalogues' outfits" over a model that learnt none); True when not indexed
     matches_learnt: bool = True
+    # the folder holding its index manifest (a local catalogue's): a window watches it, so that a re-index
+    # from a terminal is noticed without a click or a window manager's activation (trial BM); "" for none
+    index_folder: str = ""
 
 
 def value_note_line(note: Mapping[str, str]) -> str:
