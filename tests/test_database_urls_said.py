@@ -261,6 +261,14 @@ def test_catalogues_with_db_lists_what_that_database_holds_and_writes_nothing(
         assert {row[0] for row in connection.execute("SELECT name FROM sqlite_master")} == {"notes"}
     code, err = _run(capsys, "--index-home", str(home), "catalogues", "--db", f"sqlite:///{tmp_path / 'no' / 'x.db'}")
     assert code == 1 and "no catalogue database at" in err and not (tmp_path / "no").exists(), err
+    # a file that is no database: the way out speaks of --db, not of a catalogue of the index home (trial BP)
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(bytes(range(256)) * 4)
+    for command in (["catalogues"], ["items", "shop"]):
+        code, err = _run(capsys, "--index-home", str(home), *command, "--db", f"sqlite:///{junk}")
+        assert code != 0 and "check that --db names a SANE Desktop catalogue database" in err, err
+        assert "or delete the catalogue" not in err and "\n" not in err, err
+    assert junk.read_bytes() == bytes(range(256)) * 4
     # rename and delete act on the index home: with --db they are refused, nothing done
     code, err = _run(capsys, "--index-home", str(home), "catalogues", "delete", "spring", "--yes", "--db", db)
     assert code == 1 and "without --db" in err, err

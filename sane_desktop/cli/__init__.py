@@ -229,7 +229,7 @@ def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
     "source" while "demo" stayed refused."""
     from sane_desktop.errors import StaleIndexError
 
-    text = str(error)
+    text = str(with_db_way_out(error, args))
     name = getattr(args, "name", None)
     ending = next((words for words in (REINDEX, FIRST_INDEX) if text.endswith(words)), None)
     if not isinstance(error, StaleIndexError) or ending is None or not isinstance(name, str) or not name:
@@ -254,6 +254,22 @@ def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
         return text
     command = index_command(root, name, db_url=db_url, index_dir=index_dir, on_server=on_server)
     return f"{text[: -len(ending)]}{'re-index it' if ending == REINDEX else 'index it'} ({command})"
+
+
+# a damaged database named by --db: the user's own file, maybe none of the app's (trial BP's junk file was told
+# to "index the catalogue's folder again with --replace … or delete the catalogue", of no catalogue)
+DB_DAMAGED = ("check that --db names a SANE Desktop catalogue database; if it is one and it was damaged, index its "
+              "catalogue's folder again with this --db and --replace")
+
+
+def with_db_way_out(error: SaneError, args: argparse.Namespace) -> SaneError | str:
+    """``error``, or its line with the way out for a database given with ``--db`` where it names the
+    index home's own (:data:`DB_DAMAGED`)."""
+    from sane_desktop.errors import WayOut
+
+    if getattr(args, "db", None) and error.way_out is WayOut.REPLACE_DAMAGED:
+        return f"{error.problem}: {DB_DAMAGED}"
+    return error
 
 
 FOLDER_MISSING = ": catalogue folder does not exist"
