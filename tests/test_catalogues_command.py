@@ -152,3 +152,12 @@ def test_a_second_value_after_a_repeatable_option_says_how_to_give_it(tmp_path: 
         assert len(err.splitlines()) == 1, err
     err = err_of("query", "x", "--outfit", "a1", "--category", "shoes", "bags")
     assert "unrecognized arguments: bags" in err and "follows" not in err, err
+    # the catalogue named after the ids (trial BP): the second id was taken as the name, the name is the stray
+    err = err_of("query", "--outfit", "a1", "b2", "x")
+    assert "if b2 is another --outfit value, give it its own --outfit (--outfit a1 --outfit b2)" in err, err
+    capsys.readouterr()
+    # ids only: the second id is taken as the catalogue's name, which is not found
+    assert main(["--index-home", str(tmp_path), "query", "--outfit", "a1", "b2", "-k", "2"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "no indexed catalogue named 'b2'" in err and "if b2 is another --outfit value" in err, err
+    assert len(err.splitlines()) == 1, err

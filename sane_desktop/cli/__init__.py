@@ -75,22 +75,34 @@ class CommandParser(argparse.ArgumentParser):
     def _repeat_hint(self, message: str) -> str:
         """How to give a repeatable option several values, where an unrecognised argument is a second
         value after one (``query shop --outfit A B`` read B as a stray argument: the line alone did not
-        say what to write instead)."""
+        say what to write instead); where the token after the value was taken as the catalogue's name
+        and the one after it is the stray (``query --outfit A B shop``), said as a question of it."""
         prefix = "unrecognized arguments: "
         if not message.startswith(prefix):
             return ""
         stray = set(message[len(prefix):].split())
-        argv = getattr(self, "_argv", [])
+        follows = self.values_followed(getattr(self, "_argv", []))
+        for option, value, after, then in follows:
+            if after in stray:
+                return f"{after} follows {option} {value}: give each value its own {option} ({option} {value} {option} {after})"
+        for option, value, after, then in follows:
+            if then in stray:
+                return repeat_question(option, value, after)
+        return ""
+
+    def values_followed(self, argv: Sequence[str]) -> list[tuple[str, str, str, str]]:
+        """Each repeatable option's value in ``argv`` with the two tokens after it, when the first of them
+        is no option: (option, value, next, the one after it or "")."""
         repeatable = {option for parser in self._command_parsers(argv) for action in parser._actions
                       if isinstance(action, argparse._AppendAction) for option in action.option_strings}
+        found = []
         for n, token in enumerate(argv):
             option, _, value = token.partition("=")  # ``--outfit A`` and ``--outfit=A``
-            rest = argv[n + 1:] if value else argv[n + 2:]
+            rest = list(argv[n + 1:] if value else argv[n + 2:])
             value = value or (argv[n + 1] if n + 1 < len(argv) else "")
-            if option in repeatable and rest and rest[0] in stray:
-                return (f"{rest[0]} follows {option} {value}: give each value its own {option} "
-                        f"({option} {value} {option} {rest[0]})")
-        return ""
+            if option in repeatable and rest and not rest[0].startswith("-"):
+                found.append((option, value, rest[0], rest[1] if len(rest) > 1 else ""))
+        return found
 
     def _command_parsers(self, argv: Sequence[str]) -> list[argparse.ArgumentParser]:
         """This parser and the sub-command parser ``argv`` names, if any."""
@@ -270,6 +282,28 @@ def with_db_way_out(error: SaneError, args: argparse.Namespace) -> SaneError | s
     if getattr(args, "db", None) and error.way_out is WayOut.REPLACE_DAMAGED:
         return f"{error.problem}: {DB_DAMAGED}"
     return error
+
+
+def repeat_question(option: str, value: str, after: str) -> str:
+    """The hint for ``after``, taken as something else, that may be a second value of ``option``."""
+    return f"if {after} is another {option} value, give it its own {option} ({option} {value} {option} {after})"
+
+
+def with_repeat_hint(line: str, error: SaneError, args: argparse.Namespace, argv: Sequence[str]) -> str:
+    """``line``, and where the catalogue ``args.name`` was not found and that name is the token right after a
+    repeatable option's value, the question whether it is a second value (trial BP: ``query --outfit A B -k 2``
+    answered "no indexed catalogue named 'B'")."""
+    from sane_desktop.errors import NotFound
+
+    name = getattr(args, "name", None)
+    if not isinstance(error, NotFound) or not isinstance(name, str) or "did you mean" in line:
+        return line  # (a name close to one the home holds reads as a typo of it)
+    parser = build_parser()
+    assert isinstance(parser, CommandParser)
+    for option, value, after, _then in parser.values_followed(argv):
+        if after == name:
+            return f"{line}; {repeat_question(option, value, after)}"
+    return line
 
 
 FOLDER_MISSING = ": catalogue folder does not exist"
@@ -474,7 +508,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         restart_in_utf8_mode()
         escape_unshowable_output()
     parser = build_parser()
-    args = parser.parse_args(joined_negative_values(sys.argv[1:] if argv is None else argv))
+    given = joined_negative_values(sys.argv[1:] if argv is None else argv)
+    args = parser.parse_args(given)
     try:
         _local_paths(args)
         _bundled_model(args)
@@ -499,7 +534,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = handler(args)
     except SaneError as error:
         log.warning("command %s failed: %s", args.command, error)
-        say(f"error: {with_catalogue_folder(with_index_command(error, args), args)}")
+        say(f"error: {with_repeat_hint(with_catalogue_folder(with_index_command(error, args), args), error, args, given)}")
         return exit_code(error)
     except KeyboardInterrupt:
         log.warning("command %s interrupted", args.command)
