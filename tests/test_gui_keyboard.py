@@ -307,6 +307,9 @@ def test_the_outfit_strip_takes_delete_and_the_item_menu_from_the_keyboard(windo
     qtbot.keyClick(view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.outfit_model.pks() == before
     qtbot.waitUntil(lambda: window.explanation.shown_candidate() == explained, timeout=60000)
+    current = window.results.view.currentIndex()  # its tile marked, as the click left it (trial BP)
+    assert current.isValid() and current.data(Role.ItemPk) == explained
+    assert window.results.view.selectionModel().isSelected(current)
     qtbot.keyClick(view, Qt.Key.Key_Delete)  # removed again, then the outfit changed otherwise: not undone
     qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 2, timeout=5000)
     after = window.outfit_model.pks()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction, QCloseEvent, QContextMenuEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent,
 )
@@ -2375,6 +2375,13 @@ class MainWindow(QMainWindow):
         again, self._explain_when_listed = self._explain_when_listed, None
         if again is not None and again in self._results and self.explanation.update_data is None \
                 and self.explanation.outfit_data is None and not self.channels.explain.busy:
+            # its tile marked current and selected, as the click that first explained it left it (trial BP
+            # read the explanation beside a list with none selected)
+            listed = self.results_model.pks()
+            if again in listed:
+                view = self.results.view
+                view.selectionModel().setCurrentIndex(self.results_model.index(listed.index(again)),
+                                                      QItemSelectionModel.SelectionFlag.ClearAndSelect)
             self.explain(again)
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
 
