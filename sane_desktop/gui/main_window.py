@@ -2203,11 +2203,14 @@ class MainWindow(QMainWindow):
             else None
 
         def restore(service: CatalogueService, _state: object
-                    ) -> tuple[list[ItemInfo], list[str], list[int], LoadedOutfit | None]:
+                    ) -> tuple[list[ItemInfo], list[str], list[int | str], LoadedOutfit | None]:
             from sane_desktop.errors import NotFound, SaneError
 
             found = {item.pk: item for item in service.item_infos([e for e in saved if isinstance(e, int)])}
-            items, refused, gone, gone_keys = [], [], 0, []
+            items: list[ItemInfo] = []
+            refused: list[str] = []
+            # left out as no longer in the catalogue: keys of this run, ids remembered from an earlier one
+            gone_keys: list[int | str] = []
             for entry in saved:
                 if isinstance(entry, int):
                     if entry in found:
@@ -2215,21 +2218,19 @@ class MainWindow(QMainWindow):
                     else:  # a re-import (a Re-sync) took it out of the catalogue
                         gone_keys.append(entry)
                     continue
-                try:
-                    if isinstance(entry, dict) and "id" in entry:  # remembered from an earlier run
+                if isinstance(entry, dict) and "id" in entry:  # remembered from an earlier run
+                    try:
                         items += service.current().items.by_item_id([entry["id"]])
-                        continue
+                    except NotFound:  # said with a box, as this run's keys are (trial BP read no more than
+                        gone_keys.append(str(entry["id"]))  # 15 s of status bar after a restart)
+                    continue
+                try:
                     path, category, content_hash = (entry["image"], entry["category"], entry["hash"]) \
                         if isinstance(entry, dict) else entry
                     # the photo as it was added: one replaced since is left out, not swapped in
                     items.append(service.add_image(Path(path), category, content_hash))
-                except NotFound:  # an item no longer in the catalogue
-                    gone += 1
                 except SaneError as error:
                     refused.append(f"An image from disk left the outfit: {window_message(error)}")
-            if gone:
-                refused.append(f"{counted(gone, 'item')} of the last outfit {'is' if gone == 1 else 'are'} no longer in "
-                               "the catalogue: left out")
             linked = None
             if hint is not None:
                 try:  # renamed since: its name now; deleted: none
@@ -2250,8 +2251,8 @@ class MainWindow(QMainWindow):
         """Which catalogue is open: its name, its database's uid and where it lives ("" locally)."""
         return None if self.catalogue is None else (self.catalogue.name, self.catalogue.uid, self.shared)
 
-    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int]]
-                         | tuple[list[ItemInfo], list[str], list[int], LoadedOutfit | None], titles: dict[int, str],
+    def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int | str]]
+                         | tuple[list[ItemInfo], list[str], list[int | str], LoadedOutfit | None], titles: dict[int, str],
                          opened: tuple[str, str, str] | None = None) -> None:
         if opened is not None and opened != self._open_identity():
             # restored for a catalogue no longer open: its item keys name other items in this one (a
@@ -2269,8 +2270,9 @@ class MainWindow(QMainWindow):
             self.saved_outfits.link(linked.name, linked.pk, pks)
         if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
             remember(self.settings, self.catalogue, [])
-        if gone:  # said as a search that finds them gone says it (_outfit_items_gone)
-            text = left_out_words(len(gone), [titles[pk] for pk in gone if pk in titles])
+        if gone:  # said as a search that finds them gone says it (_outfit_items_gone); ids from an earlier run
+            text = left_out_words(len(gone), [titles[pk] if isinstance(pk, int) else pk for pk in gone
+                                              if not isinstance(pk, int) or pk in titles])
             self._say_beside_start_note(" ".join([text, *refused[:1]]), 15000)
             message_box(self, "Outfit", text, QMessageBox.Icon.Information)
         elif refused:
