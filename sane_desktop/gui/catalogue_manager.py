@@ -108,6 +108,7 @@ class CatalogueManager(QDialog):
         self.listing: Channel[CatalogueService] = tasks.channel()
         self.details: list[CatalogueDetails] = []
         self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setAccessibleName("Catalogues")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)

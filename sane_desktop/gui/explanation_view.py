@@ -978,6 +978,7 @@ class ExplanationView(QWidget):
         self.opacity.setRange(0, 100)
         self.opacity.setValue(55)
         self.opacity.setToolTip("Overlay opacity")
+        self.opacity.setAccessibleName("Overlay opacity")  # a screen reader reads no tooltip as a name
         # its size never follows the combo boxes below it; it gives way (down to half) only in a
         # narrow panel, so that a small window with the Filters open cuts nothing off
         self.opacity.setMinimumWidth(60)

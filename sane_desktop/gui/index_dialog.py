@@ -111,6 +111,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.setWindowTitle("Index catalogue folder")
         self.setMinimumWidth(560)
         self.folder = QLineEdit()
+        self.folder.setAccessibleName("Catalogue folder")  # a screen reader reads no placeholder as a name
         self.folder.setPlaceholderText("A catalogue folder (Polyvore layout, manifest + mapping, or plain images)")
         browse = QPushButton("Choose…")
         themed_icon(browse, "mdi6.folder-open-outline")

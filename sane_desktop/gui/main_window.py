@@ -21,7 +21,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
-    QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QVBoxLayout, QWidget,
+    QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.errors import (
@@ -643,8 +643,15 @@ class MainWindow(QMainWindow):
         self.search_box = QLineEdit()
         self.search_box.setPlaceholderText("Search titles and attributes (Ctrl+F)")
         self.search_box.setClearButtonEnabled(True)
-        themed_icon(self.search_box.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition),
-                    "mdi6.magnify")
+        magnifier = self.search_box.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
+        themed_icon(magnifier, "mdi6.magnify")
+        # names a screen reader says (a placeholder is none; Qt's clear button has no text of its own)
+        self.search_box.setAccessibleName("Search the catalogue")
+        for button in self.search_box.findChildren(QToolButton):
+            if any(action.objectName() == "_q_qlineeditclearaction" for action in button.actions()):
+                button.setAccessibleName("Clear the search")
+            elif magnifier in button.actions():
+                button.setAccessibleName("Search")
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         self.category_filter = QComboBox()
         self.category_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -653,6 +660,7 @@ class MainWindow(QMainWindow):
         self.category_filter.addItem("All categories", "")
         self.category_filter.currentIndexChanged.connect(lambda _i: self.request_items())
         self.grid = QListView()
+        self.grid.setAccessibleName("Catalogue items")
         self.grid.setModel(self.browser_model)
         self.grid.setViewMode(QListView.ViewMode.IconMode)
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)

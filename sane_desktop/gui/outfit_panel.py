@@ -111,6 +111,7 @@ class OutfitPanel(QWidget):
         super().__init__(parent)
         self.model = model
         self.view = OutfitView()
+        self.view.setAccessibleName("Your outfit")
         self.view.setModel(model)
         self.view.setItemDelegate(ItemTileDelegate(show_score=False, parent=self.view))
         self.view.setIconSize(QSize(140, 140))

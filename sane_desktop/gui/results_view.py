@@ -124,6 +124,7 @@ class ResultsView(QWidget):
         self.target.setMinimumContentsLength(12)
         self.target.currentIndexChanged.connect(lambda _i: self.target_changed.emit(self.target.currentData() or ""))
         self.view = QListView()
+        self.view.setAccessibleName("Results")
         self.view.setModel(model)
         self.view.setViewMode(QListView.ViewMode.IconMode)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)

@@ -230,6 +230,7 @@ class SavedOutfitsDialog(QDialog):
         self.setWindowTitle("Saved outfits")
         self.resize(460, 360)
         self.list = QListWidget()
+        self.list.setAccessibleName("Saved outfits")
         self.list.setItemDelegate(OutfitRowDelegate(self.list))
         self.list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.list.setResizeMode(QListWidget.ResizeMode.Adjust)  # rows laid out (and elided) anew at each width

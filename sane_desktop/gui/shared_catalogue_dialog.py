@@ -77,6 +77,7 @@ class SharedCatalogueDialog(QDialog):
         self.connect_button.setToolTip("List the catalogues in this database")
         self.connect_button.clicked.connect(self.connect_to_server)
         self.catalogue = QComboBox()
+        self.catalogue.setAccessibleName("Catalogue")  # its form label names the row it shares with Connect
         self.catalogue.setEnabled(False)
         self.catalogue.setMinimumContentsLength(16)
         self.status = plain_label("Type the server's address, then Connect.")

@@ -68,6 +68,7 @@ class ShortcutsDialog(QDialog):
         self.setObjectName("keyboard-shortcuts")
         rows = [*menu_keys(menu_bar), *sorted(set(registered_keys(window))), *VIEW_KEYS]
         self.table = QTableWidget(len(rows), 3, self)
+        self.table.setAccessibleName("Keyboard shortcuts")
         self.table.setHorizontalHeaderLabels(["Key", "What it does", "Where"])
         for row, (keys, what, where) in enumerate(rows):
             for column, text in enumerate((keys, what, where)):
