@@ -5,14 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import add_json_flag, path_arg, seed_arg
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be a positive integer")
-    return value
+from sane_desktop.cli import MAX_COUNT, add_json_flag, path_arg, seed_arg, whole_number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,14 +16,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("out", type=path_arg, metavar="OUT", help="folder to write (must be empty or new)")
     parser.add_argument("--seed", type=seed_arg, default=0, help="random seed (same seed, same bytes)")
-    parser.add_argument("--items", type=_positive, default=1200, help="number of items (default 1200)")
-    parser.add_argument("--outfits", type=_positive, default=None,
-                        help="number of outfits (default 0.7 per item)")
+    # the counts' ranges are the demo's own (demo/limits.py, checked before anything is written); here only
+    # what no count can be
+    parser.add_argument("--items", type=whole_number(1, MAX_COUNT), default=1200,
+                        help="number of items (default 1200; 30 to 200,000)")
+    parser.add_argument("--outfits", type=whole_number(1, MAX_COUNT), default=None,
+                        help="number of outfits (default 0.7 per item; each holds 3-5 items, so at least a third "
+                             "of the items, and at most 20 per item)")
     parser.add_argument("--style", choices=("classic", "alt", "studio"), default="classic",
                         help="classic; alt: the same world drawn differently (generalisation checks); studio: a "
                         "third look (sheared, flared silhouettes without outlines, a shaded studio backdrop, smaller "
                         "and larger motifs) kept out of all tuning, for final figures")
-    parser.add_argument("--workers", type=_positive, default=None, help="render processes (default: up to 2)")
+    parser.add_argument("--workers", type=whole_number(1, MAX_COUNT), default=None,
+                        help="render processes (default: up to 2; at most 64)")
     parser.add_argument("--no-masks", action="store_true", help="skip ground_truth_masks/*.png")
     parser.add_argument("--text-attributes-only", action="store_true",
                         help="name colour, pattern and motif only in titles and descriptions (no attribute columns)")

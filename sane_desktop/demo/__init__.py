@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.errors import InputError
+from sane_desktop.demo.limits import check_demo_size
 from sane_desktop.paths import check_outside_package
 from sane_desktop.demo.garments import RenderJob, Rendered, item_seed, render_many
 from sane_desktop.demo.questions import make_compatibility, make_fitb, split_outfit_plans
@@ -120,12 +121,11 @@ def generate_demo(
     truth still records them)."""
     started = time.perf_counter()
     get_style(style)  # fail early on a bad name
-    if items < 30:
-        raise InputError("a demo catalogue needs at least 30 items")
     out = check_outside_package(out, "OUT")  # a demo written into the installed package is lost on upgrade
     n_outfits = outfits if outfits is not None else round(items * OUTFITS_PER_ITEM)
     if workers is None:
         workers = 1 if items < 400 else min(2, os.cpu_count() or 1)
+    check_demo_size(items, n_outfits, workers)  # before the folder is touched
     _prepare_folder(out, overwrite)
 
     item_plans, outfit_plans = plan_world(seed, items, n_outfits)

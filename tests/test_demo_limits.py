@@ -1,0 +1,49 @@
+"""Trial BO: ``demo --outfits 99999999999999999999`` planned outfits until it held 18.8 GB; ``--workers`` of
+20 digits ended in "OverflowError", ``--items`` of 20 digits in "ValueError: Sample larger than population",
+both leaving a half-written folder that the next run refused; ``--items 30 --outfits 1`` wrote 3 items
+without a word; ``--items ''`` was an "invalid _positive value". Each is refused in one line before the
+folder is touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.cli import main
+from sane_desktop.demo import generate_demo
+from sane_desktop.demo.limits import check_demo_size
+from sane_desktop.errors import InputError
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["--items", "99999999999999999999"], "out of range"),
+    (["--items", "500000"], "30 to 200,000 items"),
+    (["--items", "29"], "30 to 200,000 items"),
+    (["--items", "30", "--outfits", "99999999999999999999"], "out of range"),
+    (["--items", "30", "--outfits", "601"], "need 10 to 600 outfits"),
+    (["--items", "30", "--outfits", "1"], "need 10 to 600 outfits"),
+    (["--items", "30", "--workers", "99999999999999999999"], "out of range"),
+    (["--items", "30", "--workers", "65"], "render processes are 1 to 64"),
+    (["--items", ""], "'' is not a whole number"),
+    (["--items", "1.5"], "'1.5' is not a whole number"),
+])
+def test_a_demo_size_that_cannot_be_made_is_refused_before_anything_is_written(
+        argv: list[str], said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    try:
+        code = main(["demo", str(out), *argv])
+    except SystemExit as exit_:  # argparse's refusal
+        code = int(exit_.code or 0)
+    err = capsys.readouterr().err.strip()
+    assert code == 1 and said in err and len(err.splitlines()) == 1, err
+    assert "_positive" not in err and "Error:" not in err
+    assert not out.exists()
+
+
+def test_the_smallest_outfit_count_still_draws_every_item_asked_for(tmp_path: Path) -> None:
+    check_demo_size(30, 10, 1)
+    with pytest.raises(InputError):
+        check_demo_size(30, 9, 1)
+    summary = generate_demo(tmp_path / "d", items=30, outfits=10, masks=False)
+    assert summary.items == 30 and summary.outfits == 10
