@@ -47,3 +47,21 @@ def test_the_smallest_outfit_count_still_draws_every_item_asked_for(tmp_path: Pa
         check_demo_size(30, 9, 1)
     summary = generate_demo(tmp_path / "d", items=30, outfits=10, masks=False)
     assert summary.items == 30 and summary.outfits == 10
+
+
+@pytest.mark.parametrize("argv, said", [
+    (["index", "x", "--batch-size", "99999999999999999999"], "out of range: from 1 to 4,096"),
+    (["index", "x", "--workers", "-1"], "out of range: from 0 to 64"),
+    (["explain", "x", "--query", "a", "--candidate", "b", "--rise-masks", "99999999999999999999"],
+     "out of range: from 1 to 100,000"),  # torch's "Overflow when unpacking long long" (trial BO)
+    (["evaluate-explanations", "x", "--model", "m.pt", "--pairs", "0"], "out of range: from 1"),
+    (["adapt", "x", "--model", "m.pt", "--out", "o.pt", "--batch-size", "1e9"], "'1e9' is not a whole number"),
+    (["train", "x", "--out", "o.pt", "--epochs", "99999999999999999999"], "out of range: at most 1,000,000,000"),
+    (["gui", "--demo-items", "99999999999999999999"], "out of range"),
+])
+def test_every_count_option_refuses_what_no_count_can_be(argv: list[str], said: str, tmp_path: Path,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main(["--index-home", str(tmp_path), *argv])
+    err = capsys.readouterr().err.strip()
+    assert exit_.value.code == 1 and said in err and len(err.splitlines()) == 1, err

@@ -407,9 +407,12 @@ def seed_arg(text: str) -> int:
 
 
 MAX_COUNT = 1_000_000_000  # no count option is this large: past it, a typo (and a C int's overflow)
+MAX_BATCH = 4096  # images per forward pass: more is no batch a machine holds
+MAX_WORKERS = 64  # decoding or rendering processes
+MAX_RISE_MASKS = 100_000  # 50 times the paper's 2,000 (torch's size overflowed past 2**63: trial BO)
 
 
-def whole_number(least: int, most: int) -> Callable[[str], int]:
+def whole_number(least: int | None, most: int) -> Callable[[str], int]:
     """argparse ``type`` of a count option: a whole number from ``least`` to ``most``, refused in words
     otherwise (trial BO: ``demo --outfits 99999999999999999999`` grew to 18.8 GB before it was killed,
     ``--workers`` of 20 digits ended in "OverflowError", and ``--items ''`` was "invalid _positive value")."""
@@ -418,7 +421,9 @@ def whole_number(least: int, most: int) -> Callable[[str], int]:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-        if not least <= value <= most:
+        if least is None and value > most:  # (the command says its own least, in its words)
+            raise argparse.ArgumentTypeError(f"{text} is out of range: at most {most:,}")
+        if least is not None and not least <= value <= most:
             raise argparse.ArgumentTypeError(f"{text} is out of range: from {least:,} to {most:,}")
         return value
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag, path_arg, seed_arg
+from sane_desktop.cli import MAX_BATCH, MAX_COUNT, CliError, add_json_flag, path_arg, seed_arg, whole_number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,9 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("catalogue", help="catalogue folder")
     parser.add_argument("--model", required=True, help="checkpoint to adapt")
     parser.add_argument("--out", required=True, type=path_arg, help="checkpoint file to write")
-    parser.add_argument("--max-images", type=int, default=10000,
+    parser.add_argument("--max-images", type=whole_number(1, MAX_COUNT), default=10000,
                         help="use at most this many images, a seeded sample (default 10000)")
-    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--batch-size", type=whole_number(1, MAX_BATCH), default=64,
+                        help=f"images per forward pass (default 64; 1 to {MAX_BATCH})")
     parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
     add_json_flag(parser)
@@ -33,8 +34,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.progress import TqdmProgress
     from sane_desktop.service import building
 
-    if args.max_images <= 0 or args.batch_size <= 0:
-        raise CliError("--max-images and --batch-size must be positive")
     started = time.perf_counter()
     progress = TqdmProgress()
     try:

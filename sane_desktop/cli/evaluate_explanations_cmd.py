@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag, path_arg, seed_arg
+from sane_desktop.cli import MAX_COUNT, MAX_RISE_MASKS, CliError, add_json_flag, path_arg, seed_arg, whole_number
 from sane_desktop.service.values import FEW_QUESTIONS
 
 METHODS = ("fast", "fast_detail", "rise", "sliding", "random")  # fast_detail: + gradient × input detail
@@ -26,10 +26,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "half negative). The attribute choice is fitted on validation/training pairs only.")
     parser.add_argument("catalogue", type=path_arg, help="catalogue folder")
     parser.add_argument("--model", type=path_arg, required=True, help="checkpoint file")
-    parser.add_argument("--pairs", type=int, default=10, help="test pairs (default 10)")
+    parser.add_argument("--pairs", type=whole_number(1, MAX_COUNT), default=10, help="test pairs (default 10)")
     parser.add_argument("--method", action="append", choices=METHODS,
                         help="saliency method to score (repeatable; default all five)")
-    parser.add_argument("--rise-masks", type=int, default=2000, help="RISE masks (default 2000, as the paper)")
+    parser.add_argument("--rise-masks", type=whole_number(1, MAX_RISE_MASKS), default=2000,
+                        help=f"RISE masks (default 2000, as the paper; at most {MAX_RISE_MASKS:,})")
     parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--mapping", type=path_arg, help="mapping file for a manifest catalogue")
     parser.add_argument("--save-selection", type=path_arg,
@@ -64,8 +65,6 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.save_selection and args.selection and not args.weak_truth:
         raise CliError("--save-selection writes the selection fitted here, and --selection scores a given one "
                        "instead of fitting: give one of them")
-    if args.pairs <= 0 or args.rise_masks <= 0:
-        raise CliError("--pairs and --rise-masks must be positive")
     if args.weak_truth is not None:
         return _run_weak_truth(args)
     from sane_desktop.service.evaluation import evaluate_explanation_methods

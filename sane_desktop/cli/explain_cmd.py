@@ -17,7 +17,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sane_desktop.cli import CliError, add_json_flag, folder_gone_note, path_arg, printable, say, say_metadata_changed
+from sane_desktop.cli import (
+    MAX_RISE_MASKS, CliError, add_json_flag, folder_gone_note, path_arg, printable, say, say_metadata_changed, whole_number,
+)
 from sane_desktop.errors import InputError, SaneError
 
 if TYPE_CHECKING:
@@ -52,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--model", type=path_arg, help="checkpoint (default: the one the index was built with)")
     parser.add_argument("--selection", type=path_arg, help="fitted attribute selection (default: <index home>/<NAME>/explain_selection.json"
                         " written by evaluate-explanations --save-selection, else <model>.selection.json beside the model)")
-    parser.add_argument("--rise-masks", type=int, default=2000, help="RISE masks (default 2000)")
+    parser.add_argument("--rise-masks", type=whole_number(1, MAX_RISE_MASKS), default=2000,
+                        help=f"RISE masks (default 2000; at most {MAX_RISE_MASKS:,})")
     parser.add_argument("--no-cache", action="store_true", help="recompute even when cached")
     # as query and items take them: a catalogue indexed with --db is explained from that database
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
@@ -205,8 +208,6 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
         raise CliError("give --query ID --candidate ID, --candidate ID --outfit ID,ID..., or --pairs FILE")
     if args.pairs is not None and (args.query or args.candidate):
         raise CliError("give either --query/--candidate or --pairs, not both")
-    if args.rise_masks <= 0:
-        raise CliError("--rise-masks must be positive")
     pairs = _read_pairs(args.pairs) if args.pairs is not None else [(args.query, args.candidate)]
     if all(isinstance(pair, str) for pair in pairs):
         raise CliError(f"{args.pairs}: no entry is a pair ({pairs[0]})")

@@ -6,7 +6,7 @@ import argparse
 import shlex
 from typing import Any
 
-from sane_desktop.cli import add_json_flag, path_arg, printable, say
+from sane_desktop.cli import MAX_BATCH, MAX_WORKERS, add_json_flag, path_arg, printable, say, whole_number
 from sane_desktop.cli.import_cmd import (entry_line, framing_lines, is_file_skip, saved_outfit_lines, skipped_lines,
                                          value_lines)
 from sane_desktop.service.titles import counted
@@ -37,10 +37,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "know by name: a JSON file, or inline 'Tops=tops,Jewellery=general' (default: the choices "
                         "of the last index; categories not named are mapped by name, else 'general')")
     parser.add_argument("--index-dir", type=path_arg, help="folder for FAISS files and manifest (default: <index home>/<name>/)")
-    parser.add_argument("--batch-size", type=int, default=64, help="images per forward pass (default 64)")
-    parser.add_argument("--workers", type=int, default=None,
+    parser.add_argument("--batch-size", type=whole_number(1, MAX_BATCH), default=64,
+                        help=f"images per forward pass (default 64; 1 to {MAX_BATCH})")
+    parser.add_argument("--workers", type=whole_number(0, MAX_WORKERS), default=None,
                         help="image decoding processes (default: half the CPU cores, at least 1; the model "
-                        "gets the other cores)")
+                        f"gets the other cores; 0 decodes in this process; at most {MAX_WORKERS})")
     parser.add_argument("--device", help="torch device (default: cuda when available, else cpu)")
     parser.add_argument("--memory-budget", metavar="SIZE",
                         help="memory all the catalogue's indexes may hold, e.g. 4GiB or 512M: a category over its "

