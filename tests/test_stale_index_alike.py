@@ -78,6 +78,10 @@ def test_a_hand_edited_manifest_is_mended_by_the_reindex_it_asks_for_with_the_ca
     assert mended is not None and Path(mended.model_path) == shop["model"].resolve()  # not the bundled model
     # a manifest that names no model at all: the model is not known, and it is asked for, not guessed
     manifest_file.write_text("{not json")
+    # the search's refusal gives the command the re-index takes then: with --model (trial BQ followed the
+    # command without it, and the re-index refused)
+    code, err = _run(capsys, *base, "query", "shop", "--outfit", shop["ids"][0])
+    assert code == 3 and f"(sane-desktop index {shop['root']} --name shop --model FILE)" in err, err
     code, err = _run(capsys, *base, "index", str(shop["root"]), "--name", "shop", "--workers", "0", "--device", "cpu")
     assert code != 0 and "the model this catalogue was indexed with is not known" in err and "--model" in err, err
 

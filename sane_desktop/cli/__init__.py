@@ -258,13 +258,17 @@ def with_index_command(error: SaneError, args: argparse.Namespace) -> str:
     index_dir = getattr(args, "index_dir", None)
     # a pgvector catalogue re-indexed as printed must stay one (trial BK: the command, without
     # --vector-backend pgvector, built FAISS files and left the server's tables behind)
-    from sane_desktop.service.catalogues import index_on_server
+    from sane_desktop.service.catalogues import index_on_server, indexed_model_unknown
 
     try:
-        on_server = index_on_server(Path(index_dir) if index_dir else Catalogues().folder(name))
+        folder = Path(index_dir) if index_dir else Catalogues().folder(name)
+        on_server = index_on_server(folder)
     except SaneError:  # (a name no folder can have: the refusal's own words stand)
         return text
     command = index_command(root, name, db_url=db_url, index_dir=index_dir, on_server=on_server)
+    if indexed_model_unknown(folder):  # the re-index refuses to guess it (trial BQ followed the command and was refused)
+        return (f"{text[: -len(ending)]}re-index it naming the model it was indexed with ({command} --model FILE): "
+                "its manifest no longer says which")
     return f"{text[: -len(ending)]}{'re-index it' if ending == REINDEX else 'index it'} ({command})"
 
 

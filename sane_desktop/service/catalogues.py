@@ -463,6 +463,23 @@ def _server_database(folder: Path) -> str:
     return manifest.db_location if manifest is not None and _server_location(manifest.db_location) else ""
 
 
+def indexed_model_unknown(folder: Path) -> bool:
+    """Whether ``folder`` holds an index manifest that names no model any more (not JSON, or no
+    ``model_path``): a re-index then refuses to guess the model, and must be given it (``--model``)."""
+    import json
+
+    from sane_desktop.retrieval.manifest import MANIFEST_NAME
+
+    path = folder / MANIFEST_NAME
+    if not path.is_file():
+        return False
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return True
+    return not (isinstance(raw, dict) and isinstance(raw.get("model_path"), str) and raw["model_path"])
+
+
 def index_model(folder: Path) -> tuple[str, str] | None:
     """(model path, model content hash) the index in ``folder`` was built with, as its manifest
     records them; None without a readable manifest."""
