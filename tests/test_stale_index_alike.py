@@ -143,3 +143,19 @@ def test_the_catalogue_list_says_an_index_whose_files_are_gone_is_out_of_date(
     assert main(["--index-home", str(shop["home"]), "catalogues", "--json"]) == 0
     entry = json.loads(capsys.readouterr().out)["catalogues"][0]
     assert entry["out_of_date"] and "are missing" in entry["stale_reason"], entry
+
+
+def test_the_catalogue_list_says_why_a_reimported_catalogue_is_out_of_date(
+        shop: dict, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BQ: after a re-import, `catalogues` said "out of date" alone (`stale_reason` ""), where `query`
+    said "re-imported since indexing (revision 1, now 2)"."""
+    photo = next(path for path in sorted(Path(shop["root"]).rglob("*")) if path.suffix.lower() in (".jpg", ".png"))
+    shutil.copyfile(photo, photo.with_name(f"copy of {photo.name}"))
+    base = ["--index-home", str(shop["home"])]
+    assert main([*base, "import", str(shop["root"]), "--name", "shop", "--json"]) == 0
+    capsys.readouterr()
+    assert main([*base, "catalogues", "--json"]) == 0
+    entry = json.loads(capsys.readouterr().out)["catalogues"][0]
+    assert entry["out_of_date"] and entry["stale_reason"].startswith("re-imported since indexing, revision "), entry
+    assert main([*base, "catalogues"]) == 0
+    assert "out of date (re-imported since indexing, revision" in capsys.readouterr().out

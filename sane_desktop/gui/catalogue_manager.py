@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.screen_fit import fit_window
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, set_plain
+from sane_desktop.service.values import REIMPORTED
 from sane_desktop.service.titles import counted, local_time
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ OUT_OF_DATE_TIP = ("Out of date: the catalogue was read from its folder again si
 
 def _out_of_date_tip(entry: CatalogueDetails) -> str:
     """Why the Indexed column says "out of date": the index's own reason (stale_reason), else another import."""
-    if entry.stale_reason:
+    if entry.stale_reason and not entry.stale_reason.startswith(REIMPORTED):  # (that one this tip says in words)
         return (f"Out of date: {entry.stale_reason}, so it cannot be searched until it is indexed again: "
                 "Re-sync it.")
     return OUT_OF_DATE_TIP

@@ -22,7 +22,7 @@ from sane_desktop.errors import NotFound, SaneError, StaleIndexError, WayOut, wi
 from sane_desktop.service.locking import while_written
 from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
-from sane_desktop.service.values import CatalogueInfo, CatalogueListing, UnreadableCatalogue
+from sane_desktop.service.values import REIMPORTED, CatalogueInfo, CatalogueListing, UnreadableCatalogue
 from sane_desktop.store import browse
 
 if TYPE_CHECKING:  # these load torch/FAISS: imported when an open catalogue first needs its model (worker)
@@ -640,6 +640,9 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
             # said as search says it, with its way out (trial BF read only "out of date: re-index it")
             facts = replace(facts, problem="was built from another database's catalogue of this name, or one made "
                                            "anew since")
+        if not facts.stale_reason and facts.model_name and facts.db_revision != info.revision:
+            # said as search says it (trial BQ: "out of date" alone, `stale_reason` "", where `query` said why)
+            facts = replace(facts, stale_reason=f"{REIMPORTED}, revision {facts.db_revision} now {info.revision}")
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, facts.model_name, facts.model_hash,
                                       facts.vectors, facts.indexed_at, info.builtin,
                                       photos_inside=_photos_inside(info.root, folder),

@@ -228,6 +228,9 @@ class CategoryGuess:
         return self.ranked[0][0] if self.ranked else ""
 
 
+REIMPORTED = "re-imported since indexing"  # a catalogue listing's stale reason, before the revisions
+
+
 @dataclass(frozen=True)
 class OpenedCatalogue:
     """What opening a catalogue tells the window: the catalogue, its categories, whether it can train."""
