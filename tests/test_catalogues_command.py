@@ -161,3 +161,10 @@ def test_a_second_value_after_a_repeatable_option_says_how_to_give_it(tmp_path: 
     err = capsys.readouterr().err.strip()
     assert "no indexed catalogue named 'b2'" in err and "if b2 is another --outfit value" in err, err
     assert len(err.splitlines()) == 1, err
+
+
+def test_no_command_is_bad_input_with_an_error_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BQ: ``sane-desktop`` alone exited 2, a code the README's list of exit codes does not have."""
+    assert main(["--index-home", str(tmp_path)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "COMMAND" in err and err.splitlines()[-1].startswith("error: give a command"), err

@@ -547,9 +547,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.global_index_home is not None:
         paths.use_index_home(args.global_index_home)
     handler: Callable[[argparse.Namespace], dict[str, Any]] | None = getattr(args, "handler", None)
-    if handler is None:
+    if handler is None:  # no command: the help, then the error line every refusal ends in (code 1: bad input)
         parser.print_help(sys.stderr)
-        return 2
+        say("error: give a command (sane-desktop COMMAND --help for one's options)")
+        return 1
     try:  # --index-home or SANE_INDEX_HOME inside the installed package: refused before the log names it
         paths.index_home()
     except SaneError as error:
