@@ -35,7 +35,7 @@ import regex  # type: ignore[import-untyped]
 
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
-from sane_desktop.catalogue.safepath import UnsafePath, check_relative, resolve_inside, unicode_twin
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, read_regular_file, resolve_inside, unicode_twin
 from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8,
                                          value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, photo_files, unlisted_photos
@@ -495,7 +495,7 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
         columns: set[str] = set().union(*(row.keys() for row in rows)) if rows else set()
     else:
         try:
-            raw = path.read_bytes()
+            raw = read_regular_file(path)  # a pipe in a table's place blocked (trial BO)
             # UTF-16 with its byte-order mark is unambiguous: a spreadsheet's "Unicode Text" export (trial T)
             text = raw.decode("utf-16") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw.decode("utf-8-sig")
             # the csv module refuses a cell over 128 KiB, which failed a trial's whole import for one

@@ -25,7 +25,7 @@ from typing import Any
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, POLYVORE_METADATA, CatalogueError
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, unlisted_photos
 from sane_desktop.catalogue.jsonfile import JsonObject, first_duplicate, json_kind, load_json_strict, read_json, scalar_text
-from sane_desktop.catalogue.safepath import UnsafePath, check_relative, separators
+from sane_desktop.catalogue.safepath import UnsafePath, check_relative, read_regular_file, separators
 from sane_desktop.catalogue.types import (
     SPLITS,
     Catalogue,
@@ -83,8 +83,8 @@ def _image_files(images_dir: Path, catalogue: Catalogue) -> dict[str, str]:
 
 
 def _read_text(path: Path, shown: str) -> str:
-    try:
-        return path.read_text(encoding="utf-8-sig")
+    try:  # a regular file only: a pipe put in its place blocked the import (trial BO)
+        return read_regular_file(path).decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise not_utf8(shown, error) from None
 
@@ -148,7 +148,8 @@ def _read_items(root: Path, catalogue: Catalogue) -> None:
     metadata = read_json(root / POLYVORE_METADATA, POLYVORE_METADATA)
     if not isinstance(metadata, dict):
         raise CatalogueError(f"{POLYVORE_METADATA}: expected an object mapping item id -> metadata")
-    fine_names = _fine_categories(root / "categories.csv")
+    fine_names = _fine_categories(root / "categories.csv") \
+        if _readable(root / "categories.csv", catalogue, "categories.csv") else {}
     images = _image_files(root / "images", catalogue)
     # an id written twice: the first entry is kept (as a manifest keeps a duplicate id's first row)
     for item_id in metadata.duplicates if isinstance(metadata, JsonObject) else ():
@@ -341,6 +342,18 @@ def _read_compatibility(path: Path, protocol: str, split: str, lookup: Mapping[s
         catalogue.compatibility.append(CompatibilityQuestion(protocol, split, number, int(fields[0]), distinct))
 
 
+def _readable(path: Path, catalogue: Catalogue, relative: str) -> bool:
+    """Whether the optional metadata file ``path`` is there to read; one that is there but is no regular
+    file (a folder, a pipe) is said as a skip, not passed over as absent: trial BO's pipe in place of
+    ``nondisjoint/train.json`` imported the catalogue without its training outfits and without a word."""
+    if path.is_file():
+        return True
+    if path.exists() or path.is_symlink():
+        catalogue.skipped.append(Skip(relative, relative, "not a regular file (folder, pipe, socket, device or broken "
+                                      "link): not read", kind="metadata"))
+    return False
+
+
 def _read_protocol_splits(
     root: Path, protocol: str, catalogue: Catalogue, outfits: dict[str, OutfitRecord]
 ) -> dict[str, str]:
@@ -350,7 +363,7 @@ def _read_protocol_splits(
     first_in: dict[str, str] = {}  # set id -> the split file of this protocol that listed it first
     for split in SPLITS:
         path = folder / f"{split}.json"
-        if not path.is_file():
+        if not _readable(path, catalogue, f"{protocol}/{split}.json"):
             continue
         ids = []
         where = f"{protocol}/{split}.json"
@@ -374,10 +387,10 @@ def _read_protocol_questions(root: Path, protocol: str, catalogue: Catalogue, lo
     folder = root / protocol
     for split in QUESTION_SPLITS:
         fitb_path = folder / f"fill_in_blank_{split}.json"
-        if fitb_path.is_file():
+        if _readable(fitb_path, catalogue, f"{protocol}/{fitb_path.name}"):
             _read_fitb(fitb_path, protocol, split, lookup, catalogue)
         compatibility_path = folder / f"compatibility_{split}.txt"
-        if compatibility_path.is_file():
+        if _readable(compatibility_path, catalogue, f"{protocol}/{compatibility_path.name}"):
             _read_compatibility(compatibility_path, protocol, split, lookup, catalogue)
 
 
@@ -399,7 +412,7 @@ def read_polyvore(root: Path) -> Catalogue:
     for protocol, lookup in lookups.items():
         _read_protocol_questions(root, protocol, catalogue, ChainMap(lookup, everywhere))
     titles_path = root / "polyvore_outfit_titles.json"
-    titles = _load_json(titles_path) if titles_path.is_file() else {}
+    titles = _load_json(titles_path) if _readable(titles_path, catalogue, titles_path.name) else {}
     for set_id, outfit in outfits.items():
         entry = titles.get(set_id) if isinstance(titles, dict) else None
         if isinstance(entry, dict):

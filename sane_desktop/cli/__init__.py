@@ -450,13 +450,37 @@ def number_arg(text: str) -> float:
 
 def _local_paths(args: argparse.Namespace) -> None:
     """The options of :data:`PATH_OPTIONS` given as text (not through :func:`path_arg`) through
-    :func:`local_path`, in place."""
+    :func:`local_path`, in place; each, given either way, refused when it is a symbolic link that leads
+    back to itself (:func:`refuse_link_loop`)."""
     for dest in PATH_OPTIONS:
         value = getattr(args, dest, None)
         if isinstance(value, list):
             setattr(args, dest, [local_path(v) if isinstance(v, str) else v for v in value])
         elif isinstance(value, str):
             setattr(args, dest, local_path(value))
+        value = getattr(args, dest, None)
+        for given in value if isinstance(value, list) else [value]:
+            if isinstance(given, (str, Path)) and str(given):
+                refuse_link_loop(Path(given))
+
+
+def refuse_link_loop(path: Path) -> None:
+    """InputError when ``path`` (or a folder on its way) is a symbolic link that leads back to itself:
+    Python's resolve() raised "RuntimeError: Symlink loop from …" in whatever command first resolved it,
+    said as a bug (trial BO's sweep)."""
+    import errno as errnos
+
+    try:
+        path.expanduser().resolve()
+    except RuntimeError:
+        pass  # Python 3.11-3.12's word for a loop
+    except OSError as error:  # 3.13's
+        if error.errno != errnos.ELOOP:
+            return
+    else:
+        return
+    raise InputError(f"{path} is a symbolic link that leads back to itself (a loop): give the file or folder it "
+                     "should lead to")
 
 
 def _bundled_model(args: argparse.Namespace) -> None:

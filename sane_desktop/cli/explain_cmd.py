@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sane_desktop.cli import (
     MAX_RISE_MASKS, CliError, add_json_flag, folder_gone_note, path_arg, printable, say, say_metadata_changed, whole_number,
 )
+from sane_desktop.catalogue.safepath import read_regular_file
 from sane_desktop.errors import InputError, SaneError
 
 if TYPE_CHECKING:
@@ -72,7 +73,7 @@ def _read_pairs(path: Path) -> list[tuple[str, str] | str]:
     malformed entry the reason, so that one bad line is reported and the others still run.
     Raises InputError when the file itself cannot be read or is not a JSON list."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_regular_file(path).decode("utf-8"))  # a pipe blocked (trial BO)
     except OSError as error:
         raise CliError(f"cannot read {path}: {error.strerror}") from error
     except ValueError as error:

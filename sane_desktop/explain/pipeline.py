@@ -17,6 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from sane_desktop.catalogue.safepath import read_regular_file
 from sane_desktop.errors import InputError
 from sane_desktop.explain.attribute_choice import (
     PairParts,
@@ -53,8 +54,8 @@ def check_selection_output(path: Path | str) -> Path:
     if target.is_dir():
         raise InputError(f"{target} is a folder: give the selection file to write (e.g. {target / 'selection.json'})")
     if target.exists():
-        try:
-            data = json.loads(target.read_text(encoding="utf-8"))
+        try:  # a pipe or a device is read as no file (reading a FIFO to tell blocked: trial BO)
+            data = json.loads(target.read_text(encoding="utf-8")) if target.is_file() else None
         except (OSError, ValueError):
             data = None
         if not (isinstance(data, dict) and "attributes" in data and "calibration" in data):
@@ -125,7 +126,7 @@ class SelectionModel:
         value out of range (a base rate outside (0, 1], a non-finite weight) — such a file would
         name attributes by numbers nobody fitted."""
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(read_regular_file(Path(path)).decode("utf-8"))  # a pipe blocked (trial BO)
         except (OSError, ValueError) as error:
             raise InputError(f"{path}: not a readable selection file ({error})") from None
         if not isinstance(data, dict):

@@ -201,7 +201,8 @@ def check_model_output(path: Path | str) -> Path:
 def _refuse_other_file(target: Path) -> None:
     from sane_desktop.errors import InputError
 
-    if target.is_dir() or (target.exists() and stored_content_hash(target) is None):
+    # a pipe, a device or a socket is no model, and reading one to tell blocked (trial BO's FIFO as --out)
+    if target.is_dir() or (target.exists() and (not target.is_file() or stored_content_hash(target) is None)):
         raise InputError(f"--out {target} exists and is not a SANE Desktop model: it is left as it is; "
                          "give a new file name (models end in .pt)")
 

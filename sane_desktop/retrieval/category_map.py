@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sane_desktop.catalogue.safepath import read_regular_file
 from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.errors import InputError
 from sane_desktop.retrieval.garment_words import FAMILIES, TRANSLATIONS
@@ -156,8 +157,10 @@ def kept_choices(previous: Mapping[str, str], categories: Iterable[str],
 
 
 def _is_file(path: Path) -> bool:
+    """Whether ``path`` names something on disk: a file, or a pipe, folder or device (read as a file
+    and refused as none, not parsed as an inline map: trial BO's pipe was "not CATEGORY=TARGET")."""
     try:
-        return path.is_file()
+        return path.exists()
     except (OSError, ValueError):  # an inline map too long for a file name, say
         return False
 
@@ -174,7 +177,7 @@ def parse_category_map(text: str) -> dict[str, str]:
     if inline or path.suffix.lower() == ".json" or _is_file(path):
         source = "inline JSON" if inline else str(path)
         try:
-            data = json.loads(text if inline else path.read_text(encoding="utf-8"))
+            data = json.loads(text if inline else read_regular_file(path).decode("utf-8"))
         except OSError as error:
             raise InputError(f"cannot read the category map {path} ({error.strerror or error})") from None
         except ValueError as error:
