@@ -285,3 +285,16 @@ def test_catalogues_with_db_lists_a_servers_database(postgres_url: str, tmp_path
     listed = json.loads(capsys.readouterr().out)
     assert [entry["name"] for entry in listed["catalogues"]] == ["shop"] and listed["catalogues"][0]["items"] > 0
     assert listed["database"].startswith("postgres@127.0.0.1:"), listed
+
+
+def test_replace_never_sets_aside_a_file_of_the_users_that_is_no_database(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BO: ``import FOLDER --replace --db sqlite:///victim.json`` renamed an ordinary JSON file to
+    ``victim.damaged-<time>.json`` as a "damaged catalogue database" and wrote a database in its place."""
+    root = make_closet(tmp_path / "closet")
+    victim = tmp_path / "victim.json"
+    victim.write_text('{"mine": true}')
+    code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "import", str(root), "--name", "shop",
+                     "--replace", "--db", f"sqlite:///{victim}")
+    assert code == 1 and "is not a SQLite database" in err and "left as it is" in err, err
+    assert victim.read_text() == '{"mine": true}' and not list(tmp_path.glob("victim.damaged*"))

@@ -111,3 +111,25 @@ def test_a_pipe_in_place_of_a_catalogue_metadata_file_is_noted_not_passed_over(
     noted = {skip["path"]: skip["reason"] for skip in json.loads(capsys.readouterr().out)["skipped"]}
     for relative in ("nondisjoint/train.json", "categories.csv"):
         assert noted.get(relative, "").startswith("not a regular file"), noted
+
+
+def test_more_pairs_than_a_split_holds_end_and_a_file_in_the_selections_place_is_refused_first(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BO: ``evaluate-explanations --pairs`` of 20 digits drew pairs without end (20 draws per pair
+    asked); ``--save-selection`` naming a file that is no selection was refused after the evaluation it
+    said could take hours."""
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.demo import generate_demo
+    from sane_desktop.explain.pairs import sample_pairs
+
+    root = generate_demo(tmp_path / "demo", items=30, masks=False).out
+    catalogue = read_catalogue(root)
+    started = time.monotonic()
+    pairs = sample_pairs(catalogue, "test", 10**20, 0, sorted(catalogue.categories()))
+    assert pairs and time.monotonic() - started < PATIENCE_S
+    victim = tmp_path / "notes.json"
+    victim.write_text("[1, 2]")
+    code, err, seconds = _run(capsys, "evaluate-explanations", str(root), "--model", str(demo_model_path()),
+                              "--method", "rise", "--pairs", "5", "--save-selection", str(victim))
+    assert code == 1 and "is not an explanation selection file" in err and seconds < PATIENCE_S, (err, seconds)
+    assert victim.read_text() == "[1, 2]"

@@ -115,6 +115,10 @@ def _evaluated(args: argparse.Namespace, evaluate: Callable[[Any], Any], **extra
             raise CliError(f"--save-selection {target} is a folder: give the file to write (e.g. "
                            f"{target / 'model.selection.json'})")
         check_writable_folder(target.parent, f"--save-selection {target}")
+        # and a file there that is no selection, refused now, not after the hours (trial BO)
+        from sane_desktop.explain.pipeline import check_selection_output
+
+        check_selection_output(target)
     progress = TqdmProgress()
     start = time.perf_counter()
     try:

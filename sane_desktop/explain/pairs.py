@@ -45,6 +45,9 @@ def sample_pairs(catalogue: Catalogue, split: str, n: int, seed: int, categories
         pool.setdefault((item.category, item.group), []).append(item.item_id)
     pairs: list[Pair] = []
     seen: set[frozenset[str]] = set()
+    # a split holds at most two pairs (a positive, a negative) per pair of items sharing an outfit: asked
+    # for more, the draws went on 20 times the count asked (trial BO's 20-digit --pairs never ended)
+    n = min(n, 2 * sum(len(o.item_ids) * (len(o.item_ids) - 1) // 2 for o in outfits))
     for attempt in range(20 * n):
         if len(pairs) >= n or not outfits:
             break

@@ -448,6 +448,17 @@ def _recorded_mapping_file(name: str, recorded: str) -> Path:
     return path
 
 
+def _sqlite_header(path: Path) -> bool:
+    """Whether ``path`` begins as every SQLite 3 database file does (its 16-byte header string), or is
+    empty (SQLite's own new file)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return False
+    return head in (b"", b"SQLite format 3\x00")
+
+
 def set_damaged_aside(database: Path) -> Path:
     """Rename a damaged SQLite ``database`` (and its ``-wal``/``-shm``/``-journal`` files) to
     ``<name>.damaged-<UTC time>.db`` beside it; returns the new path. Raises StoreError when it
@@ -519,7 +530,13 @@ def import_folder(
             raise
         # --replace on a damaged file: kept beside, never deleted, and the catalogue built anew (a
         # trial found no way out but deleting the folder by hand)
-        set_aside = set_damaged_aside(Path(url.removeprefix("sqlite:///")))
+        database = Path(url.removeprefix("sqlite:///"))
+        if db_url is not None and not _sqlite_header(database):
+            # a file of the user's own that --db named, no SQLite database at all: not the app's to rename
+            # (trial BO's JSON file was set aside as a "damaged catalogue database" and replaced)
+            raise InputError(f"--db {database} is not a SQLite database (its first bytes are not one's): it is left "
+                             "as it is; give --db a new file name, or the catalogue database it should be") from None
+        set_aside = set_damaged_aside(database)
         engine = open_store(url)
     try:
         stored = None if replace else stored_catalogue(engine, name)
