@@ -64,6 +64,9 @@ class WayOut(Enum):
     NAME_MODEL = "index it again naming its model: --model FILE"
     OTHER_MODEL = "--model chooses another"  # a note's, not a failure's: the model kept is the catalogue's own
     OTHER_INDEX_HOME = "choose another index home: --index-home or SANE_INDEX_HOME"
+    # --index-dir named another catalogue's own folder (its database beside its index): --replace there
+    # would rebuild that catalogue's index over it (trial BO was advised just that)
+    OTHERS_OWN_FOLDER = "give this catalogue's own index folder with --index-dir, or leave --index-dir out"
     REBUILD = "re-index (index --rebuild when a plain re-index does not see it: it reads every photo again)"
     # a catalogue whose database is on a server, asked for by its name alone (trial AW: "did you mean …?")
     ON_SERVER = "give its database's URL with --db"

@@ -161,3 +161,21 @@ def test_the_reindex_command_of_a_refusal_keeps_a_pgvector_index_on_its_server(
     (home / "closet" / "manifest.json").write_text(json.dumps(data))
     said = with_index_command(refusal, args)
     assert said.endswith("--vector-backend pgvector)") and f"sane-desktop index {root} --name closet" in said, said
+
+
+def test_another_catalogues_own_folder_as_index_dir_is_said_without_advising_a_replace_there(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BO: ``query shop --index-dir <index home>/other`` (a wrong folder) was a stale index (exit 3) with
+    the advice "index this one with --replace to rebuild it here", which rebuilds over catalogue other's index."""
+    home, root = tmp_path / "home", make_closet(tmp_path / "closet")
+    for name in ("shop", "other"):
+        assert main(["--index-home", str(home), "index", str(root), "--name", name, "--workers", "0", "--device", "cpu",
+                     "--model", str(demo_model_path()), "--json"]) == 0
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "items", "shop", "--json"]) == 0
+    ids = [row["item_id"] for row in json.loads(capsys.readouterr().out)["items"]]
+    for argv in (["query", "shop", "--outfit", ids[0]], ["explain", "shop", "--query", ids[0], "--candidate", ids[1]]):
+        code = main(["--index-home", str(home), *argv, "--index-dir", str(home / "other")])
+        err = capsys.readouterr().err.strip()
+        assert code == 1 and "is the index folder of catalogue 'other', not 'shop'" in err, err
+        assert "--replace" not in err and len(err.splitlines()) == 1, err

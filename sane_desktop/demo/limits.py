@@ -25,6 +25,6 @@ def check_demo_size(items: int, outfits: int, workers: int) -> None:
     least = math.ceil(items / MIN_OUTFIT_SIZE)
     if not least <= outfits <= items * MAX_OUTFITS_PER_ITEM:
         raise InputError(f"{items:,} items need {least:,} to {items * MAX_OUTFITS_PER_ITEM:,} outfits, not {outfits:,} "
-                         f"(each outfit holds {MIN_OUTFIT_SIZE}-5 items; leave --outfits out for 0.7 per item)")
+                         f"(each outfit holds {MIN_OUTFIT_SIZE}-5 items; by default there are 0.7 per item)")
     if not 1 <= workers <= MAX_WORKERS:
         raise InputError(f"render processes are 1 to {MAX_WORKERS}, not {workers:,}")

@@ -465,6 +465,7 @@ WINDOW_WAYS: dict[WayOut, str] = {
     WayOut.PUT_MAPPING_BACK: "put the mapping file back, then re-sync the catalogue",
     WayOut.OTHER_INDEX_OR_REPLACE: f"index this folder under another name ({INDEX_FOLDER})",
     WayOut.OTHER_INDEX_FOLDER: f"index this folder under another name ({INDEX_FOLDER})",
+    WayOut.OTHERS_OWN_FOLDER: "open this catalogue from the switcher, which finds its own index",
     WayOut.REPLACE_OR_KEEP_BOTH: (f"index its folder again under another name to keep both ({INDEX_FOLDER}), or "
                                   f"delete this catalogue ({MANAGE}) and index its folder again"),
     WayOut.MODEL_GONE: "put it back, or train a new one (File → Train model on this catalogue…)",

@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from sane_desktop.code_version import embedding_code
-from sane_desktop.errors import NotIndexed, StaleIndexError, WayOut
+from sane_desktop.errors import InputError, NotIndexed, StaleIndexError, WayOut
 from sane_desktop.models.checkpoint import ModelBundle, stored_content_hash
 from sane_desktop.retrieval.category_map import GENERAL
 from sane_desktop.retrieval.indexing.verify import verify_file
@@ -73,6 +73,10 @@ def _same_folder(a: Path, b: Path) -> bool:
 def refuse_foreign(manifest: Manifest, name: str, index_dir: Path) -> None:
     """Before the model is read: raise when ``index_dir`` holds another catalogue's index (files copied
     or restored from another folder, or from before a rename) or one a newer version wrote."""
+    if manifest.catalogue != name and index_dir.name == manifest.catalogue and (index_dir / "catalogue.db").is_file():
+        # that catalogue's own folder, named by a wrong --index-dir: its index is not to be rebuilt over
+        raise InputError(f"{index_dir} is the index folder of catalogue {manifest.catalogue!r}, not {name!r}",
+                         way_out=WayOut.OTHERS_OWN_FOLDER)
     if manifest.catalogue != name:  # trial AD read "no catalogue named 'hm' in the store" for restored files
         raise StaleIndexError(f"{index_dir} holds the index of catalogue {manifest.catalogue!r}, not {name!r} "
                               "(copied or restored from another catalogue's folder, or from before a rename)",

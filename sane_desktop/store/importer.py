@@ -534,8 +534,8 @@ def import_folder(
         if db_url is not None and not _sqlite_header(database):
             # a file of the user's own that --db named, no SQLite database at all: not the app's to rename
             # (trial BO's JSON file was set aside as a "damaged catalogue database" and replaced)
-            raise InputError(f"--db {database} is not a SQLite database (its first bytes are not one's): it is left "
-                             "as it is; give --db a new file name, or the catalogue database it should be") from None
+            raise InputError(f"the database file {database} is not a SQLite database (its first bytes are not one's): "
+                             "it is left as it is; name a new file, or the catalogue database it should be") from None
         set_aside = set_damaged_aside(database)
         engine = open_store(url)
     try:
