@@ -65,3 +65,14 @@ def test_every_count_option_refuses_what_no_count_can_be(argv: list[str], said: 
         main(["--index-home", str(tmp_path), *argv])
     err = capsys.readouterr().err.strip()
     assert exit_.value.code == 1 and said in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("argv", [["evaluate", "x", "--model", ""], ["train", "x", "--out", "o.pt", "--weights", ""],
+                                  ["import", ""], ["evaluate", " ", "--model", "m.pt"]])
+def test_an_empty_path_is_refused_not_read_as_the_current_folder(argv: list[str], tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BO: ``evaluate --model ''`` answered ". is a folder, not a checkpoint"; ``import ''`` spoke of the
+    index home."""
+    assert main(["--index-home", str(tmp_path), *argv]) == 1
+    err = capsys.readouterr().err.strip()
+    assert "is empty: give a file or folder" in err and len(err.splitlines()) == 1, err

@@ -460,6 +460,9 @@ def _local_paths(args: argparse.Namespace) -> None:
             setattr(args, dest, local_path(value))
         value = getattr(args, dest, None)
         for given in value if isinstance(value, list) else [value]:
+            if isinstance(given, str) and not given.strip():  # read as "." otherwise (trial BO: `evaluate --model ''`)
+                shown = "CATALOGUE" if dest == "catalogue" else f"--{dest.removeprefix('global_').replace('_', '-')}"
+                raise InputError(f"{shown} is empty: give a file or folder (\".\" for the current folder)")
             if isinstance(given, (str, Path)) and str(given):
                 refuse_link_loop(Path(given))
 
