@@ -76,3 +76,16 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(argv: list[str]
     assert main(["--index-home", str(tmp_path), *argv]) == 1
     err = capsys.readouterr().err.strip()
     assert "is empty: give a file or folder" in err and len(err.splitlines()) == 1, err
+
+
+def test_a_device_this_computer_lacks_is_refused_before_any_work(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BO: ``index --device cuda`` on a computer without a GPU ended in torch's "RuntimeError: Found no
+    NVIDIA driver…"."""
+    import torch
+
+    for device, said in (("gpu", "is not a torch device"), ("cuda:7" if torch.cuda.is_available() else "cuda", "CUDA GPU")):
+        with pytest.raises(SystemExit) as exit_:
+            main(["--index-home", str(tmp_path), "index", str(tmp_path), "--device", device])
+        err = capsys.readouterr().err.strip()
+        assert exit_.value.code == 1 and said in err and len(err.splitlines()) == 1, err

@@ -434,6 +434,22 @@ def whole_number(least: int | None, most: int) -> Callable[[str], int]:
     return whole
 
 
+def device_arg(text: str) -> str:
+    """argparse ``type`` of ``--device``: a torch device this computer has. A GPU asked for where torch finds
+    none failed mid-run in torch's words ("RuntimeError: Found no NVIDIA driver…", trial BO)."""
+    import torch
+
+    try:
+        chosen = torch.device(text)
+    except RuntimeError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a torch device (try cpu, cuda or cuda:0)") from None
+    if chosen.type == "cuda" and not torch.cuda.is_available():
+        raise argparse.ArgumentTypeError(f"{text!r}: this computer has no CUDA GPU that torch can use (try cpu)")
+    if chosen.type == "cuda" and chosen.index is not None and chosen.index >= torch.cuda.device_count():
+        raise argparse.ArgumentTypeError(f"{text!r}: this computer has {torch.cuda.device_count()} CUDA GPU(s)")
+    return text
+
+
 def number_arg(text: str) -> float:
     """argparse ``type`` of a decimal option: ``float``, refusing a value too small for a float that
     would read as 0 (trial Y's ``--lr 1e-400`` was refused as "(got 0.0)", a value nobody typed)."""

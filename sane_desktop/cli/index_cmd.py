@@ -6,7 +6,7 @@ import argparse
 import shlex
 from typing import Any
 
-from sane_desktop.cli import MAX_BATCH, MAX_WORKERS, add_json_flag, path_arg, printable, say, whole_number
+from sane_desktop.cli import MAX_BATCH, MAX_WORKERS, add_json_flag, device_arg, path_arg, printable, say, whole_number
 from sane_desktop.cli.import_cmd import (entry_line, framing_lines, is_file_skip, saved_outfit_lines, skipped_lines,
                                          value_lines)
 from sane_desktop.service.titles import counted
@@ -42,7 +42,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--workers", type=whole_number(0, MAX_WORKERS), default=None,
                         help="image decoding processes (default: half the CPU cores, at least 1; the model "
                         f"gets the other cores; 0 decodes in this process; at most {MAX_WORKERS})")
-    parser.add_argument("--device", help="torch device (default: cuda when available, else cpu)")
+    parser.add_argument("--device", type=device_arg, help="torch device (default: cuda when available, else cpu)")
     parser.add_argument("--memory-budget", metavar="SIZE",
                         help="memory all the catalogue's indexes may hold, e.g. 4GiB or 512M: a category over its "
                         "share gets a compressed index re-ranked exactly from stored vectors (default: "

@@ -101,7 +101,7 @@ def unescaped(text: str) -> str:
 def listed_ids(ids: Sequence[str]) -> str:
     """Item ids for a message, comma-separated; one that holds a comma or edge spaces is quoted,
     so that it cannot be read as two (``'Jeans/a,b'``)."""
-    return ", ".join(repr(i) if "," in i or i != i.strip() else i for i in ids)
+    return ", ".join(repr(i) if "," in i or i != i.strip() or not i else i for i in ids)  # '' shown too
 
 
 def sqlite_file(engine: Engine) -> Path | None:
