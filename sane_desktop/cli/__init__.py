@@ -128,8 +128,10 @@ class CommandParser(argparse.ArgumentParser):
                      for n, token in enumerate(argv)
                      if token in action.option_strings and n + 1 < len(argv)
                      or token.split("=", 1)[0] in action.option_strings and "=" in token]
-            if len(set(given)) > 1:
-                self.error(f"{action.option_strings[-1]} given {len(given)} times ({', '.join(given)}): give it once")
+            if len(set(given)) > 1:  # named as typed (trial BO's `items -n 1 -n 2` read "-k given 2 times")
+                typed = next((token.split("=", 1)[0] for token in argv if token.split("=", 1)[0] in action.option_strings),
+                             action.option_strings[-1])
+                self.error(f"{typed} given {len(given)} times ({', '.join(given)}): give it once")
         return super().parse_known_args(args, namespace)
 
 
