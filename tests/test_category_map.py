@@ -217,3 +217,19 @@ def test_mixed_outfits_score_exactly_and_parts_sum_to_scores(spaces: TypeSpaces,
         unit = candidates / np.linalg.norm(candidates, axis=1, keepdims=True)
         np.testing.assert_allclose(stacked[:, -spaces.embed_dim:], unit, atol=1e-6)
         assert len(blocks) == 3  # shoes, tops and the general block
+
+
+def test_a_category_given_twice_with_two_targets_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BO: ``--category-map tops=tops,tops=bags`` took the last without a word (a JSON file too)."""
+    import pytest
+
+    from sane_desktop.errors import InputError
+    from sane_desktop.retrieval.category_map import parse_category_map
+
+    with pytest.raises(InputError, match="'Tops' is given twice \\(tops, bags\\)"):
+        parse_category_map("Tops=tops,Tops=bags")
+    file = tmp_path / "map.json"
+    file.write_text('{"Tops": "tops", "Tops": "bags"}')
+    with pytest.raises(InputError, match="'Tops' is given twice"):
+        parse_category_map(str(file))
+    assert parse_category_map("Tops=tops,Tops=tops") == {"Tops": "tops"}  # the same twice is no conflict

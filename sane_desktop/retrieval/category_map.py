@@ -29,6 +29,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -165,6 +166,16 @@ def _is_file(path: Path) -> bool:
         return False
 
 
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object's pairs as a dict, refusing a key given twice with two values (json keeps the last)."""
+    found: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in found and found[key] != value:
+            raise InputError(f"category map: {key!r} is given twice ({found[key]}, {value}): give it once")
+        found[key] = value
+    return found
+
+
 def parse_category_map(text: str) -> dict[str, str]:
     """A category map given on the command line: a JSON file holding an object (catalogue category
     -> model category or ``general``), inline JSON, or ``Tops=tops,Jewellery=general``
@@ -177,9 +188,11 @@ def parse_category_map(text: str) -> dict[str, str]:
     if inline or path.suffix.lower() == ".json" or _is_file(path):
         source = "inline JSON" if inline else str(path)
         try:
-            data = json.loads(text if inline else read_regular_file(path).decode("utf-8"))
+            data = json.loads(text if inline else read_regular_file(path).decode("utf-8"), object_pairs_hook=_once)
         except OSError as error:
             raise InputError(f"cannot read the category map {path} ({error.strerror or error})") from None
+        except InputError:  # a key given twice (_once): its own words
+            raise
         except ValueError as error:
             raise InputError(f"the category map ({source}) is not JSON ({error})") from None
         if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
@@ -194,6 +207,9 @@ def parse_category_map(text: str) -> dict[str, str]:
         if not sep or not name.strip() or not target.strip():
             raise InputError(f"category map entry {part.strip()!r} is not CATEGORY=TARGET "
                              "(e.g. Tops=tops,Jewellery=general)")
+        if mapping.get(name.strip(), target.strip()) != target.strip():  # the last won, unsaid (trial BO)
+            raise InputError(f"category map: {name.strip()!r} is given twice ({mapping[name.strip()]}, "
+                             f"{target.strip()}): give it once")
         mapping[name.strip()] = target.strip()
     return mapping
 
