@@ -89,3 +89,11 @@ def test_a_device_this_computer_lacks_is_refused_before_any_work(tmp_path: Path,
             main(["--index-home", str(tmp_path), "index", str(tmp_path), "--device", device])
         err = capsys.readouterr().err.strip()
         assert exit_.value.code == 1 and said in err and len(err.splitlines()) == 1, err
+
+
+def test_an_empty_database_url_is_refused_not_read_as_none_given(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial BO: ``--db ''`` was taken as no --db: the index home's own database was read instead."""
+    assert main(["--index-home", str(tmp_path), "items", "shop", "--db", ""]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == "error: --db is empty: give a database URL, or leave the option out", err

@@ -485,6 +485,18 @@ def _local_paths(args: argparse.Namespace) -> None:
                 refuse_link_loop(Path(given))
 
 
+# options of text that an empty value would turn into "not given" (trial BO's `--db ''` opened the index home's
+# own database); `--category-map ""` is no such option: it drops the last index's choices, as documented
+TEXT_OPTIONS = {"db": "a database URL", "memory_budget": "a size (e.g. 4GiB)"}
+
+
+def _refuse_empty_texts(args: argparse.Namespace) -> None:
+    for dest, what in TEXT_OPTIONS.items():
+        value = getattr(args, dest, None)
+        if isinstance(value, str) and not value.strip():
+            raise InputError(f"--{dest.replace('_', '-')} is empty: give {what}, or leave the option out")
+
+
 def refuse_link_loop(path: Path) -> None:
     """InputError when ``path`` (or a folder on its way) is a symbolic link that leads back to itself:
     Python's resolve() raised "RuntimeError: Symlink loop from …" in whatever command first resolved it,
@@ -585,6 +597,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(given)
     try:
         _local_paths(args)
+        _refuse_empty_texts(args)
         _bundled_model(args)
     except SaneError as error:
         say(f"error: {error}")
