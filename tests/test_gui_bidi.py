@@ -112,8 +112,8 @@ def test_a_number_after_an_arabic_name_stays_after_it(qtbot) -> None:  # type: i
         assert all(_visual_x(text, number) > _visual_x(text, text.index(char)) for char in name), text
     plain = left_to_right(f"{name} — 13 items")  # without the isolate, the number is drawn before the name
     assert not all(_visual_x(plain, plain.index("13")) > _visual_x(plain, plain.index(char)) for char in name)
-    assert isolated("Party") == "Party" and quoted("Party") == "'Party'"
-    assert quoted('Bob\'s "best" \\ look') == "'Bob's \"best\" \\ look'"  # as written, no escapes (trial BH)
+    assert isolated("Party") == "Party" and quoted("Party") == "“Party”"  # as every name in the window (trial BM)
+    assert quoted('Bob\'s "best" \\ look') == "“Bob's \"best\" \\ look”"  # as written, no escapes (trial BH)
 
 
 def test_the_status_bar_gives_its_message_back_as_shown(qtbot) -> None:  # type: ignore[no-untyped-def]
