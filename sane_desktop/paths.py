@@ -105,11 +105,29 @@ def _copy_tree(source: Traversable, target: Path) -> None:
             (target / child.name).write_bytes(child.read_bytes())
 
 
+def no_link_loop(path: Path | str, what: str = "") -> Path:
+    """``path`` resolved (``~`` expanded, links followed); InputError (one line, starting with ``what``)
+    when it, or a folder on its way, is a symbolic link that leads back to itself: Python's resolve()
+    raised "RuntimeError: Symlink loop from …" wherever it was first resolved (trials BO, BR)."""
+    import errno
+
+    target = Path(path).expanduser()
+    try:
+        return target.resolve()
+    except RuntimeError:  # Python 3.11-3.12's word for a loop
+        pass
+    except OSError as error:  # 3.13's
+        if error.errno != errno.ELOOP:
+            raise
+    raise InputError(f"{what + ' ' if what else ''}{path} is a symbolic link that leads back to itself (a loop): give "
+                     "the file or folder it should lead to")
+
+
 def use_index_home(folder: Path | str | None) -> None:
     """Make ``folder`` the index home of this process (the CLI's ``--index-home``); None: back to
-    ``SANE_INDEX_HOME`` or the per-user default."""
+    ``SANE_INDEX_HOME`` or the per-user default. InputError for a link loop (:func:`no_link_loop`)."""
     global _index_home_override
-    _index_home_override = Path(folder).expanduser().resolve() if folder is not None else None
+    _index_home_override = no_link_loop(folder, "--index-home") if folder is not None else None
 
 
 def index_home() -> Path:
@@ -118,7 +136,9 @@ def index_home() -> Path:
     if _index_home_override is not None:
         return check_outside_package(_index_home_override, "--index-home")
     if os.environ.get("SANE_INDEX_HOME"):
-        return check_outside_package(Path(os.environ["SANE_INDEX_HOME"]).expanduser(), "SANE_INDEX_HOME")
+        home = Path(os.environ["SANE_INDEX_HOME"]).expanduser()
+        no_link_loop(home, "SANE_INDEX_HOME")  # (the window showed "[Errno 40] Too many levels…": trial BR)
+        return check_outside_package(home, "SANE_INDEX_HOME")
     return user_data_dir() / "catalogues"
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from sane_desktop.cli import main
+from sane_desktop.errors import InputError
 from sane_desktop.models.checkpoint import demo_model_path
 from tests.closet_world import make_closet
 
@@ -95,6 +96,22 @@ def test_a_link_loop_as_a_path_option_is_refused_in_words(shop: dict[str, Path],
         assert code == 1 and "is a symbolic link that leads back to itself" in err and "RuntimeError" not in err, err
 
 
+def test_an_index_home_that_loops_is_said_in_words(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial BR: ``SANE_INDEX_HOME`` on a link loop gave the window "[Errno 40] Too many levels of symbolic
+    links" over an empty list, and ``main.py --index-home`` on one a traceback."""
+    from sane_desktop import paths
+
+    one, two = tmp_path / "one", tmp_path / "two"
+    one.symlink_to(two)
+    two.symlink_to(one)
+    monkeypatch.setenv("SANE_INDEX_HOME", str(one))
+    code, err, _ = _run(capsys, "catalogues")
+    assert code == 1 and err.startswith(f"error: SANE_INDEX_HOME {one} is a symbolic link that leads back"), err
+    with pytest.raises(InputError, match="--index-home .* leads back to itself"):
+        paths.use_index_home(one)  # what main.py's --index-home and the window's start call
+
+
 def test_a_pipe_in_place_of_a_catalogue_metadata_file_is_noted_not_passed_over(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from sane_desktop.demo import generate_demo
@@ -111,6 +128,11 @@ def test_a_pipe_in_place_of_a_catalogue_metadata_file_is_noted_not_passed_over(
     noted = {skip["path"]: skip["reason"] for skip in json.loads(capsys.readouterr().out)["skipped"]}
     for relative in ("nondisjoint/train.json", "categories.csv"):
         assert noted.get(relative, "").startswith("not a regular file"), noted
+    # the file that says the layout: refused, not read as a plain folder of photos (trial BR)
+    (root / "polyvore_item_metadata.json").unlink()
+    pipe(root / "polyvore_item_metadata.json")
+    code, err, seconds = _run(capsys, "--index-home", str(tmp_path / "home"), "import", str(root), "--name", "e")
+    assert code == 1 and "polyvore_item_metadata.json is not a regular file" in err and seconds < PATIENCE_S, err
 
 
 def test_more_pairs_than_a_split_holds_end_and_a_file_in_the_selections_place_is_refused_first(

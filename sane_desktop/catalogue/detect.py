@@ -33,6 +33,13 @@ def detect_format(root: Path, mapping: Path | None = None) -> str:
         raise CatalogueError(f"{root}: catalogue folder does not exist")
     if not root.is_dir():
         raise CatalogueError(f"{root}: not a folder")
+    for marker in (MAPPING_FILE_NAME, POLYVORE_METADATA):
+        # a format's own file that is there but no regular file (a pipe, a folder): the catalogue was read
+        # as a plain folder of photos, its masks imported as items, without a word (trial BR)
+        path = root / marker
+        if (path.exists() or path.is_symlink()) and not path.is_file() and not (marker == MAPPING_FILE_NAME and mapping):
+            raise CatalogueError(f"{marker} is not a regular file (a folder, pipe, socket, device or broken link): "
+                                 "it tells how the catalogue is laid out, so nothing was imported")
     if mapping is not None or (root / MAPPING_FILE_NAME).is_file():
         return "manifest"
     if (root / POLYVORE_METADATA).is_file():

@@ -498,22 +498,9 @@ def _refuse_empty_texts(args: argparse.Namespace) -> None:
 
 
 def refuse_link_loop(path: Path) -> None:
-    """InputError when ``path`` (or a folder on its way) is a symbolic link that leads back to itself:
-    Python's resolve() raised "RuntimeError: Symlink loop from …" in whatever command first resolved it,
-    said as a bug (trial BO's sweep)."""
-    import errno as errnos
-
-    try:
-        path.expanduser().resolve()
-    except RuntimeError:
-        pass  # Python 3.11-3.12's word for a loop
-    except OSError as error:  # 3.13's
-        if error.errno != errnos.ELOOP:
-            return
-    else:
-        return
-    raise InputError(f"{path} is a symbolic link that leads back to itself (a loop): give the file or folder it "
-                     "should lead to")
+    """InputError when ``path`` (or a folder on its way) is a symbolic link that leads back to itself
+    (:func:`sane_desktop.paths.no_link_loop`): said as a bug by whatever command first resolved it."""
+    paths.no_link_loop(path)
 
 
 def _bundled_model(args: argparse.Namespace) -> None:
