@@ -111,9 +111,11 @@ def test_the_catalogue_list_says_an_index_whose_model_changed_or_whose_manifest_
     (shop["home"] / "shop" / "manifest.json").write_text("{not json")
     entry = listed()
     assert entry["out_of_date"] and entry["stale_reason"] == "its index manifest cannot be read", entry
+    assert entry["model_unknown"], entry  # the re-index must be given the model (trial BR)
     assert main([*base, "catalogues"]) == 0
     text = capsys.readouterr().out
     assert "model not known" in text and "not indexed" not in text, text
+    assert "re-index it naming its model (--model FILE)" in text, text
 
 
 def test_explain_says_another_databases_catalogue_as_query_does_before_looking_up_ids(

@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
          "vectors": None if entry.on_server else entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
          "index_problem": entry.index_problem, "stale_reason": entry.stale_reason,
-         "builtin": entry.builtin, "damaged": entry.damaged, "on_server": entry.on_server}
+         "builtin": entry.builtin, "damaged": entry.damaged, "on_server": entry.on_server,
+         "model_unknown": entry.model_unknown}
         for entry in catalogue_details(catalogues)]}
 
 
@@ -134,6 +135,8 @@ def render(result: dict[str, Any]) -> str:
                          "commands reach it with --db URL")
             continue
         state = (f" — its index folder {entry['index_problem']}: index it again with --replace" if entry["index_problem"]
+                 else f" — out of date ({entry['stale_reason']}): re-index it naming its model (--model FILE)"
+                 if entry.get("model_unknown")
                  else f" — out of date ({entry['stale_reason']}): re-index it" if entry["stale_reason"]
                  else " — out of date: re-index it" if entry["out_of_date"] else "")
         source = entry["source"] or "source unknown"

@@ -402,6 +402,9 @@ class CatalogueDetails:
     stale_reason: str = ""
     # where its database is when that is a server ("" for a local one): listed, not opened (no item count)
     on_server: str = ""
+    # its manifest names no model any more: a re-index must be given it (trial BR followed "re-index it"
+    # and was refused: the model is never guessed)
+    model_unknown: bool = False
 
 
 def photos_inside(catalogues: Catalogues, name: str) -> bool:
@@ -649,7 +652,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       source_found=_is_folder(info.root),
                                       model_origin=origin_words(facts.origin, info.root or None, named),
                                       out_of_date=facts.out_of_date(info), index_problem=facts.problem,
-                                      stale_reason=facts.stale_reason))
+                                      stale_reason=facts.stale_reason, model_unknown=indexed_model_unknown(folder)))
     return sorted(found, key=lambda entry: entry.name)
 
 
