@@ -23,6 +23,7 @@ pytest.importorskip("pytestqt")
 from gui_helpers import demo_world, double_click_item  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 
+from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, wait_results  # noqa: E402
 from sane_desktop.models.checkpoint import demo_model_path  # noqa: E402
 from sane_desktop.service import CatalogueService  # noqa: E402
@@ -106,6 +107,10 @@ def test_a_reindex_from_a_terminal_is_followed_without_a_click_or_an_activation(
     build_outfit(window, 2)
     wait_results(window, 120)
     qtbot.waitUntil(window.tasks.idle, timeout=120000)
+    window.results.step(1)  # a result explained: explained again, selected, once the new list holds it (trial BR)
+    qtbot.waitUntil(lambda: window.explanation.shown_candidate() is not None and not window.channels.explain.busy,
+                    timeout=120000)
+    explained = window.explanation.shown_candidate()
     before, searches = window._index_stamp, window.channels.search.started
     assert window._index_watch.directories(), "the open catalogue's index folder is watched"
     elsewhere = CatalogueService(world["index"], device="cpu")
@@ -117,6 +122,8 @@ def test_a_reindex_from_a_terminal_is_followed_without_a_click_or_an_activation(
                     timeout=60000)
     assert window.channels.search.started > searches
     qtbot.waitUntil(lambda: "they were searched again" in window.statusBar().currentMessage(), timeout=60000)
+    qtbot.waitUntil(lambda: window.explanation.shown_candidate() == explained, timeout=60000)
+    assert window.results.view.currentIndex().data(Role.ItemPk) == explained
 
 
 def test_a_search_again_that_is_refused_is_not_said_to_have_been_made(world, qtbot, make_window,  # type: ignore[no-untyped-def]

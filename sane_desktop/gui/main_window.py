@@ -225,6 +225,8 @@ def outfit_key(name: str, shared: str = "") -> str:
 OUTDATED_SEARCHING = "The catalogue changed since these results (re-indexed, or its model replaced): searching again…"
 OUTDATED_SEARCHED = ("The catalogue changed since these results: they were searched again; click a result to see "
                      "why it matches.")
+OUTDATED_EXPLAINED_AGAIN = ("The catalogue changed since these results: they were searched again, and the result "
+                            "you were reading is explained again.")
 
 
 def result_line(result: SearchResult, look_alike: bool = False) -> str:
@@ -2392,7 +2394,10 @@ class MainWindow(QMainWindow):
                 view = self.results.view
                 view.selectionModel().setCurrentIndex(self.results_model.index(listed.index(again)),
                                                       QItemSelectionModel.SelectionFlag.ClearAndSelect)
-            self.explain(again)
+            outdated = self.statusBar().currentMessage() == OUTDATED_SEARCHED
+            self.explain(again)  # (it clears the status bar for its progress)
+            if outdated:
+                self.statusBar().showMessage(OUTDATED_EXPLAINED_AGAIN, 15000)
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
 
     def _catalogue_seen(self, revision: int | None, changed: bool = False) -> None:
@@ -2513,7 +2518,9 @@ class MainWindow(QMainWindow):
 
     def _results_outdated(self) -> None:
         """The results on screen were found in an index rebuilt since (from elsewhere): forget the
-        explanation shown, say so, and search again."""
+        explanation shown, say so, and search again; the result it explained is explained again once the
+        new list holds it (trial BR's explanation and selection were gone after the window followed a re-index)."""
+        self._explain_when_listed = self.explanation.shown_candidate()
         self.explanation.clear()
         self._last_explained = None
         # said as it is now; what the search then finds (or why it cannot) is said when it answers
