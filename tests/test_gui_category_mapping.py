@@ -234,9 +234,11 @@ def test_a_typed_folder_is_inspected_and_a_wait_is_said(closet, qtbot, tmp_path)
         runner.start(lambda _service, _state: release.wait(60), "Loading the model…")  # the window's work
         dialog.folder.setFocus()
         QTest.keyClicks(dialog.folder, str(closet["root"]))  # typed, the focus kept in the field
-        qtbot.waitUntil(lambda: dialog.detected.text().startswith("Inspecting"), timeout=5000)
+        # (generous: the typing pause and the wait's own delay are timers of the GUI thread, which a loaded CI
+        # machine starves; one CI run missed 5 s)
+        qtbot.waitUntil(lambda: dialog.detected.text().startswith("Inspecting"), timeout=15000)
         qtbot.waitUntil(lambda: "waiting for the app to finish: loading the model" in dialog.detected.text(),
-                        timeout=5000)
+                        timeout=15000)
         assert not dialog.start_button.isEnabled()
         release.set()
         qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
