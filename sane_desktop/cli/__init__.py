@@ -135,7 +135,7 @@ class CommandParser(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser() -> CommandParser:
     parser = CommandParser(
         prog="sane-desktop",
         description="Why do these match? Outfit compatibility search with SANE explanations.",
@@ -295,7 +295,8 @@ def repeat_question(option: str, value: str, after: str) -> str:
     return f"if {after} is another {option} value, give it its own {option} ({option} {value} {option} {after})"
 
 
-def with_repeat_hint(line: str, error: SaneError, args: argparse.Namespace, argv: Sequence[str]) -> str:
+def with_repeat_hint(line: str, error: SaneError, args: argparse.Namespace, parser: CommandParser,
+                     argv: Sequence[str]) -> str:
     """``line``, and where the catalogue ``args.name`` was not found and that name is the token right after a
     repeatable option's value, the question whether it is a second value (trial BP: ``query --outfit A B -k 2``
     answered "no indexed catalogue named 'B'")."""
@@ -304,8 +305,6 @@ def with_repeat_hint(line: str, error: SaneError, args: argparse.Namespace, argv
     name = getattr(args, "name", None)
     if not isinstance(error, NotFound) or not isinstance(name, str) or "did you mean" in line:
         return line  # (a name close to one the home holds reads as a typo of it)
-    parser = build_parser()
-    assert isinstance(parser, CommandParser)
     for option, value, after, _then in parser.values_followed(argv):
         if after == name:
             return f"{line}; {repeat_question(option, value, after)}"
@@ -469,7 +468,7 @@ def number_arg(text: str) -> float:
 def _local_paths(args: argparse.Namespace) -> None:
     """The options of :data:`PATH_OPTIONS` given as text (not through :func:`path_arg`) through
     :func:`local_path`, in place; each, given either way, refused when it is a symbolic link that leads
-    back to itself (:func:`refuse_link_loop`)."""
+    back to itself (:func:`sane_desktop.paths.no_link_loop`)."""
     for dest in PATH_OPTIONS:
         value = getattr(args, dest, None)
         if isinstance(value, list):
@@ -481,8 +480,8 @@ def _local_paths(args: argparse.Namespace) -> None:
             if isinstance(given, str) and not given.strip():  # read as "." otherwise (trial BO: `evaluate --model ''`)
                 shown = "CATALOGUE" if dest == "catalogue" else f"--{dest.removeprefix('global_').replace('_', '-')}"
                 raise InputError(f"{shown} is empty: give a file or folder (\".\" for the current folder)")
-            if isinstance(given, (str, Path)) and str(given):
-                refuse_link_loop(Path(given))
+            if isinstance(given, (str, Path)) and str(given):  # a link loop: said in words, not "RuntimeError"
+                paths.no_link_loop(given)
 
 
 # options of text that an empty value would turn into "not given" (trial BO's `--db ''` opened the index home's
@@ -495,12 +494,6 @@ def _refuse_empty_texts(args: argparse.Namespace) -> None:
         value = getattr(args, dest, None)
         if isinstance(value, str) and not value.strip():
             raise InputError(f"--{dest.replace('_', '-')} is empty: give {what}, or leave the option out")
-
-
-def refuse_link_loop(path: Path) -> None:
-    """InputError when ``path`` (or a folder on its way) is a symbolic link that leads back to itself
-    (:func:`sane_desktop.paths.no_link_loop`): said as a bug by whatever command first resolved it."""
-    paths.no_link_loop(path)
 
 
 def _bundled_model(args: argparse.Namespace) -> None:
@@ -608,7 +601,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = handler(args)
     except SaneError as error:
         log.warning("command %s failed: %s", args.command, error)
-        say(f"error: {with_repeat_hint(with_catalogue_folder(with_index_command(error, args), args), error, args, given)}")
+        line = with_catalogue_folder(with_index_command(error, args), args)
+        say(f"error: {with_repeat_hint(line, error, args, parser, given)}")
         return exit_code(error)
     except KeyboardInterrupt:
         log.warning("command %s interrupted", args.command)

@@ -652,7 +652,9 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       source_found=_is_folder(info.root),
                                       model_origin=origin_words(facts.origin, info.root or None, named),
                                       out_of_date=facts.out_of_date(info), index_problem=facts.problem,
-                                      stale_reason=facts.stale_reason, model_unknown=indexed_model_unknown(folder)))
+                                      stale_reason=facts.stale_reason,
+                                      # (the manifest read again only when it could not be read as one)
+                                      model_unknown=bool(facts.stale_reason) and indexed_model_unknown(folder)))
     return sorted(found, key=lambda entry: entry.name)
 
 
