@@ -25,8 +25,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "descriptions, ids and attributes), as the window's catalogue search does.",
     )
     parser.add_argument("name", help="indexed catalogue name")
-    parser.add_argument("--category", default="", help="only this category (one of the catalogue's)")
-    parser.add_argument("--search", default="", metavar="WORDS", help="only items matching every word")
+    # None when not given: an empty value given is refused, not read as "every category" (trial BO's leftover)
+    parser.add_argument("--category", help="only this category (one of the catalogue's)")
+    parser.add_argument("--search", metavar="WORDS", help="only items matching every word")
     parser.add_argument("-n", "-k", type=int, default=50, dest="n",
                         help="at most this many items (default 50; -k as for 'query')")
     # as query takes them: a catalogue indexed with --db is listed from that database
@@ -41,6 +42,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     if args.n <= 0:
         raise CliError("-n must be positive")
+    for option in ("category", "search"):
+        given = getattr(args, option)
+        if given is not None and not given.strip():
+            raise CliError(f"--{option} is empty: give {'a category' if option == 'category' else 'words'}, "
+                           "or leave the option out to list every item")
+        setattr(args, option, given or "")
     from sane_desktop.service.items import has_search_words
 
     if args.search.strip() and not has_search_words(args.search):  # it would list every item, as no search does
