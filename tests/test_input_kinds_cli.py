@@ -59,6 +59,12 @@ def test_explain_pairs_reports_each_malformed_entry_and_explains_the_rest(shop, 
     assert "cannot read" in one_line(capsys)
     assert main(["explain", "shop", "--pairs", str(pairs), "--query", a, "--candidate", b]) == 1
     assert "not both" in one_line(capsys)
+    pairs.write_text(json.dumps([{"query": "nope", "candidate": b}]))  # one bad pair: one line, not two
+    assert main(["explain", "shop", "--pairs", str(pairs)]) == 1
+    assert "nope" in one_line(capsys)
+    for given, missing in (("--query", "--candidate"), ("--candidate", "--query")):  # half a pair: the other named
+        assert main(["explain", "shop", given, a]) == 1
+        assert f"{given} needs {missing} ID too" in one_line(capsys)
 
 
 def test_query_refuses_what_is_not_an_outfit_or_an_image(shop, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -205,6 +205,10 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     args.query, args.candidate = (value if value and value.strip() else None for value in (args.query, args.candidate))
     if args.outfit:
         return _run_outfit(args)
+    if args.pairs is None and bool(args.query) != bool(args.candidate):  # one half of a pair: name the other
+        given, missing = ("--query", "--candidate") if args.query else ("--candidate", "--query")
+        raise CliError(f"{given} needs {missing} ID too (the other item of the pair)"
+                       + ("" if args.query else ", or --outfit ID,ID... for the outfit's reason"))
     if args.pairs is None and not (args.query and args.candidate):
         raise CliError("give --query ID --candidate ID, --candidate ID --outfit ID,ID..., or --pairs FILE")
     if args.pairs is not None and (args.query or args.candidate):
@@ -262,6 +266,8 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
             try:
                 line = json.dumps(explain(query_id, candidate_id), default=str)
             except SaneError as error:  # a bad pair is reported on its own line; the others go on
+                if len(pairs) == 1:  # the one pair: its error is the one line (not it and "1 of 1 pairs …")
+                    raise
                 failed += 1
                 say(f"error: pair {number} ({query_id!r}, {candidate_id!r}): {error}")
                 continue
