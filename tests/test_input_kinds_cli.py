@@ -298,3 +298,15 @@ def test_a_query_while_the_catalogue_is_being_indexed_says_so(shop, world, capsy
     assert main(query) == 3
     line = one_line(capsys)
     assert "out of date" in line and "re-index it (sane-desktop index " in line, line
+
+
+def test_explain_pairs_refuses_an_entry_naming_a_key_twice(shop, tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    """json keeps the last value of a repeated key without a word: ``{"query": A, "query": B, …}``
+    explained B. Such an entry is reported on its own line; the others run."""
+    a, b, c = shop["ids"][:3]  # type: ignore[index]
+    pairs = tmp_path / "pairs.json"
+    pairs.write_text(f'[{{"query": "{a}", "query": "{c}", "candidate": "{b}"}}, {{"query": "{a}", "candidate": "{c}"}}]')
+    assert main(["explain", "shop", "--pairs", str(pairs)]) == 1
+    out, err = capsys.readouterr()
+    assert [json.loads(line)["candidate"] for line in out.splitlines()] == [c]
+    assert "pair 1: key 'query' is given twice" in err.splitlines()[0], err

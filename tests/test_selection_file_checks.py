@@ -68,3 +68,16 @@ def test_a_file_of_another_vocabulary_is_stale_and_passed_over(tmp_path: Path) -
     assert find_selection(NAMES, tmp_path, None).tuned is False  # the defaults, as before
     good, _ = _good(tmp_path / "ok")
     assert SelectionModel.load(good, NAMES).base_rate == [0.2, 0.5, 0.05]
+
+
+def test_a_key_given_twice_is_refused_not_read_as_its_last_value(tmp_path: Path) -> None:
+    """json keeps the last of two values of one key without a word: a weight written twice (a hand
+    edit) would be read as whichever came last. Refused, naming the file and the key."""
+    path, _data = _good(tmp_path)
+    text = path.read_text()
+    assert text.count('"weights": {') == 1
+    path.write_text(text.replace('"weights": {', '"weights": {"match": 9.0, ', 1))
+    with pytest.raises(InputError) as raised:
+        SelectionModel.load(path, NAMES)
+    message = str(raised.value)
+    assert str(path) in message and "'match'" in message and "\n" not in message, message

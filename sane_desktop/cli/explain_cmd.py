@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from sane_desktop.cli import (
     MAX_RISE_MASKS, CliError, add_json_flag, folder_gone_note, path_arg, printable, say, say_metadata_changed, whole_number,
 )
+from sane_desktop.catalogue.jsonfile import JsonObject
 from sane_desktop.catalogue.safepath import read_regular_file
 from sane_desktop.errors import InputError, SaneError
 
@@ -73,7 +74,8 @@ def _read_pairs(path: Path) -> list[tuple[str, str] | str]:
     malformed entry the reason, so that one bad line is reported and the others still run.
     Raises InputError when the file itself cannot be read or is not a JSON list."""
     try:
-        data = json.loads(read_regular_file(path).decode("utf-8"))  # a pipe blocked (trial BO)
+        # objects keep each key's first value and list the repeated ones: such an entry is refused below
+        data = json.loads(read_regular_file(path).decode("utf-8"), object_pairs_hook=JsonObject)  # a pipe blocked (trial BO)
     except OSError as error:
         raise CliError(f"cannot read {path}: {error.strerror}") from error
     except ValueError as error:
@@ -82,6 +84,9 @@ def _read_pairs(path: Path) -> list[tuple[str, str] | str]:
         raise CliError(f"{path}: expected a non-empty JSON list of {PAIR_SHAPE}")
     pairs: list[tuple[str, str] | str] = []
     for entry in data:
+        if isinstance(entry, JsonObject) and entry.duplicates:  # which "query" was meant is not ours to guess
+            pairs.append(f"key {entry.duplicates[0]!r} is given twice in {json.dumps(entry)[:80]}: give it once")
+            continue
         ok = isinstance(entry, dict) and all(isinstance(entry.get(key), (str, int)) for key in ("query", "candidate"))
         pairs.append((str(entry["query"]), str(entry["candidate"])) if ok else f"expected {PAIR_SHAPE}, got "
                      f"{json.dumps(entry)[:80]}")

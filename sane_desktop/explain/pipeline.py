@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from sane_desktop.catalogue.safepath import read_regular_file
+from sane_desktop.catalogue.jsonfile import load_json_strict
 from sane_desktop.errors import InputError
 from sane_desktop.explain.attribute_choice import (
     PairParts,
@@ -125,10 +125,10 @@ class SelectionModel:
         InputError naming the file for anything else: unreadable, not JSON, a newer format, or a
         value out of range (a base rate outside (0, 1], a non-finite weight) — such a file would
         name attributes by numbers nobody fitted."""
-        try:
-            data = json.loads(read_regular_file(Path(path)).decode("utf-8"))  # a pipe blocked (trial BO)
-        except (OSError, ValueError) as error:
-            raise InputError(f"{path}: not a readable selection file ({error})") from None
+        try:  # a weight written twice would be read as its last value without a word: refused
+            data = load_json_strict(Path(path), str(path))  # regular files only: a pipe blocked (trial BO)
+        except InputError as error:
+            raise InputError(f"not a readable selection file: {error}") from None
         if not isinstance(data, dict):
             raise InputError(f"{path}: not a selection file (a JSON object is expected)")
         lacking = [key for key in ("attributes", "calibration", "prior", "weights") if key not in data]
