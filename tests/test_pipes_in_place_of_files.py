@@ -78,6 +78,11 @@ def test_a_pipe_as_a_file_option_is_refused_at_once(shop: dict[str, Path], tmp_p
         (["explain", "shop", "--query", ids[0], "--candidate", ids[1], "--selection", "P"], "not a regular file"),
         (["explain", "shop", "--pairs", "P"], "not a regular file"),
         (["index", root, "--name", "shop", "--category-map", "P"], "cannot read the category map"),
+        # there, so not "not found" (a leftover of trial BO)
+        (["index", root, "--name", "shop", "--model", "P"], "is a pipe, device or socket, not a checkpoint file"),
+        (["import", root, "--name", "shop2", "--mapping", "P"], "a pipe, device or socket, not a mapping file"),
+        (["train", str(demo), "--out", str(tmp_path / "m.pt"), "--preset", "cpu", "--epochs", "1", "--weights", "P"],
+         "is a pipe, device or socket, not a weights file"),
     ]
     for n, (argv, said) in enumerate(cases):
         fifo = pipe(tmp_path / f"pipe{n}")
@@ -133,6 +138,22 @@ def test_a_pipe_in_place_of_a_catalogue_metadata_file_is_noted_not_passed_over(
     pipe(root / "polyvore_item_metadata.json")
     code, err, seconds = _run(capsys, "--index-home", str(tmp_path / "home"), "import", str(root), "--name", "e")
     assert code == 1 and "polyvore_item_metadata.json is not a regular file" in err and seconds < PATIENCE_S, err
+
+
+def test_weights_that_are_no_tensors_are_refused_in_one_short_line(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """``train --weights`` of a JSON file quoted torch's paragraph (it suggests ``weights_only=False``,
+    which would run the file's code): a leftover of trial BO."""
+    from sane_desktop.demo import generate_demo
+
+    demo = generate_demo(tmp_path / "demo", items=30, masks=False).out
+    weights = tmp_path / "w.json"
+    weights.write_text('{"a": 1}')
+    capsys.readouterr()
+    code, err, _ = _run(capsys, "--index-home", str(tmp_path / "home"), "train", str(demo), "--out",
+                        str(tmp_path / "m.pt"), "--preset", "cpu", "--epochs", "1", "--weights", str(weights))
+    assert code != 0 and len(err.splitlines()) == 1 and "weights_only" not in err and len(err) < 200 + len(str(weights)), err
+    assert "not a PyTorch file" in err
 
 
 def test_more_pairs_than_a_split_holds_end_and_a_file_in_the_selections_place_is_refused_first(

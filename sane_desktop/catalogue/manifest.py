@@ -35,7 +35,8 @@ import regex  # type: ignore[import-untyped]
 
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
-from sane_desktop.catalogue.safepath import UnsafePath, check_relative, read_regular_file, resolve_inside, unicode_twin
+from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_file, read_regular_file, resolve_inside,
+                                             unicode_twin)
 from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8,
                                          value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, photo_files, unlisted_photos
@@ -341,6 +342,9 @@ def load_mapping(path: Path) -> Mapping:
     Raises:
         CatalogueError: missing, not JSON, a key written twice, or a bad mapping (see :func:`parse_mapping`).
     """
+    found = not_a_file(path)
+    if found:
+        raise CatalogueError(f"{path.name}: {found}, not a mapping file ({path})")
     if not path.is_file():
         raise CatalogueError(f"{path.name}: mapping file not found ({path})")
     return parse_mapping(load_json_strict(path, path.name), path.name)
@@ -484,6 +488,9 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
         path = resolve_inside(root, relative)
     except UnsafePath as error:
         raise CatalogueError(f"{relative}: {error}") from None
+    found = not_a_file(path)
+    if found:
+        raise CatalogueError(f"{relative}: {found}, not a table file")
     if not path.is_file():
         raise CatalogueError(f"{relative}: table file not found")
     header = ""

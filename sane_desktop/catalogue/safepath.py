@@ -146,6 +146,19 @@ def near_name(path: Path) -> tuple[str, str] | None:
     return tail, "how its accents are encoded" if same_case else "letter case"
 
 
+def not_a_file(path: Path | str) -> str | None:
+    """What ``path`` is when it is there but is no regular file — ``"a folder"`` or ``"a pipe, device
+    or socket"`` — else None (a regular file, or nothing there). For messages: such a path given as a
+    file was said to be "not found" (trial BO's pipe as ``--model`` and ``--mapping``)."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return None
+    if stat.S_ISREG(mode):
+        return None
+    return "a folder" if stat.S_ISDIR(mode) else "a pipe, device or socket"
+
+
 class NotRegularFile(OSError):
     """A path that is a pipe, a device or a socket, not a file (:func:`read_regular_file`)."""
 

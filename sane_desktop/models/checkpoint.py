@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from sane_desktop.catalogue.safepath import not_a_file
 from sane_desktop.errors import ModelError
 from sane_desktop.models.attributes import AttributeNet
 from sane_desktop.models.backbone import RESNET18, TRUNKS, Trunk
@@ -372,6 +373,8 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     path = Path(path)
     if path.is_dir():  # there, but no file: "not found" would send the user looking for it
         raise CheckpointError(f"{path} is a folder, not a checkpoint file (a .pt file written by train)")
+    if not_a_file(path):  # a pipe: there, and not to be read (it would block), nor "not found"
+        raise CheckpointError(f"{path} is {not_a_file(path)}, not a checkpoint file (a .pt file written by train)")
     if not path.is_file():
         # a bundled one gone from the install: what restores it (trial AR read the bare path)
         raise CheckpointError(f"checkpoint not found: {path}"

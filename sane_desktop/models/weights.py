@@ -20,6 +20,7 @@ from pathlib import Path
 
 import torch
 
+from sane_desktop.catalogue.safepath import not_a_file
 from sane_desktop.errors import ModelError
 from sane_desktop.models.backbone import EfficientNetLiteTrunk, ResNetTrunk, Trunk
 
@@ -125,12 +126,15 @@ def load_trunk_weights(trunk: Trunk, spec: str | Path | None) -> str:
     path = Path(spec)
     if path.is_dir():
         raise WeightsError(f"{path} is a folder, not a weights file")
+    if not_a_file(path):  # a pipe would block torch.load; "not found" would send the user looking
+        raise WeightsError(f"{path} is {not_a_file(path)}, not a weights file")
     if not path.is_file():
         raise WeightsError(f"weights file not found: {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise WeightsError(f"cannot load weights from {path} safely: {error}") from error
+    except Exception as error:  # not torch's own words: a paragraph that suggests weights_only=False
+        raise WeightsError(f"cannot load weights from {path}: damaged, not a PyTorch file, or it holds more "
+                           "than tensors and plain data (only such files are read: nothing in them runs)") from error
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]
     if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
