@@ -309,3 +309,25 @@ def test_thumbnails_load_no_model(tmp_path: Path) -> None:
         "assert state == 'ready' and cache.is_file(), state\n"
         "assert job._source_state() == 'ready'\n")
     assert loaded_after(code, MODELS + ("sklearn",)) == []
+
+
+def test_a_model_that_is_not_there_is_refused_before_a_window_opens(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A leftover of trial BO: ``gui --model`` of a missing file opened the window (and said so only when a
+    catalogue loaded). ``gui`` and ``main.py`` refuse it in one line first, as every command does; a folder
+    is named as one; a shipped model's bare name still names it."""
+    import runpy
+
+    from sane_desktop.cli import main
+    from sane_desktop.service.model_names import named_model
+
+    launcher = runpy.run_path(str(Path(__file__).resolve().parent.parent / "main.py"), run_name="launcher")
+    home = ["--index-home", str(tmp_path / "home")]
+    for given, said in ((tmp_path / "nope.pt", "checkpoint not found"), (tmp_path, "is a folder, not a checkpoint")):
+        assert main([*home, "gui", "--model", str(given)]) == 4  # a model error, as every command exits on one
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and said in err and len(err.splitlines()) == 1, err
+        assert launcher["main"]([*home, "--model", str(given)]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("error: ") and said in err and len(err.splitlines()) == 1, err
+    assert named_model(Path("demo.pt")).is_file()  # the shipped one, from any working folder

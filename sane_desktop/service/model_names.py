@@ -24,7 +24,15 @@ def named_model(given: Path) -> Path:
     """``given``, or the shipped model of that bare name (``demo.pt``, ``general.pt``) where there is no
     such file here. Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` ("checkpoint not
     found: …", as :func:`~sane_desktop.models.checkpoint.load_checkpoint` says it) when it names nothing,
-    before any work: ``explain --model`` of a missing file said the catalogue's own model was missing."""
+    before any work: ``explain --model`` of a missing file said the catalogue's own model was missing;
+    and when it names a folder, pipe or device (``gui --model`` of a missing file opened the window)."""
+    from sane_desktop.catalogue.safepath import not_a_file
+
+    found = not_a_file(given)
+    if found:
+        from sane_desktop.models.checkpoint import CheckpointError
+
+        raise CheckpointError(f"{given} is {found}, not a checkpoint file (a .pt file written by train)")
     if given.exists():
         return given
     shipped = shipped_model(given)
