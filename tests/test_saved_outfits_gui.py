@@ -96,12 +96,12 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         assert "Brunch" in window.outfit_panel.title.toolTip()
         window.resize(1280, 800)
         # ... and the title does, as an editor names its file (a narrow panel leaves the label no room)
-        assert window.windowTitle() == f"{window.catalogue.name} — Brunch"
+        assert window.windowTitle() == f"{window.catalogue.name} — “Brunch”"
         window.add_to_outfit([next(pk for pk in (item.pk for item in window.browser_model.items())
                                    if pk not in outfit)])
         assert controller.current_name() == ""  # another outfit now: not "Brunch" on its sheet
         assert named.text() == "changed: “Brunch”" and "Ctrl+Shift+S" in named.toolTip()
-        assert window.windowTitle() == f"{window.catalogue.name} — Brunch (changed)"
+        assert window.windowTitle() == f"{window.catalogue.name} — “Brunch” (changed)"
         window.save_outfit_action.trigger()  # saving the changes: the field holds the outfit's name (trial AB)
         qtbot.waitUntil(lambda: controller.name_dialog is not None and controller.name_dialog.isVisible(), timeout=5000)
         asked = controller.name_dialog

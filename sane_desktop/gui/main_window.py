@@ -45,7 +45,7 @@ from sane_desktop.gui.outfit_memory import (
     Entry, forget, remember, remember_filters, remember_target, remembered, remembered_filters, remembered_saved,
     remembered_target,
 )
-from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue
+from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue, quoted
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
@@ -1091,8 +1091,9 @@ class MainWindow(QMainWindow):
     def show_outfit_name(self, name: str, changed: bool) -> None:
         """Name the saved outfit being worked on in the title, as an editor names its file ("" : none),
         marked once changed since it was saved or opened; the outfit panel names it too, room allowing."""
-        # names isolated: an Arabic catalogue's and outfit's names ran together in the title (trial AF)
-        self.setWindowTitle(left_to_right(f"{self._title_base} — {isolated(name)}" + (" (changed)" if changed else "")
+        # names isolated: an Arabic catalogue's and outfit's names ran together in the title (trial AF);
+        # quoted as every message quotes it: an outfit named "— Party" or "(changed)" read as the title's own words
+        self.setWindowTitle(left_to_right(f"{self._title_base} — {quoted(name)}" + (" (changed)" if changed else "")
                                           if name else self._title_base))
         self.outfit_panel.show_saved_name(name, changed)
 
