@@ -13,7 +13,7 @@ def _path(text: str) -> Path:
 
     if not text.strip():
         raise argparse.ArgumentTypeError("is empty: give a file or folder (\".\" for the current folder)")
-    return Path(text)
+    return Path(text).expanduser()  # "--index-home=~/x" reaches us unexpanded: the home folder, as the CLI reads it
 
 
 def main(argv: list[str] | None = None) -> int:

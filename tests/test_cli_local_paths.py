@@ -29,6 +29,23 @@ def test_local_path_reads_file_urls_and_refuses_web_addresses() -> None:
         local_path("file://server/share")
 
 
+def test_a_leading_tilde_the_shell_left_is_the_home_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A leftover of trial BO: ``--out '~/m.pt'`` (quoted, or ``--out=~/m.pt``, which the shell leaves) made a
+    folder named ``~`` in the working folder, while the catalogue folder and the index home read ``~``
+    as the home folder. Every path option reads it so now."""
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    monkeypatch.chdir(tmp_path)
+    assert local_path("~/m.pt") == str(tmp_path / "me" / "m.pt") and local_path("~") == str(tmp_path / "me")
+    assert local_path("a/~b") == "a/~b"  # only a leading one
+    from sane_desktop.demo import generate_demo
+
+    generate_demo(tmp_path / "me" / "demo", items=30, masks=False)
+    capsys.readouterr()
+    assert main(["--index-home=~/home", "import", "~/demo", "--name=d", "--json"]) == 0
+    assert (tmp_path / "me" / "home" / "d").is_dir() and not (tmp_path / "~").exists()
+
+
 def test_commands_take_file_urls_and_refuse_web_addresses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     root = make_closet(tmp_path / "closet")
     home = ["--index-home", (tmp_path / "home").as_uri()]  # a URL for the global option too

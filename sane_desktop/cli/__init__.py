@@ -366,12 +366,14 @@ def local_path(value: str) -> str:
     """``value`` as a path on this computer: a ``file://`` URL (what a file manager pastes into a
     terminal) as its path; InputError for a web address (nothing is downloaded). ``pathlib`` alone
     read ``file:///shop`` as the folder ``file:/shop`` in the working folder, and a trial was told
-    "catalogue folder not found: /work/https:/example.com/shop"."""
+    "catalogue folder not found: /work/https:/example.com/shop". A leading ``~`` is the home folder."""
     from sane_desktop.catalogue.safepath import url_scheme
 
     scheme = url_scheme(value)
     if not scheme:
-        return value
+        # "~/x" that the shell left as typed (quoted, or after "--out="): the home folder, as the index
+        # folder and the index home already read it, not a folder named "~" in the working folder
+        return os.path.expanduser(value) if value.startswith("~") else value
     if scheme == "file":
         from urllib.parse import unquote, urlsplit
 
