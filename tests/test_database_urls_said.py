@@ -298,3 +298,18 @@ def test_replace_never_sets_aside_a_file_of_the_users_that_is_no_database(
                      "--replace", "--db", f"sqlite:///{victim}")
     assert code == 1 and "is not a SQLite database" in err and "left as it is" in err, err
     assert victim.read_text() == '{"mine": true}' and not list(tmp_path.glob("victim.damaged*"))
+
+
+@pytest.mark.skipif(not Path("/dev/null").exists() or not Path("/proc/self").is_dir(), reason="Linux's /dev and /proc")
+def test_a_database_path_that_holds_no_file_is_named_as_what_it_is(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """A leftover of trial BO: ``--db sqlite:////dev/null`` read "the disk failed", and a database in
+    ``/proc`` (no lock file can be made there) "the index folder is busy: another run is writing it"."""
+    root = make_closet(tmp_path / "closet")
+    home = ["--index-home", str(tmp_path / "home")]
+    for url, said in (("sqlite:////dev/null", "/dev/null is a device, pipe or socket, not a database file"),
+                      (f"sqlite:///{tmp_path}", "is a folder, not a database file"),
+                      ("sqlite:////proc/sane.db", "cannot write the catalogue's index folder /proc")):
+        code, err = _run(capsys, *home, "index", str(root), "--name", "shop", "--db", url, "--model",
+                         str(demo_model_path()), "--workers", "0", "--device", "cpu")
+        assert code != 0 and said in err and "busy" not in err and "disk" not in err and len(err.splitlines()) == 1, err

@@ -157,6 +157,9 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
     made = not folder.exists()  # this lock makes the folder: it goes again when nothing else was put in it
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        # made first, here: a lock file the folder cannot hold (/proc) made filelock wait and time out,
+        # read as "busy: another run is writing it" (trial BO)
+        os.close(os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644))
         lock.acquire(timeout=wait)
     except Timeout:
         raise StoreError(f"the catalogue's index folder {folder} is busy: {holder(folder)} is writing it; "

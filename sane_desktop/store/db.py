@@ -88,10 +88,14 @@ def sqlite_access(path: Path, access: Callable[[Path, int], bool] = os.access) -
     (a writable folder); when neither holds, ``immutable=1`` reads the main file alone — correct only
     when no committed changes wait in a ``-wal`` file.
 
-    Raises :class:`StoreError` when the file cannot be created (its folder is read-only) or when it
+    Raises :class:`StoreError` when ``path`` is no regular file (a folder, ``/dev/null``), when the file
+    cannot be created (its folder is read-only) or when it
     can only be read without a ``-wal`` file that holds changes (reading it would be silently stale).
     """
     folder = path.parent
+    if path.exists() and not path.is_file():  # /dev/null read "the disk failed" (trial BO): no disk was at fault
+        kind = "a folder" if path.is_dir() else "a device, pipe or socket"
+        raise StoreError(f"the catalogue database {path} is {kind}, not a database file: give a file's path")
     if not path.exists():
         if folder.is_dir() and not access(folder, os.W_OK):
             raise StoreError(f"cannot create the catalogue database {path}: its folder is read-only")
