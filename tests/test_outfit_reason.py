@@ -69,6 +69,15 @@ def test_service_outfit_reason_shares_sum_to_the_search_score(tmp_path: Path, ca
     assert checked >= 2
     with pytest.raises(Exception, match="besides the candidate"):
         opened.explanations.explain_outfit(outfit[0], [outfit[0]])
+    # an outfit of the candidate's own kind: not compared (score 0 by construction), refused as query leaves
+    # that category unranked, not explained as "the saliency map is flat" (trial BT)
+    by_category: dict[str, list[int]] = {}
+    for info in opened.items.search("", "", 100):
+        by_category.setdefault(info.category, []).append(info.pk)
+    same = next(pks for pks in by_category.values() if len(pks) >= 2)
+    with pytest.raises(Exception, match="compared with none of the outfit's items: they are of its own kind"):
+        opened.explanations.explain_outfit(same[0], same[1:2])
+    assert opened.explanations.explain_outfit(same[0], same[1:2], general=True) is not None  # "look alike": fine
     # the CLI shows the same split: explain --candidate ID --outfit ID,ID
     from sane_desktop.cli import main
 

@@ -383,7 +383,9 @@ class Explanations:
         split exactly over the outfit items and the candidate's cells — fresh fp32 cells, one
         forward pass per image — and the outfit-level explaining attribute
         (:mod:`sane_desktop.explain.outfit`) or why none is named. None when stopped. Raises
-        InputError for an empty outfit or one that holds only the candidate."""
+        InputError for an empty outfit, one that holds only the candidate, or one whose items it is
+        compared with none of (its own kind, or categories the model learnt no matches for: the score is
+        0 by construction, as the search leaves such a category unranked)."""
         from sane_desktop.explain import attribute_choice as choice
         from sane_desktop.explain.outfit import outfit_attribution, outfit_parts, share_weights
         from sane_desktop.explain.base import upsample
@@ -441,6 +443,13 @@ class Explanations:
                                    and self.model.model_category(other.category, mapping) == own)
                        for j, (pk, other, share, space, weight, show)
                        in enumerate(zip(members, others, split.shares, spaces, weights, shows)))
+        if not general and not any(share.compared for share in shares):
+            # its score is 0 by construction, not measured: "the saliency map is flat" read as a finding (trial BT)
+            why = ("they are of its own kind, and a match pairs different kinds of item (they are alternatives to it)"
+                   if all(share.alternative for share in shares) else
+                   "the model learnt no matches between its category and theirs")
+            raise InputError(f"nothing to explain: {candidate.item_id!r} ({candidate.category}) is compared with none "
+                             f"of the outfit's items: {why}")
         return OutfitExplanation(candidate, split.score, shares,
                                  split.outfit_cells().reshape(grid, grid).astype(np.float32), drawn, tuple(ranked),
                                  of_outfit(self.abstention(ranked, drawn, (candidate, *others))), self.selection().tuned,
