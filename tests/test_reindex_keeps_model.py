@@ -127,6 +127,9 @@ def test_rebuild_reads_a_photo_edited_in_place_that_kept_its_size_and_time(tmp_p
     assert "  not rebuilt: index is current" in capsys.readouterr().out.splitlines()
     rebuilt = index(capsys, home, root, "--rebuild")  # reads every photo again: nothing new to embed
     assert rebuilt["embedded"] == 0
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", "--workers", "0",
+                 "--device", "cpu", "--rebuild"]) == 0  # the text says the photos were read (trial BT read "read nothing")
+    assert any(line.startswith("  every photo was read and hashed again: ") for line in capsys.readouterr().out.splitlines())
 
 
 def test_a_damaged_database_is_set_aside_by_replace(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -109,6 +109,10 @@ def render(result: dict[str, Any]) -> str:
         + (f"{result['images_per_second']} images/s)" if result["embedded"] else "nothing new to embed)"),
         "  " + ", ".join(f"{printable(c)} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
     ]
+    forced = str(result.get("rebuilt_because") or result.get("rebuild_reason") or "").startswith("forced")
+    if forced and result["reused"]:  # "0 embedded, 300 unchanged" read as "--rebuild read nothing" (trial BT)
+        lines.append(f"  every photo was read and hashed again: {result['reused']} hold the bytes they held, so their "
+                     "stored vectors (this model's) were kept")
     if result.get("rebuilt") is False:
         lines.append(f"  not rebuilt: {result.get('rebuild_reason')}")
     elif result["rebuilt_because"]:
