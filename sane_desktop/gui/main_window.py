@@ -1369,7 +1369,9 @@ class MainWindow(QMainWindow):
         busy = self.channels.guess.busy or (self.category_dialog is not None and self.category_dialog.isVisible())
         if self._pending_files and not busy:
             path = Path(self._pending_files.pop(0))
-            self.channels.guess.start(lambda service, _state: service.guess_category(path), "Reading the image…") \
+            # the first guess in a catalogue reads a sample of its photos (seconds): progress in the status bar
+            self.channels.guess.start(lambda service, state: service.guess_category(
+                path, progress=state.progress, should_stop=state.should_stop), "Reading the image…") \
                 .on_done(self._ask_category).on_failed(self._guess_failed)
 
     def _ask_category(self, guess: CategoryGuess) -> None:

@@ -356,8 +356,9 @@ class CatalogueService:
         self.follow_index()
         return self.current().search.similar(item_pk, target, k, should_stop)
 
-    def guess_category(self, path: Path | str) -> CategoryGuess:
-        return self.current().search.guess_category(path)
+    def guess_category(self, path: Path | str, *, progress: Progress = no_progress,
+                       should_stop: CancelCheck = never_cancel) -> CategoryGuess:
+        return self.current().search.guess_category(path, progress=progress, should_stop=should_stop)
 
     def add_image(self, path: Path | str, category: str, content_hash: str = "") -> ItemInfo:
         return self.current().search.add_image(path, category, content_hash)

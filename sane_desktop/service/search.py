@@ -1,5 +1,6 @@
 """Outfit search: compatible items per category for an outfit of catalogue items and images from
-disk (a disk image is embedded once, its category predicted by the nearest category centre), and
+disk (a disk image is embedded once, its category guessed by the nearest category centre in ImageNet
+features: :mod:`sane_desktop.retrieval.category_guess`), and
 "visually similar" items to one item (the general space). Categories are the catalogue's own names.
 
 Both leave out the outfit's own items and every item whose photo has the same bytes (content hash)
@@ -16,7 +17,9 @@ import numpy as np
 
 from sane_desktop.errors import InputError, NotFound, StaleIndexError
 from sane_desktop.service.locking import while_written
-from sane_desktop.progress import CancelCheck, never_cancel
+from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
+from sane_desktop.retrieval.category_guess import (CategoryCentres, PhotoFeatures, choose_sample, fit_centres,
+                                                   ranked, sample_key)
 from sane_desktop.retrieval.category_map import FALLBACK, GENERAL, USER, automatic
 from sane_desktop.retrieval.manifest import manifest_stamp, sync_shared_manifest
 from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result, Unsearched
@@ -26,16 +29,11 @@ from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.model import ModelContext
 from sane_desktop.service.titles import did_you_mean
 from sane_desktop.service.values import ALL_CATEGORIES, CategoryGuess, ItemInfo, SearchResult
-from sane_desktop.store import browse
 
 log = logging.getLogger(__name__)
 
 
 PREVIEW_SIDE = 160  # the category dialog's picture of an image from disk
-
-
-def _unit(vectors: np.ndarray) -> np.ndarray:
-    return vectors / np.maximum(np.linalg.norm(vectors, axis=-1, keepdims=True), 1e-12)
 
 
 class OutfitSearch:
@@ -52,7 +50,8 @@ class OutfitSearch:
         self.model = model
         self.index_dir = index_dir
         self._searcher: OutfitSearcher | None = None
-        self._centres: tuple[list[str], np.ndarray] | None = None
+        self._centres: CategoryCentres | None = None  # the category guess's (retrieval/category_guess.py)
+        self._features: PhotoFeatures | None = None
         self._loaded: tuple[object, ...] | None = None  # the stamp the loaded parts were derived from
 
     def _stamp(self) -> tuple[object, ...]:
@@ -66,7 +65,7 @@ class OutfitSearch:
         stamp = self._stamp()
         if stamp != self._loaded:
             self.close()
-            self._searcher, self._centres, self._loaded = None, None, stamp
+            self._searcher, self._loaded = None, stamp  # the guess's centres are keyed by their sample: kept
         return stamp
 
     def close(self) -> None:
@@ -249,21 +248,63 @@ class OutfitSearch:
                              f"{backend}: re-index with --vector-backend {backend}, or leave the flag out")
 
     # --- images from disk ------------------------------------------------------------------
-    def guess_category(self, path: Path | str) -> CategoryGuess:
-        """Categories of the catalogue ranked by the cosine between the image's embedding and each
-        category's centre (mean unit embedding of its indexed items)."""
+    def guess_category(self, path: Path | str, *, progress: Progress = no_progress,
+                       should_stop: CancelCheck = never_cancel) -> CategoryGuess:
+        """The catalogue's categories ranked for an image from disk by the cosine of its ImageNet
+        features with each category's centre (:mod:`sane_desktop.retrieval.category_guess`: not the
+        compatibility embedding, which cannot tell categories apart), with how often such a guess was
+        right on the catalogue's own photos. The first guess in a catalogue reads a sample of its
+        photos (``progress``); later ones reuse it until the items change. NotFound without a file,
+        InputError for one that is no readable image, Cancelled when ``should_stop``."""
+        import hashlib
+
         from sane_desktop.catalogue.images import load_rgb
+        from sane_desktop.catalogue.safepath import read_regular_file
 
         path = Path(path).expanduser().resolve()
-        embedding, _, digest, data = self._read_and_embed(path)
+        if not path.is_file():
+            raise NotFound(f"no image file at {path}")
+        try:
+            data = read_regular_file(path)
+            feature = self._photo_features().of_file(path, data)
+        except FileNotFoundError as error:
+            raise NotFound(f"no image file at {path}") from error
+        except (OSError, ValueError) as error:
+            raise InputError(f"cannot read {path.name} as an image ({error})") from error
         # the preview the user confirms is the picture guessed: the same bytes, not a second read
         preview = np.asarray(load_rgb(path, max_side=PREVIEW_SIDE, data=data), dtype=np.uint8)
-        names, centres = self._category_centres()
-        if not names:
+        digest = hashlib.sha256(data).hexdigest()
+        centres = self._category_centres(progress, should_stop)
+        if centres is None:
             return CategoryGuess(path, (), preview, digest)
-        cosines = _unit(centres) @ _unit(embedding[None])[0]
-        order = np.argsort(-cosines, kind="stable")
-        return CategoryGuess(path, tuple((names[i], float(cosines[i])) for i in order), preview, digest)
+        return CategoryGuess(path, ranked(centres, feature), preview, digest, centres.temperature,
+                             centres.reliability, centres.sample)
+
+    def _photo_features(self) -> PhotoFeatures:
+        if self._features is None:
+            self._features = PhotoFeatures(self.model.device)
+        return self._features
+
+    def _category_centres(self, progress: Progress, should_stop: CancelCheck) -> CategoryCentres | None:
+        """The centres of a sample of the catalogue's items (None without items), derived from the
+        sample's (category, content hash) pairs and kept while those are the same."""
+        self.refresh()
+        items = self.items.search(ALL_CATEGORIES, "", max(self.items.count(), 1))
+        sample = choose_sample([(item.category, item.content_hash, Path(item.image_path)) for item in items])
+        if not sample:
+            return None
+        key = sample_key([(category, content_hash) for category, content_hash, _path in sample])
+        if self._centres is not None and self._centres.derived_from == key:
+            return self._centres
+        features, kept = self._photo_features().of_files([row[2] for row in sample], progress=progress,
+                                                         should_stop=should_stop)
+        if not kept:
+            return None
+        # derived from the photos read: one gone since the import leaves the key unchanged only when all were read
+        centres = fit_centres(features, [sample[i][0] for i in kept],
+                              key if len(kept) == len(sample) else key + f"/{len(kept)}")
+        self._centres = centres
+        return centres
 
     def add_image(self, path: Path | str, category: str, content_hash: str = "") -> ItemInfo:
         """Embed an image from disk as an outfit member of the catalogue's ``category`` (a spelling
@@ -350,14 +391,3 @@ class OutfitSearch:
         return (np.asarray(embedding, np.float32), np.asarray(cells, np.float32), hashlib.sha256(data).hexdigest(),
                 data)
 
-    def _category_centres(self) -> tuple[list[str], np.ndarray]:
-        self.refresh()  # centres are means of the stored embeddings: a re-index moves them
-        if self._centres is None:
-            sums: dict[str, np.ndarray] = {}
-            for name, blob in browse.category_embeddings(self.items.engine, self.items.record.pk,
-                                                         self.model.bundle().content_hash):
-                vector = _unit(np.frombuffer(blob, dtype=np.float32))
-                sums[name] = sums[name] + vector if name in sums else vector.copy()
-            names = sorted(sums)
-            self._centres = (names, np.stack([sums[n] for n in names]) if names else np.empty((0, 0)))
-        return self._centres

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,12 +218,37 @@ class TileExplanation:
 
 @dataclass(frozen=True)
 class CategoryGuess:
-    """Categories for an image from disk, most likely first, with their cosine to each category's centre."""
+    """Categories for an image from disk, most likely first, with their cosine to each category's centre
+    in ImageNet features (:mod:`sane_desktop.retrieval.category_guess`)."""
 
     path: Path
     ranked: tuple[tuple[str, float], ...]
     preview: np.ndarray | None = None  # (h, w, 3) uint8, longer side ≤ PREVIEW_SIDE: decoded bounded, off the GUI thread
     content_hash: str = ""  # SHA-256 of the bytes guessed and previewed: adding it embeds that photo or refuses
+    temperature: float = 0.05  # cosines -> shares: softmax(cosine / temperature), fitted on the sample
+    # how often the guess was right for the catalogue's own sample photos, each held out in turn
+    # (None: nothing could be held out, as with one photo per category)
+    reliability: float | None = None
+    sample: int = 0  # photos the category centres came from
+
+    @property
+    def shares(self) -> dict[str, float]:
+        """Category -> share of belief in [0, 1], summing to 1 (softmax of the cosines / temperature)."""
+        if not self.ranked:
+            return {}
+        top = max(cosine for _name, cosine in self.ranked)
+        weights = {name: math.exp((cosine - top) / self.temperature) for name, cosine in self.ranked}
+        total = sum(weights.values())
+        return {name: weight / total for name, weight in weights.items()}
+
+    @property
+    def reliable(self) -> bool:
+        """Whether the best guess is worth preselecting: the sample's held-out photos were guessed right at
+        least half the time and at least three times as often as chance would (two categories: 3 in 4)."""
+        categories = len(self.ranked)
+        if self.reliability is None or categories < 2 or math.isnan(self.reliability):
+            return False
+        return self.reliability >= max(0.5, min(0.75, 3.0 / categories))
 
     @property
     def best(self) -> str:
