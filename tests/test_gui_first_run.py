@@ -112,7 +112,8 @@ def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
 @pytest.mark.slow
 @pytest.mark.parametrize("entry", ["main.py", "cli"])
 def test_a_failing_screenshot_walk_ends_with_one_line_and_exit_code_1(home: Path, tmp_path: Path, entry: str) -> None:
-    missing = tmp_path / "no-such-model.pt"
+    missing = tmp_path / "no-such-model.pt"  # there, but no checkpoint: the walk fails on it (a missing file is
+    missing.write_text("not a checkpoint")   # refused before any window: tests/test_gui_launch.py)
     options = ["--screenshot", str(tmp_path / "shots"), "--model", str(missing), "--demo-items", str(DEMO_ITEMS)]
     command = ([sys.executable, str(REPO / "main.py"), "--index-home", str(home), *options] if entry == "main.py"
                else [sys.executable, "-m", "sane_desktop", "--index-home", str(home), "gui", *options])

@@ -252,7 +252,8 @@ def test_quitting_when_idle_does_not_ask(window, qtbot) -> None:  # type: ignore
 # --- the opacity slider keeps its size --------------------------------------------------------------
 def test_the_opacity_slider_keeps_its_size(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     slider = window.explanation.opacity
-    before = slider.width()
+    assert not slider.isVisible()  # shown with an explanation only: it never moves from above to below one
+    before = None
     build_outfit(window, 2)
     wait_results(window, 60)
     view = window.results.view
@@ -264,7 +265,8 @@ def test_the_opacity_slider_keeps_its_size(window, qtbot) -> None:  # type: igno
                         and window.explanation.update_data.candidate_pk == pk and window.explanation.update_data.final,
                         timeout=120000)
         settle()
-        assert slider.width() == before
+        before = slider.width() if before is None else before
+        assert slider.isVisible() and slider.width() == before
     layer = window.explanation.layer
     assert layer.count() > 1
     layer.setFocus()
@@ -331,3 +333,28 @@ def test_a_guess_that_was_often_wrong_in_this_catalogue_is_not_chosen_for_the_us
         assert ok.isEnabled()
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
         assert chosen == [(str(guess.path), "shoes")]
+
+
+def test_details_opened_by_the_user_come_into_view_and_the_overlay_never_fades_to_nothing(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial BS: "Details" opened below the fold (one cut line showed), and an opacity dragged to 0 showed
+    no map with no hint why while "Overlay" stayed ticked."""
+    from sane_desktop.gui.explanation_view import MIN_OPACITY
+
+    panel = window.explanation
+    panel.opacity.setValue(0)
+    assert panel.opacity.value() == MIN_OPACITY > 0
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: panel.update_data is not None and panel.update_data.final, timeout=120000)
+    settle()
+    if panel.details_button.isChecked():  # remembered open: closed first, as a user finds it
+        qtbot.mouseClick(panel.details_button, Qt.MouseButton.LeftButton)
+        settle()
+    panel.scroller.verticalScrollBar().setValue(0)
+    qtbot.mouseClick(panel.details_button, Qt.MouseButton.LeftButton)
+    settle()
+    qtbot.wait(50)  # the reveal runs once the layout has settled
+    top = panel.details.mapTo(panel.scroller.viewport(), QPoint(0, 0)).y()
+    assert panel.details.isVisible() and 0 <= top < panel.scroller.viewport().height() - 40, top

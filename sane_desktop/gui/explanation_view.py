@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (QCoreApplication, QEvent, QObject, QRectF, QRunnable, QSize, QStandardPaths, Qt, QThreadPool,
+from PySide6.QtCore import (QCoreApplication, QEvent, QObject, QPoint, QRectF, QRunnable, QSize, QStandardPaths, Qt, QThreadPool,
                             QTimer, Signal)
-from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette, QPixmap
+from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
     QCheckBox, QComboBox, QFileDialog, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
     QScrollArea, QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget,
@@ -60,6 +60,7 @@ METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random
                 "fast_detail": "fast, finer (cells of the enlarged pictures, for small details)"}
 PHOTO_CACHE = 8
 PANEL_MIN_WIDTH = 220  # the panel's least width, whatever it shows
+MIN_OPACITY = 10  # % of the overlay slider's least value (Overlay off is 0)
 # an exported card is laid out this wide (logical px) and drawn at twice the pixels, whatever the
 # panel's width: a trial's export of a narrow panel was 368 px with the names cut short
 EXPORT_WIDTH = 760
@@ -414,6 +415,8 @@ class AttributeBars(QWidget):
             font = label.font()
             font.setPointSizeF(font.pointSizeF() * 0.85)
             label.setFont(font)
+            # wrapped between words, never inside one: "confidenc / e" (trial BS)
+            label.setMinimumWidth(max(QFontMetrics(font).horizontalAdvance(word) for word in header.split()) + 2)
             self.grid.addWidget(label, 0, column)
         for row, score in enumerate(attributes[:limit], start=1):
             name = LinkLabel(score.name)  # the catalogue's (or model's) text: plain, elided
@@ -975,7 +978,8 @@ class ExplanationView(QWidget):
         self.attribute_label.set_hint("Click to see where the model sees it on both items")
         self.attribute_caption = QLabel("See where:")
         self.opacity = QSlider(Qt.Orientation.Horizontal)
-        self.opacity.setRange(0, 100)
+        # never 0: "Overlay" is the switch; a slider dragged to 0 showed no map with no hint why (trial BS)
+        self.opacity.setRange(MIN_OPACITY, 100)
         self.opacity.setValue(55)
         self.opacity.setToolTip("Overlay opacity")
         self.opacity.setAccessibleName("Overlay opacity")  # a screen reader reads no tooltip as a name
@@ -1045,6 +1049,8 @@ class ExplanationView(QWidget):
         self.attribute_label.clicked.connect(lambda: self.show_attribute(self.attribute_name))
         self.export_button.clicked.connect(lambda: self.export())
         self.details_button.toggled.connect(self._details_toggled)
+        # opened by the user: brought into view (trial BS saw one cut line of it at the panel's foot)
+        self.details_button.clicked.connect(lambda shown: shown and QTimer.singleShot(0, self._reveal_details))
 
         images = QGridLayout()
         images.addWidget(self.candidate_caption, 0, 0)
@@ -1078,6 +1084,11 @@ class ExplanationView(QWidget):
         card_layout.addLayout(reason)
         card_layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
         card_layout.addWidget(self.details)
+        # the overlay's controls, shown with an explanation only: above an empty panel they sat at its top,
+        # then jumped below Details when one came (trial BS set the opacity there, and lost it)
+        self.view_controls = QWidget()
+        controls = QVBoxLayout(self.view_controls)
+        controls.setContentsMargins(0, 0, 0, 0)
         overlay_row = QHBoxLayout()
         overlay_row.addWidget(self.overlay_toggle)
         overlay_row.addWidget(QLabel("Opacity"))
@@ -1091,9 +1102,10 @@ class ExplanationView(QWidget):
         self.body = QWidget()
         layout = QVBoxLayout(self.body)
         layout.addWidget(self.status)
+        controls.addLayout(overlay_row)
+        controls.addLayout(layer_row)
         layout.addWidget(self.card)
-        layout.addLayout(overlay_row)
-        layout.addLayout(layer_row)
+        layout.addWidget(self.view_controls)
         layout.addStretch(1)
         self.scroller = QScrollArea()
         self.scroller.setWidget(self.body)
@@ -1111,6 +1123,7 @@ class ExplanationView(QWidget):
         footer.addWidget(self.export_button)
         outer.addLayout(footer)
         self.card.setVisible(False)
+        self.view_controls.setVisible(False)
         self._show_outfit(False)
         self.legend.set_colour_map(self.colour_map.currentText())
         self.body.installEventFilter(self)  # its narrowest width changes with what it shows
@@ -1251,6 +1264,7 @@ class ExplanationView(QWidget):
 
     def _show_card(self, shown: bool) -> None:
         self.card.setVisible(shown)
+        self.view_controls.setVisible(shown)
 
     def _show_outfit(self, shown: bool) -> None:
         """Show or hide the outfit's reason (hidden: forgotten)."""
@@ -1307,6 +1321,17 @@ class ExplanationView(QWidget):
         self.details_button.setArrowType(Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
         self._settle_layout()
         self.details_toggled.emit(shown)
+
+    def _reveal_details(self) -> None:
+        """Scroll the panel so that the opened Details show from their top (as much as the panel holds)."""
+        if self.details.isVisible():
+            self._settle_layout()
+            bar = self.scroller.verticalScrollBar()
+            top = self.details.mapTo(self.body, QPoint(0, 0)).y()
+            bottom = top + self.details.height()
+            view = self.scroller.viewport().height()
+            if bottom > bar.value() + view:  # below the fold: its end in view, never its top out of it
+                bar.setValue(min(top - self.details_button.height() - 6, bottom - view))
 
     def _settle_layout(self) -> None:
         """Let the scroll area size its content now: until its posted layout request runs, a taller
