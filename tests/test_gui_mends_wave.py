@@ -369,6 +369,19 @@ def test_a_catalogue_that_can_no_longer_be_read_leaves_the_switcher_with_a_word(
     assert window.statusBar().currentMessage() == ("“broken” is no longer listed: deleted, or its database cannot be "
                                                    "read (File → Manage catalogues… says which).")
     shutil.rmtree(world["index"] / "broken")  # the module's index home as the other tests know it
+    # renamed from a terminal while the window has another catalogue open: said as a rename (trial BR)
+    from sane_desktop.cli import main
+
+    activate(qtbot, other)
+    index_elsewhere(world, "before")
+    activate(qtbot, window)
+    qtbot.waitUntil(lambda: "before" in switcher_names(window) and not window.channels.catalogues.busy, timeout=20000)
+    activate(qtbot, other)
+    assert main(["--index-home", str(world["index"]), "catalogues", "rename", "before", "after"]) == 0
+    activate(qtbot, window)
+    qtbot.waitUntil(lambda: "after" in switcher_names(window) and "before" not in switcher_names(window), timeout=20000)
+    assert window.statusBar().currentMessage() == "“before” was renamed “after” elsewhere (another window or command)."
+    shutil.rmtree(world["index"] / "after")
 
 
 # --- 4. icons follow a theme switched at run time (trial BN) -----------------------------------------

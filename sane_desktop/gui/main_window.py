@@ -899,10 +899,22 @@ class MainWindow(QMainWindow):
             if name and name not in names and row != switcher.currentIndex():
                 switcher.removeItem(row)
                 gone.append(name)
+        # a name gone whose database (its uid) is listed under one other name was renamed elsewhere: said so
+        # (trial BR read "no longer listed: deleted, or its database cannot be read" of a terminal's rename)
+        renamed = {}
+        for name in gone:
+            same = [info.name for info in catalogues if self._uids.get(name) and info.uid == self._uids.get(name)]
+            if len(same) == 1:
+                renamed[name] = same[0]
+        gone = [name for name in gone if name not in renamed]
+        said = [f"“{isolated(old)}” was renamed “{isolated(new)}” elsewhere (another window or command)"
+                for old, new in reversed(list(renamed.items()))]
         if gone:  # not silently (trial N: a damaged catalogue just vanished from the switcher)
             listed = ", ".join(f"“{name}”" for name in reversed(gone))
-            self.statusBar().showMessage(f"{listed} {'is' if len(gone) == 1 else 'are'} no longer listed: deleted, or "
-                                         "its database cannot be read (File → Manage catalogues… says which).", 15000)
+            said.append(f"{listed} {'is' if len(gone) == 1 else 'are'} no longer listed: deleted, or its database cannot "
+                        "be read (File → Manage catalogues… says which)")
+        if said:
+            self.statusBar().showMessage("; ".join(said) + ".", 15000)
         after = sum(1 for row in range(switcher.count()) if not switcher.itemData(row))  # a shared one first
         for info in catalogues:
             text = self._switcher_text(info)
