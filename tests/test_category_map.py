@@ -233,3 +233,6 @@ def test_a_category_given_twice_with_two_targets_is_refused(tmp_path) -> None:  
     with pytest.raises(InputError, match="'Tops' is given twice"):
         parse_category_map(str(file))
     assert parse_category_map("Tops=tops,Tops=tops") == {"Tops": "tops"}  # the same twice is no conflict
+    for text in ('{"Tops": "general", "Tops ": "tops"}', "Tops=general, Tops =tops"):  # one name once trimmed (trial BV)
+        with pytest.raises(InputError, match="'Tops' is given twice"):
+            parse_category_map(text)

@@ -170,6 +170,8 @@ def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     """A JSON object's pairs as a dict, refusing a key given twice with two values (json keeps the last)."""
     found: dict[str, Any] = {}
     for key, value in pairs:
+        # as the map is read: "tops" and "tops " are one category (trial BV: the last of the two won, unsaid)
+        key, value = (key.strip(), value.strip() if isinstance(value, str) else value)
         if key in found and found[key] != value:
             raise InputError(f"category map: {key!r} is given twice ({found[key]}, {value}): give it once")
         found[key] = value
