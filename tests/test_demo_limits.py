@@ -97,3 +97,16 @@ def test_an_empty_database_url_is_refused_not_read_as_none_given(tmp_path: Path,
     assert main(["--index-home", str(tmp_path), "items", "shop", "--db", ""]) == 1
     err = capsys.readouterr().err.strip()
     assert err == "error: --db is empty: give a database URL, or leave the option out", err
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["query", "shop", "--outfit", "a1", "--outfit", ""], "--outfit"),  # `--outfit "$B"` with B unset (trial BV)
+    (["explain", "shop", "--query", " ", "--candidate", "a1"], "--query"),
+    (["explain", "shop", "--pairs", "p.json", "--candidate", ""], "--candidate"),  # ran the pairs, no "not both"
+    (["evaluate-explanations", "shop", "--model", "demo.pt", "--weak-truth", ""], "--weak-truth"),
+])
+def test_an_empty_value_of_an_id_or_kinds_option_is_refused(argv: list[str], option: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--index-home", str(tmp_path), *argv]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: {option} is empty: give ") and len(err.splitlines()) == 1, err

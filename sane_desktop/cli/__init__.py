@@ -488,14 +488,19 @@ def _local_paths(args: argparse.Namespace) -> None:
 
 # options of text that an empty value would turn into "not given" (trial BO's `--db ''` opened the index home's
 # own database); `--category-map ""` is no such option: it drops the last index's choices, as documented
-TEXT_OPTIONS = {"db": "a database URL", "memory_budget": "a size (e.g. 4GiB)"}
+# (trial BV: `--outfit "$A" --outfit "$B"` with B unset answered for another outfit, unsaid; a blank
+# `--query` read as not given, so `--pairs` ran instead of "not both"; `--weak-truth ""` was refused for
+# another reason)
+TEXT_OPTIONS = {"db": "a database URL", "memory_budget": "a size (e.g. 4GiB)", "outfit": "item ids (ID,ID…)",
+                "query": "an item id", "candidate": "an item id", "weak_truth": "attribute kinds (e.g. colour,pattern)"}
 
 
 def _refuse_empty_texts(args: argparse.Namespace) -> None:
     for dest, what in TEXT_OPTIONS.items():
         value = getattr(args, dest, None)
-        if isinstance(value, str) and not value.strip():
-            raise InputError(f"--{dest.replace('_', '-')} is empty: give {what}, or leave the option out")
+        for given in value if isinstance(value, list) else [value]:  # a repeatable option: each value
+            if isinstance(given, str) and not given.strip():
+                raise InputError(f"--{dest.replace('_', '-')} is empty: give {what}, or leave the option out")
 
 
 def _bundled_model(args: argparse.Namespace) -> None:
