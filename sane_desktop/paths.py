@@ -142,6 +142,13 @@ def index_home() -> Path:
     return user_data_dir() / "catalogues"
 
 
+def _home_from_environment(variable: str) -> Path | None:
+    """The folder an environment variable names, a leading ``~`` read as the home folder (as
+    ``SANE_INDEX_HOME`` always was: ``SANE_LOG_HOME='~/logs'`` made ``./~/logs``, trial BV); None when unset."""
+    value = os.environ.get(variable)
+    return Path(value).expanduser() if value else None
+
+
 def user_data_dir() -> Path:
     """Per-user data folder (``~/.local/share/sane-desktop`` on Linux; platformdirs elsewhere)."""
     import platformdirs
@@ -153,21 +160,21 @@ def user_cache_dir() -> Path:
     """Per-user cache folder (thumbnails): ``SANE_CACHE_HOME`` overrides."""
     import platformdirs
 
-    return Path(os.environ.get("SANE_CACHE_HOME") or platformdirs.user_cache_path(APP_NAME, appauthor=False))
+    return _home_from_environment("SANE_CACHE_HOME") or platformdirs.user_cache_path(APP_NAME, appauthor=False)
 
 
 def user_log_dir() -> Path:
     """Per-user log folder: ``SANE_LOG_HOME`` overrides."""
     import platformdirs
 
-    return Path(os.environ.get("SANE_LOG_HOME") or platformdirs.user_log_path(APP_NAME, appauthor=False))
+    return _home_from_environment("SANE_LOG_HOME") or platformdirs.user_log_path(APP_NAME, appauthor=False)
 
 
 def user_config_dir() -> Path:
     """Per-user settings folder (the window's remembered settings): ``SANE_CONFIG_HOME`` overrides."""
     import platformdirs
 
-    return Path(os.environ.get("SANE_CONFIG_HOME") or platformdirs.user_config_path(APP_NAME, appauthor=False))
+    return _home_from_environment("SANE_CONFIG_HOME") or platformdirs.user_config_path(APP_NAME, appauthor=False)
 
 
 def catalogue_dir(name: str, home: Path | None = None) -> Path:

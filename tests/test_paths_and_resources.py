@@ -273,3 +273,16 @@ def test_both_launchers_build_a_demo_of_one_size(capsys: pytest.CaptureFixture[s
     with pytest.raises(SystemExit):
         launcher["main"](["--help"])
     assert f"(default {DEMO_ITEMS})" in " ".join(capsys.readouterr().out.split())
+
+
+def test_a_home_variable_written_with_a_tilde_is_under_the_home_folder(tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial BV: ``SANE_LOG_HOME='~/logs'`` (quoted: the shell leaves the ~) made ``./~/logs`` in the working
+    folder, while ``SANE_INDEX_HOME`` read it as the home folder."""
+    from sane_desktop import paths
+
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    for variable, folder in (("SANE_CACHE_HOME", paths.user_cache_dir), ("SANE_LOG_HOME", paths.user_log_dir),
+                             ("SANE_CONFIG_HOME", paths.user_config_dir), ("SANE_INDEX_HOME", paths.index_home)):
+        monkeypatch.setenv(variable, "~/x")
+        assert folder() == tmp_path / "me" / "x", variable
