@@ -93,3 +93,19 @@ def test_a_boot_from_disk_is_guessed_a_shoe_from_a_sample_kept_until_the_items_c
     demo.current().search._centres = None
     with pytest.raises(Cancelled):
         demo.guess_category(copy, should_stop=lambda: True)
+
+
+def test_a_folder_or_device_given_as_the_photo_is_named_as_such(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BV: a folder dropped on the outfit read "no image file at …"."""
+    from sane_desktop.errors import InputError, NotFound
+
+    category = demo.categories()[0]
+    for given, said in ((tmp_path, "is a folder, not an image file"), (Path("/dev/null"), "not an image file")):
+        if not given.exists():
+            continue
+        with pytest.raises(InputError, match=said):
+            demo.guess_category(given)
+        with pytest.raises(InputError, match=said):
+            demo.add_image(given, category)
+    with pytest.raises(NotFound, match="no image file"):
+        demo.guess_category(tmp_path / "gone.jpg")

@@ -50,6 +50,11 @@ def test_a_reindex_keeps_the_catalogues_own_model(tmp_path: Path, capsys: pytest
     assert err == (f"error: the model this catalogue was indexed with, {own.resolve()}, is missing: put it back, or "
                    "give --model FILE to index it with another")
     assert Path(read_index_manifest(home / "closet").model_path) == own.resolve()  # type: ignore[union-attr]
+    own.mkdir()  # a folder in its place: named as one, not "missing" (trial BV)
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", "--workers", "0",
+                 "--device", "cpu"]) == 4
+    assert f"{own.resolve()}, is a folder now, not a model file: put it back" in capsys.readouterr().err
+    own.rmdir()
     with_another = index(capsys, home, root, "--model", str(demo_model_path()))  # the way out it names
     assert Path(with_another["model"]) == demo_model_path().resolve()
 

@@ -171,7 +171,10 @@ def read_regular_file(path: Path | str) -> bytes:
     blocking and checked on that very descriptor, so a swap between a check and the read is caught."""
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     try:
-        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):  # said as what it is (trial BV: "a pipe, device or socket" of a folder)
+            raise NotRegularFile(errno.EISDIR, "a folder, not a file", str(path))
+        if not stat.S_ISREG(mode):
             raise NotRegularFile(errno.EINVAL, "not a regular file (a pipe, device or socket)", str(path))
         with os.fdopen(descriptor, "rb", closefd=True) as handle:
             descriptor = -1  # the file object closes it

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from sane_desktop.catalogue.safepath import NotRegularFile, read_regular_file
+from sane_desktop.catalogue.safepath import NotRegularFile, not_a_file, read_regular_file
 from sane_desktop.errors import ModelError, NotFound, PhotoChanged, PhotoGone, StaleIndexError, WayOut
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import ModelBundle, load_checkpoint
@@ -63,8 +63,9 @@ class ModelContext:
         """The checkpoint, in eval mode on the device; raises :class:`ModelError` when missing."""
         if self._bundle is None:
             if not self.path.is_file():
-                raise ModelError(f"the model {self.path} is missing: restore it, or re-index the catalogue "
-                                 "with another model")
+                found = not_a_file(self.path)  # a folder or pipe there now: not "missing" (trial BV)
+                raise ModelError(f"the model {self.path} is {f'{found} now, not a model file' if found else 'missing'}: "
+                                 "restore it, or re-index the catalogue with another model")
             self._file = _file_identity(self.path)  # before the read: a write during it shows as a change
             bundle = load_checkpoint(self.path, map_location="cpu")
             bundle.compatibility.to(self.device).eval()

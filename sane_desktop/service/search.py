@@ -36,6 +36,18 @@ log = logging.getLogger(__name__)
 PREVIEW_SIDE = 160  # the category dialog's picture of an image from disk
 
 
+def _refuse_no_image_file(path: Path) -> None:
+    """InputError naming what ``path`` is when it is a folder, pipe or device (trial BV: a folder dropped on
+    the outfit read "no image file at …"), NotFound when nothing is there."""
+    from sane_desktop.catalogue.safepath import not_a_file
+
+    found = not_a_file(path)
+    if found:
+        raise InputError(f"{path} is {found}, not an image file")
+    if not path.is_file():
+        raise NotFound(f"no image file at {path}")
+
+
 class OutfitSearch:
     """Exact type-aware outfit search over one catalogue's FAISS indexes (opened on first use;
     :class:`~sane_desktop.errors.StaleIndexError` when they do not match the model or database).
@@ -262,8 +274,7 @@ class OutfitSearch:
         from sane_desktop.catalogue.safepath import read_regular_file
 
         path = Path(path).expanduser().resolve()
-        if not path.is_file():
-            raise NotFound(f"no image file at {path}")
+        _refuse_no_image_file(path)
         try:
             data = read_regular_file(path)
             feature = self._photo_features().of_file(path, data)
@@ -377,12 +388,12 @@ class OutfitSearch:
         is not a readable image."""
         import hashlib
 
+        from sane_desktop.catalogue.safepath import read_regular_file
         from sane_desktop.retrieval.embedding import embed_one
 
-        if not path.is_file():
-            raise NotFound(f"no image file at {path}")
+        _refuse_no_image_file(path)
         try:
-            data = path.read_bytes()
+            data = read_regular_file(path)  # a pipe swapped in after the check would block
             embedding, cells, _ = embed_one(self.model.bundle(), path, data)
         except FileNotFoundError as error:
             raise NotFound(f"no image file at {path}") from error

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import torch
 
-from sane_desktop.errors import WayOut
+from sane_desktop.catalogue.safepath import not_a_file, read_regular_file
+from sane_desktop.errors import ModelError, WayOut
 from sane_desktop.models import pick_device
 from sane_desktop.models.checkpoint import (
     ModelBundle,
@@ -35,7 +36,7 @@ def bundled_note(path: Path, root: Path | str | None) -> str:
     if root is None or path.name != demo_model_path().name:
         return DEMO_NOTE
     try:
-        truth = json.loads((Path(root) / "ground_truth.json").read_text(encoding="utf-8"))
+        truth = json.loads(read_regular_file(Path(root) / "ground_truth.json").decode("utf-8"))  # a pipe would block
     except (OSError, ValueError):
         return DEMO_NOTE
     return DEMO_STYLE_NOTE if isinstance(truth, dict) and truth.get("style") == DEMO_MODEL_STYLE else DEMO_NOTE
@@ -105,7 +106,7 @@ def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
         return RecordedModel(path, manifest.model_hash)
     if shipped_with_the_app(path):
         return None
-    raise ModelError(f"the model this catalogue was indexed with, {path}, is missing", way_out=WayOut.MODEL_GONE)
+    raise _recorded_model_gone(path)
 
 
 def _named_in_unreadable(index_dir: Path, catalogue: str, error: Exception) -> RecordedModel | None:
@@ -133,7 +134,15 @@ def _named_in_unreadable(index_dir: Path, catalogue: str, error: Exception) -> R
         return None
     if path.is_file():
         return RecordedModel(path, digest if isinstance(digest, str) else "")
-    raise ModelError(f"the model this catalogue was indexed with, {path}, is missing", way_out=WayOut.MODEL_GONE)
+    raise _recorded_model_gone(path)
+
+
+def _recorded_model_gone(path: Path) -> ModelError:
+    """The recorded model file is no longer there: missing, or a folder or a pipe in its place (said as
+    such: "missing" sent trial BV looking for what was there)."""
+    found = not_a_file(path)
+    return ModelError(f"the model this catalogue was indexed with, {path}, is "
+                      + (f"{found} now, not a model file" if found else "missing"), way_out=WayOut.MODEL_GONE)
 
 
 def recorded_model_note(recorded: RecordedModel, loaded_hash: str) -> str:
