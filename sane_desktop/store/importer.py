@@ -512,7 +512,10 @@ def import_folder(
 
     root = Path(root).expanduser().resolve()
     if root.exists() and not root.is_dir():  # trial P read "not found" for a file that is there
-        raise NotFound(f"{root} is a file, not a folder: give the folder that holds the catalogue's photos")
+        from sane_desktop.catalogue.safepath import not_a_file
+
+        raise NotFound(f"{root} is {not_a_file(root) or 'a file'}, not a folder: give the folder that holds the "
+                       "catalogue's photos")
     if not root.is_dir():  # "moved or renamed?" only for a catalogue built from it (trial Y typed a wrong name)
         try:
             named = check_catalogue_name(name if name is not None else root.name)
