@@ -286,17 +286,23 @@ def test_the_opacity_slider_keeps_its_size(window, qtbot) -> None:  # type: igno
 
 
 # --- the category guess says how sure it is ------------------------------------------------------------
-def test_the_category_guess_shows_its_confidence(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    guess = CategoryGuess(tmp_path / "photo.jpg", (("tops", 0.82), ("bags", 0.61), ("shoes", 0.40)),
-                          temperature=0.1, reliability=0.9, sample=36)
-    shares = guess.shares
-    assert sum(shares.values()) == pytest.approx(1.0) and shares["tops"] > 0.8
+def shown_dialog(qtbot, guess: CategoryGuess) -> tuple[CategoryDialog, list[tuple[str, str]]]:  # type: ignore[no-untyped-def]
+    """The category dialog for ``guess``, shown, and the (path, category) choices it will emit."""
     dialog = CategoryDialog(guess)
     qtbot.addWidget(dialog)
     chosen: list[tuple[str, str]] = []
     dialog.chosen.connect(lambda path, category: chosen.append((path, category)))
     dialog.show()
     qtbot.waitExposed(dialog)
+    return dialog, chosen
+
+
+def test_the_category_guess_shows_its_confidence(qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    guess = CategoryGuess(tmp_path / "photo.jpg", (("tops", 0.82), ("bags", 0.61), ("shoes", 0.40)),
+                          temperature=0.1, reliability=0.9, sample=36)
+    shares = guess.shares
+    assert sum(shares.values()) == pytest.approx(1.0) and shares["tops"] > 0.8
+    dialog, chosen = shown_dialog(qtbot, guess)
     hint = dialog.hint.text()
     assert "this is <b>tops</b>." in hint and f"{round(100 * shares['tops'])} %" in hint and "sure" in hint
     assert "On 36 of this catalogue's own photos, such guesses were right 90 % of the time" in hint
@@ -320,12 +326,7 @@ def test_a_guess_that_was_often_wrong_in_this_catalogue_is_not_chosen_for_the_us
     for reliability, said in ((0.4, "such guesses were right 40 % of the time"), (None, "too few photos per category")):
         guess = CategoryGuess(tmp_path / "boot.jpg", (("tops", 0.6), ("shoes", 0.55)), temperature=0.05,
                               reliability=reliability, sample=20)
-        dialog = CategoryDialog(guess)
-        qtbot.addWidget(dialog)
-        chosen: list[tuple[str, str]] = []
-        dialog.chosen.connect(lambda path, category: chosen.append((path, category)))
-        dialog.show()
-        qtbot.waitExposed(dialog)
+        dialog, chosen = shown_dialog(qtbot, guess)
         ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
         assert dialog.category.currentIndex() == -1 and not ok.isEnabled(), reliability
         assert "Choose its category" in dialog.hint.text() and said in dialog.hint.text(), dialog.hint.text()
