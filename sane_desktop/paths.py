@@ -12,6 +12,7 @@ from __future__ import annotations
 import atexit
 import functools
 import os
+import re
 import shutil
 import tempfile
 import unicodedata
@@ -140,6 +141,17 @@ def index_home() -> Path:
         no_link_loop(home, "SANE_INDEX_HOME")  # (the window showed "[Errno 40] Too many levels…": trial BR)
         return check_outside_package(home, "SANE_INDEX_HOME")
     return user_data_dir() / "catalogues"
+
+
+_SQLITE_HOME = re.compile(r"^(sqlite(?:\+\w+)?:///)(~[^?]*)(.*)$", re.DOTALL)
+
+
+def expand_sqlite_home(url: str) -> str:
+    """``url`` with a SQLite file path that starts with ``~`` read as under the home folder
+    (``sqlite:///~/shop.db``); any other URL as it is. SQLite itself takes ``~`` as a folder's name: trial BU's
+    ``--db sqlite:///~/tiny.db`` made ``./~/tiny.db`` while the index recorded ``$HOME/tiny.db``."""
+    found = _SQLITE_HOME.match(url)
+    return f"{found.group(1)}{os.path.expanduser(found.group(2))}{found.group(3)}" if found else url
 
 
 def _home_from_environment(variable: str) -> Path | None:

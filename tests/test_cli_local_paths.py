@@ -44,6 +44,12 @@ def test_a_leading_tilde_the_shell_left_is_the_home_folder(tmp_path: Path, monke
     capsys.readouterr()
     assert main(["--index-home=~/home", "import", "~/demo", "--name=d", "--json"]) == 0
     assert (tmp_path / "me" / "home" / "d").is_dir() and not (tmp_path / "~").exists()
+    # in a SQLite URL too (trial BU: `--db sqlite:///~/tiny.db` wrote ./~/tiny.db and recorded $HOME/tiny.db)
+    assert main(["--index-home=~/home", "import", "~/demo", "--name=e", "--db", "sqlite:///~/e.db", "--json"]) == 0
+    assert (tmp_path / "me" / "e.db").is_file() and not (tmp_path / "~").exists()
+    capsys.readouterr()
+    assert main(["--index-home=~/home", "items", "e", "--db", "sqlite:///~/e.db", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["total"] == 30
 
 
 def test_commands_take_file_urls_and_refuse_web_addresses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -585,6 +585,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         _local_paths(args)
         _refuse_empty_texts(args)
+        if isinstance(getattr(args, "db", None), str):  # every later use (the index's record, the lock) sees one path
+            args.db = paths.expand_sqlite_home(args.db)
         _bundled_model(args)
     except SaneError as error:
         say(f"error: {error}")

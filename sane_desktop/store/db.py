@@ -41,6 +41,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sane_desktop.errors import (
     DAMAGED_WORDS, DamagedStoreError, InputError, NotFound, SaneError, StoreError, WayOut, without_passwords,
 )
+from sane_desktop.paths import expand_sqlite_home
 from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, CatalogueRow, SchemaVersion
 
@@ -255,6 +256,8 @@ def create_store_engine(url: str, *, busy_timeout: float | None = None, read_onl
     Raises :class:`StoreError` for a URL that is not one, a missing driver, a folder that cannot be
     created, or a file that cannot be read as it is (:func:`sqlite_access`)."""
     timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
+    if isinstance(url, str):
+        url = expand_sqlite_home(url)  # "sqlite:///~/x.db": the home folder, never a folder named "~"
     try:
         parsed = make_url(url)
         parsed.get_dialect()  # a missing driver (psycopg not installed) shows here, not at first use
