@@ -24,6 +24,11 @@ def test_fit_centres_holds_each_photo_out_and_fits_a_temperature() -> None:
     fitted = fit_centres(features, labels, "k")
     assert fitted.names == ("bags", "shoes", "tops") and fitted.reliability == 1.0 and fitted.sample == 30
     assert fitted.derived_from == "k" and np.allclose(np.linalg.norm(fitted.centres, axis=1), 1, atol=1e-5)
+    # 95 % of the held-out photos are at least this like their own category's centre; a stranger is not
+    assert fitted.least_alike is not None and 0 < fitted.least_alike < 1
+    stranger = np.zeros(16)
+    stranger[10] = 1.0
+    assert ranked(fitted, stranger)[0][1] < fitted.least_alike
     assert [name for name, _ in ranked(fitted, features[12])][0] == "shoes"
     # noise alone: held out, a photo is guessed about as often as chance, and the temperature flattens
     noise = rng.standard_normal((30, 16))
@@ -51,6 +56,14 @@ def test_the_share_and_the_preselection_follow_the_track_record() -> None:
     assert sum(guess.shares.values()) == pytest.approx(1.0) and guess.shares["shoes"] > 0.99 and guess.reliable
     assert not CategoryGuess(Path("x.jpg"), ranked_, reliability=0.45, sample=84).reliable  # under one in two
     assert not CategoryGuess(Path("x.jpg"), ranked_, reliability=None).reliable  # not measured: not chosen
+    assert guess.preselected == "shoes"
+    # a photo less like its closest category than the catalogue's own photos are like theirs: none chosen
+    strange = CategoryGuess(Path("x.jpg"), ranked_, temperature=0.02, reliability=0.96, sample=84, least_alike=0.9)
+    assert strange.unlike_every_category and strange.preselected == ""
+    # a best guess under an even chance is not chosen either (trial BU: a beanie preselected at 41 %)
+    even = CategoryGuess(Path("x.jpg"), (("bags", 0.50), ("tops", 0.49), ("shoes", 0.48)), temperature=0.1,
+                         reliability=0.96, sample=84)
+    assert even.reliable and even.shares["bags"] < 0.5 and even.preselected == ""
     two = (("shoes", 0.8), ("tops", 0.7))
     assert not CategoryGuess(Path("x.jpg"), two, reliability=0.7).reliable  # two kinds: 3 in 4 needed
     assert CategoryGuess(Path("x.jpg"), two, reliability=0.8).reliable

@@ -334,6 +334,15 @@ def test_a_guess_that_was_often_wrong_in_this_catalogue_is_not_chosen_for_the_us
         assert ok.isEnabled()
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
         assert chosen == [(str(guess.path), "shoes")]
+    # a photo unlike every category (trial BU's necklace in a shop without jewellery read "Bags — 80 %")
+    strange = CategoryGuess(tmp_path / "necklace.jpg", (("bags", 0.45), ("dresses", 0.30)), temperature=0.05,
+                            reliability=0.95, sample=30, least_alike=0.6)
+    dialog, _chosen = shown_dialog(qtbot, strange)
+    assert dialog.category.currentIndex() == -1 and "looks unlike this catalogue's photos of every category" in \
+        dialog.hint.text()
+    # one category: nothing to guess, said so (trial BU read "too few photos per category")
+    single, _chosen = shown_dialog(qtbot, CategoryGuess(tmp_path / "boot.jpg", (("dresses", 0.4),)))
+    assert single.category.currentData() == "dresses" and "This catalogue has one category" in single.hint.text()
 
 
 def test_details_opened_by_the_user_come_into_view_and_the_overlay_never_fades_to_nothing(window, qtbot) -> None:  # type: ignore[no-untyped-def]

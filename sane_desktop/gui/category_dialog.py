@@ -42,6 +42,28 @@ def track_record(guess: CategoryGuess) -> str:
             f"{round(100 * guess.reliability)} % of the time")
 
 
+def hint_html(guess: CategoryGuess, share: float) -> str:
+    """What the dialog says of its guess (rich text): the guess when it is chosen for the user, else why not."""
+    best = f"<b>{escape(guess.best)}</b>"
+    record = track_record(guess)
+    if len(guess.ranked) == 1:  # nothing to guess (trial BU read "too few photos per category")
+        unlike = " It looks unlike this catalogue's photos, though." if guess.unlike_every_category else ""
+        return f"This catalogue has one category, {best}: the photo is added as one.{unlike}"
+    if guess.preselected:
+        return (f"The model thinks this is {best}. {sureness(share)} ({round(100 * share)} %). Change it if it is "
+                "wrong." + (f" ({record[0].upper()}{record[1:]}.)" if record else ""))
+    if guess.unlike_every_category:
+        why = (f"It looks unlike this catalogue's photos of every category (less like its closest, {best}, than "
+               "95 % of the catalogue's own photos are like theirs): it may be a kind of item the catalogue does "
+               "not have.")
+    elif not guess.reliable:
+        why = (f"Guesses from the photo are not reliable in this catalogue: {escape(record)}." if record else
+               "This catalogue has too few photos per category to check a guess from the photo.")
+    else:
+        why = f"{sureness(share)} ({round(100 * share)} % for {best})."
+    return f"Choose its category: it is searched as that kind of item. {why} Most likely first."
+
+
 class CategoryDialog(QDialog):
     chosen = Signal(str, str)  # image path, category
 
@@ -67,18 +89,10 @@ class CategoryDialog(QDialog):
         form.addRow("Category", self.category)
         hint = QLabel()
         share = self.confidence.get(guess.best, 0.0)
-        record = track_record(guess)
-        if guess.reliable:
-            set_rich(hint, f"The model thinks this is <b>{escape(guess.best)}</b>. {sureness(share)} "
-                           f"({round(100 * share)} %). Change it if it is wrong."
-                           + (f" ({record[0].upper()}{record[1:]}.)" if record else ""))
-        else:  # ranked, not chosen: OK waits for the user's choice
+        set_rich(hint, hint_html(guess, share))
+        if not guess.preselected and len(guess.ranked) > 1:  # ranked, not chosen: OK waits for the user's choice
             self.category.setPlaceholderText("Choose its category")
             self.category.setCurrentIndex(-1)
-            why = (f"Guesses from the photo are not reliable in this catalogue: {record}."
-                   if record else "This catalogue has too few photos per category to check a guess from the photo.")
-            set_rich(hint, f"Choose its category: it is searched as that kind of item. {escape(why)} Most "
-                           f"likely first{f' (<b>{escape(guess.best)}</b>, {round(100 * share)} %)' if guess.best else ''}.")
         self.hint = hint
         hint.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

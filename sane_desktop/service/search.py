@@ -289,7 +289,7 @@ class OutfitSearch:
         if centres is None:
             return CategoryGuess(path, (), preview, digest)
         return CategoryGuess(path, ranked(centres, feature), preview, digest, centres.temperature,
-                             centres.reliability, centres.sample)
+                             centres.reliability, centres.sample, centres.least_alike)
 
     def _photo_features(self) -> PhotoFeatures:
         if self._features is None:
