@@ -323,7 +323,10 @@ def test_a_model_that_is_not_there_is_refused_before_a_window_opens(tmp_path: Pa
 
     launcher = runpy.run_path(str(Path(__file__).resolve().parent.parent / "main.py"), run_name="launcher")
     home = ["--index-home", str(tmp_path / "home")]
-    for given, said in ((tmp_path / "nope.pt", "checkpoint not found"), (tmp_path, "is a folder, not a checkpoint")):
+    junk = tmp_path / "notes.pt"
+    junk.write_text("not a model")  # there, but no checkpoint: it opened the window (trial BU)
+    for given, said in ((tmp_path / "nope.pt", "checkpoint not found"), (tmp_path, "is a folder, not a checkpoint"),
+                        (junk, "is not a loadable checkpoint")):
         assert main([*home, "gui", "--model", str(given)]) == 4  # a model error, as every command exits on one
         err = capsys.readouterr().err.strip()
         assert err.startswith("error: ") and said in err and len(err.splitlines()) == 1, err

@@ -75,10 +75,10 @@ def run(index_home: Path | None = None, model: Path | None = None, demo_items: i
     within a bounded time. ``probe``: see :func:`launch_probe`."""
     if index_home is not None:
         paths.use_index_home(index_home)
-    if model is not None:  # a file that is not there: refused in one line before a window opens (trial BO)
-        from sane_desktop.service.model_names import named_model
+    if model is not None:  # a file that is not there, or no model: refused in one line before a window opens
+        from sane_desktop.service.model_names import loadable_model
 
-        model = named_model(Path(model))
+        model = loadable_model(Path(model))
     if not logs.configured():  # `sane-desktop [--verbose] gui` configured it already
         logs.configure("gui")
     problem = system_check()  # before Qt loads its xcb plugin: one line and exit code 1, not Qt's abort

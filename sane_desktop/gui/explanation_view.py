@@ -60,7 +60,7 @@ METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random
                 "fast_detail": "fast, finer (cells of the enlarged pictures, for small details)"}
 PHOTO_CACHE = 8
 PANEL_MIN_WIDTH = 220  # the panel's least width, whatever it shows
-MIN_OPACITY = 10  # % of the overlay slider's least value (Overlay off is 0)
+MIN_OPACITY = 25  # % of the overlay slider's least value (Overlay off is 0; trial BU lost the map on dark items at 10)
 # an exported card is laid out this wide (logical px) and drawn at twice the pixels, whatever the
 # panel's width: a trial's export of a narrow panel was 368 px with the names cut short
 EXPORT_WIDTH = 760

@@ -350,7 +350,10 @@ def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120
     def left(limit: float) -> float:  # a step's own bound, never past the walk's deadline
         return max(0.0, min(limit, deadline - time.monotonic()))
 
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # a file of that name, a read-only place: one line, not a traceback (trial BU)
+        raise ScreenshotError(f"screenshots: cannot make the folder {out} ({error.strerror or error})") from None
     # a private settings file: screenshots never change the user's remembered settings
     scratch = Path(tempfile.mkdtemp(prefix="sane-shots-"))
     settings = Settings(QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat))

@@ -42,3 +42,15 @@ def named_model(given: Path) -> Path:
 
     raise CheckpointError(f"checkpoint not found: {given}"
                           + (f" ({BUNDLED_WAY_OUT})" if way_out(given) == BUNDLED_WAY_OUT else ""))
+
+
+def loadable_model(given: Path) -> Path:
+    """:func:`named_model`, then the checkpoint loaded once to be sure it is one (a second or so: torch is
+    imported). For a model named at the window's start (``gui --model``, ``main.py --model``): a file that
+    is no checkpoint opened the window, which then told the user to train a new model there (trial BU).
+    Raises :class:`~sane_desktop.models.checkpoint.CheckpointError` (one line) when it is not one."""
+    path = named_model(given)
+    from sane_desktop.models.checkpoint import load_checkpoint
+
+    load_checkpoint(path)
+    return path
