@@ -443,7 +443,8 @@ def test_a_control_character_in_an_id_keeps_its_row_on_one_line() -> None:
 
 
 def test_a_moved_catalogue_folder_is_said_once_with_the_way_to_index_it_where_it_is(
-        closet: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        closet: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """Trial T renamed an indexed catalogue's folder: ``query`` noted every photo "gone since indexing",
     its advice "re-index" failed with "catalogue folder not found" and no next step, and the window's
     index dialog, pointed at the folder where it is now, had forgotten the category choices. The gone
@@ -482,6 +483,13 @@ def test_a_moved_catalogue_folder_is_said_once_with_the_way_to_index_it_where_it
     assert capsys.readouterr().err.strip() == f"error: catalogue folder not found: {root.parent / 'closte'}"
     assert main(["--index-home", str(home), "import", str(root.parent / "closte"), "--name", "closet"]) != 0
     assert capsys.readouterr().err.strip() == f"error: catalogue folder not found: {root.parent / 'closte'}"
+    # a catalogue's name where its folder goes (trial BU: `index demo --rebuild`): the folder it was indexed from
+    elsewhere = tmp_path / "work"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["--index-home", str(home), "index", "closet", "--rebuild"]) != 0
+    assert capsys.readouterr().err.strip() == (f"error: catalogue folder not found: {elsewhere / 'closet'} (“closet” is "
+                                               f"an indexed catalogue, indexed from {root}: give that folder)")
     plan = CatalogueService(home, device="cpu").category_plan(moved, "closet", model=MODEL)
     rows = {row.category: row for row in plan.rows}
     assert rows["Dresses"].current == "all-body" and rows["Dresses"].preselected == "all-body"

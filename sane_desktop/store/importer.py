@@ -379,19 +379,25 @@ class StoredCatalogue:
 def _built_from(url: str, name: str, root: Path) -> bool:
     """Whether catalogue ``name`` in the store at ``url`` was built from ``root`` (False when there is
     no such store, no such catalogue, or it cannot be read: nothing is created to find out)."""
+    stored = _stored_if_there(url, name)
+    return stored is not None and same_folder(stored.root, root)
+
+
+def _stored_if_there(url: str, name: str) -> StoredCatalogue | None:
+    """:func:`stored_catalogue` of the store at ``url`` when there is one that can be read (nothing is
+    created to find out), else None."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
-        return False
+        return None
     try:
         engine = open_store(url)
     except SaneError:
-        return False
+        return None
     try:
-        stored = stored_catalogue(engine, name)
+        return stored_catalogue(engine, name)
     except SQLAlchemyError:
-        return False
+        return None
     finally:
         engine.dispose()
-    return stored is not None and same_folder(stored.root, root)
 
 
 def stored_catalogue(engine: Engine, name: str) -> StoredCatalogue | None:
@@ -520,9 +526,12 @@ def import_folder(
         try:
             named = check_catalogue_name(name if name is not None else root.name)
             moved = _built_from(db_url or default_db_url(named), named, root)
+            # a catalogue's name where its folder goes (trial BU: `index demo --rebuild`): its folder named
+            own = None if moved else _stored_if_there(db_url or default_db_url(root.name), root.name)
         except SaneError:
-            moved = False
-        raise NotFound(f"catalogue folder not found: {root}", way_out=WayOut.FOLDER_MOVED if moved else None)
+            moved, own = False, None
+        seen = f" (“{root.name}” is an indexed catalogue, indexed from {own.root}: give that folder)" if own else ""
+        raise NotFound(f"catalogue folder not found: {root}{seen}", way_out=WayOut.FOLDER_MOVED if moved else None)
     name = check_catalogue_name(name if name is not None else root.name)
     url = db_url or default_db_url(name)
     set_aside = None
