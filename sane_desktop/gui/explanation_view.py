@@ -1082,11 +1082,13 @@ class ExplanationView(QWidget):
         card_layout.addWidget(self.overlay_label)
         card_layout.addWidget(self.legend)
         card_layout.addLayout(reason)
+        # the overlay's controls, shown with an explanation only (in its card): above an empty panel they sat
+        # at its top, then jumped below Details when one came (trial BS set the opacity there, and lost it);
+        # above Details, so that open Details never push them out of view (trial BU)
+        self.view_controls = QWidget()
+        card_layout.addWidget(self.view_controls)
         card_layout.addWidget(self.details_button, 0, Qt.AlignmentFlag.AlignLeft)
         card_layout.addWidget(self.details)
-        # the overlay's controls, shown with an explanation only: above an empty panel they sat at its top,
-        # then jumped below Details when one came (trial BS set the opacity there, and lost it)
-        self.view_controls = QWidget()
         controls = QVBoxLayout(self.view_controls)
         controls.setContentsMargins(0, 0, 0, 0)
         overlay_row = QHBoxLayout()
@@ -1105,7 +1107,6 @@ class ExplanationView(QWidget):
         controls.addLayout(overlay_row)
         controls.addLayout(layer_row)
         layout.addWidget(self.card)
-        layout.addWidget(self.view_controls)
         layout.addStretch(1)
         self.scroller = QScrollArea()
         self.scroller.setWidget(self.body)
@@ -1123,7 +1124,6 @@ class ExplanationView(QWidget):
         footer.addWidget(self.export_button)
         outer.addLayout(footer)
         self.card.setVisible(False)
-        self.view_controls.setVisible(False)
         self._show_outfit(False)
         self.legend.set_colour_map(self.colour_map.currentText())
         self.body.installEventFilter(self)  # its narrowest width changes with what it shows
@@ -1264,7 +1264,6 @@ class ExplanationView(QWidget):
 
     def _show_card(self, shown: bool) -> None:
         self.card.setVisible(shown)
-        self.view_controls.setVisible(shown)
 
     def _show_outfit(self, shown: bool) -> None:
         """Show or hide the outfit's reason (hidden: forgotten)."""
@@ -1554,7 +1553,8 @@ class ExplanationView(QWidget):
         width = max(width, old.width())
         # the Details toggle and the outfit's "click an item" hint are for the panel, not the picture (a
         # trial's PNG showed the toggle's arrow)
-        controls = [widget for widget in (self.details_button, self.outfit_reason.hint) if widget.isVisible()]
+        controls = [widget for widget in (self.details_button, self.outfit_reason.hint, self.view_controls)
+                    if widget.isVisible()]
         for widget in controls:
             widget.setVisible(False)
         # a picture has no link to click, and a map still refining (or stopped) is not the final one:
