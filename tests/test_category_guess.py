@@ -122,3 +122,8 @@ def test_a_folder_or_device_given_as_the_photo_is_named_as_such(demo, tmp_path: 
             demo.add_image(given, category)
     with pytest.raises(NotFound, match="no image file"):
         demo.guess_category(tmp_path / "gone.jpg")
+    bad = tmp_path / "bad.jpg"
+    bad.write_bytes(b"no picture")
+    with pytest.raises(InputError) as raised:  # its path said once (trial BU read it twice)
+        demo.guess_category(bad)
+    assert str(raised.value).startswith("bad.jpg cannot be read as an image: ") and str(tmp_path) not in str(raised.value)

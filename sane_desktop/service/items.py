@@ -324,7 +324,8 @@ class CatalogueItems:
         if pk is None:
             pk = min([0, *self._from_disk, *self._carried]) - 1
         self._carried.pop(pk, None)
-        info = ItemInfo(pk, path.name, category, path.stem, path, content_hash, ())
+        # titled by its file name with its extension: a bare stem ("562520712") read as a catalogue id (trial BU)
+        info = ItemInfo(pk, path.name, category, path.name, path, content_hash, ())
         self._from_disk[pk] = DiskImage(info, query, cells.astype(np.float32))
         return info
 

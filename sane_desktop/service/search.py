@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 PREVIEW_SIDE = 160  # the category dialog's picture of an image from disk
 
 
+def _unreadable(path: Path, error: Exception) -> InputError:
+    """One sentence for a file that is no readable image: the reader's words name the path already (trial BU
+    read "cannot read bad.jpg as an image (/…/bad.jpg: not an image file (unrecognised format))")."""
+    detail = str(error).removeprefix(f"{path}: ")
+    return InputError(f"{path.name} cannot be read as an image: {detail}")
+
+
 def _refuse_no_image_file(path: Path) -> None:
     """InputError naming what ``path`` is when it is a folder, pipe or device (trial BV: a folder dropped on
     the outfit read "no image file at …"), NotFound when nothing is there."""
@@ -281,7 +288,7 @@ class OutfitSearch:
         except FileNotFoundError as error:
             raise NotFound(f"no image file at {path}") from error
         except (OSError, ValueError) as error:
-            raise InputError(f"cannot read {path.name} as an image ({error})") from error
+            raise _unreadable(path, error) from error
         # the preview the user confirms is the picture guessed: the same bytes, not a second read
         preview = np.asarray(load_rgb(path, max_side=PREVIEW_SIDE, data=data), dtype=np.uint8)
         digest = hashlib.sha256(data).hexdigest()
@@ -398,7 +405,7 @@ class OutfitSearch:
         except FileNotFoundError as error:
             raise NotFound(f"no image file at {path}") from error
         except (OSError, ValueError) as error:
-            raise InputError(f"cannot read {path.name} as an image ({error})") from error
+            raise _unreadable(path, error) from error
         return (np.asarray(embedding, np.float32), np.asarray(cells, np.float32), hashlib.sha256(data).hexdigest(),
                 data)
 
