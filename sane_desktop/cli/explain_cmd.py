@@ -206,8 +206,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     from sane_desktop.service import Catalogues
 
     # an id as typed, "  ID" or "ID " (quoted from a list), is looked up as given, then without the
-    # spaces (by_item_id: a folder's file name may end in spaces); blank is none
-    args.query, args.candidate = (value if value and value.strip() else None for value in (args.query, args.candidate))
+    # spaces (by_item_id: a folder's file name may end in spaces); a blank one is refused before (cli.main)
     if args.outfit:
         return _run_outfit(args)
     if args.pairs is None and bool(args.query) != bool(args.candidate):  # one half of a pair: name the other
