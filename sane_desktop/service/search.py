@@ -70,6 +70,7 @@ class OutfitSearch:
         self.index_dir = index_dir
         self._searcher: OutfitSearcher | None = None
         self._centres: CategoryCentres | None = None  # the category guess's (retrieval/category_guess.py)
+        self._centres_of = ""  # the sample key the centres were computed for
         self._features: PhotoFeatures | None = None
         self._loaded: tuple[object, ...] | None = None  # the stamp the loaded parts were derived from
 
@@ -312,7 +313,7 @@ class OutfitSearch:
         if not sample:
             return None
         key = sample_key([(category, content_hash) for category, content_hash, _path in sample])
-        if self._centres is not None and self._centres.derived_from == key:
+        if self._centres is not None and self._centres_of == key:
             return self._centres
         features, kept = self._photo_features().of_files([row[2] for row in sample], progress=progress,
                                                          should_stop=should_stop)
@@ -321,7 +322,7 @@ class OutfitSearch:
         # derived from the photos read: one gone since the import leaves the key unchanged only when all were read
         centres = fit_centres(features, [sample[i][0] for i in kept],
                               key if len(kept) == len(sample) else key + f"/{len(kept)}")
-        self._centres = centres
+        self._centres, self._centres_of = centres, key  # kept for this sample, a photo unread in it or not
         return centres
 
     def add_image(self, path: Path | str, category: str, content_hash: str = "") -> ItemInfo:
