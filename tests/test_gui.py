@@ -3,6 +3,8 @@ indexing from the GUI with cancel, and responsiveness (longest gap between GUI-t
 
 from __future__ import annotations
 
+import html
+
 import os
 import subprocess
 import sys
@@ -73,14 +75,16 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_pa
         assert window.outfit_model.pks() == outfit
         wait_results(window, 60)
         assert all(pk not in outfit for pk in window.results_model.pks())
-        # best match first: the mean over the outfit items each result was compared with (what its tile shows),
-        # items of a category the outfit has already after those it lacks (trial M)
+        # best match first: the mean over the outfit items each result was compared with (what its tile shows);
+        # "All categories" lists no item of a category the outfit has (alternatives, not matches: trials M, BW)
+        # and says so above the list
         rows = [window.results_model.row(r) for r in range(window.results_model.rowCount())]
         outfit_categories = {item.category for item in window.outfit_model.items()}
-        assert [row.in_outfit for row in rows] == [row.item.category in outfit_categories for row in rows] \
-            or not any(row.in_outfit for row in rows)
-        keys = [(row.in_outfit, -row.score / row.compared()) for row in rows]
+        assert rows and not any(row.item.category in outfit_categories for row in rows)
+        keys = [-row.score / row.compared() for row in rows]
         assert keys == sorted(keys)
+        note = html.unescape(window.results.filter_note.text())
+        assert "your outfit's own kind" in note and "under “for” to rank them by the rest of your outfit" in note
         explain_first_result(window, 120)
     update = window.explanation.update_data
     assert update is not None and update.final and update.method == "rise"

@@ -124,14 +124,18 @@ def own_kinds(outfit_categories: Collection[str], results: Mapping[str, Sequence
         result.item.category for listed in results.values() for result in listed if result.alternatives)
 
 
-def not_ranked_words(not_ranked: Sequence[str], own_kind: Sequence[str]) -> str:
+def not_ranked_words(not_ranked: Sequence[str], own_kind: Sequence[str], others: bool = False) -> str:
     """The line above a list that left the categories ``not_ranked`` empty: those of the outfit's own kind
-    (``own_kind``: alternatives to its items, not matches) and those the model learnt no matches for."""
+    (``own_kind``: alternatives to its items, not matches) and those the model learnt no matches for.
+    ``others``: the outfit has items of other kinds too, so one of its own kinds as the target is ranked."""
     own = [category for category in not_ranked if category in own_kind]
     unlearnt = [category for category in not_ranked if category not in own_kind]
     parts = []
-    if own:
-        parts.append(f"{', '.join(own)} — your outfit's own kind: its items are alternatives, not matches")
+    if own:  # the way to them too, where there is one: as the target, ranked by the rest of the outfit (trial BW)
+        way = (f" (choose {'one' if len(own) > 1 else 'it'} under “for” to rank them by the rest of your outfit)"
+               if others else "")
+        parts.append(f"{', '.join(own)} — your outfit's own kind{'s' if len(own) > 1 else ''}: "
+                     f"{'their' if len(own) > 1 else 'its'} items are alternatives, not matches{way}")
     if unlearnt:
         parts.append(f"{', '.join(unlearnt)} — the model learnt no matches with your outfit's items")
     return "Not listed: " + "; ".join(parts) + "."
@@ -1702,7 +1706,8 @@ class MainWindow(QMainWindow):
             parts.append(f"{escape(unsearched_words(self._unsearched))}. <a href='reindex'>Re-index now</a> to include "
                          "them.")
         if self._not_ranked[0] and self._similar_to is None:
-            parts.append(escape(not_ranked_words(*self._not_ranked)))
+            others = len({item.category for item in self.outfit_model.items()}) > 1  # one kind is ranked by another
+            parts.append(escape(not_ranked_words(*self._not_ranked, others=others)))
         if tied := tied_scores_words([result.score for result in self._results.values()]):
             parts.append(escape(tied[:1].upper() + tied[1:]) + ".")  # trial AJ: 100/100 on every result, unsaid
         if self._similar_to is not None and self.outfit_model.pks():  # the way back (a trial found none)
@@ -2361,7 +2366,18 @@ class MainWindow(QMainWindow):
             if not shown:  # a look-alike list says so when empty too, not "no compatible items" (a trial)
                 self.results.show_message("No items that look like your outfit here.")
             return
-        self._show_results(results, frozenset(general), found.index_stamp, own_kinds(outfit_categories, results))
+        ours = own_kinds(outfit_categories, results)
+        if any(category not in ours for category in shown) and any(category in ours for category in shown):
+            # "All categories": the outfit's own kinds are not listed beside what completes it, as with one
+            # outfit item; their items are alternatives, each compared with the other outfit items only, so
+            # their 0–100 read 80 under a 40 (trial BW). Said in the note; one as the target lists them.
+            dropped = [category for category in shown if category in ours]
+            results = {category: listed for category, listed in results.items() if category not in ours}
+            shown = [category for category in shown if category not in ours]
+            not_ranked, own_kind = self._not_ranked
+            self._not_ranked = ((*not_ranked, *(c for c in dropped if c not in not_ranked)),
+                                (*own_kind, *(c for c in dropped if c not in own_kind)))
+        self._show_results(results, frozenset(general), found.index_stamp, ours)
         self._show_look_alike_heading(list(general), shown, list(outfit_by_looks))
         if not shown and found.not_ranked and set(found.not_ranked) <= set(found.own_kind):
             # the outfit's own kind: a match pairs different kinds of item (it said "the model learnt no matches")
