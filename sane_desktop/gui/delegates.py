@@ -42,6 +42,9 @@ PLACEHOLDER_ON_THUMB = QColor("#5f6368")
 SCORE_FILL = QColor(46, 160, 110)
 LOOK_ALIKE_FILL = QColor(128, 138, 160)  # a likeness, not a match: not the match green
 NO_SINGLE_REASON = "no one reason"  # the outlined chip of a tile explained with no attribute named
+# ... when the model's attributes were learnt on another catalogue (the bundled general model on a shop's
+# photos): it does not weigh reasons here, so "no one reason" on every tile read as a broken label (trial BW)
+NO_REASON_NAMED = "no reason named"
 
 
 def logical_size(image: QImage) -> tuple[int, int]:
@@ -475,7 +478,10 @@ class ItemTileDelegate(QStyledItemDelegate):
         if not attribute and tile is not None and tile.abstained:
             # explained, and no attribute clearly names the reason: an outlined chip says so (a tile
             # with no chip read as not explained yet); the tooltip gives why
-            self._paint_open_chip(painter, rect, NO_SINGLE_REASON, colours)
+            from sane_desktop.explain.abstain import abstention_kind
+
+            foreign = abstention_kind(tile.abstained) == "foreign_model"
+            self._paint_open_chip(painter, rect, NO_REASON_NAMED if foreign else NO_SINGLE_REASON, colours)
             return
         if not attribute:
             return
