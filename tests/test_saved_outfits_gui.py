@@ -443,3 +443,41 @@ def test_the_sheet_lists_categories_as_the_window_meets_them() -> None:
     grouped = grouped_in_window_order(results, alike={"dresses"}, own={"hats"})
     assert [category for category, _ranked in in_window_order(grouped, {"dresses"})] == ["bags", "hats", "dresses"]
     assert [r.item.pk for r in grouped["bags"]] == [4, 2]
+
+
+def test_a_saved_outfit_with_an_image_from_disk_keeps_its_name_across_a_switch_of_catalogues(
+        world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BW: saved as "Office casual" with the client's handbag added from disk (not saved: only the
+    catalogue's items are), the outfit came back after a switch to another catalogue and back, but unnamed:
+    the saved outfit's items were compared with the outfit's, image from disk included."""
+    from sane_desktop.service import CatalogueService
+
+    if not (world["index"] / "other").is_dir():
+        CatalogueService(world["index"], model=world["model"]).index_folder(world["root"] / "source", "other")
+    window, client = open_window(world, qtbot, settings_file=tmp_path / "session.ini")
+    try:
+        open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
+        if window.catalogue.name != "demo":
+            window.refresh_catalogues(select="demo")
+            qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo", timeout=30000)
+        build_outfit(window, 2)
+        photo = tmp_path / "handbag.png"
+        source = window.outfit_model.items()[0]
+        photo.write_bytes(Path(source.image_path).read_bytes())
+        window.add_image(str(photo), source.category)
+        qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=30000)
+        window.save_outfit_action.trigger()
+        type_name(qtbot, window.saved_outfits.name_dialog, "Office")
+        qtbot.waitUntil(lambda: "Saved the outfit" in status(window), timeout=20000)
+        assert window.saved_outfits.current_name() == "Office"
+        window.refresh_catalogues(select="other")
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other", timeout=30000)
+        assert window.saved_outfits.current_name() == ""
+        window.refresh_catalogues(select="demo")
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo"
+                        and len(window.outfit_model.pks()) == 3, timeout=30000)
+        qtbot.waitUntil(lambda: window.saved_outfits.current_name() == "Office", timeout=20000)
+        assert window.outfit_panel.saved_name.text() == "“Office”"
+    finally:
+        client.shutdown()
+        window.close()

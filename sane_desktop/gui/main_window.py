@@ -2295,8 +2295,11 @@ class MainWindow(QMainWindow):
         self._items.update({item.pk: item for item in items if item.from_disk})
         self.outfit_panel.add_items(items)  # remembered through its change, when any came back
         pks = tuple(self.outfit_model.pks())
-        # the saved outfit it was, only while it holds these very items in this order (a hint, checked)
-        if linked is not None and not linked.missing and linked.item_pks == pks and not self.saved_outfits.name:
+        # the saved outfit it was, only while it holds these very items in this order (a hint, checked); its
+        # catalogue items, that is: an image from disk is never saved in one, and an outfit holding one came
+        # back unnamed after a switch of catalogues (trial BW)
+        catalogue_pks = tuple(pk for pk in pks if pk >= 0)
+        if linked is not None and not linked.missing and linked.item_pks == catalogue_pks and not self.saved_outfits.name:
             self.saved_outfits.link(linked.name, linked.pk, pks)
         if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
             remember(self.settings, self.catalogue, [])
