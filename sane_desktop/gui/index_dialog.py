@@ -415,10 +415,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.keep_whole()
             return
         lacking = sum(1 for row in plan.rows if row.automatic == GENERAL_CATEGORY)
+        # a re-index starts on the earlier choices: "nothing is mapped until you pick it" read as untrue (trial BW)
+        earlier = any(row.current is not None for row in plan.rows)
         set_plain(self.mapping_note, f"The model does not know {lacking} of these categories by name. Choose what "
                                      "each is searched as: one of the model's categories, or general (items "
-                                     "that look alike). A suggestion is marked in its list; nothing is "
-                                     "mapped until you pick it.")
+                                     "that look alike). A suggestion is marked in its list; "
+                                     + ("your earlier choices are kept, and a suggestion is used only if you pick it."
+                                        if earlier else "nothing is mapped until you pick it."))
         self.mapping_table.setRowCount(len(plan.rows))
         for n, row in enumerate(plan.rows):
             name = QTableWidgetItem(row.category)  # plain text: a category name is data, never markup
