@@ -3,8 +3,6 @@ indexing from the GUI with cancel, and responsiveness (longest gap between GUI-t
 
 from __future__ import annotations
 
-import html
-
 import os
 import subprocess
 import sys
@@ -83,8 +81,13 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_pa
         assert rows and not any(row.item.category in outfit_categories for row in rows)
         keys = [-row.score / row.compared() for row in rows]
         assert keys == sorted(keys)
-        note = html.unescape(window.results.filter_note.text())
-        assert "your outfit's own kind" in note and "under “for” to rank them by the rest of your outfit" in note
+        # said in the box, "All other categories" (a line of its own took the one row of tiles at 800 × 600),
+        # its tooltip naming them, with why and the way to them
+        target = window.results.target
+        assert target.itemText(0) == "All other categories" and target.currentIndex() == 0
+        hint = target.itemData(0, Qt.ItemDataRole.ToolTipRole)
+        assert all(category in hint for category in outfit_categories), hint
+        assert "alternatives to its items, not matches" in hint and "Chosen under “for”" in hint
         explain_first_result(window, 120)
     update = window.explanation.update_data
     assert update is not None and update.final and update.method == "rise"

@@ -124,6 +124,10 @@ def own_kinds(outfit_categories: Collection[str], results: Mapping[str, Sequence
         result.item.category for listed in results.values() for result in listed if result.alternatives)
 
 
+OWN_KIND_WHY = ("Items of your outfit's own kinds are alternatives to its items, not matches: a match pairs "
+                "different kinds of item. Chosen under “for”, one of them is ranked by the other items of your outfit.")
+
+
 def not_ranked_words(not_ranked: Sequence[str], own_kind: Sequence[str], others: bool = False) -> str:
     """The line above a list that left the categories ``not_ranked`` empty: those of the outfit's own kind
     (``own_kind``: alternatives to its items, not matches) and those the model learnt no matches for.
@@ -131,14 +135,11 @@ def not_ranked_words(not_ranked: Sequence[str], own_kind: Sequence[str], others:
     own = [category for category in not_ranked if category in own_kind]
     unlearnt = [category for category in not_ranked if category not in own_kind]
     parts = []
-    if own:  # the way to them too, where there is one: as the target, ranked by the rest of the outfit (trial BW)
-        way = (f" (choose {'one' if len(own) > 1 else 'it'} under “for” to rank them by the rest of your outfit)"
-               if others else "")
-        parts.append(f"{', '.join(own)} — your outfit's own kind{'s' if len(own) > 1 else ''}: "
-                     f"{'their' if len(own) > 1 else 'its'} items are alternatives, not matches{way}")
+    if own and not others:  # with other kinds in the outfit, the box says it: "All other categories" (trial BW)
+        parts.append(f"{', '.join(own)} — your outfit's own kind: its items are alternatives, not matches")
     if unlearnt:
         parts.append(f"{', '.join(unlearnt)} — the model learnt no matches with your outfit's items")
-    return "Not listed: " + "; ".join(parts) + "."
+    return "Not listed: " + "; ".join(parts) + "." if parts else ""
 
 
 @dataclass(frozen=True)
@@ -1707,7 +1708,9 @@ class MainWindow(QMainWindow):
                          "them.")
         if self._not_ranked[0] and self._similar_to is None:
             others = len({item.category for item in self.outfit_model.items()}) > 1  # one kind is ranked by another
-            parts.append(escape(not_ranked_words(*self._not_ranked, others=others)))
+            words = not_ranked_words(*self._not_ranked, others=others)
+            if words:
+                parts.append(escape(words))
         if tied := tied_scores_words([result.score for result in self._results.values()]):
             parts.append(escape(tied[:1].upper() + tied[1:]) + ".")  # trial AJ: 100/100 on every result, unsaid
         if self._similar_to is not None and self.outfit_model.pks():  # the way back (a trial found none)
@@ -1742,6 +1745,11 @@ class MainWindow(QMainWindow):
                 parts.append(f"The explanation on the right is of “{escape(title)}”, which is not among the results "
                              f"shown ({why}).")
         self.results.set_filter_note("<br>".join(parts))
+        # "All other categories" while the outfit's own kinds are left out of the list of every category
+        listing_all = not self.results.current_target() and self._similar_to is None
+        left_out = [c for c in self._not_ranked[1] if c in self._not_ranked[0]] if listing_all else []
+        several = len({item.category for item in self.outfit_model.items()}) > 1
+        self.results.name_every_category(left_out if several else [], OWN_KIND_WHY)
 
     def _outfit_photos_words(self) -> str:
         """The line saying which outfit items' photos changed since indexing (the command line's

@@ -12,6 +12,8 @@ show one whole row of tiles under that header (the window's outfit strip shrinks
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QEvent, QItemSelectionModel, QObject, QPoint, QRect, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFocusEvent, QResizeEvent
 from PySide6.QtWidgets import (
@@ -26,6 +28,8 @@ from sane_desktop.service import SearchResult
 from sane_desktop.service.titles import category_label
 
 ALL_LABEL = "All categories"
+ALL_OTHER_LABEL = "All other categories"  # every category but the outfit's own kinds (trial BW)
+TARGET_TIP = "Category of the items to find for the outfit"
 VISIBLE_DEBOUNCE_MS = 80  # scrolling settles before the visible tiles are (re)requested
 THRESHOLD_DEBOUNCE_MS = 300  # typing "65" searches once, not for "6" then "65"
 SORT_LABELS = {"score": "Best match", "title": "Title"}
@@ -117,7 +121,7 @@ class ResultsView(QWidget):
         super().__init__(parent)
         self.model = model
         self.target = QComboBox()
-        self.target.setToolTip("Category of the items to find for the outfit")
+        self.target.setToolTip(TARGET_TIP)
         self.target.addItem(ALL_LABEL, "")
         # as wide as a short category name, whatever the catalogue's longest: the window keeps its width
         self.target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -341,6 +345,16 @@ class ResultsView(QWidget):
         self.target.setCurrentIndex(max(0, self.target.findData(keep)) if keep else 0)
         self.target.blockSignals(False)
 
+    def name_every_category(self, left_out: Sequence[str] = (), hint: str = "") -> None:
+        """The first choice's words: "All categories", or "All other categories" while the outfit's own kinds
+        (``left_out``) are not listed in it, with ``hint`` (why, and the way to them) as its tooltip — said
+        in the box, not on a line of its own, which took the results' one row of tiles at 800 × 600."""
+        self.target.setItemText(0, ALL_OTHER_LABEL if left_out else ALL_LABEL)
+        self.target.setItemData(0, f"Not listed: {', '.join(left_out)}. {hint}" if left_out else None,
+                                Qt.ItemDataRole.ToolTipRole)
+        self.target.setToolTip(f"Category of the items to find for the outfit (not listed: {', '.join(left_out)}: "
+                               f"{hint})" if left_out and self.target.currentIndex() == 0 else TARGET_TIP)
+
     def current_target(self) -> str:
         return self.target.currentData() or ""
 
@@ -369,9 +383,11 @@ class ResultsView(QWidget):
         self.similar_heading.setVisible(bool(text))
         self.least_height_changed.emit()
 
-    def set_filter_note(self, markup: str) -> None:
-        """A line under the controls (our markup: the caller escapes catalogue text); empty hides it."""
+    def set_filter_note(self, markup: str, hint: str = "") -> None:
+        """A line under the controls (our markup: the caller escapes catalogue text); empty hides it.
+        ``hint``: its tooltip (plain text), for a why too long for the line."""
         set_rich(self.filter_note, markup)
+        self.filter_note.setToolTip(hint)
         self.filter_note.setVisible(bool(markup))
         self.least_height_changed.emit()
 
