@@ -19,6 +19,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, QPersistentModelIndex, 
 from PySide6.QtGui import QColor, QFontMetrics, QHelpEvent, QIcon, QImage, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDelegate, QStyleOptionViewItem, QToolTip
 
+from sane_desktop.explain.abstain import abstention_kind
 from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import elided_title, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREADABLE
@@ -478,8 +479,6 @@ class ItemTileDelegate(QStyledItemDelegate):
         if not attribute and tile is not None and tile.abstained:
             # explained, and no attribute clearly names the reason: an outlined chip says so (a tile
             # with no chip read as not explained yet); the tooltip gives why
-            from sane_desktop.explain.abstain import abstention_kind
-
             foreign = abstention_kind(tile.abstained) == "foreign_model"
             self._paint_open_chip(painter, rect, NO_REASON_NAMED if foreign else NO_SINGLE_REASON, colours)
             return

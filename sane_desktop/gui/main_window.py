@@ -1701,14 +1701,14 @@ class MainWindow(QMainWindow):
         (the outfit, and so the explanation, is the same) and this line says so; a shown one keeps
         its chip's state."""
         parts = []
+        several = len({item.category for item in self.outfit_model.items()}) > 1  # one kind is ranked by another
         if self._outfit_photos and self._similar_to is None:
             parts.append(self._outfit_photos_words())
         if self._unsearched:  # items no list here holds (trial Z: a row added by hand was never ranked, without a word)
             parts.append(f"{escape(unsearched_words(self._unsearched))}. <a href='reindex'>Re-index now</a> to include "
                          "them.")
         if self._not_ranked[0] and self._similar_to is None:
-            others = len({item.category for item in self.outfit_model.items()}) > 1  # one kind is ranked by another
-            words = not_ranked_words(*self._not_ranked, others=others)
+            words = not_ranked_words(*self._not_ranked, others=several)
             if words:
                 parts.append(escape(words))
         if tied := tied_scores_words([result.score for result in self._results.values()]):
@@ -1748,7 +1748,6 @@ class MainWindow(QMainWindow):
         # "All other categories" while the outfit's own kinds are left out of the list of every category
         listing_all = not self.results.current_target() and self._similar_to is None
         left_out = [c for c in self._not_ranked[1] if c in self._not_ranked[0]] if listing_all else []
-        several = len({item.category for item in self.outfit_model.items()}) > 1
         self.results.name_every_category(left_out if several else [], OWN_KIND_WHY)
 
     def _outfit_photos_words(self) -> str:
@@ -2381,7 +2380,7 @@ class MainWindow(QMainWindow):
         if any(category not in ours for category in shown) and any(category in ours for category in shown):
             # "All categories": the outfit's own kinds are not listed beside what completes it, as with one
             # outfit item; their items are alternatives, each compared with the other outfit items only, so
-            # their 0–100 read 80 under a 40 (trial BW). Said in the note; one as the target lists them.
+            # their 0–100 read 80 under a 40 (trial BW). Said by the target box (_note_results); one as the target lists them.
             dropped = [category for category in shown if category in ours]
             results = {category: listed for category, listed in results.items() if category not in ours}
             shown = [category for category in shown if category not in ours]

@@ -383,11 +383,9 @@ class ResultsView(QWidget):
         self.similar_heading.setVisible(bool(text))
         self.least_height_changed.emit()
 
-    def set_filter_note(self, markup: str, hint: str = "") -> None:
-        """A line under the controls (our markup: the caller escapes catalogue text); empty hides it.
-        ``hint``: its tooltip (plain text), for a why too long for the line."""
+    def set_filter_note(self, markup: str) -> None:
+        """A line under the controls (our markup: the caller escapes catalogue text); empty hides it."""
         set_rich(self.filter_note, markup)
-        self.filter_note.setToolTip(hint)
         self.filter_note.setVisible(bool(markup))
         self.least_height_changed.emit()
 

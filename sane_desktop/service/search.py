@@ -70,7 +70,8 @@ class OutfitSearch:
         self.index_dir = index_dir
         self._searcher: OutfitSearcher | None = None
         self._centres: CategoryCentres | None = None  # the category guess's (retrieval/category_guess.py)
-        self._centres_of = ""  # the sample key the centres were computed for
+        # the guess's sample and its key, for the stamp they were read at (one read of every item per import)
+        self._sample: tuple[tuple[object, ...], list[tuple[str, str, Path]], str] | None = None
         self._features: PhotoFeatures | None = None
         self._loaded: tuple[object, ...] | None = None  # the stamp the loaded parts were derived from
 
@@ -307,23 +308,23 @@ class OutfitSearch:
     def _category_centres(self, progress: Progress, should_stop: CancelCheck) -> CategoryCentres | None:
         """The centres of a sample of the catalogue's items (None without items), derived from the
         sample's (category, content hash) pairs and kept while those are the same."""
-        self.refresh()
-        items = self.items.search(ALL_CATEGORIES, "", max(self.items.count(), 1))
-        sample = choose_sample([(item.category, item.content_hash, Path(item.image_path)) for item in items])
+        stamp = self.refresh()
+        if self._sample is None or self._sample[0] != stamp:  # the items as imported now: read once per stamp
+            items = self.items.search(ALL_CATEGORIES, "", max(self.items.count(), 1))
+            sample = choose_sample([(item.category, item.content_hash, Path(item.image_path)) for item in items])
+            self._sample = (stamp, sample, sample_key([(category, digest) for category, digest, _path in sample]))
+        _stamp, sample, key = self._sample
         if not sample:
             return None
-        key = sample_key([(category, content_hash) for category, content_hash, _path in sample])
-        if self._centres is not None and self._centres_of == key:
+        if self._centres is not None and self._centres.derived_from == key:  # a re-index of the same photos: kept
             return self._centres
         features, kept = self._photo_features().of_files([row[2] for row in sample], progress=progress,
                                                          should_stop=should_stop)
         if not kept:
             return None
-        # derived from the photos read: one gone since the import leaves the key unchanged only when all were read
-        centres = fit_centres(features, [sample[i][0] for i in kept],
-                              key if len(kept) == len(sample) else key + f"/{len(kept)}")
-        self._centres, self._centres_of = centres, key  # kept for this sample, a photo unread in it or not
-        return centres
+        # a sample photo unreadable now is left out of its category's centre (``sample`` counts those read)
+        self._centres = fit_centres(features, [sample[i][0] for i in kept], key)
+        return self._centres
 
     def add_image(self, path: Path | str, category: str, content_hash: str = "") -> ItemInfo:
         """Embed an image from disk as an outfit member of the catalogue's ``category`` (a spelling
