@@ -64,6 +64,16 @@ def test_the_share_and_the_preselection_follow_the_track_record() -> None:
     even = CategoryGuess(Path("x.jpg"), (("bags", 0.50), ("tops", 0.49), ("shoes", 0.48)), temperature=0.1,
                          reliability=0.96, sample=84)
     assert even.reliable and even.shares["bags"] < 0.5 and even.preselected == ""
+    # one of the catalogue's own photos (the same bytes): its item's category, however the guess ranked it
+    from sane_desktop.service.values import ItemInfo
+
+    own = ItemInfo(7, "t1", "tops", "Striped tee", Path("t1.jpg"), "a" * 64)
+    known = CategoryGuess(Path("x.jpg"), ranked_, temperature=0.02, reliability=0.3, sample=84, least_alike=0.9,
+                          same_photo=(own,))
+    assert known.preselected == "tops" and not known.unlike_every_category
+    torn = CategoryGuess(Path("x.jpg"), ranked_, reliability=0.3, same_photo=(own, ItemInfo(8, "s1", "shoes", "Boot",
+                                                                                           Path("s1.jpg"), "a" * 64)))
+    assert torn.known_category == "" and torn.preselected == ""  # filed under two categories: the user's choice
     two = (("shoes", 0.8), ("tops", 0.7))
     assert not CategoryGuess(Path("x.jpg"), two, reliability=0.7).reliable  # two kinds: 3 in 4 needed
     assert CategoryGuess(Path("x.jpg"), two, reliability=0.8).reliable
@@ -97,6 +107,14 @@ def test_a_boot_from_disk_is_guessed_a_shoe_from_a_sample_kept_until_the_items_c
     said: list[tuple[int, int]] = []
     guess = demo.guess_category(copy, progress=lambda done, total, message="": said.append((done, total)))
     assert guess.best == "shoes" and guess.reliable and guess.sample > 0 and said and said[-1][0] == said[-1][1]
+    # the copy has the very bytes of a catalogue photo: its category is that item's, never "unlike every category"
+    assert [item.pk for item in guess.same_photo] == [shoe.pk] and guess.known_category == "shoes"
+    assert guess.preselected == "shoes" and not guess.unlike_every_category
+    other = tmp_path / "re-saved boot.png"
+    from PIL import Image
+
+    Image.open(shoe.image_path).convert("RGB").save(other)  # the same picture, other bytes: a guess again
+    assert demo.guess_category(other).same_photo == ()
     assert sorted(name for name, _ in guess.ranked) == demo.categories()
     centres = demo.current().search._centres
     again = demo.guess_category(copy, progress=lambda done, total, message="": said.append((-1, -1)))

@@ -5,7 +5,8 @@ by the cosine of the photo's ImageNet features with each category's centre, comp
 its photos; the shares shown are a softmax whose temperature was fitted on that sample, and the sample
 says how often such a guess was right in this catalogue. A guess that was not right often enough there
 is shown ranked but not chosen for the user (trial BS: a boot preselected as "tops", one click from
-being searched as one)."""
+being searched as one). A photo that is one of the catalogue's own (the same bytes) gets that item's
+category, with no guess to hedge."""
 
 from __future__ import annotations
 
@@ -46,6 +47,11 @@ def hint_html(guess: CategoryGuess, share: float) -> str:
     """What the dialog says of its guess (rich text): the guess when it is chosen for the user, else why not."""
     best = f"<b>{escape(guess.best)}</b>"
     record = track_record(guess)
+    if guess.known_category:  # the catalogue's own photo: no guess to hedge
+        own = guess.same_photo[0]
+        others = f" (and {len(guess.same_photo) - 1} more)" if len(guess.same_photo) > 1 else ""
+        return (f"This is the photo of <b>{escape(own.title)}</b>{escape(others)} in this catalogue, filed under "
+                f"<b>{escape(guess.known_category)}</b>: it is added as one. Change it if you mean another kind.")
     if len(guess.ranked) == 1:  # nothing to guess (trial BU read "too few photos per category")
         unlike = " It looks unlike this catalogue's photos, though." if guess.unlike_every_category else ""
         return f"This catalogue has one category, {best}: the photo is added as one.{unlike}"
@@ -90,7 +96,13 @@ class CategoryDialog(QDialog):
         hint = QLabel()
         share = self.confidence.get(guess.best, 0.0)
         set_rich(hint, hint_html(guess, share))
-        if not guess.preselected and len(guess.ranked) > 1:  # ranked, not chosen: OK waits for the user's choice
+        if guess.known_category:  # the catalogue's own photo: its category, wherever the guess ranked it
+            known = self.category.findData(guess.known_category)
+            if known < 0:
+                self.category.insertItem(0, left_to_right(isolated(guess.known_category)), guess.known_category)
+                known = 0
+            self.category.setCurrentIndex(known)
+        elif not guess.preselected and len(guess.ranked) > 1:  # ranked, not chosen: OK waits for the user's choice
             self.category.setPlaceholderText("Choose its category")
             self.category.setCurrentIndex(-1)
         self.hint = hint

@@ -203,6 +203,10 @@ class CatalogueItems:
         """How many items :meth:`search` finds with no limit."""
         return browse.count_items(self.engine, self.record.pk, category, text)
 
+    def with_photo(self, content_hash: str) -> list[ItemInfo]:
+        """The catalogue's items whose photo has ``content_hash`` (SHA-256 of the file's bytes), in key order."""
+        return self.infos(browse.items_with_content(self.engine, self.record.pk, content_hash))
+
     def infos(self, pks: Sequence[int]) -> list[ItemInfo]:
         """Items by primary key, in the order given (unknown keys are left out)."""
         self.refresh()  # paths are relative to the root, which a replacing import may have moved

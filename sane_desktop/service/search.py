@@ -295,10 +295,11 @@ class OutfitSearch:
         preview = np.asarray(load_rgb(path, max_side=PREVIEW_SIDE, data=data), dtype=np.uint8)
         digest = hashlib.sha256(data).hexdigest()
         centres = self._category_centres(progress, should_stop)
+        same_photo = tuple(self.items.with_photo(digest))  # one of the catalogue's own photos: its category is known
         if centres is None:
-            return CategoryGuess(path, (), preview, digest)
+            return CategoryGuess(path, (), preview, digest, same_photo=same_photo)
         return CategoryGuess(path, ranked(centres, feature), preview, digest, centres.temperature,
-                             centres.reliability, centres.sample, centres.least_alike)
+                             centres.reliability, centres.sample, centres.least_alike, same_photo)
 
     def _photo_features(self) -> PhotoFeatures:
         if self._features is None:

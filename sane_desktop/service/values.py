@@ -235,11 +235,23 @@ class CategoryGuess:
     # the least cosine with their own category's centre of 95 % of the sample's photos held out: a photo whose
     # best cosine is under it looks unlike every category (None: not measured)
     least_alike: float | None = None
+    # the catalogue's items whose photo is this very file (the same bytes): their category is no guess
+    same_photo: tuple[ItemInfo, ...] = ()
+
+    @property
+    def known_category(self) -> str:
+        """The category of the catalogue's items with this very photo, "" when none has it or they
+        disagree (one photo filed under two categories is left to the user)."""
+        categories = {item.category for item in self.same_photo}
+        return next(iter(categories)) if len(categories) == 1 else ""
 
     @property
     def unlike_every_category(self) -> bool:
         """Whether the photo is less alike to its closest category than 95 % of the catalogue's own photos
-        are to theirs: likely a kind of item the catalogue does not have."""
+        are to theirs: likely a kind of item the catalogue does not have. Never for one of the catalogue's
+        own photos (about 5 % of them are that unlike by the rule's own definition)."""
+        if self.same_photo:
+            return False
         return bool(self.ranked) and self.least_alike is not None and self.ranked[0][1] < self.least_alike
 
     @property
@@ -263,8 +275,11 @@ class CategoryGuess:
 
     @property
     def preselected(self) -> str:
-        """The category to choose for the user, "" for none: a guess with a good track record here, for a
-        photo like the catalogue's own, more likely than not (trial BU: a beanie preselected at 41 %)."""
+        """The category to choose for the user, "" for none: the category of the catalogue's items with this
+        very photo; else a guess with a good track record here, for a photo like the catalogue's own, more
+        likely than not (trial BU: a beanie preselected at 41 %)."""
+        if self.known_category:
+            return self.known_category
         if not self.reliable or self.unlike_every_category:
             return ""
         return self.best if self.shares.get(self.best, 0.0) >= PRESELECT_SHARE else ""

@@ -169,6 +169,17 @@ def count_items(engine: Engine, catalogue_pk: int, category: str = "", text: str
         return int(session.scalar(query) or 0)
 
 
+def items_with_content(engine: Engine, catalogue_pk: int, content_hash: str) -> list[int]:
+    """Primary keys of the catalogue's items whose photo has ``content_hash`` (SHA-256 hex of its bytes),
+    in key order: a photo from disk that *is* one of the catalogue's."""
+    if not content_hash:
+        return []
+    with Session(engine) as session:
+        return [int(pk) for pk in session.scalars(
+            select(S.Item.id).where(S.Item.catalogue_id == catalogue_pk, S.Item.content_hash == content_hash)
+            .order_by(S.Item.id))]
+
+
 def _matching(query: Select[Any], catalogue_pk: int, category: str, text: str) -> Select[Any]:
     """``query`` over the items kept by a search: one catalogue, ``category`` (all when empty), every word."""
     query = (query.select_from(S.Item).join(S.Category, S.Category.id == S.Item.category_id)
