@@ -165,8 +165,9 @@ class ItemTileDelegate(QStyledItemDelegate):
 
     def score_summary(self, index: Index) -> str:
         """The tooltip's first line for a result, in plain words: "Match score 82/100 · rank 3 of the
-        24 shown" (the rank by score, whatever the sort); the raw score and what it sums only when
-        the model's ``details`` is on (our markup)."""
+        24 shown" (the rank by score, whatever the sort), and whether its category's list was cut at the
+        window's results per category; the raw score and what it sums only when the model's ``details``
+        is on (our markup)."""
         score = index.data(Role.Score)
         if score is None:
             return ""
@@ -185,6 +186,10 @@ class ItemTileDelegate(QStyledItemDelegate):
         else:
             summary = (f"<b>Match score {match_percent(float(score), outfit_items)}/100</b> · "
                        f"rank {rank} of the {count} shown")
+        category = str(index.data(Role.Category) or "")
+        if category and category in getattr(model, "capped", frozenset()):
+            summary += (f"<br>The {int(getattr(model, 'per_category', 0))} best of each category are shown: "
+                        f"{html.escape(category)} may have more (View ▸ Results per category)")
         if getattr(model, "details", False):
             what = (f"the sum of its cosines with {outfit_items} outfit items (type space, or general space for "
                     "a pair compared by looks)" if outfit_items > 1 else "its cosine with the item")

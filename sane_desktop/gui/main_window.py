@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import qtawesome as qta
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QAction, QCloseEvent, QContextMenuEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent,
+    QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent,
 )
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
@@ -84,6 +84,7 @@ QUIT_EFFECT = {
     "adapting the model": "Quitting now stops it: the adapting done so far is lost, and the catalogue keeps its model.",
 }
 DEFAULT_SIZE = QSize(1440, 900)  # the first run's window, on a screen with the room for it
+RESULTS_PER_CATEGORY = (12, 24, 48, 96)  # View ▸ Results per category (settings' default: 24)
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
 # ... of a catalogue without outfits: its picks come from the outfits a model learnt elsewhere (trial J:
 # an H&M catalogue's results said "Compatible items" and nothing of whose outfits taught them)
@@ -813,6 +814,20 @@ class MainWindow(QMainWindow):
         panels.addAction(filters_toggle)
         self.panel_actions = [explanation_toggle, filters_toggle]
         view_menu.addSeparator()
+        # how many of each category a search lists (trial BY: a list cut at 24, unsaid, read as the whole catalogue)
+        per_category = view_menu.addMenu("&Results per category")
+        per_category.setToolTip("How many of the best items of each category a search lists")
+        per_category.setToolTipsVisible(True)
+        group = QActionGroup(self)
+        self.per_category_actions: dict[int, QAction] = {}
+        for count in RESULTS_PER_CATEGORY:
+            action = QAction(f"{count} best", self, checkable=True)
+            action.setChecked(count == self.results_per_category())
+            action.triggered.connect(lambda _c=False, n=count: self.set_results_per_category(n))
+            group.addAction(action)
+            per_category.addAction(action)
+            self.per_category_actions[count] = action
+        view_menu.addSeparator()
         self.theme_actions = {}
         for theme, label in (("system", "S&ystem theme"), ("light", "&Light theme"), ("dark", "&Dark theme")):
             action = QAction(label, self, checkable=True)
@@ -854,6 +869,21 @@ class MainWindow(QMainWindow):
         self.tile_size = tile_size_slider(int(self.settings.get("tile_size")), self.set_tile_side)
         bar.addPermanentWidget(self.tile_size)
         bar.addPermanentWidget(self.device_label)
+
+    def results_per_category(self) -> int:
+        """How many of each category a search lists: the remembered choice, or the nearest offered one to a
+        value edited by hand (a settings file's 100000 would list a whole catalogue per search)."""
+        remembered = int(self.settings.get("results_per_category"))
+        return min(RESULTS_PER_CATEGORY, key=lambda count: (abs(count - remembered), count))
+
+    def set_results_per_category(self, count: int) -> None:
+        """View ▸ Results per category: remembered, and the list on screen searched again with it."""
+        for number, action in self.per_category_actions.items():
+            action.setChecked(number == count)
+        if count == self.results_per_category():
+            return
+        self.settings.set("results_per_category", count)
+        self._search_again()
 
     def set_theme(self, theme: str) -> None:
         for name, action in self.theme_actions.items():
@@ -1182,7 +1212,7 @@ class MainWindow(QMainWindow):
             return
         self._note_results()  # the last list's "Not listed: …" is not this search's (trial BF read it after a refusal)
         self.results.show_message(self._searching_words())
-        target, k = self.results.current_target(), int(self.settings.get("results_per_category"))
+        target, k = self.results.current_target(), self.results_per_category()
         item_filter = self._results_filter()
         categories = tuple(dict.fromkeys(item.category for item in self.outfit_model.items()))
         self.channels.search.start(lambda service, state: _outfit_search(service, outfit, target, k, state.should_stop,
@@ -1518,7 +1548,7 @@ class MainWindow(QMainWindow):
         self.results.show_message("Searching…")
         # its own category when that is a target here (an image from disk may carry none that is)
         target = item.category if self.results.target.findData(item.category) >= 0 else ""
-        k = int(self.settings.get("results_per_category"))
+        k = self.results_per_category()
         item_filter = self._results_filter()
         self.channels.search.start(lambda service, state: _similar_search(
             service, pk, target, k, state.should_stop, item_filter), "Finding visually similar items…") \
@@ -2417,6 +2447,10 @@ class MainWindow(QMainWindow):
         if self.statusBar().currentMessage() == OUTDATED_SEARCHING:
             self.statusBar().showMessage(OUTDATED_SEARCHED, 15000)
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
+        per_category = self.results_per_category()
+        self.results_model.per_category = per_category
+        self.results_model.capped = frozenset(category for category, listed in results.items()
+                                              if len(listed) >= per_category)
         self._index_stamp = index_stamp
         self._look_alike = look_alike
         # as the list ranks them: alone, the outfit's own categories are listed as any (ItemListModel.set_results)

@@ -91,6 +91,10 @@ class ItemListModel(QAbstractListModel):
         # recoloured those after it); results: the outfit's slots, for their bars (set by the window)
         self.colour_slots: dict[int, int] = {}
         self.details = False  # tooltips carry the research terms (raw scores, cosines, score parts)
+        # results: how many each category's list may hold, and the categories whose list holds that many (more of
+        # them may be left out: their tooltips say so; trial BY took the 24 per category for the whole catalogue)
+        self.per_category = 0
+        self.capped: frozenset[str] = frozenset()
         self.result_order = "score"  # results: one of RESULT_SORTS
         thumbnails.ready.connect(self._thumbnail_ready)
 
