@@ -104,7 +104,11 @@ def test_query_says_which_lists_the_model_cannot_rank(closet: Path, capsys: pyte
                  "--outfit", f"{top},{shoe}"]) == 0
     # two tops: the same category, an alternative (it read "learnt no matches for this pair of categories")
     assert shares[top]["alternative"] and not shares[shoe]["alternative"]
-    assert "not compared (the same category, an alternative to it)" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "not compared (the same category, an alternative to it)" in text
+    # an item not compared adds nothing whatever it shows: no "shows it" figure on its line (trial BT read 1.00)
+    [line] = [line for line in text.splitlines() if line.strip().startswith(top)]
+    assert "shows it" not in line
 
 
 def test_an_item_not_compared_is_never_the_one_a_match_comes_most_from(closet: Path,

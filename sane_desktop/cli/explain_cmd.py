@@ -411,7 +411,9 @@ def _render_outfit(result: dict[str, Any]) -> str:
         percent = (f"{signed_points(share['points'], share['share']):>4s} pts" if share.get("points") is not None
                    else f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  ")
         # how much the item shows the outfit's attribute: meaningless when none was named
-        shows = f"  shows it {share['shows_attribute']:.2f}" if reason["attribute"] else ""
+        # (and for an item not compared, which adds nothing to the match whatever it shows: blank, not a figure)
+        shows = ("" if not reason["attribute"] else "              " if share.get("compared_by") == "not compared"
+                 else f"  shows it {share['shows_attribute']:.2f}")
         looks = "  (by looks)" if share.get("compared_by") == "general" else ""
         lines.append(f"  {printable(share['item']):>12s}  share {share['share']:+.3f} ({percent}){shows}  "
                      f"pair's own attribute: {pair}{looks}")
