@@ -38,14 +38,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="print when the window is first painted and when the catalogue first shows items "
                              "(epoch seconds on stdout), then quit: what bench/bench_launch.py times")
     args = parser.parse_args(argv)
-    from sane_desktop.errors import SaneError
+    from sane_desktop.errors import SaneError, exit_code
     from sane_desktop.gui.app import run
 
     try:
         return run(args.index_home, args.model, args.demo_items, args.screenshot, probe=args.launch_probe)
-    except SaneError as error:  # one line, as the CLI prints it (a failed --screenshot walk, ...)
+    except SaneError as error:  # one line and the exit code by kind, as `sane-desktop gui` (a bad --model: 4)
         print(f"error: {error}", file=sys.stderr)
-        return 1
+        return exit_code(error)
 
 
 if __name__ == "__main__":
