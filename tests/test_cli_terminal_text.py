@@ -128,12 +128,13 @@ def test_an_empty_list_says_why(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert capsys.readouterr().out.splitlines()[1:] == [
         "Shoes:", "  (nothing to list: no indexed Shoes item besides the outfit's own items and copies of their photos)"]
     assert main([*home, "query", "closet", "--outfit", f"{shoe},{top}", "--category", " "]) != 0  # not "every category"
-    assert "--category is empty" in capsys.readouterr().err
+    assert "--category is only spaces: give one" in capsys.readouterr().err  # said as typed (it read "is empty")
     for option in ("--category", "--search"):  # items too: an empty value listed every item (a leftover of trial BO)
         for empty in ("", "  "):
             assert main([*home, "items", "closet", option, empty]) == 1
             err = capsys.readouterr().err
-            assert f"{option} is empty" in err and len(err.splitlines()) == 1, err
+            said = "is empty" if empty == "" else "is only spaces"
+            assert f"{option} {said}: give" in err and len(err.splitlines()) == 1, err
 
 
 def test_an_interrupt_while_a_finished_command_prints_keeps_its_success(tmp_path: Path) -> None:

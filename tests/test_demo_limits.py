@@ -75,7 +75,8 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(argv: list[str]
     index home."""
     assert main(["--index-home", str(tmp_path), *argv]) == 1
     err = capsys.readouterr().err.strip()
-    assert "is empty: give a file or folder" in err and len(err.splitlines()) == 1, err
+    said = "is only spaces" if " " in argv else "is empty"
+    assert f"{said}: give a file or folder" in err and len(err.splitlines()) == 1, err
 
 
 def test_a_device_this_computer_lacks_is_refused_before_any_work(tmp_path: Path,
@@ -109,4 +110,5 @@ def test_an_empty_value_of_an_id_or_kinds_option_is_refused(argv: list[str], opt
                                                            capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--index-home", str(tmp_path), *argv]) == 1
     err = capsys.readouterr().err.strip()
-    assert err.startswith(f"error: {option} is empty: give ") and len(err.splitlines()) == 1, err
+    said = "is only spaces" if " " in argv else "is empty"
+    assert err.startswith(f"error: {option} {said}: give ") and len(err.splitlines()) == 1, err

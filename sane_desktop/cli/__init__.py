@@ -481,7 +481,7 @@ def _local_paths(args: argparse.Namespace) -> None:
         for given in value if isinstance(value, list) else [value]:
             if isinstance(given, str) and not given.strip():  # read as "." otherwise (trial BO: `evaluate --model ''`)
                 shown = "CATALOGUE" if dest == "catalogue" else f"--{dest.removeprefix('global_').replace('_', '-')}"
-                raise InputError(f"{shown} is empty: give a file or folder (\".\" for the current folder)")
+                raise InputError(f"{shown} {blank(given)}: give a file or folder (\".\" for the current folder)")
             if isinstance(given, (str, Path)) and str(given):  # a link loop: said in words, not "RuntimeError"
                 paths.no_link_loop(given)
 
@@ -495,12 +495,18 @@ TEXT_OPTIONS = {"db": "a database URL", "memory_budget": "a size (e.g. 4GiB)", "
                 "query": "an item id", "candidate": "an item id", "weak_truth": "attribute kinds (e.g. colour,pattern)"}
 
 
+def blank(given: str) -> str:
+    """How an option's value that names nothing is said: "is empty", or "is only spaces" for one of spaces
+    alone (a trial read "--search is empty" of a value it had typed)."""
+    return "is empty" if given == "" else "is only spaces"
+
+
 def _refuse_empty_texts(args: argparse.Namespace) -> None:
     for dest, what in TEXT_OPTIONS.items():
         value = getattr(args, dest, None)
         for given in value if isinstance(value, list) else [value]:  # a repeatable option: each value
             if isinstance(given, str) and not given.strip():
-                raise InputError(f"--{dest.replace('_', '-')} is empty: give {what}, or leave the option out")
+                raise InputError(f"--{dest.replace('_', '-')} {blank(given)}: give {what}, or leave the option out")
 
 
 def _bundled_model(args: argparse.Namespace) -> None:

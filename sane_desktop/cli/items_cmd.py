@@ -10,7 +10,7 @@ from typing import Any
 
 from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.service.titles import did_you_mean
-from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
+from sane_desktop.cli import (MAX_LISTED, CliError, blank, add_json_flag, display_width, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
@@ -45,7 +45,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for option in ("category", "search"):
         given = getattr(args, option)
         if given is not None and not given.strip():
-            raise CliError(f"--{option} is empty: give {'a category' if option == 'category' else 'words'}, "
+            raise CliError(f"--{option} {blank(given)}: give {'a category' if option == 'category' else 'words'}, "
                            "or leave the option out to list every item")
         setattr(args, option, given or "")
     from sane_desktop.service.items import has_search_words

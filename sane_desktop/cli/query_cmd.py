@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.types import spelled_as
-from sane_desktop.cli import (MAX_LISTED, CliError, add_json_flag, display_width, folder_gone_note, padded, path_arg,
+from sane_desktop.cli import (MAX_LISTED, CliError, blank, add_json_flag, display_width, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
 from sane_desktop.service.titles import did_you_mean, tied_scores_words, unsearched_words
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
@@ -99,8 +99,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if args.k <= 0:
         raise CliError("-k must be positive")
     if args.category is not None and not args.category.strip():  # read as "every category" (a trial)
-        raise CliError("--category is empty: give one of the catalogue's categories, or leave --category out for "
-                       "every indexed category")
+        raise CliError(f"--category {blank(args.category)}: give one of the catalogue's categories, or leave "
+                       "--category out for every indexed category")
     args.k = min(args.k, MAX_LISTED)  # "at most": more than any catalogue holds lists them all
     if args.similar is not None:
         item_ids = [args.similar]  # as given, then without spaces around it (by_item_id)
