@@ -26,6 +26,7 @@ import pytest  # noqa: E402
 pytest.importorskip("pytestqt")
 from gui_helpers import demo_world, settle  # noqa: E402
 from PySide6.QtCore import QPoint, QRect, QSettings, Qt  # noqa: E402
+from PySide6.QtGui import QKeySequence  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QToolBar, QWidget  # noqa: E402
 
@@ -222,6 +223,31 @@ def test_clear_can_be_undone_with_the_undo_button_and_ctrl_z(world, qtbot, make_
     assert not panel.undo_button.isVisible()
     QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
     assert window.outfit_model.pks() == [chosen[0]]
+
+    # Outfit ▸ Undo says what it would bring back, and stays after the on-screen offer lapses (trial BW pressed
+    # Ctrl+Z after 15 s, and in the item's Details, and nothing came back, with no way to tell)
+    outfit_menu = next(a.menu() for a in window.menuBar().actions() if a.text() == "&Outfit")
+    undo = next(a for a in outfit_menu.actions() if a is panel.undo_action)
+    assert not undo.isEnabled() and undo.text() == "&Undo"
+    window.add_to_outfit([chosen[1]])
+    first = window.outfit_model.items()[0]
+    panel.remove_with_undo([first.pk])
+    assert undo.isEnabled() and undo.text().startswith("&Undo Remove “") and undo.shortcut().matches(
+        QKeySequence(QKeySequence.StandardKey.Undo)) == QKeySequence.SequenceMatch.ExactMatch
+    panel._undo_timer.timeout.emit()  # the offer's time is up: Ctrl+Z still brings the item back
+    assert undo.isEnabled()
+    window.show_details(chosen[1])  # from the item's Details (its own window) too
+    details = window.detail_view
+    details.activateWindow()
+    qtbot.waitUntil(lambda: details.isActiveWindow(), timeout=5000)
+    QTest.keyClick(details, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.outfit_model.pks()[0] == first.pk and len(window.outfit_model.pks()) == 2
+    assert not undo.isEnabled() and undo.text() == "&Undo"
+    details.close()
+    QTest.mouseClick(panel.clear_button, LEFT)
+    assert undo.isEnabled() and undo.text() == "&Undo Clear outfit"
+    undo.trigger()
+    assert len(window.outfit_model.pks()) == 2
 
 
 # --- the outfit being built comes back after a restart ----------------------------------------------

@@ -781,8 +781,8 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         outfit_menu = menu.addMenu("&Outfit")
-        for action in (self.add_action, self.add_image_action, self.remove_action, self.clear_action, self.previous_action,
-                       self.next_action, self.explain_action):
+        for action in (self.add_action, self.add_image_action, self.remove_action, self.clear_action,
+                       self.outfit_panel.undo_action, self.previous_action, self.next_action, self.explain_action):
             outfit_menu.addAction(action)
         # saved outfits (issue 18, point 12): gui/saved_outfits.py does the work
         self.saved_outfits = SavedOutfitsController(self, self)
@@ -821,7 +821,7 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         self.per_category_actions: dict[int, QAction] = {}
         for count in RESULTS_PER_CATEGORY:
-            action = QAction(f"{count} best", self, checkable=True)
+            action = QAction(f"&{count} best", self, checkable=True)  # mnemonics 1, 2, 4, 9
             action.setChecked(count == self.results_per_category())
             action.triggered.connect(lambda _c=False, n=count: self.set_results_per_category(n))
             group.addAction(action)
@@ -1841,6 +1841,8 @@ class MainWindow(QMainWindow):
             self.detail_view.remove_requested.connect(lambda item_pk: self._from_details(item_pk, add=False,
                                                                                          remove=True))
             self.detail_view.similar_requested.connect(lambda item_pk: self._from_details(item_pk, add=False))
+            # Ctrl+Z brings back what was just removed from this window too (trial BW pressed it in Details: nothing)
+            self.detail_view.addAction(self.outfit_panel.undo_action)
         self.detail_view.show_item(item)
         self.detail_view.set_in_outfit(pk in self.outfit_model.pks())
         view = self.detail_view  # its product type and description, read on the worker

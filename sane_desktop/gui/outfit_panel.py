@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QResizeEvent, QShortcut
+from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import THUMB_H, TILE_SIDES, ItemTileDelegate
@@ -17,7 +17,18 @@ from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.gui.results_view import KeyboardFocusSelects
 from sane_desktop.service import ItemInfo
 
-UNDO_OFFER_MS = 15000  # how long "Outfit cleared — Undo" stays offered after Clear
+UNDO_OFFER_MS = 15000  # how long "Outfit cleared — Undo" stays shown after Clear (Outfit ▸ Undo stays longer)
+UNDO_NOTHING = "&Undo"  # Outfit ▸ Undo with nothing to bring back (greyed)
+UNDO_CLEAR = "&Undo Clear outfit"
+
+
+def undo_remove_text(back: list[ItemInfo]) -> str:
+    """Outfit ▸ Undo's words after a Remove: the item brought back by name (one), else how many."""
+    if len(back) == 1:
+        title = back[0].title or back[0].item_id
+        shown = title if len(title) <= 40 else title[:39] + "…"
+        return f"&Undo Remove “{shown.replace('&', '&&')}”"  # a title's & is no mnemonic
+    return f"&Undo Remove {len(back)} items"
 STRIP_HEIGHT = 220  # the strip's height when the window has the room (its tiles at their full side)
 
 
@@ -137,12 +148,20 @@ class OutfitPanel(QWidget):
         themed_icon(self.undo_button, "mdi6.undo")
         self.undo_button.setToolTip("Bring back the outfit you just cleared (Ctrl+Z)")
         self.undo_button.clicked.connect(self.undo)
-        self.undo_shortcut = QShortcut(QKeySequence(QKeySequence.StandardKey.Undo), self)
-        self.undo_shortcut.setContext(Qt.ShortcutContext.WindowShortcut)  # wherever the focus went after the click
-        self.undo_shortcut.setWhatsThis("Bring back the outfit items you just cleared or removed | Window")
-        self.undo_shortcut.activated.connect(self.undo)
+        # Outfit ▸ Undo (Ctrl+Z): a menu entry, so whether the last Remove or Clear can still be undone is there to
+        # see (trial BW pressed Ctrl+Z after the offer had lapsed, with no way to tell); the window puts it in its
+        # Outfit menu, so its key works wherever the focus is in the window
+        self.undo_action = QAction(UNDO_NOTHING, self)
+        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.undo_action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        self.undo_action.setToolTip("Bring back the outfit items you just cleared or removed")
+        self.undo_action.setEnabled(False)
+        self.undo_action.triggered.connect(self.undo)
+        self.addAction(self.undo_action)  # its key works before the window has put it in a menu too
+        # the "Outfit cleared — Undo" offer gives way to Remove and Clear after a while; the undo itself stays
+        # until the outfit changes otherwise
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_OFFER_MS)
-        self._undo_timer.timeout.connect(self._withdraw_undo)
+        self._undo_timer.timeout.connect(lambda: self._offer(False))
         # the outfit before the person's last Clear or Remove, and its pks after it: brought back while the
         # outfit is still as that left it (a trial found a removed item could not be, Ctrl+Z doing nothing)
         self._before: list[ItemInfo] = []
@@ -250,7 +269,10 @@ class OutfitPanel(QWidget):
 
     def _remember_undo(self, before: list[ItemInfo]) -> None:
         self._before, self._after = before, self.model.pks()
-        self.undo_shortcut.setEnabled(True)
+        kept = set(self._after)
+        back = [item for item in before if item.pk not in kept]
+        self.undo_action.setText(UNDO_CLEAR if not kept else undo_remove_text(back))
+        self.undo_action.setEnabled(True)
         self._undo_timer.start()
 
     @property
@@ -296,7 +318,9 @@ class OutfitPanel(QWidget):
             widget.setVisible(shown)
         for widget in usual:
             widget.setVisible(not shown)
-        self.undo_shortcut.setEnabled(bool(self._before))
+        if not self._before:
+            self.undo_action.setEnabled(False)
+            self.undo_action.setText(UNDO_NOTHING)
         self._fit_name()
 
     def _fit_name(self) -> None:
