@@ -68,6 +68,7 @@ def test_end_to_end_outfit_results_explanation(world, qtbot, make_window, tmp_pa
     window = make_window(world, rise_masks=64, open_catalogue=False)
     with GapMeter() as meter:
         open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+        assert window.search_box.placeholderText() == "Search titles and attributes (Ctrl+F)"  # the demo labels them
         assert window.catalogue is not None and window.catalogue.name == "demo"
         outfit = build_outfit(window, 2)
         assert window.outfit_model.pks() == outfit

@@ -136,6 +136,9 @@ def test_find_visually_similar_from_the_context_menu(closet, qtbot) -> None:  # 
     window, client = open_window(closet, qtbot, rise_masks=16)
     try:
         open_first_catalogue(window, build_demo=False, demo_items=0, timeout_s=60)
+        # a folder tree labels no attribute: its search box offers what it can find (trial BW typed "black"
+        # under "Search titles and attributes" and found nothing)
+        assert window.search_box.placeholderText() == "Search titles and ids (Ctrl+F)"
         grid = window.grid
         index = window.browser_model.index(0)
         item_pk = int(index.data(Role.ItemPk))

@@ -84,6 +84,8 @@ QUIT_EFFECT = {
     "adapting the model": "Quitting now stops it: the adapting done so far is lost, and the catalogue keeps its model.",
 }
 DEFAULT_SIZE = QSize(1440, 900)  # the first run's window, on a screen with the room for it
+SEARCH_WITH_ATTRIBUTES = "Search titles and attributes (Ctrl+F)"
+SEARCH_WITHOUT_ATTRIBUTES = "Search titles and ids (Ctrl+F)"  # a catalogue with no labelled attribute (trial BW)
 RESULTS_PER_CATEGORY = (12, 24, 48, 96)  # View ▸ Results per category (settings' default: 24)
 COMPATIBLE_HEADING = "<b>Compatible items</b>"  # the results view's heading (ours: no catalogue text)
 # ... of a catalogue without outfits: its picks come from the outfits a model learnt elsewhere (trial J:
@@ -649,7 +651,7 @@ class MainWindow(QMainWindow):
         self.catalogue_switcher.setToolTip("Indexed catalogues")
         self.catalogue_switcher.activated.connect(lambda _i: self._switcher_chose(self.catalogue_switcher.currentData()))
         self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText("Search titles and attributes (Ctrl+F)")
+        self.search_box.setPlaceholderText(SEARCH_WITH_ATTRIBUTES)
         self.search_box.setClearButtonEnabled(True)
         magnifier = self.search_box.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
         themed_icon(magnifier, "mdi6.magnify")
@@ -2124,6 +2126,7 @@ class MainWindow(QMainWindow):
     def _catalogue_opened(self, opened: OpenedCatalogue, shared: str = "") -> None:
         """``shared``: where a shared catalogue lives (user@host:port/db), "" for a local one."""
         previous = self.catalogue.name if self.catalogue is not None else None
+        self.search_box.setPlaceholderText(SEARCH_WITH_ATTRIBUTES if opened.has_attributes else SEARCH_WITHOUT_ATTRIBUTES)
         if not shared:
             self._show_in_switcher(opened.info.name)  # a choice made during a long run named the old one until now
         for dialog in (self.train_dialog, self.adapt_dialog):

@@ -142,7 +142,7 @@ class CatalogueService:
                                tuple(self._open.items.metadata_gone(changed)),
                                folder_gone=not Path(self._open.items.root).is_dir(),
                                matches_learnt=matches_learnt(self.catalogues.folder(name)),
-                               index_folder=str(self._open.folder))
+                               index_folder=str(self._open.folder), has_attributes=self._open.items.has_attributes())
 
     # --- a shared catalogue on a PostgreSQL server (issue 19 point 2; service/shared.py) -------
     def list_shared(self, address: ServerAddress, password: str | None = None) -> list[SharedCatalogue]:
@@ -157,7 +157,7 @@ class CatalogueService:
         self._open, self._shared = opened, (address, password)
         log.info("opened shared catalogue %r on %s: %d items", name, address.display(), opened.info.items)
         return OpenedCatalogue(opened.info, tuple(opened.items.categories()), opened.items.has_outfits(),
-                               opened.items.can_train())
+                               opened.items.can_train(), has_attributes=opened.items.has_attributes())
 
     @property
     def shared_address(self) -> ServerAddress | None:

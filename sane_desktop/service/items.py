@@ -313,6 +313,12 @@ class CatalogueItems:
         self.refresh()
         return self.record.outfits > 0
 
+    def has_attributes(self) -> bool:
+        """Whether any item has a labelled attribute (a colour, a pattern…) that a search can find it by."""
+        from sane_desktop.store.browse import has_attributes
+
+        return has_attributes(self.engine, self.record.pk)
+
     def can_train(self) -> bool:
         """Whether ``train`` has something to learn here: outfits (compatibility and attributes) or,
         without outfits, labelled attributes (the attribute network alone)."""

@@ -311,6 +311,9 @@ class OpenedCatalogue:
     # the folder holding its index manifest (a local catalogue's): a window watches it, so that a re-index
     # from a terminal is noticed without a click or a window manager's activation (trial BM); "" for none
     index_folder: str = ""
+    # some item has a labelled attribute: the catalogue's search box offers them (a folder tree's has none:
+    # trial BW typed "black" under "Search titles and attributes" and found nothing)
+    has_attributes: bool = True
 
 
 def value_note_line(note: Mapping[str, str]) -> str:
