@@ -132,6 +132,14 @@ def fit_variant(variant: str, train: torch.Tensor, valid: torch.Tensor, y_train:
             "seconds": round(time.perf_counter() - started, 1)}
 
 
+def attribute_setup(catalogue_path: Path, model_path: Path) -> tuple[Catalogue, ModelBundle, list[str], dict[str, list[str]]]:
+    """(catalogue, frozen-trunk model, attribute names, item id -> its attribute names) on 2 threads."""
+    torch.set_num_threads(2)
+    catalogue = read_catalogue(catalogue_path, validate_images=False)
+    names, labels = attribute_vocabulary(catalogue)
+    return catalogue, load_checkpoint(model_path), names, labels
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("catalogue", type=Path)
@@ -140,10 +148,7 @@ def main() -> None:
     parser.add_argument("--framing", default="crop", choices=("crop", "pad"))
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    catalogue = read_catalogue(args.catalogue, validate_images=False)
-    bundle = load_checkpoint(args.model)
-    names, labels = attribute_vocabulary(catalogue)
+    catalogue, bundle, names, labels = attribute_setup(args.catalogue, args.model)
     train_ids, valid_ids = item_split_ids(catalogue, "train"), item_split_ids(catalogue, "valid")
     features: Callable[[list[str]], torch.Tensor] = lambda ids: cell_features(catalogue, ids, bundle, args.framing)
     train, valid = features(train_ids), features(valid_ids)

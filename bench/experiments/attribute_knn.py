@@ -25,11 +25,9 @@ import torch
 from scipy.stats import rankdata
 
 sys.path.insert(0, str(Path(__file__).parent))
-from attribute_heads import cell_features  # noqa: E402
+from attribute_heads import attribute_setup, cell_features  # noqa: E402
 
-from sane_desktop.catalogue import read_catalogue  # noqa: E402
-from sane_desktop.catalogue.splits import attribute_vocabulary, item_split_ids  # noqa: E402
-from sane_desktop.models import load_checkpoint  # noqa: E402
+from sane_desktop.catalogue.splits import item_split_ids  # noqa: E402
 from sane_desktop.training.data import attribute_targets  # noqa: E402
 from sane_desktop.training.evaluation import mean_average_precision  # noqa: E402
 from sane_desktop.training.losses import balanced_bce, positive_weights  # noqa: E402
@@ -78,10 +76,7 @@ def main() -> None:
     parser.add_argument("--linear-epochs", type=int, default=30)
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
-    torch.set_num_threads(2)
-    catalogue = read_catalogue(args.catalogue, validate_images=False)
-    bundle = load_checkpoint(args.model)
-    names, labels = attribute_vocabulary(catalogue)
+    catalogue, bundle, names, labels = attribute_setup(args.catalogue, args.model)
     train_ids, scored_ids = item_split_ids(catalogue, "train"), item_split_ids(catalogue, args.split)
     train = cell_features(catalogue, train_ids, bundle, "crop").float().mean(1)
     scored = cell_features(catalogue, scored_ids, bundle, "crop").float().mean(1)
