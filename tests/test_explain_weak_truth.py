@@ -149,6 +149,10 @@ def test_weak_truth_cli_end_to_end(world, capsys, tmp_path):
         assert 0.0 <= fig["oracle"]["oracle_is_shared"] <= 1.0 and set(fig["rules_top1"]) >= {"partner", "combined"}
     fitted = json.loads(saved.read_text())
     assert fitted["tuned"] is True and fitted["weights"] == truth["selections"]["fitted"]["weights"]
+    from sane_desktop.models import load_checkpoint
+
+    # it names the model it was fitted for: no other model takes it as its own (trial CA)
+    assert fitted["model_hash"] == load_checkpoint(world["model"]).content_hash
     assert truth["selections"]["fitted"]["split"] == "valid"
     # the fitted file is scored as given when passed back
     code = main(["evaluate-explanations", str(world["folder"]), "--model", str(world["model"]), "--pairs", "6",

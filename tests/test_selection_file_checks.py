@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from sane_desktop.errors import InputError
-from sane_desktop.explain.pipeline import SELECTION_FILE, SelectionModel, StaleSelection, find_selection
+from sane_desktop.explain.pipeline import (SELECTION_FILE, SelectionModel, StaleSelection, find_selection,
+                                          load_selection_for)
 
 NAMES = ["colour:red", "pattern:dotted", "motif:bolt"]
 
@@ -68,6 +69,32 @@ def test_a_file_of_another_vocabulary_is_stale_and_passed_over(tmp_path: Path) -
     assert find_selection(NAMES, tmp_path, None).tuned is False  # the defaults, as before
     good, _ = _good(tmp_path / "ok")
     assert SelectionModel.load(good, NAMES).base_rate == [0.2, 0.5, 0.05]
+
+
+def test_a_file_not_recorded_as_this_models_is_passed_over_or_refused(tmp_path: Path) -> None:
+    """Trial CA: a selection fitted for the demo model (an earlier ``--save-selection``, which recorded no
+    model) stayed in a catalogue's folder after it was re-indexed with another model, and named
+    "motif:diamond" for a model that cannot tell motifs apart. Only a file recorded as fitted for this very
+    checkpoint is taken: found beside the catalogue or the model, another is passed over with a line; named
+    by the user, it is refused in one line."""
+    mine, theirs = "a" * 64, "b" * 64
+    path, data = _good(tmp_path)  # records no model
+    data["tuned"] = True
+    path.write_text(json.dumps(data))
+    found = find_selection(NAMES, tmp_path, None, mine)
+    assert not found.tuned and found.passed_over == (f"{path} records no model it was fitted for (an earlier "
+                                                     "version wrote it): not used",)
+    with pytest.raises(InputError, match="records no model it was fitted for") as raised:
+        load_selection_for(path, NAMES, mine)
+    assert "\n" not in str(raised.value) and str(path) in str(raised.value)
+    data["model_hash"] = theirs
+    path.write_text(json.dumps(data))
+    assert find_selection(NAMES, tmp_path, None, mine).passed_over[0].startswith(f"{path} was fitted for another model")
+    with pytest.raises(InputError, match="was fitted for another model"):
+        load_selection_for(path, NAMES, mine)
+    data["model_hash"] = mine  # its own: taken, found or named
+    path.write_text(json.dumps(data))
+    assert find_selection(NAMES, tmp_path, None, mine).tuned and load_selection_for(path, NAMES, mine).tuned
 
 
 def test_a_key_given_twice_is_refused_not_read_as_its_last_value(tmp_path: Path) -> None:

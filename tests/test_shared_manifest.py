@@ -67,6 +67,9 @@ def world(server: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> d
     model_b = make_model(base / "b" / "model.pt", seed=1)
     selection = SelectionModel.default(["red", "blue", "striped", "floral"])
     selection.tuned, selection.prior = True, [0.4, 0.3, 0.2, 0.1]
+    from sane_desktop.models import load_checkpoint
+
+    selection.model_hash = load_checkpoint(model_a).content_hash  # as `train` records it beside its model
     selection.save(model_a.with_suffix(".selection.json"))
     index_catalogue(source, NAME, model_a, db_url=server["url"], workers=0, index_dir=base / "home-a" / NAME,
                     device="cpu", vector_backend="pgvector")

@@ -108,6 +108,7 @@ def fit_selection(catalogue, bundle, images, n_pairs, seed, background, progress
     names = list(bundle.attributes.attributes)
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
+    selection.model_hash = bundle.content_hash  # the file names its model: no other model takes it as its own
     # one count over the whole fit, a pair at a time (a trial saw minutes without a moving bar)
     train_pairs = sample_pairs(catalogue, "train", 2 * n_pairs, seed + 1, bundle.compatibility.categories)
     valid_pairs = sample_pairs(catalogue, "valid", n_pairs, seed + 2, bundle.compatibility.categories)

@@ -245,12 +245,35 @@ def _numbers(values: Any, n: int, low: float | None = None, high: float | None =
     return out
 
 
+def not_fitted_for(found: SelectionModel, path: Path, model_hash: str) -> str:
+    """"" when the selection ``found`` (read from ``path``) records that it was fitted for the checkpoint
+    ``model_hash``; else why it cannot be taken as this model's, in words. A file that records no model
+    (an earlier version's ``evaluate-explanations`` wrote none) cannot be told from another model's: its
+    calibration, prior and weights are of logits it cannot vouch for (trial CA: a demo model's selection
+    named "motif:diamond" for a model that cannot tell motifs apart)."""
+    if found.model_hash == model_hash:
+        return ""
+    if found.model_hash is None:
+        return f"{path} records no model it was fitted for (an earlier version wrote it)"
+    return f"{path} was fitted for another model ({found.model_hash[:12]}, not {model_hash[:12]})"
+
+
+def load_selection_for(path: Path, attributes: list[str], model_hash: str) -> SelectionModel:
+    """A selection file the user named, for the model ``model_hash``: InputError naming the file when it is
+    broken, of another vocabulary, or not recorded as fitted for this model (:func:`not_fitted_for`)."""
+    found = SelectionModel.load(path, attributes)
+    why = not_fitted_for(found, Path(path), model_hash)
+    if why:
+        raise InputError(f"{why}: fit a selection for this model, or leave the file out")
+    return found
+
+
 def find_selection(attributes: list[str], index_dir: Path | None, model_path: Path | None,
                    model_hash: str | None = None) -> SelectionModel:
     """The fitted selection for this vocabulary: the catalogue's own (``index/<NAME>/{SELECTION_FILE}``),
     else the one shipped beside the model (``<model>.selection.json``), else untuned defaults.
-    A file fitted for another vocabulary, or recorded as fitted for another checkpoint than
-    ``model_hash`` (a model file replaced by hand beside its old selection), is passed over; a
+    A file fitted for another vocabulary, or not recorded as fitted for the checkpoint ``model_hash``
+    (a model file replaced by hand beside its old selection; a file that records no model), is passed over; a
     broken one (not JSON, a newer format, values out of range) raises InputError naming it rather
     than being silently replaced by another selection."""
     paths = []
@@ -267,11 +290,12 @@ def find_selection(attributes: list[str], index_dir: Path | None, model_path: Pa
                 passed.append(f"{path} was fitted for another attribute vocabulary: not used")
                 logger.warning("%s", passed[-1])
                 continue
-            if model_hash is None or found.model_hash in (None, model_hash):
+            why = "" if model_hash is None else not_fitted_for(found, path, model_hash)
+            if not why:
                 return found
-            # a model file replaced beside its old selection: said why the choice is untuned
-            passed.append(f"{path} was fitted for another model ({str(found.model_hash)[:12]}, not {model_hash[:12]}): "
-                          "not used")
+            # a model file replaced beside its old selection, or a catalogue re-indexed with another model beside
+            # the selection fitted for the first: said why the choice is untuned
+            passed.append(f"{why}: not used")
             logger.warning("%s", passed[-1])
     default = SelectionModel.default(attributes)
     default.passed_over = tuple(passed)

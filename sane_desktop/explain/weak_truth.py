@@ -333,6 +333,7 @@ def fit_weak_selection(catalogue: Catalogue, bundle: ModelBundle, images: PairIm
     names = list(bundle.attributes.attributes)
     _, labels = attribute_vocabulary(catalogue)
     selection = SelectionModel.default(names)
+    selection.model_hash = bundle.content_hash  # the file names its model: no other model takes it as its own
     # how common each attribute is among the training items (the specificity part)
     train_labels = [labels.get(i, []) for i in held_out_items(catalogue, "train")]
     selection.base_rate = base_rates(train_labels, names).tolist()

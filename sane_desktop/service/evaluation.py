@@ -73,7 +73,7 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     from sane_desktop.service.sources import read_source
     from sane_desktop.catalogue.ground_truth import read_ground_truth
     from sane_desktop.explain.evaluation import evaluate_explanations
-    from sane_desktop.explain.pipeline import SelectionModel
+    from sane_desktop.explain.pipeline import load_selection_for
     from sane_desktop.models import load_checkpoint
     from sane_desktop.training.report import refuse_learnt_split
 
@@ -86,7 +86,8 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     if selection is not None:
         if bundle.attributes is None:
             raise InputError("a selection needs a model with an attribute network")
-        fixed = SelectionModel.load(selection, list(bundle.attributes.attributes))  # InputError naming the file
+        # InputError naming the file, also when it is not this model's
+        fixed = load_selection_for(selection, list(bundle.attributes.attributes), bundle.content_hash)
     figures, fitted = evaluate_explanations(catalogue, bundle, pairs, methods, seed, rise_masks,
                                             read_ground_truth(Path(root)), progress, fixed_selection=fixed,
                                             on_cost=on_cost)

@@ -193,7 +193,7 @@ class Explanations:
     def selection(self) -> SelectionModel:
         """The fitted attribute selection (the catalogue's own, else the model's, else defaults)."""
         if self._selection is None:
-            from sane_desktop.explain.pipeline import find_selection
+            from sane_desktop.explain.pipeline import find_selection, load_selection_for
 
             net = self.model.bundle().attributes
             names = list(net.attributes) if net is not None else []
@@ -201,7 +201,8 @@ class Explanations:
                 self._selection = find_selection(names, self.index_dir, self.model.path,
                                                  self.model.bundle().content_hash)
             else:
-                self._selection = SelectionModel.load(self.selection_file, names)  # InputError naming the file
+                # InputError naming the file, also when it is not this model's
+                self._selection = load_selection_for(self.selection_file, names, self.model.bundle().content_hash)
         return self._selection
 
     def explainer(self, method: str, n_masks: int = 2000) -> Explainer[Any]:

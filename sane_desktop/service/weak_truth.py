@@ -23,7 +23,7 @@ def evaluate_weak_truth_explanations(root: Path | str, model: Path | str, pairs:
     (one forward pass per candidate attribute). Raises InputError on bad arguments or files."""
     from sane_desktop.service.sources import read_source
     from sane_desktop.explain.metrics import white_background
-    from sane_desktop.explain.pipeline import SelectionModel, find_selection
+    from sane_desktop.explain.pipeline import find_selection, load_selection_for
     from sane_desktop.explain.weak_truth import evaluate_weak_truth
     from sane_desktop.models import load_checkpoint
     from sane_desktop.explain.weak_truth import held_out_items
@@ -36,7 +36,7 @@ def evaluate_weak_truth_explanations(root: Path | str, model: Path | str, pairs:
         raise InputError("the weak ground truth scores the explaining attribute: the model has no attribute network")
     names = list(bundle.attributes.attributes)
     if selection is not None:
-        shipped = SelectionModel.load(selection, names)  # InputError naming the file
+        shipped = load_selection_for(selection, names, bundle.content_hash)  # InputError naming the file
         source = f"given: {selection}"
     else:
         shipped = find_selection(names, None, Path(model), bundle.content_hash)
