@@ -53,6 +53,16 @@ class _WithoutPasswords(logging.Formatter):
         return without_passwords(super().format(record))
 
 
+# a record logged with ``extra={TELL_USER: True}`` is also for the person at the terminal: the command line shows
+# it on stderr as a ``note:`` line (a database upgraded in place, which an earlier version no longer opens)
+TELL_USER = "tell_user"
+
+
+class _NoteFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return bool(getattr(record, TELL_USER, False))
+
+
 def configure(interface: str, *, verbose: bool = False, folder: Path | None = None) -> Path | None:
     """Send the process's log to the rotating file in ``folder`` (default :func:`log_folder`) and,
     with ``verbose``, to stderr; ``interface`` ("cli", "gui") goes in the start line.
@@ -76,6 +86,11 @@ def configure(interface: str, *, verbose: bool = False, folder: Path | None = No
         file_handler.setFormatter(formatter)
         _installed.append(file_handler)
         _log_file = folder / LOG_FILE_NAME
+    if interface == "cli" and not (verbose or problem):  # (verbose: the stderr handler below shows it already)
+        notes = logging.StreamHandler(sys.stderr)
+        notes.addFilter(_NoteFilter())
+        notes.setFormatter(_WithoutPasswords("note: %(message)s"))
+        _installed.append(notes)
     if verbose or problem:
         stderr_handler = logging.StreamHandler(sys.stderr)
         stderr_handler.setLevel(logging.INFO if verbose else logging.WARNING)

@@ -438,5 +438,34 @@ def test_an_upgrade_of_an_older_database_is_said_in_the_log(tmp_path: Path, capl
     open_store(url).dispose()
     said = [r.getMessage() for r in caplog.records if "upgraded the catalogue database" in r.getMessage()]
     assert len(said) == 1 and "from schema revision 0012 to 0013" in said[0] and "no longer open it" in said[0]
+    # the file as it was is kept beside it, whole, at its old revision (trial CA: listing the catalogues moved
+    # every database past the older build's reach, with no way back)
+    kept = tmp_path / "old.db.rev0012.bak"
+    assert f"the file as it was is kept as {kept}" in said[0]
+    import sqlite3
+
+    with sqlite3.connect(kept) as copy:
+        assert copy.execute(f"SELECT version_num FROM {migrations.VERSION_TABLE}").fetchall() == [("0012",)]
+        assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    copy.close()
     open_store(url).dispose()  # at the newest revision: nothing more said
     assert len([r for r in caplog.records if "upgraded the catalogue database" in r.getMessage()]) == 1
+
+
+def test_the_command_line_says_an_upgrade_on_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CA: `catalogues` upgraded every database in place with nothing on the terminal (only the log said
+    so). A record for the user is shown as a `note:` line by the command line, and only by it."""
+    import logging
+
+    from sane_desktop import logs
+
+    logs.configure("cli", folder=tmp_path / "log")
+    try:
+        logging.getLogger("sane_desktop.store.db").warning("upgraded X", extra={logs.TELL_USER: True})
+        logging.getLogger("sane_desktop.store.db").warning("only for the log")
+        assert capsys.readouterr().err == "note: upgraded X\n"
+        logs.configure("gui", folder=tmp_path / "log")
+        logging.getLogger("sane_desktop.store.db").warning("upgraded Y", extra={logs.TELL_USER: True})
+        assert capsys.readouterr().err == ""
+    finally:
+        logs.unconfigure()

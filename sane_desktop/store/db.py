@@ -41,6 +41,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 from sane_desktop.errors import (
     DAMAGED_WORDS, DamagedStoreError, InputError, NotFound, SaneError, StoreError, WayOut, without_passwords,
 )
+from sane_desktop.logs import TELL_USER
 from sane_desktop.paths import expand_sqlite_home
 from sane_desktop.store import migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, CatalogueRow, SchemaVersion
@@ -398,8 +399,9 @@ def _run_revisions(connection: Connection, script: ScriptDirectory, destination:
         script.run_env()
 
 
-def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> None:
-    """Create, stamp or upgrade the schema inside the caller's transaction."""
+def _migrate(connection: Connection, where: str, script: ScriptDirectory, kept: Path | None = None) -> None:
+    """Create, stamp or upgrade the schema inside the caller's transaction (``kept``: the copy of the file
+    as it was, made before, said with the upgrade)."""
     from alembic.runtime.migration import MigrationContext  # see the note at the imports
 
     state = _state(connection)
@@ -437,9 +439,43 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory) -> Non
         return
     older = ", ".join(sorted(state.revisions))
     _replay(connection, script, where, f"records revision {older}, older than its tables")
-    # said in the log (trial AR: a plain query moved a database past an older build's reach, no word anywhere)
+    # said in the log and, by the command line, on the terminal (trial AR: a plain query moved a database past an
+    # older build's reach, no word anywhere; trial CA: `catalogues` did, said only in the log, with no way back)
     log.warning("upgraded the catalogue database %s from schema revision %s to %s: earlier versions of SANE Desktop "
-                "no longer open it", where, older, ", ".join(sorted(script.get_heads())))
+                "no longer open it%s", where, older, ", ".join(sorted(script.get_heads())),
+                f" (the file as it was is kept as {kept}: they open that copy)" if kept else "",
+                extra={TELL_USER: True})
+
+
+def _keep_before_upgrade(connection: Connection, revision: str) -> Path | None:
+    """A copy of a SQLite catalogue file as it is, before its schema is upgraded, beside it as
+    ``<name>.rev<revision>.bak`` (an earlier version of the app opens that copy); None for another
+    database or when the copy cannot be made (said in the log: the upgrade goes on). An existing copy is
+    kept (the first one made for that revision). ``connection`` must be outside a transaction (the copy is
+    taken before the schema lock, with SQLite's backup API)."""
+    import sqlite3
+
+    if connection.dialect.name != "sqlite":
+        return None
+    database = connection.engine.url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    source = Path(database)
+    target = source.with_name(f"{source.name}.rev{revision}.bak")
+    if target.exists():
+        return target
+    raw = connection.connection.driver_connection
+    partial = target.with_name(target.name + ".partial")
+    try:
+        with sqlite3.connect(partial) as copy:  # the backup API: a consistent copy, write-ahead log included
+            raw.backup(copy)
+        copy.close()
+        partial.replace(target)
+    except (OSError, sqlite3.Error) as error:
+        partial.unlink(missing_ok=True)
+        log.warning("could not keep a copy of %s before upgrading it: %s", source, error)
+        return None
+    return target
 
 
 def _replay(connection: Connection, script: ScriptDirectory, where: str, said: str) -> None:
@@ -541,12 +577,14 @@ def upgrade(engine: Engine, *, version_locations: Sequence[Path] = ()) -> None:
         if _at_head(state, script):  # the usual case takes no write lock
             return
         connection.rollback()
+        # an older revision: the file as it is, kept beside it for the earlier version that wrote it (trial CA)
+        kept = _keep_before_upgrade(connection, "+".join(sorted(state.revisions))) if state.revisions else None
         sqlite = connection.dialect.name == "sqlite"
         if sqlite:  # only outside a transaction does this pragma take effect
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         try:
             _lock_for_schema_change(connection)
-            _migrate(connection, where, script)  # re-checked under the lock: another program may have won
+            _migrate(connection, where, script, kept)  # re-checked under the lock: another program may have won
             if sqlite:
                 _check_foreign_keys(connection, where)
             connection.commit()
