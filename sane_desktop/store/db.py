@@ -443,7 +443,7 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory, kept: 
     # older build's reach, no word anywhere; trial CA: `catalogues` did, said only in the log, with no way back)
     log.warning("upgraded the catalogue database %s from schema revision %s to %s: earlier versions of SANE Desktop "
                 "no longer open it%s", where, older, ", ".join(sorted(script.get_heads())),
-                f" (the file as it was is kept as {kept}: they open that copy)" if kept else "",
+                f" (the file as it was is kept as {kept}: put it back in its place to go back to one)" if kept else "",
                 extra={TELL_USER: True})
 
 
