@@ -163,6 +163,28 @@ def test_tab_into_the_results_makes_the_first_result_current(window, qtbot) -> N
     assert view.currentIndex().row() == 0 and view.selectionModel().isSelected(view.model().index(0, 0))
 
 
+def test_a_target_chosen_with_the_mouse_leaves_the_keyboard_in_the_results(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial BZ chose a category under "for" with the mouse, then pressed End for the last result: the box still
+    had the keyboard, switched the target to its last category and searched again."""
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view, target = window.results.view, window.results.target
+    tab_into(qtbot, view)
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)  # opens its list
+    popup = target.view()
+    qtbot.waitUntil(popup.isVisible, timeout=5000)
+    chosen = target.count() - 1
+    popup.setCurrentIndex(popup.model().index(chosen, 0))
+    qtbot.keyClick(popup, Qt.Key.Key_Return)  # chosen in the open list
+    qtbot.waitUntil(lambda: not popup.isVisible() and target.currentIndex() == chosen, timeout=5000)
+    assert not target.hasFocus()
+    wait_results(window, 60)
+    qtbot.keyClick(QApplication.focusWidget() or view, Qt.Key.Key_Home)
+    assert target.currentIndex() == chosen  # the key went elsewhere, not to the box
+    tab_into(qtbot, target)  # the keyboard reaches it still
+    assert target.hasFocus()
+
+
 def test_ctrl_enter_in_the_results_adds_the_selected_result(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Trial G: Ctrl+Enter on a result added the catalogue grid's selection, out of sight."""
     grid = window.grid

@@ -126,6 +126,9 @@ class ResultsView(QWidget):
         # as wide as a short category name, whatever the catalogue's longest: the window keeps its width
         self.target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.target.setMinimumContentsLength(12)
+        # chosen with the mouse, the box does not keep the keyboard: End pressed next for the last result
+        # switched the target instead and searched again (trial BZ); Tab still reaches it
+        self.target.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.target.currentIndexChanged.connect(lambda _i: self.target_changed.emit(self.target.currentData() or ""))
         self.view = QListView()
         self.view.setAccessibleName("Results")
@@ -183,6 +186,7 @@ class ResultsView(QWidget):
         self.sort = QComboBox()
         self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.sort.setMinimumContentsLength(6)
+        self.sort.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # as the target box: a click leaves the keyboard where it was
         self.sort.setAccessibleName("Sort results by")
         for key in RESULT_SORTS:
             self.sort.addItem(SORT_LABELS[key], key)
