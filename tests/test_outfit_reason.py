@@ -153,6 +153,19 @@ def test_outfit_shares_are_said_in_points_where_the_window_says_points() -> None
     assert 1 not in replace(base, shares=(base.shares[0], replace(base.shares[1], compared=False))).points()
 
 
+def test_whole_percentages_add_up_to_a_hundred() -> None:
+    """Trial BZ read 30 %, 20 % and 51 % in one explanation: each share rounded alone. Largest remainders."""
+    reason = _reason_of([0.295, 0.2, 0.505])  # 29.5 %, 20 %, 50.5 %: alone, 30 + 20 + 51 (or 50)
+    whole = reason.whole_percentages()
+    assert whole is not None and sum(whole) == 100
+    exact = reason.percentages()
+    assert exact is not None and all(abs(w - e) < 1 for w, e in zip(whole, exact))
+    thirds = _reason_of([0.1, 0.1, 0.1]).whole_percentages()
+    assert thirds is not None and sorted(thirds) == [33, 33, 34]
+    pulled = _reason_of([0.6, -0.2]).whole_percentages()  # a negative share: each rounded alone (150, −50)
+    assert pulled == (150, -50)
+
+
 def _reason_of(shares: list[float]):  # type: ignore[no-untyped-def]
     import numpy as np
 

@@ -496,7 +496,7 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     that the outfit as a whole does not pull it in. ``alike``: the result is only a look-alike (its
     category ranked by looks alone): "Looks like your outfit …", "… of the likeness comes from …"."""
     noun, goes = ("likeness", "looks like") if alike else ("match", "goes with")
-    percentages = reason.percentages()
+    percentages = reason.whole_percentages()
     if percentages is None or not reason.shares:
         towards = [short_title(s.item.title) for s in reason.shares if s.share > 0]
         if not towards:
@@ -545,7 +545,7 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match") -> str:
     leading = reason.leading()
     if leading.shows_attribute >= SHOWS:
         return ""
-    percentages = reason.percentages() or tuple(0.0 for _ in reason.shares)
+    percentages = reason.whole_percentages() or tuple(0 for _ in reason.shares)
     bearers = [(share, percent) for share, percent in zip(reason.shares, percentages)
                if share.compared and share.share > 0 and share.shows_attribute >= SHOWS]
     if not bearers:
@@ -807,7 +807,7 @@ class OutfitReasonView(QWidget):
         for row in self.rows:
             self._rows.removeWidget(row)
             row.deleteLater()
-        percentages = reason.percentages()
+        percentages = reason.whole_percentages()
         # shares of what is left run past 100 % (an item pulling down), or there is no match to share (a
         # score at or below "unrelated"): points, as the badges say them (trial W read −0.29 beside "−5")
         points = reason.points()

@@ -465,6 +465,8 @@ def _keep_before_upgrade(connection: Connection, revision: str) -> Path | None:
     if target.exists():
         return target
     raw = connection.connection.driver_connection
+    if not isinstance(raw, sqlite3.Connection):
+        return None
     partial = target.with_name(target.name + ".partial")
     try:
         with sqlite3.connect(partial) as copy:  # the backup API: a consistent copy, write-ahead log included
