@@ -256,12 +256,15 @@ def test_similar_mode_has_a_visible_heading(window, qtbot) -> None:  # type: ign
     assert not window.results.target.isVisible() and not window.results.for_label.isVisible()
     # the threshold hides look-alikes here, not "matches" (trial AX)
     assert window.results.threshold_label.plain_text() == "Hide look-alikes below"
+    sort = window.results.sort
+    assert sort.itemText(sort.findData("score")) == "Most alike"  # no "Best match" over look-alikes (trial BZ)
     build_outfit(window, 2)  # an outfit search: the heading goes
     wait_results(window, 60)
     qtbot.waitUntil(lambda: not heading.isVisible(), timeout=5000)
     assert heading.plain_text() == ""
     assert window.results.target.isVisible() and window.results.for_label.isVisible()
     assert window.results.threshold_label.plain_text() == "Hide matches below"
+    assert sort.itemText(sort.findData("score")) == "Best match"
     # with an outfit, similar mode offers the way back (a trial found none but changing the target)
     note = window.results.filter_note
     assert "Back to the items" not in note.text()

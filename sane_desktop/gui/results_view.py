@@ -33,6 +33,7 @@ TARGET_TIP = "Category of the items to find for the outfit"
 VISIBLE_DEBOUNCE_MS = 80  # scrolling settles before the visible tiles are (re)requested
 THRESHOLD_DEBOUNCE_MS = 300  # typing "65" searches once, not for "6" then "65"
 SORT_LABELS = {"score": "Best match", "title": "Title"}
+LIKENESS_SORT_LABEL = "Most alike"  # the score order over an item's look-alikes (trial BZ read "Best match" there)
 THRESHOLD_LABEL = "Hide matches below"
 LIKENESS_THRESHOLD_LABEL = "Hide look-alikes below"  # over an item's look-alikes (Find visually similar)
 SORT_GAP = 8  # px between the spin box and the order, on top of the layout's spacing
@@ -376,6 +377,9 @@ class ResultsView(QWidget):
         # a likeness is no match: the threshold says what it hides (trial AX read "matches" over look-alikes)
         set_plain(self.threshold_label, THRESHOLD_LABEL if shown else LIKENESS_THRESHOLD_LABEL)
         self.threshold.setAccessibleName(THRESHOLD_LABEL if shown else LIKENESS_THRESHOLD_LABEL)
+        score = self.sort.findData("score")
+        if score >= 0:
+            self.sort.setItemText(score, SORT_LABELS["score"] if shown else LIKENESS_SORT_LABEL)
         self._reflow()  # a longer label may need the rows laid out again
 
     def set_similar_heading(self, text: str, hint: str = "") -> None:
