@@ -214,3 +214,36 @@ def test_a_crash_between_the_maps_and_the_record_never_pairs_new_maps_with_an_ol
         assert cache.get(identity) is None
     warned(caplog, tmp_path / "explanations" / f"{identity.key}.json")
     assert not list((tmp_path / "explanations").glob(".tmp-*"))
+
+
+def test_the_cache_is_bounded_and_keeps_what_was_used_last(tmp_path: Path) -> None:
+    """Trial CA: records of earlier versions and models are never read again and were never removed; a
+    cache without bound grows with every click. Past its size the least recently used entries go (a read
+    counts as a use), never the one just written; a removed entry is a plain miss."""
+    import os
+
+    from sane_desktop.explain.cache import ExplanationCache, ExplanationIdentity
+
+    rng = np.random.default_rng(0)
+    cache = ExplanationCache(tmp_path / "cache", max_bytes=1)  # measured below, then set
+    maps = {"candidate": rng.random((64, 64)).astype(np.float32)}
+
+    def pair(n: int) -> ExplanationIdentity:
+        return ExplanationIdentity("m" * 64, f"q{n}", f"c{n}", "fast")
+
+    cache.max_bytes = 10**9
+    cache.put(pair(0), {"n": 0}, maps)
+    one = sum(path.stat().st_size for path in (tmp_path / "cache").iterdir())
+    for n in range(1, 6):
+        cache.put(pair(n), {"n": n}, maps)
+    for n in range(6):  # ages: entry 0 the oldest, 5 the newest
+        for path in (tmp_path / "cache").glob(f"{pair(n).key}.*"):
+            os.utime(path, (1000.0 + n, 1000.0 + n))
+    assert cache.get(pair(0)) is not None  # read now: used last
+    cache.max_bytes = int(5.5 * one)  # 6 entries are too many; 80 % of it holds 4
+    assert cache.prune(keep=pair(1).key) == 2
+    left = {n for n in range(6) if cache.get(pair(n)) is not None}
+    assert left == {0, 1, 4, 5}  # 2 and 3 were the least recently used; 1 kept as asked, 0 just read
+    assert not list((tmp_path / "cache").glob(f"{pair(2).key}.*"))  # record and maps both gone
+    cache.max_bytes = 10**9
+    assert cache.prune() == 0  # under the bound: nothing goes

@@ -33,6 +33,8 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 RECORD_FORMAT = 2  # 1 (unnamed): the bare summary, no identity or digests: read as a miss
+MAX_BYTES = 512 * 1024 * 1024  # past this the least recently used entries go (old versions' records too)
+PRUNE_EVERY = 50  # writes between two looks at the folder's size (and the first write of a session)
 
 
 def explanation_cache_key(model_hash: str, query: str, candidate: str, method: str, options: str = "") -> str:
@@ -85,8 +87,10 @@ def _array_shapes(maps: dict[str, np.ndarray]) -> dict[str, list[Any]]:
 class ExplanationCache:
     """Explanations on disk under ``folder``, one entry per :class:`ExplanationIdentity` (its key)."""
 
-    def __init__(self, folder: Path | str) -> None:
+    def __init__(self, folder: Path | str, max_bytes: int = MAX_BYTES) -> None:
         self.folder = Path(folder)
+        self.max_bytes = max_bytes
+        self._writes = 0
 
     def _paths(self, key: str) -> tuple[Path, Path]:
         return self.folder / f"{key}.npz", self.folder / f"{key}.json"
@@ -99,10 +103,15 @@ class ExplanationCache:
         if not record_path.exists() and not maps_path.exists():
             return None  # never written: a plain miss, nothing to say
         try:
-            return self._read(identity, maps_path, record_path)
+            found = self._read(identity, maps_path, record_path)
         except CacheEntryUnusable as why:
             log.warning("explanation cache entry %s not used (%s): recomputing it", record_path, why)
             return None
+        try:
+            os.utime(record_path)  # used now: the last to go when the cache is pruned
+        except OSError:
+            pass
+        return found
 
     def _read(self, identity: ExplanationIdentity, maps_path: Path,
               record_path: Path) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
@@ -157,6 +166,48 @@ class ExplanationCache:
         record["record_sha256"] = _record_digest(record)
         self._atomic(maps_path, lambda handle: handle.write(data))
         self._atomic(record_path, lambda handle: handle.write(json.dumps(record, default=str).encode()))
+        if self._writes % PRUNE_EVERY == 0:
+            self.prune(keep=record_path.stem)
+        self._writes += 1
+
+    def prune(self, keep: str = "") -> int:
+        """Remove the least recently used entries (a record and its maps, by the record's time; an
+        orphan file by its own) until the folder holds at most 80 % of :attr:`max_bytes`, when it holds
+        more; entries of earlier versions and models, never read again, go first as they age. ``keep``:
+        an entry's key never removed (the one just written). Returns how many entries went. A cache
+        without bound filled the disk of a user who clicked for days; an entry removed is a miss,
+        recomputed when asked again."""
+        entries: dict[str, list[tuple[Path, int, float]]] = {}
+        try:
+            for entry in os.scandir(self.folder):
+                if entry.is_file(follow_symlinks=False) and not entry.name.startswith(".tmp-"):
+                    info = entry.stat(follow_symlinks=False)
+                    entries.setdefault(Path(entry.name).stem, []).append((Path(entry.path), info.st_size, info.st_mtime))
+        except OSError:
+            return 0
+        total = sum(size for files in entries.values() for _path, size, _time in files)
+        if total <= self.max_bytes:
+            return 0
+        # an entry's age: its record's time (a read touches it), else its newest file's
+        def used(files: list[tuple[Path, int, float]]) -> float:
+            records = [when for path, _size, when in files if path.suffix == ".json"]
+            return max(records) if records else max(when for _path, _size, when in files)
+
+        removed = 0
+        for key, files in sorted(entries.items(), key=lambda item: used(item[1])):
+            if total <= 0.8 * self.max_bytes:
+                break
+            if key == keep:
+                continue
+            for path, size, _when in sorted(files, key=lambda f: f[0].suffix != ".json"):  # the record first
+                try:
+                    path.unlink()
+                    total -= size
+                except OSError:
+                    pass
+            removed += 1
+        log.info("explanation cache %s pruned: %d least recently used entries removed", self.folder, removed)
+        return removed
 
     def _atomic(self, path: Path, write: Callable[[BinaryIO], object]) -> None:
         fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
