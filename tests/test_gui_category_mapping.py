@@ -355,3 +355,31 @@ def test_a_name_that_cannot_be_one_is_said_as_it_is_typed(closet, qtbot, tmp_pat
         assert dialog.phase.text().startswith("Not started: the folder could not be inspected")
     finally:
         runner.shutdown()
+
+
+def test_a_model_that_names_no_reasons_here_says_so_once_under_the_list(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BZ: with the bundled general model, every one of hundreds of tiles read "no reason named". The
+    tiles carry no chip; one line under the list says why, with the way to reasons when Train can run."""
+    from sane_desktop.models.checkpoint import general_model_path
+
+    index = tmp_path / "index"
+    CatalogueService(index, model=general_model_path(), device="cpu").index_folder(closet["root"], "closet")
+    world = {"root": tmp_path, "index": index, "model": general_model_path()}
+    window, client = open_window(world, qtbot, rise_masks=16)
+    try:
+        open_first_catalogue(window, build_demo=False, demo_items=0, timeout_s=60)
+        categories = {}
+        for item in window.browser_model.items():
+            categories.setdefault(item.category, item.pk)
+        window.add_to_outfit(list(categories.values())[:2])
+        wait_results(window, 60)
+        note = window.results.filter_note
+        qtbot.waitUntil(lambda: "This model names no reasons here: it learnt them on another catalogue." in note.text()
+                        and note.isVisible(), timeout=30000)
+        # a folder tree without outfits or labels has nothing to train on: no link to a disabled action
+        assert ("href='train'" in note.text()) == window.train_action.isEnabled()
+        rows = window.results_model.rowCount()
+        qtbot.waitUntil(lambda: any(window.results_model.index(r).data(Role.Tile) is not None for r in range(rows)),
+                        timeout=60000)
+    finally:
+        client.shutdown()

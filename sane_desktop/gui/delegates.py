@@ -45,7 +45,6 @@ LOOK_ALIKE_FILL = QColor(128, 138, 160)  # a likeness, not a match: not the matc
 NO_SINGLE_REASON = "no one reason"  # the outlined chip of a tile explained with no attribute named
 # ... when the model's attributes were learnt on another catalogue (the bundled general model on a shop's
 # photos): it does not weigh reasons here, so "no one reason" on every tile read as a broken label (trial BW)
-NO_REASON_NAMED = "no reason named"
 
 
 def logical_size(image: QImage) -> tuple[int, int]:
@@ -484,8 +483,11 @@ class ItemTileDelegate(QStyledItemDelegate):
         if not attribute and tile is not None and tile.abstained:
             # explained, and no attribute clearly names the reason: an outlined chip says so (a tile
             # with no chip read as not explained yet); the tooltip gives why
-            foreign = abstention_kind(tile.abstained) == "foreign_model"
-            self._paint_open_chip(painter, rect, NO_REASON_NAMED if foreign else NO_SINGLE_REASON, colours)
+            if abstention_kind(tile.abstained) == "foreign_model":
+                # a model whose reasons were learnt elsewhere: the line under the list says so once (trial BZ
+                # read "no reason named" on every one of hundreds of tiles)
+                return
+            self._paint_open_chip(painter, rect, NO_SINGLE_REASON, colours)
             return
         if not attribute:
             return

@@ -168,6 +168,8 @@ class OutfitResults:
     outfit_photos_changed: tuple[tuple[int, str], ...] = ()
     # the asked categories' items no list can hold (no embedding, or embedded after the build): said under them
     unsearched: tuple[UnsearchedItems, ...] = ()
+    # the model's attributes were learnt on another catalogue: no tile names a reason (said once, under the list)
+    foreign_reasons: bool = False
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
@@ -206,7 +208,8 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
                          tuple(category for category in categories if search.is_general(category)), revision,
                          index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked,
                          own_kind=tuple(search.own_kind(outfit, list(not_ranked))),
-                         outfit_photos_changed=changed, unsearched=tuple(search.unsearched([target] if target else None)))
+                         outfit_photos_changed=changed, unsearched=tuple(search.unsearched([target] if target else None)),
+                         foreign_reasons=bool(current.explanations.foreign_attributes()))
 
 
 def _similar_search(service: CatalogueService, pk: int, target: str, k: int, should_stop: Callable[[], bool],
@@ -217,7 +220,8 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     stamp = service.index_stamp()
     search = service.current().search
     return OutfitResults(search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp,
-                         unsearched=tuple(search.unsearched([target] if target else None)))
+                         unsearched=tuple(search.unsearched([target] if target else None)),
+                         foreign_reasons=bool(service.current().explanations.foreign_attributes()))
 
 
 logger = logging.getLogger(__name__)
@@ -418,6 +422,7 @@ class MainWindow(QMainWindow):
         self._results: dict[int, SearchResult] = {}
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
         self._unsearched: tuple[UnsearchedItems, ...] = ()  # the last search's items no list could hold
+        self._foreign_reasons = False  # the last search's model names no reason here (said under the list)
         # the categories an outfit search left empty beside listed ones, and those of them of the outfit's own kind
         self._not_ranked: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
@@ -1560,6 +1565,7 @@ class MainWindow(QMainWindow):
     def _show_similar_results(self, found: OutfitResults) -> None:
         """Likenesses: "≈N" on a grey bar, as the panel says."""
         self._unsearched = found.unsearched
+        self._foreign_reasons = found.foreign_reasons
         self._show_results(found.results, frozenset(category for category, listed in found.results.items() if listed),
                            found.index_stamp)
 
@@ -1715,6 +1721,8 @@ class MainWindow(QMainWindow):
             self.reindex_catalogue()
         elif link == "searchagain":  # another run was writing the index
             self.request_search()
+        elif link == "train":  # the model names no reasons here (_note_results)
+            self.show_train_dialog()
 
     def _threshold_changed(self, value: int) -> None:
         self.settings.set("min_match", value)
@@ -1743,6 +1751,10 @@ class MainWindow(QMainWindow):
             words = not_ranked_words(*self._not_ranked, others=several)
             if words:
                 parts.append(escape(words))
+        if self._foreign_reasons and self._results:  # said once here, not "no reason named" on every tile (trial BZ)
+            train = " <a href='train'>Train a model on this catalogue</a> to name them." \
+                if self.train_action.isEnabled() else ""
+            parts.append("This model names no reasons here: it learnt them on another catalogue." + train)
         if tied := tied_scores_words([result.score for result in self._results.values()]):
             parts.append(escape(tied[:1].upper() + tied[1:]) + ".")  # trial AJ: 100/100 on every result, unsaid
         if self._similar_to is not None and self.outfit_model.pks():  # the way back (a trial found none)
@@ -2397,6 +2409,7 @@ class MainWindow(QMainWindow):
         self._catalogue_seen(found.revision)
         self._outfit_photos = dict(found.outfit_photos_changed)  # said under the results (_note_results)
         self._unsearched = found.unsearched
+        self._foreign_reasons = found.foreign_reasons
         # beside listed categories, those left empty are said under the list (trial BB: "All categories" named
         # none of them, where `query` lists each with why)
         self._not_ranked = (found.not_ranked, found.own_kind) if any(found.results.values()) else ((), ())
