@@ -112,6 +112,7 @@ def tile_size_slider(side: int, on_change: Callable[[int], None]) -> QSlider:
     slider.setFixedWidth(140)  # a long status message never shifts or squeezes it (a trial)
     slider.setToolTip("Thumbnail size (catalogue and results)")
     slider.setAccessibleName("Thumbnail size")
+    slider.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # dragged with the mouse, it leaves the keyboard where it was
     slider.valueChanged.connect(on_change)
     return slider
 

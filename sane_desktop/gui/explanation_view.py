@@ -997,6 +997,9 @@ class ExplanationView(QWidget):
                               "attribute net sees an attribute on each item (its activation map)")
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.layer.setMinimumContentsLength(8)  # elided below that: the panel fits a small window
+        # the overlay's controls take the keyboard by Tab only: a key pressed after a mouse choice is not theirs
+        for control in (self.opacity, self.colour_map, self.layer):
+            control.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.layer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.overlay_toggle = QCheckBox("Overlay")
         self.overlay_toggle.setChecked(True)

@@ -40,6 +40,7 @@ def catalogue_sort_combo(chosen: str, on_change: Callable[[str], None]) -> QComb
     combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
     combo.setMinimumContentsLength(6)
     combo.setAccessibleName("Sort catalogue by")
+    combo.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # a mouse choice leaves the keyboard where it was (trial CC)
     for key in SORT_KEYS:
         combo.addItem(CATALOGUE_SORT_LABELS[key], key)
     combo.setCurrentIndex(max(0, combo.findData(chosen)))
