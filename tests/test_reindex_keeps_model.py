@@ -223,6 +223,16 @@ def test_a_model_file_retrained_in_place_is_said_to_have_changed(tmp_path: Path,
                              f"{new}): re-indexed with the file as it is now; --model chooses another")
     same = index(capsys, home, root)  # indexed with it now: the catalogue's own model again
     assert same["note"].startswith(f"re-indexed with the model this catalogue was built with ({own.resolve()})")
+    # a manifest that records no model hash (trial CC: a file replaced, the hash gone) cannot vouch for the file
+    import json
+
+    manifest = home / "closet" / "manifest.json"
+    raw = json.loads(manifest.read_text())
+    raw.pop("model_hash")
+    manifest.write_text(json.dumps(raw))
+    make_model(own, seed=2)
+    unknown = index(capsys, home, root)
+    assert "built with" not in unknown["note"].split(";")[0] and "recorded no model hash" in unknown["note"], unknown
 
 
 def test_query_says_when_an_outfit_items_own_photo_changed(tmp_path: Path,

@@ -153,6 +153,10 @@ def recorded_model_note(recorded: RecordedModel, loaded_hash: str) -> str:
     if recorded.content_hash and recorded.content_hash != loaded_hash:
         return (f"the model file {recorded.path} changed since this catalogue was indexed "
                 f"({recorded.content_hash[:12]}, now {loaded_hash[:12]}): re-indexed with the file as it is now")
+    if not recorded.content_hash:  # the index recorded no hash: whether the file still holds that model is unknown
+        return (f"re-indexed with the model file this catalogue's index names ({recorded.path}, now "
+                f"{loaded_hash[:12]}); the index recorded no model hash, so whether it is the model it was built "
+                "with is not known")
     return f"re-indexed with the model this catalogue was built with ({recorded.path})"
 
 
