@@ -64,6 +64,9 @@ def test_the_share_and_the_preselection_follow_the_track_record() -> None:
     even = CategoryGuess(Path("x.jpg"), (("bags", 0.50), ("tops", 0.49), ("shoes", 0.48)), temperature=0.1,
                          reliability=0.96, sample=84)
     assert even.reliable and even.shares["bags"] < 0.5 and even.preselected == ""
+    # shown as whole percents that add up to 100, even where each share rounds alone to 33 (trial CC)
+    level = CategoryGuess(Path("x.jpg"), (("bags", 0.5), ("tops", 0.5), ("shoes", 0.5)), temperature=0.1)
+    assert sorted(level.percents.values()) == [33, 33, 34] and sum(even.percents.values()) == 100
     # one of the catalogue's own photos (the same bytes): its item's category, however the guess ranked it
     from sane_desktop.service.values import ItemInfo
 

@@ -304,10 +304,11 @@ def test_the_category_guess_shows_its_confidence(qtbot, tmp_path) -> None:  # ty
     assert sum(shares.values()) == pytest.approx(1.0) and shares["tops"] > 0.8
     dialog, chosen = shown_dialog(qtbot, guess)
     hint = dialog.hint.text()
-    assert "this is <b>tops</b>." in hint and f"{round(100 * shares['tops'])} %" in hint and "sure" in hint
+    assert "this is <b>tops</b>." in hint and f"{guess.percents['tops']} %" in hint and "sure" in hint
     assert "On 36 of this catalogue's own photos, such guesses were right 90 % of the time" in hint
     assert [dialog.category.itemText(i) for i in range(3)] == [
-        f"{name} — {round(100 * shares[name])} %" for name, _ in guess.ranked]
+        f"{name} — {guess.percents[name]} %" for name, _ in guess.ranked]
+    assert sum(guess.percents.values()) == 100  # whole numbers that add up (trial CC read 33 + 33 + 33)
     assert dialog.category.currentData() == "tops"
     dialog.category.setFocus()
     qtbot.keyClick(dialog.category, Qt.Key.Key_Down)  # the curator corrects it

@@ -56,7 +56,7 @@ def hint_html(guess: CategoryGuess, share: float) -> str:
         unlike = " It looks unlike this catalogue's photos, though." if guess.unlike_every_category else ""
         return f"This catalogue has one category, {best}: the photo is added as one.{unlike}"
     if guess.preselected:
-        return (f"The model thinks this is {best}. {sureness(share)} ({round(100 * share)} %). Change it if it is "
+        return (f"The model thinks this is {best}. {sureness(share)} ({guess.percents.get(guess.best, round(100 * share))} %). Change it if it is "
                 "wrong." + (f" ({record[0].upper()}{record[1:]}.)" if record else ""))
     if guess.unlike_every_category:
         why = (f"It looks unlike this catalogue's photos of every category (less like its closest, {best}, than "
@@ -66,7 +66,7 @@ def hint_html(guess: CategoryGuess, share: float) -> str:
         why = (f"Guesses from the photo are not reliable in this catalogue: {escape(record)}." if record else
                "This catalogue has too few photos per category to check a guess from the photo.")
     else:
-        why = f"{sureness(share)} ({round(100 * share)} % for {best})."
+        why = f"{sureness(share)} ({guess.percents.get(guess.best, round(100 * share))} % for {best})."
     return f"Choose its category: it is searched as that kind of item. {why} Most likely first."
 
 
@@ -83,9 +83,10 @@ class CategoryDialog(QDialog):
         picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.category = QComboBox()
         self.confidence = guess.shares
+        percents = guess.percents  # whole numbers that add up to 100
         for name, cosine in guess.ranked:
             # combo items are plain text; the cosine stays for who wants it
-            self.category.addItem(left_to_right(f"{isolated(name)} — {round(100 * self.confidence[name])} %"), name)
+            self.category.addItem(left_to_right(f"{isolated(name)} — {percents[name]} %"), name)
             self.category.setItemData(self.category.count() - 1, f"cosine with the category's centre {cosine:.3f}",
                                       Qt.ItemDataRole.ToolTipRole)
         self.category.setToolTip("Categories ranked by how likely the model finds each one (the share of its belief,\n"

@@ -44,6 +44,21 @@ def share_points(shares: Sequence[float]) -> list[int]:
     return points
 
 
+def whole_percents(shares: Sequence[float]) -> list[int]:
+    """Non-negative ``shares`` of a whole (any scale) as whole percents that add up to 100 exactly (largest
+    remainders; each rounded alone, three equal shares read 33 + 33 + 33 and a stylist's 30 + 20 + 51: trials
+    BZ, CC). All zero (or empty): zeros."""
+    values = [max(0.0, float(share)) for share in shares]
+    total = sum(values)
+    if total <= 0:
+        return [0 for _ in values]
+    exact = [100.0 * value / total for value in values]
+    whole = [math.floor(value) for value in exact]
+    for j in sorted(range(len(exact)), key=lambda j: exact[j] - whole[j], reverse=True)[:100 - sum(whole)]:
+        whole[j] += 1
+    return whole
+
+
 def signed_points(points: int, share: float) -> str:
     """Points of the match as a badge says them: "+17", "−7" (a true minus sign). A share that rounds to
     no point keeps the share's sign: "−<1" for an item pulling the match down a little (trial AM read

@@ -8,8 +8,6 @@ models load; :meth:`sane_desktop.service.explanation.Explanations.explain_outfit
 
 from __future__ import annotations
 
-import math
-
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,11 +75,9 @@ class OutfitExplanation:
             return None
         if any(p < 0 for p in exact):
             return tuple(round(p) for p in exact)
-        whole = [math.floor(p) for p in exact]
-        left = 100 - sum(whole)
-        for j in sorted(range(len(exact)), key=lambda j: exact[j] - whole[j], reverse=True)[:max(0, left)]:
-            whole[j] += 1
-        return tuple(whole)
+        from sane_desktop.service.match_score import whole_percents
+
+        return tuple(whole_percents(exact))
 
     def points(self) -> dict[int, int]:
         """Position in ``shares`` -> the points of the 0–100 match that compared item adds

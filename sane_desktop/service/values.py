@@ -265,6 +265,15 @@ class CategoryGuess:
         return {name: weight / total for name, weight in weights.items()}
 
     @property
+    def percents(self) -> dict[str, int]:
+        """:attr:`shares` as whole percents that add up to 100 (largest remainders: each rounded alone, three
+        even shares read 33 + 33 + 33 %, trial CC), as the dialog shows them."""
+        from sane_desktop.service.match_score import whole_percents
+
+        shares = self.shares
+        return dict(zip(shares, whole_percents(list(shares.values()))))
+
+    @property
     def reliable(self) -> bool:
         """Whether the best guess is worth preselecting: the sample's held-out photos were guessed right at
         least half the time and at least three times as often as chance would (two categories: 3 in 4)."""
