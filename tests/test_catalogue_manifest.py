@@ -296,6 +296,21 @@ def test_a_value_map_matches_values_as_a_spreadsheet_writes_them(tmp_path: Path)
         read_catalogue(tmp_path)
 
 
+def test_a_value_mapped_to_nothing_is_no_value(tmp_path: Path) -> None:
+    """Trial CC: MANGO's fabric column holds the accessories department's code on 2,569 items (handbags and socks
+    alike), read as "fabric: accessory". A value the map sends to "" is no value of that kind."""
+    write_manifest_catalogue(tmp_path, n_items=6, n_outfits=0, mapping_overrides={
+        "attributes": {"colour": "colour", "pattern": {"column": "pattern", "map": {"stripe": "", "plain": "solid"}}}})
+    catalogue = read_catalogue(tmp_path)
+    patterns = [row.split(",")[6].lower() for row in (tmp_path / "products.csv").read_text().splitlines()[1:]]
+    assert "stripe" in patterns
+    for item, raw in zip(catalogue.items, patterns):
+        assert item.attributes.get("pattern") == (None if raw == "stripe" else "solid" if raw == "plain" else
+                                                  item.attributes.get("pattern"))
+        assert item.attributes.get("pattern") != ""
+    assert any(item.attributes.get("pattern") is None for item in catalogue.items)
+
+
 def test_a_photo_path_in_the_other_unicode_form_is_the_file_and_letter_case_is_hinted(tmp_path: Path) -> None:
     """Trial T: a table written on a Mac names "fotos/café.jpg" with a decomposed "é", the file has the
     composed one; it read "image file is missing" beside "café.jpg named by none of its rows". The file

@@ -30,6 +30,9 @@ def test_mango_outfits(shared_data: Path) -> None:
     # (trial BZ: "Grey handbag" of a black one, and a search for "black" found nothing)
     colours = Counter(item.attributes.get("colour") for item in catalogue.items)
     assert colours["black"] > 2000 and colours["gold"] > 400 and colours["grey"] < 500 and None not in colours
+    # the accessories department's code is no fabric: no value, not "fabric: accessory" on 2,500 items (trial CC)
+    fabrics = Counter(item.attributes.get("fabric") for item in catalogue.items)
+    assert "accessory" not in fabrics and fabrics[None] > 2000 and fabrics["woven"] > 2000
     seasons = Counter(item.group for item in catalogue.items)
     assert seasons["2023"] > 4000 and seasons["2019"] > 4000 and "" not in seasons
     sizes = {len(s.outfit_ids) for s in catalogue.splits if s.split != "train" and s.protocol == "generated"}
@@ -49,6 +52,10 @@ def test_hm_articles(shared_data: Path) -> None:
     assert len(catalogue.items) == 5739 and not catalogue.outfits
     assert [s.reason for s in catalogue.skipped] == ["6061 row(s) without an image file left out (items.missing_images = count)"]
     assert all(len(item.item_id) == 10 for item in catalogue.items)
-    assert Counter(item.category for item in catalogue.items)["tops"] == 2313
+    # the category from the product type: H&M's "Garment Upper body" group holds jackets, blazers and coats, its
+    # "Accessories" bags and jewellery (trial CC)
+    categories = Counter(item.category for item in catalogue.items)
+    assert categories["tops"] == 1997 and categories["outerwear"] == 316 and categories["bags"] == 135
+    assert set(categories) == {"tops", "outerwear", "bottoms", "all-body", "shoes", "bags", "jewellery", "accessories"}
     names = {entry.name for entry in build_vocabulary(catalogue)}
     assert {"colour:black", "pattern:stripe"} <= names and "jumper" in names

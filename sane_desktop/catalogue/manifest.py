@@ -579,8 +579,9 @@ class _RowReader:
         attributes = {}
         for name, spec in m.attributes.items():
             value = row.get(spec.column, "").strip()
-            if value:
-                attributes[name] = spec.values.get(value_key(value), value)
+            mapped = spec.values.get(value_key(value), value) if value else ""
+            if mapped:  # a value the map sends to "" is no value (a department code in a fabric column)
+                attributes[name] = mapped
         return ItemRecord(
             item_id=item_id,
             image_path=self.image_path(row, item_id),
