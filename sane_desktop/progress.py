@@ -52,10 +52,12 @@ class TqdmProgress:
     def _plain_line(self, done: int, total: int, message: str) -> None:
         now = self._clock()
         if message != self._plain_phase:
-            self._plain_phase, self._started, self._said, self._lines = message, now, 0.0, 0
+            self._plain_phase, self._started, self._said, self._lines = message, now, float("-inf"), 0
         ended = total > 0 and done >= total
         due = now - self._started >= PLAIN_FIRST_S and now - self._said >= PLAIN_EVERY_S
         if not due and not (ended and self._lines):
+            if ended:
+                self._plain_phase = None  # over before it was worth a line: the next call starts afresh
             return
         share = f" ({100 * done // total} %)" if total > 0 else ""
         sys.stderr.write(f"progress: {message or 'working'}: {done:,}/{total:,}{share}\n" if total > 0 else
