@@ -213,6 +213,26 @@ def test_image_from_disk_joins_the_outfit(window, qtbot, tmp_path) -> None:  # t
     qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final,
                     timeout=120000)
     assert window.explanation.update_data.outfit_pk == disk
+    # the very photo of an outfit item again (the one just added, or a catalogue item's file): not a second copy
+    # whose share doubles that item's weight (trial CB); said, no dialog
+    owner = next(item for item in window.outfit_model.items() if item.pk == first)
+    twin = tmp_path / "twin.jpg"
+    twin.write_bytes(owner.image_path.read_bytes())
+    for again, title in ((copy, "from-disk.png"), (twin, owner.title)):
+        window.category_dialog = None
+        dropped = mime_of(again)  # kept alive: the event holds a pointer to it
+        view.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, dropped, Qt.MouseButton.LeftButton,
+                                  Qt.KeyboardModifier.NoModifier))
+        qtbot.waitUntil(lambda: "already in the outfit" in window.statusBar().currentMessage(), timeout=30000)
+        assert f"is the photo of “{title}”" in window.statusBar().currentMessage()
+        assert window.category_dialog is None and window.outfit_model.pks() == [first, disk]
+        window.statusBar().clearMessage()
+
+
+def mime_of(path) -> QMimeData:  # type: ignore[no-untyped-def]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    return mime
 
 
 def test_the_outfit_badges_stay_those_of_the_explained_result_when_the_pointer_leaves(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -1433,6 +1433,15 @@ class MainWindow(QMainWindow):
                 .on_done(self._ask_category).on_failed(self._guess_failed)
 
     def _ask_category(self, guess: CategoryGuess) -> None:
+        # the very photo of an outfit item (a catalogue item's file, or one added before): not a second copy
+        # whose share doubles that item's weight in every score (trial CB: a skirt's file added beside the skirt)
+        twin = next((item for item in self.outfit_model.items()
+                     if guess.content_hash and item.content_hash == guess.content_hash), None)
+        if twin is not None:
+            self.statusBar().showMessage(f"Not added: {Path(guess.path).name} is the photo of “{twin.title}”, "
+                                         "already in the outfit.", 8000)
+            QTimer.singleShot(0, self._next_file)
+            return
         self.category_dialog = CategoryDialog(guess, self)
         # the photo previewed is the one added: a file replaced while the dialog is open is refused
         self.category_dialog.chosen.connect(
