@@ -92,6 +92,16 @@ def test_a_file_not_recorded_as_this_models_is_passed_over_or_refused(tmp_path: 
     assert find_selection(NAMES, tmp_path, None, mine).passed_over[0].startswith(f"{path} was fitted for another model")
     with pytest.raises(InputError, match="was fitted for another model"):
         load_selection_for(path, NAMES, mine)
+    # passed over for the selection beside the model: said all the same (trial CB read no note)
+    model = tmp_path / "models" / "m.pt"
+    model.parent.mkdir()
+    _good(tmp_path / "models")
+    (tmp_path / "models" / SELECTION_FILE).rename(model.with_suffix(".selection.json"))
+    own = json.loads(model.with_suffix(".selection.json").read_text())
+    own["model_hash"] = mine
+    model.with_suffix(".selection.json").write_text(json.dumps(own))
+    taken = find_selection(NAMES, tmp_path, model, mine)
+    assert taken.model_hash == mine and taken.passed_over[0].startswith(f"{path} was fitted for another model")
     data["model_hash"] = mine  # its own: taken, found or named
     path.write_text(json.dumps(data))
     assert find_selection(NAMES, tmp_path, None, mine).tuned and load_selection_for(path, NAMES, mine).tuned

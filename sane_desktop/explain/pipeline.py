@@ -292,6 +292,9 @@ def find_selection(attributes: list[str], index_dir: Path | None, model_path: Pa
                 continue
             why = "" if model_hash is None else not_fitted_for(found, path, model_hash)
             if not why:
+                # the catalogue's own passed over for the model's: said all the same (trial CB read no note, the
+                # bundled models each shipping a selection)
+                found.passed_over = tuple(passed)
                 return found
             # a model file replaced beside its old selection, or a catalogue re-indexed with another model beside
             # the selection fitted for the first: said why the choice is untuned
