@@ -12,7 +12,8 @@ def _path(text: str) -> Path:
     import argparse
 
     if not text.strip():
-        raise argparse.ArgumentTypeError("is empty: give a file or folder (\".\" for the current folder)")
+        said = "is empty" if text == "" else "is only spaces"  # as the CLI's blank() says it
+        raise argparse.ArgumentTypeError(f"{said}: give a path (\".\" is the current folder)")
     return Path(text).expanduser()  # "--index-home=~/x" reaches us unexpanded: the home folder, as the CLI reads it
 
 

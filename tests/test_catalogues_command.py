@@ -121,7 +121,7 @@ def test_an_option_of_one_value_given_twice_is_refused(tmp_path: Path, capsys: p
         except SystemExit as exit_:
             code = int(exit_.code or 0)
         err = capsys.readouterr().err.strip()
-        assert code == 1 and "is empty: give a file or folder" in err and len(err.splitlines()) == 1, (argv, err)
+        assert code == 1 and "is empty: give a path" in err and len(err.splitlines()) == 1, (argv, err)
     # a seed out of every generator's range: one line, not torch's "Overflow when unpacking long long" (trial AN)
     for seed in ("99999999999999999999999", "-1", "1.5"):
         capsys.readouterr()

@@ -76,7 +76,7 @@ def test_an_empty_path_is_refused_not_read_as_the_current_folder(argv: list[str]
     assert main(["--index-home", str(tmp_path), *argv]) == 1
     err = capsys.readouterr().err.strip()
     said = "is only spaces" if " " in argv else "is empty"
-    assert f"{said}: give a file or folder" in err and len(err.splitlines()) == 1, err
+    assert f"{said}: give a path" in err and len(err.splitlines()) == 1, err
 
 
 def test_a_device_this_computer_lacks_is_refused_before_any_work(tmp_path: Path,
@@ -112,3 +112,5 @@ def test_an_empty_value_of_an_id_or_kinds_option_is_refused(argv: list[str], opt
     err = capsys.readouterr().err.strip()
     said = "is only spaces" if " " in argv else "is empty"
     assert err.startswith(f"error: {option} {said}: give ") and len(err.splitlines()) == 1, err
+    # an id the command needs cannot be left out (trial CB read "or leave the option out" of --candidate)
+    assert ("leave the option out" in err) == (option == "--weak-truth"), err

@@ -391,7 +391,8 @@ def path_arg(text: str) -> Path:
     ``Path("")`` is the current folder, where ``--index-home=`` listed and ``--save-maps=`` wrote
     without a word (trial AN)."""
     if not text.strip():
-        raise argparse.ArgumentTypeError("is empty: give a file or folder (\".\" for the current folder)")
+        # "a path": "a file or folder" did not fit --model (a folder is refused) nor --out (trial CB)
+        raise argparse.ArgumentTypeError(f"{blank(text)}: give a path (\".\" is the current folder)")
     try:
         return Path(local_path(text))
     except InputError as error:
@@ -481,7 +482,7 @@ def _local_paths(args: argparse.Namespace) -> None:
         for given in value if isinstance(value, list) else [value]:
             if isinstance(given, str) and not given.strip():  # read as "." otherwise (trial BO: `evaluate --model ''`)
                 shown = "CATALOGUE" if dest == "catalogue" else f"--{dest.removeprefix('global_').replace('_', '-')}"
-                raise InputError(f"{shown} {blank(given)}: give a file or folder (\".\" for the current folder)")
+                raise InputError(f"{shown} {blank(given)}: give a path (\".\" is the current folder)")
             if isinstance(given, (str, Path)) and str(given):  # a link loop: said in words, not "RuntimeError"
                 paths.no_link_loop(given)
 
@@ -491,6 +492,7 @@ def _local_paths(args: argparse.Namespace) -> None:
 # (trial BV: `--outfit "$A" --outfit "$B"` with B unset answered for another outfit, unsaid; a blank
 # `--query` read as not given, so `--pairs` ran instead of "not both"; `--weak-truth ""` was refused for
 # another reason)
+IDS_NEEDED = {"outfit", "query", "candidate"}  # given at all, the command needs them: no "leave it out"
 TEXT_OPTIONS = {"db": "a database URL", "memory_budget": "a size (e.g. 4GiB)", "outfit": "item ids (ID,ID…)",
                 "query": "an item id", "candidate": "an item id", "weak_truth": "attribute kinds (e.g. colour,pattern)"}
 
@@ -506,7 +508,9 @@ def _refuse_empty_texts(args: argparse.Namespace) -> None:
         value = getattr(args, dest, None)
         for given in value if isinstance(value, list) else [value]:  # a repeatable option: each value
             if isinstance(given, str) and not given.strip():
-                raise InputError(f"--{dest.replace('_', '-')} {blank(given)}: give {what}, or leave the option out")
+                # "or leave the option out" only where that is a way: an id a command needs is not (trial CB)
+                out = "" if dest in IDS_NEEDED else ", or leave the option out"
+                raise InputError(f"--{dest.replace('_', '-')} {blank(given)}: give {what}{out}")
 
 
 def _bundled_model(args: argparse.Namespace) -> None:
