@@ -65,6 +65,12 @@ def test_a_cut_list_says_so_and_the_cut_is_the_users_choice(world, qtbot, tmp_pa
     finally:
         client.shutdown()
     assert QSettings(str(settings_file), QSettings.Format.IniFormat).value("results_per_category") in (12, "12")
+    # a category of exactly as many items as listed is not "cut" (trial CB read "may have more" of 12 shoes of 12)
+    from sane_desktop.gui.main_window import _trimmed
+
+    twelve, thirteen = [object()] * 12, [object()] * 13
+    shown, more = _trimmed({"shoes": twelve, "bags": thirteen}, 12)  # type: ignore[dict-item]
+    assert more == ("bags",) and len(shown["shoes"]) == len(shown["bags"]) == 12
     # a value edited by hand is read as the nearest offered choice, never a whole catalogue per search
     edited = QSettings(str(settings_file), QSettings.Format.IniFormat)
     edited.setValue("results_per_category", 100000)

@@ -170,6 +170,7 @@ class OutfitResults:
     unsearched: tuple[UnsearchedItems, ...] = ()
     # the model's attributes were learnt on another catalogue: no tile names a reason (said once, under the list)
     foreign_reasons: bool = False
+    more: tuple[str, ...] = ()  # categories whose list was cut: more items than the window lists
 
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
@@ -196,7 +197,9 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
         categories = tuple(dict.fromkeys((*categories, *outfit_categories)))
     search = current.search
     stamp = service.index_stamp()  # before searching: an index rebuilt meanwhile reads as moved on
-    results = search.search(outfit, target, k, should_stop, item_filter)
+    # one more than shown: a list cut at k says so only when there was more to show (trial CB read "may have more"
+    # of a category of exactly k items)
+    results, more = _trimmed(search.search(outfit, target, k + 1, should_stop, item_filter), k)
     not_ranked = tuple(search.not_ranked(outfit, [category for category, found in results.items() if not found]))
     from sane_desktop.service.items import photos_changed  # the database layer: on the worker, not at start-up
 
@@ -209,7 +212,13 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
                          index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked,
                          own_kind=tuple(search.own_kind(outfit, list(not_ranked))),
                          outfit_photos_changed=changed, unsearched=tuple(search.unsearched([target] if target else None)),
-                         foreign_reasons=bool(current.explanations.foreign_attributes()))
+                         foreign_reasons=bool(current.explanations.foreign_attributes()), more=more)
+
+
+def _trimmed(results: dict[str, list[SearchResult]], k: int) -> tuple[dict[str, list[SearchResult]], tuple[str, ...]]:
+    """Each category's list cut to ``k`` (searched for k + 1), and the categories that had more."""
+    return ({category: listed[:k] for category, listed in results.items()},
+            tuple(category for category, listed in results.items() if len(listed) > k))
 
 
 def _similar_search(service: CatalogueService, pk: int, target: str, k: int, should_stop: Callable[[], bool],
@@ -219,9 +228,10 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     service.follow_index()
     stamp = service.index_stamp()
     search = service.current().search
-    return OutfitResults(search.similar(pk, target, k, should_stop, item_filter), index_stamp=stamp,
+    results, more = _trimmed(search.similar(pk, target, k + 1, should_stop, item_filter), k)
+    return OutfitResults(results, index_stamp=stamp,
                          unsearched=tuple(search.unsearched([target] if target else None)),
-                         foreign_reasons=bool(service.current().explanations.foreign_attributes()))
+                         foreign_reasons=bool(service.current().explanations.foreign_attributes()), more=more)
 
 
 logger = logging.getLogger(__name__)
@@ -423,6 +433,7 @@ class MainWindow(QMainWindow):
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
         self._unsearched: tuple[UnsearchedItems, ...] = ()  # the last search's items no list could hold
         self._foreign_reasons = False  # the last search's model names no reason here (said under the list)
+        self._more: tuple[str, ...] = ()  # the last search's categories with more items than listed
         # the categories an outfit search left empty beside listed ones, and those of them of the outfit's own kind
         self._not_ranked: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
@@ -1579,6 +1590,7 @@ class MainWindow(QMainWindow):
         """Likenesses: "≈N" on a grey bar, as the panel says."""
         self._unsearched = found.unsearched
         self._foreign_reasons = found.foreign_reasons
+        self._more = found.more
         self._show_results(found.results, frozenset(category for category, listed in found.results.items() if listed),
                            found.index_stamp)
 
@@ -2423,6 +2435,7 @@ class MainWindow(QMainWindow):
         self._outfit_photos = dict(found.outfit_photos_changed)  # said under the results (_note_results)
         self._unsearched = found.unsearched
         self._foreign_reasons = found.foreign_reasons
+        self._more = found.more
         # beside listed categories, those left empty are said under the list (trial BB: "All categories" named
         # none of them, where `query` lists each with why)
         self._not_ranked = (found.not_ranked, found.own_kind) if any(found.results.values()) else ((), ())
@@ -2478,10 +2491,8 @@ class MainWindow(QMainWindow):
         if self.statusBar().currentMessage() == OUTDATED_SEARCHING:
             self.statusBar().showMessage(OUTDATED_SEARCHED, 15000)
         self._results = {r.item.pk: r for rs in results.values() for r in rs}
-        per_category = self.results_per_category()
-        self.results_model.per_category = per_category
-        self.results_model.capped = frozenset(category for category, listed in results.items()
-                                              if len(listed) >= per_category)
+        self.results_model.per_category = self.results_per_category()
+        self.results_model.capped = frozenset(category for category in self._more if results.get(category))
         self._index_stamp = index_stamp
         self._look_alike = look_alike
         # as the list ranks them: alone, the outfit's own categories are listed as any (ItemListModel.set_results)
