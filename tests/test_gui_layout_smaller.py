@@ -352,6 +352,8 @@ def test_a_guess_that_was_often_wrong_in_this_catalogue_is_not_chosen_for_the_us
     dialog, chosen = shown_dialog(qtbot, known)
     ok = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Ok)
     assert dialog.category.currentData() == "dresses" and ok.isEnabled()
+    assert dialog.category.currentText() == "dresses — its category in this catalogue" and "%" not in \
+        dialog.category.itemText(dialog.category.findData("bags"))  # no guess's percentages beside it (trial CB)
     assert "the photo of <b>Red wrap dress</b> in this catalogue" in dialog.hint.text()
     qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
     assert chosen == [(str(known.path), "dresses")]

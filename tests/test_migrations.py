@@ -450,6 +450,12 @@ def test_an_upgrade_of_an_older_database_is_said_in_the_log(tmp_path: Path, capl
     copy.close()
     open_store(url).dispose()  # at the newest revision: nothing more said
     assert len([r for r in caplog.records if "upgraded the catalogue database" in r.getMessage()]) == 1
+    older = create_engine(url)  # at that revision again (another state of the file): its copy is a second one
+    with older.begin() as connection:
+        connection.execute(text(f"UPDATE {migrations.VERSION_TABLE} SET version_num = '0012'"))
+    older.dispose()
+    open_store(url).dispose()
+    assert kept.is_file() and (tmp_path / "old.db.rev0012-2.bak").is_file()
 
 
 def test_the_command_line_says_an_upgrade_on_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -85,8 +85,11 @@ class CategoryDialog(QDialog):
         self.confidence = guess.shares
         percents = guess.percents  # whole numbers that add up to 100
         for name, cosine in guess.ranked:
-            # combo items are plain text; the cosine stays for who wants it
-            self.category.addItem(left_to_right(f"{isolated(name)} — {percents[name]} %"), name)
+            # combo items are plain text; the cosine stays for who wants it. The catalogue's own photo has its
+            # category, no guess: no percentages beside it (trial CB read "bottoms — 60 %" of a known skirt)
+            said = ("its category in this catalogue" if name == guess.known_category else "") \
+                if guess.known_category else f"{percents[name]} %"
+            self.category.addItem(left_to_right(f"{isolated(name)} — {said}" if said else isolated(name)), name)
             self.category.setItemData(self.category.count() - 1, f"cosine with the category's centre {cosine:.3f}",
                                       Qt.ItemDataRole.ToolTipRole)
         self.category.setToolTip("Categories ranked by how likely the model finds each one (the share of its belief,\n"

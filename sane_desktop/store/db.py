@@ -450,8 +450,8 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory, kept: 
 def _keep_before_upgrade(connection: Connection, revision: str) -> Path | None:
     """A copy of a SQLite catalogue file as it is, before its schema is upgraded, beside it as
     ``<name>.rev<revision>.bak`` (an earlier version of the app opens that copy); None for another
-    database or when the copy cannot be made (said in the log: the upgrade goes on). An existing copy is
-    kept (the first one made for that revision). ``connection`` must be outside a transaction (the copy is
+    database or when the copy cannot be made (said in the log: the upgrade goes on). An earlier copy of
+    that revision is kept: this one is numbered (``.rev0012-2.bak``). ``connection`` must be outside a transaction (the copy is
     taken before the schema lock, with SQLite's backup API)."""
     import sqlite3
 
@@ -462,8 +462,10 @@ def _keep_before_upgrade(connection: Connection, revision: str) -> Path | None:
         return None
     source = Path(database)
     target = source.with_name(f"{source.name}.rev{revision}.bak")
-    if target.exists():
-        return target
+    copies = 1
+    while target.exists():  # an earlier copy of that revision is another state of the file: both kept (trial CB)
+        copies += 1
+        target = source.with_name(f"{source.name}.rev{revision}-{copies}.bak")
     raw = connection.connection.driver_connection
     if not isinstance(raw, sqlite3.Connection):
         return None
