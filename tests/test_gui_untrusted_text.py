@@ -169,8 +169,27 @@ def test_image_from_disk_names_and_categories_stay_text(window, qtbot, world, tm
         assert_not_markup(label.text(), label.textFormat(), f"category dialog label {label.text()!r}")
     shown = [displayed(label.text(), label.textFormat()) for label in labels]
     assert "<h1>FAKE.jpg" in shown  # the file's name, as it is
-    assert any(f"this is {dialog.guess.best}." in text for text in shown)
+    # a copy of the catalogue's own photo: the item it is, named by its (hostile) title and category, as text
+    own = dialog.guess.same_photo[0]
+    assert any(f"This is the photo of {own.title} in this catalogue, filed under {own.category}" in text
+               for text in shown), shown
     assert HOSTILE_CATEGORY in [dialog.category.itemData(i) for i in range(dialog.category.count())]
+    dialog.reject()
+    # a photo of its own (other bytes): the guess, its category names as text too
+    from PIL import Image
+
+    other = tmp_path / "<b>mine.png"
+    Image.open(image).convert("RGB").save(other)
+    window.category_dialog = None
+    window._files_dropped([str(other)])
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=60000)
+    dialog = window.category_dialog
+    labels = [label for label in dialog.findChildren(QLabel) if label.text()]
+    for label in labels:
+        assert_not_markup(label.text(), label.textFormat(), f"category dialog label {label.text()!r}")
+    shown = [displayed(label.text(), label.textFormat()) for label in labels]
+    assert "<b>mine.png" in shown and not dialog.guess.same_photo
+    assert any(f"this is {dialog.guess.best}." in text or "Choose its category" in text for text in shown), shown
     dialog.reject()
 
 
