@@ -126,3 +126,28 @@ def test_the_partner_s_labels_say_what_it_does_not_have(world: dict[str, Path]) 
             named.name, 0.0) == 0.0
     finally:
         service.close()
+
+
+def test_a_word_the_item_s_own_text_does_not_hold_is_no_reason(world: dict[str, Path]) -> None:
+    """Trial CD: a model trained on a shop's descriptions said a pair of stretch-twill trousers "shares
+    'jeans'", a word its description never uses. Words mined from text are labels the item's own text gives
+    or not; one its text does not hold is ruled out as a labelled kind's other values are. A text holding no
+    word of the vocabulary at all says nothing of them (nothing ruled out), nor does a photo from disk."""
+    from dataclasses import replace
+
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    service = CatalogueService(world["index"], device="cpu", model=demo_model_path())
+    try:
+        service.open_catalogue("demo")
+        explanations = service.current().explanations
+        item = service.items()[0]
+        own = explanations.items.text_words(item.pk)  # type: ignore[union-attr]
+        said = next(word for word in sorted(own) if word.isalpha() and len(word) >= 4)
+        names = [said, "zzzdenim", "colour:red"]
+        assert explanations.unsaid_words(item, names) == {"zzzdenim"}
+        assert "zzzdenim" in explanations.contradicted(item, names) and said not in explanations.contradicted(item, names)
+        assert explanations.unsaid_words(item, ["zzzdenim", "qqqtwill"]) == set()  # its text says nothing of them
+        assert explanations.unsaid_words(replace(item, pk=-1), names) == set()  # a photo from disk: no text
+    finally:
+        service.close()

@@ -278,10 +278,9 @@ class Explanations:
         bundle = self.model.bundle()
         if space in bundle.unlearnt_spaces:  # a pair the model learnt no matches for: how alike they look
             space = bundle.compatibility.general_space
-        # the query's labels too: they veto attributes (label_contradictions), and a re-import may change them
-        # …and the partner's: they say what it does not have (labelled_confidence)
-        labels, partner_labels = (hashlib.sha256("\n".join(sorted(item.attributes)).encode()).hexdigest()[:16]
-                                  for item in (query, candidate))
+        # the query's labels and text words too: they veto attributes (contradicted), and a re-import may change
+        # them; …and the partner's: they say what it does not have (labelled_confidence)
+        labels, partner_labels = (self._veto_digest(item) for item in (query, candidate))
         # what the entry is of, recorded in it and checked on read (files moved under another pair's key miss)
         identity = ExplanationIdentity(bundle.content_hash, f"{query.item_id}@{query.content_hash}#{labels}",
                                        f"{candidate.item_id}@{candidate.content_hash}#{partner_labels}", method,
@@ -427,7 +426,7 @@ class Explanations:
             match = choice.map_match(maps[:1], torch.from_numpy(drawn[None])).numpy()[0]
             parts = outfit_parts(probabilities[0], match, np.asarray(selection.prior), probabilities[1:], split.shares,
                                  selection.base_rates(), selection.finer_indices(), selection.explainable())
-            vetoed = label_contradictions(candidate, names, lambda: self.own_kinds(names))
+            vetoed = self.contradicted(candidate, names)
             ranked_all = [r for r in choice.rank_attributes(parts, selection.weights, names) if r.name not in vetoed]
             ranked = [AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate) for r in ranked_all]
             if ranked_all:
@@ -535,11 +534,39 @@ class Explanations:
         logits, maps = attribute_outputs(net, torch.stack([self.model.image(item) for item in items]))
         return self.selection().calibration.probabilities(logits).numpy(), maps
 
+    def _veto_digest(self, item: ItemInfo) -> str:
+        """16 hex digits over what rules attributes out for ``item`` (its labels and its text's words): part of
+        an explanation's cache key, so an item relabelled or redescribed by a re-import is explained afresh."""
+        words = sorted(self.items.text_words(item.pk)) if self.items is not None else []
+        text = "\n".join(sorted(item.attributes)) + "\n#\n" + " ".join(words)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def contradicted(self, item: ItemInfo, names: Sequence[str]) -> set[str]:
+        """The attributes of ``names`` that ``item``'s own catalogue data rules out: a labelled kind's other
+        values (:func:`label_contradictions`), and words its own text does not hold (:meth:`unsaid_words`)."""
+        return label_contradictions(item, names, lambda: self.own_kinds(names)) | self.unsaid_words(item, names)
+
+    def unsaid_words(self, item: ItemInfo, names: Sequence[str]) -> set[str]:
+        """The word attributes of ``names`` (mined from titles and descriptions, no ``kind:``) that ``item``'s own
+        text does not hold, when that text holds any word of the vocabulary at all (else it says nothing of
+        them: a photo from disk, a folder's file name). A word is a label the item's text gives or not, as a
+        colour is: trial CD's trained model said a pair of stretch-twill trousers "shares 'jeans'", a word
+        its description never uses."""
+        if self.items is None or item.pk < 0:
+            return set()
+        from sane_desktop.store.browse import search_tokens
+
+        own = self.items.text_words(item.pk)
+        words = {name: frozenset(search_tokens(name)) for name in names if ":" not in name}
+        if not own or not any(tokens and tokens <= own for tokens in words.values()):
+            return set()
+        return {name for name, tokens in words.items() if tokens and not tokens <= own}
+
     def labelled_confidence(self, confidence: np.ndarray, item: ItemInfo, names: Sequence[str]) -> np.ndarray:
         """``item``'s attribute probabilities (A,) with those its own labels contradict
         (:func:`label_contradictions`) at 0: the partner of a pair, or an outfit item, does not "have"
         grey when it is labelled blue (a trial read "Both are grey" of a sandal labelled blue)."""
-        refuted = label_contradictions(item, names, lambda: self.own_kinds(names))
+        refuted = self.contradicted(item, names)
         if not refuted:
             return confidence
         return np.where(np.isin(np.asarray(names, dtype=object), sorted(refuted)), 0.0, confidence).astype(confidence.dtype)
@@ -570,8 +597,7 @@ class Explanations:
                                      selection.candidates(confidence[row]), partner, selection.base_rates(),
                                      selection.finer_indices())
             ranked = choice.rank_attributes(parts, selection.weights, names)
-            vetoed = label_contradictions(items[row], names, lambda: self.own_kinds(names)) if row < len(items) \
-                else set()
+            vetoed = self.contradicted(items[row], names) if row < len(items) else set()
             ranked_all.append([AttributeScore(r.name, r.score, r.confidence, r.match, r.prior, r.partner, r.base_rate)
                                for r in ranked if r.name not in vetoed])
         return ranked_all

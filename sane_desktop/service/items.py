@@ -203,6 +203,13 @@ class CatalogueItems:
         """How many items :meth:`search` finds with no limit."""
         return browse.count_items(self.engine, self.record.pk, category, text)
 
+    def text_words(self, pk: int) -> frozenset[str]:
+        """The words of item ``pk``'s own text (:func:`sane_desktop.store.browse.item_text_words`), empty for an
+        image from disk or an unknown key."""
+        if pk < 0:
+            return frozenset()
+        return browse.item_text_words(self.engine, pk) or frozenset()
+
     def with_photo(self, content_hash: str) -> list[ItemInfo]:
         """The catalogue's items whose photo has ``content_hash`` (SHA-256 of the file's bytes), in key order."""
         return self.infos(browse.items_with_content(self.engine, self.record.pk, content_hash))

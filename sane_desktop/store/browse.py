@@ -169,6 +169,22 @@ def count_items(engine: Engine, catalogue_pk: int, category: str = "", text: str
         return int(session.scalar(query) or 0)
 
 
+def item_text_words(engine: Engine, pk: int) -> frozenset[str] | None:
+    """The words of item ``pk``'s own text as :func:`search_tokens` reads them — title, description, fine
+    category, id, attribute names (``items.search_text``) and any extra text columns — or None for an
+    unknown key. What its description says it is, to check a word a model names for it against."""
+    with Session(engine) as session:
+        row = session.execute(select(S.Item.search_text, S.Item.extra).where(S.Item.id == pk)).first()
+    if row is None:
+        return None
+    search_text, extra = row
+    words = set((search_text or "").split())
+    for value in (extra or {}).values() if isinstance(extra, dict) else ():
+        if isinstance(value, str):
+            words.update(search_tokens(value))
+    return frozenset(words)
+
+
 def items_with_content(engine: Engine, catalogue_pk: int, content_hash: str) -> list[int]:
     """Primary keys of the catalogue's items whose photo has ``content_hash`` (SHA-256 hex of its bytes),
     in key order: a photo from disk that *is* one of the catalogue's."""
