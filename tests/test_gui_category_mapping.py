@@ -378,6 +378,10 @@ def test_a_model_that_names_no_reasons_here_says_so_once_under_the_list(closet, 
                         and note.isVisible(), timeout=30000)
         # a folder tree without outfits or labels has nothing to train on: no link to a disabled action
         assert ("href='train'" in note.text()) == window.train_action.isEnabled()
+        # greyed, Train says why in its tooltip and in the status bar alike (trial CD read the two disagree)
+        assert not window.train_action.isEnabled()
+        assert window.train_action.statusTip() == window.train_action.toolTip()
+        assert window.train_action.toolTip().startswith("Nothing to train on")
         rows = window.results_model.rowCount()
         qtbot.waitUntil(lambda: any(window.results_model.index(r).data(Role.Tile) is not None for r in range(rows)),
                         timeout=60000)

@@ -2219,9 +2219,13 @@ class MainWindow(QMainWindow):
         if self._similar_to is None:  # the heading says whose outfits its picks come from (before any search)
             self._show_similar_heading(None)
         self.train_action.setEnabled(opened.can_train)
-        self.train_action.setToolTip("Train a model on this catalogue's outfits and attributes" if opened.can_train
-                                     else "Nothing to train on: this catalogue has neither outfits nor labelled "
-                                          "attributes")
+        # the status bar says what the tooltip says (trial CD read "Train … on this catalogue's outfits" there beside
+        # "Nothing to train on"), and what would make training possible
+        train_tip = ("Train a model on this catalogue's outfits and attributes" if opened.can_train else
+                     "Nothing to train on: this catalogue has neither outfits nor labelled attributes (index it with a "
+                     "product table that names colours, patterns or outfits to train on it)")
+        self.train_action.setToolTip(train_tip)
+        self.train_action.setStatusTip(train_tip)
         self.adapt_action.setEnabled(True)
         # the same catalogue again (a re-sync, a re-index): the chosen categories stay chosen
         self._set_categories(list(opened.categories), keep=not other)
