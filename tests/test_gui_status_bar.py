@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QSlider, QStatusBar  # noqa: E402
 
 from sane_desktop.gui.text import LEFT_TO_RIGHT_MARK, LeftToRightStatusBar  # noqa: E402
 
-LINE = ("Match 72/100 = 50 (unrelated) + 12 + 11 − 1: the outfit's badges, the points each item adds to "
+LINE = ("Match 72/100 = 50 (neutral) + 12 + 11 − 1: the outfit's badges, the points each item adds to "
         "“Jet black wide-leg trousers”")
 
 

@@ -326,7 +326,7 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     terms = " ".join(f"{badge[0]} {badge[1:]}" for badge in badges)
     title = hovered.item.title or hovered.item.item_id
     assert window.statusBar().currentMessage() == (
-        f"Match {match_percent(hovered.score or 0.0, hovered.compared())}/100 = 50 (unrelated) {terms}: the outfit's badges, "
+        f"Match {match_percent(hovered.score or 0.0, hovered.compared())}/100 = 50 (neutral) {terms}: the outfit's badges, "
         f"the points each item adds to “{title}”")
     said = window.statusBar().currentMessage()
     # clicked, it is explained: the note gives way to the progress, and comes back once the

@@ -1318,8 +1318,9 @@ class MainWindow(QMainWindow):
         # the sum first: a narrow window elides the title, not the figures
         terms = badge_terms(points, shares)
         kind = "Looks alike" if look_alike else "Match"
-        # 50 is "unrelated", where every match starts (trial W asked what the 50 was)
-        self._points_said = (f"{kind} {50 + sum(points)}/100 = 50 (unrelated) {terms}: the outfit's badges, the points each "
+        # 50 is neutral, where every match starts: an unrelated pair (trial W asked what the 50 was; trial CD read
+        # "50 (unrelated)" as half the match being unrelated to the outfit)
+        self._points_said = (f"{kind} {50 + sum(points)}/100 = 50 (neutral) {terms}: the outfit's badges, the points each "
                              f"item adds to “{title}”")
         bar.showMessage(self._points_said)
 
