@@ -385,14 +385,3 @@ def test_details_opened_by_the_user_come_into_view_and_the_overlay_never_fades_t
     qtbot.wait(50)  # the reveal runs once the layout has settled
     top = panel.details.mapTo(panel.scroller.viewport(), QPoint(0, 0)).y()
     assert panel.details.isVisible() and 0 <= top < panel.scroller.viewport().height() - 40, top
-
-
-def test_the_item_just_added_to_the_outfit_is_in_sight(window, qtbot) -> None:  # type: ignore[no-untyped-def]
-    """Trial CD: a fifth outfit item landed past the strip's right edge, with nothing said, out of sight."""
-    pks = [item.pk for item in window.browser_model.items()[:8]]
-    for pk in pks:
-        window.add_to_outfit([pk])
-        view = window.outfit_panel.view
-        settle(50)
-        last = window.outfit_model.index(window.outfit_model.rowCount() - 1)
-        assert view.viewport().rect().intersects(view.visualRect(last)), pk

@@ -205,11 +205,6 @@ class OutfitPanel(QWidget):
         if any(added):
             self._withdraw_undo()  # a new outfit is being built: the cleared one is not brought back into it
             self._refresh()
-            # the last one added in sight: a fifth item landed past the strip's edge, unseen (trial CD)
-            last = max((row for row in range(self.model.rowCount()) if self.model.row(row).item.pk in
-                        {item.pk for item, new in zip(items, added) if new}), default=None)
-            if last is not None:
-                self.view.scrollTo(self.model.index(last))
             self.changed.emit(self.model.pks())
 
     def refresh_items(self, items: list[ItemInfo]) -> None:
