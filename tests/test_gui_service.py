@@ -47,12 +47,15 @@ def test_tile_explanations_match_the_strongest_part(service: CatalogueService) -
         # the batched decomposition from stored (fp16) cells reproduces the pair's score part
         assert tile.similarity == pytest.approx(result.contributions[tile.outfit_pk], abs=2e-2)
         assert tile.candidate_map.shape == (28, 28) and float(np.ptp(tile.candidate_map)) > 0
-        assert tile.attribute is not None and tile.attribute.name
-        assert 0 < tile.attribute.match <= 1 + 1e-6
+        # an attribute named, or none with why (the item's own labels and text may rule out every one this small
+        # model is sure of)
+        assert (tile.attribute is not None and tile.attribute.name and 0 < tile.attribute.match <= 1 + 1e-6) \
+            or (tile.attribute is None and tile.abstained)
+    assert any(tile.attribute is not None for tile in tiles)
     # the same pair through the click-through path (image passes, fp32) agrees with the tile
     first = next(service.explain(*pairs[0], refine=False))
     assert first.similarity == pytest.approx(tiles[0].similarity, abs=2e-2)
-    assert first.attribute == tiles[0].attribute.name
+    assert first.attribute == (tiles[0].attribute.name if tiles[0].attribute is not None else "")
     # and draws the same map: the tile's is the click-through one at tile resolution
     import torch
     import torch.nn.functional as F

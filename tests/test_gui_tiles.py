@@ -57,15 +57,22 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
     rows = wait_visible_explained(window, qtbot)
     assert window.channels.explain.started == 0  # nothing was clicked: no click-through explanation ran
     model = window.results_model
+    named = 0
     for row, tile in zip(rows, tiles_of(window, rows)):
         index = model.index(row)
         contributions = index.data(Role.Contributions)
         # the explained pair is the strongest outfit item, and its cosine is that item's score part
         assert tile.outfit_pk == max(contributions, key=contributions.__getitem__) and tile.outfit_pk in outfit
         assert tile.similarity == pytest.approx(contributions[tile.outfit_pk], abs=2e-2)
-        assert index.data(Role.Attribute) == tile.attribute.name  # the chip
+        # the chip: the tile's attribute, or none where it names none and says why
+        assert index.data(Role.Attribute) == (tile.attribute.name if tile.attribute is not None else None) \
+            or (tile.attribute is None and tile.abstained and not index.data(Role.Attribute))
         assert not index.data(Role.Overlay).isNull()
         tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
+        if tile.attribute is None:  # none named, and the tooltip says why: no chip to check
+            assert "no chip: no single attribute explains its match" in html.unescape(tooltip)
+            continue
+        named += 1
         assert "top contributing outfit item" in tooltip and f"match with it: {match_percent(tile.similarity, 1)}/100" in tooltip
         assert "similarity with it" not in tooltip and not re.search(r"\b0\.\d\d\b", html.unescape(tooltip))
         assert "map match" not in tooltip and tile.attribute.name in tooltip  # plain words by default
@@ -77,6 +84,7 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
         assert "map match" in index.data(Qt.ItemDataRole.ToolTipRole)
         assert f"similarity with it: {tile.similarity:.2f}" in index.data(Qt.ItemDataRole.ToolTipRole)
         window.explanation.set_details_shown(False)
+    assert named  # some tile names its reason
     # the overlay toggle paints the saliency maps onto the thumbnails
     window.thumbnails.wait(10000)
     qtbot.wait(50)
