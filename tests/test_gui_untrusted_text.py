@@ -158,16 +158,23 @@ def test_catalogue_and_category_names_stay_text(window, qtbot) -> None:  # type:
     assert_shows_literally(empty.text(), empty.textFormat(), f"Re-index “{HOSTILE_NAME}” now", "re-index link")
 
 
-def test_image_from_disk_names_and_categories_stay_text(window, qtbot, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    image = tmp_path / "<h1>FAKE.jpg"
-    shutil.copy(next(Path(world["source"], "images").glob("*.jpg")), image)
-    window._files_dropped([str(image)])
+def _category_dialog_texts(window, qtbot, path: Path):  # type: ignore[no-untyped-def]
+    """The category dialog for an image dropped from ``path``, and what its labels show (each checked to
+    show no markup)."""
+    window.category_dialog = None
+    window._files_dropped([str(path)])
     qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=60000)
     dialog = window.category_dialog
     labels = [label for label in dialog.findChildren(QLabel) if label.text()]
     for label in labels:
         assert_not_markup(label.text(), label.textFormat(), f"category dialog label {label.text()!r}")
-    shown = [displayed(label.text(), label.textFormat()) for label in labels]
+    return dialog, [displayed(label.text(), label.textFormat()) for label in labels]
+
+
+def test_image_from_disk_names_and_categories_stay_text(window, qtbot, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    image = tmp_path / "<h1>FAKE.jpg"
+    shutil.copy(next(Path(world["source"], "images").glob("*.jpg")), image)
+    dialog, shown = _category_dialog_texts(window, qtbot, image)
     assert "<h1>FAKE.jpg" in shown  # the file's name, as it is
     # a copy of the catalogue's own photo: the item it is, named by its (hostile) title and category, as text
     own = dialog.guess.same_photo[0]
@@ -180,14 +187,7 @@ def test_image_from_disk_names_and_categories_stay_text(window, qtbot, world, tm
 
     other = tmp_path / "<b>mine.png"
     Image.open(image).convert("RGB").save(other)
-    window.category_dialog = None
-    window._files_dropped([str(other)])
-    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=60000)
-    dialog = window.category_dialog
-    labels = [label for label in dialog.findChildren(QLabel) if label.text()]
-    for label in labels:
-        assert_not_markup(label.text(), label.textFormat(), f"category dialog label {label.text()!r}")
-    shown = [displayed(label.text(), label.textFormat()) for label in labels]
+    dialog, shown = _category_dialog_texts(window, qtbot, other)
     assert "<b>mine.png" in shown and not dialog.guess.same_photo
     assert any(f"this is {dialog.guess.best}." in text or "Choose its category" in text for text in shown), shown
     dialog.reject()
