@@ -149,5 +149,18 @@ def test_a_word_the_item_s_own_text_does_not_hold_is_no_reason(world: dict[str, 
         assert "zzzdenim" in explanations.contradicted(item, names) and said not in explanations.contradicted(item, names)
         assert explanations.unsaid_words(item, ["zzzdenim", "qqqtwill"]) == set()  # its text says nothing of them
         assert explanations.unsaid_words(replace(item, pk=-1), names) == set()  # a photo from disk: no text
+        # read once per import revision: every tile asks for both items' words; a re-import reads them again
+        import sane_desktop.store.browse as browse
+
+        items, reads = explanations.items, []  # type: ignore[union-attr]
+        original = browse.item_text_words
+        browse.item_text_words = lambda engine, pk: reads.append(pk) or original(engine, pk)  # type: ignore[assignment]
+        try:
+            items.text_words(item.pk)
+            assert reads == []  # kept from the calls above
+            items.record = replace(items.record, revision=items.record.revision + 1)  # as refresh() after a re-import
+            assert items.text_words(item.pk) == own and reads == [item.pk]
+        finally:
+            browse.item_text_words = original  # type: ignore[assignment]
     finally:
         service.close()

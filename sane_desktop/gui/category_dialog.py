@@ -47,6 +47,7 @@ def hint_html(guess: CategoryGuess, share: float) -> str:
     """What the dialog says of its guess (rich text): the guess when it is chosen for the user, else why not."""
     best = f"<b>{escape(guess.best)}</b>"
     record = track_record(guess)
+    percent = guess.percents.get(guess.best, round(100 * share))  # as the list shows it (they add up to 100)
     if guess.known_category:  # the catalogue's own photo: no guess to hedge
         own = guess.same_photo[0]
         others = f" (and {len(guess.same_photo) - 1} more)" if len(guess.same_photo) > 1 else ""
@@ -56,7 +57,7 @@ def hint_html(guess: CategoryGuess, share: float) -> str:
         unlike = " It looks unlike this catalogue's photos, though." if guess.unlike_every_category else ""
         return f"This catalogue has one category, {best}: the photo is added as one.{unlike}"
     if guess.preselected:
-        return (f"The model thinks this is {best}. {sureness(share)} ({guess.percents.get(guess.best, round(100 * share))} %). Change it if it is "
+        return (f"The model thinks this is {best}. {sureness(share)} ({percent} %). Change it if it is "
                 "wrong." + (f" ({record[0].upper()}{record[1:]}.)" if record else ""))
     if guess.unlike_every_category:
         why = (f"It looks unlike this catalogue's photos of every category (less like its closest, {best}, than "
@@ -66,7 +67,7 @@ def hint_html(guess: CategoryGuess, share: float) -> str:
         why = (f"Guesses from the photo are not reliable in this catalogue: {escape(record)}." if record else
                "This catalogue has too few photos per category to check a guess from the photo.")
     else:
-        why = f"{sureness(share)} ({guess.percents.get(guess.best, round(100 * share))} % for {best})."
+        why = f"{sureness(share)} ({percent} % for {best})."
     return f"Choose its category: it is searched as that kind of item. {why} Most likely first."
 
 

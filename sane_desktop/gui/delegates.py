@@ -43,8 +43,6 @@ PLACEHOLDER_ON_THUMB = QColor("#5f6368")
 SCORE_FILL = QColor(46, 160, 110)
 LOOK_ALIKE_FILL = QColor(128, 138, 160)  # a likeness, not a match: not the match green
 NO_SINGLE_REASON = "no one reason"  # the outlined chip of a tile explained with no attribute named
-# ... when the model's attributes were learnt on another catalogue (the bundled general model on a shop's
-# photos): it does not weigh reasons here, so "no one reason" on every tile read as a broken label (trial BW)
 
 
 def logical_size(image: QImage) -> tuple[int, int]:

@@ -16,6 +16,7 @@ from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.gui.results_view import KeyboardFocusSelects
 from sane_desktop.service import ItemInfo
+from sane_desktop.service.titles import short_title
 
 UNDO_OFFER_MS = 15000  # how long "Outfit cleared — Undo" stays shown after Clear (Outfit ▸ Undo stays longer)
 UNDO_NOTHING = "&Undo"  # Outfit ▸ Undo with nothing to bring back (greyed)
@@ -23,12 +24,13 @@ UNDO_CLEAR = "&Undo Clear outfit"
 
 
 def undo_remove_text(back: list[ItemInfo]) -> str:
-    """Outfit ▸ Undo's words after a Remove: the item brought back by name (one), else how many."""
+    """Outfit ▸ Undo's words after a Remove: the item brought back by name (one, cut at a word), else how many."""
     if len(back) == 1:
-        title = back[0].title or back[0].item_id
-        shown = title if len(title) <= 40 else title[:39] + "…"
+        shown = short_title(back[0].title or back[0].item_id, 40)
         return f"&Undo Remove “{shown.replace('&', '&&')}”"  # a title's & is no mnemonic
     return f"&Undo Remove {len(back)} items"
+
+
 STRIP_HEIGHT = 220  # the strip's height when the window has the room (its tiles at their full side)
 
 

@@ -139,6 +139,9 @@ class CatalogueItems:
         # images from disk embedded by a previous model of this catalogue (a re-index or a new
         # model reopened it): kept in the outfit, embedded again with this model on first search
         self._carried: dict[int, ItemInfo] = {}
+        # item key -> its text's words, read once per import revision (every tile's explanation asks for both items)
+        self._words: dict[int, frozenset[str]] = {}
+        self._words_revision = record.revision
 
     @property
     def root(self) -> Path:
@@ -205,10 +208,14 @@ class CatalogueItems:
 
     def text_words(self, pk: int) -> frozenset[str]:
         """The words of item ``pk``'s own text (:func:`sane_desktop.store.browse.item_text_words`), empty for an
-        image from disk or an unknown key."""
+        image from disk or an unknown key; read once per import revision as of the last :meth:`refresh`."""
         if pk < 0:
             return frozenset()
-        return browse.item_text_words(self.engine, pk) or frozenset()
+        if self._words_revision != self.record.revision or len(self._words) > 20000:  # re-imported (as of refresh)
+            self._words, self._words_revision = {}, self.record.revision
+        if pk not in self._words:
+            self._words[pk] = browse.item_text_words(self.engine, pk) or frozenset()
+        return self._words[pk]
 
     def with_photo(self, content_hash: str) -> list[ItemInfo]:
         """The catalogue's items whose photo has ``content_hash`` (SHA-256 of the file's bytes), in key order."""
