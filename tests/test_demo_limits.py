@@ -100,6 +100,17 @@ def test_an_empty_database_url_is_refused_not_read_as_none_given(tmp_path: Path,
     assert err == "error: --db is empty: give a database URL, or leave the option out", err
 
 
+@pytest.mark.parametrize("command, given", [("query", "a1,,b2"), ("explain", "a1,b2,"), ("query", ",a1"),
+                                            ("explain", "a1, ,b2")])
+def test_an_empty_id_between_an_outfits_commas_is_refused(command: str, given: str, tmp_path: Path,
+                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """`--outfit "$A,$B,$C"` with B unset answered for the outfit of A and C, unsaid (the last stop's
+    leftover; trial BV's kind, within one value)."""
+    assert main(["--index-home", str(tmp_path), command, "shop", "--outfit", given]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f'error: --outfit "{given}" has an empty id between its commas: give item ids (ID,ID…)', err
+
+
 @pytest.mark.parametrize("argv, option", [
     (["query", "shop", "--outfit", "a1", "--outfit", ""], "--outfit"),  # `--outfit "$B"` with B unset (trial BV)
     (["explain", "shop", "--query", " ", "--candidate", "a1"], "--query"),

@@ -511,6 +511,10 @@ def _refuse_empty_texts(args: argparse.Namespace) -> None:
                 # "or leave the option out" only where that is a way: an id a command needs is not (trial CB)
                 out = "" if dest in IDS_NEEDED else ", or leave the option out"
                 raise InputError(f"--{dest.replace('_', '-')} {blank(given)}: give {what}{out}")
+            if dest == "outfit" and isinstance(given, str) and any(not part.strip() for part in given.split(",")):
+                # `--outfit "$A,$B,$C"` with B unset answered for the outfit of A and C, unsaid, as a blank
+                # `--outfit` entry did (trial BV); an id is never blank, so a blank part is a slip
+                raise InputError(f"--outfit \"{given}\" has an empty id between its commas: give {what}")
 
 
 def _bundled_model(args: argparse.Namespace) -> None:
