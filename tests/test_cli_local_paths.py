@@ -137,3 +137,34 @@ def test_the_bundled_models_are_found_by_their_names_and_a_missing_model_is_said
     code = main([*home, "evaluate", "closet", "--model", "general.pt"])
     err = capsys.readouterr().err.strip()
     assert code == 1 and f"the indexed catalogue 'closet' was imported from {root}" in err and "\n" not in err, err
+
+
+def test_query_image_of_a_catalogue_photo_is_searched_as_that_item(tmp_path: Path,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """The last stop's leftover: ``query --image`` of a copy of one of the catalogue's own photos was
+    embedded as an outside photo, unsaid. It is that item now (a ``note:`` line says which), and with the
+    item in ``--outfit`` too it is refused as an item named twice."""
+    import shutil
+
+    root = make_closet(tmp_path / "closet")
+    home = ["--index-home", str(tmp_path / "home")]
+    assert main([*home, "index", str(root), "--name", "closet", "--model", str(demo_model_path()),
+                 "--workers", "0", "--device", "cpu", "--json"]) == 0
+    capsys.readouterr()
+    image = next(path for path in sorted(root.rglob("*.jpg")) if path.parent != root)
+    copy = tmp_path / "IMG_0001.jpg"
+    shutil.copyfile(image, copy)
+    item_id = f"{image.parent.name}/{image.stem}"
+    assert main([*home, "query", "closet", "--image", str(copy), "--image-category", image.parent.name,
+                 "--json"]) == 0
+    captured = capsys.readouterr()
+    assert f"note: {copy} is the photo of {item_id} in this catalogue: searched as that item" in captured.err
+    as_image = json.loads(captured.out)
+    assert main([*home, "query", "closet", "--outfit", item_id, "--json"]) == 0
+    as_item = json.loads(capsys.readouterr().out)
+    assert as_image["results"] == as_item["results"]  # the same search, the item's stored vectors
+    assert main([*home, "query", "closet", "--outfit", item_id, "--image", str(copy), "--image-category",
+                 image.parent.name]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (f"error: --image {copy} is the photo of {item_id}, which the outfit holds already "
+                   "(an outfit holds an item once)"), err

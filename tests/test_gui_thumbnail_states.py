@@ -162,14 +162,64 @@ def test_the_photo_added_is_the_one_the_category_dialog_showed(  # type: ignore[
     assert not any(pk < 0 for pk in window.outfit_model.pks())
 
 
+def drop_file(window, path: Path) -> None:  # type: ignore[no-untyped-def]
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    window.outfit_panel.view.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+
+
+def test_a_catalogue_s_own_photo_from_disk_joins_as_its_item(  # type: ignore[no-untyped-def]
+        world, items, restore, make_window, qtbot, tmp_path) -> None:
+    """The last stop's leftover: a copy of a catalogue photo, recognised by its bytes, joined the outfit as
+    a photo from disk titled by its file name, its labels unknown to the explanation. It is that item now,
+    said so; changed to another category it is the photo from disk; with the item's own file gone, too
+    (its explanation needs pixels)."""
+    own, gone = items[0], items[1]
+    copy = tmp_path / f"IMG_0001{own.image_path.suffix}"
+    copy.write_bytes(own.image_path.read_bytes())
+    window = make_window(world, size=SIZE)
+    window.outfit_panel.clear()
+    drop_file(window, copy)
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=30000)
+    assert window.category_dialog.guess.known_category == own.category
+    window.category_dialog.accept()
+    qtbot.waitUntil(lambda: own.pk in window.outfit_model.pks(), timeout=30000)
+    assert window.outfit_model.pks() == [own.pk] and window.outfit_model.items()[0].title == own.title
+    assert "the photo is this catalogue's own item" in window.statusBar().currentMessage()
+    # another category chosen: the photo, embedded as that kind
+    window.outfit_panel.clear()
+    drop_file(window, copy)
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=30000)
+    dialog = window.category_dialog
+    other = next(i for i in range(dialog.category.count()) if dialog.category.itemData(i) != own.category)
+    dialog.category.setCurrentIndex(other)
+    dialog.accept()
+    qtbot.waitUntil(lambda: any(pk < 0 for pk in window.outfit_model.pks()), timeout=30000)
+    assert own.pk not in window.outfit_model.pks()
+    # the item's own file gone: the copy from disk joins, under the item's category
+    window.outfit_panel.clear()
+    twin = tmp_path / f"IMG_0002{gone.image_path.suffix}"
+    twin.write_bytes(gone.image_path.read_bytes())
+    gone.image_path.unlink()
+    drop_file(window, twin)
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=30000)
+    window.category_dialog.accept()
+    qtbot.waitUntil(lambda: any(pk < 0 for pk in window.outfit_model.pks()), timeout=30000)
+    added = window.outfit_model.items()[0]
+    assert added.category == gone.category and added.image_path == twin.resolve()
+
+
 def test_an_image_dropped_from_a_web_page_is_said_not_added(  # type: ignore[no-untyped-def]
         world, items, make_window, qtbot, tmp_path) -> None:
     """An image dragged from a browser arrives as its address: it was dropped without a word. It is
     said in a box (nothing is downloaded); a file dropped with it is added as before."""
     from PySide6.QtWidgets import QMessageBox
 
-    local = tmp_path / f"mine{items[0].image_path.suffix}"
-    local.write_bytes(items[0].image_path.read_bytes())
+    from PIL import Image
+
+    local = tmp_path / "mine.png"  # a photo of its own, not one of the catalogue's (that joins as its item)
+    Image.open(items[0].image_path).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(local)
     window = make_window(world, size=SIZE)
     mime = QMimeData()
     address = "https://shop.example.com/images/" + "x" * 120 + "/blue-dress.jpg"

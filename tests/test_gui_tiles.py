@@ -189,8 +189,10 @@ def test_image_from_disk_joins_the_outfit(window, qtbot, tmp_path) -> None:  # t
     first, second = build_outfit(window, 2)
     source = next(item for item in window.outfit_model.items() if item.pk == second)
     window.outfit_model.remove_row(1)
+    from PIL import Image  # a photo of its own: a copy of a catalogue photo joins as that item
+
     copy = tmp_path / "from-disk.png"
-    copy.write_bytes(source.image_path.read_bytes())
+    Image.open(source.image_path).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(copy)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(copy)), QUrl.fromLocalFile(str(tmp_path / "notes.txt"))])
     view = window.outfit_panel.view

@@ -163,8 +163,12 @@ def test_an_image_from_disk_replaced_while_it_is_read_is_never_paired_with_anoth
     from sane_desktop.service import items
 
     home, _ = indexed
+    from PIL import Image
+
+    mine = tmp_path / "mine.jpg"  # a photo of its own (a catalogue's photo joins as its item, unembedded)
+    Image.open(shop / "Tops" / "b.jpg").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mine)
     outside = tmp_path / "from-my-disk.jpg"
-    shutil.copyfile(shop / "Tops" / "b.jpg", outside)
+    shutil.copyfile(mine, outside)
     embedded = hashlib.sha256(outside.read_bytes()).hexdigest()
     real_embed, real_state = embedding.embed_one, items.photo_state
 
@@ -179,7 +183,7 @@ def test_an_image_from_disk_replaced_while_it_is_read_is_never_paired_with_anoth
         added = catalogue.search.add_image(outside, "Tops")
         assert added.content_hash == embedded  # the picture embedded, not the one there now
         monkeypatch.undo()
-        shutil.copyfile(shop / "Tops" / "b.jpg", outside)
+        shutil.copyfile(mine, outside)
 
         def replaced_after_the_check(path: Path, content_hash: str) -> str:
             why = real_state(path, content_hash)

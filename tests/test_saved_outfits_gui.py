@@ -463,7 +463,9 @@ def test_a_saved_outfit_with_an_image_from_disk_keeps_its_name_across_a_switch_o
         build_outfit(window, 2)
         photo = tmp_path / "handbag.png"
         source = window.outfit_model.items()[0]
-        photo.write_bytes(Path(source.image_path).read_bytes())
+        from PIL import Image  # the client's own photo: a copy of a catalogue photo joins as that item
+
+        Image.open(source.image_path).convert("RGB").transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(photo)
         window.add_image(str(photo), source.category)
         qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=30000)
         window.save_outfit_action.trigger()

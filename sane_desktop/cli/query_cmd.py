@@ -46,6 +46,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run, render=render)
 
 
+def _photo_hash(path: Path) -> str:
+    """SHA-256 of the file's bytes ("" when it cannot be read: embedding it then says why)."""
+    from sane_desktop.catalogue.content_hash import file_hash
+
+    try:
+        return file_hash(path)
+    except OSError:
+        return ""
+
+
 def _framing_note(path: Path) -> str:
     """What the model will not see of an outside image (it sees the centre square of the image with
     its short side resized, as the catalogue's photos): "" when the framing is ordinary."""
@@ -125,8 +135,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raise CliError(f"image not found: {path}")
             if not path.is_file():
                 raise CliError(f"not an image file: {path} (a folder or a special file)")
-            outfit.append(catalogue.search.add_image(path, category))
-            note = _framing_note(path)
+            added = catalogue.search.add_image(path, category, _photo_hash(path))
+            if not added.from_disk:  # the catalogue's own photo: that item, its labels and stored vectors
+                if added.pk in {item.pk for item in outfit}:
+                    raise CliError(f"--image {path} is the photo of {added.item_id}, which the outfit holds already "
+                                   "(an outfit holds an item once)")
+                say(f"note: {path} is the photo of {added.item_id} in this catalogue: searched as that item")
+            outfit.append(added)
+            note = _framing_note(path) if added.from_disk else ""
             if note:
                 say(f"note: {note}")
         for item in outfit:  # the catalogue's own outfit items are framed as the model sees them too (a trial)

@@ -52,7 +52,8 @@ def hint_html(guess: CategoryGuess, share: float) -> str:
         own = guess.same_photo[0]
         others = f" (and {len(guess.same_photo) - 1} more)" if len(guess.same_photo) > 1 else ""
         return (f"This is the photo of <b>{escape(own.title)}</b>{escape(others)} in this catalogue, filed under "
-                f"<b>{escape(guess.known_category)}</b>: it is added as one. Change it if you mean another kind.")
+                f"<b>{escape(guess.known_category)}</b>: that item is added. Change the category to add the photo "
+                "as another kind.")
     if len(guess.ranked) == 1:  # nothing to guess (trial BU read "too few photos per category")
         unlike = " It looks unlike this catalogue's photos, though." if guess.unlike_every_category else ""
         return f"This catalogue has one category, {best}: the photo is added as one.{unlike}"

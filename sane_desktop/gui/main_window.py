@@ -62,7 +62,7 @@ from sane_desktop.paths import DEMO_CATALOGUE
 from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.match_score import match_percent, share_points, signed_points
-from sane_desktop.service.titles import UnsearchedItems, counted, tied_scores_words, unsearched_words
+from sane_desktop.service.titles import UnsearchedItems, counted, short_title, tied_scores_words, unsearched_words
 from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalogue, best_compared
 
 SEARCH_DEBOUNCE_MS = 250
@@ -2713,6 +2713,9 @@ class MainWindow(QMainWindow):
     def _image_added(self, item: ItemInfo) -> None:
         self._items[item.pk] = item
         self.outfit_panel.add_items([item])
+        if item.pk >= 0:  # the catalogue's own photo: the item itself joined, said so
+            self.statusBar().showMessage(f"Added “{short_title(item.title or item.item_id)}”: the photo is this "
+                                         "catalogue's own item.", 8000)
 
     def _demo_ready(self, report: IndexReport) -> None:
         self.refresh_catalogues(select=report.name)

@@ -329,7 +329,8 @@ class OutfitSearch:
 
     def add_image(self, path: Path | str, category: str, content_hash: str = "") -> ItemInfo:
         """Embed an image from disk as an outfit member of the catalogue's ``category`` (a spelling
-        of one, ``tops`` for ``Tops``, is taken as it); returns its (negative-key) item. NotFound
+        of one, ``tops`` for ``Tops``, is taken as it); returns its (negative-key) item, or the catalogue's
+        own item of that category when the photo is its photo (``content_hash`` given). NotFound
         for a name that is none of the catalogue's categories. ``content_hash``: the photo as it was
         added before (an outfit brought back): InputError when the file holds another photo now, and
         NotFound when it is gone, rather than the new picture under the old name (a trial)."""
@@ -344,6 +345,9 @@ class OutfitSearch:
                              "add it again to use the picture it holds now")
         searcher = self.searcher()
         category = self._catalogue_category(searcher, category)
+        own = self._own_item(content_hash, category) if content_hash else None
+        if own is not None:
+            return own
         position = searcher.category_index(category)
         embedding, cells, digest = self._embed_file(path)
         if content_hash and digest != content_hash:  # replaced between the check above and the read
@@ -353,6 +357,17 @@ class OutfitSearch:
         # the hash of the very bytes embedded: a file replaced during the read cannot pair its new
         # hash with the old picture's embedding (a second read to hash it could)
         return self.items.add_disk_image(path, category, digest, query, cells)
+
+    def _own_item(self, content_hash: str, category: str) -> ItemInfo | None:
+        """The catalogue's item of ``category`` whose photo is the one added (the same bytes, still on disk
+        as indexed), or None. Such a photo is that item: added as itself it keeps its title, labels and
+        stored vectors (a trial's copy of a catalogue photo joined the outfit titled by its file name, its
+        labels unknown to the explanation). An item whose own file is gone or changed is not used: the
+        photo from disk is, so its explanation has pixels to read."""
+        from sane_desktop.service.items import photo_state
+
+        return next((item for item in self.items.with_photo(content_hash)
+                     if item.category == category and not photo_state(item.image_path, content_hash)), None)
 
     def _embed_again(self, info: ItemInfo) -> None:
         """Embed a carried image from disk (added under a previous model) with this one, under its
