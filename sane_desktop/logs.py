@@ -58,9 +58,19 @@ class _WithoutPasswords(logging.Formatter):
 TELL_USER = "tell_user"
 
 
+def for_user(record: logging.LogRecord) -> bool:
+    """Whether ``record`` was logged for the person too (``extra={TELL_USER: True}``)."""
+    return bool(getattr(record, TELL_USER, False))
+
+
+def user_words(record: logging.LogRecord) -> str:
+    """A record for the person, as they read it: its message, without passwords."""
+    return without_passwords(record.getMessage())
+
+
 class _NoteFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        return bool(getattr(record, TELL_USER, False))
+        return for_user(record)
 
 
 def configure(interface: str, *, verbose: bool = False, folder: Path | None = None) -> Path | None:

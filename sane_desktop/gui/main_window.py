@@ -50,6 +50,7 @@ from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
+from sane_desktop.gui.user_notes import UserNotes
 from sane_desktop.gui.text import (
     ElidedLabel, LeftToRightStatusBar, escape, isolated, left_to_right, message_box, note_words, photos_of, plain_label,
     set_plain, set_rich, window_message, window_words,
@@ -447,6 +448,11 @@ class MainWindow(QMainWindow):
         # what the explanation asked for answers: a likeness to this item ("visually similar"), or None
         # for a match with the outfit — known at the click, before its first step arrives (trial AJ)
         self._explained_like: ItemInfo | None = None
+        # what the log says for the person (a catalogue database upgraded in place, a copy kept): in a box too,
+        # not only the log (trial CA's leftover); notes of one moment (a listing upgrades each) in one box
+        self.user_notes = UserNotes(self)
+        self.user_notes.said.connect(self._note_for_user)
+        self._notes_for_user: list[str] = []
 
         self.browser_model = ItemListModel(thumbnails, self)
         self.outfit_model = ItemListModel(thumbnails, self)
@@ -2729,6 +2735,18 @@ class MainWindow(QMainWindow):
     def _hide_progress(self) -> None:
         self.progress.setVisible(False)
 
+    def _note_for_user(self, text: str) -> None:
+        if not self._notes_for_user:
+            QTimer.singleShot(250, self._show_notes_for_user)
+        self._notes_for_user.append(window_words(text))
+
+    def _show_notes_for_user(self) -> None:
+        notes, self._notes_for_user = self._notes_for_user, []
+        if notes:
+            said = "\n\n".join(f"{note[:1].upper()}{note[1:]}{'' if note.endswith('.') else '.'}" for note in notes)
+            self.statusBar().showMessage(said.splitlines()[0], 15000)
+            message_box(self, "SANE Desktop", said, QMessageBox.Icon.Information)
+
     def _report_error(self, message: str) -> None:
         """The task's message in full (plain text: it quotes names and folders), without blocking the
         event loop; the status bar keeps it for a while after the box is closed."""
@@ -2801,6 +2819,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             self._ask_before_quitting(work)
             return
+        self.user_notes.uninstall()
         self.settings.set("geometry", self.saveGeometry())
         self.settings.set("window_state", self.saveState())
         self.settings.set("main_splitter", self.main_splitter.saveState())
