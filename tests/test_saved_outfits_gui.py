@@ -483,3 +483,71 @@ def test_a_saved_outfit_with_an_image_from_disk_keeps_its_name_across_a_switch_o
     finally:
         client.shutdown()
         window.close()
+
+
+def test_quitting_with_a_changed_saved_outfit_asks_to_save_the_changes(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial BZ's leftover: Ctrl+Q with a saved outfit ("Weekend" here) changed since saving quit without a word
+    (the outfit came back at the next start, "Weekend" kept its old items). It asks now, as an editor asks
+    of a changed file: Cancel stays, Quit without saving quits, Save replaces "Weekend" and then quits."""
+    settings_file = tmp_path / "session.ini"
+
+    def question(window):  # type: ignore[no-untyped-def]
+        qtbot.waitUntil(lambda: window.quit_question is not None and window.quit_question.isVisible(), timeout=5000)
+        box = window.quit_question
+        assert box.objectName() == "save-changes-question" and "“Weekend” has changed since it was saved" in box.text()
+        return box
+
+    def changed_outfit():  # type: ignore[no-untyped-def]
+        window, client = open_window(world, qtbot, settings_file=settings_file)
+        open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
+        window.quit_question = None
+        return window, client
+
+    window, client = changed_outfit()
+    try:
+        saved = build_outfit(window, 2)
+        window.save_outfit_action.trigger()
+        type_name(qtbot, window.saved_outfits.name_dialog, "Weekend")
+        qtbot.waitUntil(lambda: "Saved the outfit “Weekend”" in status(window), timeout=20000)
+        window.quit_action.trigger()  # saved as it is: no question
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    finally:
+        client.shutdown()
+        window.close()
+    window, client = changed_outfit()
+    try:
+        qtbot.waitUntil(lambda: window.saved_outfits.current_name() == "Weekend", timeout=20000)
+        extra = next(window.browser_model.row(r).item.pk for r in range(window.browser_model.rowCount())
+                     if window.browser_model.row(r).item.pk not in saved)
+        window.add_to_outfit([extra])
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == [*saved, extra], timeout=5000)
+        window.quit_action.trigger()
+        box = question(window)
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Cancel), LEFT)
+        QTest.qWait(200)
+        assert window.isVisible()
+        window.quit_action.trigger()
+        box = question(window)
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Discard), LEFT)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+        named = {o.name: o for o in client.owner.saved_outfits().list()}
+        assert named["Weekend"].items == 2  # not saved: it keeps its items
+    finally:
+        client.shutdown()
+        window.close()
+    window, client = changed_outfit()  # (the outfit comes back changed, no longer linked to "Weekend")
+    try:
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == [*saved, extra], timeout=20000)
+        window.saved_outfits.load(named["Weekend"].pk)
+        qtbot.waitUntil(lambda: window.saved_outfits.current_name() == "Weekend", timeout=20000)
+        window.add_to_outfit([extra])
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == [*saved, extra], timeout=5000)
+        window.quit_action.trigger()
+        box = question(window)
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Save), LEFT)
+        qtbot.waitUntil(lambda: not window.isVisible(), timeout=20000)
+        named = {o.name: o for o in client.owner.saved_outfits().list()}
+        assert named["Weekend"].items == 3  # replaced by the outfit on screen, then quit
+    finally:
+        client.shutdown()
+        window.close()

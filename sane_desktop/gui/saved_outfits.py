@@ -378,6 +378,12 @@ class SavedOutfitsController(QObject):
         self.name_dialog = dialog
         dialog.open()
 
+    def save_changes(self, name: str, then: Callable[[], None]) -> None:
+        """Replace the saved outfit ``name`` with the outfit on screen, then call ``then`` (not when the save
+        fails: the error is said and nothing follows)."""
+        self._after_save = then
+        self._save(name, self.window.outfit_model.pks(), overwrite=True)
+
     def _save(self, name: str, pks: list[int], overwrite: bool) -> None:
         def task(service: CatalogueService, _state: object) -> SavedOutfit | int:
             from sane_desktop.service.outfits import OutfitNameTaken  # see the note at the imports
