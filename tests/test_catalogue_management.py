@@ -1083,3 +1083,32 @@ def test_a_long_catalogue_name_is_elided_not_given_the_sources_width(managed, wo
                60, "the renamed catalogue listed")
     assert manager.table.columnWidth(0) <= NAME_MAX
     assert manager.table.columnWidth(2) >= 100, manager.table.columnWidth(2)
+
+
+@needs_qt
+def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CD's leftover: a catalogue trained without outfits ranked by looks alone, and only a delete and
+    a re-index brought the built-in model back. "Built-in model…" asks, then indexes it again with the model
+    built into the app; the open catalogue follows; the button is greyed once there is nothing to go back to."""
+    from PySide6.QtWidgets import QMessageBox
+
+    window, manager = managed
+    select(manager, "shop")
+    assert not cell(manager, "shop", 3).startswith("Built into the app")
+    click(manager.builtin_button)
+    box = manager.question
+    assert isinstance(box, QMessageBox) and "Index “shop” again with the model built into the app?" in box.text()
+    click(box.button(QMessageBox.StandardButton.Cancel))  # asked, not done
+    qtbot.wait(300)
+    assert not cell(manager, "shop", 3).startswith("Built into the app")
+    click(manager.builtin_button)
+    click(manager.question.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: "now uses the model built into the app" in manager.status.text(), timeout=180000)
+    assert manager.status.text() == "“shop” now uses the model built into the app (6 items indexed)."
+    qtbot.waitUntil(lambda: cell(manager, "shop", 3).startswith("Built into the app"), timeout=60000)
+    select(manager, "shop")
+    assert not manager.builtin_button.isEnabled()
+    select(manager, "other")
+    assert manager.builtin_button.isEnabled()
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "shop"
+                    and window.browser_model.rowCount() == 6, timeout=60000)

@@ -10,6 +10,7 @@ The questions open without a nested event loop (``open``), so the window keeps p
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
@@ -27,7 +28,7 @@ from sane_desktop.service.titles import counted, local_time
 
 if TYPE_CHECKING:
     from sane_desktop.service import CatalogueDetails, CatalogueService
-    from sane_desktop.service.values import IndexReport
+    from sane_desktop.service.values import BuiltinModelReport, IndexReport
 
 COLUMNS = ("Catalogue", "Items", "Source folder", "Model", "Indexed")
 # an index built from another import than the catalogue's database (trial K: a re-sync stopped by
@@ -135,17 +136,22 @@ class CatalogueManager(QDialog):
         self.resync_button = QPushButton("Re-sync")
         self.resync_button.setToolTip("Index the catalogue again from its source folder: photos added, changed "
                                       "or removed since are picked up")
+        self.builtin_button = QPushButton("Built-in model…")
+        self.builtin_button.setToolTip("Index the catalogue again with the model built into the app (its matches "
+                                       "learnt from other catalogues' outfits); the model trained on it is kept aside")
         self.show_button = QPushButton("Show folder")
         self.show_button.setToolTip("Open the catalogue's source folder (your photos) in the file manager")
         self.rename_button.clicked.connect(self.ask_rename)
         self.delete_button.clicked.connect(self.ask_delete)
         self.resync_button.clicked.connect(self.resync)
         self.show_button.clicked.connect(self.show_folder)
+        self.builtin_button.clicked.connect(self.ask_builtin_model)
         self.status = ElidedLabel("")
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         buttons = QHBoxLayout()
-        for button in (self.rename_button, self.delete_button, self.resync_button, self.show_button):
+        for button in (self.rename_button, self.delete_button, self.resync_button, self.builtin_button,
+                       self.show_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -234,6 +240,9 @@ class CatalogueManager(QDialog):
         self.delete_button.setEnabled(entry is not None and idle)
         self.resync_button.setEnabled(readable and idle and bool(entry.source))  # type: ignore[union-attr]
         self.show_button.setEnabled(readable and bool(entry.source))  # type: ignore[union-attr]
+        # indexed with a model of its own (trained, adapted, or another file): the built-in one is a way back
+        self.builtin_button.setEnabled(readable and idle and bool(entry.source) and bool(entry.model_name)  # type: ignore[union-attr]
+                                       and not entry.model_builtin)  # type: ignore[union-attr]
 
     # --- the four actions -------------------------------------------------------------------------
     def ask_rename(self) -> None:
@@ -301,6 +310,38 @@ class CatalogueManager(QDialog):
         # again (trial BJ: the line kept "Re-syncing … n/N" and the window was not told)
         self._resync.on_cancelled(lambda: self._done(f"Re-sync of “{name}” stopped: what it read is kept; re-sync "
                                                      "again to finish", name, name))
+
+    def ask_builtin_model(self) -> None:
+        """Index the selected catalogue again with the model built into the app, after asking (trial CD: a
+        catalogue trained without outfits ranked by looks alone, and nothing in the window brought the
+        built-in model's compatibility picks back)."""
+        entry = self.selected()
+        if entry is None:
+            return
+        name = entry.name
+        box = message_box(self, "Use the built-in model",
+                          f"Index “{name}” again with the model built into the app? It ranks by matches learnt from "
+                          f"other catalogues' outfits. “{name}” now uses {model_text(entry).lower()}: that model is "
+                          f"kept in {entry.folder} under another name, no longer used. Every photo is read again "
+                          f"({counted(entry.items, 'item')}).",
+                          QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText("Use the built-in model")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda result: self.use_builtin_model(name)
+                             if result == QMessageBox.StandardButton.Yes else None)
+        self.question = box
+
+    def use_builtin_model(self, name: str) -> None:
+        def said(report: BuiltinModelReport) -> str:
+            kept = ", ".join(Path(path).name for path in report.set_aside)
+            return (f"“{name}” now uses the model built into the app ({counted(report.indexed.items, 'item')} "
+                    "indexed)" + (f"; its own model is kept as {kept}." if kept else "."))
+
+        self._resync = self._run(lambda service, state: service.use_builtin_model(name, state.progress,
+                                                                                  state.should_stop),
+                                 f"Indexing “{name}” with the built-in model…",
+                                 lambda report: self._done(said(report), name, name))
+        self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps its own model and index", name, name))
 
     def resyncing(self) -> bool:
         """Whether a re-sync runs (or waits for the worker) and has not been asked to stop: quitting

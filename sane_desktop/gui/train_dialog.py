@@ -127,7 +127,8 @@ class TrainDialog(ModelRunDialog[TrainReport]):
                  if has_outfits else
                  "This catalogue has no outfits: training learns its labelled attributes only (explanations then "
                  "name them), and no matches — every search with the new model ranks by looks (look-alikes), "
-                 "not by what goes together. Keep the current model for compatibility picks.")
+                 "not by what goes together. Keep the current model for compatibility picks (File → Manage "
+                 "catalogues… → Built-in model… brings the app's own back after a training).")
         super().__init__(tasks, catalogue, f"Train model on {catalogue}", intro, "Train", form, parent)
         self.requested = 0  # the epochs the last run was asked for
         self._run_started: float | None = None  # time.monotonic() when the last run started

@@ -8,7 +8,9 @@ CLI calls too. Every method may be slow and runs on the worker thread, never the
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -30,7 +32,7 @@ from sane_desktop.service.outfit_reason import OutfitExplanation
 from sane_desktop.service.outfits import SavedOutfits
 from sane_desktop.service.shared import ServerAddress, SharedCatalogue, list_on_server, open_shared
 from sane_desktop.service.values import (
-    ALL_CATEGORIES, AdaptReport, AttributeScore, CatalogueInfo, CatalogueListing, CategoryGuess, CategoryPlan,
+    ALL_CATEGORIES, AdaptReport, AttributeScore, BuiltinModelReport, CatalogueInfo, CatalogueListing, CategoryGuess, CategoryPlan,
     ExplanationUpdate, FolderReport,
     IndexReport, ItemInfo, OpenedCatalogue, SearchResult, TileExplanation, TrainReport,
 )
@@ -111,12 +113,61 @@ class CatalogueService:
                          should_stop: CancelCheck = never_cancel) -> IndexReport:
         """Index catalogue ``name`` again from its source folder (photos added, changed or removed
         since), with the model it uses; InputError when its source folder is unknown or gone."""
+        return self.index_folder(self._source_folder(name, "nothing to re-sync from"), name, progress, should_stop)
+
+    def use_builtin_model(self, name: str, progress: Progress = no_progress,
+                          should_stop: CancelCheck = never_cancel) -> BuiltinModelReport:
+        """Index catalogue ``name`` again with the model built into the app for its folder (the way back
+        after a training: trial CD trained a catalogue without outfits, which replaced the built-in model's
+        compatibility picks with look-alikes, and only a delete and a re-index brought them back). Its own
+        trained or adapted model files are kept, renamed ``*.set-aside[-N].pt`` in its folder (no longer
+        its model); a run that does not finish (cancelled, failed) puts them back. InputError when its
+        source folder is unknown or gone, or when its index already uses a built-in model."""
+        from sane_desktop.models.checkpoint import bundled_model_path, shipped_with_the_app
+        from sane_desktop.retrieval.manifest import read_index_manifest
+        from sane_desktop.service.catalogues import OWN_MODELS
+        from sane_desktop.service.model_swap import model_files, set_aside
+
+        source = self._source_folder(name, "nothing to index again from")
+        folder = self.catalogues.folder(name)
+        try:
+            manifest = read_index_manifest(folder)
+        except SaneError:
+            manifest = None
+        if manifest is not None and manifest.model_path and shipped_with_the_app(manifest.model_path) \
+                and not (folder / OWN_MODELS[0]).is_file():
+            raise InputError(f"{name!r} is indexed with the model built into the app already")
+        model = bundled_model_path(source)
+        with catalogue_lock(folder, f"use the built-in model for {name}"):
+            self.catalogues.model_override = None  # the model its index records wins from now on (as after Train)
+            moved = set_aside([path for own in OWN_MODELS for path in model_files(folder / own) if path.is_file()])
+            was_open = self.name == name
+            if was_open:
+                self.close()  # the old model's tensors, cells and searcher must go before the re-index
+            try:
+                report = self.index_folder(source, name, progress, should_stop, model=model)
+            except BaseException:
+                for original, kept in moved.items():
+                    with contextlib.suppress(OSError):
+                        os.replace(kept, original)
+                raise
+            finally:
+                if was_open and self._open is None:
+                    try:
+                        self.open_catalogue(name)
+                    except SaneError as error:  # the run's own failure, if any, is what is said
+                        log.warning("catalogue %r not opened again: %s", name, error)
+        log.info("catalogue %r indexed with the built-in model %s; its own model files set aside: %s", name, model.name,
+                 ", ".join(str(kept) for kept in moved.values()) or "none")
+        return BuiltinModelReport(report, model.name, tuple(str(kept) for kept in moved.values()))
+
+    def _source_folder(self, name: str, otherwise: str) -> Path:
         source = self.catalogues.source(name)
         if not source:
             raise InputError(f"the source folder of {name!r} is not recorded: index its folder again instead")
         if not Path(source).is_dir():
-            raise InputError(f"the source folder of {name!r} is gone ({source}): nothing to re-sync from")
-        return self.index_folder(source, name, progress, should_stop)
+            raise InputError(f"the source folder of {name!r} is gone ({source}): {otherwise}")
+        return Path(source)
 
     def open_catalogue(self, name: str) -> OpenedCatalogue:
         """Open ``name`` (closing the one that was open); NotFound when there is none. A refused

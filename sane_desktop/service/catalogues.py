@@ -400,6 +400,8 @@ class CatalogueDetails:
     # vectors computed by another build's code, its model file holding another model now, an unreadable
     # manifest (trials AT and BA found such indexes listed as usable while every search refused them)
     stale_reason: str = ""
+    # its index was built with a model built into the app (its manifest's origin says so): nothing to go back to
+    model_builtin: bool = False
     # where its database is when that is a server ("" for a local one): listed, not opened (no item count)
     on_server: str = ""
     # its manifest names no model any more: a re-index must be given it (trial BR followed "re-index it"
@@ -653,6 +655,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       model_origin=origin_words(facts.origin, info.root or None, named),
                                       out_of_date=facts.out_of_date(info), index_problem=facts.problem,
                                       stale_reason=facts.stale_reason,
+                                      model_builtin=bool(facts.origin.get("builtin")),
                                       # (the manifest read again only when it could not be read as one)
                                       model_unknown=bool(facts.stale_reason) and indexed_model_unknown(folder)))
     return sorted(found, key=lambda entry: entry.name)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -66,3 +67,28 @@ class SavedModel:
                 with contextlib.suppress(OSError):
                     copy.unlink(missing_ok=True)
         self.copies.clear()
+
+
+def set_aside(paths: Sequence[Path]) -> dict[Path, Path]:
+    """Rename each file to ``<stem>.set-aside<kind>`` beside it (``model.pt`` -> ``model.set-aside.pt``,
+    ``model.selection.json`` -> ``model.set-aside.selection.json``; ``.set-aside-2`` and on, one number for
+    all, when taken), so that it is no longer found as a catalogue's model but is kept; returns original ->
+    new name. A rename that fails puts those done back and raises OSError."""
+    def target(path: Path, number: int) -> Path:
+        stem, dot, kind = path.name.partition(".")
+        return path.with_name(f"{stem}.set-aside{'' if number == 1 else f'-{number}'}{dot}{kind}")
+
+    number = 1
+    while any(target(path, number).exists() for path in paths):
+        number += 1
+    moved: dict[Path, Path] = {}
+    try:
+        for path in paths:
+            os.replace(path, target(path, number))
+            moved[path] = target(path, number)
+    except OSError:
+        for original, kept in moved.items():
+            with contextlib.suppress(OSError):
+                os.replace(kept, original)
+        raise
+    return moved

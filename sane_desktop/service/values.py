@@ -39,6 +39,16 @@ class CatalogueInfo:
 
 
 @dataclass(frozen=True)
+class BuiltinModelReport:
+    """What going back to the built-in model did (:meth:`CatalogueService.use_builtin_model`): the index
+    run, the built-in model's file name, and where the catalogue's own model files were kept."""
+
+    indexed: IndexReport
+    model_name: str
+    set_aside: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnreadableCatalogue:
     """A folder under the index home whose database cannot be listed, and why (one line)."""
 

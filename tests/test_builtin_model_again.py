@@ -1,0 +1,58 @@
+"""The way back to the built-in model (trial CD's leftover): training a catalogue without outfits gave it a
+model that ranks by looks alone, and only deleting and re-indexing the catalogue brought the built-in model's
+compatibility picks back. ``use_builtin_model`` indexes it again with the model built into the app, keeping
+its own model files aside (renamed), and puts them back when the run does not finish."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from sane_desktop.errors import Cancelled, InputError
+from sane_desktop.models.checkpoint import demo_model_path, general_model_path, stored_content_hash
+from sane_desktop.retrieval.manifest import read_index_manifest
+from sane_desktop.service import CatalogueService
+from tests.closet_world import make_closet
+
+
+def test_a_catalogue_goes_back_to_the_built_in_model_keeping_its_own_aside(tmp_path: Path) -> None:
+    root = make_closet(tmp_path / "closet")
+    home = tmp_path / "home"
+    service = CatalogueService(home, device="cpu")
+    folder = home / "closet"
+    folder.mkdir(parents=True)
+    own = folder / "model.pt"  # the catalogue's own model (as Train writes it), here the demo model's file
+    shutil.copyfile(demo_model_path(), own)
+    own.with_suffix(".selection.json").write_text("{}", encoding="utf-8")
+    service.index_folder(root, "closet", model=own)
+    service.open_catalogue("closet")
+    assert read_index_manifest(folder).model_hash == stored_content_hash(own)
+    before = {item.pk for item in service.items()}
+
+    # stopped before its end: the catalogue's own model and its index stay as they were
+    with pytest.raises(Cancelled):
+        service.use_builtin_model("closet", should_stop=lambda: True)
+    assert own.is_file() and own.with_suffix(".selection.json").is_file()
+    assert not list(folder.glob("*.set-aside*"))
+    assert read_index_manifest(folder).model_hash == stored_content_hash(own)
+    assert service.name == "closet"  # opened again
+
+    report = service.use_builtin_model("closet")
+    assert report.model_name == general_model_path().name  # real photos' built-in model, not the demo's
+    assert sorted(Path(p).name for p in report.set_aside) == ["model.set-aside.pt", "model.set-aside.selection.json"]
+    assert not own.exists() and (folder / "model.set-aside.pt").is_file()
+    assert read_index_manifest(folder).model_hash == stored_content_hash(general_model_path())
+    assert service.name == "closet" and service.model_path().name == general_model_path().name
+    assert {item.pk for item in service.items()} == before
+    tops = [item.pk for item in service.items() if item.category == "Tops"][:1]
+    assert service.search(tops, "", 3)  # it searches, with the built-in model
+    # already on it: said, nothing done
+    with pytest.raises(InputError, match="built into the app already"):
+        service.use_builtin_model("closet")
+    # a later own model set aside again takes the next name
+    shutil.copyfile(demo_model_path(), own)
+    service.index_folder(root, "closet", model=own)
+    again = service.use_builtin_model("closet")
+    assert [Path(p).name for p in again.set_aside] == ["model.set-aside-2.pt"]
