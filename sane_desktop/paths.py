@@ -135,9 +135,11 @@ def index_home() -> Path:
     """Folder holding one sub-folder per indexed catalogue: :func:`use_index_home`, else
     ``SANE_INDEX_HOME``, else the per-user data folder's ``catalogues/``."""
     if _index_home_override is not None:
+        refuse_undecodable(_index_home_override, "--index-home")
         return check_outside_package(_index_home_override, "--index-home")
     if os.environ.get("SANE_INDEX_HOME"):
         home = Path(os.environ["SANE_INDEX_HOME"]).expanduser()
+        refuse_undecodable(home, "SANE_INDEX_HOME")
         no_link_loop(home, "SANE_INDEX_HOME")  # (the window showed "[Errno 40] Too many levels…": trial BR)
         return check_outside_package(home, "SANE_INDEX_HOME")
     return user_data_dir() / "catalogues"
@@ -214,6 +216,39 @@ def installed_package() -> Path | None:
     except (OSError, UnicodeDecodeError):
         checkout = False
     return None if checkout else folder
+
+
+def is_text(value: str) -> bool:
+    """Whether ``value`` is real Unicode text: no lone surrogate, so UTF-8 (the database, JSON, a
+    terminal) can encode it. A file name that was not valid UTF-8 on disk arrives from ``os`` as a
+    str with surrogate escapes, and a JSON ``"\\ud800"`` escape gives a lone surrogate too."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def shown(value: str) -> str:
+    """``value`` safe to store and print: undecodable file-name bytes as ``\\xNN`` escapes (the bytes
+    ``os.fsencode`` gives back), any other lone surrogate as ``\\udNNN``."""
+    if is_text(value):
+        return value
+    try:
+        raw = os.fsencode(value)
+    except UnicodeEncodeError:  # a surrogate that no file-name byte produced
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return raw.decode("utf-8", "backslashreplace")
+
+
+def refuse_undecodable(path: Path | str, what: str) -> None:
+    """InputError when ``path`` holds bytes that are not UTF-8 text (a folder named on an old share or in
+    a zip): nothing built from it could be stored or logged (trial CG: a catalogue folder and an index home
+    so named gave a 19-line traceback, then "UnicodeEncodeError"). ``what``: how the path is named."""
+    text = str(path)
+    if not is_text(text):
+        raise InputError(f"{what} {shown(text)}: its path holds bytes that are not UTF-8 text (shown as \\xNN): "
+                         "rename the folder or file whose name holds them")
 
 
 def check_outside_package(path: Path | str, what: str = "") -> Path:

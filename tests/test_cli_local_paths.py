@@ -168,3 +168,43 @@ def test_query_image_of_a_catalogue_photo_is_searched_as_that_item(tmp_path: Pat
     err = capsys.readouterr().err.strip()
     assert err == (f"error: --image {copy} is the photo of {item_id}, which the outfit holds already "
                    "(an outfit holds an item once)"), err
+
+
+def test_a_path_of_bytes_that_are_not_utf8_is_refused_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CG: a catalogue folder (and an index home) named with a byte that is not UTF-8 gave a 19-line
+    logging traceback, then "error: UnicodeEncodeError: … surrogates not allowed". One line each now, from the
+    command line and from the service the window calls; the log writes such a path with an escape."""
+    import logging
+    import os
+
+    from sane_desktop import logs
+    from sane_desktop.errors import InputError
+    from sane_desktop.service import CatalogueService
+
+    folder = os.fsdecode(os.fsencode(str(tmp_path)) + b"/c\xffat")
+    try:
+        os.makedirs(folder)
+    except OSError:  # a file system that takes UTF-8 names only: nothing to try
+        pytest.skip("this file system refuses names that are not UTF-8")
+    shown = f"{tmp_path}/c\\xffat"
+    home = ["--index-home", str(tmp_path / "home")]
+    for argv, what in (([*home, "index", folder, "--name", "c"], f"CATALOGUE {shown}"),
+                       (["--index-home", folder, "catalogues"], f"--index-home {shown}")):
+        assert main(argv) == 1
+        captured = capsys.readouterr()
+        assert captured.err == (f"error: {what}: its path holds bytes that are not UTF-8 text (shown as \\xNN): "
+                                "rename the folder or file whose name holds them\n"), captured.err
+    monkeypatch.setenv("SANE_INDEX_HOME", folder)
+    assert main(["catalogues"]) == 1
+    assert capsys.readouterr().err.startswith(f"error: SANE_INDEX_HOME {shown}: its path holds bytes")
+    monkeypatch.delenv("SANE_INDEX_HOME")
+    with pytest.raises(InputError, match="the catalogue folder .*not UTF-8 text"):
+        CatalogueService(tmp_path / "home").inspect_folder(folder)
+    logs.configure("cli", folder=tmp_path / "log")
+    try:
+        logging.getLogger("sane_desktop.test").warning("a folder %s", folder)
+    finally:
+        logs.unconfigure()
+    assert f"a folder {tmp_path}/c\\udcffat" in (tmp_path / "log" / logs.LOG_FILE_NAME).read_text(encoding="utf-8")
+    assert "Logging error" not in capsys.readouterr().err

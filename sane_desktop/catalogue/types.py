@@ -7,7 +7,6 @@ strings. Image paths are POSIX paths relative to the catalogue root (never absol
 
 from __future__ import annotations
 
-import os
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,31 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.errors import InputError
+from sane_desktop.paths import is_text, shown  # noqa: F401 - the catalogue readers' names for them
 
 SPLITS = ("train", "valid", "test")
-
-
-def is_text(value: str) -> bool:
-    """Whether ``value`` is real Unicode text: no lone surrogate, so UTF-8 (the database, JSON, a
-    terminal) can encode it. A file name that was not valid UTF-8 on disk arrives from ``os`` as a
-    str with surrogate escapes, and a JSON ``"\\ud800"`` escape gives a lone surrogate too."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def shown(value: str) -> str:
-    """``value`` safe to store and print: undecodable file-name bytes as ``\\xNN`` escapes (the bytes
-    ``os.fsencode`` gives back), any other lone surrogate as ``\\udNNN``."""
-    if is_text(value):
-        return value
-    try:
-        raw = os.fsencode(value)
-    except UnicodeEncodeError:  # a surrogate that no file-name byte produced
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
-    return raw.decode("utf-8", "backslashreplace")
 
 
 class CatalogueError(InputError):

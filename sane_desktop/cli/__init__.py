@@ -485,6 +485,11 @@ def _local_paths(args: argparse.Namespace) -> None:
                 raise InputError(f"{shown} {blank(given)}: give a path (\".\" is the current folder)")
             if isinstance(given, (str, Path)) and str(given):  # a link loop: said in words, not "RuntimeError"
                 paths.no_link_loop(given)
+                # a folder named in bytes that are not UTF-8: one line, not a traceback (trial CG); an outside
+                # photo's path is only read, never stored
+                if dest != "image":
+                    paths.refuse_undecodable(given, "CATALOGUE" if dest == "catalogue"
+                                             else f"--{dest.removeprefix('global_').replace('_', '-')}")
 
 
 # options of text that an empty value would turn into "not given" (trial BO's `--db ''` opened the index home's

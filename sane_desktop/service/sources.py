@@ -61,7 +61,10 @@ def source_mapping(root: Path | str, mapping: Path | str | None = None, name: st
 def read_source(root: Path | str, mapping: Path | str | None = None, *, name: str | None = None,
                 index_dir: Path | None = None, **options: Any) -> Catalogue:
     """``read_catalogue(root, source_mapping(root, mapping, name, index_dir), **options)``: the folder
-    read as its import read it. Raises what :func:`~sane_desktop.catalogue.read_catalogue` raises."""
+    read as its import read it. Raises what :func:`~sane_desktop.catalogue.read_catalogue` raises, and
+    InputError for a folder whose path is not UTF-8 text."""
     from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.paths import refuse_undecodable
 
+    refuse_undecodable(root, "the catalogue folder")  # its path is stored, logged and printed as text
     return read_catalogue(Path(root), source_mapping(root, mapping, name, index_dir), **options)
