@@ -90,7 +90,7 @@ def configure(interface: str, *, verbose: bool = False, folder: Path | None = No
         file_handler = logging.handlers.RotatingFileHandler(folder / LOG_FILE_NAME, maxBytes=MAX_BYTES,
                                                             backupCount=BACKUP_COUNT, encoding="utf-8", delay=False,
                                                             # a path of bytes that are not UTF-8 (a surrogate
-                                                            # escape) as \xNN, not "--- Logging error ---"
+                                                            # escape) as an escape, not "--- Logging error ---"
                                                             errors="backslashreplace")
     except OSError as error:
         problem = f"cannot write the log in {folder} ({error.strerror or error}): logging to stderr only"
