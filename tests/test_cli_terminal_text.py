@@ -65,6 +65,26 @@ def test_summaries_lists_and_errors_hold_no_control_character(tmp_path: Path,
     assert "unknown item ids: Tops/new\\u0041line" in capsys.readouterr().err
 
 
+def test_an_id_that_names_two_items_as_typed_and_escaped_is_refused(tmp_path: Path,
+                                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CG: "new⏎line.jpg" and a file literally named "new\\nline.jpg" both print as ``Tops/new\\nline``;
+    that text took the literal one while it existed and the other otherwise, unsaid. It is refused now, naming
+    both; each is still found by its own exact id."""
+    root = make_closet(tmp_path / "closet")
+    shutil.copy(root / "Tops" / "tops_0.jpg", root / "Tops" / "new\nline.jpg")
+    shutil.copy(root / "Tops" / "tops_1.png", root / "Tops" / "new\\nline.png")
+    home, ids, _out = indexed(root, tmp_path, capsys)
+    assert {"Tops/new\nline", "Tops/new\\nline"} <= set(ids)
+    for command in (["query", "closet", "--outfit", "Tops/new\\nline"],
+                    ["explain", "closet", "--query", "Tops/new\\nline", "--candidate", "Shoes/shoes_0"]):
+        assert main([*home, *command]) == 1
+        err = capsys.readouterr().err.strip()
+        assert err == ("error: the id 'Tops/new\\\\nline' names 2 items whose ids print alike: 'Tops/new\\\\nline' and "
+                       "'Tops/new\\nline' (catalogue 'closet'); rename one of their photo files"), err
+    assert main([*home, "query", "closet", "--outfit", "Tops/new\nline", "--json"]) == 0  # its exact id: that one
+    assert [row["item"] for row in json.loads(capsys.readouterr().out)["outfit"]] == ["Tops/new\nline"]
+
+
 def test_an_id_that_ends_in_spaces_is_named_as_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A folder's file name may begin or end with spaces, and its item id keeps them: a trial's
     ``tops/  spaced  `` was indexed and listed, then refused by query and explain ("unknown item ids"),

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 from sane_desktop.catalogue.framing import framing_problem as framing_problem  # the window's words for a photo
 from sane_desktop.catalogue.images import load_rgb
 from sane_desktop.catalogue.safepath import read_regular_file
-from sane_desktop.errors import CatalogueRemade, NotFound, PhotoChanged
+from sane_desktop.errors import CatalogueRemade, InputError, NotFound, PhotoChanged
 from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo, ItemText
 from sane_desktop.store import browse
@@ -270,6 +270,13 @@ class CatalogueItems:
         found: dict[str, int] = {}
         missing: list[str] = []
         for item_id in item_ids:
+            # an id that names one item as typed and another with its escapes read back (trial CG: files
+            # "new⏎line.jpg" and "new\nline.jpg" both print as Tops/new\nline): refused, never a guess
+            alike = {pks[form]: form for form in (item_id, unescaped(item_id)) if form in pks}
+            if len(alike) > 1:
+                raise InputError(f"the id {item_id!r} names {len(alike)} items whose ids print alike: "
+                                 f"{' and '.join(repr(form) for form in alike.values())} (catalogue "
+                                 f"{self.record.name!r}); rename one of their photo files")
             pk = next((pks[form] for form in forms(item_id) if form in pks), None)
             if pk is None:
                 missing.append(item_id.strip())
