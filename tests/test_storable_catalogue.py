@@ -31,7 +31,8 @@ def test_each_break_is_said_once_and_the_rest_is_kept() -> None:
     ok, grouped = catalogue.items
     assert ok.title == "Striped tee" and ok.attributes == {"colour": "red"} and grouped.group == ""
     reasons = {(skip.item_id, skip.kind): skip.reason for skip in catalogue.skipped}
-    assert reasons[(long_id, "item")] == f"its id is {NAME_LENGTH + 1} characters long (at most {NAME_LENGTH})"
+    assert reasons[(long_id, "item")] == (f"its id is {NAME_LENGTH + 1} characters long (at most {NAME_LENGTH}): "
+                                          "shorten the id in the catalogue's table")
     assert "its category holds a NUL character" in reasons[("nul-category", "item")]
     assert "its outfit id is 300 characters long" in reasons[("o" * 300, "outfit")]
     notes = [(note.item_id, note.reason) for note in catalogue.notes]
@@ -87,3 +88,11 @@ def test_an_odd_table_imports_into_postgresql_as_into_sqlite(tmp_path: Path, pos
     there = building.import_folder(tmp_path / "shop", "shop", postgres_url)  # it refused the whole import
     assert there["items"] == here["items"] == 5 and there["values"] == here["values"]
     assert there["skipped"] == here["skipped"]
+
+
+def test_a_folder_catalogue_s_long_file_name_is_said_with_its_way_out() -> None:
+    """Trial CG read "its id is 251 characters long (at most 200)" of a file name, and no word of what to do."""
+    catalogue = Catalogue(Path("/nowhere"), "folder", items=[ItemRecord("Tops/" + "y" * 246, "Tops/y.jpg", "Tops")])
+    make_storable(catalogue)
+    assert [skip.reason for skip in catalogue.skipped] == ["its id is 251 characters long (at most 200): rename the "
+                                                           "photo file"]

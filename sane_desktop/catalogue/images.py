@@ -318,6 +318,17 @@ def _missing_hint(path: Path) -> str:
     return f"; {tail} is there, a name that differs only in {differs}: write the name as the file has it"
 
 
+def _broken_link(root: Path, relative: str) -> str:
+    """Why the photo at ``relative`` is a symbolic link to nothing ("" when it is not one)."""
+    link = Path(root) / relative
+    try:
+        if not link.is_symlink() or link.exists():
+            return ""
+        return f"the photo is a broken link: it leads to {os.readlink(link)}, which is not there"
+    except (OSError, ValueError):
+        return ""
+
+
 def inspect_image(path: Path, max_pixels: int = DEFAULT_MAX_PIXELS) -> ImageFacts:
     """Check one image file; raise :class:`ImageRejected` with a human reason if unusable."""
     try:
@@ -394,6 +405,9 @@ def _reuse_known(real_root: str, item: ItemRecord, known: KnownImage | None, fol
 
 
 def _validate_one(root: Path, item: ItemRecord, max_pixels: int) -> Skip | None:
+    broken = _broken_link(root, item.image_path)
+    if broken:  # said as a link (trial CG read "image file is missing" and "resolves outside" of dangling links)
+        return Skip(item.item_id, item.image_path, broken, "item")
     try:
         path = resolve_inside(root, item.image_path)
         facts = inspect_image(path, max_pixels)

@@ -51,7 +51,12 @@ def make_storable(catalogue: Catalogue) -> None:
         problem = next(((field, why) for field, value in (("id", item.item_id), ("category", item.category))
                         if (why := _broken(value))), None)
         if problem is not None:
-            catalogue.skipped.append(Skip(_whole(item.item_id), item.image_path, f"its {problem[0]} {problem[1]}"))
+            # the way out: a folder catalogue's ids and categories are its file and folder names (trial CG
+            # read the length of a 250-character file name, and no word of what to do)
+            fix = (("rename the photo file" if problem[0] == "id" else "rename its folder")
+                   if catalogue.format == "folder" else f"shorten the {problem[0]} in the catalogue's table")
+            catalogue.skipped.append(Skip(_whole(item.item_id), item.image_path,
+                                          f"its {problem[0]} {problem[1]}: {fix}"))
             continue
         _label_limits(catalogue, item)
         kept.append(item)

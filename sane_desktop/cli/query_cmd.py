@@ -88,7 +88,9 @@ def _outfit_changed_note(changed: list[dict[str, str]], *, similar: bool) -> str
     again = "re-index" if replaced else "put it back, or re-index"
     if len(changed) == 1:
         entry = changed[0]
-        verb = {"gone": "is gone", "replaced": "was replaced"}.get(entry["why"], f"changed ({entry['why']})")
+        verb = {"gone": "is gone", "replaced": "was replaced"}.get(entry["why"], f"was {entry['why']}"
+                                                                   if entry["why"].startswith("emptied")
+                                                                   else f"changed ({entry['why']})")
         who = entry["item_id"] if similar else f"outfit item {entry['item_id']}"
         return f"the photo of {who} {verb} since indexing: the scores use its photo as indexed; {again}"
     listed = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in changed)

@@ -1832,7 +1832,10 @@ class MainWindow(QMainWindow):
         held a skirt, without a word), with the way to search them as they are now."""
         titles = {item.pk: item.title or item.item_id for item in self.outfit_model.items()}
         replaced = [titles.get(pk, "?") for pk, why in self._outfit_photos.items() if why == "replaced"]
-        gone = [titles.get(pk, "?") for pk, why in self._outfit_photos.items() if why != "replaced"]
+        gone = [titles.get(pk, "?") for pk, why in self._outfit_photos.items() if why == "gone"]
+        # emptied, unreadable: not "no longer in the folder" (trial CG's emptied photo is there)
+        unread = [(titles.get(pk, "?"), why) for pk, why in self._outfit_photos.items()
+                  if why not in ("replaced", "gone")]
         lines = []
         if replaced:
             subject, plural = photos_of([escape(t) for t in replaced])
@@ -1842,6 +1845,9 @@ class MainWindow(QMainWindow):
             subject, plural = photos_of([escape(t) for t in gone])
             lines.append(f"{subject} {'are' if plural else 'is'} no longer in the catalogue folder: these matches use "
                          f"{'them' if plural else 'the photo'} as indexed.")
+        for title, why in unread:
+            subject, _plural = photos_of([escape(title)])
+            lines.append(f"{subject} can no longer be read ({escape(why)}): these matches use the photo as indexed.")
         return " ".join(lines) + " <a href='reindex'>Re-index now</a> to match the photos as they are."
 
     def explanation_title(self) -> str:

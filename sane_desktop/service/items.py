@@ -396,7 +396,8 @@ def has_search_words(text: str) -> bool:
 
 def photo_state(path: Path, content_hash: str) -> str:
     """"" while the file at ``path`` is still the photo recorded by ``content_hash`` (SHA-256 of its
-    bytes; without one, while a file is there), else why not: "gone", "replaced" or "unreadable: …".
+    bytes; without one, while a file is there), else why not: "gone", "replaced", "emptied (0 bytes)" or
+    "unreadable: …".
     The one check of a photo against what was derived from it (``query``'s note, the thumbnails'
     cache, an image from disk carried to a new model). Never raises."""
     import os
@@ -405,10 +406,13 @@ def photo_state(path: Path, content_hash: str) -> str:
     from sane_desktop.catalogue.content_hash import file_hash  # never through retrieval.indexing: torch
 
     try:
-        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO would block the read forever
+        found = os.stat(path)
+        if not stat.S_ISREG(found.st_mode):  # a FIFO would block the read forever
             return "unreadable: not a regular file"
         if not content_hash:
             return ""
+        if found.st_size == 0:  # no photo at all: "replaced" read as another picture (trial CG)
+            return "emptied (0 bytes)"
         return "" if file_hash(path) == content_hash else "replaced"
     except FileNotFoundError:
         return "gone"
