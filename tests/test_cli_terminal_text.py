@@ -216,3 +216,32 @@ def test_items_columns_line_up_under_wide_and_decomposed_names() -> None:
     starts = {display_width(line[: line.index("Title")]) for line in lines}
     assert len(starts) == 1, lines
     assert display_width("上衣") == 4 and display_width(unicodedata.normalize("NFD", "é")) == 1
+
+
+def test_explain_says_the_pair_when_its_maps_cannot_be_saved(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial CG: with the index and cache homes read-only, ``explain`` said only that the maps' folder could not
+    be written, and no explanation, though nothing of its text needed writing. The text comes, with a note."""
+    from sane_desktop import paths
+    from sane_desktop.errors import InputError
+
+    root = make_closet(tmp_path / "closet")
+    home, _ids, _out = indexed(root, tmp_path, capsys)
+    real = paths.check_writable_folder
+
+    def read_only(folder: Path | str, what: str, *, make: bool = False) -> Path:
+        if what == "the maps' folder":
+            raise InputError(f"{what}: cannot write into {folder} (Read-only file system)")
+        return real(folder, what, make=make)
+
+    monkeypatch.setattr(paths, "check_writable_folder", read_only)
+    pair = ["--query", "Tops/tops_0", "--candidate", "Shoes/shoes_0"]
+    assert main([*home, "explain", "closet", *pair]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Tops/tops_0 ~ Shoes/shoes_0: similarity ")
+    assert out[-1].startswith("note: no maps were saved: the maps' folder: cannot write into ") \
+        and out[-1].endswith("(Read-only file system): give a folder with --save-maps DIR"), out
+    assert main([*home, "explain", "closet", *pair, "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["maps"] is None and "give a folder with --save-maps DIR" in said["maps_not_saved"]
+    assert said["query"] == "Tops/tops_0" and isinstance(said["similarity"], float)

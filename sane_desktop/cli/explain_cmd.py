@@ -130,7 +130,10 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         try:
             check_writable_folder(out_dir, "the maps' folder", make=True)
         except InputError as error:
-            raise InputError(f"{error}: give one with --save-maps DIR") from None
+            # the explanation is said all the same, its maps not written (trial CG: a read-only cache home
+            # gave one error line and no explanation, though nothing of the text needed writing)
+            return {**_text_of(catalogue, result), "maps": None,
+                    "maps_not_saved": f"{error}: give a folder with --save-maps DIR"}
     digest = hashlib.sha256(json.dumps([result.model_hash, result.query.item_id, result.query.content_hash,
                                         result.candidate.item_id, result.candidate.content_hash,
                                         result.method]).encode()).hexdigest()
@@ -176,6 +179,11 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     if not write_atomically(record_path, lambda file: file.write_text(json.dumps(record, indent=1), "utf-8") > 0):
         raise InputError(f"cannot write the maps to {out_dir}: pass --save-maps DIR")
     paths["record"] = str(record_path)
+    return {**_text_of(catalogue, result), "maps": paths}
+
+
+def _text_of(catalogue: OpenCatalogue, result: PairExplanation) -> dict[str, Any]:
+    """The JSON of one explanation but its maps' files."""
     from sane_desktop.explain.abstain import ranking_withheld
 
     # a ranking by attributes learnt on another world (the bundled general model's drawn garments) is
@@ -193,7 +201,7 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         "forward_passes": result.forward_passes, "selection_tuned": result.selection_tuned,
         # a fitted selection passed over (fitted for another model or vocabulary): why the choice is untuned
         "selection_passed_over": list(catalogue.explanations.selection().passed_over),
-        "model_hash": result.model_hash, "cached": result.cached, "maps": paths,
+        "model_hash": result.model_hash, "cached": result.cached,
     }
 
 
@@ -449,6 +457,9 @@ def render(result: dict[str, Any]) -> str:
             lines.append(UNTUNED_NOTE)
     lines += [f"note: {said}" for said in result.get("selection_passed_over", ())]
     maps = result["maps"]
+    if maps is None:  # the default maps' folder could not be written: said, the text above stands
+        lines.append(f"note: no maps were saved: {result['maps_not_saved']}")
+        return "\n".join(lines)
     pictures = [maps["query_overlay"], maps["candidate_overlay"]]
     if isinstance(maps.get("attribute"), dict):
         pictures += [maps["attribute"]["query_overlay"], maps["attribute"]["candidate_overlay"]]
