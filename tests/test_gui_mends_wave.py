@@ -249,6 +249,20 @@ def test_clear_can_be_undone_with_the_undo_button_and_ctrl_z(world, qtbot, make_
     undo.trigger()
     assert len(window.outfit_model.pks()) == 2
 
+    # each Remove is undone in turn, the last first (trial CF removed A, then B: the second Ctrl+Z did nothing)
+    a, b = window.outfit_model.items()
+    panel.remove_with_undo([a.pk])
+    panel.remove_with_undo([b.pk])
+    assert window.outfit_model.pks() == [] and undo.text() == "&Undo Clear outfit"  # B's Remove emptied it
+    undo.trigger()
+    assert window.outfit_model.pks() == [b.pk] and undo.text().startswith("&Undo Remove “")
+    undo.trigger()
+    assert window.outfit_model.pks() == [a.pk, b.pk] and not undo.isEnabled()
+    # an item added between two Removes: what came before it cannot come back into another outfit
+    panel.remove_with_undo([a.pk])
+    window.add_to_outfit([chosen[2]])
+    assert not undo.isEnabled()
+
 
 # --- the outfit being built comes back after a restart ----------------------------------------------
 def test_the_outfit_comes_back_after_a_restart_in_its_order(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]

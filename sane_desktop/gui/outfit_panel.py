@@ -21,6 +21,7 @@ from sane_desktop.service.titles import short_title
 UNDO_OFFER_MS = 15000  # how long "Outfit cleared — Undo" stays shown after Clear (Outfit ▸ Undo stays longer)
 UNDO_NOTHING = "&Undo"  # Outfit ▸ Undo with nothing to bring back (greyed)
 UNDO_CLEAR = "&Undo Clear outfit"
+UNDO_DEPTH = 20  # Removes and Clears Ctrl+Z can walk back, the last first
 
 
 def undo_remove_text(back: list[ItemInfo]) -> str:
@@ -164,10 +165,10 @@ class OutfitPanel(QWidget):
         # until the outfit changes otherwise
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_OFFER_MS)
         self._undo_timer.timeout.connect(lambda: self._offer(False))
-        # the outfit before the person's last Clear or Remove, and its pks after it: brought back while the
-        # outfit is still as that left it (a trial found a removed item could not be, Ctrl+Z doing nothing)
-        self._before: list[ItemInfo] = []
-        self._after: list[int] = []
+        # the outfit before each of the person's Clears and Removes, and its pks after it, the last on top:
+        # brought back, one Ctrl+Z each, while the outfit is still as that left it (a trial found a removed item
+        # could not be, Ctrl+Z doing nothing; trial CF removed two and the second Ctrl+Z did nothing)
+        self._history: list[tuple[list[ItemInfo], list[int]]] = []
         self._undoing = False
         self.view.items_dropped.connect(self.add_items_requested)  # signal to signal
         self.view.files_dropped.connect(self.add_file_requested)
@@ -270,12 +271,21 @@ class OutfitPanel(QWidget):
         self._offer(True)
 
     def _remember_undo(self, before: list[ItemInfo]) -> None:
-        self._before, self._after = before, self.model.pks()
-        kept = set(self._after)
+        self._history = [*self._history, (before, self.model.pks())][-UNDO_DEPTH:]
+        self._name_undo()
+        self._undo_timer.start()
+
+    def _name_undo(self) -> None:
+        """Outfit ▸ Undo names what the next Ctrl+Z brings back (greyed with nothing to)."""
+        if not self._history:
+            self.undo_action.setEnabled(False)
+            self.undo_action.setText(UNDO_NOTHING)
+            return
+        before, after = self._history[-1]
+        kept = set(after)
         back = [item for item in before if item.pk not in kept]
         self.undo_action.setText(UNDO_CLEAR if not kept else undo_remove_text(back))
         self.undo_action.setEnabled(True)
-        self._undo_timer.start()
 
     @property
     def undoing(self) -> bool:
@@ -285,14 +295,21 @@ class OutfitPanel(QWidget):
     @property
     def undo_offered(self) -> bool:
         """Whether the outfit before the last Clear or Remove can still be brought back."""
-        return bool(self._before)
+        return bool(self._history)
 
     def undo(self) -> None:
         """Bring back the outfit as it was before the last Clear or Remove, in its order, while it is
-        still offered and the outfit is as that left it (an item added since withdraws the offer)."""
-        before, after = self._before, self._after
-        self._withdraw_undo()
-        if before and self.model.pks() == after:
+        still offered and the outfit is as that left it (an item added since withdraws the offer); the
+        Remove or Clear before that is the next one undone."""
+        if not self._history:
+            return
+        before, after = self._history[-1]
+        self._history = self._history[:-1]
+        self._undo_timer.stop()
+        self._offer(False)
+        if self.model.pks() != after:  # changed otherwise since: nothing of it can come back
+            self._withdraw_undo()
+        else:
             kept = set(after)
             back = [item for item in before if item.pk not in kept]
             self.model.set_items(before)
@@ -305,7 +322,7 @@ class OutfitPanel(QWidget):
             self.undone.emit(back)
 
     def _withdraw_undo(self) -> None:
-        self._before, self._after = [], []
+        self._history = []
         self._undo_timer.stop()
         self._offer(False)
 
@@ -320,9 +337,7 @@ class OutfitPanel(QWidget):
             widget.setVisible(shown)
         for widget in usual:
             widget.setVisible(not shown)
-        if not self._before:
-            self.undo_action.setEnabled(False)
-            self.undo_action.setText(UNDO_NOTHING)
+        self._name_undo()
         self._fit_name()
 
     def _fit_name(self) -> None:
