@@ -277,6 +277,18 @@ def test_cells_written_before_digests_are_recomputed_and_refilled_by_index(
     same_tiles(before, tiles())
 
 
+def test_vectors_without_a_digest_are_embedded_again_by_index(world: dict[str, Path], indexed: Path) -> None:
+    """Trial CC's leftover: a stored vector with no ``embedding_sha256`` (an older build's row, or one emptied by
+    hand) was kept by every ``index`` and never given one. The next index embeds it again, with its digest."""
+    assert sql(indexed, "SELECT count(*) FROM item_embeddings WHERE embedding_sha256 IS NULL") == [(0,)]
+    before = dict(sql(indexed, "SELECT item_pk, embedding FROM item_embeddings"))
+    sql(indexed, "UPDATE item_embeddings SET embedding_sha256 = NULL WHERE item_pk IN "
+                 "(SELECT item_pk FROM item_embeddings ORDER BY item_pk LIMIT 3)")
+    reindex(world, indexed)
+    assert sql(indexed, "SELECT count(*) FROM item_embeddings WHERE embedding_sha256 IS NULL") == [(0,)]
+    assert dict(sql(indexed, "SELECT item_pk, embedding FROM item_embeddings")) == before  # the same vectors
+
+
 def test_revision_0011_adds_the_digest_column_and_keeps_the_rows(tmp_path: Path) -> None:
     from alembic import command
     from sqlalchemy import create_engine, inspect, text

@@ -86,7 +86,7 @@ def embedded_hashes(engine: Engine, model_hash: str, pks: Sequence[int], with_ce
     """Item pk -> image content hash of the stored embedding, for the ``pks`` embedded by ``model_hash``
     (``with_cells``: only rows that hold their per-cell outputs with their digest: a row from before
     ``cells_sha256`` is embedded again, its cells then computed from the photo rather than vouched for;
-    a row whose vector fails ``embedding_sha256`` is left out: embedded again)."""
+    a row whose vector fails ``embedding_sha256``, or has none, is left out: embedded again)."""
     found: dict[int, str] = {}
     table = S.ItemEmbedding
     with Session(engine) as session:
@@ -95,9 +95,11 @@ def embedded_hashes(engine: Engine, model_hash: str, pks: Sequence[int], with_ce
                 table.model_hash == model_hash, table.item_pk.in_(list(pks[start : start + IN_CHUNK])))
             rows = session.execute(query.where(table.cells.is_not(None), table.cells_sha256.is_not(None))
                                    if with_cells else query)
-            # a vector that fails its digest is embedded again: the re-index a refused search advises mends it
+            # a vector that fails its digest is embedded again: the re-index a refused search advises mends it;
+            # so is one with none (an older build's row, or a digest removed by hand): nothing vouches for it, and
+            # an index that kept it would never give it one (trial CC's leftover)
             found.update((int(pk), str(content_hash)) for pk, content_hash, blob, digest in rows
-                         if not digest or embedding_digest(bytes(blob), str(content_hash), model_hash) == digest)
+                         if digest and embedding_digest(bytes(blob), str(content_hash), model_hash) == digest)
     return found
 
 
