@@ -58,6 +58,8 @@ def check_catalogue_name(name: str) -> str:
         why = "it contains / \\ : * ? \" < > or | (a catalogue name is a single folder name, not a path)"
     elif any(unicodedata.category(char) in ("Cc", "Cf") for char in name):
         why = "it contains control characters"
+    elif not is_text(name):  # a folder's name in bytes that are not UTF-8 (trial CG): stored and printed as text
+        why = "it holds bytes that are not UTF-8 text (shown as \\xNN): give another name"
     elif name.split(".")[0].upper() in _RESERVED:
         why = "it is a device name on Windows (CON, PRN, AUX, NUL, COM1–9, LPT1–9)"
     elif name != name.strip() or name.endswith("."):
@@ -67,7 +69,7 @@ def check_catalogue_name(name: str) -> str:
     elif len(name.encode("utf-8", "surrogatepass")) > MAX_NAME_BYTES:
         why = f"it is longer than {MAX_NAME_BYTES} bytes"
     if why:
-        raise InputError(f"invalid catalogue name {name!r}: {why}")
+        raise InputError(f"invalid catalogue name {shown(name)!r}: {why}")
     return name
 
 

@@ -208,3 +208,25 @@ def test_a_path_of_bytes_that_are_not_utf8_is_refused_in_one_line(tmp_path: Path
         logs.unconfigure()
     assert f"a folder {tmp_path}/c\\udcffat" in (tmp_path / "log" / logs.LOG_FILE_NAME).read_text(encoding="utf-8")
     assert "Logging error" not in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, named", [
+    (["index", "{root}", "--name", "c\udcff"], "--name"),
+    (["items", "c\udcff"], "NAME"),
+    (["query", "shop", "--outfit", "Tops/\udcff"], "--outfit"),
+    (["items", "shop", "--category", "\udcff"], "--category"),
+])
+def test_any_text_of_bytes_that_are_not_utf8_is_refused_in_one_line(argv: list[str], named: str, tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CG's kind, beyond paths: ``index --name $'c\\xff'`` ended in "UnicodeEncodeError"."""
+    from sane_desktop.errors import InputError
+    from sane_desktop.paths import check_catalogue_name
+
+    root = make_closet(tmp_path / "closet")
+    given = [part.replace("{root}", str(root)) for part in argv]
+    assert main(["--index-home", str(tmp_path / "home"), *given]) == 1
+    shown = next(part for part in given if "\udcff" in part).replace("\udcff", "\\xff")
+    assert capsys.readouterr().err == (f"error: {named} {shown}: holds bytes that are not UTF-8 text (shown as \\xNN): "
+                                       "give it as UTF-8 text\n")
+    with pytest.raises(InputError, match=r"invalid catalogue name 'c\\\\xff': it holds bytes that are not UTF-8"):
+        check_catalogue_name("c\udcff")

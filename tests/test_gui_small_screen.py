@@ -66,6 +66,12 @@ def whole_tile_shown(view: QListView) -> bool:
     return tile.isValid() and area.contains(tile)
 
 
+def a_whole_tile_shown(view: QListView) -> bool:
+    """Some tile of the view lies whole inside its viewport (the outfit strip shows the item added last)."""
+    area = view.viewport().rect()
+    return any(area.contains(view.visualRect(view.model().index(row, 0))) for row in range(view.model().rowCount()))
+
+
 def assert_usable(window) -> None:  # type: ignore[no-untyped-def]
     """One whole row of result tiles, a whole outfit tile, and the explanation panel beside them."""
     results = window.results.view
@@ -77,7 +83,7 @@ def assert_usable(window) -> None:  # type: ignore[no-untyped-def]
     strip = window.outfit_panel.view
     width, height = tile_size(strip)
     assert strip.viewport().height() >= height and strip.viewport().width() >= width
-    assert whole_tile_shown(strip)
+    assert a_whole_tile_shown(strip) and strip.verticalScrollBar().value() == 0
     assert window.outfit_panel.isVisible() and window.outfit_panel.height() > 0
     dock = window.explanation_dock
     assert dock.isVisible() and not dock.isFloating() and dock.width() > 0 and dock.height() > 0
@@ -122,3 +128,20 @@ def test_a_tall_window_keeps_the_full_size_outfit_strip(world, qtbot, make_windo
     # the results get the same room as in a window opened at this size
     assert window.results.view.viewport().height() == tall.results.view.viewport().height()
     assert_usable(tall)
+
+
+def test_the_item_just_added_is_shown_at_the_strip_s_end(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial CD: a fifth outfit item landed past the strip's right edge, unseen. The strip scrolls sideways to
+    the item just added, and only sideways (scrolling it into view once cut every tile at 800 × 600)."""
+    window = make_window(world, size=(800, 600))
+    strip = window.outfit_panel.view
+    pks = [window.browser_model.row(r).item.pk for r in range(6)]
+    for pk in pks:
+        window.add_to_outfit([pk])
+    wait_for_results(window, qtbot)
+    last = strip.model().index(len(pks) - 1, 0)
+    qtbot.waitUntil(lambda: strip.viewport().rect().contains(strip.visualRect(last)), timeout=5000)
+    assert strip.horizontalScrollBar().value() > 0  # it had to scroll: six tiles do not fit at 800 px
+    assert strip.verticalScrollBar().value() == 0
+    width, height = tile_size(strip)
+    assert strip.viewport().height() >= height

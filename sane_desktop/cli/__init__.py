@@ -508,6 +508,21 @@ def blank(given: str) -> str:
     return "is empty" if given == "" else "is only spaces"
 
 
+def _refuse_undecodable_texts(args: argparse.Namespace) -> None:
+    """Any text an option or argument was given in bytes that are not UTF-8 (a terminal in Latin-1, a name
+    copied off an old share): one line naming it, never a UnicodeEncodeError from the database or the log
+    (trial CG's kind: ``--name $'c\\xff'``). An outside photo's path (``--image``) is only read: it may."""
+    for dest, value in vars(args).items():
+        if dest in ("image", "handler", "command"):
+            continue
+        for given in value if isinstance(value, list) else [value]:
+            if isinstance(given, (str, Path)) and not paths.is_text(str(given)):
+                positional = dest == "catalogue" or (dest == "name" and args.command not in ("index", "import"))
+                named = dest.upper() if positional else f"--{dest.removeprefix('global_').replace('_', '-')}"
+                raise InputError(f"{named} {paths.shown(str(given))}: holds bytes that are not UTF-8 text (shown as "
+                                 "\\xNN): give it as UTF-8 text")
+
+
 def _refuse_empty_texts(args: argparse.Namespace) -> None:
     for dest, what in TEXT_OPTIONS.items():
         value = getattr(args, dest, None)
@@ -603,6 +618,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(given)
     try:
         _local_paths(args)
+        _refuse_undecodable_texts(args)
         _refuse_empty_texts(args)
         if isinstance(getattr(args, "db", None), str):  # every later use (the index's record, the lock) sees one path
             args.db = paths.expand_sqlite_home(args.db)

@@ -209,6 +209,16 @@ class OutfitPanel(QWidget):
             self._withdraw_undo()  # a new outfit is being built: the cleared one is not brought back into it
             self._refresh()
             self.changed.emit(self.model.pks())
+            # the item just added is shown: a fifth landed past the strip's right edge, unseen (trial CD). The
+            # sideways scroll bar alone, once laid out: scrollTo also moved the strip up and down while it was
+            # being refitted, cutting every tile at 800 × 600
+            QTimer.singleShot(0, self, self.show_last)
+
+    def show_last(self) -> None:
+        """Scroll the strip sideways to its end (its last tile whole, when the strip is wider than a tile)."""
+        self.view.doItemsLayout()
+        bar = self.view.horizontalScrollBar()
+        bar.setValue(bar.maximum())
 
     def refresh_items(self, items: list[ItemInfo]) -> None:
         """The outfit's items as the catalogue now records them (a re-import from elsewhere: another
