@@ -58,8 +58,11 @@ def hint_html(guess: CategoryGuess, share: float) -> str:
         unlike = " It looks unlike this catalogue's photos, though." if guess.unlike_every_category else ""
         return f"This catalogue has one category, {best}: the photo is added as one.{unlike}"
     if guess.preselected:
-        return (f"The model thinks this is {best}. {sureness(share)} ({percent} %). Change it if it is "
-                "wrong." + (f" ({record[0].upper()}{record[1:]}.)" if record else ""))
+        # the share is among this catalogue's categories only: a skirt in a shop without skirts read "Tops,
+        # fairly sure (77 %)" (trial CD), the track record being of the kinds the shop has
+        return (f"The model thinks this is {best}. {sureness(share)} ({percent} %) among this catalogue's "
+                f"categories: a kind of item it has none of gets the nearest. Change it if it is wrong."
+                + (f" ({record[0].upper()}{record[1:]}.)" if record else ""))
     if guess.unlike_every_category:
         why = (f"It looks unlike this catalogue's photos of every category (less like its closest, {best}, than "
                "95 % of the catalogue's own photos are like theirs): it may be a kind of item the catalogue does "
