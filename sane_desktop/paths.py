@@ -73,6 +73,22 @@ def check_catalogue_name(name: str) -> str:
     return name
 
 
+def refuse_look_alike_name(name: str, home: Path, what: str = "a catalogue", besides: str = "") -> None:
+    """InputError when ``home`` holds a folder named like ``name`` in the other Unicode form (a composed and a
+    decomposed "é": two catalogues that print alike, so a delete could take the other one; trial CI), other
+    than ``besides`` (the one being renamed)."""
+    wanted = unicodedata.normalize("NFC", name)
+    try:
+        entries = os.listdir(home)
+    except OSError:  # no home yet: nothing to be confused with
+        return
+    twin = next((entry for entry in entries if entry not in (name, besides)
+                 and unicodedata.normalize("NFC", entry) == wanted), None)
+    if twin is not None:
+        raise InputError(f"{what} named {ascii(twin)} is there already, its letters the same as {ascii(name)}'s "
+                         f"in another Unicode form: the two would print alike; use {ascii(twin)}, or another name")
+
+
 APP_NAME = "sane-desktop"
 _index_home_override: Path | None = None
 _extracted_resources: Path | None = None

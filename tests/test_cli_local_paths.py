@@ -167,7 +167,21 @@ def test_query_image_of_a_catalogue_photo_is_searched_as_that_item(tmp_path: Pat
                  image.parent.name]) == 1
     err = capsys.readouterr().err.strip()
     assert err == (f"error: --image {copy} is the photo of {item_id}, which the outfit holds already "
-                   "(an outfit holds an item once)"), err
+                   "(an outfit holds a photo once)"), err
+    # trial CI: under another category it joined beside the item, and a photo given twice was taken twice
+    other = next(name for name in ("Bottoms", "Shoes", "bags") if name != image.parent.name)
+    assert main([*home, "query", "closet", "--outfit", item_id, "--image", str(copy), "--image-category", other]) == 1
+    assert "is the photo of " + item_id + ", which the outfit holds already" in capsys.readouterr().err
+    assert main([*home, "query", "closet", "--image", str(copy), "--image-category", other]) == 0
+    assert (f"note: {copy} is the photo of {item_id} in this catalogue, filed under {image.parent.name}: searched as "
+            f"{other}, as asked") in capsys.readouterr().err
+    mine = tmp_path / "mine.png"
+    from PIL import Image
+
+    Image.open(image).convert("RGB").rotate(90).save(mine)
+    assert main([*home, "query", "closet", "--image", str(mine), "--image-category", other, "--image", str(mine),
+                 "--image-category", other]) == 1
+    assert f"error: --image {mine} is the photo of {mine}, which the outfit holds already" in capsys.readouterr().err
 
 
 def test_a_path_of_bytes_that_are_not_utf8_is_refused_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

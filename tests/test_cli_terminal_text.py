@@ -85,6 +85,24 @@ def test_an_id_that_names_two_items_as_typed_and_escaped_is_refused(tmp_path: Pa
     assert [row["item"] for row in json.loads(capsys.readouterr().out)["outfit"]] == ["Tops/new\nline"]
 
 
+def test_an_id_that_names_two_items_in_its_two_unicode_forms_is_refused(tmp_path: Path,
+                                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CI: "café.jpg" composed (NFC) and decomposed (NFD, as a Mac names it) are two items that print
+    alike; the id typed took whichever form the keyboard gave, unsaid. Refused now, each form spelt out."""
+    import unicodedata
+
+    root = make_closet(tmp_path / "closet")
+    composed, decomposed = (unicodedata.normalize(form, "café") for form in ("NFC", "NFD"))
+    shutil.copy(root / "Tops" / "tops_0.jpg", root / "Tops" / f"{composed}.jpg")
+    shutil.copy(root / "Tops" / "tops_1.png", root / "Tops" / f"{decomposed}.png")
+    home, ids, _out = indexed(root, tmp_path, capsys)
+    assert {f"Tops/{composed}", f"Tops/{decomposed}"} <= set(ids)
+    assert main([*home, "query", "closet", "--outfit", f"Tops/{composed}"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: the id 'Tops/{composed}' names 2 items whose ids print alike: ") and \
+        "'Tops/caf\\xe9'" in err and "'Tops/cafe\\u0301'" in err and err.endswith("rename one of their photo files"), err
+
+
 def test_an_id_that_ends_in_spaces_is_named_as_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """A folder's file name may begin or end with spaces, and its item id keeps them: a trial's
     ``tops/  spaced  `` was indexed and listed, then refused by query and explain ("unknown item ids"),
@@ -245,3 +263,26 @@ def test_explain_says_the_pair_when_its_maps_cannot_be_saved(tmp_path: Path, cap
     said = json.loads(capsys.readouterr().out)
     assert said["maps"] is None and "give a folder with --save-maps DIR" in said["maps_not_saved"]
     assert said["query"] == "Tops/tops_0" and isinstance(said["similarity"], float)
+
+
+def test_a_catalogue_named_like_another_in_its_other_unicode_form_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CI: "café" composed and decomposed were two catalogues listed as two identical lines, so a delete
+    could take the other one. A new name (index, rename) that is an existing one in the other form is refused."""
+    import unicodedata
+
+    root = make_closet(tmp_path / "closet")
+    composed, decomposed = (unicodedata.normalize(form, "café") for form in ("NFC", "NFD"))
+    home = ["--index-home", str(tmp_path / "home")]
+    options = ["--model", str(demo_model_path()), "--workers", "0", "--device", "cpu"]
+    assert main([*home, "index", str(root), "--name", decomposed, *options]) == 0
+    capsys.readouterr()
+    assert main([*home, "index", str(root), "--name", composed, *options]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (r"error: a catalogue named 'cafe\u0301' is there already, its letters the same as 'caf\xe9''s in "
+                   r"another Unicode form: the two would print alike; use 'cafe\u0301', or another name"), err
+    assert main([*home, "index", str(root), "--name", decomposed, *options]) == 0  # the same one: indexed again
+    assert main([*home, "catalogues", "rename", decomposed, composed]) == 0  # itself, respelt
+    capsys.readouterr()
+    assert main([*home, "catalogues", "--json"]) == 0
+    assert [c["name"] for c in json.loads(capsys.readouterr().out)["catalogues"]] == [composed]

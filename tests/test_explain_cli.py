@@ -182,6 +182,18 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
                                    "--rise-masks", "8", "--json", "--no-cache"])
     assert code == 0, err
     assert json.loads(out)["rise_masks"] == 8  # the run's setting, beside its forward passes
+    eight = json.loads(out)["maps"]
+    # another mask count: its own files, and its record and text say it (trial CH: 200- and 300-mask maps
+    # overwrote each other, their record naming no count)
+    code, out, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", candidate, "--method", "rise",
+                                   "--rise-masks", "12", "--json", "--no-cache"])
+    twelve = json.loads(out)["maps"]
+    assert code == 0 and twelve["query"] != eight["query"], err
+    assert json.loads(Path(twelve["record"]).read_text())["rise_masks"] == 12
+    assert json.loads(Path(eight["record"]).read_text())["rise_masks"] == 8
+    code, out, err = _run(capsys, ["explain", "tiny", "--query", query, "--candidate", candidate, "--method", "rise",
+                                   "--rise-masks", "12"])
+    assert "(rise, 12 masks, " in out.splitlines()[0], out
     assert "note:" not in err  # 16 passes: nothing to warn of
     # a method of many passes says so before it starts, and reports them as they go (a trial's
     # sliding window ran 2 minutes on a CPU without a word)

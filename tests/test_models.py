@@ -122,6 +122,30 @@ def test_checkpoint_round_trip_and_fp16(tmp_path, net):
         torch.testing.assert_close(loaded.attributes(images)[0], attr(images)[0], atol=tolerance, rtol=tolerance)
 
 
+def test_the_content_hash_leaves_the_training_seconds_out(tmp_path, net):
+    """Trial CH: two ``train --seed 0`` runs gave the same weights and two hashes (the history's epoch seconds),
+    so a selection fitted for one was refused for the other. A file an older build wrote (its hash over the
+    seconds too) still loads; an edited history still fails."""
+    from sane_desktop.models import checkpoint
+
+    history = [{"epoch": 1, "loss": 0.5, "valid_fitb": 0.6, "seconds": 3.4}]
+    first = save_checkpoint(tmp_path / "a.pt", ModelBundle(net, None, Preprocessing(), {"history": history}))
+    timed_again = [{**history[0], "seconds": 5.9}]
+    assert save_checkpoint(tmp_path / "b.pt", ModelBundle(net, None, Preprocessing(), {"history": timed_again})) == first
+    assert load_checkpoint(tmp_path / "b.pt").content_hash == first
+    data = torch.load(tmp_path / "a.pt", weights_only=True)
+    meta = {key: data[key] for key in ("format", "version", "config", "categories", "attributes", "preprocessing")}
+    tensors = {"compatibility": data["compatibility"], "attribute_net": data["attribute_net"]}
+    data["content_hash"] = checkpoint._hash(meta, tensors, timed=True)  # as an older build wrote it
+    assert data["content_hash"] != first
+    torch.save(data, tmp_path / "older.pt")
+    assert load_checkpoint(tmp_path / "older.pt").content_hash == data["content_hash"]
+    data["config"]["history"][0]["loss"] = 0.1  # another history: no hash of either kind matches
+    torch.save(data, tmp_path / "edited.pt")
+    with pytest.raises(CheckpointError, match="hash"):
+        load_checkpoint(tmp_path / "edited.pt")
+
+
 def test_checkpoint_refuses_untrusted_files(tmp_path, net):
     path = tmp_path / "m.pt"
     save_checkpoint(path, ModelBundle(net, None, Preprocessing()))

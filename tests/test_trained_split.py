@@ -97,11 +97,42 @@ def test_evaluate_refuses_a_split_the_model_learnt_from_and_notes_a_model_from_e
     assert record is not None and record["outfits"] == sorted(o.outfit_id for o in outfits_in_split(first, "train"))
     report = evaluate_model(tmp_path / "first", out)  # its own catalogue, as it was: scored
     assert "another catalogue folder" not in report.figures["notes"]
+    assert "the valid split chose the model's best epoch" not in report.figures["notes"]
+    assert "the valid split chose the model's best epoch" in evaluate_model(tmp_path / "first", out,
+                                                                            split="valid").figures["notes"]
     assert report.figures["protocols"][report.figures["headline"]]["leakage"]["outfits_in_model_training"] == 0
     # another folder: scored, and said (its leakage line is about a split the model never saw)
     elsewhere = evaluate_model(tmp_path / "second", out)
     assert "this model was trained on another catalogue folder" in elsewhere.figures["notes"]
     assert elsewhere.figures["protocols"][elsewhere.figures["headline"]]["leakage"]["items_in_model_training"] is None
+    # a model that records no folder (as the bundled ones): its recorded ids are not taken for this catalogue's
+    # items (trial CH read demo.pt's 0.92 "in training" on a demo it never saw), and that is said
+    from sane_desktop.models.checkpoint import save_checkpoint
+
+    unrecorded = load_checkpoint(out)
+    unrecorded.config.pop("trained_on")
+    save_checkpoint(tmp_path / "unrecorded.pt", unrecorded)
+    unknown = evaluate_model(tmp_path / "first", tmp_path / "unrecorded.pt")
+    assert unknown.figures["protocols"][unknown.figures["headline"]]["leakage"]["items_in_model_training"] is None
+    assert "the model records no catalogue folder it was trained on" in unknown.figures["notes"]
+    # trained without outfits (attributes only): its FITB is that of a head no outfit trained, and said (trial CH)
+    looks = load_checkpoint(out)
+    looks.config["mode"] = "attributes"
+    save_checkpoint(tmp_path / "looks.pt", looks)
+    assert "this model learnt no matches (it was trained without outfits)" in \
+        evaluate_model(tmp_path / "first", tmp_path / "looks.pt").figures["notes"]
+    # questions of a category the model does not know are left out, and that is said (trial CH: 5 of 14, unsaid)
+    from sane_desktop.service.sources import read_source
+    from sane_desktop.training.report import _questions
+
+    catalogue = read_source(tmp_path / "first")
+    items = catalogue.item_by_id()
+    everything = {item.category for item in catalogue.items}
+    lacking = sorted(everything)[0]
+    asked = _questions(catalogue, elsewhere.figures["headline"], "test", items, everything - {lacking}, False, 0)
+    whole = _questions(catalogue, elsewhere.figures["headline"], "test", items, everything, False, 0)
+    assert asked.asked_fitb == len(whole.fitb) > len(asked.fitb) and asked.unknown == (lacking,)
+    assert whole.unknown == ()
     # the split changed since training: two of its training outfits are now test outfits
     folder = tmp_path / "first" / "nondisjoint"
     # (first in the copy in another folder: its figures are scored, with a note naming what matches: trial

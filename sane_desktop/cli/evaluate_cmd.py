@@ -121,7 +121,7 @@ def _few_scored(scored: int, value: float | None, what: str, figure: str) -> str
 
 
 # the table's names, said once under it (trial H found them in no help text)
-LEGEND = ("methods: model (yours), random_features (a head trained on random per-item features: what remembering "
+LEGEND = ("methods: model (the one evaluated), random_features (a head trained on random per-item features: what remembering "
           "which items went together scores), untrained (the same network, seeded, never trained), colour_histogram "
           "(HSV 16x4x4, chi-square), random; columns: fitb (fill-in-the-blank accuracy, 1 of 4), fitb_group_unmatched "
           "(the same questions with wrong answers from any season: the unfair variant), auc (compatibility AUC), "

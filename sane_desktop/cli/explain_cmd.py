@@ -115,8 +115,10 @@ def _file_word(item_id: str) -> str:
     return re.sub(r"[^\w.-]+", "-", item_id).strip("-.")[:40] or "item"
 
 
-def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path | None) -> dict[str, Any]:
-    """The JSON of one explanation, with its maps saved as .npy and PNG overlays."""
+def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path | None,
+             rise_masks: int | None = None) -> dict[str, Any]:
+    """The JSON of one explanation, with its maps saved as .npy and PNG overlays. ``rise_masks``: the masks
+    of a RISE run (its maps' names and record keep it: trial CH's 200- and 300-mask maps overwrote each other)."""
     import hashlib
 
     import numpy as np
@@ -134,9 +136,10 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
             # gave one error line and no explanation, though nothing of the text needed writing)
             return {**_text_of(catalogue, result), "maps": None,
                     "maps_not_saved": f"{error}: give a folder with --save-maps DIR"}
+    masks = rise_masks if result.method == "rise" else None
     digest = hashlib.sha256(json.dumps([result.model_hash, result.query.item_id, result.query.content_hash,
                                         result.candidate.item_id, result.candidate.content_hash,
-                                        result.method]).encode()).hexdigest()
+                                        result.method, *([masks] if masks else [])]).encode()).hexdigest()
     # the pair's ids first, so a folder of several pairs reads by name (trial U saw only hashes); the
     # digest's head keeps another model's, method's or photo's maps of that pair apart
     stem = f"{_file_word(result.query.item_id)}~{_file_word(result.candidate.item_id)}_{digest[:10]}"
@@ -168,7 +171,8 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     # what the maps were derived from, beside them (trial AK: a folder of .npy files named by a digest
     # said nothing of the model, the method or the photos behind them)
     record = {"format": "sane-maps/1", "catalogue": catalogue.info.name, "model_hash": result.model_hash,
-              "method": result.method, "similarity": result.similarity, "attribute": result.attribute,
+              "method": result.method, **({"rise_masks": masks} if masks else {}),
+              "similarity": result.similarity, "attribute": result.attribute,
               "query": {"item_id": result.query.item_id, "content_hash": result.query.content_hash},
               "candidate": {"item_id": result.candidate.item_id, "content_hash": result.candidate.content_hash},
               # file names beside the record (trial AP: paths relative to where the command ran pointed nowhere
@@ -261,7 +265,7 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
                                                              use_cache=not args.no_cache, progress=progress)
             finally:
                 progress.close()
-            summary = _summary(catalogue, result, args.save_maps)
+            summary = _summary(catalogue, result, args.save_maps, args.rise_masks)
             if result.method == "rise":  # what a researcher needs to compare runs: passes alone do not say
                 summary["rise_masks"] = args.rise_masks
             return summary
@@ -436,7 +440,8 @@ def render(result: dict[str, Any]) -> str:
         return _render_outfit(result)
     looks = " (visual similarity: how alike they look)" if result.get("compared_by") == "general" else ""
     lines = [f"{printable(result['query'])} ~ {printable(result['candidate'])}: similarity {result['similarity']:.3f}{looks} "
-             f"({result['method']}, " + (f"from the cache; computed in {result['seconds'] * 1000:.1f} ms then)"
+             f"({result['method']}, " + (f"{result['rise_masks']} masks, " if result.get("rise_masks") else "")
+             + (f"from the cache; computed in {result['seconds'] * 1000:.1f} ms then)"
                                          if result.get('cached') else f"{result['seconds'] * 1000:.1f} ms)")]
     if result.get("abstained"):
         lines.append(f"no explaining attribute: {result['abstained']}")

@@ -137,12 +137,20 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 raise CliError(f"image not found: {path}")
             if not path.is_file():
                 raise CliError(f"not an image file: {path} (a folder or a special file)")
-            added = catalogue.search.add_image(path, category, _photo_hash(path))
+            digest = _photo_hash(path)
+            # the very photo of an outfit item already given (its id, or an --image before): counted twice in every
+            # score otherwise, whatever category it is given (trial CI; the window refuses it the same way)
+            twin = next((item for item in outfit if digest and item.content_hash == digest), None)
+            if twin is not None:
+                held = str(twin.image_path) if twin.from_disk else twin.item_id
+                raise CliError(f"--image {path} is the photo of {held}, which the outfit holds already (an outfit "
+                               "holds a photo once)")
+            added = catalogue.search.add_image(path, category, digest)
             if not added.from_disk:  # the catalogue's own photo: that item, its labels and stored vectors
-                if added.pk in {item.pk for item in outfit}:
-                    raise CliError(f"--image {path} is the photo of {added.item_id}, which the outfit holds already "
-                                   "(an outfit holds an item once)")
                 say(f"note: {path} is the photo of {added.item_id} in this catalogue: searched as that item")
+            elif own := catalogue.items.with_photo(digest):  # filed under another category: searched as asked
+                say(f"note: {path} is the photo of {own[0].item_id} in this catalogue, filed under {own[0].category}: "
+                    f"searched as {added.category}, as asked")
             outfit.append(added)
             note = _framing_note(path) if added.from_disk else ""
             if note:

@@ -162,8 +162,24 @@ def installed_copy(path: Path | str) -> Path:
     return path if same else own
 
 
-def _hash(meta: dict[str, Any], tensors: dict[str, dict[str, torch.Tensor]]) -> str:
-    digest = hashlib.sha256(json.dumps(meta, sort_keys=True).encode())
+def _untimed(meta: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` without the wall-clock seconds of its training history: a run's timing, not the model's (trial
+    CH: two ``train --seed 0`` runs gave the same weights and two hashes, so a selection fitted for one was
+    refused for its twin)."""
+    config = meta.get("config")
+    history = config.get("history") if isinstance(config, dict) else None
+    if not isinstance(history, list):
+        return meta
+    untimed = [{k: v for k, v in entry.items() if k != "seconds"} if isinstance(entry, dict) else entry
+               for entry in history]
+    return {**meta, "config": {**config, "history": untimed}}
+
+
+def _hash(meta: dict[str, Any], tensors: dict[str, dict[str, torch.Tensor]], *, timed: bool = False) -> str:
+    """The content hash of a model: SHA-256 over its metadata (as JSON, keys sorted) and every tensor's bytes.
+    The metadata is taken without its training history's seconds; ``timed``: with them, as builds before
+    0.2.0's last revision hashed it (files they wrote record that hash, and still pass their check)."""
+    digest = hashlib.sha256(json.dumps(meta if timed else _untimed(meta), sort_keys=True).encode())
     for group in sorted(tensors):
         for key in sorted(tensors[group]):
             value = tensors[group][key].detach().cpu().contiguous()
@@ -398,7 +414,8 @@ def load_checkpoint(path: Path | str, map_location: str | torch.device = "cpu") 
     meta = {key: data[key] for key in ("format", "version", "config", "categories", "attributes",
                                        "preprocessing")}
     tensors = {"compatibility": data["compatibility"], "attribute_net": data["attribute_net"]}
-    if _hash(meta, tensors) != data["content_hash"]:
+    stored = data["content_hash"]
+    if _hash(meta, tensors) != stored and _hash(meta, tensors, timed=True) != stored:  # (an older build's: timed)
         raise CheckpointError(f"{where} failed its content hash check (corrupt or modified)"
                               + (f": {BUNDLED_WAY_OUT}" if way_out(path) == BUNDLED_WAY_OUT else ""))
     for group, state in tensors.items():  # a diverged training run saves NaNs: every score would be NaN

@@ -78,7 +78,9 @@ def catalogue_name(root: Path, name: str | None) -> str:
     if folder == home or folder in home.parents:
         raise InputError(f"{folder} holds the catalogues' index home ({home}): choose the folder of the "
                          "catalogue's images itself")
-    return paths.check_catalogue_name(name if name is not None else folder.name)
+    name = paths.check_catalogue_name(name if name is not None else folder.name)
+    paths.refuse_look_alike_name(name, home)
+    return name
 
 
 def import_folder(root: Path | str, name: str | None = None, db_url: str | None = None,

@@ -742,6 +742,7 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
         raise InputError(f"the catalogue is already called {new!r}")
     if target.exists():
         raise InputError(f"a catalogue called {new!r} already exists under {catalogues.home}: choose another name")
+    paths.refuse_look_alike_name(new, catalogues.home, besides=old)
     _not_busy(source, f"rename {old}")
     manifest = read_index_manifest(source)  # StaleIndexError before anything moved
     was = source.resolve()  # recorded paths are resolved ones

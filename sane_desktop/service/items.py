@@ -271,11 +271,15 @@ class CatalogueItems:
         missing: list[str] = []
         for item_id in item_ids:
             # an id that names one item as typed and another with its escapes read back (trial CG: files
-            # "new⏎line.jpg" and "new\nline.jpg" both print as Tops/new\nline): refused, never a guess
-            alike = {pks[form]: form for form in (item_id, unescaped(item_id)) if form in pks}
+            # "new⏎line.jpg" and "new\nline.jpg" both print as Tops/new\nline), or in the other Unicode form
+            # (trial CI: "café" composed and decomposed, two files that print alike): refused, never a guess
+            alike = {pks[form]: form for form in (item_id, unescaped(item_id),
+                                                  *(unicodedata.normalize(f, item_id) for f in ("NFC", "NFD")))
+                     if form in pks}
             if len(alike) > 1:
+                # each spelt out in ASCII escapes: a composed and a decomposed "é" print alike otherwise
                 raise InputError(f"the id {item_id!r} names {len(alike)} items whose ids print alike: "
-                                 f"{' and '.join(repr(form) for form in alike.values())} (catalogue "
+                                 f"{' and '.join(ascii(form) for form in alike.values())} (catalogue "
                                  f"{self.record.name!r}); rename one of their photo files")
             pk = next((pks[form] for form in forms(item_id) if form in pks), None)
             if pk is None:

@@ -151,11 +151,26 @@ def refuse_learnt_items(catalogue: Catalogue, bundle: ModelBundle, item_ids: lis
 
 def elsewhere_note(catalogue: Catalogue, bundle: ModelBundle) -> str:
     """A note when ``bundle`` was trained on another catalogue folder (trial AK: ``evaluate`` said nothing,
-    and its leakage line described this catalogue's split, which the model never saw); "" otherwise."""
-    if trained_here(catalogue, bundle) is not False:
+    and its leakage line described this catalogue's split, which the model never saw), or records none
+    (trial CH); "" when it was trained on this one."""
+    here = trained_here(catalogue, bundle)
+    if here is None:
+        return ("the model records no catalogue folder it was trained on (a model built into the app, or one "
+                "trained before that was kept): whether it saw these items is not known (items_in_model_training "
+                "is null)")
+    if here:
         return ""
     return (f"{trained_elsewhere(bundle, catalogue.root)}; the leakage figures describe this catalogue's split, "
             "not what the model saw")
+
+
+def chosen_on_note(catalogue: Catalogue, bundle: ModelBundle, split: str) -> str:
+    """A note when ``split`` is the one a model trained on this catalogue had its best epoch chosen on (trial
+    CH: ``evaluate --split valid`` read like a held-out figure); "" otherwise."""
+    if split != "valid" or trained_here(catalogue, bundle) is False:
+        return ""
+    return ("the valid split chose the model's best epoch (and its explanation selection) when it was trained here: "
+            "its figures are optimistic; the test split is the held-out one")
 
 
 def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
@@ -191,7 +206,7 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
     if not names:
         notes += ("; the model knows none of this catalogue's attributes (it learnt its own on another "
                   "catalogue): no attribute mAP")
-    for note in (adapted_note(bundle), elsewhere_note(catalogue, bundle)):
+    for note in (adapted_note(bundle), elsewhere_note(catalogue, bundle), chosen_on_note(catalogue, bundle, split)):
         if note:
             notes += "; " + note
     return {
@@ -217,6 +232,8 @@ class _Questions:
     compatibility: list[CompatibilityQuestion]
     split_items: list[str]  # the split's outfit items (attribute mAP and the unmatched FITB pool)
     unmatched: list[FitbQuestion]  # the same FITB questions, wrong answers from any group
+    asked_fitb: int = 0  # FITB questions of the split before those the model cannot score were left out
+    unknown: tuple[str, ...] = ()  # the categories of the split's outfits the model does not know
 
 
 @dataclass
@@ -230,12 +247,15 @@ class _Scorer:
 def _questions(catalogue: Catalogue, protocol: str, split: str, items: dict[str, ItemRecord], known: set[str],
                grouped: bool, seed: int) -> _Questions:
     fitb, compat = questions_in_split(catalogue, split, protocol)
+    asked_fitb = len(fitb)
+    unknown = tuple(sorted({items[i].category for q in fitb for i in [*q.question_item_ids, *q.answer_item_ids]
+                            if items[i].category not in known}))
     fitb = [q for q in fitb if all(items[i].category in known for i in [*q.question_item_ids, *q.answer_item_ids])]
     compat = [q for q in compat if all(items[i].category in known for i in q.item_ids)]
     split_items = list(dict.fromkeys(i for o in outfits_in_split(catalogue, split, protocol) for i in o.item_ids
                                      if items[i].category in known))
     unmatched = regroup_fitb(fitb, items, split_items, seed) if grouped else []
-    return _Questions(protocol, fitb, compat, split_items, unmatched)
+    return _Questions(protocol, fitb, compat, split_items, unmatched, asked_fitb, unknown)
 
 
 def _scorers(catalogue: Catalogue, bundle: ModelBundle, cache: ImageCache, needed: list[str], category: dict[str, int],
@@ -314,8 +334,10 @@ def _trained_overlap(catalogue: Catalogue, bundle: ModelBundle, trained_protocol
     """Share of ``split_items`` the model saw in training: in the items its training split held as
     it recorded them (:mod:`~sane_desktop.catalogue.provenance`), else in the train outfits of the
     protocol it names as the catalogue splits it now. None when it names none this catalogue has, or
-    it was trained on another catalogue."""
-    if not isinstance(trained_protocol, str) or not split_items or trained_here(catalogue, bundle) is False:
+    it was trained on another catalogue, or records none (a bundled model: its recorded item ids are of the
+    drawn world it was trained on, which another drawn catalogue reuses for other pictures — trial CH read
+    0.92 for demo.pt on a demo it never saw)."""
+    if not isinstance(trained_protocol, str) or not split_items or not trained_here(catalogue, bundle):
         return None
     garment = item_split_keys(catalogue)  # a product's other colourway, a photo under another id: seen too
     entry = recorded(bundle.config)
@@ -381,7 +403,7 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
         for a in asked:
             protocols[a.protocol]["fitb_answers"] = {fitb_question_key(q): right
                                                      for q, right in zip(a.fitb, fitb_answers(model, a.fitb))}
-    for note in (adapted_note(bundle), elsewhere_note(catalogue, bundle)):
+    for note in (adapted_note(bundle), elsewhere_note(catalogue, bundle), chosen_on_note(catalogue, bundle, split)):
         if note:
             for entry in protocols.values():
                 entry["notes"] = "; ".join(part for part in (entry["notes"], note) if part)
@@ -429,6 +451,12 @@ def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorer
     leakage["items_in_model_training"] = _trained_overlap(catalogue, bundle, trained_protocol, asked.split_items)
     disjoint = asked.protocol in DISJOINT_PROTOCOLS
     notes = [DISJOINT_MEANING] if disjoint else []
+    if len(asked.fitb) < asked.asked_fitb:  # (trial CH read 5 of 14 questions scored, and no word of why)
+        notes.append(f"{asked.asked_fitb - len(asked.fitb)} of the split's {asked.asked_fitb} FITB questions were left "
+                     f"out: they hold items of categories the model does not know ({', '.join(asked.unknown)})")
+    if not bundle.matched_categories:  # its compatibility head was never trained on an outfit (trial CH)
+        notes.append("this model learnt no matches (it was trained without outfits): its FITB and AUC are those of "
+                     "a compatibility head no outfit trained")
     if grouped:
         notes.append(GROUP_NOTE)
     seen = leakage["items_in_model_training"]
