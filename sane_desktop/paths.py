@@ -176,9 +176,23 @@ def expand_sqlite_home(url: str) -> str:
 
 def _home_from_environment(variable: str) -> Path | None:
     """The folder an environment variable names, a leading ``~`` read as the home folder (as
-    ``SANE_INDEX_HOME`` always was: ``SANE_LOG_HOME='~/logs'`` made ``./~/logs``, trial BV); None when unset."""
+    ``SANE_INDEX_HOME`` always was: ``SANE_LOG_HOME='~/logs'`` made ``./~/logs``, trial BV); None when unset.
+    InputError for one in bytes that are not UTF-8: Qt read it otherwise than Python, so the window saved its
+    settings in another folder than the one checked, and cached no thumbnail (trial CI)."""
     value = os.environ.get(variable)
-    return Path(value).expanduser() if value else None
+    if not value:
+        return None
+    refuse_undecodable(value, variable)
+    return Path(value).expanduser()
+
+
+HOME_VARIABLES = ("SANE_CACHE_HOME", "SANE_CONFIG_HOME", "SANE_LOG_HOME")
+
+
+def check_homes() -> None:
+    """InputError when a home's environment variable cannot be read as a folder (:func:`_home_from_environment`)."""
+    for variable in HOME_VARIABLES:
+        _home_from_environment(variable)
 
 
 def user_data_dir() -> Path:

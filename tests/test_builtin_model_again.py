@@ -56,3 +56,27 @@ def test_a_catalogue_goes_back_to_the_built_in_model_keeping_its_own_aside(tmp_p
     service.index_folder(root, "closet", model=own)
     again = service.use_builtin_model("closet")
     assert [Path(p).name for p in again.set_aside] == ["model.set-aside-2.pt"]
+
+
+def test_the_model_a_training_replaced_is_kept_as_the_previous_one(tmp_path: Path) -> None:
+    """Trial CI: a window Train or Adapt replaced the catalogue's own model for good (its copy was deleted once
+    the re-index finished). The copy is kept beside it as ``model.previous.pt`` (the last one replaced)."""
+    from sane_desktop.service.model_swap import SavedModel
+
+    model = tmp_path / "model.pt"
+    model.write_bytes(b"first")
+    model.with_suffix(".selection.json").write_text("{1}", encoding="utf-8")
+    saved = SavedModel.aside(model)
+    model.write_bytes(b"second")  # the training writes its model (and no selection)
+    kept = saved.keep_as_previous()
+    assert sorted(path.name for path in kept) == ["model.previous.pt", "model.previous.selection.json"]
+    assert (tmp_path / "model.previous.pt").read_bytes() == b"first" and model.read_bytes() == b"second"
+    assert not [p for p in tmp_path.iterdir() if p.name not in ("model.pt", "model.selection.json", "model.previous.pt",
+                                                                "model.previous.selection.json")]
+    saved = SavedModel.aside(model)  # a second training: the model it replaced is the previous one now
+    model.write_bytes(b"third")
+    saved.keep_as_previous()
+    assert (tmp_path / "model.previous.pt").read_bytes() == b"second"
+    fresh = SavedModel.aside(tmp_path / "none.pt")  # no model there before: nothing to keep
+    (tmp_path / "none.pt").write_bytes(b"new")
+    assert fresh.keep_as_previous() == ()

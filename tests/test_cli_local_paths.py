@@ -244,3 +244,20 @@ def test_any_text_of_bytes_that_are_not_utf8_is_refused_in_one_line(argv: list[s
                                        "give it as UTF-8 text\n")
     with pytest.raises(InputError, match=r"invalid catalogue name 'c\\\\xff': it holds bytes that are not UTF-8"):
         check_catalogue_name("c\udcff")
+
+
+@pytest.mark.parametrize("variable", ["SANE_CACHE_HOME", "SANE_CONFIG_HOME", "SANE_LOG_HOME"])
+def test_a_home_variable_of_bytes_that_are_not_utf8_is_refused(variable: str, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CI: such a SANE_CONFIG_HOME made the window save its settings in another folder (Qt read the byte
+    as U+FFFD) than the one checked, and SANE_CACHE_HOME cached no thumbnail, unsaid."""
+    from sane_desktop import logs
+
+    monkeypatch.setenv(variable, f"{tmp_path}/h\udcff")
+    try:
+        assert main(["--index-home", str(tmp_path / "home"), "catalogues"]) == 1
+    finally:
+        logs.unconfigure()
+    assert capsys.readouterr().err == (f"error: {variable} {tmp_path}/h\\xff: its path holds bytes that are not UTF-8 "
+                                       "text (shown as \\xNN): rename the folder or file whose name holds them\n")

@@ -456,6 +456,16 @@ def test_an_upgrade_of_an_older_database_is_said_in_the_log(tmp_path: Path, capl
     older.dispose()
     open_store(url).dispose()
     assert kept.is_file() and (tmp_path / "old.db.rev0012-2.bak").is_file()
+    # the copy cannot be made: the upgrade goes on, and its note says no copy was kept (trial CI: the words
+    # of the copy were left out, the failure said only in the log)
+    older = create_engine(url)
+    with older.begin() as connection:
+        connection.execute(text(f"UPDATE {migrations.VERSION_TABLE} SET version_num = '0012'"))
+    older.dispose()
+    (tmp_path / "old.db.rev0012-3.bak.partial").mkdir()  # where the copy would be written: a folder
+    open_store(url).dispose()
+    said = [r.getMessage() for r in caplog.records if "upgraded the catalogue database" in r.getMessage()]
+    assert "(no copy of the file as it was could be kept: " in said[-1] and "kept as" not in said[-1], said[-1]
 
 
 def test_the_command_line_says_an_upgrade_on_the_terminal(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

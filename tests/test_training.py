@@ -146,8 +146,13 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
 
     assert "[0.05, 0.70] (Wilson)" in _few_questions(4, 0.25) and _few_questions(50, 0.5) == ""
     code = main(["evaluate", str(tmp_path / "cat"), "--model", str(model), "--json"])
-    by_kind = json.loads(capsys.readouterr().out)["methods"]["model"]["fitb_by_kind"]
+    said = json.loads(capsys.readouterr().out)
+    by_kind = said["methods"]["model"]["fitb_by_kind"]
     assert set(by_kind) <= {"colour", "pattern"} and all(0.0 <= v <= 1.0 for v in by_kind.values())
+    # --json says what the text says of figures on too few questions (trial CH: 16 digits from 4, no word)
+    assert any("(Wilson)" in line for line in said["warnings"]) == (questions < 20)
+    assert said["warnings"] == said["protocols"][said["headline"]]["warnings"]
+    assert all(line in text for line in said["warnings"] if "(Wilson)" in line)
 
 
 def test_train_says_when_the_time_budget_ended_the_run(tmp_path, capsys):

@@ -635,6 +635,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:  # --index-home or SANE_INDEX_HOME inside the installed package: refused before the log names it
         paths.index_home()
+        paths.check_homes()  # the other homes' variables, read as text (trial CI), before the log opens one
     except SaneError as error:
         say(f"error: {error}")
         return exit_code(error)

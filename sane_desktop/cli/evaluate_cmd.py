@@ -38,10 +38,29 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     progress = TqdmProgress()
     try:
-        return evaluate_model(args.catalogue, args.model, args.split, seed=args.seed, mapping=args.mapping,
-                              progress=progress).figures
+        return with_warnings(evaluate_model(args.catalogue, args.model, args.split, seed=args.seed,
+                                            mapping=args.mapping, progress=progress).figures)
     finally:
         progress.close()
+
+
+def with_warnings(result: dict[str, Any]) -> dict[str, Any]:
+    """``result`` with ``warnings`` beside each protocol's figures (and the headline's at the top): the lines the
+    text says of figures that stand on too few questions, outfits or items, with the Wilson interval (trial
+    CH: ``--json`` gave 16-digit figures from 4 questions and no word)."""
+    for entry in (result.get("protocols") or {}).values():
+        counts, model = entry["counts"], entry["methods"]["model"]
+        found = [_few_questions(counts["fitb"], model.get("fitb")),
+                 _few_scored(counts["compatibility"], model.get("auc"), "compatibility outfit", "AUC"),
+                 _few_scored(counts["attribute_items"], model.get("attribute_map"), "item", "attribute mAP")]
+        by_kind = counts.get("fitb_by_kind") or {}
+        few = [kind for kind in (model.get("fitb_by_kind") or {}) if 0 < by_kind.get(kind, FEW_QUESTIONS) < FEW_QUESTIONS]
+        if few:
+            found.append(f"under {FEW_QUESTIONS} questions for {', '.join(few)}: too few to read")
+        entry["warnings"] = [line for line in found if line]
+    headline = (result.get("protocols") or {}).get(result.get("headline"))
+    result["warnings"] = list(headline["warnings"]) if headline else []
+    return result
 
 
 def _fmt(value: float | None) -> str:

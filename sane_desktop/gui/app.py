@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtWidgets import QApplication
 
 from sane_desktop import logs, paths
+from sane_desktop.errors import InputError
 from sane_desktop.gui.main_window import MainWindow
 from sane_desktop.gui.startup import LATE_SHUTDOWN_WAIT_MS, FirstPaint, application, create_window, demo_needed, start
 from sane_desktop.gui.system_check import system_check
@@ -80,6 +81,11 @@ def run(index_home: Path | None = None, model: Path | None = None, demo_items: i
 
         model = loadable_model(Path(model))
     if not logs.configured():  # `sane-desktop [--verbose] gui` configured it already
+        try:
+            paths.index_home()
+            paths.check_homes()  # a home's variable that cannot be read as a folder: one line, no window
+        except InputError as error:
+            raise SystemExit(f"error: {error}") from None
         logs.configure("gui")
     problem = system_check()  # before Qt loads its xcb plugin: one line and exit code 1, not Qt's abort
     if problem:

@@ -629,7 +629,9 @@ class CatalogueService:
             except SaneError as error:  # the run's own failure is what is said
                 log.warning("catalogue %r not opened again after its model was put back: %s", name, error)
             raise
-        saved.discard()
+        kept = saved.keep_as_previous()
+        if kept:
+            log.info("catalogue %r: its model before this one is kept as %s", name, ", ".join(p.name for p in kept))
         return indexed
 
     def _index_with(self, name: str, model: Path, progress: Progress, should_stop: CancelCheck) -> IndexReport:

@@ -60,6 +60,26 @@ class SavedModel:
                     os.replace(copy, path)
         self.copies.clear()
 
+    def keep_as_previous(self) -> tuple[Path, ...]:
+        """The new files stay; each copy of a file that was there is kept beside it as
+        ``<stem>.previous<kind>`` (``model.previous.pt``, ``model.previous.selection.json``), replacing an
+        earlier one: the model before the last Train or Adapt is not lost (trial CI: every Adapt, and a Train
+        that could not be compared, replaced a trained model for good). Returns the files kept."""
+        kept = []
+        for path, copy in self.copies.items():
+            if copy is None:
+                continue
+            stem, dot, kind = path.name.partition(".")
+            previous = path.with_name(f"{stem}.previous{dot}{kind}")
+            try:
+                os.replace(copy, previous)
+                kept.append(previous)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    copy.unlink(missing_ok=True)
+        self.copies.clear()
+        return tuple(kept)
+
     def discard(self) -> None:
         """The new files stay: the copies go."""
         for copy in self.copies.values():

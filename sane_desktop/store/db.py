@@ -24,6 +24,7 @@ The store boundary is here, once, for every engine :func:`open_store` makes:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import weakref
@@ -399,7 +400,7 @@ def _run_revisions(connection: Connection, script: ScriptDirectory, destination:
         script.run_env()
 
 
-def _migrate(connection: Connection, where: str, script: ScriptDirectory, kept: Path | None = None) -> None:
+def _migrate(connection: Connection, where: str, script: ScriptDirectory, kept: Path | str | None = None) -> None:
     """Create, stamp or upgrade the schema inside the caller's transaction (``kept``: the copy of the file
     as it was, made before, said with the upgrade)."""
     from alembic.runtime.migration import MigrationContext  # see the note at the imports
@@ -443,14 +444,18 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory, kept: 
     # older build's reach, no word anywhere; trial CA: `catalogues` did, said only in the log, with no way back)
     log.warning("upgraded the catalogue database %s from schema revision %s to %s: earlier versions of SANE Desktop "
                 "no longer open it%s", where, older, ", ".join(sorted(script.get_heads())),
-                f" (the file as it was is kept as {kept}: put it back in its place to go back to one)" if kept else "",
+                f" (the file as it was is kept as {kept}: put it back in its place to go back to one)"
+                if isinstance(kept, Path) else
+                # said, not left out: the user reads "no copy" where the copy failed (trial CI)
+                f" (no copy of the file as it was could be kept: {kept})" if kept else "",
                 extra={TELL_USER: True})
 
 
-def _keep_before_upgrade(connection: Connection, revision: str) -> Path | None:
+def _keep_before_upgrade(connection: Connection, revision: str) -> Path | str | None:
     """A copy of a SQLite catalogue file as it is, before its schema is upgraded, beside it as
     ``<name>.rev<revision>.bak`` (an earlier version of the app opens that copy); None for another
-    database or when the copy cannot be made (said in the log: the upgrade goes on). An earlier copy of
+    database; why not, in words, when the copy cannot be made (the upgrade goes on, and its note says no
+    copy was kept). An earlier copy of
     that revision is kept: this one is numbered (``.rev0012-2.bak``). ``connection`` must be outside a transaction (the copy is
     taken before the schema lock, with SQLite's backup API)."""
     import sqlite3
@@ -476,9 +481,10 @@ def _keep_before_upgrade(connection: Connection, revision: str) -> Path | None:
         copy.close()
         partial.replace(target)
     except (OSError, sqlite3.Error) as error:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # (a folder of that name: the copy's failure is what is said)
+            partial.unlink(missing_ok=True)
         log.warning("could not keep a copy of %s before upgrading it: %s", source, error)
-        return None
+        return str(getattr(error, "strerror", None) or error)
     return target
 
 
