@@ -148,7 +148,9 @@ def test_the_text_says_what_qualifies_the_explanation_figures() -> None:
                              "weights_tuned_on": "valid"}}
     text = render(result)
     assert text.startswith("40 test pairs (of 60 asked: the split holds no more) (20 positive)")
-    assert "fast − rise, paired over pairs (95 % interval): insertion +0.035 [+0.010, +0.060]" in text
+    assert ("fast − rise, paired over pairs (95 % interval): insertion +0.035 [+0.010, +0.060] (fast better), "
+            "deletion +0.035 [+0.010, +0.060] (fast worse)") in text  # each way said (trial CH misread deletion)
+    assert "insertion AUC: higher is better; deletion AUC: lower is better" in text
     assert "top-1 / top-3, among 3.0 candidate attributes a pair on average" in text
     assert "shipped      0.400" in text and "no width" not in text
     assert "stand on too few" not in text

@@ -152,6 +152,17 @@ def _render_weak_truth(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+LOWER_IS_BETTER = ("deletion",)  # the score falls fastest when the most salient pixels go first
+
+
+def _better(kind: str, difference: float) -> str:
+    """Whether a method's difference from RISE on the ``kind`` curve is better, worse or level for it."""
+    if abs(difference) < 5e-4:
+        return "level"
+    lower = kind.split("_")[0] in LOWER_IS_BETTER
+    return "better" if (difference < 0) == lower else "worse"
+
+
 def _minus_rise_lines(saliency: dict[str, Any], pairs: int) -> list[str]:
     """Each method's paired difference from RISE (mean and 95 % bootstrap interval over pairs), the
     figure that says whether a gap is more than noise; ``--json`` alone had it (trial AG)."""
@@ -160,7 +171,9 @@ def _minus_rise_lines(saliency: dict[str, Any], pairs: int) -> list[str]:
         diff = fig.get("minus_rise")
         if not diff:
             continue
-        parts = [f"{kind} {d['mean']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]" for kind, d in diff.items()]
+        # which way is better, said with each (trial CH read deletion +0.060 as fast's gain: it is its loss)
+        parts = [f"{kind} {d['mean']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
+                 f" ({method} {_better(kind, d['mean'])})" for kind, d in diff.items()]
         lines.append(f"{method} − rise, paired over pairs (95 % interval): " + ", ".join(parts))
     if lines and pairs < 2:  # one pair resampled is itself: an interval of no width says nothing
         lines.append("  (one pair: the interval has no width and says nothing; ask for more --pairs)")
@@ -174,6 +187,7 @@ def render(result: dict[str, Any]) -> str:
     asked = pairs.get("asked")
     fewer = f" (of {asked} asked: the split holds no more)" if isinstance(asked, int) and asked > pairs["test"] else ""
     lines = [f"{pairs['test']} test pairs{fewer} ({pairs['positive']} positive), seed {result['seed']}",
+             "insertion AUC: higher is better; deletion AUC: lower is better",
              f"{'method':10s}{'insertion':>11s}{'deletion':>10s}{'ins raw':>9s}{'del raw':>9s}{'s/map':>9s}{'passes':>8s}"]
     for method, fig in result["saliency"].items():
         lines.append(f"{method:10s}{fig['insertion']['auc']:11.3f}{fig['deletion']['auc']:10.3f}"
