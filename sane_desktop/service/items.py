@@ -415,9 +415,10 @@ def photo_state(path: Path, content_hash: str) -> str:
             return "unreadable: not a regular file"
         if not content_hash:
             return ""
-        if found.st_size == 0:  # no photo at all: "replaced" read as another picture (trial CG)
-            return "emptied (0 bytes)"
-        return "" if file_hash(path) == content_hash else "replaced"
+        if file_hash(path) == content_hash:
+            return ""
+        # no photo at all now: "replaced" read as another picture (trial CG)
+        return "emptied (0 bytes)" if found.st_size == 0 else "replaced"
     except FileNotFoundError:
         return "gone"
     except OSError as error:
