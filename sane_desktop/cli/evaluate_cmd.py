@@ -17,7 +17,8 @@ RANDOM_FEATURES = "random_features"  # training.report.RANDOM_FEATURES (not impo
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "evaluate", help="FITB, compatibility AUC and attribute mAP of a model and baselines",
-        description="Scores the model, the untrained network (same architecture, seeded), a colour histogram "
+        description="Scores the model, a head trained on random per-item features (random_features: what "
+        "remembering which items went together scores), the untrained network (same architecture, seeded), a colour histogram "
         "(HSV 16x4x4, chi-square) and random on the same questions, for every outfit protocol of the catalogue: "
         "the headline is the item-disjoint one where the catalogue has it (no item of a valid/test outfit in any "
         "training outfit), each with its sizes and leakage. A catalogue without outfits gets attribute "
