@@ -128,6 +128,7 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     from sane_desktop.cli.explain_cmd import UNTUNED_NOTE, render
 
     assert result["selection_tuned"] is False and UNTUNED_NOTE in out.splitlines()
+    assert result["selection"] is None  # the untuned defaults: no file behind them (trial CH asked which file)
     assert UNTUNED_NOTE not in render({**result, "selection_tuned": True}).splitlines()
     # the roles as the window has them (trial AX ran them the other way round and read another ranking)
     assert result["attribute"]
@@ -310,6 +311,10 @@ def test_a_selection_beside_the_model_is_found_and_the_index_one_wins(tmp_path):
     own.weights = SelectionWeights(1, 2, 0, 0)
     own.save(index_dir / SELECTION_FILE)
     assert find_selection(names, index_dir, model).weights == SelectionWeights(1, 2, 0, 0)
+    # the file it came from is named (``explain --json``'s ``selection``; trial CH)
+    assert find_selection(names, index_dir, model).source == str(index_dir / SELECTION_FILE)
+    assert find_selection(names, None, model).source == str(model.with_suffix(".selection.json"))
+    assert find_selection(["other"], None, model).source == ""
 
 
 def test_maps_of_a_read_only_catalogue_go_to_one_cache_folder(tmp_path, monkeypatch):

@@ -205,6 +205,8 @@ def _text_of(catalogue: OpenCatalogue, result: PairExplanation) -> dict[str, Any
         "forward_passes": result.forward_passes, "selection_tuned": result.selection_tuned,
         # a fitted selection passed over (fitted for another model or vocabulary): why the choice is untuned
         "selection_passed_over": list(catalogue.explanations.selection().passed_over),
+        # the fitted selection file behind the attribute choice (null: the untuned defaults; trial CH)
+        "selection": catalogue.explanations.selection().source or None,
         "model_hash": result.model_hash, "cached": result.cached,
     }
 
@@ -383,6 +385,7 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
                                                        "fast", use_cache=not args.no_cache)
             share["pair_attribute"], share["pair_abstained"] = pair.attribute, pair.abstained
         summary["selection_passed_over"] = list(catalogue.explanations.selection().passed_over)
+        summary["selection"] = catalogue.explanations.selection().source or None
     finally:
         catalogue.close()
     summary["outfit"] = outfit_ids

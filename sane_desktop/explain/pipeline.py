@@ -85,6 +85,8 @@ class SelectionModel:
     # why fitted files were passed over for this one (:func:`find_selection`), one sentence each; said
     # beside an explanation, never saved (trial AS: said in the log alone, the choice read as fitted)
     passed_over: tuple[str, ...] = ()
+    # the file it was read from ("" for the untuned defaults): named beside an explanation (trial CH)
+    source: str = ""
 
     @classmethod
     def default(cls, attributes: list[str]) -> SelectionModel:
@@ -265,6 +267,7 @@ def load_selection_for(path: Path, attributes: list[str], model_hash: str) -> Se
     why = not_fitted_for(found, Path(path), model_hash)
     if why:
         raise InputError(f"{why}: fit a selection for this model, or leave the file out")
+    found.source = str(path)
     return found
 
 
@@ -295,6 +298,7 @@ def find_selection(attributes: list[str], index_dir: Path | None, model_path: Pa
                 # the catalogue's own passed over for the model's: said all the same (trial CB read no note, the
                 # bundled models each shipping a selection)
                 found.passed_over = tuple(passed)
+                found.source = str(path)
                 return found
             # a model file replaced beside its old selection, or a catalogue re-indexed with another model beside
             # the selection fitted for the first: said why the choice is untuned
