@@ -153,6 +153,10 @@ def test_the_text_says_what_qualifies_the_explanation_figures() -> None:
     assert "insertion AUC: higher is better; deletion AUC: lower is better" in text
     assert "top-1 / top-3, among 3.0 candidate attributes a pair on average" in text
     assert "shipped      0.400" in text and "no width" not in text
+    assert "oracle_accuracy_or_abstain in --json" in text  # the text's name and the JSON's, side by side
+    result["attributes"]["weights"] = {"partner": 2 / 3, "map_match": 0}
+    assert "weights (valid): partner 0.667, map_match 0" in render(result)  # (trial CH read 0.6666666666666666)
+    result["attributes"]["weights"] = {"partner": 1.0}
     assert "stand on too few" not in text
     result["pairs"] = {"test": 1, "positive": 1, "asked": 1}
     assert "(one pair: the interval has no width and says nothing; ask for more --pairs)" in render(result)

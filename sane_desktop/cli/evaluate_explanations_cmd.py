@@ -207,8 +207,11 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"  {rule:11s}{acc['top1']:7.3f} / {acc['top3']:.3f}")
         if "oracle_accuracy_or_abstain" in attributes:
             lines.append(f"  {'shipped':11s}{attributes['oracle_accuracy_or_abstain']['top1']:7.3f}"
-                         "  (the combined rule, saying nothing where it abstains)")
-        weights = ", ".join(f"{k} {v}" for k, v in attributes["weights"].items())
+                         "  (the combined rule, saying nothing where it abstains; oracle_accuracy_or_abstain in "
+                         "--json)")
+        # three significant digits, as every other figure here (trial CH read 0.6666666666666666)
+        weights = ", ".join(f"{k} {v:.3g}" if isinstance(v, float) else f"{k} {v}"
+                            for k, v in attributes["weights"].items())
         lines.append(f"weights ({attributes['weights_tuned_on']}): {weights}")
         if attributes.get("weights_degenerate"):
             lines.append(f"  degenerate: the fitted rule rests on {attributes['weights_degenerate']} alone")
