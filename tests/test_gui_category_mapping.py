@@ -387,3 +387,33 @@ def test_a_model_that_names_no_reasons_here_says_so_once_under_the_list(closet, 
                         timeout=60000)
     finally:
         client.shutdown()
+
+
+def test_an_index_dialog_closed_before_its_run_comes_back_as_it_was_left(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial CI: closing File → Index catalogue folder… before Start forgot the folder and the mapping table's
+    picks, and the next File → Index opened a blank dialog. It comes back as it was left until it indexes."""
+    from gui_helpers import open_window
+
+    window, client = open_window({"index": closet["index"], "model": closet["model"], "root": closet["base"]}, qtbot)
+    try:
+        window.show_index_dialog()
+        dialog = window.index_dialog
+        dialog.folder.setText(str(closet["root"]))
+        dialog.inspect(str(closet["root"]))
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled() and dialog.mapping_table.rowCount() > 0, timeout=60000)
+        table = dialog.mapping_table
+        row = next(n for n in range(table.rowCount()) if table.item(n, 0).text() == "Jewellery")
+        chooser = table.cellWidget(row, 2)
+        chooser.setCurrentIndex(chooser.findData("bags"))  # the stylist's pick
+        dialog.reject()  # Escape, or Cancel before a run
+        qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+        window.show_index_dialog()
+        assert window.index_dialog is dialog and dialog.isVisible()
+        assert dialog.folder.text() == str(closet["root"]) and table.cellWidget(row, 2).currentData() == "bags"
+        dialog.close()  # the title bar's close button: the same
+        window.show_index_dialog()
+        assert window.index_dialog is dialog and table.cellWidget(row, 2).currentData() == "bags"
+        dialog.close()
+    finally:
+        client.shutdown()
+        window.close()

@@ -108,6 +108,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def __init__(self, tasks: TaskRunner[CatalogueService], parent: Any = None) -> None:
         super().__init__(tasks, parent)
         self.last_report: IndexReport | None = None  # the last finished index, for the window
+        self.start_asked = False  # Start was pressed (a run asked for, finished or not)
         self.setWindowTitle("Index catalogue folder")
         self.setMinimumWidth(560)
         self.folder = QLineEdit()
@@ -518,6 +519,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
             if row.open_suggestion and isinstance(combo, QComboBox):
                 combo.setCurrentIndex(combo.findData(row.suggested))
 
+    @property
+    def set_up_before_a_run(self) -> bool:
+        """A folder was looked at (its categories planned) and no run started: shown again as it was left by
+        File → Index catalogue folder… (trial CI: closing it forgot the mapping table's picks)."""
+        return self.plan is not None and not self.start_asked and self.last_report is None
+
     def category_map(self) -> dict[str, str] | None:
         """The category map to index with: the table's picks that differ from the automatic mapping,
         or None (keep the last index's choices) when no table is shown."""
@@ -537,6 +544,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def start(self) -> None:
         """Ask the worker what the name holds now, then index (asking first when that is another folder);
         while the folder is being planned (for a name just typed), once the plan is there."""
+        self.start_asked = True
         if self.name_problem_text():  # Start is off then; Return in a field can still ask
             self._say_name_problem()
             return

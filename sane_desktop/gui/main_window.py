@@ -1983,10 +1983,11 @@ class MainWindow(QMainWindow):
         self.adapt_action.setEnabled(False)
 
     def show_index_dialog(self) -> None:
-        """The index dialog: the one whose run goes on (shown, or kept running in the background)
-        or that is open, brought back; else a fresh one."""
+        """The index dialog: the one whose run goes on (shown, or kept running in the background),
+        that is open, or that was closed set up before a run (its folder and mapping picks), brought
+        back; else a fresh one."""
         dialog = self.index_dialog
-        if dialog is not None and (dialog.task is not None or dialog.isVisible()):
+        if dialog is not None and (dialog.task is not None or dialog.isVisible() or dialog.set_up_before_a_run):
             dialog.show()
             dialog.raise_()
             dialog.activateWindow()
