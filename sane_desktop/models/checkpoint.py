@@ -167,9 +167,9 @@ def _untimed(meta: dict[str, Any]) -> dict[str, Any]:
     CH: two ``train --seed 0`` runs gave the same weights and two hashes, so a selection fitted for one was
     refused for its twin)."""
     config = meta.get("config")
-    history = config.get("history") if isinstance(config, dict) else None
-    if not isinstance(history, list):
+    if not isinstance(config, dict) or not isinstance(config.get("history"), list):
         return meta
+    history = config["history"]
     untimed = [{k: v for k, v in entry.items() if k != "seconds"} if isinstance(entry, dict) else entry
                for entry in history]
     return {**meta, "config": {**config, "history": untimed}}
