@@ -51,11 +51,22 @@ def test_a_catalogue_goes_back_to_the_built_in_model_keeping_its_own_aside(tmp_p
     # already on it: said, nothing done
     with pytest.raises(InputError, match="built into the app already"):
         service.use_builtin_model("closet")
+    # a photo from disk in the outfit stays usable across such a run (trial CJ: after a Train, "the image from
+    # disk -1 is no longer loaded" stopped every search): carried, embedded again with the model now used
+    from PIL import Image
+
+    mine = tmp_path / "mine.png"
+    Image.new("RGB", (40, 50), (20, 160, 90)).save(mine)
+    disk = service.add_image(mine, "Tops")
+    shutil.copyfile(demo_model_path(), own)
+    service._index_with("closet", own, lambda *_: None, lambda: False)  # as Train and Adapt re-index
+    assert service.search([disk.pk], "", 3)
     # a later own model set aside again takes the next name
     shutil.copyfile(demo_model_path(), own)
     service.index_folder(root, "closet", model=own)
     again = service.use_builtin_model("closet")
     assert [Path(p).name for p in again.set_aside] == ["model.set-aside-2.pt"]
+    assert service.search([disk.pk], "", 3)  # and across going back to the built-in model
 
 
 def test_the_model_a_training_replaced_is_kept_as_the_previous_one(tmp_path: Path) -> None:

@@ -261,3 +261,17 @@ def test_a_home_variable_of_bytes_that_are_not_utf8_is_refused(variable: str, tm
         logs.unconfigure()
     assert capsys.readouterr().err == (f"error: {variable} {tmp_path}/h\\xff: its path holds bytes that are not UTF-8 "
                                        "text (shown as \\xNN): rename the folder or file whose name holds them\n")
+
+
+def test_argparse_s_own_refusals_show_such_bytes_as_the_others_do(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CJ: `-k $'\\xff'` and a mistyped option of such bytes printed \\udcff, where every other line says
+    \\xff."""
+    for argv, said in ((["query", "shop", "--outfit", "a", "-k", "\udcff"], "invalid int value: '\\xff'"),
+                       (["query", "shop", "--bogus\udcff"], "unrecognized arguments: --bogus\\xff")):
+        try:
+            code = main(["--index-home", str(tmp_path), *argv])
+        except SystemExit as exit_:
+            code = int(exit_.code or 0)
+        err = capsys.readouterr().err
+        assert code == 1 and said in err and "udc" not in err, err

@@ -258,6 +258,14 @@ def test_clear_can_be_undone_with_the_undo_button_and_ctrl_z(world, qtbot, make_
     assert window.outfit_model.pks() == [b.pk] and undo.text().startswith("&Undo Remove “")
     undo.trigger()
     assert window.outfit_model.pks() == [a.pk, b.pk] and not undo.isEnabled()
+    # Removes, then a Clear: each undone in turn, the Clear first (trial CJ: the Clear forgot the Removes)
+    panel.remove_with_undo([a.pk])
+    QTest.mouseClick(panel.clear_button, LEFT)
+    assert window.outfit_model.pks() == []
+    undo.trigger()
+    assert window.outfit_model.pks() == [b.pk] and undo.isEnabled()
+    undo.trigger()
+    assert window.outfit_model.pks() == [a.pk, b.pk] and not undo.isEnabled()
     # an item added between two Removes: what came before it cannot come back into another outfit
     panel.remove_with_undo([a.pk])
     window.add_to_outfit([chosen[2]])

@@ -194,6 +194,11 @@ def test_a_catalogue_s_own_photo_from_disk_joins_as_its_item(  # type: ignore[no
     dialog = window.category_dialog
     other = next(i for i in range(dialog.category.count()) if dialog.category.itemData(i) != own.category)
     dialog.category.setCurrentIndex(other)
+    # the words follow the choice (trial CJ read "that item is added" over another category)
+    assert "it is added as a photo of its own, searched as" in dialog.hint.text()
+    dialog.category.setCurrentIndex(dialog.category.findData(own.category))
+    assert "that item is added" in dialog.hint.text()
+    dialog.category.setCurrentIndex(other)
     dialog.accept()
     qtbot.waitUntil(lambda: any(pk < 0 for pk in window.outfit_model.pks()), timeout=30000)
     assert own.pk not in window.outfit_model.pks()

@@ -151,6 +151,10 @@ def test_the_text_says_what_qualifies_the_explanation_figures() -> None:
     assert ("fast − rise, paired over pairs (95 % interval): insertion +0.035 [+0.010, +0.060] (fast better), "
             "deletion +0.035 [+0.010, +0.060] (fast worse)") in text  # each way said (trial CH misread deletion)
     assert "insertion AUC: higher is better; deletion AUC: lower is better" in text
+    from sane_desktop.cli.evaluate_explanations_cmd import _better
+
+    assert _better("insertion", 0.015, [-0.077, 0.108]) == "level within noise"  # (trial CJ read "better")
+    assert _better("deletion", -0.02, [-0.03, -0.01]) == "better"
     assert "top-1 / top-3, among 3.0 candidate attributes a pair on average" in text
     assert "shipped      0.400" in text and "no width" not in text
     assert "oracle_accuracy_or_abstain in --json" in text  # the text's name and the JSON's, side by side

@@ -69,8 +69,10 @@ class CommandParser(argparse.ArgumentParser):
 
         # argparse echoes what it refused, a --db URL too (trial AY: "unrecognized arguments: --db postgresql://u:pw@…")
         hint = self._repeat_hint(message)
-        self.exit(1, f"error: {self.prog}: {without_passwords(message)}"
-                     f"{f'; {hint}' if hint else ''} (see {self.prog} --help)\n")
+        # a value of bytes that are not UTF-8 as \xNN, as every other line says it (trial CJ read \udcff)
+        line = paths.shown(f"error: {self.prog}: {without_passwords(message)}"
+                           f"{f'; {hint}' if hint else ''} (see {self.prog} --help)\n")
+        self.exit(1, re.sub(r"\\udc([89a-f][0-9a-f])", r"\\x\1", line))  # argparse's repr() of such a byte too
 
     def _repeat_hint(self, message: str) -> str:
         """How to give a repeatable option several values, where an unrecognised argument is a second
@@ -190,7 +192,8 @@ def say(line: str) -> None:
     two or to send the terminal an escape (:func:`printable`)."""
     from sane_desktop.errors import without_passwords
 
-    print(printable(without_passwords(line)), file=sys.stderr)  # a --db URL's password, echoed in an error
+    # a --db URL's password, echoed in an error, left out; a path of bytes that are not UTF-8 as \xNN (trial CJ)
+    print(printable(paths.shown(without_passwords(line))), file=sys.stderr)
 
 
 def say_metadata_changed(changed: Sequence[str], root: Path | str, name: str, *, db_url: str | None = None,

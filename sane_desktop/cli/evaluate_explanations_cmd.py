@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from sane_desktop.cli import MAX_COUNT, MAX_RISE_MASKS, CliError, add_json_flag, path_arg, seed_arg, whole_number
@@ -155,10 +155,13 @@ def _render_weak_truth(result: dict[str, Any]) -> str:
 LOWER_IS_BETTER = ("deletion",)  # the score falls fastest when the most salient pixels go first
 
 
-def _better(kind: str, difference: float) -> str:
-    """Whether a method's difference from RISE on the ``kind`` curve is better, worse or level for it."""
+def _better(kind: str, difference: float, interval: Sequence[float] = ()) -> str:
+    """Whether a method's difference from RISE on the ``kind`` curve is better, worse or level for it; "level
+    within noise" when its 95 % ``interval`` holds 0 (trial CJ read "sliding better" of +0.015 [-0.077, +0.108])."""
     if abs(difference) < 5e-4:
         return "level"
+    if len(interval) == 2 and interval[0] <= 0 <= interval[1]:
+        return "level within noise"
     lower = kind.split("_")[0] in LOWER_IS_BETTER
     return "better" if (difference < 0) == lower else "worse"
 
@@ -173,7 +176,7 @@ def _minus_rise_lines(saliency: dict[str, Any], pairs: int) -> list[str]:
             continue
         # which way is better, said with each (trial CH read deletion +0.060 as fast's gain: it is its loss)
         parts = [f"{kind} {d['mean']:+.3f} [{d['ci95'][0]:+.3f}, {d['ci95'][1]:+.3f}]"
-                 f" ({method} {_better(kind, d['mean'])})" for kind, d in diff.items()]
+                 f" ({method} {_better(kind, d['mean'], d['ci95'])})" for kind, d in diff.items()]
         lines.append(f"{method} − rise, paired over pairs (95 % interval): " + ", ".join(parts))
     if lines and pairs < 2:  # one pair resampled is itself: an interval of no width says nothing
         lines.append("  (one pair: the interval has no width and says nothing; ask for more --pairs)")

@@ -43,14 +43,19 @@ def track_record(guess: CategoryGuess) -> str:
             f"{round(100 * guess.reliability)} % of the time")
 
 
-def hint_html(guess: CategoryGuess, share: float) -> str:
-    """What the dialog says of its guess (rich text): the guess when it is chosen for the user, else why not."""
+def hint_html(guess: CategoryGuess, share: float, chosen: str = "") -> str:
+    """What the dialog says of its guess (rich text): the guess when it is chosen for the user, else why not.
+    ``chosen``: the category picked now, for the catalogue's own photo moved to another kind."""
     best = f"<b>{escape(guess.best)}</b>"
     record = track_record(guess)
     percent = guess.percents.get(guess.best, round(100 * share))  # as the list shows it (they add up to 100)
     if guess.known_category:  # the catalogue's own photo: no guess to hedge
         own = guess.same_photo[0]
         others = f" (and {len(guess.same_photo) - 1} more)" if len(guess.same_photo) > 1 else ""
+        if chosen and chosen != guess.known_category:
+            return (f"This is the photo of <b>{escape(own.title)}</b>{escape(others)} in this catalogue, filed under "
+                    f"<b>{escape(guess.known_category)}</b>: it is added as a photo of its own, searched as "
+                    f"<b>{escape(chosen)}</b>.")
         return (f"This is the photo of <b>{escape(own.title)}</b>{escape(others)} in this catalogue, filed under "
                 f"<b>{escape(guess.known_category)}</b>: that item is added. Change the category to add the photo "
                 "as another kind.")
@@ -120,6 +125,9 @@ class CategoryDialog(QDialog):
         ok = buttons.button(QDialogButtonBox.StandardButton.Ok)
         ok.setEnabled(self.category.currentIndex() >= 0)
         self.category.currentIndexChanged.connect(lambda index: ok.setEnabled(index >= 0))
+        if guess.known_category:  # the words follow the choice (trial CJ read "that item is added" over bottoms)
+            self.category.currentIndexChanged.connect(
+                lambda _index: set_rich(hint, hint_html(guess, share, self.category.currentData() or "")))
         buttons.accepted.connect(self.accept)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)

@@ -276,7 +276,11 @@ class OutfitPanel(QWidget):
         items = self.model.items()
         if not items:
             return
-        self.clear()
+        # emptied here, not by clear(): that forgets the Removes before it, which Ctrl+Z brings back after the
+        # Clear (trial CJ: Remove, Remove, Clear, then Undo brought the Clear back and greyed out)
+        self.model.clear()
+        self._refresh()
+        self.changed.emit([])
         self._remember_undo(items)
         self._offer(True)
 

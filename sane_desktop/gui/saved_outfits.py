@@ -620,7 +620,12 @@ class SavedOutfitsController(QObject):
     def current_name(self) -> str:
         """The saved outfit's name while the outfit on screen is the one saved or opened under it, else ""
         (an export of another outfit is "Unsaved outfit", never a name it does not bear)."""
-        return self.name if tuple(self.window.outfit_model.pks()) == self._named_items else ""
+        # its catalogue items alone: images from disk are never saved, so adding or removing one changes nothing
+        # a save would keep (trial CJ: quitting asked to save such a "change")
+        def saved(pks: Iterable[int]) -> tuple[int, ...]:
+            return tuple(pk for pk in pks if pk >= 0)
+
+        return self.name if saved(self.window.outfit_model.pks()) == saved(self._named_items) else ""
 
     # --- export ----------------------------------------------------------------------------------
     def default_export_name(self) -> str:

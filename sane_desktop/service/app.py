@@ -142,6 +142,7 @@ class CatalogueService:
             self.catalogues.model_override = None  # the model its index records wins from now on (as after Train)
             moved = set_aside([path for own in OWN_MODELS for path in model_files(folder / own) if path.is_file()])
             was_open = self.name == name
+            from_disk = self._open.items.disk_infos() if was_open and self._open is not None else []
             if was_open:
                 self.close()  # the old model's tensors, cells and searcher must go before the re-index
             try:
@@ -154,7 +155,7 @@ class CatalogueService:
             finally:
                 if was_open and self._open is None:
                     try:
-                        self.open_catalogue(name)
+                        self._open_again(name, from_disk)
                     except SaneError as error:  # the run's own failure, if any, is what is said
                         log.warning("catalogue %r not opened again: %s", name, error)
         log.info("catalogue %r indexed with the built-in model %s; its own model files set aside: %s", name, model.name,
@@ -623,9 +624,10 @@ class CatalogueService:
             indexed = self._index_with(name, saved.model, progress, should_stop)
         except BaseException:
             saved.put_back()
+            from_disk = self._open.items.disk_infos() if self._open is not None else []
             self.close()
             try:
-                self.open_catalogue(name)
+                self._open_again(name, from_disk)
             except SaneError as error:  # the run's own failure is what is said
                 log.warning("catalogue %r not opened again after its model was put back: %s", name, error)
             raise
@@ -636,8 +638,16 @@ class CatalogueService:
 
     def _index_with(self, name: str, model: Path, progress: Progress, should_stop: CancelCheck) -> IndexReport:
         current = self.current()
+        from_disk = current.items.disk_infos()
         self.close()  # the old model's tensors, cells and searcher must go before the re-index
         try:
             return self.index_folder(current.items.root, name, progress, should_stop, model=model)
         finally:
-            self.open_catalogue(name)
+            self._open_again(name, from_disk)
+
+    def _open_again(self, name: str, from_disk: Sequence[ItemInfo]) -> None:
+        """Open catalogue ``name`` again after a run closed it, the outfit's images from disk carried to be
+        embedded again with its model (trial CJ: after a Train, a photo from disk in the outfit stopped every
+        search with "the image from disk -1 is no longer loaded", and adding it again was refused as a twin)."""
+        self.open_catalogue(name)
+        self.current().items.carry_disk_images(from_disk)

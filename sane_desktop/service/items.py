@@ -366,7 +366,9 @@ class CatalogueItems:
 
     def disk_image(self, pk: int) -> DiskImage:
         if pk not in self._from_disk:
-            raise NotFound(f"the image from disk {pk} is no longer loaded; add it again")
+            # no key in the words: "-1" named nothing a person knows (trial CJ)
+            raise NotFound("an image from disk in the outfit is no longer loaded: take it out of the outfit, then add "
+                           "it again")
         return self._from_disk[pk]
 
     def disk_infos(self) -> list[ItemInfo]:
