@@ -216,7 +216,7 @@ def test_evaluate_reports_every_protocol(tmp_path: Path, capsys: pytest.CaptureF
     assert list(report["protocols"]) == [DISJOINT_PROTOCOL, PROTOCOL]
     assert report["methods"] == report["protocols"][DISJOINT_PROTOCOL]["methods"]
     for name, entry in report["protocols"].items():
-        assert set(entry) == {"counts", "methods", "leakage", "disjoint", "notes"}
+        assert set(entry) == {"counts", "methods", "leakage", "disjoint", "notes", "warnings"}
         assert entry["disjoint"] == (name == DISJOINT_PROTOCOL)
         assert set(entry["methods"]) == {"model", "random_features", "untrained", "colour_histogram", "random"}
         for figures in entry["methods"].values():
