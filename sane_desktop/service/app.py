@@ -528,8 +528,8 @@ class CatalogueService:
                 saved.put_back()
                 raise
             self.catalogues.model_override = None  # the catalogue's own model wins from now on
-            indexed = self._index_or_put_back(name, saved, progress, should_stop)
-        return replace(outcome.report, vectors=indexed.vectors, compared=said[0] if said else "",
+            indexed, previous = self._index_or_put_back(name, saved, progress, should_stop)
+        return replace(outcome.report, vectors=indexed.vectors, compared=said[0] if said else "", previous=previous,
                        selection=outcome.selection or "")
 
     @staticmethod
@@ -602,8 +602,8 @@ class CatalogueService:
                 saved.put_back()
                 raise
             self.catalogues.model_override = None
-            indexed = self._index_or_put_back(name, saved, progress, should_stop)
-        return AdaptReport(report.model, report.content_hash, report.images, report.skipped, indexed.vectors)
+            indexed, previous = self._index_or_put_back(name, saved, progress, should_stop)
+        return AdaptReport(report.model, report.content_hash, report.images, report.skipped, indexed.vectors, previous)
 
     @staticmethod
     def _import_mapping(current: OpenCatalogue) -> str | None:
@@ -615,7 +615,7 @@ class CatalogueService:
         return stored.mapping if stored is not None else None
 
     def _index_or_put_back(self, name: str, saved: SavedModel, progress: Progress,
-                           should_stop: CancelCheck) -> IndexReport:
+                           should_stop: CancelCheck) -> tuple[IndexReport, str]:
         """Re-index catalogue ``name`` with the model just written at ``saved.model``; when that does not
         finish (cancelled, failed), the model files as they were before are put back and the catalogue is
         opened again with them: its index is still the old model's (trial BH's cancelled Adapt left the new
@@ -634,7 +634,8 @@ class CatalogueService:
         kept = saved.keep_as_previous()
         if kept:
             log.info("catalogue %r: its model before this one is kept as %s", name, ", ".join(p.name for p in kept))
-        return indexed
+        # the model file kept (its selection beside it), for the dialog to say (trial CJ: it was said nowhere)
+        return indexed, next((str(path) for path in kept if path.suffix == ".pt"), "")
 
     def _index_with(self, name: str, model: Path, progress: Progress, should_stop: CancelCheck) -> IndexReport:
         current = self.current()

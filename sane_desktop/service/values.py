@@ -438,6 +438,7 @@ class TrainReport:
     budget_stop: BudgetStop | None = None
     # what the explanation's attribute choice was fitted on ("": not fitted, the default weights)
     selection: str = ""
+    previous: str = ""  # where the catalogue's own model it replaced is kept ("" : none was replaced)
 
 
 @dataclass(frozen=True)
@@ -449,6 +450,7 @@ class AdaptReport:
     images: int
     skipped: int
     vectors: dict[str, int] | None = None
+    previous: str = ""  # where the catalogue's own model it replaced is kept ("" : none was replaced)
 
 
 GENERAL_CATEGORY = "general"  # a catalogue category's target when it is compared by visual similarity
