@@ -262,6 +262,8 @@ def test_clear_can_be_undone_with_the_undo_button_and_ctrl_z(world, qtbot, make_
     panel.remove_with_undo([a.pk])
     QTest.mouseClick(panel.clear_button, LEFT)
     assert window.outfit_model.pks() == []
+    # said as a Clear, not the Remove's offer Ctrl+Z no longer answers first (trial CK)
+    assert window.statusBar().currentMessage() == "Cleared the outfit — Ctrl+Z brings it back."
     undo.trigger()
     assert window.outfit_model.pks() == [b.pk] and undo.isEnabled()
     undo.trigger()

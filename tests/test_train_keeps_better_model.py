@@ -194,6 +194,6 @@ def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path
     # the catalogue's own model it replaced is kept, and said (trial CJ: said nowhere)
     replaced = TrainReport(Path("m.pt"), "h", 2, 1, 0.5, None, 1.5, vectors={"tops": 3},
                            previous="/home/x/idx/shop/model.previous.pt")
-    assert dialog.describe(replaced).endswith(". The model it replaced is kept as model.previous.pt.")
+    assert dialog.describe(replaced).endswith(". The model it replaced is kept as /home/x/idx/shop/model.previous.pt.")
     assert "only if it answers the validation questions at least as well" in dialog.phase.text()
     assert "too few questions to tell (under 20)" in dialog.phase.text()

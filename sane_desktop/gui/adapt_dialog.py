@@ -143,5 +143,5 @@ class AdaptDialog(ModelRunDialog[AdaptReport]):
 
     def describe(self, result: AdaptReport) -> str:
         skipped = f", {result.skipped} unreadable skipped" if result.skipped else ""
-        kept = f" The model it replaced is kept as {Path(result.previous).name}." if result.previous else ""
+        kept = f" The model it replaced is kept as {result.previous}." if result.previous else ""  # (where: trial CK)
         return f"Adapted to {result.images} images{skipped}; the catalogue was re-indexed with the adapted model.{kept}"

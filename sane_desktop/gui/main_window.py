@@ -524,6 +524,7 @@ class MainWindow(QMainWindow):
 
         self.outfit_panel.changed.connect(self._outfit_changed)
         self.outfit_panel.removed_with_undo.connect(self._say_removed)
+        self.outfit_panel.cleared_with_undo.connect(self._say_cleared)
         self.outfit_panel.undone.connect(self._say_undone)
         self._undo_said = ""  # the status bar's "Ctrl+Z brings it back", while it is on screen
         self.outfit_panel.add_file_requested.connect(self._files_dropped)
@@ -1517,6 +1518,13 @@ class MainWindow(QMainWindow):
         what = f"“{removed[0].title or removed[0].item_id}”" if len(removed) == 1 else f"{len(removed)} items"
         them = "it" if len(removed) == 1 else "them"
         self._undo_said = f"Took {what} out of the outfit — Ctrl+Z brings {them} back."
+        self.statusBar().showMessage(self._undo_said, UNDO_OFFER_MS)
+
+    def _say_cleared(self, cleared: list[ItemInfo]) -> None:
+        """The person's Clear: said, in place of a Remove's offer Ctrl+Z no longer answers first (trial CK read
+        "Took … out — Ctrl+Z brings it back" after a Clear)."""
+        them = "it" if len(cleared) == 1 else f"all {len(cleared)}"
+        self._undo_said = f"Cleared the outfit — Ctrl+Z brings {them} back."
         self.statusBar().showMessage(self._undo_said, UNDO_OFFER_MS)
 
     def _say_undone(self, back: list[ItemInfo]) -> None:

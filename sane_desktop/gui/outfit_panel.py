@@ -119,6 +119,7 @@ class OutfitPanel(QWidget):
     height_fitted = Signal(int)
     # the person took these items (ItemInfo) out, and Ctrl+Z brings them back for a while: the window says so
     removed_with_undo = Signal(list)
+    cleared_with_undo = Signal(list)  # the person's Clear took these items (ItemInfo) out; Ctrl+Z brings them back
     undone = Signal(list)  # Ctrl+Z/Undo brought these items (ItemInfo) back
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
@@ -283,6 +284,7 @@ class OutfitPanel(QWidget):
         self.changed.emit([])
         self._remember_undo(items)
         self._offer(True)
+        self.cleared_with_undo.emit(items)
 
     def _remember_undo(self, before: list[ItemInfo]) -> None:
         self._history = [*self._history, (before, self.model.pks())][-UNDO_DEPTH:]

@@ -12,7 +12,6 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtWidgets import QFormLayout, QSpinBox
@@ -185,7 +184,7 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         if result.kept:  # not better than the model the catalogue has: nothing was replaced
             return f"{trained}. Not used: {result.kept}."
         compared = f" ({result.compared})" if result.compared else ""
-        kept = f" The model it replaced is kept as {Path(result.previous).name}." if result.previous else ""
+        kept = f" The model it replaced is kept as {result.previous}." if result.previous else ""  # (where: trial CK)
         return f"{trained}. The catalogue was re-indexed with the new model{vectors}{compared}.{kept}"
 
     def details(self, result: TrainReport) -> str:
