@@ -538,8 +538,7 @@ class Explanations:
         """16 hex digits over what rules attributes out for ``item`` (its labels and its text's words): part of
         an explanation's cache key, so an item relabelled or redescribed by a re-import is explained afresh."""
         words = sorted(self.items.text_words(item.pk)) if self.items is not None else []
-        described = self.items is not None and self.items.described(item.pk)
-        text = "\n".join(sorted(item.attributes)) + "\n#\n" + " ".join(words) + ("\n#described" if described else "")
+        text = "\n".join(sorted(item.attributes)) + "\n#\n" + " ".join(words)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def contradicted(self, item: ItemInfo, names: Sequence[str]) -> set[str]:
@@ -549,19 +548,17 @@ class Explanations:
 
     def unsaid_words(self, item: ItemInfo, names: Sequence[str]) -> set[str]:
         """The word attributes of ``names`` (mined from titles and descriptions, no ``kind:``) that ``item``'s own
-        text does not hold, when it has a description or its text holds any word of the vocabulary at all (else
-        it says nothing of them: a photo from disk, a folder's file name). A word is a label the item's text
-        gives or not, as a colour is: trial CD's trained model said a pair of stretch-twill trousers "shares
-        'jeans'", a word its description never uses; trial CK's earring, whose description held no word of a
-        small catalogue's vocabulary, was said to share "waist"."""
+        text does not hold, when that text holds any word of the vocabulary at all (else it says nothing of
+        them: a photo from disk, a folder's file name). A word is a label the item's text gives or not, as a
+        colour is: trial CD's trained model said a pair of stretch-twill trousers "shares 'jeans'", a word
+        its description never uses."""
         if self.items is None or item.pk < 0:
             return set()
         from sane_desktop.store.browse import search_tokens
 
         own = self.items.text_words(item.pk)
         words = {name: frozenset(search_tokens(name)) for name in names if ":" not in name}
-        speaks = self.items.described(item.pk) or any(tokens and tokens <= own for tokens in words.values())
-        if not own or not speaks:
+        if not own or not any(tokens and tokens <= own for tokens in words.values()):
             return set()
         return {name for name, tokens in words.items() if tokens and not tokens <= own}
 

@@ -141,7 +141,6 @@ class CatalogueItems:
         self._carried: dict[int, ItemInfo] = {}
         # item key -> its text's words, read once per import revision (every tile's explanation asks for both items)
         self._words: dict[int, frozenset[str]] = {}
-        self._described: dict[int, bool] = {}
         self._words_revision = record.revision
 
     @property
@@ -213,21 +212,10 @@ class CatalogueItems:
         if pk < 0:
             return frozenset()
         if self._words_revision != self.record.revision or len(self._words) > 20000:  # re-imported (as of refresh)
-            self._words, self._described, self._words_revision = {}, {}, self.record.revision
+            self._words, self._words_revision = {}, self.record.revision
         if pk not in self._words:
             self._words[pk] = browse.item_text_words(self.engine, pk) or frozenset()
         return self._words[pk]
-
-    def described(self, pk: int) -> bool:
-        """Whether item ``pk`` has a description of its own (:func:`sane_desktop.store.browse.item_described`);
-        False for an image from disk. Read once per import revision, as :meth:`text_words`."""
-        if pk < 0:
-            return False
-        if self._words_revision != self.record.revision or len(self._described) > 20000:
-            self._words, self._described, self._words_revision = {}, {}, self.record.revision
-        if pk not in self._described:
-            self._described[pk] = browse.item_described(self.engine, pk)
-        return self._described[pk]
 
     def with_photo(self, content_hash: str) -> list[ItemInfo]:
         """The catalogue's items whose photo has ``content_hash`` (SHA-256 of the file's bytes), in key order."""

@@ -185,14 +185,6 @@ def item_text_words(engine: Engine, pk: int) -> frozenset[str] | None:
     return frozenset(words)
 
 
-def item_described(engine: Engine, pk: int) -> bool:
-    """Whether item ``pk`` has a description of its own (the catalogue's text of what it is, beyond a title or
-    a file name): words it does not use are not its, whichever words it does use."""
-    with Session(engine) as session:
-        description = session.scalar(select(S.Item.description).where(S.Item.id == pk))
-    return bool((description or "").strip())
-
-
 def items_with_content(engine: Engine, catalogue_pk: int, content_hash: str) -> list[int]:
     """Primary keys of the catalogue's items whose photo has ``content_hash`` (SHA-256 hex of its bytes),
     in key order: a photo from disk that *is* one of the catalogue's."""
