@@ -115,6 +115,9 @@ def test_evaluate_refuses_a_split_the_model_learnt_from_and_notes_a_model_from_e
     unknown = evaluate_model(tmp_path / "first", tmp_path / "unrecorded.pt")
     assert unknown.figures["protocols"][unknown.figures["headline"]]["leakage"]["items_in_model_training"] is None
     assert "the model records no catalogue folder it was trained on" in unknown.figures["notes"]
+    # nor is its valid split said to have chosen its epoch: nothing says it was trained here (a bundled model)
+    assert "the valid split chose" not in evaluate_model(tmp_path / "first", tmp_path / "unrecorded.pt",
+                                                         split="valid").figures["notes"]
     # trained without outfits (attributes only): its FITB is that of a head no outfit trained, and said (trial CH)
     looks = load_checkpoint(out)
     looks.config["mode"] = "attributes"

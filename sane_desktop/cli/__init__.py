@@ -484,15 +484,10 @@ def _local_paths(args: argparse.Namespace) -> None:
         value = getattr(args, dest, None)
         for given in value if isinstance(value, list) else [value]:
             if isinstance(given, str) and not given.strip():  # read as "." otherwise (trial BO: `evaluate --model ''`)
-                shown = "CATALOGUE" if dest == "catalogue" else f"--{dest.removeprefix('global_').replace('_', '-')}"
+                shown = _option_name(args, dest)
                 raise InputError(f"{shown} {blank(given)}: give a path (\".\" is the current folder)")
             if isinstance(given, (str, Path)) and str(given):  # a link loop: said in words, not "RuntimeError"
                 paths.no_link_loop(given)
-                # a folder named in bytes that are not UTF-8: one line, not a traceback (trial CG); an outside
-                # photo's path is only read, never stored
-                if dest != "image":
-                    paths.refuse_undecodable(given, "CATALOGUE" if dest == "catalogue"
-                                             else f"--{dest.removeprefix('global_').replace('_', '-')}")
 
 
 # options of text that an empty value would turn into "not given" (trial BO's `--db ''` opened the index home's
@@ -520,10 +515,16 @@ def _refuse_undecodable_texts(args: argparse.Namespace) -> None:
             continue
         for given in value if isinstance(value, list) else [value]:
             if isinstance(given, (str, Path)) and not paths.is_text(str(given)):
-                positional = dest == "catalogue" or (dest == "name" and args.command not in ("index", "import"))
-                named = dest.upper() if positional else f"--{dest.removeprefix('global_').replace('_', '-')}"
-                raise InputError(f"{named} {paths.shown(str(given))}: holds bytes that are not UTF-8 text (shown as "
-                                 "\\xNN): give it as UTF-8 text")
+                if dest in PATH_OPTIONS:  # a folder or file so named: renamed, not retyped
+                    paths.refuse_undecodable(given, _option_name(args, dest))
+                raise InputError(f"{_option_name(args, dest)} {paths.shown(str(given))}: holds bytes that are not "
+                                 "UTF-8 text (shown as \\xNN): give it as UTF-8 text")
+
+
+def _option_name(args: argparse.Namespace, dest: str) -> str:
+    """How an argument is named in a message: ``CATALOGUE``/``NAME`` for a positional one, else ``--its-name``."""
+    positional = dest == "catalogue" or (dest == "name" and args.command not in ("index", "import"))
+    return dest.upper() if positional else f"--{dest.removeprefix('global_').replace('_', '-')}"
 
 
 def _refuse_empty_texts(args: argparse.Namespace) -> None:

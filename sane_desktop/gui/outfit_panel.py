@@ -266,6 +266,9 @@ class OutfitPanel(QWidget):
     def clear(self) -> None:
         """Empty the outfit (another catalogue opened, a saved outfit replacing it): nothing to undo."""
         self._withdraw_undo()
+        self._empty()
+
+    def _empty(self) -> None:
         if self.model.rowCount():
             self.model.clear()
             self._refresh()
@@ -277,11 +280,9 @@ class OutfitPanel(QWidget):
         items = self.model.items()
         if not items:
             return
-        # emptied here, not by clear(): that forgets the Removes before it, which Ctrl+Z brings back after the
-        # Clear (trial CJ: Remove, Remove, Clear, then Undo brought the Clear back and greyed out)
-        self.model.clear()
-        self._refresh()
-        self.changed.emit([])
+        # not clear(): that forgets the Removes before it, which Ctrl+Z brings back after the Clear (trial CJ:
+        # Remove, Remove, Clear, then Undo brought the Clear back and greyed out)
+        self._empty()
         self._remember_undo(items)
         self._offer(True)
         self.cleared_with_undo.emit(items)

@@ -8,9 +8,7 @@ CLI calls too. Every method may be slow and runs on the worker thread, never the
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -126,7 +124,7 @@ class CatalogueService:
         from sane_desktop.models.checkpoint import bundled_model_path, shipped_with_the_app
         from sane_desktop.retrieval.manifest import read_index_manifest
         from sane_desktop.service.catalogues import OWN_MODELS
-        from sane_desktop.service.model_swap import model_files, set_aside
+        from sane_desktop.service.model_swap import model_files, put_back, set_aside
 
         source = self._source_folder(name, "nothing to index again from")
         folder = self.catalogues.folder(name)
@@ -141,23 +139,11 @@ class CatalogueService:
         with catalogue_lock(folder, f"use the built-in model for {name}"):
             self.catalogues.model_override = None  # the model its index records wins from now on (as after Train)
             moved = set_aside([path for own in OWN_MODELS for path in model_files(folder / own) if path.is_file()])
-            was_open = self.name == name
-            from_disk = self._open.items.disk_infos() if was_open and self._open is not None else []
-            if was_open:
-                self.close()  # the old model's tensors, cells and searcher must go before the re-index
             try:
-                report = self.index_folder(source, name, progress, should_stop, model=model)
+                report = self._index_closed(name, source, model, progress, should_stop)
             except BaseException:
-                for original, kept in moved.items():
-                    with contextlib.suppress(OSError):
-                        os.replace(kept, original)
+                put_back(moved)
                 raise
-            finally:
-                if was_open and self._open is None:
-                    try:
-                        self._open_again(name, from_disk)
-                    except SaneError as error:  # the run's own failure, if any, is what is said
-                        log.warning("catalogue %r not opened again: %s", name, error)
         log.info("catalogue %r indexed with the built-in model %s; its own model files set aside: %s", name, model.name,
                  ", ".join(str(kept) for kept in moved.values()) or "none")
         return BuiltinModelReport(report, model.name, tuple(str(kept) for kept in moved.values()))
@@ -638,13 +624,22 @@ class CatalogueService:
         return indexed, next((str(path) for path in kept if path.suffix == ".pt"), "")
 
     def _index_with(self, name: str, model: Path, progress: Progress, should_stop: CancelCheck) -> IndexReport:
-        current = self.current()
-        from_disk = current.items.disk_infos()
-        self.close()  # the old model's tensors, cells and searcher must go before the re-index
+        return self._index_closed(name, self.current().items.root, model, progress, should_stop)
+
+    def _index_closed(self, name: str, source: Path, model: Path, progress: Progress,
+                      should_stop: CancelCheck) -> IndexReport:
+        """Index catalogue ``name`` from ``source`` with ``model``; when it is the open one it is closed meanwhile
+        (the old model's tensors, cells and searcher must go before the re-index) and opened again after,
+        finished or not (:meth:`_open_again`)."""
+        was_open = self._open is not None and self.name == name
+        from_disk = self._open.items.disk_infos() if self._open is not None and was_open else []
+        if was_open:
+            self.close()
         try:
-            return self.index_folder(current.items.root, name, progress, should_stop, model=model)
+            return self.index_folder(source, name, progress, should_stop, model=model)
         finally:
-            self._open_again(name, from_disk)
+            if was_open and self._open is None:
+                self._open_again(name, from_disk)
 
     def _open_again(self, name: str, from_disk: Sequence[ItemInfo]) -> None:
         """Open catalogue ``name`` again after a run closed it, the outfit's images from disk carried to be

@@ -130,6 +130,8 @@ class Explanations:
         self.verify_index = verify_index
         self._selection: SelectionModel | None = None
         self._own_kinds: tuple[int, frozenset[str]] | None = None  # (catalogue revision, kinds)
+        # (the vocabulary, its word attributes -> their search tokens): :meth:`unsaid_words`
+        self._word_tokens: tuple[tuple[str, ...], dict[str, frozenset[str]]] = ((), {})
         self._explainers: dict[tuple[str, int], Explainer[Any]] = {}
         self._category_map: tuple[object, dict[str, str]] | None = None  # (manifest stamp, its map)
 
@@ -557,7 +559,10 @@ class Explanations:
         from sane_desktop.store.browse import search_tokens
 
         own = self.items.text_words(item.pk)
-        words = {name: frozenset(search_tokens(name)) for name in names if ":" not in name}
+        key = tuple(names)
+        if self._word_tokens[0] != key:  # the vocabulary's words tokenised once, not per item (4 ms a call)
+            self._word_tokens = (key, {name: frozenset(search_tokens(name)) for name in names if ":" not in name})
+        words = self._word_tokens[1]
         if not own or not any(tokens and tokens <= own for tokens in words.values()):
             return set()
         return {name for name, tokens in words.items() if tokens and not tokens <= own}

@@ -69,8 +69,7 @@ class SavedModel:
         for path, copy in self.copies.items():
             if copy is None:
                 continue
-            stem, dot, kind = path.name.partition(".")
-            previous = path.with_name(f"{stem}.previous{dot}{kind}")
+            previous = tagged(path, "previous")
             try:
                 os.replace(copy, previous)
                 kept.append(previous)
@@ -89,14 +88,20 @@ class SavedModel:
         self.copies.clear()
 
 
+def tagged(path: Path, tag: str) -> Path:
+    """``path`` with ``tag`` after its stem, its kind kept: ``model.pt`` -> ``model.<tag>.pt``,
+    ``model.selection.json`` -> ``model.<tag>.selection.json``."""
+    stem, dot, kind = path.name.partition(".")
+    return path.with_name(f"{stem}.{tag}{dot}{kind}")
+
+
 def set_aside(paths: Sequence[Path]) -> dict[Path, Path]:
     """Rename each file to ``<stem>.set-aside<kind>`` beside it (``model.pt`` -> ``model.set-aside.pt``,
     ``model.selection.json`` -> ``model.set-aside.selection.json``; ``.set-aside-2`` and on, one number for
     all, when taken), so that it is no longer found as a catalogue's model but is kept; returns original ->
     new name. A rename that fails puts those done back and raises OSError."""
     def target(path: Path, number: int) -> Path:
-        stem, dot, kind = path.name.partition(".")
-        return path.with_name(f"{stem}.set-aside{'' if number == 1 else f'-{number}'}{dot}{kind}")
+        return tagged(path, "set-aside" if number == 1 else f"set-aside-{number}")
 
     number = 1
     while any(target(path, number).exists() for path in paths):
@@ -107,8 +112,13 @@ def set_aside(paths: Sequence[Path]) -> dict[Path, Path]:
             os.replace(path, target(path, number))
             moved[path] = target(path, number)
     except OSError:
-        for original, kept in moved.items():
-            with contextlib.suppress(OSError):
-                os.replace(kept, original)
+        put_back(moved)
         raise
     return moved
+
+
+def put_back(moved: dict[Path, Path]) -> None:
+    """Undo :func:`set_aside` (original -> kept): each file renamed back, as far as it can be."""
+    for original, kept in moved.items():
+        with contextlib.suppress(OSError):
+            os.replace(kept, original)

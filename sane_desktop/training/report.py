@@ -167,7 +167,7 @@ def elsewhere_note(catalogue: Catalogue, bundle: ModelBundle) -> str:
 def chosen_on_note(catalogue: Catalogue, bundle: ModelBundle, split: str) -> str:
     """A note when ``split`` is the one a model trained on this catalogue had its best epoch chosen on (trial
     CH: ``evaluate --split valid`` read like a held-out figure); "" otherwise."""
-    if split != "valid" or trained_here(catalogue, bundle) is False:
+    if split != "valid" or not trained_here(catalogue, bundle):  # (one trained elsewhere, or not known: not here)
         return ""
     return ("the valid split chose the model's best epoch (and its explanation selection) when it was trained here: "
             "its figures are optimistic; the test split is the held-out one")
