@@ -358,6 +358,28 @@ def test_the_outfit_strip_takes_delete_and_the_item_menu_from_the_keyboard(windo
     assert window.search_box.text() == "bc" and len(window.outfit_model.pks()) == 2
 
 
+def test_remove_takes_out_only_what_is_selected(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A leftover: with no outfit item selected, the Remove button and the Outfit menu's Remove took
+    out the first tile, unasked. The button now waits for a selection, the menu says why it removed
+    nothing; Delete in the strip still acts on the tile its focus frame marks."""
+    window.outfit_panel.clear()
+    build_outfit(window, 3)
+    panel, before = window.outfit_panel, window.outfit_model.pks()
+    panel.view.clearSelection()
+    window.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(lambda: not panel.remove_button.isEnabled(), timeout=5000)
+    window.remove_action.trigger()  # the Outfit menu's entry, the focus elsewhere
+    assert window.outfit_model.pks() == before
+    assert window.statusBar().currentMessage().startswith("Nothing removed")
+    second = panel.view.visualRect(panel.model.index(1)).center()
+    qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=second)
+    qtbot.waitUntil(panel.remove_button.isEnabled, timeout=5000)
+    qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+    assert window.outfit_model.pks() == [before[0], before[2]]
+    # the button follows the selection Qt leaves after it (a tile shown selected, or none)
+    assert panel.remove_button.isEnabled() == panel.view.selectionModel().hasSelection()
+
+
 def test_f1_lists_every_key_the_window_answers(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Trial M: no list of shortcuts anywhere; Escape, Shift+F10 and Ctrl+Z could only be guessed."""
     qtbot.keyClick(window, Qt.Key.Key_F1)

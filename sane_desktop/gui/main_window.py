@@ -526,6 +526,8 @@ class MainWindow(QMainWindow):
         self.outfit_panel.removed_with_undo.connect(self._say_removed)
         self.outfit_panel.cleared_with_undo.connect(self._say_cleared)
         self.outfit_panel.undone.connect(self._say_undone)
+        self.outfit_panel.nothing_to_remove.connect(
+            lambda: self.statusBar().showMessage("Nothing removed: click the outfit item to remove first", 6000))
         self._undo_said = ""  # the status bar's "Ctrl+Z brings it back", while it is on screen
         self.outfit_panel.add_file_requested.connect(self._files_dropped)
         self.outfit_panel.web_images_dropped.connect(self._web_images_dropped)

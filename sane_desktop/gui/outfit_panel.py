@@ -121,6 +121,7 @@ class OutfitPanel(QWidget):
     removed_with_undo = Signal(list)
     cleared_with_undo = Signal(list)  # the person's Clear took these items (ItemInfo) out; Ctrl+Z brings them back
     undone = Signal(list)  # Ctrl+Z/Undo brought these items (ItemInfo) back
+    nothing_to_remove = Signal()  # Remove was asked with no outfit item selected: nothing was taken out
 
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -145,6 +146,8 @@ class OutfitPanel(QWidget):
         themed_icon(self.clear_button, "mdi6.broom")
         self.clear_button.setToolTip("Remove every item from the outfit")
         self.remove_button.clicked.connect(self.remove_selected)
+        # the button acts on the selection only: with none it removed the first tile unasked (a trial's leftover)
+        self.view.selectionModel().selectionChanged.connect(self._refresh_remove)
         self.clear_button.clicked.connect(self.clear_with_undo)
         # a misclick on Clear must not lose a built outfit: Undo (or Ctrl+Z) brings it back for a while
         self.undo_note = ElidedLabel("Outfit cleared")  # elided: the offer never widens the window
@@ -233,10 +236,16 @@ class OutfitPanel(QWidget):
             self._refresh()
 
     def remove_selected(self) -> None:
-        """Take the selected outfit items out (the current one when none is selected); Ctrl+Z brings
-        them back for :data:`UNDO_OFFER_MS` (:meth:`undo`)."""
-        self.keyboard_focus.select_current()
+        """Take the selected outfit items out; Ctrl+Z brings them back (:meth:`undo`). With none
+        selected, the strip's current tile when the strip has the keyboard focus (Delete there acts on
+        the tile its frame marks), else nothing: :attr:`nothing_to_remove` lets the window say so."""
+        if self.view.hasFocus():
+            self.keyboard_focus.select_current()
         rows = {i.row() for i in self.view.selectionModel().selectedIndexes()}
+        if not rows:
+            if self.model.rowCount():
+                self.nothing_to_remove.emit()
+            return
         self.remove_with_undo([self.model.row(row).item.pk for row in sorted(rows)])
 
     def remove_with_undo(self, pks: list[int]) -> list[ItemInfo]:
@@ -417,9 +426,12 @@ class OutfitPanel(QWidget):
         self.setMaximumHeight(height)
         self.height_fitted.emit(height)
 
+    def _refresh_remove(self) -> None:
+        self.remove_button.setEnabled(self.view.selectionModel().hasSelection())
+
     def _refresh(self) -> None:
         empty = self.model.rowCount() == 0
         self.placeholder.setVisible(empty)
         self._fit_height()
-        self.remove_button.setEnabled(not empty)
+        self._refresh_remove()
         self.clear_button.setEnabled(not empty)
