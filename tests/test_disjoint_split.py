@@ -226,6 +226,8 @@ def test_evaluate_reports_every_protocol(tmp_path: Path, capsys: pytest.CaptureF
         assert entry["counts"]["fitb"] <= entry["counts"]["questions"]["fitb"]["test"]
         assert set(entry["leakage"]) == {"fitb_answer_with_question_item_in_train", "items_in_train",
                                          "items_in_model_training", "outfits_in_model_training"}
+    digests = {entry["counts"]["questions_digest"] for entry in report["protocols"].values()}
+    assert len(digests) == 2  # each protocol's own questions, named
     disjoint = report["protocols"][DISJOINT_PROTOCOL]
     assert disjoint["leakage"]["items_in_train"] == 0.0 and disjoint["leakage"]["items_in_model_training"] == 0.0
     assert disjoint["leakage"]["outfits_in_model_training"] == 0.0

@@ -6,6 +6,8 @@ labels vs −score); attribute mAP averages per-attribute average precision."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -36,6 +38,18 @@ def fitb_accuracy(distance: PairDistance, questions: Sequence[FitbQuestion]) -> 
 def fitb_question_key(question: FitbQuestion) -> str:
     """A FITB question's identity across models and runs: its outfit and its question items."""
     return f"{question.outfit_id}:{','.join(question.question_item_ids)}"
+
+
+def questions_digest(fitb: Sequence[FitbQuestion], compatibility: Sequence[CompatibilityQuestion],
+                     items: Sequence[str]) -> str:
+    """16 hex characters of SHA-256 over the questions scored — each FITB question's outfit, items,
+    answers and right answer, each compatibility outfit's items and label — and the items whose
+    attributes were scored: two results with the same digest were asked the same questions (of ids;
+    the photos' bytes are not read), so their figures compare question by question."""
+    asked = {"fitb": sorted([q.outfit_id, q.question_item_ids, q.answer_item_ids, q.correct] for q in fitb),
+             "compatibility": sorted([q.label, q.item_ids] for q in compatibility),
+             "items": sorted(items)}
+    return hashlib.sha256(json.dumps(asked, ensure_ascii=True).encode()).hexdigest()[:16]
 
 
 def _finite(values: np.ndarray) -> np.ndarray:

@@ -41,7 +41,7 @@ from sane_desktop.training.head_trainer import random_features_distance
 from sane_desktop.training.evaluation import (
     PairDistance, attribute_scores, colour_histograms, compatibility_auc, embedding_distance, fitb_accuracy,
     fitb_answers, fitb_question_key, histogram_distance, mean_average_precision, network_distance, random_distance,
-    regroup_fitb,
+    questions_digest, regroup_fitb,
 )
 
 
@@ -199,7 +199,8 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
                "untrained": figures(logits(_untrained(bundle, seed)[1])),
                "random": figures(rng.random(targets.shape) if item_ids and names else None)}
     counts = {"fitb": 0, "compatibility": 0, "attribute_items": len(item_ids), "attributes": len(labelled),
-              "attributes_known_to_model": len(names), "attributes_scored": scored}
+              "attributes_known_to_model": len(names), "attributes_scored": scored,
+              "questions_digest": questions_digest([], [], item_ids)}
     notes = ("no outfits: items split 80/10/10 by crc32 of their product, or of the id (a product's variants and "
              "byte-identical photos share a split); attribute mAP only, averaged over the "
              "attributes with a positive and a negative item in the split (attributes_scored)")
@@ -443,7 +444,8 @@ def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorer
               "attribute_items": len(asked.split_items), "attributes": len(names),
               "fitb_group_unmatched": len(asked.unmatched) if grouped else None,
               "outfits": sizes["outfits"],
-              "questions": {"fitb": sizes["fitb"], "compatibility": sizes["compatibility"]}}
+              "questions": {"fitb": sizes["fitb"], "compatibility": sizes["compatibility"]},
+              "questions_digest": questions_digest(asked.fitb, asked.compatibility, asked.split_items)}
     if outfit_kinds:  # what each kind's FITB stands on (trial AN read 1.000 on 6 questions as a measurement)
         counts["fitb_by_kind"] = dict(sorted(Counter(outfit_kinds[q.outfit_id] for q in asked.fitb
                                                      if q.outfit_id in outfit_kinds).items()))
