@@ -55,11 +55,11 @@ def test_an_item_moved_away_and_back_returns_to_the_outfit(url: str, tmp_path: P
     saved = outfits.save("Casual", [pks["0003"], pks["0004"], pks["0005"]])
 
     away = import_catalogue(without(catalogue, "0004"), engine, "small")
-    assert away.saved_outfits == [{"name": "Casual", "saved": 3, "lost": 1, "back": 0, "missing": 1}]
+    assert away.saved_outfits == [{"name": "Casual", "saved": 3, "lost": 1, "back": 0, "missing": 1, "photos_replaced": 0}]
     assert outfits.load(saved.pk).missing == 1
 
     back = import_catalogue(copy.deepcopy(catalogue), engine, "small")  # the photo is back
-    assert back.saved_outfits == [{"name": "Casual", "saved": 3, "lost": 0, "back": 1, "missing": 0}]
+    assert back.saved_outfits == [{"name": "Casual", "saved": 3, "lost": 0, "back": 1, "missing": 0, "photos_replaced": 0}]
     loaded = outfits.load(saved.pk)
     returned = pks_by_item_id(engine)["0004"]
     assert loaded.item_pks == (pks["0003"], returned, pks["0005"]) and loaded.missing == 0  # in its place
@@ -79,7 +79,7 @@ def test_an_item_under_a_new_id_with_the_same_photo_is_linked_by_its_photo(url: 
                       for split in renamed.splits]
     renamed.fitb, renamed.compatibility = [], []
     summary = import_catalogue(renamed, engine, "small")
-    assert summary.saved_outfits == [{"name": "Office", "saved": 2, "lost": 0, "back": 1, "missing": 0}]
+    assert summary.saved_outfits == [{"name": "Office", "saved": 2, "lost": 0, "back": 1, "missing": 0, "photos_replaced": 0}]
     now = pks_by_item_id(engine)
     assert "0007" not in now and outfits.load(saved.pk).item_pks == (pks["0006"], now["Shirts/0007"])
     with engine.connect() as connection:  # the reference follows the new id
@@ -125,6 +125,10 @@ def test_the_words_say_what_the_import_did_to_each_outfit() -> None:
         "“Office”: 1 item found again (back in the folder, or its photo under a new name)")
     assert saved_outfit_words({"name": "Gala", "saved": 4, "lost": 0, "back": 1, "missing": 2}).endswith(
         "; 2 of its 4 items still missing")
+    assert saved_outfit_words({"name": "Party", "saved": 2, "lost": 0, "back": 0, "missing": 0,
+                               "photos_replaced": 1}) == (
+        "“Party”: the photo of 1 item is not the one it was saved with (replaced in the folder): open the outfit to "
+        "see it, and save it again to keep it")
     assert saved_outfit_lines([{"name": "A\nB", "saved": 2, "lost": 2, "back": 0, "missing": 2}]) == [
         "  saved outfit “A\\nB”: lost 2 of its 2 items (no longer in the catalogue: they come back if their photos do)"]
 
@@ -172,10 +176,10 @@ def test_a_copy_of_the_photo_that_was_there_already_is_never_taken_for_it(url: s
     saved = outfits.save("Weekend", [pks["0003"], pks["0005"]])
 
     away = import_catalogue(without(catalogue, "0005"), engine, "small")
-    assert away.saved_outfits == [{"name": "Weekend", "saved": 2, "lost": 1, "back": 0, "missing": 1}]
+    assert away.saved_outfits == [{"name": "Weekend", "saved": 2, "lost": 1, "back": 0, "missing": 1, "photos_replaced": 0}]
     assert outfits.load(saved.pk).item_pks == (pks["0003"],)
     back = import_catalogue(copy.deepcopy(catalogue), engine, "small")  # the blazer's photo back: the blazer
-    assert back.saved_outfits == [{"name": "Weekend", "saved": 2, "lost": 0, "back": 1, "missing": 0}]
+    assert back.saved_outfits == [{"name": "Weekend", "saved": 2, "lost": 0, "back": 1, "missing": 0, "photos_replaced": 0}]
     assert outfits.load(saved.pk).item_pks == (pks["0003"], pks_by_item_id(engine)["0005"])
     engine.dispose()
 
@@ -209,6 +213,29 @@ def test_saving_again_an_outfit_a_reimport_shortened_keeps_its_way_back(url: str
     assert outfits.matching(on_screen) == "Party"  # no "not saved" question
     outfits.save("Party", on_screen, overwrite=True)  # and a save over it as it is keeps its references
     back = import_catalogue(copy.deepcopy(catalogue), engine, "small")
-    assert back.saved_outfits == [{"name": "Party", "saved": 2, "lost": 0, "back": 1, "missing": 0}]
+    assert back.saved_outfits == [{"name": "Party", "saved": 2, "lost": 0, "back": 1, "missing": 0, "photos_replaced": 0}]
     assert outfits.load(saved.pk).item_pks == (pks["0003"], pks_by_item_id(engine)["0004"])
+    engine.dispose()
+
+
+def test_a_photo_replaced_under_its_name_is_said_on_import_on_open_and_kept_by_a_save(url: str, tmp_path: Path) -> None:
+    """Trial CM: the boots' photo replaced by a hat's under the same name and indexed again; the saved outfit
+    "Party" reopened to the hat under the boots' title, and neither the index nor the window said so."""
+    engine, catalogue, pks, outfits = imported(url, tmp_path)
+    saved = outfits.save("Party", [pks["0003"], pks["0004"]])
+    assert outfits.load(saved.pk).replaced_ids == ()
+    other = next(item for item in catalogue.items if item.item_id == "0005")
+    replaced = copy.deepcopy(catalogue)  # 0004's file now holds 0005's bytes
+    replaced.items = [dataclasses.replace(item, content_hash=other.content_hash) if item.item_id == "0004" else item
+                      for item in replaced.items]
+    summary = import_catalogue(copy.deepcopy(replaced), engine, "small")
+    assert summary.saved_outfits == [{"name": "Party", "saved": 2, "lost": 0, "back": 0, "missing": 0,
+                                      "photos_replaced": 1}]
+    loaded = outfits.load(saved.pk)
+    assert loaded.item_pks == (pks["0003"], pks["0004"]) and loaded.replaced_ids == ("0004",)
+    # said once: the next import of the same catalogue has nothing new to say, the outfit still says it on open
+    assert import_catalogue(copy.deepcopy(replaced), engine, "small").saved_outfits == []
+    assert outfits.load(saved.pk).replaced_ids == ("0004",)
+    outfits.save("Party", list(loaded.item_pks), overwrite=True)  # saved again as it is: the photo now kept
+    assert outfits.load(saved.pk).replaced_ids == ()
     engine.dispose()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
+import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -255,6 +256,53 @@ def test_an_outfit_whose_item_a_reimport_removed_opens_with_the_others(world, qt
         if engine is not None:
             with engine.begin() as connection:  # the module's world as it was for the other tests
                 connection.execute(text("DELETE FROM saved_outfits WHERE name = 'Missing one'"))
+            engine.dispose()
+        client.shutdown()
+
+
+def test_an_outfit_whose_item_photo_was_replaced_says_so_on_open(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CM: a photo replaced under its item's name and indexed again; the saved outfit reopened to the
+    new photo under the old title, "Opened the outfit “Party”" and nothing more. Here the saved reference's
+    photo is made another (the item itself stays, so the shared index stays whole): the window names the item."""
+    from sqlalchemy import text
+
+    from sane_desktop.store import open_store
+
+    window, client = open_window(world, qtbot)
+    engine = None
+    try:
+        controller = window.saved_outfits
+        open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
+        outfit = build_outfit(window, 2)
+        window.save_outfit_action.trigger()
+        type_name(qtbot, controller.name_dialog, "Replaced one")
+        qtbot.waitUntil(lambda: "Saved the outfit “Replaced one”" in status(window), timeout=20000)
+        engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
+        with engine.begin() as connection:
+            connection.execute(text("UPDATE saved_outfit_refs SET content_hash = :h WHERE position = 1 AND outfit_pk = "
+                                    "(SELECT id FROM saved_outfits WHERE name = 'Replaced one')"), {"h": "ab" * 32})
+        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
+        boxes: list[str] = []
+        controller_box = sys.modules[type(controller).__module__]
+        original = controller_box.message_box
+        controller_box.message_box = lambda _parent, _title, words, *_a, **_k: boxes.append(words)
+        try:
+            window.open_outfit_action.trigger()
+            dialog = controller.dialog
+            qtbot.waitUntil(lambda: "Replaced one" in names_listed(dialog), timeout=20000)
+            row = names_listed(dialog).index("Replaced one")
+            QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(row)).center())
+            QTest.mouseClick(dialog.open_button, LEFT)
+            qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
+        finally:
+            controller_box.message_box = original
+        title = next(item.title for item in window.items_by_pk([outfit[1]]))
+        said = f"The photo of “{title}” is not the one the outfit was saved with"
+        assert said in status(window) and len(boxes) == 1 and said in boxes[0]
+    finally:
+        if engine is not None:
+            with engine.begin() as connection:  # the module's world as it was for the other tests
+                connection.execute(text("DELETE FROM saved_outfits WHERE name = 'Replaced one'"))
             engine.dispose()
         client.shutdown()
 

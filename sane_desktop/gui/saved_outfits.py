@@ -536,10 +536,20 @@ class SavedOutfitsController(QObject):
             else:
                 text = (f"Opened the outfit {quoted(loaded.name)}: none of its items{named} are in the catalogue any "
                         "more (a re-import removed them).")
-            self._status(text)
-            message_box(self.parent_widget, "Open saved outfit", text, QMessageBox.Icon.Information)
         else:
-            self._status(f"Opened the outfit {quoted(loaded.name)}")
+            text = f"Opened the outfit {quoted(loaded.name)}"
+        if loaded.replaced_ids:  # a photo replaced under an item's name since the save (trial CM, unsaid)
+            titles = {item.item_id: item.title for item in items}
+            named = ", ".join(quoted(titles.get(item_id) or item_id) for item_id in loaded.replaced_ids[:3])
+            more = len(loaded.replaced_ids) - 3
+            one = len(loaded.replaced_ids) == 1
+            text = (f"{text.rstrip('.')}. {'The photo of' if one else 'The photos of'} {named}"
+                    f"{f' and {more} more' if more > 0 else ''} {'is not the one' if one else 'are not those'} the "
+                    f"outfit was saved with: {'it was' if one else 'they were'} replaced in the catalogue's folder. "
+                    "Save the outfit again to keep the photos shown.")
+        self._status(text)
+        if missing or loaded.replaced_ids:
+            message_box(self.parent_widget, "Open saved outfit", text, QMessageBox.Icon.Information)
 
     def rename(self, pk: int, name: str) -> None:
         def task(service: CatalogueService, _state: object) -> str | None:

@@ -65,11 +65,13 @@ class SavedOutfits:
         return SavedOutfit(pk, saved_name, saved, left_out, replaced)
 
     def load(self, pk: int) -> LoadedOutfit:
-        """The saved outfit's items still in the catalogue, in order (NotFound when it is gone)."""
+        """The saved outfit's items still in the catalogue, in order, with those gone and those whose photo is
+        another than the one saved (NotFound when the outfit is gone)."""
         name, saved, items = store.outfit_items(self.engine, self.catalogue_pk, pk)
         missing = max(0, saved - len(items))
         gone = tuple(store.missing_item_ids(self.engine, self.catalogue_pk, pk)) if missing else ()
-        return LoadedOutfit(pk, name, tuple(items), missing, gone)
+        replaced = tuple(store.replaced_photo_ids(self.engine, self.catalogue_pk, pk))
+        return LoadedOutfit(pk, name, tuple(items), missing, gone, replaced)
 
     def matching(self, item_pks: Sequence[int]) -> str | None:
         """The name of a saved outfit that is ``item_pks`` (catalogue item keys; those no longer in the

@@ -297,7 +297,7 @@ def unsearched_words(unsearched: Sequence[UnsearchedItems], shown: int = 3) -> s
 
 def saved_outfit_words(entry: Mapping[str, Any]) -> str:
     """What an import did to a saved outfit (an ``ImportSummary.saved_outfits`` entry: name, saved,
-    lost, back, missing), in a stylist's words: "“Casual” lost 1 of its 3 items (no longer in the
+    lost, back, missing, photos_replaced), in a stylist's words: "“Casual” lost 1 of its 3 items (no longer in the
     catalogue: it comes back if its photo does)", "“Office”: 1 item found again (back in the folder,
     or its photo under a new name)". The command line and the index dialog say the same."""
     name, saved = f"“{entry['name']}”", int(entry["saved"])
@@ -311,7 +311,19 @@ def saved_outfit_words(entry: Mapping[str, Any]) -> str:
                      f"back if {'its photo does' if lost == 1 else 'their photos do'})")
     elif missing:
         parts.append(f"{missing} of its {saved} items still missing")
+    if replaced := int(entry.get("photos_replaced", 0)):  # (trial CM: a hat under the boots' title, unsaid)
+        parts.append(replaced_photo_words(replaced))
     return f"{name}: {'; '.join(parts)}"
+
+
+def replaced_photo_words(replaced: int) -> str:
+    """"the photo of 1 item is not the one it was saved with (replaced in the folder): …" — a saved outfit
+    whose items' photos a re-import found replaced under the same names."""
+    if replaced == 1:
+        return ("the photo of 1 item is not the one it was saved with (replaced in the folder): open the outfit to "
+                "see it, and save it again to keep it")
+    return (f"the photos of {replaced} items are not those they were saved with (replaced in the folder): open "
+            "the outfit to see them, and save it again to keep them")
 
 
 def local_time(indexed_at: str) -> str:

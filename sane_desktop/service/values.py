@@ -574,10 +574,13 @@ class SavedOutfit:
 class LoadedOutfit:
     """A saved outfit to rebuild: its catalogue item keys in order; ``missing`` of the saved items
     are no longer in the catalogue (a re-import removed them); ``missing_ids``: the catalogue ids
-    they had, where the outfit recorded them (by position; fewer than ``missing`` for an old save)."""
+    they had, where the outfit recorded them (by position; fewer than ``missing`` for an old save);
+    ``replaced_ids``: the catalogue ids of its items whose photo is not the one it was saved with (replaced under
+    the same name, and indexed again)."""
 
     pk: int
     name: str
     item_pks: tuple[int, ...]
     missing: int
     missing_ids: tuple[str, ...] = ()
+    replaced_ids: tuple[str, ...] = ()

@@ -100,7 +100,9 @@ def save_outfit(engine: Engine, catalogue_pk: int, name: str, item_pks: Sequence
             raise OutfitNameTaken(name)
         if row is not None and _linked(session, row.id) == pks:
             # saved again as it already is: its references stay, those of items a re-import removed too
-            # (trial AF saved an outfit whose removed item was still on screen; its way back was lost)
+            # (trial AF saved an outfit whose removed item was still on screen; its way back was lost); those of
+            # the items here take their photos as they are now (a photo replaced since is kept, as the window says)
+            _refresh_refs(session, int(row.id))
             return int(row.id)
         if row is None:
             row = S.SavedOutfit(catalogue_id=catalogue_pk, name=name, item_count=len(pks))
@@ -118,6 +120,16 @@ def save_outfit(engine: Engine, catalogue_pk: int, name: str, item_pks: Sequence
         session.add_all([S.SavedOutfitRef(outfit_pk=row.id, position=position, item_id=refs[pk][0],
                                           content_hash=refs[pk][1] or "") for position, pk in enumerate(pks)])
         return int(row.id)
+
+
+def _refresh_refs(session: Session, outfit_pk: int) -> None:
+    """The references of saved outfit ``outfit_pk``'s linked positions set to their items' ids and photos now."""
+    for position, item_id, content_hash in session.execute(
+            select(S.SavedOutfitItem.position, S.Item.item_id, S.Item.content_hash)
+            .join(S.Item, S.Item.id == S.SavedOutfitItem.item_pk).where(S.SavedOutfitItem.outfit_pk == outfit_pk)):
+        ref = session.get(S.SavedOutfitRef, (outfit_pk, int(position)))
+        if ref is not None and (ref.item_id, ref.content_hash) != (item_id, content_hash or ""):
+            ref.item_id, ref.content_hash = str(item_id), str(content_hash or "")
 
 
 def _linked(session: Session, outfit_pk: int) -> list[int]:
@@ -159,6 +171,36 @@ def missing_item_ids(engine: Engine, catalogue_pk: int, pk: int) -> list[str]:
             .order_by(S.SavedOutfitRef.position))]
 
 
+def replaced_photos(connection: Connection, catalogue_pk: int, outfit_pk: int | None = None) -> dict[int, list[str]]:
+    """Saved outfit key -> the catalogue ids, by position, of its items whose photo is not the one it was saved
+    with (the item's content hash now is another than its reference's; an item or a save without a hash is not
+    counted): a photo replaced under the same name and indexed again (trial CM reopened "Party" to a hat under
+    its boots' title, unsaid). ``outfit_pk``: that outfit only."""
+    refs, links, outfits, items = (S.SavedOutfitRef.__table__, S.SavedOutfitItem.__table__,
+                                   S.SavedOutfit.__table__, S.Item.__table__)
+    query = (select(refs.c.outfit_pk, items.c.item_id)
+             .join(links, and_(links.c.outfit_pk == refs.c.outfit_pk, links.c.position == refs.c.position))
+             .join(items, items.c.id == links.c.item_pk)
+             .join(outfits, outfits.c.id == refs.c.outfit_pk)
+             .where(outfits.c.catalogue_id == catalogue_pk, refs.c.content_hash != "", items.c.content_hash != "",
+                    items.c.content_hash.is_not(None), items.c.content_hash != refs.c.content_hash)
+             .order_by(refs.c.outfit_pk, refs.c.position))
+    if outfit_pk is not None:
+        query = query.where(refs.c.outfit_pk == outfit_pk)
+    found: dict[int, list[str]] = {}
+    for pk, item_id in connection.execute(query):
+        found.setdefault(int(pk), []).append(str(item_id))
+    return found
+
+
+def replaced_photo_ids(engine: Engine, catalogue_pk: int, pk: int) -> list[str]:
+    """:func:`replaced_photos` of saved outfit ``pk`` (NotFound when it is gone)."""
+    with engine.connect() as connection:
+        with Session(bind=connection) as session:
+            _row(session, catalogue_pk, pk)
+        return replaced_photos(connection, catalogue_pk, pk).get(pk, [])
+
+
 def rename_outfit(engine: Engine, catalogue_pk: int, pk: int, name: str) -> str:
     """Rename; returns the cleaned name. Raises :class:`OutfitNameTaken` when another has it."""
     name = clean_name(name)
@@ -188,16 +230,19 @@ def delete_outfit(engine: Engine, catalogue_pk: int, pk: int) -> None:
 class OutfitLinks:
     """What an import did to one saved outfit: ``lost`` items fewer than before it, ``back`` items it
     linked again (returned under their id, or their photo under another: a category folder renamed
-    is a removal and a return in one import, no loss), ``missing`` of ``saved`` now."""
+    is a removal and a return in one import, no loss), ``missing`` of ``saved`` now, ``replaced``: items whose
+    photo this import found replaced (another than the one saved)."""
 
     name: str
     saved: int
     lost: int
     back: int
     missing: int
+    replaced: int = 0  # items whose photo this import took to be another than the one saved (:func:`replaced_photos`)
 
     def as_dict(self) -> dict[str, int | str]:
-        return {"name": self.name, "saved": self.saved, "lost": self.lost, "back": self.back, "missing": self.missing}
+        return {"name": self.name, "saved": self.saved, "lost": self.lost, "back": self.back, "missing": self.missing,
+                "photos_replaced": self.replaced}
 
 
 def linked_counts(connection: Connection, catalogue_pk: int) -> dict[int, int]:
@@ -217,6 +262,7 @@ class BeforeImport:
     linked: dict[int, int]
     newest_item: int
     photo_holders: dict[str, set[str]]
+    replaced: dict[int, list[str]] | None = None  # :func:`replaced_photos` before the import
 
 
 def before_import(connection: Connection, catalogue_pk: int) -> BeforeImport:
@@ -231,7 +277,8 @@ def before_import(connection: Connection, catalogue_pk: int) -> BeforeImport:
             select(items.c.item_id, items.c.content_hash)
             .where(items.c.catalogue_id == catalogue_pk, items.c.content_hash.in_(saved_photos))):
         holders.setdefault(str(content_hash), set()).add(str(item_id))
-    return BeforeImport(linked_counts(connection, catalogue_pk), int(newest or 0), holders)
+    return BeforeImport(linked_counts(connection, catalogue_pk), int(newest or 0), holders,
+                        replaced_photos(connection, catalogue_pk))
 
 
 def relink_outfits(connection: Connection, catalogue_pk: int, found_before: BeforeImport) -> list[OutfitLinks]:
@@ -290,6 +337,7 @@ def relink_outfits(connection: Connection, catalogue_pk: int, found_before: Befo
             outfit.add(pk)
             back[int(row.outfit_pk)] = back.get(int(row.outfit_pk), 0) + 1
     after = linked_counts(connection, catalogue_pk)
+    replaced_now, replaced_before = replaced_photos(connection, catalogue_pk), found_before.replaced or {}
     changed: list[OutfitLinks] = []
     for pk, name, saved in connection.execute(
             select(outfits.c.id, outfits.c.name, outfits.c.item_count).where(outfits.c.catalogue_id == catalogue_pk)
@@ -297,6 +345,8 @@ def relink_outfits(connection: Connection, catalogue_pk: int, found_before: Befo
         now, returned = after.get(int(pk), 0), back.get(int(pk), 0)
         # an item removed and linked back under its new id is no loss
         lost = max(found_before.linked.get(int(pk), now) - now, 0)
-        if lost or returned:
-            changed.append(OutfitLinks(str(name), int(saved), lost, returned, max(int(saved) - now, 0)))
+        # photos this import replaced under the items' names (those replaced before it were said then)
+        replaced = len(set(replaced_now.get(int(pk), [])) - set(replaced_before.get(int(pk), [])))
+        if lost or returned or replaced:
+            changed.append(OutfitLinks(str(name), int(saved), lost, returned, max(int(saved) - now, 0), replaced))
     return changed
