@@ -173,6 +173,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # the outfit's (or --similar's) own items drive every score: their photos are checked too
         # (an image from disk was embedded just now, from the file as it is)
         outfit_changed = photos_changed([item for item in outfit if not item.from_disk])
+        # …and every other photo of the categories searched: one changed since indexing is ranked as it was, so
+        # it may be missing from a list it now belongs in (trial CM), or in one it no longer does
+        others_changed = catalogue.items.photos_changed_in(
+            list(results), skip={entry["item_id"] for entry in [*changed, *outfit_changed]})
         metadata = catalogue.items.metadata_changed()
         gone = catalogue.items.metadata_gone(metadata)
         # empty because the model learnt no matches for them with any outfit item (unlearnt type spaces)
@@ -201,6 +205,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
         say(f"note: {len(changed)} result photo{'s' if len(changed) != 1 else ''} changed since indexing: {shown}{more}; "
             "they are ranked as indexed: re-index")
+    if others_changed and not folder_gone:
+        shown = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in others_changed[:5])
+        more = f" and {len(others_changed) - 5} more" if len(others_changed) > 5 else ""
+        one = len(others_changed) == 1
+        say(f"note: {len(others_changed)} other photo{'' if one else 's'} of the categories searched changed since "
+            f"indexing: {shown}{more}; {'it is' if one else 'they are'} ranked as indexed, so a list may miss "
+            f"{'it' if one else 'them'} or hold {'it' if one else 'them'} wrongly: re-index")
     if unsearched:
         say(f"note: {unsearched_words(unsearched)}: re-index to include them")
     for category, ranked in results.items():
@@ -217,6 +228,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "spaces": spaces,
         "photos_changed": changed,
         "outfit_photos_changed": outfit_changed,
+        "other_photos_changed": others_changed,  # of the categories searched, not among the results
         "metadata_changed": metadata,
         "not_ranked": not_ranked,
         "not_ranked_own_kind": own_kind,

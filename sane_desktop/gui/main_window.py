@@ -167,6 +167,9 @@ class OutfitResults:
     # outfit items whose photo file is gone ("gone") or holds another photo ("replaced") since indexing:
     # every score still uses the photo as indexed (service.items.photos_changed)
     outfit_photos_changed: tuple[tuple[int, str], ...] = ()
+    # how many other photos of the categories searched changed since indexing (not among the results: a tile
+    # shows its own): ranked as indexed, a list may miss them (trial CM; service.items.photos_changed_in)
+    other_photos_changed: int = 0
     # the asked categories' items no list can hold (no embedding, or embedded after the build): said under them
     unsearched: tuple[UnsearchedItems, ...] = ()
     # the model's attributes were learnt on another catalogue: no tile names a reason (said once, under the list)
@@ -207,12 +210,14 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     pk_of = {info.item_id: info.pk for info in infos}
     changed = tuple((pk_of[entry["item_id"]], entry["why"])
                     for entry in photos_changed([info for info in infos if info.pk >= 0]))
+    shown = {result.item.item_id for listed in results.values() for result in listed} | set(pk_of)
+    others = len(current.items.photos_changed_in(list(results), skip=shown))
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in categories if search.is_general(category)), revision,
                          index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked,
                          own_kind=tuple(search.own_kind(outfit, list(not_ranked))),
-                         outfit_photos_changed=changed, unsearched=tuple(search.unsearched([target] if target else None)),
+                         outfit_photos_changed=changed, other_photos_changed=others, unsearched=tuple(search.unsearched([target] if target else None)),
                          foreign_reasons=bool(current.explanations.foreign_attributes()), more=more)
 
 
@@ -433,6 +438,7 @@ class MainWindow(QMainWindow):
         self._results: dict[int, SearchResult] = {}
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
         self._unsearched: tuple[UnsearchedItems, ...] = ()  # the last search's items no list could hold
+        self._other_photos = 0  # the last outfit search's other changed photos of its categories (OutfitResults)
         self._foreign_reasons = False  # the last search's model names no reason here (said under the list)
         self._more: tuple[str, ...] = ()  # the last search's categories with more items than listed
         # the categories an outfit search left empty beside listed ones, and those of them of the outfit's own kind
@@ -1227,6 +1233,7 @@ class MainWindow(QMainWindow):
         self.stop_explanation("a new list was asked for")  # the list first: it waits for the one worker
         self._show_similar_heading(None)
         self._outfit_photos = {}  # until this search says again
+        self._other_photos = 0
         self._unsearched = ()
         self._not_ranked = ((), ())
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
@@ -1786,6 +1793,11 @@ class MainWindow(QMainWindow):
         several = len({item.category for item in self.outfit_model.items()}) > 1  # one kind is ranked by another
         if self._outfit_photos and self._similar_to is None:
             parts.append(self._outfit_photos_words())
+        if self._other_photos and self._similar_to is None:
+            many = self._other_photos != 1
+            parts.append(f"{self._other_photos} other photo{'s' if many else ''} of these categories changed since the "
+                         f"catalogue was indexed: the list ranks {'them' if many else 'it'} as indexed, so it may miss "
+                         f"{'them' if many else 'it'}. <a href='reindex'>Re-index now</a> to rank the photos as they are.")
         if self._unsearched:  # items no list here holds (trial Z: a row added by hand was never ranked, without a word)
             parts.append(f"{escape(unsearched_words(self._unsearched))}. <a href='reindex'>Re-index now</a> to include "
                          "them.")
@@ -2461,6 +2473,7 @@ class MainWindow(QMainWindow):
             return
         self._catalogue_seen(found.revision)
         self._outfit_photos = dict(found.outfit_photos_changed)  # said under the results (_note_results)
+        self._other_photos = found.other_photos_changed
         self._unsearched = found.unsearched
         self._foreign_reasons = found.foreign_reasons
         self._more = found.more

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -216,6 +216,33 @@ class CatalogueItems:
         if pk not in self._words:
             self._words[pk] = browse.item_text_words(self.engine, pk) or frozenset()
         return self._words[pk]
+
+    def photos_changed_in(self, categories: Sequence[str] | None = None, skip: Collection[str] = ()
+                          ) -> list[dict[str, str]]:
+        """The items of ``categories`` (None: every category) whose photo file is gone or holds other bytes than
+        the indexed photo, as :func:`photos_changed` gives them, ``skip`` (item ids) left out: a search ranks
+        them as indexed, so a photo changed since lifts or drops an item unseen (trial CM: boots whose photo
+        was put back ranked first on disk and were missing from a top 3, unsaid). Each file is statted; only
+        one whose size or modification time is not the recorded one is hashed, so a photo touched but
+        unchanged costs one read, and a catalogue of 9,000 photos a few tens of milliseconds."""
+        import os
+
+        self.refresh()
+        found = []
+        for row in browse.item_files(self.engine, self.record.pk, categories):
+            if row.item_id in skip or not row.content_hash:
+                continue
+            path = self.root / row.image_path
+            try:
+                now = os.stat(path)
+                if now.st_size == row.file_size and now.st_mtime_ns == row.file_mtime_ns:
+                    continue
+            except OSError:
+                pass  # gone or unreadable: photo_state says which
+            why = photo_state(path, row.content_hash)
+            if why:
+                found.append({"item_id": row.item_id, "path": str(path), "why": why})
+        return found
 
     def with_photo(self, content_hash: str) -> list[ItemInfo]:
         """The catalogue's items whose photo has ``content_hash`` (SHA-256 of the file's bytes), in key order."""
