@@ -443,3 +443,13 @@ def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -
     assert reasons["0000000001"].endswith("; images/000/0000000001.jpg is in the catalogue folder: write the path "
                                           "from there"), reasons
     assert "is in the catalogue folder" not in reasons["0000000002"]
+
+
+def test_a_category_is_found_whatever_its_case_turkish_dotted_capital_i_included() -> None:
+    """Trial CN: ``--category "iç giyim"`` and ``"İÇ GİYİM"`` missed a folder named "İç giyim" (Python folds the
+    capital İ to "i" and a combining dot), where "röcke" found "Röcke"."""
+    from sane_desktop.catalogue.types import spelled_as
+
+    names = ["İç giyim", "Röcke", "Oberteile"]
+    assert spelled_as("iç giyim", names) == spelled_as("İÇ GİYİM", names) == "İç giyim"
+    assert spelled_as("röcke", names) == "Röcke" and spelled_as("hosen", names) == "hosen"

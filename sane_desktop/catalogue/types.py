@@ -201,8 +201,10 @@ def value_key(text: str) -> str:
     """How a table's value is matched against a mapping's value map (``category_map``, an attribute's
     ``map``, ``exclude_categories``): Unicode NFC, runs of spaces as one, ends stripped, case folded.
     A spreadsheet's "BLUSAS" beside "Blusas", or a Mac's decomposed "é", is one value (trial T: a
-    "BLUSAS" row missed {"Blusas": "tops"} and became a category of its own, searched by looks alone)."""
-    return category_name(text).casefold()
+    "BLUSAS" row missed {"Blusas": "tops"} and became a category of its own, searched by looks alone).
+    Turkish's capital dotted İ is read as the letter i it capitalises ("İÇ GİYİM" is "iç giyim")."""
+    # a capital dotted İ folds to "i" + a combining dot: "İç giyim" is "iç giyim" written in capitals (trial CN)
+    return category_name(text).casefold().replace("i\u0307", "i")
 
 
 def spelled_as(name: str, names: Sequence[str]) -> str:
