@@ -53,3 +53,24 @@ def test_an_elided_message_keeps_its_time(qtbot) -> None:  # type: ignore[no-unt
     bar.resize(320, 30)  # shown again for the new width, for the time it had left, not 400 ms more
     qtbot.waitUntil(lambda: bar.currentMessage() == "", timeout=2000)
     assert bar.toolTip() == ""
+
+
+def test_a_right_to_left_bar_measures_its_message_from_the_other_side(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CN: in a right-to-left window the permanent widgets sit on the left, and every message read "…"."""
+    from PySide6.QtCore import Qt
+
+    bar = LeftToRightStatusBar()
+    bar.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    qtbot.addWidget(bar)
+    slider = QSlider()
+    slider.setFixedWidth(140)
+    bar.addPermanentWidget(slider)
+    bar.resize(2000, 30)
+    bar.show()
+    qtbot.waitExposed(bar)
+    assert slider.x() < 200 and bar.message_width() > 1500
+    bar.showMessage(LINE, 60000)
+    assert QStatusBar.currentMessage(bar).removeprefix(LEFT_TO_RIGHT_MARK) == LINE
+    bar.resize(500, 30)
+    qtbot.waitUntil(lambda: QStatusBar.currentMessage(bar).endswith("…"), timeout=5000)
+    assert len(QStatusBar.currentMessage(bar)) > 20  # elided to the room it has, not to "…" alone
