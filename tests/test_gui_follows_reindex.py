@@ -193,13 +193,20 @@ def test_a_replaced_photo_is_refused_in_words_and_a_reindex_clears_it(world, qtb
     result = window.results_model.row(0).item
     other = next(item for item in window.browser_model.items() if item.pk != result.pk
                  and item.image_path.read_bytes() != result.image_path.read_bytes())
-    shutil.copyfile(other.image_path, result.image_path)  # replaced, not re-indexed
+    from sane_desktop.gui.models import Role
+    from sane_desktop.gui.thumbnails import CHANGED, READY
+
+    tile = window.results_model.index(0)
+    qtbot.waitUntil(lambda: window.results_model.data(tile, Role.ThumbnailState) == READY, timeout=10000)
+    shutil.copyfile(other.image_path, result.image_path)  # replaced, not re-indexed, its tile already drawn
     view = window.results.view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
     qtbot.waitUntil(lambda: "Could not explain" in window.explanation.status.text(), timeout=60000)
     said = window.explanation.status.text()
     assert "photo was replaced since the catalogue was indexed" in said and "Re-sync" in said
     assert "--rebuild" not in said  # the command line's words stay in the command line
+    # its tile shows the photo as it is now, not the picture loaded before (trial CM: kept until the next search)
+    qtbot.waitUntil(lambda: window.results_model.data(tile, Role.ThumbnailState) == CHANGED, timeout=10000)
     window.reindex_catalogue()  # "Re-index now"
     qtbot.waitUntil(lambda: "The catalogue was re-indexed" in window.explanation.status.text(), timeout=120000)
     assert not window.explanation.status.error

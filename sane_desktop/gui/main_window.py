@@ -2726,6 +2726,9 @@ class MainWindow(QMainWindow):
         if isinstance(error, explain_tasks.ResultsOutdated):  # the tiles are of an older catalogue: search again
             self._results_outdated()
             return
+        if isinstance(error, (PhotoChanged, PhotoGone)):  # the tiles show the photo as it is now, not the one
+            for model in (self.results_model, self.outfit_model, self.browser_model):  # loaded before (trial CM)
+                model.recheck_photos()
         # the command line's words name the item code and the full path: a stylist needs neither
         if isinstance(error, PhotoChanged):
             outfit_paths = {str(item.image_path) for item in self.outfit_model.items()}
