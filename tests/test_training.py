@@ -363,3 +363,13 @@ def test_a_decimal_too_small_for_a_float_is_named_as_typed(tmp_path, capsys, opt
         code = exit_.code
     err = capsys.readouterr().err.strip()
     assert code == 1 and "1e400 is too large for a number" in err and "got inf" not in err, err  # trial AE
+
+
+def test_a_palette_change_keeps_only_the_labels_it_cannot_falsify() -> None:
+    """Palette steps on a vocabulary of words mined from titles (the title-only world): "cobalt" or "scarlet" is
+    false of a recoloured photo, and which words name colours is not known, so only kinds other than colour stay."""
+    from sane_desktop.training.trainer import palette_safe
+
+    assert palette_safe(["colour:red", "pattern:dotted", "motif:moon", "colour:blue"]) == [1, 2]
+    assert palette_safe(["cobalt", "moon", "pattern:striped", "scarlet"]) == [2]
+    assert palette_safe(["cobalt", "scarlet"]) == []

@@ -45,6 +45,14 @@ from sane_desktop.type_spaces import learnt_spaces
 __all__ = ["TrainResult", "train"]
 
 
+def palette_safe(names: list[str]) -> list[int]:
+    """The attributes (indices into ``names``) whose labels still hold after a palette change (a permutation of
+    the colour channels, a negative: :func:`~sane_desktop.training.augment.batch_palette_change`): those of a
+    kind other than colour (``pattern:dotted``, ``motif:moon``). A bare word mined from titles ("cobalt",
+    "moon") may name a colour, and which do is not known, so on such a step it sits out with the colours."""
+    return [j for j, name in enumerate(names) if ":" in name and not name.startswith("colour:")]
+
+
 def _build_models(categories: list[str], attributes: list[str], config: TrainConfig
                   ) -> tuple[CompatibilityNet, AttributeNet | None, str]:
     """The networks (initial weights from torch's global generator) and the trunk weights' label."""
@@ -86,9 +94,7 @@ class _OutfitTask:
         self.use_bf16 = config.bf16 and precision.uses_bf16(device)
         self.pos_weight = (positive_weights(attribute_targets(train_items, names, labels)).to(device)
                            if attr is not None else None)
-        # a palette change keeps patterns and motifs but not colour names: the attributes still true
-        self.colour_free = torch.tensor([j for j, n in enumerate(names) if not n.startswith("colour:")],
-                                        dtype=torch.long, device=device)
+        self.colour_free = torch.tensor(palette_safe(names), dtype=torch.long, device=device)
         self.steps_per_epoch = max(1, -(-len(outfits) // config.outfits_per_step))
         self.order = np.empty(0, dtype=np.int64)  # drawn by begin_epoch
 
