@@ -500,6 +500,39 @@ def test_results_rank_by_the_match_they_show(tmp_path: Path, qtbot) -> None:  # 
     assert shown == [(1, 96), (2, 74)]
 
 
+def test_a_photo_changed_outside_the_list_and_a_look_alikes_own_photo_are_said(  # type: ignore[no-untyped-def]
+        world, items, restore, make_window, qtbot) -> None:
+    # trial CM: a photo put back after indexing would rank first, and a top 3 without it said nothing; trial CP:
+    # "Find visually similar" said nothing of its item's own photo replaced, which ranks every look-alike
+    from sane_desktop.gui.main_window import _outfit_search
+
+    window = make_window(world, size=SIZE)
+    outfit = build_outfit(window, 2)
+    wait_results(window, 60)
+    service = CatalogueService(world["index"])
+    service.open_catalogue("demo")
+    try:
+        found = _outfit_search(service, outfit, "", 1, lambda: False, None)  # one per category: room to miss one
+        listed = {result.item.pk for ranked in found.results.values() for result in ranked}
+        categories = [category for category, ranked in found.results.items() if ranked]
+        hidden = next(item for item in items if item.category in categories and item.pk not in listed | set(outfit))
+        assert found.other_photos_changed == 0
+        other = next(item for item in items if item.image_path.read_bytes() != hidden.image_path.read_bytes())
+        hidden.image_path.write_bytes(other.image_path.read_bytes())  # replaced, not re-indexed
+        os.utime(other.image_path, ns=(1, 1))  # touched, the same bytes: no change
+        found = _outfit_search(service, outfit, "", 1, lambda: False, None)
+        assert found.other_photos_changed == 1
+    finally:
+        service.close()
+    window._show_outfit_results(found)
+    note = window.results.filter_note
+    qtbot.waitUntil(lambda: "1 other photo of these categories changed since the catalogue was indexed" in note.text(),
+                    timeout=10000)
+    window.find_similar(hidden.pk)  # its own photo replaced: every likeness uses it as indexed
+    qtbot.waitUntil(lambda: "these look-alikes use the photo as indexed" in note.text()
+                    and f"“{hidden.title}”" in note.text(), timeout=60000)
+
+
 def test_an_outfit_items_photo_replaced_since_indexing_is_said_and_shown(  # type: ignore[no-untyped-def]
         world, items, restore, make_window, qtbot) -> None:
     # trial M: a sandal's file overwritten with a skirt; the window searched and explained with the

@@ -175,8 +175,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         outfit_changed = photos_changed([item for item in outfit if not item.from_disk])
         # …and every other photo of the categories searched: one changed since indexing is ranked as it was, so
         # it may be missing from a list it now belongs in (trial CM), or in one it no longer does
-        others_changed = catalogue.items.photos_changed_in(
-            list(results), skip={entry["item_id"] for entry in [*changed, *outfit_changed]})
+        others_changed = catalogue.items.photos_changed_in(  # (a category listed empty ranks nothing to miss)
+            [category for category, ranked in results.items() if ranked],
+            skip={entry["item_id"] for entry in [*changed, *outfit_changed]})
         metadata = catalogue.items.metadata_changed()
         gone = catalogue.items.metadata_gone(metadata)
         # empty because the model learnt no matches for them with any outfit item (unlearnt type spaces)

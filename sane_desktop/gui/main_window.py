@@ -211,7 +211,8 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     changed = tuple((pk_of[entry["item_id"]], entry["why"])
                     for entry in photos_changed([info for info in infos if info.pk >= 0]))
     shown = {result.item.item_id for listed in results.values() for result in listed} | set(pk_of)
-    others = len(current.items.photos_changed_in(list(results), skip=shown))
+    # of the categories listed (one left empty, of the outfit's own kind or unlearnt, ranks nothing to miss)
+    others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown))
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in categories if search.is_general(category)), revision,
@@ -233,9 +234,18 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     the catalogue's index now holds."""
     service.follow_index()
     stamp = service.index_stamp()
-    search = service.current().search
+    current = service.current()
+    search = current.search
     results, more = _trimmed(search.similar(pk, target, k + 1, should_stop, item_filter), k)
-    return OutfitResults(results, index_stamp=stamp,
+    from sane_desktop.service.items import photos_changed  # the database layer: on the worker, not at start-up
+
+    # its own photo ranks every look-alike, and a photo of the categories listed changed since indexing is ranked
+    # as it was: both said under the list, as for an outfit (trial CP: the look-alikes said neither)
+    own = [info for info in current.items.infos([pk]) if info.pk >= 0]  # an image from disk: read just now
+    changed = tuple((pk, entry["why"]) for entry in photos_changed(own))
+    shown = {result.item.item_id for listed in results.values() for result in listed} | {i.item_id for i in own}
+    others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown))
+    return OutfitResults(results, index_stamp=stamp, outfit_photos_changed=changed, other_photos_changed=others,
                          unsearched=tuple(search.unsearched([target] if target else None)),
                          foreign_reasons=bool(service.current().explanations.foreign_attributes()), more=more)
 
@@ -1612,6 +1622,8 @@ class MainWindow(QMainWindow):
 
     def _show_similar_results(self, found: OutfitResults) -> None:
         """Likenesses: "≈N" on a grey bar, as the panel says."""
+        self._outfit_photos = dict(found.outfit_photos_changed)  # the item's own photo: said under the list
+        self._other_photos = found.other_photos_changed
         self._unsearched = found.unsearched
         self._foreign_reasons = found.foreign_reasons
         self._more = found.more
@@ -1791,9 +1803,9 @@ class MainWindow(QMainWindow):
         its chip's state."""
         parts = []
         several = len({item.category for item in self.outfit_model.items()}) > 1  # one kind is ranked by another
-        if self._outfit_photos and self._similar_to is None:
+        if self._outfit_photos:
             parts.append(self._outfit_photos_words())
-        if self._other_photos and self._similar_to is None:
+        if self._other_photos:
             many = self._other_photos != 1
             parts.append(f"{self._other_photos} other photo{'s' if many else ''} of these categories changed since the "
                          f"catalogue was indexed: the list ranks {'them' if many else 'it'} as indexed, so it may miss "
@@ -1849,10 +1861,13 @@ class MainWindow(QMainWindow):
         self.results.name_every_category(left_out if several else [], OWN_KIND_WHY)
 
     def _outfit_photos_words(self) -> str:
-        """The line saying which outfit items' photos changed since indexing (the command line's
-        ``query`` said so, the window did not: trial M searched and explained with a sandal whose file
-        held a skirt, without a word), with the way to search them as they are now."""
+        """The line saying which outfit items' photos (or the look-alikes' own item's) changed since indexing
+        (the command line's ``query`` said so, the window did not: trial M searched and explained with a sandal
+        whose file held a skirt, without a word), with the way to search them as they are now."""
         titles = {item.pk: item.title or item.item_id for item in self.outfit_model.items()}
+        if self._similar_to is not None:  # the look-alikes' own item, in the outfit or not
+            titles[self._similar_to.pk] = self._similar_to.title or self._similar_to.item_id
+        these = "these matches" if self._similar_to is None else "these look-alikes"
         replaced = [titles.get(pk, "?") for pk, why in self._outfit_photos.items() if why == "replaced"]
         gone = [titles.get(pk, "?") for pk, why in self._outfit_photos.items() if why == "gone"]
         # emptied, unreadable: not "no longer in the folder" (trial CG's emptied photo is there)
@@ -1861,15 +1876,15 @@ class MainWindow(QMainWindow):
         lines = []
         if replaced:
             subject, plural = photos_of([escape(t) for t in replaced])
-            lines.append(f"{subject} {'were' if plural else 'was'} replaced since the catalogue was indexed: these "
-                         f"matches use {'them' if plural else 'the photo'} as indexed.")
+            lines.append(f"{subject} {'were' if plural else 'was'} replaced since the catalogue was indexed: "
+                         f"{these} use {'them' if plural else 'the photo'} as indexed.")
         if gone:
             subject, plural = photos_of([escape(t) for t in gone])
-            lines.append(f"{subject} {'are' if plural else 'is'} no longer in the catalogue folder: these matches use "
+            lines.append(f"{subject} {'are' if plural else 'is'} no longer in the catalogue folder: {these} use "
                          f"{'them' if plural else 'the photo'} as indexed.")
         for title, why in unread:
             subject, _plural = photos_of([escape(title)])
-            lines.append(f"{subject} can no longer be read ({escape(why)}): these matches use the photo as indexed.")
+            lines.append(f"{subject} can no longer be read ({escape(why)}): {these} use the photo as indexed.")
         return " ".join(lines) + " <a href='reindex'>Re-index now</a> to match the photos as they are."
 
     def explanation_title(self) -> str:
