@@ -117,3 +117,11 @@ def test_folders_differing_only_in_letter_case_are_one_category_and_said(tmp_pat
         "folders 'Faldas' and 'faldas' differ only in letter case: one category, 'Faldas'"]
     assert {item.item_id for item in catalogue.items} == {"Faldas/Faldas-0", "Faldas/Faldas-1", "faldas/faldas-0",
                                                           "Tops/Tops-0"}  # ids stay the paths
+
+
+def test_a_missing_photos_near_name_hint_reads_turkish_capital_i(tmp_path: Path) -> None:
+    """Trial CP: "did you mean" found "Straße.jpg" for "STRASSE.jpg" but not "İpek.jpg" for "ipek.jpg"."""
+    from sane_desktop.catalogue.safepath import near_name
+
+    (tmp_path / "İpek.jpg").write_bytes(b"x")
+    assert near_name(tmp_path / "ipek.jpg") == ("İpek.jpg", "letter case")

@@ -29,3 +29,19 @@ def test_a_value_or_a_group_named_with_an_ampersand_reads_as_named(qtbot) -> Non
     assert QKeySequence.mnemonic(group.title()).isEmpty() and group.title().replace("&&", "&") == "Fit & fabric"
     group.resize(60, 80)  # elided
     assert QKeySequence.mnemonic(group.title()).isEmpty() and group.toolTip() == plain_tooltip("Fit & fabric")
+
+
+def test_a_right_to_left_group_title_grows_back_when_widened(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CP: in a right-to-left layout the title's room was measured from the left, so it could only shrink."""
+    from PySide6.QtCore import Qt
+
+    group = ValueGroup("Colour family")
+    group.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
+    qtbot.addWidget(group)
+    group.show()
+    group.resize(400, 80)
+    assert group.title() == "Colour family"
+    group.resize(50, 80)
+    assert group.title().endswith("…")
+    group.resize(400, 80)
+    qtbot.waitUntil(lambda: group.title() == "Colour family", timeout=5000)

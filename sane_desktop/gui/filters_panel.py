@@ -146,7 +146,10 @@ class ValueGroup(QGroupBox):
         label = self.style().subControlRect(QStyle.ComplexControl.CC_GroupBox, option,
                                             QStyle.SubControl.SC_GroupBoxLabel, self)
         padding = max(0, label.width() - self.fontMetrics().horizontalAdvance(self.title().replace("&&", "&")))
-        room = max(0, self.width() - max(0, label.left()) - padding)
+        # from the title's start: its left edge, or in a right-to-left layout its right one (trial CP: measured
+        # from the left there, a title could only shrink)
+        start = self.width() - 1 - min(self.width() - 1, label.right()) if self.isRightToLeft() else max(0, label.left())
+        room = max(0, self.width() - start - padding)
         shown = self.fontMetrics().elidedText(self.full_title, Qt.TextElideMode.ElideRight, room)
         if literal_ampersands(shown) != self.title():
             self.setTitle(literal_ampersands(shown))
