@@ -380,6 +380,24 @@ def test_remove_takes_out_only_what_is_selected(window, qtbot) -> None:  # type:
     assert panel.remove_button.isEnabled() == panel.view.selectionModel().hasSelection()
 
 
+def test_ctrl_e_explains_the_selected_result_only(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CP: Ctrl+E explained the results' current item after a Ctrl+click had deselected it (its
+    tooltip says "the selected result"). With nothing selected and the focus elsewhere it says so."""
+    window.outfit_panel.clear()
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view, model = window.results.view, window.results_model
+    view.setCurrentIndex(model.index(0))
+    view.selectionModel().clearSelection()  # as a Ctrl+click leaves it: current, not selected
+    window.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
+    asked = window._last_explained
+    window.explain_action.trigger()
+    assert window._last_explained == asked and window.statusBar().currentMessage().startswith("Nothing explained")
+    view.selectionModel().select(model.index(1), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    window.explain_action.trigger()  # the one selected, wherever the current item is
+    assert window._last_explained == int(model.index(1).data(Role.ItemPk))
+
+
 def test_f1_lists_every_key_the_window_answers(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Trial M: no list of shortcuts anywhere; Escape, Shift+F10 and Ctrl+Z could only be guessed."""
     qtbot.keyClick(window, Qt.Key.Key_F1)

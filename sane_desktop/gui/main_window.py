@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent,
 )
@@ -1404,10 +1404,21 @@ class MainWindow(QMainWindow):
         self._note_results()  # a line saying the explanation is of a hidden result no longer holds
 
     def explain_current(self) -> None:
-        """Ctrl+E: explain the current result, when the results are on screen (see ResultsView.step)."""
-        index = self.results.view.currentIndex()
-        if index.isValid() and self.results.showing_results():
-            self.explain(int(index.data(Role.ItemPk)))
+        """Ctrl+E: explain the selected result (the current one when it is selected, or when the results
+        have the keyboard focus and its frame marks it), when the results are on screen (see ResultsView.step).
+        With none, nothing is explained and the status bar says so (trial CP: Ctrl+E explained a result that a
+        Ctrl+click had deselected, the tooltip saying "the selected result")."""
+        if not self.results.showing_results():
+            return
+        view = self.results.view
+        index, selection = view.currentIndex(), view.selectionModel()
+        if not (index.isValid() and (selection.isSelected(index) or view.hasFocus())):
+            selected = selection.selectedIndexes()
+            index = selected[0] if len(selected) == 1 else QModelIndex()
+        if not index.isValid():
+            self.statusBar().showMessage("Nothing explained: click a result to explain it", 6000)
+            return
+        self.explain(int(index.data(Role.ItemPk)))
 
     def add_selected_to_outfit(self) -> None:
         """Ctrl+Enter, Outfit → Add to outfit: the selected results when the results have the focus
