@@ -290,6 +290,7 @@ def test_evaluate_explanations_says_a_long_run_before_it_starts(world, capsys, m
                                    "--json"])
     assert code == 0, err
     pairs = json.loads(out)["pairs"]["test"]
+    assert len(json.loads(out)["pairs"]["digest"]) == 16  # which pairs, not only how many (trial CP)
     assert f"note: the maps of each of the {pairs} test pairs pass 600 images through the model" in err
     maps = [(done, total) for done, total, message in heard if message == "saliency maps"]
     assert maps[0] == (0, 2 * pairs) and maps[-1] == (2 * pairs, 2 * pairs)  # one step per pair and method

@@ -29,3 +29,14 @@ def test_another_answer_outfit_label_or_item_changes_it() -> None:
         questions_digest(FITB, COMPAT, ["a"]),
     ]
     assert digest not in others and len(set(others)) == len(others)
+
+
+def test_explanation_pairs_have_a_digest_of_their_ids_in_any_order() -> None:
+    """Trial CP: evaluate-explanations' JSON said how many pairs, not which."""
+    from sane_desktop.explain.pairs import Pair, pairs_digest
+
+    pairs = [Pair("a", "b", True, "o1"), Pair("c", "d", False, "o2")]
+    digest = pairs_digest(pairs)
+    assert len(digest) == 16 and pairs_digest(pairs[::-1]) == digest
+    assert pairs_digest([Pair("a", "b", False, "o1"), pairs[1]]) != digest
+    assert pairs_digest(pairs[:1]) != digest

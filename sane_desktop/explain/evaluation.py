@@ -29,7 +29,7 @@ from sane_desktop.explain.metrics import (
     summarise_curves,
     white_background,
 )
-from sane_desktop.explain.pairs import PairImages, pair_space, sample_pairs
+from sane_desktop.explain.pairs import PairImages, pair_space, pairs_digest, sample_pairs
 from sane_desktop.explain.pipeline import SelectionModel
 from sane_desktop.models.checkpoint import ModelBundle
 from sane_desktop.progress import CancelCheck, Cancelled, Progress, never_cancel, no_progress
@@ -166,7 +166,8 @@ def evaluate_explanations(
                 for kind in ("insertion", "deletion")}
     report: dict[str, Any] = {
         # "asked" beside "test": fewer distinct pairs than asked when the split holds no more
-        "pairs": {"test": len(test_pairs), "positive": sum(p.positive for p in test_pairs), "asked": n_pairs},
+        "pairs": {"test": len(test_pairs), "positive": sum(p.positive for p in test_pairs), "asked": n_pairs,
+                  "digest": pairs_digest(test_pairs)},
         "saliency": saliency_report,
         "maps": f"query map of each pair against the intact candidate, {prep.size}x{prep.size} model crop",
     }

@@ -8,9 +8,12 @@ space when either category is one the model lacks, :mod:`sane_desktop.retrieval.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
+from typing import Any
 
 from torch import Tensor
 
@@ -27,6 +30,14 @@ class Pair:
     candidate: str
     positive: bool
     outfit: str
+
+
+def pairs_digest(pairs: Sequence[Any]) -> str:
+    """16 hex characters of SHA-256 over the pairs scored (each a dataclass of ids and labels: :class:`Pair`,
+    ``weak_truth.WeakPair``), in any order: two results with the same digest scored the same pairs (of ids; the
+    photos' bytes are not read), so their figures compare pair by pair (trial CP: they did not say)."""
+    rows = sorted(json.dumps(astuple(pair), ensure_ascii=True) for pair in pairs)
+    return hashlib.sha256("\n".join(rows).encode()).hexdigest()[:16]
 
 
 def sample_pairs(catalogue: Catalogue, split: str, n: int, seed: int, categories: Sequence[str]) -> list[Pair]:

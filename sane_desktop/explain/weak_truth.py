@@ -50,7 +50,7 @@ from sane_desktop.explain.attribute_choice import (
     unrecognised_kinds,
 )
 from sane_desktop.explain.oracle import oracle_attribute
-from sane_desktop.explain.pairs import Pair, PairImages, pair_space
+from sane_desktop.explain.pairs import Pair, PairImages, pair_space, pairs_digest
 from sane_desktop.explain.pipeline import SelectionModel, attribute_outputs, pair_parts
 from sane_desktop.explain.abstain import FLAT_MAP
 from sane_desktop.explain.registry import get_explainer
@@ -449,7 +449,7 @@ def evaluate_weak_truth(catalogue: Catalogue, bundle: ModelBundle, kinds: Sequen
                                           background if with_oracle else None, progress, should_stop)
         selections["fitted"] = (fitted, {"source": "fitted here on the valid split", **seen})
     report: dict[str, Any] = {
-        "kinds": kinds, "split": "test", "pairs": len(test_pairs),
+        "kinds": kinds, "split": "test", "pairs": len(test_pairs), "pairs_digest": pairs_digest(test_pairs),
         "pairs_by_kind": dict(Counter(p.kind for p in test_pairs)),
         "held_out_items": len(held_out_items(catalogue, "test")),
         "majority_answer": _majority(test_pairs),
