@@ -207,3 +207,31 @@ def test_a_bundled_model_gone_from_the_install_says_how_to_restore_it(tmp_path) 
     with pytest.raises(CheckpointError) as caught:
         load_checkpoint(tmp_path / "mine.pt")
     assert str(caught.value) == f"checkpoint not found: {tmp_path / 'mine.pt'}"
+
+
+def test_titles_and_outfit_names_sort_case_folded_beyond_ascii(engine: Engine, tmp_path: Path) -> None:
+    """Trial CP: SQLite's lower() folds ASCII only, so "Écharpe" sorted after "zebra" (and a list cut at its
+    first 5,000 items cut the wrong ones); PostgreSQL's does not. Both now sort as Python folds."""
+    import dataclasses
+
+    from sane_desktop.service.outfits import SavedOutfits
+    from sane_desktop.store.facets import filtered_item_pks
+
+    catalogue = small_catalogue(tmp_path)
+    titles = ["zebra", "Écharpe", "apron", "İpek", "Ö-ring", "bag"]
+    catalogue.items = [dataclasses.replace(item, title=title) for item, title in zip(catalogue.items, titles)]
+    catalogue.outfits, catalogue.splits, catalogue.fitb, catalogue.compatibility = [], [], [], []
+    import_catalogue(catalogue, engine, "small")
+    catalogue_pk = engine.connect().execute(select(S.CatalogueRow.id)).scalar_one()
+    by_pk = dict(engine.connect().execute(select(S.Item.id, S.Item.title)).all())
+    ordered = [by_pk[pk] for pk in filtered_item_pks(engine, catalogue_pk, {}, sort="title")]
+    outfits = SavedOutfits(engine, catalogue_pk)
+    pks = list(by_pk)
+    for name in ("zoo", "Éte", "apero"):
+        outfits.save(name, pks[:2])
+    names = [info.name for info in outfits.list()]
+    if engine.dialect.name != "sqlite":  # a server sorts by its own collation: the same items, in its order
+        assert sorted(ordered) == sorted(titles) and sorted(names) == ["apero", "zoo", "Éte"]
+        return
+    assert ordered == ["apron", "bag", "Écharpe", "İpek", "Ö-ring", "zebra"]
+    assert names == ["apero", "Éte", "zoo"]

@@ -44,7 +44,7 @@ from sane_desktop.errors import (
 )
 from sane_desktop.logs import TELL_USER
 from sane_desktop.paths import expand_sqlite_home
-from sane_desktop.store import migrations
+from sane_desktop.store import folding, migrations
 from sane_desktop.store.schema import SCHEMA_VERSION, Base, CatalogueRow, SchemaVersion
 
 log = logging.getLogger(__name__)
@@ -220,6 +220,7 @@ def _error_handler(where: str, read_only_reason: str, busy_timeout: float) -> Ca
 
 def _sqlite_pragmas(read_only: bool) -> Callable[[DBAPIConnection, ConnectionPoolEntry], None]:
     def connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+        folding.register(dbapi_connection)  # sorting by folded text (store/folding.py)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         if not read_only:  # switching the journal mode writes the file header

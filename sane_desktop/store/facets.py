@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, ColumnExpressionArgument, Engine, Select, 
 from sqlalchemy.orm import Session
 
 from sane_desktop.store import schema as S
+from sane_desktop.store.folding import folded
 from sane_desktop.store.browse import search_tokens, word_pattern
 from sane_desktop.store.facet_names import SORT_KEYS, SortKey, split_attribute  # re-exported: SQL-free
 
@@ -128,7 +129,7 @@ def filtered_item_pks(engine: Engine, catalogue_pk: int, selection: Selection, c
     ``newest`` (most recently embedded first, then newest key), ``colour`` (the colour value, items
     without one last, then title), ``key`` (the key alone). Ties are broken by key, so the order is stable."""
     query = base_query(catalogue_pk, category, text).where(*_conditions(selection, categories))
-    title = func.lower(func.coalesce(func.nullif(S.Item.title, ""), S.Item.item_id))
+    title = folded(func.coalesce(func.nullif(S.Item.title, ""), S.Item.item_id))
     order: list[ColumnExpressionArgument[object]]
     if sort == "key":  # no order asked for (a filter's key set): the primary key alone, no sort work
         order = []

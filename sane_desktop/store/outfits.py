@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from sane_desktop.errors import InputError, NotFound
 from sane_desktop.store import schema as S
+from sane_desktop.store.folding import folded
 
 NAME_LENGTH = 200  # saved_outfits.name is a String(200)
 
@@ -59,7 +60,7 @@ def list_outfits(engine: Engine, catalogue_pk: int) -> list[SavedOutfitRow]:
                     S.SavedOutfit.created_at, S.SavedOutfit.updated_at)
              .outerjoin(counts, counts.c.outfit_pk == S.SavedOutfit.id)
              .where(S.SavedOutfit.catalogue_id == catalogue_pk)
-             .order_by(func.lower(S.SavedOutfit.name), S.SavedOutfit.name))
+             .order_by(folded(S.SavedOutfit.name), S.SavedOutfit.name))
     with Session(engine) as session:
         return [SavedOutfitRow(int(pk), str(name), int(saved), int(present), created, updated)
                 for pk, name, saved, present, created, updated in session.execute(query)]
@@ -341,7 +342,7 @@ def relink_outfits(connection: Connection, catalogue_pk: int, found_before: Befo
     changed: list[OutfitLinks] = []
     for pk, name, saved in connection.execute(
             select(outfits.c.id, outfits.c.name, outfits.c.item_count).where(outfits.c.catalogue_id == catalogue_pk)
-            .order_by(func.lower(outfits.c.name), outfits.c.name)):
+            .order_by(folded(outfits.c.name), outfits.c.name)):
         now, returned = after.get(int(pk), 0), back.get(int(pk), 0)
         # an item removed and linked back under its new id is no loss
         lost = max(found_before.linked.get(int(pk), now) - now, 0)
