@@ -239,3 +239,20 @@ def test_a_photo_replaced_under_its_name_is_said_on_import_on_open_and_kept_by_a
     outfits.save("Party", list(loaded.item_pks), overwrite=True)  # saved again as it is: the photo now kept
     assert outfits.load(saved.pk).replaced_ids == ()
     engine.dispose()
+
+
+def test_an_item_back_under_its_id_with_another_photo_is_said_replaced(url: str, tmp_path: Path) -> None:
+    """Trial CO: the cap's photo moved away (the outfit lost it), then another photo under its name: linked back
+    by id, its saved photo overwritten with the new one's, so neither the import nor the open said a word."""
+    engine, catalogue, pks, outfits = imported(url, tmp_path)
+    saved = outfits.save("Office", [pks["0003"], pks["0004"]])
+    assert import_catalogue(without(catalogue, "0004"), engine, "small").saved_outfits[0]["lost"] == 1
+    other = next(item for item in catalogue.items if item.item_id == "0005")
+    back = copy.deepcopy(catalogue)
+    back.items = [dataclasses.replace(item, content_hash=other.content_hash) if item.item_id == "0004" else item
+                  for item in back.items]
+    summary = import_catalogue(back, engine, "small")
+    assert summary.saved_outfits == [{"name": "Office", "saved": 2, "lost": 0, "back": 1, "missing": 0,
+                                      "photos_replaced": 1}]
+    assert outfits.load(saved.pk).replaced_ids == ("0004",)
+    engine.dispose()

@@ -324,7 +324,9 @@ def relink_outfits(connection: Connection, catalogue_pk: int, found_before: Befo
             outfit = held.setdefault(int(row.outfit_pk), set())
             found = by_id.get(row.item_id)
             if found is not None and found[0] not in outfit:
-                pk, item_id, content_hash = found[0], row.item_id, found[1]
+                # the photo it was saved with stays recorded: back with another, it is said as replaced (trial CO:
+                # a bag's photo under the cap's returning name was taken as the cap, for good)
+                pk, item_id, content_hash = found[0], row.item_id, row.content_hash or found[1]
             else:
                 same = [(pk, item_id) for pk, item_id in by_photo.get(row.content_hash, []) if pk not in outfit]
                 # the photo was no other item's before: it is this item's, under a new name
