@@ -378,6 +378,17 @@ def test_remove_takes_out_only_what_is_selected(window, qtbot) -> None:  # type:
     assert window.outfit_model.pks() == [before[0], before[2]]
     # the button follows the selection Qt leaves after it (a tile shown selected, or none)
     assert panel.remove_button.isEnabled() == panel.view.selectionModel().hasSelection()
+    # trial CO: a click on the strip's empty room gives it the focus and selects nothing; Delete then takes nothing
+    left = window.outfit_model.pks()
+    panel.view.clearSelection()
+    window.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
+    empty = panel.view.viewport().rect().bottomRight() - QPoint(5, 5)
+    assert not panel.view.indexAt(empty).isValid()
+    qtbot.mouseClick(panel.view.viewport(), Qt.MouseButton.LeftButton, pos=empty)
+    qtbot.waitUntil(panel.view.hasFocus, timeout=5000)
+    assert not panel.view.selectionModel().hasSelection()
+    qtbot.keyClick(panel.view, Qt.Key.Key_Delete)
+    assert window.outfit_model.pks() == left and window.statusBar().currentMessage().startswith("Nothing removed")
 
 
 def test_ctrl_e_explains_the_selected_result_only(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, QKeySequence, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
@@ -236,17 +236,18 @@ class OutfitPanel(QWidget):
             self._refresh()
 
     def remove_selected(self) -> None:
-        """Take the selected outfit items out; Ctrl+Z brings them back (:meth:`undo`). With none
-        selected, the strip's current tile when the strip has the keyboard focus (Delete there acts on
-        the tile its frame marks), else nothing: :attr:`nothing_to_remove` lets the window say so."""
-        if self.view.hasFocus():
-            self.keyboard_focus.select_current()
+        """Take the selected outfit items out; Ctrl+Z brings them back (:meth:`undo`). With none selected,
+        nothing: :attr:`nothing_to_remove` lets the window say so (trial CO: a click on the strip's empty
+        room gave it the focus, and Delete took out its first tile, unmarked). From the keyboard the strip
+        keeps a tile selected: the one Tab lands on, the next after a Delete, those Ctrl+Z brings back."""
         rows = {i.row() for i in self.view.selectionModel().selectedIndexes()}
         if not rows:
             if self.model.rowCount():
                 self.nothing_to_remove.emit()
             return
         self.remove_with_undo([self.model.row(row).item.pk for row in sorted(rows)])
+        if self.view.hasFocus():  # Delete, Delete: the next tile, marked as the one the next Delete takes
+            self.keyboard_focus.select_current()
 
     def remove_with_undo(self, pks: list[int]) -> list[ItemInfo]:
         """The person's Remove (the strip, the Outfit menu, Details): take ``pks`` out, returning those
@@ -339,6 +340,14 @@ class OutfitPanel(QWidget):
             kept = set(after)
             back = [item for item in before if item.pk not in kept]
             self.model.set_items(before)
+            if self.view.hasFocus():  # from the keyboard: the items brought back, selected, for a Delete again
+                selection = self.view.selectionModel()
+                for row, item in enumerate(before):
+                    if item.pk not in kept:
+                        selection.select(self.model.index(row), QItemSelectionModel.SelectionFlag.Select)
+                first = next((row for row, item in enumerate(before) if item.pk not in kept), None)
+                if first is not None:
+                    selection.setCurrentIndex(self.model.index(first), QItemSelectionModel.SelectionFlag.NoUpdate)
             self._refresh()
             self._undoing = True  # the window tells Undo's change from any other (it explains again)
             try:
