@@ -453,3 +453,4 @@ def test_a_category_is_found_whatever_its_case_turkish_dotted_capital_i_included
     names = ["İç giyim", "Röcke", "Oberteile"]
     assert spelled_as("iç giyim", names) == spelled_as("İÇ GİYİM", names) == "İç giyim"
     assert spelled_as("röcke", names) == "Röcke" and spelled_as("hosen", names) == "hosen"
+    assert spelled_as("AYAKKABI", ["Ayakkabı", "Çanta"]) == "Ayakkabı"  # its dotless ı is I in capitals (trial CO)

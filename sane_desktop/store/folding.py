@@ -25,7 +25,7 @@ def fold(text: str | None) -> str | None:
     if text is None:
         return None
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold().replace("ı", "i")
 
 
 def register(dbapi_connection: Any) -> None:
