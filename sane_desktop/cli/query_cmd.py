@@ -204,8 +204,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if changed and not folder_gone:  # ranked by the photos as indexed: say which are no longer what the folder holds
         shown = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in changed[:5])
         more = f" and {len(changed) - 5} more" if len(changed) > 5 else ""
-        say(f"note: {len(changed)} result photo{'s' if len(changed) != 1 else ''} changed since indexing: {shown}{more}; "
-            "they are ranked as indexed: re-index")
+        one = len(changed) == 1
+        say(f"note: {len(changed)} result photo{'' if one else 's'} changed since indexing: {shown}{more}; "
+            f"{'it is' if one else 'they are'} ranked as indexed: re-index")
     if others_changed and not folder_gone:
         shown = ", ".join(f"{entry['item_id']} ({entry['why']})" for entry in others_changed[:5])
         more = f" and {len(others_changed) - 5} more" if len(others_changed) > 5 else ""

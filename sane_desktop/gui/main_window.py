@@ -1817,10 +1817,10 @@ class MainWindow(QMainWindow):
         if self._outfit_photos:
             parts.append(self._outfit_photos_words())
         if self._other_photos:
-            many = self._other_photos != 1
+            many, them = self._other_photos != 1, "them" if self._other_photos != 1 else "it"
             parts.append(f"{self._other_photos} other photo{'s' if many else ''} of these categories changed since the "
-                         f"catalogue was indexed: the list ranks {'them' if many else 'it'} as indexed, so it may miss "
-                         f"{'them' if many else 'it'}. <a href='reindex'>Re-index now</a> to rank the photos as they are.")
+                         f"catalogue was indexed: the list ranks {them} as indexed, so it may miss {them} or hold "
+                         f"{them} wrongly. <a href='reindex'>Re-index now</a> to rank the photos as they are.")
         if self._unsearched:  # items no list here holds (trial Z: a row added by hand was never ranked, without a word)
             parts.append(f"{escape(unsearched_words(self._unsearched))}. <a href='reindex'>Re-index now</a> to include "
                          "them.")

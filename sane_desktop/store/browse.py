@@ -199,7 +199,7 @@ def items_with_content(engine: Engine, catalogue_pk: int, content_hash: str) -> 
 @dataclass(frozen=True)
 class FileRow:
     """What an import recorded of an item's photo file: its path (relative to the catalogue's root), content
-    hash and stat (size in bytes, mtime in ns; None before revision 0004 recorded them)."""
+    hash and stat (size in bytes, mtime and ctime in ns; None before an import recorded them)."""
 
     pk: int
     item_id: str
@@ -207,17 +207,19 @@ class FileRow:
     content_hash: str
     file_size: int | None
     file_mtime_ns: int | None
+    file_ctime_ns: int | None = None  # st_ctime_ns (None before an import recorded it)
 
 
 def item_files(engine: Engine, catalogue_pk: int, categories: Sequence[str] | None = None) -> list[FileRow]:
     """:class:`FileRow` of every item of ``categories`` (None: of the whole catalogue), in key order."""
     query = (select(S.Item.id, S.Item.item_id, S.Item.image_path, S.Item.content_hash, S.Item.file_size,
-                    S.Item.file_mtime_ns).where(S.Item.catalogue_id == catalogue_pk).order_by(S.Item.id))
+                    S.Item.file_mtime_ns, S.Item.file_ctime_ns)
+             .where(S.Item.catalogue_id == catalogue_pk).order_by(S.Item.id))
     if categories is not None:
         query = query.join(S.Category, S.Category.id == S.Item.category_id).where(S.Category.name.in_(list(categories)))
     with Session(engine) as session:
-        return [FileRow(int(pk), str(item_id), str(path), str(digest or ""), size, mtime)
-                for pk, item_id, path, digest, size, mtime in session.execute(query)]
+        return [FileRow(int(pk), str(item_id), str(path), str(digest or ""), size, mtime, ctime)
+                for pk, item_id, path, digest, size, mtime, ctime in session.execute(query)]
 
 
 def _matching(query: Select[Any], catalogue_pk: int, category: str, text: str) -> Select[Any]:
