@@ -398,11 +398,13 @@ def test_ctrl_e_explains_the_selected_result_only(window, qtbot) -> None:  # typ
     build_outfit(window, 2)
     wait_results(window, 60)
     view, model = window.results.view, window.results_model
-    view.setCurrentIndex(model.index(0))
-    view.selectionModel().clearSelection()  # as a Ctrl+click leaves it: current, not selected
-    window.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
-    asked = window._last_explained
-    window.explain_action.trigger()
+    first = view.visualRect(model.index(0)).center()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=first)  # selected, and explained
+    qtbot.waitUntil(lambda: window._last_explained == int(model.index(0).data(Role.ItemPk)), timeout=10000)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, first)
+    assert view.hasFocus() and not view.selectionModel().hasSelection()  # current, not selected
+    window._last_explained = asked = None
+    qtbot.keyClick(view, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert window._last_explained == asked and window.statusBar().currentMessage().startswith("Nothing explained")
     view.selectionModel().select(model.index(1), QItemSelectionModel.SelectionFlag.ClearAndSelect)
     window.explain_action.trigger()  # the one selected, wherever the current item is

@@ -373,3 +373,4 @@ def test_a_palette_change_keeps_only_the_labels_it_cannot_falsify() -> None:
     assert palette_safe(["colour:red", "pattern:dotted", "motif:moon", "colour:blue"]) == [1, 2]
     assert palette_safe(["cobalt", "moon", "pattern:striped", "scarlet"]) == [2]
     assert palette_safe(["cobalt", "scarlet"]) == []
+    assert palette_safe(["color:red", "colour_group:dark blue", "tone:light", "fabric:wool"]) == [3]  # (a review)

@@ -1404,19 +1404,20 @@ class MainWindow(QMainWindow):
         self._note_results()  # a line saying the explanation is of a hidden result no longer holds
 
     def explain_current(self) -> None:
-        """Ctrl+E: explain the selected result (the current one when it is selected, or when the results
-        have the keyboard focus and its frame marks it), when the results are on screen (see ResultsView.step).
+        """Ctrl+E: explain the selected result (the current one when it is selected, else the one selected),
+        when the results are on screen (see ResultsView.step).
         With none, nothing is explained and the status bar says so (trial CP: Ctrl+E explained a result that a
         Ctrl+click had deselected, the tooltip saying "the selected result")."""
         if not self.results.showing_results():
             return
         view = self.results.view
         index, selection = view.currentIndex(), view.selectionModel()
-        if not (index.isValid() and (selection.isSelected(index) or view.hasFocus())):
-            selected = selection.selectedIndexes()
+        selected = selection.selectedIndexes()
+        if not (index.isValid() and selection.isSelected(index)):  # (arrow keys select as they move)
             index = selected[0] if len(selected) == 1 else QModelIndex()
         if not index.isValid():
-            self.statusBar().showMessage("Nothing explained: click a result to explain it", 6000)
+            self.statusBar().showMessage("Nothing explained: select one result to explain it" if selected
+                                         else "Nothing explained: click a result to explain it", 6000)
             return
         self.explain(int(index.data(Role.ItemPk)))
 
@@ -1616,6 +1617,7 @@ class MainWindow(QMainWindow):
             return
         self._cancel_tiles()
         self._show_similar_heading(item)
+        self._outfit_photos, self._other_photos = {}, 0  # until this search says its own (a review)
         self._unsearched = ()
         self._not_ranked = ((), ())
         self.results_model.outfit_titles = {item.pk: item.title}

@@ -20,12 +20,12 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from sane_desktop.store.facet_names import COLOUR_KINDS  # re-exported beside the other kinds
 from sane_desktop.store.words import letter_runs
 
 # words that make a title a file or product code rather than a name (camera files, references)
 CODE_WORDS = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "image", "photo", "pic", "picture", "scan", "sku",
                         "ref", "item", "product", "copy", "screenshot", "jpg", "jpeg", "png", "webp"})
-COLOUR_KINDS = ("colour", "color", "colour_group", "color_group", "colour_family", "color_family")
 TYPE_KINDS = ("type", "product_type", "fine_category", "garment_type", "subcategory", "family", "garment")
 MATERIAL_KINDS = ("fabric", "material")
 # a fabric value that says how the cloth is made, not what of: "Both are woven", never "made of woven"

@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from typing import Literal
 
+# the attribute keys that name a colour (``colour:red``, a shop's ``colour_group:dark blue``): what the explanations
+# word as colours, and what a palette change falsifies in training
+COLOUR_KINDS = ("colour", "color", "colour_group", "color_group", "colour_family", "color_family")
 SortKey = Literal["title", "category", "newest", "colour", "key"]
 SORT_KEYS: tuple[SortKey, ...] = ("title", "category", "newest", "colour")
 

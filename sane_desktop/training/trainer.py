@@ -27,6 +27,7 @@ from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Pre
 from sane_desktop.models.weights import load_trunk_weights
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.training.attribute_trainer import train_attributes
+from sane_desktop.store.facet_names import COLOUR_KINDS
 from sane_desktop.training.augment import batch_palette_change, training_views
 from sane_desktop.training.data import ImageCache, attribute_targets
 from sane_desktop.training.evaluation import fitb_accuracy, network_distance
@@ -48,9 +49,12 @@ __all__ = ["TrainResult", "train"]
 def palette_safe(names: list[str]) -> list[int]:
     """The attributes (indices into ``names``) whose labels still hold after a palette change (a permutation of
     the colour channels, a negative: :func:`~sane_desktop.training.augment.batch_palette_change`): those of a
-    kind other than colour (``pattern:dotted``, ``motif:moon``). A bare word mined from titles ("cobalt",
-    "moon") may name a colour, and which do is not known, so on such a step it sits out with the colours."""
-    return [j for j, name in enumerate(names) if ":" in name and not name.startswith("colour:")]
+    kind other than a colour's (``pattern:dotted``, ``motif:moon``; not ``colour_group:dark blue`` nor a ``tone``,
+    which a negative turns over). A bare word mined from titles ("cobalt", "moon") may name a colour, and which
+    do is not known, so on such a step it sits out with the colours."""
+    falsified = {*COLOUR_KINDS, "tone"}
+    return [j for j, name in enumerate(names)
+            if ":" in name and name.partition(":")[0].strip().casefold() not in falsified]
 
 
 def _build_models(categories: list[str], attributes: list[str], config: TrainConfig
