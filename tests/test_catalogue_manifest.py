@@ -454,3 +454,6 @@ def test_a_category_is_found_whatever_its_case_turkish_dotted_capital_i_included
     assert spelled_as("iç giyim", names) == spelled_as("İÇ GİYİM", names) == "İç giyim"
     assert spelled_as("röcke", names) == "Röcke" and spelled_as("hosen", names) == "hosen"
     assert spelled_as("AYAKKABI", ["Ayakkabı", "Çanta"]) == "Ayakkabı"  # its dotless ı is I in capitals (trial CO)
+    # …and only in capitals: "kir" and "kır" are two words, two folders (a review)
+    assert spelled_as("kir", ["Kır", "Kir"]) == "Kir" and spelled_as("kır", ["Kır", "Kir"]) == "Kır"
+    assert spelled_as("kir", ["Kır"]) == "kir"

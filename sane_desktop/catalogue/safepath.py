@@ -115,8 +115,8 @@ def near_name(path: Path) -> tuple[str, str] | None:
 
     Looks in at most :data:`NEAR_NAME_LIMIT` entries per folder. Never raises for a folder it cannot read."""
     def key(name: str) -> str:
-        # Turkish's capital İ folds to i + a combining dot, and its ı is I in capitals: both read as i (trials CP, CO)
-        return unicodedata.normalize("NFC", name).casefold().replace("i\u0307", "i").replace("ı", "i")
+        # Turkish's capital İ folds to i + a combining dot: "İpek.jpg" is "ipek.jpg" in capitals (trial CP)
+        return unicodedata.normalize("NFC", name).casefold().replace("i\u0307", "i")
 
     there = path
     missing: list[str] = []

@@ -202,11 +202,9 @@ def value_key(text: str) -> str:
     ``map``, ``exclude_categories``): Unicode NFC, runs of spaces as one, ends stripped, case folded.
     A spreadsheet's "BLUSAS" beside "Blusas", or a Mac's decomposed "é", is one value (trial T: a
     "BLUSAS" row missed {"Blusas": "tops"} and became a category of its own, searched by looks alone).
-    Turkish's İ and ı are read as i, the letters their capitals and small letters are written as ("İÇ GİYİM" is
-    "iç giyim", "AYAKKABI" is "Ayakkabı")."""
-    # Turkish: a capital dotted İ folds to "i" + a combining dot ("İç giyim" is "iç giyim" in capitals, trial CN),
-    # and a dotless ı is written I in capitals ("AYAKKABI" is "Ayakkabı", trial CO): both read as i
-    return category_name(text).casefold().replace("i\u0307", "i").replace("ı", "i")
+    Turkish's capital dotted İ is read as the letter i it capitalises ("İÇ GİYİM" is "iç giyim")."""
+    # a capital dotted İ folds to "i" + a combining dot: "İç giyim" is "iç giyim" written in capitals (trial CN)
+    return category_name(text).casefold().replace("i\u0307", "i")
 
 
 def spelled_as(name: str, names: Sequence[str]) -> str:
@@ -216,4 +214,12 @@ def spelled_as(name: str, names: Sequence[str]) -> str:
     if name in names:
         return name
     same = [known for known in names if value_key(known) == value_key(name)]
+    if not same and name == name.upper():  # typed in capitals, Turkish's way too: "AYAKKABI" is "Ayakkabı", whose
+        # dotless ı is I in capitals (trial CO); only then, as "kir" and "kır" are two words (a review)
+        same = [known for known in names if value_key(_turkish_upper(known)) == value_key(name)]
     return same[0] if len(same) == 1 else name
+
+
+def _turkish_upper(text: str) -> str:
+    """``text`` in capitals as Turkish writes them: i → İ, ı → I, then the rest as usual."""
+    return text.replace("i", "İ").replace("ı", "I").upper()

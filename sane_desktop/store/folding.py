@@ -19,13 +19,13 @@ SQLITE_NAME = "sane_fold"
 
 
 def fold(text: str | None) -> str | None:
-    """``text`` as a catalogue's lists sort it: its accents set aside (decomposed, the marks dropped) and case
-    folded, so "Écharpe" sorts among the e's and "İpek" among the i's (code points put every accented letter
-    after z); None stays None."""
+    """``text`` as a catalogue's lists sort it: the accents that decompose set aside (the marks dropped) and
+    case folded, so "Écharpe" sorts among the e's and "İpek" among the i's (code points put every accented
+    letter after z; a letter of its own, ø, æ, ł or ı, still sorts there); None stays None."""
     if text is None:
         return None
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold().replace("ı", "i")
+    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
 
 
 def register(dbapi_connection: Any) -> None:
