@@ -236,6 +236,11 @@ def test_a_photo_replaced_under_its_name_is_said_on_import_on_open_and_kept_by_a
     # said once: the next import of the same catalogue has nothing new to say, the outfit still says it on open
     assert import_catalogue(copy.deepcopy(replaced), engine, "small").saved_outfits == []
     assert outfits.load(saved.pk).replaced_ids == ("0004",)
+    third = next(item for item in catalogue.items if item.item_id == "0006")
+    again = copy.deepcopy(replaced)  # replaced a second time, before the outfit was saved again: said again
+    again.items = [dataclasses.replace(item, content_hash=third.content_hash) if item.item_id == "0004" else item
+                   for item in again.items]
+    assert import_catalogue(again, engine, "small").saved_outfits[0]["photos_replaced"] == 1
     outfits.save("Party", list(loaded.item_pks), overwrite=True)  # saved again as it is: the photo now kept
     assert outfits.load(saved.pk).replaced_ids == ()
     engine.dispose()

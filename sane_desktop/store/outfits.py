@@ -172,14 +172,15 @@ def missing_item_ids(engine: Engine, catalogue_pk: int, pk: int) -> list[str]:
             .order_by(S.SavedOutfitRef.position))]
 
 
-def replaced_photos(connection: Connection, catalogue_pk: int, outfit_pk: int | None = None) -> dict[int, list[str]]:
-    """Saved outfit key -> the catalogue ids, by position, of its items whose photo is not the one it was saved
-    with (the item's content hash now is another than its reference's; an item or a save without a hash is not
-    counted): a photo replaced under the same name and indexed again (trial CM reopened "Party" to a hat under
-    its boots' title, unsaid). ``outfit_pk``: that outfit only."""
+def replaced_photos(connection: Connection, catalogue_pk: int,
+                    outfit_pk: int | None = None) -> dict[int, list[tuple[str, str]]]:
+    """Saved outfit key -> (catalogue id, the photo's content hash now), by position, of its items whose photo
+    is not the one it was saved with (an item or a save without a hash is not counted): a photo replaced under
+    the same name and indexed again (trial CM reopened "Party" to a hat under its boots' title, unsaid). The
+    hash tells a second replacement from the first. ``outfit_pk``: that outfit only."""
     refs, links, outfits, items = (S.SavedOutfitRef.__table__, S.SavedOutfitItem.__table__,
                                    S.SavedOutfit.__table__, S.Item.__table__)
-    query = (select(refs.c.outfit_pk, items.c.item_id)
+    query = (select(refs.c.outfit_pk, items.c.item_id, items.c.content_hash)
              .join(links, and_(links.c.outfit_pk == refs.c.outfit_pk, links.c.position == refs.c.position))
              .join(items, items.c.id == links.c.item_pk)
              .join(outfits, outfits.c.id == refs.c.outfit_pk)
@@ -188,9 +189,9 @@ def replaced_photos(connection: Connection, catalogue_pk: int, outfit_pk: int | 
              .order_by(refs.c.outfit_pk, refs.c.position))
     if outfit_pk is not None:
         query = query.where(refs.c.outfit_pk == outfit_pk)
-    found: dict[int, list[str]] = {}
-    for pk, item_id in connection.execute(query):
-        found.setdefault(int(pk), []).append(str(item_id))
+    found: dict[int, list[tuple[str, str]]] = {}
+    for pk, item_id, content_hash in connection.execute(query):
+        found.setdefault(int(pk), []).append((str(item_id), str(content_hash)))
     return found
 
 
@@ -199,7 +200,7 @@ def replaced_photo_ids(engine: Engine, catalogue_pk: int, pk: int) -> list[str]:
     with engine.connect() as connection:
         with Session(bind=connection) as session:
             _row(session, catalogue_pk, pk)
-        return replaced_photos(connection, catalogue_pk, pk).get(pk, [])
+        return [item_id for item_id, _photo in replaced_photos(connection, catalogue_pk, pk).get(pk, [])]
 
 
 def rename_outfit(engine: Engine, catalogue_pk: int, pk: int, name: str) -> str:
@@ -263,7 +264,7 @@ class BeforeImport:
     linked: dict[int, int]
     newest_item: int
     photo_holders: dict[str, set[str]]
-    replaced: dict[int, list[str]] | None = None  # :func:`replaced_photos` before the import
+    replaced: dict[int, list[tuple[str, str]]] | None = None  # :func:`replaced_photos` before the import
 
 
 def before_import(connection: Connection, catalogue_pk: int) -> BeforeImport:
@@ -348,7 +349,8 @@ def relink_outfits(connection: Connection, catalogue_pk: int, found_before: Befo
         now, returned = after.get(int(pk), 0), back.get(int(pk), 0)
         # an item removed and linked back under its new id is no loss
         lost = max(found_before.linked.get(int(pk), now) - now, 0)
-        # photos this import replaced under the items' names (those replaced before it were said then)
+        # photos this import replaced under the items' names (those replaced before it were said then; one
+        # replaced again is another photo again, said again)
         replaced = len(set(replaced_now.get(int(pk), [])) - set(replaced_before.get(int(pk), [])))
         if lost or returned or replaced:
             changed.append(OutfitLinks(str(name), int(saved), lost, returned, max(int(saved) - now, 0), replaced))
