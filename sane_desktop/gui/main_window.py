@@ -212,7 +212,8 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
                     for entry in photos_changed([info for info in infos if info.pk >= 0]))
     shown = {result.item.item_id for listed in results.values() for result in listed} | set(pk_of)
     # of the categories listed (one left empty, of the outfit's own kind or unlearnt, ranks nothing to miss)
-    others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown))
+    others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown,
+                                                  should_stop=should_stop))
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in categories if search.is_general(category)), revision,
@@ -244,7 +245,8 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     own = [info for info in current.items.infos([pk]) if info.pk >= 0]  # an image from disk: read just now
     changed = tuple((pk, entry["why"]) for entry in photos_changed(own))
     shown = {result.item.item_id for listed in results.values() for result in listed} | {i.item_id for i in own}
-    others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown))
+    others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown,
+                                                  should_stop=should_stop))
     return OutfitResults(results, index_stamp=stamp, outfit_photos_changed=changed, other_photos_changed=others,
                          unsearched=tuple(search.unsearched([target] if target else None)),
                          foreign_reasons=bool(service.current().explanations.foreign_attributes()), more=more)

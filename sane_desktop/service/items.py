@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,6 +142,9 @@ class CatalogueItems:
         # item key -> its text's words, read once per import revision (every tile's explanation asks for both items)
         self._words: dict[int, frozenset[str]] = {}
         self._words_revision = record.revision
+        # photo file (path, size, mtime, ctime, recorded hash) -> what photo_state found: a file that moved on
+        # unchanged (touched, chmod-ed, copied back) is hashed once, not at every search (a review)
+        self._states: dict[tuple[str, int, int, int, str], str] = {}
 
     @property
     def root(self) -> Path:
@@ -217,31 +220,45 @@ class CatalogueItems:
             self._words[pk] = browse.item_text_words(self.engine, pk) or frozenset()
         return self._words[pk]
 
-    def photos_changed_in(self, categories: Sequence[str] | None = None, skip: Collection[str] = ()
-                          ) -> list[dict[str, str]]:
+    def photos_changed_in(self, categories: Sequence[str] | None = None, skip: Collection[str] = (),
+                          should_stop: Callable[[], bool] = lambda: False) -> list[dict[str, str]]:
         """The items of ``categories`` (None: every category) whose photo file is gone or holds other bytes than
         the indexed photo, as :func:`photos_changed` gives them, ``skip`` (item ids) left out: a search ranks
         them as indexed, so a photo changed since lifts or drops an item unseen (trial CM: boots whose photo
         was put back ranked first on disk and were missing from a top 3, unsaid). Each file is statted; only
         one whose size, modification or change time is not the recorded one is hashed, so a photo touched
-        but unchanged costs one read, and a catalogue of 9,000 photos a few tens of milliseconds."""
+        but unchanged costs one read, and a catalogue of 9,000 photos a few tens of milliseconds; what a read
+        found is kept for the file as it is. Nothing when the catalogue's folder is gone (the front ends say
+        that instead of every photo); ``should_stop()`` ends the look early (the window's search was superseded)."""
         import os
 
         self.refresh()
+        if not self.root.is_dir():
+            return []
+        if len(self._states) > 50_000:
+            self._states.clear()
         found = []
         for row in browse.item_files(self.engine, self.record.pk, categories):
             if row.item_id in skip or not row.content_hash:
                 continue
+            if should_stop():
+                break
             path = self.root / row.image_path
+            state: tuple[str, int, int, int, str] | None
             try:
                 now = os.stat(path)
                 # the change time too, as index checks it: bytes changed with their size and time put back (trial CO)
                 if now.st_size == row.file_size and now.st_mtime_ns == row.file_mtime_ns \
                         and row.file_ctime_ns in (None, now.st_ctime_ns):
                     continue
+                state = (str(path), now.st_size, now.st_mtime_ns, now.st_ctime_ns, row.content_hash)
             except OSError:
-                pass  # gone or unreadable: photo_state says which
-            why = photo_state(path, row.content_hash)
+                state = None  # gone or unreadable: photo_state says which
+            why = self._states.get(state) if state is not None else None
+            if why is None:
+                why = photo_state(path, row.content_hash)
+                if state is not None:
+                    self._states[state] = why
             if why:
                 found.append({"item_id": row.item_id, "path": str(path), "why": why})
         return found
