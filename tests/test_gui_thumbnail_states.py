@@ -534,6 +534,25 @@ def test_a_photo_changed_outside_the_list_and_a_look_alikes_own_photo_are_said( 
                     and f"“{hidden.title}”" in note.text(), timeout=60000)
 
 
+def test_a_catalogue_folder_gone_is_one_line_under_the_results(world, items, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    # trial CQ: the folder renamed away, each outfit photo was "no longer in the catalogue folder" and the line's
+    # "Re-index now" then failed on the missing folder; the window says the folder, and the way that works
+    window = make_window(world, size=SIZE)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    source = items[0].image_path.parents[1]
+    moved = source.with_name(source.name + "-moved")
+    source.rename(moved)
+    try:
+        window.request_search()
+        note = window.results.filter_note
+        qtbot.waitUntil(lambda: "is no longer there (moved or renamed?)" in note.text(), timeout=60000)
+        assert "no longer in the catalogue folder" not in note.text() and "reindex" not in note.text()
+        assert "File → Index catalogue folder…" in note.text()
+    finally:
+        moved.rename(source)
+
+
 def test_an_outfit_items_photo_replaced_since_indexing_is_said_and_shown(  # type: ignore[no-untyped-def]
         world, items, restore, make_window, qtbot) -> None:
     # trial M: a sandal's file overwritten with a skirt; the window searched and explained with the

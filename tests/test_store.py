@@ -230,6 +230,13 @@ def test_titles_and_outfit_names_sort_case_folded_beyond_ascii(engine: Engine, t
     for name in ("zoo", "Éte", "apero"):
         outfits.save(name, pks[:2])
     names = [info.name for info in outfits.list()]
+    from sane_desktop.store.browse import category_names
+    from sane_desktop.store.words import sort_key
+
+    # the window's re-sort and the category lists sort as SQLite does (trial CQ: "Écharpe" after "Zebra" again)
+    assert sorted(titles, key=sort_key) == ["apron", "bag", "Écharpe", "İpek", "Ö-ring", "zebra"]
+    assert sorted(["Şapka", "İç giyim", "Ayakkabı", "Zıpla"], key=sort_key) == ["Ayakkabı", "İç giyim", "Şapka", "Zıpla"]
+    assert category_names(engine, catalogue_pk) == ["bottoms", "shoes", "tops"]
     if engine.dialect.name != "sqlite":  # a server sorts by its own collation: the same items, in its order
         assert sorted(ordered) == sorted(titles) and sorted(names) == ["apero", "zoo", "Éte"]
         return

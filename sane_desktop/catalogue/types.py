@@ -214,9 +214,11 @@ def spelled_as(name: str, names: Sequence[str]) -> str:
     if name in names:
         return name
     same = [known for known in names if value_key(known) == value_key(name)]
-    if not same and name == name.upper():  # typed in capitals, Turkish's way too: "AYAKKABI" is "Ayakkabı", whose
-        # dotless ı is I in capitals (trial CO); only then, as "kir" and "kır" are two words (a review)
-        same = [known for known in names if value_key(_turkish_upper(known)) == value_key(name)]
+    if name == name.upper():  # typed in capitals, Turkish's way too: "AYAKKABI" is "Ayakkabı", whose dotless ı is
+        # I in capitals (trial CO); only then, as "kir" and "kır" are two words (a review), and "KIR" beside both
+        # is either: not chosen unsaid (trial CQ)
+        same = list(dict.fromkeys([*same, *(known for known in names
+                                            if value_key(_turkish_upper(known)) == value_key(name))]))
     return same[0] if len(same) == 1 else name
 
 

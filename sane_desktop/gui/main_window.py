@@ -170,6 +170,7 @@ class OutfitResults:
     # how many other photos of the categories searched changed since indexing (not among the results: a tile
     # shows its own): ranked as indexed, a list may miss them (trial CM; service.items.photos_changed_in)
     other_photos_changed: int = 0
+    folder_gone: str = ""  # the catalogue's folder, when it is no longer there (then no photo is said one by one)
     # the asked categories' items no list can hold (no embedding, or embedded after the build): said under them
     unsearched: tuple[UnsearchedItems, ...] = ()
     # the model's attributes were learnt on another catalogue: no tile names a reason (said once, under the list)
@@ -208,8 +209,9 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     from sane_desktop.service.items import photos_changed  # the database layer: on the worker, not at start-up
 
     pk_of = {info.item_id: info.pk for info in infos}
-    changed = tuple((pk_of[entry["item_id"]], entry["why"])
-                    for entry in photos_changed([info for info in infos if info.pk >= 0]))
+    gone_folder = "" if current.items.root.is_dir() else str(current.items.root)
+    changed = () if gone_folder else tuple((pk_of[entry["item_id"]], entry["why"])
+                                           for entry in photos_changed([info for info in infos if info.pk >= 0]))
     shown = {result.item.item_id for listed in results.values() for result in listed} | set(pk_of)
     # of the categories listed (one left empty, of the outfit's own kind or unlearnt, ranks nothing to miss)
     others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown,
@@ -219,7 +221,8 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
                          tuple(category for category in categories if search.is_general(category)), revision,
                          index_stamp=stamp, outfit_categories=categories, not_ranked=not_ranked,
                          own_kind=tuple(search.own_kind(outfit, list(not_ranked))),
-                         outfit_photos_changed=changed, other_photos_changed=others, unsearched=tuple(search.unsearched([target] if target else None)),
+                         outfit_photos_changed=changed, other_photos_changed=others, folder_gone=gone_folder,
+                         unsearched=tuple(search.unsearched([target] if target else None)),
                          foreign_reasons=bool(current.explanations.foreign_attributes()), more=more)
 
 
@@ -243,11 +246,13 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     # its own photo ranks every look-alike, and a photo of the categories listed changed since indexing is ranked
     # as it was: both said under the list, as for an outfit (trial CP: the look-alikes said neither)
     own = [info for info in current.items.infos([pk]) if info.pk >= 0]  # an image from disk: read just now
-    changed = tuple((pk, entry["why"]) for entry in photos_changed(own))
+    gone_folder = "" if current.items.root.is_dir() else str(current.items.root)
+    changed = () if gone_folder else tuple((pk, entry["why"]) for entry in photos_changed(own))
     shown = {result.item.item_id for listed in results.values() for result in listed} | {i.item_id for i in own}
     others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown,
                                                   should_stop=should_stop))
     return OutfitResults(results, index_stamp=stamp, outfit_photos_changed=changed, other_photos_changed=others,
+                         folder_gone=gone_folder,
                          unsearched=tuple(search.unsearched([target] if target else None)),
                          foreign_reasons=bool(service.current().explanations.foreign_attributes()), more=more)
 
@@ -451,6 +456,7 @@ class MainWindow(QMainWindow):
         self._outfit_photos: dict[int, str] = {}  # outfit item key -> "gone" or "replaced" (the last search's)
         self._unsearched: tuple[UnsearchedItems, ...] = ()  # the last search's items no list could hold
         self._other_photos = 0  # the last outfit search's other changed photos of its categories (OutfitResults)
+        self._folder_gone = ""  # the catalogue's folder, when the last search found it gone
         self._foreign_reasons = False  # the last search's model names no reason here (said under the list)
         self._more: tuple[str, ...] = ()  # the last search's categories with more items than listed
         # the categories an outfit search left empty beside listed ones, and those of them of the outfit's own kind
@@ -1246,6 +1252,7 @@ class MainWindow(QMainWindow):
         self._show_similar_heading(None)
         self._outfit_photos = {}  # until this search says again
         self._other_photos = 0
+        self._folder_gone = ""
         self._unsearched = ()
         self._not_ranked = ((), ())
         self.results_model.outfit_titles = {item.pk: item.title for item in self.outfit_model.items()}
@@ -1619,7 +1626,7 @@ class MainWindow(QMainWindow):
             return
         self._cancel_tiles()
         self._show_similar_heading(item)
-        self._outfit_photos, self._other_photos = {}, 0  # until this search says its own (a review)
+        self._outfit_photos, self._other_photos, self._folder_gone = {}, 0, ""  # until this search says its own
         self._unsearched = ()
         self._not_ranked = ((), ())
         self.results_model.outfit_titles = {item.pk: item.title}
@@ -1639,6 +1646,7 @@ class MainWindow(QMainWindow):
         """Likenesses: "≈N" on a grey bar, as the panel says."""
         self._outfit_photos = dict(found.outfit_photos_changed)  # the item's own photo: said under the list
         self._other_photos = found.other_photos_changed
+        self._folder_gone = found.folder_gone
         self._unsearched = found.unsearched
         self._foreign_reasons = found.foreign_reasons
         self._more = found.more
@@ -1818,13 +1826,19 @@ class MainWindow(QMainWindow):
         its chip's state."""
         parts = []
         several = len({item.category for item in self.outfit_model.items()}) > 1  # one kind is ranked by another
+        if self._folder_gone:  # one line, not each photo "no longer in the folder", and the way that works (trial CQ:
+            # "Re-index now" then failed on the missing folder)
+            these = "these matches" if self._similar_to is None else "these look-alikes"
+            parts.append(f"The catalogue's folder, {escape(self._folder_gone)}, is no longer there (moved or renamed?): "
+                         f"{these} use the photos as indexed. Index the folder where it is now (File → Index catalogue "
+                         "folder…) under this catalogue's name, and let it replace this one.")
         if self._outfit_photos:
             parts.append(self._outfit_photos_words())
         if self._other_photos:
             many, them = self._other_photos != 1, "them" if self._other_photos != 1 else "it"
             parts.append(f"{self._other_photos} other photo{'s' if many else ''} of these categories changed since the "
-                         f"catalogue was indexed: the list ranks {them} as indexed, so it may miss {them} or hold "
-                         f"{them} wrongly. <a href='reindex'>Re-index now</a> to rank the photos as they are.")
+                         f"catalogue was indexed: ranked as indexed, the list may miss {them} or hold {them} wrongly. "
+                         "<a href='reindex'>Re-index now</a> to rank the photos as they are.")
         if self._unsearched:  # items no list here holds (trial Z: a row added by hand was never ranked, without a word)
             parts.append(f"{escape(unsearched_words(self._unsearched))}. <a href='reindex'>Re-index now</a> to include "
                          "them.")
@@ -2504,6 +2518,7 @@ class MainWindow(QMainWindow):
         self._catalogue_seen(found.revision)
         self._outfit_photos = dict(found.outfit_photos_changed)  # said under the results (_note_results)
         self._other_photos = found.other_photos_changed
+        self._folder_gone = found.folder_gone
         self._unsearched = found.unsearched
         self._foreign_reasons = found.foreign_reasons
         self._more = found.more

@@ -19,6 +19,7 @@ from sane_desktop.gui.text import escape, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, MISSING, UNREADABLE, ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
 from sane_desktop.service.match_score import compared_count, match_percent
+from sane_desktop.service.titles import sort_key
 from sane_desktop.service.values import best_compared
 
 ITEM_MIME = "application/x-sane-item-pks"
@@ -156,7 +157,7 @@ class ItemListModel(QAbstractListModel):
 
     def _sorted(self, rows: list[Row]) -> list[Row]:
         if self.result_order == "title":
-            return sorted(rows, key=lambda row: (row.item.title.casefold(), row.rank or 0))
+            return sorted(rows, key=lambda row: (sort_key(row.item.title), row.rank or 0))  # "É" among the e's
         return sorted(rows, key=lambda row: row.rank or 0)
 
     def _set_rows(self, rows: list[Row]) -> None:

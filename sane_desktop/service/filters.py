@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo
 from sane_desktop.store.facet_names import SORT_KEYS, SortKey, split_attribute
+from sane_desktop.store.words import sort_key
 
 # The window imports this module for ItemFilter before it is on screen; the SQL (SQLAlchemy) and
 # the item reader load where a function runs, on the worker (issue 18 point 10).
@@ -103,5 +104,5 @@ def filtered_items(items: CatalogueItems, item_filter: ItemFilter = ItemFilter()
                                          category, text, order, limit)
     found = items.infos(pks)
     if sort == "title":
-        found.sort(key=lambda item: (item.title.casefold(), item.pk))
+        found.sort(key=lambda item: (sort_key(item.title), item.pk))  # as the database sorted (trial CQ)
     return found

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, Select, func, select
 from sqlalchemy.orm import Session
 
 from sane_desktop.errors import NotFound
-from sane_desktop.store.words import letter_runs
+from sane_desktop.store.words import FOLDED_LETTERS, letter_runs, sort_key
 from sane_desktop.store import schema as S
 
 
@@ -102,15 +102,13 @@ def has_attributes(engine: Engine, catalogue_pk: int) -> bool:
 
 
 def category_names(engine: Engine, catalogue_pk: int) -> list[str]:
-    """The catalogue's category names, sorted."""
+    """The catalogue's category names, sorted as its lists sort (:func:`~sane_desktop.store.words.sort_key`:
+    "İç giyim" among the i's, not after z; trial CQ)."""
     with Session(engine) as session:
-        return list(session.scalars(
-            select(S.Category.name).where(S.Category.catalogue_id == catalogue_pk).order_by(S.Category.name)))
+        names = list(session.scalars(select(S.Category.name).where(S.Category.catalogue_id == catalogue_pk)))
+    return sorted(names, key=lambda name: (sort_key(name), name))
 
 
-# letters no Unicode decomposition turns into their plain Latin ones ("œuvre" is looked for as "oeuvre",
-# as "straße" is as "strasse" by case folding; trial AE)
-_FOLDED_LETTERS = str.maketrans({"œ": "oe", "æ": "ae", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "þ": "th", "ı": "i"})
 
 # letters of scripts whose stored "word" may hold the word searched for: written without spaces (Han,
 # kana, Thai, Lao, Myanmar, Khmer: "赤いシャツ"), or with particles and articles joined to their words
@@ -137,7 +135,7 @@ def search_tokens(text: str) -> list[str]:
     found every item with a ल), case folded, accents and such marks as stack on a letter removed
     ("Café-Noir" → ["cafe", "noir"]), "œ"/"æ"/"ø" as "oe"/"ae"/"o". Untrusted text is safe here:
     nothing else survives."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_FOLDED_LETTERS))
+    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(FOLDED_LETTERS))
     folded = unicodedata.normalize("NFKC", "".join(char for char in decomposed if not unicodedata.combining(char)))
     return letter_runs(folded, digits=True)
 

@@ -2,30 +2,26 @@
 
 SQLite's ``lower()`` folds ASCII letters only, so sorting titles or outfit names by it put "Écharpe"
 after "zebra", and a list cut at its first 5,000 items cut the wrong ones (trial CP). On SQLite the
-expression compiles to ``sane_fold()``, a Python function (:func:`fold`: accents set aside, case folded)
-every connection registers (:func:`register`); on a server to ``lower()``, whose order is then the
+expression compiles to ``sane_fold()``, a Python function (:func:`fold`: the lists' sort key) every
+connection registers (:func:`register`); on a server to ``lower()``, whose order is then the
 database's collation (a server set up with the C collation still sorts accented letters after z)."""
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from sane_desktop.store.words import sort_key
+
 SQLITE_NAME = "sane_fold"
 
 
 def fold(text: str | None) -> str | None:
-    """``text`` as a catalogue's lists sort it: the accents that decompose set aside (the marks dropped) and
-    case folded, so "Écharpe" sorts among the e's and "İpek" among the i's (code points put every accented
-    letter after z; a letter of its own, ø, æ, ł or ı, still sorts there); None stays None."""
-    if text is None:
-        return None
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(char for char in decomposed if not unicodedata.combining(char)).casefold()
+    """:func:`~sane_desktop.store.words.sort_key` of ``text``; None stays None (SQL's NULL)."""
+    return None if text is None else sort_key(text)
 
 
 def register(dbapi_connection: Any) -> None:
