@@ -19,15 +19,25 @@ LINE = ("Match 72/100 = 50 (neutral) + 12 + 11 − 1: the outfit's badges, the p
         "“Jet black wide-leg trousers”")
 
 
-def test_a_long_message_is_elided_before_the_permanent_widgets_and_whole_in_its_tooltip(qtbot) -> None:  # type: ignore[no-untyped-def]
+def bar_with_slider(qtbot, width: int, right_to_left: bool = False):  # type: ignore[no-untyped-def]
+    """A shown status bar ``width`` px wide with a 140 px slider as its permanent widget: (bar, slider)."""
+    from PySide6.QtCore import Qt
+
     bar = LeftToRightStatusBar()
+    if right_to_left:
+        bar.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
     qtbot.addWidget(bar)
     slider = QSlider()
     slider.setFixedWidth(140)
     bar.addPermanentWidget(slider)
-    bar.resize(500, 30)
+    bar.resize(width, 30)
     bar.show()
     qtbot.waitExposed(bar)
+    return bar, slider
+
+
+def test_a_long_message_is_elided_before_the_permanent_widgets_and_whole_in_its_tooltip(qtbot) -> None:  # type: ignore[no-untyped-def]
+    bar, slider = bar_with_slider(qtbot, 500)
     bar.showMessage(LINE, 60000)
     shown = QStatusBar.currentMessage(bar)
     assert shown.endswith("…") and shown.removeprefix(LEFT_TO_RIGHT_MARK).startswith("Match 72/100 = 50")
@@ -57,17 +67,7 @@ def test_an_elided_message_keeps_its_time(qtbot) -> None:  # type: ignore[no-unt
 
 def test_a_right_to_left_bar_measures_its_message_from_the_other_side(qtbot) -> None:  # type: ignore[no-untyped-def]
     """Trial CN: in a right-to-left window the permanent widgets sit on the left, and every message read "…"."""
-    from PySide6.QtCore import Qt
-
-    bar = LeftToRightStatusBar()
-    bar.setLayoutDirection(Qt.LayoutDirection.RightToLeft)
-    qtbot.addWidget(bar)
-    slider = QSlider()
-    slider.setFixedWidth(140)
-    bar.addPermanentWidget(slider)
-    bar.resize(2000, 30)
-    bar.show()
-    qtbot.waitExposed(bar)
+    bar, slider = bar_with_slider(qtbot, 2000, right_to_left=True)
     assert slider.x() < 200 and bar.message_width() > 1500
     bar.showMessage(LINE, 60000)
     assert QStatusBar.currentMessage(bar).removeprefix(LEFT_TO_RIGHT_MARK) == LINE

@@ -183,15 +183,21 @@ def indexed_closet_items(capsys: pytest.CaptureFixture[str], home: Path, root: P
         service.close()
 
 
-def test_query_says_which_result_photos_changed_since_indexing(tmp_path: Path,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
-    # a trial: query ranked a deleted photo first without a word, while explain refused it
+def closet_query(tmp_path: Path, capsys: pytest.CaptureFixture[str], k: int):  # type: ignore[no-untyped-def]
+    """An indexed closet, its items by id, a query's argv (a top as the outfit, ``k`` per category, JSON) and
+    that query's first answer."""
     root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
     items = {item.item_id: item for item in indexed_closet_items(capsys, home, root)}
     outfit = next(i for i in items.values() if i.category == "Tops")
-    argv = ["--index-home", str(home), "query", "closet", "--outfit", outfit.item_id, "-k", "50", "--json"]
+    argv = ["--index-home", str(home), "query", "closet", "--outfit", outfit.item_id, "-k", str(k), "--json"]
     assert main(argv) == 0
-    before = json.loads(capsys.readouterr().out)
+    return items, outfit, argv, json.loads(capsys.readouterr().out)
+
+
+def test_query_says_which_result_photos_changed_since_indexing(tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    # a trial: query ranked a deleted photo first without a word, while explain refused it
+    items, _outfit, argv, before = closet_query(tmp_path, capsys, 50)
     assert before["photos_changed"] == []
     ranked = [r["item_id"] for found in before["results"].values() for r in found]
     gone, replaced = items[ranked[0]], items[ranked[1]]
@@ -208,12 +214,7 @@ def test_query_says_when_a_photo_of_the_categories_searched_changed_outside_the_
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     # trial CM: boots whose photo was put back after an index ranked first on disk, and a top 3 without them
     # said nothing; a photo touched but unchanged is no change
-    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
-    items = {item.item_id: item for item in indexed_closet_items(capsys, home, root)}
-    outfit = next(i for i in items.values() if i.category == "Tops")
-    argv = ["--index-home", str(home), "query", "closet", "--outfit", outfit.item_id, "-k", "1", "--json"]
-    assert main(argv) == 0
-    before = json.loads(capsys.readouterr().out)
+    items, outfit, argv, before = closet_query(tmp_path, capsys, 1)
     assert before["other_photos_changed"] == []
     shown = {r["item_id"] for found in before["results"].values() for r in found}
     category, listed = next((c, found) for c, found in before["results"].items() if found)

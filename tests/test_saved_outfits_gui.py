@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import os
-import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -52,6 +52,52 @@ def click_yes(qtbot, box) -> None:  # type: ignore[no-untyped-def]
 
 def names_listed(dialog) -> list[str]:  # type: ignore[no-untyped-def]
     return [dialog.list.item(row).text().split(" — ")[0] for row in range(dialog.list.count())]
+
+
+def save_new(window, qtbot, name: str, items: int) -> list[int]:  # type: ignore[no-untyped-def]
+    """The first catalogue opened, an outfit of ``items`` built and saved as ``name``; its item keys."""
+    open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
+    outfit = build_outfit(window, items)
+    window.save_outfit_action.trigger()
+    type_name(qtbot, window.saved_outfits.name_dialog, name)
+    qtbot.waitUntil(lambda: f"Saved the outfit “{name}”" in status(window), timeout=20000)
+    return outfit
+
+
+@contextmanager
+def saved_then_edited(world, qtbot, name: str, items: int, sql: str, **params):  # type: ignore[no-untyped-def]
+    """A window whose outfit of ``items`` was saved as ``name``, then its rows edited by ``sql`` (``:outfit`` is
+    its key) and the outfit cleared: yields (window, the outfit's item keys). The module's world is put back
+    after (the outfit deleted) and the window's worker shut down."""
+    from sqlalchemy import text
+
+    from sane_desktop.store import open_store
+
+    window, client = open_window(world, qtbot)
+    engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
+    try:
+        outfit = save_new(window, qtbot, name, items)
+        with engine.begin() as connection:
+            key = connection.execute(text("SELECT id FROM saved_outfits WHERE name = :name"), {"name": name}).scalar()
+            connection.execute(text(sql), {"outfit": key, **params})
+        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
+        yield window, outfit
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM saved_outfits WHERE name = :name"), {"name": name})
+        engine.dispose()
+        client.shutdown()
+
+
+def open_saved(window, qtbot, name: str):  # type: ignore[no-untyped-def]
+    """Outfits → Open saved outfit…, ``name`` clicked in the list, then Open; returns the dialog."""
+    window.open_outfit_action.trigger()
+    dialog = window.saved_outfits.dialog
+    qtbot.waitUntil(lambda: name in names_listed(dialog), timeout=20000)
+    row = names_listed(dialog).index(name)
+    QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(row)).center())
+    QTest.mouseClick(dialog.open_button, LEFT)
+    return dialog
 
 
 def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
@@ -224,26 +270,10 @@ def test_an_outfit_whose_item_a_reimport_removed_opens_with_the_others(world, qt
     deletes the item (tests/test_saved_outfits.py checks that on a real re-import; here the item
     itself stays, so the shared index stays whole): the outfit opens with its other items in order,
     and the window says one went missing."""
-    from sqlalchemy import text
-
-    from sane_desktop.store import open_store
-
-    window, client = open_window(world, qtbot)
-    engine = None
-    try:
-        controller = window.saved_outfits
-        open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
-        outfit = build_outfit(window, 3)
-        window.save_outfit_action.trigger()
-        type_name(qtbot, controller.name_dialog, "Missing one")
-        qtbot.waitUntil(lambda: "Saved the outfit “Missing one”" in status(window), timeout=20000)
-        engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
-        with engine.begin() as connection:
-            connection.execute(text("DELETE FROM saved_outfit_items WHERE item_pk = :pk"), {"pk": outfit[1]})
-
-        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
+    with saved_then_edited(world, qtbot, "Missing one", 3, "DELETE FROM saved_outfit_items WHERE outfit_pk = :outfit "
+                           "AND position = 1") as (window, outfit):
         window.open_outfit_action.trigger()
-        dialog = controller.dialog
+        dialog = window.saved_outfits.dialog
         qtbot.waitUntil(lambda: "Missing one" in names_listed(dialog), timeout=20000)
         row = names_listed(dialog).index("Missing one")
         assert "1 no longer in the catalogue" in dialog.list.item(row).text()
@@ -252,59 +282,23 @@ def test_an_outfit_whose_item_a_reimport_removed_opens_with_the_others(world, qt
         qtbot.waitUntil(lambda: window.outfit_model.pks() == [outfit[0], outfit[2]], timeout=20000)
         missing_id = next(item.item_id for item in window.items_by_pk([outfit[1]]))
         assert f"1 of its items, “{missing_id}”, is no longer in the catalogue" in status(window)
-    finally:
-        if engine is not None:
-            with engine.begin() as connection:  # the module's world as it was for the other tests
-                connection.execute(text("DELETE FROM saved_outfits WHERE name = 'Missing one'"))
-            engine.dispose()
-        client.shutdown()
 
 
-def test_an_outfit_whose_item_photo_was_replaced_says_so_on_open(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+def test_an_outfit_whose_item_photo_was_replaced_says_so_on_open(world, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Trial CM: a photo replaced under its item's name and indexed again; the saved outfit reopened to the
     new photo under the old title, "Opened the outfit “Party”" and nothing more. Here the saved reference's
     photo is made another (the item itself stays, so the shared index stays whole): the window names the item."""
-    from sqlalchemy import text
+    from sane_desktop.gui import saved_outfits
 
-    from sane_desktop.store import open_store
-
-    window, client = open_window(world, qtbot)
-    engine = None
-    try:
-        controller = window.saved_outfits
-        open_first_catalogue(window, build_demo=False, demo_items=30, timeout_s=60)
-        outfit = build_outfit(window, 2)
-        window.save_outfit_action.trigger()
-        type_name(qtbot, controller.name_dialog, "Replaced one")
-        qtbot.waitUntil(lambda: "Saved the outfit “Replaced one”" in status(window), timeout=20000)
-        engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
-        with engine.begin() as connection:
-            connection.execute(text("UPDATE saved_outfit_refs SET content_hash = :h WHERE position = 1 AND outfit_pk = "
-                                    "(SELECT id FROM saved_outfits WHERE name = 'Replaced one')"), {"h": "ab" * 32})
-        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
-        boxes: list[str] = []
-        controller_box = sys.modules[type(controller).__module__]
-        original = controller_box.message_box
-        controller_box.message_box = lambda _parent, _title, words, *_a, **_k: boxes.append(words)
-        try:
-            window.open_outfit_action.trigger()
-            dialog = controller.dialog
-            qtbot.waitUntil(lambda: "Replaced one" in names_listed(dialog), timeout=20000)
-            row = names_listed(dialog).index("Replaced one")
-            QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(row)).center())
-            QTest.mouseClick(dialog.open_button, LEFT)
-            qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
-        finally:
-            controller_box.message_box = original
+    boxes: list[str] = []
+    monkeypatch.setattr(saved_outfits, "message_box", lambda _parent, _title, words, *_a, **_k: boxes.append(words))
+    with saved_then_edited(world, qtbot, "Replaced one", 2, "UPDATE saved_outfit_refs SET content_hash = :photo "
+                           "WHERE outfit_pk = :outfit AND position = 1", photo="ab" * 32) as (window, outfit):
+        open_saved(window, qtbot, "Replaced one")
+        qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
         title = next(item.title for item in window.items_by_pk([outfit[1]]))
         said = f"The photo of “{title}” is not the one the outfit was saved with"
         assert said in status(window) and len(boxes) == 1 and said in boxes[0]
-    finally:
-        if engine is not None:
-            with engine.begin() as connection:  # the module's world as it was for the other tests
-                connection.execute(text("DELETE FROM saved_outfits WHERE name = 'Replaced one'"))
-            engine.dispose()
-        client.shutdown()
 
 
 def test_the_contact_sheet_breaks_pages_between_blocks(qapp) -> None:  # type: ignore[no-untyped-def]
