@@ -115,6 +115,7 @@ EXPLANATION_MAX = 600
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
+    from sane_desktop.service.items import CatalogueItems
 
 Runner = TaskRunner["CatalogueService"]
 
@@ -206,16 +207,7 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     # of a category of exactly k items)
     results, more = _trimmed(search.search(outfit, target, k + 1, should_stop, item_filter), k)
     not_ranked = tuple(search.not_ranked(outfit, [category for category, found in results.items() if not found]))
-    from sane_desktop.service.items import photos_changed  # the database layer: on the worker, not at start-up
-
-    pk_of = {info.item_id: info.pk for info in infos}
-    gone_folder = "" if current.items.root.is_dir() else str(current.items.root)
-    changed = () if gone_folder else tuple((pk_of[entry["item_id"]], entry["why"])
-                                           for entry in photos_changed([info for info in infos if info.pk >= 0]))
-    shown = {result.item.item_id for listed in results.values() for result in listed} | set(pk_of)
-    # of the categories listed (one left empty, of the outfit's own kind or unlearnt, ranks nothing to miss)
-    others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown,
-                                                  should_stop=should_stop))
+    changed, others, gone_folder = _photo_notes(current.items, infos, results, should_stop)
     return OutfitResults(results,
                          tuple(category for category, found in results.items() if found and search.is_general(category)),
                          tuple(category for category in categories if search.is_general(category)), revision,
@@ -224,6 +216,26 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
                          outfit_photos_changed=changed, other_photos_changed=others, folder_gone=gone_folder,
                          unsearched=tuple(search.unsearched([target] if target else None)),
                          foreign_reasons=bool(current.explanations.foreign_attributes()), more=more)
+
+
+def _photo_notes(items: CatalogueItems, own: Sequence[ItemInfo], results: Mapping[str, Sequence[SearchResult]],
+                 should_stop: Callable[[], bool]) -> tuple[tuple[tuple[int, str], ...], int, str]:
+    """On the worker: what a list's notes say of the photos behind it — ``own`` items (the outfit's, or the
+    look-alikes' item) whose photo is gone or replaced since indexing, as (key, why); how many other photos of
+    the categories listed changed (ranked as indexed, a list may miss them: trial CM); and the catalogue's
+    folder when it is gone (then said once, not photo by photo: trial CQ)."""
+    from sane_desktop.service.items import photos_changed  # the database layer: on the worker, not at start-up
+
+    if not items.root.is_dir():
+        return (), 0, str(items.root)
+    stored = [info for info in own if info.pk >= 0]  # an image from disk was read just now
+    pk_of = {info.item_id: info.pk for info in stored}
+    changed = tuple((pk_of[entry["item_id"]], entry["why"]) for entry in photos_changed(stored))
+    shown = {result.item.item_id for listed in results.values() for result in listed} | set(pk_of)
+    # of the categories listed (one left empty, of the outfit's own kind or unlearnt, ranks nothing to miss)
+    others = len(items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown,
+                                         should_stop=should_stop))
+    return changed, others, ""
 
 
 def _trimmed(results: dict[str, list[SearchResult]], k: int) -> tuple[dict[str, list[SearchResult]], tuple[str, ...]]:
@@ -241,16 +253,9 @@ def _similar_search(service: CatalogueService, pk: int, target: str, k: int, sho
     current = service.current()
     search = current.search
     results, more = _trimmed(search.similar(pk, target, k + 1, should_stop, item_filter), k)
-    from sane_desktop.service.items import photos_changed  # the database layer: on the worker, not at start-up
-
-    # its own photo ranks every look-alike, and a photo of the categories listed changed since indexing is ranked
-    # as it was: both said under the list, as for an outfit (trial CP: the look-alikes said neither)
-    own = [info for info in current.items.infos([pk]) if info.pk >= 0]  # an image from disk: read just now
-    gone_folder = "" if current.items.root.is_dir() else str(current.items.root)
-    changed = () if gone_folder else tuple((pk, entry["why"]) for entry in photos_changed(own))
-    shown = {result.item.item_id for listed in results.values() for result in listed} | {i.item_id for i in own}
-    others = len(current.items.photos_changed_in([c for c, listed in results.items() if listed], skip=shown,
-                                                  should_stop=should_stop))
+    # its own photo ranks every look-alike: said under the list, as an outfit's are (trial CP: the look-alikes said
+    # neither that nor the other changed photos)
+    changed, others, gone_folder = _photo_notes(current.items, current.items.infos([pk]), results, should_stop)
     return OutfitResults(results, index_stamp=stamp, outfit_photos_changed=changed, other_photos_changed=others,
                          folder_gone=gone_folder,
                          unsearched=tuple(search.unsearched([target] if target else None)),

@@ -342,12 +342,11 @@ class OutfitPanel(QWidget):
             self.model.set_items(before)
             if self.view.hasFocus():  # from the keyboard: the items brought back, selected, for a Delete again
                 selection = self.view.selectionModel()
-                for row, item in enumerate(before):
-                    if item.pk not in kept:
-                        selection.select(self.model.index(row), QItemSelectionModel.SelectionFlag.Select)
-                first = next((row for row, item in enumerate(before) if item.pk not in kept), None)
-                if first is not None:
-                    selection.setCurrentIndex(self.model.index(first), QItemSelectionModel.SelectionFlag.NoUpdate)
+                rows = [row for row, item in enumerate(before) if item.pk not in kept]
+                for row in rows:
+                    selection.select(self.model.index(row), QItemSelectionModel.SelectionFlag.Select)
+                if rows:
+                    selection.setCurrentIndex(self.model.index(rows[0]), QItemSelectionModel.SelectionFlag.NoUpdate)
             self._refresh()
             self._undoing = True  # the window tells Undo's change from any other (it explains again)
             try:

@@ -108,14 +108,15 @@ class LeftToRightStatusBar(QStatusBar):
         2 px before the first permanent widget shown, the size grip or 12 px before the right edge (mirrored in
         a right-to-left layout)."""
         grip = self.findChild(QSizeGrip)
-        grip_shown = grip is not None and grip.isVisible()
+        if grip is not None and not grip.isVisible():
+            grip = None
         if self.isRightToLeft():  # the permanent widgets and grip on the left, the message from the right edge
             # (trial CN: a right-to-left window showed every message as "…", its room measured the other way)
-            left = max([12, *([grip.x() + grip.width()] if grip is not None and grip_shown else []),
+            left = max([12, *([grip.x() + grip.width()] if grip is not None else []),
                         *(widget.x() + widget.width() + 2 for widget in self._permanent if widget.isVisible())])
             return max(0, self.width() - 6 - left)
         right = self.width() - 12
-        if grip is not None and grip_shown:
+        if grip is not None:
             right = min(right, grip.x())
         shown = [widget.x() - 2 for widget in self._permanent if widget.isVisible()]
         return max(0, min([right, *shown]) - 6)
