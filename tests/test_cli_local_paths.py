@@ -275,3 +275,27 @@ def test_argparse_s_own_refusals_show_such_bytes_as_the_others_do(tmp_path: Path
             code = int(exit_.code or 0)
         err = capsys.readouterr().err
         assert code == 1 and said in err and "udc" not in err, err
+
+
+@pytest.mark.parametrize("argv", [["gui", "--screenshot", "{tmp}/shot.png"], ["demo", "{tmp}/world.JSON"],
+                                  ["explain", "{tmp}/shop", "a", "b", "--model", "m.pt", "--save-maps", "{tmp}/maps.png"]])
+def test_a_folder_option_given_a_file_name_is_refused_before_it_makes_that_folder(
+        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`gui --screenshot shot.png` made a folder called shot.png and wrote the PNGs into it, unsaid."""
+    args = [part.replace("{tmp}", str(tmp_path)) for part in argv]
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code != 0
+    err = capsys.readouterr().err
+    assert "names a folder to write into, not a" in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(path.name for path in tmp_path.iterdir()) == []
+
+
+def test_a_folder_option_takes_an_existing_folder_whatever_its_name(tmp_path: Path) -> None:
+    from sane_desktop.cli import folder_arg
+
+    (tmp_path / "shots.png").mkdir()
+    assert folder_arg(str(tmp_path / "shots.png")) == tmp_path / "shots.png"
+    assert folder_arg(str(tmp_path / "shots.v2")) == tmp_path / "shots.v2"  # a dot is not a file suffix we know
+    with pytest.raises(argparse.ArgumentTypeError, match="not a .pt file"):
+        folder_arg(str(tmp_path / "weights.pt"))

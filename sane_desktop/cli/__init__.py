@@ -402,6 +402,23 @@ def path_arg(text: str) -> Path:
         raise argparse.ArgumentTypeError(str(error)) from None
 
 
+# Suffixes of files this program or its users write: a folder option given such a name is a slip
+# (``gui --screenshot shot.png`` made a folder called shot.png, unsaid).
+FILE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".svg", ".pdf",
+                           ".json", ".jsonl", ".csv", ".tsv", ".txt", ".html", ".npy", ".npz", ".pt", ".pth",
+                           ".db", ".sqlite", ".ini", ".log", ".zip"})
+
+
+def folder_arg(text: str) -> Path:
+    """argparse ``type`` of an option naming a folder the command makes: :func:`path_arg`, and a name
+    that reads as a file (``shot.png``) is refused unless that folder already exists."""
+    path = path_arg(text)
+    if path.suffix.lower() in FILE_SUFFIXES and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text}: this names a folder to write into, not a {path.suffix} file "
+                                         f"(give a folder, e.g. {path.with_suffix('')})")
+    return path
+
+
 MAX_SEED = 2**32 - 1  # every generator seeded from it (random, NumPy, torch, seed + k) takes it
 
 

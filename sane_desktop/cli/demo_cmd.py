@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import MAX_COUNT, add_json_flag, path_arg, seed_arg, whole_number
+from sane_desktop.cli import MAX_COUNT, add_json_flag, folder_arg, seed_arg, whole_number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -14,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="write the demo catalogue (drawn garments, outfits sharing a hidden theme)",
         description="Write a Polyvore-layout demo catalogue plus ground_truth.json into OUT.",
     )
-    parser.add_argument("out", type=path_arg, metavar="OUT", help="folder to write (must be empty or new)")
+    parser.add_argument("out", type=folder_arg, metavar="OUT", help="folder to write (must be empty or new)")
     parser.add_argument("--seed", type=seed_arg, default=0, help="random seed (same seed, same bytes)")
     # the counts' ranges are the demo's own (demo/limits.py, checked before anything is written); here only
     # what no count can be

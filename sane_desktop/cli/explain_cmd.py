@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sane_desktop.cli import (
-    MAX_RISE_MASKS, CliError, add_json_flag, folder_gone_note, path_arg, printable, say, say_metadata_changed, whole_number,
+    MAX_RISE_MASKS, CliError, add_json_flag, folder_arg, folder_gone_note, path_arg, printable, say, say_metadata_changed, whole_number,
 )
 from sane_desktop.catalogue.jsonfile import JsonObject
 from sane_desktop.catalogue.safepath import read_regular_file
@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--outfit", action="append", metavar="ID[,ID...]",
                         help="with --candidate: explain the candidate's summed score against this outfit (the score "
                         "outfit search ranks by), split over its items, with the outfit-level attribute (repeatable)")
-    parser.add_argument("--save-maps", type=path_arg, help="folder for .npy maps and PNG overlays "
+    parser.add_argument("--save-maps", type=folder_arg, help="folder for .npy maps and PNG overlays "
                         "(default: the cache folder)")
     parser.add_argument("--model", type=path_arg, help="checkpoint (default: the one the index was built with)")
     parser.add_argument("--selection", type=path_arg, help="fitted attribute selection (default: <index home>/<NAME>/explain_selection.json"

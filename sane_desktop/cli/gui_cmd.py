@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import MAX_COUNT, path_arg, whole_number
+from sane_desktop.cli import MAX_COUNT, folder_arg, path_arg, whole_number
 from sane_desktop.paths import DEMO_ITEMS
 
 
@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="folder of indexed catalogues (as `sane-desktop --index-home DIR gui`; default: "
                              "$SANE_INDEX_HOME, else the per-user data folder)")
     parser.add_argument("--model", type=path_arg, help="model checkpoint (default: the catalogue's own, else the demo model)")
-    parser.add_argument("--screenshot", type=path_arg, metavar="DIR", help="save screenshots of the main path to DIR and quit")
+    parser.add_argument("--screenshot", type=folder_arg, metavar="DIR", help="save screenshots of the main path to DIR and quit")
     parser.add_argument("--demo-items", type=whole_number(1, MAX_COUNT), default=DEMO_ITEMS,
                         help=f"size of the demo catalogue built on first run (default {DEMO_ITEMS}, as main.py)")
     parser.set_defaults(handler=run)
