@@ -522,3 +522,26 @@ def test_the_service_refuses_old_keys_and_old_folders_of_a_catalogue_made_anew(w
         assert service.search([item.pk for item in service.items()[:2]], k=3)
     finally:
         service.close()
+
+
+def test_the_every_category_choice_keeps_its_words_after_a_reindex_from_elsewhere(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """A new user's try: with an outfit of two kinds, a re-index from the terminal that replaced one outfit
+    item's photo made the window search again, and the "for" box then read "All categories" though the
+    outfit's own kinds were still left out: the category lists, refreshed after the search's note, reset it."""
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    assert len({item.category for item in window.outfit_model.items()}) == 2
+    assert window.results.target.itemText(0) == "All other categories"
+    member = window.outfit_model.items()[0]
+    other = next(item for item in window.browser_model.items() if item.pk not in window.outfit_model.pks()
+                 and item.image_path.read_bytes() != member.image_path.read_bytes())
+    shutil.copyfile(other.image_path, member.image_path)
+    _reindex_elsewhere(world, world["model"])
+    before = window._revision
+    window.request_search()
+    qtbot.waitUntil(lambda: window._revision not in (None, before) and not window.channels.search.busy, timeout=60000)
+    qtbot.waitUntil(lambda: not window.channels.reread.busy and not window.channels.search.busy, timeout=60000)
+    assert window.results.target.itemText(0) == "All other categories"
+    assert all(category in window.results.target.itemData(0, Qt.ItemDataRole.ToolTipRole)
+               for category in {item.category for item in window.outfit_model.items()})

@@ -2374,6 +2374,8 @@ class MainWindow(QMainWindow):
             self.category_filter.addItem(category, category)
         self.category_filter.setCurrentIndex(max(0, self.category_filter.findData(browsed)))
         self.category_filter.blockSignals(False)
+        if not keep:  # another catalogue: its first search says which kinds it leaves out
+            self.results.name_every_category()
         self.results.set_categories(categories, keep=target)
 
     def _restore_outfit(self, name: str, titles: dict[int, str] | None = None, key: str | None = None) -> None:

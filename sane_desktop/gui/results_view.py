@@ -124,6 +124,7 @@ class ResultsView(QWidget):
         self.target = QComboBox()
         self.target.setToolTip(TARGET_TIP)
         self.target.addItem(ALL_LABEL, "")
+        self._every_category_words: tuple[tuple[str, ...], str] = ((), "")  # name_every_category's last words
         # as wide as a short category name, whatever the catalogue's longest: the window keeps its width
         self.target.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.target.setMinimumContentsLength(12)
@@ -349,11 +350,15 @@ class ResultsView(QWidget):
             self.target.addItem(category_label(category), category)
         self.target.setCurrentIndex(max(0, self.target.findData(keep)) if keep else 0)
         self.target.blockSignals(False)
+        # the first choice keeps its words: a re-index refreshing the lists after the search's note made
+        # it read "All categories" while the outfit's own kinds were still left out (a new user's try)
+        self.name_every_category(*self._every_category_words)
 
     def name_every_category(self, left_out: Sequence[str] = (), hint: str = "") -> None:
         """The first choice's words: "All categories", or "All other categories" while the outfit's own kinds
         (``left_out``) are not listed in it, with ``hint`` (why, and the way to them) as its tooltip — said
         in the box, not on a line of its own, which took the results' one row of tiles at 800 × 600."""
+        self._every_category_words = (tuple(left_out), hint)
         self.target.setItemText(0, ALL_OTHER_LABEL if left_out else ALL_LABEL)
         self.target.setItemData(0, f"Not listed: {', '.join(left_out)}. {hint}" if left_out else None,
                                 Qt.ItemDataRole.ToolTipRole)
