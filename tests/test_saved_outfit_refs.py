@@ -233,6 +233,7 @@ def test_a_photo_replaced_under_its_name_is_said_on_import_on_open_and_kept_by_a
                                       "photos_replaced": 1}]
     loaded = outfits.load(saved.pk)
     assert loaded.item_pks == (pks["0003"], pks["0004"]) and loaded.replaced_ids == ("0004",)
+    assert [(info.name, info.replaced) for info in outfits.list()] == [("Party", 1)]  # the Open list's mark
     # said once: the next import of the same catalogue has nothing new to say, the outfit still says it on open
     assert import_catalogue(copy.deepcopy(replaced), engine, "small").saved_outfits == []
     assert outfits.load(saved.pk).replaced_ids == ("0004",)

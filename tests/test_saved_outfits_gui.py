@@ -294,7 +294,10 @@ def test_an_outfit_whose_item_photo_was_replaced_says_so_on_open(world, qtbot, m
     monkeypatch.setattr(saved_outfits, "message_box", lambda _parent, _title, words, *_a, **_k: boxes.append(words))
     with saved_then_edited(world, qtbot, "Replaced one", 2, "UPDATE saved_outfit_refs SET content_hash = :photo "
                            "WHERE outfit_pk = :outfit AND position = 1", photo="ab" * 32) as (window, outfit):
-        open_saved(window, qtbot, "Replaced one")
+        dialog = open_saved(window, qtbot, "Replaced one")
+        # the list said nothing of it; a new user's try found the box on opening the only word of it
+        row = dialog.list.item(names_listed(dialog).index("Replaced one"))
+        assert row.data(Qt.ItemDataRole.DisplayRole).endswith("2 items, 1 photo replaced since saved")
         qtbot.waitUntil(lambda: window.outfit_model.pks() == outfit, timeout=20000)
         title = next(item.title for item in window.items_by_pk([outfit[1]]))
         said = f"The photo of “{title}” is not the one the outfit was saved with"

@@ -180,7 +180,9 @@ def _count_text(outfit: SavedOutfitInfo) -> str:
     if outfit.missing and not outfit.items:
         return f" — {counted(outfit.saved_items, 'item')}, none in the catalogue any more"
     missing = f", {outfit.missing} no longer in the catalogue" if outfit.missing else ""
-    return f" — {counted(outfit.items, 'item')}{missing}"
+    # a photo replaced in the folder since the save: the item under its title is another picture (trial CM)
+    replaced = f", {counted(outfit.replaced, 'photo')} replaced since saved" if outfit.replaced else ""
+    return f" — {counted(outfit.items, 'item')}{missing}{replaced}"
 
 
 def _describe(outfit: SavedOutfitInfo) -> str:

@@ -39,9 +39,12 @@ class SavedOutfits:
         self.catalogue_pk = catalogue_pk
 
     def list(self) -> list[SavedOutfitInfo]:
+        rows = store.list_outfits(self.engine, self.catalogue_pk)
+        with self.engine.connect() as connection:  # the list marks them as opening one does (a new user's try)
+            replaced = store.replaced_photos(connection, self.catalogue_pk)
         return [SavedOutfitInfo(row.pk, row.name, row.saved_items, row.items, _iso(row.created_at),
-                                _iso(row.updated_at))
-                for row in store.list_outfits(self.engine, self.catalogue_pk)]
+                                _iso(row.updated_at), len(replaced.get(row.pk, ())))
+                for row in rows]
 
     def exists(self, name: str) -> bool:
         return store.outfit_pk(self.engine, self.catalogue_pk, name) is not None

@@ -553,6 +553,7 @@ class SavedOutfitInfo:
     items: int  # how many are still in the catalogue (a re-import may have removed some)
     created_at: str  # ISO 8601, UTC
     updated_at: str
+    replaced: int = 0  # how many of its items' photos are not those it was saved with (replaced in the folder)
 
     @property
     def missing(self) -> int:
