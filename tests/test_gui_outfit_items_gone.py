@@ -300,3 +300,40 @@ def test_a_saved_outfit_deleted_or_renamed_in_another_window_is_said_when_this_o
     qtbot.waitUntil(lambda: controller.current_name() == "" and controller.saved_pk is None, timeout=20000)
     assert status(window).startswith("The saved outfit “Party night” was deleted elsewhere")
     assert controller.default_export_name() == "outfit"  # its export no longer heads a deleted name
+
+
+def test_a_saved_outfit_open_while_a_reimport_takes_an_item_and_gives_it_back_stays_unchanged(  # type: ignore[no-untyped-def]
+        closet, make_window, qtbot) -> None:
+    """CQ: an outfit open while a re-import took an item out and gave it back marked itself changed, and the next
+    Open offered to save it over the saved one without that item (the saved one keeps it, and had it back)."""
+    window = make_window(closet, size=(1200, 800))
+    controller = window.saved_outfits
+    tops = add_by_double_click(window, qtbot, "Tops")
+    bottoms = add_by_double_click(window, qtbot, "Bottoms")
+    shoes = add_by_double_click(window, qtbot, "Shoes")
+    window.save_outfit_action.trigger()
+    type_name(qtbot, controller.name_dialog, "Day out")
+    qtbot.waitUntil(lambda: "Saved the outfit “Day out”" in status(window), timeout=20000)
+    qtbot.waitUntil(lambda: results_shown(window), timeout=120000)
+    ids = [item.item_id for item in window.outfit_model.items()]  # the shoes come back under another key
+    photo = next(item for item in window.outfit_model.items() if item.pk == shoes).image_path
+    aside = closet["root"] / photo.name
+    photo.rename(aside)
+    index_closet(closet["index"], closet["source"])
+    choose_target(window, qtbot, "Tops")  # the next search finds the shoes gone
+    qtbot.waitUntil(lambda: bool(message_boxes(window)), timeout=60000)
+    close_box(qtbot, message_boxes(window)[0])
+    assert window.outfit_model.pks() == [tops, bottoms]
+    assert controller.current_name() == "Day out"  # the catalogue's doing, not an edit: not marked changed
+    aside.rename(photo)  # back in the folder, indexed again: the saved outfit has it back
+    index_closet(closet["index"], closet["source"])
+    qtbot.waitUntil(lambda: results_shown(window), timeout=120000)
+    window.open_outfit_action.trigger()
+    dialog = controller.dialog
+    qtbot.waitUntil(lambda: dialog is not None and dialog.list.count() == 1, timeout=20000)
+    assert dialog.list.item(0).text() == "Day out — 3 items"
+    QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(0)).center())
+    QTest.mouseClick(dialog.open_button, LEFT)
+    # opened as saved, with the shoes back, and never asked to save the outfit over it without them
+    qtbot.waitUntil(lambda: [item.item_id for item in window.outfit_model.items()] == ids, timeout=20000)
+    assert controller.open_question is None and controller.current_name() == "Day out"

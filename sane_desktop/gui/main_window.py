@@ -2653,6 +2653,7 @@ class MainWindow(QMainWindow):
         text = left_out_words(len(titles), titles)
         self.statusBar().showMessage(text, 15000)
         message_box(self, "Outfit", text, QMessageBox.Icon.Information)
+        self.saved_outfits.catalogue_took(gone)  # before the removal: the catalogue's doing, not an edit
         self.outfit_panel.remove_items(list(gone))  # a new outfit: it is searched again (_outfit_changed)
 
     def _search_failed(self, failure: Failure) -> None:

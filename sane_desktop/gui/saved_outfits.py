@@ -437,7 +437,8 @@ class SavedOutfitsController(QObject):
         open), Discard (open), or Cancel (nothing changes; the list stays open). ``dialog``: the
         list it was chosen in, closed once the outfit opens."""
         pks = self.window.outfit_model.pks()
-        if not pks:
+        # empty, or a saved outfit as opened without images from disk: nothing of the person's would be lost
+        if not pks or (self.current_name() and all(pk >= 0 for pk in pks)):
             self._open_now(outfit.pk, dialog)
             return
         self.channel.start(lambda service, _state: service.saved_outfits().matching(pks), "Checking the outfit…") \
@@ -624,6 +625,14 @@ class SavedOutfitsController(QObject):
         catalogue = self.window.catalogue
         if catalogue is not None and not self.window.shared:
             remember_saved(self.window.settings, catalogue, pk)
+
+    def catalogue_took(self, gone: Collection[int]) -> None:
+        """A re-import took the items ``gone`` out of the catalogue, and the window out of the outfit: no edit of
+        the person's. The saved outfit keeps them and gets them back when they come back (store.outfits), so an
+        outfit on screen that was the saved one still is, not "changed" (a new user's try was offered, at the next
+        Open, to save it over the saved one without that item)."""
+        if self.name and self.current_name():
+            self._named_items = tuple(pk for pk in self._named_items if pk not in gone)
 
     def show_name(self) -> None:
         """The outfit panel names the saved outfit on screen, and says when it was changed since."""
