@@ -374,3 +374,28 @@ def test_a_palette_change_keeps_only_the_labels_it_cannot_falsify() -> None:
     assert palette_safe(["cobalt", "moon", "pattern:striped", "scarlet"]) == [2]
     assert palette_safe(["cobalt", "scarlet"]) == []
     assert palette_safe(["color:red", "colour_group:dark blue", "tone:light", "fabric:wool"]) == [3]  # (a review)
+
+
+def test_outfits_that_give_no_triplet_are_refused_before_any_image_is_read(tmp_path, capsys):
+    """Trial CS: one training outfit (or outfits sharing no kind) gave no triplet: `train` took no step, saved the
+    untrained networks, exited 0, and `query` ranked by them as by a trained model."""
+    from sane_desktop.cli import main
+    from sane_desktop.training.sampling import no_triplet_reason
+    from tests.catalogue_fixtures import write_manifest_catalogue
+
+    category = {"a1": 0, "a2": 1, "b1": 2, "b2": 3}
+    two = [OutfitRecord("a", ["a1", "a2"]), OutfitRecord("b", ["b1", "b2"])]
+    assert "no two of them share a kind of item" in no_triplet_reason(two, category, {})
+    assert "there is no other" in no_triplet_reason(two[:1], category, {})
+    category["b1"] = 0  # now b1 is a wrong answer for a1
+    assert no_triplet_reason(two, category, {}) is None
+    assert "same kind and group" in no_triplet_reason(two, category, {"a1": "2019", "b1": "2023"})
+
+    root = tmp_path / "one-outfit"
+    write_manifest_catalogue(root, n_items=12, n_outfits=1)
+    for chosen in ("cpu", "pretrained"):
+        out = tmp_path / f"{chosen}.pt"
+        assert main(["train", str(root), "--out", str(out), "--preset", chosen, "--epochs", "1"]) != 0
+        err = capsys.readouterr().err
+        assert "the 1 training outfit gives no training triplet" in err and "Traceback" not in err, err
+        assert len(err.strip().splitlines()) == 1 and not out.exists()

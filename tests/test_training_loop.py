@@ -146,3 +146,21 @@ def test_training_layering_has_no_hidden_cycles():
                for module, _ in training["loop"])  # the skeleton knows neither trainer (budget: a leaf)
     for path in (PACKAGE / "explain").glob("*.py"):  # training may use explain, never the reverse
         assert not any(module.startswith("sane_desktop.training") for module, _ in _imports(path)), path.name
+
+
+class _EmptyBatchesTask(_ScriptedTask):
+    """Every batch holds nothing to learn from (as one training outfit's: no negative from another)."""
+
+    def step(self, index: int) -> StepOutput | None:  # type: ignore[override]
+        return None
+
+
+def test_a_run_that_took_no_optimiser_step_is_refused_not_handed_over(recwarn: pytest.WarningsRecorder) -> None:
+    """Trial CS: one training outfit gave no triplet, so no step ran; `train` still saved the untrained networks
+    and exited 0 (with torch's lr_scheduler warning on the terminal), and `query` ranked by them."""
+    task = _EmptyBatchesTask([None, None])
+    before = task.net.weight.item()
+    with pytest.raises(InputError, match="^no training step was taken"):
+        _fit(task, 2)
+    assert task.net.weight.item() == before
+    assert not [w for w in recwarn if "lr_scheduler" in str(w.message)]

@@ -44,7 +44,7 @@ from sane_desktop.training.loop import (
 )
 from sane_desktop.training.losses import balanced_bce, positive_weights, type_aware_triplet_loss
 from sane_desktop.training.presets import TrainConfig, preset
-from sane_desktop.training.sampling import outfit_triplets
+from sane_desktop.training.sampling import no_triplet_reason, outfit_triplets
 from sane_desktop.type_spaces import learnt_spaces
 
 ATTRIBUTE_ITEMS_PER_STEP = 256
@@ -302,6 +302,12 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
         raise InputError("the catalogue has neither training outfits nor attributes to train on"
                          + catalogue.left_out_words())
     categories = catalogue.categories()
+    if outfits:  # before the features are computed (minutes)
+        index = {name: position for position, name in enumerate(categories)}
+        why = no_triplet_reason(outfits, {item.item_id: index[item.category] for item in catalogue.items},
+                                {item.item_id: item.group for item in catalogue.items})
+        if why is not None:
+            raise InputError(why)
     if not outfits:  # the general space's head is the principal components of the mean-pooled features
         config = replace(config, pooling="mean")
     bundle = pretrained_bundle(categories, names, config)

@@ -157,6 +157,7 @@ class EpochStats:
     metrics: dict[str, float | None]
     out_of_time: bool
     steps: int  # steps run (of ``steps_per_epoch``): fewer when the budget stopped the epoch part-way
+    updates: int = 0  # optimiser steps taken: a step whose batch held nothing to learn from takes none
 
 
 @dataclass(frozen=True)
@@ -182,7 +183,7 @@ def train_one_epoch(task: TrainingTask, optimiser: torch.optim.Optimizer, epoch:
     task.begin_epoch()
     losses: list[float] = []
     metrics: dict[str, list[float]] = {name: [] for name in task.step_metrics}
-    out_of_time, steps = False, task.steps_per_epoch
+    out_of_time, steps, updates = False, task.steps_per_epoch, 0
     for index in range(task.steps_per_epoch):
         if hooks.should_stop():
             raise Cancelled()
@@ -192,6 +193,7 @@ def train_one_epoch(task: TrainingTask, optimiser: torch.optim.Optimizer, epoch:
         optimiser.zero_grad(set_to_none=True)
         output.loss.backward()
         optimiser.step()
+        updates += 1
         losses.append(float(output.loss.detach()))
         for name in task.step_metrics:
             metrics[name].append(float(output.metrics[name]))
@@ -201,7 +203,7 @@ def train_one_epoch(task: TrainingTask, optimiser: torch.optim.Optimizer, epoch:
             break
     return EpochStats(float(np.mean(losses)) if losses else None,
                       {name: float(np.mean(values)) if values else None for name, values in metrics.items()},
-                      out_of_time, steps)
+                      out_of_time, steps, updates)
 
 
 def evaluate(task: TrainingTask) -> dict[str, float | None]:
@@ -242,16 +244,19 @@ def fit(task: TrainingTask, optimiser: torch.optim.Optimizer,
     """Up to ``config.epochs`` epochs of :func:`train_one_epoch` + :func:`evaluate`, then restore the
     best epoch's weights into ``task.kept``.
 
-    Raises ``Cancelled`` as :func:`train_one_epoch`; ``InputError`` when ``config.epochs < 1``."""
+    Raises ``Cancelled`` as :func:`train_one_epoch`; ``InputError`` when ``config.epochs < 1``, or when no
+    step of any epoch took an optimiser step (nothing was learnt: no untrained weights are handed over)."""
     if config.epochs < 1:
         raise InputError(f"training needs at least one epoch (got epochs={config.epochs})")
     history: list[HistoryEntry] = []
     best_score, best_epoch = -math.inf, 0
     best_state: list[dict[str, Any]] | None = None
+    updates = 0
     for epoch in range(1, config.epochs + 1):
         stats = train_one_epoch(task, optimiser, epoch, config.epochs, clock, hooks)
-        if stats.steps:  # an epoch with no step (nothing to learn from) leaves the rate: torch warns otherwise
+        if stats.updates:  # an epoch with no update (nothing to learn from) leaves the rate: torch warns otherwise
             scheduler.step()
+        updates += stats.updates
         entry: HistoryEntry = {"epoch": epoch, "loss": stats.loss, **stats.metrics, **evaluate(task),
                                "seconds": round(clock.elapsed(), 1)}
         if stats.steps < task.steps_per_epoch:  # no epoch count repeats a part of one (training.budget)
@@ -266,6 +271,9 @@ def fit(task: TrainingTask, optimiser: torch.optim.Optimizer,
         if stats.out_of_time:
             hooks.log(f"time budget of {config.time_budget_s} s reached; stopping")
             break
+    if not updates:  # untrained networks are never handed over as trained ones (trial CS: saved, exit 0)
+        raise InputError("no training step was taken: no batch held anything to learn from (each step's outfits "
+                         "gave no triplet)")
     if best_state is None:  # every score was NaN
         raise InputError("no epoch gave a comparable validation score (NaN)")
     for module, state in zip(task.kept, best_state):

@@ -50,3 +50,24 @@ def outfit_triplets(outfits: list[OutfitRecord], category: dict[str, int], group
             negatives.append(pool[int(rng.integers(len(pool)))])
     as_tensor = lambda values: torch.tensor(values, dtype=torch.long)  # noqa: E731
     return TripletBatch(item_ids, as_tensor(anchors), as_tensor(positives), as_tensor(negatives))
+
+
+def no_triplet_reason(outfits: list[OutfitRecord], category: dict[str, int], group: dict[str, str]) -> str | None:
+    """Why :func:`outfit_triplets` can draw no triplet from ``outfits`` even in one batch of them all, or None
+    when it can: each positive's negative is an item of its category (and group) from *another* outfit. One
+    training outfit, or outfits sharing no kind of item, gave none: ``train`` took no step, saved its untrained
+    networks and exited 0, and ``query`` ranked by them as by a trained model (trial CS)."""
+    members = [set(outfit.item_ids) for outfit in outfits]
+    by_key: dict[tuple[int, str], set[str]] = {}
+    for items in members:
+        for item_id in items:
+            by_key.setdefault((category[item_id], group.get(item_id, "")), set()).add(item_id)
+    for items in members:
+        if len(items) >= 2 and any(by_key[(category[p], group.get(p, ""))] - items for p in items):
+            return None
+    count = f"{len(outfits)} training outfit" + ("" if len(outfits) == 1 else "s")
+    grouped = " and group" if any(group.get(item_id) for items in members for item_id in items) else ""
+    return (f"the {count} {'gives' if len(outfits) == 1 else 'give'} no training triplet: a triplet's wrong answer is an item of the same kind{grouped} "
+            "as an outfit item, taken from another training outfit, and "
+            + ("there is no other" if len(outfits) == 1 else "no two of them share a kind of item")
+            + ". Add outfits that share kinds of item, or leave the outfits out to train the attribute network alone")

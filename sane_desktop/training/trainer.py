@@ -22,6 +22,7 @@ from sane_desktop import precision
 from sane_desktop.catalogue.provenance import RECORD_KEY, training_record
 from sane_desktop.catalogue.splits import attribute_vocabulary, outfits_in_split, pick_protocol, questions_in_split
 from sane_desktop.catalogue.types import Catalogue, FitbQuestion, OutfitRecord
+from sane_desktop.errors import InputError
 from sane_desktop.explain.attribute_choice import SALIENCY_AGREEMENT_WEIGHT
 from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Preprocessing, pick_device
 from sane_desktop.models.weights import load_trunk_weights
@@ -40,7 +41,7 @@ from sane_desktop.training.losses import (
     balanced_bce, pair_saliency_agreement, positive_weights, type_aware_triplet_loss,
 )
 from sane_desktop.training.presets import TrainConfig
-from sane_desktop.training.sampling import outfit_triplets
+from sane_desktop.training.sampling import no_triplet_reason, outfit_triplets
 from sane_desktop.type_spaces import learnt_spaces
 
 __all__ = ["TrainResult", "train"]
@@ -186,12 +187,14 @@ def _train(catalogue: Catalogue, config: TrainConfig, hooks: Hooks, device: torc
                ] if protocol else []
     if not outfits:  # no outfits (H&M articles): the attribute network alone, on the item split
         return train_attributes(catalogue, config, hooks, device=device, started=started)
-    random = seed_everything(config.seed)
-    device = device or pick_device()
-    prep = Preprocessing.for_trunk(config.trunk, config.image_size)
     categories = catalogue.categories()
     category = {item.item_id: categories.index(item.category) for item in catalogue.items}
     group = {item.item_id: item.group for item in catalogue.items}
+    if (why := no_triplet_reason(outfits, category, group)) is not None:  # before any image is read
+        raise InputError(why)
+    random = seed_everything(config.seed)
+    device = device or pick_device()
+    prep = Preprocessing.for_trunk(config.trunk, config.image_size)
     names, labels = attribute_vocabulary(catalogue)
     valid_fitb, _ = questions_in_split(catalogue, "valid", protocol)
     valid_items = {i for q in valid_fitb for i in [*q.question_item_ids, *q.answer_item_ids]}
