@@ -399,3 +399,18 @@ def test_outfits_that_give_no_triplet_are_refused_before_any_image_is_read(tmp_p
         err = capsys.readouterr().err
         assert "the 1 training outfit gives no training triplet" in err and "Traceback" not in err, err
         assert len(err.strip().splitlines()) == 1 and not out.exists()
+
+
+def test_evaluate_with_no_test_outfit_says_so_in_one_line(tmp_path, capsys):
+    """Trial CS: one outfit, in the train split: `evaluate` printed fifteen lines of n/a and exited 0."""
+    from sane_desktop.cli import main
+    from sane_desktop.models.checkpoint import general_model_path
+    from tests.catalogue_fixtures import write_manifest_catalogue
+
+    root = tmp_path / "one-outfit"
+    write_manifest_catalogue(root, n_items=12, n_outfits=1)
+    assert main(["evaluate", str(root), "--model", str(general_model_path())]) != 0
+    out, err = capsys.readouterr()
+    assert not out.strip() and err.strip() == (
+        "error: nothing to evaluate: the test split holds no outfit of categories the model knows (outfits: train 1, "
+        "valid 0, test 0); a catalogue needs more outfits for some to be held out for testing"), err

@@ -140,7 +140,7 @@ def compare_on_valid(catalogue: Any, current: Any, candidate: Any, *, seed: int 
     None when the catalogue has no outfit questions or fewer than :data:`MIN_SHARED_QUESTIONS` are
     common. The core's :func:`~sane_desktop.training.report.evaluate`, its per-question answers.
     ``progress`` hears each model's steps as "current model, <step>" then "new model, <step>"."""
-    from sane_desktop.training.report import evaluate, refuse_learnt_split
+    from sane_desktop.training.report import NothingToEvaluate, evaluate, refuse_learnt_split
 
     # the current model learnt from these questions if the split was drawn again since: no fair comparison
     refuse_learnt_split(catalogue, current, "valid")
@@ -150,8 +150,11 @@ def compare_on_valid(catalogue: Any, current: Any, candidate: Any, *, seed: int 
     answers = []
     for which, bundle in (("current", current), ("new", candidate)):
         said = partial(_labelled, progress, f"{which} model, ")
-        figures = evaluate(catalogue, bundle, "valid", seed=seed, progress=said, keep_answers=True,
-                           baselines=False)  # the two models alone: no baseline is compared here
+        try:
+            figures = evaluate(catalogue, bundle, "valid", seed=seed, progress=said, keep_answers=True,
+                               baselines=False)  # the two models alone: no baseline is compared here
+        except NothingToEvaluate:  # a model knowing none of the questions' categories: nothing common
+            return None
         answers.append(figures["protocols"][figures["headline"]].get("fitb_answers") or {})
     common = sorted(set(answers[0]) & set(answers[1]))
     if len(common) < MIN_SHARED_QUESTIONS:

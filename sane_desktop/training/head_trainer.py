@@ -252,7 +252,7 @@ def random_features_distance(catalogue: Catalogue, protocol: str, categories: li
     compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=1)
     compat.embed = torch.nn.Linear(features.shape[1], config.embed_dim)
     outfits = [o for o in outfits if all(i in category for i in o.item_ids)]
-    if outfits:
+    if outfits and no_triplet_reason(outfits, category, group) is None:  # else nothing to learn: left untrained
         task = _HeadOutfitTask(compat, features, row, outfits, [], category, group, config, random)
         optimiser, scheduler = make_optimiser([*compat.embed.parameters(), compat.masks], config)
         fit(task, optimiser, scheduler, config, Clock(time.perf_counter(), None), Hooks())

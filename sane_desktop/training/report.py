@@ -351,6 +351,10 @@ def _trained_overlap(catalogue: Catalogue, bundle: ModelBundle, trained_protocol
     return sum(1 for i in split_items if garment.get(i, i) in seen) / len(split_items)
 
 
+class NothingToEvaluate(InputError):
+    """The split holds no question and no item the model can be scored on (its figures would all be n/a)."""
+
+
 def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, seed: int = 0,
              device: torch.device | None = None, progress: Progress = no_progress,
              should_stop: CancelCheck = never_cancel, outfit_kinds: dict[str, str] | None = None,
@@ -367,7 +371,8 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
     "leakage", "disjoint", "notes"}}, "seconds"}``. ``methods``: ``{method: {"fitb", "auc",
     "attribute_map"[, "fitb_group_unmatched"][, "fitb_by_kind"]}}``. ``outfit_kinds`` (outfit id -> a
     label, e.g. the demo's theme kind from its ground truth) adds ``fitb_by_kind``: FITB on the
-    questions of each label's outfits. Without outfit splits: :func:`evaluate_attributes`."""
+    questions of each label's outfits. Without outfit splits: :func:`evaluate_attributes`.
+    Raises :class:`NothingToEvaluate` when no protocol's ``split`` holds a question or item to score."""
     if not catalogue.splits:
         return evaluate_attributes(catalogue, bundle, split, seed=seed, device=device, progress=progress,
                                    should_stop=should_stop)
@@ -377,6 +382,11 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
     known = set(bundle.compatibility.categories)
     grouped = any(item.group for item in catalogue.items)
     asked = [_questions(catalogue, p, split, items, known, grouped, seed) for p in outfit_protocols(catalogue)]
+    if not any(a.fitb or a.compatibility or a.split_items for a in asked):  # a table of n/a said nothing (trial CS)
+        counts = ", ".join(f"{name} {len(outfits_in_split(catalogue, name, asked[0].protocol))}"
+                           for name in ("train", "valid", "test"))
+        raise NothingToEvaluate(f"nothing to evaluate: the {split} split holds no outfit of categories the model knows "
+                         f"(outfits: {counts}); a catalogue needs more outfits for some to be held out for testing")
     attribute_items = list(dict.fromkeys(i for a in asked for i in a.split_items))
     asked_items = [i for a in asked for q in a.fitb for i in [*q.question_item_ids, *q.answer_item_ids]]
     needed = list(dict.fromkeys([*attribute_items, *asked_items,
