@@ -6,6 +6,7 @@ keeps every text as it is."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -286,3 +287,21 @@ def test_a_catalogue_named_like_another_in_its_other_unicode_form_is_refused(
     capsys.readouterr()
     assert main([*home, "catalogues", "--json"]) == 0
     assert [c["name"] for c in json.loads(capsys.readouterr().out)["catalogues"]] == [composed]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device every write to fails: disk full)")
+@pytest.mark.parametrize("json_flag", [[], ["--json"]])
+def test_output_to_a_full_disk_is_one_line_and_a_failure(json_flag: list[str], tmp_path: Path) -> None:
+    """Trial CR: `evaluate --json > full/eval.json` printed a traceback (json.dump's OSError) and left the file
+    cut short; `query > full` too. Now one line, exit 1 (what was written is not the whole answer)."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "sane_desktop", "demo", str(tmp_path / "demo"), "--items", "30",
+                               *json_flag], stdout=full, stderr=subprocess.PIPE, text=True, timeout=300,
+                              env={**os.environ, "SANE_LOG_HOME": str(tmp_path / "logs")})
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines() == [
+        "error: the work is done, but its output could not be written in full (the disk is full (No space left on "
+        "device): free some space, then try again)"], done.stderr

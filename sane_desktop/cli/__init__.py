@@ -702,6 +702,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stdout.flush()
         except BrokenPipeError:  # the reader left early (`| head`): the work is done, so not a failure
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except OSError as error:  # output sent to a full disk: one line, not a traceback (trial CR), and a
+            # failure, since what was written is cut short (a --json file left that way is not JSON)
+            log.warning("command %s could not write its output: %s", args.command, error)
+            with contextlib.suppress(OSError):  # nothing more goes there, at exit either
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            say(f"error: the work is done, but its output could not be written in full ({os_error_line(error)})")
+            return 1
     return 0
 
 
