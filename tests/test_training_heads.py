@@ -278,3 +278,59 @@ def test_a_run_stopped_while_fitting_the_selection_keeps_the_old_model_and_selec
                                                                           selection_pairs=3))
     assert out.read_bytes() == old_model and out.with_suffix(".selection.json").read_text() == old_selection
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "model.selection.json"]  # nothing staged left
+
+
+def test_a_disk_filling_as_the_selection_is_written_keeps_the_old_model_and_selection(catalogue, tmp_path,
+                                                                                       monkeypatch):
+    """Trial CR: with room for the model and no more, `train` said "the disk is full" after moving the new model
+    into place: it stood beside the old model's selection (refused later as "fitted for another model")."""
+    import errno
+
+    from sane_desktop.explain.pipeline import SelectionModel
+    from sane_desktop.models.checkpoint import demo_model_path
+    from sane_desktop.service import building
+
+    out = tmp_path / "model.pt"
+    old_model = demo_model_path().read_bytes()
+    out.write_bytes(old_model)
+    old_selection = SelectionModel.default(["colour:red"]).save(out.with_suffix(".selection.json")).read_text()
+    real_save = SelectionModel.save
+
+    def full_disk(self, path):  # type: ignore[no-untyped-def]
+        real_save(self, path)  # a partial write, then the disk says no
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(SelectionModel, "save", full_disk)
+    with pytest.raises(OSError, match="No space left"):
+        building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
+                                                                          selection_pairs=3))
+    assert out.read_bytes() == old_model and out.with_suffix(".selection.json").read_text() == old_selection
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.pt", "model.selection.json"]  # nothing staged left
+
+
+def test_torch_s_words_for_a_failed_model_write_become_the_os_error_behind_them(catalogue, tmp_path, monkeypatch):
+    """Trial CR: `train --out` on a full disk ended in "error: RuntimeError: [enforce fail at
+    inline_container.cc:672] . unexpected pos 101952 vs 101784" (torch's zip writer on a short write)."""
+    import errno
+    from collections import namedtuple
+
+    from sane_desktop.models import checkpoint
+    from sane_desktop.service import building
+
+    def short_write(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 101952 vs 101784")
+
+    monkeypatch.setattr(checkpoint.torch, "save", short_write)
+    out = tmp_path / "model.pt"
+    with pytest.raises(OSError) as failed:
+        building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
+                                                                          selection_pairs=0))
+    assert failed.value.errno == errno.EIO and "the model could not be written (" in failed.value.strerror
+    assert failed.value.filename == str(tmp_path / failed.value.filename.split("/")[-1])
+    Usage = namedtuple("Usage", "total used free")
+    monkeypatch.setattr(building.shutil, "disk_usage", lambda _path: Usage(1 << 20, 1 << 20, 0))
+    with pytest.raises(OSError) as full:
+        building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
+                                                                          selection_pairs=0))
+    assert full.value.errno == errno.ENOSPC
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing half-written left

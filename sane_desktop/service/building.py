@@ -5,6 +5,7 @@ index it, train a model on it, adapt a model to it. The CLI's ``import``/``index
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -240,7 +241,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     import torch
 
     from sane_desktop.service.sources import read_source
-    from sane_desktop.models import pick_device, save_checkpoint
+    from sane_desktop.models import pick_device
     from sane_desktop.training.budget import budget_stop
     from sane_desktop.training.presets import preset
     from sane_desktop.training.trainer import train
@@ -289,7 +290,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
         out = Path(out)
         staged = paths.temporary_sibling(out)  # our own name: never a file of the user's
         try:
-            content_hash = save_checkpoint(staged, result.bundle, half=request.half)
+            content_hash = _save_model(staged, result.bundle, half=request.half)
             if log is not None and request.selection_pairs > 0:  # minutes on a large catalogue: say what runs
                 log(f"fitting the explanation's attribute choice on validation pairs before saving {out}…")
             selection = _fit_selection(Path(root), catalogue, result.bundle, out, request.selection_pairs,
@@ -309,6 +310,26 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
                         {k: v for k, v in result.bundle.config.items() if k not in ("history", RECORD_KEY)}, selection)
 
 
+def _save_model(path: Path | str, bundle: Any, *, half: bool = False) -> str:
+    """:func:`~sane_desktop.models.save_checkpoint`, its write failures as the OSError behind them: torch's
+    zip writer says a disk filling mid-write as "RuntimeError: [enforce fail at inline_container.cc:672] .
+    unexpected pos …" (trial CR), where the command line says a full disk in words."""
+    import errno
+
+    from sane_desktop.models import save_checkpoint
+
+    try:
+        return save_checkpoint(path, bundle, half=half)
+    except RuntimeError as error:
+        try:
+            full = shutil.disk_usage(Path(path).parent).free < 1 << 20  # what a short write leaves
+        except OSError:
+            full = False
+        if full:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
+        raise OSError(errno.EIO, f"the model could not be written ({str(error).splitlines()[0]})", str(path)) from None
+
+
 def _valid_questions(bundle: Any) -> int | None:
     """How many validation FITB questions chose the bundle's best epoch (None: not recorded)."""
     asked = bundle.config.get("valid_questions")
@@ -322,8 +343,6 @@ def _fit_selection(root: Path, catalogue: Any, bundle: Any, out: Path, pairs: in
     ``index``/``explain``/the window); returns what it was tuned on, or None when there is nothing to
     fit (no attribute network, no outfits). A file from an earlier model at that path is removed: it
     would describe another model (and is refused by its model hash if a kill leaves it)."""
-    import os
-
     from sane_desktop.catalogue.ground_truth import read_ground_truth
     from sane_desktop.explain.evaluation import fit_model_selection
 
@@ -332,13 +351,21 @@ def _fit_selection(root: Path, catalogue: Any, bundle: Any, out: Path, pairs: in
                                  should_stop=should_stop) if pairs > 0 else None
     if should_stop():  # stopped while fitting: the old model and selection stay
         raise Cancelled("training cancelled")
-    os.replace(staged, out)
     if fitted is None:
+        os.replace(staged, out)
         target.unlink(missing_ok=True)
         return None
     selection, tuned_on = fitted
     selection.model_hash = bundle.content_hash  # save_checkpoint set it: the file names its model
-    selection.save(target)
+    # the selection is written to the side too, before either is moved: a disk filling as it was written
+    # left the new model beside the old model's selection, after a failure was reported (trial CR)
+    staged_selection = paths.temporary_sibling(target)
+    try:
+        selection.save(staged_selection)
+        os.replace(staged, out)  # two renames in one folder: no space needed, nothing half-written between
+        os.replace(staged_selection, target)
+    finally:
+        staged_selection.unlink(missing_ok=True)
     # no pair to fit the weights on: the defaults stand, and train says "not fitted" (trial AL read
     # "fitted on removal oracle" for a selection whose file said "tuned": false)
     return tuned_on if selection.tuned else None
@@ -378,7 +405,7 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
     report, the number of BatchNorm layers and the skipped images' descriptions.
     Raises InputError when no image could be read, Cancelled when stopped (nothing written)."""
     from sane_desktop.service.sources import read_source
-    from sane_desktop.models import load_checkpoint, save_checkpoint
+    from sane_desktop.models import load_checkpoint
     from sane_desktop.models.adapt import adapt_batchnorm, adapted_config, batchnorm_layers, catalogue_batches
 
     from sane_desktop.models.checkpoint import check_model_output
@@ -402,7 +429,7 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
         raise InputError(f"{root}: no readable image to adapt to ({len(skipped)} skipped)")
     bundle.config = adapted_config(bundle.config, name or Path(root).name, seen, bundle.content_hash)
     with _model_lock(Path(out)):
-        content_hash = save_checkpoint(out, bundle)
+        content_hash = _save_model(out, bundle)
     logger.info("adapted %s: %d images, %d skipped, %.1f s", out, seen, len(skipped), time.monotonic() - started)
     return AdaptReport(Path(out), content_hash, seen, len(skipped)), len(batchnorm_layers(bundle)), skipped
 
