@@ -201,6 +201,12 @@ class DamagedStoreError(StoreError):
     --replace`` sets it aside and builds the catalogue anew."""
 
 
+class StoreUnavailable(StoreError):
+    """The database cannot be used *now*, for a reason outside its file: its disk is full or failing, another
+    program holds its lock, or it may not be read. Nothing suggests damage: it opens as it is once that
+    passes (a trial's full disk listed a whole catalogue as "damaged", its Delete button beside it)."""
+
+
 class Cancelled(SaneError):
     """Long-running work stopped because its cancel check said so."""
 

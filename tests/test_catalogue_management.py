@@ -778,6 +778,29 @@ def test_manager_lists_a_damaged_catalogue_and_deletes_it(managed, world: Path, 
 
 
 @needs_qt
+def test_manager_lists_a_locked_catalogue_as_unavailable_not_damaged(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CR: a full disk listed a whole catalogue as "damaged", its Delete button beside it."""
+    import sqlite3
+
+    window, manager = managed
+    holder = sqlite3.connect(world / "index" / "other" / "catalogue.db", isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")  # what another program's lock does; a full disk reads the same
+        manager.refresh(select="other")
+        qtbot.waitUntil(lambda: cell(manager, "other", 1) == "unavailable", timeout=60000)
+        select(manager, "shop")
+        select(manager, "other")
+        said = manager.status.text()
+        assert said.startswith("“other” cannot be opened now (the catalogue database") and "locked" in said
+        assert "Nothing suggests it is damaged" in said and "Delete" not in said
+    finally:
+        holder.close()
+    manager.refresh(select="other")
+    qtbot.waitUntil(lambda: cell(manager, "other", 1) not in ("unavailable", "damaged", ""), timeout=60000)
+
+
+@needs_qt
 def test_a_resync_that_takes_an_outfit_item_out_says_which(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     # trial M: an outfit item's photo moved out of the folder, then Re-sync: it left the outfit without a word
     from PySide6.QtWidgets import QMessageBox

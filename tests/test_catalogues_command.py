@@ -168,3 +168,43 @@ def test_no_command_is_bad_input_with_an_error_line(tmp_path: Path, capsys: pyte
     assert main(["--index-home", str(tmp_path)]) == 1
     err = capsys.readouterr().err.strip()
     assert "COMMAND" in err and err.splitlines()[-1].startswith("error: give a command"), err
+
+
+def test_a_catalogue_whose_database_is_locked_is_listed_unavailable_not_damaged(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CR: on a full disk the listing said "0 items  database cannot be read" and the window's manager
+    "damaged", its Delete button beside a whole catalogue. A reason outside the file (here a lock another
+    program holds; a full disk reads the same) is said as such, with the reason."""
+    import sqlite3
+
+    from sane_desktop import paths
+    from sane_desktop.service.catalogues import Catalogues, catalogue_details
+    from sane_desktop.store.db import is_passing
+
+    home = tmp_path / "home"
+    paths.use_index_home(home)
+    try:
+        root = make_catalogue(tmp_path / "shop", items=30, seed=1)
+        building.index_folder(root, "shop", make_model(tmp_path / "model.pt"), workers=0, device="cpu")
+    finally:
+        paths.use_index_home(None)
+    holder = sqlite3.connect(home / "shop" / "catalogue.db", isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")  # in WAL mode with exclusive locking: no other connection gets in
+        (entry,) = catalogue_details(Catalogues(home))
+        assert entry.passing and "is locked by another program" in entry.damaged
+        code, out, _ = run(capsys, home)
+        assert code == 0 and "shop  database cannot be read now (nothing suggests damage: it opens once that is " \
+            "mended): the catalogue database" in out and "0 items" not in out, out
+        code, out, _ = run(capsys, home, "--json")
+        (listed,) = json.loads(out)["catalogues"]
+        assert listed["unavailable"] and "locked" in listed["damaged"]
+    finally:
+        holder.close()
+    assert not catalogue_details(Catalogues(home))[0].damaged  # the lock gone: listed as it is
+    full = sqlite3.OperationalError("database or disk is full")
+    full.sqlite_errorcode = 13  # type: ignore[attr-defined]
+    broken = sqlite3.DatabaseError("file is not a database")
+    broken.sqlite_errorcode = 26  # type: ignore[attr-defined]
+    assert is_passing(full) and not is_passing(broken)

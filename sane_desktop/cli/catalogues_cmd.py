@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
          "vectors": None if entry.on_server else entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
          "index_problem": entry.index_problem, "stale_reason": entry.stale_reason,
-         "builtin": entry.builtin, "damaged": entry.damaged, "on_server": entry.on_server,
+         "builtin": entry.builtin, "damaged": entry.damaged, "unavailable": entry.passing, "on_server": entry.on_server,
          "model_unknown": entry.model_unknown}
         for entry in catalogue_details(catalogues)]}
 
@@ -133,6 +133,11 @@ def render(result: dict[str, Any]) -> str:
         if entry.get("on_server"):  # not opened here: no count, no model, nothing "damaged" (trial AW)
             lines.append(f"  {padded(printable(entry['name']), width)}  database on a server ({entry['on_server']}): "
                          "commands reach it with --db URL")
+            continue
+        if entry["damaged"]:  # why, in words: a full disk read "0 items  database cannot be read" (trial CR)
+            now = " now (nothing suggests damage: it opens once that is mended)" if entry.get("unavailable") else ""
+            lines.append(f"  {padded(printable(entry['name']), width)}  database cannot be read{now}: "
+                         f"{printable(entry['damaged'])}")
             continue
         state = (f" — its index folder {entry['index_problem']}: index it again with --replace" if entry["index_problem"]
                  else f" — out of date ({entry['stale_reason']}): re-index it naming its model (--model FILE)"

@@ -188,7 +188,9 @@ class CatalogueManager(QDialog):
         for row, entry in enumerate(details):
             indexed = when(entry.indexed_at) + (f" — {entry.index_problem}" if entry.index_problem
                                                 else " — out of date" if entry.out_of_date else "")
-            cells = (entry.name, "damaged" if entry.damaged else "on a server" if entry.on_server else str(entry.items),
+            # "unavailable": a full disk or a lock is no damage (a trial read "damaged" beside Delete of a whole one)
+            cells = (entry.name, ("unavailable" if entry.passing else "damaged") if entry.damaged
+                     else "on a server" if entry.on_server else str(entry.items),
                      entry.source or "unknown",
                      model_text(entry), indexed)
             for column, text in enumerate(cells):
@@ -215,6 +217,11 @@ class CatalogueManager(QDialog):
             set_plain(self.status, f"“{entry.name}” keeps its database on a server ({entry.on_server}): this list opens "
                                    "local databases only. Open it with File → Open shared catalogue… when its index "
                                    "is on the server too; deleting it here removes this computer's index alone.")
+        elif entry is not None and entry.damaged and entry.passing:
+            self._damaged_said = True
+            set_plain(self.status, f"“{entry.name}” cannot be opened now ({entry.damaged}). Nothing suggests it is "
+                                   "damaged: once that is mended (space freed, the other program closed), close and "
+                                   "reopen this list.")
         elif entry is not None and entry.damaged:
             self._damaged_said = True
             # the window's words: File → Index offers to set a damaged database aside (the command line's --replace)

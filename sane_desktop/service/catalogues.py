@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import NotFound, SaneError, StaleIndexError, WayOut, without_passwords
+from sane_desktop.errors import NotFound, SaneError, StaleIndexError, StoreUnavailable, WayOut, without_passwords
 from sane_desktop.service.locking import while_written
 from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
@@ -271,7 +271,7 @@ class Catalogues:
                 if isinstance(error, NotFound) and not sqlite_holds_a_catalogue(db):  # tables, no row: an import
                     reason = ("its first import never finished (the app was closed or stopped while it read the "
                               "folder): index the folder again under this name, or delete it")
-                broken.append(UnreadableCatalogue(folder.name, db, reason))
+                broken.append(UnreadableCatalogue(folder.name, db, reason, passing=isinstance(error, StoreUnavailable)))
                 continue
             found.append(CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
                                        self._builtin(record.root), record.uid, record.revision,
@@ -388,6 +388,7 @@ class CatalogueDetails:
     indexed_at: str
     builtin: bool
     damaged: str = ""  # why its database cannot be read ("" when it can): it can only be deleted here
+    passing: bool = False  # ... for a reason outside its file (a full disk, a lock): no damage, it opens later
     # looked at when listed (on the worker: the source may be on a share that stops answering)
     photos_inside: bool = False  # its photos are kept inside its own folder (deleted with it)
     source_found: bool = False  # its source folder was there
@@ -632,7 +633,8 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
     listing = catalogues.scan()
     for broken in listing.unreadable:
         found.append(CatalogueDetails(broken.name, broken.db_path.parent, "", 0, "", "", 0, "", False,
-                                      damaged="" if broken.on_server else broken.reason, on_server=broken.on_server))
+                                      damaged="" if broken.on_server else broken.reason, on_server=broken.on_server,
+                                      passing=broken.passing))
     named = {info.root: info.name for info in listing.catalogues if info.root}  # "trained on “<catalogue>”"
     for info in listing.catalogues:
         folder = catalogues.folder(info.name)

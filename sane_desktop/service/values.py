@@ -58,6 +58,7 @@ class UnreadableCatalogue:
     # where its database is when that is a server (the manifest's location, no password): not damage, but
     # not opened by a listing of local databases (trial AW read "its database is gone" of every one)
     on_server: str = ""
+    passing: bool = False  # the reason is outside the file (a full disk, a lock): not damage, it opens later
 
 
 @dataclass(frozen=True)

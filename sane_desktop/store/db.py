@@ -40,7 +40,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from sane_desktop.errors import (
-    DAMAGED_WORDS, DamagedStoreError, InputError, NotFound, SaneError, StoreError, WayOut, without_passwords,
+    DAMAGED_WORDS, DamagedStoreError, InputError, NotFound, SaneError, StoreError, StoreUnavailable, WayOut, without_passwords,
 )
 from sane_desktop.logs import TELL_USER
 from sane_desktop.paths import expand_sqlite_home
@@ -152,6 +152,18 @@ def is_damage(error: BaseException) -> bool:
     return primary in (_SQLITE_NOTADB, _SQLITE_CORRUPT) or "not a database" in lowered or "malformed" in lowered
 
 
+def is_passing(error: BaseException) -> bool:
+    """Whether the DBAPI ``error`` says the database cannot be used now for a reason outside its file (a
+    full or failing disk, a lock, a permission): :class:`~sane_desktop.errors.StoreUnavailable`."""
+    code = getattr(error, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    sqlstate = str(getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or "")
+    lowered = _first_line(error).lower()
+    return (primary in (_SQLITE_BUSY, _SQLITE_LOCKED, _SQLITE_FULL, _SQLITE_IOERR, _SQLITE_PERM, _SQLITE_AUTH)
+            or sqlstate in ("55P03", "40P01") or sqlstate.startswith("53")
+            or any(words in lowered for words in ("database is locked", "disk is full", "disk i/o error")))
+
+
 def describe_database_error(error: BaseException, where: str, *, read_only_reason: str = "",
                             busy_timeout: float = BUSY_TIMEOUT_S) -> str:
     """One line, without SQL, saying what went wrong with the database ``where`` and what to do.
@@ -209,7 +221,7 @@ def _error_handler(where: str, read_only_reason: str, busy_timeout: float) -> Ca
         if not isinstance(original, Exception) or context.sqlalchemy_exception is None:
             return
         damaged = is_damage(original)
-        kind = DamagedStoreError if damaged else StoreError
+        kind = DamagedStoreError if damaged else StoreUnavailable if is_passing(original) else StoreError
         raise kind(describe_database_error(original, where, read_only_reason=read_only_reason,
                                            busy_timeout=busy_timeout),
                    way_out=WayOut.REPLACE_DAMAGED if damaged else None) from original
