@@ -114,6 +114,19 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     blocker.write_text("a file")
     code, _, err = _run(capsys, [*argv[:-1], str(blocker)])
     assert code != 0 and err.strip() == f"error: --save-maps {blocker}: {blocker} is a file, not a folder"
+    # a disk that fills as the maps are written: why, not "pass --save-maps DIR", the option given (trial CR)
+    import errno
+
+    def full_disk(file, _values):  # type: ignore[no-untyped-def]
+        Path(file).write_bytes(b"\x93NUMPY")  # a partial file, then the disk says no
+        raise OSError(errno.ENOSPC, "No space left on device", str(file))
+
+    with monkeypatch.context() as patched:
+        patched.setattr(np, "save", full_disk)
+        code, _, err = _run(capsys, [*argv[:-1], str(tmp_path / "maps_full")])
+    assert code != 0 and err.strip().startswith(f"error: cannot write the maps to {tmp_path / 'maps_full'} (the disk "
+                                                "is full (No space left on device: ") and "--save-maps" not in err, err
+    assert list((tmp_path / "maps_full").iterdir()) == []  # nothing partial left
     # the second call is served from the cache with the same maps
     code, out, _ = _run(capsys, argv)
     again = json.loads(out)

@@ -14,11 +14,13 @@ import argparse
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sane_desktop.cli import (
-    MAX_RISE_MASKS, CliError, add_json_flag, folder_arg, folder_gone_note, path_arg, printable, say, say_metadata_changed, whole_number,
+    MAX_RISE_MASKS, CliError, add_json_flag, folder_arg, folder_gone_note, os_error_line, path_arg, printable, say,
+    say_metadata_changed, whole_number,
 )
 from sane_desktop.catalogue.jsonfile import JsonObject
 from sane_desktop.catalogue.safepath import read_regular_file
@@ -124,7 +126,7 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     import numpy as np
 
     from sane_desktop.explain.overlay import blend, denormalise, save_png
-    from sane_desktop.paths import check_outside_package, check_writable_folder, write_atomically
+    from sane_desktop.paths import check_outside_package, check_writable_folder, folder_problem, write_atomically
 
     prep = catalogue.model.bundle().preprocessing
     out_dir = check_outside_package(save_dir or _default_maps_dir(catalogue.folder), "--save-maps")
@@ -146,16 +148,30 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     pictures = {role: denormalise(catalogue.model.image(item).numpy(), prep.mean, prep.std)
                 for role, item in (("query", result.query), ("candidate", result.candidate))}
 
+    failures: list[OSError] = []
+
+    def not_written() -> InputError:
+        """Why the maps could not be written, in words (a full disk read "pass --save-maps DIR", the option
+        just given: trial CR); the way to another folder only when the folder was not chosen."""
+        why = os_error_line(failures[-1]) if failures else folder_problem(out_dir) or "the folder cannot be written"
+        return InputError(f"cannot write the maps to {out_dir} ({why})"
+                          + (": give another folder with --save-maps DIR" if save_dir is None else ""))
+
+    def writing(write: Callable[[Path], object]) -> Callable[[Path], bool]:
+        def attempt(file: Path) -> bool:
+            try:
+                write(file)
+            except OSError as error:  # kept for the words; write_atomically removes the partial file
+                failures.append(error)
+                return False
+            return True
+        return attempt
+
     def save(name: str, role: str, picture_map: Any, target: dict[str, Any]) -> None:
         path = out_dir / f"{stem}_{name}"
         values = np.asarray(picture_map, np.float32)
-
-        def write(file: Path) -> bool:
-            np.save(file, values)
-            return True
-
-        if not write_atomically(path.with_suffix(".npy"), write):
-            raise InputError(f"cannot write the maps to {out_dir}: pass --save-maps DIR")
+        if not write_atomically(path.with_suffix(".npy"), writing(lambda file: np.save(file, values))):
+            raise not_written()
         save_png(blend(pictures[role], picture_map), path.with_suffix(".png"))
         target[role], target[f"{role}_overlay"] = str(path.with_suffix(".npy")), str(path.with_suffix(".png"))
 
@@ -180,8 +196,8 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
               "maps": _names_only({k: v for k, v in paths.items() if k not in ("resolution", "alignment")}),
               "resolution": paths["resolution"], "alignment": paths["alignment"]}
     record_path = out_dir / f"{stem}.json"
-    if not write_atomically(record_path, lambda file: file.write_text(json.dumps(record, indent=1), "utf-8") > 0):
-        raise InputError(f"cannot write the maps to {out_dir}: pass --save-maps DIR")
+    if not write_atomically(record_path, writing(lambda file: file.write_text(json.dumps(record, indent=1), "utf-8"))):
+        raise not_written()
     paths["record"] = str(record_path)
     return {**_text_of(catalogue, result), "maps": paths}
 
