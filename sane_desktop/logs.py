@@ -12,6 +12,7 @@ Modules log with ``logging.getLogger(__name__)``; this module never imports Qt.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import platform
@@ -73,6 +74,36 @@ class _NoteFilter(logging.Filter):
         return for_user(record)
 
 
+class _LogFile(logging.handlers.RotatingFileHandler):
+    """The rotating log file, which stops at its first failed write with one line on stderr: a full log disk
+    printed a "--- Logging error ---" traceback per message, three per command (trial CR), the work unharmed."""
+
+    failed = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not self.failed:
+            super().emit(record)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        except OSError:  # the buffered rest of a failed log: nowhere to put it
+            if self.stream is not None:
+                with contextlib.suppress(OSError):
+                    self.stream.close()
+            self.stream = None
+
+    def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        if self.failed:
+            return
+        self.failed = True
+        error = sys.exc_info()[1]
+        reason = (error.strerror if isinstance(error, OSError) and error.strerror else str(error)) or "write failed"
+        with contextlib.suppress(Exception):  # stderr gone too: nothing more to say it on
+            print(f"note: the log file {self.baseFilename} cannot be written ({reason}): the rest of this run is "
+                  "not logged", file=sys.stderr)
+
+
 def configure(interface: str, *, verbose: bool = False, folder: Path | None = None) -> Path | None:
     """Send the process's log to the rotating file in ``folder`` (default :func:`log_folder`) and,
     with ``verbose``, to stderr; ``interface`` ("cli", "gui") goes in the start line.
@@ -87,11 +118,11 @@ def configure(interface: str, *, verbose: bool = False, folder: Path | None = No
     problem = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        file_handler = logging.handlers.RotatingFileHandler(folder / LOG_FILE_NAME, maxBytes=MAX_BYTES,
-                                                            backupCount=BACKUP_COUNT, encoding="utf-8", delay=False,
-                                                            # a path of bytes that are not UTF-8 (a surrogate
-                                                            # escape) as an escape, not "--- Logging error ---"
-                                                            errors="backslashreplace")
+        file_handler = _LogFile(folder / LOG_FILE_NAME, maxBytes=MAX_BYTES, backupCount=BACKUP_COUNT,
+                                encoding="utf-8", delay=False,
+                                # a path of bytes that are not UTF-8 (a surrogate escape) as an escape, not
+                                # "--- Logging error ---"
+                                errors="backslashreplace")
     except OSError as error:
         problem = f"cannot write the log in {folder} ({error.strerror or error}): logging to stderr only"
     else:

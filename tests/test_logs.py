@@ -172,3 +172,17 @@ def test_the_about_box_shows_the_log_folder(log_home: Path, monkeypatch: pytest.
     qtbot.addWidget(parent)
     about.show_about(parent, "CPU")
     assert "Log folder" in shown[0] and str(log_home) in shown[0]
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device every write to fails: disk full)")
+def test_a_log_file_on_a_full_disk_is_said_once_and_dropped(log_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CR: a full log disk printed a "--- Logging error ---" traceback per message, three per command."""
+    written = logs.configure("test")
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "baseFilename", None) == str(written))
+    handler.stream = open("/dev/full", "w", encoding="utf-8")  # as the disk holding the log fills
+    for number in range(3):
+        logging.getLogger("sane_desktop.x").warning("message %d", number)
+    err = capsys.readouterr().err
+    assert "Logging error" not in err and "Traceback" not in err, err
+    assert err.strip().splitlines() == [f"note: the log file {written} cannot be written (No space left on device): "
+                                        "the rest of this run is not logged"], err
