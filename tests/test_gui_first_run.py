@@ -137,3 +137,32 @@ def test_the_screenshot_walk_deadline_ends_the_process(home: Path, tmp_path: Pat
     line = _one_error_line(done)
     assert "did not finish within 1 s" in line
     assert time.monotonic() - started < 90
+
+
+def test_a_demo_that_cannot_be_drawn_is_said_removed_and_the_other_catalogues_listed(  # type: ignore[no-untyped-def]
+        home: Path, windows, monkeypatch) -> None:
+    """Trial CR: a first run on a nearly full disk said "Something went wrong: [Errno 28] …", kept "Preparing the
+    demo catalogue … (progress below)" over an empty switcher, never offered the catalogue already there, and
+    left the part drawn filling the disk."""
+    import errno
+
+    from PySide6.QtWidgets import QMessageBox
+
+    import sane_desktop.demo
+
+    def full_disk(out: Path, **_options):  # type: ignore[no-untyped-def]
+        (Path(out) / "tops").mkdir(parents=True)
+        (Path(out) / "tops" / "0001.png").write_bytes(b"\x89PNG")  # a part drawn, then the disk says no
+        raise OSError(errno.ENOSPC, "No space left on device", str(Path(out) / "tops" / "0002.png"))
+
+    monkeypatch.setattr(sane_desktop.demo, "generate_demo", full_disk)
+    window = windows(CatalogueService(home))
+    start(window, DEMO_ITEMS)
+    wait_until(lambda: window.catalogue_switcher.count() == 1, 60, "the catalogues listed after the failure")
+    assert window.catalogue_switcher.itemData(0) == "aaa"
+    said = f"its photos could not be drawn in {home / 'demo' / 'source'}: No space left on device (free some " \
+           "space, then start again)"
+    boxes = [box.text() for box in window.findChildren(QMessageBox) if box.isVisible()]
+    assert boxes == [said], boxes
+    assert "Preparing" not in window.activity.text()
+    assert not (home / "demo").exists()  # nothing drawn is left filling the disk

@@ -120,6 +120,9 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
 Runner = TaskRunner["CatalogueService"]
 
 
+NO_CATALOGUE = "No catalogue yet. Use File → Index catalogue folder… to add one."
+
+
 def own_kinds(outfit_categories: Collection[str], results: Mapping[str, Sequence[SearchResult]]) -> frozenset[str]:
     """The listed categories of the outfit's own kinds, as the model counts them: the outfit items' own,
     and any whose results are alternatives to an outfit item (a folder the user mapped to the same model
@@ -515,6 +518,7 @@ class MainWindow(QMainWindow):
             lambda pk: self.explain(self._last_explained, pk) if self._last_explained is not None else None)
         self._quit_confirmed = False
         self._first_listing = True  # the start's listing: the last catalogue is looked for by its token too
+        self._no_catalogue_words = NO_CATALOGUE  # what an empty listing says (why the demo is missing, when it failed)
         # a line the start said (remembered settings read as their defaults): kept beside what replaces it
         self.start_note = ""
         self.explanation_dock = dock = QDockWidget(self.explanation.question(), self)
@@ -2156,7 +2160,19 @@ class MainWindow(QMainWindow):
                                                                              should_stop=state.should_stop),
                                   "Preparing the demo catalogue…") \
             .on_progress(self._show_progress).on_done(self._demo_ready) \
-            .on_failed(self._report_error).on_finished(self._hide_progress)
+            .on_failed(self._demo_failed).on_finished(self._hide_progress)
+
+    def _demo_failed(self, message: str) -> None:
+        """The demo could not be built (a full disk): said, and the catalogues there are listed all the same
+        (trial CR's window kept "Preparing the demo catalogue … (progress below)" over an empty switcher, a
+        catalogue of the user's unoffered)."""
+        self.activity.setText("")
+        self._no_catalogue_words = (f"The demo catalogue could not be built: {window_words(message)}. "
+                                    "Use File → Index catalogue folder… to add a catalogue of your own.")
+        self.browser_empty.setText(self._no_catalogue_words)
+        self.browser_empty.setVisible(True)
+        self._report_error(message)
+        self.refresh_catalogues()
 
     # --- answers (GUI thread) ------------------------------------------------------------------
     def _show_device(self, name: str) -> None:
@@ -2182,7 +2198,7 @@ class MainWindow(QMainWindow):
         for info in catalogues:
             self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), self._switcher_text(info), info.name)
         if not catalogues:
-            self.browser_empty.setText("No catalogue yet. Use File → Index catalogue folder… to add one.")
+            self.browser_empty.setText(self._no_catalogue_words)
             self.browser_empty.setVisible(True)
             return
         wanted = select or self.settings.get("catalogue")

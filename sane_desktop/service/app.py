@@ -8,7 +8,9 @@ CLI calls too. Every method may be slow and runs on the worker thread, never the
 
 from __future__ import annotations
 
+import errno
 import logging
+import shutil
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -484,8 +486,18 @@ class CatalogueService:
 
         source = self.demo_source()
         if not (source / "ground_truth.json").is_file():
-            generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
-                          masks=False, overwrite=True)
+            try:
+                generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
+                              masks=False, overwrite=True)
+            except OSError as error:  # a full disk: said as such, and the part drawn is not left filling it
+                # (trial CR: "Something went wrong: [Errno 28]", 3 MB of drawn photos kept the disk full)
+                folder = source.parent
+                shutil.rmtree(source, ignore_errors=True)
+                if folder.is_dir() and not any(folder.iterdir()):
+                    folder.rmdir()
+                reason = error.strerror or str(error)
+                full = " (free some space, then start again)" if error.errno == errno.ENOSPC else ""
+                raise InputError(f"its photos could not be drawn in {source}: {reason}{full}") from None
         return self.index_folder(source, DEMO_CATALOGUE, progress=progress, should_stop=should_stop)
 
     def train(self, progress: Progress = no_progress, should_stop: CancelCheck = never_cancel,
