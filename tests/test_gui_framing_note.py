@@ -42,7 +42,7 @@ def test_a_strip_photo_is_said_under_the_photos_and_a_next_pair_clears_it(qtbot,
     view.loader.wait()
     qtbot.wait(50)  # the second photo's signal
     text = view.framing_note.text()
-    assert text.startswith("This item's photo is 1×800 pixels: the model sees its centre square, 0 % of it")
+    assert text.startswith("This item's photo is 1×800 pixels: the model sees its centre square, under 1 % of it")
     assert "outfit item" not in text  # the ordinary photo is not named
 
     show(view, item(tmp_path, 3, (200, 240)), item(tmp_path, 4, (20, 20)))

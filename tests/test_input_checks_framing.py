@@ -47,6 +47,7 @@ def shop_with_copy(shop: Path) -> Path:
     ((400, 20), "is 400×20 pixels: the model sees its centre square, 5 % of it"),
     ((20, 400), "is 20×400 pixels: the model sees its centre square, 5 % of it"),
     ((31, 40), "is only 31×40 pixels: the model sees it enlarged, with little detail"),
+    ((10000, 50), "is 10000×50 pixels: the model sees its centre square, under 1 % of it"),  # not "0 %" (CS)
 ])
 def test_the_rule(size: tuple[int, int], said: str) -> None:
     assert framing_problem(*size) == said

@@ -17,7 +17,9 @@ def framing_problem(width: int, height: int) -> str:
     if short <= 0:
         return ""
     if long / short > STRIP_RATIO:
-        return f"is {width}×{height} pixels: the model sees its centre square, {100 * short / long:.0f} % of it"
+        share = 100 * short / long  # a 10000×50 strip read "0 % of it" (trial CS)
+        seen = "under 1 %" if share < 1 else f"{share:.0f} %"
+        return f"is {width}×{height} pixels: the model sees its centre square, {seen} of it"
     if short < SMALL_SIDE:
         return f"is only {width}×{height} pixels: the model sees it enlarged, with little detail"
     return ""
