@@ -392,6 +392,7 @@ def test_a_category_the_model_learnt_no_matches_for_says_so(world, qtbot, make_w
                     and f"Your outfit is all {category}: a match pairs different kinds of item"
                     in window.results.empty.text(), timeout=60000)
     assert "learnt no matches" not in window.results.empty.text()
+    assert "Add an item of another kind, choose another category" in window.results.empty.text()
     assert window.results_model.rowCount() == 0
     window.outfit_panel.clear()  # nothing listed: no word left on what a former list left out (trial BF)
     qtbot.waitUntil(lambda: "Not listed" not in html.unescape(note.text()), timeout=10000)
@@ -468,3 +469,29 @@ def test_the_switcher_and_search_icons_take_a_theme_switched_at_run_time(world, 
         assert box.button(QDialogButtonBox.StandardButton.Close).icon().isNull()
     finally:
         theme.apply_theme(app, "light")
+
+
+def test_a_catalogue_of_one_kind_is_not_told_to_add_another(tmp_path, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial CS: in a catalogue of tops alone, a top as the outfit was told "Add an item of another kind,
+    choose another category" — neither of which the catalogue offers."""
+    from PIL import Image
+
+    from sane_desktop.models.checkpoint import demo_model_path
+    from sane_desktop.service import CatalogueService
+
+    source = tmp_path / "tops only" / "tops"
+    source.mkdir(parents=True)
+    for n, colour in enumerate(["red", "navy", "olive", "white", "black", "pink"]):
+        Image.new("RGB", (60, 80), colour).save(source / f"top {n}.jpg")
+    service = CatalogueService(tmp_path / "index", model=demo_model_path(), device="cpu")
+    try:
+        service.index_folder(source.parent, "tops only")
+    finally:
+        service.close()
+    window = make_window({"root": tmp_path, "index": tmp_path / "index", "model": demo_model_path()}, size=SIZE)
+    build_outfit(window, 1)
+    qtbot.waitUntil(lambda: window.results.stack.currentWidget() is window.results.empty
+                    and "Your outfit is all tops" in window.results.empty.text(), timeout=60000)
+    text = window.results.empty.text()
+    assert "This catalogue holds no other kind of item: open an item's Details for Find visually similar." in text
+    assert "Add an item of another kind" not in text

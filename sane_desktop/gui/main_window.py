@@ -2580,9 +2580,13 @@ class MainWindow(QMainWindow):
             # counts as one kind are said as such (trial BB read "Your outfit is all Shirts" of an outfit of Tees)
             opening = (f"Your outfit is all {kinds}" if own == sorted(found.own_kind) else
                        f"The model counts {kinds} and your outfit's {', '.join(own)} as one kind")
+            listed = {self.results.target.itemData(row) for row in range(1, self.results.target.count())}
+            # a catalogue of that kind alone has no other kind to add or choose (trial CS was told to)
+            way = ("This catalogue holds no other kind of item: open an item's Details for Find visually similar."
+                   if listed <= set(found.own_kind) else "Add an item of another kind, choose another category, or "
+                   "open an item's Details for Find visually similar.")
             self.results.show_message(f"{opening}: a match pairs different kinds of item, so {kinds} items are "
-                                      "alternatives to it, not matches. Add an item of another kind, choose another "
-                                      "category, or open an item's Details for Find visually similar.")
+                                      f"alternatives to it, not matches. {way}")
         elif not shown and found.not_ranked:  # not "no compatible items": the model cannot rank them (a trial's
             # second skirt, "match 99", came from a bottoms-with-bottoms space no outfit trained)
             self.results.show_message(f"The model learnt no matches between {', '.join(found.not_ranked)} and your "
