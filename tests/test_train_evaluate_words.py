@@ -59,10 +59,12 @@ def test_evaluate_says_when_auc_or_map_stand_on_too_few() -> None:
                    "protocols": {"generated": entry}})
     assert "only 2 compatibility outfits: the AUC figures stand on too few" in text
     assert "only 3 items: the attribute mAP figures stand on too few" in text
+    # the headline says it too (trial CS read "AUC 1.000" there, the warning ten lines below)
+    assert text.splitlines()[0] == "generated test: model FITB n/a, AUC 0.000 (only 2 outfits: too few to read)"
     many = {**entry, "counts": {**entry["counts"], "compatibility": 40, "attribute_items": 300}}
     text = render({"protocol": "generated", "headline": "generated", "split": "test", "methods": methods,
                    "protocols": {"generated": many}})
-    assert "stand on too few" not in text
+    assert "stand on too few" not in text and "too few" not in text.splitlines()[0]
     # a catalogue without outfits: the same for its mAP, and its notes beyond the split's are said
     items = {"protocol": "items", "split": "test", "notes": "no outfits: …; this model was trained on another "
                                                              "catalogue folder (/x): …",
