@@ -195,3 +195,23 @@ def test_an_image_from_disk_replaced_while_it_is_read_is_never_paired_with_anoth
             catalogue.search.add_image(outside, "Tops", content_hash=embedded)
     finally:
         catalogue.close()
+
+
+def test_the_index_summary_of_many_categories_stays_readable(indexed: tuple[str, dict[str, Any]]) -> None:
+    """Trial CS: 300 folders of 1–2 photos made lines of 7,200 and 16,800 characters (each category's vectors,
+    and "cNNN -> general (no model category: visual similarity)" 300 times)."""
+    from sane_desktop.cli.index_cmd import render
+
+    _, data = indexed
+    names = [f"c{n:03d}" for n in range(300)]
+    many = {**data, "vectors": {name: 1 + n % 2 for n, name in enumerate(names)},
+            "index_types": {name: "IDMap2,FlatIP" for name in names},
+            "mapped": {name: "general" for name in names}, "mapped_how": {name: "general" for name in names}}
+    text = render(many)
+    assert max(len(line) for line in text.splitlines()) < 400, max(len(line) for line in text.splitlines())
+    assert "  300 categories, 450 vectors (IDMap2,FlatIP); the largest: c001 2, c003 2," in text
+    assert "… and 288 more (--json lists all)" in text
+    assert ("  categories: c000, c001, c002, c003, c004, c005, c006, c007, c008, c009, c010, c011, … and 288 more "
+            "(--json lists all) -> general (no model category: visual similarity)") in text
+    few = render(data)  # a handful: each one said, as before
+    assert "Tops 5 (" in few

@@ -93,6 +93,28 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
+LISTED = 12  # names a summary line lists before "… and N more"
+
+
+def _some(names: list[str]) -> str:
+    """``names`` (printable), the first :data:`LISTED` of a longer list and how many more."""
+    shown = ", ".join(printable(name) for name in names[:LISTED])
+    return f"{shown}, … and {len(names) - LISTED} more (--json lists all)" if len(names) > LISTED else shown
+
+
+def _vector_counts(vectors: dict[str, int], index_types: dict[str, str]) -> str:
+    """Each category's vectors and FAISS index type; past :data:`LISTED` categories, the totals by index
+    type and the largest categories (trial CS: 300 folders made a 7,200-character line)."""
+    if len(vectors) <= LISTED:
+        return ", ".join(f"{printable(c)} {n} ({index_types[c]})" for c, n in vectors.items())
+    kinds: dict[str, int] = {}
+    for category, count in vectors.items():
+        kinds[index_types[category]] = kinds.get(index_types[category], 0) + count
+    largest = sorted(vectors, key=lambda category: -vectors[category])
+    return (f"{len(vectors)} categories, " + ", ".join(f"{n} vectors ({kind})" for kind, n in kinds.items())
+            + "; the largest: " + _some([f"{c} {vectors[c]}" for c in largest]))
+
+
 def render(result: dict[str, Any]) -> str:
     # the files left out, as `import` lists them: counted in the headline too, so that "0 failed"
     # never reads as "everything went in"
@@ -107,7 +129,7 @@ def render(result: dict[str, Any]) -> str:
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
         f"{len(skipped) - notes} skipped{apart}, {len(result['failed'])} failed ({result.get('total_seconds') or result['seconds']} s on {result['device']}, "
         + (f"{result['images_per_second']} images/s)" if result["embedded"] else "nothing new to embed)"),
-        "  " + ", ".join(f"{printable(c)} {n} ({result['index_types'][c]})" for c, n in result["vectors"].items()),
+        "  " + _vector_counts(result["vectors"], result["index_types"]),
     ]
     forced = str(result.get("rebuilt_because") or result.get("rebuild_reason") or "").startswith("forced")
     if forced and result["reused"]:  # "0 embedded, 300 unchanged" read as "--rebuild read nothing" (trial BT)
@@ -121,10 +143,12 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"  rebuilt: {result['rebuild_reason']}")
     how = {"auto": "by name", "user": "your choice", "general": "no model category: visual similarity"}
     unmatched = {c: t for c, t in result["mapped"].items() if result["mapped_how"].get(c) != "exact"}
-    if unmatched:
-        lines.append("  categories: " + ", ".join(
-            f"{printable(c)} -> {printable(t)} ({how.get(result['mapped_how'].get(c, ''), result['mapped_how'].get(c))})"
-            for c, t in unmatched.items()))
+    if unmatched:  # grouped by where they went: 300 folders read "cNNN -> general (…)" 300 times (trial CS)
+        groups: dict[tuple[str, str], list[str]] = {}
+        for c, t in unmatched.items():
+            groups.setdefault((t, how.get(result["mapped_how"].get(c, ""), result["mapped_how"].get(c))), []).append(c)
+        lines.append("  categories: " + "; ".join(
+            f"{_some(names)} -> {printable(target)} ({said})" for (target, said), names in groups.items()))
     for category, suggestion in result.get("suggestions", {}).items():
         # quoted as a shell needs it, so a suggestion for "Ankle Boots" can be pasted as it is
         choice = shlex.quote(f"{category}={suggestion['category']}")

@@ -268,6 +268,7 @@ def render(result: dict[str, Any]) -> str:
     # its score out of line), within bounds
     id_width = min(max([20, *(display_width(printable(row["item_id"])) for ranked in result["results"].values()
                               for row in ranked)]), 48)
+    said_why: set[str] = set()  # the look-alike reasons said in full already
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
         # an outfit's list for a category the model lacks is "looks alike", not "goes with": say so
@@ -284,10 +285,17 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"{category} — not ranked: the model learnt no matches between {category} and the outfit's "
                          "items (no training outfit paired them)")
             continue
-        why = ("mapped to visual similarity by your category map" if category in result.get("general_by_choice", [])
-               else f"the model has no matches learnt for {category!r}")
-        lines.append(f"{category} — looks alike ({why}: compared by visual similarity, not compatibility)"
-                     if by_look else f"{category}:")
+        if category in result.get("general_by_choice", []):
+            why, again = "mapped to visual similarity by your category map", "mapped so by your category map too"
+        else:
+            why, again = f"the model has no matches learnt for {category!r}", "no matches learnt for it either"
+        if not by_look:
+            lines.append(f"{category}:")
+        elif again in said_why:  # said once in full: 300 folders repeated it 300 times (trial CS)
+            lines.append(f"{category} — looks alike (as above: {again})")
+        else:
+            lines.append(f"{category} — looks alike ({why}: compared by visual similarity, not compatibility)")
+            said_why.add(again)
         if not ranked:  # an empty heading read as a broken search (a trial): say why it is empty
             own = "the item itself and copies of its photo" if result.get("mode") == "similar" else \
                 "the outfit's own items and copies of their photos"
