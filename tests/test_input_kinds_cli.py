@@ -135,7 +135,7 @@ def test_an_index_home_that_is_a_file_is_one_plain_line(tmp_path, capsys, monkey
     assert f"the index home {home} is a file, not a folder" in line, line
 
 
-def test_a_full_disk_while_indexing_is_one_line_that_names_the_folder(shop, world, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_full_disk_while_indexing_is_one_line_that_names_the_folder(shop, world, capsys, monkeypatch, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A trial filled the disk: `index` said Python's bare "No space left on device" (the lock's
     note about its holder was the first write) with exit code 1. Now one line names the folder and
     the catalogue stays as it was, searchable."""
@@ -162,6 +162,14 @@ def test_a_full_disk_while_indexing_is_one_line_that_names_the_folder(shop, worl
     assert main(["query", "shop", "--outfit", shop["ids"][0], "-k", "3", "--json"]) == 0
     assert capsys.readouterr().out == answer
     assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0"]) == 0  # not left locked
+    # an import into a --db file's folder: that folder, in the import's words (trial CR read "index folder" and
+    # "nothing was indexed" of it)
+    monkeypatch.setattr(Path, "write_text", full)
+    database = tmp_path / "elsewhere" / "shop.db"
+    database.parent.mkdir()
+    assert main(["import", str(shop["root"]), "--name", "other", "--db", f"sqlite:///{database}"]) == 5
+    assert one_line(capsys) == (f"error: the disk holding the folder {database.parent} of the catalogue database is "
+                                "full (No space left on device): free some space, then try again; nothing was imported")
 
 
 @pytest.mark.skipif(os.geteuid() != 0 and not hasattr(os, "chmod"), reason="needs chmod")

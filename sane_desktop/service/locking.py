@@ -113,20 +113,24 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
     folder": that is the photos' folder everywhere else (trial T). ``what``: the run's own words
     (:func:`catalogue_lock`'s), for what it cannot do there."""
     # what the run was to do: a rename read "not indexed" (trial AD)
-    verb = next((done for start, done in (("rename", "renamed"), ("delete", "deleted")) if what.startswith(start)),
-                "indexed")
-    usable = f"it can be searched and explained, not {verb}" if existed else "nothing can be indexed there"
+    verb = next((done for start, done in (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"))
+                 if what.startswith(start)), "indexed")
+    usable = f"it can be searched and explained, not {verb}" if existed else f"nothing can be {verb} there"
+    if what.startswith("import"):  # an import's folder may be a --db file's, no index folder (trial CR)
+        named = f"the folder {folder} of the catalogue database"
+    else:
+        named = f"the catalogue's index folder {folder}"
     if error.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
         blocker = next((str(part) for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), "")
         return (f"cannot make the catalogue's index folder {folder}: {blocker or 'part of that path'} is a file, not a "
                 "folder (choose another index home)")
     if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
-        return (f"the disk holding the catalogue's index folder {folder} is full ({error.strerror}): free some space, "
-                "then try again; " + ("the catalogue is as it was" if existed else "nothing was indexed"))
+        return (f"the disk holding {named} is full ({error.strerror}): free some space, then try again; "
+                + ("the catalogue is as it was" if existed else f"nothing was {verb}"))
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # an index there can be searched, not rebuilt
-        return (f"cannot write the catalogue's index folder {folder} ({error.strerror}): it is read-only here; {usable}"
+        return (f"cannot write {named} ({error.strerror}): it is read-only here; {usable}"
                 + ("" if existed else " (choose another index home)"))
-    return f"cannot write the catalogue's index folder {folder} ({error.strerror or error}); {usable}"
+    return f"cannot write {named} ({error.strerror or error}); {usable}"
 
 
 @contextmanager
