@@ -132,4 +132,17 @@ def test_indic_and_thai_words_keep_their_vowel_signs() -> None:
 
     assert tokenise("लाल कमीज़") == ["लाल", "कमीज़"]
     assert tokenise("ชุดเดรสสีแดง") == ["ชุดเดรสสีแดง"]
-    assert tokenise("Men's café") == ["men's", "café"] and tokenise("cafe\u0301s") == ["cafe", "s"]
+    # a decomposed é (a Mac's file names) is read as the one letter it is (Unicode NFC): one word, not two
+    assert tokenise("Men's café") == ["men's", "café"] and tokenise("cafe\u0301s") == ["cafés"]
+
+
+def test_turkish_capital_dotted_i_is_the_i_it_capitalises() -> None:
+    """"İPEK" lowered was "i̇pek" (an i and a combining dot): an attribute apart from "ipek" ("silk"), and two
+    words "i" and "pek" (a leftover of trial CN's Turkish catalogue)."""
+    from sane_desktop.catalogue.vocabulary import categorical_names, normalise_value, tokenise
+
+    assert normalise_value("İPEK") == normalise_value("ipek") == "ipek"
+    assert tokenise("İPEK GÖMLEK") == ["ipek", "gömlek"]
+    upper = ItemRecord("1", "1.jpg", "tops", attributes={"KUMAŞ": "İPEK"})
+    lower = ItemRecord("2", "2.jpg", "tops", attributes={"kumaş": "ipek"})
+    assert categorical_names(upper) == categorical_names(lower) == {"kumaş:ipek"}

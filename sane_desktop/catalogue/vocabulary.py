@@ -101,9 +101,15 @@ class VocabularyEntry:
     count: int  # number of items that have it
 
 
+def lowered(text: str) -> str:
+    """``text`` in Unicode NFC and lower case, Turkish's capital dotted İ as the i it capitalises: "İPEK" was
+    "i̇pek" (an i and a combining dot), an attribute apart from "ipek", and two words "i" and "pek"."""
+    return unicodedata.normalize("NFC", text).lower().replace("i\u0307", "i")
+
+
 def normalise_value(value: str) -> str:
-    """Lower case, single spaces: ``"Light  Blue "`` -> ``"light blue"``."""
-    return " ".join(value.lower().split())
+    """Lower case, single spaces: ``"Light  Blue "`` -> ``"light blue"`` (:func:`lowered`)."""
+    return " ".join(lowered(value).split())
 
 
 # values a catalogue writes where it has none (H&M: "Unknown", "Undefined"): a missing label, never an
@@ -138,7 +144,7 @@ def singular(word: str) -> str:
 
 
 def tokenise(text: str) -> list[str]:
-    return _TOKEN.findall(text.lower())
+    return _TOKEN.findall(lowered(text))
 
 
 def category_words(catalogue: Catalogue) -> set[str]:
@@ -180,7 +186,7 @@ def build_vocabulary(
     :data:`COMMON_LEAST` items or more; the ``max_words`` most frequent if given), most frequent first."""
     values: Counter[str] = Counter()
     words: Counter[str] = Counter()
-    excluded = category_words(catalogue) | {w.lower() for w in extra_stop_words} | code_words(catalogue)
+    excluded = category_words(catalogue) | {lowered(w) for w in extra_stop_words} | code_words(catalogue)
     for item in catalogue.items:
         values.update(categorical_names(item))
         words.update(item_words(item, catalogue.text_fields, excluded))
