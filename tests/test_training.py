@@ -113,6 +113,12 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
     assert trained["best_epoch"] in (1, 2) and len(trained["history"]) == 2
     bundle = load_checkpoint(model)
     assert bundle.content_hash == trained["content_hash"] and bundle.preprocessing.size == 64
+    # which validation questions chose the best epoch, as a digest two runs compare by
+    from sane_desktop.catalogue.splits import questions_in_split
+    from sane_desktop.training.evaluation import questions_digest
+
+    valid, _ = questions_in_split(read_catalogue(tmp_path / "cat"), "valid", trained["config"]["protocol"])
+    assert trained["config"]["valid_questions_digest"] == questions_digest(valid, [], []) != questions_digest([], [], [])
     assert bundle.attributes is not None and "red" in bundle.attributes.attributes  # mined from titles
     code = main(["evaluate", str(tmp_path / "cat"), "--model", str(model), "--json"])
     assert code == 0

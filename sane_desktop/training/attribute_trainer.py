@@ -22,7 +22,7 @@ from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, Pre
 from sane_desktop.models.weights import load_trunk_weights
 from sane_desktop.training.augment import training_views
 from sane_desktop.training.data import ImageCache, attribute_targets
-from sane_desktop.training.evaluation import attribute_scores, mean_average_precision
+from sane_desktop.training.evaluation import attribute_scores, mean_average_precision, questions_digest
 from sane_desktop.training.loop import (
     Clock, Hooks, RandomSources, StepOutput, TrainResult, fit, make_optimiser, release, seed_everything,
 )
@@ -123,5 +123,7 @@ def train_attributes(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = H
     bundle = ModelBundle(compat, attr, prep)
     bundle.config = {**config.as_dict(), "attribute_trunk": "shared", "weights": weights_label,
                      "protocol": ITEM_PROTOCOL, "mode": "attributes", "items_per_step": task.batch_size,
-                     "best_epoch": outcome.best_epoch, "history": outcome.history}
+                     "best_epoch": outcome.best_epoch, "history": outcome.history,
+                     # the validation items the best epoch was chosen on (questions_digest of them alone)
+                     "valid_questions_digest": questions_digest([], [], valid_ids)}
     return TrainResult(bundle, outcome.history, outcome.best_epoch, time.perf_counter() - started)

@@ -37,7 +37,9 @@ from sane_desktop.models import AttributeNet, CompatibilityNet, ModelBundle, pic
 from sane_desktop.models.preprocess import Preprocessing
 from sane_desktop.models.weights import IMAGENET, load_trunk_weights, trunk_digest
 from sane_desktop.training.data import attribute_targets
-from sane_desktop.training.evaluation import PairDistance, embedding_distance, fitb_accuracy, mean_average_precision
+from sane_desktop.training.evaluation import (
+    PairDistance, embedding_distance, fitb_accuracy, mean_average_precision, questions_digest,
+)
 from sane_desktop.training.features import CellRows, PooledFeatures, pooled_features
 from sane_desktop.training.loop import (
     Clock, Hooks, HistoryEntry, RandomSources, StepOutput, TrainResult, fit, make_optimiser, seed_everything,
@@ -368,6 +370,8 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
     bundle.config = {**config.as_dict(), **bundle.config, "protocol": protocol,
                      "mode": "compatibility" if outfits else "attributes", "features_computed": pooled.computed,
                      "valid_map": valid_map, "valid_questions": len(valid_fitb),  # what the best epoch was chosen on
+                     # which (questions_digest of them alone): two runs of one digest chose on the same questions
+                     "valid_questions_digest": questions_digest(valid_fitb, [], [] if outfits else valid_ids),
                      "best_epoch": best_epoch, "history": history,
                      # the pair spaces its outfits trained: the search compares no pair in another
                      "learnt_spaces": learnt_spaces(([category[i] for i in o.item_ids if i in category]

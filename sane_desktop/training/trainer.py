@@ -31,7 +31,7 @@ from sane_desktop.training.attribute_trainer import train_attributes
 from sane_desktop.store.facet_names import COLOUR_KINDS
 from sane_desktop.training.augment import batch_palette_change, training_views
 from sane_desktop.training.data import ImageCache, attribute_targets
-from sane_desktop.training.evaluation import fitb_accuracy, network_distance
+from sane_desktop.training.evaluation import fitb_accuracy, network_distance, questions_digest
 from sane_desktop.training.head_trainer import train_heads
 from sane_desktop.training.loop import (
     Clock, Hooks, HistoryEntry, RandomSources, StepOutput, TrainResult, fit, make_optimiser, release,
@@ -216,6 +216,8 @@ def _train(catalogue: Catalogue, config: TrainConfig, hooks: Hooks, device: torc
     bundle.config = {**config.as_dict(), "weights": weights_label, "protocol": protocol, "mode": "compatibility",
                      "best_epoch": outcome.best_epoch, "history": outcome.history,
                      "valid_questions": len(valid_fitb),  # what the best epoch was chosen on
+                     # which (questions_digest of them alone): two runs of one digest chose on the same questions
+                     "valid_questions_digest": questions_digest(valid_fitb, [], []),
                      # the pair spaces its outfits trained: the search compares no pair in another
                      "learnt_spaces": learnt_spaces(([category[i] for i in o.item_ids if i in category]
                                                      for o in outfits), len(categories))}
