@@ -305,3 +305,18 @@ def test_output_to_a_full_disk_is_one_line_and_a_failure(json_flag: list[str], t
     assert done.stderr.strip().splitlines() == [
         "error: the work is done, but its output could not be written in full (the disk is full (No space left on "
         "device): free some space, then try again)"], done.stderr
+
+
+def test_query_titles_take_the_room_the_terminal_gives(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial CN: `query` cut every title at 36 characters whatever the terminal's width."""
+    from sane_desktop.cli.query_cmd import TITLE_MAX, TITLE_WIDTH, render
+
+    title = "Oversized wool-blend double-breasted coat with a detachable hood and horn buttons"
+    result = {"outfit": [{"item": "a", "category": "tops"}],
+              "results": {"coats": [{"item_id": "c1", "score": 0.5, "title": title, "contributions": {}}]}}
+    monkeypatch.setenv("COLUMNS", "200")
+    wide = render(result)
+    assert title in wide and len(title) <= TITLE_MAX
+    monkeypatch.setenv("COLUMNS", "80")
+    narrow = render(result)
+    assert title not in narrow and title[: TITLE_WIDTH - 1] + "…" in narrow

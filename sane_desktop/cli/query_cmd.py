@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -250,7 +251,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-TITLE_WIDTH = 36  # characters of a result's title in the text output (the JSON has it whole)
+TITLE_WIDTH = 36  # characters of a result's title in the text output (the JSON has it whole), at the least
+TITLE_MAX = 90  # ... and at the most, however wide the terminal
+WHY_ROOM = 40  # characters left after the title for "(most from …)"
 
 
 def render(result: dict[str, Any]) -> str:
@@ -268,6 +271,10 @@ def render(result: dict[str, Any]) -> str:
     # its score out of line), within bounds
     id_width = min(max([20, *(display_width(printable(row["item_id"])) for ranked in result["results"].values()
                               for row in ranked)]), 48)
+    # titles as wide as the terminal leaves room for, beside the "(most from …)" note (trial CN read 36
+    # characters of each at any width); at least TITLE_WIDTH, at most TITLE_MAX
+    columns = shutil.get_terminal_size((80, 24)).columns
+    title_width = max(TITLE_WIDTH, min(TITLE_MAX, columns - id_width - 18 - WHY_ROOM))
     said_why: set[str] = set()  # the look-alike reasons said in full already
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL
@@ -307,7 +314,7 @@ def render(result: dict[str, Any]) -> str:
             left = f"; not compared with {', '.join(skipped)}" if skipped else ""
             why = "" if result.get("mode") == "similar" or driver is None else f"  (most from {printable(driver)}{left})"
             title = printable(" ".join(str(row.get("title") or "").split()))  # the catalogue's text: one line
-            title = title if len(title) <= TITLE_WIDTH else title[: TITLE_WIDTH - 1] + "…"
+            title = title if len(title) <= title_width else title[: title_width - 1] + "…"
             lines.append(f"  {rank:3d}. {padded(printable(row['item_id']), id_width)} {row['score']:+.4f}  "
-                         f"{padded(title, TITLE_WIDTH)}{why}".rstrip())
+                         f"{padded(title, title_width)}{why}".rstrip())
     return "\n".join(lines)
