@@ -117,8 +117,8 @@ def test_template_with_dotdot_id_is_skipped(tmp_path: Path) -> None:
     write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0, mapping_overrides={"image_template": "images/{article_id}.jpg"})
     header = (tmp_path / "products.csv").read_text().splitlines()[0]
     (tmp_path / "products.csv").write_text(header + "\n../../etc/x,Shoes,t,n,d,Red,Solid,2019_x.jpg\n")
-    catalogue = read_catalogue(tmp_path)
-    assert not catalogue.items and "escapes" in catalogue.skipped[0].reason
+    with pytest.raises(CatalogueError, match=r"no item of .* could be read: 1 item was left out .*escapes"):
+        read_catalogue(tmp_path)  # its only row: nothing else to read (no empty catalogue is imported)
 
 
 def test_template_attribute_access_is_refused(tmp_path: Path) -> None:
@@ -438,11 +438,11 @@ def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -
     lines = table.read_text().splitlines()
     paths = ["C:\\\\shop\\\\images\\\\000\\\\0000000001.jpg", "/elsewhere/nothing.jpg"]
     table.write_text("\n".join([lines[0] + ",path", *(f'{line},"{path}"' for line, path in zip(lines[1:], paths))]) + "\n")
-    catalogue = read_catalogue(tmp_path, validate_images=False)
-    reasons = {skip.item_id: skip.reason for skip in catalogue.skipped if skip.kind == "item"}
-    assert reasons["0000000001"].endswith("; images/000/0000000001.jpg is in the catalogue folder: write the path "
-                                          "from there"), reasons
-    assert "is in the catalogue folder" not in reasons["0000000002"]
+    with pytest.raises(CatalogueError) as refused:  # no row left: nothing is imported, each row's reason said
+        read_catalogue(tmp_path, validate_images=False)
+    said = str(refused.value)
+    assert "; images/000/0000000001.jpg is in the catalogue folder: write the path from there; " in said, said
+    assert said.count("is in the catalogue folder") == 1
 
 
 def test_a_category_is_found_whatever_its_case_turkish_dotted_capital_i_included() -> None:

@@ -98,3 +98,34 @@ def test_index_says_which_table_values_it_read_otherwise_than_written(tmp_path: 
     assert lines[at + 1] == ("    products.csv: category 'Garment Full body' on 2 row(s) is not in items.category_map: "
                              "kept as a category of its own, 'garment full body'"), out
     assert lines[at + 2] == "    products.csv: colour 'Unknown' on 2 item(s) read as no value (a missing label)", out
+
+
+def test_a_catalogue_whose_every_photo_is_unreadable_is_refused_and_its_index_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CU: every photo of an indexed catalogue overwritten with junk, `index` re-imported it as 0 items,
+    rebuilt the index empty and exited 0; `import` of a folder of junk alone made a 0-item catalogue, exit 0."""
+    import json
+
+    root = make_catalogue(tmp_path / "shop", items=30)
+    model = make_model(tmp_path / "model.pt")
+    home = ["--index-home", str(tmp_path / "home")]
+    assert main([*home, "index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main([*home, "items", "shop", "--json"]) == 0
+    before = capsys.readouterr().out
+    for image in (root / "images").glob("*.jpg"):
+        image.write_bytes(b"not a picture at all")
+    assert main([*home, "index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: no item of {root} could be read: 30 items were left out when it was read (") \
+        and len(err.strip().splitlines()) == 1, err
+    assert main([*home, "items", "shop", "--json"]) == 0
+    assert capsys.readouterr().out == before  # the catalogue and its index as they were
+    junk = tmp_path / "junk" / "tops"
+    junk.mkdir(parents=True)
+    (junk / "a.jpg").write_bytes(b"junk")
+    assert main([*home, "import", str(junk.parent), "--json"]) == 1
+    assert "no item of" in capsys.readouterr().err
+    assert not (tmp_path / "home" / "junk").exists()
+    assert main([*home, "catalogues", "--json"]) == 0
+    assert [entry["name"] for entry in json.loads(capsys.readouterr().out)["catalogues"]] == ["shop"]

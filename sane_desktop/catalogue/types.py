@@ -187,7 +187,8 @@ class Catalogue:
             return ""
         shown = "; ".join(f"{skip.path or skip.item_id}: {skip.reason}" for skip in left[:2])
         more = f"; and {len(left) - 2} more" if len(left) > 2 else ""
-        return f": {len(left)} item{'' if len(left) == 1 else 's'} were left out when it was read ({shown}{more})"
+        return (f": {len(left)} item{' was' if len(left) == 1 else 's were'} left out when it was read "
+                f"({shown}{more})")
 
 
 def category_name(text: str) -> str:
