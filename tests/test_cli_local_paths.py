@@ -278,7 +278,11 @@ def test_argparse_s_own_refusals_show_such_bytes_as_the_others_do(tmp_path: Path
 
 
 @pytest.mark.parametrize("argv", [["gui", "--screenshot", "{tmp}/shot.png"], ["demo", "{tmp}/world.JSON"],
-                                  ["explain", "{tmp}/shop", "a", "b", "--model", "m.pt", "--save-maps", "{tmp}/maps.png"]])
+                                  ["explain", "{tmp}/shop", "a", "b", "--model", "m.pt", "--save-maps", "{tmp}/maps.png"],
+                                  # the index's folders too (trial CU: `--index-dir out.json` made such a folder)
+                                  ["index", "{tmp}/shop", "--index-dir", "{tmp}/out.json"],
+                                  ["--index-home", "{tmp}/home.db", "catalogues"],
+                                  ["gui", "--index-home", "{tmp}/home.sqlite"]])
 def test_a_folder_option_given_a_file_name_is_refused_before_it_makes_that_folder(
         argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`gui --screenshot shot.png` made a folder called shot.png and wrote the PNGs into it, unsaid."""
@@ -299,3 +303,19 @@ def test_a_folder_option_takes_an_existing_folder_whatever_its_name(tmp_path: Pa
     assert folder_arg(str(tmp_path / "shots.v2")) == tmp_path / "shots.v2"  # a dot is not a file suffix we know
     with pytest.raises(argparse.ArgumentTypeError, match="not a .pt file"):
         folder_arg(str(tmp_path / "weights.pt"))
+
+
+@pytest.mark.parametrize("argv", [["train", "{tmp}/shop", "--out", "{tmp}/mdir/"],
+                                  ["adapt", "{tmp}/shop", "--model", "m.pt", "--out", "{tmp}/mdir/"],
+                                  ["evaluate-explanations", "{tmp}/shop", "--model", "m.pt", "--save-selection",
+                                   "{tmp}/sel/"]])
+def test_a_file_option_given_a_folder_name_is_refused_before_any_work(
+        argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CU: `train --out mdir/` trained, then wrote a file called mdir (pathlib drops the slash)."""
+    args = [part.replace("{tmp}", str(tmp_path)) for part in argv]
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    assert exited.value.code != 0
+    err = capsys.readouterr().err
+    assert "this names a folder; give the file to write, e.g. " in err and len(err.strip().splitlines()) == 1, err
+    assert sorted(path.name for path in tmp_path.iterdir()) == []

@@ -145,7 +145,7 @@ def build_parser() -> CommandParser:
     parser.add_argument("--version", action="version", version=f"sane-desktop {__version__}")
     # before the sub-command (`sane-desktop --index-home D query ...`); its own dest, so that a
     # sub-command's option of the same name (gui) cannot overwrite it with its default
-    parser.add_argument("--index-home", dest="global_index_home", type=path_arg, metavar="DIR",
+    parser.add_argument("--index-home", dest="global_index_home", type=folder_arg, metavar="DIR",
                         help="folder of indexed catalogues (default: $SANE_INDEX_HOME, else the per-user data folder)")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="also print the log (INFO and above) on stderr; it always goes to the log file")
@@ -417,6 +417,18 @@ def folder_arg(text: str) -> Path:
         raise argparse.ArgumentTypeError(f"{text}: this names a folder to write into, not a {path.suffix} file "
                                          f"(give a folder, e.g. {path.with_suffix('')})")
     return path
+
+
+def file_arg(example: str) -> Callable[[str], Path]:
+    """argparse ``type`` of an option naming a file the command writes (``example``: a name for one, as
+    "model.pt"): :func:`path_arg`, and a name ending in a path separator is refused (``--out mdir/``: pathlib
+    dropped the slash, and a file called ``mdir`` was written; trial CU)."""
+    def parse(text: str) -> Path:
+        if text.endswith(("/", os.sep)) and text.strip("/" + os.sep):
+            raise argparse.ArgumentTypeError(f"{text}: this names a folder; give the file to write, e.g. "
+                                             f"{text}{example}")
+        return path_arg(text)
+    return parse
 
 
 MAX_SEED = 2**32 - 1  # every generator seeded from it (random, NumPy, torch, seed + k) takes it

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import MAX_BATCH, MAX_COUNT, CliError, add_json_flag, path_arg, seed_arg, whole_number
+from sane_desktop.cli import MAX_BATCH, MAX_COUNT, CliError, add_json_flag, file_arg, path_arg, seed_arg, whole_number
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -17,7 +17,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "trained on one studio or rendering with another's pictures; index or evaluate with the new file.")
     parser.add_argument("catalogue", help="catalogue folder")
     parser.add_argument("--model", required=True, help="checkpoint to adapt")
-    parser.add_argument("--out", required=True, type=path_arg, help="checkpoint file to write")
+    parser.add_argument("--out", required=True, type=file_arg("model.pt"), help="checkpoint file to write")
     parser.add_argument("--max-images", type=whole_number(1, MAX_COUNT), default=10000,
                         help="use at most this many images, a seeded sample (default 10000)")
     parser.add_argument("--batch-size", type=whole_number(1, MAX_BATCH), default=64,

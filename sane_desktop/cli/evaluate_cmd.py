@@ -192,15 +192,15 @@ def render(result: dict[str, Any]) -> str:
     trained = f"; model trained on {result['trained_protocol']}" if result.get("trained_protocol") else ""
     counts = result["protocols"][headline]["counts"]
 
-    def few(scored: int, value: float | None, what: str) -> str:
+    def too_few(scored: int, value: float | None, what: str) -> str:
         """The headline's own word on a figure standing on too few (trial CS read "AUC 1.000" from 2 outfits
         there, the warning ten lines below)."""
         return f" (only {scored} {what}{'' if scored == 1 else 's'}: too few to read)" \
             if value is not None and 0 < scored < FEW_QUESTIONS else ""
 
     lines = [f"{headline} {split}: model FITB {_fmt(model['fitb']).strip()}{season}"
-             f"{few(counts['fitb'], model['fitb'], 'question')}, "
-             f"AUC {_fmt(model['auc']).strip()}{few(counts['compatibility'], model['auc'], 'outfit')}{trained}"]
+             f"{too_few(counts['fitb'], model['fitb'], 'question')}, "
+             f"AUC {_fmt(model['auc']).strip()}{too_few(counts['compatibility'], model['auc'], 'outfit')}{trained}"]
     if any(entry["disjoint"] for entry in result["protocols"].values()):
         lines.append(DISJOINT_MEANING)
     for name, entry in result["protocols"].items():

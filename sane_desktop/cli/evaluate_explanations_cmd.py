@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sane_desktop.cli import MAX_COUNT, MAX_RISE_MASKS, CliError, add_json_flag, path_arg, seed_arg, whole_number
+from sane_desktop.cli import MAX_COUNT, MAX_RISE_MASKS, CliError, add_json_flag, file_arg, path_arg, seed_arg, whole_number
 from sane_desktop.service.values import FEW_QUESTIONS
 
 METHODS = ("fast", "fast_detail", "rise", "sliding", "random")  # fast_detail: + gradient × input detail
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help=f"RISE masks (default 2000, as the paper; at most {MAX_RISE_MASKS:,})")
     parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--mapping", type=path_arg, help="mapping file for a manifest catalogue")
-    parser.add_argument("--save-selection", type=path_arg,
+    parser.add_argument("--save-selection", type=file_arg("selection.json"),
                         help="write the fitted attribute selection (calibration, prior, weights) here; "
                         "copy it to <index home>/<NAME>/explain_selection.json for `explain`")
     parser.add_argument("--selection", type=path_arg,

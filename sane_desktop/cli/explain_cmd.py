@@ -63,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--no-cache", action="store_true", help="recompute even when cached")
     # as query and items take them: a catalogue indexed with --db is explained from that database
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
-    parser.add_argument("--index-dir", type=path_arg, help="folder of the index (default: <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=folder_arg, help="folder of the index (default: <index home>/<name>/)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 

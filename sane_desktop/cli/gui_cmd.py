@@ -12,7 +12,7 @@ from sane_desktop.paths import DEMO_ITEMS
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gui", help="open the desktop application",
                                    description="Opens SANE Desktop; when the demo catalogue is missing (first run) it builds and indexes it.")
-    parser.add_argument("--index-home", type=path_arg, metavar="DIR",
+    parser.add_argument("--index-home", type=folder_arg, metavar="DIR",
                         help="folder of indexed catalogues (as `sane-desktop --index-home DIR gui`; default: "
                              "$SANE_INDEX_HOME, else the per-user data folder)")
     parser.add_argument("--model", type=path_arg, help="model checkpoint (default: the catalogue's own, else the demo model)")

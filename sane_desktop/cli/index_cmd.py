@@ -6,7 +6,7 @@ import argparse
 import shlex
 from typing import Any
 
-from sane_desktop.cli import MAX_BATCH, MAX_WORKERS, add_json_flag, device_arg, path_arg, printable, say, whole_number
+from sane_desktop.cli import MAX_BATCH, MAX_WORKERS, add_json_flag, device_arg, folder_arg, path_arg, printable, say, whole_number
 from sane_desktop.cli.import_cmd import (entry_line, framing_lines, is_file_skip, saved_outfit_lines, skipped_lines,
                                          value_lines)
 from sane_desktop.service.titles import counted
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="catalogue category -> model category or 'general', for categories the model does not "
                         "know by name: a JSON file, or inline 'Tops=tops,Jewellery=general' (default: the choices "
                         "of the last index; categories not named are mapped by name, else 'general')")
-    parser.add_argument("--index-dir", type=path_arg, help="folder for FAISS files and manifest (default: <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=folder_arg, help="folder for FAISS files and manifest (default: <index home>/<name>/)")
     parser.add_argument("--batch-size", type=whole_number(1, MAX_BATCH), default=64,
                         help=f"images per forward pass (default 64; 1 to {MAX_BATCH})")
     parser.add_argument("--workers", type=whole_number(0, MAX_WORKERS), default=None,

@@ -10,7 +10,7 @@ from typing import Any
 
 from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.service.titles import did_you_mean
-from sane_desktop.cli import (MAX_LISTED, CliError, blank, add_json_flag, display_width, folder_gone_note, padded, path_arg,
+from sane_desktop.cli import (MAX_LISTED, CliError, blank, add_json_flag, display_width, folder_arg, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="at most this many items (default 50; -k as for 'query')")
     # as query takes them: a catalogue indexed with --db is listed from that database
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
-    parser.add_argument("--index-dir", type=path_arg, help="folder of the FAISS files (default: <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=folder_arg, help="folder of the FAISS files (default: <index home>/<name>/)")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.types import spelled_as
-from sane_desktop.cli import (MAX_LISTED, CliError, blank, add_json_flag, display_width, folder_gone_note, padded, path_arg,
+from sane_desktop.cli import (MAX_LISTED, CliError, blank, add_json_flag, display_width, folder_arg, folder_gone_note, padded, path_arg,
                               printable, say, say_metadata_changed)
 from sane_desktop.service.titles import did_you_mean, tied_scores_words, unsearched_words
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
@@ -38,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--image", type=path_arg, action="append", default=[], help="an outside image as an outfit item")
     parser.add_argument("--image-category", action="append", default=[], help="category of each --image")
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")
-    parser.add_argument("--index-dir", type=path_arg, help="folder of the FAISS files (default: <index home>/<name>/)")
+    parser.add_argument("--index-dir", type=folder_arg, help="folder of the FAISS files (default: <index home>/<name>/)")
     parser.add_argument("--vector-backend", choices=("faiss", "pgvector"),
                         help="require the index to be searched in this store (the index records the store it was "
                         "built in, by 'index --vector-backend'; a mismatch is refused). The memory budget is an "

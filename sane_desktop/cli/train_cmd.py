@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from sane_desktop.cli import MAX_COUNT, add_json_flag, number_arg, path_arg, seed_arg, whole_number
+from sane_desktop.cli import MAX_COUNT, add_json_flag, file_arg, number_arg, path_arg, seed_arg, whole_number
 from sane_desktop.service.values import FEW_QUESTIONS
 
 
@@ -20,7 +20,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(crc32 of the product, or of the id: one garment, one split) and keeps the epoch with the best valid "
         "attribute mAP. Same seed, same weights (on CPU).")
     parser.add_argument("catalogue", help="catalogue folder")
-    parser.add_argument("--out", required=True, type=path_arg, help="checkpoint file to write")
+    parser.add_argument("--out", required=True, type=file_arg("model.pt"), help="checkpoint file to write")
     parser.add_argument("--preset", choices=("pretrained", "cpu", "gpu"), default=None,
                         help="pretrained: the ImageNet EfficientNet-Lite0 (with colour cells) frozen, heads only on cached features "
                         "(minutes on 2 cores; the default for real catalogues); cpu: a narrow ResNet trunk from "
