@@ -343,3 +343,37 @@ def test_maps_of_a_read_only_catalogue_go_to_one_cache_folder(tmp_path, monkeypa
     first, again = _default_maps_dir(tmp_path / "shop"), _default_maps_dir(tmp_path / "shop")
     assert first == again and first.is_relative_to(tmp_path / "cache")
     assert _default_maps_dir(tmp_path / "other") != first
+
+
+def test_save_selection_is_refused_for_a_model_without_attributes_and_a_failed_save_keeps_the_figures(
+        world, capsys, tmp_path, monkeypatch):
+    """Trial CU: `--save-selection FILE` with a model without an attribute network ran the whole evaluation, exit
+    0, and wrote nothing; a save failing after the run (a disk filled) lost the figures to "error: …"."""
+    import errno
+
+    import torch
+
+    from sane_desktop.explain.pipeline import SelectionModel
+    from sane_desktop.models import CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
+    from tests.retrieval_world import DEMO_CATEGORIES
+
+    torch.manual_seed(0)
+    plain = tmp_path / "plain.pt"
+    save_checkpoint(plain, ModelBundle(CompatibilityNet(DEMO_CATEGORIES, width=8), None, Preprocessing(size=64)))
+    selection = tmp_path / "selection.json"
+    argv = ["evaluate-explanations", str(world["catalogue"]), "--pairs", "2", "--method", "fast", "--method", "random",
+            "--save-selection", str(selection)]
+    code, out, err = _run(capsys, [*argv[:2], "--model", str(plain), *argv[2:]])
+    assert code == 1 and not out and err.strip() == ("error: no selection can be fitted: the model has no attribute "
+                                                     "network (a selection chooses among its attributes)"), err
+    assert not selection.exists()
+
+    def full_disk(self, path):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(SelectionModel, "save", full_disk)
+    code, out, err = _run(capsys, [*argv[:2], "--model", str(world["model"]), *argv[2:], "--json"])
+    assert code == 1 and json.loads(out)["saliency"]["fast"]["insertion"]["auc"] >= 0  # the figures, printed
+    assert json.loads(out)["selection_not_saved"].startswith("the disk is full")
+    assert err.strip().splitlines()[-1].startswith("error: the figures above are whole, but the selection could not "
+                                                   f"be written to {selection} (the disk is full"), err

@@ -705,13 +705,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # a finished index with 130 and no word (trial F), so it stays ignored; a caller's (tests) is restored
     with _interrupts_held(until_exit=argv is None):
         try:
-            if getattr(args, "json", False):
-                json.dump(result, sys.stdout, indent=2, default=str)
-                sys.stdout.write("\n")
-            else:
-                render: Callable[[dict[str, Any]], str] | None = getattr(args, "render", None)
-                print(terminal_text(render(result)) if render else json.dumps(result, indent=2, default=str))
-            sys.stdout.flush()
+            print_result(args, result)
         except BrokenPipeError:  # the reader left early (`| head`): the work is done, so not a failure
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         except OSError as error:  # output sent to a full disk: one line, not a traceback (trial CR), and a
@@ -722,6 +716,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             say(f"error: the work is done, but its output could not be written in full ({os_error_line(error)})")
             return 1
     return 0
+
+
+def print_result(args: argparse.Namespace, result: dict[str, Any]) -> None:
+    """A command's result on stdout: its JSON with ``--json``, else its ``render``'s text (else JSON)."""
+    if getattr(args, "json", False):
+        json.dump(result, sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+    else:
+        render: Callable[[dict[str, Any]], str] | None = getattr(args, "render", None)
+        print(terminal_text(render(result)) if render else json.dumps(result, indent=2, default=str))
+    sys.stdout.flush()
 
 
 @contextlib.contextmanager

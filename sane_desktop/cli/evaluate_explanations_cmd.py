@@ -13,7 +13,11 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sane_desktop.cli import MAX_COUNT, MAX_RISE_MASKS, CliError, add_json_flag, file_arg, path_arg, seed_arg, whole_number
+from sane_desktop.cli import (
+    MAX_COUNT, MAX_RISE_MASKS, CliError, add_json_flag, file_arg, os_error_line, path_arg, print_result, seed_arg,
+    whole_number,
+)
+from sane_desktop.errors import SaneError
 from sane_desktop.service.values import FEW_QUESTIONS
 
 METHODS = ("fast", "fast_detail", "rise", "sliding", "random")  # fast_detail: + gradient × input detail
@@ -72,7 +76,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     methods = tuple(dict.fromkeys(args.method or METHODS))
     report = _evaluated(args, lambda progress: evaluate_explanation_methods(
         args.catalogue, args.model, args.pairs, methods, seed=args.seed, rise_masks=args.rise_masks,
-        selection=args.selection, mapping=args.mapping, progress=progress, on_cost=_say_cost),
+        selection=args.selection, mapping=args.mapping, progress=progress, on_cost=_say_cost,
+        fit_wanted=bool(args.save_selection)),
         rise_masks=args.rise_masks)
     if not args.curves:
         _strip_curves(report)
@@ -126,10 +131,18 @@ def _evaluated(args: argparse.Namespace, evaluate: Callable[[Any], Any], **extra
     finally:
         progress.close()
     report: dict[str, Any] = outcome.figures
-    if outcome.selection is not None and args.save_selection:
-        report["selection_file"] = str(outcome.selection.save(args.save_selection))
     report.update(catalogue=str(args.catalogue), model=str(args.model), model_hash=outcome.model_hash,
                   seed=args.seed, **extra, seconds=round(time.perf_counter() - start, 2))
+    if outcome.selection is not None and args.save_selection:
+        try:
+            report["selection_file"] = str(outcome.selection.save(args.save_selection))
+        except (OSError, SaneError) as error:  # a disk filled during the run: its figures are printed all the
+            # same, then the failure (trial CU: "error: the disk is full", the hours' figures lost)
+            why = os_error_line(error) if isinstance(error, OSError) else str(error)
+            report["selection_not_saved"] = why
+            print_result(args, report)
+            raise CliError(f"the figures above are whole, but the selection could not be written to "
+                           f"{args.save_selection} ({why})") from None
     return report
 
 

@@ -64,12 +64,14 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
                                  seed: int = 0, rise_masks: int = 2000, selection: Path | None = None,
                                  mapping: Path | str | None = None,
                                  progress: Progress = no_progress,
-                                 on_cost: Callable[[int, int], None] = lambda _passes, _pairs: None
-                                 ) -> ExplanationEvaluation:
+                                 on_cost: Callable[[int, int], None] = lambda _passes, _pairs: None,
+                                 fit_wanted: bool = False) -> ExplanationEvaluation:
     """Insertion/deletion AUC, attribute accuracy and pointing game of each method over ``pairs``
     test pairs (``explain.evaluation``; Petsiuk et al. 2018 for the curves, Plummer et al. 2020
     for the attribute choice). ``selection``: a fitted selection file to use instead of fitting.
-    ``on_cost(passes, pairs)``: the images each pair's maps pass through the model, said before any."""
+    ``on_cost(passes, pairs)``: the images each pair's maps pass through the model, said before any.
+    ``fit_wanted``: the fitted selection is to be kept; InputError before any work for a model with no
+    attribute network, which has none to fit (its run ended without one, unsaid: trial CU)."""
     from sane_desktop.service.sources import read_source
     from sane_desktop.catalogue.ground_truth import read_ground_truth
     from sane_desktop.explain.evaluation import evaluate_explanations
@@ -80,6 +82,9 @@ def evaluate_explanation_methods(root: Path | str, model: Path | str, pairs: int
     if pairs <= 0 or rise_masks <= 0:
         raise InputError("the pair count and RISE masks must be positive")
     bundle = load_checkpoint(Path(model))
+    if fit_wanted and bundle.attributes is None and selection is None:
+        raise InputError("no selection can be fitted: the model has no attribute network (a selection chooses "
+                         "among its attributes)")
     catalogue = read_source(root, mapping, progress=progress)
     refuse_learnt_split(catalogue, bundle, "test")  # its pairs are the test split's
     fixed = None
