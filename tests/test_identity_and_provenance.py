@@ -241,6 +241,37 @@ def test_manifest_records_and_loading_verifies_each_faiss_file(world: dict[str, 
     assert "does not match its manifest" in one_line(capsys.readouterr().err)
 
 
+def test_an_index_file_that_cannot_be_read_now_is_not_called_changed(indexed: Path,
+                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial CU: a whole index file FAISS could not open now (permission, too many open files, no memory) read
+    "does not match its manifest: re-run sane-desktop index" — hours of re-indexing that fail the same way."""
+    import errno
+
+    from sane_desktop.retrieval.indexing import verify
+
+    folder = paths.catalogue_dir("shop")
+    entry = next(iter(read_index_manifest(folder).indexes.values()))
+    path = folder / entry.file
+
+    def too_many(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError(f"Error in faiss::FileIOReader: could not open {path} for reading: Too many open files")
+
+    monkeypatch.setattr(verify, "load_store", too_many)
+    with pytest.raises(StaleIndexError) as raised:
+        verify.load_verified(folder, entry, 64)
+    assert str(raised.value) == (f"index file {path} cannot be read now (Too many open files); nothing suggests it "
+                                 "changed since indexing: once that is mended, search again")
+    assert not raised.value.reindex_helps
+
+    def no_permission(_path):  # type: ignore[no-untyped-def]
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(verify, "verified_hash", no_permission)
+    with pytest.raises(StaleIndexError, match=r"cannot be read now \(Permission denied\)") as raised:
+        verify.verify_file(folder, entry)
+    assert not raised.value.reindex_helps
+
+
 def test_a_format_1_manifest_means_rebuild(indexed: Path) -> None:
     folder = paths.catalogue_dir("shop")
     data = json.loads((folder / "manifest.json").read_text())

@@ -3,6 +3,7 @@ no-op re-index check, :mod:`~sane_desktop.retrieval.indexing.current`)."""
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,16 @@ def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu
     mismatch = f"index file {path} does not match its manifest: re-run sane-desktop index"
     try:
         store = load_store(path, spec, use_gpu=use_gpu)
+    except MemoryError:
+        raise _not_now(path, "out of memory") from None
     except (RuntimeError, ValueError) as error:  # FAISS reports a corrupt file as a C++ exception with a page of text
+        passing = next((words for words in PASSING_WORDS if words in str(error)), None)
+        if passing is not None:  # its bytes were just checked: FAISS could not open or map it now
+            raise _not_now(path, passing) from None
         raise StaleIndexError(mismatch) from error
     except OSError as error:  # a compressed index's stored vectors missing or unreadable
+        if error.errno in PASSING_ERRNOS:
+            raise _not_now(path, error.strerror or str(error)) from None
         raise StaleIndexError(f"{mismatch} ({error.strerror or error})") from None
     if len(store) != entry.vector_count or store.dimension != dimension:
         raise StaleIndexError(mismatch)
@@ -61,6 +69,8 @@ def verify_file(index_dir: Path, entry: CategoryIndex, spec: IndexSpec | None = 
     except FileNotFoundError:
         raise StaleIndexError(f"index file {path} is missing: re-run sane-desktop index") from None
     except OSError as error:
+        if error.errno in PASSING_ERRNOS:  # the file may be whole: a re-index (hours) would not mend it
+            raise _not_now(path, error.strerror or str(error)) from None
         raise StaleIndexError(f"index file {path} cannot be read ({error.strerror}): re-run sane-desktop index") from None
     if digest != entry.sha256:
         raise StaleIndexError(mismatch)
@@ -72,6 +82,19 @@ def verify_file(index_dir: Path, entry: CategoryIndex, spec: IndexSpec | None = 
         if stored != list(entry.rerank_sha256):
             raise StaleIndexError(f"{mismatch} (its re-rank store)")
     return path
+
+
+# reasons a whole index file cannot be read *now* (trial CU: said as "does not match its manifest: re-run
+# sane-desktop index", hours of re-indexing that fail the same way): no permission, a failing disk, too many
+# open files, no memory
+PASSING_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EIO, errno.EMFILE, errno.ENFILE, errno.ENOMEM})
+PASSING_WORDS = ("Permission denied", "Input/output error", "Too many open files", "Cannot allocate memory",
+                 "std::bad_alloc")
+
+
+def _not_now(path: Path, reason: str) -> StaleIndexError:
+    return StaleIndexError(f"index file {path} cannot be read now ({reason}); nothing suggests it changed since "
+                           "indexing: once that is mended, search again", reindex_helps=False)
 
 
 def entry_spec(entry: CategoryIndex) -> IndexSpec:
