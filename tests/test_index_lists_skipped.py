@@ -129,3 +129,23 @@ def test_a_catalogue_whose_every_photo_is_unreadable_is_refused_and_its_index_ke
     assert not (tmp_path / "home" / "junk").exists()
     assert main([*home, "catalogues", "--json"]) == 0
     assert [entry["name"] for entry in json.loads(capsys.readouterr().out)["catalogues"]] == ["shop"]
+
+
+def test_an_item_the_import_left_out_is_named_so_not_unknown(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CU: `query --outfit ID` of an item the import had listed as skipped ("not an image file") said
+    "unknown item ids", as of a typo."""
+    root = make_catalogue(tmp_path / "shop", items=30)
+    images = sorted((root / "images").glob("*.jpg"))
+    images[0].write_bytes(b"not a picture at all")
+    model = make_model(tmp_path / "model.pt")
+    home = ["--index-home", str(tmp_path / "home")]
+    assert main([*home, "index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu"]) == 0
+    capsys.readouterr()
+    left_out = images[0].stem
+    assert main([*home, "query", "shop", "--outfit", left_out]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"error: this item was left out at the last import of catalogue 'shop' ({left_out}: not an "
+                          "image file") and err.endswith("): mend its photo and import it again"), err
+    assert main([*home, "query", "shop", "--outfit", f"{left_out},no-such-id"]) == 1  # with a typo: both said
+    err = capsys.readouterr().err.strip()
+    assert "unknown item ids:" in err and f"left out at the last import: {left_out} (not an image file" in err, err

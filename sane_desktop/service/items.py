@@ -27,7 +27,7 @@ from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo, ItemText
 from sane_desktop.store import browse
 from sane_desktop.store.browse import CatalogueRecord
-from sane_desktop.store.items import ids_like, ids_named, item_pks
+from sane_desktop.store.items import ids_like, ids_named, item_pks, left_out_at_import
 
 if TYPE_CHECKING:  # retrieval.search loads FAISS: the worker imports it, not the window
     from sane_desktop.retrieval.search import QueryItem
@@ -333,9 +333,18 @@ class CatalogueItems:
             else:
                 found[item_id] = pk
         if missing:
+            left = left_out_at_import(self.engine, self.record.pk, missing)
+            if left and len(left) == len(missing):  # not a typo: the import named them as left out
+                said = "; ".join(f"{listed_ids([item_id])}: {reason}" for item_id, reason in list(left.items())[:5])
+                more = f"; and {len(left) - 5} more" if len(left) > 5 else ""
+                raise NotFound(f"{'these items were' if len(left) > 1 else 'this item was'} left out at the last "
+                               f"import of catalogue {self.record.name!r} ({said}{more}): mend "
+                               f"{'their photos' if len(left) > 1 else 'its photo'} and import it again")
             more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""  # never cut without a word
+            left_words = (f"; left out at the last import: {', '.join(f'{listed_ids([i])} ({r})' for i, r in left.items())}"
+                          if left else "")
             raise NotFound(f"unknown item ids: {listed_ids(missing[:5])}{more} (catalogue {self.record.name!r})"
-                           f"{self._meant(missing[:5])}")
+                           f"{self._meant(missing[:5])}{left_words}")
         return self.infos([found[item_id] for item_id in item_ids])
 
     def _meant(self, missing: Sequence[str]) -> str:

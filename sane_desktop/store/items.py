@@ -138,6 +138,22 @@ def ids_named(engine: Engine, catalogue_pk: int, name: str, limit: int = 3) -> l
             .order_by(S.Item.item_id).limit(limit))]
 
 
+def left_out_at_import(engine: Engine, catalogue_pk: int, item_ids: Sequence[str]) -> dict[str, str]:
+    """Of ``item_ids`` (ids the catalogue lacks), those its latest import left out as items, with why (its
+    first reason): "unknown item" read as a typo of an id the import had named as skipped (trial CU)."""
+    if not item_ids:
+        return {}
+    with Session(engine) as session:
+        rows = session.execute(select(S.ImportIssue.item_id, S.ImportIssue.reason)
+                               .where(S.ImportIssue.catalogue_id == catalogue_pk, S.ImportIssue.kind == "item",
+                                      S.ImportIssue.item_id.in_(list(item_ids)))
+                               .order_by(S.ImportIssue.id))
+        found: dict[str, str] = {}
+        for item_id, reason in rows:
+            found.setdefault(str(item_id), str(reason))
+        return found
+
+
 def ids_like(engine: Engine, catalogue_pk: int, name: str, limit: int = 3) -> list[str]:
     """Up to ``limit`` of the catalogue's item ids closest to ``name`` (a typo: difflib's ratio ≥ 0.8),
     best first, equally close ones by id; only ids within 2 characters of its length are compared.
