@@ -23,7 +23,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QPoint, QRect, QSettings, Qt
+from PySide6.QtCore import QMessageLogContext, QPoint, QRect, QSettings, Qt, QtMsgType, qInstallMessageHandler
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QScrollArea, QWidget
@@ -331,6 +331,7 @@ def run_screenshots(make_service: Callable[[], CatalogueService], out: Path, dem
                                (f"screenshots: the walk did not finish within {deadline_s:.0f} s",))
     watchdog.daemon = True
     watchdog.start()
+    previous = qInstallMessageHandler(_without_offscreen_noise)
     try:
         try:
             service = make_service()
@@ -338,7 +339,19 @@ def run_screenshots(make_service: Callable[[], CatalogueService], out: Path, dem
             raise ScreenshotError(f"screenshots: {error}") from error
         return take_screenshots(service, out, demo_items=demo_items, deadline_s=deadline_s)
     finally:
+        qInstallMessageHandler(previous)
         watchdog.cancel()
+
+
+# Qt's offscreen plugin (the walk's usual platform) warns of a window hint it cannot pass on, once per shot
+OFFSCREEN_NOISE = "does not support propagateSizeHints()"
+
+
+def _without_offscreen_noise(_kind: QtMsgType, _context: QMessageLogContext, message: str) -> None:
+    """Qt's messages on stderr as its own handler prints them, but :data:`OFFSCREEN_NOISE` (a new user read a
+    warning per screenshot as something gone wrong)."""
+    if OFFSCREEN_NOISE not in message:
+        print(message, file=sys.stderr)
 
 
 def take_screenshots(service: CatalogueService, out: Path, demo_items: int = 120,
