@@ -20,7 +20,8 @@ def run(capsys: pytest.CaptureFixture[str], home: Path, *argv: str) -> tuple[int
     return code, out, err
 
 
-def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def shop_indexed(tmp_path: Path) -> tuple[Path, Path]:
+    """An index home holding "shop", 30 demo items indexed with a tiny seeded model: (home, its folder)."""
     from sane_desktop import paths
 
     home = tmp_path / "home"
@@ -30,6 +31,11 @@ def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[st
         building.index_folder(root, "shop", make_model(tmp_path / "model.pt"), workers=0, device="cpu")
     finally:
         paths.use_index_home(None)
+    return home, root
+
+
+def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    home, root = shop_indexed(tmp_path)
     code, out, _ = run(capsys, home, "--json")
     (listed,) = json.loads(out)["catalogues"]
     assert code == 0 and (listed["name"], listed["items"], listed["source"]) == ("shop", 30, str(root.resolve()))
@@ -177,17 +183,10 @@ def test_a_catalogue_whose_database_is_locked_is_listed_unavailable_not_damaged(
     program holds; a full disk reads the same) is said as such, with the reason."""
     import sqlite3
 
-    from sane_desktop import paths
     from sane_desktop.service.catalogues import Catalogues, catalogue_details
     from sane_desktop.store.db import is_passing
 
-    home = tmp_path / "home"
-    paths.use_index_home(home)
-    try:
-        root = make_catalogue(tmp_path / "shop", items=30, seed=1)
-        building.index_folder(root, "shop", make_model(tmp_path / "model.pt"), workers=0, device="cpu")
-    finally:
-        paths.use_index_home(None)
+    home, _ = shop_indexed(tmp_path)
     holder = sqlite3.connect(home / "shop" / "catalogue.db", isolation_level=None)
     try:
         holder.execute("PRAGMA locking_mode=EXCLUSIVE")

@@ -286,13 +286,17 @@ def test_argparse_s_own_refusals_show_such_bytes_as_the_others_do(tmp_path: Path
 def test_a_folder_option_given_a_file_name_is_refused_before_it_makes_that_folder(
         argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`gui --screenshot shot.png` made a folder called shot.png and wrote the PNGs into it, unsaid."""
-    args = [part.replace("{tmp}", str(tmp_path)) for part in argv]
+    assert "names a folder to write into, not a" in _refused_before_any_work(argv, tmp_path, capsys)
+
+
+def _refused_before_any_work(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    """The one error line argparse refused ``argv`` with (``{tmp}`` read as ``tmp_path``), nothing written."""
     with pytest.raises(SystemExit) as exited:
-        main(args)
+        main([part.replace("{tmp}", str(tmp_path)) for part in argv])
     assert exited.value.code != 0
     err = capsys.readouterr().err
-    assert "names a folder to write into, not a" in err and len(err.strip().splitlines()) == 1, err
-    assert sorted(path.name for path in tmp_path.iterdir()) == []
+    assert len(err.strip().splitlines()) == 1 and sorted(path.name for path in tmp_path.iterdir()) == [], err
+    return err
 
 
 def test_a_folder_option_takes_an_existing_folder_whatever_its_name(tmp_path: Path) -> None:
@@ -312,10 +316,4 @@ def test_a_folder_option_takes_an_existing_folder_whatever_its_name(tmp_path: Pa
 def test_a_file_option_given_a_folder_name_is_refused_before_any_work(
         argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Trial CU: `train --out mdir/` trained, then wrote a file called mdir (pathlib drops the slash)."""
-    args = [part.replace("{tmp}", str(tmp_path)) for part in argv]
-    with pytest.raises(SystemExit) as exited:
-        main(args)
-    assert exited.value.code != 0
-    err = capsys.readouterr().err
-    assert "this names a folder; give the file to write, e.g. " in err and len(err.strip().splitlines()) == 1, err
-    assert sorted(path.name for path in tmp_path.iterdir()) == []
+    assert "this names a folder; give the file to write, e.g. " in _refused_before_any_work(argv, tmp_path, capsys)
