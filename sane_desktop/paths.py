@@ -373,6 +373,22 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def disk_full_or(error: OSError, folder: Path | str) -> OSError:
+    """``error``, or ENOSPC naming its file when ``folder``'s disk has under 1 MiB left and ``error`` carries
+    no errno: a short write says so in a writer's own words (numpy's "12544 requested and 7136 written",
+    torch's "unexpected pos"), where a person needs "the disk is full" (trials CR and CT)."""
+    import errno
+    import shutil
+
+    if error.errno is not None:
+        return error
+    try:
+        full = shutil.disk_usage(folder).free < 1 << 20
+    except OSError:
+        return error
+    return OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), error.filename or str(folder)) if full else error
+
+
 def write_atomically(path: Path | str, write: Callable[[Path], bool]) -> bool:
     """Have ``write`` write a file of the user's (an export) under :func:`temporary_sibling`'s name,
     which keeps ``path``'s suffix so that writers choosing the format by it (Qt's image and PDF

@@ -127,6 +127,23 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert code != 0 and err.strip().startswith(f"error: cannot write the maps to {tmp_path / 'maps_full'} (the disk "
                                                 "is full (No space left on device: ") and "--save-maps" not in err, err
     assert list((tmp_path / "maps_full").iterdir()) == []  # nothing partial left
+    # numpy's own words for a short write (no errno) on a disk that filled: the disk-full line, and the
+    # explanation itself printed before it (trial CT: "12544 requested and 7136 written", the text lost)
+    import shutil
+    from collections import namedtuple
+
+    def short_write(file, _values):  # type: ignore[no-untyped-def]
+        raise OSError("12544 requested and 7136 written")
+
+    Usage = namedtuple("Usage", "total used free")
+    with monkeypatch.context() as patched:
+        patched.setattr(np, "save", short_write)
+        patched.setattr(shutil, "disk_usage", lambda _path: Usage(1 << 30, 1 << 30, 4096))
+        code, out, err = _run(capsys, [*argv[:-1], str(tmp_path / "maps_short")])
+    assert code == 1 and err.strip().startswith(f"error: cannot write the maps to {tmp_path / 'maps_short'} (the disk is "
+                                                "full (No space left on device"), err
+    shown = json.loads(out)
+    assert shown["similarity"] == result["similarity"] and shown["maps"] is None and "maps_not_saved" in shown
     # the second call is served from the cache with the same maps
     code, out, _ = _run(capsys, argv)
     again = json.loads(out)

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sane_desktop.cli import (
-    MAX_RISE_MASKS, CliError, add_json_flag, folder_arg, folder_gone_note, os_error_line, path_arg, printable, say,
-    say_metadata_changed, whole_number,
+    MAX_RISE_MASKS, CliError, add_json_flag, folder_arg, folder_gone_note, os_error_line, path_arg, print_result,
+    printable, say, say_metadata_changed, whole_number,
 )
 from sane_desktop.catalogue.jsonfile import JsonObject
 from sane_desktop.catalogue.safepath import read_regular_file
@@ -126,7 +126,9 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     import numpy as np
 
     from sane_desktop.explain.overlay import blend, denormalise, save_png
-    from sane_desktop.paths import check_outside_package, check_writable_folder, folder_problem, write_atomically
+    from sane_desktop.paths import (
+        check_outside_package, check_writable_folder, disk_full_or, folder_problem, write_atomically,
+    )
 
     prep = catalogue.model.bundle().preprocessing
     out_dir = check_outside_package(save_dir or _default_maps_dir(catalogue.folder), "--save-maps")
@@ -150,19 +152,21 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
 
     failures: list[OSError] = []
 
-    def not_written() -> InputError:
+    def not_written() -> MapsNotWritten:
         """Why the maps could not be written, in words (a full disk read "pass --save-maps DIR", the option
-        just given: trial CR); the way to another folder only when the folder was not chosen."""
+        just given: trial CR); the way to another folder only when the folder was not chosen. It carries the
+        explanation's text, which needs no disk (trial CT lost it to the error line)."""
         why = os_error_line(failures[-1]) if failures else folder_problem(out_dir) or "the folder cannot be written"
-        return InputError(f"cannot write the maps to {out_dir} ({why})"
-                          + (": give another folder with --save-maps DIR" if save_dir is None else ""))
+        words = (f"cannot write the maps to {out_dir} ({why})"
+                 + (": give another folder with --save-maps DIR" if save_dir is None else ""))
+        return MapsNotWritten(words, {**_text_of(catalogue, result), "maps": None, "maps_not_saved": words})
 
     def writing(write: Callable[[Path], object]) -> Callable[[Path], bool]:
         def attempt(file: Path) -> bool:
             try:
                 write(file)
             except OSError as error:  # kept for the words; write_atomically removes the partial file
-                failures.append(error)
+                failures.append(disk_full_or(error, out_dir))
                 return False
             return True
         return attempt
@@ -283,7 +287,13 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
                                                              use_cache=not args.no_cache, progress=progress)
             finally:
                 progress.close()
-            summary = _summary(catalogue, result, args.save_maps, args.rise_masks)
+            try:
+                summary = _summary(catalogue, result, args.save_maps, args.rise_masks)
+            except MapsNotWritten as unwritten:
+                if args.pairs is not None:  # a line of its own, the pair counted as failed
+                    raise
+                print_result(args, unwritten.summary)  # the explanation, then the one error line
+                raise CliError(str(unwritten)) from None
             if result.method == "rise":  # what a researcher needs to compare runs: passes alone do not say
                 summary["rise_masks"] = args.rise_masks
             return summary
@@ -312,6 +322,14 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     if failed:
         raise InputError(f"{failed} of {len(pairs)} pairs could not be explained (see above)")
     return None
+
+
+class MapsNotWritten(InputError):
+    """The maps could not be written; ``summary`` is the explanation without them."""
+
+    def __init__(self, message: str, summary: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.summary = summary
 
 
 def _say_model(catalogue: Any, model: Path | None) -> None:

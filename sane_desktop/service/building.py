@@ -321,11 +321,8 @@ def _save_model(path: Path | str, bundle: Any, *, half: bool = False) -> str:
     try:
         return save_checkpoint(path, bundle, half=half)
     except RuntimeError as error:
-        try:
-            full = shutil.disk_usage(Path(path).parent).free < 1 << 20  # what a short write leaves
-        except OSError:
-            full = False
-        if full:
+        short = paths.disk_full_or(OSError(f"short write of {path}"), Path(path).parent)  # no errno: full or not
+        if short.errno == errno.ENOSPC:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
         raise OSError(errno.EIO, f"the model could not be written ({str(error).splitlines()[0]})", str(path)) from None
 
