@@ -413,6 +413,24 @@ def test_a_catalogue_that_can_no_longer_be_read_leaves_the_switcher_with_a_word(
     qtbot.waitUntil(lambda: "broken" in switcher_names(window) and not window.channels.catalogues.busy, timeout=20000)
     activate(qtbot, other)
     database = world["index"] / "broken" / "catalogue.db"
+    # locked by another program first: whole, said as such (trial CT read "deleted, or … cannot be read")
+    import sqlite3
+
+    holder = sqlite3.connect(database, isolation_level=None)
+    try:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")
+        activate(qtbot, window)
+        qtbot.waitUntil(lambda: "broken" not in switcher_names(window), timeout=30000)
+        said = window.statusBar().currentMessage()
+        assert said.startswith("“broken” cannot be opened now (the catalogue database") and "locked" in said \
+            and said.endswith("it is listed again once that passes."), said
+    finally:
+        holder.close()
+    activate(qtbot, other)
+    activate(qtbot, window)
+    qtbot.waitUntil(lambda: "broken" in switcher_names(window) and not window.channels.catalogues.busy, timeout=20000)
+    activate(qtbot, other)
     with database.open("r+b") as handle:
         handle.truncate(4096)
     activate(qtbot, window)

@@ -146,7 +146,7 @@ class CatalogueManager(QDialog):
         self.resync_button.clicked.connect(self.resync)
         self.show_button.clicked.connect(self.show_folder)
         self.builtin_button.clicked.connect(self.ask_builtin_model)
-        self.status = ElidedLabel("")
+        self.status = ElidedLabel("", lines=2)  # a reason and its way out (trial CT read "(wai…" of one line)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         buttons = QHBoxLayout()
@@ -220,8 +220,8 @@ class CatalogueManager(QDialog):
         elif entry is not None and entry.damaged and entry.passing:
             self._damaged_said = True
             set_plain(self.status, f"“{entry.name}” cannot be opened now ({entry.damaged}). Nothing suggests it is "
-                                   "damaged: once that is mended (space freed, the other program closed), close and "
-                                   "reopen this list.")
+                                   "damaged, so it cannot be deleted here: once that passes (space freed, the other "
+                                   "program closed), close and reopen this list.")
         elif entry is not None and entry.damaged:
             self._damaged_said = True
             # the window's words: File → Index offers to set a damaged database aside (the command line's --replace)
@@ -244,7 +244,8 @@ class CatalogueManager(QDialog):
         # a damaged one, or one whose database is on a server, can only be deleted (its local index)
         readable = entry is not None and not entry.damaged and not entry.on_server
         self.rename_button.setEnabled(readable and idle)
-        self.delete_button.setEnabled(entry is not None and idle)
+        # one that cannot be opened *now* (a lock, a full disk) is whole: not deleted at a click (trial CT)
+        self.delete_button.setEnabled(entry is not None and idle and not entry.passing)
         self.resync_button.setEnabled(readable and idle and bool(entry.source))  # type: ignore[union-attr]
         self.show_button.setEnabled(readable and bool(entry.source))  # type: ignore[union-attr]
         # indexed with a model of its own (trained, adapted, or another file): the built-in one is a way back

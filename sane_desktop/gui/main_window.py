@@ -60,7 +60,9 @@ from sane_desktop.gui.shortcuts_dialog import ShortcutsDialog
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
 from sane_desktop.paths import DEMO_CATALOGUE
-from sane_desktop.service import CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult
+from sane_desktop.service import (
+    CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult, UnreadableCatalogue,
+)
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.match_score import match_percent, share_points, signed_points
 from sane_desktop.service.titles import UnsearchedItems, counted, short_title, tied_scores_words, unsearched_words
@@ -977,15 +979,18 @@ class MainWindow(QMainWindow):
         if self.catalogue is None or self.channels.catalogues.busy or self._reopening_switcher:
             return
         # quiet: a check on every activation says "Listing catalogues…" only when it takes a while
-        self.channels.catalogues.start(lambda service, _state: service.list_catalogues(), "Listing catalogues…",
+        self.channels.catalogues.start(lambda service, _state: service.scan_catalogues(), "Listing catalogues…",
                                        quiet=True) \
-            .on_done(self._merge_catalogues).on_failed(lambda message: self.statusBar().showMessage(
+            .on_done(lambda listing: self._merge_catalogues(list(listing.catalogues), listing.unreadable)) \
+            .on_failed(lambda message: self.statusBar().showMessage(
                 f"Could not list the catalogues: {message}", 10000))  # a background check: no box
 
-    def _merge_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
+    def _merge_catalogues(self, catalogues: list[CatalogueInfo],
+                          unreadable: Sequence[UnreadableCatalogue] = ()) -> None:
         """Bring the switcher's entries in line with ``catalogues`` in place: new ones inserted in
         the listing's order, counts updated, vanished ones removed — except the entry shown, so the
-        open catalogue, the person's choice and an open popup's highlight stay as they are."""
+        open catalogue, the person's choice and an open popup's highlight stay as they are. ``unreadable``:
+        the folders whose database could not be read, and why (one merely unavailable is said so)."""
         self._note_tokens(catalogues)
         names = [info.name for info in catalogues]
         if self._follow_rename(catalogues, names):
@@ -1008,6 +1013,12 @@ class MainWindow(QMainWindow):
         gone = [name for name in gone if name not in renamed]
         said = [f"“{isolated(old)}” was renamed “{isolated(new)}” elsewhere (another window or command)"
                 for old, new in reversed(list(renamed.items()))]
+        # locked by another program or on a full disk: whole, and back once that passes (trial CT read "deleted,
+        # or its database cannot be read" of a lock)
+        passing = {entry.name: entry.reason for entry in unreadable if entry.passing and entry.name in gone}
+        said += [f"“{isolated(name)}” cannot be opened now ({window_words(reason)}); it is listed again once that "
+                 "passes" for name, reason in passing.items()]
+        gone = [name for name in gone if name not in passing]
         if gone:  # not silently (trial N: a damaged catalogue just vanished from the switcher)
             listed = ", ".join(f"“{name}”" for name in reversed(gone))
             said.append(f"{listed} {'is' if len(gone) == 1 else 'are'} no longer listed: deleted, or its database cannot "
