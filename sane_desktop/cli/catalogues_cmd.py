@@ -68,11 +68,15 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 "home": str(catalogues.home)}
     return {"action": "list", "home": str(catalogues.home), "catalogues": [
         # not opened (its database is on a server): no count, rather than a 0 read as "empty" (trial AY)
-        {"name": entry.name, "items": None if entry.on_server else entry.items, "source": entry.source, "source_found": entry.source_found,
+        # not opened (its database on a server, or unreadable): no count, rather than a 0 read as "empty" (trial CT)
+        {"name": entry.name, "items": None if entry.on_server or entry.damaged else entry.items, "source": entry.source,
+         "source_found": entry.source_found,
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
          "vectors": None if entry.on_server else entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
          "index_problem": entry.index_problem, "stale_reason": entry.stale_reason,
-         "builtin": entry.builtin, "damaged": entry.damaged, "unavailable": entry.passing, "on_server": entry.on_server,
+         # why it cannot be opened: damage, or a reason outside its file that passes (a lock, a full disk)
+         "builtin": entry.builtin, "damaged": "" if entry.passing else entry.damaged,
+         "unavailable": entry.damaged if entry.passing else "", "on_server": entry.on_server,
          "model_unknown": entry.model_unknown}
         for entry in catalogue_details(catalogues)]}
 
@@ -134,10 +138,11 @@ def render(result: dict[str, Any]) -> str:
             lines.append(f"  {padded(printable(entry['name']), width)}  database on a server ({entry['on_server']}): "
                          "commands reach it with --db URL")
             continue
-        if entry["damaged"]:  # why, in words: a full disk read "0 items  database cannot be read" (trial CR)
-            now = " now (nothing suggests damage: it opens once that is mended)" if entry.get("unavailable") else ""
+        if entry["damaged"] or entry.get("unavailable"):  # why, in words: a full disk read "0 items  database cannot
+            # be read" (trial CR)
+            now = " now (nothing suggests damage: it opens once that passes)" if entry.get("unavailable") else ""
             lines.append(f"  {padded(printable(entry['name']), width)}  database cannot be read{now}: "
-                         f"{printable(entry['damaged'])}")
+                         f"{printable(entry['damaged'] or entry['unavailable'])}")
             continue
         state = (f" — its index folder {entry['index_problem']}: index it again with --replace" if entry["index_problem"]
                  else f" — out of date ({entry['stale_reason']}): re-index it naming its model (--model FILE)"
