@@ -282,7 +282,9 @@ def test_argparse_s_own_refusals_show_such_bytes_as_the_others_do(tmp_path: Path
                                   # the index's folders too (trial CU: `--index-dir out.json` made such a folder)
                                   ["index", "{tmp}/shop", "--index-dir", "{tmp}/out.json"],
                                   ["--index-home", "{tmp}/home.db", "catalogues"],
-                                  ["gui", "--index-home", "{tmp}/home.sqlite"]])
+                                  ["gui", "--index-home", "{tmp}/home.sqlite"],
+                                  # the index's own kinds and archives too (trial CT)
+                                  ["index", "{tmp}/shop", "--index-dir", "{tmp}/x.faiss"], ["demo", "{tmp}/out.tar.gz"]])
 def test_a_folder_option_given_a_file_name_is_refused_before_it_makes_that_folder(
         argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`gui --screenshot shot.png` made a folder called shot.png and wrote the PNGs into it, unsaid."""

@@ -320,3 +320,8 @@ def test_query_titles_take_the_room_the_terminal_gives(monkeypatch: pytest.Monke
     monkeypatch.setenv("COLUMNS", "80")
     narrow = render(result)
     assert title not in narrow and title[: TITLE_WIDTH - 1] + "…" in narrow
+    # short titles: the column no wider than they are (trial CT read 70 spaces after each at 200 columns)
+    monkeypatch.setenv("COLUMNS", "200")
+    result["results"]["coats"][0].update(title="Brown cropped jacket", contributions={"Top": 1.0})
+    row = render(result).splitlines()[-1]
+    assert "Brown cropped jacket  (most from Top)" in row, row

@@ -161,8 +161,8 @@ def test_a_demo_that_cannot_be_drawn_is_said_removed_and_the_other_catalogues_li
     start(window, DEMO_ITEMS)
     wait_until(lambda: window.catalogue_switcher.count() == 1, 60, "the catalogues listed after the failure")
     assert window.catalogue_switcher.itemData(0) == "aaa"
-    said = f"its photos could not be drawn in {home / 'demo' / 'source'}: No space left on device (free some " \
-           "space, then start again)"
+    said = f"The demo catalogue could not be built: its photos could not be drawn in {home / 'demo' / 'source'}: " \
+           "No space left on device (free some space, then start again)"
     boxes = [box.text() for box in window.findChildren(QMessageBox) if box.isVisible()]
     assert boxes == [said], boxes
     assert "Preparing" not in window.activity.text()

@@ -405,8 +405,10 @@ def path_arg(text: str) -> Path:
 # Suffixes of files this program or its users write: a folder option given such a name is a slip
 # (``gui --screenshot shot.png`` made a folder called shot.png, unsaid).
 FILE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".tif", ".tiff", ".svg", ".pdf",
-                           ".json", ".jsonl", ".csv", ".tsv", ".txt", ".html", ".npy", ".npz", ".pt", ".pth",
-                           ".db", ".sqlite", ".ini", ".log", ".zip"})
+                           ".heic", ".avif", ".json", ".jsonl", ".csv", ".tsv", ".txt", ".html", ".xml", ".yaml",
+                           ".yml", ".npy", ".npz", ".pt", ".pth", ".pkl", ".pickle", ".onnx", ".safetensors", ".h5",
+                           ".parquet", ".faiss", ".index", ".db", ".sqlite", ".ini", ".log", ".zip", ".gz", ".tgz",
+                           ".tar", ".bz2", ".xz", ".7z"})
 
 
 def folder_arg(text: str) -> Path:

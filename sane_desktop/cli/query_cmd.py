@@ -274,7 +274,9 @@ def render(result: dict[str, Any]) -> str:
     # titles as wide as the terminal leaves room for, beside the "(most from …)" note (trial CN read 36
     # characters of each at any width); at least TITLE_WIDTH, at most TITLE_MAX
     columns = shutil.get_terminal_size((80, 24)).columns
-    title_width = max(TITLE_WIDTH, min(TITLE_MAX, columns - id_width - 18 - WHY_ROOM))
+    longest = max([1, *(len(" ".join(str(row.get("title") or "").split())) for ranked in result["results"].values()
+                        for row in ranked)])  # no wider than the titles shown (trial CT: 70 spaces after short ones)
+    title_width = min(longest, max(TITLE_WIDTH, min(TITLE_MAX, columns - id_width - 18 - WHY_ROOM)))
     said_why: set[str] = set()  # the look-alike reasons said in full already
     for category, ranked in result["results"].items():
         by_look = result.get("mode") != "similar" and result.get("spaces", {}).get(category) == GENERAL

@@ -2182,7 +2182,7 @@ class MainWindow(QMainWindow):
                                     "Use File → Index catalogue folder… to add a catalogue of your own.")
         self.browser_empty.setText(self._no_catalogue_words)
         self.browser_empty.setVisible(True)
-        self._report_error(message)
+        self._report_error(f"The demo catalogue could not be built: {message}")  # the box's own subject (trial CT)
         self.refresh_catalogues()
 
     # --- answers (GUI thread) ------------------------------------------------------------------
