@@ -149,3 +149,23 @@ def test_an_item_the_import_left_out_is_named_so_not_unknown(tmp_path: Path, cap
     assert main([*home, "query", "shop", "--outfit", f"{left_out},no-such-id"]) == 1  # with a typo: both said
     err = capsys.readouterr().err.strip()
     assert "unknown item ids:" in err and f"left out at the last import: {left_out} (not an image file" in err, err
+
+
+def test_a_first_index_into_a_new_index_folder_says_whose_vectors_it_embeds_again(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial CT: `index --index-dir NEW` of a catalogue indexed before said "the photos read before were embedded by
+    a run that did not record its code" of vectors this very build had stored for its other index folder."""
+    import json
+
+    root = make_catalogue(tmp_path / "shop", items=30)
+    model = make_model(tmp_path / "model.pt")
+    home = ["--index-home", str(tmp_path / "home")]
+    assert main([*home, "index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu"]) == 0
+    capsys.readouterr()
+    fresh = tmp_path / "elsewhere"
+    assert main([*home, "index", str(root), "--model", str(model), "--workers", "0", "--device", "cpu",
+                 "--index-dir", str(fresh), "--json"]) == 0
+    note = json.loads(capsys.readouterr().out)["note"]
+    assert f"embedded by a run whose code this index folder ({fresh.resolve()}) does not record" in note \
+        or f"embedded by a run whose code this index folder ({fresh}) does not record" in note, note
+    assert "did not record its code" not in note

@@ -60,5 +60,8 @@ def stored_by_other_code(index_dir: Path, previous: Manifest | None, *, unknown_
     if previous is not None and previous.embedding_code != embedding_code():
         return f"the index was {other_build_words(previous)}"
     if recorded is None and previous is None and unknown_is_other:
-        return "the photos read before were embedded by a run that did not record its code"
+        # a first index into a new --index-dir finds the database's vectors with no record here (trial CT read
+        # "embedded by a run that did not record its code" of vectors this build had stored for another folder)
+        return (f"the vectors stored for these photos were embedded by a run whose code this index folder "
+                f"({index_dir}) does not record")
     return None
