@@ -94,10 +94,13 @@ class _LogFile(logging.handlers.RotatingFileHandler):
             self.stream = None
 
     def handleError(self, record: logging.LogRecord) -> None:  # noqa: N802 (logging's name)
+        error = sys.exc_info()[1]
+        if not isinstance(error, OSError):  # a log call's own fault (a bad format): logging's report, the file kept
+            super().handleError(record)
+            return
         if self.failed:
             return
         self.failed = True
-        error = sys.exc_info()[1]
         reason = (error.strerror if isinstance(error, OSError) and error.strerror else str(error)) or "write failed"
         with contextlib.suppress(Exception):  # stderr gone too: nothing more to say it on
             print(f"note: the log file {self.baseFilename} cannot be written ({reason}): the rest of this run is "

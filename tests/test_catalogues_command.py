@@ -200,6 +200,7 @@ def test_a_catalogue_whose_database_is_locked_is_listed_unavailable_not_damaged(
         (listed,) = json.loads(out)["catalogues"]
         # no count read as "empty", no reason under "damaged" (trial CT)
         assert "locked" in listed["unavailable"] and listed["damaged"] == "" and listed["items"] is None
+        assert listed["vectors"] is None  # not "0 vectors" either
     finally:
         holder.close()
     assert not catalogue_details(Catalogues(home))[0].damaged  # the lock gone: listed as it is

@@ -288,7 +288,7 @@ def test_argparse_s_own_refusals_show_such_bytes_as_the_others_do(tmp_path: Path
 def test_a_folder_option_given_a_file_name_is_refused_before_it_makes_that_folder(
         argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`gui --screenshot shot.png` made a folder called shot.png and wrote the PNGs into it, unsaid."""
-    assert "names a folder to write into, not a" in _refused_before_any_work(argv, tmp_path, capsys)
+    assert "this option names a folder, not a" in _refused_before_any_work(argv, tmp_path, capsys)
 
 
 def _refused_before_any_work(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
@@ -307,11 +307,13 @@ def test_a_folder_option_takes_an_existing_folder_whatever_its_name(tmp_path: Pa
     (tmp_path / "shots.png").mkdir()
     assert folder_arg(str(tmp_path / "shots.png")) == tmp_path / "shots.png"
     assert folder_arg(str(tmp_path / "shots.v2")) == tmp_path / "shots.v2"  # a dot is not a file suffix we know
+    assert folder_arg(f"{tmp_path / 'maps.png'}/") == tmp_path / "maps.png"  # its separator typed: meant as a folder
     with pytest.raises(argparse.ArgumentTypeError, match="not a .pt file"):
         folder_arg(str(tmp_path / "weights.pt"))
 
 
 @pytest.mark.parametrize("argv", [["train", "{tmp}/shop", "--out", "{tmp}/mdir/"],
+                                  ["train", "{tmp}/shop", "--out", "{tmp}/mdir/."],  # pathlib's "mdir" too
                                   ["adapt", "{tmp}/shop", "--model", "m.pt", "--out", "{tmp}/mdir/"],
                                   ["evaluate-explanations", "{tmp}/shop", "--model", "m.pt", "--save-selection",
                                    "{tmp}/sel/"]])

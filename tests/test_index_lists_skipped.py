@@ -148,7 +148,8 @@ def test_an_item_the_import_left_out_is_named_so_not_unknown(tmp_path: Path, cap
                           "image file") and err.endswith("): mend its photo and import it again"), err
     assert main([*home, "query", "shop", "--outfit", f"{left_out},no-such-id"]) == 1  # with a typo: both said
     err = capsys.readouterr().err.strip()
-    assert "unknown item ids:" in err and f"left out at the last import: {left_out} (not an image file" in err, err
+    assert "unknown item ids: no-such-id (catalogue 'shop')" in err, err  # the left-out one said apart, not unknown
+    assert f"left out at the last import: {left_out} (not an image file" in err, err
 
 
 def test_a_first_index_into_a_new_index_folder_says_whose_vectors_it_embeds_again(

@@ -186,3 +186,16 @@ def test_a_log_file_on_a_full_disk_is_said_once_and_dropped(log_home: Path, caps
     assert "Logging error" not in err and "Traceback" not in err, err
     assert err.strip().splitlines() == [f"note: the log file {written} cannot be written (No space left on device): "
                                         "the rest of this run is not logged"], err
+
+
+def test_a_bad_log_call_keeps_the_log_file(log_home: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A review: any error inside a write (a log call's bad format too) dropped the log file for the run, with a
+    false "cannot be written" note. Only a failing write (an OSError) does."""
+    written = logs.configure("test")
+    handler = next(h for h in logging.getLogger().handlers if getattr(h, "baseFilename", None) == str(written))
+    bad = logging.LogRecord("sane_desktop.x", logging.WARNING, __file__, 1, "bad %d", ("x",), None)
+    handler.handle(bad)  # logging's own report of the bad call on stderr (pytest's capture would raise it)
+    handler.handle(logging.LogRecord("sane_desktop.x", logging.WARNING, __file__, 2, "still logged", (), None))
+    err = capsys.readouterr().err
+    assert "cannot be written" not in err
+    assert "still logged" in written.read_text(encoding="utf-8")

@@ -317,11 +317,24 @@ def test_torch_s_words_for_a_failed_model_write_become_the_os_error_behind_them(
     from sane_desktop.models import checkpoint
     from sane_desktop.service import building
 
-    def short_write(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+    def short_write(_state, file, *_args, **_kwargs):  # type: ignore[no-untyped-def]
+        from pathlib import Path
+
+        Path(file).write_bytes(b"PK" * 5000)  # part written (removed again before the error reaches train)
         raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 101952 vs 101784")
 
     monkeypatch.setattr(checkpoint.torch, "save", short_write)
     out = tmp_path / "model.pt"
+    with pytest.raises(OSError) as failed:  # torch's short write: the disk took fewer bytes (a review: by the time
+        building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,  # train
+                                                                          selection_pairs=0))  # hears it, the room
+    assert failed.value.errno == errno.ENOSPC  # the partial file took is free again)
+    assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+    def other_failure(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("PytorchStreamWriter failed writing central directory: file write failed")
+
+    monkeypatch.setattr(checkpoint.torch, "save", other_failure)
     with pytest.raises(OSError) as failed:
         building.train_model(catalogue.root, out, building.TrainRequest(preset="pretrained", epochs=1,
                                                                           selection_pairs=0))

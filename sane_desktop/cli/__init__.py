@@ -415,8 +415,9 @@ def folder_arg(text: str) -> Path:
     """argparse ``type`` of an option naming a folder the command makes: :func:`path_arg`, and a name
     that reads as a file (``shot.png``) is refused unless that folder already exists."""
     path = path_arg(text)
-    if path.suffix.lower() in FILE_SUFFIXES and not path.is_dir():
-        raise argparse.ArgumentTypeError(f"{text}: this names a folder to write into, not a {path.suffix} file "
+    # "shots.png/", its separator typed, is meant as a folder (a review)
+    if path.suffix.lower() in FILE_SUFFIXES and not path.is_dir() and not text.endswith(("/", os.sep)):
+        raise argparse.ArgumentTypeError(f"{text}: this option names a folder, not a {path.suffix} file "
                                          f"(give a folder, e.g. {path.with_suffix('')})")
     return path
 
@@ -426,9 +427,11 @@ def file_arg(example: str) -> Callable[[str], Path]:
     "model.pt"): :func:`path_arg`, and a name ending in a path separator is refused (``--out mdir/``: pathlib
     dropped the slash, and a file called ``mdir`` was written; trial CU)."""
     def parse(text: str) -> Path:
-        if text.endswith(("/", os.sep)) and text.strip("/" + os.sep):
+        last = text.rstrip("/" + os.sep).rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
+        # "mdir/", and "mdir/." or "mdir/..", which pathlib reads as the folder itself (a review)
+        if text.strip("/" + os.sep) and (text.endswith(("/", os.sep)) or last in (".", "..")):
             raise argparse.ArgumentTypeError(f"{text}: this names a folder; give the file to write, e.g. "
-                                             f"{text}{example}")
+                                             f"{Path(text) / example}")
         return path_arg(text)
     return parse
 

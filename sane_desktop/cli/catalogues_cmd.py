@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         {"name": entry.name, "items": None if entry.on_server or entry.damaged else entry.items, "source": entry.source,
          "source_found": entry.source_found,
          "model": entry.model_name, "model_hash": entry.model_hash, "model_origin": entry.model_origin,
-         "vectors": None if entry.on_server else entry.vectors, "indexed_at": entry.indexed_at, "out_of_date": entry.out_of_date,
+         "vectors": None if entry.on_server or entry.damaged else entry.vectors, "indexed_at": entry.indexed_at,
+         "out_of_date": entry.out_of_date,
          "index_problem": entry.index_problem, "stale_reason": entry.stale_reason,
          # why it cannot be opened: damage, or a reason outside its file that passes (a lock, a full disk)
          "builtin": entry.builtin, "damaged": "" if entry.passing else entry.damaged,
@@ -103,8 +104,6 @@ def _is_folder(source: str) -> bool:
 
 def _model(entry: dict[str, Any]) -> str:
     """The model column as the window's manager says it: where the model comes from, else its file."""
-    if entry["damaged"]:
-        return "database cannot be read"
     if not entry["model"]:
         return "model not known" if entry.get("stale_reason") else "not indexed"
     origin = entry["model_origin"]
@@ -153,7 +152,7 @@ def render(result: dict[str, Any]) -> str:
         if entry["source"] and not entry["source_found"]:
             source += " (not found)"
         indexed = f", indexed {local_time(entry['indexed_at'])}"
-        if not entry["model"] and not entry["stale_reason"] and not entry["damaged"]:
+        if not entry["model"] and not entry["stale_reason"]:
             # imported, or an index stopped before its end: no "indexed not recorded" (trial BD), the way on
             way = f" ({index_command(entry['source'], entry['name'])})" if entry["source"] else ""
             indexed, state = "", f": index it{way}"

@@ -8,6 +8,7 @@ catalogues with ``ground_truth.json`` (the demo) the true-theme accuracy and the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -140,7 +141,8 @@ def _evaluated(args: argparse.Namespace, evaluate: Callable[[Any], Any], **extra
             # same, then the failure (trial CU: "error: the disk is full", the hours' figures lost)
             why = os_error_line(error) if isinstance(error, OSError) else str(error)
             report["selection_not_saved"] = why
-            print_result(args, report)
+            with contextlib.suppress(OSError):  # stdout itself failing: the error line below still says it
+                print_result(args, report)
             raise CliError(f"the figures above are whole, but the selection could not be written to "
                            f"{args.save_selection} ({why})") from None
     return report

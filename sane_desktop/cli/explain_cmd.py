@@ -11,6 +11,7 @@ cached by model hash, both images' content hashes, method and settings under
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
@@ -176,7 +177,11 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         values = np.asarray(picture_map, np.float32)
         if not write_atomically(path.with_suffix(".npy"), writing(lambda file: np.save(file, values))):
             raise not_written()
-        save_png(blend(pictures[role], picture_map), path.with_suffix(".png"))
+        try:  # the overlay as the values: a failed write says why, the explanation's text kept (a review)
+            save_png(blend(pictures[role], picture_map), path.with_suffix(".png"))
+        except OSError as error:
+            failures.append(disk_full_or(error, out_dir))
+            raise not_written() from None
         target[role], target[f"{role}_overlay"] = str(path.with_suffix(".npy")), str(path.with_suffix(".png"))
 
     paths: dict[str, Any] = {"resolution": [prep.size, prep.size], "alignment": ALIGNMENT.format(size=prep.size)}
@@ -290,9 +295,12 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
             try:
                 summary = _summary(catalogue, result, args.save_maps, args.rise_masks)
             except MapsNotWritten as unwritten:
-                if args.pairs is not None:  # a line of its own, the pair counted as failed
+                if args.save_maps is None:  # the default folder, not asked for: the text, its maps said not saved
+                    return unwritten.summary  # (as when that folder cannot be written at all)
+                if args.pairs is not None:  # the pair's line, then its error line; the pair counted as failed
                     raise
-                print_result(args, unwritten.summary)  # the explanation, then the one error line
+                with contextlib.suppress(OSError):  # stdout itself failing: the error line below still says it
+                    print_result(args, unwritten.summary)  # the explanation, then the one error line
                 raise CliError(str(unwritten)) from None
             if result.method == "rise":  # what a researcher needs to compare runs: passes alone do not say
                 summary["rise_masks"] = args.rise_masks
@@ -309,6 +317,14 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
             query_id, candidate_id = pair
             try:
                 line = json.dumps(explain(query_id, candidate_id), default=str)
+            except MapsNotWritten as unwritten:  # its explanation's line all the same, then the error (a review)
+                sys.stdout.write(json.dumps(unwritten.summary, default=str) + "\n")
+                sys.stdout.flush()
+                if len(pairs) == 1:
+                    raise CliError(str(unwritten)) from None
+                failed += 1
+                say(f"error: pair {number} ({query_id!r}, {candidate_id!r}): {unwritten}")
+                continue
             except SaneError as error:  # a bad pair is reported on its own line; the others go on
                 if len(pairs) == 1:  # the one pair: its error is the one line (not it and "1 of 1 pairs …")
                     raise

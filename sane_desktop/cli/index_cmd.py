@@ -6,7 +6,9 @@ import argparse
 import shlex
 from typing import Any
 
-from sane_desktop.cli import MAX_BATCH, MAX_WORKERS, add_json_flag, device_arg, folder_arg, path_arg, printable, say, whole_number
+from sane_desktop.cli import (
+    MAX_BATCH, MAX_WORKERS, add_json_flag, device_arg, folder_arg, path_arg, printable, say, whole_number,
+)
 from sane_desktop.cli.import_cmd import (entry_line, framing_lines, is_file_skip, saved_outfit_lines, skipped_lines,
                                          value_lines)
 from sane_desktop.service.titles import counted

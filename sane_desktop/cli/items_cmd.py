@@ -10,8 +10,10 @@ from typing import Any
 
 from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.service.titles import did_you_mean
-from sane_desktop.cli import (MAX_LISTED, CliError, blank, add_json_flag, display_width, folder_arg, folder_gone_note, padded, path_arg,
-                              printable, say, say_metadata_changed)
+from sane_desktop.cli import (
+    MAX_LISTED, CliError, add_json_flag, blank, display_width, folder_arg, folder_gone_note, padded, path_arg, printable,
+    say, say_metadata_changed,
+)
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
 

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.types import spelled_as
-from sane_desktop.cli import (MAX_LISTED, CliError, blank, add_json_flag, display_width, folder_arg, folder_gone_note, padded, path_arg,
-                              printable, say, say_metadata_changed)
+from sane_desktop.cli import (
+    MAX_LISTED, CliError, add_json_flag, blank, display_width, folder_arg, folder_gone_note, padded, path_arg, printable,
+    say, say_metadata_changed,
+)
 from sane_desktop.service.titles import did_you_mean, tied_scores_words, unsearched_words
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
 from sane_desktop.service.values import best_compared

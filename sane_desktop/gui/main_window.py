@@ -2210,6 +2210,7 @@ class MainWindow(QMainWindow):
             self.catalogue_switcher.addItem(qta.icon("mdi6.hanger"), self._switcher_text(info), info.name)
         if not catalogues:
             self.browser_empty.setText(self._no_catalogue_words)
+            self._no_catalogue_words = NO_CATALOGUE  # said once: a later empty list has other reasons (a review)
             self.browser_empty.setVisible(True)
             return
         wanted = select or self.settings.get("catalogue")
@@ -2594,7 +2595,7 @@ class MainWindow(QMainWindow):
             listed = {self.results.target.itemData(row) for row in range(1, self.results.target.count())}
             # a catalogue of that kind alone has no other kind to add or choose (trial CS was told to)
             way = ("This catalogue holds no other kind of item: open an item's Details for Find visually similar."
-                   if listed <= set(found.own_kind) else "Add an item of another kind, choose another category, or "
+                   if listed and listed <= set(found.own_kind) else "Add an item of another kind, choose another category, or "
                    "open an item's Details for Find visually similar.")
             self.results.show_message(f"{opening}: a match pairs different kinds of item, so {kinds} items are "
                                       f"alternatives to it, not matches. {way}")

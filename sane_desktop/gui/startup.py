@@ -265,7 +265,10 @@ def demo_needed(service: CatalogueService) -> bool:
     """True when the index home holds no catalogue named "demo" (the first run, or the demo was
     removed since): the start builds it (:meth:`CatalogueService.ensure_demo`), whatever other
     catalogues (indexed, or imported and not indexed) are there."""
-    return not any(info.name == DEMO for info in service.list_catalogues())
+    listing = service.scan_catalogues()
+    # one that cannot be opened *now* (locked, its disk full) is there and whole: not drawn again (a review)
+    return not any(info.name == DEMO for info in listing.catalogues) and \
+        not any(entry.name == DEMO and entry.passing for entry in listing.unreadable)
 
 
 def start(window: MainWindow, demo_items: int, *, demo: bool = False) -> None:

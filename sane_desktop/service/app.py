@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sane_desktop.errors import InputError, ModelError, NotFound, SaneError, StaleIndexError
-from sane_desktop.paths import DEMO_CATALOGUE
+from sane_desktop.paths import DEMO_CATALOGUE, disk_full_or
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
@@ -489,9 +489,10 @@ class CatalogueService:
             try:
                 generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
                               masks=False, overwrite=True)
-            except OSError as error:  # a full disk: said as such, and the part drawn is not left filling it
+            except OSError as failure:  # a full disk: said as such, and the part drawn is not left filling it
                 # (trial CR: "Something went wrong: [Errno 28]", 3 MB of drawn photos kept the disk full)
                 folder = source.parent
+                error = disk_full_or(failure, folder)  # before the removal frees its room: a short write's word
                 shutil.rmtree(source, ignore_errors=True)
                 if folder.is_dir() and not any(folder.iterdir()):
                     folder.rmdir()

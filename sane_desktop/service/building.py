@@ -321,8 +321,10 @@ def _save_model(path: Path | str, bundle: Any, *, half: bool = False) -> str:
     try:
         return save_checkpoint(path, bundle, half=half)
     except RuntimeError as error:
-        short = paths.disk_full_or(OSError(f"short write of {path}"), Path(path).parent)  # no errno: full or not
-        if short.errno == errno.ENOSPC:
+        # torch's zip writer says a short write as "unexpected pos": the disk took fewer bytes than written (the
+        # partial file is gone by now, so the free space cannot tell alone)
+        short = paths.disk_full_or(OSError(f"short write of {path}"), Path(path).parent)
+        if short.errno == errno.ENOSPC or "unexpected pos" in str(error):
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
         raise OSError(errno.EIO, f"the model could not be written ({str(error).splitlines()[0]})", str(path)) from None
 

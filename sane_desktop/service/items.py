@@ -340,11 +340,13 @@ class CatalogueItems:
                 raise NotFound(f"{'these items were' if len(left) > 1 else 'this item was'} left out at the last "
                                f"import of catalogue {self.record.name!r} ({said}{more}): mend "
                                f"{'their photos' if len(left) > 1 else 'its photo'} and import it again")
-            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""  # never cut without a word
-            left_words = (f"; left out at the last import: {', '.join(f'{listed_ids([i])} ({r})' for i, r in left.items())}"
+            unknown = [item_id for item_id in missing if item_id not in left]  # the others said apart, below
+            more = f" and {len(unknown) - 5} more" if len(unknown) > 5 else ""  # never cut without a word
+            shown_left = "; ".join(f"{listed_ids([i])} ({r})" for i, r in list(left.items())[:5])
+            left_words = (f"; left out at the last import: {shown_left}{' and more' if len(left) > 5 else ''}"
                           if left else "")
-            raise NotFound(f"unknown item ids: {listed_ids(missing[:5])}{more} (catalogue {self.record.name!r})"
-                           f"{self._meant(missing[:5])}{left_words}")
+            raise NotFound(f"unknown item ids: {listed_ids(unknown[:5])}{more} (catalogue {self.record.name!r})"
+                           f"{self._meant(unknown[:5])}{left_words}")
         return self.infos([found[item_id] for item_id in item_ids])
 
     def _meant(self, missing: Sequence[str]) -> str:

@@ -122,8 +122,8 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
         named = f"the catalogue's index folder {folder}"
     if error.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
         blocker = next((str(part) for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), "")
-        return (f"cannot make the catalogue's index folder {folder}: {blocker or 'part of that path'} is a file, not a "
-                "folder (choose another index home)")
+        return (f"cannot make {named}: {blocker or 'part of that path'} is a file, not a folder"
+                + ("" if what.startswith("import") else " (choose another index home)"))
     if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
         return (f"the disk holding {named} is full ({error.strerror}): free some space, then try again; "
                 + ("the catalogue is as it was" if existed else f"nothing was {verb}"))

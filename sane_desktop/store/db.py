@@ -40,7 +40,8 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from sane_desktop.errors import (
-    DAMAGED_WORDS, DamagedStoreError, InputError, NotFound, SaneError, StoreError, StoreUnavailable, WayOut, without_passwords,
+    DAMAGED_WORDS, DamagedStoreError, InputError, NotFound, SaneError, StoreError, StoreUnavailable, WayOut,
+    without_passwords,
 )
 from sane_desktop.logs import TELL_USER
 from sane_desktop.paths import expand_sqlite_home

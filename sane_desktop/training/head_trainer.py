@@ -257,7 +257,10 @@ def random_features_distance(catalogue: Catalogue, protocol: str, categories: li
     if outfits and no_triplet_reason(outfits, category, group) is None:  # else nothing to learn: left untrained
         task = _HeadOutfitTask(compat, features, row, outfits, [], category, group, config, random)
         optimiser, scheduler = make_optimiser([*compat.embed.parameters(), compat.masks], config)
-        fit(task, optimiser, scheduler, config, Clock(time.perf_counter(), None), Hooks())
+        try:
+            fit(task, optimiser, scheduler, config, Clock(time.perf_counter(), None), Hooks())
+        except InputError:  # no batch drew a triplet (few outfits sharing a kind): the baseline stays untrained
+            pass
         task.fold_standardisation()
     compat.eval()
     with torch.no_grad():

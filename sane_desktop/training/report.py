@@ -383,10 +383,12 @@ def evaluate(catalogue: Catalogue, bundle: ModelBundle, split: str = "test", *, 
     grouped = any(item.group for item in catalogue.items)
     asked = [_questions(catalogue, p, split, items, known, grouped, seed) for p in outfit_protocols(catalogue)]
     if not any(a.fitb or a.compatibility or a.split_items for a in asked):  # a table of n/a said nothing (trial CS)
-        counts = ", ".join(f"{name} {len(outfits_in_split(catalogue, name, asked[0].protocol))}"
-                           for name in ("train", "valid", "test"))
+        held = {name: len(outfits_in_split(catalogue, name, asked[0].protocol)) for name in ("train", "valid", "test")}
+        counts = ", ".join(f"{name} {count}" for name, count in held.items())
+        way = ("a catalogue needs more outfits for some to be held out for testing" if not held.get(split)
+               else "its outfits' categories are not the model's: train a model on this catalogue")
         raise NothingToEvaluate(f"nothing to evaluate: the {split} split holds no outfit of categories the model knows "
-                         f"(outfits: {counts}); a catalogue needs more outfits for some to be held out for testing")
+                                f"(outfits: {counts}); {way}")
     attribute_items = list(dict.fromkeys(i for a in asked for i in a.split_items))
     asked_items = [i for a in asked for q in a.fitb for i in [*q.question_item_ids, *q.answer_item_ids]]
     needed = list(dict.fromkeys([*attribute_items, *asked_items,

@@ -67,7 +67,8 @@ def no_triplet_reason(outfits: list[OutfitRecord], category: dict[str, int], gro
             return None
     count = f"{len(outfits)} training outfit" + ("" if len(outfits) == 1 else "s")
     grouped = " and group" if any(group.get(item_id) for items in members for item_id in items) else ""
-    return (f"the {count} {'gives' if len(outfits) == 1 else 'give'} no training triplet: a triplet's wrong answer is an item of the same kind{grouped} "
-            "as an outfit item, taken from another training outfit, and "
+    verb = "gives" if len(outfits) == 1 else "give"
+    return (f"the {count} {verb} no training triplet: a triplet's wrong answer is an item of the same "
+            f"kind{grouped} as an outfit item, taken from another training outfit, and "
             + ("there is no other" if len(outfits) == 1 else "no two of them share a kind of item")
             + ". Add outfits that share kinds of item, or leave the outfits out to train the attribute network alone")

@@ -17,6 +17,19 @@ from sane_desktop.retrieval.pgvector_store import PgVectorStore
 from sane_desktop.retrieval.vector_store import VectorStore
 
 
+# reasons a whole index file cannot be read *now* (trial CU: said as "does not match its manifest: re-run
+# sane-desktop index", hours of re-indexing that fail the same way): no permission, a failing disk, too many
+# open files, no memory
+PASSING_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EIO, errno.EMFILE, errno.ENFILE, errno.ENOMEM})
+PASSING_WORDS = ("Permission denied", "Input/output error", "Too many open files", "Cannot allocate memory",
+                 "std::bad_alloc")
+
+
+def _not_now(path: Path, reason: str) -> StaleIndexError:
+    return StaleIndexError(f"index file {path} cannot be read now ({reason}); nothing suggests it changed since "
+                           "indexing: once that is mended, search again", reindex_helps=False)
+
+
 def load_verified(index_dir: Path, entry: CategoryIndex, dimension: int, use_gpu: bool | None = None,
                   connection: Any = None) -> VectorStore:
     """One category's FAISS file, checked against its manifest entry before and after loading.
@@ -82,19 +95,6 @@ def verify_file(index_dir: Path, entry: CategoryIndex, spec: IndexSpec | None = 
         if stored != list(entry.rerank_sha256):
             raise StaleIndexError(f"{mismatch} (its re-rank store)")
     return path
-
-
-# reasons a whole index file cannot be read *now* (trial CU: said as "does not match its manifest: re-run
-# sane-desktop index", hours of re-indexing that fail the same way): no permission, a failing disk, too many
-# open files, no memory
-PASSING_ERRNOS = frozenset({errno.EACCES, errno.EPERM, errno.EIO, errno.EMFILE, errno.ENFILE, errno.ENOMEM})
-PASSING_WORDS = ("Permission denied", "Input/output error", "Too many open files", "Cannot allocate memory",
-                 "std::bad_alloc")
-
-
-def _not_now(path: Path, reason: str) -> StaleIndexError:
-    return StaleIndexError(f"index file {path} cannot be read now ({reason}); nothing suggests it changed since "
-                           "indexing: once that is mended, search again", reindex_helps=False)
 
 
 def entry_spec(entry: CategoryIndex) -> IndexSpec:
