@@ -789,6 +789,7 @@ def test_manager_lists_a_locked_catalogue_as_unavailable_not_damaged(managed, wo
         holder.execute("BEGIN EXCLUSIVE")  # what another program's lock does; a full disk reads the same
         manager.refresh(select="other")
         qtbot.waitUntil(lambda: cell(manager, "other", 1) == "unavailable", timeout=60000)
+        assert cell(manager, "other", 2) == cell(manager, "other", 4) == "not read now"  # not "unknown" (trial CV)
         select(manager, "shop")
         select(manager, "other")
         said = manager.status.text()

@@ -146,7 +146,7 @@ class CatalogueManager(QDialog):
         self.resync_button.clicked.connect(self.resync)
         self.show_button.clicked.connect(self.show_folder)
         self.builtin_button.clicked.connect(self.ask_builtin_model)
-        self.status = ElidedLabel("", lines=2)  # a reason and its way out (trial CT read "(wai…" of one line)
+        self.status = ElidedLabel("", lines=3)  # a reason and its way out (trials CT, CV read them cut)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         buttons = QHBoxLayout()
@@ -186,12 +186,12 @@ class CatalogueManager(QDialog):
         widest_model = max((self.fontMetrics().horizontalAdvance(model_text(entry)) for entry in details), default=0)
         self.table.setColumnWidth(3, max(NAME_MIN, min(MODEL_MAX, widest_model + 24)))
         for row, entry in enumerate(details):
-            indexed = when(entry.indexed_at) + (f" — {entry.index_problem}" if entry.index_problem
-                                                else " — out of date" if entry.out_of_date else "")
+            indexed = "not read now" if entry.passing else when(entry.indexed_at) + (
+                f" — {entry.index_problem}" if entry.index_problem else " — out of date" if entry.out_of_date else "")
             # "unavailable": a full disk or a lock is no damage (a trial read "damaged" beside Delete of a whole one)
             cells = (entry.name, ("unavailable" if entry.passing else "damaged") if entry.damaged
                      else "on a server" if entry.on_server else str(entry.items),
-                     entry.source or "unknown",
+                     entry.source or ("not read now" if entry.passing else "unknown"),
                      model_text(entry), indexed)
             for column, text in enumerate(cells):
                 # plain text: names and folders are data, never markup; a left-to-right line whatever they hold

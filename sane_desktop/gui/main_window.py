@@ -1015,9 +1015,10 @@ class MainWindow(QMainWindow):
                 for old, new in reversed(list(renamed.items()))]
         # locked by another program or on a full disk: whole, and back once that passes (trial CT read "deleted,
         # or its database cannot be read" of a lock)
-        passing = {entry.name: entry.reason for entry in unreadable if entry.passing and entry.name in gone}
-        said += [f"“{isolated(name)}” cannot be opened now ({window_words(reason)}); it is listed again once that "
-                 "passes" for name, reason in passing.items()]
+        passing = [entry.name for entry in unreadable if entry.passing and entry.name in gone]
+        # the reason (a path, a wait) is the manager's to give: the status bar cut it, and the way on (trial CV)
+        said += [f"“{isolated(name)}” cannot be opened now (File → Manage catalogues… says why); it is listed again "
+                 "once that passes" for name in passing]
         gone = [name for name in gone if name not in passing]
         if gone:  # not silently (trial N: a damaged catalogue just vanished from the switcher)
             listed = ", ".join(f"“{name}”" for name in reversed(gone))
