@@ -2498,7 +2498,9 @@ class MainWindow(QMainWindow):
         # catalogue items, that is: an image from disk is never saved in one, and an outfit holding one came
         # back unnamed after a switch of catalogues (trial BW)
         catalogue_pks = tuple(pk for pk in pks if pk >= 0)
-        if linked is not None and not linked.missing and linked.item_pks == catalogue_pks and not self.saved_outfits.name:
+        # items a re-import took out are the catalogue's doing, not an edit: still the saved outfit, as within a
+        # session (SavedOutfitsController.catalogue_took; a review found it "Unsaved outfit" after a restart)
+        if linked is not None and linked.item_pks == catalogue_pks and not self.saved_outfits.name:
             self.saved_outfits.link(linked.name, linked.pk, pks)
         if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
             remember(self.settings, self.catalogue, [])
