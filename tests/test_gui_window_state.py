@@ -44,7 +44,7 @@ def window(world, qtbot):  # type: ignore[no-untyped-def]
     client.shutdown()
 
 
-def _index_folder(window, qtbot, folder: Path, name: str) -> None:  # type: ignore[no-untyped-def]
+def _index_folder(window, qtbot, folder: Path, name: str, refused: str = "") -> None:  # type: ignore[no-untyped-def]
     window.index_action.trigger()  # File → Index catalogue folder…
     dialog = window.index_dialog
     qtbot.waitExposed(dialog)
@@ -55,7 +55,10 @@ def _index_folder(window, qtbot, folder: Path, name: str) -> None:  # type: igno
     dialog.start_button.click()
     assert dialog.phase.text(), "Start did nothing"
     qtbot.waitUntil(lambda: dialog.last_report is not None or "Failed" in dialog.phase.text(), timeout=120000)
-    assert dialog.last_report is not None, dialog.phase.text()
+    if refused:  # ``refused``: words the dialog's failure must hold
+        assert dialog.last_report is None and refused in dialog.phase.text(), dialog.phase.text()
+    else:
+        assert dialog.last_report is not None, dialog.phase.text()
     dialog.close()
 
 
@@ -107,7 +110,8 @@ def test_indexing_keeps_the_outfit_and_never_switches_to_an_empty_catalogue(wind
     _click_result(window, qtbot)
     qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
 
-    _index_folder(window, qtbot, world["empty"], "nothing")  # 0 items indexed: stay where we are
+    # nothing usable: refused (no 0-item catalogue is made, trial CU), and the window stays where it was
+    _index_folder(window, qtbot, world["empty"], "nothing", refused="could be read: 1 item was left out")
     qtbot.waitUntil(lambda: not window.channels.catalogues.busy and not window.channels.open.busy, timeout=30000)
     assert window.catalogue.name == "demo" and window.outfit_model.pks() == outfit
 
