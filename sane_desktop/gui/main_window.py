@@ -2600,7 +2600,7 @@ class MainWindow(QMainWindow):
             way = ("This catalogue holds no other kind of item: open an item's Details for Find visually similar."
                    if listed and listed <= set(found.own_kind) else "Add an item of another kind, choose another category, or "
                    "open an item's Details for Find visually similar.")
-            self.results.show_message(f"{opening}: a match pairs different kinds of item, so {kinds} items are "
+            self.results.show_message(f"{opening}: a match pairs different kinds of item, so other {kinds} are "
                                       f"alternatives to it, not matches. {way}")
         elif not shown and found.not_ranked:  # not "no compatible items": the model cannot rank them (a trial's
             # second skirt, "match 99", came from a bottoms-with-bottoms space no outfit trained)
