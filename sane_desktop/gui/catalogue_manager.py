@@ -92,6 +92,15 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
     return words + "."
 
 
+def resync_changed(report: IndexReport, indexed_with: str) -> bool:
+    """Whether a re-sync changed what the window shows: an item added, changed or removed, another model, or
+    the indexes rebuilt (the window's own watch of the index folder follows a rebuild too)."""
+    items = (report.imported.get("changes") or {}).get("items") or {}
+    moved = any(int(items.get(key) or 0) for key in ("inserted", "updated", "deleted"))
+    other_model = bool(indexed_with) and report.indexed.model_hash[:len(indexed_with)] != indexed_with
+    return moved or other_model or report.indexed.rebuilt
+
+
 class CatalogueManager(QDialog):
     """The catalogue manager. ``changed(old, new)`` after a rename (old name, new name), a delete
     (name, "") or a re-sync (name, name): the window lists its catalogues again."""
@@ -313,7 +322,8 @@ class CatalogueManager(QDialog):
         self._resync = self._run(lambda service, state: service.resync_catalogue(name, state.progress,
                                                                                  state.should_stop),
                                  f"Re-syncing “{name}” with its folder…",
-                                 lambda report: self._done(resync_words(report, indexed_with), name, name))
+                                 lambda report: self._done(resync_words(report, indexed_with), name, name,
+                                                           tell=resync_changed(report, indexed_with)))
         # stopped half-way, what it read is kept and the catalogue may have changed: said, and the window reads it
         # again (trial BJ: the line kept "Re-syncing … n/N" and the window was not told)
         self._resync.on_cancelled(lambda: self._done(f"Re-sync of “{name}” stopped: what it read is kept; re-sync "
@@ -384,10 +394,13 @@ class CatalogueManager(QDialog):
         self.progress.setValue(done)
         self.status.setText(f"{message} {done}/{total}")
 
-    def _done(self, message: str, old: str, new: str) -> None:
+    def _done(self, message: str, old: str, new: str, tell: bool = True) -> None:
+        """Say ``message`` and list again; with ``tell`` the window hears of the change (a re-sync that changed
+        nothing leaves it as it is: a new user's explanation and selection were cleared for nothing)."""
         self.status.setText(message)
         self.refresh(new)
-        self.changed.emit(old, new)
+        if tell:
+            self.changed.emit(old, new)
 
     def _failed(self, message: str) -> None:
         # plain: it quotes names and folders; a sentence of its own here (the service's line starts lower case)
