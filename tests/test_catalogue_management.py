@@ -616,9 +616,12 @@ def test_manager_deletes_after_asking_and_never_the_open_one(managed, world: Pat
     qtbot.waitUntil(lambda: window.catalogue_switcher.count() == 1, timeout=60000)
     assert window.catalogue is not None and window.catalogue.name == "shop"
 
-    select(manager, "shop")  # the open one: refused before asking (a trial was asked, said Yes, then refused)
+    select(manager, "shop")  # the open one: refused before asking (a trial was asked, said Yes, then refused),
+    # and before the click, in the button itself (a new user met the refusal after it)
+    assert not manager.delete_button.isEnabled()
+    assert manager.delete_button.toolTip() == "“shop” is open in the window: open another catalogue first, then delete it"
     asked = manager.question
-    click(manager.delete_button)
+    manager.ask_delete()  # (Delete as a keyboard shortcut might reach it): still refused, in the status line
     assert manager.question is asked
     assert manager.status.text() == "“shop” is open in the window: open another catalogue first, then delete it."
     assert (world / "index" / "shop" / "catalogue.db").is_file() and manager.table.rowCount() == 1

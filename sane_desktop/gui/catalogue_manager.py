@@ -92,6 +92,9 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
     return words + "."
 
 
+DELETE_TIP = "Delete the selected catalogue: its index, database and saved outfits (it asks first, and says what stays)"
+
+
 def resync_changed(report: IndexReport, indexed_with: str) -> bool:
     """Whether a re-sync changed what the window shows: an item added, changed or removed, another model, or
     the indexes rebuilt (the window's own watch of the index folder follows a rebuild too)."""
@@ -142,6 +145,7 @@ class CatalogueManager(QDialog):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
+        self.delete_button.setToolTip(DELETE_TIP)
         self.resync_button = QPushButton("Re-sync")
         self.resync_button.setToolTip("Index the catalogue again from its source folder: photos added, changed "
                                       "or removed since are picked up")
@@ -253,8 +257,12 @@ class CatalogueManager(QDialog):
         # a damaged one, or one whose database is on a server, can only be deleted (its local index)
         readable = entry is not None and not entry.damaged and not entry.on_server
         self.rename_button.setEnabled(readable and idle)
-        # one that cannot be opened *now* (a lock, a full disk) is whole: not deleted at a click (trial CT)
-        self.delete_button.setEnabled(entry is not None and idle and not entry.passing)
+        # one that cannot be opened *now* (a lock, a full disk) is whole: not deleted at a click (trial CT); the
+        # open one is said before the click, in the button's tooltip (a new user met the refusal after it)
+        is_open = entry is not None and entry.name == self.open_name()
+        self.delete_button.setEnabled(entry is not None and idle and not entry.passing and not is_open)
+        self.delete_button.setToolTip(f"“{entry.name}” is open in the window: open another catalogue first, then "
+                                      "delete it" if is_open and entry is not None else DELETE_TIP)
         self.resync_button.setEnabled(readable and idle and bool(entry.source))  # type: ignore[union-attr]
         self.show_button.setEnabled(readable and bool(entry.source))  # type: ignore[union-attr]
         # indexed with a model of its own (trained, adapted, or another file): the built-in one is a way back
