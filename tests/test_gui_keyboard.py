@@ -109,8 +109,8 @@ def test_tab_leaves_the_catalogue_table_for_the_buttons_with_the_row_kept(window
     focused = QApplication.focusWidget()
     assert focused is manager.rename_button, focused
     assert manager.selected_name() == "demo" and manager.rename_button.isEnabled()
-    qtbot.keyClick(focused, TAB)
-    assert QApplication.focusWidget() is manager.delete_button and manager.selected_name() == "demo"
+    qtbot.keyClick(focused, TAB)  # (Delete… is disabled for the catalogue open in the window: passed over)
+    assert QApplication.focusWidget() is manager.resync_button and manager.selected_name() == "demo"
     qtbot.keyClick(QApplication.focusWidget(), TAB, Qt.KeyboardModifier.ShiftModifier)
     qtbot.keyClick(QApplication.focusWidget(), TAB, Qt.KeyboardModifier.ShiftModifier)
     assert QApplication.focusWidget() is manager.table and manager.selected_name() == "demo"
