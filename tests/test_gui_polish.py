@@ -416,7 +416,7 @@ def test_the_outfit_sheet_decodes_photos_on_the_worker_with_progress(world, qtbo
     # one step per photo decoded, then one for painting and saving the sheet (there too)
     assert progress and progress[-1][:2] == (len(drawn) + 1, len(drawn) + 1) and all(shown for *_n, shown in progress)
     qtbot.waitUntil(lambda: not window.progress.isVisible(), timeout=5000)
-    assert f"Saved the outfit to {target}" in window.statusBar().currentMessage()
+    assert f"Exported the outfit to {target}" in window.statusBar().currentMessage()
     # the first outfit tile holds its photo (decoded there, drawn here), not an empty box
     image = QImage(str(target))
     band = [image.pixelColor(x, y).name() for x in range(44, 200, 4) for y in range(150, 290, 4)]

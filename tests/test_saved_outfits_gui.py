@@ -206,7 +206,7 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
             with qtbot.waitSignal(controller.exported, timeout=60000) as written:
                 assert controller.export(target) in (target, None)
             assert written.args == [str(target)]
-            assert f"Saved the outfit to {target}" in status(window)
+            assert f"Exported the outfit to {target}" in status(window)  # not "Saved": that is Save outfit…
         image = QImage(str(tmp_path / "look.png"))
         assert not image.isNull() and image.width() == 1240 and image.height() > 600
         pdf = (tmp_path / "look.pdf").read_bytes()

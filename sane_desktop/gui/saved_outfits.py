@@ -757,7 +757,7 @@ class SavedOutfitsController(QObject):
     def _written(self, target: Path) -> Path:
         self.window.settings.set("export_folder", str(target.parent))
         self.window.explanation.export_folder = str(target.parent)
-        self._status(f"Saved the outfit to {target}")
+        self._status(f"Exported the outfit to {target}")
         self.exported.emit(str(target))
         return target
 
