@@ -119,3 +119,21 @@ def test_an_interrupt_says_what_it_left(tmp_path: Path, monkeypatch, capsys) -> 
     monkeypatch.setattr(building, "train_model", written)
     assert main([*home, "train", str(folder), "--out", str(out)]) == 130
     assert capsys.readouterr().err.strip() == f"error: interrupted after {out} was written"
+
+
+def test_a_misspelt_option_is_offered_the_one_meant_and_its_commands_help(capsys) -> None:  # type: ignore[no-untyped-def]
+    """A new user's ``query demo --outfit ID --categroy shoes``: "unrecognized arguments", no fix offered (other
+    refusals offer one), and the top-level help where the command's has the option."""
+    import pytest
+
+    from sane_desktop.cli import build_parser
+
+    parser = build_parser()
+    with pytest.raises(SystemExit):
+        parser.parse_args(["query", "demo", "--outfit", "1", "--categroy", "shoes"])
+    assert capsys.readouterr().err.strip() == ("error: sane-desktop: unrecognized arguments: --categroy shoes; did you "
+                                               "mean --category? (see sane-desktop query --help)")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["query", "demo", "--outfit", "1", "--bogus"])  # nothing close: no guess
+    assert capsys.readouterr().err.strip() == ("error: sane-desktop: unrecognized arguments: --bogus (see "
+                                               "sane-desktop query --help)")

@@ -68,10 +68,13 @@ class CommandParser(argparse.ArgumentParser):
         from sane_desktop.errors import without_passwords
 
         # argparse echoes what it refused, a --db URL too (trial AY: "unrecognized arguments: --db postgresql://u:pw@…")
-        hint = self._repeat_hint(message)
+        hint = self._repeat_hint(message) or self._option_hint(message)
+        # the help of the command given, where the stray came after one (a new user was sent to the top's)
+        commands = self._command_parsers(getattr(self, "_argv", []))
+        helped = commands[-1].prog if len(commands) > 1 and message.startswith("unrecognized arguments: ") else self.prog
         # a value of bytes that are not UTF-8 as \xNN, as every other line says it (trial CJ read \udcff)
         line = paths.shown(f"error: {self.prog}: {without_passwords(message)}"
-                           f"{f'; {hint}' if hint else ''} (see {self.prog} --help)\n")
+                           f"{f'; {hint}' if hint else ''} (see {helped} --help)\n")
         self.exit(1, re.sub(r"\\udc([89a-f][0-9a-f])", r"\\x\1", line))  # argparse's repr() of such a byte too
 
     def _repeat_hint(self, message: str) -> str:
@@ -90,6 +93,23 @@ class CommandParser(argparse.ArgumentParser):
         for option, value, after, then in follows:
             if then in stray:
                 return repeat_question(option, value, after)
+        return ""
+
+    def _option_hint(self, message: str) -> str:
+        """"did you mean --category?" for an unrecognised option close to one of the command's (a new user's
+        ``--categroy``: other refusals offer the fix, this one did not)."""
+        import difflib
+
+        prefix = "unrecognized arguments: "
+        if not message.startswith(prefix):
+            return ""
+        known = [option for parser in self._command_parsers(getattr(self, "_argv", [])) for action in parser._actions
+                 for option in action.option_strings if option.startswith("--")]
+        for token in message[len(prefix):].split():
+            if token.startswith("--"):
+                close = difflib.get_close_matches(token.partition("=")[0], known, n=1, cutoff=0.75)
+                if close:
+                    return f"did you mean {close[0]}?"
         return ""
 
     def values_followed(self, argv: Sequence[str]) -> list[tuple[str, str, str, str]]:
