@@ -101,7 +101,7 @@ class _LogFile(logging.handlers.RotatingFileHandler):
         if self.failed:
             return
         self.failed = True
-        reason = (error.strerror if isinstance(error, OSError) and error.strerror else str(error)) or "write failed"
+        reason = error.strerror or str(error) or "write failed"
         with contextlib.suppress(Exception):  # stderr gone too: nothing more to say it on
             print(f"note: the log file {self.baseFilename} cannot be written ({reason}): the rest of this run is "
                   "not logged", file=sys.stderr)

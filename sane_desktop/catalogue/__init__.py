@@ -171,11 +171,7 @@ def read_catalogue(
     prune_missing_items(catalogue)
     if not catalogue.items:  # every photo unreadable: an import emptied a good catalogue, index rebuilt its index
         # empty, both with exit 0 (trial CU); nothing is written from such a reading
-        left = catalogue.left_out_words()
-        if not left and catalogue.skipped:
-            named = "; ".join(f"{skip.path or skip.item_id}: {skip.reason}" for skip in catalogue.skipped[:2])
-            left = f": {len(catalogue.skipped)} left out ({named}{'; and more' if len(catalogue.skipped) > 2 else ''})"
-        raise CatalogueError(f"no item of {root} could be read{left}")
+        raise CatalogueError(f"no item of {root} could be read{catalogue.left_out_words()}")
     if catalogue.outfits and not catalogue.splits:
         generate_questions(catalogue, seed)
     return catalogue

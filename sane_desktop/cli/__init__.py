@@ -432,8 +432,8 @@ FILE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".bmp", ".webp", ".t
 
 
 def folder_arg(text: str) -> Path:
-    """argparse ``type`` of an option naming a folder the command makes: :func:`path_arg`, and a name
-    that reads as a file (``shot.png``) is refused unless that folder already exists."""
+    """argparse ``type`` of an option naming a folder (one the command makes, or reads): :func:`path_arg`, and
+    a name that reads as a file (``shot.png``) is refused unless that folder exists or its separator is typed."""
     path = path_arg(text)
     # "shots.png/", its separator typed, is meant as a folder (a review)
     if path.suffix.lower() in FILE_SUFFIXES and not path.is_dir() and not text.endswith(("/", os.sep)):

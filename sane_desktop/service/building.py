@@ -322,9 +322,9 @@ def _save_model(path: Path | str, bundle: Any, *, half: bool = False) -> str:
         return save_checkpoint(path, bundle, half=half)
     except RuntimeError as error:
         # torch's zip writer says a short write as "unexpected pos": the disk took fewer bytes than written (the
-        # partial file is gone by now, so the free space cannot tell alone)
-        short = paths.disk_full_or(OSError(f"short write of {path}"), Path(path).parent)
-        if short.errno == errno.ENOSPC or "unexpected pos" in str(error):
+        # partial file is gone by now, so the free space alone cannot tell)
+        if "unexpected pos" in str(error) or \
+                paths.disk_full_or(OSError(f"short write of {path}"), Path(path).parent).errno == errno.ENOSPC:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path)) from None
         raise OSError(errno.EIO, f"the model could not be written ({str(error).splitlines()[0]})", str(path)) from None
 

@@ -53,7 +53,9 @@ class SavedOutfits:
         """How many items of the outfit saved as ``name`` are no longer in the catalogue (0: none, or no such
         outfit): a replace forgets them, where the outfit kept would find them again when they come back."""
         pk = store.outfit_pk(self.engine, self.catalogue_pk, name)
-        return next((info.missing for info in self.list() if info.pk == pk), 0) if pk is not None else 0
+        # the rows alone: list()'s look for replaced photos is not needed here
+        return next((max(0, row.saved_items - row.items) for row in store.list_outfits(self.engine, self.catalogue_pk)
+                     if row.pk == pk), 0) if pk is not None else 0
 
     def save(self, name: str, item_pks: Sequence[int], *, overwrite: bool = False) -> SavedOutfit:
         """Save the outfit's catalogue items in order as ``name``.
