@@ -81,6 +81,16 @@ def type_name(qtbot, dialog, name: str) -> None:  # type: ignore[no-untyped-def]
     QTest.mouseClick(dialog.ok_button, LEFT)
 
 
+def open_the_one_saved(window, qtbot, row_text: str) -> None:  # type: ignore[no-untyped-def]
+    """Outfits → Open saved outfit…, its one row (reading ``row_text``) clicked, then Open."""
+    window.open_outfit_action.trigger()
+    dialog = window.saved_outfits.dialog
+    qtbot.waitUntil(lambda: dialog is not None and dialog.list.count() == 1, timeout=20000)
+    assert dialog.list.item(0).text() == row_text
+    QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(0)).center())
+    QTest.mouseClick(dialog.open_button, LEFT)
+
+
 def test_an_outfit_item_a_reimport_removed_is_left_out_in_words(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
     window = make_window(closet, size=(1200, 800))
     controller = window.saved_outfits
@@ -125,12 +135,7 @@ def test_an_outfit_item_a_reimport_removed_is_left_out_in_words(closet, make_win
     assert shoes not in window._results
 
     # a saved outfit none of whose items are left: said so, not "the others are here"
-    window.open_outfit_action.trigger()
-    dialog = controller.dialog
-    qtbot.waitUntil(lambda: dialog is not None and dialog.list.count() == 1, timeout=20000)
-    assert dialog.list.item(0).text() == "Shoes and ring — 2 items, none in the catalogue any more"
-    QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(0)).center())
-    QTest.mouseClick(dialog.open_button, LEFT)
+    open_the_one_saved(window, qtbot, "Shoes and ring — 2 items, none in the catalogue any more")
     # the outfit being built is not saved: discard it
     qtbot.waitUntil(lambda: controller.open_question is not None and controller.open_question.isVisible(), timeout=20000)
     open_question = controller.open_question
@@ -328,12 +333,7 @@ def test_a_saved_outfit_open_while_a_reimport_takes_an_item_and_gives_it_back_st
     aside.rename(photo)  # back in the folder, indexed again: the saved outfit has it back
     index_closet(closet["index"], closet["source"])
     qtbot.waitUntil(lambda: results_shown(window), timeout=120000)
-    window.open_outfit_action.trigger()
-    dialog = controller.dialog
-    qtbot.waitUntil(lambda: dialog is not None and dialog.list.count() == 1, timeout=20000)
-    assert dialog.list.item(0).text() == "Day out — 3 items"
-    QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(0)).center())
-    QTest.mouseClick(dialog.open_button, LEFT)
+    open_the_one_saved(window, qtbot, "Day out — 3 items")
     # opened as saved, with the shoes back, and never asked to save the outfit over it without them
     qtbot.waitUntil(lambda: [item.item_id for item in window.outfit_model.items()] == ids, timeout=20000)
     assert controller.open_question is None and controller.current_name() == "Day out"
