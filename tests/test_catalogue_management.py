@@ -619,7 +619,7 @@ def test_manager_deletes_after_asking_and_never_the_open_one(managed, world: Pat
     select(manager, "shop")  # the open one: refused before asking (a trial was asked, said Yes, then refused),
     # and before the click, in the button itself (a new user met the refusal after it)
     assert not manager.delete_button.isEnabled()
-    assert manager.delete_button.toolTip() == "“shop” is open in the window: open another catalogue first, then delete it"
+    assert manager.delete_button.toolTip() == "“shop” is open in the window: open another catalogue first, then delete it."
     asked = manager.question
     manager.ask_delete()  # (Delete as a keyboard shortcut might reach it): still refused, in the status line
     assert manager.question is asked
@@ -768,6 +768,8 @@ def test_manager_lists_a_damaged_catalogue_and_deletes_it(managed, world: Path, 
     select(manager, "other")
     assert manager.delete_button.isEnabled()
     assert not manager.rename_button.isEnabled() and not manager.resync_button.isEnabled()
+    # a greyed button says why in its tooltip (a new user could not tell)
+    assert manager.rename_button.toolTip() == "Its database cannot be read: delete it, or index its folder again."
     assert manager.status.text().startswith("“other” cannot be read (") and manager.status.text().endswith(
         "index its folder again under this name (File → Index catalogue folder…).")
     # what is wrong, and the window's way out only (trial N read the command line's --replace here too)
@@ -1140,7 +1142,8 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     qtbot.waitUntil(lambda: cell(manager, "shop", 3).startswith("Built into the app"), timeout=60000)
     select(manager, "shop")
     assert not manager.builtin_button.isEnabled()
+    assert manager.builtin_button.toolTip() == "It already uses the model built into the app."
     select(manager, "other")
-    assert manager.builtin_button.isEnabled()
+    assert manager.builtin_button.isEnabled() and manager.builtin_button.toolTip().startswith("Index the catalogue again")
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "shop"
                     and window.browser_model.rowCount() == 6, timeout=60000)

@@ -288,7 +288,7 @@ def test_argparse_s_own_refusals_show_such_bytes_as_the_others_do(tmp_path: Path
 def test_a_folder_option_given_a_file_name_is_refused_before_it_makes_that_folder(
         argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`gui --screenshot shot.png` made a folder called shot.png and wrote the PNGs into it, unsaid."""
-    assert "this option names a folder, not a" in _refused_before_any_work(argv, tmp_path, capsys)
+    assert "a folder is wanted here, not a" in _refused_before_any_work(argv, tmp_path, capsys)
 
 
 def _refused_before_any_work(argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:

@@ -437,7 +437,7 @@ def folder_arg(text: str) -> Path:
     path = path_arg(text)
     # "shots.png/", its separator typed, is meant as a folder (a review)
     if path.suffix.lower() in FILE_SUFFIXES and not path.is_dir() and not text.endswith(("/", os.sep)):
-        raise argparse.ArgumentTypeError(f"{text}: this option names a folder, not a {path.suffix} file "
+        raise argparse.ArgumentTypeError(f"{text}: a folder is wanted here, not a {path.suffix} file "
                                          f"(give a folder, e.g. {path.with_suffix('')})")
     return path
 

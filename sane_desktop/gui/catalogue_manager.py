@@ -93,6 +93,50 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
 
 
 DELETE_TIP = "Delete the selected catalogue: its index, database and saved outfits (it asks first, and says what stays)"
+RENAME_TIP = "Give the selected catalogue another name (its photos stay where they are)"
+RESYNC_TIP = "Index the catalogue again from its source folder: photos added, changed or removed since are picked up"
+BUILTIN_TIP = ("Index the catalogue again with the model built into the app (its matches learnt from other "
+               "catalogues' outfits); the model trained on it is kept aside")
+SHOW_TIP = "Open the catalogue's source folder (your photos) in the file manager"
+
+
+def _unreadable(entry: CatalogueDetails) -> str:
+    """Why nothing but Delete can be done with ``entry`` ("" when its database can be read here)."""
+    if entry.on_server:
+        return "Its database is on a server: open it with File → Open shared catalogue…"
+    if entry.passing:
+        return "It cannot be opened now (see the line below the list)"
+    return "Its database cannot be read: delete it, or index its folder again" if entry.damaged else ""
+
+
+def _why_not_rename(entry: CatalogueDetails, _is_open: bool) -> str:
+    return _unreadable(entry)
+
+
+def _why_not_delete(entry: CatalogueDetails, is_open: bool) -> str:
+    # one that cannot be opened *now* (a lock, a full disk) is whole: not deleted at a click (trial CT); the
+    # open one is said before the click (a new user met the refusal after it)
+    if is_open:
+        return f"“{entry.name}” is open in the window: open another catalogue first, then delete it"
+    return "It cannot be opened now, and nothing suggests it is damaged: it is not deleted" if entry.passing else ""
+
+
+def _why_not_resync(entry: CatalogueDetails, _is_open: bool) -> str:
+    return _unreadable(entry) or ("" if entry.source else "Its source folder is not recorded: index the folder "
+                                  "again under this name (File → Index catalogue folder…)")
+
+
+def _why_not_show(entry: CatalogueDetails, _is_open: bool) -> str:
+    return _unreadable(entry) or ("" if entry.source else "Its source folder is not recorded")
+
+
+def _why_not_builtin(entry: CatalogueDetails, is_open: bool) -> str:
+    # indexed with a model of its own (trained, adapted, or another file): the built-in one is a way back
+    if entry.model_builtin:
+        return "It already uses the model built into the app"
+    if not entry.model_name and not _unreadable(entry):
+        return "It has no index yet"
+    return _why_not_resync(entry, is_open)
 
 
 def resync_changed(report: IndexReport, indexed_with: str) -> bool:
@@ -145,15 +189,9 @@ class CatalogueManager(QDialog):
         self.table.itemSelectionChanged.connect(self._selection_changed)
         self.rename_button = QPushButton("Rename…")
         self.delete_button = QPushButton("Delete…")
-        self.delete_button.setToolTip(DELETE_TIP)
         self.resync_button = QPushButton("Re-sync")
-        self.resync_button.setToolTip("Index the catalogue again from its source folder: photos added, changed "
-                                      "or removed since are picked up")
         self.builtin_button = QPushButton("Built-in model…")
-        self.builtin_button.setToolTip("Index the catalogue again with the model built into the app (its matches "
-                                       "learnt from other catalogues' outfits); the model trained on it is kept aside")
         self.show_button = QPushButton("Show folder")
-        self.show_button.setToolTip("Open the catalogue's source folder (your photos) in the file manager")
         self.rename_button.clicked.connect(self.ask_rename)
         self.delete_button.clicked.connect(self.ask_delete)
         self.resync_button.clicked.connect(self.resync)
@@ -253,21 +291,20 @@ class CatalogueManager(QDialog):
         return entry.name if entry is not None else ""
 
     def _update_buttons(self) -> None:
+        """Each button enabled for the selected catalogue, or greyed with its reason in its tooltip (a new user
+        met a greyed Built-in model… and could not tell why)."""
         entry, idle = self.selected(), not self.channel.busy
-        # a damaged one, or one whose database is on a server, can only be deleted (its local index)
-        readable = entry is not None and not entry.damaged and not entry.on_server
-        self.rename_button.setEnabled(readable and idle)
-        # one that cannot be opened *now* (a lock, a full disk) is whole: not deleted at a click (trial CT); the
-        # open one is said before the click, in the button's tooltip (a new user met the refusal after it)
         is_open = entry is not None and entry.name == self.open_name()
-        self.delete_button.setEnabled(entry is not None and idle and not entry.passing and not is_open)
-        self.delete_button.setToolTip(f"“{entry.name}” is open in the window: open another catalogue first, then "
-                                      "delete it" if is_open and entry is not None else DELETE_TIP)
-        self.resync_button.setEnabled(readable and idle and bool(entry.source))  # type: ignore[union-attr]
-        self.show_button.setEnabled(readable and bool(entry.source))  # type: ignore[union-attr]
-        # indexed with a model of its own (trained, adapted, or another file): the built-in one is a way back
-        self.builtin_button.setEnabled(readable and idle and bool(entry.source) and bool(entry.model_name)  # type: ignore[union-attr]
-                                       and not entry.model_builtin)  # type: ignore[union-attr]
+        for button, tip, why_not in ((self.rename_button, RENAME_TIP, _why_not_rename),
+                                     (self.delete_button, DELETE_TIP, _why_not_delete),
+                                     (self.resync_button, RESYNC_TIP, _why_not_resync),
+                                     (self.builtin_button, BUILTIN_TIP, _why_not_builtin),
+                                     (self.show_button, SHOW_TIP, _why_not_show)):
+            reason = ("Choose a catalogue in the list first" if entry is None
+                      else "Wait for the change under way to finish" if not idle and button is not self.show_button
+                      else why_not(entry, is_open))
+            button.setEnabled(not reason)
+            button.setToolTip(tip if not reason else f"{reason}.")
 
     # --- the four actions -------------------------------------------------------------------------
     def ask_rename(self) -> None:
