@@ -251,14 +251,14 @@ def test_a_model_category_a_stylist_would_not_guess_says_what_it_holds(window) -
 
 # --- 3. mnemonics ----------------------------------------------------------------------------------
 def mnemonic(text: str) -> str:
-    """The letter after a single "&" ("Outfi&ts" → "t"); "" when there is none."""
+    """The letter after a single "&" ("E&xport" → "x"); "" when there is none."""
     found = re.search(r"(?<!&)&([^&])", text)
     return found.group(1).lower() if found else ""
 
 
 def test_every_menu_title_and_entry_has_a_mnemonic_of_its_own(window) -> None:  # type: ignore[no-untyped-def]
     titles = [action.text() for action in window.menuBar().actions()]
-    assert titles == ["&File", "&Outfit", "Outfi&ts", "&View", "&Help"]
+    assert titles == ["&File", "&Outfit", "&View", "&Help"]
     letters = [mnemonic(title) for title in titles]
     assert all(letters) and len(set(letters)) == len(letters), titles
 

@@ -82,7 +82,7 @@ def type_name(qtbot, dialog, name: str) -> None:  # type: ignore[no-untyped-def]
 
 
 def open_the_one_saved(window, qtbot, row_text: str) -> None:  # type: ignore[no-untyped-def]
-    """Outfits → Open saved outfit…, its one row (reading ``row_text``) clicked, then Open."""
+    """Outfit → Open saved outfit…, its one row (reading ``row_text``) clicked, then Open."""
     window.open_outfit_action.trigger()
     dialog = window.saved_outfits.dialog
     qtbot.waitUntil(lambda: dialog is not None and dialog.list.count() == 1, timeout=20000)

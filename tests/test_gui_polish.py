@@ -321,7 +321,7 @@ def _type_name(qtbot, dialog, name: str) -> None:  # type: ignore[no-untyped-def
 
 
 def _choose_and_open(qtbot, window, name: str):  # type: ignore[no-untyped-def]
-    """Outfits → Open saved outfit…, click ``name`` in the list, click Open; the list dialog."""
+    """Outfit → Open saved outfit…, click ``name`` in the list, click Open; the list dialog."""
     window.open_outfit_action.trigger()
     dialog = window.saved_outfits.dialog
     qtbot.waitUntil(lambda: any(dialog.list.item(r).text().startswith(f"{name} — ")

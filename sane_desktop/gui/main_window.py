@@ -857,12 +857,13 @@ class MainWindow(QMainWindow):
         self.open_outfit_action = self._action("mdi6.folder-open-outline", "&Open saved outfit…",
                                                self.saved_outfits.open_dialog, None,
                                                "Open, rename or delete the outfits saved in this catalogue")
-        self.export_outfit_action = self._action("mdi6.file-export-outline", "&Export outfit…",
+        self.export_outfit_action = self._action("mdi6.file-export-outline", "E&xport outfit…",
                                                  lambda: self.saved_outfits.export(), None,
                                                  "Export the outfit and its suggestions as a PNG or PDF sheet, or CSV")
-        outfits_menu = menu.addMenu("Outfi&ts")
+        # one Outfit menu: an "Outfit" menu beside it read as the same word twice (a new user's try)
+        outfit_menu.addSeparator()
         for action in (self.save_outfit_action, self.open_outfit_action, self.export_outfit_action):
-            outfits_menu.addAction(action)
+            outfit_menu.addAction(action)
         view_menu = menu.addMenu("&View")
         view_menu.addAction(self.overlay_action)
         view_menu.addSeparator()

@@ -1,4 +1,4 @@
-"""Saved outfits in the window (issue 18, point 12): the "Outfits" menu's Save outfit…, Open saved
+"""Saved outfits in the window (issue 18, point 12): the "Outfit" menu's Save outfit…, Open saved
 outfit… (a list with Open, Rename… and Delete…) and Export outfit… (a contact sheet as PNG or PDF,
 or a CSV of the outfit's suggestions).
 
@@ -273,7 +273,7 @@ class SavedOutfitsDialog(QDialog):
                 self.list.setCurrentItem(entry)
         if self.list.currentRow() < 0 and self.list.count():
             self.list.setCurrentRow(0)
-        set_plain(self.status, "" if outfits else "No outfit of this catalogue is saved yet (Outfits → Save outfit…).")
+        set_plain(self.status, "" if outfits else "No outfit of this catalogue is saved yet (Outfit → Save outfit…).")
         self._enable()
 
     def show_error(self, message: str) -> None:
@@ -322,7 +322,7 @@ class SavedOutfitsDialog(QDialog):
 # --- the controller --------------------------------------------------------------------------------
 
 class SavedOutfitsController(QObject):
-    """The Outfits menu's work for ``window``: dialogs on the GUI thread, the database and the
+    """The Outfit menu's work for ``window``: dialogs on the GUI thread, the database and the
     photos of a contact sheet on the worker. ``exported`` carries the path of each file written."""
 
     exported = Signal(str)

@@ -255,7 +255,7 @@ def saved_outfit_names(window: MainWindow, timeout_s: float) -> list[str]:
 
 
 def shoot_saved_outfit(window: MainWindow, out: Path, timeout_s: float) -> None:
-    """Outfits → Save outfit… under a name, then Outfits → Open saved outfit… (the dialog listing
+    """Outfit → Save outfit… under a name, then Outfit → Open saved outfit… (the dialog listing
     it) over the window: 11-saved-outfit.png. An outfit the walk saved is deleted again."""
     taken = set(saved_outfit_names(window, timeout_s))
     name = next(candidate for n in range(1, 1000)
@@ -264,7 +264,7 @@ def shoot_saved_outfit(window: MainWindow, out: Path, timeout_s: float) -> None:
     controller.save()
     naming = controller.name_dialog
     if naming is None:
-        raise ScreenshotError("Outfits → Save outfit… opened no dialog")
+        raise ScreenshotError("Outfit → Save outfit… opened no dialog")
     naming.name_edit.setText(name)
     naming.accept()
     wait_until(lambda: f"the outfit {quoted(name)}" in window.statusBar().currentMessage(), timeout_s,
@@ -272,7 +272,7 @@ def shoot_saved_outfit(window: MainWindow, out: Path, timeout_s: float) -> None:
     controller.open_dialog()
     dialog = controller.dialog
     if dialog is None:
-        raise ScreenshotError("Outfits → Open saved outfit… opened no dialog")
+        raise ScreenshotError("Outfit → Open saved outfit… opened no dialog")
     try:
         wait_until(lambda: dialog.list.count() > 0 and not controller.channel.busy, timeout_s, "the saved outfits list")
         rows = [dialog.list.item(row).text().split(" — ")[0] for row in range(dialog.list.count())]
