@@ -713,7 +713,7 @@ class MainWindow(QMainWindow):
         self.catalogue_switcher.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         self.catalogue_switcher.activated.connect(lambda _i: self._switcher_chose(self.catalogue_switcher.currentData()))
         self.search_box = QLineEdit()
-        self.search_box.setPlaceholderText(SEARCH_WITH_ATTRIBUTES)
+        self._search_words(SEARCH_WITH_ATTRIBUTES)
         self.search_box.setClearButtonEnabled(True)
         magnifier = self.search_box.addAction(qta.icon("mdi6.magnify"), QLineEdit.ActionPosition.LeadingPosition)
         themed_icon(magnifier, "mdi6.magnify")
@@ -2275,10 +2275,15 @@ class MainWindow(QMainWindow):
             return
         self.refresh_catalogues(select=name)
 
+    def _search_words(self, words: str) -> None:
+        """The search box's placeholder, and its tooltip too: a narrow window cut the placeholder (a trial)."""
+        self.search_box.setPlaceholderText(words)
+        self.search_box.setToolTip(words)
+
     def _catalogue_opened(self, opened: OpenedCatalogue, shared: str = "") -> None:
         """``shared``: where a shared catalogue lives (user@host:port/db), "" for a local one."""
         previous = self.catalogue.name if self.catalogue is not None else None
-        self.search_box.setPlaceholderText(SEARCH_WITH_ATTRIBUTES if opened.has_attributes else SEARCH_WITHOUT_ATTRIBUTES)
+        self._search_words(SEARCH_WITH_ATTRIBUTES if opened.has_attributes else SEARCH_WITHOUT_ATTRIBUTES)
         if not shared:
             self._show_in_switcher(opened.info.name)  # a choice made during a long run named the old one until now
         for dialog in (self.train_dialog, self.adapt_dialog):
