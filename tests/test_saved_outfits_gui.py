@@ -122,7 +122,14 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         # another outfit under the same name asks before replacing; "Yes" replaces it
         QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
         assert window.outfit_model.pks() == []
+        # Clear starts a new outfit, no longer "Party" (a trial read `changed: “Party”` over it); Undo brings it back
+        assert controller.name == "" and window.windowTitle() == window.catalogue.name
+        window.outfit_panel.undo_action.trigger()
+        qtbot.waitUntil(lambda: controller.current_name() == "Party", timeout=5000)
+        assert window.windowTitle() == f"{window.catalogue.name} — “Party”"
+        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
         window.add_to_outfit(list(reversed(outfit[:2])))
+        assert window.windowTitle() == window.catalogue.name  # built anew: nothing of "Party" on it
         window.save_outfit_action.trigger()
         type_name(qtbot, controller.name_dialog, "Party")
         qtbot.waitUntil(lambda: controller.confirm_box is not None and controller.confirm_box.isVisible(), timeout=20000)

@@ -852,6 +852,7 @@ class MainWindow(QMainWindow):
             outfit_menu.addAction(action)
         # saved outfits (issue 18, point 12): gui/saved_outfits.py does the work
         self.saved_outfits = SavedOutfitsController(self, self)
+        self.outfit_panel.cleared_with_undo.connect(lambda _items: self.saved_outfits.cleared())
         self.save_outfit_action = self._action("mdi6.content-save-all-outline", "&Save outfit…", self.saved_outfits.save,
                                                "Ctrl+Shift+S", "Save the outfit under a name in the catalogue's database")
         self.open_outfit_action = self._action("mdi6.folder-open-outline", "&Open saved outfit…",

@@ -321,6 +321,12 @@ class SavedOutfitsDialog(QDialog):
 
 # --- the controller --------------------------------------------------------------------------------
 
+def _saved_pks(pks: Iterable[int]) -> tuple[int, ...]:
+    """What a save keeps of an outfit's items: its catalogue items alone. Images from disk are never saved, so
+    adding or removing one changes nothing a save would keep (trial CJ: quitting asked to save such a "change")."""
+    return tuple(pk for pk in pks if pk >= 0)
+
+
 class SavedOutfitsController(QObject):
     """The Outfit menu's work for ``window``: dialogs on the GUI thread, the database and the
     photos of a contact sheet on the worker. ``exported`` carries the path of each file written."""
@@ -337,6 +343,8 @@ class SavedOutfitsController(QObject):
         self.name = ""  # the outfit's name once saved or opened (the export's default file name)
         self.saved_pk: int | None = None  # that saved outfit: its rename or deletion follows (trial O)
         self._named_items: tuple[int, ...] = ()  # the outfit's items when it got that name
+        # the saved outfit the person's Clear left: Undo (its very items back) makes it that outfit again
+        self._cleared: tuple[str, int | None, tuple[int, ...]] | None = None
         self.name_dialog: NameDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self.dialog: SavedOutfitsDialog | None = None
@@ -620,7 +628,7 @@ class SavedOutfitsController(QObject):
     def link(self, name: str, pk: int | None, item_pks: tuple[int, ...]) -> None:
         """The outfit on screen (``item_pks``, in order) is the saved outfit ``pk`` called ``name``
         (None: no saved one); remembered for the next start with the outfit itself."""
-        self.name, self.saved_pk, self._named_items = name, pk, item_pks
+        self.name, self.saved_pk, self._named_items, self._cleared = name, pk, item_pks, None
         self.show_name()
         catalogue = self.window.catalogue
         if catalogue is not None and not self.window.shared:
@@ -634,19 +642,26 @@ class SavedOutfitsController(QObject):
         if self.name and self.current_name():
             self._named_items = tuple(pk for pk in self._named_items if pk not in gone)
 
+    def cleared(self) -> None:
+        """The person's Clear: a new outfit starts, no longer the saved one (a trial read `changed: “Party”` over
+        the emptied outfit, and over the next one built there); Undo brings the name back with its items."""
+        if self.name:
+            was = (self.name, self.saved_pk, self._named_items)
+            self.link("", None, ())
+            self._cleared = was
+
     def show_name(self) -> None:
         """The outfit panel names the saved outfit on screen, and says when it was changed since."""
+        if self._cleared is not None and not self.name and \
+                _saved_pks(self.window.outfit_model.pks()) == _saved_pks(self._cleared[2]):
+            self.link(*self._cleared)  # Ctrl+Z after Clear: the saved outfit again, as it was
+            return
         self.window.show_outfit_name(self.name, bool(self.name) and not self.current_name())
 
     def current_name(self) -> str:
         """The saved outfit's name while the outfit on screen is the one saved or opened under it, else ""
         (an export of another outfit is "Unsaved outfit", never a name it does not bear)."""
-        # its catalogue items alone: images from disk are never saved, so adding or removing one changes nothing
-        # a save would keep (trial CJ: quitting asked to save such a "change")
-        def saved(pks: Iterable[int]) -> tuple[int, ...]:
-            return tuple(pk for pk in pks if pk >= 0)
-
-        return self.name if saved(self.window.outfit_model.pks()) == saved(self._named_items) else ""
+        return self.name if _saved_pks(self.window.outfit_model.pks()) == _saved_pks(self._named_items) else ""
 
     # --- export ----------------------------------------------------------------------------------
     def default_export_name(self) -> str:
