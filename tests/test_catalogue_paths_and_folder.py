@@ -119,6 +119,26 @@ def test_folders_differing_only_in_letter_case_are_one_category_and_said(tmp_pat
                                                           "Tops/Tops-0"}  # ids stay the paths
 
 
+def test_a_category_folder_with_no_photo_is_said(tmp_path: Path) -> None:
+    """An empty "shoes/" (or one whose every file was skipped) made no category, unsaid."""
+    from catalogue_fixtures import write_image
+
+    from sane_desktop.catalogue import read_catalogue
+
+    write_image(tmp_path / "tops" / "a.jpg")
+    (tmp_path / "shoes").mkdir()
+    (tmp_path / "bags").mkdir()
+    (tmp_path / "bags" / "notes.txt").write_text("not a photo")
+    (tmp_path / "tops" / "inner").mkdir()  # a folder inside a category is no category of its own: unsaid
+    catalogue = read_catalogue(tmp_path)
+    assert [item.category for item in catalogue.items] == ["tops"]
+    said = [(skip.path, skip.reason) for skip in catalogue.skipped if skip.kind == "metadata"]
+    assert said == [("bags/", "holds no photo: no category made of it"), ("shoes/", "holds no photo: no category made of it")]
+    (tmp_path / "bags" / "notes.txt").unlink()
+    (tmp_path / "bags").rmdir()
+    assert [skip.path for skip in read_catalogue(tmp_path).skipped if skip.kind == "metadata"] == ["shoes/"]
+
+
 def test_a_missing_photos_near_name_hint_reads_turkish_capital_i(tmp_path: Path) -> None:
     """Trial CP: "did you mean" found "Straße.jpg" for "STRASSE.jpg" but not "İpek.jpg" for "ipek.jpg"."""
     from sane_desktop.catalogue.safepath import near_name

@@ -60,6 +60,7 @@ def read_folder(root: Path) -> Catalogue:
     catalogue = Catalogue(root=root, format="folder", name=root.name)
     paths: list[str] = []
     unreadable_root: list[OSError] = []
+    top_folders: list[str] = []  # the category folders
 
     def walk_error(error: OSError) -> None:
         # os.walk drops a folder it cannot list unless told: report it instead of importing less
@@ -89,6 +90,8 @@ def read_folder(root: Path) -> Catalogue:
                 continue
             kept_folders.append(name)
         folders[:] = kept_folders
+        if not relative_dir:
+            top_folders = list(kept_folders)
         for name in sorted(files):
             relative = f"{relative_dir}/{name}" if relative_dir else name
             if name.startswith(".") or (not relative_dir and name in IGNORED_ROOT_FILES):
@@ -128,7 +131,17 @@ def read_folder(root: Path) -> Catalogue:
             )
         )
     _one_spelling_per_category(catalogue)
+    _empty_category_folders(catalogue, top_folders, paths)
     return catalogue
+
+
+def _empty_category_folders(catalogue: Catalogue, top_folders: list[str], paths: list[str]) -> None:
+    """A category folder with no photo read (none in it, or every one skipped) makes no category: a note says
+    so, or a stylist's "shoes/" was missing from every list without a word (a trial)."""
+    holding = {PurePosixPath(path).parts[0] for path in paths if "/" in path}
+    for name in top_folders:
+        if name not in holding:
+            catalogue.skipped.append(Skip("", f"{name}/", "holds no photo: no category made of it", "metadata"))
 
 
 def _one_spelling_per_category(catalogue: Catalogue) -> None:
