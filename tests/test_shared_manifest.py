@@ -152,6 +152,34 @@ def test_second_machine_searches_and_explains_like_the_first(server, world, hidd
     assert (world["home_a"] / NAME / "manifest.json").read_text(encoding="utf-8") == text
 
 
+def test_a_vector_changed_by_hand_on_the_server_is_refused_not_ranked(server, world, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial CX set a row of a pgvector table to another item's vector: that item entered `--similar`'s top 3
+    scored by its real embedding (-0.21), pushing out a better one (+0.56), exit 0. The index's score of every
+    hit is now checked against the database's embeddings: refused in one line, until the vector is back."""
+    b = open_b(server, tmp_path / "b")
+    try:
+        outfit = first_pks(b, 2)
+        found = b.search.search(outfit, k=ITEMS)
+        category = sorted(category for category, hits in found.items() if len(hits) >= 4)[0]
+        best, worst = found[category][0], found[category][-1]
+        table = json.loads(sql(server, "SELECT manifest FROM shared_manifests")[0][0])["indexes"][category]["file"]
+        (kept,) = sql(server, f"SELECT embedding::text FROM {table} WHERE id = %s", worst.item.pk)[0]
+        sql(server, f"UPDATE {table} SET embedding = (SELECT embedding FROM {table} WHERE id = %s) WHERE id = %s",
+            best.item.pk, worst.item.pk)
+        try:
+            with pytest.raises(StaleIndexError) as raised:
+                b.search.search(outfit, k=3)
+            said = one_line(raised)
+            assert f"the index of {category!r} holds other vectors than the catalogue's database" in said
+            assert worst.item.item_id in said and "re-run sane-desktop index" in said
+        finally:
+            sql(server, f"UPDATE {table} SET embedding = %s::vector WHERE id = %s", kept, worst.item.pk)
+        again = b.search.search(outfit, k=3)[category]
+        assert [hit.item.item_id for hit in again] == [hit.item.item_id for hit in found[category][:3]]
+    finally:
+        b.close()
+
+
 def test_reindex_with_another_model_is_noticed(server, world, hidden_model_a, tmp_path) -> None:  # type: ignore[no-untyped-def]
     home_b = tmp_path / "home-b"
     b = Catalogues(home_b).open(NAME, db_url=server["url"])

@@ -34,7 +34,7 @@ from sane_desktop.retrieval.indexing.verify import load_verified  # the check a 
 from sane_desktop.retrieval.manifest import (
     Manifest, is_shared, read_index_manifest, recorded_model_file, shared_checkpoint_path, sync_shared_manifest,
 )
-from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter, VectorStore
+from sane_desktop.retrieval.vector_store import NO_FILTER, Hits, SearchFilter, VectorStore
 from sane_desktop.retrieval.vectors import TypeSpaces
 from sane_desktop.store.db import open_store
 from sane_desktop.store.embeddings import (
@@ -330,6 +330,7 @@ class OutfitSearcher:
         results = [Result(int(pk), sources[int(pk)].item_id, category, float(row.sum()), [float(c) for c in row],
                           compared)
                    for pk, row in zip(pks.tolist(), contributions)]
+        _check_index_scores(hits, results, INDEX_SCORE_SLACK * len(query), category)
         if where.min_score is not None:  # again on the exact scores (a compressed store's are fp16)
             results = [result for result in results if result.score >= where.min_score]
         return sorted(results, key=lambda result: (-result.score, result.item_pk))
@@ -371,6 +372,20 @@ def _check_sources(sources: Mapping[int, EmbeddedItem], index: str | None = None
         parts.append(f"the index of {index!r} lists {_some(moved)}, which the database puts in another category")
     raise StaleIndexError(f"the index and the catalogue's database disagree: {'; '.join(parts)} (changed outside "
                           "SANE Desktop): re-run sane-desktop index")
+
+
+def _check_index_scores(hits: Hits, results: Sequence[Result], slack: float, category: str) -> None:
+    """Refuse (StaleIndexError, one line naming the items) when the index scored a hit otherwise than the
+    database's embeddings do, by more than an index's rounding (``slack``): its vector was changed outside
+    SANE Desktop (trial CX edited a row of a pgvector table by hand, and the forged vector pushed a better
+    item out of the list, exit 0). Only the hits can be checked this way, one query's worth: a vector changed
+    so that its item is no longer found is caught by the index's checksums (FAISS files), not here."""
+    index_score = dict(zip(hits.ids.tolist(), hits.scores.tolist()))
+    off = sorted(result.item_id for result in results
+                 if abs(float(index_score.get(result.item_pk, result.score)) - result.score) > slack)
+    if off:
+        raise StaleIndexError(f"the index of {category!r} holds other vectors than the catalogue's database for "
+                              f"{_some(off)} (changed outside SANE Desktop): re-run sane-desktop index")
 
 
 def _some(names: Sequence[str], shown: int = 5) -> str:
