@@ -127,7 +127,27 @@ def test_unreachable_server_is_one_line() -> None:
     assert "secret" not in str(caught.value)
     # where, as the shared-catalogue dialog says it: user@host:port/database (trial R read the
     # driver's "postgresql+psycopg://someone:***@…")
-    assert "server someone@127.0.0.1:1/shop (" in str(caught.value) and "://" not in str(caught.value)
+    assert "server someone@127.0.0.1:1/shop: " in str(caught.value) and "://" not in str(caught.value)
+    # what to do first, the driver's words after it (trial CX read no way out)
+    assert "is it running, and are the host and port right? (" in str(caught.value)
+
+
+def test_a_database_or_user_the_server_does_not_have_is_said_as_such() -> None:
+    """Trial CX dropped the database: "cannot reach the … server" was said of a server that answered."""
+    from sane_desktop.store.db import describe_database_error
+
+    class OperationalError(Exception):  # psycopg's, at connection time: libpq's words, no SQLSTATE
+        pass
+
+    where = "alice@127.0.0.1:5499/shared"
+    dropped = OperationalError('connection failed: connection to server at "127.0.0.1", port 5499 failed: '
+                               'FATAL:  database "shared" does not exist')
+    said = describe_database_error(dropped, where)
+    assert said.startswith(f"the catalogue database {where} does not exist on its server (check the database name")
+    nobody = OperationalError('connection failed: connection to server at "127.0.0.1", port 5499 failed: '
+                              'FATAL:  role "bob" does not exist')
+    assert describe_database_error(nobody, where) == f"the catalogue database server {where} has no such user " \
+                                                     "(check the user name)"
 
 
 def test_missing_driver_is_one_line() -> None:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -199,14 +200,19 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
                 "gives this too: check its free space)")
     if primary in (_SQLITE_PERM, _SQLITE_AUTH) or sqlstate.startswith("28") or sqlstate == "42501":
         return f"no permission to use the catalogue database {where} ({detail})"
-    if sqlstate == "3D000":
-        return f"the catalogue database {where} does not exist on its server (create it first)"
+    # at connection time libpq's words are all there is (no SQLSTATE): the server was reached, and said which
+    # (trial CX read "cannot reach the … server" of a database dropped, and no way out of a server stopped)
+    if sqlstate == "3D000" or re.search(r'database "[^"]*" does not exist', lowered):
+        return (f"the catalogue database {where} does not exist on its server (check the database name; a new one "
+                "is created on the server, then the catalogue indexed into it)")
+    if re.search(r'role "[^"]*" does not exist', lowered):
+        return f"the catalogue database server {where} has no such user (check the user name)"
     if "authentication failed" in lowered or "no password supplied" in lowered:
         # reached, and the login refused (trial AW read "cannot reach the … server" before the server's words)
         return f"the catalogue database server {where} refused the login ({detail}): check the user name and password"
     if sqlstate.startswith("08") or (not sqlstate and type(error).__name__ == "OperationalError"
                                      and code is None and "connect" in lowered):
-        return f"cannot reach the catalogue database server {where} ({detail})"
+        return f"cannot reach the catalogue database server {where}: is it running, and are the host and port right? ({detail})"
     if type(error).__name__ == "IntegrityError":
         return f"the catalogue database {where} refused a change that breaks its rules ({detail})"
     return f"the catalogue database {where} failed ({detail})"
