@@ -513,3 +513,36 @@ def test_a_catalogue_of_one_kind_is_not_told_to_add_another(tmp_path, qtbot, mak
     text = window.results.empty.text()
     assert "This catalogue holds no other kind of item: open an item's Details for Find visually similar." in text
     assert "Add an item of another kind" not in text
+
+
+def test_a_search_that_fails_empties_the_grid_and_says_why(world, qtbot, make_window, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Trial CX stopped the shared catalogue's server and typed "boots": after the error box the grid still
+    listed every item under "boots". It is emptied, says why, and "try again" lists it once that is mended."""
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    import sane_desktop.gui.main_window as main_window
+    from sane_desktop.errors import StoreError
+
+    window = make_window(world, size=SIZE)
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=30000)
+    every = window.browser_model.rowCount()
+    listed = main_window.filtered_items
+
+    def unreachable(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise StoreError("cannot reach the catalogue database server alice@db:5432/shared: is it running, and are "
+                         "the host and port right? (connection refused)")
+
+    monkeypatch.setattr(main_window, "filtered_items", unreachable)
+    window.search_box.setText("boots")
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == 0 and window.browser_empty.isVisible(), timeout=20000)
+    said = html.unescape(window.browser_empty.text())
+    assert said.startswith("The items could not be listed: cannot reach the catalogue database server") and \
+        "try again" in said, said
+    box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+    box.close()
+    monkeypatch.setattr(main_window, "filtered_items", listed)  # the server is back
+    window.search_box.setText("")
+    window._search_timer.stop()
+    window.browser_empty.linkActivated.emit("retry")
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == every, timeout=20000)
+    assert not window.browser_empty.isVisible()

@@ -1750,7 +1750,8 @@ class MainWindow(QMainWindow):
         self.results.sort_changed.connect(lambda sort: self.settings.set("results_sort", sort))
         self.results.threshold_changed.connect(self._threshold_changed)
         self.results.link_activated.connect(self._results_link)
-        self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters" else None)
+        self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters"
+                                                 else self.request_items() if link == "retry" else None)
         self._tile_room = TileRoom(self)
         for view in (self.grid, self.results.view):
             view.installEventFilter(self._tile_room)
@@ -2747,8 +2748,15 @@ class MainWindow(QMainWindow):
     def _items_failed(self, failure: Failure) -> None:
         if isinstance(failure.error, CatalogueRemade) and self.catalogue is not None:
             self._catalogue_remade(self.catalogue.name)
-        else:
-            self._report_error(failure.message)
+            return
+        # the grid showed the list before this search (trial CX: "boots" in the box over every item, once the
+        # server had stopped): emptied, saying why, with a way to ask again once that is mended
+        self.browser_model.set_items([])
+        self._items_asked = ()
+        set_rich(self.browser_empty, f"The items could not be listed: {escape(window_words(failure.message))} — "
+                                     "<a href='retry'>try again</a>")
+        self.browser_empty.setVisible(True)
+        self._report_error(failure.message)
 
     def _catalogue_remade(self, name: str) -> None:
         """The open catalogue's database was made anew under its name from elsewhere (a terminal's
