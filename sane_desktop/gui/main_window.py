@@ -18,6 +18,7 @@ import qtawesome as qta
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent,
+    QStandardItem, QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
@@ -999,11 +1000,17 @@ class MainWindow(QMainWindow):
             return
         switcher = self.catalogue_switcher
         rows_before = switcher.count()
+        # locked by another program or on a full disk: whole, its row kept greyed with why (trial CV's vanished
+        # at the next look, without a word)
+        unavailable = {entry.name for entry in unreadable if entry.passing}
         gone = []
         for row in reversed(range(switcher.count())):
             name = switcher.itemData(row)
             if name and name not in names and row != switcher.currentIndex():
-                switcher.removeItem(row)
+                if name in unavailable and not self._switcher_row_enabled(row):
+                    continue  # said when it became so
+                if name not in unavailable:
+                    switcher.removeItem(row)
                 gone.append(name)
         # a name gone whose database (its uid) is listed under one other name was renamed elsewhere: said so
         # (trial BR read "no longer listed: deleted, or its database cannot be read" of a terminal's rename)
@@ -1019,7 +1026,7 @@ class MainWindow(QMainWindow):
         # or its database cannot be read" of a lock)
         passing = [entry.name for entry in unreadable if entry.passing and entry.name in gone]
         # the reason (a path, a wait) is the manager's to give: the status bar cut it, and the way on (trial CV)
-        said += [f"“{isolated(name)}” cannot be opened now (File → Manage catalogues… says why); it is listed again "
+        said += [f"“{isolated(name)}” cannot be opened now (File → Manage catalogues… says why); it opens again "
                  "once that passes" for name in passing]
         gone = [name for name in gone if name not in passing]
         if gone:  # not silently (trial N: a damaged catalogue just vanished from the switcher)
@@ -1037,7 +1044,16 @@ class MainWindow(QMainWindow):
                 row = after
             elif switcher.itemText(row) != text:
                 switcher.setItemText(row, text)
+            self._enable_switcher_row(row, True, "")
             after = row + 1
+        for name in sorted(unavailable - set(names)):
+            row = switcher.findData(name)
+            if row < 0:
+                continue  # never listed in this window: Manage catalogues lists it
+            if row != switcher.currentIndex():
+                switcher.setItemText(row, left_to_right(f"{isolated(name)} — cannot be opened now"))
+                self._enable_switcher_row(row, False, "Locked by another program, or its disk is full: File → Manage "
+                                                      "catalogues… says why. It opens again once that passes.")
         current = next((info for info in catalogues if self.catalogue is not None and not self.shared
                         and info.name == self.catalogue.name), None)
         if current is not None and self.catalogue is not None and \
@@ -1073,6 +1089,21 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"“{isolated(old)}” was renamed “{isolated(new)}” elsewhere (another window or "
                                      "command): opened under its new name.", 15000)
         return True
+
+    def _switcher_row_enabled(self, row: int) -> bool:
+        item = self._switcher_item(row)
+        return item is None or item.isEnabled()
+
+    def _enable_switcher_row(self, row: int, enabled: bool, why: str) -> None:
+        """A catalogue that cannot be opened now stays in the switcher, greyed, ``why`` its tooltip."""
+        item = self._switcher_item(row)
+        if item is not None and (item.isEnabled() != enabled or item.toolTip() != why):
+            item.setEnabled(enabled)
+            item.setToolTip(why)
+
+    def _switcher_item(self, row: int) -> QStandardItem | None:
+        model = self.catalogue_switcher.model()
+        return model.item(row) if isinstance(model, QStandardItemModel) else None
 
     @staticmethod
     def _switcher_text(info: CatalogueInfo) -> str:
