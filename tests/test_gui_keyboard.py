@@ -428,3 +428,50 @@ def test_f1_lists_every_key_the_window_answers(window, qtbot) -> None:  # type: 
     assert {"Ctrl+Q", "Ctrl+E", "F1", "Esc", "Shift+F10", "Ctrl+Z", "Ctrl+F"} <= keys, sorted(keys)
     assert ("Esc", "Stop the explanation's refinement (the map so far stays)") in listed
     window.shortcuts_dialog.close()
+
+
+# --- 5. trial CY: the search box's keys, Ctrl+F, the explanation's Tab order -------------------------------
+def test_the_search_box_answers_escape_down_and_ctrl_f_as_a_find_box_does(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CY: Ctrl+F after a search typed "top" after "chevron"; Escape did not empty the box; Down and
+    Enter did nothing (8 Tabs to the results)."""
+    box, grid = window.search_box, window.grid
+    box.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.keyClicks(box, "chevron")
+    qtbot.waitUntil(lambda: 0 < window.browser_model.rowCount() < 20 and not window.channels.items.busy, timeout=20000)
+    grid.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert box.hasFocus() and box.selectedText() == "chevron"
+    qtbot.keyClicks(box, "top")  # replaces the words, as a find box does
+    assert box.text() == "top"
+    qtbot.keyClick(box, Qt.Key.Key_Escape)
+    assert box.text() == ""
+    qtbot.keyClicks(box, "chevron")
+    qtbot.keyClick(box, Qt.Key.Key_Down)  # before the search ran: once it has listed its items
+    qtbot.waitUntil(lambda: grid.hasFocus() and grid.selectionModel().hasSelection(), timeout=20000)
+    first = window.browser_model.index(0, 0)
+    assert grid.currentIndex() == first and [i.row() for i in grid.selectionModel().selectedIndexes()] == [0]
+    assert window.browser_model.rowCount() < 20  # the first of what the search found
+    box.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.keyClick(box, Qt.Key.Key_Return)  # the search done: at once
+    assert grid.hasFocus() and grid.currentIndex() == first
+    box.clear()
+
+
+def test_tab_in_the_explanation_follows_its_reading_order(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CY: the outfit items' rows (made with each explanation) came last in the window, after the status
+    bar; Details came before the overlay's controls."""
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    window.results.step(1)
+    panel = window.explanation
+    qtbot.waitUntil(lambda: len(panel.outfit_reason.rows) == 2 and panel.update_data is not None, timeout=60000)
+    chain, widget = [], panel.scroller
+    for _ in range(12):
+        widget = widget.nextInFocusChain()
+        chain.append(widget)
+    rows = panel.outfit_reason.rows
+    expected = [*rows, panel.attribute_label, panel.overlay_toggle, panel.opacity, panel.layer, panel.colour_map,
+                panel.details_button]
+    assert [w for w in chain if w in expected][:len(expected)] == expected
+    stops = [w for w in chain if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible()]
+    assert stops[0] is rows[0]  # straight after the panel itself

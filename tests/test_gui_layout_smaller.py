@@ -177,10 +177,10 @@ def test_export_asks_where_in_the_pictures_folder_and_confirms(window, qtbot) ->
     assert not shown_at_render and toggle.isVisible()
     assert str(saved) in window.statusBar().currentMessage()  # confirmed in the status bar
     assert window.settings.get("export_folder") == str(pictures)
-    # Ctrl+S (the menu's shortcut) opens the dialog in the folder used last
+    # Ctrl+Shift+S (the menu's shortcut) opens the dialog in the folder used last
     window.activateWindow()
     qtbot.waitActive(window)
-    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(window, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     again = window.explanation.export_dialog
     qtbot.waitUntil(lambda: again is not dialog and again.isVisible(), timeout=5000)
     assert Path(again.directory().absolutePath()) == pictures.resolve()
@@ -282,7 +282,7 @@ def test_the_opacity_slider_keeps_its_size(window, qtbot) -> None:  # type: igno
     assert window.outfit_panel.undo_offered and window.outfit_panel.undo_button.isVisible()
     qtbot.mouseClick(window.outfit_panel.undo_button, Qt.MouseButton.LeftButton)
     assert window.outfit_model.rowCount() > 0
-    assert window.explanation.status.text() == "Click a compatible item to see why it matches the outfit."
+    assert window.explanation.status.text() == "Click a compatible item (or press Enter on it) to see why it matches the outfit."
 
 
 # --- the category guess says how sure it is ------------------------------------------------------------

@@ -160,7 +160,7 @@ def test_another_results_explanation_never_stands_for_a_pending_one(world, qtbot
     from sane_desktop.gui.models import Role
 
     window = make_window(world, size=(1200, 800))
-    # trial AX: File → Export explanation… (Ctrl+S) was enabled with nothing to export, and did nothing
+    # trial AX: File → Export explanation… (then Ctrl+S) was enabled with nothing to export, and did nothing
     assert not window.export_action.isEnabled()
     build_outfit(window, 2)
     wait_results(window, 120)

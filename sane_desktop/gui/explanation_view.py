@@ -54,7 +54,7 @@ SIMILAR_CAPTION = "Highlighted: what makes the two look alike"
 QUESTION = "Why does it match?"
 LOOK_ALIKE_QUESTION = "Why does it look like your outfit?"
 SIMILAR_QUESTION = "Why do they look alike?"
-PROMPT = "Click a compatible item to see why it matches the outfit."
+PROMPT = "Click a compatible item (or press Enter on it) to see why it matches the outfit."
 EXPORT_TEXT = "Export explanation…"  # the panel's button and File's entry (with its & mnemonic)
 METHOD_NAMES = {"fast": "fast (exact cell decomposition)", "rise": "RISE (random masks)",
                 "fast_detail": "fast, finer (cells of the enlarged pictures, for small details)"}
@@ -435,7 +435,7 @@ class AttributeBars(QWidget):
 
 
 # --- the outfit's reason (issue 17) -----------------------------------------------------------------
-OUTFIT_HINT = "Click an item to see that pair below."
+OUTFIT_HINT = "Click an item (or press Enter on it) to see that pair below."
 OUTFIT_TITLE = "Why it goes with your outfit"
 LOOK_ALIKE_OUTFIT_TITLE = "Why it looks like your outfit"
 # a score at or below "unrelated": no "why it goes" above "does not really go" (trial W)
@@ -991,8 +991,10 @@ class ExplanationView(QWidget):
         self.colour_map = QComboBox()
         self.colour_map.addItems(list(COLOUR_MAPS))
         self.colour_map.setToolTip("Colour map of the overlay")
+        self.colour_map.setAccessibleName("Overlay colours")
         self.layer = QComboBox()
         self.layer.addItem(SALIENCY_LAYER, None)
+        self.layer.setAccessibleName("What the overlay shows")
         self.layer.setToolTip("What the overlay shows: why the two items are similar (saliency), or where the\n"
                               "attribute net sees an attribute on each item (its activation map)")
         self.layer.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -1007,7 +1009,7 @@ class ExplanationView(QWidget):
         # the menu entry's name (a trial read two names for one action), under the scroll area: always in view
         self.export_button = QPushButton(EXPORT_TEXT)
         themed_icon(self.export_button, "mdi6.content-save-outline")
-        self.export_button.setToolTip("Save this explanation as a PNG image (Ctrl+S)")
+        self.export_button.setToolTip("Save this explanation as a PNG image (Ctrl+Shift+S)")
         self._set_exportable(False)
         # the result asked for, (key, title), until its first step shows: another result's card on
         # screen meanwhile goes after STALE_CARD_MS (trial J: it stayed under "Explaining B…" for the
@@ -1115,6 +1117,8 @@ class ExplanationView(QWidget):
         self.scroller.setWidget(self.body)
         self.scroller.setWidgetResizable(True)
         self.scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroller.setAccessibleName("Explanation")
+        self.scroller.setToolTip("The explanation: the arrow keys scroll it")
         self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.scroller.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)  # its width never comes and goes
         outer = QVBoxLayout(self)
@@ -1287,11 +1291,23 @@ class ExplanationView(QWidget):
         self.general = False  # an outfit's reason is never of a "visually similar" result
         self._speak()
         self.outfit_reason.show_reason(reason, step.thumbnails, self.look_alike)
+        self._order_tabs()
         self.outfit_reason.set_selected(self.update_data.outfit_pk if self.update_data is not None else None)
         set_plain(self.outfit_terms, outfit_terms(reason))
         self._show_outfit(True)
         self._show_card(True)
         self._settle_layout()
+
+    def _order_tabs(self) -> None:
+        """Tab in the panel's reading order: the outfit items' rows under the sentence, the attribute, the
+        overlay's controls, Details and the links inside them, then Export (trial CY met the rows, made with each
+        explanation, last in the window, after the status bar)."""
+        inside_details = [widget for widget in self.details.findChildren(QWidget)
+                          if widget.focusPolicy() & Qt.FocusPolicy.TabFocus]
+        chain = [self.scroller, *self.outfit_reason.rows, self.attribute_label, self.overlay_toggle, self.opacity,
+                 self.layer, self.colour_map, self.details_button, *inside_details, self.export_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _forget_pair(self) -> None:
         """Empty the pair view, keeping its size (its next update fills it): no other result's pair
@@ -1404,6 +1420,7 @@ class ExplanationView(QWidget):
         # mean nothing here, so Details lists none instead of "motif:moon 1.00" for a plain sweater
         self.bars.set_attributes([] if ranking_withheld(update.abstained) else update.attributes,
                                  empty=f"No attributes listed: {plain_abstention(update.abstained)}.")
+        self._order_tabs()
         state = "final" if update.final else "refining…"
         # from the space the pair was compared in: a look-alike category's pair, or one with an outfit
         # item that counts by looks, is compared in the general space too

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 import qtawesome as qta
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut, QShowEvent,
-    QStandardItem, QStandardItemModel,
+    QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeyEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut,
+    QShowEvent, QStandardItem, QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
@@ -408,6 +408,27 @@ class TileRoom(QObject):
         return super().eventFilter(watched, event)
 
 
+class SearchBoxKeys(QObject):
+    """The search box's keys, as a browser's or mail program's find box answers them (trial CY): Escape empties
+    it, Down or Enter goes to the first item found (current and selected, in the catalogue grid)."""
+
+    def __init__(self, box: QLineEdit, to_first_hit: Callable[[], None]) -> None:
+        super().__init__(box)
+        self.box, self.to_first_hit = box, to_first_hit
+        box.installEventFilter(self)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent) \
+                and not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier:
+            if event.key() == Qt.Key.Key_Escape and self.box.text():
+                self.box.clear()
+                return True
+            if event.key() in (Qt.Key.Key_Down, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+                self.to_first_hit()
+                return True
+        return super().eventFilter(watched, event)
+
+
 class CatalogueSwitcher(QComboBox):
     """The catalogue switcher: says when its list is about to open, so the window can list the
     catalogues again (one indexed from the command line meanwhile shows up without a restart)."""
@@ -704,6 +725,7 @@ class MainWindow(QMainWindow):
         self.browser = QWidget()
         self._reopening_switcher = False  # the switcher's list re-opened at a new size: no second listing
         self.catalogue_switcher = CatalogueSwitcher()
+        self.catalogue_switcher.setAccessibleName("Catalogue")
         self.catalogue_switcher.popup_opening.connect(self.relist_catalogues)
         self.catalogue_switcher.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         # a long catalogue name never widens the window; 8 letters leave room, at 800 × 600, for the
@@ -726,7 +748,10 @@ class MainWindow(QMainWindow):
             elif magnifier in button.actions():
                 button.setAccessibleName("Search")
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
+        SearchBoxKeys(self.search_box, self.first_hit)
+        self._first_hit_when_listed = False  # Down or Enter came before the search had listed its items
         self.category_filter = QComboBox()
+        self.category_filter.setAccessibleName("Show the catalogue's category")
         self.category_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.category_filter.setMinimumContentsLength(10)
         self.category_filter.setToolTip("Show one category")
@@ -800,8 +825,9 @@ class MainWindow(QMainWindow):
         self.previous_action = self._action("mdi6.chevron-left", "&Previous result", lambda: self.results.step(-1), "Alt+Left")
         self.explain_action = self._action("mdi6.lightbulb-on-outline", "Open &explanation", self.explain_current,
                                            "Ctrl+E", "Explain the selected result")
+        # Ctrl+S saves the outfit, as a stylist expects of "save" (trial CY got an explanation's PNG dialog)
         self.export_action = self._action("mdi6.content-save-outline", "&" + EXPORT_TEXT,
-                                          lambda: self.explanation.export(), "Ctrl+S")
+                                          lambda: self.explanation.export(), "Ctrl+Shift+S")
         # enabled while there is an explanation to export, as the panel's button (trial AX: it did nothing)
         self.export_action.setEnabled(self.explanation.export_button.isEnabled())
         self.explanation.exportable_changed.connect(self.export_action.setEnabled)
@@ -816,7 +842,7 @@ class MainWindow(QMainWindow):
         self.quit_action = self._action("mdi6.exit-to-app", "&Quit", self.close, "Ctrl+Q")
         self.quit_action.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
-        find.activated.connect(self.search_box.setFocus)
+        find.activated.connect(self.focus_search)
         find.setWhatsThis("Search the catalogue by words | Catalogue")  # what Help → Keyboard shortcuts lists
         self.shortcuts_action = self._action("mdi6.keyboard-outline", "&Keyboard shortcuts", self.show_shortcuts,
                                              "F1", "Every key the window answers")
@@ -855,14 +881,14 @@ class MainWindow(QMainWindow):
         self.saved_outfits = SavedOutfitsController(self, self)
         self.outfit_panel.cleared_with_undo.connect(lambda _items: self.saved_outfits.cleared())
         self.save_outfit_action = self._action("mdi6.content-save-all-outline", "&Save outfit…", self.saved_outfits.save,
-                                               "Ctrl+Shift+S", "Save the outfit under a name in the catalogue's database")
+                                               "Ctrl+S", "Save the outfit under a name in the catalogue's database")
         self.open_outfit_action = self._action("mdi6.folder-open-outline", "&Open saved outfit…",
-                                               self.saved_outfits.open_dialog, None,
+                                               self.saved_outfits.open_dialog, "Ctrl+Shift+O",
                                                "Open, rename or delete the outfits saved in this catalogue")
         self.export_outfit_action = self._action("mdi6.file-export-outline", "E&xport outfit…",
                                                  lambda: self.saved_outfits.export(), None,
                                                  "Export the outfit and its suggestions as a PNG or PDF sheet, or CSV")
-        # one Outfit menu: an "Outfit" menu beside it read as the same word twice (a new user's try)
+        # one Outfit menu: an "Outfits" menu beside it read as the same word twice (a new user's try)
         outfit_menu.addSeparator()
         for action in (self.save_outfit_action, self.open_outfit_action, self.export_outfit_action):
             outfit_menu.addAction(action)
@@ -1593,6 +1619,30 @@ class MainWindow(QMainWindow):
         details.setStatusTip("The item's photo and everything the catalogue says about it (Space)")
         details.triggered.connect(lambda _checked=False: self.show_details(pk))
         return menu
+
+    def focus_search(self) -> None:
+        """Ctrl+F: the search box, its words selected, so that typing replaces them (trial CY typed "top" after
+        "chevron" and searched "chevrontop")."""
+        self.search_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search_box.selectAll()
+
+    def first_hit(self) -> None:
+        """The catalogue grid's first item, current and selected, the keyboard in the grid (Down or Enter in
+        the search box); after a search still to run, once it has listed its items."""
+        if self._search_timer.isActive() or self.channels.items.busy:
+            self._search_timer.stop()
+            self.request_items()
+            self._first_hit_when_listed = True
+            return
+        self._to_first_hit()
+
+    def _to_first_hit(self) -> None:
+        self._first_hit_when_listed = False
+        self.grid.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        if self.browser_model.rowCount():
+            first = self.browser_model.index(0, 0)
+            self.grid.selectionModel().setCurrentIndex(first, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.grid.scrollTo(first)
 
     def show_shortcuts(self) -> ShortcutsDialog:
         """Help → Keyboard shortcuts: the keys read off the window's menus and shortcuts (one dialog,
@@ -2577,6 +2627,8 @@ class MainWindow(QMainWindow):
         if asked != self._items_asked:
             self.grid.scrollToTop()
             self._items_asked = asked
+        if self._first_hit_when_listed:
+            self._to_first_hit()
         ticks = self.filters.describe()
         self.browser_empty.setVisible(not items or bool(ticks))
         if ticks and items:  # filtered, even with the sidebar closed: say so, and how to see every item

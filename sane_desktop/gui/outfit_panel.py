@@ -394,7 +394,7 @@ class OutfitPanel(QWidget):
             return
         # "changed" first: a long name is elided at its end, and the mark must stay in view
         set_plain(self.saved_name, ("changed: " if changed else "") + f"“{name}”")
-        self.saved_name.setToolTip(f"Saved outfit “{name}”: you changed it since; save it (Ctrl+Shift+S) to keep "
+        self.saved_name.setToolTip(f"Saved outfit “{name}”: you changed it since; save it (Ctrl+S) to keep "
                                    "the changes" if changed else f"Saved outfit “{name}”, as it was saved")
         self.title.setToolTip(self.saved_name.toolTip())  # a narrow panel leaves the name no room
         self._fit_name()

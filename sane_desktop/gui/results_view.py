@@ -123,6 +123,7 @@ class ResultsView(QWidget):
         self.model = model
         self.target = QComboBox()
         self.target.setToolTip(TARGET_TIP)
+        self.target.setAccessibleName("Compatible items for")  # a screen reader reads no tooltip as a name
         self.target.addItem(ALL_LABEL, "")
         self._every_category_words: tuple[tuple[str, ...], str] = ((), "")  # name_every_category's last words
         # as wide as a short category name, whatever the catalogue's longest: the window keeps its width
@@ -143,7 +144,7 @@ class ResultsView(QWidget):
         self.view.setIconSize(QSize(140, 140))
         self.delegate = ItemTileDelegate(show_score=True, parent=self.view)
         self.view.setItemDelegate(self.delegate)
-        self.view.setToolTip("Compatible items, best first. Click one to see why it matches.")
+        self.view.setToolTip("Compatible items, best first. Click one (or press Enter on it) to see why it matches.")
         self.view.clicked.connect(lambda index: self.result_activated.emit(int(index.data(Role.ItemPk))))
         self.view.activated.connect(lambda index: self.result_activated.emit(int(index.data(Role.ItemPk))))
         self.view.setMouseTracking(True)
@@ -200,6 +201,7 @@ class ResultsView(QWidget):
         self.filter_note.linkActivated.connect(self.link_activated)
         self.filter_note.setVisible(False)
         self.for_label = plain_label("for")
+        self.for_label.setBuddy(self.target)  # the label a screen reader says with the box
         # elided only when the panel is narrower than its smallest layout (full text in its tooltip)
         self.threshold_label = ElidedLabel(THRESHOLD_LABEL)
         # each row is a box whose direction _reflow turns (left to right, or top to bottom) with the width

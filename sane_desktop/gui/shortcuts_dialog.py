@@ -20,6 +20,9 @@ from PySide6.QtWidgets import (
 VIEW_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Space, Enter", "Show the item's details", "Catalogue"),
     ("Space", "Show the result's details", "Results"),
+    ("Enter", "See why the result matches (its explanation)", "Results"),
+    ("Down, Enter", "Go to the first item found", "Search box"),
+    ("Escape", "Empty the search box", "Search box"),
     ("Menu key", "Open the item's menu", "Catalogue, results, outfit"),
     ("Arrow keys", "Move between tiles", "Catalogue, results, outfit"),
     ("Ctrl+Space", "Select or unselect the current tile", "Catalogue, results, outfit"),
@@ -82,7 +85,7 @@ class ShortcutsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(640, 520)
+        self.resize(820, 560)  # the Where column whole (trial CY read "Results, explanation …")
 
     def rows(self) -> list[tuple[str, str, str]]:
         """The table as read: (key, what it does, where)."""
