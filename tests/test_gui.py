@@ -259,6 +259,8 @@ def test_index_from_gui_with_cancel(world, qtbot, make_window) -> None:  # type:
         dialog.start()
     assert indexed.args == ["second"]
     assert "Indexed 60 items" in dialog.phase.text()
+    # Enter closes now (trial CY: "Start indexing" kept the default frame, a second Enter ran it again)
+    assert dialog.cancel_button.isDefault() and not dialog.start_button.isDefault()
     window.refresh_catalogues(select="second")
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "second", timeout=30000)
     assert window.catalogue_switcher.count() == 2

@@ -154,7 +154,7 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     menu = window.item_menu(view, view.visualRect(window.results_model.index(0)).center())
     assert menu is not None
     similar_to = window._results[window.results_model.pks()[0]].item
-    next(a for a in menu.actions() if a.text() == "Find visually similar").trigger()
+    next(a for a in menu.actions() if a.text() == "Find visually &similar").trigger()
     qtbot.waitUntil(lambda: not window.channels.search.busy and bool(window._results)
                     and all(r.general for r in window._results.values()), timeout=120000)
     assert heading_text(window) == "<b>Visually similar items</b>"  # the item is named once, in the line

@@ -146,7 +146,7 @@ def test_find_visually_similar_from_the_context_menu(closet, qtbot) -> None:  # 
         assert window.item_menu(grid, grid.viewport().rect().bottomRight() * 2) is None  # no item there
         menu = window.item_menu(grid, grid.visualRect(index).center())
         assert menu is not None
-        action = next(a for a in menu.actions() if a.text() == "Find visually similar")
+        action = next(a for a in menu.actions() if a.text() == "Find visually &similar")
         action.trigger()
         wait_results(window, 60)
         heading = window._results_heading

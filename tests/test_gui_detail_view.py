@@ -140,7 +140,7 @@ def test_the_context_menu_offers_details(window, qtbot) -> None:  # type: ignore
     pos = grid.visualRect(window.browser_model.index(0)).center()
     menu = window.item_menu(grid, pos)
     assert menu is not None
-    details = next(a for a in menu.actions() if a.text() == "Details…")
+    details = next(a for a in menu.actions() if a.text() == "&Details…")
     details.trigger()
     qtbot.waitUntil(lambda: window.detail_view is not None and window.detail_view.isVisible(), timeout=5000)
     assert window.detail_view.title.text() == window.browser_model.row(0).item.title

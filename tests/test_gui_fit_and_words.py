@@ -179,7 +179,7 @@ def test_a_look_alike_speaks_of_likeness_and_the_title_follows_the_panel(closet,
     qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=5000)
     menu = QApplication.activePopupWidget()
     assert isinstance(menu, QMenu)
-    action = next(a for a in menu.actions() if a.text() == "Find visually similar")
+    action = next(a for a in menu.actions() if a.text() == "Find visually &similar")
     QTest.mouseClick(menu, LEFT, pos=menu.actionGeometry(action).center())
     qtbot.waitUntil(lambda: window._similar_to is not None and not window.channels.search.busy
                     and bool(window._results) and all(r.general for r in window._results.values()), timeout=120000)

@@ -231,11 +231,11 @@ def test_the_context_menu_keys_open_the_current_items_menu_at_it(window, qtbot, 
     menus = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMenu) and w.isVisible()]
     assert len(menus) == 1, menus  # trial I: the Menu key opened two menus, one over the other
     menu = QApplication.activePopupWidget()
-    assert menu.activeAction() is not None and menu.activeAction().text() == "Add to outfit"
+    assert menu.activeAction() is not None and menu.activeAction().text() == "&Add to outfit"
     assert grid.viewport().rect().contains(grid.viewport().mapFromGlobal(menu.pos()))
     assert grid.visualRect(current).contains(grid.viewport().mapFromGlobal(menu.pos()))  # at the item
     qtbot.keyClick(menu, Qt.Key.Key_Down)
-    assert menu.activeAction().text() == "Find visually similar"
+    assert menu.activeAction().text() == "Find visually &similar"
     qtbot.keyClick(menu, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window._similar_to is not None, timeout=5000)
     assert window._similar_to.pk == int(current.data(Role.ItemPk))  # the current item's, not the corner's
@@ -307,7 +307,7 @@ def test_the_outfit_strip_takes_delete_and_the_item_menu_from_the_keyboard(windo
     qtbot.keyClick(view, Qt.Key.Key_F10, Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: isinstance(QApplication.activePopupWidget(), QMenu), timeout=5000)
     menu = QApplication.activePopupWidget()
-    assert menu.activeAction().text() == "Remove from outfit"
+    assert menu.activeAction().text() == "&Remove from outfit"
     menu.close()
     qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=5000)
     view.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -475,3 +475,18 @@ def test_tab_in_the_explanation_follows_its_reading_order(window, qtbot) -> None
     assert [w for w in chain if w in expected][:len(expected)] == expected
     stops = [w for w in chain if w.focusPolicy() & Qt.FocusPolicy.TabFocus and w.isVisible()]
     assert stops[0] is rows[0]  # straight after the panel itself
+
+
+def test_a_results_menu_offers_why_it_matches_and_every_entry_has_a_letter(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CY: Shift+F10 on a result had no "Why does it match?", and no entry an underlined letter."""
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    second = view.model().index(1, 0)
+    menu = window.item_menu(view, view.visualRect(second).center())
+    letters = [mnemonic(action.text()) for action in menu.actions() if not action.isSeparator()]
+    assert all(letters) and len(set(letters)) == len(letters), [a.text() for a in menu.actions()]
+    next(a for a in menu.actions() if a.text() == "&Why does it match?").trigger()
+    qtbot.waitUntil(lambda: window._last_explained == int(second.data(Role.ItemPk)), timeout=10000)
+    grid_menu = window.item_menu(window.grid, window.grid.visualRect(window.browser_model.index(0, 0)).center())
+    assert "&Why does it match?" not in [a.text() for a in grid_menu.actions()]  # a catalogue item is no result

@@ -116,7 +116,7 @@ def test_a_right_click_keeps_the_selection_on_the_explained_result(world, qtbot,
     assert [index.row() for index in view.selectionModel().selectedIndexes()] == [0]
 
     menu = right_click(qtbot, view, 1)
-    assert "Find visually similar" in [action.text() for action in menu.actions()]
+    assert "Find visually &similar" in [action.text() for action in menu.actions()]
     # the menu is for row 1, but what is selected (and current) is still the result explained
     assert [index.row() for index in view.selectionModel().selectedIndexes()] == [0]
     assert view.currentIndex().row() == 0
@@ -145,9 +145,9 @@ def test_an_items_menu_adds_it_to_the_outfit_and_takes_it_out(world, qtbot, make
         assert menu.actions()[0].text() == text  # the double-click's action comes first
         QTest.mouseClick(menu, LEFT, pos=menu.actionGeometry(menu.actions()[0]).center())
 
-    choose("Add to outfit")
+    choose("&Add to outfit")
     qtbot.waitUntil(lambda: pk in window.outfit_model.pks(), timeout=5000)
-    choose("Remove from outfit")
+    choose("&Remove from outfit")
     qtbot.waitUntil(lambda: pk not in window.outfit_model.pks(), timeout=5000)
     assert "out of the outfit" in window.statusBar().currentMessage()
 
@@ -159,7 +159,7 @@ def test_visually_similar_speaks_of_likeness_and_its_details_wrap(world, qtbot, 
     view = window.results.view
     source = window.results_model.row(0).item
     menu = right_click(qtbot, view, 0)
-    action = next(action for action in menu.actions() if action.text() == "Find visually similar")
+    action = next(action for action in menu.actions() if action.text() == "Find visually &similar")
     QTest.mouseClick(menu, LEFT, pos=menu.actionGeometry(action).center())
     qtbot.waitUntil(lambda: window._similar_to is not None and window.results_model.rowCount() > 0
                     and not window.channels.search.busy, timeout=60000)

@@ -315,7 +315,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.summary.clear()
         self.summary.setVisible(False)
         self.cancel_button.setText("Cancel")
+        self._enter_presses(self.start_button)
         self._name_typed = False
+
+    def _enter_presses(self, button: QPushButton) -> None:
+        """The button Enter presses (drawn with the default frame)."""
+        for each in (self.start_button, self.cancel_button):
+            each.setDefault(each is button)
 
     def _typed_name(self) -> str | None:
         """The name the person typed (None: the folder's own, filled in from the inspection)."""
@@ -644,6 +650,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
 
     def _ended(self) -> None:
         self.cancel_button.setText("Close")
+        # Enter closes now: "Start indexing" kept the default frame, and a second Enter ran it again (trial CY)
+        self._enter_presses(self.cancel_button)
         if self.progress_bar.maximum() == 0:  # a busy bar stops; one that counted keeps where it got to
             self.progress_bar.setRange(0, 1)  # (trial U's cancelled run at half-way read 0 %)
         self.start_button.setEnabled(not self.name_problem_text())

@@ -1604,18 +1604,24 @@ class MainWindow(QMainWindow):
         menu = QMenu(self)
         # what a double-click does, first: a stylist's right-click looked for it (the menu had only
         # the research-like entries)
+        # each entry with a letter of its own, as the menu bar's (trial CY)
         if pk in self.outfit_model.pks():
-            outfit = menu.addAction(qta.icon("mdi6.minus-circle-outline"), "Remove from outfit")
+            outfit = menu.addAction(qta.icon("mdi6.minus-circle-outline"), "&Remove from outfit")
             outfit.setStatusTip("Take this item out of the outfit")
             outfit.triggered.connect(lambda _checked=False: self._remove_from_outfit(pk))
         else:
-            outfit = menu.addAction(qta.icon("mdi6.plus-box-outline"), "Add to outfit")
+            outfit = menu.addAction(qta.icon("mdi6.plus-box-outline"), "&Add to outfit")
             outfit.setStatusTip("Put this item in the outfit (double-click or Ctrl+Enter)")
             outfit.triggered.connect(lambda _checked=False: self.add_to_outfit([pk]))
-        action = menu.addAction(qta.icon("mdi6.image-search-outline"), "Find visually similar")
+        action = menu.addAction(qta.icon("mdi6.image-search-outline"), "Find visually &similar")
         action.setStatusTip("Show the catalogue items that look most like this one")
         action.triggered.connect(lambda _checked=False: self.find_similar(pk))
-        details = menu.addAction(qta.icon("mdi6.card-text-outline"), "Details…")
+        if view is self.results.view and self.results.showing_results():
+            # what a click on a result does, from the keyboard's menu too (trial CY looked for it there)
+            why = menu.addAction(qta.icon("mdi6.lightbulb-on-outline"), "&Why does it match?")
+            why.setStatusTip("See why this result matches the outfit (click it, or Enter)")
+            why.triggered.connect(lambda _checked=False: self.explain(pk))
+        details = menu.addAction(qta.icon("mdi6.card-text-outline"), "&Details…")
         details.setStatusTip("The item's photo and everything the catalogue says about it (Space)")
         details.triggered.connect(lambda _checked=False: self.show_details(pk))
         return menu
@@ -2102,6 +2108,7 @@ class MainWindow(QMainWindow):
         self.catalogue_manager.refresh(self.catalogue.name if self.catalogue is not None else "")
         self.catalogue_manager.show()
         self.catalogue_manager.raise_()
+        self.catalogue_manager.activateWindow()  # the keyboard in it (trial CY: not, without a window manager)
         return self.catalogue_manager
 
     def _catalogues_managed(self, old: str, new: str) -> None:
@@ -2166,6 +2173,7 @@ class MainWindow(QMainWindow):
         self.index_dialog = IndexDialog(self.tasks, self)
         self.index_dialog.indexed.connect(self._folder_indexed)
         self.index_dialog.show()
+        self.index_dialog.activateWindow()
 
     def show_adapt_dialog(self) -> None:
         if self.catalogue is not None and not self._show_again(self.adapt_dialog) \
