@@ -629,9 +629,12 @@ def test_quitting_with_a_changed_saved_outfit_asks_to_save_the_changes(world, qt
     finally:
         client.shutdown()
         window.close()
-    window, client = changed_outfit()  # (the outfit comes back changed, no longer linked to "Weekend")
+    window, client = changed_outfit()
     try:
         qtbot.waitUntil(lambda: [pk for pk in window.outfit_model.pks() if pk >= 0] == [*saved, extra], timeout=20000)
+        # it comes back as it was left: "Weekend", changed (trial CY read it unnamed after a restart)
+        qtbot.waitUntil(lambda: window.saved_outfits.name == "Weekend", timeout=20000)
+        assert window.saved_outfits.current_name() == "" and window.windowTitle().endswith("“Weekend” (changed)")
         window.saved_outfits.load(named["Weekend"].pk)
         qtbot.waitUntil(lambda: window.saved_outfits.current_name() == "Weekend", timeout=20000)
         window.add_to_outfit([extra])
@@ -645,3 +648,28 @@ def test_quitting_with_a_changed_saved_outfit_asks_to_save_the_changes(world, qt
     finally:
         client.shutdown()
         window.close()
+
+
+def test_the_saved_outfit_kept_for_the_next_start_reads_an_older_versions_record() -> None:
+    """The key alone (an older version's record) or with the items the saved outfit held (trial CY)."""
+    from sane_desktop.gui.outfit_memory import SavedLink, remember_saved, remembered_saved
+    from sane_desktop.service.values import CatalogueInfo
+
+    class Kept(dict):  # type: ignore[type-arg]
+        def set(self, key: str, value: object) -> None:
+            self[key] = value
+
+        def remove(self, key: str) -> None:
+            self.pop(key, None)
+
+    info = CatalogueInfo(name="shop", db_path=Path("shop.db"), items=3, format="folder", root="", outfits=0, uid="u1")
+    kept = Kept({"saved/u1": "12"})
+    assert remembered_saved(kept, info) == SavedLink(12, None)
+    remember_saved(kept, info, 7, (3, -1, 5))  # an image from disk (-1) is never in a saved outfit
+    assert kept["saved/u1"] == "7:3,5" and remembered_saved(kept, info) == SavedLink(7, (3, 5))
+    remember_saved(kept, info, 8, ())
+    assert remembered_saved(kept, info) == SavedLink(8, ())
+    kept["saved/u1"] = "junk:1"
+    assert remembered_saved(kept, info) is None
+    remember_saved(kept, info, None)
+    assert "saved/u1" not in kept and remembered_saved(kept, info) is None

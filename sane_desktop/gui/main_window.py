@@ -2560,9 +2560,13 @@ class MainWindow(QMainWindow):
             linked = None
             if hint is not None:
                 try:  # renamed since: its name now; deleted: none
-                    linked = service.load_saved_outfit(hint)
+                    linked = service.load_saved_outfit(hint.pk)
                 except SaneError:
                     linked = None
+                # while it holds what it held then (an older version kept no items: the outfit's own, then)
+                held = hint.items if hint.items is not None else tuple(item.pk for item in items if item.pk >= 0)
+                if linked is not None and linked.item_pks != held:
+                    linked = None  # saved over elsewhere since: no name it does not bear
             return items, refused, gone_keys, linked
 
         def failed(message: str) -> None:
@@ -2590,15 +2594,13 @@ class MainWindow(QMainWindow):
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})
         self.outfit_panel.add_items(items)  # remembered through its change, when any came back
-        pks = tuple(self.outfit_model.pks())
-        # the saved outfit it was, only while it holds these very items in this order (a hint, checked); its
-        # catalogue items, that is: an image from disk is never saved in one, and an outfit holding one came
-        # back unnamed after a switch of catalogues (trial BW)
-        catalogue_pks = tuple(pk for pk in pks if pk >= 0)
-        # items a re-import took out are the catalogue's doing, not an edit: still the saved outfit, as within a
-        # session (SavedOutfitsController.catalogue_took; a review found it "Unsaved outfit" after a restart)
-        if linked is not None and linked.item_pks == catalogue_pks and not self.saved_outfits.name:
-            self.saved_outfits.link(linked.name, linked.pk, pks)
+        # the saved outfit it was worked on as, while that saved outfit holds what it held then (not saved over
+        # elsewhere since): named again, "changed" unless the outfit holds its very catalogue items in their order,
+        # as within a session (trial CY quit without saving a changed outfit, and it came back unnamed). Catalogue
+        # items only: an image from disk is never saved in one (trial BW); items a re-import took out are the
+        # catalogue's doing, not an edit (catalogue_took keeps what it holds now; a review read "Unsaved outfit")
+        if linked is not None and not self.saved_outfits.name:
+            self.saved_outfits.link(linked.name, linked.pk, linked.item_pks)
         if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
             remember(self.settings, self.catalogue, [])
         if gone:  # said as a search that finds them gone says it (_outfit_items_gone); ids from an earlier run

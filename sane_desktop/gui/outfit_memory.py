@@ -7,6 +7,8 @@ their file, category and content hash (embedded again, refused when the file cha
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import json
 from typing import Any
 
@@ -46,23 +48,36 @@ def forget(settings: Any, uid: str) -> None:
         settings.remove(f"filters/{uid}")
 
 
-def remembered_saved(settings: Any, info: CatalogueInfo) -> int | None:
-    """The key of the saved outfit the outfit on screen was, when the app last closed (None: none). A
-    hint only: it is linked again only when that saved outfit holds the restored items, in order."""
-    value = settings.get(f"saved/{info.uid or info.name}")
+@dataclass(frozen=True)
+class SavedLink:
+    """Which saved outfit (its key, ``pk``) the outfit on screen was worked on as when the app last closed, and
+    the catalogue items (keys, in order) that saved outfit held then (None: not kept, an older version's)."""
+
+    pk: int
+    items: tuple[int, ...] | None = None
+
+
+def remembered_saved(settings: Any, info: CatalogueInfo) -> SavedLink | None:
+    """The saved outfit the outfit on screen was worked on as, when the app last closed (None: none). A hint
+    only: it is named again only while that saved outfit holds the items it held then (not one saved over
+    since, elsewhere)."""
+    value = str(settings.get(f"saved/{info.uid or info.name}") or "")
+    key, _colon, items = value.partition(":")
     try:
-        return int(str(value)) if value not in (None, "") else None
+        return SavedLink(int(key), tuple(int(pk) for pk in items.split(",") if pk) if _colon else None) \
+            if key else None
     except ValueError:
         return None
 
 
-def remember_saved(settings: Any, info: CatalogueInfo, pk: int | None) -> None:
-    """Keep (or, for None, drop) which saved outfit the outfit on screen is (trial U: after a restart
-    the outfit came back, but its export said "Unsaved outfit")."""
+def remember_saved(settings: Any, info: CatalogueInfo, pk: int | None, items: tuple[int, ...] = ()) -> None:
+    """Keep (or, for None, drop) which saved outfit the outfit on screen is, and the catalogue ``items`` it
+    holds (trial U: after a restart the outfit came back, but its export said "Unsaved outfit"; trial CY: one
+    changed and not saved came back unnamed)."""
     if pk is None:
         settings.remove(f"saved/{info.uid or info.name}")
     else:
-        settings.set(f"saved/{info.uid or info.name}", pk)
+        settings.set(f"saved/{info.uid or info.name}", f"{pk}:{','.join(str(item) for item in items if item >= 0)}")
 
 
 def remembered_target(settings: Any, info: CatalogueInfo) -> str:

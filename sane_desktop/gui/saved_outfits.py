@@ -632,7 +632,7 @@ class SavedOutfitsController(QObject):
         self.show_name()
         catalogue = self.window.catalogue
         if catalogue is not None and not self.window.shared:
-            remember_saved(self.window.settings, catalogue, pk)
+            remember_saved(self.window.settings, catalogue, pk, item_pks)
 
     def catalogue_took(self, gone: Collection[int]) -> None:
         """A re-import took the items ``gone`` out of the catalogue, and the window out of the outfit: no edit of
@@ -641,6 +641,9 @@ class SavedOutfitsController(QObject):
         Open, to save it over the saved one without that item)."""
         if self.name and self.current_name():
             self._named_items = tuple(pk for pk in self._named_items if pk not in gone)
+            catalogue = self.window.catalogue
+            if catalogue is not None and not self.window.shared:  # what the saved outfit holds now, for the next start
+                remember_saved(self.window.settings, catalogue, self.saved_pk, self._named_items)
 
     def cleared(self) -> None:
         """The person's Clear: a new outfit starts, no longer the saved one (a trial read `changed: “Party”` over
