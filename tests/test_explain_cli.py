@@ -104,6 +104,29 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert code == 0, err
     listed = json.loads(out)
     assert listed["model_hash"] == result["model_hash"] and isinstance(listed["catalogue_revision"], int)
+    # ... and which catalogue: a revision starts again at 1 in one made anew under the name (trial CZ)
+    assert listed["catalogue_uid"] and listed["source_folder"] == str(world["catalogue"]) and listed["index_written_at"]
+    # the maps' record names the attribute choice's inputs, and another selection writes other files (trial CZ's
+    # new selection wrote its attribute over the same files, the record naming no selection)
+    assert record["selection"] is None and record["space"] == result["space"] and len(record["derived_from"]) >= 16
+    from sane_desktop.explain.pipeline import SelectionModel
+    from sane_desktop.models import load_checkpoint
+
+    bundle = load_checkpoint(world["model"])
+    chosen = SelectionModel.default(list(bundle.attributes.attributes))
+    chosen.tuned, chosen.model_hash = True, bundle.content_hash
+    chosen.prior = [1.0 / (1 + i) for i in range(len(chosen.attributes))]
+    chosen.save(tmp_path / "chosen.json")
+    code, out, err = _run(capsys, [*argv, "--selection", str(tmp_path / "chosen.json")])
+    assert code == 0, err
+    other = json.loads(out)
+    assert Path(other["maps"]["record"]).name != Path(result["maps"]["record"]).name  # not written over
+    other_record = json.loads(Path(other["maps"]["record"]).read_text())
+    assert other_record["selection"] == str(tmp_path / "chosen.json")
+    assert other_record["derived_from"] != record["derived_from"]
+    assert json.loads(Path(result["maps"]["record"]).read_text()) == record  # the first one as it was
+    for path in Path(other["maps"]["record"]).parent.glob(Path(other["maps"]["record"]).stem + "*"):
+        path.unlink()  # the folder as the lines below know it
     code, out, _ = _run(capsys, [arg for arg in argv if arg != "--json"])
     said = out.splitlines()[-1]
     assert said.startswith(f"maps in {tmp_path / 'maps'} (each .png with its values as .npy): ")

@@ -142,11 +142,15 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
             return {**_text_of(catalogue, result), "maps": None,
                     "maps_not_saved": f"{error}: give a folder with --save-maps DIR"}
     masks = rise_masks if result.method == "rise" else None
+    # everything the explanation was derived from (its cache key: the model, both photos and their labels, the
+    # method and its settings, the attribute selection, the type space, the code): trial CZ's new selection
+    # wrote another attribute over the same files, the record naming no selection
     digest = hashlib.sha256(json.dumps([result.model_hash, result.query.item_id, result.query.content_hash,
                                         result.candidate.item_id, result.candidate.content_hash,
-                                        result.method, *([masks] if masks else [])]).encode()).hexdigest()
+                                        result.method, *([masks] if masks else []),
+                                        *([result.derived_from] if result.derived_from else [])]).encode()).hexdigest()
     # the pair's ids first, so a folder of several pairs reads by name (trial U saw only hashes); the
-    # digest's head keeps another model's, method's or photo's maps of that pair apart
+    # digest's head keeps another model's, method's, photo's or selection's maps of that pair apart
     stem = f"{_file_word(result.query.item_id)}~{_file_word(result.candidate.item_id)}_{digest[:10]}"
     pictures = {role: denormalise(catalogue.model.image(item).numpy(), prep.mean, prep.std)
                 for role, item in (("query", result.query), ("candidate", result.candidate))}
@@ -195,8 +199,12 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
         save("attribute_candidate", "candidate", c_map, paths["attribute"])
     # what the maps were derived from, beside them (trial AK: a folder of .npy files named by a digest
     # said nothing of the model, the method or the photos behind them)
-    record = {"format": "sane-maps/1", "catalogue": catalogue.info.name, "model_hash": result.model_hash,
-              "method": result.method, **({"rise_masks": masks} if masks else {}),
+    record = {"format": "sane-maps/1", "catalogue": catalogue.info.name, "catalogue_uid": catalogue.info.uid,
+              "model_hash": result.model_hash, "method": result.method, **({"rise_masks": masks} if masks else {}),
+              # the attribute choice's inputs too: the fitted selection (null: the untuned defaults), the pair's
+              # type space, and the key of everything the explanation was derived from
+              "selection": catalogue.explanations.selection().source or None, "space": result.space,
+              "derived_from": result.derived_from or None,
               "similarity": result.similarity, "attribute": result.attribute,
               "query": {"item_id": result.query.item_id, "content_hash": result.query.content_hash},
               "candidate": {"item_id": result.candidate.item_id, "content_hash": result.candidate.content_hash},

@@ -194,6 +194,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # items no list here can hold (trial Z: a row added by hand was never ranked, without a word)
         unsearched = catalogue.search.unsearched([args.category] if args.category else None)
         model_hash = catalogue.model.bundle().content_hash  # the model the index was checked against
+        index_written = catalogue.search.searcher().manifest.created_at
     finally:
         catalogue.close()
     say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
@@ -227,6 +228,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "catalogue": catalogue.info.name,
         # what the list was derived from (trial AK: a saved list named no model or catalogue state)
         "catalogue_revision": catalogue.info.revision, "model_hash": model_hash,
+        # which catalogue: a revision starts again at 1 in one made anew under the same name (trial CZ's two
+        # "shop"s read alike); its database's token, its folder and when its index was written tell them apart
+        "catalogue_uid": catalogue.info.uid, "source_folder": str(catalogue.items.root),
+        "index_written_at": index_written,
         "mode": "similar" if args.similar is not None else "outfit",
         "outfit": [{"item": labels[item.pk], "category": item.category, "space": outfit_spaces[item.pk]}
                    for item in outfit],

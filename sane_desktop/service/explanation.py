@@ -4,8 +4,8 @@ visible result tiles, each with its explaining attribute."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
-
 import hashlib
 import json
 import logging
@@ -291,7 +291,7 @@ class Explanations:
             hit = self.cache.get(identity)
             cached = _from_cache(query, candidate, method, hit) if hit is not None else None
             if cached is not None:
-                return cached
+                return dataclasses.replace(cached, derived_from=identity.key)
             if hit is not None:  # checked, yet not a summary this version reads: recomputed and overwritten
                 log.warning("explanation cache entry %s not used (its summary is not one this version reads): "
                             "recomputing it", self.cache.folder / f"{identity.key}.json")
@@ -314,7 +314,7 @@ class Explanations:
             int(saliency.forward_passes), np.asarray(saliency.query_map, np.float32),
             np.asarray(saliency.candidate_map, np.float32), tuple(ranked),
             {name: (maps[0], maps[1]) for name, maps in where.items()}, self.selection().tuned, bundle.content_hash,
-            abstained=self.abstention(ranked, exact.query_map, (query, candidate)))
+            abstained=self.abstention(ranked, exact.query_map, (query, candidate)), derived_from=identity.key)
         if self.cache is not None:
             try:
                 self.cache.put(identity, *_to_cache(result))
