@@ -305,6 +305,7 @@ class CatalogueManager(QDialog):
                       else why_not(entry, is_open))
             button.setEnabled(not reason)
             button.setToolTip(tip if not reason else f"{reason}.")
+            button.setAccessibleDescription(button.toolTip())  # a screen reader says it; a keyboard cannot hover
 
     # --- the four actions -------------------------------------------------------------------------
     def ask_rename(self) -> None:

@@ -816,8 +816,11 @@ class MainWindow(QMainWindow):
                                        "Ctrl+Return", "Add the selected catalogue items to the outfit")
         self.add_image_action = self._action("mdi6.image-plus", "Add &image from disk…", self.choose_images, "Ctrl+I",
                                              "Add an image file to the outfit (its category is predicted)")
-        self.overlay_action = self._action("mdi6.layers-outline", "&Saliency on tiles", self.set_tile_overlays, "Ctrl+M",
-                                           "Show each result's saliency map on its thumbnail")
+        # a stylist's words (trial CY read "Saliency on tiles"); the research term in its tooltip
+        self.overlay_action = self._action("mdi6.layers-outline", "&Highlight what matches on tiles",
+                                           self.set_tile_overlays, "Ctrl+M",
+                                           "Show on each result's thumbnail the parts that make it match (its saliency "
+                                           "map)")
         self.overlay_action.setCheckable(True)
         self.clear_action = self._action("mdi6.broom", "&Clear outfit", self.outfit_panel.clear_with_undo, None,
                                          "Remove every item from the outfit (Undo brings them back)")
@@ -1133,8 +1136,10 @@ class MainWindow(QMainWindow):
 
     @staticmethod
     def _switcher_text(info: CatalogueInfo) -> str:
-        unfinished = "" if info.indexed else ", not indexed to the end"  # opening it says why, with Re-index
-        return left_to_right(f"{isolated(info.name)} — {counted(info.items, 'item')} ({info.format}{unfinished})")
+        unfinished = "" if info.indexed else " (not indexed to the end)"  # opening it says why, with Re-index
+        # its outfits, not its file format (trial CY read "(polyvore)" and "(folder)"; the manager names the format)
+        outfits = f", {counted(info.outfits, 'outfit')}" if info.outfits else ""
+        return left_to_right(f"{isolated(info.name)} — {counted(info.items, 'item')}{outfits}{unfinished}")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
