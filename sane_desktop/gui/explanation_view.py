@@ -507,10 +507,19 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     against = [short_title(s.item.title) for s in reason.shares if s.share < 0]
     # an item not compared (a space never learnt) carries no part: not one of "all 3 carry it equally"
     percentages = tuple(p for p, s in zip(percentages, reason.shares) if s.compared)
-    if against:  # a share over 100 % reads oddly: say who carries it and who pulls it down
-        verb = "pulls" if len(against) == 1 else "pull"
-        leading = short_title(reason.leading().item.title)
-        carries = f"most of the {noun} comes from {leading}, while {' and '.join(against)} {verb} it down"
+    # the outfit items the sentence names as carrying the match ([] : all of them), and its words for them
+    carried_by: list[str] = []
+
+    def carrying(names: str) -> str:
+        if against:  # a share over 100 % reads oddly: say who carries it and who pulls it down
+            verb = "pulls" if len(against) == 1 else "pull"
+            return f"most of the {noun} comes from {names}, while {' and '.join(against)} {verb} it down"
+        return f"{top} % of the {noun} comes from {names}"
+
+    top = 0
+    if against:
+        carried_by = [short_title(reason.leading().item.title)]
+        carries = carrying(carried_by[0])
     elif len(percentages) > 1 and max(percentages) - min(percentages) < EVEN_SPREAD:
         # the match is what they carry equally, not the attribute: trial AB read "its cross motif — both
         # outfit items carry it about equally" where only the skirt had the cross
@@ -520,9 +529,8 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         top = round(max(percentages))
         compared = [s for s in reason.shares if s.compared]
         # equal shares at the top are named together (trial AI: 40/40/20 named the first listed alone)
-        level = [short_title(s.item.title) for s, p in zip(compared, percentages) if round(p) == top]
-        carries = f"{top} % of the {noun} comes from {level[0]}" if len(level) == 1 else \
-            f"{top} % of the {noun} comes from each of {' and '.join(level)}"
+        carried_by = [short_title(s.item.title) for s, p in zip(compared, percentages) if round(p) == top]
+        carries = carrying(carried_by[0] if len(carried_by) == 1 else f"each of {' and '.join(carried_by)}")
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
         return f"{abstention_opening(noun, reason.abstained)}; {carries}."
     opening = "Looks like your outfit" if alike else "Goes with your outfit"
@@ -530,7 +538,15 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
         # "mainly" only where the item carrying most of the score shows the attribute: trial BN read
         # "mainly through its green colour, as in Cap (24 % of the match) — 76 % … from A-line skirt"
         elsewhere = bearer_words(reason, noun)
-        bearers = elsewhere or shown_by_some(reason)
+        showing = _showing(reason)
+        if not elsewhere and showing and sorted(showing) == sorted(carried_by):
+            # the items that show it are the ones carrying the match: named once (a trial read "as in Blue
+            # shopper — 60 % of the match comes from Blue shopper")
+            one = len(showing) == 1
+            bearers = f", as {' and '.join(showing)} {'has' if one else 'have'}"
+            carries = carrying("it" if one else "each of them")
+        else:
+            bearers = elsewhere or (f", as in {' and '.join(showing)}" if showing else "")
         return f"{opening}{'' if elsewhere else ' mainly'} through its {outfit_phrase(reason.attribute)}{bearers} — {carries}."
     return f"{opening} — {carries}."
 
@@ -556,13 +572,12 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match") -> str:
     return f", as in {short_title(bearer.item.title)} ({round(percent)} % of the {noun})"
 
 
-def shown_by_some(reason: OutfitExplanation) -> str:
-    """", as in A-line skirt" when some of the compared outfit items show the outfit's attribute and
-    others do not (the leading one among those that do: :func:`bearer_words` covers the others), "" when
-    all of them show it."""
+def _showing(reason: OutfitExplanation) -> list[str]:
+    """The (short) titles of the compared outfit items that show the outfit's attribute, when some do and some
+    do not ([] otherwise)."""
     compared = [share for share in reason.shares if share.compared]
     showing = [short_title(share.item.title) for share in compared if share.shows_attribute >= SHOWS]
-    return f", as in {' and '.join(showing)}" if 0 < len(showing) < len(compared) else ""
+    return showing if 0 < len(showing) < len(compared) else []
 
 
 def percent_text(value: float) -> str:
