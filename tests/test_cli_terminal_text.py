@@ -307,6 +307,22 @@ def test_output_to_a_full_disk_is_one_line_and_a_failure(json_flag: list[str], t
         "device): free some space, then try again)"], done.stderr
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device every write to fails: disk full)")
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["catalogues", "--help"]])
+def test_help_to_a_full_disk_is_one_line_and_a_failure(argv: list[str], tmp_path: Path) -> None:
+    """`--help > /dev/full` exited 0, the help unwritten: argparse passes over its own write errors."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([sys.executable, "-m", "sane_desktop", *argv], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120, env={**os.environ, "SANE_LOG_HOME": str(tmp_path / "logs")})
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: sane-desktop") and "could not be written" in lines[0] \
+        and "disk is full" in lines[0], done.stderr
+
+
 def test_query_titles_take_the_room_the_terminal_gives(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trial CN: `query` cut every title at 36 characters whatever the terminal's width."""
     from sane_desktop.cli.query_cmd import TITLE_MAX, TITLE_WIDTH, render

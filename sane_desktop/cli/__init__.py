@@ -62,6 +62,22 @@ class CommandParser(argparse.ArgumentParser):
         kwargs["allow_abbrev"] = False
         super().__init__(*args, **kwargs)
 
+    def _print_message(self, message: str, file: Any = None) -> None:
+        """argparse's, but a write that fails is not passed over: ``--help > /dev/full`` ended with exit 0, the
+        help unwritten. Said in one line on stderr, exit code 1."""
+        if not message:
+            return
+        out = file or sys.stderr
+        try:
+            out.write(message)
+            if hasattr(out, "flush"):
+                out.flush()
+        except OSError as error:
+            if out is sys.stderr:
+                raise SystemExit(1) from None  # nowhere left to say it
+            say(f"error: {self.prog}: what it printed could not be written ({os_error_line(error)})")
+            raise SystemExit(1) from None
+
     def error(self, message: str) -> NoReturn:
         """A wrong argument as every other error: one ``error:`` line and exit code 1 (bad input),
         not argparse's usage block and code 2 (a trial's ``--method bogus``)."""
