@@ -56,6 +56,7 @@ def test_hm_articles(shared_data: Path) -> None:
     # "Accessories" bags and jewellery (trial CC)
     categories = Counter(item.category for item in catalogue.items)
     assert categories["tops"] == 1997 and categories["outerwear"] == 316 and categories["bags"] == 135
-    assert set(categories) == {"tops", "outerwear", "bottoms", "all-body", "shoes", "bags", "jewellery", "accessories"}
+    assert set(categories) == {"tops", "outerwear", "bottoms", "all-body", "shoes", "bags", "jewellery", "accessories", "hats"}
+    assert categories["hats"] == 113  # caps, beanies and hats: the model's hats (trial DA)
     names = {entry.name for entry in build_vocabulary(catalogue)}
     assert {"colour:black", "pattern:stripe"} <= names and "jumper" in names

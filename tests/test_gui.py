@@ -250,7 +250,7 @@ def test_the_index_summary_says_which_outfits_lost_a_photo(world, qtbot, make_wi
 
 def test_index_from_gui_with_cancel(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     window, dialog = index_dialog_on(world, qtbot, make_window, rise_masks=64)
-    assert "polyvore" in dialog.detected.text() and "60 items" in dialog.detected.text()
+    assert "Polyvore" in dialog.detected.text() and "60 items" in dialog.detected.text()
     dialog.start()
     dialog.cancel_or_close()
     qtbot.waitUntil(lambda: dialog.task is None, timeout=60000)

@@ -57,7 +57,8 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
         table = dialog.mapping_table
         assert table.isVisible() and dialog.mapping_note.isVisible()
-        assert "nothing is mapped until you pick it" in dialog.mapping_note.text()
+        assert "nothing is mapped to the model's categories until you pick it; a suggestion is marked “suggested”" in \
+            dialog.mapping_note.text()
         rows = {table.item(n, 0).text(): n for n in range(table.rowCount())}
         assert sorted(rows) == ["Bottoms", "Dresses", "Jewellery", "Shoes", "Tops", "bags", "uncategorised"]
 
@@ -127,7 +128,7 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         rows = {table.item(n, 0).text(): n for n in range(table.rowCount())}
         assert combo("Dresses").currentData() == "all-body"
         # and the note says so, not "nothing is mapped until you pick it" (trial BW)
-        assert "your earlier choices are kept" in dialog.mapping_note.text()
+        assert "Your earlier choices are kept" in dialog.mapping_note.text()
     finally:
         runner.shutdown()
 

@@ -344,7 +344,11 @@ def test_found_words_hold_before_validation() -> None:
 
     assert detected_words(FolderReport(Path("/x"), "folder", 37, "x")) == (
         "Folder of photos: 37 photo files found — files that cannot be read are skipped when indexing.")
-    assert detected_words(FolderReport(Path("/x"), "polyvore", 1, "x")).startswith("polyvore catalogue: 1 item found")
+    assert detected_words(FolderReport(Path("/x"), "polyvore", 1, "x")).startswith("Polyvore outfits catalogue: 1 item found")
+    # a table the app knows says so, and what its mapping does (trial DA read "manifest catalogue" of H&M's)
+    assert detected_words(FolderReport(Path("/x"), "manifest", 300, "x", shipped_mapping="hm-articles")).startswith(
+        "Recognised as “hm-articles” (read with the mapping built into the app for it: its product types grouped "
+        "into a few categories): 300 items found")
 
 
 def test_found_count_leaves_out_what_indexing_will_skip_for_certain(tmp_path: Path) -> None:
@@ -371,7 +375,8 @@ def test_found_count_leaves_out_what_indexing_will_skip_for_certain(tmp_path: Pa
     # the id given twice is one item, indexed from its first row: a row, not an item, left out (trial S)
     assert (report.items, report.left_out) == (2, 2)
     assert detected_words(report).startswith(
-        "manifest catalogue: 2 items found (2 more left out: a missing photo or a refused table row)")
+        "Table of items read with the folder's sane-mapping.json: 2 items found (2 more left out: a missing photo or a "
+        "refused table row)")
     # the mapping table's counts per category add up to it: the bag whose photo is missing is no row
     plan = CatalogueService(tmp_path / "home").category_plan(shop, model=demo_model_path())
     assert {row.category: row.items for row in plan.rows} == {"tops": 1, "shoes": 1}
@@ -385,3 +390,15 @@ def test_found_count_leaves_out_what_indexing_will_skip_for_certain(tmp_path: Pa
     folder = CatalogueService(tmp_path / "home").inspect_folder(tree.parent)
     assert (folder.items, folder.left_out) == (1, 1)
     assert detected_words(folder).startswith("Folder of photos: 1 photo file found (1 other file left out)")
+
+
+def test_a_table_the_app_knows_is_said_recognised(shared_data: Path, tmp_path: Path) -> None:
+    """Trial DA: H&M's own export read "manifest catalogue", its product types grouped by a mapping unsaid."""
+    from sane_desktop.gui.index_dialog import detected_words
+
+    folder = shared_data / "hm-articles"
+    if not (folder / "articles_train_sample.csv").is_file():
+        pytest.skip("the H&M articles are not in the shared data")
+    report = CatalogueService(tmp_path / "home").inspect_folder(folder)
+    assert report.shipped_mapping == "hm-articles"
+    assert detected_words(report).startswith("Recognised as “hm-articles” (read with the mapping built into the app")

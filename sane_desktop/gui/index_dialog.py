@@ -69,7 +69,18 @@ def detected_words(report: FolderReport) -> str:
     refused = "table row" if report.format == "manifest" else "entry"
     apart = (f" ({report.left_out} more left out: a missing photo or a refused {refused})"
              if report.left_out else "")
-    return (f"{report.format} catalogue: {counted(report.items, 'item')} found{apart} — items whose photo cannot "
+    # what was recognised, in words (trial DA read "manifest catalogue" of H&M's own export, its product types
+    # grouped by a mapping it never heard of)
+    if report.shipped_mapping:
+        kind = (f"Recognised as “{report.shipped_mapping}” (read with the mapping built into the app for it: its "
+                "product types grouped into a few categories)")
+    elif report.format == "manifest":
+        kind = "Table of items read with the folder's sane-mapping.json"
+    elif report.format == "polyvore":
+        kind = "Polyvore outfits catalogue"
+    else:
+        kind = f"{report.format} catalogue"
+    return (f"{kind}: {counted(report.items, 'item')} found{apart} — items whose photo cannot "
             "be read are skipped when indexing.")
 
 
@@ -424,11 +435,19 @@ class IndexDialog(BackgroundRun, RequestDialog):
         lacking = sum(1 for row in plan.rows if row.automatic == GENERAL_CATEGORY)
         # a re-index starts on the earlier choices: "nothing is mapped until you pick it" read as untrue (trial BW)
         earlier = any(row.current is not None for row in plan.rows)
+        # what the table shows: those it does not know start as general (trial DA read "nothing is mapped" over
+        # boxes already filled in, and looked for a suggestion's mark where there was none)
+        suggesting = any(row.open_suggestion for row in plan.rows)
+        starting = ("Your earlier choices are kept" if earlier
+                    else "Those it does not know start as general: nothing is mapped to the model's categories")
+        mark = (f"; a suggestion is marked “{SUGGESTED.strip(' —')}” in its list and used only if you pick it."
+                if suggesting else "; none of the model's categories is suggested for them.")
         set_plain(self.mapping_note, f"The model does not know {lacking} of these categories by name. Choose what "
                                      "each is searched as: one of the model's categories, or general (items "
-                                     "that look alike). A suggestion is marked in its list; "
-                                     + ("your earlier choices are kept, and a suggestion is used only if you pick it."
-                                        if earlier else "nothing is mapped until you pick it."))
+                                     f"that look alike). {starting} until you pick it{mark}"
+                  if not earlier else
+                  f"The model does not know {lacking} of these categories by name. Choose what each is searched as: "
+                  f"one of the model's categories, or general (items that look alike). {starting}{mark}")
         self.mapping_table.setRowCount(len(plan.rows))
         for n, row in enumerate(plan.rows):
             name = QTableWidgetItem(row.category)  # plain text: a category name is data, never markup

@@ -31,12 +31,17 @@ def inspect_folder(root: Path | str) -> FolderReport:
     rows or files the read refused and items whose photo file is missing."""
     from sane_desktop.service.sources import read_source
 
+    from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, shipped_mapping
+
     root = Path(root).expanduser().resolve()
     catalogue = read_source(root, validate_images=False)
     present = len(catalogue.items_with_photo())
     refused = sum(skip.kind == "item" for skip in catalogue.skipped)
+    shipped = shipped_mapping(root) if catalogue.format == "manifest" and not (root / MAPPING_FILE_NAME).is_file() \
+        else None
     return FolderReport(root, catalogue.format, present, root.name,
-                        left_out=refused + len(catalogue.items) - present)
+                        left_out=refused + len(catalogue.items) - present,
+                        shipped_mapping=shipped.stem if shipped is not None else "")
 
 
 def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None = None) -> Path:

@@ -520,6 +520,9 @@ class FolderReport:
     # table rows or files the read refused, and items whose photo file is missing: indexing skips
     # them and names each (trial P read "7 items found" where 5 were indexed)
     left_out: int = 0
+    # the name of the mapping built into the app that reads this folder's table ("" : none; the folder's own
+    # sane-mapping.json, or no table): said, with what it does (trial DA never learnt H&M's layout was known)
+    shipped_mapping: str = ""
 
 
 def device_name() -> str:
