@@ -159,3 +159,14 @@ def test_a_type_that_names_the_colour_says_it_once_and_is_not_shouted() -> None:
     assert readable_title("0123456789", "outerwear", ("colour:Light Blue", "fabric:wool"), "", "Wool coat") == \
         "Light blue wool coat"
     assert readable_title("0123456789", "outerwear", ("colour:Blue",), "", "Blueberry coat") == "Blue blueberry coat"
+
+
+def test_a_model_category_a_stylist_would_not_say_is_named_by_what_it_holds_in_a_sentence() -> None:
+    """Trial DA read "No matches learnt for your all-body"."""
+    from sane_desktop.gui.main_window import _listed, _plural
+    from sane_desktop.service.titles import category_noun
+
+    assert category_noun("all-body") == "dresses and jumpsuits" and category_noun("Shoes") == "Shoes"
+    nouns = [category_noun(name) for name in ("all-body", "hats")]
+    assert _listed(nouns).replace("\u2068", "").replace("\u2069", "") == "dresses and jumpsuits and hats"
+    assert _plural([category_noun("all-body")])  # "Your dresses and jumpsuits count by looks"

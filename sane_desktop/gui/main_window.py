@@ -66,7 +66,9 @@ from sane_desktop.service import (
 )
 from sane_desktop.service.filters import ItemFilter, filtered_items
 from sane_desktop.service.match_score import match_percent, share_points, signed_points
-from sane_desktop.service.titles import UnsearchedItems, counted, short_title, tied_scores_words, unsearched_words
+from sane_desktop.service.titles import (
+    UnsearchedItems, category_noun, counted, short_title, tied_scores_words, unsearched_words,
+)
 from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalogue, best_compared
 
 SEARCH_DEBOUNCE_MS = 250
@@ -1799,7 +1801,7 @@ class MainWindow(QMainWindow):
         one accessory): each result's score is how much it looks like the outfit, so the results are
         look-alikes whatever their own category, and the heading and line say so."""
         self._set_heading(LOOK_ALIKE_HEADING)
-        names = _listed(outfit_categories)
+        names = _listed([category_noun(category) for category in outfit_categories])
         self.results.set_similar_heading(
             f"No matches learnt for your {names}: look-alikes, not compatibility picks.",
             f"The model has no matches learnt for {names}: every result here is scored by how much it looks like "
@@ -1817,7 +1819,7 @@ class MainWindow(QMainWindow):
         if general:
             if set(shown) <= set(general):
                 self._set_heading(LOOK_ALIKE_HEADING)
-            names = _listed(general)
+            names = _listed([category_noun(category) for category in general])
             these = "these" if set(shown) <= set(general) else "its items here" if len(general) == 1 else "their items here"
             # short enough to read whole in the results' column of a 1200-pixel window; the full sentence in its tooltip
             lines.append(f"{names}: no matches learnt — look-alikes, not compatibility picks"
@@ -1825,8 +1827,9 @@ class MainWindow(QMainWindow):
             hints.append(f"The model has no matches learnt for {names}: {these} look like your outfit's items "
                          "(visual similarity), they are not compatibility picks.")
         if outfit_by_looks and not set(shown) <= set(general):  # compatibility lists, partly ranked by looks
-            names = _listed(list(outfit_by_looks))
-            lines.append(f"Your {names} {'count' if _plural(list(outfit_by_looks)) else 'counts'} by looks.")
+            nouns = [category_noun(category) for category in outfit_by_looks]
+            names = _listed(nouns)
+            lines.append(f"Your {names} {'count' if _plural(nouns) else 'counts'} by looks.")
             hints.append(f"The model has no matches learnt for {names}: in every score, their share is how much "
                          "the result looks like them (visual similarity), not how well it goes with them.")
         if lines:  # request_search already put the compatible items' heading back and hid the line

@@ -84,6 +84,13 @@ def _wide(word: str) -> bool:
     return any(unicodedata.east_asian_width(char) in ("W", "F") for char in word)
 
 
+def category_noun(category: str) -> str:
+    """A category as a sentence names it: a model's name a stylist would not say, as what it holds ("all-body":
+    "dresses and jumpsuits"; trial DA read "No matches learnt for your all-body"); any other as it is."""
+    hint = CATEGORY_HINTS.get(category)
+    return " and ".join(hint.split(", ")) if hint else category
+
+
 def category_label(category: str) -> str:
     """A category as a list shows it: the name, and for a model's name a stylist would not guess
     what it holds ("all-body (dresses, jumpsuits)"; trial G read "all-body" among the targets)."""
