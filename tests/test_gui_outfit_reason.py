@@ -405,7 +405,7 @@ def test_a_look_alikes_chip_says_why_it_looks_like_the_item() -> None:
         for details in (False, True):
             owner.details = details
             lines = " ".join(ItemListModel._explanation_lines(owner, row))  # type: ignore[arg-type]
-            assert f"chip, {words}" in lines
+            assert f"reason, {words}" in lines
 
 
 def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the_right_partner() -> None:
@@ -503,7 +503,7 @@ def test_a_tile_explained_with_no_attribute_says_so(qtbot) -> None:  # type: ign
     named = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", -1.2, 0.9, 0.5, 0.2),))
     owner = SimpleNamespace(outfit_titles={10: "Red bag"}, outfit_categories={}, details=False)
     lines = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=abstained)))  # type: ignore[arg-type]
-    assert "no chip: no single attribute explains its match with Red bag — none of them is clearly on both items" in lines
+    assert "no one reason: no single attribute explains its match with Red bag — none of them is clearly on both items" in lines
     assert reason not in lines  # the numbers with Details only
     owner.details = True
     assert reason.replace("<", "&lt;") in " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=abstained)))  # type: ignore[arg-type]

@@ -70,7 +70,7 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
         assert not index.data(Role.Overlay).isNull()
         tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
         if tile.attribute is None:  # none named, and the tooltip says why: no chip to check
-            assert "no chip: no single attribute explains its match" in html.unescape(tooltip)
+            assert "no one reason: no single attribute explains its match" in html.unescape(tooltip)
             continue
         named += 1
         assert "top contributing outfit item" in tooltip and f"match with it: {match_percent(tile.similarity, 1)}/100" in tooltip
@@ -78,7 +78,7 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
         assert "map match" not in tooltip and tile.attribute.name in tooltip  # plain words by default
         # the chip is the pair's reason, said with the outfit item it pairs with (the panel's headline
         # is the whole outfit's: a trial could not tell the two apart)
-        assert f"chip, why it goes with {window.results_model.outfit_titles[tile.outfit_pk]}" in html.unescape(tooltip)
+        assert f"reason, why it goes with {window.results_model.outfit_titles[tile.outfit_pk]}" in html.unescape(tooltip)
         assert "the reason for the whole outfit" in tooltip
         window.explanation.set_details_shown(True)  # the research terms come with Details (issue 18 finding)
         assert "map match" in index.data(Qt.ItemDataRole.ToolTipRole)

@@ -349,23 +349,24 @@ class ItemListModel(QAbstractListModel):
                 # negative one is no fault (trial AQ read it as one); the look-alike's partner is the
                 # item it looks like, not an outfit item
                 other = "the item it looks like has it" if row.general or row.look_alike else "outfit item has it"
-                lines.append(f"chip, {why} {pair}: <i>{escape(attribute.name)}</i> — log score {attribute.total:.2f} "
+                lines.append(f"reason, {why} {pair}: <i>{escape(attribute.name)}</i> — log score {attribute.total:.2f} "
                              f"(Σ weight × log part) from confidence {attribute.confidence:.2f}, map match "
                              f"{attribute.match:.2f}, prior {attribute.prior:.2f}, {other} {attribute.partner:.2f}"
                              + (f", on {attribute.base_rate:.0%} of items" if attribute.base_rate < 1.0 else ""))
             elif attribute is not None:
-                lines.append(f"chip, {why} {pair}: <i>{escape(attribute.name)}</i>")
+                # "reason", not the app's own word "chip" (trial DA)
+                lines.append(f"reason, {why} {pair}: <i>{escape(attribute.name)}</i>")
             elif row.tile.abstained:  # the outlined "no one reason" chip, and why (a tile said nothing)
                 from sane_desktop.gui.explanation_view import plain_abstention
 
                 noun = "its likeness to" if row.general or row.look_alike else "its match with"
-                lines.append(f"no chip: no single attribute explains {noun} {pair} — "
+                lines.append(f"no one reason: no single attribute explains {noun} {pair} — "
                              f"{escape(plain_abstention(row.tile.abstained))}"
                              + (f" ({escape(row.tile.abstained)})" if self.details else ""))
             if attribute is not None and len(row.contributions) > 1:
                 lines.append("(the explanation panel also gives the reason for the whole outfit)")
         elif row.attribute:
-            lines.append(f"chip: <i>{escape(row.attribute)}</i>")
+            lines.append(f"reason: <i>{escape(row.attribute)}</i>")
         return lines
 
     def _photo_lines(self, item: ItemInfo) -> list[str]:
