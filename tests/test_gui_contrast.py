@@ -162,3 +162,37 @@ def test_an_unticked_box_a_radio_ring_and_a_list_frame_show(palette, qtbot) -> N
     row = listed.visualItemRect(item).translated(listed.viewport().pos())
     assert most_contrast(image, row.x(), row.y(), 24, row.height(), base) >= NON_TEXT_MINIMUM  # its tick box
     assert most_contrast(image, 0, 40, 2, 40, window) >= NON_TEXT_MINIMUM  # the list's left frame
+
+
+def test_a_focused_text_box_shows_its_focus(palette, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CY: the search box had no focus ring (the grey outline drawn over Fusion's focus colour)."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QLineEdit, QStyle, QStyleOptionFrame
+
+    box = QLineEdit("chevron")
+    qtbot.addWidget(box)
+    box.resize(200, 30)
+
+    def frame(focused: bool) -> QImage:
+        option = QStyleOptionFrame()
+        box.initStyleOption(option)
+        option.rect = QRect(0, 0, 200, 30)
+        if focused:
+            option.state |= QStyle.StateFlag.State_HasFocus
+        else:
+            option.state &= ~QStyle.StateFlag.State_HasFocus
+        image = QImage(200, 30, QImage.Format.Format_ARGB32)
+        image.fill(palette.color(QPalette.ColorRole.Base))
+        painter = QPainter(image)
+        box.style().drawPrimitive(QStyle.PrimitiveElement.PE_FrameLineEdit, option, painter, box)
+        painter.end()
+        return image
+
+    highlight = palette.color(QPalette.ColorRole.Highlight)
+    edge = [frame(True).pixelColor(100, 0), frame(True).pixelColor(100, 29)]
+    assert any(abs(c.red() - highlight.red()) + abs(c.green() - highlight.green()) + abs(c.blue() - highlight.blue()) < 90
+               for c in edge), [c.name() for c in edge]
+    unfocused = frame(False).pixelColor(100, 0)
+    assert abs(unfocused.blue() - highlight.blue()) + abs(unfocused.red() - highlight.red()) > 60 or \
+        unfocused.name() == QColor(theme.outline_colour(palette)).name()

@@ -178,7 +178,11 @@ class OutlinedFusion(QProxyStyle):
             return
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QPen(outline_colour(palette), 1.0))
+        # a text box with the keyboard keeps Fusion's focus colour: drawn over in grey, the search box showed no
+        # focus at all (trial CY; the combo boxes beside it did)
+        focused = element == QStyle.PrimitiveElement.PE_FrameLineEdit and bool(
+            option.state & QStyle.StateFlag.State_HasFocus)
+        painter.setPen(QPen(palette.highlight().color() if focused else outline_colour(palette), 1.0))
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if element == QStyle.PrimitiveElement.PE_IndicatorRadioButton:
             painter.drawEllipse(rect)
