@@ -137,3 +137,15 @@ def test_a_misspelt_option_is_offered_the_one_meant_and_its_commands_help(capsys
         parser.parse_args(["query", "demo", "--outfit", "1", "--bogus"])  # nothing close: no guess
     assert capsys.readouterr().err.strip() == ("error: sane-desktop: unrecognized arguments: --bogus (see "
                                                "sane-desktop query --help)")
+
+
+def test_ctrl_c_before_the_work_begins_is_one_line(monkeypatch, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial DB: Ctrl-C in a command's first half-second (its log being set up) printed a traceback."""
+    from sane_desktop import logs
+
+    def interrupted(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(logs, "configure", interrupted)
+    assert main(["--index-home", str(tmp_path), "catalogues"]) == 130
+    assert capsys.readouterr().err.strip().splitlines() == ["error: interrupted"]

@@ -682,6 +682,17 @@ def _is_number(text: str) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line: the exit code of the command ``argv`` names (the process's own arguments when None).
+    Ctrl-C before the command's work begins (its arguments read, its log opened) or after it ended is one line
+    too, exit code 130 (trial DB read a traceback from the log's setup)."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # the process's own command line: file names and output as UTF-8 (trial BN)
         from sane_desktop.utf8_mode import escape_unshowable_output, restart_in_utf8_mode
 
