@@ -142,6 +142,7 @@ def test_a_misspelt_option_is_offered_the_one_meant_and_its_commands_help(capsys
 def test_ctrl_c_before_the_work_begins_is_one_line(monkeypatch, capsys, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Trial DB: Ctrl-C in a command's first half-second (its log being set up) printed a traceback."""
     from sane_desktop import logs
+    from sane_desktop.cli import main
 
     def interrupted(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise KeyboardInterrupt
