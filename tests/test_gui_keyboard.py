@@ -490,3 +490,23 @@ def test_a_results_menu_offers_why_it_matches_and_every_entry_has_a_letter(windo
     qtbot.waitUntil(lambda: window._last_explained == int(second.data(Role.ItemPk)), timeout=10000)
     grid_menu = window.item_menu(window.grid, window.grid.visualRect(window.browser_model.index(0, 0)).center())
     assert "&Why does it match?" not in [a.text() for a in grid_menu.actions()]  # a catalogue item is no result
+
+
+def test_ctrl_r_and_ctrl_t_go_to_the_results_and_the_target(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial CY: 7 Tabs from the search box to the results, and no key for the target category."""
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    window.search_box.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.keyClick(window.search_box, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    view = window.results.view
+    assert view.hasFocus() and view.selectionModel().hasSelection()  # the first result, as Tab gives it
+    qtbot.keyClick(view, Qt.Key.Key_T, Qt.KeyboardModifier.ControlModifier)
+    target = window.results.target
+    qtbot.waitUntil(lambda: target.view().isVisible(), timeout=5000)  # its list open: arrows and Enter choose
+    target.hidePopup()
+    assert QApplication.focusWidget() is target
+    qtbot.keyClick(window, Qt.Key.Key_F1)
+    qtbot.waitUntil(lambda: window.shortcuts_dialog is not None and window.shortcuts_dialog.isVisible(), timeout=5000)
+    keys = {key for key, _what, _where in window.shortcuts_dialog.rows()}
+    assert {"Ctrl+R", "Ctrl+T"} <= keys
+    window.shortcuts_dialog.close()

@@ -849,6 +849,13 @@ class MainWindow(QMainWindow):
         find = QShortcut(QKeySequence(QKeySequence.StandardKey.Find), self)
         find.activated.connect(self.focus_search)
         find.setWhatsThis("Search the catalogue by words | Catalogue")  # what Help → Keyboard shortcuts lists
+        # straight to the results and to the target category: 7 Tabs from the search box otherwise (trial CY)
+        to_results = QShortcut(QKeySequence("Ctrl+R"), self)
+        to_results.activated.connect(lambda: self.results.view.setFocus(Qt.FocusReason.ShortcutFocusReason))
+        to_results.setWhatsThis("Go to the compatible items (the first one selected) | Window")
+        to_target = QShortcut(QKeySequence("Ctrl+T"), self)
+        to_target.activated.connect(self._choose_target)
+        to_target.setWhatsThis("Choose the category the compatible items are of | Window")
         self.shortcuts_action = self._action("mdi6.keyboard-outline", "&Keyboard shortcuts", self.show_shortcuts,
                                              "F1", "Every key the window answers")
         # Delete in the outfit strip, and in the Outfit menu where a person looks for it (trial M found neither)
@@ -1632,6 +1639,11 @@ class MainWindow(QMainWindow):
         details.setStatusTip("The item's photo and everything the catalogue says about it (Space)")
         details.triggered.connect(lambda _checked=False: self.show_details(pk))
         return menu
+
+    def _choose_target(self) -> None:
+        """Ctrl+T: the "for" box, its list open (arrows and Enter choose)."""
+        self.results.target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.results.target.showPopup()
 
     def focus_search(self) -> None:
         """Ctrl+F: the search box, its words selected, so that typing replaces them (trial CY typed "top" after
