@@ -139,6 +139,29 @@ def test_a_category_folder_with_no_photo_is_said(tmp_path: Path) -> None:
     assert [skip.path for skip in read_catalogue(tmp_path).skipped if skip.kind == "metadata"] == ["shoes/"]
 
 
+def test_a_category_folder_that_cannot_be_read_is_not_also_said_empty(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A review: "shoes: cannot read folder" was followed by "shoes/: holds no photo", which it may well hold."""
+    from catalogue_fixtures import write_image
+
+    import sane_desktop.catalogue.folder as folder
+    from sane_desktop.catalogue import read_catalogue
+
+    write_image(tmp_path / "tops" / "a.jpg")
+    write_image(tmp_path / "shoes" / "deep" / "b.jpg")
+    real_walk = os.walk
+
+    def walk(top, onerror=None, **options):  # type: ignore[no-untyped-def]
+        for entry in real_walk(top, onerror=onerror, **options):
+            if Path(entry[0]).name == "deep":  # as os.walk does with a folder it cannot list
+                onerror(PermissionError(13, "Permission denied", entry[0]))
+                continue
+            yield entry
+
+    monkeypatch.setattr(folder.os, "walk", walk)
+    said = [(skip.path, skip.reason) for skip in read_catalogue(tmp_path).skipped if skip.kind == "metadata"]
+    assert said == [("shoes/deep", "cannot read folder: Permission denied")], said
+
+
 def test_a_missing_photos_near_name_hint_reads_turkish_capital_i(tmp_path: Path) -> None:
     """Trial CP: "did you mean" found "Straße.jpg" for "STRASSE.jpg" but not "İpek.jpg" for "ipek.jpg"."""
     from sane_desktop.catalogue.safepath import near_name

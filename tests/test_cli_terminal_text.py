@@ -323,6 +323,23 @@ def test_help_to_a_full_disk_is_one_line_and_a_failure(argv: list[str], tmp_path
         and "disk is full" in lines[0], done.stderr
 
 
+@pytest.mark.parametrize("argv", [["--help"], ["--version"]])
+def test_help_to_a_reader_that_left_is_no_failure(argv: list[str], tmp_path: Path) -> None:
+    """`--help | head` (the reader gone before the help is written) is no failure, as a command's output is not
+    (a review: the full-disk fix said "Broken pipe", exit 1)."""
+    import subprocess
+    import sys
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "sane_desktop", *argv], stdout=write, stderr=subprocess.PIPE,
+                              text=True, timeout=120, env={**os.environ, "SANE_LOG_HOME": str(tmp_path / "logs")})
+    finally:
+        os.close(write)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+
+
 def test_query_titles_take_the_room_the_terminal_gives(monkeypatch: pytest.MonkeyPatch) -> None:
     """Trial CN: `query` cut every title at 36 characters whatever the terminal's width."""
     from sane_desktop.cli.query_cmd import TITLE_MAX, TITLE_WIDTH, render

@@ -417,3 +417,20 @@ def test_save_selection_is_refused_for_a_model_without_attributes_and_a_failed_s
     assert json.loads(out)["selection_not_saved"].startswith("the disk is full")
     assert err.strip().splitlines()[-1].startswith("error: the figures above are whole, but the selection could not "
                                                    f"be written to {selection} (the disk is full"), err
+
+
+def test_what_an_explanation_was_derived_from_is_keyed_without_the_programs_code() -> None:
+    """A review: the maps' file names changed with every build (the code's fingerprint was in their key), and old
+    files piled up; a selection or a space changed still gives another key."""
+    import json as json_
+
+    from sane_desktop.explain.cache import ExplanationIdentity
+    from sane_desktop.service.explanation import _inputs_key
+
+    def identity(**options: object) -> ExplanationIdentity:
+        base = {"selection": "s1", "space": 3, "code": "build-1"}
+        return ExplanationIdentity("m", "a@h#l", "b@h#l", "fast", json_.dumps({**base, **options}, sort_keys=True))
+
+    assert _inputs_key(identity()) == _inputs_key(identity(code="build-2"))
+    assert _inputs_key(identity()) != _inputs_key(identity(selection="s2"))
+    assert _inputs_key(identity()) != _inputs_key(identity(space=4))

@@ -454,6 +454,10 @@ def test_the_search_box_answers_escape_down_and_ctrl_f_as_a_find_box_does(window
     box.setFocus(Qt.FocusReason.OtherFocusReason)
     qtbot.keyClick(box, Qt.Key.Key_Return)  # the search done: at once
     assert grid.hasFocus() and grid.currentIndex() == first
+    # asked for, then typed on: the first item of a later listing does not take the keyboard (a review)
+    window._first_hit_when_listed = True
+    box.setText("chevron top")
+    assert not window._first_hit_when_listed
     box.clear()
 
 

@@ -61,6 +61,7 @@ def read_folder(root: Path) -> Catalogue:
     paths: list[str] = []
     unreadable_root: list[OSError] = []
     top_folders: list[str] = []  # the category folders
+    unreadable: set[str] = set()  # category folders that could not be listed (said as such, not as empty)
 
     def walk_error(error: OSError) -> None:
         # os.walk drops a folder it cannot list unless told: report it instead of importing less
@@ -69,6 +70,7 @@ def read_folder(root: Path) -> Catalogue:
             unreadable_root.append(error)
             return
         catalogue.skipped.append(Skip("", where, f"cannot read folder: {error.strerror or error}", "metadata"))
+        unreadable.add(where.split("/", 1)[0])  # its category may hold photos unseen
 
     for directory, folders, files in os.walk(root, onerror=walk_error):
         relative_dir = _relative(root, directory)
@@ -131,7 +133,7 @@ def read_folder(root: Path) -> Catalogue:
             )
         )
     _one_spelling_per_category(catalogue)
-    _empty_category_folders(catalogue, top_folders, paths)
+    _empty_category_folders(catalogue, [name for name in top_folders if name not in unreadable], paths)
     return catalogue
 
 

@@ -72,7 +72,12 @@ class CommandParser(argparse.ArgumentParser):
             out.write(message)
             if hasattr(out, "flush"):
                 out.flush()
+        except BrokenPipeError:  # the reader left early (`--help | head`): no failure, as a command's output
+            with contextlib.suppress(OSError, ValueError):  # nothing more goes there, at exit either
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
         except OSError as error:
+            with contextlib.suppress(OSError, ValueError):
+                os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
             if out is sys.stderr:
                 raise SystemExit(1) from None  # nowhere left to say it
             say(f"error: {self.prog}: what it printed could not be written ({os_error_line(error)})")

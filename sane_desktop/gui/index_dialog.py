@@ -438,16 +438,14 @@ class IndexDialog(BackgroundRun, RequestDialog):
         # what the table shows: those it does not know start as general (trial DA read "nothing is mapped" over
         # boxes already filled in, and looked for a suggestion's mark where there was none)
         suggesting = any(row.open_suggestion for row in plan.rows)
-        starting = ("Your earlier choices are kept" if earlier
-                    else "Those it does not know start as general: nothing is mapped to the model's categories")
-        mark = (f"; a suggestion is marked “{SUGGESTED.strip(' —')}” in its list and used only if you pick it."
-                if suggesting else "; none of the model's categories is suggested for them.")
+        starting = ("Your earlier choices are kept." if earlier else
+                    "Those it does not know start as general: none is searched as one of the model's categories "
+                    "unless you choose it.")
+        mark = (f" A suggestion is marked “{SUGGESTED.strip()}” in its list, and used only if you choose it."
+                if suggesting else " The model has no category to suggest for them.")
         set_plain(self.mapping_note, f"The model does not know {lacking} of these categories by name. Choose what "
-                                     "each is searched as: one of the model's categories, or general (items "
-                                     f"that look alike). {starting} until you pick it{mark}"
-                  if not earlier else
-                  f"The model does not know {lacking} of these categories by name. Choose what each is searched as: "
-                  f"one of the model's categories, or general (items that look alike). {starting}{mark}")
+                                     "each is searched as: one of the model's categories, or general (items that "
+                                     f"look alike). {starting}{mark}")
         self.mapping_table.setRowCount(len(plan.rows))
         for n, row in enumerate(plan.rows):
             name = QTableWidgetItem(row.category)  # plain text: a category name is data, never markup

@@ -44,7 +44,7 @@ from sane_desktop.gui.outfit_panel import UNDO_OFFER_MS, OutfitPanel
 from sane_desktop.gui.results_view import KeepCurrentInView, KeyboardFocusSelects, ResultsView
 from sane_desktop.gui.outfit_memory import (
     Entry, forget, remember, remember_filters, remember_target, remembered, remembered_filters, remembered_saved,
-    remembered_target,
+    remembered_target, still_held,
 )
 from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue, quoted
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
@@ -751,6 +751,8 @@ class MainWindow(QMainWindow):
                 button.setAccessibleName("Search")
         self.search_box.textChanged.connect(lambda _t: self._search_timer.start())
         SearchBoxKeys(self.search_box, self.first_hit)
+        # typing on after Down or Enter: that search's first item is not wanted any more (a review)
+        self.search_box.textChanged.connect(lambda _t: setattr(self, "_first_hit_when_listed", False))
         self._first_hit_when_listed = False  # Down or Enter came before the search had listed its items
         self.category_filter = QComboBox()
         self.category_filter.setAccessibleName("Show the catalogue's category")
@@ -891,7 +893,8 @@ class MainWindow(QMainWindow):
             outfit_menu.addAction(action)
         # saved outfits (issue 18, point 12): gui/saved_outfits.py does the work
         self.saved_outfits = SavedOutfitsController(self, self)
-        self.outfit_panel.cleared_with_undo.connect(lambda _items: self.saved_outfits.cleared())
+        self.outfit_panel.cleared_with_undo.connect(lambda items: self.saved_outfits.cleared([i.pk for i in items]))
+        self.outfit_panel.undone.connect(lambda _back: self.saved_outfits.undone())
         self.save_outfit_action = self._action("mdi6.content-save-all-outline", "&Save outfit…", self.saved_outfits.save,
                                                "Ctrl+S", "Save the outfit under a name in the catalogue's database")
         self.open_outfit_action = self._action("mdi6.folder-open-outline", "&Open saved outfit…",
@@ -2393,6 +2396,7 @@ class MainWindow(QMainWindow):
 
     def _catalogue_opened(self, opened: OpenedCatalogue, shared: str = "") -> None:
         """``shared``: where a shared catalogue lives (user@host:port/db), "" for a local one."""
+        self._first_hit_when_listed = False  # asked of the catalogue before
         previous = self.catalogue.name if self.catalogue is not None else None
         self._search_words(SEARCH_WITH_ATTRIBUTES if opened.has_attributes else SEARCH_WITHOUT_ATTRIBUTES)
         if not shared:
@@ -2583,9 +2587,11 @@ class MainWindow(QMainWindow):
                     linked = service.load_saved_outfit(hint.pk)
                 except SaneError:
                     linked = None
-                # while it holds what it held then (an older version kept no items: the outfit's own, then)
-                held = hint.items if hint.items is not None else tuple(item.pk for item in items if item.pk >= 0)
-                if linked is not None and linked.item_pks != held:
+                # while it holds what it held then (an older version kept no items: the outfit's own, then), those
+                # a re-import took out since left out on both sides (the saved outfit's list leaves them out: a
+                # review found one reopened unnamed after a re-import while the app was closed)
+                present = {info.pk for info in service.item_infos(list(hint.items))} if hint.items else set()
+                if linked is not None and not still_held(hint, present, items, linked.item_pks):
                     linked = None  # saved over elsewhere since: no name it does not bear
             return items, refused, gone_keys, linked
 
@@ -2859,6 +2865,7 @@ class MainWindow(QMainWindow):
         self.request_search()
 
     def _items_failed(self, failure: Failure) -> None:
+        self._first_hit_when_listed = False  # a later listing, of something else, does not take the keyboard
         if isinstance(failure.error, CatalogueRemade) and self.catalogue is not None:
             self._catalogue_remade(self.catalogue.name)
             return

@@ -7,9 +7,9 @@ their file, category and content hash (embedded again, refused when the file cha
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sane_desktop.service.values import CatalogueInfo, ItemInfo
@@ -68,6 +68,16 @@ def remembered_saved(settings: Any, info: CatalogueInfo) -> SavedLink | None:
             if key else None
     except ValueError:
         return None
+
+
+def still_held(link: SavedLink, present: set[int], outfit: Sequence[ItemInfo], saved_items: tuple[int, ...]) -> bool:
+    """Whether the saved outfit (now holding ``saved_items``, those still in the catalogue) holds what it held
+    when ``link`` was kept, of the items ``present`` in the catalogue now: not saved over elsewhere since. A
+    re-import that took items out while the app was closed leaves them out on both sides (a review found such
+    an outfit reopened unnamed). An older version's record (no items) compares with the ``outfit`` restored."""
+    held = tuple(pk for pk in link.items if pk in present) if link.items is not None \
+        else tuple(item.pk for item in outfit if item.pk >= 0)
+    return saved_items == held
 
 
 def remember_saved(settings: Any, info: CatalogueInfo, pk: int | None, items: tuple[int, ...] = ()) -> None:

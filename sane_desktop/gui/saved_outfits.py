@@ -343,8 +343,9 @@ class SavedOutfitsController(QObject):
         self.name = ""  # the outfit's name once saved or opened (the export's default file name)
         self.saved_pk: int | None = None  # that saved outfit: its rename or deletion follows (trial O)
         self._named_items: tuple[int, ...] = ()  # the outfit's items when it got that name
-        # the saved outfit the person's Clear left: Undo (its very items back) makes it that outfit again
-        self._cleared: tuple[str, int | None, tuple[int, ...]] | None = None
+        # the saved outfit the person's Clear left (name, key, its items, the outfit's items then): Undo makes the
+        # outfit that one again
+        self._cleared: tuple[str, int | None, tuple[int, ...], tuple[int, ...]] | None = None
         self.name_dialog: NameDialog | None = None
         self.confirm_box: QMessageBox | None = None
         self.dialog: SavedOutfitsDialog | None = None
@@ -583,6 +584,8 @@ class SavedOutfitsController(QObject):
         if pk == self.saved_pk:  # the outfit on screen: its export says the name it has now
             self.name = renamed
             self.show_name()
+        if self._cleared is not None and self._cleared[1] == pk:  # an Undo brings it back under its name now
+            self._cleared = (renamed, *self._cleared[1:])
         self.refresh(select=pk)
 
     def delete(self, pk: int) -> None:
@@ -592,6 +595,8 @@ class SavedOutfitsController(QObject):
     def _deleted(self, pk: int) -> None:
         if pk == self.saved_pk:  # the outfit on screen is saved under no name any more (trial O's export
             self.link("", None, ())  # was headed by a name renamed, then deleted)
+        if self._cleared is not None and self._cleared[1] == pk:  # nor one an Undo would bring back
+            self._cleared = None
         self._status("Deleted the saved outfit")
         self.refresh()
 
@@ -622,7 +627,7 @@ class SavedOutfitsController(QObject):
     def forget(self) -> None:
         """The outfit on screen is no saved one (another catalogue opened: the one it was saved in
         keeps its memory of it, for the next start)."""
-        self.name, self.saved_pk, self._named_items = "", None, ()
+        self.name, self.saved_pk, self._named_items, self._cleared = "", None, (), None
         self.show_name()
 
     def link(self, name: str, pk: int | None, item_pks: tuple[int, ...]) -> None:
@@ -639,26 +644,29 @@ class SavedOutfitsController(QObject):
         the person's. The saved outfit keeps them and gets them back when they come back (store.outfits), so an
         outfit on screen that was the saved one still is, not "changed" (a new user's try was offered, at the next
         Open, to save it over the saved one without that item)."""
-        if self.name and self.current_name():
+        if self.name:  # changed or not: what the saved outfit holds in the catalogue now
             self._named_items = tuple(pk for pk in self._named_items if pk not in gone)
             catalogue = self.window.catalogue
             if catalogue is not None and not self.window.shared:  # what the saved outfit holds now, for the next start
                 remember_saved(self.window.settings, catalogue, self.saved_pk, self._named_items)
 
-    def cleared(self) -> None:
-        """The person's Clear: a new outfit starts, no longer the saved one (a trial read `changed: “Party”` over
-        the emptied outfit, and over the next one built there); Undo brings the name back with its items."""
+    def cleared(self, items: Sequence[int]) -> None:
+        """The person's Clear of the outfit ``items`` (keys, in order): a new outfit starts, no longer the saved
+        one (a trial read `changed: “Party”` over the emptied outfit, and over the next one built there); Undo
+        brings the name back with these items (:meth:`undone`), changed or not as it was."""
         if self.name:
-            was = (self.name, self.saved_pk, self._named_items)
+            was = (self.name, self.saved_pk, self._named_items, tuple(items))
             self.link("", None, ())
             self._cleared = was
 
+    def undone(self) -> None:
+        """Ctrl+Z brought items back: the outfit the person's Clear emptied is the saved one it was again."""
+        if self._cleared is not None and not self.name and tuple(self.window.outfit_model.pks()) == self._cleared[3]:
+            name, pk, named, _items = self._cleared
+            self.link(name, pk, named)
+
     def show_name(self) -> None:
         """The outfit panel names the saved outfit on screen, and says when it was changed since."""
-        if self._cleared is not None and not self.name and \
-                _saved_pks(self.window.outfit_model.pks()) == _saved_pks(self._cleared[2]):
-            self.link(*self._cleared)  # Ctrl+Z after Clear: the saved outfit again, as it was
-            return
         self.window.show_outfit_name(self.name, bool(self.name) and not self.current_name())
 
     def current_name(self) -> str:

@@ -291,7 +291,7 @@ class Explanations:
             hit = self.cache.get(identity)
             cached = _from_cache(query, candidate, method, hit) if hit is not None else None
             if cached is not None:
-                return dataclasses.replace(cached, derived_from=identity.key)
+                return dataclasses.replace(cached, derived_from=_inputs_key(identity))
             if hit is not None:  # checked, yet not a summary this version reads: recomputed and overwritten
                 log.warning("explanation cache entry %s not used (its summary is not one this version reads): "
                             "recomputing it", self.cache.folder / f"{identity.key}.json")
@@ -314,7 +314,7 @@ class Explanations:
             int(saliency.forward_passes), np.asarray(saliency.query_map, np.float32),
             np.asarray(saliency.candidate_map, np.float32), tuple(ranked),
             {name: (maps[0], maps[1]) for name, maps in where.items()}, self.selection().tuned, bundle.content_hash,
-            abstained=self.abstention(ranked, exact.query_map, (query, candidate)), derived_from=identity.key)
+            abstained=self.abstention(ranked, exact.query_map, (query, candidate)), derived_from=_inputs_key(identity))
         if self.cache is not None:
             try:
                 self.cache.put(identity, *_to_cache(result))
@@ -731,6 +731,16 @@ def _to_cache(result: PairExplanation) -> tuple[dict[str, Any], dict[str, np.nda
     for i, (q_map, c_map) in enumerate(result.attribute_maps.values()):
         maps[f"attribute_{i}_query"], maps[f"attribute_{i}_candidate"] = q_map, c_map
     return dict(summary), maps
+
+
+def _inputs_key(identity: ExplanationIdentity) -> str:
+    """The key of what an explanation was derived from (:class:`ExplanationIdentity`'s inputs) but the program's
+    own code: the same inputs give the same key in the next version too (a review: maps saved under a name
+    that changed with every build piled up)."""
+    options = json.loads(identity.options) if identity.options else {}
+    options.pop("code", None)
+    return hashlib.sha256(json.dumps([identity.model_hash, identity.query, identity.candidate, identity.method,
+                                      options], sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _from_cache(query: ItemInfo, candidate: ItemInfo, method: str,

@@ -172,8 +172,9 @@ class PairExplanation:
     cached: bool = False
     # why no attribute is named ("" when one is): a flat map, or none likely on both items (issue 17)
     abstained: str = ""
-    # the key of everything it was derived from (explain.cache.ExplanationIdentity.key: the model, both photos and
-    # their labels, the method and its settings, the attribute selection, the type space, the code); "" unknown
+    # the key of everything it was derived from (explain.cache.ExplanationIdentity's inputs: the model, both photos
+    # and their labels, the method and its settings, the attribute selection, the type space; not the program's
+    # own code, so that another build of the same inputs keys alike); "" unknown
     derived_from: str = ""
 
     @property
