@@ -70,6 +70,15 @@ def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(
     # comes from Blue chevron shopper…")
     assert outfit_sentence(some) == ("Goes with your outfit mainly through its lightning-bolt motif, as Blue chevron "
                                      "shopper… has — 60 % of the match comes from it.")
+    # the one carrying it among others that show it: named once, first (the README's screenshot read "as in Hat
+    # and Jacket — most of the match comes from Jacket")
+    three = _reason([-0.1, 0.3, 0.5])
+    three = replace(three, shares=(replace(three.shares[0], shows_attribute=0.1),
+                                   replace(three.shares[1], shows_attribute=0.9),
+                                   replace(three.shares[2], shows_attribute=0.9)))
+    assert outfit_sentence(three) == ("Goes with your outfit mainly through its lightning-bolt motif, as Item 2 and "
+                                      "Item 1 have — most of the match comes from the first, while Item 0 pulls it "
+                                      "down.")
     assert short_title(long_titles[0]) == "Black checked cropped jacket…" and short_title("Item 0") == "Item 0"
     assert short_title("Superlongwordwithoutanyspacesatall") == "Superlongwordwithoutanyspaces…"
     assert len(short_title("a " * 40)) <= 31

@@ -545,6 +545,12 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
             one = len(showing) == 1
             bearers = f", as {' and '.join(showing)} {'has' if one else 'have'}"
             carries = carrying("it" if one else "each of them")
+        elif not elsewhere and len(carried_by) == 1 and carried_by[0] in showing:
+            # the one carrying it among others that show it: named once, first ("as in Hat and Jacket — most of
+            # the match comes from Jacket", the README's own screenshot)
+            others = [name for name in showing if name != carried_by[0]]
+            bearers = f", as {_and([carried_by[0], *others])} have"
+            carries = carrying("the first")
         else:
             bearers = elsewhere or (f", as in {' and '.join(showing)}" if showing else "")
         return f"{opening}{'' if elsewhere else ' mainly'} through its {outfit_phrase(reason.attribute)}{bearers} — {carries}."
@@ -570,6 +576,11 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match") -> str:
     # AM read the item with 19 % named over one with 34 % that showed it 0.99008 against 0.99032
     bearer, percent = max(bearers, key=lambda pair: (pair[0].share, pair[0].shows_attribute))
     return f", as in {short_title(bearer.item.title)} ({round(percent)} % of the {noun})"
+
+
+def _and(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _showing(reason: OutfitExplanation) -> list[str]:
