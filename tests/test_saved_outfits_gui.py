@@ -236,6 +236,23 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         boxes = re.findall(rb"/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", pdf)
         assert boxes and all(abs(float(w) - 595.3) < 1 and abs(float(h) - 841.9) < 1 for w, h in boxes), boxes
         assert len(re.findall(rb"/Type\s*/Page\b(?!s)", pdf)) == len(boxes) >= 2
+        assert pdf.rstrip().endswith(b"%%EOF")
+        # a full disk: refused, no file (trial DE's PDF was 0 bytes or cut short, "Exported" in the status bar)
+        import errno
+
+        import sane_desktop.gui.saved_outfits as saved_outfits
+
+        def full(_fd: int) -> None:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        monkeypatch.setattr(saved_outfits.os, "fsync", full)
+        assert controller.export(tmp_path / "full.pdf") is None
+        qtbot.waitUntil(lambda: any(isinstance(w, QMessageBox) and w.isVisible() and "Could not save the outfit as"
+                                    in w.text() for w in QApplication.topLevelWidgets()), timeout=60000)
+        box = next(w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible())
+        QTest.mouseClick(box.button(QMessageBox.StandardButton.Ok), LEFT)
+        monkeypatch.setattr(saved_outfits.os, "fsync", os.fsync)
+        assert not (tmp_path / "full.pdf").exists() and "full.pdf" not in status(window)
         with (tmp_path / "look.csv").open(encoding="utf-8-sig", newline="") as handle:
             rows = list(csv.reader(handle))
         assert rows[0][:10] == ["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match",

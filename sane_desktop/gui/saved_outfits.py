@@ -14,13 +14,16 @@ with progress). The CSV is written by the service (:func:`sane_desktop.service.o
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from PySide6.QtCore import QMarginsF, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QBuffer, QIODevice, QMarginsF, QModelIndex, QObject, QPersistentModelIndex, QRect, QSize, Qt, Signal,
+)
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPageLayout, QPageSize, QPainter, QPdfWriter
 from PySide6.QtWidgets import (
     QApplication, QDialog, QDialogButtonBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListWidget,
@@ -746,7 +749,8 @@ class SavedOutfitsController(QObject):
             try:
                 write_outfit_csv(target, outfit, results, self.window._look_alike)
             except Exception as error:  # InputError: the folder cannot be written
-                message_box(self.parent_widget, "Export outfit", str(error))
+                # worded as the sheets' refusal (trial DE read "cannot write …" beside "Could not save …")
+                message_box(self.parent_widget, "Export outfit", f"Could not save the outfit as {target}: {error}")
                 return None
             return self._written(target)
         # what the sheet shows, as it is on screen now: the explanation's card, the items' thumbnails
@@ -998,9 +1002,23 @@ class ContactSheet:
         return paths.write_atomically(target, self._write_pdf)
 
     def _write_pdf(self, target: Path) -> bool:
-        if not _writable(target):
+        """The PDF made in memory, then written as bytes: Qt's writer says nothing of a full disk (trial DE's
+        export left a 0-byte or cut-off file, "Exported" in the status bar); Python's write raises."""
+        buffer = QBuffer()
+        buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+        if not self._paint_pdf(QPdfWriter(buffer)):
             return False
-        writer = QPdfWriter(str(target))
+        buffer.close()
+        data = bytes(buffer.data().data())
+        if not data.rstrip().endswith(b"%%EOF"):  # Qt's writer did not end the document
+            return False
+        with target.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())  # a full disk may say so only here
+        return True
+
+    def _paint_pdf(self, writer: QPdfWriter) -> bool:
         writer.setPageLayout(QPageLayout(QPageSize(QPageSize.PageSizeId.A4), QPageLayout.Orientation.Portrait,
                                          QMarginsF(0, 0, 0, 0)))
         writer.setResolution(150)
@@ -1021,12 +1039,3 @@ class ContactSheet:
             self.paint(painter)
             painter.restore()
         return painter.end()
-
-
-def _writable(target: Path) -> bool:
-    try:
-        with target.open("ab"):
-            pass
-    except OSError:
-        return False
-    return True
