@@ -334,3 +334,52 @@ def test_the_ticks_come_back_after_a_restart(world, qtbot, tmp_path) -> None:  #
         assert "filters/" not in " ".join(again.settings.qsettings.allKeys())
     finally:
         client.shutdown()
+
+
+def test_a_failed_search_takes_its_explanation_and_failed_counts_read_unknown(window, world, qtbot,  # type: ignore[no-untyped-def]
+                                                                              monkeypatch) -> None:
+    """Trial DE broke the database with a result explained: "Search is not available" stood beside that result's
+    explanation, its Export on, and the Filters kept the last search's counts."""
+    import sane_desktop.gui.filters_panel as filters_panel
+    import sane_desktop.gui.main_window as main_window
+    from sane_desktop.errors import StoreError
+
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    view = window.results.view
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
+    explained = window._last_explained
+
+    def damaged(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise StoreError("the catalogue database x is not a catalogue database, or it is damaged")
+
+    searched, counted = main_window._outfit_search, filters_panel.facets
+    monkeypatch.setattr(main_window, "_outfit_search", damaged)
+    monkeypatch.setattr(filters_panel, "facets", damaged)
+    colour = sorted(colour_counts(world))[0]
+    click(qtbot, window.filters.box("colour", colour))
+    qtbot.waitUntil(lambda: "Search is not available" in window.results.empty.text(), timeout=30000)
+    assert window.explanation.shown_candidate() is None and not window.explanation.export_button.isEnabled()
+    qtbot.waitUntil(lambda: window.filters.summary.text().startswith("No counts:"), timeout=30000)
+    assert all(box.text().endswith("(?)") for group in window.filters._boxes.values() for box in group.values())
+    monkeypatch.setattr(main_window, "_outfit_search", searched)  # mended
+    monkeypatch.setattr(filters_panel, "facets", counted)
+    click(qtbot, window.filters.box("colour", colour))  # the tick taken back: searched again
+    qtbot.waitUntil(lambda: window.explanation.shown_candidate() == explained, timeout=60000)
+
+
+def test_tab_goes_down_the_filters_in_their_order(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DE: from Clear filters, Tab went to the status bar's slider before the first tick box."""
+    panel = window.filters
+    qtbot.waitUntil(lambda: bool(panel._boxes), timeout=30000)
+    boxes = [box for i in range(panel._inner_layout.count())
+             for name, group in panel._groups.items() if group is panel._inner_layout.itemAt(i).widget()
+             for box in panel._boxes[name].values()]
+    widget, seen = panel.clear_button, []
+    for _ in range(len(boxes)):
+        widget = widget.nextInFocusChain()
+        while not widget.focusPolicy() & Qt.FocusPolicy.TabFocus:
+            widget = widget.nextInFocusChain()
+        seen.append(widget)
+    assert seen == boxes

@@ -48,8 +48,9 @@ def catalogue_sort_combo(chosen: str, on_change: Callable[[str], None]) -> QComb
     return combo
 
 
-def value_label(value: str, count: int) -> str:
-    return f"{value} ({count})"
+def value_label(value: str, count: int | None) -> str:
+    """"value (count)"; "value (?)" for a count that could not be taken."""
+    return f"{value} ({'?' if count is None else count})"
 
 
 def literal_ampersands(text: str) -> str:
@@ -67,14 +68,14 @@ class ValueBox(QCheckBox):
     shrinks below "… (count)", so the count is always read. ``label()`` is that text as read; Qt holds
     it with each "&" doubled (:func:`literal_ampersands`)."""
 
-    def __init__(self, value: str, count: int, parent: QWidget | None = None) -> None:
+    def __init__(self, value: str, count: int | None, parent: QWidget | None = None) -> None:
         super().__init__(literal_ampersands(value_label(value, count)), parent)
         self.value, self.count = value, count
         # a check box will not shrink below its text (Minimum): this one may, down to minimumSizeHint
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
-    def set_count(self, count: int) -> None:
-        """A new count for the same value (the tick and the focus stay)."""
+    def set_count(self, count: int | None) -> None:
+        """A new count for the same value (the tick and the focus stay); None: not known now."""
         self.count = count
         self.setText(literal_ampersands(value_label(self.value, count)))
         self.updateGeometry()
@@ -90,7 +91,7 @@ class ValueBox(QCheckBox):
         room = self._text_room()
         if metrics.horizontalAdvance(self.label()) <= room:
             return self.label()
-        count = f" ({self.count})"
+        count = f" ({'?' if self.count is None else self.count})"
         room -= metrics.horizontalAdvance(count)
         value = metrics.elidedText(self.value, Qt.TextElideMode.ElideRight, max(0, room))
         return (value or ELLIPSIS) + count
@@ -98,7 +99,7 @@ class ValueBox(QCheckBox):
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = self.sizeHint()
         metrics = self.fontMetrics()
-        shortest = metrics.horizontalAdvance(f"{ELLIPSIS} ({self.count})")
+        shortest = metrics.horizontalAdvance(f"{ELLIPSIS} ({'?' if self.count is None else self.count})")
         return QSize(min(hint.width(), hint.width() - metrics.horizontalAdvance(self.label()) + shortest), hint.height())
 
     def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
@@ -269,7 +270,15 @@ class FiltersPanel(QWidget):
         item_filter = self.item_filter()
         self.channel.start(lambda service, _state: facets(service.current().items, item_filter, category, text),
                            "Counting attribute values…") \
-            .on_done(self.show_counts).on_failed(lambda message: set_plain(self.summary, f"No counts: {message}"))
+            .on_done(self.show_counts).on_failed(self._counts_failed)
+
+    def _counts_failed(self, message: str) -> None:
+        """The counts could not be taken: every box's count reads "?", not the last search's (trial DE read the
+        "black" counts under "black or blue")."""
+        for boxes in self._boxes.values():
+            for box in boxes.values():
+                box.set_count(None)
+        set_plain(self.summary, f"No counts: {message}")
 
     def show_counts(self, counts: FacetCounts) -> None:
         self.counts = counts
@@ -280,6 +289,7 @@ class FiltersPanel(QWidget):
                 self._remove_group(group)
         for position, (group, values) in enumerate(groups):
             self._show_group(position, group, values)
+        self._order_tabs()
         if not counts.facets and not counts.categories:
             set_plain(self.summary, "This catalogue has no attribute values to filter by.")
         elif any(self._ticked.values()):
@@ -309,6 +319,19 @@ class FiltersPanel(QWidget):
             boxes[value] = box
         self._boxes[group], self._groups[group] = boxes, box_group
         self._inner_layout.insertWidget(min(position, self._inner_layout.count() - 1), box_group)
+
+    def _order_tabs(self) -> None:
+        """Tab from Clear filters down the tick boxes in the panel's order (made with each count, they came after
+        the status bar's slider: trial DE)."""
+        by_widget = {id(box_group): name for name, box_group in self._groups.items()}
+        chain: list[QWidget] = [self.clear_button]
+        for i in range(self._inner_layout.count()):
+            item = self._inner_layout.itemAt(i)
+            name = by_widget.get(id(item.widget())) if item is not None else None
+            if name is not None:
+                chain += list(self._boxes[name].values())
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _remove_group(self, group: str) -> None:
         box_group = self._groups.pop(group, None)

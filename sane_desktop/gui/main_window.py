@@ -1861,7 +1861,7 @@ class MainWindow(QMainWindow):
         self.results.threshold_changed.connect(self._threshold_changed)
         self.results.link_activated.connect(self._results_link)
         self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters"
-                                                 else self.request_items() if link == "retry" else None)
+                                                 else self._try_again() if link == "retry" else None)
         self._tile_room = TileRoom(self)
         for view in (self.grid, self.results.view):
             view.installEventFilter(self._tile_room)
@@ -2825,6 +2825,7 @@ class MainWindow(QMainWindow):
             self._catalogue_remade(self.catalogue.name)
             return
         text = f"Search is not available: {window_words(failure.message)}."
+        self._explanation_without_results()
         if isinstance(failure.error, IndexBeingWritten):  # searched again by itself once that run ends (trial BD
             # read the refusal, with the dead run's pid, long after it ended)
             self.results.show_message(f"{html.escape(text)}<br><br>This list is searched again when that run ends "
@@ -2848,6 +2849,23 @@ class MainWindow(QMainWindow):
                 "now</a> (or File → Index catalogue folder… on its folder, same name).", rich=True)
         else:
             self.results.show_message(text)
+
+    def _try_again(self) -> None:
+        """The grid's "try again": its list, and the results, which failed with it (trial DE read "Search is not
+        available" on after the grid had come back)."""
+        self.request_items()
+        if self.outfit_model.pks():
+            self.request_search()
+
+    def _explanation_without_results(self) -> None:
+        """The results could not be listed: the explanation of one of them goes too (trial DE read one, its Export
+        on, beside "Search is not available"); it comes back once the list holds its result again."""
+        shown = self.explanation.shown_candidate()
+        if shown is None and not self.channels.explain.busy:
+            return
+        self._explain_when_listed = shown
+        self._discard_explanation()
+        self.explanation.clear("The results could not be listed: their explanation comes back with them.")
 
     def _poll_index_writer(self) -> None:
         """Every :data:`WRITER_POLL_MS` while a search was refused because another run writes the index: ask
