@@ -202,6 +202,14 @@ def test_wrong_password_then_open_search_and_explain(server, world, qtbot) -> No
     connect(qtbot, dialog)
     assert dialog.catalogue.count() == 1 and dialog.catalogue.currentData() == CATALOGUE, dialog.status.text()
     assert dialog.open_button.isEnabled()
+    # a Connect that fails after one that listed: the earlier list goes, Open with it (trial DE)
+    type_into(qtbot, dialog.password, "not-the-password")
+    connect(qtbot, dialog)
+    assert dialog.status.text().startswith("wrong password") and dialog.catalogue.count() == 0
+    assert not dialog.open_button.isEnabled()
+    type_into(qtbot, dialog.password, PASSWORD)
+    connect(qtbot, dialog)
+    assert dialog.catalogue.count() == 1 and dialog.open_button.isEnabled()
     qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == CATALOGUE, timeout=60000)
     assert not dialog.isVisible() and dialog.password.text() == ""

@@ -147,7 +147,15 @@ class SharedCatalogueDialog(QDialog):
         self._busy(f"Connecting to {address.host}:{address.port}…")
         self.channel.start(lambda service, _state: service.list_shared(address, password_for(address, typed, use_keyring)),
                            "Connecting to the shared catalogue's server…") \
-            .on_done(self._listed).on_failed(self._failed)
+            .on_done(self._listed).on_failed(self._connect_failed)
+
+    def _connect_failed(self, message: str) -> None:
+        """A Connect that failed: the list of an earlier one goes (trial DE: it stayed choosable, Open on, after
+        the server had stopped or the address changed)."""
+        self.catalogues = []
+        self.catalogue.clear()
+        self.catalogue.setEnabled(False)
+        self._failed(message)
 
     def _keyring_allowed(self) -> bool:
         return self.remember.isChecked() and self.keyring is not None and self.keyring.secure
