@@ -776,6 +776,16 @@ def test_manager_lists_a_damaged_catalogue_and_deletes_it(managed, world: Path, 
     row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "other")
     assert "--" not in manager.status.text() and "--" not in manager.table.item(row, 1).toolTip()
     assert "is not a catalogue database, or it is damaged" in manager.table.item(row, 1).toolTip()
+    # were it the open one, Delete… is greyed, and the line says what comes first (trial DE read "Delete it here")
+    opened = manager.open_name
+    manager.open_name = lambda: "other"
+    select(manager, "shop")
+    select(manager, "other")
+    assert not manager.delete_button.isEnabled()
+    assert "Open another catalogue, then delete it here, or index its folder again" in manager.status.text()
+    manager.open_name = opened
+    select(manager, "shop")
+    select(manager, "other")
     click(manager.delete_button)
     click(manager.question.button(QMessageBox.StandardButton.Yes))
     qtbot.waitUntil(lambda: manager.table.rowCount() == 1, timeout=60000)

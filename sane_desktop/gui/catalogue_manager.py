@@ -276,7 +276,10 @@ class CatalogueManager(QDialog):
         elif entry is not None and entry.damaged:
             self._damaged_said = True
             # the window's words: File → Index offers to set a damaged database aside (the command line's --replace)
-            set_plain(self.status, f"“{entry.name}” cannot be read ({entry.damaged}). Delete it here, or index its "
+            # the open one cannot be deleted here (trial DE read "Delete it here" beside a greyed Delete…)
+            delete = ("Open another catalogue, then delete it here" if entry.name == self.open_name()
+                      else "Delete it here")
+            set_plain(self.status, f"“{entry.name}” cannot be read ({entry.damaged}). {delete}, or index its "
                                    "folder again under this name (File → Index catalogue folder…).")
         elif self._damaged_said:
             self._damaged_said = False
