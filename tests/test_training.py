@@ -125,6 +125,9 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
     report = json.loads(capsys.readouterr().out)
     assert set(report["methods"]) == {"model", "random_features", "untrained", "colour_histogram", "random"}
     assert report["counts"]["fitb"] > 0
+    # what the figures were taken on (trial DE: no catalogue, no model file named)
+    assert report["catalogue_folder"] == str((tmp_path / "cat").resolve()) and report["model"] == str(model.resolve())
+    assert report["seed"] == 0 and report["mapping"] is None and report["model_hash"]
     for figures in report["methods"].values():
         assert 0.0 <= figures["fitb"] <= 1.0 and 0.0 <= figures["auc"] <= 1.0
     # the colour rule of this world is visible to a colour histogram

@@ -5,6 +5,7 @@ one first where there is one (``--json``: keyed by protocol under ``protocols``)
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.splits import DISJOINT_MEANING, ITEM_PROTOCOL
@@ -39,10 +40,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     progress = TqdmProgress()
     try:
-        return with_warnings(evaluate_model(args.catalogue, args.model, args.split, seed=args.seed,
-                                            mapping=args.mapping, progress=progress).figures)
+        figures = with_warnings(evaluate_model(args.catalogue, args.model, args.split, seed=args.seed,
+                                               mapping=args.mapping, progress=progress).figures)
     finally:
         progress.close()
+    # what the figures were taken on (trial DE: the JSON named no catalogue, nor the model's file)
+    return {"catalogue_folder": str(Path(args.catalogue).expanduser().resolve()),
+            "model": str(Path(args.model).expanduser().resolve()), "seed": args.seed,
+            "mapping": str(Path(args.mapping).expanduser().resolve()) if args.mapping else None, **figures}
 
 
 def with_warnings(result: dict[str, Any]) -> dict[str, Any]:
