@@ -261,6 +261,13 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         outfit_items = window.outfit_model.items()
         assert [row[3] for row in rows if row[0] == "outfit"] == [item.item_id for item in outfit_items]
         assert sum(row[0] == "result" for row in rows) == window.results_model.rowCount()
+        # what the list was taken from, last (trial DE's export of a filtered list said nothing of it)
+        about = {row[1]: row[4] for row in rows if row[0] == "about"}
+        assert about["catalogue"] == window.catalogue.name and about["catalogue_uid"] == window.catalogue.uid
+        assert about["shown_only"] == "every result (no filter)" and about["exported_at"]
+        window.results.threshold.setValue(40)
+        assert window.shown_only() == "a match of 40/100 or more"
+        window.results.threshold.setValue(0)
         # the categories in the order the window's list meets them (trial U: the outfit's own came 2nd and 3rd)
         def first_seen(categories):  # type: ignore[no-untyped-def]
             return list(dict.fromkeys(categories))

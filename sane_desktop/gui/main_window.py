@@ -2850,6 +2850,14 @@ class MainWindow(QMainWindow):
         else:
             self.results.show_message(text)
 
+    def shown_only(self) -> str:
+        """What narrows the results on screen, in words ("colour: black or blue; a match of 40/100 or more"), ""
+        when nothing does: said on an outfit's export (trial DE)."""
+        parts = [self.filters.describe()] if self.filters.describe() else []
+        if self.results.threshold.value():
+            parts.append(f"a match of {self.results.threshold.value()}/100 or more")
+        return "; ".join(parts)
+
     def _try_again(self) -> None:
         """The grid's "try again": its list, and the results, which failed with it (trial DE read "Search is not
         available" on after the grid had come back)."""

@@ -123,6 +123,7 @@ class OutfitWindow(Protocol):
     @property
     def _in_outfit(self) -> frozenset[str]: ...  # result categories the outfit has (listed after the others)
 
+    def shown_only(self) -> str: ...  # what narrows the results on screen (filters, a threshold), "" when nothing
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
     def _report_error(self, message: str) -> None: ...
     def show_outfit_name(self, name: str, changed: bool) -> None: ...
@@ -746,8 +747,13 @@ class SavedOutfitsController(QObject):
         if suffix == "csv":
             from sane_desktop.service.outfits import write_outfit_csv  # see the note at the imports
 
+            catalogue = self.window.catalogue
+            about = {"catalogue": catalogue.name if catalogue else "", "catalogue_uid": catalogue.uid if catalogue else "",
+                     "catalogue_revision": str(catalogue.revision) if catalogue else "",
+                     "shown_only": self.window.shown_only() or "every result (no filter)",
+                     "exported_at": datetime.now().astimezone().isoformat(timespec="seconds")}
             try:
-                write_outfit_csv(target, outfit, results, self.window._look_alike)
+                write_outfit_csv(target, outfit, results, self.window._look_alike, about)
             except Exception as error:  # InputError: the folder cannot be written
                 # worded as the sheets' refusal (trial DE read "cannot write …" beside "Could not save …")
                 message_box(self.parent_widget, "Export outfit", f"Could not save the outfit as {target}: {error}")
@@ -759,7 +765,8 @@ class SavedOutfitsController(QObject):
         # panel kept its cut-off lines, its Details arrow and its "click an item" hint (a trial)
         card = self.window.explanation.card_image(scale=1.0) if lines else None
         sheet = ContactSheet(self.current_name(), self.window.catalogue.name if self.window.catalogue else "",
-                             outfit, results, lines, lambda _item: QImage(), card, self.window._look_alike)
+                             outfit, results, lines, lambda _item: QImage(), card, self.window._look_alike,
+                             self.window.shown_only())
         loaded: dict[int, QImage] = {}
         missing: dict[int, ItemInfo] = {}
         for item in sheet.items():
@@ -854,8 +861,9 @@ class ContactSheet:
 
     def __init__(self, name: str, catalogue: str, outfit: Sequence[ItemInfo], results: dict[str, list[SearchResult]],
                  explanation: Sequence[str], thumbnail: Callable[[ItemInfo], QImage],
-                 explanation_card: QImage | None = None, alike: Collection[str] = ()) -> None:
+                 explanation_card: QImage | None = None, alike: Collection[str] = (), shown_only: str = "") -> None:
         self.alike = frozenset(alike)
+        self.shown_only = shown_only  # what narrowed the results (filters, a threshold): said under the date
         self.name, self.catalogue, self.outfit, self.results = name, catalogue, list(outfit), results
         self.explanation, self.thumbnail = list(explanation), thumbnail
         self.card = explanation_card if explanation_card is not None and not explanation_card.isNull() else None
@@ -937,7 +945,10 @@ class ContactSheet:
             painter.fillRect(QRect(0, 0, self.width, 100000), QColor("white"))
         text(title_font, ink, f"Outfit: {self.name}" if self.name else "Unsaved outfit", 36)
         when = datetime.now().strftime("%Y-%m-%d %H:%M")
-        text(body_font, muted, f"Catalogue {self.catalogue} · exported {when} by SANE Desktop", body.lineSpacing() + 16)
+        text(body_font, muted, f"Catalogue {self.catalogue} · exported {when} by SANE Desktop",
+             body.lineSpacing() + (4 if self.shown_only else 16))
+        if self.shown_only:  # a filtered list says so (trial DE: "best 6 of 16", the 16 of a filter unsaid)
+            text(body_font, muted, f"Results shown only: {self.shown_only}", body.lineSpacing() + 16)
         text(heading_font, ink, "The outfit", 28, heading=True)
         tiles([(item, f"{position}. {item.category}") for position, item in enumerate(self.outfit, start=1)])
         for target, ranked in in_window_order(self.results, self.alike):

@@ -118,7 +118,7 @@ def _number(value: float) -> str:
 
 
 def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[SearchResult]],
-                    alike: Collection[str] = ()) -> list[list[str]]:
+                    alike: Collection[str] = (), about: Mapping[str, str] | None = None) -> list[list[str]]:
     """The CSV's rows: a header; the outfit's items (section ``outfit``, rank = position from 1);
     then per target category, in the window's order (:func:`~sane_desktop.service.match_score.in_window_order`), its ranked results
     (section ``result``) with what they were ranked by (``compatibility``, or ``looks`` for a target
@@ -126,7 +126,9 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
     outfit), the 0–100 figure the window shows (:func:`~sane_desktop.service.match_score.match_percent`:
     ``match`` for compatibility picks, ``likeness`` for look-alikes), their raw score and each outfit item's share of
     it (columns ``share <outfit item id>``; the shares sum to the score; empty for an outfit item the
-    result was not compared with, its pair's space one the model never learnt)."""
+    result was not compared with, its pair's space one the model never learnt); last, one row per entry of
+    ``about`` (section ``about``, its key in ``target``, its value in ``title``): what the list was taken from
+    (the catalogue, the filters that narrowed it: trial DE's export of a filtered list said nothing of it)."""
     shares = [f"share {item.item_id}" for item in outfit]
     rows = [["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match", "likeness", "score",
              *shares]]
@@ -145,12 +147,15 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
             match, likeness = ("", figure) if target in alike else (figure, "")
             rows.append(["result", _text(target), str(rank), _text(result.item.item_id), _text(result.item.title),
                          _text(result.item.category), ranked_by, match, likeness, _number(result.score), *parts])
+    for key, value in (about or {}).items():
+        rows.append(["about", _text(key), "", "", _text(value), "", "", "", "", "", *[""] * len(outfit)])
     return rows
 
 
 
 def write_outfit_csv(path: Path | str, outfit: Sequence[ItemInfo],
-                     results: Mapping[str, Sequence[SearchResult]], alike: Collection[str] = ()) -> Path:
+                     results: Mapping[str, Sequence[SearchResult]], alike: Collection[str] = (),
+                     about: Mapping[str, str] | None = None) -> Path:
     """Write :func:`outfit_csv_rows` to ``path`` (UTF-8 with a BOM, which spreadsheets read as
     UTF-8), atomically (:func:`sane_desktop.paths.write_atomically`: a failed write leaves a file of
     that name whole). Raises InputError when the file cannot be written, or lies inside the installed
@@ -158,7 +163,7 @@ def write_outfit_csv(path: Path | str, outfit: Sequence[ItemInfo],
     target = Path(path)
     def write(file: Path) -> bool:
         with file.open("w", newline="", encoding="utf-8-sig") as handle:
-            csv.writer(handle).writerows(outfit_csv_rows(outfit, results, alike))
+            csv.writer(handle).writerows(outfit_csv_rows(outfit, results, alike, about))
         return True
 
     if not paths.write_atomically(target, write):
