@@ -106,6 +106,12 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert listed["model_hash"] == result["model_hash"] and isinstance(listed["catalogue_revision"], int)
     # ... and which catalogue: a revision starts again at 1 in one made anew under the name (trial CZ)
     assert listed["catalogue_uid"] and listed["source_folder"] == str(world["catalogue"]) and listed["index_written_at"]
+    # ... as the listings name it, so the three can be matched (trial DE)
+    code, out, _ = _run(capsys, ["catalogues", "--json"])
+    entry = next(c for c in json.loads(out)["catalogues"] if c["name"] == "tiny")
+    assert (entry["catalogue_uid"], entry["catalogue_revision"]) == (listed["catalogue_uid"], listed["catalogue_revision"])
+    code, out, _ = _run(capsys, ["items", "tiny", "--json"])
+    assert json.loads(out)["catalogue_uid"] == listed["catalogue_uid"]
     # the maps' record names the attribute choice's inputs, and another selection writes other files (trial CZ's
     # new selection wrote its attribute over the same files, the record naming no selection)
     assert record["selection"] is None and record["space"] == result["space"] and len(record["derived_from"]) >= 16

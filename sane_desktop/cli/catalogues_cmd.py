@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
          # why it cannot be opened: damage, or a reason outside its file that passes (a lock, a full disk)
          "builtin": entry.builtin, "damaged": "" if entry.passing else entry.damaged,
          "unavailable": entry.damaged if entry.passing else "", "on_server": entry.on_server,
-         "model_unknown": entry.model_unknown}
+         "model_unknown": entry.model_unknown,
+         # which database, as `query --json` names it (trial DE could not match the two)
+         "catalogue_uid": entry.uid or None, "catalogue_revision": entry.revision or None}
         for entry in catalogue_details(catalogues)]}
 
 

@@ -78,7 +78,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                                         index_dir=args.index_dir, on_server=catalogue.index_on_server(),
                                         then="its items are listed as imported"))
     return {
-        "catalogue": catalogue.info.name, "category": category, "search": args.search, "metadata_changed": metadata,
+        "catalogue": catalogue.info.name, "catalogue_uid": catalogue.info.uid,
+        "catalogue_revision": catalogue.info.revision,
+        "category": category, "search": args.search, "metadata_changed": metadata,
         "total": total,  # the items that match, listed or not
         # title: as shown (composed for a code); catalogue_title: the catalogue's own, when it differs
         "items": [{"item_id": item.item_id, "category": item.category, "title": item.title,

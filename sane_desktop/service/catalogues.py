@@ -408,6 +408,9 @@ class CatalogueDetails:
     # its manifest names no model any more: a re-index must be given it (trial BR followed "re-index it"
     # and was refused: the model is never guessed)
     model_unknown: bool = False
+    # its database's token (catalogues.uid) and import revision: what `query --json` names, to be matched ("": unread)
+    uid: str = ""
+    revision: int = 0
 
 
 def photos_inside(catalogues: Catalogues, name: str) -> bool:
@@ -659,7 +662,8 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       stale_reason=facts.stale_reason,
                                       model_builtin=bool(facts.origin.get("builtin")),
                                       # (the manifest read again only when it could not be read as one)
-                                      model_unknown=bool(facts.stale_reason) and indexed_model_unknown(folder)))
+                                      model_unknown=bool(facts.stale_reason) and indexed_model_unknown(folder),
+                                      uid=info.uid, revision=info.revision))
     return sorted(found, key=lambda entry: entry.name)
 
 
