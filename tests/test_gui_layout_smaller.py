@@ -161,6 +161,11 @@ def test_export_asks_where_in_the_pictures_folder_and_confirms(window, qtbot) ->
     assert card.width() < EXPORT_WIDTH
     image = QImage(str(saved))
     assert image.width() == round(EXPORT_WIDTH * EXPORT_SCALE) and image.height() > image.width() // 2
+    # what it was derived from, in the PNG's text fields (trial DE: no item, method or catalogue named)
+    update = window.explanation.update_data
+    assert image.text("Result").startswith(str(window.explanation._items["candidate"].item_id))
+    assert image.text("Method") == update.method and image.text("Catalogue").startswith(f"{window.catalogue.name} (uid ")
+    assert image.text("Software").startswith("SANE Desktop ") and image.text("Outfit item")
     panel_photo = window.explanation.candidate_panel.width()
     seen: list[int] = []
     photo = window.explanation.candidate_panel

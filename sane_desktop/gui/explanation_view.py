@@ -977,6 +977,7 @@ class ExplanationView(QWidget):
         self.general = False  # the explanation shown is of a "visually similar" result
         self.look_alike = False  # … of a look-alike of the outfit (set_look_alike: the window knows which)
         self.export_folder = ""  # where the export dialog opens (the user's Pictures folder when empty)
+        self.catalogue = ""  # the open catalogue, as an export's record names it ("name (uid …)"; the window sets it)
         self.stopped_early = False  # the explanation shown was stopped before its final map
         self._photos: dict[str, QImage] = {}
         self._overlays: dict[str, QImage] = {}
@@ -1638,8 +1639,32 @@ class ExplanationView(QWidget):
         return (" (unfinished map: the explanation was stopped before the end)" if self.stopped_early
                 else " (unfinished map: still refining when saved)")
 
+    def record(self) -> dict[str, str]:
+        """What the explanation on screen was derived from, as an exported PNG's text fields carry it (trial DE:
+        the picture named no item, method or catalogue; ``explain --save-maps`` writes such a record beside its
+        maps). ``catalogue`` is the window's ("name (uid …)"), set as a catalogue opens."""
+        from datetime import datetime
+
+        from sane_desktop import __version__
+
+        update = self.update_data
+        record = {"Software": f"SANE Desktop {__version__}", "Catalogue": self.catalogue,
+                  "Exported": datetime.now().astimezone().isoformat(timespec="seconds")}
+        for role, key in (("candidate", "Result"), ("outfit", "Outfit item")):
+            item = self._items.get(role)
+            if item is not None:
+                record[key] = f"{item.item_id} ({item.title})" if item.title else item.item_id
+        if update is not None:
+            record.update({"Method": update.method, "Similarity": f"{update.similarity:.4f}",
+                           "Attribute": update.attribute or f"none ({update.abstained})" if update.abstained
+                           else update.attribute or "none",
+                           "Selection": "fitted" if update.selection_tuned else "untuned defaults"})
+        return {key: value for key, value in record.items() if value}
+
     def _save(self, target: Path) -> Path | None:
         image = self.card_image()
+        for key, value in self.record().items():  # PNG text fields: what it was derived from
+            image.setText(key, value)
         try:
             # atomic: a failed save leaves a file of that name whole; PySide takes the format as str
             # at run time, its stub says bytes

@@ -2397,6 +2397,9 @@ class MainWindow(QMainWindow):
     def _catalogue_opened(self, opened: OpenedCatalogue, shared: str = "") -> None:
         """``shared``: where a shared catalogue lives (user@host:port/db), "" for a local one."""
         self._first_hit_when_listed = False  # asked of the catalogue before
+        # as an explanation's export records it (revision: the import its results were searched in)
+        self.explanation.catalogue = (f"{opened.info.name} (uid {opened.info.uid}, revision {opened.info.revision}"
+                                      + (f", on {shared}" if shared else "") + ")")
         previous = self.catalogue.name if self.catalogue is not None else None
         self._search_words(SEARCH_WITH_ATTRIBUTES if opened.has_attributes else SEARCH_WITHOUT_ATTRIBUTES)
         if not shared:
