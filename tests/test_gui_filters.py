@@ -156,13 +156,19 @@ def test_filters_and_threshold_apply_to_the_results(window, world, qtbot) -> Non
     assert all(r.item.category == target for r in window._results.values())
 
 
-def test_an_explained_result_hidden_by_a_filter_is_said_so(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+def explain_first_of_an_outfit_of_two(window, qtbot) -> int:  # type: ignore[no-untyped-def]
+    """An outfit of two, its first result clicked and explained: that result's key."""
     build_outfit(window, 2)
     wait_results(window, 60)
     view = window.results.view
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
     qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
-    explained = window._last_explained
+    return int(window._last_explained)
+
+
+def test_an_explained_result_hidden_by_a_filter_is_said_so(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    explained = explain_first_of_an_outfit_of_two(window, qtbot)
+    view = window.results.view
     item = window._results[explained].item
     colour = next(a.split(":", 1)[1] for a in item.attributes if a.startswith("colour:"))
     other = next(c for c in sorted(colour_counts(world)) if c != colour)
@@ -344,12 +350,7 @@ def test_a_failed_search_takes_its_explanation_and_failed_counts_read_unknown(wi
     import sane_desktop.gui.main_window as main_window
     from sane_desktop.errors import StoreError
 
-    build_outfit(window, 2)
-    wait_results(window, 60)
-    view = window.results.view
-    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(window.results_model.index(0)).center())
-    qtbot.waitUntil(lambda: window.explanation.update_data is not None, timeout=60000)
-    explained = window._last_explained
+    explained = explain_first_of_an_outfit_of_two(window, qtbot)
 
     def damaged(*_args, **_kwargs):  # type: ignore[no-untyped-def]
         raise StoreError("the catalogue database x is not a catalogue database, or it is damaged")
