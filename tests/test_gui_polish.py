@@ -371,6 +371,11 @@ def test_opening_a_saved_outfit_over_an_unsaved_one_asks_first(world, qtbot, mak
     window.add_to_outfit([items[6]])
     building = window.outfit_model.pks()
     _choose_and_open(qtbot, window, "Polish saved")
+    # "Polish saved" with an item added: its changes are what is not saved (trial DF read "is not saved")
+    qtbot.waitUntil(lambda: controller.open_question is not None and controller.open_question.isVisible(),
+                    timeout=20000)
+    assert controller.open_question.text().startswith(
+        "The outfit you are building, “Polish saved”, has changes not saved. Save them before opening “Polish saved”?")
     _answer(qtbot, window, QMessageBox.StandardButton.Save)
     qtbot.waitUntil(lambda: controller.name_dialog is not None and controller.name_dialog.isVisible(), timeout=20000)
     _type_name(qtbot, controller.name_dialog, "Polish kept")

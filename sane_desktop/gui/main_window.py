@@ -1637,7 +1637,9 @@ class MainWindow(QMainWindow):
             # what a click on a result does, from the keyboard's menu too (trial CY looked for it there)
             why = menu.addAction(qta.icon("mdi6.lightbulb-on-outline"), "&Why does it match?")
             why.setStatusTip("See why this result matches the outfit (click it, or Enter)")
-            why.triggered.connect(lambda _checked=False: self.explain(pk))
+            # the result right-clicked becomes the selected one, as a click makes it (trial DF: another stayed
+            # selected, for Ctrl+Enter and Enter to act on)
+            why.triggered.connect(lambda _checked=False: self._select_result_and_explain(pk))
         details = menu.addAction(qta.icon("mdi6.card-text-outline"), "&Details…")
         details.setStatusTip("The item's photo and everything the catalogue says about it (Space)")
         details.triggered.connect(lambda _checked=False: self.show_details(pk))
@@ -1647,6 +1649,14 @@ class MainWindow(QMainWindow):
         """Ctrl+T: the "for" box, its list open (arrows and Enter choose)."""
         self.results.target.setFocus(Qt.FocusReason.ShortcutFocusReason)
         self.results.target.showPopup()
+
+    def _select_result_and_explain(self, pk: int) -> None:
+        """The result ``pk`` current and selected, as a click leaves it, and explained (when it is still listed)."""
+        view, model = self.results.view, self.results_model
+        row = next((r for r in range(model.rowCount()) if model.index(r, 0).data(Role.ItemPk) == pk), None)
+        if row is not None:
+            view.selectionModel().setCurrentIndex(model.index(row, 0), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.explain(pk)
 
     def focus_search(self) -> None:
         """Ctrl+F: the search box, its words selected, so that typing replaces them (trial CY typed "top" after

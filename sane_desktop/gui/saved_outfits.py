@@ -474,9 +474,13 @@ class SavedOutfitsController(QObject):
         buttons = QMessageBox.StandardButton
         pks = self.window.outfit_model.pks()
         savable = any(pk >= 0 for pk in pks)
+        # a saved outfit changed since is saved, its changes not (trial DF read "is not saved" of "Party")
+        building = (f"The outfit you are building, {quoted(self.name)}, has changes not saved. Save them before "
+                    f"opening {quoted(outfit.name)}? Otherwise they are lost." if self.name else
+                    f"The outfit you are building is not saved. Save it before opening {quoted(outfit.name)}? "
+                    "Otherwise it is replaced and lost.")
         box = message_box(dialog or self.parent_widget, "Open saved outfit",
-                          f"The outfit you are building is not saved. Save it before opening {quoted(outfit.name)}? "
-                          "Otherwise it is replaced and lost." + (f" {DISK_NOTE}" if any(pk < 0 for pk in pks) else ""),
+                          building + (f" {DISK_NOTE}" if any(pk < 0 for pk in pks) else ""),
                           QMessageBox.Icon.Question, buttons.Save | buttons.Discard | buttons.Cancel)
         box.button(buttons.Save).setEnabled(savable)  # images from disk alone cannot be saved
         box.setDefaultButton(buttons.Save if savable else buttons.Cancel)
