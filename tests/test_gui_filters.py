@@ -102,9 +102,18 @@ def test_an_empty_grid_says_the_filters_hide_everything(window, world, qtbot) ->
     qtbot.keyClicks(window.search_box, other.title)
     qtbot.waitUntil(lambda: window.browser_model.rowCount() == 0, timeout=20000)
     assert window.browser_empty.isVisible()
-    assert "No items match the filters" in window.browser_empty.text() and "clear filters" in window.browser_empty.text()
+    # the search's part said too (trial DF read "No items match the filters" of a search for "zzzz")
+    assert "No items match this search and the filters" in window.browser_empty.text()
+    assert "clear filters" in window.browser_empty.text()
     click_link(qtbot, window.browser_empty)  # real mouse events on the link
     qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0, timeout=20000)
+    # a search that finds nothing at all: said as the search's doing in the grid and the panel (trial DF read
+    # "This catalogue has no attribute values to filter by")
+    window.search_box.setText("zzzz")
+    qtbot.waitUntil(lambda: window.browser_empty.text() == "No items match this search.", timeout=20000)
+    qtbot.waitUntil(lambda: window.filters.summary.text() == "No item matches the search: nothing to count.",
+                    timeout=20000)
+    window.search_box.clear()
 
 
 def test_filters_and_threshold_apply_to_the_results(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -384,3 +393,4 @@ def test_tab_goes_down_the_filters_in_their_order(window, qtbot) -> None:  # typ
             widget = widget.nextInFocusChain()
         seen.append(widget)
     assert seen == boxes
+

@@ -393,3 +393,16 @@ def test_details_opened_by_the_user_come_into_view_and_the_overlay_never_fades_t
     qtbot.wait(50)  # the reveal runs once the layout has settled
     top = panel.details.mapTo(panel.scroller.viewport(), QPoint(0, 0)).y()
     assert panel.details.isVisible() and 0 <= top < panel.scroller.viewport().height() - 40, top
+
+
+def test_an_explanations_file_name_has_one_hyphen_between_words(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DF was offered "why-black-handbag---heart-detail.png"."""
+    from pathlib import Path
+
+    from sane_desktop.gui.explanation_view import ExplanationView
+    from sane_desktop.service.values import ItemInfo
+
+    view = ExplanationView()
+    qtbot.addWidget(view)
+    view._items["candidate"] = ItemInfo(1, "bag-1", "bags", "Black handbag - heart detail", Path("/nowhere/b.png"), "")
+    assert view.default_export_name() == "why-black-handbag-heart-detail.png"

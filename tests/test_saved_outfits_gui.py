@@ -165,7 +165,10 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         assert window.windowTitle() == f"{window.catalogue.name} — “Brunch”"
         window.add_to_outfit([next(pk for pk in (item.pk for item in window.browser_model.items())
                                    if pk not in outfit)])
-        assert controller.current_name() == ""  # another outfit now: not "Brunch" on its sheet
+        assert controller.current_name() == ""  # another outfit now: not "Brunch" on its sheet, as it was saved
+        # ... but "Brunch" changed, as the window says it (trial DF read "Unsaved outfit")
+        assert controller.export_title() == "Brunch (changed, not saved)"
+        assert controller.default_export_name() == "outfit-brunch-changed-not-saved"
         assert named.text() == "changed: “Brunch”" and "Ctrl+S" in named.toolTip()
         assert window.windowTitle() == f"{window.catalogue.name} — “Brunch” (changed)"
         window.save_outfit_action.trigger()  # saving the changes: the field holds the outfit's name (trial AB)
@@ -264,7 +267,7 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         # what the list was taken from, last (trial DE's export of a filtered list said nothing of it)
         about = {row[1]: row[4] for row in rows if row[0] == "about"}
         assert about["catalogue"] == window.catalogue.name and about["catalogue_uid"] == window.catalogue.uid
-        assert about["shown_only"] == "every result (no filter)" and about["exported_at"]
+        assert about["shown_only"] == "every result (no filter)" and about["exported_at"] and about["outfit"]
         window.results.threshold.setValue(40)
         assert window.shown_only() == "a match of 40/100 or more"
         window.results.threshold.setValue(0)

@@ -1555,7 +1555,8 @@ class ExplanationView(QWidget):
     def default_export_name(self) -> str:
         candidate = self._items.get("candidate")
         title = candidate.title if candidate is not None else ""
-        words = re.sub(r"[^\w-]+", "-", title.casefold()).strip("-")[:60]
+        # one hyphen between words ("Black handbag - heart detail" read "why-black-handbag---heart-detail": trial DF)
+        words = re.sub(r"-{2,}", "-", re.sub(r"[^\w-]+", "-", title.casefold())).strip("-")[:60]
         return f"why-{words}.png" if words else "explanation.png"
 
     def export_directory(self) -> str:

@@ -290,7 +290,11 @@ class FiltersPanel(QWidget):
         for position, (group, values) in enumerate(groups):
             self._show_group(position, group, values)
         self._order_tabs()
-        if not counts.facets and not counts.categories:
+        if not counts.facets and not counts.categories and (self._search[1] or counts.total == 0):
+            # nothing left to count is the search's doing, not the catalogue's (trial DF read "This catalogue
+            # has no attribute values" after a search for "zzzz")
+            set_plain(self.summary, "No item matches the search: nothing to count.")
+        elif not counts.facets and not counts.categories:
             set_plain(self.summary, "This catalogue has no attribute values to filter by.")
         elif any(self._ticked.values()):
             set_plain(self.summary, f"{counted(counts.total, 'item')} {'matches' if counts.total == 1 else 'match'} the filters.")

@@ -857,7 +857,7 @@ class MainWindow(QMainWindow):
         to_results.setWhatsThis("Go to the compatible items (the first one selected) | Window")
         to_target = QShortcut(QKeySequence("Ctrl+T"), self)
         to_target.activated.connect(self._choose_target)
-        to_target.setWhatsThis("Choose the category the compatible items are of | Window")
+        to_target.setWhatsThis("Choose the target category of the compatible items | Window")
         self.shortcuts_action = self._action("mdi6.keyboard-outline", "&Keyboard shortcuts", self.show_shortcuts,
                                              "F1", "Every key the window answers")
         # Delete in the outfit strip, and in the Outfit menu where a person looks for it (trial M found neither)
@@ -1150,7 +1150,8 @@ class MainWindow(QMainWindow):
     def _switcher_text(info: CatalogueInfo) -> str:
         unfinished = "" if info.indexed else " (not indexed to the end)"  # opening it says why, with Re-index
         # its outfits, not its file format (trial CY read "(polyvore)" and "(folder)"; the manager names the format)
-        outfits = f", {counted(info.outfits, 'outfit')}" if info.outfits else ""
+        # "styled": the outfits that came with it, not the person's saved ones (trial DF read them as such)
+        outfits = f", {counted(info.outfits, 'styled outfit')}" if info.outfits else ""
         return left_to_right(f"{isolated(info.name)} — {counted(info.items, 'item')}{outfits}{unfinished}")
 
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
@@ -2682,8 +2683,9 @@ class MainWindow(QMainWindow):
         self.browser_empty.setVisible(not items or bool(ticks))
         if ticks and items:  # filtered, even with the sidebar closed: say so, and how to see every item
             set_rich(self.browser_empty, f"Showing only {escape(ticks)} — <a href='clearfilters'>clear filters</a>")
-        elif ticks:  # say why nothing is shown, and how to see items again
-            set_rich(self.browser_empty, "No items match the filters — <a href='clearfilters'>clear filters</a>")
+        elif ticks:  # say why nothing is shown, and how to see items again (the search's part too: trial DF)
+            set_rich(self.browser_empty, ("No items match this search and the filters" if self.search_box.text()
+                                          else "No items match the filters") + " — <a href='clearfilters'>clear filters</a>")
         else:
             set_plain(self.browser_empty, "No items match this search." if self.search_box.text()
                       else "This catalogue has no items.")

@@ -46,7 +46,7 @@ from sane_desktop.gui.text import (
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
 from sane_desktop.service.match_score import in_window_order, match_percent
-from sane_desktop.service.titles import counted
+from sane_desktop.service.titles import category_label, counted
 from sane_desktop.service.values import OUTFIT_NAME_LENGTH, LoadedOutfit, SavedOutfit, SavedOutfitInfo
 
 # The service's modules load the database layer (SQLAlchemy, Alembic): the worker imports them after
@@ -683,8 +683,14 @@ class SavedOutfitsController(QObject):
         return self.name if _saved_pks(self.window.outfit_model.pks()) == _saved_pks(self._named_items) else ""
 
     # --- export ----------------------------------------------------------------------------------
+    def export_title(self) -> str:
+        """What an export heads the outfit with: the saved outfit's name while it is that outfit; "<name> (changed,
+        not saved)" while it is that outfit changed since (trial DF read "Unsaved outfit" of "Party" with an item
+        added); "" for an outfit saved under no name ("Unsaved outfit")."""
+        return self.current_name() or (f"{self.name} (changed, not saved)" if self.name else "")
+
     def default_export_name(self) -> str:
-        words = re.sub(r"[^\w-]+", "-", self.current_name().casefold()).strip("-")[:60]
+        words = re.sub(r"-{2,}", "-", re.sub(r"[^\w-]+", "-", self.export_title().casefold())).strip("-")[:60]
         return f"outfit-{words}" if words else "outfit"
 
     def export(self, path: str | Path | None = None) -> Path | None:
@@ -752,7 +758,8 @@ class SavedOutfitsController(QObject):
             from sane_desktop.service.outfits import write_outfit_csv  # see the note at the imports
 
             catalogue = self.window.catalogue
-            about = {"catalogue": catalogue.name if catalogue else "", "catalogue_uid": catalogue.uid if catalogue else "",
+            about = {"outfit": self.export_title() or "Unsaved outfit",
+                     "catalogue": catalogue.name if catalogue else "", "catalogue_uid": catalogue.uid if catalogue else "",
                      "catalogue_revision": str(catalogue.revision) if catalogue else "",
                      "shown_only": self.window.shown_only() or "every result (no filter)",
                      "exported_at": datetime.now().astimezone().isoformat(timespec="seconds")}
@@ -768,7 +775,7 @@ class SavedOutfitsController(QObject):
         # its maps as the explanation's own export draws them (wide, whole, no controls): a grab of the
         # panel kept its cut-off lines, its Details arrow and its "click an item" hint (a trial)
         card = self.window.explanation.card_image(scale=1.0) if lines else None
-        sheet = ContactSheet(self.current_name(), self.window.catalogue.name if self.window.catalogue else "",
+        sheet = ContactSheet(self.export_title(), self.window.catalogue.name if self.window.catalogue else "",
                              outfit, results, lines, lambda _item: QImage(), card, self.window._look_alike,
                              self.window.shown_only())
         loaded: dict[int, QImage] = {}
@@ -959,7 +966,9 @@ class ContactSheet:
             shown = ranked[:SHEET_RESULTS]
             alike = target in self.alike
             heading = "Looks like your outfit (no matches learnt)" if alike else "Goes with it"
-            text(heading_font, ink, f"{heading} — {target} (best {len(shown)} of {len(ranked)})", 28, heading=True)
+            # a model's category a stylist would not guess says what it holds ("all-body (dresses, jumpsuits)": trial DF)
+            text(heading_font, ink, f"{heading} — {category_label(target)} (best {len(shown)} of {len(ranked)})", 28,
+                 heading=True)
             noun = "likeness" if alike else "match"
             tiles([(result.item, f"#{rank} · {match_percent(result.score, result.compared())} {noun}")
                    for rank, result in enumerate(shown, start=1)])

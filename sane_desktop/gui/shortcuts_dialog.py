@@ -22,7 +22,7 @@ VIEW_KEYS: tuple[tuple[str, str, str], ...] = (
     ("Space", "Show the result's details", "Results"),
     ("Enter", "See why the result matches (its explanation)", "Results"),
     ("Down, Enter", "Go to the first item found", "Search box"),
-    ("Escape", "Empty the search box", "Search box"),
+    ("Esc", "Empty the search box", "Search box"),
     ("Menu key", "Open the item's menu", "Catalogue, results, outfit"),
     ("Arrow keys", "Move between tiles", "Catalogue, results, outfit"),
     ("Ctrl+Space", "Select or unselect the current tile", "Catalogue, results, outfit"),
