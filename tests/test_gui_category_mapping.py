@@ -57,8 +57,8 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=60000)
         table = dialog.mapping_table
         assert table.isVisible() and dialog.mapping_note.isVisible()
-        assert "none is searched as one of the model's categories unless you choose it. A suggestion is marked “— suggested”" in \
-            dialog.mapping_note.text()
+        assert "start as general: searched as one of the model's categories only if you choose it. A suggestion is " \
+            "marked “— suggested”" in dialog.mapping_note.text()
         rows = {table.item(n, 0).text(): n for n in range(table.rowCount())}
         assert sorted(rows) == ["Bottoms", "Dresses", "Jewellery", "Shoes", "Tops", "bags", "uncategorised"]
 

@@ -346,9 +346,9 @@ def test_found_words_hold_before_validation() -> None:
         "Folder of photos: 37 photo files found — files that cannot be read are skipped when indexing.")
     assert detected_words(FolderReport(Path("/x"), "polyvore", 1, "x")).startswith("Polyvore outfits catalogue: 1 item found")
     # a table the app knows says so, and what its mapping does (trial DA read "manifest catalogue" of H&M's)
-    assert detected_words(FolderReport(Path("/x"), "manifest", 300, "x", shipped_mapping="hm-articles")).startswith(
-        "Recognised as “hm-articles” (read with the mapping built into the app for it: its product types grouped "
-        "into a few categories): 300 items found")
+    assert detected_words(FolderReport(Path("/x"), "manifest", 300, "x", shipped_mapping="H&M's articles export")
+                          ).startswith("Recognised as H&M's articles export (read with the mapping built into the app for "
+                                       "it: its product types grouped into a few categories): 300 items found")
 
 
 def test_found_count_leaves_out_what_indexing_will_skip_for_certain(tmp_path: Path) -> None:
@@ -400,5 +400,5 @@ def test_a_table_the_app_knows_is_said_recognised(shared_data: Path, tmp_path: P
     if not (folder / "articles_train_sample.csv").is_file():
         pytest.skip("the H&M articles are not in the shared data")
     report = CatalogueService(tmp_path / "home").inspect_folder(folder)
-    assert report.shipped_mapping == "hm-articles"
-    assert detected_words(report).startswith("Recognised as “hm-articles” (read with the mapping built into the app")
+    assert report.shipped_mapping == "H&M's articles export"  # its title, not its file's name (trial DF)
+    assert detected_words(report).startswith("Recognised as H&M's articles export (read with the mapping built into")

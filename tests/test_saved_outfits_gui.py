@@ -369,6 +369,13 @@ def test_the_contact_sheet_breaks_pages_between_blocks(qapp) -> None:  # type: i
     # "Goes with it — outerwear" sat alone at the foot of a page)
     heading_top = sheet.breaks[2]  # the title, the catalogue line, then "The outfit" with its first row
     assert heading_top + 28 not in sheet.breaks and sheet.breaks[3] > heading_top + 28
+    # the explanation's words stay with its picture (trial DF's PDF ended a page with the words alone)
+    card = QImage(600, 300, QImage.Format.Format_RGB32)
+    card.fill(0)
+    with_card = ContactSheet("Many", "shop", outfit, {}, ["Why it matches", "Both are red."], lambda _item: QImage(),
+                             card)
+    with_card.height()
+    assert len(with_card.breaks) == len(sheet.breaks)  # the card starts no block of its own: held with its words
 
 
 def test_the_name_dialog_is_wide_enough_for_its_title(qtbot) -> None:  # type: ignore[no-untyped-def]

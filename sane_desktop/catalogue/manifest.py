@@ -186,7 +186,7 @@ def _id_width(value: Any, source: str) -> int:
 # The keys a mapping may hold, per section. A key outside them would be silently ignored (a typo:
 # "catgory_map" left every category unmapped), so it stops the import, with the nearest known key.
 # Keys starting with "_" are the writer's comments.
-_TOP_KEYS = ("format", "name", "items", "outfits")
+_TOP_KEYS = ("format", "name", "title", "items", "outfits")  # title: its name for a person (the index dialog says it)
 MAPPING_FORMAT = "sane-mapping/1"  # the optional "format" key's one value this build reads
 _ITEM_KEYS = ("table", "id", "id_width", "image", "image_template", "missing_images", "category", "category_map",
               "exclude_categories", "fine_category", "title", "description", "text", "attributes", "group",

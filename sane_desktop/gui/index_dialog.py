@@ -72,7 +72,7 @@ def detected_words(report: FolderReport) -> str:
     # what was recognised, in words (trial DA read "manifest catalogue" of H&M's own export, its product types
     # grouped by a mapping it never heard of)
     if report.shipped_mapping:
-        kind = (f"Recognised as “{report.shipped_mapping}” (read with the mapping built into the app for it: its "
+        kind = (f"Recognised as {report.shipped_mapping} (read with the mapping built into the app for it: its "
                 "product types grouped into a few categories)")
     elif report.format == "manifest":
         kind = "Table of items read with the folder's sane-mapping.json"
@@ -438,11 +438,12 @@ class IndexDialog(BackgroundRun, RequestDialog):
         # what the table shows: those it does not know start as general (trial DA read "nothing is mapped" over
         # boxes already filled in, and looked for a suggestion's mark where there was none)
         suggesting = any(row.open_suggestion for row in plan.rows)
+        one = lacking == 1  # said of one category as of one (trial DF read "Those … for them" of one)
         starting = ("Your earlier choices are kept." if earlier else
-                    "Those it does not know start as general: none is searched as one of the model's categories "
-                    "unless you choose it.")
+                    ("The one it does not know starts" if one else "Those it does not know start")
+                    + " as general: searched as one of the model's categories only if you choose it.")
         mark = (f" A suggestion is marked “{SUGGESTED.strip()}” in its list, and used only if you choose it."
-                if suggesting else " The model has no category to suggest for them.")
+                if suggesting else f" The model has no category to suggest for {'it' if one else 'them'}.")
         set_plain(self.mapping_note, f"The model does not know {lacking} of these categories by name. Choose what "
                                      "each is searched as: one of the model's categories, or general (items that "
                                      f"look alike). {starting}{mark}")

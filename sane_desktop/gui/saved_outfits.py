@@ -978,7 +978,9 @@ class ContactSheet:
                 # the wrapped height as Qt lays it out: an estimate from the line's width fell a line short
                 # where words wrap early, and drawText clipped that line off (and the page break moved)
                 wrapped = body.boundingRect(QRect(0, 0, inner, 1 << 20), int(Qt.TextFlag.TextWordWrap), line).height()
-                text(body_font, ink, line, max(wrapped, body.lineSpacing()) + 8, int(Qt.TextFlag.TextWordWrap))
+                # kept on the page of the picture it speaks of (trial DF's PDF ended page 1 with the words alone)
+                text(body_font, ink, line, max(wrapped, body.lineSpacing()) + 8, int(Qt.TextFlag.TextWordWrap),
+                     heading=self.card is not None)
             if self.card is not None:  # the explanation panel's card: the photos and their maps
                 mark()
                 card = self.card.scaled(min(inner, self.card.width()), CARD_HEIGHT, Qt.AspectRatioMode.KeepAspectRatio,

@@ -41,7 +41,18 @@ def inspect_folder(root: Path | str) -> FolderReport:
         else None
     return FolderReport(root, catalogue.format, present, root.name,
                         left_out=refused + len(catalogue.items) - present,
-                        shipped_mapping=shipped.stem if shipped is not None else "")
+                        shipped_mapping=_mapping_title(shipped) if shipped is not None else "")
+
+
+def _mapping_title(path: Path) -> str:
+    """A shipped mapping's name for a person ("H&M's articles export"; its ``title``), else its file's stem."""
+    import json
+
+    try:
+        title = json.loads(path.read_text(encoding="utf-8")).get("title")
+    except (OSError, ValueError, AttributeError):
+        title = None
+    return title if isinstance(title, str) and title.strip() else path.stem
 
 
 def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None = None) -> Path:
