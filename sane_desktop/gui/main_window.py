@@ -1277,6 +1277,7 @@ class MainWindow(QMainWindow):
         category, text = self.category_filter.currentData() or "", self.search_box.text()
         item_filter, sort = self.filters.item_filter(), str(self.catalogue_sort.currentData() or "title")
         asked = (self.catalogue.name, category, text, repr(item_filter), sort)
+        self._say_waiting("The catalogue's list")
         self.channels.items.start(lambda service, _state: filtered_items(service.current().items, item_filter,
                                                                          category, text, sort),
                                   "Loading items…") \
@@ -1370,6 +1371,7 @@ class MainWindow(QMainWindow):
         target, k = self.results.current_target(), self.results_per_category()
         item_filter = self._results_filter()
         categories = tuple(dict.fromkeys(item.category for item in self.outfit_model.items()))
+        self._say_waiting("The search")
         self.channels.search.start(lambda service, state: _outfit_search(service, outfit, target, k, state.should_stop,
                                                                          item_filter, categories),
                                    "Searching compatible items…") \
@@ -1504,6 +1506,7 @@ class MainWindow(QMainWindow):
                                      general=result.general,
                                      outfit=() if drill_down or result.general or partial_outfit else outfit,
                                      revision=self._revision, index_stamp=self._index_stamp)
+        self._say_waiting("The explanation")
         self.channels.explain.start(task, "Explaining…") \
             .on_partial(self._show_explanation_step) \
             .on_done(lambda update: self._explained(update, keep_chip=drill_down)) \
@@ -3054,6 +3057,15 @@ class MainWindow(QMainWindow):
     def _explanation_exported(self, path: str) -> None:
         self.settings.set("export_folder", str(Path(path).parent))
         self.statusBar().showMessage(f"Saved the explanation to {path}", 10000)
+
+    def _say_waiting(self, what: str) -> None:
+        """Say that ``what`` (a request for the worker) waits behind a long run the worker is busy with: the model,
+        the database and FAISS have one worker, and trial DG's search and explanation waited 100 s behind a
+        training kept running in the background, unsaid."""
+        running = self.long_work()
+        if running:
+            self.statusBar().showMessage(f"{what} waits until the app has finished {running} (its window shows how "
+                                         "far it is).", 15000)
 
     def long_work(self) -> str:
         """What long work is under way and would be lost by quitting ("" when none): asked of the

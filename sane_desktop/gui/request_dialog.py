@@ -141,8 +141,10 @@ class BackgroundRun(_MixinBase):
         window = self.parentWidget()
         if isinstance(window, QMainWindow) and self.ended_unseen and self.says_background_end:
             result = " ".join(self.phase.text().split()) or "see its dialog"
-            window.statusBar().showMessage(f"{self.run_words} in the background has ended: {result} "
-                                           f"({self.menu_entry} shows it)", 60000)
+            # the outcome first: the status bar cut the line before "Not used" (trial DG)
+            verdict = f" — {getattr(self, 'verdict', '')}" if getattr(self, "verdict", "") else ""
+            window.statusBar().showMessage(f"{self.run_words} in the background has ended{verdict} "
+                                           f"({self.menu_entry} shows it): {result}", 60000)
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -191,6 +193,7 @@ class ModelRequestDialog(RequestDialog, Generic[R]):
                  settings: QFormLayout | None = None, parent: Any = None) -> None:
         super().__init__(tasks, parent)
         self.model_replaced = False  # the last run put a new model in place (not kept the current one)
+        self.verdict = ""  # the last run's outcome in a few words ("not used: …"), said first when it ends unseen
         self.setWindowTitle(title)
         self.setMinimumWidth(440)
         self.progress_bar = QProgressBar()
@@ -203,6 +206,7 @@ class ModelRequestDialog(RequestDialog, Generic[R]):
         self.start_button.clicked.connect(self.start)
         self.cancel_button.clicked.connect(self.cancel_or_close)
         self.body = layout = QVBoxLayout(self)  # subclasses insert their own widgets into it
+        self.settings_form = settings  # greyed while a run goes: its values are read once, at the start
         if settings is not None:
             layout.addLayout(settings)
         layout.addWidget(self.progress_bar)
@@ -217,9 +221,23 @@ class ModelRequestDialog(RequestDialog, Generic[R]):
         """The phase line once the task succeeded."""
         return f"Done: {result}"
 
+    def _settings_enabled(self, enabled: bool) -> None:
+        """The settings' fields, greyed while a run goes (trial DG raised the epochs of a running training to 61;
+        it ran 60)."""
+        form = self.settings_form
+        if form is None:
+            return
+        for row in range(form.rowCount()):
+            for role in (QFormLayout.ItemRole.FieldRole, QFormLayout.ItemRole.SpanningRole):
+                item = form.itemAt(row, role)
+                widget = item.widget() if item is not None else None
+                if widget is not None:
+                    widget.setEnabled(enabled)
+
     def start(self) -> Task[R, Any]:
         self.progress_bar.setRange(0, 0)
         self.start_button.setEnabled(False)
+        self._settings_enabled(False)
         return self.watch(self.tasks.start(self.work(), self.activity)) \
             .on_done(self._succeeded).on_failed(self._failed).on_cancelled(self._cancelled)
 
@@ -227,6 +245,7 @@ class ModelRequestDialog(RequestDialog, Generic[R]):
         """``value``: the bar's end (0 or 1 of 1), None to keep it where the run got to (a cancel: as the
         index dialog does; trials BD and BI read 0 % beside a run stopped at 80 %)."""
         self.start_button.setEnabled(True)
+        self._settings_enabled(True)
         self.cancel_button.setText("Close")
         if value is not None or self.progress_bar.maximum() == 0:  # a busy bar stops either way
             self.progress_bar.setRange(0, 1)

@@ -182,7 +182,9 @@ class TrainDialog(ModelRunDialog[TrainReport]):
             if self._run_started is not None else f"{result.seconds:.1f} s"
         trained = f"Trained {epochs} epoch{'' if epochs == 1 else 's'}{budget} in {took}{score}"
         if result.kept:  # not better than the model the catalogue has: nothing was replaced
+            self.verdict = "not used: the current model picks better"
             return f"{trained}. Not used: {result.kept}."
+        self.verdict = "the catalogue uses the new model now"
         compared = f" ({result.compared})" if result.compared else ""
         kept = f" The model it replaced is kept as {result.previous}." if result.previous else ""  # (where: trial CK)
         return f"{trained}. The catalogue was re-indexed with the new model{vectors}{compared}.{kept}"
