@@ -15,9 +15,11 @@ from __future__ import annotations
 import contextlib
 import logging
 import logging.handlers
+import os
 import platform
 import sys
 from pathlib import Path
+from typing import Any
 
 from sane_desktop import __version__, paths
 from sane_desktop.errors import without_passwords
@@ -155,6 +157,37 @@ def configure(interface: str, *, verbose: bool = False, folder: Path | None = No
     log.info("sane-desktop %s (%s) started: Python %s on %s; index home %s; log %s", __version__, interface,
              platform.python_version(), platform.platform(), paths.index_home(), _log_file or "stderr only")
     return _log_file
+
+
+FAULTS_FILE_NAME = "faults.log"
+FAULTS_MAX_BYTES = 256 * 1024
+_faults: list[Any] = []  # the open faults file (kept open: the fault handler writes to its descriptor)
+
+
+def record_crashes(folder: Path | None = None) -> Path | None:
+    """Have a crash of the process (a segfault in Qt's or PySide's threads, which no Python handler sees) leave
+    every thread's Python stack in ``faults.log`` beside the log (:mod:`faulthandler`): a trial's window
+    vanished once with nothing logged, a segfault in a thread-pool thread that four tries did not bring back.
+    Returns that file, or None when it cannot be written (nothing else changes)."""
+    import faulthandler
+    import time
+
+    if faulthandler.is_enabled():  # already sent somewhere (PYTHONFAULTHANDLER, a test runner): left there
+        return None
+    target = (Path(folder) if folder is not None else log_folder()) / FAULTS_FILE_NAME
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # a line per start: started afresh past FAULTS_MAX_BYTES, so that it never grows without end
+        keep = target.is_file() and target.stat().st_size < FAULTS_MAX_BYTES
+        handle = target.open("a" if keep else "w", encoding="utf-8")
+        # which run a trace is of: the start's time and pid (faulthandler writes the stacks alone)
+        handle.write(f"sane-desktop {__version__} started {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}\n")
+        handle.flush()
+    except OSError:
+        return None
+    faulthandler.enable(handle, all_threads=True)
+    _faults[:] = [handle]
+    return target
 
 
 def unconfigure() -> None:

@@ -199,3 +199,20 @@ def test_a_bad_log_call_keeps_the_log_file(log_home: Path, capsys: pytest.Captur
     err = capsys.readouterr().err
     assert "cannot be written" not in err
     assert "still logged" in written.read_text(encoding="utf-8")
+
+
+def test_a_crash_leaves_every_threads_stack_beside_the_log(tmp_path: Path) -> None:
+    """Trial DH's window vanished once with nothing logged (a segfault in a Qt thread-pool thread)."""
+    import subprocess
+    import sys
+
+    script = ("import faulthandler, pathlib\n"
+              "from sane_desktop import logs\n"
+              f"assert logs.record_crashes(pathlib.Path({str(tmp_path)!r})) is not None\n"
+              "faulthandler._sigsegv()\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                          env={k: v for k, v in os.environ.items() if k != "PYTHONFAULTHANDLER"})
+    assert done.returncode != 0
+    said = (tmp_path / "faults.log").read_text(encoding="utf-8")
+    assert said.startswith("sane-desktop ") and " pid " in said.splitlines()[0]
+    assert "Segmentation fault" in said and 'File "<string>", line 4' in said, said

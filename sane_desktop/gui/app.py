@@ -87,6 +87,7 @@ def run(index_home: Path | None = None, model: Path | None = None, demo_items: i
         except InputError as error:
             raise SystemExit(f"error: {error}") from None
         logs.configure("gui")
+    logs.record_crashes()  # a crash in Qt's own threads leaves the threads' stacks beside the log (trial DH)
     problem = system_check()  # before Qt loads its xcb plugin: one line and exit code 1, not Qt's abort
     if problem:
         logging.getLogger(__name__).error(problem)
