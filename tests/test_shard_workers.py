@@ -109,11 +109,15 @@ def _count(uri: str) -> int:
         return int(connection.execute("SELECT count(*) FROM item_embeddings").fetchone()[0])
 
 
-def _wait_for(condition: Any, what: str, process: subprocess.Popen[str] | None = None) -> None:
+def _wait_for(condition: Any, what: str, *processes: subprocess.Popen[str]) -> None:
+    """Wait for ``condition``; fail, with its words, when one of ``processes`` ended first (a make test under
+    load once waited its whole deadline for two workers, one of which had perhaps ended unseen)."""
     give_up = time.monotonic() + DEADLINE_S
     while not condition():
-        if process is not None and process.poll() is not None:
-            pytest.fail(f"the worker ended before {what}: {process.stderr.read()[-2000:] if process.stderr else ''}")
+        for process in processes:
+            if process.poll() is not None:
+                pytest.fail(f"a worker ended (code {process.returncode}) before {what}: "
+                            f"{process.stderr.read()[-2000:] if process.stderr else ''}")
         if time.monotonic() > give_up:
             pytest.fail(f"waited {DEADLINE_S} s for {what}")
         time.sleep(0.02)
@@ -138,7 +142,8 @@ def test_two_workers_embed_every_item_exactly_once(server: Any, world: dict[str,
     with _holding(world, url, ITEMS) as holder:
         first = _worker(world, url, "1/2", tmp_path / "ix1", "--vector-backend", "pgvector")
         second = _worker(world, url, "2/2", tmp_path / "ix2", "--vector-backend", "pgvector")
-        _wait_for(lambda: _row_lock_waiters(uri, "two_workers") == 2, "both workers to wait for the held items", first)
+        _wait_for(lambda: _row_lock_waiters(uri, "two_workers") == 2, "both workers to wait for the held items", first,
+                  second)
         holder.rollback()  # released, as a worker's commit releases its batch
     one, two = _finish(first), _finish(second)
     assert one["embedded"] >= 1 and two["embedded"] >= 1  # both worked ...
