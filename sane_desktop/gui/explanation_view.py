@@ -1656,9 +1656,8 @@ class ExplanationView(QWidget):
             if item is not None:
                 record[key] = f"{item.item_id} ({item.title})" if item.title else item.item_id
         if update is not None:
-            record.update({"Method": update.method, "Similarity": f"{update.similarity:.4f}",
-                           "Attribute": update.attribute or f"none ({update.abstained})" if update.abstained
-                           else update.attribute or "none",
+            attribute = update.attribute or (f"none ({update.abstained})" if update.abstained else "none")
+            record.update({"Method": update.method, "Similarity": f"{update.similarity:.4f}", "Attribute": attribute,
                            "Selection": "fitted" if update.selection_tuned else "untuned defaults"})
         return {key: value for key, value in record.items() if value}
 
