@@ -160,14 +160,16 @@ def test_two_workers_embed_every_item_exactly_once(server: Any, world: dict[str,
     # query (--vector-backend pgvector) from either folder answers as the single-worker FAISS index
     item = sorted(world["embeddings"])[0]
     base = world["base"]
-    assert main(["query", "shop", "--db", f"sqlite:///{base / 'ref.db'}", "--index-dir", str(base / "ref"),
-                 "--similar", item, "-k", "5", "--json"]) == 0
-    single = _ranked(capsys.readouterr().out)
-    assert len(single) == len(one["vectors"])
-    for folder in ("ix1", "ix2"):
-        assert main(["query", "shop", "--db", url, "--index-dir", str(tmp_path / folder), "--similar", item,
-                     "-k", "5", "--vector-backend", "pgvector", "--json"]) == 0
-        assert _ranked(capsys.readouterr().out) == single
+    # an outfit search lists every category's index; --similar its item's own category's
+    for asked, categories in ((["--outfit", item], len(one["vectors"])), (["--similar", item], 1)):
+        assert main(["query", "shop", "--db", f"sqlite:///{base / 'ref.db'}", "--index-dir", str(base / "ref"),
+                     *asked, "-k", "5", "--json"]) == 0
+        single = _ranked(capsys.readouterr().out)
+        assert len(single) == categories
+        for folder in ("ix1", "ix2"):
+            assert main(["query", "shop", "--db", url, "--index-dir", str(tmp_path / folder), *asked,
+                         "-k", "5", "--vector-backend", "pgvector", "--json"]) == 0
+            assert _ranked(capsys.readouterr().out) == single
     assert main(["query", "shop", "--db", url, "--index-dir", str(tmp_path / "ix1"), "--similar", item,
                  "--vector-backend", "faiss"]) != 0  # the index is in pgvector: refused, not answered
     err = capsys.readouterr().err.strip()

@@ -28,13 +28,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "cosine with x (the general space for a category the model does not know: its list is labelled 'looks "
         "alike', and its JSON \"space\" is \"general\" instead of \"compatibility\"). Leaves the outfit's own items "
         "out; one list per category unless --category is given. With --similar: the items that look most like one "
-        "item (cosine of the general embeddings).",
+        "item, of its own category unless --category is given (cosine of the general embeddings).",
     )
     parser.add_argument("name", help="indexed catalogue name")
     parser.add_argument("--outfit", action="append", default=[],
                         help="comma-separated catalogue item ids (repeatable: the outfit is every one given)")
     parser.add_argument("--similar", metavar="ID", help="rank by visual similarity to this catalogue item instead")
-    parser.add_argument("--category", help="target category, one of the catalogue's (default: every indexed category)")
+    parser.add_argument("--category", help="target category, one of the catalogue's (default: every indexed "
+                        "category; with --similar, the item's own)")
     parser.add_argument("-k", "-n", type=int, default=10, dest="k",
                         help="results per category (default 10; -n as for 'items')")
     parser.add_argument("--image", type=path_arg, action="append", default=[], help="an outside image as an outfit item")
@@ -117,6 +118,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(f"--category {blank(args.category)}: give one of the catalogue's categories, or leave "
                        "--category out for every indexed category")
     args.k = min(args.k, MAX_LISTED)  # "at most": more than any catalogue holds lists them all
+    own_category = ""  # --similar's default target: its item's category
     if args.similar is not None:
         item_ids = [args.similar]  # as given, then without spaces around it (by_item_id)
     catalogue = Catalogues().open(args.name, db_url=args.db, index_dir=args.index_dir)
@@ -162,6 +164,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             if not item.from_disk and (note := _catalogue_framing_note(item.image_path)):
                 say(f"note: {item.item_id}: {note}")
         if args.similar is not None:
+            if not args.category and outfit[0].category in known:
+                # the item's own category, as the window's Find visually similar lists (trial DH: every category
+                # here, shoes and bags "alike" to a top, where the window listed tops)
+                args.category = own_category = outfit[0].category
             results = catalogue.search.similar(outfit[0].pk, args.category or "", args.k)
         else:
             results = catalogue.search.search([item.pk for item in outfit], args.category or "", args.k)
@@ -223,6 +229,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     for category, ranked in results.items():
         if tied := tied_scores_words([result.score for result in ranked]):
             say(f"note: {category}: {tied}")
+    if own_category:  # said once the list is made (a refusal stays one line), after what concerns the scores
+        say(f"note: listing {own_category!r}, the category of {outfit[0].item_id} (--category CAT for another)")
     labels = {item.pk: str(item.image_path) if item.from_disk else item.item_id for item in outfit}
     return {
         "catalogue": catalogue.info.name,
