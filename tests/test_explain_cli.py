@@ -110,6 +110,8 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     code, out, _ = _run(capsys, ["catalogues", "--json"])
     entry = next(c for c in json.loads(out)["catalogues"] if c["name"] == "tiny")
     assert (entry["catalogue_uid"], entry["catalogue_revision"]) == (listed["catalogue_uid"], listed["catalogue_revision"])
+    # ... under the same names (trial DE read "source" and "indexed_at" beside "source_folder" and "index_written_at")
+    assert (entry["source_folder"], entry["index_written_at"]) == (listed["source_folder"], listed["index_written_at"])
     code, out, _ = _run(capsys, ["items", "tiny", "--json"])
     assert json.loads(out)["catalogue_uid"] == listed["catalogue_uid"]
     # the maps' record names the attribute choice's inputs, and another selection writes other files (trial CZ's

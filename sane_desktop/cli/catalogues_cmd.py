@@ -80,7 +80,10 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
          "unavailable": entry.damaged if entry.passing else "", "on_server": entry.on_server,
          "model_unknown": entry.model_unknown,
          # which database, as `query --json` names it (trial DE could not match the two)
-         "catalogue_uid": entry.uid or None, "catalogue_revision": entry.revision or None}
+         "catalogue_uid": entry.uid or None, "catalogue_revision": entry.revision or None,
+         # and under query --json's names too (trial DE matched "source" to "source_folder" by eye); "source" and
+         # "indexed_at" stay for the scripts that read them
+         "source_folder": entry.source, "index_written_at": entry.indexed_at}
         for entry in catalogue_details(catalogues)]}
 
 
@@ -95,7 +98,7 @@ def _in_database(args: argparse.Namespace) -> dict[str, Any]:
     where, records = catalogues_in_database(args.db)
     return {"action": "list", "database": where, "catalogues": [
         {"name": record.name, "items": record.items, "outfits": record.outfits, "source": record.root,
-         "source_found": _is_folder(record.root)} for record in records]}
+         "source_folder": record.root, "source_found": _is_folder(record.root)} for record in records]}
 
 
 def _is_folder(source: str) -> bool:
