@@ -150,17 +150,18 @@ def test_csv_lists_the_outfit_then_each_targets_ranked_results(tmp_path: Path) -
     # "match": the 0–100 figure the window shows (trial G found raw scores only); "score": the raw sum
     # a look-alike's figure is a likeness, in its own column (trial I: sorting by match mixed the two)
     assert rows[0] == ["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match", "likeness",
-                       "score", "share t1", "share s1"]
-    assert rows[1] == ["outfit", "", "1", "t1", "Red tee", "tops", "", "", "", "", "", ""]
-    assert rows[2] == ["outfit", "", "2", "s1", "'=cmd()", "shoes", "", "", "", "", "", ""]  # never a formula
+                       "score", "share t1", "share s1", "points t1", "points s1"]
+    assert rows[1] == ["outfit", "", "1", "t1", "Red tee", "tops", "", "", "", "", "", "", "", ""]
+    assert rows[2] == ["outfit", "", "2", "s1", "'=cmd()", "shoes", "", "", "", "", "", "", "", ""]  # never a formula
     assert rows[3] == ["result", "bottoms", "1", "b7", "Blue jeans", "bottoms", "compatibility", "72", "", "0.9000",
-                       "0.6000", "0.3000"]
+                       "0.6000", "0.3000", "15", "7"]  # the badges' points: they add up to the match less 50
     assert rows[4] == ["result", "bottoms", "2", "b8", "Skirt, pleated", "bottoms", "compatibility", "75", "", "0.5000",
-                       "0.5000", ""]
+                       "0.5000", "", "25", ""]
     # compared with the tee alone: its match is that one cosine's (trial J read half of it, here 60)
     assert rows[5] == ["result", "bottoms", "3", "b6", "Shorts", "bottoms", "compatibility", "70", "", "0.4000",
-                       "0.4000", ""]
-    assert rows[6] == ["result", "bags", "1", "g9", "Tote", "bags", "looks", "", "56", "0.2500", "0.1000", "0.1500"]
+                       "0.4000", "", "20", ""]
+    assert rows[6] == ["result", "bags", "1", "g9", "Tote", "bags", "looks", "", "56", "0.2500", "0.1000", "0.1500",
+                       "2", "4"]
     with pytest.raises(InputError, match="cannot write"):
         write_outfit_csv(tmp_path / "missing" / "look.csv", [top], results)
 

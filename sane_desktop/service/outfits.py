@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from sane_desktop import paths
 from sane_desktop.errors import InputError
-from sane_desktop.service.match_score import in_window_order, match_percent
+from sane_desktop.service.match_score import in_window_order, match_percent, share_points
 from sane_desktop.service.values import ItemInfo, LoadedOutfit, SavedOutfit, SavedOutfitInfo, SearchResult
 from sane_desktop.store import outfits as store
 from sane_desktop.store.outfits import OutfitNameTaken
@@ -126,21 +126,29 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
     outfit), the 0–100 figure the window shows (:func:`~sane_desktop.service.match_score.match_percent`:
     ``match`` for compatibility picks, ``likeness`` for look-alikes), their raw score and each outfit item's share of
     it (columns ``share <outfit item id>``; the shares sum to the score; empty for an outfit item the
-    result was not compared with, its pair's space one the model never learnt); last, one row per entry of
+    result was not compared with, its pair's space one the model never learnt), and the points of the 0–100
+    figure each adds, as the window's badges say them (columns ``points <outfit item id>``, whole numbers that
+    add up to the figure less 50: :func:`~sane_desktop.service.match_score.share_points`; trial DE read raw
+    shares beside the window's points); last, one row per entry of
     ``about`` (section ``about``, its key in ``target``, its value in ``title``): what the list was taken from
     (the catalogue, the filters that narrowed it: trial DE's export of a filtered list said nothing of it)."""
     shares = [f"share {item.item_id}" for item in outfit]
+    points_columns = [f"points {item.item_id}" for item in outfit]
+    empty = [""] * (2 * len(outfit))
     rows = [["section", "target", "rank", "item_id", "title", "category", "ranked_by", "match", "likeness", "score",
-             *shares]]
+             *shares, *points_columns]]
     for position, item in enumerate(outfit, start=1):
         rows.append(["outfit", "", str(position), _text(item.item_id), _text(item.title), _text(item.category), "", "",
-                     "", "", *[""] * len(outfit)])
+                     "", "", *empty])
     for target, ranked in in_window_order(results, alike):
         ranked_by = "looks" if target in alike else "compatibility"
         for rank, result in enumerate(ranked, start=1):
-            parts = [_number(result.contributions[item.pk])
-                     if item.pk in result.contributions and item.pk not in result.not_compared else ""
-                     for item in outfit]
+            compared = [item for item in outfit
+                        if item.pk in result.contributions and item.pk not in result.not_compared]
+            points = dict(zip((item.pk for item in compared),
+                              share_points([result.contributions[item.pk] for item in compared])))
+            parts = [_number(result.contributions[item.pk]) if item.pk in points else "" for item in outfit]
+            parts += [str(points[item.pk]) if item.pk in points else "" for item in outfit]
             figure = str(match_percent(result.score, result.compared()))
             # a look-alike's figure is a likeness, on another scale than a match: its own column, so that
             # sorting by match never mixes the two (trial I)
@@ -148,7 +156,7 @@ def outfit_csv_rows(outfit: Sequence[ItemInfo], results: Mapping[str, Sequence[S
             rows.append(["result", _text(target), str(rank), _text(result.item.item_id), _text(result.item.title),
                          _text(result.item.category), ranked_by, match, likeness, _number(result.score), *parts])
     for key, value in (about or {}).items():
-        rows.append(["about", _text(key), "", "", _text(value), "", "", "", "", "", *[""] * len(outfit)])
+        rows.append(["about", _text(key), "", "", _text(value), "", "", "", "", "", *empty])
     return rows
 
 
