@@ -66,8 +66,8 @@ def test_a_worse_model_is_not_used_and_the_report_says_why(world: dict[str, Path
         service.open_catalogue("demo")
         before = service.bundle().content_hash
         report = service.train(epochs=1)
-        assert report.kept.startswith("the new model answers 25% of 48 validation questions right, the current one "
-                                      "62%: the catalogue keeps its current model")
+        assert report.kept.startswith("the new model picks the right piece in 25% of 48 held-back outfits, the "
+                                      "current one in 62%: the catalogue keeps its current model")
         assert calls and calls[0][0] == before and calls[0][1] != before
         assert not (world["index"] / "demo" / "model.pt").exists()  # nothing written
         assert report.vectors is None  # nothing re-indexed
@@ -78,10 +78,10 @@ def test_a_worse_model_is_not_used_and_the_report_says_why(world: dict[str, Path
 
 
 @pytest.mark.parametrize(("compared", "said"), [
-    ((0.40, 0.40, 48), "it answers 40% of 48 validation questions right, the current model 40%"),
+    ((0.40, 0.40, 48), "it picks the right piece in 40% of 48 held-back outfits, the current model in 40%"),
     # trial AN: 1 + 3 × 1/3 tie credits sum to 1.9999999999999998, below the current model's 2, so the gate
     # kept the current model and said "10% … 10%"
-    ((0.1, 0.09999999999999999, 20), "it answers 10% of 20 validation questions right, the current model 10%"),
+    ((0.1, 0.09999999999999999, 20), "it picks the right piece in 10% of 20 held-back outfits, the current model in 10%"),
 ])
 def test_a_model_as_good_or_better_replaces_the_current_one(world: dict[str, Path], monkeypatch: pytest.MonkeyPatch,
                                                             compared: tuple[float, float, int], said: str) -> None:
@@ -110,7 +110,7 @@ def test_a_model_that_could_not_be_compared_says_so(world: dict[str, Path]) -> N
         report = service.train(epochs=1)
         assert report.kept == "" and report.vectors is not None and report.valid_questions == asked
         assert report.compared == (f"it was not compared with the current model: the catalogue has only {asked} "
-                                   f"validation question{'' if asked == 1 else 's'}, and {MIN_SHARED_QUESTIONS} are "
+                                   f"held-back outfit{'' if asked == 1 else 's'}, and {MIN_SHARED_QUESTIONS} are "
                                    "needed to tell two models apart")
     finally:
         service.close()
@@ -138,8 +138,8 @@ def test_a_model_checked_on_nothing_does_not_replace_the_current_one(world: dict
         service.open_catalogue("demo")
         before = service.bundle().content_hash
         report = service.train(epochs=1)
-        assert report.kept.startswith("the catalogue has no validation questions or items to check a new model on, "
-                                      "so it keeps its current model")
+        assert report.kept.startswith("the catalogue has no held-back outfits or labelled items to test a new model "
+                                      "on, so it keeps its current model")
         assert report.vectors is None and not (world["index"] / "demo" / "model.pt").exists()
         service.open_catalogue("demo")
         assert service.bundle().content_hash == before
@@ -176,8 +176,8 @@ def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path
     # the research terms: a tooltip
     assert dialog.details(kept) == "validation FITB accuracy 0.250; best epoch 2; fitting the heads took 9.0 s"
     taken = TrainReport(Path("m.pt"), "h", 2, 2, 0.0, None, 1.5, vectors={"tops": 3},
-                        compared="it was not compared with the current model: the catalogue has only 3 validation "
-                                 "questions, and 20 are needed to tell two models apart")
+                        compared="it was not compared with the current model: the catalogue has only 3 held-back "
+                                 "outfits, and 20 are needed to tell two models apart")
     few = TrainReport(Path("m.pt"), "h", 2, 1, 0.0, None, 1.5, vectors={"tops": 3}, valid_questions=2)
     # trial I read "0% of held-back outfits" chosen on 2 questions
     assert "picked the right piece in 0% of 2 held-back outfits (too few to tell)" in dialog.describe(few)
@@ -189,11 +189,14 @@ def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path
     assert ("the explanation's attribute choice was fitted on removal oracle (40 validation pairs, calibrated on "
             "100 items)") in dialog.details(fitted)
     assert dialog.describe(taken).endswith("re-indexed with the new model (3 vectors) (it was not compared with the "
-                                           "current model: the catalogue has only 3 validation questions, and 20 are "
+                                           "current model: the catalogue has only 3 held-back outfits, and 20 are "
                                            "needed to tell two models apart).")
     # the catalogue's own model it replaced is kept, and said (trial CJ: said nowhere)
     replaced = TrainReport(Path("m.pt"), "h", 2, 1, 0.5, None, 1.5, vectors={"tops": 3},
                            previous="/home/x/idx/shop/model.previous.pt")
     assert dialog.describe(replaced).endswith(". The model it replaced is kept as /home/x/idx/shop/model.previous.pt.")
-    assert "only if it answers the validation questions at least as well" in dialog.phase.text()
-    assert "too few questions to tell (under 20)" in dialog.phase.text()
+    # one word for one thing: the outfits held back to test it (trial DG read "held-back outfits" and "validation
+    # questions" for the same 21 in one result)
+    assert "only if it picks the right piece in at least as many of them" in dialog.phase.text()
+    assert "too few to tell (under 20)" in dialog.phase.text()
+    assert "question" not in dialog.phase.text() and "question" not in dialog.describe(taken)

@@ -121,9 +121,10 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         self.epochs.setToolTip("Passes over the catalogue's training outfits")
         form = QFormLayout()
         form.addRow("Epochs", self.epochs)
-        intro = ("Trains the compatibility and attribute models on this catalogue's outfits. The new model "
-                 "replaces the current one only if it answers the validation questions at least as well; with "
-                 "too few questions to tell (under 20) it replaces it, and the result says so."
+        intro = ("Teaches the model what goes together, and the attributes that explain it, from this catalogue's "
+                 "outfits. Some outfits are held back to test it: the new model replaces the current one only if it "
+                 "picks the right piece in at least as many of them; with too few to tell (under 20) it replaces "
+                 "it, and the result says so."
                  if has_outfits else
                  "This catalogue has no outfits: training learns its labelled attributes only (explanations then "
                  "name them), and no matches — every search with the new model ranks by looks (look-alikes), "

@@ -544,10 +544,10 @@ class CatalogueService:
 
         def gate(catalogue: Any, trained: Any) -> str | None:
             if not checked_on_validation(trained):  # its epoch was chosen on nothing: it may have collapsed
-                said.append("it could not be checked: the catalogue has no validation questions or items")
+                said.append("it could not be checked: the catalogue has no held-back outfits or labelled items")
                 # (trial AO: an unchecked model replaced a working one and scored every match 100)
-                return ("the catalogue has no validation questions or items to check a new model on, so it keeps "
-                        "its current model: give it more outfits or labelled photos")
+                return ("the catalogue has no held-back outfits or labelled items to test a new model on, so it "
+                        "keeps its current model: give it more outfits or labelled photos")
             try:
                 compared = compare_on_valid(catalogue, current, trained, progress=progress)
             except (SaneError, KeyError, ValueError) as error:  # cannot compare: the new model is taken
@@ -556,24 +556,27 @@ class CatalogueService:
                 return None
             if compared is None:
                 asked = valid_questions(catalogue)
-                why = ("without outfits there are no validation questions to compare them on" if asked is None else
-                       "the catalogue has no validation questions to compare them on" if asked == 0 else
-                       f"the catalogue has only {asked} validation question{'' if asked == 1 else 's'}, and "
+                # a stylist's words: one validation FITB question per held-back outfit (trial DG read the same 21
+                # outfits as "held-back outfits" and "validation questions" in one result)
+                why = ("without outfits none are held back to compare them on" if asked is None else
+                       "the catalogue has no held-back outfits to compare them on" if asked == 0 else
+                       f"the catalogue has only {asked} held-back outfit{'' if asked == 1 else 's'}, and "
                        f"{MIN_SHARED_QUESTIONS} are needed to tell two models apart" if asked < MIN_SHARED_QUESTIONS
-                       else f"fewer than {MIN_SHARED_QUESTIONS} of its {asked} validation questions are of categories "
+                       else f"fewer than {MIN_SHARED_QUESTIONS} of its {asked} held-back outfits are of categories "
                             "both models know")
                 said.append(f"it was not compared with the current model: {why}")
                 return None
             before, after, questions = compared
             new_words, current_words = shares_apart(after, before)
-            said.append(f"it answers {new_words} of {questions} validation questions right, the current model "
-                        f"{current_words}")
+            said.append(f"it picks the right piece in {new_words} of {questions} held-back outfits, the current "
+                        f"model in {current_words}")
             # tied answers earn 1/k each: 1 + 3 × 1/3 sums to 1.9999999999999998, not 2 (trial AN kept the
             # current model on an equal score)
             if after >= before - 1e-9:
                 return None
-            return (f"the new model answers {new_words} of {questions} validation questions right, the current one "
-                    f"{current_words}: the catalogue keeps its current model (train longer, or on more outfits)")
+            return (f"the new model picks the right piece in {new_words} of {questions} held-back outfits, the "
+                    f"current one in {current_words}: the catalogue keeps its current model (train longer, or on "
+                    "more outfits)")
 
         return gate
 
