@@ -311,6 +311,36 @@ def test_the_outfit_comes_back_after_a_restart_in_its_order(world, qtbot, make_w
         CatalogueService(world["index"], model=world["model"], device="cpu").index_folder(world["source"], "demo")
 
 
+def test_settings_that_cannot_be_written_are_said_and_quitting_asks_first(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial DI: settings on a full disk lost the outfit being built (its target, its layout) at the next
+    start, without a word (QSettings says nothing of a write that failed). The window says so once, in the
+    status bar and the log, and asks before quitting with an outfit that would not come back."""
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the settings' folder should be")
+    window = make_window(world, size=SIZE, settings_file=blocker / "config" / "settings.ini")
+    build_outfit(window, 1)
+    said = window.statusBar().currentMessage()
+    assert said.startswith(f"Your settings could not be written to {blocker / 'config' / 'settings.ini'}: "
+                           f"{blocker} is a file, not a folder"), said
+    assert "will not come back at the next start" in said
+    window.close()  # an outfit that would not come back: asked first
+    box = window.quit_question
+    qtbot.waitUntil(lambda: box.isVisible(), timeout=5000)
+    assert box.objectName() == "unremembered-question" and window.isVisible()
+    assert "The outfit you are building will not come back at the next start" in box.text()
+    keep = next(button for button in box.buttons() if button.text() == "Keep working")
+    keep.click()
+    assert window.isVisible()
+
+    blocker.unlink()  # space again: the next write passes, and quitting asks nothing
+    window.close()
+    qtbot.waitUntil(lambda: not window.isVisible(), timeout=5000)
+    assert (blocker / "config" / "settings.ini").is_file()
+    again = make_window(world, size=SIZE, settings_file=blocker / "config" / "settings.ini")
+    qtbot.waitUntil(lambda: len(again.outfit_model.pks()) == 1, timeout=60000)  # it came back
+    again.close()
+
+
 def test_the_target_category_comes_back_after_a_restart(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A trial: quit with "for: Été Dresses" chosen, and it came back as "All categories" while the
     outfit built for it came back. The target is kept per catalogue database, like the outfit."""

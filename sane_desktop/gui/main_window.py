@@ -1325,6 +1325,7 @@ class MainWindow(QMainWindow):
             self.explanation.clear()
         if self._remember_outfit and self.catalogue is not None and not self.shared:
             remember(self.settings, self.catalogue, self.outfit_model.items())
+            self._check_settings_written()
         self.request_search()
 
     def stop_explanation(self, why: str) -> bool:
@@ -3122,6 +3123,30 @@ class MainWindow(QMainWindow):
 
         box.finished.connect(answered)
 
+    def _ask_to_quit_unremembered(self, problem: str) -> None:
+        """The settings cannot be written (a full disk, a folder gone): the outfit on screen would not come
+        back at the next start, as it does otherwise. Asked before quitting, with the way to keep it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, "Quit SANE Desktop?", "", QMessageBox.StandardButton.NoButton, self)
+        box.setTextFormat(Qt.TextFormat.PlainText)
+        box.setText(f"{problem}.\n\nThe outfit you are building will not come back at the next start. To keep it, "
+                    "save it (Outfit → Save outfit…: it goes into the catalogue's database), or free some space "
+                    "and quit again.")
+        keep = box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
+        leave = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(keep)
+        box.setEscapeButton(keep)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.setObjectName("unremembered-question")
+        self.quit_question = box
+
+        def answered(_result: int) -> None:
+            if box.clickedButton() is leave:
+                self._quit_confirmed = True
+                QTimer.singleShot(0, self.close)
+
+        box.finished.connect(answered)
+        box.open()
+
     def _ask_before_quitting(self, work: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Question, "Quit SANE Desktop?", "", QMessageBox.StandardButton.NoButton, self)
         box.setTextFormat(Qt.TextFormat.PlainText)
@@ -3157,11 +3182,26 @@ class MainWindow(QMainWindow):
         box.finished.connect(answered)
         box.open()
 
+    def _check_settings_written(self) -> None:
+        """Write the settings now (the outfit being built is remembered in them) and say once, in the status
+        bar and the log, when they cannot be: trial DI's full disk lost the outfit at the next start unsaid."""
+        said = self.settings.unwritten
+        problem = self.settings.sync()
+        if problem and problem != said:
+            logger.warning("%s", problem)
+            self.statusBar().showMessage(f"{problem}: the outfit you are building will not come back at the next "
+                                         "start (save it: Outfit → Save outfit…)", 30000)
+
     def closeEvent(self, event: QCloseEvent) -> None:
         work = "" if self._quit_confirmed else self.long_work()
         if work:  # indexing or training would be lost: ask first
             event.ignore()
             self._ask_before_quitting(work)
+            return
+        problem = "" if self._quit_confirmed else self.settings.sync()
+        if problem and self.outfit_model.items() and not self.shared:  # it would not come back: ask first
+            event.ignore()
+            self._ask_to_quit_unremembered(problem)
             return
         if not self._quit_confirmed and self._saved_outfit_changed():  # as an editor asks of a changed file
             event.ignore()
@@ -3173,5 +3213,6 @@ class MainWindow(QMainWindow):
         self.settings.set("main_splitter", self.main_splitter.saveState())
         self.settings.set("opacity", self.explanation.opacity.value())
         self.settings.set("colour_map", self.explanation.colour_map.currentText())
-        self.settings.sync()
+        if problem := self.settings.sync():  # asked about above when it cost an outfit; the log keeps it
+            logger.warning("%s", problem)
         super().closeEvent(event)

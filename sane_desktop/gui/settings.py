@@ -63,6 +63,7 @@ class Settings:
         self.problem = "" if settings is not None else set_aside_unreadable(default_settings_file())
         self.qsettings = settings or QSettings(str(default_settings_file()), QSettings.Format.IniFormat)
         self.ignored: set[str] = set()  # keys whose value could not be read: their defaults were used
+        self.unwritten = ""  # why the last sync() could not write the file ("" when it did)
 
     def ignored_words(self) -> str:
         """One line naming the settings read as their defaults, "" when none (trial W's "opacity=banana"
@@ -107,5 +108,17 @@ class Settings:
     def remove(self, key: str) -> None:
         self.qsettings.remove(key)
 
-    def sync(self) -> None:
+    def sync(self) -> str:
+        """Write the settings to their file now; "" when written, else one line saying they could not be and
+        why. QSettings says nothing of a write that failed (trial DI's full disk lost the outfit being built,
+        its target and the layout at the next start without a word): its status is read here."""
+        if self.unwritten:  # a QSettings keeps its first error for ever: a fresh one (the file's pending
+            # changes are shared by every QSettings of that file) says whether this write passes
+            self.qsettings = QSettings(self.qsettings.fileName(), self.qsettings.format())
         self.qsettings.sync()
+        if self.qsettings.status() == QSettings.Status.NoError:
+            self.unwritten = ""
+            return ""
+        where = Path(self.qsettings.fileName())
+        self.unwritten = f"Your settings could not be written to {where}: {paths.why_not_written(where)}"
+        return self.unwritten

@@ -15,6 +15,7 @@ note under the box says which, or why not). Left empty, libpq's ``PGPASSWORD``, 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
@@ -38,6 +39,8 @@ if TYPE_CHECKING:
 # settings key -> what it remembers (the password is not among them, by design)
 REMEMBERED = ("shared_host", "shared_port", "shared_database", "shared_user", "shared_catalogue", "shared_remember")
 
+
+logger = logging.getLogger(__name__)
 
 class SharedCatalogueDialog(QDialog):
     """The dialog. ``opened(OpenedCatalogue, where)`` once the worker has opened the chosen catalogue
@@ -202,7 +205,8 @@ class SharedCatalogueDialog(QDialog):
                            ("shared_database", address.database.strip()), ("shared_user", address.user.strip()),
                            ("shared_catalogue", opened.info.name), ("shared_remember", int(self._keyring_allowed()))):
             self.settings.set(key, value)
-        self.settings.sync()
+        if problem := self.settings.sync():
+            logger.warning("%s", problem)  # the server's address is not remembered: the log says why
         self.password.clear()  # it is not kept in the dialog either
         self.opened.emit(opened, address.display())
         self.accept()
