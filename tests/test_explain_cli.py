@@ -114,6 +114,26 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert (entry["source_folder"], entry["index_written_at"]) == (listed["source_folder"], listed["index_written_at"])
     code, out, _ = _run(capsys, ["items", "tiny", "--json"])
     assert json.loads(out)["catalogue_uid"] == listed["catalogue_uid"]
+    # ... and so do the explanations, pair and outfit forms (trial DI: a catalogue made anew under the name, its
+    # demo ids the same, gave explanations nothing told apart)
+    named = ("catalogue", "catalogue_uid", "catalogue_revision", "source_folder", "index_written_at")
+    assert {key: result[key] for key in named} == {"catalogue": "tiny", **{key: listed[key] for key in named[1:]}}
+    assert result["derived_from"] == record["derived_from"] and result["candidate_content_hash"] == \
+        record["candidate"]["content_hash"]
+    # ... as do the import and the index that made it (a script builds, then queries)
+    code, out, err = _run(capsys, ["import", str(world["catalogue"]), "--name", "tiny", "--json"])
+    assert code == 0, err
+    assert json.loads(out)["catalogue_uid"] == listed["catalogue_uid"]
+    code, out, err = _run(capsys, ["index", str(world["catalogue"]), "--name", "tiny", "--json"])
+    assert code == 0, err
+    indexed = json.loads(out)
+    assert (indexed["catalogue_uid"], indexed["catalogue_revision"]) == (listed["catalogue_uid"],
+                                                                         listed["catalogue_revision"])
+    code, out, err = _run(capsys, ["explain", "tiny", "--candidate", candidate, "--outfit", query, "--json"])
+    assert code == 0, err
+    outfit_form = json.loads(out)
+    assert {key: outfit_form[key] for key in named[1:]} == {key: listed[key] for key in named[1:]}
+    assert outfit_form["outfit_reason"]["model_hash"] == listed["model_hash"]
     # the maps' record names the attribute choice's inputs, and another selection writes other files (trial CZ's
     # new selection wrote its attribute over the same files, the record naming no selection)
     assert record["selection"] is None and record["space"] == result["space"] and len(record["derived_from"]) >= 16

@@ -219,6 +219,14 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
     return {**_text_of(catalogue, result), "maps": paths}
 
 
+def _provenance(catalogue: OpenCatalogue) -> dict[str, Any]:
+    """Which catalogue an answer came from, under ``query --json``'s names: a catalogue made anew under the
+    same name restarts its revisions at 1 and a demo its ids (trial DI could not tell two explanations apart)."""
+    return {"catalogue": catalogue.info.name, "catalogue_uid": catalogue.info.uid,
+            "catalogue_revision": catalogue.info.revision, "source_folder": str(catalogue.items.root),
+            "index_written_at": catalogue.search.written_at() or None}
+
+
 def _text_of(catalogue: OpenCatalogue, result: PairExplanation) -> dict[str, Any]:
     """The JSON of one explanation but its maps' files."""
     from sane_desktop.explain.abstain import ranking_withheld
@@ -241,6 +249,9 @@ def _text_of(catalogue: OpenCatalogue, result: PairExplanation) -> dict[str, Any
         # the fitted selection file behind the attribute choice (null: the untuned defaults; trial CH)
         "selection": catalogue.explanations.selection().source or None,
         "model_hash": result.model_hash, "cached": result.cached,
+        # the photos explained, and the key of everything the explanation was derived from (as the maps' record)
+        "query_content_hash": result.query.content_hash, "candidate_content_hash": result.candidate.content_hash,
+        "derived_from": result.derived_from or None, **_provenance(catalogue),
     }
 
 
@@ -444,10 +455,12 @@ def _run_outfit(args: argparse.Namespace) -> dict[str, Any]:
             share["pair_attribute"], share["pair_abstained"] = pair.attribute, pair.abstained
         summary["selection_passed_over"] = list(catalogue.explanations.selection().passed_over)
         summary["selection"] = catalogue.explanations.selection().source or None
+        summary["model_hash"] = bundle.content_hash  # what it was derived from, as the pair's JSON says it
+        provenance = _provenance(catalogue)
     finally:
         catalogue.close()
     summary["outfit"] = outfit_ids
-    return {"outfit_reason": summary}
+    return {"outfit_reason": summary, **provenance}
 
 
 # said under an explanation whose attribute was chosen by the untuned default weights: a choice

@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         progress.close()
     summary = report.indexed.as_dict()
     summary["shard"] = args.shard
+    # which database, under query --json's names (trial DI: a script could not match its index to its queries)
+    summary["catalogue_uid"], summary["catalogue_revision"] = report.uid or None, report.revision
     if summary.get("note"):
         say(f"note: {summary['note']}")
     return summary

@@ -11,11 +11,12 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
+from dataclasses import replace as with_fields  # 'replace' is index_folder's option
 from pathlib import Path
 from typing import Any
 
 from sane_desktop import paths
-from sane_desktop.errors import Cancelled, InputError, SaneError
+from sane_desktop.errors import Cancelled, InputError, SaneError, StaleIndexError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service.locking import catalogue_lock
 from sane_desktop.service.values import AdaptReport, FolderReport, IndexReport, SkippedFile, TrainReport
@@ -115,8 +116,12 @@ def import_folder(root: Path | str, name: str | None = None, db_url: str | None 
     with forgotten_on_failure(name, db_url, None), catalogue_lock(writer_folder(name, db_url), f"import {root}"):
         engine, summary = store_import(root, name, db_url, mapping, progress=progress, replace=replace)
     try:
+        from sane_desktop.store.items import find_catalogue
+
         result = summary.as_dict()
         result["db"] = engine.url.render_as_string(hide_password=True)
+        # which database, under query --json's name (trial DI: a script could not match an import to its queries)
+        result["catalogue_uid"] = find_catalogue(engine, name).uid
     finally:
         engine.dispose()
     return result
@@ -181,6 +186,14 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     report = index_report(summary)
     logger.info("indexed %r: %d items, %d outfits, %d skipped, %.1f s", report.name, report.items, report.outfits,
                 len(report.skipped), report.seconds)
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    try:
+        written = read_index_manifest(index_dir or paths.catalogue_dir(name))
+    except StaleIndexError:
+        written = None
+    if written is not None:
+        report = with_fields(report, uid=written.db_uid, revision=written.db_revision)
     return report
 
 

@@ -388,6 +388,10 @@ class IndexReport:
     seconds: float
     imported: dict[str, Any]
     indexed: IndexSummary
+    # which database the index was built from, as its manifest records it ("" / None: no manifest written,
+    # a shard worker's that left the build to another): query --json's catalogue_uid and catalogue_revision
+    uid: str = ""
+    revision: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The CLI's JSON: the import summary with the index summary under ``index``."""
