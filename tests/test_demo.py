@@ -238,7 +238,11 @@ def test_an_interrupted_demo_can_be_replaced(tmp_path: Path) -> None:
     out = tmp_path / "interrupted"
     with pytest.raises(Cancelled):
         generate_demo(out, items=40, workers=1, should_stop=lambda: True)
+    assert not out.exists()  # the folder it made, taken away again (trial DI: the next run asked for --force)
+    generate_demo(out, items=40, workers=1)
+    with pytest.raises(Cancelled):  # over a finished demo, with --force: what it wrote stays its own ...
+        generate_demo(out, items=40, workers=1, overwrite=True, should_stop=lambda: True)
     with pytest.raises(InputError):
         generate_demo(out, items=40, workers=1)
-    generate_demo(out, items=40, workers=1, overwrite=True)
+    generate_demo(out, items=40, workers=1, overwrite=True)  # ... and --force replaces it
     assert (out / "ground_truth.json").is_file()

@@ -125,3 +125,41 @@ def test_an_empty_value_of_an_id_or_kinds_option_is_refused(argv: list[str], opt
     assert err.startswith(f"error: {option} {said}: give ") and len(err.splitlines()) == 1, err
     # an id the command needs cannot be left out (trial CB read "or leave the option out" of --candidate)
     assert ("leave the option out" in err) == (option == "--weak-truth"), err
+
+
+@pytest.mark.parametrize("made", [False, True])
+def test_a_demo_that_cannot_finish_leaves_its_folder_as_it_found_it(made: bool, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial DI: a demo that stopped on a full disk left images and its marker behind, and the same command
+    run again was refused ("is not empty ... --force"). A run that cannot finish in a folder it found empty
+    (or made) takes what it wrote away; the next run needs nothing more."""
+    import errno
+
+    import sane_desktop.demo as demo
+
+    out = tmp_path / "demo"
+    if made:
+        out.mkdir()
+
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(demo, "write_splits", full_disk)
+    with pytest.raises(OSError, match="No space"):
+        generate_demo(out, items=30, outfits=10, masks=True)
+    assert out.is_dir() == made and (not made or not any(out.iterdir()))
+    monkeypatch.undo()
+    assert generate_demo(out, items=30, outfits=10, masks=False).items == 30  # no --force needed
+
+
+def test_a_demo_that_cannot_finish_over_an_earlier_one_leaves_other_files_alone(tmp_path: Path,
+                                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import sane_desktop.demo as demo
+
+    out = tmp_path / "demo"
+    generate_demo(out, items=30, outfits=10, masks=False)
+    (out / "notes.txt").write_text("mine")
+    monkeypatch.setattr(demo, "write_splits", lambda *_a, **_k: (_ for _ in ()).throw(OSError("full")))
+    with pytest.raises(OSError):
+        generate_demo(out, items=30, outfits=10, masks=False, overwrite=True)
+    assert (out / "notes.txt").read_text() == "mine"  # a folder it did not find empty: nothing else taken

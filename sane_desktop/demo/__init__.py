@@ -8,6 +8,7 @@ real one. ``style="alt"`` draws the same kind of world differently, for generali
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -126,8 +127,36 @@ def generate_demo(
     if workers is None:
         workers = 1 if items < 400 else min(2, os.cpu_count() or 1)
     check_demo_size(items, n_outfits, workers)  # before the folder is touched
+    existed = out.exists()
+    was_empty = not (existed and any(out.iterdir()))
     _prepare_folder(out, overwrite)
+    try:
+        return _write_demo(out, seed, items, style, progress, n_outfits, workers, masks, should_stop,
+                           text_attributes_only, started)
+    except BaseException:
+        # a run that could not finish (a full disk, a cancel, Ctrl-C) into a folder it found empty leaves it
+        # empty: trial DI's half-written demo made the same command, run again, ask for --force
+        if was_empty:
+            _remove_owned(out)
+            if not existed:  # a folder it made: gone again, when nothing else was put in it meanwhile
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+        raise
 
+
+def _remove_owned(out: Path) -> None:
+    """Remove what a demo run writes in ``out`` (:data:`_OWNED` and its marker), nothing else."""
+    for name in (*_OWNED, MARKER):
+        path = out / name
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        elif path.exists():
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
+def _write_demo(out: Path, seed: int, items: int, style: str, progress: Progress, n_outfits: int, workers: int,
+                masks: bool, should_stop: CancelCheck, text_attributes_only: bool, started: float) -> DemoSummary:
     item_plans, outfit_plans = plan_world(seed, items, n_outfits)
     if masks:
         (out / "ground_truth_masks").mkdir(exist_ok=True)
