@@ -178,6 +178,19 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert code != 0 and err.strip().startswith(f"error: cannot write the maps to {tmp_path / 'maps_full'} (the disk "
                                                 "is full (No space left on device: ") and "--save-maps" not in err, err
     assert list((tmp_path / "maps_full").iterdir()) == []  # nothing partial left
+    # the disk fills after the first map was written: the set is taken away, not left without its record (trial DI)
+    real_save, saved = np.save, []
+
+    def second_fails(file, values):  # type: ignore[no-untyped-def]
+        if saved:
+            raise OSError(errno.ENOSPC, "No space left on device", str(file))
+        saved.append(file)
+        real_save(file, values)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(np, "save", second_fails)
+        code, _, err = _run(capsys, [*argv[:-1], str(tmp_path / "maps_half")])
+    assert code != 0 and saved and list((tmp_path / "maps_half").iterdir()) == [], err
     # numpy's own words for a short write (no errno) on a disk that filled: the disk-full line, and the
     # explanation itself printed before it (trial CT: "12544 requested and 7136 written", the text lost)
     import shutil

@@ -176,9 +176,12 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
             return True
         return attempt
 
+    made: list[Path] = []  # files this call wrote where none was: taken away when the set cannot be finished
+
     def save(name: str, role: str, picture_map: Any, target: dict[str, Any]) -> None:
         path = out_dir / f"{stem}_{name}"
         values = np.asarray(picture_map, np.float32)
+        made.extend(file for file in (path.with_suffix(".npy"), path.with_suffix(".png")) if not file.exists())
         if not write_atomically(path.with_suffix(".npy"), writing(lambda file: np.save(file, values))):
             raise not_written()
         try:  # the overlay as the values: a failed write says why, the explanation's text kept (a review)
@@ -188,6 +191,24 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
             raise not_written() from None
         target[role], target[f"{role}_overlay"] = str(path.with_suffix(".npy")), str(path.with_suffix(".png"))
 
+    try:
+        return _save_maps(catalogue, result, out_dir, stem, masks, save, writing, not_written, made)
+    except MapsNotWritten:
+        # a set without its record says nothing of what it came from (trial DI found two maps and no record
+        # after a full disk): what this call began is taken away; a set written before is left as it was
+        for file in made:
+            file.unlink(missing_ok=True)
+        raise
+
+
+def _save_maps(catalogue: OpenCatalogue, result: PairExplanation, out_dir: Path, stem: str, masks: int | None,
+               save: Callable[[str, str, Any, dict[str, Any]], None],
+               writing: Callable[[Callable[[Path], object]], Callable[[Path], bool]],
+               not_written: Callable[[], MapsNotWritten], made: list[Path]) -> dict[str, Any]:
+    """The maps of ``result`` saved under ``stem`` in ``out_dir``, then their record (see :func:`_summary`)."""
+    from sane_desktop.paths import write_atomically
+
+    prep = catalogue.model.bundle().preprocessing
     paths: dict[str, Any] = {"resolution": [prep.size, prep.size], "alignment": ALIGNMENT.format(size=prep.size)}
     save("query", "query", result.query_map, paths)
     save("candidate", "candidate", result.candidate_map, paths)
@@ -213,6 +234,8 @@ def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path |
               "maps": _names_only({k: v for k, v in paths.items() if k not in ("resolution", "alignment")}),
               "resolution": paths["resolution"], "alignment": paths["alignment"]}
     record_path = out_dir / f"{stem}.json"
+    if not record_path.exists():
+        made.append(record_path)
     if not write_atomically(record_path, writing(lambda file: file.write_text(json.dumps(record, indent=1), "utf-8"))):
         raise not_written()
     paths["record"] = str(record_path)
