@@ -170,3 +170,26 @@ def test_a_model_category_a_stylist_would_not_say_is_named_by_what_it_holds_in_a
     nouns = [category_noun(name) for name in ("all-body", "hats")]
     assert _listed(nouns).replace("\u2068", "").replace("\u2069", "") == "dresses and jumpsuits and hats"
     assert _plural([category_noun("all-body")])  # "Your dresses and jumpsuits count by looks"
+
+
+@pytest.mark.parametrize(("attribute", "both", "sentence"), [
+    # trial DJ: "Both have a lightning-bolt motif" of a checked t-shirt the model gave 0.02 for it, the bag 1.00
+    ("motif:bolt", True, "The outfit item's lightning-bolt motif carries this match, though this item hardly shows it "
+                         "— the highlighted areas drove the match."),
+    ("colour:pink", True, "The outfit item's pink colour carries this match, though this item hardly shows it — the "
+                          "highlighted areas drove the match."),
+    ("pattern:dotted", False, "Nearest reason: a dotted pattern, though neither item clearly shows it — the "
+                              "highlighted areas drove the match."),
+])
+def test_an_attribute_this_item_hardly_shows_is_never_said_as_shared(attribute: str, both: bool, sentence: str) -> None:
+    said = match_sentence(attribute, both, own=False)
+    assert said == sentence and not said.startswith("Both") and "This item's" not in said
+
+
+def test_a_likeness_never_gives_this_item_what_it_hardly_shows() -> None:
+    from sane_desktop.gui.explanation_view import similar_sentence
+
+    assert similar_sentence("motif:bolt", "Bolt bag", True, own=False) == (
+        "Looks like Bolt bag, most in the highlighted areas (nearest reason: its lightning-bolt motif, which this item "
+        "hardly shows).")
+    assert "is its own" not in similar_sentence("motif:bolt", "Bolt bag", False, own=False)

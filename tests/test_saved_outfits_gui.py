@@ -222,6 +222,15 @@ def test_save_reopen_replace_rename_delete_and_export(world, qtbot, tmp_path, mo
         explain_first_result(window)  # the sheet ends with the sentence of the explanation on screen
         lines = controller._explanation_lines()
         assert lines and lines[1] == window.explanation.headline.text() != ""
+        # headed with its figure, a match or not (trial DJ: "Why … matches:" of a result of 36/100)
+        from sane_desktop.service.match_score import match_percent
+
+        first = window._results[window._last_explained]
+        figure = match_percent(first.score, first.compared())
+        assert f"{figure}/100" in lines[0]
+        assert lines[0].startswith(f"How “{first.item.title}” relates" if figure <= 50 else
+                                   f"Why “{first.item.title}” "), lines[0]
+        assert "below the 6 shown" not in lines[0]  # the first result is on the sheet
         for suffix in ("png", "pdf", "csv"):
             target = tmp_path / f"look.{suffix}"
             # a sheet's photos not loaded yet are decoded on the worker first: written a moment later

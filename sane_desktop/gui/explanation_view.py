@@ -935,18 +935,25 @@ SIMILAR_DROVE = "the highlighted areas drove the likeness."
 STALE_CARD_MS = 400  # another result's explanation stays this long under "Explaining …" (an idle worker begins sooner)
 
 
-def similar_sentence(attribute: str, title: str, both: bool = True) -> str:
+def similar_sentence(attribute: str, title: str, both: bool = True, own: bool = True) -> str:
     """The headline of a "visually similar" result: what it shares with ``title`` (the item it looks
-    like; ``both``: that item has the attribute too), e.g. "Looks like Rose dotted sneakers: both have
-    a dotted pattern — the highlighted areas drove the likeness." Never speaks of an outfit."""
-    from sane_desktop.service.titles import (COLOUR_KINDS, MATERIAL_KINDS, TYPE_KINDS, attribute_parts, attribute_words,
-                                             material_words)
+    like; ``both``: that item has the attribute too; ``own``: this item shows it), e.g. "Looks like Rose
+    dotted sneakers: both have a dotted pattern — the highlighted areas drove the likeness." Never speaks
+    of an outfit, nor says this item has what it hardly shows (trial DJ)."""
+    from sane_desktop.service.titles import (COLOUR_KINDS, MATERIAL_KINDS, TYPE_KINDS, attribute_parts, attribute_thing,
+                                             attribute_words, material_words)
 
     looks = f"Looks like {title}" if title.strip() else "Looks like the other item"
     if not attribute.strip():
         return f"{looks}: the highlighted areas are what the two have most in common."
     kind, value = attribute_parts(attribute)
     kind, words, phrase = kind.casefold(), value.replace("_", " ").strip(), attribute_words(attribute)
+    if not own:
+        thing = attribute_thing(attribute)
+        return (f"{looks}, most in the highlighted areas (nearest reason: its {thing}, which this item hardly "
+                "shows)." if both else
+                f"{looks}, most in the highlighted areas (nearest reason: {'an' if thing[:1] in 'aeiou' else 'a'} "
+                f"{thing}, though neither clearly shows it).")
     if not both:
         return f"{looks}, most in the highlighted areas (this item's {phrase} is its own)."
     if kind in COLOUR_KINDS or kind in TYPE_KINDS:
@@ -1428,10 +1435,12 @@ class ExplanationView(QWidget):
         set_plain(self.outfit_caption, f"{verb} {outfit_title}")
         self.outfit_panel.setAccessibleName("the item it looks like" if step.general else "outfit item")
         first = update.attributes[0] if update.attributes else None
+        # what each item shows, as the model puts it (calibrated, ≥ 0.5): never "both" of one it hardly shows
         both = first is None or first.partner >= 0.5
+        own = first is None or first.confidence >= 0.5
         likeness = step.general or self.look_alike  # a look-alike's headline speaks of likeness too
-        set_plain(self.headline, similar_sentence(update.attribute, outfit_title, both)
-                  if likeness else match_sentence(update.attribute, both))
+        set_plain(self.headline, similar_sentence(update.attribute, outfit_title, both, own)
+                  if likeness else match_sentence(update.attribute, both, own))
         if update.abstained:  # say that nothing explains it rather than name a weak attribute (issue 17)
             set_plain(self.headline, f"{abstention_opening('likeness' if likeness else 'match', update.abstained)}; "
                                      "the highlighted areas drove it.")

@@ -736,8 +736,22 @@ class SavedOutfitsController(QObject):
         if view.update_data is None or result is None:
             return []
         alike = result.item.category in self.window._look_alike
+        figure = match_percent(result.score, result.compared())
+        # its figure, and whether the sheet shows it: trial DJ's page 2 read "Why 'Checked t-shirt' matches:" of a
+        # result of 36/100, not among the best six above
+        ranked = self._grouped_results().get(result.item.category, [])
+        rank = next((i for i, other in enumerate(ranked, 1) if other.item.pk == result.item.pk), None)
+        shown = "" if rank is not None and rank <= SHEET_RESULTS else (
+            f", #{rank} of its category, below the {SHEET_RESULTS} shown" if rank is not None else "")
+        if alike:
+            opening = f"Why “{result.item.title}” looks like your outfit (likeness {figure}/100{shown}):"
+        elif figure <= 50:  # at or below "unrelated": the window says it "does not really go" (trial W)
+            opening = (f"How “{result.item.title}” relates to your outfit (match {figure}/100{shown}: it does not "
+                       "really go with it):")
+        else:
+            opening = f"Why “{result.item.title}” matches (match {figure}/100{shown}):"
         # “…”: a title is the catalogue's text, never Python's repr (trial BJ's sheet read backslashes)
-        return [f"Why “{result.item.title}” {'looks like your outfit' if alike else 'matches'}:", view.headline.text()]
+        return [opening, view.headline.text()]
 
     def _export(self, target: Path) -> Path | None:
         """Write ``target``: a CSV at once (the path is returned); a PNG or PDF sheet on the worker
