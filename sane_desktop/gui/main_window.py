@@ -1289,14 +1289,16 @@ class MainWindow(QMainWindow):
         self._title_base = text
         self.saved_outfits.show_name()
 
-    def show_outfit_name(self, name: str, changed: bool) -> None:
+    def show_outfit_name(self, name: str, changed: bool, images_not_saved: int = 0) -> None:
         """Name the saved outfit being worked on in the title, as an editor names its file ("" : none),
-        marked once changed since it was saved or opened; the outfit panel names it too, room allowing."""
+        marked once changed since it was saved or opened, and when images from disk beside it are not saved
+        with it; the outfit panel names it too, room allowing."""
         # names isolated: an Arabic catalogue's and outfit's names ran together in the title (trial AF);
         # quoted as every message quotes it: an outfit named "— Party" or "(changed)" read as the title's own words
-        self.setWindowTitle(left_to_right(f"{self._title_base} — {quoted(name)}" + (" (changed)" if changed else "")
-                                          if name else self._title_base))
-        self.outfit_panel.show_saved_name(name, changed)
+        mark = (" (changed)" if changed else
+                f" (+ {images_not_saved} image{'' if images_not_saved == 1 else 's'} not saved)" if images_not_saved else "")
+        self.setWindowTitle(left_to_right(f"{self._title_base} — {quoted(name)}{mark}" if name else self._title_base))
+        self.outfit_panel.show_saved_name(name, changed, images_not_saved)
 
     def _outfit_changed(self, pks: list[int]) -> None:
         """A new outfit: the explanation on screen was of the old one (its pair, its score), so it

@@ -383,9 +383,10 @@ class OutfitPanel(QWidget):
         wanted = bool(self.saved_name.text()) and not self.undo_note.isVisibleTo(self)
         self.saved_name.setVisible(wanted and room >= self.saved_name.fontMetrics().horizontalAdvance("“Party”"))
 
-    def show_saved_name(self, name: str, changed: bool) -> None:
+    def show_saved_name(self, name: str, changed: bool, images_not_saved: int = 0) -> None:
         """Name the saved outfit on screen beside the title ("" : none), and whether it was changed
-        since it was saved or opened (then the name says so, as an editor marks an unsaved file)."""
+        since it was saved or opened (then the name says so, as an editor marks an unsaved file), or holds
+        images from disk it does not keep (``images_not_saved``)."""
         if not name:
             set_plain(self.saved_name, "")
             self.saved_name.setToolTip("")
@@ -393,9 +394,15 @@ class OutfitPanel(QWidget):
             self._fit_name()
             return
         # "changed" first: a long name is elided at its end, and the mark must stay in view
-        set_plain(self.saved_name, ("changed: " if changed else "") + f"“{name}”")
-        self.saved_name.setToolTip(f"Saved outfit “{name}”: you changed it since; save it (Ctrl+S) to keep "
-                                   "the changes" if changed else f"Saved outfit “{name}”, as it was saved")
+        images = f"+ {images_not_saved} image{'' if images_not_saved == 1 else 's'} not saved: " \
+            if images_not_saved and not changed else ""
+        set_plain(self.saved_name, ("changed: " if changed else images) + f"“{name}”")
+        self.saved_name.setToolTip(
+            f"Saved outfit “{name}”: you changed it since; save it (Ctrl+S) to keep the changes" if changed else
+            f"Saved outfit “{name}”, as it was saved, with {images_not_saved} image{'' if images_not_saved == 1 else 's'} "
+            "from disk beside it: a saved outfit keeps the catalogue's items only, so opening it again brings "
+            f"{'it' if images_not_saved == 1 else 'them'} back without {'it' if images_not_saved == 1 else 'them'}"
+            if images else f"Saved outfit “{name}”, as it was saved")
         self.title.setToolTip(self.saved_name.toolTip())  # a narrow panel leaves the name no room
         self._fit_name()
 

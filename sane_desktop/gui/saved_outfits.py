@@ -126,7 +126,7 @@ class OutfitWindow(Protocol):
     def shown_only(self) -> str: ...  # what narrows the results on screen (filters, a threshold), "" when nothing
     def statusBar(self) -> QStatusBar: ...  # noqa: N802 - Qt's name
     def _report_error(self, message: str) -> None: ...
-    def show_outfit_name(self, name: str, changed: bool) -> None: ...
+    def show_outfit_name(self, name: str, changed: bool, images_not_saved: int = 0) -> None: ...
     def _show_progress(self, done: int, total: int, message: str) -> None: ...
     def _hide_progress(self) -> None: ...
 
@@ -675,7 +675,13 @@ class SavedOutfitsController(QObject):
 
     def show_name(self) -> None:
         """The outfit panel names the saved outfit on screen, and says when it was changed since."""
-        self.window.show_outfit_name(self.name, bool(self.name) and not self.current_name())
+        self.window.show_outfit_name(self.name, bool(self.name) and not self.current_name(), self.images_not_saved())
+
+    def images_not_saved(self) -> int:
+        """How many images from disk the outfit on screen holds beside the saved outfit's items (a saved outfit
+        keeps the catalogue's items only: trial DJ's "Cobalt evening" read as saved, its trousers from disk
+        on screen and on its sheet, and came back without them when opened again)."""
+        return sum(pk < 0 for pk in self.window.outfit_model.pks()) if self.name else 0
 
     def current_name(self) -> str:
         """The saved outfit's name while the outfit on screen is the one saved or opened under it, else ""
@@ -687,7 +693,11 @@ class SavedOutfitsController(QObject):
         """What an export heads the outfit with: the saved outfit's name while it is that outfit; "<name> (changed,
         not saved)" while it is that outfit changed since (trial DF read "Unsaved outfit" of "Party" with an item
         added); "" for an outfit saved under no name ("Unsaved outfit")."""
-        return self.current_name() or (f"{self.name} (changed, not saved)" if self.name else "")
+        images = self.images_not_saved()
+        extra = f" + {images} image{'' if images == 1 else 's'} from disk, not saved" if images else ""
+        if self.current_name():
+            return f"{self.name} ({extra.removeprefix(' ')})" if extra else self.name
+        return f"{self.name} (changed, not saved)" if self.name else ""
 
     def default_export_name(self) -> str:
         words = re.sub(r"-{2,}", "-", re.sub(r"[^\w-]+", "-", self.export_title().casefold())).strip("-")[:60]
