@@ -391,6 +391,23 @@ def test_remove_takes_out_only_what_is_selected(window, qtbot) -> None:  # type:
     assert window.outfit_model.pks() == left and window.statusBar().currentMessage().startswith("Nothing removed")
 
 
+def test_undoing_a_clear_selects_nothing_so_remove_takes_nothing(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DJ: Clear, then Ctrl+Z in the strip, brought the whole outfit back selected, and a click on Remove
+    took all of it again. The items a Remove took come back selected (for a Delete again); a whole outfit does not."""
+    window.outfit_panel.clear()
+    build_outfit(window, 3)
+    panel, before = window.outfit_panel, window.outfit_model.pks()
+    panel.clear_with_undo()  # the person's Clear
+    assert window.outfit_model.pks() == []
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    panel.view.setFocus(Qt.FocusReason.OtherFocusReason)
+    qtbot.waitUntil(panel.view.hasFocus, timeout=5000)
+    qtbot.keyClick(panel.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert window.outfit_model.pks() == before
+    assert not panel.view.selectionModel().hasSelection() and not panel.remove_button.isEnabled()
+
+
 def test_ctrl_e_explains_the_selected_result_only(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Trial CP: Ctrl+E explained the results' current item after a Ctrl+click had deselected it (its
     tooltip says "the selected result"). With nothing selected and the focus elsewhere it says so."""

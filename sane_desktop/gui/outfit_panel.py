@@ -340,7 +340,9 @@ class OutfitPanel(QWidget):
             kept = set(after)
             back = [item for item in before if item.pk not in kept]
             self.model.set_items(before)
-            if self.view.hasFocus():  # from the keyboard: the items brought back, selected, for a Delete again
+            # from the keyboard: the items a Remove took, back and selected, for a Delete again; a whole outfit
+            # back after a Clear is not (trial DJ's next click on Remove took all of it again)
+            if self.view.hasFocus() and after:
                 selection = self.view.selectionModel()
                 rows = [row for row, item in enumerate(before) if item.pk not in kept]
                 for row in rows:
