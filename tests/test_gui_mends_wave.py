@@ -311,6 +311,26 @@ def test_the_outfit_comes_back_after_a_restart_in_its_order(world, qtbot, make_w
         CatalogueService(world["index"], model=world["model"], device="cpu").index_folder(world["source"], "demo")
 
 
+def test_the_outfit_being_brought_back_is_said_and_so_is_one_added_meanwhile(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial DJ: after a restart the strip read "Your outfit is empty" for 3-4 s while the outfit was read back,
+    and an item double-clicked meanwhile was joined by the restored ones without a word."""
+    from sane_desktop.gui.outfit_panel import EMPTY_WORDS, RESTORING_WORDS
+
+    window = make_window(world, size=SIZE)
+    chosen = build_outfit(window, 3)
+    items = window.outfit_model.items()
+    window.outfit_panel.clear()
+    window.outfit_panel.set_restoring(True)  # as _restore_outfit sets it while the worker reads it back
+    assert window.outfit_panel.placeholder.text() == RESTORING_WORDS and window.outfit_panel.placeholder.isVisible()
+    window.add_to_outfit([chosen[0]])  # the person adds one meanwhile
+    window._outfit_restored((items[1:], [], []), {}, window._open_identity())
+    assert window.outfit_panel.placeholder.text() == EMPTY_WORDS
+    assert window.outfit_model.pks() == [items[0].pk, items[1].pk, items[2].pk]
+    assert window.statusBar().currentMessage() == ("The outfit you were building last time came back: 2 items added "
+                                                   "after the one you added meanwhile")
+    window.close()
+
+
 def test_settings_that_cannot_be_written_are_said_and_quitting_asks_first(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Trial DI: settings on a full disk lost the outfit being built (its target, its layout) at the next
     start, without a word (QSettings says nothing of a write that failed). The window says so once, in the

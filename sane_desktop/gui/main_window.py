@@ -2566,6 +2566,7 @@ class MainWindow(QMainWindow):
                                              f"{counted(left_out, 'item')} of it left out.", 15000)
         if not saved:
             self._remember_outfit = True
+            self.outfit_panel.set_restoring(False)  # another catalogue's, still on its way, is dropped when it comes
             return
 
         # the saved outfit it was when the app closed (trial U's export said "Unsaved outfit" after a restart)
@@ -2617,9 +2618,11 @@ class MainWindow(QMainWindow):
 
         def failed(message: str) -> None:
             self._remember_outfit = True
+            self.outfit_panel.set_restoring(False)
             self._report_error(message)
 
         opened = self._open_identity()
+        self.outfit_panel.set_restoring(True)
         self.channels.outfit.start(restore, "Restoring the outfit…") \
             .on_done(lambda restored: self._outfit_restored(restored, titles or {}, opened)).on_failed(failed)
 
@@ -2635,11 +2638,17 @@ class MainWindow(QMainWindow):
             # test switching at once after opening a shared catalogue saw them land in demo's outfit)
             logger.info("an outfit restored for %s arrived after %s opened: dropped", opened, self._open_identity())
             return
+        self.outfit_panel.set_restoring(False)
         items, refused, gone = restored[:3]
         linked = restored[3] if len(restored) > 3 else None
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})
+        added_meanwhile = len(self.outfit_model.pks())
         self.outfit_panel.add_items(items)  # remembered through its change, when any came back
+        if added_meanwhile and items:  # trial DJ's item, added while it was read back, was joined without a word
+            self.statusBar().showMessage(f"The outfit you were building last time came back: {counted(len(items), 'item')} "
+                                         f"added after {'the one' if added_meanwhile == 1 else f'the {added_meanwhile}'} you added "
+                                         "meanwhile", 15000)
         # the saved outfit it was worked on as, while that saved outfit holds what it held then (not saved over
         # elsewhere since): named again, "changed" unless the outfit holds its very catalogue items in their order,
         # as within a session (trial CY quit without saving a changed outfit, and it came back unnamed). Catalogue

@@ -24,6 +24,10 @@ UNDO_CLEAR = "&Undo Clear outfit"
 UNDO_DEPTH = 20  # Removes and Clears Ctrl+Z can walk back, the last first
 
 
+EMPTY_WORDS = ("Your outfit is empty: double-click an item in the catalogue, press Ctrl+Enter, drag items here, or "
+               "drop an image file from disk (Ctrl+I).")
+RESTORING_WORDS = "Bringing back the outfit you were building last time…"
+
 def undo_remove_text(back: list[ItemInfo]) -> str:
     """Outfit ▸ Undo's words after a Remove: the item brought back by name (one, cut at a word), else how many."""
     if len(back) == 1:
@@ -136,8 +140,7 @@ class OutfitPanel(QWidget):
         self.keyboard_focus = KeyboardFocusSelects(self.view)
         self._room: int | None = None  # the most the window lets the panel take (:meth:`fit_to`), None: no bound
         self.view.setToolTip("Your outfit. Drop catalogue items or image files here.")
-        self.placeholder = QLabel("Your outfit is empty: double-click an item in the catalogue, press Ctrl+Enter, "
-                                  "drag items here, or drop an image file from disk (Ctrl+I).")
+        self.placeholder = QLabel(EMPTY_WORDS)
         self.placeholder.setWordWrap(True)
         self.remove_button = QPushButton("Remove")
         themed_icon(self.remove_button, "mdi6.minus-circle-outline")
@@ -384,6 +387,11 @@ class OutfitPanel(QWidget):
         room = self.width() - sum(widget.sizeHint().width() for widget in header) - 4 * spacing
         wanted = bool(self.saved_name.text()) and not self.undo_note.isVisibleTo(self)
         self.saved_name.setVisible(wanted and room >= self.saved_name.fontMetrics().horizontalAdvance("“Party”"))
+
+    def set_restoring(self, restoring: bool) -> None:
+        """While the outfit of the last session is read back (at start, on another catalogue), the empty strip
+        says so: trial DJ read "Your outfit is empty" for 3–4 s, then saw it come back."""
+        set_plain(self.placeholder, RESTORING_WORDS if restoring else EMPTY_WORDS)
 
     def show_saved_name(self, name: str, changed: bool, images_not_saved: int = 0) -> None:
         """Name the saved outfit on screen beside the title ("" : none), and whether it was changed
