@@ -199,6 +199,13 @@ def test_visually_similar_speaks_of_likeness_and_its_details_wrap(world, qtbot, 
                     and not window.channels.search.busy and pk not in window._results, timeout=60000)
     note = window.results.filter_note.text()
     assert f"which is not among the results shown (it is its likeness to “{source.title}”)" in note, note
+    # the line says the order shown when it is not the likeness (trial DJ read "ranked by looks alone" over #22 first)
+    line = window.results.similar_heading.text()
+    assert line.endswith("ranked by looks alone, not by what goes with your outfit"), line
+    window.results.set_sort("title")
+    assert window.results.similar_heading.text().endswith("; shown by title (Sort: Most alike for the closest first)")
+    window.results.set_sort("score")
+    assert window.results.similar_heading.text() == line
 
     # an outfit search brings the outfit's wording back
     window.add_to_outfit([window.browser_model.items()[5].pk])

@@ -41,7 +41,7 @@ from sane_desktop.gui.explanation_view import EXPORT_TEXT, ExplanationView, refi
 from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import UNDO_OFFER_MS, OutfitPanel
-from sane_desktop.gui.results_view import KeepCurrentInView, KeyboardFocusSelects, ResultsView
+from sane_desktop.gui.results_view import LIKENESS_SORT_LABEL, KeepCurrentInView, KeyboardFocusSelects, ResultsView
 from sane_desktop.gui.outfit_memory import (
     Entry, forget, remember, remember_filters, remember_target, remembered, remembered_filters, remembered_saved,
     remembered_target, still_held,
@@ -1821,12 +1821,24 @@ class MainWindow(QMainWindow):
                           else ELSEWHERE_HEADING if elsewhere else COMPATIBLE_HEADING,
                           NO_MATCHES_HINT if none_learnt else ELSEWHERE_HINT if elsewhere else "")
         # the visible line under the heading (issue 18 finding: it was only in the status bar)
-        self.results.set_similar_heading("" if item is None else
-                                         f"Similar to “{item.title or item.item_id}” ({item.category}): "
-                                         "ranked by looks alone, not by what goes with your outfit")
+        self.results.set_similar_heading("" if item is None else self._similar_line(item))
         if item is not None:
             self.statusBar().showMessage(f"Visually similar to {item.title or item.item_id}", 5000)
         self._note_results()  # the way back to the outfit's items follows the mode
+
+    def _similar_order_changed(self, _sort: str) -> None:
+        if self._similar_to is not None:  # the line says the order shown
+            self.results.set_similar_heading(self._similar_line(self._similar_to))
+
+    def _similar_line(self, item: ItemInfo) -> str:
+        """The line under "Visually similar items": the item, how they are ranked, and their order on screen when
+        it is not that rank (trial DJ read "ranked by looks alone" over #22 first, the list sorted by title)."""
+        line = (f"Similar to “{item.title or item.item_id}” ({item.category}): ranked by looks alone, not by what "
+                "goes with your outfit")
+        if self.results.sort.currentData() == "score":
+            return line
+        shown = self.results.sort.currentText().casefold()
+        return f"{line}; shown by {shown} (Sort: {LIKENESS_SORT_LABEL} for the closest first)"
 
     def _show_all_by_looks_heading(self, outfit_categories: list[str]) -> None:
         """An outfit whose every item is of a category the model has no matches learnt for (a trial:
@@ -1875,6 +1887,7 @@ class MainWindow(QMainWindow):
         self.results.threshold.blockSignals(False)
         self.results.set_sort(str(self.settings.get("results_sort")))
         self.results.sort_changed.connect(lambda sort: self.settings.set("results_sort", sort))
+        self.results.sort_changed.connect(self._similar_order_changed)
         self.results.threshold_changed.connect(self._threshold_changed)
         self.results.link_activated.connect(self._results_link)
         self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters"
