@@ -438,12 +438,16 @@ def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the
     assert "log score -1.20 (Σ weight × log part)" in lines and "outfit item has it 1.00" in lines
     compared = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile)))  # type: ignore[arg-type]
     assert "not compared" not in compared
+    owner.details = False  # the pair's figure names its outfit item (trial DJ read "match with it: 74/100" under 61/100)
+    plain = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile)))  # type: ignore[arg-type]
+    assert "match with Red bag alone: 80/100" in plain and "<i>red</i>" in plain  # the reason in words, not colour:red
+    owner.details = True
     alike = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile, general=True)))  # type: ignore[arg-type]
     assert "the item it looks like has it 1.00" in alike and "outfit item has it" not in alike
     assert "(general-space cosine: how alike they look)" in alike and "type-space" not in alike
     owner.details = False  # trial AU: a look-alike list's tile read "match with it: 78/100"
     listed = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile, look_alike=True)))  # type: ignore[arg-type]
-    assert "looks alike: " in listed and "match with it" not in listed
+    assert "looks like Red bag: " in listed and "match with" not in listed
     owner.details = True
     assert "(type-space cosine)" in lines
     # trial AS: an outfit item of the result's own category is an alternative (the in-outfit line says so),

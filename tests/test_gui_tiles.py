@@ -23,6 +23,7 @@ from PySide6.QtGui import QDropEvent  # noqa: E402
 from sane_desktop.gui.models import Role  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, open_first_catalogue, wait_results  # noqa: E402
 from sane_desktop.service.match_score import match_percent  # noqa: E402
+from sane_desktop.service.titles import attribute_words  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -73,9 +74,12 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
             assert "no one reason: no single attribute explains its match" in html.unescape(tooltip)
             continue
         named += 1
-        assert "top contributing outfit item" in tooltip and f"match with it: {match_percent(tile.similarity, 1)}/100" in tooltip
+        pair = window.results_model.outfit_titles[tile.outfit_pk]
+        assert "top contributing outfit item" in tooltip
+        assert f"match with {pair} alone: {match_percent(tile.similarity, 1)}/100" in html.unescape(tooltip)
         assert "similarity with it" not in tooltip and not re.search(r"\b0\.\d\d\b", html.unescape(tooltip))
-        assert "map match" not in tooltip and tile.attribute.name in tooltip  # plain words by default
+        # plain words by default (trial DJ read "motif:bolt")
+        assert "map match" not in tooltip and attribute_words(tile.attribute.name) in html.unescape(tooltip)
         # the chip is the pair's reason, said with the outfit item it pairs with (the panel's headline
         # is the whole outfit's: a trial could not tell the two apart)
         assert f"reason, why it goes with {window.results_model.outfit_titles[tile.outfit_pk]}" in html.unescape(tooltip)

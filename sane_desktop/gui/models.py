@@ -19,7 +19,7 @@ from sane_desktop.gui.text import escape, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, MISSING, UNREADABLE, ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
 from sane_desktop.service.match_score import compared_count, match_percent
-from sane_desktop.service.titles import sort_key
+from sane_desktop.service.titles import attribute_words, sort_key
 from sane_desktop.service.values import best_compared
 
 ITEM_MIME = "application/x-sane-item-pks"
@@ -271,8 +271,9 @@ class ItemListModel(QAbstractListModel):
                              "listed after the items it lacks (it is not compared with that item)")
             if row.score is not None and self.details:
                 lines.append(f"raw score {row.score:.3f}")
-            if item.attributes:
-                lines.append("attributes: " + escape(", ".join(item.attributes[:8])))
+            if item.attributes:  # in words; the catalogue's codes with Details (trial DJ read "colour:orange, motif:bolt")
+                lines.append("attributes: " + escape(", ".join(name if self.details else attribute_words(name)
+                                                               for name in item.attributes[:8])))
             lines += self._explanation_lines(row)
             return rich_tooltip("<br>".join(lines))
         if role in (Role.Thumbnail, Qt.ItemDataRole.DecorationRole):
@@ -332,16 +333,17 @@ class ItemListModel(QAbstractListModel):
             if self.details:
                 lines.append(f"score parts: {parts}")
         if row.tile is not None:
-            # a stylist's 0–100 match with it; the cosine only with Details (trial M read "0.67" without)
-            kind = "looks alike" if row.general or row.look_alike else "match with it"  # trial AU: a look-alike list
+            # the chip is this pair's reason; the panel's headline is the whole outfit's (a trial read
+            # two different reasons and nothing said which was which)
+            pair = escape(self.outfit_titles.get(row.tile.outfit_pk, row.tile.outfit_pk))
+            # a stylist's 0–100 match with that one item, named: trial DJ read "Match score 61/100" above "match with
+            # it: 74/100" as two figures for one match; the cosine only with Details (trial M read "0.67" without)
+            kind = f"looks like {pair}" if row.general or row.look_alike else f"match with {pair} alone"  # trial AU
             # a look-alike is compared in the general space, as the panel says (trial AS read "type-space")
             space = "general-space cosine: how alike they look" if row.general or row.look_alike else "type-space cosine"
             lines.append(f"similarity with it: {row.tile.similarity:.2f} ({space})" if self.details
                          else f"{kind}: {match_percent(row.tile.similarity, 1)}/100")
             attribute = row.tile.attribute
-            # the chip is this pair's reason; the panel's headline is the whole outfit's (a trial read
-            # two different reasons and nothing said which was which)
-            pair = escape(self.outfit_titles.get(row.tile.outfit_pk, row.tile.outfit_pk))
             # a look-alike's chip is why it looks like the item, not why it goes with it (trial AM)
             why = "why it looks like" if row.general or row.look_alike else "why it goes with"
             if attribute is not None and self.details:
@@ -354,8 +356,8 @@ class ItemListModel(QAbstractListModel):
                              f"{attribute.match:.2f}, prior {attribute.prior:.2f}, {other} {attribute.partner:.2f}"
                              + (f", on {attribute.base_rate:.0%} of items" if attribute.base_rate < 1.0 else ""))
             elif attribute is not None:
-                # "reason", not the app's own word "chip" (trial DA)
-                lines.append(f"reason, {why} {pair}: <i>{escape(attribute.name)}</i>")
+                # "reason", not the app's own word "chip" (trial DA); in words, as the chip says it (trial DJ)
+                lines.append(f"reason, {why} {pair}: <i>{escape(attribute_words(attribute.name))}</i>")
             elif row.tile.abstained:  # the outlined "no one reason" chip, and why (a tile said nothing)
                 from sane_desktop.gui.explanation_view import plain_abstention
 
