@@ -406,3 +406,22 @@ def test_an_explanations_file_name_has_one_hyphen_between_words(qtbot) -> None: 
     qtbot.addWidget(view)
     view._items["candidate"] = ItemInfo(1, "bag-1", "bags", "Black handbag - heart detail", Path("/nowhere/b.png"), "")
     assert view.default_export_name() == "why-black-handbag-heart-detail.png"
+
+
+def test_a_narrow_catalogue_switcher_cuts_its_words_with_an_ellipsis(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DJ: at 800 × 600 the switcher read "demo — 30" for "demo — 300 items": Qt clipped the words, which
+    read as 30 items. The words are cut with "…", and whole when they fit."""
+    switcher = window.catalogue_switcher
+    whole = switcher.currentText()
+    try:
+        switcher.setFixedWidth(switcher.fontMetrics().horizontalAdvance(whole) + 120)
+        qtbot.waitUntil(lambda: switcher.width() > switcher.fontMetrics().horizontalAdvance(whole), timeout=5000)
+        assert whole and switcher.shown_text() == whole  # whole where there is room for them
+        switcher.setFixedWidth(switcher.fontMetrics().horizontalAdvance(whole) // 2)
+        qtbot.waitUntil(lambda: switcher.width() < switcher.fontMetrics().horizontalAdvance(whole), timeout=5000)
+        shown = switcher.shown_text()
+        assert shown.endswith("…") and len(shown) < len(whole), shown
+        switcher.grab()  # painted with those words, not clipped ones (the paint path runs)
+    finally:
+        switcher.setMinimumWidth(0)
+        switcher.setMaximumWidth(16777215)

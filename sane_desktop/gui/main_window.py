@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any
 import qtawesome as qta
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeyEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut,
-    QShowEvent, QStandardItem, QStandardItemModel,
+    QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeyEvent, QKeySequence, QMouseEvent, QPaintEvent,
+    QResizeEvent, QShortcut, QShowEvent, QStandardItem, QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
-    QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QMessageBox, QProgressBar, QSplitter, QStyle, QStyleOptionComboBox, QStylePainter, QToolBar, QToolButton,
+    QVBoxLayout, QWidget,
 )
 
 from sane_desktop.errors import (
@@ -440,6 +441,25 @@ class CatalogueSwitcher(QComboBox):
     def showPopup(self) -> None:  # noqa: N802 - Qt's name
         self.popup_opening.emit()
         super().showPopup()
+
+    def shown_text(self, option: QStyleOptionComboBox | None = None) -> str:
+        """The current entry as drawn: cut with "…" when the box is narrower than it (Qt clips it: trial DJ read
+        "demo — 30" at 800 × 600 as 30 items)."""
+        if option is None:
+            option = QStyleOptionComboBox()
+            self.initStyleOption(option)
+        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                            QStyle.SubControl.SC_ComboBoxEditField, self)
+        room = field.width() - (self.iconSize().width() + 4 if not option.currentIcon.isNull() else 0) - 2
+        return self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideRight, max(0, room))
+
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        painter = QStylePainter(self)
+        option = QStyleOptionComboBox()
+        self.initStyleOption(option)
+        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
+        option.currentText = self.shown_text(option)
+        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 @dataclass
