@@ -425,3 +425,21 @@ def test_a_narrow_catalogue_switcher_cuts_its_words_with_an_ellipsis(window, qtb
     finally:
         switcher.setMinimumWidth(0)
         switcher.setMaximumWidth(16777215)
+
+
+def test_the_window_s_other_boxes_cut_their_words_as_the_switcher_does(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The same kind as the switcher's: the category, target and sort boxes cut what does not fit with "…"."""
+    from sane_desktop.gui.text import ElidedComboBox
+
+    for box in (window.category_filter, window.results.target, window.results.sort):
+        assert isinstance(box, ElidedComboBox)
+        whole = box.currentText()
+        try:
+            box.setFixedWidth(max(40, box.fontMetrics().horizontalAdvance(whole) // 2))
+            qtbot.waitUntil(lambda box=box, whole=whole: box.width() < box.fontMetrics().horizontalAdvance(whole),
+                            timeout=5000)
+            assert box.shown_text().endswith("…"), (whole, box.shown_text())
+            box.grab()
+        finally:
+            box.setMinimumWidth(0)
+            box.setMaximumWidth(16777215)

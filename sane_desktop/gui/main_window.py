@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING, Any
 import qtawesome as qta
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeyEvent, QKeySequence, QMouseEvent, QPaintEvent,
-    QResizeEvent, QShortcut, QShowEvent, QStandardItem, QStandardItemModel,
+    QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeyEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut,
+    QShowEvent, QStandardItem, QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
-    QMessageBox, QProgressBar, QSplitter, QStyle, QStyleOptionComboBox, QStylePainter, QToolBar, QToolButton,
-    QVBoxLayout, QWidget,
+    QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.errors import (
@@ -54,8 +53,8 @@ from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
 from sane_desktop.gui.user_notes import UserNotes
 from sane_desktop.gui.text import (
-    ElidedLabel, LeftToRightStatusBar, escape, isolated, left_to_right, message_box, note_words, photos_of, plain_label,
-    set_plain, set_rich, window_message, window_words,
+    ElidedComboBox, ElidedLabel, LeftToRightStatusBar, escape, isolated, left_to_right, message_box, note_words,
+    photos_of, plain_label, set_plain, set_rich, window_message, window_words,
 )
 from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.shortcuts_dialog import ShortcutsDialog
@@ -432,7 +431,7 @@ class SearchBoxKeys(QObject):
         return super().eventFilter(watched, event)
 
 
-class CatalogueSwitcher(QComboBox):
+class CatalogueSwitcher(ElidedComboBox):
     """The catalogue switcher: says when its list is about to open, so the window can list the
     catalogues again (one indexed from the command line meanwhile shows up without a restart)."""
 
@@ -442,24 +441,6 @@ class CatalogueSwitcher(QComboBox):
         self.popup_opening.emit()
         super().showPopup()
 
-    def shown_text(self, option: QStyleOptionComboBox | None = None) -> str:
-        """The current entry as drawn: cut with "…" when the box is narrower than it (Qt clips it: trial DJ read
-        "demo — 30" at 800 × 600 as 30 items)."""
-        if option is None:
-            option = QStyleOptionComboBox()
-            self.initStyleOption(option)
-        field = self.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
-                                            QStyle.SubControl.SC_ComboBoxEditField, self)
-        room = field.width() - (self.iconSize().width() + 4 if not option.currentIcon.isNull() else 0) - 2
-        return self.fontMetrics().elidedText(option.currentText, Qt.TextElideMode.ElideRight, max(0, room))
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
-        painter = QStylePainter(self)
-        option = QStyleOptionComboBox()
-        self.initStyleOption(option)
-        painter.drawComplexControl(QStyle.ComplexControl.CC_ComboBox, option)
-        option.currentText = self.shown_text(option)
-        painter.drawControl(QStyle.ControlElement.CE_ComboBoxLabel, option)
 
 
 @dataclass
@@ -774,7 +755,7 @@ class MainWindow(QMainWindow):
         # typing on after Down or Enter: that search's first item is not wanted any more (a review)
         self.search_box.textChanged.connect(lambda _t: setattr(self, "_first_hit_when_listed", False))
         self._first_hit_when_listed = False  # Down or Enter came before the search had listed its items
-        self.category_filter = QComboBox()
+        self.category_filter = ElidedComboBox()
         self.category_filter.setAccessibleName("Show the catalogue's category")
         self.category_filter.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.category_filter.setMinimumContentsLength(10)

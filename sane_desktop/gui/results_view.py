@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.models import RESULT_SORTS, ItemListModel, Role
-from sane_desktop.gui.text import ElidedLabel, plain_label, set_plain, set_rich
+from sane_desktop.gui.text import ElidedComboBox, ElidedLabel, plain_label, set_plain, set_rich
 from sane_desktop.service import SearchResult
 from sane_desktop.service.titles import category_label
 
@@ -121,7 +121,7 @@ class ResultsView(QWidget):
     def __init__(self, model: ItemListModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self.target = QComboBox()
+        self.target = ElidedComboBox()
         self.target.setToolTip(TARGET_TIP)
         self.target.setAccessibleName("Compatible items for")  # a screen reader reads no tooltip as a name
         self.target.addItem(ALL_LABEL, "")
@@ -186,7 +186,7 @@ class ResultsView(QWidget):
         self._threshold_timer = QTimer(self, singleShot=True, interval=THRESHOLD_DEBOUNCE_MS)
         self._threshold_timer.timeout.connect(lambda: self.threshold_changed.emit(self.threshold.value()))
         self.threshold.valueChanged.connect(lambda _v: self._threshold_timer.start())
-        self.sort = QComboBox()
+        self.sort = ElidedComboBox()
         self.sort.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.sort.setMinimumContentsLength(6)
         self.sort.setFocusPolicy(Qt.FocusPolicy.TabFocus)  # as the target box: a click leaves the keyboard where it was
