@@ -311,6 +311,25 @@ def test_the_outfit_comes_back_after_a_restart_in_its_order(world, qtbot, make_w
         CatalogueService(world["index"], model=world["model"], device="cpu").index_folder(world["source"], "demo")
 
 
+def test_an_explanation_stopped_for_a_catalogue_list_goes_on_once_the_list_came(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial DJ typed in the catalogue's search box while a map was refining and was left with "Explanation
+    stopped (a new list was asked for)", the results unchanged. The list goes first (one worker), then the
+    explanation goes on to its end; typing twice in a row loses nothing."""
+    window = make_window(world, size=SIZE, rise_masks=256)
+    build_outfit(window, 2)
+    wait_results(window, 60)
+    pk = window.results_model.row(0).item.pk
+    window.explain(pk)
+    qtbot.waitUntil(lambda: window.channels.explain.busy, timeout=10000)
+    window.request_items()
+    window.request_items()  # a second pause in the typing: the first list is replaced
+    qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final
+                    and window.explanation.update_data.candidate_pk == pk and not window.channels.explain.busy,
+                    timeout=120000)
+    assert "stopped" not in window.explanation.status.text()
+    window.close()
+
+
 def test_the_outfit_being_brought_back_is_said_and_so_is_one_added_meanwhile(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
     """Trial DJ: after a restart the strip read "Your outfit is empty" for 3-4 s while the outfit was read back,
     and an item double-clicked meanwhile was joined by the restored ones without a word."""

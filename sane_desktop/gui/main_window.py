@@ -544,6 +544,8 @@ class MainWindow(QMainWindow):
         self.explanation.outfit_item_clicked.connect(  # the outfit's reason drills down to a pair
             lambda pk: self.explain(self._last_explained, pk) if self._last_explained is not None else None)
         self._quit_confirmed = False
+        # the explanation a catalogue list stopped (request_items), to go on once the list came
+        self._resume_after_list: tuple[int, int | None, tuple[int, ...]] | None = None
         self._first_listing = True  # the start's listing: the last catalogue is looked for by its token too
         self._no_catalogue_words = NO_CATALOGUE  # what an empty listing says (why the demo is missing, when it failed)
         # a line the start said (remembered settings read as their defaults): kept beside what replaces it
@@ -1274,16 +1276,45 @@ class MainWindow(QMainWindow):
         and the filters' counts under the same search, both on the worker."""
         if self.catalogue is None:
             return
-        self.stop_explanation("a new list was asked for")  # the list first: it waits for the one worker
+        # the list first: it waits for the one worker; the explanation stopped for it goes on once it came (trial DJ
+        # typed in the catalogue's search box and read "Explanation stopped", the results unchanged)
+        # (kept across lists asked for in a row: typing asks for one per pause, each replacing the last)
+        self._resume_after_list = self._explanation_under_way() or self._resume_after_list
+        self.stop_explanation("a new list was asked for")
         category, text = self.category_filter.currentData() or "", self.search_box.text()
         item_filter, sort = self.filters.item_filter(), str(self.catalogue_sort.currentData() or "title")
         asked = (self.catalogue.name, category, text, repr(item_filter), sort)
         self._say_waiting("The catalogue's list")
+
+        def listed(items: list[ItemInfo]) -> None:
+            self._show_items(items, asked)
+            resume, self._resume_after_list = self._resume_after_list, None
+            self._resume_explanation(resume)
+
         self.channels.items.start(lambda service, _state: filtered_items(service.current().items, item_filter,
                                                                          category, text, sort),
                                   "Loading items…") \
-            .on_done(lambda items: self._show_items(items, asked)).on_failure(self._items_failed)
+            .on_done(listed).on_failure(self._items_failed)
         self.filters.request_counts(category, text)
+
+    def _explanation_under_way(self) -> tuple[int, int | None, tuple[int, ...]] | None:
+        """The explanation being computed now: (its result, the outfit item of the pair shown, the outfit), else
+        None."""
+        if not self.channels.explain.busy or self._last_explained is None:
+            return None
+        shown = self.explanation.update_data
+        pair = shown.outfit_pk if shown is not None and shown.candidate_pk == self._last_explained else None
+        return self._last_explained, pair, tuple(self.outfit_model.pks())
+
+    def _resume_explanation(self, stopped: tuple[int, int | None, tuple[int, ...]] | None) -> None:
+        """Explain again what :meth:`request_items` stopped, while the outfit and the result are as they were and
+        nothing else was asked meanwhile (the fast steps come from the cache; the refinement starts again)."""
+        if stopped is None or self.channels.explain.busy:
+            return
+        pk, pair, outfit = stopped
+        if tuple(self.outfit_model.pks()) != outfit or self._last_explained != pk or pk not in self._results:
+            return
+        self.explain(pk, pair_with=pair)
 
     def set_title_base(self, text: str) -> None:
         """The window's title: ``text`` (the catalogue), then the saved outfit on screen, if any."""
