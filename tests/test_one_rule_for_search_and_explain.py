@@ -179,3 +179,27 @@ def test_another_catalogues_own_folder_as_index_dir_is_said_without_advising_a_r
         err = capsys.readouterr().err.strip()
         assert code == 1 and "is the index folder of catalogue 'other', not 'shop'" in err, err
         assert "--replace" not in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("make_stale", [_delete_file, _change_file], ids=["file deleted", "file changed"])
+def test_an_open_catalogue_refuses_a_search_once_its_loaded_files_changed_on_disk(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+        make_stale: Callable[[Path], str]) -> None:
+    """Trial DI overwrote an open catalogue's FAISS files: the window went on ranking from the index in memory,
+    unsaid, while its explanations (and any next start) refused. A search from an open catalogue checks the
+    files it loaded, as an explanation does (a stat while they are unchanged)."""
+    from sane_desktop.errors import StaleIndexError
+    from sane_desktop.service import Catalogues
+
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", "--workers", "0",
+                 "--device", "cpu", "--model", str(demo_model_path())]) == 0, capsys.readouterr().err
+    monkeypatch.setenv("SANE_INDEX_HOME", str(home))
+    catalogue = Catalogues(device="cpu").open("closet")
+    try:
+        assert catalogue.search.searcher().categories  # loaded while in date
+        says = make_stale(home)
+        with pytest.raises(StaleIndexError, match=says):
+            catalogue.search.searcher()
+    finally:
+        catalogue.close()

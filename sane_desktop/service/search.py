@@ -21,6 +21,7 @@ from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progre
 from sane_desktop.retrieval.category_guess import (CategoryCentres, PhotoFeatures, choose_sample, fit_centres,
                                                    ranked, sample_key)
 from sane_desktop.retrieval.category_map import FALLBACK, GENERAL, USER, automatic
+from sane_desktop.retrieval.index_state import refuse_changed_files
 from sane_desktop.retrieval.manifest import manifest_stamp, sync_shared_manifest
 from sane_desktop.retrieval.search import OutfitSearcher, QueryItem, Result, Unsearched
 from sane_desktop.retrieval.vector_store import NO_FILTER, SearchFilter
@@ -123,6 +124,21 @@ class OutfitSearch:
                 # a build replaced files while we read them (its manifest is written last): read the new one
                 self._loaded = self._stamp()
                 self._searcher = self._open_searcher()
+        else:
+            # the files loaded are still on disk as their manifest records them (a stat each while unchanged, as
+            # every explanation checks them): trial DI overwrote them and the grid still ranked from memory, unsaid,
+            # where the explanation and the next start refused
+            try:
+                refuse_changed_files(self._searcher.manifest, self.index_dir)
+            except StaleIndexError as error:
+                if self._stamp() != stamp:  # a build replacing them now: the next search reads the new index
+                    self.close()
+                    self._loaded = None
+                    return self.searcher()
+                said = while_written(self.items.record.name, self.index_dir, error)
+                if said is error:
+                    raise
+                raise said from error
         return self._searcher
 
     def is_general(self, category: str) -> bool:
