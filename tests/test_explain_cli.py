@@ -475,3 +475,19 @@ def test_what_an_explanation_was_derived_from_is_keyed_without_the_programs_code
     assert _inputs_key(identity()) == _inputs_key(identity(code="build-2"))
     assert _inputs_key(identity()) != _inputs_key(identity(selection="s2"))
     assert _inputs_key(identity()) != _inputs_key(identity(space=4))
+
+
+def test_the_pair_text_hedges_an_attribute_the_explained_item_hardly_shows() -> None:
+    """Trial DL: `explain` printed "explaining attribute (of 681722518 …): motif:heart" for an item the model put at
+    0.016 for a heart, where the window now says "this item hardly shows it"."""
+    from sane_desktop.cli.explain_cmd import render
+
+    entry = {"name": "motif:heart", "score": -1.0, "confidence": 0.016, "match": 0.5, "prior": 0.2, "partner": 0.99,
+             "base_rate": 0.1}
+    result = {"query": "681722518", "candidate": "212069389", "similarity": 0.4, "method": "fast", "seconds": 0.01,
+              "cached": False, "abstained": "", "attribute": "motif:heart", "attributes": [entry], "maps": None,
+              "maps_not_saved": ""}
+    said = render(result)
+    assert "motif:heart (nearest reason: 681722518 hardly shows it, confidence 0.016)" in said, said
+    sure = render({**result, "attributes": [{**entry, "confidence": 0.9}]})
+    assert "hardly" not in sure

@@ -47,6 +47,23 @@ def _reason(shares: list[float], attribute: str = "motif:bolt", abstained: str =
                              abstained)
 
 
+def test_the_outfit_sentence_never_gives_the_result_what_it_hardly_shows() -> None:
+    """Trial DL: "Goes with your outfit mainly through its heart motif, as Black handbag has" of a polka-dot coat
+    the model put at 0.016 for a heart (the pair line below it already hedged)."""
+    from dataclasses import replace
+
+    reason = _reason([0.2, 0.6])
+    reason = replace(reason, shares=(replace(reason.shares[0], shows_attribute=0.1),
+                                     replace(reason.shares[1], shows_attribute=0.95)),
+                     attributes=(AttributeScore("motif:heart", 1.0, 0.016, 0.5, 0.2, 0.8),))
+    assert outfit_sentence(reason) == ("Goes with your outfit — 75 % of the match comes from Item 1. Nearest reason: a "
+                                       "heart motif, as Item 1 has, though this item hardly shows it.")
+    nobody = replace(reason, shares=tuple(replace(share, shows_attribute=0.1) for share in reason.shares))
+    assert outfit_sentence(nobody).endswith("Nearest reason: a heart motif, though neither this item nor your outfit "
+                                            "clearly shows it.")
+    assert "its heart motif" not in outfit_sentence(reason) + outfit_sentence(nobody)
+
+
 def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(qtbot) -> None:  # type: ignore[no-untyped-def]
     """Trial BE: at 1440 × 900 the panel's three lines ended "— 40 % of the match …": two long demo titles
     had taken the room of the part naming the item that carries most of the match."""
@@ -441,6 +458,10 @@ def test_a_tiles_tooltip_gives_the_reason_for_an_item_not_compared_and_names_the
     owner.details = False  # the pair's figure names its outfit item (trial DJ read "match with it: 74/100" under 61/100)
     plain = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile)))  # type: ignore[arg-type]
     assert "match with Red bag alone: 80/100" in plain and "<i>red</i>" in plain  # the reason in words, not colour:red
+    assert "hardly" not in plain
+    faint = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", -1.2, 0.02, 0.5, 0.2),))
+    hedged = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=faint)))  # type: ignore[arg-type]
+    assert "<i>red</i> (this item hardly shows it)" in hedged  # as the panel says it (trial DL)
     owner.details = True
     alike = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=tile, general=True)))  # type: ignore[arg-type]
     assert "the item it looks like has it 1.00" in alike and "outfit item has it" not in alike

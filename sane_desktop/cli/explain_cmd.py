@@ -503,7 +503,11 @@ def _render_outfit(result: dict[str, Any]) -> str:
     lines = [f"{printable(reason['candidate'])} with outfit {printable(', '.join(reason['outfit']))}: outfit score {reason['score']:.3f} "
              f"(Σ of its cosines; the cells sum to {reason['cells_sum']:.3f}{'; ' + which if which else ''})"]
     if reason["attribute"]:
-        lines.append(f"explaining attribute (whole outfit): {reason['attribute']}")
+        first = reason["attributes"][0] if reason.get("attributes") else {}
+        hardly = (f" (nearest reason: {printable(reason['candidate'])} hardly shows it, confidence "
+                  f"{first['confidence']:.3f})" if first.get("name") == reason["attribute"]
+                  and first.get("confidence", 1.0) < 0.5 else "")
+        lines.append(f"explaining attribute (whole outfit): {reason['attribute']}{hardly}")
     elif reason["abstained"]:
         lines.append(f"no explaining attribute: {reason['abstained']}")
     for share in reason["shares"]:
@@ -545,8 +549,13 @@ def render(result: dict[str, Any]) -> str:
     if result["attribute"]:
         # the roles as the window has them: a trial ran --query OUTFIT_ITEM --candidate RESULT, got another
         # ranking (SANE ranks the query's attributes) and read it as the window disagreeing
+        first = result["attributes"][0] if result["attributes"] else {}
+        # as the window says it: the item explained hardly shows it (trial DL read motif:heart at 0.016 unhedged)
+        hardly = (f" (nearest reason: {printable(result['query'])} hardly shows it, confidence "
+                  f"{first['confidence']:.3f})" if first.get("name") == result["attribute"]
+                  and first.get("confidence", 1.0) < 0.5 else "")
         lines.append(f"explaining attribute (of {printable(result['query'])}, as the window's clicked result beside "
-                     f"outfit item {printable(result['candidate'])}): {result['attribute']}")
+                     f"outfit item {printable(result['candidate'])}): {result['attribute']}{hardly}")
         for entry in result["attributes"][:5]:
             # every part the choice weighs (trial Y: "partner" decided, and only --json showed it)
             partner = f"  partner {entry['partner']:.3f}" if entry.get("partner") is not None else ""

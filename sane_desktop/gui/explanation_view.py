@@ -534,6 +534,15 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
         return f"{abstention_opening(noun, reason.abstained)}; {carries}."
     opening = "Looks like your outfit" if alike else "Goes with your outfit"
+    if reason.attribute and reason.attributes[0].confidence < SHOWS:
+        # never "its heart motif" of a result the model puts at 0.02 for it (trial DL, after DJ's pair sentence)
+        phrase = outfit_phrase(reason.attribute)
+        holders = [short_title(share.item.title) for share in reason.shares
+                   if share.compared and share.shows_attribute >= SHOWS]
+        article = "an" if phrase[:1].casefold() in "aeiou" else "a"
+        where = (f", as {_and(holders)} {'has' if len(holders) == 1 else 'have'}, though this item hardly shows it"
+                 if holders else ", though neither this item nor your outfit clearly shows it")
+        return f"{opening} — {carries}. Nearest reason: {article} {phrase}{where}."
     if reason.attribute:
         # "mainly" only where the item carrying most of the score shows the attribute: trial BN read
         # "mainly through its green colour, as in Cap (24 % of the match) — 76 % … from A-line skirt"

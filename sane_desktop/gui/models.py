@@ -357,7 +357,8 @@ class ItemListModel(QAbstractListModel):
                              + (f", on {attribute.base_rate:.0%} of items" if attribute.base_rate < 1.0 else ""))
             elif attribute is not None:
                 # "reason", not the app's own word "chip" (trial DA); in words, as the chip says it (trial DJ)
-                lines.append(f"reason, {why} {pair}: <i>{escape(attribute_words(attribute.name))}</i>")
+                hardly = " (this item hardly shows it)" if attribute.confidence < 0.5 else ""  # as the panel (trial DL)
+                lines.append(f"reason, {why} {pair}: <i>{escape(attribute_words(attribute.name))}</i>{hardly}")
             elif row.tile.abstained:  # the outlined "no one reason" chip, and why (a tile said nothing)
                 from sane_desktop.gui.explanation_view import plain_abstention
 
