@@ -46,7 +46,7 @@ from sane_desktop.gui.text import (
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
 from sane_desktop.service.match_score import in_window_order, match_percent
-from sane_desktop.service.titles import category_label, counted
+from sane_desktop.service.titles import category_label, counted, short_title
 from sane_desktop.service.values import OUTFIT_NAME_LENGTH, LoadedOutfit, SavedOutfit, SavedOutfitInfo
 
 # The service's modules load the database layer (SQLAlchemy, Alembic): the worker imports them after
@@ -753,13 +753,14 @@ class SavedOutfitsController(QObject):
         rank = next((i for i, other in enumerate(ranked, 1) if other.item.pk == result.item.pk), None)
         shown = "" if rank is not None and rank <= SHEET_RESULTS else (
             f", #{rank} of its category, below the {SHEET_RESULTS} shown" if rank is not None else "")
+        # the figure first and the title shortened: a line cut to the page cut the figure out (trial DL)
+        title = short_title(result.item.title or result.item.item_id, 40)
         if alike:
-            opening = f"Why “{result.item.title}” looks like your outfit (likeness {figure}/100{shown}):"
+            opening = f"Likeness {figure}/100{shown} — why “{title}” looks like your outfit:"
         elif figure <= 50:  # at or below "unrelated": the window says it "does not really go" (trial W)
-            opening = (f"How “{result.item.title}” relates to your outfit (match {figure}/100{shown}: it does not "
-                       "really go with it):")
+            opening = f"Match {figure}/100{shown} — how “{title}” relates to your outfit (it does not really go with it):"
         else:
-            opening = f"Why “{result.item.title}” matches (match {figure}/100{shown}):"
+            opening = f"Match {figure}/100{shown} — why “{title}” matches:"
         # “…”: a title is the catalogue's text, never Python's repr (trial BJ's sheet read backslashes)
         return [opening, view.headline.text()]
 
