@@ -3243,10 +3243,10 @@ class MainWindow(QMainWindow):
         bar and the log, when they cannot be: trial DI's full disk lost the outfit at the next start unsaid."""
         said = self.settings.unwritten
         problem = self.settings.sync()
-        if problem and problem != said:
+        if problem and problem != said:  # a box, once: a status line was replaced by the start's next one (trial DL)
             logger.warning("%s", problem)
-            self.statusBar().showMessage(f"{problem}: the outfit you are building will not come back at the next "
-                                         "start (save it: Outfit → Save outfit…)", 30000)
+            self._note_for_user(f"{problem}: the outfit you are building will not come back at the next start (save "
+                                "it: Outfit → Save outfit…)")
 
     def closeEvent(self, event: QCloseEvent) -> None:
         work = "" if self._quit_confirmed else self.long_work()
