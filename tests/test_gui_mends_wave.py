@@ -341,6 +341,8 @@ def test_the_outfit_being_brought_back_is_said_and_so_is_one_added_meanwhile(wor
     window.outfit_panel.clear()
     window.outfit_panel.set_restoring(True)  # as _restore_outfit sets it while the worker reads it back
     assert window.outfit_panel.placeholder.text() == RESTORING_WORDS and window.outfit_panel.placeholder.isVisible()
+    window.request_search()  # an empty outfit's results say it too (trial DL read "Add items to the outfit")
+    assert window.results.empty.text() == RESTORING_WORDS
     window.add_to_outfit([chosen[0]])  # the person adds one meanwhile
     window._outfit_restored((items[1:], [], []), {}, window._open_identity())
     assert window.outfit_panel.placeholder.text() == EMPTY_WORDS

@@ -610,7 +610,7 @@ def test_a_saved_outfit_with_an_image_from_disk_keeps_its_name_across_a_switch_o
         assert window.saved_outfits.current_name() == "Office"
         # ... and says the image from disk beside it is not saved with it (trial DJ read "Cobalt evening" as saved
         # with its trousers from disk, on the panel, in the title and on its sheet)
-        assert window.outfit_panel.saved_name.text() == "+ 1 image not saved: “Office”"
+        assert window.outfit_panel.saved_name.text() == "1 image not saved beside “Office”"
         assert window.windowTitle().endswith("“Office” (+ 1 image not saved)")
         assert window.saved_outfits.export_title() == "Office (+ 1 image from disk, not saved)"
         window.refresh_catalogues(select="other")
@@ -620,7 +620,7 @@ def test_a_saved_outfit_with_an_image_from_disk_keeps_its_name_across_a_switch_o
         qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "demo"
                         and len(window.outfit_model.pks()) == 3, timeout=30000)
         qtbot.waitUntil(lambda: window.saved_outfits.current_name() == "Office", timeout=20000)
-        assert window.outfit_panel.saved_name.text() == "+ 1 image not saved: “Office”"
+        assert window.outfit_panel.saved_name.text() == "1 image not saved beside “Office”"
     finally:
         client.shutdown()
         window.close()

@@ -69,6 +69,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # titles, categories and labels as imported: a trial checked an edited title here and read the old one
         metadata = catalogue.items.metadata_changed()
         gone = catalogue.items.metadata_gone(metadata)
+        written = catalogue.search.written_at() or None
     finally:
         catalogue.close()
     say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,
@@ -80,6 +81,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "catalogue": catalogue.info.name, "catalogue_uid": catalogue.info.uid,
         "catalogue_revision": catalogue.info.revision,
+        # the other two names query --json gives which catalogue by (trial DL)
+        "source_folder": str(catalogue.items.root), "index_written_at": written,
         "category": category, "search": args.search, "metadata_changed": metadata,
         "total": total,  # the items that match, listed or not
         # title: as shown (composed for a code); catalogue_title: the catalogue's own, when it differs

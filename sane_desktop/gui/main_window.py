@@ -74,6 +74,7 @@ from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalog
 SEARCH_DEBOUNCE_MS = 250
 WRITER_POLL_MS = 2000  # how often a search refused during another run's index asks whether that run ended
 INDEX_SETTLE_MS = 1500  # the index folder still this long after a change: then it is looked at
+RESTORING_RESULTS = "Bringing back the outfit you were building last time…"
 EMPTY_OUTFIT_WORDS = "The outfit is empty: add items to it, then click a result to see why it matches."
 QUIT_WATCH_MS = 300  # how often an open quit question looks whether the work it warns of has ended
 # what quitting does to each kind of long work (MainWindow.long_work), as the cancel words say it
@@ -1398,7 +1399,8 @@ class MainWindow(QMainWindow):
                 self.statusBar().clearMessage()  # (trial BJ read them 20 s after the outfit was cleared)
             self.results_model.clear()
             self._results = {}
-            self.results.show_message("Add items to the outfit to see what goes with them.")
+            self.results.show_message(RESTORING_RESULTS if self.outfit_panel.restoring else
+                                      "Add items to the outfit to see what goes with them.")
             self._note_results()  # nothing listed: no word on what the last list left out (trial BF)
             return
         self._note_results()  # the last list's "Not listed: …" is not this search's (trial BF read it after a refusal)
@@ -2664,10 +2666,14 @@ class MainWindow(QMainWindow):
         def failed(message: str) -> None:
             self._remember_outfit = True
             self.outfit_panel.set_restoring(False)
+            if not self.outfit_model.pks():
+                self.results.show_message("Add items to the outfit to see what goes with them.")
             self._report_error(message)
 
         opened = self._open_identity()
         self.outfit_panel.set_restoring(True)
+        if not self.outfit_model.pks():  # the results say it too (trial DL read "Add items to the outfit" meanwhile)
+            self.results.show_message(RESTORING_RESULTS)
         self.channels.outfit.start(restore, "Restoring the outfit…") \
             .on_done(lambda restored: self._outfit_restored(restored, titles or {}, opened)).on_failed(failed)
 
@@ -2685,6 +2691,8 @@ class MainWindow(QMainWindow):
             return
         self.outfit_panel.set_restoring(False)
         items, refused, gone = restored[:3]
+        if not items and not self.outfit_model.pks():  # none came back: the results' prompt as for any empty outfit
+            self.results.show_message("Add items to the outfit to see what goes with them.")
         linked = restored[3] if len(restored) > 3 else None
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})

@@ -140,6 +140,7 @@ class OutfitPanel(QWidget):
         self.keyboard_focus = KeyboardFocusSelects(self.view)
         self._room: int | None = None  # the most the window lets the panel take (:meth:`fit_to`), None: no bound
         self.view.setToolTip("Your outfit. Drop catalogue items or image files here.")
+        self.restoring = False  # the last session's outfit is being read back (set_restoring)
         self.placeholder = QLabel(EMPTY_WORDS)
         self.placeholder.setWordWrap(True)
         self.remove_button = QPushButton("Remove")
@@ -391,6 +392,7 @@ class OutfitPanel(QWidget):
     def set_restoring(self, restoring: bool) -> None:
         """While the outfit of the last session is read back (at start, on another catalogue), the empty strip
         says so: trial DJ read "Your outfit is empty" for 3–4 s, then saw it come back."""
+        self.restoring = restoring
         set_plain(self.placeholder, RESTORING_WORDS if restoring else EMPTY_WORDS)
 
     def show_saved_name(self, name: str, changed: bool, images_not_saved: int = 0) -> None:
@@ -404,7 +406,9 @@ class OutfitPanel(QWidget):
             self._fit_name()
             return
         # "changed" first: a long name is elided at its end, and the mark must stay in view
-        images = f"+ {images_not_saved} image{'' if images_not_saved == 1 else 's'} not saved: " \
+        # the mark first (a long name is cut at its end), read as what it is: trial DL read "+ 1 image not saved:
+        # “Office”" as an image called Office
+        images = f"{images_not_saved} image{'' if images_not_saved == 1 else 's'} not saved beside " \
             if images_not_saved and not changed else ""
         set_plain(self.saved_name, ("changed: " if changed else images) + f"“{name}”")
         self.saved_name.setToolTip(
