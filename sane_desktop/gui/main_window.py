@@ -22,7 +22,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
-    QMessageBox, QProgressBar, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QMessageBox, QProgressBar, QPushButton, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.errors import (
@@ -3190,18 +3190,10 @@ class MainWindow(QMainWindow):
     def _ask_to_quit_unremembered(self, problem: str) -> None:
         """The settings cannot be written (a full disk, a folder gone): the outfit on screen would not come
         back at the next start, as it does otherwise. Asked before quitting, with the way to keep it."""
-        box = QMessageBox(QMessageBox.Icon.Warning, "Quit SANE Desktop?", "", QMessageBox.StandardButton.NoButton, self)
-        box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"{problem}.\n\nThe outfit you are building will not come back at the next start. To keep it, "
-                    "save it (Outfit → Save outfit…: it goes into the catalogue's database), or free some space "
-                    "and quit again.")
-        keep = box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
-        leave = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
-        box.setDefaultButton(keep)
-        box.setEscapeButton(keep)
-        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setObjectName("unremembered-question")
-        self.quit_question = box
+        box, _keep, leave = self._quit_box(
+            QMessageBox.Icon.Warning, "unremembered-question",
+            f"{problem}.\n\nThe outfit you are building will not come back at the next start. To keep it, save it "
+            "(Outfit → Save outfit…: it goes into the catalogue's database), or free some space and quit again.")
 
         def answered(_result: int) -> None:
             if box.clickedButton() is leave:
@@ -3211,17 +3203,24 @@ class MainWindow(QMainWindow):
         box.finished.connect(answered)
         box.open()
 
-    def _ask_before_quitting(self, work: str) -> None:
-        box = QMessageBox(QMessageBox.Icon.Question, "Quit SANE Desktop?", "", QMessageBox.StandardButton.NoButton, self)
+    def _quit_box(self, icon: QMessageBox.Icon, name: str, text: str) -> tuple[QMessageBox, QPushButton, QPushButton]:
+        """A "Quit SANE Desktop?" question (plain ``text``): Keep working (the default, and Escape) or Quit anyway;
+        deleted once closed, kept as :attr:`quit_question` meanwhile. Returns (box, keep, leave)."""
+        box = QMessageBox(icon, "Quit SANE Desktop?", "", QMessageBox.StandardButton.NoButton, self)
         box.setTextFormat(Qt.TextFormat.PlainText)
-        box.setText(f"SANE Desktop is {work}. {QUIT_EFFECT.get(work, 'Quitting now stops it.')}")
+        box.setText(text)
         keep = box.addButton("Keep working", QMessageBox.ButtonRole.RejectRole)
         leave = box.addButton("Quit anyway", QMessageBox.ButtonRole.DestructiveRole)
         box.setDefaultButton(keep)
         box.setEscapeButton(keep)
         box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        box.setObjectName("quit-question")
+        box.setObjectName(name)
         self.quit_question = box
+        return box, keep, leave
+
+    def _ask_before_quitting(self, work: str) -> None:
+        box, keep, leave = self._quit_box(QMessageBox.Icon.Question, "quit-question",
+                                          f"SANE Desktop is {work}. {QUIT_EFFECT.get(work, 'Quitting now stops it.')}")
         # the work may end while the question is open (a trial's index finished behind it, and the
         # box still said quitting would stop it): the question then says so
         watch = QTimer(box, interval=QUIT_WATCH_MS)
