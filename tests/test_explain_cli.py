@@ -179,7 +179,7 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
         code, _, err = _run(capsys, [*argv[:-1], str(tmp_path / "maps_full")])
     assert code != 0 and err.strip().startswith(f"error: cannot write the maps to {tmp_path / 'maps_full'} (the disk "
                                                 "is full (No space left on device: ") and "--save-maps" not in err, err
-    assert list((tmp_path / "maps_full").iterdir()) == []  # nothing partial left
+    assert not (tmp_path / "maps_full").exists()  # nothing partial left, nor the folder this run made (trial DL)
     # the disk fills after the first map was written: the set is taken away, not left without its record (trial DI)
     real_save, saved = np.save, []
 
@@ -191,8 +191,22 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
 
     with monkeypatch.context() as patched:
         patched.setattr(np, "save", second_fails)
-        code, _, err = _run(capsys, [*argv[:-1], str(tmp_path / "maps_half")])
-    assert code != 0 and saved and list((tmp_path / "maps_half").iterdir()) == [], err
+        code, out, err = _run(capsys, [*argv[:-1], str(tmp_path / "maps_half")])
+    assert code != 0 and saved and not (tmp_path / "maps_half").exists(), err
+    kept = tmp_path / "maps_kept"  # a folder the person had: kept, whatever happens to the maps
+    kept.mkdir()
+    with monkeypatch.context() as patched:
+        saved.clear()
+        patched.setattr(np, "save", second_fails)
+        assert _run(capsys, [*argv[:-1], str(kept)])[0] != 0
+    assert kept.is_dir() and list(kept.iterdir()) == []
+    text_argv = [part for part in argv[:-1] if part != "--json"]
+    with monkeypatch.context() as patched:  # in words: the explanation, then one error line, no note saying it again
+        saved.clear()
+        patched.setattr(np, "save", second_fails)
+        code, out, err = _run(capsys, [*text_argv, str(tmp_path / "maps_text")])
+    assert code != 0 and "no maps were saved" not in out and len(err.strip().splitlines()) == 1, (out, err)
+    assert "cannot write the maps" in err
     # numpy's own words for a short write (no errno) on a disk that filled: the disk-full line, and the
     # explanation itself printed before it (trial CT: "12544 requested and 7136 written", the text lost)
     import shutil

@@ -301,9 +301,11 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
     pairs = _read_pairs(args.pairs) if args.pairs is not None else [(args.query, args.candidate)]
     if all(isinstance(pair, str) for pair in pairs):
         raise CliError(f"{args.pairs}: no entry is a pair ({pairs[0]})")
+    made_folder = False  # --save-maps' folder made by this run: taken away again, empty, when no map could be saved
     if args.save_maps is not None:  # before the maps are computed: a RISE run takes minutes (trial V)
         from sane_desktop.paths import check_outside_package, check_writable_folder
 
+        made_folder = not Path(args.save_maps).exists()
         check_writable_folder(check_outside_package(args.save_maps, "--save-maps"), f"--save-maps {args.save_maps}",
                               make=True)
     catalogue = Catalogues(model=given_model(args)).open(args.name, selection=args.selection, db_url=args.db,
@@ -341,8 +343,13 @@ def run(args: argparse.Namespace) -> dict[str, Any] | None:
                     return unwritten.summary  # (as when that folder cannot be written at all)
                 if args.pairs is not None:  # the pair's line, then its error line; the pair counted as failed
                     raise
+                if made_folder:  # trial DL found the empty folder left behind (rmdir: only when empty)
+                    with contextlib.suppress(OSError):
+                        Path(args.save_maps).rmdir()
+                # the explanation, then the one error line (its note would say the same: trial DL read both)
+                shown = unwritten.summary if args.json else {**unwritten.summary, "maps_not_saved": ""}
                 with contextlib.suppress(OSError):  # stdout itself failing: the error line below still says it
-                    print_result(args, unwritten.summary)  # the explanation, then the one error line
+                    print_result(args, shown)
                 raise CliError(str(unwritten)) from None
             if result.method == "rise":  # what a researcher needs to compare runs: passes alone do not say
                 summary["rise_masks"] = args.rise_masks
@@ -569,7 +576,8 @@ def render(result: dict[str, Any]) -> str:
     lines += [f"note: {said}" for said in result.get("selection_passed_over", ())]
     maps = result["maps"]
     if maps is None:  # the default maps' folder could not be written: said, the text above stands
-        lines.append(f"note: no maps were saved: {result['maps_not_saved']}")
+        if result.get("maps_not_saved"):  # (a --save-maps folder's failure is the error line's to say)
+            lines.append(f"note: no maps were saved: {result['maps_not_saved']}")
         return "\n".join(lines)
     pictures = [maps["query_overlay"], maps["candidate_overlay"]]
     if isinstance(maps.get("attribute"), dict):
