@@ -75,7 +75,8 @@ def test_details_say_source_items_model_and_when_indexed(world: Path) -> None:
     assert Path(details.source) == (world / "shop").resolve()
     assert details.folder == world / "index" / "shop"
     assert details.model_name == "model.pt"
-    assert details.model_hash == (stored_content_hash(world / "model.pt") or "")[:12] and len(details.model_hash) == 12
+    # whole, as every other command's model_hash (trial DM read 12 characters here and 64 in query --json)
+    assert details.model_hash == stored_content_hash(world / "model.pt") and len(details.model_hash) == 64
     written = datetime.fromisoformat(details.indexed_at)
     assert timedelta(0) <= datetime.now(timezone.utc) - written < timedelta(hours=1)
 

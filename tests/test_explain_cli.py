@@ -112,6 +112,7 @@ def test_explain_json_schema_cache_and_pairs(world, capsys, tmp_path, monkeypatc
     assert (entry["catalogue_uid"], entry["catalogue_revision"]) == (listed["catalogue_uid"], listed["catalogue_revision"])
     # ... under the same names (trial DE read "source" and "indexed_at" beside "source_folder" and "index_written_at")
     assert (entry["source_folder"], entry["index_written_at"]) == (listed["source_folder"], listed["index_written_at"])
+    assert entry["model_hash"] == listed["model_hash"]  # whole, as query says it (trial DM read 12 characters)
     code, out, _ = _run(capsys, ["items", "tiny", "--json"])
     items_listed = json.loads(out)
     assert {key: items_listed[key] for key in ("catalogue_uid", "source_folder", "index_written_at")} == \
@@ -349,6 +350,9 @@ def test_evaluate_explanations_json(world, capsys, tmp_path):
                                    "--rise-masks", "16", "--save-selection", str(selection), "--curves", "--json"])
     assert code == 0, err
     report = json.loads(out)
+    # named as evaluate names them, whole (trial DM: "catalogue" held the folder as typed)
+    assert report["catalogue_folder"] == str(Path(world["catalogue"]).resolve()) and "catalogue" not in report
+    assert report["model"] == str(Path(world["model"]).resolve())
     assert set(report["saliency"]) == {"fast", "random", "rise"}
     fast = report["saliency"]["fast"]
     assert 0.0 <= fast["insertion"]["auc"] <= 1.0 and 0.0 <= fast["deletion"]["auc"] <= 1.0

@@ -112,7 +112,7 @@ def _model(entry: dict[str, Any]) -> str:
     if not entry["model"]:
         return "model not known" if entry.get("stale_reason") else "not indexed"
     origin = entry["model_origin"]
-    return origin[0].upper() + origin[1:] if origin else f"{entry['model']} ({entry['model_hash']})"
+    return origin[0].upper() + origin[1:] if origin else f"{entry['model']} ({entry['model_hash'][:12]})"
 
 
 def render(result: dict[str, Any]) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import (
@@ -132,7 +133,10 @@ def _evaluated(args: argparse.Namespace, evaluate: Callable[[Any], Any], **extra
     finally:
         progress.close()
     report: dict[str, Any] = outcome.figures
-    report.update(catalogue=str(args.catalogue), model=str(args.model), model_hash=outcome.model_hash,
+    # the folder and the model file as evaluate names them, whole (trial DM read "catalogue": "shop", the folder as
+    # typed under the word every other command gives a catalogue's name by, and the model's relative path)
+    report.update(catalogue_folder=str(Path(args.catalogue).expanduser().resolve()),
+                  model=str(Path(args.model).expanduser().resolve()), model_hash=outcome.model_hash,
                   seed=args.seed, **extra, seconds=round(time.perf_counter() - start, 2))
     if outcome.selection is not None and args.save_selection:
         try:

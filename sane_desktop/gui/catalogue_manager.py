@@ -62,7 +62,7 @@ def model_text(details: CatalogueDetails) -> str:
         return "model not known" if details.stale_reason else "not indexed"
     if details.model_origin:
         return details.model_origin[0].upper() + details.model_origin[1:]
-    return f"{details.model_name} ({details.model_hash})"
+    return f"{details.model_name} ({details.model_hash[:12]})"
 
 
 def model_tip(details: CatalogueDetails) -> str:
@@ -71,7 +71,7 @@ def model_tip(details: CatalogueDetails) -> str:
     text = model_text(details)
     if details.damaged or not details.model_name or not details.model_origin:
         return text
-    return f"{text}: {details.model_name} ({details.model_hash})"
+    return f"{text}: {details.model_name} ({details.model_hash[:12]})"
 
 
 def resync_words(report: IndexReport, indexed_with: str) -> str:
@@ -88,7 +88,7 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
     now = report.indexed.model_hash[:len(indexed_with)]
     if indexed_with and now != indexed_with:
         words += (f"; its model file holds another model than the last index, which it now uses "
-                  f"({indexed_with}, now {now})")
+                  f"({indexed_with[:12]}, now {now[:12]})")
     return words + "."
 
 

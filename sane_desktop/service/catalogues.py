@@ -372,8 +372,8 @@ TOMBSTONE = paths.TOMBSTONE  # a catalogue folder being deleted is first renamed
 class CatalogueDetails:
     """What the catalogue manager shows for one catalogue. ``source``: the folder it was imported
     from ("" when unknown; the user's photos, never touched by rename/delete); ``items``: rows in
-    its database; ``model_name``/``model_hash``: file name and the first 12 hex digits of the
-    SHA-256 of the model its index was built with, ``vectors``: vectors in that index and
+    its database; ``model_name``/``model_hash``: file name and the SHA-256 (whole, as every
+    ``--json`` names a model; a view shows its first 12 hex digits) of the model its index was built with, ``vectors``: vectors in that index and
     ``indexed_at``: when it was written (ISO 8601, UTC) — all three from ``<folder>/manifest.json``,
     empty/0 when it was imported and never indexed (an index written before the manifest recorded
     the time gives "")."""
@@ -504,7 +504,7 @@ def index_model(folder: Path) -> tuple[str, str] | None:
 @dataclass(frozen=True)
 class IndexFacts:
     """What a catalogue's index manifest says for the manager (all empty without one): the model's
-    file name and the first 12 hex digits of its hash, the vectors, when it was written (ISO 8601),
+    file name and its hash (whole), the vectors, when it was written (ISO 8601),
     where the model comes from, and the import revision and database token it was built from."""
 
     model_name: str = ""
@@ -571,7 +571,7 @@ def index_facts(folder: Path) -> IndexFacts:
         problem = f"holds the index of catalogue {manifest.catalogue!r}"
     stale = (other_build_words(manifest) if manifest.embedding_code != embedding_code()
              else _files_problem(manifest, folder) or _model_changed(manifest, folder))
-    return IndexFacts(Path(manifest.model_path).name, manifest.model_hash[:12], manifest.vector_count, indexed_at,
+    return IndexFacts(Path(manifest.model_path).name, manifest.model_hash, manifest.vector_count, indexed_at,
                       dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, stale)
 
 
