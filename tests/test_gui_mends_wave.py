@@ -321,8 +321,10 @@ def test_an_explanation_stopped_for_a_catalogue_list_goes_on_once_the_list_came(
     pk = window.results_model.row(0).item.pk
     window.explain(pk)
     qtbot.waitUntil(lambda: window.channels.explain.busy, timeout=10000)
-    window.request_items()
-    window.request_items()  # a second pause in the typing: the first list is replaced
+    # typed in the catalogue's search box, as a user does: two pauses, each asking for a list (debounced)
+    qtbot.keyClicks(window.search_box, "b")
+    qtbot.waitUntil(lambda: not window.channels.explain.busy, timeout=10000)  # stopped for the list
+    qtbot.keyClicks(window.search_box, "l")
     qtbot.waitUntil(lambda: window.explanation.update_data is not None and window.explanation.update_data.final
                     and window.explanation.update_data.candidate_pk == pk and not window.channels.explain.busy,
                     timeout=120000)

@@ -203,3 +203,17 @@ def test_an_open_catalogue_refuses_a_search_once_its_loaded_files_changed_on_dis
             catalogue.search.searcher()
     finally:
         catalogue.close()
+
+
+def test_an_index_time_is_read_as_recorded_never_now(tmp_path: Path) -> None:
+    """``Manifest`` fills a missing ``created_at`` with "now": `query`, `items` and `explain` read the index's time
+    through it and would have called an old index just written (the catalogue list read the file already)."""
+    from sane_desktop.retrieval.manifest import MANIFEST_NAME, recorded_created_at
+
+    assert recorded_created_at(tmp_path) == ""  # no manifest
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"catalogue": "closet"}))
+    assert recorded_created_at(tmp_path) == ""  # one that recorded no time
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"created_at": "2026-01-02T03:04:05+00:00"}))
+    assert recorded_created_at(tmp_path) == "2026-01-02T03:04:05+00:00"
+    (tmp_path / MANIFEST_NAME).write_text("not json")
+    assert recorded_created_at(tmp_path) == ""

@@ -41,7 +41,9 @@ from sane_desktop.gui.explanation_view import EXPORT_TEXT, ExplanationView, refi
 from sane_desktop.gui.index_dialog import IndexDialog
 from sane_desktop.gui.models import ItemListModel, Role
 from sane_desktop.gui.outfit_panel import UNDO_OFFER_MS, OutfitPanel
-from sane_desktop.gui.results_view import LIKENESS_SORT_LABEL, KeepCurrentInView, KeyboardFocusSelects, ResultsView
+from sane_desktop.gui.results_view import (
+    EMPTY_RESULTS_WORDS, LIKENESS_SORT_LABEL, KeepCurrentInView, KeyboardFocusSelects, ResultsView,
+)
 from sane_desktop.gui.outfit_memory import (
     Entry, forget, remember, remember_filters, remember_target, remembered, remembered_filters, remembered_saved,
     remembered_target, still_held,
@@ -441,7 +443,6 @@ class CatalogueSwitcher(ElidedComboBox):
     def showPopup(self) -> None:  # noqa: N802 - Qt's name
         self.popup_opening.emit()
         super().showPopup()
-
 
 
 @dataclass
@@ -1400,7 +1401,7 @@ class MainWindow(QMainWindow):
             self.results_model.clear()
             self._results = {}
             self.results.show_message(RESTORING_RESULTS if self.outfit_panel.restoring else
-                                      "Add items to the outfit to see what goes with them.")
+                                      EMPTY_RESULTS_WORDS)
             self._note_results()  # nothing listed: no word on what the last list left out (trial BF)
             return
         self._note_results()  # the last list's "Not listed: …" is not this search's (trial BF read it after a refusal)
@@ -2667,7 +2668,7 @@ class MainWindow(QMainWindow):
             self._remember_outfit = True
             self.outfit_panel.set_restoring(False)
             if not self.outfit_model.pks():
-                self.results.show_message("Add items to the outfit to see what goes with them.")
+                self.results.show_message(EMPTY_RESULTS_WORDS)
             self._report_error(message)
 
         opened = self._open_identity()
@@ -2692,7 +2693,7 @@ class MainWindow(QMainWindow):
         self.outfit_panel.set_restoring(False)
         items, refused, gone = restored[:3]
         if not items and not self.outfit_model.pks():  # none came back: the results' prompt as for any empty outfit
-            self.results.show_message("Add items to the outfit to see what goes with them.")
+            self.results.show_message(EMPTY_RESULTS_WORDS)
         linked = restored[3] if len(restored) > 3 else None
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})

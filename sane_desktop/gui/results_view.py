@@ -32,6 +32,7 @@ ALL_OTHER_LABEL = "All other categories"  # every category but the outfit's own 
 TARGET_TIP = "Category of the items to find for the outfit"
 VISIBLE_DEBOUNCE_MS = 80  # scrolling settles before the visible tiles are (re)requested
 THRESHOLD_DEBOUNCE_MS = 300  # typing "65" searches once, not for "6" then "65"
+EMPTY_RESULTS_WORDS = "Add items to the outfit to see what goes with them."  # the results of an empty outfit
 SORT_LABELS = {"score": "Best match", "title": "Title"}
 LIKENESS_SORT_LABEL = "Most alike"  # the score order over an item's look-alikes (trial BZ read "Best match" there)
 THRESHOLD_LABEL = "Hide matches below"
@@ -226,7 +227,7 @@ class ResultsView(QWidget):
         layout.addLayout(self._controls)
         layout.addWidget(self.filter_note)
         layout.addWidget(self.stack, 1)
-        self.show_message("Add items to the outfit to see what goes with them.")
+        self.show_message(EMPTY_RESULTS_WORDS)
 
     # --- the header's rows ---------------------------------------------------------------------
     def _spacing(self) -> int:

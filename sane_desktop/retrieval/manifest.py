@@ -258,6 +258,17 @@ def read_index_manifest(folder: Path) -> Manifest | None:
     return manifest
 
 
+def recorded_created_at(folder: Path) -> str:
+    """When ``folder``'s manifest says its index was written (ISO 8601, UTC), as the file records it: "" when
+    there is none, it cannot be read, or it records no time (:class:`Manifest` fills a missing ``created_at``
+    with "now", which would pass an old index off as just written)."""
+    try:
+        raw = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    return str(raw.get("created_at", "")) if isinstance(raw, dict) else ""
+
+
 def manifest_stamp(folder: Path) -> tuple[int, int, int] | None:
     """A cheap identity of ``folder``'s manifest: (inode, mtime_ns, size), None when there is none.
 

@@ -553,17 +553,15 @@ def matches_learnt(folder: Path) -> bool:
 def index_facts(folder: Path) -> IndexFacts:
     """:class:`IndexFacts` from ``folder``'s index manifest (empty without one). Raises
     StaleIndexError for an unreadable manifest."""
-    import json
-
     from sane_desktop.code_version import embedding_code
-    from sane_desktop.retrieval.manifest import FORMAT_VERSION, MANIFEST_NAME, other_build_words, read_index_manifest
+    from sane_desktop.retrieval.manifest import (
+        FORMAT_VERSION, other_build_words, read_index_manifest, recorded_created_at,
+    )
 
     manifest = read_index_manifest(folder)
     if manifest is None:
         return IndexFacts()
-    # Manifest() fills a missing created_at with "now": read the file itself so an old one says unknown
-    raw = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-    indexed_at = str(raw.get("created_at", "")) if isinstance(raw, dict) else ""
+    indexed_at = recorded_created_at(folder)  # "" for an old manifest that recorded none, never "now"
     problem = ""
     if manifest.format_version > FORMAT_VERSION:
         problem = f"written by a newer version{f' ({manifest.app_version})' if manifest.app_version else ''}"
