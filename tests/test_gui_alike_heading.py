@@ -47,7 +47,7 @@ def closet(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def heading_text(window) -> str:  # type: ignore[no-untyped-def]
-    heading = window._results_heading
+    heading = window.results.heading
     assert heading is not None
     return str(heading.text())
 
@@ -76,7 +76,7 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     window = make_window(closet, size=(1200, 800), rise_masks=16)
     # trial J: a catalogue without outfits said "Compatible items" and nothing of whose outfits taught them
     assert heading_text(window) == COMPATIBLE_HEADING and line(window) == ""
-    assert window._results_heading.toolTip() == ELSEWHERE_HINT
+    assert window.results.heading.hint() == ELSEWHERE_HINT
     assert window.results.empty.text() == EMPTY  # the empty state, before any outfit
 
     add_by_double_click(window, qtbot, "Tops")
@@ -106,7 +106,7 @@ def test_look_alike_results_say_so_and_compatible_ones_say_compatible(closet, ma
     choose_target(window, qtbot, "Jewellery")
     wait_results_of(window, qtbot, {"Jewellery"})
     assert heading_text(window) == LOOK_ALIKE_HEADING
-    assert window._results_heading.plain_text() == "Items that look like your outfit"
+    assert window.results.heading.plain_text() == "Items that look like your outfit"
     assert line(window) == "Jewellery: no matches learnt — look-alikes, not compatibility picks."
     assert not window.results.similar_heading.is_elided()  # read whole at this size, not only on hover
     assert ("The model has no matches learnt for Jewellery: these look like your outfit's items (visual similarity), "
@@ -224,7 +224,7 @@ def test_a_catalogue_whose_model_learnt_no_matches_for_it_says_so(tmp_path: Path
     assert not matches_learnt(tmp_path / "index" / "trinkets")
     window = make_window({"root": tmp_path, "index": tmp_path / "index", "model": demo_model_path()}, size=(1200, 800))
     qtbot.waitUntil(lambda: heading_text(window) == NO_MATCHES_HEADING, timeout=60000)
-    assert window._results_heading.toolTip() == NO_MATCHES_HINT
+    assert window.results.heading.hint() == NO_MATCHES_HINT
 
 
 def test_matches_learnt_reads_the_index_manifest(closet) -> None:  # type: ignore[no-untyped-def]

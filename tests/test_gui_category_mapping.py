@@ -150,7 +150,7 @@ def test_find_visually_similar_from_the_context_menu(closet, qtbot) -> None:  # 
         action = next(a for a in menu.actions() if a.text() == "Find visually &similar")
         action.trigger()
         wait_results(window, 60)
-        heading = window._results_heading
+        heading = window.results.heading
         assert heading is not None and "Visually similar items" in heading.text()
         results = window._results
         assert results and all(r.general and set(r.contributions) == {item_pk} for r in results.values())

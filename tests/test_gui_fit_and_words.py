@@ -33,7 +33,10 @@ from sane_desktop.gui.explanation_view import (  # noqa: E402
     LIKENESS_LAYER, LOOK_ALIKE_OUTFIT_TITLE, LOOK_ALIKE_PAIR_TITLE, LOOK_ALIKE_QUESTION, OUTFIT_TITLE, PAIR_TITLE,
     PROMPT, QUESTION, SALIENCY_LAYER, SIMILAR_QUESTION,
 )
-from sane_desktop.gui.main_window import DEFAULT_SIZE  # noqa: E402
+from sane_desktop.gui.main_window import (  # noqa: E402
+    COMPATIBLE_HEADING, DEFAULT_SIZE, ELSEWHERE_HEADING, ELSEWHERE_HINT, LOOK_ALIKE_HEADING, NO_MATCHES_HEADING,
+    NO_MATCHES_HINT, SIMILAR_HEADING,
+)
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fitted_rect, fitted_size  # noqa: E402
 from sane_desktop.gui.settings import Settings  # noqa: E402
 from sane_desktop.models.checkpoint import demo_model_path  # noqa: E402
@@ -107,6 +110,30 @@ def test_the_first_window_fits_its_screen_and_so_does_a_remembered_one(closet, m
     assert Settings(QSettings(str(settings_file), QSettings.Format.IniFormat)).qsettings.value("geometry") is not None
     again = make_window(closet, settings_file=settings_file)
     frame_inside_screen(again)
+
+
+def test_no_heading_widens_the_window_past_its_screen(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """The results' heading over a catalogue without outfits ("Compatible items — learnt from other
+    catalogues' outfits") counted whole in the panel's least width: once the panel re-laid its header,
+    an 800-pixel window grew to 839, past its screen (the remembered-window test failed when that
+    happened before it measured). Every heading's title reads whole; its aside is elided, whole in the
+    tooltip with the hint."""
+    window = make_window(closet, (790, 600))
+    available = window.screen().availableGeometry()
+    qtbot.waitUntil(lambda: window.results.heading.text() == ELSEWHERE_HEADING, timeout=30000)
+    for markup, hint in ((ELSEWHERE_HEADING, ELSEWHERE_HINT), (NO_MATCHES_HEADING, NO_MATCHES_HINT),
+                         (LOOK_ALIKE_HEADING, ""), (SIMILAR_HEADING, ""), (COMPATIBLE_HEADING, "")):
+        window.results.set_heading(markup, hint)
+        window.resize(790, 600)  # a resize re-lays the header, as a user's drag does
+        qtbot.wait(50)
+        assert window.minimumSizeHint().width() <= available.width() and window.minimumWidth() <= available.width()
+        frame_inside_screen(window)
+        heading = window.results.heading
+        title = heading.plain_text().split(" — ")[0]
+        assert heading.shown_lines()[0].startswith(title), (heading.shown_lines(), title)
+        assert heading.hint() == hint
+        if heading.is_elided():  # the whole heading, and the hint, in its tooltip
+            assert "learnt" in heading.toolTip() and (not hint or "catalogue" in heading.toolTip())
 
 
 # --- 2 and 3. words of likeness, and the dock's question ---------------------------------------------

@@ -600,8 +600,6 @@ class MainWindow(QMainWindow):
         self.results.visible_changed.connect(self.request_tiles)
         self.results.hovered.connect(self._result_hovered)
         self._similar_to: ItemInfo | None = None  # the item the results are "visually similar" to, if they are
-        self._results_heading = next((label for label in self.results.findChildren(QLabel)
-                                      if label.text() == COMPATIBLE_HEADING), None)
         self._build_item_menus()
         self.category_dialog: CategoryDialog | None = None
         self.index_dialog: IndexDialog | None = None
@@ -1840,9 +1838,7 @@ class MainWindow(QMainWindow):
     def _set_heading(self, markup: str, tip: str = "") -> None:
         """The results' heading (our markup) and its tooltip (none unless given: a heading never keeps
         another's)."""
-        if self._results_heading is not None:
-            set_rich(self._results_heading, markup)
-            self._results_heading.setToolTip(tip)
+        self.results.set_heading(markup, tip)
 
     def _show_similar_heading(self, item: ItemInfo | None) -> None:
         """The results' heading: "Visually similar items" for ``item``, else the compatible items';

@@ -36,6 +36,7 @@ EMPTY_RESULTS_WORDS = "Add items to the outfit to see what goes with them."  # t
 SORT_LABELS = {"score": "Best match", "title": "Title"}
 LIKENESS_SORT_LABEL = "Most alike"  # the score order over an item's look-alikes (trial BZ read "Best match" there)
 THRESHOLD_LABEL = "Hide matches below"
+HEADING_ASIDE = " — "  # a heading's title, then an aside that may be elided (set_heading)
 LIKENESS_THRESHOLD_LABEL = "Hide look-alikes below"  # over an item's look-alikes (Find visually similar)
 SORT_GAP = 8  # px between the spin box and the order, on top of the layout's spacing
 LTR, TTB = QBoxLayout.Direction.LeftToRight, QBoxLayout.Direction.TopToBottom
@@ -251,6 +252,24 @@ class ResultsView(QWidget):
         return (label.fontMetrics().horizontalAdvance(label.plain_text()) + margins.left() + margins.right()
                 + 2 * label.margin() + 1)  # +1: fractional advances round up
 
+    def _title_width(self) -> int:
+        """Pixels the heading's title needs whole: its words before :data:`HEADING_ASIDE`. The aside after it
+        ("— learnt from other catalogues' outfits") is elided in a narrow panel, the whole heading in its
+        tooltip: counted whole in the panel's least width, it made an 800-pixel window 839 wide, past its
+        screen, once a catalogue without outfits was open (the least width grew after the window was fitted)."""
+        title, *aside = self.heading.plain_text().split(HEADING_ASIDE, 1)
+        title += " …" if aside else ""  # the aside elided: the title, then "…"
+        margins = self.heading.contentsMargins()
+        return (self.heading.fontMetrics().horizontalAdvance(title) + margins.left() + margins.right()
+                + 2 * self.heading.margin() + 1)  # +1: fractional advances round up
+
+    def set_heading(self, markup: str, hint: str = "") -> None:
+        """The heading (our markup: a bold title, then an aside after :data:`HEADING_ASIDE` that a narrow
+        panel elides) and a line for its tooltip (none unless given: a heading never keeps another's)."""
+        set_rich(self.heading, markup)
+        self.heading.set_hint(hint)
+        self._reflow()  # its title may need the panel wider, or may fit beside "for [category]" now
+
     def header_fits(self, width: int) -> tuple[bool, bool, bool]:
         """At ``width`` pixels: whether the heading and "for [category]" share a row, "Hide matches below"
         and its spin box share a row, and that row and the order share a row (all at their preferred
@@ -273,7 +292,7 @@ class ResultsView(QWidget):
         spin_least = self._widths(self._threshold_row, self.threshold)[1]
         sort_least = self._widths(self._controls, self.sort)[1]
         two_rows = max(2 * gap + for_least + target_least, 2 * gap + SORT_GAP + spin_least + sort_least)
-        most_rows = max(self._text_width(self.heading), self._text_width(self.threshold_label),
+        most_rows = max(self._title_width(), self._text_width(self.threshold_label),
                         gap + for_least + target_least, spin_least, sort_least)
         return max(two_rows, most_rows)
 

@@ -256,6 +256,10 @@ class ElidedLabel(QLabel):
         self._hint = hint
         self._relayout()
 
+    def hint(self) -> str:
+        """The tooltip line given by :meth:`set_hint` ("" when none)."""
+        return self._hint
+
     def set_colour(self, colour: QColor | None) -> None:
         """Draw the text in ``colour`` (None: the palette's window text)."""
         self._colour = colour
