@@ -148,9 +148,17 @@ def test_an_item_pulling_the_match_down_shows_points_not_percentages_past_100(qt
     assert texts == ["+10 pts", "−7 pts"] and "%" not in "".join(texts)
     assert 50 + sum(row.points for row in view.rows) == match_percent(reason.score, 2)
     assert "takes 7 points off the 0–100 match" in view.rows[1].toolTip()
-    view.show_reason(_reason([0.7, 0.3]), ())  # no item pulling it down: percentages, as before
+    # no item pulling it down: points too, as the badges (trial DN read "48 %" beside a "+9" badge), each
+    # row's percent of the match in its tooltip
+    even = _reason([0.7, 0.3])
+    view.show_reason(even, ())
     assert view.title.plain_text() == "Why it goes with your outfit"
-    assert [row.value_text() for row in view.rows] == ["70 %", "30 %"]
+    assert [row.points for row in view.rows] == [even.item_points()[0], even.item_points()[1]]
+    assert [row.value_text() for row in view.rows] == [f"+{even.item_points()[0]} pts", f"+{even.item_points()[1]} pts"]
+    assert 50 + sum(row.points for row in view.rows) == match_percent(even.score, 2)
+    assert "(70 % of it)" in view.rows[0].toolTip() and "(30 % of it)" in view.rows[1].toolTip()
+    view.show_reason(reason, ())  # an item pulling it down: the others' percent runs past 100, never said
+    assert "% of it" not in "".join(row.toolTip() for row in view.rows)
     # at or below "unrelated" there is no match to share: points too, as the badges (trial W read "-0.29"
     # beside the badge "−5")
     below = _reason([-0.29, 0.03])
@@ -275,7 +283,9 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         assert all(value is not None for value in shown)
         assert sum(v for v in shown if v is not None) == 100  # whole numbers that add up (trial BZ read 101)
         assert shown == list(expected) and all(abs(w - e) < 1 for w, e in zip(expected, exact))  # the service's
-        assert [row.value_text() for row in rows] == [percent_text(p) for p in expected]
+        points = truth.item_points()
+        assert [row.points for row in rows] == [points[j] for j in range(len(rows))]  # the badges' points
+        assert all(f"({percent_text(p)} of it)" in row.toolTip() for row, p in zip(rows, expected))
         # ... of the score the search ranked this result by
         assert truth.score == pytest.approx(window._results[candidate_pk].score, abs=1e-4)
         # the attribute named is the service's (or the panel says plainly that none explains it)

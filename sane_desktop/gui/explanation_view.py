@@ -699,7 +699,9 @@ class ShareRow(QWidget):
                 "not compared: the model learnt no matches between these two categories, so this item adds "
                 f"nothing to the {noun}" if not share.compared else
                 f"{'adds' if self.share >= 0 else 'takes'} {points_words(self.points, self.share)} "
-                f"{'to' if self.share >= 0 else 'off'} the 0–100 {noun}" if self.points is not None else
+                f"{'to' if self.share >= 0 else 'off'} the 0–100 {noun}"
+                + (f" ({percent_text(self.percent)} of it)" if self.percent is not None and self.percent >= 0 else "")
+                if self.points is not None else
                 f"{self.value_text()} of the {noun}" if percent is not None else
                 f"its part of the outfit score: {self.value_text()} ({'towards' if share.share > 0 else 'against'} a {noun})")
         self.setToolTip(plain_tooltip(f"{self.title}\n{part} — click to see the pair"))
@@ -843,9 +845,11 @@ class OutfitReasonView(QWidget):
             self._rows.removeWidget(row)
             row.deleteLater()
         percentages = reason.whole_percentages()
-        # shares of what is left run past 100 % (an item pulling down), or there is no match to share (a
-        # score at or below "unrelated"): points, as the badges say them (trial W read −0.29 beside "−5")
-        points = reason.points()
+        # points, as the badges say them (trial W read −0.29 beside "−5"; trial DN "48 %" beside a "+9" badge);
+        # a share of a positive match with no item pulling down is also said in percent, in the row's tooltip
+        points = reason.item_points()
+        if percentages is not None and any(p < 0 for p in percentages):
+            percentages = None  # the others' run past 100 %: no "(120 % of it)" in a tooltip
         self.rows = []
         for j, share in enumerate(reason.shares):
             thumbnail = rgb_image(thumbnails[j]) if j < len(thumbnails) else QImage()

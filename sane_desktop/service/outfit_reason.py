@@ -85,11 +85,17 @@ class OutfitExplanation:
         than percentages: an item pulls the score down (the others' percentages run past 100) or there is
         no match to share (a score at or below "unrelated"); empty otherwise. The window's rows and
         ``explain --outfit`` both say them so (it gave percentages where the window gave points)."""
-        from sane_desktop.service.match_score import share_points
-
         percentages = self.percentages()
         if percentages is not None and all(p >= 0 for p in percentages):
             return {}
+        return self.item_points()
+
+    def item_points(self) -> dict[int, int]:
+        """Position in ``shares`` -> the points of the 0–100 match each compared item adds, whatever the
+        shares (:func:`~sane_desktop.service.match_score.share_points`): the outfit's badges, which the
+        window's rows say too (trial DN read "+9" on a badge beside "48 %" on its row)."""
+        from sane_desktop.service.match_score import share_points
+
         compared = [j for j, share in enumerate(self.shares) if share.compared]
         return dict(zip(compared, share_points([self.shares[j].share for j in compared])))
 
