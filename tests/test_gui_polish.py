@@ -548,6 +548,11 @@ def test_add_image_opens_where_images_were_last_added_from_and_the_size_slider_k
     button = window.findChild(QToolBar, "main-toolbar").widgetForAction(window.add_image_action)
     qtbot.mouseClick(button, LEFT)  # the toolbar button, then its shortcut, as a user goes
     qtbot.waitUntil(lambda: len(asked) == 1, timeout=5000)
+    # the first time: the user's Pictures folder or home, never the folder the app was started in (trial DN:
+    # the project's source folder)
+    from sane_desktop.gui.start_folder import start_folder
+
+    assert asked[0] == start_folder() and Path(asked[0]).is_dir() and Path(asked[0]) != Path.cwd()
     window.activateWindow()
     QTest.keyClick(window, Qt.Key.Key_I, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: len(asked) == 2, timeout=5000)

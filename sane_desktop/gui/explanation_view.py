@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (QCoreApplication, QEvent, QObject, QPoint, QRectF, QRunnable, QSize, QStandardPaths, Qt, QThreadPool,
+from PySide6.QtCore import (QCoreApplication, QEvent, QObject, QPoint, QRectF, QRunnable, QSize, Qt, QThreadPool,
                             QTimer, Signal)
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from sane_desktop import paths
 from sane_desktop.errors import InputError
 from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
+from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.text import ClickActivation, ElidedLabel, LinkLabel, message_box, plain_tooltip, set_plain
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
@@ -1583,12 +1584,7 @@ class ExplanationView(QWidget):
 
     def export_directory(self) -> str:
         """Where the dialog opens: the last folder used, else the user's Pictures folder, else home."""
-        for folder in (self.export_folder,
-                       QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation),
-                       QStandardPaths.writableLocation(QStandardPaths.StandardLocation.HomeLocation)):
-            if folder and Path(folder).is_dir():
-                return folder
-        return str(Path.home())
+        return start_folder(self.export_folder)
 
     def _set_exportable(self, on: bool) -> None:
         """Enable the Export explanation button, and tell the window's menu entry (:attr:`exportable_changed`)."""

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.path_check import PathCheck
 from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_failure
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
+from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.text import (
@@ -107,6 +108,7 @@ def mark_suggestion(combo: QComboBox, row: int) -> None:
 
 class IndexDialog(BackgroundRun, RequestDialog):
     indexed = Signal(str)  # catalogue name
+    folder_chosen = Signal(str)  # the folder a Choose… dialog picked (the window remembers where it was)
     chosen_meanwhile = ""  # set by the window: a catalogue chosen during the run stays open at its end
     # Escape or closing while it indexes asks: keep indexing in the background, or cancel
     run_words = "The indexing"
@@ -116,8 +118,11 @@ class IndexDialog(BackgroundRun, RequestDialog):
     cancel_effect = ("Cancelling keeps the photos read so far (a new catalogue cannot be searched until it is "
                      "indexed again, which goes on from there).")
 
-    def __init__(self, tasks: TaskRunner[CatalogueService], parent: Any = None) -> None:
+    def __init__(self, tasks: TaskRunner[CatalogueService], parent: Any = None, last_chosen: str = "") -> None:
+        """``last_chosen``: the folder a Choose… dialog last picked, in any session (its parent is where the
+        next one opens)."""
         super().__init__(tasks, parent)
+        self.last_chosen = last_chosen
         self.last_report: IndexReport | None = None  # the last finished index, for the window
         self.start_asked = False  # Start was pressed (a run asked for, finished or not)
         self.setWindowTitle("Index catalogue folder")
@@ -278,8 +283,14 @@ class IndexDialog(BackgroundRun, RequestDialog):
             set_plain(self.detected, "Not a folder (yet): finish typing its path, or pick it with the Choose… button")
 
     def choose_folder(self) -> None:
-        chosen = QFileDialog.getExistingDirectory(self, "Catalogue folder")
+        typed = self.folder.text().strip()
+        # the folder typed (or its parent, half-typed), else the last one chosen here
+        near = typed if Path(typed).expanduser().is_dir() else str(Path(typed).expanduser().parent) if typed else ""
+        last = str(Path(self.last_chosen).parent) if self.last_chosen else ""
+        chosen = QFileDialog.getExistingDirectory(self, "Catalogue folder", start_folder(near, last))
         if chosen:
+            self.last_chosen = chosen
+            self.folder_chosen.emit(chosen)
             self.folder.setText(chosen)
             self.inspect(chosen)
 

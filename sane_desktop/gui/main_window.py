@@ -54,6 +54,7 @@ from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
 from sane_desktop.gui.user_notes import UserNotes
+from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.text import (
     ElidedComboBox, ElidedLabel, LeftToRightStatusBar, escape, isolated, left_to_right, message_box, note_words,
     photos_of, plain_label, set_plain, set_rich, window_message, window_words,
@@ -1594,7 +1595,7 @@ class MainWindow(QMainWindow):
         from sane_desktop.catalogue.detect import IMAGE_SUFFIXES
 
         suffixes = " ".join(f"*{suffix}" for suffix in sorted(IMAGE_SUFFIXES))
-        files, _ = QFileDialog.getOpenFileNames(self, "Add images to the outfit", str(self.settings.get("image_folder")),
+        files, _ = QFileDialog.getOpenFileNames(self, "Add images to the outfit", start_folder(str(self.settings.get("image_folder"))),
                                                 f"Images ({suffixes});;All files (*)")
         if files:
             self.settings.set("image_folder", str(Path(files[0]).parent))
@@ -2254,8 +2255,9 @@ class MainWindow(QMainWindow):
             dialog.raise_()
             dialog.activateWindow()
             return
-        self.index_dialog = IndexDialog(self.tasks, self)
+        self.index_dialog = IndexDialog(self.tasks, self, str(self.settings.get("catalogue_folder")))
         self.index_dialog.indexed.connect(self._folder_indexed)
+        self.index_dialog.folder_chosen.connect(lambda folder: self.settings.set("catalogue_folder", folder))
         self.index_dialog.show()
         self.index_dialog.activateWindow()
 

@@ -22,7 +22,7 @@ DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity
                             # the last catalogue, and its database's token (found again after a rename elsewhere)
                             "catalogue": "", "catalogue_uid": "",
                             "results_per_category": 24, "tile_overlays": 0, "explanation_details": 0,
-                            "export_folder": "", "image_folder": "",
+                            "export_folder": "", "image_folder": "", "catalogue_folder": "",
                             # issue 18, points 13 and 16: tile size, the grids' orders, "hide matches below"
                             "tile_size": 136, "catalogue_sort": "title", "results_sort": "score", "min_match": 0,
                             # issue 19 point 2: the last shared catalogue's server (never its password:
