@@ -10,7 +10,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
 # Reinstalls only when pyproject.toml changed since the last install.
+# pip's own progress stays quiet: one line says what the wait is for (a first install downloads torch,
+# ~3 GB on Linux, minutes with nothing else printed: trial DN)
 $(STAMP): pyproject.toml | $(BIN)/python
+	@echo "Installing SANE Desktop and its dependencies into $(VENV) (the first time: torch, FAISS, Qt; a few minutes)…"
 	$(BIN)/python -m pip install --quiet --editable ".[test]"
 	touch $(STAMP)
 
