@@ -545,3 +545,36 @@ def test_the_every_category_choice_keeps_its_words_after_a_reindex_from_elsewher
     assert window.results.target.itemText(0) == "All other categories"
     assert all(category in window.results.target.itemData(0, Qt.ItemDataRole.ToolTipRole)
                for category in {item.category for item in window.outfit_model.items()})
+
+
+def test_the_every_category_choice_says_what_it_would_list_whatever_is_chosen(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trials DJ and DN: with an outfit of two kinds the box's first choice read "All other categories" while it
+    was chosen, and "All categories" once another category was (or at a restart on one): it says what choosing it
+    lists, the outfit's own kinds left out, whatever is chosen now — for an outfit whose every-category list
+    was never asked too."""
+    from gui_helpers import choose_target
+
+    window = make_window(world, size=(1200, 800))
+    build_outfit(window, 2)
+    wait_results(window, 120)
+    own = {item.category for item in window.outfit_model.items()}
+    target = window.results.target
+    assert target.itemText(0) == "All other categories"
+    others = [category for category in window.results.target_categories() if category not in own]
+    choose_target(window, qtbot, others[0])
+    wait_results(window, 120)
+    assert window.results.current_target() == others[0]
+    assert target.itemText(0) == "All other categories"
+    assert all(category in target.itemData(0, Qt.ItemDataRole.ToolTipRole) for category in own)
+
+    # another outfit of two kinds, searched for one category only: its every-category list was never asked
+    window.clear_action.trigger()
+    qtbot.waitUntil(lambda: not window.outfit_model.pks(), timeout=5000)
+    items = window.browser_model.items()
+    second = [next(item for item in items if item.category == others[1]), next(item for item in items if item.category == others[2])]
+    choose_target(window, qtbot, others[3] if len(others) > 3 else next(iter(own)))
+    window.add_to_outfit([item.pk for item in second])
+    wait_results(window, 120)
+    assert target.itemText(0) == "All other categories"
+    assert all(item.category in target.itemData(0, Qt.ItemDataRole.ToolTipRole) for item in second)
+    assert not any(category in target.itemData(0, Qt.ItemDataRole.ToolTipRole) for category in own)  # the old outfit's

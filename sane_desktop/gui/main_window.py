@@ -499,6 +499,8 @@ class MainWindow(QMainWindow):
         self._more: tuple[str, ...] = ()  # the last search's categories with more items than listed
         # the categories an outfit search left empty beside listed ones, and those of them of the outfit's own kind
         self._not_ranked: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
+        # the outfit (its keys) and the categories its list of every category left out, as last listed
+        self._left_out_of_all: tuple[tuple[int, ...], list[str]] = ((), [])
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
         self._in_outfit: frozenset[str] = frozenset()  # shown categories the outfit has: listed after the others
@@ -2080,9 +2082,18 @@ class MainWindow(QMainWindow):
                 parts.append(f"The explanation on the right is of “{escape(title)}”, which is not among the results "
                              f"shown ({why}).")
         self.results.set_filter_note("<br>".join(parts))
-        # "All other categories" while the outfit's own kinds are left out of the list of every category
+        # "All other categories" while the outfit's own kinds are left out of the list of every category, whatever
+        # is chosen now: what choosing it would list (trials DJ, DN read "All categories" once a category was chosen)
         listing_all = not self.results.current_target() and self._similar_to is None
-        left_out = [c for c in self._not_ranked[1] if c in self._not_ranked[0]] if listing_all else []
+        outfit = tuple(sorted(self.outfit_model.pks()))
+        if listing_all:
+            left_out = [c for c in self._not_ranked[1] if c in self._not_ranked[0]]
+            self._left_out_of_all = (outfit, left_out)
+        elif self._left_out_of_all[0] == outfit:  # the same outfit's list of every category, as last found
+            left_out = self._left_out_of_all[1]
+        else:  # not listed yet: the outfit's own categories (the model's kin of them are found when it is)
+            own = {item.category for item in self.outfit_model.items()}
+            left_out = [category for category in self.results.target_categories() if category in own]
         self.results.name_every_category(left_out if several else [], OWN_KIND_WHY)
 
     def _outfit_photos_words(self) -> str:

@@ -387,6 +387,10 @@ class ResultsView(QWidget):
         self.target.setToolTip(f"Category of the items to find for the outfit (not listed: {', '.join(left_out)}: "
                                f"{hint})" if left_out and self.target.currentIndex() == 0 else TARGET_TIP)
 
+    def target_categories(self) -> list[str]:
+        """The categories the "for" box offers, in its order (not its first choice, every category)."""
+        return [str(self.target.itemData(row)) for row in range(1, self.target.count())]
+
     def current_target(self) -> str:
         return self.target.currentData() or ""
 
