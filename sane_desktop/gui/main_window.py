@@ -945,10 +945,12 @@ class MainWindow(QMainWindow):
             self.per_category_actions[count] = action
         view_menu.addSeparator()
         self.theme_actions = {}
+        themes = QActionGroup(self)  # one choice of three: drawn as radio buttons, a checked one stays checked (trial DN)
         for theme, label in (("system", "S&ystem theme"), ("light", "&Light theme"), ("dark", "&Dark theme")):
             action = QAction(label, self, checkable=True)
             action.setChecked(self.settings.get("theme") == theme)
             action.triggered.connect(lambda _c=False, t=theme: self.set_theme(t))
+            themes.addAction(action)
             view_menu.addAction(action)
             self.theme_actions[theme] = action
         help_menu = menu.addMenu("&Help")
