@@ -714,3 +714,22 @@ def test_a_cached_thumbnail_moved_under_another_photo_s_name_is_not_shown(qtbot,
                     timeout=10000)
     assert again.data(again.index(0), Role.Thumbnail).pixel(5, 5) == QColor("#e07020").rgb()
     assert again.data(again.index(1), Role.Thumbnail).pixel(5, 5) == QColor("#2050c0").rgb()
+
+
+def test_an_empty_file_dropped_is_said_once_and_not_added(world, make_window, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial DN: "Could not read the image: empty.jpg cannot be read as an image: image file is empty (0 bytes)"
+    said the same thing twice and not what it meant for the outfit."""
+    from PySide6.QtWidgets import QMessageBox
+
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    window = make_window(world, size=SIZE)
+    before = window.outfit_model.pks()
+    drop_file(window, empty)
+    qtbot.waitUntil(lambda: any(box.isVisible() for box in window.findChildren(QMessageBox)), timeout=30000)
+    box = next(box for box in window.findChildren(QMessageBox) if box.isVisible())
+    text = box.text().lstrip("\u200e\u2066")  # the left-to-right mark a message opens with
+    assert text.startswith("Not added to the outfit: empty.jpg") and "empty (0 bytes)" in text, text
+    assert text.count("read") <= 1 and "Could not read the image" not in text
+    assert window.outfit_model.pks() == before
+    box.close()

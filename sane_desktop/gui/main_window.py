@@ -3090,7 +3090,9 @@ class MainWindow(QMainWindow):
         self.explanation.show_error(window_words(failure.message), drill_down=drill_down)
 
     def _guess_failed(self, message: str) -> None:
-        self._report_error(f"Could not read the image: {message}")  # the user chose it: say why in full
+        # the user chose it: say why in full, once ("Could not read the image: empty.jpg cannot be read as an image: …"
+        # said it twice: trial DN), and what it means for the outfit
+        self._report_error(f"Not added to the outfit: {message}")
         QTimer.singleShot(0, self._next_file)
 
     def _image_added(self, item: ItemInfo) -> None:
