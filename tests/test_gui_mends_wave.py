@@ -639,3 +639,24 @@ def test_a_search_that_fails_empties_the_grid_and_says_why(world, qtbot, make_wi
     window.browser_empty.linkActivated.emit("retry")
     qtbot.waitUntil(lambda: window.browser_model.rowCount() == every, timeout=20000)
     assert not window.browser_empty.isVisible()
+
+
+def test_an_outfit_brought_back_shows_its_first_item_whole(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial DN: after a restart the outfit strip came back scrolled to its end, its first tile cut ("skirt
+    with a p…"): a whole outfit brought back is shown from its start (an item added is still shown at the end)."""
+    settings_file = tmp_path / "start.ini"
+    window = make_window(world, size=(800, 600), settings_file=settings_file)
+    build_outfit(window, 4)
+    view = window.outfit_panel.view
+    bar = view.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and bar.value() == bar.maximum(), timeout=10000)  # the last added, shown
+    window.close()
+
+    again = make_window(world, size=(800, 600), settings_file=settings_file)
+    qtbot.waitUntil(lambda: len(again.outfit_model.pks()) == 4, timeout=60000)
+    view, bar = again.outfit_panel.view, again.outfit_panel.view.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=10000)  # four tiles are wider than the strip
+    qtbot.wait(50)
+    assert bar.value() == bar.minimum()
+    first = view.visualRect(again.outfit_model.index(0))
+    assert first.left() >= 0 and first.right() < view.viewport().width()

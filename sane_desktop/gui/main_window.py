@@ -2709,7 +2709,8 @@ class MainWindow(QMainWindow):
         self._remember_outfit = True
         self._items.update({item.pk: item for item in items if item.from_disk})
         added_meanwhile = len(self.outfit_model.pks())
-        self.outfit_panel.add_items(items)  # remembered through its change, when any came back
+        # remembered through its change, when any came back; shown from its start, unless added to meanwhile
+        self.outfit_panel.add_items(items, show_end=bool(added_meanwhile))
         if added_meanwhile and items:  # trial DJ's item, added while it was read back, was joined without a word
             self.statusBar().showMessage(f"The outfit you were building last time came back: {counted(len(items), 'item')} "
                                          f"added after {'the one' if added_meanwhile == 1 else f'the {added_meanwhile}'} you added "

@@ -211,7 +211,10 @@ class OutfitPanel(QWidget):
         self._withdraw_undo()
         self._refresh()
 
-    def add_items(self, items: list[ItemInfo]) -> None:
+    def add_items(self, items: list[ItemInfo], show_end: bool = True) -> None:
+        """Append ``items`` (those already in it stay where they are) and show the strip's end, where they
+        landed; ``show_end`` False: its start (a whole outfit brought back: trial DN's restart showed its first
+        tile cut, "skirt with a p…")."""
         added = [self.model.append(item) for item in items]
         if any(added):
             self._withdraw_undo()  # a new outfit is being built: the cleared one is not brought back into it
@@ -220,7 +223,13 @@ class OutfitPanel(QWidget):
             # the item just added is shown: a fifth landed past the strip's right edge, unseen (trial CD). The
             # sideways scroll bar alone, once laid out: scrollTo also moved the strip up and down while it was
             # being refitted, cutting every tile at 800 × 600
-            QTimer.singleShot(0, self, self.show_last)
+            QTimer.singleShot(0, self, self.show_last if show_end else self.show_first)
+
+    def show_first(self) -> None:
+        """Scroll the strip sideways to its start (its first tile whole)."""
+        self.view.doItemsLayout()
+        bar = self.view.horizontalScrollBar()
+        bar.setValue(bar.minimum())
 
     def show_last(self) -> None:
         """Scroll the strip sideways to its end (its last tile whole, when the strip is wider than a tile)."""
