@@ -169,6 +169,24 @@ def test_an_item_pulling_the_match_down_shows_points_not_percentages_past_100(qt
     assert 50 + sum(row.points for row in view.rows) == match_percent(below.score, 2)
 
 
+def test_the_rows_say_the_points_the_badges_show(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DJ: "−1 pts" in the panel beside a "−<1" badge (the panel's shares came from another pass and
+    rounded the other way). Given the badges' points, the rows say them; without one for every compared item,
+    the reason's own."""
+    from sane_desktop.gui.explanation_view import OutfitReasonView
+
+    view = OutfitReasonView()
+    qtbot.addWidget(view)
+    reason = _reason([0.41, -0.30])
+    own = reason.item_points()
+    keys = [share.outfit_pk for share in reason.shares]
+    badges = {keys[0]: own[0] + 1, keys[1]: own[1] - 1}  # a rounding apart
+    view.show_reason(reason, (), badges=badges)
+    assert [row.points for row in view.rows] == [badges[keys[0]], badges[keys[1]]]
+    view.show_reason(reason, (), badges={keys[0]: 99})  # not every item's: the reason's own
+    assert [row.points for row in view.rows] == [own[0], own[1]]
+
+
 def test_the_sentence_names_the_outfit_item_that_has_the_attribute() -> None:
     # trial O: "through its circular knit fabric — 62 % of the match comes from Blue blouse", a woven
     # blouse (shows it 0.00); the knit was the bodysuit's (0.80), carrying 38 %
@@ -283,8 +301,16 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         assert all(value is not None for value in shown)
         assert sum(v for v in shown if v is not None) == 100  # whole numbers that add up (trial BZ read 101)
         assert shown == list(expected) and all(abs(w - e) < 1 for w, e in zip(expected, exact))  # the service's
-        points = truth.item_points()
-        assert [row.points for row in rows] == [points[j] for j in range(len(rows))]  # the badges' points
+        # the points its badges in the strip show (one figure, never one point apart: trial DJ), which are the
+        # service's own but for rounding at a half point
+        strip = window.outfit_panel.view
+        window.outfit_model.set_highlight({pk: part for pk, part in window._results[candidate_pk].contributions.items()
+                                           if pk not in window._results[candidate_pk].not_compared})
+        painted = {pk: strip.itemDelegate().share_points(window.outfit_model.index(r))
+                   for r, pk in enumerate(window.outfit_model.pks())}
+        assert [row.points for row in rows] == [painted[row.outfit_pk] for row in rows]
+        own = truth.item_points()
+        assert all(abs(row.points - own[j]) <= 1 for j, row in enumerate(rows))  # type: ignore[operator]
         assert all(f"({percent_text(p)} of it)" in row.toolTip() for row, p in zip(rows, expected))
         # ... of the score the search ranked this result by
         assert truth.score == pytest.approx(window._results[candidate_pk].score, abs=1e-4)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -837,9 +838,12 @@ class OutfitReasonView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         self.item_clicked.connect(self.set_selected)  # at once: the pair follows from the worker
 
-    def show_reason(self, reason: OutfitExplanation, thumbnails: tuple[np.ndarray, ...], alike: bool = False) -> None:
+    def show_reason(self, reason: OutfitExplanation, thumbnails: tuple[np.ndarray, ...], alike: bool = False,
+                    badges: Mapping[int, int] | None = None) -> None:
         """Show ``reason`` with the outfit items' thumbnails ((S, S, 3) uint8, the shares' order);
-        ``alike``: the result is only a look-alike of the outfit, and the words say so."""
+        ``alike``: the result is only a look-alike of the outfit, and the words say so. ``badges``: outfit
+        item key -> the points its badge in the strip shows, said by the rows when it has every compared item
+        (one figure, never one point apart); else the reason's own (:meth:`OutfitExplanation.item_points`)."""
         self.reason = reason
         set_plain(self.title, outfit_title(reason, alike))
         for row in self.rows:
@@ -849,6 +853,8 @@ class OutfitReasonView(QWidget):
         # points, as the badges say them (trial W read −0.29 beside "−5"; trial DN "48 %" beside a "+9" badge);
         # a share of a positive match with no item pulling down is also said in percent, in the row's tooltip
         points = reason.item_points()
+        if badges is not None and all(share.outfit_pk in badges for share in reason.shares if share.compared):
+            points = {j: badges[share.outfit_pk] for j, share in enumerate(reason.shares) if share.compared}
         if percentages is not None and any(p < 0 for p in percentages):
             percentages = None  # the others' run past 100 %: no "(120 % of it)" in a tooltip
         self.rows = []
@@ -1328,9 +1334,10 @@ class ExplanationView(QWidget):
         for widget in (self.outfit_reason, self.outfit_rule, self.pair_title, self.outfit_terms):
             widget.setVisible(shown)
 
-    def show_outfit_reason(self, step: OutfitReasonStep) -> None:
+    def show_outfit_reason(self, step: OutfitReasonStep, points: Mapping[int, int] | None = None) -> None:
         """The outfit's reason for a result (issue 17), first, above its pair view; a pair view of
-        another result still on screen goes (the pair of this result follows)."""
+        another result still on screen goes (the pair of this result follows). ``points``: outfit item key ->
+        the points its badge shows, which the rows say (see :meth:`OutfitReasonView.show_reason`)."""
         reason = step.reason
         self._begun()
         if self.update_data is not None and self.update_data.candidate_pk != reason.candidate.pk:
@@ -1338,7 +1345,7 @@ class ExplanationView(QWidget):
         self.outfit_data = reason
         self.general = False  # an outfit's reason is never of a "visually similar" result
         self._speak()
-        self.outfit_reason.show_reason(reason, step.thumbnails, self.look_alike)
+        self.outfit_reason.show_reason(reason, step.thumbnails, self.look_alike, points)
         self._order_tabs()
         self.outfit_reason.set_selected(self.update_data.outfit_pk if self.update_data is not None else None)
         set_plain(self.outfit_terms, outfit_terms(reason))

@@ -141,6 +141,16 @@ def own_kinds(outfit_categories: Collection[str], results: Mapping[str, Sequence
         result.item.category for listed in results.values() for result in listed if result.alternatives)
 
 
+def badge_points(result: SearchResult, outfit: Sequence[int]) -> dict[int, int]:
+    """Outfit item key -> the points of ``result``'s 0–100 match it adds, as its badge in the strip says them
+    (:func:`~sane_desktop.service.match_score.share_points` over the items compared with it, in the outfit's
+    order ``outfit``). The outfit's reason says these very points (trial DJ read "−1 pts" in the panel beside
+    a "−<1" badge: its own shares, from another pass, rounded the other way)."""
+    shares = {pk: part for pk, part in result.contributions.items() if pk not in result.not_compared}
+    order = [pk for pk in outfit if pk in shares]
+    return dict(zip(order, share_points([shares[pk] for pk in order])))
+
+
 OWN_KIND_WHY = ("Items of your outfit's own kinds are alternatives to its items, not matches: a match pairs "
                 "different kinds of item. Chosen under “for”, one of them is ranked by the other items of your outfit.")
 
@@ -3041,7 +3051,8 @@ class MainWindow(QMainWindow):
         candidate = self._results.get(pk)
         self.explanation.set_look_alike(candidate is not None and candidate.item.category in self._look_alike)
         if isinstance(step, OutfitReasonStep):
-            self.explanation.show_outfit_reason(step)
+            self.explanation.show_outfit_reason(step, badge_points(candidate, self.outfit_model.pks())
+                                                if candidate is not None else None)
             return
         update = step.update
         outfit_item = next((i for i in self.outfit_model.items() if i.pk == update.outfit_pk), None)
