@@ -185,7 +185,7 @@ def test_a_look_alike_speaks_of_likeness_and_the_title_follows_the_panel(closet,
     assert panel.outfit_caption.plain_text().startswith(("looks most like", "looks like"))
     assert open_layer_menu(qtbot, panel)[0] == LIKENESS_LAYER
     row = panel.outfit_reason.rows[0]
-    assert "of the likeness" in row.toolTip() and "match" not in row.accessibleName()
+    assert "the 0–100 likeness" in row.toolTip() and "match" not in row.accessibleName()
 
     # a compatible result of a category the model knows: words of a match again
     choose_target(window, qtbot, "Bottoms")

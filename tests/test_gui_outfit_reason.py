@@ -58,6 +58,17 @@ def test_the_outfit_sentence_never_gives_the_result_what_it_hardly_shows() -> No
                      attributes=(AttributeScore("motif:heart", 1.0, 0.016, 0.5, 0.2, 0.8),))
     assert outfit_sentence(reason) == ("Goes with your outfit — 75 % of the match comes from Item 1. Nearest reason: a "
                                        "heart motif, as Item 1 has, though this item hardly shows it.")
+    # an item pulling the match down: the bearer's points, as its row says them, not "(49 % of the match)" beside
+    # "most of the match comes from …" (trial DO: the percentages of what is left run past 100 %)
+    pulled = _reason([0.5, 0.3, -0.1], "pattern:checked")
+    skirt, boots, cap = pulled.shares
+    pulled = replace(pulled, shares=(replace(skirt, shows_attribute=0.0), replace(boots, shows_attribute=0.9),
+                                     replace(cap, shows_attribute=0.0)))
+    said = outfit_sentence(pulled)
+    boots_points = pulled.item_points()[1]
+    assert f", as in Item 1 (which adds {boots_points} points)" in said and "%" not in said, said
+    assert "most of the match comes from Item 0, while Item 2 pulls it down" in said
+    assert f"(which adds {boots_points + 1} points)" in outfit_sentence(pulled, points={boots.outfit_pk: boots_points + 1})
     nobody = replace(reason, shares=tuple(replace(share, shows_attribute=0.1) for share in reason.shares))
     assert outfit_sentence(nobody).endswith("Nearest reason: a heart motif, though neither this item nor your outfit "
                                             "clearly shows it.")
@@ -156,7 +167,9 @@ def test_an_item_pulling_the_match_down_shows_points_not_percentages_past_100(qt
     assert [row.points for row in view.rows] == [even.item_points()[0], even.item_points()[1]]
     assert [row.value_text() for row in view.rows] == [f"+{even.item_points()[0]} pts", f"+{even.item_points()[1]} pts"]
     assert 50 + sum(row.points for row in view.rows) == match_percent(even.score, 2)
-    assert "(70 % of it)" in view.rows[0].toolTip() and "(30 % of it)" in view.rows[1].toolTip()
+    # points alone: "2 points (7 % of it)" read as 7 % of the 0–100 figure, and disagreed with 2 of 19 (trial DO)
+    assert f"adds {even.item_points()[0]} points to the 0–100 match —" in view.rows[0].toolTip()
+    assert all("%" not in row.toolTip() for row in view.rows)
     view.show_reason(reason, ())  # an item pulling it down: the others' percent runs past 100, never said
     assert "% of it" not in "".join(row.toolTip() for row in view.rows)
     # at or below "unrelated" there is no match to share: points too, as the badges (trial W read "-0.29"
@@ -311,7 +324,7 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         assert [row.points for row in rows] == [painted[row.outfit_pk] for row in rows]
         own = truth.item_points()
         assert all(abs(row.points - own[j]) <= 1 for j, row in enumerate(rows))  # type: ignore[operator]
-        assert all(f"({percent_text(p)} of it)" in row.toolTip() for row, p in zip(rows, expected))
+        assert all(f"adds {row.points} point" in row.toolTip() for row in rows if row.points and row.points > 0)
         # ... of the score the search ranked this result by
         assert truth.score == pytest.approx(window._results[candidate_pk].score, abs=1e-4)
         # the attribute named is the service's (or the panel says plainly that none explains it)

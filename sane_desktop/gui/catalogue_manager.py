@@ -14,13 +14,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices, QShowEvent
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
+    QAbstractItemView, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
-from sane_desktop.gui.screen_fit import fit_window
+from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, set_plain
 from sane_desktop.service.values import REIMPORTED
@@ -148,7 +148,7 @@ def resync_changed(report: IndexReport, indexed_with: str) -> bool:
     return moved or other_model or report.indexed.rebuilt
 
 
-class CatalogueManager(QDialog):
+class CatalogueManager(ScreenFittedDialog):
     """The catalogue manager. ``changed(old, new)`` after a rename (old name, new name), a delete
     (name, "") or a re-sync (name, name): the window lists its catalogues again."""
 
@@ -217,10 +217,6 @@ class CatalogueManager(QDialog):
         self._resync: Task[Any, Any] | None = None  # the last re-sync started (long work: quitting asks)
         self._damaged_said = False  # the status line speaks of a damaged catalogue
         self._update_buttons()
-
-    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        fit_window(self)  # 820 px wide: on an 800-pixel screen its Indexed column was off the screen (trial BN)
 
     # --- listing ------------------------------------------------------------------------------
     def refresh(self, select: str = "") -> None:

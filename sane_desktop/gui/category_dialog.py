@@ -14,10 +14,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QPixmap
-from PySide6.QtWidgets import QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QDialogButtonBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from sane_desktop.gui.explanation_view import rgb_image
 from sane_desktop.gui.text import escape, isolated, left_to_right, plain_label, set_rich
+from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.service import CategoryGuess
 
 SURE, FAIRLY_SURE, NOT_VERY_SURE = 0.9, 0.7, 0.4
@@ -80,7 +81,7 @@ def hint_html(guess: CategoryGuess, share: float, chosen: str = "") -> str:
     return f"Choose its category: it is searched as that kind of item. {why} Most likely first."
 
 
-class CategoryDialog(QDialog):
+class CategoryDialog(ScreenFittedDialog):
     chosen = Signal(str, str)  # image path, category
 
     def __init__(self, guess: CategoryGuess, parent: QWidget | None = None) -> None:

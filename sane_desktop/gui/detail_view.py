@@ -13,13 +13,14 @@ from collections.abc import Callable
 from PySide6.QtCore import QEvent, QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QKeyEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout,
+    QAbstractItemView, QDialogButtonBox, QFormLayout, QHBoxLayout, QPushButton, QSizePolicy, QVBoxLayout,
     QWidget,
 )
 
 from sane_desktop.gui.explanation_view import GONE, REPLACED, UNREADABLE, PhotoLoader
 from sane_desktop.gui.models import Role
 from sane_desktop.gui.text import plain_label, set_plain
+from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.service import ItemInfo
 from sane_desktop.service.values import ItemText
 from sane_desktop.service.filters import split_attribute
@@ -89,7 +90,7 @@ class DetailPhoto(QWidget):
         painter.end()
 
 
-class DetailView(QDialog):
+class DetailView(ScreenFittedDialog):
     """One item at a time; ``add_requested``/``similar_requested`` carry its key."""
 
     add_requested = Signal(int)

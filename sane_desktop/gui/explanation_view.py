@@ -482,14 +482,15 @@ def outfit_phrase(attribute: str) -> str:
 EVEN_SPREAD = 10.0  # percentage points between the largest and smallest share: "about equally"
 
 
-def outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
+def outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Mapping[int, int] | None = None) -> str:
     """:func:`_outfit_sentence`, ending in one mark: a shortened title at its end brings its own "…" (trial
-    BF read "… comes from Black checked a-line skirt….")."""
-    said = _outfit_sentence(reason, alike)
+    BF read "… comes from Black checked a-line skirt…."). ``points``: outfit item key -> the points the rows
+    and badges show (default: the reason's own, :meth:`OutfitExplanation.item_points`)."""
+    said = _outfit_sentence(reason, alike, points)
     return said[:-1] if said.endswith("….") else said
 
 
-def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
+def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Mapping[int, int] | None = None) -> str:
     """The outfit's reason in a stylist's words, e.g. "Goes with your outfit mainly through its
     lightning-bolt motif — 70 % of the match comes from Blue bolt shirt." (or, shares within
     :data:`EVEN_SPREAD` points, "— all 3 outfit items carry the match about equally", "— both outfit items …" for
@@ -548,7 +549,7 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
     if reason.attribute:
         # "mainly" only where the item carrying most of the score shows the attribute: trial BN read
         # "mainly through its green colour, as in Cap (24 % of the match) — 76 % … from A-line skirt"
-        elsewhere = bearer_words(reason, noun)
+        elsewhere = bearer_words(reason, noun, points)
         showing = _showing(reason)
         if not elsewhere and showing and sorted(showing) == sorted(carried_by):
             # the items that show it are the ones carrying the match: named once (a trial read "as in Blue
@@ -571,10 +572,13 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False) -> str:
 SHOWS = 0.5  # an outfit item "shows" the outfit's attribute at this calibrated probability or more
 
 
-def bearer_words(reason: OutfitExplanation, noun: str = "match") -> str:
+def bearer_words(reason: OutfitExplanation, noun: str = "match", points: Mapping[int, int] | None = None) -> str:
     """Which outfit item has the outfit's attribute, when the item carrying most of the score does not
     (trial O: "through its circular knit fabric — 62 % … from Blue blouse", a woven blouse, the knit
-    being the bodysuit's): ", as in Blue bodysuit (38 % of the match)"; "" when the leading item shows it."""
+    being the bodysuit's): ", as in Blue bodysuit (38 % of the match)"; "" when the leading item shows it.
+    When an item pulls the match down, the percentages of what is left run past 100 % (trial DO read "(49 % of
+    the match) — most of the match comes from A-line skirt"): its points then, as its row and badge say them
+    (``points``: outfit item key -> points; default the reason's own)."""
     leading = reason.leading()
     if leading.shows_attribute >= SHOWS:
         return ""
@@ -586,6 +590,10 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match") -> str:
     # the one carrying most of the score among those that clearly show it, not the surest of them: trial
     # AM read the item with 19 % named over one with 34 % that showed it 0.99008 against 0.99032
     bearer, percent = max(bearers, key=lambda pair: (pair[0].share, pair[0].shows_attribute))
+    if any(p < 0 for p in percentages):
+        own = {reason.shares[j].outfit_pk: p for j, p in reason.item_points().items()}
+        given = (points if points is not None and bearer.outfit_pk in points else own).get(bearer.outfit_pk, 0)
+        return f", as in {short_title(bearer.item.title)} (which adds {points_words(given, bearer.share)})"
     return f", as in {short_title(bearer.item.title)} ({round(percent)} % of the {noun})"
 
 
@@ -701,9 +709,7 @@ class ShareRow(QWidget):
                 "not compared: the model learnt no matches between these two categories, so this item adds "
                 f"nothing to the {noun}" if not share.compared else
                 f"{'adds' if self.share >= 0 else 'takes'} {points_words(self.points, self.share)} "
-                f"{'to' if self.share >= 0 else 'off'} the 0–100 {noun}"
-                + (f" ({percent_text(self.percent)} of it)" if self.percent is not None and self.percent >= 0 else "")
-                if self.points is not None else
+                f"{'to' if self.share >= 0 else 'off'} the 0–100 {noun}" if self.points is not None else
                 f"{self.value_text()} of the {noun}" if percent is not None else
                 f"its part of the outfit score: {self.value_text()} ({'towards' if share.share > 0 else 'against'} a {noun})")
         self.setToolTip(plain_tooltip(f"{self.title}\n{part} — click to see the pair"))
@@ -850,13 +856,11 @@ class OutfitReasonView(QWidget):
             self._rows.removeWidget(row)
             row.deleteLater()
         percentages = reason.whole_percentages()
-        # points, as the badges say them (trial W read −0.29 beside "−5"; trial DN "48 %" beside a "+9" badge);
-        # a share of a positive match with no item pulling down is also said in percent, in the row's tooltip
+        # points, as the badges say them (trial W read −0.29 beside "−5"; trial DN "48 %" beside a "+9" badge); no
+        # percent in the tooltip either: "2 points (7 % of it)" read as 7 % of the 0–100 figure (trial DO)
         points = reason.item_points()
         if badges is not None and all(share.outfit_pk in badges for share in reason.shares if share.compared):
             points = {j: badges[share.outfit_pk] for j, share in enumerate(reason.shares) if share.compared}
-        if percentages is not None and any(p < 0 for p in percentages):
-            percentages = None  # the others' run past 100 %: no "(120 % of it)" in a tooltip
         self.rows = []
         for j, share in enumerate(reason.shares):
             thumbnail = rgb_image(thumbnails[j]) if j < len(thumbnails) else QImage()
@@ -866,7 +870,7 @@ class OutfitReasonView(QWidget):
             row.clicked.connect(self.item_clicked)
             self._rows.addWidget(row)
             self.rows.append(row)
-        set_plain(self.sentence, outfit_sentence(reason, alike))
+        set_plain(self.sentence, outfit_sentence(reason, alike, {reason.shares[j].outfit_pk: p for j, p in points.items()}))
 
     def set_selected(self, outfit_pk: int | None) -> None:
         """Mark the row of the pair shown below (None: none)."""

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner
 from sane_desktop.gui.text import error_markup, set_plain, set_rich, window_words
+from sane_desktop.gui.screen_fit import ScreenFittedDialog
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
     from sane_desktop.service import CatalogueService
@@ -36,7 +37,7 @@ def eta_text(done: int, total: int, elapsed: float) -> str:
     return f"about {int(remaining // 60)} min {int(remaining % 60)} s left" if remaining >= 60 else f"about {remaining:.0f} s left"
 
 
-class RequestDialog(QDialog):
+class RequestDialog(ScreenFittedDialog):
     """Subclasses build ``progress_bar`` and ``phase``; :meth:`watch` follows the task they start
     (``task`` is None when nothing runs)."""
 

@@ -37,7 +37,7 @@ from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
 from sane_desktop.gui.models import ItemListModel
 from sane_desktop.gui.outfit_memory import remember_saved
 from sane_desktop.gui.outfit_panel import OutfitPanel
-from sane_desktop.gui.screen_fit import fit_window
+from sane_desktop.gui.screen_fit import ScreenFittedDialog, fit_window
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import (
@@ -137,7 +137,7 @@ MIN_NAME_DIALOG_WIDTH = 380  # pixels: about 45 characters of a name in view
 TITLE_BAR_BUTTONS = 160  # pixels a title bar keeps for its icon and buttons
 
 
-class NameDialog(QDialog):
+class NameDialog(ScreenFittedDialog):
     """Asks for an outfit's name (Save outfit…, Rename…); ``note`` is a line under the field."""
 
     def __init__(self, title: str, label: str, name: str = "", note: str = "", parent: QWidget | None = None) -> None:
@@ -227,7 +227,7 @@ class OutfitRowDelegate(QStyledItemDelegate):
         return size
 
 
-class SavedOutfitsDialog(QDialog):
+class SavedOutfitsDialog(ScreenFittedDialog):
     """The saved outfits of the open catalogue: Open (or double-click), Rename…, Delete… (asks)."""
 
     def __init__(self, controller: SavedOutfitsController, parent: QWidget | None = None) -> None:

@@ -20,13 +20,14 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox,
+    QCheckBox, QComboBox, QDialogButtonBox, QFormLayout, QHBoxLayout, QLineEdit, QPushButton, QSpinBox,
     QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Channel, TaskRunner
 from sane_desktop.gui.text import isolated, left_to_right, plain_label
+from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.service.titles import counted
 from sane_desktop.service.shared import (
     DEFAULT_PORT, KeyringStatus, ServerAddress, SharedCatalogue, forget_password, keyring_status, password_for,
@@ -42,7 +43,7 @@ REMEMBERED = ("shared_host", "shared_port", "shared_database", "shared_user", "s
 
 logger = logging.getLogger(__name__)
 
-class SharedCatalogueDialog(QDialog):
+class SharedCatalogueDialog(ScreenFittedDialog):
     """The dialog. ``opened(OpenedCatalogue, where)`` once the worker has opened the chosen catalogue
     (the service then has it open: the window shows it as it shows a local one); ``where`` is
     ``user@host:port/database``, without the password."""

@@ -11,9 +11,11 @@ from collections.abc import Iterable
 
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialog, QDialogButtonBox, QHeaderView, QMenu, QMenuBar, QTableWidget, QTableWidgetItem,
+    QAbstractItemView, QDialogButtonBox, QHeaderView, QMenu, QMenuBar, QTableWidget, QTableWidgetItem,
     QVBoxLayout, QWidget,
 )
+
+from sane_desktop.gui.screen_fit import ScreenFittedDialog
 
 # keys handled in the views' own events (gui/text.DetailKeys, results_view.KeyboardFocusSelects,
 # ItemMenuEvents) and Qt's own in an item view: (keys, what they do, where)
@@ -62,7 +64,7 @@ def registered_keys(window: QWidget) -> list[tuple[str, str, str]]:
     return found
 
 
-class ShortcutsDialog(QDialog):
+class ShortcutsDialog(ScreenFittedDialog):
     """The table of keys: Key, What it does, Where (a menu or a part of the window)."""
 
     def __init__(self, window: QWidget, menu_bar: QMenuBar) -> None:
