@@ -200,6 +200,31 @@ def test_the_rows_say_the_points_the_badges_show(qtbot) -> None:  # type: ignore
     assert [row.points for row in view.rows] == [own[0], own[1]]
 
 
+def test_equal_points_draw_equal_bars_whatever_the_titles(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DO: in a narrow panel a long title's row put its bar on a line of its own, as long as the row, and a
+    short title's beside it, short: +6 was drawn longer than +11. Every row's bar is as long and where a
+    one-line row has it; the bar's fill is its points' share of the 50 an outfit can add."""
+    from dataclasses import replace
+
+    from sane_desktop.gui.explanation_view import OutfitReasonView
+
+    view = OutfitReasonView()
+    qtbot.addWidget(view)
+    reason = _reason([0.4, 0.4])
+    short, long = reason.shares
+    reason = replace(reason, shares=(replace(short, item=replace(short.item, title="Cap")),
+                                     replace(long, item=replace(long.item, title="Black checked cropped jacket with a "
+                                                                                 "crescent-moon motif, long sleeves"))))
+    view.resize(300, 200)
+    view.show()
+    view.show_reason(reason, ())
+    qtbot.waitUntil(lambda: all(row.isVisible() and row.width() > 200 for row in view.rows), timeout=5000)
+    first, second = (row.placement() for row in view.rows)
+    assert first.title.top() != second.title.top() or first.title.height() != second.title.height()  # two layouts
+    assert (first.bar.left(), first.bar.width()) == (second.bar.left(), second.bar.width()) and first.bar.width() > 0
+    assert view.rows[0].points == view.rows[1].points and view.rows[0].bar_part() == view.rows[1].bar_part()
+
+
 def test_the_sentence_names_the_outfit_item_that_has_the_attribute() -> None:
     # trial O: "through its circular knit fabric — 62 % of the match comes from Blue blouse", a woven
     # blouse (shows it 0.00); the knit was the bodysuit's (0.80), carrying 38 %

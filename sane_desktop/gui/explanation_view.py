@@ -759,9 +759,10 @@ class ShareRow(QWidget):
         if title_w >= min(SHARE_TITLE_LEAST, metrics.horizontalAdvance(self.title)):
             return SharePlacement(QRectF(left, 0, title_w, height), QRectF(bar_left, 0, bar_w, height),
                                   QRectF(value_left, 0, value_w, height))
+        # the title on a line of its own; the bar where a one-line row has it, as long: equal points draw equal
+        # bars whatever the titles (trial DO: a long title's row drew +6 longer than a short one's +11)
         half = height / 2
-        bar_w = 0 if self.percent is None else max(0, round(value_left - 6 - left))
-        return SharePlacement(QRectF(left, 2, max(0, right - left), half - 2), QRectF(left, half, bar_w, half - 2),
+        return SharePlacement(QRectF(left, 2, max(0, right - left), half - 2), QRectF(bar_left, half, bar_w, half - 2),
                               QRectF(value_left, half, value_w, half - 2))
 
     def shown_title(self) -> str:
