@@ -428,6 +428,11 @@ def test_manager_renames_and_the_window_follows(managed, world: Path, qtbot) -> 
     assert sorted(names) == ["boutique", "other"]
     assert (world / "index" / "boutique" / "catalogue.db").is_file() and not (world / "index" / "shop").exists()
     assert "Renamed" in manager.status.text()
+    # the open one under its new name: its Delete… stays greyed, from the list that names it (trial DO found it
+    # enabled right after the rename, the refusal coming only after the click)
+    assert manager.selected_name() == "boutique"
+    assert not manager.delete_button.isEnabled()
+    assert manager.delete_button.toolTip() == "“boutique” is open in the window: open another catalogue first, then delete it."
 
 
 @needs_qt

@@ -289,6 +289,10 @@ class CatalogueManager(ScreenFittedDialog):
         entry = self.selected()
         return entry.name if entry is not None else ""
 
+    def open_changed(self) -> None:
+        """The window opened another catalogue (or the same under a new name): the buttons follow."""
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         """Each button enabled for the selected catalogue, or greyed with its reason in its tooltip (a new user
         met a greyed Built-in model… and could not tell why)."""

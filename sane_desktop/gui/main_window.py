@@ -1850,6 +1850,15 @@ class MainWindow(QMainWindow):
         self._show_results(found.results, frozenset(category for category, listed in found.results.items() if listed),
                            found.index_stamp)
 
+    def _open_catalogue_name(self) -> str:
+        """The local catalogue open now, by the name it has ("" for none, or a shared one): renamed in the catalogue
+        manager, its new name at once, before it has reopened under it (trial DO found Delete… enabled for it)."""
+        if self.catalogue is None or self.shared:
+            return ""
+        if self._renamed is not None and self._renamed[0] == self.catalogue.name:
+            return self._renamed[1]
+        return self.catalogue.name
+
     def _set_heading(self, markup: str, tip: str = "") -> None:
         """The results' heading (our markup) and its tooltip (none unless given: a heading never keeps
         another's)."""
@@ -2208,8 +2217,7 @@ class MainWindow(QMainWindow):
 
     def show_catalogue_manager(self) -> CatalogueManager:
         if self.catalogue_manager is None:
-            self.catalogue_manager = CatalogueManager(
-                self.tasks, self, lambda: self.catalogue.name if self.catalogue is not None and not self.shared else "")
+            self.catalogue_manager = CatalogueManager(self.tasks, self, self._open_catalogue_name)
             self.catalogue_manager.changed.connect(self._catalogues_managed)
         if not self.catalogue_manager.isVisible() and not self.catalogue_manager.channel.busy:
             self.catalogue_manager.status.setText("")  # the last visit's "Re-synced …" is old news
@@ -2512,6 +2520,8 @@ class MainWindow(QMainWindow):
         if self._renamed == (previous, opened.info.name):
             previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
         self._renamed = None
+        if self.catalogue_manager is not None:  # its buttons follow the catalogue open now (its Delete… greyed)
+            QTimer.singleShot(0, self.catalogue_manager.open_changed)
         # the same name, another database (made anew from a terminal or another window): its item
         # keys name other items, so everything shown of the old one goes as for another catalogue
         other = previous != opened.info.name or (self.catalogue is not None and self.catalogue.uid != opened.info.uid)
