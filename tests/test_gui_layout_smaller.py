@@ -443,3 +443,24 @@ def test_the_window_s_other_boxes_cut_their_words_as_the_switcher_does(window, q
         finally:
             box.setMinimumWidth(0)
             box.setMaximumWidth(16777215)
+
+
+def test_a_long_title_s_file_name_never_ends_in_a_hyphen() -> None:
+    """Trial DO was offered "outfit-client-eleanor-autumn-dinner-party-look-with-statement-coat-.png": the name
+    cut at 60 characters on a hyphen. Both exports' names come from ``file_name_words``."""
+    from sane_desktop.gui.text import file_name_words
+
+    long = "Client Eleanor — autumn dinner party look with statement coat and boots"
+    cut = file_name_words(long)
+    assert len(cut) <= 60 and not cut.endswith("-") and cut.startswith("client-eleanor-autumn-dinner-party")
+    assert file_name_words("a" * 59 + " b") == "a" * 59  # cut right after the hyphen
+    assert file_name_words("Black handbag - heart detail") == "black-handbag-heart-detail"
+    assert file_name_words(" — ") == ""
+
+
+def test_one_point_is_said_in_the_singular() -> None:
+    """Trial DO read "+1 pts" and "−1 pts"."""
+    from sane_desktop.service.match_score import points_text
+
+    assert [points_text(p, s) for p, s in ((1, 0.02), (-1, -0.02), (0, -0.001), (0, 0.0), (17, 0.3))] == \
+        ["+1 pt", "−1 pt", "−<1 pt", "+0 pts", "+17 pts"]

@@ -149,7 +149,7 @@ def test_an_item_pulling_the_match_down_shows_points_not_percentages_past_100(qt
     down, each row shows the points of the 0–100 match it adds or takes off, as the outfit's badges do,
     adding up to the match less 50."""
     from sane_desktop.gui.explanation_view import OutfitReasonView
-    from sane_desktop.service.match_score import match_percent
+    from sane_desktop.service.match_score import match_percent, points_text
 
     view = OutfitReasonView()
     qtbot.addWidget(view)
@@ -165,7 +165,9 @@ def test_an_item_pulling_the_match_down_shows_points_not_percentages_past_100(qt
     view.show_reason(even, ())
     assert view.title.plain_text() == "Why it goes with your outfit"
     assert [row.points for row in view.rows] == [even.item_points()[0], even.item_points()[1]]
-    assert [row.value_text() for row in view.rows] == [f"+{even.item_points()[0]} pts", f"+{even.item_points()[1]} pts"]
+    assert [row.value_text() for row in view.rows] == [points_text(even.item_points()[j], even.shares[j].share)
+                                                       for j in (0, 1)]
+    assert all(text.endswith(" pts") for text in (row.value_text() for row in view.rows))  # 17 and 8 points
     assert 50 + sum(row.points for row in view.rows) == match_percent(even.score, 2)
     # points alone: "2 points (7 % of it)" read as 7 % of the 0–100 figure, and disagreed with 2 of 19 (trial DO)
     assert f"adds {even.item_points()[0]} points to the 0–100 match —" in view.rows[0].toolTip()
@@ -178,7 +180,7 @@ def test_an_item_pulling_the_match_down_shows_points_not_percentages_past_100(qt
     view.show_reason(below, ())
     # no "why it goes" above "does not really go" (trial W)
     assert view.title.plain_text() == "How it compares with your outfit"
-    assert [row.value_text() for row in view.rows] == ["−7 pts", "+1 pts"]
+    assert [row.value_text() for row in view.rows] == ["−7 pts", "+1 pt"]  # one point: "pt" (trial DO)
     assert 50 + sum(row.points for row in view.rows) == match_percent(below.score, 2)
 
 
@@ -471,7 +473,7 @@ def test_a_pull_down_too_small_for_a_point_keeps_its_sign(qtbot) -> None:  # typ
     reason = _reason([0.20, 0.30, -0.003])
     view.show_reason(reason, ())
     assert [row.points for row in view.rows][2] == 0
-    assert view.rows[2].value_text() == "−<1 pts"
+    assert view.rows[2].value_text() == "−<1 pt"
     assert "takes less than 1 point off the 0–100 match" in view.rows[2].toolTip()
     assert outfit_sentence(reason).endswith("while Item 2 pulls it down.")
 

@@ -501,7 +501,7 @@ UNTUNED_NOTE = ("note: the attribute was chosen by untuned default weights, not 
 
 
 def _render_outfit(result: dict[str, Any]) -> str:
-    from sane_desktop.service.match_score import signed_points
+    from sane_desktop.service.match_score import points_text
 
     reason = result["outfit_reason"]
     by_looks = [share["item"] for share in reason["shares"] if share.get("compared_by") == "general"]
@@ -528,7 +528,7 @@ def _render_outfit(result: dict[str, Any]) -> str:
                     "none: not compared (the same category, an alternative to it)" if share.get("alternative") else
                     "none: not compared (the model learnt no matches for this pair of categories)")
         # points of the 0–100 match where the window gives them (an item pulls the match down), else percent
-        percent = (f"{signed_points(share['points'], share['share']):>4s} pts" if share.get("points") is not None
+        percent = (f"{points_text(share['points'], share['share']):>8s}" if share.get("points") is not None
                    else f"{share['percent']:6.1f} %" if share.get("percent") is not None else "   n/a  ")
         # how much the item shows the outfit's attribute: meaningless when none was named
         # (and for an item not compared, which adds nothing to the match whatever it shows: blank, not a figure)

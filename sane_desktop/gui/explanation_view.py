@@ -30,10 +30,12 @@ from sane_desktop import paths
 from sane_desktop.errors import InputError
 from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.start_folder import start_folder
-from sane_desktop.gui.text import ClickActivation, ElidedLabel, LinkLabel, message_box, plain_tooltip, set_plain
+from sane_desktop.gui.text import (
+    ClickActivation, ElidedLabel, LinkLabel, file_name_words, message_box, plain_tooltip, set_plain,
+)
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
-from sane_desktop.service.match_score import points_amount, signed_points
+from sane_desktop.service.match_score import points_amount, points_text
 from sane_desktop.service.titles import attribute_words, match_sentence, short_title
 
 if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
@@ -722,7 +724,7 @@ class ShareRow(QWidget):
         if not self.compared:
             return "not compared"
         if self.points is not None:
-            return f"{signed_points(self.points, self.share)} pts"  # a small pull-down keeps its sign
+            return points_text(self.points, self.share)  # a small pull-down keeps its sign
         return percent_text(self.percent) if self.percent is not None else f"{self.share:+.2f}"
 
     def bar_part(self) -> float | None:
@@ -1590,8 +1592,7 @@ class ExplanationView(QWidget):
     def default_export_name(self) -> str:
         candidate = self._items.get("candidate")
         title = candidate.title if candidate is not None else ""
-        # one hyphen between words ("Black handbag - heart detail" read "why-black-handbag---heart-detail": trial DF)
-        words = re.sub(r"-{2,}", "-", re.sub(r"[^\w-]+", "-", title.casefold())).strip("-")[:60]
+        words = file_name_words(title)
         return f"why-{words}.png" if words else "explanation.png"
 
     def export_directory(self) -> str:

@@ -15,7 +15,6 @@ with progress). The CSV is written by the service (:func:`sane_desktop.service.o
 from __future__ import annotations
 
 import os
-import re
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +40,8 @@ from sane_desktop.gui.screen_fit import ScreenFittedDialog, fit_window
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Task, TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import (
-    ElidedLabel, elided_title, isolated, left_to_right, message_box, plain_label, plain_tooltip, set_plain,
+    ElidedLabel, elided_title, file_name_words, isolated, left_to_right, message_box, plain_label, plain_tooltip,
+    set_plain,
 )
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
@@ -700,7 +700,7 @@ class SavedOutfitsController(QObject):
         return f"{self.name} (changed, not saved)" if self.name else ""
 
     def default_export_name(self) -> str:
-        words = re.sub(r"-{2,}", "-", re.sub(r"[^\w-]+", "-", self.export_title().casefold())).strip("-")[:60]
+        words = file_name_words(self.export_title())
         return f"outfit-{words}" if words else "outfit"
 
     def export(self, path: str | Path | None = None) -> Path | None:

@@ -541,3 +541,11 @@ def photos_of(titles: list[str]) -> tuple[str, bool]:
     quoted = [f"“{title}”" for title in titles]
     joined = quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} and {quoted[-1]}"
     return f"The photo{'s' if len(quoted) > 1 else ''} of {joined}", len(quoted) > 1
+
+
+def file_name_words(text: str, limit: int = 60) -> str:
+    """``text`` as the words of a file name an export offers: case folded, one hyphen between words (trial DF was
+    offered "why-black-handbag---heart-detail.png"), at most ``limit`` characters, never ending in a hyphen
+    where it is cut (trial DO: "…-with-statement-coat-.png"); "" when no word is left."""
+    words = re.sub(r"-{2,}", "-", re.sub(r"[^\w-]+", "-", text.casefold())).strip("-")
+    return words[:limit].rstrip("-")

@@ -68,6 +68,12 @@ def signed_points(points: int, share: float) -> str:
     return f"{'−' if points < 0 else '+'}{abs(points)}"
 
 
+def points_text(points: int, share: float) -> str:
+    """:func:`signed_points` with its unit: "+17 pts", "−7 pts", "+1 pt", "−<1 pt" (trial DO read "+1 pts")."""
+    one = abs(points) == 1 or (points == 0 and share != 0)
+    return f"{signed_points(points, share)} {'pt' if one else 'pts'}"
+
+
 def points_amount(points: int, share: float) -> str:
     """How many points, in words, without the sign: "7", or "less than 1" for a share that rounds to
     none (:func:`signed_points`'s "<1")."""
