@@ -733,3 +733,27 @@ def test_an_empty_file_dropped_is_said_once_and_not_added(world, make_window, qt
     assert text.count("read") <= 1 and "Could not read the image" not in text
     assert window.outfit_model.pks() == before
     box.close()
+
+
+def test_a_bad_file_s_box_comes_before_the_next_file_s_question(world, items, make_window, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial DO chose an empty file and a photo together: the error box and the next photo's category dialog
+    opened at once, the dialog over the box. The next file is asked about once the box is closed."""
+    from PySide6.QtWidgets import QMessageBox
+
+    empty = tmp_path / "empty.jpg"
+    empty.write_bytes(b"")
+    photo = tmp_path / f"mine{items[0].image_path.suffix}"
+    photo.write_bytes(items[1].image_path.read_bytes())
+    window = make_window(world, size=SIZE)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(empty)), QUrl.fromLocalFile(str(photo))])
+    window.outfit_panel.view.dropEvent(QDropEvent(QPointF(10, 10), Qt.DropAction.CopyAction, mime,
+                                                  Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier))
+    qtbot.waitUntil(lambda: any(box.isVisible() for box in window.findChildren(QMessageBox)), timeout=30000)
+    qtbot.wait(300)
+    # the next file waits, unread, while the box is open (it was read at once, its dialog opening over the box)
+    assert window._pending_files == [str(photo)] and not window.channels.guess.busy
+    assert window.category_dialog is None or not window.category_dialog.isVisible()
+    next(box for box in window.findChildren(QMessageBox) if box.isVisible()).done(0)
+    qtbot.waitUntil(lambda: window.category_dialog is not None and window.category_dialog.isVisible(), timeout=30000)
+    window.category_dialog.reject()

@@ -3114,8 +3114,9 @@ class MainWindow(QMainWindow):
     def _guess_failed(self, message: str) -> None:
         # the user chose it: say why in full, once ("Could not read the image: empty.jpg cannot be read as an image: …"
         # said it twice: trial DN), and what it means for the outfit
-        self._report_error(f"Not added to the outfit: {message}")
-        QTimer.singleShot(0, self._next_file)
+        box = self._error_box(f"Not added to the outfit: {message}")
+        # the next file's question once this box is closed: both at once, its dialog covered the box (trial DO)
+        box.finished.connect(lambda _result: QTimer.singleShot(0, self._next_file))
 
     def _image_added(self, item: ItemInfo) -> None:
         self._items[item.pk] = item
@@ -3151,9 +3152,13 @@ class MainWindow(QMainWindow):
     def _report_error(self, message: str) -> None:
         """The task's message in full (plain text: it quotes names and folders), without blocking the
         event loop; the status bar keeps it for a while after the box is closed."""
+        self._error_box(message)
+
+    def _error_box(self, message: str) -> QMessageBox:
+        """:meth:`_report_error`, giving the box shown (its ``finished`` tells when it is closed)."""
         message = window_words(message)
         self.statusBar().showMessage(f"Error: {message}", 10000)
-        message_box(self, "SANE Desktop", message)
+        return message_box(self, "SANE Desktop", message)
 
     def _explanation_exported(self, path: str) -> None:
         self.settings.set("export_folder", str(Path(path).parent))
