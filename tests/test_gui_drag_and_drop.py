@@ -6,7 +6,6 @@ Xvfb or Qt's xcb libraries are missing (``.ci/run`` installs them from Debian)."
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -17,26 +16,8 @@ pytestmark = pytest.mark.slow
 HERE = Path(__file__).resolve().parent
 
 
-@pytest.fixture(scope="module")
-def display():  # type: ignore[no-untyped-def]
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (Debian: apt install xvfb)")
-    read, write = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x1000x24", "-nolisten", "tcp"],
-                              pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()  # Xvfb writes its display number once it is ready
-    if not number:
-        server.kill()
-        pytest.skip("Xvfb did not start")
-    yield f":{number}"
-    server.terminate()
-    server.wait(10)
-
-
-def test_drags_drop_onto_the_outfit_through_the_real_event_path(display: str) -> None:
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb"}
+def test_drags_drop_onto_the_outfit_through_the_real_event_path(xvfb_display: str) -> None:
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb"}
     probe = subprocess.run([sys.executable, "-c", "from PySide6.QtWidgets import QApplication; QApplication([])"],
                            env=env, capture_output=True, text=True, timeout=60)
     if probe.returncode != 0:

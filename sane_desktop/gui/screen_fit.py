@@ -6,8 +6,10 @@ an offscreen test cannot fake a small screen); :func:`fit_window` applies them t
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
+from PySide6.QtGui import QGuiApplication, QHideEvent, QScreen, QShowEvent
 from PySide6.QtWidgets import QDialog, QWidget
+
+from sane_desktop.gui.focus_back import return_focus
 
 # a title bar and borders, for a window whose frame the window manager has not told yet (not shown)
 FRAME_ALLOWANCE = QMargins(8, 40, 8, 8)
@@ -74,3 +76,8 @@ class ScreenFittedDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         fit_window(self)
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
+        super().hideEvent(event)
+        if not event.spontaneous():  # closed, not minimised with its window: the focus back where it was
+            return_focus(self.parentWidget())
