@@ -194,7 +194,7 @@ def test_wrong_password_then_open_search_and_explain(server, world, qtbot) -> No
     fill(qtbot, dialog, server, "not-the-password")
     connect(qtbot, dialog)
     line = dialog.status.text()
-    assert line.startswith("wrong password for user 'alice'"), line
+    assert line.startswith("Wrong password for user 'alice'"), line  # a sentence of its own (trial DO)
     assert "\n" not in line and "Error" not in line and "not-the-password" not in line
     assert dialog.catalogue.count() == 0 and not dialog.open_button.isEnabled()
 
@@ -205,7 +205,7 @@ def test_wrong_password_then_open_search_and_explain(server, world, qtbot) -> No
     # a Connect that fails after one that listed: the earlier list goes, Open with it (trial DE)
     type_into(qtbot, dialog.password, "not-the-password")
     connect(qtbot, dialog)
-    assert dialog.status.text().startswith("wrong password") and dialog.catalogue.count() == 0
+    assert dialog.status.text().startswith("Wrong password") and dialog.catalogue.count() == 0
     assert not dialog.open_button.isEnabled()
     type_into(qtbot, dialog.password, PASSWORD)
     connect(qtbot, dialog)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
-from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, set_plain
+from sane_desktop.gui.text import ElidedLabel, as_sentence, left_to_right, message_box, set_plain
 from sane_desktop.service.values import REIMPORTED
 from sane_desktop.service.titles import counted, local_time
 
@@ -453,7 +453,7 @@ class CatalogueManager(ScreenFittedDialog):
 
     def _failed(self, message: str) -> None:
         # plain: it quotes names and folders; a sentence of its own here (the service's line starts lower case)
-        self.status.setText(message[:1].upper() + message[1:])
+        self.status.setText(as_sentence(message))
 
     def _finished(self) -> None:
         self.progress.setVisible(False)

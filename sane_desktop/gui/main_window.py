@@ -56,7 +56,7 @@ from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
 from sane_desktop.gui.user_notes import UserNotes
 from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.text import (
-    ElidedComboBox, ElidedLabel, LeftToRightStatusBar, escape, isolated, left_to_right, message_box, note_words,
+    ElidedComboBox, ElidedLabel, LeftToRightStatusBar, as_sentence, escape, isolated, left_to_right, message_box, note_words,
     photos_of, plain_label, set_plain, set_rich, window_message, window_words,
 )
 from sane_desktop.gui.theme import apply_theme, themed_icon
@@ -3158,7 +3158,7 @@ class MainWindow(QMainWindow):
         """:meth:`_report_error`, giving the box shown (its ``finished`` tells when it is closed)."""
         message = window_words(message)
         self.statusBar().showMessage(f"Error: {message}", 10000)
-        return message_box(self, "SANE Desktop", message)
+        return message_box(self, "SANE Desktop", as_sentence(message))
 
     def _explanation_exported(self, path: str) -> None:
         self.settings.set("export_folder", str(Path(path).parent))

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Channel, TaskRunner
-from sane_desktop.gui.text import isolated, left_to_right, plain_label
+from sane_desktop.gui.text import as_sentence, isolated, left_to_right, plain_label
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.service.titles import counted
 from sane_desktop.service.shared import (
@@ -140,7 +140,7 @@ class SharedCatalogueDialog(ScreenFittedDialog):
         self.open_button.setEnabled(False)
 
     def _failed(self, message: str) -> None:
-        self.status.setText(message)  # plain text: one line from the service
+        self.status.setText(as_sentence(message))  # plain text: one line from the service
         self.connect_button.setEnabled(True)
         self.open_button.setEnabled(self.catalogue.count() > 0)
 

@@ -509,6 +509,12 @@ _WINDOW_STEPS = (
 _HASHES = re.compile(r" \([^()]*\b(?=[0-9]*[a-f])[0-9a-f]{12}\b[^()]*\)")
 
 
+def as_sentence(message: str) -> str:
+    """A line said on its own (a status line, a box): its first letter upper case. The service's messages start
+    lower case, to be quoted after "Failed: " or "…: " (trial DO read "the server's user is empty: fill it in")."""
+    return message[:1].upper() + message[1:]
+
+
 def window_words(message: str) -> str:
     """A failure's message as the window says it: the way out through the window's menus instead of
     a terminal command, model hashes left out (trial H read "(e7273268e9a9, now 06742562b464) …
