@@ -660,3 +660,26 @@ def test_an_outfit_brought_back_shows_its_first_item_whole(world, qtbot, make_wi
     assert bar.value() == bar.minimum()
     first = view.visualRect(again.outfit_model.index(0))
     assert first.left() >= 0 and first.right() < view.viewport().width()
+
+
+def test_an_item_brought_back_by_undo_is_shown_whole(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial DO: after Ctrl+Z the item brought back stood half past the strip's edge. The first item brought
+    back is scrolled whole into view, wherever the strip was scrolled to."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    window = make_window(world, size=(800, 600))
+    build_outfit(window, 4)
+    panel, view = window.outfit_panel, window.outfit_panel.view
+    bar = view.horizontalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=10000)
+    for row, scroll in ((1, panel.show_last), (3, panel.show_first)):
+        view.selectionModel().select(window.outfit_model.index(row), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        qtbot.mouseClick(panel.remove_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=5000)
+        qtbot.wait(20)
+        scroll()  # the strip scrolled away from where the item comes back
+        panel.undo_action.trigger()  # Ctrl+Z
+        qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 4, timeout=5000)
+        qtbot.wait(50)
+        rect = view.visualRect(window.outfit_model.index(row))
+        assert rect.left() >= 0 and rect.right() <= view.viewport().width(), (row, rect, view.viewport().width())

@@ -225,6 +225,18 @@ class OutfitPanel(QWidget):
             # being refitted, cutting every tile at 800 × 600
             QTimer.singleShot(0, self, self.show_last if show_end else self.show_first)
 
+    def show_row(self, row: int) -> None:
+        """Scroll the strip sideways (only) until tile ``row`` is whole in view."""
+        self.view.doItemsLayout()
+        if not 0 <= row < self.model.rowCount():
+            return
+        rect, room = self.view.visualRect(self.model.index(row)), self.view.viewport().rect()
+        bar = self.view.horizontalScrollBar()
+        if rect.right() > room.right():
+            bar.setValue(bar.value() + rect.right() - room.right())
+        elif rect.left() < room.left():
+            bar.setValue(bar.value() - (room.left() - rect.left()))
+
     def show_first(self) -> None:
         """Scroll the strip sideways to its start (its first tile whole)."""
         self.view.doItemsLayout()
@@ -363,6 +375,9 @@ class OutfitPanel(QWidget):
                 if rows:
                     selection.setCurrentIndex(self.model.index(rows[0]), QItemSelectionModel.SelectionFlag.NoUpdate)
             self._refresh()
+            rows = [row for row, item in enumerate(before) if item.pk not in kept]
+            if rows:  # the first item brought back, whole in the strip (trial DO's was half past its right edge)
+                QTimer.singleShot(0, self, lambda row=rows[0]: self.show_row(row))
             self._undoing = True  # the window tells Undo's change from any other (it explains again)
             try:
                 self.changed.emit(self.model.pks())
