@@ -328,8 +328,11 @@ def test_adapt_says_up_front_that_a_frozen_pretrained_trunk_has_nothing_to_adapt
         dialog.show()
         dialog._found_model(frozen)  # what the worker's answer calls
         assert not dialog.start_button.isEnabled() and "nothing to adapt" in dialog.start_from.text()
+        # no empty bar, nor what Adapt would do, under the line that says there is nothing to (trial DO)
+        assert not dialog.progress_bar.isVisible() and not dialog.phase.isVisible()
         dialog._found_model(StartingModel(target, "trained", target, True))  # another model: Adapt stays offered
         assert "nothing to adapt" not in dialog.start_from.text() and dialog.start_button.isEnabled()
+        assert dialog.progress_bar.isVisible() and dialog.phase.isVisible()
     finally:
         runner.shutdown()
 

@@ -116,6 +116,9 @@ class AdaptDialog(ModelRunDialog[AdaptReport]):
         self.start_button.setEnabled(not start.frozen)
         self.start_button.setToolTip("This model's trunk is kept as shipped: there is nothing to adapt"
                                      if start.frozen else "")
+        # nothing to adapt: no empty progress bar, nor what Adapt would do, under the line that says so (trial DO)
+        self.progress_bar.setVisible(not start.frozen)
+        self.phase.setVisible(not start.frozen)
         self._grow()
 
     def _model_unknown(self, message: str) -> None:
