@@ -187,38 +187,9 @@ def message_box(parent: QWidget | None, title: str, text: str,
     label = box.findChild(QLabel, "qt_msgbox_label")
     if label is not None:  # Qt wraps it already; say so, a long path must never be cut
         label.setWordWrap(True)
-    if any(len(word) > LONG_WORD for word in text.split()):
-        # Qt wraps at spaces only: a 153-character file name ran off the screen, cut mid-word (trial DO). It
-        # wraps at its own separators here; the exact text, to copy, is under "Show Details…"
-        box.setText(left_to_right(wrappable(text)))
-        box.setDetailedText(text)
-    box.finished.connect(lambda _result: return_focus(parent))
+    box.finished.connect(lambda _result: return_focus(parent))  # never the box itself: it is deleted on close
     box.open()
     return box
-
-
-LONG_WORD = 40  # characters: a word longer than this may not fit a message box's line
-WRAP_AFTER = "/\\_-.,;:"  # where a long word (a path, a file name) may break: after its own separators
-ZERO_WIDTH_SPACE = "\u200b"
-
-
-def wrappable(text: str, chunk: int = 30) -> str:
-    """``text`` with zero-width spaces in its words longer than :data:`LONG_WORD`: after each separator
-    (:data:`WRAP_AFTER`), and every ``chunk`` characters of a run with none, so a label wraps it (shown
-    only: what is copied is the text itself)."""
-    def breakable(word: str) -> str:
-        if len(word) <= LONG_WORD:
-            return word
-        out, run = [], 0
-        for char in word:
-            out.append(char)
-            run += 1
-            if char in WRAP_AFTER or run >= chunk:
-                out.append(ZERO_WIDTH_SPACE)
-                run = 0
-        return "".join(out)
-
-    return re.sub(r"\S+", lambda match: breakable(match.group(0)), text)
 
 
 class ElidedComboBox(QComboBox):
