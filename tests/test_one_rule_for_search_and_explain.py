@@ -205,15 +205,27 @@ def test_an_open_catalogue_refuses_a_search_once_its_loaded_files_changed_on_dis
         catalogue.close()
 
 
-def test_an_index_time_is_read_as_recorded_never_now(tmp_path: Path) -> None:
-    """``Manifest`` fills a missing ``created_at`` with "now": `query`, `items` and `explain` read the index's time
-    through it and would have called an old index just written (the catalogue list read the file already)."""
-    from sane_desktop.retrieval.manifest import MANIFEST_NAME, recorded_created_at
+def test_an_index_time_is_read_as_recorded_never_now(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``Manifest``'s ``created_at`` defaults to "now" for a manifest being written; read back from one that
+    recorded no time it called an old index just written in `query`, `items` and `explain`. Read, it is ""."""
+    from sane_desktop.retrieval.manifest import MANIFEST_NAME, read_index_manifest
+    from sane_desktop.service import Catalogues
 
-    assert recorded_created_at(tmp_path) == ""  # no manifest
-    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"catalogue": "closet"}))
-    assert recorded_created_at(tmp_path) == ""  # one that recorded no time
-    (tmp_path / MANIFEST_NAME).write_text(json.dumps({"created_at": "2026-01-02T03:04:05+00:00"}))
-    assert recorded_created_at(tmp_path) == "2026-01-02T03:04:05+00:00"
-    (tmp_path / MANIFEST_NAME).write_text("not json")
-    assert recorded_created_at(tmp_path) == ""
+    root, home = make_closet(tmp_path / "closet"), tmp_path / "home"
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", "--workers", "0",
+                 "--device", "cpu", "--model", str(demo_model_path())]) == 0, capsys.readouterr().err
+    recorded = _manifest(home)["created_at"]
+    manifest = read_index_manifest(home / "closet")
+    assert recorded and manifest is not None and manifest.created_at == recorded
+    old = _manifest(home)
+    del old["created_at"]
+    (home / "closet" / MANIFEST_NAME).write_text(json.dumps(old))
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None and manifest.created_at == ""
+    monkeypatch.setenv("SANE_INDEX_HOME", str(home))
+    catalogue = Catalogues(device="cpu").open("closet")
+    try:
+        assert catalogue.search.written_at() == "" and catalogue.search.searcher().manifest.created_at == ""
+    finally:
+        catalogue.close()

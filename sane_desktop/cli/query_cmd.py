@@ -200,7 +200,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         # items no list here can hold (trial Z: a row added by hand was never ranked, without a word)
         unsearched = catalogue.search.unsearched([args.category] if args.category else None)
         model_hash = catalogue.model.bundle().content_hash  # the model the index was checked against
-        index_written = catalogue.search.written_at() or None  # as recorded: never "now" for an old manifest
+        index_written = catalogue.search.searcher().manifest.created_at or None  # of the index searched, as recorded
     finally:
         catalogue.close()
     say_metadata_changed(metadata, catalogue.items.root, catalogue.info.name, db_url=args.db,

@@ -109,6 +109,9 @@ class Manifest:
         """A manifest from its JSON; TypeError naming the first field of the wrong JSON type (trial V's
         ``"indexes": 5`` reached the search as an AttributeError, and blocked the re-index that mends it)."""
         data = dict(data)
+        # a manifest that recorded no time says none: the field's default ("now") is for one being written, and
+        # read back it passed an old index off as just written (the catalogue list, query, items and explain)
+        data.setdefault("created_at", "")
         _check_fields(data, _MANIFEST_TYPES, "")
         unknown = sorted(set(data) - set(_MANIFEST_TYPES))
         if unknown:  # a newer program's field: said so, not "unexpected keyword argument"
@@ -256,17 +259,6 @@ def read_index_manifest(folder: Path) -> Manifest | None:
             else ": re-run sane-desktop index"
         raise StaleIndexError(f"{path} is not a readable index manifest ({error}){way}") from error
     return manifest
-
-
-def recorded_created_at(folder: Path) -> str:
-    """When ``folder``'s manifest says its index was written (ISO 8601, UTC), as the file records it: "" when
-    there is none, it cannot be read, or it records no time (:class:`Manifest` fills a missing ``created_at``
-    with "now", which would pass an old index off as just written)."""
-    try:
-        raw = json.loads((folder / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return ""
-    return str(raw.get("created_at", "")) if isinstance(raw, dict) else ""
 
 
 def manifest_stamp(folder: Path) -> tuple[int, int, int] | None:

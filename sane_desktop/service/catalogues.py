@@ -554,14 +554,11 @@ def index_facts(folder: Path) -> IndexFacts:
     """:class:`IndexFacts` from ``folder``'s index manifest (empty without one). Raises
     StaleIndexError for an unreadable manifest."""
     from sane_desktop.code_version import embedding_code
-    from sane_desktop.retrieval.manifest import (
-        FORMAT_VERSION, other_build_words, read_index_manifest, recorded_created_at,
-    )
+    from sane_desktop.retrieval.manifest import FORMAT_VERSION, other_build_words, read_index_manifest
 
     manifest = read_index_manifest(folder)
     if manifest is None:
         return IndexFacts()
-    indexed_at = recorded_created_at(folder)  # "" for an old manifest that recorded none, never "now"
     problem = ""
     if manifest.format_version > FORMAT_VERSION:
         problem = f"written by a newer version{f' ({manifest.app_version})' if manifest.app_version else ''}"
@@ -569,7 +566,7 @@ def index_facts(folder: Path) -> IndexFacts:
         problem = f"holds the index of catalogue {manifest.catalogue!r}"
     stale = (other_build_words(manifest) if manifest.embedding_code != embedding_code()
              else _files_problem(manifest, folder) or _model_changed(manifest, folder))
-    return IndexFacts(Path(manifest.model_path).name, manifest.model_hash, manifest.vector_count, indexed_at,
+    return IndexFacts(Path(manifest.model_path).name, manifest.model_hash, manifest.vector_count, manifest.created_at,
                       dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, stale)
 
 

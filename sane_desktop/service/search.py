@@ -98,11 +98,15 @@ class OutfitSearch:
 
     def written_at(self) -> str:
         """When the index folder's manifest says it was written (ISO 8601, UTC), "" when it records none or
-        cannot be read (:func:`~sane_desktop.retrieval.manifest.recorded_created_at`). Read as recorded,
-        unchecked: an explanation with another model than the index's is no search, and still names the index."""
-        from sane_desktop.retrieval.manifest import recorded_created_at
+        cannot be read. Read as recorded, unchecked: an explanation with another model than the index's is no
+        search, and still names the index beside it."""
+        from sane_desktop.retrieval.manifest import read_index_manifest
 
-        return recorded_created_at(self.index_dir)
+        try:
+            manifest = read_index_manifest(self.index_dir)
+        except (OSError, ValueError, StaleIndexError):
+            return ""
+        return manifest.created_at if manifest is not None else ""
 
     def searcher(self) -> OutfitSearcher:
         """The loaded index, reloaded when it is stale; raises StaleIndexError when the index on
