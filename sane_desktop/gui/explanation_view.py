@@ -593,9 +593,10 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match", points: Mapping
     # AM read the item with 19 % named over one with 34 % that showed it 0.99008 against 0.99032
     bearer, percent = max(bearers, key=lambda pair: (pair[0].share, pair[0].shows_attribute))
     if any(p < 0 for p in percentages):
-        own = {reason.shares[j].outfit_pk: p for j, p in reason.item_points().items()}
-        given = (points if points is not None and bearer.outfit_pk in points else own).get(bearer.outfit_pk, 0)
-        return f", as in {short_title(bearer.item.title)} (which adds {points_words(given, bearer.share)})"
+        if points is None:
+            points = {reason.shares[j].outfit_pk: p for j, p in reason.item_points().items()}
+        said = points_words(points.get(bearer.outfit_pk, 0), bearer.share)  # a bearer is compared: it has points
+        return f", as in {short_title(bearer.item.title)} (which adds {said})"
     return f", as in {short_title(bearer.item.title)} ({round(percent)} % of the {noun})"
 
 

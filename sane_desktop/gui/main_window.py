@@ -509,8 +509,8 @@ class MainWindow(QMainWindow):
         self._more: tuple[str, ...] = ()  # the last search's categories with more items than listed
         # the categories an outfit search left empty beside listed ones, and those of them of the outfit's own kind
         self._not_ranked: tuple[tuple[str, ...], tuple[str, ...]] = ((), ())
-        # the outfit (its keys) and the categories its list of every category left out, as last listed
-        self._left_out_of_all: tuple[tuple[int, ...], list[str]] = ((), [])
+        # (the catalogue open, the outfit's keys) and the categories its list of every category left out, as last listed
+        self._left_out_of_all: tuple[object, list[str]] = ((), [])
         self.shortcuts_dialog: ShortcutsDialog | None = None  # Help → Keyboard shortcuts, made when first asked
         self._look_alike: frozenset[str] = frozenset()  # shown categories an outfit search ranked by looks alone
         self._in_outfit: frozenset[str] = frozenset()  # shown categories the outfit has: listed after the others
@@ -1482,8 +1482,9 @@ class MainWindow(QMainWindow):
             return
         parts = [shares[pk] for pk in self.outfit_model.pks() if pk in shares] if shares else []
         look_alike = result is not None and (result.general or result.item.category in self._look_alike)
+        points = list(badge_points(result, self.outfit_model.pks()).values()) if result is not None else []
         self._say_points(result.item.title or result.item.item_id if result is not None else None,
-                         share_points(parts), look_alike, parts)
+                         points, look_alike, parts)
 
     def _say_points(self, title: str | None, points: list[int], look_alike: bool,
                     shares: Sequence[float] = ()) -> None:
@@ -2106,7 +2107,8 @@ class MainWindow(QMainWindow):
         # "All other categories" while the outfit's own kinds are left out of the list of every category, whatever
         # is chosen now: what choosing it would list (trials DJ, DN read "All categories" once a category was chosen)
         listing_all = not self.results.current_target() and self._similar_to is None
-        outfit = tuple(sorted(self.outfit_model.pks()))
+        # item keys are one database's: the catalogue open is part of the key (two catalogues' keys can be the same)
+        outfit = (self._open_identity(), tuple(sorted(self.outfit_model.pks())))
         if listing_all:
             left_out = [c for c in self._not_ranked[1] if c in self._not_ranked[0]]
             self._left_out_of_all = (outfit, left_out)

@@ -239,9 +239,7 @@ class OutfitPanel(QWidget):
 
     def show_first(self) -> None:
         """Scroll the strip sideways to its start (its first tile whole)."""
-        self.view.doItemsLayout()
-        bar = self.view.horizontalScrollBar()
-        bar.setValue(bar.minimum())
+        self.show_row(0)
 
     def show_last(self) -> None:
         """Scroll the strip sideways to its end (its last tile whole, when the strip is wider than a tile)."""
@@ -364,18 +362,17 @@ class OutfitPanel(QWidget):
         else:
             kept = set(after)
             back = [item for item in before if item.pk not in kept]
+            rows = [row for row, item in enumerate(before) if item.pk not in kept]  # where they come back
             self.model.set_items(before)
             # from the keyboard: the items a Remove took, back and selected, for a Delete again; a whole outfit
             # back after a Clear is not (trial DJ's next click on Remove took all of it again)
             if self.view.hasFocus() and after:
                 selection = self.view.selectionModel()
-                rows = [row for row, item in enumerate(before) if item.pk not in kept]
                 for row in rows:
                     selection.select(self.model.index(row), QItemSelectionModel.SelectionFlag.Select)
                 if rows:
                     selection.setCurrentIndex(self.model.index(rows[0]), QItemSelectionModel.SelectionFlag.NoUpdate)
             self._refresh()
-            rows = [row for row, item in enumerate(before) if item.pk not in kept]
             if rows:  # the first item brought back, whole in the strip (trial DO's was half past its right edge)
                 QTimer.singleShot(0, self, lambda row=rows[0]: self.show_row(row))
             self._undoing = True  # the window tells Undo's change from any other (it explains again)

@@ -246,10 +246,11 @@ class ResultsView(QWidget):
         return item.sizeHint().width(), item.minimumSize().width()
 
     @staticmethod
-    def _text_width(label: ElidedLabel) -> int:
-        """Pixels ``label`` needs to show all its text on one line."""
+    def _text_width(label: ElidedLabel, text: str | None = None) -> int:
+        """Pixels ``label`` needs to show ``text`` (default: all its text) on one line."""
         margins = label.contentsMargins()
-        return (label.fontMetrics().horizontalAdvance(label.plain_text()) + margins.left() + margins.right()
+        shown = label.plain_text() if text is None else text
+        return (label.fontMetrics().horizontalAdvance(shown) + margins.left() + margins.right()
                 + 2 * label.margin() + 1)  # +1: fractional advances round up
 
     def _title_width(self) -> int:
@@ -258,10 +259,7 @@ class ResultsView(QWidget):
         tooltip: counted whole in the panel's least width, it made an 800-pixel window 839 wide, past its
         screen, once a catalogue without outfits was open (the least width grew after the window was fitted)."""
         title, *aside = self.heading.plain_text().split(HEADING_ASIDE, 1)
-        title += " …" if aside else ""  # the aside elided: the title, then "…"
-        margins = self.heading.contentsMargins()
-        return (self.heading.fontMetrics().horizontalAdvance(title) + margins.left() + margins.right()
-                + 2 * self.heading.margin() + 1)  # +1: fractional advances round up
+        return self._text_width(self.heading, title + (" …" if aside else ""))  # the aside elided: the title, "…"
 
     def set_heading(self, markup: str, hint: str = "") -> None:
         """The heading (our markup: a bold title, then an aside after :data:`HEADING_ASIDE` that a narrow
