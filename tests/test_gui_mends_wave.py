@@ -678,7 +678,8 @@ def test_an_item_brought_back_by_undo_is_shown_whole(world, qtbot, make_window) 
         qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 3, timeout=5000)
         qtbot.wait(20)
         scroll()  # the strip scrolled away from where the item comes back
-        panel.undo_action.trigger()  # Ctrl+Z
+        window.activateWindow()
+        QTest.keyClick(window, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Z, as a user undoes
         qtbot.waitUntil(lambda: len(window.outfit_model.pks()) == 4, timeout=5000)
         qtbot.wait(50)
         rect = view.visualRect(window.outfit_model.index(row))

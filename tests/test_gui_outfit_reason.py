@@ -343,9 +343,7 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         assert shown == list(expected) and all(abs(w - e) < 1 for w, e in zip(expected, exact))  # the service's
         # the points its badges in the strip show (one figure, never one point apart: trial DJ), which are the
         # service's own but for rounding at a half point
-        strip = window.outfit_panel.view
-        window.outfit_model.set_highlight({pk: part for pk, part in window._results[candidate_pk].contributions.items()
-                                           if pk not in window._results[candidate_pk].not_compared})
+        strip = window.outfit_panel.view  # its badges: the clicked result's (under the pointer, or explained)
         painted = {pk: strip.itemDelegate().share_points(window.outfit_model.index(r))
                    for r, pk in enumerate(window.outfit_model.pks())}
         assert [row.points for row in rows] == [painted[row.outfit_pk] for row in rows]

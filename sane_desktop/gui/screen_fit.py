@@ -71,7 +71,9 @@ class ScreenFittedDialog(QDialog):
     """A dialog that fits its screen each time it is shown (:func:`fit_window`): every dialog of the app is
     one (``tests/test_gui_dialogs_fit.py`` checks), so a new one cannot reach past a small screen's edge as
     the keyboard shortcuts' 820-pixel table did on an 800-pixel screen, its Close button out of reach (trial DO;
-    the catalogue manager's and the saved outfits' had been fixed one by one before)."""
+    the catalogue manager's and the saved outfits' had been fixed one by one before). As it closes, the window
+    it was opened over is active again where no window manager does that (:func:`~sane_desktop.gui.focus_back.
+    return_focus`)."""
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
