@@ -2523,7 +2523,7 @@ class MainWindow(QMainWindow):
             previous = opened.info.name  # the open catalogue was renamed: the outfit built in it follows
         self._renamed = None
         if self.catalogue_manager is not None:  # its buttons follow the catalogue open now (its Delete… greyed)
-            QTimer.singleShot(0, self.catalogue_manager.open_changed)
+            QTimer.singleShot(0, self.catalogue_manager, self.catalogue_manager.open_changed)
         # the same name, another database (made anew from a terminal or another window): its item
         # keys name other items, so everything shown of the old one goes as for another catalogue
         other = previous != opened.info.name or (self.catalogue is not None and self.catalogue.uid != opened.info.uid)

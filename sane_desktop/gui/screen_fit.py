@@ -6,10 +6,8 @@ an offscreen test cannot fake a small screen); :func:`fit_window` applies them t
 from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
-from PySide6.QtGui import QGuiApplication, QHideEvent, QScreen, QShowEvent
+from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
 from PySide6.QtWidgets import QDialog, QWidget
-
-from sane_desktop.gui.focus_back import return_focus
 
 # a title bar and borders, for a window whose frame the window manager has not told yet (not shown)
 FRAME_ALLOWANCE = QMargins(8, 40, 8, 8)
@@ -71,15 +69,8 @@ class ScreenFittedDialog(QDialog):
     """A dialog that fits its screen each time it is shown (:func:`fit_window`): every dialog of the app is
     one (``tests/test_gui_dialogs_fit.py`` checks), so a new one cannot reach past a small screen's edge as
     the keyboard shortcuts' 820-pixel table did on an 800-pixel screen, its Close button out of reach (trial DO;
-    the catalogue manager's and the saved outfits' had been fixed one by one before). As it closes, the window
-    it was opened over is active again where no window manager does that (:func:`~sane_desktop.gui.focus_back.
-    return_focus`)."""
+    the catalogue manager's and the saved outfits' had been fixed one by one before)."""
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         fit_window(self)
-
-    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 - Qt's name
-        super().hideEvent(event)
-        if not event.spontaneous():  # closed, not minimised with its window: the focus back where it was
-            return_focus(self.parentWidget())

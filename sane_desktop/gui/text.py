@@ -39,7 +39,6 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop.errors import SaneError, WayOut
-from sane_desktop.gui.focus_back import return_focus
 from sane_desktop.gui.theme import error_colour, link_colour
 from sane_desktop.service.titles import ends_in_code
 
@@ -187,7 +186,6 @@ def message_box(parent: QWidget | None, title: str, text: str,
     label = box.findChild(QLabel, "qt_msgbox_label")
     if label is not None:  # Qt wraps it already; say so, a long path must never be cut
         label.setWordWrap(True)
-    box.finished.connect(lambda _result: return_focus(parent))  # never the box itself: it is deleted on close
     box.open()
     return box
 
