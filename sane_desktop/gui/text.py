@@ -12,7 +12,8 @@ the format instead of letting Qt guess:
   passed through :func:`escape` first;
 - :func:`rich_tooltip` for a tooltip with our own markup (escaped parts), :func:`plain_tooltip` for one
   that is only data;
-- :func:`message_box` for every message box (plain text, word-wrapped, never cut);
+- :func:`message_box` for every message box (plain text, word-wrapped, a word wider than the screen
+  cut in its middle, the whole text under "Show Details…");
 - :class:`ElidedLabel` for a label whose text must never move the layout around it (titles,
   attribute names, status lines in the explanation panel): at most N lines, the last one elided,
   the full text in its tooltip; :class:`LinkLabel` is one that is clicked like a link.
@@ -28,7 +29,7 @@ import re
 import time
 import unicodedata
 
-from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRect, QSize, Qt, QTextBoundaryFinder, Signal
 from PySide6.QtGui import (
     QColor, QEnterEvent, QFontMetrics, QFontMetricsF, QGuiApplication, QKeyEvent, QMouseEvent, QPainter, QPaintEvent,
     QResizeEvent, QTextDocumentFragment, QTextLayout, QTextOption,
@@ -181,13 +182,46 @@ def message_box(parent: QWidget | None, title: str, text: str,
     loop (``open``, not ``exec``): the caller connects ``finished`` when it needs the answer."""
     box = QMessageBox(icon, title, "", buttons, parent)
     box.setTextFormat(Qt.TextFormat.PlainText)
-    box.setText(left_to_right(text))  # a message opening with an Arabic name is still a left-to-right line
+    screen = box.screen() or QGuiApplication.primaryScreen()
+    shown = fit_long_words(text, box.fontMetrics(), message_room(screen.availableGeometry().width()))
+    # a message opening with an Arabic name is still a left-to-right line
+    box.setText(left_to_right(shown))
+    if shown != text:  # the words cut to fit are whole under "Show Details…", which copies as they are
+        box.setDetailedText(text)
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     label = box.findChild(QLabel, "qt_msgbox_label")
     if label is not None:  # Qt wraps it already; say so, a long path must never be cut
         label.setWordWrap(True)
     box.open()
     return box
+
+
+def message_room(screen_width: int) -> int:
+    """The widest line (px) a message box's text gets on a screen ``screen_width`` px wide: QMessageBox
+    grows to the screen's width on screens up to 1,024 px and to min(width − 480, 1,000) above
+    (``QMessageBoxPrivate::updateSize``, Qt 6), less its icon, margins and frame."""
+    box_width = screen_width if screen_width <= 1024 else min(screen_width - 480, 1000)
+    return max(120, box_width - 140)
+
+
+def fit_long_words(text: str, metrics: QFontMetrics, room: int) -> str:
+    """``text`` with each stretch Qt cannot wrap (between two line-break opportunities: spaces, and after
+    "/" or "-" as Unicode's line breaking allows) cut in its middle with "…" when it is wider than ``room``
+    px. A 153-character file name ran past the screen's edge, cut where the screen ended (trial DO); its
+    start and its extension are what tell it from its neighbours."""
+    finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Line, text)
+    units = text.encode("utf-16-le")  # the finder counts UTF-16 code units (an emoji is two)
+    parts, start = [], 0
+    while (end := finder.toNextBoundary()) != -1:
+        parts.append(units[2 * start:2 * end].decode("utf-16-le"))
+        start = end
+    fitted = []
+    for part in parts:
+        word = part.rstrip()
+        if word and metrics.horizontalAdvance(word) > room:
+            part = metrics.elidedText(word, Qt.TextElideMode.ElideMiddle, room) + part[len(word):]
+        fitted.append(part)
+    return "".join(fitted)
 
 
 class ElidedComboBox(QComboBox):
