@@ -168,3 +168,25 @@ def test_a_missing_photos_near_name_hint_reads_turkish_capital_i(tmp_path: Path)
 
     (tmp_path / "İpek.jpg").write_bytes(b"x")
     assert near_name(tmp_path / "ipek.jpg") == ("İpek.jpg", "letter case")
+
+
+@pytest.mark.parametrize("name", ["a:b\\c “q” …/Café crème.jpg", "a:", "C:x.jpg", "ab:/x.jpg"])
+def test_a_letter_and_a_colon_is_an_ordinary_name_on_posix(name: str) -> None:
+    """Trial DP: every photo of a folder named ``a:b\\c "q" …`` was skipped as an "absolute path" on Linux,
+    its "a:" read as a Windows drive. A drive with its root (``C:\\x``, ``C:/x``) stays refused everywhere:
+    a table written on Windows names photos so."""
+    assert check_relative(name, windows=False) == name
+    for absolute in ("C:/x.jpg", "c:\\x.jpg", "\\\\server\\share\\x.jpg", "//server/share/x.jpg"):
+        with pytest.raises(UnsafePath, match="absolute path"):
+            check_relative(absolute, windows=False)
+    for on_windows in ("a:b\\c.jpg", "C:x.jpg"):  # a drive there, with or without its root
+        with pytest.raises(UnsafePath, match="absolute path"):
+            check_relative(on_windows, windows=True)
+
+
+def test_a_folder_named_with_a_drive_like_start_is_indexed(tmp_path: Path) -> None:
+    root = tmp_path / "shop"
+    write_image(root / "a:b\\c" / "x.jpg")
+    write_image(root / "tops" / "y.jpg")
+    catalogue = read_catalogue(root)
+    assert sorted(item.image_path for item in catalogue.items) == ["a:b\\c/x.jpg", "tops/y.jpg"]

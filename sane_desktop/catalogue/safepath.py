@@ -40,6 +40,19 @@ def url_scheme(text: str) -> str:
     return found.group(1).lower() if found else ""
 
 
+def windows_absolute(path: str, *, windows: bool = WINDOWS) -> bool:
+    """Whether ``path`` is a Windows path outside any folder: a UNC root (``\\\\server\\share``) or a
+    drive with its root (``C:\\x.jpg``, ``C:/x.jpg``), refused on every platform (a table written on
+    Windows names photos so); on Windows a drive-relative ``C:x.jpg`` and a rooted ``\\x.jpg`` too. On
+    POSIX ``a:b`` is an ordinary name: a folder "a:b\\c" of a Linux catalogue lost all its photos to
+    "absolute path not allowed" (trial DP)."""
+    windows_path = PureWindowsPath(path)
+    drive = windows_path.drive
+    if windows:
+        return bool(drive or windows_path.root)
+    return drive.startswith(("\\\\", "//")) or (bool(drive) and path[len(drive):len(drive) + 1] in ("/", "\\"))
+
+
 def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
     """Return ``relative`` as a normalised POSIX path, or raise :class:`UnsafePath`.
 
@@ -65,9 +78,7 @@ def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
                          "the catalogue folder, never downloaded: save the photo there and write its path "
                          "relative to the folder")
     text = relative.replace("\\", "/") if windows else relative
-    # a drive letter or UNC root is refused everywhere: the same catalogue may be opened on Windows
-    windows_path = PureWindowsPath(relative)
-    if text.startswith("/") or windows_path.drive or (windows and windows_path.root):
+    if text.startswith("/") or windows_absolute(relative, windows=windows):
         raise UnsafePath(f"absolute path not allowed: {relative}")
     parts = [part for part in PurePosixPath(text).parts if part not in ("", ".")]
     if ".." in parts:
