@@ -73,20 +73,31 @@ def check_catalogue_name(name: str) -> str:
     return name
 
 
+def name_key(name: str) -> str:
+    """``name`` as a folder name is told apart on the desktop's usual file systems: its composed Unicode
+    form (NFC), letter case folded (macOS and Windows keep a case, but "Demo" and "demo" are one folder
+    there); Turkish's capital İ folds to i + a combining dot, which is "i" in capitals."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", name).casefold().replace("i\u0307", "i"))
+
+
 def refuse_look_alike_name(name: str, home: Path, what: str = "a catalogue", besides: str = "") -> None:
     """InputError when ``home`` holds a folder named like ``name`` in the other Unicode form (a composed and a
-    decomposed "é": two catalogues that print alike, so a delete could take the other one; trial CI), other
-    than ``besides`` (the one being renamed)."""
-    wanted = unicodedata.normalize("NFC", name)
+    decomposed "é": two catalogues that print alike, so a delete could take the other one; trial CI) or in
+    another letter case ("DEMO" beside "demo": one folder on macOS and Windows, so an index written under one
+    would mix into the other's; trial DP), other than ``besides`` (the one being renamed)."""
+    wanted = name_key(name)
     try:
         entries = os.listdir(home)
     except OSError:  # no home yet: nothing to be confused with
         return
-    twin = next((entry for entry in entries if entry not in (name, besides)
-                 and unicodedata.normalize("NFC", entry) == wanted), None)
-    if twin is not None:
+    twin = next((entry for entry in entries if entry not in (name, besides) and name_key(entry) == wanted), None)
+    if twin is None:
+        return
+    if unicodedata.normalize("NFC", twin) == unicodedata.normalize("NFC", name):
         raise InputError(f"{what} named {ascii(twin)} is there already, its letters the same as {ascii(name)}'s "
                          f"in another Unicode form: the two would print alike; use {ascii(twin)}, or another name")
+    raise InputError(f"{what} named {shown(twin)!r} is there already, the same name as {shown(name)!r} but for letter "
+                     f"case: on macOS and Windows the two would be one folder; use {shown(twin)!r}, or another name")
 
 
 APP_NAME = "sane-desktop"

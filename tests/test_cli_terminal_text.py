@@ -289,6 +289,29 @@ def test_a_catalogue_named_like_another_in_its_other_unicode_form_is_refused(
     assert [c["name"] for c in json.loads(capsys.readouterr().out)["catalogues"]] == [composed]
 
 
+def test_a_catalogue_named_like_another_but_for_letter_case_is_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial DP: a catalogue renamed "DEMO" beside "demo" was taken. On macOS and Windows the two are one folder,
+    so one's index would be written into the other's. A new name (index, rename) differing by case is refused;
+    a catalogue renamed to its own name in other capitals is not."""
+    root = make_closet(tmp_path / "closet")
+    home = ["--index-home", str(tmp_path / "home")]
+    options = ["--model", str(demo_model_path()), "--workers", "0", "--device", "cpu"]
+    assert main([*home, "index", str(root), "--name", "shop", *options]) == 0
+    assert main([*home, "index", str(root), "--name", "other", *options, "--replace"]) == 0
+    capsys.readouterr()
+    said = ("error: a catalogue named 'shop' is there already, the same name as 'SHOP' but for letter case: on macOS "
+            "and Windows the two would be one folder; use 'shop', or another name")
+    assert main([*home, "index", str(root), "--name", "SHOP", *options, "--replace"]) == 1
+    assert capsys.readouterr().err.strip() == said
+    assert main([*home, "catalogues", "rename", "other", "SHOP"]) == 1
+    assert capsys.readouterr().err.strip() == said
+    assert main([*home, "catalogues", "rename", "other", "Other"]) == 0  # itself, in capitals
+    capsys.readouterr()
+    assert main([*home, "catalogues", "--json"]) == 0
+    assert sorted(c["name"] for c in json.loads(capsys.readouterr().out)["catalogues"]) == ["Other", "shop"]
+
+
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a device every write to fails: disk full)")
 @pytest.mark.parametrize("json_flag", [[], ["--json"]])
 def test_output_to_a_full_disk_is_one_line_and_a_failure(json_flag: list[str], tmp_path: Path) -> None:
