@@ -458,6 +458,22 @@ def test_a_long_title_s_file_name_never_ends_in_a_hyphen() -> None:
     assert file_name_words(" — ") == ""
 
 
+def test_a_file_name_keeps_the_marks_written_inside_its_words() -> None:
+    """Trial DP was offered "outfit-cafe" for an outfit "Café" typed with a separate accent, and the words
+    "cafe-cre-me", "क-र-त-ल-ल" and "เส-อส-แดง": every combining mark read as a break between words."""
+    import unicodedata
+
+    from sane_desktop.gui.text import file_name_words
+
+    decomposed = unicodedata.normalize("NFD", "Café crème")
+    assert file_name_words(decomposed) == file_name_words("Café crème") == "café-crème"
+    assert file_name_words("कुर्ता लाल") == "कुर्ता-लाल"
+    assert file_name_words("เสื้อสีแดง") == "เสื้อสีแดง"
+    whole = "x" + "कुर्ता" * 12  # 73 characters, the 61st a vowel sign: the cut never takes a mark from its letter
+    cut = file_name_words(whole)
+    assert len(cut) <= 60 and whole.startswith(cut) and unicodedata.category(whole[len(cut)])[0] != "M"
+
+
 def test_one_point_is_said_in_the_singular() -> None:
     """Trial DO read "+1 pts" and "−1 pts"."""
     from sane_desktop.service.match_score import points_text

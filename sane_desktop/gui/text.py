@@ -586,6 +586,13 @@ def photos_of(titles: list[str]) -> tuple[str, bool]:
 def file_name_words(text: str, limit: int = 60) -> str:
     """``text`` as the words of a file name an export offers: case folded, one hyphen between words (trial DF was
     offered "why-black-handbag---heart-detail.png"), at most ``limit`` characters, never ending in a hyphen
-    where it is cut (trial DO: "…-with-statement-coat-.png"); "" when no word is left."""
-    words = re.sub(r"-{2,}", "-", re.sub(r"[^\w-]+", "-", text.casefold())).strip("-")
-    return words[:limit].rstrip("-")
+    where it is cut (trial DO: "…-with-statement-coat-.png"); "" when no word is left. The marks written inside
+    a word stay in it, composed where Unicode composes them (trial DP was offered "outfit-cafe" for a "Café"
+    typed with a separate accent, "cafe-cre-me" and a Hindi "क-र-त-ल-ल")."""
+    folded = unicodedata.normalize("NFC", text.casefold())
+    kept = "".join(char if char in "_-" or unicodedata.category(char)[0] in "LMN" else "-" for char in folded)
+    words = re.sub(r"-{2,}", "-", kept).strip("-")
+    cut = limit
+    while 0 < cut < len(words) and unicodedata.category(words[cut])[0] == "M":  # never a mark without its letter
+        cut -= 1
+    return words[:cut].rstrip("-")
