@@ -193,3 +193,13 @@ def test_a_likeness_never_gives_this_item_what_it_hardly_shows() -> None:
         "Looks like Bolt bag, most in the highlighted areas (nearest reason: its lightning-bolt motif, which this item "
         "hardly shows).")
     assert "is its own" not in similar_sentence("motif:bolt", "Bolt bag", False, own=False)
+
+
+def test_a_title_that_shows_nothing_is_no_title() -> None:
+    """Trial DP: a title of one zero-width space read "Dress" and that space (a stray gap in the explanation's quotes),
+    where a title of spaces read "Dress 716749613"."""
+    for invisible in ("\u200b", " \u200b ", "\ufeff\u200e"):
+        assert looks_like_code(invisible)
+        assert readable_title(invisible, "Dresses", item_id="716749613") == "Dress 716749613" \
+            == readable_title("   ", "Dresses", item_id="716749613")
+    assert readable_title("\u200bSilk scarf", "Scarves") == "\u200bSilk scarf"  # a real title is kept as written

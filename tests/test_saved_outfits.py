@@ -79,6 +79,40 @@ def test_save_load_rename_delete_round_trip(url: str, tmp_path: Path) -> None:
     engine.dispose()
 
 
+def test_a_name_that_shows_nothing_or_looks_like_another_is_no_new_outfit(url: str, tmp_path: Path) -> None:
+    """Trial DP: an outfit renamed to two zero-width spaces was listed as “”, and "Café" typed with a separate
+    accent was saved beside "Café" as a second outfit that looked the same."""
+    import unicodedata
+
+    engine = open_store(url)
+    import_catalogue(copy.deepcopy(small_catalogue(tmp_path)), engine, "small")
+    pks = pks_by_item_id(engine)
+    outfits = SavedOutfits(engine, catalogue_pk(engine))
+    composed, decomposed = (unicodedata.normalize(form, "Café") for form in ("NFC", "NFD"))
+    first = outfits.save(composed, [pks["0000"]])
+    for invisible in ("\u200b\u200b", " \u200b\ufeff ", "\u200e"):
+        with pytest.raises(InputError, match="give the outfit a name"):
+            outfits.save(invisible, [pks["0001"]])
+        with pytest.raises(InputError, match="give the outfit a name"):
+            outfits.rename(first.pk, invisible)
+    with pytest.raises(OutfitNameTaken):  # the same name to the eye: replace it, or choose another
+        outfits.save(decomposed, [pks["0001"]])
+    other = outfits.save("Winter", [pks["0002"]])
+    with pytest.raises(OutfitNameTaken):
+        outfits.rename(other.pk, decomposed)
+    assert outfits.rename(first.pk, decomposed) == composed  # itself, respelt: kept composed
+    # an outfit saved before names were kept composed is still the one its name in either form finds
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE saved_outfits SET name = :name WHERE id = :pk"), {"name": decomposed,
+                                                                                          "pk": first.pk})
+    with pytest.raises(OutfitNameTaken) as taken:
+        outfits.save(composed, [pks["0003"]])
+    assert taken.value.name == decomposed
+    again = outfits.save(composed, [pks["0003"]], overwrite=True)
+    assert again.pk == first.pk and [o.name for o in outfits.list()] == [decomposed, "Winter"]
+    engine.dispose()
+
+
 def test_an_item_a_reimport_removes_leaves_the_outfit(url: str, tmp_path: Path) -> None:
     engine = open_store(url)
     catalogue = small_catalogue(tmp_path)

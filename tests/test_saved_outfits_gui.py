@@ -426,6 +426,22 @@ def test_a_name_too_long_to_save_is_said_not_cut(qtbot) -> None:  # type: ignore
     assert not dialog.too_long.isVisible() and dialog.ok_button.isEnabled()
 
 
+def test_a_name_that_shows_nothing_cannot_be_saved(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DP renamed an outfit to two zero-width spaces: it was listed as “” (spaces alone were refused)."""
+    from sane_desktop.gui.saved_outfits import NameDialog
+
+    dialog = NameDialog("Rename outfit", "New name:", "look")
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    assert dialog.ok_button.isEnabled()
+    for invisible in ("\u200b\u200b", " \u200e ", "\ufeff"):
+        dialog.name_edit.setText(invisible)
+        assert not dialog.ok_button.isEnabled(), repr(invisible)
+    dialog.name_edit.setText("\u200bgala")
+    assert dialog.ok_button.isEnabled()
+
+
 def test_a_wrapped_explanation_line_gets_the_height_qt_wraps_it_to(qapp) -> None:  # type: ignore[no-untyped-def]
     """A sheet's explanation line was given the height its width suggested (width / page + 1 lines);
     where words wrap early Qt needs one line more, and drawText clipped the last line off."""

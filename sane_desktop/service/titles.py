@@ -21,7 +21,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from sane_desktop.store.facet_names import COLOUR_KINDS  # re-exported beside the other kinds
-from sane_desktop.store.words import letter_runs, sort_key  # sort_key: re-exported for the window
+from sane_desktop.store.words import letter_runs, sort_key, visible  # sort_key, visible: re-exported for the window
 
 # words that make a title a file or product code rather than a name (camera files, references)
 CODE_WORDS = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "image", "photo", "pic", "picture", "scan", "sku",
@@ -69,7 +69,7 @@ def _normal(text: str) -> str:
 def looks_like_code(title: str, item_id: str = "") -> bool:
     """Whether ``title`` names nothing a person reads: empty, the item's id again, or no word of three
     letters or more besides file and reference words ("2023 57064028 09", "IMG_2034", "53000586-TO")."""
-    title = title.strip()
+    title = visible(title)
     if not title:
         return True
     if item_id and _normal(title) == _normal(item_id) and any(ch.isdigit() for ch in title):
@@ -153,7 +153,7 @@ def readable_title(title: str, category: str, attributes: Sequence[str] = (), it
     typed = "" if typed.casefold() in UNINFORMATIVE or looks_like_code(typed) or any(c.isdigit() for c in typed) else typed
     noun = typed or _first(attributes, TYPE_KINDS) or ("" if category.casefold() in UNINFORMATIVE else category)
     noun = singular(noun.replace("_", " "))
-    code = title.strip() or item_id
+    code = visible(title) or item_id  # a title of a zero-width space read "Dresses \u200b" (trial DP)
     if not noun:
         return code
     # a type that already names the colour or material ("BLUE PUFFER COAT", colour Blue) says it once (trial P)

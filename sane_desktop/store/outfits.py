@@ -10,6 +10,7 @@ costs an outfit nothing. Rows cross this boundary as frozen dataclasses.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from sane_desktop.errors import InputError, NotFound
 from sane_desktop.store import schema as S
 from sane_desktop.store.folding import folded
+from sane_desktop.store.words import visible
 
 NAME_LENGTH = 200  # saved_outfits.name is a String(200)
 
@@ -43,9 +45,10 @@ class SavedOutfitRow:
 
 
 def clean_name(name: str) -> str:
-    """``name`` stripped; InputError when empty or too long."""
-    cleaned = " ".join(name.split())
-    if not cleaned:
+    """``name`` stripped, in its composed Unicode form (NFC); InputError when nothing in it shows (spaces, a
+    zero-width space: trial DP saved an outfit “”) or it is too long."""
+    cleaned = " ".join(unicodedata.normalize("NFC", name).split())
+    if not visible(cleaned):
         raise InputError("give the outfit a name")
     if len(cleaned) > NAME_LENGTH:
         raise InputError(f"an outfit name has at most {NAME_LENGTH} characters")
@@ -69,9 +72,22 @@ def list_outfits(engine: Engine, catalogue_pk: int) -> list[SavedOutfitRow]:
 def outfit_pk(engine: Engine, catalogue_pk: int, name: str) -> int | None:
     """The saved outfit called ``name``, None when there is none."""
     with Session(engine) as session:
-        found = session.scalar(select(S.SavedOutfit.id).where(S.SavedOutfit.catalogue_id == catalogue_pk,
-                                                              S.SavedOutfit.name == clean_name(name)))
-        return int(found) if found is not None else None
+        found = _named(session, catalogue_pk, clean_name(name))
+        return int(found.id) if found is not None else None
+
+
+def _named(session: Session, catalogue_pk: int, name: str, besides: int | None = None) -> S.SavedOutfit | None:
+    """The catalogue's saved outfit called ``name`` (a clean name), or one saved before names were kept
+    composed whose name is ``name`` in another Unicode form (two outfits "Café" that looked the same: trial
+    DP); ``besides``: an outfit not to count (the one being renamed)."""
+    rows = session.scalars(select(S.SavedOutfit).where(S.SavedOutfit.catalogue_id == catalogue_pk,
+                                                       S.SavedOutfit.name == name))
+    row = next((row for row in rows if row.id != besides), None)
+    if row is not None or name.isascii():
+        return row
+    everyone = session.scalars(select(S.SavedOutfit).where(S.SavedOutfit.catalogue_id == catalogue_pk))
+    return next((row for row in everyone if row.id != besides and unicodedata.normalize("NFC", row.name) == name),
+                None)
 
 
 def _catalogue_items(session: Session, catalogue_pk: int, item_pks: Sequence[int]) -> list[int]:
@@ -95,10 +111,9 @@ def save_outfit(engine: Engine, catalogue_pk: int, name: str, item_pks: Sequence
         pks = _catalogue_items(session, catalogue_pk, item_pks)
         if not pks:
             raise InputError("the outfit has no catalogue items to save (images from disk are not saved)")
-        row = session.scalar(select(S.SavedOutfit).where(S.SavedOutfit.catalogue_id == catalogue_pk,
-                                                         S.SavedOutfit.name == name))
+        row = _named(session, catalogue_pk, name)
         if row is not None and not overwrite:
-            raise OutfitNameTaken(name)
+            raise OutfitNameTaken(row.name)
         if row is not None and _linked(session, row.id) == pks:
             # saved again as it already is: its references stay, those of items a re-import removed too
             # (trial AF saved an outfit whose removed item was still on screen; its way back was lost); those of
@@ -210,10 +225,9 @@ def rename_outfit(engine: Engine, catalogue_pk: int, pk: int, name: str) -> str:
         row = _row(session, catalogue_pk, pk)
         if row.name == name:
             return name
-        other = session.scalar(select(S.SavedOutfit.id).where(S.SavedOutfit.catalogue_id == catalogue_pk,
-                                                              S.SavedOutfit.name == name))
+        other = _named(session, catalogue_pk, name, besides=pk)
         if other is not None:
-            raise OutfitNameTaken(name)
+            raise OutfitNameTaken(other.name)
         row.name = name
         row.updated_at = S.utc_now()
         return name
