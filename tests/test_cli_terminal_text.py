@@ -381,3 +381,33 @@ def test_query_titles_take_the_room_the_terminal_gives(monkeypatch: pytest.Monke
     result["results"]["coats"][0].update(title="Brown cropped jacket", contributions={"Top": 1.0})
     row = render(result).splitlines()[-1]
     assert "Brown cropped jacket  (most from Top)" in row, row
+
+
+def test_the_category_map_an_index_suggests_reads_back_as_it_is_pasted(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial DP pasted back the suggestions `index` printed: `'Hats, caps=hats'` was split at its comma,
+    `T=shirts=tops` at its first "=", and a name with a zero-width joiner came back with the six characters
+    "\\u200d" in it; all three were refused. A name NAME=TARGET cannot hold is suggested in JSON."""
+    import shlex
+
+    root = make_closet(tmp_path / "closet")
+    names = {"Dresses": "Dresses, gowns", "Shoes": "Shoes=boots 👩🏽\u200d🦰"}
+    for old, new in names.items():
+        (root / old).rename(root / new)
+    home = ["--index-home", str(tmp_path / "home")]
+    options = ["--model", str(demo_model_path()), "--workers", "0", "--device", "cpu"]
+    assert main([*home, "index", str(root), "--name", "closet", *options]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if ": try --category-map " in line]
+    assert len(lines) == 2, lines
+    for line in lines:
+        value = shlex.split(line.split(": try --category-map ", 1)[1].rsplit(" (", 1)[0])
+        assert len(value) == 1 and value[0].startswith("{"), value
+        assert main([*home, "index", str(root), "--name", "closet", *options, "--category-map", value[0],
+                     "--json"]) == 0, capsys.readouterr().err
+        chosen = json.loads(capsys.readouterr().out)
+        name = next(iter(json.loads(value[0])))
+        assert name in names.values() and chosen["mapped_how"][name] == "user"
+    # a name the inline form cannot hold, given in it: the error says how to give it
+    assert main([*home, "index", str(root), "--name", "closet", *options, "--category-map",
+                 "Dresses, gowns=general"]) == 1
+    assert "is given in JSON: --category-map '{\"Hats, caps\": \"hats\"}'" in capsys.readouterr().err

@@ -153,9 +153,11 @@ def render(result: dict[str, Any]) -> str:
             groups.setdefault((t, how.get(result["mapped_how"].get(c, ""), result["mapped_how"].get(c))), []).append(c)
         lines.append("  categories: " + "; ".join(
             f"{_some(names)} -> {printable(target)} ({said})" for (target, said), names in groups.items()))
+    from sane_desktop.service.mapping import inline_map  # loaded already: the index ran
+
     for category, suggestion in result.get("suggestions", {}).items():
         # quoted as a shell needs it, so a suggestion for "Ankle Boots" can be pasted as it is
-        choice = shlex.quote(f"{category}={suggestion['category']}")
+        choice = shlex.quote(inline_map(category, suggestion["category"]))
         lines.append(printable(f"  {category}: try --category-map {choice} ({suggestion['reason']})"))
     items = ((result.get("import_summary") or {}).get("changes") or {}).get("items") or {}
     if any(items.get(key) for key in ("inserted", "updated", "deleted")):  # what the re-import found changed

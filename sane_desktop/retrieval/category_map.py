@@ -135,8 +135,10 @@ def resolve(categories: Iterable[str], model_categories: Sequence[str],
     user = spelled
     unknown = [name for name in user if name not in present]
     if unknown:
+        # a name with "," "=" or an invisible character cannot be written as NAME=TARGET (trial DP pasted one back)
+        hint = f"; {JSON_FORM_HINT}" if any(needs_json_form(name) for name in present) else ""
         raise InputError(f"the category map names {', '.join(map(repr, sorted(unknown)))}, which the catalogue "
-                         f"does not have (its categories: {', '.join(present) or 'none'})")
+                         f"does not have (its categories: {', '.join(present) or 'none'}{hint})")
     return {name: Mapped(model_target(user[name], model_categories), USER) if name in user
             else automatic(name, model_categories) for name in present}
 
@@ -178,6 +180,28 @@ def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
+JSON_FORM_HINT = ("a name holding ',' or '=' or an invisible character is given in JSON: "
+                  "--category-map '{\"Hats, caps\": \"hats\"}' (\\u200d for a zero-width joiner), or a JSON file")
+
+
+def needs_json_form(category: str) -> bool:
+    """Whether ``category`` cannot be written as ``NAME=TARGET`` in an inline map: it holds "," or "=", a
+    character no terminal shows (a zero-width joiner inside an emoji), or starts like JSON or a file name ends."""
+    return (any(char in category for char in ",=") or not category.isprintable() or category.startswith("{")
+            or category.lower().endswith(".json"))
+
+
+def inline_map(category: str, target: str) -> str:
+    """The ``--category-map`` value that maps ``category`` to ``target`` and reads back as that: ``NAME=TARGET``,
+    or a JSON object where that form cannot hold the name, its invisible characters written as JSON escapes
+    (trial DP was offered ``'Hats, caps=hats'`` and a name with its joiner printed as the six characters
+    ``\\u200d``; pasted back, both were refused)."""
+    if not needs_json_form(category):
+        return f"{category}={target}"
+    shown = json.dumps({category: target}, ensure_ascii=False)
+    return "".join(char if char.isprintable() else json.dumps(char)[1:-1] for char in shown)
+
+
 def parse_category_map(text: str) -> dict[str, str]:
     """A category map given on the command line: a JSON file holding an object (catalogue category
     -> model category or ``general``), inline JSON, or ``Tops=tops,Jewellery=general``
@@ -208,7 +232,7 @@ def parse_category_map(text: str) -> dict[str, str]:
         name, sep, target = part.partition("=")
         if not sep or not name.strip() or not target.strip():
             raise InputError(f"category map entry {part.strip()!r} is not CATEGORY=TARGET "
-                             "(e.g. Tops=tops,Jewellery=general)")
+                             f"(e.g. Tops=tops,Jewellery=general; {JSON_FORM_HINT})")
         if mapping.get(name.strip(), target.strip()) != target.strip():  # the last won, unsaid (trial BO)
             raise InputError(f"category map: {name.strip()!r} is given twice ({mapping[name.strip()]}, "
                              f"{target.strip()}): give it once")
