@@ -127,3 +127,19 @@ def test_the_status_bar_gives_its_message_back_as_shown(qtbot) -> None:  # type:
     assert bar.currentMessage() == LINE and QStatusBar.currentMessage(bar) == LEFT_TO_RIGHT_MARK + LINE
     bar.showMessage("Ready")
     assert QStatusBar.currentMessage(bar) == "Ready"
+
+
+def test_a_filter_value_s_count_stays_after_a_right_to_left_value(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DP: the Filters panel read "(16) שמלות" and "(11) أحمر" where every other row read "value (count)"."""
+    from sane_desktop.gui.filters_panel import ValueBox, value_label
+
+    for value in ("שמלות", "أحمر داكن", "Red"):
+        box = ValueBox(value, 16)
+        qtbot.addWidget(box)
+        for text in (value_label(value, 16), box.shown_text()):
+            count = text.index("16")
+            assert all(_visual_x(text, count) > _visual_x(text, text.index(char)) for char in value), text
+        box.resize(box.minimumSizeHint())  # elided: "…" and the count, still after it
+        text = box.shown_text()
+        assert "(16)" in text and _visual_x(text, text.index("16")) > _visual_x(text, text.index("…"))
+    assert value_label("Red", None) == "Red (?)"

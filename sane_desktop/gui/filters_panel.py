@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop.gui.tasks import TaskRunner
-from sane_desktop.gui.text import plain_label, plain_tooltip, set_plain
+from sane_desktop.gui.text import isolated, left_to_right, plain_label, plain_tooltip, set_plain
 from sane_desktop.service.filters import SORT_KEYS, FacetCounts, ItemFilter, facets
 from sane_desktop.service.titles import counted, kind_label
 
@@ -49,8 +49,9 @@ def catalogue_sort_combo(chosen: str, on_change: Callable[[str], None]) -> QComb
 
 
 def value_label(value: str, count: int | None) -> str:
-    """"value (count)"; "value (?)" for a count that could not be taken."""
-    return f"{value} ({'?' if count is None else count})"
+    """"value (count)"; "value (?)" for a count that could not be taken. A right-to-left value is set apart
+    in a left-to-right line: "שמלות (16)" read "(16) שמלות" (trial DP)."""
+    return left_to_right(f"{isolated(value)} ({'?' if count is None else count})")
 
 
 def literal_ampersands(text: str) -> str:
@@ -94,7 +95,7 @@ class ValueBox(QCheckBox):
         count = f" ({'?' if self.count is None else self.count})"
         room -= metrics.horizontalAdvance(count)
         value = metrics.elidedText(self.value, Qt.TextElideMode.ElideRight, max(0, room))
-        return (value or ELLIPSIS) + count
+        return left_to_right(isolated(value or ELLIPSIS) + count)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = self.sizeHint()
