@@ -66,6 +66,26 @@ def test_summaries_lists_and_errors_hold_no_control_character(tmp_path: Path,
     assert "unknown item ids: Tops/new\\u0041line" in capsys.readouterr().err
 
 
+def test_an_id_as_an_ascii_only_terminal_printed_it_finds_its_item(tmp_path: Path,
+                                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial DP, under ``PYTHONIOENCODING=ascii``: `query` printed ``Outfit: \\u978b\\u5b50/a,b,c comma``, and that
+    id pasted back was unknown, split at its commas into three. Python writes every character such a terminal
+    cannot show as its escape; read back, it finds the item, commas and all."""
+    root = make_closet(tmp_path / "closet")
+    (root / "鞋子").mkdir()
+    shutil.copy(root / "Shoes" / "shoes_0.jpg", root / "鞋子" / "a,b,c comma.jpg")
+    shutil.copy(root / "Shoes" / "shoes_1.png", root / "鞋子" / "Über.png")
+    home, ids, _out = indexed(root, tmp_path, capsys)
+    top = next(item_id for item_id in ids if item_id.startswith("Tops/"))
+    for item_id in ("鞋子/a,b,c comma", "鞋子/Über"):
+        printed = item_id.encode("ascii", "backslashreplace").decode("ascii")  # as the terminal shows it
+        assert printed != item_id and printed.isascii()
+        for outfit in (printed, f"{printed},{top}", f"{top},{printed}"):
+            assert main([*home, "query", "closet", "--outfit", outfit, "--json"]) == 0, capsys.readouterr().err
+            chosen = [row["item"] for row in json.loads(capsys.readouterr().out)["outfit"]]
+            assert item_id in chosen and len(chosen) == outfit.count(",") - item_id.count(",") + 1, chosen
+
+
 def test_an_id_that_names_two_items_as_typed_and_escaped_is_refused(tmp_path: Path,
                                                                     capsys: pytest.CaptureFixture[str]) -> None:
     """Trial CG: "new⏎line.jpg" and a file literally named "new\\nline.jpg" both print as ``Tops/new\\nline``;

@@ -86,14 +86,15 @@ _ESCAPE = re.compile(r"\\(?:([ntr])|x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8})
 
 
 def unescaped(text: str) -> str:
-    """``text`` with the escapes the text output writes for control characters (a newline as
-    ``\\n``, ``\\x1b``, ``\\u200b``: ``repr``'s, only for characters that are not printable) read
-    back, so an id copied from ``items`` finds its item; an escape of a printable character is no
-    such escape and stays as written."""
+    """``text`` with the escapes the text output writes read back, so an id copied from ``items`` finds its item:
+    those of control characters (a newline as ``\\n``, ``\\x1b``, ``\\u200b``: ``repr``'s, only for characters
+    that are not printable), and those a terminal that takes ASCII only writes for every other character
+    (``PYTHONIOENCODING=ascii``: 鞋 as ``\\u978b``; trial DP could not paste such an id back). An escape of a
+    printable ASCII character is no such escape and stays as written."""
     def back(match: re.Match[str]) -> str:
         letter, *codes = match.groups()
         char = {"n": "\n", "t": "\t", "r": "\r"}[letter] if letter else chr(int(next(c for c in codes if c), 16))
-        return match.group(0) if char.isprintable() else char
+        return match.group(0) if char.isprintable() and char.isascii() else char
 
     return _ESCAPE.sub(back, text)
 
@@ -374,11 +375,14 @@ class CatalogueItems:
                  for i in range(len(parts)) for j in range(i + 2, len(parts) + 1)}
         # an id as typed when the catalogue has it (a folder's file name may end in spaces), else without
         # the spaces around it: the single parts are asked for as they are too
+        # with its escapes read back too (an id as an ASCII-only terminal printed it: trial DP's "\\u978b\\u5b50/a,b")
         wanted = {*joins, *(part for parts in pieces for part in parts if part != part.strip())}
+        wanted |= {unescaped(w) for w in wanted}
         known = item_pks(self.engine, self.record.pk, sorted({*wanted, *(w.strip() for w in wanted)})) if wanted else {}
 
         def resolved(raw: str) -> str | None:
-            return raw if raw in known else raw.strip() if raw.strip() in known else None
+            return raw if raw in known else raw.strip() if raw.strip() in known else \
+                raw if unescaped(raw.strip()) in known else None
 
         ids: list[str] = []
         for parts in pieces:
