@@ -221,6 +221,12 @@ def padded(text: str, width: int) -> str:
     return text + " " * max(0, width - display_width(text))
 
 
+def right_aligned(text: str, width: int) -> str:
+    """``text`` right-aligned in ``width`` terminal columns (:func:`display_width`): ``format``'s ``>12s``
+    counts code points, and a Chinese id stood two columns per character out of its column."""
+    return " " * max(0, width - display_width(text)) + text
+
+
 def terminal_text(text: str) -> str:
     """A command's text output for a terminal: every control character but the line breaks the
     output is made of written as its escape (a trial's file name with ``ESC[31m`` turned the

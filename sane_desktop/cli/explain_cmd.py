@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sane_desktop.cli import (
     MAX_RISE_MASKS, CliError, add_json_flag, folder_arg, folder_gone_note, os_error_line, path_arg, print_result,
-    printable, say, say_metadata_changed, whole_number,
+    printable, right_aligned, say, say_metadata_changed, whole_number,
 )
 from sane_desktop.catalogue.jsonfile import JsonObject
 from sane_desktop.catalogue.safepath import read_regular_file
@@ -535,7 +535,7 @@ def _render_outfit(result: dict[str, Any]) -> str:
         shows = ("" if not reason["attribute"] else "              " if share.get("compared_by") == "not compared"
                  else f"  shows it {share['shows_attribute']:.2f}")
         looks = "  (by looks)" if share.get("compared_by") == "general" else ""
-        lines.append(f"  {printable(share['item']):>12s}  share {share['share']:+.3f} ({percent}){shows}  "
+        lines.append(f"  {right_aligned(printable(share['item']), 12)}  share {share['share']:+.3f} ({percent}){shows}  "
                      f"pair's own attribute: {pair}{looks}")
     if reason["attribute"] and not reason.get("selection_tuned", True):
         lines.append(UNTUNED_NOTE)
