@@ -258,7 +258,7 @@ def test_items_columns_line_up_under_wide_and_decomposed_names() -> None:
     # explain's outfit shares right-align their items the same way (trial DP: a Chinese id stood out of its column)
     from sane_desktop.cli import right_aligned
 
-    assert {display_width(right_aligned(item_id, 12)) for item_id in ids} == {12}
+    assert {display_width(right_aligned(item_id, 16)) for item_id in ids} == {16}
 
 
 def test_explain_says_the_pair_when_its_maps_cannot_be_saved(tmp_path: Path, capsys: pytest.CaptureFixture[str],
