@@ -101,6 +101,25 @@ def test_a_title_from_a_file_name_keeps_its_hyphens_unless_they_stand_for_spaces
     assert title_from_file_name("---") == "---"
 
 
+def test_folders_of_one_name_written_two_ways_are_one_category_and_said(tmp_path: Path) -> None:
+    """Trial DP: "Café" typed on a keyboard and "Café" named on a Mac (its accent a mark of its own) were merged
+    into one category without a word, where folders differing in letter case are said."""
+    import unicodedata
+
+    from catalogue_fixtures import write_image
+
+    from sane_desktop.catalogue import read_catalogue
+
+    composed, decomposed = (unicodedata.normalize(form, "Café") for form in ("NFC", "NFD"))
+    for folder in (composed, decomposed, "Tops"):
+        write_image(tmp_path / folder / f"{len(folder)}.jpg")
+    catalogue = read_catalogue(tmp_path)
+    assert sorted({item.category for item in catalogue.items}) == [composed, "Tops"]
+    assert [note.reason for note in catalogue.notes] == [
+        "folders 'Cafe\\u0301' and 'Caf\\xe9' are one name written two ways (accents encoded otherwise, or spaces): "
+        "one category, 'Café'"]
+
+
 def test_folders_differing_only_in_letter_case_are_one_category_and_said(tmp_path: Path) -> None:
     """Trial V: "Faldas/" and "faldas/" were two categories without a word; a category map and a
     search reached half the skirts. They are one, under the spelling most photos have, and a note says so."""
