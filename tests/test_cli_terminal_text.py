@@ -434,4 +434,4 @@ def test_the_category_map_an_index_suggests_reads_back_as_it_is_pasted(
     # a name the inline form cannot hold, given in it: the error says how to give it
     assert main([*home, "index", str(root), "--name", "closet", *options, "--category-map",
                  "Dresses, gowns=general"]) == 1
-    assert "is given in JSON: --category-map '{\"Hats, caps\": \"hats\"}'" in capsys.readouterr().err
+    assert "is given as a JSON object: '{\"Hats, caps\": \"hats\"}'" in capsys.readouterr().err

@@ -180,8 +180,9 @@ def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return found
 
 
-JSON_FORM_HINT = ("a name holding ',' or '=' or an invisible character is given in JSON: "
-                  "--category-map '{\"Hats, caps\": \"hats\"}' (\\u200d for a zero-width joiner), or a JSON file")
+# said without the option's name: the window shows core messages too (tests/test_way_outs.py)
+JSON_FORM_HINT = ("a name holding ',' or '=' or an invisible character is given as a JSON object: "
+                  "'{\"Hats, caps\": \"hats\"}' (\\u200d for a zero-width joiner), or in a JSON file")
 
 
 def needs_json_form(category: str) -> bool:
