@@ -116,8 +116,37 @@ def test_folders_of_one_name_written_two_ways_are_one_category_and_said(tmp_path
     catalogue = read_catalogue(tmp_path)
     assert sorted({item.category for item in catalogue.items}) == [composed, "Tops"]
     assert [note.reason for note in catalogue.notes] == [
-        "folders 'Cafe\\u0301' and 'Caf\\xe9' are one name written two ways (accents encoded otherwise, or spaces): "
-        "one category, 'Café'"]
+        "folders 'Cafe\\u0301' and 'Caf\\xe9' are one name written two ways (accents encoded otherwise, spaces or invisible "
+        "characters): one category, 'Café'"]
+
+
+def test_a_category_that_shows_nothing_is_no_category(tmp_path: Path) -> None:
+    """Trial DP's kind (a name of zero-width spaces taken as a name): a folder "\\u200b" made a category shown
+    blank in every list, and a table row whose category is one was a category of its own. The folder's photos
+    are uncategorised (said in a note), the row is left out as one with an empty category; invisible characters
+    around a name are no part of it."""
+    from catalogue_fixtures import write_image
+
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.catalogue.types import category_name
+
+    write_image(tmp_path / "folder" / "\u200b\u200b" / "a.jpg")
+    write_image(tmp_path / "folder" / "\u200bTops\u200e" / "b.jpg")
+    write_image(tmp_path / "folder" / "Tops" / "c.jpg")
+    catalogue = read_catalogue(tmp_path / "folder")
+    assert {item.item_id: item.category for item in catalogue.items} == {
+        "\u200b\u200b/a": "uncategorised", "\u200bTops\u200e/b": "Tops", "Tops/c": "Tops"}
+    assert sorted(note.reason for note in catalogue.notes) == [
+        "folder '\\u200b\\u200b': a name that shows nothing; its photos are 'uncategorised'",
+        "folders 'Tops' and '\\u200bTops\\u200e' are one name written two ways (accents encoded otherwise, "
+        "spaces or invisible characters): one category, 'Tops'"]
+    assert category_name(" \u200b\ufeff ") == "" and category_name("\u200bCafé\u200e ") == "Café"
+
+    table = write_manifest_catalogue(tmp_path / "table", n_items=6, n_outfits=0,
+                                     categories=("Garment Upper", "\u200b", "Shoes"))
+    catalogue = read_catalogue(tmp_path / "table")
+    assert len(catalogue.items) == 4 and "\u200b" not in {item.category for item in catalogue.items}, table
+    assert sorted(skip.reason for skip in catalogue.skipped if skip.kind == "item") == ["empty category"] * 2
 
 
 def test_folders_differing_only_in_letter_case_are_one_category_and_said(tmp_path: Path) -> None:

@@ -123,7 +123,8 @@ def read_folder(root: Path) -> Catalogue:
             catalogue.skipped.append(Skip(item_id, relative, "another image has the same id (path without extension)"))
             continue
         seen.add(item_id)
-        category = category_name(path.parts[0]) if len(path.parts) > 1 else ROOT_CATEGORY
+        # a folder whose name shows nothing (zero-width spaces) holds uncategorised photos: said below
+        category = (category_name(path.parts[0]) or ROOT_CATEGORY) if len(path.parts) > 1 else ROOT_CATEGORY
         catalogue.items.append(
             ItemRecord(
                 item_id=item_id,
@@ -158,10 +159,15 @@ def _one_category_per_written_form(catalogue: Catalogue, paths: list[str]) -> No
         if len(parts) > 1:
             written.setdefault(category_name(parts[0]), set()).add(parts[0])
     for category, names in written.items():
-        if len(names) > 1:
+        if not category:
+            listed = " and ".join(ascii(name) for name in sorted(names))
+            catalogue.notes.append(Skip("", "", f"folder{'s' if len(names) > 1 else ''} {listed}: a name that shows "
+                                                f"nothing; {'their' if len(names) > 1 else 'its'} photos are "
+                                                f"{ROOT_CATEGORY!r}", "value"))
+        elif len(names) > 1:
             listed = " and ".join(ascii(name) for name in sorted(names))
             catalogue.notes.append(Skip("", "", f"folders {listed} are one name written two ways (accents encoded "
-                                                f"otherwise, or spaces): one category, {category!r}", "value"))
+                                                f"otherwise, spaces or invisible characters): one category, {category!r}", "value"))
 
 
 def _one_spelling_per_category(catalogue: Catalogue) -> None:

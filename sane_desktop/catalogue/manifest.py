@@ -646,7 +646,7 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
         if wrong:
             catalogue.skipped.append(Skip(item_id, where, wrong, "item"))
             continue
-        if not raw_category:
+        if not category_name(raw_category):  # blank, or only invisible characters (a zero-width space)
             catalogue.skipped.append(Skip(item_id, where, "empty category", "item"))
             continue
         try:

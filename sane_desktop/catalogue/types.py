@@ -191,11 +191,28 @@ class Catalogue:
                 f"({shown}{more})")
 
 
+# what shows nothing on its own: spaces, and the format characters (zero-width space and joiners, bidi marks, BOM)
+_INVISIBLE = ("Zs", "Zl", "Zp", "Cc", "Cf")
+
+
+def visible(text: str) -> str:
+    """``text`` without the spaces and invisible format characters at its ends: "" when nothing in it shows (a
+    title or an outfit name made of a zero-width space read as a title "\\u200b" and an outfit “”: trial DP);
+    the joiners inside an emoji sequence or a word stay."""
+    start, end = 0, len(text)
+    while start < end and unicodedata.category(text[start]) in _INVISIBLE:
+        start += 1
+    while end > start and unicodedata.category(text[end - 1]) in _INVISIBLE:
+        end -= 1
+    return text[start:end]
+
+
 def category_name(text: str) -> str:
     """A category as written in a table or a folder's name, in one form: Unicode NFC, runs of spaces as
-    one, ends stripped (trial T: a Mac's decomposed "é" made a second "Faldas café" that looked like the
-    first, and a folder "Bolsos " kept its space in every message)."""
-    return " ".join(unicodedata.normalize("NFC", text).split())
+    one, ends stripped of spaces and invisible characters (trial T: a Mac's decomposed "é" made a second
+    "Faldas café" that looked like the first, and a folder "Bolsos " kept its space in every message);
+    "" when nothing in it shows."""
+    return " ".join(unicodedata.normalize("NFC", visible(text)).split())
 
 
 def value_key(text: str) -> str:

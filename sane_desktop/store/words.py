@@ -5,21 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-
-# what shows nothing on its own: spaces, and the format characters (zero-width space and joiners, bidi marks, BOM)
-_INVISIBLE = ("Zs", "Zl", "Zp", "Cc", "Cf")
-
-
-def visible(text: str) -> str:
-    """``text`` without the spaces and invisible format characters at its ends: "" when nothing in it shows (a
-    title or an outfit name made of a zero-width space read as a title "\\u200b" and an outfit “”: trial DP);
-    the joiners inside an emoji sequence or a word stay."""
-    start, end = 0, len(text)
-    while start < end and unicodedata.category(text[start]) in _INVISIBLE:
-        start += 1
-    while end > start and unicodedata.category(text[end - 1]) in _INVISIBLE:
-        end -= 1
-    return text[start:end]
+from sane_desktop.catalogue.types import visible  # noqa: F401 - re-exported beside the other words
 
 
 def letter_runs(text: str, digits: bool = False) -> list[str]:
