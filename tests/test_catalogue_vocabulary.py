@@ -78,6 +78,9 @@ def test_placeholder_values_are_missing_labels_not_attributes() -> None:
     assert names == {"pattern:solid", "colour:grey"}
     assert categorical_names(items[3]) == {"colour:grey"}
     assert is_placeholder("UNKNOWN") and not is_placeholder("Other") and not is_placeholder("Nude")
+    # a value that shows nothing is none, and invisible characters around one are no part of it (trial DP's kind)
+    invisible = [item("5", colour="\u200b", pattern="\u200bSolid\u200e"), item("6", colour="\ufeff \u200b")]
+    assert categorical_names(invisible[0]) == {"pattern:solid"} and categorical_names(invisible[1]) == set()
 
 
 def test_a_listings_praise_and_counts_are_no_attributes() -> None:

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from sane_desktop.catalogue.types import Catalogue, ItemRecord
+from sane_desktop.catalogue.types import Catalogue, ItemRecord, visible
 
 MIN_WORD_LENGTH = 3
 # the vowel signs, viramas and other marks written as part of a word in the Indic and Southeast Asian
@@ -108,8 +108,9 @@ def lowered(text: str) -> str:
 
 
 def normalise_value(value: str) -> str:
-    """Lower case, single spaces: ``"Light  Blue "`` -> ``"light blue"`` (:func:`lowered`)."""
-    return " ".join(lowered(value).split())
+    """Lower case, single spaces, no invisible characters at the ends: ``"Light  Blue "`` -> ``"light blue"``
+    (:func:`lowered`, :func:`~sane_desktop.catalogue.types.visible`)."""
+    return " ".join(lowered(visible(value)).split())
 
 
 # values a catalogue writes where it has none (H&M: "Unknown", "Undefined"): a missing label, never an
@@ -128,7 +129,7 @@ def categorical_names(item: ItemRecord) -> set[str]:
     return {
         f"{normalise_value(namespace)}:{normalise_value(value)}"
         for namespace, value in item.attributes.items()
-        if value and value.strip() and not is_placeholder(value)
+        if normalise_value(value) and not is_placeholder(value)  # a zero-width space is no value (trial DP's kind)
     }
 
 
