@@ -458,3 +458,21 @@ def test_a_category_is_found_whatever_its_case_turkish_dotted_capital_i_included
     assert spelled_as("kir", ["Kır", "Kir"]) == "Kir" and spelled_as("kır", ["Kır", "Kir"]) == "Kır"
     assert spelled_as("kir", ["Kır"]) == "kir"
     assert spelled_as("KIR", ["Kır", "Kir"]) == "KIR" and spelled_as("KIR", ["Kir"]) == "Kir"  # either, or the one
+
+
+def test_a_category_is_found_as_the_text_output_printed_it() -> None:
+    """Trial DQ: ``items --category`` and ``query --category`` refused the names the command line prints — a
+    category holding a zero-width joiner (printed ``\\u200d``), or any non-ASCII one under an ASCII-only terminal
+    (``PYTHONIOENCODING=ascii``: "Caf\\xe9", "\\u978b\\u5b50") — listing the very name typed among the catalogue's.
+    ``--category-map`` reads its names the same way."""
+    from sane_desktop.catalogue.types import spelled_as
+    from sane_desktop.retrieval.category_map import resolve
+
+    family = "👩\u200d👩\u200d👧 bags"
+    names = [family, "Café", "鞋子", "Tops\\x41"]
+    for name in names[:3]:
+        for printed in (name.encode("ascii", "backslashreplace").decode(), repr(name)[1:-1]):
+            assert spelled_as(printed, names) == name, printed
+    assert spelled_as("caf\\xe9", names) == "Café"  # its case as well
+    assert spelled_as("Tops\\x41", names) == "Tops\\x41" and spelled_as("TopsA", names) == "TopsA"  # as written
+    assert resolve(names, ["bags", "shoes"], {"Caf\\xe9": "general", "\\u978b\\u5b50": "shoes"})["鞋子"].target == "shoes"

@@ -435,3 +435,29 @@ def test_the_category_map_an_index_suggests_reads_back_as_it_is_pasted(
     assert main([*home, "index", str(root), "--name", "closet", *options, "--category-map",
                  "Dresses, gowns=general"]) == 1
     assert "is given as a JSON object: '{\"Hats, caps\": \"hats\"}'" in capsys.readouterr().err
+
+
+def test_a_catalogue_is_found_by_its_name_as_typed_or_as_printed(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial DQ: a catalogue named on a Mac ("Café" decomposed) was "no catalogue named 'Café': did you mean
+    'Café'?" when typed on a keyboard, and under an ASCII-only terminal `catalogues` printed "מלאי" as
+    ``\\u05de\\u05dc\\u05d0\\u05d9``, which `catalogues delete` refused as an invalid name. Either finds it now."""
+    import unicodedata
+
+    root = make_closet(tmp_path / "closet")
+    home = ["--index-home", str(tmp_path / "home")]
+    options = ["--model", str(demo_model_path()), "--workers", "0", "--device", "cpu"]
+    decomposed, hebrew = unicodedata.normalize("NFD", "Café"), "מלאי 2"
+    assert main([*home, "index", str(root), "--name", decomposed, *options]) == 0
+    assert main([*home, "index", str(root), "--name", hebrew, *options, "--replace"]) == 0
+    capsys.readouterr()
+    assert main([*home, "items", unicodedata.normalize("NFC", decomposed), "-n", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["catalogue"] == decomposed
+    printed = hebrew.encode("ascii", "backslashreplace").decode()
+    assert main([*home, "query", printed, "--outfit", "Tops/tops_0", "-k", "1", "--json"]) == 0
+    capsys.readouterr()
+    assert main([*home, "catalogues", "rename", printed, "stock"]) == 0
+    assert main([*home, "catalogues", "delete", unicodedata.normalize("NFC", decomposed), "--yes"]) == 0
+    capsys.readouterr()
+    assert main([*home, "catalogues", "--json"]) == 0
+    assert [c["name"] for c in json.loads(capsys.readouterr().out)["catalogues"]] == ["stock"]

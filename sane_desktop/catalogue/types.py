@@ -7,6 +7,7 @@ strings. Image paths are POSIX paths relative to the catalogue root (never absol
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -207,6 +208,23 @@ def visible(text: str) -> str:
     return text[start:end]
 
 
+_ESCAPE = re.compile(r"\\(?:([ntr])|x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8}))")
+
+
+def unescaped(text: str) -> str:
+    """``text`` with the escapes the text output writes read back, so an id copied from ``items`` finds its item:
+    those of control characters (a newline as ``\\n``, ``\\x1b``, ``\\u200b``: ``repr``'s, only for characters
+    that are not printable), and those a terminal that takes ASCII only writes for every other character
+    (``PYTHONIOENCODING=ascii``: 鞋 as ``\\u978b``; trial DP could not paste such an id back). An escape of a
+    printable ASCII character is no such escape and stays as written."""
+    def back(match: re.Match[str]) -> str:
+        letter, *codes = match.groups()
+        char = {"n": "\n", "t": "\t", "r": "\r"}[letter] if letter else chr(int(next(c for c in codes if c), 16))
+        return match.group(0) if char.isprintable() and char.isascii() else char
+
+    return _ESCAPE.sub(back, text)
+
+
 def category_name(text: str) -> str:
     """A category as written in a table or a folder's name, in one form: Unicode NFC, runs of spaces as
     one, ends stripped of spaces and invisible characters (trial T: a Mac's decomposed "é" made a second
@@ -227,10 +245,13 @@ def value_key(text: str) -> str:
 
 def spelled_as(name: str, names: Sequence[str]) -> str:
     """The one of ``names`` that ``name`` is, written otherwise (letter case, spaces, Unicode form:
-    "tops", " Tops", a decomposed "é"), when exactly one is; else ``name`` as written. How a person's
+    "tops", " Tops", a decomposed "é"; escapes as the text output prints them, :func:`unescaped`), when
+    exactly one is; else ``name`` as written. How a person's
     category is found among the catalogue's, by ``--category``, ``--category-map`` and the like."""
     if name in names:
         return name
+    if "\\" in name and (back := unescaped(name)) != name and spelled_as(back, names) in names:
+        return spelled_as(back, names)  # as the text output printed it (an ASCII-only terminal's "Caf\\xe9": trial DQ)
     same = [known for known in names if value_key(known) == value_key(name)]
     if name == name.upper():  # typed in capitals, Turkish's way too: "AYAKKABI" is "Ayakkabı", whose dotless ı is
         # I in capitals (trial CO); only then, as "kir" and "kır" are two words (a review), and "KIR" beside both

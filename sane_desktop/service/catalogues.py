@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import NotFound, SaneError, StaleIndexError, StoreUnavailable, WayOut, without_passwords
+from sane_desktop.errors import InputError, NotFound, SaneError, StaleIndexError, StoreUnavailable, WayOut, without_passwords
 from sane_desktop.service.locking import while_written
 from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
@@ -150,6 +150,26 @@ class Catalogues:
         """``home/<name>``; raises InputError for a name that is not one plain folder name
         (:func:`sane_desktop.paths.check_catalogue_name`: nothing may land outside the home)."""
         return paths.catalogue_dir(name, self.home)
+
+    def spelled(self, name: str) -> str:
+        """The name the home holds catalogue ``name`` under: ``name`` itself when its folder is there, else the
+        one form of it that is — its escapes read back (an ASCII-only terminal prints "מלאי" as
+        ``\\u05de\\u05dc\\u05d0\\u05d9``), or its letters in the other Unicode form (a name made on a Mac,
+        typed on a keyboard); trial DQ was told "no catalogue named 'Café': did you mean 'Café'?". A new name
+        of those forms is refused (:func:`sane_desktop.paths.refuse_look_alike_name`), so at most one is there."""
+        import unicodedata
+
+        from sane_desktop.catalogue.types import unescaped
+
+        forms = dict.fromkeys(form for written in (name, unescaped(name))
+                              for form in (written, *(unicodedata.normalize(f, written) for f in ("NFC", "NFD"))))
+        for form in forms:
+            try:
+                if paths.catalogue_dir(form, self.home).is_dir():
+                    return form
+            except InputError:  # not a name a folder can have ("\\u05de…" holds a backslash)
+                continue
+        return name
 
     def source(self, name: str, db_url: str | None = None) -> str | None:
         """The folder the catalogue called ``name`` was built from, None when there is none (or its
@@ -321,6 +341,8 @@ class Catalogues:
         against the model and database when first searched (StaleIndexError)."""
         from sane_desktop.store import open_store
 
+        if db_url is None:  # as the home holds it (another Unicode form, or printed with escapes)
+            name = self.spelled(name)
         folder = Path(index_dir) if index_dir else self.folder(name)  # FAISS files, manifest, cache
         db = self.folder(name) / DB_FILE
         if db_url is None and not db.is_file():
@@ -697,8 +719,8 @@ def catalogues_in_database(db_url: str) -> tuple[str, list[browse.CatalogueRecor
 def _existing(catalogues: Catalogues, name: str, *, left: bool = False) -> Path:
     """The folder of catalogue ``name`` (InputError for a bad name, NotFound when it has no database).
     ``left``: an index folder whose database is on a server, or gone, counts too (the listing offers to
-    delete it: trial AW was told "no catalogue named" when it did)."""
-    folder = catalogues.folder(name)
+    delete it: trial AW was told "no catalogue named" when it did). ``name`` as typed or printed (:meth:`Catalogues.spelled`)."""
+    folder = catalogues.folder(catalogues.spelled(name))
     if not (folder / DB_FILE).is_file() and not (left and folder.is_dir() and (
             _server_database(folder) or _left_without_database(folder))):
         raise catalogues.not_found(name, "catalogue")
@@ -734,6 +756,7 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
     from sane_desktop.store import open_store
     from sane_desktop.store import schema as S
 
+    old = catalogues.spelled(old)
     if server := _server_database(catalogues.folder(old)):  # its database row would keep the old name
         raise InputError(f"catalogue {old!r} keeps its database on a server ({server}): renaming is for catalogues "
                          "with a database here; index it again under the new name")
@@ -802,11 +825,10 @@ def delete_catalogue(catalogues: Catalogues, name: str) -> Path:
     when there is no such catalogue, StoreError when a run is writing it."""
     import os
 
+    name = catalogues.spelled(name)
     folder = _existing(catalogues, name, left=True)  # its local index alone: a server's database stays
     home = catalogues.home.resolve()
     if folder.is_symlink() or folder.resolve().parent != home:  # a link would lead rmtree elsewhere
-        from sane_desktop.errors import InputError
-
         raise InputError(f"{folder} is not a folder of the index home {home}: not deleted")
     _not_busy(folder, f"delete {name}")
     # renamed first (atomic): a half-deleted folder is never listed as a catalogue; a name of its

@@ -8,9 +8,7 @@ model saw, which the maps cover)."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
-
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +20,7 @@ from sqlalchemy import Engine
 from sane_desktop.catalogue.framing import framing_problem as framing_problem  # the window's words for a photo
 from sane_desktop.catalogue.images import load_rgb
 from sane_desktop.catalogue.safepath import read_regular_file
+from sane_desktop.catalogue.types import unescaped
 from sane_desktop.errors import CatalogueRemade, InputError, NotFound, PhotoChanged
 from sane_desktop.service.titles import readable_title
 from sane_desktop.service.values import ALL_CATEGORIES, ItemInfo, ItemText
@@ -80,23 +79,6 @@ class DiskImage:
 
 
 SPLIT_PARTS = 40  # comma-separated parts of one --outfit value searched for ids holding commas
-
-
-_ESCAPE = re.compile(r"\\(?:([ntr])|x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8}))")
-
-
-def unescaped(text: str) -> str:
-    """``text`` with the escapes the text output writes read back, so an id copied from ``items`` finds its item:
-    those of control characters (a newline as ``\\n``, ``\\x1b``, ``\\u200b``: ``repr``'s, only for characters
-    that are not printable), and those a terminal that takes ASCII only writes for every other character
-    (``PYTHONIOENCODING=ascii``: 鞋 as ``\\u978b``; trial DP could not paste such an id back). An escape of a
-    printable ASCII character is no such escape and stays as written."""
-    def back(match: re.Match[str]) -> str:
-        letter, *codes = match.groups()
-        char = {"n": "\n", "t": "\t", "r": "\r"}[letter] if letter else chr(int(next(c for c in codes if c), 16))
-        return match.group(0) if char.isprintable() and char.isascii() else char
-
-    return _ESCAPE.sub(back, text)
 
 
 def listed_ids(ids: Sequence[str]) -> str:
