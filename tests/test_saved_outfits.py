@@ -110,6 +110,16 @@ def test_a_name_that_shows_nothing_or_looks_like_another_is_no_new_outfit(url: s
     assert taken.value.name == decomposed
     again = outfits.save(composed, [pks["0003"]], overwrite=True)
     assert again.pk == first.pk and [o.name for o in outfits.list()] == [decomposed, "Winter"]
+    # an invisible character at an end is no part of a name (trial DQ: "Summer" twice in the list)
+    summer = outfits.save("Summer\u200b", [pks["0004"]])
+    assert summer.name == "Summer"
+    with pytest.raises(OutfitNameTaken):
+        outfits.save("\u200eSummer", [pks["0005"]])
+    with engine.begin() as connection:  # one saved so before
+        connection.execute(text("UPDATE saved_outfits SET name = :name WHERE id = :pk"), {"name": "Summer\u200b",
+                                                                                          "pk": summer.pk})
+    with pytest.raises(OutfitNameTaken):
+        outfits.save("Summer", [pks["0005"]])
     engine.dispose()
 
 

@@ -44,11 +44,18 @@ class SavedOutfitRow:
     updated_at: datetime
 
 
+def _written(name: str) -> str:
+    """``name`` as a saved outfit keeps it: in its composed Unicode form (NFC), runs of spaces as one, no spaces or
+    invisible characters at its ends ("Summer" and "Summer" + a zero-width space were two outfits that looked
+    the same: trial DQ); "" when nothing in it shows."""
+    return " ".join(unicodedata.normalize("NFC", visible(name)).split())
+
+
 def clean_name(name: str) -> str:
-    """``name`` stripped, in its composed Unicode form (NFC); InputError when nothing in it shows (spaces, a
-    zero-width space: trial DP saved an outfit “”) or it is too long."""
-    cleaned = " ".join(unicodedata.normalize("NFC", name).split())
-    if not visible(cleaned):
+    """``name`` as kept (:func:`_written`); InputError when nothing in it shows (spaces, a zero-width space:
+    trial DP saved an outfit “”) or it is too long."""
+    cleaned = _written(name)
+    if not cleaned:
         raise InputError("give the outfit a name")
     if len(cleaned) > NAME_LENGTH:
         raise InputError(f"an outfit name has at most {NAME_LENGTH} characters")
@@ -77,17 +84,16 @@ def outfit_pk(engine: Engine, catalogue_pk: int, name: str) -> int | None:
 
 
 def _named(session: Session, catalogue_pk: int, name: str, besides: int | None = None) -> S.SavedOutfit | None:
-    """The catalogue's saved outfit called ``name`` (a clean name), or one saved before names were kept
-    composed whose name is ``name`` in another Unicode form (two outfits "Café" that looked the same: trial
-    DP); ``besides``: an outfit not to count (the one being renamed)."""
+    """The catalogue's saved outfit called ``name`` (a clean name), or one saved before names were kept so
+    whose name is ``name`` written otherwise (another Unicode form, an invisible character at an end: two outfits
+    "Café" that looked the same, trial DP); ``besides``: an outfit not to count (the one being renamed)."""
     rows = session.scalars(select(S.SavedOutfit).where(S.SavedOutfit.catalogue_id == catalogue_pk,
                                                        S.SavedOutfit.name == name))
     row = next((row for row in rows if row.id != besides), None)
-    if row is not None or name.isascii():
+    if row is not None:
         return row
     everyone = session.scalars(select(S.SavedOutfit).where(S.SavedOutfit.catalogue_id == catalogue_pk))
-    return next((row for row in everyone if row.id != besides and unicodedata.normalize("NFC", row.name) == name),
-                None)
+    return next((row for row in everyone if row.id != besides and _written(row.name) == name), None)
 
 
 def _catalogue_items(session: Session, catalogue_pk: int, item_pks: Sequence[int]) -> list[int]:
