@@ -85,13 +85,14 @@ def test_message_boxes_and_tooltips_too(qtbot) -> None:  # type: ignore[no-untyp
     box.close()
 
 
-def _visual_x(text: str, index: int) -> float:
-    """Where the character at ``index`` of ``text`` lands on a left-to-right line (its cursor x)."""
+def _visual_x(text: str, index: int, direction: Qt.LayoutDirection = Qt.LayoutDirection.LeftToRight) -> float:
+    """Where the character at ``index`` of ``text`` lands on a line laid out in ``direction`` (its cursor x;
+    ``LayoutDirectionAuto``: the text's first letter with a direction decides, as ``QPainter.drawText`` does)."""
     from PySide6.QtGui import QFont, QTextLayout, QTextOption
 
     layout = QTextLayout(text, QFont())
     option = QTextOption()
-    option.setTextDirection(Qt.LayoutDirection.LeftToRight)
+    option.setTextDirection(direction)
     layout.setTextOption(option)
     layout.beginLayout()
     line = layout.createLine()
@@ -143,3 +144,37 @@ def test_a_filter_value_s_count_stays_after_a_right_to_left_value(qtbot) -> None
         text = box.shown_text()
         assert "(16)" in text and _visual_x(text, text.index("16")) > _visual_x(text, text.index("…"))
     assert value_label("Red", None) == "Red (?)"
+
+
+def test_the_outfit_sheet_keeps_numbers_beside_right_to_left_names(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DQ: the exported sheet's caption "2. שמלות" was drawn "שמלות .2"; its headings and catalogue line
+    quote catalogue text before numbers too."""
+    from gui_helpers import recording_painter
+    from PySide6.QtGui import QColor, QImage
+
+    from sane_desktop.gui.saved_outfits import ContactSheet
+    from sane_desktop.service.values import ItemInfo, SearchResult
+
+    def item(pk: int, category: str) -> ItemInfo:
+        return ItemInfo(pk, f"i{pk}", category, "Red tee", None, "", ())
+
+    dresses, bags = "שמלות", "حقائب"
+    sheet = ContactSheet("صيف", "מלאי", [item(1, "tops"), item(2, dresses)],
+                         {bags: [SearchResult(item(9, bags), 0.8, {1: 0.8})]}, [], lambda _item: QImage())
+    image = QImage(sheet.width, sheet.height(), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    painter = recording_painter(image)
+    sheet.paint(painter)
+    painter.end()
+    drawn = {text.lstrip(LEFT_TO_RIGHT_MARK) for text in painter.texts}
+    auto = Qt.LayoutDirection.LayoutDirectionAuto  # drawText's: the first letter with a direction decides
+    caption = next(text for text in painter.texts if dresses in text)
+    assert _visual_x(caption, caption.index("2"), auto) < min(_visual_x(caption, caption.index(c), auto)
+                                                            for c in dresses), caption
+    heading = next(text for text in painter.texts if bags in text and "(best" in text)
+    assert _visual_x(heading, heading.index("(best"), auto) > max(_visual_x(heading, heading.index(c), auto)
+                                                                for c in bags), heading
+    assert any(text.startswith("Catalogue") for text in drawn), drawn
+
+
+from sane_desktop.gui.text import LEFT_TO_RIGHT_MARK  # noqa: E402

@@ -950,7 +950,7 @@ class ContactSheet:
                     line = QFontMetrics(font).elidedText(line, Qt.TextElideMode.ElideMiddle, inner)  # by the page
                 painter.setFont(font)
                 painter.setPen(colour)
-                painter.drawText(QRect(left, y, inner, height), flags | int(Qt.AlignmentFlag.AlignLeft), line)
+                painter.drawText(QRect(left, y, inner, height), flags | int(Qt.AlignmentFlag.AlignLeft), left_to_right(line))
             y += height
 
         def tiles(entries: list[tuple[ItemInfo, str]]) -> None:
@@ -982,20 +982,23 @@ class ContactSheet:
 
         if painter is not None:
             painter.fillRect(QRect(0, 0, self.width, 100000), QColor("white"))
-        text(title_font, ink, f"Outfit: {self.name}" if self.name else "Unsaved outfit", 36)
+        # catalogue text set apart: a number after a right-to-left name is read as part of it otherwise (trial DQ's
+        # "שמלות .2" for "2. שמלות")
+        text(title_font, ink, f"Outfit: {isolated(self.name)}" if self.name else "Unsaved outfit", 36)
         when = datetime.now().strftime("%Y-%m-%d %H:%M")
-        text(body_font, muted, f"Catalogue {self.catalogue} · exported {when} by SANE Desktop",
+        text(body_font, muted, f"Catalogue {isolated(self.catalogue)} · exported {when} by SANE Desktop",
              body.lineSpacing() + (4 if self.shown_only else 16))
         if self.shown_only:  # a filtered list says so (trial DE: "best 6 of 16", the 16 of a filter unsaid)
             text(body_font, muted, f"Results shown only: {self.shown_only}", body.lineSpacing() + 16)
         text(heading_font, ink, "The outfit", 28, heading=True)
-        tiles([(item, f"{position}. {item.category}") for position, item in enumerate(self.outfit, start=1)])
+        tiles([(item, left_to_right(f"{position}. {isolated(item.category)}"))
+               for position, item in enumerate(self.outfit, start=1)])
         for target, ranked in in_window_order(self.results, self.alike):
             shown = ranked[:SHEET_RESULTS]
             alike = target in self.alike
             heading = "Looks like your outfit (no matches learnt)" if alike else "Goes with it"
             # a model's category a stylist would not guess says what it holds ("all-body (dresses, jumpsuits)": trial DF)
-            text(heading_font, ink, f"{heading} — {category_label(target)} (best {len(shown)} of {len(ranked)})", 28,
+            text(heading_font, ink, f"{heading} — {isolated(category_label(target))} (best {len(shown)} of {len(ranked)})", 28,
                  heading=True)
             noun = "likeness" if alike else "match"
             tiles([(result.item, f"#{rank} · {match_percent(result.score, result.compared())} {noun}")
