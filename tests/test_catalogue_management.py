@@ -387,7 +387,9 @@ def test_manager_lists_source_items_model_and_time(managed, world: Path) -> None
     # the catalogue of that folder by its name (trial K read the folder's, after a rename)
     wait_until(lambda: cell(manager, "other", 3) == "Trained on “shop”", 60, "the model's words")
     row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "other")
-    assert manager.table.item(row, 3).toolTip() == f"Trained on “shop”: {there}"
+    from sane_desktop.gui.text import plain_tooltip
+
+    assert manager.table.item(row, 3).toolTip() == plain_tooltip(f"Trained on “shop”: {there}")
     assert cell(manager, "shop", 4)[:4].isdigit()  # "2026-11-30 21:04"
     assert [manager.table.horizontalHeaderItem(c).text() for c in range(5)] == \
         ["Catalogue", "Items", "Source folder", "Model", "Indexed"]
@@ -1097,7 +1099,9 @@ def test_manager_says_an_index_is_out_of_date(managed, world: Path) -> None:  # 
     manager.refresh()
     wait_until(lambda: cell(manager, "other", 4).endswith(" — out of date"), 60, "the out-of-date index said")
     row = next(r for r in range(manager.table.rowCount()) if manager.table.item(r, 0).text() == "other")
-    assert manager.table.item(row, 4).toolTip() == OUT_OF_DATE_TIP
+    from sane_desktop.gui.text import plain_tooltip
+
+    assert manager.table.item(row, 4).toolTip() == plain_tooltip(OUT_OF_DATE_TIP)
     assert not cell(manager, "shop", 4).endswith("out of date")
 
 

@@ -63,3 +63,28 @@ def test_only_the_stretch_too_wide_is_cut(qtbot) -> None:  # type: ignore[no-unt
     cut = fitted.split()[0].removeprefix("summer-")
     assert metrics.horizontalAdvance(cut) <= room
     assert message_room(800) < 800 and message_room(1920) <= 1000
+
+
+def test_a_tooltip_with_a_long_word_fits_its_screen(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DQ: on an 800 px screen the tooltips of a tile and of "No matches learnt for your CategoryZZZ…" ran
+    2,400 px wide, cut at the screen's edge: Qt wraps a tooltip at spaces only. A long stretch gets invisible
+    places to wrap (tooltips only: their text is never copied)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtWidgets import QApplication, QToolTip, QWidget
+
+    from sane_desktop.gui.text import breakable_markup, plain_tooltip
+
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    widget.show()
+    qtbot.waitExposed(widget)
+    QToolTip.showText(QPoint(100, 100), plain_tooltip(f"No matches learnt for your {'CategoryZZZ' * 30}: look-alikes"),
+                      widget)
+    tips = [w for w in QApplication.topLevelWidgets() if w.metaObject().className() == "QTipLabel" and w.isVisible()]
+    assert tips and all(tip.width() <= tip.screen().availableGeometry().width() for tip in tips)
+    QToolTip.hideText()
+    # tags and entities stay whole; short words are left as they are
+    long = "x" * 40 + "&amp;" + "y" * 40
+    broken = breakable_markup(f"<b>Tops &amp; tees</b> {long} end")
+    assert broken.startswith("<b>Tops &amp; tees</b> ") and broken.endswith(" end") and "&amp;" in broken
+    assert broken.replace("\u200b", "") == f"<b>Tops &amp; tees</b> {long} end" and broken.count("\u200b") == 2

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
-from sane_desktop.gui.text import ElidedLabel, as_sentence, left_to_right, message_box, set_plain
+from sane_desktop.gui.text import ElidedLabel, as_sentence, left_to_right, message_box, plain_tooltip, set_plain
 from sane_desktop.service.values import REIMPORTED
 from sane_desktop.service.titles import counted, local_time
 
@@ -243,8 +243,9 @@ class CatalogueManager(ScreenFittedDialog):
             for column, text in enumerate(cells):
                 # plain text: names and folders are data, never markup; a left-to-right line whatever they hold
                 cell = QTableWidgetItem(left_to_right(text))
-                cell.setToolTip(f"{text}: {entry.damaged}" if entry.damaged else model_tip(entry) if column == 3
-                                else _out_of_date_tip(entry) if column == 4 and entry.out_of_date else text)
+                cell.setToolTip(plain_tooltip(f"{text}: {entry.damaged}" if entry.damaged else model_tip(entry)
+                                              if column == 3 else _out_of_date_tip(entry)
+                                              if column == 4 and entry.out_of_date else text))
                 if column == 1:
                     cell.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, cell)

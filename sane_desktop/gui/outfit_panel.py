@@ -11,7 +11,7 @@ from PySide6.QtGui import QAction, QDragEnterEvent, QDragMoveEvent, QDropEvent, 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QListView, QPushButton, QVBoxLayout, QWidget
 
 from sane_desktop.gui.delegates import THUMB_H, TILE_SIDES, ItemTileDelegate
-from sane_desktop.gui.text import ElidedLabel, set_plain
+from sane_desktop.gui.text import ElidedLabel, plain_tooltip, set_plain
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.gui.results_view import KeyboardFocusSelects
@@ -432,12 +432,12 @@ class OutfitPanel(QWidget):
         images = f"{images_not_saved} image{'' if images_not_saved == 1 else 's'} not saved beside " \
             if images_not_saved and not changed else ""
         set_plain(self.saved_name, ("changed: " if changed else images) + f"“{name}”")
-        self.saved_name.setToolTip(
+        self.saved_name.setToolTip(plain_tooltip(
             f"Saved outfit “{name}”: you changed it since; save it (Ctrl+S) to keep the changes" if changed else
             f"Saved outfit “{name}”, as it was saved, with {images_not_saved} image{'' if images_not_saved == 1 else 's'} "
             "from disk beside it: a saved outfit keeps the catalogue's items only, so opening it again brings "
             f"{'it' if images_not_saved == 1 else 'them'} back without {'it' if images_not_saved == 1 else 'them'}"
-            if images else f"Saved outfit “{name}”, as it was saved")
+            if images else f"Saved outfit “{name}”, as it was saved"))
         self.title.setToolTip(self.saved_name.toolTip())  # a narrow panel leaves the name no room
         self._fit_name()
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.models import RESULT_SORTS, ItemListModel, Role
-from sane_desktop.gui.text import ElidedComboBox, ElidedLabel, plain_label, set_plain, set_rich
+from sane_desktop.gui.text import ElidedComboBox, ElidedLabel, plain_label, plain_tooltip, set_plain, set_rich
 from sane_desktop.service import SearchResult
 from sane_desktop.service.titles import category_label
 
@@ -380,10 +380,12 @@ class ResultsView(QWidget):
         in the box, not on a line of its own, which took the results' one row of tiles at 800 × 600."""
         self._every_category_words = (tuple(left_out), hint)
         self.target.setItemText(0, ALL_OTHER_LABEL if left_out else ALL_LABEL)
-        self.target.setItemData(0, f"Not listed: {', '.join(left_out)}. {hint}" if left_out else None,
+        # plain tooltips: the names are catalogue text, and a long one is given places to wrap (trial DQ)
+        self.target.setItemData(0, plain_tooltip(f"Not listed: {', '.join(left_out)}. {hint}") if left_out else None,
                                 Qt.ItemDataRole.ToolTipRole)
-        self.target.setToolTip(f"Category of the items to find for the outfit (not listed: {', '.join(left_out)}: "
-                               f"{hint})" if left_out and self.target.currentIndex() == 0 else TARGET_TIP)
+        self.target.setToolTip(plain_tooltip(f"Category of the items to find for the outfit (not listed: "
+                                             f"{', '.join(left_out)}: {hint})")
+                               if left_out and self.target.currentIndex() == 0 else TARGET_TIP)
 
     def target_categories(self) -> list[str]:
         """The categories the "for" box offers, in its order (not its first choice, every category)."""

@@ -167,8 +167,35 @@ def error_markup(message: str, prefix: str = "") -> str:
 
 def rich_tooltip(markup: str) -> str:
     """Qt shows a tooltip as rich text only when it guesses so from its first line; the ``<qt>``
-    wrapper makes that guess certain, so escaped entities always render as the characters they stand for."""
-    return f"<qt>{left_to_right(markup)}</qt>"
+    wrapper makes that guess certain, so escaped entities always render as the characters they stand for.
+    A long stretch without a space gets break opportunities (:func:`breakable_markup`)."""
+    return f"<qt>{breakable_markup(left_to_right(markup))}</qt>"
+
+
+TOOLTIP_RUN = 48  # characters a tooltip may show with no place to wrap; a longer stretch is given some
+TOOLTIP_STEP = 32  # … one every this many characters
+_MARKUP_PARTS = re.compile(r"(<[^>]*>)")
+_MARKUP_UNITS = re.compile(r"&[#\w]+;|.", re.DOTALL)  # an entity is one character
+
+
+def breakable_markup(markup: str) -> str:
+    """``markup`` with a zero-width space after every :data:`TOOLTIP_STEP` characters of each stretch longer than
+    :data:`TOOLTIP_RUN` that Qt cannot wrap (:func:`line_stretches`; tags and entities left whole): a long
+    category or id ran a tooltip 2,400 px wide, past an 800 px screen (trial DQ). For tooltips alone: their
+    text is never copied, so the invisible characters change nothing a person takes from it."""
+    def text_part(text: str) -> str:
+        stretches = []
+        for stretch in line_stretches(text):  # an entity ("&amp;") is no place to break: one unit below
+            word = stretch.rstrip()
+            units = _MARKUP_UNITS.findall(word)
+            if len(units) > TOOLTIP_RUN:
+                stretch = "\u200b".join("".join(units[i:i + TOOLTIP_STEP]) for i in range(0, len(units), TOOLTIP_STEP)) \
+                    + stretch[len(word):]
+            stretches.append(stretch)
+        return "".join(stretches)
+
+    return "".join(part if part.startswith("<") else text_part(part) if part else ""
+                   for part in _MARKUP_PARTS.split(markup))
 
 
 def plain_tooltip(text: str) -> str:
@@ -204,19 +231,25 @@ def message_room(screen_width: int) -> int:
     return max(120, box_width - 140)
 
 
-def fit_long_words(text: str, metrics: QFontMetrics, room: int) -> str:
-    """``text`` with each stretch Qt cannot wrap (between two line-break opportunities: spaces, and after
-    "/" or "-" as Unicode's line breaking allows) cut in its middle with "…" when it is wider than ``room``
-    px. A 153-character file name ran past the screen's edge, cut where the screen ended (trial DO); its
-    start and its extension are what tell it from its neighbours."""
+def line_stretches(text: str) -> list[str]:
+    """``text`` cut where Qt may wrap a line (Unicode's line breaking: after spaces, and after "/" or "-"
+    before a letter), each stretch with the spaces that end it; joined, they are ``text``."""
     finder = QTextBoundaryFinder(QTextBoundaryFinder.BoundaryType.Line, text)
     units = text.encode("utf-16-le")  # the finder counts UTF-16 code units (an emoji is two)
     parts, start = [], 0
     while (end := finder.toNextBoundary()) != -1:
         parts.append(units[2 * start:2 * end].decode("utf-16-le"))
         start = end
+    return parts
+
+
+def fit_long_words(text: str, metrics: QFontMetrics, room: int) -> str:
+    """``text`` with each stretch Qt cannot wrap (between two line-break opportunities: spaces, and after
+    "/" or "-" as Unicode's line breaking allows) cut in its middle with "…" when it is wider than ``room``
+    px. A 153-character file name ran past the screen's edge, cut where the screen ended (trial DO); its
+    start and its extension are what tell it from its neighbours."""
     fitted = []
-    for part in parts:
+    for part in line_stretches(text):
         word = part.rstrip()
         if word and metrics.horizontalAdvance(word) > room:
             part = metrics.elidedText(word, Qt.TextElideMode.ElideMiddle, room) + part[len(word):]
