@@ -198,7 +198,7 @@ def test_a_likeness_never_gives_this_item_what_it_hardly_shows() -> None:
 def test_a_title_that_shows_nothing_is_no_title() -> None:
     """Trial DP: a title of one zero-width space read "Dress" and that space (a stray gap in the explanation's quotes),
     where a title of spaces read "Dress 716749613"."""
-    for invisible in ("\u200b", " \u200b ", "\ufeff\u200e"):
+    for invisible in ("\u200b", " \u200b ", "\ufeff\u200e", "\u3164"):  # (a Hangul filler draws nothing: trial DQ)
         assert looks_like_code(invisible)
         assert readable_title(invisible, "Dresses", item_id="716749613") == "Dress 716749613" \
             == readable_title("   ", "Dresses", item_id="716749613")

@@ -194,16 +194,21 @@ class Catalogue:
 
 # what shows nothing on its own: spaces, and the format characters (zero-width space and joiners, bidi marks, BOM)
 _INVISIBLE = ("Zs", "Zl", "Zp", "Cc", "Cf")
+# letters Unicode draws as nothing (default-ignorable): the Hangul fillers (trial DQ titled an item with U+3164)
+_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 
 def visible(text: str) -> str:
     """``text`` without the spaces and invisible format characters at its ends: "" when nothing in it shows (a
     title or an outfit name made of a zero-width space read as a title "\\u200b" and an outfit “”: trial DP);
     the joiners inside an emoji sequence or a word stay."""
+    def blank(char: str) -> bool:
+        return unicodedata.category(char) in _INVISIBLE or char in _FILLERS
+
     start, end = 0, len(text)
-    while start < end and unicodedata.category(text[start]) in _INVISIBLE:
+    while start < end and blank(text[start]):
         start += 1
-    while end > start and unicodedata.category(text[end - 1]) in _INVISIBLE:
+    while end > start and blank(text[end - 1]):
         end -= 1
     return text[start:end]
 
