@@ -41,6 +41,28 @@ _RESERVED = frozenset({"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1,
 TOMBSTONE = ".deleting-"
 
 
+# what shows nothing on its own: spaces, and the format characters (zero-width space and joiners, bidi marks, BOM)
+_INVISIBLE = ("Zs", "Zl", "Zp", "Cc", "Cf")
+# characters Unicode draws as nothing though they are no format character: the Hangul fillers (trial DQ titled an
+# item with U+3164), the combining grapheme joiner, the Khmer inherent vowels and the braille blank (trial DR)
+_FILLERS = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
+
+
+def visible(text: str) -> str:
+    """``text`` without the spaces and invisible format characters at its ends: "" when nothing in it shows (a
+    title or an outfit name made of a zero-width space read as a title "\\u200b" and an outfit “”: trial DP);
+    the joiners inside an emoji sequence or a word stay."""
+    def blank(char: str) -> bool:
+        return unicodedata.category(char) in _INVISIBLE or char in _FILLERS
+
+    start, end = 0, len(text)
+    while start < end and blank(text[start]):
+        start += 1
+    while end > start and blank(text[end - 1]):
+        end -= 1
+    return text[start:end]
+
+
 def check_catalogue_name(name: str) -> str:
     """``name`` unchanged when it can name a catalogue (one plain folder under the index home).
 
@@ -56,8 +78,10 @@ def check_catalogue_name(name: str) -> str:
         why = "it is '.' or '..'"
     elif any(char in _FORBIDDEN for char in name):
         why = "it contains / \\ : * ? \" < > or | (a catalogue name is a single folder name, not a path)"
+    elif not visible(name):  # a Hangul filler, say: listed as a blank row (trial DR)
+        why = "nothing in it shows"
     elif any(unicodedata.category(char) in ("Cc", "Cf") for char in name):
-        why = "it contains control characters"
+        why = "it contains invisible or control characters"
     elif not is_text(name):  # a folder's name in bytes that are not UTF-8 (trial CG): stored and printed as text
         why = "it holds bytes that are not UTF-8 text (shown as \\xNN): give another name"
     elif name.split(".")[0].upper() in _RESERVED:

@@ -476,3 +476,17 @@ def test_a_category_is_found_as_the_text_output_printed_it() -> None:
     assert spelled_as("caf\\xe9", names) == "Café"  # its case as well
     assert spelled_as("Tops\\x41", names) == "Tops\\x41" and spelled_as("TopsA", names) == "TopsA"  # as written
     assert resolve(names, ["bags", "shoes"], {"Caf\\xe9": "general", "\\u978b\\u5b50": "shoes"})["鞋子"].target == "shoes"
+
+
+def test_a_category_map_writes_the_categories_it_maps_to_as_categories_are(tmp_path: Path) -> None:
+    """Trial DR: a mapping file's ``"Bottoms": "bottoms\\u200b"`` made a second "bottoms", and ``"Bags": "\\u200b"``
+    a category shown as a blank row in every list. The first is "bottoms"; the second is refused, naming the
+    value, before anything is read."""
+    write_manifest_catalogue(tmp_path / "ok", n_items=6, n_outfits=0,
+                             mapping_overrides={"category_map": {"Garment Upper": "tops\u200b",
+                                                                 "Garment Lower": " bottoms\u200e"}})
+    assert {item.category for item in read_catalogue(tmp_path / "ok").items} == {"tops", "bottoms", "shoes"}
+    write_manifest_catalogue(tmp_path / "blank", n_items=6, n_outfits=0,
+                             mapping_overrides={"category_map": {"Shoes": "\u200b"}})
+    with pytest.raises(CatalogueError, match="'shoes' is mapped to a name that shows nothing"):
+        read_catalogue(tmp_path / "blank")

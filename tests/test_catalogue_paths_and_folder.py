@@ -131,15 +131,17 @@ def test_a_category_that_shows_nothing_is_no_category(tmp_path: Path) -> None:
     from sane_desktop.catalogue.types import category_name
 
     write_image(tmp_path / "folder" / "\u200b\u200b" / "a.jpg")
+    write_image(tmp_path / "folder" / "\u2800\u034f" / "d.jpg")  # a braille blank and a grapheme joiner (trial DR)
     write_image(tmp_path / "folder" / "\u200bTops\u200e" / "b.jpg")
     write_image(tmp_path / "folder" / "Tops" / "c.jpg")
     catalogue = read_catalogue(tmp_path / "folder")
     assert {item.item_id: item.category for item in catalogue.items} == {
-        "\u200b\u200b/a": "uncategorised", "\u200bTops\u200e/b": "Tops", "Tops/c": "Tops"}
+        "\u200b\u200b/a": "uncategorised", "\u2800\u034f/d": "uncategorised", "\u200bTops\u200e/b": "Tops",
+        "Tops/c": "Tops"}
     assert sorted(note.reason for note in catalogue.notes) == [
-        "folder '\\u200b\\u200b': a name that shows nothing; its photos are 'uncategorised'",
         "folders 'Tops' and '\\u200bTops\\u200e' are one name written two ways (accents encoded otherwise, "
-        "spaces or invisible characters): one category, 'Tops'"]
+        "spaces or invisible characters): one category, 'Tops'",
+        "folders '\\u200b\\u200b' and '\\u2800\\u034f': a name that shows nothing; their photos are 'uncategorised'"]
     assert category_name(" \u200b\ufeff ") == "" and category_name("\u200bCafé\u200e ") == "Café"
 
     table = write_manifest_catalogue(tmp_path / "table", n_items=6, n_outfits=0,

@@ -31,7 +31,8 @@ from tests.retrieval_world import make_catalogue, make_model
 
 PACKAGE = Path(paths.__file__).resolve().parent
 BAD_NAMES = ["../escaped", "/elsewhere/abs", "a/b", "./demo", "a\\b", ".", "..", "", "tab\there", "nul\x00x",
-             "C:evil", " padded", "dot.", "CON", "nul.txt", "lpt1"]
+             "C:evil", " padded", "dot.", "CON", "nul.txt", "lpt1",
+             "\u3164", "\u2800\u034f", "zero\u200bwidth"]  # nothing shows, or an invisible character (trial DR)
 
 
 @pytest.fixture(scope="module")

@@ -258,6 +258,21 @@ def _string_map(value: Any, where: str) -> dict[str, str]:
     return folded
 
 
+def _category_map(value: Any, where: str) -> dict[str, str]:
+    """``items.category_map`` (:func:`_string_map`), each category it maps to written as a category is
+    (:func:`category_name`: "bottoms\\u200b" is "bottoms"; trial DR's became a second "bottoms").
+
+    Raises:
+        CatalogueError: as :func:`_string_map`, or a value mapped to a name that shows nothing (a blank row in
+        every list: trial DR); ``exclude_categories`` leaves a value out."""
+    mapped = {key: category_name(target) for key, target in _string_map(value, where).items()}
+    blank = next((key for key, target in mapped.items() if not target), None)
+    if blank is not None:
+        raise CatalogueError(f"{where}: {blank!r} is mapped to a name that shows nothing: give it a category, or "
+                             "list it under items.exclude_categories to leave its items out")
+    return mapped
+
+
 def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
     """Check a mapping document and turn it into a :class:`Mapping`.
 
@@ -315,7 +330,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         image_template=template,
         id_width=_id_width(items.get("id_width"), source),
         missing_images=missing,
-        category_map=_string_map(items.get("category_map"), f"{source}: items.category_map"),
+        category_map=_category_map(items.get("category_map"), f"{source}: items.category_map"),
         exclude_categories=frozenset(value_key(value) for value in _string_list(items, "exclude_categories",
                                                                                  f"{source}: items", "category values")),
         fine_category_column=_column(items, "fine_category", f"{source}: items"),

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.errors import InputError
-from sane_desktop.paths import is_text, shown  # noqa: F401 - the catalogue readers' names for them
+from sane_desktop.paths import is_text, shown, visible  # noqa: F401 - the catalogue readers' names for them
 
 SPLITS = ("train", "valid", "test")
 
@@ -192,27 +192,7 @@ class Catalogue:
                 f"({shown}{more})")
 
 
-# what shows nothing on its own: spaces, and the format characters (zero-width space and joiners, bidi marks, BOM)
-_INVISIBLE = ("Zs", "Zl", "Zp", "Cc", "Cf")
-# letters Unicode draws as nothing (default-ignorable): the Hangul fillers (trial DQ titled an item with U+3164)
-_FILLERS = frozenset("\u115f\u1160\u3164\uffa0")
-
-
-def visible(text: str) -> str:
-    """``text`` without the spaces and invisible format characters at its ends: "" when nothing in it shows (a
-    title or an outfit name made of a zero-width space read as a title "\\u200b" and an outfit “”: trial DP);
-    the joiners inside an emoji sequence or a word stay."""
-    def blank(char: str) -> bool:
-        return unicodedata.category(char) in _INVISIBLE or char in _FILLERS
-
-    start, end = 0, len(text)
-    while start < end and blank(text[start]):
-        start += 1
-    while end > start and blank(text[end - 1]):
-        end -= 1
-    return text[start:end]
-
-
+# the escapes the text output writes (repr's), read back by unescaped()
 _ESCAPE = re.compile(r"\\(?:([ntr])|x([0-9a-f]{2})|u([0-9a-f]{4})|U([0-9a-f]{8}))")
 
 

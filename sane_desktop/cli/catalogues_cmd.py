@@ -51,10 +51,12 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(f"{args.action} takes {wanted or 'no'} name{'s' if wanted != 1 else ''}: {usage[args.action]}")
     if args.action == "rename":
         old, new = args.names
+        old = catalogues.spelled(old)  # as the home holds it: typed with escapes, or in another Unicode form (trial DR)
         info = rename_catalogue(catalogues, old, new)
         return {"action": "rename", "old": old, "name": info.name, "home": str(catalogues.home)}
     if args.action == "delete":
         (name,) = args.names
+        name = catalogues.spelled(name)
         # said before "this deletes …" (trial AE); an index left without its database, or of a server's, counts
         _, server = deletable_folder(catalogues, name)
         inside = photos_inside(catalogues, name)
