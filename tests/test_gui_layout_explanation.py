@@ -259,7 +259,7 @@ def test_elided_labels_never_ask_for_the_width_of_their_text(qtbot) -> None:  # 
     label.setText("x" * 500)
     assert label.sizeHint() == hint and label.minimumSizeHint() == minimum
     label.resize(120, hint.height())
-    assert label.is_elided() and "x" * 40 in label.toolTip()
+    assert label.is_elided() and "x" * 40 in label.toolTip().replace("\u200b", "")  # (places to wrap: invisible)
     assert label.shown_lines()[0].endswith("…")
     two = ElidedLabel("word " * 80, lines=2)
     qtbot.addWidget(two)

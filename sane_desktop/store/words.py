@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from sane_desktop.catalogue.types import visible  # noqa: F401 - re-exported beside the other words
+from sane_desktop.paths import visible  # noqa: F401 - re-exported beside the other words
 
 
 def letter_runs(text: str, digits: bool = False) -> list[str]:
