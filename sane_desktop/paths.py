@@ -63,6 +63,13 @@ def visible(text: str) -> str:
     return text[start:end]
 
 
+def written_form(text: str) -> str:
+    """A name as typed, in one form: Unicode NFC, runs of spaces as one, no spaces or invisible characters at its
+    ends (:func:`visible`); "" when nothing in it shows. Categories (a Mac's decomposed "é" made a second "Faldas
+    café": trial T) and saved outfits' names ("Summer" and "Summer" + a zero-width space: trial DQ) are kept so."""
+    return " ".join(unicodedata.normalize("NFC", visible(text)).split())
+
+
 def check_catalogue_name(name: str) -> str:
     """``name`` unchanged when it can name a catalogue (one plain folder under the index home).
 

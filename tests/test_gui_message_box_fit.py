@@ -69,17 +69,19 @@ def test_a_tooltip_with_a_long_word_fits_its_screen(qtbot) -> None:  # type: ign
     """Trial DQ: on an 800 px screen the tooltips of a tile and of "No matches learnt for your CategoryZZZ…" ran
     2,400 px wide, cut at the screen's edge: Qt wraps a tooltip at spaces only. A long stretch gets invisible
     places to wrap (tooltips only: their text is never copied)."""
-    from PySide6.QtCore import QPoint
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
     from PySide6.QtWidgets import QApplication, QToolTip, QWidget
 
     from sane_desktop.gui.text import breakable_markup, plain_tooltip
 
     widget = QWidget()
     qtbot.addWidget(widget)
+    widget.setToolTip(plain_tooltip(f"No matches learnt for your {'CategoryZZZ' * 30}: look-alikes"))
     widget.show()
     qtbot.waitExposed(widget)
-    QToolTip.showText(QPoint(100, 100), plain_tooltip(f"No matches learnt for your {'CategoryZZZ' * 30}: look-alikes"),
-                      widget)
+    # the event a resting pointer sends: the widget shows its own tooltip
+    QApplication.sendEvent(widget, QHelpEvent(QEvent.Type.ToolTip, QPoint(5, 5), widget.mapToGlobal(QPoint(5, 5))))
     tips = [w for w in QApplication.topLevelWidgets() if w.metaObject().className() == "QTipLabel" and w.isVisible()]
     assert tips and all(tip.width() <= tip.screen().availableGeometry().width() for tip in tips)
     QToolTip.hideText()

@@ -435,10 +435,15 @@ def test_a_name_that_shows_nothing_cannot_be_saved(qtbot) -> None:  # type: igno
     dialog.show()
     qtbot.waitExposed(dialog)
     assert dialog.ok_button.isEnabled()
-    for invisible in ("\u200b\u200b", " \u200e ", "\ufeff"):
-        dialog.name_edit.setText(invisible)
-        assert not dialog.ok_button.isEnabled(), repr(invisible)
-    dialog.name_edit.setText("\u200bgala")
+    from PySide6.QtWidgets import QApplication
+
+    dialog.name_edit.setFocus()
+    for invisible in ("\u200b\u200b", " \u200e ", "\u3164"):  # pasted over the name, as a user would bring them
+        QApplication.clipboard().setText(invisible)  # (QTest types ASCII only)
+        QTest.keyClick(dialog.name_edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        QTest.keySequence(dialog.name_edit, QKeySequence.StandardKey.Paste)
+        assert dialog.name_edit.text() == invisible and not dialog.ok_button.isEnabled(), repr(invisible)
+    QTest.keyClicks(dialog.name_edit, "gala")
     assert dialog.ok_button.isEnabled()
 
 

@@ -159,13 +159,12 @@ def _one_category_per_written_form(catalogue: Catalogue, paths: list[str]) -> No
         if len(parts) > 1:
             written.setdefault(category_name(parts[0]), set()).add(parts[0])
     for category, names in written.items():
+        listed = " and ".join(ascii(name) for name in sorted(names))
         if not category:
-            listed = " and ".join(ascii(name) for name in sorted(names))
             catalogue.notes.append(Skip("", "", f"folder{'s' if len(names) > 1 else ''} {listed}: a name that shows "
                                                 f"nothing; {'their' if len(names) > 1 else 'its'} photos are "
                                                 f"{ROOT_CATEGORY!r}", "value"))
         elif len(names) > 1:
-            listed = " and ".join(ascii(name) for name in sorted(names))
             catalogue.notes.append(Skip("", "", f"folders {listed} are one name written two ways (accents encoded "
                                                 f"otherwise, spaces or invisible characters): one category, {category!r}", "value"))
 

@@ -8,14 +8,13 @@ strings. Image paths are POSIX paths relative to the catalogue root (never absol
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sane_desktop.errors import InputError
-from sane_desktop.paths import is_text, shown, visible  # noqa: F401 - the catalogue readers' names for them
+from sane_desktop.paths import is_text, shown, visible, written_form  # noqa: F401 - the catalogue readers' names for them
 
 SPLITS = ("train", "valid", "test")
 
@@ -215,7 +214,7 @@ def category_name(text: str) -> str:
     one, ends stripped of spaces and invisible characters (trial T: a Mac's decomposed "é" made a second
     "Faldas café" that looked like the first, and a folder "Bolsos " kept its space in every message);
     "" when nothing in it shows."""
-    return " ".join(unicodedata.normalize("NFC", visible(text)).split())
+    return written_form(text)
 
 
 def value_key(text: str) -> str:
@@ -235,8 +234,8 @@ def spelled_as(name: str, names: Sequence[str]) -> str:
     category is found among the catalogue's, by ``--category``, ``--category-map`` and the like."""
     if name in names:
         return name
-    if "\\" in name and (back := unescaped(name)) != name and spelled_as(back, names) in names:
-        return spelled_as(back, names)  # as the text output printed it (an ASCII-only terminal's "Caf\\xe9": trial DQ)
+    if "\\" in name and (back := unescaped(name)) != name and (found := spelled_as(back, names)) in names:
+        return found  # as the text output printed it (an ASCII-only terminal's "Caf\\xe9": trial DQ)
     same = [known for known in names if value_key(known) == value_key(name)]
     if name == name.upper():  # typed in capitals, Turkish's way too: "AYAKKABI" is "Ayakkabı", whose dotless ı is
         # I in capitals (trial CO); only then, as "kir" and "kır" are two words (a review), and "KIR" beside both

@@ -15,7 +15,6 @@ with progress). The CSV is written by the service (:func:`sane_desktop.service.o
 from __future__ import annotations
 
 import os
-import unicodedata
 from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop import paths
+from sane_desktop.paths import written_form
 from sane_desktop.errors import Cancelled, InputError, SaneError
 from sane_desktop.gui.explanation_view import ExplanationView, rgb_image
 from sane_desktop.gui.models import ItemListModel
@@ -47,7 +47,7 @@ from sane_desktop.gui.text import (
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.service import CatalogueInfo, ItemInfo, SearchResult
 from sane_desktop.service.match_score import in_window_order, match_percent
-from sane_desktop.service.titles import category_label, counted, short_title, visible
+from sane_desktop.service.titles import category_label, counted, short_title
 from sane_desktop.service.values import OUTFIT_NAME_LENGTH, LoadedOutfit, SavedOutfit, SavedOutfitInfo
 
 # The service's modules load the database layer (SQLAlchemy, Alembic): the worker imports them after
@@ -169,13 +169,12 @@ class NameDialog(ScreenFittedDialog):
         self.setMinimumWidth(max(MIN_NAME_DIALOG_WIDTH, self.fontMetrics().horizontalAdvance(title) + TITLE_BAR_BUTTONS))
 
     def _check(self, text: str) -> None:
-        name = " ".join(unicodedata.normalize("NFC", text).split())  # as the store keeps it: runs of spaces as one
-        length = len(name)
+        length = len(written_form(text))  # as the store keeps it (runs of spaces as one, composed)
         set_plain(self.too_long, f"A name has at most {OUTFIT_NAME_LENGTH} characters; this one has {length}."
                   if length > OUTFIT_NAME_LENGTH else "")
         self.too_long.setVisible(length > OUTFIT_NAME_LENGTH)
         # a name of zero-width spaces shows nothing: it was saved, and listed as “” (trial DP)
-        self.ok_button.setEnabled(bool(visible(name)) and length <= OUTFIT_NAME_LENGTH)
+        self.ok_button.setEnabled(0 < length <= OUTFIT_NAME_LENGTH)
 
     def name(self) -> str:
         return self.name_edit.text().strip()

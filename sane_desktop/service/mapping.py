@@ -13,9 +13,10 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop.errors import SaneError
 from sane_desktop.retrieval.category_map import (
-    FALLBACK, GENERAL, automatic, category_centres, inline_map, kept_choices, model_centres, parse_category_map,
-    resolve, suggest,
+    FALLBACK, GENERAL, automatic, category_centres, kept_choices, model_centres, parse_category_map, resolve,
+    suggest,
 )
+from sane_desktop.retrieval.category_map import inline_map as inline_map  # the command line's suggestions
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryChoice, CategoryPlan
 
 log = logging.getLogger(__name__)
@@ -27,9 +28,6 @@ def read_category_map(text: str) -> dict[str, str]:
     """``--category-map``: a JSON file, inline JSON, or ``Tops=tops,Jewellery=general``
     (catalogue category -> model category or ``general``); InputError when malformed."""
     return parse_category_map(text)
-
-
-__all__ = ["inline_map", "read_category_map", "category_plan"]  # inline_map: the command line's suggestions
 
 
 def category_plan(root: Path | str, model: Path, *, name: str | None = None, index_dir: Path | None = None,

@@ -20,8 +20,9 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from sane_desktop.paths import visible
 from sane_desktop.store.facet_names import COLOUR_KINDS  # re-exported beside the other kinds
-from sane_desktop.store.words import letter_runs, sort_key, visible  # sort_key, visible: re-exported for the window
+from sane_desktop.store.words import letter_runs, sort_key  # sort_key: re-exported for the window
 
 # words that make a title a file or product code rather than a name (camera files, references)
 CODE_WORDS = frozenset({"img", "dsc", "dscn", "dscf", "pxl", "image", "photo", "pic", "picture", "scan", "sku",

@@ -10,7 +10,6 @@ costs an outfit nothing. Rows cross this boundary as frozen dataclasses.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,7 +20,7 @@ from sqlalchemy.orm import Session
 from sane_desktop.errors import InputError, NotFound
 from sane_desktop.store import schema as S
 from sane_desktop.store.folding import folded
-from sane_desktop.store.words import visible
+from sane_desktop.paths import written_form
 
 NAME_LENGTH = 200  # saved_outfits.name is a String(200)
 
@@ -44,17 +43,11 @@ class SavedOutfitRow:
     updated_at: datetime
 
 
-def _written(name: str) -> str:
-    """``name`` as a saved outfit keeps it: in its composed Unicode form (NFC), runs of spaces as one, no spaces or
-    invisible characters at its ends ("Summer" and "Summer" + a zero-width space were two outfits that looked
-    the same: trial DQ); "" when nothing in it shows."""
-    return " ".join(unicodedata.normalize("NFC", visible(name)).split())
-
-
 def clean_name(name: str) -> str:
-    """``name`` as kept (:func:`_written`); InputError when nothing in it shows (spaces, a zero-width space:
-    trial DP saved an outfit “”) or it is too long."""
-    cleaned = _written(name)
+    """``name`` as kept (:func:`~sane_desktop.paths.written_form`: "Summer" and "Summer" + a zero-width space are
+    one name, trial DQ); InputError when nothing in it shows (a zero-width space: trial DP saved an outfit “”) or
+    it is too long."""
+    cleaned = written_form(name)
     if not cleaned:
         raise InputError("give the outfit a name")
     if len(cleaned) > NAME_LENGTH:
@@ -87,13 +80,10 @@ def _named(session: Session, catalogue_pk: int, name: str, besides: int | None =
     """The catalogue's saved outfit called ``name`` (a clean name), or one saved before names were kept so
     whose name is ``name`` written otherwise (another Unicode form, an invisible character at an end: two outfits
     "Café" that looked the same, trial DP); ``besides``: an outfit not to count (the one being renamed)."""
-    rows = session.scalars(select(S.SavedOutfit).where(S.SavedOutfit.catalogue_id == catalogue_pk,
-                                                       S.SavedOutfit.name == name))
-    row = next((row for row in rows if row.id != besides), None)
-    if row is not None:
-        return row
-    everyone = session.scalars(select(S.SavedOutfit).where(S.SavedOutfit.catalogue_id == catalogue_pk))
-    return next((row for row in everyone if row.id != besides and _written(row.name) == name), None)
+    rows = [row for row in session.scalars(select(S.SavedOutfit).where(S.SavedOutfit.catalogue_id == catalogue_pk))
+            if row.id != besides]  # a stylist's outfits: a few hundred at most
+    return next((row for row in rows if row.name == name), None) or \
+        next((row for row in rows if written_form(row.name) == name), None)
 
 
 def _catalogue_items(session: Session, catalogue_pk: int, item_pks: Sequence[int]) -> list[int]:

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import unicodedata
 
-from sane_desktop.paths import visible  # noqa: F401 - re-exported beside the other words
-
 
 def letter_runs(text: str, digits: bool = False) -> list[str]:
     """The runs of letters of ``text`` with the marks written inside words (a Devanagari vowel sign is
