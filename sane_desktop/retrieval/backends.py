@@ -56,6 +56,7 @@ def require_usable_backend(url: str, requested: str | None = None) -> None:
         return
     import psycopg
 
+    from sane_desktop.retrieval.pgvector_store import create_extension
     from sane_desktop.store.db import display_location
 
     where = display_location(parsed)
@@ -71,7 +72,7 @@ def require_usable_backend(url: str, requested: str | None = None) -> None:
                              "pgvector (0.6 or later) on the server, or use the faiss backend")
         if row[0] is None:
             try:
-                connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
+                create_extension(connection)
             except psycopg.Error as error:
                 raise InputError(f"the database {where} has no pgvector extension and this user cannot create it "
                                  f"({str(error).splitlines()[0]}): its owner runs CREATE EXTENSION vector") from None

@@ -30,6 +30,7 @@ import numpy as np
 
 from sane_desktop.errors import InputError, StaleIndexError
 from sane_desktop.retrieval.vector_store import NO_FILTER, Hits, SearchFilter
+from sane_desktop.store.work_queue import lock_key
 
 DEFAULT_EF_SEARCH = 200  # recall@10: 0.99 at 100, 1.0 at 200 (tests, 6000 clustered 64-d); pgvector default 40
 HNSW_M = 16
@@ -44,6 +45,20 @@ def vector_literal(vector: np.ndarray) -> str:
 
 def parse_vector(text: str) -> np.ndarray:
     return np.asarray([float(x) for x in text.strip("[]").split(",")], dtype=np.float32)
+
+
+
+def create_extension(connection: Any) -> None:
+    """Create pgvector's ``vector`` extension in the database of ``connection`` (a psycopg connection)
+    unless it is there. Two workers starting on a fresh database both ran CREATE EXTENSION IF NOT
+    EXISTS and one failed on the catalogue's unique key (IF NOT EXISTS is not safe against a
+    concurrent creation): the creation waits on a transaction advisory lock, so the second finds the
+    first's extension. Raises psycopg.Error when this user may not create it."""
+    if connection.execute("SELECT 1 FROM pg_extension WHERE extname = 'vector'").fetchone() is not None:
+        return
+    with connection.transaction():
+        connection.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key("create extension vector"),))
+        connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
 
 
 class PgVectorStore:
@@ -68,8 +83,8 @@ class PgVectorStore:
     def create(cls, connection: Any, table: str, dimension: int, **options: Any) -> PgVectorStore:
         """An empty store: the extension, the table and its HNSW index (replacing any old table)."""
         store = cls(connection, table, dimension, **options)
+        create_extension(connection)
         with connection.transaction():
-            connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
             connection.execute(f"DROP TABLE IF EXISTS {table}")
             connection.execute(f"CREATE TABLE {table} (id bigint PRIMARY KEY, embedding vector({int(dimension)}) NOT NULL)")
             connection.execute(f"CREATE INDEX {table}_hnsw ON {table} USING hnsw (embedding vector_ip_ops) "
@@ -82,8 +97,8 @@ class PgVectorStore:
         built after (pgvector builds it much faster over existing rows than row by row)."""
         vectors = np.asarray(vectors, dtype=np.float32)
         store = cls(connection, table, int(vectors.shape[1]), **options)
+        create_extension(connection)
         with connection.transaction():
-            connection.execute("CREATE EXTENSION IF NOT EXISTS vector")
             connection.execute(f"DROP TABLE IF EXISTS {table}")
             connection.execute(f"CREATE TABLE {table} (id bigint PRIMARY KEY, embedding vector({store.dimension}) NOT NULL)")
             store._copy(np.asarray(ids, dtype=np.int64), vectors)
