@@ -115,14 +115,16 @@ def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(
 def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ignore[no-untyped-def]
     reason = _reason([0.7, 0.3])
     assert reason.percentages() == pytest.approx((70.0, 30.0))
-    assert outfit_sentence(reason) == ("Goes with your outfit mainly through its lightning-bolt motif — 70 % of the "
+    # the badges say +18 and +7 (17.5 and 7.5 rounded to the match of 75): 72 % as a stylist works it out
+    assert outfit_sentence(reason) == ("Goes with your outfit mainly through its lightning-bolt motif — 72 % of the "
                                        "match comes from Item 0.")
     assert "blue colour" in outfit_sentence(_reason([0.2, 0.6], "colour:blue"))
     assert "Item 1" in outfit_sentence(_reason([0.2, 0.6], "colour:blue"))
     assert "dotted look" in outfit_sentence(_reason([0.2, 0.6], "dotted"))  # a bare attribute word
     assert "about equally" in outfit_sentence(_reason([0.5, 0.49, 0.51]))
     # two items tied at the top are named together, not the first listed alone (trial AI)
-    assert outfit_sentence(_reason([0.4, 0.4, 0.2])).endswith("— 40 % of the match comes from each of Item 0 and Item 1.")
+    # (badges +7, +7 and +3: 41 % each)
+    assert outfit_sentence(_reason([0.4, 0.4, 0.2])).endswith("— 41 % of the match comes from each of Item 0 and Item 1.")
     abstains = outfit_sentence(_reason([0.7, 0.3], abstained="the saliency map is flat"))
     assert abstains.startswith("No single attribute explains this match: no part of the picture stands out")
     assert "motif" not in abstains  # no weak attribute named
@@ -236,12 +238,13 @@ def test_the_sentence_names_the_outfit_item_that_has_the_attribute() -> None:
     blouse, bodysuit = reason.shares
     reason = replace(reason, shares=(replace(blouse, shows_attribute=0.0), replace(bodysuit, shows_attribute=0.8)))
     # not "mainly" where the item carrying most of the match lacks it (trial BN: "mainly … (24 % of the match)")
+    # (badges +12 and +7: 63 % and 37 %)
     assert outfit_sentence(reason) == ("Goes with your outfit through its circular knit fabric, as in Item 1 "
-                                       "(38 % of the match) — 62 % of the match comes from Item 0.")
+                                       "(37 % of the match) — 63 % of the match comes from Item 0.")
     nobody = replace(reason, shares=tuple(replace(share, shows_attribute=0.1) for share in reason.shares))
     assert "which no item of your outfit clearly has" in outfit_sentence(nobody)
     # the leading item has it: the sentence as before
-    assert outfit_sentence(_reason([0.7, 0.3])).endswith("lightning-bolt motif — 70 % of the match comes from Item 0.")
+    assert outfit_sentence(_reason([0.7, 0.3])).endswith("lightning-bolt motif — 72 % of the match comes from Item 0.")
 
 
 def test_an_outfit_item_not_compared_reads_so_and_carries_nothing(qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -485,7 +488,30 @@ def test_the_sentence_names_the_showing_item_that_carries_more_of_the_match() ->
     leading, small, large = reason.shares
     reason = replace(reason, shares=(replace(leading, shows_attribute=0.0), replace(small, shows_attribute=0.99032),
                                      replace(large, shows_attribute=0.99008)))
-    assert ", as in Item 2 (34 % of the match) — 47 % of the match comes from Item 0." in outfit_sentence(reason)
+    # the badges say +8, +3 and +6 of 17 points: 47 %, 18 % and 35 % as a stylist works them out
+    assert ", as in Item 2 (35 % of the match) — 47 % of the match comes from Item 0." in outfit_sentence(reason)
+
+
+def test_the_sentences_percent_is_the_one_the_badges_points_give() -> None:
+    """Trial DS: badges +22 and +5 beside "80 % of the match comes from" the first (22 / 27 is 81 %): the
+    unrounded shares gave 80. The percent is worked out from the points shown, the window's own when it
+    passes them; from the shares where a badge says less than a point."""
+    from sane_desktop.gui.explanation_view import shown_percentages
+    from sane_desktop.service.match_score import share_points
+
+    reason = _reason([0.88, 0.215])
+    assert share_points([0.88, 0.215]) == [22, 5] and reason.whole_percentages() == (80, 20)
+    assert "81 % of the match comes from Item 0" in outfit_sentence(reason)
+    assert shown_percentages(reason) == (81, 19)
+    # the window's badges (outfit item key -> points) are the ones said
+    assert "75 % of the match comes from Item 0" in outfit_sentence(reason, points={10: 21, 11: 7})
+    # "+<1" on a badge is part of the match though 0 of the points: the shares say it
+    small = _reason([0.88, 0.01])
+    assert share_points([0.88, 0.01]) == [22, 0]
+    assert shown_percentages(small) == small.whole_percentages() == (99, 1)
+    # an item pulling the match down: no percent is worked out from points
+    against = _reason([0.88, -0.3])
+    assert shown_percentages(against) == against.whole_percentages()
 
 
 def test_a_look_alikes_chip_says_why_it_looks_like_the_item() -> None:

@@ -35,7 +35,7 @@ from sane_desktop.gui.text import (
 )
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
-from sane_desktop.service.match_score import points_amount, points_text
+from sane_desktop.service.match_score import points_amount, points_text, whole_percents
 from sane_desktop.service.titles import attribute_words, match_sentence, short_title
 
 if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
@@ -531,10 +531,13 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
         carries = (f"{'both' if len(percentages) == 2 else f'all {len(percentages)}'} outfit items carry the {noun} "
                    "about equally")
     else:
-        top = round(max(percentages))
+        # the percent a stylist gets from the badges' points (trial DS summed +22 and +5 to 81 % where the
+        # unrounded shares said 80 %); "about equally" above stays the shares' own judgement
+        shown = [p for p, s in zip(shown_percentages(reason, points), reason.shares) if s.compared]
+        top = max(shown)
         compared = [s for s in reason.shares if s.compared]
         # equal shares at the top are named together (trial AI: 40/40/20 named the first listed alone)
-        carried_by = [short_title(s.item.title) for s, p in zip(compared, percentages) if round(p) == top]
+        carried_by = [short_title(s.item.title) for s, p in zip(compared, shown) if p == top]
         carries = carrying(carried_by[0] if len(carried_by) == 1 else f"each of {' and '.join(carried_by)}")
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
         return f"{abstention_opening(noun, reason.abstained)}; {carries}."
@@ -584,7 +587,7 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match", points: Mapping
     leading = reason.leading()
     if leading.shows_attribute >= SHOWS:
         return ""
-    percentages = reason.whole_percentages() or tuple(0 for _ in reason.shares)
+    percentages = shown_percentages(reason, points)
     bearers = [(share, percent) for share, percent in zip(reason.shares, percentages)
                if share.compared and share.share > 0 and share.shows_attribute >= SHOWS]
     if not bearers:
@@ -597,7 +600,27 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match", points: Mapping
             points = {reason.shares[j].outfit_pk: p for j, p in reason.item_points().items()}
         said = points_words(points.get(bearer.outfit_pk, 0), bearer.share)  # a bearer is compared: it has points
         return f", as in {short_title(bearer.item.title)} (which adds {said})"
-    return f", as in {short_title(bearer.item.title)} ({round(percent)} % of the {noun})"
+    return f", as in {short_title(bearer.item.title)} ({percent} % of the {noun})"
+
+
+def shown_percentages(reason: OutfitExplanation, points: Mapping[int, int] | None = None) -> tuple[int, ...]:
+    """Each outfit item's whole percent of the match, one per share (0 for an item not compared), as a stylist
+    works it out from the points its badge shows (``points``: outfit item key -> points; default the reason's
+    own): +22 and +5 read 81 % and 19 %. From the unrounded shares (:meth:`OutfitExplanation.whole_percentages`)
+    where the points cannot give it: an item pulls the match down, or adds less than a point ("+<1": 0 of the
+    points, yet part of the match), or there are no points to share. Zeros where there is no match to share."""
+    exact = reason.whole_percentages()
+    if exact is None:
+        return tuple(0 for _ in reason.shares)
+    if points is None:
+        points = {reason.shares[j].outfit_pk: p for j, p in reason.item_points().items()}
+    compared = [share for share in reason.shares if share.compared]
+    said = [points.get(share.outfit_pk) for share in compared]
+    if (any(p is None or p < 0 or (p == 0 and share.share != 0) for p, share in zip(said, compared))
+            or not sum(p or 0 for p in said)):
+        return exact
+    whole = iter(whole_percents([float(p or 0) for p in said]))
+    return tuple(next(whole) if share.compared else 0 for share in reason.shares)
 
 
 def _and(names: list[str]) -> str:
