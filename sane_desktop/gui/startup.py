@@ -62,6 +62,10 @@ CORE_MODULES = (
 def application(argv: Sequence[str] = ()) -> QApplication:
     existing = QApplication.instance()
     app = existing if isinstance(existing, QApplication) else QApplication([sys.argv[0] if sys.argv else "sane-desktop", *argv])
+    if existing is not app:  # once per application
+        from sane_desktop.gui.focus_return import return_focus_after_dialogs
+
+        return_focus_after_dialogs(app)
     app.setApplicationName("sane-desktop")
     app.setOrganizationName("SANE Desktop")
     QApplication.setApplicationDisplayName("SANE Desktop")
