@@ -35,6 +35,15 @@ def _hidden(window: QWindow) -> None:
     if QGuiApplication.focusWindow() is not window:
         return
     parent = window.transientParent()
-    if parent is not None and parent.isVisible():
-        # after the hide is done: the parent asked while its dialog still shows would lose it again
-        QTimer.singleShot(0, parent, parent.requestActivate)
+    if parent is None or not parent.isVisible():
+        return
+
+    def give_back() -> None:
+        # after the hide is done (the parent asked while its dialog still shows would lose it again), and only
+        # while no other window took the keyboard meanwhile: a menu's entry that opens a dialog hides the menu
+        # first, and the new dialog keeps the keyboard
+        focus = QGuiApplication.focusWindow()
+        if focus is None or focus is window or not focus.isVisible():
+            parent.requestActivate()
+
+    QTimer.singleShot(0, parent, give_back)
