@@ -485,3 +485,30 @@ def test_the_command_line_says_an_upgrade_on_the_terminal(tmp_path: Path, capsys
         assert capsys.readouterr().err == ""
     finally:
         logs.unconfigure()
+
+
+def test_a_database_another_program_made_meanwhile_is_left_as_it_is(url: str, monkeypatch: pytest.MonkeyPatch,
+                                                                     caplog: pytest.LogCaptureFixture) -> None:
+    """Trial DT: two shard workers started on a new database; one created the schema while the other waited
+    for the schema lock, which then said "upgraded … from schema revision 0013 to 0013: earlier versions of
+    SANE Desktop no longer open it" of a database it had not changed. Re-read under the lock, a database at
+    the newest revision is left as it is, without a word."""
+    import logging
+
+    plain_engine(url).dispose()  # the SQLite file's folder
+    original = db._lock_for_schema_change
+    raced: list[bool] = []
+
+    def other_program_first(connection: object) -> None:
+        if not raced:  # the other program makes the schema while this one has not yet taken the lock
+            raced.append(True)
+            open_store(url).dispose()
+        original(connection)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(db, "_lock_for_schema_change", other_program_first)
+    caplog.set_level(logging.INFO, logger="sane_desktop")
+    engine = open_store(url)
+    assert raced
+    assert not [r for r in caplog.records if "upgraded" in r.getMessage() or "recorded again" in r.getMessage()]
+    assert schema_version(engine) == db.SCHEMA_VERSION
+    engine.dispose()

@@ -429,6 +429,10 @@ def _migrate(connection: Connection, where: str, script: ScriptDirectory, kept: 
     _refuse_newer(state, script, where)
     if state.revisions and state.revisions == set(script.get_heads()):  # at the newest revision, yet not all there
         _refuse_missing_tables(state, where)
+    if _at_head(state, script):
+        # another program made or upgraded it while this one waited for the lock: nothing to do, nothing to say
+        # (trial DT: two shard workers on a new database, one said "upgraded … from revision 0013 to 0013")
+        return
     if not state.revisions:
         if state.version == 0:
             # new, or tables without any version: a crash between creating them and stamping (builds
