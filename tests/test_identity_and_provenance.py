@@ -465,6 +465,30 @@ def test_a_second_writer_in_this_process_fails_at_once(world: dict[str, Path], t
         building.index_folder(root, "shop", world["model"], workers=0, device="cpu")
 
 
+def test_an_index_into_another_database_locks_the_index_folder_it_writes(world: dict[str, Path],
+                                                                        tmp_path: Path) -> None:
+    """Trial DT: ``index --name xx`` and ``index --name xx --db other/xx.db`` at once both said "Indexed"; the
+    second held only ``other/``'s lock, wrote ``index/xx/`` over the first's index, and the first catalogue then
+    refused every search. Every folder a run writes is locked: the index folder and the database's."""
+    root = copy_of(world, "a", tmp_path)
+    other = tmp_path / "other" / "xx.db"
+    assert building.writer_folders("xx", f"sqlite:///{other}") == tuple(sorted(
+        (paths.catalogue_dir("xx").resolve(), other.parent.resolve()), key=str))
+    # a run writing index/xx (the default layout) is under way: the other database's run is refused at once
+    with held_in_another_thread(paths.catalogue_dir("xx"), "index /photos"):
+        with pytest.raises(StoreError, match=r"is busy: pid \d+ \(index /photos"):
+            building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
+    assert not other.exists()  # refused before anything was written
+    # and the other way round: its database's folder is being written
+    with held_in_another_thread(other.parent, "index elsewhere"):
+        with pytest.raises(StoreError, match="is busy"):
+            building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
+    # an --index-dir run with the default database writes both folders too
+    assert set(building.writer_folders("xx", None, tmp_path / "ix")) == {paths.catalogue_dir("xx").resolve(),
+                                                                        (tmp_path / "ix").resolve()}
+    building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
+
+
 def test_the_busy_message_names_the_holders_whole_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a trial: "(index /tmp/hk [/venv/bin/sane-desktop index hk --name])", its last argument cut off
     folder = tmp_path / "hk"

@@ -8,8 +8,8 @@ import logging
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from dataclasses import replace as with_fields  # 'replace' is index_folder's option
 from pathlib import Path
@@ -57,8 +57,8 @@ def _mapping_title(path: Path) -> str:
 
 
 def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None = None) -> Path:
-    """The folder whose writer lock an import/index of catalogue ``name`` holds: the index
-    folder when given, else a SQLite database's folder, else ``index/<name>/``."""
+    """The folder whose writer lock an import of catalogue ``name`` holds: the index folder when given,
+    else a SQLite database's folder, else ``index/<name>/``."""
     from sqlalchemy.engine import make_url
 
     if index_dir is not None:
@@ -68,6 +68,25 @@ def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None =
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
             return paths.check_outside_package(Path(url.database), "--db").parent
     return paths.catalogue_dir(name)
+
+
+def writer_folders(name: str, db_url: str | None = None, index_dir: Path | None = None) -> tuple[Path, ...]:
+    """Every folder an index of catalogue ``name`` writes, whose writer locks it holds: the index folder
+    (``index_dir``, else ``index/<name>/``) and a SQLite database's folder. Trial DT ran ``index --name xx`` and
+    ``index --name xx --db other/xx.db`` at once: the second locked only ``other/``, wrote ``index/xx/`` over
+    the first's index, and both said "Indexed". In one order (by path), so that two runs never wait on each
+    other's second lock."""
+    written = {writer_folder(name, None, index_dir), writer_folder(name, db_url, None)}
+    return tuple(sorted(written, key=lambda folder: str(folder.expanduser().resolve())))
+
+
+@contextmanager
+def writer_locks(folders: Sequence[Path], what: str) -> Iterator[None]:
+    """:func:`catalogue_lock` of each of ``folders``, in their order, for the block."""
+    with ExitStack() as held:
+        for folder in folders:
+            held.enter_context(catalogue_lock(folder, what))
+        yield
 
 
 @contextmanager
@@ -173,16 +192,16 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     logger.info("index %s as %r: model %s, device %s%s", root, name, model or "the catalogue's own, else bundled",
                 device or "auto",
                 f", shard {worker.label}" if worker is not None else "")
-    folder = writer_folder(name, db_url, index_dir)
+    folders = writer_folders(name, db_url, index_dir)
     # a shard worker shares the catalogue with the others: the database's locks order them, and
     # the folder's writer lock is held only while this worker writes the folder (its build)
-    whole_run = catalogue_lock(folder, f"index {root}") if worker is None else nullcontext()
+    whole_run = writer_locks(folders, f"index {root}") if worker is None else nullcontext()
     with forgotten_on_failure(name, db_url, index_dir), whole_run:
         summary = index_catalogue(root, name, model, db_url, mapping, index_dir=index_dir, batch_size=batch_size,
                                   workers=workers, device=device, progress=progress, should_stop=should_stop,
                                   replace=replace, category_map=category_map, memory_budget=memory_budget,
                                   vector_backend=vector_backend, shard=worker, cells=cells, rebuild=rebuild,
-                                  build_guard=lambda: catalogue_lock(folder, f"index --shard {shard} {root}"))
+                                  build_guard=lambda: writer_locks(folders, f"index --shard {shard} {root}"))
     report = index_report(summary)
     logger.info("indexed %r: %d items, %d outfits, %d skipped, %.1f s", report.name, report.items, report.outfits,
                 len(report.skipped), report.seconds)
