@@ -150,6 +150,35 @@ def test_a_database_or_user_the_server_does_not_have_is_said_as_such() -> None:
                                                      "(check the user name)"
 
 
+def test_a_row_another_run_added_meanwhile_is_said_as_such(tmp_path: Path) -> None:
+    """Trial DT: two first imports of one name at once; the second read "refused a change that breaks its rules
+    (UNIQUE constraint failed: catalogues.name)". A unique key's refusal says another run may be writing the
+    catalogue, and to run again; other broken rules keep their words."""
+    import sqlite3
+
+    from sane_desktop.store.db import describe_database_error
+
+    with sqlite3.connect(tmp_path / "t.db") as connection:
+        connection.execute("CREATE TABLE catalogues (name TEXT UNIQUE, root TEXT NOT NULL)")
+        connection.execute("INSERT INTO catalogues VALUES ('shop', '/photos')")
+        with pytest.raises(sqlite3.IntegrityError) as twice:
+            connection.execute("INSERT INTO catalogues VALUES ('shop', '/photos')")
+        with pytest.raises(sqlite3.IntegrityError) as no_root:
+            connection.execute("INSERT INTO catalogues VALUES ('other', NULL)")
+    connection.close()
+    said = describe_database_error(twice.value, "/x/t.db")
+    assert said == ("the catalogue database /x/t.db already holds what this run was adding (UNIQUE constraint failed: "
+                    "catalogues.name): another run may be writing the same catalogue now; run this again once it has "
+                    "ended")
+    assert "breaks its rules" in describe_database_error(no_root.value, "/x/t.db")
+
+    class UniqueViolation(Exception):  # psycopg's, with its SQLSTATE
+        sqlstate = "23505"
+
+    server = UniqueViolation('duplicate key value violates unique constraint "catalogues_name_key"')
+    assert "already holds what this run was adding" in describe_database_error(server, "postgres@db/shop")
+
+
 def test_missing_driver_is_one_line() -> None:
     from sane_desktop.errors import InputError
 

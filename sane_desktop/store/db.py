@@ -213,6 +213,11 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
     if sqlstate.startswith("08") or (not sqlstate and type(error).__name__ == "OperationalError"
                                      and code is None and "connect" in lowered):
         return f"cannot reach the catalogue database server {where}: is it running, and are the host and port right? ({detail})"
+    if type(error).__name__ in ("IntegrityError", "UniqueViolation") and (
+            sqlstate == "23505" or "unique constraint" in lowered):
+        # two runs adding the same row at once (trial DT: two first imports of one name) more often than damage
+        return (f"the catalogue database {where} already holds what this run was adding ({detail}): another run "
+                "may be writing the same catalogue now; run this again once it has ended")
     if type(error).__name__ == "IntegrityError":
         return f"the catalogue database {where} refused a change that breaks its rules ({detail})"
     return f"the catalogue database {where} failed ({detail})"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import time
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_field
 from datetime import datetime, timezone
@@ -514,8 +515,6 @@ def import_folder(
     plain folder) — unless ``replace``, which reads the folder as it is now. A mapping given
     replaces the recorded one (the summary's ``mapping_changed``).
     """
-    from sane_desktop.catalogue import detect_format, read_catalogue
-
     root = Path(root).expanduser().resolve()
     if root.exists() and not root.is_dir():  # trial P read "not found" for a file that is there
         from sane_desktop.catalogue.safepath import not_a_file
@@ -551,26 +550,46 @@ def import_folder(
         set_aside = set_damaged_aside(database)
         engine = open_store(url)
     try:
-        stored = None if replace else stored_catalogue(engine, name)
-        conflict = None if stored is None else source_conflict(name, stored.root, root)
-        if conflict is not None:
-            raise conflict
-        given = Path(mapping).expanduser().resolve() if mapping else None
-        if given is None and stored is not None and stored.mapping:  # read as it was imported
-            given = _recorded_mapping_file(name, stored.mapping)
-        # an import never silently changes how a catalogue is read: a new format needs the user's word
-        keep_format = stored is not None and not mapping
-        if keep_format and stored is not None and (now := detect_format(root, given)) != stored.format:
-            raise format_conflict(name, stored.format, root, now)
-        # files unchanged since the last import of this folder are not read again (issue 19, point 5);
-        # passed inline so that the records are freed before the sync
-        catalogue = read_catalogue(
-            root, given, progress=progress, should_stop=should_stop,
-            known={} if stored is None or reread else checked_known_images(engine, name, stored.image_check),
-        )
-        summary = import_catalogue(catalogue, engine, name, should_stop, replace=replace,
-                                   mapping=recorded_mapping(root, given), keep_format=keep_format)
-        return engine, replace_field(summary, damaged_set_aside=None if set_aside is None else str(set_aside))
+        # on a server, imports of one catalogue take turns (the later ones find the files unchanged): a shard
+        # worker and a plain index started together on a new database collided on catalogues_name_key (trial DT)
+        with _one_import_at_a_time(engine, name):
+            return _import_into(engine, name, root, mapping, progress, should_stop, replace, reread, set_aside)
     except BaseException:
         engine.dispose()
         raise
+
+
+def _one_import_at_a_time(engine: Engine, name: str) -> AbstractContextManager[None]:
+    """PostgreSQL's advisory lock for importing catalogue ``name`` (waited for), nothing on SQLite: there the
+    index's writer locks of its folders order the runs."""
+    from sane_desktop.store.work_queue import advisory_lock
+
+    return advisory_lock(engine, f"import:{name}") if engine.url.get_backend_name() == "postgresql" else nullcontext()
+
+
+def _import_into(engine: Engine, name: str, root: Path, mapping: Path | str | None, progress: Progress,
+                 should_stop: CancelCheck, replace: bool, reread: bool,
+                 set_aside: Path | None) -> tuple[Engine, ImportSummary]:
+    """:func:`import_folder`'s work once the store is open."""
+    from sane_desktop.catalogue import detect_format, read_catalogue
+
+    stored = None if replace else stored_catalogue(engine, name)
+    conflict = None if stored is None else source_conflict(name, stored.root, root)
+    if conflict is not None:
+        raise conflict
+    given = Path(mapping).expanduser().resolve() if mapping else None
+    if given is None and stored is not None and stored.mapping:  # read as it was imported
+        given = _recorded_mapping_file(name, stored.mapping)
+    # an import never silently changes how a catalogue is read: a new format needs the user's word
+    keep_format = stored is not None and not mapping
+    if keep_format and stored is not None and (now := detect_format(root, given)) != stored.format:
+        raise format_conflict(name, stored.format, root, now)
+    # files unchanged since the last import of this folder are not read again (issue 19, point 5);
+    # passed inline so that the records are freed before the sync
+    catalogue = read_catalogue(
+        root, given, progress=progress, should_stop=should_stop,
+        known={} if stored is None or reread else checked_known_images(engine, name, stored.image_check),
+    )
+    summary = import_catalogue(catalogue, engine, name, should_stop, replace=replace,
+                               mapping=recorded_mapping(root, given), keep_format=keep_format)
+    return engine, replace_field(summary, damaged_set_aside=None if set_aside is None else str(set_aside))

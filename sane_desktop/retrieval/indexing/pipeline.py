@@ -129,7 +129,6 @@ def index_catalogue(
     under an advisory lock (the first syncs, the later ones find nothing changed), then claim batches
     (:func:`index_store`).
     """
-    from sane_desktop.store.db import open_store
     from sane_desktop.store.importer import import_folder  # the catalogue readers load only when importing
 
     started = time.perf_counter()
@@ -143,21 +142,14 @@ def index_catalogue(
     # a half-made catalogue listed, browsable and unsearchable, after a refused checkpoint)
     model = load_index_model(model_path, device, root=root, recorded=None if model_path is not None else
                              recorded_model(Path(index_dir) if index_dir else catalogue_dir(name), name))
-    if shard is None:
-        # --rebuild reads every photo again (a plain import reads those whose size, mtime or ctime
-        # moved: a file system without a ctime would hide an in-place write keeping size and mtime)
-        engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
-                                         replace=replace, reread=rebuild)
-    else:
-        require_server_url(url)  # before open_store, which would create a SQLite file
-        lock_engine = open_store(url)
-        try:
-            require_server(lock_engine)
-            with advisory_lock(lock_engine, f"import:{name}"):
-                engine, imported = import_folder(root, name, url, mapping, progress=progress,
-                                                 should_stop=should_stop, replace=replace, reread=rebuild)
-        finally:
-            lock_engine.dispose()
+    if shard is not None:
+        require_server_url(url)  # before the import opens the store, which would create a SQLite file
+    # --rebuild reads every photo again (a plain import reads those whose size, mtime or ctime moved: a file
+    # system without a ctime would hide an in-place write keeping size and mtime). On a server the import
+    # takes its turn under an advisory lock, a shard worker's as every other run's (the first syncs, the
+    # later ones find nothing changed)
+    engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
+                                     replace=replace, reread=rebuild)
     try:
         summary = index_store(engine, name, model_path, index_dir=index_dir, batch_size=batch_size,
                               workers=workers, device=device, progress=progress, should_stop=should_stop,
