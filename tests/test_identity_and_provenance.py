@@ -489,6 +489,28 @@ def test_an_index_into_another_database_locks_the_index_folder_it_writes(world: 
     building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
 
 
+def test_a_catalogue_being_indexed_for_the_first_time_is_said_so(tmp_path: Path) -> None:
+    """Trial DT: during a first index, ``catalogues`` listed it as "its first import never finished … index
+    again, or delete it" and ``query`` said "the store holds no catalogue". With its run under way, both say
+    it is being indexed for the first time; once the run is gone, the listing's own words come back."""
+    from sane_desktop.errors import IndexBeingWritten, NotFound
+    from sane_desktop.store.db import open_store
+
+    folder = paths.catalogue_dir("live")
+    open_store(f"sqlite:///{folder / 'catalogue.db'}").dispose()  # the schema, no catalogue yet: as an import starts
+    with held_in_another_thread(folder, "index /photos --name live"):
+        listing = Catalogues().scan()
+        [entry] = [broken for broken in listing.unreadable if broken.name == "live"]
+        assert entry.reason.startswith("it is being indexed for the first time now (pid ") and entry.passing
+        assert "index /photos --name live" in entry.reason and "never finished" not in entry.reason
+        with pytest.raises(IndexBeingWritten, match=r"catalogue 'live' is being indexed for the first time now \(pid "):
+            Catalogues().open("live")
+    [entry] = [broken for broken in Catalogues().scan().unreadable if broken.name == "live"]
+    assert entry.reason.startswith("its first import never finished")
+    with pytest.raises(NotFound):
+        Catalogues().open("live")
+
+
 def test_the_busy_message_names_the_holders_whole_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # a trial: "(index /tmp/hk [/venv/bin/sane-desktop index hk --name])", its last argument cut off
     folder = tmp_path / "hk"

@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import InputError, NotFound, SaneError, StaleIndexError, StoreUnavailable, WayOut, without_passwords
-from sane_desktop.service.locking import while_written
+from sane_desktop.errors import (IndexBeingWritten, InputError, NotFound, SaneError, StaleIndexError, StoreUnavailable,
+                                 WayOut, without_passwords)
+from sane_desktop.service.locking import first_index_running, while_written
 from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import REIMPORTED, CatalogueInfo, CatalogueListing, UnreadableCatalogue
@@ -274,6 +275,11 @@ class Catalogues:
                                                       "moved); its search index is left: index its folder again "
                                                       "under this name, or delete it"))
                 continue
+            running = first_index_running(folder)
+            if running is not None:  # not "its first import never finished" of one under way (trial DT)
+                broken.append(UnreadableCatalogue(folder.name, db, f"it is being indexed for the first time now "
+                                                  f"({running})", passing=True))
+                continue
             try:
                 paths.check_catalogue_name(folder.name)
                 engine = open_store(f"sqlite:///{db.as_posix()}")
@@ -359,6 +365,10 @@ class Catalogues:
             held = browse.catalogue_names(engine) if record.name != name else []
         except NotFound:
             engine.dispose()
+            running = first_index_running(folder) if db_url is None else None
+            if running is not None:  # trial DT read "the store holds no catalogue" of one being imported
+                raise IndexBeingWritten(f"catalogue {name!r} is being indexed for the first time now ({running}): "
+                                        "use it once that run has ended") from None
             raise
         if record.name != name:  # catalogue_record falls back to the store's first catalogue: not this one
             engine.dispose()

@@ -77,6 +77,15 @@ def writer_running(folder: Path) -> str | None:
     return None
 
 
+def first_index_running(folder: Path) -> str | None:
+    """The run (as :func:`writer_running` says it) indexing catalogue ``folder`` for the first time now: it
+    writes the folder, which holds no index yet (no ``manifest.json``); None otherwise. Its database then
+    holds no catalogue, or one not indexed yet: "being indexed", not "never finished" or "no catalogue"."""
+    if (Path(folder) / "manifest.json").is_file():
+        return None
+    return writer_running(folder)
+
+
 def while_written(name: str, folder: Path, error: StaleIndexError) -> StaleIndexError:
     """``error`` (catalogue ``name``'s index does not match), or when a run is writing ``folder``
     now, one that says so: its index is being rebuilt, and a re-index, which the run's lock would
