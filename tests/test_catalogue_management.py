@@ -1167,3 +1167,63 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     assert manager.builtin_button.isEnabled() and manager.builtin_button.toolTip().startswith("Index the catalogue again")
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "shop"
                     and window.browser_model.rowCount() == 6, timeout=60000)
+
+
+# where a rename is killed (os._exit runs no handler, as SIGKILL): after its intent is written, after the folder
+# moved, after the database took the new name
+KILL_POINTS = {
+    "before the move": "service.catalogues.write_intent",
+    "after the move": "service.catalogues.finish_rename",
+    "after the database": "retrieval.manifest.write_index_manifest",
+}
+
+
+@pytest.mark.parametrize("point", list(KILL_POINTS))
+def test_a_rename_killed_part_way_is_finished_or_forgotten_by_the_next_listing(world: Path, point: str) -> None:
+    """Trial DT killed ``catalogues rename dr drk`` right after the folder moved: every command then refused the
+    catalogue ("… holds catalogue 'dr', not 'drk'") with no way out said, and renaming it on said
+    ``StopIteration``. Killed anywhere, the next listing finds the catalogue whole under one of its names (the
+    new one once the folder moved), searching as before; and it renames on."""
+    import subprocess
+    import sys
+
+    module, _, function = KILL_POINTS[point].rpartition(".")
+    kill_after = point != "after the move"  # the intent or the database is written, then the kill
+    script = (
+        "import os, sys, importlib\n"
+        f"module = importlib.import_module('sane_desktop.{module}')\n"
+        f"original = getattr(module, {function!r})\n"
+        "def killed(*args, **kwargs):\n"
+        f"    {'original(*args, **kwargs)' if kill_after else 'pass'}\n"
+        "    os._exit(9)\n"
+        f"setattr(module, {function!r}, killed)\n"
+        "from sane_desktop.service.catalogues import Catalogues, rename_catalogue\n"
+        f"rename_catalogue(Catalogues({str(world / 'index')!r}), 'shop', 'drk')\n")
+    before = ranked(_opened(world, "shop"))
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 9, done.stderr[-2000:]
+    name = "shop" if point == "before the move" else "drk"
+    assert (world / "index" / name).is_dir()
+    listing = service_on(world).list_catalogues()
+    assert [c.name for c in listing] == [name], listing
+    assert not list((world / "index").glob("*/.renaming.json"))
+    assert ranked(_opened(world, name)) == before
+    info = service_on(world).rename_catalogue(name, "third")
+    assert info.name == "third" and ranked(_opened(world, "third")) == before
+
+
+def test_a_rename_record_of_a_folder_moved_by_hand_is_left_alone(world: Path) -> None:
+    """A folder under neither name of its rename record (moved by hand since) keeps the record, unread."""
+    from sane_desktop.service.renaming import INTENT_FILE, finish_interrupted_renames
+
+    (world / "index" / "shop" / INTENT_FILE).write_text('{"from": "a", "to": "b", "was": "/x/a"}', encoding="utf-8")
+    finish_interrupted_renames(world / "index")
+    assert (world / "index" / "shop" / INTENT_FILE).is_file()
+    assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]
+
+
+def _opened(world: Path, name: str) -> CatalogueService:
+    service = service_on(world)
+    service.open_catalogue(name)
+    return service

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop import paths
-from sane_desktop.errors import (IndexBeingWritten, InputError, NotFound, SaneError, StaleIndexError, StoreUnavailable,
-                                 WayOut, without_passwords)
+from sane_desktop.errors import (IndexBeingWritten, InputError, NotFound, SaneError, StaleIndexError, StoreError,
+                                 StoreUnavailable, WayOut, without_passwords)
 from sane_desktop.service.locking import first_index_running, while_written
+from sane_desktop.service.renaming import INTENT_FILE, finish_interrupted_renames, finish_rename, write_intent
 from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
 from sane_desktop.service.values import REIMPORTED, CatalogueInfo, CatalogueListing, UnreadableCatalogue
@@ -261,6 +262,7 @@ class Catalogues:
         if not self.home.is_dir():
             return CatalogueListing((), ())
         sweep_tombstones(self.home)
+        finish_interrupted_renames(self.home)  # a rename stopped part-way is finished before it is listed
         for folder in sorted(self.home.iterdir()):
             db = folder / DB_FILE
             if not db.is_file():
@@ -348,6 +350,7 @@ class Catalogues:
         from sane_desktop.store import open_store
 
         if db_url is None:  # as the home holds it (another Unicode form, or printed with escapes)
+            finish_interrupted_renames(self.home)
             name = self.spelled(name)
         folder = Path(index_dir) if index_dir else self.folder(name)  # FAISS files, manifest, cache
         db = self.folder(name) / DB_FILE
@@ -756,16 +759,13 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
     """Rename catalogue ``old`` to ``new``: its folder under the home, the name in its database and
     in its index manifest (so the index stays searchable; nothing is rebuilt). The source photos are
     not touched; photos kept inside the catalogue's own folder (the built-in demo's) move with it,
-    and the recorded source folder follows them. Raises InputError for an invalid name or a ``new`` already taken, NotFound when
-    ``old`` does not exist, StoreError when a run is writing it. The caller closes it first when it
-    has it open (:meth:`~sane_desktop.service.app.CatalogueService.rename_catalogue`)."""
-    from sqlalchemy import select, update
+    and the recorded source folder follows them. Raises InputError for an invalid name or a ``new`` already
+    taken, NotFound when ``old`` does not exist, StoreError when a run is writing it. The caller closes it
+    first when it has it open (:meth:`~sane_desktop.service.app.CatalogueService.rename_catalogue`). A rename
+    stopped part-way is finished by the next listing or opening of the home (:mod:`.renaming`)."""
+    from sane_desktop.retrieval.manifest import read_index_manifest
 
-    from sane_desktop.errors import InputError
-    from sane_desktop.retrieval.manifest import database_location, read_index_manifest, write_index_manifest
-    from sane_desktop.store import open_store
-    from sane_desktop.store import schema as S
-
+    finish_interrupted_renames(catalogues.home)
     old = catalogues.spelled(old)
     if server := _server_database(catalogues.folder(old)):  # its database row would keep the old name
         raise InputError(f"catalogue {old!r} keeps its database on a server ({server}): renaming is for catalogues "
@@ -778,54 +778,26 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
         raise InputError(f"a catalogue called {new!r} already exists under {catalogues.home}: choose another name")
     paths.refuse_look_alike_name(new, catalogues.home, besides=old)
     _not_busy(source, f"rename {old}")
-    manifest = read_index_manifest(source)  # StaleIndexError before anything moved
-    was = source.resolve()  # recorded paths are resolved ones
-    source.rename(target)
+    read_index_manifest(source)  # StaleIndexError before anything moved
+    intent, was = source / INTENT_FILE, source.resolve()  # recorded paths are resolved ones
+    write_intent(intent, {"from": old, "to": new, "was": str(was)})
     try:
-        engine = open_store(f"sqlite:///{(target / DB_FILE).as_posix()}")
-        try:
-            with engine.begin() as connection:
-                row = connection.execute(select(S.CatalogueRow.root, S.CatalogueRow.mapping)
-                                         .where(S.CatalogueRow.name == old)).one_or_none()
-                moved: dict[str, str] = {}
-                # photos kept inside the catalogue's own folder (the built-in demo's source/) moved
-                # with it: the recorded folder follows, or every photo reads as gone (a trial)
-                for column, value in zip(("root", "mapping"), row or ()):
-                    if value and Path(value).is_relative_to(was):
-                        moved[column] = str(target.resolve() / Path(value).relative_to(was))
-                connection.execute(update(S.CatalogueRow).where(S.CatalogueRow.name == old).values(name=new, **moved))
-        finally:
-            engine.dispose()
-        if manifest is not None:
-            manifest.catalogue = new
-            own = Path(manifest.model_path)
-            if own.is_relative_to(source):  # the catalogue's own model moved with its folder
-                manifest.model_path = str(target / own.relative_to(source))
-            old_db = database_location(f"sqlite:///{(was / DB_FILE).as_posix()}")
-            # and its database: the index names where it is now (trial AE's next index under the new name
-            # was refused as "another database" at the old path); also when the manifest came with a copied
-            # index home and named the original's database of this name (trial AT)
-            if manifest.db_location == old_db or _home_database_of(manifest.db_location, old):
-                manifest.db_location = database_location(f"sqlite:///{(target / DB_FILE).as_posix()}")
-            write_index_manifest(target, manifest)
+        source.rename(target)
+    except BaseException:
+        intent.unlink(missing_ok=True)
+        raise
+    try:
+        finish_rename(target, old, new, was)
     except BaseException:
         target.rename(source)  # all or nothing: the database still says the old name
+        (source / INTENT_FILE).unlink(missing_ok=True)
         raise
-    return next(info for info in catalogues.list() if info.name == new)
-
-
-def _home_database_of(location: str, name: str) -> bool:
-    """Whether ``location`` is a SQLite database laid out as an index home's catalogue ``name``
-    (``<home>/<name>/catalogue.db``), wherever that home is."""
-    if not location.startswith("sqlite"):
-        return False
-    from sqlalchemy.engine import make_url
-
-    try:
-        database = make_url(location).database
-    except Exception:  # noqa: BLE001 - a location this program did not write
-        return False
-    return bool(database) and Path(str(database)).name == DB_FILE and Path(str(database)).parent.name == name
+    (target / INTENT_FILE).unlink(missing_ok=True)
+    found = next((info for info in catalogues.list() if info.name == new), None)
+    if found is None:  # never StopIteration (trial DT): the folder moved, yet its database does not read as it
+        raise StoreError(f"catalogue {old!r} was renamed {new!r}, but its database does not read as {new!r} now: "
+                         "list the catalogues to see why")
+    return found
 
 
 def delete_catalogue(catalogues: Catalogues, name: str) -> Path:
