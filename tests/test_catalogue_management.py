@@ -1227,3 +1227,24 @@ def _opened(world: Path, name: str) -> CatalogueService:
     service = service_on(world)
     service.open_catalogue(name)
     return service
+
+
+def test_a_rename_holds_the_writer_lock_until_it_is_done(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial DT: a rename checked that no run wrote the catalogue, then let go; an index starting in the second
+    that followed would write the folder being moved. While the database takes its new name, the folder (under
+    its new name) is locked; once done, no lock note is left behind."""
+    from sane_desktop.service import catalogues as module
+    from sane_desktop.service.locking import HOLDER_NAME, writer_running
+
+    seen: list[str | None] = []
+    original = module.finish_rename
+
+    def finish(folder: Path, *args: object) -> None:
+        seen.append(writer_running(folder))
+        original(folder, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(module, "finish_rename", finish)
+    service_on(world).rename_catalogue("shop", "lookbook")
+    assert seen and seen[0] is not None and "rename shop" in seen[0]
+    assert not (world / "index" / "lookbook" / HOLDER_NAME).exists()
+    assert writer_running(world / "index" / "lookbook") is None

@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sane_desktop import paths
 from sane_desktop.errors import (IndexBeingWritten, InputError, NotFound, SaneError, StaleIndexError, StoreError,
                                  StoreUnavailable, WayOut, without_passwords)
-from sane_desktop.service.locking import first_index_running, while_written
+from sane_desktop.service.locking import HOLDER_NAME, catalogue_lock, first_index_running, while_written
 from sane_desktop.service.renaming import INTENT_FILE, finish_interrupted_renames, finish_rename, write_intent
 from sane_desktop.service.titles import closest_name
 from sane_desktop.service.items import CatalogueItems
@@ -749,8 +749,6 @@ def deletable_folder(catalogues: Catalogues, name: str) -> tuple[Path, str]:
 
 def _not_busy(folder: Path, what: str) -> None:
     """StoreError when another run (an index, a training) is writing ``folder`` right now."""
-    from sane_desktop.service.locking import catalogue_lock
-
     with catalogue_lock(folder, what):
         pass
 
@@ -777,22 +775,24 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
     if target.exists():
         raise InputError(f"a catalogue called {new!r} already exists under {catalogues.home}: choose another name")
     paths.refuse_look_alike_name(new, catalogues.home, besides=old)
-    _not_busy(source, f"rename {old}")
     read_index_manifest(source)  # StaleIndexError before anything moved
     intent, was = source / INTENT_FILE, source.resolve()  # recorded paths are resolved ones
-    write_intent(intent, {"from": old, "to": new, "was": str(was)})
-    try:
-        source.rename(target)
-    except BaseException:
-        intent.unlink(missing_ok=True)
-        raise
-    try:
-        finish_rename(target, old, new, was)
-    except BaseException:
-        target.rename(source)  # all or nothing: the database still says the old name
-        (source / INTENT_FILE).unlink(missing_ok=True)
-        raise
-    (target / INTENT_FILE).unlink(missing_ok=True)
+    # held throughout (the lock file's descriptor moves with the folder): an index starting meanwhile is refused
+    with catalogue_lock(source, f"rename {old}"):
+        write_intent(intent, {"from": old, "to": new, "was": str(was)})
+        try:
+            source.rename(target)
+        except BaseException:
+            intent.unlink(missing_ok=True)
+            raise
+        try:
+            finish_rename(target, old, new, was)
+        except BaseException:
+            target.rename(source)  # all or nothing: the database still says the old name
+            (source / INTENT_FILE).unlink(missing_ok=True)
+            raise
+        (target / INTENT_FILE).unlink(missing_ok=True)
+    (target / HOLDER_NAME).unlink(missing_ok=True)  # the lock's note, moved with the folder
     found = next((info for info in catalogues.list() if info.name == new), None)
     if found is None:  # never StopIteration (trial DT): the folder moved, yet its database does not read as it
         raise StoreError(f"catalogue {old!r} was renamed {new!r}, but its database does not read as {new!r} now: "
