@@ -309,7 +309,7 @@ def test_a_database_path_that_holds_no_file_is_named_as_what_it_is(tmp_path: Pat
     home = ["--index-home", str(tmp_path / "home")]
     for url, said in (("sqlite:////dev/null", "/dev/null is a device, pipe or socket, not a database file"),
                       (f"sqlite:///{tmp_path}", "is a folder, not a database file"),
-                      ("sqlite:////proc/sane.db", "cannot write the catalogue's index folder /proc")):
+                      ("sqlite:////proc/sane.db", "cannot write the folder /proc of the catalogue database")):
         code, err = _run(capsys, *home, "index", str(root), "--name", "shop", "--db", url, "--model",
                          str(demo_model_path()), "--workers", "0", "--device", "cpu")
         assert code != 0 and said in err and "busy" not in err and "disk" not in err and len(err.splitlines()) == 1, err

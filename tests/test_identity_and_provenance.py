@@ -472,17 +472,27 @@ def test_an_index_into_another_database_locks_the_index_folder_it_writes(world: 
     refused every search. Every folder a run writes is locked: the index folder and the database's."""
     root = copy_of(world, "a", tmp_path)
     other = tmp_path / "other" / "xx.db"
+    from sane_desktop.service.locking import database_lock_folder
+
+    lock = database_lock_folder(other)
+    assert lock == other.parent / ".xx.db.writer"
     assert building.writer_folders("xx", f"sqlite:///{other}") == tuple(sorted(
-        (paths.catalogue_dir("xx").resolve(), other.parent.resolve()), key=str))
+        (paths.catalogue_dir("xx").resolve(), lock), key=str))
     # a run writing index/xx (the default layout) is under way: the other database's run is refused at once
     with held_in_another_thread(paths.catalogue_dir("xx"), "index /photos"):
         with pytest.raises(StoreError, match=r"is busy: pid \d+ \(index /photos"):
             building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
     assert not other.exists()  # refused before anything was written
-    # and the other way round: its database's folder is being written
-    with held_in_another_thread(other.parent, "index elsewhere"):
-        with pytest.raises(StoreError, match="is busy"):
+    # and the other way round: its database is being written (said as the database, not a folder)
+    with held_in_another_thread(lock, "import elsewhere"):
+        with pytest.raises(StoreError, match=rf"the catalogue database {re.escape(str(other))} is busy: pid "):
             building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
+    # another catalogue's database in the same folder is not this one's: indexed meanwhile (trial DT could not)
+    with held_in_another_thread(lock, "index elsewhere"):
+        building.index_folder(copy_of(world, "b", tmp_path), "yy", world["model"], db_url=f"sqlite:///{other.parent / 'yy.db'}",
+                              workers=0, device="cpu")
+    # nothing but the catalogues' files is left beside the databases (the lock folders go once let go)
+    assert sorted(path.name for path in other.parent.iterdir() if not path.name.startswith("yy.db-")) == ["yy.db"]
     # an --index-dir run with the default database writes both folders too
     assert set(building.writer_folders("xx", None, tmp_path / "ix")) == {paths.catalogue_dir("xx").resolve(),
                                                                         (tmp_path / "ix").resolve()}

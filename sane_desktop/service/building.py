@@ -18,7 +18,7 @@ from typing import Any
 from sane_desktop import paths
 from sane_desktop.errors import Cancelled, InputError, SaneError, StaleIndexError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.service.locking import catalogue_lock
+from sane_desktop.service.locking import catalogue_lock, database_lock_folder
 from sane_desktop.service.values import AdaptReport, FolderReport, IndexReport, SkippedFile, TrainReport
 
 logger = logging.getLogger(__name__)  # `log` is train_model's parameter
@@ -58,25 +58,35 @@ def _mapping_title(path: Path) -> str:
 
 def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None = None) -> Path:
     """The folder whose writer lock an import of catalogue ``name`` holds: the index folder when given,
-    else a SQLite database's folder, else ``index/<name>/``."""
-    from sqlalchemy.engine import make_url
-
+    else a SQLite database's own lock folder (:func:`database_lock_folder`; its folder itself when that is the
+    catalogue's folder under the home), else ``index/<name>/``."""
     if index_dir is not None:
         return paths.check_outside_package(index_dir, "--index-dir")
-    if db_url:
-        url = make_url(db_url)
-        if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-            return paths.check_outside_package(Path(url.database), "--db").parent
+    database = _sqlite_file(db_url) if db_url else None
+    if database is not None and database.parent.resolve() != paths.catalogue_dir(name).resolve():
+        return database_lock_folder(database)
     return paths.catalogue_dir(name)
 
 
+def _sqlite_file(db_url: str) -> Path | None:
+    """The SQLite file ``db_url`` names (checked to be outside the package); None for a server or memory."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return paths.check_outside_package(Path(url.database), "--db")
+    return None
+
+
 def writer_folders(name: str, db_url: str | None = None, index_dir: Path | None = None) -> tuple[Path, ...]:
-    """Every folder an index of catalogue ``name`` writes, whose writer locks it holds: the index folder
-    (``index_dir``, else ``index/<name>/``) and a SQLite database's folder. Trial DT ran ``index --name xx`` and
-    ``index --name xx --db other/xx.db`` at once: the second locked only ``other/``, wrote ``index/xx/`` over
-    the first's index, and both said "Indexed". In one order (by path), so that two runs never wait on each
-    other's second lock."""
-    written = {writer_folder(name, None, index_dir), writer_folder(name, db_url, None)}
+    """Every folder whose writer lock an index of catalogue ``name`` holds: the index folder it writes
+    (``index_dir``, else ``index/<name>/``) and its SQLite database's (:func:`writer_folder`; none for a server's).
+    Trial DT ran ``index --name xx`` and ``index --name xx --db other/xx.db`` at once: the second locked only
+    ``other/``, wrote ``index/xx/`` over the first's index, and both said "Indexed". In one order (by path), so
+    that two runs never wait on each other's second lock."""
+    written = {writer_folder(name, None, index_dir)}
+    if db_url is None or _sqlite_file(db_url) is not None:
+        written.add(writer_folder(name, db_url, None))
     return tuple(sorted(written, key=lambda folder: str(folder.expanduser().resolve())))
 
 

@@ -42,6 +42,25 @@ _guard = threading.Lock()
 _held: dict[str, _Held] = {}  # resolved folder -> the lock this process holds on it
 
 
+_DATABASE_LOCK = ".{}.writer"  # the lock folder of a SQLite database kept outside its index folder
+
+
+def database_lock_folder(database: Path) -> Path:
+    """The folder whose writer lock stands for SQLite file ``database`` (``--db`` outside the index home):
+    ``.<name>.writer`` beside it, made for the lock and removed after. Its own, not the folder it is in: trial DT
+    could not index two catalogues whose databases shared a folder, and read "the index folder … is busy"."""
+    return database.with_name(_DATABASE_LOCK.format(database.name))
+
+
+def locked_database(folder: Path) -> Path | None:
+    """The database :func:`database_lock_folder` made ``folder`` for; None for any other folder."""
+    prefix, suffix = _DATABASE_LOCK.split("{}")
+    name = folder.name
+    if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix):
+        return folder.with_name(name[len(prefix):len(name) - len(suffix)])
+    return None
+
+
 def holder(folder: Path) -> str:
     """Who holds ``folder``'s lock, as a person reads it ("pid 123 (sane-desktop index shop) since
     12:01:02"); a placeholder when the side file is gone or unreadable."""
@@ -125,14 +144,15 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
     verb = next((done for start, done in (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"))
                  if what.startswith(start)), "indexed")
     usable = f"it can be searched and explained, not {verb}" if existed else f"nothing can be {verb} there"
-    if what.startswith("import"):  # an import's folder may be a --db file's, no index folder (trial CR)
-        named = f"the folder {folder} of the catalogue database"
+    database = locked_database(folder)
+    if database is not None or what.startswith("import"):  # a --db file's folder, no index folder (trial CR)
+        named = f"the folder {database.parent if database is not None else folder} of the catalogue database"
     else:
         named = f"the catalogue's index folder {folder}"
     if error.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
         blocker = next((str(part) for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), "")
         return (f"cannot make {named}: {blocker or 'part of that path'} is a file, not a folder"
-                + ("" if what.startswith("import") else " (choose another index home)"))
+                + ("" if what.startswith("import") or database is not None else " (choose another index home)"))
     if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
         return (f"the disk holding {named} is full ({error.strerror}): free some space, then try again; "
                 + ("the catalogue is as it was" if existed else f"nothing was {verb}"))
@@ -175,7 +195,9 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
         os.close(os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644))
         lock.acquire(timeout=wait)
     except Timeout:
-        raise StoreError(f"the catalogue's index folder {folder} is busy: {holder(folder)} is writing it; "
+        database = locked_database(folder)
+        subject = f"the catalogue database {database}" if database else f"the catalogue's index folder {folder}"
+        raise StoreError(f"{subject} is busy: {holder(folder)} is writing it; "
                          "wait for it to finish (or stop it) and try again") from None
     except OSError as error:
         raise StoreError(folder_write_error(folder, error, existed, what)) from None
