@@ -472,9 +472,9 @@ def test_an_index_into_another_database_locks_the_index_folder_it_writes(world: 
     refused every search. Every folder a run writes is locked: the index folder and the database's."""
     root = copy_of(world, "a", tmp_path)
     other = tmp_path / "other" / "xx.db"
-    from sane_desktop.service.locking import database_lock_folder
+    from sane_desktop.service.locking import file_lock_folder
 
-    lock = database_lock_folder(other)
+    lock = file_lock_folder(other)
     assert lock == other.parent / ".xx.db.writer"
     assert building.writer_folders("xx", f"sqlite:///{other}") == tuple(sorted(
         (paths.catalogue_dir("xx").resolve(), lock), key=str))
@@ -485,7 +485,7 @@ def test_an_index_into_another_database_locks_the_index_folder_it_writes(world: 
     assert not other.exists()  # refused before anything was written
     # and the other way round: its database is being written (said as the database, not a folder)
     with held_in_another_thread(lock, "import elsewhere"):
-        with pytest.raises(StoreError, match=rf"the catalogue database {re.escape(str(other))} is busy: pid "):
+        with pytest.raises(StoreError, match=rf"the catalogue database file {re.escape(str(other))} is busy: pid "):
             building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
     # another catalogue's database in the same folder is not this one's: indexed meanwhile (trial DT could not)
     with held_in_another_thread(lock, "index elsewhere"):
@@ -497,6 +497,19 @@ def test_an_index_into_another_database_locks_the_index_folder_it_writes(world: 
     assert set(building.writer_folders("xx", None, tmp_path / "ix")) == {paths.catalogue_dir("xx").resolve(),
                                                                         (tmp_path / "ix").resolve()}
     building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
+
+
+def test_a_model_file_being_trained_into_is_not_trained_into_twice(world: dict[str, Path], tmp_path: Path) -> None:
+    """Trial DT: two ``train --out same.pt`` at once both said they saved their model; the file held the last.
+    A second run is refused at once, naming the first, before it reads a photo."""
+    from sane_desktop.service.locking import file_lock_folder
+
+    out = tmp_path / "models" / "same.pt"
+    out.parent.mkdir()
+    with held_in_another_thread(file_lock_folder(out), f"train → {out}"):
+        with pytest.raises(StoreError, match=rf"the model file {re.escape(str(out))} is busy: pid \d+ \(train → "):
+            building.train_model(world["a"], out)
+    assert sorted(path.name for path in out.parent.iterdir()) == []  # nothing written, no lock folder left
 
 
 def test_a_catalogue_being_indexed_for_the_first_time_is_said_so(tmp_path: Path) -> None:

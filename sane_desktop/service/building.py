@@ -18,7 +18,7 @@ from typing import Any
 from sane_desktop import paths
 from sane_desktop.errors import Cancelled, InputError, SaneError, StaleIndexError
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.service.locking import catalogue_lock, database_lock_folder
+from sane_desktop.service.locking import catalogue_lock, file_lock_folder
 from sane_desktop.service.values import AdaptReport, FolderReport, IndexReport, SkippedFile, TrainReport
 
 logger = logging.getLogger(__name__)  # `log` is train_model's parameter
@@ -58,13 +58,13 @@ def _mapping_title(path: Path) -> str:
 
 def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None = None) -> Path:
     """The folder whose writer lock an import of catalogue ``name`` holds: the index folder when given,
-    else a SQLite database's own lock folder (:func:`database_lock_folder`; its folder itself when that is the
+    else a SQLite database's own lock folder (:func:`file_lock_folder`; its folder itself when that is the
     catalogue's folder under the home), else ``index/<name>/``."""
     if index_dir is not None:
         return paths.check_outside_package(index_dir, "--index-dir")
     database = _sqlite_file(db_url) if db_url else None
     if database is not None and database.parent.resolve() != paths.catalogue_dir(name).resolve():
-        return database_lock_folder(database)
+        return file_lock_folder(database)
     return paths.catalogue_dir(name)
 
 
@@ -311,61 +311,65 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     # the outputs are checked before minutes of training, not when they are written
     check_model_output(out)
     check_selection_output(Path(out).with_suffix(".selection.json"))
-    torch_device = torch.device(device) if device else pick_device()
-    name = request.preset or default_preset(Path(root), torch_device.type, request.trunk)
-    logger.info("train on %s: preset %s, device %s, epochs %s -> %s", root, name, torch_device,
-                request.epochs or "preset", out)
-    overrides = dict(request.overrides)
-    if request.trunk is not None and request.trunk != preset(name).trunk:
-        overrides.update(trunk_overrides(request.trunk))
-    config = preset(name, epochs=request.epochs, seed=request.seed, **overrides)  # refused before any reading
-    if config.freeze_trunk and config.weights != "imagenet":
-        raise InputError(f"the {name} preset keeps the ImageNet trunk shipped with the app frozen; to start from "
-                         f"other weights ({config.weights}) train the whole network: --preset cpu or --preset gpu")
-    catalogue = read_source(root, mapping, progress=progress, should_stop=should_stop, seed=request.seed)
-    options: dict[str, Any] = {"progress": progress, "should_stop": should_stop, "device": torch_device,
-                               "on_epoch": on_epoch or (lambda _: None)}
-    if log is not None:
-        options["log"] = log
-    result = train(catalogue, config, **options)
-    if should_stop():  # nothing written: a catalogue keeps its model
-        raise Cancelled("training cancelled")
-    # the catalogue it learnt from: an index of another catalogue with it says so (trial H copied one
-    # catalogue's model over another's and a re-index took it without a word)
-    result.bundle.config["trained_on"] = {"folder": str(Path(root).resolve())}
-    if gate is not None:
-        reason = gate(catalogue, result.bundle)
-        if reason:
-            best = result.history[result.best_epoch - 1] if result.history else {}
-            raise ModelKept(reason, TrainReport(Path(out), result.bundle.content_hash, epochs_run(result.history),
-                                                result.best_epoch, best.get("valid_fitb"), best.get("valid_map"),
-                                                round(result.seconds, 1), kept=reason,
-                                                valid_questions=_valid_questions(result.bundle)))
-    with _model_lock(Path(out)):
-        # the model and its selection change together: both are staged beside ``out`` and moved into
-        # place only once the selection is fitted, so a run killed while fitting it (minutes) leaves
-        # the old model and its selection as they were (a trial found the new model without one)
-        out = Path(out)
-        staged = paths.temporary_sibling(out)  # our own name: never a file of the user's
-        try:
-            content_hash = _save_model(staged, result.bundle, half=request.half)
-            if log is not None and request.selection_pairs > 0:  # minutes on a large catalogue: say what runs
-                log(f"fitting the explanation's attribute choice on validation pairs before saving {out}…")
-            selection = _fit_selection(Path(root), catalogue, result.bundle, out, request.selection_pairs,
-                                       progress, should_stop, staged)
-        finally:
-            staged.unlink(missing_ok=True)  # moved into place, or a run that stopped: nothing half-made stays
-    best = result.history[result.best_epoch - 1] if result.history else {}
-    report = TrainReport(Path(out), content_hash, epochs_run(result.history), result.best_epoch, best.get("valid_fitb"),
-                         best.get("valid_map", result.bundle.config.get("valid_map")), round(result.seconds, 1),
-                         valid_questions=_valid_questions(result.bundle),
-                         budget_stop=budget_stop(result.history, config.epochs, result.best_epoch)
-                         if config.time_budget_s else None)
-    logger.info("trained %s: %d epochs (best %d), %.1f s", out, report.epochs, report.best_epoch, report.seconds)
-    return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
-                        result.bundle.config.get("mode", "compatibility"), len(catalogue.items), result.history,
-                        # the history is given apart; the ids of the split trained on stay in the model
-                        {k: v for k, v in result.bundle.config.items() if k not in ("history", RECORD_KEY)}, selection)
+    # one run writes a model file at a time: two `train --out same.pt` both said they had saved theirs (trial DT)
+    with catalogue_lock(file_lock_folder(Path(out).expanduser().resolve()), f"train → {out}"):
+        torch_device = torch.device(device) if device else pick_device()
+        name = request.preset or default_preset(Path(root), torch_device.type, request.trunk)
+        logger.info("train on %s: preset %s, device %s, epochs %s -> %s", root, name, torch_device,
+                    request.epochs or "preset", out)
+        overrides = dict(request.overrides)
+        if request.trunk is not None and request.trunk != preset(name).trunk:
+            overrides.update(trunk_overrides(request.trunk))
+        config = preset(name, epochs=request.epochs, seed=request.seed, **overrides)  # refused before any reading
+        if config.freeze_trunk and config.weights != "imagenet":
+            raise InputError(f"the {name} preset keeps the ImageNet trunk shipped with the app frozen; to start from "
+                             f"other weights ({config.weights}) train the whole network: --preset cpu or --preset gpu")
+        catalogue = read_source(root, mapping, progress=progress, should_stop=should_stop, seed=request.seed)
+        options: dict[str, Any] = {"progress": progress, "should_stop": should_stop, "device": torch_device,
+                                   "on_epoch": on_epoch or (lambda _: None)}
+        if log is not None:
+            options["log"] = log
+        result = train(catalogue, config, **options)
+        if should_stop():  # nothing written: a catalogue keeps its model
+            raise Cancelled("training cancelled")
+        # the catalogue it learnt from: an index of another catalogue with it says so (trial H copied one
+        # catalogue's model over another's and a re-index took it without a word)
+        result.bundle.config["trained_on"] = {"folder": str(Path(root).resolve())}
+        if gate is not None:
+            reason = gate(catalogue, result.bundle)
+            if reason:
+                best = result.history[result.best_epoch - 1] if result.history else {}
+                raise ModelKept(reason, TrainReport(Path(out), result.bundle.content_hash, epochs_run(result.history),
+                                                    result.best_epoch, best.get("valid_fitb"), best.get("valid_map"),
+                                                    round(result.seconds, 1), kept=reason,
+                                                    valid_questions=_valid_questions(result.bundle)))
+        with _model_lock(Path(out)):
+            # the model and its selection change together: both are staged beside ``out`` and moved into
+            # place only once the selection is fitted, so a run killed while fitting it (minutes) leaves
+            # the old model and its selection as they were (a trial found the new model without one)
+            out = Path(out)
+            staged = paths.temporary_sibling(out)  # our own name: never a file of the user's
+            try:
+                content_hash = _save_model(staged, result.bundle, half=request.half)
+                if log is not None and request.selection_pairs > 0:  # minutes on a large catalogue: say what runs
+                    log(f"fitting the explanation's attribute choice on validation pairs before saving {out}…")
+                selection = _fit_selection(Path(root), catalogue, result.bundle, out, request.selection_pairs,
+                                           progress, should_stop, staged)
+            finally:
+                staged.unlink(missing_ok=True)  # moved into place, or a run that stopped: nothing half-made stays
+        best = result.history[result.best_epoch - 1] if result.history else {}
+        report = TrainReport(Path(out), content_hash, epochs_run(result.history), result.best_epoch,
+                             best.get("valid_fitb"), best.get("valid_map", result.bundle.config.get("valid_map")),
+                             round(result.seconds, 1),
+                             valid_questions=_valid_questions(result.bundle),
+                             budget_stop=budget_stop(result.history, config.epochs, result.best_epoch)
+                             if config.time_budget_s else None)
+        logger.info("trained %s: %d epochs (best %d), %.1f s", out, report.epochs, report.best_epoch, report.seconds)
+        return TrainOutcome(report, name, str(torch_device), torch.get_num_threads(),
+                            result.bundle.config.get("mode", "compatibility"), len(catalogue.items), result.history,
+                            # the history is given apart; the ids of the split trained on stay in the model
+                            {k: v for k, v in result.bundle.config.items() if k not in ("history", RECORD_KEY)},
+                            selection)
 
 
 def _save_model(path: Path | str, bundle: Any, *, half: bool = False) -> str:

@@ -42,19 +42,20 @@ _guard = threading.Lock()
 _held: dict[str, _Held] = {}  # resolved folder -> the lock this process holds on it
 
 
-_DATABASE_LOCK = ".{}.writer"  # the lock folder of a SQLite database kept outside its index folder
+_FILE_LOCK = ".{}.writer"  # the lock folder of one file: a SQLite database outside the home, a model being trained
 
 
-def database_lock_folder(database: Path) -> Path:
-    """The folder whose writer lock stands for SQLite file ``database`` (``--db`` outside the index home):
-    ``.<name>.writer`` beside it, made for the lock and removed after. Its own, not the folder it is in: trial DT
-    could not index two catalogues whose databases shared a folder, and read "the index folder … is busy"."""
-    return database.with_name(_DATABASE_LOCK.format(database.name))
+def file_lock_folder(path: Path) -> Path:
+    """The folder whose writer lock stands for the file ``path`` (a ``--db`` SQLite file outside the index home,
+    a ``train --out`` model): ``.<name>.writer`` beside it, made for the lock and removed after. The file's own,
+    not the folder it is in: trial DT could not index two catalogues whose databases shared a folder, and read
+    "the index folder … is busy"."""
+    return path.with_name(_FILE_LOCK.format(path.name))
 
 
-def locked_database(folder: Path) -> Path | None:
-    """The database :func:`database_lock_folder` made ``folder`` for; None for any other folder."""
-    prefix, suffix = _DATABASE_LOCK.split("{}")
+def locked_file(folder: Path) -> Path | None:
+    """The file :func:`file_lock_folder` made ``folder`` for; None for any other folder."""
+    prefix, suffix = _FILE_LOCK.split("{}")
     name = folder.name
     if name.startswith(prefix) and name.endswith(suffix) and len(name) > len(prefix) + len(suffix):
         return folder.with_name(name[len(prefix):len(name) - len(suffix)])
@@ -141,11 +142,13 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
     folder": that is the photos' folder everywhere else (trial T). ``what``: the run's own words
     (:func:`catalogue_lock`'s), for what it cannot do there."""
     # what the run was to do: a rename read "not indexed" (trial AD)
-    verb = next((done for start, done in (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"))
-                 if what.startswith(start)), "indexed")
+    verbs = (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"), ("train", "trained"))
+    verb = next((done for start, done in verbs if what.startswith(start)), "indexed")
     usable = f"it can be searched and explained, not {verb}" if existed else f"nothing can be {verb} there"
-    database = locked_database(folder)
-    if database is not None or what.startswith("import"):  # a --db file's folder, no index folder (trial CR)
+    database = locked_file(folder)
+    if database is not None and database.suffix == ".pt":
+        named = f"the folder {database.parent} of the model file"
+    elif database is not None or what.startswith("import"):  # a --db file's folder, no index folder (trial CR)
         named = f"the folder {database.parent if database is not None else folder} of the catalogue database"
     else:
         named = f"the catalogue's index folder {folder}"
@@ -195,8 +198,9 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
         os.close(os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644))
         lock.acquire(timeout=wait)
     except Timeout:
-        database = locked_database(folder)
-        subject = f"the catalogue database {database}" if database else f"the catalogue's index folder {folder}"
+        locked = locked_file(folder)
+        subject = (f"the {'model' if locked.suffix == '.pt' else 'catalogue database'} file {locked}" if locked
+                   else f"the catalogue's index folder {folder}")
         raise StoreError(f"{subject} is busy: {holder(folder)} is writing it; "
                          "wait for it to finish (or stop it) and try again") from None
     except OSError as error:
