@@ -499,7 +499,7 @@ def test_an_index_into_another_database_locks_the_index_folder_it_writes(world: 
     building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
 
 
-def test_a_model_file_being_trained_into_is_not_trained_into_twice(world: dict[str, Path], tmp_path: Path) -> None:
+def test_a_model_file_being_trained_into_is_not_written_by_another_run(world: dict[str, Path], tmp_path: Path) -> None:
     """Trial DT: two ``train --out same.pt`` at once both said they saved their model; the file held the last.
     A second run is refused at once, naming the first, before it reads a photo."""
     from sane_desktop.service.locking import file_lock_folder
@@ -509,6 +509,8 @@ def test_a_model_file_being_trained_into_is_not_trained_into_twice(world: dict[s
     with held_in_another_thread(file_lock_folder(out), f"train → {out}"):
         with pytest.raises(StoreError, match=rf"the model file {re.escape(str(out))} is busy: pid \d+ \(train → "):
             building.train_model(world["a"], out)
+        with pytest.raises(StoreError, match=rf"the model file {re.escape(str(out))} is busy: pid \d+ \(train → "):
+            building.adapt_model(world["a"], world["model"], out)  # adapting into it too
     assert sorted(path.name for path in out.parent.iterdir()) == []  # nothing written, no lock folder left
 
 

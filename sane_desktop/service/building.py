@@ -311,8 +311,7 @@ def train_model(root: Path | str, out: Path | str, request: TrainRequest = Train
     # the outputs are checked before minutes of training, not when they are written
     check_model_output(out)
     check_selection_output(Path(out).with_suffix(".selection.json"))
-    # one run writes a model file at a time: two `train --out same.pt` both said they had saved theirs (trial DT)
-    with catalogue_lock(file_lock_folder(Path(out).expanduser().resolve()), f"train → {out}"):
+    with _writing_model(out, "train"):
         torch_device = torch.device(device) if device else pick_device()
         name = request.preset or default_preset(Path(root), torch_device.type, request.trunk)
         logger.info("train on %s: preset %s, device %s, epochs %s -> %s", root, name, torch_device,
@@ -477,22 +476,31 @@ def adapt_model(root: Path | str, model: Path | str, out: Path | str, *, max_ima
     if Path(out).resolve() == Path(model).resolve():  # a trial adapted the bundled demo.pt onto itself
         raise InputError(f"--out {out} is the model being adapted: give a new file name (the model adapted "
                          "from stays as it is, and indexes built with it stay usable)")
-    logger.info("adapt %s to %s (at most %d images, device %s) -> %s", model, root, max_images, device or "cpu", out)
-    started = time.monotonic()
-    bundle = load_checkpoint(Path(model), map_location=device or "cpu")  # a copy: a live model keeps serving
-    catalogue = read_source(root, mapping, name=name, progress=progress, should_stop=should_stop)
-    skipped: list[str] = []
-    seen = adapt_batchnorm(bundle, catalogue_batches(catalogue, bundle.preprocessing, batch_size, max_images, seed,
-                                                     skipped, progress), should_stop)
-    if should_stop():
-        raise Cancelled("adaptation cancelled")
-    if not seen:
-        raise InputError(f"{root}: no readable image to adapt to ({len(skipped)} skipped)")
-    bundle.config = adapted_config(bundle.config, name or Path(root).name, seen, bundle.content_hash)
-    with _model_lock(Path(out)):
-        content_hash = _save_model(out, bundle)
-    logger.info("adapted %s: %d images, %d skipped, %.1f s", out, seen, len(skipped), time.monotonic() - started)
-    return AdaptReport(Path(out), content_hash, seen, len(skipped)), len(batchnorm_layers(bundle)), skipped
+    with _writing_model(out, "adapt"):
+        logger.info("adapt %s to %s (at most %d images, device %s) -> %s", model, root, max_images, device or "cpu",
+                    out)
+        started = time.monotonic()
+        bundle = load_checkpoint(Path(model), map_location=device or "cpu")  # a copy: a live model keeps serving
+        catalogue = read_source(root, mapping, name=name, progress=progress, should_stop=should_stop)
+        skipped: list[str] = []
+        seen = adapt_batchnorm(bundle, catalogue_batches(catalogue, bundle.preprocessing, batch_size, max_images, seed,
+                                                         skipped, progress), should_stop)
+        if should_stop():
+            raise Cancelled("adaptation cancelled")
+        if not seen:
+            raise InputError(f"{root}: no readable image to adapt to ({len(skipped)} skipped)")
+        bundle.config = adapted_config(bundle.config, name or Path(root).name, seen, bundle.content_hash)
+        with _model_lock(Path(out)):
+            content_hash = _save_model(out, bundle)
+        logger.info("adapted %s: %d images, %d skipped, %.1f s", out, seen, len(skipped), time.monotonic() - started)
+        return AdaptReport(Path(out), content_hash, seen, len(skipped)), len(batchnorm_layers(bundle)), skipped
+
+
+def _writing_model(out: Path | str, what: str) -> AbstractContextManager[None]:
+    """The model file ``out``'s own writer lock (:func:`file_lock_folder`) for a whole train or adapt run: a
+    second run into the same file is refused at once, naming the first (trial DT: two ``train --out same.pt``
+    both said they had saved their model; the file held the last)."""
+    return catalogue_lock(file_lock_folder(Path(out).expanduser().resolve()), f"{what} → {out}")
 
 
 def _model_lock(out: Path) -> AbstractContextManager[None]:

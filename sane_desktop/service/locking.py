@@ -142,7 +142,8 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
     folder": that is the photos' folder everywhere else (trial T). ``what``: the run's own words
     (:func:`catalogue_lock`'s), for what it cannot do there."""
     # what the run was to do: a rename read "not indexed" (trial AD)
-    verbs = (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"), ("train", "trained"))
+    verbs = (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"), ("train", "trained"),
+             ("adapt", "adapted"))
     verb = next((done for start, done in verbs if what.startswith(start)), "indexed")
     usable = f"it can be searched and explained, not {verb}" if existed else f"nothing can be {verb} there"
     database = locked_file(folder)
