@@ -485,7 +485,7 @@ def test_an_index_into_another_database_locks_the_index_folder_it_writes(world: 
     assert not other.exists()  # refused before anything was written
     # and the other way round: its database is being written (said as the database, not a folder)
     with held_in_another_thread(lock, "import elsewhere"):
-        with pytest.raises(StoreError, match=rf"the catalogue database file {re.escape(str(other))} is busy: pid "):
+        with pytest.raises(StoreError, match=rf"the catalogue database {re.escape(str(other))} is busy: pid "):
             building.index_folder(root, "xx", world["model"], db_url=f"sqlite:///{other}", workers=0, device="cpu")
     # another catalogue's database in the same folder is not this one's: indexed meanwhile (trial DT could not)
     with held_in_another_thread(lock, "index elsewhere"):
@@ -781,3 +781,19 @@ def test_a_copied_index_home_is_indexed_in_place_not_refused_as_another_database
     elsewhere = f"sqlite:///{(tmp_path / 'elsewhere.db').as_posix()}"
     assert index(new, "--db", elsewhere) != 0
     assert "in another database" in capsys.readouterr().err
+
+
+def test_a_demo_being_drawn_into_a_folder_is_not_drawn_into_twice(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial DT: two ``demo --force`` into one folder failed on each other's masks and left a stray photo. The
+    second is refused at once, in one line naming the first."""
+    from sane_desktop.service.locking import file_lock_folder
+
+    out = tmp_path / "shop"
+    with held_in_another_thread(file_lock_folder(out), f"demo → {out}"):
+        assert main(["demo", str(out), "--items", "30", "--force"]) != 0
+    err = capsys.readouterr().err
+    assert one_line(err).startswith(f"error: the demo catalogue folder {out} is busy: pid "), err
+    assert not out.exists()
+    assert main(["demo", str(out), "--items", "30", "--force", "--no-masks"]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["shop"]  # no lock folder left beside it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import MAX_COUNT, add_json_flag, folder_arg, seed_arg, whole_number
@@ -40,14 +41,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> dict[str, Any]:
     from sane_desktop.demo import generate_demo
     from sane_desktop.progress import TqdmProgress
+    from sane_desktop.service.locking import catalogue_lock, file_lock_folder
 
     progress = TqdmProgress(enabled=not args.json)
+    # one run draws into a folder at a time: two `demo --force` into one folder failed on each other's masks and
+    # left a stray photo (trial DT); the second is refused at once, naming the first
     try:
-        summary = generate_demo(
-            args.out, seed=args.seed, items=args.items, style=args.style, progress=progress,
-            outfits=args.outfits, workers=args.workers, masks=not args.no_masks, overwrite=args.force,
-            text_attributes_only=args.text_attributes_only,
-        )
+        with catalogue_lock(file_lock_folder(Path(args.out).expanduser().resolve()), f"demo → {args.out}"):
+            summary = generate_demo(
+                args.out, seed=args.seed, items=args.items, style=args.style, progress=progress,
+                outfits=args.outfits, workers=args.workers, masks=not args.no_masks, overwrite=args.force,
+                text_attributes_only=args.text_attributes_only,
+            )
     finally:
         progress.close()
     return summary.as_dict()

@@ -53,6 +53,13 @@ def file_lock_folder(path: Path) -> Path:
     return path.with_name(_FILE_LOCK.format(path.name))
 
 
+def _file_noun(what: str) -> str:
+    """What a :func:`file_lock_folder` stands for, by the run that holds it (``what``: its words)."""
+    if what.startswith(("train", "adapt")):
+        return "the model file"
+    return "the demo catalogue folder" if what.startswith("demo") else "the catalogue database"
+
+
 def locked_file(folder: Path) -> Path | None:
     """The file :func:`file_lock_folder` made ``folder`` for; None for any other folder."""
     prefix, suffix = _FILE_LOCK.split("{}")
@@ -143,20 +150,20 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
     (:func:`catalogue_lock`'s), for what it cannot do there."""
     # what the run was to do: a rename read "not indexed" (trial AD)
     verbs = (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"), ("train", "trained"),
-             ("adapt", "adapted"))
+             ("adapt", "adapted"), ("demo", "drawn"))
     verb = next((done for start, done in verbs if what.startswith(start)), "indexed")
     usable = f"it can be searched and explained, not {verb}" if existed else f"nothing can be {verb} there"
-    database = locked_file(folder)
-    if database is not None and database.suffix == ".pt":
-        named = f"the folder {database.parent} of the model file"
-    elif database is not None or what.startswith("import"):  # a --db file's folder, no index folder (trial CR)
-        named = f"the folder {database.parent if database is not None else folder} of the catalogue database"
+    locked = locked_file(folder)
+    if locked is not None:
+        named = f"the folder {locked.parent} of {_file_noun(what)}"
+    elif what.startswith("import"):  # a --db file's folder, no index folder (trial CR)
+        named = f"the folder {folder} of the catalogue database"
     else:
         named = f"the catalogue's index folder {folder}"
     if error.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
         blocker = next((str(part) for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), "")
         return (f"cannot make {named}: {blocker or 'part of that path'} is a file, not a folder"
-                + ("" if what.startswith("import") or database is not None else " (choose another index home)"))
+                + ("" if what.startswith("import") or locked is not None else " (choose another index home)"))
     if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
         return (f"the disk holding {named} is full ({error.strerror}): free some space, then try again; "
                 + ("the catalogue is as it was" if existed else f"nothing was {verb}"))
@@ -200,8 +207,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
         lock.acquire(timeout=wait)
     except Timeout:
         locked = locked_file(folder)
-        subject = (f"the {'model' if locked.suffix == '.pt' else 'catalogue database'} file {locked}" if locked
-                   else f"the catalogue's index folder {folder}")
+        subject = f"{_file_noun(what)} {locked}" if locked else f"the catalogue's index folder {folder}"
         raise StoreError(f"{subject} is busy: {holder(folder)} is writing it; "
                          "wait for it to finish (or stop it) and try again") from None
     except OSError as error:
