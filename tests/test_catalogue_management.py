@@ -225,6 +225,25 @@ def test_a_catalogue_renamed_by_another_command_is_said_renamed_not_deleted(worl
         other.close()
 
 
+def test_a_catalogue_caught_in_the_middle_of_its_rename_is_said_renamed(world: Path) -> None:
+    """Trial DT: for about a second of a rename from another command, the window read its open catalogue as
+    "deleted", then "renamed". The folder has moved, its manifest not yet: its rename intent says where it went."""
+    from sane_desktop.service.renaming import INTENT_FILE, write_intent
+
+    service = service_on(world)
+    try:
+        service.open_catalogue("shop")
+        top = next(item for item in service.items() if item.category == "tops")
+        folder = world / "index" / "shop"
+        write_intent(folder / INTENT_FILE, {"from": "shop", "to": "boutique", "was": str(folder.resolve())})
+        folder.rename(world / "index" / "boutique")  # as far as a rename gets before the database and manifest
+        with pytest.raises(NotFound, match="'shop' was renamed 'boutique' .*open it under its new name"):
+            service.search([top.pk], "", 3)
+    finally:
+        service.close()
+    assert [c.name for c in service_on(world).list_catalogues()] == ["boutique"]  # and the listing finishes it
+
+
 def test_a_delete_a_reader_writes_into_is_done_and_its_leftovers_swept(world: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """Found by a test: a process that still had the database open wrote its SQLite -wal/-shm files
     into the renamed folder while it was removed; rmtree failed with "Directory not empty" after the

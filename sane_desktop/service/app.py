@@ -30,6 +30,7 @@ from sane_desktop.service.locking import catalogue_lock
 from sane_desktop.service.model_swap import SavedModel
 from sane_desktop.service.outfit_reason import OutfitExplanation
 from sane_desktop.service.outfits import SavedOutfits
+from sane_desktop.service.renaming import INTENT_FILE
 from sane_desktop.service.shared import ServerAddress, SharedCatalogue, list_on_server, open_shared
 from sane_desktop.service.values import (
     ALL_CATEGORIES, AdaptReport, AttributeScore, BuiltinModelReport, CatalogueInfo, CatalogueListing, CategoryGuess, CategoryPlan,
@@ -262,7 +263,10 @@ class CatalogueService:
                 manifest = read_index_manifest(folder) if folder.is_dir() else None
             except (SaneError, OSError):
                 continue
-            if manifest is not None and manifest.db_uid == uid and manifest.catalogue == folder.name:
+            # a rename under way has moved the folder before its manifest takes the new name (its intent is in
+            # the folder): renamed, not "deleted" for that second (trial DT)
+            if manifest is not None and manifest.db_uid == uid and (
+                    manifest.catalogue == folder.name or (folder / INTENT_FILE).is_file()):
                 return folder.name
         return ""
 
