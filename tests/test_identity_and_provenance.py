@@ -797,3 +797,21 @@ def test_a_demo_being_drawn_into_a_folder_is_not_drawn_into_twice(tmp_path: Path
     assert not out.exists()
     assert main(["demo", str(out), "--items", "30", "--force", "--no-masks"]) == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == ["shop"]  # no lock folder left beside it
+
+
+def test_a_second_window_waits_for_the_first_runs_demo(tmp_path: Path) -> None:
+    """Two windows started at once on a new index home both drew the demo into one folder. The second waits for
+    the first (saying so, and stopping when asked), then finds the demo drawn and indexed."""
+    from sane_desktop.errors import Cancelled
+
+    service = CatalogueService(tmp_path / "home", device="cpu")
+    folder = service.demo_source().parent
+    said: list[str] = []
+    with held_in_another_thread(folder, "draw and index the demo catalogue"):
+        with pytest.raises(Cancelled, match="another window built the demo catalogue"):
+            service.ensure_demo(items=30, progress=lambda _d, _t, message="": said.append(message),
+                                should_stop=lambda: bool(said))
+    assert said == ["Waiting for another window to build the demo catalogue…"]
+    assert not (service.demo_source() / "ground_truth.json").exists()
+    report = service.ensure_demo(items=30)  # once the other has let go: drawn and indexed here
+    assert report.items == 30 and (service.demo_source() / "ground_truth.json").is_file()

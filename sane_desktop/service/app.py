@@ -12,13 +12,14 @@ import errno
 import logging
 import shutil
 from collections.abc import Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sane_desktop.errors import InputError, ModelError, NotFound, SaneError, StaleIndexError
+from sane_desktop.errors import Cancelled, InputError, ModelError, NotFound, SaneError, StaleIndexError, StoreError
 from sane_desktop.paths import DEMO_CATALOGUE, disk_full_or
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
@@ -26,7 +27,7 @@ from sane_desktop.service.building import EpochCallback, TrainRequest
 from sane_desktop.service.catalogues import (
     CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, matches_learnt, rename_catalogue,
 )
-from sane_desktop.service.locking import catalogue_lock
+from sane_desktop.service.locking import catalogue_lock, writer_running
 from sane_desktop.service.model_swap import SavedModel
 from sane_desktop.service.outfit_reason import OutfitExplanation
 from sane_desktop.service.outfits import SavedOutfits
@@ -234,8 +235,6 @@ class CatalogueService:
     def index_being_written(self) -> bool:
         """Whether another run (a terminal's ``index``, another window) is writing the open catalogue's
         folder now (its writer lock held; a lock left by a killed run is not held). False when none is open."""
-        from sane_desktop.service.locking import writer_running
-
         return self._open is not None and writer_running(self._open.folder) is not None
 
     def _reopen(self) -> None:
@@ -485,10 +484,27 @@ class CatalogueService:
 
     def ensure_demo(self, items: int = 120, seed: int = 0, progress: Progress = no_progress,
                     should_stop: CancelCheck = never_cancel) -> IndexReport:
-        """First run: generate the demo catalogue into ``<home>/demo/source`` and index it as "demo"."""
+        """First run: generate the demo catalogue into ``<home>/demo/source`` and index it as "demo". A second
+        window starting at once on a new home waits for the first's (``should_stop`` ends the wait), then finds it
+        drawn and indexed: both drawing into one folder failed on each other's files (trial DT, with ``demo``)."""
+        source = self.demo_source()
+        with ExitStack() as held:
+            while True:
+                try:  # the catalogue folder's writer lock, which its index takes again (re-entrant)
+                    held.enter_context(catalogue_lock(source.parent, "draw and index the demo catalogue", wait=1.0))
+                    break
+                except StoreError:
+                    if writer_running(source.parent) is None:  # not busy: unwritable, said as it is
+                        raise
+                    if should_stop():
+                        raise Cancelled("stopped while another window built the demo catalogue") from None
+                    progress(0, 0, "Waiting for another window to build the demo catalogue…")
+            return self._draw_and_index_demo(source, items, seed, progress, should_stop)
+
+    def _draw_and_index_demo(self, source: Path, items: int, seed: int, progress: Progress,
+                             should_stop: CancelCheck) -> IndexReport:
         from sane_desktop.demo import generate_demo
 
-        source = self.demo_source()
         if not (source / "ground_truth.json").is_file():
             try:
                 generate_demo(source, seed=seed, items=items, progress=progress, should_stop=should_stop,
