@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -815,3 +816,48 @@ def test_a_second_window_waits_for_the_first_runs_demo(tmp_path: Path) -> None:
     assert not (service.demo_source() / "ground_truth.json").exists()
     report = service.ensure_demo(items=30)  # once the other has let go: drawn and indexed here
     assert report.items == 30 and (service.demo_source() / "ground_truth.json").is_file()
+
+
+def test_a_run_waiting_on_a_lock_whose_folder_goes_takes_it_again_there(tmp_path: Path) -> None:
+    """Found by a test of the demo's wait: the last holder of a lock that had made its folder removed folder and
+    lock file when it let go, and the run waiting on that file then said "cannot write … No such file" (or would
+    hold a lock on a removed file, refusing no one). The waiting run takes the lock again, on the file there."""
+    folder = tmp_path / ".shop.db.writer"
+    taken, release = threading.Event(), threading.Event()
+    waited: list[BaseException | str] = []
+
+    def first() -> None:
+        with catalogue_lock(folder, "index first"):  # made the folder: removed when let go, as it holds nothing
+            taken.set()
+            release.wait(30)
+
+    def second() -> None:
+        try:
+            with catalogue_lock(folder, "index second", wait=20):
+                third: list[BaseException] = []
+                other = threading.Thread(target=_enter, args=(folder, third))
+                other.start()
+                other.join(30)
+                # a third is refused: this lock is on the file there, not on one removed
+                waited.append("held" if len(third) == 1 and "is busy" in str(third[0]) else f"third: {third}")
+        except BaseException as error:  # noqa: BLE001 - handed to the test thread
+            waited.append(error)
+
+    one = threading.Thread(target=first)
+    one.start()
+    assert taken.wait(30)
+    two = threading.Thread(target=second)
+    two.start()
+    time.sleep(0.5)  # the second waits on the first's lock file
+    release.set()
+    one.join(30)
+    two.join(60)
+    assert waited == ["held"], waited
+
+
+def _enter(folder: Path, errors: list[BaseException]) -> None:
+    try:
+        with catalogue_lock(folder, "index third"):
+            pass
+    except BaseException as error:  # noqa: BLE001 - handed to the caller
+        errors.append(error)

@@ -3132,7 +3132,11 @@ class MainWindow(QMainWindow):
 
     def _show_progress(self, done: int, total: int, message: str) -> None:
         self.progress.setVisible(True)
-        self.progress.setRange(0, max(1, total))
+        if total <= 0:  # no count to give (waiting for another window's demo): a busy bar, no "0/0"
+            self.progress.setRange(0, 0)
+            self.activity.setText(message)
+            return
+        self.progress.setRange(0, total)
         self.progress.setValue(done)
         self.activity.setText(f"{message} {done}/{total}")
 

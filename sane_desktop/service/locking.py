@@ -198,20 +198,33 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
     # thread_local=False: another thread of this process must be refused like another process
     lock = FileLock(str(folder / LOCK_NAME), thread_local=False)
     existed = (folder / "manifest.json").is_file()  # an index is there to be searched
-    made = not folder.exists()  # this lock makes the folder: it goes again when nothing else was put in it
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        # made first, here: a lock file the folder cannot hold (/proc) made filelock wait and time out,
-        # read as "busy: another run is writing it" (trial BO)
-        os.close(os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644))
-        lock.acquire(timeout=wait)
-    except Timeout:
-        locked = locked_file(folder)
-        subject = f"{_file_noun(what)} {locked}" if locked else f"the catalogue's index folder {folder}"
-        raise StoreError(f"{subject} is busy: {holder(folder)} is writing it; "
-                         "wait for it to finish (or stop it) and try again") from None
-    except OSError as error:
-        raise StoreError(folder_write_error(folder, error, existed, what)) from None
+    made = False  # this lock makes the folder: it goes again when nothing else was put in it
+    for _ in range(_TRIES):
+        made = made or not folder.exists()
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise StoreError(folder_write_error(folder, error, existed, what)) from None
+        try:
+            # made first, here: a lock file the folder cannot hold (/proc) made filelock wait and time out,
+            # read as "busy: another run is writing it" (trial BO)
+            os.close(os.open(folder / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644))
+            lock.acquire(timeout=wait)
+        except Timeout:
+            locked = locked_file(folder)
+            subject = f"{_file_noun(what)} {locked}" if locked else f"the catalogue's index folder {folder}"
+            raise StoreError(f"{subject} is busy: {holder(folder)} is writing it; "
+                             "wait for it to finish (or stop it) and try again") from None
+        except FileNotFoundError:  # the last holder removed the folder it had made, meanwhile: made again
+            continue
+        except OSError as error:
+            raise StoreError(folder_write_error(folder, error, existed, what)) from None
+        if _locks_the_file_there(lock, folder / LOCK_NAME):
+            break
+        lock.release()  # a lock on a file the last holder removed while this run waited: taken again, there
+    else:
+        raise StoreError(f"the catalogue's index folder {folder} kept being removed while this run took its lock: "
+                         "try again")
     side = folder / HOLDER_NAME
     try:
         side.write_text(json.dumps({"pid": os.getpid(), "command": f"{what} [{command_line()}]",
@@ -231,6 +244,27 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
         lock.release()
         if made:
             _remove_if_only_the_lock(folder)
+
+
+_TRIES = 5  # a lock file removed under a waiting run is made and taken again, this many times at most
+
+
+def _locks_the_file_there(lock: FileLock, path: Path) -> bool:
+    """Whether ``lock``, just taken, holds the file now at ``path``: a run that waited on the file may take it after
+    the last holder, whose lock had made the folder, removed both (:func:`_remove_if_only_the_lock`), and would
+    then lock nothing another run could see (a test's second window said "cannot write … No such file"). By
+    the open file's identity where filelock shows its descriptor, else by the path being there."""
+    try:
+        there = os.stat(path)
+    except OSError:
+        return False
+    descriptor = getattr(getattr(lock, "_context", None), "lock_file_fd", None)
+    if not isinstance(descriptor, int):
+        return True
+    try:
+        return os.path.samestat(os.fstat(descriptor), there)
+    except OSError:
+        return False
 
 
 def _remove_if_only_the_lock(folder: Path) -> None:
