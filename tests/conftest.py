@@ -149,3 +149,15 @@ def xvfb_display():  # type: ignore[no-untyped-def]
     yield f":{number}"
     server.terminate()
     server.wait(10)
+
+
+@pytest.fixture(scope="session")
+def xcb_env(xvfb_display: str) -> dict[str, str]:
+    """The environment of a child process running Qt's xcb platform on the session's Xvfb; skips, saying why,
+    where Qt's xcb libraries are missing (``.ci/run`` installs them from Debian)."""
+    env = {**os.environ, "DISPLAY": xvfb_display, "QT_QPA_PLATFORM": "xcb"}
+    probe = subprocess.run([sys.executable, "-c", "from PySide6.QtWidgets import QApplication; QApplication([])"],
+                           env=env, capture_output=True, text=True, timeout=60)
+    if probe.returncode != 0:
+        pytest.skip(f"Qt's xcb platform cannot start here: {probe.stderr.strip().splitlines()[-1:]}")
+    return env
