@@ -1267,3 +1267,31 @@ def test_a_rename_holds_the_writer_lock_until_it_is_done(world: Path, monkeypatc
     assert seen and seen[0] is not None and "rename shop" in seen[0]
     assert not (world / "index" / "lookbook" / HOLDER_NAME).exists()
     assert writer_running(world / "index" / "lookbook") is None
+
+
+def test_a_listing_leaves_the_record_of_a_rename_under_way(world: Path) -> None:
+    """Trial DU: a listing during a rename removed its record before the folder moved; the rename, killed just
+    after the move, then left the catalogue stuck under a name its database did not hold. A record whose rename
+    holds the lock is the rename's own: left; once the rename is gone, the listing deals with it."""
+    from sane_desktop.service.renaming import INTENT_FILE, write_intent
+
+    folder = world / "index" / "shop"
+    held, release = threading.Event(), threading.Event()
+
+    def rename_under_way() -> None:
+        with catalogue_lock(folder, "rename shop"):
+            write_intent(folder / INTENT_FILE, {"from": "shop", "to": "drk", "was": str(folder.resolve())})
+            held.set()
+            release.wait(30)
+
+    renaming = threading.Thread(target=rename_under_way)
+    renaming.start()
+    try:
+        assert held.wait(30)
+        assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]
+        assert (folder / INTENT_FILE).is_file()
+    finally:
+        release.set()
+        renaming.join()
+    assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]  # never moved: forgotten
+    assert not (folder / INTENT_FILE).exists()

@@ -782,8 +782,11 @@ def rename_catalogue(catalogues: Catalogues, old: str, new: str) -> CatalogueInf
         write_intent(intent, {"from": old, "to": new, "was": str(was)})
         try:
             source.rename(target)
-        except BaseException:
+        except BaseException as error:
             intent.unlink(missing_ok=True)
+            if isinstance(error, OSError) and target.exists():  # made meanwhile by another run (trial DU)
+                raise InputError(f"a catalogue called {new!r} appeared under {catalogues.home} meanwhile (another "
+                                 "run): choose another name") from None
             raise
         try:
             finish_rename(target, old, new, was)

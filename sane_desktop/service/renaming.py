@@ -34,8 +34,12 @@ def finish_interrupted_renames(home: Path) -> None:
         intents = [folder / INTENT_FILE for folder in Path(home).iterdir() if (folder / INTENT_FILE).is_file()]
     except OSError:
         return
+    from sane_desktop.service.locking import writer_running
+
     for intent in intents:
         folder = intent.parent
+        if writer_running(folder) is not None:  # the rename is under way (it holds the lock throughout): its own
+            continue  # (trial DU: a listing meanwhile removed the intent of a rename not yet moved, then killed)
         try:
             said = json.loads(intent.read_text(encoding="utf-8"))
             old, new, was = str(said["from"]), str(said["to"]), Path(str(said["was"]))
