@@ -178,6 +178,12 @@ def test_a_row_another_run_added_meanwhile_is_said_as_such(tmp_path: Path) -> No
     server = UniqueViolation('duplicate key value violates unique constraint "catalogues_name_key"')
     assert "already holds what this run was adding" in describe_database_error(server, "postgres@db/shop")
 
+    class DeadlockDetected(Exception):  # the server broke a deadlock: no wait ran out (trial DU read "waited 5 s")
+        sqlstate = "40P01"
+
+    said = describe_database_error(DeadlockDetected("deadlock detected"), "postgres@db/shop")
+    assert "waited" not in said and "being written by another run at the same time" in said
+
 
 def test_missing_driver_is_one_line() -> None:
     from sane_desktop.errors import InputError

@@ -177,8 +177,12 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
     code = getattr(error, "sqlite_errorcode", None)
     primary = code & 0xFF if isinstance(code, int) else None
     sqlstate = str(getattr(error, "sqlstate", None) or getattr(error, "pgcode", None) or "")
+    if sqlstate == "40P01" or "deadlock detected" in lowered:  # no wait ran out: the server chose this run to stop
+        # (trial DU read "locked by another program (waited 5 s …)" of a plain index beside --shard workers)
+        return (f"the catalogue database {where} is being written by another run at the same time, and the server "
+                "stopped this one to let the other go on: run this again once the other has ended")
     if (primary in (_SQLITE_BUSY, _SQLITE_LOCKED) or "database is locked" in lowered
-            or sqlstate in ("55P03", "40P01") or "lock timeout" in lowered):
+            or sqlstate == "55P03" or "lock timeout" in lowered):
         return (f"the catalogue database {where} is locked by another program (waited {busy_timeout:g} s: "
                 "close the other program or wait for it to finish, then try again)")
     if primary == _SQLITE_READONLY or "readonly database" in lowered or sqlstate == "25006":
