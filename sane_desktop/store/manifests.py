@@ -49,16 +49,17 @@ def write_shared_manifest(engine: Engine, catalogue_pk: int, manifest: StoredMan
     server lacks it, then delete checkpoints no manifest names: one transaction (another machine
     sees the old row or the new one with its model, never half). StoreError on a database fault."""
     with engine.begin() as connection:
-        connection.execute(delete(S.SharedManifest).where(S.SharedManifest.catalogue_id == catalogue_pk))
-        connection.execute(S.SharedManifest.__table__.insert().values(
-            catalogue_id=catalogue_pk, model_hash=manifest.model_hash, manifest=manifest.text,
-            sha256=manifest.sha256, updated_at=utc_now()))
+        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+        row = dict(model_hash=manifest.model_hash, manifest=manifest.text, sha256=manifest.sha256, updated_at=utc_now())
+        # one statement, not a delete then an insert: two runs writing it at once both did the delete, and the
+        # second insert failed on shared_manifests_pkey (trial DU); the later one's row stays
+        connection.execute(dialect.insert(S.SharedManifest).values(catalogue_id=catalogue_pk, **row)
+                           .on_conflict_do_update(index_elements=[S.SharedManifest.catalogue_id], set_=row))
         if checkpoint is not None:
             values = dict(content_hash=checkpoint.content_hash, file_sha256=checkpoint.file_sha256,
                           size=len(checkpoint.data), name=checkpoint.name[:255], data=checkpoint.data,
                           selection=checkpoint.selection, created_at=utc_now())
             # two catalogues indexed with one model at once: the second insert is a no-op, not an error
-            dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
             connection.execute(dialect.insert(S.ModelCheckpoint).values(**values).on_conflict_do_nothing())
         named = select(S.SharedManifest.model_hash)
         connection.execute(delete(S.ModelCheckpoint).where(S.ModelCheckpoint.content_hash.not_in(named)))
