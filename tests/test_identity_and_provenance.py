@@ -861,3 +861,20 @@ def _enter(folder: Path, errors: list[BaseException]) -> None:
             pass
     except BaseException as error:  # noqa: BLE001 - handed to the caller
         errors.append(error)
+
+
+def test_a_catalogue_indexed_with_a_database_file_elsewhere_is_listed_as_such(world: dict[str, Path], tmp_path: Path,
+                                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial DU: ``index --db sqlite:///…/a.db`` keeps its index in the home and its database elsewhere; the
+    listing said "its database catalogue.db is gone (deleted or moved) … delete it". It says where it is."""
+    database = tmp_path / "dbs" / "a.db"
+    building.index_folder(copy_of(world, "a", tmp_path), "a", world["model"], db_url=f"sqlite:///{database}",
+                          workers=0, device="cpu")
+    [entry] = [e for e in Catalogues().scan().unreadable if e.name == "a"]
+    assert entry.reason.startswith("its database is a file outside the index home (sqlite:///") and "gone" not in entry.reason
+    assert main(["catalogues"]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if line.strip().startswith("a "))
+    assert "database in a file outside the index home (sqlite:///" in line and "commands reach it with --db" in line
+    database.unlink()  # gone now: said gone, as before
+    [entry] = [e for e in Catalogues().scan().unreadable if e.name == "a"]
+    assert "is gone (deleted or moved)" in entry.reason

@@ -141,7 +141,8 @@ def render(result: dict[str, Any]) -> str:
     lines = [f"Catalogues in {result['home']}:"]
     for entry in entries:
         if entry.get("on_server"):  # not opened here: no count, no model, nothing "damaged" (trial AW)
-            lines.append(f"  {padded(printable(entry['name']), width)}  database on a server ({entry['on_server']}): "
+            where = "in a file outside the index home" if entry["on_server"].startswith("sqlite") else "on a server"
+            lines.append(f"  {padded(printable(entry['name']), width)}  database {where} ({entry['on_server']}): "
                          "commands reach it with --db URL")
             continue
         if entry["damaged"] or entry.get("unavailable"):  # why, in words: a full disk read "0 items  database cannot

@@ -57,7 +57,7 @@ def model_text(details: CatalogueDetails) -> str:
     if details.damaged:
         return "cannot be read"
     if details.on_server:
-        return "database on a server"
+        return "database elsewhere" if _in_a_file(details.on_server) else "database on a server"
     if not details.model_name:
         return "model not known" if details.stale_reason else "not indexed"
     if details.model_origin:
@@ -100,8 +100,15 @@ BUILTIN_TIP = ("Index the catalogue again with the model built into the app (its
 SHOW_TIP = "Open the catalogue's source folder (your photos) in the file manager"
 
 
+def _in_a_file(location: str) -> bool:
+    """Whether a catalogue's database kept away from the home (``on_server``) is a SQLite file, not a server."""
+    return location.startswith("sqlite")
+
+
 def _unreadable(entry: CatalogueDetails) -> str:
     """Why nothing but Delete can be done with ``entry`` ("" when its database can be read here)."""
+    if _in_a_file(entry.on_server):
+        return "Its database is a file outside the index home, which the window does not open"
     if entry.on_server:
         return "Its database is on a server: open it with File → Open shared catalogue…"
     if entry.passing:
@@ -237,7 +244,8 @@ class CatalogueManager(ScreenFittedDialog):
                 f" — {entry.index_problem}" if entry.index_problem else " — out of date" if entry.out_of_date else "")
             # "unavailable": a full disk or a lock is no damage (a trial read "damaged" beside Delete of a whole one)
             cells = (entry.name, ("unavailable" if entry.passing else "damaged") if entry.damaged
-                     else "on a server" if entry.on_server else str(entry.items),
+                     else ("in a file elsewhere" if _in_a_file(entry.on_server) else "on a server") if entry.on_server
+                     else str(entry.items),
                      entry.source or ("not read now" if entry.passing else "unknown"),
                      model_text(entry), indexed)
             for column, text in enumerate(cells):
@@ -260,7 +268,12 @@ class CatalogueManager(ScreenFittedDialog):
         """Buttons for the selected catalogue; one whose database cannot be read says what can be done."""
         self._update_buttons()
         entry = self.selected()
-        if entry is not None and entry.on_server:  # not damage (trial AW read "cannot be read" of every one)
+        if entry is not None and _in_a_file(entry.on_server):  # indexed with a SQLite file of its own (trial DU)
+            self._damaged_said = True
+            set_plain(self.status, f"“{entry.name}” keeps its database in a file outside the index home "
+                                   f"({entry.on_server}): this list opens the home's databases only; deleting it "
+                                   "here removes this computer's index alone.")
+        elif entry is not None and entry.on_server:  # not damage (trial AW read "cannot be read" of every one)
             self._damaged_said = True
             set_plain(self.status, f"“{entry.name}” keeps its database on a server ({entry.on_server}): this list opens "
                                    "local databases only. Open it with File → Open shared catalogue… when its index "

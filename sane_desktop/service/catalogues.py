@@ -267,10 +267,15 @@ class Catalogues:
             db = folder / DB_FILE
             if not db.is_file():
                 server = _server_database(folder) if folder.is_dir() and not folder.name.startswith(".") else ""
+                elsewhere = _file_database(folder) if folder.is_dir() and not folder.name.startswith(".") else ""
                 if server:
                     broken.append(UnreadableCatalogue(folder.name, db, f"its database is on a server ({server}), "
                                                       "which this list of local databases does not open",
                                                       on_server=server))
+                elif elsewhere:  # indexed with a SQLite file of its own: not gone (trial DU read "gone … delete it")
+                    broken.append(UnreadableCatalogue(folder.name, db, f"its database is a file outside the index home "
+                                                      f"({elsewhere}), which this list does not open",
+                                                      on_server=elsewhere))
                 elif folder.is_dir() and not folder.name.startswith(".") and _left_without_database(folder):
                     # its database deleted or moved: listed with why, never gone from the list unsaid
                     broken.append(UnreadableCatalogue(folder.name, db, f"its database {DB_FILE} is gone (deleted or "
@@ -507,6 +512,28 @@ def _server_database(folder: Path) -> str:
     return manifest.db_location if manifest is not None and _server_location(manifest.db_location) else ""
 
 
+def _file_database(folder: Path) -> str:
+    """The location of the SQLite file the index in ``folder`` was built from, when that is a file of its own
+    outside ``folder`` that is there (``index --db sqlite:///…``); "" otherwise or without a readable manifest."""
+    from sqlalchemy.engine import make_url
+
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    if not (folder / "manifest.json").is_file():
+        return ""
+    try:
+        manifest = read_index_manifest(folder)
+        database = make_url(manifest.db_location).database if manifest is not None else None
+    except Exception:  # noqa: BLE001 - an unreadable manifest or location: not this case
+        return ""
+    if manifest is None or not manifest.db_location.startswith("sqlite") or not database:
+        return ""
+    path = Path(database)
+    # another catalogue of this home's database: this folder is a copy of its index, left without its own
+    home_layout = path.name == DB_FILE and path.resolve().parent.parent == folder.resolve().parent
+    return manifest.db_location if path.is_file() and not home_layout else ""
+
+
 def indexed_model_unknown(folder: Path) -> bool:
     """Whether ``folder`` holds an index manifest that names no model any more (not JSON, or no
     ``model_path``): a re-index then refuses to guess the model, and must be given it (``--model``)."""
@@ -735,7 +762,7 @@ def _existing(catalogues: Catalogues, name: str, *, left: bool = False) -> Path:
     delete it: trial AW was told "no catalogue named" when it did). ``name`` as typed or printed (:meth:`Catalogues.spelled`)."""
     folder = catalogues.folder(catalogues.spelled(name))
     if not (folder / DB_FILE).is_file() and not (left and folder.is_dir() and (
-            _server_database(folder) or _left_without_database(folder))):
+            _server_database(folder) or _file_database(folder) or _left_without_database(folder))):
         raise catalogues.not_found(name, "catalogue")
     return folder
 
