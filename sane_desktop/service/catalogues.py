@@ -37,6 +37,9 @@ if TYPE_CHECKING:  # these load torch/FAISS: imported when an open catalogue fir
 log = logging.getLogger(__name__)
 
 DB_FILE = "catalogue.db"
+# a catalogue folder whose database holds no catalogue and no run is writing: an import stopped part-way
+FIRST_IMPORT_UNFINISHED = ("its first import never finished (the app was closed or stopped while it read the folder): "
+                           "index the folder again under this name, or delete it")
 OWN_MODELS = ("model.pt", "models/latest.pt")  # a catalogue's own model, trained or adapted in the app
 
 
@@ -302,8 +305,7 @@ class Catalogues:
                 problem = error.problem if isinstance(error, SaneError) else str(error)
                 reason = problem.splitlines()[0] if problem else type(error).__name__
                 if isinstance(error, NotFound) and not sqlite_holds_a_catalogue(db):  # tables, no row: an import
-                    reason = ("its first import never finished (the app was closed or stopped while it read the "
-                              "folder): index the folder again under this name, or delete it")
+                    reason = FIRST_IMPORT_UNFINISHED
                 broken.append(UnreadableCatalogue(folder.name, db, reason, passing=isinstance(error, StoreUnavailable)))
                 continue
             found.append(CatalogueInfo(record.name, db, record.items, record.format, record.root, record.outfits,
@@ -377,6 +379,11 @@ class Catalogues:
             if running is not None:  # trial DT read "the store holds no catalogue" of one being imported
                 raise IndexBeingWritten(f"catalogue {name!r} is being indexed for the first time now ({running}): "
                                         "use it once that run has ended") from None
+            if db_url is None:  # the listing's words for it, not "the store holds no catalogue" (trial DU)
+                from sane_desktop.store.items import sqlite_holds_a_catalogue
+
+                if not sqlite_holds_a_catalogue(db):
+                    raise NotFound(f"catalogue {name!r}: {FIRST_IMPORT_UNFINISHED}") from None
             raise
         if record.name != name:  # catalogue_record falls back to the store's first catalogue: not this one
             engine.dispose()
