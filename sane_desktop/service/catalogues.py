@@ -270,7 +270,8 @@ class Catalogues:
             db = folder / DB_FILE
             if not db.is_file():
                 server = _server_database(folder) if folder.is_dir() and not folder.name.startswith(".") else ""
-                elsewhere = _file_database(folder) if folder.is_dir() and not folder.name.startswith(".") else ""
+                # read only where no server is named: each of these reads the folder's manifest
+                elsewhere = "" if server or not folder.is_dir() or folder.name.startswith(".") else _file_database(folder)
                 if server:
                     broken.append(UnreadableCatalogue(folder.name, db, f"its database is on a server ({server}), "
                                                       "which this list of local databases does not open",
