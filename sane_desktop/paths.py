@@ -271,9 +271,18 @@ def catalogue_dir(name: str, home: Path | None = None) -> Path:
     return (home if home is not None else index_home()) / check_catalogue_name(name)
 
 
+CATALOGUE_DB = "catalogue.db"
+"""The file name of a catalogue's SQLite database in its index folder (``<index home>/<name>/``)."""
+
+
+def sqlite_url(database: Path) -> str:
+    """The SQLAlchemy URL of the SQLite file ``database``: ``sqlite:///`` and its POSIX path."""
+    return f"sqlite:///{database.as_posix()}"
+
+
 def default_db_url(name: str) -> str:
     """SQLite database of a catalogue, ``<index home>/<name>/catalogue.db`` (InputError for a bad name)."""
-    return f"sqlite:///{(catalogue_dir(name) / 'catalogue.db').as_posix()}"
+    return sqlite_url(catalogue_dir(name) / CATALOGUE_DB)
 
 
 @functools.cache  # asked on every atomic write (thumbnails too): the package does not move

@@ -313,3 +313,19 @@ def test_a_database_path_that_holds_no_file_is_named_as_what_it_is(tmp_path: Pat
         code, err = _run(capsys, *home, "index", str(root), "--name", "shop", "--db", url, "--model",
                          str(demo_model_path()), "--workers", "0", "--device", "cpu")
         assert code != 0 and said in err and "busy" not in err and "disk" not in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="Linux's /proc")
+def test_a_model_or_demo_that_cannot_be_written_names_what_it_is(tmp_path: Path,
+                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """The lock of a file outside any catalogue folder says what the file is, as its taker names it: a model
+    file for ``train --out``, the demo catalogue for ``demo`` (it was guessed from the run's words before)."""
+    from sane_desktop.errors import StoreError
+    from sane_desktop.service.building import _writing_model
+
+    with pytest.raises(StoreError, match=r"^cannot write the folder /proc of the model file \(.*nothing can be trained"):
+        with _writing_model("/proc/sane.pt", "train"):
+            pass
+    code, err = _run(capsys, "demo", "/proc/sane-demo", "--items", "10")
+    assert code != 0 and err.startswith("error: cannot write the folder /proc of the demo catalogue ("), err
+    assert len(err.splitlines()) == 1, err

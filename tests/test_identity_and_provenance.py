@@ -795,7 +795,7 @@ def test_a_demo_being_drawn_into_a_folder_is_not_drawn_into_twice(tmp_path: Path
     with held_in_another_thread(file_lock_folder(out), f"demo → {out}"):
         assert main(["demo", str(out), "--items", "30", "--force"]) != 0
     err = capsys.readouterr().err
-    assert one_line(err).startswith(f"error: the demo catalogue folder {out} is busy: pid "), err
+    assert one_line(err).startswith(f"error: the demo catalogue {out} is busy: pid "), err
     assert not out.exists()
     assert main(["demo", str(out), "--items", "30", "--force", "--no-masks"]) == 0
     assert sorted(path.name for path in tmp_path.iterdir()) == ["shop"]  # no lock folder left beside it

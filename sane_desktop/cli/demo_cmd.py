@@ -47,7 +47,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     # one run draws into a folder at a time: two `demo --force` into one folder failed on each other's masks and
     # left a stray photo (trial DT); the second is refused at once, naming the first
     try:
-        with catalogue_lock(file_lock_folder(Path(args.out).expanduser().resolve()), f"demo → {args.out}"):
+        with catalogue_lock(file_lock_folder(Path(args.out).expanduser().resolve()), f"demo → {args.out}",
+                            noun="the demo catalogue"):
             summary = generate_demo(
                 args.out, seed=args.seed, items=args.items, style=args.style, progress=progress,
                 outfits=args.outfits, workers=args.workers, masks=not args.no_masks, overwrite=args.force,

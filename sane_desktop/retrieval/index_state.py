@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from sane_desktop.code_version import embedding_code
 from sane_desktop.errors import InputError, NotIndexed, StaleIndexError, WayOut
 from sane_desktop.models.checkpoint import ModelBundle, stored_content_hash
+from sane_desktop.paths import CATALOGUE_DB
 from sane_desktop.retrieval.category_map import GENERAL
 from sane_desktop.retrieval.indexing.verify import verify_file
 from sane_desktop.retrieval.manifest import (
@@ -73,7 +74,7 @@ def _same_folder(a: Path, b: Path) -> bool:
 def refuse_foreign(manifest: Manifest, name: str, index_dir: Path) -> None:
     """Before the model is read: raise when ``index_dir`` holds another catalogue's index (files copied
     or restored from another folder, or from before a rename) or one a newer version wrote."""
-    if manifest.catalogue != name and index_dir.name == manifest.catalogue and (index_dir / "catalogue.db").is_file():
+    if manifest.catalogue != name and index_dir.name == manifest.catalogue and (index_dir / CATALOGUE_DB).is_file():
         # that catalogue's own folder, named by a wrong --index-dir: its index is not to be rebuilt over
         raise InputError(f"{index_dir} is the index folder of catalogue {manifest.catalogue!r}, not {name!r}",
                          way_out=WayOut.OTHERS_OWN_FOLDER)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sane_desktop.errors import Cancelled, InputError, ModelError, NotFound, SaneError, StaleIndexError, StoreError
-from sane_desktop.paths import DEMO_CATALOGUE, disk_full_or
+from sane_desktop.paths import CATALOGUE_DB, DEMO_CATALOGUE, disk_full_or, sqlite_url
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
@@ -468,7 +468,7 @@ class CatalogueService:
         name = building.catalogue_name(root, name)
         folder = self.catalogues.folder(name)
         report = building.index_folder(root, name, model or self.catalogues.model_path(name, root=root),
-                                       db_url=f"sqlite:///{(folder / 'catalogue.db').as_posix()}", index_dir=folder,
+                                       db_url=sqlite_url(folder / CATALOGUE_DB), index_dir=folder,
                                        device=self.catalogues.device, progress=progress, should_stop=should_stop,
                                        replace=replace, category_map=category_map, rebuild=rebuild)
         if name == self.name:  # the open catalogue changed: its searcher and cells are stale

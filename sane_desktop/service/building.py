@@ -112,7 +112,7 @@ def forgotten_on_failure(name: str, db_url: str | None, index_dir: Path | None) 
     except BaseException:
         from sane_desktop.store.items import sqlite_holds_a_catalogue
 
-        if owned and folder.is_dir() and not sqlite_holds_a_catalogue(folder / "catalogue.db"):
+        if owned and folder.is_dir() and not sqlite_holds_a_catalogue(folder / paths.CATALOGUE_DB):
             shutil.rmtree(folder, ignore_errors=True)
         raise
 
@@ -500,13 +500,13 @@ def _writing_model(out: Path | str, what: str) -> AbstractContextManager[None]:
     """The model file ``out``'s own writer lock (:func:`file_lock_folder`) for a whole train or adapt run: a
     second run into the same file is refused at once, naming the first (trial DT: two ``train --out same.pt``
     both said they had saved their model; the file held the last)."""
-    return catalogue_lock(file_lock_folder(Path(out).expanduser().resolve()), f"{what} → {out}")
+    return catalogue_lock(file_lock_folder(Path(out).expanduser().resolve()), f"{what} → {out}", noun="the model file")
 
 
 def _model_lock(out: Path) -> AbstractContextManager[None]:
     """The writer lock of the catalogue folder a model is written into (``<home>/<name>/model.pt``
     or ``…/models/latest.pt``), nothing for a model written anywhere else."""
     for folder in (out.parent, out.parent.parent):
-        if (folder / "catalogue.db").is_file():
+        if (folder / paths.CATALOGUE_DB).is_file():
             return catalogue_lock(folder, f"write model {out.name}")
     return nullcontext()

@@ -36,7 +36,6 @@ if TYPE_CHECKING:  # these load torch/FAISS: imported when an open catalogue fir
 
 log = logging.getLogger(__name__)
 
-DB_FILE = "catalogue.db"
 # a catalogue folder whose database holds no catalogue and no run is writing: an import stopped part-way
 FIRST_IMPORT_UNFINISHED = ("its first import never finished (the app was closed or stopped while it read the folder): "
                            "index the folder again under this name, or delete it")
@@ -183,11 +182,11 @@ class Catalogues:
         from sane_desktop.store import open_store
         from sane_desktop.store.items import catalogue_source
 
-        db = self.folder(name) / DB_FILE
+        db = self.folder(name) / paths.CATALOGUE_DB
         if db_url is None and not db.is_file():
             return None
         try:
-            engine = open_store(db_url or f"sqlite:///{db.as_posix()}", create=False)
+            engine = open_store(db_url or paths.sqlite_url(db), create=False)
         except (SaneError, SQLAlchemyError, OSError):
             return None
         try:
@@ -267,7 +266,7 @@ class Catalogues:
         sweep_tombstones(self.home)
         finish_interrupted_renames(self.home)  # a rename stopped part-way is finished before it is listed
         for folder in sorted(self.home.iterdir()):
-            db = folder / DB_FILE
+            db = folder / paths.CATALOGUE_DB
             if not db.is_file():
                 server = _server_database(folder) if folder.is_dir() and not folder.name.startswith(".") else ""
                 # read only where no server is named: each of these reads the folder's manifest
@@ -282,7 +281,7 @@ class Catalogues:
                                                       on_server=elsewhere))
                 elif folder.is_dir() and not folder.name.startswith(".") and _left_without_database(folder):
                     # its database deleted or moved: listed with why, never gone from the list unsaid
-                    broken.append(UnreadableCatalogue(folder.name, db, f"its database {DB_FILE} is gone (deleted or "
+                    broken.append(UnreadableCatalogue(folder.name, db, f"its database {paths.CATALOGUE_DB} is gone (deleted or "
                                                       "moved); its search index is left: index its folder again "
                                                       "under this name, or delete it"))
                 continue
@@ -293,7 +292,7 @@ class Catalogues:
                 continue
             try:
                 paths.check_catalogue_name(folder.name)
-                engine = open_store(f"sqlite:///{db.as_posix()}")
+                engine = open_store(paths.sqlite_url(db))
                 try:
                     record = browse.catalogue_record(engine, folder.name)
                 finally:
@@ -329,13 +328,13 @@ class Catalogues:
             server = ""
         if server:  # its folder holds the index of a database on a server (trial AW: "did you mean …?")
             return NotFound(f"catalogue {name!r} keeps its database on a server ({server})", way_out=WayOut.ON_SERVER)
-        if (self.home / DB_FILE).is_file():  # a catalogue's own folder given as the home (trial AD)
+        if (self.home / paths.CATALOGUE_DB).is_file():  # a catalogue's own folder given as the home (trial AD)
             return NotFound(f"{said}: that folder is catalogue {self.home.name!r} itself; its index home is "
                             f"{self.home.parent}", way_out=WayOut.OTHER_INDEX_HOME)
         if not self.home.exists():
             return NotFound(f"{said} (that folder does not exist)", way_out=WayOut.OTHER_INDEX_HOME)
         try:
-            names = sorted(entry.name for entry in self.home.iterdir() if (entry / DB_FILE).is_file())
+            names = sorted(entry.name for entry in self.home.iterdir() if (entry / paths.CATALOGUE_DB).is_file())
         except OSError:
             names = []
         if not names:
@@ -361,7 +360,7 @@ class Catalogues:
             finish_interrupted_renames(self.home)
             name = self.spelled(name)
         folder = Path(index_dir) if index_dir else self.folder(name)  # FAISS files, manifest, cache
-        db = self.folder(name) / DB_FILE
+        db = self.folder(name) / paths.CATALOGUE_DB
         if db_url is None and not db.is_file():
             if self.home.exists() and not self.home.is_dir():  # said, not "no catalogue named …" (a trial)
                 raise NotFound(f"the index home {self.home} is a file, not a folder, so no catalogue can be there",
@@ -370,7 +369,7 @@ class Catalogues:
         if db_url is not None:
             refuse_missing_sqlite(db_url)
         # opened to read: a database with no store in it (empty, mistyped) is refused, never given tables
-        engine = open_store(db_url or f"sqlite:///{db.as_posix()}", create=False)
+        engine = open_store(db_url or paths.sqlite_url(db), create=False)
         try:
             record = browse.catalogue_record(engine, name)
             held = browse.catalogue_names(engine) if record.name != name else []
@@ -538,7 +537,7 @@ def _file_database(folder: Path) -> str:
         return ""
     path = Path(database)
     # another catalogue of this home's database: this folder is a copy of its index, left without its own
-    home_layout = path.name == DB_FILE and path.resolve().parent.parent == folder.resolve().parent
+    home_layout = path.name == paths.CATALOGUE_DB and path.resolve().parent.parent == folder.resolve().parent
     return manifest.db_location if path.is_file() and not home_layout else ""
 
 
@@ -769,7 +768,7 @@ def _existing(catalogues: Catalogues, name: str, *, left: bool = False) -> Path:
     ``left``: an index folder whose database is on a server, or gone, counts too (the listing offers to
     delete it: trial AW was told "no catalogue named" when it did). ``name`` as typed or printed (:meth:`Catalogues.spelled`)."""
     folder = catalogues.folder(catalogues.spelled(name))
-    if not (folder / DB_FILE).is_file() and not (left and folder.is_dir() and (
+    if not (folder / paths.CATALOGUE_DB).is_file() and not (left and folder.is_dir() and (
             _server_database(folder) or _file_database(folder) or _left_without_database(folder))):
         raise catalogues.not_found(name, "catalogue")
     return folder

@@ -43,6 +43,7 @@ _held: dict[str, _Held] = {}  # resolved folder -> the lock this process holds o
 
 
 _FILE_LOCK = ".{}.writer"  # the lock folder of one file: a SQLite database outside the home, a model being trained
+DATABASE_FILE = "the catalogue database"  # what a file's lock folder stands for unless its taker says another
 
 
 def file_lock_folder(path: Path) -> Path:
@@ -51,13 +52,6 @@ def file_lock_folder(path: Path) -> Path:
     not the folder it is in: trial DT could not index two catalogues whose databases shared a folder, and read
     "the index folder … is busy"."""
     return path.with_name(_FILE_LOCK.format(path.name))
-
-
-def _file_noun(what: str) -> str:
-    """What a :func:`file_lock_folder` stands for, by the run that holds it (``what``: its words)."""
-    if what.startswith(("train", "adapt")):
-        return "the model file"
-    return "the demo catalogue folder" if what.startswith("demo") else "the catalogue database"
 
 
 def locked_file(folder: Path) -> Path | None:
@@ -142,12 +136,13 @@ def command_line(argv: Sequence[str] | None = None) -> str:
     return f"{line[:half]}…{line[-half:]}"
 
 
-def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = "index") -> str:
+def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = "index", noun: str = DATABASE_FILE) -> str:
     """One line for a catalogue's index folder that cannot be written, by what the system said (``existed``:
     an index is there to be searched). A trial's index home that was a file read "it is read-only
     here", and a full disk gave Python's bare "No space left on device". "Index folder", not "catalogue
     folder": that is the photos' folder everywhere else (trial T). ``what``: the run's own words
-    (:func:`catalogue_lock`'s), for what it cannot do there."""
+    (:func:`catalogue_lock`'s), for what it cannot do there; ``noun``: what ``folder`` stands for when it is a
+    file's lock folder (:func:`file_lock_folder`)."""
     # what the run was to do: a rename read "not indexed" (trial AD)
     verbs = (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"), ("train", "trained"),
              ("adapt", "adapted"), ("demo", "drawn"))
@@ -155,7 +150,7 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
     usable = f"it can be searched and explained, not {verb}" if existed else f"nothing can be {verb} there"
     locked = locked_file(folder)
     if locked is not None:
-        named = f"the folder {locked.parent} of {_file_noun(what)}"
+        named = f"the folder {locked.parent} of {noun}"
     elif what.startswith("import"):  # a --db file's folder, no index folder (trial CR)
         named = f"the folder {folder} of the catalogue database"
     else:
@@ -174,11 +169,12 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
 
 
 @contextmanager
-def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[None]:
+def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0, noun: str = DATABASE_FILE) -> Iterator[None]:
     """Hold the writer lock of catalogue ``folder`` (created when missing) for the block.
 
     ``what`` says what this run does (written into the side file for whoever finds it busy);
-    ``wait``: seconds to wait for a busy lock (0: fail at once). Re-entrant for the thread that
+    ``wait``: seconds to wait for a busy lock (0: fail at once); ``noun``: what ``folder`` stands for when it
+    is a file's lock folder (:func:`file_lock_folder`), as messages name it. Re-entrant for the thread that
     holds it. Raises :class:`StoreError` ("… is busy: pid … is writing it …") when another
     process or thread holds it."""
     folder = Path(folder).expanduser().resolve()
@@ -204,7 +200,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreError(folder_write_error(folder, error, existed, what)) from None
+            raise StoreError(folder_write_error(folder, error, existed, what, noun)) from None
         try:
             # made first, here: a lock file the folder cannot hold (/proc) made filelock wait and time out,
             # read as "busy: another run is writing it" (trial BO)
@@ -212,13 +208,13 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
             lock.acquire(timeout=wait)
         except Timeout:
             locked = locked_file(folder)
-            subject = f"{_file_noun(what)} {locked}" if locked else f"the catalogue's index folder {folder}"
+            subject = f"{noun} {locked}" if locked else f"the catalogue's index folder {folder}"
             raise StoreError(f"{subject} is busy: {holder(folder)} is writing it; "
                              "wait for it to finish (or stop it) and try again") from None
         except FileNotFoundError:  # the last holder removed the folder it had made, meanwhile: made again
             continue
         except OSError as error:
-            raise StoreError(folder_write_error(folder, error, existed, what)) from None
+            raise StoreError(folder_write_error(folder, error, existed, what, noun)) from None
         if _locks_the_file_there(lock, folder / LOCK_NAME):
             break
         lock.release()  # a lock on a file the last holder removed while this run waited: taken again, there
@@ -232,7 +228,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0) -> Iterator[No
     except OSError as error:  # a full disk: the lock file is empty, its note is not
         side.unlink(missing_ok=True)
         lock.release()
-        raise StoreError(folder_write_error(folder, error, existed, what)) from None
+        raise StoreError(folder_write_error(folder, error, existed, what, noun)) from None
     with _guard:
         _held[key] = _Held(lock, me, 1)
     try:

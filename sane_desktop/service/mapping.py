@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop.errors import SaneError
+from sane_desktop.paths import CATALOGUE_DB, sqlite_url
 from sane_desktop.retrieval.category_map import (
     FALLBACK, GENERAL, automatic, category_centres, kept_choices, model_centres, parse_category_map, resolve,
     suggest,
@@ -76,12 +77,12 @@ def _previous_index(root: Path, name: str, index_dir: Path | None,
         manifest = read_index_manifest(index_dir)
     except SaneError:
         manifest = None
-    db = index_dir / "catalogue.db"
+    db = index_dir / CATALOGUE_DB
     if not db.is_file():
         return {}, {}
     centres: dict[str, np.ndarray] = {}
     try:
-        engine = open_store(f"sqlite:///{db.as_posix()}")
+        engine = open_store(sqlite_url(db))
     except (SaneError, SQLAlchemyError, OSError):
         return {}, {}
     try:

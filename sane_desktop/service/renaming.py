@@ -17,13 +17,13 @@ import os
 from pathlib import Path
 from typing import Any
 
+from sane_desktop.paths import CATALOGUE_DB, sqlite_url
 
 __all__ = ["INTENT_FILE", "finish_interrupted_renames", "finish_rename", "write_intent"]
 
 log = logging.getLogger(__name__)
 
 INTENT_FILE = ".renaming.json"  # {"from": old name, "to": new name, "was": the old folder, resolved}
-DB_FILE = "catalogue.db"
 
 
 def finish_interrupted_renames(home: Path) -> None:
@@ -81,7 +81,7 @@ def finish_rename(folder: Path, old: str, new: str, was: Path) -> None:
     from sane_desktop.store import open_store
     from sane_desktop.store import schema as S
 
-    engine = open_store(f"sqlite:///{(folder / DB_FILE).as_posix()}")
+    engine = open_store(sqlite_url(folder / CATALOGUE_DB))
     try:
         with engine.begin() as connection:
             named = S.CatalogueRow.name.in_((old, new))
@@ -102,12 +102,12 @@ def finish_rename(folder: Path, old: str, new: str, was: Path) -> None:
     own = Path(manifest.model_path)
     if own.is_relative_to(was):  # the catalogue's own model moved with its folder
         manifest.model_path = str(folder.resolve() / own.relative_to(was))
-    old_db = database_location(f"sqlite:///{(was / DB_FILE).as_posix()}")
+    old_db = database_location(sqlite_url(was / CATALOGUE_DB))
     # and its database: the index names where it is now (trial AE's next index under the new name was refused
     # as "another database" at the old path); also when the manifest came with a copied index home and named
     # the original's database of this name (trial AT)
     if manifest.db_location == old_db or _home_database_of(manifest.db_location, old):
-        manifest.db_location = database_location(f"sqlite:///{(folder / DB_FILE).as_posix()}")
+        manifest.db_location = database_location(sqlite_url(folder / CATALOGUE_DB))
     write_index_manifest(folder, manifest)
 
 
@@ -122,4 +122,4 @@ def _home_database_of(location: str, name: str) -> bool:
         database = make_url(location).database
     except Exception:  # noqa: BLE001 - a location this program did not write
         return False
-    return bool(database) and Path(str(database)).name == DB_FILE and Path(str(database)).parent.name == name
+    return bool(database) and Path(str(database)).name == CATALOGUE_DB and Path(str(database)).parent.name == name

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sane_desktop.errors import SaneError
-from sane_desktop.paths import catalogue_dir
+from sane_desktop.paths import CATALOGUE_DB, catalogue_dir, sqlite_url
 
 if TYPE_CHECKING:
     from sane_desktop.catalogue.types import Catalogue
@@ -31,7 +31,7 @@ def source_mapping(root: Path | str, mapping: Path | str | None = None, name: st
         return Path(mapping)
     root = Path(root).expanduser().resolve()
     try:  # a folder whose name is no valid catalogue name ("<h1>x", "..") was never imported under it
-        database = (index_dir or catalogue_dir(name or root.name)) / "catalogue.db"
+        database = (index_dir or catalogue_dir(name or root.name)) / CATALOGUE_DB
     except SaneError:
         return None
     if not database.is_file():
@@ -42,7 +42,7 @@ def source_mapping(root: Path | str, mapping: Path | str | None = None, name: st
     from sane_desktop.store.importer import stored_catalogue
 
     try:  # read-only: a command that only reads the folder (evaluate, train) never migrates its store
-        engine = create_store_engine(f"sqlite:///{database.as_posix()}", read_only=True)
+        engine = create_store_engine(sqlite_url(database), read_only=True)
     except (SaneError, SQLAlchemyError, OSError) as error:
         log.info("no recorded mapping for %s (%s)", root, error)
         return None
