@@ -34,12 +34,24 @@ _URL_PASSWORD = re.compile(r"(://[^:/@\s'\"]*:)\S*@")
 # ... and with the scheme mistyped or left out ("postgresql:/bob:pw@host", "bob:pw@host": trial BB), any
 # token of the shape name:secret@host that the pattern above left
 _BARE_PASSWORD = re.compile(r"((?:^|(?<=[\s'\"(/]))[^:/@\s'\"(]+:)(?!/)(?!\*\*\*@)\S*@(?=[\w.\[\]-])")
+# ... and inside quotes (an error line's repr of the URL given), up to the last "@" before the closing quote: a
+# password with an unencoded space ("pa ss") was said whole (trial DW)
+_QUOTED_URL_PASSWORD = tuple(re.compile(rf"""({quote}[a-z][\w+.-]*:/{{0,2}}[^:/@\s'"]*:)[^{quote}\n]*@(?=[^{quote}\n@]*{quote})""",
+                                        re.I) for quote in "'\"")
+# a password given as a parameter: a URL's query (``?password=…``, libpq's, which the drivers take) or a libpq
+# key=value string (``host=h user=u password=…``); trial DW found the first in the index manifest and both in
+# error lines
+_PARAMETER_PASSWORD = re.compile(r"""(?i)((?:^|(?<=[?&\s;'"(]))(?:ssl)?password\s*=\s*)('[^']*'|"[^"]*"|[^&\s'";)]+)""")
 
 
 def without_passwords(text: str) -> str:
     """``text`` with every database URL's password written ``***`` (``postgresql://user:secret@host/db``
-    → ``postgresql://user:***@host/db``): no error line, log line or suggested command carries one."""
-    return _BARE_PASSWORD.sub(r"\1***@", _URL_PASSWORD.sub(r"\1***@", text))
+    → ``postgresql://user:***@host/db``; ``?password=secret`` and libpq's ``password=secret`` → ``password=***``):
+    no error line, log line or suggested command carries one."""
+    for quoted in _QUOTED_URL_PASSWORD:
+        text = quoted.sub(r"\1***@", text)
+    text = _BARE_PASSWORD.sub(r"\1***@", _URL_PASSWORD.sub(r"\1***@", text))
+    return _PARAMETER_PASSWORD.sub(r"\1***", text)
 
 
 class WayOut(Enum):

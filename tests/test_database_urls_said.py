@@ -28,6 +28,14 @@ from tests.closet_world import make_closet
     ("'postgresql+psycopg//bob:PW@127.0.0.1:1/x'", "'postgresql+psycopg//bob:***@127.0.0.1:1/x'"),
     ("'bob:PW@127.0.0.1/x'", "'bob:***@127.0.0.1/x'"),
     ("at 10:30:05 user@host, item a:b", "at 10:30:05 user@host, item a:b"),
+    # a password as a parameter, and one with a space in a quoted URL (trial DW)
+    ("'postgresql://al@h:xx/db?password=Se-5&sslmode=x'", "'postgresql://al@h:xx/db?password=***&sslmode=x'"),
+    ("postgresql://al@/db?host=/run/pg&PassWord=Se-5", "postgresql://al@/db?host=/run/pg&PassWord=***"),
+    ("'host=/run/pg dbname=db user=al password=Se-5'", "'host=/run/pg dbname=db user=al password=***'"),
+    ("host=h password = 'a b c' user=x", "host=h password = *** user=x"),
+    ("'postgresql://al:Se 5@h:xx/db' (bad)", "'postgresql://al:***@h:xx/db' (bad)"),
+    ("x \"postgresql://al:it's 5@h/db\" y", "x \"postgresql://al:***@h/db\" y"),
+    ("password authentication failed for user al", "password authentication failed for user al"),
 ])
 def test_a_urls_password_is_never_said(url: str, shown: str) -> None:
     assert without_passwords(url) == shown
@@ -45,6 +53,10 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     "aw:awpw@127.0.0.1/x",                                    # no scheme
     "postgresql+psycopg://aw:p@ss:w/rd@127.0.0.1:1/x",       # an unencoded "@": its tail read as the host
     "mysql://aw:awpw@127.0.0.1/x",                            # a server SANE Desktop does not write for
+    # trial DW: a password as a parameter, or with a space
+    "postgresql+psycopg://aw@127.0.0.1:xx/aw?password=awpw",
+    "host=/tmp dbname=aw user=aw password=awpw",
+    "postgresql+psycopg://aw:awpw yy@127.0.0.1:xx/aw",
 ])
 def test_a_mistyped_url_is_bad_input_said_without_its_password(
         url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
@@ -329,3 +341,33 @@ def test_a_model_or_demo_that_cannot_be_written_names_what_it_is(tmp_path: Path,
     code, err = _run(capsys, "demo", "/proc/sane-demo", "--items", "10")
     assert code != 0 and err.startswith("error: cannot write the folder /proc of the demo catalogue ("), err
     assert len(err.splitlines()) == 1, err
+
+
+def test_a_server_location_is_recorded_without_a_password_in_its_query() -> None:
+    """Trial DW indexed with ``--db 'postgresql+psycopg://alice@/shared?host=…&password=…'``: the index manifest
+    (on disk and on the server, where colleagues read it) and ``catalogues`` held the password in clear. The
+    location is recorded without it, and one an earlier build recorded with it is read without it, equal to
+    this build's."""
+    from sane_desktop.retrieval.manifest import Manifest, database_location
+
+    url = "postgresql+psycopg://alice@/shared?host=/run/pg&password=Se-5&sslpassword=k3y"
+    location = database_location(url)
+    assert "Se-5" not in location and "k3y" not in location, location
+    assert location == "postgresql+psycopg://alice@/shared?host=%2Frun%2Fpg&password=***&sslpassword=***"
+    assert database_location("postgresql+psycopg://alice:Se-5@h/db") == "postgresql+psycopg://alice:***@h/db"
+    older = Manifest(catalogue="shop", model_hash="h", model_path="m.pt", model_categories=["tops"], preprocessing={},
+                     embed_dim=8, dimension=8, db_revision=1, db_location="postgresql+psycopg://alice@/shared?host=%2Frun%2Fpg&password=Se-5"
+                     "&sslpassword=k3y").as_dict()
+    assert Manifest.from_dict(older).db_location == location
+    # a SQLite file's path is its location, whatever it holds
+    assert Manifest.from_dict({**older, "db_location": "sqlite:////tmp/a:b@c/x.db"}).db_location == "sqlite:////tmp/a:b@c/x.db"
+
+
+def test_a_servers_address_takes_its_parts_from_libpq_parameters() -> None:
+    """Trial DW: a user or port given as a query parameter (libpq's, which the drivers take) was left out of
+    the address every message says ("server /run/pg:5432/shared refused the login" for ``?user=al&port=6000``)."""
+    from sane_desktop.store.db import display_location
+
+    assert display_location("postgresql+psycopg://@/shared?host=/run/pg&user=al&port=6000") == "al@/run/pg:6000/shared"
+    assert display_location("postgresql+psycopg://al:pw@h:7000/db?user=other&port=1") == "al@h:7000/db"
+    assert display_location("postgresql+psycopg://h/db?port=xx") == "h:xx/db"

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sane_desktop import __version__
-from sane_desktop.errors import ModelError, StaleIndexError
+from sane_desktop.errors import ModelError, StaleIndexError, without_passwords
 from sane_desktop.paths import temporary_sibling
 from sane_desktop.retrieval.category_map import GENERAL, USER
 
@@ -125,6 +125,8 @@ class Manifest:
                 raise TypeError(f"unknown field 'indexes.{name}.{unknown[0]}'{written_by(data)}")
             indexes[name] = CategoryIndex(**entry)
         data["indexes"] = indexes
+        if isinstance(data.get("db_location"), str):
+            data["db_location"] = _recorded_location(data["db_location"])
         manifest = cls(**data)
         manifest.check_entries()
         return manifest
@@ -336,9 +338,24 @@ def database_location(url: Any) -> str:
     from sqlalchemy.engine import make_url
 
     url = make_url(url)
-    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
-        url = url.set(database=str(Path(url.database).expanduser().resolve()))
-    return url.render_as_string(hide_password=True)
+    if url.get_backend_name() == "sqlite":
+        if url.database and url.database != ":memory:":
+            url = url.set(database=str(Path(url.database).expanduser().resolve()))
+        return url.render_as_string(hide_password=True)
+    # a password given in the query (libpq's ``?password=``) too: trial DW found it in the manifest, file and server
+    return without_passwords(url.render_as_string(hide_password=True))
+
+
+def _recorded_location(location: str) -> str:
+    """A server's location as an earlier build recorded it, without the password it may hold in its query
+    (:func:`database_location`'s form, so that it compares equal to this build's); a SQLite file's, or one that
+    does not parse, as it is (less what reads as a password)."""
+    if not location or location.startswith("sqlite"):
+        return location
+    try:
+        return database_location(location)
+    except Exception:  # noqa: BLE001 - a location this program did not write: kept, less what reads as a password
+        return without_passwords(location)
 
 
 def other_database(manifest: Manifest | None, location: str) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop import paths
-from sane_desktop.errors import Cancelled, InputError, SaneError, StaleIndexError
+from sane_desktop.errors import Cancelled, InputError, SaneError, StaleIndexError, without_passwords
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service.locking import catalogue_lock, file_lock_folder
 from sane_desktop.service.values import AdaptReport, FolderReport, IndexReport, SkippedFile, TrainReport
@@ -148,7 +148,7 @@ def import_folder(root: Path | str, name: str | None = None, db_url: str | None 
         from sane_desktop.store.items import find_catalogue
 
         result = summary.as_dict()
-        result["db"] = engine.url.render_as_string(hide_password=True)
+        result["db"] = without_passwords(engine.url.render_as_string(hide_password=True))  # a ?password= too
         # which database, under query --json's name (trial DI: a script could not match an import to its queries)
         result["catalogue_uid"] = find_catalogue(engine, name).uid
     finally:

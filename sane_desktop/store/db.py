@@ -265,11 +265,15 @@ def _display(url: URL) -> str:
     if url.get_backend_name() == "sqlite":
         database = url.database or ":memory:"
         return database if database == ":memory:" else os.path.abspath(database)
-    socket = url.query.get("host")  # a Unix socket's folder, libpq's host parameter
-    host = url.host or (socket if isinstance(socket, str) else "") or "localhost"
-    user = f"{url.username}@" if url.username else ""
+    def parameter(key: str) -> str:  # libpq's query parameters stand for the URL's parts (trial DW: user, port)
+        value = url.query.get(key)
+        return value if isinstance(value, str) else ""
+
+    host = url.host or parameter("host") or "localhost"  # a Unix socket's folder: libpq's host parameter
+    username = url.username or parameter("user")
+    user = f"{username}@" if username else ""
     # the server's own default port: PostgreSQL's 5432 was said of a mysql:// URL too (trial AY)
-    port = url.port or {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}.get(url.get_backend_name())
+    port = url.port or parameter("port") or {"postgresql": 5432, "mysql": 3306, "mariadb": 3306}.get(url.get_backend_name())
     return f"{user}{host}{f':{port}' if port else ''}/{url.database or ''}"
 
 
