@@ -21,6 +21,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from filelock import FileLock, Timeout
+
 from sane_desktop import __version__, paths
 from sane_desktop.errors import without_passwords
 
@@ -28,7 +30,9 @@ LOG_FILE_NAME = "sane-desktop.log"
 MAX_BYTES = 1_000_000
 BACKUP_COUNT = 5
 APP_LOGGER = "sane_desktop"  # the package's loggers: INFO and above; other libraries': WARNING and above
-FORMAT = "%(asctime)s %(levelname)s %(name)s [%(threadName)s] %(message)s"
+# the process too: a window and the commands beside it write one log (trial DW could not tell their lines apart)
+FORMAT = "%(asctime)s %(levelname)s %(name)s [%(process)d %(threadName)s] %(message)s"
+LOCK_WAIT = 2.0  # seconds a write waits for another process's write or rotation before writing anyway
 
 _installed: list[logging.Handler] = []  # the handlers configure() added to the root logger
 _log_file: Path | None = None
@@ -78,13 +82,56 @@ class _NoteFilter(logging.Filter):
 
 class _LogFile(logging.handlers.RotatingFileHandler):
     """The rotating log file, which stops at its first failed write with one line on stderr: a full log disk
-    printed a "--- Logging error ---" traceback per message, three per command (trial CR), the work unharmed."""
+    printed a "--- Logging error ---" traceback per message, three per command (trial CR), the work unharmed.
+
+    Several processes write it at once (a window and the commands run beside it). Each write holds a lock file
+    beside the log (``filelock``, released by the OS should the process die) and first follows the log to the
+    file now at its name, so that one process rotates at a time and none writes on into a file another rotated:
+    trial DW's process found the file gone at its own rotation and stopped logging for good, and a window wrote
+    on into ``.log.1`` after a command rotated it."""
 
     failed = False
 
+    def __init__(self, filename: Path, **kwargs: Any) -> None:
+        super().__init__(filename, **kwargs)
+        self._between_processes = FileLock(str(Path(filename).with_name(f".{Path(filename).name}.lock")),
+                                           thread_local=False)
+
     def emit(self, record: logging.LogRecord) -> None:
-        if not self.failed:
+        if self.failed:
+            return
+        try:
+            self._between_processes.acquire(timeout=LOCK_WAIT)
+        except (Timeout, OSError):  # a process stuck holding it, or no lock file can be made: written anyway
             super().emit(record)
+            return
+        try:
+            self._follow()
+        except OSError:
+            self.handleError(record)
+            return
+        else:
+            super().emit(record)
+        finally:
+            self._between_processes.release()
+
+    def _follow(self) -> None:
+        """Reopen the log when the file at its name is not the one this process writes (rotated by another)."""
+        if self.stream is None:
+            return
+        try:
+            there = os.stat(self.baseFilename)
+        except FileNotFoundError:
+            there = None
+        if there is None or not os.path.samestat(there, os.fstat(self.stream.fileno())):
+            self.stream.close()
+            self.stream = self._open()
+
+    def rotate(self, source: str, dest: str) -> None:
+        try:
+            super().rotate(source, dest)
+        except FileNotFoundError:  # rotated meanwhile by a process that takes no lock (an earlier build)
+            pass
 
     def close(self) -> None:
         try:

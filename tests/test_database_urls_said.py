@@ -70,6 +70,7 @@ def test_a_mistyped_url_is_bad_input_said_without_its_password(
     assert written is not None and written.parent == tmp_path / "logs"
     text = written.read_text(encoding="utf-8")
     assert "not a usable database URL" in text and "awpw" not in text and "ss:w/rd" not in text
+    assert "command query: sane-desktop --index-home " in text  # the command's arguments, said as a shell takes them
 
 
 def test_a_read_only_command_leaves_a_database_without_a_store_as_it_was(

@@ -42,7 +42,7 @@ def test_the_log_rotates(log_home: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     logs.configure("test")
     for number in range(400):
         logging.getLogger("sane_desktop.chatty").info("line %d %s", number, "x" * 40)
-    files = sorted(path.name for path in log_home.iterdir())
+    files = sorted(path.name for path in log_home.iterdir() if not path.name.startswith("."))  # not the lock
     assert files[0] == logs.LOG_FILE_NAME
     assert f"{logs.LOG_FILE_NAME}.1" in files
     assert len(files) == 1 + logs.BACKUP_COUNT  # the oldest are dropped
@@ -180,6 +180,8 @@ def test_a_log_file_on_a_full_disk_is_said_once_and_dropped(log_home: Path, caps
     written = logs.configure("test")
     handler = next(h for h in logging.getLogger().handlers if getattr(h, "baseFilename", None) == str(written))
     handler.stream = open("/dev/full", "w", encoding="utf-8")  # as the disk holding the log fills
+    written.unlink()
+    written.symlink_to("/dev/full")  # the log's name is the file written: it is not reopened
     for number in range(3):
         logging.getLogger("sane_desktop.x").warning("message %d", number)
     err = capsys.readouterr().err
@@ -216,3 +218,82 @@ def test_a_crash_leaves_every_threads_stack_beside_the_log(tmp_path: Path) -> No
     said = (tmp_path / "faults.log").read_text(encoding="utf-8")
     assert said.startswith("sane-desktop ") and " pid " in said.splitlines()[0]
     assert "Segmentation fault" in said and 'File "<string>", line 4' in said, said
+
+
+def test_a_log_rotated_by_another_process_is_followed(log_home: Path) -> None:
+    """Trial DW: after a command rotated the log, an open window wrote on into ``.log.1``, and rotated again
+    at its next line (a 399-byte backup, the backups out of time order). A write follows the log to the file
+    now at its name."""
+    written = logs.configure("test")
+    assert written is not None
+    logging.getLogger("sane_desktop.window").info("before")
+    written.rename(written.with_name(f"{logs.LOG_FILE_NAME}.1"))  # as another process rotates it
+    written.write_text("another process's line\n", encoding="utf-8")
+    logging.getLogger("sane_desktop.window").info("after the rotation")
+    assert "after the rotation" in written.read_text(encoding="utf-8")
+    assert "after the rotation" not in written.with_name(f"{logs.LOG_FILE_NAME}.1").read_text(encoding="utf-8")
+    assert f"[{os.getpid()} MainThread]" in written.read_text(encoding="utf-8")  # whose line it is
+
+
+def test_processes_rotating_one_log_at_once_all_keep_logging(log_home: Path) -> None:
+    """Trial DW: three processes logging at once, the log rotating; in 3 runs of 9 one of them found the file
+    gone at its rotation ("… -> sane-desktop.log.1") and logged nothing more for the rest of its run."""
+    import subprocess
+    import sys
+
+    script = (
+        "import logging, sys\n"
+        "from sane_desktop import logs\n"
+        "logs.MAX_BYTES = 30_000\n"
+        "logs.configure('test')\n"
+        "log = logging.getLogger('sane_desktop.stress')\n"
+        "for number in range(500):\n"
+        "    log.info('process %s line %d %s', sys.argv[1], number, 'x' * 30)\n"
+        "log.info('process %s done', sys.argv[1])\n"
+    )
+    env = {**os.environ, "SANE_LOG_HOME": str(log_home)}
+    runs = [subprocess.Popen([sys.executable, "-c", script, str(n)], env=env, stderr=subprocess.PIPE, text=True,
+                             cwd=Path(__file__).resolve().parent.parent) for n in range(3)]
+    errors = [run.communicate(timeout=300)[1] for run in runs]
+    assert all(run.returncode == 0 for run in runs), errors
+    assert not any("cannot be written" in err or "Logging error" in err for err in errors), errors
+    kept = [path for path in log_home.iterdir() if not path.name.startswith(".")]
+    assert len(kept) == 1 + logs.BACKUP_COUNT  # it rotated; the files hold all that was written (~150 kB)
+    lines = [line for path in kept for line in path.read_text(encoding="utf-8").splitlines() if "stress" in line]
+    for n in range(3):  # every line of every process, once
+        own = sorted(int(line.split(" line ")[1].split()[0]) for line in lines if f"process {n} line" in line)
+        assert own == list(range(500)), f"process {n} lost {500 - len(set(own))} lines"
+        assert sum(f"process {n} done" in line for line in lines) == 1
+
+
+def test_the_about_box_and_open_log_folder_say_when_there_is_no_log(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DW: with the log folder read-only (here: a file in its place) the About box showed it as the log's
+    folder, and with no file manager Help → Open log folder did nothing visible."""
+    pytest.importorskip("pytestqt")
+    from PySide6.QtGui import QDesktopServices
+    from PySide6.QtWidgets import QMessageBox, QWidget
+
+    from sane_desktop.gui import about
+
+    blocked = tmp_path / "logs"
+    blocked.write_text("a file where the folder should be")
+    monkeypatch.setenv("SANE_LOG_HOME", str(blocked))
+    try:
+        assert logs.configure("test") is None
+        assert "not written" in about.log_words() and str(blocked) in about.log_words()
+    finally:
+        logs.unconfigure()
+    monkeypatch.setenv("SANE_LOG_HOME", str(tmp_path / "fine"))
+    try:
+        logs.configure("test")
+        assert about.log_words() == str(tmp_path / "fine")
+        monkeypatch.setattr(QDesktopServices, "openUrl", lambda _url: False)  # no file manager
+        parent = QWidget()
+        qtbot.addWidget(parent)
+        assert not about.open_log_folder(parent)
+        box = next(child for child in parent.findChildren(QMessageBox) if child.isVisible())
+        assert f"No application opened the log folder. It is {tmp_path / 'fine'}" in box.text(), box.text()
+        box.accept()
+    finally:
+        logs.unconfigure()

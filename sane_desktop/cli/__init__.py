@@ -736,7 +736,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
         say(f"error: {error}")
         return exit_code(error)
     logs.configure("cli", verbose=args.verbose)
-    log.info("command %s", args.command)
+    from sane_desktop.service.locking import command_line
+
+    # its arguments (passwords masked) too: which catalogue, which options (trial DW read "command index" twice)
+    log.info("command %s: %s", args.command, command_line(None if argv is None else ["sane-desktop", *argv]))
     out_before = _file_state(getattr(args, "out", None))
     try:
         result = handler(args)

@@ -856,7 +856,8 @@ class MainWindow(QMainWindow):
         self.explanation.exportable_changed.connect(self.export_action.setEnabled)
         self.about_action = self._action("mdi6.information-outline", "&About SANE Desktop",
                                          lambda: show_about(self, self.device))
-        self.log_folder_action = self._action("mdi6.folder-text-outline", "Open &log folder", open_log_folder, None,
+        self.log_folder_action = self._action("mdi6.folder-text-outline", "Open &log folder",
+                                              lambda: open_log_folder(self), None,
                                               "Open the folder of the app's log file (attach it to a problem report)")
         # Ctrl+Q (Cmd+Q on macOS) everywhere: the platform's standard Quit key is none on Windows and
         # under some platform themes; and from the index, train or catalogue-manager window in front
