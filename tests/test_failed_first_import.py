@@ -91,3 +91,33 @@ def test_a_cell_longer_than_the_csv_modules_limit_is_read(tmp_path: Path) -> Non
     (tmp_path / "products.csv").write_text("id,title\n1," + "x" * 200_000 + "\n2,Plain tee\n", encoding="utf-8")
     rows = read_table(tmp_path, "products.csv", {"id": "items.id"})
     assert [len(row["title"]) for row in rows] == [200_000, 9]
+
+
+def test_a_failed_first_index_from_the_window_leaves_no_catalogue(tmp_path: Path) -> None:
+    """Trial DV: the window's Index catalogue folder… on a folder of no photos failed rightly, and left a catalogue
+    listed as "its first import never finished (the app was closed or stopped …)": the window names the database
+    and index folder of the default layout, which the clean-up took for a layout of the user's."""
+    from sane_desktop.errors import SaneError
+    from sane_desktop.service import CatalogueService
+
+    source = tmp_path / "notimages"
+    source.mkdir()
+    for name in ("readme.txt", "list.csv", "README.md"):
+        (source / name).write_text("a list of products")
+    (source / "fake.jpg").write_text("not a jpeg")
+    from sane_desktop.paths import index_home
+
+    home = index_home()  # the window's
+    service = CatalogueService(home)
+    with pytest.raises(SaneError, match="could be read") as refused:
+        service.index_folder(source, "notimg")
+    assert "were left out when it was read (fake.jpg: " in str(refused.value), str(refused.value)  # the photo first
+    assert not (home / "notimg").exists()
+    listing = service.scan_catalogues()
+    assert not listing.unreadable and not listing.catalogues
+    # the same with a metadata file that is refused
+    generate_demo(tmp_path / "source", seed=0, items=30, masks=False)
+    break_metadata(tmp_path / "source")
+    with pytest.raises(CatalogueError, match="not UTF-8"):
+        service.index_folder(tmp_path / "source", "broken")
+    assert not (home / "broken").exists()

@@ -7,6 +7,7 @@ strings. Image paths are POSIX paths relative to the catalogue root (never absol
 
 from __future__ import annotations
 
+import mimetypes
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -185,6 +186,9 @@ class Catalogue:
         left = [skip for skip in self.skipped if skip.kind == "item"]
         if not left:
             return ""
+        # a file named as a photo first: the one its owner meant to be read (trial DV's fake.jpg was behind
+        # "and 2 more", a readme and a table named before it)
+        left.sort(key=lambda skip: not (mimetypes.guess_type(skip.path or "")[0] or "").startswith("image/"))
         shown = "; ".join(f"{skip.path or skip.item_id}: {skip.reason}" for skip in left[:2])
         more = f"; and {len(left) - 2} more" if len(left) > 2 else ""
         return (f": {len(left)} item{' was' if len(left) == 1 else 's were'} left out when it was read "

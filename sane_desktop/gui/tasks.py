@@ -238,6 +238,8 @@ class _WorkerThread(QThread, Generic[S]):
         except Cancelled:
             outcome = task.cancelled.emit
         except SaneError as error:
+            # logged as the command line logs a command's failure (trial DV's failed index left no line)
+            log.warning("%s failed: %s", task.activity.rstrip("…. ") or "a background task", error)
             outcome = partial(task._fail, Failure(window_message(error), error))  # in the window's words
         except Exception as error:  # a bug, not a condition a person caused: keep the traceback
             log.exception("background task %r failed", task.activity)

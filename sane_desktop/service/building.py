@@ -68,6 +68,10 @@ def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None =
     return paths.catalogue_dir(name)
 
 
+def _same_path(one: Path, other: Path) -> bool:
+    return one.expanduser().resolve() == other.expanduser().resolve()
+
+
 def _sqlite_file(db_url: str) -> Path | None:
     """The SQLite file ``db_url`` names (checked to be outside the package); None for a server or memory."""
     from sqlalchemy.engine import make_url
@@ -104,9 +108,14 @@ def forgotten_on_failure(name: str, db_url: str | None, index_dir: Path | None) 
     """A first import or index of catalogue ``name`` that fails leaves no empty catalogue behind:
     its new folder in the index home (database, lock file) is removed when the database holds no
     catalogue, else the name would look taken and ``query`` say "the store holds no catalogue".
-    Only the default layout (no ``db_url``, no ``index_dir``) and only a folder this run created."""
+    Only the default layout — the catalogue's folder under the home, its database there, whether named
+    (the window names both: trial DV's failed first index there left a catalogue "whose first import never
+    finished") or not — and only a folder this run created."""
     folder = paths.catalogue_dir(name)
-    owned = db_url is None and index_dir is None and not folder.exists()
+    database = _sqlite_file(db_url) if db_url is not None else folder / paths.CATALOGUE_DB
+    default_layout = (database is not None and _same_path(database, folder / paths.CATALOGUE_DB)
+                      and (index_dir is None or _same_path(Path(index_dir), folder)))
+    owned = default_layout and not folder.exists()
     try:
         yield
     except BaseException:
