@@ -41,7 +41,10 @@ _QUOTED_URL_PASSWORD = tuple(re.compile(rf"""({quote}[a-z][\w+.-]*:/{{0,2}}[^:/@
 # a password given as a parameter: a URL's query (``?password=…``, libpq's, which the drivers take) or a libpq
 # key=value string (``host=h user=u password=…``); trial DW found the first in the index manifest and both in
 # error lines
-_PARAMETER_PASSWORD = re.compile(r"""(?i)((?:^|(?<=[?&\s;'"(]))(?:ssl)?password\s*=\s*)('[^']*'|"[^"]*"|[^&\s'";)]+)""")
+# (a quoted value with its escapes, libpq's; an unquoted one up to "&", a space or a quote: a ";" or ")" in it
+# left the rest of one said, trial DX)
+_PARAMETER_PASSWORD = re.compile(
+    r"""(?i)((?:^|(?<=[?&\s;'"(]))(?:ssl)?password\s*=\s*)('(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|[^&\s'"]+)""")
 
 
 def without_passwords(text: str) -> str:
@@ -52,6 +55,17 @@ def without_passwords(text: str) -> str:
         text = quoted.sub(r"\1***@", text)
     text = _BARE_PASSWORD.sub(r"\1***@", _URL_PASSWORD.sub(r"\1***@", text))
     return _PARAMETER_PASSWORD.sub(r"\1***", text)
+
+
+def url_without_password(url: str) -> str:
+    """``url``, a database URL as a person typed it (a ``--db`` value), with its password written ``***`` however
+    it is written: all from the user's ":" to the last "@", spaces, quotes and "@" included (trial DX's
+    ``bob:Zq9 pa@x'y"w@host`` was said whole), then what :func:`without_passwords` masks (``?password=``)."""
+    head, at, host = url.rpartition("@")
+    scheme, slashes, userinfo = head.partition("://")
+    if at and slashes and ":" in userinfo:
+        head = f"{scheme}://{userinfo.partition(':')[0]}:***"
+    return without_passwords(f"{head}{at}{host}")
 
 
 class WayOut(Enum):

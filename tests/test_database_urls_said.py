@@ -372,3 +372,52 @@ def test_a_servers_address_takes_its_parts_from_libpq_parameters() -> None:
     assert display_location("postgresql+psycopg://@/shared?host=/run/pg&user=al&port=6000") == "al@/run/pg:6000/shared"
     assert display_location("postgresql+psycopg://al:pw@h:7000/db?user=other&port=1") == "al@h:7000/db"
     assert display_location("postgresql+psycopg://h/db?port=xx") == "h:xx/db"
+
+
+def test_psycopgs_own_connection_takes_any_password_as_written() -> None:
+    """Trial DX: a password with a space, quotes and "@" worked for the store and failed pgvector's search, which
+    handed libpq the URL rendered back to text, and libpq's refusal printed the password. The connection string
+    is built from the URL's decoded parts, which libpq's own parser reads back as they were."""
+    pytest.importorskip("psycopg")
+    from psycopg.conninfo import conninfo_to_dict
+    from sqlalchemy.engine import make_url
+
+    from sane_desktop.retrieval.backends import conninfo
+
+    for url, password in (("postgresql+psycopg://bob:Zq9%20pa%40x%27y%22w@127.0.0.1:5/bobdb", "Zq9 pa@x'y\"w"),
+                          ("postgresql+psycopg://al@/db?host=/run/pg&password=a%20b%26c%3Bd", "a b&c;d"),
+                          ("postgresql+psycopg://c:%5Cq%27@h/db", "\\q'")):
+        parts = conninfo_to_dict(conninfo(make_url(url)))
+        assert parts["password"] == password, (url, parts)
+    parts = conninfo_to_dict(conninfo(make_url("postgresql+psycopg://al@/db?host=/run/pg&port=6000")))
+    assert parts == {"host": "/run/pg", "port": "6000", "user": "al", "dbname": "db"}
+
+
+@pytest.mark.parametrize("given, secret", [
+    ("host=h dbname=d user=bob password='Zq9 pa@x\\'y\"w'", "Zq9"),                  # libpq's quoted value, escaped
+    ("postgresql+psycopg://c@h/d?password=Kx7%26b;c)password=d%2541", "d%2541"),  # ";" and ")" in the value
+    ("postgresql+psycopg://bob:Zq9 pa@x'y\"w@127.0.0.1:5/db", "Zq9"),            # written raw: space, quotes, "@"
+])
+def test_a_password_written_any_way_is_masked_in_the_log_and_the_error(
+        given: str, secret: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial DX: these three left the password, or its tail, in the log's command line or the error line."""
+    monkeypatch.setenv("SANE_LOG_HOME", str(tmp_path / "logs"))
+    code, err = _run(capsys, "--index-home", str(tmp_path / "home"), "items", "shop", "--db", given)
+    assert code != 0 and secret not in err, err
+    log = (tmp_path / "logs" / "sane-desktop.log").read_text(encoding="utf-8")
+    assert secret not in log and "pa@x" not in log, log
+
+
+@pytest.mark.parametrize("command", ["index", "import"])
+def test_a_db_that_is_no_url_is_said_as_such_by_index_and_import(
+        command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial DX: ``index --db 'host=… password=…'`` said "ArgumentError: Could not parse SQLAlchemy URL", and a port
+    that is no number "ValueError: invalid literal …", as unexpected errors; every other command says it is no
+    usable database URL."""
+    root = make_closet(tmp_path / "closet")
+    for url in ("host=/tmp dbname=aw user=aw password=awpw", "postgresql+psycopg://aw:awpw@127.0.0.1:notaport/aw"):
+        code, err = _run(capsys, "--index-home", str(tmp_path / "home"), command, str(root), "--name", "shop",
+                         "--db", url)
+        assert code == 1 and err.startswith("error: not a usable database URL: '"), err
+        assert "awpw" not in err and "Error:" not in err, err

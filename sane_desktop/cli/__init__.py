@@ -735,7 +735,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except SaneError as error:
         say(f"error: {error}")
         return exit_code(error)
-    logs.configure("cli", verbose=args.verbose)
+    # the window's start line says so when `sane-desktop gui` opens it (trial DX read "(cli) started")
+    logs.configure("gui" if args.command == "gui" else "cli", verbose=args.verbose)
     from sane_desktop.service.locking import command_line
 
     # its arguments (passwords masked) too: which catalogue, which options (trial DW read "command index" twice)

@@ -38,7 +38,7 @@ def log_words() -> str:
     Help → Open log folder opened it, empty."""
     folder = logs.log_folder()
     if logs.configured() and logs.log_file() is None:
-        return f"{folder} (not written: the folder cannot be written, so nothing is logged to a file this run)"
+        return f"{folder} (not written: no log file can be made there, so nothing is logged to a file this run)"
     return str(folder)
 
 

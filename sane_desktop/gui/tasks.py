@@ -221,6 +221,8 @@ class _WorkerThread(QThread, Generic[S]):
         self.owner: S | None = None  # given, or made before the first task runs (see TaskRunner)
 
     def run(self) -> None:
+        # its name in the log's lines, not Python's "Dummy-1" for a thread it did not start (trial DX)
+        threading.current_thread().name = self.objectName()
         while (job := self._jobs.get()) is not None:
             self._run(job)
 

@@ -14,7 +14,7 @@ import hashlib
 import os
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import URL, Engine
 
 from sane_desktop.errors import InputError
 
@@ -61,8 +61,7 @@ def require_usable_backend(url: str, requested: str | None = None) -> None:
 
     where = display_location(parsed)
     try:
-        connection = psycopg.connect(parsed.set(drivername="postgresql").render_as_string(hide_password=False),
-                                     autocommit=True, connect_timeout=10)
+        connection = psycopg.connect(conninfo(parsed), autocommit=True, connect_timeout=10)
     except psycopg.Error:
         return
     try:
@@ -85,8 +84,22 @@ def pg_connection(engine: Engine) -> Any:
     credentials stay in memory: they come from the engine's URL)."""
     import psycopg  # the postgres extra; only a PostgreSQL catalogue gets here
 
-    url = engine.url.set(drivername="postgresql")
-    return psycopg.connect(url.render_as_string(hide_password=False), autocommit=True)
+    return psycopg.connect(conninfo(engine.url), autocommit=True)
+
+
+def conninfo(url: URL) -> str:
+    """libpq's connection string for the server and database of ``url``, each part quoted as libpq reads it
+    (``psycopg.conninfo.make_conninfo``). Not the URL rendered back to text: a password with a space left
+    the space unencoded there, which libpq refused, printing the password (trial DX), and one in the query
+    became a "+"; the parts are the URL's, decoded, and libpq's query parameters (a socket's ``host``) too.
+    Holds the password: never log or show it."""
+    from psycopg.conninfo import make_conninfo
+
+    parts: dict[str, Any] = {key: value if isinstance(value, str) else value[-1] for key, value in url.query.items()}
+    parts.update({key: value for key, value in (("host", url.host), ("port", url.port), ("user", url.username),
+                                                 ("password", url.password), ("dbname", url.database))
+                  if value is not None})
+    return make_conninfo("", **parts)
 
 
 def pg_table_name(catalogue_pk: int, model_hash: str, category: str) -> str:

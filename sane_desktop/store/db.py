@@ -42,7 +42,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from sane_desktop.errors import (
     DAMAGED_WORDS, DamagedStoreError, InputError, NotFound, SaneError, StoreError, StoreUnavailable, WayOut,
-    without_passwords,
+    url_without_password, without_passwords,
 )
 from sane_desktop.logs import TELL_USER
 from sane_desktop.paths import expand_sqlite_home
@@ -282,6 +282,27 @@ def display_location(url: URL | str) -> str:
     return _display(make_url(url))
 
 
+def usable_url(url: str | URL) -> URL:
+    """``url`` parsed (SQLAlchemy's ``make_url``), once it is a URL of a database the store keeps catalogues in
+    (SQLite, PostgreSQL) with its driver installed; InputError, one line without the password, otherwise
+    ("not a usable database URL: …"). Called before any other part reads the URL: trial DX's libpq key=value
+    string reached ``index`` as "ArgumentError: Could not parse SQLAlchemy URL"."""
+    shown = repr(url_without_password(url if isinstance(url, str) else str(url)))  # str(): its password hidden
+    try:
+        parsed = make_url(url)
+        parsed.get_dialect()  # a missing driver (psycopg not installed) shows here, not at first use
+    except Exception as error:
+        # a typo in what the user gave is bad input (exit 1), said without its password
+        raise InputError(f"not a usable database URL: {shown} ({without_passwords(_first_line(error))})") from error
+    if parsed.host and "@" in parsed.host:  # an unencoded "@" in the password: its tail read as the host (trial BB)
+        raise InputError(f"not a usable database URL: {shown} (an '@' in its password must be written %40)")
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:  # its SQL is SQLite's and PostgreSQL's only: another
+        # server failed later in its own words ("No module named 'MySQLdb'", exit 5), or worse, half-way
+        raise InputError(f"not a usable database URL: {shown} (SANE Desktop keeps catalogues in SQLite, "
+                         f"sqlite:///FILE, or PostgreSQL, postgresql+psycopg://…; not {parsed.get_backend_name()})")
+    return parsed
+
+
 def create_store_engine(url: str, *, busy_timeout: float | None = None, read_only: bool = False) -> Engine:
     """An engine for ``url`` with the store's error boundary; creates the folder of a SQLite file and
     opens a SQLite file this process cannot write read-only (see :func:`is_read_only`).
@@ -293,22 +314,8 @@ def create_store_engine(url: str, *, busy_timeout: float | None = None, read_onl
     timeout = BUSY_TIMEOUT_S if busy_timeout is None else busy_timeout
     if isinstance(url, str):
         url = expand_sqlite_home(url)  # "sqlite:///~/x.db": the home folder, never a folder named "~"
-    try:
-        parsed = make_url(url)
-        parsed.get_dialect()  # a missing driver (psycopg not installed) shows here, not at first use
-    except Exception as error:
-        # a typo in what the user gave is bad input (exit 1), said without its password
-        raise InputError(f"not a usable database URL: {without_passwords(repr(url))} "
-                         f"({without_passwords(_first_line(error))})") from error
-    if parsed.host and "@" in parsed.host:  # an unencoded "@" in the password: its tail read as the host (trial BB)
-        raise InputError(f"not a usable database URL: {without_passwords(repr(url))} (an '@' in its password must "
-                         "be written %40)")
+    parsed = usable_url(url)
     where = _display(parsed)
-    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:  # its SQL is SQLite's and PostgreSQL's only: another
-        # server failed later in its own words ("No module named 'MySQLdb'", exit 5), or worse, half-way
-        raise InputError(f"not a usable database URL: {without_passwords(repr(url))} (SANE Desktop keeps catalogues "
-                         f"in SQLite, sqlite:///FILE, or PostgreSQL, postgresql+psycopg://…; not "
-                         f"{parsed.get_backend_name()})")
     access = SqliteAccess("rw")
     try:
         if parsed.get_backend_name() == "sqlite":
