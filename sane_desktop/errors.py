@@ -57,10 +57,16 @@ def without_passwords(text: str) -> str:
     return _PARAMETER_PASSWORD.sub(r"\1***", text)
 
 
+_QUERY_PASSWORD = re.compile(r"(?i)([?&](?:ssl)?password=)[^&]*")
+
+
 def url_without_password(url: str) -> str:
     """``url``, a database URL as a person typed it (a ``--db`` value), with its password written ``***`` however
     it is written: all from the user's ":" to the last "@", spaces, quotes and "@" included (trial DX's
-    ``bob:Zq9 pa@x'y"w@host`` was said whole), then what :func:`without_passwords` masks (``?password=``)."""
+    ``bob:Zq9 pa@x'y"w@host`` was said whole), and a ``?password=`` to the next "&"; then what
+    :func:`without_passwords` masks."""
+    # a ?password= first, to the next "&": an "@" typed raw in it was taken for the userinfo's end (trial DZ)
+    url = _QUERY_PASSWORD.sub(r"\1***", url)
     head, at, host = url.rpartition("@")
     scheme, slashes, userinfo = head.partition("://")
     if at and slashes and ":" in userinfo:

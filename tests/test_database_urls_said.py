@@ -57,6 +57,7 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
     "postgresql+psycopg://aw@127.0.0.1:xx/aw?password=awpw",
     "host=/tmp dbname=aw user=aw password=awpw",
     "postgresql+psycopg://aw:awpw yy@127.0.0.1:xx/aw",
+    "postgresql+psycopg://aw@127.0.0.1:5432/aw?password=awpw@Wawpw",  # trial DZ: "@" raw in a ?password=
 ])
 def test_a_mistyped_url_is_bad_input_said_without_its_password(
         url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:

@@ -294,7 +294,9 @@ def usable_url(url: str | URL) -> URL:
     except Exception as error:
         # a typo in what the user gave is bad input (exit 1), said without its password
         raise InputError(f"not a usable database URL: {shown} ({without_passwords(_first_line(error))})") from error
-    if parsed.host and "@" in parsed.host:  # an unencoded "@" in the password: its tail read as the host (trial BB)
+    # an unencoded "@" in the password: its tail read as the host (trial BB); one in a ?password= after a port made
+    # all before it the user and password, and the tail the host, said in clear (trial DZ)
+    if (parsed.host and "@" in parsed.host) or "@" in (parsed.username or ""):
         raise InputError(f"not a usable database URL: {shown} (an '@' in its password must be written %40)")
     if parsed.get_backend_name() not in SUPPORTED_BACKENDS:  # its SQL is SQLite's and PostgreSQL's only: another
         # server failed later in its own words ("No module named 'MySQLdb'", exit 5), or worse, half-way
