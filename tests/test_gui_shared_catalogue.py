@@ -439,3 +439,27 @@ def test_a_shared_catalogues_local_copy_is_no_damaged_catalogue(server, world) -
             shutil.rmtree(world["index"] / "left")
     finally:
         service.close()
+
+
+def test_a_catalogue_the_server_holds_no_index_of_is_listed_as_such(server, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial DX: a catalogue only imported on the server (its first index had failed) was listed "— 40 items", as
+    if it could be searched; opening it then said it is not indexed. The listing says so first."""
+    from sane_desktop.service import building
+
+    with psycopg.connect(server["pg"].get_uri(), autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE importonly OWNER {USER}")
+    with psycopg.connect(server["pg"].get_uri("importonly"), autocommit=True) as admin:
+        admin.execute("CREATE EXTENSION IF NOT EXISTS vector")
+    address = ServerAddress(server["host"], server["port"], "importonly", USER)
+    building.import_folder(world["root"] / "source", "bare", db_url=address.url(PASSWORD))
+    assert [(c.name, c.items, c.indexed) for c in list_on_server(address, PASSWORD)] == [("bare", ITEMS, False)]
+    assert [(c.name, c.indexed) for c in list_on_server(server["address"], PASSWORD)] == [(CATALOGUE, True)]
+    from sane_desktop.gui.tasks import TaskRunner
+
+    runner: TaskRunner[CatalogueService] = TaskRunner(CatalogueService(world["index"]))
+    _CLIENTS.append(runner)
+    dialog = SharedCatalogueDialog(runner, Settings(QSettings(str(world["root"] / "bare.ini"),
+                                                              QSettings.Format.IniFormat)))
+    qtbot.addWidget(dialog)
+    dialog._listed(list_on_server(address, PASSWORD))
+    assert dialog.catalogue.itemText(0).endswith(f"{ITEMS} items, not indexed yet"), dialog.catalogue.itemText(0)

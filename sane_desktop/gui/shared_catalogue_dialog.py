@@ -168,7 +168,10 @@ class SharedCatalogueDialog(ScreenFittedDialog):
         self.catalogues = catalogues
         self.catalogue.clear()
         for entry in catalogues:
-            self.catalogue.addItem(left_to_right(f"{isolated(entry.name)} — {counted(entry.items, 'item')}"), entry.name)
+            # a catalogue the server holds no index of yet opens to "not indexed": said before it is chosen
+            unindexed = "" if entry.indexed else ", not indexed yet"
+            self.catalogue.addItem(left_to_right(f"{isolated(entry.name)} — {counted(entry.items, 'item')}{unindexed}"),
+                                   entry.name)
         wanted = [index for index, entry in enumerate(catalogues) if entry.name == self.settings.get("shared_catalogue")]
         if wanted:
             self.catalogue.setCurrentIndex(wanted[0])

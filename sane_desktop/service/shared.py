@@ -83,10 +83,13 @@ class ServerAddress:
 
 @dataclass(frozen=True)
 class SharedCatalogue:
-    """One catalogue a server's database holds: its name and item count."""
+    """One catalogue a server's database holds: its name, item count, and whether the server holds an index of it
+    (its shared manifest: a catalogue only imported there, or whose first index failed, has none; trial DX saw one
+    listed as if it could be searched)."""
 
     name: str
     items: int
+    indexed: bool = True
 
 
 # --- one clear line per failure ----------------------------------------------------------------
@@ -158,6 +161,7 @@ def list_on_server(address: ServerAddress, password: str | None = None) -> list[
     from sane_desktop.store import browse
     from sane_desktop.store import schema as S
     from sane_desktop.store.db import create_store_engine
+    from sane_desktop.store.manifests import shared_manifest_sha256
 
     address = address.check()
     _driver_installed()
@@ -177,7 +181,10 @@ def list_on_server(address: ServerAddress, password: str | None = None) -> list[
                                  "pgvector extension: its owner runs CREATE EXTENSION vector (pgvector 0.6 or "
                                  "later) before catalogues are indexed into it")
             names = sorted(str(name) for name in connection.execute(select(S.CatalogueRow.name)).scalars())
-        found = [SharedCatalogue(name, browse.catalogue_record(engine, name).items) for name in names]
+        shared = S.SharedManifest.__tablename__ in tables
+        records = [browse.catalogue_record(engine, name) for name in names]
+        found = [SharedCatalogue(record.name, record.items,
+                                 shared and shared_manifest_sha256(engine, record.pk) is not None) for record in records]
     except (NotFound, InputError):
         raise
     except StoreError as error:
