@@ -262,9 +262,17 @@ def test_catalogues_with_db_lists_what_that_database_holds_and_writes_nothing(
     assert listed["database"] == str(tmp_path / "shared.db")
     assert [entry["name"] for entry in listed["catalogues"]] == ["autumn", "spring"]
     assert all(entry["items"] > 0 and entry["source"] == str(root) for entry in listed["catalogues"]), listed
+    assert [entry["index"] for entry in listed["catalogues"]] == [None, None]  # imported only (trial DX)
     assert main(["--index-home", str(home), "catalogues", "--db", db]) == 0
     text = capsys.readouterr().out
     assert text.startswith(f"Catalogues in the database {tmp_path / 'shared.db'}") and "autumn" in text, text
+    assert text.count("(no index found, here or on the server)") == 2, text
+    assert main(["--index-home", str(home), "index", str(root), "--name", "spring", "--db", db, "--model",
+                 str(demo_model_path()), "--workers", "0", "--device", "cpu"]) == 0
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "catalogues", "--db", db, "--json"]) == 0
+    assert {entry["name"]: entry["index"] for entry in json.loads(capsys.readouterr().out)["catalogues"]} == {
+        "autumn": None, "spring": "index home"}
 
     other = tmp_path / "other.db"
     with sqlite3.connect(other) as connection:

@@ -454,6 +454,10 @@ def test_a_catalogue_the_server_holds_no_index_of_is_listed_as_such(server, worl
     building.import_folder(world["root"] / "source", "bare", db_url=address.url(PASSWORD))
     assert [(c.name, c.items, c.indexed) for c in list_on_server(address, PASSWORD)] == [("bare", ITEMS, False)]
     assert [(c.name, c.indexed) for c in list_on_server(server["address"], PASSWORD)] == [(CATALOGUE, True)]
+    from sane_desktop.service.catalogues import catalogues_in_database  # catalogues --db URL says it too
+
+    assert catalogues_in_database(address.url(PASSWORD))[2] == {"bare": ""}
+    assert catalogues_in_database(server["address"].url(PASSWORD))[2] == {CATALOGUE: "server"}
     from sane_desktop.gui.tasks import TaskRunner
 
     runner: TaskRunner[CatalogueService] = TaskRunner(CatalogueService(world["index"]))

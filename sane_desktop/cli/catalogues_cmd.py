@@ -97,10 +97,11 @@ def _in_database(args: argparse.Namespace) -> dict[str, Any]:
         raise CliError(f"--db lists a database's catalogues; {args.action} acts on the index home's: "
                        f"catalogues {args.action} {' '.join(args.names) or 'NAME'} without --db"
                        if args.action != "list" else "catalogues --db URL takes no name")
-    where, records = catalogues_in_database(args.db)
+    where, records, indexes = catalogues_in_database(args.db)
     return {"action": "list", "database": where, "catalogues": [
         {"name": record.name, "items": record.items, "outfits": record.outfits, "source": record.root,
-         "source_folder": record.root, "source_found": _is_folder(record.root)} for record in records]}
+         "source_folder": record.root, "source_found": _is_folder(record.root),
+         "index": indexes[record.name] or None} for record in records]}
 
 
 def _is_folder(source: str) -> bool:
@@ -132,8 +133,10 @@ def render(result: dict[str, Any]) -> str:
         for entry in entries:
             source = printable(entry["source"] or "source unknown") + ("" if entry["source_found"] or not entry["source"]
                                                                      else " (not found)")
+            # a catalogue only imported there (its first index failed) is no searchable one (trial DX)
+            unindexed = "" if entry["index"] else "  (no index found, here or on the server)"
             lines.append(f"  {padded(printable(entry['name']), width)}  {entry['items']:>7} items  "
-                         f"{entry['outfits']:>6} outfits  {source}")
+                         f"{entry['outfits']:>6} outfits  {source}{unindexed}")
         return "\n".join(lines)
     if not entries:
         return f"No catalogue in {result['home']} yet: sane-desktop index FOLDER adds one"

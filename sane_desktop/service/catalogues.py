@@ -745,22 +745,46 @@ def refuse_missing_sqlite(db_url: str) -> None:
         raise NotFound(f"no catalogue database at {database}")
 
 
-def catalogues_in_database(db_url: str) -> tuple[str, list[browse.CatalogueRecord]]:
-    """Where the database at ``db_url`` is (as messages say it, no password) and the catalogues it
-    holds, sorted by name: what ``catalogues --db URL`` lists (a catalogue indexed into a server's
-    database is reached with ``--db``; trial BK found no command that listed what that database held).
-    Read only as every search is: a database holding no catalogue is refused (NotFound), never given
-    the schema. Raises StoreError (one line) when it cannot be reached or read, InputError for a URL
-    that is not one."""
+def catalogues_in_database(db_url: str) -> tuple[str, list[browse.CatalogueRecord], dict[str, str]]:
+    """Where the database at ``db_url`` is (as messages say it, no password), the catalogues it holds, sorted by
+    name, and where an index of each was found (:func:`_index_found`, by name): what ``catalogues --db URL``
+    lists (a catalogue indexed into a server's database is reached with ``--db``; trial BK found no command that
+    listed what that database held). Read only as every search is: a database holding no catalogue is refused
+    (NotFound), never given the schema. Raises StoreError (one line) when it cannot be reached or read,
+    InputError for a URL that is not one."""
     from sane_desktop.store.db import display_location, open_store
 
     refuse_missing_sqlite(db_url)
     engine = open_store(db_url, create=False)
     try:
-        return display_location(db_url), [browse.catalogue_record(engine, name)
-                                           for name in browse.catalogue_names(engine)]
+        records = [browse.catalogue_record(engine, name) for name in browse.catalogue_names(engine)]
+        return display_location(db_url), records, {record.name: _index_found(engine, db_url, record)
+                                                   for record in records}
     finally:
         engine.dispose()
+
+
+def _index_found(engine: Engine, db_url: str, record: browse.CatalogueRecord) -> str:
+    """Where an index of ``record``, a catalogue of the database at ``db_url``, is: ``server`` (the database holds
+    its shared pgvector index), ``index home`` (the index home's folder of that name holds one built from this
+    database), else "" — none found: only imported there (a first index that failed), or indexed into another
+    index home or folder. Trial DX's catalogue with no index was listed with its counts alone, as if searchable."""
+    from sane_desktop.retrieval.manifest import database_location, read_index_manifest
+    from sane_desktop.store.manifests import shared_manifest_sha256
+
+    try:
+        if engine.url.get_backend_name() == "postgresql" and shared_manifest_sha256(engine, record.pk) is not None:
+            return "server"
+    except SQLAlchemyError:  # a database from before shared manifests: none there
+        pass
+    try:
+        manifest = read_index_manifest(paths.catalogue_dir(record.name))
+    except (SaneError, OSError):  # a name no folder can have, an unreadable manifest: no index found here
+        return ""
+    if manifest is not None and manifest.db_location == database_location(db_url) \
+            and manifest.db_uid in ("", record.uid):
+        return "index home"
+    return ""
 
 
 def _existing(catalogues: Catalogues, name: str, *, left: bool = False) -> Path:
