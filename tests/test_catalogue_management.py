@@ -17,7 +17,6 @@ from sane_desktop.errors import InputError, NotFound, StoreError
 from sane_desktop.models import CompatibilityNet, ModelBundle, Preprocessing, save_checkpoint
 from sane_desktop.models.checkpoint import stored_content_hash
 from sane_desktop.service import CatalogueService
-from sane_desktop.service.locking import catalogue_lock
 
 
 def write_shop(folder: Path) -> Path:
@@ -303,25 +302,14 @@ def test_delete_refuses_a_link_that_leads_outside_the_home(world: Path, tmp_path
 
 
 def test_delete_and_rename_refuse_while_a_run_writes_the_catalogue(world: Path) -> None:
-    held, release = threading.Event(), threading.Event()
+    from tests.lock_helpers import held_in_another_thread
 
-    def writer() -> None:
-        with catalogue_lock(world / "index" / "shop", "index shop"):
-            held.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=writer)
-    thread.start()
-    try:
-        assert held.wait(30)
+    with held_in_another_thread(world / "index" / "shop", "index shop"):
         service = service_on(world)
         with pytest.raises(StoreError, match="busy"):
             service.delete_catalogue("shop")
         with pytest.raises(StoreError, match="busy"):
             service.rename_catalogue("shop", "other")
-    finally:
-        release.set()
-        thread.join()
     assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]
 
 
@@ -1275,23 +1263,12 @@ def test_a_listing_leaves_the_record_of_a_rename_under_way(world: Path) -> None:
     holds the lock is the rename's own: left; once the rename is gone, the listing deals with it."""
     from sane_desktop.service.renaming import INTENT_FILE, write_intent
 
+    from tests.lock_helpers import held_in_another_thread
+
     folder = world / "index" / "shop"
-    held, release = threading.Event(), threading.Event()
-
-    def rename_under_way() -> None:
-        with catalogue_lock(folder, "rename shop"):
-            write_intent(folder / INTENT_FILE, {"from": "shop", "to": "drk", "was": str(folder.resolve())})
-            held.set()
-            release.wait(30)
-
-    renaming = threading.Thread(target=rename_under_way)
-    renaming.start()
-    try:
-        assert held.wait(30)
+    with held_in_another_thread(folder, "rename shop"):  # the rename under way, its record written
+        write_intent(folder / INTENT_FILE, {"from": "shop", "to": "drk", "was": str(folder.resolve())})
         assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]
         assert (folder / INTENT_FILE).is_file()
-    finally:
-        release.set()
-        renaming.join()
     assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]  # never moved: forgotten
     assert not (folder / INTENT_FILE).exists()

@@ -186,27 +186,12 @@ def test_the_screenshot_walk_drops_the_offscreen_plugins_hint_warning(capsys) ->
 def test_a_second_window_waits_for_the_first_ones_demo(home: Path, windows) -> None:  # type: ignore[no-untyped-def]
     """Two windows started at once on a new home both drew the demo into one folder. While another holds the demo
     folder, this window says it waits (a busy bar, no "0/0"), then builds and opens the demo once it is let go."""
-    import threading
+    from tests.lock_helpers import held_in_another_thread
 
-    from sane_desktop.service.locking import catalogue_lock
-
-    held, release = threading.Event(), threading.Event()
-
-    def other_window() -> None:
-        with catalogue_lock(home / "demo", "draw and index the demo catalogue"):
-            held.set()
-            release.wait(60)
-
-    holder = threading.Thread(target=other_window)
-    holder.start()
-    try:
-        assert held.wait(30)
+    with held_in_another_thread(home / "demo", "draw and index the demo catalogue", wait_s=60):  # the other window
         window = windows(CatalogueService(home))
         start(window, DEMO_ITEMS)
         wait_until(lambda: window.activity.text() == "Waiting for another window to build the demo catalogue…", 60,
                    "the wait said")
         assert (window.progress.minimum(), window.progress.maximum()) == (0, 0)
-    finally:
-        release.set()
-        holder.join()
     _opened(window, "demo")

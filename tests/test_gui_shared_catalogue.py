@@ -458,12 +458,10 @@ def test_a_catalogue_the_server_holds_no_index_of_is_listed_as_such(server, worl
 
     assert catalogues_in_database(address.url(PASSWORD))[2] == {"bare": ""}
     assert catalogues_in_database(server["address"].url(PASSWORD))[2] == {CATALOGUE: "server"}
-    from sane_desktop.gui.tasks import TaskRunner
-
-    runner: TaskRunner[CatalogueService] = TaskRunner(CatalogueService(world["index"]))
-    _CLIENTS.append(runner)
-    dialog = SharedCatalogueDialog(runner, Settings(QSettings(str(world["root"] / "bare.ini"),
-                                                              QSettings.Format.IniFormat)))
-    qtbot.addWidget(dialog)
-    dialog._listed(list_on_server(address, PASSWORD))
+    window, _client, _service = window_on(world, qtbot)
+    dialog = open_dialog(window, qtbot)  # File → Open shared catalogue…, typed and clicked as a user does
+    fill(qtbot, dialog, server, PASSWORD)
+    type_into(qtbot, dialog.database, "importonly")
+    connect(qtbot, dialog)
+    assert dialog.catalogue.count() == 1, dialog.status.text()
     assert dialog.catalogue.itemText(0).endswith(f"{ITEMS} items, not indexed yet"), dialog.catalogue.itemText(0)

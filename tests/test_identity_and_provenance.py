@@ -12,8 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +27,7 @@ from sane_desktop.retrieval.search import OutfitSearcher
 from sane_desktop.service import Catalogues, CatalogueService, building
 from sane_desktop.service.locking import HOLDER_NAME, catalogue_lock
 from sane_desktop.store.importer import import_folder
+from tests.lock_helpers import held_in_another_thread
 from tests.retrieval_world import make_catalogue, make_model
 
 PACKAGE = Path(paths.__file__).resolve().parent
@@ -431,26 +431,6 @@ def test_an_unreadable_database_is_skipped_and_reported(world: dict[str, Path], 
     assert broken.name == "broken" and broken.db_path == home / "broken" / "catalogue.db" and broken.reason
     assert "\n" not in broken.reason
     service.open_catalogue("shop")  # the others still open
-
-
-@contextmanager
-def held_in_another_thread(folder: Path, what: str) -> Iterator[None]:
-    """The writer lock of ``folder`` held by another thread of this process for the block."""
-    held, done = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with catalogue_lock(folder, what):
-            held.set()
-            done.wait(30)
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert held.wait(30)
-        yield
-    finally:
-        done.set()
-        holder.join()
 
 
 def test_a_second_writer_in_this_process_fails_at_once(world: dict[str, Path], tmp_path: Path) -> None:

@@ -125,8 +125,11 @@ class Manifest:
                 raise TypeError(f"unknown field 'indexes.{name}.{unknown[0]}'{written_by(data)}")
             indexes[name] = CategoryIndex(**entry)
         data["indexes"] = indexes
-        if isinstance(data.get("db_location"), str):
-            data["db_location"] = _recorded_location(data["db_location"])
+        location = data.get("db_location")
+        if isinstance(location, str) and not location.startswith("sqlite"):  # a file's path is its own, as written
+            # a server's, as an earlier build may have recorded it: without a ?password= (trial DW), equal to this
+            # build's database_location, which masks it the same way
+            data["db_location"] = without_passwords(location)
         manifest = cls(**data)
         manifest.check_entries()
         return manifest
@@ -344,18 +347,6 @@ def database_location(url: Any) -> str:
         return url.render_as_string(hide_password=True)
     # a password given in the query (libpq's ``?password=``) too: trial DW found it in the manifest, file and server
     return without_passwords(url.render_as_string(hide_password=True))
-
-
-def _recorded_location(location: str) -> str:
-    """A server's location as an earlier build recorded it, without the password it may hold in its query
-    (:func:`database_location`'s form, so that it compares equal to this build's); a SQLite file's, or one that
-    does not parse, as it is (less what reads as a password)."""
-    if not location or location.startswith("sqlite"):
-        return location
-    try:
-        return database_location(location)
-    except Exception:  # noqa: BLE001 - a location this program did not write: kept, less what reads as a password
-        return without_passwords(location)
 
 
 def other_database(manifest: Manifest | None, location: str) -> str | None:

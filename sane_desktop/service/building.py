@@ -73,13 +73,12 @@ def _same_path(one: Path, other: Path) -> bool:
 
 
 def _sqlite_file(db_url: str) -> Path | None:
-    """The SQLite file ``db_url`` names (checked to be outside the package); None for a server or memory."""
-    from sqlalchemy.engine import make_url
+    """The SQLite file ``db_url`` names (checked to be outside the package); None for a server or memory.
+    InputError, in the store's words, for a URL it cannot use: the first thing import and index read of it
+    (trial DX's libpq key=value string reached ``index`` as "ArgumentError: Could not parse SQLAlchemy URL")."""
+    from sane_desktop.store.db import usable_url
 
-    try:
-        url = make_url(db_url)
-    except Exception:  # noqa: BLE001 - not a URL: the store says so in its words (trial DX read "ArgumentError: …")
-        return None
+    url = usable_url(db_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return paths.check_outside_package(Path(url.database), "--db")
     return None
@@ -150,11 +149,8 @@ def import_folder(root: Path | str, name: str | None = None, db_url: str | None 
 
     Raises InputError for an invalid name, or a name already built from another folder unless
     ``replace``; StoreError when another run is writing that catalogue; what the import raises."""
-    from sane_desktop.store.db import usable_url
     from sane_desktop.store.importer import import_folder as store_import
 
-    if db_url is not None:  # before any part reads it
-        usable_url(db_url)
     root = Path(root).expanduser().resolve()
     name = catalogue_name(root, name)
     with forgotten_on_failure(name, db_url, None), catalogue_lock(writer_folder(name, db_url), f"import {root}"):
@@ -211,10 +207,6 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     from sane_desktop.retrieval.indexer import index_catalogue
     from sane_desktop.store.work_queue import Shard
 
-    from sane_desktop.store.db import usable_url
-
-    if db_url is not None:  # before any part reads it
-        usable_url(db_url)
     root = Path(root).expanduser().resolve()
     name = catalogue_name(root, name)
     worker = Shard.parse(shard) if shard is not None else None

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from sane_desktop.errors import IndexBeingWritten, StaleIndexError, StoreError, url_without_password, without_passwords
+from sane_desktop.errors import IndexBeingWritten, StaleIndexError, StoreError, url_without_password
 
 LOCK_NAME = ".sane-writer.lock"
 HOLDER_NAME = ".sane-writer.json"
@@ -126,9 +126,9 @@ def command_line(argv: Sequence[str] | None = None) -> str:
     kept (a trial saw ``index hk --name`` for ``index hk --name hk``: the argv was cut after four
     words); only a line over :data:`COMMAND_CHARS` is shortened, in the middle, so that both the
     program and its last arguments stay."""
-    # each argument as given, before the shell's quoting hides a quoted password's ends (trial DX)
+    # each argument masked as given (not for another process's message), before the shell's quoting hides a quoted
+    # password's ends (trial DX)
     line = shlex.join(url_without_password(argument) for argument in (sys.argv if argv is None else argv))
-    line = without_passwords(line)  # not for another process's message
     # the busy message is one line: a newline in an argument is shown as \n
     line = "".join(char if char.isprintable() else repr(char)[1:-1] for char in line)
     if len(line) <= COMMAND_CHARS:
