@@ -430,3 +430,21 @@ def test_a_db_that_is_no_url_is_said_as_such_by_index_and_import(
                          "--db", url)
         assert code == 1 and err.startswith("error: not a usable database URL: '"), err
         assert "awpw" not in err and "Error:" not in err, err
+
+
+def test_a_url_pasted_as_the_shared_catalogues_host_is_said_as_such() -> None:
+    """A new-user trial pasted ``postgresql://stylist:Wv7Qp secret@db…/cat`` into Open shared catalogue's Host and
+    read "… (an '@' in its password must be written %40)" of a URL made from it, with an empty password; and an
+    empty Database field read "the server's database is empty", as if the server held no data."""
+    from sane_desktop.errors import InputError
+    from sane_desktop.service.shared import ServerAddress
+
+    for host in ("postgresql://stylist:Wv7Qp secret@db.nowhere.invalid:5432/cat", "stylist@db.example.org",
+                 "db.example.org/cat"):
+        with pytest.raises(InputError, match=r"^the host is a server's name or address .*, not a URL") as refused:
+            ServerAddress(host, 5432, "cat", "stylist").check()
+        assert "Wv7Qp" not in str(refused.value)
+    assert ServerAddress("/run/postgresql", 5432, "cat", "stylist").check().host == "/run/postgresql"  # a socket
+    assert ServerAddress(" db.example.org ", 5432, "cat", "stylist").check().host == "db.example.org"
+    with pytest.raises(InputError, match=r"^no database name is given: fill it in$"):
+        ServerAddress("db.example.org", 5432, " ", "stylist").check()

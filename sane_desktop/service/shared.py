@@ -46,12 +46,16 @@ class ServerAddress:
     user: str
 
     def check(self) -> ServerAddress:
-        """This address with surrounding blanks removed; InputError (one line) for an empty field
-        or a port outside 1–65535."""
+        """This address with surrounding blanks removed; InputError (one line) for an empty field, a URL
+        pasted as the host, or a port outside 1–65535."""
         address = ServerAddress(self.host.strip(), int(self.port), self.database.strip(), self.user.strip())
-        for label, value in (("host", address.host), ("database", address.database), ("user", address.user)):
-            if not value:
-                raise InputError(f"the server's {label} is empty: fill it in")
+        for label, value in (("host", address.host), ("database name", address.database), ("user", address.user)):
+            if not value:  # "the server's database is empty" read as a server holding no data (a new-user trial)
+                raise InputError(f"no {label} is given: fill it in")
+        # a database URL pasted whole: said as such, not "an '@' in its password …" of the URL made from it (trial EA)
+        if "://" in address.host or (("@" in address.host or "/" in address.host) and not address.host.startswith("/")):
+            raise InputError("the host is a server's name or address (or the folder of its socket), not a URL: put "
+                             "the URL's parts in the fields (host, port, database, user, password)")
         if not 0 < address.port < 65536:
             raise InputError(f"port {address.port} is not a port number (1–65535)")
         return address
