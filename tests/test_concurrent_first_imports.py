@@ -22,16 +22,20 @@ from tests.retrieval_world import make_catalogue
 DEADLINE_S = 60.0
 
 
-def _waiting_on_an_advisory_lock(url: str) -> int:
+def _count(url: str, sql: str) -> int:
+    """The one number ``sql`` selects on the server at ``url`` (its views of locks and sessions)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
     try:
         with engine.connect() as connection:
-            return int(connection.execute(text(
-                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")).scalar_one())
+            return int(connection.execute(text(sql)).scalar_one())
     finally:
         engine.dispose()
+
+
+def _waiting_on_an_advisory_lock(url: str) -> int:
+    return _count(url, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
 
 
 def test_a_plain_import_waits_for_another_import_of_the_catalogue_on_a_server(postgres_url: str,
@@ -116,12 +120,4 @@ def test_two_runs_writing_a_catalogues_shared_manifest_at_once_both_end(postgres
 
 
 def _waiting_on_a_row(url: str) -> bool:
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(url)
-    try:
-        with engine.connect() as connection:
-            return bool(connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")).scalar_one())
-    finally:
-        engine.dispose()
+    return bool(_count(url, "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
