@@ -245,10 +245,19 @@ def user_data_dir() -> Path:
 
 
 def user_cache_dir() -> Path:
-    """Per-user cache folder (thumbnails): ``SANE_CACHE_HOME`` overrides."""
+    """Per-user cache folder (thumbnails, trunk features, explanation maps): ``SANE_CACHE_HOME`` overrides."""
     import platformdirs
 
     return _home_from_environment("SANE_CACHE_HOME") or platformdirs.user_cache_path(APP_NAME, appauthor=False)
+
+
+# the cache folder's parts besides the trunk features (retrieval.feature_cache.FOLDER), named here for the
+# window, which writes them, and `sane-desktop cache`, which lists and removes them (service.caches)
+THUMBNAILS_FOLDER = "thumbnails"
+# bumped when a cached thumbnail may not be its key's photo: thumbnails cached before the content
+# check (a replaced file's pixels stored under the recorded hash) are never read again
+THUMBNAILS_VERSION = "v3"  # v3: each file names its key and the digest of its pixels (checked on read)
+EXPLAIN_MAPS_FOLDER = "explain-maps"  # `explain`'s maps of a catalogue whose own folder is read-only
 
 
 def user_log_dir() -> Path:

@@ -43,6 +43,7 @@ COMMAND_MODULES = [
     "query_cmd",
     "items_cmd",
     "catalogues_cmd",
+    "cache_cmd",
     "gui_cmd",
     "explain_cmd",
     "evaluate_explanations_cmd",

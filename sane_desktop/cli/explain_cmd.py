@@ -103,13 +103,13 @@ def _default_maps_dir(folder: Path) -> Path:
     import hashlib
     import os
 
-    from sane_desktop.paths import user_cache_dir
+    from sane_desktop.paths import EXPLAIN_MAPS_FOLDER, user_cache_dir
 
     maps = folder / "explanations" / "maps"
     existing = next((p for p in (maps, maps.parent, folder) if p.exists()), folder)
     if os.access(existing, os.W_OK):
         return maps
-    return user_cache_dir() / "explain-maps" / hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
+    return user_cache_dir() / EXPLAIN_MAPS_FOLDER / hashlib.sha256(str(folder.resolve()).encode()).hexdigest()[:16]
 
 
 def _file_word(item_id: str) -> str:

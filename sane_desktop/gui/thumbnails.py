@@ -38,9 +38,7 @@ def thumbnail_side(app: object) -> int:
 # CHANGED: the file's bytes are no longer the photo the catalogue recorded (content hash): it was
 # replaced since the last import, and showing it would show a photo the search never saw.
 LOADING, READY, MISSING, UNREADABLE, CHANGED = "loading", "ready", "missing", "unreadable", "changed"
-# bumped when a cached thumbnail may not be its key's photo: thumbnails cached before the content
-# check (a replaced file's pixels stored under the recorded hash) are never read again
-CACHE_VERSION = "v3"  # v3: each file names its key and the digest of its pixels (checked on read)
+CACHE_VERSION = paths.THUMBNAILS_VERSION  # (the thumbnails `cache --clean` keeps)
 KEY_TEXT, PIXELS_TEXT = "sane-key", "sane-pixels"  # the PNG text chunks a cached thumbnail carries
 
 
@@ -60,7 +58,7 @@ def cached_thumbnail_fits(image: QImage, key: str) -> bool:
 
 def default_cache_dir() -> Path:
     """``thumbnails/`` in the per-user cache folder (``SANE_CACHE_HOME`` overrides it)."""
-    return paths.user_cache_dir() / "thumbnails"
+    return paths.user_cache_dir() / paths.THUMBNAILS_FOLDER
 
 
 def cache_key(path: Path, content_hash: str, side: int) -> str:

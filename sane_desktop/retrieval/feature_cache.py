@@ -18,6 +18,11 @@ kind — and two lines of the list swapped would give each image the other's —
 alone) are ignored the same way. Lookups are by content hash, so a
 changed image simply misses, and the same photo in two catalogues is computed once.
 
+Each folder carries ``identity.json`` (:data:`LABEL`): the identity its key was computed from, the
+embedding code's fingerprint included, so that ``sane-desktop cache --clean`` can tell another build's
+folders (never read by this one) from this build's. Shards may be removed under a running process
+(``cache --clear``): what it has read or added stays memory-mapped, and what it has not is a miss.
+
 Size: 125 kB per image at 224 px for Lite0 (49 × 1280 float16): 1.2 GB for MANGO's 9,222 photos.
 """
 
@@ -37,6 +42,7 @@ from sane_desktop.catalogue.content_hash import file_hash
 from sane_desktop.paths import user_cache_dir
 
 FOLDER = "features"
+LABEL = "identity.json"  # a folder's identity, as written by the build that uses it
 # a hash list's first line: the digest of its shard's .npy bytes and of the list below it, row by row
 # (v2: trial AK swapped two lines of a list whose digest covered the data alone, and index stored each
 # of the two items with the other's photo's features)
@@ -90,6 +96,22 @@ class TrunkIdentity:
                            "code": embedding_code()}, sort_keys=True)
         return f"{self.kind}-{hashlib.sha256(text.encode()).hexdigest()[:16]}"
 
+    def label(self) -> dict:
+        """What :data:`LABEL` says of a folder: the fields of :attr:`key`, the code's fingerprint as ``code``."""
+        from sane_desktop.code_version import embedding_code
+
+        return {"kind": self.kind, "digest": self.digest, "preprocessing": self.preprocessing,
+                "code": embedding_code()}
+
+
+def folder_label(folder: Path) -> dict | None:
+    """The :data:`LABEL` of a feature folder, or None when it has none or it cannot be read as one."""
+    try:
+        label = json.loads((folder / LABEL).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return label if isinstance(label, dict) and isinstance(label.get("code"), str) else None
+
 
 class FeatureCache:
     """Append-only store of (K, C) float16 cell features by image content hash (one trunk identity)."""
@@ -105,6 +127,7 @@ class FeatureCache:
         """Read the hash lists of shards not seen yet (another process may have added some)."""
         if not self.folder.is_dir():
             return
+        self._write_label()
         for hashes_path in sorted(self.folder.glob("*.hashes")):
             if hashes_path in self._scanned:
                 continue
@@ -168,6 +191,23 @@ class FeatureCache:
         tmp_hashes.write_text("\n".join([_commit_line(_shard_digest(data_path), hashes), *hashes]) + "\n",
                               encoding="ascii")
         os.replace(tmp_hashes, self.folder / f"{name}.hashes")
+        self._write_label()
+        # this process reads what it added from the file it wrote, even once a `cache --clear` has removed it
+        self._scanned.add(self.folder / f"{name}.hashes")
+        self._shards[data_path] = np.load(data_path, mmap_mode="r")
+        for row, content_hash in enumerate(hashes):
+            self._where.setdefault(content_hash, (data_path, row))
+
+    def _write_label(self) -> None:
+        """Write the folder's :data:`LABEL` when it has none (best effort: a read-only cache goes without)."""
+        if (self.folder / LABEL).is_file():  # a stat: a folder made again after a `cache --clear` is labelled again
+            return
+        tmp = self.folder / f".{LABEL}.{uuid.uuid4().hex}.tmp"
+        try:
+            tmp.write_text(json.dumps(self.identity.label(), sort_keys=True), encoding="utf-8")
+            os.replace(tmp, self.folder / LABEL)
+        except OSError:
+            tmp.unlink(missing_ok=True)
 
     def size_bytes(self) -> int:
         """Bytes the cache's shards take on disk."""
