@@ -1,6 +1,6 @@
 """Every control a screen reader reaches has a name it can say: the window's lists, fields, sliders and
 buttons, and those of its dialogs (Index, Train, Adapt, Manage catalogues, Saved outfits, Shared
-catalogue, Keyboard shortcuts). Qt names a control from its text, or from the label it is the buddy
+catalogue, Keyboard shortcuts, Caches and disk space). Qt names a control from its text, or from the label it is the buddy
 of; a placeholder or a tooltip is no name, and an icon-only button has none: the results and catalogue
 lists, the outfit strip, the search box and its clear button, the opacity slider and four dialogs'
 lists and fields were unnamed (found by walking Qt's accessibility tree, as below)."""
@@ -60,11 +60,11 @@ def test_every_control_of_the_window_and_its_dialogs_has_a_name(world, qtbot, ma
     settle(100)
     tops: list[QWidget] = [window]
     for action in (window.index_action, window.train_action, window.adapt_action, window.manage_action,
-                   window.open_outfit_action, window.shared_action, window.shortcuts_action):
+                   window.open_outfit_action, window.shared_action, window.shortcuts_action, window.caches_action):
         action.trigger()
         settle(100)
         tops += [top for top in QApplication.topLevelWidgets() if top.isVisible() and top not in tops]
-    assert len(tops) >= 7, [type(top).__name__ for top in tops]
+    assert len(tops) >= 8, [type(top).__name__ for top in tops]
     missing = sorted({name for top in tops for name in unnamed(top)})
     for top in tops[1:]:
         top.close()

@@ -9,16 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.cli import add_json_flag, say
-from sane_desktop.service.caches import size_words
-
-# a part's words in the text (the JSON has the service's kind and state)
-_STATE_WORDS = {
-    "current": "used by this build",
-    "other build": "another build's: never read by this one",
-    "older format": "an older format: never read by this build",
-    "unlabelled": "not labelled yet: this build labels the folders it uses",
-}
-
+from sane_desktop.service.caches import KIND_WORDS, STATE_WORDS, size_words
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
@@ -78,8 +69,9 @@ def render(result: dict[str, Any]) -> str:
     lines.append(f"Caches in {root}: {size_words(result['bytes'])}")
     for part in result["parts"]:
         where = Path(part["folder"]).relative_to(root) if Path(part["folder"]).is_relative_to(root) else part["folder"]
-        what = f"{part['photos']:,} photos" if part["photos"] is not None else f"{part['files']:,} files"
-        lines.append(f"  {part['kind']:<17} {size_words(part['bytes']):>8}  {what}, {_STATE_WORDS[part['state']]} "
+        count, noun = (part["photos"], "photo") if part["photos"] is not None else (part["files"], "file")
+        what = f"{count:,} {noun}{'' if count == 1 else 's'}"
+        lines.append(f"  {KIND_WORDS[part['kind']]:<17} {size_words(part['bytes']):>8}  {what}, {STATE_WORDS[part['state']]} "
                      f"({where})")
     if result["action"] is None:
         unused, everything = result["removable"]["unused"], result["removable"]["everything"]

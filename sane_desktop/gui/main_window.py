@@ -30,6 +30,7 @@ from sane_desktop.errors import (
 )
 from sane_desktop.gui import explain_tasks
 from sane_desktop.gui.about import open_log_folder, show_about
+from sane_desktop.gui.cache_dialog import CacheDialog
 from sane_desktop.gui.adapt_dialog import AdaptDialog
 from sane_desktop.gui.catalogue_manager import CatalogueManager
 from sane_desktop.gui.category_dialog import CategoryDialog
@@ -619,6 +620,7 @@ class MainWindow(QMainWindow):
         self.train_dialog: TrainDialog | None = None
         self.adapt_dialog: AdaptDialog | None = None
         self.catalogue_manager: CatalogueManager | None = None
+        self.cache_dialog: CacheDialog | None = None
         tasks.activity.connect(self.activity.setText)
         self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
         self._writer_poll = QTimer(self, interval=WRITER_POLL_MS)  # after a refusal "being indexed now"
@@ -859,6 +861,8 @@ class MainWindow(QMainWindow):
         self.log_folder_action = self._action("mdi6.folder-text-outline", "Open &log folder",
                                               lambda: open_log_folder(self), None,
                                               "Open the folder of the app's log file (attach it to a problem report)")
+        self.caches_action = self._action("mdi6.harddisk", "&Caches and disk space…", self.show_cache_dialog, None,
+                                          "What the caches of photo features and thumbnails take, and freeing it")
         # Ctrl+Q (Cmd+Q on macOS) everywhere: the platform's standard Quit key is none on Windows and
         # under some platform themes; and from the index, train or catalogue-manager window in front
         # too (trial K: Ctrl+Q did nothing there). It closes this window, which asks first when work
@@ -967,6 +971,7 @@ class MainWindow(QMainWindow):
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.log_folder_action)
+        help_menu.addAction(self.caches_action)
         help_menu.addAction(self.about_action)
         toolbar = QToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -2217,6 +2222,17 @@ class MainWindow(QMainWindow):
                 self.detail_view.hide()
             self.activateWindow()
             self.find_similar(pk)
+
+    def show_cache_dialog(self) -> CacheDialog:
+        """Help → Caches and disk space…: measured again each time it is shown (on the worker)."""
+        if self.cache_dialog is None:
+            self.cache_dialog = CacheDialog(self.tasks, self)
+        if not self.cache_dialog.channel.busy:
+            self.cache_dialog.refresh()
+        self.cache_dialog.show()
+        self.cache_dialog.raise_()
+        self.cache_dialog.activateWindow()
+        return self.cache_dialog
 
     def show_catalogue_manager(self) -> CatalogueManager:
         if self.catalogue_manager is None:

@@ -32,6 +32,14 @@ CURRENT, OTHER_BUILD, OLDER_FORMAT, UNLABELLED = "current", "other build", "olde
 Scope = Literal["unused", "everything"]
 UNUSED: Final = "unused"
 EVERYTHING: Final = "everything"
+# a part's words, for a person (the command line's text and the window's table)
+KIND_WORDS = {FEATURES: "photo features", THUMBNAILS: "thumbnails", EXPLAIN_MAPS: "explanation maps"}
+STATE_WORDS = {
+    CURRENT: "used by this build",
+    OTHER_BUILD: "another build's: never read by this one",
+    OLDER_FORMAT: "an older format: never read by this build",
+    UNLABELLED: "not labelled yet: this build labels the folders it uses",
+}
 # the names the caches write (data, hash lists, labels, pictures, records, temporaries); nothing else is removed
 OWN_SUFFIXES = (".npy", ".hashes", ".json", ".png", ".tmp")
 
@@ -162,6 +170,9 @@ def cache_report(root: Path | None = None) -> CacheReport:
     maps = list(_files(root / EXPLAIN_MAPS_FOLDER))
     parts = [*_feature_parts(root), *_thumbnail_parts(root),
              CachePart(EXPLAIN_MAPS, CURRENT, root / EXPLAIN_MAPS_FOLDER, len(maps), _size(maps))]
+    # this build's first, then what it never reads
+    order = {CURRENT: 0, UNLABELLED: 1, OTHER_BUILD: 2, OLDER_FORMAT: 3}
+    parts.sort(key=lambda part: (order[part.state], list(KIND_WORDS).index(part.kind), str(part.folder)))
     return CacheReport(root, tuple(part for part in parts if part.files))
 
 

@@ -1,0 +1,71 @@
+"""Help → Caches and disk space…: the caches' parts as ``sane-desktop cache`` lists them, Remove unused and
+Remove all… (asked first), each on the worker, with real clicks."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest  # noqa: E402
+
+pytest.importorskip("pytestqt")
+from gui_helpers import demo_world  # noqa: E402
+from PySide6.QtCore import Qt  # noqa: E402
+from PySide6.QtTest import QTest  # noqa: E402
+from PySide6.QtWidgets import QMessageBox  # noqa: E402
+from test_cache_command import _filled  # noqa: E402
+
+from sane_desktop.service.caches import cache_report  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return demo_world(tmp_path_factory.mktemp("caches"))
+
+
+def click(button) -> None:  # type: ignore[no-untyped-def]
+    assert button.isEnabled(), button.text()
+    QTest.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, tmp_path: Path,  # type: ignore[no-untyped-def]
+                                                    monkeypatch) -> None:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("SANE_CACHE_HOME", str(root))
+    _filled(root, monkeypatch)
+    window = make_window(world, (1280, 800), open_catalogue=False)
+    help_menu = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Help")
+    assert window.caches_action in help_menu.actions()
+    window.caches_action.trigger()
+    dialog = window.cache_dialog
+    assert dialog is not None and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 6, timeout=60000)
+    texts = {dialog.table.item(row, 3).text() for row in range(6)}
+    assert "another build's: never read by this one" in texts and "used by this build" in texts
+    assert dialog.total.text().endswith(f" in {root}")
+    unused = cache_report(root).removable("unused")
+    qtbot.waitUntil(lambda: dialog.unused_button.isEnabled(), timeout=10000)
+    assert dialog.unused_button.text().startswith("Remove unused (")
+
+    click(dialog.unused_button)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 4 and dialog.status.text().startswith("Removed"), timeout=60000)
+    assert dialog.status.text().startswith("Removed 4 files (") and cache_report(root).removable("unused") == 0
+    qtbot.waitUntil(lambda: dialog.all_button.isEnabled(), timeout=10000)
+    assert not dialog.unused_button.isEnabled() and unused > 0
+
+    click(dialog.all_button)  # asked first: Cancel keeps everything
+    qtbot.waitUntil(lambda: dialog.question is not None and dialog.question.isVisible(), timeout=10000)
+    assert "Nothing is lost" in dialog.question.text()
+    click(dialog.question.button(QMessageBox.StandardButton.Cancel))
+    QTest.qWait(200)
+    assert dialog.table.rowCount() == 4
+    click(dialog.all_button)
+    qtbot.waitUntil(lambda: dialog.question is not None and dialog.question.isVisible(), timeout=10000)
+    click(dialog.question.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0, timeout=60000)
+    assert dialog.total.text() == f"The caches in {root} are empty." and cache_report(root).parts == ()
+    qtbot.waitUntil(lambda: dialog.folder_button.isEnabled(), timeout=10000)
+    assert not dialog.all_button.isEnabled() and not dialog.unused_button.isEnabled()
+    dialog.close()
