@@ -448,3 +448,32 @@ def test_a_url_pasted_as_the_shared_catalogues_host_is_said_as_such() -> None:
     assert ServerAddress(" db.example.org ", 5432, "cat", "stylist").check().host == "db.example.org"
     with pytest.raises(InputError, match=r"^no database name is given: fill it in$"):
         ServerAddress("db.example.org", 5432, " ", "stylist").check()
+
+
+@pytest.mark.parametrize("url, said", [
+    # no server of that name: not "is it running, and are the host and port right?" (a trial went looking at the port)
+    ("postgresql+psycopg://u@nosuchhost.invalid/db",
+     "cannot find the catalogue database server u@nosuchhost.invalid:5432/db: no computer named 'nosuchhost.invalid' "
+     "is known here (check the host name, or this computer's network)"),
+    # a raw "&" in a ?password= ends it, and the rest reads as an unknown option (trial DZ)
+    ("postgresql+psycopg://u@127.0.0.1:1/db?password=a&Bc=d",
+     "the database URL u@127.0.0.1:1/db holds an option the driver does not know, 'Bc': options after '?' are "
+     "separated by '&', so an '&' inside a password or another value must be written %26"),
+])
+def test_an_unknown_host_and_a_split_password_are_said_as_what_they_are(url: str, said: str,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert main(["catalogues", "--db", url]) == 5
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {said}"), err
+    assert "is it running" not in err and "password=a" not in err
+
+
+def test_the_shared_catalogue_dialog_says_an_unknown_host_as_such() -> None:
+    from sane_desktop.errors import StoreError
+    from sane_desktop.service.shared import ServerAddress, list_on_server
+
+    with pytest.raises(StoreError) as refused:
+        list_on_server(ServerAddress("nosuchhost.invalid", 5432, "db", "u"), "pw")
+    assert str(refused.value) == ("no computer named 'nosuchhost.invalid' is known here: check the host name (or this "
+                                  "computer's network)")

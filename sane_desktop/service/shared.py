@@ -108,6 +108,8 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
     password): wrong password, a password needed, no such user or database, the server not
     reachable, not allowed from here; else the store's own line, with ``password`` (plain or
     URL-escaped) blotted out should it quote it."""
+    from sane_desktop.store.db import unknown_host_name  # (loaded already: the failure came through it)
+
     text = _server_text(error)
     where = f"{address.host}:{address.port}"
     if "password authentication failed" in text:
@@ -121,6 +123,9 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
         return f"there is no database {address.database!r} on the server at {where}"
     if "no pg_hba.conf entry" in text:
         return f"the server at {where} does not let user {address.user!r} in from this computer (pg_hba.conf)"
+    if unknown_host_name(text) is not None:  # not "is it running?": no server of that name was found at all
+        return (f"no computer named {address.host!r} is known here: check the host name (or this computer's "
+                "network)")
     if any(reason in text for reason in ("connection refused", "no such file or directory", "could not translate",
                                          "timeout expired", "could not connect", "network is unreachable",
                                          "no route to host", "name or service not known")):

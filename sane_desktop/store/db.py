@@ -166,6 +166,21 @@ def is_passing(error: BaseException) -> bool:
             or any(words in lowered for words in ("database is locked", "disk is full", "disk i/o error")))
 
 
+# what the resolver says of a host name it cannot find: psycopg's, libpq's, and the systems' own words
+_UNKNOWN_HOST = re.compile(r"""failed to resolve host '([^']*)'|could not translate host name "([^"]*)"|"""
+                           r"(name or service not known|nodename nor servname provided|no such host is known|"
+                           r"temporary failure in name resolution)", re.IGNORECASE)
+
+
+def unknown_host_name(detail: str) -> str | None:
+    """The host name a driver's message says could not be resolved ("" when it names none), or None when the
+    message says no such thing."""
+    found = _UNKNOWN_HOST.search(detail)
+    if found is None:
+        return None
+    return found.group(1) or found.group(2) or ""
+
+
 def describe_database_error(error: BaseException, where: str, *, read_only_reason: str = "",
                             busy_timeout: float = BUSY_TIMEOUT_S) -> str:
     """One line, without SQL, saying what went wrong with the database ``where`` and what to do.
@@ -214,6 +229,15 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
     if "authentication failed" in lowered or "no password supplied" in lowered:
         # reached, and the login refused (trial AW read "cannot reach the … server" before the server's words)
         return f"the catalogue database server {where} refused the login ({detail}): check the user name and password"
+    unknown_host = unknown_host_name(detail)
+    if unknown_host is not None:  # no server to reach: "is it running?" sent a trial looking at the wrong thing
+        named = f"named {unknown_host!r} " if unknown_host else "of that name "
+        return (f"cannot find the catalogue database server {where}: no computer {named}is known here "
+                f"(check the host name, or this computer's network) ({detail})")
+    option = re.search(r'invalid (?:connection option|uri query parameter:?) "([^"]*)"', detail, re.IGNORECASE)
+    if option:  # a raw "&" in a ?password= value ends it there, and the rest reads as an option (trial DZ)
+        return (f"the database URL {where} holds an option the driver does not know, {option.group(1)!r}: options after "
+                "'?' are separated by '&', so an '&' inside a password or another value must be written %26")
     if sqlstate.startswith("08") or (not sqlstate and type(error).__name__ == "OperationalError"
                                      and code is None and "connect" in lowered):
         return f"cannot reach the catalogue database server {where}: is it running, and are the host and port right? ({detail})"
