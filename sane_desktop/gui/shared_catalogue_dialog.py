@@ -38,6 +38,9 @@ if TYPE_CHECKING:
     from sane_desktop.service import CatalogueService, OpenedCatalogue
 
 # settings key -> what it remembers (the password is not among them, by design)
+# what an empty password field uses, as its placeholder says it
+PASSWORD_HINT = "empty: the keyring's, PGPASSWORD or ~/.pgpass"
+PASSWORD_HINT_NO_KEYRING = "empty: PGPASSWORD or ~/.pgpass"
 REMEMBERED = ("shared_host", "shared_port", "shared_database", "shared_user", "shared_catalogue", "shared_remember")
 
 
@@ -70,10 +73,11 @@ class SharedCatalogueDialog(ScreenFittedDialog):
         self.user = QLineEdit(str(settings.get("shared_user") or ""))
         self.password = QLineEdit()
         self.password.setEchoMode(QLineEdit.EchoMode.Password)
-        self.password.setPlaceholderText("empty: the keyring's, PGPASSWORD or ~/.pgpass")
+        self.password.setPlaceholderText(PASSWORD_HINT_NO_KEYRING)  # until the keyring is known
         self.remember = QCheckBox("Remember password in the system keyring")
         self.remember.setChecked(bool(settings.get("shared_remember")))
         self.remember.setEnabled(False)  # until the worker says whether the keyring is a secure one
+        self.remember.toggled.connect(self._password_hint)
         self.keyring_note = plain_label("Checking the system keyring…")
         self.keyring_note.setWordWrap(True)
         self.keyring_note.setObjectName("keyring-note")
@@ -127,6 +131,12 @@ class SharedCatalogueDialog(ScreenFittedDialog):
         self.remember.setEnabled(status.secure)
         if not status.secure:
             self.remember.setChecked(False)
+        self._password_hint()
+
+    def _password_hint(self, *_args: object) -> None:
+        """What an empty password field uses: the keyring's only where one is read (a secure keyring, the box
+        ticked: trial DV read "the keyring's" where there was none)."""
+        self.password.setPlaceholderText(PASSWORD_HINT if self._keyring_allowed() else PASSWORD_HINT_NO_KEYRING)
 
     def _address_changed(self, *_args: object) -> None:
         """Another server or user: the catalogues listed were another database's."""
