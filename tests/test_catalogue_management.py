@@ -750,6 +750,7 @@ def test_manager_shows_the_source_folder(managed, world: Path, qtbot) -> None:  
             click(manager.show_button)
             click(manager.delete_button)  # the question says whether its photos go with it
             assert "are not touched" in manager.question.text()
+            assert manager.question.text().endswith("stay until Help → Caches and disk space… frees them.")
             manager.question.close()
         assert not looked_here
         (world / "shop2").rename(world / "shop2-moved")

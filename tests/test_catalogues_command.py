@@ -66,6 +66,8 @@ def test_list_rename_and_delete(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert code != 0 and "add --yes" in err and "its source photos stay" in err and (home / "boutique").is_dir()
     code, out, _ = run(capsys, home, "delete", "boutique", "--yes")
     assert code == 0 and not (home / "boutique").exists() and root.is_dir()  # the photos stay
+    # and so do its photos' cached features, said with the way to free them
+    assert out.rstrip().endswith("stay in the per-user caches: 'sane-desktop cache' says what they take and frees them")
     assert run(capsys, home, "delete", "shop", "--yes")[0] == 0
     code, out, _ = run(capsys, home)
     assert "No catalogue in" in out

@@ -123,7 +123,9 @@ def render(result: dict[str, Any]) -> str:
         return f"Renamed {result['old']!r} to {result['name']!r} in {result['home']}"
     if result["action"] == "delete":
         photos = " and its photos kept inside it" if result["photos_deleted"] else "; its source photos stay"
-        return f"Deleted catalogue {result['name']!r} ({result['folder']}){photos}"
+        # the caches are shared by catalogues and keyed by content: said, with the way to free them (a trial looked)
+        return (f"Deleted catalogue {result['name']!r} ({result['folder']}){photos}. Its photos' cached features and "
+                "thumbnails stay in the per-user caches: 'sane-desktop cache' says what they take and frees them")
     entries = result["catalogues"]
     if "database" in result:  # catalogues --db URL
         if not entries:  # a store whose catalogues were all deleted

@@ -356,7 +356,8 @@ class CatalogueManager(ScreenFittedDialog):
                   f"The photos in {entry.source or 'its source folder'} are not touched.")
         box = message_box(self, "Delete catalogue",
                           f"Delete the catalogue “{entry.name}”? Its index, database, saved outfits and "
-                          f"explanation cache are removed from {entry.folder}.\n\n{photos}",
+                          f"explanation cache are removed from {entry.folder}.\n\n{photos} Its photos' cached "
+                          "features and thumbnails stay until Help → Caches and disk space… frees them.",
                           QMessageBox.Icon.Question,
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
