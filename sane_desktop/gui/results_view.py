@@ -226,8 +226,10 @@ class ResultsView(QWidget):
         layout.addLayout(self._header)
         layout.addWidget(self.similar_heading)
         layout.addLayout(self._controls)
-        layout.addWidget(self.filter_note)
         layout.addWidget(self.stack, 1)
+        # under the list, not above it: a note that comes later (the tiles' explanations, a photo check) moved the
+        # results down under the pointer, and a click meant for the first result followed a link (trial DV)
+        layout.addWidget(self.filter_note)
         self.show_message(EMPTY_RESULTS_WORDS)
 
     # --- the header's rows ---------------------------------------------------------------------
