@@ -112,6 +112,38 @@ def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(
     assert len(short_title("a " * 40)) <= 31
 
 
+def test_the_sentence_names_titles_whole_where_they_fit_its_lines(qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EA read "as A-line skirt with a plus-sign… has" with room to spare: the panel shows the sentence with
+    its titles whole where all of it fits the lines at the panel's width, else the shortened one (trial BE's two
+    long titles took the room of its end)."""
+    from dataclasses import replace
+
+    from sane_desktop.gui.explanation_view import WHOLE_TITLES
+    from sane_desktop.gui.text import ElidedLabel
+
+    title = "A-line skirt with a plus-sign motif"
+    reason = _reason([0.4, 0.6])
+    reason = replace(reason, shares=(replace(reason.shares[0], shows_attribute=0.1),
+                                     replace(reason.shares[1], shows_attribute=0.9,
+                                             item=replace(reason.shares[1].item, title=title))))
+    short, whole = outfit_sentence(reason), outfit_sentence(reason, limit=WHOLE_TITLES)
+    assert "plus-sign…" in short and whole == ("Goes with your outfit mainly through its lightning-bolt motif, as "
+                                               f"{title} has — 60 % of the match comes from it.")
+    label = ElidedLabel(lines=3)
+    qtbot.addWidget(label)
+    label.setText(short)
+    label.set_longer(whole)
+    label.resize(900, label.height())
+    label.show()
+    assert label.plain_text() == whole and not label.is_elided() and " ".join(label.shown_lines()) == whole
+    label.resize(140, label.height())  # too narrow for either: the short one, elided, its whole text in the tooltip
+    assert label.plain_text() == short and label.is_elided()
+    label.resize(900, label.height())
+    assert label.plain_text() == whole
+    label.setText("Another explanation")  # a longer form never outlives its text
+    assert label.plain_text() == "Another explanation"
+
+
 def test_the_outfit_sentence_speaks_a_stylists_words(qtbot) -> None:  # type: ignore[no-untyped-def]
     reason = _reason([0.7, 0.3])
     assert reason.percentages() == pytest.approx((70.0, 30.0))
@@ -358,7 +390,10 @@ def test_click_shows_the_outfit_reason_then_a_row_drills_down(world, qtbot) -> N
         # the attribute named is the service's (or the panel says plainly that none explains it)
         assert reason.attribute == truth.attribute and reason.abstained == truth.abstained
         sentence = view.outfit_reason.sentence.plain_text()
-        assert sentence == outfit_sentence(truth)
+        # its titles whole where that fits the panel's lines, else shortened
+        from sane_desktop.gui.explanation_view import WHOLE_TITLES
+
+        assert sentence in (outfit_sentence(truth), outfit_sentence(truth, limit=WHOLE_TITLES))
         if truth.attribute:
             assert outfit_phrase(truth.attribute) in sentence
         else:

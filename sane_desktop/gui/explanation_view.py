@@ -31,12 +31,12 @@ from sane_desktop.errors import InputError
 from sane_desktop.gui.explain_tasks import ColouredUpdate, OutfitReasonStep
 from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.text import (
-    ClickActivation, ElidedLabel, LinkLabel, file_name_words, message_box, plain_tooltip, set_plain,
+    ClickActivation, ElidedLabel, LinkLabel, file_name_words, left_to_right, message_box, plain_tooltip, set_plain,
 )
 from sane_desktop.gui.theme import error_colour, link_colour, themed_icon
 from sane_desktop.service import COLOUR_MAPS, AttributeScore, ExplanationUpdate, ItemInfo
 from sane_desktop.service.match_score import points_amount, points_text, whole_percents
-from sane_desktop.service.titles import attribute_words, match_sentence, short_title
+from sane_desktop.service.titles import SENTENCE_TITLE_CHARS, attribute_words, match_sentence, short_title
 
 if TYPE_CHECKING:  # values the worker sends (their module loads nothing heavy, but the GUI only names them)
     # numpy (and the colouring code, colour_lut/colourise) is imported where an array is handled: the
@@ -484,15 +484,17 @@ def outfit_phrase(attribute: str) -> str:
 EVEN_SPREAD = 10.0  # percentage points between the largest and smallest share: "about equally"
 
 
-def outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Mapping[int, int] | None = None) -> str:
+def outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Mapping[int, int] | None = None,
+                    limit: int = SENTENCE_TITLE_CHARS) -> str:
     """:func:`_outfit_sentence`, ending in one mark: a shortened title at its end brings its own "…" (trial
     BF read "… comes from Black checked a-line skirt…."). ``points``: outfit item key -> the points the rows
     and badges show (default: the reason's own, :meth:`OutfitExplanation.item_points`)."""
-    said = _outfit_sentence(reason, alike, points)
+    said = _outfit_sentence(reason, alike, points, limit)
     return said[:-1] if said.endswith("….") else said
 
 
-def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Mapping[int, int] | None = None) -> str:
+def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Mapping[int, int] | None = None,
+                     limit: int = SENTENCE_TITLE_CHARS) -> str:
     """The outfit's reason in a stylist's words, e.g. "Goes with your outfit mainly through its
     lightning-bolt motif — 70 % of the match comes from Blue bolt shirt." (or, shares within
     :data:`EVEN_SPREAD` points, "— all 3 outfit items carry the match about equally", "— both outfit items …" for
@@ -503,13 +505,13 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
     noun, goes = ("likeness", "looks like") if alike else ("match", "goes with")
     percentages = reason.whole_percentages()
     if percentages is None or not reason.shares:
-        towards = [short_title(s.item.title) for s in reason.shares if s.share > 0]
+        towards = [short_title(s.item.title, limit) for s in reason.shares if s.share > 0]
         if not towards:
             return f"This item does not really {'look like' if alike else 'go with'} your outfit: none of its items " \
                    "pulls it in."
         return (f"This item barely {goes} your outfit as a whole: its {noun} with {' and '.join(towards)} is "
                 "offset by the others.")
-    against = [short_title(s.item.title) for s in reason.shares if s.share < 0]
+    against = [short_title(s.item.title, limit) for s in reason.shares if s.share < 0]
     # an item not compared (a space never learnt) carries no part: not one of "all 3 carry it equally"
     percentages = tuple(p for p, s in zip(percentages, reason.shares) if s.compared)
     # the outfit items the sentence names as carrying the match ([] : all of them), and its words for them
@@ -523,7 +525,7 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
 
     top = 0
     if against:
-        carried_by = [short_title(reason.leading().item.title)]
+        carried_by = [short_title(reason.leading().item.title, limit)]
         carries = carrying(carried_by[0])
     elif len(percentages) > 1 and max(percentages) - min(percentages) < EVEN_SPREAD:
         # the match is what they carry equally, not the attribute: trial AB read "its cross motif — both
@@ -537,7 +539,7 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
         top = max(shown)
         compared = [s for s in reason.shares if s.compared]
         # equal shares at the top are named together (trial AI: 40/40/20 named the first listed alone)
-        carried_by = [short_title(s.item.title) for s, p in zip(compared, shown) if p == top]
+        carried_by = [short_title(s.item.title, limit) for s, p in zip(compared, shown) if p == top]
         carries = carrying(carried_by[0] if len(carried_by) == 1 else f"each of {' and '.join(carried_by)}")
     if reason.abstained:  # the pair view's wording (issue 17): say so rather than name a weak attribute
         return f"{abstention_opening(noun, reason.abstained)}; {carries}."
@@ -545,7 +547,7 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
     if reason.attribute and reason.attributes[0].confidence < SHOWS:
         # never "its heart motif" of a result the model puts at 0.02 for it (trial DL, after DJ's pair sentence)
         phrase = outfit_phrase(reason.attribute)
-        holders = [short_title(share.item.title) for share in reason.shares
+        holders = [short_title(share.item.title, limit) for share in reason.shares
                    if share.compared and share.shows_attribute >= SHOWS]
         article = "an" if phrase[:1].casefold() in "aeiou" else "a"
         where = (f", as {_and(holders)} {'has' if len(holders) == 1 else 'have'}, though this item hardly shows it"
@@ -554,8 +556,8 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
     if reason.attribute:
         # "mainly" only where the item carrying most of the score shows the attribute: trial BN read
         # "mainly through its green colour, as in Cap (24 % of the match) — 76 % … from A-line skirt"
-        elsewhere = bearer_words(reason, noun, points)
-        showing = _showing(reason)
+        elsewhere = bearer_words(reason, noun, points, limit)
+        showing = _showing(reason, limit)
         if not elsewhere and showing and sorted(showing) == sorted(carried_by):
             # the items that show it are the ones carrying the match: named once (a trial read "as in Blue
             # shopper — 60 % of the match comes from Blue shopper")
@@ -574,10 +576,12 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
     return f"{opening} — {carries}."
 
 
+WHOLE_TITLES = 1_000  # characters: a title is never shortened (outfit_sentence's limit)
 SHOWS = 0.5  # an outfit item "shows" the outfit's attribute at this calibrated probability or more
 
 
-def bearer_words(reason: OutfitExplanation, noun: str = "match", points: Mapping[int, int] | None = None) -> str:
+def bearer_words(reason: OutfitExplanation, noun: str = "match", points: Mapping[int, int] | None = None,
+                 limit: int = SENTENCE_TITLE_CHARS) -> str:
     """Which outfit item has the outfit's attribute, when the item carrying most of the score does not
     (trial O: "through its circular knit fabric — 62 % … from Blue blouse", a woven blouse, the knit
     being the bodysuit's): ", as in Blue bodysuit (38 % of the match)"; "" when the leading item shows it.
@@ -599,8 +603,8 @@ def bearer_words(reason: OutfitExplanation, noun: str = "match", points: Mapping
         if points is None:
             points = {reason.shares[j].outfit_pk: p for j, p in reason.item_points().items()}
         said = points_words(points.get(bearer.outfit_pk, 0), bearer.share)  # a bearer is compared: it has points
-        return f", as in {short_title(bearer.item.title)} (which adds {said})"
-    return f", as in {short_title(bearer.item.title)} ({percent} % of the {noun})"
+        return f", as in {short_title(bearer.item.title, limit)} (which adds {said})"
+    return f", as in {short_title(bearer.item.title, limit)} ({percent} % of the {noun})"
 
 
 def shown_percentages(reason: OutfitExplanation, points: Mapping[int, int] | None = None) -> tuple[int, ...]:
@@ -628,11 +632,11 @@ def _and(names: list[str]) -> str:
     return " and ".join(names) if len(names) < 3 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
-def _showing(reason: OutfitExplanation) -> list[str]:
+def _showing(reason: OutfitExplanation, limit: int = SENTENCE_TITLE_CHARS) -> list[str]:
     """The (short) titles of the compared outfit items that show the outfit's attribute, when some do and some
     do not ([] otherwise)."""
     compared = [share for share in reason.shares if share.compared]
-    showing = [short_title(share.item.title) for share in compared if share.shows_attribute >= SHOWS]
+    showing = [short_title(share.item.title, limit) for share in compared if share.shows_attribute >= SHOWS]
     return showing if 0 < len(showing) < len(compared) else []
 
 
@@ -897,7 +901,11 @@ class OutfitReasonView(QWidget):
             row.clicked.connect(self.item_clicked)
             self._rows.addWidget(row)
             self.rows.append(row)
-        set_plain(self.sentence, outfit_sentence(reason, alike, {reason.shares[j].outfit_pk: p for j, p in points.items()}))
+        by_key = {reason.shares[j].outfit_pk: p for j, p in points.items()}
+        set_plain(self.sentence, outfit_sentence(reason, alike, by_key))
+        # the titles whole where the sentence then fits its lines (trial EA read "as A-line skirt with a plus-sign…
+        # has" with room to spare; trial BE's two long titles took the room of its end, which the short one keeps)
+        self.sentence.set_longer(left_to_right(outfit_sentence(reason, alike, by_key, WHOLE_TITLES)))
 
     def set_selected(self, outfit_pk: int | None) -> None:
         """Mark the row of the pair shown below (None: none)."""

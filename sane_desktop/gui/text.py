@@ -299,12 +299,22 @@ class ElidedLabel(QLabel):
         self._hint = ""
         self._shown: list[str] = []
         self._elided = False
+        self._longer = ""  # plain text shown instead of the text where it fits whole (set_longer)
+        self._showing_longer = False
         self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
         set_plain(self, text)
 
     # --- the text ---------------------------------------------------------------------------
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        self._longer = ""  # another text's longer form never outlives it
         super().setText(text)
+        self._relayout()
+
+    def set_longer(self, text: str) -> None:
+        """Show ``text`` (plain, a longer form of the label's text: titles whole, say) instead of the text at
+        any width where all of it fits in the lines; else the text, elided as ever. Forgotten by the next
+        :meth:`setText`."""
+        self._longer = "" if text == self.plain_text() else text
         self._relayout()
 
     def setTextFormat(self, format: Qt.TextFormat) -> None:  # noqa: N802, A002 - Qt's names
@@ -333,7 +343,9 @@ class ElidedLabel(QLabel):
         self.update()
 
     def plain_text(self) -> str:
-        """What is shown: the text itself, or the text of our markup."""
+        """What is shown: the text itself, or the text of our markup (or its longer form, :meth:`set_longer`)."""
+        if self._showing_longer:
+            return self._longer
         if self.textFormat() == Qt.TextFormat.RichText:
             return QTextDocumentFragment.fromHtml(self.text()).toPlainText()
         return self.text()
@@ -347,7 +359,15 @@ class ElidedLabel(QLabel):
         return self._elided
 
     def _relayout(self) -> None:
-        self._shown, self._elided = self._layout(self.plain_text(), max(1, self.contentsRect().width()))
+        width = max(1, self.contentsRect().width())
+        self._showing_longer = False
+        if self._longer:
+            lines, elided = self._layout(self._longer, width)
+            self._showing_longer = not elided
+        if self._showing_longer:
+            self._shown, self._elided = lines, False
+        else:
+            self._shown, self._elided = self._layout(self.plain_text(), width)
         full = self.plain_text()
         lines = [full] if full and self.is_elided() else []
         lines += [self._hint] if self._hint else []
