@@ -92,6 +92,9 @@ def run(index_home: Path | None = None, model: Path | None = None, demo_items: i
     if problem:
         logging.getLogger(__name__).error(problem)
         raise SystemExit(problem)
+    from sane_desktop.gui import qt_log
+
+    qt_log.install()  # Qt's warnings to the log, not the terminal (trial EA read a launcher warning as a fault)
     app = application()
 
     def make_service() -> CatalogueService:
