@@ -783,7 +783,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
                 os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             say(f"error: the work is done, but its output could not be written in full ({os_error_line(error)})")
             return 1
-    return 0
+    # a command that did part of its work says so by its exit code, after its result (cache: files not removed)
+    return int(getattr(args, "exit_status", 0) or 0)
 
 
 def print_result(args: argparse.Namespace, result: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from sane_desktop.cli import add_json_flag, say
+from sane_desktop.cli import add_json_flag, printable, say
 from sane_desktop.service.caches import KIND_WORDS, STATE_WORDS, size_words
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,13 +16,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "cache",
         help="list the caches' disk use; remove what this build never reads, or everything",
         description="List what the per-user caches hold: the pretrained trunk's features of every photo indexed "
-        "or trained with it, the window's thumbnails and explain's maps of read-only catalogues. Everything "
-        "there is computed again when needed, so removing it costs time, never data. --clean removes what "
-        "this build never reads (other builds' features, thumbnails of an older format); --clear removes "
-        "everything. Both are safe while an index, a training or the window runs.",
+        "or trained with it, the window's thumbnails and explain's maps of read-only catalogues, and the space "
+        "they take on disk. Everything there is computed again when needed, so removing it costs time, never data. "
+        "--clean removes what this version never reads (other versions' features and thumbnails); --clear "
+        "removes everything. Both are safe while an index, a training or the window runs. Exit code 1 when some "
+        "file could not be removed (the rest is).",
     )
     what = parser.add_mutually_exclusive_group()
-    what.add_argument("--clean", action="store_true", help="remove what this build never reads")
+    what.add_argument("--clean", action="store_true", help="remove what this version never reads")
     what.add_argument("--clear", action="store_true", help="remove everything in the caches")
     add_json_flag(parser)
     parser.set_defaults(handler=run, render=render)
@@ -33,49 +34,68 @@ def _part(part: Any) -> dict[str, Any]:
             "bytes": part.bytes, "photos": part.photos}
 
 
-def run(args: argparse.Namespace) -> dict[str, Any]:
-    from sane_desktop.service.caches import EVERYTHING, UNUSED, cache_report, remove_caches
+NOTES_SAID = 10  # files that could not be removed, named one line each on stderr (the JSON names them all)
 
-    before = cache_report()
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    from sane_desktop.errors import InputError
+    from sane_desktop.progress import TqdmProgress
+    from sane_desktop.service.caches import EVERYTHING, UNUSED, CacheFolderError, cache_report, remove_caches
+
+    try:
+        before = cache_report()
+    except CacheFolderError as error:  # not "the caches are empty" (trial EB)
+        raise InputError(str(error)) from None
     result: dict[str, Any] = {"root": str(before.root), "bytes": before.bytes,
                               "parts": [_part(part) for part in before.parts],
                               "removable": {UNUSED: before.removable(UNUSED), EVERYTHING: before.removable(EVERYTHING)},
-                              "action": None}
+                              "foreign_files": before.foreign, "action": None}
     if not (args.clean or args.clear):
         return result
-    removal = remove_caches(EVERYTHING if args.clear else UNUSED, before.root)
-    for line in removal.failed:  # one line each; the rest went
+    bar = TqdmProgress()
+    try:
+        removal = remove_caches(EVERYTHING if args.clear else UNUSED, before.root,
+                                progress=lambda done, total: bar(done, total, "removing cached files"))
+    finally:
+        bar.close()
+    for line in removal.failed[:NOTES_SAID]:  # one line each, a few: the rest went, and the JSON has them all
         say(f"note: {line}")
+    if len(removal.failed) > NOTES_SAID:
+        say(f"note: … and {len(removal.failed) - NOTES_SAID:,} more files that could not be removed (--json lists them)")
+    if removal.failed:  # asked to free the space and some is not freed: a failure for a script (trial EB)
+        args.exit_status = 1
     return {**result, "action": "clear" if args.clear else "clean",
-            "removed": {"files": removal.files, "bytes": removal.bytes, "not_removed": len(removal.failed),
-                        "foreign_files_left": removal.foreign},
-            "bytes": removal.after.bytes, "parts": [_part(part) for part in removal.after.parts]}
+            "removed": {"files": removal.files, "bytes": removal.bytes, "not_removed": list(removal.failed)},
+            "bytes": removal.after.bytes, "parts": [_part(part) for part in removal.after.parts],
+            "foreign_files": removal.after.foreign}
 
 
 def render(result: dict[str, Any]) -> str:
     root = Path(result["root"])
+    shown_root = printable(str(root))  # a newline in the path stays on this line (trial EB)
     lines = []
     if result["action"] is not None:
         removed = result["removed"]
         lines.append(f"Removed {removed['files']:,} file{'s' if removed['files'] != 1 else ''} "
                      f"({size_words(removed['bytes'])}) from the caches"
-                     + (f"; {removed['not_removed']:,} could not be removed (each named above)"
-                        if removed["not_removed"] else "")
-                     + (f"; {removed['foreign_files_left']:,} file(s) the caches do not write were left"
-                        if removed["foreign_files_left"] else "") + ".")
+                     + (f"; {len(removed['not_removed']):,} could not be removed (named above)"
+                        if removed["not_removed"] else "") + ".")
+    foreign = (f" ({result['foreign_files']:,} file{'s' if result['foreign_files'] != 1 else ''} there that the caches "
+               "did not write are left alone)") if result["foreign_files"] else ""
     if not result["parts"]:
-        lines.append(f"The caches in {root} are empty.")
+        lines.append(f"The caches in {shown_root} are empty.{foreign}")
         return "\n".join(lines)
-    lines.append(f"Caches in {root}: {size_words(result['bytes'])}")
+    lines.append(f"Caches in {shown_root}: {size_words(result['bytes'])} on disk{foreign}")
     for part in result["parts"]:
-        where = Path(part["folder"]).relative_to(root) if Path(part["folder"]).is_relative_to(root) else part["folder"]
+        folder = Path(part["folder"])
+        where = printable(str(folder.relative_to(root) if folder.is_relative_to(root) else folder))
         count, noun = (part["photos"], "photo") if part["photos"] is not None else (part["files"], "file")
         what = f"{count:,} {noun}{'' if count == 1 else 's'}"
-        lines.append(f"  {KIND_WORDS[part['kind']]:<17} {size_words(part['bytes']):>8}  {what}, {STATE_WORDS[part['state']]} "
-                     f"({where})")
+        lines.append(f"  {KIND_WORDS[part['kind']]:<17} {size_words(part['bytes']):>8}  {what}, "
+                     f"{STATE_WORDS[part['state']]} ({where})")
     if result["action"] is None:
         unused, everything = result["removable"]["unused"], result["removable"]["everything"]
-        lines.append(("--clean frees " + size_words(unused) + " (what this build never reads); " if unused
-                      else "Nothing here is unused by this build; ")
+        lines.append(("--clean frees " + size_words(unused) + " (what this version never reads); " if unused
+                      else "Nothing here is unneeded by this version; ")
                      + f"--clear frees {size_words(everything)} (what is needed again is computed again).")
     return "\n".join(lines)

@@ -1,34 +1,45 @@
 """Help → Caches and disk space…: what the per-user caches hold, as ``sane-desktop cache`` lists them, with
 Remove unused (what this build never reads) and Remove all… (asked first).
 
-Listing and removing walk folders of thousands of files: both run on the worker, never on the GUI thread
-(:mod:`sane_desktop.service.caches`). Nothing removed here is data: what is needed again is computed again.
+Listing and removing walk folders of thousands of files: both run on a thread of their own, never on the GUI
+thread, and never on the worker that owns the models (trial EB's Remove all of 200,000 thumbnails held a search
+for 26 s there); removing shows its progress and can be stopped (:mod:`sane_desktop.service.caches`). Nothing
+removed here is data: what is needed again is computed again.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QPushButton, QTableWidget,
-    QTableWidgetItem, QVBoxLayout, QWidget,
+    QAbstractItemView, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar, QPushButton,
+    QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
-from sane_desktop.gui.tasks import Channel, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, plain_tooltip, set_plain
 from sane_desktop.service.caches import (
     EVERYTHING, FEATURES, KIND_WORDS, STATE_WORDS, UNUSED, CacheReport, Removal, Scope, cache_report, remove_caches,
     size_words,
 )
 
-if TYPE_CHECKING:
-    from sane_desktop.service import CatalogueService
+log = logging.getLogger(__name__)
 
-COLUMNS = ("What", "Size", "Holds", "For this build")
+COLUMNS = ("What", "Size on disk", "Holds", "Needed?")
+
+
+class _Relay(QObject):
+    """Carries a background call's end to the GUI thread (signals cross threads queued)."""
+
+    done = Signal(object)
+    failed = Signal(str)
+    progress = Signal(int, int)
 INTRO = ("SANE Desktop keeps what it computes from photos here, so that indexing, training and the window are "
          "faster the next time. Removing it loses nothing: what is needed again is computed again.")
 
@@ -36,12 +47,14 @@ INTRO = ("SANE Desktop keeps what it computes from photos here, so that indexing
 class CacheDialog(ScreenFittedDialog):
     """The caches' parts in a table, their total, and the two ways to free space."""
 
-    def __init__(self, tasks: TaskRunner[CatalogueService], parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Caches and disk space")
-        self.resize(760, 400)
-        self.channel: Channel[CatalogueService] = tasks.channel()  # one listing or removal at a time
+        self.resize(760, 420)
         self.report: CacheReport | None = None
+        self.busy = False  # a listing or a removal runs (one at a time)
+        self._stop = threading.Event()  # the Stop button's request to the removal running
+        self._relay: _Relay | None = None
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
         self.total = ElidedLabel("Measuring the caches…")
@@ -56,9 +69,19 @@ class CacheDialog(ScreenFittedDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
         self.status = ElidedLabel("", lines=3)
+        self.progress = QProgressBar()
+        self.progress.setVisible(False)
+        self.progress.setAccessibleName("Removing cached files")
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setVisible(False)
+        self.stop_button.clicked.connect(self._stop.set)
+        self.refresh_button = QPushButton("Refresh")
+        self.refresh_button.setToolTip("Measure the caches again (another window or the command line may have "
+                                       "changed them)")
+        self.refresh_button.clicked.connect(self.refresh)
         self.unused_button = QPushButton("Remove unused")
-        self.unused_button.setToolTip("Remove what this build never reads: other builds' photo features and "
-                                      "thumbnails of an older format")
+        self.unused_button.setToolTip("Remove what this version of SANE Desktop never reads: photo features and "
+                                      "thumbnails made by other versions")
         self.all_button = QPushButton("Remove all…")
         self.all_button.setToolTip("Remove everything in the caches: the next index or training computes the "
                                    "photo features again, and the window makes its thumbnails again")
@@ -67,7 +90,7 @@ class CacheDialog(ScreenFittedDialog):
         self.all_button.clicked.connect(self.ask_remove_all)
         self.folder_button.clicked.connect(self.show_folder)
         buttons = QHBoxLayout()
-        for button in (self.unused_button, self.all_button, self.folder_button):
+        for button in (self.unused_button, self.all_button, self.refresh_button, self.folder_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -77,14 +100,24 @@ class CacheDialog(ScreenFittedDialog):
         layout.addWidget(intro)
         layout.addWidget(self.total)
         layout.addWidget(self.table, 1)
+        progress_row = QHBoxLayout()
+        progress_row.addWidget(self.progress, 1)
+        progress_row.addWidget(self.stop_button)
+        layout.addLayout(progress_row)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.question: QMessageBox | None = None
         self._update_buttons()
 
     def refresh(self) -> None:
-        """Measure the caches again (on the worker)."""
-        self._run(lambda _service, _state: cache_report(), "Measuring the caches…", self._listed)
+        """Measure the caches again (on a thread of its own); what was shown goes meanwhile (trial EB read the last
+        visit's "…are empty." beside "Measuring the caches…", and Remove all… offered the old size)."""
+        if self.busy:
+            return
+        self.report = None
+        self.table.setRowCount(0)
+        set_plain(self.total, "Measuring the caches…")
+        self._run(lambda _progress, _stop: cache_report(), "Measuring the caches…", self._listed)
 
     def _listed(self, report: CacheReport) -> None:
         self._show(report)
@@ -126,11 +159,18 @@ class CacheDialog(ScreenFittedDialog):
 
     def remove(self, scope: Scope) -> None:
         root = self.report.root if self.report is not None else None
-        self._run(lambda _service, _state: remove_caches(scope, root), "Removing cached files…", self._removed)
+        self._stop.clear()
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.stop_button.setVisible(True)
+        self._run(lambda progress, stop: remove_caches(scope, root, progress=progress, should_stop=stop),
+                  "Removing cached files…", self._removed)
 
     def _removed(self, removal: Removal) -> None:
         said = (f"Removed {removal.files:,} file{'s' if removal.files != 1 else ''} ({size_words(removal.bytes)})."
                 if removal.files else "Nothing to remove.")
+        if removal.stopped:
+            said = f"Stopped. {said} What was not removed yet stays."
         if removal.failed:  # each is in the tooltip; the first is said
             said += f" {len(removal.failed):,} could not be removed: {removal.failed[0]}"
         self._show(removal.after)
@@ -149,22 +189,54 @@ class CacheDialog(ScreenFittedDialog):
                     QMessageBox.Icon.Information)
         return False
 
-    def _run(self, fn: Any, activity: str, on_done: Any) -> None:
+    def _run(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], Any], activity: str,
+             on_done: Callable[[Any], None]) -> None:
+        """Call ``fn(progress, should_stop)`` on a thread of its own; ``on_done`` gets its result on the GUI thread.
+        A call still running when the window closes ends with the process: a cache is never left half-written
+        by it (it only removes files)."""
         set_plain(self.status, activity)
-        task = self.channel.start(fn, activity).on_done(on_done).on_failed(self._failed)
-        # after the channel's own end (connected first), so that the buttons see it idle
-        task.finished.connect(self._update_buttons)
+        self.busy = True
+        relay = _Relay()
+        self._relay = relay  # the latest call's; an older one's end is not shown
+        relay.done.connect(lambda result: self._ended(relay, on_done, result))
+        relay.failed.connect(lambda message: self._ended(relay, self._failed, message))
+        relay.progress.connect(self._progressed)
+
+        def call() -> None:
+            try:
+                result = fn(relay.progress.emit, self._stop.is_set)
+            except Exception as error:  # noqa: BLE001 - said in the dialog, the traceback in the log
+                log.warning("the caches could not be read or removed", exc_info=True)
+                relay.failed.emit(str(error))
+            else:
+                relay.done.emit(result)
+
+        threading.Thread(target=call, name="sane-caches", daemon=True).start()
         self._update_buttons()
+
+    def _ended(self, relay: _Relay, handler: Callable[[Any], None], value: Any) -> None:
+        if relay is not self._relay:
+            return
+        self.busy = False
+        self.progress.setVisible(False)
+        self.stop_button.setVisible(False)
+        handler(value)
+        self._update_buttons()
+
+    def _progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(1, total))
+        self.progress.setValue(done)
+        set_plain(self.status, f"Removing cached files… {done:,} of {total:,}")
 
     def _failed(self, message: str) -> None:
         set_plain(self.status, message)
-        self._update_buttons()
 
     def _update_buttons(self) -> None:
-        idle = not self.channel.busy
+        idle = not self.busy
         report = self.report
         unused = report.removable(UNUSED) if report is not None else 0
         self.unused_button.setText(f"Remove unused ({size_words(unused)})" if unused else "Remove unused")
         self.unused_button.setEnabled(idle and unused > 0)
         self.all_button.setEnabled(idle and report is not None and report.bytes > 0)
         self.folder_button.setEnabled(report is not None)
+        self.refresh_button.setEnabled(idle)

@@ -2224,11 +2224,10 @@ class MainWindow(QMainWindow):
             self.find_similar(pk)
 
     def show_cache_dialog(self) -> CacheDialog:
-        """Help → Caches and disk space…: measured again each time it is shown (on the worker)."""
+        """Help → Caches and disk space…: measured again each time it is shown (on a thread of its own)."""
         if self.cache_dialog is None:
-            self.cache_dialog = CacheDialog(self.tasks, self)
-        if not self.cache_dialog.channel.busy:
-            self.cache_dialog.refresh()
+            self.cache_dialog = CacheDialog(self)
+        self.cache_dialog.refresh()  # (not while a removal runs: its end lists them)
         self.cache_dialog.show()
         self.cache_dialog.raise_()
         self.cache_dialog.activateWindow()

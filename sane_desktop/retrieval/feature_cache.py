@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import uuid
 from collections.abc import Sequence
@@ -40,6 +41,8 @@ import numpy as np
 
 from sane_desktop.catalogue.content_hash import file_hash
 from sane_desktop.paths import user_cache_dir
+
+log = logging.getLogger(__name__)
 
 FOLDER = "features"
 LABEL = "identity.json"  # a folder's identity, as written by the build that uses it
@@ -180,17 +183,22 @@ class FeatureCache:
         features = np.ascontiguousarray(features, dtype=np.float16)
         if features.ndim != 3 or features.shape[0] != len(hashes):
             raise ValueError(f"features {features.shape} do not match {len(hashes)} hashes")
-        self.folder.mkdir(parents=True, exist_ok=True)
         name = uuid.uuid4().hex
         data_path = self.folder / f"{name}.npy"
-        tmp = self.folder / f".{name}.npy.tmp"
-        with open(tmp, "wb") as handle:
-            np.save(handle, features)
-        os.replace(tmp, data_path)
-        tmp_hashes = self.folder / f".{name}.hashes.tmp"
-        tmp_hashes.write_text("\n".join([_commit_line(_shard_digest(data_path), hashes), *hashes]) + "\n",
-                              encoding="ascii")
-        os.replace(tmp_hashes, self.folder / f"{name}.hashes")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp = self.folder / f".{name}.npy.tmp"
+            with open(tmp, "wb") as handle:
+                np.save(handle, features)
+            os.replace(tmp, data_path)
+            tmp_hashes = self.folder / f".{name}.hashes.tmp"
+            tmp_hashes.write_text("\n".join([_commit_line(_shard_digest(data_path), hashes), *hashes]) + "\n",
+                                  encoding="ascii")
+            os.replace(tmp_hashes, self.folder / f"{name}.hashes")
+        except OSError as error:  # the callers go on without the cache: the log says why (trial EB: unsaid)
+            log.warning("cannot add to the feature cache %s (%s): these photos' features are computed again next "
+                        "time", self.folder, error.strerror or error)
+            raise
         self._write_label()
         # this process reads what it added from the file it wrote, even once a `cache --clear` has removed it
         self._scanned.add(self.folder / f"{name}.hashes")

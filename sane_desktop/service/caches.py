@@ -4,21 +4,24 @@ Three parts live in :func:`~sane_desktop.paths.user_cache_dir`: the frozen trunk
 photo indexed or trained with it (:mod:`sane_desktop.retrieval.feature_cache`, one folder per trunk
 identity), the window's thumbnails, and ``explain``'s maps of catalogues whose own folder is read-only.
 Everything there is derived from a photo and computed again when needed: removing it costs time, never
-data. Deleting a catalogue leaves them (keyed by photo content, shared by catalogues), and each build
+data. Deleting a catalogue leaves them (keyed by photo content, shared by catalogues), and each version
 whose embedding code differs writes its features to a folder of its own, so they only grow.
 
-:func:`cache_report` lists them; :func:`remove_caches` removes what this build never reads
-(:data:`UNUSED`: another build's feature folders, thumbnails of an older format) or everything
-(:data:`EVERYTHING`). Removal is safe under a running index, training or window: on POSIX a process keeps
-reading the shards it has memory-mapped, and what it has not read yet is a miss it computes again. Only
-files of the names these caches write are removed (the rest is left and counted), and links are never
-followed.
+:func:`cache_report` lists them; :func:`remove_caches` removes what this version never reads
+(:data:`UNUSED`: another version's feature folders and thumbnails) or everything (:data:`EVERYTHING`).
+Removal is safe under a running index, training or window: on POSIX a process keeps reading the shards it
+has memory-mapped, and what it has not read yet is a miss it computes again. Only files named as the
+caches name them, where they put them, are listed and removed (:func:`_own`): a part that is a link to
+another folder (features moved to a larger disk) is followed, and the user's own files there are left,
+counted as ``foreign``; links inside a part are never followed. Sizes are space on disk (allocated
+blocks), what removing frees.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
@@ -26,30 +29,40 @@ from typing import Final, Literal
 from sane_desktop.paths import EXPLAIN_MAPS_FOLDER, THUMBNAILS_FOLDER, THUMBNAILS_VERSION, user_cache_dir
 
 FEATURES, THUMBNAILS, EXPLAIN_MAPS = "features", "thumbnails", "explanation maps"
-# a part's state: CURRENT is read by this build; OTHER_BUILD and OLDER_FORMAT never are; UNLABELLED is a
-# feature folder written before folders were labelled, which this build labels the next time it uses it
-CURRENT, OTHER_BUILD, OLDER_FORMAT, UNLABELLED = "current", "other build", "older format", "unlabelled"
+# a part's state: CURRENT is read by this version; OTHER_VERSION never is; UNLABELLED is a feature folder
+# written before folders were labelled, which this version labels the next time it uses it
+CURRENT, OTHER_VERSION, UNLABELLED = "current", "other version", "unlabelled"
 Scope = Literal["unused", "everything"]
 UNUSED: Final = "unused"
 EVERYTHING: Final = "everything"
 # a part's words, for a person (the command line's text and the window's table)
 KIND_WORDS = {FEATURES: "photo features", THUMBNAILS: "thumbnails", EXPLAIN_MAPS: "explanation maps"}
 STATE_WORDS = {
-    CURRENT: "used by this build",
-    OTHER_BUILD: "another build's: never read by this one",
-    OLDER_FORMAT: "an older format: never read by this build",
-    UNLABELLED: "not labelled yet: this build labels the folders it uses",
+    CURRENT: "in use",
+    OTHER_VERSION: "not needed: made by another version of SANE Desktop",
+    UNLABELLED: "may be in use (made before this version marked its caches): only Remove all frees it",
 }
-# the names the caches write (data, hash lists, labels, pictures, records, temporaries); nothing else is removed
-OWN_SUFFIXES = (".npy", ".hashes", ".json", ".png", ".tmp")
+
+# the names the caches write, where they write them: feature folders "<trunk kind>-<16 hex>" of shards
+# "<32 hex>.npy|.hashes" and their label; thumbnails "<2 hex>/<40 hex>_<side>_v<n>.png"; a read-only
+# catalogue's explanation maps in "<16 hex>/" (.npy, .png, the .json record); and the hidden temporaries
+# their writers rename onto those names (paths.temporary_sibling's, feature_cache's)
+_FEATURE_FOLDER = re.compile(r"[\w.-]+-[0-9a-f]{16}")
+_FEATURE_FILE = re.compile(r"(?:[0-9a-f]{32}\.(?:npy|hashes)|identity\.json|\.[0-9a-f]{32}\.(?:npy|hashes)\.tmp"
+                           r"|\.identity\.json\.[0-9a-f]{32}\.tmp)")
+_THUMBNAIL_FOLDER = re.compile(r"[0-9a-f]{2}")
+_THUMBNAIL = re.compile(r"[0-9a-f]{40}_\d+_(v\d+)\.png")
+_MAPS_FOLDER = re.compile(r"[0-9a-f]{16}")
+_TEMPORARY = re.compile(r"\..+\.\d+-[0-9a-f]{32}\.tmp(?:\.\w+)?")  # paths.temporary_sibling's names
+_CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass(frozen=True)
 class CachePart:
     """One part of the cache: ``kind`` (:data:`FEATURES`, :data:`THUMBNAILS`, :data:`EXPLAIN_MAPS`), its
-    ``state`` (:data:`CURRENT`, :data:`OTHER_BUILD`, :data:`OLDER_FORMAT`, :data:`UNLABELLED`), the
-    ``folder`` it is in, its ``files`` and their size in ``bytes``; ``photos``: the photos a feature folder
-    holds features of (None for the other kinds)."""
+    ``state`` (:data:`CURRENT`, :data:`OTHER_VERSION`, :data:`UNLABELLED`), the ``folder`` it is in, its
+    ``files`` and the ``bytes`` they take on disk; ``photos``: the photos a feature folder holds features of
+    (None for the other kinds)."""
 
     kind: str
     state: str
@@ -60,15 +73,17 @@ class CachePart:
 
     def removed_by(self, scope: Scope) -> bool:
         """Whether :func:`remove_caches` with ``scope`` removes this part."""
-        return scope == EVERYTHING or self.state in (OTHER_BUILD, OLDER_FORMAT)
+        return scope == EVERYTHING or self.state == OTHER_VERSION
 
 
 @dataclass(frozen=True)
 class CacheReport:
-    """What the cache folder ``root`` holds, part by part (parts with no files are left out)."""
+    """What the cache folder ``root`` holds, part by part (parts with no files are left out); ``foreign``:
+    files in the parts' folders that the caches do not write (never listed in a part, never removed)."""
 
     root: Path
     parts: tuple[CachePart, ...]
+    foreign: int = 0
 
     @property
     def bytes(self) -> int:
@@ -81,121 +96,193 @@ class CacheReport:
 
 @dataclass(frozen=True)
 class Removal:
-    """What :func:`remove_caches` did: ``files`` and ``bytes`` removed, ``failed``: one line per file that
-    could not be removed (in use on Windows, no permission), ``foreign``: files left because the caches do
-    not write such names, and the cache as it is ``after``."""
+    """What :func:`remove_caches` did: ``files`` and ``bytes`` removed; ``failed``: one line per file that
+    could not be removed (in use on Windows, no permission), naming it and why; ``stopped``: ``should_stop``
+    ended it early; and the cache as it is ``after``."""
 
     files: int
     bytes: int
     after: CacheReport
     failed: tuple[str, ...] = field(default=())
-    foreign: int = 0
+    stopped: bool = False
 
 
-def _files(folder: Path, pattern: str = "") -> Iterator[os.DirEntry[str]]:
-    """Regular files under ``folder`` (links neither followed nor listed), optionally only names ending with
-    ``pattern``."""
+class CacheFolderError(OSError):
+    """The cache folder cannot be one (a file of that name): nothing can be cached there."""
+
+
+def _on_disk(info: os.stat_result) -> int:
+    """The space a file takes on disk (its allocated blocks where the system says them, else its size)."""
+    blocks = getattr(info, "st_blocks", None)
+    return blocks * 512 if isinstance(blocks, int) else info.st_size
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
     try:
-        entries = list(os.scandir(folder))
+        with os.scandir(folder) as found:
+            return list(found)
     except OSError:  # gone meanwhile, or not a folder
-        return
-    for entry in entries:
+        return []
+
+
+def _files_in(folder: Path, name: re.Pattern[str]) -> Iterator[os.DirEntry[str]]:
+    """The regular files (never links) directly in ``folder`` whose names match ``name``."""
+    for entry in _entries(folder):
         try:
-            if entry.is_dir(follow_symlinks=False):
-                yield from _files(Path(entry.path), pattern)
-            elif entry.is_file(follow_symlinks=False) and entry.name.endswith(pattern):
+            if entry.is_file(follow_symlinks=False) and name.fullmatch(entry.name):
                 yield entry
         except OSError:
             continue
+
+
+def _folders_in(folder: Path, name: re.Pattern[str]) -> list[Path]:
+    """The folders (never links) directly in ``folder`` whose names match ``name``, sorted."""
+    found = []
+    for entry in _entries(folder):
+        try:
+            if entry.is_dir(follow_symlinks=False) and name.fullmatch(entry.name):
+                found.append(Path(entry.path))
+        except OSError:
+            continue
+    return sorted(found)
 
 
 def _size(entries: list[os.DirEntry[str]]) -> int:
     total = 0
     for entry in entries:
         try:
-            total += entry.stat(follow_symlinks=False).st_size
+            total += _on_disk(entry.stat(follow_symlinks=False))
         except OSError:  # removed meanwhile
             continue
     return total
 
 
-def _photos(folder: Path) -> int:
+def _photos(entries: list[os.DirEntry[str]]) -> int:
     """The images a feature folder's hash lists name (each list's first line is its commit mark)."""
     count = 0
-    for entry in _files(folder, ".hashes"):
+    for entry in entries:
+        if not entry.name.endswith(".hashes"):
+            continue
         try:
-            count += max(0, len(Path(entry.path).read_text(encoding="ascii").split()) - 1)
+            lines = Path(entry.path).read_text(encoding="ascii").split()
         except (OSError, ValueError):
+            continue
+        count += sum(1 for line in lines[1:] if _CONTENT_HASH.fullmatch(line))
+    return count
+
+
+def _all_files(folder: Path) -> int:
+    """Every regular file under ``folder``, links not followed (what a part's folder holds in all)."""
+    count = 0
+    for entry in _entries(folder):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                count += _all_files(Path(entry.path))
+            elif entry.is_file(follow_symlinks=False):
+                count += 1
+        except OSError:
             continue
     return count
 
 
-def _feature_parts(root: Path) -> list[CachePart]:
+@dataclass
+class _Part:
+    """A part being listed: its files, which :func:`remove_caches` removes."""
+
+    kind: str
+    state: str
+    folder: Path
+    entries: list[os.DirEntry[str]]
+    photos: int | None = None
+
+    def summary(self) -> CachePart:
+        return CachePart(self.kind, self.state, self.folder, len(self.entries), _size(self.entries), self.photos)
+
+
+def _own_parts(root: Path) -> list[_Part]:
+    """Every part of the cache folder ``root``, with the files the caches wrote there."""
     from sane_desktop.code_version import embedding_code
     from sane_desktop.retrieval.feature_cache import FOLDER, folder_label
 
     parts = []
-    try:
-        folders = sorted(entry.path for entry in os.scandir(root / FOLDER) if entry.is_dir(follow_symlinks=False))
-    except OSError:
-        return []
-    for name in folders:
-        folder = Path(name)
+    for folder in _folders_in(root / FOLDER, _FEATURE_FOLDER):
         label = folder_label(folder)
-        state = UNLABELLED if label is None else CURRENT if label["code"] == embedding_code() else OTHER_BUILD
-        entries = list(_files(folder))
-        parts.append(CachePart(FEATURES, state, folder, len(entries), _size(entries), _photos(folder)))
+        state = UNLABELLED if label is None else CURRENT if label["code"] == embedding_code() else OTHER_VERSION
+        entries = list(_files_in(folder, _FEATURE_FILE))
+        parts.append(_Part(FEATURES, state, folder, entries, _photos(entries)))
+    thumbnails = root / THUMBNAILS_FOLDER
+    current: list[os.DirEntry[str]] = []
+    other: list[os.DirEntry[str]] = []
+    for folder in _folders_in(thumbnails, _THUMBNAIL_FOLDER):
+        for entry in _entries(folder):
+            try:
+                if not entry.is_file(follow_symlinks=False):
+                    continue
+            except OSError:
+                continue
+            named = _THUMBNAIL.fullmatch(entry.name)
+            if named is not None:
+                (current if named.group(1) == THUMBNAILS_VERSION else other).append(entry)
+            elif _TEMPORARY.fullmatch(entry.name):  # a window's write in progress, or one a kill left
+                current.append(entry)
+    parts += [_Part(THUMBNAILS, CURRENT, thumbnails, current), _Part(THUMBNAILS, OTHER_VERSION, thumbnails, other)]
+    maps = root / EXPLAIN_MAPS_FOLDER
+    maps_name = re.compile(r"[^.].*\.(?:npy|png|json)|" + _TEMPORARY.pattern)
+    parts.append(_Part(EXPLAIN_MAPS, CURRENT, maps,
+                       [entry for folder in _folders_in(maps, _MAPS_FOLDER) for entry in _files_in(folder, maps_name)]))
+    # this version's first, then what it never reads
+    order = {CURRENT: 0, UNLABELLED: 1, OTHER_VERSION: 2}
+    parts.sort(key=lambda part: (order[part.state], list(KIND_WORDS).index(part.kind), str(part.folder)))
     return parts
 
 
-def _thumbnails(folder: Path, current: bool) -> list[os.DirEntry[str]]:
-    """The thumbnails of this build's format (``current``) or of older ones; not the hidden temporaries a
-    window is writing (:func:`~sane_desktop.paths.temporary_sibling`'s names, which it cleans up itself)."""
-    return [entry for entry in _files(folder, ".png") if not entry.name.startswith(".")
-            and entry.name.endswith(f"_{THUMBNAILS_VERSION}.png") == current]
-
-
-def _thumbnail_parts(root: Path) -> list[CachePart]:
-    folder = root / THUMBNAILS_FOLDER
-    current, older = _thumbnails(folder, True), _thumbnails(folder, False)
-    return [CachePart(THUMBNAILS, CURRENT, folder, len(current), _size(current)),
-            CachePart(THUMBNAILS, OLDER_FORMAT, folder, len(older), _size(older))]
+def _check_root(root: Path) -> Path:
+    """``root`` made absolute; CacheFolderError when it (or a folder above it) is a file."""
+    root = Path(os.path.abspath(root))
+    blocker = next((part for part in (root, *root.parents) if part.exists() and not part.is_dir()), None)
+    if blocker is not None:
+        raise CacheFolderError(f"the cache folder {root} cannot be a folder: {blocker} is a file; nothing can be "
+                               "cached there (SANE_CACHE_HOME chooses another)")
+    return root
 
 
 def cache_report(root: Path | None = None) -> CacheReport:
     """What the cache folder ``root`` (default :func:`~sane_desktop.paths.user_cache_dir`) holds. Reads
-    only names, sizes and the feature folders' labels and hash lists; raises nothing (an unreadable part
-    is listed as empty)."""
-    root = root or user_cache_dir()
-    maps = list(_files(root / EXPLAIN_MAPS_FOLDER))
-    parts = [*_feature_parts(root), *_thumbnail_parts(root),
-             CachePart(EXPLAIN_MAPS, CURRENT, root / EXPLAIN_MAPS_FOLDER, len(maps), _size(maps))]
-    # this build's first, then what it never reads
-    order = {CURRENT: 0, UNLABELLED: 1, OTHER_BUILD: 2, OLDER_FORMAT: 3}
-    parts.sort(key=lambda part: (order[part.state], list(KIND_WORDS).index(part.kind), str(part.folder)))
-    return CacheReport(root, tuple(part for part in parts if part.files))
+    only names, sizes and the feature folders' labels and hash lists. Raises :class:`CacheFolderError` when
+    the folder is a file (an unreadable part is listed as empty)."""
+    root = _check_root(root or user_cache_dir())
+    parts = _own_parts(root)
+    own = sum(len(part.entries) for part in parts)
+    from sane_desktop.retrieval.feature_cache import FOLDER
+
+    every = sum(_all_files(root / name) for name in (FOLDER, THUMBNAILS_FOLDER, EXPLAIN_MAPS_FOLDER))
+    summaries = tuple(part.summary() for part in parts if part.entries)
+    return CacheReport(root, summaries, max(0, every - own))
 
 
-def remove_caches(scope: Scope, root: Path | None = None) -> Removal:
+Progress = Callable[[int, int], None]
+
+
+def remove_caches(scope: Scope, root: Path | None = None, *, progress: Progress | None = None,
+                  should_stop: Callable[[], bool] | None = None) -> Removal:
     """Remove the parts of the cache folder ``root`` that ``scope`` names (:meth:`CachePart.removed_by`):
-    :data:`UNUSED`, what this build never reads; :data:`EVERYTHING`, all three parts. File by file, so
-    that one that cannot be removed is said and the rest still goes; folders left empty are removed."""
-    root = root or user_cache_dir()
-    files = removed = foreign = 0
+    :data:`UNUSED`, what this version never reads; :data:`EVERYTHING`, all three parts. File by file, so
+    that one that cannot be removed is said and the rest still goes; folders left empty are removed.
+    ``progress(done, total)`` is called every 500 files; ``should_stop()`` ends it between files (what is left
+    stays). Raises :class:`CacheFolderError` when the folder is a file."""
+    root = _check_root(root or user_cache_dir())
+    chosen = [part for part in _own_parts(root) if part.entries and part.summary().removed_by(scope)]
+    total = sum(len(part.entries) for part in chosen)
+    files = removed = 0
     failed: list[str] = []
-    for part in cache_report(root).parts:
-        if not part.removed_by(scope):
-            continue
-        if part.kind == THUMBNAILS:
-            targets = _thumbnails(part.folder, part.state == CURRENT)
-        else:
-            targets = list(_files(part.folder))
-        for entry in targets:
-            if not entry.name.endswith(OWN_SUFFIXES):
-                foreign += 1
-                continue
+    stopped = False
+    for part in chosen:
+        for entry in part.entries:
+            if should_stop is not None and should_stop():
+                stopped = True
+                break
             try:
-                size = entry.stat(follow_symlinks=False).st_size
+                size = _on_disk(entry.stat(follow_symlinks=False))
                 os.unlink(entry.path)
             except FileNotFoundError:  # removed meanwhile (a writer's temporary renamed onto its name)
                 continue
@@ -203,18 +290,27 @@ def remove_caches(scope: Scope, root: Path | None = None) -> Removal:
                 failed.append(f"cannot remove {entry.path}: {error.strerror or error}")
                 continue
             files, removed = files + 1, removed + size
-        _remove_empty_folders(part.folder, keep=part.folder if part.kind != FEATURES else None)
-    return Removal(files, removed, cache_report(root), tuple(failed), foreign)
+            if progress is not None and (files + len(failed)) % 500 == 0:
+                progress(files + len(failed), total)
+        if stopped:
+            break
+        _remove_empty_folders(part)
+    if progress is not None:
+        progress(total if not stopped else files + len(failed), total)
+    return Removal(files, removed, cache_report(root), tuple(failed), stopped)
 
 
-def _remove_empty_folders(folder: Path, keep: Path | None) -> None:
-    """Remove the folders under ``folder`` (and ``folder`` itself unless it is ``keep``) that are empty now,
-    deepest first. A folder a writer fills meanwhile stays (rmdir refuses it)."""
-    for current, _dirs, _names in os.walk(folder, topdown=False):
-        if keep is not None and Path(current) == keep:
-            continue
+def _remove_empty_folders(part: _Part) -> None:
+    """Remove the folders the caches made for ``part`` (a feature folder; thumbnails' and maps' subfolders)
+    when they are empty now. Only folders of the caches' own names, never a link, never one of the user's in
+    a part that is a link; a folder a writer fills meanwhile stays (rmdir refuses it)."""
+    if part.kind == FEATURES:
+        folders = [part.folder]
+    else:
+        folders = _folders_in(part.folder, _THUMBNAIL_FOLDER if part.kind == THUMBNAILS else _MAPS_FOLDER)
+    for folder in folders:
         try:
-            os.rmdir(current)
+            os.rmdir(folder)
         except OSError:
             continue
 
