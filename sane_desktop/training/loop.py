@@ -25,7 +25,8 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -89,6 +90,21 @@ def seed_everything(seed: int) -> RandomSources:
     Call it before building the networks: their initial weights come from the global generator."""
     torch.manual_seed(seed)
     return RandomSources(np.random.default_rng(seed), torch.Generator().manual_seed(seed))
+
+
+@contextmanager
+def deterministic_algorithms() -> Iterator[None]:
+    """torch's deterministic kernels for the block, as they were after it. With two CPU threads some kernel
+    summed in another order from run to run: one seed gave weights up to 2e-6 apart and three runs three content
+    hashes (trial EB), so a selection fitted for one model was refused for its twin, against the README's "--seed
+    makes a CPU run repeat exactly". ``warn_only``: a kernel with no deterministic form (CUDA's cuBLAS without
+    ``CUBLAS_WORKSPACE_CONFIG``) warns rather than stopping the run; a GPU run is not promised to repeat."""
+    enabled, warn_only = torch.are_deterministic_algorithms_enabled(), torch.is_deterministic_algorithms_warn_only_enabled()
+    torch.use_deterministic_algorithms(True, warn_only=True)
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
 
 
 def make_optimiser(parameters: Sequence[torch.nn.Parameter], config: TrainConfig

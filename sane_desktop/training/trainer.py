@@ -34,7 +34,8 @@ from sane_desktop.training.data import ImageCache, attribute_targets
 from sane_desktop.training.evaluation import fitb_accuracy, network_distance, questions_digest
 from sane_desktop.training.head_trainer import train_heads
 from sane_desktop.training.loop import (
-    Clock, Hooks, HistoryEntry, RandomSources, StepOutput, TrainResult, fit, make_optimiser, release,
+    Clock, Hooks, HistoryEntry, RandomSources, StepOutput, TrainResult, deterministic_algorithms, fit, make_optimiser,
+    release,
     seed_everything, unique_parameters,
 )
 from sane_desktop.training.losses import (
@@ -172,7 +173,8 @@ def train(catalogue: Catalogue, config: TrainConfig, *, progress: Progress = no_
     :class:`~sane_desktop.errors.InputError` when there is nothing to train on. The model's
     configuration keeps the outfits and items of the split it trained on
     (:func:`~sane_desktop.catalogue.provenance.training_record`), which evaluation checks."""
-    result = _train(catalogue, config, Hooks(progress, should_stop, log, on_epoch), device)
+    with deterministic_algorithms():  # one seed, one model (on the CPU)
+        result = _train(catalogue, config, Hooks(progress, should_stop, log, on_epoch), device)
     result.bundle.config[RECORD_KEY] = training_record(catalogue, result.bundle.config.get("protocol"))
     return result
 
