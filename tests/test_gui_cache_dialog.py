@@ -45,7 +45,7 @@ def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, t
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 6, timeout=60000)
     texts = [dialog.table.item(row, 3).text() for row in range(6)]
     assert texts.count("not needed: made by another version of SANE Desktop") == 2 and "in use" in texts
-    assert dialog.total.text().endswith(f" in {root}")
+    assert dialog.total.text().endswith(f" on disk in {root}")
     unused = cache_report(root).removable("unused")
     qtbot.waitUntil(lambda: dialog.unused_button.isEnabled(), timeout=10000)
     assert dialog.unused_button.text().startswith("Remove unused (")

@@ -81,7 +81,8 @@ class CacheDialog(ScreenFittedDialog):
         self.refresh_button.clicked.connect(self.refresh)
         self.unused_button = QPushButton("Remove unused")
         self.unused_button.setToolTip("Remove what this version of SANE Desktop never reads: photo features and "
-                                      "thumbnails made by other versions")
+                                      "thumbnails made by other versions (what is \u201cmaybe in use\u201d stays: "
+                                      "Remove all frees it)")
         self.all_button = QPushButton("Remove all…")
         self.all_button.setToolTip("Remove everything in the caches: the next index or training computes the "
                                    "photo features again, and the window makes its thumbnails again")
@@ -125,7 +126,7 @@ class CacheDialog(ScreenFittedDialog):
 
     def _show(self, report: CacheReport) -> None:
         self.report = report
-        set_plain(self.total, f"{size_words(report.bytes)} in {report.root}" if report.parts
+        set_plain(self.total, f"{size_words(report.bytes)} on disk in {report.root}" if report.parts
                   else f"The caches in {report.root} are empty.")
         self.table.setRowCount(len(report.parts))
         for row, part in enumerate(report.parts):

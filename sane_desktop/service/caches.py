@@ -40,7 +40,7 @@ KIND_WORDS = {FEATURES: "photo features", THUMBNAILS: "thumbnails", EXPLAIN_MAPS
 STATE_WORDS = {
     CURRENT: "in use",
     OTHER_VERSION: "not needed: made by another version of SANE Desktop",
-    UNLABELLED: "may be in use (made before this version marked its caches): only Remove all frees it",
+    UNLABELLED: "maybe in use: made before versions marked their caches",
 }
 
 # the names the caches write, where they write them: feature folders "<trunk kind>-<16 hex>" of shards
