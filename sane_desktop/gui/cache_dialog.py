@@ -18,7 +18,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialogButtonBox, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar, QPushButton,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar, QPushButton,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -90,13 +90,7 @@ class CacheDialog(ScreenFittedDialog):
         self.unused_button.clicked.connect(lambda: self.remove(UNUSED))
         self.all_button.clicked.connect(self.ask_remove_all)
         self.folder_button.clicked.connect(self.show_folder)
-        buttons = QHBoxLayout()
-        for button in (self.unused_button, self.all_button, self.refresh_button, self.folder_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        buttons.addWidget(close)
+        buttons = self.button_row(self.unused_button, self.all_button, self.refresh_button, self.folder_button)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addWidget(self.total)

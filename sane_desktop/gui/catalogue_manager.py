@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import Qt, QUrl, Signal
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
-    QAbstractItemView, QDialogButtonBox, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
+    QAbstractItemView, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -207,14 +207,8 @@ class CatalogueManager(ScreenFittedDialog):
         self.status = ElidedLabel("", lines=3)  # a reason and its way out (trials CT, CV read them cut)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
-        buttons = QHBoxLayout()
-        for button in (self.rename_button, self.delete_button, self.resync_button, self.builtin_button,
-                       self.show_button):
-            buttons.addWidget(button)
-        buttons.addStretch(1)
-        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
-        close.rejected.connect(self.reject)
-        buttons.addWidget(close)
+        buttons = self.button_row(self.rename_button, self.delete_button, self.resync_button, self.builtin_button,
+                                  self.show_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
-from PySide6.QtWidgets import QDialog, QWidget
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QPushButton, QWidget
 
 # a title bar and borders, for a window whose frame the window manager has not told yet (not shown)
 FRAME_ALLOWANCE = QMargins(8, 40, 8, 8)
@@ -74,3 +74,14 @@ class ScreenFittedDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         fit_window(self)
+
+    def button_row(self, *buttons: QPushButton) -> QHBoxLayout:
+        """``buttons`` on the left, the dialog's Close on the right (a list dialog's bottom row)."""
+        row = QHBoxLayout()
+        for button in buttons:
+            row.addWidget(button)
+        row.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        row.addWidget(close)
+        return row
