@@ -25,12 +25,19 @@ def catalogue(tmp_path_factory):
     return read_catalogue(root, validate_images=False)
 
 
-def test_heads_train_on_cached_features_deterministically(catalogue):
+def test_heads_train_on_cached_features_deterministically(catalogue, tmp_path):
     config = preset("pretrained", epochs=3, pooling="attention")
     first = train(catalogue, config)
     second = train(catalogue, config)
-    assert first.bundle.config["features_computed"] > 0
-    assert second.bundle.config["features_computed"] == 0  # every image came from the cache
+    assert first.features_computed is not None and first.features_computed > 0
+    assert second.features_computed == 0  # every image came from the cache
+    # the run's, not the model's: a cold cache and a warm one give one model, one content hash (trial EC)
+    assert "features_computed" not in first.bundle.config
+    from sane_desktop.models.checkpoint import save_checkpoint, stored_content_hash
+
+    save_checkpoint(tmp_path / "cold.pt", first.bundle)
+    save_checkpoint(tmp_path / "warm.pt", second.bundle)
+    assert stored_content_hash(tmp_path / "cold.pt") == stored_content_hash(tmp_path / "warm.pt")
     for a, b in zip(first.bundle.compatibility.state_dict().values(), second.bundle.compatibility.state_dict().values()):
         assert torch.equal(a, b)
     assert first.bundle.config["trunk_frozen"] and first.bundle.config["mode"] == "compatibility"

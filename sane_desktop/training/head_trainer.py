@@ -371,7 +371,9 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
     if attr is not None:
         attr.cpu().eval()
     bundle.config = {**config.as_dict(), **bundle.config, "protocol": protocol,
-                     "mode": "compatibility" if outfits else "attributes", "features_computed": pooled.computed,
+                     # (how many photos this run put through the trunk is the run's, not the model's: recorded, it
+                     # gave one seed two content hashes, a cold cache's and a warm one's: trial EC)
+                     "mode": "compatibility" if outfits else "attributes",
                      "valid_map": valid_map, "valid_questions": len(valid_fitb),  # what the best epoch was chosen on
                      # which (questions_digest of them alone): two runs of one digest chose on the same questions
                      "valid_questions_digest": questions_digest(valid_fitb, [], [] if outfits else valid_ids),
@@ -379,4 +381,4 @@ def train_heads(catalogue: Catalogue, config: TrainConfig, hooks: Hooks = Hooks(
                      # the pair spaces its outfits trained: the search compares no pair in another
                      "learnt_spaces": learnt_spaces(([category[i] for i in o.item_ids if i in category]
                                                      for o in outfits), len(categories))}
-    return TrainResult(bundle, history, best_epoch, time.perf_counter() - started)
+    return TrainResult(bundle, history, best_epoch, time.perf_counter() - started, features_computed=pooled.computed)

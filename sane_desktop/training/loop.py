@@ -56,12 +56,14 @@ def _ignore_line(_: str) -> None:
 class TrainResult:
     """What :func:`sane_desktop.training.trainer.train` returns: the trained ``bundle`` (best epoch's
     weights, on the CPU, in eval mode; ``bundle.config`` records the run), the per-epoch ``history``,
-    the 1-based ``best_epoch`` and the wall-clock ``seconds`` of the whole run."""
+    the 1-based ``best_epoch``, the wall-clock ``seconds`` of the whole run, and, for heads on a frozen trunk,
+    how many photos it put through the trunk (``features_computed``; the others came from the feature cache)."""
 
     bundle: ModelBundle
     history: list[HistoryEntry] = field(default_factory=list)
     best_epoch: int = 0
     seconds: float = 0.0
+    features_computed: int | None = None
 
 
 @dataclass(frozen=True)
