@@ -247,3 +247,35 @@ def test_the_cache_is_bounded_and_keeps_what_was_used_last(tmp_path: Path) -> No
     assert not list((tmp_path / "cache").glob(f"{pair(2).key}.*"))  # record and maps both gone
     cache.max_bytes = 10**9
     assert cache.prune() == 0  # under the bound: nothing goes
+
+
+def test_pruning_never_removes_a_file_the_cache_did_not_write(tmp_path: Path) -> None:
+    """Trial EC linked a catalogue's explanations/ to a folder of its own: the first explanation of the session
+    pruned it, and the user's 700 MB disk image and notes went. Only entries (<32 hex>.npz|.json) are counted
+    and removed."""
+    import os
+
+    from sane_desktop.explain.cache import ExplanationCache, ExplanationIdentity
+
+    mine = tmp_path / "bigdisk"
+    mine.mkdir()
+    (mine / "vm-disk.img").write_bytes(b"\0" * 200_000)
+    (mine / "notes.txt").write_text("n")
+    (mine / "old.json").write_text("{}")
+    for path in mine.iterdir():
+        os.utime(path, (1000.0, 1000.0))
+    (tmp_path / "explanations").symlink_to(mine, target_is_directory=True)
+    cache = ExplanationCache(tmp_path / "explanations", max_bytes=50_000)
+    rng = np.random.default_rng(0)
+    for n in range(4):
+        cache.put(ExplanationIdentity("m" * 64, f"q{n}", f"c{n}", "fast"), {"n": n},
+                  {"candidate": rng.random((64, 64)).astype(np.float32)})
+    cache.prune()
+    assert sorted(path.name for path in mine.iterdir() if not _is_entry(path.name)) == [
+        "notes.txt", "old.json", "vm-disk.img"]
+
+
+def _is_entry(name: str) -> bool:
+    from sane_desktop.explain.cache import ENTRY_NAME
+
+    return ENTRY_NAME.fullmatch(name) is not None

@@ -20,6 +20,7 @@ import io
 import json
 import logging
 import os
+import re
 import tempfile
 import zipfile
 import zlib
@@ -82,6 +83,10 @@ def _record_digest(record: dict[str, Any]) -> str:
 def _array_shapes(maps: dict[str, np.ndarray]) -> dict[str, list[Any]]:
     """name -> [shape, dtype] of each map: what the npz must hold when read back."""
     return {name: [list(array.shape), str(array.dtype)] for name, array in maps.items()}
+
+
+# an entry's files: its maps and its record, named by its key (explanation_cache_key)
+ENTRY_NAME = re.compile(r"[0-9a-f]{32}\.(?:npz|json)")
 
 
 class ExplanationCache:
@@ -180,7 +185,9 @@ class ExplanationCache:
         entries: dict[str, list[tuple[Path, int, float]]] = {}
         try:
             for entry in os.scandir(self.folder):
-                if entry.is_file(follow_symlinks=False) and not entry.name.startswith(".tmp-"):
+                # the cache's own files only: a folder linked here (explanations/ moved to another disk) may hold
+                # the user's, which trial EC's first explanation of a session removed, a 700 MB disk image with them
+                if entry.is_file(follow_symlinks=False) and ENTRY_NAME.fullmatch(entry.name):
                     info = entry.stat(follow_symlinks=False)
                     entries.setdefault(Path(entry.name).stem, []).append((Path(entry.path), info.st_size, info.st_mtime))
         except OSError:
