@@ -211,3 +211,23 @@ def test_a_catalogue_whose_database_is_locked_is_listed_unavailable_not_damaged(
     broken = sqlite3.DatabaseError("file is not a database")
     broken.sqlite_errorcode = 26  # type: ignore[attr-defined]
     assert is_passing(full) and not is_passing(broken)
+
+
+@pytest.mark.parametrize("files", [
+    {"manifest.json": '{"manifest_version": 3, "name": "My extension"}', "background.js": "chrome.runtime"},
+    {"faiss/notes.txt": "my own faiss experiments", "faiss/run.py": "import faiss"},
+    {"manifest.json": "{not json", "README": "mine"},
+])
+def test_a_folder_of_the_users_under_the_index_home_is_no_catalogue_to_delete(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], files: dict[str, str]) -> None:
+    """Trial EC: with --index-home pointing at a project folder, a browser extension's folder (its own
+    manifest.json) was "deleted", whole, by `catalogues delete myext --yes`, exit 0."""
+    home = tmp_path / "proj"
+    for name, text in files.items():
+        (home / "myext" / name).parent.mkdir(parents=True, exist_ok=True)
+        (home / "myext" / name).write_text(text)
+    code, out, err = run(capsys, home, "delete", "myext", "--yes")
+    assert code == 1 and "no catalogue" in err.lower(), err
+    assert all((home / "myext" / name).read_text() == text for name, text in files.items())
+    code, out, _ = run(capsys, home, "--json")
+    assert code == 0 and json.loads(out)["catalogues"] == []

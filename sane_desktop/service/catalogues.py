@@ -484,6 +484,26 @@ def _is_folder(source: str) -> bool:
         return False
 
 
+def left_by_an_index(folder: Path) -> bool:
+    """Whether ``folder`` holds what an index of this app writes: a manifest that reads as one (its
+    ``format_version`` and ``catalogue``), FAISS files in ``faiss/``, the writer's lock or ``embedded_by.json``.
+    A folder of the user's under the index home with a ``manifest.json`` of its own (a browser extension's) or a
+    ``faiss/`` folder was listed as a catalogue and deleted whole by ``catalogues delete`` (trial EC)."""
+    import json
+
+    from sane_desktop.retrieval.indexing.embedded_by import MARK_NAME
+    from sane_desktop.service.locking import LOCK_NAME
+
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+        if isinstance(manifest, dict) and "format_version" in manifest and "catalogue" in manifest:
+            return True
+    except (OSError, ValueError):
+        pass  # none, or damaged: the other signs say whether it was ours
+    return (any((folder / "faiss").glob("*.faiss")) or (folder / LOCK_NAME).is_file()
+            or (folder / MARK_NAME).is_file())
+
+
 def _left_without_database(folder: Path) -> bool:
     """Whether ``folder`` holds what an index leaves (its manifest, FAISS files) without a database.
     A shared catalogue's local copy (the server's manifest, kept when it was opened from this
@@ -491,7 +511,7 @@ def _left_without_database(folder: Path) -> bool:
     (trials R and AW read "its database is gone")."""
     from sane_desktop.retrieval.manifest import is_shared, read_index_manifest
 
-    if not ((folder / "manifest.json").is_file() or (folder / "faiss").is_dir()):
+    if not left_by_an_index(folder):
         return False
     try:
         manifest = read_index_manifest(folder)
