@@ -220,6 +220,20 @@ def test_cli_writes_summary_and_refuses_foreign_folders(tmp_path: Path, capsys: 
     (foreign / "notes.txt").write_text("mine")
     assert cli_main(["demo", str(foreign), "--items", "40", "--force"]) == 1
     assert (foreign / "notes.txt").exists()
+    # a dataset of the user's with a ground_truth.json of its own is no demo (trial EC: --force deleted its images/)
+    dataset = tmp_path / "userds"
+    (dataset / "images").mkdir(parents=True)
+    (dataset / "images" / "holiday.jpg").write_bytes(b"mine")
+    (dataset / "ground_truth.json").write_text('{"boxes": []}')
+    (dataset / "categories.csv").write_text("mine")
+    capsys.readouterr()
+    assert cli_main(["demo", str(dataset), "--items", "40", "--force"]) == 1
+    assert "does not hold a demo catalogue" in capsys.readouterr().err
+    assert (dataset / "images" / "holiday.jpg").read_bytes() == b"mine"
+    assert (dataset / "ground_truth.json").read_text() == '{"boxes": []}' and (dataset / "categories.csv").read_text() == "mine"
+    # a demo from before the marker file (its ground truth says who wrote it) is still replaced
+    (out / ".sane-demo").unlink()
+    assert cli_main(["demo", str(out), "--items", "40", "--seed", "6", "--force"]) == 0
 
 
 def test_catalogue_reader_takes_the_demo_as_is(demo: Path) -> None:

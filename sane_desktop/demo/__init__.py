@@ -57,11 +57,24 @@ class DemoSummary:
         return data
 
 
+def _demo_ground_truth(path: Path) -> bool:
+    """Whether ``path`` is a ground truth this demo wrote (``"generator": "sane-desktop demo"``): any
+    ``ground_truth.json`` made ``demo --force`` take a user's dataset for a demo and delete its ``images/``
+    (trial EC)."""
+    import json
+
+    try:
+        truth = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(truth, dict) and truth.get("generator") == "sane-desktop demo"
+
+
 def _prepare_folder(out: Path, overwrite: bool) -> None:
     if out.exists() and any(out.iterdir()):
         if not overwrite:
             raise InputError(f"{out} is not empty (choose an empty folder, or replace the demo in it with --force)")
-        if not ((out / "ground_truth.json").exists() or (out / MARKER).exists()):
+        if not ((out / MARKER).is_file() or _demo_ground_truth(out / "ground_truth.json")):
             raise InputError(f"{out} is not empty and does not hold a demo catalogue; not touching it")
         for name in _OWNED:  # remove only what a previous demo run wrote
             path = out / name
