@@ -231,3 +231,21 @@ def test_a_folder_of_the_users_under_the_index_home_is_no_catalogue_to_delete(
     assert all((home / "myext" / name).read_text() == text for name, text in files.items())
     code, out, _ = run(capsys, home, "--json")
     assert code == 0 and json.loads(out)["catalogues"] == []
+
+
+def test_index_into_a_folder_with_a_manifest_no_index_wrote_is_refused_and_leaves_it(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EC: `index --index-dir` into a web app's folder was told to give --model, and that replaced the
+    user's manifest.json with the index's."""
+    root = make_catalogue(tmp_path / "shop", items=30, seed=1)
+    app = tmp_path / "webapp"
+    app.mkdir()
+    (app / "manifest.json").write_text('{"name": "My PWA", "start_url": "/"}')
+    model = make_model(tmp_path / "model.pt")
+    capsys.readouterr()
+    code = main(["--index-home", str(tmp_path / "home"), "index", str(root), "--name", "shop", "--index-dir", str(app),
+                 "--model", str(model), "--workers", "0"])
+    assert code == 1
+    assert f"the index folder {app} holds a manifest.json that no index wrote" in capsys.readouterr().err
+    assert (app / "manifest.json").read_text() == '{"name": "My PWA", "start_url": "/"}'
+    assert sorted(path.name for path in app.iterdir()) == ["manifest.json"]

@@ -170,6 +170,7 @@ def test_build_cleans_leftovers_and_a_failed_build_keeps_the_previous_manifest(
     (index_dir / "faiss" / ".half-written.faiss.123.tmp").write_bytes(b"junk")  # a killed run's leftovers
     (index_dir / f".{MANIFEST_NAME}.123.tmp").write_bytes(b"{")
     (index_dir / "faiss" / "0123456789ab-999.faiss").write_bytes(b"an older model's index")
+    (index_dir / ".thesis.docx.tmp").write_bytes(b"the user's own")  # not a name an index writes (trial EC)
 
     saves = iter(range(100))
     original_save = FaissVectorStore.save
@@ -185,7 +186,7 @@ def test_build_cleans_leftovers_and_a_failed_build_keeps_the_previous_manifest(
     with pytest.raises(OSError, match="disk full"):
         build_indexes(engine, model, catalogue, scan_items(engine, catalogue), index_dir)
     assert (index_dir / MANIFEST_NAME).read_bytes() == before  # the manifest is written last
-    assert not [*index_dir.rglob("*.tmp")]
+    assert [path.name for path in index_dir.rglob("*.tmp")] == [".thesis.docx.tmp"]
 
     monkeypatch.setattr(FaissVectorStore, "save", original_save)
     built = build_indexes(engine, model, catalogue, scan_items(engine, catalogue), index_dir)

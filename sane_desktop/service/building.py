@@ -213,6 +213,7 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     logger.info("index %s as %r: model %s, device %s%s", root, name, model or "the catalogue's own, else bundled",
                 device or "auto",
                 f", shard {worker.label}" if worker is not None else "")
+    _refuse_a_foreign_manifest(index_dir or paths.catalogue_dir(name))
     folders = writer_folders(name, db_url, index_dir)
     # a shard worker shares the catalogue with the others: the database's locks order them, and
     # the folder's writer lock is held only while this worker writes the folder (its build)
@@ -235,6 +236,17 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     if written is not None:
         report = with_fields(report, uid=written.db_uid, revision=written.db_revision)
     return report
+
+
+def _refuse_a_foreign_manifest(folder: Path) -> None:
+    """InputError when the index folder holds a ``manifest.json`` that no index wrote (a web app's, say): trial
+    EC's ``index --index-dir`` into such a folder was told to give ``--model``, and that replaced the user's file.
+    A damaged manifest of an index (beside its FAISS files, its lock) is rewritten as before."""
+    from sane_desktop.service.catalogues import left_by_an_index
+
+    if (folder / "manifest.json").is_file() and not left_by_an_index(folder):
+        raise InputError(f"the index folder {folder} holds a manifest.json that no index wrote (a file of yours?): "
+                         "choose another folder for the index (an empty one, or one an index made)")
 
 
 def memory_budget_bytes(text: str) -> int:

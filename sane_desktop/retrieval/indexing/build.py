@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,10 @@ from sane_desktop.store.items import CatalogueRef
 
 PHASE = "building index"
 FAISS_FOLDER = "faiss"
-
+# the temporaries an index's writers leave when killed, as they have been named: paths.temporary_sibling's
+# ("<pid>-<token>", before it a token alone: manifest, FAISS files, the embedding mark, the compressed store) and
+# a process's and thread's numbers (the digests'; earlier writers': "<pid>")
+LEFTOVER = re.compile(r"\..+\.(?:(?:\d+-)?[0-9a-f]{32}|\d+(?:\.\d+)?)\.tmp")
 
 @dataclass(frozen=True)
 class BuiltIndexes:
@@ -131,7 +135,8 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
                         model_origin=model_origin(model.path, model.bundle), embedding_code=embedding_code())
     folder = index_dir / FAISS_FOLDER
     for leftover in [*folder.glob(".*.tmp"), *index_dir.glob(".*.tmp")]:  # from a run killed mid-write
-        leftover.unlink(missing_ok=True)
+        if LEFTOVER.fullmatch(leftover.name):  # its writers' names only: trial EC lost a .thesis.docx.tmp here
+            leftover.unlink(missing_ok=True)
     centres: dict[str, np.ndarray] = {}
     for step, (category, pks) in enumerate(sorted(by_category.items())):
         progress(step, len(by_category), PHASE)
