@@ -19,6 +19,7 @@ Credentials:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -123,6 +124,10 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
         return f"there is no database {address.database!r} on the server at {where}"
     if "no pg_hba.conf entry" in text:
         return f"the server at {where} does not let user {address.user!r} in from this computer (pg_hba.conf)"
+    if "ssl" in text and any(words in text for words in ("does not support ssl", "ssl error", "ssl syscall",
+                                                          "certificate")):
+        return (f"the server at {where} was reached, but a secure (TLS) connection could not be made: check "
+                "PGSSLMODE and the server's TLS setup")
     if unknown_host_name(text) is not None:  # not "is it running?": no server of that name was found at all
         return (f"no computer named {address.host!r} is known here: check the host name (or this computer's "
                 "network)")
@@ -132,7 +137,8 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
         return f"cannot reach a PostgreSQL server at {where}: is it running, and are the host and port right?"
     if any(reason in text for reason in ("ssl negotiation", "server closed the connection unexpectedly",
                                          "received invalid response", "unsupported frontend protocol",
-                                         "invalid response", "unexpected response")):
+                                         "invalid response", "unexpected response",
+                                         "expected authentication request from server")):
         # something answered, but not PostgreSQL (a web server on that port, say): libpq's own words help nobody
         return (f"something answers at {where}, but it is not a PostgreSQL server: check the port "
                 "(PostgreSQL's is usually 5432)")
@@ -142,7 +148,10 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
         from urllib.parse import quote, quote_plus
 
         for form in {password, quote(password, safe=""), quote_plus(password)}:
-            line = line.replace(form, "***")
+            if len(form) >= 4:
+                line = line.replace(form, "***")
+            else:  # a very short one only where it stands alone: trial EC's one-letter password read "***ort"
+                line = re.sub(rf"(?<!\w){re.escape(form)}(?!\w)", "***", line)
     return line
 
 

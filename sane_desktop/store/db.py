@@ -234,6 +234,18 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
         named = f"named {unknown_host!r} " if unknown_host else "of that name "
         return (f"cannot find the catalogue database server {where}: no computer {named}is known here "
                 f"(check the host name, or this computer's network) ({detail})")
+    value = re.search(r'invalid (\w+) value: "([^"]*)"', detail)
+    if value:  # ?sslmode=bogus: the URL's, not the server's (trial EC read "is it running?")
+        return (f"the database URL {where} gives the option {value.group(1)} a value the driver does not accept: "
+                f"{value.group(2)!r} ({detail})")
+    if any(words in lowered for words in ("received invalid response to ssl negotiation", "unsupported frontend protocol",
+                                          "expected authentication request from server")):
+        return (f"something answers at the catalogue database server's address {where}, but it is not a PostgreSQL "
+                f"server: check the port (PostgreSQL's is usually 5432) ({detail})")
+    if "ssl" in lowered and ("does not support ssl" in lowered or "ssl error" in lowered or "ssl syscall" in lowered
+                             or "certificate" in lowered):
+        return (f"the catalogue database server {where} was reached, but a secure (TLS) connection could not be made "
+                f"({detail}): check the URL's sslmode and the server's TLS setup")
     option = re.search(r'invalid (?:connection option|uri query parameter:?) "([^"]*)"', detail, re.IGNORECASE)
     if option:  # a raw "&" in a ?password= value ends it there, and the rest reads as an option (trial DZ)
         return (f"the database URL {where} holds an option the driver does not know, {option.group(1)!r}: options after "
