@@ -66,7 +66,7 @@ def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, t
     click(dialog.all_button)
     qtbot.waitUntil(lambda: dialog.question is not None and dialog.question.isVisible(), timeout=10000)
     click(dialog.question.button(QMessageBox.StandardButton.Yes))
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0 and not dialog.busy, timeout=60000)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 0 and not dialog.side.busy, timeout=60000)
     assert dialog.total.text() == f"The caches in {root} are empty." and cache_report(root).parts == ()
     qtbot.waitUntil(lambda: dialog.folder_button.isEnabled(), timeout=10000)
     assert not dialog.all_button.isEnabled() and not dialog.unused_button.isEnabled()
@@ -76,12 +76,12 @@ def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, t
     # last visit's figures are not shown meanwhile
     _filled(root, monkeypatch)
     click(dialog.refresh_button)
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 6 and not dialog.busy, timeout=60000)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 6 and not dialog.side.busy, timeout=60000)
     dialog.close()
     (root / "thumbnails" / "ab" / OLD_THUMBNAIL).unlink()
     window.caches_action.trigger()
     assert dialog.table.rowCount() == 0 and dialog.total.text() == "Measuring the caches…"
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 5 and not dialog.busy, timeout=60000)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 5 and not dialog.side.busy, timeout=60000)
     dialog.close()
 
 
@@ -117,7 +117,7 @@ def test_a_removal_shows_its_progress_and_stop_ends_it(world, make_window, qtbot
     assert not dialog.unused_button.isEnabled() and not dialog.refresh_button.isEnabled()
     click(dialog.stop_button)
     held.set()
-    qtbot.waitUntil(lambda: not dialog.busy, timeout=30000)
+    qtbot.waitUntil(lambda: not dialog.side.busy, timeout=30000)
     assert dialog.status.text().startswith("Stopped. Removed 500 files (") and "not removed yet stays" in \
         dialog.status.text()
     assert sum(1 for _ in folder.iterdir()) == 1000 and dialog.table.rowCount() == 1

@@ -9,13 +9,11 @@ removed here is data: what is needed again is computed again.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Signal
+from PySide6.QtCore import Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar, QPushButton,
@@ -23,23 +21,14 @@ from PySide6.QtWidgets import (
 )
 
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
+from sane_desktop.gui.side_thread import SideChannel
 from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, plain_tooltip, set_plain
 from sane_desktop.service.caches import (
     EVERYTHING, FEATURES, KIND_WORDS, STATE_WORDS, UNUSED, CacheReport, Removal, Scope, cache_report, remove_caches,
     size_words,
 )
 
-log = logging.getLogger(__name__)
-
 COLUMNS = ("What", "Size on disk", "Holds", "Needed?")
-
-
-class _Relay(QObject):
-    """Carries a background call's end to the GUI thread (signals cross threads queued)."""
-
-    done = Signal(object)
-    failed = Signal(str)
-    progress = Signal(int, int)
 INTRO = ("SANE Desktop keeps what it computes from photos here, so that indexing, training and the window are "
          "faster the next time. Removing it loses nothing: what is needed again is computed again.")
 
@@ -52,9 +41,7 @@ class CacheDialog(ScreenFittedDialog):
         self.setWindowTitle("Caches and disk space")
         self.resize(760, 420)
         self.report: CacheReport | None = None
-        self.busy = False  # a listing or a removal runs (one at a time)
-        self._stop = threading.Event()  # the Stop button's request to the removal running
-        self._relay: _Relay | None = None
+        self.side = SideChannel()  # one listing or removal at a time, never on the worker that searches
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
         self.total = ElidedLabel("Measuring the caches…")
@@ -74,7 +61,7 @@ class CacheDialog(ScreenFittedDialog):
         self.progress.setAccessibleName("Removing cached files")
         self.stop_button = QPushButton("Stop")
         self.stop_button.setVisible(False)
-        self.stop_button.clicked.connect(self._stop.set)
+        self.stop_button.clicked.connect(lambda: self.side.stop())
         self.refresh_button = QPushButton("Refresh")
         self.refresh_button.setToolTip("Measure the caches again (another window or the command line may have "
                                        "changed them)")
@@ -107,7 +94,7 @@ class CacheDialog(ScreenFittedDialog):
     def refresh(self) -> None:
         """Measure the caches again (on a thread of its own); what was shown goes meanwhile (trial EB read the last
         visit's "…are empty." beside "Measuring the caches…", and Remove all… offered the old size)."""
-        if self.busy:
+        if self.side.busy:
             return
         self.report = None
         self.table.setRowCount(0)
@@ -154,7 +141,6 @@ class CacheDialog(ScreenFittedDialog):
 
     def remove(self, scope: Scope) -> None:
         root = self.report.root if self.report is not None else None
-        self._stop.clear()
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.stop_button.setVisible(True)
@@ -186,36 +172,17 @@ class CacheDialog(ScreenFittedDialog):
 
     def _run(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], Any], activity: str,
              on_done: Callable[[Any], None]) -> None:
-        """Call ``fn(progress, should_stop)`` on a thread of its own; ``on_done`` gets its result on the GUI thread.
-        A call still running when the window closes ends with the process: a cache is never left half-written
-        by it (it only removes files)."""
+        """Call ``fn(progress, should_stop)`` on a thread of its own (:class:`SideChannel`); ``on_done`` gets its
+        result on the GUI thread. A call still running when the window closes ends with the process: it only
+        reads or removes cache files."""
         set_plain(self.status, activity)
-        self.busy = True
-        relay = _Relay()
-        self._relay = relay  # the latest call's; an older one's end is not shown
-        relay.done.connect(lambda result: self._ended(relay, on_done, result))
-        relay.failed.connect(lambda message: self._ended(relay, self._failed, message))
-        relay.progress.connect(self._progressed)
-
-        def call() -> None:
-            try:
-                result = fn(relay.progress.emit, self._stop.is_set)
-            except Exception as error:  # noqa: BLE001 - said in the dialog, the traceback in the log
-                log.warning("the caches could not be read or removed", exc_info=True)
-                relay.failed.emit(str(error))
-            else:
-                relay.done.emit(result)
-
-        threading.Thread(target=call, name="sane-caches", daemon=True).start()
+        self.side.start(fn, activity, on_done=on_done, on_failed=self._failed, on_progress=self._progressed,
+                        on_ended=self._ended)
         self._update_buttons()
 
-    def _ended(self, relay: _Relay, handler: Callable[[Any], None], value: Any) -> None:
-        if relay is not self._relay:
-            return
-        self.busy = False
+    def _ended(self) -> None:
         self.progress.setVisible(False)
         self.stop_button.setVisible(False)
-        handler(value)
         self._update_buttons()
 
     def _progressed(self, done: int, total: int) -> None:
@@ -227,7 +194,7 @@ class CacheDialog(ScreenFittedDialog):
         set_plain(self.status, message)
 
     def _update_buttons(self) -> None:
-        idle = not self.busy
+        idle = not self.side.busy
         report = self.report
         unused = report.removable(UNUSED) if report is not None else 0
         self.unused_button.setText(f"Remove unused ({size_words(unused)})" if unused else "Remove unused")

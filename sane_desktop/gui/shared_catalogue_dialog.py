@@ -28,10 +28,11 @@ from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.tasks import Channel, TaskRunner
 from sane_desktop.gui.text import as_sentence, isolated, left_to_right, plain_label
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
+from sane_desktop.gui.side_thread import SideChannel
 from sane_desktop.service.titles import counted
 from sane_desktop.service.shared import (
-    DEFAULT_PORT, KeyringStatus, ServerAddress, SharedCatalogue, forget_password, keyring_status, password_for,
-    remember_password,
+    DEFAULT_PORT, KeyringStatus, ServerAddress, SharedCatalogue, forget_password, keyring_status, list_on_server,
+    password_for, remember_password,
 )
 
 if TYPE_CHECKING:
@@ -118,8 +119,12 @@ class SharedCatalogueDialog(ScreenFittedDialog):
         for field in (self.host, self.database, self.user):
             field.textEdited.connect(self._address_changed)
         self.port.valueChanged.connect(self._address_changed)
-        self.channel.start(lambda _service, _state: keyring_status(), "Checking the system keyring…") \
-            .on_done(self._show_keyring)
+        # neither needs the models: on a thread of their own, so that a search never waits behind a keyring or a
+        # server that does not answer (trial EC: a silent server's Connect held a search for 10 s on the worker)
+        self.side = SideChannel()
+        self.keyring_check = SideChannel()
+        self.keyring_check.start(lambda _progress, _stop: keyring_status(), "Checking the system keyring…",
+                                 on_done=self._show_keyring, on_failed=lambda _message: None)
 
     # --- what the form says ------------------------------------------------------------------
     def address(self) -> ServerAddress:
@@ -140,6 +145,10 @@ class SharedCatalogueDialog(ScreenFittedDialog):
 
     def _address_changed(self, *_args: object) -> None:
         """Another server or user: the catalogues listed were another database's."""
+        if self.side.busy:  # a Connect to the address before: its list would be taken for this one's
+            self.side.discard()
+            self.status.setText("")
+            self.connect_button.setEnabled(True)
         self.catalogue.clear()
         self.catalogue.setEnabled(False)
         self.open_button.setEnabled(False)
@@ -156,12 +165,12 @@ class SharedCatalogueDialog(ScreenFittedDialog):
 
     # --- Connect ---------------------------------------------------------------------------------
     def connect_to_server(self) -> None:
-        """List the catalogues of the typed database, on the worker."""
+        """List the catalogues of the typed database, on a thread of its own (:class:`SideChannel`)."""
         address, typed, use_keyring = self.address(), self.password.text(), self._keyring_allowed()
         self._busy(f"Connecting to {address.host}:{address.port}…")
-        self.channel.start(lambda service, _state: service.list_shared(address, password_for(address, typed, use_keyring)),
-                           "Connecting to the shared catalogue's server…") \
-            .on_done(self._listed).on_failed(self._connect_failed)
+        self.side.start(lambda _progress, _stop: list_on_server(address, password_for(address, typed, use_keyring)),
+                        "Connecting to the shared catalogue's server…",
+                        on_done=self._listed, on_failed=self._connect_failed)
 
     def _connect_failed(self, message: str) -> None:
         """A Connect that failed: the list of an earlier one goes (trial DE: it stayed choosable, Open on, after
