@@ -249,3 +249,29 @@ def test_index_into_a_folder_with_a_manifest_no_index_wrote_is_refused_and_leave
     assert f"the index folder {app} holds a manifest.json that no index wrote" in capsys.readouterr().err
     assert (app / "manifest.json").read_text() == '{"name": "My PWA", "start_url": "/"}'
     assert sorted(path.name for path in app.iterdir()) == ["manifest.json"]
+
+
+def test_a_delete_that_cannot_remove_every_file_says_so_and_fails_and_the_rest_is_no_catalogue(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial EC: a file that could not be removed (chattr +i) left 880 kB, "Deleted …" and exit 0; the next
+    listing showed `.deleting-…` as a damaged catalogue whose delete was refused as an invalid name."""
+    import os
+
+    home, _root = shop_indexed(tmp_path)
+    unlink = os.unlink
+
+    def refused(path, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if str(path).endswith("catalogue.db"):
+            raise PermissionError(1, "Operation not permitted", str(path))
+        return unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", refused)
+    code, out, err = run(capsys, home, "delete", "shop", "--yes")
+    assert code == 1 and out.startswith("Deleted catalogue 'shop'")
+    assert "note: the catalogue is deleted, but some of its files could not be removed: they are in " \
+           f"{home}/.deleting-shop-" in err
+    code, out, _ = run(capsys, home, "--json")
+    assert code == 0 and json.loads(out)["catalogues"] == [] and "deleting" not in out
+    monkeypatch.setattr(os, "unlink", unlink)
+    run(capsys, home)  # each listing tries again
+    assert not list(home.glob(".deleting-*"))

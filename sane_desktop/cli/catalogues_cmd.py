@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sane_desktop.cli import CliError, add_json_flag, display_width, index_command, padded, printable
+from sane_desktop.cli import CliError, add_json_flag, display_width, index_command, padded, printable, say
 from sane_desktop.service.titles import local_time
 
 NAME_WIDTH = 32  # the name column's widest (the JSON has every name whole)
@@ -66,6 +66,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                     "its database, index, saved outfits and explanation cache")
             raise CliError(f"this deletes catalogue {name!r}{what}: {held}; add --yes to delete it")
         folder = delete_catalogue(catalogues, name)
+        from sane_desktop.service.catalogues import left_by_delete
+
+        left = left_by_delete(catalogues.home, name)
+        if left:  # gone from every listing, its space not freed: said, and a failure for a script (trial EC)
+            say(f"note: the catalogue is deleted, but some of its files could not be removed: they are in {left[0]} "
+                "(the log says why; each listing of the index home tries again, or remove the folder yourself)")
+            args.exit_status = 1
         return {"action": "delete", "name": name, "folder": str(folder), "photos_deleted": inside,
                 "home": str(catalogues.home)}
     return {"action": "list", "home": str(catalogues.home), "catalogues": [

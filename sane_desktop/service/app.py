@@ -111,6 +111,12 @@ class CatalogueService:
             raise InputError(f"{name!r} is open: switch to another catalogue before deleting it")
         return delete_catalogue(self.catalogues, name)
 
+    def left_by_delete(self, name: str) -> list[Path]:
+        """What a delete of ``name`` could not remove (:func:`~.catalogues.left_by_delete`)."""
+        from sane_desktop.service.catalogues import left_by_delete
+
+        return left_by_delete(self.catalogues.home, name)
+
     def resync_catalogue(self, name: str, progress: Progress = no_progress,
                          should_stop: CancelCheck = never_cancel) -> IndexReport:
         """Index catalogue ``name`` again from its source folder (photos added, changed or removed

@@ -266,6 +266,8 @@ class Catalogues:
         sweep_tombstones(self.home)
         finish_interrupted_renames(self.home)  # a rename stopped part-way is finished before it is listed
         for folder in sorted(self.home.iterdir()):
+            if folder.name.startswith(TOMBSTONE):  # what a delete could not remove yet: no catalogue (trial EC)
+                continue
             db = folder / paths.CATALOGUE_DB
             if not db.is_file():
                 server = _server_database(folder) if folder.is_dir() and not folder.name.startswith(".") else ""
@@ -900,6 +902,13 @@ def delete_catalogue(catalogues: Catalogues, name: str) -> Path:
     folder.rename(doomed)
     sweep_tombstones(catalogues.home)
     return folder
+
+
+def left_by_delete(home: Path, name: str) -> list[Path]:
+    """The folders a delete of ``name`` renamed and could not remove (a file it may not delete, a disk that
+    failed): the catalogue is gone, its space not freed (:func:`sweep_tombstones` tries again at each listing)."""
+    return sorted(path for path in home.glob(f"{paths.glob_escape(TOMBSTONE + name)}-*")
+                  if path.is_dir() and not path.is_symlink())
 
 
 def sweep_tombstones(home: Path) -> None:
