@@ -39,3 +39,28 @@ def vector_database(server: Any, name: str) -> tuple[str, str]:
     with psycopg.connect(libpq, autocommit=True) as admin:
         admin.execute("CREATE EXTENSION IF NOT EXISTS vector")
     return f"postgresql+psycopg://{user}@/{name}?host={host}", libpq
+
+
+def answering_port(reply: bytes) -> tuple[int, Any]:
+    """A local port whose server answers each connection's first message with ``reply`` (``b"N"``: "no TLS
+    here", as a PostgreSQL server without TLS answers a request for it; an HTTP line: not PostgreSQL at all).
+    Returns (port, its listening socket: close it). No PostgreSQL needed."""
+    import socket
+    import threading
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)
+
+    def answer() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(1024)
+                connection.sendall(reply)
+
+    threading.Thread(target=answer, daemon=True).start()
+    return listener.getsockname()[1], listener

@@ -15,6 +15,7 @@ from sane_desktop.cli import main
 from sane_desktop.errors import without_passwords
 from sane_desktop.models.checkpoint import demo_model_path
 from tests.closet_world import make_closet
+from tests.pg_helpers import answering_port
 
 
 @pytest.mark.parametrize("url, shown", [
@@ -479,31 +480,6 @@ def test_the_shared_catalogue_dialog_says_an_unknown_host_as_such() -> None:
                                   "computer's network)")
 
 
-def _answering(reply: bytes) -> tuple[int, object]:
-    """A local port whose server answers every connection's first message with ``reply`` (N: "no TLS here",
-    as a PostgreSQL server without TLS answers a request for it; anything else: not PostgreSQL). (port, its
-    socket: close it)."""
-    import socket
-    import threading
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(8)
-
-    def answer() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(1024)
-                connection.sendall(reply)
-
-    threading.Thread(target=answer, daemon=True).start()
-    return listener.getsockname()[1], listener
-
-
 @pytest.mark.parametrize("query, reply, said", [
     ("?sslmode=bogus", b"", "gives the option sslmode a value the driver does not accept: 'bogus'"),
     ("?sslmode=require", b"N", "was reached, but a secure (TLS) connection could not be made"),
@@ -512,13 +488,13 @@ def _answering(reply: bytes) -> tuple[int, object]:
 def test_a_tls_failure_a_bad_option_value_and_not_postgresql_are_said_as_such(
         query: str, reply: bytes, said: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Trial EC: each read "is it running, and are the host and port right?" on every --db path."""
-    port, listener = _answering(reply)
+    port, listener = answering_port(reply)
     try:
         capsys.readouterr()
         assert main(["catalogues", "--db", f"postgresql+psycopg://u@127.0.0.1:{port}/db{query}"]) == 5
         err = capsys.readouterr().err
     finally:
-        listener.close()  # type: ignore[attr-defined]
+        listener.close()
     assert said in err and "is it running" not in err, err
 
 
@@ -528,12 +504,12 @@ def test_the_shared_dialog_says_a_tls_failure_and_masks_a_short_password_only_wh
     from sane_desktop.service.shared import ServerAddress, list_on_server
 
     monkeypatch.setenv("PGSSLMODE", "require")
-    port, listener = _answering(b"N")
+    port, listener = answering_port(b"N")
     try:
         with pytest.raises(StoreError) as refused:
             list_on_server(ServerAddress("127.0.0.1", port, "db", "u"), "pw")
     finally:
-        listener.close()  # type: ignore[attr-defined]
+        listener.close()
     assert str(refused.value) == (f"the server at 127.0.0.1:{port} was reached, but a secure (TLS) connection "
                                   "could not be made: check PGSSLMODE and the server's TLS setup")
     from sane_desktop.service.shared import connection_message

@@ -35,7 +35,7 @@ from keyring.backend import KeyringBackend  # noqa: E402
 from PySide6.QtCore import QSettings, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 
-from pg_helpers import pg_server  # noqa: E402
+from pg_helpers import answering_port, pg_server  # noqa: E402
 from sane_desktop.errors import NotFound, StoreError  # noqa: E402
 from sane_desktop.gui.app import create_window  # noqa: E402
 from sane_desktop.gui.screenshots import build_outfit, explain_first_result, wait_results  # noqa: E402
@@ -392,25 +392,7 @@ def test_service_lines_for_each_failure(server, world) -> None:  # type: ignore[
 def test_a_port_where_something_else_answers_is_said_plainly() -> None:
     """A web server (or anything not PostgreSQL) on the port: libpq's "invalid response to SSL
     negotiation" becomes a line a person can act on (found by a new-user trial). No PostgreSQL needed."""
-    import socket
-    import threading
-
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(4)
-    port = listener.getsockname()[1]
-
-    def answer() -> None:
-        while True:
-            try:
-                connection, _ = listener.accept()
-            except OSError:
-                return
-            with connection:
-                connection.recv(1024)
-                connection.sendall(b"HTTP/1.0 400 Bad Request\r\n\r\n")
-
-    threading.Thread(target=answer, daemon=True).start()
+    port, listener = answering_port(b"HTTP/1.0 400 Bad Request\r\n\r\n")
     try:
         with pytest.raises(StoreError, match=rf"^something answers at 127\.0\.0\.1:{port}, but it is not a PostgreSQL"):
             list_on_server(ServerAddress("127.0.0.1", port, DATABASE, USER), PASSWORD)
