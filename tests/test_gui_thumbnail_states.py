@@ -364,7 +364,7 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     hovered = results.row(0)
     compared_rows = [r for r in range(len(outfit)) if outfit_model.row(r).item.pk not in hovered.not_compared]
     first = compared_rows[0]  # the outfit tiles below speak of it: one the result was compared with
-    qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(first), Role.Highlight) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(first), Role.Highlight) is not None, timeout=60000)
     delegate = outfit_view.itemDelegate()
     assert isinstance(delegate, ItemTileDelegate)
     # a badge on each outfit item the result was compared with, none on one it was not
@@ -411,7 +411,7 @@ def test_outfit_badges_speak_in_points_of_the_match(world, items, make_window, q
     # a message being read is not replaced by the note
     window.statusBar().showMessage("Indexed “shop” in the background")
     QTest.mouseMove(view.viewport(), view.visualRect(results.index(0)).center())
-    qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(first), Role.Highlight) is not None, timeout=10000)
+    qtbot.waitUntil(lambda: outfit_model.data(outfit_model.index(first), Role.Highlight) is not None, timeout=60000)
     assert window.statusBar().currentMessage() == "Indexed “shop” in the background"
     # a new list replaces the hovered one: the badges and their note spoke of a result gone from it
     window.statusBar().clearMessage()
