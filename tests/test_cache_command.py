@@ -243,6 +243,7 @@ def test_the_command_lists_cleans_and_clears(tmp_path: Path, monkeypatch, capsys
     assert out.startswith(f"Caches in {root}: ") and " on disk\n" in out and "3 photos, in use" in out
     assert out.count("not needed: made by another version of SANE Desktop") == 2
     assert "--clean frees" in out and "--clear frees" in out
+    assert "in use (thumbnails)" not in out  # the folder only where it says more than the part's name (trial ED)
     assert main(["cache", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert listed["action"] is None and listed["root"] == str(root) and listed["foreign_files"] == 0

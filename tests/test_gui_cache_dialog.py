@@ -59,7 +59,7 @@ def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, t
 
     click(dialog.all_button)  # asked first: Cancel keeps everything
     qtbot.waitUntil(lambda: dialog.question is not None and dialog.question.isVisible(), timeout=10000)
-    assert "Nothing is lost" in dialog.question.text()
+    assert "Nothing is lost" in dialog.question.text() and "photo features again" in dialog.question.text()
     click(dialog.question.button(QMessageBox.StandardButton.Cancel))
     QTest.qWait(200)
     assert dialog.table.rowCount() == 4

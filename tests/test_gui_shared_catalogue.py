@@ -192,7 +192,7 @@ def test_wrong_password_then_open_search_and_explain(server, world, qtbot) -> No
     assert not dialog.remember.isEnabled()  # no secure keyring in this container: the box cannot be ticked
     assert "not remembered" in dialog.keyring_note.text()
     # and an empty password is never looked for there (trial DV read "the keyring's" with none)
-    assert dialog.password.placeholderText() == "empty: PGPASSWORD or ~/.pgpass"
+    assert dialog.password.placeholderText() == "leave empty to use PGPASSWORD or ~/.pgpass"
     fill(qtbot, dialog, server, "not-the-password")
     connect(qtbot, dialog)
     line = dialog.status.text()
@@ -294,10 +294,10 @@ def test_keyring_remembers_the_password_and_the_next_connect_uses_it(server, wor
     assert dialog.remember.isEnabled() and "system keyring" in dialog.keyring_note.text()
     fill(qtbot, dialog, server, PASSWORD)
     if not dialog.remember.isChecked():
-        assert dialog.password.placeholderText() == "empty: PGPASSWORD or ~/.pgpass"
+        assert dialog.password.placeholderText() == "leave empty to use PGPASSWORD or ~/.pgpass"
         qtbot.mouseClick(dialog.remember, Qt.MouseButton.LeftButton, pos=dialog.remember.rect().center())
     assert dialog.remember.isChecked()
-    assert dialog.password.placeholderText() == "empty: the keyring's, PGPASSWORD or ~/.pgpass"
+    assert dialog.password.placeholderText() == "leave empty to use the remembered one, PGPASSWORD or ~/.pgpass"
     connect(qtbot, dialog)
     qtbot.mouseClick(dialog.open_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == CATALOGUE, timeout=60000)

@@ -91,11 +91,13 @@ def render(result: dict[str, Any]) -> str:
         where = printable(str(folder.relative_to(root) if folder.is_relative_to(root) else folder))
         count, noun = (part["photos"], "photo") if part["photos"] is not None else (part["files"], "file")
         what = f"{count:,} {noun}{'' if count == 1 else 's'}"
+        # the folder where it says more than the part's name (a feature folder's trunk and version)
+        named = f" ({where})" if where != folder.name or part["kind"] == "features" else ""
         lines.append(f"  {KIND_WORDS[part['kind']]:<17} {size_words(part['bytes']):>8}  {what}, "
-                     f"{STATE_WORDS[part['state']]} ({where})")
+                     f"{STATE_WORDS[part['state']]}{named}")
     if result["action"] is None:
         unused, everything = result["removable"]["unused"], result["removable"]["everything"]
         lines.append(("--clean frees " + size_words(unused) + " (what this version never reads); " if unused
-                      else "Nothing here is unneeded by this version; ")
+                      else "Everything here is in use by this version; ")
                      + f"--clear frees {size_words(everything)} (what is needed again is computed again).")
     return "\n".join(lines)

@@ -24,8 +24,8 @@ from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.side_thread import SideChannel
 from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, plain_tooltip, set_plain
 from sane_desktop.service.caches import (
-    EVERYTHING, FEATURES, KIND_WORDS, STATE_WORDS, UNUSED, CacheReport, Removal, Scope, cache_report, remove_caches,
-    size_words,
+    EVERYTHING, EXPLAIN_MAPS, FEATURES, KIND_WORDS, STATE_WORDS, THUMBNAILS, UNUSED, CacheReport, Removal, Scope,
+    cache_report, remove_caches, size_words,
 )
 
 COLUMNS = ("What", "Size on disk", "Holds", "Needed?")
@@ -125,10 +125,15 @@ class CacheDialog(ScreenFittedDialog):
     def ask_remove_all(self) -> None:
         if self.report is None:
             return
+        kinds = {part.kind for part in self.report.parts}
+        # what comes back, and what it costs: only of what is there (trial ED read of photo features with none)
+        again = [words for kind, words in ((FEATURES, "the next index or training of a catalogue computes its photo "
+                                            "features again, which takes as long as its first index did"),
+                                           (THUMBNAILS, "the window makes its thumbnails again"),
+                                           (EXPLAIN_MAPS, "explain saves its maps again")) if kind in kinds]
         box = message_box(self, "Remove all cached files",
-                          f"Remove everything in the caches ({size_words(self.report.bytes)})? Nothing is lost: the "
-                          "next index or training of a catalogue computes its photo features again, which takes "
-                          "as long as its first index did, and the window makes its thumbnails again.",
+                          f"Remove everything in the caches ({size_words(self.report.bytes)})? Nothing is lost: "
+                          + ("; ".join(again) if again else "what is needed again is computed again") + ".",
                           QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
 

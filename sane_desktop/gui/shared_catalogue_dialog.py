@@ -40,8 +40,8 @@ if TYPE_CHECKING:
 
 # settings key -> what it remembers (the password is not among them, by design)
 # what an empty password field uses, as its placeholder says it
-PASSWORD_HINT = "empty: the keyring's, PGPASSWORD or ~/.pgpass"
-PASSWORD_HINT_NO_KEYRING = "empty: PGPASSWORD or ~/.pgpass"
+PASSWORD_HINT = "leave empty to use the remembered one, PGPASSWORD or ~/.pgpass"
+PASSWORD_HINT_NO_KEYRING = "leave empty to use PGPASSWORD or ~/.pgpass"
 REMEMBERED = ("shared_host", "shared_port", "shared_database", "shared_user", "shared_catalogue", "shared_remember")
 
 

@@ -277,7 +277,7 @@ def keyring_status() -> KeyringStatus:
         return KeyringStatus(False, f"Passwords are not remembered here (no usable keyring: {str(error)[:60]})")
     reasons = [reason for reason in map(_insecure, parts) if reason] if parts else ["no system keyring"]
     if reasons:
-        return KeyringStatus(False, f"Passwords are not remembered here ({reasons[0]}); an empty field uses ~/.pgpass")
+        return KeyringStatus(False, f"Passwords are not remembered here ({reasons[0]}); an empty field uses PGPASSWORD or ~/.pgpass")
     return KeyringStatus(True, f"Remembered passwords go to the system keyring ({type(parts[0]).__name__})")
 
 
