@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _part(part: Any) -> dict[str, Any]:
     return {"kind": part.kind, "state": part.state, "folder": str(part.folder), "files": part.files,
-            "bytes": part.bytes, "photos": part.photos}
+            "bytes": part.bytes, "photos": part.photos, "holds": part.holds_words()}
 
 
 NOTES_SAID = 10  # files that could not be removed, named one line each on stderr (the JSON names them all)
@@ -89,8 +89,7 @@ def render(result: dict[str, Any]) -> str:
     for part in result["parts"]:
         folder = Path(part["folder"])
         where = printable(str(folder.relative_to(root) if folder.is_relative_to(root) else folder))
-        count, noun = (part["photos"], "photo") if part["photos"] is not None else (part["files"], "file")
-        what = f"{count:,} {noun}{'' if count == 1 else 's'}"
+        what = part["holds"]
         # the folder where it says more than the part's name (a feature folder's trunk and version)
         named = f" ({where})" if where != folder.name or part["kind"] == "features" else ""
         lines.append(f"  {KIND_WORDS[part['kind']]:<17} {size_words(part['bytes']):>8}  {what}, "

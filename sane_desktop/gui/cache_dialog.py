@@ -111,9 +111,8 @@ class CacheDialog(ScreenFittedDialog):
                   else f"The caches in {report.root} are empty.")
         self.table.setRowCount(len(report.parts))
         for row, part in enumerate(report.parts):
-            holds = f"{part.photos:,} photo{'' if part.photos == 1 else 's'}" \
-                if part.kind == FEATURES and part.photos is not None else f"{part.files:,} file{'' if part.files == 1 else 's'}"
-            cells = (KIND_WORDS[part.kind].capitalize(), size_words(part.bytes), holds, STATE_WORDS[part.state])
+            cells = (KIND_WORDS[part.kind].capitalize(), size_words(part.bytes), part.holds_words(),
+                     STATE_WORDS[part.state])
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(left_to_right(text))
                 cell.setToolTip(plain_tooltip(f"{text} ({part.folder})"))

@@ -57,6 +57,11 @@ _TEMPORARY = re.compile(r"\..+\.\d+-[0-9a-f]{32}\.tmp(?:\.\w+)?")  # paths.tempo
 _CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
 
 
+def _removed_by(state: str, scope: Scope) -> bool:
+    """Whether a part in ``state`` goes with ``scope``: everything, or only what this version never reads."""
+    return scope == EVERYTHING or state == OTHER_VERSION
+
+
 @dataclass(frozen=True)
 class CachePart:
     """One part of the cache: ``kind`` (:data:`FEATURES`, :data:`THUMBNAILS`, :data:`EXPLAIN_MAPS`), its
@@ -73,7 +78,12 @@ class CachePart:
 
     def removed_by(self, scope: Scope) -> bool:
         """Whether :func:`remove_caches` with ``scope`` removes this part."""
-        return scope == EVERYTHING or self.state == OTHER_VERSION
+        return _removed_by(self.state, scope)
+
+    def holds_words(self) -> str:
+        """What it holds, for a person: "3 photos" (features), else "1 file"."""
+        count, noun = (self.photos, "photo") if self.photos is not None else (self.files, "file")
+        return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 @dataclass(frozen=True)
@@ -271,7 +281,8 @@ def remove_caches(scope: Scope, root: Path | None = None, *, progress: Progress 
     ``progress(done, total)`` is called every 500 files; ``should_stop()`` ends it between files (what is left
     stays). Raises :class:`CacheFolderError` when the folder is a file."""
     root = _check_root(root or user_cache_dir())
-    chosen = [part for part in _own_parts(root) if part.entries and part.summary().removed_by(scope)]
+    # by state alone: a summary would stat every file once more before the removal stats it
+    chosen = [part for part in _own_parts(root) if part.entries and _removed_by(part.state, scope)]
     total = sum(len(part.entries) for part in chosen)
     files = removed = 0
     failed: list[str] = []
