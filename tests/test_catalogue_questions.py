@@ -77,6 +77,18 @@ def test_questions_are_deterministic_by_seed() -> None:
     assert first.fitb != other.fitb
 
 
+def test_the_product_tables_row_order_draws_no_other_question() -> None:
+    """Trial EC: shuffling only a product table's rows changed 14 drawn questions (the generated
+    protocol's wider pools followed the file's order)."""
+    first, shuffled = _world(), _world()
+    shuffled.items = shuffled.items[::2][::-1] + shuffled.items[1::2]
+    generate_questions(first, seed=0)
+    generate_questions(shuffled, seed=0)
+    assert {q.protocol for q in first.fitb} == {"generated", "generated-disjoint"}
+    assert first.fitb == shuffled.fitb and first.compatibility == shuffled.compatibility
+    assert first.splits == shuffled.splits
+
+
 def test_read_catalogue_generates_questions_for_manifest_outfits(tmp_path: Path) -> None:
     write_manifest_catalogue(tmp_path, n_items=18, n_outfits=20)
     catalogue = read_catalogue(tmp_path, seed=5)
