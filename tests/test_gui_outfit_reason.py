@@ -107,6 +107,12 @@ def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(
     assert outfit_sentence(three) == ("Goes with your outfit mainly through its lightning-bolt motif, as Item 2 and "
                                       "Item 1 have — most of the match comes from the first, while Item 0 pulls it "
                                       "down.")
+    # three or more showing it: the one carrying most is named again, not "the first" of a list (trial ED)
+    four = _reason([0.1, 0.2, 0.5, 0.2])
+    four = replace(four, shares=(replace(four.shares[0], shows_attribute=0.1),
+                                 *(replace(share, shows_attribute=0.9) for share in four.shares[1:])))
+    assert outfit_sentence(four) == ("Goes with your outfit mainly through its lightning-bolt motif, as Item 2, "
+                                     "Item 1 and Item 3 have — 50 % of the match comes from Item 2.")
     assert short_title(long_titles[0]) == "Black checked cropped jacket…" and short_title("Item 0") == "Item 0"
     assert short_title("Superlongwordwithoutanyspacesatall") == "Superlongwordwithoutanyspaces…"
     assert len(short_title("a " * 40)) <= 31

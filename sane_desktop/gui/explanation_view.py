@@ -569,7 +569,9 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
             # the match comes from Jacket", the README's own screenshot)
             others = [name for name in showing if name != carried_by[0]]
             bearers = f", as {_and([carried_by[0], *others])} have"
-            carries = carrying("the first")
+            # "the first" of three or more names reads as a puzzle (trial ED: "as X, Y and Z have — 50 % of the
+            # match comes from the first"): named again there
+            carries = carrying("the first" if len(others) == 1 else carried_by[0])
         else:
             bearers = elsewhere or (f", as in {' and '.join(showing)}" if showing else "")
         return f"{opening}{'' if elsewhere else ' mainly'} through its {outfit_phrase(reason.attribute)}{bearers} — {carries}."
