@@ -197,6 +197,30 @@ def test_an_explained_result_hidden_by_a_filter_is_said_so(window, world, qtbot)
     assert f"colour: {other}" in window.results.filter_note.text()
 
 
+def test_the_explained_tile_keeps_its_frame_when_the_threshold_lists_it_again(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial ED: a threshold change listed the results again and the explained tile lost its frame (its selection)
+    while the panel still explained it."""
+    explained = explain_first_of_an_outfit_of_two(window, qtbot)
+    view = window.results.view
+    row = window.results_model.pks().index(explained)
+    bound = max(1, match_percent(window.results_model.row(row).score, window.results_model.row(row).compared()) - 5)
+    started = window.channels.search.started
+    window.results.threshold.setValue(bound)
+    settled(window, qtbot, started)
+    listed = window.results_model.pks()
+    assert explained in listed and window.explanation.update_data is not None
+    selected = [int(index.data(Role.ItemPk)) for index in view.selectionModel().selectedIndexes()]
+    assert selected == [explained]
+    assert window.results_model.index(listed.index(explained)).data(Role.ExplanationState) == "done"
+    window.results.sort.setCurrentIndex(window.results.sort.findData("title"))  # a sort lists the rows anew too
+    listed = window.results_model.pks()
+    assert [int(i.data(Role.ItemPk)) for i in view.selectionModel().selectedIndexes()] == [explained]
+    # a click elsewhere moves the frame and the explanation together
+    other = window.results_model.index(0 if listed.index(explained) else 1)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(other).center())
+    assert [int(i.data(Role.ItemPk)) for i in view.selectionModel().selectedIndexes()] == [other.data(Role.ItemPk)]
+
+
 def test_results_sort_by_title_keeps_the_match_rank(window, qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     build_outfit(window, 2)
     wait_results(window, 60)

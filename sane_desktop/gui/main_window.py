@@ -1950,6 +1950,7 @@ class MainWindow(QMainWindow):
         self.results.set_sort(str(self.settings.get("results_sort")))
         self.results.sort_changed.connect(lambda sort: self.settings.set("results_sort", sort))
         self.results.sort_changed.connect(self._similar_order_changed)
+        self.results.sort_changed.connect(lambda _sort: self._frame_the_explained())  # a sort lists the rows anew
         self.results.threshold_changed.connect(self._threshold_changed)
         self.results.link_activated.connect(self._results_link)
         self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters"
@@ -2890,6 +2891,7 @@ class MainWindow(QMainWindow):
         self.results.set_results(results, filtered=self._results_filter() is not None, look_alike=look_alike,
                                  in_outfit=in_outfit)
         self._note_results()
+        self._frame_the_explained()
         again, self._explain_when_listed = self._explain_when_listed, None
         if again is not None and again in self._results and self.explanation.update_data is None \
                 and self.explanation.outfit_data is None and not self.channels.explain.busy:
@@ -2905,6 +2907,18 @@ class MainWindow(QMainWindow):
             if outdated:
                 self.statusBar().showMessage(OUTDATED_EXPLAINED_AGAIN, 15000)
         # the visible tiles are requested once laid out (ResultsView.visible_changed)
+
+    def _frame_the_explained(self) -> None:
+        """The tile the panel explains, listed again (a threshold, a filter, a sort of search), keeps its frame: a new
+        list is new rows, none selected (trial ED read the panel explaining a tile no longer framed). Selected only,
+        not made current: the list stays at its top, and nothing is explained again."""
+        listed = self.results_model.pks()
+        explained = self._last_explained
+        if explained is None or explained not in listed:
+            return
+        index = self.results_model.index(listed.index(explained))
+        if index.data(Role.ExplanationState) in ("done", "pending"):  # _note_results: on screen, of this kind of list
+            self.results.view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def _catalogue_seen(self, revision: int | None, changed: bool = False) -> None:
         """A search found the open catalogue at import ``revision``: when a re-import moved it on since
