@@ -145,3 +145,32 @@ def test_the_item_just_added_is_shown_at_the_strip_s_end(world, qtbot, make_wind
     assert strip.verticalScrollBar().value() == 0
     width, height = tile_size(strip)
     assert strip.viewport().height() >= height
+
+
+def test_a_four_item_outfit_shows_whole_side_by_side(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial ED: a four-item strip scrolled its first item half out of view. The strip's tiles shrink (down to
+    WHOLE_OUTFIT_SIDE) until the whole outfit shows side by side, the room under them going to the results;
+    fewer items take their full size back, and an outfit too long for that smallest side scrolls."""
+    from sane_desktop.gui.outfit_panel import WHOLE_OUTFIT_SIDE
+
+    window = make_window(world, size=(1300, 820))
+    strip = window.outfit_panel.view
+    delegate = strip.itemDelegate()
+    assert isinstance(delegate, ItemTileDelegate)
+    bar = strip.horizontalScrollBar()
+    pks = [window.browser_model.row(r).item.pk for r in range(12)]
+    window.add_to_outfit(pks[:2])
+    wait_for_results(window, qtbot)
+    assert delegate.side == THUMB_H and bar.maximum() == 0  # two fit at full size
+    results_before = window.results.view.viewport().height()
+    window.add_to_outfit(pks[2:4])
+    wait_for_results(window, qtbot)
+    qtbot.waitUntil(lambda: all(strip.viewport().rect().contains(strip.visualRect(strip.model().index(row, 0)))
+                                for row in range(4)), timeout=5000)
+    assert bar.maximum() == 0 and WHOLE_OUTFIT_SIDE <= delegate.side < THUMB_H
+    assert window.results.view.viewport().height() >= results_before  # the strip's spare room went to the results
+    window.outfit_panel.remove_items(pks[2:4])
+    qtbot.waitUntil(lambda: delegate.side == THUMB_H, timeout=5000)
+    window.add_to_outfit(pks[2:])  # twelve: too many for the smallest side, the strip scrolls
+    wait_for_results(window, qtbot)
+    qtbot.waitUntil(lambda: bar.maximum() > 0 and delegate.side == WHOLE_OUTFIT_SIDE, timeout=5000)

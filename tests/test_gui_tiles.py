@@ -280,3 +280,26 @@ def test_the_outfit_badges_stay_those_of_the_explained_result_when_the_pointer_l
     assert badges() == expected
     window.explanation.clear()  # no explanation on screen: no badges without a pointer
     qtbot.waitUntil(lambda: badges() == [None] * len(outfit), timeout=5000)
+
+
+def test_a_second_item_of_a_kind_joining_the_outfit_is_said(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial ED: a second skirt joined the outfit without a word. Its joining says what the outfit now does: each
+    result is matched with both, and others of that kind are alternatives; a first item of a kind says nothing."""
+    from sane_desktop.service.titles import category_noun
+
+    rows = [window.browser_model.row(r).item for r in range(window.browser_model.rowCount())]
+    first = rows[0]
+    twin = next(item for item in rows[1:] if item.category == first.category)
+    other = next(item for item in rows if item.category != first.category)
+    window.statusBar().clearMessage()
+    window.add_to_outfit([first.pk, other.pk])
+    assert "now has" not in window.statusBar().currentMessage()
+    window.add_to_outfit([twin.pk])
+    said = window.statusBar().currentMessage()
+    assert said == (f"Your outfit now has 2 items of “{category_noun(first.category)}”: each result is matched with all "
+                    "of them, and the catalogue's other items of that kind are alternatives, not matches."), said
+    wait_results(window, 60)
+    qtbot.wait(300)
+    assert "now has 2 items" in window.statusBar().currentMessage()  # the search did not wipe it at once
+    window.add_to_outfit([twin.pk])  # already there: said so, and not said to have joined again
+    assert window.statusBar().currentMessage() == f"“{twin.title}” is already in the outfit."

@@ -1601,11 +1601,30 @@ class MainWindow(QMainWindow):
         there = set(self.outfit_model.pks())
         already = [item for item in items if item.pk in there]
         self.outfit_panel.add_items(items)
+        same_kind = self._same_kind_words([item for item in items if item.pk not in there])
         if already:  # said: a trial pressed Ctrl+Enter on an item of the outfit and nothing happened
             added = len({item.pk for item in items} - there)
             said = (f"“{already[0].title}” is already in the outfit" if len(already) == 1
                     else f"{counted(len(already), 'item')} already in the outfit")
-            self.statusBar().showMessage(f"{'Added ' + counted(added, 'item') + '; ' if added else ''}{said}.", 5000)
+            self.statusBar().showMessage(f"{'Added ' + counted(added, 'item') + '; ' if added else ''}{said}."
+                                         f"{' ' + same_kind if same_kind else ''}", 8000 if same_kind else 5000)
+        elif same_kind:
+            self.statusBar().showMessage(same_kind, 8000)
+
+    def _same_kind_words(self, added: Sequence[ItemInfo]) -> str:
+        """What an outfit holding two items of one category now does, when ``added`` (just joined) made it so: ""
+        otherwise. Trial ED's second skirt joined without a word; the search matches each result with both, and
+        skirts are listed after what completes the outfit, as alternatives (a match pairs different kinds)."""
+        counts: dict[str, int] = {}
+        for item in self.outfit_model.items():
+            counts[item.category] = counts.get(item.category, 0) + 1
+        doubled = [category for category in dict.fromkeys(item.category for item in added) if counts.get(category, 0) > 1]
+        if not doubled:
+            return ""
+        category = doubled[0]
+        # the noun in quotes, not "other Skirt are": a user's category may be singular
+        return (f"Your outfit now has {counted(counts[category], 'item')} of “{category_noun(category)}”: each result is "
+                "matched with all of them, and the catalogue's other items of that kind are alternatives, not matches.")
 
     def items_by_pk(self, pks: list[int]) -> list[ItemInfo]:
         known = {**self._items, **{pk: r.item for pk, r in self._results.items()}}
@@ -3152,10 +3171,14 @@ class MainWindow(QMainWindow):
 
     def _image_added(self, item: ItemInfo) -> None:
         self._items[item.pk] = item
+        joins = item.pk not in self.outfit_model.pks()
         self.outfit_panel.add_items([item])
+        same_kind = self._same_kind_words([item]) if joins else ""
         if item.pk >= 0:  # the catalogue's own photo: the item itself joined, said so
             self.statusBar().showMessage(f"Added “{short_title(item.title or item.item_id)}”: the photo is this "
-                                         "catalogue's own item.", 8000)
+                                         f"catalogue's own item.{' ' + same_kind if same_kind else ''}", 8000)
+        elif same_kind:
+            self.statusBar().showMessage(same_kind, 8000)
 
     def _demo_ready(self, report: IndexReport) -> None:
         self.refresh_catalogues(select=report.name)

@@ -37,12 +37,16 @@ def undo_remove_text(back: list[ItemInfo]) -> str:
 
 
 STRIP_HEIGHT = 220  # the strip's height when the window has the room (its tiles at their full side)
+# the smallest thumbnail side the strip shrinks to so that the whole outfit shows side by side; a longer outfit
+# scrolls sideways (trial ED: a four-item strip scrolled its first item half out of view)
+WHOLE_OUTFIT_SIDE = 96
 
 
 class OutfitView(QListView):
     items_dropped = Signal(list)  # item pks
     files_dropped = Signal(list)  # image paths from disk
     web_dropped = Signal(list)  # addresses of images dropped from a web page (never downloaded)
+    width_changed = Signal()  # the tiles may shrink or grow to show the whole outfit (:meth:`fit`)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -82,12 +86,35 @@ class OutfitView(QListView):
         side = THUMB_H
         while side > TILE_SIDES[0] and self._tile_height(side) > room:
             side -= 1
+        across = self._side_across()
+        if across < side:  # narrower tiles show the whole outfit: the room under them goes to the results
+            side = across
+            height = max(self.least_height(), self._tile_height(side) + self._chrome())
         if height != self.maximumHeight():
             self.setFixedHeight(height)
         if side != delegate.side:
             delegate.set_side(side)
             self.setIconSize(QSize(side, side))
             self.doItemsLayout()
+
+    def _side_across(self) -> int:
+        """The largest thumbnail side (down to :data:`WHOLE_OUTFIT_SIDE`) at which every outfit item fits the strip's
+        width side by side; :data:`THUMB_H` when they fit at full size or there are none."""
+        model = self.model()
+        count = model.rowCount() if model is not None else 0
+        delegate = self.itemDelegate()
+        if not count or not isinstance(delegate, ItemTileDelegate):
+            return THUMB_H
+        width = self.width() - 2 * self.frameWidth() - 2  # the viewport, before it is laid out
+        side = THUMB_H
+        while side > WHOLE_OUTFIT_SIDE and count * (delegate.tile_size(side).width() + 2 * self.spacing()) > width:
+            side -= 1
+        return side
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.width_changed.emit()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
         if event.mimeData().hasFormat(ITEM_MIME) or event.mimeData().hasUrls():
@@ -134,6 +161,8 @@ class OutfitPanel(QWidget):
         self.view.setAccessibleName("Your outfit")
         self.view.setModel(model)
         self.view.setItemDelegate(ItemTileDelegate(show_score=False, parent=self.view))
+        # after the resize is over: refitting re-sizes the strip
+        self.view.width_changed.connect(self._fit_height, Qt.ConnectionType.QueuedConnection)
         self.view.setIconSize(QSize(140, 140))
         # Tab in: the first tile selected, so Delete, Shift+F10 and the Outfit menu's Remove act on it
         # (trial M: the strip took the focus with nothing selected, and Delete did nothing)
