@@ -16,7 +16,7 @@ from gui_helpers import demo_world  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QMessageBox  # noqa: E402
-from test_cache_command import OLD_THUMBNAIL, _filled  # noqa: E402
+from test_cache_command import OLD_THUMBNAIL, THUMBNAIL, _filled  # noqa: E402
 
 from sane_desktop.service.caches import cache_report  # noqa: E402
 
@@ -71,6 +71,22 @@ def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, t
     qtbot.waitUntil(lambda: dialog.folder_button.isEnabled(), timeout=10000)
     assert not dialog.all_button.isEnabled() and not dialog.unused_button.isEnabled()
     assert not dialog.progress.isVisible() and not dialog.stop_button.isVisible()
+
+    # a search remakes a thumbnail meanwhile: the dialog, back in front, measures again by itself (trial ED read
+    # "…are empty." until Refresh), keeping the removal's line
+    from sane_desktop.gui import cache_dialog
+
+    monkeypatch.setattr(cache_dialog, "STALE_AFTER_S", 0.0)
+    remade = root / "thumbnails" / "ab" / THUMBNAIL
+    remade.parent.mkdir(parents=True, exist_ok=True)
+    remade.write_bytes(b"png")
+    window.activateWindow()
+    qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=10000)
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and not dialog.side.busy, timeout=60000)
+    assert dialog.status.text().startswith("Removed") and dialog.total.text().endswith(f" on disk in {root}")
+    remade.unlink()
+    remade.parent.rmdir()
 
     # changed elsewhere (a terminal's `cache`, another window): Refresh measures again; so does reopening, and the
     # last visit's figures are not shown meanwhile

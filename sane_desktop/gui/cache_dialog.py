@@ -9,11 +9,12 @@ removed here is data: what is needed again is computed again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, QUrl
+from PySide6.QtCore import QEvent, Qt, QUrl
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar, QPushButton,
@@ -29,6 +30,7 @@ from sane_desktop.service.caches import (
 )
 
 COLUMNS = ("What", "Size on disk", "Holds", "Needed?")
+STALE_AFTER_S = 2.0  # figures older than this are measured again when the dialog is back in front
 INTRO = ("SANE Desktop keeps what it computes from photos here, so that indexing, training and the window are "
          "faster the next time. Removing it loses nothing: what is needed again is computed again.")
 
@@ -41,6 +43,7 @@ class CacheDialog(ScreenFittedDialog):
         self.setWindowTitle("Caches and disk space")
         self.resize(760, 420)
         self.report: CacheReport | None = None
+        self._measured_at = 0.0  # time.monotonic() of the figures shown
         self.side = SideChannel()  # one listing or removal at a time, never on the worker that searches
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
@@ -101,12 +104,23 @@ class CacheDialog(ScreenFittedDialog):
         set_plain(self.total, "Measuring the caches…")
         self._run(lambda _progress, _stop: cache_report(), "Measuring the caches…", self._listed)
 
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        """Back to the dialog from the window (or elsewhere): measured again, quietly, when the figures are older than
+        :data:`STALE_AFTER_S` — a search makes thumbnails again meanwhile (trial ED read "…are empty." after Remove
+        all while the window had remade them, until Refresh). The figures stay shown while it measures."""
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and not self.side.busy \
+                and self.report is not None and time.monotonic() - self._measured_at > STALE_AFTER_S:
+            self.side.start(lambda _progress, _stop: cache_report(), "Measuring the caches again",
+                            on_done=self._show, on_failed=self._failed, on_ended=self._ended)
+            self._update_buttons()
+
     def _listed(self, report: CacheReport) -> None:
         self._show(report)
         set_plain(self.status, "")
 
     def _show(self, report: CacheReport) -> None:
-        self.report = report
+        self.report, self._measured_at = report, time.monotonic()
         set_plain(self.total, f"{size_words(report.bytes)} on disk in {report.root}" if report.parts
                   else f"The caches in {report.root} are empty.")
         self.table.setRowCount(len(report.parts))
