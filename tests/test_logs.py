@@ -144,6 +144,7 @@ def test_help_open_log_folder_opens_the_log_folder(log_home: Path, tmp_path: Pat
 
     opened: list[QUrl] = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(QUrl(url)) or True)
+    monkeypatch.setattr("sane_desktop.gui.open_folder._xdg_open", lambda: None)  # Qt opens it (xdg-open: test_open_folder)
     runner: TaskRunner[CatalogueService] = TaskRunner(CatalogueService(tmp_path / "index"))
     try:
         settings = Settings(QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat))
@@ -289,6 +290,7 @@ def test_the_about_box_and_open_log_folder_say_when_there_is_no_log(
         logs.configure("test")
         assert about.log_words() == str(tmp_path / "fine")
         monkeypatch.setattr(QDesktopServices, "openUrl", lambda _url: False)  # no file manager
+        monkeypatch.setattr("sane_desktop.gui.open_folder._xdg_open", lambda: None)
         parent = QWidget()
         qtbot.addWidget(parent)
         assert not about.open_log_folder(parent)

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import logging
 
-from PySide6.QtCore import QUrl
-from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from sane_desktop import logs
+from sane_desktop.gui.open_folder import open_folder
 from sane_desktop.gui.text import escape, message_box
 
 log = logging.getLogger(__name__)
@@ -54,10 +53,10 @@ def open_log_folder(parent: QWidget | None = None) -> bool:
         message_box(parent, "Open log folder", f"The log folder {folder} cannot be made ({error.strerror or error}): "
                     "nothing is logged to a file this run.")
         return False
-    opened = QDesktopServices.openUrl(QUrl.fromLocalFile(str(folder)))
-    if not opened:
+    def failed() -> None:  # at once, or once xdg-open has said it could not (trial EC: only the terminal heard it)
         log.warning("no application opened the log folder %s", folder)
         message_box(parent, "Open log folder", f"No application opened the log folder. It is {folder}"
                     + ("" if logs.log_file() is None else f"; the log is {logs.log_file()}") + ".",
                     QMessageBox.Icon.Information)
-    return bool(opened)
+
+    return open_folder(folder, failed)

@@ -14,13 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QEvent, Qt, QUrl
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QLabel, QMessageBox, QProgressBar, QPushButton,
     QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from sane_desktop.gui.open_folder import open_folder
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.side_thread import SideChannel
 from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, plain_tooltip, set_plain
@@ -182,11 +182,8 @@ class CacheDialog(ScreenFittedDialog):
         if root is None or not Path(root).is_dir():
             set_plain(self.status, "There is no cache folder yet: nothing has been cached.")
             return False
-        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(root))):
-            return True
-        message_box(self, "Show folder", f"No application opened the cache folder. It is {root}.",
-                    QMessageBox.Icon.Information)
-        return False
+        return open_folder(Path(root), lambda: message_box(self, "Show folder", "No application opened the cache "
+                                                           f"folder. It is {root}.", QMessageBox.Icon.Information))
 
     def _run(self, fn: Callable[[Callable[[int, int], None], Callable[[], bool]], Any], activity: str,
              on_done: Callable[[Any], None]) -> None:

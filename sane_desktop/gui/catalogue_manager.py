@@ -13,13 +13,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
+from sane_desktop.gui.open_folder import open_folder
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, as_sentence, left_to_right, message_box, plain_tooltip, set_plain
@@ -442,7 +442,9 @@ class CatalogueManager(ScreenFittedDialog):
         if not entry.source_found:  # looked at when listed, on the worker (never a stat here)
             self.status.setText(f"The source folder is gone: {entry.source}")
             return False
-        return QDesktopServices.openUrl(QUrl.fromLocalFile(entry.source))
+        source = entry.source
+        # said, as Help → Open log folder says it (it returned False without a word)
+        return open_folder(Path(source), lambda: self.status.setText(f"No application opened the folder. It is {source}."))
 
     # --- running on the worker -------------------------------------------------------------------
     def _run(self, fn: Any, activity: str, on_done: Any) -> Task[Any, Any]:
