@@ -16,6 +16,7 @@ from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError, det
 from sane_desktop.catalogue.folder import read_folder
 from sane_desktop.catalogue.images import DEFAULT_MAX_PIXELS, KnownImage, load_rgb, validate_items
 from sane_desktop.catalogue.manifest import read_manifest_catalogue
+from sane_desktop.catalogue.metadata_stamp import first_change, metadata_stamp
 from sane_desktop.catalogue.polyvore import read_polyvore
 from sane_desktop.catalogue.questions import generate_questions
 from sane_desktop.catalogue.storable import make_storable
@@ -151,6 +152,10 @@ def read_catalogue(
     root = Path(root)
     kind = detect_format(root, mapping)
     progress(0, 0, "Reading catalogue")
+    # the tables as they are before they are read: a table saved again while the photos are read pairs its old
+    # rows with new photos (metadata_stamp)
+    explicit = Path(mapping) if mapping is not None else None
+    stamp = metadata_stamp(root, explicit) if kind != "folder" else {}
     if kind == "polyvore":
         catalogue = read_polyvore(root)
     elif kind == "manifest":
@@ -168,6 +173,11 @@ def read_catalogue(
                                      should_stop=should_stop, known=known)
         catalogue.items = kept
         catalogue.skipped.extend(skips)
+    if kind != "folder":
+        changed = first_change(stamp, metadata_stamp(root, explicit))
+        if changed is not None:
+            raise CatalogueError(f"{root}: its metadata changed while it was being read ({changed}), so its rows may "
+                                 "not match its photos; nothing was imported: import it again once it is saved")
     prune_missing_items(catalogue)
     if not catalogue.items:  # every photo unreadable: an import emptied a good catalogue, index rebuilt its index
         # empty, both with exit 0 (trial CU); nothing is written from such a reading
