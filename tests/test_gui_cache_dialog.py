@@ -82,9 +82,21 @@ def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, t
     remade.write_bytes(b"png")
     window.activateWindow()
     qtbot.waitUntil(lambda: window.isActiveWindow(), timeout=10000)
+    import threading
+
+    held = threading.Event()  # the measure the activation starts waits until the test has clicked
+    real_report = cache_dialog.cache_report
+    monkeypatch.setattr(cache_dialog, "cache_report", lambda *args: held.wait(30) and real_report(*args))
     dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.side.busy, timeout=10000)
+    # the click that brought it back finds its button as it was (trial EE: Remove all… was disabled between the
+    # press and the release by the measure the activation started)
+    assert dialog.refresh_button.isEnabled() and dialog.folder_button.isEnabled()
+    monkeypatch.setattr(cache_dialog, "cache_report", real_report)
+    held.set()
     qtbot.waitUntil(lambda: dialog.table.rowCount() == 1 and not dialog.side.busy, timeout=60000)
     assert dialog.status.text().startswith("Removed") and dialog.total.text().endswith(f" on disk in {root}")
+    assert dialog.all_button.isEnabled()
     remade.unlink()
     remade.parent.rmdir()
 

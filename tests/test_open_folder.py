@@ -44,6 +44,18 @@ def test_an_xdg_open_that_fails_is_said_and_its_words_are_logged(tmp_path: Path,
     assert "no method available" not in capfd.readouterr().err  # not on the terminal
 
 
+def test_a_chatty_openers_last_words_are_the_ones_logged(tmp_path: Path, qtbot, monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    """Trial EE: an opener that printed 20,000 lines before its error had only its first lines logged."""
+    fake_xdg_open(tmp_path / "bin", "i=0; while [ $i -lt 3000 ]; do echo \"tool line $i\"; i=$((i+1)); done; "
+                  "echo 'xdg-open: the last word' >&2; exit 4", monkeypatch)
+    failed: list[bool] = []
+    with caplog.at_level(logging.WARNING, logger="sane_desktop.gui.open_folder"):
+        opening.open_folder(tmp_path, lambda: failed.append(True))
+        qtbot.waitUntil(lambda: failed == [True], timeout=20000)
+    assert "xdg-open: the last word" in caplog.text and "tool line 0\n" not in caplog.text
+    assert len(caplog.text) < opening.SAID_KEPT + 500
+
+
 def test_an_xdg_open_that_opens_the_folder_says_nothing(tmp_path: Path, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     marker = tmp_path / "opened"
     fake_xdg_open(tmp_path / "bin", f'echo "$1" > "{marker}"; exit 0', monkeypatch)

@@ -44,6 +44,7 @@ class CacheDialog(ScreenFittedDialog):
         self.resize(760, 420)
         self.report: CacheReport | None = None
         self._measured_at = 0.0  # time.monotonic() of the figures shown
+        self._quiet = False  # the running call is a measure the dialog started by itself (changeEvent)
         self.side = SideChannel()  # one listing or removal at a time, never on the worker that searches
         intro = QLabel(INTRO)
         intro.setWordWrap(True)
@@ -97,7 +98,7 @@ class CacheDialog(ScreenFittedDialog):
     def refresh(self) -> None:
         """Measure the caches again (on a thread of its own); what was shown goes meanwhile (trial EB read the last
         visit's "…are empty." beside "Measuring the caches…", and Remove all… offered the old size)."""
-        if self.side.busy:
+        if self.side.busy and not self._quiet:
             return
         self.report = None
         self.table.setRowCount(0)
@@ -111,9 +112,16 @@ class CacheDialog(ScreenFittedDialog):
         super().changeEvent(event)
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow() and not self.side.busy \
                 and self.report is not None and time.monotonic() - self._measured_at > STALE_AFTER_S:
+            # the buttons stay as they are: the click that brought the dialog back may be on one of them (trial EE's
+            # Remove all… was disabled under the pointer between press and release); a removal or Refresh started
+            # meanwhile makes this measure unheard (SideChannel)
+            self._quiet = True
             self.side.start(lambda _progress, _stop: cache_report(), "Measuring the caches again",
-                            on_done=self._show, on_failed=self._failed, on_ended=self._ended)
-            self._update_buttons()
+                            on_done=self._show, on_failed=self._failed, on_ended=self._quiet_ended)
+
+    def _quiet_ended(self) -> None:
+        self._quiet = False
+        self._update_buttons()
 
     def _listed(self, report: CacheReport) -> None:
         self._show(report)
@@ -191,6 +199,7 @@ class CacheDialog(ScreenFittedDialog):
         result on the GUI thread. A call still running when the window closes ends with the process: it only
         reads or removes cache files."""
         set_plain(self.status, activity)
+        self._quiet = False  # a measure of its own, running, goes unheard
         self.side.start(fn, activity, on_done=on_done, on_failed=self._failed, on_progress=self._progressed,
                         on_ended=self._ended)
         self._update_buttons()
@@ -209,7 +218,7 @@ class CacheDialog(ScreenFittedDialog):
         set_plain(self.status, message)
 
     def _update_buttons(self) -> None:
-        idle = not self.side.busy
+        idle = not self.side.busy or self._quiet
         report = self.report
         unused = report.removable(UNUSED) if report is not None else 0
         self.unused_button.setText(f"Remove unused ({size_words(unused)})" if unused else "Remove unused")

@@ -443,6 +443,7 @@ class CatalogueManager(ScreenFittedDialog):
             self.status.setText(f"The source folder is gone: {entry.source}")
             return False
         source = entry.source
+        self.status.setText("")  # a failure said by an earlier try no longer holds (trial EE)
         # said, as Help → Open log folder says it (it returned False without a word)
         return open_folder(Path(source), lambda: self.status.setText(f"No application opened the folder. It is {source}."))
 

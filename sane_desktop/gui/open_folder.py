@@ -41,6 +41,7 @@ def _xdg_open() -> str | None:
 
 
 CANNOT_START = 127  # the shell's status for a command that could not be run
+SAID_KEPT = 2000  # bytes of the end of what the opener wrote, kept for the log
 
 
 def _run_opener(opener: str, folder: Path) -> tuple[int, str] | None:
@@ -57,8 +58,10 @@ def _run_opener(opener: str, folder: Path) -> tuple[int, str] | None:
             status = process.wait(OPENER_WAIT_S)
         except subprocess.TimeoutExpired:
             return None
-        said.seek(0)
-        return status, said.read(2000).decode("utf-8", "replace").strip()
+        # its end: xdg-open says its error last, after whatever the tools it tried said (trial EE's chatty opener)
+        size = said.seek(0, os.SEEK_END)
+        said.seek(max(0, size - SAID_KEPT))
+        return status, said.read().decode("utf-8", "replace").strip()
 
 
 def open_folder(folder: Path, on_failed: Callable[[], object]) -> bool:
