@@ -1622,9 +1622,12 @@ class MainWindow(QMainWindow):
         if not doubled:
             return ""
         category = doubled[0]
-        # the noun in quotes, not "other Skirt are": a user's category may be singular
-        return (f"Your outfit now has {counted(counts[category], 'item')} of “{category_noun(category)}”: each result is "
-                "matched with all of them, and the catalogue's other items of that kind are alternatives, not matches.")
+        count = counts[category]
+        # short, to fit the status bar of an 800-pixel window (trial EE read "…, and the cat…"); that the others of that
+        # kind are alternatives, not matches, the target box and the results' note say. The noun in quotes: a
+        # user's category may be singular
+        return (f"{counted(count, 'item')} of “{category_noun(category)}” in your outfit now: each result is matched "
+                f"with {'both' if count == 2 else f'all {count}'}.")
 
     def items_by_pk(self, pks: list[int]) -> list[ItemInfo]:
         known = {**self._items, **{pk: r.item for pk, r in self._results.items()}}
