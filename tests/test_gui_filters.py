@@ -221,6 +221,26 @@ def test_the_explained_tile_keeps_its_frame_when_the_threshold_lists_it_again(wi
     assert [int(i.data(Role.ItemPk)) for i in view.selectionModel().selectedIndexes()] == [other.data(Role.ItemPk)]
 
 
+def test_the_catalogue_grid_keeps_its_chosen_items_through_a_sort(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EE: an item selected in the catalogue grid was no longer selected after the sort changed (and back),
+    and Ctrl+Enter then did nothing."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    grid, model = window.grid, window.browser_model
+    chosen = [int(model.index(row).data(Role.ItemPk)) for row in (2, 5)]
+    grid.selectionModel().setCurrentIndex(model.index(5), QItemSelectionModel.SelectionFlag.ClearAndSelect)
+    grid.selectionModel().select(model.index(2), QItemSelectionModel.SelectionFlag.Select)
+    for sort in ("newest", "category"):
+        before = model.pks()
+        window.catalogue_sort.setCurrentIndex(window.catalogue_sort.findData(sort))
+        qtbot.waitUntil(lambda: model.pks() != before and not window.channels.items.busy, timeout=20000)
+        assert sorted(int(i.data(Role.ItemPk)) for i in grid.selectionModel().selectedIndexes()) == sorted(chosen)
+        assert grid.currentIndex().data(Role.ItemPk) == chosen[1]
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter adds both
+    qtbot.waitUntil(lambda: sorted(window.outfit_model.pks()) == sorted(chosen), timeout=10000)
+
+
 def test_results_sort_by_title_keeps_the_match_rank(window, qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]
     build_outfit(window, 2)
     wait_results(window, 60)

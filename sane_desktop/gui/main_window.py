@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import qtawesome as qta
-from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelectionModel, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelection, QItemSelectionModel, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeyEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut,
     QShowEvent, QStandardItem, QStandardItemModel,
@@ -2815,7 +2815,21 @@ class MainWindow(QMainWindow):
         """``asked``: what the list is of (catalogue, category, search, filters, order); another list
         than the one shown starts at its top (a trial's new category opened scrolled half-way down)."""
         self._items.update({item.pk: item for item in items})
+        # the items chosen stay chosen where the new list still holds them: a sort or a filter lists them anew, and
+        # trial EE's Ctrl+Enter after a sort did nothing, the selection gone
+        selection = self.grid.selectionModel()
+        chosen = [int(index.data(Role.ItemPk)) for index in selection.selectedIndexes()]
+        current = self.grid.currentIndex().data(Role.ItemPk) if self.grid.currentIndex().isValid() else None
         self.browser_model.set_items(items)
+        if chosen or current is not None:
+            row_of = {pk: row for row, pk in enumerate(self.browser_model.pks())}
+            if current in row_of:
+                selection.setCurrentIndex(self.browser_model.index(row_of[current]), QItemSelectionModel.SelectionFlag.NoUpdate)
+            kept = QItemSelection()
+            for pk in chosen:
+                if pk in row_of:
+                    kept.select(self.browser_model.index(row_of[pk]), self.browser_model.index(row_of[pk]))
+            selection.select(kept, QItemSelectionModel.SelectionFlag.ClearAndSelect)
         if asked != self._items_asked:
             self.grid.scrollToTop()
             self._items_asked = asked
