@@ -127,14 +127,23 @@ def text_colour_pairs(palette: QPalette) -> dict[str, tuple[QColor, QColor]]:
     return pairs
 
 
+BAR_W, BAR_GAP, BAR_MIN_W = 7, 2, 3  # px: an outfit item's bar on a result tile, and the least it narrows to
+
+
 def contribution_bars(contributions: dict[int, float], not_compared: Collection[int],
-                      anchor: QRect) -> list[tuple[int, QRect, QRect | None]]:
+                      anchor: QRect, room: int | None = None) -> list[tuple[int, QRect, QRect | None]]:
     """(outfit item key, its slot, its bar) for each of a result's ``contributions`` (cosines), the
     slots 7 px wide side by side ending at ``anchor``'s left, as tall as ``anchor``; a bar's height is
     the cosine mapped from [-1, 1] onto the slot. An item in ``not_compared`` has no bar (None): trial M
-    read a bar 60 % as tall as a +0.73 one for an item the tooltip called "not compared"."""
-    width, gap, height = 7, 2, anchor.height()
-    left = anchor.left() - len(contributions) * (width + gap)
+    read a bar 60 % as tall as a +0.73 one for an item the tooltip called "not compared". ``room``: the
+    row's width; the bars take at most half of it, narrowing to 3 px (trial EE: twelve outfit items' bars
+    left the reason's chip a blank dot)."""
+    width, gap, height = BAR_W, BAR_GAP, anchor.height()
+    count = len(contributions)
+    if room is not None and count and count * (width + gap) > room // 2:
+        gap = 1
+        width = max(BAR_MIN_W, room // 2 // count - gap)
+    left = anchor.left() - count * (width + gap)
     bars: list[tuple[int, QRect, QRect | None]] = []
     for position, (pk, value) in enumerate(contributions.items()):
         slot = QRect(left + position * (width + gap), anchor.top(), width, height)
@@ -302,7 +311,8 @@ class ItemTileDelegate(QStyledItemDelegate):
         if self.show_score:
             self._paint_score(painter, index, QRect(rect.left() + 4, y, rect.width() - 8, LINE_H), text_color)
             y += LINE_H
-            bars = self._paint_contributions(painter, index, QRect(rect.right() - 4, y + 2, 0, LINE_H - 4))
+            bars = self._paint_contributions(painter, index, QRect(rect.right() - 4, y + 2, 0, LINE_H - 4),
+                                             rect.width() - 12)
             self._paint_chip(painter, index, QRect(rect.left() + 4, y, rect.width() - 12 - bars, LINE_H), colours)
         if option.state & QStyle.StateFlag.State_HasFocus:  # the keyboard's item: a dashed frame around the tile
             painter.setPen(QPen(colours.border, 1.5, Qt.PenStyle.DashLine))
@@ -434,7 +444,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         painter.setBrush(LOOK_ALIKE_FILL if look_alike else SCORE_FILL)
         painter.drawRoundedRect(QRect(bar.left(), bar.top(), int(bar.width() * match / 100), bar.height()), 3, 3)
 
-    def _paint_contributions(self, painter: QPainter, index: Index, anchor: QRect) -> int:
+    def _paint_contributions(self, painter: QPainter, index: Index, anchor: QRect, room: int | None = None) -> int:
         """One small vertical bar per outfit item, right-aligned at ``anchor`` (:func:`contribution_bars`);
         the strongest (the explained pair) has a frame, and an item the result was not compared with
         keeps its slot as a dashed outline, no bar. Returns the width used."""
@@ -442,7 +452,7 @@ class ItemTileDelegate(QStyledItemDelegate):
         if not contributions or index.data(Role.General):  # a likeness to one item: no outfit item's bar
             return 0
         best = index.data(Role.Driver)  # the compared item with the largest part: never one not compared
-        bars = contribution_bars(contributions, index.data(Role.NotCompared) or frozenset(), anchor)
+        bars = contribution_bars(contributions, index.data(Role.NotCompared) or frozenset(), anchor, room)
         left = min(slot.left() for _pk, slot, _bar in bars)
         painter.setBrush(QColor(128, 128, 128, 50))
         painter.setPen(Qt.PenStyle.NoPen)
