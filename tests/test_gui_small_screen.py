@@ -174,3 +174,15 @@ def test_a_four_item_outfit_shows_whole_side_by_side(world, qtbot, make_window) 
     window.add_to_outfit(pks[2:])  # twelve: too many for the smallest side, the strip scrolls
     wait_for_results(window, qtbot)
     qtbot.waitUntil(lambda: bar.maximum() > 0 and delegate.side == WHOLE_OUTFIT_SIDE, timeout=5000)
+
+
+def test_a_four_item_outfit_shows_whole_on_a_small_laptop_screen(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial EE: at 96 px the smallest side, a five-item outfit still scrolled at 1280 × 800 and a four-item one at
+    1024 × 768; the strip goes down to the thumbnail slider's smallest side."""
+    window = make_window(world, size=(1024, 768))
+    strip = window.outfit_panel.view
+    window.add_to_outfit([window.browser_model.row(r).item.pk for r in range(4)])
+    wait_for_results(window, qtbot)
+    qtbot.waitUntil(lambda: all(strip.viewport().rect().contains(strip.visualRect(strip.model().index(row, 0)))
+                                for row in range(4)), timeout=5000)
+    assert strip.horizontalScrollBar().maximum() == 0

@@ -37,9 +37,10 @@ def undo_remove_text(back: list[ItemInfo]) -> str:
 
 
 STRIP_HEIGHT = 220  # the strip's height when the window has the room (its tiles at their full side)
-# the smallest thumbnail side the strip shrinks to so that the whole outfit shows side by side; a longer outfit
-# scrolls sideways (trial ED: a four-item strip scrolled its first item half out of view)
-WHOLE_OUTFIT_SIDE = 96
+# the smallest thumbnail side the strip shrinks to so that the whole outfit shows side by side (the thumbnail
+# slider's smallest); a longer outfit scrolls sideways (trial ED: a four-item strip scrolled its first item half out
+# of view; trial EE, at 96 px a five-item outfit still scrolled at 1280 × 800 and a four-item one at 1024 × 768)
+WHOLE_OUTFIT_SIDE = TILE_SIDES[0]
 
 
 class OutfitView(QListView):
