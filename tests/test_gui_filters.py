@@ -15,7 +15,7 @@ import pytest  # noqa: E402
 
 pytest.importorskip("pytestqt")
 from demo_world import build_demo_world  # noqa: E402
-from gui_helpers import click_link, open_window  # noqa: E402
+from gui_helpers import click_link, open_window, settle  # noqa: E402
 from PySide6.QtCore import QPoint, Qt  # noqa: E402
 from PySide6.QtWidgets import QToolBar  # noqa: E402
 
@@ -91,6 +91,32 @@ def test_ticking_a_colour_filters_the_grid_and_counts_match_the_database(window,
     assert not box.isChecked()
 
 
+def test_the_boxes_stay_put_when_the_count_line_changes(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EE: the count line above the boxes took one line or two by what it said, and every box moved 14 px
+    under the pointer between two clicks (the second ticked "brown" instead of unticking "black")."""
+    panel = window.filters
+    colour = sorted(colour_counts(world))[0]
+    box = panel.box("colour", colour)
+    settle(300)  # the panel as the person sees it, laid out
+    where = box.mapTo(window, box.rect().topLeft())
+    said = panel.summary.text()
+    click(qtbot, box)
+    qtbot.waitUntil(lambda: panel.summary.text() != said and "match" in panel.summary.text(), timeout=20000)
+    box = panel.box("colour", colour)
+    settle(300)
+    assert box.mapTo(window, box.rect().topLeft()) == where, (said, panel.summary.text())
+    assert panel.summary.height() >= 2 * panel.summary.fontMetrics().lineSpacing()
+    # the values no item of that colour has stay where they were, "(0)" and greyed, not taken out from above
+    truth = colour_counts(world)
+    greyed = [b for group in panel._boxes.values() for b in group.values() if not b.isEnabled()]
+    assert greyed and all(b.count == 0 and not b.isChecked() for b in greyed)
+    others = sorted(set(truth) - {colour})
+    assert all(panel.box("colour", other) is not None for other in others)  # the colour group keeps its values
+    click(qtbot, box)  # untick: every count back, nothing greyed
+    qtbot.waitUntil(lambda: "tick values" in panel.summary.text(), timeout=20000)
+    assert all(b.isEnabled() for group in panel._boxes.values() for b in group.values())
+
+
 def test_an_empty_grid_says_the_filters_hide_everything(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
     truth = colour_counts(world)
     colour = sorted(truth)[0]
@@ -147,7 +173,9 @@ def test_filters_and_threshold_apply_to_the_results(window, world, qtbot) -> Non
     assert all(pk in truth[colour] for pk in window.results_model.pks())
     # results for one category while the sidebar ticks another: nothing passes, and the empty list says why
     categories = [window.results.target.itemData(i) for i in range(1, window.results.target.count())]
-    ticked = next(c for c in categories if window.filters.box("Category", c) is not None)
+    # (a category no item of that colour is in stays listed, greyed: one that can be ticked)
+    ticked = next(c for c in categories if window.filters.box("Category", c) is not None
+                  and window.filters.box("Category", c).isEnabled())
     target = next(c for c in categories if c != ticked)
     started = window.channels.search.started
     click(qtbot, window.filters.box("Category", ticked))

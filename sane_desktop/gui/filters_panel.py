@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # the service's module loads the database layer: the worker i
 
 CATEGORY_GROUP = "Category"
 PANEL_HINT = QSize(170, 400)
+SUMMARY_LINES = 2  # the count line above the boxes keeps room for this many lines
 CATALOGUE_SORT_LABELS = {"title": "Title", "category": "Category", "newest": "Newest indexed", "colour": "Colour"}
 
 
@@ -76,9 +77,11 @@ class ValueBox(QCheckBox):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
 
     def set_count(self, count: int | None) -> None:
-        """A new count for the same value (the tick and the focus stay); None: not known now."""
+        """A new count for the same value (the tick and the focus stay); None: not known now. At 0 and not ticked
+        it is greyed: no item under the other ticks has the value (a tick at 0 can always be undone)."""
         self.count = count
         self.setText(literal_ampersands(value_label(self.value, count)))
+        self.setEnabled(count != 0 or self.isChecked())
         self.updateGeometry()
         self._update_tooltip()
 
@@ -171,9 +174,16 @@ class FiltersPanel(QWidget):
         self._groups: dict[str, ValueGroup] = {}
         self.counts: FacetCounts | None = None
         self._search = ("", "")  # the browser's category and text the counts are under
+        # group -> the values listed since the counts were first taken under ``_listed_for`` (show_counts)
+        self._listed: dict[str, list[str]] = {}
+        self._listed_for: tuple[str, str] | None = None
         self._stale = False  # counts were asked for while hidden
         self.summary = plain_label()
         self.summary.setWordWrap(True)
+        # room for two lines whatever it says: "600 items; tick values…" wrapped to two where "67 items match the
+        # filters." took one, and every box below moved 14 px under the pointer between two clicks (trial EE)
+        self.summary.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+        self.summary.setMinimumHeight(SUMMARY_LINES * self.summary.fontMetrics().lineSpacing())
         self.clear_button = QPushButton("Clear filters")
         self.clear_button.setToolTip("Untick every value: show every item")
         self.clear_button.clicked.connect(self.clear)
@@ -256,6 +266,7 @@ class FiltersPanel(QWidget):
         for group in list(self._groups):
             self._remove_group(group)
         self.counts = None
+        self._listed, self._listed_for = {}, None
         self.clear_button.setEnabled(False)
         set_plain(self.summary, "Counting…")
 
@@ -269,9 +280,10 @@ class FiltersPanel(QWidget):
             return
         self._stale = False
         item_filter = self.item_filter()
+        search = (category, text)
         self.channel.start(lambda service, _state: facets(service.current().items, item_filter, category, text),
                            "Counting attribute values…") \
-            .on_done(self.show_counts).on_failed(self._counts_failed)
+            .on_done(lambda counts: self.show_counts(counts, search)).on_failed(self._counts_failed)
 
     def _counts_failed(self, message: str) -> None:
         """The counts could not be taken: every box's count reads "?", not the last search's (trial DE read the
@@ -281,9 +293,22 @@ class FiltersPanel(QWidget):
                 box.set_count(None)
         set_plain(self.summary, f"No counts: {message}")
 
-    def show_counts(self, counts: FacetCounts) -> None:
+    def show_counts(self, counts: FacetCounts, search: tuple[str, str] = ("", "")) -> None:
+        """The boxes under ``counts``, taken under the browser's ``search`` (category, text). A value the counts
+        leave out (no item under the other ticks has it) stays listed, "(0)" and greyed, while the search is the
+        same: trial EE's ticks made the groups above shrink and every box below move under the pointer."""
         self.counts = counts
-        groups = [(CATEGORY_GROUP, list(counts.categories))] + [(f.key, list(f.values)) for f in counts.facets]
+        if search != self._listed_for:
+            self._listed, self._listed_for = {}, search
+        counted_now = {CATEGORY_GROUP: dict(counts.categories), **{f.key: dict(f.values) for f in counts.facets}}
+        for group, listed in self._listed.items():
+            counted_now.setdefault(group, {})
+            for value in listed:
+                counted_now[group].setdefault(value, 0)
+        keys = sorted(key for key in counted_now if key != CATEGORY_GROUP)
+        groups = [(group, sorted(counted_now[group].items())) for group in (CATEGORY_GROUP, *keys)]
+        groups = [(group, values) for group, values in groups if values or group == CATEGORY_GROUP]
+        self._listed = {group: [value for value, _n in values] for group, values in groups}
         wanted = {group for group, _values in groups}
         for group in list(self._groups):
             if group not in wanted:
@@ -319,6 +344,7 @@ class FiltersPanel(QWidget):
         for value, count in values:
             box = ValueBox(value, count)  # a check box's text is always plain
             box.setChecked(value in ticked)
+            box.setEnabled(count != 0 or box.isChecked())
             box.toggled.connect(lambda on, g=group, v=value: self._toggled(g, v, on))
             box_layout.addWidget(box)
             boxes[value] = box
