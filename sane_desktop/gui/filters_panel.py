@@ -177,6 +177,7 @@ class FiltersPanel(QWidget):
         # group -> the values listed since the counts were first taken under ``_listed_for`` (show_counts)
         self._listed: dict[str, list[str]] = {}
         self._listed_for: tuple[str, str] | None = None
+        self._counting = ("", "")  # the search the counts asked for last are taken under
         self._stale = False  # counts were asked for while hidden
         self.summary = plain_label()
         self.summary.setWordWrap(True)
@@ -280,10 +281,13 @@ class FiltersPanel(QWidget):
             return
         self._stale = False
         item_filter = self.item_filter()
-        search = (category, text)
+        self._counting = (category, text)  # the channel hands on only its last task's counts
         self.channel.start(lambda service, _state: facets(service.current().items, item_filter, category, text),
                            "Counting attribute values…") \
-            .on_done(lambda counts: self.show_counts(counts, search)).on_failed(self._counts_failed)
+            .on_done(self._counted).on_failed(self._counts_failed)
+
+    def _counted(self, counts: FacetCounts) -> None:  # a bound method: not called once the panel is gone
+        self.show_counts(counts, self._counting)
 
     def _counts_failed(self, message: str) -> None:
         """The counts could not be taken: every box's count reads "?", not the last search's (trial DE read the

@@ -15,7 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from sane_desktop.errors import SaneError
 from sane_desktop.gui.tasks import bug_message
@@ -52,11 +52,14 @@ class SideChannel:
               on_ended: Callable[[], None] | None = None) -> None:
         """Run ``fn``; ``on_done(result)`` or ``on_failed(message)`` on the GUI thread, then ``on_ended()``.
         ``activity`` names it in the log should it fail."""
-        relay = _Relay()
+        # owned by the application, not by Python: the thread's last reference to it may go on that thread, and a
+        # QObject must be deleted on the thread it lives on (the GUI's): ended() deletes it there, later
+        relay = _Relay(QCoreApplication.instance())
         self._relay, self.busy = relay, True
         self._stop = stop = threading.Event()
 
         def ended(handler: Callable[[Any], None], value: Any) -> None:
+            relay.deleteLater()
             if relay is not self._relay:  # a newer call's start made this one unheard
                 return
             self.busy = False
