@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import (QCoreApplication, QEvent, QObject, QPoint, QRectF, QRunnable, QSize, Qt, QThreadPool,
+from PySide6.QtCore import (QCoreApplication, QEvent, QObject, QPoint, QRectF, QSize, Qt, QThreadPool,
                             QTimer, Signal)
 from PySide6.QtGui import QColor, QFontMetrics, QImage, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import (
@@ -129,9 +129,11 @@ class _PhotoSignals(QObject):
     ready = Signal(str, QImage, str)  # key, photo (null when it cannot be shown), why not ("" when shown)
 
 
-class _PhotoJob(QRunnable):
+class _PhotoJob:
+    """One photo, decoded on the loader's pool: a plain callable, as :class:`~sane_desktop.gui.thumbnails._ThumbnailJob`
+    is (a ``QRunnable`` subclass was deleted on the pool's thread with its Python wrapper)."""
+
     def __init__(self, key: str, path: Path, content_hash: str, signals: _PhotoSignals) -> None:
-        super().__init__()
         self.key, self.path, self.content_hash, self.signals = key, path, content_hash, signals
 
     def run(self) -> None:
@@ -148,7 +150,10 @@ class _PhotoJob(QRunnable):
             image, why = QImage(), GONE
         except Exception:  # missing, unreadable: the model's crop stays on screen
             image, why = QImage(), GONE if not self.path.exists() else UNREADABLE
-        self.signals.ready.emit(self.key, image, why)
+        try:
+            self.signals.ready.emit(self.key, image, why)
+        except RuntimeError:  # the panel closed while this photo was decoded: nobody to tell
+            pass
 
 
 # why a photo is not shown (PhotoLoader.why), in a stylist's words
@@ -167,7 +172,7 @@ class PhotoLoader(QObject):
         super().__init__(parent)
         self.pool = QThreadPool(self)
         self.pool.setMaxThreadCount(1)
-        self._signals = _PhotoSignals()
+        self._signals = _PhotoSignals(self)  # a child made after the pool (ThumbnailLoader's reason)
         self._signals.ready.connect(self._deliver)
         self._memory: OrderedDict[str, QImage] = OrderedDict()
         self._pending: set[str] = set()
@@ -185,7 +190,7 @@ class PhotoLoader(QObject):
             return self._memory[key]
         if key not in self._pending:
             self._pending.add(key)
-            self.pool.start(_PhotoJob(key, Path(item.image_path), item.content_hash, self._signals))
+            self.pool.start(_PhotoJob(key, Path(item.image_path), item.content_hash, self._signals).run)
         return None
 
     def why(self, item: ItemInfo) -> str:

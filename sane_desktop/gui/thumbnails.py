@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
+from PySide6.QtCore import QObject, QThreadPool, Signal
 from PySide6.QtGui import QImage
 
 from sane_desktop import paths
@@ -74,10 +74,15 @@ class _Signals(QObject):
     ready = Signal(str, str, QImage, str)
 
 
-class _ThumbnailJob(QRunnable):
+class _ThumbnailJob:
+    """One photo's thumbnail, made on the loader's pool: a plain callable (``run``), not a ``QRunnable``
+    subclass, which the pool deleted on its own thread with its Python wrapper, and once in a while crashed the
+    process inside libshiboken (a window vanished in a trial; a test run segfaulted in the twenty-fourth stop).
+    The only Qt object it touches is the loader's signal holder, which the loader owns (deleted after the pool,
+    which waits for its jobs)."""
+
     def __init__(self, key: str, path: Path, cache_file: Path, side: int, signals: _Signals,
                  content_hash: str = "") -> None:
-        super().__init__()
         self.key, self.path, self.cache_file, self.side, self.signals = key, path, cache_file, side, signals
         self.content_hash = content_hash  # the photo the catalogue recorded ("" when it gave none)
 
@@ -168,7 +173,9 @@ class ThumbnailLoader(QObject):
         self.pool = QThreadPool(self)
         # decoding competes with the GUI thread for the CPU: leave it a core
         self.pool.setMaxThreadCount(threads or max(1, min(4, (os.cpu_count() or 2) - 1)))
-        self._signals = _Signals()
+        # the loader's child, made after the pool: never deleted on a pool thread, and deleted after the pool has
+        # waited for its jobs (children go in the order they were made)
+        self._signals = _Signals(self)
         self._signals.ready.connect(self._deliver)
         self._memory: dict[str, QImage] = {}  # key (content hash) -> loaded thumbnail: never a null one
         self._failed: dict[str, str] = {}  # file path -> MISSING, UNREADABLE or CHANGED
@@ -204,7 +211,7 @@ class ThumbnailLoader(QObject):
     def _schedule(self, key: str, path: Path, content_hash: str) -> None:
         self._pending.add(key)
         cache_file = self.cache_dir / key[:2] / f"{key}.png"
-        self.pool.start(_ThumbnailJob(key, path, cache_file, self.side, self._signals, content_hash))
+        self.pool.start(_ThumbnailJob(key, path, cache_file, self.side, self._signals, content_hash).run)
 
     def recheck(self, photos: Iterable[tuple[Path, str]]) -> None:
         """Look again, when next asked for, at the files of these loaded (path, content hash)
