@@ -83,3 +83,25 @@ def test_the_stamp_covers_nested_tables_and_an_explicit_mapping_and_names_the_fi
     assert first_change(stamp, metadata_stamp(root)) == f"{mapping} was removed"
     assert first_change(metadata_stamp(root), metadata_stamp(root)) is None
     assert first_change(stamp, {**stamp, "new.tsv": (1, 1)}) == "new.tsv was made"
+
+
+def test_a_table_the_mapping_names_is_watched_whatever_its_name_and_folder(tmp_path: Path) -> None:
+    """Trial EF: a table named "products.dat", or kept in a hidden folder, was read as the mapping said but not
+    watched: replaced during the read, it was imported."""
+    import json
+
+    root = tmp_path / "shop"
+    write_manifest_catalogue(root, n_items=12, n_outfits=4)
+    hidden = root / ".meta" / "products.dat"
+    hidden.parent.mkdir()
+    (root / "products.csv").rename(hidden)
+    mapping = json.loads((root / "sane-mapping.json").read_text(encoding="utf-8"))
+    mapping["items"]["table"] = ".meta/products.dat"
+    (root / "sane-mapping.json").write_text(json.dumps(mapping), encoding="utf-8")
+    assert len(read_catalogue(root).items) == 12  # read as the mapping says
+
+    def act() -> None:
+        hidden.write_text(hidden.read_text(encoding="utf-8").replace("Striped", "Plain"), encoding="utf-8")
+
+    with pytest.raises(CatalogueError, match=r"\(\.meta/products\.dat was changed\)"):
+        read_catalogue(root, progress=rewriting(act))

@@ -15,7 +15,7 @@ from pathlib import Path
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError, detect_format, shipped_mapping
 from sane_desktop.catalogue.folder import read_folder
 from sane_desktop.catalogue.images import DEFAULT_MAX_PIXELS, KnownImage, load_rgb, validate_items
-from sane_desktop.catalogue.manifest import read_manifest_catalogue
+from sane_desktop.catalogue.manifest import load_mapping, read_manifest_catalogue
 from sane_desktop.catalogue.metadata_stamp import first_change, metadata_stamp
 from sane_desktop.catalogue.polyvore import read_polyvore
 from sane_desktop.catalogue.questions import generate_questions
@@ -134,6 +134,16 @@ def drop_unstorable_text(catalogue: Catalogue) -> None:
     catalogue.name = shown(catalogue.name)
 
 
+def _mapping_tables(root: Path, mapping: Path | None) -> tuple[str, ...]:
+    """The tables (paths relative to ``root``) the mapping file names; () when it cannot be read (the reader then
+    says why)."""
+    try:
+        loaded = load_mapping(mapping or root / MAPPING_FILE_NAME)
+    except CatalogueError:
+        return ()
+    return tuple(table for table in (loaded.table, loaded.outfits_table) if table)
+
+
 def read_catalogue(
     root: Path,
     mapping: Path | None = None,
@@ -152,16 +162,18 @@ def read_catalogue(
     root = Path(root)
     kind = detect_format(root, mapping)
     progress(0, 0, "Reading catalogue")
+    if kind == "manifest" and mapping is None and not (root / MAPPING_FILE_NAME).is_file():
+        mapping = shipped_mapping(root)
     # the tables as they are before they are read: a table saved again while the photos are read pairs its old
-    # rows with new photos (metadata_stamp)
+    # rows with new photos (metadata_stamp); a mapping's own tables whatever their names and folders (trial EF: a
+    # "products.dat", a ".meta/products.csv")
     explicit = Path(mapping) if mapping is not None else None
-    stamp = metadata_stamp(root, explicit) if kind != "folder" else {}
+    tables = _mapping_tables(root, explicit) if kind == "manifest" else ()
+    stamp = metadata_stamp(root, explicit, tables) if kind != "folder" else {}
     if kind == "polyvore":
         catalogue = read_polyvore(root)
     elif kind == "manifest":
-        if mapping is None and not (root / MAPPING_FILE_NAME).is_file():
-            mapping = shipped_mapping(root)
-        catalogue = read_manifest_catalogue(root, Path(mapping) if mapping is not None else None)
+        catalogue = read_manifest_catalogue(root, explicit)
     else:
         catalogue = read_folder(root)
     drop_unstorable_text(catalogue)
@@ -174,7 +186,7 @@ def read_catalogue(
         catalogue.items = kept
         catalogue.skipped.extend(skips)
     if kind != "folder":
-        changed = first_change(stamp, metadata_stamp(root, explicit))
+        changed = first_change(stamp, metadata_stamp(root, explicit, tables))
         if changed is not None:
             raise CatalogueError(f"{root}: its metadata changed while it was being read ({changed}), so its rows may "
                                  "not match its photos; nothing was imported: import it again once it is saved")

@@ -12,6 +12,7 @@ Plain Python: no torch, no Qt.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 __all__ = ["METADATA_SUFFIXES", "first_change", "metadata_stamp"]
@@ -23,11 +24,14 @@ METADATA_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl"})
 Stamp = dict[str, tuple[int, int]]  # path (relative to the root, or absolute outside it) -> (size, mtime_ns)
 
 
-def metadata_stamp(root: Path, mapping: Path | None = None) -> Stamp:
+def metadata_stamp(root: Path, mapping: Path | None = None, tables: Iterable[str] = ()) -> Stamp:
     """(size in bytes, modification time in ns) of every metadata file under ``root`` (links to files followed,
-    links to folders not; hidden files and folders skipped) and of ``mapping`` (an explicit mapping file). A
-    file gone is absent; an unreadable folder holds nothing. Never raises."""
+    links to folders not; hidden files and folders skipped), of ``mapping`` (an explicit mapping file) and of
+    ``tables`` (paths relative to ``root`` a mapping names, whatever their suffix or folder). A file gone is
+    absent; an unreadable folder holds nothing. Never raises."""
     stamp: Stamp = {}
+    for table in tables:
+        _add(stamp, os.path.normpath(table), os.path.join(root, table))
     for folder, folders, files in os.walk(root, onerror=lambda _error: None):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
         for name in files:
