@@ -661,13 +661,15 @@ def test_an_outfit_item_not_compared_has_no_bar_on_the_tile(tmp_path: Path, qtbo
     heights = [bar.height() for _pk, _slot, bar in bars[1:] if bar is not None]
     assert heights == sorted(heights) and heights[0] > 10 and heights[1] <= 20  # +0.263 below +0.734
     assert all(slot.width() == 7 and slot.right() < 200 for _pk, slot, _bar in bars)
-    # twelve outfit items on a 130-pixel row: the bars take half of it, narrower, and leave the chip its room
-    # (trial EE read the reason's chip as a blank dot)
+    # twelve outfit items on a 130-pixel row: the bars take a third of it, narrower, and leave the chip its room
+    # (trial EE read the reason's chip as a blank dot; trial EF, nineteen items on smaller tiles, as "…")
     twelve = {pk: 0.5 for pk in range(12)}
     assert sum(7 + 2 for _ in twelve) > 65
     bars = contribution_bars(twelve, frozenset(), QRect(200, 10, 0, 20), room=130)
-    assert 200 - min(slot.left() for _pk, slot, _bar in bars) <= 65
-    assert all(slot.width() >= 3 for _pk, slot, _bar in bars)
+    assert 200 - min(slot.left() for _pk, slot, _bar in bars) <= 130 // 3
+    assert all(slot.width() >= 2 for _pk, slot, _bar in bars)
+    nineteen = contribution_bars({pk: 0.5 for pk in range(19)}, frozenset(), QRect(200, 10, 0, 20), room=120)
+    assert 200 - min(slot.left() for _pk, slot, _bar in nineteen) <= 60  # half the row at least for the chip
     assert all(a[1].right() < b[1].left() for a, b in zip(bars, bars[1:]))  # side by side, none on another
     assert [slot.width() for _pk, slot, _bar in contribution_bars({1: 0.2, 2: 0.3}, (), QRect(200, 10, 0, 20), room=130)] \
         == [7, 7]  # a few keep their width

@@ -127,7 +127,7 @@ def text_colour_pairs(palette: QPalette) -> dict[str, tuple[QColor, QColor]]:
     return pairs
 
 
-BAR_W, BAR_GAP, BAR_MIN_W = 7, 2, 3  # px: an outfit item's bar on a result tile, and the least it narrows to
+BAR_W, BAR_GAP, BAR_MIN_W = 7, 2, 2  # px: an outfit item's bar on a result tile, and the least it narrows to
 
 
 def contribution_bars(contributions: dict[int, float], not_compared: Collection[int],
@@ -136,13 +136,13 @@ def contribution_bars(contributions: dict[int, float], not_compared: Collection[
     slots 7 px wide side by side ending at ``anchor``'s left, as tall as ``anchor``; a bar's height is
     the cosine mapped from [-1, 1] onto the slot. An item in ``not_compared`` has no bar (None): trial M
     read a bar 60 % as tall as a +0.73 one for an item the tooltip called "not compared". ``room``: the
-    row's width; the bars take at most half of it, narrowing to 3 px (trial EE: twelve outfit items' bars
-    left the reason's chip a blank dot)."""
+    row's width; the bars take at most a third of it, narrowing to 2 px (trial EE: twelve outfit items' bars
+    left the reason's chip a blank dot; trial EF: nineteen on small tiles left it "…")."""
     width, gap, height = BAR_W, BAR_GAP, anchor.height()
     count = len(contributions)
-    if room is not None and count and count * (width + gap) > room // 2:
+    if room is not None and count and count * (width + gap) > room // 3:
         gap = 1
-        width = max(BAR_MIN_W, room // 2 // count - gap)
+        width = max(BAR_MIN_W, room // 3 // count - gap)
     left = anchor.left() - count * (width + gap)
     bars: list[tuple[int, QRect, QRect | None]] = []
     for position, (pk, value) in enumerate(contributions.items()):
