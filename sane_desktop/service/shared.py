@@ -109,7 +109,8 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
     password): wrong password, a password needed, no such user or database, the server not
     reachable, not allowed from here; else the store's own line, with ``password`` (plain or
     URL-escaped) blotted out should it quote it."""
-    from sane_desktop.store.db import unknown_host_name  # (loaded already: the failure came through it)
+    from sane_desktop.store.db import not_postgresql, tls_refused, unknown_host_name  # (loaded already: the
+    # failure came through it)
 
     text = _server_text(error)
     where = f"{address.host}:{address.port}"
@@ -124,8 +125,7 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
         return f"there is no database {address.database!r} on the server at {where}"
     if "no pg_hba.conf entry" in text:
         return f"the server at {where} does not let user {address.user!r} in from this computer (pg_hba.conf)"
-    if "ssl" in text and any(words in text for words in ("does not support ssl", "ssl error", "ssl syscall",
-                                                          "certificate")):
+    if tls_refused(text):
         return (f"the server at {where} was reached, but a secure (TLS) connection could not be made: check "
                 "PGSSLMODE and the server's TLS setup")
     if unknown_host_name(text) is not None:  # not "is it running?": no server of that name was found at all
@@ -135,10 +135,9 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
                                          "timeout expired", "could not connect", "network is unreachable",
                                          "no route to host", "name or service not known")):
         return f"cannot reach a PostgreSQL server at {where}: is it running, and are the host and port right?"
-    if any(reason in text for reason in ("ssl negotiation", "server closed the connection unexpectedly",
-                                         "received invalid response", "unsupported frontend protocol",
-                                         "invalid response", "unexpected response",
-                                         "expected authentication request from server")):
+    if not_postgresql(text) or any(reason in text for reason in ("ssl negotiation", "server closed the connection "
+                                                                 "unexpectedly", "invalid response",
+                                                                 "unexpected response")):
         # something answered, but not PostgreSQL (a web server on that port, say): libpq's own words help nobody
         return (f"something answers at {where}, but it is not a PostgreSQL server: check the port "
                 "(PostgreSQL's is usually 5432)")

@@ -181,6 +181,22 @@ def unknown_host_name(detail: str) -> str | None:
     return found.group(1) or found.group(2) or ""
 
 
+# a driver's words (lower case) for a port where something other than PostgreSQL answers (a web server, say)
+_NOT_POSTGRESQL = ("received invalid response to ssl negotiation", "unsupported frontend protocol",
+                   "expected authentication request from server")
+_TLS_REFUSED = ("does not support ssl", "ssl error", "ssl syscall", "certificate")
+
+
+def not_postgresql(lowered: str) -> bool:
+    """Whether a driver's message (lower case) says something answered at the address that is not PostgreSQL."""
+    return any(words in lowered for words in _NOT_POSTGRESQL)
+
+
+def tls_refused(lowered: str) -> bool:
+    """Whether a driver's message (lower case) says the server was reached but no TLS connection could be made."""
+    return "ssl" in lowered and any(words in lowered for words in _TLS_REFUSED)
+
+
 def describe_database_error(error: BaseException, where: str, *, read_only_reason: str = "",
                             busy_timeout: float = BUSY_TIMEOUT_S) -> str:
     """One line, without SQL, saying what went wrong with the database ``where`` and what to do.
@@ -238,12 +254,10 @@ def describe_database_error(error: BaseException, where: str, *, read_only_reaso
     if value:  # ?sslmode=bogus: the URL's, not the server's (trial EC read "is it running?")
         return (f"the database URL {where} gives the option {value.group(1)} a value the driver does not accept: "
                 f"{value.group(2)!r} ({detail})")
-    if any(words in lowered for words in ("received invalid response to ssl negotiation", "unsupported frontend protocol",
-                                          "expected authentication request from server")):
+    if not_postgresql(lowered):
         return (f"something answers at the catalogue database server's address {where}, but it is not a PostgreSQL "
                 f"server: check the port (PostgreSQL's is usually 5432) ({detail})")
-    if "ssl" in lowered and ("does not support ssl" in lowered or "ssl error" in lowered or "ssl syscall" in lowered
-                             or "certificate" in lowered):
+    if tls_refused(lowered):
         return (f"the catalogue database server {where} was reached, but a secure (TLS) connection could not be made "
                 f"({detail}): check the URL's sslmode and the server's TLS setup")
     option = re.search(r'invalid (?:connection option|uri query parameter:?) "([^"]*)"', detail, re.IGNORECASE)

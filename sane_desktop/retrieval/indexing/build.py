@@ -55,6 +55,7 @@ FAISS_FOLDER = "faiss"
 # a process's and thread's numbers (the digests'; earlier writers': "<pid>")
 LEFTOVER = re.compile(r"\..+\.(?:(?:\d+-)?[0-9a-f]{32}|\d+(?:\.\d+)?)\.tmp")
 
+
 @dataclass(frozen=True)
 class BuiltIndexes:
     """The manifest just written, the category mapping it records, and suggestions for the
