@@ -233,7 +233,10 @@ def test_the_explained_tile_keeps_its_frame_when_the_threshold_lists_it_again(wi
     row = window.results_model.pks().index(explained)
     bound = max(1, match_percent(window.results_model.row(row).score, window.results_model.row(row).compared()) - 5)
     started = window.channels.search.started
-    window.results.threshold.setValue(bound)
+    spin = window.results.threshold  # typed, as a stylist sets it
+    spin.setFocus()
+    qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClicks(spin, str(bound))
     settled(window, qtbot, started)
     listed = window.results_model.pks()
     assert explained in listed and window.explanation.update_data is not None
@@ -252,12 +255,10 @@ def test_the_explained_tile_keeps_its_frame_when_the_threshold_lists_it_again(wi
 def test_the_catalogue_grid_keeps_its_chosen_items_through_a_sort(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Trial EE: an item selected in the catalogue grid was no longer selected after the sort changed (and back),
     and Ctrl+Enter then did nothing."""
-    from PySide6.QtCore import QItemSelectionModel
-
     grid, model = window.grid, window.browser_model
     chosen = [int(model.index(row).data(Role.ItemPk)) for row in (2, 5)]
-    grid.selectionModel().setCurrentIndex(model.index(5), QItemSelectionModel.SelectionFlag.ClearAndSelect)
-    grid.selectionModel().select(model.index(2), QItemSelectionModel.SelectionFlag.Select)
+    for row, keys in ((2, Qt.KeyboardModifier.NoModifier), (5, Qt.KeyboardModifier.ControlModifier)):  # click, Ctrl+click
+        qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, keys, grid.visualRect(model.index(row)).center())
     for sort in ("newest", "category"):
         before = model.pks()
         window.catalogue_sort.setCurrentIndex(window.catalogue_sort.findData(sort))

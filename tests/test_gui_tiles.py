@@ -287,14 +287,18 @@ def test_a_second_item_of_a_kind_joining_the_outfit_is_said(window, qtbot) -> No
     result is matched with both, and others of that kind are alternatives; a first item of a kind says nothing."""
     from sane_desktop.service.titles import category_noun
 
+    from gui_helpers import double_click_item
+
     rows = [window.browser_model.row(r).item for r in range(window.browser_model.rowCount())]
     first = rows[0]
-    twin = next(item for item in rows[1:] if item.category == first.category)
-    other = next(item for item in rows if item.category != first.category)
+    twin_row = next(r for r, item in enumerate(rows) if r and item.category == first.category)
+    twin = rows[twin_row]
+    other_row = next(r for r, item in enumerate(rows) if item.category != first.category)
     window.statusBar().clearMessage()
-    window.add_to_outfit([first.pk, other.pk])
-    assert "now has" not in window.statusBar().currentMessage()
-    window.add_to_outfit([twin.pk])
+    double_click_item(window, qtbot, 0)  # as a stylist adds them
+    double_click_item(window, qtbot, other_row)
+    assert "in your outfit now" not in window.statusBar().currentMessage()
+    double_click_item(window, qtbot, twin_row)
     said = window.statusBar().currentMessage()
     assert said == f"2 items of “{category_noun(first.category)}” in your outfit now: each result is matched with both.", said
     assert window.statusBar().fontMetrics().horizontalAdvance(said) < 560  # whole in an 800-pixel window (trial EE)
