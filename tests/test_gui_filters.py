@@ -248,8 +248,36 @@ def test_the_explained_tile_keeps_its_frame_when_the_threshold_lists_it_again(wi
     assert [int(i.data(Role.ItemPk)) for i in view.selectionModel().selectedIndexes()] == [explained]
     # a click elsewhere moves the frame and the explanation together
     other = window.results_model.index(0 if listed.index(explained) else 1)
+    view.scrollTo(other)  # (the sort scrolled to the framed tile)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(other).center())
     assert [int(i.data(Role.ItemPk)) for i in view.selectionModel().selectedIndexes()] == [other.data(Role.ItemPk)]
+
+
+def test_a_sort_keeps_the_explained_tile_in_view(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A sort by title put the explained tile out of sight, the panel explaining a tile nowhere to be seen: the list
+    scrolls as little as shows it."""
+    explained = explain_first_of_an_outfit_of_two(window, qtbot)
+    view, model = window.results.view, window.results_model
+    titles = sorted((model.row(r).item.title.casefold(), model.row(r).item.pk) for r in range(model.rowCount()))
+    if titles[-1][1] != explained:  # explain the one a title sort lists last
+        last = model.index(model.pks().index(titles[-1][1]))
+        view.scrollTo(last)
+        qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(last).center())
+        explained = titles[-1][1]
+        qtbot.waitUntil(lambda: window.explanation.update_data is not None
+                        and window.explanation.update_data.candidate_pk == explained, timeout=60000)
+    for sort in ("score", "title", "score"):
+        view.scrollToTop()
+        window.results.sort.setCurrentIndex(window.results.sort.findData(sort))
+        settle(200)
+        index = model.index(model.pks().index(explained))
+        assert view.selectionModel().isSelected(index)
+        assert view.viewport().rect().contains(view.visualRect(index)), (sort, view.visualRect(index))
+    # (the list is longer than the view: the title sort had to scroll)
+    assert view.verticalScrollBar().value() == 0 and view.verticalScrollBar().maximum() > 0
+    window.results.sort.setCurrentIndex(window.results.sort.findData("title"))
+    settle(200)
+    assert view.verticalScrollBar().value() > 0
 
 
 def test_the_catalogue_grid_keeps_its_chosen_items_through_a_sort(window, qtbot) -> None:  # type: ignore[no-untyped-def]
@@ -268,6 +296,35 @@ def test_the_catalogue_grid_keeps_its_chosen_items_through_a_sort(window, qtbot)
     grid.setFocus()
     qtbot.keyClick(grid, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter adds both
     qtbot.waitUntil(lambda: sorted(window.outfit_model.pks()) == sorted(chosen), timeout=10000)
+
+
+def test_selected_items_a_filter_hides_are_said_to_be_no_longer_selected(window, world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EF: three items chosen, a colour ticked that hides one, Ctrl+Enter added the other two without a word,
+    and the third was not selected again after "Clear filters"."""
+    grid, model = window.grid, window.browser_model
+    truth = colour_counts(world)
+    colour = max(sorted(truth), key=lambda c: len(truth[c]))
+    rows = [row for row in range(model.rowCount()) if int(model.index(row).data(Role.ItemPk)) in truth[colour]][:2]
+    rows.append(next(row for row in range(model.rowCount()) if int(model.index(row).data(Role.ItemPk)) not in truth[colour]))
+    chosen = [int(model.index(row).data(Role.ItemPk)) for row in rows]
+    for number, row in enumerate(rows):  # a click, then Ctrl+clicks
+        grid.scrollTo(model.index(row))
+        keys = Qt.KeyboardModifier.ControlModifier if number else Qt.KeyboardModifier.NoModifier
+        qtbot.mouseClick(grid.viewport(), Qt.MouseButton.LeftButton, keys, grid.visualRect(model.index(row)).center())
+    assert sorted(int(i.data(Role.ItemPk)) for i in grid.selectionModel().selectedIndexes()) == sorted(chosen)
+    click(qtbot, window.filters.box("colour", colour))
+    qtbot.waitUntil(lambda: set(model.pks()) == truth[colour], timeout=20000)
+    assert window.statusBar().currentMessage() == "1 selected item is hidden by the filters now, so no longer selected."
+    assert sorted(int(i.data(Role.ItemPk)) for i in grid.selectionModel().selectedIndexes()) == sorted(chosen[:2])
+    grid.setFocus()
+    qtbot.keyClick(grid, Qt.Key.Key_Return, Qt.KeyboardModifier.ControlModifier)  # Ctrl+Enter adds the two shown
+    qtbot.waitUntil(lambda: sorted(window.outfit_model.pks()) == sorted(chosen[:2]), timeout=10000)
+    # a search that hides both: said as the search's doing; a sort hides nothing and says nothing
+    window.statusBar().clearMessage()
+    window.search_box.setFocus()
+    qtbot.keyClicks(window.search_box, "zzzz")
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=20000)
+    assert window.statusBar().currentMessage() == "2 selected items are hidden by the search now, so no longer selected."
 
 
 def test_results_sort_by_title_keeps_the_match_rank(window, qtbot, qtmodeltester) -> None:  # type: ignore[no-untyped-def]

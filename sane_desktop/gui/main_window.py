@@ -21,8 +21,8 @@ from PySide6.QtGui import (
     QShowEvent, QStandardItem, QStandardItemModel,
 )
 from PySide6.QtWidgets import (
-    QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView, QMainWindow, QMenu,
-    QMessageBox, QProgressBar, QPushButton, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView,
+    QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.errors import (
@@ -2830,6 +2830,7 @@ class MainWindow(QMainWindow):
                 if pk in row_of:
                     kept.select(self.browser_model.index(row_of[pk]), self.browser_model.index(row_of[pk]))
             selection.select(kept, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self._say_unlisted_chosen(len({pk for pk in chosen if pk not in row_of}), asked)
         if asked != self._items_asked:
             self.grid.scrollToTop()
             self._items_asked = asked
@@ -2845,6 +2846,23 @@ class MainWindow(QMainWindow):
         else:
             set_plain(self.browser_empty, "No items match this search." if self.search_box.text()
                       else "This catalogue has no items.")
+
+    def _say_unlisted_chosen(self, dropped: int, asked: tuple[str, ...]) -> None:
+        """Say that ``dropped`` selected items are not in the catalogue grid's new list ``asked`` and so no longer
+        selected, and what hid them (trial EF ticked a colour, Ctrl+Enter added two of the three items chosen without
+        a word, and after "Clear filters" the third was not selected). Another catalogue's list says nothing."""
+        before = self._items_asked
+        if not dropped or not before or before[0] != asked[0]:
+            return
+        causes = [word for word, was, now in zip(("category chosen", "search", "filters"), before[1:4], asked[1:4])
+                  if was != now]
+        items = "1 selected item is" if dropped == 1 else f"{dropped} selected items are"
+        if not causes:  # the same list asked again: a re-import took them out
+            text = f"{items} no longer in the catalogue, so no longer selected."
+        else:
+            hidden = " and ".join(f"the {cause}" for cause in causes)
+            text = f"{items} hidden by {hidden} now, so no longer selected."
+        self.statusBar().showMessage(text, 10000)
 
     def _show_outfit_results(self, found: OutfitResults) -> None:
         """An outfit search's results, under a heading that says which are only look-alikes."""
@@ -2947,7 +2965,9 @@ class MainWindow(QMainWindow):
     def _frame_the_explained(self) -> None:
         """The tile the panel explains, listed again (a threshold, a filter, a sort of search), keeps its frame: a new
         list is new rows, none selected (trial ED read the panel explaining a tile no longer framed). Selected only,
-        not made current: the list stays at its top, and nothing is explained again."""
+        not made current: nothing is explained again. The list scrolls as little as shows it (a sort by title put it
+        out of sight, the panel explaining a tile nowhere to be seen), as a file manager keeps its selection in view
+        through a sort."""
         listed = self.results_model.pks()
         explained = self._last_explained
         if explained is None or explained not in listed:
@@ -2955,6 +2975,7 @@ class MainWindow(QMainWindow):
         index = self.results_model.index(listed.index(explained))
         if index.data(Role.ExplanationState) in ("done", "pending"):  # _note_results: on screen, of this kind of list
             self.results.view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+            self.results.view.scrollTo(index, QAbstractItemView.ScrollHint.EnsureVisible)
 
     def _catalogue_seen(self, revision: int | None, changed: bool = False) -> None:
         """A search found the open catalogue at import ``revision``: when a re-import moved it on since
