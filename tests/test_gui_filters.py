@@ -280,6 +280,23 @@ def test_a_sort_keeps_the_explained_tile_in_view(window, qtbot) -> None:  # type
     assert view.verticalScrollBar().value() > 0
 
 
+def test_a_sort_keeps_the_current_result_for_the_next_step(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """A sort listed the results anew as a reset: the current result was lost, and the next step (Alt+Right) went
+    to the list's first result, not the one after the explained. A sort is a layout change now (as Qt's sorting
+    proxy does it): the current result and the selection move with their items."""
+    explained = explain_first_of_an_outfit_of_two(window, qtbot)
+    view, model = window.results.view, window.results_model
+    window.results.sort.setCurrentIndex(window.results.sort.findData("title"))
+    listed = model.pks()
+    assert view.currentIndex().data(Role.ItemPk) == explained
+    row = listed.index(explained)
+    step, key = (1, Qt.Key.Key_Right) if row + 1 < len(listed) else (-1, Qt.Key.Key_Left)  # Alt+Left from the last
+    window.results.view.setFocus()
+    qtbot.keyClick(window, key, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: window._last_explained == listed[row + step], timeout=20000)
+    assert view.currentIndex().data(Role.ItemPk) == listed[row + step]
+
+
 def test_the_catalogue_grid_keeps_its_chosen_items_through_a_sort(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     """Trial EE: an item selected in the catalogue grid was no longer selected after the sort changed (and back),
     and Ctrl+Enter then did nothing."""

@@ -153,7 +153,20 @@ class ItemListModel(QAbstractListModel):
             raise ValueError(f"unknown results order {sort!r}")
         self.result_order = sort
         if any(row.rank is not None for row in self._rows):
-            self._set_rows(self._sorted(list(self._rows)))
+            self._reorder(self._sorted(list(self._rows)))
+
+    def _reorder(self, rows: list[Row]) -> None:
+        """The same rows in another order, as a layout change that moves the views' persistent indexes with their
+        rows (as Qt's QSortFilterProxyModel sorts): the selection and the current result stay on the items they
+        were on, where a reset cleared them (a stylist's Ctrl+clicked results, gone after a sort)."""
+        self.layoutAboutToBeChanged.emit()
+        number_of = {id(row): number for number, row in enumerate(rows)}
+        before = self.persistentIndexList()
+        self.changePersistentIndexList(before, [self.createIndex(number_of[id(self._rows[index.row()])], 0)
+                                                for index in before])
+        self._rows = rows
+        self._key_rows()
+        self.layoutChanged.emit()
 
     def _sorted(self, rows: list[Row]) -> list[Row]:
         if self.result_order == "title":
@@ -167,11 +180,14 @@ class ItemListModel(QAbstractListModel):
         self.thumbnails.recheck((row.item.image_path, row.item.content_hash) for row in rows)
         self.beginResetModel()
         self._rows = rows
-        self._row_of_key = {}
-        for number, row in enumerate(rows):
-            key = self.thumbnails.key(row.item.image_path, row.item.content_hash)
-            self._row_of_key.setdefault(key, []).append(number)
+        self._key_rows()
         self.endResetModel()
+
+    def _key_rows(self) -> None:
+        """Which rows show each thumbnail (a photo's ready thumbnail repaints them)."""
+        self._row_of_key = {}
+        for number, row in enumerate(self._rows):
+            self._row_of_key.setdefault(self.thumbnails.key(row.item.image_path, row.item.content_hash), []).append(number)
 
     def append(self, item: ItemInfo) -> bool:
         if any(row.item.pk == item.pk for row in self._rows):
@@ -193,9 +209,7 @@ class ItemListModel(QAbstractListModel):
             self.endRemoveRows()
             if self.outfit_mode:  # the others keep theirs
                 self.colour_slots.pop(removed.item.pk, None)
-            self._row_of_key = {}
-            for n, row in enumerate(self._rows):
-                self._row_of_key.setdefault(self.thumbnails.key(row.item.image_path, row.item.content_hash), []).append(n)
+            self._key_rows()
 
     def clear(self) -> None:
         self.colour_slots = {}
