@@ -72,6 +72,25 @@ def test_folder_reader_skips_symlink_escape_and_bad_files(tmp_path: Path) -> Non
     assert "outside" in reasons["tops/escape"] and "not an image" in reasons["tops/broken"]
 
 
+def test_a_table_in_a_folder_read_without_a_mapping_is_said_not_read(tmp_path: Path) -> None:
+    """A merchandiser's products.csv (their categories and titles) beside category folders, with no mapping: the
+    folder is read by its folders, and the table was listed as "not an image file (unrecognised format)", as if a
+    photo had failed. It is said as a table not read, and how to read it; a spreadsheet likewise."""
+    write_folder_catalogue(tmp_path, {"tops": 2})
+    (tmp_path / "products.csv").write_text("id,image,category\np1,tops/item_0.jpg,Oberteile\n", encoding="utf-8")
+    (tmp_path / "tops" / "sizes.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "stock.xlsx").write_bytes(b"PK\x03\x04 a spreadsheet")
+    (tmp_path / "tops" / "notes.txt").write_text("not an image")  # any other file: as before
+    catalogue = read_catalogue(tmp_path)
+    assert catalogue.format == "folder" and [item.item_id for item in catalogue.items] == ["tops/item_0", "tops/item_1"]
+    said = {skip.path: skip for skip in catalogue.skipped}
+    for table in ("products.csv", "tops/sizes.json"):
+        assert said[table].kind == "metadata" and said[table].item_id == ""
+        assert said[table].reason.startswith("a table, not read:") and "sane-mapping.json" in said[table].reason
+    assert said["stock.xlsx"].reason.startswith("a spreadsheet, not read: save it as CSV")
+    assert "not an image" in said["tops/notes.txt"].reason and said["tops/notes.txt"].kind == "item"
+
+
 def test_empty_folder_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(CatalogueError, match="no images"):
         read_catalogue(tmp_path)

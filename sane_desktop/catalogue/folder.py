@@ -34,7 +34,15 @@ ROOT_CATEGORY = "uncategorised"
 # files at the root that belong to the app, not to the catalogue's items
 IGNORED_ROOT_FILES = frozenset({GROUND_TRUTH_FILE})
 NOT_UTF8 = "name is not valid UTF-8 (bytes shown as \\xNN); rename it to import it"
-# hidden folders that hold other programs' copies or caches of photos, never a catalogue's own
+# a product table or a spreadsheet in a folder read without a mapping: said as such, not as "not an image file"
+# (a merchandiser's products.csv with their categories and titles was listed as a photo that failed)
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl"})
+SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".numbers"})
+TABLE_NOT_READ = ("a table, not read: a folder without a sane-mapping.json is read by its folders and file names; "
+                  "add one naming its columns to import its categories, titles and attributes (README: Catalogue "
+                  "formats)")
+SPREADSHEET_NOT_READ = ("a spreadsheet, not read: save it as CSV and add a sane-mapping.json naming its columns to "
+                        "import its categories, titles and attributes (README: Catalogue formats)")
 
 
 def _relative(root: Path, path: str) -> str:
@@ -101,7 +109,12 @@ def read_folder(root: Path) -> Catalogue:
             if not is_text(name):
                 catalogue.skipped.append(Skip("", relative, f"file {NOT_UTF8}", "item"))
                 continue
-            if Path(name).suffix.lower() not in IMAGE_SUFFIXES:
+            suffix = Path(name).suffix.lower()
+            if suffix in TABLE_SUFFIXES or suffix in SPREADSHEET_SUFFIXES:
+                catalogue.skipped.append(Skip("", relative, TABLE_NOT_READ if suffix in TABLE_SUFFIXES
+                                              else SPREADSHEET_NOT_READ, "metadata"))
+                continue
+            if suffix not in IMAGE_SUFFIXES:
                 try:
                     identify_image(root / relative)
                 except ImageRejected as error:
