@@ -1,0 +1,390 @@
+"""A first draft of a folder's ``sane-mapping.json`` from its product table: which column is the id, the photo, the
+category, the title, the colour…, guessed from the columns' names and values, each choice with its reason.
+
+A merchandiser's folder of photos with a ``products.csv`` of their own (their category names, titles, colours) is
+read as a plain folder tree until a mapping names its columns, and the mapping format is JSON written by hand.
+The draft is what a person would write first: a column whose values name the folder's photo files (or, put in a
+folder and given an extension, do: an ``image_template``); a column of unique values named like an id; the
+columns named like a category, a title, a description, a colour, a pattern, a fabric in English, German, Spanish,
+French, Italian, Dutch or Swedish; and a second table whose rows pair an outfit with the first table's ids. A
+choice is only ever proposed, with the figures behind it, never taken silently: the person (or ``--category
+COLUMN``) corrects it, and :func:`~sane_desktop.catalogue.manifest.parse_mapping` checks the result.
+
+The format it drafts is ``sane_desktop/resources/mappings/README.md``'s.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from collections.abc import Mapping as MappingType
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, MAPPING_FILE_NAME, CatalogueError
+from sane_desktop.catalogue.manifest import MAPPING_FORMAT, Row, parse_mapping, read_table
+
+__all__ = ["ColumnChoice", "ColumnDraft", "TABLE_SUFFIXES", "draft_columns", "tables_in"]
+
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl"})
+SAMPLE_ROWS = 400  # rows whose values are looked at (the first ones): enough to tell a photo column
+PHOTO_SHARE = 0.5  # a column is the photo's when at least this share of its sampled values name a photo
+MAX_PHOTO_FOLDERS = 64  # folders searched for photos named by a column's values (plus an extension)
+MAX_CATEGORIES = 200  # a "category" column with more distinct values is no category
+MAX_ATTRIBUTE_VALUES = 300
+TITLE_VARIETY = 0.3  # a title column's distinct values, at least this share of its filled ones
+
+# words a column's name is matched against (its letters only, lower case, accents off), best first
+ID_WORDS = ("id", "sku", "articleid", "articlenumber", "artikelnummer", "artikelnr", "itemid", "productid",
+            "reference", "referencia", "ref", "code", "codigo", "cod", "article", "artikel", "articulo", "nummer",
+            "number", "nr", "no")
+CATEGORY_WORDS = ("category", "categoria", "categorie", "kategorie", "kategori", "categ", "producttype", "product_type",
+                  "type", "tipo", "typ", "productgroup", "group", "gruppe", "grupo", "family", "familia", "famille",
+                  "department", "class", "warengruppe", "rubro", "soort")
+TITLE_WORDS = ("title", "titel", "titulo", "titre", "titolo", "productname", "prodname", "name", "nombre", "nom",
+               "nome", "naam", "namn", "bezeichnung", "benamning")
+DESCRIPTION_WORDS = ("description", "descripcion", "beschreibung", "descrizione", "beschrijving", "beskrivning",
+                     "details", "desc")
+ATTRIBUTE_WORDS = {
+    "colour": ("colour", "color", "farbe", "couleur", "colore", "kleur", "farg"),
+    "pattern": ("pattern", "muster", "motif", "print", "estampado", "patron", "motivo", "dessin", "monster"),
+    "fabric": ("fabric", "material", "stoff", "tejido", "tissu", "tessuto", "stof", "materiaal", "tyg"),
+}
+PHOTO_WORDS = ("image", "imagen", "photo", "foto", "picture", "bild", "file", "filename", "path", "img")
+OUTFIT_WORDS = ("outfit", "look", "set", "conjunto", "tenue")
+
+
+@dataclass(frozen=True)
+class ColumnChoice:
+    """One key of the draft: ``key`` as the mapping names it (``id``, ``image_template``, ``attributes.colour``,
+    ``outfits``), ``column`` (a column name, or a template), and ``why``, in words, with its figures."""
+
+    key: str
+    column: str
+    why: str
+
+
+@dataclass
+class ColumnDraft:
+    """A drafted mapping of ``table`` (relative to the folder): ``document`` is the ``sane-mapping.json`` to write
+    (complete when ``missing`` is empty), ``choices`` what each key was taken from and why, ``columns`` the table's
+    columns in order, ``rows`` its row count, ``missing`` the required keys no column was found for, ``notes`` what
+    the person should know (a column that names the photos but cannot be used as it is named)."""
+
+    table: str
+    columns: list[str]
+    rows: int
+    document: dict[str, Any]
+    choices: list[ColumnChoice] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+
+def _letters(name: str) -> str:
+    """Text as matched: lower case, accents and everything but letters and digits off."""
+    folded = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(char for char in folded if char.isalnum() and not unicodedata.combining(char))
+
+
+def _tokens(name: str) -> list[str]:
+    """A column's name cut into its words: at anything not a letter or digit and where camelCase turns."""
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", name)
+    return [token for part in re.split(r"[^0-9A-Za-z\u00C0-\uFFFF]+", spaced) if (token := _letters(part))]
+
+
+def _word_rank(name: str, words: tuple[str, ...]) -> int | None:
+    """How well the column's name says one of ``words`` (lower is better; None: it says none): the whole name is
+    the word, or one of its words is, or (a word of five letters or more) one of its words starts or ends with
+    it; the earlier word in ``words`` first. "des_color_specification_esp" is no "desc"."""
+    letters, tokens = _letters(name), _tokens(name)
+    for rank, word in enumerate(words):
+        word = _letters(word)
+        if letters == word:
+            return 3 * rank
+        if word in tokens:
+            return 3 * rank + 1
+        if len(word) >= 5 and any(token.startswith(word) or token.endswith(word) for token in tokens):
+            return 3 * rank + 2
+    return None
+
+
+def tables_in(root: Path, folder: str = "") -> list[str]:
+    """The tables (``.csv``, ``.tsv``, ``.json``, ``.jsonl``) in ``folder`` of the catalogue (its top by default),
+    relative to ``root``, by name; hidden files aside."""
+    prefix = f"{folder}/" if folder else ""
+    try:
+        names = sorted(entry.name for entry in os.scandir(root / folder)
+                       if entry.is_file() and not entry.name.startswith("."))
+    except OSError as error:
+        raise CatalogueError(f"{root / folder}: cannot read the folder ({error.strerror or error})") from None
+    return [f"{prefix}{name}" for name in names if Path(name).suffix.lower() in TABLE_SUFFIXES]
+
+
+def _photo_folders(root: Path) -> dict[str, tuple[set[str], dict[str, set[str]]]]:
+    """Folder (relative, "" for the root) -> (its photos' file names, stem -> their suffixes), for at most
+    :data:`MAX_PHOTO_FOLDERS` folders holding photos (by suffix), hidden ones aside."""
+    found: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+    for directory, folders, files in os.walk(root):
+        folders[:] = sorted(name for name in folders if not name.startswith("."))
+        photos = {name for name in files if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith(".")}
+        if photos:
+            relative = Path(directory).relative_to(root).as_posix()
+            stems: dict[str, set[str]] = {}
+            for name in photos:
+                stems.setdefault(Path(name).stem, set()).add(Path(name).suffix)
+            found["" if relative == "." else relative] = (photos, stems)
+            if len(found) >= MAX_PHOTO_FOLDERS:
+                break
+    return found
+
+
+def _template_field(column: str) -> bool:
+    """Whether ``column`` can stand in an ``image_template`` field (a plain name: no braces, dots, brackets,
+    colons or exclamation marks, no spaces at its ends)."""
+    return bool(column) and column == column.strip() and not set(column) & set("{}[].:!")
+
+
+def _photo_choice(root: Path, columns: list[str], sample: list[Row], notes: list[str]) -> ColumnChoice | None:
+    """The column whose values name the folder's photos: as paths (``image``), or as file names, or stems given one
+    extension, inside one folder (``image_template``), whichever names the most; None when none names
+    :data:`PHOTO_SHARE` of the sampled rows. A column named like a photo wins a tie. A column that would name them
+    through a template but cannot stand in one is said in ``notes``."""
+    folders = _photo_folders(root)
+    best: tuple[float, int, ColumnChoice] | None = None
+    for column in columns:
+        values = [value for row in sample if (value := row.get(column, "").strip())]
+        if not values:
+            continue
+        candidates = [(sum(1 for value in values if _is_photo(root, value)), ColumnChoice(
+            "image", column, "{hits} of {count} sampled values name a photo file in the folder"))]
+        for folder, (photos, stems) in folders.items():
+            prefix, where = (f"{folder}/", f"in {folder}/") if folder else ("", "at the top of the folder")
+            candidates.append((sum(1 for value in values if value in photos), ColumnChoice(
+                "image_template", f"{prefix}{{{column}}}",
+                f"{{hits}} of {{count}} sampled values name a photo {where}")))
+            suffixes = [suffix for value in values for suffix in stems.get(value, ())]
+            common = max(set(suffixes), key=suffixes.count, default="")
+            if common:
+                candidates.append((sum(1 for value in values if common in stems.get(value, ())), ColumnChoice(
+                    "image_template", f"{prefix}{{{column}}}{common}",
+                    f"{{hits}} of {{count}} sampled values, with {common}, name a photo {where}")))
+        preferred = 0 if _word_rank(column, PHOTO_WORDS) is not None else 1
+        for hits, choice in candidates:
+            share = hits / len(values)
+            if share >= PHOTO_SHARE and (best is None or (share, -preferred) > (best[0], -best[1])):
+                why = choice.why.replace("{hits}", str(hits), 1).replace("{count}", str(len(values)), 1)
+                best = (share, preferred, ColumnChoice(choice.key, choice.column, why))
+    if best is not None and best[2].key == "image_template" and not _template_field(_template_column(best[2].column)):
+        column = _template_column(best[2].column)
+        notes.append(f"{column!r} names the photos ({best[2].why}), but a template cannot name a column with "
+                     "braces, dots, brackets, colons or exclamation marks in its name: rename the column (or add a "
+                     "column holding each photo's path) and draft again")
+        return None
+    return best[2] if best is not None else None
+
+
+def _template_column(template: str) -> str:
+    """The column an ``image_template`` of the draft names."""
+    return template[template.index("{") + 1:template.rindex("}")]
+
+
+def _is_photo(root: Path, value: str) -> bool:
+    path = PurePosixPath(value.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or path.suffix.lower() not in IMAGE_SUFFIXES:
+        return False
+    try:
+        return (root / path).is_file()
+    except OSError:
+        return False
+
+
+def _distinct(rows: list[Row], column: str) -> tuple[int, int]:
+    """(distinct non-empty values, non-empty values) of ``column``."""
+    values = [row.get(column, "").strip() for row in rows]
+    values = [value for value in values if value]
+    return len(set(values)), len(values)
+
+
+def _by_words(columns: list[str], words: tuple[str, ...], taken: set[str]) -> list[str]:
+    ranked = [(rank, order, column) for order, column in enumerate(columns)
+              if column not in taken and (rank := _word_rank(column, words)) is not None]
+    return [column for _rank, _order, column in sorted(ranked)]
+
+
+NUMBER = re.compile(r"[\d\s.,:/+-]+")
+
+
+def _words_of(rows: list[Row], columns: list[str]) -> list[str]:
+    """``columns`` whose sampled values are words, not numbers (H&M's ``product_type_no`` beside its
+    ``product_type_name``), those named as a code last (MANGO's ``cod_color_code``, "02" and "TO")."""
+    def coded(column: str) -> bool:
+        values = [value for row in rows[:SAMPLE_ROWS] if (value := row.get(column, "").strip())]
+        return bool(values) and sum(1 for value in values if NUMBER.fullmatch(value)) >= 0.9 * len(values)
+
+    words = [column for column in columns if not coded(column)]
+    return sorted(words, key=lambda column: bool(CODE_WORDS & set(_tokens(column))))  # named as a code: last
+
+
+CODE_WORDS = frozenset({"code", "cod", "id", "no", "nr", "num", "number", "nummer", "key"})
+
+
+def _id_choice(columns: list[str], rows: list[Row], photo: ColumnChoice | None, taken: set[str]) -> ColumnChoice | None:
+    """A column of unique values: one named like an id first, else the photo's column, else the first such."""
+    def unique(column: str) -> bool:
+        distinct, filled = _distinct(rows, column)
+        return filled == len(rows) and distinct == filled
+
+    photo_column = None if photo is None else (photo.column if photo.key == "image" else
+                                                re.sub(r"^.*\{([^{}]*)\}.*$", r"\1", photo.column))
+    for column in _by_words(columns, ID_WORDS, taken):
+        if unique(column):
+            return ColumnChoice("id", column, f"named like an id, and its {len(rows)} values are all different")
+    if photo_column and unique(photo_column):
+        return ColumnChoice("id", photo_column, f"the photo's column, whose {len(rows)} values are all different")
+    for column in columns:
+        if column not in taken and unique(column):
+            return ColumnChoice("id", column, f"the first column whose {len(rows)} values are all different")
+    return None
+
+
+def draft_columns(root: Path, table: str | None = None, given: MappingType[str, str] | None = None) -> ColumnDraft:
+    """Draft the mapping of ``table`` (relative to ``root``; the folder's one table when None) from its columns'
+    names and values; ``given``: keys the person chose (``id``, ``image``, ``image_template``, ``category``,
+    ``title``), taken as they are.
+
+    Raises:
+        CatalogueError: no table, several and none named, an unreadable table, or a given column it lacks.
+    """
+    root = Path(root)
+    given = dict(given or {})
+    if table is None:
+        tables = tables_in(root)
+        if not tables:
+            raise CatalogueError(f"{root}: no table (.csv, .tsv, .json or .jsonl) at the top of the folder to draft a "
+                                 "mapping from")
+        table = _items_table(root, tables)
+    rows = read_table(root, table, {})
+    columns = _columns(rows)
+    for key, column in given.items():
+        if key != "image_template" and column not in columns:
+            raise CatalogueError(f"{table}: no column {column!r} (for {key}); its columns: "
+                                 + ", ".join(repr(c) for c in columns[:12]) + (", …" if len(columns) > 12 else ""))
+    sample = rows[:SAMPLE_ROWS]
+    choices: list[ColumnChoice] = []
+    notes: list[str] = []
+    taken: set[str] = set()
+
+    def take(choice: ColumnChoice | None) -> None:
+        if choice is not None:
+            choices.append(choice)
+            if choice.key != "image_template":
+                taken.add(choice.column)
+
+    if "image" in given or "image_template" in given:
+        key = "image" if "image" in given else "image_template"
+        photo: ColumnChoice | None = ColumnChoice(key, given[key], "as given")
+    else:
+        photo = _photo_choice(root, columns, sample, notes)
+    take(photo)
+    take(ColumnChoice("id", given["id"], "as given") if "id" in given else _id_choice(columns, rows, photo, taken))
+    if "category" in given:
+        take(ColumnChoice("category", given["category"], "as given"))
+    else:
+        for column in _words_of(rows, _by_words(columns, CATEGORY_WORDS, taken)):
+            distinct, filled = _distinct(rows, column)
+            if 2 <= distinct <= min(MAX_CATEGORIES, max(2, filled // 2)):
+                take(ColumnChoice("category", column, f"named like a category, {distinct} different values"))
+                break
+    if "title" in given:
+        take(ColumnChoice("title", given["title"], "as given"))
+    else:
+        for column in _words_of(rows, _by_words(columns, TITLE_WORDS, taken)):
+            distinct, filled = _distinct(rows, column)
+            if filled and distinct >= TITLE_VARIETY * filled:  # a title tells items apart ("colour_group_name" does not)
+                take(ColumnChoice("title", column, f"named like a title, {distinct} different values"))
+                break
+    for column in _by_words(columns, DESCRIPTION_WORDS, taken)[:1]:
+        take(ColumnChoice("description", column, "named like a description"))
+    for namespace, words in ATTRIBUTE_WORDS.items():
+        for column in _words_of(rows, _by_words(columns, words, taken)):
+            distinct, _filled = _distinct(rows, column)
+            if 1 <= distinct <= MAX_ATTRIBUTE_VALUES:
+                take(ColumnChoice(f"attributes.{namespace}", column,
+                                  f"named like a {namespace}, {distinct} different values"))
+                break
+    keys = {choice.key: choice.column for choice in choices}
+    items: dict[str, Any] = {"table": table}
+    for key in ("id", "image", "image_template", "category", "title", "description"):
+        if key in keys:
+            items[key] = keys[key]
+    attributes = {key.split(".", 1)[1]: column for key, column in keys.items() if key.startswith("attributes.")}
+    if attributes:
+        items["attributes"] = attributes
+    document: dict[str, Any] = {"format": MAPPING_FORMAT, "_note": f"drafted from {table}'s columns: check each "
+                                "choice before indexing", "items": items}
+    missing = [key for key in ("id", "image", "category") if key not in items and not (key == "image" and "image_template" in items)]
+    if "id" in items:
+        outfits = _outfits_choice(root, table, {row.get(items["id"], "").strip() for row in rows})
+        if outfits is not None:
+            choice, section = outfits
+            choices.append(choice)
+            document["outfits"] = section
+    if not missing:
+        parse_mapping(document, f"the draft of {MAPPING_FILE_NAME}")  # what the reader will check, checked now
+    return ColumnDraft(table, columns, len(rows), document, choices, missing, notes)
+
+
+def _columns(rows: list[Row]) -> list[str]:
+    columns: dict[str, None] = {}
+    for row in rows[:SAMPLE_ROWS]:
+        columns.update(dict.fromkeys(row))
+    return list(columns)
+
+
+def _items_table(root: Path, tables: list[str]) -> str:
+    """The folder's product table: its only one, else one named like products or items, else the largest."""
+    if len(tables) == 1:
+        return tables[0]
+    named = [table for table in tables if _word_rank(Path(table).stem, ("products", "product", "items", "articles",
+                                                                         "artikel", "productos", "produits")) is not None]
+    if named:
+        return named[0]
+    return max(tables, key=lambda table: ((root / table).stat().st_size, table))
+
+
+def _outfits_choice(root: Path, items_table: str, ids: set[str]) -> tuple[ColumnChoice, dict[str, str]] | None:
+    """Another table beside it whose rows pair an outfit (a repeated value) with an item id of ``ids``, one row per item
+    (the format's only outfits layout)."""
+    ids.discard("")
+    folder = PurePosixPath(items_table).parent.as_posix()
+    for table in tables_in(root, "" if folder == "." else folder):
+        if table == items_table:
+            continue
+        try:
+            rows = read_table(root, table, {})
+        except CatalogueError:
+            continue
+        columns = _columns(rows)
+        sample = rows[:SAMPLE_ROWS]
+        item_column = max(columns, key=lambda c: sum(row.get(c, "").strip() in ids for row in sample), default=None)
+        if item_column is None:
+            continue
+        known = sum(row.get(item_column, "").strip() in ids for row in sample)
+        if known < max(2, len(sample) // 2):
+            continue
+        others = [c for c in _by_words(columns, OUTFIT_WORDS, {item_column})] + \
+            [c for c in columns if c != item_column]
+        for column in others:
+            distinct, filled = _distinct(rows, column)
+            if filled and distinct <= filled // 2:  # two items or more per outfit on average
+                why = (f"{table}: {known} of {len(sample)} sampled rows name an item in {item_column!r}, grouped into "
+                       f"{distinct} outfits by {column!r}")
+                return (ColumnChoice("outfits", table, why),
+                        {"table": table, "outfit_id": column, "item_id": item_column})
+    return None

@@ -1,0 +1,107 @@
+"""A first draft of a folder's sane-mapping.json from its own product table (catalogue/column_draft.py): the
+columns a merchandiser's table names in their words, each choice with its reason, and the draft read back by the
+manifest reader as the catalogue it describes."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+from catalogue_fixtures import write_image
+
+from sane_desktop.catalogue import CatalogueError, read_catalogue
+from sane_desktop.catalogue.column_draft import _word_rank, draft_columns, ID_WORDS, DESCRIPTION_WORDS
+from sane_desktop.catalogue.detect import MAPPING_FILE_NAME
+
+GROUPS = ("Oberteile", "Hosen", "Schuhe", "Taschen")
+
+
+def write_shop(root: Path, items: int = 24, id_column: str = "Artikelnummer") -> list[str]:
+    """A German shop's folder: photos ``Fotos/<id>.jpg``, a ``;``-separated ``artikel.csv`` of its own column names
+    (a price column of numbers too) and ``looks.csv`` pairing looks with article numbers."""
+    ids = [f"A{1000 + number}" for number in range(items)]
+    for number, item_id in enumerate(ids):
+        write_image(root / "Fotos" / f"{item_id}.jpg", colour=(10 * number % 255, 80, 120))
+    with (root / "artikel.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file, delimiter=";")
+        writer.writerow([id_column, "Bezeichnung", "Warengruppe", "Farbe", "Preis"])
+        for number, item_id in enumerate(ids):
+            writer.writerow([item_id, f"Artikel {number} in Blau", GROUPS[number % 4], ("blau", "rot", "grün")[number % 3],
+                             f"{19 + number},99"])
+    with (root / "looks.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["Look", "Artikel"])
+        for look in range(items // 4):
+            for item_id in ids[4 * look:4 * look + 4]:
+                writer.writerow([f"L{look}", item_id])
+    return ids
+
+
+def test_a_shops_own_table_is_drafted_and_read_back_as_its_catalogue(tmp_path: Path) -> None:
+    ids = write_shop(tmp_path)
+    draft = draft_columns(tmp_path)
+    assert draft.complete and draft.table == "artikel.csv" and draft.rows == len(ids)
+    items = draft.document["items"]
+    assert items == {"table": "artikel.csv", "id": "Artikelnummer", "image_template": "Fotos/{Artikelnummer}.jpg",
+                     "category": "Warengruppe", "title": "Bezeichnung", "attributes": {"colour": "Farbe"}}
+    assert draft.document["outfits"] == {"table": "looks.csv", "outfit_id": "Look", "item_id": "Artikel"}
+    why = {choice.key: choice.why for choice in draft.choices}
+    assert why["image_template"] == "24 of 24 sampled values, with .jpg, name a photo in Fotos/"
+    assert why["category"] == "named like a category, 4 different values"
+    # written where the reader looks, the folder is read as the table says (no longer by its folders)
+    (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(draft.document), encoding="utf-8")
+    catalogue = read_catalogue(tmp_path, validate_images=False)
+    assert catalogue.format == "manifest" and sorted(item.item_id for item in catalogue.items) == ids
+    assert {item.category for item in catalogue.items} == {group.casefold() for group in GROUPS}
+    assert {item.attributes.get("colour") for item in catalogue.items} == {"blau", "rot", "grün"}
+    assert len(catalogue.outfits) == len(ids) // 4
+
+
+def test_a_column_of_photo_paths_is_the_image_and_codes_are_no_category(tmp_path: Path) -> None:
+    """H&M's export: a numeric ``product_type_no`` beside ``product_type_name``, a ``colour_group_code`` beside
+    ``colour_group_name``; the photo's path in a column; "des_color_specification_esp" is no description."""
+    rows = []
+    for number in range(12):
+        path = f"img/{number:03d}.png"
+        write_image(tmp_path / path, image_format="PNG")
+        rows.append({"article_id": str(100 + number), "product_type_no": str(250 + number % 3),
+                     "product_type_name": ("Shirt", "Skirt", "Boots")[number % 3], "colour_group_code": str(number % 2),
+                     "colour_group_name": ("Black", "White")[number % 2], "des_color_specification_esp": "NEGRO",
+                     "image path": path})
+    with (tmp_path / "articles.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    draft = draft_columns(tmp_path)
+    items = draft.document["items"]
+    assert items["image"] == "image path" and items["id"] == "article_id"
+    assert items["category"] == "product_type_name" and items["attributes"]["colour"] == "colour_group_name"
+    assert "description" not in items and "outfits" not in draft.document
+    assert _word_rank("des_color_specification_esp", DESCRIPTION_WORDS) is None
+    assert _word_rank("ProductID", ID_WORDS) is not None and _word_rank("Artikelnr.", ID_WORDS) is not None
+
+
+def test_what_no_column_gives_is_missing_and_a_column_no_template_can_name_is_said(tmp_path: Path) -> None:
+    write_shop(tmp_path, id_column="Artikelnr.")  # a dot: no template field can name it
+    draft = draft_columns(tmp_path)
+    assert not draft.complete and draft.missing == ["image"]
+    assert len(draft.notes) == 1 and draft.notes[0].startswith("'Artikelnr.' names the photos (24 of 24 sampled values")
+    assert "rename the column" in draft.notes[0]
+
+
+def test_a_given_column_is_taken_and_an_unknown_one_refused(tmp_path: Path) -> None:
+    write_shop(tmp_path)
+    draft = draft_columns(tmp_path, given={"category": "Farbe", "title": "Artikelnummer"})
+    assert draft.document["items"]["category"] == "Farbe" and draft.document["items"]["title"] == "Artikelnummer"
+    assert "colour" not in draft.document["items"].get("attributes", {})  # a column serves one key
+    with pytest.raises(CatalogueError, match=r"artikel.csv: no column 'Kategorie' \(for category\); its columns: "
+                                             r"'Artikelnummer', 'Bezeichnung'"):
+        draft_columns(tmp_path, given={"category": "Kategorie"})
+
+
+def test_a_folder_without_a_table_is_refused_in_one_line(tmp_path: Path) -> None:
+    write_image(tmp_path / "tops" / "a.jpg")
+    with pytest.raises(CatalogueError, match="no table .* at the top of the folder to draft a mapping from"):
+        draft_columns(tmp_path)
