@@ -2850,19 +2850,18 @@ class MainWindow(QMainWindow):
     def _say_unlisted_chosen(self, dropped: int, asked: tuple[str, ...]) -> None:
         """Say that ``dropped`` selected items are not in the catalogue grid's new list ``asked`` and so no longer
         selected, and what hid them (trial EF ticked a colour, Ctrl+Enter added two of the three items chosen without
-        a word, and after "Clear filters" the third was not selected). Another catalogue's list says nothing."""
+        a word, and after "Clear filters" the third was not selected). Another catalogue's list, or the same list
+        read again after a re-import, says nothing here."""
         before = self._items_asked
         if not dropped or not before or before[0] != asked[0]:
             return
         causes = [word for word, was, now in zip(("category chosen", "search", "filters"), before[1:4], asked[1:4])
                   if was != now]
+        if not causes:  # the same list asked again: a re-import took them out, which the window says in its words
+            return
         items = "1 selected item is" if dropped == 1 else f"{dropped} selected items are"
-        if not causes:  # the same list asked again: a re-import took them out
-            text = f"{items} no longer in the catalogue, so no longer selected."
-        else:
-            hidden = " and ".join(f"the {cause}" for cause in causes)
-            text = f"{items} hidden by {hidden} now, so no longer selected."
-        self.statusBar().showMessage(text, 10000)
+        hidden = " and ".join(f"the {cause}" for cause in causes)
+        self.statusBar().showMessage(f"{items} hidden by {hidden} now, so no longer selected.", 10000)
 
     def _show_outfit_results(self, found: OutfitResults) -> None:
         """An outfit search's results, under a heading that says which are only look-alikes."""
