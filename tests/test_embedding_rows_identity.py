@@ -175,6 +175,24 @@ def test_a_vector_copied_from_another_row_is_refused_and_mended_by_index(
         assert [r["score"] for r in category_results] == pytest.approx([r["score"] for r in was], abs=1e-4)
 
 
+def test_a_vector_copied_with_its_digest_emptied_is_refused_for_an_outfit_item_too(
+        world: dict[str, Path], indexed: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EH: another item's vector in an outfit item's row, its digest set to NULL, was taken as an older
+    build's row and ranked the outfit as the other item's, without a word (the results are checked by their
+    scores; an outfit item by nothing else). No row of this build's index lacks its digest: refused."""
+    category, (a, a_id, _), (b, b_id, _) = two_of_a_category(indexed)
+    outfit = ["query", "shop", "--outfit", a_id, "-k", "5", "--json"]
+    capsys.readouterr()
+    assert main(outfit) == 0
+    sql(indexed, f"UPDATE item_embeddings SET embedding = (SELECT embedding FROM item_embeddings WHERE item_pk = {b}), "
+                 f"embedding_sha256 = NULL WHERE item_pk = {a}")
+    err = refused_in_one_line(capsys, outfit, a_id)
+    assert "are not the ones computed for them" in err
+    reindex(world, indexed)  # embedded again from its photo, with its digest
+    capsys.readouterr()
+    assert main(outfit) == 0
+
+
 # --- 3: an item moved to another category by hand --------------------------------------------------
 def test_an_item_moved_to_another_category_is_refused_until_reindexed(
         world: dict[str, Path], indexed: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -74,7 +74,7 @@ class EmbeddedItem:
     category: str  # the catalogue's category name, as the items table says now
     item_hash: str  # items.content_hash: the photo the item is
     embedded_hash: str  # item_embeddings.content_hash: the photo the vector was computed from
-    vector_ok: bool = True  # the vector matches its recorded digest (True for a row from before digests)
+    vector_ok: bool = True  # the vector matches its recorded digest (False without one: nothing vouches for it)
 
     @property
     def photo_matches(self) -> bool:
@@ -178,7 +178,11 @@ def load_item_embeddings(engine: Engine, model_hash: str,
             for item_pk, blob, embedded_hash, item_id, item_hash, category, digest in rows:
                 found_pks.append(int(item_pk))
                 blobs.append(np.frombuffer(blob, dtype=np.float32))
-                vector_ok = not digest or embedding_digest(bytes(blob), str(embedded_hash or ""), model_hash) == digest
+                # a row without a digest is no older build's either: `index` embeds such rows again (embedded_hashes),
+                # and the index this search uses is of this build's database revision, so its digest was removed by
+                # hand (trial EH put another item's vector in an outfit item's row and its digest to NULL)
+                vector_ok = bool(digest) and \
+                    embedding_digest(bytes(blob), str(embedded_hash or ""), model_hash) == digest
                 sources[int(item_pk)] = EmbeddedItem(str(item_id), str(category), str(item_hash or ""),
                                                      str(embedded_hash or ""), vector_ok)
     if not blobs:
