@@ -273,6 +273,26 @@ def test_cli_category_map_errors_and_query_similar(closet: dict[str, Path], inde
     assert "every pair compared by looks: a likeness, not a match" in capsys.readouterr().out.splitlines()[0]
 
 
+def test_explain_with_a_chosen_model_refuses_an_unreadable_manifest_rather_than_lose_the_users_map(
+        indexed: tuple[Path, dict], capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EH: with ``--model`` (no index check), a manifest damaged by hand gave the automatic mapping in place of
+    the user's ``Dresses=all-body``, and the pair was explained in another space, exit 0, without a word."""
+    home, _ = indexed
+    items = Catalogues(home).open("closet").items.search()
+    dress, top = (next(i for i in items if i.category == c).item_id for c in ("Dresses", "Tops"))
+    explain = ["--index-home", str(home), "explain", "closet", "--query", top, "--candidate", dress,
+               "--model", str(MODEL), "--no-cache", "--json"]
+    assert main(explain) == 0
+    assert json.loads(capsys.readouterr().out)["compared_by"] == "compatibility"
+    [manifest] = home.rglob("closet/manifest.json")
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["created_at"] = 5  # a field of the wrong type
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    assert main(explain) == 3
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "is not a readable index manifest" in err and "re-index it (sane-desktop index" in err
+
+
 def test_cli_query_says_which_lists_only_look_alike(indexed: tuple[Path, dict],
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     # Jewellery and the loose image's "uncategorised" are categories the model lacks: their lists

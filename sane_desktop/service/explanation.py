@@ -146,15 +146,16 @@ class Explanations:
     def category_map(self) -> dict[str, str]:
         """The category mapping of the catalogue's index (catalogue category -> model category or
         ``general``, from its manifest; re-read when the manifest changes), so that a pair is
-        explained in the space its score was computed in; empty without an index (automatic)."""
+        explained in the space its score was computed in; empty without an index (automatic). StaleIndexError
+        when its manifest cannot be read."""
         if self.index_dir is None:
             return {}
         stamp = manifest_stamp(self.index_dir)
         if self._category_map is None or self._category_map[0] != stamp:
-            try:
-                manifest = read_index_manifest(self.index_dir)
-            except StaleIndexError:  # searching says so; explaining falls back to the automatic mapping
-                manifest = None
+            # a manifest that cannot be read refuses here too (StaleIndexError): a model chosen by hand skips the index
+            # check, and the automatic mapping put in place of the user's explained a pair in another space than its
+            # search compared it in, without a word (trial EH); none at all (never indexed) is the automatic one
+            manifest = read_index_manifest(self.index_dir)
             newer = newer_index(manifest, manifest.catalogue) if manifest is not None else None
             if newer is not None:  # its map may mean something else in the version that wrote it
                 raise newer
