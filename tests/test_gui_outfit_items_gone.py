@@ -91,6 +91,33 @@ def open_the_one_saved(window, qtbot, row_text: str) -> None:  # type: ignore[no
     QTest.mouseClick(dialog.open_button, LEFT)
 
 
+def test_an_outfit_item_whose_folder_was_renamed_stays_in_the_outfit(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EG renamed "Hosen" to "Hosen & Jeans" and re-synced: a folder's items are named by their paths, so its
+    trousers left the outfit as "no longer in the catalogue (a re-import removed it)", with no undo. The photo is
+    the same: the outfit keeps it as the item it is now, in its place, and says so; no box to close."""
+    window = make_window(closet, size=(1200, 800))
+    top = add_by_double_click(window, qtbot, "Tops")
+    bottom = add_by_double_click(window, qtbot, "Bottoms")
+    qtbot.waitUntil(lambda: results_shown(window), timeout=120000)
+    window.save_outfit_action.trigger()  # saved: still the saved outfit once the trousers moved
+    type_name(qtbot, window.saved_outfits.name_dialog, "Top and trousers")
+    qtbot.waitUntil(lambda: "Saved the outfit “Top and trousers”" in status(window), timeout=20000)
+    assert window.saved_outfits.current_name() == "Top and trousers"
+    was = next(item for item in window.outfit_model.items() if item.pk == bottom)
+    (closet["source"] / "Bottoms").rename(closet["source"] / "Bottoms & Jeans")
+    index_closet(closet["index"], closet["source"])
+    choose_target(window, qtbot, "Tops")  # the window's next search finds the trousers gone, their photo moved
+    qtbot.waitUntil(lambda: bottom not in window.outfit_model.pks() and results_shown(window), timeout=60000)
+    now = window.outfit_model.items()
+    assert [item.pk for item in now][0] == top and len(now) == 2
+    assert now[1].content_hash == was.content_hash and now[1].category == "Bottoms & Jeans"
+    assert now[1].item_id == was.item_id.replace("Bottoms/", "Bottoms & Jeans/")
+    assert status(window) == (f"“{was.title}” was renamed or moved by a re-import (the same photo, now in "
+                              "“Bottoms & Jeans”): it stays in your outfit.")
+    assert not message_boxes(window)
+    assert window.saved_outfits.current_name() == "Top and trousers"
+
+
 def test_an_outfit_item_a_reimport_removed_is_left_out_in_words(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
     window = make_window(closet, size=(1200, 800))
     controller = window.saved_outfits

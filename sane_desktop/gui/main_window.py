@@ -182,6 +182,8 @@ class OutfitResults:
     outfit_by_looks: tuple[str, ...] = ()
     revision: int | None = None
     gone: tuple[int, ...] = ()
+    # of ``gone``: those whose photo the catalogue now holds under one other item (a renamed file or folder), with it
+    moved: tuple[tuple[int, ItemInfo], ...] = ()
     index_stamp: tuple[int, int, int] | None = None  # the index searched (CatalogueService.index_stamp)
     outfit_categories: tuple[str, ...] = ()  # the outfit items' categories as the catalogue records them now
     # empty lists the model cannot rank: no outfit item's pair with them is in a space it learnt
@@ -204,12 +206,15 @@ class OutfitResults:
 
 def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k: int,
                    should_stop: Callable[[], bool], item_filter: ItemFilter | None,
-                   outfit_categories: tuple[str, ...] = ()) -> OutfitResults:
+                   outfit_categories: tuple[str, ...] = (), photos: Mapping[int, str] | None = None) -> OutfitResults:
     """On the worker: the outfit's compatible items per category, which shown categories the index
     ranks by looks alone (``is_general``: the model has no matches learnt for them), and which of
     ``outfit_categories`` count by looks — asked here and not on the GUI thread, since it may open
     the index. First, which of the outfit's catalogue items are still in the catalogue (a re-import
-    from the command line may have removed some since they were added): any gone, nothing is searched."""
+    from the command line may have removed some since they were added): any gone, nothing is searched, and those
+    whose photo (``photos``: pk -> content hash) one other item now holds are answered with it (a folder read as a
+    catalogue names its items by their paths: trial EG renamed "Hosen" to "Hosen & Jeans", and its trousers left
+    the outfit as "removed")."""
     service.follow_index()  # re-indexed from elsewhere with another model: answer with that one
     current = service.current()
     stored = [pk for pk in outfit if pk >= 0]
@@ -218,7 +223,12 @@ def _outfit_search(service: CatalogueService, outfit: list[int], target: str, k:
     revision = current.items.record.revision
     gone = tuple(pk for pk in stored if pk not in present)
     if gone:
-        return OutfitResults({}, revision=revision, gone=gone)
+        moved = []
+        for pk in gone:
+            holders = [info for info in current.items.with_photo((photos or {}).get(pk, "")) if info.pk not in present]
+            if len(holders) == 1:  # two copies of the photo: no telling which one it became
+                moved.append((pk, holders[0]))
+        return OutfitResults({}, revision=revision, gone=gone, moved=tuple(moved))
     # the outfit's categories as the catalogue records them now: the window's may be a re-import
     # behind (a trial's first heading after one said "Your beauty counts by looks" for no beauty item)
     categories = tuple(dict.fromkeys(info.category for info in infos))
@@ -327,6 +337,18 @@ def left_out_words(count: int, titles: Sequence[str]) -> str:
     if not titles:
         return f"{text}: left out."
     return f"{text}: {_listed([f'“{title}”' for title in titles])} {'is' if len(titles) == 1 else 'are'} left out."
+
+
+def moved_words(moves: Sequence[tuple[ItemInfo, ItemInfo]]) -> str:
+    """What the window says of outfit items a re-import moved (before, after): their photo is now another item's,
+    in another folder or under another name, and they stay in the outfit as that item."""
+    if len(moves) > 1:
+        return (f"{len(moves)} items of your outfit were renamed or moved by a re-import (the same photos): they stay "
+                "in your outfit.")
+    before, after = moves[0]
+    where = f"now in “{after.category}”" if after.category != before.category else "under another name"
+    return (f"“{before.title or before.item_id}” was renamed or moved by a re-import (the same photo, {where}): it "
+            "stays in your outfit.")
 
 
 def _plural(names: list[str]) -> bool:
@@ -1428,9 +1450,10 @@ class MainWindow(QMainWindow):
         target, k = self.results.current_target(), self.results_per_category()
         item_filter = self._results_filter()
         categories = tuple(dict.fromkeys(item.category for item in self.outfit_model.items()))
+        photos = {item.pk: item.content_hash for item in self.outfit_model.items() if item.pk >= 0}
         self._say_waiting("The search")
         self.channels.search.start(lambda service, state: _outfit_search(service, outfit, target, k, state.should_stop,
-                                                                         item_filter, categories),
+                                                                         item_filter, categories, photos),
                                    "Searching compatible items…") \
             .on_done(self._show_outfit_results).on_failure(self._search_failed)
 
@@ -2866,7 +2889,7 @@ class MainWindow(QMainWindow):
     def _show_outfit_results(self, found: OutfitResults) -> None:
         """An outfit search's results, under a heading that says which are only look-alikes."""
         if found.gone:
-            self._outfit_items_gone(found.gone, found.revision)
+            self._outfit_items_gone(found.gone, found.revision, dict(found.moved))
             return
         self._catalogue_seen(found.revision)
         self._outfit_photos = dict(found.outfit_photos_changed)  # said under the results (_note_results)
@@ -3005,16 +3028,27 @@ class MainWindow(QMainWindow):
         self.results_model.outfit_categories = {item.pk: item.category for item in self.outfit_model.items()}
         self.results_model.colour_slots = dict(self.outfit_model.colour_slots)  # the bars wear the tiles' colours
 
-    def _outfit_items_gone(self, gone: Sequence[int], revision: int | None) -> None:
+    def _outfit_items_gone(self, gone: Sequence[int], revision: int | None,
+                           moved: Mapping[int, ItemInfo] | None = None) -> None:
         """A re-import removed outfit items ``gone`` from the catalogue: say so (their titles, never
         their keys), list the catalogue again, and take them out of the outfit, which searches again
-        with the rest."""
+        with the rest. Those ``moved`` (their photo under another item now: a renamed file or folder) stay in it as
+        that item, in their places, and are said so."""
         for pk in gone:
             self._items.pop(pk, None)
         self._catalogue_seen(revision, changed=True)
+        held = set(self.outfit_model.pks())
+        moved = {pk: item for pk, item in (moved or {}).items() if pk in held and item.pk not in held}
+        if moved:
+            before = {item.pk: item for item in self.outfit_model.items()}
+            self.saved_outfits.catalogue_moved({pk: item.pk for pk, item in moved.items()})  # not an edit
+            self.outfit_panel.replace_items(moved)  # a new outfit: searched again (_outfit_changed)
+            self._say_beside_start_note(moved_words([(before[pk], item) for pk, item in moved.items()]), 15000)
+            gone = [pk for pk in gone if pk not in moved]
         titles = [item.title or item.item_id for item in self.outfit_model.items() if item.pk in set(gone)]
         if not titles:  # none of them is in the outfit any more: search the outfit as it is
-            self.request_search()
+            if not moved:
+                self.request_search()
             return
         text = left_out_words(len(titles), titles)
         self.statusBar().showMessage(text, 15000)

@@ -4,6 +4,7 @@ shrink (:meth:`OutfitPanel.fit_to`), so the results below keep a whole row of ti
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QItemSelectionModel, QSize, Qt, QTimer, Signal
@@ -325,6 +326,16 @@ class OutfitPanel(QWidget):
             self._refresh()
             self.changed.emit(self.model.pks())
         return removed
+
+    def replace_items(self, items: Mapping[int, ItemInfo]) -> None:
+        """Put ``items`` (outfit item pk -> the item it is now) in the places of those outfit items (a re-import
+        moved their photos to other items: a renamed file or folder). Nothing to undo: the old ones are gone."""
+        if not any(item.pk in items for item in self.model.items()):
+            return
+        self._withdraw_undo()  # an undo would bring back keys the catalogue no longer holds
+        self.model.set_items([items.get(item.pk, item) for item in self.model.items()])
+        self._refresh()
+        self.changed.emit(self.model.pks())
 
     def clear(self) -> None:
         """Empty the outfit (another catalogue opened, a saved outfit replacing it): nothing to undo."""

@@ -15,7 +15,7 @@ with progress). The CSV is written by the service (:func:`sane_desktop.service.o
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -658,6 +658,16 @@ class SavedOutfitsController(QObject):
             self._named_items = tuple(pk for pk in self._named_items if pk not in gone)
             catalogue = self.window.catalogue
             if catalogue is not None and not self.window.shared:  # what the saved outfit holds now, for the next start
+                remember_saved(self.window.settings, catalogue, self.saved_pk, self._named_items)
+
+    def catalogue_moved(self, moved: Mapping[int, int]) -> None:
+        """A re-import gave the photos of outfit items (old key -> new key) to other items (a renamed file or
+        folder), and the window put those in their places: no edit of the person's. The saved outfit follows them
+        too (its references name the photos: store.outfits), so an outfit on screen that was the saved one still is."""
+        if self.name:
+            self._named_items = tuple(moved.get(pk, pk) for pk in self._named_items)
+            catalogue = self.window.catalogue
+            if catalogue is not None and not self.window.shared:
                 remember_saved(self.window.settings, catalogue, self.saved_pk, self._named_items)
 
     def cleared(self, items: Sequence[int]) -> None:
