@@ -229,6 +229,55 @@ def test_a_changed_user_mapping_rebuilds_and_is_kept(closet: dict[str, Path], in
     service.close()
 
 
+def test_a_renamed_category_folder_keeps_its_choice_and_says_so(closet: dict[str, Path], tmp_path: Path,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EG chose "outerwear" for its folder "Jacken und Mäntel", renamed it "Jacken & Mäntel" and re-synced:
+    the new name was searched by looks alone, without a word. The same photos under a new folder name keep the
+    choice, and the index says so; a folder of other photos under a new name does not inherit it."""
+    import shutil
+
+    root = Path(shutil.copytree(closet["root"], tmp_path / "closet"))
+    home = tmp_path / "home"
+    first = index_json(home, root, capsys, "--category-map", "Dresses=all-body")
+    assert first["mapped_how"]["Dresses"] == "user" and first["mapped"]["Dresses"] == "all-body"
+    (root / "Dresses").rename(root / "Kleider & Röcke")
+    again = index_json(home, root, capsys)  # a re-sync: no map given
+    assert again["mapped"]["Kleider & Röcke"] == "all-body" and again["mapped_how"]["Kleider & Röcke"] == "user"
+    assert "“Dresses” is “Kleider & Röcke” now (the same photos): searched as all-body, as you chose" in again["note"]
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None and manifest.user_map == {"Kleider & Röcke": "all-body"}
+    kept = index_json(home, root, capsys)  # and on: a choice like any other
+    assert kept["mapped_how"]["Kleider & Röcke"] == "user" and "(the same photos)" not in (kept["note"] or "")
+    # its photos moved into a category it had ("Tops"): no rename, nothing passed on
+    for photo in (root / "Kleider & Röcke").iterdir():
+        photo.rename(root / "Tops" / f"moved_{photo.name}")
+    merged = index_json(home, root, capsys)
+    assert merged["mapped_how"]["Tops"] != "user" and "(the same photos)" not in (merged["note"] or "")
+    # other photos under a new name: nothing passed on
+    (root / "Kleider & Röcke").mkdir(exist_ok=True)
+    (root / "Kleider & Röcke").rename(root / "Old")
+    shutil.rmtree(root / "Old")
+    shutil.copytree(root / "Jewellery", root / "Festlich")
+    other = index_json(home, root, capsys)
+    assert other["mapped_how"]["Festlich"] != "user" and "(the same photos)" not in (other["note"] or "")
+
+
+def test_carried_choices_pass_on_only_a_clear_rename() -> None:
+    from sane_desktop.retrieval.indexing.carry import carried_choices
+
+    a, b, c = frozenset({"1", "2", "3", "4"}), frozenset({"5", "6"}), frozenset({"7", "8"})
+    chosen = {"Jacken": "outerwear", "Hüte": "hats"}
+    assert carried_choices({"Jacken": a}, {"Jacken & Mäntel": a, "Tops": c}, chosen) == {
+        "Jacken & Mäntel": ("Jacken", "outerwear")}
+    assert carried_choices({"Jacken": a}, {"Jacken": a, "Neu": a}, chosen) == {}  # still there
+    assert carried_choices({"Jacken": a}, {"Neu": frozenset({"1", "2"})}, chosen) == {}  # half of its photos
+    assert carried_choices({"Jacken": a}, {"Neu": a | b | c}, chosen) == {}  # half of the new one's
+    assert carried_choices({"Jacken": a}, {"Neu": a}, {**chosen, "Neu": "tops"}) == {}  # chosen for already
+    # two old ones into one: the one most of it came from
+    assert carried_choices({"Jacken": a, "Hüte": b}, {"Neu": a | b}, chosen) == {"Neu": ("Jacken", "outerwear")}
+    assert carried_choices({"Kleider": a}, {"Neu": a}, chosen) == {}  # no choice to pass on
+
+
 def test_cli_category_map_errors_and_query_similar(closet: dict[str, Path], indexed: tuple[Path, dict],
                                                    tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     home, _ = indexed

@@ -194,6 +194,22 @@ def items_with_content(engine: Engine, catalogue_pk: int, content_hash: str) -> 
             .order_by(S.Item.id))]
 
 
+def category_photos(engine: Engine, catalogue_name: str, categories: Sequence[str] | None = None) -> dict[str, frozenset[str]]:
+    """Category name -> the content hashes of its items' photos, for ``categories`` of the catalogue named
+    ``catalogue_name`` (None: every category holding an item): what a re-import that renamed a category folder
+    can be recognised by (retrieval.indexing.carry)."""
+    query = (select(S.Category.name, S.Item.content_hash).join(S.Item, S.Item.category_id == S.Category.id)
+             .join(S.CatalogueRow, S.CatalogueRow.id == S.Category.catalogue_id)
+             .where(S.CatalogueRow.name == catalogue_name))
+    if categories is not None:
+        query = query.where(S.Category.name.in_(list(categories)))
+    found: dict[str, set[str]] = {}
+    with Session(engine) as session:
+        for category, content_hash in session.execute(query):
+            found.setdefault(str(category), set()).add(str(content_hash or ""))
+    return {category: frozenset(hashes - {""}) for category, hashes in found.items()}
+
+
 @dataclass(frozen=True)
 class FileRow:
     """What an import recorded of an item's photo file: its path (relative to the catalogue's root), content

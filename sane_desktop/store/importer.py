@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from dataclasses import replace as replace_field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
@@ -106,6 +106,7 @@ class ImportSummary:
 DUPLICATE = "duplicate"  # the kind of a same-photo note in ``duplicates``
 FRAMING = "framing"  # the kind of a note in ``framing``: a photo the model sees little of
 VALUE = "value"  # the kind of a note in ``values``: a table value read otherwise than written, its item kept
+T = TypeVar("T")
 # how the import last read an item's photo, not what the item is: a change of them alone (a touch, a
 # copy without times) is written but changes no item and no revision
 FILE_STAT_COLUMNS = ("file_size", "file_mtime_ns", "file_ctime_ns")
@@ -384,9 +385,23 @@ def _built_from(url: str, name: str, root: Path) -> bool:
     return stored is not None and same_folder(stored.root, root)
 
 
+def photos_if_there(url: str, name: str, categories: Sequence[str]) -> dict[str, frozenset[str]]:
+    """:func:`~sane_desktop.store.browse.category_photos` of ``categories`` of catalogue ``name`` in the store at
+    ``url``, before an import changes them; {} when there is no store to read."""
+    from sane_desktop.store.browse import category_photos
+
+    found = _read_if_there(url, lambda engine: category_photos(engine, name, categories))
+    return found if found is not None else {}
+
+
 def _stored_if_there(url: str, name: str) -> StoredCatalogue | None:
-    """:func:`stored_catalogue` of the store at ``url`` when there is one that can be read (nothing is
-    created to find out), else None."""
+    """:func:`stored_catalogue` of the store at ``url`` when there is one that can be read, else None."""
+    return _read_if_there(url, lambda engine: stored_catalogue(engine, name))
+
+
+def _read_if_there(url: str, read: Callable[[Engine], T]) -> T | None:
+    """``read`` of the store at ``url`` when there is one that can be read (nothing is created to find out),
+    else None."""
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
         return None
     try:
@@ -394,7 +409,7 @@ def _stored_if_there(url: str, name: str) -> StoredCatalogue | None:
     except SaneError:
         return None
     try:
-        return stored_catalogue(engine, name)
+        return read(engine)
     except SQLAlchemyError:
         return None
     finally:

@@ -31,6 +31,7 @@ from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import store_embeddings
 from sane_desktop.retrieval.backends import choose_backend, require_usable_backend
 from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
+from sane_desktop.retrieval.indexing.carry import carried_choices, carried_words
 from sane_desktop.retrieval.manifest import (
     NO_INDEX,
     Manifest,
@@ -40,6 +41,7 @@ from sane_desktop.retrieval.manifest import (
     read_index_manifest,
     sync_shared_manifest,
 )
+from sane_desktop.store.browse import category_photos
 from sane_desktop.store.embeddings import delete_other_models, drop_cells, drop_embeddings, embedding_counts
 from sane_desktop.store.items import find_catalogue
 from sane_desktop.store.work_queue import Shard, advisory_lock, require_server, require_server_url
@@ -129,7 +131,7 @@ def index_catalogue(
     under an advisory lock (the first syncs, the later ones find nothing changed), then claim batches
     (:func:`index_store`).
     """
-    from sane_desktop.store.importer import import_folder  # the catalogue readers load only when importing
+    from sane_desktop.store.importer import import_folder, photos_if_there  # the readers load only when importing
 
     started = time.perf_counter()
     root = Path(root).expanduser().resolve()
@@ -148,8 +150,21 @@ def index_catalogue(
     # system without a ctime would hide an in-place write keeping size and mtime). On a server the import
     # takes its turn under an advisory lock, a shard worker's as every other run's (the first syncs, the
     # later ones find nothing changed)
+    folder = Path(index_dir) if index_dir else catalogue_dir(name)
+    chosen, known = _previous_choices(folder, name) if category_map is None and not replace and shard is None \
+        else ({}, frozenset())
+    before = photos_if_there(url, name, sorted(chosen)) if chosen else {}  # the chosen categories' photos
     engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
                                      replace=replace, reread=rebuild)
+    carried: dict[str, tuple[str, str]] = {}
+    if before:  # a chosen category renamed (its folder): its choice goes on under the new name
+        after = category_photos(engine, name)
+        carried = carried_choices(before, {category: photos for category, photos in after.items()
+                                           if category not in known or category in before}, chosen)
+        if carried:
+            category_map = kept_choices({**chosen, **{new: target for new, (_old, target) in carried.items()}},
+                                        after, model.bundle.matched_categories)
+            carried = {new: why for new, why in carried.items() if new in category_map}
     try:
         summary = index_store(engine, name, model_path, index_dir=index_dir, batch_size=batch_size,
                               workers=workers, device=device, progress=progress, should_stop=should_stop,
@@ -158,7 +173,22 @@ def index_catalogue(
                               rebuild=rebuild, loaded=model)
     finally:
         engine.dispose()
-    return dataclasses.replace(summary, import_summary=imported, total_seconds=round(time.perf_counter() - started, 3))
+    note = "; ".join(part for part in (summary.note, carried_words(carried)) if part) or None
+    return dataclasses.replace(summary, import_summary=imported, note=note,
+                               total_seconds=round(time.perf_counter() - started, 3))
+
+
+def _previous_choices(folder: Path, name: str) -> tuple[dict[str, str], frozenset[str]]:
+    """The user's category choices the last index of ``name`` in ``folder`` recorded, and every category it had
+    (none without a readable one): a category it had is no renamed one (photos moved into "Tops" from a folder
+    gone are not a rename of it)."""
+    try:
+        previous = read_index_manifest(folder)
+    except StaleIndexError:
+        return {}, frozenset()
+    if previous is None or previous.catalogue != name:
+        return {}, frozenset()
+    return dict(previous.user_map), frozenset(previous.category_map)
 
 
 def _indexed_elsewhere(location: str, name: str, index_dir: Path) -> bool:
