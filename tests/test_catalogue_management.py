@@ -691,6 +691,20 @@ def test_manager_resyncs_a_changed_folder(managed, world: Path, qtbot) -> None: 
 
 
 @needs_qt
+def test_a_resync_of_a_renamed_category_folder_says_its_choice_stays(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EG renamed a category folder it had chosen a model category for and re-synced: the line gave counts
+    alone, and the choice was lost. It stays (retrieval.indexing.carry), and the line says so."""
+    window, manager = managed
+    service_on(world).index_folder(world / "shop2", "other", category_map={"shoes": "tops"})
+    (world / "shop2" / "shoes").rename(world / "shop2" / "Schuhe")
+    select(manager, "other")
+    click(manager.resync_button)
+    qtbot.waitUntil(lambda: manager.status.text().startswith("Re-synced “other”"), timeout=120000)
+    assert manager.status.text() == ("Re-synced “other”: 6 items (3 new, 0 changed, 3 removed); “shoes” is “Schuhe” "
+                                     "now (the same photos), still searched as tops.")
+
+
+@needs_qt
 def test_a_resync_says_when_the_model_file_holds_another_model(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     """A trial retrained another catalogue into this one's model file, then Re-sync re-indexed with
     it and only the Model column changed. The status line now says so."""

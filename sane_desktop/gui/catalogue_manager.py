@@ -85,6 +85,8 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
     counts = [int(items.get(key) or 0) for key in ("inserted", "updated", "deleted")]
     words += (f" ({counts[0]} new, {counts[1]} changed, {counts[2]} removed)" if any(counts)
               else " (no photo added, changed or removed)")
+    for new, carried in sorted(report.indexed.carried_choices.items()):  # (trial EG read counts alone)
+        words += f"; “{carried['from']}” is “{new}” now (the same photos), still searched as {carried['searched_as']}"
     now = report.indexed.model_hash[:len(indexed_with)]
     if indexed_with and now != indexed_with:
         words += (f"; its model file holds another model than the last index, which it now uses "

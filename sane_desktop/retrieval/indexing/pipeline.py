@@ -88,6 +88,9 @@ class IndexSummary:
     # the whole run, what the user waited: model load, import and index_store (index_catalogue sets it;
     # 0: index_store ran alone). A trial read "in 0.0 s" after seconds of reading new photos
     total_seconds: float = 0.0
+    # a category renamed since the last import that kept the user's choice: new name -> {"from": old name,
+    # "searched_as": model category} (retrieval.indexing.carry; also said in ``note``)
+    carried_choices: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -175,7 +178,9 @@ def index_catalogue(
         engine.dispose()
     note = "; ".join(part for part in (summary.note, carried_words(carried)) if part) or None
     return dataclasses.replace(summary, import_summary=imported, note=note,
-                               total_seconds=round(time.perf_counter() - started, 3))
+                               total_seconds=round(time.perf_counter() - started, 3),
+                               carried_choices={new: {"from": old, "searched_as": target}
+                                                for new, (old, target) in carried.items()})
 
 
 def _previous_choices(folder: Path, name: str) -> tuple[dict[str, str], frozenset[str]]:
