@@ -474,6 +474,12 @@ def test_the_index_summary_lists_notes_on_files_apart_from_skipped_items(world, 
     (tmp_path / "elsewhere").mkdir()
     (folder / "Tops" / "shoot-notes").symlink_to(tmp_path / "elsewhere")  # a link to a folder: a note, no item
     (folder / "Shoes" / "broken.jpg").write_bytes(b"")
+    from catalogue_fixtures import write_image
+
+    for number in range(2):  # five tops: a word of five file names is an attribute (vocabulary.build_vocabulary)
+        write_image(folder / "Tops" / f"extra_{number}.jpg", size=(40, 56), colour=(30 + 90 * number, 200, 60))
+    for number, photo in enumerate(sorted((folder / "Tops").glob("*.*"))):  # file names with words
+        photo.rename(photo.with_name(f"red striped tee {number}{photo.suffix}"))
     _window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
     with qtbot.waitSignal(dialog.indexed, timeout=120000):
         qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
@@ -483,6 +489,10 @@ def test_the_index_summary_lists_notes_on_files_apart_from_skipped_items(world, 
     listed = summary[skipped + 1:other] if skipped < other else summary[skipped + 1:]
     assert any("broken.jpg" in line for line in listed) and not any("shoot-notes" in line for line in listed), summary
     assert "shoot-notes" in summary[other + 1], summary
+    # a folder's words are its photos' file names, not titles and descriptions (trial EG)
+    attributes = dialog.last_report.imported["attributes"]
+    assert attributes > 0 and f"Attributes read from its photos' file names: {attributes} (the words of their " \
+        "names)." in summary, summary
 
 
 def test_the_index_summary_names_the_attributes_read(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -711,7 +711,10 @@ class IndexDialog(BackgroundRun, RequestDialog):
         if report.indexed.note:
             lines.insert(1, f"{note_words(report.indexed.note, report.indexed.note_way_out)}.")
         attributes = int(report.imported.get("attributes") or 0)
-        if attributes:  # what a model trained here can name (trial AX: the command line said it, the window not)
+        if attributes and report.imported.get("format") == "folder":  # (trial EG read "titles and descriptions"
+            # of a folder without any table: its words are the photos' file names')
+            lines.insert(1, f"Attributes read from its photos' file names: {attributes} (the words of their names).")
+        elif attributes:  # what a model trained here can name (trial AX: the command line said it, the window not)
             lines.insert(1, f"Attributes read from its metadata: {attributes} (labels, and words from titles and "
                             "descriptions).")
         if report.bundled_photo_model and not report.indexed.note and (report.outfits or attributes):
