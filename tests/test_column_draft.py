@@ -12,6 +12,7 @@ import pytest
 from catalogue_fixtures import write_image
 
 from sane_desktop.catalogue import CatalogueError, read_catalogue
+from sane_desktop.cli import main
 from sane_desktop.catalogue.column_draft import _word_rank, draft_columns, ID_WORDS, DESCRIPTION_WORDS
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME
 
@@ -105,3 +106,48 @@ def test_a_folder_without_a_table_is_refused_in_one_line(tmp_path: Path) -> None
     write_image(tmp_path / "tops" / "a.jpg")
     with pytest.raises(CatalogueError, match="no table .* at the top of the folder to draft a mapping from"):
         draft_columns(tmp_path)
+
+
+def test_draft_mapping_prints_writes_and_the_next_index_reads_the_table(tmp_path: Path,
+                                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The command a merchandiser runs on their folder: the draft and its figures, nothing written until --write,
+    then an index reads the folder as its table says (categories, titles, outfits), not by its folders."""
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    folder = tmp_path / "shop"
+    ids = write_shop(folder)
+    assert main(["draft-mapping", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "  photo        Fotos/{Artikelnummer}.jpg  (24 of 24 sampled values, with .jpg, name a photo in Fotos/)" in out
+    assert "Read with it: 24 items, 6 outfits, 0 skipped (categories: hosen 6, oberteile 6, schuhe 6, taschen 6)" in out
+    assert "Not written" in out and not (folder / MAPPING_FILE_NAME).exists()
+    assert main(["draft-mapping", str(folder), "--write", "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["written"] == str(folder / MAPPING_FILE_NAME) and result["trial"]["outfits"] == 6
+    assert json.loads((folder / MAPPING_FILE_NAME).read_text(encoding="utf-8")) == result["mapping"]
+    assert main(["draft-mapping", str(folder), "--write"]) == 1  # never over a mapping unasked
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "exists already: nothing written (give --force to replace it)" in err
+    home = tmp_path / "home"
+    assert main(["--index-home", str(home), "index", str(folder), "--name", "shop", "--model", str(demo_model_path()),
+                 "--workers", "0", "--device", "cpu", "--json"]) == 0
+    indexed = json.loads(capsys.readouterr().out)
+    assert indexed["items"] == len(ids) and indexed["import_summary"]["format"] == "manifest"
+    assert indexed["import_summary"]["outfits"] == 6 and set(indexed["vectors"]) == {g.casefold() for g in GROUPS}
+
+
+def test_draft_mapping_refuses_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "shop"
+    write_shop(folder, id_column="Artikelnr.")
+    assert main(["draft-mapping", str(folder)]) == 0  # shown, with what is missing and why
+    out = capsys.readouterr().out
+    assert "  photo        not found: name it with --image COLUMN or --image-template TEMPLATE" in out
+    assert "note: 'Artikelnr.' names the photos" in out
+    for argv, said in ((["--write"], "has no image column: nothing written (name it: image: --image COLUMN or "
+                                     "--image-template TEMPLATE)"),
+                       (["--category", "Kategorie"], "artikel.csv: no column 'Kategorie' (for category)"),
+                       (["--table", "nowhere.csv"], "nowhere.csv: table file not found")):
+        assert main(["draft-mapping", str(folder), *argv]) == 1
+        err = capsys.readouterr().err.strip()
+        assert len(err.splitlines()) == 1 and said in err, err
+    assert not (folder / MAPPING_FILE_NAME).exists()

@@ -39,8 +39,8 @@ NOT_UTF8 = "name is not valid UTF-8 (bytes shown as \\xNN); rename it to import 
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl"})
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".numbers"})
 TABLE_NOT_READ = ("a table, not read: a folder without a sane-mapping.json is read by its folders and file names; "
-                  "add one naming its columns to import its categories, titles and attributes (README: Catalogue "
-                  "formats)")
+                  "add one naming its columns to import its categories, titles and attributes (sane-desktop "
+                  "draft-mapping drafts it)")
 SPREADSHEET_NOT_READ = ("a spreadsheet, not read: save it as CSV and add a sane-mapping.json naming its columns to "
                         "import its categories, titles and attributes (README: Catalogue formats)")
 

@@ -44,6 +44,7 @@ COMMAND_MODULES = [
     "items_cmd",
     "catalogues_cmd",
     "cache_cmd",
+    "draft_mapping_cmd",
     "gui_cmd",
     "explain_cmd",
     "evaluate_explanations_cmd",

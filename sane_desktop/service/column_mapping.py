@@ -1,0 +1,143 @@
+"""Use cases around a folder's own product table: draft the ``sane-mapping.json`` that reads it
+(:mod:`sane_desktop.catalogue.column_draft`), try the draft on the folder, and write it. The CLI's
+``draft-mapping`` and the index dialog's "Read its columns…" both call these.
+
+A folder read without a mapping is read by its folders and file names: a merchandiser's ``products.csv`` (their
+categories, titles, colours, outfits) was not read at all, and the mapping had to be written by hand in JSON.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sane_desktop.catalogue import read_catalogue
+from sane_desktop.catalogue.column_draft import ColumnDraft, draft_columns, tables_in
+from sane_desktop.catalogue.detect import MAPPING_FILE_NAME
+from sane_desktop.errors import InputError
+
+__all__ = ["MappingDraft", "MappingTrial", "draft_mapping", "folder_tables", "try_mapping", "write_mapping"]
+
+# the keys a person may choose, as the draft names them
+CHOSEN_KEYS = ("id", "image", "image_template", "category", "title")
+
+
+@dataclass(frozen=True)
+class MappingTrial:
+    """What the folder reads as with a draft: ``items`` and ``outfits`` read, ``skipped`` (the reader's count of
+    rows and files left out) with its first ``reasons``, and the catalogue's ``categories`` (up to 20, by size)."""
+
+    items: int
+    outfits: int
+    skipped: int
+    reasons: tuple[str, ...]
+    categories: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class MappingDraft:
+    """A drafted mapping of ``table`` (``rows`` rows, ``columns`` in order): ``document`` the ``sane-mapping.json``,
+    ``choices`` (key, column, why), ``missing`` the required keys no column gave, ``notes`` for the person, and
+    ``trial`` what the folder reads as with it (None while incomplete)."""
+
+    folder: Path
+    table: str
+    columns: tuple[str, ...]
+    rows: int
+    document: dict[str, Any]
+    choices: tuple[tuple[str, str, str], ...]
+    missing: tuple[str, ...]
+    notes: tuple[str, ...]
+    trial: MappingTrial | None = None
+    others: tuple[str, ...] = field(default_factory=tuple)  # the folder's other tables
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    def text(self) -> str:
+        """The document as written (UTF-8 JSON, two-space indents, the catalogue's words as they are)."""
+        return json.dumps(self.document, indent=2, ensure_ascii=False) + "\n"
+
+
+def folder_tables(folder: Path | str) -> list[str]:
+    """The tables at the top of ``folder`` a mapping could read (CatalogueError when it cannot be listed)."""
+    return tables_in(Path(folder))
+
+
+def draft_mapping(folder: Path | str, table: str | None = None, given: Mapping[str, str] | None = None, *,
+                  trial: bool = True) -> MappingDraft:
+    """Draft the mapping of ``folder``'s product ``table`` (its one table, or the one named like products, when
+    None), ``given`` columns taken as they are (keys of :data:`CHOSEN_KEYS`), and, ``trial``, read the folder with
+    it (:func:`try_mapping`; photos are not opened).
+
+    Raises:
+        InputError: an unknown key in ``given``; CatalogueError: no table, an unreadable one, a given column the
+            table lacks.
+    """
+    folder = Path(folder).expanduser()
+    unknown = sorted(set(given or {}) - set(CHOSEN_KEYS))
+    if unknown:
+        raise InputError(f"unknown mapping key(s) {', '.join(unknown)}: choose among {', '.join(CHOSEN_KEYS)}")
+    draft: ColumnDraft = draft_columns(folder, table, given)
+    found = MappingDraft(folder, draft.table, tuple(draft.columns), draft.rows, draft.document,
+                         tuple((c.key, c.column, c.why) for c in draft.choices), tuple(draft.missing),
+                         tuple(draft.notes), others=tuple(t for t in tables_in(folder) if t != draft.table))
+    if trial and found.complete:
+        return dataclasses.replace(found, trial=try_mapping(folder, found.document))
+    return found
+
+
+def try_mapping(folder: Path, document: Mapping[str, Any]) -> MappingTrial:
+    """Read ``folder`` with the mapping ``document`` as an import would (its photos looked up, not opened):
+    CatalogueError as the import would raise it (a column the table lacks, a bad template)."""
+    with tempfile.TemporaryDirectory(prefix="sane-mapping-") as scratch:
+        path = Path(scratch) / MAPPING_FILE_NAME
+        path.write_text(json.dumps(dict(document), ensure_ascii=False), encoding="utf-8")
+        catalogue = read_catalogue(folder, path, validate_images=False)
+    counts: dict[str, int] = {}
+    for item in catalogue.items:
+        counts[item.category] = counts.get(item.category, 0) + 1
+    reasons = tuple(dict.fromkeys(f"{skip.path or skip.item_id}: {skip.reason}" for skip in catalogue.skipped))[:5]
+    return MappingTrial(len(catalogue.items), len(catalogue.outfits), len(catalogue.skipped), reasons,
+                        tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]))
+
+
+def write_mapping(draft: MappingDraft, out: Path | None = None, *, replace: bool = False) -> Path:
+    """Write ``draft`` to ``out`` (default the folder's ``sane-mapping.json``, which every import of the folder
+    reads from then on), by rename: a reader never sees half a file.
+
+    Raises:
+        InputError: the draft lacks a required key, the file exists and ``replace`` is false, or it cannot be
+            written (a read-only folder: write it elsewhere and index with ``--mapping``).
+    """
+    if not draft.complete:
+        flags = {"image": "--image COLUMN or --image-template TEMPLATE"}
+        named = "; ".join(f"{key}: {flags.get(key, f'--{key} COLUMN')}" for key in draft.missing)
+        raise InputError(f"the draft of {draft.table} has no {' or '.join(draft.missing)} column: nothing written "
+                         f"(name it: {named})")
+    target = Path(out).expanduser() if out is not None else draft.folder / MAPPING_FILE_NAME
+    if target.exists() and not replace:
+        raise InputError(f"{target} exists already: nothing written (give --force to replace it)")
+    scratch: str | None = None
+    try:
+        handle, scratch = tempfile.mkstemp(prefix=".sane-mapping-", suffix=".tmp", dir=target.parent)
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(draft.text())
+        os.replace(scratch, target)
+        scratch = None
+    except OSError as error:
+        raise InputError(f"cannot write {target} ({error.strerror or error}): write it elsewhere (--out FILE) and "
+                         "index the folder with --mapping FILE") from None
+    finally:
+        if scratch is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(scratch)
+    return target
