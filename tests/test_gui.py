@@ -495,6 +495,58 @@ def test_the_index_summary_lists_notes_on_files_apart_from_skipped_items(world, 
         "names)." in summary, summary
 
 
+def test_a_folders_own_table_is_read_through_the_columns_dialog(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A merchandiser's folder with its own products table and no sane-mapping.json: the index dialog says the
+    table is not read, and "Read its columns…" shows the app's draft (each box a column, with why), what the
+    folder reads as with it, tried again when a box changes; Save writes the mapping, and the folder is indexed
+    as its table says (its categories and outfits)."""
+    import json
+
+    from test_column_draft import GROUPS, write_shop
+
+    folder = tmp_path / "shop"
+    ids = write_shop(folder)
+    _window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
+    assert dialog.table_note.isVisible() and "Its table artikel.csv is not read" in dialog.table_note.text()
+    # beside the window, not over it: the offscreen platform sends a pointer over both to the window below
+    dialog.move(_window.frameGeometry().right() + 40, _window.frameGeometry().top())
+    qtbot.wait(100)
+    click_link(qtbot, dialog.table_note)
+    columns = dialog.columns_dialog
+    assert columns is not None
+    qtbot.waitUntil(lambda: columns.save_button.isEnabled(), timeout=30000)
+    assert (columns.id_box.currentData(), columns.category_box.currentData(), columns.title_box.currentData()) == \
+        ("Artikelnummer", "Warengruppe", "Bezeichnung")
+    assert columns.photo_box.currentData() == ("image_template", "Fotos/{Artikelnummer}.jpg")
+    assert "named like a category, 4 different values" in columns.category_box.toolTip()
+    assert columns.trial.text().startswith("Read with these columns: 24 items in 4 categories (hosen 6, oberteile 6, "
+                                           "schuhe 6, taschen 6), 6 outfits, 0 skipped.")
+    assert "colour from “Farbe”" in columns.also.text() and "outfits from looks.csv" in columns.also.text()
+    # another category column, chosen with the keyboard: tried again at once
+    box = columns.category_box
+    box.setFocus()
+    while box.currentData() != "Farbe":
+        qtbot.keyClick(box, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: "in 3 categories (blau 8, grün 8, rot 8)" in columns.trial.text(), timeout=30000)
+    while box.currentData() != "Warengruppe":
+        qtbot.keyClick(box, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: "in 4 categories" in columns.trial.text() and columns.save_button.isEnabled(),
+                    timeout=30000)
+    qtbot.mouseClick(columns.save_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not columns.isVisible(), timeout=30000)
+    written = json.loads((folder / "sane-mapping.json").read_text(encoding="utf-8"))
+    assert written["items"]["category"] == "Warengruppe" and written["outfits"]["table"] == "looks.csv"
+    qtbot.waitUntil(lambda: dialog.detected.text().startswith("Table of items read with the folder's "
+                                                              "sane-mapping.json: 24 items found"), timeout=30000)
+    assert not dialog.table_note.isVisible()
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
+    with qtbot.waitSignal(dialog.indexed, timeout=120000):
+        qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    report = dialog.last_report
+    CatalogueService(world["index"], model=world["model"]).delete_catalogue("shop")
+    assert report.items == len(ids) and report.outfits == 6 and set(report.vectors) == {g.casefold() for g in GROUPS}
+
+
 def test_the_index_summary_names_the_attributes_read(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Trial AX: the command line said how many attributes an index read; the window's summary did not."""
     from catalogue_fixtures import write_manifest_catalogue

@@ -26,7 +26,7 @@ from typing import Any
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.manifest import MAPPING_FORMAT, Row, parse_mapping, read_table
 
-__all__ = ["ColumnChoice", "ColumnDraft", "TABLE_SUFFIXES", "draft_columns", "tables_in"]
+__all__ = ["ColumnChoice", "ColumnDraft", "TABLE_SUFFIXES", "draft_columns", "items_table", "tables_in"]
 
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl"})
 SAMPLE_ROWS = 400  # rows whose values are looked at (the first ones): enough to tell a photo column
@@ -256,7 +256,7 @@ def _id_choice(columns: list[str], rows: list[Row], photo: ColumnChoice | None, 
 def draft_columns(root: Path, table: str | None = None, given: MappingType[str, str] | None = None) -> ColumnDraft:
     """Draft the mapping of ``table`` (relative to ``root``; the folder's one table when None) from its columns'
     names and values; ``given``: keys the person chose (``id``, ``image``, ``image_template``, ``category``,
-    ``title``), taken as they are.
+    ``title``), taken as they are (``title`` "": none).
 
     Raises:
         CatalogueError: no table, several and none named, an unreadable table, or a given column it lacks.
@@ -268,11 +268,11 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
         if not tables:
             raise CatalogueError(f"{root}: no table (.csv, .tsv, .json or .jsonl) at the top of the folder to draft a "
                                  "mapping from")
-        table = _items_table(root, tables)
+        table = items_table(root, tables)
     rows = read_table(root, table, {})
     columns = _columns(rows)
     for key, column in given.items():
-        if key != "image_template" and column not in columns:
+        if key != "image_template" and column and column not in columns:
             raise CatalogueError(f"{table}: no column {column!r} (for {key}); its columns: "
                                  + ", ".join(repr(c) for c in columns[:12]) + (", …" if len(columns) > 12 else ""))
     sample = rows[:SAMPLE_ROWS]
@@ -301,8 +301,9 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
             if 2 <= distinct <= min(MAX_CATEGORIES, max(2, filled // 2)):
                 take(ColumnChoice("category", column, f"named like a category, {distinct} different values"))
                 break
-    if "title" in given:
-        take(ColumnChoice("title", given["title"], "as given"))
+    if "title" in given:  # "" : no title column (the person's choice)
+        if given["title"]:
+            take(ColumnChoice("title", given["title"], "as given"))
     else:
         for column in _words_of(rows, _by_words(columns, TITLE_WORDS, taken)):
             distinct, filled = _distinct(rows, column)
@@ -347,7 +348,7 @@ def _columns(rows: list[Row]) -> list[str]:
     return list(columns)
 
 
-def _items_table(root: Path, tables: list[str]) -> str:
+def items_table(root: Path, tables: list[str]) -> str:
     """The folder's product table: its only one, else one named like products or items, else the largest."""
     if len(tables) == 1:
         return tables[0]

@@ -36,8 +36,9 @@ from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
 from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
 from sane_desktop.gui.theme import themed_icon
+from sane_desktop.gui.columns_dialog import ColumnsDialog
 from sane_desktop.gui.text import (
-    error_markup, message_box, note_words, plain_label, plain_tooltip, set_plain, set_rich,
+    error_markup, escape, message_box, note_words, plain_label, plain_tooltip, set_plain, set_rich,
 )
 from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage
 from sane_desktop.gui.train_dialog import REINDEX_LABELS
@@ -154,6 +155,13 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self._failure_shown = False  # the phase line says why the last run failed
         self.detected = plain_label("Choose a folder to see its format and item count.")
         self.detected.setWordWrap(True)  # a failure quotes the folder: shown in full, never cut
+        # a folder's own product table it does not read, and the way to read it (a merchandiser's products.csv)
+        self.table_note = plain_label()
+        self.table_note.setWordWrap(True)
+        self.table_note.setVisible(False)
+        self.table_note.linkActivated.connect(lambda _link: self.read_columns())
+        self.columns_dialog: ColumnsDialog | None = None
+        self._unread_table = ""
         self.plan: CategoryPlan | None = None  # how the folder's categories map to the model's
         self.mapping_note = plain_label()
         self.mapping_note.setWordWrap(True)
@@ -219,6 +227,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         form.addRow("Name", self.name)
         form.addRow("", self.name_problem)
         form.addRow("Detected", self.detected)
+        form.addRow("", self.table_note)
         # everything but the buttons scrolls when the screen is lower than the dialog's content (a
         # summary after indexing on an 800-pixel screen): the buttons stay on screen
         self.body = QWidget()
@@ -299,6 +308,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         planned again for another name: Start stays as it was, and a click on it waits for the plan."""
         if folder:
             set_plain(self.detected, "Inspecting…")
+            self._show_unread_table("")
             if not keep_start:
                 self._items_found = 0
                 self.start_button.setEnabled(False)
@@ -410,6 +420,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.inspect(folder)  # a name typed meanwhile: this plan was for another catalogue
             return
         set_plain(self.detected, detected_words(report))
+        self._show_unread_table(report.unread_table)
         if not self._name_typed:  # follows the folder (a trial's second folder kept the first one's name)
             self.name.setText(report.name)
         self.show_plan(plan)
@@ -421,6 +432,25 @@ class IndexDialog(BackgroundRun, RequestDialog):
                 QTimer.singleShot(0, self.start)
             else:
                 self._say("")
+
+    def _show_unread_table(self, table: str) -> None:
+        """Say that the folder's product ``table`` is not read, with the way to read it ("": nothing to say)."""
+        self._unread_table = table
+        if table:
+            set_rich(self.table_note, f"Its table {escape(table)} is not read: the photos are sorted by their folders "
+                                      "and named by their files. <a href='columns'>Read its columns…</a>")
+        self.table_note.setVisible(bool(table))
+
+    def read_columns(self) -> None:
+        """"Read its columns…": the draft of the table's mapping, to check and save; once saved, the folder is
+        inspected again (read with its table now)."""
+        if not self._unread_table:
+            return
+        folder = self.folder.text()
+        dialog = ColumnsDialog(self.tasks, Path(folder), self._unread_table, self)
+        dialog.saved.connect(lambda _path: self.inspect(folder))
+        self.columns_dialog = dialog
+        dialog.open()
 
     # --- the category mapping --------------------------------------------------------------
     def show_plan(self, plan: CategoryPlan | None) -> None:

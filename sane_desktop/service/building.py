@@ -29,10 +29,13 @@ EpochCallback = Callable[[dict[str, Any]], None]
 def inspect_folder(root: Path | str) -> FolderReport:
     """Detected format and item count of a catalogue folder (quick: no photo is decoded, each
     item's photo file is looked up once). ``left_out`` counts what indexing will skip for certain:
-    rows or files the read refused and items whose photo file is missing."""
+    rows or files the read refused and items whose photo file is missing; ``unread_table`` names a folder's
+    product table it does not read."""
     from sane_desktop.service.sources import read_source
 
+    from sane_desktop.catalogue.column_draft import items_table
     from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, shipped_mapping
+    from sane_desktop.catalogue.folder import TABLE_NOT_READ
 
     root = Path(root).expanduser().resolve()
     catalogue = read_source(root, validate_images=False)
@@ -40,9 +43,11 @@ def inspect_folder(root: Path | str) -> FolderReport:
     refused = sum(skip.kind == "item" for skip in catalogue.skipped)
     shipped = shipped_mapping(root) if catalogue.format == "manifest" and not (root / MAPPING_FILE_NAME).is_file() \
         else None
+    unread = [skip.path for skip in catalogue.skipped if skip.reason == TABLE_NOT_READ and "/" not in skip.path]
     return FolderReport(root, catalogue.format, present, root.name,
                         left_out=refused + len(catalogue.items) - present,
-                        shipped_mapping=_mapping_title(shipped) if shipped is not None else "")
+                        shipped_mapping=_mapping_title(shipped) if shipped is not None else "",
+                        unread_table=items_table(root, unread) if unread else "")
 
 
 def _mapping_title(path: Path) -> str:

@@ -23,7 +23,12 @@ from sane_desktop.catalogue.column_draft import ColumnDraft, draft_columns, tabl
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME
 from sane_desktop.errors import InputError
 
-__all__ = ["MappingDraft", "MappingTrial", "draft_mapping", "folder_tables", "try_mapping", "write_mapping"]
+__all__ = ["MAPPING_FILE_NAME", "MappingDraft", "MappingFileExists", "MappingTrial", "draft_mapping", "folder_tables", "try_mapping",
+           "write_mapping"]
+
+
+class MappingFileExists(InputError):
+    """The mapping file to write is there already, and replacing it was not asked for."""
 
 # the keys a person may choose, as the draft names them
 CHOSEN_KEYS = ("id", "image", "image_template", "category", "title")
@@ -125,7 +130,7 @@ def write_mapping(draft: MappingDraft, out: Path | None = None, *, replace: bool
                          f"(name it: {named})")
     target = Path(out).expanduser() if out is not None else draft.folder / MAPPING_FILE_NAME
     if target.exists() and not replace:
-        raise InputError(f"{target} exists already: nothing written (give --force to replace it)")
+        raise MappingFileExists(f"{target} exists already: nothing written (give --force to replace it)")
     scratch: str | None = None
     try:
         handle, scratch = tempfile.mkstemp(prefix=".sane-mapping-", suffix=".tmp", dir=target.parent)

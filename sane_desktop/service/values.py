@@ -528,6 +528,9 @@ class FolderReport:
     # the name of the mapping built into the app that reads this folder's table ("" : none; the folder's own
     # sane-mapping.json, or no table): said, with what it does (trial DA never learnt H&M's layout was known)
     shipped_mapping: str = ""
+    # a folder read by its folders: the product table at its top it does not read ("" : none), which a
+    # sane-mapping.json drafted from its columns would (service.column_mapping; the dialog's "Read its columns…")
+    unread_table: str = ""
 
 
 def device_name() -> str:

@@ -1,0 +1,205 @@
+"""Read the columns of a folder's own product table: the index dialog's "Read its columns…".
+
+A folder without a ``sane-mapping.json`` is read by its folders and file names, its ``products.csv`` (a
+merchandiser's categories, titles, colours, outfits) left unread; the mapping that reads it was JSON to write by
+hand. This dialog shows the app's draft (:mod:`sane_desktop.service.column_mapping`): which column is each item's
+code, its photo, its category, its title, each with the reason it was picked, what else is read (a colour, the
+outfits), and what the folder reads as with these columns; a choice changed is tried again at once. Save writes
+the folder's ``sane-mapping.json``, which every import of the folder reads from then on. The drafting and the
+trial read the table and look the photos up on the worker (never on the GUI thread).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox, QDialogButtonBox, QFormLayout, QMessageBox, QPushButton, QVBoxLayout, QWidget,
+)
+
+from sane_desktop.gui.screen_fit import ScreenFittedDialog
+from sane_desktop.gui.tasks import Channel, Failure, TaskRunner
+from sane_desktop.gui.text import isolated, left_to_right, message_box, plain_label, set_plain, window_words
+from sane_desktop.service import CatalogueService
+from sane_desktop.service.column_mapping import MAPPING_FILE_NAME, MappingDraft, MappingFileExists, draft_mapping, \
+    write_mapping
+
+NO_TITLE = "(none: titles from the photos' names)"
+ATTRIBUTE_WORDS = {"colour": "Colour", "pattern": "Pattern", "fabric": "Fabric"}
+
+
+def trial_words(draft: MappingDraft) -> str:
+    """What the folder reads as with ``draft``: "Read with these columns: 60 items in 7 categories (hosen 12,
+    …), 27 outfits, 0 skipped."; what is missing when the draft lacks a column."""
+    if not draft.complete:
+        missing = " and ".join({"id": "the items' codes", "image": "the photos", "category": "the categories"}[key]
+                               for key in draft.missing)
+        notes = " ".join(draft.notes)
+        return f"No column gives {missing}: choose it above.{f' {notes}' if notes else ''}"
+    trial = draft.trial
+    if trial is None:
+        return ""
+    kinds = ", ".join(f"{name} {count}" for name, count in trial.categories[:8])
+    more = ", …" if len(trial.categories) > 8 else ""
+    words = (f"Read with these columns: {trial.items} items in {len(trial.categories)} categories ({kinds}{more}), "
+             f"{trial.outfits} outfits, {trial.skipped} skipped.")
+    if trial.reasons:
+        words += f" First skipped: {trial.reasons[0]}."
+    return words
+
+
+def also_read_words(draft: MappingDraft) -> str:
+    """The other keys of the draft in words: "Also read: colour from “Farbe”; outfits from looks.csv (…)"."""
+    parts = []
+    for key, column, why in draft.choices:
+        if key.startswith("attributes."):
+            parts.append(f"{key.split('.', 1)[1]} from “{column}”")
+        elif key == "description":
+            parts.append(f"descriptions from “{column}”")
+        elif key == "outfits":
+            parts.append(f"outfits from {why}")
+    return f"Also read: {'; '.join(parts)}." if parts else "No colour, pattern, fabric or outfits table found."
+
+
+class ColumnsDialog(ScreenFittedDialog):
+    """The draft of ``table``'s columns in ``folder``, to check and save (:attr:`saved`: the file written)."""
+
+    saved = Signal(str)
+
+    def __init__(self, tasks: TaskRunner[CatalogueService], folder: Path, table: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle(f"Read the columns of {table}")
+        self.folder, self.table = Path(folder), table
+        self.draft: MappingDraft | None = None
+        self._drafting = Channel(tasks)
+        self._writing = Channel(tasks)
+        self.question: QMessageBox | None = None  # "Replace the mapping?", while asked
+        intro = plain_label(f"Until a sane-mapping.json names its columns, this folder is read by its folders and "
+                            f"file names, and {table} is not read. These are the app's guesses from the columns' "
+                            "names and values: check each one, then save.")
+        intro.setWordWrap(True)
+        self.id_box, self.photo_box, self.category_box, self.title_box = (QComboBox() for _ in range(4))
+        for box, name in ((self.id_box, "Item code"), (self.photo_box, "Photo"), (self.category_box, "Category"),
+                          (self.title_box, "Title")):
+            box.setAccessibleName(name)
+            box.setEnabled(False)
+            box.activated.connect(lambda _index: self.redraft())
+        form = QFormLayout()
+        form.addRow("Item code", self.id_box)
+        form.addRow("Photo", self.photo_box)
+        form.addRow("Category", self.category_box)
+        form.addRow("Title", self.title_box)
+        self.also = plain_label()
+        self.also.setWordWrap(True)
+        self.trial = plain_label("Reading the table…")
+        self.trial.setWordWrap(True)
+        self.save_button = QPushButton("Save as sane-mapping.json")
+        self.save_button.setToolTip("Write the folder's sane-mapping.json: every import of the folder reads its "
+                                    "table with these columns from then on")
+        self.save_button.setEnabled(False)
+        self.save_button.setDefault(True)
+        self.save_button.clicked.connect(lambda: self.save(replace=False))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addLayout(form)
+        layout.addWidget(self.also)
+        layout.addWidget(self.trial)
+        layout.addWidget(buttons)
+        self.redraft(first=True)
+
+    # --- drafting, on the worker -------------------------------------------------------------------------------
+    def chosen(self) -> dict[str, str]:
+        """The columns picked in the boxes, as :func:`draft_mapping`'s ``given``."""
+        given: dict[str, str] = {}
+        for key, box in (("id", self.id_box), ("category", self.category_box)):
+            if box.currentData():
+                given[key] = str(box.currentData())
+        photo = self.photo_box.currentData()
+        if isinstance(photo, tuple):
+            given[photo[0]] = photo[1]
+        if self.title_box.count():
+            given["title"] = str(self.title_box.currentData() or "")
+        return given
+
+    def redraft(self, first: bool = False) -> None:
+        """Draft again with the boxes' choices (the app's own guesses the first time)."""
+        given = {} if first else self.chosen()
+        folder, table = self.folder, self.table
+        self.save_button.setEnabled(False)
+        set_plain(self.trial, "Reading the table…")
+        self._drafting.start(lambda _service, _state: draft_mapping(folder, table, given), "Reading the table…") \
+            .on_done(self._drafted).on_failed(self._failed)
+
+    def _drafted(self, draft: MappingDraft) -> None:
+        self.draft = draft
+        picked = {key: column for key, column, _why in draft.choices}
+        why = {key: reason for key, _column, reason in draft.choices}
+        columns = list(draft.columns)
+        self._fill(self.id_box, [(column, column) for column in columns], picked.get("id"), why.get("id"))
+        photos: list[tuple[str, object]] = [(f"{column} (its path)", ("image", column)) for column in columns]
+        current: object = None
+        if "image_template" in picked:
+            template = picked["image_template"]
+            photos.insert(0, (template, ("image_template", template)))
+            current = ("image_template", template)
+        elif "image" in picked:
+            current = ("image", picked["image"])
+        self._fill(self.photo_box, photos, current, why.get("image_template") or why.get("image"))
+        self._fill(self.category_box, [(column, column) for column in columns], picked.get("category"),
+                   why.get("category"))
+        self._fill(self.title_box, [(NO_TITLE, ""), *((column, column) for column in columns)],
+                   picked.get("title", ""), why.get("title"))
+        set_plain(self.also, also_read_words(draft))
+        set_plain(self.trial, trial_words(draft))
+        self.save_button.setEnabled(draft.complete)
+
+    @staticmethod
+    def _fill(box: QComboBox, entries: list[tuple[str, object]], current: object, why: str | None) -> None:
+        """``entries`` (text, data) in ``box``, ``current`` chosen (none: the box asks for a choice)."""
+        box.blockSignals(True)
+        box.clear()
+        for text, data in entries:
+            box.addItem(left_to_right(isolated(text)), data)
+        found = next((number for number, (_text, data) in enumerate(entries) if data == current), -1)
+        box.setPlaceholderText("Choose a column")
+        box.setCurrentIndex(found)
+        box.setToolTip(f"Picked because it is {why}" if why and why != "as given" else "")
+        box.setEnabled(True)
+        box.blockSignals(False)
+
+    def _failed(self, message: str) -> None:
+        set_plain(self.trial, f"The table could not be read: {window_words(message)}.")
+        self.save_button.setEnabled(False)
+
+    # --- saving ------------------------------------------------------------------------------------------------
+    def save(self, replace: bool) -> None:
+        """Write the draft as the folder's sane-mapping.json (asking first when one is there)."""
+        draft = self.draft
+        if draft is None or not draft.complete:
+            return
+        self.save_button.setEnabled(False)
+        self._writing.start(lambda _service, _state: str(write_mapping(draft, replace=replace)),
+                            "Saving the folder's sane-mapping.json…") \
+            .on_done(self._written).on_failure(lambda failure: self._not_written(failure, replace))
+
+    def _written(self, path: str) -> None:
+        self.saved.emit(path)
+        self.accept()
+
+    def _not_written(self, failure: Failure, replaced: bool) -> None:
+        self.save_button.setEnabled(True)
+        if not replaced and isinstance(failure.error, MappingFileExists):  # written meanwhile, from elsewhere
+            self.question = message_box(
+                self, "Replace the mapping?", f"{self.folder / MAPPING_FILE_NAME} is there already (written since "
+                "this window looked). Replace it with these columns?", QMessageBox.Icon.Question,
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+            self.question.finished.connect(
+                lambda answer: self.save(replace=True) if answer == QMessageBox.StandardButton.Yes else None)
+            return
+        message_box(self, "Not saved", f"The mapping was not saved: {window_words(failure.message)}.",
+                    QMessageBox.Icon.Warning)
