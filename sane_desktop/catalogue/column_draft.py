@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping as MappingType
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -30,8 +31,9 @@ __all__ = ["ColumnChoice", "ColumnDraft", "TABLE_SUFFIXES", "draft_columns", "it
 
 TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl"})
 SAMPLE_ROWS = 400  # rows whose values are looked at (the first ones): enough to tell a photo column
-PHOTO_SHARE = 0.5  # a column is the photo's when at least this share of its sampled values name a photo
-MAX_PHOTO_FOLDERS = 64  # folders searched for photos named by a column's values (plus an extension)
+PHOTO_SHARE = 0.25  # a column is the photo's when at least this share of its sampled values name a photo
+MOST_PHOTOS = 0.9  # under this share, rows without a photo are counted, not listed one by one
+MAX_PHOTOS = 500_000  # photos looked at to tell the layout
 MAX_CATEGORIES = 200  # a "category" column with more distinct values is no category
 MAX_ATTRIBUTE_VALUES = 300
 TITLE_VARIETY = 0.3  # a title column's distinct values, at least this share of its filled ones
@@ -126,21 +128,30 @@ def tables_in(root: Path, folder: str = "") -> list[str]:
     return [f"{prefix}{name}" for name in names if Path(name).suffix.lower() in TABLE_SUFFIXES]
 
 
-def _photo_folders(root: Path) -> dict[str, tuple[set[str], dict[str, set[str]]]]:
-    """Folder (relative, "" for the root) -> (its photos' file names, stem -> their suffixes), for at most
-    :data:`MAX_PHOTO_FOLDERS` folders holding photos (by suffix), hidden ones aside."""
-    found: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+@dataclass
+class _Photos:
+    """The folder's photos (by suffix; hidden files and folders aside), looked up by file name and by stem:
+    name -> the folders (relative, "" for the top) holding one, stem -> (folder, suffix) pairs."""
+
+    by_name: dict[str, list[str]] = field(default_factory=dict)
+    by_stem: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+
+
+def _photos(root: Path) -> _Photos:
+    """:class:`_Photos` of ``root``, at most :data:`MAX_PHOTOS` of them (enough to tell a layout)."""
+    found, count = _Photos(), 0
     for directory, folders, files in os.walk(root):
         folders[:] = sorted(name for name in folders if not name.startswith("."))
-        photos = {name for name in files if Path(name).suffix.lower() in IMAGE_SUFFIXES and not name.startswith(".")}
-        if photos:
-            relative = Path(directory).relative_to(root).as_posix()
-            stems: dict[str, set[str]] = {}
-            for name in photos:
-                stems.setdefault(Path(name).stem, set()).add(Path(name).suffix)
-            found["" if relative == "." else relative] = (photos, stems)
-            if len(found) >= MAX_PHOTO_FOLDERS:
-                break
+        relative = Path(directory).relative_to(root).as_posix()
+        folder = "" if relative == "." else relative
+        for name in files:
+            suffix = Path(name).suffix
+            if suffix.lower() in IMAGE_SUFFIXES and not name.startswith("."):
+                found.by_name.setdefault(name, []).append(folder)
+                found.by_stem.setdefault(Path(name).stem, []).append((folder, suffix))
+                count += 1
+        if count >= MAX_PHOTOS:
+            break
     return found
 
 
@@ -150,48 +161,63 @@ def _template_field(column: str) -> bool:
     return bool(column) and column == column.strip() and not set(column) & set("{}[].:!")
 
 
-def _photo_choice(root: Path, columns: list[str], sample: list[Row], notes: list[str]) -> ColumnChoice | None:
+def _photo_choice(root: Path, columns: list[str], sample: list[Row],
+                  notes: list[str]) -> tuple[ColumnChoice | None, float]:
     """The column whose values name the folder's photos: as paths (``image``), or as file names, or stems given one
-    extension, inside one folder (``image_template``), whichever names the most; None when none names
+    extension, inside one folder, or inside folders named by the value's first characters (H&M's
+    ``images/011/0111586001.jpg``) (``image_template``), whichever names the most; None when none names
     :data:`PHOTO_SHARE` of the sampled rows. A column named like a photo wins a tie. A column that would name them
-    through a template but cannot stand in one is said in ``notes``."""
-    folders = _photo_folders(root)
+    through a template but cannot stand in one is said in ``notes``. Also the share of sampled rows it names."""
+    photos = _photos(root)
     best: tuple[float, int, ColumnChoice] | None = None
     for column in columns:
         values = [value for row in sample if (value := row.get(column, "").strip())]
         if not values:
             continue
+        hits: Counter[tuple[str, ...]] = Counter()
+        for value in values:
+            for folder in set(photos.by_name.get(value, ())):
+                hits["name", folder] += 1
+            for folder, suffix in set(photos.by_stem.get(value, ())):
+                hits["stem", folder, suffix] += 1
+                parent, _, last = folder.rpartition("/")
+                if last and value.startswith(last) and len(last) < len(value):  # a folder of the value's start
+                    hits["shard", parent, str(len(last)), suffix] += 1
         candidates = [(sum(1 for value in values if _is_photo(root, value)), ColumnChoice(
             "image", column, "{hits} of {count} sampled values name a photo file in the folder"))]
-        for folder, (photos, stems) in folders.items():
-            prefix, where = (f"{folder}/", f"in {folder}/") if folder else ("", "at the top of the folder")
-            candidates.append((sum(1 for value in values if value in photos), ColumnChoice(
-                "image_template", f"{prefix}{{{column}}}",
-                f"{{hits}} of {{count}} sampled values name a photo {where}")))
-            suffixes = [suffix for value in values for suffix in stems.get(value, ())]
-            common = max(set(suffixes), key=suffixes.count, default="")
-            if common:
-                candidates.append((sum(1 for value in values if common in stems.get(value, ())), ColumnChoice(
-                    "image_template", f"{prefix}{{{column}}}{common}",
-                    f"{{hits}} of {{count}} sampled values, with {common}, name a photo {where}")))
+        for key, count in hits.items():
+            where = f"in {key[1]}/" if key[1] else "at the top of the folder"
+            prefix = f"{key[1]}/" if key[1] else ""
+            if key[0] == "name":
+                template, how = f"{prefix}{{{column}}}", ""
+            elif key[0] == "stem":
+                template, how = f"{prefix}{{{column}}}{key[2]}", f", with {key[2]},"
+            else:
+                template = f"{prefix}{{{column}:.{key[2]}}}/{{{column}}}{key[3]}"
+                how, where = f", with {key[3]},", f"in {prefix}<its first {key[2]} characters>/"
+            candidates.append((count, ColumnChoice("image_template", template,
+                                                   f"{{hits}} of {{count}} sampled values{how} name a photo {where}")))
         preferred = 0 if _word_rank(column, PHOTO_WORDS) is not None else 1
-        for hits, choice in candidates:
-            share = hits / len(values)
+        for count, choice in candidates:
+            share = count / len(values)
             if share >= PHOTO_SHARE and (best is None or (share, -preferred) > (best[0], -best[1])):
-                why = choice.why.replace("{hits}", str(hits), 1).replace("{count}", str(len(values)), 1)
+                why = choice.why.replace("{hits}", str(count), 1).replace("{count}", str(len(values)), 1)
                 best = (share, preferred, ColumnChoice(choice.key, choice.column, why))
     if best is not None and best[2].key == "image_template" and not _template_field(_template_column(best[2].column)):
         column = _template_column(best[2].column)
         notes.append(f"{column!r} names the photos ({best[2].why}), but a template cannot name a column with "
                      "braces, dots, brackets, colons or exclamation marks in its name: rename the column (or add a "
                      "column holding each photo's path) and draft again")
-        return None
-    return best[2] if best is not None else None
+        return None, 0.0
+    if best is not None and best[0] < MOST_PHOTOS:  # a table of more products than photos (H&M's export)
+        notes.append(f"only {round(100 * best[0])} % of the sampled rows have their photo in the folder: the others "
+                     "are left out and counted in one line (missing_images: count)")
+    return (best[2], best[0]) if best is not None else (None, 0.0)
 
 
 def _template_column(template: str) -> str:
     """The column an ``image_template`` of the draft names."""
-    return template[template.index("{") + 1:template.rindex("}")]
+    return template[template.index("{") + 1:template.index("}")].split(":", 1)[0]
 
 
 def _is_photo(root: Path, value: str) -> bool:
@@ -286,11 +312,12 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
             if choice.key != "image_template":
                 taken.add(choice.column)
 
+    photo: ColumnChoice | None
     if "image" in given or "image_template" in given:
         key = "image" if "image" in given else "image_template"
-        photo: ColumnChoice | None = ColumnChoice(key, given[key], "as given")
+        photo, share = ColumnChoice(key, given[key], "as given"), 1.0
     else:
-        photo = _photo_choice(root, columns, sample, notes)
+        photo, share = _photo_choice(root, columns, sample, notes)
     take(photo)
     take(ColumnChoice("id", given["id"], "as given") if "id" in given else _id_choice(columns, rows, photo, taken))
     if "category" in given:
@@ -324,6 +351,8 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
     for key in ("id", "image", "image_template", "category", "title", "description"):
         if key in keys:
             items[key] = keys[key]
+    if photo is not None and share < MOST_PHOTOS:
+        items["missing_images"] = "count"
     attributes = {key.split(".", 1)[1]: column for key, column in keys.items() if key.startswith("attributes.")}
     if attributes:
         items["attributes"] = attributes
