@@ -151,3 +151,25 @@ def test_draft_mapping_refuses_in_one_line(tmp_path: Path, capsys: pytest.Captur
         err = capsys.readouterr().err.strip()
         assert len(err.splitlines()) == 1 and said in err, err
     assert not (folder / MAPPING_FILE_NAME).exists()
+
+
+def test_photos_in_folders_named_by_the_ids_start_and_a_table_of_more_products(tmp_path: Path) -> None:
+    """H&M's layout: ``images/011/0111586001.jpg``, a folder per id's first three characters; its table lists
+    more products than the folder has photos: the draft counts the rest in one line (missing_images: count)."""
+    rows = []
+    for number in range(40):
+        article = f"0{111586001 + 10_000_000 * number}"  # 011…, 012…, 013…: folders 011, 012, …
+        if number % 3 == 0:  # a third of the rows have a photo
+            write_image(tmp_path / "images" / article[:3] / f"{article}.jpg")
+        rows.append({"article_id": article, "product_type_name": ("Shirt", "Skirt")[number % 2]})
+    with (tmp_path / "articles.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    draft = draft_columns(tmp_path)
+    assert draft.document["items"]["image_template"] == "images/{article_id:.3}/{article_id}.jpg"
+    assert draft.document["items"]["missing_images"] == "count"
+    assert any(note.startswith("only 35 % of the sampled rows have their photo") for note in draft.notes)
+    (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(draft.document), encoding="utf-8")
+    catalogue = read_catalogue(tmp_path, validate_images=False)
+    assert len(catalogue.items) == 14 and all(item.image_path.endswith(f"{item.item_id}.jpg") for item in catalogue.items)
