@@ -164,6 +164,31 @@ def test_train_and_evaluate_commands_end_to_end(tmp_path, capsys):
     assert all(line in text for line in said["warnings"] if "(Wilson)" in line)
 
 
+def test_a_random_features_baseline_that_could_not_be_trained_is_said(tmp_path):
+    """Trial EH: with no triplet to draw from the train outfits, the random-features baseline stayed untrained and
+    its chance figures were reported as a baseline, reading as "no leakage"; the report now says so."""
+    from sane_desktop.catalogue import read_catalogue
+    from sane_desktop.catalogue.splits import pick_protocol
+    from sane_desktop.models import CompatibilityNet, ModelBundle, Preprocessing
+    from sane_desktop.training.head_trainer import random_features_distance
+    from sane_desktop.training.report import RANDOM_FEATURES_UNTRAINED, evaluate
+
+    write_polyvore_layout(make_synthetic_catalogue(tmp_path / "cat", n_outfits=14, size=64, seed=1))
+    catalogue = read_catalogue(tmp_path / "cat")
+    protocol = pick_protocol(catalogue)
+    categories = sorted({item.category for item in catalogue.items})
+    ids = [item.item_id for item in catalogue.items]
+    assert random_features_distance(catalogue, protocol, categories, ids, epochs=1)[1]  # trained: outfits to learn
+    for record in catalogue.splits:  # one training outfit: no negative from another outfit, no triplet
+        if record.protocol == protocol and record.split == "train":
+            record.outfit_ids = record.outfit_ids[:1]
+    assert not random_features_distance(catalogue, protocol, categories, ids, epochs=1)[1]
+    torch.manual_seed(0)
+    bundle = ModelBundle(CompatibilityNet(categories, width=8), None, Preprocessing(size=64))
+    report = evaluate(catalogue, bundle, "test")
+    assert RANDOM_FEATURES_UNTRAINED in report["notes"]
+
+
 def test_train_says_when_the_time_budget_ended_the_run(tmp_path, capsys):
     # a budget-stopped model depends on the machine's speed and load: the text says so, and how to
     # repeat the run's length; --time-budget 0 lifts the budget

@@ -237,11 +237,13 @@ def random_item_features(item_ids: Sequence[str], seed: int = 0, dim: int = RAND
 
 
 def random_features_distance(catalogue: Catalogue, protocol: str, categories: list[str], item_ids: Sequence[str],
-                             seed: int = 0, epochs: int = RANDOM_FEATURE_EPOCHS) -> PairDistance:
+                             seed: int = 0, epochs: int = RANDOM_FEATURE_EPOCHS) -> tuple[PairDistance, bool]:
     """The random-features baseline (issue 16): a type-aware head trained, exactly as a model's heads
     are, on :func:`random_item_features` of the items of ``protocol``'s train outfits, then asked
     about ``item_ids``. It can only remember which items went together, so it scores well where a
-    protocol's test questions reuse training items (leakage) and at chance where they cannot."""
+    protocol's test questions reuse training items (leakage) and at chance where they cannot.
+    Also whether it was trained: with no triplet to draw from the train outfits it is not, and its chance
+    figures say nothing of leakage (the report says so)."""
     outfits = [o for o in outfits_in_split(catalogue, "train", protocol) if len(set(o.item_ids)) >= 2]
     ids = list(dict.fromkeys([*(i for o in outfits for i in o.item_ids), *item_ids]))
     features = random_item_features(ids, seed)
@@ -254,18 +256,20 @@ def random_features_distance(catalogue: Catalogue, protocol: str, categories: li
     compat = CompatibilityNet(categories, embed_dim=config.embed_dim, width=1)
     compat.embed = torch.nn.Linear(features.shape[1], config.embed_dim)
     outfits = [o for o in outfits if all(i in category for i in o.item_ids)]
+    trained = False
     if outfits and no_triplet_reason(outfits, category, group) is None:  # else nothing to learn: left untrained
         task = _HeadOutfitTask(compat, features, row, outfits, [], category, group, config, random)
         optimiser, scheduler = make_optimiser([*compat.embed.parameters(), compat.masks], config)
         try:
             fit(task, optimiser, scheduler, config, Clock(time.perf_counter(), None), Hooks())
+            trained = True
         except InputError:  # no batch drew a triplet (few outfits sharing a kind): the baseline stays untrained
             pass
         task.fold_standardisation()
     compat.eval()
     with torch.no_grad():
         embeddings = compat.embed(features[torch.tensor([row[i] for i in item_ids], dtype=torch.long)])
-    return embedding_distance(compat, embeddings, list(item_ids), category)
+    return embedding_distance(compat, embeddings, list(item_ids), category), trained
 
 
 def _general_head(compat: CompatibilityNet, features: torch.Tensor) -> None:

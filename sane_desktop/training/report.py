@@ -222,6 +222,9 @@ def evaluate_attributes(catalogue: Catalogue, bundle: ModelBundle, split: str = 
 GROUP_NOTE = ("fitb: wrong answers as the catalogue's questions draw them (same category, and same group where "
               "items have one); fitb_group_unmatched: same category, any group")
 RANDOM_FEATURES = "random_features"  # the reserved baseline row, see _scorers
+# (trial EH: an untrained one's chance figures read as "no leakage")
+RANDOM_FEATURES_UNTRAINED = ("random_features could not be trained (no batch of the train outfits drew a triplet): "
+                             "its figures are chance, and say nothing of leakage")
 
 
 @dataclass
@@ -243,6 +246,7 @@ class _Scorer:
 
     distance: PairDistance
     attribute_logits: np.ndarray | None
+    note: str = ""  # said in every protocol's notes (a baseline that could not be trained)
 
 
 def _questions(catalogue: Catalogue, protocol: str, split: str, items: dict[str, ItemRecord], known: set[str],
@@ -279,8 +283,8 @@ def _scorers(catalogue: Catalogue, bundle: ModelBundle, cache: ImageCache, neede
     trained = bundle.config.get("protocol")
     protocols = {record.protocol for record in catalogue.splits}
     protocol = trained if isinstance(trained, str) and trained in protocols else pick_protocol(catalogue)
-    scorers[RANDOM_FEATURES] = _Scorer(random_features_distance(catalogue, protocol, model.categories, needed, seed),
-                                       None)
+    distance, trained = random_features_distance(catalogue, protocol, model.categories, needed, seed)
+    scorers[RANDOM_FEATURES] = _Scorer(distance, None, "" if trained else RANDOM_FEATURES_UNTRAINED)
     untrained, untrained_attr = _untrained(bundle, seed)
     untrained.to(device)
     scorers["untrained"] = _Scorer(network_distance(untrained, cache, needed, category, bundle.preprocessing, device),
@@ -479,5 +483,6 @@ def _protocol_report(catalogue: Catalogue, asked: _Questions, split: str, scorer
                      f"{'under 1%' if seen < 0.005 else f'{seen:.0%}'} of these {split} items in training")
     outfit_notes, leakage["outfits_in_model_training"] = _outfit_notes(catalogue, bundle, split, asked.protocol)
     notes += outfit_notes  # whole outfits it learnt: said apart from items
+    notes += [scorer.note for scorer in scorers.values() if scorer.note]
     return {"counts": counts, "methods": {name: figures(scorer) for name, scorer in scorers.items()},
             "leakage": leakage, "disjoint": disjoint, "notes": "; ".join(notes)}
