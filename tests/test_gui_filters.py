@@ -136,8 +136,27 @@ def test_an_empty_grid_says_the_filters_hide_everything(window, world, qtbot) ->
     # a search that finds nothing at all: said as the search's doing in the grid and the panel (trial DF read
     # "This catalogue has no attribute values to filter by")
     window.search_box.setText("zzzz")
-    qtbot.waitUntil(lambda: window.browser_empty.text() == "No items match this search.", timeout=20000)
+    qtbot.waitUntil(lambda: window.browser_empty.text().startswith("No items match this search. Try another word: "
+                                                                   "it must be in an item's title"), timeout=20000)
     qtbot.waitUntil(lambda: window.filters.summary.text() == "No item matches the search: nothing to count.",
+                    timeout=20000)
+    # in one category: the way to every category, which finds it (trial EG read the bare line, no hint)
+    window.search_box.clear()
+    click(qtbot, window.filters.clear_button)
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() > 0 and not window.channels.items.busy, timeout=20000)
+    first = window._items[window.browser_model.pks()[0]]
+    other = next(c for c in (window.category_filter.itemData(i) for i in range(1, window.category_filter.count()))
+                 if c != first.category)
+    window.category_filter.setCurrentIndex(window.category_filter.findData(other))
+    qtbot.waitUntil(lambda: not window.channels.items.busy, timeout=20000)
+    window.search_box.setText(first.title)
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == 0 and window.browser_empty.isVisible()
+                    and window.browser_empty.text().startswith(f"No item of “{other}” matches this search — "
+                                                               "<a href='allcategories'>"), timeout=20000)
+    assert "Try fewer words: each must be in an item's title" in window.browser_empty.text()
+    settle(200)  # laid out: the words wrap
+    click_link(qtbot, window.browser_empty)
+    qtbot.waitUntil(lambda: window.category_filter.currentIndex() == 0 and first.pk in window.browser_model.pks(),
                     timeout=20000)
     window.search_box.clear()
 

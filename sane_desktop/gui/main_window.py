@@ -339,6 +339,17 @@ def left_out_words(count: int, titles: Sequence[str]) -> str:
     return f"{text}: {_listed([f'“{title}”' for title in titles])} {'is' if len(titles) == 1 else 'are'} left out."
 
 
+def empty_search_words(text: str, category: str) -> str:
+    """What the catalogue grid says when its search finds nothing (rich text; ``category``: the one browsed, ""
+    for all): why, and what to try — every word must be in an item's words, the last one may be begun."""
+    fewer = " Try fewer words: each must be in an item's title, description or labels." if len(text.split()) > 1 \
+        else " Try another word: it must be in an item's title, description or labels, or begin one."
+    if category:
+        return (f"No item of “{escape(category)}” matches this search — <a href='allcategories'>search every "
+                f"category</a>.{fewer}")
+    return f"No items match this search.{fewer}"
+
+
 def moved_words(moves: Sequence[tuple[ItemInfo, ItemInfo]]) -> str:
     """What the window says of outfit items a re-import moved (before, after): their photo is now another item's,
     in another folder or under another name, and they stay in the outfit as that item."""
@@ -1999,7 +2010,9 @@ class MainWindow(QMainWindow):
         self.results.threshold_changed.connect(self._threshold_changed)
         self.results.link_activated.connect(self._results_link)
         self.browser_empty.linkActivated.connect(lambda link: self.clear_filters() if link == "clearfilters"
-                                                 else self._try_again() if link == "retry" else None)
+                                                 else self._try_again() if link == "retry"
+                                                 else self.category_filter.setCurrentIndex(0) if link == "allcategories"
+                                                 else None)
         self._tile_room = TileRoom(self)
         for view in (self.grid, self.results.view):
             view.installEventFilter(self._tile_room)
@@ -2866,9 +2879,11 @@ class MainWindow(QMainWindow):
         elif ticks:  # say why nothing is shown, and how to see items again (the search's part too: trial DF)
             set_rich(self.browser_empty, ("No items match this search and the filters" if self.search_box.text()
                                           else "No items match the filters") + " — <a href='clearfilters'>clear filters</a>")
+        elif self.search_box.text():  # what to try (trial EG read "No items match this search." alone)
+            set_rich(self.browser_empty, empty_search_words(self.search_box.text(),
+                                                           str(self.category_filter.currentData() or "")))
         else:
-            set_plain(self.browser_empty, "No items match this search." if self.search_box.text()
-                      else "This catalogue has no items.")
+            set_plain(self.browser_empty, "This catalogue has no items.")
 
     def _say_unlisted_chosen(self, dropped: int, asked: tuple[str, ...]) -> None:
         """Say that ``dropped`` selected items are not in the catalogue grid's new list ``asked`` and so no longer
