@@ -547,6 +547,33 @@ def test_a_folders_own_table_is_read_through_the_columns_dialog(world, qtbot, ma
     assert report.items == len(ids) and report.outfits == 6 and set(report.vectors) == {g.casefold() for g in GROUPS}
 
 
+def test_a_folder_indexed_as_photos_then_given_its_table_is_read_anew_after_a_question(world, qtbot, make_window,  # type: ignore[no-untyped-def]
+                                                                                       tmp_path) -> None:
+    """The folder was indexed as a folder of photos; its table's mapping saved since (Read its columns…), Start
+    failed with "delete the catalogue and index the folder again". The dialog asks, and a Yes reads it anew."""
+    from PySide6.QtWidgets import QMessageBox
+
+    from test_column_draft import write_shop
+    from sane_desktop.service.column_mapping import draft_mapping, write_mapping
+
+    folder = tmp_path / "shop"
+    ids = write_shop(folder)
+    service = CatalogueService(world["index"], model=world["model"])
+    assert service.index_folder(folder, "shop").imported["format"] == "folder"
+    write_mapping(draft_mapping(folder))  # as the columns dialog saves it
+    _window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
+    qtbot.mouseClick(dialog.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.replace_question is not None and dialog.replace_question.isVisible(),
+                    timeout=60000)
+    box = dialog.replace_question
+    assert box.objectName() == "layout-question" and "Read it anew that way?" in box.text()
+    with qtbot.waitSignal(dialog.indexed, timeout=120000):
+        qtbot.mouseClick(box.button(QMessageBox.StandardButton.Yes), Qt.MouseButton.LeftButton)
+    report = dialog.last_report
+    service.delete_catalogue("shop")
+    assert report.imported["format"] == "manifest" and report.items == len(ids) and report.outfits == 6
+
+
 def test_the_index_summary_names_the_attributes_read(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """Trial AX: the command line said how many attributes an index read; the window's summary did not."""
     from catalogue_fixtures import write_manifest_catalogue

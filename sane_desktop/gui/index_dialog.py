@@ -44,7 +44,7 @@ from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stag
 from sane_desktop.gui.train_dialog import REINDEX_LABELS
 from sane_desktop.service.titles import category_label, counted, saved_outfit_words
 from sane_desktop import paths
-from sane_desktop.errors import DamagedStoreError, InputError, SaneError
+from sane_desktop.errors import DamagedStoreError, InputError, SaneError, WayOut
 from sane_desktop.service.values import GENERAL_CATEGORY, CategoryPlan, FolderReport, IndexReport, value_note_line
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
@@ -797,6 +797,18 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self.keep_whole()
             self._offer_rebuild(run[0], run[1])
             return
+        if run is not None and not run[2] and isinstance(failure.error, InputError) \
+                and failure.error.way_out is WayOut.MAPPING_OR_REPLACE:
+            # a folder given its table's mapping (Read its columns…) since it was indexed as photos: the way on
+            # is the question, not "delete the catalogue and index again" (its window words)
+            self._say(f"“{run[1]}” was indexed before in another layout: answer the question to read it anew.")
+            self.keep_whole()
+            self._ask_then_replace(
+                run[0], run[1], "Read the catalogue anew?",
+                f"The catalogue “{run[1]}” was indexed from {run[0]} as it was laid out then, and the folder now "
+                "reads another way (a sane-mapping.json names its table's columns now, or no longer does). Read it "
+                "anew that way? Its items get new ids, and its search index is rebuilt.", "layout-question")
+            return
         show_failure(self.phase, failure.message)
         self._failure_shown = True
         self.keep_whole()
@@ -804,13 +816,17 @@ class IndexDialog(BackgroundRun, RequestDialog):
     def _offer_rebuild(self, root: Path, name: str) -> None:
         """The catalogue's database is damaged (a trial found the window's only way out was the command
         line's --replace): ask to set it aside (kept beside, never deleted) and build anew."""
-        box = message_box(self, "Damaged catalogue",
-                          f"The database of the catalogue “{name}” is damaged. Set it aside (it is kept beside, as "
-                          f"catalogue.damaged-….db) and build the catalogue anew from {root}? Its saved outfits "
-                          "stay in the damaged file.",
-                          QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
+        self._ask_then_replace(root, name, "Damaged catalogue",
+                               f"The database of the catalogue “{name}” is damaged. Set it aside (it is kept beside, "
+                               f"as catalogue.damaged-….db) and build the catalogue anew from {root}? Its saved "
+                               "outfits stay in the damaged file.", "damaged-question")
+
+    def _ask_then_replace(self, root: Path, name: str, title: str, text: str, object_name: str) -> None:
+        """Ask ``text``; a Yes indexes ``root`` as ``name`` again with ``replace``, No leaves it as it is."""
+        box = message_box(self, title, text, QMessageBox.Icon.Question,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
         box.setDefaultButton(QMessageBox.StandardButton.No)
-        box.setObjectName("damaged-question")
+        box.setObjectName(object_name)
         self.replace_question = box
 
         def answered(_result: int) -> None:
