@@ -23,7 +23,7 @@ from sane_desktop.catalogue.column_draft import ColumnDraft, draft_columns, tabl
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME
 from sane_desktop.errors import InputError
 
-__all__ = ["MAPPING_FILE_NAME", "MappingDraft", "MappingFileExists", "MappingTrial", "draft_mapping", "folder_tables", "try_mapping",
+__all__ = ["MAPPING_FILE_NAME", "MappingDraft", "MappingFileExists", "MappingTrial", "draft_mapping", "try_mapping",
            "write_mapping"]
 
 
@@ -70,11 +70,6 @@ class MappingDraft:
     def text(self) -> str:
         """The document as written (UTF-8 JSON, two-space indents, the catalogue's words as they are)."""
         return json.dumps(self.document, indent=2, ensure_ascii=False) + "\n"
-
-
-def folder_tables(folder: Path | str) -> list[str]:
-    """The tables at the top of ``folder`` a mapping could read (CatalogueError when it cannot be listed)."""
-    return tables_in(Path(folder))
 
 
 def draft_mapping(folder: Path | str, table: str | None = None, given: Mapping[str, str] | None = None, *,
