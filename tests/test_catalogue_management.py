@@ -705,6 +705,43 @@ def test_a_resync_of_a_renamed_category_folder_says_its_choice_stays(managed, wo
 
 
 @needs_qt
+def test_a_resync_keeps_an_outfit_item_whose_folder_was_renamed(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EI: renamed the folder of an outfit item and pressed Re-sync: the line said the category kept its
+    choice, and a box said the item was "no longer in the catalogue", the outfit emptied (a re-index from a
+    terminal kept it). The Re-sync's outfit, brought back, follows the photo too."""
+    from gui_helpers import add_by_double_click
+    from PySide6.QtWidgets import QMessageBox
+
+    window, manager = managed
+    shoe = add_by_double_click(window, qtbot, "shoes")
+    was = next(item for item in window.outfit_model.items() if item.pk == shoe)
+    (world / "shop" / "shoes").rename(world / "shop" / "Schuhe")
+    select(manager, "shop")
+    click(manager.resync_button)
+    qtbot.waitUntil(lambda: manager.status.text().startswith("Re-synced “shop”"), timeout=120000)
+    qtbot.waitUntil(lambda: bool(window.outfit_model.pks()) and window.outfit_model.pks() != [shoe], timeout=60000)
+    [now] = window.outfit_model.items()
+    assert now.content_hash == was.content_hash and now.category == "Schuhe"
+    assert window.statusBar().currentMessage() == (f"“{was.title}” was renamed or moved by a re-import (the same "
+                                                   "photo, now in “Schuhe”): it stays in your outfit.")
+    assert not [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+    # the outfit kept while another catalogue is open, its item's folder renamed back and re-indexed meanwhile
+    # from a terminal: it comes back as the item holding its photo
+    window.refresh_catalogues(select="other")
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other"
+                    and not window.channels.outfit.busy, timeout=60000)
+    (world / "shop" / "Schuhe").rename(world / "shop" / "shoes")
+    service_on(world).index_folder(world / "shop", "shop")
+    window.refresh_catalogues(select="shop")
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "shop"
+                    and len(window.outfit_model.pks()) == 1 and window.outfit_model.items()[0].category == "shoes",
+                    timeout=60000)
+    assert window.outfit_model.items()[0].content_hash == was.content_hash
+    assert "was renamed or moved by a re-import (the same photo, now in “shoes”)" in window.statusBar().currentMessage()
+    assert not [box for box in window.findChildren(QMessageBox) if box.isVisible()]
+
+
+@needs_qt
 def test_a_resync_says_when_the_model_file_holds_another_model(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
     """A trial retrained another catalogue into this one's model file, then Re-sync re-indexed with
     it and only the Model column changed. The status line now says so."""

@@ -350,16 +350,17 @@ def empty_search_words(text: str, category: str) -> str:
     return f"No items match this search.{fewer}"
 
 
-def moved_words(moves: Sequence[tuple[ItemInfo, ItemInfo]]) -> str:
-    """What the window says of outfit items a re-import moved (before, after): their photo is now another item's,
-    in another folder or under another name, and they stay in the outfit as that item."""
+def moved_words(moves: Sequence[tuple[ItemInfo | str, ItemInfo]]) -> str:
+    """What the window says of outfit items a re-import moved (before, or the title it had; after): their photo is
+    now another item's, in another folder or under another name, and they stay in the outfit as that item."""
     if len(moves) > 1:
         return (f"{len(moves)} items of your outfit were renamed or moved by a re-import (the same photos): they stay "
                 "in your outfit.")
     before, after = moves[0]
-    where = f"now in “{after.category}”" if after.category != before.category else "under another name"
-    return (f"“{before.title or before.item_id}” was renamed or moved by a re-import (the same photo, {where}): it "
-            "stays in your outfit.")
+    title = before if isinstance(before, str) else before.title or before.item_id
+    same_place = not isinstance(before, str) and after.category == before.category
+    where = "under another name" if same_place else f"now in “{after.category}”"
+    return f"“{title}” was renamed or moved by a re-import (the same photo, {where}): it stays in your outfit."
 
 
 def _plural(names: list[str]) -> bool:
@@ -682,6 +683,9 @@ class MainWindow(QMainWindow):
         # the database (its token) each kept outfit's item keys are of: a catalogue made anew under the
         # same name (replaced by the index dialog, or from a terminal) gives those keys to other items
         self._outfit_uids: dict[str, str] = {}
+        # the photos (content hashes) of the catalogue items of each outfit kept: key -> {item key: hash}; one a
+        # re-index gave to another item meanwhile (a renamed folder) comes back as that item (_restore_outfit)
+        self._kept_photos: dict[str, dict[int, str]] = {}
         self._uids: dict[str, str] = {}  # each local catalogue's token as last listed (its outfit's key)
         self._remember_outfit = False  # off while a catalogue's outfit is being brought back
         self._items_asked: tuple[str, ...] = ()  # what the catalogue grid lists (see _show_items)
@@ -2608,6 +2612,8 @@ class MainWindow(QMainWindow):
             kept = outfit_key(previous, self.shared)
             self._outfits[kept] = [(str(item.image_path), item.category, item.content_hash) if item.from_disk
                                    else item.pk for item in self.outfit_model.items()]
+            self._kept_photos[kept] = {item.pk: item.content_hash for item in self.outfit_model.items()
+                                       if not item.from_disk}
             if self.catalogue is not None:
                 self._outfit_uids[kept] = self.catalogue.uid
         if other or shared or self.shared:
@@ -2668,6 +2674,8 @@ class MainWindow(QMainWindow):
                 self.detail_view.close()
         # the outfit's titles, for words on items a re-sync of this catalogue took out (keys only come back)
         titles = {} if other else {item.pk: item.title or item.item_id for item in self.outfit_model.items()}
+        # and their photos: one a re-sync gave to another item (a renamed folder) is followed (trial EI)
+        photos = {} if other else {item.pk: item.content_hash for item in self.outfit_model.items() if item.pk >= 0}
         self._items.clear()
         self._results.clear()
         self._remember_outfit = False  # the next outfit is this catalogue's: emptied, then brought back
@@ -2677,7 +2685,7 @@ class MainWindow(QMainWindow):
         self.request_items()
         # a shared catalogue opened again (re-indexed on its server: "open it again") gets back the
         # outfit built in it in this run (trial R found it emptied); never a local one's of that name
-        self._restore_outfit(opened.info.name, titles, key=outfit_key(opened.info.name, shared))
+        self._restore_outfit(opened.info.name, titles, key=outfit_key(opened.info.name, shared), photos=photos)
 
     def _target_chosen(self, target: str) -> None:
         """The results' category chosen: searched, and remembered for this catalogue (a local one)."""
@@ -2704,13 +2712,17 @@ class MainWindow(QMainWindow):
             self.results.name_every_category()
         self.results.set_categories(categories, keep=target)
 
-    def _restore_outfit(self, name: str, titles: dict[int, str] | None = None, key: str | None = None) -> None:
+    def _restore_outfit(self, name: str, titles: dict[int, str] | None = None, key: str | None = None,
+                        photos: Mapping[int, str] | None = None) -> None:
         """Bring back the outfit last built in catalogue ``name``, in its order: its items still
         there (a re-index keeps item keys stable), and its images from disk embedded again (one that
         changed or went since is left out, and the status bar says why). An item no longer in the
         catalogue is named by ``titles`` (key -> title, as the window showed it) when it is left out:
-        trial M's moved sandal left the outfit after a Re-sync without a word."""
+        trial M's moved sandal left the outfit after a Re-sync without a word; one whose photo (``photos``:
+        key -> content hash, or the hash remembered with its id) one other item holds now comes back as that
+        item, in its place, and is said so (a renamed file or folder: trial EI's Re-sync dropped it)."""
         key = name if key is None else key  # where it was kept (:func:`outfit_key`)
+        photos = {**self._kept_photos.pop(key, {}), **(photos or {})}
         saved = self._outfits.get(key)
         kept_for = self._outfit_uids.pop(key, None)
         if saved and kept_for is not None and self.catalogue is not None and kept_for != self.catalogue.uid:
@@ -2730,7 +2742,8 @@ class MainWindow(QMainWindow):
             else None
 
         def restore(service: CatalogueService, _state: object
-                    ) -> tuple[list[ItemInfo], list[str], list[int | str], LoadedOutfit | None]:
+                    ) -> tuple[list[ItemInfo], list[str], list[int | str], LoadedOutfit | None,
+                               list[tuple[str, ItemInfo]]]:
             from sane_desktop.errors import NotFound, SaneError
 
             found = {item.pk: item for item in service.item_infos([e for e in saved if isinstance(e, int)])}
@@ -2738,10 +2751,21 @@ class MainWindow(QMainWindow):
             refused: list[str] = []
             # left out as no longer in the catalogue: keys of this run, ids remembered from an earlier one
             gone_keys: list[int | str] = []
+            moved: list[tuple[str, ItemInfo]] = []  # (the title it had, the item holding its photo now)
+            held = set(found)
+
+            def moved_to(content_hash: str) -> ItemInfo | None:
+                holders = [info for info in service.current().items.with_photo(content_hash) if info.pk not in held]
+                return holders[0] if len(holders) == 1 else None  # two copies: no telling which it became
+
             for entry in saved:
                 if isinstance(entry, int):
                     if entry in found:
                         items.append(found[entry])
+                    elif (now := moved_to(photos.get(entry, ""))) is not None:
+                        items.append(now)
+                        held.add(now.pk)
+                        moved.append(((titles or {}).get(entry, now.title), now))
                     else:  # a re-import (a Re-sync) took it out of the catalogue
                         gone_keys.append(entry)
                     continue
@@ -2749,7 +2773,12 @@ class MainWindow(QMainWindow):
                     try:
                         items += service.current().items.by_item_id([entry["id"]])
                     except NotFound:  # said with a box, as this run's keys are (trial BP read no more than
-                        gone_keys.append(str(entry["id"]))  # 15 s of status bar after a restart)
+                        if (now := moved_to(str(entry.get("hash") or ""))) is not None:  # 15 s of status bar
+                            items.append(now)  # after a restart)
+                            held.add(now.pk)
+                            moved.append((str(entry["id"]), now))
+                        else:
+                            gone_keys.append(str(entry["id"]))
                     continue
                 try:
                     path, category, content_hash = (entry["image"], entry["category"], entry["hash"]) \
@@ -2770,7 +2799,7 @@ class MainWindow(QMainWindow):
                 present = {info.pk for info in service.item_infos(list(hint.items))} if hint.items else set()
                 if linked is not None and not still_held(hint, present, items, linked.item_pks):
                     linked = None  # saved over elsewhere since: no name it does not bear
-            return items, refused, gone_keys, linked
+            return items, refused, gone_keys, linked, moved
 
         def failed(message: str) -> None:
             self._remember_outfit = True
@@ -2791,7 +2820,9 @@ class MainWindow(QMainWindow):
         return None if self.catalogue is None else (self.catalogue.name, self.catalogue.uid, self.shared)
 
     def _outfit_restored(self, restored: tuple[list[ItemInfo], list[str], list[int | str]]
-                         | tuple[list[ItemInfo], list[str], list[int | str], LoadedOutfit | None], titles: dict[int, str],
+                         | tuple[list[ItemInfo], list[str], list[int | str], LoadedOutfit | None]
+                         | tuple[list[ItemInfo], list[str], list[int | str], LoadedOutfit | None,
+                                 list[tuple[str, ItemInfo]]], titles: dict[int, str],
                          opened: tuple[str, str, str] | None = None) -> None:
         if opened is not None and opened != self._open_identity():
             # restored for a catalogue no longer open: its item keys name other items in this one (a
@@ -2821,11 +2852,14 @@ class MainWindow(QMainWindow):
             self.saved_outfits.link(linked.name, linked.pk, linked.item_pks)
         if not items and self.catalogue is not None and not self.shared:  # none came back: forget them
             remember(self.settings, self.catalogue, [])
+        moved = restored[4] if len(restored) > 4 else []
         if gone:  # said as a search that finds them gone says it (_outfit_items_gone); ids from an earlier run
             text = left_out_words(len(gone), [titles[pk] if isinstance(pk, int) else pk for pk in gone
                                               if not isinstance(pk, int) or pk in titles])
             self._say_beside_start_note(" ".join([text, *refused[:1]]), 15000)
             message_box(self, "Outfit", text, QMessageBox.Icon.Information)
+        elif moved:  # the renamed or moved photos came back as the items they are now (trial EI)
+            self._say_beside_start_note(moved_words([(title, item) for title, item in moved]), 15000)
         elif refused:
             self._say_beside_start_note(refused[0], 15000)
 

@@ -32,7 +32,9 @@ def remembered(settings: Any, info: CatalogueInfo) -> list[Entry]:
     entries: list[Entry] = []
     for entry in data if isinstance(data, list) else []:
         if isinstance(entry, dict) and isinstance(entry.get("id"), str):
-            entries.append({"id": entry["id"]})
+            # its photo's hash too (kept since the twenty-fifth stop): a renamed file or folder is followed by it
+            entries.append({"id": entry["id"], **({"hash": entry["hash"]} if isinstance(entry.get("hash"), str)
+                                                  else {})})
         elif isinstance(entry, dict) and all(isinstance(entry.get(k), str) for k in ("image", "category", "hash")):
             entries.append({"image": entry["image"], "category": entry["category"], "hash": entry["hash"]})
     return entries
@@ -104,7 +106,7 @@ def remember_target(settings: Any, info: CatalogueInfo, target: str) -> None:
 def remember(settings: Any, info: CatalogueInfo, items: list[ItemInfo]) -> None:
     """Keep ``items`` (the outfit, in order) as ``info``'s catalogue's outfit."""
     entries = [{"image": str(item.image_path), "category": item.category, "hash": item.content_hash}
-               if item.from_disk else {"id": item.item_id} for item in items]
+               if item.from_disk else {"id": item.item_id, "hash": item.content_hash} for item in items]
     settings.set(_key(info), json.dumps(entries))
 
 
