@@ -119,7 +119,7 @@ def test_draft_mapping_prints_writes_and_the_next_index_reads_the_table(tmp_path
     assert main(["draft-mapping", str(folder)]) == 0
     out = capsys.readouterr().out
     assert "  photo        Fotos/{Artikelnummer}.jpg  (24 of 24 sampled values, with .jpg, name a photo in Fotos/)" in out
-    assert "Read with it: 24 items, 6 outfits, 0 skipped (categories: hosen 6, oberteile 6, schuhe 6, taschen 6)" in out
+    assert "Read with it: 24 items, 6 outfits, 0 skipped (4 categories: hosen 6, oberteile 6, schuhe 6, taschen 6)" in out
     assert "Not written" in out and not (folder / MAPPING_FILE_NAME).exists()
     assert main(["draft-mapping", str(folder), "--write", "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
@@ -173,3 +173,61 @@ def test_photos_in_folders_named_by_the_ids_start_and_a_table_of_more_products(t
     (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(draft.document), encoding="utf-8")
     catalogue = read_catalogue(tmp_path, validate_images=False)
     assert len(catalogue.items) == 14 and all(item.image_path.endswith(f"{item.item_id}.jpg") for item in catalogue.items)
+
+
+def test_a_price_list_or_a_stock_table_is_no_outfits_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EI: a price list (one price for all) and a stock table (rows per shop) of the same article numbers were
+    drafted as outfits tables, "grouped into 1 outfits by 'Preis'"; --write would have imported them as outfits."""
+    ids = write_shop(tmp_path)
+    (tmp_path / "looks.csv").unlink()
+    (tmp_path / "preise.csv").write_text("Artikelnummer;Preis\n" + "".join(f"{i};9,99\n" for i in ids), encoding="utf-8")
+    (tmp_path / "bestand.csv").write_text("Filiale;Artikelnummer;Bestand\n" + "".join(
+        f"F{n % 8};{i};{n}\n" for n, i in enumerate(ids * 2)), encoding="utf-8")
+    draft = draft_columns(tmp_path, "artikel.csv")
+    assert "outfits" not in draft.document and not any(choice.key == "outfits" for choice in draft.choices)
+    assert main(["draft-mapping", str(tmp_path), "--table", "artikel.csv"]) == 0
+    assert "Not read: bestand.csv, preise.csv (no outfits table" in capsys.readouterr().out
+    # named as looks, the same rows are an outfits table
+    (tmp_path / "bestand.csv").rename(tmp_path / "looks.csv")
+    assert draft_columns(tmp_path, "artikel.csv").document["outfits"]["table"] == "looks.csv"
+
+
+def test_a_photo_column_naming_no_photo_promises_no_item_and_writes_nothing(tmp_path: Path,
+                                                                           capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EI: ``--image Artikelnummer`` (no row names a photo by it) read "160 items", and --write wrote a mapping
+    the index then refused in full."""
+    write_shop(tmp_path)
+    assert main(["draft-mapping", str(tmp_path), "--image", "Artikelnummer"]) == 0
+    assert "Read with it: 0 items (24 rows name no photo in the folder), 6 outfits" in capsys.readouterr().out
+    assert main(["draft-mapping", str(tmp_path), "--image", "Artikelnummer", "--write"]) == 1
+    assert "no row of artikel.csv names a photo in the folder: nothing written" in capsys.readouterr().err
+    assert not (tmp_path / MAPPING_FILE_NAME).exists()
+
+
+def test_a_repeated_id_a_spreadsheet_alone_an_empty_table_and_a_french_title_are_said(tmp_path: Path) -> None:
+    """Trial EI: a repeated article number made the photo column the id, and the outfits went, without a word; a
+    folder with only produkte.xlsx read "no table"; an empty table was drafted from ("0 rows; columns: "); the
+    French "Libellé" was not taken as the title."""
+    ids = write_shop(tmp_path / "dup")
+    table = tmp_path / "dup" / "artikel.csv"
+    table.write_text(table.read_text(encoding="utf-8").replace(f"{ids[1]};", f"{ids[0]};", 1), encoding="utf-8")
+    draft = draft_columns(tmp_path / "dup")
+    assert draft.document["items"]["id"] != "Artikelnummer"
+    assert any(note.startswith(f"'Artikelnummer' is named like an id but repeats '{ids[0]}'") for note in draft.notes)
+    write_image(tmp_path / "sheet" / "a.jpg")
+    (tmp_path / "sheet" / "produkte.xlsx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(CatalogueError, match="produkte.xlsx is a spreadsheet, which is not read: save it as CSV"):
+        draft_columns(tmp_path / "sheet")
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "empty" / "produkte.csv").write_text("", encoding="utf-8")
+    with pytest.raises(CatalogueError, match="produkte.csv: no rows: nothing to draft a mapping from"):
+        draft_columns(tmp_path / "empty")
+    (tmp_path / "empty" / "produkte.csv").write_text("id;image\n", encoding="utf-8")  # a header alone
+    with pytest.raises(CatalogueError, match="produkte.csv: no rows"):
+        draft_columns(tmp_path / "empty")
+    french = tmp_path / "fr"
+    write_image(french / "photos" / "p1.jpg")
+    write_image(french / "photos" / "p2.jpg", colour=(10, 10, 200))
+    (french / "produits.csv").write_text("Référence;Libellé;Catégorie;Photo\nR1;Robe rouge;robes;photos/p1.jpg\n"
+                                         "R2;Jupe bleue;jupes;photos/p2.jpg\n", encoding="utf-8")
+    assert draft_columns(french).document["items"]["title"] == "Libellé"

@@ -25,6 +25,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, MAPPING_FILE_NAME, CatalogueError
+from sane_desktop.catalogue.folder import SPREADSHEET_SUFFIXES
 from sane_desktop.catalogue.manifest import MAPPING_FORMAT, Row, parse_mapping, read_table
 
 __all__ = ["ColumnChoice", "ColumnDraft", "TABLE_SUFFIXES", "draft_columns", "items_table", "tables_in"]
@@ -46,7 +47,8 @@ CATEGORY_WORDS = ("category", "categoria", "categorie", "kategorie", "kategori",
                   "type", "tipo", "typ", "productgroup", "group", "gruppe", "grupo", "family", "familia", "famille",
                   "department", "class", "warengruppe", "rubro", "soort")
 TITLE_WORDS = ("title", "titel", "titulo", "titre", "titolo", "productname", "prodname", "name", "nombre", "nom",
-               "nome", "naam", "namn", "bezeichnung", "benamning")
+               "nome", "naam", "namn", "bezeichnung", "benamning", "libelle", "designation", "denominacion",
+               "intitule")
 DESCRIPTION_WORDS = ("description", "descripcion", "beschreibung", "descrizione", "beschrijving", "beskrivning",
                      "details", "desc")
 ATTRIBUTE_WORDS = {
@@ -55,7 +57,9 @@ ATTRIBUTE_WORDS = {
     "fabric": ("fabric", "material", "stoff", "tejido", "tissu", "tessuto", "stof", "materiaal", "tyg"),
 }
 PHOTO_WORDS = ("image", "imagen", "photo", "foto", "picture", "bild", "file", "filename", "path", "img")
-OUTFIT_WORDS = ("outfit", "look", "set", "conjunto", "tenue")
+OUTFIT_WORDS = ("outfit", "outfits", "look", "looks", "set", "sets", "conjunto", "conjuntos", "tenue", "tenues",
+                "kombination", "kombinationen", "styling")
+MAX_OUTFIT_ITEMS = 20  # items an outfit holds at most, on average
 
 
 @dataclass(frozen=True)
@@ -260,17 +264,27 @@ def _words_of(rows: list[Row], columns: list[str]) -> list[str]:
 CODE_WORDS = frozenset({"code", "cod", "id", "no", "nr", "num", "number", "nummer", "key"})
 
 
-def _id_choice(columns: list[str], rows: list[Row], photo: ColumnChoice | None, taken: set[str]) -> ColumnChoice | None:
-    """A column of unique values: one named like an id first, else the photo's column, else the first such."""
+def _id_choice(columns: list[str], rows: list[Row], photo: ColumnChoice | None, taken: set[str],
+               notes: list[str]) -> ColumnChoice | None:
+    """A column of unique values: one named like an id first, else the photo's column, else the first such. One
+    named like an id that repeats a value, or leaves a row without one, is said in ``notes`` (trial EI's repeated
+    article number changed the draft's id, and lost its outfits, without a word)."""
     def unique(column: str) -> bool:
         distinct, filled = _distinct(rows, column)
         return filled == len(rows) and distinct == filled
 
     photo_column = None if photo is None else (photo.column if photo.key == "image" else
-                                                re.sub(r"^.*\{([^{}]*)\}.*$", r"\1", photo.column))
-    for column in _by_words(columns, ID_WORDS, taken):
+                                                _template_column(photo.column))
+    for number, column in enumerate(_by_words(columns, ID_WORDS, taken)):
         if unique(column):
             return ColumnChoice("id", column, f"named like an id, and its {len(rows)} values are all different")
+        if number == 0:  # the likeliest id: why it is not taken
+            counts = Counter(row.get(column, "").strip() for row in rows)
+            repeated = sorted(value for value, count in counts.items() if value and count > 1)[:3]
+            why = (f"repeats {', '.join(repr(value) for value in repeated)}" if repeated
+                   else "leaves rows without one")
+            notes.append(f"{column!r} is named like an id but {why}: each row needs an id of its own (another "
+                         "column is taken if one has them; --id COLUMN names one)")
     if photo_column and unique(photo_column):
         return ColumnChoice("id", photo_column, f"the photo's column, whose {len(rows)} values are all different")
     for column in columns:
@@ -292,11 +306,18 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
     if table is None:
         tables = tables_in(root)
         if not tables:
+            sheets = sorted(entry.name for entry in root.iterdir()
+                            if entry.suffix.lower() in SPREADSHEET_SUFFIXES and not entry.name.startswith("."))
+            if sheets:  # (trial EI read "no table" of a folder holding produkte.xlsx)
+                raise CatalogueError(f"{root}: {sheets[0]} is a spreadsheet, which is not read: save it as CSV (UTF-8) "
+                                     "in the folder, then draft again")
             raise CatalogueError(f"{root}: no table (.csv, .tsv, .json or .jsonl) at the top of the folder to draft a "
                                  "mapping from")
         table = items_table(root, tables)
     rows = read_table(root, table, {})
     columns = _columns(rows)
+    if not rows:  # nothing to guess from (trial EI: "0 rows; columns: ", then "name it: --id COLUMN")
+        raise CatalogueError(f"{table}: no rows: nothing to draft a mapping from")
     for key, column in given.items():
         if key != "image_template" and column and column not in columns:
             raise CatalogueError(f"{table}: no column {column!r} (for {key}); its columns: "
@@ -319,7 +340,8 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
     else:
         photo, share = _photo_choice(root, columns, sample, notes)
     take(photo)
-    take(ColumnChoice("id", given["id"], "as given") if "id" in given else _id_choice(columns, rows, photo, taken))
+    take(ColumnChoice("id", given["id"], "as given") if "id" in given
+         else _id_choice(columns, rows, photo, taken, notes))
     if "category" in given:
         take(ColumnChoice("category", given["category"], "as given"))
     else:
@@ -390,7 +412,8 @@ def items_table(root: Path, tables: list[str]) -> str:
 
 def _outfits_choice(root: Path, items_table: str, ids: set[str]) -> tuple[ColumnChoice, dict[str, str]] | None:
     """Another table beside it whose rows pair an outfit (a repeated value) with an item id of ``ids``, one row per item
-    (the format's only outfits layout)."""
+    (the format's only outfits layout), the table or that column named like outfits: a price list or a stock table
+    of the same ids, its rows grouped by a price or a shop, is no outfits table (trial EI)."""
     ids.discard("")
     folder = PurePosixPath(items_table).parent.as_posix()
     for table in tables_in(root, "" if folder == "." else folder):
@@ -408,11 +431,13 @@ def _outfits_choice(root: Path, items_table: str, ids: set[str]) -> tuple[Column
         known = sum(row.get(item_column, "").strip() in ids for row in sample)
         if known < max(2, len(sample) // 2):
             continue
-        others = [c for c in _by_words(columns, OUTFIT_WORDS, {item_column})] + \
-            [c for c in columns if c != item_column]
+        named = _word_rank(PurePosixPath(table).stem, OUTFIT_WORDS) is not None
+        others = _by_words(columns, OUTFIT_WORDS, {item_column}) + \
+            ([c for c in columns if c != item_column] if named else [])
         for column in others:
             distinct, filled = _distinct(rows, column)
-            if filled and distinct <= filled // 2:  # two items or more per outfit on average
+            # two items or more per outfit on average, and no more than an outfit holds
+            if filled and distinct <= filled // 2 and filled <= MAX_OUTFIT_ITEMS * distinct:
                 why = (f"{table}: {known} of {len(sample)} sampled rows name an item in {item_column!r}, grouped into "
                        f"{distinct} outfits by {column!r}")
                 return (ColumnChoice("outfits", table, why),

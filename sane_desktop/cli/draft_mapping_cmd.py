@@ -58,12 +58,13 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "choices": [{"key": key, "column": column, "why": why} for key, column, why in draft.choices],
         "missing": list(draft.missing), "notes": list(draft.notes), "other_tables": list(draft.others),
         "mapping": draft.document, "written": written,
-        "trial": None if trial is None else {"items": trial.items, "outfits": trial.outfits,
-                                             "skipped": trial.skipped, "reasons": list(trial.reasons),
-                                             "categories": dict(trial.categories)},
+        "trial": None if trial is None else {"items": trial.items, "rows_without_photo": trial.no_photo,
+                                             "outfits": trial.outfits, "skipped": trial.skipped,
+                                             "reasons": list(trial.reasons), "categories": dict(trial.categories)},
     }
 
 
+SHOWN_CATEGORIES = 20  # categories the text names (the JSON has them all)
 KEY_WORDS = {"id": "id", "image": "photo", "image_template": "photo", "category": "category", "title": "title",
              "description": "description", "outfits": "outfits"}
 
@@ -80,10 +81,17 @@ def render(result: dict[str, Any]) -> str:
     lines += [f"  note: {printable(note)}" for note in result["notes"]]
     trial = result["trial"]
     if trial is not None:
-        kinds = ", ".join(f"{printable(name)} {count}" for name, count in trial["categories"].items())
-        lines.append(f"Read with it: {trial['items']} items, {trial['outfits']} outfits, {trial['skipped']} skipped"
-                     f"{f' (categories: {kinds})' if kinds else ''}")
+        categories = list(trial["categories"].items())
+        kinds = ", ".join(f"{printable(name)} {count}" for name, count in categories[:SHOWN_CATEGORIES])
+        more = f" and {len(categories) - SHOWN_CATEGORIES} more" if len(categories) > SHOWN_CATEGORIES else ""
+        missing = f" ({trial['rows_without_photo']} rows name no photo in the folder)" if trial["rows_without_photo"] \
+            else ""
+        lines.append(f"Read with it: {trial['items']} items{missing}, {trial['outfits']} outfits, {trial['skipped']} "
+                     f"skipped{f' ({len(categories)} categories: {kinds}{more})' if kinds else ''}")
         lines += [f"  skipped: {printable(reason)}" for reason in trial["reasons"]]
+    if result["other_tables"]:
+        lines.append(f"Not read: {', '.join(printable(table) for table in result['other_tables'])} (no outfits table: "
+                     "its name or a column's would say outfit or look)")
     if result["written"]:
         lines.append(f"Written to {printable(result['written'])}: the next index of the folder reads it "
                      f"(sane-desktop index {printable(result['folder'])}).")

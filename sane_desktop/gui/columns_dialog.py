@@ -40,10 +40,14 @@ def trial_words(draft: MappingDraft) -> str:
     trial = draft.trial
     if trial is None:
         return ""
+    if not trial.items:
+        return (f"Read with these columns: no item — none of the {trial.no_photo} rows names a photo in the folder. "
+                "Choose the photo's column.")
     kinds = ", ".join(f"{name} {count}" for name, count in trial.categories[:8])
     more = ", …" if len(trial.categories) > 8 else ""
-    words = (f"Read with these columns: {trial.items} items in {len(trial.categories)} categories ({kinds}{more}), "
-             f"{trial.outfits} outfits, {trial.skipped} skipped.")
+    missing = f" ({trial.no_photo} rows name no photo in the folder)" if trial.no_photo else ""
+    words = (f"Read with these columns: {trial.items} items{missing} in {len(trial.categories)} categories "
+             f"({kinds}{more}), {trial.outfits} outfits, {trial.skipped} skipped.")
     if trial.reasons:
         words += f" First skipped: {trial.reasons[0]}."
     return words
@@ -156,7 +160,7 @@ class ColumnsDialog(ScreenFittedDialog):
                    picked.get("title", ""), why.get("title"))
         set_plain(self.also, also_read_words(draft))
         set_plain(self.trial, trial_words(draft))
-        self.save_button.setEnabled(draft.complete)
+        self.save_button.setEnabled(draft.complete and draft.trial is not None and draft.trial.items > 0)
 
     @staticmethod
     def _fill(box: QComboBox, entries: list[tuple[str, object]], current: object, why: str | None) -> None:

@@ -36,10 +36,13 @@ CHOSEN_KEYS = ("id", "image", "image_template", "category", "title")
 
 @dataclass(frozen=True)
 class MappingTrial:
-    """What the folder reads as with a draft: ``items`` and ``outfits`` read, ``skipped`` (the reader's count of
-    rows and files left out) with its first ``reasons``, and the catalogue's ``categories`` (up to 20, by size)."""
+    """What the folder reads as with a draft: ``items`` whose photo file is in the folder (what an index can read),
+    ``no_photo`` rows whose photo the draft names but the folder lacks, ``outfits`` read, ``skipped`` (the reader's
+    lines on rows and files left out) with its first ``reasons``, and every category of those items with its
+    count, largest first."""
 
     items: int
+    no_photo: int
     outfits: int
     skipped: int
     reasons: tuple[str, ...]
@@ -87,9 +90,10 @@ def draft_mapping(folder: Path | str, table: str | None = None, given: Mapping[s
     if unknown:
         raise InputError(f"unknown mapping key(s) {', '.join(unknown)}: choose among {', '.join(CHOSEN_KEYS)}")
     draft: ColumnDraft = draft_columns(folder, table, given)
+    outfits = str((draft.document.get("outfits") or {}).get("table") or "")
     found = MappingDraft(folder, draft.table, tuple(draft.columns), draft.rows, draft.document,
                          tuple((c.key, c.column, c.why) for c in draft.choices), tuple(draft.missing),
-                         tuple(draft.notes), others=tuple(t for t in tables_in(folder) if t != draft.table))
+                         tuple(draft.notes), others=tuple(t for t in tables_in(folder) if t not in (draft.table, outfits)))
     if trial and found.complete:
         return dataclasses.replace(found, trial=try_mapping(folder, found.document))
     return found
@@ -102,12 +106,14 @@ def try_mapping(folder: Path, document: Mapping[str, Any]) -> MappingTrial:
         path = Path(scratch) / MAPPING_FILE_NAME
         path.write_text(json.dumps(dict(document), ensure_ascii=False), encoding="utf-8")
         catalogue = read_catalogue(folder, path, validate_images=False)
+    # the items an index can read: a draft whose photo column names no file was promised as "160 items" (trial EI)
+    with_photo = catalogue.items_with_photo()
     counts: dict[str, int] = {}
-    for item in catalogue.items:
+    for item in with_photo:
         counts[item.category] = counts.get(item.category, 0) + 1
     reasons = tuple(dict.fromkeys(f"{skip.path or skip.item_id}: {skip.reason}" for skip in catalogue.skipped))[:5]
-    return MappingTrial(len(catalogue.items), len(catalogue.outfits), len(catalogue.skipped), reasons,
-                        tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]))
+    return MappingTrial(len(with_photo), len(catalogue.items) - len(with_photo), len(catalogue.outfits),
+                        len(catalogue.skipped), reasons, tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
 
 
 def write_mapping(draft: MappingDraft, out: Path | None = None, *, replace: bool = False) -> Path:
@@ -123,6 +129,9 @@ def write_mapping(draft: MappingDraft, out: Path | None = None, *, replace: bool
         named = "; ".join(f"{key}: {flags.get(key, f'--{key} COLUMN')}" for key in draft.missing)
         raise InputError(f"the draft of {draft.table} has no {' or '.join(draft.missing)} column: nothing written "
                          f"(name it: {named})")
+    if draft.trial is not None and not draft.trial.items:  # it would import nothing an index can read
+        raise InputError(f"with this draft no row of {draft.table} names a photo in the folder: nothing written "
+                         "(name the photo's column or template)")
     target = Path(out).expanduser() if out is not None else draft.folder / MAPPING_FILE_NAME
     if target.exists() and not replace:
         raise MappingFileExists(f"{target} exists already: nothing written (give --force to replace it)")
