@@ -532,8 +532,31 @@ def test_a_folders_own_table_is_read_through_the_columns_dialog(world, qtbot, ma
         qtbot.keyClick(box, Qt.Key.Key_Up)
     qtbot.waitUntil(lambda: "in 4 categories" in columns.trial.text() and columns.save_button.isEnabled(),
                     timeout=30000)
+    assert columns.width() >= 560  # whole without a window manager (trial EI: 287 px, its boxes cut)
+    # no outfits table, chosen with the keyboard; then it back
+    outfits = columns.outfits_box
+    assert outfits.currentData() == "looks.csv"
+    outfits.setFocus()
+    qtbot.keyClick(outfits, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: ", 0 outfits, " in columns.trial.text(), timeout=30000)
+    qtbot.keyClick(outfits, Qt.Key.Key_Down)
+    qtbot.waitUntil(lambda: ", 6 outfits, " in columns.trial.text(), timeout=30000)
+    # a photo typed: a column naming no photo reads no item, and Save waits for a photo that does
+    photo = columns.photo_box
+    photo.setFocus()
+    photo.lineEdit().selectAll()
+    qtbot.keyClicks(photo.lineEdit(), "Bezeichnung")
+    qtbot.keyClick(photo.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "no item — none of the 24 rows names a photo" in columns.trial.text(), timeout=30000)
+    assert not columns.save_button.isEnabled()
+    photo.lineEdit().selectAll()
+    qtbot.keyClicks(photo.lineEdit(), "Fotos/{Artikelnummer}.jpg")
+    qtbot.keyClick(photo.lineEdit(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "24 items in 4 categories" in columns.trial.text() and columns.save_button.isEnabled(),
+                    timeout=30000)
     qtbot.mouseClick(columns.save_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not columns.isVisible(), timeout=30000)
+    assert columns.result() == 1  # saved, not cancelled (Return in the photo box once pressed Cancel)
     written = json.loads((folder / "sane-mapping.json").read_text(encoding="utf-8"))
     assert written["items"]["category"] == "Warengruppe" and written["outfits"]["table"] == "looks.csv"
     qtbot.waitUntil(lambda: dialog.detected.text().startswith("Table of items read with the folder's "

@@ -122,14 +122,15 @@ def _word_rank(name: str, words: tuple[str, ...]) -> int | None:
 
 def tables_in(root: Path, folder: str = "") -> list[str]:
     """The tables (``.csv``, ``.tsv``, ``.json``, ``.jsonl``) in ``folder`` of the catalogue (its top by default),
-    relative to ``root``, by name; hidden files aside."""
+    relative to ``root``, by name; hidden files and a mapping file aside."""
     prefix = f"{folder}/" if folder else ""
     try:
         names = sorted(entry.name for entry in os.scandir(root / folder)
                        if entry.is_file() and not entry.name.startswith("."))
     except OSError as error:
         raise CatalogueError(f"{root / folder}: cannot read the folder ({error.strerror or error})") from None
-    return [f"{prefix}{name}" for name in names if Path(name).suffix.lower() in TABLE_SUFFIXES]
+    return [f"{prefix}{name}" for name in names
+            if Path(name).suffix.lower() in TABLE_SUFFIXES and name != MAPPING_FILE_NAME]  # (the mapping is no table)
 
 
 @dataclass
@@ -296,7 +297,7 @@ def _id_choice(columns: list[str], rows: list[Row], photo: ColumnChoice | None, 
 def draft_columns(root: Path, table: str | None = None, given: MappingType[str, str] | None = None) -> ColumnDraft:
     """Draft the mapping of ``table`` (relative to ``root``; the folder's one table when None) from its columns'
     names and values; ``given``: keys the person chose (``id``, ``image``, ``image_template``, ``category``,
-    ``title``), taken as they are (``title`` "": none).
+    ``title``, ``outfits``: a table), taken as they are (``title`` or ``outfits`` "": none).
 
     Raises:
         CatalogueError: no table, several and none named, an unreadable table, or a given column it lacks.
@@ -319,7 +320,7 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
     if not rows:  # nothing to guess from (trial EI: "0 rows; columns: ", then "name it: --id COLUMN")
         raise CatalogueError(f"{table}: no rows: nothing to draft a mapping from")
     for key, column in given.items():
-        if key != "image_template" and column and column not in columns:
+        if key not in ("image_template", "outfits") and column and column not in columns:
             raise CatalogueError(f"{table}: no column {column!r} (for {key}); its columns: "
                                  + ", ".join(repr(c) for c in columns[:12]) + (", …" if len(columns) > 12 else ""))
     sample = rows[:SAMPLE_ROWS]
@@ -381,12 +382,16 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
     document: dict[str, Any] = {"format": MAPPING_FORMAT, "_note": f"drafted from {table}'s columns: check each "
                                 "choice before indexing", "items": items}
     missing = [key for key in ("id", "image", "category") if key not in items and not (key == "image" and "image_template" in items)]
-    if "id" in items:
-        outfits = _outfits_choice(root, table, {row.get(items["id"], "").strip() for row in rows})
+    wanted = given.get("outfits")  # "": none (the person's choice), a table: that one, None: the guess
+    if "id" in items and wanted != "":
+        outfits = _outfits_choice(root, table, {row.get(items["id"], "").strip() for row in rows}, only=wanted)
         if outfits is not None:
             choice, section = outfits
             choices.append(choice)
             document["outfits"] = section
+        elif wanted:
+            notes.append(f"{wanted} pairs no outfit with the items' {items['id']!r}: one row per outfit and item is "
+                         "read, an outfit's code in one column and an item's in another")
     if not missing:
         parse_mapping(document, f"the draft of {MAPPING_FILE_NAME}")  # what the reader will check, checked now
     return ColumnDraft(table, columns, len(rows), document, choices, missing, notes)
@@ -410,13 +415,15 @@ def items_table(root: Path, tables: list[str]) -> str:
     return max(tables, key=lambda table: ((root / table).stat().st_size, table))
 
 
-def _outfits_choice(root: Path, items_table: str, ids: set[str]) -> tuple[ColumnChoice, dict[str, str]] | None:
+def _outfits_choice(root: Path, items_table: str, ids: set[str],
+                    only: str | None = None) -> tuple[ColumnChoice, dict[str, str]] | None:
     """Another table beside it whose rows pair an outfit (a repeated value) with an item id of ``ids``, one row per item
     (the format's only outfits layout), the table or that column named like outfits: a price list or a stock table
-    of the same ids, its rows grouped by a price or a shop, is no outfits table (trial EI)."""
+    of the same ids, its rows grouped by a price or a shop, is no outfits table (trial EI). ``only``: the table
+    the person named, whatever its name."""
     ids.discard("")
     folder = PurePosixPath(items_table).parent.as_posix()
-    for table in tables_in(root, "" if folder == "." else folder):
+    for table in [only] if only else tables_in(root, "" if folder == "." else folder):
         if table == items_table:
             continue
         try:
@@ -431,7 +438,7 @@ def _outfits_choice(root: Path, items_table: str, ids: set[str]) -> tuple[Column
         known = sum(row.get(item_column, "").strip() in ids for row in sample)
         if known < max(2, len(sample) // 2):
             continue
-        named = _word_rank(PurePosixPath(table).stem, OUTFIT_WORDS) is not None
+        named = only is not None or _word_rank(PurePosixPath(table).stem, OUTFIT_WORDS) is not None
         others = _by_words(columns, OUTFIT_WORDS, {item_column}) + \
             ([c for c in columns if c != item_column] if named else [])
         for column in others:

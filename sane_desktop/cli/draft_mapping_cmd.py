@@ -29,6 +29,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                       ("category", "the category column"), ("title", "the title column")):
         parser.add_argument(f"--{key}", default=None, metavar="COLUMN" if key != "image-template" else "TEMPLATE",
                             help=f"{what} (instead of the guess)")
+    outfits = parser.add_mutually_exclusive_group()
+    outfits.add_argument("--outfits", default=None, metavar="TABLE",
+                         help="the table of outfits, one row per outfit and item (instead of the guess)")
+    outfits.add_argument("--no-outfits", action="store_true", help="read no outfits table")
     parser.add_argument("--write", action="store_true", help="write the draft as FOLDER/sane-mapping.json (or --out)")
     parser.add_argument("--out", type=file_arg("mapping.json"), default=None,
                         help="write it here instead (then index with --mapping FILE)")
@@ -44,7 +48,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
     given = {key: value for key, value in (("id", args.id), ("image", args.image),
                                            ("image_template", args.image_template), ("category", args.category),
-                                           ("title", args.title)) if value}
+                                           ("title", args.title), ("outfits", args.outfits)) if value}
+    if args.no_outfits:
+        given["outfits"] = ""
     if args.out is not None:
         args.write = True
     try:

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QComboBox, QDialogButtonBox, QFormLayout, QMessageBox, QPushButton, QVBoxLayout, QWidget,
 )
@@ -26,6 +27,10 @@ from sane_desktop.service.column_mapping import MAPPING_FILE_NAME, MappingDraft,
     write_mapping
 
 NO_TITLE = "(none: titles from the photos' names)"
+NO_OUTFITS = "(none)"
+PHOTO_TIP = ("The column holding each photo's path, or a template naming columns in braces, typed here: "
+             "Fotos/{Artikelnummer}.jpg")
+MIN_WIDTH = 560  # its boxes and lines whole without a window manager sizing it (trial EI: 287 px, boxes cut)
 ATTRIBUTE_WORDS = {"colour": "Colour", "pattern": "Pattern", "fabric": "Fabric"}
 
 
@@ -84,17 +89,26 @@ class ColumnsDialog(ScreenFittedDialog):
                             f"file names, and {table} is not read. These are the app's guesses from the columns' "
                             "names and values: check each one, then save.")
         intro.setWordWrap(True)
-        self.id_box, self.photo_box, self.category_box, self.title_box = (QComboBox() for _ in range(4))
+        self.id_box, self.photo_box, self.category_box, self.title_box, self.outfits_box = \
+            (QComboBox() for _ in range(5))
         for box, name in ((self.id_box, "Item code"), (self.photo_box, "Photo"), (self.category_box, "Category"),
-                          (self.title_box, "Title")):
+                          (self.title_box, "Title"), (self.outfits_box, "Outfits")):
             box.setAccessibleName(name)
             box.setEnabled(False)
             box.activated.connect(lambda _index: self.redraft())
+        # a template may be typed: "Fotos/{Artikelnummer}.jpg" (trial EI found no way to one the app had not guessed)
+        self.photo_box.setEditable(True)
+        self.photo_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        typed = self.photo_box.lineEdit()
+        assert typed is not None  # (an editable box has one)
+        typed.editingFinished.connect(self._photo_typed)
+        self.photo_box.setToolTip(PHOTO_TIP)
         form = QFormLayout()
         form.addRow("Item code", self.id_box)
         form.addRow("Photo", self.photo_box)
         form.addRow("Category", self.category_box)
         form.addRow("Title", self.title_box)
+        form.addRow("Outfits", self.outfits_box)
         self.also = plain_label()
         self.also.setWordWrap(True)
         self.trial = plain_label("Reading the table…")
@@ -108,12 +122,16 @@ class ColumnsDialog(ScreenFittedDialog):
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         buttons.addButton(self.save_button, QDialogButtonBox.ButtonRole.AcceptRole)
         buttons.rejected.connect(self.reject)
+        for button in buttons.buttons():  # Return is Save's alone, and only when Save is on: never Cancel's
+            if isinstance(button, QPushButton):
+                button.setAutoDefault(False)
         layout = QVBoxLayout(self)
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.also)
         layout.addWidget(self.trial)
         layout.addWidget(buttons)
+        self.setMinimumWidth(MIN_WIDTH)
         self.redraft(first=True)
 
     # --- drafting, on the worker -------------------------------------------------------------------------------
@@ -128,7 +146,27 @@ class ColumnsDialog(ScreenFittedDialog):
             given[photo[0]] = photo[1]
         if self.title_box.count():
             given["title"] = str(self.title_box.currentData() or "")
+        if self.outfits_box.count():
+            given["outfits"] = str(self.outfits_box.currentData() or "")
         return given
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
+        # Return in the photo box ends the typing and drafts again: it saved the draft before the typed photo
+        typed = self.photo_box.lineEdit()
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and typed is not None and typed.hasFocus():
+            self._photo_typed()
+            return
+        super().keyPressEvent(event)
+
+    def _photo_typed(self) -> None:
+        """A photo typed in the box: a column's name, or a template naming columns in braces."""
+        text = self.photo_box.currentText().strip()
+        draft = self.draft
+        if not text or draft is None or self.photo_box.findText(text) >= 0:
+            return
+        self.photo_box.addItem(text, ("image" if text in draft.columns else "image_template", text))
+        self.photo_box.setCurrentIndex(self.photo_box.count() - 1)
+        self.redraft()
 
     def redraft(self, first: bool = False) -> None:
         """Draft again with the boxes' choices (the app's own guesses the first time)."""
@@ -158,12 +196,15 @@ class ColumnsDialog(ScreenFittedDialog):
                    why.get("category"))
         self._fill(self.title_box, [(NO_TITLE, ""), *((column, column) for column in columns)],
                    picked.get("title", ""), why.get("title"))
+        outfits = str((draft.document.get("outfits") or {}).get("table") or "")
+        tables = sorted({*draft.others, *([outfits] if outfits else [])})
+        self._fill(self.outfits_box, [(NO_OUTFITS, ""), *((table, table) for table in tables)], outfits,
+                   why.get("outfits"))
         set_plain(self.also, also_read_words(draft))
         set_plain(self.trial, trial_words(draft))
         self.save_button.setEnabled(draft.complete and draft.trial is not None and draft.trial.items > 0)
 
-    @staticmethod
-    def _fill(box: QComboBox, entries: list[tuple[str, object]], current: object, why: str | None) -> None:
+    def _fill(self, box: QComboBox, entries: list[tuple[str, object]], current: object, why: str | None) -> None:
         """``entries`` (text, data) in ``box``, ``current`` chosen (none: the box asks for a choice)."""
         box.blockSignals(True)
         box.clear()
@@ -172,7 +213,10 @@ class ColumnsDialog(ScreenFittedDialog):
         found = next((number for number, (_text, data) in enumerate(entries) if data == current), -1)
         box.setPlaceholderText("Choose a column")
         box.setCurrentIndex(found)
-        box.setToolTip(f"Picked because it is {why}" if why and why != "as given" else "")
+        if box is not self.photo_box:
+            box.setToolTip(f"Picked because it is {why}" if why and why != "as given" else "")
+        else:
+            box.setToolTip(f"{PHOTO_TIP}. Picked because {why}" if why and why != "as given" else PHOTO_TIP)
         box.setEnabled(True)
         box.blockSignals(False)
 

@@ -31,7 +31,7 @@ class MappingFileExists(InputError):
     """The mapping file to write is there already, and replacing it was not asked for."""
 
 # the keys a person may choose, as the draft names them
-CHOSEN_KEYS = ("id", "image", "image_template", "category", "title")
+CHOSEN_KEYS = ("id", "image", "image_template", "category", "title", "outfits")
 
 
 @dataclass(frozen=True)
