@@ -118,6 +118,24 @@ def test_an_outfit_item_whose_folder_was_renamed_stays_in_the_outfit(closet, mak
     assert window.saved_outfits.current_name() == "Top and trousers"
 
 
+def test_the_grid_browsing_a_category_a_reimport_renamed_lists_every_category(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EI: the grid showed "Strick & Pullover"; its folder renamed and indexed from a terminal, the box read
+    "All categories" and the grid "This catalogue has no items." (its list was of the category gone)."""
+    window = make_window(closet, size=(1200, 800))
+    add_by_double_click(window, qtbot, "Tops")
+    qtbot.waitUntil(lambda: results_shown(window), timeout=120000)
+    box = window.category_filter
+    box.setCurrentIndex(box.findData("Bottoms"))
+    qtbot.waitUntil(lambda: window.browser_model.rowCount() == 3 and not window.channels.items.busy, timeout=20000)
+    (closet["source"] / "Bottoms").rename(closet["source"] / "Bottoms & Jeans")
+    index_closet(closet["index"], closet["source"])
+    choose_target(window, qtbot, "Shoes")  # the window's next search finds the catalogue re-imported
+    qtbot.waitUntil(lambda: box.currentIndex() == 0 and window.browser_model.rowCount() == ITEMS
+                    and not window.browser_empty.isVisible(), timeout=60000)
+    assert box.findData("Bottoms & Jeans") > 0 and box.findData("Bottoms") < 0
+    assert status(window) == "“Bottoms” is no longer a category of this catalogue: showing every category."
+
+
 def test_an_outfit_item_a_reimport_removed_is_left_out_in_words(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]
     window = make_window(closet, size=(1200, 800))
     controller = window.saved_outfits

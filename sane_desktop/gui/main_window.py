@@ -2711,6 +2711,12 @@ class MainWindow(QMainWindow):
         if not keep:  # another catalogue: its first search says which kinds it leaves out
             self.results.name_every_category()
         self.results.set_categories(categories, keep=target)
+        if keep and browsed and browsed not in categories:
+            # the category browsed is gone (a re-import renamed its folder): the grid lists every category now, as
+            # the box says (trial EI read "This catalogue has no items." under "All categories")
+            self.request_items()
+            self.statusBar().showMessage(f"“{browsed}” is no longer a category of this catalogue: showing every "
+                                         "category.", 15000)
 
     def _restore_outfit(self, name: str, titles: dict[int, str] | None = None, key: str | None = None,
                         photos: Mapping[int, str] | None = None) -> None:
