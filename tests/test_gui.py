@@ -560,7 +560,7 @@ def test_a_folders_own_table_is_read_through_the_columns_dialog(world, qtbot, ma
     written = json.loads((folder / "sane-mapping.json").read_text(encoding="utf-8"))
     assert written["items"]["category"] == "Warengruppe" and written["outfits"]["table"] == "looks.csv"
     qtbot.waitUntil(lambda: dialog.detected.text().startswith("Table of items read with the folder's "
-                                                              "sane-mapping.json: 24 items found"), timeout=30000)
+                                                              "sane-mapping.json: 24 items and 6 outfits found"), timeout=30000)
     assert not dialog.table_note.isVisible()
     qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=30000)
     with qtbot.waitSignal(dialog.indexed, timeout=120000):

@@ -374,6 +374,9 @@ def test_found_words_hold_before_validation() -> None:
     assert detected_words(FolderReport(Path("/x"), "folder", 37, "x")) == (
         "Folder of photos: 37 photo files found — files that cannot be read are skipped when indexing.")
     assert detected_words(FolderReport(Path("/x"), "polyvore", 1, "x")).startswith("Polyvore outfits catalogue: 1 item found")
+    # the outfits it will read, said before (trial EI: a table's 20 outfits were unsaid until the end)
+    assert detected_words(FolderReport(Path("/x"), "manifest", 160, "x", outfits=20)).startswith(
+        "Table of items read with the folder's sane-mapping.json: 160 items and 20 outfits found")
     # a table the app knows says so, and what its mapping does (trial DA read "manifest catalogue" of H&M's)
     assert detected_words(FolderReport(Path("/x"), "manifest", 300, "x", shipped_mapping="H&M's articles export")
                           ).startswith("Recognised as H&M's articles export (read with the mapping built into the app for "

@@ -82,7 +82,8 @@ def detected_words(report: FolderReport) -> str:
         kind = "Polyvore outfits catalogue"
     else:
         kind = f"{report.format} catalogue"
-    return (f"{kind}: {counted(report.items, 'item')} found{apart} — items whose photo cannot "
+    outfits = f" and {counted(report.outfits, 'outfit')}" if report.outfits else ""  # (trial EI: unsaid)
+    return (f"{kind}: {counted(report.items, 'item')}{outfits} found{apart} — items whose photo cannot "
             "be read are skipped when indexing.")
 
 

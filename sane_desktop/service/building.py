@@ -47,7 +47,7 @@ def inspect_folder(root: Path | str) -> FolderReport:
     return FolderReport(root, catalogue.format, present, root.name,
                         left_out=refused + len(catalogue.items) - present,
                         shipped_mapping=_mapping_title(shipped) if shipped is not None else "",
-                        unread_table=items_table(root, unread) if unread else "")
+                        unread_table=items_table(root, unread) if unread else "", outfits=len(catalogue.outfits))
 
 
 def _mapping_title(path: Path) -> str:

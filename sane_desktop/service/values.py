@@ -531,6 +531,7 @@ class FolderReport:
     # a folder read by its folders: the product table at its top it does not read ("" : none), which a
     # sane-mapping.json drafted from its columns would (service.column_mapping; the dialog's "Read its columns…")
     unread_table: str = ""
+    outfits: int = 0  # outfits its metadata lists (before the items they name are read)
 
 
 def device_name() -> str:
