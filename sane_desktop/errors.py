@@ -87,6 +87,11 @@ class WayOut(Enum):
                            "choices are kept; if not, give this folder another name (--name)")
     MAPPING_OR_REPLACE = ("give its mapping with --mapping FILE, or replace the catalogue on purpose "
                           "(--replace; its items get new ids)")
+    # a folder indexed as photos, given its table's sane-mapping.json since (draft-mapping --write): its mapping is
+    # there already (trial EI was told to give it with --mapping)
+    READ_ANEW = "index it with --replace to read it as it is laid out now (its items get new ids)"
+    REPLACE_MAPPING = "give --force to replace it"  # a mapping file there already (draft-mapping --write)
+    WRITE_MAPPING_ELSEWHERE = "write it elsewhere (--out FILE) and index the folder with --mapping FILE"
     PUT_MAPPING_BACK = "put it back, or give the mapping with --mapping FILE"
     OTHER_INDEX_OR_REPLACE = "give this one another name or index folder, or replace that index (--replace)"
     OTHER_INDEX_FOLDER = "choose another index folder, or replace it (--replace)"

@@ -127,7 +127,7 @@ def test_draft_mapping_prints_writes_and_the_next_index_reads_the_table(tmp_path
     assert json.loads((folder / MAPPING_FILE_NAME).read_text(encoding="utf-8")) == result["mapping"]
     assert main(["draft-mapping", str(folder), "--write"]) == 1  # never over a mapping unasked
     err = capsys.readouterr().err.strip()
-    assert len(err.splitlines()) == 1 and "exists already: nothing written (give --force to replace it)" in err
+    assert len(err.splitlines()) == 1 and "exists already: nothing written: give --force to replace it" in err
     home = tmp_path / "home"
     assert main(["--index-home", str(home), "index", str(folder), "--name", "shop", "--model", str(demo_model_path()),
                  "--workers", "0", "--device", "cpu", "--json"]) == 0
@@ -231,3 +231,25 @@ def test_a_repeated_id_a_spreadsheet_alone_an_empty_table_and_a_french_title_are
     (french / "produits.csv").write_text("Référence;Libellé;Catégorie;Photo\nR1;Robe rouge;robes;photos/p1.jpg\n"
                                          "R2;Jupe bleue;jupes;photos/p2.jpg\n", encoding="utf-8")
     assert draft_columns(french).document["items"]["title"] == "Libellé"
+
+
+def test_a_folder_indexed_as_photos_then_given_its_mapping_is_told_to_replace(tmp_path: Path,
+                                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EI: after draft-mapping --write on a folder indexed as photos, index said "give its mapping with
+    --mapping FILE", the mapping being in the folder already."""
+    from sane_desktop.models.checkpoint import demo_model_path
+
+    folder = tmp_path / "shop"
+    write_shop(folder)
+    index = ["--index-home", str(tmp_path / "home"), "index", str(folder), "--name", "shop", "--model",
+             str(demo_model_path()), "--workers", "0", "--device", "cpu"]
+    assert main(index) == 0
+    capsys.readouterr()
+    assert main(["draft-mapping", str(folder), "--write"]) == 0
+    capsys.readouterr()
+    assert main(index) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "now reads as a manifest catalogue (its sane-mapping.json)" in err
+    assert "index it with --replace to read it as it is laid out now (its items get new ids)" in err and \
+        "--mapping FILE" not in err
+    assert main([*index, "--replace"]) == 0

@@ -285,7 +285,7 @@ def _id_choice(columns: list[str], rows: list[Row], photo: ColumnChoice | None, 
             why = (f"repeats {', '.join(repr(value) for value in repeated)}" if repeated
                    else "leaves rows without one")
             notes.append(f"{column!r} is named like an id but {why}: each row needs an id of its own (another "
-                         "column is taken if one has them; --id COLUMN names one)")
+                         "column is taken if one has them)")
     if photo_column and unique(photo_column):
         return ColumnChoice("id", photo_column, f"the photo's column, whose {len(rows)} values are all different")
     for column in columns:

@@ -57,6 +57,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         draft = draft_mapping(args.catalogue, args.table, given)
     except CatalogueError as error:
         raise InputError(str(error)) from None
+    if args.write and draft.missing:  # the options that name what the draft lacks
+        flags = {"image": "--image COLUMN or --image-template TEMPLATE"}
+        named = "; ".join(f"{key}: {flags.get(key, f'--{key} COLUMN')}" for key in draft.missing)
+        raise InputError(f"the draft of {draft.table} has no {' or '.join(draft.missing)} column: nothing written "
+                         f"(name it: {named})")
     written = str(write_mapping(draft, args.out, replace=args.force)) if args.write else None
     trial = draft.trial
     return {

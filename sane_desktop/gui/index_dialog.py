@@ -799,7 +799,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             self._offer_rebuild(run[0], run[1])
             return
         if run is not None and not run[2] and isinstance(failure.error, InputError) \
-                and failure.error.way_out is WayOut.MAPPING_OR_REPLACE:
+                and failure.error.way_out in (WayOut.MAPPING_OR_REPLACE, WayOut.READ_ANEW):
             # a folder given its table's mapping (Read its columns…) since it was indexed as photos: the way on
             # is the question, not "delete the catalogue and index again" (its window words)
             self._say(f"“{run[1]}” was indexed before in another layout: answer the question to read it anew.")

@@ -594,6 +594,9 @@ WINDOW_WAYS: dict[WayOut, str] = {
                                  "not, index it under another name"),
     WayOut.MAPPING_OR_REPLACE: (f"delete the catalogue ({MANAGE}) and index the folder again (its items get new "
                                 "ids); the window reads no mapping file, the index command in a terminal does"),
+    WayOut.READ_ANEW: f"index the folder again ({INDEX_FOLDER}), which asks before it reads it anew",
+    WayOut.REPLACE_MAPPING: "save again to replace it",
+    WayOut.WRITE_MAPPING_ELSEWHERE: "make the folder writable (or copy it where you can write), then save again",
     WayOut.PUT_MAPPING_BACK: "put the mapping file back, then re-sync the catalogue",
     WayOut.OTHER_INDEX_OR_REPLACE: f"index this folder under another name ({INDEX_FOLDER})",
     WayOut.OTHER_INDEX_FOLDER: f"index this folder under another name ({INDEX_FOLDER})",

@@ -21,7 +21,7 @@ from typing import Any
 from sane_desktop.catalogue import read_catalogue
 from sane_desktop.catalogue.column_draft import ColumnDraft, draft_columns, tables_in
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME
-from sane_desktop.errors import InputError
+from sane_desktop.errors import InputError, WayOut
 
 __all__ = ["MAPPING_FILE_NAME", "MappingDraft", "MappingFileExists", "MappingTrial", "draft_mapping", "try_mapping",
            "write_mapping"]
@@ -121,20 +121,17 @@ def write_mapping(draft: MappingDraft, out: Path | None = None, *, replace: bool
     reads from then on), by rename: a reader never sees half a file.
 
     Raises:
-        InputError: the draft lacks a required key, the file exists and ``replace`` is false, or it cannot be
-            written (a read-only folder: write it elsewhere and index with ``--mapping``).
+        InputError: the draft lacks a required key or reads no item, the file exists and ``replace`` is false
+            (:class:`MappingFileExists`), or it cannot be written (a read-only folder).
     """
-    if not draft.complete:
-        flags = {"image": "--image COLUMN or --image-template TEMPLATE"}
-        named = "; ".join(f"{key}: {flags.get(key, f'--{key} COLUMN')}" for key in draft.missing)
-        raise InputError(f"the draft of {draft.table} has no {' or '.join(draft.missing)} column: nothing written "
-                         f"(name it: {named})")
+    if not draft.complete:  # (the command line names its options first; the dialog's Save waits for them)
+        raise InputError(f"the draft of {draft.table} has no {' or '.join(draft.missing)} column: nothing written")
     if draft.trial is not None and not draft.trial.items:  # it would import nothing an index can read
         raise InputError(f"with this draft no row of {draft.table} names a photo in the folder: nothing written "
                          "(name the photo's column or template)")
     target = Path(out).expanduser() if out is not None else draft.folder / MAPPING_FILE_NAME
     if target.exists() and not replace:
-        raise MappingFileExists(f"{target} exists already: nothing written (give --force to replace it)")
+        raise MappingFileExists(f"{target} exists already: nothing written", way_out=WayOut.REPLACE_MAPPING)
     scratch: str | None = None
     try:
         handle, scratch = tempfile.mkstemp(prefix=".sane-mapping-", suffix=".tmp", dir=target.parent)
@@ -143,8 +140,8 @@ def write_mapping(draft: MappingDraft, out: Path | None = None, *, replace: bool
         os.replace(scratch, target)
         scratch = None
     except OSError as error:
-        raise InputError(f"cannot write {target} ({error.strerror or error}): write it elsewhere (--out FILE) and "
-                         "index the folder with --mapping FILE") from None
+        raise InputError(f"cannot write {target} ({error.strerror or error})",
+                         way_out=WayOut.WRITE_MAPPING_ELSEWHERE) from None
     finally:
         if scratch is not None:
             with contextlib.suppress(OSError):

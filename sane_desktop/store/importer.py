@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from sane_desktop.errors import DamagedStoreError, InputError, NotFound, SaneError, StoreError, WayOut
+from sane_desktop.catalogue.detect import MAPPING_FILE_NAME
 from sane_desktop.catalogue.framing import framing_problem
 from sane_desktop.catalogue.images import IMAGE_CHECK, KnownImage
 from sane_desktop.catalogue.sources import metadata_sources
@@ -324,6 +325,9 @@ def source_conflict(name: str, stored_root: str | None, root: Path | str) -> Inp
 def format_conflict(name: str, stored_format: str, root: Path | str, now: str) -> InputError:
     """The error for re-importing catalogue ``name``, stored as ``stored_format``, from ``root``
     that now reads as ``now``."""
+    if stored_format == "folder" and (Path(root) / MAPPING_FILE_NAME).is_file():  # its own mapping, since
+        return InputError(f"catalogue {name!r} was imported as a folder catalogue, but {Path(root)} now reads as a "
+                          f"{now} catalogue (its {MAPPING_FILE_NAME})", way_out=WayOut.READ_ANEW)
     return InputError(f"catalogue {name!r} was imported as a {stored_format} catalogue, but {Path(root)} now reads "
                       f"as a {now} catalogue", way_out=WayOut.MAPPING_OR_REPLACE)
 
