@@ -302,7 +302,7 @@ def test_index_catalogue_summary_keys_are_the_cli_json(world: dict[str, Path], t
     assert list(data) == ["name", "items", "embedded", "reused", "failed", "mapped", "mapped_how", "vectors",
                           "index_types", "rebuilt_because", "model", "model_hash", "device", "index_dir", "seconds",
                           "images_per_second", "note", "cells_stored", "suggestions", "import_summary", "rebuilt",
-                          "rebuild_reason", "total_seconds"]
+                          "rebuild_reason", "total_seconds", "carried_choices"]
     assert data["import_summary"]["items"] == ITEMS and data["import_summary"]["name"] == "shop"
     assert json.loads(json.dumps(data)) == data and data["note"] is None and data["device"] == "cpu"
 

@@ -12,6 +12,7 @@ trial read the table and look the photos up on the worker (never on the GUI thre
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -22,9 +23,12 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.tasks import Channel, Failure, TaskRunner
 from sane_desktop.gui.text import isolated, left_to_right, message_box, plain_label, set_plain, window_words
-from sane_desktop.service import CatalogueService
-from sane_desktop.service.column_mapping import MAPPING_FILE_NAME, MappingDraft, MappingFileExists, draft_mapping, \
-    write_mapping
+from sane_desktop.errors import WayOut
+
+if TYPE_CHECKING:  # (the service and the drafting load the database layer and the catalogue readers: on the worker)
+    from sane_desktop.service import CatalogueService
+    from sane_desktop.service.column_mapping import MappingDraft
+
 
 NO_TITLE = "(none: titles from the photos' names)"
 NO_OUTFITS = "(none)"
@@ -174,8 +178,12 @@ class ColumnsDialog(ScreenFittedDialog):
         folder, table = self.folder, self.table
         self.save_button.setEnabled(False)
         set_plain(self.trial, "Reading the table…")
-        self._drafting.start(lambda _service, _state: draft_mapping(folder, table, given), "Reading the table…") \
-            .on_done(self._drafted).on_failed(self._failed)
+        def draft(_service: CatalogueService, _state: object) -> MappingDraft:
+            from sane_desktop.service.column_mapping import draft_mapping
+
+            return draft_mapping(folder, table, given)
+
+        self._drafting.start(draft, "Reading the table…").on_done(self._drafted).on_failed(self._failed)
 
     def _drafted(self, draft: MappingDraft) -> None:
         self.draft = draft
@@ -231,8 +239,12 @@ class ColumnsDialog(ScreenFittedDialog):
         if draft is None or not draft.complete:
             return
         self.save_button.setEnabled(False)
-        self._writing.start(lambda _service, _state: str(write_mapping(draft, replace=replace)),
-                            "Saving the folder's sane-mapping.json…") \
+        def write(_service: CatalogueService, _state: object) -> str:
+            from sane_desktop.service.column_mapping import write_mapping
+
+            return str(write_mapping(draft, replace=replace))
+
+        self._writing.start(write, "Saving the folder's sane-mapping.json…") \
             .on_done(self._written).on_failure(lambda failure: self._not_written(failure, replace))
 
     def _written(self, path: str) -> None:
@@ -241,10 +253,11 @@ class ColumnsDialog(ScreenFittedDialog):
 
     def _not_written(self, failure: Failure, replaced: bool) -> None:
         self.save_button.setEnabled(True)
-        if not replaced and isinstance(failure.error, MappingFileExists):  # written meanwhile, from elsewhere
+        if not replaced and failure.error is not None and failure.error.way_out is WayOut.REPLACE_MAPPING:
+            # written meanwhile, from elsewhere
             self.question = message_box(
-                self, "Replace the mapping?", f"{self.folder / MAPPING_FILE_NAME} is there already (written since "
-                "this window looked). Replace it with these columns?", QMessageBox.Icon.Question,
+                self, "Replace the mapping?", f"{self.folder} has a sane-mapping.json already (written since this "
+                "window looked). Replace it with these columns?", QMessageBox.Icon.Question,
                 QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No)
             self.question.finished.connect(
                 lambda answer: self.save(replace=True) if answer == QMessageBox.StandardButton.Yes else None)
