@@ -384,7 +384,8 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
     missing = [key for key in ("id", "image", "category") if key not in items and not (key == "image" and "image_template" in items)]
     wanted = given.get("outfits")  # "": none (the person's choice), a table: that one, None: the guess
     if "id" in items and wanted != "":
-        outfits = _outfits_choice(root, table, {row.get(items["id"], "").strip() for row in rows}, only=wanted)
+        outfits = _outfits_choice(root, table, {row.get(items["id"], "").strip() for row in rows}, only=wanted,
+                                  id_column=items["id"], notes=notes)
         if outfits is not None:
             choice, section = outfits
             choices.append(choice)
@@ -415,12 +416,13 @@ def items_table(root: Path, tables: list[str]) -> str:
     return max(tables, key=lambda table: ((root / table).stat().st_size, table))
 
 
-def _outfits_choice(root: Path, items_table: str, ids: set[str],
-                    only: str | None = None) -> tuple[ColumnChoice, dict[str, str]] | None:
+def _outfits_choice(root: Path, items_table: str, ids: set[str], only: str | None = None, id_column: str = "",
+                    notes: list[str] | None = None) -> tuple[ColumnChoice, dict[str, str]] | None:
     """Another table beside it whose rows pair an outfit (a repeated value) with an item id of ``ids``, one row per item
     (the format's only outfits layout), the table or that column named like outfits: a price list or a stock table
     of the same ids, its rows grouped by a price or a shop, is no outfits table (trial EI). ``only``: the table
-    the person named, whatever its name."""
+    the person named, whatever its name. A table named like outfits whose rows name none of ``ids`` (the draft's
+    ``id_column``) is said in ``notes``: trial EJ's outfits.csv named items by an id the draft had passed over."""
     ids.discard("")
     folder = PurePosixPath(items_table).parent.as_posix()
     for table in [only] if only else tables_in(root, "" if folder == "." else folder):
@@ -436,9 +438,13 @@ def _outfits_choice(root: Path, items_table: str, ids: set[str],
         if item_column is None:
             continue
         known = sum(row.get(item_column, "").strip() in ids for row in sample)
-        if known < max(2, len(sample) // 2):
-            continue
         named = only is not None or _word_rank(PurePosixPath(table).stem, OUTFIT_WORDS) is not None
+        if known < max(2, len(sample) // 2):
+            if notes is not None and (named or _by_words(columns, OUTFIT_WORDS, set())):
+                notes.append(f"{table} looks like an outfits table, but its rows name few of the items by "
+                             f"{id_column!r}, the id drafted ({known} of {len(sample)} sampled rows): choose the id "
+                             "its rows use")
+            continue
         others = _by_words(columns, OUTFIT_WORDS, {item_column}) + \
             ([c for c in columns if c != item_column] if named else [])
         for column in others:

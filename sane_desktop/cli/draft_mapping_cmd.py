@@ -101,8 +101,8 @@ def render(result: dict[str, Any]) -> str:
                      f"skipped{f' ({len(categories)} categories: {kinds}{more})' if kinds else ''}")
         lines += [f"  skipped: {printable(reason)}" for reason in trial["reasons"]]
     if result["other_tables"]:
-        lines.append(f"Not read: {', '.join(printable(table) for table in result['other_tables'])} (no outfits table: "
-                     "its name or a column's would say outfit or look)")
+        lines.append(f"Not read: {', '.join(printable(table) for table in result['other_tables'])} (an outfits table "
+                     "is one whose name or a column's says outfit or look, and whose rows name the items by their id)")
     if result["written"]:
         lines.append(f"Written to {printable(result['written'])}: the next index of the folder reads it "
                      f"(sane-desktop index {printable(result['folder'])}).")

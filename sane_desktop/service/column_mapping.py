@@ -112,7 +112,10 @@ def try_mapping(folder: Path, document: Mapping[str, Any]) -> MappingTrial:
     for item in with_photo:
         counts[item.category] = counts.get(item.category, 0) + 1
     reasons = tuple(dict.fromkeys(f"{skip.path or skip.item_id}: {skip.reason}" for skip in catalogue.skipped))[:5]
-    return MappingTrial(len(with_photo), len(catalogue.items) - len(with_photo), len(catalogue.outfits),
+    # outfits of items an index can read (trial EJ read "0 items …, 20 outfits")
+    readable = {item.item_id for item in with_photo}
+    outfits = sum(1 for outfit in catalogue.outfits if len(set(outfit.item_ids) & readable) >= 2)
+    return MappingTrial(len(with_photo), len(catalogue.items) - len(with_photo), outfits,
                         len(catalogue.skipped), reasons, tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))))
 
 
