@@ -727,12 +727,12 @@ def test_a_resync_keeps_an_outfit_item_whose_folder_was_renamed(managed, world: 
     assert not [box for box in window.findChildren(QMessageBox) if box.isVisible()]
     # the outfit kept while another catalogue is open, its item's folder renamed back and re-indexed meanwhile
     # from a terminal: it comes back as the item holding its photo
-    window.refresh_catalogues(select="other")
+    choose_in_switcher(window, "other")  # the switcher's list, as a stylist picks
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "other"
                     and not window.channels.outfit.busy, timeout=60000)
     (world / "shop" / "Schuhe").rename(world / "shop" / "shoes")
     service_on(world).index_folder(world / "shop", "shop")
-    window.refresh_catalogues(select="shop")
+    choose_in_switcher(window, "shop")
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "shop"
                     and len(window.outfit_model.pks()) == 1 and window.outfit_model.items()[0].category == "shoes",
                     timeout=60000)

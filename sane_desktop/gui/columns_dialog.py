@@ -95,11 +95,13 @@ class ColumnsDialog(ScreenFittedDialog):
         intro.setWordWrap(True)
         self.id_box, self.photo_box, self.category_box, self.title_box, self.outfits_box = \
             (QComboBox() for _ in range(5))
+        form = QFormLayout()
         for box, name in ((self.id_box, "Item code"), (self.photo_box, "Photo"), (self.category_box, "Category"),
                           (self.title_box, "Title"), (self.outfits_box, "Outfits")):
             box.setAccessibleName(name)
             box.setEnabled(False)
             box.activated.connect(lambda _index: self.redraft())
+            form.addRow(name, box)
         # a template may be typed: "Fotos/{Artikelnummer}.jpg" (trial EI found no way to one the app had not guessed)
         self.photo_box.setEditable(True)
         self.photo_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -107,12 +109,6 @@ class ColumnsDialog(ScreenFittedDialog):
         assert typed is not None  # (an editable box has one)
         typed.editingFinished.connect(self._photo_typed)
         self.photo_box.setToolTip(PHOTO_TIP)
-        form = QFormLayout()
-        form.addRow("Item code", self.id_box)
-        form.addRow("Photo", self.photo_box)
-        form.addRow("Category", self.category_box)
-        form.addRow("Title", self.title_box)
-        form.addRow("Outfits", self.outfits_box)
         self.also = plain_label()
         self.also.setWordWrap(True)
         self.trial = plain_label("Reading the table…")

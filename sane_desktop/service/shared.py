@@ -109,8 +109,8 @@ def connection_message(error: BaseException, address: ServerAddress, password: s
     password): wrong password, a password needed, no such user or database, the server not
     reachable, not allowed from here; else the store's own line, with ``password`` (plain or
     URL-escaped) blotted out should it quote it."""
-    from sane_desktop.store.db import not_postgresql, tls_refused, unknown_host_name  # (loaded already: the
-    # failure came through it)
+    # (loaded already: the failure came through it)
+    from sane_desktop.store.db import not_postgresql, tls_refused, unknown_host_name
 
     text = _server_text(error)
     where = f"{address.host}:{address.port}"
