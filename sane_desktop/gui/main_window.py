@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import logging
 import os
+import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +79,7 @@ from sane_desktop.service.values import IndexReport, LoadedOutfit, OpenedCatalog
 SEARCH_DEBOUNCE_MS = 250
 WRITER_POLL_MS = 2000  # how often a search refused during another run's index asks whether that run ended
 INDEX_SETTLE_MS = 1500  # the index folder still this long after a change: then it is looked at
+NEWS_JOINED_MS = 5000  # news lines said this close together (one refresh's) stay side by side in the status bar
 RESTORING_RESULTS = "Bringing back the outfit you were building last time…"
 EMPTY_OUTFIT_WORDS = "The outfit is empty: add items to it, then click a result to see why it matches."
 QUIT_WATCH_MS = 300  # how often an open quit question looks whether the work it warns of has ended
@@ -600,6 +602,7 @@ class MainWindow(QMainWindow):
         self._no_catalogue_words = NO_CATALOGUE  # what an empty listing says (why the demo is missing, when it failed)
         # a line the start said (remembered settings read as their defaults): kept beside what replaces it
         self.start_note = ""
+        self._news: list[tuple[str, float]] = []  # lines said by _say_news, with their time.monotonic()
         self.explanation_dock = dock = QDockWidget(self.explanation.question(), self)
         # the panel's question follows what it shows: a likeness, a match, or (cleared) the default
         self.explanation.question_changed.connect(dock.setWindowTitle)
@@ -1188,8 +1191,8 @@ class MainWindow(QMainWindow):
             return False
         old, new = opened.name, same[0]
         self._catalogues_managed(old, new)
-        self.statusBar().showMessage(f"“{isolated(old)}” was renamed “{isolated(new)}” elsewhere (another window or "
-                                     "command): opened under its new name.", 15000)
+        self._say_news(f"“{isolated(old)}” was renamed “{isolated(new)}” elsewhere (another window or command): "
+                       "opened under its new name.", 15000)
         return True
 
     def _switcher_row_enabled(self, row: int) -> bool:
@@ -2074,8 +2077,8 @@ class MainWindow(QMainWindow):
             return
         self.filters.restore({group: values & found.get(group, set()) for group, values in ticks.items()})
         self._filters_changed()  # the grid and the results without them, and only what is left remembered
-        self.statusBar().showMessage(f"Remembered filters this catalogue no longer has were left out: "
-                                     f"{', '.join(gone[:5])}{' …' if len(gone) > 5 else ''}", 15000)
+        self._say_news(f"Remembered filters this catalogue no longer has were left out: "
+                       f"{', '.join(gone[:5])}{' …' if len(gone) > 5 else ''}", 15000)
 
     def _filters_changed(self) -> None:
         if self.catalogue is not None and not self.shared:  # kept for the next run
@@ -2715,8 +2718,7 @@ class MainWindow(QMainWindow):
             # the category browsed is gone (a re-import renamed its folder): the grid lists every category now, as
             # the box says (trial EI read "This catalogue has no items." under "All categories")
             self.request_items()
-            self.statusBar().showMessage(f"“{browsed}” is no longer a category of this catalogue: showing every "
-                                         "category.", 15000)
+            self._say_news(f"“{browsed}” is no longer a category of this catalogue: showing every category.", 15000)
 
     def _restore_outfit(self, name: str, titles: dict[int, str] | None = None, key: str | None = None,
                         photos: Mapping[int, str] | None = None) -> None:
@@ -2736,8 +2738,8 @@ class MainWindow(QMainWindow):
             left_out = sum(isinstance(entry, int) for entry in saved)
             saved = self._outfits[key] = [entry for entry in saved if not isinstance(entry, int)]
             if left_out:
-                self.statusBar().showMessage(f"“{name}” was made anew since you built its outfit: "
-                                             f"{counted(left_out, 'item')} of it left out.", 15000)
+                self._say_news(f"“{name}” was made anew since you built its outfit: "
+                               f"{counted(left_out, 'item')} of it left out.", 15000)
         if not saved:
             self._remember_outfit = True
             self.outfit_panel.set_restoring(False)  # another catalogue's, still on its way, is dropped when it comes
@@ -2880,12 +2882,23 @@ class MainWindow(QMainWindow):
     def _say_beside_start_note(self, message: str, timeout_ms: int) -> None:
         """Show ``message``, after :attr:`start_note` while that is still on screen: the outfit brought back
         at start replaced the line on remembered settings read as their defaults (trial BE read it in the
-        log only)."""
+        log only). News (:meth:`_say_news`) said a moment before stays beside it too."""
+        self._say_news(message, timeout_ms)
+
+    def _say_news(self, message: str, timeout_ms: int) -> None:
+        """Show ``message``, a change that came from elsewhere (a re-import, another window), after the news
+        said less than :data:`NEWS_JOINED_MS` before while that is still on screen, and after the start's note
+        while that is: one refresh's lines replaced one another (trial EJ read a renamed category's line, never
+        its outfit item's "it stays"). A line the person's own action says replaces them, as before."""
         bar = self.statusBar()
-        if self.start_note and bar.currentMessage().startswith(self.start_note):
-            message = f"{self.start_note.rstrip('.')}. {message}"
+        shown, now = bar.currentMessage(), time.monotonic()
+        kept = [said for said, at in self._news if (now - at) * 1000 < NEWS_JOINED_MS and said in shown
+                and said != message]
+        if self.start_note and shown.startswith(self.start_note) and self.start_note not in kept:
+            kept.insert(0, self.start_note)
             timeout_ms = max(timeout_ms, 30000)
-        bar.showMessage(message, timeout_ms)
+        self._news = [(said, at) for said, at in self._news if said in kept] + [(message, now)]
+        bar.showMessage(" ".join([*(f"{said.rstrip('.')}." for said in kept), message]), timeout_ms)
 
     def _show_items(self, items: list[ItemInfo], asked: tuple[str, ...] = ()) -> None:
         """``asked``: what the list is of (catalogue, category, search, filters, order); another list
@@ -3106,7 +3119,7 @@ class MainWindow(QMainWindow):
                 self.request_search()
             return
         text = left_out_words(len(titles), titles)
-        self.statusBar().showMessage(text, 15000)
+        self._say_news(text, 15000)
         message_box(self, "Outfit", text, QMessageBox.Icon.Information)
         self.saved_outfits.catalogue_took(gone)  # before the removal: the catalogue's doing, not an edit
         self.outfit_panel.remove_items(list(gone))  # a new outfit: it is searched again (_outfit_changed)
@@ -3203,8 +3216,8 @@ class MainWindow(QMainWindow):
         outfit's item keys are left out, and the status bar says so), never the old keys searched
         in the new one. A re-index offered here would have read the old folder into it."""
         self.results.show_message(f"“{name}” was made anew by another window or command: opening it again…")
-        self.statusBar().showMessage(f"“{name}” was made anew by another window or command: opened again, with "
-                                     "its new items.", 15000)
+        self._say_news(f"“{name}” was made anew by another window or command: opened again, with its new items.",
+                       15000)
         self.refresh_catalogues(select=name)
 
     def _show_tiles(self, tiles: list[ColouredTile]) -> None:
