@@ -406,7 +406,7 @@ def remove_orphan_temporaries(path: Path) -> list[Path]:
         pids = [int(pid) for pid in re.findall(r"\.(\d+)-[0-9a-f]{32}\.tmp", match.group(1))]
         try:
             age = now - sibling.stat().st_mtime
-            if age < (ORPHAN_AGE_S if pids else LEGACY_ORPHAN_AGE_S) or any(_alive(pid) for pid in pids):
+            if age < (ORPHAN_AGE_S if pids else LEGACY_ORPHAN_AGE_S) or any(process_alive(pid) for pid in pids):
                 continue
             sibling.unlink()
         except OSError:
@@ -420,7 +420,7 @@ def glob_escape(name: str) -> str:
     return "".join(f"[{char}]" if char in "*?[" else char for char in name)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
     """Whether process ``pid`` runs on this machine (signal 0; one of another user counts as running)."""
     if pid == os.getpid() or os.name == "nt":  # Windows' os.kill ends the process whatever the signal
         return True

@@ -41,8 +41,9 @@ def test_a_catalogue_goes_back_to_the_built_in_model_keeping_its_own_aside(tmp_p
 
     report = service.use_builtin_model("closet")
     assert report.model_name == general_model_path().name  # real photos' built-in model, not the demo's
-    assert sorted(Path(p).name for p in report.set_aside) == ["model.set-aside.pt", "model.set-aside.selection.json"]
-    assert not own.exists() and (folder / "model.set-aside.pt").is_file()
+    # its own model is the earlier one now (use_earlier_model brings it back)
+    assert sorted(Path(p).name for p in report.set_aside) == ["model.previous.pt", "model.previous.selection.json"]
+    assert not own.exists() and service.earlier_model("closet") == folder / "model.previous.pt"
     assert read_index_manifest(folder).model_hash == stored_content_hash(general_model_path())
     assert service.name == "closet" and service.model_path().name == general_model_path().name
     assert {item.pk for item in service.items()} == before
@@ -61,11 +62,12 @@ def test_a_catalogue_goes_back_to_the_built_in_model_keeping_its_own_aside(tmp_p
     shutil.copyfile(demo_model_path(), own)
     service._index_with("closet", own, lambda *_: None, lambda: False)  # as Train and Adapt re-index
     assert service.search([disk.pk], "", 3)
-    # a later own model set aside again takes the next name
+    # a later own model is the earlier one then; the one kept before is set aside, not lost
     shutil.copyfile(demo_model_path(), own)
     service.index_folder(root, "closet", model=own)
     again = service.use_builtin_model("closet")
-    assert [Path(p).name for p in again.set_aside] == ["model.set-aside-2.pt"]
+    assert [Path(p).name for p in again.set_aside] == ["model.previous.pt"]
+    assert (folder / "model.set-aside.previous.pt").is_file() and (folder / "model.set-aside.previous.selection.json").is_file()
     assert service.search([disk.pk], "", 3)  # and across going back to the built-in model
 
 
@@ -91,3 +93,81 @@ def test_the_model_a_training_replaced_is_kept_as_the_previous_one(tmp_path: Pat
     fresh = SavedModel.aside(tmp_path / "none.pt")  # no model there before: nothing to keep
     (tmp_path / "none.pt").write_bytes(b"new")
     assert fresh.keep_as_previous() == ()
+
+
+def test_a_catalogue_goes_back_to_its_earlier_model_and_forth(tmp_path: Path) -> None:
+    """Trial-left (stop 65): a Train with too few held-back outfits to compare replaces the catalogue's model, kept
+    as ``model.previous.pt``, and nothing in the app brought it back. ``use_earlier_model`` indexes the catalogue
+    with it, the two swapping places (each with its own fitted selection, never the other's); a stopped run leaves
+    both as they were; after Built-in model… it brings the catalogue's own model back."""
+    root = make_closet(tmp_path / "closet")
+    home = tmp_path / "home"
+    service = CatalogueService(home, device="cpu")
+    folder = home / "closet"
+    folder.mkdir(parents=True)
+    own, earlier = folder / "model.pt", folder / "model.previous.pt"
+    shutil.copyfile(demo_model_path(), earlier)  # the model a Train replaced, with its selection
+    earlier.with_name("model.previous.selection.json").write_text("{}", encoding="utf-8")
+    shutil.copyfile(general_model_path(), own)  # the Train's model, no selection fitted
+    service.index_folder(root, "closet", model=own)
+    service.open_catalogue("closet")
+    demo, general = stored_content_hash(demo_model_path()), stored_content_hash(general_model_path())
+    before = {item.pk for item in service.items()}
+
+    with pytest.raises(Cancelled):
+        service.use_earlier_model("closet", should_stop=lambda: True)
+    assert stored_content_hash(own) == general and stored_content_hash(earlier) == demo
+    assert not own.with_suffix(".selection.json").exists()
+    assert read_index_manifest(folder).model_hash == general and service.name == "closet"
+
+    report = service.use_earlier_model("closet")
+    assert read_index_manifest(folder).model_hash == demo and stored_content_hash(own) == demo
+    assert own.with_suffix(".selection.json").read_text(encoding="utf-8") == "{}"  # its own selection came along
+    # the Train's model is the earlier one now, without the selection that was not its own
+    assert [Path(p).name for p in report.set_aside] == ["model.previous.pt"] and stored_content_hash(earlier) == general
+    assert not earlier.with_name("model.previous.selection.json").exists()
+    assert {item.pk for item in service.items()} == before and service.model_path() == own
+    tops = [item.pk for item in service.items() if item.category == "Tops"][:1]
+    assert service.search(tops, "", 3)
+
+    service.use_earlier_model("closet")  # and back
+    assert read_index_manifest(folder).model_hash == general and stored_content_hash(earlier) == demo
+    assert earlier.with_name("model.previous.selection.json").is_file() and not own.with_suffix(".selection.json").exists()
+
+    service.use_builtin_model("closet")  # the built-in model: the catalogue's own is the earlier one
+    assert stored_content_hash(earlier) == general and (folder / "model.set-aside.previous.pt").is_file()
+    service.use_earlier_model("closet")  # its own back; a built-in model is not copied into its folder
+    assert read_index_manifest(folder).model_hash == general and service.earlier_model("closet") is None
+    with pytest.raises(InputError, match="keeps no earlier model"):
+        service.use_earlier_model("closet")
+
+
+def test_a_train_s_re_index_keeps_the_model_it_replaced_or_puts_it_back(tmp_path: Path) -> None:
+    """The re-index after a Train or Adapt (``_index_or_put_back``) cleared the copy of the model set aside
+    beside ``model.pt`` as a killed writer's leftover: no ``model.previous.pt`` was kept, though the dialog
+    said it was, and a cancelled re-index could not put the old model back (the new one stayed, unindexed)."""
+    from sane_desktop.service.model_swap import SavedModel
+
+    root = make_closet(tmp_path / "closet")
+    home = tmp_path / "home"
+    service = CatalogueService(home, device="cpu")
+    folder = home / "closet"
+    folder.mkdir(parents=True)
+    own = folder / "model.pt"
+    shutil.copyfile(demo_model_path(), own)
+    service.index_folder(root, "closet", model=own)
+    service.open_catalogue("closet")
+    demo, general = stored_content_hash(demo_model_path()), stored_content_hash(general_model_path())
+
+    saved = SavedModel.aside(own)
+    shutil.copyfile(general_model_path(), own)  # as the training writes its model
+    with pytest.raises(Cancelled):
+        service._index_or_put_back("closet", saved, lambda *_: None, lambda: True)
+    assert stored_content_hash(own) == demo and read_index_manifest(folder).model_hash == demo
+    assert not list(folder.glob(".*.tmp")) and service.name == "closet"
+
+    saved = SavedModel.aside(own)
+    shutil.copyfile(general_model_path(), own)
+    _, previous = service._index_or_put_back("closet", saved, lambda *_: None, lambda: False)
+    assert previous == str(folder / "model.previous.pt") and stored_content_hash(previous) == demo
+    assert read_index_manifest(folder).model_hash == general and not list(folder.glob(".*.tmp"))

@@ -6,7 +6,10 @@ from __future__ import annotations
 import dataclasses
 
 import json
+import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,15 +165,28 @@ def test_build_writes_files_then_manifest_and_mirrors_it_in_the_store(world: dic
     assert {p.name: p.read_bytes() for p in (index_dir / "faiss").glob("*.faiss")} == files
 
 
+def ended_process() -> int:
+    """The number of a process that has ended (a killed writer's)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
 def test_build_cleans_leftovers_and_a_failed_build_keeps_the_previous_manifest(
         world: dict[str, Path], engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     index_dir = tmp_path / "ix"
     index_store(engine, "shop", world["model"], index_dir=index_dir, workers=0, device="cpu")
     before = (index_dir / MANIFEST_NAME).read_bytes()
-    (index_dir / "faiss" / ".half-written.faiss.123.tmp").write_bytes(b"junk")  # a killed run's leftovers
-    (index_dir / f".{MANIFEST_NAME}.123.tmp").write_bytes(b"{")
+    dead = ended_process()
+    (index_dir / "faiss" / f".half-written.faiss.{dead}.tmp").write_bytes(b"junk")  # a killed run's leftovers
+    (index_dir / f".{MANIFEST_NAME}.{dead}.tmp").write_bytes(b"{")
+    (index_dir / f".{MANIFEST_NAME}.{dead}-{'a' * 32}.tmp").write_bytes(b"{")
     (index_dir / "faiss" / "0123456789ab-999.faiss").write_bytes(b"an older model's index")
     (index_dir / ".thesis.docx.tmp").write_bytes(b"the user's own")  # not a name an index writes (trial EC)
+    # a live writer's: the copy of model.pt a Train sets aside while it re-indexes (it was deleted: no
+    # model.previous.pt, and a cancelled re-index could not put the old model back)
+    live = index_dir / f".model.pt.{os.getpid()}-{'b' * 32}.tmp"
+    live.write_bytes(b"the model before the Train")
 
     saves = iter(range(100))
     original_save = FaissVectorStore.save
@@ -186,7 +202,7 @@ def test_build_cleans_leftovers_and_a_failed_build_keeps_the_previous_manifest(
     with pytest.raises(OSError, match="disk full"):
         build_indexes(engine, model, catalogue, scan_items(engine, catalogue), index_dir)
     assert (index_dir / MANIFEST_NAME).read_bytes() == before  # the manifest is written last
-    assert [path.name for path in index_dir.rglob("*.tmp")] == [".thesis.docx.tmp"]
+    assert sorted(path.name for path in index_dir.rglob("*.tmp")) == sorted([".thesis.docx.tmp", live.name])
 
     monkeypatch.setattr(FaissVectorStore, "save", original_save)
     built = build_indexes(engine, model, catalogue, scan_items(engine, catalogue), index_dir)

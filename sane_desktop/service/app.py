@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import logging
+import os
 import shutil
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sane_desktop.errors import Cancelled, InputError, ModelError, NotFound, SaneError, StaleIndexError, StoreError
-from sane_desktop.paths import CATALOGUE_DB, DEMO_CATALOGUE, disk_full_or, sqlite_url
+from sane_desktop.paths import CATALOGUE_DB, DEMO_CATALOGUE, disk_full_or, sqlite_url, temporary_sibling
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.service import building, mapping
 from sane_desktop.service.building import EpochCallback, TrainRequest
@@ -134,7 +135,7 @@ class CatalogueService:
         from sane_desktop.models.checkpoint import bundled_model_path, shipped_with_the_app
         from sane_desktop.retrieval.manifest import read_index_manifest
         from sane_desktop.service.catalogues import OWN_MODELS
-        from sane_desktop.service.model_swap import model_files, put_back, set_aside
+        from sane_desktop.service.model_swap import model_files, put_back, set_aside, tagged
 
         source = self._source_folder(name, "nothing to index again from")
         folder = self.catalogues.folder(name)
@@ -148,15 +149,76 @@ class CatalogueService:
         model = bundled_model_path(source)
         with catalogue_lock(folder, f"use the built-in model for {name}"):
             self.catalogues.model_override = None  # the model its index records wins from now on (as after Train)
-            moved = set_aside([path for own in OWN_MODELS for path in model_files(folder / own) if path.is_file()])
+            own = [path for path in model_files(folder / OWN_MODELS[0]) if path.is_file()]
+            # its own model becomes the earlier one (use_earlier_model brings it back); an earlier one there is
+            # set aside, never lost; an older layout's own model (models/latest.pt) is set aside as before
+            moved = set_aside([tagged(path, "previous") for path in model_files(folder / OWN_MODELS[0])
+                               if own and tagged(path, "previous").is_file()])
             try:
+                for path in own:
+                    os.replace(path, tagged(path, "previous"))
+                    moved[path] = tagged(path, "previous")
+                moved.update(set_aside([path for other in OWN_MODELS[1:] for path in model_files(folder / other)
+                                        if path.is_file()]))
                 report = self._index_closed(name, source, model, progress, should_stop)
             except BaseException:
-                put_back(moved)
+                put_back(dict(reversed(moved.items())))  # the own model back first, then the earlier one
                 raise
-        log.info("catalogue %r indexed with the built-in model %s; its own model files set aside: %s", name, model.name,
-                 ", ".join(str(kept) for kept in moved.values()) or "none")
-        return BuiltinModelReport(report, model.name, tuple(str(kept) for kept in moved.values()))
+        kept = tuple(str(path) for original, path in moved.items() if original in own or original.parent != folder)
+        log.info("catalogue %r indexed with the built-in model %s; its own model files kept as: %s", name, model.name,
+                 ", ".join(kept) or "none")
+        return BuiltinModelReport(report, model.name, kept)
+
+    def earlier_model(self, name: str) -> Path | None:
+        """The model catalogue ``name`` used before its last Train, Adapt or Built-in model… (kept as
+        ``model.previous.pt`` in its folder: :meth:`~sane_desktop.service.model_swap.SavedModel.keep_as_previous`),
+        None when none is kept."""
+        from sane_desktop.service.catalogues import OWN_MODELS
+        from sane_desktop.service.model_swap import tagged
+
+        kept = tagged(self.catalogues.folder(name) / OWN_MODELS[0], "previous")
+        return kept if kept.is_file() else None
+
+    def use_earlier_model(self, name: str, progress: Progress = no_progress,
+                          should_stop: CancelCheck = never_cancel) -> BuiltinModelReport:
+        """Index catalogue ``name`` again with its earlier model (:meth:`earlier_model`): the way back after a
+        Train that replaced a good model without comparing them (too few held-back outfits), or an Adapt. The
+        two swap places: the model it uses now is kept as the earlier one (a second call goes back again; a
+        built-in model is not copied, it stays in the app). A run that does not finish puts the files back.
+        InputError when no earlier model is kept, or the source folder is unknown or gone."""
+        from sane_desktop.service.catalogues import OWN_MODELS
+        from sane_desktop.service.model_swap import SavedModel, model_files, tagged
+
+        folder = self.catalogues.folder(name)
+        if self.earlier_model(name) is None:
+            raise InputError(f"{name!r} keeps no earlier model: one is kept when a Train, an Adapt or Built-in "
+                             "model… replaces its model")
+        source = self._source_folder(name, "nothing to index again from")
+        own = folder / OWN_MODELS[0]
+        with catalogue_lock(folder, f"use the earlier model for {name}"):
+            self.catalogues.model_override = None
+            saved = SavedModel.aside(own)  # the model files now, put back when the run does not finish
+            try:
+                for path in model_files(own):  # copied, not moved: a failed run leaves the earlier one in place
+                    earlier = tagged(path, "previous")
+                    if earlier.is_file():
+                        written = temporary_sibling(path)
+                        shutil.copy2(earlier, written)
+                        os.replace(written, path)
+                    else:  # a selection fitted for the model now must not stay beside the earlier one
+                        path.unlink(missing_ok=True)
+                report = self._index_closed(name, source, own, progress, should_stop)
+            except BaseException:
+                saved.put_back()
+                raise
+            # the model used until now is the earlier one from here on; where it had no such file, none stays
+            for path, copy in saved.copies.items():
+                if copy is None:
+                    tagged(path, "previous").unlink(missing_ok=True)
+            kept = saved.keep_as_previous()
+        log.info("catalogue %r indexed with its earlier model; the one it replaced is kept as: %s", name,
+                 ", ".join(str(path) for path in kept) or "none (a built-in model)")
+        return BuiltinModelReport(report, own.name, tuple(str(path) for path in kept))
 
     def _source_folder(self, name: str, otherwise: str) -> Path:
         source = self.catalogues.source(name)

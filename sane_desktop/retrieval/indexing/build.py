@@ -25,6 +25,7 @@ from sqlalchemy import Engine
 
 from sane_desktop.code_version import embedding_code
 from sane_desktop.errors import InputError, StoreError
+from sane_desktop.paths import process_alive
 from sane_desktop.progress import Progress, no_progress
 from sane_desktop.retrieval.faiss_index import IndexSpec
 from sane_desktop.retrieval.category_map import (
@@ -52,8 +53,20 @@ PHASE = "building index"
 FAISS_FOLDER = "faiss"
 # the temporaries an index's writers leave when killed, as they have been named: paths.temporary_sibling's
 # ("<pid>-<token>", before it a token alone: manifest, FAISS files, the embedding mark, the compressed store) and
-# a process's and thread's numbers (the digests'; earlier writers': "<pid>")
-LEFTOVER = re.compile(r"\..+\.(?:(?:\d+-)?[0-9a-f]{32}|\d+(?:\.\d+)?)\.tmp")
+# a process's and thread's numbers (the digests'; earlier writers': "<pid>"). A name with a writer's process number
+# is a leftover only when that process has ended: this process's own (a Train's model copy set aside beside
+# model.pt, to put back or keep as model.previous.pt) was deleted by the re-index it waited on
+LEFTOVER = re.compile(r"\..+?\.(?:(?:(?P<pid>\d+)-)?[0-9a-f]{32}|(?P<writer>\d+)(?:\.\d+)?)\.tmp")
+
+
+def is_leftover(name: str) -> bool:
+    """Whether ``name`` is a temporary an index's writer left when it was killed (:data:`LEFTOVER`, its process
+    gone), to delete before a build."""
+    match = LEFTOVER.fullmatch(name)
+    if match is None:
+        return False
+    pid = match.group("pid") or match.group("writer")
+    return pid is None or not process_alive(int(pid))
 
 
 @dataclass(frozen=True)
@@ -136,7 +149,7 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
                         model_origin=model_origin(model.path, model.bundle), embedding_code=embedding_code())
     folder = index_dir / FAISS_FOLDER
     for leftover in [*folder.glob(".*.tmp"), *index_dir.glob(".*.tmp")]:  # from a run killed mid-write
-        if LEFTOVER.fullmatch(leftover.name):  # its writers' names only: trial EC lost a .thesis.docx.tmp here
+        if is_leftover(leftover.name):  # its writers' names only: trial EC lost a .thesis.docx.tmp here
             leftover.unlink(missing_ok=True)
     centres: dict[str, np.ndarray] = {}
     for step, (category, pks) in enumerate(sorted(by_category.items())):
