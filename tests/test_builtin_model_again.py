@@ -171,3 +171,37 @@ def test_a_train_s_re_index_keeps_the_model_it_replaced_or_puts_it_back(tmp_path
     _, previous = service._index_or_put_back("closet", saved, lambda *_: None, lambda: False)
     assert previous == str(folder / "model.previous.pt") and stored_content_hash(previous) == demo
     assert read_index_manifest(folder).model_hash == general and not list(folder.glob(".*.tmp"))
+
+
+def test_the_command_line_goes_to_the_built_in_model_and_back(tmp_path: Path,
+                                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """``catalogues builtin-model NAME`` and ``catalogues earlier-model NAME``: the window's Built-in model… and
+    Earlier model… (the command line had neither: its user renamed model files by hand)."""
+    import json
+
+    from sane_desktop.cli import main
+
+    root = make_closet(tmp_path / "closet")
+    home = tmp_path / "home"
+    folder = home / "closet"
+    folder.mkdir(parents=True)
+    own = folder / "model.pt"
+    shutil.copyfile(demo_model_path(), own)
+    assert main(["--index-home", str(home), "index", str(root), "--name", "closet", "--model", str(own),
+                 "--workers", "0"]) == 0
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "catalogues", "earlier-model", "closet"]) == 1
+    assert "error: 'closet' keeps no earlier model" in capsys.readouterr().err
+    assert main(["--index-home", str(home), "catalogues", "builtin-model", "closet"]) == 0
+    assert capsys.readouterr().out.strip() == (f"Indexed 'closet' again with the model built into the app "
+                                               f"({general_model_path().name}): 20 items; the model it replaced is "
+                                               f"kept as {folder / 'model.previous.pt'}")
+    assert main(["--index-home", str(home), "catalogues", "--json"]) == 0
+    [listed] = json.loads(capsys.readouterr().out)["catalogues"]
+    assert listed["earlier_model_at"] and listed["model"] == general_model_path().name
+    assert main(["--index-home", str(home), "catalogues", "earlier-model", "closet", "--json"]) == 0
+    back = json.loads(capsys.readouterr().out)
+    assert back["model"] == "model.pt" and back["items"] == 20 and back["kept"] == []
+    assert read_index_manifest(folder).model_hash == stored_content_hash(demo_model_path())
+    assert main(["--index-home", str(home), "catalogues", "earlier-model"]) == 1
+    assert "error: earlier-model takes 1 name: catalogues earlier-model NAME" in capsys.readouterr().err

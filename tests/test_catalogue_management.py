@@ -1227,6 +1227,31 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "shop"
                     and window.browser_model.rowCount() == 6, timeout=60000)
 
+    # the way back to a model of its own: "Earlier model…" (its model.previous.pt, as a Train keeps the one it
+    # replaced) asks, indexes it again with that model, and keeps none for the built-in one it replaced
+    select(manager, "shop")
+    assert not manager.earlier_button.isEnabled()
+    assert manager.earlier_button.toolTip().startswith("It keeps no earlier model")
+    shutil.copyfile(world / "model.pt", world / "index" / "shop" / "model.previous.pt")
+    manager.refresh()
+    qtbot.waitUntil(lambda: any(entry.name == "shop" and entry.earlier_model_at for entry in manager.details),
+                    timeout=60000)
+    select(manager, "shop")
+    assert manager.earlier_button.isEnabled() and manager.earlier_button.toolTip().startswith("Index the catalogue "
+                                                                                              "again with the model it used")
+    click(manager.earlier_button)
+    box = manager.question
+    assert isinstance(box, QMessageBox) and "Index “shop” again with the model it used before (written " in box.text()
+    click(box.button(QMessageBox.StandardButton.Yes))
+    qtbot.waitUntil(lambda: "uses its earlier model again" in manager.status.text(), timeout=180000)
+    assert manager.status.text() == ("“shop” uses its earlier model again (6 items indexed); the model it replaced was "
+                                     "not its own file (built into the app, or elsewhere), so none is kept here.")
+    qtbot.waitUntil(lambda: not cell(manager, "shop", 3).startswith("Built into the app"), timeout=60000)
+    select(manager, "shop")
+    assert not manager.earlier_button.isEnabled() and manager.builtin_button.isEnabled()
+    qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == "shop"
+                    and window.browser_model.rowCount() == 6, timeout=60000)
+
 
 # where a rename is killed (os._exit runs no handler, as SIGKILL): after its intent is written, after the folder
 # moved, after the database took the new name

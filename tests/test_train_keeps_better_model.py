@@ -194,7 +194,8 @@ def test_the_train_dialog_says_when_the_model_was_not_used(world: dict[str, Path
     # the catalogue's own model it replaced is kept, and said (trial CJ: said nowhere)
     replaced = TrainReport(Path("m.pt"), "h", 2, 1, 0.5, None, 1.5, vectors={"tops": 3},
                            previous="/home/x/idx/shop/model.previous.pt")
-    assert dialog.describe(replaced).endswith(". The model it replaced is kept as /home/x/idx/shop/model.previous.pt.")
+    assert dialog.describe(replaced).endswith(". The model it replaced is kept as /home/x/idx/shop/model.previous.pt: "
+                                              "File → Manage catalogues… → Earlier model… brings it back.")
     # one word for one thing: the outfits held back to test it (trial DG read "held-back outfits" and "validation
     # questions" for the same 21 in one result)
     assert "only if it picks the right piece in at least as many of them" in dialog.phase.text()

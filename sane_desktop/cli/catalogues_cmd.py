@@ -1,6 +1,6 @@
-"""``sane-desktop catalogues [list | rename OLD NEW | delete NAME --yes]``: the catalogues an index home
-holds, as the window's Manage catalogues lists them, and the same rename and delete (trial AD found no
-way to list, rename or delete a catalogue but the window)."""
+"""``sane-desktop catalogues [list | rename OLD NEW | delete NAME --yes | builtin-model NAME | earlier-model NAME]``:
+the catalogues an index home holds, as the window's Manage catalogues lists them, and the same rename, delete
+and ways back to a model (trial AD found no way to list, rename or delete a catalogue but the window)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sane_desktop.cli import CliError, add_json_flag, display_width, index_comma
 from sane_desktop.service.titles import local_time
 
 NAME_WIDTH = 32  # the name column's widest (the JSON has every name whole)
+MODEL_ACTIONS = ("builtin-model", "earlier-model")  # the window's Built-in model… and Earlier model…
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -20,10 +21,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="List the catalogues of the index home (name, items, source folder, model, when indexed), "
         "as the window's File → Manage catalogues does; 'rename OLD NEW' renames one (its index stays "
         "searchable); 'delete NAME --yes' deletes its folder in the index home (database, index, saved "
-        "outfits, explanation cache) — never the source photos, unless they are kept inside that folder.",
+        "outfits, explanation cache) — never the source photos, unless they are kept inside that folder; "
+        "'builtin-model NAME' indexes it again with the model built into the app, its own kept as the earlier one; "
+        "'earlier-model NAME' indexes it again with the model it used before its last Train, Adapt or "
+        "builtin-model, the two swapping places.",
     )
-    parser.add_argument("action", nargs="?", choices=("list", "rename", "delete"), default="list")
-    parser.add_argument("names", nargs="*", metavar="NAME", help="rename: OLD NEW; delete: NAME")
+    parser.add_argument("action", nargs="?", choices=("list", "rename", "delete", *MODEL_ACTIONS), default="list")
+    parser.add_argument("names", nargs="*", metavar="NAME", help="rename: OLD NEW; delete, builtin-model, "
+                                                                  "earlier-model: NAME")
     parser.add_argument("--yes", action="store_true", help="delete without asking (the command line cannot ask)")
     parser.add_argument("--db", metavar="URL",
                         help="list the catalogues this database holds instead (SQLAlchemy URL: a server's "
@@ -45,15 +50,18 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if catalogues.home.exists() and not catalogues.home.is_dir():  # "no catalogue yet: index one" would fail (trial AF)
         raise NotFound(f"the index home {catalogues.home} is a file, not a folder, so no catalogue can be there",
                        way_out=WayOut.OTHER_INDEX_HOME)
-    wanted = {"list": 0, "rename": 2, "delete": 1}[args.action]
+    wanted = {"list": 0, "rename": 2, "delete": 1, **dict.fromkeys(MODEL_ACTIONS, 1)}[args.action]
     if len(args.names) != wanted:
-        usage = {"list": "catalogues", "rename": "catalogues rename OLD NEW", "delete": "catalogues delete NAME --yes"}
+        usage = {"list": "catalogues", "rename": "catalogues rename OLD NEW", "delete": "catalogues delete NAME --yes",
+                 **{action: f"catalogues {action} NAME" for action in MODEL_ACTIONS}}
         raise CliError(f"{args.action} takes {wanted or 'no'} name{'s' if wanted != 1 else ''}: {usage[args.action]}")
     if args.action == "rename":
         old, new = args.names
         old = catalogues.spelled(old)  # as the home holds it: typed with escapes, or in another Unicode form (trial DR)
         info = rename_catalogue(catalogues, old, new)
         return {"action": "rename", "old": old, "name": info.name, "home": str(catalogues.home)}
+    if args.action in MODEL_ACTIONS:
+        return _model_back(args.action, catalogues.spelled(args.names[0]), catalogues.home, not args.json)
     if args.action == "delete":
         (name,) = args.names
         name = catalogues.spelled(name)
@@ -92,8 +100,26 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
          "catalogue_uid": entry.uid or None, "catalogue_revision": entry.revision or None,
          # and under query --json's names too (trial DE matched "source" to "source_folder" by eye); "source" and
          # "indexed_at" stay for the scripts that read them
-         "source_folder": entry.source, "index_written_at": entry.indexed_at}
+         "source_folder": entry.source, "index_written_at": entry.indexed_at,
+         # when the model earlier-model goes back to was written (None: none kept)
+         "earlier_model_at": entry.earlier_model_at or None}
         for entry in catalogue_details(catalogues)]}
+
+
+def _model_back(action: str, name: str, home: Any, show_progress: bool) -> dict[str, Any]:
+    """``builtin-model`` / ``earlier-model``: catalogue ``name`` indexed again with the model built into the app, or
+    with its earlier one (CatalogueService.use_builtin_model / use_earlier_model: Ctrl+C puts the files back)."""
+    from sane_desktop.progress import TqdmProgress
+    from sane_desktop.service import CatalogueService
+
+    service = CatalogueService(home)
+    progress = TqdmProgress(enabled=show_progress)
+    try:
+        report = (service.use_builtin_model if action == "builtin-model" else service.use_earlier_model)(name, progress)
+    finally:
+        progress.close()
+    return {"action": action, "name": name, "model": report.model_name, "items": report.indexed.items,
+            "vectors": sum(report.indexed.vectors.values()), "kept": list(report.set_aside), "home": str(home)}
 
 
 def _in_database(args: argparse.Namespace) -> dict[str, Any]:
@@ -128,6 +154,12 @@ def _model(entry: dict[str, Any]) -> str:
 def render(result: dict[str, Any]) -> str:
     if result["action"] == "rename":
         return f"Renamed {result['old']!r} to {result['name']!r} in {result['home']}"
+    if result["action"] in MODEL_ACTIONS:
+        which = "the model built into the app" if result["action"] == "builtin-model" else "its earlier model"
+        kept = (f"; the model it replaced is kept as {', '.join(result['kept'])}" if result["kept"] else
+                "; the model it replaced was not its own file, so none is kept" if result["action"] == "earlier-model"
+                else "")
+        return f"Indexed {result['name']!r} again with {which} ({result['model']}): {result['items']} items{kept}"
     if result["action"] == "delete":
         photos = " and its photos kept inside it" if result["photos_deleted"] else "; its source photos stay"
         # the caches are shared by catalogues and keyed by content: said, with the way to free them (a trial looked)

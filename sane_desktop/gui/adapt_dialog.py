@@ -12,7 +12,7 @@ from sane_desktop import paths
 from sane_desktop.errors import SaneError
 from sane_desktop.gui.tasks import TaskFn, TaskRunner, TaskState
 from sane_desktop.gui.text import plain_label, set_plain
-from sane_desktop.gui.train_dialog import READING, REINDEX, ModelRunDialog, Stage
+from sane_desktop.gui.train_dialog import EARLIER_WAY, READING, REINDEX, ModelRunDialog, Stage
 from sane_desktop.service.values import AdaptReport
 
 if TYPE_CHECKING:  # the service's module loads the database layer: the worker imports it, after the window is up
@@ -146,5 +146,5 @@ class AdaptDialog(ModelRunDialog[AdaptReport]):
 
     def describe(self, result: AdaptReport) -> str:
         skipped = f", {result.skipped} unreadable skipped" if result.skipped else ""
-        kept = f" The model it replaced is kept as {result.previous}." if result.previous else ""  # (where: trial CK)
+        kept = f" The model it replaced is kept as {result.previous}: {EARLIER_WAY}." if result.previous else ""  # trial CK
         return f"Adapted to {result.images} images{skipped}; the catalogue was re-indexed with the adapted model.{kept}"

@@ -99,6 +99,8 @@ RENAME_TIP = "Give the selected catalogue another name (its photos stay where th
 RESYNC_TIP = "Index the catalogue again from its source folder: photos added, changed or removed since are picked up"
 BUILTIN_TIP = ("Index the catalogue again with the model built into the app (its matches learnt from other "
                "catalogues' outfits); the model trained on it is kept aside")
+EARLIER_TIP = ("Index the catalogue again with the model it used before its last training, adaptation or "
+               "Built-in model…; the model it uses now is kept as the earlier one (the same button goes back)")
 SHOW_TIP = "Open the catalogue's source folder (your photos) in the file manager"
 
 
@@ -145,6 +147,13 @@ def _why_not_builtin(entry: CatalogueDetails, is_open: bool) -> str:
         return "It already uses the model built into the app"
     if not entry.model_name and not _unreadable(entry):
         return "It has no index yet"
+    return _why_not_resync(entry, is_open)
+
+
+def _why_not_earlier(entry: CatalogueDetails, is_open: bool) -> str:
+    if not entry.earlier_model_at and not _unreadable(entry):
+        return ("It keeps no earlier model: one is kept when File → Train, File → Adapt or Built-in model… replaces "
+                "its model")
     return _why_not_resync(entry, is_open)
 
 
@@ -200,17 +209,19 @@ class CatalogueManager(ScreenFittedDialog):
         self.delete_button = QPushButton("Delete…")
         self.resync_button = QPushButton("Re-sync")
         self.builtin_button = QPushButton("Built-in model…")
+        self.earlier_button = QPushButton("Earlier model…")
         self.show_button = QPushButton("Show folder")
         self.rename_button.clicked.connect(self.ask_rename)
         self.delete_button.clicked.connect(self.ask_delete)
         self.resync_button.clicked.connect(self.resync)
         self.show_button.clicked.connect(self.show_folder)
         self.builtin_button.clicked.connect(self.ask_builtin_model)
+        self.earlier_button.clicked.connect(self.ask_earlier_model)
         self.status = ElidedLabel("", lines=3)  # a reason and its way out (trials CT, CV read them cut)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
         buttons = self.button_row(self.rename_button, self.delete_button, self.resync_button, self.builtin_button,
-                                  self.show_button)
+                                  self.earlier_button, self.show_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.progress)
@@ -312,6 +323,7 @@ class CatalogueManager(ScreenFittedDialog):
                                      (self.delete_button, DELETE_TIP, _why_not_delete),
                                      (self.resync_button, RESYNC_TIP, _why_not_resync),
                                      (self.builtin_button, BUILTIN_TIP, _why_not_builtin),
+                                     (self.earlier_button, EARLIER_TIP, _why_not_earlier),
                                      (self.show_button, SHOW_TIP, _why_not_show)):
             reason = ("Choose a catalogue in the list first" if entry is None
                       else "Wait for the change under way to finish" if not idle and button is not self.show_button
@@ -408,7 +420,8 @@ class CatalogueManager(ScreenFittedDialog):
         box = message_box(self, "Use the built-in model",
                           f"Index “{name}” again with the model built into the app? It ranks by matches learnt from "
                           f"other catalogues' outfits. “{name}” now uses {model_text(entry).lower()}: that model is "
-                          f"kept in {entry.folder} under another name, no longer used. Every photo is read again "
+                          f"kept in {entry.folder} as the earlier one, no longer used (Earlier model… brings it back). Every "
+                          "photo is read again "
                           f"({counted(entry.items, 'item')}).",
                           QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.button(QMessageBox.StandardButton.Yes).setText("Use the built-in model")
@@ -421,13 +434,48 @@ class CatalogueManager(ScreenFittedDialog):
         def said(report: BuiltinModelReport) -> str:
             kept = ", ".join(Path(path).name for path in report.set_aside)
             return (f"“{name}” now uses the model built into the app ({counted(report.indexed.items, 'item')} "
-                    "indexed)" + (f"; its own model is kept as {kept}." if kept else "."))
+                    "indexed)" + (f"; its own model is kept as {kept} (Earlier model… brings it back)." if kept else "."))
 
         self._resync = self._run(lambda service, state: service.use_builtin_model(name, state.progress,
                                                                                   state.should_stop),
                                  f"Indexing “{name}” with the built-in model…",
                                  lambda report: self._done(said(report), name, name))
         self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps its own model and index", name, name))
+
+    def ask_earlier_model(self) -> None:
+        """Index the selected catalogue again with the model it used before its last Train, Adapt or Built-in
+        model…, after asking: a Train with too few held-back outfits to compare replaced a good model, kept as
+        model.previous.pt with no way back but renaming files by hand."""
+        entry = self.selected()
+        if entry is None or not entry.earlier_model_at:
+            return
+        name = entry.name
+        box = message_box(self, "Use the earlier model",
+                          f"Index “{name}” again with the model it used before (written {when(entry.earlier_model_at)})? "
+                          f"“{name}” now uses {model_text(entry).lower()}: that model is kept in {entry.folder} as the "
+                          "earlier one, so Earlier model… brings it back the same way. Every photo is read again "
+                          f"({counted(entry.items, 'item')}).",
+                          QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText("Use the earlier model")
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.finished.connect(lambda result: self.use_earlier_model(name)
+                             if result == QMessageBox.StandardButton.Yes else None)
+        self.question = box
+
+    def use_earlier_model(self, name: str) -> None:
+        def said(report: BuiltinModelReport) -> str:
+            kept = next((Path(path).name for path in report.set_aside if path.endswith(".pt")), "")
+            return (f"“{name}” uses its earlier model again ({counted(report.indexed.items, 'item')} indexed)"
+                    + (f"; the one it replaced is kept as {kept}." if kept else
+                       "; the model it replaced was not its own file (built into the app, or elsewhere), so none is "
+                       "kept here."))
+
+        self._resync = self._run(lambda service, state: service.use_earlier_model(name, state.progress,
+                                                                                  state.should_stop),
+                                 f"Indexing “{name}” with its earlier model…",
+                                 lambda report: self._done(said(report), name, name))
+        self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps the model and index it had", name,
+                                                     name))
 
     def resyncing(self) -> bool:
         """Whether a re-sync runs (or waits for the worker) and has not been asked to stop: quitting

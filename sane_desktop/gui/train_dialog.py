@@ -74,6 +74,9 @@ FROZEN_TRUNK_LABEL = "reading images"
 
 
 # --- a run that can go on in the background ---------------------------------------------------------
+EARLIER_WAY = "File → Manage catalogues… → Earlier model… brings it back"  # (use_earlier_model)
+
+
 class ModelRunDialog(BackgroundRun, ModelRequestDialog[R]):
     """A model dialog whose run is never lost by closing it (:class:`BackgroundRun`); the Cancel
     button reads Cancel whenever a run goes. The bar covers the whole run (``stages``, see
@@ -187,7 +190,7 @@ class TrainDialog(ModelRunDialog[TrainReport]):
             return f"{trained}. Not used: {result.kept}."
         self.verdict = "the catalogue uses the new model now"
         compared = f" ({result.compared})" if result.compared else ""
-        kept = f" The model it replaced is kept as {result.previous}." if result.previous else ""  # (where: trial CK)
+        kept = f" The model it replaced is kept as {result.previous}: {EARLIER_WAY}." if result.previous else ""  # trial CK
         return f"{trained}. The catalogue was re-indexed with the new model{vectors}{compared}.{kept}"
 
     def details(self, result: TrainReport) -> str:

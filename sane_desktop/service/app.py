@@ -191,8 +191,8 @@ class CatalogueService:
 
         folder = self.catalogues.folder(name)
         if self.earlier_model(name) is None:
-            raise InputError(f"{name!r} keeps no earlier model: one is kept when a Train, an Adapt or Built-in "
-                             "model… replaces its model")
+            raise InputError(f"{name!r} keeps no earlier model: one is kept when a training, an adaptation or going "
+                             "back to the built-in model replaces its model")
         source = self._source_folder(name, "nothing to index again from")
         own = folder / OWN_MODELS[0]
         with catalogue_lock(folder, f"use the earlier model for {name}"):

@@ -11,6 +11,7 @@ import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 FIRST_IMPORT_UNFINISHED = ("its first import never finished (the app was closed or stopped while it read the folder): "
                            "index the folder again under this name, or delete it")
 OWN_MODELS = ("model.pt", "models/latest.pt")  # a catalogue's own model, trained or adapted in the app
+EARLIER_MODEL = "model.previous.pt"  # the own model a Train, Adapt or Built-in model… replaced (model_swap.tagged)
 
 
 class OpenCatalogue:
@@ -460,6 +462,9 @@ class CatalogueDetails:
     # its database's token (catalogues.uid) and import revision: what `query --json` names, to be matched ("": unread)
     uid: str = ""
     revision: int = 0
+    # when the model it used before its last Train, Adapt or Built-in model… was written (ISO 8601, UTC; the file
+    # kept as model.previous.pt: CatalogueService.use_earlier_model), "" when none is kept
+    earlier_model_at: str = ""
 
 
 def photos_inside(catalogues: Catalogues, name: str) -> bool:
@@ -749,8 +754,18 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       model_builtin=bool(facts.origin.get("builtin")),
                                       # (the manifest read again only when it could not be read as one)
                                       model_unknown=bool(facts.stale_reason) and indexed_model_unknown(folder),
-                                      uid=info.uid, revision=info.revision))
+                                      uid=info.uid, revision=info.revision, earlier_model_at=_written_at(
+                                          folder / EARLIER_MODEL)))
     return sorted(found, key=lambda entry: entry.name)
+
+
+def _written_at(path: Path) -> str:
+    """When the file at ``path`` was last written (ISO 8601, UTC, to the second), "" when there is none."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat(timespec="seconds") \
+            if path.is_file() else ""
+    except OSError:
+        return ""
 
 
 def refuse_missing_sqlite(db_url: str) -> None:
