@@ -127,7 +127,7 @@ class TrainDialog(ModelRunDialog[TrainReport]):
         intro = ("Teaches the model what goes together, and the attributes that explain it, from this catalogue's "
                  "outfits. Some outfits are held back to test it: the new model replaces the current one only if it "
                  "picks the right piece in at least as many of them; with too few to tell (under 20) it replaces "
-                 "it, and the result says so."
+                 "it, and the result says so (File → Manage catalogues… → Earlier model… brings the old one back)."
                  if has_outfits else
                  "This catalogue has no outfits: training learns its labelled attributes only (explanations then "
                  "name them), and no matches — every search with the new model ranks by looks (look-alikes), "

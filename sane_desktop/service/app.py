@@ -129,8 +129,9 @@ class CatalogueService:
         """Index catalogue ``name`` again with the model built into the app for its folder (the way back
         after a training: trial CD trained a catalogue without outfits, which replaced the built-in model's
         compatibility picks with look-alikes, and only a delete and a re-index brought them back). Its own
-        trained or adapted model files are kept, renamed ``*.set-aside[-N].pt`` in its folder (no longer
-        its model); a run that does not finish (cancelled, failed) puts them back. InputError when its
+        trained or adapted model files are kept as its earlier model (``model.previous.pt``: :meth:`use_earlier_model`
+        brings it back; an earlier one kept before is renamed ``model.set-aside[-N].previous.pt``); a run that
+        does not finish (cancelled, failed) puts them back. InputError when its
         source folder is unknown or gone, or when its index already uses a built-in model."""
         from sane_desktop.models.checkpoint import bundled_model_path, shipped_with_the_app
         from sane_desktop.retrieval.manifest import read_index_manifest
