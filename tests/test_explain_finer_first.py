@@ -190,3 +190,17 @@ def test_options_evaluate_explanations_would_ignore_are_refused(tmp_path, capsys
 
     assert main(["evaluate-explanations", str(tmp_path), "--model", str(tmp_path / "m.pt"), *extra]) == 1
     assert said in capsys.readouterr().err
+
+
+def test_a_selection_file_with_a_weight_name_nobody_knows_is_refused(tmp_path):
+    """A hand-edited selection's misspelt weight ("partnr") was dropped without a word, the rule it named
+    silently replaced by the default weight; an older file's missing weight keeps its default."""
+    path = SelectionModel.default(NAMES).save(tmp_path / "s.json")
+    data = json.loads(path.read_text())
+    data["weights"]["partnr"] = 1.0
+    path.write_text(json.dumps(data))
+    with pytest.raises(InputError, match="not a valid selection file \\(weight 'partnr' is none of confidence, "):
+        SelectionModel.load(path, NAMES)
+    del data["weights"]["partnr"], data["weights"]["specificity"]  # a file from before that weight
+    path.write_text(json.dumps(data))
+    assert SelectionModel.load(path, NAMES).weights.specificity == 0.0

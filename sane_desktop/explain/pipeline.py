@@ -145,7 +145,12 @@ class SelectionModel:
             n = len(attributes)
             scale, bias = _numbers(data["calibration"]["scale"], n), _numbers(data["calibration"]["bias"], n)
             prior = _numbers(data["prior"], n, low=0.0)
-            weights = {k: v for k, v in data["weights"].items() if k in SelectionWeights.__dataclass_fields__}
+            weights = dict(data["weights"])
+            # an older file lacks newer weights (they keep their defaults), but no weight was ever renamed or
+            # removed: a name not known is a typo in a hand-edited file, dropped without a word until stop 66
+            unknown = sorted(set(weights) - set(SelectionWeights.__dataclass_fields__))
+            if unknown:
+                raise ValueError(f"weight {unknown[0]!r} is none of {', '.join(SelectionWeights.__dataclass_fields__)}")
             gates = {name for name, f in SelectionWeights.__dataclass_fields__.items() if f.type in (bool, "bool")}
             for name, value in weights.items():
                 if name in gates:  # a gate is on or off: 0.5 or "yes" would be read as something nobody fitted
