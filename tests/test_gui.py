@@ -612,6 +612,18 @@ def test_the_index_summary_names_the_attributes_read(world, qtbot, make_window, 
     assert attributes > 0
     assert f"Attributes read from its metadata: {attributes} (labels, and words from titles and descriptions)." \
         in summary, summary
+    # a photo gone during the run (trial EK): counted on the phase line and listed, never said nowhere
+    from dataclasses import replace
+
+    from sane_desktop.retrieval.indexing.embed import FILE_GONE
+
+    report = dialog.last_report
+    gone = {"id": "top-1", "path": str(folder / "images" / "top-1.jpg"), "reason": FILE_GONE}
+    dialog._indexed(replace(report, indexed=replace(report.indexed, failed=[gone])))
+    assert ", 1 not read while indexing (not searchable)" in dialog.phase.text()
+    summary = dialog.summary.toPlainText().splitlines()
+    assert summary[-2:] == ["Not read while indexing (in the catalogue, not searchable until it is indexed again):",
+                            f"top-1 ({gone['path']}): {FILE_GONE}"], summary
 
 
 def test_an_index_report_tells_the_bundled_photo_model_apart(tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from sane_desktop.errors import Cancelled, InputError, NotFound, StaleIndexError
@@ -349,3 +349,29 @@ def test_one_name_one_meaning() -> None:
     with pytest.raises(InputError, match="not a torch device"):
         models.pick_device("gpu")
     assert {"catalogue_pk", "file_hash", "load_embeddings", "index_catalogue", "IndexSummary"} <= set(dir(indexer))
+
+
+def test_a_photo_gone_during_the_run_is_said_gone_and_a_folder_gone_writes_no_index(
+        world: dict[str, Path], engine: Engine, tmp_path: Path) -> None:
+    """Trial EK deleted the catalogue's folder while `index` ran: "Indexed …: 1500 items, … 1116 failed", exit 0,
+    and each failure read "image could not be decoded". A photo gone since its import is said gone; the whole folder
+    gone writes no index (the vectors stored stay, for the run once it is back)."""
+    from sane_desktop.cli.index_cmd import render
+    from sane_desktop.retrieval.indexing.embed import FILE_GONE
+
+    items = scan_items(engine, find_catalogue(engine, "shop"))
+    items[2].path.unlink()  # after the import hashed it
+    summary = index_store(engine, "shop", world["model"], index_dir=tmp_path / "ix", workers=0, device="cpu")
+    assert summary.failed == [{"id": items[2].item_id, "path": str(items[2].path), "reason": FILE_GONE}]
+    said = render({**summary.as_dict(), "shard": None})
+    assert (f"  not read while indexing: 1 (in the catalogue, not searchable until it is indexed again):\n"
+            f"    {items[2].item_id} ({items[2].path}): {FILE_GONE}") in said
+
+    with Session(engine) as session:  # nothing embedded yet: every photo is read again
+        session.execute(delete(S.ItemEmbedding))
+        session.commit()
+    before = (tmp_path / "ix" / MANIFEST_NAME).read_bytes()
+    shutil.rmtree(items[0].path.parents[1])  # the catalogue's folder
+    with pytest.raises(InputError, match="went away while it was indexed: .* no index was written"):
+        index_store(engine, "shop", world["model"], index_dir=tmp_path / "ix", workers=0, device="cpu")
+    assert (tmp_path / "ix" / MANIFEST_NAME).read_bytes() == before

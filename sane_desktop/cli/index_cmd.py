@@ -177,6 +177,13 @@ def render(result: dict[str, Any]) -> str:
     poorly = (result.get("import_summary") or {}).get("framing", [])
     lines += framing_lines(poorly, "indexed")
     lines += skipped_lines(every_skip, "not indexed")
+    failed = result.get("failed") or []
+    if failed:  # read by the import, unread by the embedding: in the catalogue, in no index (trial EK: a count only)
+        lines.append(f"  not read while indexing: {len(failed)} (in the catalogue, not searchable until it is indexed "
+                     "again):")
+        lines += [f"    {entry_line(entry)}" for entry in failed[:20]]
+        if len(failed) > 20:
+            lines.append(f"    ... and {len(failed) - 20} more (use --json for all)")
     lines += saved_outfit_lines((result.get("import_summary") or {}).get("saved_outfits", []))
     lines.append(f"  index: {result['index_dir']}")
     return "\n".join(lines)

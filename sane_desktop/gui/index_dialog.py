@@ -731,9 +731,11 @@ class IndexDialog(BackgroundRun, RequestDialog):
         # of rows left out by the mapping, is a note of its own
         others = sum(1 for skip in files if skip.kind != "item")
         apart = f" ({counted(others, 'more note')} below)" if others else ""
+        unread = list(report.indexed.failed)  # imported, then not embedded: in the catalogue, in no index
+        not_read = f", {len(unread)} not read while indexing (not searchable)" if unread else ""
         self._say(f"Indexed {counted(report.items, 'item')}, {counted(report.outfits, 'outfit')} in "
                   f"{report.seconds:.1f} s{read_words(report.indexed.embedded, report.indexed.reused)}; "
-                  f"{counted(len(files) - others, 'item')} skipped{apart}{dropped}{visual}.")
+                  f"{counted(len(files) - others, 'item')} skipped{apart}{not_read}{dropped}{visual}.")
         categories = [f"{category} → {GENERAL_LABEL if target == GENERAL_CATEGORY else target} ({HOW.get(how, how)})"
                       for category, (target, how) in mapped.items() if how != "exact"]
         lines = ["Categories:", *categories] if categories else []
@@ -771,6 +773,9 @@ class IndexDialog(BackgroundRun, RequestDialog):
         items_left = [skip for skip in files if skip.kind == "item"]
         if items_left:
             lines += ["Skipped (not indexed):", *(skip.line() for skip in items_left)]
+        if unread:  # trial EK: a photo gone or changed during the run was said nowhere in the window
+            lines += ["Not read while indexing (in the catalogue, not searchable until it is indexed again):",
+                      *(f"{entry['id']} ({entry['path']}): {entry['reason']}" for entry in unread)]
         if others:
             lines += ["Other notes on the folder:", *(skip.line() for skip in files if skip.kind != "item")]
         if cut:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TypedDict
 
 import numpy as np
@@ -21,6 +22,9 @@ from sane_desktop.retrieval.indexing.scan import IndexItem
 from sane_desktop.store.embeddings import EmbeddingRow
 
 DECODE_FAILED = "image could not be decoded"
+# the file was there when the import read it, and is not now (trial EK deleted the folder during an index: 1,116
+# photos read "could not be decoded")
+FILE_GONE = "the image file was moved or deleted while the catalogue was indexed"
 # the file was replaced after the import hashed it: embedding it would store another photo's picture
 # under the recorded photo's hash (the next index run imports the file as it is now)
 PHOTO_CHANGED = "the photo changed after it was imported: run index again"
@@ -75,10 +79,18 @@ def embed_items(
     hashes = [item.content_hash for item in items]
     for batch in embed_images(bundle, paths, batch_size=batch_size, workers=workers, should_stop=should_stop,
                               hashes=hashes, cache=cache):
-        failed = tuple(IndexFailure(id=items[i].item_id, path=str(items[i].path), reason=DECODE_FAILED)
+        failed = tuple(IndexFailure(id=items[i].item_id, path=str(items[i].path), reason=unread_reason(items[i].path))
                        for i in batch.failed) + tuple(
             IndexFailure(id=items[i].item_id, path=str(items[i].path), reason=PHOTO_CHANGED) for i in batch.changed)
         yield EmbeddedChunk(_rows(bundle.content_hash, items, batch, store_cells), failed)
+
+
+def unread_reason(path: Path) -> str:
+    """Why a photo the import read could not be embedded: gone since, or no longer decodable."""
+    try:
+        return DECODE_FAILED if path.exists() else FILE_GONE
+    except OSError:  # a share that stopped answering: the file cannot be read, whatever it holds
+        return FILE_GONE
 
 
 def _rows(model_hash: str, items: Sequence[IndexItem], batch: EmbeddedBatch,

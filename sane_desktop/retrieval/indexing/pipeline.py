@@ -55,6 +55,13 @@ FORCED = "forced (--rebuild)"  # IndexSummary.rebuild_reason when the caller ask
 BuildGuard = Callable[[], AbstractContextManager[None]]
 
 
+def _is_folder(path: str) -> bool:
+    try:
+        return Path(path).is_dir()
+    except OSError:
+        return False
+
+
 @dataclass(frozen=True)
 class IndexSummary:
     """What an indexing run did; :meth:`as_dict` is the ``index --json`` output."""
@@ -353,6 +360,13 @@ def index_store(
                                should_stop=should_stop, progress=progress, store_cells=store_cells)
         reused = len(items) - stored.embedded - len(stored.failed)  # stored before, or by another worker
     embed_seconds = time.perf_counter() - embed_started
+    if stored.failed and not _is_folder(catalogue.root):
+        # the whole folder went during the run: an index of what was read before would list the rest as searchable
+        # photos of a catalogue that is not there (trial EK: "Indexed … 1116 failed", exit 0). The vectors stored
+        # stay: a run once the folder is back resumes from them
+        raise InputError(f"the catalogue's folder {catalogue.root} went away while it was indexed: "
+                         f"{len(stored.failed)} of its photos could not be read, so no index was written (the one "
+                         "before, if any, stays); index it again once the folder is back")
     with advisory_lock(engine, f"build:{catalogue.pk}") if shard is not None else nullcontext(), build_guard():
         # decided under the build lock: a shard worker sees what the others built and embedded
         current = None if rebuild else _manifest_now(engine, catalogue.name, index_dir)
