@@ -570,6 +570,38 @@ def test_a_folders_own_table_is_read_through_the_columns_dialog(world, qtbot, ma
     assert report.items == len(ids) and report.outfits == 6 and set(report.vectors) == {g.casefold() for g in GROUPS}
 
 
+def test_the_columns_dialog_says_why_a_code_column_was_passed_over(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial EK: the code column repeated a value, so the draft took the title column as the code, left Title at
+    "(none)", and the dialog said nothing (the command line's draft said why in a note). The note is shown; the
+    code column chosen with the keyboard, the title is guessed again instead of staying "(none)"."""
+    from test_column_draft import write_shop
+
+    folder = tmp_path / "shop"
+    write_shop(folder)
+    table = folder / "artikel.csv"
+    lines = table.read_text(encoding="utf-8").splitlines()
+    lines[2] = lines[1].split(";")[0] + ";" + lines[2].split(";", 1)[1]  # the second article repeats the first's code
+    table.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
+    dialog.move(window.frameGeometry().right() + 40, window.frameGeometry().top())
+    qtbot.wait(100)
+    click_link(qtbot, dialog.table_note)
+    columns = dialog.columns_dialog
+    assert columns is not None
+    qtbot.waitUntil(lambda: columns.save_button.isEnabled(), timeout=30000)
+    assert columns.id_box.currentData() == "Bezeichnung" and columns.title_box.currentData() == ""
+    assert columns.notes.isVisible()
+    assert columns.notes.text().startswith("Note: 'Artikelnummer' is named like an id but repeats 'A1000'")
+    box = columns.id_box
+    box.setFocus()
+    while box.currentData() != "Artikelnummer":
+        qtbot.keyClick(box, Qt.Key.Key_Up)
+    qtbot.waitUntil(lambda: columns.title_box.currentData() == "Bezeichnung" and "skipped" in columns.trial.text(),
+                    timeout=30000)
+    assert columns.id_box.currentData() == "Artikelnummer"
+    columns.reject()
+
+
 def test_a_folder_indexed_as_photos_then_given_its_table_is_read_anew_after_a_question(world, qtbot, make_window,  # type: ignore[no-untyped-def]
                                                                                        tmp_path) -> None:
     """The folder was indexed as a folder of photos; its table's mapping saved since (Read its columns…), Start

@@ -100,8 +100,11 @@ class ColumnsDialog(ScreenFittedDialog):
                           (self.title_box, "Title"), (self.outfits_box, "Outfits")):
             box.setAccessibleName(name)
             box.setEnabled(False)
-            box.activated.connect(lambda _index: self.redraft())
+            box.activated.connect(lambda _index, chosen=box: self._picked(chosen))
             form.addRow(name, box)
+        # the boxes the person chose in: only those are kept when drafting again, the others guessed anew (trial
+        # EK: the title column taken as the code, Title stayed "(none)" once the real code was chosen)
+        self._chosen_boxes: set[QComboBox] = set()
         # a template may be typed: "Fotos/{Artikelnummer}.jpg" (trial EI found no way to one the app had not guessed)
         self.photo_box.setEditable(True)
         self.photo_box.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -111,6 +114,11 @@ class ColumnsDialog(ScreenFittedDialog):
         self.photo_box.setToolTip(PHOTO_TIP)
         self.also = plain_label()
         self.also.setWordWrap(True)
+        # what the draft says besides its choices: a column named like a code that repeats one (trial EK: the
+        # command line said why the title became the code, the dialog not)
+        self.notes = plain_label()
+        self.notes.setWordWrap(True)
+        self.notes.setVisible(False)
         self.trial = plain_label("Reading the table…")
         self.trial.setWordWrap(True)
         self.save_button = QPushButton("Save as sane-mapping.json")
@@ -129,6 +137,7 @@ class ColumnsDialog(ScreenFittedDialog):
         layout.addWidget(intro)
         layout.addLayout(form)
         layout.addWidget(self.also)
+        layout.addWidget(self.notes)
         layout.addWidget(self.trial)
         layout.addWidget(buttons)
         self.setMinimumWidth(MIN_WIDTH)
@@ -136,19 +145,24 @@ class ColumnsDialog(ScreenFittedDialog):
 
     # --- drafting, on the worker -------------------------------------------------------------------------------
     def chosen(self) -> dict[str, str]:
-        """The columns picked in the boxes, as :func:`draft_mapping`'s ``given``."""
+        """The columns picked in the boxes the person chose in, as :func:`draft_mapping`'s ``given``."""
         given: dict[str, str] = {}
+        chosen = self._chosen_boxes
         for key, box in (("id", self.id_box), ("category", self.category_box)):
-            if box.currentData():
+            if box in chosen and box.currentData():
                 given[key] = str(box.currentData())
         photo = self.photo_box.currentData()
-        if isinstance(photo, tuple):
+        if self.photo_box in chosen and isinstance(photo, tuple):
             given[photo[0]] = photo[1]
-        if self.title_box.count():
+        if self.title_box in chosen and self.title_box.count():
             given["title"] = str(self.title_box.currentData() or "")
-        if self.outfits_box.count():
+        if self.outfits_box in chosen and self.outfits_box.count():
             given["outfits"] = str(self.outfits_box.currentData() or "")
         return given
+
+    def _picked(self, box: QComboBox) -> None:
+        self._chosen_boxes.add(box)
+        self.redraft()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 - Qt's name
         # Return in the photo box ends the typing and drafts again: it saved the draft before the typed photo
@@ -166,7 +180,7 @@ class ColumnsDialog(ScreenFittedDialog):
             return
         self.photo_box.addItem(text, ("image" if text in draft.columns else "image_template", text))
         self.photo_box.setCurrentIndex(self.photo_box.count() - 1)
-        self.redraft()
+        self._picked(self.photo_box)
 
     def redraft(self, first: bool = False) -> None:
         """Draft again with the boxes' choices (the app's own guesses the first time)."""
@@ -205,6 +219,10 @@ class ColumnsDialog(ScreenFittedDialog):
         self._fill(self.outfits_box, [(NO_OUTFITS, ""), *((table, table) for table in tables)], outfits,
                    why.get("outfits"))
         set_plain(self.also, also_read_words(draft))
+        # (a draft lacking a column says its notes in the trial line, with what to choose)
+        notes = " ".join(draft.notes) if draft.complete else ""
+        set_plain(self.notes, f"Note: {notes}" if notes else "")
+        self.notes.setVisible(bool(notes))
         set_plain(self.trial, trial_words(draft))
         self.save_button.setEnabled(draft.complete and draft.trial is not None and draft.trial.items > 0)
 
