@@ -258,3 +258,29 @@ def test_a_folder_indexed_as_photos_then_given_its_mapping_is_told_to_replace(tm
     assert "index it with --replace to read it as it is laid out now (its items get new ids)" in err and \
         "--mapping FILE" not in err
     assert main([*index, "--replace"]) == 0
+
+
+def test_a_table_written_on_windows_names_its_photos_with_backslashes(tmp_path: Path) -> None:
+    """Trial EK: "imagen" held ``img\\prenda_1.jpg``; the draft said "8 of 8 sampled values name a photo", then read
+    0 items, and --write sent the person to look for another column. A path whose file is there with folders is
+    read so (a file named with the backslash itself, possible on POSIX, still wins)."""
+    from sane_desktop.service.column_mapping import draft_mapping
+
+    with (tmp_path / "articulos.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["codigo", "imagen", "categoria", "titulo"])
+        for number in range(8):
+            write_image(tmp_path / "img" / f"prenda_{number}.jpg", colour=(30 * number, 90, 60))
+            writer.writerow([f"P{number}", f"img\\prenda_{number}.jpg", ("vestidos", "bolsos")[number % 2],
+                             f"Prenda {number}"])
+    write_image(tmp_path / "img\\prenda_0.jpg", colour=(200, 10, 10))  # a POSIX name with a backslash in it
+    draft = draft_mapping(tmp_path)
+    assert draft.document["items"]["image"] == "imagen" and draft.trial is not None
+    assert draft.trial.items == 8 and draft.trial.no_photo == 0
+    (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(draft.document), encoding="utf-8")
+    catalogue = read_catalogue(tmp_path, validate_images=False)
+    paths = {item.item_id: item.image_path for item in catalogue.items}
+    assert paths["P0"] == "img\\prenda_0.jpg" and paths["P1"] == "img/prenda_1.jpg"
+    # the photo the backslash name passed over is said, as any photo no row names
+    assert [skip.reason for skip in catalogue.skipped] == [
+        "1 photo(s) in the folder named by none of its rows: not indexed (img/prenda_0.jpg)"]

@@ -553,6 +553,23 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
     return rows
 
 
+
+def windows_separators(root: Path, written: str) -> str:
+    """``written`` with ``/`` for each ``\\`` when a table written on Windows names its photo so
+    (``img\\a.jpg``): no file of that very name is in ``root`` (on POSIX a backslash is part of a name, and
+    such a file wins) and the photo is there with folders. Trial EK's draft found those photos, then the import
+    read none of them ("image file is missing"). A path that would step out so is left as written."""
+    if "\\" not in written:
+        return written
+    try:
+        if (root / written).exists():
+            return written
+        slashed = check_relative(written.replace("\\", "/"))
+        return slashed if (root / slashed).is_file() else written
+    except (OSError, UnsafePath):  # unreadable, or stepping out once read so: the import's own check says why
+        return written
+
+
 class _RowReader:
     """Turns one table row into an ItemRecord following a mapping."""
 
@@ -572,7 +589,7 @@ class _RowReader:
             written = check_relative(row[m.image_column].strip())
         else:
             written = check_relative(self.formatter.format(m.image_template, **{**row, m.id_column: item_id}))
-        return unicode_twin(self.root, written)  # "café" as the file is named, accents composed or not
+        return unicode_twin(self.root, windows_separators(self.root, written))  # "café" as the file is named
 
     def group(self, row: dict[str, str]) -> str:
         value = row.get(self.mapping.group_column, "") if self.mapping.group_column else ""
