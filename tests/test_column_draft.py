@@ -284,3 +284,25 @@ def test_a_table_written_on_windows_names_its_photos_with_backslashes(tmp_path: 
     # the photo the backslash name passed over is said, as any photo no row names
     assert [skip.reason for skip in catalogue.skipped] == [
         "1 photo(s) in the folder named by none of its rows: not indexed (img/prenda_0.jpg)"]
+
+
+def test_a_whole_path_in_a_template_column_is_said_as_such(tmp_path: Path) -> None:
+    """Trial EK: a row's ``foto`` held an absolute path under the template ``Fotos/{foto}``, read as "image file is
+    missing" under "Fotos//work/…" (the file was there). The row is skipped saying its column holds a whole path."""
+    write_image(tmp_path / "Fotos" / "a.jpg")
+    write_image(tmp_path / "Fotos" / "b.jpg")
+    with (tmp_path / "productos.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["codigo", "foto", "categoria"])
+        writer.writerow(["A", "a.jpg", "vestidos"])
+        writer.writerow(["B", str(tmp_path / "Fotos" / "b.jpg"), "vestidos"])
+    (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps({"items": {
+        "table": "productos.csv", "id": "codigo", "image_template": "Fotos/{foto}", "category": "categoria"}}),
+        encoding="utf-8")
+    catalogue = read_catalogue(tmp_path, validate_images=False)
+    assert [item.item_id for item in catalogue.items] == ["A"]
+    said = [skip.reason for skip in catalogue.skipped if skip.kind == "item"]
+    assert len(said) == 1 and said[0].endswith(
+        f"column 'foto' holds '{tmp_path / 'Fotos' / 'b.jpg'}', a whole path, where the image template Fotos/{{foto}} "
+        "puts a name inside the folder: write it relative to the folder, or read the column as the photos' paths "
+        "(items.image)"), said

@@ -36,7 +36,7 @@ import regex  # type: ignore[import-untyped]
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
 from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_file, read_regular_file, resolve_inside,
-                                             unicode_twin)
+                                             unicode_twin, url_scheme, windows_absolute)
 from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8,
                                          value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, photo_files, unlisted_photos
@@ -588,7 +588,15 @@ class _RowReader:
         if m.image_column:
             written = check_relative(row[m.image_column].strip())
         else:
-            written = check_relative(self.formatter.format(m.image_template, **{**row, m.id_column: item_id}))
+            values = {**row, m.id_column: item_id}
+            for name in _template_fields(m.image_template):  # trial EK read "image file is missing" under a
+                # changed path ("Fotos//work/…") for a column of absolute paths put in a template
+                value = str(values.get(name, "")).strip()
+                if value.startswith("/") or windows_absolute(value) or url_scheme(value):
+                    raise UnsafePath(f"column {name!r} holds {value!r}, a whole path, where the image template "
+                                     f"{m.image_template} puts a name inside the folder: write it relative to the "
+                                     "folder, or read the column as the photos' paths (items.image)")
+            written = check_relative(self.formatter.format(m.image_template, **values))
         return unicode_twin(self.root, windows_separators(self.root, written))  # "café" as the file is named
 
     def group(self, row: dict[str, str]) -> str:
