@@ -810,6 +810,8 @@ def test_manager_shows_the_source_folder(managed, world: Path, qtbot) -> None:  
             qtbot.waitUntil(lambda: not any(entry.source_found for entry in manager.details if entry.name == "other"),
                             timeout=60000)
             select(manager, "other")
+            assert cell(manager, "other", 2) == f"{(world / 'shop2').resolve()} (not found)"  # marked (trial EK)
+            assert cell(manager, "shop", 2) == str((world / "shop").resolve())
             click(manager.show_button)
             assert manager.status.text() == f"The source folder is gone: {(world / 'shop2').resolve()}"
         finally:

@@ -253,7 +253,9 @@ class CatalogueManager(ScreenFittedDialog):
             cells = (entry.name, ("unavailable" if entry.passing else "damaged") if entry.damaged
                      else ("in a file elsewhere" if _in_a_file(entry.on_server) else "on a server") if entry.on_server
                      else str(entry.items),
-                     entry.source or ("not read now" if entry.passing else "unknown"),
+                     # a folder gone is marked, as the command line's listing marks it (trial EK read it unmarked)
+                     f"{entry.source} (not found)" if entry.source and not entry.source_found and not entry.damaged
+                     and not entry.on_server else entry.source or ("not read now" if entry.passing else "unknown"),
                      model_text(entry), indexed)
             for column, text in enumerate(cells):
                 # plain text: names and folders are data, never markup; a left-to-right line whatever they hold
