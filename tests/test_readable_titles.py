@@ -203,3 +203,32 @@ def test_a_title_that_shows_nothing_is_no_title() -> None:
         assert readable_title(invisible, "Dresses", item_id="716749613") == "Dress 716749613" \
             == readable_title("   ", "Dresses", item_id="716749613")
     assert readable_title("\u200bSilk scarf", "Scarves") == "\u200bSilk scarf"  # a real title is kept as written
+
+
+def test_a_title_with_a_line_break_is_shown_on_one_line(tmp_path: Path) -> None:
+    """Trial EK: a table's quoted line break ("Camiseta \"básica\"\\ncon salto de línea") drew the tile's title as
+    two lines in a one-line slot, its top half cut. Shown on one line; the catalogue's own kept as written."""
+    import csv
+    import json
+
+    from catalogue_fixtures import write_image
+
+    from sane_desktop.service import CatalogueService
+
+    root = tmp_path / "tienda"
+    root.mkdir()
+    with (root / "productos.csv").open("w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["codigo", "foto", "categoria", "titulo"])
+        for number, title in enumerate(['Camiseta "básica"\ncon salto de línea', "Falda\tlarga"]):
+            write_image(root / f"p{number}.jpg", colour=(40 * number, 90, 60))
+            writer.writerow([f"P{number}", f"p{number}.jpg", "tops", title])
+    (root / "sane-mapping.json").write_text(json.dumps({"items": {
+        "table": "productos.csv", "id": "codigo", "image": "foto", "category": "categoria", "title": "titulo"}}),
+        encoding="utf-8")
+    service = CatalogueService(tmp_path / "home", device="cpu")
+    service.index_folder(root, "tienda")
+    service.open_catalogue("tienda")
+    titles = {item.item_id: (item.title, item.catalogue_title) for item in service.items()}
+    assert titles == {"P0": ('Camiseta "básica" con salto de línea', 'Camiseta "básica"\ncon salto de línea'),
+                      "P1": ("Falda larga", "Falda\tlarga")}

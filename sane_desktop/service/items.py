@@ -257,7 +257,10 @@ class CatalogueItems:
         found: dict[int, ItemInfo] = {pk: self._carried[pk] for pk in pks if pk in self._carried}
         found.update({pk: self._from_disk[pk].info for pk in pks if pk in self._from_disk})
         for pk, row in rows.items():
-            title = readable_title(row.title, row.category, row.attributes, row.item_id, row.fine_category)
+            # on one line: a table's quoted line break drew a tile's title as two lines in a one-line slot, its top
+            # half cut (trial EK); the catalogue's own, as written, stays in catalogue_title
+            title = readable_title(" ".join(row.title.split()) if row.title.strip() else row.title, row.category,
+                                   row.attributes, row.item_id, row.fine_category)
             found[pk] = ItemInfo(pk, row.item_id, row.category, title, self.root / row.image_path, row.content_hash,
                                  row.attributes, catalogue_title="" if title == row.title else row.title)
         return [found[pk] for pk in pks if pk in found]
