@@ -126,6 +126,12 @@ def test_tab_leaves_the_catalogue_table_for_the_buttons_with_the_row_kept(window
 def test_tab_into_the_grid_makes_the_first_item_current_and_ctrl_enter_adds_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]
     grid = window.grid
     assert grid.model().rowCount() > 2 and not grid.selectionModel().hasSelection()
+    # nothing selected yet (trial EK pressed it from the category box): said, nothing added
+    window.category_filter.setFocus()
+    qtbot.keyClick(window.category_filter, Qt.Key.Key_Return, CTRL)
+    assert window.statusBar().currentMessage() == ("Nothing added: select an item in the catalogue first (Tab or a "
+                                                   "click reaches it)")
+    assert not window.outfit_model.pks()
     tab_into(qtbot, grid)
     first = grid.model().index(0, 0)
     assert grid.currentIndex() == first and grid.selectionModel().isSelected(first)

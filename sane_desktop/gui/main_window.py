@@ -1635,7 +1635,13 @@ class MainWindow(QMainWindow):
         (trial G's Ctrl+Enter on a result added the catalogue grid's selection, out of sight), else
         the catalogue grid's selection."""
         view = self.results.view if self.results.view.hasFocus() else self.grid
-        self.add_to_outfit([int(i.data(Role.ItemPk)) for i in view.selectionModel().selectedIndexes()])
+        pks = [int(i.data(Role.ItemPk)) for i in view.selectionModel().selectedIndexes()]
+        if not pks:  # said, as Explain says it (trial EK's Ctrl+Enter from the category box did nothing, silently)
+            where = "the results" if view is self.results.view else "the catalogue"
+            self.statusBar().showMessage(f"Nothing added: select an item in {where} first (Tab or a click reaches it)",
+                                         6000)
+            return
+        self.add_to_outfit(pks)
 
     def add_to_outfit(self, pks: list[int]) -> None:
         items = self.items_by_pk(pks)
