@@ -262,6 +262,27 @@ def test_a_renamed_category_folder_keeps_its_choice_and_says_so(closet: dict[str
     assert other["mapped_how"]["Festlich"] != "user" and "(the same photos)" not in (other["note"] or "")
 
 
+def test_a_renamed_folder_matched_by_its_name_keeps_its_match(closet: dict[str, Path], tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EK renamed "Bags" to "Bolsos" and re-synced: the outfit kept its bag, but "Bolsos" fell from bags (matched
+    by name) to visual similarity, the rankings changed, and the re-sync's line said only the rename it had chosen
+    for. The same photos under a name that matches nothing keep the match, and the index says so; a new name that
+    matches a model category itself keeps that one."""
+    import shutil
+
+    root = Path(shutil.copytree(closet["root"], tmp_path / "closet"))
+    home = tmp_path / "home"
+    first = index_json(home, root, capsys)
+    assert first["mapped"]["Shoes"] == "shoes" and first["mapped_how"]["Shoes"] in ("exact", "auto")
+    (root / "Shoes").rename(root / "Calzado")
+    (root / "Tops").rename(root / "Top")  # matched by its own name: nothing to pass on
+    again = index_json(home, root, capsys)
+    assert again["mapped"]["Calzado"] == "shoes"
+    assert again["carried_choices"] == {"Calzado": {"from": "Shoes", "searched_as": "shoes", "how": "by name"}}
+    assert "“Shoes” is “Calzado” now (the same photos): searched as shoes, as “Shoes” was by its name" in again["note"]
+    assert again["mapped"]["Top"] == first["mapped"]["Tops"] and again["mapped_how"]["Top"] == "auto"
+
+
 def test_carried_choices_pass_on_only_a_clear_rename() -> None:
     from sane_desktop.retrieval.indexing.carry import carried_choices
 

@@ -4,12 +4,14 @@ A folder read as a catalogue names its categories by its folders: renaming "Jack
 makes a new category of the same photos, and the model category the user chose for the old one ("outerwear", in the
 index dialog) no longer applied: the re-sync searched the new one by looks alone, without a word (trial EG). The
 photos tell the rename: a chosen category gone after the import whose photos (content hashes) are now mostly one
-new category's, that category mostly holding them, passes its choice on, and the index says so.
+new category's, that category mostly holding them, passes its choice on, and the index says so. A category the
+model matched by its name ("Bags" as bags) passes its match on the same way, where the new name matches nothing
+itself (trial EK's "Bolsos" was searched by looks alone).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 __all__ = ["CARRIED_SHARE", "carried_choices", "carried_words"]
 
@@ -35,8 +37,10 @@ def carried_choices(before: Mapping[str, frozenset[str]], after: Mapping[str, fr
     return carried
 
 
-def carried_words(carried: Mapping[str, tuple[str, str]]) -> str:
+def carried_words(carried: Mapping[str, tuple[str, str]], chosen: Collection[str] | None = None) -> str:
     """The index's note on choices passed on: "“Jacken und Mäntel” is “Jacken & Mäntel” now (the same photos):
-    searched as outerwear, as you chose"; "" when none was."""
-    return "; ".join(f"“{old}” is “{new}” now (the same photos): searched as {target}, as you chose"
+    searched as outerwear, as you chose"; for an old category in neither ``chosen`` (the user's; None: all were)
+    "…: searched as bags, as “Bags” was by its name"; "" when none was."""
+    return "; ".join(f"“{old}” is “{new}” now (the same photos): searched as {target}, "
+                     + ("as you chose" if chosen is None or old in chosen else f"as “{old}” was by its name")
                      for new, (old, target) in sorted(carried.items()))

@@ -30,7 +30,7 @@ from sane_desktop.retrieval.indexing.scan import items_to_embed, scan_items
 from sane_desktop.retrieval.indexing.shard import embed_claimed
 from sane_desktop.retrieval.indexing.store import store_embeddings
 from sane_desktop.retrieval.backends import choose_backend, require_usable_backend
-from sane_desktop.retrieval.category_map import USER, kept_choices, resolve
+from sane_desktop.retrieval.category_map import AUTO, EXACT, GENERAL, USER, automatic, kept_choices, resolve
 from sane_desktop.retrieval.indexing.carry import carried_choices, carried_words
 from sane_desktop.retrieval.manifest import (
     NO_INDEX,
@@ -161,16 +161,21 @@ def index_catalogue(
     # takes its turn under an advisory lock, a shard worker's as every other run's (the first syncs, the
     # later ones find nothing changed)
     folder = Path(index_dir) if index_dir else catalogue_dir(name)
-    chosen, known = _previous_choices(folder, name) if category_map is None and not replace and shard is None \
-        else ({}, frozenset())
-    before = photos_if_there(url, name, sorted(chosen)) if chosen else {}  # the chosen categories' photos
+    chosen, known, by_name = _previous_choices(folder, name) if category_map is None and not replace and shard is None \
+        else ({}, frozenset(), {})
+    # a category matched by its name passes its match on too (trial EK's "Bags" renamed "Bolsos" fell to looks alone)
+    passed_on = {**by_name, **chosen}
+    before = photos_if_there(url, name, sorted(passed_on)) if passed_on else {}  # those categories' photos
     engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
                                      replace=replace, reread=rebuild)
     carried: dict[str, tuple[str, str]] = {}
     if before:  # a chosen category renamed (its folder): its choice goes on under the new name
         after = category_photos(engine, name)
         carried = carried_choices(before, {category: photos for category, photos in after.items()
-                                           if category not in known or category in before}, chosen)
+                                           if category not in known or category in before}, passed_on)
+        # a match by name passes on only where the new name matches nothing itself ("Shoes" to "Schuhe" and back)
+        carried = {new: why for new, why in carried.items() if why[0] in chosen
+                   or automatic(new, model.bundle.matched_categories).target == GENERAL}
         if carried:
             category_map = kept_choices({**chosen, **{new: target for new, (_old, target) in carried.items()}},
                                         after, model.bundle.matched_categories)
@@ -183,24 +188,27 @@ def index_catalogue(
                               rebuild=rebuild, loaded=model)
     finally:
         engine.dispose()
-    note = "; ".join(part for part in (summary.note, carried_words(carried)) if part) or None
+    note = "; ".join(part for part in (summary.note, carried_words(carried, set(chosen))) if part) or None
     return dataclasses.replace(summary, import_summary=imported, note=note,
                                total_seconds=round(time.perf_counter() - started, 3),
-                               carried_choices={new: {"from": old, "searched_as": target}
+                               carried_choices={new: {"from": old, "searched_as": target,
+                                                      "how": "your choice" if old in chosen else "by name"}
                                                 for new, (old, target) in carried.items()})
 
 
-def _previous_choices(folder: Path, name: str) -> tuple[dict[str, str], frozenset[str]]:
-    """The user's category choices the last index of ``name`` in ``folder`` recorded, and every category it had
+def _previous_choices(folder: Path, name: str) -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
+    """The user's category choices the last index of ``name`` in ``folder`` recorded, every category it had
     (none without a readable one): a category it had is no renamed one (photos moved into "Tops" from a folder
-    gone are not a rename of it)."""
+    gone are not a rename of it), and the categories it matched to a model category by their names."""
     try:
         previous = read_index_manifest(folder)
     except StaleIndexError:
-        return {}, frozenset()
+        return {}, frozenset(), {}
     if previous is None or previous.catalogue != name:
-        return {}, frozenset()
-    return dict(previous.user_map), frozenset(previous.category_map)
+        return {}, frozenset(), {}
+    by_name = {category: target for category, target in previous.category_map.items()
+               if previous.category_how.get(category) in (EXACT, AUTO) and target != GENERAL}
+    return dict(previous.user_map), frozenset(previous.category_map), by_name
 
 
 def _indexed_elsewhere(location: str, name: str, index_dir: Path) -> bool:
