@@ -100,6 +100,11 @@ def test_suggestions_by_garment_word_name_the_family() -> None:
     assert suggest("Earrings", with_jewellery).reason == "earrings are jewellery"
     assert suggest("Knitwear", MODEL).reason == "knitwear counts as tops"
     assert suggest("Women's Jeans", MODEL).target == "bottoms" and suggest("Ankle Boots", MODEL).target == "shoes"
+    # a retailer's garment groups, two words in a row (trial EK: H&M's got no suggestion, Spanish folders did)
+    assert suggest("Garment Upper body", MODEL).reason == "upper body counts as tops"
+    assert suggest("Garment Lower body", MODEL).target == "bottoms"
+    assert suggest("Garment Full body", [*MODEL, "all-body"]).target == "all-body"
+    assert suggest("Body", MODEL).target == "general" and suggest("Underwear", MODEL).target == "general"
     # a model naming the family otherwise: its own category, said so
     assert suggest("Gowns", ["dresses", "tops"]).reason == "gowns are all-body, like the model's 'dresses'"
     assert suggest("Shoes", ["footwear", "tops"]).target == "footwear"

@@ -305,7 +305,8 @@ def _key_word(name: str, word: str) -> str:
 
 def _garment_word(category: str) -> tuple[str, str] | None:
     """The garment word of :data:`FAMILIES` that ``category`` names and its family: the whole name
-    (``Ankle Boots``), else its words when they agree on one family (``Women's Jeans``,
+    (``Ankle Boots``), else two of its words in a row (``Garment Upper body``), else its words when they
+    agree on one family (``Women's Jeans``,
     ``Shirts & Blouses``); None when the table does not know it or its words disagree
     (``Bags & Accessories``). A word of :data:`TRANSLATIONS` comes with its English one
     (``robes (dresses)``)."""
@@ -316,7 +317,10 @@ def _garment_word(category: str) -> tuple[str, str] | None:
              for english, translations in TRANSLATIONS.items() for foreign in translations if _related(name, foreign)]
 
     whole = found(category)
-    parts = whole or [hit for part in re.split(r"[\W_]+", category) if part for hit in found(part)]
+    words = [part for part in re.split(r"[\W_]+", category) if part]
+    # two words that name a garment group first ("Garment Upper body": H&M's groups got no suggestion, trial EK)
+    pairs = [hit for first, second in zip(words, words[1:]) for hit in found(f"{first} {second}")]
+    parts = whole or pairs or [hit for part in words for hit in found(part)]
     return parts[0] if len({family for _, family in parts}) == 1 else None
 
 

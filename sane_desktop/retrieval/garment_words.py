@@ -4,7 +4,8 @@ A catalogue names its folders the way a shop does (``Trousers/``, ``Sneakers/``,
 a compatibility model names its categories by family (``bottoms``, ``shoes``, ``jewellery``).
 This table tells :func:`sane_desktop.retrieval.category_map.suggest` that trousers are bottoms
 when names alone do not. Words are written as a shop's folder would be (plural for things one
-counts), matched up to case, separators and a plural; a word belongs to one family only.
+counts), matched up to case, separators and a plural; a word belongs to one family only. A few are
+two words, as a retailer groups its garments ("Garment Upper body": H&M's product groups).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from types import MappingProxyType
 FAMILIES: Mapping[str, tuple[str, ...]] = MappingProxyType({
     "tops": ("blouses", "shirts", "t-shirts", "tees", "tank tops", "camisoles", "sweaters", "jumpers",
              "pullovers", "cardigans", "sweatshirts", "hoodies", "polos", "tunics", "bodysuits", "crop tops",
-             "knitwear", "knits", "turtlenecks"),
+             "knitwear", "knits", "turtlenecks", "upper body"),
     "bottoms": ("trousers", "pants", "jeans", "shorts", "skirts", "leggings", "joggers", "chinos", "culottes",
-                "slacks", "sweatpants"),
+                "slacks", "sweatpants", "lower body"),
     "all-body": ("dresses", "gowns", "jumpsuits", "rompers", "playsuits", "overalls", "dungarees", "onesies",
-                 "kaftans", "sarees", "saris"),
+                 "kaftans", "sarees", "saris", "full body", "one-pieces"),
     "outerwear": ("coats", "jackets", "blazers", "parkas", "trench coats", "raincoats", "anoraks", "gilets",
                   "ponchos", "windbreakers", "puffers"),
     "shoes": ("sneakers", "trainers", "boots", "ankle boots", "sandals", "heels", "pumps", "flats", "loafers",
