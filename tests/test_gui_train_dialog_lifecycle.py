@@ -222,10 +222,28 @@ def test_the_estimate_says_only_what_it_can_back() -> None:
     progress.update(20, 20, "new model, attribute scores", now=90.0)
     progress.update(1, 4, "attribute choice", now=90.0)
     _, line = progress.update(2, 4, "attribute choice", now=100.0)
-    # 10 s left here, then the re-index, as long as reading the images took (10 s): now "in all" is backed
-    assert line == "Choosing the attributes that explanations name: attribute choice 2/4 — about 20 s left in all"
+    # a quarter in 10 s, half of it left: 20 s here, then the re-index, as long as reading the images took (10 s):
+    # now "in all" is backed
+    assert line == "Choosing the attributes that explanations name: attribute choice 2/4 — about 30 s left in all"
     _, start = RunProgress(TRAIN_STAGES, started=0.0).update(10, 40, "decoding images", now=0.5)
     assert start == "Reading the images: decoding images 10/40"  # half a second in: nothing to go by yet
+
+
+def test_the_index_estimate_follows_the_pace_of_the_step_counting_now() -> None:
+    """Trial EK: "embedding 64/988 — about 4 s left in all" with 35 s to go. The photos' check (30 % of the stage)
+    took a second, the embedding (60 %) a minute: the stage's pace mixed the two. The step counting now gives the
+    pace, the building after it as long per share of it."""
+    from sane_desktop.gui.index_dialog import INDEX_STAGES
+
+    progress = RunProgress(INDEX_STAGES, started=0.0)
+    progress.update(0, 0, "Reading catalogue", now=0.0)
+    progress.update(988, 988, "Checking images", now=1.0)
+    _, line = progress.update(0, 988, "embedding", now=1.0)
+    assert line == "Indexing: embedding 0/988"  # nothing to go by yet
+    _, line = progress.update(64, 988, "embedding", now=5.0)  # 64 photos in 4 s: 924 more take about 58 s
+    assert line == "Indexing: embedding 64/988 — about 1 min 2 s left in all", line  # and the building, 1/12 of it
+    _, line = progress.update(494, 988, "embedding", now=32.0)
+    assert line == "Indexing: embedding 494/988 — about 36 s left in all", line
 
 
 def test_adapt_bar_counts_the_reindex_after_the_adapting() -> None:
