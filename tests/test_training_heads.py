@@ -378,3 +378,35 @@ def test_torch_s_words_for_a_failed_model_write_become_the_os_error_behind_them(
                                                                           selection_pairs=0))
     assert full.value.errno == errno.ENOSPC
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing half-written left
+
+
+def test_a_photo_gone_while_its_features_are_read_is_said_gone(tmp_path_factory):
+    """Trial EK's kind: a photo deleted while a run read it was "cannot decode … as an image (fix or remove it)"."""
+    import shutil
+
+    from sane_desktop.errors import InputError
+    from sane_desktop.models.checkpoint import general_model_path, load_checkpoint
+    from sane_desktop.retrieval.feature_cache import FeatureCache
+    from sane_desktop.training.features import pooled_features
+
+    root = tmp_path_factory.mktemp("gone") / "shop"
+    generate_demo(root, seed=5, items=30, masks=False)
+    shop = read_catalogue(root)
+    bundle = load_checkpoint(general_model_path(), "cpu")
+    ids = [item.item_id for item in shop.items[:6]]
+    victim = shop.root / shop.item_by_id()[ids[3]].image_path
+
+    def gone_after_hashing(done: int, total: int, message: str = "") -> None:  # the photo goes before its decoding
+        if done == total == len(ids) and victim.exists():
+            victim.unlink()
+
+    cache = FeatureCache(trunk_identity_of(bundle), root=tmp_path_factory.mktemp("cache"))
+    with pytest.raises(InputError, match=f"{victim} is gone: it was moved or deleted since the catalogue was indexed"):
+        pooled_features(shop, ids, bundle, progress=gone_after_hashing, cache=cache)
+    shutil.rmtree(root)
+
+
+def trunk_identity_of(bundle):
+    from sane_desktop.retrieval.embedding import trunk_identity
+
+    return trunk_identity(bundle)

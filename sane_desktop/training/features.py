@@ -17,6 +17,7 @@ from sane_desktop.models import ModelBundle
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.retrieval.embedding import EmbeddedBatch, embed_images, trunk_identity
 from sane_desktop.retrieval.feature_cache import FeatureCache, pool_cells
+from sane_desktop.retrieval.indexing.embed import FILE_GONE, unread_reason
 from sane_desktop.retrieval.indexing.scan import file_hash
 
 PHASE_HASH = "reading images"
@@ -96,6 +97,9 @@ def pooled_features(catalogue: Catalogue, item_ids: Sequence[str], bundle: Model
                               hashes=[hashes[n] for n in todo], on_features=keep):
         if batch.failed:
             bad = paths[todo[batch.failed[0]]]
+            if unread_reason(Path(bad)) == FILE_GONE:  # not "cannot decode" (trial EK's kind: a folder deleted)
+                raise InputError(f"{bad} is gone: it was moved or deleted since the catalogue was indexed (index "
+                                 "the catalogue again, then train)")
             raise InputError(f"cannot decode {bad} as an image (fix or remove it, then train again)")
         if batch.changed:  # its features would be cached under the hash of the photo it replaced
             bad = paths[todo[batch.changed[0]]]

@@ -33,6 +33,7 @@ from sane_desktop.catalogue.splits import (
 )
 from sane_desktop.catalogue.provenance import learnt_from, learnt_items, recorded
 from sane_desktop.retrieval.embedding import embed_images, has_frozen_trunk, trunk_identity
+from sane_desktop.retrieval.indexing.embed import FILE_GONE, unread_reason
 from sane_desktop.retrieval.indexing.model import trained_elsewhere, trained_on
 from sane_desktop.retrieval.feature_cache import FeatureCache
 from sane_desktop.training.data import ImageCache, attribute_targets
@@ -316,6 +317,9 @@ def _cached_scorer(catalogue: Catalogue, bundle: ModelBundle, needed: list[str],
                               should_stop=should_stop):
         if batch.failed or batch.changed:
             position = (batch.failed or batch.changed)[0]
+            if batch.failed and unread_reason(paths[position]) == FILE_GONE:
+                raise InputError(f"cannot read {paths[position]}: it was moved or deleted since the catalogue was "
+                                 "indexed (index the catalogue again)")
             raise InputError(f"cannot read {paths[position]}: unreadable, or replaced while it was read")
         embeddings[batch.indices] = batch.embeddings
         if batch.attribute_scores is not None:
