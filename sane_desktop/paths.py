@@ -281,6 +281,7 @@ def catalogue_dir(name: str, home: Path | None = None) -> Path:
 
 
 CATALOGUE_DB = "catalogue.db"
+OWN_MODEL = "model.pt"  # a catalogue's own model in its folder, trained or adapted in the app
 """The file name of a catalogue's SQLite database in its index folder (``<index home>/<name>/``)."""
 
 

@@ -107,7 +107,7 @@ def test_a_catalogue_goes_back_to_its_earlier_model_and_forth(tmp_path: Path) ->
     folder.mkdir(parents=True)
     own, earlier = folder / "model.pt", folder / "model.previous.pt"
     shutil.copyfile(demo_model_path(), earlier)  # the model a Train replaced, with its selection
-    earlier.with_name("model.previous.selection.json").write_text("{}", encoding="utf-8")
+    shutil.copyfile(demo_model_path().with_suffix(".selection.json"), earlier.with_name("model.previous.selection.json"))
     shutil.copyfile(general_model_path(), own)  # the Train's model, no selection fitted
     service.index_folder(root, "closet", model=own)
     service.open_catalogue("closet")
@@ -122,7 +122,8 @@ def test_a_catalogue_goes_back_to_its_earlier_model_and_forth(tmp_path: Path) ->
 
     report = service.use_earlier_model("closet")
     assert read_index_manifest(folder).model_hash == demo and stored_content_hash(own) == demo
-    assert own.with_suffix(".selection.json").read_text(encoding="utf-8") == "{}"  # its own selection came along
+    # its own selection came along
+    assert own.with_suffix(".selection.json").read_bytes() == demo_model_path().with_suffix(".selection.json").read_bytes()
     # the Train's model is the earlier one now, without the selection that was not its own
     assert [Path(p).name for p in report.set_aside] == ["model.previous.pt"] and stored_content_hash(earlier) == general
     assert not earlier.with_name("model.previous.selection.json").exists()
@@ -146,6 +147,7 @@ def test_a_train_s_re_index_keeps_the_model_it_replaced_or_puts_it_back(tmp_path
     """The re-index after a Train or Adapt (``_index_or_put_back``) cleared the copy of the model set aside
     beside ``model.pt`` as a killed writer's leftover: no ``model.previous.pt`` was kept, though the dialog
     said it was, and a cancelled re-index could not put the old model back (the new one stayed, unindexed)."""
+    from sane_desktop.service.locking import catalogue_lock
     from sane_desktop.service.model_swap import SavedModel
 
     root = make_closet(tmp_path / "closet")
@@ -159,16 +161,18 @@ def test_a_train_s_re_index_keeps_the_model_it_replaced_or_puts_it_back(tmp_path
     service.open_catalogue("closet")
     demo, general = stored_content_hash(demo_model_path()), stored_content_hash(general_model_path())
 
-    saved = SavedModel.aside(own)
-    shutil.copyfile(general_model_path(), own)  # as the training writes its model
-    with pytest.raises(Cancelled):
-        service._index_or_put_back("closet", saved, lambda *_: None, lambda: True)
+    with catalogue_lock(folder, "train closet"):  # as Train holds it
+        saved = SavedModel.aside(own)
+        shutil.copyfile(general_model_path(), own)  # as the training writes its model
+        with pytest.raises(Cancelled):
+            service._index_or_put_back("closet", saved, lambda *_: None, lambda: True)
     assert stored_content_hash(own) == demo and read_index_manifest(folder).model_hash == demo
     assert not list(folder.glob(".*.tmp")) and service.name == "closet"
 
-    saved = SavedModel.aside(own)
-    shutil.copyfile(general_model_path(), own)
-    _, previous = service._index_or_put_back("closet", saved, lambda *_: None, lambda: False)
+    with catalogue_lock(folder, "train closet"):
+        saved = SavedModel.aside(own)
+        shutil.copyfile(general_model_path(), own)
+        _, previous = service._index_or_put_back("closet", saved, lambda *_: None, lambda: False)
     assert previous == str(folder / "model.previous.pt") and stored_content_hash(previous) == demo
     assert read_index_manifest(folder).model_hash == general and not list(folder.glob(".*.tmp"))
 
@@ -205,3 +209,73 @@ def test_the_command_line_goes_to_the_built_in_model_and_back(tmp_path: Path,
     assert read_index_manifest(folder).model_hash == stored_content_hash(demo_model_path())
     assert main(["--index-home", str(home), "catalogues", "earlier-model"]) == 1
     assert "error: earlier-model takes 1 name: catalogues earlier-model NAME" in capsys.readouterr().err
+
+
+def test_a_model_change_killed_before_its_end_is_finished_by_the_next_index(tmp_path: Path) -> None:
+    """Trial EL killed `catalogues earlier-model` (kill -9) during its re-index: the model the catalogue used was left
+    only as a temporary, which the next index deleted as a dead writer's leftover. The copy has a name of its own
+    (model.replaced.pt), a search says where the indexed model is, and the next index finishes the run as it
+    would have ended: put back while the index is still the replaced model's, kept as the earlier one once not."""
+    from sane_desktop.errors import StaleIndexError
+
+    root = make_closet(tmp_path / "closet")
+    home = tmp_path / "home"
+    folder = home / "closet"
+    folder.mkdir(parents=True)
+    own, earlier, replaced = folder / "model.pt", folder / "model.previous.pt", folder / "model.replaced.pt"
+    demo, general = stored_content_hash(demo_model_path()), stored_content_hash(general_model_path())
+    shutil.copyfile(demo_model_path(), own)
+    shutil.copyfile(general_model_path(), earlier)
+    CatalogueService(home, device="cpu").index_folder(root, "closet", model=own)
+    # killed half-way through going to the earlier model: the model in use copied aside, the earlier one over it
+    shutil.copyfile(own, replaced)
+    shutil.copyfile(earlier, own)
+    service = CatalogueService(home, device="cpu")
+    service.open_catalogue("closet")
+    tops = [item.pk for item in service.items() if item.category == "Tops"][:1]
+    with pytest.raises(StaleIndexError, match="the model it was built with is still there as model.replaced.pt, kept "
+                                              "by a run that changed the model and was stopped before its end"):
+        service.search(tops, "", 3)
+    service.close()
+    service.index_folder(root, "closet")  # what the refusal advises: the run is undone, nothing re-embedded
+    assert stored_content_hash(own) == demo and stored_content_hash(earlier) == general and not replaced.exists()
+    assert read_index_manifest(folder).model_hash == demo
+
+    # killed after its index was written, before the replaced model was kept: kept as the earlier one
+    shutil.copyfile(general_model_path(), replaced)
+    service.index_folder(root, "closet")
+    assert not replaced.exists() and stored_content_hash(earlier) == general
+    assert (folder / "model.set-aside.previous.pt").is_file()  # the earlier one there before: set aside, not lost
+    assert stored_content_hash(own) == demo and read_index_manifest(folder).model_hash == demo
+
+
+def test_a_damaged_earlier_model_or_selection_is_refused_by_its_name_before_anything_moves(tmp_path: Path) -> None:
+    """Trial EL: a damaged model.previous.pt read "model.pt is not a loadable checkpoint" (the healthy one), and a
+    hand-edited model.previous.selection.json was put in place without a word, every explanation failing after."""
+    import json
+
+    from sane_desktop.errors import ModelError
+
+    root = make_closet(tmp_path / "closet")
+    home = tmp_path / "home"
+    folder = home / "closet"
+    folder.mkdir(parents=True)
+    own, earlier = folder / "model.pt", folder / "model.previous.pt"
+    shutil.copyfile(demo_model_path(), own)
+    earlier.write_bytes(demo_model_path().read_bytes()[:300000])  # cut short
+    service = CatalogueService(home, device="cpu")
+    service.index_folder(root, "closet", model=own)
+    files = {path.name: path.read_bytes() for path in folder.glob("model*")}
+    with pytest.raises(ModelError, match=f"the earlier model {earlier} cannot be used: "):
+        service.use_earlier_model("closet")
+    assert {path.name: path.read_bytes() for path in folder.glob("model*")} == files
+    shutil.copyfile(general_model_path(), earlier)
+    selection = json.loads(general_model_path().with_suffix(".selection.json").read_text(encoding="utf-8"))
+    selection["weights"]["partnr"] = selection["weights"].pop("partner")
+    earlier.with_suffix(".selection.json").write_text(json.dumps(selection), encoding="utf-8")
+    files = {path.name: path.read_bytes() for path in folder.glob("model*")}
+    with pytest.raises(InputError, match="the earlier model's attribute choice cannot be read .*weight 'partnr'.*: fix "
+                                         "or delete model.previous.selection.json, then try again"):
+        service.use_earlier_model("closet")
+    assert {path.name: path.read_bytes() for path in folder.glob("model*")} == files
+    assert read_index_manifest(folder).model_hash == stored_content_hash(demo_model_path())

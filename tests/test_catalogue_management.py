@@ -1213,6 +1213,8 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     click(manager.builtin_button)
     box = manager.question
     assert isinstance(box, QMessageBox) and "Index “shop” again with the model built into the app?" in box.text()
+    # its model is a file elsewhere, not its own: said to stay where it is, not to be kept as the earlier one
+    assert "now uses the model " in box.text() and ": that model file stays where it is, no longer used." in box.text()
     click(box.button(QMessageBox.StandardButton.Cancel))  # asked, not done
     qtbot.wait(300)
     assert not cell(manager, "shop", 3).startswith("Built into the app")
@@ -1244,6 +1246,9 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     click(manager.earlier_button)
     box = manager.question
     assert isinstance(box, QMessageBox) and "Index “shop” again with the model it used before (written " in box.text()
+    # a built-in model stays in the app (trial EL read that it would be kept as the earlier one: none was)
+    assert "now uses the model built into the app" in box.text()
+    assert "it stays in the app, and Built-in model… brings it back. Every photo" in box.text()
     click(box.button(QMessageBox.StandardButton.Yes))
     qtbot.waitUntil(lambda: "uses its earlier model again" in manager.status.text(), timeout=180000)
     assert manager.status.text() == ("“shop” uses its earlier model again (6 items indexed); the model it replaced was "

@@ -65,6 +65,19 @@ def model_text(details: CatalogueDetails) -> str:
     return f"{details.model_name} ({details.model_hash[:12]})"
 
 
+def model_phrase(details: CatalogueDetails) -> str:
+    """The model a catalogue uses, as a sentence's object: "the model trained on this catalogue", "the model built
+    into the app (…)", "the model m1.pt (<hash>)" (trial EL read "now uses built into the app")."""
+    text = model_text(details)
+    return f"the model {text[:1].lower()}{text[1:]}" if details.model_origin else f"the model {text}"
+
+
+def own_model(details: CatalogueDetails) -> bool:
+    """Whether the catalogue's index uses its own model file (``model.pt`` in its folder, trained or adapted in the
+    app): the file a change of model keeps as the earlier one."""
+    return details.own_model
+
+
 def model_tip(details: CatalogueDetails) -> str:
     """The Model cell's tooltip: the words, then the model file and the first 12 hex digits of its
     SHA-256 (what a researcher compares)."""
@@ -421,10 +434,10 @@ class CatalogueManager(ScreenFittedDialog):
         name = entry.name
         box = message_box(self, "Use the built-in model",
                           f"Index “{name}” again with the model built into the app? It ranks by matches learnt from "
-                          f"other catalogues' outfits. “{name}” now uses {model_text(entry).lower()}: that model is "
-                          f"kept in {entry.folder} as the earlier one, no longer used (Earlier model… brings it back). Every "
-                          "photo is read again "
-                          f"({counted(entry.items, 'item')}).",
+                          f"other catalogues' outfits. “{name}” now uses {model_phrase(entry)}: "
+                          + (f"that model is kept in {entry.folder} as the earlier one, no longer used (Earlier model… "
+                             "brings it back)" if own_model(entry) else "that model file stays where it is, no longer "
+                             "used") + f". Every photo is read again ({counted(entry.items, 'item')}).",
                           QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.button(QMessageBox.StandardButton.Yes).setText("Use the built-in model")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
@@ -454,9 +467,13 @@ class CatalogueManager(ScreenFittedDialog):
         name = entry.name
         box = message_box(self, "Use the earlier model",
                           f"Index “{name}” again with the model it used before (written {when(entry.earlier_model_at)})? "
-                          f"“{name}” now uses {model_text(entry).lower()}: that model is kept in {entry.folder} as the "
-                          "earlier one, so Earlier model… brings it back the same way. Every photo is read again "
-                          f"({counted(entry.items, 'item')}).",
+                          f"“{name}” now uses {model_phrase(entry)}: "
+                          # (trial EL read that a built-in model would be kept as the earlier one: none was)
+                          + (f"that model is kept in {entry.folder} as the earlier one, so Earlier model… brings it "
+                             "back the same way" if own_model(entry) else
+                             "it stays in the app, and Built-in model… brings it back" if entry.model_builtin else
+                             "that model file stays where it is")
+                          + f". Every photo is read again ({counted(entry.items, 'item')}).",
                           QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
         box.button(QMessageBox.StandardButton.Yes).setText("Use the earlier model")
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)

@@ -20,6 +20,7 @@ from sane_desktop.models.checkpoint import ModelBundle, stored_content_hash
 from sane_desktop.paths import CATALOGUE_DB
 from sane_desktop.retrieval.category_map import GENERAL
 from sane_desktop.retrieval.indexing.verify import verify_file
+from sane_desktop.retrieval.kept_models import kept_copy_words
 from sane_desktop.retrieval.manifest import (
     Manifest, check, is_shared, newer_index, other_build_words, other_catalogue_row, read_index_manifest,
 )
@@ -112,6 +113,7 @@ def refuse_stale(manifest: Manifest, bundle: ModelBundle, *, name: str, index_di
         reason = (f"the model file {recorded.name} holds another model now; {reason}"
                   if recorded in (Path(manifest.model_path), Path(index_dir) / manifest.model_path) else
                   f"{recorded} is another model than the one it was built with ({manifest.model_path}); {reason}")
+        reason += kept_copy_words(recorded.parent, manifest.model_hash, recorded)
     if reason and uid and other_catalogue_row(manifest, uid) is not None:  # a plain re-index may be refused
         raise StaleIndexError(f"index of {name!r} is out of date ({reason})", way_out=WayOut.REPLACE_OR_KEEP_BOTH)
     if reason:

@@ -29,7 +29,7 @@ from sane_desktop.service.catalogues import (
     CatalogueDetails, Catalogues, OpenCatalogue, catalogue_details, delete_catalogue, matches_learnt, rename_catalogue,
 )
 from sane_desktop.service.locking import catalogue_lock, writer_running
-from sane_desktop.service.model_swap import SavedModel
+from sane_desktop.service.model_swap import SavedModel, recover_stopped_swap
 from sane_desktop.service.outfit_reason import OutfitExplanation
 from sane_desktop.service.outfits import SavedOutfits
 from sane_desktop.service.renaming import INTENT_FILE
@@ -47,6 +47,29 @@ if TYPE_CHECKING:  # torch loads in the worker, after the window is up (issue 18
     from sane_desktop.models.checkpoint import ModelBundle
 
 log = logging.getLogger(__name__)
+
+
+def check_earlier_model(path: Path) -> None:
+    """Refuse, naming ``path``, an earlier model that cannot load or whose fitted attribute choice beside it cannot
+    be read, before anything is copied over the catalogue's model (trial EL: a damaged ``model.previous.pt`` was
+    said as "model.pt is not a loadable checkpoint", the healthy current one; a hand-edited selection was put in
+    place without a word, and every explanation failed after). Raises ModelError or InputError."""
+    from sane_desktop.explain.pipeline import SelectionModel, StaleSelection
+    from sane_desktop.models.checkpoint import load_checkpoint
+
+    try:
+        bundle = load_checkpoint(path, "cpu")
+    except ModelError as error:
+        raise ModelError(f"the earlier model {path} cannot be used: {error}") from None
+    selection = path.with_suffix(".selection.json")  # model.previous.selection.json
+    if selection.is_file() and bundle.attributes is not None:
+        try:
+            SelectionModel.load(selection, list(bundle.attributes.attributes))
+        except StaleSelection:  # another vocabulary's: passed over when explaining, as for any model
+            pass
+        except InputError as error:
+            raise InputError(f"the earlier model's attribute choice cannot be read ({error}): fix or delete "
+                             f"{selection.name}, then try again") from None
 
 
 class CatalogueService:
@@ -136,7 +159,7 @@ class CatalogueService:
         from sane_desktop.models.checkpoint import bundled_model_path, shipped_with_the_app
         from sane_desktop.retrieval.manifest import read_index_manifest
         from sane_desktop.service.catalogues import OWN_MODELS
-        from sane_desktop.service.model_swap import model_files, put_back, set_aside, tagged
+        from sane_desktop.service.model_swap import model_files, recover_stopped_swap, set_aside, tagged
 
         source = self._source_folder(name, "nothing to index again from")
         folder = self.catalogues.folder(name)
@@ -149,22 +172,21 @@ class CatalogueService:
             raise InputError(f"{name!r} is indexed with the model built into the app already")
         model = bundled_model_path(source)
         with catalogue_lock(folder, f"use the built-in model for {name}"):
+            recover_stopped_swap(folder / OWN_MODELS[0])
             self.catalogues.model_override = None  # the model its index records wins from now on (as after Train)
+            # indexed first, its own model files untouched: a run killed meanwhile leaves the catalogue as it was
+            # (trial EL: a kill -9 after they were moved left "model.pt is missing" and no word of where it was)
+            report = self._index_closed(name, source, model, progress, should_stop)
             own = [path for path in model_files(folder / OWN_MODELS[0]) if path.is_file()]
             # its own model becomes the earlier one (use_earlier_model brings it back); an earlier one there is
             # set aside, never lost; an older layout's own model (models/latest.pt) is set aside as before
             moved = set_aside([tagged(path, "previous") for path in model_files(folder / OWN_MODELS[0])
                                if own and tagged(path, "previous").is_file()])
-            try:
-                for path in own:
-                    os.replace(path, tagged(path, "previous"))
-                    moved[path] = tagged(path, "previous")
-                moved.update(set_aside([path for other in OWN_MODELS[1:] for path in model_files(folder / other)
-                                        if path.is_file()]))
-                report = self._index_closed(name, source, model, progress, should_stop)
-            except BaseException:
-                put_back(dict(reversed(moved.items())))  # the own model back first, then the earlier one
-                raise
+            for path in own:
+                os.replace(path, tagged(path, "previous"))
+                moved[path] = tagged(path, "previous")
+            moved.update(set_aside([path for other in OWN_MODELS[1:] for path in model_files(folder / other)
+                                    if path.is_file()]))
         kept = tuple(str(path) for original, path in moved.items() if original in own or original.parent != folder)
         log.info("catalogue %r indexed with the built-in model %s; its own model files kept as: %s", name, model.name,
                  ", ".join(kept) or "none")
@@ -188,15 +210,19 @@ class CatalogueService:
         built-in model is not copied, it stays in the app). A run that does not finish puts the files back.
         InputError when no earlier model is kept, or the source folder is unknown or gone."""
         from sane_desktop.service.catalogues import OWN_MODELS
-        from sane_desktop.service.model_swap import SavedModel, model_files, tagged
+        from sane_desktop.service.model_swap import SavedModel, model_files, recover_stopped_swap, tagged
 
         folder = self.catalogues.folder(name)
-        if self.earlier_model(name) is None:
+        earlier = self.earlier_model(name)
+        if earlier is None:
             raise InputError(f"{name!r} keeps no earlier model: one is kept when a training, an adaptation or going "
                              "back to the built-in model replaces its model")
         source = self._source_folder(name, "nothing to index again from")
         own = folder / OWN_MODELS[0]
         with catalogue_lock(folder, f"use the earlier model for {name}"):
+            if recover_stopped_swap(own) and self.earlier_model(name) is None:
+                raise InputError(f"{name!r} keeps no earlier model now: a run stopped before its end was finished")
+            check_earlier_model(self.earlier_model(name) or earlier)  # before anything is copied (trial EL)
             self.catalogues.model_override = None
             saved = SavedModel.aside(own)  # the model files now, put back when the run does not finish
             try:
@@ -602,6 +628,7 @@ class CatalogueService:
         said: list[str] = []  # how the gate compared the two models, or why it could not
         gate = self._no_worse_than(current.model.bundle(), progress, said)
         with catalogue_lock(folder, f"train {name}"):  # model and re-index are one write
+            recover_stopped_swap(out)
             saved = SavedModel.aside(out)
             try:
                 outcome = building.train_model(current.items.root, out, TrainRequest(epochs=epochs),
@@ -678,6 +705,7 @@ class CatalogueService:
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
         with catalogue_lock(folder, f"adapt {name}"):
+            recover_stopped_swap(out)
             saved = SavedModel.aside(out)
             source, copy = current.model.path, saved.copies.get(out)
             if copy is not None and source.resolve() == out.resolve():

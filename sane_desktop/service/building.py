@@ -18,7 +18,8 @@ from typing import Any
 from sane_desktop import paths
 from sane_desktop.errors import Cancelled, InputError, SaneError, StaleIndexError, without_passwords
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
-from sane_desktop.service.locking import catalogue_lock, file_lock_folder
+from sane_desktop.service.locking import catalogue_lock, file_lock_folder, held_here
+from sane_desktop.service.model_swap import recover_stopped_swap
 from sane_desktop.service.values import AdaptReport, FolderReport, IndexReport, SkippedFile, TrainReport
 
 logger = logging.getLogger(__name__)  # `log` is train_model's parameter
@@ -223,7 +224,11 @@ def index_folder(root: Path | str, name: str | None, model: Path | None, *, db_u
     # a shard worker shares the catalogue with the others: the database's locks order them, and
     # the folder's writer lock is held only while this worker writes the folder (its build)
     whole_run = writer_locks(folders, f"index {root}") if worker is None else nullcontext()
+    index_folder_path = Path(index_dir) if index_dir else paths.catalogue_dir(name)
+    inner = held_here(index_folder_path)  # part of a Train's or a model change's run, which took the lock
     with forgotten_on_failure(name, db_url, index_dir), whole_run:
+        if worker is None and not inner:  # a model change killed before its end: finished before this run reads it
+            recover_stopped_swap(index_folder_path / paths.OWN_MODEL)
         summary = index_catalogue(root, name, model, db_url, mapping, index_dir=index_dir, batch_size=batch_size,
                                   workers=workers, device=device, progress=progress, should_stop=should_stop,
                                   replace=replace, category_map=category_map, memory_budget=memory_budget,

@@ -40,7 +40,7 @@ log = logging.getLogger(__name__)
 # a catalogue folder whose database holds no catalogue and no run is writing: an import stopped part-way
 FIRST_IMPORT_UNFINISHED = ("its first import never finished (the app was closed or stopped while it read the folder): "
                            "index the folder again under this name, or delete it")
-OWN_MODELS = ("model.pt", "models/latest.pt")  # a catalogue's own model, trained or adapted in the app
+OWN_MODELS = (paths.OWN_MODEL, "models/latest.pt")  # a catalogue's own model, trained or adapted in the app
 EARLIER_MODEL = "model.previous.pt"  # the own model a Train, Adapt or Built-in model… replaced (model_swap.tagged)
 
 
@@ -465,6 +465,7 @@ class CatalogueDetails:
     # when the model it used before its last Train, Adapt or Built-in model… was written (ISO 8601, UTC; the file
     # kept as model.previous.pt: CatalogueService.use_earlier_model), "" when none is kept
     earlier_model_at: str = ""
+    own_model: bool = False  # its index's model is its own file (model.pt in its folder), kept when it is replaced
 
 
 def photos_inside(catalogues: Catalogues, name: str) -> bool:
@@ -616,6 +617,7 @@ class IndexFacts:
     # why search refuses the index though the database did not move ("" when it does not): its vectors from
     # another build's code, its model file holding another model now, its manifest unreadable
     stale_reason: str = ""
+    own_model: bool = False  # its model is the catalogue's own file (model.pt in its folder: trained or adapted here)
 
     def out_of_date(self, info: CatalogueInfo) -> bool:
         """Whether the index was built from another import of the catalogue than the one listed (its
@@ -662,8 +664,17 @@ def index_facts(folder: Path) -> IndexFacts:
         problem = f"holds the index of catalogue {manifest.catalogue!r}"
     stale = (other_build_words(manifest) if manifest.embedding_code != embedding_code()
              else _files_problem(manifest, folder) or _model_changed(manifest, folder))
+    recorded = Path(manifest.model_path) if Path(manifest.model_path).is_absolute() else folder / manifest.model_path
+    own = bool(manifest.model_path) and _same_file(recorded, folder / paths.OWN_MODEL)
     return IndexFacts(Path(manifest.model_path).name, manifest.model_hash, manifest.vector_count, manifest.created_at,
-                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, stale)
+                      dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, stale, own)
+
+
+def _same_file(one: Path, other: Path) -> bool:
+    try:
+        return one.resolve() == other.resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def _files_problem(manifest: Any, folder: Path) -> str:
@@ -755,7 +766,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
                                       # (the manifest read again only when it could not be read as one)
                                       model_unknown=bool(facts.stale_reason) and indexed_model_unknown(folder),
                                       uid=info.uid, revision=info.revision, earlier_model_at=_written_at(
-                                          folder / EARLIER_MODEL)))
+                                          folder / EARLIER_MODEL), own_model=facts.own_model))
     return sorted(found, key=lambda entry: entry.name)
 
 

@@ -169,6 +169,15 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
     return f"cannot write {named} ({error.strerror or error}); {usable}"
 
 
+def held_here(folder: Path) -> bool:
+    """Whether this thread holds catalogue ``folder``'s writer lock already (:func:`catalogue_lock` is re-entrant:
+    an inner block is part of the run that took it)."""
+    key = str(Path(folder).expanduser().resolve())
+    with _guard:
+        mine = _held.get(key)
+        return mine is not None and mine.thread == threading.get_ident()
+
+
 @contextmanager
 def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0, noun: str = DATABASE_FILE) -> Iterator[None]:
     """Hold the writer lock of catalogue ``folder`` (created when missing) for the block.

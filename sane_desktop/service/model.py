@@ -64,8 +64,8 @@ class ModelContext:
         if self._bundle is None:
             if not self.path.is_file():
                 found = not_a_file(self.path)  # a folder or pipe there now: not "missing" (trial BV)
-                raise ModelError(f"the model {self.path} is {f'{found} now, not a model file' if found else 'missing'}: "
-                                 "restore it, or re-index the catalogue with another model")
+                raise ModelError(f"the model {self.path} is {f'{found} now, not a model file' if found else 'missing'}"
+                                 f"{_kept_words(self.path)}: restore it, or re-index the catalogue with another model")
             self._file = _file_identity(self.path)  # before the read: a write during it shows as a change
             bundle = load_checkpoint(self.path, map_location="cpu")
             bundle.compatibility.to(self.device).eval()
@@ -202,3 +202,20 @@ class ModelContext:
                 computed = net.cells(batch).float().cpu().numpy()
             stored.update({item.pk: cells for item, cells in zip(missing, computed)})
         return np.stack([np.asarray(stored[item.pk], dtype=np.float32) for item in items])
+
+
+def _kept_words(path: Path) -> str:
+    """Where the model the index beside ``path`` was built with is kept, when a file beside it holds it
+    (:func:`~sane_desktop.retrieval.kept_models.kept_copy_words`; trial EL read "missing: restore it" while it lay
+    in model.previous.pt); "" otherwise."""
+    from sane_desktop.errors import SaneError
+    from sane_desktop.retrieval.kept_models import kept_copy_words
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    try:
+        manifest = read_index_manifest(path.parent)
+    except (SaneError, OSError):
+        return ""
+    if manifest is None or not manifest.model_hash:
+        return ""
+    return kept_copy_words(path.parent, manifest.model_hash, path)

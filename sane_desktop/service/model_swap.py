@@ -5,11 +5,17 @@ re-indexes the catalogue with it. A re-index cancelled or failed half-way left t
 the index of the old one: the dialog said "the model is unchanged" while the old model (a trained one: hours
 of work) was gone, and every search refused the index as built "with another model" (trial BH). Here the
 files are copied aside before the write and put back when what follows does not finish.
+
+The copies have names of their own (``model.replaced.pt``), not a temporary's: a run killed before its end (kill -9,
+a power cut) left the only copy of the model in use under a temporary name, which the next index removed as a dead
+writer's leftover (trial EL). The next run that takes the catalogue's writer lock puts such a copy back
+(:func:`recover_stopped_swap`), as a stopped run would have.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import shutil
 from collections.abc import Sequence
@@ -17,6 +23,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sane_desktop.paths import temporary_sibling
+
+log = logging.getLogger(__name__)
+
+
+REPLACED = "replaced"  # the tag of a model file's copy while a run replaces it (model.replaced.pt)
 
 
 def model_files(model: Path) -> tuple[Path, ...]:
@@ -39,8 +50,12 @@ class SavedModel:
         try:
             for path in model_files(saved.model):
                 if path.is_file():
-                    copy = temporary_sibling(path)
-                    shutil.copy2(path, copy)
+                    copy = tagged(path, REPLACED)
+                    if copy.exists():  # a killed run's that no recovery put back: kept, never written over
+                        set_aside([copy])
+                    written = temporary_sibling(copy)  # whole or not there: a copy cut short is no model
+                    shutil.copy2(path, written)
+                    os.replace(written, copy)
                     saved.copies[path] = copy
                 else:
                     saved.copies[path] = None
@@ -86,6 +101,42 @@ class SavedModel:
                 with contextlib.suppress(OSError):
                     copy.unlink(missing_ok=True)
         self.copies.clear()
+
+
+def recover_stopped_swap(model: Path) -> tuple[Path, ...]:
+    """Finish what a run that replaced ``model`` and was killed before its end left (:class:`SavedModel`'s
+    ``model.replaced.*`` copies), as the run would have: while the catalogue's index (its manifest beside
+    ``model``) is still the replaced model's, the files are put back (a stopped run's way); once it is the new
+    model's, the copies are kept as the earlier model (``model.previous.*``, an earlier one set aside). Call with
+    the catalogue's writer lock held (no run of it goes). Returns the files it moved."""
+    from sane_desktop.errors import SaneError
+    from sane_desktop.models.checkpoint import stored_content_hash
+    from sane_desktop.retrieval.manifest import read_index_manifest
+
+    model = Path(model)
+    copies = {path: tagged(path, REPLACED) for path in model_files(model) if tagged(path, REPLACED).is_file()}
+    if not copies:
+        return ()
+    try:
+        manifest = read_index_manifest(model.parent)
+    except SaneError:
+        manifest = None
+    replaced = copies.get(model)
+    indexed = manifest.model_hash if manifest is not None else None
+    finished = replaced is None or (indexed is not None and indexed != stored_content_hash(replaced)
+                                    and indexed == stored_content_hash(model))
+    if not finished:  # the index is the replaced model's (or unknown): everything as before the run
+        for path, copy in copies.items():
+            os.replace(copy, path)
+        moved = tuple(copies)
+    else:  # the run's index was written: the replaced model is the earlier one, as the run would have kept it
+        set_aside([tagged(path, "previous") for path in copies if tagged(path, "previous").exists()])
+        for path, copy in copies.items():
+            os.replace(copy, tagged(path, "previous"))
+        moved = tuple(tagged(path, "previous") for path in copies)
+    log.warning("a run that replaced %s was stopped before its end: %s %s", model,
+                "kept the model it replaced as" if finished else "put back", ", ".join(path.name for path in moved))
+    return moved
 
 
 def tagged(path: Path, tag: str) -> Path:

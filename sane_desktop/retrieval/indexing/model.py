@@ -17,6 +17,7 @@ from sane_desktop.models.checkpoint import (
     load_checkpoint,
     shipped_with_the_app,
 )
+from sane_desktop.retrieval.kept_models import kept_copy_words
 from sane_desktop.retrieval.manifest import MANIFEST_NAME, read_index_manifest, recorded_model_file
 
 DEMO_NOTE = "indexed with a bundled model; a model trained on this catalogue (sane-desktop train) will do better"
@@ -106,7 +107,7 @@ def recorded_model(index_dir: Path, catalogue: str) -> RecordedModel | None:
         return RecordedModel(path, manifest.model_hash)
     if shipped_with_the_app(path):
         return None
-    raise _recorded_model_gone(path)
+    raise _recorded_model_gone(path, manifest.model_hash)
 
 
 def _named_in_unreadable(index_dir: Path, catalogue: str, error: Exception) -> RecordedModel | None:
@@ -134,15 +135,17 @@ def _named_in_unreadable(index_dir: Path, catalogue: str, error: Exception) -> R
         return None
     if path.is_file():
         return RecordedModel(path, digest if isinstance(digest, str) else "")
-    raise _recorded_model_gone(path)
+    raise _recorded_model_gone(path, digest if isinstance(digest, str) else "")
 
 
-def _recorded_model_gone(path: Path) -> ModelError:
+def _recorded_model_gone(path: Path, digest: str = "") -> ModelError:
     """The recorded model file is no longer there: missing, or a folder or a pipe in its place (said as
-    such: "missing" sent trial BV looking for what was there)."""
+    such: "missing" sent trial BV looking for what was there), and where that model is kept when a file beside
+    it holds it (``digest``: its content hash)."""
     found = not_a_file(path)
+    kept = kept_copy_words(path.parent, digest, path) if digest else ""
     return ModelError(f"the model this catalogue was indexed with, {path}, is "
-                      + (f"{found} now, not a model file" if found else "missing"), way_out=WayOut.MODEL_GONE)
+                      + (f"{found} now, not a model file" if found else "missing") + kept, way_out=WayOut.MODEL_GONE)
 
 
 def recorded_model_note(recorded: RecordedModel, loaded_hash: str) -> str:
