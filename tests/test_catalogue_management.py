@@ -1220,6 +1220,15 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     assert not cell(manager, "shop", 3).startswith("Built into the app")
     click(manager.builtin_button)
     click(manager.question.button(QMessageBox.StandardButton.Yes))
+    # while it runs: a Stop button, and the quit question names a change of model, not a re-sync (trial EL)
+    assert manager.stop_button.isVisible() and manager.stop_button.isEnabled()
+    assert window.long_work() == "changing a catalogue's model"
+    click(manager.stop_button)
+    qtbot.waitUntil(lambda: manager.status.text() == "Stopped: “shop” keeps its own model and index", timeout=60000)
+    assert not manager.stop_button.isVisible() and not window.long_work()
+    assert not cell(manager, "shop", 3).startswith("Built into the app")
+    click(manager.builtin_button)
+    click(manager.question.button(QMessageBox.StandardButton.Yes))
     qtbot.waitUntil(lambda: "now uses the model built into the app" in manager.status.text(), timeout=180000)
     assert manager.status.text() == "“shop” now uses the model built into the app (6 items indexed)."
     qtbot.waitUntil(lambda: cell(manager, "shop", 3).startswith("Built into the app"), timeout=60000)
@@ -1250,7 +1259,9 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     assert "now uses the model built into the app" in box.text()
     assert "it stays in the app, and Built-in model… brings it back. Every photo" in box.text()
     click(box.button(QMessageBox.StandardButton.Yes))
-    qtbot.waitUntil(lambda: "uses its earlier model again" in manager.status.text(), timeout=180000)
+    manager.close()  # it goes on unseen: the window says how it ended (trial EL read "Ready")
+    qtbot.waitUntil(lambda: "uses its earlier model again" in window.statusBar().currentMessage(), timeout=180000)
+    assert "uses its earlier model again" in manager.status.text()
     assert manager.status.text() == ("“shop” uses its earlier model again (6 items indexed); the model it replaced was "
                                      "not its own file (built into the app, or elsewhere), so none is kept here.")
     qtbot.waitUntil(lambda: not cell(manager, "shop", 3).startswith("Built into the app"), timeout=60000)

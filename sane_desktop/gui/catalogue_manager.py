@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
+    QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
 )
 
@@ -109,6 +109,8 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
 
 DELETE_TIP = "Delete the selected catalogue: its index, database and saved outfits (it asks first, and says what stays)"
 RENAME_TIP = "Give the selected catalogue another name (its photos stay where they are)"
+RESYNC_KIND = "re-syncing a catalogue with its folder"  # the runs, as the window's quit question names them
+MODEL_KIND = "changing a catalogue's model"
 RESYNC_TIP = "Index the catalogue again from its source folder: photos added, changed or removed since are picked up"
 BUILTIN_TIP = ("Index the catalogue again with the model built into the app (its matches learnt from other "
                "catalogues' outfits); the model trained on it is kept aside")
@@ -184,6 +186,7 @@ class CatalogueManager(ScreenFittedDialog):
     (name, "") or a re-sync (name, name): the window lists its catalogues again."""
 
     changed = Signal(str, str)
+    ended_unseen = Signal(str)  # a run's last line, when it ended with the dialog closed (the window says it)
 
     def __init__(self, tasks: TaskRunner[CatalogueService], parent: QWidget | None = None,
                  open_name: Callable[[], str] = lambda: "") -> None:
@@ -233,15 +236,25 @@ class CatalogueManager(ScreenFittedDialog):
         self.status = ElidedLabel("", lines=3)  # a reason and its way out (trials CT, CV read them cut)
         self.progress = QProgressBar()
         self.progress.setVisible(False)
+        # a re-sync or a change of model stops here, its files put back (trial EL found only Close, which hid it)
+        self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("Stop the run under way: a re-sync keeps what it read, a change of model puts "
+                                    "the catalogue's model and index back as they were")
+        self.stop_button.setVisible(False)
+        self.stop_button.clicked.connect(self.stop)
         buttons = self.button_row(self.rename_button, self.delete_button, self.resync_button, self.builtin_button,
                                   self.earlier_button, self.show_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
-        layout.addWidget(self.progress)
+        running = QHBoxLayout()
+        running.addWidget(self.progress, 1)
+        running.addWidget(self.stop_button)
+        layout.addLayout(running)
         layout.addWidget(self.status)
         layout.addLayout(buttons)
         self.question: QMessageBox | QInputDialog | None = None
         self._resync: Task[Any, Any] | None = None  # the last re-sync started (long work: quitting asks)
+        self._run_kind = ""  # what it is, as the quit question says it (MainWindow.long_work)
         self._damaged_said = False  # the status line speaks of a damaged catalogue
         self._update_buttons()
 
@@ -454,7 +467,7 @@ class CatalogueManager(ScreenFittedDialog):
         self._resync = self._run(lambda service, state: service.use_builtin_model(name, state.progress,
                                                                                   state.should_stop),
                                  f"Indexing “{name}” with the built-in model…",
-                                 lambda report: self._done(said(report), name, name))
+                                 lambda report: self._done(said(report), name, name), MODEL_KIND)
         self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps its own model and index", name, name))
 
     def ask_earlier_model(self) -> None:
@@ -492,15 +505,27 @@ class CatalogueManager(ScreenFittedDialog):
         self._resync = self._run(lambda service, state: service.use_earlier_model(name, state.progress,
                                                                                   state.should_stop),
                                  f"Indexing “{name}” with its earlier model…",
-                                 lambda report: self._done(said(report), name, name))
+                                 lambda report: self._done(said(report), name, name), MODEL_KIND)
         self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps the model and index it had", name,
                                                      name))
 
     def resyncing(self) -> bool:
-        """Whether a re-sync runs (or waits for the worker) and has not been asked to stop: quitting
-        asks first, as for an index run (trial K's Ctrl+Q stopped one without a word)."""
+        """Whether a re-sync or a change of model runs (or waits for the worker) and has not been asked to stop:
+        quitting asks first, as for an index run (trial K's Ctrl+Q stopped one without a word)."""
         task = self._resync
         return task is not None and task.live and not task.ended and not task.stop_requested
+
+    def long_work(self) -> str:
+        """What runs, as the quit question names it ("" when nothing does): a re-sync, or a change of model (trial
+        EL's quit question called Earlier model… a re-sync, and said the photos read were kept)."""
+        return self._run_kind if self.resyncing() else ""
+
+    def stop(self) -> None:
+        """The Stop button: the run under way stops at its next check (its own handler says how it ended)."""
+        if self._resync is not None and self.resyncing():
+            self._resync.cancel()
+            self.stop_button.setEnabled(False)
+            self.status.setText("Stopping…")
 
     def show_folder(self) -> bool:
         """Open the selected catalogue's source folder in the desktop's file manager; False when
@@ -517,10 +542,13 @@ class CatalogueManager(ScreenFittedDialog):
         return open_folder(Path(source), lambda: self.status.setText(f"No application opened the folder. It is {source}."))
 
     # --- running on the worker -------------------------------------------------------------------
-    def _run(self, fn: Any, activity: str, on_done: Any) -> Task[Any, Any]:
+    def _run(self, fn: Any, activity: str, on_done: Any, kind: str = RESYNC_KIND) -> Task[Any, Any]:
         self.status.setText(activity)
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
+        self.stop_button.setVisible(True)
+        self.stop_button.setEnabled(True)
+        self._run_kind = kind
         task = self.channel.start(fn, activity)
         task.on_progress(self._progress).on_done(on_done).on_failed(self._failed) \
             .on_finished(self._finished)
@@ -534,8 +562,11 @@ class CatalogueManager(ScreenFittedDialog):
 
     def _done(self, message: str, old: str, new: str, tell: bool = True) -> None:
         """Say ``message`` and list again; with ``tell`` the window hears of the change (a re-sync that changed
-        nothing leaves it as it is: a new user's explanation and selection were cleared for nothing)."""
+        nothing leaves it as it is: a new user's explanation and selection were cleared for nothing). Closed
+        meanwhile, the window's status bar says it (trial EL read "Ready" after a change of model ended unseen)."""
         self.status.setText(message)
+        if not self.isVisible():
+            self.ended_unseen.emit(message)
         self.refresh(new)
         if tell:
             self.changed.emit(old, new)
@@ -546,4 +577,5 @@ class CatalogueManager(ScreenFittedDialog):
 
     def _finished(self) -> None:
         self.progress.setVisible(False)
+        self.stop_button.setVisible(False)
         self._update_buttons()

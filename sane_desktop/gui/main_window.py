@@ -92,6 +92,7 @@ QUIT_EFFECT = {
     "re-syncing a catalogue with its folder": "Quitting now stops it; the photos read so far are kept, and a re-sync "
                                               "goes on from there (until then the catalogue cannot be searched when "
                                               "its folder changed).",
+    "changing a catalogue's model": "Quitting now stops it: the catalogue keeps the model and index it had.",
     "preparing the demo catalogue": "Quitting now stops it; it is prepared again at the next start.",
     "training a model": "Quitting now stops it: the training done so far is lost, and the catalogue keeps its model.",
     "adapting the model": "Quitting now stops it: the adapting done so far is lost, and the catalogue keeps its model.",
@@ -2309,6 +2310,7 @@ class MainWindow(QMainWindow):
         if self.catalogue_manager is None:
             self.catalogue_manager = CatalogueManager(self.tasks, self, self._open_catalogue_name)
             self.catalogue_manager.changed.connect(self._catalogues_managed)
+            self.catalogue_manager.ended_unseen.connect(lambda line: self._say_news(line, 15000))
         if not self.catalogue_manager.isVisible() and not self.catalogue_manager.channel.busy:
             self.catalogue_manager.status.setText("")  # the last visit's "Re-synced …" is old news
         self.catalogue_manager.refresh(self.catalogue.name if self.catalogue is not None else "")
@@ -3389,8 +3391,8 @@ class MainWindow(QMainWindow):
                            (AdaptDialog, "adapting the model")):
             if any(isinstance(dialog, kind) and working(dialog.task) for dialog in dialogs):
                 return what
-        if self.catalogue_manager is not None and self.catalogue_manager.resyncing():  # trial K: quit unasked
-            return "re-syncing a catalogue with its folder"
+        if self.catalogue_manager is not None and self.catalogue_manager.long_work():  # trial K: quit unasked
+            return self.catalogue_manager.long_work()
         build = self.channels.build.current
         if not working(build):
             return ""
