@@ -118,8 +118,14 @@ def _model_back(action: str, name: str, home: Any, show_progress: bool) -> dict[
         report = (service.use_builtin_model if action == "builtin-model" else service.use_earlier_model)(name, progress)
     finally:
         progress.close()
+    summary = report.indexed.indexed.as_dict()
+    if summary.get("note"):  # as `index` says it: another folder's model, … (trial EL: dropped here)
+        say(f"note: {summary['note']}")
+    looks = sorted(category for category, (target, how) in report.indexed.mapped.items()
+                   if target == "general" and how != "user")  # (a category chosen for looks is no news)
     return {"action": action, "name": name, "model": report.model_name, "items": report.indexed.items,
-            "vectors": sum(report.indexed.vectors.values()), "kept": list(report.set_aside), "home": str(home)}
+            "vectors": sum(report.indexed.vectors.values()), "kept": list(report.set_aside), "home": str(home),
+            "note": summary.get("note"), "by_looks": looks}
 
 
 def _in_database(args: argparse.Namespace) -> dict[str, Any]:
@@ -159,7 +165,10 @@ def render(result: dict[str, Any]) -> str:
         kept = (f"; the model it replaced is kept as {', '.join(result['kept'])}" if result["kept"] else
                 "; the model it replaced was not its own file, so none is kept" if result["action"] == "earlier-model"
                 else "")
-        return f"Indexed {result['name']!r} again with {which} ({result['model']}): {result['items']} items{kept}"
+        looks = result.get("by_looks") or []
+        compared = (f"\n  compared by visual similarity, the model having no matches learnt for them: "
+                    f"{', '.join(printable(c) for c in looks)}" if looks else "")
+        return f"Indexed {result['name']!r} again with {which} ({result['model']}): {result['items']} items{kept}{compared}"
     if result["action"] == "delete":
         photos = " and its photos kept inside it" if result["photos_deleted"] else "; its source photos stay"
         # the caches are shared by catalogues and keyed by content: said, with the way to free them (a trial looked)

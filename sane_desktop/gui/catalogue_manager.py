@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.open_folder import open_folder
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
-from sane_desktop.gui.text import ElidedLabel, as_sentence, left_to_right, message_box, plain_tooltip, set_plain
+from sane_desktop.gui.text import ElidedLabel, as_sentence, left_to_right, message_box, note_words, plain_tooltip, set_plain
 from sane_desktop.service.values import REIMPORTED
 from sane_desktop.service.titles import counted, local_time
 
@@ -63,6 +63,17 @@ def model_text(details: CatalogueDetails) -> str:
     if details.model_origin:
         return details.model_origin[0].upper() + details.model_origin[1:]
     return f"{details.model_name} ({details.model_hash[:12]})"
+
+
+def model_notes(report: IndexReport) -> str:
+    """What an index with another model says besides its counts, as sentences: its note (a model trained on
+    another folder, …) and the categories it compares by looks, having no matches learnt for them (trial EL: a
+    change of model said neither, where `index` says both); "" when nothing."""
+    looks = sorted(category for category, (target, how) in report.mapped.items() if target == "general"
+                   and how != "user")
+    note = note_words(report.indexed.note, report.indexed.note_way_out)
+    return ((f" {as_sentence(note)}." if note else "")
+            + (f" Compared by looks, the model having no matches learnt for them: {', '.join(looks)}." if looks else ""))
 
 
 def model_phrase(details: CatalogueDetails) -> str:
@@ -462,7 +473,8 @@ class CatalogueManager(ScreenFittedDialog):
         def said(report: BuiltinModelReport) -> str:
             kept = ", ".join(Path(path).name for path in report.set_aside)
             return (f"“{name}” now uses the model built into the app ({counted(report.indexed.items, 'item')} "
-                    "indexed)" + (f"; its own model is kept as {kept} (Earlier model… brings it back)." if kept else "."))
+                    "indexed)" + (f"; its own model is kept as {kept} (Earlier model… brings it back)." if kept else ".")
+                    + model_notes(report.indexed))
 
         self._resync = self._run(lambda service, state: service.use_builtin_model(name, state.progress,
                                                                                   state.should_stop),
@@ -500,7 +512,7 @@ class CatalogueManager(ScreenFittedDialog):
             return (f"“{name}” uses its earlier model again ({counted(report.indexed.items, 'item')} indexed)"
                     + (f"; the one it replaced is kept as {kept}." if kept else
                        "; the model it replaced was not its own file (built into the app, or elsewhere), so none is "
-                       "kept here."))
+                       "kept here.") + model_notes(report.indexed))
 
         self._resync = self._run(lambda service, state: service.use_earlier_model(name, state.progress,
                                                                                   state.should_stop),
