@@ -495,6 +495,20 @@ def test_the_index_summary_lists_notes_on_files_apart_from_skipped_items(world, 
         "names)." in summary, summary
 
 
+def columns_dialog_on(world, qtbot, make_window, folder):  # type: ignore[no-untyped-def]
+    """The index dialog on ``folder`` (beside the window: the offscreen platform sends a pointer over both to the
+    window below), its "Read its columns…" link clicked, and the columns dialog once its draft can be saved."""
+    window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
+    assert dialog.table_note.isVisible()
+    dialog.move(window.frameGeometry().right() + 40, window.frameGeometry().top())
+    qtbot.wait(100)
+    click_link(qtbot, dialog.table_note)
+    columns = dialog.columns_dialog
+    assert columns is not None
+    qtbot.waitUntil(lambda: columns.save_button.isEnabled(), timeout=30000)
+    return dialog, columns
+
+
 def test_a_folders_own_table_is_read_through_the_columns_dialog(world, qtbot, make_window, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """A merchandiser's folder with its own products table and no sane-mapping.json: the index dialog says the
     table is not read, and "Read its columns…" shows the app's draft (each box a column, with why), what the
@@ -506,15 +520,8 @@ def test_a_folders_own_table_is_read_through_the_columns_dialog(world, qtbot, ma
 
     folder = tmp_path / "shop"
     ids = write_shop(folder)
-    _window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
-    assert dialog.table_note.isVisible() and "Its table artikel.csv is not read" in dialog.table_note.text()
-    # beside the window, not over it: the offscreen platform sends a pointer over both to the window below
-    dialog.move(_window.frameGeometry().right() + 40, _window.frameGeometry().top())
-    qtbot.wait(100)
-    click_link(qtbot, dialog.table_note)
-    columns = dialog.columns_dialog
-    assert columns is not None
-    qtbot.waitUntil(lambda: columns.save_button.isEnabled(), timeout=30000)
+    dialog, columns = columns_dialog_on(world, qtbot, make_window, folder)
+    assert "Its table artikel.csv is not read" in dialog.table_note.text()
     assert (columns.id_box.currentData(), columns.category_box.currentData(), columns.title_box.currentData()) == \
         ("Artikelnummer", "Warengruppe", "Bezeichnung")
     assert columns.photo_box.currentData() == ("image_template", "Fotos/{Artikelnummer}.jpg")
@@ -582,13 +589,7 @@ def test_the_columns_dialog_says_why_a_code_column_was_passed_over(world, qtbot,
     lines = table.read_text(encoding="utf-8").splitlines()
     lines[2] = lines[1].split(";")[0] + ";" + lines[2].split(";", 1)[1]  # the second article repeats the first's code
     table.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    window, dialog = index_dialog_on(world, qtbot, make_window, folder=folder)
-    dialog.move(window.frameGeometry().right() + 40, window.frameGeometry().top())
-    qtbot.wait(100)
-    click_link(qtbot, dialog.table_note)
-    columns = dialog.columns_dialog
-    assert columns is not None
-    qtbot.waitUntil(lambda: columns.save_button.isEnabled(), timeout=30000)
+    _dialog, columns = columns_dialog_on(world, qtbot, make_window, folder)
     assert columns.id_box.currentData() == "Bezeichnung" and columns.title_box.currentData() == ""
     assert columns.notes.isVisible()
     assert columns.notes.text().startswith("Note: 'Artikelnummer' is named like an id but repeats 'A1000'")

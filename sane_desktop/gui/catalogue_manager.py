@@ -456,17 +456,21 @@ class CatalogueManager(ScreenFittedDialog):
         if entry is None:
             return
         name = entry.name
-        box = message_box(self, "Use the built-in model",
-                          f"Index “{name}” again with the model built into the app? It ranks by matches learnt from "
-                          f"other catalogues' outfits. “{name}” now uses {model_phrase(entry)}: "
-                          + (f"that model is kept in {entry.folder} as the earlier one, no longer used (Earlier model… "
-                             "brings it back)" if own_model(entry) else "that model file stays where it is, no longer "
-                             "used") + f". Every photo is read again ({counted(entry.items, 'item')}).",
-                          QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.button(QMessageBox.StandardButton.Yes).setText("Use the built-in model")
+        self._ask_then("Use the built-in model",
+                       f"Index “{name}” again with the model built into the app? It ranks by matches learnt from "
+                       f"other catalogues' outfits. “{name}” now uses {model_phrase(entry)}: "
+                       + (f"that model is kept in {entry.folder} as the earlier one, no longer used (Earlier model… "
+                          "brings it back)" if own_model(entry) else "that model file stays where it is, no longer "
+                          "used") + f". Every photo is read again ({counted(entry.items, 'item')}).",
+                       "Use the built-in model", lambda: self.use_builtin_model(name))
+
+    def _ask_then(self, title: str, text: str, yes: str, then: Callable[[], None]) -> None:
+        """Ask ``text`` (Cancel the default; ``yes`` the other button's words) and ``then`` on yes."""
+        box = message_box(self, title, text, QMessageBox.Icon.Question,
+                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText(yes)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda result: self.use_builtin_model(name)
-                             if result == QMessageBox.StandardButton.Yes else None)
+        box.finished.connect(lambda result: then() if result == QMessageBox.StandardButton.Yes else None)
         self.question = box
 
     def use_builtin_model(self, name: str) -> None:
@@ -490,21 +494,16 @@ class CatalogueManager(ScreenFittedDialog):
         if entry is None or not entry.earlier_model_at:
             return
         name = entry.name
-        box = message_box(self, "Use the earlier model",
-                          f"Index “{name}” again with the model it used before (written {when(entry.earlier_model_at)})? "
-                          f"“{name}” now uses {model_phrase(entry)}: "
-                          # (trial EL read that a built-in model would be kept as the earlier one: none was)
-                          + (f"that model is kept in {entry.folder} as the earlier one, so Earlier model… brings it "
-                             "back the same way" if own_model(entry) else
-                             "it stays in the app, and Built-in model… brings it back" if entry.model_builtin else
-                             "that model file stays where it is")
-                          + f". Every photo is read again ({counted(entry.items, 'item')}).",
-                          QMessageBox.Icon.Question, QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
-        box.button(QMessageBox.StandardButton.Yes).setText("Use the earlier model")
-        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.finished.connect(lambda result: self.use_earlier_model(name)
-                             if result == QMessageBox.StandardButton.Yes else None)
-        self.question = box
+        self._ask_then("Use the earlier model",
+                       f"Index “{name}” again with the model it used before (written {when(entry.earlier_model_at)})? "
+                       f"“{name}” now uses {model_phrase(entry)}: "
+                       # (trial EL read that a built-in model would be kept as the earlier one: none was)
+                       + (f"that model is kept in {entry.folder} as the earlier one, so Earlier model… brings it "
+                          "back the same way" if own_model(entry) else
+                          "it stays in the app, and Built-in model… brings it back" if entry.model_builtin else
+                          "that model file stays where it is")
+                       + f". Every photo is read again ({counted(entry.items, 'item')}).",
+                       "Use the earlier model", lambda: self.use_earlier_model(name))
 
     def use_earlier_model(self, name: str) -> None:
         def said(report: BuiltinModelReport) -> str:
