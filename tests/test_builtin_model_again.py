@@ -282,3 +282,29 @@ def test_a_damaged_earlier_model_or_selection_is_refused_by_its_name_before_anyt
         service.use_earlier_model("closet")
     assert {path.name: path.read_bytes() for path in folder.glob("model*")} == files
     assert read_index_manifest(folder).model_hash == stored_content_hash(demo_model_path())
+
+
+def test_train_and_adapt_start_from_the_model_on_disk_after_a_change_from_elsewhere(tmp_path: Path) -> None:
+    """Trial EL: with the window open, a terminal's `catalogues earlier-model` changed the catalogue's model; the
+    window's Train then compared its new model with the one it had loaded before (86 % where the model in use
+    scored 90 %), and Adapt named a model.pt that was gone and failed. Both start from the model on disk."""
+    from sane_desktop.gui.adapt_dialog import starting_model
+
+    root = make_closet(tmp_path / "closet")
+    home = tmp_path / "home"
+    folder = home / "closet"
+    folder.mkdir(parents=True)
+    own = folder / "model.pt"
+    shutil.copyfile(demo_model_path(), own)
+    window = CatalogueService(home, device="cpu")
+    window.index_folder(root, "closet", model=own)
+    window.open_catalogue("closet")
+    tops = [item.pk for item in window.items() if item.category == "Tops"][:1]
+    assert window.search(tops, "", 3)  # its model loaded
+    assert window.current().model.bundle().content_hash == stored_content_hash(own)
+    CatalogueService(home, device="cpu").use_builtin_model("closet")  # a terminal's
+    start = starting_model(window)
+    assert start.path.name == general_model_path().name and start.origin == "bundled" and not start.replaces
+    CatalogueService(home, device="cpu").use_earlier_model("closet")  # and back, from the terminal again
+    assert window._as_on_disk("trained on", "closet").model.bundle().content_hash == stored_content_hash(own) \
+        == stored_content_hash(demo_model_path())

@@ -45,7 +45,12 @@ class StartingModel:
 
 
 def starting_model(service: CatalogueService) -> StartingModel:
-    """The open catalogue's model and where adapting it writes (worker thread)."""
+    """The open catalogue's model and where adapting it writes (worker thread): the one on disk now (trial EL: after a
+    terminal's builtin-model the dialog named the model.pt that was gone, and Adapt failed)."""
+    try:
+        service.follow_index()
+    except SaneError:  # said by the adapt itself, or by the next search
+        pass
     name = service.name
     model = service.model_path()
     if name is None:

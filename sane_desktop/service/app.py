@@ -321,6 +321,12 @@ class CatalogueService:
         current.items.refresh()  # CatalogueRemade: its folder is the old database's, never built into the new one
         return current
 
+    def _as_on_disk(self, what: str, expected: str | None = None) -> OpenCatalogue:
+        """:meth:`_local`, reopened first when its index was rebuilt with another model from elsewhere
+        (:meth:`follow_index`): a run that starts from the catalogue's model uses the one on disk."""
+        self.follow_index()
+        return self._local(what, expected)
+
     def current(self) -> OpenCatalogue:
         """The open catalogue; InputError when none is."""
         if self._open is None:
@@ -626,9 +632,12 @@ class CatalogueService:
         name, folder = current.info.name, self.catalogues.folder(current.info.name)
         out = folder / "model.pt"
         said: list[str] = []  # how the gate compared the two models, or why it could not
-        gate = self._no_worse_than(current.model.bundle(), progress, said)
         with catalogue_lock(folder, f"train {name}"):  # model and re-index are one write
             recover_stopped_swap(out)
+            # compared with the model the catalogue uses now (trial EL: a terminal's earlier-model meanwhile, and the
+            # window's Train compared with the one it had loaded before)
+            current = self._as_on_disk("trained on", catalogue)
+            gate = self._no_worse_than(current.model.bundle(), progress, said)
             saved = SavedModel.aside(out)
             try:
                 outcome = building.train_model(current.items.root, out, TrainRequest(epochs=epochs),
@@ -706,6 +715,7 @@ class CatalogueService:
         out = folder / "model.pt"
         with catalogue_lock(folder, f"adapt {name}"):
             recover_stopped_swap(out)
+            current = self._as_on_disk("adapted to", catalogue)  # from the model it uses now (trial EL)
             saved = SavedModel.aside(out)
             source, copy = current.model.path, saved.copies.get(out)
             if copy is not None and source.resolve() == out.resolve():
