@@ -210,6 +210,10 @@ def test_the_command_line_goes_to_the_built_in_model_and_back(tmp_path: Path,
     back = json.loads(capsys.readouterr().out)
     assert back["model"] == "model.pt" and back["items"] == 20 and back["kept"] == []
     assert read_index_manifest(folder).model_hash == stored_content_hash(demo_model_path())
+    # a name the home lacks, as `catalogues delete` says it (trial EL read "keeps no earlier model")
+    for action in ("earlier-model", "builtin-model"):
+        assert main(["--index-home", str(home), "catalogues", action, "closett"]) != 0
+        assert "no indexed catalogue named 'closett' under " in capsys.readouterr().err
     assert main(["--index-home", str(home), "catalogues", "earlier-model"]) == 1
     assert "error: earlier-model takes 1 name: catalogues earlier-model NAME" in capsys.readouterr().err
 

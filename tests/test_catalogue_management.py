@@ -1367,3 +1367,26 @@ def test_a_listing_leaves_the_record_of_a_rename_under_way(world: Path) -> None:
         assert (folder / INTENT_FILE).is_file()
     assert [c.name for c in service_on(world).list_catalogues()] == ["shop"]  # never moved: forgotten
     assert not (folder / INTENT_FILE).exists()
+
+
+def test_the_manager_lists_a_change_made_elsewhere_while_it_is_open(managed, world: Path, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EL kept Manage catalogues open while a terminal changed a catalogue's model: the row went on naming
+    the model and time of before, and the Earlier model… question asked about them. Its folders are watched; an
+    idle list is not read again and again."""
+    _window, manager = managed
+    reads = []
+    original = manager.refresh
+
+    def counted_refresh(select: str = "") -> None:
+        reads.append(select)
+        original(select)
+
+    manager.refresh = counted_refresh  # type: ignore[method-assign]
+    qtbot.wait(4000)
+    assert reads == []  # nothing changed: nothing read again (its own reading changes no folder)
+    before = cell(manager, "other", 3)
+    from sane_desktop.models.checkpoint import general_model_path
+
+    CatalogueService(world / "index", model=general_model_path(), device="cpu").index_folder(world / "shop2", "other")
+    qtbot.waitUntil(lambda: cell(manager, "other", 3) != before, timeout=60000)
+    assert cell(manager, "other", 3).startswith("Built into the app")

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QFileSystemWatcher, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView, QHBoxLayout, QHeaderView, QInputDialog, QLineEdit, QMessageBox,
     QProgressBar, QPushButton, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget,
@@ -120,6 +120,8 @@ def resync_words(report: IndexReport, indexed_with: str) -> str:
 
 DELETE_TIP = "Delete the selected catalogue: its index, database and saved outfits (it asks first, and says what stays)"
 RENAME_TIP = "Give the selected catalogue another name (its photos stay where they are)"
+WATCH_SETTLE_MS = 1500  # a watched folder still this long after a change: then the list is read again
+MAX_WATCHED = 256  # folders watched at most (the home first: a new catalogue is seen)
 RESYNC_KIND = "re-syncing a catalogue with its folder"  # the runs, as the window's quit question names them
 MODEL_KIND = "changing a catalogue's model"
 RESYNC_TIP = "Index the catalogue again from its source folder: photos added, changed or removed since are picked up"
@@ -210,6 +212,12 @@ class CatalogueManager(ScreenFittedDialog):
         self.channel: Channel[CatalogueService] = tasks.channel()  # one change at a time
         self.listing: Channel[CatalogueService] = tasks.channel()
         self.details: list[CatalogueDetails] = []
+        # the home and each catalogue's folder, watched while the list is on screen: a terminal's index or change of
+        # model is listed as it is now (trial EL read the model and time of before, then asked about them)
+        self._watch = QFileSystemWatcher(self)
+        self._settle = QTimer(self, singleShot=True, interval=WATCH_SETTLE_MS)
+        self._watch.directoryChanged.connect(lambda _path: self._settle.start())
+        self._settle.timeout.connect(self._changed_elsewhere)
         self.table = QTableWidget(0, len(COLUMNS))
         self.table.setAccessibleName("Catalogues")
         self.table.setHorizontalHeaderLabels(list(COLUMNS))
@@ -276,8 +284,20 @@ class CatalogueManager(ScreenFittedDialog):
         self.listing.start(lambda service, _state: service.catalogue_details(), "Listing catalogues…") \
             .on_done(lambda details: self._show(details, keep)).on_failed(self._failed)
 
+    def _changed_elsewhere(self) -> None:
+        """A watched folder changed: listed again when the list is on screen and nothing of its own runs (its own
+        runs list again when they end)."""
+        if self.isVisible() and not self.channel.busy and not self.listing.busy:
+            self.refresh()
+
     def _show(self, details: list[CatalogueDetails], select: str) -> None:
         self.details = details
+        folders = sorted({str(entry.folder) for entry in details} | {str(entry.folder.parent) for entry in details})
+        watched = set(self._watch.directories())
+        if set(folders[:MAX_WATCHED]) != watched:
+            if watched:
+                self._watch.removePaths(sorted(watched))
+            self._watch.addPaths(folders[:MAX_WATCHED])
         self.table.setRowCount(len(details))
         widest = max((self.fontMetrics().horizontalAdvance(entry.name) for entry in details), default=0)
         self.table.setColumnWidth(0, max(NAME_MIN, min(NAME_MAX, widest + 24)))

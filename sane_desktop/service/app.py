@@ -213,11 +213,11 @@ class CatalogueService:
         from sane_desktop.service.model_swap import SavedModel, model_files, recover_stopped_swap, tagged
 
         folder = self.catalogues.folder(name)
+        source = self._source_folder(name, "nothing to index again from")  # (a name the home lacks: said so first)
         earlier = self.earlier_model(name)
         if earlier is None:
             raise InputError(f"{name!r} keeps no earlier model: one is kept when a training, an adaptation or going "
                              "back to the built-in model replaces its model")
-        source = self._source_folder(name, "nothing to index again from")
         own = folder / OWN_MODELS[0]
         with catalogue_lock(folder, f"use the earlier model for {name}"):
             if recover_stopped_swap(own) and self.earlier_model(name) is None:
@@ -248,6 +248,8 @@ class CatalogueService:
         return BuiltinModelReport(report, own.name, tuple(str(path) for path in kept))
 
     def _source_folder(self, name: str, otherwise: str) -> Path:
+        if not self.catalogues.folder(name).is_dir():  # a name the home lacks: with the names it holds (trial EL)
+            raise self.catalogues.not_found(name)
         source = self.catalogues.source(name)
         if not source:
             raise InputError(f"the source folder of {name!r} is not recorded: index its folder again instead")
