@@ -67,6 +67,7 @@ def test_a_catalogue_goes_back_to_the_built_in_model_keeping_its_own_aside(tmp_p
     service.index_folder(root, "closet", model=own)
     again = service.use_builtin_model("closet")
     assert [Path(p).name for p in again.set_aside] == ["model.previous.pt"]
+    assert [Path(p).name for p in again.earlier_set_aside] == ["model.set-aside.previous.pt"]  # said (trial EM)
     assert (folder / "model.set-aside.previous.pt").is_file() and (folder / "model.set-aside.previous.selection.json").is_file()
     assert service.search([disk.pk], "", 3)  # and across going back to the built-in model
 
@@ -244,6 +245,9 @@ def test_a_model_change_killed_before_its_end_is_finished_by_the_next_index(tmp_
                                               "by a run that changed the model and was stopped before its end"):
         service.search(tops, "", 3)
     service.close()
+    # the listing says it too (trial EM: it named no model.replaced.pt)
+    [listed] = service.catalogue_details()
+    assert "still there as model.replaced.pt" in listed.stale_reason
     service.index_folder(root, "closet")  # what the refusal advises: the run is undone, nothing re-embedded
     assert stored_content_hash(own) == demo and stored_content_hash(earlier) == general and not replaced.exists()
     assert read_index_manifest(folder).model_hash == demo

@@ -685,7 +685,7 @@ def test_manager_resyncs_a_changed_folder(managed, world: Path, qtbot) -> None: 
     task = manager._resync
     task.cancel()
     qtbot.waitUntil(lambda: task.ended, timeout=120000)
-    assert manager.status.text() in ("Re-sync of “shop” stopped: what it read is kept; re-sync again to finish",
+    assert manager.status.text() in ("Re-sync of “shop” stopped: what it read is kept; re-sync again to finish.",
                                       "Re-synced “shop”: 8 items (1 new, 0 changed, 0 removed).")  # (done first)
     assert changed == [("shop", "shop")]
 
@@ -1224,7 +1224,7 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     assert manager.stop_button.isVisible() and manager.stop_button.isEnabled()
     assert window.long_work() == "changing a catalogue's model"
     click(manager.stop_button)
-    qtbot.waitUntil(lambda: manager.status.text() == "Stopped: “shop” keeps its own model and index", timeout=60000)
+    qtbot.waitUntil(lambda: manager.status.text() == "Stopped: “shop” keeps its own model and index.", timeout=60000)
     assert not manager.stop_button.isVisible() and not window.long_work()
     assert not cell(manager, "shop", 3).startswith("Built into the app")
     click(manager.builtin_button)

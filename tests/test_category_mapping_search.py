@@ -281,6 +281,9 @@ def test_a_renamed_folder_matched_by_its_name_keeps_its_match(closet: dict[str, 
     assert again["carried_choices"] == {"Calzado": {"from": "Shoes", "searched_as": "shoes", "how": "by name"}}
     assert "“Shoes” is “Calzado” now (the same photos): searched as shoes, as “Shoes” was by its name" in again["note"]
     assert again["mapped"]["Top"] == first["mapped"]["Tops"] and again["mapped_how"]["Top"] == "auto"
+    from sane_desktop.cli.index_cmd import render
+
+    assert "Calzado -> shoes (as “Shoes” was, by its name)" in render(again)  # nobody chose it (trial EM)
 
 
 def test_carried_choices_pass_on_only_a_clear_rename() -> None:

@@ -124,7 +124,8 @@ def _model_back(action: str, name: str, home: Any, show_progress: bool) -> dict[
     looks = sorted(category for category, (target, how) in report.indexed.mapped.items()
                    if target == "general" and how != "user")  # (a category chosen for looks is no news)
     return {"action": action, "name": name, "model": report.model_name, "items": report.indexed.items,
-            "vectors": sum(report.indexed.vectors.values()), "kept": list(report.set_aside), "home": str(home),
+            "vectors": sum(report.indexed.vectors.values()), "kept": list(report.set_aside),
+            "earlier_set_aside": list(report.earlier_set_aside), "home": str(home),
             "note": summary.get("note"), "by_looks": looks}
 
 
@@ -164,7 +165,8 @@ def render(result: dict[str, Any]) -> str:
         which = "the model built into the app" if result["action"] == "builtin-model" else "its earlier model"
         kept = (f"; the model it replaced is kept as {', '.join(result['kept'])}" if result["kept"] else
                 "; the model it replaced was not its own file, so none is kept" if result["action"] == "earlier-model"
-                else "")
+                else "") + (f"; the earlier model kept before is set aside as {', '.join(result['earlier_set_aside'])}"
+                            if result.get("earlier_set_aside") else "")
         looks = result.get("by_looks") or []
         compared = (f"\n  compared by visual similarity, the model having no matches learnt for them: "
                     f"{', '.join(printable(c) for c in looks)}" if looks else "")

@@ -131,7 +131,9 @@ def render(result: dict[str, Any]) -> str:
     lines = [
         f"Indexed {result['name']!r}: {counted(result['items'], 'item')}, {result['embedded']} embedded, "
         f"{result['reused']} unchanged{' or by other workers' if result.get('shard') else ''}, "
-        f"{len(skipped) - notes} skipped{apart}, {len(result['failed'])} failed ({result.get('total_seconds') or result['seconds']} s on {result['device']}, "
+        f"{len(skipped) - notes} skipped{apart}, {len(result['failed'])} failed"
+        f"{' (not read while indexing: listed below)' if result['failed'] else ''} "
+        f"({result.get('total_seconds') or result['seconds']} s on {result['device']}, "
         + (f"{result['images_per_second']} images/s)" if result["embedded"] else "nothing new to embed)"),
         "  " + _vector_counts(result["vectors"], result["index_types"]),
     ]
@@ -147,10 +149,14 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"  rebuilt: {result['rebuild_reason']}")
     how = {"auto": "by name", "user": "your choice", "general": "no model category: visual similarity"}
     unmatched = {c: t for c, t in result["mapped"].items() if result["mapped_how"].get(c) != "exact"}
+    carried = result.get("carried_choices") or {}
     if unmatched:  # grouped by where they went: 300 folders read "cNNN -> general (…)" 300 times (trial CS)
         groups: dict[tuple[str, str], list[str]] = {}
         for c, t in unmatched.items():
-            groups.setdefault((t, how.get(result["mapped_how"].get(c, ""), result["mapped_how"].get(c))), []).append(c)
+            said = how.get(result["mapped_how"].get(c, ""), result["mapped_how"].get(c))
+            if (carried.get(c) or {}).get("how") == "by name":  # passed on from a renamed folder: nobody chose it
+                said = f"as “{carried[c]['from']}” was, by its name"  # (trial EM read "your choice")
+            groups.setdefault((t, said), []).append(c)
         lines.append("  categories: " + "; ".join(
             f"{_some(names)} -> {printable(target)} ({said})" for (target, said), names in groups.items()))
     from sane_desktop.service.mapping import inline_map  # loaded already: the index ran

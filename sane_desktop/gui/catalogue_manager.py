@@ -466,7 +466,7 @@ class CatalogueManager(ScreenFittedDialog):
         # stopped half-way, what it read is kept and the catalogue may have changed: said, and the window reads it
         # again (trial BJ: the line kept "Re-syncing … n/N" and the window was not told)
         self._resync.on_cancelled(lambda: self._done(f"Re-sync of “{name}” stopped: what it read is kept; re-sync "
-                                                     "again to finish", name, name))
+                                                     "again to finish.", name, name))
 
     def ask_builtin_model(self) -> None:
         """Index the selected catalogue again with the model built into the app, after asking (trial CD: a
@@ -496,15 +496,18 @@ class CatalogueManager(ScreenFittedDialog):
     def use_builtin_model(self, name: str) -> None:
         def said(report: BuiltinModelReport) -> str:
             kept = ", ".join(Path(path).name for path in report.set_aside)
+            # the earlier model it kept before is set aside, said (trial EM: renamed without a word)
+            aside = ", ".join(Path(path).name for path in report.earlier_set_aside)
             return (f"“{name}” now uses the model built into the app ({counted(report.indexed.items, 'item')} "
-                    "indexed)" + (f"; its own model is kept as {kept} (Earlier model… brings it back)." if kept else ".")
+                    "indexed)" + (f"; its own model is kept as {kept} (Earlier model… brings it back)" if kept else "")
+                    + (f"; the earlier model kept before is set aside as {aside}" if aside else "") + "."
                     + model_notes(report.indexed))
 
         self._resync = self._run(lambda service, state: service.use_builtin_model(name, state.progress,
                                                                                   state.should_stop),
                                  f"Indexing “{name}” with the built-in model…",
                                  lambda report: self._done(said(report), name, name), MODEL_KIND)
-        self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps its own model and index", name, name))
+        self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps its own model and index.", name, name))
 
     def ask_earlier_model(self) -> None:
         """Index the selected catalogue again with the model it used before its last Train, Adapt or Built-in
@@ -537,7 +540,7 @@ class CatalogueManager(ScreenFittedDialog):
                                                                                   state.should_stop),
                                  f"Indexing “{name}” with its earlier model…",
                                  lambda report: self._done(said(report), name, name), MODEL_KIND)
-        self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps the model and index it had", name,
+        self._resync.on_cancelled(lambda: self._done(f"Stopped: “{name}” keeps the model and index it had.", name,
                                                      name))
 
     def resyncing(self) -> bool:

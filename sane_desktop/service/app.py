@@ -188,9 +188,11 @@ class CatalogueService:
             moved.update(set_aside([path for other in OWN_MODELS[1:] for path in model_files(folder / other)
                                     if path.is_file()]))
         kept = tuple(str(path) for original, path in moved.items() if original in own or original.parent != folder)
+        earlier = tuple(str(path) for original, path in moved.items() if original not in own
+                        and original.parent == folder and path.suffix == ".pt")
         log.info("catalogue %r indexed with the built-in model %s; its own model files kept as: %s", name, model.name,
                  ", ".join(kept) or "none")
-        return BuiltinModelReport(report, model.name, kept)
+        return BuiltinModelReport(report, model.name, kept, earlier)
 
     def earlier_model(self, name: str) -> Path | None:
         """The model catalogue ``name`` used before its last Train, Adapt or Built-in model… (kept as

@@ -714,7 +714,11 @@ def _model_changed(manifest: Any, folder: Path) -> str:
     held = _held_hash(str(recorded), stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
     if held is None or held == manifest.model_hash:
         return ""
-    return f"the model file {recorded.name} holds another model now ({manifest.model_hash[:12]}, now {held[:12]})"
+    from sane_desktop.retrieval.kept_models import kept_copy_words
+
+    # where the indexed model is kept, as a search says it (trial EM: the listing named no model.replaced.pt)
+    return (f"the model file {recorded.name} holds another model now ({manifest.model_hash[:12]}, now {held[:12]})"
+            + kept_copy_words(recorded.parent, manifest.model_hash, recorded))
 
 
 @functools.lru_cache(maxsize=64)

@@ -46,6 +46,8 @@ class BuiltinModelReport:
     indexed: IndexReport
     model_name: str
     set_aside: tuple[str, ...] = ()
+    # an earlier model kept before, renamed so that the own model takes its place (model.set-aside.previous.pt)
+    earlier_set_aside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
