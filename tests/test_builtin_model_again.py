@@ -17,6 +17,18 @@ from sane_desktop.service import CatalogueService
 from tests.closet_world import make_closet
 
 
+def closet_with_own_model(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    """A closet folder, an index home, the closet's folder there and its own model (a copy of the demo model), not
+    indexed yet: (root, home, folder, model.pt)."""
+    root = make_closet(tmp_path / "closet")
+    home = tmp_path / "home"
+    folder = home / "closet"
+    folder.mkdir(parents=True)
+    own = folder / "model.pt"
+    shutil.copyfile(demo_model_path(), own)
+    return root, home, folder, own
+
+
 def test_a_catalogue_goes_back_to_the_built_in_model_keeping_its_own_aside(tmp_path: Path) -> None:
     root = make_closet(tmp_path / "closet")
     home = tmp_path / "home"
@@ -186,12 +198,7 @@ def test_the_command_line_goes_to_the_built_in_model_and_back(tmp_path: Path,
 
     from sane_desktop.cli import main
 
-    root = make_closet(tmp_path / "closet")
-    home = tmp_path / "home"
-    folder = home / "closet"
-    folder.mkdir(parents=True)
-    own = folder / "model.pt"
-    shutil.copyfile(demo_model_path(), own)
+    root, home, folder, own = closet_with_own_model(tmp_path)
     assert main(["--index-home", str(home), "index", str(root), "--name", "closet", "--model", str(own),
                  "--workers", "0"]) == 0
     capsys.readouterr()
@@ -298,12 +305,7 @@ def test_train_and_adapt_start_from_the_model_on_disk_after_a_change_from_elsewh
     scored 90 %), and Adapt named a model.pt that was gone and failed. Both start from the model on disk."""
     from sane_desktop.gui.adapt_dialog import starting_model
 
-    root = make_closet(tmp_path / "closet")
-    home = tmp_path / "home"
-    folder = home / "closet"
-    folder.mkdir(parents=True)
-    own = folder / "model.pt"
-    shutil.copyfile(demo_model_path(), own)
+    root, home, folder, own = closet_with_own_model(tmp_path)
     window = CatalogueService(home, device="cpu")
     window.index_folder(root, "closet", model=own)
     window.open_catalogue("closet")
