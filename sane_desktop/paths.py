@@ -281,8 +281,24 @@ def catalogue_dir(name: str, home: Path | None = None) -> Path:
 
 
 CATALOGUE_DB = "catalogue.db"
-OWN_MODEL = "model.pt"  # a catalogue's own model in its folder, trained or adapted in the app
 """The file name of a catalogue's SQLite database in its index folder (``<index home>/<name>/``)."""
+OWN_MODEL = "model.pt"  # a catalogue's own model in its folder, trained or adapted in the app
+
+
+def is_folder(path: str | Path) -> bool:
+    """Whether ``path`` names a folder there now (False for "" and for a share that does not answer)."""
+    try:
+        return bool(str(path)) and Path(path).is_dir()
+    except OSError:
+        return False
+
+
+def same_path(one: Path, other: Path) -> bool:
+    """Whether two paths name one place (``~`` and links followed; False when either cannot be resolved)."""
+    try:
+        return one.expanduser().resolve() == other.expanduser().resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def sqlite_url(database: Path) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from sane_desktop import paths
 from sane_desktop.cli import CliError, add_json_flag, display_width, index_command, padded, printable, say
 from sane_desktop.service.titles import local_time
 
@@ -121,12 +122,10 @@ def _model_back(action: str, name: str, home: Any, show_progress: bool) -> dict[
     summary = report.indexed.indexed.as_dict()
     if summary.get("note"):  # as `index` says it: another folder's model, … (trial EL: dropped here)
         say(f"note: {summary['note']}")
-    looks = sorted(category for category, (target, how) in report.indexed.mapped.items()
-                   if target == "general" and how != "user")  # (a category chosen for looks is no news)
     return {"action": action, "name": name, "model": report.model_name, "items": report.indexed.items,
             "vectors": sum(report.indexed.vectors.values()), "kept": list(report.set_aside),
             "earlier_set_aside": list(report.earlier_set_aside), "home": str(home),
-            "note": summary.get("note"), "by_looks": looks}
+            "note": summary.get("note"), "by_looks": report.indexed.by_looks}
 
 
 def _in_database(args: argparse.Namespace) -> dict[str, Any]:
@@ -140,14 +139,8 @@ def _in_database(args: argparse.Namespace) -> dict[str, Any]:
     where, records, indexes = catalogues_in_database(args.db)
     return {"action": "list", "database": where, "catalogues": [
         {"name": record.name, "items": record.items, "outfits": record.outfits, "source": record.root,
-         "source_folder": record.root, "source_found": _is_folder(record.root),
+         "source_folder": record.root, "source_found": paths.is_folder(record.root),
          "index": indexes[record.name] or None} for record in records]}
-
-
-def _is_folder(source: str) -> bool:
-    from pathlib import Path
-
-    return bool(source) and Path(source).is_dir()
 
 
 def _model(entry: dict[str, Any]) -> str:

@@ -69,8 +69,7 @@ def model_notes(report: IndexReport) -> str:
     """What an index with another model says besides its counts, as sentences: its note (a model trained on
     another folder, …) and the categories it compares by looks, having no matches learnt for them (trial EL: a
     change of model said neither, where `index` says both); "" when nothing."""
-    looks = sorted(category for category, (target, how) in report.mapped.items() if target == "general"
-                   and how != "user")
+    looks = report.by_looks
     note = note_words(report.indexed.note, report.indexed.note_way_out)
     return ((f" {as_sentence(note)}." if note else "")
             + (f" Compared by looks, the model having no matches learnt for them: {', '.join(looks)}." if looks else ""))
@@ -81,12 +80,6 @@ def model_phrase(details: CatalogueDetails) -> str:
     into the app (…)", "the model m1.pt (<hash>)" (trial EL read "now uses built into the app")."""
     text = model_text(details)
     return f"the model {text[:1].lower()}{text[1:]}" if details.model_origin else f"the model {text}"
-
-
-def own_model(details: CatalogueDetails) -> bool:
-    """Whether the catalogue's index uses its own model file (``model.pt`` in its folder, trained or adapted in the
-    app): the file a change of model keeps as the earlier one."""
-    return details.own_model
 
 
 def model_tip(details: CatalogueDetails) -> str:
@@ -480,7 +473,7 @@ class CatalogueManager(ScreenFittedDialog):
                        f"Index “{name}” again with the model built into the app? It ranks by matches learnt from "
                        f"other catalogues' outfits. “{name}” now uses {model_phrase(entry)}: "
                        + (f"that model is kept in {entry.folder} as the earlier one, no longer used (Earlier model… "
-                          "brings it back)" if own_model(entry) else "that model file stays where it is, no longer "
+                          "brings it back)" if entry.own_model else "that model file stays where it is, no longer "
                           "used") + f". Every photo is read again ({counted(entry.items, 'item')}).",
                        "Use the built-in model", lambda: self.use_builtin_model(name))
 
@@ -522,7 +515,7 @@ class CatalogueManager(ScreenFittedDialog):
                        f"“{name}” now uses {model_phrase(entry)}: "
                        # (trial EL read that a built-in model would be kept as the earlier one: none was)
                        + (f"that model is kept in {entry.folder} as the earlier one, so Earlier model… brings it "
-                          "back the same way" if own_model(entry) else
+                          "back the same way" if entry.own_model else
                           "it stays in the app, and Built-in model… brings it back" if entry.model_builtin else
                           "that model file stays where it is")
                        + f". Every photo is read again ({counted(entry.items, 'item')}).",

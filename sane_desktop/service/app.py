@@ -159,7 +159,7 @@ class CatalogueService:
         from sane_desktop.models.checkpoint import bundled_model_path, shipped_with_the_app
         from sane_desktop.retrieval.manifest import read_index_manifest
         from sane_desktop.service.catalogues import OWN_MODELS
-        from sane_desktop.service.model_swap import model_files, recover_stopped_swap, set_aside, tagged
+        from sane_desktop.service.model_swap import PREVIOUS, model_files, recover_stopped_swap, set_aside, tagged
 
         source = self._source_folder(name, "nothing to index again from")
         folder = self.catalogues.folder(name)
@@ -180,28 +180,25 @@ class CatalogueService:
             own = [path for path in model_files(folder / OWN_MODELS[0]) if path.is_file()]
             # its own model becomes the earlier one (use_earlier_model brings it back); an earlier one there is
             # set aside, never lost; an older layout's own model (models/latest.pt) is set aside as before
-            moved = set_aside([tagged(path, "previous") for path in model_files(folder / OWN_MODELS[0])
-                               if own and tagged(path, "previous").is_file()])
+            earlier = set_aside([tagged(path, PREVIOUS) for path in model_files(folder / OWN_MODELS[0])
+                                 if own and tagged(path, PREVIOUS).is_file()])
             for path in own:
-                os.replace(path, tagged(path, "previous"))
-                moved[path] = tagged(path, "previous")
-            moved.update(set_aside([path for other in OWN_MODELS[1:] for path in model_files(folder / other)
-                                    if path.is_file()]))
-        kept = tuple(str(path) for original, path in moved.items() if original in own or original.parent != folder)
-        earlier = tuple(str(path) for original, path in moved.items() if original not in own
-                        and original.parent == folder and path.suffix == ".pt")
+                os.replace(path, tagged(path, PREVIOUS))
+            older = set_aside([path for other in OWN_MODELS[1:] for path in model_files(folder / other)
+                               if path.is_file()])
+        kept = (*(str(tagged(path, PREVIOUS)) for path in own), *(str(path) for path in older.values()))
+        earlier_aside = tuple(str(path) for path in earlier.values() if path.suffix == ".pt")
         log.info("catalogue %r indexed with the built-in model %s; its own model files kept as: %s", name, model.name,
                  ", ".join(kept) or "none")
-        return BuiltinModelReport(report, model.name, kept, earlier)
+        return BuiltinModelReport(report, model.name, kept, earlier_aside)
 
     def earlier_model(self, name: str) -> Path | None:
         """The model catalogue ``name`` used before its last Train, Adapt or Built-in model… (kept as
         ``model.previous.pt`` in its folder: :meth:`~sane_desktop.service.model_swap.SavedModel.keep_as_previous`),
         None when none is kept."""
-        from sane_desktop.service.catalogues import OWN_MODELS
-        from sane_desktop.service.model_swap import tagged
+        from sane_desktop.service.catalogues import EARLIER_MODEL
 
-        kept = tagged(self.catalogues.folder(name) / OWN_MODELS[0], "previous")
+        kept = self.catalogues.folder(name) / EARLIER_MODEL
         return kept if kept.is_file() else None
 
     def use_earlier_model(self, name: str, progress: Progress = no_progress,
@@ -212,27 +209,29 @@ class CatalogueService:
         built-in model is not copied, it stays in the app). A run that does not finish puts the files back.
         InputError when no earlier model is kept, or the source folder is unknown or gone."""
         from sane_desktop.service.catalogues import OWN_MODELS
-        from sane_desktop.service.model_swap import SavedModel, model_files, recover_stopped_swap, tagged
+        from sane_desktop.service.model_swap import PREVIOUS, SavedModel, model_files, recover_stopped_swap, tagged
 
         folder = self.catalogues.folder(name)
         source = self._source_folder(name, "nothing to index again from")  # (a name the home lacks: said so first)
-        earlier = self.earlier_model(name)
-        if earlier is None:
-            raise InputError(f"{name!r} keeps no earlier model: one is kept when a training, an adaptation or going "
-                             "back to the built-in model replaces its model")
+        no_earlier = (f"{name!r} keeps no earlier model: one is kept when a training, an adaptation or going back to "
+                      "the built-in model replaces its model")
+        if self.earlier_model(name) is None:
+            raise InputError(no_earlier)
         own = folder / OWN_MODELS[0]
         with catalogue_lock(folder, f"use the earlier model for {name}"):
-            if recover_stopped_swap(own) and self.earlier_model(name) is None:
-                raise InputError(f"{name!r} keeps no earlier model now: a run stopped before its end was finished")
-            check_earlier_model(self.earlier_model(name) or earlier)  # before anything is copied (trial EL)
+            recover_stopped_swap(own)  # a killed run's files first: then the earlier model is the one to use
+            earlier = self.earlier_model(name)
+            if earlier is None:
+                raise InputError(no_earlier)
+            check_earlier_model(earlier)  # before anything is copied (trial EL)
             self.catalogues.model_override = None
             saved = SavedModel.aside(own)  # the model files now, put back when the run does not finish
             try:
                 for path in model_files(own):  # copied, not moved: a failed run leaves the earlier one in place
-                    earlier = tagged(path, "previous")
-                    if earlier.is_file():
+                    kept_before = tagged(path, PREVIOUS)
+                    if kept_before.is_file():
                         written = temporary_sibling(path)
-                        shutil.copy2(earlier, written)
+                        shutil.copy2(kept_before, written)
                         os.replace(written, path)
                     else:  # a selection fitted for the model now must not stay beside the earlier one
                         path.unlink(missing_ok=True)
@@ -243,7 +242,7 @@ class CatalogueService:
             # the model used until now is the earlier one from here on; where it had no such file, none stays
             for path, copy in saved.copies.items():
                 if copy is None:
-                    tagged(path, "previous").unlink(missing_ok=True)
+                    tagged(path, PREVIOUS).unlink(missing_ok=True)
             kept = saved.keep_as_previous()
         log.info("catalogue %r indexed with its earlier model; the one it replaced is kept as: %s", name,
                  ", ".join(str(path) for path in kept) or "none (a built-in model)")

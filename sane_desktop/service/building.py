@@ -74,10 +74,6 @@ def writer_folder(name: str, db_url: str | None = None, index_dir: Path | None =
     return paths.catalogue_dir(name)
 
 
-def _same_path(one: Path, other: Path) -> bool:
-    return one.expanduser().resolve() == other.expanduser().resolve()
-
-
 def _sqlite_file(db_url: str) -> Path | None:
     """The SQLite file ``db_url`` names (checked to be outside the package); None for a server or memory.
     InputError, in the store's words, for a URL it cannot use: the first thing import and index read of it
@@ -121,8 +117,8 @@ def forgotten_on_failure(name: str, db_url: str | None, index_dir: Path | None) 
     finished") or not — and only a folder this run created."""
     folder = paths.catalogue_dir(name)
     database = _sqlite_file(db_url) if db_url is not None else folder / paths.CATALOGUE_DB
-    default_layout = (database is not None and _same_path(database, folder / paths.CATALOGUE_DB)
-                      and (index_dir is None or _same_path(Path(index_dir), folder)))
+    default_layout = (database is not None and paths.same_path(database, folder / paths.CATALOGUE_DB)
+                      and (index_dir is None or paths.same_path(Path(index_dir), folder)))
     owned = default_layout and not folder.exists()
     try:
         yield

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sane_desktop import paths
 from sane_desktop.errors import (IndexBeingWritten, InputError, NotFound, SaneError, StaleIndexError, StoreError,
                                  StoreUnavailable, WayOut, without_passwords)
+from sane_desktop.service.model_swap import PREVIOUS, tagged
 from sane_desktop.service.locking import HOLDER_NAME, catalogue_lock, first_index_running, while_written
 from sane_desktop.service.renaming import INTENT_FILE, finish_interrupted_renames, finish_rename, write_intent
 from sane_desktop.service.titles import closest_name
@@ -41,7 +42,8 @@ log = logging.getLogger(__name__)
 FIRST_IMPORT_UNFINISHED = ("its first import never finished (the app was closed or stopped while it read the folder): "
                            "index the folder again under this name, or delete it")
 OWN_MODELS = (paths.OWN_MODEL, "models/latest.pt")  # a catalogue's own model, trained or adapted in the app
-EARLIER_MODEL = "model.previous.pt"  # the own model a Train, Adapt or Built-in model… replaced (model_swap.tagged)
+# the own model a Train, Adapt or Built-in model… replaced (SavedModel.keep_as_previous)
+EARLIER_MODEL = tagged(Path(paths.OWN_MODEL), PREVIOUS).name
 
 
 class OpenCatalogue:
@@ -485,13 +487,6 @@ def _photos_inside(source: str, folder: Path) -> bool:
         return False
 
 
-def _is_folder(source: str) -> bool:
-    try:
-        return bool(source) and Path(source).is_dir()
-    except OSError:
-        return False
-
-
 def left_by_an_index(folder: Path) -> bool:
     """Whether ``folder`` holds what an index of this app writes: a manifest that reads as one (its
     ``format_version`` and ``catalogue``), FAISS files in ``faiss/``, the writer's lock or ``embedded_by.json``.
@@ -665,16 +660,10 @@ def index_facts(folder: Path) -> IndexFacts:
     stale = (other_build_words(manifest) if manifest.embedding_code != embedding_code()
              else _files_problem(manifest, folder) or _model_changed(manifest, folder))
     recorded = Path(manifest.model_path) if Path(manifest.model_path).is_absolute() else folder / manifest.model_path
-    own = bool(manifest.model_path) and _same_file(recorded, folder / paths.OWN_MODEL)
+    own = bool(manifest.model_path) and paths.same_path(recorded, folder / paths.OWN_MODEL)
     return IndexFacts(Path(manifest.model_path).name, manifest.model_hash, manifest.vector_count, manifest.created_at,
                       dict(manifest.model_origin), manifest.db_revision, manifest.db_uid, problem, stale, own)
 
-
-def _same_file(one: Path, other: Path) -> bool:
-    try:
-        return one.resolve() == other.resolve()
-    except (OSError, RuntimeError):
-        return False
 
 
 def _files_problem(manifest: Any, folder: Path) -> str:
@@ -762,7 +751,7 @@ def catalogue_details(catalogues: Catalogues) -> list[CatalogueDetails]:
         found.append(CatalogueDetails(info.name, folder, info.root, info.items, facts.model_name, facts.model_hash,
                                       facts.vectors, facts.indexed_at, info.builtin,
                                       photos_inside=_photos_inside(info.root, folder),
-                                      source_found=_is_folder(info.root),
+                                      source_found=paths.is_folder(info.root),
                                       model_origin=origin_words(facts.origin, info.root or None, named),
                                       out_of_date=facts.out_of_date(info), index_problem=facts.problem,
                                       stale_reason=facts.stale_reason,

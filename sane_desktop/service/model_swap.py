@@ -28,6 +28,7 @@ log = logging.getLogger(__name__)
 
 
 REPLACED = "replaced"  # the tag of a model file's copy while a run replaces it (model.replaced.pt)
+PREVIOUS = "previous"  # the tag of the model a run replaced, kept as the earlier one (model.previous.pt)
 
 
 def model_files(model: Path) -> tuple[Path, ...]:
@@ -84,7 +85,7 @@ class SavedModel:
         for path, copy in self.copies.items():
             if copy is None:
                 continue
-            previous = tagged(path, "previous")
+            previous = tagged(path, PREVIOUS)
             try:
                 os.replace(copy, previous)
                 kept.append(previous)
@@ -130,10 +131,10 @@ def recover_stopped_swap(model: Path) -> tuple[Path, ...]:
             os.replace(copy, path)
         moved = tuple(copies)
     else:  # the run's index was written: the replaced model is the earlier one, as the run would have kept it
-        set_aside([tagged(path, "previous") for path in copies if tagged(path, "previous").exists()])
+        set_aside([tagged(path, PREVIOUS) for path in copies if tagged(path, PREVIOUS).exists()])
         for path, copy in copies.items():
-            os.replace(copy, tagged(path, "previous"))
-        moved = tuple(tagged(path, "previous") for path in copies)
+            os.replace(copy, tagged(path, PREVIOUS))
+        moved = tuple(tagged(path, PREVIOUS) for path in copies)
     log.warning("a run that replaced %s was stopped before its end: %s %s", model,
                 "kept the model it replaced as" if finished else "put back", ", ".join(path.name for path in moved))
     return moved

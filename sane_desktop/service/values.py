@@ -406,6 +406,12 @@ class IndexReport:
         return {name: (target, self.indexed.mapped_how.get(name, "")) for name, target in self.indexed.mapped.items()}
 
     @property
+    def by_looks(self) -> list[str]:
+        """The categories compared by looks because the model learnt no matches for them (not by the user's
+        choice), by name: what a change of model says beside its counts, as `index` does."""
+        return sorted(name for name, (target, how) in self.mapped.items() if target == GENERAL_CATEGORY and how != "user")
+
+    @property
     def model_words(self) -> str:
         """The model it indexed with, as a stylist tells the app's own apart ("built into the app (its
         model for real photos)"), else its file name."""

@@ -19,7 +19,7 @@ import torch
 from sqlalchemy import Engine
 
 from sane_desktop.errors import InputError, StaleIndexError, WayOut, with_way_out_clause
-from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_url
+from sane_desktop.paths import catalogue_dir, check_catalogue_name, default_db_url, is_folder
 from sane_desktop.progress import CancelCheck, Progress, never_cancel, no_progress
 from sane_desktop.retrieval.indexing.build import BuiltIndexes, build_indexes, stored_suggestions
 from sane_desktop.retrieval.indexing.current import CURRENT, rebuild_reason
@@ -53,13 +53,6 @@ FORCED = "forced (--rebuild)"  # IndexSummary.rebuild_reason when the caller ask
 
 # what an index --shard worker holds while it builds the index folder (the caller's file lock on it)
 BuildGuard = Callable[[], AbstractContextManager[None]]
-
-
-def _is_folder(path: str) -> bool:
-    try:
-        return Path(path).is_dir()
-    except OSError:
-        return False
 
 
 @dataclass(frozen=True)
@@ -368,7 +361,7 @@ def index_store(
                                should_stop=should_stop, progress=progress, store_cells=store_cells)
         reused = len(items) - stored.embedded - len(stored.failed)  # stored before, or by another worker
     embed_seconds = time.perf_counter() - embed_started
-    if stored.failed and not _is_folder(catalogue.root):
+    if stored.failed and not is_folder(catalogue.root):
         # the whole folder went during the run: an index of what was read before would list the rest as searchable
         # photos of a catalogue that is not there (trial EK: "Indexed … 1116 failed", exit 0). The vectors stored
         # stay: a run once the folder is back resumes from them
