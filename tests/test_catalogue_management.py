@@ -1259,7 +1259,11 @@ def test_manager_goes_back_to_the_built_in_model(managed, world: Path, qtbot) ->
     assert "now uses the model built into the app" in box.text()
     assert "it stays in the app, and Built-in model… brings it back. Every photo" in box.text()
     click(box.button(QMessageBox.StandardButton.Yes))
-    manager.close()  # it goes on unseen: the window says how it ended (trial EL read "Ready")
+    from PySide6.QtWidgets import QDialogButtonBox
+
+    closing = manager.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
+    click(closing)  # closed as a person closes it; it goes on unseen: the window says how it ended (trial EL: "Ready")
+    assert not manager.isVisible()
     qtbot.waitUntil(lambda: "uses its earlier model again" in window.statusBar().currentMessage(), timeout=180000)
     assert "uses its earlier model again" in manager.status.text()
     assert manager.status.text() == ("“shop” uses its earlier model again (6 items indexed); the model it replaced was "
