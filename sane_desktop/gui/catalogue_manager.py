@@ -173,8 +173,8 @@ def _why_not_builtin(entry: CatalogueDetails, is_open: bool) -> str:
 
 def _why_not_earlier(entry: CatalogueDetails, is_open: bool) -> str:
     if not entry.earlier_model_at and not _unreadable(entry):
-        return ("It keeps no earlier model: one is kept when File → Train, File → Adapt or Built-in model… replaces "
-                "its model")
+        return ("It keeps no earlier model: one is kept when File → Train model on this catalogue…, File → Adapt "
+                "model to this catalogue… or Built-in model… replaces its model")  # the menus' own words (trial EN)
     return _why_not_resync(entry, is_open)
 
 
