@@ -57,7 +57,7 @@ def test_the_outfit_sentence_never_gives_the_result_what_it_hardly_shows() -> No
                                      replace(reason.shares[1], shows_attribute=0.95)),
                      attributes=(AttributeScore("motif:heart", 1.0, 0.016, 0.5, 0.2, 0.8),))
     assert outfit_sentence(reason) == ("Goes with your outfit — 75 % of the match comes from Item 1. Nearest reason: a "
-                                       "heart motif, as Item 1 has, though this item hardly shows it.")
+                                       "heart motif, which Item 1 shows, though this item hardly shows it.")
     # an item pulling the match down: the bearer's points, as its row says them, not "(49 % of the match)" beside
     # "most of the match comes from …" (trial DO: the percentages of what is left run past 100 %)
     pulled = _reason([0.5, 0.3, -0.1], "pattern:checked")
@@ -96,23 +96,23 @@ def test_long_titles_are_shortened_inside_the_sentence_so_its_end_stays_in_view(
                                    replace(reason.shares[1], shows_attribute=0.9)))  # other not (_showing)
     # the one that shows it carries the most: named once (it read "as in Blue chevron shopper… — 60 % of the match
     # comes from Blue chevron shopper…")
-    assert outfit_sentence(some) == ("Goes with your outfit mainly through its lightning-bolt motif, as Blue chevron "
-                                     "shopper… has — 60 % of the match comes from it.")
+    assert outfit_sentence(some) == ("Goes with your outfit mainly through its lightning-bolt motif, shared with Blue "
+                                     "chevron shopper… — 60 % of the match comes from it.")
     # the one carrying it among others that show it: named once, first (the README's screenshot read "as in Hat
     # and Jacket — most of the match comes from Jacket")
     three = _reason([-0.1, 0.3, 0.5])
     three = replace(three, shares=(replace(three.shares[0], shows_attribute=0.1),
                                    replace(three.shares[1], shows_attribute=0.9),
                                    replace(three.shares[2], shows_attribute=0.9)))
-    assert outfit_sentence(three) == ("Goes with your outfit mainly through its lightning-bolt motif, as Item 2 and "
-                                      "Item 1 have — most of the match comes from the first, while Item 0 pulls it "
+    assert outfit_sentence(three) == ("Goes with your outfit mainly through its lightning-bolt motif, shared with Item 2 "
+                                      "and Item 1 — most of the match comes from the first, while Item 0 pulls it "
                                       "down.")
     # three or more showing it: the one carrying most is named again, not "the first" of a list (trial ED)
     four = _reason([0.1, 0.2, 0.5, 0.2])
     four = replace(four, shares=(replace(four.shares[0], shows_attribute=0.1),
                                  *(replace(share, shows_attribute=0.9) for share in four.shares[1:])))
-    assert outfit_sentence(four) == ("Goes with your outfit mainly through its lightning-bolt motif, as Item 2, "
-                                     "Item 1 and Item 3 have — 50 % of the match comes from Item 2.")
+    assert outfit_sentence(four) == ("Goes with your outfit mainly through its lightning-bolt motif, shared with Item "
+                                     "2, Item 1 and Item 3 — 50 % of the match comes from Item 2.")
     assert short_title(long_titles[0]) == "Black checked cropped jacket…" and short_title("Item 0") == "Item 0"
     assert short_title("Superlongwordwithoutanyspacesatall") == "Superlongwordwithoutanyspaces…"
     assert len(short_title("a " * 40)) <= 31
@@ -133,8 +133,8 @@ def test_the_sentence_names_titles_whole_where_they_fit_its_lines(qtbot) -> None
                                      replace(reason.shares[1], shows_attribute=0.9,
                                              item=replace(reason.shares[1].item, title=title))))
     short, whole = outfit_sentence(reason), outfit_sentence(reason, limit=WHOLE_TITLES)
-    assert "plus-sign…" in short and whole == ("Goes with your outfit mainly through its lightning-bolt motif, as "
-                                               f"{title} has — 60 % of the match comes from it.")
+    assert "plus-sign…" in short and whole == ("Goes with your outfit mainly through its lightning-bolt motif, shared "
+                                               f"with {title} — 60 % of the match comes from it.")
     label = ElidedLabel(lines=3)
     qtbot.addWidget(label)
     label.setText(short)

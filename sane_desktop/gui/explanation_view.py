@@ -555,7 +555,8 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
         holders = [short_title(share.item.title, limit) for share in reason.shares
                    if share.compared and share.shows_attribute >= SHOWS]
         article = "an" if phrase[:1].casefold() in "aeiou" else "a"
-        where = (f", as {_and(holders)} {'has' if len(holders) == 1 else 'have'}, though this item hardly shows it"
+        # "which X shows", not "as X has": a title is no name that reads well alone (trial EN: "as A-line skirt has")
+        where = (f", which {_and(holders)} {'shows' if len(holders) == 1 else 'show'}, though this item hardly shows it"
                  if holders else ", though neither this item nor your outfit clearly shows it")
         return f"{opening} — {carries}. Nearest reason: {article} {phrase}{where}."
     if reason.attribute:
@@ -567,13 +568,13 @@ def _outfit_sentence(reason: OutfitExplanation, alike: bool = False, points: Map
             # the items that show it are the ones carrying the match: named once (a trial read "as in Blue
             # shopper — 60 % of the match comes from Blue shopper")
             one = len(showing) == 1
-            bearers = f", as {' and '.join(showing)} {'has' if one else 'have'}"
+            bearers = f", shared with {' and '.join(showing)}"
             carries = carrying("it" if one else "each of them")
         elif not elsewhere and len(carried_by) == 1 and carried_by[0] in showing:
             # the one carrying it among others that show it: named once, first ("as in Hat and Jacket — most of
             # the match comes from Jacket", the README's own screenshot)
             others = [name for name in showing if name != carried_by[0]]
-            bearers = f", as {_and([carried_by[0], *others])} have"
+            bearers = f", shared with {_and([carried_by[0], *others])}"
             # "the first" of three or more names reads as a puzzle (trial ED: "as X, Y and Z have — 50 % of the
             # match comes from the first"): named again there
             carries = carrying("the first" if len(others) == 1 else carried_by[0])
