@@ -23,6 +23,7 @@ from sane_desktop.gui.open_folder import open_folder
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.tasks import Channel, Task, TaskRunner
 from sane_desktop.gui.text import ElidedLabel, as_sentence, left_to_right, message_box, note_words, plain_tooltip, set_plain
+from sane_desktop.gui.timers import timer
 from sane_desktop.service.values import REIMPORTED
 from sane_desktop.service.titles import counted, local_time
 
@@ -208,7 +209,7 @@ class CatalogueManager(ScreenFittedDialog):
         # the home and each catalogue's folder, watched while the list is on screen: a terminal's index or change of
         # model is listed as it is now (trial EL read the model and time of before, then asked about them)
         self._watch = QFileSystemWatcher(self)
-        self._settle = QTimer(self, singleShot=True, interval=WATCH_SETTLE_MS)
+        self._settle = timer(self, WATCH_SETTLE_MS)
         self._watch.directoryChanged.connect(lambda _path: self._settle.start())
         self._settle.timeout.connect(self._changed_elsewhere)
         self.table = QTableWidget(0, len(COLUMNS))

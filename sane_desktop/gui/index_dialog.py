@@ -41,6 +41,7 @@ from sane_desktop.gui.text import (
     error_markup, escape, message_box, note_words, plain_label, plain_tooltip, set_plain, set_rich,
 )
 from sane_desktop.gui.run_progress import BAR_STEPS, RunClock, RunProgress, Stage
+from sane_desktop.gui.timers import timer
 from sane_desktop.gui.train_dialog import REINDEX_LABELS
 from sane_desktop.service.titles import category_label, counted, saved_outfit_words
 from sane_desktop import paths
@@ -266,7 +267,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
             else None)
         # a folder typed or pasted is inspected once the typing pauses, not only when the field loses
         # focus (a trial typed a path and clicked the greyed Start: nothing happened)
-        self._typed_folder = QTimer(self, singleShot=True, interval=TYPING_PAUSE_MS)
+        self._typed_folder = timer(self, TYPING_PAUSE_MS)
         self._typed_folder.timeout.connect(self._folder_typed)
         self.folder.textEdited.connect(lambda _text: self._typed_folder.start())
         self.folder.textEdited.connect(lambda _text: self._forget_failure())

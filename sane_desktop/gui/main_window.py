@@ -55,6 +55,7 @@ from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size
 from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
+from sane_desktop.gui.timers import timer
 from sane_desktop.gui.user_notes import UserNotes
 from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.text import (
@@ -401,7 +402,7 @@ class CentreColumn(QSplitter):
         self.setStretchFactor(1, 1)
         outfit.height_fitted.connect(lambda height: _hand_on_spare(self, outfit, height))
         # once the layout pass is over: refitting the outfit re-sizes this splitter's children
-        self._fit_timer = QTimer(self, singleShot=True, interval=0)
+        self._fit_timer = timer(self, 0)
         self._fit_timer.timeout.connect(self.fit)
         results.least_height_changed.connect(self._fit_timer.start)
 
@@ -453,7 +454,7 @@ class TileRoom(QObject):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        self.timer = QTimer(self, singleShot=True, interval=0)
+        self.timer = timer(self, 0)
         self.timer.timeout.connect(window.fit_tiles)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
@@ -625,15 +626,15 @@ class MainWindow(QMainWindow):
         # the Filters panel gets room to be read each time it is opened (toolbar, Ctrl+Shift+F, View → Panels),
         # when the window first shows (a remembered layout) and when the window is narrowed with it open
         self.filters_toggle.triggered.connect(lambda shown: self._give_filters_room() if shown else None)
-        self._filters_room_timer = QTimer(self, singleShot=True, interval=0)
+        self._filters_room_timer = timer(self, 0)
         self._filters_room_timer.timeout.connect(lambda: self._give_filters_room(opened=False))
         self._shown_once = False
         # the explanation's share of a wider window (a trial's stayed ~250 px at 1440 and 1920 px wide)
-        self._explanation_room_timer = QTimer(self, singleShot=True, interval=0)
+        self._explanation_room_timer = timer(self, 0)
         self._explanation_room_timer.timeout.connect(self._give_explanation_room)
         # with no result pointed at, the outfit's badges are those of the result explained (trial AB lost
         # the numbers while clicking the explanation's partner rows); once the panel has settled on it
-        self._badges_timer = QTimer(self, singleShot=True, interval=0)
+        self._badges_timer = timer(self, 0)
         self._badges_timer.timeout.connect(lambda: self._result_hovered(self._hovered, say=False))
         self.explanation.question_changed.connect(lambda _question: self._badges_timer.start())
         self._build_status_bar()
@@ -660,14 +661,14 @@ class MainWindow(QMainWindow):
         self.catalogue_manager: CatalogueManager | None = None
         self.cache_dialog: CacheDialog | None = None
         tasks.activity.connect(self.activity.setText)
-        self._search_timer = QTimer(self, singleShot=True, interval=SEARCH_DEBOUNCE_MS)
-        self._writer_poll = QTimer(self, interval=WRITER_POLL_MS)  # after a refusal "being indexed now"
+        self._search_timer = timer(self, SEARCH_DEBOUNCE_MS)
+        self._writer_poll = timer(self, WRITER_POLL_MS, single_shot=False)  # after a refusal "being indexed now"
         self._writer_poll.timeout.connect(self._poll_index_writer)
         # the open catalogue's index folder: a re-index from a terminal (another window, a script) is
         # noticed when its manifest is replaced, not only when this window is next activated, which a
         # screen without a window manager never does (trial BM's list stayed the old index's until a click)
         self._index_watch = QFileSystemWatcher(self)
-        self._index_settle = QTimer(self, singleShot=True, interval=INDEX_SETTLE_MS)
+        self._index_settle = timer(self, INDEX_SETTLE_MS)
         self._index_watch.directoryChanged.connect(lambda _path: self._index_settle.start())
         self._index_settle.timeout.connect(self._index_changed_elsewhere)
         self._search_timer.timeout.connect(self.request_items)
@@ -3470,7 +3471,7 @@ class MainWindow(QMainWindow):
                                           f"SANE Desktop is {work}. {QUIT_EFFECT.get(work, 'Quitting now stops it.')}")
         # the work may end while the question is open (a trial's index finished behind it, and the
         # box still said quitting would stop it): the question then says so
-        watch = QTimer(box, interval=QUIT_WATCH_MS)
+        watch = timer(box, QUIT_WATCH_MS, single_shot=False)
 
         def look() -> None:
             if not self.long_work():

@@ -16,6 +16,7 @@ from sane_desktop.gui.text import ElidedLabel, plain_tooltip, set_plain
 from sane_desktop.gui.theme import themed_icon
 from sane_desktop.gui.models import ITEM_MIME, ItemListModel, decode_item_mime
 from sane_desktop.gui.results_view import KeyboardFocusSelects
+from sane_desktop.gui.timers import timer
 from sane_desktop.service import ItemInfo
 from sane_desktop.service.titles import short_title
 
@@ -202,7 +203,7 @@ class OutfitPanel(QWidget):
         self.addAction(self.undo_action)  # its key works before the window has put it in a menu too
         # the "Outfit cleared — Undo" offer gives way to Remove and Clear after a while; the undo itself stays
         # until the outfit changes otherwise
-        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_OFFER_MS)
+        self._undo_timer = timer(self, UNDO_OFFER_MS)
         self._undo_timer.timeout.connect(lambda: self._offer(False))
         # the outfit before each of the person's Clears and Removes, and its pks after it, the last on top:
         # brought back, one Ctrl+Z each, while the outfit is still as that left it (a trial found a removed item

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.delegates import ItemTileDelegate
 from sane_desktop.gui.models import RESULT_SORTS, ItemListModel, Role
 from sane_desktop.gui.text import ElidedComboBox, ElidedLabel, plain_label, plain_tooltip, set_plain, set_rich
+from sane_desktop.gui.timers import timer
 from sane_desktop.service import SearchResult
 from sane_desktop.service.titles import category_label
 
@@ -90,7 +91,7 @@ class KeepCurrentInView(QObject):
     def __init__(self, view: QAbstractItemView) -> None:
         super().__init__(view)
         self.view = view
-        self._timer = QTimer(self, singleShot=True, interval=self.LAYOUT_MS)
+        self._timer = timer(self, self.LAYOUT_MS)
         self._timer.timeout.connect(self._scroll)
         view.viewport().installEventFilter(self)
 
@@ -154,7 +155,7 @@ class ResultsView(QWidget):
         self.view.viewportEntered.connect(lambda: self.hovered.emit(None))
         self.view.viewport().installEventFilter(self)
         self.keyboard_focus = KeyboardFocusSelects(self.view)  # Tab in: the first result, selected
-        self._visible_timer = QTimer(self, singleShot=True, interval=VISIBLE_DEBOUNCE_MS)
+        self._visible_timer = timer(self, VISIBLE_DEBOUNCE_MS)
         self._visible_timer.timeout.connect(lambda: self.visible_changed.emit(self.visible_rows()))
         self.view.verticalScrollBar().valueChanged.connect(lambda _v: self._visible_timer.start())
         model.modelReset.connect(self._visible_timer.start)
@@ -185,7 +186,7 @@ class ResultsView(QWidget):
         self.threshold.setSpecialValueText("off")
         self.threshold.setToolTip("Hide matches whose match score (the figure on each tile) is below this")
         self.threshold.setAccessibleName("Hide matches below")
-        self._threshold_timer = QTimer(self, singleShot=True, interval=THRESHOLD_DEBOUNCE_MS)
+        self._threshold_timer = timer(self, THRESHOLD_DEBOUNCE_MS)
         self._threshold_timer.timeout.connect(lambda: self.threshold_changed.emit(self.threshold.value()))
         self.threshold.valueChanged.connect(lambda _v: self._threshold_timer.start())
         self.sort = ElidedComboBox()

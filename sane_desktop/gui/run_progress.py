@@ -19,6 +19,7 @@ from PySide6.QtCore import QObject, QTimer
 from PySide6.QtWidgets import QLabel
 
 from sane_desktop.gui.text import set_plain
+from sane_desktop.gui.timers import timer
 
 BAR_STEPS = 1000  # the bar's range: a long run still moves visibly
 # "epoch e/E", and "attributes, epoch e/E" for a second phase that trains the attribute head alone
@@ -202,7 +203,7 @@ class RunClock(QObject):
     def __init__(self, progress: RunProgress, label: QLabel, running: Callable[[], bool], parent: QObject) -> None:
         super().__init__(parent)
         self.progress, self.label, self.running = progress, label, running
-        self.timer = QTimer(self, interval=TICK_MS)
+        self.timer = timer(self, TICK_MS, single_shot=False)
         self.timer.timeout.connect(self.tick)
 
     def start(self) -> None:
