@@ -5,16 +5,15 @@ interval=…)`` raised "'interval' is not a Qt property or a signal" (``sane_des
 from __future__ import annotations
 
 import ast
-import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.locale_helpers import compiled_locale
+
 REPO = Path(__file__).resolve().parents[1]
-TURKISH = "tr_TR.UTF-8"
 
 
 def _qt_calls_with_i_keywords(source: str) -> list[str]:
@@ -39,19 +38,7 @@ def test_no_qt_object_gets_a_keyword_property_starting_with_i() -> None:
 
 @pytest.fixture(scope="module")
 def turkish_locale(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    """The environment of a process under tr_TR.UTF-8, compiled into a temporary LOCPATH (most machines, CI's
-    too, have only C.UTF-8 compiled); skipped where the locale's source is missing."""
-    if not shutil.which("localedef") or not Path("/usr/share/i18n/locales/tr_TR").exists():
-        pytest.skip("no localedef or no tr_TR locale source (Debian: apt install locales)")
-    where = tmp_path_factory.mktemp("locales")
-    made = subprocess.run(["localedef", "-i", "tr_TR", "-f", "UTF-8", str(where / TURKISH)], capture_output=True,
-                          text=True, timeout=120)
-    env = dict(os.environ, LOCPATH=str(where), LC_ALL=TURKISH, LANG=TURKISH)
-    check = subprocess.run([sys.executable, "-c", "import locale; print(locale.setlocale(locale.LC_CTYPE, ''))"],
-                           capture_output=True, text=True, env=env, timeout=60)
-    if check.stdout.strip() != TURKISH:
-        pytest.skip(f"tr_TR.UTF-8 could not be compiled: {made.stderr.strip()[-200:]} {check.stderr.strip()[-200:]}")
-    return env
+    return compiled_locale(tmp_path_factory.mktemp("locales"), "tr_TR", "UTF-8")
 
 
 def test_pyside_still_needs_the_setters_under_turkish_ctype(turkish_locale: dict[str, str]) -> None:

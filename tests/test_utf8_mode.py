@@ -50,3 +50,52 @@ def test_a_terminal_that_cannot_show_a_character_gets_its_escape(home: Path) -> 
     shown = _run(home, {"PYTHONIOENCODING": "ascii"}, "catalogues")
     assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
     assert "Fr\\xfchjahr" in shown.stdout and "plain" in shown.stdout, shown.stdout
+
+
+@pytest.fixture(scope="module")
+def cafe_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A catalogue "hats" imported from a folder whose name and photos' names are UTF-8 and not ASCII."""
+    from PIL import Image
+
+    folder = tmp_path_factory.mktemp("terminal")
+    for category, colour in (("tops", "red"), ("shoes", "blue")):
+        (folder / "帽子カタログ" / category).mkdir(parents=True)
+        for n in range(2):
+            Image.new("RGB", (40, 60), colour).save(folder / "帽子カタログ" / category / f"Café {n}.jpg")
+    assert main(["--index-home", str(folder / "home"), "import", str(folder / "帽子カタログ"), "--name", "hats",
+                 "--json"]) == 0
+    return folder
+
+
+def _run_bytes(env: dict[str, str], cwd: Path, *argv: str | bytes) -> subprocess.CompletedProcess[bytes]:
+    env = {key: value for key, value in env.items() if not key.startswith("PYTHON")}
+    return subprocess.run([sys.executable, "-m", "sane_desktop", "--index-home", str(cwd / "home"), *argv],
+                          env={**env, "PYTHONPATH": str(ROOT)}, cwd=cwd, capture_output=True, timeout=300)
+
+
+def test_a_latin1_terminal_reads_and_gets_its_own_encoding(cafe_home: Path, tmp_path: Path) -> None:
+    """Trial EO, under de_DE.ISO-8859-1: the restart into UTF-8 mode wrote UTF-8 to the Latin-1 terminal ("CafÃ©")
+    and refused "Café" typed there ("holds bytes that are not UTF-8 text")."""
+    from tests.locale_helpers import compiled_locale
+
+    latin1 = compiled_locale(tmp_path, "de_DE", "ISO-8859-1")
+    found = _run_bytes(latin1, cafe_home, "items", "hats", "--search", "Café".encode("latin-1"))
+    assert found.returncode == 0, found.stderr.decode("latin-1")
+    assert b"tops/Caf\xe9 0" in found.stdout and "é".encode() not in found.stdout, found.stdout
+    # what Latin-1 cannot show is escaped, not a traceback: the folder's Japanese name
+    listed = _run_bytes(latin1, cafe_home, "catalogues")
+    assert listed.returncode == 0 and b"Traceback" not in listed.stderr, listed.stderr
+    assert b"\\u5e3d\\u5b50" in listed.stdout, listed.stdout
+
+
+def test_a_euc_jp_locale_given_utf8_names_restarts_without_a_traceback(cafe_home: Path, tmp_path: Path) -> None:
+    """Trial EO, under ja_JP.EUC-JP with a folder named in UTF-8 (any modern disk): the restart re-encoded the
+    arguments with a codec that could not encode back what the C library had decoded, and died in a traceback."""
+    from tests.locale_helpers import compiled_locale
+
+    euc = compiled_locale(tmp_path, "ja_JP", "EUC-JP")
+    done = _run_bytes(euc, cafe_home, "import", "帽子カタログ".encode(), "--name", "帽子".encode(), "--json")
+    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr.decode("euc-jp", "replace")
+    listed = _run_bytes(euc, cafe_home, "items", "帽子".encode(), "--category", "tops")
+    assert listed.returncode == 0, listed.stderr.decode("euc-jp", "replace")
+    assert "tops/Café 0".encode("euc-jp") in listed.stdout, listed.stdout

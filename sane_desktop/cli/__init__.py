@@ -28,6 +28,7 @@ from typing import Any, NoReturn
 
 from sane_desktop import __version__, logs, paths
 from sane_desktop.errors import InputError, SaneError, exit_code
+from sane_desktop.utf8_mode import typed_text
 
 log = logging.getLogger(__name__)
 
@@ -593,15 +594,22 @@ def _refuse_undecodable_texts(args: argparse.Namespace) -> None:
     """Any text an option or argument was given in bytes that are not UTF-8 (a terminal in Latin-1, a name
     copied off an old share): one line naming it, never a UnicodeEncodeError from the database or the log
     (trial CG's kind: ``--name $'c\\xff'``). An outside photo's path (``--image``) is only read: it may."""
-    for dest, value in vars(args).items():
+    for dest, value in list(vars(args).items()):
         if dest in ("image", "handler", "command"):
             continue
+        read = []
         for given in value if isinstance(value, list) else [value]:
             if isinstance(given, (str, Path)) and not paths.is_text(str(given)):
                 if dest in PATH_OPTIONS:  # a folder or file so named: renamed, not retyped
                     paths.refuse_undecodable(given, _option_name(args, dest))
-                raise InputError(f"{_option_name(args, dest)} {paths.shown(str(given))}: holds bytes that are not "
-                                 "UTF-8 text (shown as \\xNN): give it as UTF-8 text")
+                # typed in a terminal that is not UTF-8 (Latin-1's "Café"): read in its encoding (trial EO)
+                typed = typed_text(given) if isinstance(given, str) else None
+                if typed is None or not paths.is_text(typed):
+                    raise InputError(f"{_option_name(args, dest)} {paths.shown(str(given))}: holds bytes that are "
+                                     "not UTF-8 text (shown as \\xNN): give it as UTF-8 text")
+                given = typed
+            read.append(given)
+        setattr(args, dest, read if isinstance(value, list) else read[0])
 
 
 def _option_name(args: argparse.Namespace, dest: str) -> str:
