@@ -18,6 +18,7 @@ import logging.handlers
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,12 @@ class _WithoutPasswords(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return without_passwords(super().format(record))
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 - logging's
+        """Local time with its offset from UTC ("2026-12-07 15:17:12,752 +0000"): processes in other time zones
+        write one log, and trial EO read a line five seconds later as a day earlier."""
+        local = self.converter(record.created)
+        return f"{time.strftime('%Y-%m-%d %H:%M:%S', local)},{int(record.msecs):03d} {time.strftime('%z', local)}"
 
 
 # a record logged with ``extra={TELL_USER: True}`` is also for the person at the terminal: the command line shows
@@ -228,7 +235,7 @@ def record_crashes(folder: Path | None = None) -> Path | None:
         keep = target.is_file() and target.stat().st_size < FAULTS_MAX_BYTES
         handle = target.open("a" if keep else "w", encoding="utf-8")
         # which run a trace is of: the start's time and pid (faulthandler writes the stacks alone)
-        handle.write(f"sane-desktop {__version__} started {time.strftime('%Y-%m-%d %H:%M:%S')} pid {os.getpid()}\n")
+        handle.write(f"sane-desktop {__version__} started {time.strftime('%Y-%m-%d %H:%M:%S %z')} pid {os.getpid()}\n")
         handle.flush()
     except OSError:
         return None

@@ -63,6 +63,20 @@ def visible(text: str) -> str:
     return text[start:end]
 
 
+def cut_to_bytes(text: str, max_bytes: int) -> str:
+    """``text``'s start whose UTF-8 takes at most ``max_bytes`` bytes, cut between characters and never between
+    a letter and its marks: a file name part made of an id or a title. File systems count a name's bytes
+    (255), not its characters: 40 Japanese characters are 120 (trial EO's maps could not be saved)."""
+    import unicodedata
+
+    cut = text
+    while len(cut.encode("utf-8", "surrogatepass")) > max_bytes:
+        cut = cut[:-1]
+    while cut and len(cut) < len(text) and unicodedata.category(text[len(cut)])[0] == "M":
+        cut = cut[:-1]  # the letter goes with its mark
+    return cut
+
+
 def written_form(text: str) -> str:
     """A name as typed, in one form: Unicode NFC, runs of spaces as one, no spaces or invisible characters at its
     ends (:func:`visible`); "" when nothing in it shows. Categories (a Mac's decomposed "é" made a second "Faldas
@@ -188,7 +202,10 @@ def use_index_home(folder: Path | str | None) -> None:
     """Make ``folder`` the index home of this process (the CLI's ``--index-home``); None: back to
     ``SANE_INDEX_HOME`` or the per-user default. InputError for a link loop (:func:`no_link_loop`)."""
     global _index_home_override
-    _index_home_override = no_link_loop(folder, "--index-home") if folder is not None else None
+    # absolute once: a relative one read "Catalogues in relidx" and, from another folder, "no catalogue under
+    # relidx" without saying where that was (trial EO)
+    _index_home_override = no_link_loop(Path(folder).expanduser().absolute(), "--index-home") \
+        if folder is not None else None
 
 
 def index_home() -> Path:
@@ -198,7 +215,7 @@ def index_home() -> Path:
         refuse_undecodable(_index_home_override, "--index-home")
         return check_outside_package(_index_home_override, "--index-home")
     if os.environ.get("SANE_INDEX_HOME"):
-        home = Path(os.environ["SANE_INDEX_HOME"]).expanduser()
+        home = Path(os.environ["SANE_INDEX_HOME"]).expanduser().absolute()  # relative: said as where it is
         refuse_undecodable(home, "SANE_INDEX_HOME")
         no_link_loop(home, "SANE_INDEX_HOME")  # (the window showed "[Errno 40] Too many levels…": trial BR)
         return check_outside_package(home, "SANE_INDEX_HOME")
@@ -225,7 +242,7 @@ def _home_from_environment(variable: str) -> Path | None:
     if not value:
         return None
     refuse_undecodable(value, variable)
-    return Path(value).expanduser()
+    return Path(value).expanduser().absolute()
 
 
 HOME_VARIABLES = ("SANE_CACHE_HOME", "SANE_CONFIG_HOME", "SANE_LOG_HOME")

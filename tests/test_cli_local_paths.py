@@ -321,3 +321,24 @@ def test_a_file_option_given_a_folder_name_is_refused_before_any_work(
         argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Trial CU: `train --out mdir/` trained, then wrote a file called mdir (pathlib drops the slash)."""
     assert "this names a folder; give the file to write, e.g. " in _refused_before_any_work(argv, tmp_path, capsys)
+
+
+def test_a_relative_index_home_is_said_as_the_folder_it_is(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial EO: ``SANE_INDEX_HOME=relidx`` printed "Catalogues in relidx:", and from another folder "no indexed
+    catalogue named 'rel' under relidx", never where that was. A relative home is read once, from the working
+    folder, and said in full."""
+    from sane_desktop import paths
+
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    for given in (["--index-home", "relidx"], []):
+        if not given:
+            paths.use_index_home(None)  # the option's home, kept by this process, given back
+            monkeypatch.setenv("SANE_INDEX_HOME", "relidx")
+        assert main([*given, "catalogues"]) == 0
+        assert f"{tmp_path / 'work' / 'relidx'}" in capsys.readouterr().out
+        monkeypatch.chdir(tmp_path)
+        assert main([*given, "query", "rel", "--outfit", "x"]) != 0
+        assert f"under {tmp_path / 'relidx'}" in capsys.readouterr().err
+        monkeypatch.chdir(tmp_path / "work")

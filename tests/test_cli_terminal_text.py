@@ -461,3 +461,25 @@ def test_a_catalogue_is_found_by_its_name_as_typed_or_as_printed(tmp_path: Path,
     capsys.readouterr()
     assert main([*home, "catalogues", "--json"]) == 0
     assert [c["name"] for c in json.loads(capsys.readouterr().out)["catalogues"]] == ["stock"]
+
+
+def test_maps_of_ids_long_in_bytes_are_saved(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EO: two ids of 80 Japanese characters (240 bytes each) made a map's file name of over 255 bytes, though
+    the name was cut to 149 characters: "File name too long", and the advice, another folder, could not help."""
+    from PIL import Image
+
+    long_ids = {"Tops": "長い名前のシャツ" * 10, "Shoes": "とても長い靴です" * 10}
+    for category, colour in (("Tops", "red"), ("Shoes", "blue")):
+        (tmp_path / "closet" / category).mkdir(parents=True)
+        for stem in (long_ids[category], f"{category.lower()}_1"):
+            Image.new("RGB", (48, 64), colour).save(tmp_path / "closet" / category / f"{stem}.jpg")
+    home, _ids, _out = indexed(tmp_path / "closet", tmp_path, capsys)
+    pair = ["--query", f"Tops/{long_ids['Tops']}", "--candidate", f"Shoes/{long_ids['Shoes']}"]
+    assert main([*home, "explain", "closet", *pair, "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said["maps"] is not None, said.get("maps_not_saved")
+    written = [Path(file) for file in said["maps"].values() if isinstance(file, str) and file.endswith(".npy")]
+    assert written and all(file.is_file() and len(file.name.encode()) <= 200 for file in written), written
+    assert all(file.name.startswith("Tops-長い名前のシャツ") for file in written), written
+    assert main([*home, "explain", "closet", *pair, "--save-maps", str(tmp_path / "maps")]) == 0
+    assert len(list((tmp_path / "maps").glob("*.png"))) >= 2

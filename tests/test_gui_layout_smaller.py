@@ -456,6 +456,8 @@ def test_a_long_title_s_file_name_never_ends_in_a_hyphen() -> None:
     assert file_name_words("a" * 59 + " b") == "a" * 59  # cut right after the hyphen
     assert file_name_words("Black handbag - heart detail") == "black-handbag-heart-detail"
     assert file_name_words(" — ") == ""
+    # in bytes too, as a file system counts a name (trial EO): 60 characters of 4 bytes are 240
+    assert len(file_name_words("𠀀" * 70).encode()) <= 120 and file_name_words("𠀀" * 70) == "𠀀" * 30
 
 
 def test_a_file_name_keeps_the_marks_written_inside_its_words() -> None:

@@ -249,7 +249,7 @@ def test_processes_rotating_one_log_at_once_all_keep_logging(log_home: Path) -> 
         "logs.configure('test')\n"
         "log = logging.getLogger('sane_desktop.stress')\n"
         "for number in range(500):\n"
-        "    log.info('process %s line %d %s', sys.argv[1], number, 'x' * 30)\n"
+        "    log.info('process %s line %d %s', sys.argv[1], number, 'x' * 24)\n"
         "log.info('process %s done', sys.argv[1])\n"
     )
     env = {**os.environ, "SANE_LOG_HOME": str(log_home)}
@@ -259,7 +259,9 @@ def test_processes_rotating_one_log_at_once_all_keep_logging(log_home: Path) -> 
     assert all(run.returncode == 0 for run in runs), errors
     assert not any("cannot be written" in err or "Logging error" in err for err in errors), errors
     kept = [path for path in log_home.iterdir() if not path.name.startswith(".")]
-    assert len(kept) == 1 + logs.BACKUP_COUNT  # it rotated; the files hold all that was written (~150 kB)
+    # it rotated; the files hold all that was written (~160 kB; the padding 6 characters shorter since each line's
+    # time carries its UTC offset)
+    assert len(kept) == 1 + logs.BACKUP_COUNT
     lines = [line for path in kept for line in path.read_text(encoding="utf-8").splitlines() if "stress" in line]
     for n in range(3):  # every line of every process, once
         own = sorted(int(line.split(" line ")[1].split()[0]) for line in lines if f"process {n} line" in line)
@@ -299,3 +301,32 @@ def test_the_about_box_and_open_log_folder_say_when_there_is_no_log(
         box.accept()
     finally:
         logs.unconfigure()
+
+
+def test_log_times_carry_their_offset_from_utc(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial EO: two processes five seconds apart, one under TZ=Pacific/Kiritimati and one under America/Adak,
+    wrote "2026-12-08 05:17:12" and then "2026-12-07 05:17:17" into one log: the later line read a day earlier."""
+    import re
+    import time
+
+    if not hasattr(time, "tzset"):
+        pytest.skip("no time.tzset on this system")
+    lines = []
+    try:
+        for zone in ("Pacific/Kiritimati", "America/Adak"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            logs.configure("cli", folder=tmp_path / zone.replace("/", "-"))
+            try:
+                logging.getLogger("sane_desktop.test").warning("in %s", zone)
+            finally:
+                logs.unconfigure()
+            lines.append((tmp_path / zone.replace("/", "-") / logs.LOG_FILE_NAME).read_text(encoding="utf-8"))
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    stamp = r"^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2},\d{3} ([+-]\d{4}) WARNING sane_desktop.test .* in "
+    offsets = [re.search(stamp, text, re.MULTILINE) for text in lines]
+    assert all(offsets), lines
+    assert [found.group(1) for found in offsets if found] == ["+1400", "-1000"] or \
+        [found.group(1) for found in offsets if found] == ["+1400", "-0900"], lines  # Adak: -10 winter, -9 summer

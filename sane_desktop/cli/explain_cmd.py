@@ -114,8 +114,14 @@ def _default_maps_dir(folder: Path) -> Path:
 
 def _file_word(item_id: str) -> str:
     """An item id as part of a file name: letters, digits, ``.``, ``-`` kept (accents too), any other
-    run as ``-``, at most 40 characters."""
-    return re.sub(r"[^\w.-]+", "-", item_id).strip("-.")[:40] or "item"
+    run as ``-``, at most 40 characters and :data:`FILE_WORD_BYTES` bytes (two of them, the digest, the map's name
+    and a temporary's suffix stay under a file system's 255 bytes: trial EO's Japanese ids did not)."""
+    from sane_desktop.paths import cut_to_bytes
+
+    return cut_to_bytes(re.sub(r"[^\w.-]+", "-", item_id).strip("-.")[:40], FILE_WORD_BYTES).rstrip("-.") or "item"
+
+
+FILE_WORD_BYTES = 60
 
 
 def _summary(catalogue: OpenCatalogue, result: PairExplanation, save_dir: Path | None,

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QStyleOptionFocusRect, QStylePainter, QWidget,
 )
 
+from sane_desktop import paths
 from sane_desktop.errors import SaneError, WayOut
 from sane_desktop.gui.theme import error_colour, link_colour
 from sane_desktop.service.titles import ends_in_code
@@ -641,7 +642,7 @@ def photos_of(titles: list[str]) -> tuple[str, bool]:
 
 def file_name_words(text: str, limit: int = 60) -> str:
     """``text`` as the words of a file name an export offers: case folded, one hyphen between words (trial DF was
-    offered "why-black-handbag---heart-detail.png"), at most ``limit`` characters, never ending in a hyphen
+    offered "why-black-handbag---heart-detail.png"), at most ``limit`` characters (and 120 bytes), never ending in a hyphen
     where it is cut (trial DO: "…-with-statement-coat-.png"); "" when no word is left. The marks written inside
     a word stay in it, composed where Unicode composes them (trial DP was offered "outfit-cafe" for a "Café"
     typed with a separate accent, "cafe-cre-me" and a Hindi "क-र-त-ल-ल")."""
@@ -651,4 +652,8 @@ def file_name_words(text: str, limit: int = 60) -> str:
     cut = limit
     while 0 < cut < len(words) and unicodedata.category(words[cut])[0] == "M":  # never a mark without its letter
         cut -= 1
-    return words[:cut].rstrip("-")
+    # and in bytes too, as file systems count (255 a name): 60 CJK characters of 4 bytes left no room (trial EO)
+    return paths.cut_to_bytes(words[:cut], FILE_NAME_WORD_BYTES).rstrip("-")
+
+
+FILE_NAME_WORD_BYTES = 120
