@@ -79,8 +79,18 @@ def test_a_workbook_or_utf16_export_given_as_the_table_is_named_for_what_it_is(t
     (tmp_path / "productos.txt").write_bytes("id\ttítulo\n1\tBlusa crepé\n".encode("utf-16"))
     rows = read_table(tmp_path, "productos.txt", {"id": "items.id"})
     assert [(row["id"], row["título"]) for row in rows] == [("1", "Blusa crepé")]
+    # and without its byte-order mark, either byte order (trial EO: "missing column(s) 'A\x00r\x00t…'", or "not
+    # UTF-8 text (line 2 …)" at the first accent), ASCII-only or not
+    for codec in ("utf-16-le", "utf-16-be"):
+        for text in ("Art.-Nr.;Titel\n7;Pullover\n", "Art.-Nr.;Titel\n7;Pullöver in Größe 36\n"):
+            (tmp_path / "produkte.csv").write_bytes(text.encode(codec))
+            rows = read_table(tmp_path, "produkte.csv", {"Art.-Nr.": "items.id"})
+            assert [(row["Art.-Nr."], row["Titel"]) for row in rows] == [("7", text.split(";")[-1].strip())], codec
     (tmp_path / "m.json").write_bytes('{"a": "é"}'.encode("utf-16"))  # JSON is UTF-8: named, not read
     with pytest.raises(CatalogueError, match=r"m.json: UTF-16 text .*: save it as UTF-8"):
+        read_json(tmp_path / "m.json", "m.json")
+    (tmp_path / "m.json").write_bytes('{"a": "e"}'.encode("utf-16-le"))  # no BOM, ASCII: "invalid JSON" it read
+    with pytest.raises(CatalogueError, match=r"m.json: UTF-16 text or a binary file .*: save it as UTF-8"):
         read_json(tmp_path / "m.json", "m.json")
 
 

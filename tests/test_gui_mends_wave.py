@@ -376,6 +376,8 @@ def test_settings_that_cannot_be_written_are_said_and_quitting_asks_first(world,
     qtbot.waitUntil(lambda: box.isVisible(), timeout=5000)
     assert box.objectName() == "unremembered-question" and window.isVisible()
     assert "The outfit you are building will not come back at the next start" in box.text()
+    # the way to mend it follows the cause (trial EO was told to free space of a read-only folder)
+    assert "or move that file away and quit again" in box.text() and "free some space" not in box.text()
     keep = next(button for button in box.buttons() if button.text() == "Keep working")
     keep.click()
     assert window.isVisible()
@@ -684,3 +686,12 @@ def test_an_item_brought_back_by_undo_is_shown_whole(world, qtbot, make_window) 
         qtbot.wait(50)
         rect = view.visualRect(window.outfit_model.index(row))
         assert rect.left() >= 0 and rect.right() <= view.viewport().width(), (row, rect, view.viewport().width())
+
+
+def test_the_quit_question_s_remedy_follows_why_the_settings_were_not_written() -> None:
+    """Trial EO: a settings folder made read-only was met with "free some space and quit again"."""
+    from sane_desktop.gui.main_window import settings_remedy
+
+    assert settings_remedy("cannot write into /h/.config/sane-desktop (Permission denied)") == "make that folder writable"
+    assert settings_remedy("cannot write into /h (Read-only file system)") == "make that folder writable"
+    assert settings_remedy("cannot write into /h (No space left on device)") == "free some space"

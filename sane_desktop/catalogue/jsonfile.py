@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sane_desktop.catalogue.safepath import read_regular_file
-from sane_desktop.catalogue.types import CatalogueError, not_utf8
+from sane_desktop.catalogue.types import CatalogueError, not_utf8, utf8_text
 
 
 class JsonObject(dict[str, Any]):
@@ -44,7 +44,7 @@ def read_json(path: Path, shown: str) -> Any:
     """
     try:
         # decoded whole (-sig: tolerate a byte-order mark), so a bad byte's line can be named
-        return json.loads(read_regular_file(path).decode("utf-8-sig"), object_pairs_hook=JsonObject)
+        return json.loads(utf8_text(read_regular_file(path), shown), object_pairs_hook=JsonObject)
     except json.JSONDecodeError as error:
         raise CatalogueError(f"{shown}: invalid JSON ({error.msg}: line {error.lineno}, column {error.colno})") from None
     except UnicodeDecodeError as error:

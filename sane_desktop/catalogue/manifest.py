@@ -37,7 +37,7 @@ from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
 from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_file, read_regular_file, resolve_inside,
                                              unicode_twin, url_scheme, windows_absolute)
-from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8,
+from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8, table_text,
                                          value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, photo_files, unlisted_photos
 
@@ -518,8 +518,7 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
     else:
         try:
             raw = read_regular_file(path)  # a pipe in a table's place blocked (trial BO)
-            # UTF-16 with its byte-order mark is unambiguous: a spreadsheet's "Unicode Text" export (trial T)
-            text = raw.decode("utf-16") if raw.startswith((b"\xff\xfe", b"\xfe\xff")) else raw.decode("utf-8-sig")
+            text = table_text(raw)  # UTF-8, or UTF-16 (a spreadsheet's "Unicode Text", with or without its BOM)
             # the csv module refuses a cell over 128 KiB, which failed a trial's whole import for one
             # long description: the file is in memory already, so a cell may be as long as the file
             csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))

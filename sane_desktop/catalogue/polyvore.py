@@ -37,6 +37,7 @@ from sane_desktop.catalogue.types import (
     SplitRecord,
     is_text,
     not_utf8,
+    utf8_text,
 )
 
 PROTOCOLS = ("nondisjoint", "disjoint")
@@ -84,7 +85,7 @@ def _image_files(images_dir: Path, catalogue: Catalogue) -> dict[str, str]:
 
 def _read_text(path: Path, shown: str) -> str:
     try:  # a regular file only: a pipe put in its place blocked the import (trial BO)
-        return read_regular_file(path).decode("utf-8-sig")
+        return utf8_text(read_regular_file(path), shown)
     except UnicodeDecodeError as error:
         raise not_utf8(shown, error) from None
 

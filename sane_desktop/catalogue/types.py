@@ -37,6 +37,28 @@ _FILE_KINDS = (
 )
 
 
+def table_text(raw: bytes) -> str:
+    """A text table's bytes as text: UTF-8 (a byte-order mark tolerated), or UTF-16 with its byte-order mark (a
+    spreadsheet's "Unicode Text", trial T) or without one, told by its NUL bytes: half of UTF-16's bytes are NUL
+    where the text is Latin, which UTF-8 text never holds (trial EO's read as "missing column 'A\\x00r\\x00t…'",
+    or "not UTF-8 text (line 2…)" at the first accent). Raises UnicodeDecodeError (:func:`not_utf8` words it)."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return raw.decode("utf-16")
+    head = raw[:4096] if len(raw) % 2 == 0 else b""  # UTF-16 is pairs of bytes
+    if head.count(b"\x00") * 4 >= len(head) > 0:  # a quarter of the head NUL: not UTF-8 text
+        odd, even = head[1::2].count(0), head[0::2].count(0)
+        return raw.decode("utf-16-le" if odd > even else "utf-16-be")
+    return raw.decode("utf-8-sig")
+
+
+def utf8_text(raw: bytes, shown: str) -> str:
+    """A JSON or text file's bytes as UTF-8 text (a byte-order mark tolerated). Raises CatalogueError for NUL bytes
+    (UTF-16 without its byte-order mark passed as UTF-8 when ASCII: trial EO's kind) and UnicodeDecodeError."""
+    if b"\x00" in raw[:4096]:
+        raise CatalogueError(f"{shown}: UTF-16 text or a binary file (it holds NUL bytes): save it as UTF-8")
+    return raw.decode("utf-8-sig")
+
+
 def not_utf8(shown: str, error: UnicodeDecodeError) -> CatalogueError:
     """The error for a metadata file that is not UTF-8: what it is when its first bytes say (a
     workbook, a PDF, UTF-16 text), else the line of the first bad byte (a trial read "byte 61" as a

@@ -526,6 +526,18 @@ def elided_address(address: str, most: int = 80) -> str:
     return address if len(address) <= most else f"{address[:most // 2]}…{address[-(most // 2 - 1):]}"
 
 
+def settings_remedy(problem: str) -> str:
+    """What lets the settings be written again, from the words of why they were not (trial EO was told to "free some
+    space" of a settings folder made read-only)."""
+    if "No space left" in problem or "quota" in problem.casefold():
+        return "free some space"
+    if "is a file, not a folder" in problem:
+        return "move that file away"
+    if "Permission denied" in problem or "Read-only" in problem or "not permitted" in problem:
+        return "make that folder writable"
+    return "mend what stops the writing"
+
+
 class MainWindow(QMainWindow):
     def __init__(self, tasks: Runner, settings: Settings, thumbnails: ThumbnailLoader) -> None:
         super().__init__()
@@ -3441,7 +3453,8 @@ class MainWindow(QMainWindow):
         box, _keep, leave = self._quit_box(
             QMessageBox.Icon.Warning, "unremembered-question",
             f"{problem}.\n\nThe outfit you are building will not come back at the next start. To keep it, save it "
-            "(Outfit → Save outfit…: it goes into the catalogue's database), or free some space and quit again.")
+            f"(Outfit → Save outfit…: it goes into the catalogue's database), or {settings_remedy(problem)} and quit "
+            "again.")
 
         def answered(_result: int) -> None:
             if box.clickedButton() is leave:
