@@ -82,6 +82,16 @@ def user_words(record: logging.LogRecord) -> str:
     return without_passwords(record.getMessage())
 
 
+# a record logged with ``extra={SAID: True}`` is one the command line says itself (its "error:" line): stderr, which
+# takes the log's warnings where the log file cannot be written, leaves it out (trial EO read each error twice)
+SAID = "said_to_user"
+
+
+class _NotSaidFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(record, SAID, False)
+
+
 class _NoteFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         return for_user(record)
@@ -198,6 +208,8 @@ def configure(interface: str, *, verbose: bool = False, folder: Path | None = No
         stderr_handler = logging.StreamHandler(sys.stderr)
         stderr_handler.setLevel(logging.INFO if verbose else logging.WARNING)
         stderr_handler.setFormatter(formatter)
+        if not verbose:
+            stderr_handler.addFilter(_NotSaidFilter())
         _installed.append(stderr_handler)
     for handler in _installed:
         root.addHandler(handler)

@@ -50,6 +50,17 @@ def test_a_bad_memory_budget_is_refused_in_one_line(size: str, world: dict[str, 
     assert not (tmp_path / "c.db").exists()  # refused before anything was imported
 
 
+def test_a_decimal_comma_is_refused_with_the_way_to_write_it(world: dict[str, Path], tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EO, a German user: "--memory-budget '1,5GB'" was "not a size (e.g. 4G, 512M)"; a number with a
+    decimal comma says to write a dot (never read as 1.5: "1,000" is a thousand in English)."""
+    code, err = index(world, tmp_path, capsys, "--memory-budget=1,5GB")
+    assert code != 0 and err.strip().endswith("write the decimal point as a dot (1.5GB)"), err
+    with pytest.raises(SystemExit):
+        main(["train", "nothing", "--lr", "0,001"])
+    assert "'0,001' is not a number: write the decimal point as a dot (0.001)" in capsys.readouterr().err
+
+
 def test_vector_backend_flag_beats_the_environment(world: dict[str, Path], tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str],
                                                    monkeypatch: pytest.MonkeyPatch) -> None:

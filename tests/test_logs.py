@@ -330,3 +330,18 @@ def test_log_times_carry_their_offset_from_utc(tmp_path: Path, monkeypatch: pyte
     assert all(offsets), lines
     assert [found.group(1) for found in offsets if found] == ["+1400", "-1000"] or \
         [found.group(1) for found in offsets if found] == ["+1400", "-0900"], lines  # Adak: -10 winter, -9 summer
+
+
+def test_an_error_is_said_once_when_the_log_cannot_be_written(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trial EO, a read-only home: each error came twice on stderr, as a timestamped log line ("WARNING
+    sane_desktop.cli … command index failed: …") and as the command's "error:" line."""
+    from sane_desktop.cli import main
+
+    (tmp_path / "blocker").write_text("a file where the log's folder goes")
+    monkeypatch.setenv("SANE_LOG_HOME", str(tmp_path / "blocker" / "log"))
+    assert main(["--index-home", str(tmp_path / "home"), "query", "nothing", "--outfit", "x"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert [line for line in err if "no indexed catalogue named 'nothing'" in line] == [
+        next(line for line in err if line.startswith("error: "))], err
+    assert any("cannot write the log" in line for line in err), err  # why the log is on stderr is still said

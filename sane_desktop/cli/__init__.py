@@ -541,13 +541,22 @@ def device_arg(text: str) -> str:
     return text
 
 
+def dot_hint(text: str) -> str:
+    """The way to write ``text``, a number with a decimal comma ("1,5": German, French…), as the command line reads
+    it; "" for any other text. Never read as 1.5: "1,000" is a thousand in English (trial EO)."""
+    return f": write the decimal point as a dot ({text.replace(',', '.')})" if _DECIMAL_COMMA.match(text.strip()) else ""
+
+
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?[a-zA-Z]*$")
+
+
 def number_arg(text: str) -> float:
     """argparse ``type`` of a decimal option: ``float``, refusing a value too small for a float that
     would read as 0 (trial Y's ``--lr 1e-400`` was refused as "(got 0.0)", a value nobody typed)."""
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number{dot_hint(text)}") from None
     if value == 0.0 and any(digit in "123456789" for digit in text.lower().split("e")[0]):
         raise argparse.ArgumentTypeError(f"{text} is too small to tell from 0 (the smallest is about 1e-308)")
     if math.isinf(value) and "inf" not in text.lower():  # "1e400" read as inf: said as typed (trial AE)
@@ -755,16 +764,16 @@ def _main(argv: Sequence[str] | None = None) -> int:
     try:
         result = handler(args)
     except SaneError as error:
-        log.warning("command %s failed: %s", args.command, error)
+        log.warning("command %s failed: %s", args.command, error, extra={logs.SAID: True})
         line = with_catalogue_folder(with_index_command(error, args), args)
         say(f"error: {with_repeat_hint(line, error, args, parser, given)}")
         return exit_code(error)
     except KeyboardInterrupt:
-        log.warning("command %s interrupted", args.command)
+        log.warning("command %s interrupted", args.command, extra={logs.SAID: True})
         print(f"error: {interrupted_line(args, out_before)}", file=sys.stderr)
         return 130
     except OSError as error:  # the file system said no (a folder that is a file, no space, no access)
-        log.warning("command %s failed: %s", args.command, error)
+        log.warning("command %s failed: %s", args.command, error, extra={logs.SAID: True})
         if os.environ.get("SANE_DEBUG"):
             raise
         say(f"error: {os_error_line(error)}")

@@ -296,7 +296,8 @@ def parse_size(raw: str, what: str) -> int:
     try:
         value = float(text[:-1] if unit else text)
     except ValueError:
-        raise InputError(f"{what}={raw!r} is not a size (e.g. 4G, 512M)") from None
+        dot = f"; write the decimal point as a dot ({raw.strip().replace(',', '.')})" if "," in text else ""
+        raise InputError(f"{what}={raw!r} is not a size (e.g. 4G, 512M){dot}") from None
     if not 0 < value < float("inf"):
         raise InputError(f"{what} must be a positive size, not {raw!r}")
     return int(value * _UNITS[unit])
