@@ -197,9 +197,18 @@ def test_indexing_in_a_read_only_folder_is_a_store_error(shop, world, capsys) ->
             with catalogue_lock(folder, "delete shop"):
                 pass
         # a catalogue folder with no index in it: nothing there to search, and the line says so
-        with pytest.raises(Exception, match="read-only here; nothing can be indexed there"):
+        with pytest.raises(Exception, match="read-only here; nothing can be indexed there") as refused:
             with catalogue_lock(folder.parent / "newcat", "index"):
                 pass
+        # the way out is another index home, in each front end's words: the window's has no option to give
+        # (trial EO's window was told to "choose another index home")
+        from sane_desktop.errors import WayOut
+        from sane_desktop.gui.text import window_message
+
+        assert refused.value.way_out is WayOut.OTHER_INDEX_HOME  # type: ignore[attr-defined]
+        assert str(refused.value).endswith("there: choose another index home: --index-home or SANE_INDEX_HOME")
+        assert window_message(refused.value).endswith(  # type: ignore[arg-type]
+            "there: start the app with another index home (the SANE_INDEX_HOME setting)")
         assert main(["index", str(shop["root"]), "--model", str(world["model"]), "--workers", "0"]) == 5
         assert "read-only" in one_line(capsys)
     finally:

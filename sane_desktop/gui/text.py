@@ -607,8 +607,8 @@ WINDOW_WAYS: dict[WayOut, str] = {
     WayOut.MODEL_GONE: "put it back, or train a new one (File → Train model on this catalogue…)",
     WayOut.NAME_MODEL: "train a new one (File → Train model on this catalogue…), or index it from a terminal naming its model",
     WayOut.OTHER_MODEL: "File → Train model on this catalogue… trains another",
-    WayOut.OTHER_INDEX_HOME: ("move that file away, or start the app with another index home "
-                              "(the SANE_INDEX_HOME setting)"),
+    # said of a home that is a file, holds no such catalogue, cannot be written (trial EO): only a start chooses one
+    WayOut.OTHER_INDEX_HOME: "start the app with another index home (the SANE_INDEX_HOME setting)",
     WayOut.REBUILD: f"re-index it ({MANAGE} → Re-sync)",  # a photo written anew has a new ctime: a re-sync reads it
     WayOut.ON_SERVER: "open it with File → Open shared catalogue… when its index is on the server too",
     WayOut.RECORDED_INDEX_FOLDER: f"re-index it here ({MANAGE} → Re-sync)",

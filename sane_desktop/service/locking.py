@@ -25,7 +25,7 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
-from sane_desktop.errors import IndexBeingWritten, StaleIndexError, StoreError, url_without_password
+from sane_desktop.errors import IndexBeingWritten, StaleIndexError, StoreError, WayOut, url_without_password
 
 LOCK_NAME = ".sane-writer.lock"
 HOLDER_NAME = ".sane-writer.json"
@@ -137,13 +137,16 @@ def command_line(argv: Sequence[str] | None = None) -> str:
     return f"{line[:half]}…{line[-half:]}"
 
 
-def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = "index", noun: str = DATABASE_FILE) -> str:
+def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = "index",
+                       noun: str = DATABASE_FILE) -> StoreError:
     """One line for a catalogue's index folder that cannot be written, by what the system said (``existed``:
     an index is there to be searched). A trial's index home that was a file read "it is read-only
     here", and a full disk gave Python's bare "No space left on device". "Index folder", not "catalogue
     folder": that is the photos' folder everywhere else (trial T). ``what``: the run's own words
     (:func:`catalogue_lock`'s), for what it cannot do there; ``noun``: what ``folder`` stands for when it is a
-    file's lock folder (:func:`file_lock_folder`)."""
+    file's lock folder (:func:`file_lock_folder`). Where nothing can be done in that index home, the way out is
+    another one (:attr:`WayOut.OTHER_INDEX_HOME`: trial EO's window was told to "choose another index home", which
+    only a start can)."""
     # what the run was to do: a rename read "not indexed" (trial AD)
     verbs = (("rename", "renamed"), ("delete", "deleted"), ("import", "imported"), ("train", "trained"),
              ("adapt", "adapted"), ("demo", "drawn"))
@@ -158,15 +161,16 @@ def folder_write_error(folder: Path, error: OSError, existed: bool, what: str = 
         named = f"the catalogue's index folder {folder}"
     if error.errno in (errno.ENOTDIR, errno.EEXIST):  # a file where a folder of the path should be
         blocker = next((str(part) for part in (folder, *folder.parents) if part.exists() and not part.is_dir()), "")
-        return (f"cannot make {named}: {blocker or 'part of that path'} is a file, not a folder"
-                + ("" if what.startswith("import") or locked is not None else " (choose another index home)"))
+        elsewhere = None if what.startswith("import") or locked is not None else WayOut.OTHER_INDEX_HOME
+        return StoreError(f"cannot make {named}: {blocker or 'part of that path'} is a file, not a folder",
+                          way_out=elsewhere)
     if error.errno == errno.ENOSPC or error.errno == getattr(errno, "EDQUOT", -1):
-        return (f"the disk holding {named} is full ({error.strerror}): free some space, then try again; "
-                + ("the catalogue is as it was" if existed else f"nothing was {verb}"))
+        return StoreError(f"the disk holding {named} is full ({error.strerror}): free some space, then try again; "
+                          + ("the catalogue is as it was" if existed else f"nothing was {verb}"))
     if error.errno in (errno.EROFS, errno.EACCES, errno.EPERM):  # an index there can be searched, not rebuilt
-        return (f"cannot write {named} ({error.strerror}): it is read-only here; {usable}"
-                + ("" if existed else " (choose another index home)"))
-    return f"cannot write {named} ({error.strerror or error}); {usable}"
+        return StoreError(f"cannot write {named} ({error.strerror}): it is read-only here; {usable}",
+                          way_out=None if existed else WayOut.OTHER_INDEX_HOME)
+    return StoreError(f"cannot write {named} ({error.strerror or error}); {usable}")
 
 
 def held_here(folder: Path) -> bool:
@@ -210,7 +214,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0, noun: str = DA
         try:
             folder.mkdir(parents=True, exist_ok=True)
         except OSError as error:
-            raise StoreError(folder_write_error(folder, error, existed, what, noun)) from None
+            raise folder_write_error(folder, error, existed, what, noun) from None
         try:
             # made first, here: a lock file the folder cannot hold (/proc) made filelock wait and time out,
             # read as "busy: another run is writing it" (trial BO)
@@ -224,7 +228,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0, noun: str = DA
         except FileNotFoundError:  # the last holder removed the folder it had made, meanwhile: made again
             continue
         except OSError as error:
-            raise StoreError(folder_write_error(folder, error, existed, what, noun)) from None
+            raise folder_write_error(folder, error, existed, what, noun) from None
         if _locks_the_file_there(lock, folder / LOCK_NAME):
             break
         lock.release()  # a lock on a file the last holder removed while this run waited: taken again, there
@@ -238,7 +242,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0, noun: str = DA
     except OSError as error:  # a full disk: the lock file is empty, its note is not
         side.unlink(missing_ok=True)
         lock.release()
-        raise StoreError(folder_write_error(folder, error, existed, what, noun)) from None
+        raise folder_write_error(folder, error, existed, what, noun) from None
     with _guard:
         _held[key] = _Held(lock, me, 1)
     try:
