@@ -483,3 +483,20 @@ def test_maps_of_ids_long_in_bytes_are_saved(tmp_path: Path, capsys: pytest.Capt
     assert all(file.name.startswith("Tops-長い名前のシャツ") for file in written), written
     assert main([*home, "explain", "closet", *pair, "--save-maps", str(tmp_path / "maps")]) == 0
     assert len(list((tmp_path / "maps").glob("*.png"))) >= 2
+
+
+def test_the_index_summary_lists_categories_in_the_window_s_order(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EO: the summary listed "BELTS, Bikini, JEANS, Jacken ü" (code points), the window and `items`
+    "BELTS, Bikini, Jacken ü, JEANS" (letters, case aside)."""
+    from PIL import Image
+
+    for n, category in enumerate(("JEANS", "Jacken ü", "Bikini", "BELTS")):
+        (tmp_path / "closet" / category).mkdir(parents=True)
+        Image.new("RGB", (48, 64), (60 * n, 40, 200 - 40 * n)).save(tmp_path / "closet" / category / "a.jpg")
+    _home, _ids, out = indexed(tmp_path / "closet", tmp_path, capsys)
+    vectors = next(line for line in out.splitlines() if "(IDMap" in line or "(Flat" in line)
+    assert [part.split(" ")[0] for part in vectors.strip().split(", ")] == ["BELTS", "Bikini", "Jacken", "JEANS"], out
+    mapped = next(line for line in out.splitlines() if line.startswith("  categories: "))
+    found = [mapped.index(name) for name in ("BELTS", "Bikini", "Jacken ü", "JEANS") if name in mapped]
+    assert found == sorted(found), out

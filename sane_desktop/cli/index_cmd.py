@@ -11,7 +11,7 @@ from sane_desktop.cli import (
 )
 from sane_desktop.cli.import_cmd import (entry_line, framing_lines, is_file_skip, saved_outfit_lines, skipped_lines,
                                          value_lines)
-from sane_desktop.service.titles import counted
+from sane_desktop.service.titles import counted, sort_key
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -109,8 +109,8 @@ def _some(names: list[str]) -> str:
 def _vector_counts(vectors: dict[str, int], index_types: dict[str, str]) -> str:
     """Each category's vectors and FAISS index type; past :data:`LISTED` categories, the totals by index
     type and the largest categories (trial CS: 300 folders made a 7,200-character line)."""
-    if len(vectors) <= LISTED:
-        return ", ".join(f"{printable(c)} {n} ({index_types[c]})" for c, n in vectors.items())
+    if len(vectors) <= LISTED:  # in the window's order ("Bikini, Jacken ü, JEANS": trial EO read code points' order)
+        return ", ".join(f"{printable(c)} {vectors[c]} ({index_types[c]})" for c in sorted(vectors, key=sort_key))
     kinds: dict[str, int] = {}
     for category, count in vectors.items():
         kinds[index_types[category]] = kinds.get(index_types[category], 0) + count
@@ -152,7 +152,7 @@ def render(result: dict[str, Any]) -> str:
     carried = result.get("carried_choices") or {}
     if unmatched:  # grouped by where they went: 300 folders read "cNNN -> general (…)" 300 times (trial CS)
         groups: dict[tuple[str, str], list[str]] = {}
-        for c, t in unmatched.items():
+        for c, t in sorted(unmatched.items(), key=lambda pair: sort_key(pair[0])):  # the window's order
             said = how.get(result["mapped_how"].get(c, ""), result["mapped_how"].get(c))
             if (carried.get(c) or {}).get("how") == "by name":  # passed on from a renamed folder: nobody chose it
                 said = f"as “{carried[c]['from']}” was, by its name"  # (trial EM read "your choice")
@@ -161,7 +161,7 @@ def render(result: dict[str, Any]) -> str:
             f"{_some(names)} -> {printable(target)} ({said})" for (target, said), names in groups.items()))
     from sane_desktop.service.mapping import inline_map  # loaded already: the index ran
 
-    for category, suggestion in result.get("suggestions", {}).items():
+    for category, suggestion in sorted(result.get("suggestions", {}).items(), key=lambda pair: sort_key(pair[0])):
         # quoted as a shell needs it, so a suggestion for "Ankle Boots" can be pasted as it is
         choice = shlex.quote(inline_map(category, suggestion["category"]))
         lines.append(printable(f"  {category}: try --category-map {choice} ({suggestion['reason']})"))
