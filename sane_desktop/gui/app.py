@@ -24,6 +24,7 @@ from sane_desktop.errors import InputError
 from sane_desktop.gui.main_window import MainWindow
 from sane_desktop.gui.startup import LATE_SHUTDOWN_WAIT_MS, FirstPaint, application, create_window, demo_needed, start
 from sane_desktop.gui.system_check import system_check
+from sane_desktop.gui.termination import end_on_signals
 
 if TYPE_CHECKING:  # the worker thread imports the service (see make_service in run)
     from sane_desktop.service import CatalogueService
@@ -116,6 +117,7 @@ def run(index_home: Path | None = None, model: Path | None = None, demo_items: i
     assert first_paint is not None  # create_window installs it
     # the first task (which makes the service: imports holding the GIL) waits for the first paint
     first_paint.add(lambda: start(window, demo_items))
+    end_on_signals(window, window.end_now)  # a kill or a logout quits as Quit anyway does (trial EP)
     window.show()
     code = app.exec()
     runner.shutdown(LATE_SHUTDOWN_WAIT_MS)  # no-op when aboutToQuit's shutdown ended the worker

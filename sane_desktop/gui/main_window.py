@@ -3516,6 +3516,15 @@ class MainWindow(QMainWindow):
             self._note_for_user(f"{problem}: the outfit you are building will not come back at the next start (save "
                                 "it: Outfit → Save outfit…)")
 
+    def end_now(self, signal_number: int) -> None:
+        """A SIGTERM, SIGHUP or SIGINT (:mod:`.termination`): quit as "Quit anyway" does, no question asked (the
+        work running stopped, what it made kept or put back as a stop does; exit code 0, the quit asked for done),
+        every other window (an item's detail view) closed too."""
+        del signal_number  # said in the log by the handler
+        self._quit_confirmed = True
+        self.close()
+        QApplication.quit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
         work = "" if self._quit_confirmed else self.long_work()
         if work:  # indexing or training would be lost: ask first

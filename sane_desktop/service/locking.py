@@ -245,6 +245,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0, noun: str = DA
         raise folder_write_error(folder, error, existed, what, noun) from None
     with _guard:
         _held[key] = _Held(lock, me, 1)
+    _clear_dead_file_locks(folder)
     try:
         yield
     finally:
@@ -277,6 +278,18 @@ def _locks_the_file_there(lock: FileLock, path: Path) -> bool:
         return False
 
 
+def _clear_dead_file_locks(folder: Path) -> None:
+    """Remove the lock folders of files in catalogue ``folder`` (:func:`file_lock_folder`: a model being trained)
+    that a killed run left, holding only its lock and its note: trial EP found ``.model.pt.writer/`` naming a dead
+    Train after later index runs. One a live run holds is left (:func:`_remove_if_only_the_lock`)."""
+    try:
+        found = [entry for entry in folder.glob(_FILE_LOCK.format("*")) if entry.is_dir()]
+    except OSError:
+        return
+    for stale in found:
+        _remove_if_only_the_lock(stale)
+
+
 def _remove_if_only_the_lock(folder: Path) -> None:
     """Remove ``folder``, made for its lock alone, when the run left nothing else in it (an import into a
     server's database, a refused index: trial AY found ``.sane-writer.lock`` folders no command could list
@@ -288,6 +301,7 @@ def _remove_if_only_the_lock(folder: Path) -> None:
         return
     try:
         if {entry.name for entry in folder.iterdir()} <= {LOCK_NAME, HOLDER_NAME}:
+            (folder / HOLDER_NAME).unlink(missing_ok=True)  # a killed holder's note: its lock is free now
             (folder / LOCK_NAME).unlink(missing_ok=True)
             folder.rmdir()
     except OSError:  # another run put something in it meanwhile: it stays
