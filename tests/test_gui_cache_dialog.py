@@ -36,23 +36,32 @@ def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, t
     root = tmp_path / "cache"
     monkeypatch.setenv("SANE_CACHE_HOME", str(root))
     _filled(root, monkeypatch)
+    # a catalogue's saved explanations, in the index home (trial EP: listed nowhere)
+    import numpy as np
+
+    from sane_desktop import paths
+    from sane_desktop.explain.cache import ExplanationCache, ExplanationIdentity
+
+    ExplanationCache(paths.index_home() / "demo" / "explanations").put(
+        ExplanationIdentity("m" * 64, "q", "c", "fast"), {"score": 1.0}, {"map": np.ones((7, 7), np.float32)})
     window = make_window(world, (1280, 800), open_catalogue=False)
     help_menu = next(action.menu() for action in window.menuBar().actions() if action.text() == "&Help")
     assert window.caches_action in help_menu.actions()
     window.caches_action.trigger()
     dialog = window.cache_dialog
     assert dialog is not None and dialog.isVisible()
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 6, timeout=60000)
-    texts = [dialog.table.item(row, 3).text() for row in range(6)]
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 7, timeout=60000)
+    texts = [dialog.table.item(row, 3).text() for row in range(7)]
     assert texts.count("not needed: made by another version of SANE Desktop") == 2 and "in use" in texts
-    assert dialog.total.text().endswith(f" on disk in {root}")
+    assert "Saved explanations of “demo”" in [dialog.table.item(row, 0).text() for row in range(7)]
+    assert dialog.total.text().endswith(f" on disk in {root} and the catalogues' index folders")
     unused = cache_report(root).removable("unused")
     qtbot.waitUntil(lambda: dialog.unused_button.isEnabled(), timeout=10000)
     assert dialog.unused_button.text().startswith("Remove unused (")
 
     click(dialog.unused_button)
     assert window.tasks.idle()  # not queued behind (or ahead of) a search or an explanation
-    qtbot.waitUntil(lambda: dialog.table.rowCount() == 4 and dialog.status.text().startswith("Removed"), timeout=60000)
+    qtbot.waitUntil(lambda: dialog.table.rowCount() == 5 and dialog.status.text().startswith("Removed"), timeout=60000)
     assert dialog.status.text().startswith("Removed 4 files (") and cache_report(root).removable("unused") == 0
     qtbot.waitUntil(lambda: dialog.all_button.isEnabled(), timeout=10000)
     assert not dialog.unused_button.isEnabled() and unused > 0
@@ -60,9 +69,10 @@ def test_the_dialog_lists_the_caches_and_frees_them(world, make_window, qtbot, t
     click(dialog.all_button)  # asked first: Cancel keeps everything
     qtbot.waitUntil(lambda: dialog.question is not None and dialog.question.isVisible(), timeout=10000)
     assert "Nothing is lost" in dialog.question.text() and "photo features again" in dialog.question.text()
+    assert "an explanation asked for again is computed again" in dialog.question.text()
     click(dialog.question.button(QMessageBox.StandardButton.Cancel))
     QTest.qWait(200)
-    assert dialog.table.rowCount() == 4
+    assert dialog.table.rowCount() == 5
     click(dialog.all_button)
     qtbot.waitUntil(lambda: dialog.question is not None and dialog.question.isVisible(), timeout=10000)
     click(dialog.question.button(QMessageBox.StandardButton.Yes))
@@ -128,11 +138,11 @@ def test_a_removal_shows_its_progress_and_stop_ends_it(world, make_window, qtbot
     held = threading.Event()  # the removal waits at its first progress until the test has looked
     real = caches.remove_caches
 
-    def slowed(scope, root=None, *, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
+    def slowed(scope, root=None, *, index_home=None, progress=None, should_stop=None):  # type: ignore[no-untyped-def]
         def said(done: int, total: int) -> None:
             progress(done, total)
             held.wait(30)
-        return real(scope, root, progress=said, should_stop=should_stop)
+        return real(scope, root, index_home=index_home, progress=said, should_stop=should_stop)
 
     monkeypatch.setattr("sane_desktop.gui.cache_dialog.remove_caches", slowed)
     window = make_window(world, (1280, 800), open_catalogue=False)

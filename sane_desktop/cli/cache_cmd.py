@@ -16,7 +16,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "cache",
         help="list the caches' disk use; remove what this build never reads, or everything",
         description="List what the per-user caches hold: the pretrained trunk's features of every photo indexed "
-        "or trained with it, the window's thumbnails and explain's maps of read-only catalogues, and the space "
+        "or trained with it, the window's thumbnails, explain's maps of read-only catalogues and each catalogue's saved "
+        "explanations (in its index folder), and the space "
         "they take on disk. Everything there is computed again when needed, so removing it costs time, never data. "
         "--clean removes what this version never reads (other versions' features and thumbnails); --clear "
         "removes everything. Both are safe while an index, a training or the window runs. Exit code 1 when some "
@@ -31,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _part(part: Any) -> dict[str, Any]:
     return {"kind": part.kind, "state": part.state, "folder": str(part.folder), "files": part.files,
-            "bytes": part.bytes, "photos": part.photos, "holds": part.holds_words()}
+            "bytes": part.bytes, "photos": part.photos, "holds": part.holds_words(), "what": part.kind_words()}
 
 
 NOTES_SAID = 10  # files that could not be removed, named one line each on stderr (the JSON names them all)
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         return result
     bar = TqdmProgress()
     try:
-        removal = remove_caches(EVERYTHING if args.clear else UNUSED, before.root,
+        removal = remove_caches(EVERYTHING if args.clear else UNUSED, before.root, index_home=before.index_home,
                                 progress=lambda done, total: bar(done, total, "removing cached files"))
     finally:
         bar.close()
@@ -85,15 +86,16 @@ def render(result: dict[str, Any]) -> str:
     if not result["parts"]:
         lines.append(f"The caches in {shown_root} are empty.{foreign}")
         return "\n".join(lines)
-    lines.append(f"Caches in {shown_root}: {size_words(result['bytes'])} on disk{foreign}")
+    elsewhere = " and the catalogues' index folders" if any(p["kind"] == "explanations" for p in result["parts"]) else ""
+    lines.append(f"Caches in {shown_root}{elsewhere}: {size_words(result['bytes'])} on disk{foreign}")
     for part in result["parts"]:
         folder = Path(part["folder"])
         where = printable(str(folder.relative_to(root) if folder.is_relative_to(root) else folder))
         what = part["holds"]
         # the folder where it says more than the part's name (a feature folder's trunk and version)
         named = f" ({where})" if where != folder.name or part["kind"] == "features" else ""
-        lines.append(f"  {KIND_WORDS[part['kind']]:<17} {size_words(part['bytes']):>8}  {what}, "
-                     f"{STATE_WORDS[part['state']]}{named}")
+        lines.append(f"  {printable(part.get('what') or KIND_WORDS[part['kind']]):<17} {size_words(part['bytes']):>8}  "
+                     f"{what}, {STATE_WORDS[part['state']]}{named}")
     if result["action"] is None:
         unused, everything = result["removable"]["unused"], result["removable"]["everything"]
         lines.append(("--clean frees " + size_words(unused) + " (what this version never reads); " if unused

@@ -25,7 +25,7 @@ from sane_desktop.gui.screen_fit import ScreenFittedDialog
 from sane_desktop.gui.side_thread import SideChannel
 from sane_desktop.gui.text import ElidedLabel, left_to_right, message_box, plain_tooltip, set_plain
 from sane_desktop.service.caches import (
-    EVERYTHING, EXPLAIN_MAPS, FEATURES, KIND_WORDS, STATE_WORDS, THUMBNAILS, UNUSED, CacheReport, Removal, Scope,
+    EVERYTHING, EXPLAIN_MAPS, EXPLANATIONS, FEATURES, STATE_WORDS, THUMBNAILS, UNUSED, CacheReport, Removal, Scope,
     cache_report, remove_caches, size_words,
 )
 
@@ -129,11 +129,12 @@ class CacheDialog(ScreenFittedDialog):
 
     def _show(self, report: CacheReport) -> None:
         self.report, self._measured_at = report, time.monotonic()
-        set_plain(self.total, f"{size_words(report.bytes)} on disk in {report.root}" if report.parts
+        set_plain(self.total, f"{size_words(report.bytes)} on disk in {report.where_words()}" if report.parts
                   else f"The caches in {report.root} are empty.")
         self.table.setRowCount(len(report.parts))
         for row, part in enumerate(report.parts):
-            cells = (KIND_WORDS[part.kind].capitalize(), size_words(part.bytes), part.holds_words(),
+            kind = part.kind_words()
+            cells = (kind[:1].upper() + kind[1:], size_words(part.bytes), part.holds_words(),
                      STATE_WORDS[part.state])
             for column, text in enumerate(cells):
                 cell = QTableWidgetItem(left_to_right(text))
@@ -151,7 +152,9 @@ class CacheDialog(ScreenFittedDialog):
         again = [words for kind, words in ((FEATURES, "the next index or training of a catalogue computes its photo "
                                             "features again, which takes as long as its first index did"),
                                            (THUMBNAILS, "the window makes its thumbnails again"),
-                                           (EXPLAIN_MAPS, "explain saves its maps again")) if kind in kinds]
+                                           (EXPLAIN_MAPS, "explain saves its maps again"),
+                                           (EXPLANATIONS, "an explanation asked for again is computed again "
+                                            "(about a second each)")) if kind in kinds]
         box = message_box(self, "Remove all cached files",
                           f"Remove everything in the caches ({size_words(self.report.bytes)})? Nothing is lost: "
                           + ("; ".join(again) if again else "what is needed again is computed again") + ".",
@@ -167,10 +170,12 @@ class CacheDialog(ScreenFittedDialog):
 
     def remove(self, scope: Scope) -> None:
         root = self.report.root if self.report is not None else None
+        home = self.report.index_home if self.report is not None else None
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.stop_button.setVisible(True)
-        self._run(lambda progress, stop: remove_caches(scope, root, progress=progress, should_stop=stop),
+        self._run(lambda progress, stop: remove_caches(scope, root, index_home=home, progress=progress,
+                                                                should_stop=stop),
                   "Removing cached files…", self._removed)
 
     def _removed(self, removal: Removal) -> None:
@@ -187,6 +192,7 @@ class CacheDialog(ScreenFittedDialog):
     def show_folder(self) -> bool:
         """Open the cache folder in the desktop's file manager; False (said in a box) when nothing opened it."""
         root = self.report.root if self.report is not None else None
+        home = self.report.index_home if self.report is not None else None
         if root is None or not Path(root).is_dir():
             set_plain(self.status, "There is no cache folder yet: nothing has been cached.")
             return False

@@ -5,7 +5,9 @@ photo indexed or trained with it (:mod:`sane_desktop.retrieval.feature_cache`, o
 identity), the window's thumbnails, and ``explain``'s maps of catalogues whose own folder is read-only.
 Everything there is derived from a photo and computed again when needed: removing it costs time, never
 data. Deleting a catalogue leaves them (keyed by photo content, shared by catalogues), and each version
-whose embedding code differs writes its features to a folder of its own, so they only grow.
+whose embedding code differs writes its features to a folder of its own, so they only grow. A fourth part
+lives in each catalogue's index folder: its saved explanations (:mod:`sane_desktop.explain.cache`, pruned past
+512 MB a catalogue), listed and removed here too (trial EP found 66 MB after a session, shown nowhere).
 
 :func:`cache_report` lists them; :func:`remove_caches` removes what this version never reads
 (:data:`UNUSED`: another version's feature folders and thumbnails) or everything (:data:`EVERYTHING`).
@@ -29,6 +31,7 @@ from typing import Final, Literal
 from sane_desktop.paths import EXPLAIN_MAPS_FOLDER, THUMBNAILS_FOLDER, THUMBNAILS_VERSION, user_cache_dir
 
 FEATURES, THUMBNAILS, EXPLAIN_MAPS = "features", "thumbnails", "explanation maps"
+EXPLANATIONS = "explanations"  # a catalogue's saved explanations, in its index folder (explain/cache.py)
 # a part's state: CURRENT is read by this version; OTHER_VERSION never is; UNLABELLED is a feature folder
 # written before folders were labelled, which this version labels the next time it uses it
 CURRENT, OTHER_VERSION, UNLABELLED = "current", "other version", "unlabelled"
@@ -36,7 +39,8 @@ Scope = Literal["unused", "everything"]
 UNUSED: Final = "unused"
 EVERYTHING: Final = "everything"
 # a part's words, for a person (the command line's text and the window's table)
-KIND_WORDS = {FEATURES: "photo features", THUMBNAILS: "thumbnails", EXPLAIN_MAPS: "explanation maps"}
+KIND_WORDS = {FEATURES: "photo features", THUMBNAILS: "thumbnails", EXPLAIN_MAPS: "explanation maps",
+              EXPLANATIONS: "saved explanations"}
 STATE_WORDS = {
     CURRENT: "in use",
     OTHER_VERSION: "not needed: made by another version of SANE Desktop",
@@ -55,6 +59,9 @@ _THUMBNAIL = re.compile(r"[0-9a-f]{40}_\d+_(v\d+)\.png")
 _MAPS_FOLDER = re.compile(r"[0-9a-f]{16}")
 _TEMPORARY = re.compile(r"\..+\.\d+-[0-9a-f]{32}\.tmp(?:\.\w+)?")  # paths.temporary_sibling's names
 _CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
+# explain/cache.py's entries ("<32 hex>.npz|.json") and its writers' temporaries (mkstemp's ".tmp-…")
+_EXPLANATION = re.compile(r"[0-9a-f]{32}\.(?:npz|json)|\.tmp-\w+\.(?:npz|json)")
+EXPLANATIONS_FOLDER = "explanations"  # in each catalogue's index folder (service/catalogues.py)
 
 
 def _removed_by(state: str, scope: Scope) -> bool:
@@ -80,6 +87,11 @@ class CachePart:
         """Whether :func:`remove_caches` with ``scope`` removes this part."""
         return _removed_by(self.state, scope)
 
+    def kind_words(self) -> str:
+        """What it is, for a person: "thumbnails", "saved explanations of “demo”" (a catalogue's, by its folder)."""
+        words = KIND_WORDS[self.kind]
+        return f"{words} of “{self.folder.parent.name}”" if self.kind == EXPLANATIONS else words
+
     def holds_words(self) -> str:
         """What it holds, for a person: "3 photos" (features), else "1 file"."""
         count, noun = (self.photos, "photo") if self.photos is not None else (self.files, "file")
@@ -94,10 +106,16 @@ class CacheReport:
     root: Path
     parts: tuple[CachePart, ...]
     foreign: int = 0
+    index_home: Path | None = None  # whose catalogues' saved explanations are parts too
 
     @property
     def bytes(self) -> int:
         return sum(part.bytes for part in self.parts)
+
+    def where_words(self) -> str:
+        """Where its parts are: the cache folder, and the catalogues' index folders when some are there."""
+        elsewhere = any(part.kind == EXPLANATIONS for part in self.parts)
+        return f"{self.root}" + (" and the catalogues' index folders" if elsewhere else "")
 
     def removable(self, scope: Scope) -> int:
         """Bytes :func:`remove_caches` with ``scope`` would free."""
@@ -209,8 +227,9 @@ class _Part:
         return CachePart(self.kind, self.state, self.folder, len(self.entries), _size(self.entries), self.photos)
 
 
-def _own_parts(root: Path) -> list[_Part]:
-    """Every part of the cache folder ``root``, with the files the caches wrote there."""
+def _own_parts(root: Path, index_home: Path | None = None) -> list[_Part]:
+    """Every part of the cache folder ``root``, with the files the caches wrote there, and the saved explanations
+    of each catalogue in ``index_home``."""
     from sane_desktop.code_version import embedding_code
     from sane_desktop.retrieval.feature_cache import FOLDER, folder_label
 
@@ -240,10 +259,32 @@ def _own_parts(root: Path) -> list[_Part]:
     maps_name = re.compile(r"[^.].*\.(?:npy|png|json)|" + _TEMPORARY.pattern)
     parts.append(_Part(EXPLAIN_MAPS, CURRENT, maps,
                        [entry for folder in _folders_in(maps, _MAPS_FOLDER) for entry in _files_in(folder, maps_name)]))
+    for folder in _explanation_folders(index_home):  # trial EP: 66 MB after a session, listed nowhere
+        parts.append(_Part(EXPLANATIONS, CURRENT, folder, list(_files_in(folder, _EXPLANATION))))
     # this version's first, then what it never reads
     order = {CURRENT: 0, UNLABELLED: 1, OTHER_VERSION: 2}
     parts.sort(key=lambda part: (order[part.state], list(KIND_WORDS).index(part.kind), str(part.folder)))
     return parts
+
+
+def _explanation_folders(index_home: Path | None) -> list[Path]:
+    """The saved explanations' folders of the catalogues in ``index_home`` (links not followed), sorted."""
+    if index_home is None:
+        return []
+    catalogues = _folders_in(index_home, re.compile(r"[^.].*"))
+    return [folder / EXPLANATIONS_FOLDER for folder in catalogues if (folder / EXPLANATIONS_FOLDER).is_dir()
+            and not (folder / EXPLANATIONS_FOLDER).is_symlink()]
+
+
+def _default_index_home() -> Path | None:
+    """The app's index home, None when its setting cannot be read (said by the commands that use it)."""
+    from sane_desktop.errors import SaneError
+    from sane_desktop.paths import index_home
+
+    try:
+        return index_home()
+    except SaneError:
+        return None
 
 
 def _check_root(root: Path) -> Path:
@@ -256,33 +297,40 @@ def _check_root(root: Path) -> Path:
     return root
 
 
-def cache_report(root: Path | None = None) -> CacheReport:
-    """What the cache folder ``root`` (default :func:`~sane_desktop.paths.user_cache_dir`) holds. Reads
-    only names, sizes and the feature folders' labels and hash lists. Raises :class:`CacheFolderError` when
-    the folder is a file (an unreadable part is listed as empty)."""
+def cache_report(root: Path | None = None, index_home: Path | None = None) -> CacheReport:
+    """What the cache folder ``root`` (default :func:`~sane_desktop.paths.user_cache_dir`) holds, and the saved
+    explanations of the catalogues in ``index_home`` (default: the app's index home when ``root`` is the default
+    too, else none). Reads only names, sizes and the feature folders' labels and hash lists. Raises
+    :class:`CacheFolderError` when the folder is a file (an unreadable part is listed as empty)."""
+    if root is None and index_home is None:
+        index_home = _default_index_home()
     root = _check_root(root or user_cache_dir())
-    parts = _own_parts(root)
+    parts = _own_parts(root, index_home)
     own = sum(len(part.entries) for part in parts)
     from sane_desktop.retrieval.feature_cache import FOLDER
 
     every = sum(_all_files(root / name) for name in (FOLDER, THUMBNAILS_FOLDER, EXPLAIN_MAPS_FOLDER))
     summaries = tuple(part.summary() for part in parts if part.entries)
-    return CacheReport(root, summaries, max(0, every - own))
+    own -= sum(len(part.entries) for part in parts if part.kind == EXPLANATIONS)  # not under root: no foreign count
+    return CacheReport(root, summaries, max(0, every - own), index_home)
 
 
 Progress = Callable[[int, int], None]
 
 
-def remove_caches(scope: Scope, root: Path | None = None, *, progress: Progress | None = None,
-                  should_stop: Callable[[], bool] | None = None) -> Removal:
+def remove_caches(scope: Scope, root: Path | None = None, *, index_home: Path | None = None,
+                  progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> Removal:
     """Remove the parts of the cache folder ``root`` that ``scope`` names (:meth:`CachePart.removed_by`):
-    :data:`UNUSED`, what this version never reads; :data:`EVERYTHING`, all three parts. File by file, so
+    :data:`UNUSED`, what this version never reads; :data:`EVERYTHING`, every part (the saved explanations of the
+    catalogues in ``index_home`` too, defaulted as :func:`cache_report` does). File by file, so
     that one that cannot be removed is said and the rest still goes; folders left empty are removed.
     ``progress(done, total)`` is called every 500 files; ``should_stop()`` ends it between files (what is left
     stays). Raises :class:`CacheFolderError` when the folder is a file."""
+    if root is None and index_home is None:
+        index_home = _default_index_home()
     root = _check_root(root or user_cache_dir())
     # by state alone: a summary would stat every file once more before the removal stats it
-    chosen = [part for part in _own_parts(root) if part.entries and _removed_by(part.state, scope)]
+    chosen = [part for part in _own_parts(root, index_home) if part.entries and _removed_by(part.state, scope)]
     total = sum(len(part.entries) for part in chosen)
     files = removed = 0
     failed: list[str] = []
@@ -308,13 +356,15 @@ def remove_caches(scope: Scope, root: Path | None = None, *, progress: Progress 
         _remove_empty_folders(part)
     if progress is not None:
         progress(total if not stopped else files + len(failed), total)
-    return Removal(files, removed, cache_report(root), tuple(failed), stopped)
+    return Removal(files, removed, cache_report(root, index_home), tuple(failed), stopped)
 
 
 def _remove_empty_folders(part: _Part) -> None:
     """Remove the folders the caches made for ``part`` (a feature folder; thumbnails' and maps' subfolders)
     when they are empty now. Only folders of the caches' own names, never a link, never one of the user's in
     a part that is a link; a folder a writer fills meanwhile stays (rmdir refuses it)."""
+    if part.kind == EXPLANATIONS:  # the catalogue's own folder for them: kept, as its maps/ may be in it
+        return
     if part.kind == FEATURES:
         folders = [part.folder]
     else:
