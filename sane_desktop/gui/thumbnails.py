@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from sane_desktop import paths
 from sane_desktop.paths import temporary_sibling
 
 THUMB_SIDE = 128  # the tile's picture size (logical pixels): painting never rescales
+MEMORY_BYTES = 96 * 1024 * 1024  # thumbnails kept decoded in memory: about 1,500 of 128 px, many screens of tiles
 MAX_RATIO = 3  # a screen's device pixel ratio past which thumbnails are not made larger
 
 
@@ -177,7 +179,10 @@ class ThumbnailLoader(QObject):
         # waited for its jobs (children go in the order they were made)
         self._signals = _Signals(self)
         self._signals.ready.connect(self._deliver)
-        self._memory: dict[str, QImage] = {}  # key (content hash) -> loaded thumbnail: never a null one
+        # key (content hash) -> loaded thumbnail, never a null one; least recently shown first, at most
+        # MEMORY_BYTES of them (trial EP: every thumbnail of a session stayed, the window's memory only grew)
+        self._memory: OrderedDict[str, QImage] = OrderedDict()
+        self._memory_bytes = 0
         self._failed: dict[str, str] = {}  # file path -> MISSING, UNREADABLE or CHANGED
         # file path -> the key (photo) it failed as: CHANGED holds for that recorded photo only, and a re-index
         # that records the file's new photo looks again (trial BD's tile kept "photo changed" after it)
@@ -197,6 +202,7 @@ class ThumbnailLoader(QObject):
         and returns None."""
         key = self.key(path, content_hash)
         if key in self._memory:
+            self._memory.move_to_end(key)  # shown now: the last to go
             if key in self._unverified and key not in self._pending:
                 self._unverified.discard(key)
                 self._schedule(key, Path(path), content_hash)
@@ -257,14 +263,29 @@ class ThumbnailLoader(QObject):
         self._pending.discard(key)
         self._rechecking.pop(path, None)
         if state == READY and not image.isNull():
+            self._forget(key)
             self._memory[key] = image
+            self._memory_bytes += image.sizeInBytes()
+            while self._memory_bytes > MEMORY_BYTES and len(self._memory) > 1:  # the disk cache has them again
+                self._forget(next(iter(self._memory)))
             self._failed.pop(path, None)
             self._failed_as.pop(path, None)
         else:
-            self._memory.pop(key, None)  # a loaded picture whose file is gone or changed since
+            self._forget(key)  # a loaded picture whose file is gone or changed since
             self._failed[path] = state if state != READY else UNREADABLE
             self._failed_as[path] = key
         self.ready.emit(key, image)
+
+    def _forget(self, key: str) -> None:
+        """``key``'s picture out of memory (read again from the disk cache when next shown)."""
+        image = self._memory.pop(key, None)
+        if image is not None:
+            self._memory_bytes -= image.sizeInBytes()
+            self._unverified.discard(key)
+
+    def in_memory(self) -> tuple[int, int]:
+        """(thumbnails, bytes) held in memory now."""
+        return len(self._memory), self._memory_bytes
 
     def wait(self, ms: int = 5000) -> bool:
         """Wait up to ``ms`` for every scheduled thumbnail; False when some are still loading."""
