@@ -531,7 +531,18 @@ def why_not_written(path: Path | str) -> str:
     """Why a file of the user's could not be written at ``path`` (:func:`folder_problem`), else "the
     folder cannot be written" (a name the folder refuses, a disk that filled meanwhile). Trial U typed a
     folder that did not exist and read "the folder cannot be written"."""
-    return folder_problem(Path(path).parent) or "the folder cannot be written (is the disk full?)"
+    return folder_problem(Path(path).parent) or name_problem(path) or "the folder cannot be written (is the disk full?)"
+
+
+NAME_LIMIT_BYTES = 255  # a file name's longest on the usual file systems (ext4, APFS, NTFS: 255 units)
+
+
+def name_problem(path: Path | str) -> str:
+    """What is wrong with ``path``'s own name for a file system ("" when nothing known): one longer than
+    :data:`NAME_LIMIT_BYTES` bytes (trial EQ typed 90 Japanese characters and was asked "is the disk full?")."""
+    size = len(Path(path).name.encode("utf-8", "surrogateescape"))
+    return f"its name is {size} bytes long, over the {NAME_LIMIT_BYTES} a file name may take: shorten it" \
+        if size > NAME_LIMIT_BYTES else ""
 
 
 def check_writable_folder(folder: Path | str, what: str, *, make: bool = False) -> Path:

@@ -86,6 +86,15 @@ def test_a_latin1_terminal_reads_and_gets_its_own_encoding(cafe_home: Path, tmp_
     listed = _run_bytes(latin1, cafe_home, "catalogues")
     assert listed.returncode == 0 and b"Traceback" not in listed.stderr, listed.stderr
     assert b"\\u5e3d\\u5b50" in listed.stdout, listed.stdout
+    # a folder's name typed there (trial EQ): found when so named in UTF-8, "not found" when nothing is, never
+    # "rename the folder" of a folder that does not exist
+    (cafe_home / "café_dir" / "tops").mkdir(parents=True)
+    (cafe_home / "café_dir" / "tops" / "a.jpg").write_bytes((cafe_home / "帽子カタログ" / "tops" / "Café 0.jpg").read_bytes())
+    typed = _run_bytes(latin1, cafe_home, "import", "café_dir".encode("latin-1"), "--name", "typed", "--json")
+    assert typed.returncode == 0, typed.stderr.decode("latin-1")
+    nowhere = _run_bytes(latin1, cafe_home, "import", "café_nowhere".encode("latin-1"), "--name", "none")
+    assert nowhere.returncode != 0 and b"not found" in nowhere.stderr and b"rename" not in nowhere.stderr, \
+        nowhere.stderr
 
 
 def test_a_euc_jp_locale_given_utf8_names_restarts_without_a_traceback(cafe_home: Path, tmp_path: Path) -> None:

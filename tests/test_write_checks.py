@@ -56,3 +56,14 @@ def test_save_selection_into_a_file_is_refused_before_the_evaluation(tmp_path: P
                  "--save-selection", str(blocker / "s.json")])
     assert code != 0
     assert capsys.readouterr().err.strip() == f"error: --save-selection {blocker / 's.json'}: {blocker} is a file, not a folder"
+
+
+def test_a_file_name_too_long_is_said_as_such(tmp_path: Path) -> None:
+    """Trial EQ typed 90 Japanese characters (270 bytes) as an export's name into a writable folder and read
+    "the folder cannot be written (is the disk full?)"."""
+    from sane_desktop import paths
+
+    long = tmp_path / ("長い名前のコーデ" * 12 + ".png")
+    assert paths.why_not_written(long) == (f"its name is {len(long.name.encode())} bytes long, over the 255 a file "
+                                           "name may take: shorten it")
+    assert paths.why_not_written(tmp_path / "short.png") == "the folder cannot be written (is the disk full?)"

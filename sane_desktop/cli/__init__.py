@@ -608,9 +608,15 @@ def _refuse_undecodable_texts(args: argparse.Namespace) -> None:
             continue
         read = []
         for given in value if isinstance(value, list) else [value]:
-            if isinstance(given, (str, Path)) and not paths.is_text(str(given)):
-                if dest in PATH_OPTIONS:  # a folder or file so named: renamed, not retyped
+            if isinstance(given, (str, Path)) and not paths.is_text(str(given)) and dest in PATH_OPTIONS:
+                typed = typed_text(str(given))  # typed in a terminal that is not UTF-8 (trial EQ: "café_dir")
+                if os.path.lexists(str(given)):  # so named on disk: renamed, not retyped
                     paths.refuse_undecodable(given, _option_name(args, dest))
+                if typed is None or not paths.is_text(typed):  # nothing so named: not "rename the folder" (trial EQ)
+                    raise InputError(f"{_option_name(args, dest)} {paths.shown(str(given))}: no such file or "
+                                     "folder (its name, as given, holds bytes that are not UTF-8 text)")
+                given = Path(typed) if isinstance(given, Path) else typed
+            elif isinstance(given, (str, Path)) and not paths.is_text(str(given)):
                 # typed in a terminal that is not UTF-8 (Latin-1's "Café"): read in its encoding (trial EO)
                 typed = typed_text(given) if isinstance(given, str) else None
                 if typed is None or not paths.is_text(typed):
@@ -722,12 +728,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a ``kill``, a logout) ends the command as Ctrl+C does, its clean-up run and "error: interrupted"
+    said: trial EQ's ``train --out`` stopped by a ``kill`` left its lock folder beside the model for good. The
+    window sets its own (:mod:`sane_desktop.gui.termination`)."""
+    import signal
+
+    def interrupt(_number: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, interrupt)
+
+
 def _main(argv: Sequence[str] | None = None) -> int:
     if argv is None:  # the process's own command line: file names and output as UTF-8 (trial BN)
         from sane_desktop.utf8_mode import escape_unshowable_output, restart_in_utf8_mode
 
         restart_in_utf8_mode()
         escape_unshowable_output()
+        _terminate_as_interrupt()
     parser = build_parser()
     given = joined_negative_values(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(given)

@@ -88,13 +88,15 @@ def render(result: dict[str, Any]) -> str:
         return "\n".join(lines)
     elsewhere = " and the catalogues' index folders" if any(p["kind"] == "explanations" for p in result["parts"]) else ""
     lines.append(f"Caches in {shown_root}{elsewhere}: {size_words(result['bytes'])} on disk{foreign}")
+    # one column for the parts' names, as wide as the widest ("saved explanations of “…”": trial EQ)
+    width = max([17, *(len(printable(part.get("what") or KIND_WORDS[part["kind"]])) for part in result["parts"])])
     for part in result["parts"]:
         folder = Path(part["folder"])
         where = printable(str(folder.relative_to(root) if folder.is_relative_to(root) else folder))
         what = part["holds"]
         # the folder where it says more than the part's name (a feature folder's trunk and version)
         named = f" ({where})" if where != folder.name or part["kind"] == "features" else ""
-        lines.append(f"  {printable(part.get('what') or KIND_WORDS[part['kind']]):<17} {size_words(part['bytes']):>8}  "
+        lines.append(f"  {printable(part.get('what') or KIND_WORDS[part['kind']]):<{width}} {size_words(part['bytes']):>8}  "
                      f"{what}, {STATE_WORDS[part['state']]}{named}")
     if result["action"] is None:
         unused, everything = result["removable"]["unused"], result["removable"]["everything"]

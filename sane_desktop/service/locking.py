@@ -253,7 +253,7 @@ def catalogue_lock(folder: Path, what: str, *, wait: float = 0.0, noun: str = DA
             _held.pop(key, None)
         side.unlink(missing_ok=True)  # before releasing: the next holder writes its own
         lock.release()
-        if made:
+        if made or locked_file(folder) is not None:  # a file's lock folder a killed run left goes too (trial EQ)
             _remove_if_only_the_lock(folder)
 
 
