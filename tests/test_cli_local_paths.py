@@ -267,7 +267,7 @@ def test_argparse_s_own_refusals_show_such_bytes_as_the_others_do(tmp_path: Path
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Trial CJ: `-k $'\\xff'` and a mistyped option of such bytes printed \\udcff, where every other line says
     \\xff."""
-    for argv, said in ((["query", "shop", "--outfit", "a", "-k", "\udcff"], "invalid int value: '\\xff'"),
+    for argv, said in ((["query", "shop", "--outfit", "a", "-k", "\udcff"], "'\\xff' is not a whole number"),
                        (["query", "shop", "--bogus\udcff"], "unrecognized arguments: --bogus\\xff")):
         try:
             code = main(["--index-home", str(tmp_path), *argv])

@@ -59,6 +59,12 @@ def test_a_decimal_comma_is_refused_with_the_way_to_write_it(world: dict[str, Pa
     with pytest.raises(SystemExit):
         main(["train", "nothing", "--lr", "0,001"])
     assert "'0,001' is not a number: write the decimal point as a dot (0.001)" in capsys.readouterr().err
+    # a whole-number option says it in the same words as the others (trial EQ: "invalid int value: '1,5'")
+    for argv in (["query", "nothing", "--outfit", "x", "-k", "1,5"], ["items", "nothing", "-n", "1,5"],
+                 ["train", "nothing", "--image-size", "1,5"]):
+        with pytest.raises(SystemExit):
+            main(argv)
+        assert "'1,5' is not a whole number" in capsys.readouterr().err, argv
 
 
 def test_vector_backend_flag_beats_the_environment(world: dict[str, Path], tmp_path: Path,

@@ -34,8 +34,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=seed_arg, default=0)
     parser.add_argument("--weights", default=None, help="initial trunk weights: none (default), imagenet, or a FILE")
     parser.add_argument("--mapping", help="mapping file for a manifest catalogue")
-    parser.add_argument("--image-size", type=int, help="override the preset's input size")
-    parser.add_argument("--width", type=int, help="override the preset's trunk width (64 = ResNet-18)")
+    parser.add_argument("--image-size", type=whole_number(None, MAX_COUNT), help="override the preset's input size")
+    parser.add_argument("--width", type=whole_number(None, MAX_COUNT), help="override the preset's trunk width (64 = ResNet-18)")
     parser.add_argument("--lr", type=number_arg, help="override the preset's learning rate")
     parser.add_argument("--time-budget", type=number_arg,
                         help="stop after this many seconds (keeps the best epoch); 0: no budget, every epoch runs")
