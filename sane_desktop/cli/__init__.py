@@ -525,6 +525,16 @@ def whole_number(least: int | None, most: int) -> Callable[[str], int]:
     return whole
 
 
+def count_arg(text: str) -> int:
+    """argparse ``type`` of a list's length (``-k``, ``-n``): any whole number (one beyond any catalogue lists
+    everything; the command says its own least), refused in :func:`whole_number`'s words otherwise (trial EQ read
+    argparse's "invalid int value: '1,5'")."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+
+
 def device_arg(text: str) -> str:
     """argparse ``type`` of ``--device``: a torch device this computer has. A GPU asked for where torch finds
     none failed mid-run in torch's words ("RuntimeError: Found no NVIDIA driver…", trial BO)."""

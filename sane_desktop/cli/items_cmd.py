@@ -11,8 +11,8 @@ from typing import Any
 from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.service.titles import did_you_mean
 from sane_desktop.cli import (
-    MAX_COUNT, MAX_LISTED, CliError, add_json_flag, blank, display_width, folder_arg, folder_gone_note, padded, path_arg, printable,
-    say, say_metadata_changed, whole_number,
+    MAX_LISTED, CliError, add_json_flag, blank, display_width, folder_arg, folder_gone_note, padded, path_arg, printable,
+    count_arg, say, say_metadata_changed,
 )
 
 TITLE_WIDTH = 48  # characters of a title in the text output (the JSON has it whole)
@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     # None when not given: an empty value given is refused, not read as "every category" (trial BO's leftover)
     parser.add_argument("--category", help="only this category (one of the catalogue's)")
     parser.add_argument("--search", metavar="WORDS", help="only items matching every word")
-    parser.add_argument("-n", "-k", type=whole_number(None, MAX_COUNT), default=50, dest="n",
+    parser.add_argument("-n", "-k", type=count_arg, default=50, dest="n",
                         help="at most this many items (default 50; -k as for 'query')")
     # as query takes them: a catalogue indexed with --db is listed from that database
     parser.add_argument("--db", help="SQLAlchemy database URL (default: sqlite under <index home>/<name>/)")

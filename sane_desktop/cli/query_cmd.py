@@ -10,8 +10,8 @@ from typing import Any
 
 from sane_desktop.catalogue.types import spelled_as
 from sane_desktop.cli import (
-    MAX_COUNT, MAX_LISTED, CliError, add_json_flag, blank, display_width, folder_arg, folder_gone_note, padded, path_arg, printable,
-    say, say_metadata_changed, whole_number,
+    MAX_LISTED, CliError, add_json_flag, blank, display_width, folder_arg, folder_gone_note, padded, path_arg, printable,
+    count_arg, say, say_metadata_changed,
 )
 from sane_desktop.service.titles import did_you_mean, tied_scores_words, unsearched_words
 from sane_desktop.service.values import GENERAL_CATEGORY as GENERAL
@@ -36,7 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--similar", metavar="ID", help="rank by visual similarity to this catalogue item instead")
     parser.add_argument("--category", help="target category, one of the catalogue's (default: every indexed "
                         "category; with --similar, the item's own)")
-    parser.add_argument("-k", "-n", type=whole_number(None, MAX_COUNT), default=10, dest="k",
+    parser.add_argument("-k", "-n", type=count_arg, default=10, dest="k",
                         help="results per category (default 10; -n as for 'items')")
     parser.add_argument("--image", type=path_arg, action="append", default=[], help="an outside image as an outfit item")
     parser.add_argument("--image-category", action="append", default=[], help="category of each --image")
