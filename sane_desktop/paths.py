@@ -275,6 +275,7 @@ THUMBNAILS_FOLDER = "thumbnails"
 # check (a replaced file's pixels stored under the recorded hash) are never read again
 THUMBNAILS_VERSION = "v3"  # v3: each file names its key and the digest of its pixels (checked on read)
 EXPLAIN_MAPS_FOLDER = "explain-maps"  # `explain`'s maps of a catalogue whose own folder is read-only
+EXPLANATIONS_FOLDER = "explanations"  # a catalogue's saved explanations, in its index folder (explain/cache.py)
 
 
 def user_log_dir() -> Path:

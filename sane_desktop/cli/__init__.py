@@ -618,21 +618,19 @@ def _refuse_undecodable_texts(args: argparse.Namespace) -> None:
             continue
         read = []
         for given in value if isinstance(value, list) else [value]:
-            if isinstance(given, (str, Path)) and not paths.is_text(str(given)) and dest in PATH_OPTIONS:
-                typed = typed_text(str(given))  # typed in a terminal that is not UTF-8 (trial EQ: "café_dir")
-                if os.path.lexists(str(given)):  # so named on disk: renamed, not retyped
+            if isinstance(given, (str, Path)) and not paths.is_text(str(given)):
+                # typed in a terminal that is not UTF-8 (Latin-1's "Café"): read in its encoding (trials EO, EQ)
+                typed = typed_text(str(given))
+                known = typed is not None and paths.is_text(typed)
+                if dest in PATH_OPTIONS and os.path.lexists(str(given)):  # so named on disk: renamed, not retyped
                     paths.refuse_undecodable(given, _option_name(args, dest))
-                if typed is None or not paths.is_text(typed):  # nothing so named: not "rename the folder" (trial EQ)
+                if not known and dest in PATH_OPTIONS:  # nothing so named: not "rename the folder" (trial EQ)
                     raise InputError(f"{_option_name(args, dest)} {paths.shown(str(given))}: no such file or "
                                      "folder (its name, as given, holds bytes that are not UTF-8 text)")
-                given = Path(typed) if isinstance(given, Path) else typed
-            elif isinstance(given, (str, Path)) and not paths.is_text(str(given)):
-                # typed in a terminal that is not UTF-8 (Latin-1's "Café"): read in its encoding (trial EO)
-                typed = typed_text(given) if isinstance(given, str) else None
-                if typed is None or not paths.is_text(typed):
+                if not known:
                     raise InputError(f"{_option_name(args, dest)} {paths.shown(str(given))}: holds bytes that are "
                                      "not UTF-8 text (shown as \\xNN): give it as UTF-8 text")
-                given = typed
+                given = Path(str(typed)) if isinstance(given, Path) else str(typed)
             read.append(given)
         setattr(args, dest, read if isinstance(value, list) else read[0])
 

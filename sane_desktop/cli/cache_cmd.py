@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         before = cache_report()
     except CacheFolderError as error:  # not "the caches are empty" (trial EB)
         raise InputError(str(error)) from None
-    result: dict[str, Any] = {"root": str(before.root), "bytes": before.bytes,
+    result: dict[str, Any] = {"root": str(before.root), "where": before.where_words(), "bytes": before.bytes,
                               "parts": [_part(part) for part in before.parts],
                               "removable": {UNUSED: before.removable(UNUSED), EVERYTHING: before.removable(EVERYTHING)},
                               "foreign_files": before.foreign, "action": None}
@@ -68,6 +68,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {**result, "action": "clear" if args.clear else "clean",
             "removed": {"files": removal.files, "bytes": removal.bytes, "not_removed": list(removal.failed)},
             "bytes": removal.after.bytes, "parts": [_part(part) for part in removal.after.parts],
+            "where": removal.after.where_words(),
             "foreign_files": removal.after.foreign}
 
 
@@ -86,8 +87,7 @@ def render(result: dict[str, Any]) -> str:
     if not result["parts"]:
         lines.append(f"The caches in {shown_root} are empty.{foreign}")
         return "\n".join(lines)
-    elsewhere = " and the catalogues' index folders" if any(p["kind"] == "explanations" for p in result["parts"]) else ""
-    lines.append(f"Caches in {shown_root}{elsewhere}: {size_words(result['bytes'])} on disk{foreign}")
+    lines.append(f"Caches in {printable(result['where'])}: {size_words(result['bytes'])} on disk{foreign}")
     # one column for the parts' names, as wide as the widest ("saved explanations of “…”": trial EQ)
     width = max([17, *(len(printable(part.get("what") or KIND_WORDS[part["kind"]])) for part in result["parts"])])
     for part in result["parts"]:

@@ -26,6 +26,7 @@ from sane_desktop.cli import (
 from sane_desktop.catalogue.jsonfile import JsonObject
 from sane_desktop.catalogue.safepath import read_regular_file
 from sane_desktop.errors import InputError, SaneError
+from sane_desktop.paths import EXPLANATIONS_FOLDER
 
 if TYPE_CHECKING:
     from sane_desktop.service import OpenCatalogue, PairExplanation
@@ -105,7 +106,7 @@ def _default_maps_dir(folder: Path) -> Path:
 
     from sane_desktop.paths import EXPLAIN_MAPS_FOLDER, user_cache_dir
 
-    maps = folder / "explanations" / "maps"
+    maps = folder / EXPLANATIONS_FOLDER / "maps"
     existing = next((p for p in (maps, maps.parent, folder) if p.exists()), folder)
     if os.access(existing, os.W_OK):
         return maps

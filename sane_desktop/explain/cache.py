@@ -87,6 +87,8 @@ def _array_shapes(maps: dict[str, np.ndarray]) -> dict[str, list[Any]]:
 
 # an entry's files: its maps and its record, named by its key (explanation_cache_key)
 ENTRY_NAME = re.compile(r"[0-9a-f]{32}\.(?:npz|json)")
+TEMPORARY_PREFIX = ".tmp-"  # an entry's file being written (mkstemp's name: the prefix, random letters, its suffix)
+TEMPORARY_NAME = re.compile(re.escape(TEMPORARY_PREFIX) + r"\w+\.(?:npz|json)")
 
 
 class ExplanationCache:
@@ -217,7 +219,7 @@ class ExplanationCache:
         return removed
 
     def _atomic(self, path: Path, write: Callable[[BinaryIO], object]) -> None:
-        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-", suffix=path.suffix)
+        fd, temp = tempfile.mkstemp(dir=self.folder, prefix=TEMPORARY_PREFIX, suffix=path.suffix)
         try:
             with os.fdopen(fd, "wb") as handle:
                 write(handle)

@@ -28,7 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
-from sane_desktop.paths import EXPLAIN_MAPS_FOLDER, THUMBNAILS_FOLDER, THUMBNAILS_VERSION, user_cache_dir
+from sane_desktop.paths import (
+    EXPLAIN_MAPS_FOLDER, EXPLANATIONS_FOLDER, THUMBNAILS_FOLDER, THUMBNAILS_VERSION, user_cache_dir,
+)
 
 FEATURES, THUMBNAILS, EXPLAIN_MAPS = "features", "thumbnails", "explanation maps"
 EXPLANATIONS = "explanations"  # a catalogue's saved explanations, in its index folder (explain/cache.py)
@@ -59,9 +61,6 @@ _THUMBNAIL = re.compile(r"[0-9a-f]{40}_\d+_(v\d+)\.png")
 _MAPS_FOLDER = re.compile(r"[0-9a-f]{16}")
 _TEMPORARY = re.compile(r"\..+\.\d+-[0-9a-f]{32}\.tmp(?:\.\w+)?")  # paths.temporary_sibling's names
 _CONTENT_HASH = re.compile(r"[0-9a-f]{64}")
-# explain/cache.py's entries ("<32 hex>.npz|.json") and its writers' temporaries (mkstemp's ".tmp-…")
-_EXPLANATION = re.compile(r"[0-9a-f]{32}\.(?:npz|json)|\.tmp-\w+\.(?:npz|json)")
-EXPLANATIONS_FOLDER = "explanations"  # in each catalogue's index folder (service/catalogues.py)
 
 
 def _removed_by(state: str, scope: Scope) -> bool:
@@ -259,8 +258,11 @@ def _own_parts(root: Path, index_home: Path | None = None) -> list[_Part]:
     maps_name = re.compile(r"[^.].*\.(?:npy|png|json)|" + _TEMPORARY.pattern)
     parts.append(_Part(EXPLAIN_MAPS, CURRENT, maps,
                        [entry for folder in _folders_in(maps, _MAPS_FOLDER) for entry in _files_in(folder, maps_name)]))
+    from sane_desktop.explain.cache import ENTRY_NAME, TEMPORARY_NAME  # the explanation cache's own names
+
+    entry_or_temporary = re.compile(f"{ENTRY_NAME.pattern}|{TEMPORARY_NAME.pattern}")
     for folder in _explanation_folders(index_home):  # trial EP: 66 MB after a session, listed nowhere
-        parts.append(_Part(EXPLANATIONS, CURRENT, folder, list(_files_in(folder, _EXPLANATION))))
+        parts.append(_Part(EXPLANATIONS, CURRENT, folder, list(_files_in(folder, entry_or_temporary))))
     # this version's first, then what it never reads
     order = {CURRENT: 0, UNLABELLED: 1, OTHER_VERSION: 2}
     parts.sort(key=lambda part: (order[part.state], list(KIND_WORDS).index(part.kind), str(part.folder)))

@@ -80,7 +80,7 @@ class OpenCatalogue:
 
         check = index_check(self.info.name, self.folder, self.model, self.items.engine) if self._verify_index else None
         # a model the caller chose (verify_index False) is explained as asked
-        return Explanations(self.items, self.model, self.folder, cache_dir=self.folder / "explanations",
+        return Explanations(self.items, self.model, self.folder, cache_dir=self.folder / paths.EXPLANATIONS_FOLDER,
                             selection_file=self._selection, verify_index=check)
 
     def index_on_server(self) -> bool:
