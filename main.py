@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
 
         restart_in_utf8_mode()
         escape_unshowable_output()
-    from sane_desktop.cli import CommandParser  # one error line and code 1 for a wrong argument, as the CLI
+    from sane_desktop.cli import MAX_COUNT, CommandParser, whole_number  # one error line and code 1, as the CLI
     from sane_desktop.paths import DEMO_ITEMS
 
     parser = CommandParser(prog="main.py", description="SANE Desktop: why do these match?")
@@ -33,7 +33,7 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder of indexed catalogues (default: $SANE_INDEX_HOME, else the per-user data folder; "
                              "`make run` uses the checkout's index/)")
     parser.add_argument("--model", type=_path, help="model checkpoint (default: the catalogue's own, else the demo model)")
-    parser.add_argument("--demo-items", type=int, default=DEMO_ITEMS,
+    parser.add_argument("--demo-items", type=whole_number(1, MAX_COUNT), default=DEMO_ITEMS,  # as `gui`'s
                         help=f"size of the demo catalogue built on first run (default {DEMO_ITEMS})")
     parser.add_argument("--launch-probe", action="store_true",
                         help="print when the window is first painted and when the catalogue first shows items "

@@ -275,6 +275,27 @@ def test_both_launchers_build_a_demo_of_one_size(capsys: pytest.CaptureFixture[s
     assert f"(default {DEMO_ITEMS})" in " ".join(capsys.readouterr().out.split())
 
 
+@pytest.mark.parametrize("value", ["1,5", "99999999999999999999", "", "x"])
+def test_both_launchers_refuse_a_demo_size_in_the_same_words(value: str, tmp_path: Path,
+                                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """`main.py --demo-items 1,5` gave argparse's "invalid int value: '1,5'" and a 20-digit size was taken,
+    where `gui --demo-items` refused both in words (the last stop's note): one option type for both."""
+    import runpy
+
+    from sane_desktop.cli import main
+
+    launcher = runpy.run_path(str(Path(__file__).resolve().parent.parent / "main.py"), run_name="launcher")
+    said = []
+    for run, argv in ((main, ["--index-home", str(tmp_path), "gui"]), (launcher["main"], ["--index-home", str(tmp_path)])):
+        with pytest.raises(SystemExit) as exit_:
+            run([*argv, "--demo-items", value])
+        err = capsys.readouterr().err.strip()
+        assert exit_.value.code == 1 and len(err.splitlines()) == 1 and "invalid" not in err, err
+        said.append(err.split("--demo-items", 1)[1].split(" (see ")[0])
+    assert said[0] == said[1], said
+    assert not any(tmp_path.iterdir())
+
+
 def test_a_home_variable_written_with_a_tilde_is_under_the_home_folder(tmp_path: Path,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     """Trial BV: ``SANE_LOG_HOME='~/logs'`` (quoted: the shell leaves the ~) made ``./~/logs`` in the working
