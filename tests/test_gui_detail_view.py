@@ -267,3 +267,26 @@ def test_an_outfit_kept_for_a_catalogue_made_anew_does_not_come_back_as_other_it
         assert "made anew since you built its outfit: 2 items of it left out" in window.statusBar().currentMessage()
     finally:
         client.shutdown()
+
+
+@pytest.mark.parametrize("ratio", [1.0, 1.5, 2.0])
+def test_the_photo_is_as_large_on_a_high_density_screen(ratio: float, qtbot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Trial ES: at QT_SCALE_FACTOR=2 a 224-pixel photo was drawn 112 logical pixels wide, smaller than its own
+    tile in the grid: its pixels are counted in logical pixels, as the grid's; still never enlarged past them,
+    and shrunk to the room when larger."""
+    from PySide6.QtGui import QColor, QImage
+
+    from sane_desktop.gui.detail_view import DetailPhoto
+
+    photo = DetailPhoto()
+    qtbot.addWidget(photo)
+    monkeypatch.setattr(photo, "devicePixelRatioF", lambda: ratio)
+    image = QImage(224, 300, QImage.Format.Format_RGB32)
+    image.fill(QColor("navy"))
+    photo.set_photo(image)
+    photo.resize(600, 600)
+    drawn = photo.drawn_rect()
+    assert (round(drawn.width()), round(drawn.height())) == (224, 300)
+    photo.resize(200, 200)  # less room than the photo: shrunk, its shape kept
+    drawn = photo.drawn_rect()
+    assert drawn.height() <= 192 and abs(drawn.width() / drawn.height() - 224 / 300) < 0.02

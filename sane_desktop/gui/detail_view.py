@@ -1,5 +1,5 @@
 """An item's detail view (issue 18, point 16): its photo at its own resolution (never enlarged past
-its pixels, letterboxed on white, sharp on high-density screens) beside every piece of its metadata —
+its pixels, counted in the window's logical pixels as every size in it is; letterboxed on white) beside every piece of its metadata —
 title, category, product type and description (read on the worker), the catalogue's id, its
 attributes by key, and the source file — with "Add to
 outfit" and "Find visually similar". Opened from the catalogue grid (Space or Enter) and the results
@@ -50,7 +50,8 @@ class DetailKeys(QObject):
 
 class DetailPhoto(QWidget):
     """The photo, whole, centred, shrunk to fit when larger than the room and never enlarged past
-    its own pixels (an enlarged photo is a blurred one)."""
+    its own pixels in logical pixels (an enlarged photo is a blurred one; a high-density screen draws
+    every logical pixel larger, the photo's as the text's)."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -70,8 +71,9 @@ class DetailPhoto(QWidget):
         """Where the photo is drawn, in widget coordinates (logical pixels)."""
         if self.photo.isNull():
             return QRectF()
-        ratio = self.devicePixelRatioF() or 1.0
-        own = QSize(round(self.photo.width() / ratio), round(self.photo.height() / ratio))
+        # one photo pixel to one logical pixel, as the grid's tiles: sized in the screen's pixels, the photo was
+        # half its thumbnail's size on a 2x screen (trial ES); it is drawn through the screen's ratio, smoothly
+        own = self.photo.size()
         room = self.rect().adjusted(4, 4, -4, -4).size()
         size = own if own.width() <= room.width() and own.height() <= room.height() else \
             own.scaled(room, Qt.AspectRatioMode.KeepAspectRatio)

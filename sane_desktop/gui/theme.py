@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 import qtawesome as qta
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette, QPen
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QApplication, QLabel, QProxyStyle, QStyle, QStyleOption, QWidget
 
 THEMES = ("system", "light", "dark")
@@ -22,9 +22,18 @@ ERROR_LIGHT, ERROR_DARK = "#b03a2e", "#ff8a80"
 OUTLINE_LIGHT, OUTLINE_DARK = "#80868b", "#9aa0a6"  # a control's outline (tick box, radio ring, frame)
 
 
+# whether the palette the desktop gave the application (before a theme replaced it) was dark
+_desktop_dark: bool | None = None
+
+
 def system_is_dark() -> bool:
-    hints = QGuiApplication.styleHints()
-    return hints.colorScheme() == Qt.ColorScheme.Dark
+    """The desktop's colour scheme, else (Qt says ``Unknown``: X11 without a desktop portal, a qt6ct
+    palette) the darkness of the palette the application started with; trial ES's dark palette came
+    up light under "System"."""
+    scheme = QGuiApplication.styleHints().colorScheme()
+    if scheme != Qt.ColorScheme.Unknown:
+        return scheme == Qt.ColorScheme.Dark
+    return bool(_desktop_dark)
 
 
 # --- contrast (WCAG 2) ------------------------------------------------------------------------
@@ -137,7 +146,7 @@ def dark_palette() -> QPalette:
 
 
 def light_palette() -> QPalette:
-    palette = QApplication.style().standardPalette()
+    palette = QProxyStyle("Fusion").standardPalette()  # Fusion's, whatever style the application has now
     colours = {
         QPalette.ColorRole.AlternateBase: "#eef0f3", QPalette.ColorRole.Highlight: "#2f6fd1",
         QPalette.ColorRole.HighlightedText: "#ffffff",
@@ -156,8 +165,16 @@ class OutlinedFusion(QProxyStyle):
     darker, which vanishes on a dark window (no box at all around the unticked filters of the dark
     theme) and reads at 1.7:1 on the light one."""
 
-    def __init__(self) -> None:
+    def __init__(self, palette: QPalette | None = None) -> None:
         super().__init__("Fusion")
+        # the palette the application is about to take (set after the style: Qt resets it on setStyle), which
+        # the standard icons are made legible on
+        self._palette = QPalette(palette) if palette is not None else None
+
+    def standardIcon(self, standardIcon: QStyle.StandardPixmap, option: QStyleOption | None = None,  # noqa: N802,N803
+                     widget: QWidget | None = None) -> QIcon:
+        icon = super().standardIcon(standardIcon, option, widget)
+        return legible_icon(icon, self._palette) if self._palette is not None else icon
 
     def styleHint(self, hint: QStyle.StyleHint, option: QStyleOption | None = None,  # noqa: N802 - Qt's name
                   widget: QWidget | None = None, returnData: Any = None) -> int:  # noqa: N803
@@ -201,11 +218,43 @@ def outline_colour(palette: QPalette) -> QColor:
     return QColor(OUTLINE_DARK if is_dark(palette) else OUTLINE_LIGHT)
 
 
+def legible_icon(icon: QIcon, palette: QPalette, minimum: float = 3.0) -> QIcon:
+    """``icon`` itself, or, when it is a grey glyph (every opaque pixel's saturation ≤ 40 of 255) that reads
+    below ``minimum`` contrast on the palette's window, the same shapes in the palette's window text (its
+    disabled text when disabled). Fusion's title-bar, dock, toolbar-extension and arrow icons are black
+    pixmaps: the explanation panel's float and close buttons read at 1.2:1 on the dark theme (trial ES)."""
+    window = palette.color(QPalette.ColorRole.Window)
+    sizes = icon.availableSizes() or [QSize(16, 16)]
+    probe = icon.pixmap(QSize(32, 32)).toImage()  # (the smallest of Fusion's may be blank: 3 × 5 pixels)
+    opaque = [probe.pixelColor(x, y) for x in range(probe.width()) for y in range(probe.height())
+              if probe.pixelColor(x, y).alpha() > 128]
+    if not opaque or any(colour.hsvSaturation() > 40 for colour in opaque) \
+            or max(contrast(colour, window) for colour in opaque) >= minimum:
+        return icon
+    legible = QIcon()
+    for mode, group in ((QIcon.Mode.Normal, QPalette.ColorGroup.Active), (QIcon.Mode.Active, QPalette.ColorGroup.Active),
+                        (QIcon.Mode.Disabled, QPalette.ColorGroup.Disabled)):
+        colour = palette.color(group, QPalette.ColorRole.WindowText)
+        for size in sizes:
+            for ratio in (1.0, 2.0):
+                pixmap = icon.pixmap(size, ratio, QIcon.Mode.Normal)
+                painter = QPainter(pixmap)
+                painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+                painter.fillRect(QRectF(0, 0, pixmap.width(), pixmap.height()), colour)  # the shape's alpha, our colour
+                painter.end()
+                legible.addPixmap(pixmap, mode)
+    return legible
+
+
 def apply_theme(app: QApplication, theme: str) -> bool:
     """Apply ``theme``; returns whether the result is dark (icons are coloured to match)."""
-    app.setStyle(OutlinedFusion())
+    global _desktop_dark
+    if _desktop_dark is None:
+        _desktop_dark = is_dark(app.palette())
     dark = system_is_dark() if theme == "system" else theme == "dark"
-    app.setPalette(dark_palette() if dark else light_palette())
+    palette = dark_palette() if dark else light_palette()
+    app.setStyle(OutlinedFusion(palette))
+    app.setPalette(palette)
     qta.reset_cache()
     qta.set_defaults(color="#e8eaed" if dark else "#303134", color_disabled="#6b6e72" if dark else "#b0b3b8")
     refresh_icons()
