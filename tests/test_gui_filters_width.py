@@ -101,7 +101,7 @@ def assert_readable(window) -> None:  # type: ignore[no-untyped-def]
 def assert_whole_window(window, size) -> None:  # type: ignore[no-untyped-def]
     """The window kept its size; the central panels and the explanation kept their controls."""
     assert (window.width(), window.height()) == size
-    assert clipped(window.centralWidget()) == []
+    assert clipped(window.main_splitter) == []
     explanation = window.explanation_dock
     assert explanation.isVisible() and explanation.width() >= window.explanation.minimumSizeHint().width()
 

@@ -82,7 +82,7 @@ def columns(view: QListView) -> int:
 
 
 def layout_state(window) -> dict[str, object]:  # type: ignore[no-untyped-def]
-    centre = window.centralWidget()
+    centre = window.main_splitter
     return {"window": (window.width(), window.height()), "splitter": centre.sizes(),
             "centre": centre.widget(1).sizes(), "panel": window.explanation_dock.width(),
             "catalogue columns": columns(window.grid), "result columns": columns(window.results.view),

@@ -186,3 +186,83 @@ def test_a_four_item_outfit_shows_whole_on_a_small_laptop_screen(world, qtbot, m
     qtbot.waitUntil(lambda: all(strip.viewport().rect().contains(strip.visualRect(strip.model().index(row, 0)))
                                 for row in range(4)), timeout=5000)
     assert strip.horizontalScrollBar().maximum() == 0
+
+
+SMALL_SCREEN_WALK = r'''
+import json, os, sys, tempfile
+from pathlib import Path
+width, height, root = int(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+(root / "screen.json").write_text(json.dumps({"screens": [{"name": "small", "x": 0, "y": 0, "width": width,
+    "height": height, "logicalDpi": 96, "logicalBaseDpi": 96, "dpr": 1}]}))
+os.environ["QT_QPA_PLATFORM"] = f"offscreen:configfile={root / 'screen.json'}"
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from gui_helpers import demo_world
+from sane_desktop.gui.app import create_window
+from sane_desktop.gui.screenshots import build_outfit, click_result, open_first_catalogue, settle, wait_results
+from sane_desktop.gui.settings import Settings
+from sane_desktop.service import CatalogueService
+world = demo_world(root / "world", 40)
+settings = Settings(QSettings(str(root / "settings.ini"), QSettings.Format.IniFormat))
+window, client = create_window(CatalogueService(world["index"], model=world["model"], rise_masks=8), settings,
+                               cache_dir=root / "thumbs")
+window.show()
+
+def seen(step):
+    settle(window, 300)
+    on_screen = lambda widget: window.screen().availableGeometry().contains(  # noqa: E731
+        widget.mapToGlobal(widget.rect().topLeft())) and window.screen().availableGeometry().contains(
+        widget.mapToGlobal(widget.rect().bottomRight()))
+    print(json.dumps({"step": step, "frame": window.frameGeometry().getRect(),
+                      "screen": window.screen().availableGeometry().getRect(),
+                      "status bar": on_screen(window.statusBar()), "slider": on_screen(window.tile_size),
+                      "export": on_screen(window.explanation.export_button),
+                      "panel": on_screen(window.explanation_dock), "panel width": window.explanation_dock.width(),
+                      "centre width": window.centre_scroller.width(),
+                      "centre scrolls": window.centre_scroller.verticalScrollBar().isVisible()
+                      or window.centre_scroller.horizontalScrollBar().isVisible()}), flush=True)
+
+seen("shown")
+open_first_catalogue(window, build_demo=False, demo_items=40, timeout_s=120)
+build_outfit(window, 2)
+wait_results(window, 120)
+seen("outfit")
+click_result(window, 0, 300)
+seen("explained")
+client.shutdown()
+'''
+
+
+@pytest.mark.parametrize("width, height, scrolls", [
+    (683, 427, True),    # 1024 × 640 at 150 % (QT_FONT_DPI=144): trial ES
+    (910, 480, False),   # 1366 × 768 at 150 % less a task bar: the outfit strip gives its room, nothing scrolls
+    (1024, 768, False),  # a screen with the room: nothing scrolls
+])
+def test_the_window_fits_a_small_scaled_screen(width: int, height: int, scrolls: bool, tmp_path: Path) -> None:
+    """Trial ES: at 1024 × 640 and 150 % (683 × 427 logical pixels) the window's least size (663 × 534) ran past the
+    screen's bottom: the status bar with the thumbnail slider, and the explanation's Export button, could not be
+    reached; an explanation then widened it past the right edge (its panel's close button gone). A screen of that
+    size is made real (the offscreen platform's screen from a config file, in a process of its own): the window
+    fits it all along, its status bar, slider, panel and Export button on it; the catalogue, outfit and results
+    scroll together where the screen is smaller than their least size, and only there."""
+    import json
+    import subprocess
+    import sys
+
+    tests = Path(__file__).resolve().parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tests.parent), str(tests)]),
+           "HOME": str(tmp_path), "SANE_CONFIG_HOME": str(tmp_path / "config"), "SANE_CACHE_HOME": str(tmp_path / "cache"),
+           "SANE_LOG_HOME": str(tmp_path / "log")}
+    env.pop("QT_QPA_PLATFORM", None)
+    done = subprocess.run([sys.executable, "-c", SMALL_SCREEN_WALK, str(width), str(height), str(tmp_path)], env=env,
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    steps = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert [step["step"] for step in steps] == ["shown", "outfit", "explained"]
+    for step in steps:
+        left, top, w, h = step["frame"]
+        assert left >= 0 and top >= 0 and left + w <= width and top + h <= height, step
+        assert step["status bar"] and step["slider"] and step["panel"] and step["export"], step
+        assert step["centre width"] >= 300, step  # the catalogue and results keep a column, not a sliver
+    assert steps[-1]["centre scrolls"] is scrolls, steps[-1]

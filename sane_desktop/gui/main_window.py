@@ -22,8 +22,8 @@ from PySide6.QtGui import (
     QShowEvent, QStandardItem, QStandardItemModel,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView, QApplication, QComboBox, QDockWidget, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QListView,
-    QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QAbstractItemView, QApplication, QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QListView,
+    QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.errors import (
@@ -124,6 +124,7 @@ FILTERS_WIDTH = PANEL_HINT.width()
 FILTERS_SHARE = 0.4  # of the explanation's column the Filters panel takes when stacked below it
 # a window at least this wide gives the explanation this share of its width (at most EXPLANATION_MAX)
 WIDE_WINDOW = 1280
+CENTRE_LEAST = 120  # the catalogue, outfit and results column's least side on the smallest screen (it scrolls)
 EXPLANATION_SHARE = 0.3
 EXPLANATION_MAX = 600
 
@@ -389,6 +390,27 @@ def _hand_on_spare(splitter: QSplitter, panel: QWidget, height: int) -> None:
         splitter.setSizes(sizes)
 
 
+class CentreScroller(QScrollArea):
+    """The catalogue, the outfit and the results, scrolled as one only where the screen is smaller than their
+    least size: that least (663 × 534 px) was the window's, which overran a 1024 × 640 screen at 150 % (its
+    status bar, thumbnail slider and Export button out of reach, trial ES). Its own least is theirs bounded by
+    ``room`` (what the screen leaves them beside the menus, bars and docks), so on a screen with the room nothing
+    scrolls and a dock is squeezed before they are, as before."""
+
+    def __init__(self, centre: QWidget, room: Callable[[], QSize]) -> None:
+        super().__init__()
+        self.room = room
+        self.setObjectName("centre-scroller")
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setWidgetResizable(True)
+        self.setWidget(centre)
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        centre = self.widget()
+        least = centre.minimumSizeHint() if centre is not None else QSize(0, 0)
+        return least.boundedTo(self.room()).expandedTo(QSize(CENTRE_LEAST, CENTRE_LEAST))
+
+
 class CentreColumn(QSplitter):
     """The outfit above the results. The results get their share first: in a short window the
     outfit strip gives up its spare room, then its tiles shrink, so that the results still show one
@@ -597,7 +619,12 @@ class MainWindow(QMainWindow):
         remembered = settings.get_bytes("main_splitter")
         if remembered is not None:
             splitter.restoreState(remembered)
-        self.setCentralWidget(splitter)
+        # the catalogue, outfit and results scroll as one only where the screen is smaller than their least size
+        self._last_centre_room = QSize()
+        self._screen_fit_timer = timer(self, 0)
+        self._screen_fit_timer.timeout.connect(self._fit_to_screen)
+        self.centre_scroller = CentreScroller(splitter, self._centre_room)
+        self.setCentralWidget(self.centre_scroller)
         self.explanation = ExplanationView()
         self.explanation.opacity.setValue(settings.get("opacity"))
         self.explanation.colour_map.setCurrentText(settings.get("colour_map"))
@@ -727,11 +754,34 @@ class MainWindow(QMainWindow):
         super().showEvent(event)
         if not self._shown_once:  # at the window's size: a panel squeezed in an older session gets its room
             self._shown_once = True
+            self.centre_scroller.updateGeometry()  # its least, from the screen the window opened on
             self._give_filters_room()
             self._give_explanation_room()
 
+    def event(self, event: QEvent) -> bool:
+        # a dock's least width grew (an explanation's rows): the centre's least, bounded by what the screen leaves
+        # it, is asked again before Qt lays the window out, else the window grew past the screen (trial ES)
+        if event.type() == QEvent.Type.LayoutRequest and hasattr(self, "centre_scroller"):
+            room = self._centre_room()
+            if room != self._last_centre_room:
+                self._last_centre_room = room
+                self.centre_scroller.updateGeometry()
+        return super().event(event)
+
+    def _fit_to_screen(self) -> None:
+        """Fit the window back inside its screen after Qt grew it to a larger least size past the edge (the
+        centre's least is asked again only after a dock grew it; see :meth:`resizeEvent`). A size the person, or a
+        test, chose is not refitted."""
+        if self.isVisible() and not screen_of(self).availableGeometry().contains(self.frameGeometry()):
+            fit_window(self)
+
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
+        old, new = event.oldSize(), event.size()
+        grown_to_least = (new.width() > old.width() and new.width() == self.minimumWidth()) or \
+            (new.height() > old.height() and new.height() == self.minimumHeight())
+        if self._shown_once and old.isValid() and grown_to_least:  # Qt grew it to a larger least size: refit it
+            self._screen_fit_timer.start()
         if self._shown_once and self.filters_dock.isVisible():
             self._filters_room_timer.start()  # once the resize is done (never re-docked within it)
         if self._shown_once and event.size().width() > event.oldSize().width():
@@ -742,19 +792,39 @@ class MainWindow(QMainWindow):
         (at most EXPLANATION_MAX): Qt gives a growing window's width to the grids, and the panel the
         app exists for kept its first ~250 px, its photos ~90 px. A wider panel is left as it is."""
         dock = self.explanation_dock
-        if self.width() < WIDE_WINDOW or not dock.isVisible() or dock.isFloating():
+        if not dock.isVisible() or dock.isFloating():
+            return
+        if self.width() < WIDE_WINDOW:  # a narrow window: the catalogue and the results keep their least width
+            self._lay_out_docks()
+            separator = self.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self)
+            room = max(dock.minimumSizeHint().width(), self.width() - self.main_splitter.minimumSizeHint().width()
+                       - separator)
+            if dock.width() > room:  # its first 400 px left a 683-px window's centre 267 px, scrolled (trial ES)
+                self.resizeDocks([dock], [room], Qt.Orientation.Horizontal)
             return
         wanted = min(EXPLANATION_MAX, round(self.width() * EXPLANATION_SHARE))
         self._lay_out_docks()
         if dock.width() < wanted:
             self.resizeDocks([dock], [wanted], Qt.Orientation.Horizontal)
 
+    def _centre_room(self) -> QSize:
+        """What the screen leaves the catalogue, outfit and results column: its available size less a frame, the
+        menu, tool and status bars, and the docked explanation at its least (:class:`CentreScroller`)."""
+        available = screen_of(self).availableGeometry().size().shrunkBy(FRAME_ALLOWANCE)
+        bars = sum(bar.sizeHint().height() for bar in (self.menuBar(), self.findChild(QToolBar, "main-toolbar"),
+                                                       self.statusBar()) if bar is not None and not bar.isHidden())
+        explanation = self.explanation_dock if hasattr(self, "explanation_dock") else None  # (asked while built)
+        docked = 0  # (isHidden, not isVisible: asked before the window is first shown, nothing is visible)
+        if explanation is not None and not explanation.isHidden() and not explanation.isFloating():
+            docked = explanation.minimumSizeHint().width() + self.style().pixelMetric(
+                QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self)
+        return QSize(available.width() - docked, available.height() - bars)
+
     def _filters_column_room(self) -> int:
         """The most a Filters column of its own can have: the window's width less the central panels
         and the docked explanation at their smallest, and the dock separators."""
         separator = self.style().pixelMetric(QStyle.PixelMetric.PM_DockWidgetSeparatorExtent, None, self)
-        central = self.centralWidget()
-        taken = (central.minimumSizeHint().width() if central is not None else 0) + separator
+        taken = self.main_splitter.minimumSizeHint().width() + separator  # the centre's least, not its scroller's
         explanation = self.explanation_dock
         if explanation.isVisible() and not explanation.isFloating():
             taken += explanation.minimumSizeHint().width() + separator
