@@ -229,6 +229,43 @@ def test_a_changed_user_mapping_rebuilds_and_is_kept(closet: dict[str, Path], in
     service.close()
 
 
+def test_a_choice_another_model_cannot_apply_is_kept_for_a_later_one(closet: dict[str, Path], indexed: tuple[Path, dict],
+                                                                       tmp_path: Path,
+                                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial ER: "Trousers → bottoms", then an index with a model trained on the catalogue without outfits (it knows
+    no "bottoms": the choice could not apply), then the built-in model again: Trousers were compared by looks, the
+    choice gone, the index between having recorded none. It is set aside and comes back; an empty map still
+    clears it."""
+    from sane_desktop.models.checkpoint import load_checkpoint, save_checkpoint
+
+    home, first = indexed
+    assert first["mapped_how"]["Dresses"] == "user"
+    bundle = load_checkpoint(MODEL, map_location="cpu")
+    bundle.config = {**bundle.config, "mode": "attributes"}  # as `train` on a catalogue without outfits makes it
+    trained = tmp_path / "trained-here.pt"
+    save_checkpoint(trained, bundle)
+    code = main(["--index-home", str(home), "index", str(closet["root"]), "--name", "closet", "--model", str(trained),
+                 "--workers", "0", "--device", "cpu", "--json"])
+    between = json.loads(capsys.readouterr().out)
+    assert code == 0 and between["mapped"]["Dresses"] == "general" and between["mapped_how"]["Dresses"] == "general"
+    assert "your category choice Dresses → all-body kept for a model that has that category" in between["note"]
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None and manifest.user_map == {} and manifest.set_aside_choices == {"Dresses": "all-body"}
+    # the index dialog's plan for the built-in model offers it again
+    service = CatalogueService(home, device="cpu")
+    plan = service.category_plan(closet["root"], name="closet", model=MODEL)
+    service.close()
+    assert {row.category: row.current for row in plan.rows}.get("Dresses") == "all-body"
+    back = index_json(home, closet["root"], capsys)  # the built-in model again, no --category-map
+    assert back["mapped"]["Dresses"] == "all-body" and back["mapped_how"]["Dresses"] == "user"
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None and manifest.user_map == {"Dresses": "all-body"} and manifest.set_aside_choices == {}
+    reset = index_json(home, closet["root"], capsys, "--category-map", "")  # an empty map: all automatic, none kept
+    assert reset["mapped_how"]["Dresses"] == "general"
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None and manifest.set_aside_choices == {}
+
+
 def test_a_renamed_category_folder_keeps_its_choice_and_says_so(closet: dict[str, Path], tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """Trial EG chose "outerwear" for its folder "Jacken und Mäntel", renamed it "Jacken & Mäntel" and re-synced:

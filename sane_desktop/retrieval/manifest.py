@@ -91,6 +91,10 @@ class Manifest:
     # the fingerprint of the code that computed its vectors (code_version.embedding_code; "": written
     # before it was kept): search refuses another one's, and a re-index embeds every photo again
     embedding_code: str = ""
+    # the user's category choices this index could not apply, its model lacking their target (one trained on the
+    # catalogue knows no "bottoms"), kept for a later index with a model that has it: trial ER's "Trousers →
+    # bottoms" was lost after Train then Built-in model, the index between them having recorded no choice
+    set_aside_choices: dict[str, str] = field(default_factory=dict)
 
     @property
     def vector_count(self) -> int:
@@ -100,6 +104,12 @@ class Manifest:
     def user_map(self) -> dict[str, str]:
         """The categories the user mapped, with their targets (what a re-index keeps)."""
         return {name: target for name, target in self.category_map.items() if self.category_how.get(name) == USER}
+
+    @property
+    def earlier_choices(self) -> dict[str, str]:
+        """Every category choice of the user a re-index without a new map starts from: those applied
+        (:attr:`user_map`) and those set aside (:attr:`set_aside_choices`)."""
+        return {**self.set_aside_choices, **self.user_map}
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -173,7 +183,7 @@ _MANIFEST_TYPES: dict[str, Any] = {
     "catalogue": str, "model_hash": str, "model_path": str, "model_categories": list, "preprocessing": dict,
     "embed_dim": int, "dimension": int, "db_revision": int, "metric": str, "format_version": int, "indexes": dict,
     "category_map": _TEXT_MAP, "category_how": _TEXT_MAP, "created_at": str, "db_uid": str, "db_location": str,
-    "model_origin": _TEXT_MAP, "app_version": str, "embedding_code": str,
+    "model_origin": _TEXT_MAP, "app_version": str, "embedding_code": str, "set_aside_choices": _TEXT_MAP,
 }
 _INDEX_TYPES: dict[str, Any] = {
     "category": str, "category_index": int, "file": str, "index_type": str, "spec": dict, "vector_count": int,

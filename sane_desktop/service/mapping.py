@@ -99,5 +99,5 @@ def _previous_index(root: Path, name: str, index_dir: Path | None,
         return {}, {}
     finally:
         engine.dispose()
-    choices = manifest.user_map if manifest is not None and manifest.catalogue == name else {}
+    choices = manifest.earlier_choices if manifest is not None and manifest.catalogue == name else {}
     return choices, centres

@@ -29,7 +29,7 @@ from sane_desktop.paths import process_alive
 from sane_desktop.progress import Progress, no_progress
 from sane_desktop.retrieval.faiss_index import IndexSpec
 from sane_desktop.retrieval.category_map import (
-    FALLBACK, GENERAL, Mapped, Suggestion, category_centres, model_centres, resolve, suggest,
+    FALLBACK, GENERAL, USER, Mapped, Suggestion, category_centres, model_centres, resolve, suggest,
 )
 from sane_desktop.retrieval.backends import PGVECTOR, choose_backend, pg_connection, pg_table_name, pg_table_prefix
 from sane_desktop.retrieval.compressed import build_store, choose_by_budget, rerank_paths
@@ -98,7 +98,7 @@ def faiss_file_name(model_hash: str, category: str) -> str:
 def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Sequence[IndexItem],
                   index_dir: Path, progress: Progress = no_progress,
                   mapping: Mapping[str, Mapped] | None = None, memory_budget: int | None = None,
-                  vector_backend: str | None = None) -> BuiltIndexes:
+                  vector_backend: str | None = None, set_aside: Mapping[str, str] | None = None) -> BuiltIndexes:
     """Rebuild one FAISS index per catalogue category of ``items`` from their stored embeddings.
 
     ``mapping`` (default: :func:`~sane_desktop.retrieval.category_map.resolve` without user
@@ -116,11 +116,15 @@ def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, it
     ``vector_backend``: ``faiss`` (files, the default) or ``pgvector`` (one table a category with an
     HNSW index on the catalogue's PostgreSQL server; the manifest names the tables), chosen by
     :func:`~sane_desktop.retrieval.backends.choose_backend` (InputError for pgvector off PostgreSQL).
+
+    ``set_aside``: the user's category choices this model cannot apply, recorded in the manifest for a later
+    index (:attr:`~sane_desktop.retrieval.manifest.Manifest.set_aside_choices`).
     """
     backend = choose_backend(engine, vector_backend)
     connection = pg_connection(engine) if backend == PGVECTOR else None
     try:
-        return _build(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget, connection)
+        return _build(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget, connection,
+                      dict(set_aside or {}))
     finally:
         if connection is not None:
             connection.close()
@@ -128,7 +132,7 @@ def build_indexes(engine: Engine, model: IndexModel, catalogue: CatalogueRef, it
 
 def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Sequence[IndexItem],
            index_dir: Path, progress: Progress, mapping: Mapping[str, Mapped] | None, memory_budget: int | None,
-           connection: Any) -> BuiltIndexes:
+           connection: Any, set_aside: dict[str, str]) -> BuiltIndexes:
     memory_budget = effective_budget(memory_budget)
     total_items = max(len(items), 1)
     spaces = TypeSpaces.from_model(model.bundle.compatibility)
@@ -146,7 +150,9 @@ def _build(engine: Engine, model: IndexModel, catalogue: CatalogueRef, items: Se
                         db_uid=catalogue.uid, db_location=database_location(engine.url),
                         category_map={name: m.target for name, m in sorted(resolved.items())},
                         category_how={name: m.how for name, m in sorted(resolved.items())},
-                        model_origin=model_origin(model.path, model.bundle), embedding_code=embedding_code())
+                        model_origin=model_origin(model.path, model.bundle), embedding_code=embedding_code(),
+                        set_aside_choices={name: target for name, target in sorted(set_aside.items())
+                                           if name in resolved and resolved[name].how != USER})
     folder = index_dir / FAISS_FOLDER
     for leftover in [*folder.glob(".*.tmp"), *index_dir.glob(".*.tmp")]:  # from a run killed mid-write
         if is_leftover(leftover.name):  # its writers' names only: trial EC lost a .thesis.docx.tmp here

@@ -189,8 +189,17 @@ def index_catalogue(
                                                 for new, (old, target) in carried.items()})
 
 
+def _set_aside_words(set_aside: Mapping[str, str]) -> str:
+    """The note on the user's choices this model could not apply ("" for none): kept, not lost."""
+    if not set_aside:
+        return ""
+    pairs = ", ".join(f"{name} → {target}" for name, target in sorted(set_aside.items()))
+    return f"your category choice{'s' if len(set_aside) > 1 else ''} {pairs} kept for a model that has " \
+           f"{'those categories' if len(set_aside) > 1 else 'that category'} (this one has not)"
+
+
 def _previous_choices(folder: Path, name: str) -> tuple[dict[str, str], frozenset[str], dict[str, str]]:
-    """The user's category choices the last index of ``name`` in ``folder`` recorded, every category it had
+    """The user's category choices the last index of ``name`` in ``folder`` recorded (applied or set aside), every category it had
     (none without a readable one): a category it had is no renamed one (photos moved into "Tops" from a folder
     gone are not a rename of it), and the categories it matched to a model category by their names."""
     try:
@@ -201,7 +210,7 @@ def _previous_choices(folder: Path, name: str) -> tuple[dict[str, str], frozense
         return {}, frozenset(), {}
     by_name = {category: target for category, target in previous.category_map.items()
                if previous.category_how.get(category) in (EXACT, AUTO) and target != GENERAL}
-    return dict(previous.user_map), frozenset(previous.category_map), by_name
+    return previous.earlier_choices, frozenset(previous.category_map), by_name
 
 
 def _indexed_elsewhere(location: str, name: str, index_dir: Path) -> bool:
@@ -325,8 +334,11 @@ def index_store(
     items = scan_items(engine, catalogue)
     model_categories = model.bundle.matched_categories  # none for a model trained without outfits
     present = {item.category for item in items}
-    if category_map is None:
-        category_map = kept_choices(previous.user_map, present, model_categories) if previous is not None else {}
+    set_aside: dict[str, str] = {}
+    if category_map is None:  # the user's earlier choices, those this model cannot apply kept for a later one
+        earlier = previous.earlier_choices if previous is not None else {}
+        category_map = kept_choices(earlier, present, model_categories)
+        set_aside = {name: target for name, target in earlier.items() if name in present and name not in category_map}
     mapping = resolve(present, model_categories, category_map)
     user_map = {name: m.target for name, m in mapping.items() if m.how == USER}
     if stale is None and previous is not None:
@@ -378,7 +390,7 @@ def index_store(
             built = BuiltIndexes(current, dict(mapping), stored_suggestions(engine, model, items, mapping))
         else:
             built = build_indexes(engine, model, catalogue, items, index_dir, progress, mapping, memory_budget,
-                                  vector_backend)
+                                  vector_backend, set_aside)
         delete_other_models(engine, catalogue.pk, model.content_hash)  # the new index is in place: old rows go
         if not store_cells:
             drop_cells(engine, catalogue.pk, model.content_hash)
@@ -396,7 +408,8 @@ def index_store(
         model=str(model.path), model_hash=model.content_hash, device=str(model.device), index_dir=str(index_dir),
         seconds=round(time.perf_counter() - started, 3),
         images_per_second=round(stored.embedded / embed_seconds, 1) if stored.embedded and embed_seconds > 0 else 0.0,
-        note="; ".join(part for part in (model.note, vectors_note) if part) or None, note_way_out=model.note_way_out,
+        note="; ".join(part for part in (model.note, vectors_note, _set_aside_words(set_aside)) if part) or None,
+        note_way_out=model.note_way_out,
         suggestions={name: {"category": s.target, "reason": s.reason} for name, s in built.suggestions.items()},
         cells_stored=store_cells,
     )
