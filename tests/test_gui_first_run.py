@@ -75,7 +75,9 @@ def _opened(window, name: str, timeout_s: float = 300) -> None:  # type: ignore[
 @pytest.mark.slow
 def test_screenshot_start_builds_and_opens_the_demo_beside_other_catalogues(home: Path, windows) -> None:  # type: ignore[no-untyped-def]
     service = CatalogueService(home)
-    assert [info.name for info in service.list_catalogues()] == ["aaa"] and demo_needed(service)
+    # "aaa" there: no first run, the demo is drawn only when the start asks for it (the screenshot walk)
+    assert [info.name for info in service.list_catalogues()] == ["aaa"] and not demo_needed(service)
+    assert demo_needed(service, asked=True)
     window = windows(service)
     open_demo_catalogue(window, DEMO_ITEMS, timeout_s=300)
     assert window.catalogue is not None and window.catalogue.name == "demo" and window.catalogue.builtin
@@ -90,16 +92,30 @@ def test_screenshot_start_builds_and_opens_the_demo_beside_other_catalogues(home
     start(fresh, DEMO_ITEMS)
     _opened(fresh, "demo", 60)
 
-    # the demo removed: the next start rebuilds it, even with another catalogue remembered
+    # the demo removed beside another catalogue: the next start opens the one remembered and draws nothing (trial
+    # ER: it drew the demo again at every start, ~30 s, and opened it instead); Help → Build the demo catalogue
+    # brings it back, and is offered only while there is none
     for runner_window in (window, later, fresh):
         runner_window.close()
     shutil.rmtree(home / "demo")
     service = CatalogueService(home)
-    assert demo_needed(service)
+    assert not demo_needed(service)
     again = windows(service, remembered="aaa")
     start(again, DEMO_ITEMS)
+    _opened(again, "aaa", 60)
+    assert not (home / "demo").exists()
+    wait_until(lambda: again.demo_action.isEnabled(), 30, "Build the demo catalogue offered")
+    help_menu = next(action.menu() for action in again.menuBar().actions() if action.text() == "&Help")
+    assert again.demo_action in help_menu.actions()
+    again.demo_action.trigger()
+    assert not again.demo_action.isEnabled()
     _opened(again, "demo", 300)
-    assert (home / "demo" / "catalogue.db").is_file()
+    assert (home / "demo" / "catalogue.db").is_file() and not again.demo_action.isEnabled()
+    # every catalogue removed: a first run again, the demo drawn unasked
+    again.close()
+    for folder in (home / "demo", home / "aaa"):
+        shutil.rmtree(folder)
+    assert demo_needed(CatalogueService(home))
 
 
 def _one_error_line(done: subprocess.CompletedProcess[str]) -> str:
@@ -158,7 +174,7 @@ def test_a_demo_that_cannot_be_drawn_is_said_removed_and_the_other_catalogues_li
 
     monkeypatch.setattr(sane_desktop.demo, "generate_demo", full_disk)
     window = windows(CatalogueService(home))
-    start(window, DEMO_ITEMS)
+    start(window, DEMO_ITEMS, demo=True)  # asked for ("aaa" there, no first run: it would not be drawn unasked)
     wait_until(lambda: window.catalogue_switcher.count() == 1, 60, "the catalogues listed after the failure")
     assert window.catalogue_switcher.itemData(0) == "aaa"
     said = f"The demo catalogue could not be built: its photos could not be drawn in {home / 'demo' / 'source'}: " \
@@ -191,7 +207,7 @@ def test_a_second_window_waits_for_the_first_ones_demo(home: Path, windows) -> N
 
     with held_in_another_thread(home / "demo", "draw and index the demo catalogue", wait_s=60):  # the other window
         window = windows(CatalogueService(home))
-        start(window, DEMO_ITEMS)
+        start(window, DEMO_ITEMS, demo=True)  # asked for, as the first run of a home without "aaa" would
         wait_until(lambda: window.activity.text() == "Waiting for another window to build the demo catalogue…", 60,
                    "the wait said")
         assert (window.progress.minimum(), window.progress.maximum()) == (0, 0)

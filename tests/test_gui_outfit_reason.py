@@ -657,7 +657,7 @@ def test_an_outfit_badge_for_a_small_pull_down_keeps_its_sign(qtbot) -> None:  #
 
 def test_a_tile_explained_with_no_attribute_says_so(qtbot) -> None:  # type: ignore[no-untyped-def]
     """A leftover of trial AU: a tile whose explanation named no attribute (an abstention) showed no chip
-    and no word, like a tile not explained yet. It paints an outlined "no one reason" chip, and its
+    and no word, like a tile not explained yet. It paints an outlined "no single reason" chip, and its
     tooltip says why none is named."""
     from types import SimpleNamespace
 
@@ -678,7 +678,7 @@ def test_a_tile_explained_with_no_attribute_says_so(qtbot) -> None:  # type: ign
     named = TileExplanation(1, 10, 0.6, np.zeros((7, 7), np.float32), (AttributeScore("colour:red", -1.2, 0.9, 0.5, 0.2),))
     owner = SimpleNamespace(outfit_titles={10: "Red bag"}, outfit_categories={}, details=False)
     lines = " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=abstained)))  # type: ignore[arg-type]
-    assert "no one reason: no single attribute explains its match with Red bag — none of them is clearly on both items" in lines
+    assert "no single reason: no one attribute explains its match with Red bag — none of them is clearly on both items" in lines
     assert reason not in lines  # the numbers with Details only
     owner.details = True
     assert reason.replace("<", "&lt;") in " ".join(ItemListModel._explanation_lines(owner, Row(item, 0.6, {10: 0.6}, tile=abstained)))  # type: ignore[arg-type]

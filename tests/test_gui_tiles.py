@@ -71,7 +71,7 @@ def test_visible_tiles_are_explained_without_a_click(window, qtbot) -> None:  # 
         assert not index.data(Role.Overlay).isNull()
         tooltip = index.data(Qt.ItemDataRole.ToolTipRole)
         if tile.attribute is None:  # none named, and the tooltip says why: no chip to check
-            assert "no one reason: no single attribute explains its match" in html.unescape(tooltip)
+            assert "no single reason: no one attribute explains its match" in html.unescape(tooltip)
             continue
         named += 1
         pair = window.results_model.outfit_titles[tile.outfit_pk]

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import QAbstractItemView, QSlider, QStyle, QStyledItemDel
 
 from sane_desktop.explain.abstain import abstention_kind
 from sane_desktop.gui.models import Role
+from sane_desktop.gui.text import NO_SINGLE_REASON as NO_SINGLE_REASON  # (the tiles' chip; its tooltip too)
 from sane_desktop.gui.text import elided_title, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, LOADING, MISSING, READY, UNREADABLE
 from sane_desktop.gui.theme import readable_text
@@ -42,7 +43,6 @@ THUMB_BACKGROUND = QColor("white")  # product photos are shot on white, in eithe
 PLACEHOLDER_ON_THUMB = QColor("#5f6368")
 SCORE_FILL = QColor(46, 160, 110)
 LOOK_ALIKE_FILL = QColor(128, 138, 160)  # a likeness, not a match: not the match green
-NO_SINGLE_REASON = "no one reason"  # the outlined chip of a tile explained with no attribute named
 
 
 def logical_size(image: QImage) -> tuple[int, int]:

@@ -132,7 +132,8 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.setMinimumWidth(560)
         self.folder = QLineEdit()
         self.folder.setAccessibleName("Catalogue folder")  # a screen reader reads no placeholder as a name
-        self.folder.setPlaceholderText("A catalogue folder (Polyvore layout, manifest + mapping, or plain images)")
+        # a stylist's words: the layouts' names (Polyvore, manifest + mapping) are the README's (trial ER)
+        self.folder.setPlaceholderText("A folder of product photos (one folder per category, a table, outfits…)")
         browse = QPushButton("Choose…")
         themed_icon(browse, "mdi6.folder-open-outline")
         browse.clicked.connect(self.choose_folder)

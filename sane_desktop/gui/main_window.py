@@ -66,7 +66,7 @@ from sane_desktop.gui.theme import apply_theme, themed_icon
 from sane_desktop.gui.shortcuts_dialog import ShortcutsDialog
 from sane_desktop.gui.thumbnails import ThumbnailLoader
 from sane_desktop.gui.train_dialog import TrainDialog
-from sane_desktop.paths import DEMO_CATALOGUE
+from sane_desktop.paths import DEMO_CATALOGUE, DEMO_ITEMS
 from sane_desktop.service import (
     CatalogueInfo, CategoryGuess, ExplanationUpdate, ItemInfo, SearchResult, UnreadableCatalogue,
 )
@@ -987,6 +987,13 @@ class MainWindow(QMainWindow):
                                               "Open the folder of the app's log file (attach it to a problem report)")
         self.caches_action = self._action("mdi6.harddisk", "&Caches and disk space…", self.show_cache_dialog, None,
                                           "What the caches of photo features and thumbnails take, and freeing it")
+        # the demo is drawn unasked only on a first run (no catalogue at all): renamed or deleted beside others, it
+        # came back at every start, opened instead of the catalogue open at quit (trial ER); this brings it back
+        self.demo_items = DEMO_ITEMS
+        self.demo_action = self._action("mdi6.hanger", "Build the &demo catalogue", lambda: self.start_demo(self.demo_items),
+                                        None, "Draw the built-in demo catalogue again and index it (it is not in the "
+                                        "index home: deleted or renamed)")
+        self.demo_action.setEnabled(False)  # until a listing shows there is none
         # Ctrl+Q (Cmd+Q on macOS) everywhere: the platform's standard Quit key is none on Windows and
         # under some platform themes; and from the index, train or catalogue-manager window in front
         # too (trial K: Ctrl+Q did nothing there). It closes this window, which asks first when work
@@ -1096,6 +1103,7 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.log_folder_action)
         help_menu.addAction(self.caches_action)
+        help_menu.addAction(self.demo_action)
         help_menu.addAction(self.about_action)
         toolbar = QToolBar("Main")
         toolbar.setObjectName("main-toolbar")
@@ -1185,6 +1193,9 @@ class MainWindow(QMainWindow):
         the folders whose database could not be read, and why (one merely unavailable is said so)."""
         self._note_tokens(catalogues)
         names = [info.name for info in catalogues]
+        self.demo_action.setEnabled(DEMO_CATALOGUE not in names and not any(entry.name == DEMO_CATALOGUE
+                                                                            for entry in unreadable)
+                                    and not self.channels.build.busy)
         if self._follow_rename(catalogues, names):
             return
         switcher = self.catalogue_switcher
@@ -2550,7 +2561,9 @@ class MainWindow(QMainWindow):
         self.request_search()
 
     def start_demo(self, items: int = 120) -> None:
-        """First run: generate the demo catalogue into index/ and index it, in the worker."""
+        """First run (or Help → Build the demo catalogue): generate the demo catalogue into the index home and
+        index it, in the worker; it opens once built."""
+        self.demo_action.setEnabled(False)
         self.activity.setText("Preparing the demo catalogue…")
         self.channels.build.start(lambda service, state: service.ensure_demo(items=items, progress=state.progress,
                                                                              should_stop=state.should_stop),
@@ -2586,6 +2599,8 @@ class MainWindow(QMainWindow):
 
     def _show_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
         self._note_tokens(catalogues)
+        self.demo_action.setEnabled(DEMO_CATALOGUE not in {info.name for info in catalogues}
+                                    and not self.channels.build.busy)
         # this listing's choice, used once: a stale one hijacked a later listing's (trial AJ: a choice
         # made during an index gave way, at its end, to the catalogue a listing had opened long before)
         select, reopen = self._select_after_listing, self._reopen_after_listing

@@ -15,7 +15,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractListModel, QByteArray, QMimeData, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QImage
 
-from sane_desktop.gui.text import escape, rich_tooltip
+from sane_desktop.gui.text import NO_SINGLE_REASON, escape, rich_tooltip
 from sane_desktop.gui.thumbnails import CHANGED, MISSING, UNREADABLE, ThumbnailLoader
 from sane_desktop.service import ItemInfo, SearchResult, TileExplanation
 from sane_desktop.service.match_score import compared_count, match_percent
@@ -373,11 +373,11 @@ class ItemListModel(QAbstractListModel):
                 # "reason", not the app's own word "chip" (trial DA); in words, as the chip says it (trial DJ)
                 hardly = " (this item hardly shows it)" if attribute.confidence < 0.5 else ""  # as the panel (trial DL)
                 lines.append(f"reason, {why} {pair}: <i>{escape(attribute_words(attribute.name))}</i>{hardly}")
-            elif row.tile.abstained:  # the outlined "no one reason" chip, and why (a tile said nothing)
+            elif row.tile.abstained:  # the outlined "no single reason" chip, and why (a tile said nothing)
                 from sane_desktop.gui.explanation_view import plain_abstention
 
                 noun = "its likeness to" if row.general or row.look_alike else "its match with"
-                lines.append(f"no one reason: no single attribute explains {noun} {pair} — "
+                lines.append(f"{NO_SINGLE_REASON}: no one attribute explains {noun} {pair} — "
                              f"{escape(plain_abstention(row.tile.abstained))}"
                              + (f" ({escape(row.tile.abstained)})" if self.details else ""))
             if attribute is not None and len(row.contributions) > 1:

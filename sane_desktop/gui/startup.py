@@ -265,20 +265,24 @@ def stop_worker(runner: TaskRunner[CatalogueService], wait_ms: int) -> bool:
     return stopped
 
 
-def demo_needed(service: CatalogueService) -> bool:
-    """True when the index home holds no catalogue named "demo" (the first run, or the demo was
-    removed since): the start builds it (:meth:`CatalogueService.ensure_demo`), whatever other
-    catalogues (indexed, or imported and not indexed) are there."""
+def demo_needed(service: CatalogueService, asked: bool = False) -> bool:
+    """True when the start builds the demo (:meth:`CatalogueService.ensure_demo`): the index home holds no
+    catalogue named "demo" and either none at all (the first run, or every catalogue removed since) or the demo
+    was ``asked`` for (the screenshot walk). A demo deleted or renamed beside other catalogues is not drawn again
+    unasked: it was, at every start, and opened instead of the catalogue open at quit (trial ER); Help → Build
+    the demo catalogue brings it back."""
     listing = service.scan_catalogues()
     # one that cannot be opened *now* (locked, its disk full) is there and whole: not drawn again (a review)
-    return not any(info.name == DEMO for info in listing.catalogues) and \
-        not any(entry.name == DEMO and entry.passing for entry in listing.unreadable)
+    there = [info.name for info in listing.catalogues] + [entry.name for entry in listing.unreadable if entry.passing]
+    return DEMO not in there and (asked or not there)
 
 
 def start(window: MainWindow, demo_items: int, *, demo: bool = False) -> None:
     """What the window shows first: the demo catalogue, built when missing; otherwise (a later run,
     ``demo`` False) the remembered catalogue, or the demo when none is remembered. The look at the
     index home runs on the worker, with the service it owns (it opens every catalogue's database)."""
+
+    window.demo_items = demo_items  # what Help → Build the demo catalogue draws
 
     def decide(needed: bool) -> None:
         if needed:
@@ -290,5 +294,5 @@ def start(window: MainWindow, demo_items: int, *, demo: bool = False) -> None:
         else:
             window.refresh_catalogues()
 
-    window.tasks.start(lambda service, _state: demo_needed(service), "Looking for catalogues…") \
+    window.tasks.start(lambda service, _state: demo_needed(service, asked=demo), "Looking for catalogues…") \
         .on_done(decide).on_failed(window._report_error)

@@ -44,6 +44,9 @@ from sane_desktop.errors import SaneError, WayOut
 from sane_desktop.gui.theme import error_colour, link_colour
 from sane_desktop.service.titles import ends_in_code
 
+NO_SINGLE_REASON = "no single reason"  # the outlined chip of a tile explained with no attribute named ("no one
+# reason" read as "no-one reason", trial ER)
+
 
 def escape(text: object) -> str:
     """``text`` as HTML that shows it literally (quotes too: it may land in an attribute)."""
