@@ -95,6 +95,7 @@ def open_saved(window, qtbot, name: str):  # type: ignore[no-untyped-def]
     dialog = window.saved_outfits.dialog
     qtbot.waitUntil(lambda: name in names_listed(dialog), timeout=20000)
     row = names_listed(dialog).index(name)
+    dialog.list.scrollToItem(dialog.list.item(row))  # a long list (the module's other outfits): in view first
     QTest.mouseClick(dialog.list.viewport(), LEFT, pos=dialog.list.visualItemRect(dialog.list.item(row)).center())
     QTest.mouseClick(dialog.open_button, LEFT)
     return dialog
@@ -760,3 +761,71 @@ def test_the_saved_outfit_kept_for_the_next_start_reads_an_older_versions_record
     assert not still_held(link, {3, 5, 9}, [], (9, 5, 3)) and not still_held(link, {3, 5, 9}, [], (3, 9))
     remember_saved(kept, info, None)
     assert "saved/u1" not in kept and remembered_saved(kept, info) is None
+
+
+def shown(widget) -> bool:  # type: ignore[no-untyped-def]
+    """Whether ``widget`` is there (not deleted on close) and visible."""
+    import shiboken6
+
+    return widget is not None and shiboken6.isValid(widget) and widget.isVisible()
+
+
+def test_saving_a_named_outfits_changes_asks_nothing_more(world, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial ER: a saved outfit changed, then Open saved outfit… → "Save them before opening?" → Save asked for
+    the name again and then "Replace it?", No the default: Enter at each left nothing saved and nothing opened.
+    Its own name is saved over at once (Ctrl+S: the name field, Enter); the prompt's Save saves it and opens the
+    other; another outfit's name is still asked about."""
+    from sqlalchemy import text
+
+    from sane_desktop.store import open_store
+
+    window, client = open_window(world, qtbot)
+    controller = window.saved_outfits
+    try:
+        outfit = save_new(window, qtbot, "Teal look", 2)
+        QTest.mouseClick(window.outfit_panel.clear_button, LEFT)
+        build_outfit(window, 3)
+        window.save_outfit_action.trigger()
+        type_name(qtbot, controller.name_dialog, "Other look")
+        qtbot.waitUntil(lambda: "Saved the outfit “Other look”" in status(window), timeout=20000)
+        open_saved(window, qtbot, "Teal look")
+        qtbot.waitUntil(lambda: controller.current_name() == "Teal look", timeout=20000)
+        extra = next(item.pk for item in window.browser_model.items() if item.pk not in outfit)
+        window.add_to_outfit([extra])
+        assert window.windowTitle().endswith("“Teal look” (changed)")
+        # Ctrl+S (Outfit → Save outfit…): the field holds its name; Enter saves over it, no "Replace?" box
+        before = controller.name_dialog
+        window.save_outfit_action.trigger()
+        qtbot.waitUntil(lambda: controller.name_dialog is not before and shown(controller.name_dialog), timeout=5000)
+        assert controller.name_dialog.name_edit.text() == "Teal look"
+        QTest.keyClick(controller.name_dialog.name_edit, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "Replaced the outfit “Teal look”: 3 items" in status(window), timeout=20000)
+        assert not shown(controller.confirm_box)
+        # changed again, then another opened: the prompt's Save (its default, Enter) saves the changes and opens it
+        more = next(item.pk for item in window.browser_model.items() if item.pk not in (*outfit, extra))
+        window.add_to_outfit([more])  # (an outfit no other saved one matches: opening it asks nothing)
+        qtbot.waitUntil(lambda: controller.current_name() == "", timeout=5000)  # changed since saved
+        dialog = open_saved(window, qtbot, "Other look")
+        qtbot.waitUntil(lambda: shown(controller.open_question), timeout=5000)
+        QTest.keyClick(controller.open_question, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: controller.current_name() == "Other look", timeout=20000)
+        assert not shown(controller.name_dialog)
+        engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
+        with engine.begin() as connection:
+            key = connection.execute(text("SELECT id FROM saved_outfits WHERE name = 'Teal look'")).scalar()
+            count = connection.execute(text("SELECT COUNT(*) FROM saved_outfit_items WHERE outfit_pk = :k"),
+                                       {"k": key}).scalar()
+        engine.dispose()
+        assert count == 4  # the changes (one more item) were saved
+        # another saved outfit's name typed: still asked before it is replaced
+        window.save_outfit_action.trigger()
+        type_name(qtbot, controller.name_dialog, "Teal look")
+        qtbot.waitUntil(lambda: shown(controller.confirm_box), timeout=20000)
+        QTest.mouseClick(controller.confirm_box.button(QMessageBox.StandardButton.No), LEFT)
+        del dialog
+    finally:
+        engine = open_store(f"sqlite:///{world['index'] / 'demo' / 'catalogue.db'}")
+        with engine.begin() as connection:
+            connection.execute(text("DELETE FROM saved_outfits WHERE name IN ('Teal look', 'Other look')"))
+        engine.dispose()
+        client.shutdown()

@@ -390,7 +390,10 @@ class SavedOutfitsController(QObject):
         dialog = NameDialog("Save outfit", "Save the outfit as:", self.name,
                             DISK_NOTE if any(pk < 0 for pk in pks) else "", self.parent_widget)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.accepted.connect(lambda: self._save(dialog.name(), pks, overwrite=False))
+        # its own name kept: saved over without a second question (trial ER pressed Enter at Save, the name and a
+        # "Replace?" defaulting to No, and found nothing saved); another outfit's name is still asked about
+        dialog.accepted.connect(lambda: self._save(dialog.name(), pks, overwrite=False,
+                                                   own=bool(self.name) and dialog.name() == self.name))
         dialog.rejected.connect(lambda: setattr(self, "_after_save", None))  # not saved: stay as it is
         self.name_dialog = dialog
         dialog.open()
@@ -401,14 +404,17 @@ class SavedOutfitsController(QObject):
         self._after_save = then
         self._save(name, self.window.outfit_model.pks(), overwrite=True)
 
-    def _save(self, name: str, pks: list[int], overwrite: bool) -> None:
+    def _save(self, name: str, pks: list[int], overwrite: bool, own: bool = False) -> None:
+        """Save ``pks`` as ``name``; a name taken is asked about (:meth:`_saved`), unless ``own`` (the saved outfit
+        being worked on) and replacing it forgets none of its items."""
         def task(service: CatalogueService, _state: object) -> SavedOutfit | int:
             from sane_desktop.service.outfits import OutfitNameTaken  # see the note at the imports
 
             try:
                 return service.save_outfit(name, pks, overwrite=overwrite)
             except OutfitNameTaken:  # the person is asked whether to replace it, told what that forgets
-                return service.saved_outfits().missing_items(name)
+                missing = service.saved_outfits().missing_items(name)
+                return service.save_outfit(name, pks, overwrite=True) if own and not missing else missing
 
         self.channel.start(task, "Saving the outfit…") \
             .on_done(lambda saved: self._saved(saved, name, pks)).on_failed(self._save_failed)
@@ -499,6 +505,9 @@ class SavedOutfitsController(QObject):
             elif answer == buttons.Save:
                 if dialog is not None:
                     dialog.accept()
+                if self.name:  # its changes, under its name: no name to ask, nothing to confirm (trial ER)
+                    self.save_changes(self.name, lambda: self.load(outfit.pk))
+                    return
                 self._after_save = lambda: self.load(outfit.pk)
                 self.save()
             # Cancel (or Escape): the outfit stays, and so does the list
