@@ -9,6 +9,8 @@ from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QPushButton, QWidget
 
+from sane_desktop.gui.focus_return import watch_window
+
 # a title bar and borders, for a window whose frame the window manager has not told yet (not shown)
 FRAME_ALLOWANCE = QMargins(8, 40, 8, 8)
 
@@ -74,6 +76,7 @@ class ScreenFittedDialog(QDialog):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         fit_window(self)
+        watch_window(self.windowHandle())  # the keyboard back to the window under it when it closes
 
     def button_row(self, *buttons: QPushButton) -> QHBoxLayout:
         """``buttons`` on the left, the dialog's Close on the right (a list dialog's bottom row)."""
