@@ -19,4 +19,4 @@ def test_drags_drop_onto_the_outfit_through_the_real_event_path(xcb_env: dict[st
     done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(HERE / "xvfb_drag_and_drop.py")],
                           env=xcb_env, cwd=HERE.parent, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "2 passed" in done.stdout
+    assert "3 passed" in done.stdout

@@ -1,5 +1,7 @@
 """Drag and drop onto the outfit through Qt's real event path, on a real X server (Xvfb + xcb).
 
+Also what else needs a real X server without a window manager: the window's keyboard at its first show.
+
 Not collected on its own (the session's Qt runs offscreen, whose drag manager drops nothing):
 ``test_gui_drag_and_drop.py`` runs this module in a subprocess with ``QT_QPA_PLATFORM=xcb``.
 Mouse events go in as window-system events (QTest on the QWindow), so Qt's xcb drag manager
@@ -48,6 +50,14 @@ def _release_over(target: QWidget, window: QWindow, after_ms: int = 300) -> None
         QTest.mouseRelease(window, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, point + QPoint(3, 3))
 
     QTimer.singleShot(after_ms, finish)
+
+
+def test_the_window_takes_the_keyboard_when_it_first_shows(window, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial ES: without a window manager the new window had no keyboard (Ctrl+O and typing went nowhere until it
+    was clicked); it asks for it as a window manager would give it."""
+    from PySide6.QtGui import QGuiApplication
+
+    qtbot.waitUntil(lambda: QGuiApplication.focusWindow() is window.windowHandle(), timeout=5000)
 
 
 def test_dragging_a_catalogue_item_onto_the_outfit_adds_it(window, qtbot) -> None:  # type: ignore[no-untyped-def]

@@ -755,6 +755,9 @@ class MainWindow(QMainWindow):
         if not self._shown_once:  # at the window's size: a panel squeezed in an older session gets its room
             self._shown_once = True
             self.centre_scroller.updateGeometry()  # its least, from the screen the window opened on
+            # the keyboard, as a window manager gives a new window: without one, Ctrl+O and typing went nowhere
+            # until the window was clicked (trial ES)
+            QTimer.singleShot(0, self, self.activateWindow)
             self._give_filters_room()
             self._give_explanation_room()
 
