@@ -30,3 +30,12 @@ def test_train_is_offered_for_labelled_attributes_and_refused_with_a_reason_othe
     plain = make_window(world(tmp_path / "b", make_closet(tmp_path / "b" / "closet"), "closet"))
     assert plain.catalogue.name == "closet" and not plain.train_action.isEnabled()
     assert "neither outfits nor labelled attributes" in plain.train_action.toolTip()
+    # a catalogue without outfits: the dialog says before Train what the model will rank by, and that on few photos
+    # those looks can be poorer than the built-in model's (trial ER read it only in its results)
+    labelled.train_action.trigger()
+    dialog = labelled.train_dialog
+    assert dialog is not None and dialog.isVisible()
+    words = " ".join(dialog.phase.text().split())
+    assert "ranks by looks (look-alikes)" in words and "poorer than the built-in model's" in words, words
+    assert "Built-in model…" in words
+    dialog.reject()
