@@ -335,6 +335,9 @@ def test_adapt_says_up_front_that_a_frozen_pretrained_trunk_has_nothing_to_adapt
     assert "nothing to adapt" in words and "train it again" in words and "instead" not in words
     bundled = starting_words(StartingModel(Path("/app/general.pt"), "bundled", target, False, frozen=True))
     assert "nothing to adapt" in bundled and "train a model on this catalogue instead" in bundled
+    # in a stylist's words: no file name, no "trunk" (trial ER read "general.pt keeps its pretrained trunk…")
+    assert all("general.pt" not in said and "trunk" not in said for said in (words, bundled))
+    assert bundled.startswith("The built-in model")
     # nothing to train on either: no pointer to the Train entry, which is off then (trial G)
     untrainable = starting_words(StartingModel(Path("/app/general.pt"), "bundled", target, False, frozen=True,
                                                trainable=False))

@@ -71,22 +71,29 @@ def starting_model(service: CatalogueService) -> StartingModel:
                          trainable)
 
 
+def _model_words(start: StartingModel) -> str:
+    """The model a frozen start names, in a stylist's words (no file name, no "trunk")."""
+    return "The built-in model" if start.origin == "bundled" else "This catalogue's model"
+
+
 def starting_words(start: StartingModel) -> str:
     """What the dialog says before the person starts: the model it starts from, the file it writes."""
     if start.origin == "none":
         return "No catalogue is open: open the catalogue to adapt the model to first."
     if start.frozen and start.origin in ("trained", "adapted"):  # said before the run, not as its failure
-        return (f"{start.path.name} keeps its pretrained trunk as shipped, and its heads were trained on this "
-                "catalogue: there is nothing to adapt. To learn from photos added since, train it again "
-                "(File → Train model on this catalogue…).")
+        return ("This catalogue's model sees photos as the app's built-in model does (learnt on millions of photos "
+                "and kept as shipped) and was trained on this catalogue: there is nothing to adapt. To learn from "
+                "photos added since, train it again (File → Train model on this catalogue…).")
     if start.frozen and not start.trainable:  # never advice pointing at a menu entry that is off (trial G)
-        return (f"{start.path.name} sees photos with features learnt on millions of photos and kept as shipped, "
+        return (f"{_model_words(start)} sees photos with what it learnt on millions of photos, kept as shipped, "
                 "so there is nothing to adapt; and this catalogue has neither outfits nor labelled attributes to "
                 "train a model of its own on. Search, “Find visually similar” and the explanations use this model "
                 "as it is.")
     if start.frozen:  # never advice that loops: a model trained here has nothing to adapt either (a trial)
-        return (f"{start.path.name} keeps its pretrained trunk as shipped, so there is nothing to adapt: train a "
-                "model on this catalogue instead (File → Train model on this catalogue…).")
+        # a stylist's words: "general.pt" and "pretrained trunk" were trial ER's dead end
+        return (f"{_model_words(start)} sees photos with what it learnt on millions of photos, kept as shipped, so "
+                "there is nothing to adapt: train a model on this catalogue instead (File → Train model on this "
+                "catalogue…).")
     origin = {"trained": "this catalogue's own model, trained on this catalogue",
               "adapted": "this catalogue's own model, already adapted to this catalogue",
               "bundled": "the model bundled with the app",
