@@ -23,7 +23,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QListView,
-    QMainWindow, QMenu, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
+    QMainWindow, QMenu, QMenuBar, QMessageBox, QProgressBar, QPushButton, QScrollArea, QSplitter, QStyle, QToolBar, QToolButton, QVBoxLayout, QWidget,
 )
 
 from sane_desktop.errors import (
@@ -388,6 +388,17 @@ def _hand_on_spare(splitter: QSplitter, panel: QWidget, height: int) -> None:
         sizes[mine + 1] += sizes[mine] - height
         sizes[mine] = height
         splitter.setSizes(sizes)
+
+
+def menu_actions(bar: QMenuBar | QMenu) -> list[QAction]:
+    """Every action of ``bar``'s menus and their submenus, depth first."""
+    found: list[QAction] = []
+    for action in bar.actions():
+        found.append(action)
+        submenu = action.menu()
+        if isinstance(submenu, QMenu):
+            found += menu_actions(submenu)
+    return found
 
 
 class CentreScroller(QScrollArea):
@@ -1122,6 +1133,11 @@ class MainWindow(QMainWindow):
         toolbar_toggle.setText("&Toolbar")
         panels.addAction(toolbar_toggle)
         self.panel_actions.append(toolbar_toggle)
+        # an on/off entry shows its tick in a menu, not its icon: Fusion draws a checkable entry's icon in place of the
+        # tick, so View → Panels → Filters panel never said whether it was on (trial ER); the toolbar keeps the icon
+        for action in menu_actions(menu):
+            if action.isCheckable() and not action.icon().isNull():
+                action.setIconVisibleInMenu(False)
 
     def _build_status_bar(self) -> None:
         self.setStatusBar(LeftToRightStatusBar(self))  # a message opening with an Arabic name stays a left-to-right line
