@@ -182,7 +182,9 @@ def test_filters_and_threshold_apply_to_the_results(window, world, qtbot) -> Non
     shown = [shown_match(r) for r in range(window.results_model.rowCount())]
     assert shown and min(shown) >= bound and len(shown) == sum(1 for m in matches if m >= bound) < before
     assert f"matches of {bound}/100 or more" in window.results.filter_note.text()
-    assert int(window.settings.get("min_match")) == bound
+    from sane_desktop.gui.outfit_memory import remembered_min_match
+
+    assert remembered_min_match(window.settings, window.catalogue) == bound  # this catalogue's, not every one's
     # a colour tick: every result has it
     truth = colour_counts(world)
     colour = max(sorted(truth), key=lambda c: len(truth[c]))
@@ -560,3 +562,45 @@ def test_tab_goes_down_the_filters_in_their_order(window, qtbot) -> None:  # typ
         seen.append(widget)
     assert seen == boxes
 
+
+
+def test_hide_matches_below_is_each_catalogues_own(world, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial ER: "Hide matches below" 75, set in the demo, carried into another catalogue, a new demo and the next
+    start (an empty outfit's pane read "Showing only matches of 75/100 or more"). Each catalogue keeps its own,
+    across a switch and a restart; a catalogue never set hides nothing."""
+    from gui_helpers import open_window
+
+    from sane_desktop.gui.screenshots import open_first_catalogue
+    from sane_desktop.service import CatalogueService
+
+    if not (world["index"] / "other").is_dir():
+        CatalogueService(world["index"], model=world["model"]).index_folder(world["root"] / "source", "other")
+    settings_file = tmp_path / "session.ini"
+    window, client = open_window(world, qtbot, settings_file=settings_file)
+    try:
+        open_first_catalogue(window, build_demo=False, demo_items=60, timeout_s=60)
+        first = window.catalogue.name
+        other = "other" if first != "other" else "demo"
+        spin = window.results.threshold
+        spin.setFocus()
+        qtbot.keyClick(spin, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+        qtbot.keyClicks(spin, "75")
+        qtbot.keyClick(spin, Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: spin.value() == 75, timeout=5000)
+        window.refresh_catalogues(select=other)
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == other, timeout=30000)
+        assert spin.value() == 0  # never set here: nothing hidden
+        window.refresh_catalogues(select=first)
+        qtbot.waitUntil(lambda: window.catalogue is not None and window.catalogue.name == first, timeout=30000)
+        assert spin.value() == 75
+        window.settings.sync()
+    finally:
+        client.shutdown()
+        window.close()
+    again, client = open_window(world, qtbot, settings_file=settings_file)  # the next start
+    try:
+        open_first_catalogue(again, build_demo=False, demo_items=60, timeout_s=60)
+        qtbot.waitUntil(lambda: again.catalogue is not None, timeout=30000)
+        assert again.results.threshold.value() == (75 if again.catalogue.name == first else 0)
+    finally:
+        client.shutdown()

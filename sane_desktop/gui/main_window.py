@@ -47,8 +47,8 @@ from sane_desktop.gui.results_view import (
     EMPTY_RESULTS_WORDS, LIKENESS_SORT_LABEL, KeepCurrentInView, KeyboardFocusSelects, ResultsView,
 )
 from sane_desktop.gui.outfit_memory import (
-    Entry, forget, remember, remember_filters, remember_target, remembered, remembered_filters, remembered_saved,
-    remembered_target, still_held,
+    Entry, forget, remember, remember_filters, remember_min_match, remember_target, remembered, remembered_filters,
+    remembered_min_match, remembered_saved, remembered_target, still_held,
 )
 from sane_desktop.gui.saved_outfits import SavedOutfitsController, no_longer_in_catalogue, quoted
 from sane_desktop.gui.screen_fit import FRAME_ALLOWANCE, fit_window, fitted_size, screen_of
@@ -2127,9 +2127,10 @@ class MainWindow(QMainWindow):
     # --- filters, sort, thumbnail size, details (issue 18, points 13 and 16) --------------------
     def _build_filter_wiring(self) -> None:
         """Remembered choices back on screen, then the signals (restoring them searches nothing)."""
-        self.results.threshold.blockSignals(True)
-        self.results.threshold.setValue(int(self.settings.get("min_match")))
-        self.results.threshold.blockSignals(False)
+        self.results.set_threshold(0)  # each catalogue's own, once it opens (_restore_ticks)
+        # remembered as typed (the search waits for the typing to settle; a switch of catalogue meanwhile kept it
+        # for the next catalogue)
+        self.results.threshold.valueChanged.connect(self._remember_threshold)
         self.results.set_sort(str(self.settings.get("results_sort")))
         self.results.sort_changed.connect(lambda sort: self.settings.set("results_sort", sort))
         self.results.sort_changed.connect(self._similar_order_changed)
@@ -2171,6 +2172,8 @@ class MainWindow(QMainWindow):
         is filtered already), then ask the worker which of them it still has: a value a re-import removed, or
         a hand-edited one, emptied the grid under a tick "(0)" that no box of the panel could show (trial BI);
         those are said and forgotten."""
+        # its own "Hide matches below" (no search: the catalogue's first is to come)
+        self.results.set_threshold(remembered_min_match(self.settings, info))
         ticks = remembered_filters(self.settings, info)
         if not ticks:
             return
@@ -2220,8 +2223,11 @@ class MainWindow(QMainWindow):
         elif link == "train":  # the model names no reasons here (_note_results)
             self.show_train_dialog()
 
-    def _threshold_changed(self, value: int) -> None:
-        self.settings.set("min_match", value)
+    def _remember_threshold(self, value: int) -> None:
+        if self.catalogue is not None and not self.shared:  # this catalogue's, for the next time it opens
+            remember_min_match(self.settings, self.catalogue, value)
+
+    def _threshold_changed(self, _value: int) -> None:
         self._search_again()
 
     def _search_again(self) -> None:
@@ -2789,6 +2795,8 @@ class MainWindow(QMainWindow):
         self.filters.reset()  # another catalogue's values: its own ticks, as last left in it (trial BE)
         if not shared:
             self._restore_ticks(opened.info)
+        else:
+            self.results.set_threshold(0)
         if other:  # … and its own search: a trial's next catalogue opened as "No items match"
             # not with its signals blocked: the box's clear button follows textChanged, and stayed on an
             # empty box (trial AZ); the search it would start is this catalogue's own item request

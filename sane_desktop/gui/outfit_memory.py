@@ -48,6 +48,7 @@ def forget(settings: Any, uid: str) -> None:
         settings.remove(f"target/{uid}")
         settings.remove(f"saved/{uid}")
         settings.remove(f"filters/{uid}")
+        settings.remove(f"min_match/{uid}")
 
 
 @dataclass(frozen=True)
@@ -131,3 +132,21 @@ def remember_filters(settings: Any, info: CatalogueInfo, ticks: dict[str, set[st
         settings.set(f"filters/{info.uid or info.name}", json.dumps(kept, ensure_ascii=False))
     else:
         settings.remove(f"filters/{info.uid or info.name}")
+
+
+def remembered_min_match(settings: Any, info: CatalogueInfo) -> int:
+    """"Hide matches below" as last left in ``info``'s catalogue (0, hiding nothing, when never set or unreadable).
+    One value for every catalogue carried 75, set in the demo, into a new shop's first search (trial ER)."""
+    try:
+        value = int(str(settings.get(f"min_match/{info.uid or info.name}") or 0))
+    except ValueError:
+        return 0
+    return value if 0 <= value <= 100 else 0
+
+
+def remember_min_match(settings: Any, info: CatalogueInfo, value: int) -> None:
+    """Keep "Hide matches below" for ``info``'s catalogue (0: the key goes)."""
+    if value:
+        settings.set(f"min_match/{info.uid or info.name}", int(value))
+    else:
+        settings.remove(f"min_match/{info.uid or info.name}")

@@ -320,6 +320,14 @@ class ResultsView(QWidget):
                                         else Qt.AlignmentFlag.AlignLeft)
             self._controls.invalidate()
 
+    def set_threshold(self, value: int) -> None:
+        """Show ``value`` in "Hide matches below" without a search, and drop one still pending (another catalogue's:
+        typed, then the catalogue switched within the debounce)."""
+        self._threshold_timer.stop()
+        self.threshold.blockSignals(True)
+        self.threshold.setValue(value)
+        self.threshold.blockSignals(False)
+
     def least_height(self) -> int:
         """Pixels of height the panel needs to show its header (its rows at this width, the lines
         under it when shown) and one whole row of tiles below it."""

@@ -23,8 +23,9 @@ DEFAULTS: dict[str, Any] = {"theme": "system", "colour_map": "inferno", "opacity
                             "catalogue": "", "catalogue_uid": "",
                             "results_per_category": 24, "tile_overlays": 0, "explanation_details": 0,
                             "export_folder": "", "image_folder": "", "catalogue_folder": "",
-                            # issue 18, points 13 and 16: tile size, the grids' orders, "hide matches below"
-                            "tile_size": 136, "catalogue_sort": "title", "results_sort": "score", "min_match": 0,
+                            # issue 18, points 13 and 16: tile size, the grids' orders ("hide matches below" is
+                            # each catalogue's: outfit_memory.remembered_min_match)
+                            "tile_size": 136, "catalogue_sort": "title", "results_sort": "score",
                             # issue 19 point 2: the last shared catalogue's server (never its password:
                             # that goes to the system keyring, or nowhere)
                             "shared_host": "", "shared_port": 5432, "shared_database": "", "shared_user": "",
