@@ -313,7 +313,9 @@ def test_the_category_guess_shows_its_confidence(qtbot, tmp_path) -> None:  # ty
     assert "On 36 of this catalogue's own photos, such guesses were right 90 % of the time" in hint
     # the share is among the catalogue's own categories (trial CD: a skirt in a shop without skirts read "Tops,
     # fairly sure (77 %)")
-    assert "among this catalogue's categories: a kind of item it has none of gets the nearest" in hint
+    assert "choosing among this catalogue's categories only: an item of a kind the catalogue does not have is given " \
+           "the closest one" in hint
+    assert dialog.width() >= 460  # lines, not a tall column of words (trial ER)
     assert [dialog.category.itemText(i) for i in range(3)] == [
         f"{name} — {guess.percents[name]} %" for name, _ in guess.ranked]
     assert sum(guess.percents.values()) == 100  # whole numbers that add up (trial CC read 33 + 33 + 33)

@@ -66,8 +66,11 @@ def hint_html(guess: CategoryGuess, share: float, chosen: str = "") -> str:
     if guess.preselected:
         # the share is among this catalogue's categories only: a skirt in a shop without skirts read "Tops,
         # fairly sure (77 %)" (trial CD), the track record being of the kinds the shop has
-        return (f"The model thinks this is {best}. {sureness(share)} ({percent} %) among this catalogue's "
-                f"categories: a kind of item it has none of gets the nearest. Change it if it is wrong."
+        # (trial ER could not parse "sure among this catalogue's categories: a kind of item it has none of gets the
+        # nearest")
+        return (f"The model thinks this is {best}. {sureness(share)} ({percent} %), choosing among this "
+                f"catalogue's categories only: an item of a kind the catalogue does not have is given the closest one. "
+                f"Change it if it is wrong."
                 + (f" ({record[0].upper()}{record[1:]}.)" if record else ""))
     if guess.unlike_every_category:
         why = (f"It looks unlike this catalogue's photos of every category (less like its closest, {best}, than "
@@ -88,6 +91,7 @@ class CategoryDialog(ScreenFittedDialog):
         super().__init__(parent)
         self.guess = guess
         self.setWindowTitle("Add an image to the outfit")
+        self.setMinimumWidth(460)  # its sentences read as lines, not a tall column of words (trial ER)
         picture = QLabel()
         if guess.preview is not None:  # decoded by the worker, bounded: never the full file here
             picture.setPixmap(QPixmap.fromImage(rgb_image(guess.preview)))

@@ -505,7 +505,9 @@ class SavedOutfitsController(QObject):
             elif answer == buttons.Save:
                 if dialog is not None:
                     dialog.accept()
-                if self.name:  # its changes, under its name: no name to ask, nothing to confirm (trial ER)
+                # its changes, under its name: no name to ask, nothing to confirm (trial ER); not when the one to
+                # open is that one (its saved version, to go back to): then a name for the changes is asked
+                if self.name and self.name != outfit.name:
                     self.save_changes(self.name, lambda: self.load(outfit.pk))
                     return
                 self._after_save = lambda: self.load(outfit.pk)
