@@ -219,7 +219,7 @@ def seen(step):
                       "status bar": on_screen(window.statusBar()), "slider": on_screen(window.tile_size),
                       "export": on_screen(window.explanation.export_button),
                       "panel": on_screen(window.explanation_dock), "panel width": window.explanation_dock.width(),
-                      "centre width": window.centre_scroller.width(),
+                      "centre width": window.centre_scroller.width(), "least": window.minimumSize().toTuple(),
                       "centre scrolls": window.centre_scroller.verticalScrollBar().isVisible()
                       or window.centre_scroller.horizontalScrollBar().isVisible()}), flush=True)
 
@@ -265,4 +265,43 @@ def test_the_window_fits_a_small_scaled_screen(width: int, height: int, scrolls:
         assert left >= 0 and top >= 0 and left + w <= width and top + h <= height, step
         assert step["status bar"] and step["slider"] and step["panel"] and step["export"], step
         assert step["centre width"] >= 300, step  # the catalogue and results keep a column, not a sliver
+        # a least size the person can still shrink the window to with a window manager (trial ET: it was the whole
+        # screen, 995 × 569 on a 1024 × 640 one)
+        assert step["least"][0] <= width - 16 and step["least"][1] <= height - 48, step  # room for a frame too
+        if scrolls:  # the centre's least does not fit: the window may be made much smaller, the centre scrolls
+            assert step["least"][1] <= height // 2 + 40, step
     assert steps[-1]["centre scrolls"] is scrolls, steps[-1]
+
+
+def test_the_wheel_over_a_box_in_a_scrolled_panel_changes_nothing(world, qtbot, make_window) -> None:  # type: ignore[no-untyped-def]
+    """Trial ET: rolling the wheel over the results' "for" box to scroll the window's centre switched it from "All
+    categories" to "Trousers", silently. A box, spin box or slider in a scrolled panel takes the wheel only while it
+    has the keyboard (that the wheel then scrolls the panel, a real X server shows: ``test_gui_wheel_guard.py``)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication, QComboBox
+
+    from sane_desktop.gui.wheel_guard import guard_wheel
+
+    window = make_window(world, size=(800, 600))
+    with_an_outfit(window, qtbot)
+
+    def roll(widget) -> None:  # type: ignore[no-untyped-def]
+        """A wheel turn over ``widget``, handed to the window as the window system does (Qt finds the widget)."""
+        point = QPointF(widget.mapTo(window, widget.rect().center()))
+        event = QWheelEvent(point, QPointF(widget.mapToGlobal(widget.rect().center())), QPoint(0, 0), QPoint(0, -120),
+                            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False)
+        QApplication.sendEvent(window.windowHandle(), event)
+
+    target, threshold = window.results.target, window.results.threshold
+    assert isinstance(target, QComboBox) and target.count() > 2 and not target.hasFocus()
+    threshold.setValue(10)
+    before = (target.currentIndex(), threshold.value())
+    roll(target)
+    roll(threshold)
+    assert (target.currentIndex(), threshold.value()) == before
+    target.setFocus()  # chosen (Tab): the wheel is the box's again
+    qtbot.waitUntil(target.hasFocus, timeout=5000)
+    roll(target)
+    assert target.currentIndex() != before[0]
+    assert guard_wheel(window) == 0  # every one was guarded when the window was made

@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 from sane_desktop.gui.path_check import PathCheck
 from sane_desktop.gui.request_dialog import BackgroundRun, RequestDialog, show_failure
 from sane_desktop.gui.screen_fit import fit_window, frame_margins, screen_of
+from sane_desktop.gui.wheel_guard import guard_wheel
 from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.tasks import Failure, Task, TaskRunner, TaskState
 from sane_desktop.gui.theme import themed_icon
@@ -518,6 +519,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
         chain = [self.mapping_table, *(c for c in choosers if c is not None), self.suggestions_button]
         for first, second in zip(chain, chain[1:]):
             QWidget.setTabOrder(first, second)
+        guard_wheel(self)  # the wheel scrolls the table's rows, never changes a row's choice on the way
         self.mapping_table.resizeRowsToContents()
         self.mapping_table.setMinimumHeight(self.table_height(min(TABLE_ROWS, len(plan.rows))))
         self.keep_whole()

@@ -56,6 +56,7 @@ from sane_desktop.gui.settings import Settings
 from sane_desktop.gui.shared_catalogue_dialog import SharedCatalogueDialog
 from sane_desktop.gui.tasks import Channel, Failure, Task, TaskRunner
 from sane_desktop.gui.timers import timer
+from sane_desktop.gui.wheel_guard import guard_wheel
 from sane_desktop.gui.user_notes import UserNotes
 from sane_desktop.gui.start_folder import start_folder
 from sane_desktop.gui.text import (
@@ -417,9 +418,13 @@ class CentreScroller(QScrollArea):
         self.setWidget(centre)
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        # in each direction the centre's own least where the screen has room for it, else a small one (it scrolls):
+        # bounded to the room instead, the window's least was the whole screen, never to be made smaller (trial ET)
         centre = self.widget()
         least = centre.minimumSizeHint() if centre is not None else QSize(0, 0)
-        return least.boundedTo(self.room()).expandedTo(QSize(CENTRE_LEAST, CENTRE_LEAST))
+        room = self.room()
+        return QSize(least.width() if least.width() <= room.width() else CENTRE_LEAST,
+                     least.height() if least.height() <= room.height() else CENTRE_LEAST)
 
 
 class CentreColumn(QSplitter):
@@ -759,6 +764,7 @@ class MainWindow(QMainWindow):
         self._tile_pairs: set[tuple[int, int]] = set()
         self.set_tile_overlays(bool(settings.get("tile_overlays")))
         self._build_filter_wiring()
+        guard_wheel(self)  # a wheel over a box in a scrolled panel scrolls the panel, never changes the box
 
     # --- layout ----------------------------------------------------------------------------
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 - Qt's name

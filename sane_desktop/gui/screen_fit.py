@@ -10,6 +10,7 @@ from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QPushButton, QWidget
 
 from sane_desktop.gui.focus_return import watch_window
+from sane_desktop.gui.wheel_guard import guard_wheel
 
 # a title bar and borders, for a window whose frame the window manager has not told yet (not shown)
 FRAME_ALLOWANCE = QMargins(8, 40, 8, 8)
@@ -77,6 +78,7 @@ class ScreenFittedDialog(QDialog):
         super().showEvent(event)
         fit_window(self)
         watch_window(self.windowHandle())  # the keyboard back to the window under it when it closes
+        guard_wheel(self)  # a wheel over a box in its scrolled part scrolls, never changes the box (trial ET)
 
     def button_row(self, *buttons: QPushButton) -> QHBoxLayout:
         """``buttons`` on the left, the dialog's Close on the right (a list dialog's bottom row)."""
