@@ -34,7 +34,8 @@ def main(argv: list[str] | None = None) -> int:
                              "`make run` uses the checkout's index/)")
     parser.add_argument("--model", type=_path, help="model checkpoint (default: the catalogue's own, else the demo model)")
     parser.add_argument("--demo-items", type=whole_number(1, MAX_COUNT), default=DEMO_ITEMS,  # as `gui`'s
-                        help=f"size of the demo catalogue built on first run (default {DEMO_ITEMS})")
+                        help=f"size of the demo catalogue built on the first run (default {DEMO_ITEMS}), none built while the "
+                             "index home holds a catalogue")
     parser.add_argument("--launch-probe", action="store_true",
                         help="print when the window is first painted and when the catalogue first shows items "
                              "(epoch seconds on stdout), then quit: what bench/bench_launch.py times")

@@ -11,14 +11,16 @@ from sane_desktop.paths import DEMO_ITEMS
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("gui", help="open the desktop application",
-                                   description="Opens SANE Desktop; when the demo catalogue is missing (first run) it builds and indexes it.")
+                                   description="Opens SANE Desktop; on the first run (an index home with no catalogue) it builds and "
+                                               "indexes the demo catalogue.")
     parser.add_argument("--index-home", type=folder_arg, metavar="DIR",
                         help="folder of indexed catalogues (as `sane-desktop --index-home DIR gui`; default: "
                              "$SANE_INDEX_HOME, else the per-user data folder)")
     parser.add_argument("--model", type=path_arg, help="model checkpoint (default: the catalogue's own, else the demo model)")
     parser.add_argument("--screenshot", type=folder_arg, metavar="DIR", help="save screenshots of the main path to DIR and quit")
     parser.add_argument("--demo-items", type=whole_number(1, MAX_COUNT), default=DEMO_ITEMS,
-                        help=f"size of the demo catalogue built on first run (default {DEMO_ITEMS}, as main.py)")
+                        help=f"size of the demo catalogue built on the first run (default {DEMO_ITEMS}, as main.py; "
+                             "no demo is built while the index home holds a catalogue)")
     parser.set_defaults(handler=run)
 
 

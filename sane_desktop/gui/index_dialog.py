@@ -134,7 +134,9 @@ class IndexDialog(BackgroundRun, RequestDialog):
         self.folder = QLineEdit()
         self.folder.setAccessibleName("Catalogue folder")  # a screen reader reads no placeholder as a name
         # a stylist's words: the layouts' names (Polyvore, manifest + mapping) are the README's (trial ER)
-        self.folder.setPlaceholderText("A folder of product photos (one folder per category, a table, outfits…)")
+        self.folder.setPlaceholderText("A folder of product photos")  # whole on a small screen (trial ET)
+        self.folder.setToolTip("A folder of product photos: one sub-folder per category, or with a table of titles, "
+                               "categories and attributes, and outfits if it has them")
         browse = QPushButton("Choose…")
         themed_icon(browse, "mdi6.folder-open-outline")
         browse.clicked.connect(self.choose_folder)
