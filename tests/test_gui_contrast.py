@@ -265,3 +265,31 @@ def test_system_follows_a_dark_palette_the_desktop_gave(qapp, monkeypatch) -> No
             assert theme.apply_theme(qapp, "light") is False and theme.apply_theme(qapp, "system") is dark
     finally:
         theme.apply_theme(qapp, "light")
+
+
+def test_a_toolbars_overflow_arrow_takes_the_new_theme(qapp, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial ET: after View → Dark theme, a narrow window's toolbar overflow arrow (») kept the light theme's black
+    glyph, 1.2:1 on the dark window."""
+    from PySide6.QtWidgets import QMainWindow, QToolBar, QToolButton
+
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    toolbar = QToolBar("Main")
+    for number in range(30):
+        toolbar.addAction(f"action {number}")
+    window.addToolBar(toolbar)
+    window.setCentralWidget(QLabel("…"))
+    window.resize(200, 200)
+    window.show()
+    try:
+        theme.apply_theme(qapp, "light")
+        qtbot.waitUntil(lambda: toolbar.findChild(QToolButton, "qt_toolbar_ext_button") is not None
+                        and toolbar.findChild(QToolButton, "qt_toolbar_ext_button").isVisible(), timeout=5000)
+        arrow = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        for name in ("dark", "light", "dark"):
+            theme.apply_theme(qapp, name)
+            qapp.processEvents()
+            background = qapp.palette().color(QPalette.ColorRole.Window)
+            assert _glyph_contrast(arrow.icon(), background) >= 3.0, name
+    finally:
+        theme.apply_theme(qapp, "light")

@@ -259,7 +259,23 @@ def apply_theme(app: QApplication, theme: str) -> bool:
     qta.set_defaults(color="#e8eaed" if dark else "#303134", color_disabled="#6b6e72" if dark else "#b0b3b8")
     refresh_icons()
     refresh_links(app)
+    refresh_standard_icons(app)
     return dark
+
+
+def refresh_standard_icons(app: QApplication) -> None:
+    """Give the widgets that took a standard icon once, when made, the new style's: a toolbar's overflow arrow kept
+    the black one of the theme it was made under (1.2:1 on the dark window after a switch, trial ET); a panel's
+    title buttons are remade by Qt itself."""
+    from PySide6.QtWidgets import QToolBar, QToolButton  # (the module imports only what the palettes need)
+
+    for toolbar in (widget for widget in app.allWidgets() if isinstance(widget, QToolBar)):
+        arrow = toolbar.findChild(QToolButton, "qt_toolbar_ext_button")
+        if arrow is not None:
+            pixmap = QStyle.StandardPixmap.SP_ToolBarHorizontalExtensionButton \
+                if toolbar.orientation() == Qt.Orientation.Horizontal \
+                else QStyle.StandardPixmap.SP_ToolBarVerticalExtensionButton
+            arrow.setIcon(app.style().standardIcon(pixmap, None, arrow))
 
 
 def refresh_links(app: QApplication) -> None:
