@@ -22,7 +22,8 @@ _WATCHED = "saneFocusReturn"  # a window's dynamic property: its visibility is w
 # focus to it at the click, and the app's focus window goes to None; the dialog's hide then leaves the keyboard at
 # X's root window (trial ER: Ctrl+I did nothing after Open shared catalogue… → Cancel). Such a loss, this recent,
 # is the dialog's doing: another application taking the keyboard is not, and takes nothing back
-RECENT_LOSS_S = 0.5
+RECENT_LOSS_S = 1.0
+RETRY_MS = (150, 400, 900)  # the keyboard asked for again while no window of the app has it
 _lost: tuple[float, QWindow | None] = (0.0, None)  # when the app's focus window last went to None, and whose it was
 _hid: tuple[float, QWindow | None, QWindow | None] = (0.0, None, None)  # the last watched window hidden: when, it, its parent
 _focused: QWindow | None = None
@@ -78,8 +79,16 @@ def _give_back(window: QWindow | None, parent: QWindow | None) -> None:
         # after the hide is done (the parent asked while its dialog still shows would lose it again), and only
         # while no other window took the keyboard meanwhile: a menu's entry that opens a dialog hides the menu
         # first, and the new dialog keeps the keyboard
+        if not shiboken6.isValid(parent) or not parent.isVisible():
+            return
         focus = QGuiApplication.focusWindow()
         if focus is None or focus is window or not focus.isVisible():
             parent.requestActivate()
 
     QTimer.singleShot(0, parent, give_back)
+    # and again while the keyboard is nowhere: X may take the first request before its focus has left the hidden
+    # window, and keep the keyboard at the root (seen for a window that never had the keyboard; the app's dialogs
+    # ask for it when shown, gui.screen_fit, so theirs is given back from a focus X has settled)
+    for later_ms in RETRY_MS:
+        QTimer.singleShot(later_ms, parent, lambda: give_back() if QGuiApplication.focusWindow() is None else None)
+

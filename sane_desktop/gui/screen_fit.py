@@ -5,7 +5,7 @@ an offscreen test cannot fake a small screen); :func:`fit_window` applies them t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QMargins, QPoint, QRect, QSize, Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QScreen, QShowEvent
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QHBoxLayout, QPushButton, QWidget
 
@@ -78,6 +78,9 @@ class ScreenFittedDialog(QDialog):
         super().showEvent(event)
         fit_window(self)
         watch_window(self.windowHandle())  # the keyboard back to the window under it when it closes
+        # the keyboard, as a window manager gives a new window: without one, a dialog opened with a mouse click in a
+        # menu had none (typing into Open shared catalogue… went nowhere, trial ET)
+        QTimer.singleShot(0, self, self.activateWindow)
         guard_wheel(self)  # a wheel over a box in its scrolled part scrolls, never changes the box (trial ET)
 
     def button_row(self, *buttons: QPushButton) -> QHBoxLayout:
