@@ -963,8 +963,9 @@ def test_a_reimport_seen_by_the_switcher_lists_the_grid_again(managed, world: Pa
 
     window, manager = managed
     manager.close()
+    qtbot.wait(500)  # the window takes the keyboard back from the closed manager (gui/focus_return.py) …
     assert window.browser_model.rowCount() == 6
-    terminal = QWidget()  # the terminal the person switched to
+    terminal = QWidget()  # … then the person switches to a terminal
     qtbot.addWidget(terminal)
     terminal.show()
     terminal.activateWindow()

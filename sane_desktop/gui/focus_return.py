@@ -9,8 +9,6 @@ focus call without a window manager, ``_NET_ACTIVE_WINDOW`` with one, which then
 
 from __future__ import annotations
 
-import time
-
 import shiboken6
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QGuiApplication, QWindow
@@ -18,40 +16,21 @@ from PySide6.QtGui import QGuiApplication, QWindow
 __all__ = ["return_focus_after_dialogs", "watch_window"]
 
 _WATCHED = "saneFocusReturn"  # a window's dynamic property: its visibility is watched already
-# a click into a dialog that never had Qt's keyboard (a non-modal one, shown without a window manager) moves X's
-# focus to it at the click, and the app's focus window goes to None; the dialog's hide then leaves the keyboard at
-# X's root window (trial ER: Ctrl+I did nothing after Open shared catalogue… → Cancel). Such a loss, this recent,
-# is the dialog's doing: another application taking the keyboard is not, and takes nothing back
-RECENT_LOSS_S = 1.0
-RETRY_MS = (150, 400, 900)  # the keyboard asked for again while no window of the app has it
-_lost: tuple[float, QWindow | None] = (0.0, None)  # when the app's focus window last went to None, and whose it was
-_hid: tuple[float, QWindow | None, QWindow | None] = (0.0, None, None)  # the last watched window hidden: when, it, its parent
-_focused: QWindow | None = None
+RETRY_MS = (150, 400)  # the keyboard asked for again while no window of the app has it (after a close of its own)
 
 
 def return_focus_after_dialogs(app: QGuiApplication) -> None:
     """Watch every window that gets the keyboard in ``app`` (and each dialog, :func:`watch_window`): when it hides
-    while it has the keyboard, or the application loses the keyboard within :data:`RECENT_LOSS_S` of its hide
-    (X's focus event may come after the hide, or before it), its transient parent is activated, when that is on
-    screen. A window hidden while another application has the keyboard takes nothing back."""
-    app.focusWindowChanged.connect(_focus_changed)
-
-
-def _focus_changed(window: QWindow | None) -> None:
-    global _lost, _focused
-    if window is None:
-        now = time.monotonic()
-        _lost = (now, _focused)
-        hid_at, hid, parent = _hid
-        if parent is not None and now - hid_at < RECENT_LOSS_S and _focused in (hid, parent):
-            _give_back(hid, parent)  # lost just after a dialog over its window hid: the dialog's doing
-    _focused = window
-    watch_window(window)
+    while it still has the keyboard, its transient parent is activated, when that is on screen. A window hidden
+    while another application has the keyboard takes nothing back (its focus window is then None)."""
+    app.focusWindowChanged.connect(watch_window)
 
 
 def watch_window(window: QWindow | None) -> None:
     """Give the keyboard back to ``window``'s transient parent when it hides (see the module); a dialog calls
-    it when shown, as it may never hold Qt's keyboard (``gui.screen_fit.ScreenFittedDialog``)."""
+    it when shown (``gui.screen_fit.ScreenFittedDialog``), asking for the keyboard as it does: without a window
+    manager, one opened with a click in a menu had none, and its Cancel clicked left the keyboard at X's root
+    window (trials ER and ET)."""
     if window is None or window.property(_WATCHED):
         return
     window.setProperty(_WATCHED, True)
@@ -59,16 +38,10 @@ def watch_window(window: QWindow | None) -> None:
 
 
 def _hidden(window: QWindow) -> None:
-    global _hid
     if not shiboken6.isValid(window):  # (told while it is destroyed)
         return
-    parent = window.transientParent()
-    now = time.monotonic()
-    _hid = (now, window, parent)
-    focus = QGuiApplication.focusWindow()
-    lost_at, lost_by = _lost
-    if focus is window or (focus is None and now - lost_at < RECENT_LOSS_S and lost_by in (window, parent)):
-        _give_back(window, parent)
+    if QGuiApplication.focusWindow() is window:
+        _give_back(window, window.transientParent())
 
 
 def _give_back(window: QWindow | None, parent: QWindow | None) -> None:
@@ -87,8 +60,7 @@ def _give_back(window: QWindow | None, parent: QWindow | None) -> None:
 
     QTimer.singleShot(0, parent, give_back)
     # and again while the keyboard is nowhere: X may take the first request before its focus has left the hidden
-    # window, and keep the keyboard at the root (seen for a window that never had the keyboard; the app's dialogs
-    # ask for it when shown, gui.screen_fit, so theirs is given back from a focus X has settled)
+    # window, and keep the keyboard at the root
     for later_ms in RETRY_MS:
         QTimer.singleShot(later_ms, parent, lambda: give_back() if QGuiApplication.focusWindow() is None else None)
 

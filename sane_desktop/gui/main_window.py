@@ -19,7 +19,7 @@ import qtawesome as qta
 from PySide6.QtCore import QEvent, QFileSystemWatcher, QItemSelection, QItemSelectionModel, QModelIndex, QObject, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction, QActionGroup, QCloseEvent, QContextMenuEvent, QKeyEvent, QKeySequence, QMouseEvent, QResizeEvent, QShortcut,
-    QShowEvent, QStandardItem, QStandardItemModel,
+    QGuiApplication, QShowEvent, QStandardItem, QStandardItemModel,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView, QApplication, QComboBox, QDockWidget, QFileDialog, QFrame, QHBoxLayout, QLabel, QLineEdit, QListView,
@@ -774,7 +774,7 @@ class MainWindow(QMainWindow):
             self.centre_scroller.updateGeometry()  # its least, from the screen the window opened on
             # the keyboard, as a window manager gives a new window: without one, Ctrl+O and typing went nowhere
             # until the window was clicked (trial ES)
-            QTimer.singleShot(0, self, self.activateWindow)
+            QTimer.singleShot(0, self, lambda: self.activateWindow() if QGuiApplication.focusWindow() is None else None)
             self._give_filters_room()
             self._give_explanation_room()
 

@@ -80,7 +80,15 @@ class ScreenFittedDialog(QDialog):
         watch_window(self.windowHandle())  # the keyboard back to the window under it when it closes
         # the keyboard, as a window manager gives a new window: without one, a dialog opened with a mouse click in a
         # menu had none (typing into Open shared catalogue… went nowhere, trial ET)
-        QTimer.singleShot(0, self, self.activateWindow)
+        QTimer.singleShot(0, self, self._take_keyboard)
+
+    def _take_keyboard(self) -> None:
+        """The keyboard for this dialog, while it shows and the keyboard is nowhere else than the window it opened
+        over (a window the person went to meanwhile keeps it)."""
+        parent = self.parentWidget()
+        over = parent.window().windowHandle() if parent is not None else None
+        if self.isVisible() and QGuiApplication.focusWindow() in (None, over, self.windowHandle()):
+            self.activateWindow()
         guard_wheel(self)  # a wheel over a box in its scrolled part scrolls, never changes the box (trial ET)
 
     def button_row(self, *buttons: QPushButton) -> QHBoxLayout:
