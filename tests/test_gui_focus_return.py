@@ -13,16 +13,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 
-SCRIPT = r"""
-import sys, time
-from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
-if sys.argv[1] == "app":
-    from sane_desktop.gui.startup import application
-    app = application()
-else:  # a bare application: what the fault looks like without the app's own set-up
-    app = QApplication([])
-
+# both scripts' start: a wait that keeps the events going, and a main window holding the keyboard
+WINDOW = r"""
 def wait(condition, seconds=5.0):
     end = time.monotonic() + seconds
     while not condition() and time.monotonic() < end:
@@ -37,7 +29,18 @@ window.resize(400, 300)
 window.show()
 window.activateWindow()
 assert wait(lambda: QGuiApplication.focusWindow() is window.windowHandle()), "the window never got the keyboard"
-for answer in ("reject", "accept"):
+"""
+
+SCRIPT = r"""
+import sys, time
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
+if sys.argv[1] == "app":
+    from sane_desktop.gui.startup import application
+    app = application()
+else:  # a bare application: what the fault looks like without the app's own set-up
+    app = QApplication([])
+""" + WINDOW + r"""for answer in ("reject", "accept"):
     box = QMessageBox(QMessageBox.Icon.Question, "Save outfit", "Replace it?",
                       QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, window)
     box.open()
@@ -107,22 +110,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QLabel, QMainWindow, QVBoxLayout
 from sane_desktop.gui.startup import application
 from sane_desktop.gui.screen_fit import ScreenFittedDialog
 app = application()
-
-def wait(condition, seconds=5.0):
-    end = time.monotonic() + seconds
-    while not condition() and time.monotonic() < end:
-        app.processEvents()
-        time.sleep(0.02)
-    return condition()
-
-window = QMainWindow()
-window.setCentralWidget(QLabel("outfit"))
-window.setWindowTitle("main")
-window.resize(400, 300)
-window.show()
-window.activateWindow()
-assert wait(lambda: QGuiApplication.focusWindow() is window.windowHandle()), "the window never got the keyboard"
-# the app's dialog (as Open shared catalogue…, shown non-modally): it asks for the keyboard when shown (no window
+""" + WINDOW + r"""# the app's dialog (as Open shared catalogue…, shown non-modally): it asks for the keyboard when shown (no window
 # manager gave it any, trial ET), and gives it back when its Cancel is clicked
 dialog = ScreenFittedDialog(window)
 dialog.setWindowTitle("Open shared catalogue")
