@@ -1218,9 +1218,7 @@ class MainWindow(QMainWindow):
         the folders whose database could not be read, and why (one merely unavailable is said so)."""
         self._note_tokens(catalogues)
         names = [info.name for info in catalogues]
-        self.demo_action.setEnabled(DEMO_CATALOGUE not in names and not any(entry.name == DEMO_CATALOGUE
-                                                                            for entry in unreadable)
-                                    and not self.channels.build.busy)
+        self._offer_demo([*names, *(entry.name for entry in unreadable)])
         if self._follow_rename(catalogues, names):
             return
         switcher = self.catalogue_switcher
@@ -2628,10 +2626,14 @@ class MainWindow(QMainWindow):
                 forget(self.settings, before)
             self._uids[info.name] = info.uid
 
+    def _offer_demo(self, names: Sequence[str]) -> None:
+        """Help → Build the demo catalogue, on while the index home lists no "demo" (``names``: every catalogue
+        there, those that cannot be read now too) and none is being built."""
+        self.demo_action.setEnabled(DEMO_CATALOGUE not in names and not self.channels.build.busy)
+
     def _show_catalogues(self, catalogues: list[CatalogueInfo]) -> None:
         self._note_tokens(catalogues)
-        self.demo_action.setEnabled(DEMO_CATALOGUE not in {info.name for info in catalogues}
-                                    and not self.channels.build.busy)
+        self._offer_demo([info.name for info in catalogues])
         # this listing's choice, used once: a stale one hijacked a later listing's (trial AJ: a choice
         # made during an index gave way, at its end, to the catalogue a listing had opened long before)
         select, reopen = self._select_after_listing, self._reopen_after_listing

@@ -170,11 +170,20 @@ class OutlinedFusion(QProxyStyle):
         # the palette the application is about to take (set after the style: Qt resets it on setStyle), which
         # the standard icons are made legible on
         self._palette = QPalette(palette) if palette is not None else None
+        # each icon made legible once (its pixels are read in Python): by pixmap and layout direction, what
+        # Fusion's icon depends on
+        self._legible: dict[tuple[QStyle.StandardPixmap, Qt.LayoutDirection], QIcon] = {}
 
     def standardIcon(self, standardIcon: QStyle.StandardPixmap, option: QStyleOption | None = None,  # noqa: N802,N803
                      widget: QWidget | None = None) -> QIcon:
-        icon = super().standardIcon(standardIcon, option, widget)
-        return legible_icon(icon, self._palette) if self._palette is not None else icon
+        if self._palette is None:
+            return super().standardIcon(standardIcon, option, widget)
+        direction = option.direction if option is not None else \
+            widget.layoutDirection() if widget is not None else QGuiApplication.layoutDirection()
+        key = (standardIcon, direction)
+        if key not in self._legible:
+            self._legible[key] = legible_icon(super().standardIcon(standardIcon, option, widget), self._palette)
+        return self._legible[key]
 
     def styleHint(self, hint: QStyle.StyleHint, option: QStyleOption | None = None,  # noqa: N802 - Qt's name
                   widget: QWidget | None = None, returnData: Any = None) -> int:  # noqa: N803
@@ -226,8 +235,8 @@ def legible_icon(icon: QIcon, palette: QPalette, minimum: float = 3.0) -> QIcon:
     window = palette.color(QPalette.ColorRole.Window)
     sizes = icon.availableSizes() or [QSize(16, 16)]
     probe = icon.pixmap(QSize(32, 32)).toImage()  # (the smallest of Fusion's may be blank: 3 × 5 pixels)
-    opaque = [probe.pixelColor(x, y) for x in range(probe.width()) for y in range(probe.height())
-              if probe.pixelColor(x, y).alpha() > 128]
+    pixels = (probe.pixelColor(x, y) for x in range(probe.width()) for y in range(probe.height()))
+    opaque = [colour for colour in pixels if colour.alpha() > 128]
     if not opaque or any(colour.hsvSaturation() > 40 for colour in opaque) \
             or max(contrast(colour, window) for colour in opaque) >= minimum:
         return icon
