@@ -266,6 +266,41 @@ def test_a_choice_another_model_cannot_apply_is_kept_for_a_later_one(closet: dic
     assert manifest is not None and manifest.set_aside_choices == {}
 
 
+def test_a_set_aside_choice_survives_a_renamed_folder(closet: dict[str, Path], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """A folder renamed while the index's model could not apply the user's choices: the rename's choice was passed
+    on as a map that replaced them all, and every choice set aside was lost (the note on trial ER's fix). Each goes
+    on, under its new name where its folder was renamed, and comes back with a model that has its category."""
+    import shutil
+
+    from sane_desktop.models.checkpoint import load_checkpoint, save_checkpoint
+
+    root = Path(shutil.copytree(closet["root"], tmp_path / "closet"))
+    home = tmp_path / "home"
+    index_json(home, root, capsys, "--category-map", "Dresses=all-body,Jewellery=hats")
+    bundle = load_checkpoint(MODEL, map_location="cpu")
+    bundle.config = {**bundle.config, "mode": "attributes"}  # a model trained without outfits: no type spaces
+    trained = tmp_path / "trained-here.pt"
+    save_checkpoint(trained, bundle)
+    code = main(["--index-home", str(home), "index", str(root), "--name", "closet", "--model", str(trained),
+                 "--workers", "0", "--device", "cpu", "--json"])
+    capsys.readouterr()
+    assert code == 0
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None and manifest.set_aside_choices == {"Dresses": "all-body", "Jewellery": "hats"}
+    (root / "Dresses").rename(root / "Kleider")
+    code = main(["--index-home", str(home), "index", str(root), "--name", "closet",  # its recorded model again
+                 "--workers", "0", "--device", "cpu", "--json"])
+    renamed = json.loads(capsys.readouterr().out)
+    assert code == 0 and renamed["mapped"]["Kleider"] == "general"
+    assert "your category choices Jewellery → hats, Kleider → all-body kept" in renamed["note"]
+    manifest = read_index_manifest(home / "closet")
+    assert manifest is not None and manifest.set_aside_choices == {"Kleider": "all-body", "Jewellery": "hats"}
+    back = index_json(home, root, capsys)  # the built-in model again, no --category-map
+    assert back["mapped"]["Kleider"] == "all-body" and back["mapped_how"]["Kleider"] == "user"
+    assert back["mapped"]["Jewellery"] == "hats" and back["mapped_how"]["Jewellery"] == "user"
+
+
 def test_a_renamed_category_folder_keeps_its_choice_and_says_so(closet: dict[str, Path], tmp_path: Path,
                                                                 capsys: pytest.CaptureFixture[str]) -> None:
     """Trial EG chose "outerwear" for its folder "Jacken und Mäntel", renamed it "Jacken & Mäntel" and re-synced:

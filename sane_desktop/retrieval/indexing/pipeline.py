@@ -162,6 +162,7 @@ def index_catalogue(
     engine, imported = import_folder(root, name, url, mapping, progress=progress, should_stop=should_stop,
                                      replace=replace, reread=rebuild)
     carried: dict[str, tuple[str, str]] = {}
+    earlier: dict[str, str] | None = None  # None: the previous manifest's choices, as they are
     if before:  # a chosen category renamed (its folder): its choice goes on under the new name
         after = category_photos(engine, name)
         carried = carried_choices(before, {category: photos for category, photos in after.items()
@@ -169,16 +170,16 @@ def index_catalogue(
         # a match by name passes on only where the new name matches nothing itself ("Shoes" to "Schuhe" and back)
         carried = {new: why for new, why in carried.items() if why[0] in chosen
                    or automatic(new, model.bundle.matched_categories).target == GENERAL}
-        if carried:
-            category_map = kept_choices({**chosen, **{new: target for new, (_old, target) in carried.items()}},
-                                        after, model.bundle.matched_categories)
-            carried = {new: why for new, why in carried.items() if new in category_map}
+        if carried:  # the choices go on under their new names, applied where this model can, else set aside
+            earlier = {**chosen, **{new: target for new, (_old, target) in carried.items()}}
+            applied = kept_choices(earlier, after, model.bundle.matched_categories)
+            carried = {new: why for new, why in carried.items() if new in applied}
     try:
         summary = index_store(engine, name, model_path, index_dir=index_dir, batch_size=batch_size,
                               workers=workers, device=device, progress=progress, should_stop=should_stop,
                               replace=replace, category_map=category_map, memory_budget=memory_budget,
                               vector_backend=vector_backend, shard=shard, build_guard=build_guard, cells=cells,
-                              rebuild=rebuild, loaded=model)
+                              rebuild=rebuild, loaded=model, earlier_choices=earlier)
     finally:
         engine.dispose()
     note = "; ".join(part for part in (summary.note, carried_words(carried, set(chosen))) if part) or None
@@ -272,6 +273,7 @@ def index_store(
     cells: str = "auto",
     rebuild: bool = False,
     loaded: IndexModel | None = None,
+    earlier_choices: Mapping[str, str] | None = None,
 ) -> IndexSummary:
     """Embed the items of catalogue ``name`` that need it, then rebuild its FAISS indexes unless
     they are provably current (:func:`~sane_desktop.retrieval.indexing.current.rebuild_reason`:
@@ -286,8 +288,11 @@ def index_store(
 
     ``category_map``: the user's choices, catalogue category -> model category or ``general``
     (:mod:`~sane_desktop.retrieval.category_map`); every other category is mapped automatically.
-    None keeps the choices the previous index recorded (those still valid); a map, even empty,
-    replaces them. Checked before anything is embedded (InputError).
+    None keeps the choices the previous index recorded (those still valid; the others are set aside for a
+    later model, :attr:`~sane_desktop.retrieval.manifest.Manifest.set_aside_choices`); a map, even empty,
+    replaces them. Checked before anything is embedded (InputError). ``earlier_choices``, with no
+    ``category_map``: the choices to keep or set aside in place of the previous index's (those of renamed
+    categories under their new names: :func:`index_catalogue`).
 
     ``model_path`` None means the model the catalogue's last index was built with, when its file is
     still there (:func:`~sane_desktop.retrieval.indexing.model.recorded_model`), else the bundled model
@@ -336,7 +341,8 @@ def index_store(
     present = {item.category for item in items}
     set_aside: dict[str, str] = {}
     if category_map is None:  # the user's earlier choices, those this model cannot apply kept for a later one
-        earlier = previous.earlier_choices if previous is not None else {}
+        earlier = dict(earlier_choices) if earlier_choices is not None \
+            else previous.earlier_choices if previous is not None else {}
         category_map = kept_choices(earlier, present, model_categories)
         set_aside = {name: target for name, target in earlier.items() if name in present and name not in category_map}
     mapping = resolve(present, model_categories, category_map)
