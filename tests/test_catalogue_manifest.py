@@ -427,6 +427,40 @@ def test_an_outfit_whose_rows_come_back_after_another_outfits_is_left_out_and_sa
               "outfit's between them — two outfits with one id? give each its own id, or put its rows together")]
 
 
+def test_an_outfits_table_sorted_by_another_column_keeps_its_outfits(tmp_path: Path) -> None:
+    """Trial EV sorted MANGO's outfits table by item, as a spreadsheet's sort leaves it: every outfit's rows were
+    scattered and all 7,842 were dropped as "two outfits with one id?". A table whose outfits are mostly scattered is
+    read by outfit id, and one note says so; a few scattered ids in a grouped table are still left out (trial V)."""
+    written = write_manifest_catalogue(tmp_path, n_items=9, n_outfits=4)
+    table = tmp_path / "outfits.csv"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([lines[0], *sorted(lines[1:], key=lambda line: line.split(",")[1])]) + "\n")
+    catalogue = read_catalogue(tmp_path)
+    assert {o.outfit_id: sorted(o.item_ids) for o in catalogue.outfits} == \
+        {outfit_id: sorted(ids) for outfit_id, ids in written["outfits"].items()}
+    assert not [skip for skip in catalogue.skipped if skip.kind == "outfit"]
+    assert [note.reason for note in catalogue.notes if note.path == "outfits.csv"] == [
+        "not grouped by outfit (4 outfit(s) with rows in several places, as a table sorted by another column): "
+        "each outfit read by its id"]
+
+
+def test_a_look_column_on_the_product_sheet_reads_its_looks(tmp_path: Path) -> None:
+    """Trial EV gave the looks as a column of the product sheet, sorted by family: every look was dropped, and each
+    product in no look was said as a row "left out: column 'look' is empty". Products in no look are no half rows."""
+    written = write_manifest_catalogue(tmp_path, n_items=9, n_outfits=0)
+    looks = {"0000000001": "L1", "0000000004": "L1", "0000000007": "L1", "0000000002": "L2", "0000000009": "L2"}
+    table = tmp_path / "products.csv"
+    lines = table.read_text().splitlines()
+    rows = [f"{line},{looks.get(line.split(',')[0], '')}" for line in lines[1:]]
+    table.write_text("\n".join([lines[0] + ",look", *rows]) + "\n")
+    mapping = dict(written["mapping"], outfits={"table": "products.csv", "outfit_id": "look", "item_id": "article_id"})
+    (tmp_path / "sane-mapping.json").write_text(json.dumps(mapping))
+    catalogue = read_catalogue(tmp_path)
+    assert {o.outfit_id: sorted(o.item_ids) for o in catalogue.outfits} == {
+        "L1": ["0000000001", "0000000004", "0000000007"], "L2": ["0000000002", "0000000009"]}
+    assert not [skip for skip in catalogue.skipped if skip.kind == "outfit"]
+
+
 def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -> None:
     """Trial V: "C:\\shop\\images\\x.jpg" read "absolute path not allowed" with images/x.jpg in the folder."""
     write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)

@@ -740,6 +740,10 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
                                     "value"))
 
 
+# more than this share of the outfits of two or more rows scattered: the table is not grouped by outfit at all
+UNGROUPED_SHARE = 0.5
+
+
 def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     required = {mapping.outfit_id_column: "outfits.outfit_id", mapping.outfit_item_column: "outfits.item_id"}
     rows = read_table(root, mapping.outfits_table, required)
@@ -749,6 +753,7 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     # outfit's is two outfits under one id, likely (two exports joined), not one of their items together
     runs: dict[str, list[list[str]]] = {}
     previous = ""
+    in_product_sheet = mapping.outfits_table == mapping.table
     for number, row in enumerate(rows, start=1):
         outfit_id = row[mapping.outfit_id_column].strip()
         item_id = reader.item_id(row[mapping.outfit_item_column])
@@ -759,6 +764,8 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
                                           "outfit"))
             continue
         if not outfit_id or not item_id:
+            if item_id and not outfit_id and in_product_sheet:
+                continue  # a look column on the product sheet: a product in no look is no half row (trial EV)
             if outfit_id or item_id:  # half a row: said, as a wrong cell is (a row with neither is a blank line)
                 empty = mapping.outfit_item_column if outfit_id else mapping.outfit_id_column
                 catalogue.skipped.append(Skip(outfit_id, row.where(mapping.outfits_table, number),
@@ -776,7 +783,15 @@ def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             runs[outfit_id][-1][1] = where
         previous = outfit_id
     # trial V joined two exports: outfit 283's four rows and another 283's four, far apart, became one
-    # outfit of 8 items without a word. Which rows go together is a guess: it is left out, and said.
+    # outfit of 8 items without a word. Which rows go together is a guess: it is left out, and said. A table
+    # whose outfits are mostly scattered is no such join but one sorted by another column (trial EV: MANGO's
+    # sorted by item lost all 7,842): each outfit is read by its id, and that is said once.
+    split = [outfit_id for outfit_id, places in runs.items() if len(places) > 1]
+    if split and len(split) > UNGROUPED_SHARE * sum(len(outfit.item_ids) > 1 for outfit in outfits.values()):
+        catalogue.notes.append(Skip("", mapping.outfits_table,
+                                    f"not grouped by outfit ({len(split)} outfit(s) with rows in several places, "
+                                    f"as a table sorted by another column): each outfit read by its id", "value"))
+        runs = {}
     for outfit_id, places in runs.items():
         if len(places) > 1:
             del outfits[outfit_id]
