@@ -461,6 +461,27 @@ def test_a_look_column_on_the_product_sheet_reads_its_looks(tmp_path: Path) -> N
     assert not [skip for skip in catalogue.skipped if skip.kind == "outfit"]
 
 
+def test_outfit_ids_written_otherwise_than_the_items_are_named(tmp_path: Path) -> None:
+    """Trial EV: outfits naming 300024058 for the item 0300024058 (a number column), "...-or" for "...-OR" or pandas'
+    "300024058.0" lost every outfit, each id an "unknown item" with no hint. Ids are still matched as written, but
+    each such id names the item it likely is, and one line says what to do."""
+    written = write_manifest_catalogue(tmp_path, n_items=9, n_outfits=3)
+    table = tmp_path / "outfits.csv"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([lines[0], *(f"{line.split(',')[0]},{int(line.split(',')[1])}.0" for line in lines[1:])])
+                     + "\n")
+    catalogue = read_catalogue(tmp_path)
+    assert catalogue.outfits == []
+    first = sorted(written["outfits"]["1"])[0]
+    dropped = next(skip.reason for skip in catalogue.skipped if skip.kind == "outfit" and skip.item_id == "1")
+    assert f"{int(first)}.0 (unknown item; the catalogue has {first})" in dropped
+    said = [skip for skip in catalogue.skipped if "written another way" in skip.reason]
+    count = len({item_id for ids in written["outfits"].values() for item_id in ids})
+    assert len(said) == 1 and said[0].path == "products.csv" and said[0].reason.startswith(
+        f"{count} item id(s) in the outfits are the items' ids written another way")
+    assert "items.id_width" in said[0].reason
+
+
 def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -> None:
     """Trial V: "C:\\shop\\images\\x.jpg" read "absolute path not allowed" with images/x.jpg in the folder."""
     write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)

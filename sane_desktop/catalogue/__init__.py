@@ -30,8 +30,29 @@ __all__ = ["Catalogue", "CatalogueError", "detect_format", "load_rgb", "prune_mi
 MIN_OUTFIT_ITEMS = 2
 
 
-def _why_missing(item_id: str, skipped: dict[str, str]) -> str:
-    return f"{item_id} ({skipped[item_id]})" if item_id in skipped else f"{item_id} (unknown item)"
+def id_written_alike(item_id: str) -> str:
+    """An id as a spreadsheet or a script may have rewritten it, folded: letter case, a float's ``.0``
+    (pandas writes an int column with a blank as floats) and leading zeros (a number column drops them).
+    Only to say which known id an unknown one likely is: ids are matched as written."""
+    folded = item_id.strip().casefold()
+    if folded.endswith(".0") and folded[:-2].isdigit():
+        folded = folded[:-2]
+    return folded.lstrip("0") or folded
+
+
+def _alike_index(known: set[str]) -> dict[str, str]:
+    """Folded id -> the known id, for folds only one known id has."""
+    by_fold: dict[str, list[str]] = {}
+    for item_id in known:
+        by_fold.setdefault(id_written_alike(item_id), []).append(item_id)
+    return {fold: ids[0] for fold, ids in by_fold.items() if len(ids) == 1}
+
+
+def _why_missing(item_id: str, skipped: dict[str, str], alike: Mapping[str, str] | None = None) -> str:
+    if item_id in skipped:
+        return f"{item_id} ({skipped[item_id]})"
+    other = (alike or {}).get(id_written_alike(item_id))
+    return f"{item_id} (unknown item; the catalogue has {other})" if other else f"{item_id} (unknown item)"
 
 
 def _repeats(item_ids: list[str]) -> str:
@@ -49,8 +70,14 @@ def prune_missing_items(catalogue: Catalogue) -> None:
     skipped.update((item_id, "its category is excluded") for item_id in catalogue.excluded)
     dropped: set[str] = set()
     kept_outfits = []
+    # an outfit table's ids written otherwise than the items' (trial EV: "0300024058" for 300024058, "43063724-or"
+    # for "43063724-OR", pandas' "300024058.0") emptied the outfits, each id "unknown item", with no hint
+    alike = _alike_index(known)
+    written_otherwise: dict[str, str] = {}
     for outfit in catalogue.outfits:
         missing = [i for i in outfit.item_ids if i not in known]
+        written_otherwise.update((i, alike[id_written_alike(i)]) for i in missing
+                                 if i not in skipped and id_written_alike(i) in alike)
         repeats = _repeats([i for i in outfit.item_ids if i in known])
         positions = outfit.positions or list(range(len(outfit.item_ids)))
         seen: set[str] = set()
@@ -60,7 +87,7 @@ def prune_missing_items(catalogue: Catalogue) -> None:
                 seen.add(item_id)
                 pairs.append((item_id, position))
         outfit.item_ids, outfit.positions = [i for i, _ in pairs], [p for _, p in pairs]
-        left_out = ", ".join(_why_missing(i, skipped) for i in missing)
+        left_out = ", ".join(_why_missing(i, skipped, alike) for i in missing)
         notes = [f"without {len(missing)} item(s): {left_out}"] if missing else []
         notes += [f"{repeats}: counted once"] if repeats else []
         if len(pairs) < MIN_OUTFIT_ITEMS:
@@ -79,6 +106,13 @@ def prune_missing_items(catalogue: Catalogue) -> None:
         if outfit.outfit_id not in dropped:
             kept_outfits.append(outfit)
     catalogue.outfits = kept_outfits
+    if written_otherwise:
+        example, known_as = next(iter(sorted(written_otherwise.items())))
+        catalogue.skipped.append(Skip("", catalogue.metadata_file, (
+            f"{len(written_otherwise)} item id(s) in the outfits are the items' ids written another way (letter case, "
+            f"leading zeros or a '.0': {example!r} is {known_as!r} among the items): ids are matched as written; write "
+            "them alike in both tables (zeros a number column dropped: items.id_width in the mapping pads them)"),
+            "metadata"))
     for split in catalogue.splits:
         split.outfit_ids = [i for i in split.outfit_ids if i not in dropped]
 
@@ -86,7 +120,7 @@ def prune_missing_items(catalogue: Catalogue) -> None:
         missing = [i for i in item_ids if i not in known]
         reason = None
         if missing:
-            reason = "question skipped: needs " + ", ".join(_why_missing(i, skipped) for i in missing)
+            reason = "question skipped: needs " + ", ".join(_why_missing(i, skipped, alike) for i in missing)
         elif kind == "compatibility" and len(set(item_ids)) < MIN_OUTFIT_ITEMS:
             reason = f"question skipped: {len(set(item_ids))} distinct item(s) to compare, it needs {MIN_OUTFIT_ITEMS}"
         elif kind == "fill_in_blank" and not question.question_item_ids:
