@@ -482,6 +482,31 @@ def test_outfit_ids_written_otherwise_than_the_items_are_named(tmp_path: Path) -
     assert "items.id_width" in said[0].reason
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".ndjson"])
+def test_a_json_lines_table_reads_as_its_json_list_does(tmp_path: Path, suffix: str) -> None:
+    """Trial EV's ``products.jsonl`` (an object a line, as many exports write) was split on commas as a CSV: a
+    "missing column" error quoting JSON fragments as its header, and draft-mapping drafted them as columns. It
+    reads as the same table written as a JSON list; a line that is not JSON is named."""
+    listed, lines = tmp_path / "listed", tmp_path / "lines"
+    write_manifest_catalogue(listed, n_items=6, n_outfits=2, table_format="json")
+    write_manifest_catalogue(lines, n_items=6, n_outfits=2, table_format="json")
+    rows = json.loads((lines / "products.json").read_text())
+    (lines / "products.json").unlink()
+    table = lines / f"products{suffix}"
+    table.write_text("\n".join(json.dumps(row) for row in rows[:3]) + "\n\n"
+                     + "\n".join(json.dumps(row) for row in rows[3:]) + "\n")
+    mapping = json.loads((lines / "sane-mapping.json").read_text())
+    mapping["items"]["table"] = table.name
+    (lines / "sane-mapping.json").write_text(json.dumps(mapping))
+    expected, read = read_catalogue(listed), read_catalogue(lines)
+    assert [(i.item_id, i.category, i.title, i.attributes) for i in read.items] == \
+        [(i.item_id, i.category, i.title, i.attributes) for i in expected.items] and len(read.items) == 6
+    assert sorted(o.outfit_id for o in read.outfits) == ["1", "2"]
+    table.write_text(table.read_text() + '{"article_id": "0000000099", "group_name": \n')
+    with pytest.raises(CatalogueError, match=rf"products{suffix}: line 8 is not JSON .*one object a line"):
+        read_catalogue(lines)
+
+
 def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -> None:
     """Trial V: "C:\\shop\\images\\x.jpg" read "absolute path not allowed" with images/x.jpg in the folder."""
     write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)

@@ -30,7 +30,7 @@ from sane_desktop.catalogue.manifest import MAPPING_FORMAT, Row, parse_mapping, 
 
 __all__ = ["ColumnChoice", "ColumnDraft", "TABLE_SUFFIXES", "draft_columns", "items_table", "tables_in"]
 
-TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl"})
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl", ".ndjson"})
 SAMPLE_ROWS = 400  # rows whose values are looked at (the first ones): enough to tell a photo column
 PHOTO_SHARE = 0.25  # a column is the photo's when at least this share of its sampled values name a photo
 MOST_PHOTOS = 0.9  # under this share, rows without a photo are counted, not listed one by one

@@ -36,7 +36,7 @@ IGNORED_ROOT_FILES = frozenset({GROUND_TRUTH_FILE})
 NOT_UTF8 = "name is not valid UTF-8 (bytes shown as \\xNN); rename it to import it"
 # a product table or a spreadsheet in a folder read without a mapping: said as such, not as "not an image file"
 # (a merchandiser's products.csv with their categories and titles was listed as a photo that failed)
-TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl"})
+TABLE_SUFFIXES = frozenset({".csv", ".tsv", ".json", ".jsonl", ".ndjson"})
 SPREADSHEET_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".ods", ".numbers"})
 TABLE_NOT_READ = ("a table, not read: a folder without a sane-mapping.json is read by its folders and file names; "
                   "add one naming its columns to import its categories, titles and attributes (sane-desktop "

@@ -59,6 +59,41 @@ def read_json(path: Path, shown: str) -> Any:
         raise CatalogueError(f"{shown}: cannot read file ({error.strerror or error})") from None
 
 
+def read_json_lines(path: Path, shown: str) -> list[tuple[int, Any]]:
+    """Parse a JSON Lines file (``.jsonl``, ``.ndjson``: one JSON value a line, blank lines skipped, UTF-8 with
+    a byte-order mark tolerated; https://jsonlines.org): (1-based line number, value) pairs, objects as
+    :class:`JsonObject`, a key repeated in one an error naming its line.
+
+    Raises:
+        CatalogueError: as :func:`read_json`, naming the line of the first value that is not JSON.
+    """
+    try:
+        text = utf8_text(read_regular_file(path), shown)
+    except UnicodeDecodeError as error:
+        raise not_utf8(shown, error) from None
+    except FileNotFoundError:
+        raise CatalogueError(f"{shown}: file not found") from None
+    except OSError as error:
+        raise CatalogueError(f"{shown}: cannot read file ({error.strerror or error})") from None
+    values = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line, object_pairs_hook=JsonObject)
+        except json.JSONDecodeError as error:
+            raise CatalogueError(f"{shown}: line {number} is not JSON ({error.msg}, column {error.colno}); "
+                                 "a JSON Lines file holds one object a line") from None
+        except (RecursionError, ValueError) as error:
+            raise CatalogueError(f"{shown}: line {number} is not JSON we can read ({error or 'nested too deeply'})") \
+                from None
+        duplicate = first_duplicate(value)
+        if duplicate is not None:
+            raise CatalogueError(f"{shown}: line {number}: duplicate {duplicate} (a key may appear once in an object)")
+        values.append((number, value))
+    return values
+
+
 def json_kind(value: Any) -> str:
     """What a JSON value is, in a message: ``an object``, ``a list``, ``true/false``, ``null``,
     ``a number``, ``NaN/Infinity`` or ``text``."""

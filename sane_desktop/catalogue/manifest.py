@@ -1,4 +1,4 @@
-"""Reader for a table of products (CSV or JSON) described by a small JSON mapping file.
+"""Reader for a table of products (CSV, JSON or JSON Lines) described by a small JSON mapping file.
 
 The mapping (format documented in ``sane_desktop/resources/mappings/README.md``) names the id, image, category,
 text, attribute and group columns, and optionally an outfits table. Every path in it is relative to
@@ -34,7 +34,7 @@ from typing import Any
 import regex  # type: ignore[import-untyped]
 
 from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
-from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, scalar_text
+from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, read_json_lines, scalar_text
 from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_file, read_regular_file, resolve_inside,
                                              unicode_twin, url_scheme, windows_absolute)
 from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8, table_text,
@@ -471,7 +471,7 @@ def _repeated_columns(relative: str, header: list[str], required: dict[str, str]
                                  f"(columns {at}): rename all but the one to read")
 
 
-def _json_row(entry: dict[str, Any]) -> Row:
+def _json_row(entry: dict[str, Any], line: int = 0) -> Row:
     cells: dict[str, str] = {}
     wrong: dict[str, str] = {}
     for column, value in entry.items():
@@ -479,7 +479,7 @@ def _json_row(entry: dict[str, Any]) -> Row:
         if text is None:
             wrong[column] = json_kind(value)
         cells[column] = text or ""
-    return Row(cells, wrong)
+    return Row(cells, wrong, line=line)
 
 
 def _wrong_cells(row: Row, columns: dict[str, str]) -> str:
@@ -496,8 +496,12 @@ def _wrong_cells(row: Row, columns: dict[str, str]) -> str:
     return "; ".join(found) + f", not text or a number{hint}"
 
 
+JSON_LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})
+
+
 def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]:
-    """Rows of a CSV or JSON (list of objects) table as string dicts; missing columns are an error.
+    """Rows of a CSV, JSON (list of objects) or JSON Lines (``.jsonl``, ``.ndjson``: an object a line) table as
+    string dicts; missing columns are an error.
     A JSON value that is no text or number is left out of the text and named in :attr:`Row.wrong`."""
     try:
         path = resolve_inside(root, relative)
@@ -515,6 +519,13 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
             raise CatalogueError(f"{relative}: expected a JSON list of objects")
         rows = [_json_row(row) for row in data]
         columns: set[str] = set().union(*(row.keys() for row in rows)) if rows else set()
+    elif path.suffix.lower() in JSON_LINES_SUFFIXES:  # one object a line (trial EV's was split on commas as a CSV)
+        entries = read_json_lines(path, relative)
+        other = next((number for number, value in entries if not isinstance(value, dict)), None)
+        if other is not None:
+            raise CatalogueError(f"{relative}: line {other} is no JSON object; a JSON Lines table holds one object a line")
+        rows = [_json_row(value, number) for number, value in entries]
+        columns = set().union(*(row.keys() for row in rows)) if rows else set()
     else:
         try:
             raw = read_regular_file(path)  # a pipe in a table's place blocked (trial BO)

@@ -19,7 +19,7 @@ __all__ = ["METADATA_SUFFIXES", "first_change", "metadata_stamp"]
 
 # the tables a reader may read (manifest tables, mappings, Polyvore's JSON and question files); photos and a
 # file manager's litter (hidden files, Thumbs.db) never count
-METADATA_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl"})
+METADATA_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
 
 Stamp = dict[str, tuple[int, int]]  # path (relative to the root, or absolute outside it) -> (size, mtime_ns)
 

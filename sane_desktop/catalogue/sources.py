@@ -14,7 +14,7 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-SOURCE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl"})
+SOURCE_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".json", ".jsonl", ".ndjson"})
 MAX_SOURCES = 64  # a folder of many text files is not a catalogue's metadata: the first ones stand for it
 MAX_DEPTH = 4  # MANGO's table is three folders down (datathon/dataset/product_data.csv)
 
