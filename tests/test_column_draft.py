@@ -60,6 +60,43 @@ def test_a_shops_own_table_is_drafted_and_read_back_as_its_catalogue(tmp_path: P
     assert len(catalogue.outfits) == len(ids) // 4
 
 
+def test_excels_western_csv_is_drafted_in_its_encoding_and_read_with_it(tmp_path: Path) -> None:
+    """Trial EV: a table saved as Excel's "CSV (Comma delimited)" on Western Windows (cp1252: "Pantalón", "grün")
+    was refused, however it was mapped. The refusal names the mapping key and the words the file reads as; the draft
+    names the encoding with those words to check, and the mapping's encoding reads it (a byte it lacks refused)."""
+    ids = write_shop(tmp_path)
+    for name in ("artikel.csv", "looks.csv"):
+        table = tmp_path / name
+        table.write_bytes(table.read_text(encoding="utf-8").replace("Look", "Looks für").encode("cp1252"))
+    draft = draft_columns(tmp_path)
+    assert draft.complete and draft.document["items"]["encoding"] == "cp1252"
+    assert draft.document["outfits"] == {"table": "looks.csv", "outfit_id": "Looks für", "item_id": "Artikel",
+                                         "encoding": "cp1252"}
+    assert draft.notes[0] == ('artikel.csv is not UTF-8: drafted as Excel\'s Western "CSV (Comma delimited)", encoding '
+                              '"cp1252" (it gives grün); if those words read wrong, save it as CSV UTF-8 and draft again')
+    (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(draft.document), encoding="utf-8")
+    catalogue = read_catalogue(tmp_path, validate_images=False)
+    assert sorted(item.item_id for item in catalogue.items) == ids and len(catalogue.outfits) == len(ids) // 4
+    assert {item.attributes.get("colour") for item in catalogue.items} == {"blau", "rot", "grün"}
+    # without it: refused, the key and the words named
+    mapping = dict(draft.document, items={k: v for k, v in draft.document["items"].items() if k != "encoding"})
+    (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(mapping), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r'artikel.csv: not UTF-8 text \(line 4: .*; save it as UTF-8 \(spreadsheets: '
+                                             r'CSV UTF-8\), or, if it is Excel\'s Western "CSV \(Comma delimited\)" \(read '
+                                             r'so, it has grün\), name that encoding in the mapping: items.encoding "cp1252"'):
+        read_catalogue(tmp_path, validate_images=False)
+    # a byte the named encoding has no character for, and a name that is no text encoding
+    (tmp_path / "artikel.csv").write_bytes((tmp_path / "artikel.csv").read_bytes() + b"A9999;x\x81;Hosen;rot;1\n")
+    (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(draft.document), encoding="utf-8")
+    with pytest.raises(CatalogueError, match=r"artikel.csv: not cp1252 text \(line 26: byte 0x81 .*check the mapping"):
+        read_catalogue(tmp_path, validate_images=False)
+    for wrong in ("klingon", "rot13", 7):
+        bad = dict(draft.document, items={**draft.document["items"], "encoding": wrong})
+        (tmp_path / MAPPING_FILE_NAME).write_text(json.dumps(bad), encoding="utf-8")
+        with pytest.raises(CatalogueError, match=r"items.encoding must name a text encoding"):
+            read_catalogue(tmp_path, validate_images=False)
+
+
 def test_a_column_of_photo_paths_is_the_image_and_codes_are_no_category(tmp_path: Path) -> None:
     """H&M's export: a numeric ``product_type_no`` beside ``product_type_name``, a ``colour_group_code`` beside
     ``colour_group_name``; the photo's path in a column; "des_color_specification_esp" is no description."""

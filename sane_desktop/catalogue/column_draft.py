@@ -26,7 +26,8 @@ from typing import Any
 
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES, MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.folder import SPREADSHEET_SUFFIXES
-from sane_desktop.catalogue.manifest import MAPPING_FORMAT, Row, parse_mapping, read_table
+from sane_desktop.catalogue.manifest import MAPPING_FORMAT, Row, legacy_encoding, parse_mapping, read_table
+from sane_desktop.catalogue.types import WESTERN_WINDOWS, first_words_in
 
 __all__ = ["ColumnChoice", "ColumnDraft", "TABLE_SUFFIXES", "draft_columns", "items_table", "tables_in"]
 
@@ -294,6 +295,14 @@ def _id_choice(columns: list[str], rows: list[Row], photo: ColumnChoice | None, 
     return None
 
 
+def encoding_note(table: str, rows: list[Row]) -> str:
+    """The draft's note on a table read as Excel's Western CSV: the words that reading gives, to check."""
+    words = first_words_in(" ".join(" ".join(row.values()) for row in rows[:SAMPLE_ROWS]), 4)
+    shown = f" (it gives {', '.join(words)})" if words else ""
+    return (f"{table} is not UTF-8: drafted as Excel's Western \"CSV (Comma delimited)\", encoding "
+            f"\"{WESTERN_WINDOWS}\"{shown}; if those words read wrong, save it as CSV UTF-8 and draft again")
+
+
 def draft_columns(root: Path, table: str | None = None, given: MappingType[str, str] | None = None) -> ColumnDraft:
     """Draft the mapping of ``table`` (relative to ``root``; the folder's one table when None) from its columns'
     names and values; ``given``: keys the person chose (``id``, ``image``, ``image_template``, ``category``,
@@ -315,7 +324,9 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
             raise CatalogueError(f"{root}: no table (.csv, .tsv, .json or .jsonl) at the top of the folder to draft a "
                                  "mapping from")
         table = items_table(root, tables)
-    rows = read_table(root, table, {})
+    # Excel's Western CSV is drafted in its encoding, the words it gives said for the person to check (trial EV)
+    encoding = legacy_encoding(root, table)
+    rows = read_table(root, table, {}, encoding)
     columns = _columns(rows)
     if not rows:  # nothing to guess from (trial EI: "0 rows; columns: ", then "name it: --id COLUMN")
         raise CatalogueError(f"{table}: no rows: nothing to draft a mapping from")
@@ -325,7 +336,7 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
                                  + ", ".join(repr(c) for c in columns[:12]) + (", …" if len(columns) > 12 else ""))
     sample = rows[:SAMPLE_ROWS]
     choices: list[ColumnChoice] = []
-    notes: list[str] = []
+    notes: list[str] = [encoding_note(table, rows)] if encoding else []
     taken: set[str] = set()
 
     def take(choice: ColumnChoice | None) -> None:
@@ -374,6 +385,8 @@ def draft_columns(root: Path, table: str | None = None, given: MappingType[str, 
     for key in ("id", "image", "image_template", "category", "title", "description"):
         if key in keys:
             items[key] = keys[key]
+    if encoding:
+        items["encoding"] = encoding
     if photo is not None and share < MOST_PHOTOS:
         items["missing_images"] = "count"
     attributes = {key.split(".", 1)[1]: column for key, column in keys.items() if key.startswith("attributes.")}
@@ -428,8 +441,9 @@ def _outfits_choice(root: Path, items_table: str, ids: set[str], only: str | Non
     for table in [only] if only else tables_in(root, "" if folder == "." else folder):
         if table == items_table:
             continue
+        encoding = legacy_encoding(root, table)
         try:
-            rows = read_table(root, table, {})
+            rows = read_table(root, table, {}, encoding)
         except CatalogueError:
             continue
         columns = _columns(rows)
@@ -453,6 +467,9 @@ def _outfits_choice(root: Path, items_table: str, ids: set[str], only: str | Non
             if filled and distinct <= filled // 2 and filled <= MAX_OUTFIT_ITEMS * distinct:
                 why = (f"{table}: {known} of {len(sample)} sampled rows name an item in {item_column!r}, grouped into "
                        f"{distinct} outfits by {column!r}")
+                if encoding and notes is not None:
+                    notes.append(encoding_note(table, rows))
                 return (ColumnChoice("outfits", table, why),
-                        {"table": table, "outfit_id": column, "item_id": item_column})
+                        {"table": table, "outfit_id": column, "item_id": item_column,
+                         **({"encoding": encoding} if encoding else {})})
     return None

@@ -20,6 +20,7 @@ is not read as several values). A mapping key of the wrong type stops the import
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import re
@@ -37,8 +38,8 @@ from sane_desktop.catalogue.detect import MAPPING_FILE_NAME, CatalogueError
 from sane_desktop.catalogue.jsonfile import json_kind, load_json_strict, read_json_lines, scalar_text
 from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_file, read_regular_file, resolve_inside,
                                              unicode_twin, url_scheme, windows_absolute)
-from sane_desktop.catalogue.types import (Catalogue, ItemRecord, OutfitRecord, Skip, category_name, not_utf8, table_text,
-                                         value_key)
+from sane_desktop.catalogue.types import (WESTERN_WINDOWS, Catalogue, ItemRecord, OutfitRecord, Skip, category_name,
+                                         not_utf8, reads_as, table_text, value_key)
 from sane_desktop.catalogue.unlisted import hidden_folder_notes, photo_files, unlisted_photos
 
 MISSING_IMAGE_POLICIES = ("report", "count")
@@ -86,6 +87,10 @@ class Mapping:
     outfits_table: str = ""
     outfit_id_column: str = ""
     outfit_item_column: str = ""
+    # a CSV table's text encoding when it is not UTF-8 or UTF-16 (""): a Python codec name, "cp1252" for Excel's
+    # Western CSV; JSON is UTF-8 by its standard
+    encoding: str = ""
+    outfits_encoding: str = ""
     name: str = ""
     source: str = MAPPING_FILE_NAME  # the mapping file's name, for messages
 
@@ -171,6 +176,21 @@ def _compile_group_regex(pattern: Any, source: str) -> Any:
         raise CatalogueError(f"{where}: not a valid regular expression ({error})") from None
 
 
+def _encoding(section: dict[str, Any], where: str) -> str:
+    """A table's ``encoding`` key: a Python text codec (its canonical name), "" when not given."""
+    value = section.get("encoding", "")
+    if value == "":
+        return ""
+    try:
+        info = codecs.lookup(value) if isinstance(value, str) else None
+    except LookupError:
+        info = None
+    if info is None or not getattr(info, "_is_text_encoding", True):
+        raise CatalogueError(f"{where}.encoding must name a text encoding (\"utf-8\", \"cp1252\", \"latin-1\", …), "
+                             f"not {value!r}")
+    return info.name
+
+
 def _id_width(value: Any, source: str) -> int:
     if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise CatalogueError(f"{source}: items.id_width must be a whole number, not {value!r}")
@@ -190,8 +210,8 @@ _TOP_KEYS = ("format", "name", "title", "items", "outfits")  # title: its name f
 MAPPING_FORMAT = "sane-mapping/1"  # the optional "format" key's one value this build reads
 _ITEM_KEYS = ("table", "id", "id_width", "image", "image_template", "missing_images", "category", "category_map",
               "exclude_categories", "fine_category", "title", "description", "text", "attributes", "group",
-              "product")
-_OUTFIT_KEYS = ("table", "outfit_id", "item_id")
+              "product", "encoding")
+_OUTFIT_KEYS = ("table", "outfit_id", "item_id", "encoding")
 _ATTRIBUTE_KEYS = ("column", "map")
 _GROUP_KEYS = ("column", "regex")
 
@@ -341,6 +361,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         group_column=group_column,
         group_regex=group_regex,
         product_column=_column(items, "product", f"{source}: items"),
+        encoding=_encoding(items, f"{source}: items"),
         name=data.get("name") or "",
         source=source,
     )
@@ -348,6 +369,7 @@ def parse_mapping(data: Any, source: str = MAPPING_FILE_NAME) -> Mapping:
         mapping.outfits_table = _require(outfits, "table", f"{source}: outfits")
         mapping.outfit_id_column = _require(outfits, "outfit_id", f"{source}: outfits")
         mapping.outfit_item_column = _require(outfits, "item_id", f"{source}: outfits")
+        mapping.outfits_encoding = _encoding(outfits, f"{source}: outfits")
     return mapping
 
 
@@ -499,9 +521,39 @@ def _wrong_cells(row: Row, columns: dict[str, str]) -> str:
 JSON_LINES_SUFFIXES = frozenset({".jsonl", ".ndjson"})
 
 
-def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]:
+def legacy_encoding(root: Path, relative: str) -> str:
+    """:data:`~sane_desktop.catalogue.types.WESTERN_WINDOWS` for a CSV table that is neither UTF-8 nor UTF-16 and
+    reads cleanly in it (Excel's Western "CSV (Comma delimited)"), else "": what a draft names for the person to
+    check, never what a read assumes."""
+    if Path(relative).suffix.lower() == ".json" or Path(relative).suffix.lower() in JSON_LINES_SUFFIXES:
+        return ""
+    try:
+        raw = read_regular_file(resolve_inside(root, relative))
+        table_text(raw)
+    except UnicodeDecodeError as error:
+        return WESTERN_WINDOWS if reads_as(bytes(error.object), WESTERN_WINDOWS) is not None else ""
+    except (UnsafePath, OSError):
+        return ""
+    return ""
+
+
+def _decoded(raw: bytes, encoding: str, relative: str) -> str:
+    """``raw`` in the mapping's ``encoding`` (a byte-order mark of its own dropped); a byte it has no character
+    for is an error naming its line."""
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise CatalogueError(f"{relative}: not {encoding} text (line {line}: byte 0x{raw[error.start]:02x} at offset "
+                             f"{error.start}): check the mapping's encoding") from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def read_table(root: Path, relative: str, required: dict[str, str], encoding: str = "",
+               encoding_key: str = "") -> list[Row]:
     """Rows of a CSV, JSON (list of objects) or JSON Lines (``.jsonl``, ``.ndjson``: an object a line) table as
-    string dicts; missing columns are an error.
+    string dicts; missing columns are an error. ``encoding``: a CSV table's codec ("": UTF-8 or UTF-16, told by
+    the bytes); ``encoding_key``: the mapping key that names it, offered when a table is not UTF-8.
     A JSON value that is no text or number is left out of the text and named in :attr:`Row.wrong`."""
     try:
         path = resolve_inside(root, relative)
@@ -513,6 +565,8 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
     if not path.is_file():
         raise CatalogueError(f"{relative}: table file not found")
     header = ""
+    if encoding and (path.suffix.lower() == ".json" or path.suffix.lower() in JSON_LINES_SUFFIXES):
+        raise CatalogueError(f"{relative}: {encoding_key or 'encoding'} is for CSV tables: a JSON file is UTF-8")
     if path.suffix.lower() == ".json":
         data = load_json_strict(path, relative)
         if not isinstance(data, list) or not all(isinstance(row, dict) for row in data):
@@ -529,7 +583,8 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
     else:
         try:
             raw = read_regular_file(path)  # a pipe in a table's place blocked (trial BO)
-            text = table_text(raw)  # UTF-8, or UTF-16 (a spreadsheet's "Unicode Text", with or without its BOM)
+            # UTF-8, or UTF-16 (a spreadsheet's "Unicode Text", with or without its BOM), or the mapping's encoding
+            text = _decoded(raw, encoding, relative) if encoding else table_text(raw)
             # the csv module refuses a cell over 128 KiB, which failed a trial's whole import for one
             # long description: the file is in memory already, so a cell may be as long as the file
             csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
@@ -552,7 +607,7 @@ def read_table(root: Path, relative: str, required: dict[str, str]) -> list[Row]
                     rows.append(_csv_row(cells, fieldnames, delimiter, lines.start))
                 lines.next_row()
         except UnicodeDecodeError as error:
-            raise not_utf8(str(relative), error) from None
+            raise not_utf8(str(relative), error, encoding_key) from None
         except csv.Error as error:
             raise CatalogueError(f"{relative}: unreadable table ({error})") from None
         header = f"; {_describe_header(fieldnames, delimiter)}"
@@ -662,7 +717,7 @@ def _inside_part(root: Path, written: str) -> str:
 
 
 def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
-    rows = read_table(root, mapping.table, mapping.item_columns())
+    rows = read_table(root, mapping.table, mapping.item_columns(), mapping.encoding, "items.encoding")
     reader = _RowReader(mapping, root)
     kept: dict[str, tuple[int, str, str]] = {}  # id -> (its item's index, its row's place, its raw category)
     excluded = without_image = 0
@@ -757,7 +812,7 @@ UNGROUPED_SHARE = 0.5
 
 def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     required = {mapping.outfit_id_column: "outfits.outfit_id", mapping.outfit_item_column: "outfits.item_id"}
-    rows = read_table(root, mapping.outfits_table, required)
+    rows = read_table(root, mapping.outfits_table, required, mapping.outfits_encoding, "outfits.encoding")
     reader = _RowReader(mapping, root)
     outfits: dict[str, OutfitRecord] = {}
     # each outfit's runs of rows (first and last place): an id whose rows come back after another

@@ -59,7 +59,37 @@ def utf8_text(raw: bytes, shown: str) -> str:
     return raw.decode("utf-8-sig")
 
 
-def not_utf8(shown: str, error: UnicodeDecodeError) -> CatalogueError:
+# Excel's "CSV (Comma delimited)" and "Text (Tab delimited)" on Western European Windows: the one legacy encoding
+# a table is read in when its mapping names it (items.encoding, outfits.encoding); any Python codec may be named
+WESTERN_WINDOWS = "cp1252"
+
+
+def first_words_in(text: str, count: int = 3) -> list[str]:
+    """The first ``count`` distinct words of ``text`` holding a character outside ASCII: what a person checks to see
+    whether an encoding read the file right ("Pantalón", not "PantalÃ³n")."""
+    found: list[str] = []
+    for word in text.replace(",", " ").replace(";", " ").replace("\t", " ").split():
+        word = word.strip("\"'")
+        if not word.isascii() and word not in found:
+            found.append(word)
+            if len(found) == count:
+                break
+    return found
+
+
+def reads_as(raw: bytes, encoding: str) -> str | None:
+    """``raw`` decoded with ``encoding``, None when it cannot be or holds control characters other than tab and line
+    ends (a binary file decodes as cp1252 too)."""
+    try:
+        text = raw.decode(encoding)
+    except (UnicodeDecodeError, LookupError):
+        return None
+    if any(ord(ch) < 32 and ch not in "\t\r\n" for ch in text[:65536]):
+        return None
+    return text
+
+
+def not_utf8(shown: str, error: UnicodeDecodeError, encoding_key: str = "") -> CatalogueError:
     """The error for a metadata file that is not UTF-8: what it is when its first bytes say (a
     workbook, a PDF, UTF-16 text), else the line of the first bad byte (a trial read "byte 61" as a
     byte's value) and what to do: ``error.object`` is the file's bytes."""
@@ -68,8 +98,13 @@ def not_utf8(shown: str, error: UnicodeDecodeError) -> CatalogueError:
         if data.startswith(magic):
             return CatalogueError(f"{shown}: {kind}")
     line = data[: error.start].count(b"\n") + 1
+    western = reads_as(data, WESTERN_WINDOWS) if encoding_key else None
+    words = first_words_in(western or "")
+    # a table a mapping reads may name its encoding: said with the words it gives, for the person to check (trial EV)
+    also = (f", or, if it is Excel's Western \"CSV (Comma delimited)\" (read so, it has {', '.join(words)}), name that "
+            f"encoding in the mapping: {encoding_key} \"{WESTERN_WINDOWS}\"") if words else ""
     return CatalogueError(f"{shown}: not UTF-8 text (line {line}: byte 0x{data[error.start]:02x} at offset "
-                          f"{error.start}); save it as UTF-8 (spreadsheets: CSV UTF-8)")
+                          f"{error.start}); save it as UTF-8 (spreadsheets: CSV UTF-8){also}")
 
 
 @dataclass
