@@ -507,6 +507,37 @@ def test_a_json_lines_table_reads_as_its_json_list_does(tmp_path: Path, suffix: 
         read_catalogue(lines)
 
 
+def test_a_header_written_otherwise_or_under_a_title_reads_and_says_so(tmp_path: Path) -> None:
+    """Trial EV: last month's mapping refused this month's export for a header cell "group_name " (a trailing space),
+    "PROD_NAME", a no-break space, or a report's title line above the header. Each is read as the mapping means it,
+    said in one line; two cells that are one column written otherwise are still refused."""
+    expected_root = tmp_path / "expected"
+    write_manifest_catalogue(expected_root, n_items=6, n_outfits=2)
+    expected = read_catalogue(expected_root)
+    root = tmp_path / "export"
+    write_manifest_catalogue(root, n_items=6, n_outfits=2)
+    table = root / "products.csv"
+    lines = table.read_text().splitlines()
+    header = lines[0].replace("group_name", "group_name ").replace("prod_name", "PROD_NAME") \
+        .replace("colour", "colour\u00a0")
+    table.write_text("\n".join(["Product export 2024-05-01 (Shop XY),,,", "", header, *lines[1:]]) + "\n")
+    catalogue = read_catalogue(root)
+    assert [(i.item_id, i.category, i.title, i.attributes) for i in catalogue.items] == \
+        [(i.item_id, i.category, i.title, i.attributes) for i in expected.items]
+    assert sorted(note.reason for note in catalogue.notes if note.path == "products.csv") == [
+        "column 'PROD_NAME' read as 'prod_name' (items.title): they differ only in spaces, letter case or Unicode form",
+        "column 'colour\\xa0' read as 'colour' (items.attributes.colour): they differ only in spaces, letter case or "
+        "Unicode form",
+        "column 'group_name ' read as 'group_name' (items.category): they differ only in spaces, letter case or Unicode "
+        "form",
+        "the header is line 3: the line(s) above it read as a title, not as rows"]
+    assert [s.path for s in catalogue.skipped if s.kind == "item"] == []
+    table.write_text("\n".join([header.replace("PROD_NAME", "PROD_NAME,prod_name  "),
+                                *(line + ",x" for line in lines[1:])]) + "\n")
+    with pytest.raises(CatalogueError, match=r"missing column\(s\) 'prod_name' \(for items.title\)"):
+        read_catalogue(root)
+
+
 def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -> None:
     """Trial V: "C:\\shop\\images\\x.jpg" read "absolute path not allowed" with images/x.jpg in the folder."""
     write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)

@@ -25,6 +25,7 @@ import csv
 import io
 import re
 import string
+import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -395,17 +396,58 @@ def _csv_dialect(text: str, required: dict[str, str]) -> str:
         guess = csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
     except csv.Error:
         guess = ","
-    header_line = sample.splitlines()[0] if sample else ""
+    head = [line for line in sample.splitlines() if line.strip()][:HEADER_SEARCH]  # (a title line may come first)
+    wanted = {column_fold(column) for column in required}
 
     def score(delimiter: str) -> tuple[int, bool, bool]:
-        try:
-            header = next(csv.reader([header_line], delimiter=delimiter), [])
-        except csv.Error:
-            header = []
-        found = len(set(required) & {column.strip() for column in header})
+        found = 0
+        for line in head:
+            try:
+                header = next(csv.reader([line], delimiter=delimiter), [])
+            except csv.Error:
+                header = []
+            found = max(found, len(wanted & {column_fold(column) for column in header}))
         return found, delimiter == guess, delimiter == ","
 
     return max(CSV_DELIMITERS, key=score)
+
+
+HEADER_SEARCH = 10  # records looked at for a CSV's header: a report's title lines above it are skipped
+
+
+def column_fold(name: str) -> str:
+    """A column's name as a header cell may vary it: Unicode form (a no-break space is a space), runs of spaces,
+    spaces at the ends, letter case."""
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def _header_at(records: list[list[str]], required: dict[str, str]) -> int:
+    """Which of a CSV's first records is its header: the first naming the most ``required`` columns (folded); with
+    none named anywhere, the first with two cells filled (a title line has one), else the first."""
+    wanted = {column_fold(column) for column in required}
+    if wanted and records:
+        found = [len(wanted & {column_fold(cell) for cell in cells}) for cells in records]
+        if max(found):
+            return found.index(max(found))
+    return next((number for number, cells in enumerate(records) if sum(bool(cell.strip()) for cell in cells) >= 2), 0)
+
+
+def _near_columns(header: list[str], required: dict[str, str], notes: list[str] | None) -> list[str]:
+    """``header`` with each cell that is a required column written otherwise ("Category ", "CATEGORY", a no-break
+    space: :func:`column_fold`) named as the mapping names it, when it is the only such cell and the column is not
+    there as written; each said in ``notes``. Last month's mapping read this month's export whose header gained a
+    trailing space (trial EV: refused as a missing column)."""
+    named = list(header)
+    for column, key in required.items():
+        if column in named:
+            continue
+        alike = [place for place, cell in enumerate(named) if column_fold(cell) == column_fold(column)]
+        if len(alike) == 1:
+            if notes is not None:
+                notes.append(f"column {named[alike[0]]!r} read as {column!r} ({key}): they differ only in spaces, "
+                             "letter case or Unicode form")
+            named[alike[0]] = column
+    return named
 
 
 def _describe_header(columns: list[str], delimiter: str) -> str:
@@ -550,10 +592,14 @@ def _decoded(raw: bytes, encoding: str, relative: str) -> str:
 
 
 def read_table(root: Path, relative: str, required: dict[str, str], encoding: str = "",
-               encoding_key: str = "") -> list[Row]:
+               encoding_key: str = "", notes: list[str] | None = None) -> list[Row]:
     """Rows of a CSV, JSON (list of objects) or JSON Lines (``.jsonl``, ``.ndjson``: an object a line) table as
     string dicts; missing columns are an error. ``encoding``: a CSV table's codec ("": UTF-8 or UTF-16, told by
     the bytes); ``encoding_key``: the mapping key that names it, offered when a table is not UTF-8.
+
+    A CSV header is the first of its first :data:`HEADER_SEARCH` records naming the most ``required`` columns
+    (a title line above it is no row), and a header cell that differs from a required column only in spaces,
+    letter case or Unicode form is read as it (:func:`_near_columns`); ``notes`` gets a line for each.
     A JSON value that is no text or number is left out of the text and named in :attr:`Row.wrong`."""
     try:
         path = resolve_inside(root, relative)
@@ -591,15 +637,21 @@ def read_table(root: Path, relative: str, required: dict[str, str], encoding: st
             delimiter = _csv_dialect(text, required)
             lines = _StartLines(io.StringIO(text, newline=""))
             reader = csv.reader(lines, delimiter=delimiter)
-            fieldnames: list[str] = []
-            for cells in reader:  # the header: the first record with a cell (blank lines before it skipped)
+            head: list[tuple[list[str], int]] = []  # the first records with a cell (blank lines skipped)
+            for cells in reader:
                 if cells:
-                    fieldnames = cells
-                    break
+                    head.append((cells, lines.start))
+                    lines.next_row()
+                    if len(head) == HEADER_SEARCH:
+                        break
+            at = _header_at([cells for cells, _start in head], required)
+            fieldnames = _near_columns(head[at][0], required, notes) if head else []
+            if at and notes is not None:  # (trial EV's export began with "Product export 2024-05-01 (Shop XY)")
+                notes.append(f"the header is line {head[at][1]}: the line(s) above it read as a title, not as rows")
             columns = set(fieldnames)
             _repeated_columns(relative, fieldnames, {c: k for c, k in required.items() if c in columns})
-            rows = []
-            lines.next_row()
+            rows = [_csv_row(cells, fieldnames, delimiter, start) for cells, start in head[at + 1:]
+                    if any(cell.strip() for cell in cells)]
             for cells in reader:
                 # a blank line, or a row of empty cells (";;;;;;;", which a spreadsheet writes under
                 # its table): nothing to read, no item to skip (trial T: three counted as "empty id")
@@ -717,7 +769,9 @@ def _inside_part(root: Path, written: str) -> str:
 
 
 def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
-    rows = read_table(root, mapping.table, mapping.item_columns(), mapping.encoding, "items.encoding")
+    said: list[str] = []
+    rows = read_table(root, mapping.table, mapping.item_columns(), mapping.encoding, "items.encoding", said)
+    catalogue.notes += [Skip("", mapping.table, note, "value") for note in said]
     reader = _RowReader(mapping, root)
     kept: dict[str, tuple[int, str, str]] = {}  # id -> (its item's index, its row's place, its raw category)
     excluded = without_image = 0
@@ -812,7 +866,10 @@ UNGROUPED_SHARE = 0.5
 
 def _read_outfits(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     required = {mapping.outfit_id_column: "outfits.outfit_id", mapping.outfit_item_column: "outfits.item_id"}
-    rows = read_table(root, mapping.outfits_table, required, mapping.outfits_encoding, "outfits.encoding")
+    said: list[str] = []
+    rows = read_table(root, mapping.outfits_table, required, mapping.outfits_encoding, "outfits.encoding", said)
+    known = {note.reason for note in catalogue.notes if note.path == mapping.outfits_table}  # (a look column's table)
+    catalogue.notes += [Skip("", mapping.outfits_table, note, "value") for note in said if note not in known]
     reader = _RowReader(mapping, root)
     outfits: dict[str, OutfitRecord] = {}
     # each outfit's runs of rows (first and last place): an id whose rows come back after another
