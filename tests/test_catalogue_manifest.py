@@ -334,9 +334,11 @@ def test_a_photo_path_in_the_other_unicode_form_is_the_file_and_letter_case_is_h
                      encoding="utf-8")
     catalogue = read_catalogue(tmp_path, validate_images=True)
     assert [item.image_path for item in catalogue.items] == ["fotos/café.jpg", images[2].relative_to(tmp_path).as_posix()]
-    # café.jpg is named (no note on it); img_1.jpg is not, and the row naming it says what is there
+    # café.jpg is named (no note on it); img_1.jpg is named otherwise (trial EV: not "named by none of its rows"),
+    # and the row naming it says what is there
     assert sorted((skip.item_id, skip.reason) for skip in catalogue.skipped) == [
-        ("", "1 photo(s) in the folder named by none of its rows: not indexed (fotos/img_1.jpg)"),
+        ("", "1 row(s) name their photo by a path where it is not (products.csv line 3 names 'FOTOS/IMG_1.JPG', "
+             "fotos/img_1.jpg is the photo): write each as the photo's path from the catalogue folder"),
         ("0000000002", "image file is missing; fotos/img_1.jpg is there, a name that differs only in letter case: "
                        "write the name as the file has it")]
 
@@ -536,6 +538,40 @@ def test_a_header_written_otherwise_or_under_a_title_reads_and_says_so(tmp_path:
                                 *(line + ",x" for line in lines[1:])]) + "\n")
     with pytest.raises(CatalogueError, match=r"missing column\(s\) 'prod_name' \(for items.title\)"):
         read_catalogue(root)
+
+
+def test_photo_paths_a_user_writes_read_or_name_their_photo(tmp_path: Path) -> None:
+    """Trial EV: "images/../images/x.jpg" was refused as leaving the folder, a whole path inside the folder as
+    absolute, and every photo of a refused or missing row was also said "named by none of its rows" (10 of 10), which
+    would have a user add rows the table has. A path inside the folder reads; a row naming its photo where it is not
+    says which photo it likely is, once, and that photo is not said unnamed."""
+    root = tmp_path / "shop"
+    write_manifest_catalogue(root, n_items=7, n_outfits=0)
+    photo = [f"images/000/{number:010d}.jpg" for number in range(1, 8)]
+    (root / photo[6]).rename(root / photo[6].replace(".jpg", ".JPG"))
+    paths = [f"images/../{photo[0]}", str(root / photo[1]), photo[2], f"{photo[3].rsplit('/', 1)[1]}",
+             photo[4][:-4], "C:\\Shop\\" + photo[5].replace("/", "\\"), photo[6]]
+    table = root / "products.csv"
+    lines = table.read_text().splitlines()
+    table.write_text("\n".join([lines[0] + ",path", *(f'{line},"{path}"' for line, path in zip(lines[1:], paths))])
+                     + "\n")
+    mapping = json.loads((root / "sane-mapping.json").read_text())
+    del mapping["items"]["image_template"]
+    mapping["items"]["image"] = "path"
+    (root / "sane-mapping.json").write_text(json.dumps(mapping))
+    catalogue = read_catalogue(root)
+    assert {item.item_id: item.image_path for item in catalogue.items} == {
+        "0000000001": photo[0], "0000000002": photo[1], "0000000003": photo[2]}
+    said = [skip.reason for skip in catalogue.skipped if skip.kind == "metadata"]
+    assert not [reason for reason in said if "named by none" in reason], said
+    assert [reason for reason in said if "name their photo" in reason] == [
+        f"3 row(s) name their photo by a path where it is not (products.csv line 5 names '{paths[3]}', {photo[3]} is the "
+        f"photo; products.csv line 6 names '{paths[4]}', {photo[4]} is the photo; products.csv line 8 names "
+        f"'{photo[6]}', {photo[6][:-4]}.JPG is the photo): write each as the photo's path from the catalogue folder"]
+    # a photo no row names is still said
+    write_image(root / "images" / "999" / "9999999999.jpg")
+    said = [skip.reason for skip in read_catalogue(root).skipped if "named by none" in skip.reason]
+    assert said == ["1 photo(s) in the folder named by none of its rows: not indexed (images/999/9999999999.jpg)"]
 
 
 def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -> None:

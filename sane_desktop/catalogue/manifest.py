@@ -41,7 +41,7 @@ from sane_desktop.catalogue.safepath import (UnsafePath, check_relative, not_a_f
                                              unicode_twin, url_scheme, windows_absolute)
 from sane_desktop.catalogue.types import (WESTERN_WINDOWS, Catalogue, ItemRecord, OutfitRecord, Skip, category_name,
                                          not_utf8, reads_as, table_text, value_key)
-from sane_desktop.catalogue.unlisted import hidden_folder_notes, photo_files, unlisted_photos
+from sane_desktop.catalogue.unlisted import hidden_folder_notes, meant_photos, photo_files, unlisted_photos
 
 MISSING_IMAGE_POLICIES = ("report", "count")
 # bounds on what an untrusted mapping may ask for
@@ -703,7 +703,8 @@ class _RowReader:
     def image_path(self, row: dict[str, str], item_id: str) -> str:
         m = self.mapping
         if m.image_column:
-            written = check_relative(row[m.image_column].strip())
+            value = row[m.image_column].strip()
+            written = check_relative(_within(self.root, value) or value)
         else:
             values = {**row, m.id_column: item_id}
             for name in _template_fields(m.image_template):  # trial EK read "image file is missing" under a
@@ -753,6 +754,21 @@ class _RowReader:
         )
 
 
+def _within(root: Path, written: str) -> str:
+    """An absolute POSIX path that lies in the catalogue folder, relative to it ("" for any other): a DAM export
+    writes whole paths, and trial EV's inside the folder was refused as absolute. One elsewhere (a moved folder, a
+    Windows drive) is still refused, naming the part that is in the folder (:func:`_inside_part`)."""
+    if not written.startswith("/"):
+        return ""
+    path = Path(written)
+    for base in (root, root.resolve()):
+        try:
+            return path.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return ""
+
+
 def _inside_part(root: Path, written: str) -> str:
     """The end of a refused path (absolute, a drive's, a URL's) that names a file in the catalogue
     folder, "" when none does: "C:\\shop\\images\\x.jpg" is "images/x.jpg" there (trial V read "absolute
@@ -778,14 +794,21 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     unmapped: Counter[str] = Counter()
     columns = mapping.item_columns()
     named: set[str] = set()  # every photo a row names, refused and excluded rows' too
+    astray: dict[str, str] = {}  # a path a row names where no file is -> the row's place
     for number, row in enumerate(rows, start=1):
         item_id = reader.item_id(row[mapping.id_column])
         where = row.where(mapping.table, number)
         wrong = _wrong_cells(row, columns)
         try:
-            named.add(reader.image_path(row, item_id))
+            photo = reader.image_path(row, item_id)
+            named.add(photo)
+            if not (root / photo).is_file():
+                astray[photo] = where
         except (UnsafePath, CatalogueError, ValueError, KeyError, IndexError, AttributeError):
-            pass  # a row without a usable path names no photo (its own line says why when it matters)
+            # a row without a usable path names the photo its refusal points at, if any (its own line says why)
+            inside = _inside_part(root, row.get(mapping.image_column, "")) if mapping.image_column else ""
+            if inside:
+                named.add(inside)
         if mapping.id_column in row.wrong:  # no id to name the row by
             catalogue.skipped.append(Skip("", where, wrong, "item"))
             continue
@@ -846,7 +869,17 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     if without_image:
         reason = f"{without_image} row(s) without an image file left out (items.missing_images = count)"
         catalogue.skipped.append(Skip("", mapping.table, reason, "metadata"))
-    unlisted = unlisted_photos(photo_files(root), named, mapping.table)
+    photos = photo_files(root)
+    meant = meant_photos([photo for photo in photos if photo not in named], astray)
+    if meant:
+        order = {path: number for number, path in enumerate(astray)}  # the rows' order
+        shown = "; ".join(f"{astray[path]} names {path!r}, {photo} is the photo" for photo, path in
+                          sorted(meant.items(), key=lambda pair: order[pair[1]])[:3]) + (
+            f"; and {len(meant) - 3} more" if len(meant) > 3 else "")
+        catalogue.skipped.append(Skip("", mapping.table, f"{len(meant)} row(s) name their photo by a path where it "
+                                      f"is not ({shown}): write each as the photo's path from the catalogue folder",
+                                      "metadata"))
+    unlisted = unlisted_photos(photos, named | set(meant), mapping.table)
     if unlisted is not None:
         catalogue.skipped.append(unlisted)
     catalogue.skipped += hidden_folder_notes(root)  # photos set aside in a hidden folder, as a folder tree says

@@ -57,7 +57,9 @@ def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
     """Return ``relative`` as a normalised POSIX path, or raise :class:`UnsafePath`.
 
     Pure string check (no file system): rejects empty paths, absolute paths (POSIX or Windows,
-    drive letters and UNC included), ``..`` components and NUL bytes. A backslash separates
+    drive letters and UNC included), a ``..`` that steps above the folder (one that stays inside is taken
+    away with the folder before it: the path it names is then checked, links resolved, by
+    :func:`resolve_inside`) and NUL bytes. A backslash separates
     components only on Windows (``windows``); on POSIX it is part of a name, and a name such as
     ``..\\x`` is then an ordinary file inside the folder (traversal needs a real ``..`` component).
 
@@ -80,9 +82,14 @@ def check_relative(relative: str, *, windows: bool = WINDOWS) -> str:
     text = relative.replace("\\", "/") if windows else relative
     if text.startswith("/") or windows_absolute(relative, windows=windows):
         raise UnsafePath(f"absolute path not allowed: {relative}")
-    parts = [part for part in PurePosixPath(text).parts if part not in ("", ".")]
-    if ".." in parts:
-        raise UnsafePath(f"path escapes the catalogue folder ('..'): {relative}")
+    parts: list[str] = []
+    for part in PurePosixPath(text).parts:  # "photos/../photos/x.jpg" is photos/x.jpg (trial EV: refused as leaving)
+        if part == "..":
+            if not parts:
+                raise UnsafePath(f"path escapes the catalogue folder ('..'): {relative}")
+            parts.pop()
+        elif part not in ("", "."):
+            parts.append(part)
     if not parts:
         raise UnsafePath(f"empty path: {relative!r}")
     return "/".join(parts)

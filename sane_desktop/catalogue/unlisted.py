@@ -9,8 +9,10 @@ row sees it missing from the catalogue with no reason (trial P: ``images/1219542
 from __future__ import annotations
 
 import os
+import unicodedata
 from collections.abc import Collection
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote
 
 from sane_desktop.catalogue.detect import IMAGE_SUFFIXES
 from sane_desktop.catalogue.types import Skip
@@ -32,6 +34,33 @@ def photo_files(root: Path) -> list[str]:
         found += [(relative / name).as_posix() for name in files
                   if not name.startswith(".") and Path(name).suffix.lower() in IMAGE_SUFFIXES]
     return sorted(found)
+
+
+def meant_photos(unnamed: Collection[str], written: Collection[str]) -> dict[str, str]:
+    """The photos of ``unnamed`` (relative POSIX paths no row names) that a row's ``written`` path (one naming no
+    file) surely means, photo -> that path: the same path but for letter case or Unicode form, the same file name in
+    another folder, or the name without its suffix, where one photo alone fits. A refused or missing row's photo
+    was also said "named by none of its rows" (trial EV: 10 of 10), which would have a user add rows it has."""
+    def fold(text: str) -> str:  # (a web address's "%20" for a space too)
+        return unicodedata.normalize("NFC", unquote(text)).casefold()
+
+    by_path: dict[str, list[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    by_stem: dict[str, list[str]] = {}
+    for photo in unnamed:
+        by_path.setdefault(fold(photo), []).append(photo)
+        by_name.setdefault(fold(PurePosixPath(photo).name), []).append(photo)
+        by_stem.setdefault(fold(PurePosixPath(photo).stem), []).append(photo)
+    meant: dict[str, str] = {}
+    for path in written:
+        name = PurePosixPath(path).name
+        for found in (by_path.get(fold(path)), by_name.get(fold(name)),
+                      by_stem.get(fold(name)) if PurePosixPath(path).suffix.lower() not in IMAGE_SUFFIXES else None):
+            if found is not None:
+                if len(found) == 1:
+                    meant.setdefault(found[0], path)
+                break
+    return meant
 
 
 def unlisted_photos(photos: Collection[str], listed: Collection[str], source: str,
