@@ -257,6 +257,15 @@ def test_renaming_the_open_catalogue_keeps_the_outfit_being_built(closet, make_w
     assert window.catalogue is not None and window.catalogue.name == "looks"
     assert window.outfit_model.pks() == outfit
     assert window.settings.get("catalogue") == "looks"
+    # a new catalogue under the old name (trial EU: Help → Build the demo catalogue after renaming the demo): the
+    # renamed one keeps the outfit it remembers, which the new one's listing forgot
+    looks = window.catalogue.uid
+    qtbot.waitUntil(lambda: bool(window.settings.get(f"outfit/{looks}")), timeout=20000)
+    index_closet(closet["index"], closet["source"])  # "closet" made anew, from the same folder
+    window.refresh_catalogues(reopen=False)
+    qtbot.waitUntil(lambda: window.catalogue_switcher.findData("closet") >= 0, timeout=60000)
+    assert window.settings.get(f"outfit/{looks}"), "the renamed catalogue's outfit was forgotten"
+    assert window.catalogue.name == "looks" and window.outfit_model.pks() == outfit
 
 
 def test_long_saved_outfit_names_never_widen_the_dialog(closet, make_window, qtbot) -> None:  # type: ignore[no-untyped-def]

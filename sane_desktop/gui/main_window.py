@@ -2451,6 +2451,9 @@ class MainWindow(QMainWindow):
             forget(self.settings, self._uids.pop(old, ""))
         if old != new:
             kept, uid = self._outfits.pop(old, None), self._outfit_uids.pop(old, None)
+            token = self._uids.pop(old, None)
+            if new and token is not None:  # its database's token too: a new catalogue under the old name made
+                self._uids[new] = token  # "before" the renamed one's, and its outfit was forgotten (trial EU)
             if new and kept is not None:
                 self._outfits[new] = kept
                 if uid is not None:
@@ -2619,10 +2622,13 @@ class MainWindow(QMainWindow):
 
     def _note_tokens(self, catalogues: list[CatalogueInfo]) -> None:
         """Keep each listed catalogue's token; one made anew under its name since (another token)
-        has its old database's remembered outfit forgotten (the outfit being built follows by name)."""
+        has its old database's remembered outfit forgotten (the outfit being built follows by name) —
+        unless that database is still listed, under another name: renamed, here or by another process,
+        it keeps what it remembers (trial EU lost a renamed demo's outfit to the new demo)."""
+        listed = {info.uid for info in catalogues if info.uid}
         for info in catalogues:
             before = self._uids.get(info.name)
-            if before and before != info.uid:
+            if before and before != info.uid and before not in listed:
                 forget(self.settings, before)
             self._uids[info.name] = info.uid
 
