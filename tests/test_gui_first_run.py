@@ -72,6 +72,20 @@ def _opened(window, name: str, timeout_s: float = 300) -> None:  # type: ignore[
                and window.browser_model.rowCount() > 0, timeout_s, f"catalogue {name!r}")
 
 
+def test_a_start_with_nothing_remembered_and_no_demo_opens_the_first_and_says_nothing_of_a_demo(
+        home: Path, windows, qtbot) -> None:  # type: ignore[no-untyped-def]
+    """Trial EU indexed from the command line, then started the window: "“demo” is not among the catalogues that
+    open any more: deleted, or its database cannot be read" of a demo it never had. The first catalogue opens, and
+    nothing is said of a demo."""
+    said: list[str] = []
+    window = windows(CatalogueService(home))
+    window.statusBar().messageChanged.connect(said.append)
+    start(window, DEMO_ITEMS)
+    _opened(window, "aaa", 60)
+    qtbot.wait(300)
+    assert not [line for line in said if "demo" in line], said
+
+
 @pytest.mark.slow
 def test_screenshot_start_builds_and_opens_the_demo_beside_other_catalogues(home: Path, windows) -> None:  # type: ignore[no-untyped-def]
     service = CatalogueService(home)

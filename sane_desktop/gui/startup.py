@@ -265,6 +265,14 @@ def stop_worker(runner: TaskRunner[CatalogueService], wait_ms: int) -> bool:
     return stopped
 
 
+def demo_at_start(service: CatalogueService, asked: bool = False) -> tuple[bool, bool]:
+    """(:func:`demo_needed`, whether the index home lists a "demo" now): what the start opens when no catalogue
+    is remembered — the demo when there is one, else the first listed, and nothing said of a "demo" the user
+    never had (trial EU read "“demo” is not among the catalogues that open any more: deleted, or …")."""
+    needed = demo_needed(service, asked)
+    return needed, not needed and any(info.name == DEMO for info in service.scan_catalogues().catalogues)
+
+
 def demo_needed(service: CatalogueService, asked: bool = False) -> bool:
     """True when the start builds the demo (:meth:`CatalogueService.ensure_demo`): the index home holds no
     catalogue named "demo" and either none at all (the first run, or every catalogue removed since) or the demo
@@ -284,15 +292,16 @@ def start(window: MainWindow, demo_items: int, *, demo: bool = False) -> None:
 
     window.demo_items = demo_items  # what Help → Build the demo catalogue draws
 
-    def decide(needed: bool) -> None:
+    def decide(found: tuple[bool, bool]) -> None:
+        needed, listed = found
         if needed:
             window.browser_empty.setText("Preparing the demo catalogue: its pictures are drawn and indexed once, "
                                          "on the first run (progress below).")
             window.start_demo(items=demo_items)  # selects the demo once built
-        elif demo or not window.settings.get("catalogue"):
+        elif (demo or not window.settings.get("catalogue")) and listed:
             window.refresh_catalogues(select=DEMO)
         else:
-            window.refresh_catalogues()
+            window.refresh_catalogues()  # the remembered one, else the first listed
 
-    window.tasks.start(lambda service, _state: demo_needed(service, asked=demo), "Looking for catalogues…") \
+    window.tasks.start(lambda service, _state: demo_at_start(service, asked=demo), "Looking for catalogues…") \
         .on_done(decide).on_failed(window._report_error)
