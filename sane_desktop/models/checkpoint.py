@@ -75,13 +75,17 @@ class ModelBundle:
         their masks are as initialised at random, so a cosine there says how alike two items look, not
         whether they go together (a trial: a second skirt ranked first for a skirt, "match 99"). The
         search and the explanations compare no pair in them. Recorded by training
-        (``config["learnt_spaces"]``); for a model trained before that, its same-category spaces: the
-        demo world it was trained on never puts two items of one category in an outfit."""
+        (``config["learnt_spaces"]``); for a bundled model trained before that, by its training record
+        (``learnt_spaces`` in ``demo.json``, ``general.json``: the demo world's training outfits replayed,
+        ``tools/record_learnt_spaces.py`` — a dress never meets a top or a bottom there, and trial EU's dress
+        was matched with skirts in such a space); for another, its same-category spaces."""
         from sane_desktop.type_spaces import same_category_spaces
 
         n = len(self.compatibility.categories)
         learnt = self.config.get("learnt_spaces")
-        if isinstance(learnt, list):
+        if not isinstance(learnt, list):
+            learnt = _recorded_learnt_spaces().get(self.content_hash)
+        if learnt is not None:
             return frozenset(range(n * (n + 1) // 2)) - {int(space) for space in learnt}
         return frozenset(same_category_spaces(n))
 
@@ -123,6 +127,23 @@ def general_model_path() -> Path:
     EfficientNet-Lite0 (by reference to its package) with heads fitted on the demo world — a
     starting point until the catalogue's own model is trained (``sane-desktop train``)."""
     return resource("models", "general.pt")
+
+
+@lru_cache(maxsize=None)
+def _recorded_learnt_spaces() -> dict[str, list[int]]:
+    """Content hash -> the type spaces its training reached, as the bundled models' training records
+    (``resources/models/<name>.json``) give them; a record unreadable or without them gives none."""
+    found: dict[str, list[int]] = {}
+    for model in bundled_model_paths():
+        try:
+            record = json.loads(model.with_suffix(".json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        spaces = record.get("learnt_spaces") if isinstance(record, dict) else None
+        if isinstance(record.get("content_hash"), str) and isinstance(spaces, list) \
+                and all(isinstance(space, int) for space in spaces):
+            found[record["content_hash"]] = spaces
+    return found
 
 
 def bundled_model_path(root: Path | str | None) -> Path:
