@@ -263,6 +263,44 @@ def test_a_typed_folder_is_inspected_and_a_wait_is_said(closet, qtbot, tmp_path)
         runner.shutdown()
 
 
+def test_a_folder_indexed_already_is_named_as_its_catalogue_and_looked_at_again(closet, qtbot, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Trial EU renamed a catalogue, then indexed its folder again: the dialog named it after the folder, showed none
+    of its choices, and made a second catalogue of it unasked. It names the folder's catalogue and says so. And the
+    same path typed again after the folder changed (a category added) was never looked at again: it is."""
+    import shutil
+
+    from PIL import Image
+
+    root = Path(shutil.copytree(closet["root"], tmp_path / "shop"))
+    service = CatalogueService(tmp_path / "home", model=closet["model"], device="cpu")
+    service.index_folder(root, "spring", category_map={"Jewellery": "bags"})
+    runner: TaskRunner[CatalogueService] = TaskRunner(service)
+    try:
+        dialog = IndexDialog(runner)
+        qtbot.addWidget(dialog)
+        dialog.show()
+        dialog.folder.setFocus()
+        QTest.keyClicks(dialog.folder, str(root))
+        qtbot.waitUntil(lambda: dialog.start_button.isEnabled() and dialog.mapping_table.rowCount() > 0, timeout=60000)
+        assert dialog.name.text() == "spring"
+        assert "Indexed already as “spring”: indexing it again under that name updates it" in dialog.detected.text()
+        table = dialog.mapping_table
+        rows = {table.item(n, 0).text(): table.cellWidget(n, 2) for n in range(table.rowCount())}
+        assert rows["Jewellery"].currentData() == "bags"  # its earlier choice
+        # a category added to the folder, then its path typed again: looked at again
+        (root / "Scarves").mkdir()
+        for n in range(2):
+            Image.new("RGB", (56, 72), (200, 40, 40 * n)).save(root / "Scarves" / f"scarf{n}.jpg")
+        dialog.folder.selectAll()
+        QTest.keyClicks(dialog.folder, str(root))
+        qtbot.waitUntil(lambda: any(table.item(n, 0).text() == "Scarves" for n in range(table.rowCount())),
+                        timeout=60000)
+        rows = {table.item(n, 0).text(): table.cellWidget(n, 2) for n in range(table.rowCount())}
+        assert rows["Jewellery"].currentData() == "bags"
+    finally:
+        runner.shutdown()
+
+
 def test_a_typed_folder_on_a_share_that_hangs_never_freezes_the_dialog(closet, qtbot, tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The typed folder was looked at (a stat) on the GUI thread: a network share that stopped
     answering froze the window for as long. The look now runs on a thread of its own: while it hangs
@@ -396,12 +434,17 @@ def test_an_index_dialog_closed_before_its_run_comes_back_as_it_was_left(closet,
     picks, and the next File → Index opened a blank dialog. It comes back as it was left until it indexes."""
     from gui_helpers import open_window
 
+    import shutil
+
+    from PIL import Image
+
+    shop = Path(shutil.copytree(closet["root"], tmp_path / "shop"))
     window, client = open_window({"index": closet["index"], "model": closet["model"], "root": closet["base"]}, qtbot)
     try:
         window.index_action.trigger()  # File → Index catalogue folder…
         dialog = window.index_dialog
-        dialog.folder.setText(str(closet["root"]))
-        dialog.inspect(str(closet["root"]))
+        dialog.folder.setText(str(shop))
+        dialog.inspect(str(shop))
         qtbot.waitUntil(lambda: dialog.start_button.isEnabled() and dialog.mapping_table.rowCount() > 0, timeout=60000)
         table = dialog.mapping_table
         row = next(n for n in range(table.rowCount()) if table.item(n, 0).text() == "Jewellery")
@@ -409,9 +452,17 @@ def test_an_index_dialog_closed_before_its_run_comes_back_as_it_was_left(closet,
         chooser.setCurrentIndex(chooser.findData("bags"))  # the stylist's pick
         QTest.keyClick(dialog, Qt.Key.Key_Escape)  # Escape, or Cancel before a run
         qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=5000)
+        # meanwhile a category is added to the folder (trial EU): the dialog brought back looks at it again
+        (shop / "Scarves").mkdir()
+        for n in range(2):
+            Image.new("RGB", (56, 72), (200, 40, 40 * n)).save(shop / "Scarves" / f"scarf{n}.jpg")
         window.index_action.trigger()
         assert window.index_dialog is dialog and dialog.isVisible()
-        assert dialog.folder.text() == str(closet["root"]) and table.cellWidget(row, 2).currentData() == "bags"
+        assert dialog.folder.text() == str(shop) and table.cellWidget(row, 2).currentData() == "bags"
+        qtbot.waitUntil(lambda: any(table.item(n, 0).text() == "Scarves" for n in range(table.rowCount())),
+                        timeout=60000)
+        row = next(n for n in range(table.rowCount()) if table.item(n, 0).text() == "Jewellery")
+        assert table.cellWidget(row, 2).currentData() == "bags"
         dialog.close()  # the title bar's close button: the same
         window.index_action.trigger()
         assert window.index_dialog is dialog and table.cellWidget(row, 2).currentData() == "bags"

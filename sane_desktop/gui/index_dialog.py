@@ -69,7 +69,7 @@ def detected_words(report: FolderReport) -> str:
     if report.format == "folder":
         apart = f" ({counted(report.left_out, 'other file')} left out)" if report.left_out else ""
         return (f"Folder of photos: {counted(report.items, 'photo file')} found{apart} — files that cannot be read "
-                "are skipped when indexing.")
+                f"are skipped when indexing.{indexed_as_words(report)}")
     refused = "table row" if report.format == "manifest" else "entry"
     apart = (f" ({report.left_out} more left out: a missing photo or a refused {refused})"
              if report.left_out else "")
@@ -86,7 +86,16 @@ def detected_words(report: FolderReport) -> str:
         kind = f"{report.format} catalogue"
     outfits = f" and {counted(report.outfits, 'outfit')}" if report.outfits else ""  # (trial EI: unsaid)
     return (f"{kind}: {counted(report.items, 'item')}{outfits} found{apart} — items whose photo cannot "
-            "be read are skipped when indexing.")
+            f"be read are skipped when indexing.{indexed_as_words(report)}")
+
+
+def indexed_as_words(report: FolderReport) -> str:
+    """" Indexed already as “H&M spring”: …" for a folder a catalogue was built from ("" for none)."""
+    if not report.indexed_as:
+        return ""
+    names = " and ".join(f"“{name}”" for name in report.indexed_as)
+    return (f" Indexed already as {names}: indexing it again under {'that' if len(report.indexed_as) == 1 else 'one'}"
+            " name updates it; another name makes a second catalogue of it.")
 
 
 TYPING_PAUSE_MS = 700  # a typed folder is inspected after this pause in the typing
@@ -267,26 +276,44 @@ class IndexDialog(BackgroundRun, RequestDialog):
         # focus leaving the field inspects a folder not inspected yet (the same one again cleared the
         # table and its picks: trial G)
         self.folder.editingFinished.connect(
-            lambda: self.inspect(self.folder.text()) if self._planned is None or self._planned[0] != self.folder.text()
-            else None)
+            lambda: self.inspect(self.folder.text()) if self._not_looked_at(self.folder.text()) else None)
         # a folder typed or pasted is inspected once the typing pauses, not only when the field loses
         # focus (a trial typed a path and clicked the greyed Start: nothing happened)
         self._typed_folder = timer(self, TYPING_PAUSE_MS)
         self._typed_folder.timeout.connect(self._folder_typed)
         self.folder.textEdited.connect(lambda _text: self._typed_folder.start())
         self.folder.textEdited.connect(lambda _text: self._forget_failure())
+        # a path typed again is looked at again, the same one too: the folder may have changed meanwhile (trial EU
+        # added categories to its mapping, typed the path again, and its table never came)
+        self._folder_edited = False
+        self.folder.textEdited.connect(lambda _text: setattr(self, "_folder_edited", True))
         self._folder_check = PathCheck(parent=self)
         self._inspecting = tasks.channel()  # the folder's last inspection wins
 
+    def _not_looked_at(self, folder: str) -> bool:
+        """Whether ``folder`` is to be inspected: not the one the shown plan was made for, or typed again since."""
+        return self._planned is None or self._planned[0] != folder or self._folder_edited
+
+    def look_again(self) -> None:
+        """Inspect the folder again, the table kept on screen until the new plan comes (the dialog brought back
+        set up before a run: its folder may have changed since; the table's picks are kept, :meth:`show_plan`)."""
+        folder = self.folder.text()
+        if not folder or self.running:
+            return
+        root, name = Path(folder), self._typed_name()
+        self._planned, self._folder_edited = (folder, name), False
+        self._inspecting.start(lambda service, _state: inspect_with_plan(service, root, name), "Inspecting folder…") \
+            .on_done(self._inspected).on_failed(self._inspect_failed)
+
     def _folder_typed(self) -> None:
         folder = self.folder.text()
-        if not folder or (self._planned is not None and self._planned[0] == folder):
+        if not folder or not self._not_looked_at(folder):
             return
         # looked at off the GUI thread: a path on a share that stopped answering blocks its stat
         self._folder_check.ask(folder, self._folder_looked_at)
 
     def _folder_looked_at(self, folder: str, is_folder: bool) -> None:
-        if folder != self.folder.text() or (self._planned is not None and self._planned[0] == folder):
+        if folder != self.folder.text() or not self._not_looked_at(folder):
             return  # typed on meanwhile (a newer look follows), or inspected already (focus left the field)
         if is_folder:
             self.inspect(folder)
@@ -322,7 +349,7 @@ class IndexDialog(BackgroundRun, RequestDialog):
                     self._forget_last_run(folder)
             self.show_plan(None)
             root, name = Path(folder), self._typed_name()
-            self._planned = (folder, name)
+            self._planned, self._folder_edited = (folder, name), False
             task: Task[tuple[FolderReport, CategoryPlan | None], None] = self._inspecting.start(
                 lambda service, _state: inspect_with_plan(service, root, name), "Inspecting folder…")
             task.on_done(self._inspected).on_failed(self._inspect_failed)
@@ -894,8 +921,8 @@ def inspect_with_plan(service: CatalogueService, root: Path,
     """On the worker: the folder's format and item count, and how its categories would map to the
     model's (None when that cannot be worked out: indexing then maps them itself)."""
     report = service.inspect_folder(root)
-    try:
-        plan = service.category_plan(root, name) if report.items else None
+    try:  # (a folder indexed already: planned for the catalogue it is, its earlier choices shown)
+        plan = service.category_plan(root, name or report.name) if report.items else None
     except SaneError:  # advice only: the index run says what is wrong, if anything
         plan = None
     return report, plan

@@ -2500,6 +2500,8 @@ class MainWindow(QMainWindow):
         back; else a fresh one."""
         dialog = self.index_dialog
         if dialog is not None and (dialog.task is not None or dialog.isVisible() or dialog.set_up_before_a_run):
+            if dialog.task is None and not dialog.isVisible():  # brought back: its folder looked at again
+                dialog.look_again()
             dialog.show()
             dialog.raise_()
             dialog.activateWindow()

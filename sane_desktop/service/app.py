@@ -8,6 +8,8 @@ CLI calls too. Every method may be slow and runs on the worker thread, never the
 
 from __future__ import annotations
 
+import dataclasses
+
 import errno
 import logging
 import os
@@ -545,7 +547,16 @@ class CatalogueService:
 
     # --- building --------------------------------------------------------------------------
     def inspect_folder(self, root: Path | str) -> FolderReport:
-        return building.inspect_folder(root)
+        """:func:`~.building.inspect_folder`, with the catalogues already built from ``root`` (``indexed_as``) and
+        the first of them as its name: trial EU renamed a catalogue, indexed its folder again, and the dialog's
+        name, the folder's, made a second catalogue of it with none of the first one's choices."""
+        report = building.inspect_folder(root)
+        indexed_as = tuple(name for name in sorted(info.name for info in self.scan_catalogues().catalogues)
+                           if _same_folder(self.catalogues.source(name), report.root))
+        if not indexed_as:
+            return report
+        name = report.name if report.name in indexed_as else indexed_as[0]
+        return dataclasses.replace(report, name=name, indexed_as=indexed_as)
 
     def category_plan(self, root: Path | str, name: str | None = None, model: Path | None = None) -> CategoryPlan:
         """How indexing ``root`` as ``name`` (default: the folder's name) with ``model`` (default:
@@ -793,3 +804,13 @@ class CatalogueService:
         search with "the image from disk -1 is no longer loaded", and adding it again was refused as a twin)."""
         self.open_catalogue(name)
         self.current().items.carry_disk_images(from_disk)
+
+
+def _same_folder(source: str | None, root: Path) -> bool:
+    """Whether a catalogue's recorded ``source`` folder is ``root`` (resolved; one that cannot be is not)."""
+    if not source:
+        return False
+    try:
+        return Path(source).expanduser().resolve() == root
+    except (OSError, RuntimeError, ValueError):
+        return False

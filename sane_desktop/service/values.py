@@ -540,6 +540,9 @@ class FolderReport:
     # sane-mapping.json drafted from its columns would (service.column_mapping; the dialog's "Read its columns…")
     unread_table: str = ""
     outfits: int = 0  # outfits its metadata lists (before the items they name are read)
+    # the catalogues already built from this folder (sorted; ``name`` is the first, or the folder's own name when
+    # that is one of them): indexing it again under that name updates it, not a second catalogue of it
+    indexed_as: tuple[str, ...] = ()
 
 
 def device_name() -> str:
