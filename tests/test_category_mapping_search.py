@@ -698,3 +698,19 @@ def test_an_outfit_item_mapped_to_the_results_model_category_is_an_alternative(
     assert main(["--index-home", str(home), "query", "closet", "--outfit", dress, "--category", "Tops"]) == 0
     said = capsys.readouterr().out
     assert "Tops — not ranked: the model counts Tops and the outfit's Dresses as one kind" in said, said
+
+
+def test_indexing_a_folder_indexed_under_another_name_says_it_makes_a_second_catalogue(
+        closet: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Trial EU renamed a catalogue, then indexed its folder again by the folder's name: a second catalogue of the
+    same photos, unsaid. The command line says so, with the name that updates the first."""
+    home = tmp_path / "home"
+    common = ["--model", str(MODEL), "--workers", "0", "--device", "cpu"]
+    assert main(["--index-home", str(home), "index", str(closet["root"]), "--name", "spring", *common]) == 0
+    capsys.readouterr()
+    assert main(["--index-home", str(home), "index", str(closet["root"]), *common]) == 0
+    err = capsys.readouterr().err
+    assert "note: this folder is indexed already as “spring”: this run makes another catalogue of it, “closet” " \
+           "(--name spring updates “spring” instead)" in err
+    assert main(["--index-home", str(home), "index", str(closet["root"]), *common]) == 0  # "closet" is one of them now
+    assert "indexed already" not in capsys.readouterr().err

@@ -551,8 +551,7 @@ class CatalogueService:
         the first of them as its name: trial EU renamed a catalogue, indexed its folder again, and the dialog's
         name, the folder's, made a second catalogue of it with none of the first one's choices."""
         report = building.inspect_folder(root)
-        indexed_as = tuple(name for name in sorted(info.name for info in self.scan_catalogues().catalogues)
-                           if _same_folder(self.catalogues.source(name), report.root))
+        indexed_as = self.catalogues.built_from(report.root)
         if not indexed_as:
             return report
         name = report.name if report.name in indexed_as else indexed_as[0]
@@ -804,13 +803,3 @@ class CatalogueService:
         search with "the image from disk -1 is no longer loaded", and adding it again was refused as a twin)."""
         self.open_catalogue(name)
         self.current().items.carry_disk_images(from_disk)
-
-
-def _same_folder(source: str | None, root: Path) -> bool:
-    """Whether a catalogue's recorded ``source`` folder is ``root`` (resolved; one that cannot be is not)."""
-    if not source:
-        return False
-    try:
-        return Path(source).expanduser().resolve() == root
-    except (OSError, RuntimeError, ValueError):
-        return False

@@ -179,6 +179,15 @@ class Catalogues:
                 continue
         return name
 
+    def built_from(self, root: Path | str) -> tuple[str, ...]:
+        """The catalogues (sorted names) whose recorded source folder is ``root`` (both resolved): indexing it
+        again under another name makes a second catalogue of it (trial EU, after a rename)."""
+        try:
+            wanted = Path(root).expanduser().resolve()
+        except (OSError, RuntimeError):
+            return ()
+        return tuple(info.name for info in self.scan().catalogues if _same_folder(self.source(info.name), wanted))
+
     def source(self, name: str, db_url: str | None = None) -> str | None:
         """The folder the catalogue called ``name`` was built from, None when there is none (or its
         database cannot be read: then opening it says why). InputError for an invalid name.
@@ -953,3 +962,13 @@ def sweep_tombstones(home: Path) -> None:
                     log.warning("could not remove %s yet (%s): the next listing tries again", doomed, error)
                 else:
                     time.sleep(0.05)
+
+
+def _same_folder(source: str | None, root: Path) -> bool:
+    """Whether a catalogue's recorded ``source`` folder is ``root`` (resolved; one that cannot be is not)."""
+    if not source:
+        return False
+    try:
+        return Path(source).expanduser().resolve() == root
+    except (OSError, RuntimeError, ValueError):
+        return False
