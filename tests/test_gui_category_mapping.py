@@ -119,7 +119,7 @@ def test_index_dialog_maps_the_categories_the_model_lacks(closet, qtbot, tmp_pat
         assert dialog.summary.isVisible() and "Dresses → all-body (your choice)" in summary
         # which model, always (trial M: the dialog never said): the app's demo model here, in words
         assert summary.startswith("Model: built into the app (its model of the drawn demo garments).\n")
-        assert f"Jewellery → {GENERAL_LABEL} (no model category)" in summary and "Tops → tops" in summary
+        assert f"Jewellery → {GENERAL_LABEL} (no model category of that name)" in summary and "Tops → tops" in summary
         assert "searched by visual similarity" in dialog.phase.text()
 
         # indexing again: the earlier choice is offered again

@@ -212,6 +212,6 @@ def test_the_index_summary_of_many_categories_stays_readable(indexed: tuple[str,
     assert "  300 categories, 450 vectors (IDMap2,FlatIP); the largest: c001 2, c003 2," in text
     assert "… and 288 more (--json lists all)" in text
     assert ("  categories: c000, c001, c002, c003, c004, c005, c006, c007, c008, c009, c010, c011, … and 288 more "
-            "(--json lists all) -> general (no model category: visual similarity)") in text
+            "(--json lists all) -> general (no model category of that name: visual similarity)") in text
     few = render(data)  # a handful: each one said, as before
     assert "Tops 5 (" in few

@@ -164,7 +164,7 @@ def render(result: dict[str, Any]) -> str:
         lines.append(f"  rebuilt: {result['rebuilt_because']}")
     elif result.get("rebuild_reason"):
         lines.append(f"  rebuilt: {result['rebuild_reason']}")
-    how = {"auto": "by name", "user": "your choice", "general": "no model category: visual similarity"}
+    how = {"auto": "by name", "user": "your choice", "general": "no model category of that name: visual similarity"}
     unmatched = {c: t for c, t in result["mapped"].items() if result["mapped_how"].get(c) != "exact"}
     carried = result.get("carried_choices") or {}
     if unmatched:  # grouped by where they went: 300 folders read "cNNN -> general (…)" 300 times (trial CS)

@@ -57,7 +57,8 @@ GENERAL_LABEL = "general (visual similarity)"
 # the index run's progress labels on one bar (the re-index stage of a training, alone)
 INDEX_STAGES = (Stage("Indexing", 1.0, REINDEX_LABELS),)
 # "user": chosen in the dialog's category table (trial W read "as set in the table" as the catalogue's own table)
-HOW = {"exact": "same name", "auto": "matched by name", "user": "your choice", "general": "no model category"}
+HOW = {"exact": "same name", "auto": "matched by name", "user": "your choice",
+       "general": "no model category of that name"}  # (trial EU read "no model category" of Dresses as "none for dresses")
 TABLE_ROWS = 8  # rows the mapping table shows whole at its smallest; more scroll, a row at a time
 FOUND_TIP = ("Files found in the folder, before they are read: a file that cannot be read as a photo is "
              "skipped when indexing (the summary names each one)")
