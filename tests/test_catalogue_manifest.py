@@ -574,6 +574,35 @@ def test_photo_paths_a_user_writes_read_or_name_their_photo(tmp_path: Path) -> N
     assert said == ["1 photo(s) in the folder named by none of its rows: not indexed (images/999/9999999999.jpg)"]
 
 
+def test_photos_filed_under_another_category_than_their_row_are_said(tmp_path: Path) -> None:
+    """Trial EV filed photos by category (Shoes/, Tops/, …) and a table whose category disagreed for some: a sneaker
+    in Shoes/ was read as "Tops" and searched as a top, unsaid. The table's category is still used, and said."""
+    root = tmp_path / "shop"
+    write_manifest_catalogue(root, n_items=9, n_outfits=0)
+    table = root / "products.csv"
+    rows = list(csv.DictReader(table.open()))
+    for number, row in enumerate(rows):  # each photo in a folder named as its category; the last three not
+        folder = row["group_name"] if number < 6 else {"Shoes": "Garment Upper"}.get(row["group_name"], "Shoes")
+        source = root / "images" / row["article_id"][:3] / f"{row['article_id']}.jpg"
+        (root / folder).mkdir(exist_ok=True)
+        source.rename(root / folder / f"{row['article_id']}.jpg")
+        row["path"] = f"{folder}/{row['article_id']}.jpg"
+    with table.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    mapping = json.loads((root / "sane-mapping.json").read_text())
+    del mapping["items"]["image_template"]
+    mapping["items"]["image"] = "path"
+    (root / "sane-mapping.json").write_text(json.dumps(mapping))
+    catalogue = read_catalogue(root)
+    assert len(catalogue.items) == 9
+    [note] = [n.reason for n in catalogue.notes if "filed in a folder" in n.reason]
+    assert note.startswith("3 photo(s) filed in a folder named as another category than their row's (Shoes/0000000007.jpg "
+                           "is 'Garment Upper' on line 8;") and note.endswith("): the table's category is used")
+    assert {i.item_id: i.category for i in catalogue.items}["0000000007"] == "tops"  # as the table says
+
+
 def test_a_refused_absolute_path_names_the_photo_in_the_folder(tmp_path: Path) -> None:
     """Trial V: "C:\\shop\\images\\x.jpg" read "absolute path not allowed" with images/x.jpg in the folder."""
     write_manifest_catalogue(tmp_path, n_items=2, n_outfits=0)

@@ -29,7 +29,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 # `regex` (PyPI; no type stubs): the stdlib `re` cannot stop a catastrophic backtrack
@@ -784,6 +784,34 @@ def _inside_part(root: Path, written: str) -> str:
     return ""
 
 
+def _filed_otherwise(items: list[tuple[ItemRecord, str, str]], table: str) -> Skip | None:
+    """One note for the photos filed in a folder named as another of the catalogue's categories than their row
+    gives ((item, its raw category, its row's place) each), where the photos are filed by category (most lie in a
+    folder named as their own): trial EV's sneaker in Shoes/ read "Tops" in the table and was searched as a top,
+    unsaid. The table's category is used; which is right is the person's call."""
+    def keys(item: ItemRecord, raw: str) -> set[str]:
+        return {value_key(raw), value_key(item.category)}
+
+    known = set().union(*(keys(item, raw) for item, raw, _where in items)) if items else set()
+    own = otherwise = 0
+    found: list[str] = []
+    for item, raw, where in items:
+        folders = [value_key(part) for part in PurePosixPath(item.image_path).parts[:-1]]
+        if keys(item, raw) & set(folders):
+            own += 1
+            continue
+        other = next((part for part, key in zip(PurePosixPath(item.image_path).parts, folders) if key in known), None)
+        if other is not None:
+            otherwise += 1
+            if len(found) < 3:
+                found.append(f"{item.image_path} is {raw!r} on {' '.join(where.rsplit(' ', 2)[-2:])}")  # "line 5"
+    if not otherwise or own < otherwise:
+        return None
+    more = f" and {otherwise - len(found)} more" if otherwise > len(found) else ""
+    return Skip("", table, f"{otherwise} photo(s) filed in a folder named as another category than their row's "
+                           f"({'; '.join(found)}{more}): the table's category is used", "value")
+
+
 def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
     said: list[str] = []
     rows = read_table(root, mapping.table, mapping.item_columns(), mapping.encoding, "items.encoding", said)
@@ -863,6 +891,9 @@ def _read_items(root: Path, mapping: Mapping, catalogue: Catalogue) -> None:
             catalogue.items.append(item)
         if mapping.category_map and value_key(raw_category) not in mapping.category_map:
             unmapped[raw_category] += 1
+    filed = _filed_otherwise([(catalogue.items[at], raw, where) for at, where, raw in kept.values()], mapping.table)
+    if filed is not None:
+        catalogue.notes.append(filed)
     if excluded:
         reason = f"{excluded} row(s) in excluded categories left out (items.exclude_categories)"
         catalogue.skipped.append(Skip("", mapping.table, reason, "metadata"))
